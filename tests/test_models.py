@@ -1,0 +1,106 @@
+"""Model resolution: the embedded default, local directories, hub ids (offline) and clear errors."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import torch
+
+from ftlib import models
+from ftlib.models import ModelError
+
+
+def test_tiny_model_dir_resolves_and_loads(tiny_model_dir):
+    assert models.resolve_model(str(tiny_model_dir)) == tiny_model_dir
+    model = models.load_model(str(tiny_model_dir), device="cpu")
+    info = models.model_info(model)
+    assert info.device == "cpu" and info.dtype == "float32"
+    # Tied embeddings are counted once: the count must equal the unique parameters.
+    unique = {id(p): p.numel() for p in model.parameters()}
+    assert info.parameters == sum(unique.values())
+    assert info.memory_bytes >= info.parameters * 4
+
+
+def test_tiny_model_uses_the_real_tokenizer(tiny_model_dir, smol_tokenizer):
+    tok = models.load_tokenizer(str(tiny_model_dir))
+    assert tok.get_vocab() == smol_tokenizer.get_vocab()
+    config = json.loads((tiny_model_dir / "config.json").read_text())
+    assert config["vocab_size"] == len(smol_tokenizer)
+
+
+@pytest.mark.parametrize(
+    "make, expected",
+    [
+        (lambda p: p / "missing", "does not exist"),
+        (lambda p: (p / "empty").mkdir() or p / "empty", "no config.json"),
+        (lambda p: (p / "weights.txt").write_text("x") and p / "weights.txt", "is a file"),
+    ],
+)
+def test_bad_local_paths_give_actionable_errors(tmp_path, make, expected):
+    with pytest.raises(ModelError, match=expected):
+        models.resolve_model(str(make(tmp_path)))
+
+
+def test_hub_id_is_refused_offline_without_opt_in(monkeypatch, tmp_path):
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))  # an empty cache
+    monkeypatch.delenv("FTLIB_ALLOW_HUB", raising=False)
+    with pytest.raises(ModelError, match="FTLIB_ALLOW_HUB"):
+        models.resolve_model("someorg/some-model")
+
+
+def test_pickled_weights_are_refused(tmp_path, tiny_model_dir):
+    target = tmp_path / "pickled"
+    target.mkdir()
+    (target / "config.json").write_text((tiny_model_dir / "config.json").read_text())
+    torch.save({}, target / "pytorch_model.bin")
+    with pytest.raises(ModelError, match="safetensors"):
+        models.load_model(str(target))
+
+
+def test_device_and_dtype_choice():
+    assert models.pick_device() in {"cpu", "cuda"}
+    assert models.pick_dtype("cpu") is torch.float32
+    assert models.pick_dtype("cpu", "bf16") is torch.bfloat16
+    with pytest.raises(ModelError, match="Unknown dtype"):
+        models.pick_dtype("cpu", "float8")
+    if not torch.cuda.is_available():
+        with pytest.raises(ModelError, match="no GPU"):
+            models.pick_device("cuda")
+
+
+def test_ftlib_home_is_configurable(monkeypatch, tmp_path):
+    monkeypatch.setenv("FTLIB_HOME", str(tmp_path))
+    assert models.ftlib_home() == tmp_path
+    assert models.default_model_dir().parent.parent == tmp_path
+
+
+def test_cli_models_info_json(tiny_model_dir, capsys):
+    from ftlib.cli import main
+
+    assert main(["models", "info", str(tiny_model_dir), "--json"]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert info["parameters"] > 0 and info["device"] == "cpu"
+
+
+def test_cli_models_info_bad_model_exits_nonzero(tmp_path, capsys):
+    from ftlib.cli import main
+
+    assert main(["models", "info", str(tmp_path / "nope")]) == 2
+    assert "does not exist" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_default_model_is_converted_once_and_generates(smol_tokenizer):
+    """The real embedded model: cached safetensors copy, no quantizer left, answers sensibly."""
+    path = models.resolve_model("default")
+    assert (path / "model.safetensors").is_file()
+    config = json.loads((path / "config.json").read_text())
+    assert "quantization_config" not in config
+    model = models.load_model("default", device="cpu")
+    assert 130e6 < models.model_info(model).parameters < 140e6
+    messages = [{"role": "user", "content": "What is the capital of France?"}]
+    inputs = smol_tokenizer.apply_chat_template(messages, add_generation_prompt=True, return_tensors="pt",
+                                                return_dict=True)
+    out = model.generate(**inputs, max_new_tokens=12, do_sample=False)
+    assert "Paris" in smol_tokenizer.decode(out[0, inputs["input_ids"].shape[1]:])
