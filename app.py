@@ -10,16 +10,16 @@ import streamlit as st
 
 from ui.common import MODEL_KEY, active_model, active_split_name
 
-st.set_page_config(page_title="Fine-tuning studio", page_icon="🧪", layout="wide")
+st.set_page_config(page_title="Fine-tuning studio", page_icon=":material/science:", layout="wide")
 
 PAGES = [
-    st.Page("pages/0_Home.py", title="Home", icon="🏠", default=True),
-    st.Page("pages/1_Data.py", title="Data", icon="📂"),
-    st.Page("pages/2_Tokens.py", title="Tokens", icon="🔤"),
-    st.Page("pages/3_Batches.py", title="Batches", icon="🧱"),
-    st.Page("pages/4_Train.py", title="Train", icon="🏋️"),
-    st.Page("pages/5_Compare.py", title="Compare", icon="🎲"),
-    st.Page("pages/6_Evaluate.py", title="Evaluate", icon="📊"),
+    st.Page("pages/0_Home.py", title="Home", icon=":material/home:", default=True),
+    st.Page("pages/1_Data.py", title="Data", icon=":material/table_view:"),
+    st.Page("pages/2_Tokens.py", title="Tokens", icon=":material/token:"),
+    st.Page("pages/3_Batches.py", title="Batches", icon=":material/view_column:"),
+    st.Page("pages/4_Train.py", title="Train", icon=":material/model_training:"),
+    st.Page("pages/5_Compare.py", title="Compare", icon=":material/compare:"),
+    st.Page("pages/6_Evaluate.py", title="Evaluate", icon=":material/analytics:"),
 ]
 
 nav = st.navigation(PAGES)
