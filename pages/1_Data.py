@@ -44,26 +44,22 @@ def _entry_value(entry, name: str):
     return entry.get(name) if isinstance(entry, dict) else getattr(entry, name, None)
 
 
-def shipped_samples() -> dict[str, tuple[Path, str]]:
-    """name -> (path, description) from ftlib.samples when it exists, else the files in samples/."""
+def shipped_samples() -> dict[str, tuple[Path, str, dict | None]]:
+    """name -> (path, description, column map) from ftlib.samples when it exists, else the files in samples/."""
     try:
         from ftlib import samples
-    except ImportError:
+    except ImportError:  # the registry is optional: fall back to whatever files are shipped
         samples = None
     found = {}
     if samples is not None and getattr(samples, "SAMPLES", None):
         for name, entry in samples.SAMPLES.items():
-            try:
-                path = Path(samples.sample_path(name)) if hasattr(samples, "sample_path") else None
-            except (ValueError, OSError):
-                path = None
-            path = path or Path(str(_entry_value(entry, "path") or ""))
+            path = Path(str(_entry_value(entry, "path") or ""))
             if not path.is_absolute():
-                path = ROOT / "samples" / path if not (ROOT / path).exists() else ROOT / path
-            found[name] = (path, str(_entry_value(entry, "description") or ""))
+                path = ROOT / path if (ROOT / path).exists() else ROOT / "samples" / path
+            found[name] = (path, str(_entry_value(entry, "description") or ""), _entry_value(entry, "column_map"))
         return found
     for path in sorted((ROOT / "samples").glob("*.jsonl")):
-        found[path.stem] = (path, "")
+        found[path.stem] = (path, "", None)
     return found
 
 
@@ -79,19 +75,19 @@ def token_lengths(key: tuple, model: str, _rows: list[dict], _tokenizer) -> list
     return dataset_stats(_rows, _tokenizer)["token_lengths"]
 
 
-def choose_source() -> tuple[str | None, str]:
-    """(path of the file to read, a short name for it) from the three kinds of source."""
+def choose_source() -> tuple[str | None, str, dict | None]:
+    """(path of the file to read, a short name for it, a preset column map) from the three kinds of source."""
     source = st.radio("Where is the data?", SOURCES, horizontal=True, key="data_source")
     if source == "Sample":
         samples = shipped_samples()
         if not samples:
             st.info("No sample datasets are shipped in `samples/` yet. Upload a file or give a path.")
-            return None, ""
+            return None, "", None
         name = st.selectbox("Sample", list(samples), key="data_sample")
-        path, description = samples[name]
+        path, description, preset = samples[name]
         if description:
             st.caption(description)
-        return str(path), name
+        return str(path), name, preset
     if source == "Upload":
         upload = st.file_uploader("Dataset file", type=FILE_TYPES, key="data_upload",
                                   help="Files over the upload limit: use **Local path** instead.")
@@ -102,25 +98,25 @@ def choose_source() -> tuple[str | None, str]:
                 with user_errors("Could not store the upload"):
                     saved = workspace.save_upload(upload.name, upload.getvalue())
                 st.session_state.update(data_upload_marker=marker, data_upload_path=str(saved))
-            return st.session_state["data_upload_path"], Path(upload.name).stem
+            return st.session_state["data_upload_path"], Path(upload.name).stem, None
         earlier = sorted(workspace.uploads_dir().glob("*"), reverse=True)
         if earlier:
             pick = st.selectbox("...or reopen an earlier upload", [NONE] + [p.name for p in earlier],
                                 key="data_earlier")
             if pick != NONE:
                 # Stored names are "<date>-<time>-<original name>".
-                return str(workspace.uploads_dir() / pick), Path(pick.split("-", 2)[-1]).stem
-        return None, ""
+                return str(workspace.uploads_dir() / pick), Path(pick.split("-", 2)[-1]).stem, None
+        return None, "", None
     path = st.text_input("Path of a file on the server", key="data_path",
                          placeholder="/data/my_chats.jsonl",
                          help="Read on the machine that runs the app; for files over the upload limit.")
-    return (path.strip() or None), Path(path.strip()).stem
+    return (path.strip() or None), Path(path.strip()).stem, None
 
 
-def mapping_editor(path: str, columns: list[str]) -> dict[str, str]:
-    """Field -> column for a table, guessed once per file and editable."""
+def mapping_editor(path: str, columns: list[str], preset: dict | None) -> dict[str, str]:
+    """Field -> column for a table: the sample's own map or a guess, set once per file, then editable."""
     if st.session_state.get("data_map_for") != path:
-        guess = guess_column_map(columns)
+        guess = preset if preset and set(preset.values()) <= set(columns) else guess_column_map(columns)
         for fld in FIELDS:
             st.session_state[f"data_map_{fld}"] = guess.get(fld, NONE)
         st.session_state["data_map_for"] = path
@@ -254,14 +250,14 @@ def token_histogram(result, key: tuple) -> None:
 st.title("📂 Data")
 st.caption("Load a dataset, see how it is read, and save a train/test split for the other pages.")
 
-path, label = choose_source()
+path, label, preset = choose_source()
 if not path:
     st.stop()
 
 with user_errors("Could not read this file"):
     columns = peek_columns(path)
     mtime = Path(path).expanduser().stat().st_mtime
-mapping = mapping_editor(path, columns) if columns is not None else {}
+mapping = mapping_editor(path, columns, preset) if columns is not None else {}
 
 fmt_choice = st.selectbox("Format", ["auto", *FORMATS], key="data_format",
                           format_func=lambda f: "detect automatically" if f == "auto" else FORMAT_HELP[f])

@@ -128,8 +128,11 @@ def grid_html(batch: batching.Batch, lo: int, hi: int) -> str:
                 text = _token_text(examples[k], j - seg.start, tid)
                 original = plain[k]["labels"][j - seg.start]
                 kind = "trained" if lab != batch.label_pad else "masked"
-                if kind == "masked" and original != batch.label_pad:
-                    why = "first token of a packed example: not predicted from the previous example"
+                if batch.layout == "packed" and j == seg.start:
+                    why = ("start of a packed example: position id back to 0, label -100 so it is never predicted "
+                           "from the previous example")
+                elif kind == "masked" and original != batch.label_pad:
+                    why = "label -100 here although the example trains it"
                 else:
                     why = "trained: the loss scores this token" if kind == "trained" else "attended, label -100"
             tip = f"position {j} · id {tid} · attention {m} · label {lab} · position id {pos} · {why}"
