@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import streamlit as st
 
+from ui.auth import require_password
 from ui.common import MODEL_KEY, active_model, active_split_name
 
 st.set_page_config(page_title="Fine-tuning studio", page_icon=":material/science:", layout="wide")
+require_password()
 
 PAGES = [
     st.Page("pages/0_Home.py", title="Home", icon=":material/home:", default=True),
