@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from ftlib.workspace import PathNotAllowed, check_browser_model
 from ui.auth import require_password
 from ui.common import MODEL_KEY, active_model, active_split_name
 
@@ -26,13 +27,28 @@ PAGES = [
 
 nav = st.navigation(PAGES)
 
+
+
+def _check_model_input() -> None:
+    """Refuse model folders outside the allowed roots before any page tries to load them."""
+    try:
+        check_browser_model(st.session_state[MODEL_KEY])
+        st.session_state.pop("_model_error", None)
+    except PathNotAllowed as exc:
+        st.session_state["_model_error"] = str(exc)
+        st.session_state[MODEL_KEY] = "default"
+
+
 with st.sidebar:
     st.markdown("### Workspace")
     st.session_state.setdefault(MODEL_KEY, active_model())
     st.text_input(
-        "Model", key=MODEL_KEY,
-        help="`default` is the embedded SmolLM2-135M-Instruct. A local model folder or a cached hub id also work.",
+        "Model", key=MODEL_KEY, on_change=_check_model_input,
+        help="`default` is the embedded SmolLM2-135M-Instruct. A model folder under the allowed model "
+        "directories (FTLIB_MODEL_DIRS, finished runs) or a cached hub id also work.",
     )
+    if "_model_error" in st.session_state:
+        st.error(st.session_state["_model_error"])
     split = active_split_name()
     st.caption(f"Dataset: **{split}**" if split else "Dataset: none yet (see Data)")
 

@@ -130,3 +130,49 @@ def load_split(name_or_path: str) -> tuple[list[dict], list[dict], dict]:
         raise FileNotFoundError(f"No saved dataset split named '{name_or_path}' in {datasets_dir()}.")
     meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
     return read_jsonl(folder / "train.jsonl"), read_jsonl(folder / "test.jsonl"), meta
+
+
+class PathNotAllowed(ValueError):
+    """A path typed in the browser points outside the folders the operator allowed."""
+
+
+SAMPLES_DIR = Path(__file__).resolve().parents[1] / "samples"
+
+
+def _env_dirs(name: str) -> list[Path]:
+    return [Path(p).expanduser() for p in os.environ.get(name, "").split(os.pathsep) if p.strip()]
+
+
+def data_roots() -> list[Path]:
+    """Folders a browser user may read data files from: the workspace, the samples, `$FTLIB_DATA_DIRS`."""
+    return [workspace_dir(), SAMPLES_DIR, *_env_dirs("FTLIB_DATA_DIRS")]
+
+
+def model_roots() -> list[Path]:
+    """Folders a browser user may load models from: runs, the model cache, `$FTLIB_MODEL_DIRS`."""
+    return [workspace_dir(), ftlib_home() / "models", *_env_dirs("FTLIB_MODEL_DIRS")]
+
+
+def check_browser_path(path: str | Path, roots: list[Path], what: str = "file") -> Path:
+    """Resolve a path typed in the browser and refuse it unless it lies under one of `roots`.
+
+    The CLI is the operator's own tool and is not limited; the web UI is shared, so a typed path must
+    not reach `/etc/passwd` or another team's folders (symlinks are resolved before the check).
+    """
+    resolved = Path(path).expanduser().resolve()
+    if any(inside(root, resolved) for root in roots):
+        return resolved
+    allowed = ", ".join(str(r) for r in roots)
+    raise PathNotAllowed(
+        f"The {what} '{path}' is outside the folders this server allows ({allowed}). "
+        "Upload it instead, or ask the operator to add its folder to FTLIB_DATA_DIRS / FTLIB_MODEL_DIRS."
+    )
+
+
+def check_browser_model(spec: str) -> str:
+    """A model spec typed in the browser: `default`, a hub id, or a folder under the allowed model roots."""
+    spec = (spec or "default").strip()
+    looks_like_path = spec.startswith((".", "/", "~")) or os.sep in spec and Path(spec).expanduser().exists()
+    if spec == "default" or not looks_like_path:
+        return spec
+    return str(check_browser_path(spec, model_roots(), what="model folder"))

@@ -1,0 +1,81 @@
+"""Workspace storage: sanitized names, atomic writes, splits on disk, browser path limits."""
+
+from __future__ import annotations
+
+import pytest
+
+from ftlib import workspace
+from ftlib.workspace import PathNotAllowed
+
+
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("../../etc/passwd", "passwd"),
+        ("..\\..\\windows\\system32", "system32"),
+        ("my data (v2).jsonl", "my_data_v2_.jsonl"),
+        ("", "file"),
+        ("...", "file"),
+        ("a/b/../c.csv", "c.csv"),
+        ("naïve ☃.json", "na_ve_.json"),
+    ],
+)
+def test_safe_name_strips_paths_and_odd_characters(raw, expected):
+    assert workspace.safe_name(raw) == expected
+
+
+def test_upload_lands_inside_the_workspace():
+    path = workspace.save_upload("../../../tmp/evil.jsonl", b"{}\n")
+    assert workspace.inside(workspace.uploads_dir(), path)
+    assert path.read_bytes() == b"{}\n"
+
+
+def test_split_roundtrip_and_listing():
+    train = [{"messages": [{"role": "user", "content": "a"}, {"role": "assistant", "content": "b"}]}]
+    test = [{"messages": [{"role": "user", "content": "c"}, {"role": "assistant", "content": "d"}]}]
+    workspace.save_split("../my split", train, test, {"source": "x"})
+    names = [s["name"] for s in workspace.list_splits()]
+    assert names == ["my_split"]
+    got_train, got_test, meta = workspace.load_split("my_split")
+    assert (got_train, got_test) == (train, test)
+    assert meta["train_rows"] == 1 and meta["source"] == "x"
+    with pytest.raises(FileNotFoundError, match="No saved dataset split"):
+        workspace.load_split("nope")
+
+
+def test_browser_paths_limited_to_allowed_roots(tmp_path, monkeypatch):
+    inside_file = workspace.uploads_dir() / "ok.jsonl"
+    inside_file.write_text("{}")
+    assert workspace.check_browser_path(inside_file, workspace.data_roots()) == inside_file.resolve()
+    sample = workspace.SAMPLES_DIR / "x.jsonl"
+    assert workspace.check_browser_path(sample, workspace.data_roots()) == sample.resolve()
+    for bad in ("/etc/passwd", str(workspace.workspace_dir() / ".." / ".." / "secret")):
+        with pytest.raises(PathNotAllowed, match="outside the folders"):
+            workspace.check_browser_path(bad, workspace.data_roots())
+    # A symlink inside the workspace that points outside is refused too.
+    link = workspace.uploads_dir() / "link.jsonl"
+    link.symlink_to("/etc/hostname")
+    with pytest.raises(PathNotAllowed):
+        workspace.check_browser_path(link, workspace.data_roots())
+    extra = tmp_path / "team-data"
+    extra.mkdir()
+    monkeypatch.setenv("FTLIB_DATA_DIRS", str(extra))
+    assert workspace.check_browser_path(extra / "f.csv", workspace.data_roots()) == (extra / "f.csv").resolve()
+
+
+def test_browser_model_specs():
+    assert workspace.check_browser_model("default") == "default"
+    assert workspace.check_browser_model("HuggingFaceTB/SmolLM2-135M") == "HuggingFaceTB/SmolLM2-135M"
+    with pytest.raises(PathNotAllowed):
+        workspace.check_browser_model("/etc")
+    run_model = workspace.runs_dir() / "r1" / "merged"
+    run_model.mkdir(parents=True)
+    assert workspace.check_browser_model(str(run_model)) == str(run_model.resolve())
+
+
+def test_atomic_write_replaces_whole_file(tmp_path):
+    target = tmp_path / "status.json"
+    workspace.atomic_write_text(target, "first")
+    workspace.atomic_write_text(target, "second")
+    assert target.read_text() == "second"
+    assert [p.name for p in tmp_path.iterdir()] == ["status.json"]
