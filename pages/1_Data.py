@@ -107,10 +107,15 @@ def choose_source() -> tuple[str | None, str, dict | None]:
                 # Stored names are "<date>-<time>-<original name>".
                 return str(workspace.uploads_dir() / pick), Path(pick.split("-", 2)[-1]).stem, None
         return None, "", None
-    path = st.text_input("Path of a file on the server", key="data_path",
-                         placeholder="/data/my_chats.jsonl",
-                         help="Read on the machine that runs the app; for files over the upload limit.")
-    return (path.strip() or None), Path(path.strip()).stem, None
+    typed = st.text_input("Path of a file on the server", key="data_path", placeholder="/data/my_chats.jsonl",
+                          help="Read on the machine that runs the app, for files over the upload limit. Only "
+                          "folders the operator allows are readable (the workspace, samples/, FTLIB_DATA_DIRS).")
+    if not typed.strip():
+        return None, "", None
+    with user_errors("This path cannot be used"):
+        # The browser is shared: a typed path must stay inside the folders the operator allowed.
+        path = workspace.check_browser_path(typed.strip(), workspace.data_roots(), what="data file")
+    return str(path), path.stem, None
 
 
 def mapping_editor(path: str, columns: list[str], preset: dict | None) -> dict[str, str]:
@@ -135,7 +140,8 @@ def mapping_editor(path: str, columns: list[str], preset: dict | None) -> dict[s
 
 def show_turns(messages: list[dict]) -> None:
     for m in messages:
-        avatar = {"system": "⚙️", "user": "🧑", "assistant": "🤖"}[m["role"]]
+        avatar = {"system": ":material/settings:", "user": ":material/person:",
+                  "assistant": ":material/smart_toy:"}[m["role"]]
         with st.chat_message(m["role"], avatar=avatar):
             st.text(m["content"])
 
@@ -186,7 +192,7 @@ def split_and_save(result, label: str) -> None:
     rows, dropped = dedupe_rows(result.rows) if dedupe else (result.rows, 0)
     try:
         n_test = count_test_rows(len(rows), test_size)
-        st.caption(f"Train **{len(rows) - n_test}** rows, test **{n_test}** rows"
+        st.caption(f"Train **{len(rows) - n_test}**, test **{n_test}** rows"
                    + (f" ({dropped} duplicates dropped)" if dedupe else "") + ".")
     except ValueError as exc:
         st.warning(str(exc))
@@ -238,8 +244,12 @@ def token_histogram(result, key: tuple) -> None:
     over, fraction = count_truncated(lengths, cutoff)
     fig = px.histogram(x=lengths, nbins=min(60, max(10, len(set(lengths)))),
                        labels={"x": "tokens per row", "count": "rows"})
-    fig.add_vline(x=cutoff, line_dash="dash", line_color="red", annotation_text=f"max length {cutoff}")
-    fig.update_layout(height=320, margin={"t": 30, "b": 10}, yaxis_title="rows", showlegend=False)
+    # Scale to the data, not to a far-away cutoff, so short datasets still show their shape.
+    x_max = max(longest, min(cutoff, 2 * longest)) * 1.08
+    if cutoff <= x_max:
+        fig.add_vline(x=cutoff, line_dash="dash", line_color="red", annotation_text=f"max length {cutoff}")
+    fig.update_layout(height=320, margin={"t": 30, "b": 10}, yaxis_title="rows", showlegend=False,
+                      xaxis_range=[0, x_max])
     st.plotly_chart(fig)
     message = f"{over} rows ({fraction:.1%}) would be truncated at {cutoff} tokens (longest: {longest})."
     (st.warning if over else st.success)(message)

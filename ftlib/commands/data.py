@@ -1,0 +1,117 @@
+"""`python -m ftlib data inspect|split FILE`: check a dataset file and write a canonical train/test split.
+
+    python -m ftlib data inspect chats.jsonl --json
+    python -m ftlib data inspect qa.csv --map question=instruction --map answer=output
+    python -m ftlib data split chats.jsonl --test-size 0.1 --seed 0 --out splits/chats [--dedupe]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+
+def register(sub) -> None:
+    p = sub.add_parser("data", help="inspect dataset files and split them into train/test")
+    dsub = p.add_subparsers(dest="data_command", metavar="ACTION")
+    dsub.required = True
+
+    def common(parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("file", help="a .jsonl, .json, .csv, .tsv or .parquet file")
+        parser.add_argument("--format", dest="fmt", default=None,
+                            help="force a format: messages, sharegpt, alpaca, prompt_completion, preference")
+        parser.add_argument("--map", action="append", default=[], metavar="COLUMN=FIELD",
+                            help="for tables: which column holds which field, e.g. question=instruction (repeat)")
+
+    inspect = dsub.add_parser("inspect", help="detected format, valid rows and each bad row with its reason")
+    common(inspect)
+    inspect.add_argument("--json", action="store_true", help="print one JSON object")
+    inspect.set_defaults(handler=_inspect)
+
+    split = dsub.add_parser("split", help="write canonical train.jsonl and test.jsonl")
+    common(split)
+    split.add_argument("--test-size", type=_test_size, default=0.1, help="a ratio (0.1) or a row count (20)")
+    split.add_argument("--seed", type=int, default=0)
+    split.add_argument("--dedupe", action="store_true", help="drop exact duplicate rows before splitting")
+    split.add_argument("--out", required=True, type=Path, help="folder for train.jsonl and test.jsonl")
+    split.set_defaults(handler=_split)
+
+
+def _test_size(text: str) -> float | int:
+    """'20' -> 20 rows, '0.1' -> a ratio."""
+    try:
+        return int(text)
+    except ValueError:
+        pass
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is neither a ratio like 0.1 nor a row count like 20") from None
+
+
+def _column_map(pairs: list[str]) -> dict[str, str] | None:
+    from ftlib.data import DataError
+
+    out = {}
+    for pair in pairs:
+        column, sep, fld = pair.rpartition("=")
+        if not sep or not column or not fld:
+            raise DataError(f"--map '{pair}' should look like COLUMN=FIELD, e.g. --map question=instruction")
+        out[fld.strip()] = column.strip()
+    return out or None
+
+
+def _load(args):
+    from ftlib.data import load_file
+
+    return load_file(args.file, fmt=args.fmt, column_map=_column_map(args.map))
+
+
+def _no_rows(result):
+    from ftlib.data import DataError
+
+    first = "; ".join(f"row {e.row}: {e.message}" for e in result.errors[:3])
+    return DataError(f"no valid rows in {result.source} ({result.total} read, read as {result.format}). {first}")
+
+
+def _inspect(args) -> int:
+    result = _load(args)
+    if args.json:
+        print(json.dumps(result.summary(), ensure_ascii=False))
+    else:
+        print(f"file:       {result.source}")
+        print(f"format:     {result.format}")
+        if result.column_map:
+            print("columns:    " + ", ".join(f"{col} -> {fld}" for fld, col in result.column_map.items()))
+        print(f"rows read:  {result.total}")
+        print(f"valid rows: {result.valid_rows}")
+        for label, items in (("errors", result.errors), ("warnings", result.warnings)):
+            if items:
+                print(f"{label} ({len(items)}):")
+                for item in items[:50]:
+                    print(f"  row {item.row}: {item.message}")
+                if len(items) > 50:
+                    print(f"  ... and {len(items) - 50} more (use --json for all)")
+    if not result.rows:
+        raise _no_rows(result)
+    return 0
+
+
+def _split(args) -> int:
+    from ftlib.data import dedupe_rows, split_rows
+    from ftlib.workspace import write_jsonl
+
+    result = _load(args)
+    if not result.rows:
+        raise _no_rows(result)
+    rows, dropped = dedupe_rows(result.rows) if args.dedupe else (result.rows, 0)
+    train, test = split_rows(rows, test_size=args.test_size, seed=args.seed)
+    args.out.mkdir(parents=True, exist_ok=True)
+    write_jsonl(args.out / "train.jsonl", train)
+    write_jsonl(args.out / "test.jsonl", test)
+    print(f"format {result.format}: {result.valid_rows} valid of {result.total} rows"
+          + (f", {dropped} duplicates dropped" if args.dedupe else ""))
+    print(f"train: {len(train)} rows -> {args.out / 'train.jsonl'}")
+    print(f"test:  {len(test)} rows -> {args.out / 'test.jsonl'}")
+    return 0

@@ -1,0 +1,103 @@
+"""`python -m ftlib data inspect|split`: JSON output, written splits and exit codes."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from ftlib.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = Path(__file__).parent / "fixtures" / "data"
+
+
+def test_inspect_json_in_a_real_subprocess():
+    # One real process: proves `python -m ftlib data` is wired; the rest call cli.main in-process (faster).
+    proc = subprocess.run([sys.executable, "-m", "ftlib", "data", "inspect", str(FIXTURES / "chat_mixed.jsonl"),
+                           "--json"], capture_output=True, text=True, cwd=ROOT, env=dict(os.environ), timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(proc.stdout)  # exactly one JSON object on stdout
+    assert (report["format"], report["rows"], report["valid_rows"]) == ("messages", 8, 4)
+    assert [e["row"] for e in report["errors"]] == [3, 4, 5, 7]
+    assert "not valid JSON" in report["errors"][0]["message"]
+    assert "no assistant turn" in report["errors"][2]["message"]
+    assert "'robot'" in report["errors"][3]["message"]
+
+
+def test_inspect_table_with_guessed_and_explicit_mapping(capsys):
+    assert main(["data", "inspect", str(FIXTURES / "qa.csv"), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["format"] == "alpaca" and report["column_map"] == {"instruction": "question", "output": "answer"}
+    assert (report["rows"], report["valid_rows"], [e["row"] for e in report["errors"]]) == (5, 4, [4])
+
+    assert main(["data", "inspect", str(FIXTURES / "qa.csv"), "--json", "--map", "question=prompt",
+                 "--map", "answer=completion"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["format"] == "prompt_completion" and report["valid_rows"] == 4
+
+
+def test_inspect_readable_summary(capsys):
+    assert main(["data", "inspect", str(FIXTURES / "chat_mixed.jsonl")]) == 0
+    out = capsys.readouterr().out
+    assert "format:     messages" in out and "valid rows: 4" in out and "row 7:" in out
+
+
+@pytest.mark.parametrize(
+    "setup, args, match",
+    [
+        (lambda d: None, ["missing.jsonl"], "does not exist"),
+        (lambda d: (d / "bad.jsonl").write_text('{"messages": [{"role": "user", "content": "q"}]}\n'),
+         ["bad.jsonl"], "no valid rows"),
+        (lambda d: (d / "x.bin").write_bytes(b"\x00\x01\x02"), ["x.bin"], "unsupported file type"),
+        (lambda d: (d / "empty.jsonl").write_text(""), ["empty.jsonl"], "is empty"),
+        (lambda d: None, [str(FIXTURES / "qa.csv"), "--map", "question"], "should look like COLUMN=FIELD"),
+        (lambda d: None, [str(FIXTURES / "qa.csv"), "--format", "chatml"], "Unknown format 'chatml'"),
+    ],
+)
+def test_inspect_failures_exit_2_with_a_message(tmp_path, capsys, setup, args, match):
+    setup(tmp_path)
+    argv = [str(tmp_path / args[0]) if not Path(args[0]).is_absolute() else args[0], *args[1:]]
+    assert main(["data", "inspect", *argv, "--json"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and match in err
+
+
+def test_no_valid_rows_still_prints_the_json_report(tmp_path, capsys):
+    path = tmp_path / "bad.jsonl"
+    path.write_text('{"messages": [{"role": "user", "content": "q"}]}\n')
+    assert main(["data", "inspect", str(path), "--json"]) == 2
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["valid_rows"] == 0 and "no valid rows" in captured.err
+
+
+@pytest.mark.parametrize("test_size, n_test", [("0.25", 1), ("2", 2), ("0.5", 2)])
+def test_split_writes_canonical_files(tmp_path, capsys, test_size, n_test):
+    out = tmp_path / "split"
+    argv = ["data", "split", str(FIXTURES / "chat_mixed.jsonl"), "--test-size", test_size, "--seed", "5",
+            "--out", str(out)]
+    assert main(argv) == 0
+    printed = capsys.readouterr().out
+    train = [json.loads(line) for line in (out / "train.jsonl").read_text().splitlines()]
+    test = [json.loads(line) for line in (out / "test.jsonl").read_text().splitlines()]
+    assert (len(train), len(test)) == (4 - n_test, n_test)
+    assert f"train: {4 - n_test} rows" in printed and f"test:  {n_test} rows" in printed
+    assert all(set(r) == {"messages"} for r in train + test)
+    # Same seed, same files.
+    assert main([*argv[:-1], str(tmp_path / "again")]) == 0
+    assert (tmp_path / "again" / "test.jsonl").read_text() == (out / "test.jsonl").read_text()
+
+
+def test_split_dedupe_and_impossible_size(tmp_path, capsys):
+    path = tmp_path / "dups.jsonl"
+    row = json.dumps({"prompt": "p", "completion": "c"})
+    path.write_text("\n".join([row] * 4 + [row.replace('"c"', '"d"')]) + "\n")
+    assert main(["data", "split", str(path), "--test-size", "1", "--out", str(tmp_path / "o"), "--dedupe"]) == 0
+    assert "3 duplicates dropped" in capsys.readouterr().out
+    assert len((tmp_path / "o" / "train.jsonl").read_text().splitlines()) == 1
+    assert main(["data", "split", str(path), "--test-size", "5", "--out", str(tmp_path / "o")]) == 2
+    assert "between 1 and 4 rows" in capsys.readouterr().err

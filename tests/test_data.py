@@ -1,0 +1,411 @@
+"""The data layer: every input format x file type, encodings, bad rows with line numbers, splits and stats."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from ftlib import data
+from ftlib.data import DataError, dataset_stats, guess_column_map, load_bytes, load_file, split_rows
+
+
+def msg(role: str, content: str) -> dict:
+    return {"role": role, "content": content}
+
+
+def sg(who: str, value: str) -> dict:
+    return {"from": who, "value": value}
+
+
+# One table of cases: (format, raw records as a user would write them, canonical rows expected).
+FORMAT_CASES = [
+    ("messages",
+     [{"messages": [msg("system", "Be terse zq1."), msg("user", "Capital of Peru?"), msg("assistant", "Lima zq2.")]},
+      {"messages": [msg("user", "u1"), msg("assistant", "a1"), msg("user", "u2"), msg("assistant", "a2 zq3")]}],
+     [{"messages": [msg("system", "Be terse zq1."), msg("user", "Capital of Peru?"), msg("assistant", "Lima zq2.")]},
+      {"messages": [msg("user", "u1"), msg("assistant", "a1"), msg("user", "u2"), msg("assistant", "a2 zq3")]}]),
+    ("sharegpt",
+     [{"conversations": [sg("system", "Sys zq4"), sg("human", "Hello zq5"), sg("gpt", "Hi there zq6")]},
+      {"conversations": [sg("user", "Q zq7"), sg("assistant", "A zq8")]}],
+     [{"messages": [msg("system", "Sys zq4"), msg("user", "Hello zq5"), msg("assistant", "Hi there zq6")]},
+      {"messages": [msg("user", "Q zq7"), msg("assistant", "A zq8")]}]),
+    ("alpaca",
+     [{"instruction": "Translate zq9", "input": "chat", "output": "cat zq10", "system": ""},
+      {"instruction": "Add 2 and 2", "input": "", "output": "4 zq11", "system": "You are a calculator."}],
+     [{"messages": [msg("user", "Translate zq9\n\nchat"), msg("assistant", "cat zq10")]},
+      {"messages": [msg("system", "You are a calculator."), msg("user", "Add 2 and 2"), msg("assistant", "4 zq11")]}]),
+    ("prompt_completion",
+     [{"prompt": "Once upon zq12", "completion": "a time zq13"}, {"prompt": "P2", "completion": "C2 zq14"}],
+     [{"messages": [msg("user", "Once upon zq12"), msg("assistant", "a time zq13")]},
+      {"messages": [msg("user", "P2"), msg("assistant", "C2 zq14")]}]),
+    ("prompt_completion",
+     [{"prompt": [msg("system", "S zq15"), msg("user", "U zq16")], "completion": [msg("assistant", "A zq17")]}],
+     [{"messages": [msg("system", "S zq15"), msg("user", "U zq16"), msg("assistant", "A zq17")]}]),
+    ("preference",
+     [{"prompt": "Sky colour zq18?", "chosen": "Blue zq19", "rejected": "Green zq20"},
+      {"prompt": "Grass?", "chosen": "Green", "rejected": "Purple zq21"}],
+     [{"prompt": [msg("user", "Sky colour zq18?")], "chosen": [msg("assistant", "Blue zq19")],
+       "rejected": [msg("assistant", "Green zq20")]},
+      {"prompt": [msg("user", "Grass?")], "chosen": [msg("assistant", "Green")],
+       "rejected": [msg("assistant", "Purple zq21")]}]),
+    ("preference",  # whole conversations sharing a prompt: the common prefix becomes the prompt
+     [{"chosen": [msg("system", "S zq22"), msg("user", "Q zq23"), msg("assistant", "good zq24")],
+       "rejected": [msg("system", "S zq22"), msg("user", "Q zq23"), msg("assistant", "bad zq25")]}],
+     [{"prompt": [msg("system", "S zq22"), msg("user", "Q zq23")], "chosen": [msg("assistant", "good zq24")],
+       "rejected": [msg("assistant", "bad zq25")]}]),
+    ("preference",
+     [{"prompt": [msg("user", "Q zq26")], "chosen": [msg("assistant", "yes zq27")],
+       "rejected": [msg("assistant", "no zq28")]}],
+     [{"prompt": [msg("user", "Q zq26")], "chosen": [msg("assistant", "yes zq27")],
+       "rejected": [msg("assistant", "no zq28")]}]),
+]
+FILE_TYPES = ["jsonl", "json", "csv", "parquet"]
+
+
+def write_records(tmp_path, records: list[dict], kind: str):
+    path = tmp_path / f"data.{kind}"
+    if kind == "jsonl":
+        path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    elif kind == "json":
+        path.write_text(json.dumps(records, indent=1), encoding="utf-8")
+    elif kind == "csv":
+        import csv
+
+        columns = list(dict.fromkeys(k for r in records for k in r))
+        with open(path, "w", newline="", encoding="utf-8") as handle:
+            writer = csv.DictWriter(handle, fieldnames=columns)
+            writer.writeheader()
+            # Lists of messages travel through CSV cells as JSON text.
+            writer.writerows({k: json.dumps(v) if isinstance(v, list) else v for k, v in r.items()} for r in records)
+    else:
+        pq.write_table(pa.Table.from_pylist(records), path)
+    return path
+
+
+@pytest.mark.parametrize("kind", FILE_TYPES)
+@pytest.mark.parametrize("fmt, records, expected", FORMAT_CASES,
+                         ids=[f"{c[0]}-{i}" for i, c in enumerate(FORMAT_CASES)])
+def test_every_format_in_every_file_type(tmp_path, kind, fmt, records, expected):
+    result = load_file(write_records(tmp_path, records, kind))
+    assert (result.format, result.errors, result.warnings) == (fmt, [], [])
+    assert result.rows == expected
+    assert result.total == len(records) and result.row_numbers == list(range(1, len(records) + 1))
+    assert all(data.is_preference(r) == (fmt == "preference") for r in result.rows)
+
+
+@pytest.mark.parametrize("kind", ["jsonl", "csv"])
+def test_bom_and_crlf_are_tolerated(tmp_path, kind):
+    fmt, records, expected = FORMAT_CASES[2]
+    plain = write_records(tmp_path, records, kind).read_bytes().replace(b"\r\n", b"\n")
+    messy = b"\xef\xbb\xbf" + plain.replace(b"\n", b"\r\n")
+    assert load_bytes(messy, f"x.{kind}").rows == expected
+    assert load_bytes(messy, f"x.{kind}").rows == load_bytes(plain, f"x.{kind}").rows
+
+
+@pytest.mark.parametrize(
+    "payload, name, match",
+    [
+        ('{"prompt": "café", "completion": "x"}\n'.encode("latin-1"), "latin.jsonl", "latin.jsonl is not UTF-8"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "image.jsonl", "image.jsonl looks like a binary file"),
+        ('{"prompt": "a"}'.encode("utf-16"), "wide.json", "wide.json is saved as UTF-16"),
+        (b"", "empty.jsonl", "empty.jsonl is empty"),
+        (b"\xef\xbb\xbf\n  \r\n", "blank.csv", "blank.csv is empty"),
+        (b"not json at all", "notes.txt", "unsupported file type '.txt'"),
+        (b'[{"a": 1,]', "broken.json", "broken.json is not valid JSON"),
+        (b"PAR1garbage", "bad.parquet", "bad.parquet is not a readable Parquet file"),
+        (b'{"text": "hello"}\n{"text": "bye"}\n', "plain.jsonl", "rows have the fields text"),
+        (b'[1, 2]\n"x"\n', "junk.jsonl", "No row of junk.jsonl could be read"),
+    ],
+)
+def test_unusable_files_raise_a_clear_error(payload, name, match):
+    with pytest.raises(DataError, match=match):
+        load_bytes(payload, name)
+
+
+def test_missing_file_and_folder(tmp_path):
+    with pytest.raises(DataError, match="does not exist"):
+        load_file(tmp_path / "nope.jsonl")
+    with pytest.raises(DataError, match="is a folder"):
+        load_file(tmp_path)
+
+
+def test_malformed_jsonl_lines_keep_good_rows_with_line_numbers(tmp_path):
+    good = json.dumps({"prompt": "p", "completion": "c"})
+    lines = [good, '{"prompt": "p", "completion":', "", "[1, 2, 3]", "42", good.replace('"c"', '"c2"'), ""]
+    path = tmp_path / "mixed.jsonl"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    result = load_file(path)
+    assert [(e.row, e.message.split(" (")[0]) for e in result.errors] == [
+        (2, "this line is not valid JSON"),
+        (4, "this line holds a list, not an object {...}"),
+        (5, "this line holds a number, not an object {...}"),
+    ]
+    assert result.row_numbers == [1, 6] and result.total == 5
+    assert result.rows[1]["messages"][1]["content"] == "c2"
+
+
+U, A = msg("user", "q"), msg("assistant", "a")
+
+
+@pytest.mark.parametrize(
+    "record, match",
+    [
+        ({"messages": [msg("robot", "beep"), A]}, "role 'robot', which is not supported"),
+        ({"messages": [{"role": 3, "content": "x"}, A]}, "role '3', which is not supported"),
+        ({"messages": [U, msg("assistant", "")]}, r"turn 2 \(assistant\) of 'messages' is empty"),
+        ({"messages": [msg("user", "  \n "), A]}, r"turn 1 \(user\) of 'messages' is empty"),
+        ({"messages": [{"role": "user", "content": 7}, A]}, "must be text, but it is a number"),
+        ({"messages": [{"role": "user"}, A]}, r"turn 1 \(user\) of 'messages' is missing"),
+        ({"messages": [{"content": "x"}, A]}, "turn 1 of 'messages' has no role"),
+        ({"messages": [U]}, "no assistant turn"),
+        ({"messages": [U, A, msg("system", "late")]}, "turn 3 is a system message"),
+        ({"messages": "hello"}, "'messages' must be a list of messages"),
+        ({"messages": []}, "'messages' is an empty list"),
+        ({"messages": [U, "a"]}, "turn 2 of 'messages' is text, not a message"),
+        ({"messages": [{"role": "user", "content": [{"type": "image", "url": "x"}]}, A]}, "contains image content"),
+        ({"conversations": [sg("human", "q"), sg("tool", "x")]}, "role 'tool'"),
+        ({"instruction": "do", "output": 5}, "the output .the answer. must be text"),
+        ({"instruction": "", "output": "x"}, "the instruction is empty"),
+        ({"instruction": "do", "input": "x"}, "the 'output' field is missing"),
+        ({"prompt": "p", "completion": [msg("user", "x")]}, "completion must contain only assistant turns"),
+        ({"prompt": "p", "chosen": "same", "rejected": "same"}, "chosen and rejected are the same"),
+        ({"chosen": "yes", "rejected": "no"}, "the 'prompt' field is missing"),
+        ({"chosen": [msg("user", "x"), A], "rejected": [msg("user", "y"), A]}, "share no opening turns"),
+        ({"prompt": [U, A], "chosen": "x", "rejected": "y"}, "prompt must end with a user turn"),
+        ({"chosen": [U, A, msg("user", "more"), A], "rejected": [U, msg("assistant", "b")]},
+         "chosen answer contains a user turn"),
+    ],
+)
+def test_every_validation_error_names_the_row_and_reason(record, match):
+    # Row 2 is the bad one: the error must point at it, and the good rows around it stay.
+    fmt = data.detect_row_format(record) or "alpaca"
+    good = {"messages": {"messages": [U, A]}, "sharegpt": {"conversations": [sg("human", "q"), sg("gpt", "a")]},
+            "alpaca": {"instruction": "i", "output": "o"}, "prompt_completion": {"prompt": "p", "completion": "c"},
+            "preference": {"prompt": "p", "chosen": "c", "rejected": "r"}}[fmt]
+    payload = "".join(json.dumps(r) + "\n" for r in (good, record, good)).encode()
+    result = load_bytes(payload, "rows.jsonl", fmt=fmt)
+    assert len(result.errors) == 1 and result.errors[0].row == 2, result.errors
+    assert result.row_numbers == [1, 3]
+    assert re.search(match, result.errors[0].message), result.errors[0].message
+
+
+@pytest.mark.parametrize(
+    "messages, match",
+    [
+        ([U, A, msg("assistant", "again")], "turns 2 and 3 are both from the assistant"),
+        ([msg("system", "s"), U, msg("user", "more"), A], "turns 2 and 3 are both from the user"),
+        ([msg("assistant", "hello"), U, A], "starts with the assistant"),
+        ([U, A, msg("user", "bye")], "last turn is a user message"),
+    ],
+)
+def test_odd_but_trainable_conversations_are_kept_with_a_warning(messages, match):
+    result = load_bytes(json.dumps({"messages": messages}).encode(), "w.jsonl")
+    assert result.errors == [] and result.rows == [{"messages": messages}]
+    assert len(result.warnings) == 1 and result.warnings[0].row == 1
+    assert match in result.warnings[0].message
+
+
+def test_text_content_parts_and_top_level_system_are_normalized():
+    record = {"system": "Sys", "conversations": [{"from": "HUMAN", "value": "hi"},
+                                                 {"role": "gpt", "content": [{"type": "text", "text": "a"},
+                                                                             {"type": "text", "text": "b"}]}]}
+    result = load_bytes(json.dumps(record).encode(), "x.jsonl")
+    assert result.rows == [{"messages": [msg("system", "Sys"), msg("user", "hi"), msg("assistant", "ab")]}]
+
+
+def test_format_is_the_majority_and_can_be_overridden():
+    rows = [{"instruction": f"i{n}", "output": f"o{n}"} for n in range(3)] + [{"messages": [U, A]}]
+    payload = "".join(json.dumps(r) + "\n" for r in rows).encode()
+    result = load_bytes(payload, "mix.jsonl")
+    assert result.format == "alpaca" and len(result.rows) == 3
+    assert [(e.row, "'instruction' field is missing" in e.message) for e in result.errors] == [(4, True)]
+    forced = load_bytes(payload, "mix.jsonl", fmt="messages")
+    assert forced.format == "messages" and forced.row_numbers == [4] and len(forced.errors) == 3
+    with pytest.raises(DataError, match="Unknown format 'chatml'"):
+        load_bytes(payload, "mix.jsonl", fmt="chatml")
+
+
+@pytest.mark.parametrize(
+    "document, rows",
+    [
+        ({"instruction": ["a", "b"], "output": ["x", "y"]}, 2),  # an object of columns
+        ({"version": 2, "data": [{"prompt": "p", "completion": "c"}] * 3}, 3),  # an object wrapping the rows
+        ({"messages": [U, A]}, 1),  # a single conversation, not rows of turns
+        ({"chosen": [U, A], "rejected": [U, msg("assistant", "b")]}, 1),
+    ],
+)
+def test_json_document_shapes(document, rows):
+    result = load_bytes(json.dumps(document).encode(), "doc.json")
+    assert (len(result.rows), result.errors) == (rows, [])
+
+
+def test_json_file_holding_jsonl_is_read_line_by_line():
+    payload = b'{"prompt": "a", "completion": "b"}\n{"prompt": "c", "completion": "d"}\n'
+    assert len(load_bytes(payload, "really-jsonl.json").rows) == 2
+
+
+def test_load_bytes_matches_load_file(tmp_path):
+    path = write_records(tmp_path, FORMAT_CASES[0][1], "jsonl")
+    from_disk, in_memory = load_file(path), load_bytes(path.read_bytes(), path.name)
+    assert (from_disk.rows, from_disk.format) == (in_memory.rows, in_memory.format)
+    assert from_disk.source == str(path)
+
+
+@pytest.mark.parametrize(
+    "columns, expected",
+    [
+        (["question", "answer"], {"instruction": "question", "output": "answer"}),
+        (["Instruction", "Input", "Output"], {"instruction": "Instruction", "input": "Input", "output": "Output"}),
+        (["prompt", "completion"], {"prompt": "prompt", "completion": "completion"}),
+        (["prompt", "response"], {"instruction": "prompt", "output": "response"}),
+        (["id", "prompt", "chosen", "rejected"], {"prompt": "prompt", "chosen": "chosen", "rejected": "rejected"}),
+        (["messages", "source"], {"messages": "messages"}),
+        (["conversations", "system_prompt"], {"conversations": "conversations", "system": "system_prompt"}),
+        (["Question", "Context", "Answer"], {"instruction": "Question", "input": "Context", "output": "Answer"}),
+        (["text", "label"], {}),
+    ],
+)
+def test_guess_column_map(columns, expected):
+    assert guess_column_map(columns) == expected
+
+
+def test_explicit_column_map_for_a_table(tmp_path):
+    path = tmp_path / "odd.csv"
+    path.write_text("q_text,a_text,notes\nWhat is 6x7?,42,x\nHalf of 10?,,y\n", encoding="utf-8")
+    with pytest.raises(DataError, match="Could not tell which columns"):
+        load_file(path)
+    result = load_file(path, column_map={"prompt": "q_text", "completion": "a_text"})
+    assert result.format == "prompt_completion" and result.columns == ["q_text", "a_text", "notes"]
+    # The number cell stays the text "42"; the empty cell is an error that names the column.
+    assert result.rows == [{"messages": [msg("user", "What is 6x7?"), msg("assistant", "42")]}]
+    assert [(e.row, e.message) for e in result.errors] == [(2, "the 'a_text' cell is empty (that column holds "
+                                                               "the completion)")]
+    assert data.peek_columns(path) == ["q_text", "a_text", "notes"]
+    with pytest.raises(DataError, match="no column 'nope'"):
+        load_file(path, column_map={"prompt": "nope", "completion": "a_text"})
+    with pytest.raises(DataError, match="needs a column for: completion"):
+        load_file(path, column_map={"prompt": "q_text"}, fmt="prompt_completion")
+
+
+def test_peek_columns(tmp_path):
+    assert data.peek_columns(write_records(tmp_path, FORMAT_CASES[2][1], "parquet")) == [
+        "instruction", "input", "output", "system"]
+    assert data.peek_columns(write_records(tmp_path, FORMAT_CASES[3][1], "csv")) == ["prompt", "completion"]
+    assert data.peek_columns(write_records(tmp_path, FORMAT_CASES[3][1], "jsonl")) is None
+
+
+PREFIX_CASES = [
+    ([U, A], [U, msg("assistant", "b")]),
+    ([msg("system", "s"), U, A, msg("user", "q2"), msg("assistant", "x")],
+     [msg("system", "s"), U, A, msg("user", "q2"), msg("assistant", "y")]),
+    ([U, msg("assistant", "long"), msg("assistant", "longer")], [U, msg("assistant", "short")]),
+]
+
+
+@pytest.mark.parametrize("chosen, rejected", PREFIX_CASES)
+def test_preference_prefix_split_agrees_with_trl(chosen, rejected):
+    from trl.data_utils import extract_prompt
+
+    result = load_bytes(json.dumps({"chosen": chosen, "rejected": rejected}).encode(), "p.jsonl")
+    assert result.errors == []
+    assert result.rows == [extract_prompt({"chosen": chosen, "rejected": rejected})]
+
+
+# --- splitting ------------------------------------------------------------------------------------------------
+
+ROWS = [{"messages": [msg("user", f"q{i}"), msg("assistant", f"a{i}")]} for i in range(50)]
+
+
+def _keys(rows):
+    return {json.dumps(r, sort_keys=True) for r in rows}
+
+
+@pytest.mark.parametrize("test_size, n_test", [(0.1, 5), (0.11, 6), (0.5, 25), (1, 1), (20, 20), (49, 49)])
+def test_split_counts_disjoint_and_complete(test_size, n_test):
+    train, test = split_rows(ROWS, test_size=test_size, seed=3)
+    assert (len(train), len(test)) == (50 - n_test, n_test)
+    assert not _keys(train) & _keys(test) and _keys(train) | _keys(test) == _keys(ROWS)
+
+
+def test_split_is_reproducible_and_depends_on_the_seed():
+    assert split_rows(ROWS, 0.2, seed=7) == split_rows(ROWS, 0.2, seed=7)
+    tests = {json.dumps(split_rows(ROWS, 0.2, seed=s)[1]) for s in range(5)}
+    assert len(tests) == 5
+
+
+def test_dedupe_drops_exact_duplicates_before_splitting():
+    rows = ROWS[:10] + ROWS[:10] + [dict(ROWS[0])]
+    deduped, dropped = data.dedupe_rows(rows)
+    assert (deduped, dropped) == (ROWS[:10], 11)
+    train, test = split_rows(rows, test_size=3, seed=1, dedupe=True)
+    assert (len(train), len(test)) == (7, 3) and not _keys(train) & _keys(test)
+    # Without dedupe a duplicate can land in both splits: that is what dedupe is for.
+    leaks = [s for s in range(20) if _keys(split_rows(rows, 0.3, seed=s)[0]) & _keys(split_rows(rows, 0.3, seed=s)[1])]
+    assert leaks
+
+
+@pytest.mark.parametrize(
+    "rows, test_size, match",
+    [
+        (ROWS[:5], 5, "between 1 and 4 rows"),
+        (ROWS[:5], 0, "between 1 and 4 rows"),
+        (ROWS[:5], -2, "between 1 and 4 rows"),
+        (ROWS[:5], 1.0, "ratio must be between 0 and 1"),
+        (ROWS[:5], 0.0, "ratio must be between 0 and 1"),
+        (ROWS[:5], True, "ratio like 0.1 or a row count"),
+        (ROWS[:5], "10%", "ratio like 0.1 or a row count"),
+        (ROWS[:1], 0.5, "at least 2 rows; there is 1"),
+        ([], 0.1, "at least 2 rows; there are 0"),
+    ],
+)
+def test_impossible_splits_say_how_to_fix_them(rows, test_size, match):
+    with pytest.raises(DataError, match=match):
+        split_rows(rows, test_size=test_size)
+
+
+def test_ratio_rounds_up_so_test_is_never_empty():
+    assert len(split_rows(ROWS[:3], 0.01)[1]) == 1
+
+
+# --- statistics -----------------------------------------------------------------------------------------------
+
+STAT_ROWS = [
+    {"messages": [msg("user", "Hi"), msg("assistant", "Hello there, how can I help?")]},
+    {"messages": [msg("system", "Be brief."), msg("user", "Explain gravity " * 20),
+                  msg("assistant", "Mass attracts.")]},
+    {"prompt": [msg("user", "Pick one")], "chosen": [msg("assistant", "A")], "rejected": [msg("assistant", "B" * 90)]},
+]
+
+
+def test_stats_without_tokenizer():
+    stats = dataset_stats(STAT_ROWS)
+    assert stats["rows"] == 3 and stats["preference_rows"] == 1
+    assert stats["turns"] == {"min": 2, "mean": 7 / 3, "max": 3}
+    assert stats["chars"]["total"] == 2 + 28 + 9 + 16 * 20 + 14 + 8 + 1  # preference counts prompt + chosen
+    assert "token_lengths" not in stats
+
+
+def test_token_lengths_agree_with_tokenizing_the_rendered_template(smol_tokenizer):
+    stats = dataset_stats(STAT_ROWS, smol_tokenizer, max_length=None)
+    conversations = [r["messages"] for r in STAT_ROWS[:2]] + [STAT_ROWS[2]["prompt"] + STAT_ROWS[2]["chosen"]]
+    expected = [len(smol_tokenizer(smol_tokenizer.apply_chat_template(c, tokenize=False),
+                                   add_special_tokens=False)["input_ids"]) for c in conversations]
+    assert stats["token_lengths"] == expected
+    # Reference: the tokenizer's own tokenize=True path gives the same count (no doubled BOS).
+    direct = [len(smol_tokenizer.apply_chat_template(c, tokenize=True, return_dict=True)["input_ids"])
+              for c in conversations]
+    assert expected == direct
+    assert stats["tokens"]["max"] == max(expected) and "truncated" not in stats
+
+
+def test_truncation_count(smol_tokenizer):
+    lengths = dataset_stats(STAT_ROWS, smol_tokenizer)["token_lengths"]
+    cut = sorted(lengths)[1]  # exactly one row is longer than the middle length
+    stats = dataset_stats(STAT_ROWS, smol_tokenizer, max_length=cut)
+    assert (stats["truncated"], stats["max_length"]) == (1, cut)
+    assert stats["truncated_fraction"] == pytest.approx(1 / 3)
+    assert dataset_stats(STAT_ROWS, smol_tokenizer, max_length=max(lengths))["truncated"] == 0

@@ -1,0 +1,170 @@
+"""AppTest: the Home page renders with its links; the Data page reads, previews and saves a split to disk."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from ftlib import workspace
+from ftlib.data import load_file
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = Path(__file__).parent / "fixtures" / "data"
+
+
+@pytest.fixture(autouse=True)
+def _allowed_data_dirs(tmp_path, monkeypatch):
+    # The local-path input only reads allowed folders: let it see the fixtures and this test's tmp_path.
+    monkeypatch.setenv("FTLIB_DATA_DIRS", os.pathsep.join([str(FIXTURES), str(tmp_path)]))
+
+
+def app() -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.run()
+    return at
+
+
+def data_page() -> AppTest:
+    at = app()
+    at.switch_page("pages/1_Data.py").run()
+    assert not at.exception, at.exception
+    return at
+
+
+def with_path(at: AppTest, path: Path) -> AppTest:
+    at.radio(key="data_source").set_value("Local path").run()
+    at.text_input(key="data_path").input(str(path)).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def texts(at: AppTest) -> str:
+    parts = [m.value for m in at.markdown] + [c.value for c in at.caption] + [t.value for t in at.text]
+    return "\n".join(str(p) for p in parts)
+
+
+def test_home_renders_with_links_to_every_step():
+    at = app()
+    assert not at.exception and not at.error
+    assert at.title[0].value.endswith("Fine-tuning studio")
+    # page_link resolves each file to its registered page (url name), so a wrong path would fail here.
+    links = {link.proto.page for link in at.get("page_link")}
+    assert links == {"Data", "Tokens", "Batches", "Train", "Compare", "Evaluate"}
+    body = texts(at)
+    assert "-100" in body and "SmolLM2-135M-Instruct" in body and "QLoRA" in body and "top-p" in body
+
+
+def test_data_page_reads_previews_and_saves_a_split():
+    at = with_path(data_page(), FIXTURES / "chat_mixed.jsonl")
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics == {"Format": "messages", "Rows read": "8", "Valid rows": "4", "Skipped rows": "4"}
+    errors_table = at.dataframe[0].value
+    assert list(errors_table["row"]) == [3, 4, 5, 7]
+    # Preview: the conversation text of the first rows, rendered as chat turns.
+    body = texts(at)
+    assert "What is the capital of France?" in body and "Paris." in body
+    at.toggle(key="data_raw").set_value(True).run()
+    assert any(j.value and "capital of France" in str(j.value) for j in at.json)
+    # Split controls, then save.
+    assert "Train **3**, test **1** rows" in body
+    at.radio(key="split_mode").set_value("rows").run()
+    at.number_input(key="split_count").set_value(2).run()
+    at.text_input(key="split_name").input("my chats").run()
+    at.button(key="split_save").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert any("Saved **my_chats**" in s.value for s in at.success)
+    train, test, meta = workspace.load_split("my_chats")
+    assert (len(train), len(test)) == (2, 2)
+    assert meta["format"] == "messages" and meta["errors"] == 4 and meta["test_size"] == 2
+    assert (workspace.datasets_dir() / "my_chats" / "train.jsonl").is_file()
+    assert at.session_state["active_split"] == "my_chats"
+    # A fresh session (a refresh, a second tab) finds it on disk.
+    assert "my_chats" in texts(app())
+
+
+def test_token_histogram_and_truncation_count(smol_tokenizer):
+    at = with_path(data_page(), FIXTURES / "chat_mixed.jsonl")
+    assert at.get("plotly_chart"), "no histogram"
+    good = load_file(FIXTURES / "chat_mixed.jsonl").rows
+    lengths = sorted(len(smol_tokenizer(smol_tokenizer.apply_chat_template(r["messages"], tokenize=False),
+                                        add_special_tokens=False)["input_ids"]) for r in good)
+    at.slider(key="data_max_length").set_value(16).run()
+    assert any("4 rows (100.0%) would be truncated at 16 tokens" in w.value for w in at.warning)
+    assert any(f"longest: {lengths[-1]}" in w.value for w in at.warning)
+    at.slider(key="data_max_length").set_value(1024).run()
+    assert any("0 rows (0.0%) would be truncated" in s.value for s in at.success)
+
+
+def test_upload_is_stored_once_in_the_workspace_and_can_be_reopened():
+    at = data_page()
+    at.radio(key="data_source").set_value("Upload").run()
+    payload = (FIXTURES / "qa.csv").read_bytes()
+    at.file_uploader(key="data_upload").upload("my qa.csv", payload, "text/csv").run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert {m.label: m.value for m in at.metric}["Valid rows"] == "4"
+    at.number_input(key="split_seed").set_value(3).run()  # any rerun must not store the file again
+    stored = list(workspace.uploads_dir().iterdir())
+    assert len(stored) == 1 and stored[0].name.endswith("my_qa.csv") and stored[0].read_bytes() == payload
+    assert at.text_input(key="split_name").value == "my_qa"
+    # Without a current upload, the stored file is offered again.
+    at.file_uploader(key="data_upload").set_value(None).run()
+    at.selectbox(key="data_earlier").set_value(stored[0].name).run()
+    assert not at.exception and {m.label: m.value for m in at.metric}["Format"] == "alpaca"
+
+
+def test_table_with_column_mapping_and_format_override():
+    at = with_path(data_page(), FIXTURES / "qa.csv")
+    assert at.selectbox(key="data_map_instruction").value == "question"
+    assert {m.label: m.value for m in at.metric}["Format"] == "alpaca"
+    at.selectbox(key="data_map_instruction").set_value("(none)").run()
+    at.selectbox(key="data_map_output").set_value("(none)").run()
+    at.selectbox(key="data_map_prompt").set_value("question").run()
+    at.selectbox(key="data_map_completion").set_value("answer").run()
+    assert not at.exception and {m.label: m.value for m in at.metric}["Format"] == "prompt_completion"
+    at.selectbox(key="data_format").set_value("preference").run()
+    assert not at.exception
+    assert at.error and "needs a column for: chosen, rejected" in at.error[0].value
+
+
+@pytest.mark.parametrize("path, match", [(FIXTURES / "not_data.jsonl", "looks like a binary file"),
+                                         (FIXTURES / "missing.jsonl", "does not exist"),
+                                         (ROOT / "pyproject.toml", "outside the folders this server allows"),
+                                         (FIXTURES / ".." / ".." / "conftest.py", "outside the folders")])
+def test_an_unusable_file_shows_an_error_not_a_traceback(path, match):
+    at = with_path(data_page(), path)
+    assert not at.exception
+    assert at.error and match in at.error[0].value
+
+
+def test_no_valid_rows_is_an_error_with_the_reasons(tmp_path):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"messages": [{"role": "user", "content": "q"}]}\n')
+    at = with_path(data_page(), bad)
+    assert not at.exception and "No row of this file can be used" in at.error[0].value
+    assert "no assistant turn" in at.dataframe[0].value["message"][0]
+
+
+def test_shipped_samples_load():
+    at = data_page()  # "Sample" is the default source
+    if any("No sample datasets" in i.value for i in at.info):
+        pytest.skip("no shipped samples in samples/ yet")
+    names = at.selectbox(key="data_sample").options
+    present = [n for n in names if Path(shipped_path(n)).is_file()]
+    if not present:
+        pytest.skip("the sample files are not generated yet")
+    for name in present:
+        at.selectbox(key="data_sample").set_value(name).run()
+        assert not at.exception and not at.error, (name, [e.value for e in at.error])
+        metrics = {m.label: m.value for m in at.metric}
+        assert int(metrics["Valid rows"]) > 0 and metrics["Skipped rows"] == "0", (name, metrics)
+
+
+def shipped_path(name: str) -> str:
+    try:
+        from ftlib.samples import sample_path
+    except ImportError:  # no registry: the page lists samples/*.jsonl by file stem
+        return str(ROOT / "samples" / f"{name}.jsonl")
+    return str(sample_path(name))
