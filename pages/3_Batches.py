@@ -51,7 +51,14 @@ left, mid, right = st.columns(3)
 templates = ["tokenizer", *[t for t in TEMPLATE_NAMES if t not in ("tokenizer", "custom")]]
 template_name = left.selectbox("Chat template", templates, help="`tokenizer` is the model's own template.")
 policy = mid.selectbox("What is trained", POLICIES, help="Which tokens get a label (the rest get -100).")
-n_rows = right.slider("Rows", 1, max(1, min(16, len(train))), min(4, len(train)), help="How many rows to batch.")
+if not train:
+    st.warning(f"The split `{name}` has no training rows. Save a split with some on the **Data** page.")
+    st.stop()
+if len(train) > 1:
+    n_rows = right.slider("Rows", 1, min(16, len(train)), min(4, len(train)), help="How many rows to batch.")
+else:
+    n_rows = 1  # a slider needs two values to choose from
+    right.caption("One training row: nothing to pad against, but packing still shows its layout.")
 first = st.number_input("Starting at row", 0, max(0, len(train) - n_rows), 0, help="Row number in the training split.")
 
 with user_errors("Could not encode the rows"):
@@ -73,8 +80,10 @@ plain = [batching.as_dict(e) for e in examples]  # labels as given, before any p
 lengths = [len(p["input_ids"]) for p in plain]
 
 c1, c2, c3, c4 = st.columns(4)
+# Room for about two examples per row by default, so the packing view shows examples sharing a row.
+default_pack = max(8, max(lengths), min(sum(lengths), 2 * max(lengths)))
 pack_length = c1.number_input(
-    "Packed row length", 8, 32768, max(8, max(lengths)),
+    "Packed row length", 8, 32768, -(-default_pack // 8) * 8,
     help="max_length for packing: examples are laid end to end in rows of at most this many tokens.",
 )
 show_mask = c2.toggle("Attention mask row", value=False)
@@ -159,13 +168,59 @@ LEGEND = (
 )
 
 
+KINDS = {"pad": 0, "masked": 1, "trained": 2}
+# Discrete colours for 0 = pad, 1 = attended but not trained, 2 = trained (same as the table's).
+HEAT_COLORS = [[0, "#d9d9d9"], [1 / 3, "#d9d9d9"], [1 / 3, "#d4e5fd"], [2 / 3, "#d4e5fd"], [2 / 3, "#9fd5aa"],
+               [1, "#9fd5aa"]]
+
+
+def overview(batch: batching.Batch):
+    """The whole batch at a glance: one cell per position, coloured like the table, token and labels on hover."""
+    import plotly.graph_objects as go
+
+    z, hover = [], []
+    for r in range(batch.shape[0]):
+        zr, hr = [], []
+        for j, (m, lab) in enumerate(zip(batch.attention_mask[r], batch.labels[r], strict=True)):
+            kind = "pad" if not m else ("trained" if lab != batch.label_pad else "masked")
+            zr.append(KINDS[kind])
+            hr.append(f"position {j}<br>id {batch.input_ids[r][j]}<br>attention {m}<br>label {lab}"
+                      f"<br>position id {batch.position_ids[r][j]}<br>{kind}")
+        z.append(zr)
+        hover.append(hr)
+    rows = [" + ".join(names[s.example] for s in segs) for segs in batch.segments]
+    fig = go.Figure(go.Heatmap(z=z, y=rows, zmin=0, zmax=2, colorscale=HEAT_COLORS, showscale=False,
+                               hovertext=hover, hoverinfo="text", xgap=1, ygap=2))
+    if batch.layout == "packed":  # a bar where each packed example starts
+        for r, segs in enumerate(batch.segments):
+            for seg in segs[1:]:
+                fig.add_shape(type="line", x0=seg.start - 0.5, x1=seg.start - 0.5, y0=r - 0.5, y1=r + 0.5,
+                              line={"color": "#d29922", "width": 3})
+    fig.update_yaxes(autorange="reversed")
+    fig.update_xaxes(title="position")
+    fig.update_layout(height=90 + 28 * batch.shape[0], margin={"t": 10, "b": 10, "l": 10, "r": 10})
+    return fig
+
+
+CAPTIONS = {
+    "right": "Each row starts at position 0; padding fills the end of the shorter rows.",
+    "left": "Each row ends on its last real token, ready for the next one to be generated. (In generation only the "
+            "prompt is fed; the whole training sequence is shown here to compare.)",
+    "packed": "Whole examples laid end to end (best-fit decreasing); position ids restart at each orange bar. In "
+              "training, TRL lays a batch of packed rows end to end in a single row, with no padding at all.",
+}
+
+
 def draw(batch: batching.Batch, key: str) -> None:
     s = batch.stats()
     a, b, c, d = st.columns(4)
-    a.metric("Shape (rows × positions)", f"{batch.shape[0]} × {batch.shape[1]}")
+    a.metric("Rows × positions", f"{batch.shape[0]} × {batch.shape[1]}")
     b.metric("Padding", f"{s.padded_positions} ({s.pad_fraction:.0%})")
     c.metric("Trained tokens", s.trained_tokens)
-    d.metric("Computed per trained token", f"{s.computed_per_trained:.2f}")
+    d.metric("Computed / trained", f"{s.computed_per_trained:.2f}",
+             help="Positions the model computes (padding included) per token the loss scores.")
+    st.caption(CAPTIONS[batch.layout])
+    st.plotly_chart(overview(batch), width="stretch", key=f"{key}_overview")
     width = batch.shape[1]
     lo = 0
     if width > MAX_COLUMNS:
@@ -184,7 +239,7 @@ with user_errors("Could not batch the rows"):
     }
 
 st.caption(
-    f"Pad token id {pad_id} (`{html.escape(str(tokenizer.pad_token))}`). Hover a cell for its id, attention, "
+    f"Pad token id {pad_id} (`{tokenizer.pad_token}`). Hover a cell for its id, attention, "
     "label and position id."
     + (" The pad token is also the end-of-turn token here: labels are built before padding, so a real "
        "end-of-turn stays trained while padding is masked by the attention mask." if pad_id == tokenizer.eos_token_id
@@ -264,8 +319,7 @@ if not stats:
 table = pd.DataFrame(
     {
         "strategy": [batching.STRATEGY_LABELS[s["strategy"]] for s in stats],
-        "batches": [s["batches"] for s in stats],
-        "rows": [s["rows"] for s in stats],
+        "batches (steps)": [s["batches"] for s in stats],
         "real tokens": [s["real_tokens"] for s in stats],
         "padded positions": [s["padded_positions"] for s in stats],
         "pad fraction": [s["pad_fraction"] for s in stats],

@@ -48,9 +48,16 @@ def cached_model(model: str):
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
-def cached_split(name: str):
-    """(train, test, meta) of a saved split; cached by name (the Data page clears this on save)."""
+def _cached_split(name: str, root: str):
     return workspace.load_split(name)
+
+
+def cached_split(name: str):
+    """(train, test, meta) of a saved split, cached per workspace and name (the Data page clears it on save)."""
+    return _cached_split(name, str(workspace.workspace_dir()))
+
+
+cached_split.clear = _cached_split.clear  # the Data page calls cached_split.clear() after saving
 
 
 @contextlib.contextmanager

@@ -1,0 +1,109 @@
+"""The Batches page renders right padding, left padding and packing grids and the whole-split comparison, for SFT and
+preference splits, from a split saved in the test's private workspace (real SmolLM2 tokenizer)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from ftlib import workspace
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def sft_rows(n):
+    # Lengths differ a lot, so padding is visible and length grouping/packing have something to save.
+    return [{"messages": [{"role": "user", "content": f"Question {i}?"},
+                          {"role": "assistant", "content": "Answer " + "word " * (3 + 17 * (i % 3))}]}
+            for i in range(n)]
+
+
+def preference_rows(n):
+    return [{"prompt": [{"role": "user", "content": f"Pick {i}"}],
+             "chosen": [{"role": "assistant", "content": "A good answer " * (1 + i % 2)}],
+             "rejected": [{"role": "assistant", "content": "no"}]} for i in range(n)]
+
+
+def run_page() -> AppTest:
+    """The page inside the app's navigation (its links to other pages need it). Each test saves its split under its
+    own name: `ui.common.cached_split` caches by name for the whole process."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    return at.switch_page("pages/3_Batches.py").run()
+
+
+def grids(at) -> list[str]:
+    return [h.proto.body for h in at.get("html") if "ftgrid" in h.proto.body and "<table>" in h.proto.body]
+
+
+def test_sft_split_renders_three_views_and_stats():
+    workspace.save_split("chats-main", sft_rows(12), sft_rows(2), {"format": "messages"})
+    at = run_page()
+    assert not at.exception, at.exception
+    assert [t.label for t in at.tabs] == ["Right padding (training)", "Left padding (generation)", "Packing"]
+    bodies = grids(at)
+    assert len(bodies) == 3
+    right, left, packed = bodies
+    # 4 rows by default; the right grid ends rows with pad cells, the left grid starts them with pad cells
+    for body in bodies[:2]:
+        assert sum(body.count(f"row {i}") for i in range(4)) >= 4
+    assert "pad" in right and "pad" in left
+    assert "start of a packed example" in packed  # the boundary label explained on hover
+    assert "Answer" in right  # token text, not ids
+    table = at.dataframe[0].value
+    assert list(table["strategy"]) == ["Padding, in order", "Padding, grouped by length", "Packing"]
+    assert table["pad fraction"].iloc[2] < table["pad fraction"].iloc[0]
+    assert len(set(table["trained tokens"])) == 1
+    assert any("left" in e.label.lower() for e in at.expander)
+
+
+def test_controls_change_the_grids():
+    workspace.save_split("chats-controls", sft_rows(12), sft_rows(2))
+    at = run_page()
+    at.slider[0].set_value(2).run()
+    at.toggle[1].set_value(False).run()  # hide the label row
+    at.toggle[2].set_value(True).run()  # show the position id row
+    assert not at.exception, at.exception
+    right = grids(at)[0]
+    assert "row 2" not in right and "row 1" in right
+    assert "<th>position id</th>" in right and "<th>label</th>" not in right
+    at.number_input[1].set_value(16).run()  # packed row length shorter than the rows: they get cut, with a warning
+    assert not at.exception, at.exception
+    assert any("cut to fit" in w.value for w in at.warning)
+
+
+def test_preference_split_shows_chosen_and_rejected():
+    workspace.save_split("prefs", preference_rows(6), preference_rows(1))
+    at = run_page()
+    assert not at.exception, at.exception
+    right = grids(at)[0]
+    assert "row 0 · chosen" in right and "row 0 · rejected" in right
+    assert at.dataframe[0].value["real tokens"].iloc[0] > 0
+    assert "12 sequences" in " ".join(c.value for c in at.caption)  # 6 pairs, two sequences each
+
+
+@pytest.mark.parametrize("template", ["chatml", "plain"])
+def test_other_templates_render(template):
+    workspace.save_split(f"chats-{template}", sft_rows(5), sft_rows(1))
+    at = run_page()
+    at.selectbox[0].set_value(template).run()
+    assert not at.exception, at.exception
+    assert len(grids(at)) == 3
+
+
+@pytest.mark.parametrize("n", [0, 1])
+def test_tiny_splits_do_not_break_the_page(n):
+    workspace.save_split(f"tiny{n}", sft_rows(n), sft_rows(1))
+    at = run_page()
+    assert not at.exception, at.exception
+    assert len(grids(at)) == (3 if n else 0)
+    if not n:
+        assert any("no training rows" in w.value for w in at.warning)
+
+
+def test_without_a_split_points_to_the_data_page():
+    at = run_page()
+    assert not at.exception
+    assert any("Data" in i.value for i in at.info)
+    assert not grids(at)
