@@ -32,11 +32,13 @@ from ftlib.formats import (
     FORMAT_FIELDS,
     FORMATS,
     REQUIRED_FIELDS,
+    JSONProblem,
     RowProblem,
     convert_record,
     detect_row_format,
     guess_column_map,
     is_preference,
+    parse_json,
 )
 
 __all__ = ["FORMATS", "DataError", "LoadResult", "RowError", "count_test_rows", "count_truncated", "dataset_stats",
@@ -130,7 +132,14 @@ def _decode(data: bytes, name: str) -> str:
 
 
 def _describe(value: Any) -> str:
+    if value is None:
+        return "null (an empty value)"
     return {list: "a list", dict: "an object", str: "text", bool: "true/false"}.get(type(value), "a number")
+
+
+def _json_message(exc: json.JSONDecodeError) -> str:
+    # exc.msg sometimes ends in "at" already ("Unterminated string starting at"); exc.pos completes it.
+    return f"{exc.msg} character {exc.pos}" if exc.msg.endswith(" at") else exc.msg
 
 
 def _jsonl_records(text: str) -> tuple[list[tuple[int, Any]], list[RowError]]:
@@ -141,9 +150,12 @@ def _jsonl_records(text: str) -> tuple[list[tuple[int, Any]], list[RowError]]:
         if not line:
             continue
         try:
-            value = json.loads(line)
+            value = parse_json(line)
         except json.JSONDecodeError as exc:
-            errors.append(RowError(number, f"this line is not valid JSON ({exc.msg} at column {exc.colno})"))
+            errors.append(RowError(number, f"this line is not valid JSON ({_json_message(exc)}, column {exc.colno})"))
+            continue
+        except JSONProblem as exc:
+            errors.append(RowError(number, f"this line cannot be read: {exc}"))
             continue
         if isinstance(value, dict):
             records.append((number, value))
@@ -172,12 +184,14 @@ def _json_rows(value: Any) -> list:
 
 def _json_records(text: str, name: str) -> tuple[list[tuple[int, Any]], list[RowError]]:
     try:
-        value = json.loads(text)
+        value = parse_json(text)
     except json.JSONDecodeError as exc:
         if exc.msg == "Extra data":  # several objects, one per line: a JSONL file named .json
             return _jsonl_records(text)
-        raise DataError(f"{name} is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}. "
-                        "If it has one JSON object per line, name it .jsonl.") from None
+        raise DataError(f"{name} is not valid JSON: {_json_message(exc)} at line {exc.lineno}, column "
+                        f"{exc.colno}. If it has one JSON object per line, name it .jsonl.") from None
+    except JSONProblem as exc:
+        raise DataError(f"{name} cannot be read: {exc}.") from None
     records, errors = [], []
     for number, row in enumerate(_json_rows(value), start=1):
         if isinstance(row, dict):
@@ -198,12 +212,23 @@ def _table(data: bytes, kind: str, name: str) -> tuple[list[str], list[dict]]:
             raise DataError(f"{name} is not a readable Parquet file ({exc}).") from None
         return [str(c) for c in table.column_names], table.to_pylist()
     text = _decode(data, name)
-    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter="\t" if kind == "tsv" else ",")
+    # Long answers are normal in training data; the csv module's default cell limit is 128 KiB.
+    csv.field_size_limit(2**31 - 1)
+    # strict: an unclosed quote is an error, not a cell that silently swallows the rest of the file.
+    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter="\t" if kind == "tsv" else ",", strict=True)
+    rows: list[dict] = []
+    last_line = 1  # the physical line where the last good record ended (the header at first)
     try:
-        rows = list(reader)
+        for row in reader:
+            rows.append(row)
+            last_line = reader.line_num
         columns = list(reader.fieldnames or [])
     except csv.Error as exc:
-        raise DataError(f"{name} is not a readable CSV file ({exc}).") from None
+        if "unexpected end of data" in str(exc):
+            raise DataError(f"{name} has an unclosed quote (\") in the cell that starts on line {last_line + 1}: "
+                            "everything after it would become one cell. Close the quote, or write a quote "
+                            "inside a cell as two quotes (\"\").") from None
+        raise DataError(f"{name} is not a readable CSV file near line {last_line + 1} ({exc}).") from None
     if not columns:
         raise DataError(f"{name} has no header row. The first line must name the columns.")
     return columns, rows
@@ -226,7 +251,16 @@ def _map_table(columns: list[str], rows: list[dict], column_map: dict[str, str],
             raise DataError(f"Unknown field '{fld}' in the column mapping. Fields: {', '.join(FIELDS)}.")
         if col not in columns:
             raise DataError(f"{name} has no column '{col}' (mapped to '{fld}'). Columns: {', '.join(columns)}.")
-    return [(i, {fld: _cell(row.get(col)) for fld, col in column_map.items()}) for i, row in enumerate(rows, 1)]
+    records, errors = [], []
+    for i, row in enumerate(rows, 1):
+        extra = row.get(None)  # csv.DictReader's restkey: cells beyond the header
+        if extra:
+            errors.append(RowError(i, f"this row has {len(columns) + len(extra)} cells but the header names "
+                                      f"{len(columns)} columns; a cell probably holds an unquoted comma. "
+                                      "Put that cell in double quotes."))
+            continue
+        records.append((i, {fld: _cell(row.get(col)) for fld, col in column_map.items()}))
+    return records, errors
 
 
 def peek_columns(path: str | Path) -> list[str] | None:
@@ -278,7 +312,7 @@ def load_bytes(data: bytes, filename: str, fmt: str | None = None,
             raise DataError(f"Could not tell which columns of {filename} hold the prompt and the answer "
                             f"(columns: {', '.join(columns)}). Map them to fields by hand "
                             "(e.g. question -> instruction, answer -> output).")
-        records, errors = _map_table(columns, table_rows, column_map, filename), []
+        records, errors = _map_table(columns, table_rows, column_map, filename)
     else:
         text = _decode(data, filename)
         records, errors = _jsonl_records(text) if kind == "jsonl" else _json_records(text, filename)

@@ -37,6 +37,23 @@ LIST_FIELDS = {"messages", "conversations", "prompt", "completion", "chosen", "r
 ROLES = {"system": "system", "user": "user", "assistant": "assistant", "human": "user", "gpt": "assistant"}
 
 
+class JSONProblem(ValueError):
+    """json.loads failed in a way JSONDecodeError does not cover, with a plain reason."""
+
+
+def parse_json(text: str) -> Any:
+    """json.loads, with the failures it raises outside JSONDecodeError turned into plain reasons."""
+    try:
+        return json.loads(text)
+    except RecursionError:
+        # A hostile or broken file can nest brackets thousands deep; Python's parser recurses per level.
+        raise JSONProblem("it is nested too deeply (thousands of brackets inside each other)") from None
+    except json.JSONDecodeError:
+        raise
+    except ValueError as exc:  # e.g. "Exceeds the limit (4300 digits) for integer string conversion"
+        raise JSONProblem(f"it holds a number too long to read ({str(exc).split(';')[0]})") from None
+
+
 class RowProblem(ValueError):
     """One row cannot be used; the message says why, in plain words. `field` names a missing field."""
 
@@ -124,13 +141,20 @@ def _text(value: Any, what: str, optional: bool = False) -> str | None:
         if optional:
             return None
         raise RowProblem(f"{what} is empty")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        # A JSON escape like \ud800 (half of a surrogate pair) is no character at all; tokenizers, pages and
+        # file writers all fail on it later.
+        raise RowProblem(f"{what} holds an invalid character (a lone surrogate such as \\ud800): "
+                         "not valid unicode text") from None
     return value
 
 
 def _content(value: Any, where: str) -> str:
     # OpenAI-style content parts: keep the text parts, refuse anything else (images, audio) by name.
     if isinstance(value, list) and all(isinstance(p, dict) for p in value):
-        kinds = {p.get("type") for p in value}
+        kinds = {str(p.get("type")) for p in value}
         if kinds - {"text"}:
             other = ", ".join(sorted(str(k) for k in kinds - {"text"}))
             raise RowProblem(f"{where} contains {other} content; only text is supported")
@@ -142,9 +166,11 @@ def parse_messages(value: Any, field: str) -> list[dict]:
     """A list of {"role", "content"} from role/content or from/value turns; roles normalized."""
     if isinstance(value, str) and value.lstrip().startswith("["):
         try:
-            value = json.loads(value)
+            value = parse_json(value)
         except json.JSONDecodeError as exc:
             raise RowProblem(f"'{field}' looks like a JSON list but is not valid JSON ({exc.msg})") from None
+        except ValueError as exc:
+            raise RowProblem(f"'{field}' cannot be read: {exc}") from None
     if not isinstance(value, list):
         raise RowProblem(f"'{field}' must be a list of messages like [{{\"role\": \"user\", \"content\": ...}}], "
                          f"but it is {_kind(value)}")
@@ -233,8 +259,8 @@ def _as_turns(value: Any, field: str, role: str) -> list[dict]:
     if isinstance(value, str):
         # In a CSV cell a list of messages arrives as JSON text; any other text (even "[1] ...") is one turn.
         try:
-            parsed = json.loads(value) if value.lstrip().startswith("[") else None
-        except json.JSONDecodeError:
+            parsed = parse_json(value) if value.lstrip().startswith("[") else None
+        except ValueError:  # JSONDecodeError and the depth/number problems: treat the cell as plain text
             parsed = None
         if not isinstance(parsed, list):
             return [{"role": role, "content": _text(value, f"the '{field}' field")}]

@@ -12,6 +12,7 @@ import os
 import re
 import tempfile
 import time
+import uuid
 from pathlib import Path
 
 from ftlib.models import ftlib_home
@@ -50,11 +51,16 @@ def safe_name(name: str, default: str = "file") -> str:
     >>> safe_name("../../etc/passwd")
     'passwd'
     >>> safe_name("my data (v2).jsonl")
-    'my_data_v2_.jsonl'
+    'my_data_v2.jsonl'
     """
     base = Path(str(name).replace("\\", "/")).name
-    base = _SAFE.sub("_", base).strip("._") or default
-    return base[:120]
+    stem, dot, suffix = base.rpartition(".")
+    if not dot:
+        stem, suffix = base, ""
+    suffix = _SAFE.sub("", suffix)[:16]
+    # The extension decides how a file is read, so it survives: truncate and clean the stem only.
+    stem = _SAFE.sub("_", stem).strip("._")[:100] or default
+    return f"{stem}.{suffix}" if suffix else stem
 
 
 def inside(root: Path, path: Path) -> bool:
@@ -83,7 +89,8 @@ def atomic_write_text(path: Path, text: str) -> None:
 def save_upload(filename: str, data: bytes) -> Path:
     """Store an uploaded file under uploads/ with a sanitized, unique name."""
     name = safe_name(filename, default="upload")
-    target = uploads_dir() / f"{time.strftime('%Y%m%d-%H%M%S')}-{name}"
+    # A short random tag keeps two uploads of the same name in the same second apart.
+    target = uploads_dir() / f"{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}-{name}"
     target.write_bytes(data)
     return target
 

@@ -13,11 +13,13 @@ from ftlib.workspace import PathNotAllowed
     [
         ("../../etc/passwd", "passwd"),
         ("..\\..\\windows\\system32", "system32"),
-        ("my data (v2).jsonl", "my_data_v2_.jsonl"),
+        ("my data (v2).jsonl", "my_data_v2.jsonl"),
         ("", "file"),
         ("...", "file"),
         ("a/b/../c.csv", "c.csv"),
-        ("naïve ☃.json", "na_ve_.json"),
+        ("naïve ☃.json", "na_ve.json"),
+        ("数据.csv", "file.csv"),
+        ("a" * 296 + ".csv", "a" * 100 + ".csv"),
     ],
 )
 def test_safe_name_strips_paths_and_odd_characters(raw, expected):
