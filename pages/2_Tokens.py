@@ -1,4 +1,197 @@
+"""Tokens: one example exactly as the model is trained on it.
+
+Pick a row of the active split (or type a conversation), a chat template, a mask policy and a max length; see
+the rendered text, every token coloured by trained / masked / special, the counts, the pre-flight checks, two
+templates side by side, and chosen vs rejected for preference rows. All logic is `ftlib.tokens`; this page
+draws. Encoding one row takes milliseconds, so it runs in the script.
+"""
+
+from __future__ import annotations
+
+import json
+
 import streamlit as st
 
+from ftlib.templates import (
+    BUILTIN_TEMPLATES,
+    TEMPLATE_NAMES,
+    add_missing_special_tokens,
+    get_template,
+    missing_special_tokens,
+)
+from ftlib.tokens import POLICIES, POLICY_HELP, encode_row, is_preference
+from ui.common import active_model, active_split_name, cached_tokenizer, require_split, user_errors
+from ui.token_view import diff_html, legend_html, rendered_html, token_rows, tokens_html
+
+EXAMPLE = [
+    {"role": "system", "content": "You answer in one short sentence."},
+    {"role": "user", "content": "What is the capital of France?"},
+    {"role": "assistant", "content": "Paris is the capital of France."},
+    {"role": "user", "content": "And of Italy?"},
+    {"role": "assistant", "content": "Rome."},
+]
+TEMPLATE_LABELS = {**{n: t.title for n, t in BUILTIN_TEMPLATES.items()},
+                   "tokenizer": "The model's own template", "custom": "Custom (edit below)"}
+SOURCES = ("Row from the dataset", "Type a conversation")
+SEVERITY = {"error": st.error, "warning": st.warning, "info": st.info}
+
+EXPLAINER = """
+**Labels** are what the model is asked to predict. Each token gets one: its own id where the model should
+learn to write it, or **-100** where it should not. PyTorch's loss skips every -100, so masked tokens are still
+*read* by the model as context but never *learned*.
+
+The **prompt is masked** because at inference the user writes it: training the model to produce the user's
+words (or the template's headers) wastes capacity and can make it continue the user's side of the chat. The
+**end-of-turn token** after each reply is trained, so the model learns to stop.
+
+Colours: green = trained, grey = masked, purple/dashed = special token, striped = padding, red = cut by the
+max length. Hover a token to see its id, label and why.
+"""
+
+
+@st.cache_resource(max_entries=4, show_spinner="Adding the missing tokens...")
+def tokenizer_with_tokens(model: str, template_name: str, source: str):
+    """A copy of the cached tokenizer with the template's missing control tokens added (never the shared one)."""
+    tokenizer = cached_tokenizer(model)
+    return add_missing_special_tokens(tokenizer, get_template(template_name, tokenizer, source=source))
+
+
+def pick_row():
+    """The row to show: from the active split, or typed as JSON."""
+    has_split = active_split_name() is not None
+    source = st.radio("Example", SOURCES, index=0 if has_split else 1, horizontal=True, key="tok_source")
+    if source == SOURCES[0]:
+        name, train, test, _ = require_split()
+        c1, c2 = st.columns([1, 2])
+        part = c1.radio("Split", ("train", "test"), horizontal=True, key="tok_part",
+                        help=f"Dataset **{name}**: {len(train)} train rows, {len(test)} test rows.")
+        rows = train if part == "train" else test
+        if not rows:
+            st.info(f"The {part} split of **{name}** is empty. Pick the other split.")
+            st.stop()
+        index = c2.number_input(f"Row (0 to {len(rows) - 1})", 0, len(rows) - 1, 0, key="tok_row")
+        return rows[int(index)]
+    text = st.text_area("Conversation (JSON: a list of messages, or a row with messages / prompt+chosen+rejected)",
+                        json.dumps(EXAMPLE, indent=1, ensure_ascii=False), height=220, key="tok_conversation")
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        st.error(f"That is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}). "
+                 'Write a list like [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello"}].')
+        st.stop()
+    return {"messages": value} if isinstance(value, list) else value
+
+
+def pick_template(key: str, label: str, tokenizer, default: str = "tokenizer"):
+    name = st.selectbox(label, TEMPLATE_NAMES, index=TEMPLATE_NAMES.index(default), key=key,
+                        format_func=TEMPLATE_LABELS.get)
+    source = None
+    if name == "custom":
+        source = st.text_area("Custom Jinja template (put {% generation %} around what the assistant is trained "
+                              "on)", BUILTIN_TEMPLATES["chatml"].source, height=260, key=f"{key}_source")
+    with user_errors("This template cannot be used"):
+        return get_template(name, tokenizer, source=source)
+
+
+def show_checks(checks) -> None:
+    for c in checks:
+        SEVERITY.get(c.severity, st.info)(f"**{c.message}**  \nFix: {c.fix}", icon=None)
+
+
+def show_counts(enc, compact: bool = False) -> None:
+    counts = enc.counts()
+    cols = st.columns(3 if compact else 4)
+    cols[0].metric("Tokens", counts["total"])
+    cols[1].metric("Trained", counts["trained"])
+    cols[2].metric("% trained", f"{counts['pct_trained']}%")
+    if not compact:
+        cols[3].metric("Cut by max length", counts["cut"])
+    per_role = ", ".join(f"{role}: {v['trained']}/{v['total']}" for role, v in counts["per_role"].items())
+    st.caption(f"Trained / total per role: {per_role}")
+
+
+def show_encoded(enc, show_ids: bool, as_table: bool, compact: bool = False) -> None:
+    show_counts(enc, compact)
+    st.markdown("**Rendered text** (trained characters highlighted)")
+    st.html(rendered_html(enc.text, enc.tokens))
+    st.markdown("**Tokens**")
+    st.html(tokens_html(enc.tokens, show_ids=show_ids, cut_tokens=enc.cut_tokens))
+    if as_table:
+        st.dataframe(token_rows(enc.tokens), hide_index=True, width="stretch")
+
+
+def encode(row, tokenizer, template, policy, max_length):
+    with user_errors("Could not encode this example"):
+        return encode_row(row, tokenizer, template, policy, max_length)
+
+
 st.title("Tokens")
-st.info("This page is being built.")
+st.caption("One example the way the model sees it: the template's text, every token, and which are trained.")
+with st.expander("What are labels, -100 and masking?"):
+    st.markdown(EXPLAINER)
+
+model = active_model()
+with user_errors("Could not load the tokenizer"):
+    base_tokenizer = cached_tokenizer(model)
+
+row = pick_row()
+c1, c2, c3 = st.columns(3)
+with c1:
+    template = pick_template("tok_template", "Chat template", base_tokenizer)
+policy = c2.selectbox("Mask policy", POLICIES, key="tok_policy", format_func=lambda p: p.replace("_", " "),
+                      help="\n".join(f"- **{p}**: {h}" for p, h in POLICY_HELP.items()))
+max_length = c3.number_input("Max length (0 = none)", 0, 1_000_000, 0, step=64, key="tok_max_length")
+max_length = int(max_length) or None
+
+tokenizer = base_tokenizer
+missing = missing_special_tokens(base_tokenizer, template)
+if missing:
+    add = st.toggle(f"Add the missing special tokens ({', '.join(missing)}) to a copy of the tokenizer",
+                    key="tok_add_missing",
+                    help="Training would then resize the model's embeddings for them.")
+    if add:
+        tokenizer = tokenizer_with_tokens(model, template.name, template.source)
+        template = get_template(template.name, tokenizer, source=template.source)
+
+o1, o2, o3 = st.columns(3)
+show_ids = o1.toggle("Ids and labels", key="tok_show_ids", help="Show each token's id and label under it.")
+as_table = o2.toggle("Table view", key="tok_table")
+compare = o3.toggle("Compare templates", key="tok_compare", disabled=is_preference(row),
+                    help="The same conversation with a second template, side by side.")
+
+st.html(legend_html())
+enc = encode(row, tokenizer, template, policy, max_length)
+
+if hasattr(enc, "chosen"):
+    st.subheader("Preference pair: chosen vs rejected")
+    st.caption("Both share the prompt; only each answer is trained (the policy 'everything' trains all).")
+    if enc.prompt_text:
+        with st.expander("Shared prompt text"):
+            st.html(rendered_html(enc.prompt_text))
+    show_checks(enc.checks)
+    left, right = st.columns(2)
+    for column, name, part in ((left, "Chosen", enc.chosen), (right, "Rejected", enc.rejected)):
+        with column:
+            st.markdown(f"#### {name}")
+            show_encoded(part, show_ids, as_table, compact=True)
+elif compare:
+    default_b = "chatml" if template.name != "chatml" else "llama3"
+    with c1:
+        template_b = pick_template("tok_template_b", "Second template", base_tokenizer, default=default_b)
+    enc_b = encode(row, base_tokenizer, template_b, policy, max_length)
+    st.subheader(f"{TEMPLATE_LABELS[template.name]} vs {TEMPLATE_LABELS[template_b.name]}")
+    if enc.text == enc_b.text:
+        st.success("Both templates write exactly the same text for this conversation.")
+    text_a, text_b = diff_html(enc.text, enc_b.text)
+    left, right = st.columns(2)
+    for column, tpl, part, text_html in ((left, template, enc, text_a), (right, template_b, enc_b, text_b)):
+        with column:
+            st.markdown(f"#### {TEMPLATE_LABELS[tpl.name]}")
+            show_counts(part, compact=True)
+            st.markdown("**Rendered text** (differences highlighted)")
+            st.html(text_html)
+            st.html(tokens_html(part.tokens, show_ids=show_ids, cut_tokens=part.cut_tokens))
+            show_checks(part.checks)
+else:
+    show_checks(enc.checks)
+    show_encoded(enc, show_ids, as_table)

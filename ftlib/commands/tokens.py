@@ -1,0 +1,94 @@
+"""`python -m ftlib tokens FILE --row N --template NAME --model M [--policy P] [--max-length L] [--json]`.
+
+Shows what one row becomes: the rendered text, input_ids, labels (-100 = not trained) and each token's role and
+reason, plus the pre-flight checks. For a preference row the JSON is `{"chosen": {...}, "rejected": {...}}` (same
+inner keys) with `"prompt_text"` beside them. Exit codes: 0 ok, 1 a check of severity "error" fired, 2 bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from ftlib.cli import UserError
+
+HELP = """\
+Render one row of FILE with a chat template, tokenize it and show which tokens are trained.
+ROW is 0-based among the file's valid rows after conversion to canonical rows (rows that failed to load are
+skipped, so row 0 is the first row that loaded). --json prints
+{"template", "policy", "text", "input_ids", "labels", "attention_mask", "tokens": [{"id", "text", "role",
+"segment", "trained", "special", "label", "reason"}], "checks": [{"code", "severity", "message", "fix"}], ...};
+for a preference row it prints {"prompt_text", "chosen": {...}, "rejected": {...}} with those keys inside each.
+Exit status: 0, or 1 when a check of severity "error" fires (e.g. no trained tokens), 2 on bad input."""
+
+
+def register(sub) -> None:
+    from ftlib.templates import TEMPLATE_NAMES
+    from ftlib.tokens import POLICIES
+
+    p = sub.add_parser("tokens", help="show the tokens, labels and masks of one row", description=HELP,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("file", help="dataset file (.jsonl, .json, .csv, .tsv, .parquet)")
+    p.add_argument("--row", type=int, default=0, help="0-based index among the file's valid rows (default 0)")
+    p.add_argument("--template", default="tokenizer", choices=[n for n in TEMPLATE_NAMES if n != "custom"],
+                   help="chat template; 'tokenizer' is the model's own (default)")
+    p.add_argument("--template-file", default=None, help="a custom Jinja chat template file (overrides --template)")
+    p.add_argument("--model", default="default", help="model whose tokenizer to use (default: the embedded one)")
+    p.add_argument("--policy", default="all_assistant", choices=POLICIES, help="which tokens are trained")
+    p.add_argument("--max-length", type=int, default=None, help="cut sequences to this many tokens")
+    p.add_argument("--add-missing-tokens", action="store_true",
+                   help="add control tokens the template needs but the tokenizer lacks (as training would)")
+    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    p.set_defaults(handler=_run)
+
+
+def _run(args) -> int:
+    from pathlib import Path
+
+    from ftlib.data import load_file
+    from ftlib.models import load_tokenizer
+    from ftlib.templates import add_missing_special_tokens, get_template
+    from ftlib.tokens import encode_row
+
+    if args.max_length is not None and args.max_length < 1:
+        raise UserError(f"--max-length must be a positive number of tokens (got {args.max_length}).")
+    result = load_file(args.file)
+    n = len(result.rows)
+    if not 0 <= args.row < n:
+        raise UserError(f"--row {args.row} is out of range: {args.file} has {n} valid row{'s' if n != 1 else ''} "
+                        f"(0 to {n - 1}).")
+    tokenizer = load_tokenizer(args.model)
+    if args.template_file:
+        path = Path(args.template_file)
+        if not path.is_file():
+            raise UserError(f"Template file {path} does not exist.")
+        template = get_template("custom", tokenizer, source=path.read_text(encoding="utf-8"))
+    else:
+        template = get_template(args.template, tokenizer)
+    if args.add_missing_tokens:
+        tokenizer = add_missing_special_tokens(tokenizer, template)
+        template = get_template(template.name, tokenizer, source=template.source)
+    enc = encode_row(result.rows[args.row], tokenizer, template, args.policy, args.max_length)
+    parts = {"chosen": enc.chosen, "rejected": enc.rejected} if hasattr(enc, "chosen") else {"": enc}
+    if args.json:
+        out = ({"prompt_text": enc.prompt_text, **{k: v.as_dict() for k, v in parts.items()}}
+               if hasattr(enc, "chosen") else enc.as_dict())
+        print(json.dumps(out, ensure_ascii=False))
+    else:
+        for name, part in parts.items():
+            _print_table(name, part)
+    return 1 if any(c.severity == "error" for c in enc.checks) else 0
+
+
+def _print_table(name: str, enc) -> None:
+    counts = enc.counts()
+    title = f"[{name}] " if name else ""
+    print(f"{title}template={enc.template} policy={enc.policy} tokens={counts['total']} trained={counts['trained']} "
+          f"({counts['pct_trained']}%)" + (f" cut={counts['cut']}" if counts["cut"] else ""))
+    print(f"{'#':>4} {'id':>6} {'label':>6}  {'role':<10} {'text':<24} reason")
+    for t in enc.tokens:
+        label = str(t.label) if t.trained else "-100"
+        print(f"{t.index:>4} {t.id:>6} {label:>6}  {t.role:<10} {json.dumps(t.text, ensure_ascii=False)[:24]:<24} "
+              f"{t.reason}")
+    for c in enc.checks:
+        print(f"{c.severity.upper()}: [{c.code}] {c.message}\n  fix: {c.fix}")

@@ -1,0 +1,149 @@
+"""`python -m ftlib tokens`: the JSON shape, preference output, templates, and exit codes."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from ftlib.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+ROWS = [
+    {"messages": [{"role": "user", "content": "Capital of Peru?"}, {"role": "assistant", "content": "Lima."}]},
+    {"messages": [{"role": "system", "content": "Terse."}, {"role": "user", "content": "2+2?"},
+                  {"role": "assistant", "content": "4"}, {"role": "user", "content": "3+3?"},
+                  {"role": "assistant", "content": "6"}]},
+]
+
+
+def _write(path: Path, rows: list) -> Path:
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def sft_file(tmp_path) -> Path:
+    # A broken line first: row indices count valid rows only, so --row 0 is the Peru row.
+    path = tmp_path / "chats.jsonl"
+    path.write_text("{not json\n" + "".join(json.dumps(r) + "\n" for r in ROWS), encoding="utf-8")
+    return path
+
+
+def run_json(capsys, *args) -> tuple[int, dict]:
+    code = main(["tokens", *map(str, args), "--json"])
+    out = capsys.readouterr().out
+    return code, json.loads(out)
+
+
+def test_json_shape_and_values(sft_file, capsys):
+    code, out = run_json(capsys, sft_file, "--row", 0, "--template", "chatml", "--model", "default")
+    assert code == 0
+    assert {"template", "text", "input_ids", "labels", "tokens", "checks"} <= set(out)
+    assert out["template"] == "chatml"
+    assert out["text"] == ("<|im_start|>user\nCapital of Peru?<|im_end|>\n<|im_start|>assistant\nLima.<|im_end|>\n")
+    assert len(out["input_ids"]) == len(out["labels"]) == len(out["tokens"])
+    for token, tid, label in zip(out["tokens"], out["input_ids"], out["labels"], strict=True):
+        assert {"id", "text", "role", "trained", "special"} <= set(token)
+        assert token["id"] == tid and label == (tid if token["trained"] else -100)
+    assert "".join(t["text"] for t in out["tokens"]) == out["text"]
+    assert [t["text"] for t in out["tokens"] if t["trained"]] == ["L", "ima", ".", "<|im_end|>"]
+    assert out["tokens"][0] == {**out["tokens"][0], "text": "<|im_start|>", "special": True, "role": "template"}
+    assert [c["code"] for c in out["checks"]] == ["pad_is_eos"]
+
+
+def test_tokenizer_template_and_policies(sft_file, capsys):
+    _, own = run_json(capsys, sft_file, "--row", 1, "--template", "tokenizer")
+    assert own["template"] == "tokenizer"
+    assert own["text"].startswith("<|im_start|>system\nTerse.<|im_end|>")  # the row's system prompt, not SmolLM's
+    trained = [t["text"] for t in own["tokens"] if t["trained"]]
+    assert trained == ["4", "<|im_end|>", "6", "<|im_end|>"]
+    _, last = run_json(capsys, sft_file, "--row", 1, "--template", "tokenizer", "--policy", "last_assistant")
+    assert [t["text"] for t in last["tokens"] if t["trained"]] == ["6", "<|im_end|>"]
+    _, every = run_json(capsys, sft_file, "--row", 1, "--policy", "everything")
+    assert every["labels"] == every["input_ids"]
+
+
+def test_max_length_cuts_and_errors_exit_1(sft_file, capsys):
+    code, out = run_json(capsys, sft_file, "--row", 1, "--template", "chatml", "--max-length", 8)
+    assert code == 1  # every trained token is cut: an error-level check
+    assert len(out["input_ids"]) == 8 and out["truncated"]
+    assert out["checks"][0]["code"] == "no_trained_tokens" and out["checks"][0]["severity"] == "error"
+    assert {t["role"] for t in out["cut_turns"]} >= {"assistant"}
+
+
+def test_preference_row_prints_chosen_and_rejected(tmp_path, capsys):
+    path = _write(tmp_path / "pairs.jsonl", [
+        {"prompt": [{"role": "user", "content": "Best pet?"}], "chosen": [{"role": "assistant", "content": "Dogs."}],
+         "rejected": [{"role": "assistant", "content": "Rocks."}]},
+    ])
+    code, out = run_json(capsys, path, "--row", 0, "--template", "chatml")
+    assert code == 0
+    assert set(out) == {"prompt_text", "chosen", "rejected"}
+    assert out["prompt_text"] == "<|im_start|>user\nBest pet?<|im_end|>\n<|im_start|>assistant\n"
+    for key, answer in (("chosen", "Dogs."), ("rejected", "Rocks.")):
+        inner = out[key]
+        assert {"template", "text", "input_ids", "labels", "tokens", "checks"} <= set(inner)
+        assert inner["text"].startswith(out["prompt_text"])
+        assert "".join(t["text"] for t in inner["tokens"] if t["trained"]) == answer + "<|im_end|>"
+
+
+def test_missing_tokens_are_reported_and_can_be_added(sft_file, capsys):
+    _, plain = run_json(capsys, sft_file, "--template", "gemma")
+    assert "missing_special_tokens" in {c["code"] for c in plain["checks"]}
+    _, added = run_json(capsys, sft_file, "--template", "gemma", "--add-missing-tokens")
+    assert "missing_special_tokens" not in {c["code"] for c in added["checks"]}
+    assert len(added["input_ids"]) < len(plain["input_ids"])
+    assert [t["text"] for t in added["tokens"] if t["special"]][:2] == ["<bos>", "<start_of_turn>"]
+
+
+def test_custom_template_file(sft_file, tmp_path, capsys):
+    tpl = tmp_path / "t.jinja"
+    tpl.write_text("{% for m in messages %}[{{ m['role'] }}] {% if m['role'] == 'assistant' %}{% generation %}"
+                   "{{ m['content'] }}{{ eos_token }}{% endgeneration %}{% else %}{{ m['content'] }}{% endif %}"
+                   "{{ '\\n' }}{% endfor %}", encoding="utf-8")
+    code, out = run_json(capsys, sft_file, "--template-file", tpl)
+    assert code == 0 and out["template"] == "custom"
+    assert out["text"] == "[user] Capital of Peru?\n[assistant] Lima.<|im_end|>\n"
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--row", "2"], "--row 2 is out of range"),
+    (["--row", "-1"], "out of range"),
+    (["--max-length", "0"], "positive number"),
+])
+def test_bad_input_exits_2(sft_file, capsys, args, message):
+    assert main(["tokens", str(sft_file), *args]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_missing_file_and_bad_template_exit_2(tmp_path, sft_file, capsys):
+    assert main(["tokens", str(tmp_path / "nope.jsonl")]) == 2
+    assert "error:" in capsys.readouterr().err
+    bad = tmp_path / "bad.jinja"
+    bad.write_text("{{ ''.__class__ }}", encoding="utf-8")
+    assert main(["tokens", str(sft_file), "--template-file", str(bad)]) == 2
+    assert "sandbox" in capsys.readouterr().err
+
+
+def test_text_table_output(sft_file, capsys):
+    assert main(["tokens", str(sft_file), "--template", "chatml"]) == 0
+    out = capsys.readouterr().out
+    assert "trained=4" in out and "end of assistant turn — trained" in out and "INFO: [pad_is_eos]" in out
+
+
+def test_module_entry_point(sft_file):
+    env = dict(os.environ, HF_HUB_OFFLINE="1")
+    done = subprocess.run([sys.executable, "-m", "ftlib", "tokens", str(sft_file), "--row", "0", "--template",
+                           "tokenizer", "--model", "default", "--json"], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout)
+    assert out["template"] == "tokenizer" and out["labels"][-2] == out["input_ids"][-2] == 2  # <|im_end|> trained
+    help_text = subprocess.run([sys.executable, "-m", "ftlib", "tokens", "--help"], cwd=ROOT, capture_output=True,
+                               text=True, timeout=120).stdout
+    assert "0-based among the file's valid rows" in help_text and '"chosen"' in help_text

@@ -1,0 +1,180 @@
+"""AppTest for the Tokens page: a dataset row, typed conversations, template/policy switches, preference pairs,
+template comparison and errors shown as st.error."""
+
+from __future__ import annotations
+
+import json
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from ftlib import workspace
+
+PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "2_Tokens.py")
+TRAIN = [
+    {"messages": [{"role": "user", "content": "Capital of Peru?"}, {"role": "assistant", "content": "Lima."}]},
+    {"messages": [{"role": "system", "content": "Terse."}, {"role": "user", "content": "2+2?"},
+                  {"role": "assistant", "content": "4"}, {"role": "user", "content": "3+3?"},
+                  {"role": "assistant", "content": "6"}]},
+]
+PREFERENCE = {"prompt": [{"role": "user", "content": "Best pet?"}],
+              "chosen": [{"role": "assistant", "content": "Dogs, they are loyal."}],
+              "rejected": [{"role": "assistant", "content": "Rocks."}]}
+
+
+def metrics(at) -> list[str]:
+    return [m.value for m in at.metric]
+
+
+def html(at) -> str:
+    return "".join(h.proto.body for h in at.get("html"))
+
+
+class _Pills(HTMLParser):
+    """Collects (classes, shown text) of each token pill; the id/label line under a pill is left out."""
+
+    def __init__(self):
+        super().__init__()
+        self.pills, self.depth, self.skip = [], 0, 0
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag != "span":
+            return
+        if self.depth:
+            self.depth += 1
+            self.skip += "ft-sub" in attrs.get("class", "") or bool(self.skip)
+        elif attrs.get("class", "").startswith("ft-tok ") and attrs.get("title", "").startswith("#"):
+            self.pills.append([attrs["class"][len("ft-tok "):], ""])
+            self.depth = 1
+
+    def handle_endtag(self, tag):
+        if tag == "span" and self.depth:
+            self.depth -= 1
+            self.skip = max(0, self.skip - 1) if self.skip else 0
+
+    def handle_data(self, data):
+        if self.depth and not self.skip:
+            self.pills[-1][1] += data
+
+
+def pills(at) -> list[tuple[str, str]]:
+    """(classes, shown text) of every token pill on the page, text unescaped (· and ↵ mark whitespace)."""
+    parser = _Pills()
+    parser.feed(html(at))
+    return [tuple(p) for p in parser.pills]
+
+
+def run(at: AppTest) -> AppTest:
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+@pytest.fixture
+def page() -> AppTest:
+    return AppTest.from_file(PAGE, default_timeout=60)
+
+
+def test_typed_conversation_by_default(page):
+    at = run(page)
+    assert at.radio(key="tok_source").value == "Type a conversation"  # no saved split yet
+    total, trained, pct, cut = metrics(at)
+    # The example has two replies ("Paris is the capital of France." and "Rome."), each + <|im_end|>.
+    trained_texts = [text for klass, text in pills(at) if "ft-trained" in klass]
+    assert trained_texts[-3:] == ["Rome", ".", "<|im_end|>"]
+    assert int(trained) == len(trained_texts) and cut == "0"
+    assert f"{100 * int(trained) / int(total):.1f}%" == pct
+    body = html(at)
+    assert "user prompt — masked: the model should not learn to write the user&#x27;s words" in body
+    assert '<span class="ft-ws">↵</span>' in body and '<span class="ft-ws">·</span>' in body
+    assert any("pad token is the same" in i.value for i in at.info)
+
+
+def test_dataset_row_template_and_policy(page):
+    workspace.save_split("chats", TRAIN, TRAIN[:1], {"format": "messages"})
+    at = run(page)
+    assert at.radio(key="tok_source").value == "Row from the dataset"
+    first = metrics(at)
+    at.number_input(key="tok_row").set_value(1)
+    run(at)
+    assert metrics(at) != first
+    at.selectbox(key="tok_template").set_value("chatml")
+    run(at)
+    assert [t for k, t in pills(at) if "ft-trained" in k] == ["4", "<|im_end|>", "6", "<|im_end|>"]
+    at.selectbox(key="tok_policy").set_value("last_assistant")
+    run(at)
+    assert [t for k, t in pills(at) if "ft-trained" in k] == ["6", "<|im_end|>"]
+    at.selectbox(key="tok_policy").set_value("everything")
+    run(at)
+    assert metrics(at)[2] == "100.0%"
+    at.number_input(key="tok_max_length").set_value(10)
+    run(at)
+    assert metrics(at)[0] == "10" and int(metrics(at)[3]) > 0
+    assert "ft-cut" in html(at)
+
+
+def test_ids_labels_table_and_missing_tokens(page):
+    at = run(page)
+    at.toggle(key="tok_show_ids").set_value(True)
+    at.toggle(key="tok_table").set_value(True)
+    run(at)
+    assert '<span class="ft-sub">2<br>2</span>' in html(at)  # <|im_end|>: id 2, trained label 2
+    assert '<span class="ft-sub">1<br>-100</span>' in html(at)  # <|im_start|>: masked
+    table = at.dataframe[0].value
+    assert list(table.columns)[:4] == ["#", "text", "id", "label"] and len(table) == int(metrics(at)[0])
+    at.selectbox(key="tok_template").set_value("gemma")
+    run(at)
+    assert any("does not know" in w.value for w in at.warning)
+    at.toggle(key="tok_add_missing").set_value(True)
+    run(at)
+    assert not any("does not know" in w.value for w in at.warning)
+    assert ("ft-masked ft-special", "<start_of_turn>") in pills(at)
+
+
+def test_preference_row_side_by_side(page):
+    at = run(page)
+    at.text_area(key="tok_conversation").set_value(json.dumps(PREFERENCE))
+    run(at)
+    assert [m.value for m in at.markdown if m.value.startswith("####")] == ["#### Chosen", "#### Rejected"]
+    trained = "".join(t for k, t in pills(at) if "ft-trained" in k)
+    assert trained == "Dogs,·they·are·loyal.<|im_end|>" + "Rocks.<|im_end|>"
+    assert len(metrics(at)) == 6
+
+
+def test_two_templates_side_by_side(page):
+    at = run(page)
+    at.selectbox(key="tok_template").set_value("chatml")
+    at.toggle(key="tok_compare").set_value(True)
+    run(at)
+    assert at.subheader[0].value == "ChatML vs Llama-3"
+    assert 'class="ft-diff"' in html(at)
+    assert len(metrics(at)) == 6 and metrics(at)[:3] != metrics(at)[3:]
+
+
+@pytest.mark.parametrize("source, expected", [
+    ("{{ ''.__class__.__mro__ }}", "sandbox blocks"),
+    ("{% for m in messages %}{{ m.content }", "syntax error on line 1"),
+    ("{% include '/etc/passwd' %}", "self-contained"),
+])
+def test_bad_custom_template_shows_error(page, source, expected):
+    at = run(page)
+    at.selectbox(key="tok_template").set_value("custom")
+    run(at)
+    assert not at.error and metrics(at)  # the prefilled custom template (ChatML) works
+    at.text_area(key="tok_template_source").set_value(source)
+    run(at)
+    assert at.error and expected in at.error[0].value
+    assert "root:" not in at.error[0].value
+
+
+def test_bad_json_shows_error(page):
+    at = run(page)
+    at.text_area(key="tok_conversation").set_value('[{"role": "user", "content": "hi"')
+    run(at)
+    assert at.error and "not valid JSON" in at.error[0].value
+    at.text_area(key="tok_conversation").set_value('[{"content": "no role"}]')
+    run(at)
+    assert at.error and "Message 0 is not" in at.error[0].value

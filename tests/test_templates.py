@@ -1,0 +1,211 @@
+"""Chat templates: built-ins render as transformers renders them, spans land on the messages, the sandbox holds."""
+
+from __future__ import annotations
+
+import pytest
+
+from ftlib.templates import (
+    BUILTIN_TEMPLATES,
+    TEMPLATE_NAMES,
+    TemplateError,
+    add_missing_special_tokens,
+    get_template,
+    missing_special_tokens,
+    render,
+    render_spans,
+)
+
+CONVERSATIONS = {
+    "single": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello!"}],
+    "system_multi": [
+        {"role": "system", "content": "Be brief."},
+        {"role": "user", "content": " Hi\n"},
+        {"role": "assistant", "content": "Héllo 😀!"},
+        {"role": "user", "content": "More"},
+        {"role": "assistant", "content": "  Sure.\n"},
+    ],
+    # Content equal to template words: a search-based locator would match the headers instead.
+    "role_words": [{"role": "user", "content": "user"}, {"role": "assistant", "content": "assistant"},
+                   {"role": "user", "content": "user"}, {"role": "assistant", "content": "assistant"}],
+    "unicode_newlines": [{"role": "user", "content": "日本語で？"},
+                         {"role": "assistant", "content": "\nはい、👍🏽 もちろん。\n\n"}],
+}
+
+
+@pytest.mark.parametrize("conv", CONVERSATIONS)
+@pytest.mark.parametrize("name", [*BUILTIN_TEMPLATES, "tokenizer"])
+def test_render_matches_transformers(name, conv, smol_tokenizer):
+    """Our sandbox renders exactly what transformers' apply_chat_template renders for the same template."""
+    template = get_template(name, smol_tokenizer)
+    messages = CONVERSATIONS[conv]
+    expected = smol_tokenizer.apply_chat_template(messages, chat_template=template.source, tokenize=False)
+    assert render(template, messages) == expected
+    for prompt_end in (True,):
+        expected = smol_tokenizer.apply_chat_template(messages[:-1], chat_template=template.source, tokenize=False,
+                                                      add_generation_prompt=prompt_end)
+        assert render(template, messages[:-1], add_generation_prompt=prompt_end) == expected
+
+
+@pytest.mark.parametrize("name", BUILTIN_TEMPLATES)
+def test_builtins_tag_exactly_reply_and_end_of_turn(name, smol_tokenizer):
+    template = get_template(name, smol_tokenizer)
+    assert template.has_generation_tags
+    messages = CONVERSATIONS["system_multi"]
+    spans = render_spans(template, messages)
+    assert spans.exact
+    eot = template.end_of_turn
+    replies = [m["content"] for m in messages if m["role"] == "assistant"]
+    # plain puts the space after "Assistant:" inside the block (it belongs to the reply's first token).
+    lead = " " if name == "plain" else ""
+    assert [spans.text[a:b] for a, b in spans.generations] == [lead + r + eot for r in replies]
+
+
+@pytest.mark.parametrize("conv", CONVERSATIONS)
+@pytest.mark.parametrize("name", [*BUILTIN_TEMPLATES, "tokenizer"])
+def test_content_spans_point_at_each_message(name, conv, smol_tokenizer):
+    messages = CONVERSATIONS[conv]
+    spans = render_spans(get_template(name, smol_tokenizer), messages)
+    assert spans.exact
+    assert [spans.text[a:b] for a, b in spans.contents] == [m["content"] for m in messages]
+
+
+def test_role_words_are_located_at_the_messages_not_the_headers(smol_tokenizer):
+    spans = render_spans(get_template("chatml", smol_tokenizer), CONVERSATIONS["role_words"])
+    # The first "user" content comes after "<|im_start|>user\n", not at the header's own "user".
+    assert spans.contents[0][0] == len("<|im_start|>user\n")
+
+
+def test_trimming_template_keeps_exact_spans(smol_tokenizer):
+    source = "{% for m in messages %}[{{ m['role'] }}]{{ m['content'] | trim }}{% endfor %}"
+    template = get_template("custom", smol_tokenizer, source=source)
+    messages = [{"role": "user", "content": "  padded  "}, {"role": "assistant", "content": "\nok\n"}]
+    spans = render_spans(template, messages)
+    assert spans.text == "[user]padded[assistant]ok"
+    assert spans.exact
+    assert [spans.text[a:b] for a, b in spans.contents] == ["padded", "ok"]
+
+
+def test_template_that_inspects_content_falls_back_to_search(smol_tokenizer):
+    # Markers change what startswith() sees; the plain render differs, so spans are found by searching instead.
+    source = ("{% for m in messages %}{% if m['content'].startswith('!') %}LOUD{% endif %}"
+              "<{{ m['role'] }}>{{ m['content'] }}{% endfor %}")
+    template = get_template("custom", smol_tokenizer, source=source)
+    messages = [{"role": "user", "content": "!hey"}, {"role": "assistant", "content": "calm"}]
+    spans = render_spans(template, messages)
+    assert spans.text == "LOUD<user>!hey<assistant>calm"
+    assert not spans.exact
+    assert [spans.text[a:b] for a, b in spans.contents] == ["!hey", "calm"]
+
+
+def test_tokenizer_template_knows_its_end_of_turn(smol_tokenizer):
+    template = get_template("tokenizer", smol_tokenizer)
+    assert template.source == smol_tokenizer.chat_template
+    assert template.end_of_turn == "<|im_end|>"
+    assert not template.has_generation_tags
+
+
+@pytest.mark.parametrize("name, eot", [("chatml", "<|im_end|>"), ("llama3", "<|eot_id|>"), ("mistral", "</s>"),
+                                       ("gemma", "<end_of_turn>"), ("alpaca", "<|im_end|>"), ("plain", "<|im_end|>")])
+def test_end_of_turn_per_builtin(name, eot, smol_tokenizer):
+    # alpaca and plain end a reply with the tokenizer's eos token (SmolLM2: <|im_end|>).
+    assert get_template(name, smol_tokenizer).end_of_turn == eot
+
+
+def test_template_names_and_errors(smol_tokenizer):
+    assert set(BUILTIN_TEMPLATES) == {"chatml", "llama3", "mistral", "gemma", "alpaca", "plain"}
+    assert TEMPLATE_NAMES[-2:] == ("tokenizer", "custom")
+    with pytest.raises(TemplateError, match="Unknown template 'nope'"):
+        get_template("nope")
+    with pytest.raises(TemplateError, match="needs a tokenizer"):
+        get_template("tokenizer")
+    with pytest.raises(TemplateError, match="needs its Jinja text"):
+        get_template("custom", smol_tokenizer, source="  ")
+
+
+def test_tokenizer_without_template_is_a_clear_error(smol_tokenizer):
+    import copy
+
+    bare = copy.deepcopy(smol_tokenizer)
+    bare.chat_template = None
+    with pytest.raises(TemplateError, match="no chat template of its own"):
+        get_template("tokenizer", bare)
+
+
+def test_syntax_error_names_the_line():
+    with pytest.raises(TemplateError, match="syntax error on line 2"):
+        get_template("custom", source="ok\n{% for m in messages %}{{ m.content }")
+
+
+def test_raise_exception_is_a_template_error(smol_tokenizer):
+    with pytest.raises(TemplateError, match="refused this conversation: .*Unknown role \"tool\""):
+        render(get_template("gemma", smol_tokenizer), [{"role": "tool", "content": "x"}])
+
+
+@pytest.mark.parametrize("source", [
+    "{{ ''.__class__.__mro__ }}",
+    "{{ ''.__class__.__mro__[1].__subclasses__() }}",
+    "{{ cycler.__init__.__globals__ }}",
+    "{{ cycler.__init__.__globals__.os.popen('id').read() }}",
+    "{{ joiner.__init__.__globals__['__builtins__'] }}",
+    "{{ messages.__class__.__base__ }}",
+    "{{ raise_exception.__globals__ }}",
+    "{{ namespace.__init__ }}",
+    "{% set x = messages.append(1) %}",
+    "{% include '/etc/passwd' %}",
+    "{% import '/etc/passwd' as p %}",
+    "{% extends '/etc/hostname' %}",
+    "{{ 'a' * 10**9 }}",
+    "{{ 2 ** 10000 }}",
+    "{% for i in range(99999) %}{{ 'x' * 100 }}{% endfor %}",
+])
+def test_sandbox_escapes_are_template_errors(source, smol_tokenizer):
+    template = get_template("custom", smol_tokenizer, source=source)
+    with pytest.raises(TemplateError) as info:
+        render(template, [{"role": "user", "content": "hi"}])
+    message = str(info.value)
+    assert "root:" not in message and "Traceback" not in message  # nothing leaked from a file or a stack
+    assert any(word in message for word in ("sandbox", "self-contained", "more than", "failed"))
+
+
+def test_messages_are_validated():
+    template = get_template("chatml")
+    with pytest.raises(TemplateError, match="non-empty list"):
+        render(template, [])
+    with pytest.raises(TemplateError, match="Message 1 is not"):
+        render(template, [{"role": "user", "content": "a"}, "b"])
+    with pytest.raises(TemplateError, match="non-text content"):
+        render(template, [{"role": "user", "content": [{"type": "image"}]}])
+
+
+def test_system_prompt_needs_a_user_turn_in_folding_templates(smol_tokenizer):
+    with pytest.raises(TemplateError, match="user turn must follow the system turn"):
+        render(get_template("mistral", smol_tokenizer), [{"role": "system", "content": "s"},
+                                                          {"role": "assistant", "content": "a"}])
+
+
+@pytest.mark.parametrize("name, missing", [
+    ("chatml", []),
+    ("llama3", ["<|begin_of_text|>", "<|start_header_id|>", "<|end_header_id|>", "<|eot_id|>"]),
+    ("mistral", ["<s>", "</s>"]),
+    ("gemma", ["<bos>", "<start_of_turn>", "<end_of_turn>"]),
+    ("alpaca", []),
+    ("plain", []),
+    ("tokenizer", []),
+])
+def test_missing_special_tokens_on_smollm2(name, missing, smol_tokenizer):
+    template = get_template(name, smol_tokenizer)
+    assert missing_special_tokens(smol_tokenizer, template) == missing
+    added = add_missing_special_tokens(smol_tokenizer, template)
+    assert missing_special_tokens(added, template) == []
+    assert len(added) == len(smol_tokenizer) + len(missing)
+    for token in missing:
+        assert token in added.all_special_tokens
+    # the shared tokenizer is never changed
+    assert missing_special_tokens(smol_tokenizer, template) == missing
+
+
+def test_custom_template_special_tokens_are_detected(smol_tokenizer):
+    source = "{% for m in messages %}<|turn|>{{ m['content'] }}<|end|>{% endfor %}"
+    template = get_template("custom", smol_tokenizer, source=source)
+    assert template.end_of_turn == "<|end|>"
+    assert missing_special_tokens(smol_tokenizer, template) == ["<|turn|>", "<|end|>"]
