@@ -1,4 +1,262 @@
+"""Compare: one prompt, several decoding settings (columns) and models (rows: base and finished runs' adapters),
+streamed from one batched decoding loop, plus the next-token distribution under temperature, top-k and top-p.
+
+Drawing only: generation runs in `ftlib.sampling.GenerationJob` (a thread that never calls st.*); this script
+polls it and fills one placeholder per cell. A click mid-generation reruns the script; the job keeps running in
+session_state and the new run picks it up.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import html
+import time
+
+import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
+from ftlib import sampling as S
+from ftlib.evaluate import EvalError, conversation
+from ui.common import active_model, active_split_name, cached_split, cached_tokenizer, user_errors
+
+JOB_KEY = "compare_job"
+LABELS_KEY = "compare_labels"  # the settings and models of the running job, for the grid
+POLL_S = 0.15
+CSS = """
+<style>
+.ftgen{white-space:pre-wrap;font-family:ui-monospace,monospace;font-size:13px;line-height:1.6;
+       border:1px solid rgba(128,128,128,.25);border-radius:6px;padding:6px 8px;min-height:3em}
+.ftgen span{border-radius:3px;color:#111}
+.ftgen .end{color:#888;font-style:italic;background:none}
+</style>
+"""
+
+
+@st.cache_resource(max_entries=2, show_spinner="Loading the model and its adapters...")
+def cached_model_set(model: str, adapters: tuple[str, ...]) -> S.ModelSet:
+    """A fresh base wrapped with the adapters: the shared cached model must never be wrapped (PEFT mutates it).
+    The ModelSet's lock serializes forwards, since adapter routing uses hooks on the shared modules."""
+    return S.load_model_set(model, list(adapters))
+
+
+def token_html(tokens: list[S.TokenInfo], finish: str = "") -> str:
+    """Tokens tinted by the model's probability (red = unlikely, green = likely), alternatives on hover."""
+    parts = []
+    for t in tokens:
+        if t.stop:
+            parts.append('<span class="end" title="end of turn: the model chose to stop">⏎ end</span>')
+            continue
+        tip = [f"p = {t.prob:.1%}"]
+        if t.sample_prob < 1.0:
+            tip[0] += f" (after the filters: {t.sample_prob:.1%})"
+        tip += [f"{a!r}  {p:.1%}" for a, p in t.alternatives]
+        hue = int(120 * min(max(t.prob, 0.0), 1.0))
+        parts.append(f'<span style="background:hsl({hue},75%,80%)" title="{html.escape(chr(10).join(tip))}">'
+                     f"{html.escape(t.text)}</span>")
+    if finish == "length":
+        parts.append('<span class="end">… (max new tokens)</span>')
+    return f'<div class="ftgen">{"".join(parts) or "&nbsp;"}</div>'
+
+
 st.title("Compare")
-st.info("This page is being built.")
+st.caption(
+    "One prompt, several ways of picking words, base model and fine-tuned side by side. Hover a word to see how "
+    "likely the model found it and what else it considered."
+)
+st.html(CSS)
+
+model = active_model()
+with user_errors("Could not load the tokenizer"):
+    tokenizer = cached_tokenizer(model)
+
+# ------------------------------------------------------------------------------------------------ the prompt
+
+split_name = active_split_name()
+test_rows: list[dict] = []
+if split_name:
+    with user_errors("Could not open the saved split"):
+        test_rows = cached_split(split_name)[1]
+sources = ["Type a prompt"] + (["Pick from the test split"] if test_rows else [])
+source = st.radio("Prompt", sources, horizontal=True, label_visibility="collapsed")
+reference = None
+if source == "Type a prompt":
+    prompt = st.text_area("Your message", "Write a short poem about the sea.", height=80)
+    system = st.text_input("System message (optional)", "", help="Empty: the template's default, if it has one.")
+    messages = [{"role": "user", "content": prompt}]
+    if system.strip():
+        messages.insert(0, {"role": "system", "content": system})
+else:
+    def conversation_or_row(row: dict) -> list[dict]:
+        try:
+            return conversation(row)
+        except EvalError:  # no reference answer: the row's messages are the prompt as they are
+            return list(row.get("messages") or row.get("prompt") or [])
+
+    def _label(i: int) -> str:
+        user = next((m["content"] for m in reversed(conversation_or_row(test_rows[i])) if m["role"] == "user"), "")
+        return f"{i}: {user[:70]}"
+
+    index = st.selectbox(f"Test row (split `{split_name}`)", range(len(test_rows)), format_func=_label)
+    messages = conversation_or_row(test_rows[index])
+    if messages and messages[-1]["role"] == "assistant":
+        reference = messages[-1]["content"]
+        messages = messages[:-1]
+
+# ------------------------------------------------------------------------------------------------ models and settings
+
+runs = S.list_run_adapters()
+usable = [r for r in runs if r.model in ("", model)]
+by_name = {r.name: r for r in usable}
+left, right = st.columns([3, 2])
+chosen_runs = left.multiselect(
+    "Fine-tuned models", list(by_name), default=list(by_name)[:1],
+    help="Finished runs with an adapter trained on this base model. The base model is always a row.",
+)
+if len(usable) < len(runs):
+    left.caption(f"{len(runs) - len(usable)} finished run(s) were trained on another base model; switch the model "
+                 "in the sidebar to compare them.")
+if not runs:
+    left.caption("No finished runs yet: the grid shows the base model only. Train one on the **Train** page.")
+templates = sorted({by_name[n].template for n in chosen_runs}) or ["tokenizer"]
+template = templates[0]
+if len(templates) > 1:
+    right.warning(f"The chosen runs were trained with different templates ({', '.join(templates)}); "
+                  f"the prompt uses `{template}`.")
+
+preset_names = st.multiselect("Decoding settings (columns)", list(S.PRESETS), default=["greedy", "balanced",
+                                                                                       "creative"])
+with st.expander("Custom setting"):
+    use_custom = st.checkbox("Add a custom column", value=False)
+    c1, c2, c3 = st.columns(3)
+    c_t = c1.slider("Temperature", 0.0, 2.0, 0.9, 0.05, key="custom_t", help="0 = greedy.")
+    c_k = c2.slider("Top-k", 0, 200, 0, key="custom_k", help="0 = off.")
+    c_p = c3.slider("Top-p", 0.05, 1.0, 1.0, 0.05, key="custom_p", help="1 = off.")
+c1, c2 = right.columns(2)
+seed = c1.number_input("Seed", 0, 2**31 - 1, 0, help="The same seed gives the same samples, run after run.")
+max_new = c2.slider("Max new tokens", 8, 512, 96, 8)
+
+settings = [S.PRESETS[n] for n in preset_names]
+if use_custom:
+    with user_errors("This custom setting cannot work"):
+        # Temperature 0 is greedy: the filters are dropped rather than refused, the sliders are just still set.
+        custom = S.DecodingSetting(c_t, 0 if c_t == 0 else c_k, 1.0 if c_t == 0 else c_p)
+        settings.append(dataclasses.replace(custom, name=f"custom: {custom.key}"))
+if not settings:
+    st.info("Pick at least one decoding setting.")
+    st.stop()
+
+with user_errors("Could not render the prompt"):
+    prompt_text, prompt_ids = S.render_prompt(tokenizer, messages, template=template)
+with st.expander(f"What the model sees ({len(prompt_ids)} tokens, template `{template}`)"):
+    st.code(prompt_text, language=None, wrap_lines=True)
+    if reference is not None:
+        st.caption("Reference answer from the test split:")
+        st.code(reference, language=None, wrap_lines=True)
+
+adapters = tuple(str(by_name[n].path) for n in chosen_runs)
+with user_errors("Could not load the model with its adapters"):
+    model_set = cached_model_set(model, adapters)
+model_names = ["base", *model_set.adapters]
+
+# ------------------------------------------------------------------------------------------------ the grid
+
+job: S.GenerationJob | None = st.session_state.get(JOB_KEY)
+b1, b2, _ = st.columns([1, 1, 4])
+if b1.button("Generate", type="primary"):
+    if job is not None and not job.done:
+        job.cancel()
+    rows = S.grid_rows(prompt_ids, settings, [None if m == "base" else m for m in model_names])
+    job = S.GenerationJob(model_set, rows, max_new_tokens=max_new, seed=int(seed)).start()
+    st.session_state[JOB_KEY] = job
+    st.session_state[LABELS_KEY] = {"settings": [s.label for s in settings], "models": model_names,
+                                    "prompt": tuple(prompt_ids)}
+if job is not None and not job.done and b2.button("Stop"):
+    job.cancel()
+
+cells: list = []
+if job is not None:
+    labels = st.session_state[LABELS_KEY]
+    if labels["prompt"] != tuple(prompt_ids):
+        st.caption("These outputs are for an earlier prompt; press **Generate** to run this one.")
+    n_set = len(labels["settings"])
+    header = st.columns([1] + [3] * n_set)
+    for col, label in zip(header[1:], labels["settings"], strict=True):
+        col.markdown(f"**{label}**")
+    for name in labels["models"]:
+        row_cols = st.columns([1] + [3] * n_set)
+        row_cols[0].markdown(f"**{name}**")
+        for s in range(n_set):
+            cells.append(row_cols[s + 1].empty())
+    st.caption("Colour = the model's probability of each token (red unlikely, green likely); hover for "
+               "alternatives. Sampled columns are reproducible with the same seed.")
+else:
+    st.info("Press **Generate** to fill the grid: one column per setting, one row per model.")
+
+# ------------------------------------------------------------------------------------------------ next token
+
+st.subheader("The next token, step by step")
+st.markdown(
+    "- **Greedy** always takes the single most likely token: the same output every time.\n"
+    "- **Temperature** reshapes the odds before drawing: below 1 favours the likely tokens, above 1 gives rare "
+    "ones more chance.\n"
+    "- **Top-k** keeps only the k most likely tokens and draws among them.\n"
+    "- **Top-p** keeps the most likely tokens until their probabilities add up to p, and draws among those."
+)
+v1, v2, v3, v4 = st.columns(4)
+view_model = v1.selectbox("Model", model_names, key="view_model")
+v_t = v2.slider("Temperature", 0.0, 2.0, 1.0, 0.05, key="view_t", help="0 = greedy.")
+v_k = v3.slider("Top-k (0 = off)", 0, 100, 0, key="view_k")
+v_p = v4.slider("Top-p (1 = off)", 0.05, 1.0, 1.0, 0.05, key="view_p")
+if v_t == 0 and (v_k or v_p < 1):
+    st.caption("Temperature 0 is greedy: top-k and top-p have nothing left to filter.")
+view_setting = S.GREEDY if v_t == 0 else S.DecodingSetting(v_t, v_k, v_p)
+logits_key = (model, adapters, view_model, tuple(prompt_ids))
+cache = st.session_state.setdefault("compare_logits", {})
+if logits_key not in cache:
+    with user_errors("Could not compute the next-token distribution"):
+        cache.clear()  # one prompt at a time: each entry is a full vocabulary of floats
+        cache[logits_key] = S.next_token_logits(model_set.model, prompt_ids,
+                                                None if view_model == "base" else view_model, model_set.lock)
+view = S.next_token_view(cache[logits_key], tokenizer, view_setting, top_n=20)
+frame = pd.DataFrame([{
+    "token": repr(r.text), "model": r.prob, "after temperature": r.prob_temperature,
+    "kept by top-k": r.kept_top_k, "kept by top-p": r.kept_top_p, "final": r.final_prob} for r in view.rows])
+fig = go.Figure([
+    go.Bar(name="model (T = 1)", x=frame["token"], y=frame["model"], marker_color="#9aa5b1"),
+    go.Bar(name="after temperature", x=frame["token"], y=frame["after temperature"], marker_color="#58a6ff"),
+    go.Bar(name="final (renormalized)", x=frame["token"], y=frame["final"],
+           marker_color=["#2ea043" if k else "#f85149" for k in frame["kept by top-p"]]),
+])
+fig.update_layout(barmode="group", height=360, margin={"t": 30, "b": 10}, yaxis_tickformat=".0%",
+                  legend={"orientation": "h", "y": 1.12})
+st.plotly_chart(fig, width="stretch")
+st.caption(
+    f"{view.vocab_size:,} tokens in the vocabulary; top-k keeps {view.kept_after_top_k:,}, then top-p keeps "
+    f"{view.kept_after_top_p:,}. The model's uncertainty here: {view.entropy_bits:.2f} bits. Red bars: removed "
+    "by a filter (their final probability is 0)."
+)
+st.dataframe(frame, hide_index=True, width="stretch",
+             column_config={c: st.column_config.NumberColumn(format="percent")
+                            for c in ("model", "after temperature", "final")})
+
+# ------------------------------------------------------------------------------------------------ streaming
+# Last in the script, so every control above is already drawn while the cells fill.
+
+
+def _fill(snapshot: list[list[S.TokenInfo]], finished: bool) -> None:
+    for i, cell in enumerate(cells):
+        finish = job.finish_reason(i) if finished else ""
+        cell.html(token_html(snapshot[i], finish))
+
+
+if job is not None:
+    was_running = not job.done
+    while not job.done:
+        _fill(job.snapshot(), finished=False)
+        time.sleep(POLL_S)
+    if was_running and not job.error:
+        st.rerun()  # once, so the controls drawn while it ran (the Stop button) match the finished state
+    _fill(job.snapshot(), finished=True)
+    if job.error:
+        st.error(f"Generation failed: {job.error}")

@@ -1,4 +1,164 @@
+"""Evaluate: base vs a fine-tuned run on the run's held-out rows. Reference, base and tuned answers side by side,
+per-row loss and perplexity of the reference, aggregates, best and worst rows, a per-token loss heatmap, CSV.
+
+Drawing only: the evaluation runs in `ftlib.evaluate.EvalJob` (a thread that never calls st.*); this script
+polls its progress. The result stays in session_state, so reruns and other widgets do not lose it.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
+from ftlib import evaluate as E
+from ftlib import sampling as S
+from ui.common import user_errors
+
+JOB_KEY = "evaluate_job"
+RUN_KEY = "evaluate_run"  # the run the job evaluates
+POLL_S = 0.25
+
+
+@st.cache_resource(max_entries=2, show_spinner="Loading the model and its adapter...")
+def cached_model_set(model: str, adapters: tuple[str, ...]) -> S.ModelSet:
+    """A fresh base wrapped with the adapter (never wrap the shared cached model: PEFT mutates it)."""
+    return S.load_model_set(model, list(adapters))
+
+
+@st.cache_data(max_entries=4, show_spinner="Loading the run's held-out rows...")
+def cached_run_info(run_path: str, mtime: float) -> E.RunInfo:  # noqa: ARG001 (mtime: refresh on change)
+    return E.run_info(run_path)
+
+
 st.title("Evaluate")
-st.info("This page is being built.")
+st.caption(
+    "Did fine-tuning change anything? Each held-out conversation's last answer is the reference: we measure how "
+    "surprised each model is by it (loss; lower is better) and let both models answer the same prompt."
+)
+
+runs = S.list_run_adapters()
+if not runs:
+    st.info("No finished run with an adapter yet. Train one on the **Train** page, then come back.")
+    st.page_link("pages/4_Train.py", label="Go to Train", icon="🏋️")
+    st.stop()
+
+by_name = {r.name: r for r in runs}
+run_name = st.selectbox("Run", list(by_name), help="Finished runs that saved an adapter, newest first.")
+run = by_name[run_name]
+run_path = run.path.parent if run.path.name in ("adapter", "final") else run.path
+with user_errors("Could not read the run's configuration and held-out rows"):
+    info = cached_run_info(str(run_path), (run_path / "config.json").stat().st_mtime)
+if not info.test_rows:
+    st.warning(f"The run's dataset `{info.dataset}` has no held-out rows. Save a split with a test part on the "
+               "**Data** page and train on it.")
+    st.stop()
+st.caption(f"Base model `{info.model}` · dataset `{info.dataset}` · {len(info.test_rows)} held-out rows · "
+           f"template `{info.template}`")
+
+c1, c2, c3 = st.columns(3)
+n_rows = c1.number_input("Rows to evaluate", 1, len(info.test_rows), min(20, len(info.test_rows)),
+                         help="Both models answer every row: on a CPU, a few dozen rows take a few minutes.")
+max_new = c2.slider("Max new tokens per answer", 8, 256, 64, 8)
+batch = c3.slider("Rows per batch", 1, 32, 8, help="Rows answered together in one decoding loop.")
+
+job: E.EvalJob | None = st.session_state.get(JOB_KEY)
+b1, b2, _ = st.columns([1, 1, 4])
+if b1.button("Evaluate", type="primary"):
+    if job is not None and not job.done:
+        job.cancel()
+    with user_errors("Could not load the model with the run's adapter"):
+        model_set = cached_model_set(info.model, (str(run.path),))
+    job = E.EvalJob(model_set, info.test_rows, next(iter(model_set.adapters)), max_new_tokens=max_new,
+                    batch_size=batch, limit=int(n_rows), template=info.template).start()
+    st.session_state[JOB_KEY] = job
+    st.session_state[RUN_KEY] = run_name
+if job is not None and not job.done and b2.button("Stop"):
+    job.cancel()
+
+if job is None:
+    st.info("Press **Evaluate** to score and answer the held-out rows with both models.")
+    st.stop()
+
+if not job.done:
+    bar = st.progress(0.0, text="Starting")
+    while not job.done:
+        bar.progress(min(job.fraction, 1.0), text=job.message)
+        time.sleep(POLL_S)
+    bar.empty()
+    st.rerun()  # once, so the controls drawn while it ran (the Stop button) match the finished state
+if job.error:
+    st.error(f"The evaluation failed: {job.error}")
+    st.stop()
+
+result: E.EvalResult = job.result
+job_run = st.session_state.get(RUN_KEY, run_name)
+if job_run != run_name:
+    st.caption(f"Showing the last evaluation, of run `{job_run}`. Press **Evaluate** for `{run_name}`.")
+if job.cancelled:
+    st.warning(f"Stopped early: {len(result.rows)} rows evaluated.")
+if not result.rows:
+    st.stop()
+
+# ------------------------------------------------------------------------------------------------ aggregates
+
+def _num(value: float) -> str:
+    return f"{value:,.2f}" if abs(value) < 1e4 else f"{value:.3g}"
+
+
+agg = result.aggregates()
+m1, m2, m3, m4, m5 = st.columns(5)
+m1.metric("Base loss", f"{agg['base_loss']:.3f}", help="Mean surprise per reference token (nats); lower is better.")
+m2.metric("Tuned loss", f"{agg['tuned_loss']:.3f}", f"{agg['loss_change']:+.3f}", delta_color="inverse")
+m3.metric("Base perplexity", _num(agg["base_perplexity"]),
+          help="exp(loss): roughly how many tokens the model hesitates between at each step.")
+m4.metric("Tuned perplexity", _num(agg["tuned_perplexity"]))
+m5.metric("Rows improved", f"{agg['rows_improved']:.0%}", help="Rows whose reference got a lower loss when tuned.")
+if result.skipped:
+    with st.expander(f"{len(result.skipped)} rows skipped"):
+        st.dataframe(pd.DataFrame(result.skipped, columns=["test row", "why"]), hide_index=True)
+
+# ------------------------------------------------------------------------------------------------ the table
+
+table = pd.DataFrame([r.as_dict() for r in result.rows])[
+    ["index", "prompt", "reference", "base_output", "tuned_output", "base_loss", "tuned_loss", "loss_change"]]
+st.subheader("Side by side")
+st.dataframe(table, hide_index=True, width="stretch", column_config={
+    "loss_change": st.column_config.NumberColumn("loss change", format="%+.3f", help="tuned - base; below 0 = better"),
+    "base_loss": st.column_config.NumberColumn(format="%.3f"),
+    "tuned_loss": st.column_config.NumberColumn(format="%.3f"),
+})
+best, worst = result.best_and_worst(3)
+b_col, w_col = st.columns(2)
+for col, title, rows in ((b_col, "**Helped most** (largest loss drop)", [r for r in best if r.loss_change < 0]),
+                         (w_col, "**Hurt most** (largest loss rise)", [r for r in worst if r.loss_change > 0])):
+    col.markdown(title)
+    if rows:
+        col.dataframe(pd.DataFrame([{"row": r.index, "prompt": r.prompt, "change": r.loss_change} for r in rows]),
+                      hide_index=True)
+    else:
+        col.caption("None.")
+st.download_button("Download CSV", result.to_csv(), file_name=f"eval-{job_run}.csv", mime="text/csv")
+
+# ------------------------------------------------------------------------------------------------ per-token loss
+
+st.subheader("Where the reference surprises each model")
+prompts = {r.index: r.prompt for r in result.rows}
+pick = st.selectbox("Row", list(prompts), format_func=lambda i: f"{i}: {prompts[i][:70]}")
+ms = job.model_set  # the model, rows and template the job used, whatever is selected above now
+with user_errors("Could not score this row"):
+    view = E.token_losses(ms.model, ms.tokenizer, job.rows[pick], result.adapter, ms.lock,
+                          template=job.kwargs.get("template", "tokenizer"))
+scored = [i for i, s in enumerate(view.scored) if s]
+labels = [f"{j}:{view.tokens[i]!r}" for j, i in enumerate(scored)]
+z = [[view.losses[name][i] for i in scored] for name in view.losses]
+heat = go.Figure(go.Heatmap(z=z, x=labels, y=["base", "tuned"][: len(z)], colorscale="Reds",
+                            colorbar={"title": "loss"},
+                            hovertemplate="%{y} · token %{x}<br>loss %{z:.2f}<extra></extra>"))
+heat.update_layout(height=220, margin={"t": 10, "b": 10}, xaxis={"tickangle": -45},
+                   yaxis={"autorange": "reversed"})  # base on top, as in the table
+st.plotly_chart(heat, width="stretch")
+st.caption("Darker = more surprising. Only the reference answer and its end-of-turn token are scored; the prompt "
+           "is context.")

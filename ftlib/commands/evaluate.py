@@ -1,0 +1,81 @@
+"""`python -m ftlib evaluate`: base vs tuned on a run's held-out split (loss, perplexity, outputs).
+
+    python -m ftlib evaluate RUN_DIR_OR_ID --json
+    python -m ftlib evaluate --model default --adapter ADAPTER_OR_RUN --data test.jsonl --csv out.csv
+
+With a run, its config.json names the model, the dataset (split as training did) and the chat template;
+the flags override them. `--json` prints the aggregates; `--csv` writes every row side by side.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+
+
+def register(sub) -> None:
+    p = sub.add_parser("evaluate", help="compare base and tuned on the held-out split")
+    p.add_argument("run", nargs="?", default=None, help="a finished run (folder or id)")
+    p.add_argument("--model", default=None, help="base model (default: the run's)")
+    p.add_argument("--adapter", default=None, metavar="RUN_OR_DIR", help="adapter folder (default: the run's)")
+    p.add_argument("--data", default=None, help="a data file or saved split name (default: the run's test split)")
+    p.add_argument("--template", default=None, help="chat template (default: the run's, else the model's own)")
+    p.add_argument("--limit", type=int, default=None, help="evaluate only the first N test rows")
+    p.add_argument("--max-new-tokens", type=int, default=64)
+    p.add_argument("--batch-size", type=int, default=8, help="test rows per batched generation")
+    p.add_argument("--device", default=None)
+    p.add_argument("--csv", default=None, metavar="FILE", help="write the per-row table as CSV")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=_evaluate)
+
+
+def _clean(value):
+    """JSON has no NaN/Infinity: report them as null."""
+    return None if isinstance(value, float) and not math.isfinite(value) else value
+
+
+def _evaluate(args) -> int:
+    from ftlib import evaluate as E
+    from ftlib import sampling as S
+    from ftlib.cli import UserError
+
+    S.check_max_new_tokens(args.max_new_tokens)
+    info = None
+    if args.run:
+        run = S.resolve_run(args.run)
+        info = E.run_info(run) if (run / "config.json").is_file() else None
+    elif not (args.model and args.adapter and args.data):
+        raise UserError("Give a finished run (RUN_DIR or id), or all of --model, --adapter and --data.")
+    adapter = args.adapter or args.run
+    model = args.model or (info.model if info else None)
+    if not model:
+        raise UserError(f"'{args.run}' has no config.json naming its model; pass --model.")
+    template = args.template or (info.template if info else "tokenizer")
+    if args.data:
+        rows = E.load_test_rows(args.data)
+    elif info:
+        rows = info.test_rows
+    else:
+        raise UserError(f"'{args.run}' has no config.json naming its dataset; pass --data.")
+
+    def progress(message: str, fraction: float) -> None:
+        print(f"[{fraction:4.0%}] {message}", file=sys.stderr, flush=True)
+
+    models = S.load_model_set(model, [S.resolve_run(adapter)], device=args.device)
+    name = next(iter(models.adapters))
+    result = E.evaluate(models.model, models.tokenizer, rows, name, max_new_tokens=args.max_new_tokens,
+                        batch_size=args.batch_size, limit=args.limit, progress=progress, template=template)
+    if args.csv:
+        with open(args.csv, "w", encoding="utf-8", newline="") as handle:
+            handle.write(result.to_csv())
+    agg = {k: _clean(v) for k, v in result.aggregates().items()}
+    agg.update(model=model, template=template)
+    if args.json:
+        print(json.dumps(agg))
+        return 0
+    for key, value in agg.items():
+        print(f"{key}: {value:.4f}" if isinstance(value, float) else f"{key}: {value}")
+    for index, reason in result.skipped[:5]:
+        print(f"skipped test row {index + 1}: {reason}")
+    return 0

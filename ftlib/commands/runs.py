@@ -1,0 +1,131 @@
+"""`python -m ftlib runs list|show|stop|resume|export|log|delete`: the run registry without a browser.
+
+    python -m ftlib runs list --json
+    python -m ftlib runs show 20261123-091500-lora-chat_style --json
+    python -m ftlib runs stop ID            # graceful: saves a checkpoint, ends `interrupted`
+    python -m ftlib runs resume ID          # continues from the last checkpoint (optimizer state included)
+    python -m ftlib runs export ID [--merged] [--zip]
+"""
+
+from __future__ import annotations
+
+import json
+
+
+def register(sub) -> None:
+    p = sub.add_parser("runs", help="list, inspect, stop, resume and export training runs")
+    rsub = p.add_subparsers(dest="runs_command", metavar="ACTION")
+    rsub.required = True
+    lst = rsub.add_parser("list", help="every run with its status, newest first")
+    lst.add_argument("--json", action="store_true")
+    lst.set_defaults(handler=_list)
+    show = rsub.add_parser("show", help="one run: status, config, last metrics")
+    show.add_argument("id")
+    show.add_argument("--json", action="store_true", help="everything, metrics included")
+    show.set_defaults(handler=_show)
+    stop = rsub.add_parser("stop", help="stop a run gracefully (or take it out of the queue)")
+    stop.add_argument("id")
+    stop.set_defaults(handler=_stop)
+    resume = rsub.add_parser("resume", help="queue an interrupted or failed run again, from its last checkpoint")
+    resume.add_argument("id")
+    resume.add_argument("--wait", action="store_true", help="follow it until it ends")
+    resume.set_defaults(handler=_resume)
+    export = rsub.add_parser("export", help="print the folder of the adapter (PEFT) or of a merged full model")
+    export.add_argument("id")
+    export.add_argument("--merged", action="store_true", help="merge the adapter into the base model first")
+    export.add_argument("--zip", action="store_true", help="also write a .zip of the folder and print its path")
+    export.set_defaults(handler=_export)
+    log = rsub.add_parser("log", help="the last lines of a run's log")
+    log.add_argument("id")
+    log.add_argument("-n", type=int, default=40)
+    log.set_defaults(handler=_log)
+    delete = rsub.add_parser("delete", help="remove a run folder (not while it runs)")
+    delete.add_argument("id")
+    delete.set_defaults(handler=_delete)
+
+
+def _fmt_loss(value) -> str:
+    return f"{value:.4f}" if isinstance(value, (int, float)) else "-"
+
+
+def _list(args) -> int:
+    from ftlib import runs
+
+    rows = runs.list_runs()
+    if args.json:
+        print(json.dumps([{k: v for k, v in r.items() if k != "log_tail"} for r in rows]))
+        return 0
+    if not rows:
+        print("no runs yet: start one with `python -m ftlib train CONFIG.yaml`")
+        return 0
+    print(f"{'id':<48}{'state':<13}{'method':<14}{'step':>11}{'loss':>9}{'eval':>9}  dataset")
+    for r in rows:
+        step = f"{r['step']}/{r['max_steps'] or '?'}"
+        print(f"{r['id']:<48}{r['state']:<13}{r['method']:<14}{step:>11}{_fmt_loss(r['train_loss']):>9}"
+              f"{_fmt_loss(r['eval_loss']):>9}  {r['dataset']}")
+    return 0
+
+
+def _show(args) -> int:
+    from ftlib import runs
+
+    runs.advance()
+    info = runs.get(args.id)
+    if args.json:
+        print(json.dumps(info))
+        return 0
+    for key in ("id", "state", "phase", "method", "model", "dataset", "device", "step", "max_steps", "duration_s",
+                "eta_s", "train_loss", "eval_loss", "reward_accuracy", "message", "path"):
+        print(f"{key}: {info.get(key)}")
+    if info.get("log_tail") and info["state"] in ("failed", "interrupted"):
+        print("last log lines:")
+        for line in info["log_tail"]:
+            print(f"  | {line}")
+    return 0
+
+
+def _stop(args) -> int:
+    from ftlib import runs
+
+    status = runs.stop(args.id)
+    print(f"{args.id}: {status['state']} - {status.get('message', '')}")
+    return 0
+
+
+def _resume(args) -> int:
+    from ftlib import runs
+
+    status = runs.resume(args.id)
+    print(f"{args.id}: {status['state']} - {status.get('message', '')}")
+    if args.wait:
+        from ftlib.commands.train import follow
+
+        info = follow(args.id)
+        return 0 if info["state"] == "finished" else 1
+    return 0
+
+
+def _export(args) -> int:
+    from ftlib import runs
+
+    folder = runs.export_merged(args.id) if args.merged else runs.export_adapter(args.id)
+    print(folder)
+    if args.zip:
+        print(runs.zip_folder(folder))
+    return 0
+
+
+def _log(args) -> int:
+    from ftlib import runs
+
+    for line in runs.log_tail(runs.run_dir(args.id), lines=args.n):
+        print(line)
+    return 0
+
+
+def _delete(args) -> int:
+    from ftlib import runs
+
+    runs.delete(args.id)
+    print(f"deleted {args.id}")
+    return 0

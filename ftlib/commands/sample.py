@@ -1,0 +1,83 @@
+"""`python -m ftlib sample`: one prompt, several decoding settings, base and adapters, in one batched loop.
+
+    python -m ftlib sample --prompt "Write a haiku" --setting greedy --setting temperature=0.8,top_p=0.9 \\
+        --adapter RUN_DIR --seed 0 --max-new-tokens 64 --json
+
+JSON: {"results": [{"model", "setting", "text", "finish_reason", "tokens": [{"text", "prob", ...}]}]}, model-major
+(every setting of the base, then every setting of each adapter). `prob` is the model's own probability of the
+token; `sample_prob` its probability in the filtered distribution it was drawn from.
+"""
+
+from __future__ import annotations
+
+import json
+
+
+def register(sub) -> None:
+    p = sub.add_parser("sample", help="compare decoding settings and models on one prompt")
+    p.add_argument("--model", default="default", help="base model: default, a model folder or a cached hub id")
+    p.add_argument("--adapter", action="append", default=[], metavar="RUN_OR_DIR",
+                   help="a finished run (folder or id) or an adapter folder; repeat for several")
+    p.add_argument("--prompt", required=True, help="the user message")
+    p.add_argument("--system", default=None, help="optional system message")
+    p.add_argument("--setting", action="append", default=[], metavar="SETTING",
+                   help="a preset (greedy, precise, balanced, creative, wild) or key=value pairs such as "
+                        "temperature=0.8,top_k=40,top_p=0.9; repeat for several (default: greedy)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--max-new-tokens", type=int, default=64)
+    p.add_argument("--template", default=None,
+                   help="chat template (default: the first adapter run's template, else the model's own)")
+    p.add_argument("--alternatives", type=int, default=0, help="top alternatives to list per token in --json")
+    p.add_argument("--device", default=None)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=_sample)
+
+
+def _template_of(run_or_dir) -> str | None:
+    from pathlib import Path
+
+    for folder in (Path(run_or_dir), Path(run_or_dir).parent):
+        config = folder / "config.json"
+        if config.is_file():
+            try:
+                value = json.loads(config.read_text(encoding="utf-8")).get("template")
+            except (OSError, json.JSONDecodeError, AttributeError):
+                return None
+            return value if isinstance(value, str) else None
+    return None
+
+
+def _sample(args) -> int:
+    from ftlib import sampling as S
+
+    # Everything that can be checked without a model is checked first: a typo should not cost a model load.
+    settings = [S.parse_setting(s) for s in (args.setting or ["greedy"])]
+    S.check_max_new_tokens(args.max_new_tokens)
+    runs = [S.resolve_run(a) for a in args.adapter]
+    template = args.template or (_template_of(runs[0]) if runs else None) or "tokenizer"
+    models = S.load_model_set(args.model, runs, device=args.device)
+    _, ids = S.render_prompt(models.tokenizer, args.prompt, system=args.system, template=template)
+    rows = S.grid_rows(ids, settings, [None, *models.adapters])
+    results = S.generate(models.model, models.tokenizer, rows, max_new_tokens=args.max_new_tokens, seed=args.seed,
+                         top_alternatives=max(args.alternatives, 0))
+    out = []
+    for r in results:
+        tokens = []
+        for t in r.tokens:
+            item = {"id": t.id, "text": t.text, "prob": round(t.prob, 6), "sample_prob": round(t.sample_prob, 6)}
+            if t.stop:
+                item["stop"] = True
+            if args.alternatives > 0:
+                item["alternatives"] = [{"text": a, "prob": round(p, 6)} for a, p in t.alternatives]
+            tokens.append(item)
+        out.append({"model": r.row.adapter or "base", "setting": r.row.setting.label,
+                    "values": {k: v for k, v in r.row.setting.as_dict().items() if k != "name"},
+                    "seed": args.seed, "text": r.text, "finish_reason": r.finish_reason, "tokens": tokens})
+    if args.json:
+        print(json.dumps({"results": out}, ensure_ascii=False))
+        return 0
+    for item in out:
+        print(f"=== {item['model']} | {item['setting']} ({item['finish_reason']}, {len(item['tokens'])} tokens)")
+        print(item["text"])
+        print()
+    return 0

@@ -1,0 +1,360 @@
+"""Base vs tuned on the held-out split: outputs side by side, per-row loss and perplexity, aggregates.
+
+For each test conversation the last assistant turn is the reference. Its tokens are scored under the
+base model and under the tuned adapter (teacher forcing: loss = mean negative log-likelihood of the
+reference tokens, perplexity = exp(loss)), and both models answer the prompt greedily in one batched,
+mixed-adapter generation (`ftlib.sampling`). Which tokens count as the reference comes from
+`ftlib.tokens.encode_row` with policy `last_assistant` (the last reply's content and its end-of-turn
+token), with the run's own chat template: the same labels training used.
+
+    python -m ftlib evaluate RUN_DIR --json
+    python -m ftlib evaluate --model default --adapter RUN_OR_ADAPTER_DIR --data test.jsonl --json
+
+Not known here: how runs are trained or queued, and Streamlit.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from ftlib.sampling import BASE, GREEDY, GenRow, adapter_kwargs, generate, render_prompt
+
+Progress = Callable[[str, float], None]
+
+
+class EvalError(ValueError):
+    """Evaluation input that cannot work; the message says what to change."""
+
+
+# ---------------------------------------------------------------- which tokens are the reference
+
+
+def conversation(row: dict) -> list[dict]:
+    """The messages of a canonical row, ending with the reference assistant turn (preference: chosen)."""
+    if "messages" in row:
+        messages = list(row["messages"])
+    elif "prompt" in row and "chosen" in row:
+        chosen = row["chosen"]
+        if isinstance(chosen, str):  # a bare answer string is one assistant message
+            chosen = [{"role": "assistant", "content": chosen}]
+        messages = list(row["prompt"]) + list(chosen)
+    else:
+        raise EvalError("Row is neither SFT ({'messages': [...]}) nor preference ({'prompt', 'chosen', ...}).")
+    if not messages or messages[-1].get("role") != "assistant":
+        raise EvalError("The row does not end with an assistant turn, so it has no reference answer.")
+    if len(messages) < 2:
+        raise EvalError("The row has an assistant answer but no prompt before it.")
+    return messages
+
+
+@dataclass
+class Reference:
+    input_ids: list[int]
+    labels: list[int]  # -100 where the token is not part of the reference
+    token_texts: list[str]
+
+
+def encode_reference(messages: list[dict], tokenizer, template: str = "tokenizer") -> Reference:
+    """Token ids of the whole conversation, labelled on the last assistant turn and its end-of-turn token."""
+    from ftlib.tokens import encode_row
+
+    # The same encoder the trainer uses, so "reference tokens" mean exactly what training learned from.
+    enc = encode_row({"messages": messages}, tokenizer, template, "last_assistant", None, checks=False)
+    return Reference(list(enc.input_ids), list(enc.labels), [t.text for t in enc.tokens])
+
+
+# ---------------------------------------------------------------- scoring
+
+
+def reference_token_losses(model, ref: Reference, adapters: Sequence[str | None], lock=None) -> list[list[float]]:
+    """Per-token loss (nats) of the reference tokens, one list per adapter (None/"__base__" = base).
+
+    All adapters score the same sequence in one forward (PEFT mixed batch); only the positions from
+    the first reference token on get logits, which keeps memory flat for long prompts.
+    """
+    import contextlib
+
+    import torch
+
+    labels = torch.tensor(ref.labels)
+    positions = (labels != -100).nonzero().squeeze(1)
+    if len(positions) == 0:
+        raise EvalError("No reference tokens in this row (all labels are -100).")
+    first = int(positions[0])
+    if first == 0:
+        raise EvalError("The reference starts at the first token; there is no prompt to condition on.")
+    device = next(model.parameters()).device
+    ids = torch.tensor([ref.input_ids] * len(adapters), device=device)
+    kwargs = adapter_kwargs(model, adapters)
+    keep = ids.shape[1] - first + 1  # logits at position t predict token t+1: start one before the first label
+    with torch.inference_mode(), (lock or contextlib.nullcontext()):
+        logits = model(input_ids=ids, attention_mask=torch.ones_like(ids), use_cache=False,
+                       logits_to_keep=keep, **kwargs).logits.float()
+    logits = logits[:, :-1]  # the last position predicts past the end
+    targets = labels[first:].to(device)
+    logp = torch.log_softmax(logits, dim=-1)
+    safe = targets.clamp(min=0)
+    nll = -logp.gather(2, safe[None, :, None].expand(len(adapters), -1, 1))[..., 0]
+    mask = (targets != -100).cpu()
+    return [row[mask].tolist() for row in nll.cpu()]
+
+
+@dataclass
+class TokenLosses:
+    """Per-token view of one row: every token's text, whether it is scored, and its loss per model."""
+
+    tokens: list[str]
+    scored: list[bool]
+    losses: dict[str, list[float | None]]  # model label -> loss per token (None where not scored)
+
+
+def token_losses(model, tokenizer, row: dict, adapter: str | None, lock=None,
+                 template: str = "tokenizer") -> TokenLosses:
+    """Per-token loss of one row's reference under base and (when given) the tuned adapter."""
+    ref = encode_reference(conversation(row), tokenizer, template)
+    adapters = [None] + ([adapter] if adapter else [])
+    per = reference_token_losses(model, ref, adapters, lock)
+    scored = [lab != -100 for lab in ref.labels]
+    out: dict[str, list[float | None]] = {}
+    for name, values in zip(["base"] + ([adapter] if adapter else []), per, strict=True):
+        it = iter(values)
+        out[name] = [next(it) if s else None for s in scored]
+    return TokenLosses(tokens=ref.token_texts, scored=scored, losses=out)
+
+
+# ---------------------------------------------------------------- evaluation
+
+
+def _mean(values: Sequence[float]) -> float:
+    return sum(values) / len(values) if values else float("nan")
+
+
+def _ppl(loss: float) -> float:
+    return math.exp(loss) if loss == loss and loss < 700 else float("inf")
+
+
+@dataclass
+class EvalRow:
+    index: int  # position in the test split
+    prompt: str  # the last user message (the full prompt is the conversation before the reference)
+    reference: str
+    base_output: str
+    tuned_output: str
+    base_loss: float
+    tuned_loss: float
+    tokens: int  # number of reference tokens scored
+
+    @property
+    def base_perplexity(self) -> float:
+        return _ppl(self.base_loss)
+
+    @property
+    def tuned_perplexity(self) -> float:
+        return _ppl(self.tuned_loss)
+
+    @property
+    def loss_change(self) -> float:
+        return self.tuned_loss - self.base_loss
+
+    def as_dict(self) -> dict:
+        return dict(asdict(self), base_perplexity=self.base_perplexity, tuned_perplexity=self.tuned_perplexity,
+                    loss_change=self.loss_change)
+
+
+@dataclass
+class EvalResult:
+    adapter: str
+    rows: list[EvalRow]
+    skipped: list[tuple[int, str]] = field(default_factory=list)  # (test index, reason)
+    base_token_loss: float = float("nan")
+    tuned_token_loss: float = float("nan")
+
+    def aggregates(self) -> dict:
+        """Token-weighted loss and perplexity (as a trainer's eval loss), plus per-row summaries."""
+        rows = self.rows
+        return {
+            "adapter": self.adapter,
+            "rows": len(rows),
+            "skipped": len(self.skipped),
+            "tokens": sum(r.tokens for r in rows),
+            "base_loss": self.base_token_loss,
+            "tuned_loss": self.tuned_token_loss,
+            "base_perplexity": _ppl(self.base_token_loss),
+            "tuned_perplexity": _ppl(self.tuned_token_loss),
+            "loss_change": self.tuned_token_loss - self.base_token_loss,
+            "rows_improved": (sum(r.tuned_loss < r.base_loss for r in rows) / len(rows)) if rows else float("nan"),
+            "mean_row_base_loss": _mean([r.base_loss for r in rows]),
+            "mean_row_tuned_loss": _mean([r.tuned_loss for r in rows]),
+        }
+
+    def best_and_worst(self, n: int = 3) -> tuple[list[EvalRow], list[EvalRow]]:
+        """Rows the tuning helped most (largest loss drop) and hurt most."""
+        ordered = sorted(self.rows, key=lambda r: r.loss_change)
+        return ordered[:n], ordered[::-1][:n]
+
+    def to_csv(self) -> str:
+        out = io.StringIO()
+        cols = ["index", "prompt", "reference", "base_output", "tuned_output", "base_loss", "tuned_loss",
+                "loss_change", "base_perplexity", "tuned_perplexity", "tokens"]
+        writer = csv.DictWriter(out, fieldnames=cols, extrasaction="ignore")
+        writer.writeheader()
+        for r in self.rows:
+            writer.writerow(r.as_dict())
+        return out.getvalue()
+
+
+def _last_user(messages: list[dict]) -> str:
+    for m in reversed(messages):
+        if m.get("role") == "user":
+            return m.get("content") or ""
+    return messages[0].get("content") or ""
+
+
+def evaluate(model, tokenizer, rows: Sequence[dict], adapter: str, max_new_tokens: int = 64, batch_size: int = 8,
+             limit: int | None = None, progress: Progress | None = None, lock=None,
+             cancel: Callable[[], bool] | None = None, template: str = "tokenizer") -> EvalResult:
+    """Score and answer each test row with the base and the tuned adapter (`adapter` is its loaded name).
+
+    Generation is greedy (deterministic) and batched: `batch_size` test rows x 2 models per decoding loop.
+    Rows without a reference answer are skipped and listed in `skipped`. `cancel()` returning True
+    stops between batches with the rows done so far.
+    """
+    if not adapter or adapter == BASE:
+        raise EvalError("Evaluation compares the base with a tuned adapter; pass the adapter's name.")
+    if batch_size < 1:
+        raise EvalError(f"batch_size must be at least 1, got {batch_size}.")
+    selected = list(rows)[: limit if limit else None]
+    if not selected:
+        raise EvalError("The test split is empty: save a split with some held-out rows first.")
+    report = progress or (lambda message, fraction: None)
+    prepared, skipped = [], []
+    for i, row in enumerate(selected):
+        try:
+            messages = conversation(row)
+            ref = encode_reference(messages, tokenizer, template)
+            if all(label == -100 for label in ref.labels):
+                raise EvalError("no reference tokens (the template or the mask left nothing to score)")
+            _, prompt_ids = render_prompt(tokenizer, messages[:-1], template=template)
+        except ValueError as exc:  # EvalError, SamplingError, TemplateError: this row only, keep going
+            skipped.append((i, str(exc)))
+            continue
+        prepared.append((i, messages, ref, prompt_ids))
+    if not prepared:
+        raise EvalError(f"None of the {len(selected)} test rows has a reference answer: {skipped[0][1]}")
+
+    out_rows: list[EvalRow] = []
+    total_nll = {"base": 0.0, "tuned": 0.0}
+    total_tokens = 0
+    for start in range(0, len(prepared), batch_size):
+        if cancel and cancel():
+            break
+        chunk = prepared[start:start + batch_size]
+        report(f"Answering rows {start + 1}-{start + len(chunk)} of {len(prepared)}", start / len(prepared))
+        gen_rows = [GenRow(tuple(p[3]), GREEDY, m) for p in chunk for m in (None, adapter)]
+        results = generate(model, tokenizer, gen_rows, max_new_tokens=max_new_tokens, top_alternatives=0, lock=lock)
+        for j, (i, messages, ref, _) in enumerate(chunk):
+            base_l, tuned_l = reference_token_losses(model, ref, [None, adapter], lock)
+            total_nll["base"] += sum(base_l)
+            total_nll["tuned"] += sum(tuned_l)
+            total_tokens += len(base_l)
+            out_rows.append(EvalRow(
+                index=i, prompt=_last_user(messages[:-1]), reference=messages[-1].get("content") or "",
+                base_output=results[2 * j].text, tuned_output=results[2 * j + 1].text,
+                base_loss=_mean(base_l), tuned_loss=_mean(tuned_l), tokens=len(base_l)))
+    report("Done", 1.0)
+    return EvalResult(adapter=adapter, rows=out_rows, skipped=skipped,
+                      base_token_loss=total_nll["base"] / total_tokens if total_tokens else float("nan"),
+                      tuned_token_loss=total_nll["tuned"] / total_tokens if total_tokens else float("nan"))
+
+
+# ---------------------------------------------------------------- runs and data files
+
+
+@dataclass
+class RunInfo:
+    """What evaluating a run needs from its config.json: the base model, the test rows and the template."""
+
+    model: str
+    dataset: str
+    template: str
+    test_rows: list[dict]
+
+
+def run_info(run_dir: str | Path) -> RunInfo:
+    """Read a run's config.json (ftlib.training's RunConfig) and load its held-out rows the way training did."""
+    path = Path(run_dir) / "config.json"
+    if not path.is_file():
+        raise EvalError(f"'{run_dir}' has no config.json; pass --model, --adapter and --data instead.")
+    from ftlib.training import RunConfig, load_rows
+
+    config = RunConfig.from_file(path)
+    # The same loader as training, so a plain data file is split with the run's own test_size and seed.
+    _, test, _ = load_rows(config)
+    return RunInfo(model=config.model, dataset=config.dataset, template=config.template, test_rows=list(test))
+
+
+def load_test_rows(data: str | Path) -> list[dict]:
+    """Rows from a saved split's name (its test part), a split folder, or a data file."""
+    from ftlib.workspace import load_split
+
+    path = Path(data).expanduser()
+    if path.is_file():
+        try:
+            from ftlib.data import load_file
+        except ImportError:
+            from ftlib.workspace import read_jsonl
+
+            return read_jsonl(path)
+        result = load_file(path)
+        if not result.rows:
+            raise EvalError(f"No usable rows in {path}: {result.errors[:1]}")
+        return list(result.rows)
+    try:
+        return load_split(str(data))[1]
+    except FileNotFoundError as exc:
+        raise EvalError(f"'{data}' is neither a data file nor a saved split name ({exc}).") from exc
+
+
+class EvalJob:
+    """`evaluate` in a daemon thread with progress and cancel, for pages that must not block."""
+
+    def __init__(self, model_set, rows: Sequence[dict], adapter: str, **kwargs):
+        self.model_set, self.rows, self.adapter, self.kwargs = model_set, list(rows), adapter, kwargs
+        self.message, self.fraction = "Starting", 0.0
+        self.result: EvalResult | None = None
+        self.error: str | None = None
+        self.done = False
+        self.cancelled = False
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> EvalJob:
+        self._thread = threading.Thread(target=self._run, name="ftlib-evaluate", daemon=True)
+        self._thread.start()
+        return self
+
+    def _progress(self, message: str, fraction: float) -> None:
+        self.message, self.fraction = message, fraction
+
+    def _run(self) -> None:
+        ms = self.model_set
+        try:
+            self.result = evaluate(ms.model, ms.tokenizer, self.rows, self.adapter, progress=self._progress,
+                                   lock=ms.lock, cancel=lambda: self.cancelled, **self.kwargs)
+        except Exception as exc:  # reported by the page; a thread must not die silently
+            self.error = f"{exc}" if isinstance(exc, ValueError) else f"{type(exc).__name__}: {exc}"
+        finally:
+            self.done = True
+
+    def cancel(self) -> None:
+        self.cancelled = True
+
+    def wait(self, timeout: float | None = None) -> bool:
+        if self._thread is not None:
+            self._thread.join(timeout)
+        return self.done

@@ -1,0 +1,267 @@
+"""How much memory a run needs, before it starts: weights, gradients, optimizer state, activations.
+
+The model's shape comes from its config alone (instantiated on the `meta` device, so nothing is loaded), and
+the estimate follows what the trainers really keep:
+
+- weights: every parameter in the run's dtype; QLoRA stores the linear layers of the blocks in 4 bits
+  (plus one fp32 scale per 64 weights, halved again by double quantization) and the rest in the compute dtype;
+  full DPO also keeps a frozen reference copy.
+- gradients: one per trainable parameter (LoRA adapters are fp32).
+- optimizer: AdamW keeps two moments per trainable parameter.
+- activations: what each decoder block saves for the backward pass, per token (inputs of every linear
+  layer, the MLP's gate/up/product, norm and rotary intermediates, LoRA dropout copies), times tokens per
+  step, plus the LM head's scoring tiles; DPO doubles the batch (chosen + rejected). Gradient
+  checkpointing keeps only each block's input plus one block's worth.
+
+    est = estimate(RunConfig(method="lora"))
+    est.total, est.rows()        # bytes; (part, bytes, explanation) for the UI
+
+Checked against the measured peak memory of real CPU runs in tests/test_memory.py. Not known here: the
+trainer (training.py).
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+
+GIB = 1024**3
+_BYTES = {"float32": 4, "bfloat16": 2, "float16": 2}
+# Framework overhead that is not the model: CUDA context and allocator slack on a GPU; on CPU the allocator's
+# fragmentation and the small tensors of the optimizer step.
+_OVERHEAD = {"cuda": int(0.6 * GIB), "cpu": int(0.15 * GIB)}
+
+
+@dataclass(frozen=True)
+class ModelShape:
+    """What the estimate needs to know about a model, read from its config."""
+
+    params: int  # unique parameters (tied weights once)
+    hidden: int
+    layers: int
+    heads: int
+    kv_heads: int
+    intermediate: int
+    vocab: int
+    # (name, in_features, out_features) of every linear layer inside the blocks (what all-linear LoRA adapts)
+    linears: tuple[tuple[str, int, int], ...] = field(repr=False, default=())
+
+    @property
+    def linear_params(self) -> int:
+        return sum(i * o for _, i, o in self.linears)
+
+
+@functools.lru_cache(maxsize=16)
+def model_shape(spec: str = "default") -> ModelShape:
+    """The shape of a model from its config only (no weights are read)."""
+    import torch
+    from transformers import AutoConfig, AutoModelForCausalLM
+
+    from ftlib.models import resolve_model
+
+    config = AutoConfig.from_pretrained(resolve_model(spec))
+    with torch.device("meta"):
+        model = AutoModelForCausalLM.from_config(config)
+    seen, params = set(), 0
+    for p in model.parameters():
+        if id(p) not in seen:
+            seen.add(id(p))
+            params += p.numel()
+    out_name = _output_layer_name(model)
+    linears = tuple((name, m.in_features, m.out_features) for name, m in model.named_modules()
+                    if isinstance(m, torch.nn.Linear) and name != out_name)
+    text = config.get_text_config()
+    heads = getattr(text, "num_attention_heads", 1)
+    return ModelShape(params=params, hidden=text.hidden_size, layers=text.num_hidden_layers, heads=heads,
+                      kv_heads=getattr(text, "num_key_value_heads", None) or heads,
+                      intermediate=getattr(text, "intermediate_size", 4 * text.hidden_size),
+                      vocab=text.vocab_size, linears=linears)
+
+
+def _output_layer_name(model) -> str:
+    out = model.get_output_embeddings()
+    for name, module in model.named_modules():
+        if module is out:
+            return name
+    return "lm_head"
+
+
+@dataclass
+class MemoryEstimate:
+    """Bytes per part, the total, and how it compares with the device."""
+
+    device: str
+    dtype: str
+    params: int
+    trainable: int
+    weights: int
+    reference: int
+    gradients: int
+    optimizer: int
+    activations: int
+    overhead: int
+    available: int | None = None  # bytes the device has (total GPU memory, or the machine's available RAM)
+
+    @property
+    def total(self) -> int:
+        return (self.weights + self.reference + self.gradients + self.optimizer + self.activations
+                + self.overhead)
+
+    @property
+    def fits(self) -> bool | None:
+        return None if self.available is None else self.total <= self.available
+
+    def rows(self) -> list[tuple[str, int, str]]:
+        """(part, bytes, what it is) for display."""
+        rows = [
+            ("Weights", self.weights, f"{self.params / 1e6:.0f}M parameters in {self.dtype}"
+             + (" (linear layers in 4 bits)" if self.dtype == "4-bit" else "")),
+            ("Gradients", self.gradients, f"one per trainable parameter ({self.trainable / 1e6:.2f}M)"),
+            ("Optimizer state", self.optimizer, "AdamW keeps two running averages per trainable parameter"),
+            ("Activations", self.activations, "what each layer keeps from the forward pass for the backward pass"),
+            ("Overhead", self.overhead, "framework and allocator slack"),
+        ]
+        if self.reference:
+            rows.insert(1, ("Reference model", self.reference, "DPO compares against a frozen copy of the start"))
+        return rows
+
+    def as_dict(self) -> dict:
+        return {"device": self.device, "dtype": self.dtype, "params": self.params, "trainable": self.trainable,
+                "weights": self.weights, "reference": self.reference, "gradients": self.gradients,
+                "optimizer": self.optimizer, "activations": self.activations, "overhead": self.overhead,
+                "total": self.total, "available": self.available, "fits": self.fits}
+
+
+def lora_params(shape: ModelShape, r: int, targets: list[str] | tuple[str, ...]) -> int:
+    """Trainable parameters of a LoRA adapter: r * (in + out) per adapted linear layer."""
+    return sum(r * (i + o) for name, i, o in shape.linears if _targeted(name, targets))
+
+
+def _targeted(name: str, targets) -> bool:
+    if list(targets) == ["all-linear"]:
+        return True
+    leaf = name.rsplit(".", 1)[-1]
+    return leaf in targets or name in targets
+
+
+# Elements each decoder block keeps per token for the backward pass, per unit of hidden size (h), key/value
+# width (kv) and MLP width (inter). Calibrated on SmolLM2-135M in fp32 on CPU (tests/test_memory.py): besides
+# the inputs of the linear layers and the MLP's gate/up/product, RMSNorm and rotary embeddings keep several
+# full-width intermediates.
+_PER_TOKEN = {"h": 13.0, "kv": 5.0, "inter": 6.5}
+# LoRA dropout keeps a dropped copy of each adapted layer's input (plus its mask).
+_DROPOUT_COPY = 1.45
+# With gradient checkpointing each block keeps this many elements per token (in units of h): more than its
+# input alone, as the non-reentrant checkpoint also holds norm and rotary inputs (calibrated like _PER_TOKEN, with
+# glibc returning freed blocks; its default heap can keep a few hundred MB more resident on CPU).
+_CHECKPOINT_KEEP = 15.0
+# TRL's chunked LM head scores at most this many tokens x this many vocabulary entries at a time (fp32).
+_HEAD_TILE = (4096, 32768)
+
+
+def activation_bytes(shape: ModelShape, tokens: int, elem: int, dropout_inputs: int = 0,
+                     checkpointing: bool = False) -> int:
+    """Bytes the backward pass needs from the forward pass for `tokens` tokens per step.
+
+    `dropout_inputs`: summed input width of the LoRA-adapted layers of one block (when dropout is on).
+    """
+    h, kv, inter = shape.hidden, shape.hidden * shape.kv_heads // max(shape.heads, 1), shape.intermediate
+    per_token = _PER_TOKEN["h"] * h + _PER_TOKEN["kv"] * kv + _PER_TOKEN["inter"] * inter
+    per_block = tokens * (per_token + _DROPOUT_COPY * dropout_inputs) * elem
+    # With checkpointing each block keeps little, and one block is recomputed at a time.
+    if checkpointing:
+        blocks = shape.layers * tokens * _CHECKPOINT_KEEP * h * elem + per_block
+    else:
+        blocks = shape.layers * per_block
+    head = 2 * min(tokens, _HEAD_TILE[0]) * min(shape.vocab, _HEAD_TILE[1]) * 4
+    return int(blocks + head + 2 * tokens * h * elem)
+
+
+def _device_memory(device: str) -> int | None:
+    try:
+        if device.startswith("cuda"):
+            import torch
+
+            index = int(device.split(":", 1)[1]) if ":" in device else 0
+            return torch.cuda.get_device_properties(index).total_memory
+        import psutil
+
+        return int(psutil.virtual_memory().available)
+    except Exception:  # no GPU, no psutil: the estimate still stands without a comparison
+        return None
+
+
+def estimate(config, device: str | None = None, seq_len: int | None = None, shape: ModelShape | None = None,
+             available: int | None = None) -> MemoryEstimate:
+    """Estimate peak training memory for a RunConfig on `device` (default: the config's device).
+
+    `seq_len`: the typical padded sequence length (default: the config's max_length, the worst case).
+    """
+    from ftlib.models import pick_device
+
+    shape = shape or model_shape(config.model)
+    device = device or pick_device(None if config.device == "auto" else config.device)
+    dtype = _dtype_name(config.dtype, device)
+    elem = _BYTES[dtype]
+    seq = int(seq_len or config.max_length)
+    sequences = config.batch_size * (2 if config.method == "dpo" else 1)
+    tokens = sequences * seq
+    tuning = config.tuning
+
+    if tuning == "qlora":
+        quantized = shape.linear_params
+        # NF4: half a byte per weight, one fp32 absmax per 64 weights (double quantization stores it in 8 bits).
+        scale = 1 / 64 * (1.0 if config.double_quant else 4.0)
+        weights = int(quantized * (0.5 + scale) + (shape.params - quantized) * elem)
+        weight_label = "4-bit"
+    else:
+        weights = shape.params * elem
+        weight_label = dtype
+    if tuning in ("lora", "qlora"):
+        trainable = lora_params(shape, config.lora_r, config.lora_targets)
+        grad_elem = 4  # PEFT keeps adapter weights in fp32 (TRL casts QLoRA adapters to bf16 on GPU, a bit less)
+        adapted_in = sum(i for name, i, _ in shape.linears if _targeted(name, config.lora_targets))
+        # DPOTrainer switches dropout off (disable_dropout=True), so only SFT keeps the dropout copies.
+        dropout_on = config.lora_dropout > 0 and config.method != "dpo"
+        dropout_inputs = adapted_in // max(shape.layers, 1) if dropout_on else 0
+    else:
+        trainable = shape.params
+        grad_elem = elem
+        dropout_inputs = 0
+    gradients = trainable * grad_elem
+    optimizer = 2 * trainable * grad_elem
+    reference = weights if (config.method == "dpo" and tuning == "full") else 0
+    activations = activation_bytes(shape, tokens, elem, dropout_inputs, config.gradient_checkpointing)
+    overhead = _OVERHEAD["cuda" if device.startswith("cuda") else "cpu"]
+    return MemoryEstimate(device=device, dtype=weight_label, params=shape.params, trainable=trainable,
+                          weights=weights, reference=reference, gradients=gradients, optimizer=optimizer,
+                          activations=activations, overhead=overhead,
+                          available=available if available is not None else _device_memory(device))
+
+
+def _dtype_name(dtype: str, device: str) -> str:
+    if dtype in ("float32", "bfloat16", "float16"):
+        return dtype
+    if device.startswith("cuda"):
+        try:
+            import torch
+
+            return "bfloat16" if torch.cuda.is_bf16_supported() else "float16"
+        except Exception:
+            return "float16"
+    return "float32"
+
+
+def human(n: int | float | None) -> str:
+    """Bytes as a short human string.
+
+    >>> human(3 * 1024**3)
+    '3.00 GiB'
+    >>> human(512 * 1024**2)
+    '512 MiB'
+    """
+    if n is None:
+        return "?"
+    if abs(n) >= GIB:
+        return f"{n / GIB:.2f} GiB"
+    return f"{n / 1024**2:.0f} MiB"

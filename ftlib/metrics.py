@@ -1,0 +1,184 @@
+"""The trainer callback that turns TRL's logs into the run's `metrics.jsonl`, and stops runs when asked.
+
+Each optimizer step appends one JSON line: step, epoch, loss, learning rate, grad norm, tokens/s, elapsed
+seconds (and for DPO the rewards of chosen/rejected answers, their margin and the reward accuracy); each
+evaluation appends a line with the eval loss. The callback also
+
+- stops gracefully when a `STOP` file appears in the run directory (a checkpoint is saved first), with every
+  DDP rank agreeing on the same step;
+- stops a run whose loss or gradient turns NaN/inf, with an explanation a person can act on.
+
+Not known here: status files and the queue (runs.py), the trainer itself (training.py).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from pathlib import Path
+
+from transformers import TrainerCallback
+
+STOP_FILE = "STOP"
+METRICS_FILE = "metrics.jsonl"
+
+# TRL log keys -> our column names (the page and the CLI read these).
+_TRAIN_KEYS = {
+    "loss": "loss", "learning_rate": "learning_rate", "grad_norm": "grad_norm", "epoch": "epoch",
+    "mean_token_accuracy": "token_accuracy", "rewards/chosen": "rewards_chosen",
+    "rewards/rejected": "rewards_rejected", "rewards/margins": "reward_margin",
+    "rewards/accuracies": "reward_accuracy", "logps/chosen": "logps_chosen", "logps/rejected": "logps_rejected",
+}
+_EVAL_KEYS = {
+    "eval_loss": "eval_loss", "eval_mean_token_accuracy": "eval_token_accuracy",
+    "eval_rewards/margins": "eval_reward_margin", "eval_rewards/accuracies": "eval_reward_accuracy",
+    "eval_rewards/chosen": "eval_rewards_chosen", "eval_rewards/rejected": "eval_rewards_rejected",
+}
+
+NAN_MESSAGE = ("Training stopped at step {step}: the {what} became {value}. The updates grew too large for the "
+               "numbers to stay finite. Lower the learning rate (for example to a third of {lr:g}), keep gradient "
+               "clipping on (max_grad_norm 1.0), or use float32/bfloat16 instead of float16.")
+
+
+def read_metrics(run_dir: Path) -> list[dict]:
+    """All complete metric rows of a run (a half-written last line is skipped)."""
+    path = Path(run_dir) / METRICS_FILE
+    if not path.is_file():
+        return []
+    rows = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            rows.append(json.loads(line))
+        except json.JSONDecodeError:
+            continue  # the writer is mid-line
+    return rows
+
+
+def _finite(value) -> bool:
+    return isinstance(value, (int, float)) and math.isfinite(value)
+
+
+class MetricsCallback(TrainerCallback):
+    """Writes metrics.jsonl (main process only) and handles STOP files and NaN losses (every process)."""
+
+    def __init__(self, run_dir: Path, is_main: bool = True):
+        self.run_dir = Path(run_dir)
+        self.is_main = is_main
+        self.stopped = False  # stopped because a person asked
+        self.failure: str | None = None  # stopped because training broke (NaN/inf)
+        self._elapsed_before = 0.0  # seconds spent in earlier attempts of a resumed run
+        self._t0 = time.time()
+        self._last = (None, None)  # (tokens seen, time) at the previous log
+
+    # -- resume --------------------------------------------------------------------------------------------------
+    def prepare_resume(self, checkpoint: Path | None) -> None:
+        """Keep the metric rows up to the checkpoint's step (later ones will be trained again)."""
+        if not self.is_main:
+            return
+        path = self.run_dir / METRICS_FILE
+        keep_until = int(checkpoint.name.rsplit("-", 1)[-1]) if checkpoint is not None else 0
+        rows = [r for r in read_metrics(self.run_dir) if r.get("step", 0) <= keep_until]
+        if rows:
+            self._elapsed_before = max(float(r.get("elapsed", 0.0)) for r in rows)
+        text = "".join(json.dumps(r) + "\n" for r in rows)
+        from ftlib.workspace import atomic_write_text
+
+        atomic_write_text(path, text)
+
+    # -- stop requests -------------------------------------------------------------------------------------------
+    def _stop_requested(self) -> bool:
+        wanted = (self.run_dir / STOP_FILE).exists()
+        import torch.distributed as dist
+
+        if dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1:
+            import torch
+
+            # Every rank must stop at the same step, or the others wait forever in the next all-reduce.
+            device = "cuda" if dist.get_backend() == "nccl" else "cpu"
+            flag = torch.tensor([1 if wanted else 0], device=device)
+            dist.all_reduce(flag, op=dist.ReduceOp.MAX)
+            wanted = bool(flag.item())
+        return wanted
+
+    def on_train_begin(self, args, state, control, **kwargs):
+        self._t0 = time.time()
+        self._last = (None, None)
+        if self.is_main:
+            from ftlib.runs import update_status
+
+            update_status(self.run_dir, max_steps=state.max_steps, step=state.global_step,
+                          epochs=args.num_train_epochs, train_started=self._t0)
+        return control
+
+    def on_step_end(self, args, state, control, **kwargs):
+        if not self.stopped and self._stop_requested():
+            self.stopped = True
+            control.should_save = True  # the checkpoint a resume continues from
+            control.should_training_stop = True
+            if self.is_main:
+                print(f"[ftlib] stop requested: saving a checkpoint at step {state.global_step}", flush=True)
+        return control
+
+    # -- logging -------------------------------------------------------------------------------------------------
+    def on_log(self, args, state, control, logs=None, **kwargs):
+        logs = dict(logs or {})
+        now = time.time()
+        elapsed = self._elapsed_before + (now - self._t0)
+        row: dict = {"step": state.global_step, "elapsed": round(elapsed, 3)}
+        if "eval_loss" in logs:
+            row["kind"] = "eval"
+            row.update({ours: logs[theirs] for theirs, ours in _EVAL_KEYS.items() if theirs in logs})
+            row["epoch"] = logs.get("epoch", state.epoch)
+        elif "loss" in logs:
+            row["kind"] = "train"
+            row.update({ours: logs[theirs] for theirs, ours in _TRAIN_KEYS.items() if theirs in logs})
+            tokens = logs.get("num_tokens")
+            if tokens is not None:
+                row["tokens"] = tokens
+                prev_tokens, prev_time = self._last
+                if prev_tokens is not None and tokens >= prev_tokens and now > prev_time:
+                    row["tokens_per_s"] = (tokens - prev_tokens) / (now - prev_time)
+                elif now > self._t0:
+                    row["tokens_per_s"] = tokens / (now - self._t0)
+                self._last = (tokens, now)
+            self._check_finite(row, args, state, control)
+        elif "train_runtime" in logs:
+            row["kind"] = "summary"
+            row.update({k: logs[k] for k in ("train_loss", "train_runtime") if k in logs})
+        else:
+            return control
+        if self.is_main:
+            with open(self.run_dir / METRICS_FILE, "a", encoding="utf-8") as handle:
+                handle.write(json.dumps(row) + "\n")
+            if row["kind"] == "train":
+                print(_progress_line(row, state), flush=True)
+            elif row["kind"] == "eval":
+                print(f"[eval step {row['step']}] eval loss {row.get('eval_loss', float('nan')):.4f}", flush=True)
+        return control
+
+    def _check_finite(self, row: dict, args, state, control) -> None:
+        for what, key in (("loss", "loss"), ("gradient size", "grad_norm")):
+            value = row.get(key)
+            if value is not None and not _finite(value):
+                self.failure = NAN_MESSAGE.format(step=state.global_step, what=what, value=value,
+                                                  lr=args.learning_rate)
+                control.should_training_stop = True
+                control.should_save = False  # a checkpoint of broken weights is worth nothing
+                if self.is_main:
+                    print(f"[ftlib] {self.failure}", flush=True)
+                return
+
+
+def _progress_line(row: dict, state) -> str:
+    parts = [f"[step {row['step']}/{state.max_steps}]", f"loss {row.get('loss', float('nan')):.4f}"]
+    if "learning_rate" in row:
+        parts.append(f"lr {row['learning_rate']:.2e}")
+    if "grad_norm" in row and row["grad_norm"] is not None:
+        parts.append(f"grad {row['grad_norm']:.3f}")
+    if "reward_accuracy" in row:
+        parts.append(f"reward acc {row['reward_accuracy']:.2f} margin {row.get('reward_margin', 0):.3f}")
+    if "tokens_per_s" in row:
+        parts.append(f"{row['tokens_per_s']:.0f} tok/s")
+    parts.append(f"{row['elapsed']:.0f}s")
+    return " ".join(parts)

@@ -1,0 +1,739 @@
+"""Decoding settings, one batched decoding loop with per-row settings, and next-token distributions.
+
+The loop (`generate_stream`) runs many rows at once: each row has its own prompt, its own decoding
+setting (greedy, temperature, top-k, top-p) and its own model (the base or a named LoRA adapter, mixed
+in one batch through PEFT's `adapter_names`). The batch is left-padded, the prompt goes through the
+model once with a KV cache, then every step feeds one token per row. N settings x M models therefore
+cost about one batched generation instead of N x M `generate` calls.
+
+What is guaranteed (and tested):
+- A greedy row equals `model.generate(do_sample=False)` on the same prompt token for token.
+- A sampled row draws from its own `torch.Generator`, seeded from (seed, the row's setting); it does not
+  share random numbers with the other rows, so the same seed, setting, model and prompt give the same
+  sample run after run, whichever other rows share the batch. Rows of base and tuned with the same
+  setting get the same random stream (a fairer comparison). Batch composition can still change the
+  logits in the last floating-point bits (different padding and matmul shapes), which in rare near-ties
+  can flip a token; on a given machine a given batch is bit-for-bit reproducible.
+- A one-row sampled run equals `torch.manual_seed(row_seed(seed, setting)); model.generate(do_sample=True)`.
+
+    python -m ftlib sample --prompt "Hi" --setting greedy --setting temperature=0.8,top_p=0.9 --json
+
+Not known here: chat-template internals (templates.py), how runs are written (training.py/runs.py:
+`find_adapter` only looks for an `adapter_config.json`), and anything about Streamlit.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import threading
+import zlib
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+MAX_NEW_TOKENS = 4096
+BASE = "__base__"  # PEFT's name for "no adapter" in a mixed-adapter batch
+_END_OF_TURN_TOKENS = ("<|im_end|>", "<|eot_id|>", "<end_of_turn>", "<|end|>", "<|endoftext|>", "</s>")
+
+
+class SamplingError(ValueError):
+    """A decoding setting or request that cannot work; the message says how to fix it."""
+
+
+# ---------------------------------------------------------------- decoding settings
+
+
+@dataclass(frozen=True)
+class DecodingSetting:
+    """How one row picks its next token. `temperature=0` means greedy (always the most likely token)."""
+
+    temperature: float = 1.0  # divides the logits: <1 sharpens, >1 flattens; 0 = greedy
+    top_k: int = 0  # keep only the k most likely tokens; 0 = off
+    top_p: float = 1.0  # keep the smallest set of tokens whose probabilities sum to p; 1 = off
+    name: str = ""  # display label; not part of the seed
+
+    def __post_init__(self) -> None:
+        t, k, p = self.temperature, self.top_k, self.top_p
+        if not isinstance(t, int | float) or math.isnan(t) or t < 0 or t > 100:
+            raise SamplingError(f"temperature must be a number from 0 to 100 (0 means greedy), got {t!r}.")
+        if isinstance(k, bool) or not isinstance(k, int) or k < 0:
+            raise SamplingError(f"top_k must be a whole number >= 0 (0 turns it off), got {k!r}.")
+        if not isinstance(p, int | float) or math.isnan(p) or not 0 < p <= 1:
+            raise SamplingError(
+                f"top_p must be above 0 and at most 1 (1 turns it off), got {p!r}. "
+                "For always the most likely token use greedy (temperature=0)."
+            )
+        if t == 0 and (k or p < 1):
+            raise SamplingError(
+                "temperature 0 means greedy decoding, which always takes the most likely token, so top_k/top_p "
+                "would have no effect. Remove them, or use a temperature above 0 to sample."
+            )
+
+    @property
+    def greedy(self) -> bool:
+        return self.temperature == 0
+
+    @property
+    def key(self) -> str:
+        """Canonical text of the values (the seed depends on it, the name does not)."""
+        if self.greedy:
+            return "greedy"
+        parts = [f"temperature={self.temperature:g}"]
+        if self.top_k:
+            parts.append(f"top_k={self.top_k}")
+        if self.top_p < 1:
+            parts.append(f"top_p={self.top_p:g}")
+        return ",".join(parts)
+
+    @property
+    def label(self) -> str:
+        return self.name or self.key
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+GREEDY = DecodingSetting(temperature=0.0, name="greedy")
+PRESETS: dict[str, DecodingSetting] = {
+    "greedy": GREEDY,
+    "precise": DecodingSetting(temperature=0.3, top_k=20, name="precise"),
+    "balanced": DecodingSetting(temperature=0.7, top_p=0.9, name="balanced"),
+    "creative": DecodingSetting(temperature=1.0, top_p=0.95, name="creative"),
+    "wild": DecodingSetting(temperature=1.5, name="wild"),
+}
+
+_ALIASES = {"temperature": "temperature", "temp": "temperature", "t": "temperature",
+            "top_k": "top_k", "topk": "top_k", "k": "top_k", "top_p": "top_p", "topp": "top_p", "p": "top_p"}
+
+
+def parse_setting(text: str) -> DecodingSetting:
+    """A preset name or `key=value` pairs.
+
+    >>> parse_setting("temperature=0.8,top_p=0.9").key
+    'temperature=0.8,top_p=0.9'
+    >>> parse_setting("greedy").greedy
+    True
+    """
+    text = (text or "").strip()
+    if text.lower() in PRESETS:
+        return PRESETS[text.lower()]
+    values: dict = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        key, sep, raw = part.partition("=")
+        name = _ALIASES.get(key.strip().lower())
+        if not sep or name is None:
+            raise SamplingError(
+                f"Cannot read the decoding setting '{text}': '{part}' is not key=value with a key among "
+                f"temperature, top_k, top_p (or a preset: {', '.join(PRESETS)})."
+            )
+        try:
+            values[name] = int(raw) if name == "top_k" else float(raw)
+        except ValueError:
+            raise SamplingError(f"'{part}' in '{text}': {raw.strip()!r} is not a number.") from None
+    if not values:
+        raise SamplingError(f"Empty decoding setting. Use a preset ({', '.join(PRESETS)}) or temperature=0.8,...")
+    return DecodingSetting(**values, name=text)
+
+
+def row_seed(seed: int, setting: DecodingSetting) -> int:
+    """The seed of one row's generator: stable across processes (crc32, not Python's salted hash)."""
+    return zlib.crc32(f"{int(seed)}|{setting.key}".encode()) & 0x7FFFFFFF
+
+
+# ---------------------------------------------------------------- logits processing
+
+
+def process_logits(logits, temperature, top_k, top_p):
+    """Per-row temperature, then top-k, then top-p (transformers' order); removed tokens become -inf.
+
+    `logits` is [B, V] float; `temperature` (>0), `top_k` (0 = off), `top_p` (1 = off) are [B] tensors
+    (or numbers). The result matches transformers' Temperature/TopK/TopP logits warpers row by row.
+    """
+    import torch
+
+    rows, vocab = logits.shape
+    device = logits.device
+    temperature = torch.as_tensor(temperature, dtype=logits.dtype, device=device).expand(rows)
+    top_k = torch.as_tensor(top_k, dtype=torch.long, device=device).expand(rows)
+    top_p = torch.as_tensor(top_p, dtype=logits.dtype, device=device).expand(rows)
+    scores = logits / temperature[:, None]
+    k_on = top_k > 0
+    if bool(k_on.any()):
+        kmax = int(min(int(top_k.max()), vocab))
+        kth = torch.topk(scores, kmax, dim=-1).values.gather(1, (top_k.clamp(1, kmax) - 1)[:, None])
+        # Ties with the k-th score survive, exactly as in TopKLogitsWarper.
+        kth = torch.where(k_on[:, None], kth, torch.full_like(kth, -math.inf))
+        scores = scores.masked_fill(scores < kth, -math.inf)
+    p_on = top_p < 1
+    if bool(p_on.any()):
+        idx = p_on.nonzero().squeeze(1)
+        sub = scores[idx]
+        sorted_logits, sorted_indices = torch.sort(sub, descending=False)
+        cumulative = sorted_logits.softmax(dim=-1).cumsum(dim=-1)
+        # Drop the low tail whose mass is at most 1-p; the most likely token always stays.
+        remove = cumulative <= (1 - top_p[idx])[:, None]
+        remove[:, -1] = False
+        remove = remove.scatter(1, sorted_indices, remove)
+        scores = scores.clone()
+        scores[idx] = sub.masked_fill(remove, -math.inf)
+    return scores
+
+
+@dataclass
+class NextTokenRow:
+    id: int
+    text: str
+    prob: float  # the model's own probability (temperature 1)
+    prob_temperature: float  # after temperature
+    kept_top_k: bool
+    kept_top_p: bool  # survives top-k and then top-p
+    final_prob: float  # renormalized over the kept set (0 when removed)
+
+
+@dataclass
+class NextTokenView:
+    setting: DecodingSetting
+    rows: list[NextTokenRow]
+    vocab_size: int
+    kept_after_top_k: int
+    kept_after_top_p: int
+    entropy_bits: float  # of the model's own distribution: how unsure it is
+
+
+def next_token_logits(model, input_ids: Sequence[int], adapter: str | None = None, lock=None):
+    """The model's raw logits [V] (float32, cpu) for the token after `input_ids`."""
+    import torch
+
+    device = _model_device(model)
+    ids = torch.tensor([list(input_ids)], dtype=torch.long, device=device)
+    kwargs = adapter_kwargs(model, [adapter])
+    with torch.inference_mode(), (lock or contextlib.nullcontext()):
+        out = model(input_ids=ids, attention_mask=torch.ones_like(ids), use_cache=False, logits_to_keep=1, **kwargs)
+    return out.logits[0, -1].float().cpu()
+
+
+def next_token_view(logits, tokenizer, setting: DecodingSetting, top_n: int = 20) -> NextTokenView:
+    """The `top_n` most likely tokens and what temperature, top-k and top-p do to each of them."""
+    import torch
+
+    logits = logits.float().reshape(1, -1)
+    vocab = logits.shape[-1]
+    probs = logits.softmax(-1)[0]
+    entropy = float(-(probs * probs.clamp_min(1e-30).log2()).sum())
+    temperature = 1.0 if setting.greedy else setting.temperature
+    k = 1 if setting.greedy else setting.top_k  # greedy keeps exactly the argmax
+    after_t = (logits / temperature).softmax(-1)[0]
+    after_k = process_logits(logits, temperature, k, 1.0)[0]
+    final_scores = process_logits(logits, temperature, k, 1.0 if setting.greedy else setting.top_p)[0]
+    if setting.greedy:  # ties aside, greedy keeps only the argmax
+        final_scores = torch.full_like(final_scores, -math.inf)
+        final_scores[int(logits.argmax())] = 0.0
+    final = final_scores.softmax(-1)
+    top = torch.topk(probs, min(top_n, vocab)).indices.tolist()
+    rows = [
+        NextTokenRow(id=i, text=token_text(tokenizer, i), prob=float(probs[i]), prob_temperature=float(after_t[i]),
+                     kept_top_k=bool(torch.isfinite(after_k[i])), kept_top_p=bool(torch.isfinite(final_scores[i])),
+                     final_prob=float(final[i]))
+        for i in top
+    ]
+    return NextTokenView(setting=setting, rows=rows, vocab_size=vocab,
+                         kept_after_top_k=int(torch.isfinite(after_k).sum()),
+                         kept_after_top_p=int(torch.isfinite(final_scores).sum()), entropy_bits=entropy)
+
+
+# ---------------------------------------------------------------- prompts and tokens
+
+
+def render_prompt(tokenizer, prompt: str | list[dict], system: str | None = None,
+                  template: str = "tokenizer") -> tuple[str, list[int]]:
+    """Render a prompt with a chat template (the model's own by default), generation prompt added, and tokenize.
+
+    A string becomes one user turn. Tokenized without special tokens: the template already wrote them.
+    """
+    messages = [{"role": "user", "content": prompt}] if isinstance(prompt, str) else [dict(m) for m in prompt]
+    if system and not any(m.get("role") == "system" for m in messages):
+        messages.insert(0, {"role": "system", "content": system})
+    if not messages or messages[-1].get("role") == "assistant":
+        raise SamplingError("A prompt must end with a user (or system) turn, not an assistant turn.")
+    text = render_text(tokenizer, messages, template, add_generation_prompt=True)
+    ids = tokenizer(text, add_special_tokens=False)["input_ids"]
+    if not ids:
+        raise SamplingError("The prompt is empty after rendering; type something to send to the model.")
+    return text, list(ids)
+
+
+def render_text(tokenizer, messages: list[dict], template: str = "tokenizer",
+                add_generation_prompt: bool = False) -> str:
+    """A conversation as text through `ftlib.templates` (`tokenizer` = the model's own chat template)."""
+    from ftlib.templates import get_template, render
+
+    return render(get_template(template, tokenizer=tokenizer), messages, add_generation_prompt=add_generation_prompt)
+
+
+_TOKEN_TEXT_CACHE: dict[tuple[int, int], str] = {}
+
+
+def token_text(tokenizer, token_id: int) -> str:
+    """Readable text of one token (spaces and newlines as they print, `Ġ` resolved)."""
+    key = (id(tokenizer), int(token_id))
+    if key not in _TOKEN_TEXT_CACHE:
+        _TOKEN_TEXT_CACHE[key] = tokenizer.decode([int(token_id)], clean_up_tokenization_spaces=False)
+    return _TOKEN_TEXT_CACHE[key]
+
+
+def stop_token_ids(tokenizer, model=None) -> set[int]:
+    """Token ids that end a reply: eos, the generation config's eos list and known end-of-turn tokens."""
+    ids: set[int] = set()
+    if tokenizer.eos_token_id is not None:
+        ids.add(int(tokenizer.eos_token_id))
+    config = getattr(model, "generation_config", None)
+    eos = getattr(config, "eos_token_id", None)
+    ids.update(int(e) for e in ([eos] if isinstance(eos, int) else (eos or [])))
+    vocab = tokenizer.get_vocab()
+    ids.update(vocab[t] for t in _END_OF_TURN_TOKENS if t in vocab and t != tokenizer.unk_token)
+    return ids
+
+
+# ---------------------------------------------------------------- batched generation
+
+
+@dataclass(frozen=True)
+class GenRow:
+    """One row of a batched generation: a prompt, a decoding setting and a model (None = base)."""
+
+    input_ids: tuple[int, ...]
+    setting: DecodingSetting = GREEDY
+    adapter: str | None = None
+
+
+@dataclass
+class TokenInfo:
+    id: int
+    text: str  # the characters this token adds to the reply ("" for a stop token or half a character)
+    prob: float  # the model's own probability of this token (temperature 1, no filters)
+    sample_prob: float  # its probability in the distribution it was drawn from (1.0 for greedy)
+    alternatives: list[tuple[str, float]]  # the most likely tokens at this step, by model probability
+    stop: bool = False
+
+    def as_dict(self) -> dict:
+        return {"id": self.id, "text": self.text, "prob": round(self.prob, 6),
+                "sample_prob": round(self.sample_prob, 6), "stop": self.stop,
+                "alternatives": [{"text": t, "prob": round(p, 6)} for t, p in self.alternatives]}
+
+
+@dataclass
+class RowResult:
+    row: GenRow
+    tokens: list[TokenInfo] = field(default_factory=list)
+    finish_reason: str = ""  # "stop" (end-of-turn/eos) or "length" (max_new_tokens)
+
+    @property
+    def ids(self) -> list[int]:
+        return [t.id for t in self.tokens]
+
+    @property
+    def text(self) -> str:
+        return "".join(t.text for t in self.tokens)
+
+
+def _model_device(model):
+    return next(model.parameters()).device
+
+
+def _is_peft(model) -> bool:
+    return hasattr(model, "peft_config") and hasattr(model, "base_model")
+
+
+def adapter_names(model) -> list[str]:
+    """Names of the LoRA adapters loaded into a PEFT model ([] for a plain model)."""
+    return sorted(model.peft_config) if _is_peft(model) else []
+
+
+def adapter_kwargs(model, adapters: Sequence[str | None]) -> dict:
+    """Forward kwargs routing row i through adapter i (None = base); {} for a plain model with no adapters."""
+    wanted = {a for a in adapters if a not in (None, BASE)}
+    if not _is_peft(model):
+        if wanted:
+            raise SamplingError(f"Adapter(s) {sorted(wanted)} requested but the model has no adapters loaded.")
+        return {}
+    missing = wanted - set(model.peft_config)
+    if missing:
+        raise SamplingError(f"Unknown adapter(s) {sorted(missing)}; loaded: {adapter_names(model) or 'none'}.")
+    # PEFT routes each row through its own adapter (or none for "__base__") inside one forward.
+    return {"adapter_names": [a if a not in (None, BASE) else BASE for a in adapters]}
+
+
+class _Detokenizer:
+    """Turns a row's growing id list into text pieces, holding back half of a multi-byte character."""
+
+    def __init__(self, tokenizer):
+        self.tokenizer = tokenizer
+        self.ids: list[int] = []
+        self.text = ""
+
+    def push(self, token_id: int) -> str:
+        self.ids.append(token_id)
+        full = self.tokenizer.decode(self.ids, clean_up_tokenization_spaces=False)
+        if full.endswith("\ufffd"):  # an incomplete UTF-8 sequence: wait for the next byte token
+            return ""
+        # Byte-level BPE decodes prefix-stably, so the new characters are the tail past the old text.
+        piece, self.text = full[len(self.text):], full
+        return piece
+
+    def flush(self) -> str:
+        full = self.tokenizer.decode(self.ids, clean_up_tokenization_spaces=False)
+        piece, self.text = full[len(self.text):], full
+        return piece
+
+
+def check_max_new_tokens(value: int) -> int:
+    if not isinstance(value, int) or not 1 <= value <= MAX_NEW_TOKENS:
+        raise SamplingError(f"max_new_tokens must be a whole number from 1 to {MAX_NEW_TOKENS}, got {value!r}.")
+    return value
+
+
+def generate_stream(model, tokenizer, rows: Sequence[GenRow], max_new_tokens: int = 64, seed: int = 0,
+                    stop_ids: set[int] | None = None, top_alternatives: int = 5, lock=None,
+                    ) -> Iterator[list[tuple[int, TokenInfo]]]:
+    """Decode all rows together; after each step yield `[(row_index, TokenInfo), ...]` for rows still running.
+
+    `lock` (a threading.Lock) is held around each forward: PEFT's `adapter_names` works by hooks on the
+    shared modules, so two generations must not run a forward through the same wrapped model at once.
+    Close the generator to stop early.
+    """
+    import torch
+
+    check_max_new_tokens(max_new_tokens)
+    if not rows:
+        return
+    rows = [r if isinstance(r, GenRow) else GenRow(*r) for r in rows]
+    for i, r in enumerate(rows):
+        if not r.input_ids:
+            raise SamplingError(f"Row {i} has an empty prompt.")
+    extra = adapter_kwargs(model, [r.adapter for r in rows])
+    lock = lock or contextlib.nullcontext()
+    device = _model_device(model)
+    stops = torch.tensor(sorted(stop_ids if stop_ids is not None else stop_token_ids(tokenizer, model)),
+                         dtype=torch.long, device=device)
+    pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else int(stops[0]) if len(stops) else 0
+
+    # Generation pads on the left so every row's next token sits in the last column.
+    n, width = len(rows), max(len(r.input_ids) for r in rows)
+    input_ids = torch.full((n, width), pad_id, dtype=torch.long, device=device)
+    attention = torch.zeros((n, width), dtype=torch.long, device=device)
+    for i, r in enumerate(rows):
+        input_ids[i, width - len(r.input_ids):] = torch.tensor(r.input_ids, dtype=torch.long)
+        attention[i, width - len(r.input_ids):] = 1
+    # Positions count real tokens only, so a padded row sees the same positions as it would alone.
+    positions = (attention.cumsum(-1) - 1).clamp(min=0)
+
+    # Greedy rows take the argmax; only the sampled rows go through the filters.
+    sampled = [i for i, r in enumerate(rows) if not r.setting.greedy]
+    idx = torch.tensor(sampled, dtype=torch.long, device=device)
+    temps = torch.tensor([rows[i].setting.temperature for i in sampled], device=device)
+    ks = torch.tensor([rows[i].setting.top_k for i in sampled], dtype=torch.long, device=device)
+    ps = torch.tensor([rows[i].setting.top_p for i in sampled], device=device)
+    generators = {}
+    for i in sampled:
+        generators[i] = torch.Generator(device=device)
+        generators[i].manual_seed(row_seed(seed, rows[i].setting))
+    detok = [_Detokenizer(tokenizer) for _ in rows]
+    running = torch.ones(n, dtype=torch.bool, device=device)
+    counts = [0] * n
+
+    with torch.inference_mode():
+        with lock:
+            out = model(input_ids=input_ids, attention_mask=attention, position_ids=positions, use_cache=True,
+                        logits_to_keep=1, **extra)
+        past = out.past_key_values
+        for _step in range(int(max_new_tokens)):
+            logits = out.logits[:, -1].float()  # float32 like generate, whatever the model dtype
+            del out
+            probs = logits.softmax(-1)
+            next_ids = logits.argmax(-1)
+            sample_probs = torch.ones(n, device=device)
+            if sampled:
+                scores = process_logits(logits[idx], temps, ks, ps)
+                sprobs = scores.softmax(-1)
+                for j, i in enumerate(sampled):
+                    # One generator per row: its draws do not depend on the other rows in the batch.
+                    tok = torch.multinomial(sprobs[j:j + 1], 1, generator=generators[i])[0, 0]
+                    next_ids[i] = tok
+                    sample_probs[i] = sprobs[j, tok]
+            next_ids = torch.where(running, next_ids, torch.full_like(next_ids, pad_id))
+            chosen_p = probs.gather(1, next_ids[:, None])[:, 0]
+            alt_p, alt_i = torch.topk(probs, top_alternatives, dim=-1) if top_alternatives else (None, None)
+            is_stop = torch.isin(next_ids, stops) if len(stops) else torch.zeros_like(running)
+
+            # One device-to-host copy per step for everything the events need.
+            ids_l, chosen_l, samp_l, stop_l, run_l = (next_ids.tolist(), chosen_p.tolist(), sample_probs.tolist(),
+                                                      is_stop.tolist(), running.tolist())
+            alt_pl, alt_il = (alt_p.tolist(), alt_i.tolist()) if alt_p is not None else ([[]] * n, [[]] * n)
+            events = []
+            for i in range(n):
+                if not run_l[i]:
+                    continue
+                counts[i] += 1
+                stop = bool(stop_l[i])
+                text = detok[i].flush() if stop else detok[i].push(ids_l[i])
+                if not stop and counts[i] >= max_new_tokens:
+                    text += detok[i].flush()
+                alts = [(token_text(tokenizer, a), p) for a, p in zip(alt_il[i], alt_pl[i], strict=True)]
+                events.append((i, TokenInfo(id=ids_l[i], text=text, prob=chosen_l[i], sample_prob=samp_l[i],
+                                            alternatives=alts, stop=stop)))
+            running &= ~is_stop
+            yield events
+            if not bool(running.any()) or _step + 1 >= max_new_tokens:
+                break
+            attention = torch.cat([attention, torch.ones((n, 1), dtype=attention.dtype, device=device)], dim=1)
+            positions = positions[:, -1:] + 1
+            with lock:
+                out = model(input_ids=next_ids[:, None], attention_mask=attention, position_ids=positions,
+                            past_key_values=past, use_cache=True, **extra)
+            past = out.past_key_values
+
+
+def generate(model, tokenizer, rows: Sequence[GenRow], max_new_tokens: int = 64, seed: int = 0,
+             stop_ids: set[int] | None = None, top_alternatives: int = 5, lock=None) -> list[RowResult]:
+    """Run `generate_stream` to the end and collect each row's tokens."""
+    results = [RowResult(row=r) for r in rows]
+    for events in generate_stream(model, tokenizer, rows, max_new_tokens, seed, stop_ids, top_alternatives, lock):
+        for i, info in events:
+            results[i].tokens.append(info)
+            if info.stop:
+                results[i].finish_reason = "stop"
+    for r in results:
+        r.finish_reason = r.finish_reason or "length"
+    return results
+
+
+# ---------------------------------------------------------------- adapters
+
+
+def resolve_run(spec: str | Path) -> Path:
+    """A run folder from a path, or from a run id (a folder name under the workspace's runs/)."""
+    path = Path(spec).expanduser()
+    if path.exists():
+        return path
+    from ftlib.workspace import runs_dir, safe_name
+
+    candidate = runs_dir() / safe_name(str(spec), default="")
+    if str(spec) and candidate.is_dir():
+        return candidate
+    raise SamplingError(f"'{spec}' is neither a folder nor a run id in {runs_dir()}.")
+
+
+def find_adapter(run_or_dir: str | Path) -> Path:
+    """The adapter directory for a run: the dir itself if it has `adapter_config.json`, else `adapter/` or
+    `final/` inside it, else the single child directory one level down that holds one."""
+    path = Path(run_or_dir).expanduser()
+    if not path.is_dir():
+        raise SamplingError(f"'{path}' is not a directory. Point to a finished run or to an adapter folder.")
+    if (path / "adapter_config.json").is_file():
+        return path
+    for name in ("adapter", "final", "final_adapter"):
+        if (path / name / "adapter_config.json").is_file():
+            return path / name
+    found = sorted(p.parent for p in path.glob("*/adapter_config.json") if not p.parent.name.startswith("checkpoint"))
+    if len(found) == 1:
+        return found[0]
+    if len(found) > 1:
+        raise SamplingError(f"'{path}' holds several adapters ({', '.join(p.name for p in found)}); point to one.")
+    raise SamplingError(
+        f"No adapter in '{path}': expected adapter_config.json there or in adapter/ or final/. "
+        "Is the run finished? A run saves its adapter only at the end."
+    )
+
+
+@dataclass(frozen=True)
+class RunAdapter:
+    """A finished run's adapter, with the base model and chat template it was trained with."""
+
+    name: str  # the run's folder name
+    path: Path  # the adapter directory
+    model: str  # base model spec from the run's config.json ("" when unknown)
+    template: str = "tokenizer"
+
+
+def list_run_adapters(root: Path | None = None) -> list[RunAdapter]:
+    """Every run under the workspace's runs/ (or `root`) that finished with an adapter, newest first.
+
+    Reads config.json/status.json directly: `ftlib.runs.list_runs` would also advance the queue.
+    """
+    import json
+
+    from ftlib.workspace import runs_dir
+
+    root = Path(root) if root else runs_dir()
+    out = []
+    for run in sorted((p for p in root.iterdir() if p.is_dir()), key=lambda p: p.stat().st_mtime, reverse=True):
+        try:
+            status = json.loads((run / "status.json").read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError):
+            status = {}
+        if status.get("state", "finished") != "finished":
+            continue  # a running run may already have an adapter folder half written
+        try:
+            adapter = find_adapter(run)
+        except SamplingError:
+            continue
+        try:
+            config = json.loads((run / "config.json").read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError):
+            config = {}
+        out.append(RunAdapter(run.name, adapter, str(config.get("model") or ""),
+                              str(config.get("template") or "tokenizer")))
+    return out
+
+
+def adapter_name_for(path: Path, taken: set[str]) -> str:
+    """A short unique adapter name from a run or adapter path (the run's folder name)."""
+    path = Path(path)
+    base = path.parent.name if path.name in ("adapter", "final", "final_adapter") else path.name
+    base = "".join(c if c.isalnum() or c in "-_" else "_" for c in base) or "tuned"
+    if base == BASE:
+        base = "tuned"
+    name, i = base, 2
+    while name in taken:
+        name, i = f"{base}_{i}", i + 1
+    return name
+
+
+def attach_adapters(model, adapters: dict[str, str | Path]):
+    """Wrap `model` in a PeftModel holding every adapter under its name. This mutates `model` (PEFT injects
+    LoRA layers into it): never pass a shared/cached model, load a fresh one."""
+    if not adapters:
+        return model
+    from peft import PeftModel
+
+    wrapped = None
+    for name, path in adapters.items():
+        path = find_adapter(path)
+        try:
+            if wrapped is None:
+                wrapped = PeftModel.from_pretrained(model, str(path), adapter_name=name, is_trainable=False)
+            else:
+                wrapped.load_adapter(str(path), adapter_name=name, is_trainable=False)
+        except (ValueError, RuntimeError, KeyError, OSError) as exc:
+            raise SamplingError(
+                f"Could not load the adapter '{name}' from {path}: {exc}. Was it trained on this base model?"
+            ) from exc
+    return wrapped.eval()
+
+
+@dataclass
+class ModelSet:
+    """A base model with its adapters loaded, the tokenizer, and a lock for forwards through it."""
+
+    model: object
+    tokenizer: object
+    adapters: dict[str, Path]
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def names(self) -> list[str]:
+        return ["base", *self.adapters]
+
+
+def load_model_set(model_spec: str, adapter_paths: Sequence[str | Path] = (), device: str | None = None,
+                   dtype: str | None = None) -> ModelSet:
+    """Load a fresh base model and tokenizer and attach the given adapters (run dirs or adapter dirs)."""
+    from ftlib.models import load_model, load_tokenizer
+
+    adapters: dict[str, Path] = {}
+    for p in adapter_paths:
+        path = find_adapter(p)
+        adapters[adapter_name_for(path, set(adapters) | {"base"})] = path
+    tokenizer = load_tokenizer(model_spec)
+    model = attach_adapters(load_model(model_spec, device=device, dtype=dtype).eval(), adapters)
+    return ModelSet(model=model, tokenizer=tokenizer, adapters=adapters)
+
+
+def grid_rows(input_ids: Sequence[int], settings: Sequence[DecodingSetting],
+              models: Sequence[str | None]) -> list[GenRow]:
+    """The rows of a comparison grid, model-major: for each model (None = base), every setting."""
+    ids = tuple(int(i) for i in input_ids)
+    return [GenRow(ids, s, None if m in (None, "base", BASE) else m) for m in models for s in settings]
+
+
+def make_random_adapter(model_spec: str, target: str | Path, seed: int = 0, rank: int = 8, b_std: float = 0.05,
+                        targets: Sequence[str] = ("q_proj", "k_proj", "v_proj", "o_proj")) -> Path:
+    """A LoRA adapter with random A and B (PEFT initializes B to zero, which would change nothing), saved to
+    `target`. For tests, demos and the benchmark: it makes the "tuned" model differ without training."""
+    import torch
+    from peft import LoraConfig, get_peft_model
+
+    from ftlib.models import load_model
+
+    model = load_model(model_spec, device="cpu", dtype="float32")
+    peft_model = get_peft_model(model, LoraConfig(r=rank, lora_alpha=2 * rank, target_modules=list(targets),
+                                                  lora_dropout=0.0, task_type="CAUSAL_LM"))
+    generator = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for name, param in peft_model.named_parameters():
+            if "lora_B" in name:
+                param.copy_(torch.randn(param.shape, generator=generator) * b_std)
+    target = Path(target)
+    peft_model.save_pretrained(str(target))
+    return target
+
+
+# ---------------------------------------------------------------- background generation (for the browser)
+
+
+class GenerationJob:
+    """`generate_stream` in a daemon thread, collecting tokens per row; readers poll `snapshot()`.
+
+    The thread never touches any UI: a page (or anything else) reads the lists while it runs. Appending to a
+    list is atomic in CPython, so a snapshot is always a consistent prefix of each row.
+    """
+
+    def __init__(self, model_set: ModelSet, rows: Sequence[GenRow], max_new_tokens: int = 64, seed: int = 0,
+                 top_alternatives: int = 5):
+        self.model_set = model_set
+        self.rows = list(rows)
+        self.max_new_tokens, self.seed, self.top_alternatives = max_new_tokens, seed, top_alternatives
+        self.tokens: list[list[TokenInfo]] = [[] for _ in self.rows]
+        self.error: str | None = None
+        self.done = False
+        self.cancelled = False
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> GenerationJob:
+        self._thread = threading.Thread(target=self._run, name="ftlib-generate", daemon=True)
+        self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        ms = self.model_set
+        try:
+            stream = generate_stream(ms.model, ms.tokenizer, self.rows, self.max_new_tokens, self.seed,
+                                     top_alternatives=self.top_alternatives, lock=ms.lock)
+            for events in stream:
+                for i, info in events:
+                    self.tokens[i].append(info)
+                if self.cancelled:
+                    stream.close()
+                    break
+        except Exception as exc:  # shown to the user by whoever polls; a thread must not die silently
+            self.error = f"{exc}" if isinstance(exc, ValueError) else f"{type(exc).__name__}: {exc}"
+        finally:
+            self.done = True
+
+    def cancel(self) -> None:
+        self.cancelled = True
+
+    def wait(self, timeout: float | None = None) -> bool:
+        if self._thread is not None:
+            self._thread.join(timeout)
+        return self.done
+
+    def snapshot(self) -> list[list[TokenInfo]]:
+        return [list(t) for t in self.tokens]
+
+    def finish_reason(self, i: int) -> str:
+        toks = self.tokens[i]
+        if toks and toks[-1].stop:
+            return "stop"
+        return "length" if len(toks) >= self.max_new_tokens else ("cancelled" if self.done else "")

@@ -1,0 +1,122 @@
+"""`python -m ftlib sample` and `python -m ftlib evaluate`, run in-process through ftlib.cli.main."""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+
+import pytest
+import torch
+
+from ftlib import evaluate as E
+from ftlib import sampling as S
+from ftlib import workspace
+from ftlib.cli import main
+from ftlib.models import load_model, load_tokenizer
+
+ROWS = [
+    {"messages": [{"role": "user", "content": "Name a fruit."}, {"role": "assistant", "content": "Apple."}]},
+    {"messages": [{"role": "user", "content": "Name a tree."}, {"role": "assistant", "content": "An oak tree."}]},
+]
+
+
+@pytest.fixture(scope="module")
+def varied_dir(tiny_model_dir, tmp_path_factory):
+    model = load_model(str(tiny_model_dir), device="cpu")
+    gen = torch.Generator().manual_seed(3)
+    with torch.no_grad():
+        for p in model.parameters():
+            if p.dim() == 2:
+                p.normal_(0, 0.3, generator=gen)
+    target = tmp_path_factory.mktemp("varied-cli")
+    model.save_pretrained(target)
+    load_tokenizer(str(tiny_model_dir)).save_pretrained(target)
+    return target
+
+
+@pytest.fixture(scope="module")
+def adapter_template(varied_dir, tmp_path_factory):
+    return S.make_random_adapter(str(varied_dir), tmp_path_factory.mktemp("a") / "adapter", seed=5, b_std=0.5)
+
+
+@pytest.fixture
+def run(varied_dir, adapter_template):
+    workspace.save_split("trees", ROWS[:1], ROWS)
+    path = workspace.runs_dir() / "run-trees"
+    shutil.copytree(adapter_template, path / "adapter")
+    (path / "config.json").write_text(json.dumps({"model": str(varied_dir), "dataset": "trees"}))
+    (path / "status.json").write_text(json.dumps({"state": "finished"}))
+    return path
+
+
+def cli_json(capsys, *argv):
+    code = main(list(argv))
+    out = capsys.readouterr()
+    assert code == 0, out.err
+    return json.loads(out.out)
+
+
+def test_sample_json_matches_the_engine(capsys, run, varied_dir):
+    data = cli_json(capsys, "sample", "--model", str(varied_dir), "--adapter", str(run), "--prompt", "Hello",
+                    "--setting", "greedy", "--setting", "temperature=0.8,top_p=0.9", "--seed", "0",
+                    "--max-new-tokens", "8", "--json")
+    results = data["results"]
+    assert [(r["model"], r["setting"]) for r in results] == [
+        ("base", "greedy"), ("base", "temperature=0.8,top_p=0.9"),
+        ("run-trees", "greedy"), ("run-trees", "temperature=0.8,top_p=0.9")]
+    ms = S.load_model_set(str(varied_dir), [run])
+    _, ids = S.render_prompt(ms.tokenizer, "Hello")
+    settings = [S.GREEDY, S.parse_setting("temperature=0.8,top_p=0.9")]
+    expected = S.generate(ms.model, ms.tokenizer, S.grid_rows(ids, settings, [None, "run-trees"]), max_new_tokens=8)
+    for got, want in zip(results, expected, strict=True):
+        assert got["text"] == want.text
+        assert [t["id"] for t in got["tokens"]] == want.ids
+        assert "".join(t["text"] for t in got["tokens"]) == got["text"]
+        assert all(0 < t["prob"] <= 1 for t in got["tokens"])
+    assert results[0]["text"] != results[2]["text"]
+
+
+def test_sample_accepts_a_run_id_and_lists_alternatives(capsys, run, varied_dir):
+    data = cli_json(capsys, "sample", "--model", str(varied_dir), "--adapter", run.name, "--prompt", "Hi",
+                    "--max-new-tokens", "3", "--alternatives", "2", "--json")
+    assert [r["model"] for r in data["results"]] == ["base", "run-trees"]
+    assert all(len(t["alternatives"]) == 2 for r in data["results"] for t in r["tokens"])
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--setting", "temperature=0,top_p=0.5"], "temperature 0 means greedy"),
+    (["--setting", "beams=3"], "temperature, top_k, top_p"),
+    (["--adapter", "/nonexistent/run"], "neither a folder nor a run id"),
+    (["--max-new-tokens", "0"], "max_new_tokens"),
+])
+def test_sample_user_errors_exit_2_with_a_message(capsys, varied_dir, argv, message):
+    code = main(["sample", "--model", str(varied_dir), "--prompt", "Hi", *argv])
+    err = capsys.readouterr().err
+    assert code == 2 and err.startswith("error:") and message in err
+
+
+def test_evaluate_run_json_and_csv(capsys, run, tmp_path):
+    out_csv = tmp_path / "eval.csv"
+    agg = cli_json(capsys, "evaluate", str(run), "--max-new-tokens", "4", "--csv", str(out_csv), "--json")
+    assert agg["rows"] == 2 and agg["skipped"] == 0 and agg["tokens"] > 2
+    assert agg["tuned_perplexity"] == pytest.approx(2.718281828 ** agg["tuned_loss"], rel=1e-6)
+    rows = list(csv.DictReader(out_csv.open(encoding="utf-8")))
+    assert [r["reference"] for r in rows] == ["Apple.", "An oak tree."]
+
+
+def test_evaluate_with_explicit_model_adapter_and_data(capsys, run, varied_dir, tmp_path):
+    data = tmp_path / "test.jsonl"
+    workspace.write_jsonl(data, ROWS[1:])
+    agg = cli_json(capsys, "evaluate", "--model", str(varied_dir), "--adapter", str(run / "adapter"),
+                   "--data", str(data), "--max-new-tokens", "2", "--json")
+    assert agg["rows"] == 1
+    # Same numbers as the engine on the same row.
+    ms = S.load_model_set(str(varied_dir), [run])
+    res = E.evaluate(ms.model, ms.tokenizer, ROWS[1:], "run-trees", max_new_tokens=2)
+    assert agg["tuned_loss"] == pytest.approx(res.tuned_token_loss, rel=1e-6)
+
+
+def test_evaluate_needs_a_run_or_all_flags(capsys):
+    assert main(["evaluate", "--model", "default"]) == 2
+    assert "--adapter and --data" in capsys.readouterr().err

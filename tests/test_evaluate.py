@@ -1,0 +1,189 @@
+"""ftlib.evaluate against references: transformers' own loss with labels, PEFT single-adapter generation."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+
+import pytest
+import torch
+
+from ftlib import evaluate as E
+from ftlib import sampling as S
+from ftlib.models import load_model, load_tokenizer
+
+ROWS = [
+    {"messages": [{"role": "user", "content": "Say hi to the team."},
+                  {"role": "assistant", "content": "Hello team, good morning!"}]},
+    {"messages": [{"role": "system", "content": "Answer in French."}, {"role": "user", "content": "Thanks"},
+                  {"role": "assistant", "content": "De rien."}, {"role": "user", "content": "Bye"},
+                  {"role": "assistant", "content": "Au revoir, à bientôt."}]},
+    {"messages": [{"role": "user", "content": "No answer here"}]},  # skipped: no reference
+    {"prompt": [{"role": "user", "content": "Pick a colour"}], "chosen": [{"role": "assistant", "content": "Blue."}],
+     "rejected": [{"role": "assistant", "content": "No."}]},
+]
+
+
+@pytest.fixture(scope="module")
+def varied_dir(tiny_model_dir, tmp_path_factory):
+    """The tiny model with widely spread weights, so outputs and losses differ from row to row."""
+    model = load_model(str(tiny_model_dir), device="cpu")
+    gen = torch.Generator().manual_seed(1)
+    with torch.no_grad():
+        for p in model.parameters():
+            if p.dim() == 2:
+                p.normal_(0, 0.3, generator=gen)
+    target = tmp_path_factory.mktemp("varied-eval")
+    model.save_pretrained(target)
+    load_tokenizer(str(tiny_model_dir)).save_pretrained(target)
+    return target
+
+
+@pytest.fixture(scope="module")
+def adapter_dir(varied_dir, tmp_path_factory):
+    return S.make_random_adapter(str(varied_dir), tmp_path_factory.mktemp("run") / "adapter", seed=4, b_std=0.5)
+
+
+@pytest.fixture(scope="module")
+def model_set(varied_dir, adapter_dir):
+    return S.load_model_set(str(varied_dir), [adapter_dir.parent], device="cpu")
+
+
+@pytest.fixture(scope="module")
+def tuned_reference(varied_dir, adapter_dir):
+    """PEFT's ordinary single-adapter model on a fresh base: the reference for the mixed batch."""
+    from peft import PeftModel
+
+    return PeftModel.from_pretrained(load_model(str(varied_dir), device="cpu"), str(adapter_dir)).eval()
+
+
+@pytest.fixture(scope="module")
+def result(model_set):
+    name = model_set.names[1]
+    return E.evaluate(model_set.model, model_set.tokenizer, ROWS, name, max_new_tokens=8, batch_size=2)
+
+
+def test_reference_tokens_are_the_last_answer_and_its_end_of_turn(model_set):
+    tok = model_set.tokenizer
+    ref = E.encode_reference(E.conversation(ROWS[1]), tok)
+    scored = [i for i, lab in enumerate(ref.labels) if lab != -100]
+    assert scored == list(range(scored[0], scored[-1] + 1))  # one contiguous span
+    assert tok.decode([ref.input_ids[i] for i in scored]) == "Au revoir, à bientôt.<|im_end|>"
+    assert [ref.labels[i] for i in scored] == [ref.input_ids[i] for i in scored]
+    assert len(ref.token_texts) == len(ref.input_ids)
+
+
+@pytest.mark.parametrize("row, message", [
+    ({"messages": [{"role": "user", "content": "x"}]}, "does not end with an assistant"),
+    ({"messages": [{"role": "assistant", "content": "x"}]}, "no prompt"),
+    ({"text": "x"}, "neither SFT"),
+])
+def test_rows_without_a_reference_are_explained(row, message):
+    with pytest.raises(E.EvalError, match=message):
+        E.conversation(row)
+
+
+def test_per_token_losses_match_transformers_loss(model_set, varied_dir, tuned_reference):
+    tok, name = model_set.tokenizer, model_set.names[1]
+    base_ref = load_model(str(varied_dir), device="cpu").eval()
+    for row in (ROWS[0], ROWS[1], ROWS[3]):
+        ref = E.encode_reference(E.conversation(row), tok)
+        base_l, tuned_l = E.reference_token_losses(model_set.model, ref, [None, name])
+        ids, labels = torch.tensor([ref.input_ids]), torch.tensor([ref.labels])
+        with torch.no_grad():
+            expected_base = base_ref(input_ids=ids, labels=labels).loss.item()
+            expected_tuned = tuned_reference(input_ids=ids, labels=labels).loss.item()
+        assert len(base_l) == sum(lab != -100 for lab in ref.labels)
+        assert sum(base_l) / len(base_l) == pytest.approx(expected_base, rel=1e-4)
+        assert sum(tuned_l) / len(tuned_l) == pytest.approx(expected_tuned, rel=1e-4)
+        assert abs(expected_tuned - expected_base) > 1e-3  # the adapter really changes the scores
+
+
+def test_evaluate_outputs_equal_separate_greedy_generation(result, model_set, varied_dir, tuned_reference):
+    tok = model_set.tokenizer
+    base_ref = load_model(str(varied_dir), device="cpu").eval()
+    assert [r.index for r in result.rows] == [0, 1, 3]
+    assert [i for i, _ in result.skipped] == [2] and "assistant" in result.skipped[0][1]
+    for r in result.rows:
+        messages = E.conversation(ROWS[r.index])
+        ids = torch.tensor([S.render_prompt(tok, messages[:-1])[1]])
+        outs = []
+        for model in (base_ref, tuned_reference):
+            gen = model.generate(input_ids=ids, attention_mask=torch.ones_like(ids), do_sample=False,
+                                 max_new_tokens=8, eos_token_id=sorted(S.stop_token_ids(tok, model)), pad_token_id=2)
+            outs.append(tok.decode([t for t in gen[0, ids.shape[1]:].tolist() if t != 2]))
+        assert (r.base_output, r.tuned_output) == tuple(outs)
+        assert r.reference == messages[-1]["content"]
+    assert result.rows[0].base_output != result.rows[0].tuned_output
+
+
+def test_aggregates_are_token_weighted(result):
+    agg = result.aggregates()
+    rows = result.rows
+    tokens = sum(r.tokens for r in rows)
+    assert agg["rows"] == 3 and agg["skipped"] == 1 and agg["tokens"] == tokens
+    assert agg["base_loss"] == pytest.approx(sum(r.base_loss * r.tokens for r in rows) / tokens)
+    assert agg["tuned_perplexity"] == pytest.approx(math.exp(agg["tuned_loss"]))
+    assert agg["loss_change"] == pytest.approx(agg["tuned_loss"] - agg["base_loss"])
+    assert agg["rows_improved"] == pytest.approx(sum(r.tuned_loss < r.base_loss for r in rows) / 3)
+    best, worst = result.best_and_worst(2)
+    changes = sorted(r.loss_change for r in rows)
+    assert [r.loss_change for r in best] == changes[:2] and [r.loss_change for r in worst] == changes[::-1][:2]
+
+
+def test_csv_export_round_trips(result):
+    parsed = list(csv.DictReader(io.StringIO(result.to_csv())))
+    assert len(parsed) == 3
+    assert parsed[1]["reference"] == "Au revoir, à bientôt."
+    assert float(parsed[0]["tuned_loss"]) == pytest.approx(result.rows[0].tuned_loss)
+    assert set(parsed[0]) >= {"prompt", "base_output", "tuned_output", "base_perplexity", "loss_change"}
+
+
+def test_token_losses_align_with_tokens(model_set):
+    name = model_set.names[1]
+    view = E.token_losses(model_set.model, model_set.tokenizer, ROWS[0], name)
+    assert len(view.tokens) == len(view.scored) == len(view.losses["base"]) == len(view.losses[name])
+    scored_text = "".join(t for t, s in zip(view.tokens, view.scored, strict=True) if s)
+    assert scored_text == "Hello team, good morning!<|im_end|>"
+    assert all((v is None) != s for v, s in zip(view.losses[name], view.scored, strict=True))
+
+
+def test_evaluate_refuses_what_cannot_work(model_set):
+    tok, model = model_set.tokenizer, model_set.model
+    with pytest.raises(E.EvalError, match="tuned adapter"):
+        E.evaluate(model, tok, ROWS, adapter="")
+    with pytest.raises(E.EvalError, match="test split is empty"):
+        E.evaluate(model, tok, [], adapter=model_set.names[1])
+    with pytest.raises(E.EvalError, match="None of the 1 test rows"):
+        E.evaluate(model, tok, [ROWS[2]], adapter=model_set.names[1])
+
+
+def test_progress_and_cancel(model_set):
+    seen = []
+    res = E.evaluate(model_set.model, model_set.tokenizer, ROWS, model_set.names[1], max_new_tokens=2,
+                     batch_size=1, progress=lambda m, f: seen.append(f), cancel=lambda: len(seen) >= 2)
+    assert len(res.rows) == 2  # cancelled before the third batch
+    assert seen == sorted(seen)
+
+
+def test_run_info_reads_the_training_config(tmp_path):
+    from ftlib import workspace
+
+    workspace.save_split("demo", ROWS[:1], ROWS[1:2])
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "config.json").write_text(json.dumps({"model": "default", "dataset": "demo", "template": "chatml"}))
+    info = E.run_info(run)
+    assert (info.model, info.template, info.test_rows) == ("default", "chatml", ROWS[1:2])
+    with pytest.raises(E.EvalError, match="no config.json"):
+        E.run_info(tmp_path)
+
+
+def test_eval_job_runs_in_the_background_with_the_same_result(model_set, result):
+    job = E.EvalJob(model_set, ROWS, model_set.names[1], max_new_tokens=8, batch_size=2).start()
+    assert job.wait(timeout=120) and job.error is None and job.fraction == 1.0
+    assert [r.as_dict() for r in job.result.rows] == [r.as_dict() for r in result.rows]
+    failing = E.EvalJob(model_set, [], model_set.names[1]).start()
+    assert failing.wait(timeout=60) and "test split is empty" in failing.error

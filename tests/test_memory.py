@@ -1,0 +1,116 @@
+"""Memory estimate: the model shape and adapter size agree with transformers/PEFT, the parts move the right way
+with each setting, and the total is close to the peak memory a real CPU run measures (slow: the 135M model)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from ftlib import memory
+from ftlib.training import RunConfig
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_shape_counts_the_parameters_transformers_has(tiny_model_dir):
+    from ftlib.models import load_model, model_info
+
+    shape = memory.model_shape(str(tiny_model_dir))
+    assert shape.params == model_info(load_model(str(tiny_model_dir), device="cpu")).parameters  # tied once
+    assert (shape.hidden, shape.layers, shape.heads, shape.kv_heads, shape.intermediate) == (64, 2, 4, 2, 128)
+    assert len(shape.linears) == 2 * 7 and all("lm_head" not in name for name, _, _ in shape.linears)
+
+
+@pytest.mark.parametrize("targets", [["all-linear"], ["q_proj", "v_proj"], ["down_proj"]])
+def test_adapter_size_matches_peft(tiny_model_dir, targets):
+    from peft import LoraConfig, get_peft_model
+    from transformers import AutoModelForCausalLM
+
+    model = get_peft_model(AutoModelForCausalLM.from_pretrained(tiny_model_dir),
+                           LoraConfig(r=8, target_modules="all-linear" if targets == ["all-linear"] else targets))
+    trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
+    assert memory.lora_params(memory.model_shape(str(tiny_model_dir)), 8, targets) == trainable
+
+
+def est(model, **kw):
+    return memory.estimate(RunConfig(model=str(model), **kw), device="cpu", available=8 * memory.GIB)
+
+
+def test_the_parts_follow_the_settings(tiny_model_dir):
+    lora, full, qlora = est(tiny_model_dir), est(tiny_model_dir, method="full"), est(tiny_model_dir, method="qlora")
+    shape = memory.model_shape(str(tiny_model_dir))
+    assert full.weights == lora.weights == shape.params * 4
+    assert (full.trainable, full.gradients, full.optimizer) == (shape.params, shape.params * 4, shape.params * 8)
+    assert lora.trainable == memory.lora_params(shape, 16, ["all-linear"]) and lora.gradients < full.gradients
+    assert qlora.weights < lora.weights and qlora.dtype == "4-bit"
+    assert est(tiny_model_dir, gradient_checkpointing=True).activations < lora.activations
+    assert est(tiny_model_dir, batch_size=16).activations > lora.activations
+    dpo_full = est(tiny_model_dir, method="dpo", dpo_tuning="full")
+    assert dpo_full.reference == dpo_full.weights and est(tiny_model_dir, method="dpo").reference == 0
+    # DPO puts chosen and rejected in one batch (twice the tokens of SFT) and TRL turns dropout off for it.
+    tokens = 8 * 384
+    assert est(tiny_model_dir, lora_dropout=0.0).activations == memory.activation_bytes(shape, tokens, 4)
+    assert est(tiny_model_dir, method="dpo").activations == memory.activation_bytes(shape, 2 * tokens, 4)
+    assert lora.activations > memory.activation_bytes(shape, tokens, 4)  # SFT keeps LoRA dropout copies
+    assert lora.total == sum(n for _, n, _ in lora.rows())
+    assert est(tiny_model_dir).fits is True
+    assert memory.estimate(RunConfig(model=str(tiny_model_dir)), device="cpu", available=1).fits is False
+
+
+def test_human_sizes():
+    assert (memory.human(3 * memory.GIB), memory.human(512 * 1024**2), memory.human(None)) == ("3.00 GiB",
+                                                                                              "512 MiB", "?")
+
+
+MEASURE = r"""
+import json, re, sys
+from pathlib import Path
+
+def status(key):
+    return int(re.search(key + r":\s+(\d+)", Path("/proc/self/status").read_text()).group(1)) * 1024
+
+from ftlib import memory
+from ftlib.training import RunConfig, build_trainer
+
+cfg = RunConfig(**json.loads(sys.argv[1]))
+words = "the quick brown fox jumps over a lazy dog while the sun sets slowly".split()
+text = lambda i, n: " ".join(words[(i + k) % len(words)] for k in range(n))
+n = int(cfg.max_length * 0.7)
+if cfg.method == "dpo":
+    rows = [{"prompt": [{"role": "user", "content": text(i, 20)}],
+             "chosen": [{"role": "assistant", "content": text(i + 3, n)}],
+             "rejected": [{"role": "assistant", "content": text(i + 5, n)}]} for i in range(cfg.batch_size * 2)]
+else:
+    rows = [{"messages": [{"role": "user", "content": text(i, 20)},
+                          {"role": "assistant", "content": text(i + 3, n)}]} for i in range(cfg.batch_size * 2)]
+base = status("VmRSS")  # libraries loaded, no model yet
+prepared = build_trainer(cfg, Path(sys.argv[2]), rows=(rows, []))
+ds = prepared.trainer.train_dataset
+seq = max(len(x) for x in ds["input_ids" if "input_ids" in ds.column_names else "chosen_input_ids"])
+Path("/proc/self/clear_refs").write_text("5")  # reset the peak: loading transients are not training memory
+prepared.trainer.train()
+estimate = memory.estimate(cfg, device="cpu", seq_len=seq, available=0)
+print(json.dumps({"measured": status("VmHWM") - base, "estimate": estimate.total}))
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("settings", [
+    {"method": "lora", "batch_size": 4, "max_length": 128, "max_steps": 1},
+    {"method": "full", "batch_size": 2, "max_length": 128, "max_steps": 2, "learning_rate": 1e-5},
+    {"method": "dpo", "batch_size": 2, "max_length": 128, "max_steps": 1},
+], ids=["lora", "full", "dpo"])
+def test_estimate_is_close_to_the_measured_peak_on_cpu(tmp_path, settings):
+    env = dict(os.environ, OMP_NUM_THREADS="1", PYTHONPATH=str(ROOT))
+    spec = json.dumps({"save_every": 0, "device": "cpu", **settings})
+    proc = subprocess.run([sys.executable, "-c", MEASURE, spec, str(tmp_path)], capture_output=True, text=True,
+                          env=env, cwd=ROOT, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert result["measured"] > 1.0 * memory.GIB  # the real model really trained
+    assert 0.8 <= result["estimate"] / result["measured"] <= 1.25, result

@@ -1,0 +1,170 @@
+"""AppTest for the Compare and Evaluate pages on a tiny model with a random LoRA adapter in a finished run.
+
+The grid's cells must hold exactly what the engine generates (checked against `ftlib.sampling.generate`), the
+next-token table must follow the sliders, and the Evaluate page must show aggregates, the table and a CSV.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+import torch
+from streamlit.testing.v1 import AppTest
+
+from ftlib import sampling as S
+from ftlib import workspace
+from ftlib.models import load_model, load_tokenizer
+
+ROOT = Path(__file__).resolve().parents[1]
+TEST_ROWS = [
+    {"messages": [{"role": "user", "content": "Name a colour."}, {"role": "assistant", "content": "Blue."}]},
+    {"messages": [{"role": "user", "content": "Count to three."},
+                  {"role": "assistant", "content": "One, two, three."}]},
+    {"messages": [{"role": "user", "content": "Say yes."}, {"role": "assistant", "content": "Yes!"}]},
+]
+
+
+@pytest.fixture(scope="module")
+def varied_dir(tiny_model_dir, tmp_path_factory):
+    model = load_model(str(tiny_model_dir), device="cpu")
+    gen = torch.Generator().manual_seed(2)
+    with torch.no_grad():
+        for p in model.parameters():
+            if p.dim() == 2:
+                p.normal_(0, 0.3, generator=gen)
+    target = tmp_path_factory.mktemp("varied-pages")
+    model.save_pretrained(target)
+    load_tokenizer(str(tiny_model_dir)).save_pretrained(target)
+    return target
+
+
+@pytest.fixture(scope="module")
+def adapter_template(varied_dir, tmp_path_factory):
+    return S.make_random_adapter(str(varied_dir), tmp_path_factory.mktemp("adapter") / "adapter", seed=9, b_std=0.5)
+
+
+@pytest.fixture
+def finished_run(varied_dir, adapter_template):
+    """A finished run in this test's workspace, laid out like ftlib.runs writes it, with a saved split."""
+    workspace.save_split("colours", TEST_ROWS[:1], TEST_ROWS, {"format": "messages"})
+    run = workspace.runs_dir() / "20260101-000000-lora-colours"
+    shutil.copytree(adapter_template, run / "adapter")
+    (run / "config.json").write_text(json.dumps({"model": str(varied_dir), "dataset": "colours",
+                                                 "template": "tokenizer", "method": "lora"}))
+    (run / "status.json").write_text(json.dumps({"state": "finished"}))
+    return run
+
+
+def open_page(page: str, model: Path) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.session_state["active_model"] = str(model)
+    at.run()
+    return at.switch_page(page).run()
+
+
+def button(at, label):
+    return next(b for b in at.button if b.label == label)
+
+
+def cell_texts(at) -> list[str]:
+    """The visible text of each grid cell (tags stripped, entities decoded)."""
+    import html
+
+    bodies = [h.proto.body for h in at.get("html") if 'class="ftgen"' in h.proto.body]
+    return [html.unescape(re.sub(r"<span class=\"end\"[^>]*>.*?</span>|<[^>]+>", "", b)) for b in bodies]
+
+
+def test_compare_grid_streams_engine_outputs(finished_run, varied_dir):
+    at = open_page("pages/5_Compare.py", varied_dir)
+    assert not at.exception, at.exception
+    runs_select = next(m for m in at.multiselect if m.label == "Fine-tuned models")
+    assert runs_select.value == [finished_run.name]
+    at.number_input[0].set_value(7)  # the seed
+    button(at, "Generate").click()
+    at.run()
+    assert not at.exception, at.exception
+    texts = cell_texts(at)
+    assert len(texts) == 2 * 3  # base and the run x greedy, balanced, creative
+
+    # The same grid straight from the engine: model-major rows, settings in column order.
+    ms = S.load_model_set(str(varied_dir), [finished_run])
+    _, ids = S.render_prompt(ms.tokenizer, "Write a short poem about the sea.")
+    settings = [S.PRESETS[n] for n in ("greedy", "balanced", "creative")]
+    expected = S.generate(ms.model, ms.tokenizer, S.grid_rows(ids, settings, [None, finished_run.name]),
+                          max_new_tokens=96, seed=7)
+    assert texts == [r.text for r in expected]
+    assert texts[0] != texts[3]  # base and tuned greedy differ: the adapter row really uses the adapter
+    bodies = [h.proto.body for h in at.get("html") if 'class="ftgen"' in h.proto.body]
+    assert "title=\"p = " in bodies[0]  # probabilities and alternatives on hover
+
+
+def test_next_token_table_follows_the_sliders(finished_run, varied_dir):
+    at = open_page("pages/5_Compare.py", varied_dir)
+    assert not at.exception, at.exception
+    table = at.dataframe[-1].value
+    assert len(table) == 20 and table["kept by top-k"].all()
+    # Temperature 1, no top-k, no top-p: the final distribution is the model's own.
+    assert (table["final"] - table["model"]).abs().max() < 1e-6 and table["model"].is_monotonic_decreasing
+    next(s for s in at.slider if s.label == "Top-k (0 = off)").set_value(5)
+    at.run()
+    table = at.dataframe[-1].value
+    assert table["kept by top-k"].sum() == 5
+    assert table["final"].sum() == pytest.approx(1.0, rel=1e-4)  # renormalized over the 5 kept tokens
+    assert (table.loc[~table["kept by top-k"], "final"] == 0).all()
+    next(s for s in at.slider if s.label == "Temperature" and s.key == "view_t").set_value(0.0)
+    at.run()
+    table = at.dataframe[-1].value
+    assert list(table["final"]) == [1.0] + [0.0] * 19  # greedy: only the most likely token
+
+
+def test_compare_prompt_from_the_test_split_shows_the_reference(finished_run, varied_dir):
+    at = open_page("pages/5_Compare.py", varied_dir)
+    at.radio[0].set_value("Pick from the test split").run()
+    at.selectbox[0].set_value(1).run()
+    assert not at.exception, at.exception
+    codes = [c.value for c in at.code]
+    assert any("Count to three." in c and c.rstrip().endswith("assistant") for c in codes)
+    assert "One, two, three." in codes  # the reference answer, not part of the prompt
+
+
+def test_compare_without_runs_shows_the_base_only(varied_dir):
+    at = open_page("pages/5_Compare.py", varied_dir)
+    assert not at.exception, at.exception
+    assert any("No finished runs yet" in c.value for c in at.caption)
+    button(at, "Generate").click()
+    at.run()
+    assert len(cell_texts(at)) == 3
+
+
+def test_evaluate_page_shows_aggregates_table_heatmap_and_csv(finished_run, varied_dir):
+    at = open_page("pages/6_Evaluate.py", varied_dir)
+    assert not at.exception, at.exception
+    button(at, "Evaluate").click()
+    at.run()
+    assert not at.exception, at.exception
+    labels = [m.label for m in at.metric]
+    assert labels == ["Base loss", "Tuned loss", "Base perplexity", "Tuned perplexity", "Rows improved"]
+    table = at.dataframe[0].value
+    assert list(table["reference"]) == ["Blue.", "One, two, three.", "Yes!"]
+    assert (table["base_loss"] > 0).all() and (table["base_loss"] != table["tuned_loss"]).all()
+    assert at.get("download_button")
+    assert at.get("plotly_chart")  # the per-token heatmap
+    # The numbers are the engine's, on the run's own test rows.
+    from ftlib import evaluate as E
+
+    ms = S.load_model_set(str(varied_dir), [finished_run])
+    res = E.evaluate(ms.model, ms.tokenizer, TEST_ROWS, finished_run.name, max_new_tokens=64)
+    shown = {m.label: m.value for m in at.metric}
+    assert shown["Base loss"] == f"{res.aggregates()['base_loss']:.3f}"
+    assert shown["Tuned loss"] == f"{res.aggregates()['tuned_loss']:.3f}"
+    assert list(table["tuned_output"]) == [r.tuned_output for r in res.rows]
+
+
+def test_evaluate_page_without_runs_points_to_train(varied_dir):
+    at = open_page("pages/6_Evaluate.py", varied_dir)
+    assert not at.exception, at.exception
+    assert any("No finished run" in i.value for i in at.info)

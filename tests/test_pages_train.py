@@ -1,0 +1,93 @@
+"""Train page (AppTest): defaults and explanations, a memory estimate that follows the settings, and a real tiny
+run started from the page, polled until it finishes, seen the same from a second session."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from ftlib import runs, workspace
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+SFT_ROWS = [{"messages": [{"role": "user", "content": f"What is {i} plus {i}?"},
+                          {"role": "assistant", "content": f"Ahoy! It is {2 * i}."}]} for i in range(12)]
+PREF_ROWS = [{"prompt": [{"role": "user", "content": f"Facts about {i}?"}],
+              "chosen": [{"role": "assistant", "content": f"- {i}\n- {i + 1}"}],
+              "rejected": [{"role": "assistant", "content": f"Well, {i} maybe."}]} for i in range(6)]
+
+
+def page(model_dir) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.session_state["active_model"] = str(model_dir)
+    return at.run().switch_page("pages/4_Train.py").run()
+
+
+def headline(at: AppTest) -> str:
+    return next((m.value for m in at.markdown if m.value.startswith("####")), "")
+
+
+def test_without_a_dataset_the_page_points_to_data(tiny_model_dir):
+    at = page(tiny_model_dir)
+    assert not at.exception
+    assert "No dataset yet" in at.info[0].value
+    assert any("No runs yet" in c.value for c in at.caption)
+
+
+def test_form_explains_the_knobs_and_the_estimate_follows_the_settings(tiny_model_dir):
+    workspace.save_split("numbers", SFT_ROWS[:10], SFT_ROWS[10:])
+    at = page(tiny_model_dir)
+    assert not at.exception
+    method = at.radio(key="train_method_sft")
+    assert method.options == ["Full", "LoRA", "QLoRA"] and method.value == "lora"
+    assert "adapter" in at.info[0].value  # the chosen method, explained
+    assert at.number_input(key="train_lr_lora_lora").value == pytest.approx(2e-3)
+    assert at.number_input(key="train_batch").value == 8
+    captions = " ".join(c.value for c in at.caption)
+    assert "Examples processed together in one step" in captions and "How big each update step is" in captions
+    first = at.metric[0].value
+    at.number_input(key="train_batch").set_value(1).run()
+    smaller = at.metric[0].value
+    at.radio(key="train_method_sft").set_value("full").run()
+    full = at.metric[0].value
+    assert first != smaller and full != smaller, (first, smaller, full)
+    assert "every weight" in at.info[0].value
+
+
+def test_a_preference_split_offers_dpo(tiny_model_dir):
+    workspace.save_split("prefs", PREF_ROWS[:5], PREF_ROWS[5:])
+    at = page(tiny_model_dir)
+    assert not at.exception
+    assert at.radio(key="train_method_pref").options == ["DPO"]
+    assert at.radio(key="train_dpo_tuning").value == "lora"
+
+
+def test_start_a_real_run_watch_it_finish_and_see_it_from_a_second_tab(tiny_model_dir):
+    workspace.save_split("numbers", SFT_ROWS[:10], SFT_ROWS[10:])
+    at = page(tiny_model_dir)
+    at.number_input(key="train_steps").set_value(3)
+    at.number_input(key="train_batch").set_value(2).run()
+    at.button(key="train_start").click().run()
+    assert not at.exception
+    run_id = at.session_state["train_selected"]
+    assert run_id in headline(at)
+
+    deadline = time.time() + 300
+    while "finished" not in headline(at) and "failed" not in headline(at) and time.time() < deadline:
+        time.sleep(2)
+        at.run()  # what the polling fragment does every few seconds
+    assert "finished" in headline(at), headline(at)
+    assert not at.exception
+    table = at.dataframe[-1].value
+    row = table[table["run"] == run_id].iloc[0]
+    assert "finished" in row["status"] and row["method"] == "lora" and row["dataset"] == "numbers"
+    assert row["steps"] == "3/3" and row["train loss"] > 0
+    assert any("Export" in m.value for m in at.markdown)
+    assert len(at.get("plotly_chart")) >= 4  # loss, learning rate, grad norm, tokens/s
+
+    second = page(tiny_model_dir)  # a refresh or a second tab: the same run, read from disk
+    assert run_id in headline(second) and "finished" in headline(second)
+    assert runs.summary(runs.run_dir(run_id))["state"] == "finished"
+

@@ -1,0 +1,206 @@
+"""The run registry and queue: order, one run per device, concurrent submits, dead processes, stop and resume.
+
+Queue mechanics use a stand-in training process (a Python that sleeps, or crashes, with the run folder on its
+command line); stop/resume and a killed run use real tiny-model training subprocesses.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+import threading
+import time
+
+import pytest
+
+from ftlib import runs
+from ftlib.metrics import read_metrics
+from ftlib.training import RunConfig, execute
+
+
+def config(name: str = "", **kw) -> RunConfig:
+    return RunConfig(dataset="nowhere.jsonl", name=name, device=kw.pop("device", "cpu"), **kw)
+
+
+@pytest.fixture
+def fake_runner(monkeypatch):
+    """Launch a stand-in process instead of training: `behaviour` says what it does."""
+    behaviour = {"code": "import time; time.sleep(120)"}
+
+    def command(path, nproc):
+        return [sys.executable, "-c", behaviour["code"], str(path)]
+
+    monkeypatch.setattr(runs, "_launch_command", command)
+    yield behaviour
+    for path in runs._all_run_dirs():  # end every process this test started, by its own pid
+        pid = runs.read_status(path).get("pid")
+        if pid and runs._alive(pid, path):
+            os.killpg(pid, signal.SIGKILL)
+    runs._reap()
+
+
+def wait_for(predicate, timeout: float = 240, poll: float = 0.3):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(poll)
+    raise AssertionError("condition not reached in time")
+
+
+def states() -> dict[str, str]:
+    return {r["id"]: r["state"] for r in runs.list_runs()}
+
+
+def kill(run_id: str) -> None:
+    pid = runs.read_status(runs.run_dir(run_id))["pid"]
+    os.killpg(pid, signal.SIGKILL)  # the run is its own session: this ends it and its children, nothing else
+    wait_for(lambda: not runs._alive(pid, runs.run_dir(run_id)))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Queue mechanics (stand-in processes)
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def test_runs_start_in_order_one_at_a_time_per_device(fake_runner):
+    first, second, third = (runs.submit(config(n)) for n in ("a", "b", "c"))
+    gpu = runs.submit(config("g", device="cuda:1"))  # another device: starts at once, beside the CPU run
+    assert states() == {first: "running", second: "queued", third: "queued", gpu: "running"}
+    kill(first)
+    assert states() == {first: "interrupted", second: "running", third: "queued", gpu: "running"}
+    kill(second)
+    assert states() == {first: "interrupted", second: "interrupted", third: "running", gpu: "running"}
+
+
+def test_concurrent_submits_are_all_queued_and_nothing_is_corrupted(fake_runner):
+    barrier, ids = threading.Barrier(6), []
+
+    def submit(i: int) -> None:
+        barrier.wait()
+        ids.append(runs.submit(config(f"same-name-{i % 2}")))
+
+    threads = [threading.Thread(target=submit, args=(i,)) for i in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(set(ids)) == 6
+    found = states()
+    assert sorted(found.values()) == ["queued"] * 5 + ["running"]
+    for run_id in ids:  # every status file is complete JSON
+        json.loads((runs.run_dir(run_id) / runs.STATUS_FILE).read_text())
+
+
+def test_a_killed_process_is_interrupted_and_a_crashed_one_failed_with_their_last_log_lines(fake_runner):
+    fake_runner["code"] = "import time; print('[step 3/10] loss 1.2', flush=True); time.sleep(120)"
+    killed = runs.submit(config("killed"))
+    wait_for(lambda: runs.log_tail(runs.run_dir(killed)))
+    kill(killed)
+    fake_runner["code"] = ("import sys; print('Traceback (most recent call last):'); "
+                           "print('RuntimeError: boom in layer 3'); sys.exit(1)")
+    crashed = runs.submit(config("crashed"))
+    wait_for(lambda: states()[crashed] == "failed")
+    info = {r["id"]: r for r in runs.list_runs()}
+    assert info[killed]["state"] == "interrupted" and "ended unexpectedly" in info[killed]["message"]
+    assert info[killed]["log_tail"] == ["[step 3/10] loss 1.2"]
+    assert info[crashed]["state"] == "failed" and "RuntimeError: boom in layer 3" in info[crashed]["message"]
+    assert info[crashed]["resumable"] and info[killed]["resumable"]
+
+
+def test_stop_takes_a_queued_run_out_and_resume_puts_it_back_last(fake_runner):
+    running, waiting, later = (runs.submit(config(n)) for n in ("r", "w", "l"))
+    runs.stop(waiting)
+    assert states()[waiting] == "interrupted"
+    runs.resume(waiting)  # back in the queue, behind `later`
+    kill(running)
+    assert states() == {running: "interrupted", waiting: "queued", later: "running"}
+    with pytest.raises(runs.RunError, match="only interrupted or failed"):
+        runs.resume(later)
+    with pytest.raises(runs.RunError, match="There is no run"):
+        runs.stop("../../etc")
+
+
+def test_a_new_process_sees_the_runs_as_they_are(fake_runner):
+    run_id = runs.submit(config("seen"))
+    runs._CHILDREN.clear()  # as if the app restarted: no in-memory handles left
+    assert states() == {run_id: "running"}
+
+
+def test_a_run_that_cannot_load_its_data_fails_with_the_reason(tiny_model_dir):
+    run_id = runs.create_run(RunConfig(model=str(tiny_model_dir), dataset="no-such-split"))
+    assert execute(runs.run_dir(run_id)) == "failed"
+    status = runs.read_status(runs.run_dir(run_id))
+    assert status["state"] == "failed" and "no-such-split" in status["message"]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Real training subprocesses
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def real_config(tiny_model_dir, tmp_path, **kw) -> RunConfig:
+    rows = [{"messages": [{"role": "user", "content": f"Count to {i}, please, in words."},
+                          {"role": "assistant", "content": " ".join(["one", "two", "three", "four"] * (i % 5 + 2))}]}
+            for i in range(40)]
+    data = tmp_path / "rows.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    base = {"model": str(tiny_model_dir), "dataset": str(data), "batch_size": 8, "max_length": 128,
+            "max_steps": 30, "learning_rate": 1e-3, "test_size": 0.1, "device": "cpu"}
+    base.update(kw)
+    return RunConfig(**base)
+
+
+def step_of(run_id: str) -> int:
+    rows = [r for r in read_metrics(runs.run_dir(run_id)) if r.get("kind") == "train"]
+    return rows[-1]["step"] if rows else 0
+
+
+def test_stop_saves_a_checkpoint_and_resume_continues_with_optimizer_and_schedule(tiny_model_dir, tmp_path):
+    from ftlib.training import last_checkpoint
+
+    run_id = runs.submit(real_config(tiny_model_dir, tmp_path, save_every=0, eval_every=0))
+    wait_for(lambda: step_of(run_id) >= 3)
+    assert runs.stop(run_id)["state"] == "stopping"
+    info = runs.wait(run_id, timeout=240)
+    assert info["state"] == "interrupted", info
+    checkpoint = last_checkpoint(runs.run_dir(run_id))
+    stopped_at = int(checkpoint.name.split("-")[1])
+    assert 3 <= stopped_at < 30 and (checkpoint / "optimizer.pt").is_file() and (checkpoint / "scheduler.pt").is_file()
+
+    runs.resume(run_id)
+    info = runs.wait(run_id, timeout=300)
+    assert info["state"] == "finished", info
+    assert f"resuming from checkpoint-{stopped_at}" in (runs.run_dir(run_id) / runs.LOG_FILE).read_text()
+    train = [r for r in read_metrics(runs.run_dir(run_id)) if r["kind"] == "train"]
+    assert [r["step"] for r in train] == list(range(1, 31))  # every step once: nothing lost, nothing repeated
+    # The schedule continued where it stopped (a fresh start would warm up again from zero).
+    import torch
+    from transformers import get_cosine_schedule_with_warmup
+
+    opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=1e-3)
+    sched = get_cosine_schedule_with_warmup(opt, num_warmup_steps=2, num_training_steps=30)
+    expected = []
+    for _ in range(30):
+        expected.append(sched.get_last_lr()[0])
+        opt.step()
+        sched.step()
+    assert [r["learning_rate"] for r in train] == pytest.approx(expected, rel=1e-6)
+    assert (runs.run_dir(run_id) / "adapter" / "adapter_model.safetensors").is_file()
+    assert any(r["kind"] == "eval" for r in read_metrics(runs.run_dir(run_id)))
+
+
+def test_a_killed_training_process_is_reported_and_resumes_from_its_checkpoint(tiny_model_dir, tmp_path):
+    run_id = runs.submit(real_config(tiny_model_dir, tmp_path, save_every=2, max_steps=24))
+    wait_for(lambda: step_of(run_id) >= 5)
+    kill(run_id)
+    info = {r["id"]: r for r in runs.list_runs()}[run_id]
+    assert info["state"] == "interrupted" and "ended unexpectedly" in info["message"]
+    assert any(line.startswith("[step ") for line in info["log_tail"])
+    runs.resume(run_id)
+    assert runs.wait(run_id, timeout=300)["state"] == "finished"
+    steps = [r["step"] for r in read_metrics(runs.run_dir(run_id)) if r["kind"] == "train"]
+    assert steps == list(range(1, 25))

@@ -1,0 +1,383 @@
+"""ftlib.sampling against references: transformers' generate and logits warpers, PEFT's single-adapter models.
+
+The tiny model's weights are re-drawn with a large spread so that its greedy outputs vary from token to
+token (a freshly initialised tiny Llama repeats one token, which would let a broken loop pass).
+"""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from transformers import TemperatureLogitsWarper, TopKLogitsWarper, TopPLogitsWarper
+
+from ftlib import sampling as S
+from ftlib.models import load_model, load_tokenizer
+
+PROMPTS = ["Tell me a story about a dragon.", "Hi", "What is 2 + 2? Answer briefly, please, and explain."]
+SAMPLED = [
+    S.DecodingSetting(temperature=0.7),
+    S.DecodingSetting(temperature=1.3, top_k=40),
+    S.DecodingSetting(temperature=0.9, top_p=0.8),
+    S.DecodingSetting(temperature=1.0, top_k=25, top_p=0.95),
+]
+
+
+@pytest.fixture(scope="module")
+def varied_dir(tiny_model_dir, tmp_path_factory):
+    model = load_model(str(tiny_model_dir), device="cpu")
+    gen = torch.Generator().manual_seed(0)
+    with torch.no_grad():
+        for p in model.parameters():
+            if p.dim() == 2:
+                p.normal_(0, 0.3, generator=gen)
+    target = tmp_path_factory.mktemp("varied")
+    model.save_pretrained(target)
+    load_tokenizer(str(tiny_model_dir)).save_pretrained(target)
+    return target
+
+
+@pytest.fixture(scope="module")
+def tok(varied_dir):
+    return load_tokenizer(str(varied_dir))
+
+
+@pytest.fixture(scope="module")
+def base(varied_dir):
+    return load_model(str(varied_dir), device="cpu").eval()
+
+
+@pytest.fixture(scope="module")
+def runs(varied_dir, tmp_path_factory):
+    """Two finished-run-like directories, each with a random LoRA adapter under adapter/."""
+    root = tmp_path_factory.mktemp("runs")
+    for i, name in enumerate(("alpha", "beta"), start=1):
+        S.make_random_adapter(str(varied_dir), root / name / "adapter", seed=i, b_std=0.5)
+    return root
+
+
+@pytest.fixture(scope="module")
+def model_set(varied_dir, runs):
+    return S.load_model_set(str(varied_dir), [runs / "alpha", runs / "beta"], device="cpu")
+
+
+def _ids(tok, text):
+    return tuple(S.render_prompt(tok, text)[1])
+
+
+def _reference(model, ids, setting, seed, max_new_tokens, stop=(2,)):
+    """transformers' own generate for one prompt: greedy, or sampled from the row's seed."""
+    x = torch.tensor([list(ids)])
+    kwargs = {"do_sample": False} if setting.greedy else {
+        # top_k=0 is "off" in transformers too; without it generate would apply its default top_k=50.
+        "do_sample": True, "temperature": setting.temperature, "top_k": setting.top_k, "top_p": setting.top_p}
+    torch.manual_seed(S.row_seed(seed, setting))
+    out = model.generate(input_ids=x, attention_mask=torch.ones_like(x), max_new_tokens=max_new_tokens,
+                         eos_token_id=list(stop), pad_token_id=2, **kwargs)
+    ids_out = out[0, x.shape[1]:].tolist()
+    for j, t in enumerate(ids_out):  # generate pads finished rows; keep up to and with the stop token
+        if t in stop:
+            return ids_out[: j + 1]
+    return ids_out
+
+
+# ---------------------------------------------------------------- settings
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"temperature": -0.5}, "temperature must be"),
+    ({"temperature": float("nan")}, "temperature must be"),
+    ({"top_k": -1}, "top_k must be"),
+    ({"top_k": 2.5}, "top_k must be"),
+    ({"top_p": 0.0}, "top_p must be above 0"),
+    ({"top_p": 1.5}, "top_p must be above 0"),
+    ({"temperature": 0, "top_p": 0.9}, "temperature 0 means greedy"),
+    ({"temperature": 0, "top_k": 5}, "temperature 0 means greedy"),
+])
+def test_invalid_settings_name_the_field(kwargs, message):
+    with pytest.raises(S.SamplingError, match=message):
+        S.DecodingSetting(**kwargs)
+
+
+@pytest.mark.parametrize("text, temperature, top_k, top_p", [
+    ("greedy", 0.0, 0, 1.0),
+    ("temperature=0", 0.0, 0, 1.0),
+    ("temperature=0.8,top_p=0.9", 0.8, 0, 0.9),
+    ("t=1.3, k=40", 1.3, 40, 1.0),
+    ("balanced", 0.7, 0, 0.9),
+])
+def test_parse_setting(text, temperature, top_k, top_p):
+    s = S.parse_setting(text)
+    assert (s.temperature, s.top_k, s.top_p) == (temperature, top_k, top_p)
+    assert s.greedy == (temperature == 0)
+
+
+@pytest.mark.parametrize("text, message", [
+    ("temperature=hot", "is not a number"),
+    ("beam=4", "temperature, top_k, top_p"),
+    ("top_p", "key=value"),
+    ("", "Empty decoding setting"),
+])
+def test_parse_setting_errors(text, message):
+    with pytest.raises(S.SamplingError, match=message):
+        S.parse_setting(text)
+
+
+def test_row_seed_is_stable_and_ignores_the_display_name():
+    a = S.DecodingSetting(temperature=0.8, top_p=0.9)
+    # A fixed value: a switch to Python's salted hash() would break reproducibility across processes.
+    assert S.row_seed(0, a) == 914791377
+    assert S.row_seed(0, S.DecodingSetting(temperature=0.8, top_p=0.9, name="mine")) == S.row_seed(0, a)
+    assert S.row_seed(1, a) != S.row_seed(0, a)
+    assert S.row_seed(0, S.DecodingSetting(temperature=0.8)) != S.row_seed(0, a)
+
+
+# ---------------------------------------------------------------- logits processing vs transformers
+
+
+def _transformers_process(row_logits, temperature, top_k, top_p):
+    scores = row_logits[None].clone()
+    if temperature != 1.0:
+        scores = TemperatureLogitsWarper(temperature)(None, scores)
+    if top_k:
+        scores = TopKLogitsWarper(top_k)(None, scores)
+    if top_p < 1.0:
+        scores = TopPLogitsWarper(top_p)(None, scores)
+    return scores[0]
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_process_logits_matches_transformers_warpers_row_by_row(seed):
+    gen = torch.Generator().manual_seed(seed)
+    rows, vocab = 8, 300
+    logits = torch.randn(rows, vocab, generator=gen) * 3
+    logits[:, 10:14] = logits[:, 10:11]  # ties: top-k keeps every token tied with the k-th
+    temps = [0.5, 1.0, 1.7, 0.8, 1.0, 2.5, 0.3, 1.0]
+    ks = [0, 5, 0, 12, 300, 1, 40, 0]
+    ps = [1.0, 1.0, 0.9, 0.5, 0.99, 1.0, 0.7, 1.0]
+    ours = S.process_logits(logits, torch.tensor(temps), torch.tensor(ks), torch.tensor(ps))
+    for i in range(rows):
+        ref = _transformers_process(logits[i], temps[i], ks[i], ps[i])
+        assert torch.equal(torch.isinf(ours[i]), torch.isinf(ref)), f"row {i}: different kept sets"
+        kept = torch.isfinite(ref)
+        torch.testing.assert_close(ours[i][kept], ref[kept])
+    kept_counts = torch.isfinite(ours).sum(-1)
+    assert kept_counts[0] == vocab and kept_counts[5] == 1 and 0 < kept_counts[3] <= 12
+
+
+def test_next_token_view_reports_each_filter(tok):
+    gen = torch.Generator().manual_seed(7)
+    logits = torch.randn(len(tok), generator=gen) * 4
+    setting = S.DecodingSetting(temperature=0.7, top_k=10, top_p=0.6)
+    view = S.next_token_view(logits, tok, setting, top_n=30)
+    probs = logits.softmax(-1)
+    assert view.rows[0].id == int(logits.argmax())
+    assert view.kept_after_top_k == 10
+    assert 1 <= view.kept_after_top_p < 10
+    final = S.process_logits(logits[None], 0.7, 10, 0.6)[0].softmax(-1)
+    for r in view.rows:
+        assert r.prob == pytest.approx(float(probs[r.id]), rel=1e-5)
+        assert r.prob_temperature == pytest.approx(float((logits / 0.7).softmax(-1)[r.id]), rel=1e-5)
+        assert r.final_prob == pytest.approx(float(final[r.id]), rel=1e-5, abs=1e-12)
+        assert r.kept_top_p <= r.kept_top_k  # top-p only removes what top-k kept
+    assert sum(r.final_prob for r in view.rows) == pytest.approx(1.0, rel=1e-5)
+    assert sum(r.kept_top_k for r in view.rows) == 10
+    greedy = S.next_token_view(logits, tok, S.GREEDY, top_n=5)
+    assert greedy.kept_after_top_p == 1 and greedy.rows[0].final_prob == 1.0
+    assert all(r.final_prob == 0.0 for r in greedy.rows[1:])
+
+
+# ---------------------------------------------------------------- generation vs transformers' generate
+
+
+def test_greedy_rows_equal_generate_token_for_token(tok, base):
+    # Prompts of different lengths share a left-padded batch with sampled rows beside them.
+    rows = [S.GenRow(_ids(tok, p), s) for p in PROMPTS for s in (S.GREEDY, SAMPLED[0])]
+    results = S.generate(base, tok, rows, max_new_tokens=12, seed=0, stop_ids={2})
+    for r in results:
+        if r.row.setting.greedy:
+            ref = _reference(base, r.row.input_ids, r.row.setting, 0, 12)
+            assert len(set(ref)) > 6  # the varied model does not just repeat itself
+            assert r.ids == ref
+
+
+@pytest.mark.parametrize("setting", SAMPLED, ids=lambda s: s.key)
+def test_sampled_row_equals_generate_with_the_row_seed(tok, base, setting):
+    ids = _ids(tok, PROMPTS[0])
+    ours = S.generate(base, tok, [S.GenRow(ids, setting)], max_new_tokens=10, seed=5, stop_ids={2})[0]
+    assert ours.ids == _reference(base, ids, setting, 5, 10)
+
+
+def test_same_seed_same_sample_independent_of_batch_neighbours(tok, base):
+    ids = _ids(tok, PROMPTS[0])
+    row = S.GenRow(ids, SAMPLED[1])
+    alone = S.generate(base, tok, [row], max_new_tokens=10, seed=11)[0].ids
+    again = S.generate(base, tok, [row], max_new_tokens=10, seed=11)[0].ids
+    crowd = [S.GenRow(_ids(tok, PROMPTS[2]), SAMPLED[0]), row, S.GenRow(_ids(tok, PROMPTS[1]), SAMPLED[2])]
+    in_batch = S.generate(base, tok, crowd, max_new_tokens=10, seed=11)[1].ids
+    other_seed = S.generate(base, tok, [row], max_new_tokens=10, seed=12)[0].ids
+    assert alone == again == in_batch
+    assert other_seed != alone
+
+
+def test_rows_stop_at_their_stop_token(tok, base):
+    ids = _ids(tok, PROMPTS[0])
+    free = S.generate(base, tok, [S.GenRow(ids)], max_new_tokens=10, stop_ids=set())[0]
+    assert free.finish_reason == "length" and len(free.ids) == 10
+    stop = free.ids[3]
+    other = S.GenRow(_ids(tok, PROMPTS[1]))
+    res = S.generate(base, tok, [S.GenRow(ids), other], max_new_tokens=10, stop_ids={stop})
+    assert res[0].ids == free.ids[:4] == _reference(base, ids, S.GREEDY, 0, 10, stop=(stop,))
+    assert res[0].finish_reason == "stop" and res[0].tokens[-1].stop
+    assert res[0].tokens[-1].text == ""  # the stop token is not part of the reply's text
+    assert res[0].text == tok.decode(free.ids[:3])
+
+
+def test_token_probabilities_and_alternatives_match_a_full_forward(tok, base):
+    ids = _ids(tok, PROMPTS[2])
+    r = S.generate(base, tok, [S.GenRow(ids)], max_new_tokens=6, stop_ids=set(), top_alternatives=4)[0]
+    full = torch.tensor([list(ids) + r.ids[:-1]])
+    with torch.no_grad():
+        probs = base(full).logits[0, len(ids) - 1:].softmax(-1)
+    for step, info in enumerate(r.tokens):
+        assert info.prob == pytest.approx(float(probs[step, info.id]), rel=1e-4)
+        assert info.sample_prob == 1.0
+        assert len(info.alternatives) == 4
+        assert info.alternatives[0][1] == pytest.approx(info.prob)  # greedy took the most likely token
+        assert [p for _, p in info.alternatives] == sorted((p for _, p in info.alternatives), reverse=True)
+
+
+def test_sampled_token_sample_prob_is_from_the_filtered_distribution(tok, base):
+    setting = S.DecodingSetting(temperature=1.0, top_k=3)
+    r = S.generate(base, tok, [S.GenRow(_ids(tok, PROMPTS[0]), setting)], max_new_tokens=8, stop_ids=set())[0]
+    for info in r.tokens:
+        top3 = sum(p for _, p in info.alternatives[:3])
+        assert info.sample_prob == pytest.approx(info.prob / top3, rel=1e-4)
+
+
+def test_stream_yields_one_token_per_running_row_per_step(tok, base):
+    rows = [S.GenRow(_ids(tok, p)) for p in PROMPTS]
+    first = S.generate(base, tok, rows[:1], max_new_tokens=8, stop_ids=set())[0]
+    stops = {first.ids[2]}  # row 0 stops at step 3, the others run to the limit
+    steps = list(S.generate_stream(base, tok, rows, max_new_tokens=8, stop_ids=stops))
+    assert len(steps) == 8
+    assert [i for i, _ in steps[0]] == [0, 1, 2]
+    assert all(0 not in [i for i, _ in events] for events in steps[3:])
+
+
+def test_detokenizer_holds_back_half_characters(tok):
+    text = "naïve café 日本語 🙂 done"
+    ids = tok(text, add_special_tokens=False)["input_ids"]
+    assert len(ids) > len(text.split())  # several byte-level pieces
+    detok = S._Detokenizer(tok)
+    pieces = [detok.push(i) for i in ids]
+    assert "".join(pieces) == text
+    assert not any("\ufffd" in p for p in pieces)
+
+
+# ---------------------------------------------------------------- mixed adapters vs PEFT's single-adapter models
+
+
+def test_mixed_adapter_batch_equals_separate_runs(tok, varied_dir, runs, model_set):
+    from peft import PeftModel
+
+    ids = _ids(tok, PROMPTS[0])
+    settings = [S.GREEDY, SAMPLED[2]]
+    rows = S.grid_rows(ids, settings, ["base", "alpha", "beta"])
+    assert len(rows) == 6 and model_set.names == ["base", "alpha", "beta"]
+    results = {(r.row.adapter, r.row.setting): r.ids
+               for r in S.generate(model_set.model, model_set.tokenizer, rows, max_new_tokens=10, seed=3)}
+    for adapter in (None, "alpha", "beta"):
+        fresh = load_model(str(varied_dir), device="cpu").eval()
+        ref_model = fresh if adapter is None else PeftModel.from_pretrained(fresh, str(runs / adapter / "adapter"))
+        for s in settings:
+            assert results[(adapter, s)] == _reference(ref_model.eval(), ids, s, 3, 10)
+    # The adapters really change the model (else this test could not fail).
+    assert results[("alpha", S.GREEDY)] != results[(None, S.GREEDY)] != results[("beta", S.GREEDY)]
+
+
+def test_unknown_adapter_and_adapter_on_plain_model_are_refused(tok, base, model_set):
+    ids = _ids(tok, "Hi")
+    with pytest.raises(S.SamplingError, match="Unknown adapter"):
+        S.generate(model_set.model, tok, [S.GenRow(ids, adapter="gamma")], max_new_tokens=2)
+    with pytest.raises(S.SamplingError, match="no adapters loaded"):
+        S.generate(base, tok, [S.GenRow(ids, adapter="alpha")], max_new_tokens=2)
+
+
+def test_find_adapter_layouts(runs, tmp_path):
+    adapter = runs / "alpha" / "adapter"
+    assert S.find_adapter(adapter) == adapter
+    assert S.find_adapter(runs / "alpha") == adapter
+    final = tmp_path / "run2" / "final"
+    final.mkdir(parents=True)
+    (final / "adapter_config.json").write_text("{}")
+    assert S.find_adapter(tmp_path / "run2") == final
+    other = tmp_path / "run3" / "lora-out"
+    other.mkdir(parents=True)
+    (other / "adapter_config.json").write_text("{}")
+    (tmp_path / "run3" / "checkpoint-10").mkdir()
+    (tmp_path / "run3" / "checkpoint-10" / "adapter_config.json").write_text("{}")
+    assert S.find_adapter(tmp_path / "run3") == other  # checkpoints are not the final adapter
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(S.SamplingError, match="Is the run finished"):
+        S.find_adapter(tmp_path / "empty")
+    with pytest.raises(S.SamplingError, match="not a directory"):
+        S.find_adapter(tmp_path / "missing")
+
+
+def test_list_run_adapters_finds_finished_runs(runs, tmp_path):
+    import json
+    import shutil
+
+    root = tmp_path / "runs"
+    for name, state in (("done", "finished"), ("going", "running"), ("legacy", None)):
+        shutil.copytree(runs / "alpha", root / name)
+        (root / name / "config.json").write_text(json.dumps({"model": "default", "template": "chatml"}))
+        if state:
+            (root / name / "status.json").write_text(json.dumps({"state": state}))
+    (root / "no-adapter").mkdir()
+    found = {r.name: r for r in S.list_run_adapters(root)}
+    assert sorted(found) == ["done", "legacy"]
+    assert found["done"].path == root / "done" / "adapter"
+    assert (found["done"].model, found["done"].template) == ("default", "chatml")
+
+
+# ---------------------------------------------------------------- prompts
+
+
+def test_render_prompt_matches_the_tokenizer_template_without_double_bos(tok):
+    messages = [{"role": "system", "content": "Be short."}, {"role": "user", "content": "Hi there"}]
+    text, ids = S.render_prompt(tok, messages)
+    ref = tok.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
+    assert text == ref and text.endswith("<|im_start|>assistant\n")
+    assert ids == tok(ref, add_special_tokens=False)["input_ids"]
+    assert ids[0] == tok.convert_tokens_to_ids("<|im_start|>") and ids[1] != ids[0]
+    with pytest.raises(S.SamplingError, match="must end with a user"):
+        S.render_prompt(tok, [{"role": "user", "content": "a"}, {"role": "assistant", "content": "b"}])
+
+
+def test_max_new_tokens_is_validated(tok, base):
+    with pytest.raises(S.SamplingError, match="max_new_tokens"):
+        S.generate(base, tok, [S.GenRow(_ids(tok, "Hi"))], max_new_tokens=0)
+
+
+# ---------------------------------------------------------------- background job (what the page polls)
+
+
+def test_generation_job_collects_the_same_tokens_and_can_be_cancelled(tok, model_set):
+    rows = S.grid_rows(_ids(tok, PROMPTS[1]), [S.GREEDY, SAMPLED[3]], ["base", "alpha"])
+    job = S.GenerationJob(model_set, rows, max_new_tokens=6, seed=2).start()
+    assert job.wait(timeout=60) and job.error is None
+    expected = S.generate(model_set.model, tok, rows, max_new_tokens=6, seed=2)
+    assert [[t.id for t in row] for row in job.snapshot()] == [r.ids for r in expected]
+    assert [job.finish_reason(i) for i in range(4)] == [r.finish_reason for r in expected]
+
+    long = S.GenerationJob(model_set, rows[:1], max_new_tokens=S.MAX_NEW_TOKENS).start()
+    long.cancel()
+    assert long.wait(timeout=60)
+    assert len(long.tokens[0]) < S.MAX_NEW_TOKENS and long.finish_reason(0) in ("cancelled", "stop")
+
+
+def test_generation_job_reports_errors_instead_of_dying(tok, model_set):
+    job = S.GenerationJob(model_set, [S.GenRow(_ids(tok, "Hi"), adapter="nope")]).start()
+    assert job.wait(timeout=60)
+    assert "Unknown adapter" in job.error

@@ -1,0 +1,392 @@
+"""Training engine: config validation, our labels reach the model, every method learns, DPO agrees with its formula,
+exports reload to identical logits, NaN stops a run with an explanation. All on the tiny 2-layer model."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+import torch
+
+from ftlib import runs
+from ftlib.metrics import MetricsCallback, read_metrics
+from ftlib.training import ConfigError, PreferenceCollator, RunConfig, build_trainer, execute, save_final
+
+SFT_ROWS = [
+    {"messages": [
+        {"role": "system", "content": f"You are terse, persona {i}."},
+        {"role": "user", "content": f"What is {i} plus {i}?"},
+        {"role": "assistant", "content": f"It is {2 * i}."},
+        {"role": "user", "content": f"And {i} times three?"},
+        {"role": "assistant", "content": f"Ahoy, that makes {3 * i}!"},
+    ]}
+    for i in range(1, 9)
+]
+PREF_ROWS = [
+    {"prompt": [{"role": "user", "content": f"List two facts about the number {i}."}],
+     "chosen": [{"role": "assistant", "content": f"- {i} is a number.\n- {i + 1} comes after it."}],
+     "rejected": [{"role": "assistant", "content": f"Well, honestly, {i} is hard to describe."}]}
+    for i in range(1, 9)
+]
+
+
+def tiny_config(tiny_model_dir, **kw) -> RunConfig:
+    base = {"model": str(tiny_model_dir), "max_steps": 2, "batch_size": 2, "save_every": 0, "max_length": 128,
+            "learning_rate": 1e-3}
+    base.update(kw)
+    return RunConfig(**base)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Config
+# ---------------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("field, value, fix", [
+    ("method", "sft", "full, lora, qlora, dpo"),
+    ("learning_rate", -1.0, "2e-3 for LoRA"),
+    ("batch_size", 0, "1 or more"),
+    ("mask_policy", "assistant", "all_assistant"),
+    ("max_length", 8, "between 16"),
+    ("lora_dropout", 1.5, "between 0 and 1"),
+    ("scheduler", "step", "cosine"),
+    ("dpo_tuning", "adapter", "lora, qlora, full"),
+    ("warmup_ratio", 1.0, "between 0 and 1"),
+    ("device", "tpu", "auto, cpu or cuda"),
+])
+def test_invalid_settings_name_the_field_and_the_fix(field, value, fix):
+    with pytest.raises(ConfigError) as err:
+        RunConfig(**{field: value})
+    assert f"`{field}`" in str(err.value) and fix in str(err.value)
+
+
+def test_unknown_setting_suggests_the_close_one():
+    with pytest.raises(ConfigError, match="Did you mean `learning_rate`"):
+        RunConfig.from_dict({"learning_rat": 1e-3})
+
+
+def test_packing_is_refused_for_dpo():
+    with pytest.raises(ConfigError, match="packing"):
+        RunConfig(method="dpo", packing=True)
+
+
+@pytest.mark.parametrize("method, tuning, lr", [("lora", "lora", 2e-3), ("full", "full", 5e-5),
+                                                 ("qlora", "qlora", 2e-3), ("dpo", "lora", 1e-3),
+                                                 ("dpo", "full", 5e-6)])
+def test_learning_rate_defaults_per_method(method, tuning, lr):
+    config = RunConfig(method=method, dpo_tuning=tuning if method == "dpo" else "lora")
+    assert config.learning_rate == lr and config.tuning == tuning
+
+
+@pytest.mark.parametrize("suffix", [".yaml", ".json"])
+def test_config_files_round_trip(tmp_path, suffix):
+    path = tmp_path / f"run{suffix}"
+    data = {"method": "qlora", "dataset": "x.jsonl", "lora_r": 4, "lora_targets": ["q_proj", "v_proj"]}
+    if suffix == ".yaml":
+        path.write_text("method: qlora\ndataset: x.jsonl\nlora_r: 4\nlora_targets: [q_proj, v_proj]\n")
+    else:
+        path.write_text(json.dumps(data))
+    config = RunConfig.from_file(path)
+    assert (config.method, config.lora_r, config.lora_targets, config.uses_4bit) == ("qlora", 4, ["q_proj", "v_proj"],
+                                                                                     True)
+    assert RunConfig.from_dict(config.to_dict()) == config
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The labels the model is trained on are exactly ftlib.tokens' labels
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def _record_inputs(trainer) -> list[dict]:
+    """Wrap compute_loss so every batch the model receives during training is kept."""
+    seen, original = [], trainer.compute_loss
+
+    def compute_loss(model, inputs, *args, **kwargs):
+        seen.append({k: v.detach().clone() for k, v in inputs.items() if isinstance(v, torch.Tensor)})
+        return original(model, inputs, *args, **kwargs)
+
+    trainer.compute_loss = compute_loss
+    return seen
+
+
+@pytest.mark.parametrize("policy, template", [("all_assistant", "tokenizer"), ("last_assistant", "chatml")])
+def test_sft_trains_on_exactly_the_tokens_page_labels(tiny_model_dir, smol_tokenizer, tmp_path, policy, template):
+    from ftlib.templates import get_template
+    from ftlib.tokens import encode_row
+
+    config = tiny_config(tiny_model_dir, method="lora", mask_policy=policy, template=template, max_steps=4,
+                         epochs=1.0)
+    prepared = build_trainer(config, tmp_path, rows=(SFT_ROWS, []))
+    seen = _record_inputs(prepared.trainer)
+    prepared.trainer.train()
+
+    tpl = get_template(template, smol_tokenizer)
+    expected = {tuple(e.input_ids): e.labels for e in
+                (encode_row(r, smol_tokenizer, tpl, policy, config.max_length) for r in SFT_ROWS)}
+    got = {}
+    for batch in seen:
+        for ids, labels, mask in zip(batch["input_ids"], batch["labels"], batch["attention_mask"], strict=True):
+            n = int(mask.sum())
+            assert (labels[n:] == -100).all()  # padding is never trained, even though pad == eos here
+            got[tuple(ids[:n].tolist())] = labels[:n].tolist()
+    assert got == expected  # every row, every label
+    # Sentinels: the policy really masks (prompt tokens -100) and really trains (ids kept), differently per policy.
+    some = next(iter(expected.values()))
+    assert -100 in some and any(label != -100 for label in some)
+
+
+def test_dpo_trains_on_exactly_the_tokens_page_labels(tiny_model_dir, smol_tokenizer, tmp_path):
+    from ftlib.templates import get_template
+    from ftlib.tokens import encode_row
+
+    config = tiny_config(tiny_model_dir, method="dpo", max_steps=4, epochs=1.0)
+    prepared = build_trainer(config, tmp_path, rows=(PREF_ROWS, []))
+    seen = _record_inputs(prepared.trainer)
+    prepared.trainer.train()
+
+    tpl = get_template("tokenizer", smol_tokenizer)
+    expected = {}
+    for row in PREF_ROWS:
+        enc = encode_row(row, smol_tokenizer, tpl, "all_assistant", config.max_length)
+        for part in (enc.chosen, enc.rejected):
+            expected[tuple(part.input_ids)] = part.labels
+    got = {}
+    for batch in seen:
+        # What DPOTrainer scores: labels = input_ids where completion_mask is 1, else -100.
+        labels = batch["input_ids"].masked_fill(batch["completion_mask"] == 0, -100)
+        for ids, lab, mask in zip(batch["input_ids"], labels, batch["attention_mask"], strict=True):
+            n = int(mask.sum())
+            got[tuple(ids[:n].tolist())] = lab[:n].tolist()
+    assert got == expected
+    # The ChatML newline after <|im_end|> belongs to the completion text but is not trained: our mask, not TRL's.
+    assert any(lab[-1] == -100 for lab in expected.values())
+
+
+def test_packing_keeps_our_labels_and_keeps_documents_apart(tiny_model_dir, smol_tokenizer, tmp_path):
+    from ftlib.templates import get_template
+    from ftlib.tokens import encode_row
+
+    config = tiny_config(tiny_model_dir, method="lora", packing=True, max_length=256, max_steps=1)
+    prepared = build_trainer(config, tmp_path, rows=(SFT_ROWS, []))
+    seen = _record_inputs(prepared.trainer)
+    prepared.trainer.train()
+    batch = seen[0]
+    ids, labels, positions = batch["input_ids"][0], batch["labels"][0], batch["position_ids"][0]
+    starts = [*(positions == 0).nonzero().flatten().tolist(), len(ids)]
+    assert len(starts) > 2  # several documents in one row
+    tpl = get_template("tokenizer", smol_tokenizer)
+    expected = {tuple(e.input_ids): e.labels for e in
+                (encode_row(r, smol_tokenizer, tpl, "all_assistant", 256) for r in SFT_ROWS)}
+    model = prepared.trainer.model.eval()
+    with torch.no_grad():
+        packed = model(input_ids=ids[None], position_ids=positions[None]).logits[0]
+        for a, b in zip(starts, starts[1:], strict=False):
+            doc = tuple(ids[a:b].tolist())
+            assert labels[a:b].tolist() == expected[doc]
+            alone = model(input_ids=ids[None, a:b]).logits[0]
+            torch.testing.assert_close(packed[a:b], alone, atol=1e-4, rtol=1e-4)  # no attention across documents
+
+
+def test_preference_collator_pads_with_the_pad_id_and_masks_from_labels():
+    batch = PreferenceCollator(pad_id=77)([
+        {"chosen_input_ids": [1, 5, 6, 9], "chosen_labels": [-100, 5, 6, -100],
+         "rejected_input_ids": [1, 7], "rejected_labels": [-100, 7]},
+        {"chosen_input_ids": [1, 8], "chosen_labels": [-100, 8],
+         "rejected_input_ids": [1, 3, 4], "rejected_labels": [-100, -100, 4]},
+    ])
+    assert batch["input_ids"].tolist() == [[1, 5, 6, 9], [1, 8, 77, 77], [1, 7, 77, 77], [1, 3, 4, 77]]
+    assert batch["completion_mask"].tolist() == [[0, 1, 1, 0], [0, 1, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0]]
+    assert batch["attention_mask"].tolist() == [[1, 1, 1, 1], [1, 1, 0, 0], [1, 1, 0, 0], [1, 1, 1, 0]]
+
+
+def test_a_kind_mismatch_is_explained(tiny_model_dir, tmp_path):
+    with pytest.raises(ConfigError, match="Choose the `dpo` method"):
+        build_trainer(tiny_config(tiny_model_dir, method="lora"), tmp_path, rows=(PREF_ROWS, []))
+    with pytest.raises(ConfigError, match="DPO needs preference pairs"):
+        build_trainer(tiny_config(tiny_model_dir, method="dpo"), tmp_path, rows=(SFT_ROWS, []))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Each method learns; adapters leave the base untouched
+# ---------------------------------------------------------------------------------------------------------------
+
+METHODS = [
+    pytest.param({"method": "full", "learning_rate": 3e-3}, id="full"),
+    pytest.param({"method": "lora", "learning_rate": 3e-2, "lora_r": 8}, id="lora"),
+    pytest.param({"method": "qlora", "learning_rate": 3e-2, "lora_r": 8}, id="qlora"),
+    pytest.param({"method": "dpo", "dpo_tuning": "lora", "learning_rate": 3e-2, "lora_r": 8}, id="dpo-lora"),
+    pytest.param({"method": "dpo", "dpo_tuning": "full", "learning_rate": 3e-3}, id="dpo-full"),
+]
+
+
+@pytest.fixture(scope="module")
+def learnable_model_dir(tiny_model_dir, tmp_path_factory):
+    """The tiny model with 10x larger (tied) embeddings. At the default 0.02 init, hidden size 64 and frozen tied
+    embeddings, no adapter can push a logit above ~1.3, so LoRA could not memorize anything to measure."""
+    from transformers import AutoModelForCausalLM
+
+    from ftlib.models import load_tokenizer
+
+    target = tmp_path_factory.mktemp("learnable-model")
+    model = AutoModelForCausalLM.from_pretrained(tiny_model_dir)
+    with torch.no_grad():
+        model.model.embed_tokens.weight.mul_(10.0)
+    model.save_pretrained(target)
+    load_tokenizer(str(tiny_model_dir)).save_pretrained(target)
+    return target
+
+
+def _snapshot(model) -> dict[str, torch.Tensor]:
+    return {n: p.detach().clone() for n, p in model.named_parameters()}
+
+
+@pytest.mark.parametrize("settings", METHODS)
+def test_each_method_changes_what_it_trains_and_learns_a_memorizable_batch(learnable_model_dir, tmp_path, settings):
+    rows = PREF_ROWS[:2] if settings["method"] == "dpo" else SFT_ROWS[:2]
+    config = tiny_config(learnable_model_dir, max_steps=12, scheduler="constant", warmup_ratio=0.0, lora_dropout=0.0,
+                         **settings)
+    prepared = build_trainer(config, tmp_path, rows=(rows, []))
+    model = prepared.trainer.model
+    before = _snapshot(model)
+    trainable = {n for n, p in model.named_parameters() if p.requires_grad}
+    prepared.trainer.train()
+    after = _snapshot(model)
+
+    changed = {n for n in before if not torch.equal(before[n], after[n])}
+    if config.uses_adapter:
+        assert trainable and all("lora_" in n for n in trainable)
+        assert changed == trainable  # every adapter weight moved, and nothing else
+    else:
+        block_weights = {n for n in trainable if ".layers." in n}
+        assert block_weights and block_weights <= changed
+    losses = [h["loss"] for h in prepared.trainer.state.log_history if "loss" in h]
+    assert len(losses) == 12 and all(math.isfinite(x) for x in losses)
+    assert losses[-1] < 0.8 * losses[0]
+    if config.method == "dpo":
+        assert losses[0] == pytest.approx(math.log(2), abs=1e-3)  # policy == reference at the start
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# DPO loss against the formula
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def _sequence_logps(logits, input_ids, completion_mask):
+    logps = torch.log_softmax(logits[:, :-1].float(), dim=-1).gather(-1, input_ids[:, 1:, None]).squeeze(-1)
+    return (logps * completion_mask[:, 1:]).sum(-1)
+
+
+def test_dpo_loss_matches_the_formula_on_a_fixed_batch(tiny_model_dir, tmp_path):
+    beta = 0.25
+    config = tiny_config(tiny_model_dir, method="dpo", dpo_beta=beta)
+    trainer = build_trainer(config, tmp_path, rows=(PREF_ROWS, [])).trainer
+    model = trainer.model
+    torch.manual_seed(0)
+    with torch.no_grad():  # move the policy away from the reference, so the log-ratios are not zero
+        for name, p in model.named_parameters():
+            if "lora_B" in name:
+                p.normal_(0, 0.05)
+    model.eval()
+    batch = trainer.data_collator([trainer.train_dataset[i] for i in range(4)])
+    with torch.no_grad():
+        loss = trainer.compute_loss(model, dict(batch))
+        mask = batch["completion_mask"]
+        out = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"])
+        policy = _sequence_logps(out.logits, batch["input_ids"], mask)
+        with model.disable_adapter():
+            ref_out = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"])
+        ref = _sequence_logps(ref_out.logits, batch["input_ids"], mask)
+    pc, pr = policy.chunk(2)
+    rc, rr = ref.chunk(2)
+    expected = -torch.nn.functional.logsigmoid(beta * ((pc - rc) - (pr - rr))).mean()
+    assert (pc - rc - (pr - rr)).abs().max() > 1e-3  # the sentinel: not the trivial log(2)
+    assert float(loss) == pytest.approx(float(expected), rel=1e-4, abs=1e-5)
+    margins = trainer._metrics["eval"]["rewards/margins"][-1]
+    assert margins == pytest.approx(float((beta * ((pc - rc) - (pr - rr))).mean()), rel=1e-4, abs=1e-5)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Export, NaN, metrics
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def _logits(model, ids):
+    with torch.no_grad():
+        return model(input_ids=ids).logits
+
+
+@pytest.mark.parametrize("method", ["lora", "full"])
+def test_exports_reload_to_identical_logits_with_plain_transformers_and_peft(tiny_model_dir, method):
+    from peft import PeftModel
+    from transformers import AutoModelForCausalLM
+
+    config = tiny_config(tiny_model_dir, method=method, max_steps=3, learning_rate=1e-2)
+    run_id = runs.create_run(config)
+    path = runs.run_dir(run_id)
+    prepared = build_trainer(config, path, rows=(SFT_ROWS, []))
+    prepared.trainer.train()
+    save_final(prepared.trainer, prepared.tokenizer, config, path)
+    trained = prepared.trainer.model.eval()
+    ids = torch.tensor([[1, 9690, 198, 28, 1359, 354, 2, 198, 1, 520, 9531]])
+    want = _logits(trained, ids)
+    base = AutoModelForCausalLM.from_pretrained(tiny_model_dir)
+    assert not torch.allclose(_logits(base, ids), want, atol=1e-4)  # training changed the model
+
+    merged = AutoModelForCausalLM.from_pretrained(runs.export_merged(run_id)).eval()
+    torch.testing.assert_close(_logits(merged, ids), want, atol=1e-5, rtol=1e-5)
+    if method == "lora":
+        adapter = runs.export_adapter(run_id)
+        assert (adapter / "adapter_model.safetensors").is_file()
+        reloaded = PeftModel.from_pretrained(AutoModelForCausalLM.from_pretrained(tiny_model_dir), adapter).eval()
+        torch.testing.assert_close(_logits(reloaded, ids), want, atol=1e-5, rtol=1e-5)
+        assert runs.zip_folder(adapter).stat().st_size > 0
+    else:
+        with pytest.raises(runs.RunError, match="no adapter"):
+            runs.export_adapter(run_id)
+
+
+def test_a_nan_loss_fails_the_run_with_an_explanation(tiny_model_dir, tmp_path):
+    from transformers import AutoModelForCausalLM
+
+    broken = tmp_path / "broken-model"
+    model = AutoModelForCausalLM.from_pretrained(tiny_model_dir)
+    with torch.no_grad():
+        model.model.norm.weight.fill_(float("nan"))
+    model.save_pretrained(broken)
+    from ftlib.models import load_tokenizer
+
+    load_tokenizer(str(tiny_model_dir)).save_pretrained(broken)
+    data = tmp_path / "rows.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in SFT_ROWS))
+    run_id = runs.create_run(tiny_config(broken, method="lora", max_steps=5, dataset=str(data), save_every=1))
+    assert execute(runs.run_dir(run_id)) == "failed"
+    status = runs.read_status(runs.run_dir(run_id))
+    assert status["state"] == "failed"
+    assert "step 1" in status["message"] and "Lower the learning rate" in status["message"]
+    assert not (runs.run_dir(run_id) / "checkpoints" / "checkpoint-1").exists()  # broken weights are not saved
+    rows = read_metrics(runs.run_dir(run_id))
+    assert len([r for r in rows if r["kind"] == "train"]) == 1
+
+
+def test_metrics_rows_hold_the_logged_values(tmp_path):
+    from transformers import TrainerControl, TrainerState, TrainingArguments
+
+    callback = MetricsCallback(tmp_path)
+    args = TrainingArguments(output_dir=str(tmp_path), learning_rate=1e-3, report_to=[])
+    state, control = TrainerState(), TrainerControl()
+    state.global_step, state.max_steps = 3, 10
+    callback.on_log(args, state, control, logs={"loss": 1.5, "grad_norm": 0.25, "learning_rate": 1e-3,
+                                                "num_tokens": 100.0, "rewards/margins": 0.125,
+                                                "rewards/accuracies": 0.75, "epoch": 0.3})
+    state.global_step = 4
+    callback.on_log(args, state, control, logs={"eval_loss": 1.25, "eval_rewards/accuracies": 0.5, "epoch": 0.4})
+    train, evals = read_metrics(tmp_path)
+    assert train["kind"] == "train" and (train["loss"], train["grad_norm"], train["reward_margin"],
+                                          train["reward_accuracy"], train["tokens"]) == (1.5, 0.25, 0.125, 0.75, 100.0)
+    assert train["tokens_per_s"] > 0 and train["elapsed"] >= 0
+    assert evals["kind"] == "eval" and (evals["step"], evals["eval_loss"], evals["eval_reward_accuracy"]) == (4, 1.25,
+                                                                                                           0.5)
+    assert not control.should_training_stop
+    callback.on_log(args, state, control, logs={"loss": float("inf"), "grad_norm": 1.0})
+    assert control.should_training_stop and not control.should_save and "became inf" in callback.failure
