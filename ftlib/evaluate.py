@@ -205,8 +205,15 @@ class EvalResult:
         writer = csv.DictWriter(out, fieldnames=cols, extrasaction="ignore")
         writer.writeheader()
         for r in self.rows:
-            writer.writerow(r.as_dict())
+            writer.writerow({k: _csv_safe(v) for k, v in r.as_dict().items()})
         return out.getvalue()
+
+
+def _csv_safe(value):
+    """Text cells that a spreadsheet would run as a formula (= + - @ tab CR) get a leading quote (OWASP)."""
+    if isinstance(value, str) and value.startswith(("=", "+", "-", "@", "\t", "\r")):
+        return "'" + value
+    return value
 
 
 def _last_user(messages: list[dict]) -> str:

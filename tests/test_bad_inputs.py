@@ -130,9 +130,6 @@ def test_formula_cells_stay_plain_text_in_rows_and_saved_splits(tmp_path, capsys
     assert sorted(r["messages"][0]["content"] for r in saved) == sorted(FORMULAS)
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="bug: EvalResult.to_csv (the only CSV export, `evaluate --csv`) writes dataset text "
-                          "as is, so a prompt '=cmd|...' becomes a live formula in Excel/LibreOffice")
 def test_evaluation_csv_export_neutralizes_formulas():
     evaluate = pytest.importorskip("ftlib.evaluate")
     rows = [evaluate.EvalRow(index=i, prompt=f, reference=f, base_output=f, tuned_output=f, base_loss=1.0,
