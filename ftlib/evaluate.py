@@ -18,11 +18,11 @@ from __future__ import annotations
 import csv
 import io
 import math
-import threading
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from ftlib.jobs import BackgroundJob
 from ftlib.sampling import BASE, GREEDY, GenRow, adapter_kwargs, generate, render_prompt
 
 Progress = Callable[[str, float], None]
@@ -328,40 +328,21 @@ def load_test_rows(data: str | Path) -> list[dict]:
         raise EvalError(f"'{data}' is neither a data file nor a saved split name ({exc}).") from exc
 
 
-class EvalJob:
+class EvalJob(BackgroundJob):
     """`evaluate` in a daemon thread with progress and cancel, for pages that must not block."""
 
+    thread_name = "ftlib-evaluate"
+
     def __init__(self, model_set, rows: Sequence[dict], adapter: str, **kwargs):
+        super().__init__()
         self.model_set, self.rows, self.adapter, self.kwargs = model_set, list(rows), adapter, kwargs
         self.message, self.fraction = "Starting", 0.0
         self.result: EvalResult | None = None
-        self.error: str | None = None
-        self.done = False
-        self.cancelled = False
-        self._thread: threading.Thread | None = None
-
-    def start(self) -> EvalJob:
-        self._thread = threading.Thread(target=self._run, name="ftlib-evaluate", daemon=True)
-        self._thread.start()
-        return self
 
     def _progress(self, message: str, fraction: float) -> None:
         self.message, self.fraction = message, fraction
 
-    def _run(self) -> None:
+    def work(self) -> None:
         ms = self.model_set
-        try:
-            self.result = evaluate(ms.model, ms.tokenizer, self.rows, self.adapter, progress=self._progress,
-                                   lock=ms.lock, cancel=lambda: self.cancelled, **self.kwargs)
-        except Exception as exc:  # reported by the page; a thread must not die silently
-            self.error = f"{exc}" if isinstance(exc, ValueError) else f"{type(exc).__name__}: {exc}"
-        finally:
-            self.done = True
-
-    def cancel(self) -> None:
-        self.cancelled = True
-
-    def wait(self, timeout: float | None = None) -> bool:
-        if self._thread is not None:
-            self._thread.join(timeout)
-        return self.done
+        self.result = evaluate(ms.model, ms.tokenizer, self.rows, self.adapter, progress=self._progress,
+                               lock=ms.lock, cancel=lambda: self.cancelled, **self.kwargs)

@@ -32,6 +32,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from ftlib.jobs import BackgroundJob
+
 MAX_NEW_TOKENS = 4096
 BASE = "__base__"  # PEFT's name for "no adapter" in a mixed-adapter batch
 _END_OF_TURN_TOKENS = ("<|im_end|>", "<|eot_id|>", "<end_of_turn>", "<|end|>", "<|endoftext|>", "</s>")
@@ -682,52 +684,33 @@ def make_random_adapter(model_spec: str, target: str | Path, seed: int = 0, rank
 # ---------------------------------------------------------------- background generation (for the browser)
 
 
-class GenerationJob:
+class GenerationJob(BackgroundJob):
     """`generate_stream` in a daemon thread, collecting tokens per row; readers poll `snapshot()`.
 
     The thread never touches any UI: a page (or anything else) reads the lists while it runs. Appending to a
     list is atomic in CPython, so a snapshot is always a consistent prefix of each row.
     """
 
+    thread_name = "ftlib-generate"
+
     def __init__(self, model_set: ModelSet, rows: Sequence[GenRow], max_new_tokens: int = 64, seed: int = 0,
                  top_alternatives: int = 5):
+        super().__init__()
         self.model_set = model_set
         self.rows = list(rows)
         self.max_new_tokens, self.seed, self.top_alternatives = max_new_tokens, seed, top_alternatives
         self.tokens: list[list[TokenInfo]] = [[] for _ in self.rows]
-        self.error: str | None = None
-        self.done = False
-        self.cancelled = False
-        self._thread: threading.Thread | None = None
 
-    def start(self) -> GenerationJob:
-        self._thread = threading.Thread(target=self._run, name="ftlib-generate", daemon=True)
-        self._thread.start()
-        return self
-
-    def _run(self) -> None:
+    def work(self) -> None:
         ms = self.model_set
-        try:
-            stream = generate_stream(ms.model, ms.tokenizer, self.rows, self.max_new_tokens, self.seed,
-                                     top_alternatives=self.top_alternatives, lock=ms.lock)
-            for events in stream:
-                for i, info in events:
-                    self.tokens[i].append(info)
-                if self.cancelled:
-                    stream.close()
-                    break
-        except Exception as exc:  # shown to the user by whoever polls; a thread must not die silently
-            self.error = f"{exc}" if isinstance(exc, ValueError) else f"{type(exc).__name__}: {exc}"
-        finally:
-            self.done = True
-
-    def cancel(self) -> None:
-        self.cancelled = True
-
-    def wait(self, timeout: float | None = None) -> bool:
-        if self._thread is not None:
-            self._thread.join(timeout)
-        return self.done
+        stream = generate_stream(ms.model, ms.tokenizer, self.rows, self.max_new_tokens, self.seed,
+                                 top_alternatives=self.top_alternatives, lock=ms.lock)
+        for events in stream:
+            for i, info in events:
+                self.tokens[i].append(info)
+            if self.cancelled:
+                stream.close()
+                break
 
     def snapshot(self) -> list[list[TokenInfo]]:
         return [list(t) for t in self.tokens]

@@ -43,3 +43,33 @@ def tiny_model_dir(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def samples_dir() -> Path:
     return ROOT / "samples"
+
+
+@pytest.fixture(scope="session")
+def varied_model(tiny_model_dir, tmp_path_factory):
+    """`varied_model(seed)`: the tiny model with widely spread weights, saved once per seed.
+
+    A fresh tiny Llama repeats one token; spread weights make outputs and losses differ from row to row,
+    so a broken decoding loop or loss cannot pass by accident.
+    """
+    import torch
+
+    from ftlib.models import load_model, load_tokenizer
+
+    made: dict[int, Path] = {}
+
+    def make(seed: int) -> Path:
+        if seed not in made:
+            model = load_model(str(tiny_model_dir), device="cpu")
+            gen = torch.Generator().manual_seed(seed)
+            with torch.no_grad():
+                for p in model.parameters():
+                    if p.dim() == 2:
+                        p.normal_(0, 0.3, generator=gen)
+            target = tmp_path_factory.mktemp(f"varied-{seed}")
+            model.save_pretrained(target)
+            load_tokenizer(str(tiny_model_dir)).save_pretrained(target)
+            made[seed] = target
+        return made[seed]
+
+    return make

@@ -7,13 +7,11 @@ import json
 import shutil
 
 import pytest
-import torch
 
 from ftlib import evaluate as E
 from ftlib import sampling as S
 from ftlib import workspace
 from ftlib.cli import main
-from ftlib.models import load_model, load_tokenizer
 
 ROWS = [
     {"messages": [{"role": "user", "content": "Name a fruit."}, {"role": "assistant", "content": "Apple."}]},
@@ -22,17 +20,8 @@ ROWS = [
 
 
 @pytest.fixture(scope="module")
-def varied_dir(tiny_model_dir, tmp_path_factory):
-    model = load_model(str(tiny_model_dir), device="cpu")
-    gen = torch.Generator().manual_seed(3)
-    with torch.no_grad():
-        for p in model.parameters():
-            if p.dim() == 2:
-                p.normal_(0, 0.3, generator=gen)
-    target = tmp_path_factory.mktemp("varied-cli")
-    model.save_pretrained(target)
-    load_tokenizer(str(tiny_model_dir)).save_pretrained(target)
-    return target
+def varied_dir(varied_model):
+    return varied_model(3)
 
 
 @pytest.fixture(scope="module")

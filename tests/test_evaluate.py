@@ -12,7 +12,7 @@ import torch
 
 from ftlib import evaluate as E
 from ftlib import sampling as S
-from ftlib.models import load_model, load_tokenizer
+from ftlib.models import load_model
 
 ROWS = [
     {"messages": [{"role": "user", "content": "Say hi to the team."},
@@ -27,18 +27,8 @@ ROWS = [
 
 
 @pytest.fixture(scope="module")
-def varied_dir(tiny_model_dir, tmp_path_factory):
-    """The tiny model with widely spread weights, so outputs and losses differ from row to row."""
-    model = load_model(str(tiny_model_dir), device="cpu")
-    gen = torch.Generator().manual_seed(1)
-    with torch.no_grad():
-        for p in model.parameters():
-            if p.dim() == 2:
-                p.normal_(0, 0.3, generator=gen)
-    target = tmp_path_factory.mktemp("varied-eval")
-    model.save_pretrained(target)
-    load_tokenizer(str(tiny_model_dir)).save_pretrained(target)
-    return target
+def varied_dir(varied_model):
+    return varied_model(1)
 
 
 @pytest.fixture(scope="module")

@@ -12,12 +12,10 @@ import shutil
 from pathlib import Path
 
 import pytest
-import torch
 from streamlit.testing.v1 import AppTest
 
 from ftlib import sampling as S
 from ftlib import workspace
-from ftlib.models import load_model, load_tokenizer
 
 ROOT = Path(__file__).resolve().parents[1]
 TEST_ROWS = [
@@ -29,17 +27,8 @@ TEST_ROWS = [
 
 
 @pytest.fixture(scope="module")
-def varied_dir(tiny_model_dir, tmp_path_factory):
-    model = load_model(str(tiny_model_dir), device="cpu")
-    gen = torch.Generator().manual_seed(2)
-    with torch.no_grad():
-        for p in model.parameters():
-            if p.dim() == 2:
-                p.normal_(0, 0.3, generator=gen)
-    target = tmp_path_factory.mktemp("varied-pages")
-    model.save_pretrained(target)
-    load_tokenizer(str(tiny_model_dir)).save_pretrained(target)
-    return target
+def varied_dir(varied_model):
+    return varied_model(2)
 
 
 @pytest.fixture(scope="module")

@@ -23,17 +23,8 @@ SAMPLED = [
 
 
 @pytest.fixture(scope="module")
-def varied_dir(tiny_model_dir, tmp_path_factory):
-    model = load_model(str(tiny_model_dir), device="cpu")
-    gen = torch.Generator().manual_seed(0)
-    with torch.no_grad():
-        for p in model.parameters():
-            if p.dim() == 2:
-                p.normal_(0, 0.3, generator=gen)
-    target = tmp_path_factory.mktemp("varied")
-    model.save_pretrained(target)
-    load_tokenizer(str(tiny_model_dir)).save_pretrained(target)
-    return target
+def varied_dir(varied_model):
+    return varied_model(0)
 
 
 @pytest.fixture(scope="module")
