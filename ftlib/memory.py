@@ -160,14 +160,16 @@ _HEAD_TILE = (4096, 32768)
 
 
 def activation_bytes(shape: ModelShape, tokens: int, elem: int, dropout_inputs: int = 0,
-                     checkpointing: bool = False) -> int:
-    """Bytes the backward pass needs from the forward pass for `tokens` tokens per step.
+                     checkpointing: bool = False, fused_lora: bool = False) -> int:
+    """Bytes the backward pass needs from the forward pass for `tokens` tokens per forward pass.
 
     `dropout_inputs`: summed input width of the LoRA-adapted layers of one block (when dropout is on).
+    `fused_lora`: ftlib.fastpath's fused layer keeps a 1-byte mask per dropped element instead of float copies.
     """
     h, kv, inter = shape.hidden, shape.hidden * shape.kv_heads // max(shape.heads, 1), shape.intermediate
     per_token = _PER_TOKEN["h"] * h + _PER_TOKEN["kv"] * kv + _PER_TOKEN["inter"] * inter
-    per_block = tokens * (per_token + _DROPOUT_COPY * dropout_inputs) * elem
+    dropout = dropout_inputs * (1 if fused_lora else _DROPOUT_COPY * elem)
+    per_block = tokens * (per_token * elem + dropout)
     # With checkpointing each block keeps little, and one block is recomputed at a time.
     if checkpointing:
         blocks = shape.layers * tokens * _CHECKPOINT_KEEP * h * elem + per_block
@@ -197,6 +199,7 @@ def estimate(config, device: str | None = None, seq_len: int | None = None, shap
 
     `seq_len`: the typical padded sequence length (default: the config's max_length, the worst case).
     """
+    from ftlib import fastpath
     from ftlib.models import pick_device
 
     shape = shape or model_shape(config.model)
@@ -204,7 +207,9 @@ def estimate(config, device: str | None = None, seq_len: int | None = None, shap
     dtype = _dtype_name(config.dtype, device)
     elem = _BYTES[dtype]
     seq = int(seq_len or config.max_length)
-    sequences = config.batch_size * (2 if config.method == "dpo" else 1)
+    # SFT steps run as micro-batches on CPU (ftlib.fastpath): activations follow the rows of one forward pass.
+    rows = config.batch_size if config.method == "dpo" else fastpath.micro_batch_size(config.batch_size, seq, device)
+    sequences = rows * (2 if config.method == "dpo" else 1)
     tokens = sequences * seq
     tuning = config.tuning
 
@@ -231,7 +236,8 @@ def estimate(config, device: str | None = None, seq_len: int | None = None, shap
     gradients = trainable * grad_elem
     optimizer = 2 * trainable * grad_elem
     reference = weights if (config.method == "dpo" and tuning == "full") else 0
-    activations = activation_bytes(shape, tokens, elem, dropout_inputs, config.gradient_checkpointing)
+    fused = tuning == "lora" and fastpath.enabled()  # 4-bit layers keep PEFT's path
+    activations = activation_bytes(shape, tokens, elem, dropout_inputs, config.gradient_checkpointing, fused)
     overhead = _OVERHEAD["cuda" if device.startswith("cuda") else "cpu"]
     return MemoryEstimate(device=device, dtype=weight_label, params=shape.params, trainable=trainable,
                           weights=weights, reference=reference, gradients=gradients, optimizer=optimizer,

@@ -70,6 +70,10 @@ class MetricsCallback(TrainerCallback):
         self._elapsed_before = 0.0  # seconds spent in earlier attempts of a resumed run
         self._t0 = time.time()
         self._last = (None, None)  # (tokens seen, time) at the previous log
+        # Set by the trainer's owner (training.execute) to log model FLOPs utilization; see ftlib.throughput.
+        self.flops_per_token: float | None = None
+        self.peak_flops: float | None = None
+        self.world_size = 1
 
     # -- resume --------------------------------------------------------------------------------------------------
     def prepare_resume(self, checkpoint: Path | None) -> None:
@@ -142,6 +146,9 @@ class MetricsCallback(TrainerCallback):
                 elif now > self._t0:
                     row["tokens_per_s"] = tokens / (now - self._t0)
                 self._last = (tokens, now)
+                if "tokens_per_s" in row and self.flops_per_token and self.peak_flops:
+                    # num_tokens counts every rank's tokens; each rank has its own device peak.
+                    row["mfu"] = row["tokens_per_s"] * self.flops_per_token / (self.peak_flops * self.world_size)
             self._check_finite(row, args, state, control)
         elif "train_runtime" in logs:
             row["kind"] = "summary"

@@ -398,8 +398,12 @@ def _device_for_process(config: RunConfig) -> str:
     return device
 
 
-def _trainer_args(config: RunConfig, run_dir: Path, device: str, dtype, has_eval: bool, cls):
+def _trainer_args(config: RunConfig, run_dir: Path, device: str, dtype, has_eval: bool, cls, micro: int | None = None):
+    """TrainingArguments for the run. `micro`: rows per forward pass when a step of `batch_size` rows is split into
+    micro-batches (fastpath.micro_batch_size); gradient accumulation makes up the rest, same update."""
     import torch
+
+    micro = micro or config.batch_size
 
     # TRL turns bf16 autocast on by default; follow the weights' dtype instead (on CPU: fp32, autocast only slows).
     on_gpu = device.startswith("cuda")
@@ -412,9 +416,9 @@ def _trainer_args(config: RunConfig, run_dir: Path, device: str, dtype, has_eval
                    else {"save_strategy": "no"})
     return cls(
         output_dir=str(run_dir / "checkpoints"),
-        per_device_train_batch_size=config.batch_size,
+        per_device_train_batch_size=micro,
         per_device_eval_batch_size=config.batch_size,
-        gradient_accumulation_steps=config.grad_accum,
+        gradient_accumulation_steps=config.grad_accum * (config.batch_size // micro),
         learning_rate=float(config.learning_rate),
         num_train_epochs=float(config.epochs),
         max_steps=config.max_steps or -1,
@@ -494,6 +498,9 @@ class Prepared:
     eval_rows: int
     dropped: int
     source: str
+    device: str = "cpu"
+    dtype: Any = None  # the compute dtype (4-bit runs compute in this one too)
+    mean_length: float = 0.0  # tokens per training row (per chosen/rejected sequence for DPO)
 
 
 def build_trainer(config: RunConfig, run_dir: Path, callbacks: list | None = None,
@@ -501,6 +508,7 @@ def build_trainer(config: RunConfig, run_dir: Path, callbacks: list | None = Non
     """Load model + data for `config` and return a ready TRL trainer writing into `run_dir`."""
     import torch
 
+    from ftlib import fastpath
     from ftlib.models import load_tokenizer
     from ftlib.templates import get_template
 
@@ -542,7 +550,10 @@ def build_trainer(config: RunConfig, run_dir: Path, callbacks: list | None = Non
     else:
         from trl import SFTConfig, SFTTrainer
 
-        args = _trainer_args(config, run_dir, device, dtype, bool(eval_enc), SFTConfig)
+        # Packed rows are max_length long; otherwise the longest row sets the micro-batch (see ftlib.fastpath).
+        longest = config.max_length if config.packing else max(len(e.input_ids) for e in train_enc)
+        micro = fastpath.micro_batch_size(config.batch_size, longest, device)
+        args = _trainer_args(config, run_dir, device, dtype, bool(eval_enc), SFTConfig, micro=micro)
         args.packing = bool(config.packing)
         args.packing_strategy = "bfd"
         args.max_length = config.max_length if config.packing else None  # rows are already cut by ftlib.tokens
@@ -554,9 +565,22 @@ def build_trainer(config: RunConfig, run_dir: Path, callbacks: list | None = Non
         )
     from transformers import PrinterCallback
 
+    fastpath.fuse_lora(trainer.model)  # after the trainer wrapped the model with PEFT
     trainer.remove_callback(PrinterCallback)  # it prints raw log dicts; MetricsCallback prints readable lines
+    sequences = [s for e in train_enc for s in ((e.chosen, e.rejected) if config.kind == "preference" else (e,))]
     return Prepared(trainer=trainer, tokenizer=tokenizer, train_rows=len(train_enc), eval_rows=len(eval_enc),
-                    dropped=dropped + eval_dropped, source=source)
+                    dropped=dropped + eval_dropped, source=source, device=device, dtype=dtype,
+                    mean_length=sum(len(s.input_ids) for s in sequences) / len(sequences))
+
+
+def attach_throughput(prepared: Prepared, callback) -> None:
+    """Give the metrics callback what MFU needs: model FLOPs per token and this device's measured matmul peak."""
+    from ftlib import throughput
+
+    model = prepared.trainer.model
+    callback.flops_per_token = throughput.flops_per_token(model, prepared.mean_length)
+    callback.peak_flops = throughput.matmul_peak(prepared.device, prepared.dtype or next(model.parameters()).dtype)
+    callback.world_size = int(os.environ.get("WORLD_SIZE", "1"))
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -621,6 +645,7 @@ def execute(run_dir: str | Path) -> str:
             update(phase="loading model and data", error=None, message="Running.", **extra)
         callback = MetricsCallback(run_dir, is_main=main)
         prepared = build_trainer(config, run_dir, callbacks=[callback])
+        attach_throughput(prepared, callback)
         checkpoint = last_checkpoint(run_dir) if resume else None
         if main:
             print(f"[ftlib] {prepared.train_rows} training rows, {prepared.eval_rows} eval rows from "

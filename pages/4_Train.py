@@ -229,6 +229,21 @@ def memory_panel(config: RunConfig, split: str) -> None:
 # ---------------------------------------------------------------------------------------------------------------
 
 
+def live_numbers(metrics: list[dict]) -> None:
+    """The latest step's loss, throughput and model FLOPs utilization."""
+    last = next((row for row in reversed(metrics) if row.get("kind") == "train"), None)
+    if last is None:
+        return
+    c1, c2, c3 = st.columns(3)
+    if last.get("loss") is not None:
+        c1.metric("Loss", f"{last['loss']:.4f}")
+    if last.get("tokens_per_s") is not None:
+        c2.metric("Tokens/s", f"{last['tokens_per_s']:,.0f}", help="Non-padding tokens trained per second.")
+    if last.get("mfu") is not None:
+        c3.metric("MFU", f"{last['mfu']:.1%}", help="Model FLOPs utilization: the FLOPs the model needs for these "
+                  "tokens over the matmul peak measured on this device, in this dtype, when the run started.")
+
+
 def show_run(run_id: str) -> None:
     """Status, progress, charts and controls of one run (called inside a polling fragment)."""
     try:
@@ -244,6 +259,8 @@ def show_run(run_id: str) -> None:
         eta = f" · about {fmt_seconds(info['eta_s'])} left" if info["eta_s"] is not None else ""
         st.progress(float(info["progress"]), text=f"step {info['step']} of {info['max_steps'] or '?'} · "
                     f"{fmt_seconds(info['duration_s'])} elapsed{eta}")
+    metrics = info["metrics"]
+    live_numbers(metrics)
     b1, b2, _ = st.columns([1, 1, 4])
     if state in ("queued", "running"):
         if b1.button("Stop", key=f"stop_{run_id}", help="Saves a checkpoint after the current step; resume later."):
@@ -260,7 +277,6 @@ def show_run(run_id: str) -> None:
     if state in ("failed", "interrupted") and info.get("log_tail"):
         with st.expander("Last log lines"):
             st.code("\n".join(info["log_tail"]))
-    metrics = info["metrics"]
     if metrics:
         figures = run_figures(metrics, dpo=info["config"].get("method") == "dpo")
         for i in range(0, len(figures), 2):

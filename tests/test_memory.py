@@ -41,7 +41,8 @@ def est(model, **kw):
     return memory.estimate(RunConfig(model=str(model), **kw), device="cpu", available=8 * memory.GIB)
 
 
-def test_the_parts_follow_the_settings(tiny_model_dir):
+def test_the_parts_follow_the_settings(tiny_model_dir, monkeypatch):
+    monkeypatch.setenv("FTLIB_FAST_PATH", "0")  # whole batches and PEFT's dropout copies (fast path: below)
     lora, full, qlora = est(tiny_model_dir), est(tiny_model_dir, method="full"), est(tiny_model_dir, method="qlora")
     shape = memory.model_shape(str(tiny_model_dir))
     assert full.weights == lora.weights == shape.params * 4
@@ -60,6 +61,17 @@ def test_the_parts_follow_the_settings(tiny_model_dir):
     assert lora.total == sum(n for _, n, _ in lora.rows())
     assert est(tiny_model_dir).fits is True
     assert memory.estimate(RunConfig(model=str(tiny_model_dir)), device="cpu", available=1).fits is False
+
+
+def test_fast_path_estimates_one_micro_batch_and_one_byte_masks(tiny_model_dir, monkeypatch):
+    shape = memory.model_shape(str(tiny_model_dir))
+    fast = est(tiny_model_dir, max_length=128)  # batch 8 x 128 tokens: micro-batches of 4 on CPU (512 tokens)
+    adapted = sum(i for name, i, _ in shape.linears if memory._targeted(name, ["all-linear"])) // shape.layers
+    assert fast.activations == memory.activation_bytes(shape, 4 * 128, 4, adapted, fused_lora=True)
+    assert est(tiny_model_dir, max_length=128, batch_size=16).activations == fast.activations
+    assert est(tiny_model_dir, max_length=128, method="qlora").activations > fast.activations  # PEFT's 4-bit path
+    monkeypatch.setenv("FTLIB_FAST_PATH", "0")
+    assert est(tiny_model_dir, max_length=128).activations > 2 * fast.activations
 
 
 def test_human_sizes():

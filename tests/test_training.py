@@ -390,3 +390,46 @@ def test_metrics_rows_hold_the_logged_values(tmp_path):
     assert not control.should_training_stop
     callback.on_log(args, state, control, logs={"loss": float("inf"), "grad_norm": 1.0})
     assert control.should_training_stop and not control.should_save and "became inf" in callback.failure
+
+
+def test_mfu_is_logged_from_tokens_per_second_flops_and_peak(tmp_path):
+    from transformers import TrainerControl, TrainerState, TrainingArguments
+
+    callback = MetricsCallback(tmp_path)
+    callback.flops_per_token, callback.peak_flops, callback.world_size = 1e9, 1e12, 2
+    args = TrainingArguments(output_dir=str(tmp_path), report_to=[])
+    state, control = TrainerState(), TrainerControl()
+    state.global_step = 1
+    callback.on_log(args, state, control, logs={"loss": 1.0, "num_tokens": 0.0})
+    state.global_step = 2
+    callback.on_log(args, state, control, logs={"loss": 0.9, "num_tokens": 500.0})
+    row = read_metrics(tmp_path)[-1]
+    assert row["mfu"] == pytest.approx(row["tokens_per_s"] * 1e9 / (1e12 * 2))
+
+
+def test_flops_per_token_counts_frozen_and_trainable_weights(tiny_model_dir):
+    from peft import LoraConfig, get_peft_model
+
+    from ftlib import throughput
+    from ftlib.models import load_model
+
+    model = load_model(str(tiny_model_dir), device="cpu")
+    cfg = model.config
+    h, inter, layers, vocab = cfg.hidden_size, cfg.intermediate_size, cfg.num_hidden_layers, cfg.vocab_size
+    kv = cfg.num_key_value_heads * (h // cfg.num_attention_heads)
+    block = 2 * h * h + 2 * h * kv + 3 * h * inter  # q, o; k, v; gate, up, down
+    attention = 12 * layers * h * 50
+    for p in model.parameters():
+        p.requires_grad_(True)
+    assert throughput.flops_per_token(model, 50) == 6 * (layers * block + vocab * h) + attention
+    lora = get_peft_model(model, LoraConfig(r=4, target_modules=["q_proj"]))
+    adapter = layers * 4 * (h + h)  # A: r x h, B: h x r per q_proj
+    assert throughput.flops_per_token(lora, 50) == 4 * (layers * block + vocab * h) + 6 * adapter + attention
+
+
+def test_matmul_peak_is_measured_and_cached():
+    from ftlib import throughput
+
+    peak = throughput.matmul_peak("cpu", "float32", seconds=0.05, size=(64, 64, 64))
+    assert 1e6 < peak < 1e14
+    assert throughput.matmul_peak("cpu", "float32", seconds=0.05, size=(64, 64, 64)) == peak

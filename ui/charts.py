@@ -63,4 +63,6 @@ def run_figures(rows: list[dict], dpo: bool) -> list[go.Figure]:
         figures += [reward_figure(rows), accuracy_figure(rows)]
     figures += [metric_figure(rows, "learning_rate", "Learning rate"), metric_figure(rows, "grad_norm", "Grad norm"),
                 metric_figure(rows, "tokens_per_s", "Tokens per second")]
+    if any("mfu" in row for row in rows):
+        figures.append(metric_figure(rows, "mfu", "MFU (model FLOPs utilization)"))
     return figures

@@ -1,0 +1,178 @@
+"""The training fast path: a fused LoRA linear layer and token-budget micro-batches. Same math, less time and memory.
+
+Measured on the team's CPU (bench/bench_train.py, BENCHMARKS.md), where a LoRA step spends its time as:
+
+- PEFT's LoRA layer runs `B(A(dropout(x))) * scaling` as separate ops. Dropout draws one random float per input
+  element with `bernoulli_` (about a quarter of a CPU step) and keeps a float copy of the dropped input plus its
+  float mask for the backward pass, per adapted layer (7 per block). `fused_lora_forward` computes the same
+  function with one autograd node: it keeps the input it shares with the frozen layer, a 1-byte mask and the
+  rank-r projection, and draws 16-bit random numbers four at a time.
+- Activations grow with the tokens in a batch. On CPU a step of `batch_size` rows is run as micro-batches of at
+  most `CPU_TOKEN_BUDGET` tokens with gradient accumulation. The Trainer divides every micro-batch's summed loss
+  by the trained tokens of the whole step (`num_items_in_batch`), so the update is the one the whole batch gives;
+  smaller groups of length-sorted rows also carry less padding. On a GPU, one big batch uses it best: no split.
+
+`FTLIB_FAST_PATH=0` turns both off (the benchmark's `ftlib-plain` side; a way out if a model misbehaves).
+Not known here: the trainer (training.py), FLOP accounting (throughput.py).
+"""
+
+from __future__ import annotations
+
+import os
+import types
+
+import torch
+import torch.nn.functional as F
+
+# Tokens per micro-batch on CPU: big enough that matmuls run near peak (M >= ~256 rows), small enough that the
+# activations of a 135M model stay a few hundred MB.
+CPU_TOKEN_BUDGET = 512
+
+
+def enabled() -> bool:
+    return os.environ.get("FTLIB_FAST_PATH", "1").strip().lower() not in ("0", "false", "no", "off")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Micro-batches
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def micro_batch_size(batch_size: int, longest: int, device: str, budget: int | None = None) -> int:
+    """The largest divisor of `batch_size` whose micro-batch of `longest`-token rows fits the token budget.
+
+    A divisor keeps every micro-batch of a step the same size. On GPU (or with the fast path off) the batch is
+    not split.
+    """
+    if not enabled() or str(device).startswith("cuda") or batch_size <= 1:
+        return batch_size
+    budget = budget or int(os.environ.get("FTLIB_MICRO_TOKENS", CPU_TOKEN_BUDGET))
+    for size in range(batch_size, 0, -1):
+        if batch_size % size == 0 and size * max(1, longest) <= budget:
+            return size
+    return 1
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Dropout masks
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def keep_mask(shape: torch.Size, p: float, device: torch.device) -> tuple[torch.Tensor, float]:
+    """(bool mask of kept elements, 1/keep-probability) for dropout probability `p`.
+
+    On CPU one int64 draw gives four independent uniform 16-bit numbers, ~8x cheaper than `bernoulli_`'s one
+    draw per element; p is rounded to a multiple of 1/65536 (0.05 -> 0.0500031) and the scale uses the rounded
+    value, so the layer's expected output is exactly its input.
+    """
+    numel = int(torch.Size(shape).numel())
+    if device.type == "cpu":
+        threshold = round(p * 65536)
+        draws = torch.randint(-(2**63), 2**63 - 1, ((numel + 3) // 4,), dtype=torch.int64)
+        uniform16 = draws.view(torch.int16)[:numel].view(shape)  # each in [-32768, 32767], uniformly
+        keep = uniform16 >= (threshold - 32768)
+        return keep, 65536 / (65536 - threshold)
+    keep = torch.rand(shape, device=device) >= p
+    return keep, 1.0 / (1.0 - p)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Fused LoRA linear
+# ---------------------------------------------------------------------------------------------------------------
+
+
+class _LoraLinear(torch.autograd.Function):
+    """y = x W^T + b + scaling * (dropout(x) A^T) B^T for a frozen W, b; gradients for x, A and B."""
+
+    @staticmethod
+    def forward(ctx, x, weight, bias, lora_a, lora_b, scaling: float, dropout: float):
+        flat = x.reshape(-1, x.shape[-1])
+        out = F.linear(flat, weight, bias)
+        keep, keep_scale = (None, 1.0) if dropout <= 0 else keep_mask(flat.shape, dropout, flat.device)
+        dropped = flat if keep is None else torch.where(keep, flat, 0.0)
+        down = dropped @ lora_a.t()  # [tokens, r]: cheap, so the 1/(1-p) scale is applied here
+        if keep_scale != 1.0:
+            down.mul_(keep_scale)
+        out.addmm_(down, lora_b.t(), alpha=scaling)
+        # Saves the input (shared with the other layers reading it), the 1-byte mask and the [tokens, r] product:
+        # no per-layer float copy of the dropped input, no float mask.
+        ctx.save_for_backward(flat, weight, lora_a, lora_b, down, keep)
+        ctx.scaling, ctx.keep_scale, ctx.x_shape = scaling, keep_scale, x.shape
+        return out.view(*x.shape[:-1], out.shape[-1])
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        flat, weight, lora_a, lora_b, down, keep = ctx.saved_tensors
+        grad = grad_out.reshape(-1, grad_out.shape[-1])
+        grad_b = (grad.t() @ down).mul_(ctx.scaling)  # [out, r]
+        grad_down = (grad @ lora_b).mul_(ctx.scaling * ctx.keep_scale)  # d loss / d dropped input, via A: [tokens, r]
+        dropped = flat if keep is None else torch.where(keep, flat, 0.0)
+        grad_a = grad_down.t() @ dropped  # [r, in]
+        grad_x = None
+        if ctx.needs_input_grad[0]:
+            grad_x = grad @ weight
+            if keep is None:
+                grad_x.addmm_(grad_down, lora_a)
+            else:
+                grad_x += torch.where(keep, grad_down @ lora_a, 0.0)
+            grad_x = grad_x.view(ctx.x_shape)
+        return grad_x, None, None, grad_a, grad_b, None, None
+
+
+def _can_fuse(layer, x: torch.Tensor, args, kwargs) -> str | None:
+    """The single active vanilla adapter name when the fused path computes exactly what PEFT would, else None."""
+    if args or kwargs or layer.disable_adapters or layer.merged or len(layer.active_adapters) != 1:
+        return None
+    name = layer.active_adapters[0]
+    if name not in layer.lora_A or name in getattr(layer, "lora_variant", {}):
+        return None  # DoRA and other variants change the function
+    if torch.is_autocast_enabled(x.device.type):
+        return None  # autocast decides dtypes per op; leave that to PEFT's path
+    base = layer.base_layer
+    if base.weight.requires_grad or (base.bias is not None and base.bias.requires_grad):
+        return None  # the fused backward assumes a frozen base
+    if not (x.dtype == base.weight.dtype == layer.lora_A[name].weight.dtype):
+        return None
+    return name
+
+
+def _fused_forward(layer, x, *args, **kwargs):
+    name = _can_fuse(layer, x, args, kwargs)
+    if name is None:
+        return layer._ftlib_peft_forward(x, *args, **kwargs)
+    dropout = layer.lora_dropout[name]
+    p = float(dropout.p) if layer.training and isinstance(dropout, torch.nn.Dropout) else 0.0
+    base = layer.base_layer
+    return _LoraLinear.apply(x, base.weight, base.bias, layer.lora_A[name].weight, layer.lora_B[name].weight,
+                             float(layer.scaling[name]), p)
+
+
+def fuse_lora(model) -> int:
+    """Route every plain PEFT LoRA linear of `model` through the fused layer; returns how many.
+
+    Only `peft.tuners.lora.Linear` itself is patched (4-bit and other subclasses keep PEFT's path), per instance,
+    so saved adapters, state dicts and `unfuse_lora` are unaffected. Each call still checks the layer is in a
+    state the fused function covers and otherwise runs PEFT's forward.
+    """
+    if not enabled():
+        return 0
+    from peft.tuners.lora.layer import Linear as LoraLinear
+
+    count = 0
+    for module in model.modules():
+        if type(module) is LoraLinear and not hasattr(module, "_ftlib_peft_forward"):
+            module._ftlib_peft_forward = module.forward
+            module.forward = types.MethodType(_fused_forward, module)
+            count += 1
+    return count
+
+
+def unfuse_lora(model) -> None:
+    """Undo `fuse_lora` (PEFT's own forward again)."""
+    for module in model.modules():
+        if hasattr(module, "_ftlib_peft_forward"):
+            module.forward = module._ftlib_peft_forward
+            del module._ftlib_peft_forward
+
+
+__all__ = ["CPU_TOKEN_BUDGET", "enabled", "fuse_lora", "keep_mask", "micro_batch_size", "unfuse_lora"]

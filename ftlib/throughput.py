@@ -1,0 +1,68 @@
+"""Training FLOPs and the device's matmul peak: what model FLOPs utilization (MFU) is computed from.
+
+MFU = (model FLOPs per token x tokens per second) / the matmul FLOP/s this device reaches in the training dtype.
+The peak is measured, not taken from a datasheet: a shared 2-core VM and an H100 differ by 1000x, and a CPU
+without native bf16 matmuls runs them ~100x slower than fp32. Counted FLOPs are the model's (a recomputed
+forward under gradient checkpointing does not count), so MFU compares setups doing the same work.
+"""
+
+from __future__ import annotations
+
+import time
+
+_PEAKS: dict[tuple[str, str], float] = {}
+
+
+def flops_per_token(model, mean_seq: float) -> float:
+    """Training FLOPs per token: 2 forward + 2 for activation gradients per frozen weight, +2 more for each
+    trainable one (its weight gradient), plus attention scores and mixing (QK^T, AV; forward and backward)."""
+    import torch
+
+    frozen = trainable = 0
+    for module in model.modules():
+        if isinstance(module, torch.nn.Linear):
+            size = module.in_features * module.out_features  # not weight.numel(): 4-bit weights are packed
+            if module.weight.requires_grad:
+                trainable += size
+            else:
+                frozen += size
+    config = model.config.get_text_config() if hasattr(model.config, "get_text_config") else model.config
+    attention = 12 * config.num_hidden_layers * config.hidden_size * float(mean_seq)
+    return 4.0 * frozen + 6.0 * trainable + attention
+
+
+def matmul_peak(device: str, dtype, seconds: float = 0.5, size: tuple[int, int, int] = (2048, 576, 1536)) -> float:
+    """Best FLOP/s of an [m, k] x [k, n] matmul on `device` in `dtype` over about `seconds` (cached per process).
+
+    The default shape is a 135M model's MLP on 2048 tokens: the kind of product training spends its time in.
+    """
+    import torch
+
+    dtype = getattr(torch, dtype) if isinstance(dtype, str) else dtype
+    key = (str(device), str(dtype), size)
+    if key in _PEAKS:
+        return _PEAKS[key]
+    m, k, n = size
+    if str(device).startswith("cuda"):
+        m, k, n = 8192, 8192, 8192  # a GPU needs a big product to reach its peak
+    a = torch.randn(m, k, device=device, dtype=dtype)
+    b = torch.randn(k, n, device=device, dtype=dtype)
+    sync = torch.cuda.synchronize if str(device).startswith("cuda") else (lambda: None)
+    a @ b  # warm-up: kernels chosen, memory touched
+    sync()
+    best, deadline, reps = float("inf"), time.perf_counter() + seconds, 0
+    while reps < 1 or time.perf_counter() < deadline:  # at least one timing, even where a product takes seconds
+        start = time.perf_counter()
+        a @ b
+        sync()
+        best = min(best, time.perf_counter() - start)
+        reps += 1
+    _PEAKS[key] = 2.0 * m * k * n / best
+    return _PEAKS[key]
+
+
+def mfu(tokens_per_s: float, per_token: float, peak: float) -> float:
+    return tokens_per_s * per_token / peak if peak > 0 else 0.0
+
+
+__all__ = ["flops_per_token", "matmul_peak", "mfu"]

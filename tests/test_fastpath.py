@@ -1,0 +1,189 @@
+"""The training fast path computes what the plain path computes: fused LoRA layer vs PEFT (outputs and gradients,
+with and without dropout), its dropout masks, micro-batch sizes, and whole training steps with it on vs off."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from test_training import SFT_ROWS, tiny_config
+
+from ftlib import fastpath
+
+
+def _lora_model(model_dir, dropout: float, seed: int = 0):
+    """A PEFT LoRA model on `model_dir` whose B matrices are random, so every gradient path is non-zero."""
+    from peft import LoraConfig, get_peft_model
+
+    from ftlib.models import load_model
+
+    model = load_model(str(model_dir), device="cpu")
+    model = get_peft_model(model, LoraConfig(r=4, lora_alpha=8, lora_dropout=dropout, target_modules="all-linear"))
+    gen = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for name, param in model.named_parameters():
+            if "lora_B" in name:
+                param.normal_(0, 0.2, generator=gen)
+    return model.train()
+
+
+def _loss_and_grads(model, ids):
+    model.zero_grad()
+    embeds = model.get_input_embeddings()(ids).detach().requires_grad_(True)
+    logits = model(inputs_embeds=embeds).logits
+    loss = torch.nn.functional.cross_entropy(logits[:, :-1].reshape(-1, logits.shape[-1]), ids[:, 1:].reshape(-1))
+    loss.backward()
+    grads = {n: p.grad.clone() for n, p in model.named_parameters() if p.requires_grad}
+    return loss.detach(), grads, embeds.grad.clone()
+
+
+def _ids(seed: int = 1) -> torch.Tensor:
+    return torch.randint(100, 5000, (3, 17), generator=torch.Generator().manual_seed(seed))
+
+
+def _assert_same(plain, fused):
+    loss_p, grads_p, dx_p = plain
+    loss_f, grads_f, dx_f = fused
+    torch.testing.assert_close(loss_f, loss_p, rtol=1e-5, atol=1e-6)
+    assert grads_f.keys() == grads_p.keys() and len(grads_p) > 0
+    for name in grads_p:
+        assert grads_p[name].abs().sum() > 0, name
+        torch.testing.assert_close(grads_f[name], grads_p[name], rtol=1e-4, atol=2e-5)  # float sums in another order
+    torch.testing.assert_close(dx_f, dx_p, rtol=1e-4, atol=2e-5)
+
+
+def test_fused_lora_matches_peft_without_dropout(varied_model):
+    model = _lora_model(varied_model(5), dropout=0.0)
+    ids = _ids()
+    plain = _loss_and_grads(model, ids)
+    assert fastpath.fuse_lora(model) == 2 * 7  # every linear of both blocks; not the LM head
+    fused = _loss_and_grads(model, ids)
+    _assert_same(plain, fused)
+    fastpath.unfuse_lora(model)
+    _assert_same(plain, _loss_and_grads(model, ids))
+
+
+class _FixedDropout(torch.nn.Module):
+    """Stands in for PEFT's dropout with a known mask, so both paths drop the same elements."""
+
+    def __init__(self, masks: list):
+        super().__init__()
+        self.masks = masks
+
+    def forward(self, x):
+        keep, scale = self.masks.pop(0)
+        return x * keep.view(x.shape) * scale
+
+
+def test_fused_lora_matches_peft_with_the_same_dropout_mask(varied_model, monkeypatch):
+    model = _lora_model(varied_model(5), dropout=0.3)
+    ids = _ids()
+    layers = [m for m in model.modules() if hasattr(m, "lora_dropout") and "default" in m.lora_dropout]
+    gen = torch.Generator().manual_seed(7)
+    masks = {}
+    for layer in layers:  # one mask per layer, for a [tokens, in_features] input
+        keep = torch.rand((ids.numel(), layer.in_features), generator=gen) >= 0.3
+        masks[id(layer)] = (keep, 1 / 0.7)
+    originals = {id(layer): layer.lora_dropout["default"] for layer in layers}
+    for layer in layers:
+        layer.lora_dropout["default"] = _FixedDropout([masks[id(layer)]])
+    plain = _loss_and_grads(model, ids)
+    for layer in layers:
+        layer.lora_dropout["default"] = originals[id(layer)]
+
+    order = iter(layers)  # the fused path draws one mask per layer, in forward order
+    monkeypatch.setattr(fastpath, "keep_mask", lambda shape, p, device: masks[id(next(order))])
+    fastpath.fuse_lora(model)
+    fused = _loss_and_grads(model, ids)
+    _assert_same(plain, fused)
+
+
+def test_keep_masks_drop_at_the_requested_rate_and_keep_the_mean():
+    torch.manual_seed(0)
+    keep, scale = fastpath.keep_mask(torch.Size([1000, 1000]), 0.05, torch.device("cpu"))
+    assert keep.dtype == torch.bool and keep.shape == (1000, 1000)
+    rate = 1 - keep.float().mean().item()
+    assert abs(rate - 0.05) < 0.002  # 1e6 draws: the standard error is 0.0002
+    assert abs((1 - rate) * scale - 1) < 0.003  # the scale undoes the drop on average
+    rows = keep.float().mean(dim=1)
+    assert rows.std() > 0  # not one mask repeated per row
+    again, _ = fastpath.keep_mask(torch.Size([1000, 1000]), 0.05, torch.device("cpu"))
+    assert (again != keep).any()
+    torch.manual_seed(0)
+    replay, _ = fastpath.keep_mask(torch.Size([1000, 1000]), 0.05, torch.device("cpu"))
+    assert torch.equal(replay, keep)  # seeded runs repeat
+
+
+def test_fused_layer_steps_aside_where_it_would_differ(varied_model):
+    model = _lora_model(varied_model(5), dropout=0.0)
+    ids = _ids()
+    fastpath.fuse_lora(model)
+    model.eval()
+    with torch.no_grad():
+        tuned = model(input_ids=ids).logits
+        with model.disable_adapter():
+            base = model(input_ids=ids).logits
+        fastpath.unfuse_lora(model)
+        with model.disable_adapter():
+            base_plain = model(input_ids=ids).logits
+        tuned_plain = model(input_ids=ids).logits
+    torch.testing.assert_close(base, base_plain)
+    torch.testing.assert_close(tuned, tuned_plain, rtol=1e-5, atol=1e-5)
+    assert not torch.allclose(tuned, base)
+    # Under autocast the PEFT path runs (the fused function does not choose per-op dtypes).
+    fastpath.fuse_lora(model)
+    calls = []
+    layer = next(m for m in model.modules() if hasattr(m, "_ftlib_peft_forward"))
+    original = layer._ftlib_peft_forward
+    layer._ftlib_peft_forward = lambda *a, **k: calls.append(1) or original(*a, **k)
+    with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16):
+        model(input_ids=ids[:, :4])
+    assert calls
+
+
+def test_fast_path_off_leaves_peft_alone(varied_model, monkeypatch):
+    monkeypatch.setenv("FTLIB_FAST_PATH", "0")
+    model = _lora_model(varied_model(5), dropout=0.0)
+    assert fastpath.fuse_lora(model) == 0
+    assert fastpath.micro_batch_size(8, 400, "cpu") == 8
+
+
+@pytest.mark.parametrize("batch, longest, device, budget, expected", [
+    (8, 100, "cpu", 512, 4),     # 4 x 100 fits, 8 x 100 does not
+    (8, 145, "cpu", 512, 2),     # 3 would fit but does not divide 8
+    (8, 60, "cpu", 512, 8),      # the whole batch fits
+    (6, 200, "cpu", 512, 2),
+    (8, 900, "cpu", 512, 1),     # one row over the budget still trains, alone
+    (8, 145, "cuda", 512, 8),    # GPUs take the whole batch
+    (1, 145, "cpu", 512, 1),
+])
+def test_micro_batch_size(batch, longest, device, budget, expected):
+    assert fastpath.micro_batch_size(batch, longest, device, budget=budget) == expected
+
+
+def _train(config, tmp_path, name):
+    from ftlib.training import build_trainer
+
+    prepared = build_trainer(config, tmp_path / name, rows=(SFT_ROWS, []))
+    trainer = prepared.trainer
+    trainer.train()
+    losses = [h["loss"] for h in trainer.state.log_history if "loss" in h]
+    weights = {n: p.detach().clone() for n, p in trainer.model.named_parameters() if p.requires_grad}
+    return trainer, losses, weights
+
+
+def test_training_steps_match_with_the_fast_path_on_and_off(varied_model, tmp_path, monkeypatch):
+    """Micro-batches + fused layers give the same losses and the same trained weights as one plain batch."""
+    config = tiny_config(varied_model(6), batch_size=8, max_steps=3, lora_dropout=0.0, group_by_length=False,
+                         learning_rate=5e-3)
+    monkeypatch.setenv("FTLIB_MICRO_TOKENS", "128")  # the tiny rows are ~60-70 tokens: micro-batches of 1
+    fast, fast_losses, fast_weights = _train(config, tmp_path, "fast")
+    assert fast.args.per_device_train_batch_size < 8
+    assert fast.args.gradient_accumulation_steps * fast.args.per_device_train_batch_size == 8
+    monkeypatch.setenv("FTLIB_FAST_PATH", "0")
+    plain, plain_losses, plain_weights = _train(config, tmp_path, "plain")
+    assert plain.args.per_device_train_batch_size == 8 and plain.args.gradient_accumulation_steps == 1
+    assert len(fast_losses) == len(plain_losses) == 3
+    assert fast_losses == pytest.approx(plain_losses, rel=1e-4)
+    assert plain_losses[0] != plain_losses[-1]  # it trained
+    for name, value in plain_weights.items():
+        torch.testing.assert_close(fast_weights[name], value, rtol=1e-3, atol=1e-5, msg=name)
