@@ -1,0 +1,100 @@
+"""Fault injection: a full disk and running out of memory end a run with an explanation, keep what it had
+(metrics, checkpoints) and leave it resumable. The disk fault is real: the training process runs under a
+file-size limit, so its writes fail the way they do on a full disk."""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import resource
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+from test_training import SFT_ROWS, tiny_config
+
+from ftlib import runs, training
+from ftlib.metrics import read_metrics
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _run(tiny_model_dir, tmp_path, **kw) -> str:
+    data = tmp_path / "rows.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in SFT_ROWS))
+    return runs.create_run(tiny_config(tiny_model_dir, dataset=str(data), **kw))
+
+
+def _limit_file_size(limit: int):
+    def apply():  # runs in the child before exec: every file it writes is capped at `limit` bytes
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    return apply
+
+
+def test_a_full_disk_while_saving_fails_the_run_with_an_explanation_and_keeps_its_metrics(tiny_model_dir, tmp_path):
+    run_id = _run(tiny_model_dir, tmp_path, method="full", max_steps=2, learning_rate=1e-5)
+    path = runs.run_dir(run_id)
+    env = dict(os.environ, PYTHONPATH=str(ROOT), FTLIB_WORKSPACE=os.environ["FTLIB_WORKSPACE"])
+    # The tiny model's weights are ~13 MB: metrics and status fit under 2 MB, the saved model does not.
+    proc = subprocess.run([sys.executable, "-m", "ftlib.training", str(path)], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=600, preexec_fn=_limit_file_size(2 * 2**20))
+    assert proc.returncode == 1, proc.stdout[-2000:] + proc.stderr[-2000:]
+    status = runs.read_status(path)
+    assert status["state"] == "failed"
+    assert status["message"].startswith("The disk is full"), status["message"]
+    assert "FTLIB_WORKSPACE" in status["message"] and "resume" in status["message"]
+    assert "Traceback" not in status["message"]
+    assert len([r for r in read_metrics(path) if r["kind"] == "train"]) == 2  # what it learned about is kept
+    info = runs.get(run_id)
+    assert info["resumable"] and info["message"] == status["message"]
+
+
+def test_no_space_left_names_the_file_and_the_fix(tiny_model_dir, tmp_path, monkeypatch):
+    run_id = _run(tiny_model_dir, tmp_path, max_steps=2)
+    target = runs.run_dir(run_id) / "adapter" / "adapter_model.safetensors"
+
+    def full_disk(*args, **kwargs):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(target))
+
+    monkeypatch.setattr(training, "save_final", full_disk)
+    assert training.execute(runs.run_dir(run_id)) == "failed"
+    message = runs.read_status(runs.run_dir(run_id))["message"]
+    assert message.startswith(f"The disk is full while writing {target}") and "No space left" in message
+    assert len([r for r in read_metrics(runs.run_dir(run_id)) if r["kind"] == "train"]) == 2
+
+
+@pytest.mark.parametrize("error", [
+    torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB (GPU 0; 7.79 GiB total capacity)"),
+    RuntimeError("[enforce fail at alloc_cpu.cpp:117] data. DefaultCPUAllocator: not enough memory: you tried to "
+                 "allocate 4294967296 bytes."),
+    MemoryError(),
+], ids=["cuda", "cpu-allocator", "python"])
+def test_running_out_of_memory_ends_the_run_with_advice(tiny_model_dir, tmp_path, monkeypatch, error):
+    run_id = _run(tiny_model_dir, tmp_path, max_steps=3)
+    build = training.build_trainer
+    steps = []
+
+    def build_then_fail_on_step_two(*args, **kwargs):
+        prepared = build(*args, **kwargs)
+        step = prepared.trainer.training_step
+
+        def training_step(*a, **k):
+            steps.append(1)
+            if len(steps) == 2:
+                raise error
+            return step(*a, **k)
+
+        prepared.trainer.training_step = training_step
+        return prepared
+
+    monkeypatch.setattr(training, "build_trainer", build_then_fail_on_step_two)
+    assert training.execute(runs.run_dir(run_id)) == "failed"
+    status = runs.read_status(runs.run_dir(run_id))
+    assert status["state"] == "failed" and status.get("ended")
+    assert status["message"].startswith("The device ran out of memory"), status["message"]
+    assert "Lower the batch size" in status["message"]
+    assert runs.get(run_id)["resumable"]
