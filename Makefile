@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 8501
 
-.PHONY: setup setup-test run test lint bench
+.PHONY: setup setup-test run test lint bench screenshots
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PY) -m venv $(VENV)
@@ -37,5 +37,15 @@ test: setup-test
 lint: setup
 	$(BIN)/ruff check .
 
-bench: setup
-	$(BIN)/python -m bench.run_all
+# Every benchmark in BENCHMARKS.md, one after the other (about half an hour on 2 CPU cores; run on a quiet machine).
+bench: setup-test
+	$(BIN)/python -m ftlib models prepare default
+	$(BIN)/python -m bench.bench_tokenize
+	$(BIN)/python -m bench.bench_sampling
+	$(BIN)/python -m bench.bench_train
+	$(BIN)/python -m bench.bench_startup
+
+# The README's screenshots (docs/screenshots/), taken by walking the app in headless Chromium.
+screenshots: setup-test
+	$(BIN)/python -m ftlib models prepare default
+	$(BIN)/python -m bench.screenshots

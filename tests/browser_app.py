@@ -1,0 +1,524 @@
+"""Drive the real app in headless Chromium: start the Streamlit server, open pages, fill the forms, take screenshots.
+
+Shared by the real-browser tests (tests/test_browser.py) and the README screenshot script (bench/screenshots.py),
+so both click through the app the same way. Chromium is Debian's (/usr/bin/chromium); nothing is downloaded.
+
+    server = StreamlitServer(workspace, port=free_port(), env={"FTLIB_MODEL_DIRS": "/models"}).start()
+    with sync_playwright() as pw:
+        browser = launch_chromium(pw)
+        page = new_page(browser, server.url)
+        use_model(page, "/models/tiny")
+        load_sample_and_split(page, "chat_style")
+        ...
+    server.stop()
+
+Waiting: Streamlit reruns the script after every interaction and marks `stApp` with `data-test-script-state`
+("running" / "notRunning"); every helper waits for the content it expects and then for the script to be idle,
+never for a fixed time. Not known here: what the pages compute (that is ftlib) or what a test asserts.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = "/usr/bin/chromium"
+# No sandbox (often root in CI), no GPU, and nothing that phones home on a closed network.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+VIEWPORT = {"width": 1280, "height": 900}
+PAGES = ("Home", "Data", "Tokens", "Batches", "Train", "Compare", "Evaluate")
+# Titles as the pages draw them (some carry an emoji).
+TITLES = {"Home": "Fine-tuning studio", "Data": "Data", "Tokens": "Tokens", "Batches": "Batches", "Train": "Train",
+          "Compare": "Compare", "Evaluate": "Evaluate"}
+EXCEPTION = '[data-testid="stException"]'
+LOAD_TIMEOUT_MS = 120_000  # the first page that loads torch and a tokenizer takes a while on 2 CPU cores
+STEP_TIMEOUT_MS = 60_000
+MAX_SHOT_HEIGHT = 16_000  # pixels; a full-page screenshot taller than this is cut
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The server
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class StreamlitServer:
+    """`streamlit run app.py` in its own process group on a localhost port, logging to `log_path`."""
+
+    def __init__(self, workspace: Path, port: int | None = None, env: dict[str, str] | None = None,
+                 log_path: Path | None = None):
+        self.workspace = Path(workspace)
+        self.port = port or free_port()
+        self.env = dict(env or {})
+        self.log_path = Path(log_path or self.workspace.parent / f"streamlit-{self.port}.log")
+        self.proc: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://localhost:{self.port}"
+
+    def start(self, timeout: float = 90.0) -> StreamlitServer:
+        env = dict(os.environ, FTLIB_WORKSPACE=str(self.workspace), **self.env)
+        env.setdefault("FTLIB_HOME", "/tmp/fthome")
+        command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+                   "--server.port", str(self.port), "--browser.gatherUsageStats", "false"]
+        with open(self.log_path, "ab") as log:
+            # Its own session, so stop() can take down the server and anything it forked, and nothing else.
+            self.proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                         stdin=subprocess.DEVNULL, start_new_session=True)
+        self._wait_healthy(timeout)
+        return self
+
+    def _wait_healthy(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"Streamlit exited with {self.proc.returncode}:\n{self.log()}")
+            try:
+                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as answer:
+                    if answer.status == 200:
+                        return
+            except OSError:
+                pass
+            time.sleep(0.2)  # polling a socket, not waiting on the UI
+        raise TimeoutError(f"Streamlit did not answer /_stcore/health within {timeout:.0f} s:\n{self.log()}")
+
+    def kill(self) -> None:
+        """SIGKILL the server's process group (a crash, not a shutdown). Training runs live in their own sessions."""
+        if self.proc is None:
+            return
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.proc.wait(timeout=30)
+        self.proc = None
+
+    def stop(self) -> None:
+        if self.proc is None:
+            return
+        try:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            self.proc.wait(timeout=15)
+        except ProcessLookupError:
+            pass
+        except subprocess.TimeoutExpired:
+            self.kill()
+        self.proc = None
+
+    def log(self, last_chars: int = 20_000) -> str:
+        try:
+            return self.log_path.read_text(encoding="utf-8", errors="replace")[-last_chars:]
+        except OSError:
+            return "(no server log)"
+
+
+def stop_runs(workspace: Path) -> list[int]:
+    """Kill the training processes still running in `workspace` (they live in their own sessions, so stopping
+    the server leaves them); returns their pids."""
+    killed = []
+    for status in Path(workspace).glob("runs/*/status.json"):
+        try:
+            pid = int(json.loads(status.read_text(encoding="utf-8")).get("pid") or 0)
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace") if pid else ""
+        except (OSError, ValueError):
+            continue
+        if str(status.parent) in cmdline:  # ours, not a recycled pid
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(pid, signal.SIGKILL)  # the run is its own session leader: its group is its children
+                killed.append(pid)
+    return killed
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The browser
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def launch_chromium(playwright, **kwargs):
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, **kwargs)
+
+
+# Counts the script runs the page has seen start, so a helper can wait for the rerun its own click caused
+# (the state attribute alone cannot tell "not started yet" from "already over").
+_COUNT_RERUNS = """
+window.__ftReruns = 0;
+new MutationObserver((changes) => {
+  for (const change of changes) {
+    if (change.target.getAttribute("data-test-script-state") === "running") window.__ftReruns += 1;
+  }
+}).observe(document, {subtree: true, attributes: true, attributeFilter: ["data-test-script-state"]});
+"""
+
+
+def blank_page(browser, **context_kwargs):
+    """A page in a fresh browser context: its own cookies, so its own Streamlit session."""
+    context = browser.new_context(viewport=VIEWPORT, **context_kwargs)
+    context.set_default_timeout(STEP_TIMEOUT_MS)
+    context.add_init_script(_COUNT_RERUNS)
+    return context.new_page()
+
+
+def page_url(base_url: str, name: str) -> str:
+    return f"{base_url}/{'' if name == 'Home' else name}"
+
+
+def new_page(browser, url: str, **context_kwargs):
+    """A fresh browser context (its own Streamlit session) on the app's home page."""
+    page = blank_page(browser, **context_kwargs)
+    page.goto(url)
+    wait_for_title(page, "Home", LOAD_TIMEOUT_MS)
+    return page
+
+
+def wait_idle(page, timeout: float = LOAD_TIMEOUT_MS) -> None:
+    """Wait until the script rerun has ended (the app is connected and not running)."""
+    page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]'
+                 '[data-test-connection-state="CONNECTED"]').wait_for(timeout=timeout)
+    page.locator('[data-testid="stStatusWidget"]').wait_for(state="hidden", timeout=timeout)
+
+
+def rerun_after(page, action, timeout: float = LOAD_TIMEOUT_MS) -> None:
+    """Do `action` (a click, an Enter) and wait until the rerun it causes has started and ended."""
+    before = page.evaluate("window.__ftReruns")
+    action()
+    page.wait_for_function(f"window.__ftReruns > {before}", timeout=timeout)
+    wait_idle(page, timeout)
+
+
+def _main(page):
+    return page.locator('[data-testid="stMain"]')
+
+
+def wait_for_title(page, name: str, timeout: float = LOAD_TIMEOUT_MS) -> None:
+    """Wait until the page shows its title and the script is idle; an exception box instead fails at once."""
+    title = _main(page).locator("h1").filter(has_text=TITLES[name]).first
+    title.or_(page.locator(EXCEPTION).first).wait_for(timeout=timeout)
+    wait_idle(page, timeout)
+    if page.locator(EXCEPTION).count():
+        raise AssertionError(f"The {name} page shows an exception: {exceptions(page)}")
+    if not title.is_visible():
+        raise AssertionError(f"The {name} page has no title {TITLES[name]!r}")
+
+
+def open_page(page, name: str, timeout: float = LOAD_TIMEOUT_MS) -> None:
+    """Click the page in the sidebar navigation (the session and its state stay) and wait until it is drawn."""
+    nav = page.locator('[data-testid="stSidebarNav"]')
+    nav.get_by_role("link", name=re.compile(rf"\b{name}$")).click()
+    wait_for_title(page, name, timeout)
+
+
+def exceptions(page) -> list[str]:
+    """Texts of the Streamlit exception boxes on the page (empty when all is well)."""
+    return page.locator(EXCEPTION).all_inner_texts()
+
+
+def screenshot(page, folder: Path | None, name: str, full_page: bool = True) -> Path | None:
+    """Save `<folder>/<name>.png` (nothing when `folder` is None); `full_page` captures the whole scrolled page."""
+    if folder is None:
+        return None
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name.lower()}.png"
+    if not full_page:
+        page.screenshot(path=str(path))
+        return path
+    # Streamlit scrolls inside stMain, not the document, so Chromium's full_page sees one screen: grow the
+    # viewport to the content's height for the shot, then put it back.
+    size = page.viewport_size
+    height = page.locator('[data-testid="stMain"]').evaluate("el => el.scrollHeight")
+    page.set_viewport_size({"width": size["width"], "height": min(max(height, size["height"]), MAX_SHOT_HEIGHT)})
+    try:
+        wait_idle(page)
+        page.screenshot(path=str(path))
+    finally:
+        page.set_viewport_size(size)
+    return path
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Steps through the app
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def use_model(page, spec: str) -> None:
+    """Type the model into the sidebar box (Enter commits it) and check that the app accepted it."""
+    box = page.locator('[data-testid="stSidebar"]').get_by_label("Model", exact=True)
+    if box.input_value() != spec:
+        box.fill(spec)
+        rerun_after(page, lambda: box.press("Enter"))
+    errors = page.locator('[data-testid="stSidebar"] [data-testid="stAlertContentError"]').all_inner_texts()
+    if errors:
+        raise AssertionError(f"The app refused the model {spec!r}: {errors}")
+    if box.input_value() != spec:
+        raise AssertionError(f"The model box shows {box.input_value()!r}, not {spec!r}")
+
+
+def select_option(page, label: str, option: str, attempts: int = 3) -> None:
+    """Pick `option` in the selectbox labelled `label` (a combobox with a listbox, not a native <select>)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    box = _main(page).locator('[data-testid="stSelectbox"]').filter(
+        has=page.get_by_role("combobox", name=label, exact=True))
+    if box.get_by_role("combobox").input_value() == option:
+        return  # already chosen: picking it again would not rerun the script
+    choice = page.get_by_role("listbox").get_by_role("option", name=option, exact=True)
+    for attempt in range(attempts):
+        # The list closes when the page scrolls or moves under it, and Playwright scrolls to reach an option below
+        # the fold: centre the box first. The Open button lists every option (typing would filter them).
+        box.evaluate("element => element.scrollIntoView({block: 'center'})")
+        box.get_by_role("button", name="Open").click()
+        try:
+            choice.wait_for(timeout=5_000)
+            break
+        except PlaywrightTimeout:
+            if attempt == attempts - 1:
+                raise
+            page.keyboard.press("Escape")
+    rerun_after(page, choice.click)
+
+
+def set_number(page, label: str, value) -> None:
+    """Type a value into a number input; Enter commits it and reruns the script."""
+    box = _main(page).get_by_label(label, exact=True)
+    if box.input_value() == str(value):
+        return  # unchanged: Enter would not rerun the script
+    box.fill(str(value))
+    rerun_after(page, lambda: box.press("Enter"))
+
+
+def click_button(page, name: str) -> None:
+    _main(page).get_by_role("button", name=name, exact=True).click()
+
+
+def load_sample_and_split(page, sample: str = "chat_style", split_name: str | None = None) -> str:
+    """On the Data page: pick a shipped sample, save a train/test split; returns the split's name."""
+    open_page(page, "Data")
+    select_option(page, "Sample", sample)
+    main = _main(page)
+    main.get_by_text("Valid rows").first.wait_for()
+    if split_name:
+        box = main.get_by_label("Name of the saved split", exact=True)
+        box.fill(split_name)
+        rerun_after(page, lambda: box.press("Enter"))
+    rerun_after(page, lambda: click_button(page, "Save split"))
+    saved = main.locator('[data-testid="stAlertContentSuccess"]').filter(has_text="Saved")
+    return re.search(r"Saved (\S+):", saved.inner_text()).group(1)
+
+
+def token_pills(page) -> dict[str, list[str]]:
+    """The Tokens page's pills by kind (trained, masked, special), each as its shown text (spaces as ·).
+
+    Only the token view counts: the legend above it shows one sample pill of each kind.
+    """
+    view = _main(page).locator(".ft-wrap:not(.ft-legend)").first
+    view.wait_for()
+    return {kind: view.locator(f".ft-tok.ft-{kind}").all_inner_texts() for kind in ("trained", "masked", "special")}
+
+
+def open_expander(page, label: str) -> None:
+    summary = _main(page).locator('[data-testid="stExpander"] summary').filter(has_text=label).first
+    if summary.locator("xpath=..").get_attribute("open") is None:
+        summary.click()
+        summary.locator("xpath=..").and_(page.locator("details[open]")).wait_for()
+
+
+def start_run(page, max_steps: int, batch_size: int = 2, max_length: int | None = None,
+              device: str | None = None) -> str:
+    """On the Train page: a LoRA run with these settings, started with the button; returns its run id."""
+    open_page(page, "Train")
+    main = _main(page)
+    if not main.get_by_role("radio", name="LoRA", exact=True).is_checked():
+        rerun_after(page, main.get_by_role("radiogroup").first.get_by_text("LoRA", exact=True).click)
+    set_number(page, "Batch size", batch_size)
+    set_number(page, "Max steps (0 = use epochs)", max_steps)
+    if max_length is not None:
+        set_number(page, "Max length (tokens)", max_length)
+    if device is not None:
+        open_expander(page, "More settings")
+        select_option(page, "Device", device)
+    heading = run_heading(page)
+    earlier = heading.locator("code").inner_text() if heading.count() else None
+    rerun_after(page, lambda: click_button(page, "Start training"))
+    # The page selects the new run; until its rerun lands the heading may still name the earlier one.
+    new = heading.filter(has_not_text=earlier) if earlier else heading
+    new.wait_for()
+    wait_idle(page)
+    return new.locator("code").inner_text()
+
+
+def run_heading(page):
+    """The '#### <icon> `run id` — state' line of the selected run on the Train page."""
+    return _main(page).locator("h4").filter(has=page.locator("code")).filter(has_text=" — ")
+
+
+def run_state(page) -> str:
+    return run_heading(page).inner_text().rsplit("—", 1)[-1].strip()
+
+
+def wait_run_state(page, states: tuple[str, ...] = ("finished",), timeout: float = 300_000) -> str:
+    """Wait until the selected run's heading shows one of `states` (the page polls by itself every 2 s)."""
+    pattern = re.compile("— (" + "|".join(map(re.escape, states)) + ")$")
+    run_heading(page).filter(has_text=pattern).wait_for(timeout=timeout)
+    wait_idle(page)
+    return run_state(page)
+
+
+def wait_progress(page, step: int, timeout: float = 300_000) -> None:
+    """Wait until the Train page's progress bar reads 'step N of ...' with N >= `step` (the run is training)."""
+    page.wait_for_function("""(step) => {
+        const bar = document.querySelector('[data-testid="stMain"] [data-testid="stProgress"]');
+        const shown = bar && bar.innerText.match(/step (\\d+) of/);
+        return shown !== null && Number(shown[1]) >= step;
+    }""", arg=step, timeout=timeout)
+
+
+def progress_text(page) -> str:
+    """The progress bar's text on the Train page: 'step N of M · ...'."""
+    return _main(page).locator('[data-testid="stProgress"]').first.inner_text()
+
+
+def generate_compare(page, timeout: float = 300_000) -> dict[str, list[str]]:
+    """On the Compare page: press Generate and wait for the whole grid; returns row (model) name -> cell texts.
+
+    A cell's text is its tokens' text, or "" for a cell that has none; the end markers are left out.
+    """
+    main = _main(page)
+    rerun_after(page, lambda: click_button(page, "Generate"), timeout)
+    main.locator(".ftgen").first.wait_for(timeout=timeout)
+    # The Stop button exists only while the job runs; the script reruns once when it ends.
+    main.get_by_role("button", name="Stop", exact=True).wait_for(state="detached", timeout=timeout)
+    wait_idle(page, timeout)
+    rows: dict[str, list[str]] = {}
+    for block in main.locator('[data-testid="stHorizontalBlock"]').filter(has=page.locator(".ftgen")).all():
+        name = block.locator('[data-testid="stColumn"]').first.inner_text().strip()
+        cells = block.locator(".ftgen")
+        rows[name] = ["".join(cells.nth(i).locator("span:not(.end)").all_text_contents())
+                      for i in range(cells.count())]
+    return rows
+
+
+def evaluate_run(page, rows: int, timeout: float = 300_000) -> dict[str, str]:
+    """On the Evaluate page: score `rows` held-out rows with base and tuned; returns the metrics shown."""
+    set_number(page, "Rows to evaluate", rows)
+    rerun_after(page, lambda: click_button(page, "Evaluate"), timeout)
+    main = _main(page)
+    main.locator("h3").filter(has_text="Side by side").wait_for(timeout=timeout)
+    wait_idle(page, timeout)
+    metrics = main.locator('[data-testid="stMetric"]')
+    return {metrics.nth(i).locator('[data-testid="stMetricLabel"]').inner_text().strip():
+            metrics.nth(i).locator('[data-testid="stMetricValue"]').inner_text().strip()
+            for i in range(metrics.count())}
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The whole path, as a newcomer walks it
+# ---------------------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class TourSettings:
+    """What the tour picks: the model, a shipped sample, and a short LoRA run."""
+
+    model: str = "default"
+    sample: str = "chat_style"
+    max_steps: int = 5
+    batch_size: int = 2
+    max_length: int | None = None  # None: the form's default
+    device: str | None = None  # None: the form's default (auto)
+    evaluate_rows: int = 0  # 0: only visit the Evaluate page
+    full_page: bool = True  # screenshots of the whole page, or of the first screen
+
+
+@dataclass
+class TourResult:
+    """What the tour saw on each page, for the caller to check."""
+
+    home_text: str = ""
+    split: str = ""
+    tokens: dict[str, list[str]] = field(default_factory=dict)
+    run_id: str = ""
+    run_state: str = ""
+    run_progress: str = ""
+    compare: dict[str, list[str]] = field(default_factory=dict)
+    evaluate: dict[str, str] = field(default_factory=dict)
+    exceptions: dict[str, list[str]] = field(default_factory=dict)
+    screenshots: list[Path] = field(default_factory=list)
+
+
+def tour(page, settings: TourSettings, shots: Path | None = None) -> TourResult:
+    """Home -> Data (sample, split) -> Tokens -> Batches -> Train (a run, to the end) -> Compare -> Evaluate.
+
+    Starts on a fresh page (see new_page); takes a screenshot of every page into `shots` when given.
+    """
+    seen = TourResult()
+
+    def shoot(name: str) -> None:
+        seen.exceptions[name] = exceptions(page)
+        shot = screenshot(page, shots, name, full_page=settings.full_page)
+        if shot:
+            seen.screenshots.append(shot)
+
+    use_model(page, settings.model)
+    seen.home_text = _main(page).inner_text()
+    shoot("Home")
+    seen.split = load_sample_and_split(page, settings.sample)
+    shoot("Data")
+    open_page(page, "Tokens")
+    seen.tokens = token_pills(page)
+    shoot("Tokens")
+    open_page(page, "Batches")
+    shoot("Batches")
+    seen.run_id = start_run(page, settings.max_steps, settings.batch_size, settings.max_length, settings.device)
+    seen.run_state = wait_run_state(page, ("finished", "failed", "interrupted"))
+    seen.run_progress = progress_text(page)
+    shoot("Train")
+    open_page(page, "Compare")
+    seen.compare = generate_compare(page)
+    shoot("Compare")
+    open_page(page, "Evaluate")
+    if settings.evaluate_rows:
+        seen.evaluate = evaluate_run(page, settings.evaluate_rows)
+    shoot("Evaluate")
+    return seen
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Many users at once
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def open_at_once(browser, url: str, names: list[str], timeout: float = LOAD_TIMEOUT_MS * 2,
+                 on_requested=None) -> list:
+    """One new browser context per name, all loading their page (by URL) at the same time; returns the pages.
+
+    Each page is waited for only after every one has been asked for, so the server serves them concurrently;
+    `on_requested()` is called at that moment.
+    """
+    pages = []
+    for name in names:
+        page = blank_page(browser)
+        page.goto(page_url(url, name), wait_until="commit")
+        pages.append(page)
+    if on_requested is not None:
+        on_requested()
+    for name, page in zip(names, pages, strict=True):
+        wait_for_title(page, name, timeout)
+    return pages

@@ -1,0 +1,234 @@
+"""The real app in headless Chromium (Debian's, driven by Playwright): what AppTest cannot see.
+
+- the whole path on a tiny model: a shipped sample split on the Data page, trained and masked tokens on the
+  Tokens page, a LoRA run started and finished on the Train page, base vs tuned text on the Compare page, and a
+  screenshot of every page (kept in $FTLIB_TEST_ARTEFACTS, else tests/artifacts/browser/);
+- 8 browser sessions opening every page at once while a run trains: each page renders, the run ends with
+  exactly the steps it was given;
+- the Streamlit server killed mid-run and started again on the same workspace: the run is found and finishes.
+
+The driving code lives in tests/browser_app.py (also used by bench/screenshots.py for the README's pictures).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+from pathlib import Path
+
+import pytest
+from browser_app import (
+    CHROMIUM,
+    ROOT,
+    StreamlitServer,
+    TourSettings,
+    exceptions,
+    launch_chromium,
+    new_page,
+    open_at_once,
+    open_page,
+    progress_text,
+    run_heading,
+    screenshot,
+    start_run,
+    stop_runs,
+    tour,
+    use_model,
+    wait_progress,
+    wait_run_state,
+)
+
+from ftlib import runs, workspace
+from ftlib.data import load_file, split_rows
+from ftlib.samples import sample_path
+
+pytestmark = pytest.mark.browser
+
+# A LoRA run on the tiny model: a few seconds of steps after the process starts (max length keeps steps short).
+RUN = {"batch_size": 2, "max_length": 128, "device": "cpu"}
+E2E_STEPS = 4
+SMOKE_STEPS = 40  # still training when the 8 sessions have asked for their pages (a few seconds on a free CPU)
+RESTART_STEPS = 20
+# One thread per torch process (the server and the runs it starts): with Chromium, the server and a run sharing
+# 2 cores, two threads each made a tiny-model step about 10x slower (threads waiting on each other).
+SERVER_ENV = {"OMP_NUM_THREADS": "1"}
+SMOKE_PAGES = ["Home", "Data", "Tokens", "Batches", "Train", "Compare", "Evaluate", "Train"]
+
+
+def artefacts_dir(name: str) -> Path:
+    root = os.environ.get("FTLIB_TEST_ARTEFACTS")
+    folder = (Path(root) if root else ROOT / "tests" / "artifacts") / "browser" / name
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"Debian's chromium is not installed at {CHROMIUM} (`make setup-test` installs it)")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
+    with sync_api.sync_playwright() as playwright:
+        chromium = launch_chromium(playwright)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def server_workspace() -> Path:
+    """The workspace the app serves: the test's own private one (conftest), so ftlib calls here see it too."""
+    return workspace.workspace_dir()
+
+
+@pytest.fixture
+def start_server(server_workspace, tiny_model_dir):
+    """start_server(port=None) -> a running app on the test's workspace (the tiny model's folder allowed in the
+    model box); every one started is stopped at the end, with the training processes it left behind."""
+    started: list[StreamlitServer] = []
+
+    def start(port: int | None = None) -> StreamlitServer:
+        env = SERVER_ENV | {"FTLIB_MODEL_DIRS": str(tiny_model_dir)}
+        server = StreamlitServer(server_workspace, port=port, env=env,
+                                 log_path=server_workspace.parent / f"streamlit-{len(started)}.log")
+        started.append(server)
+        return server.start()
+
+    yield start
+    for server in started:
+        server.stop()
+    stop_runs(server_workspace)
+
+
+@contextlib.contextmanager
+def diagnostics(request, name: str, pages: list):
+    """On a failure: a screenshot of every open page, and the server and run logs in the test report."""
+    try:
+        yield
+    except BaseException:
+        folder = artefacts_dir(name)
+        for i, page in enumerate(pages):
+            with contextlib.suppress(Exception):
+                screenshot(page, folder, f"failure-{i}")
+        root = workspace.workspace_dir()
+        for log in [*sorted(root.parent.glob("streamlit-*.log")), *sorted(root.glob("runs/*/train.log"))]:
+            with contextlib.suppress(OSError):
+                request.node.add_report_section("call", f"log {log}", log.read_text(errors="replace")[-15_000:])
+        raise
+
+
+def save_sample_split(sample: str = "chat_style") -> str:
+    """A train/test split of a shipped sample, saved straight into the workspace (the Data page is tested above)."""
+    rows = load_file(sample_path(sample)).rows
+    train, test = split_rows(rows, test_size=0.1, seed=0)
+    return workspace.save_split(sample, train, test, {"source": sample}).name
+
+
+def check_running(run_id: str) -> None:
+    state = runs.get(run_id)["state"]
+    assert state == "running", f"the run is {state} before all sessions asked for their page: raise SMOKE_STEPS"
+
+
+def train_steps(run_id: str) -> list[int]:
+    return [m["step"] for m in runs.get(run_id)["metrics"] if m.get("kind") == "train"]
+
+
+def assert_finished_with(run_id: str, steps: int) -> None:
+    """The run finished on disk with exactly `steps` steps, each logged once (nothing restarted or lost)."""
+    info = runs.get(run_id)
+    assert info["state"] == "finished", info["message"]
+    assert info["max_steps"] == steps and info["step"] == steps
+    assert train_steps(run_id) == list(range(1, steps + 1))
+
+
+def test_the_whole_path_in_a_real_browser(browser, start_server, tiny_model_dir, request):
+    server = start_server()
+    page = new_page(browser, server.url)
+    shots = artefacts_dir("path")
+    settings = TourSettings(model=str(tiny_model_dir), sample="chat_style", max_steps=E2E_STEPS, evaluate_rows=2,
+                            **RUN)
+    with diagnostics(request, "path", [page]):
+        seen = tour(page, settings, shots)
+
+        assert seen.exceptions == {name: [] for name in ("Home", "Data", "Tokens", "Batches", "Train", "Compare",
+                                                         "Evaluate")}
+        assert f"Active model\n{tiny_model_dir}" in seen.home_text
+        # Data: the split is on disk, whole, and the sidebar names it.
+        train, test, meta = workspace.load_split(seen.split)
+        assert seen.split == "chat_style" and len(train) + len(test) == 171 and meta["format"] == "messages"
+        assert "Dataset: chat_style" in page.locator('[data-testid="stSidebar"]').inner_text()
+        # Tokens: every chat_style answer opens with "Ahoy!" and ends with <|im_end|>: trained; the turn
+        # headers and the user's question: masked.
+        trained, masked = "".join(seen.tokens["trained"]), "".join(seen.tokens["masked"])
+        assert trained.startswith("Ahoy!") and trained.endswith("<|im_end|>"), trained
+        assert "<|im_start|>user" in masked and "<|im_start|>assistant" in masked and "Ahoy" not in masked
+        assert "<|im_start|>" in seen.tokens["special"] and "<|im_end|>" in seen.tokens["special"]
+        # Train: the run the page started finished all its steps.
+        assert seen.run_state == "finished"
+        assert seen.run_progress.startswith(f"step {E2E_STEPS} of {E2E_STEPS}")
+        assert_finished_with(seen.run_id, E2E_STEPS)
+        # Compare: a base row and a row for the new run, every cell with generated tokens.
+        assert list(seen.compare) == ["base", seen.run_id]
+        for name, cells in seen.compare.items():
+            assert len(cells) == 3 and all(cells), (name, cells)
+            assert any(cell.strip() for cell in cells), (name, cells)
+        # Evaluate: both models scored the held-out rows.
+        assert set(seen.evaluate) >= {"Base loss", "Tuned loss", "Rows improved"}
+        assert all(re.fullmatch(r"\d+\.\d{3}", seen.evaluate[k]) for k in ("Base loss", "Tuned loss")), seen.evaluate
+        assert [p.name for p in seen.screenshots] == [f"{n}.png" for n in ("home", "data", "tokens", "batches",
+                                                                          "train", "compare", "evaluate")]
+        assert all(p.stat().st_size > 10_000 for p in seen.screenshots)
+
+
+def test_eight_sessions_at_once_while_a_run_trains(browser, start_server, tiny_model_dir, request):
+    save_sample_split()
+    server = start_server()
+    trainer = new_page(browser, server.url)
+    pages = [trainer]
+    with diagnostics(request, "sessions", pages):
+        use_model(trainer, str(tiny_model_dir))
+        run_id = start_run(trainer, SMOKE_STEPS, **RUN)
+        wait_progress(trainer, 1)
+
+        pages += open_at_once(browser, server.url, SMOKE_PAGES, on_requested=lambda: check_running(run_id))
+        folder = artefacts_dir("sessions")
+        for i, (name, page) in enumerate(zip(SMOKE_PAGES, pages[1:], strict=True)):
+            assert exceptions(page) == [], name
+            screenshot(page, folder, f"{i}-{name}")
+        for page in pages[1:]:
+            if page.url.endswith("/Train"):
+                assert run_id in run_heading(page).inner_text()  # running, or finished by now
+
+        assert wait_run_state(trainer) == "finished"
+        assert progress_text(trainer).startswith(f"step {SMOKE_STEPS} of {SMOKE_STEPS}")
+        assert_finished_with(run_id, SMOKE_STEPS)
+        for page in pages[1:]:
+            page.context.close()
+
+
+def test_a_server_restart_mid_run_finds_the_run(browser, start_server, tiny_model_dir, request):
+    save_sample_split()
+    first = start_server()
+    page = new_page(browser, first.url)
+    pages = [page]
+    with diagnostics(request, "restart", pages):
+        use_model(page, str(tiny_model_dir))
+        run_id = start_run(page, RESTART_STEPS, **RUN)
+        # Killed as soon as the run is launched, so on a fast machine it is still going when the app is back.
+        pid = runs.read_status(runs.run_dir(run_id))["pid"]
+        first.kill()
+        os.kill(pid, 0)  # the training process outlives the server (ProcessLookupError otherwise)
+        assert runs.read_status(runs.run_dir(run_id))["state"] == "running"
+        page.context.close()
+
+        second = start_server(port=first.port)
+        page = new_page(browser, second.url)
+        pages.append(page)
+        use_model(page, str(tiny_model_dir))
+        open_page(page, "Train")
+        assert run_id in run_heading(page).inner_text()
+        assert wait_run_state(page, ("running", "finished"), timeout=60_000) in ("running", "finished")
+        assert wait_run_state(page) == "finished"
+        screenshot(page, artefacts_dir("restart"), "train-after-restart")
+        assert progress_text(page).startswith(f"step {RESTART_STEPS} of {RESTART_STEPS}")
+        assert_finished_with(run_id, RESTART_STEPS)
+        assert [r["id"] for r in runs.list_runs()] == [run_id]
