@@ -5,9 +5,9 @@
 Each side trains in its own fresh process (so peak memory is its own), one after the other:
 
 - `trl`: `trl.SFTTrainer` with its defaults (assistant-only loss through the template's `{% generation %}` tags,
-  gradient checkpointing on, its fused LM head), except `bf16`: TRL turns bf16 autocast on by default, which on a
-  CPU without native bf16 matmuls is ~100x slower (measured below), so the reference runs in the fastest precision
-  this device has. Same LoRA adapter settings as ftlib (ftlib's defaults).
+  gradient checkpointing on, its fused LM head, bf16 autocast), except on a CPU without native bf16 matmuls, where
+  bf16 is emulated ~100x slower than fp32: there the reference runs in fp32, the fastest precision that device
+  has. Same LoRA adapter settings as ftlib (ftlib's defaults).
 - `trl-tuned`: the same with gradient checkpointing off and length-grouped batches: how far TRL gets with the two
   settings ftlib changes by default; shown so the ratio is not read as "TRL is slow".
 - `ftlib`: `ftlib.training.build_trainer` with the Train page's defaults (its fast path on).
@@ -102,6 +102,7 @@ def _trl_trainer(config, tuned: bool, out: str):
     from datasets import Dataset
     from trl import SFTConfig, SFTTrainer
 
+    from ftlib.fastpath import native_cpu_bf16
     from ftlib.models import load_model, load_tokenizer, pick_device
     from ftlib.templates import get_template
     from ftlib.training import _lora_config
@@ -117,7 +118,8 @@ def _trl_trainer(config, tuned: bool, out: str):
         learning_rate=float(config.learning_rate), num_train_epochs=float(config.epochs),
         warmup_steps=float(config.warmup_ratio), lr_scheduler_type=config.scheduler, seed=config.seed,
         max_length=config.max_length, report_to=[], save_strategy="no", eval_strategy="no", disable_tqdm=True,
-        bf16=on_gpu and torch.cuda.is_bf16_supported(), use_cpu=not on_gpu, dataloader_num_workers=0,
+        bf16=torch.cuda.is_bf16_supported() if on_gpu else native_cpu_bf16(), use_cpu=not on_gpu,
+        dataloader_num_workers=0,
         **({"gradient_checkpointing": False, "train_sampling_strategy": "group_by_length"} if tuned else {}),
     )
     rows = [{"messages": row["messages"]} for row in _train_rows()]
@@ -163,7 +165,10 @@ def run_side(side: str, model: str, epochs: float) -> dict:
         flops_per_token = throughput.flops_per_token(model, mean_seq=tokens / rows)
         loss = heldout_loss(model, tokenizer, template)
     processed = tokens * float(epochs)
-    return {"side": side, "rows": rows, "tokens": processed, "wall_s": wall, "tokens_per_s": processed / wall,
+    precision = ("bf16 autocast" if getattr(trainer.args, "bf16", False)
+                 else str(next(model.parameters()).dtype).replace("torch.bfloat16", "bf16 base"))
+    return {"side": side, "precision": precision, "rows": rows, "tokens": processed, "wall_s": wall,
+            "tokens_per_s": processed / wall,
             "steps": trainer.state.global_step, "flops": flops_per_token * processed, "heldout_loss": loss,
             "peak_bytes": peak_memory(device), "device": device, "threads": torch.get_num_threads()}
 
@@ -209,10 +214,10 @@ def main(argv: list[str] | None = None) -> int:
     for side in args.sides.split(","):
         results[side] = _child(side.strip(), args)
         r = results[side]
-        print(f"  {side}: {r['steps']} steps, {r['wall_s']:.1f} s", flush=True)
+        print(f"  {side}: {r['steps']} steps, {r['wall_s']:.1f} s, weights/compute {r['precision']}", flush=True)
     print(f"\n{'side':<12} {'tokens/s':>9} {'wall s':>8} {'peak MiB':>9} {'held-out loss':>14} {'MFU':>6}")
     for side, r in results.items():
-        mfu = r["flops"] / r["wall_s"] / peak
+        mfu = r["flops"] / r["wall_s"] / (bf16_peak if "bf16" in r["precision"] else peak)  # the run's matmul dtype
         print(f"{side:<12} {r['tokens_per_s']:>9,.0f} {r['wall_s']:>8.1f} {r['peak_bytes'] / 2**20:>9,.0f} "
               f"{r['heldout_loss']:>14.4f} {mfu:>6.1%}")
     if "trl" in results and "ftlib" in results:

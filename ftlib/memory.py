@@ -204,7 +204,7 @@ def estimate(config, device: str | None = None, seq_len: int | None = None, shap
 
     shape = shape or model_shape(config.model)
     device = device or pick_device(None if config.device == "auto" else config.device)
-    dtype = _dtype_name(config.dtype, device)
+    dtype = _dtype_name(fastpath.training_dtype(config.dtype, device, config.method), device)
     elem = _BYTES[dtype]
     seq = int(seq_len or config.max_length)
     # SFT steps run as micro-batches on CPU (ftlib.fastpath): activations follow the rows of one forward pass.

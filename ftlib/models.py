@@ -165,7 +165,7 @@ def pick_device(preferred: str | None = None) -> str:
 
 
 def pick_dtype(device: str, preferred: str | None = None):
-    """bf16 on GPUs that support it, fp32 on CPU (training there is stable and fast enough)."""
+    """bf16 on GPUs that support it, fp32 on CPU (LoRA training may pick a bf16 base: fastpath.training_dtype)."""
     import torch
 
     if preferred not in (None, "", "auto"):

@@ -109,8 +109,9 @@ class RunConfig:
                             default=50)
     seed: int = _help("Random seed: the same seed and settings give the same run.", default=0)
     device: str = _help("Where to train: auto (GPU if present), cpu or cuda.", default="auto")
-    dtype: str = _help("Number format of the weights: auto (bf16 on recent GPUs, fp32 on CPU), float32, "
-                       "bfloat16, float16.", default="auto")
+    dtype: str = _help("Number format of the weights: auto (bf16 on recent GPUs; on CPU fp32, except a bf16 frozen "
+                       "base for LoRA where the CPU multiplies bf16 natively), float32, bfloat16, float16.",
+                       default="auto")
     gradient_checkpointing: bool = _help("Recompute activations in the backward pass: less memory, ~20% slower.",
                                          default=False)
     nproc: int = _help("Processes to launch with torchrun (DDP) for several GPUs; 1 = a single process.", default=1)
@@ -454,6 +455,7 @@ def _lora_config(config: RunConfig):
 
 
 def _load_model(config: RunConfig, device: str):
+    from ftlib import fastpath
     from ftlib.models import load_model
 
     if config.uses_4bit:
@@ -465,7 +467,7 @@ def _load_model(config: RunConfig, device: str):
         # Casts norms to fp32 and enables input grads so a frozen 4-bit base can pass gradients to adapters.
         model = prepare_model_for_kbit_training(model, use_gradient_checkpointing=config.gradient_checkpointing)
         return model, pick_dtype(device, config.dtype)
-    model = load_model(config.model, device=device, dtype=config.dtype)
+    model = load_model(config.model, device=device, dtype=fastpath.training_dtype(config.dtype, device, config.method))
     return model, next(model.parameters()).dtype
 
 

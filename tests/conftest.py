@@ -16,6 +16,8 @@ os.environ.setdefault("OMP_NUM_THREADS", "2")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+# The same dtypes on every CPU: a bf16 base on CPUs with native bf16 is tested by forcing it (test_fastpath).
+os.environ.setdefault("FTLIB_CPU_BF16", "0")
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -187,3 +187,82 @@ def test_training_steps_match_with_the_fast_path_on_and_off(varied_model, tmp_pa
     assert plain_losses[0] != plain_losses[-1]  # it trained
     for name, value in plain_weights.items():
         torch.testing.assert_close(fast_weights[name], value, rtol=1e-3, atol=1e-5, msg=name)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# A bf16 base with fp32 adapters (CPUs with native bf16)
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def _relative_error(value: torch.Tensor, reference: torch.Tensor) -> float:
+    return float((value.float() - reference).norm() / reference.norm())
+
+
+def test_fused_lora_on_a_bf16_base_is_as_exact_as_peft(varied_model):
+    """Frozen weights in bf16, adapters in fp32: the fused layer runs (no fallback), keeps fp32 adapter gradients,
+    and lands as close to the all-fp32 result as PEFT's own bf16 path does (bf16 rounds at different points in
+    the two, so they are compared through the fp32 reference rather than to each other)."""
+    model = _lora_model(varied_model(5), dropout=0.0)
+    ids = _ids()
+    reference = _loss_and_grads(model, ids)
+    for param in model.parameters():
+        if not param.requires_grad:
+            param.data = param.data.to(torch.bfloat16)
+    peft_bf16 = _loss_and_grads(model, ids)
+    fastpath.fuse_lora(model)
+    calls = []
+    original = fastpath._LoraLinear.apply
+    fastpath._LoraLinear.apply = lambda *a: calls.append(1) or original(*a)
+    try:
+        fused_bf16 = _loss_and_grads(model, ids)
+    finally:
+        fastpath._LoraLinear.apply = original
+    assert len(calls) == 2 * 7  # the fused layer ran, not PEFT's fallback
+    assert fused_bf16[2].dtype == torch.bfloat16 and {g.dtype for g in fused_bf16[1].values()} == {torch.float32}
+
+    def errors(result) -> dict[str, float]:
+        found = {"loss": abs(float(result[0]) / float(reference[0]) - 1), "input grad":
+                 _relative_error(result[2], reference[2])}
+        return found | {name: _relative_error(grad, reference[1][name]) for name, grad in result[1].items()}
+
+    ours, peft = errors(fused_bf16), errors(peft_bf16)
+    for name in peft:
+        assert ours[name] <= 2 * peft[name] + 2e-3, (name, ours[name], peft[name])
+    assert max(ours.values()) < 0.2, ours  # this model's weights are spread wide: bf16 errors grow through it
+
+
+@pytest.mark.parametrize(("requested", "device", "method", "env", "expected"), [
+    ("auto", "cpu", "lora", {"FTLIB_CPU_BF16": "1"}, "bfloat16"),
+    ("auto", "cpu", "lora", {"FTLIB_CPU_BF16": "0"}, "auto"),
+    ("auto", "cpu", "lora", {"FTLIB_CPU_BF16": "1", "FTLIB_FAST_PATH": "0"}, "auto"),
+    ("float32", "cpu", "lora", {"FTLIB_CPU_BF16": "1"}, "float32"),  # what the user asked for wins
+    ("auto", "cpu", "full", {"FTLIB_CPU_BF16": "1"}, "auto"),  # trained weights need fp32 updates
+    ("auto", "cpu", "dpo", {"FTLIB_CPU_BF16": "1"}, "auto"),
+    ("auto", "cuda", "lora", {"FTLIB_CPU_BF16": "1"}, "auto"),  # GPUs already pick bf16 themselves
+])
+def test_training_dtype(requested, device, method, env, expected, monkeypatch):
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    assert fastpath.training_dtype(requested, device, method) == expected
+
+
+def test_native_cpu_bf16_reads_the_cpu_flags(tmp_path):
+    for i, (flags, expected) in enumerate([("fpu avx512f avx512_bf16 sse", True), ("fpu amx_bf16", True),
+                                           ("fpu avx512f avx512bw", False)]):
+        info = tmp_path / f"cpuinfo{i}"
+        info.write_text(f"processor\t: 0\nflags\t\t: {flags}\n", encoding="ascii")
+        assert fastpath.native_cpu_bf16(str(info)) is expected
+    assert fastpath.native_cpu_bf16(str(tmp_path / "missing")) is False
+
+
+def test_lora_training_on_a_bf16_base_tracks_fp32(varied_model, tmp_path, monkeypatch):
+    """With the bf16 base on, a run loads bf16 frozen weights, keeps fp32 adapters and loses what fp32 loses."""
+    config = tiny_config(varied_model(6), batch_size=4, max_steps=4, lora_dropout=0.0, learning_rate=5e-3)
+    fp32, fp32_losses, _ = _train(config, tmp_path, "fp32")
+    monkeypatch.setenv("FTLIB_CPU_BF16", "1")
+    bf16, bf16_losses, bf16_weights = _train(config, tmp_path, "bf16")
+    dtypes = {p.dtype for p in bf16.model.parameters() if not p.requires_grad}
+    assert dtypes == {torch.bfloat16}
+    assert {w.dtype for w in bf16_weights.values()} == {torch.float32}
+    assert bf16_losses == pytest.approx(fp32_losses, rel=2e-2)
+    assert bf16_losses[-1] < bf16_losses[0]
