@@ -23,7 +23,7 @@ setup: $(STAMP)
 # Converts the default model once (cached under $$FTLIB_HOME), then serves the app.
 run: setup
 	$(BIN)/python -m ftlib models prepare default
-	$(BIN)/streamlit run app.py --server.port $(PORT)
+	$(BIN)/streamlit run serve.py --server.port $(PORT)
 
 # Chromium for the real-browser test comes from Debian (no browser download at test time).
 setup-test: setup

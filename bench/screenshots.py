@@ -6,7 +6,7 @@ Walks the same path as the real-browser test (tests/browser_app.py's `tour`), on
 and a fresh temporary workspace: the `chat_style` sample split, its tokens, a short LoRA run, base vs tuned on
 Compare, a few held-out rows on Evaluate. Needs the one-time conversion (`python -m ftlib models prepare
 default`) and Debian's chromium (`make setup-test`). Takes a few minutes on 2 CPU cores, mostly the run.
-Screenshots show the first screen of each page (what a visitor sees), not the whole scrolled page.
+Screenshots show the top of each page, at most `--height` pixels of it (long pages are cut).
 """
 
 from __future__ import annotations
@@ -25,17 +25,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
     parser.add_argument("--steps", type=int, default=8, help="training steps of the pictured run")
     parser.add_argument("--evaluate-rows", type=int, default=4)
+    parser.add_argument("--height", type=int, default=1800, help="the most pixels of a page shown")
     args = parser.parse_args(argv)
 
+    import browser_app
     from browser_app import StreamlitServer, TourSettings, launch_chromium, new_page, stop_runs, tour
     from playwright.sync_api import sync_playwright
+
+    browser_app.MAX_SHOT_HEIGHT = args.height
 
     from ftlib.models import default_model_dir
 
     if not (default_model_dir() / "config.json").is_file():
         raise SystemExit("Convert the default model first: python -m ftlib models prepare default")
     settings = TourSettings(model="default", sample="chat_style", max_steps=args.steps, batch_size=4,
-                            max_length=256, evaluate_rows=args.evaluate_rows, full_page=False)
+                            max_length=256, evaluate_rows=args.evaluate_rows)
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as pw:
         workspace = Path(tmp) / "workspace"
         server = StreamlitServer(workspace).start()

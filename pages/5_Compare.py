@@ -18,7 +18,14 @@ import streamlit as st
 
 from ftlib import sampling as S
 from ftlib.evaluate import EvalError, conversation
-from ui.common import active_model, active_split_name, cached_split, cached_tokenizer, user_errors
+from ui.common import (
+    active_model,
+    active_split_name,
+    cached_model_set,
+    cached_split,
+    cached_tokenizer,
+    user_errors,
+)
 
 JOB_KEY = "compare_job"
 LABELS_KEY = "compare_labels"  # the settings and models of the running job, for the grid
@@ -31,13 +38,6 @@ CSS = """
 .ftgen .end{color:#888;font-style:italic;background:none}
 </style>
 """
-
-
-@st.cache_resource(max_entries=2, show_spinner="Loading the model and its adapters...")
-def cached_model_set(model: str, adapters: tuple[str, ...]) -> S.ModelSet:
-    """A fresh base wrapped with the adapters: the shared cached model must never be wrapped (PEFT mutates it).
-    The ModelSet's lock serializes forwards, since adapter routing uses hooks on the shared modules."""
-    return S.load_model_set(model, list(adapters))
 
 
 def token_html(tokens: list[S.TokenInfo], finish: str = "") -> str:

@@ -15,17 +15,11 @@ import streamlit as st
 
 from ftlib import evaluate as E
 from ftlib import sampling as S
-from ui.common import user_errors
+from ui.common import cached_model_set, user_errors
 
 JOB_KEY = "evaluate_job"
 RUN_KEY = "evaluate_run"  # the run the job evaluates
 POLL_S = 0.25
-
-
-@st.cache_resource(max_entries=2, show_spinner="Loading the model and its adapter...")
-def cached_model_set(model: str, adapters: tuple[str, ...]) -> S.ModelSet:
-    """A fresh base wrapped with the adapter (never wrap the shared cached model: PEFT mutates it)."""
-    return S.load_model_set(model, list(adapters))
 
 
 @st.cache_data(max_entries=4, show_spinner="Loading the run's held-out rows...")

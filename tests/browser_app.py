@@ -77,7 +77,7 @@ class StreamlitServer:
     def start(self, timeout: float = 90.0) -> StreamlitServer:
         env = dict(os.environ, FTLIB_WORKSPACE=str(self.workspace), **self.env)
         env.setdefault("FTLIB_HOME", "/tmp/fthome")
-        command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+        command = [sys.executable, "-m", "streamlit", "run", "serve.py", "--server.headless", "true",
                    "--server.port", str(self.port), "--browser.gatherUsageStats", "false"]
         with open(self.log_path, "ab") as log:
             # Its own session, so stop() can take down the server and anything it forked, and nothing else.

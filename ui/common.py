@@ -40,11 +40,37 @@ def cached_tokenizer(model: str):
     return load_tokenizer(model)
 
 
-@st.cache_resource(max_entries=2, show_spinner="Loading the model...")
-def cached_model(model: str):
-    from ftlib.models import load_model
+@st.cache_resource(max_entries=3, show_spinner="Loading the model and its adapters...")
+def cached_model_set(model: str, adapters: tuple[str, ...]):
+    """A base model wrapped with these adapters (an `ftlib.sampling.ModelSet`), shared by Compare and Evaluate.
 
-    return load_model(model).eval()
+    Each set loads its own base: a shared base must never be wrapped, PEFT mutates it. The set's lock serializes
+    forwards, since adapter routing uses hooks on the shared modules.
+    """
+    from ftlib.sampling import load_model_set
+
+    return load_model_set(model, list(adapters))
+
+
+def warm_up(model: str = "default") -> bool:
+    """Load what the first pages need (torch, transformers, the tokenizer, the base model) into the caches above.
+
+    Called once per server process in a background thread (serve.py), so the first visitor does not wait for
+    it; a session asking for the same entry meanwhile waits for this load instead of starting a second one.
+    Failures are left for the page that needs the model to report. Returns whether the model is loaded.
+    """
+    import logging
+
+    # The caches' spinners look for a page to draw on; this thread has none, on purpose: keep the log quiet.
+    logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").addFilter(
+        lambda record: "ftlib-warm-up" not in record.getMessage())
+    try:
+        cached_tokenizer(model)
+        cached_model_set(model, ())
+    except Exception as exc:  # noqa: BLE001 (the page that needs it shows the real message)
+        logging.getLogger("ftlib").warning("warm-up of model %r skipped: %s", model, exc)
+        return False
+    return True
 
 
 @st.cache_data(max_entries=8, show_spinner=False)

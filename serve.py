@@ -1,0 +1,41 @@
+"""Serve the studio: `streamlit run serve.py` (what `make run` does). The app itself is app.py.
+
+A thin ASGI wrapper (`st.App`) whose only job is the start-up hook: as the server starts, a background thread
+loads torch, transformers, the default tokenizer and model into the pages' shared caches (ui.common.warm_up), so
+the first visitor finds the model ready or nearly so instead of waiting for it from scratch. The server answers
+at once; nothing waits on the warm-up. `FTLIB_WARM_UP=0` turns it off (a server that never uses the default
+model); `streamlit run app.py` still works, without it.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+import time
+from contextlib import asynccontextmanager
+
+import streamlit as st
+
+WARM_UP = os.environ.get("FTLIB_WARM_UP", "1").strip().lower() not in ("0", "false", "no", "off")
+
+
+@asynccontextmanager
+async def lifespan(app):  # noqa: ARG001 (the ASGI app, unused)
+    if WARM_UP:
+        threading.Thread(target=_warm_up, name="ftlib-warm-up", daemon=True).start()
+    yield
+
+
+def _warm_up() -> None:
+    # Imported here, after the Streamlit runtime has started, so the cached functions use its caches.
+    from ui.common import warm_up
+
+    start = time.monotonic()
+    if warm_up():
+        # bench/bench_startup.py watches the server log for this line.
+        print(f"ftlib: default model loaded ({time.monotonic() - start:.1f} s after the server started)",
+              file=sys.stderr, flush=True)
+
+
+app = st.App("app.py", lifespan=lifespan)
