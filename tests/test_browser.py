@@ -52,7 +52,8 @@ SMOKE_STEPS = 40  # still training when the 8 sessions have asked for their page
 RESTART_STEPS = 20
 # One thread per torch process (the server and the runs it starts): with Chromium, the server and a run sharing
 # 2 cores, two threads each made a tiny-model step about 10x slower (threads waiting on each other).
-SERVER_ENV = {"OMP_NUM_THREADS": "1"}
+# No start-up warm-up of the default 135M model either: these tests use the tiny one (bench_startup covers it).
+SERVER_ENV = {"OMP_NUM_THREADS": "1", "FTLIB_WARM_UP": "0"}
 SMOKE_PAGES = ["Home", "Data", "Tokens", "Batches", "Train", "Compare", "Evaluate", "Train"]
 
 
