@@ -12,9 +12,10 @@ so both click through the app the same way. Chromium is Debian's (/usr/bin/chrom
         ...
     server.stop()
 
-Waiting: Streamlit reruns the script after every interaction and marks `stApp` with `data-test-script-state`
-("running" / "notRunning"); every helper waits for the content it expects and then for the script to be idle,
-never for a fixed time. Not known here: what the pages compute (that is ftlib) or what a test asserts.
+Waiting: Streamlit reruns the script after every interaction. A helper that clicks waits until the server has
+finished a rerun for the page since the click (counted from the page's websocket), then until `stApp`'s
+`data-test-script-state` says "notRunning"; every helper waits for the content it expects, never for a fixed
+time. Not known here: what the pages compute (that is ftlib) or what a test asserts.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -156,24 +158,43 @@ def launch_chromium(playwright, **kwargs):
     return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, **kwargs)
 
 
-# Counts the script runs the page has seen start, so a helper can wait for the rerun its own click caused
-# (the state attribute alone cannot tell "not started yet" from "already over").
-_COUNT_RERUNS = """
-window.__ftReruns = 0;
-new MutationObserver((changes) => {
-  for (const change of changes) {
-    if (change.target.getAttribute("data-test-script-state") === "running") window.__ftReruns += 1;
-  }
-}).observe(document, {subtree: true, attributes: true, attributeFilter: ["data-test-script-state"]});
-"""
+# Counts the script runs the server has finished for a page, so a helper can wait for the rerun its own click
+# caused. Read from the websocket, not the DOM: a busy Chromium may handle "script started" and "script finished"
+# in one React batch, so `data-test-script-state` never shows "running" for a quick run (this missed a rerun
+# in CI). Only whole-script runs count: fragment reruns (the Train page's live view) and runs cut short for a
+# newer rerun do not.
+_FINISHED_RUNS = weakref.WeakKeyDictionary()
+
+
+def _count_finished_runs(page) -> None:
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    counted = (ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_WITH_COMPILE_ERROR)
+    _FINISHED_RUNS[page] = 0
+
+    def on_frame(payload) -> None:
+        if not isinstance(payload, bytes):
+            return
+        message = ForwardMsg.FromString(payload)
+        if message.WhichOneof("type") == "script_finished" and message.script_finished in counted:
+            _FINISHED_RUNS[page] += 1
+
+    # A reconnect (server restart) opens a new websocket; each one is counted.
+    page.on("websocket", lambda socket: socket.on("framereceived", on_frame))
+
+
+def finished_runs(page) -> int:
+    """How many whole-script runs the server has finished for this page so far."""
+    return _FINISHED_RUNS[page]
 
 
 def blank_page(browser, **context_kwargs):
     """A page in a fresh browser context: its own cookies, so its own Streamlit session."""
     context = browser.new_context(viewport=VIEWPORT, **context_kwargs)
     context.set_default_timeout(STEP_TIMEOUT_MS)
-    context.add_init_script(_COUNT_RERUNS)
-    return context.new_page()
+    page = context.new_page()
+    _count_finished_runs(page)
+    return page
 
 
 def page_url(base_url: str, name: str) -> str:
@@ -197,9 +218,13 @@ def wait_idle(page, timeout: float = LOAD_TIMEOUT_MS) -> None:
 
 def rerun_after(page, action, timeout: float = LOAD_TIMEOUT_MS) -> None:
     """Do `action` (a click, an Enter) and wait until the rerun it causes has started and ended."""
-    before = page.evaluate("window.__ftReruns")
+    before = finished_runs(page)
     action()
-    page.wait_for_function(f"window.__ftReruns > {before}", timeout=timeout)
+    deadline = time.monotonic() + timeout / 1000
+    while finished_runs(page) <= before:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"No rerun of the script finished within {timeout / 1000:.0f} s of the action")
+        page.wait_for_timeout(50)  # lets Playwright deliver the websocket frames to the counter
     wait_idle(page, timeout)
 
 
