@@ -1,16 +1,21 @@
 """Profile a few steps of ftlib's SFT LoRA training on the default model (the numbers behind BENCHMARKS.md's
 "where the time goes").
 
-    FTLIB_HOME=/tmp/fthome .venv/bin/python -m bench.profile_train [--steps 6] [--attn eager]
+    FTLIB_HOME=/tmp/fthome .venv/bin/python -m bench.profile_train [--steps 6] [--attn eager] [--compile]
+        [--no-profiler]
 
-Uses the Train page's defaults on the `chat_style` sample; prints the micro-batch split, the wall time of the
-profiled steps and torch.profiler's top operators by self CPU time. Environment knobs measured with it:
-`FTLIB_MICRO_TOKENS` (the token budget sweep), `FTLIB_CPU_BF16`, `FTLIB_FAST_PATH`.
+Uses the Train page's defaults on the `chat_style` sample; prints the micro-batch split, each step's wall time,
+the wall time of all steps and torch.profiler's top operators by self CPU time. Environment knobs measured with
+it: `FTLIB_MICRO_TOKENS` (the token budget sweep), `FTLIB_CPU_BF16`, `FTLIB_FAST_PATH`, `OMP_NUM_THREADS` (two
+single-thread copies side by side estimate data parallelism over the 2 cores). `--compile` compiles each
+decoder layer (`torch.compile`, dynamic shapes): the first step then includes the compilation.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import itertools
 import os
 import tempfile
 import time
@@ -27,9 +32,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--steps", type=int, default=6)
     parser.add_argument("--attn", default=None, help="attention implementation to switch to (e.g. eager)")
     parser.add_argument("--rows", type=int, default=30, help="operators to list")
+    parser.add_argument("--compile", action="store_true", help="torch.compile each decoder layer")
+    parser.add_argument("--no-profiler", dest="profiler", action="store_false", help="time the steps only")
     args = parser.parse_args(argv)
 
     from torch.profiler import ProfilerActivity, profile
+    from transformers import TrainerCallback
+
+    class StepTimes(TrainerCallback):
+        def __init__(self):
+            self.ends = [time.perf_counter()]
+
+        def on_step_end(self, *args, **kwargs):
+            self.ends.append(time.perf_counter())
 
     from ftlib.data import load_file
     from ftlib.training import RunConfig, build_trainer
@@ -40,15 +55,23 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as out:
         prepared = build_trainer(config, Path(out), rows=(rows, []))
         trainer = prepared.trainer
+        base = trainer.model.get_base_model()
         if args.attn:
-            trainer.model.get_base_model().set_attn_implementation(args.attn)
+            base.set_attn_implementation(args.attn)
+        if args.compile:
+            for layer in base.model.layers:
+                layer.compile(dynamic=True)
         print(f"micro-batch {trainer.args.per_device_train_batch_size} x accumulation "
               f"{trainer.args.gradient_accumulation_steps}, weights {prepared.dtype}", flush=True)
-        with profile(activities=[ProfilerActivity.CPU]) as prof:
-            start = time.perf_counter()
+        steps = StepTimes()
+        trainer.add_callback(steps)
+        with profile(activities=[ProfilerActivity.CPU]) if args.profiler else contextlib.nullcontext() as prof:
             trainer.train()
-            print(f"{args.steps} steps: {time.perf_counter() - start:.1f} s (profiler on)", flush=True)
-    print(prof.key_averages().table(sort_by="self_cpu_time_total", row_limit=args.rows))
+        times = [end - start for start, end in itertools.pairwise(steps.ends)]
+        print(f"{args.steps} steps: {sum(times):.1f} s (profiler {'on' if args.profiler else 'off'}); each: "
+              + " ".join(f"{t:.2f}" for t in times), flush=True)
+    if prof is not None:
+        print(prof.key_averages().table(sort_by="self_cpu_time_total", row_limit=args.rows))
     return 0
 
 
