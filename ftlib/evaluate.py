@@ -114,12 +114,22 @@ class TokenLosses:
     losses: dict[str, list[float | None]]  # model label -> loss per token (None where not scored)
 
 
+def base_and_tuned_losses(model, ref: Reference, adapter: str | None, lock=None,
+                          tuned_model=None) -> list[list[float]]:
+    """Per-token losses under the base and the tuned model: one mixed forward when the tuned model is an adapter
+    on `model`, one forward per model when it is a full fine-tune (`tuned_model`, with `adapter` its name)."""
+    if tuned_model is None:
+        return reference_token_losses(model, ref, [None, adapter], lock)
+    return [*reference_token_losses(model, ref, [None], lock), *reference_token_losses(tuned_model, ref, [None], lock)]
+
+
 def token_losses(model, tokenizer, row: dict, adapter: str | None, lock=None,
-                 template: str = "tokenizer") -> TokenLosses:
-    """Per-token loss of one row's reference under base and (when given) the tuned adapter."""
+                 template: str = "tokenizer", tuned_model=None) -> TokenLosses:
+    """Per-token loss of one row's reference under base and (when given) the tuned adapter or full fine-tune
+    (`tuned_model`, named `adapter`)."""
     ref = encode_reference(conversation(row), tokenizer, template)
-    adapters = [None] + ([adapter] if adapter else [])
-    per = reference_token_losses(model, ref, adapters, lock)
+    per = (base_and_tuned_losses(model, ref, adapter, lock, tuned_model) if adapter
+           else reference_token_losses(model, ref, [None], lock))
     scored = [lab != -100 for lab in ref.labels]
     out: dict[str, list[float | None]] = {}
     for name, values in zip(["base"] + ([adapter] if adapter else []), per, strict=True):
@@ -225,10 +235,13 @@ def _last_user(messages: list[dict]) -> str:
 
 def evaluate(model, tokenizer, rows: Sequence[dict], adapter: str, max_new_tokens: int = 64, batch_size: int = 8,
              limit: int | None = None, progress: Progress | None = None, lock=None,
-             cancel: Callable[[], bool] | None = None, template: str = "tokenizer") -> EvalResult:
-    """Score and answer each test row with the base and the tuned adapter (`adapter` is its loaded name).
+             cancel: Callable[[], bool] | None = None, template: str = "tokenizer",
+             tuned_model=None) -> EvalResult:
+    """Score and answer each test row with the base and the tuned adapter (`adapter` is its loaded name), or with
+    a full fine-tune given as `tuned_model` (`adapter` then only names it).
 
-    Generation is greedy (deterministic) and batched: `batch_size` test rows x 2 models per decoding loop.
+    Generation is greedy (deterministic) and batched: `batch_size` test rows x 2 models per decoding loop (an
+    adapter shares the base's loop; a full fine-tune runs its own loop over the same rows).
     Rows without a reference answer are skipped and listed in `skipped`. `cancel()` returning True
     stops between batches with the rows done so far.
     """
@@ -263,10 +276,17 @@ def evaluate(model, tokenizer, rows: Sequence[dict], adapter: str, max_new_token
             break
         chunk = prepared[start:start + batch_size]
         report(f"Answering rows {start + 1}-{start + len(chunk)} of {len(prepared)}", start / len(prepared))
-        gen_rows = [GenRow(tuple(p[3]), GREEDY, m) for p in chunk for m in (None, adapter)]
-        results = generate(model, tokenizer, gen_rows, max_new_tokens=max_new_tokens, top_alternatives=0, lock=lock)
+        options = {"max_new_tokens": max_new_tokens, "top_alternatives": 0, "lock": lock}
+        if tuned_model is None:
+            gen_rows = [GenRow(tuple(p[3]), GREEDY, m) for p in chunk for m in (None, adapter)]
+            results = generate(model, tokenizer, gen_rows, **options)
+        else:
+            gen_rows = [GenRow(tuple(p[3]), GREEDY) for p in chunk]
+            base_results = generate(model, tokenizer, gen_rows, **options)
+            tuned_results = generate(tuned_model, tokenizer, gen_rows, **options)
+            results = [r for pair in zip(base_results, tuned_results, strict=True) for r in pair]
         for j, (i, messages, ref, _) in enumerate(chunk):
-            base_l, tuned_l = reference_token_losses(model, ref, [None, adapter], lock)
+            base_l, tuned_l = base_and_tuned_losses(model, ref, adapter, lock, tuned_model)
             total_nll["base"] += sum(base_l)
             total_nll["tuned"] += sum(tuned_l)
             total_tokens += len(base_l)
@@ -344,5 +364,6 @@ class EvalJob(BackgroundJob):
 
     def work(self) -> None:
         ms = self.model_set
+        tuned_model = ms.full_models.get(self.adapter)  # None for an adapter: it runs inside ms.model
         self.result = evaluate(ms.model, ms.tokenizer, self.rows, self.adapter, progress=self._progress,
-                               lock=ms.lock, cancel=lambda: self.cancelled, **self.kwargs)
+                               lock=ms.lock, cancel=lambda: self.cancelled, tuned_model=tuned_model, **self.kwargs)

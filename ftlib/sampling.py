@@ -29,7 +29,7 @@ import math
 import threading
 import zlib
 from collections.abc import Iterator, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from ftlib.jobs import BackgroundJob
@@ -548,18 +548,45 @@ def find_adapter(run_or_dir: str | Path) -> Path:
     )
 
 
+def find_full_model(run_or_dir: str | Path) -> Path | None:
+    """The model folder of a full fine-tune: the dir itself, or `model/` inside a run; None when there is none."""
+    path = Path(run_or_dir).expanduser()
+    for folder in (path, path / "model"):
+        if (folder / "config.json").is_file() and not (folder / "adapter_config.json").is_file() \
+                and any(folder.glob("*.safetensors")):
+            return folder
+    return None
+
+
+def find_tuned(run_or_dir: str | Path) -> tuple[Path, bool]:
+    """What a finished run (or a folder) holds to compare with its base: (folder, is_full_model).
+
+    An adapter when there is one (see `find_adapter`), else the full model a full fine-tune saved.
+    """
+    try:
+        return find_adapter(run_or_dir), False
+    except SamplingError as exc:
+        full = find_full_model(run_or_dir)
+        if full is None:
+            raise SamplingError(f"{exc} Nor is there a full fine-tuned model (model/config.json with "
+                                "safetensors weights).") from exc
+        return full, True
+
+
 @dataclass(frozen=True)
 class RunAdapter:
-    """A finished run's adapter, with the base model and chat template it was trained with."""
+    """A finished run's adapter (or, for a full fine-tune, its model), with the base model and chat template it
+    was trained with."""
 
     name: str  # the run's folder name
-    path: Path  # the adapter directory
+    path: Path  # the adapter directory, or the model directory when `full`
     model: str  # base model spec from the run's config.json ("" when unknown)
     template: str = "tokenizer"
+    full: bool = False  # a full fine-tune: a whole model of its own, loaded beside the base
 
 
 def list_run_adapters(root: Path | None = None) -> list[RunAdapter]:
-    """Every run under the workspace's runs/ (or `root`) that finished with an adapter, newest first.
+    """Every run under the workspace's runs/ (or `root`) that finished with an adapter or a full model, newest first.
 
     Reads config.json/status.json directly: `ftlib.runs.list_runs` would also advance the queue.
     """
@@ -577,22 +604,22 @@ def list_run_adapters(root: Path | None = None) -> list[RunAdapter]:
         if status.get("state", "finished") != "finished":
             continue  # a running run may already have an adapter folder half written
         try:
-            adapter = find_adapter(run)
+            tuned, full = find_tuned(run)
         except SamplingError:
             continue
         try:
             config = json.loads((run / "config.json").read_text(encoding="utf-8"))
         except (OSError, json.JSONDecodeError):
             config = {}
-        out.append(RunAdapter(run.name, adapter, str(config.get("model") or ""),
-                              str(config.get("template") or "tokenizer")))
+        out.append(RunAdapter(run.name, tuned, str(config.get("model") or ""),
+                              str(config.get("template") or "tokenizer"), full))
     return out
 
 
 def adapter_name_for(path: Path, taken: set[str]) -> str:
     """A short unique adapter name from a run or adapter path (the run's folder name)."""
     path = Path(path)
-    base = path.parent.name if path.name in ("adapter", "final", "final_adapter") else path.name
+    base = path.parent.name if path.name in ("adapter", "final", "final_adapter", "model") else path.name
     base = "".join(c if c.isalnum() or c in "-_" else "_" for c in base) or "tuned"
     if base == BASE:
         base = "tuned"
@@ -626,30 +653,78 @@ def attach_adapters(model, adapters: dict[str, str | Path]):
 
 @dataclass
 class ModelSet:
-    """A base model with its adapters loaded, the tokenizer, and a lock for forwards through it."""
+    """A base model with its adapters loaded, full fine-tunes beside it, the tokenizer, and a lock for forwards.
+
+    Adapters share the base's weights and run in its batches (PEFT mixed-adapter batches); a full fine-tune is a
+    whole model of its own, so its rows run in batches of their own (`route`, `by_model`).
+    """
 
     model: object
     tokenizer: object
     adapters: dict[str, Path]
     lock: threading.Lock = field(default_factory=threading.Lock)
+    full_models: dict[str, object] = field(default_factory=dict)
 
     @property
     def names(self) -> list[str]:
-        return ["base", *self.adapters]
+        return ["base", *self.adapters, *self.full_models]
+
+    @property
+    def tuned(self) -> list[str]:
+        """The fine-tuned models' names: adapters, then full fine-tunes."""
+        return self.names[1:]
+
+    def route(self, name: str | None) -> tuple[object, str | None]:
+        """The model that runs `name` (None or "base" = base) and the adapter to select in it (None = none)."""
+        if name in self.full_models:
+            return self.full_models[name], None
+        return self.model, None if name in (None, "base", BASE) else name
+
+    def by_model(self, rows: Sequence[GenRow]) -> list[tuple[object, list[int], list[GenRow]]]:
+        """Rows grouped by the model that runs them: (model, indices into `rows`, the rows as that model runs
+        them). Base and adapter rows stay one mixed batch; each full fine-tune gets its own group."""
+        groups: dict[int, tuple[object, list[int], list[GenRow]]] = {}
+        for i, row in enumerate(rows):
+            model, adapter = self.route(row.adapter)
+            group = groups.setdefault(id(model), (model, [], []))
+            group[1].append(i)
+            group[2].append(replace(row, adapter=adapter))
+        return list(groups.values())
 
 
-def load_model_set(model_spec: str, adapter_paths: Sequence[str | Path] = (), device: str | None = None,
+def load_model_set(model_spec: str, tuned_paths: Sequence[str | Path] = (), device: str | None = None,
                    dtype: str | None = None) -> ModelSet:
-    """Load a fresh base model and tokenizer and attach the given adapters (run dirs or adapter dirs)."""
-    from ftlib.models import load_model, load_tokenizer
+    """Load a fresh base model and tokenizer, attach the given adapters and load the given full fine-tunes
+    (run dirs, adapter dirs or model dirs; see `find_tuned`)."""
+    from ftlib.models import ModelError, load_model, load_tokenizer
 
     adapters: dict[str, Path] = {}
-    for p in adapter_paths:
-        path = find_adapter(p)
-        adapters[adapter_name_for(path, set(adapters) | {"base"})] = path
+    full_paths: dict[str, Path] = {}
+    for p in tuned_paths:
+        path, full = find_tuned(p)
+        name = adapter_name_for(path, set(adapters) | set(full_paths) | {"base"})
+        (full_paths if full else adapters)[name] = path
     tokenizer = load_tokenizer(model_spec)
     model = attach_adapters(load_model(model_spec, device=device, dtype=dtype).eval(), adapters)
-    return ModelSet(model=model, tokenizer=tokenizer, adapters=adapters)
+    full_models = {}
+    for name, path in full_paths.items():
+        try:
+            full_models[name] = load_model(str(path), device=device, dtype=dtype).eval()
+        except ModelError as exc:
+            raise SamplingError(f"Could not load the fine-tuned model '{name}': {exc}") from exc
+    return ModelSet(model=model, tokenizer=tokenizer, adapters=adapters, full_models=full_models)
+
+
+def generate_with_set(model_set: ModelSet, rows: Sequence[GenRow], **options) -> list[RowResult]:
+    """`generate` over a ModelSet's models, one decoding loop per model (see `ModelSet.by_model`); each result
+    keeps its own row (the model's name included). `options` are `generate`'s."""
+    results: list[RowResult | None] = [None] * len(rows)
+    for model, indices, group in model_set.by_model(rows):
+        for i, result in zip(indices, generate(model, model_set.tokenizer, group, lock=model_set.lock, **options),
+                             strict=True):
+            result.row = rows[i]
+            results[i] = result
+    return results
 
 
 def grid_rows(input_ids: Sequence[int], settings: Sequence[DecodingSetting],
@@ -703,14 +778,17 @@ class GenerationJob(BackgroundJob):
 
     def work(self) -> None:
         ms = self.model_set
-        stream = generate_stream(ms.model, ms.tokenizer, self.rows, self.max_new_tokens, self.seed,
-                                 top_alternatives=self.top_alternatives, lock=ms.lock)
-        for events in stream:
-            for i, info in events:
-                self.tokens[i].append(info)
-            if self.cancelled:
-                stream.close()
-                break
+        # One decoding loop per model: the base and its adapters together, then each full fine-tune. Seeds are
+        # per row and setting, so a row samples the same tokens whichever loop it is in.
+        for model, indices, rows in ms.by_model(self.rows):
+            stream = generate_stream(model, ms.tokenizer, rows, self.max_new_tokens, self.seed,
+                                     top_alternatives=self.top_alternatives, lock=ms.lock)
+            for events in stream:
+                for i, info in events:
+                    self.tokens[indices[i]].append(info)
+                if self.cancelled:
+                    stream.close()
+                    return
 
     def snapshot(self) -> list[list[TokenInfo]]:
         return [list(t) for t in self.tokens]

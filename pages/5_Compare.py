@@ -111,7 +111,8 @@ by_name = {r.name: r for r in usable}
 left, right = st.columns([3, 2])
 chosen_runs = left.multiselect(
     "Fine-tuned models", list(by_name), default=list(by_name)[:1],
-    help="Finished runs with an adapter trained on this base model. The base model is always a row.",
+    help="Finished runs trained on this base model: LoRA/QLoRA/DPO adapters share the base's batch; a full "
+         "fine-tune is a second model in memory, decoded in a loop of its own. The base model is always a row.",
 )
 if len(usable) < len(runs):
     left.caption(f"{len(runs) - len(usable)} finished run(s) were trained on another base model; switch the model "
@@ -157,7 +158,7 @@ with st.expander(f"What the model sees ({len(prompt_ids)} tokens, template `{tem
 adapters = tuple(str(by_name[n].path) for n in chosen_runs)
 with user_errors("Could not load the model with its adapters"):
     model_set = cached_model_set(model, adapters)
-model_names = ["base", *model_set.adapters]
+model_names = model_set.names
 
 # ------------------------------------------------------------------------------------------------ the grid
 
@@ -216,8 +217,8 @@ cache = st.session_state.setdefault("compare_logits", {})
 if logits_key not in cache:
     with user_errors("Could not compute the next-token distribution"):
         cache.clear()  # one prompt at a time: each entry is a full vocabulary of floats
-        cache[logits_key] = S.next_token_logits(model_set.model, prompt_ids,
-                                                None if view_model == "base" else view_model, model_set.lock)
+        view_lm, view_adapter = model_set.route(view_model)
+        cache[logits_key] = S.next_token_logits(view_lm, prompt_ids, view_adapter, model_set.lock)
 view = S.next_token_view(cache[logits_key], tokenizer, view_setting, top_n=20)
 frame = pd.DataFrame([{
     "token": repr(r.text), "model": r.prob, "after temperature": r.prob_temperature,

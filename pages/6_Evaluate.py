@@ -35,14 +35,15 @@ st.caption(
 
 runs = S.list_run_adapters()
 if not runs:
-    st.info("No finished run with an adapter yet. Train one on the **Train** page, then come back.")
+    st.info("No finished run yet. Train one on the **Train** page, then come back.")
     st.page_link("pages/4_Train.py", label="Go to Train", icon="🏋️")
     st.stop()
 
 by_name = {r.name: r for r in runs}
-run_name = st.selectbox("Run", list(by_name), help="Finished runs that saved an adapter, newest first.")
+run_name = st.selectbox("Run", list(by_name), help="Finished runs (an adapter, or a full fine-tune's model), "
+                                                     "newest first.")
 run = by_name[run_name]
-run_path = run.path.parent if run.path.name in ("adapter", "final") else run.path
+run_path = run.path.parent if run.path.name in ("adapter", "final", "model") else run.path
 with user_errors("Could not read the run's configuration and held-out rows"):
     info = cached_run_info(str(run_path), (run_path / "config.json").stat().st_mtime)
 if not info.test_rows:
@@ -65,7 +66,7 @@ if b1.button("Evaluate", type="primary"):
         job.cancel()
     with user_errors("Could not load the model with the run's adapter"):
         model_set = cached_model_set(info.model, (str(run.path),))
-    job = E.EvalJob(model_set, info.test_rows, next(iter(model_set.adapters)), max_new_tokens=max_new,
+    job = E.EvalJob(model_set, info.test_rows, model_set.tuned[0], max_new_tokens=max_new,
                     batch_size=batch, limit=int(n_rows), template=info.template).start()
     st.session_state[JOB_KEY] = job
     st.session_state[RUN_KEY] = run_name
@@ -144,7 +145,8 @@ pick = st.selectbox("Row", list(prompts), format_func=lambda i: f"{i}: {prompts[
 ms = job.model_set  # the model, rows and template the job used, whatever is selected above now
 with user_errors("Could not score this row"):
     view = E.token_losses(ms.model, ms.tokenizer, job.rows[pick], result.adapter, ms.lock,
-                          template=job.kwargs.get("template", "tokenizer"))
+                          template=job.kwargs.get("template", "tokenizer"),
+                          tuned_model=ms.full_models.get(result.adapter))
 scored = [i for i, s in enumerate(view.scored) if s]
 labels = [f"{j}:{view.tokens[i]!r}" for j, i in enumerate(scored)]
 z = [[view.losses[name][i] for i in scored] for name in view.losses]

@@ -106,6 +106,23 @@ def test_evaluate_with_explicit_model_adapter_and_data(capsys, run, varied_dir, 
     assert agg["tuned_loss"] == pytest.approx(res.tuned_token_loss, rel=1e-6)
 
 
+def test_sample_and_evaluate_a_full_fine_tune(capsys, varied_dir, varied_model):
+    workspace.save_split("trees", ROWS[:1], ROWS)
+    path = workspace.runs_dir() / "run-full"
+    shutil.copytree(varied_model(7), path / "model")
+    (path / "config.json").write_text(json.dumps({"model": str(varied_dir), "dataset": "trees", "method": "full"}))
+    (path / "status.json").write_text(json.dumps({"state": "finished"}))
+    data = cli_json(capsys, "sample", "--model", str(varied_dir), "--adapter", "run-full", "--prompt", "Hello",
+                    "--max-new-tokens", "6", "--json")
+    assert [r["model"] for r in data["results"]] == ["base", "run-full"]
+    alone = S.load_model_set(str(varied_model(7)))
+    _, ids = S.render_prompt(alone.tokenizer, "Hello")
+    assert data["results"][1]["text"] == S.generate(alone.model, alone.tokenizer, [S.GenRow(tuple(ids))],
+                                                    max_new_tokens=6)[0].text
+    agg = cli_json(capsys, "evaluate", "run-full", "--max-new-tokens", "2", "--json")
+    assert agg["rows"] == 2 and agg["adapter"] == "run-full" and agg["tuned_loss"] != agg["base_loss"]
+
+
 def test_evaluate_needs_a_run_or_all_flags(capsys):
     assert main(["evaluate", "--model", "default"]) == 2
     assert "--adapter and --data" in capsys.readouterr().err

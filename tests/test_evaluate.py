@@ -109,6 +109,36 @@ def test_evaluate_outputs_equal_separate_greedy_generation(result, model_set, va
     assert result.rows[0].base_output != result.rows[0].tuned_output
 
 
+def test_a_full_fine_tune_is_evaluated_as_the_model_alone(result, model_set, varied_dir, varied_model):
+    """A full fine-tune runs in its own loop: its answers and losses are the standalone model's, the base side is
+    the same as with an adapter."""
+    import shutil
+
+    run = varied_model(6).parent / "full-eval-run"
+    if not run.exists():
+        shutil.copytree(varied_model(6), run / "model")
+    full_set = S.load_model_set(str(varied_dir), [run], device="cpu")
+    assert full_set.tuned == ["full-eval-run"] and not full_set.adapters
+    job = E.EvalJob(full_set, ROWS, "full-eval-run", max_new_tokens=8, batch_size=2).start()
+    assert job.wait(timeout=120) and job.error is None
+    full = job.result
+    alone = load_model(str(varied_model(6)), device="cpu").eval()
+    tok = full_set.tokenizer
+    for with_adapter, r in zip(result.rows, full.rows, strict=True):
+        assert (r.base_output, r.base_loss) == (with_adapter.base_output, pytest.approx(with_adapter.base_loss))
+        messages = E.conversation(ROWS[r.index])
+        _, ids = S.render_prompt(tok, messages[:-1])
+        assert r.tuned_output == S.generate(alone, tok, [S.GenRow(tuple(ids))], max_new_tokens=8)[0].text
+        losses = E.reference_token_losses(alone, E.encode_reference(messages, tok), [None])[0]
+        assert r.tuned_loss == pytest.approx(sum(losses) / len(losses))
+    assert full.rows[0].tuned_output != full.rows[0].base_output
+    view = E.token_losses(full_set.model, tok, ROWS[0], "full-eval-run",
+                          tuned_model=full_set.full_models["full-eval-run"])
+    assert list(view.losses) == ["base", "full-eval-run"]
+    assert [v for v in view.losses["full-eval-run"] if v is not None] == pytest.approx(
+        E.reference_token_losses(alone, E.encode_reference(E.conversation(ROWS[0]), tok), [None])[0])
+
+
 def test_aggregates_are_token_weighted(result):
     agg = result.aggregates()
     rows = result.rows

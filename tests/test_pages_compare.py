@@ -157,3 +157,44 @@ def test_evaluate_page_without_runs_points_to_train(varied_dir):
     at = open_page("pages/6_Evaluate.py", varied_dir)
     assert not at.exception, at.exception
     assert any("No finished run" in i.value for i in at.info)
+
+
+@pytest.fixture
+def full_run(varied_dir, varied_model):
+    """A finished full fine-tune in this test's workspace: runs/<id>/model, a whole model of its own."""
+    workspace.save_split("colours", TEST_ROWS[:1], TEST_ROWS, {"format": "messages"})
+    run = workspace.runs_dir() / "20260102-000000-full-colours"
+    shutil.copytree(varied_model(8), run / "model")
+    (run / "config.json").write_text(json.dumps({"model": str(varied_dir), "dataset": "colours",
+                                                 "template": "tokenizer", "method": "full"}))
+    (run / "status.json").write_text(json.dumps({"state": "finished"}))
+    return run
+
+
+def test_compare_and_evaluate_show_a_full_fine_tune_beside_the_base(full_run, varied_dir, varied_model):
+    at = open_page("pages/5_Compare.py", varied_dir)
+    assert not at.exception, at.exception
+    assert next(m for m in at.multiselect if m.label == "Fine-tuned models").value == [full_run.name]
+    button(at, "Generate").click()
+    at.run()
+    assert not at.exception, at.exception
+    texts = cell_texts(at)
+    alone = S.load_model_set(str(varied_model(8)))
+    _, ids = S.render_prompt(alone.tokenizer, "Write a short poem about the sea.")
+    settings = [S.PRESETS[n] for n in ("greedy", "balanced", "creative")]
+    expected = S.generate(alone.model, alone.tokenizer, S.grid_rows(ids, settings, [None]), max_new_tokens=96)
+    assert texts[3:] == [r.text for r in expected]  # the full fine-tune's row is the model alone
+    assert texts[0] != texts[3]
+    next(s for s in at.selectbox if s.label == "Model").set_value(full_run.name).run()
+    assert not at.exception, at.exception
+    top = at.dataframe[-1].value["model"].iloc[0]
+    logits = S.next_token_logits(alone.model, ids)
+    assert top == pytest.approx(float(logits.softmax(-1).max()), rel=1e-4)
+
+    at = open_page("pages/6_Evaluate.py", varied_dir)
+    button(at, "Evaluate").click()
+    at.run()
+    assert not at.exception, at.exception
+    table = at.dataframe[0].value
+    assert (table["base_loss"] != table["tuned_loss"]).all()
+    assert at.get("plotly_chart")  # the per-token heatmap, scored with both models

@@ -332,6 +332,72 @@ def test_list_run_adapters_finds_finished_runs(runs, tmp_path):
     assert (found["done"].model, found["done"].template) == ("default", "chatml")
 
 
+@pytest.fixture(scope="module")
+def full_run(varied_model, tmp_path_factory):
+    """A finished full fine-tune as the Train page leaves it: runs/<id>/model with config, safetensors, tokenizer."""
+    import json
+    import shutil
+
+    run = tmp_path_factory.mktemp("full-runs") / "fullft"
+    shutil.copytree(varied_model(5), run / "model")
+    (run / "config.json").write_text(json.dumps({"model": "default", "template": "chatml", "method": "full"}))
+    (run / "status.json").write_text(json.dumps({"state": "finished"}))
+    return run
+
+
+def test_full_fine_tunes_are_found_and_listed_beside_adapters(runs, full_run, tmp_path):
+    import shutil
+
+    assert S.find_tuned(full_run) == (full_run / "model", True)
+    assert S.find_tuned(full_run / "model") == (full_run / "model", True)
+    assert S.find_tuned(runs / "alpha") == (runs / "alpha" / "adapter", False)
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(S.SamplingError, match="Nor is there a full fine-tuned model"):
+        S.find_tuned(tmp_path / "empty")
+    root = tmp_path / "runs"
+    shutil.copytree(full_run, root / "fullft")
+    shutil.copytree(runs / "alpha", root / "lora")
+    found = {r.name: r for r in S.list_run_adapters(root)}
+    assert (found["fullft"].full, found["fullft"].path, found["fullft"].template) == (True, root / "fullft" / "model",
+                                                                                       "chatml")
+    assert (found["lora"].full, found["lora"].path) == (False, root / "lora" / "adapter")
+
+
+def test_a_full_fine_tune_decodes_in_its_own_loop_exactly_as_it_would_alone(tok, varied_dir, runs, full_run,
+                                                                             varied_model):
+    model_set = S.load_model_set(str(varied_dir), [runs / "alpha", full_run], device="cpu")
+    assert model_set.names == ["base", "alpha", "fullft"] and model_set.tuned == ["alpha", "fullft"]
+    rows = S.grid_rows(_ids(tok, PROMPTS[0]), [S.GREEDY, SAMPLED[2]], model_set.names)
+    alone = load_model(str(varied_model(5)), device="cpu").eval()
+    expected = (S.generate(model_set.model, tok, rows[:4], max_new_tokens=8, seed=3)
+                + S.generate(alone, tok, [S.GenRow(r.input_ids, r.setting) for r in rows[4:]], max_new_tokens=8,
+                             seed=3))
+    assert expected[4].ids != expected[0].ids  # the full fine-tune really is another model
+
+    job = S.GenerationJob(model_set, rows, max_new_tokens=8, seed=3).start()
+    assert job.wait(timeout=120) and job.error is None
+    assert [[t.id for t in row] for row in job.snapshot()] == [r.ids for r in expected]
+    results = S.generate_with_set(model_set, rows, max_new_tokens=8, seed=3)
+    assert [r.ids for r in results] == [r.ids for r in expected]
+    assert [r.row.adapter for r in results] == [None, None, "alpha", "alpha", "fullft", "fullft"]
+
+    lm, adapter = model_set.route("fullft")
+    assert adapter is None and lm is model_set.full_models["fullft"]
+    assert torch.equal(S.next_token_logits(lm, rows[0].input_ids, adapter),
+                       S.next_token_logits(alone, rows[0].input_ids))
+    assert model_set.route("base") == (model_set.model, None)
+    assert model_set.route("alpha") == (model_set.model, "alpha")
+
+
+def test_a_full_fine_tune_that_cannot_load_is_explained(varied_dir, tmp_path):
+    broken = tmp_path / "broken" / "model"
+    broken.mkdir(parents=True)
+    (broken / "config.json").write_text("{}")
+    (broken / "model.safetensors").write_bytes(b"not weights")
+    with pytest.raises(S.SamplingError, match="Could not load the fine-tuned model 'broken'"):
+        S.load_model_set(str(varied_dir), [broken.parent], device="cpu")
+
+
 # ---------------------------------------------------------------- prompts
 
 

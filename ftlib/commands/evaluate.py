@@ -18,7 +18,8 @@ def register(sub) -> None:
     p = sub.add_parser("evaluate", help="compare base and tuned on the held-out split")
     p.add_argument("run", nargs="?", default=None, help="a finished run (folder or id)")
     p.add_argument("--model", default=None, help="base model (default: the run's)")
-    p.add_argument("--adapter", default=None, metavar="RUN_OR_DIR", help="adapter folder (default: the run's)")
+    p.add_argument("--adapter", default=None, metavar="RUN_OR_DIR",
+                   help="adapter or full fine-tuned model folder (default: the run's)")
     p.add_argument("--data", default=None, help="a data file or saved split name (default: the run's test split)")
     p.add_argument("--template", default=None, help="chat template (default: the run's, else the model's own)")
     p.add_argument("--limit", type=int, default=None, help="evaluate only the first N test rows")
@@ -63,9 +64,10 @@ def _evaluate(args) -> int:
         print(f"[{fraction:4.0%}] {message}", file=sys.stderr, flush=True)
 
     models = S.load_model_set(model, [S.resolve_run(adapter)], device=args.device)
-    name = next(iter(models.adapters))
+    name = models.tuned[0]
     result = E.evaluate(models.model, models.tokenizer, rows, name, max_new_tokens=args.max_new_tokens,
-                        batch_size=args.batch_size, limit=args.limit, progress=progress, template=template)
+                        batch_size=args.batch_size, limit=args.limit, progress=progress, template=template,
+                        tuned_model=models.full_models.get(name))
     if args.csv:
         with open(args.csv, "w", encoding="utf-8", newline="") as handle:
             handle.write(result.to_csv())

@@ -17,7 +17,8 @@ def register(sub) -> None:
     p = sub.add_parser("sample", help="compare decoding settings and models on one prompt")
     p.add_argument("--model", default="default", help="base model: default, a model folder or a cached hub id")
     p.add_argument("--adapter", action="append", default=[], metavar="RUN_OR_DIR",
-                   help="a finished run (folder or id) or an adapter folder; repeat for several")
+                   help="a finished run (folder or id), an adapter folder or a full fine-tuned model folder; "
+                        "repeat for several")
     p.add_argument("--prompt", required=True, help="the user message")
     p.add_argument("--system", default=None, help="optional system message")
     p.add_argument("--setting", action="append", default=[], metavar="SETTING",
@@ -57,9 +58,9 @@ def _sample(args) -> int:
     template = args.template or (_template_of(runs[0]) if runs else None) or "tokenizer"
     models = S.load_model_set(args.model, runs, device=args.device)
     _, ids = S.render_prompt(models.tokenizer, args.prompt, system=args.system, template=template)
-    rows = S.grid_rows(ids, settings, [None, *models.adapters])
-    results = S.generate(models.model, models.tokenizer, rows, max_new_tokens=args.max_new_tokens, seed=args.seed,
-                         top_alternatives=max(args.alternatives, 0))
+    rows = S.grid_rows(ids, settings, models.names)
+    results = S.generate_with_set(models, rows, max_new_tokens=args.max_new_tokens, seed=args.seed,
+                                  top_alternatives=max(args.alternatives, 0))
     out = []
     for r in results:
         tokens = []
