@@ -23,7 +23,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from ftlib.jobs import BackgroundJob
-from ftlib.sampling import BASE, GREEDY, GenRow, adapter_kwargs, generate, render_prompt
+from ftlib.sampling import BASE, GREEDY, GenRow, adapter_kwargs, generate_with_set, render_prompt
 
 Progress = Callable[[str, float], None]
 
@@ -114,25 +114,25 @@ class TokenLosses:
     losses: dict[str, list[float | None]]  # model label -> loss per token (None where not scored)
 
 
-def base_and_tuned_losses(model, ref: Reference, adapter: str | None, lock=None,
-                          tuned_model=None) -> list[list[float]]:
-    """Per-token losses under the base and the tuned model: one mixed forward when the tuned model is an adapter
-    on `model`, one forward per model when it is a full fine-tune (`tuned_model`, with `adapter` its name)."""
-    if tuned_model is None:
-        return reference_token_losses(model, ref, [None, adapter], lock)
-    return [*reference_token_losses(model, ref, [None], lock), *reference_token_losses(tuned_model, ref, [None], lock)]
+def losses_with_set(model_set, ref: Reference, names: Sequence[str | None]) -> list[list[float]]:
+    """`reference_token_losses` for models of a ModelSet (None/"base", adapters, full fine-tunes), one list per
+    name: the base and its adapters score in one mixed forward, each full fine-tune in its own."""
+    out: list[list[float] | None] = [None] * len(names)
+    for model, indices, adapters in model_set.by_model(names):
+        for i, losses in zip(indices, reference_token_losses(model, ref, adapters, model_set.lock), strict=True):
+            out[i] = losses
+    return out
 
 
-def token_losses(model, tokenizer, row: dict, adapter: str | None, lock=None,
-                 template: str = "tokenizer", tuned_model=None) -> TokenLosses:
-    """Per-token loss of one row's reference under base and (when given) the tuned adapter or full fine-tune
-    (`tuned_model`, named `adapter`)."""
-    ref = encode_reference(conversation(row), tokenizer, template)
-    per = (base_and_tuned_losses(model, ref, adapter, lock, tuned_model) if adapter
-           else reference_token_losses(model, ref, [None], lock))
+def token_losses(model_set, row: dict, tuned: str | None, template: str = "tokenizer") -> TokenLosses:
+    """Per-token loss of one row's reference under the base and (when given) the tuned model `tuned`, an adapter
+    or a full fine-tune of `model_set`."""
+    ref = encode_reference(conversation(row), model_set.tokenizer, template)
+    names = ["base"] + ([tuned] if tuned else [])
+    per = losses_with_set(model_set, ref, names)
     scored = [lab != -100 for lab in ref.labels]
     out: dict[str, list[float | None]] = {}
-    for name, values in zip(["base"] + ([adapter] if adapter else []), per, strict=True):
+    for name, values in zip(names, per, strict=True):
         it = iter(values)
         out[name] = [next(it) if s else None for s in scored]
     return TokenLosses(tokens=ref.token_texts, scored=scored, losses=out)
@@ -233,26 +233,26 @@ def _last_user(messages: list[dict]) -> str:
     return messages[0].get("content") or ""
 
 
-def evaluate(model, tokenizer, rows: Sequence[dict], adapter: str, max_new_tokens: int = 64, batch_size: int = 8,
-             limit: int | None = None, progress: Progress | None = None, lock=None,
-             cancel: Callable[[], bool] | None = None, template: str = "tokenizer",
-             tuned_model=None) -> EvalResult:
-    """Score and answer each test row with the base and the tuned adapter (`adapter` is its loaded name), or with
-    a full fine-tune given as `tuned_model` (`adapter` then only names it).
+def evaluate(model_set, rows: Sequence[dict], tuned: str, max_new_tokens: int = 64, batch_size: int = 8,
+             limit: int | None = None, progress: Progress | None = None,
+             cancel: Callable[[], bool] | None = None, template: str = "tokenizer") -> EvalResult:
+    """Score and answer each test row with the base and the tuned model `tuned` (an adapter's or a full
+    fine-tune's name in `model_set`, an `ftlib.sampling.ModelSet`).
 
     Generation is greedy (deterministic) and batched: `batch_size` test rows x 2 models per decoding loop (an
     adapter shares the base's loop; a full fine-tune runs its own loop over the same rows).
     Rows without a reference answer are skipped and listed in `skipped`. `cancel()` returning True
     stops between batches with the rows done so far.
     """
-    if not adapter or adapter == BASE:
-        raise EvalError("Evaluation compares the base with a tuned adapter; pass the adapter's name.")
+    if not tuned or tuned == BASE:
+        raise EvalError("Evaluation compares the base with a tuned model; pass the adapter's or run's name.")
     if batch_size < 1:
         raise EvalError(f"batch_size must be at least 1, got {batch_size}.")
     selected = list(rows)[: limit if limit else None]
     if not selected:
         raise EvalError("The test split is empty: save a split with some held-out rows first.")
     report = progress or (lambda message, fraction: None)
+    tokenizer = model_set.tokenizer
     prepared, skipped = [], []
     for i, row in enumerate(selected):
         try:
@@ -276,17 +276,10 @@ def evaluate(model, tokenizer, rows: Sequence[dict], adapter: str, max_new_token
             break
         chunk = prepared[start:start + batch_size]
         report(f"Answering rows {start + 1}-{start + len(chunk)} of {len(prepared)}", start / len(prepared))
-        options = {"max_new_tokens": max_new_tokens, "top_alternatives": 0, "lock": lock}
-        if tuned_model is None:
-            gen_rows = [GenRow(tuple(p[3]), GREEDY, m) for p in chunk for m in (None, adapter)]
-            results = generate(model, tokenizer, gen_rows, **options)
-        else:
-            gen_rows = [GenRow(tuple(p[3]), GREEDY) for p in chunk]
-            base_results = generate(model, tokenizer, gen_rows, **options)
-            tuned_results = generate(tuned_model, tokenizer, gen_rows, **options)
-            results = [r for pair in zip(base_results, tuned_results, strict=True) for r in pair]
+        gen_rows = [GenRow(tuple(p[3]), GREEDY, m) for p in chunk for m in (None, tuned)]
+        results = generate_with_set(model_set, gen_rows, max_new_tokens=max_new_tokens, top_alternatives=0)
         for j, (i, messages, ref, _) in enumerate(chunk):
-            base_l, tuned_l = base_and_tuned_losses(model, ref, adapter, lock, tuned_model)
+            base_l, tuned_l = losses_with_set(model_set, ref, [None, tuned])
             total_nll["base"] += sum(base_l)
             total_nll["tuned"] += sum(tuned_l)
             total_tokens += len(base_l)
@@ -295,7 +288,7 @@ def evaluate(model, tokenizer, rows: Sequence[dict], adapter: str, max_new_token
                 base_output=results[2 * j].text, tuned_output=results[2 * j + 1].text,
                 base_loss=_mean(base_l), tuned_loss=_mean(tuned_l), tokens=len(base_l)))
     report("Done", 1.0)
-    return EvalResult(adapter=adapter, rows=out_rows, skipped=skipped,
+    return EvalResult(adapter=tuned, rows=out_rows, skipped=skipped,
                       base_token_loss=total_nll["base"] / total_tokens if total_tokens else float("nan"),
                       tuned_token_loss=total_nll["tuned"] / total_tokens if total_tokens else float("nan"))
 
@@ -363,7 +356,5 @@ class EvalJob(BackgroundJob):
         self.message, self.fraction = message, fraction
 
     def work(self) -> None:
-        ms = self.model_set
-        tuned_model = ms.full_models.get(self.adapter)  # None for an adapter: it runs inside ms.model
-        self.result = evaluate(ms.model, ms.tokenizer, self.rows, self.adapter, progress=self._progress,
-                               lock=ms.lock, cancel=lambda: self.cancelled, tuned_model=tuned_model, **self.kwargs)
+        self.result = evaluate(self.model_set, self.rows, self.adapter, progress=self._progress,
+                               cancel=lambda: self.cancelled, **self.kwargs)

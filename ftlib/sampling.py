@@ -680,15 +680,15 @@ class ModelSet:
             return self.full_models[name], None
         return self.model, None if name in (None, "base", BASE) else name
 
-    def by_model(self, rows: Sequence[GenRow]) -> list[tuple[object, list[int], list[GenRow]]]:
-        """Rows grouped by the model that runs them: (model, indices into `rows`, the rows as that model runs
-        them). Base and adapter rows stay one mixed batch; each full fine-tune gets its own group."""
-        groups: dict[int, tuple[object, list[int], list[GenRow]]] = {}
-        for i, row in enumerate(rows):
-            model, adapter = self.route(row.adapter)
+    def by_model(self, names: Sequence[str | None]) -> list[tuple[object, list[int], list[str | None]]]:
+        """Positions in `names` grouped by the model that runs them: (model, indices into `names`, the adapter to
+        select in that model for each). Base and adapters share one group; each full fine-tune has its own."""
+        groups: dict[int, tuple[object, list[int], list[str | None]]] = {}
+        for i, name in enumerate(names):
+            model, adapter = self.route(name)
             group = groups.setdefault(id(model), (model, [], []))
             group[1].append(i)
-            group[2].append(replace(row, adapter=adapter))
+            group[2].append(adapter)
         return list(groups.values())
 
 
@@ -715,11 +715,18 @@ def load_model_set(model_spec: str, tuned_paths: Sequence[str | Path] = (), devi
     return ModelSet(model=model, tokenizer=tokenizer, adapters=adapters, full_models=full_models)
 
 
+def rows_by_model(model_set: ModelSet, rows: Sequence[GenRow]) -> list[tuple[object, list[int], list[GenRow]]]:
+    """`rows` grouped by the model that decodes them (`ModelSet.by_model`): (model, indices into `rows`, the rows
+    as that model runs them, naming the adapter to select in it)."""
+    return [(model, indices, [replace(rows[i], adapter=a) for i, a in zip(indices, adapters, strict=True)])
+            for model, indices, adapters in model_set.by_model([r.adapter for r in rows])]
+
+
 def generate_with_set(model_set: ModelSet, rows: Sequence[GenRow], **options) -> list[RowResult]:
-    """`generate` over a ModelSet's models, one decoding loop per model (see `ModelSet.by_model`); each result
+    """`generate` over a ModelSet's models, one decoding loop per model (see `rows_by_model`); each result
     keeps its own row (the model's name included). `options` are `generate`'s."""
     results: list[RowResult | None] = [None] * len(rows)
-    for model, indices, group in model_set.by_model(rows):
+    for model, indices, group in rows_by_model(model_set, rows):
         for i, result in zip(indices, generate(model, model_set.tokenizer, group, lock=model_set.lock, **options),
                              strict=True):
             result.row = rows[i]
@@ -780,7 +787,7 @@ class GenerationJob(BackgroundJob):
         ms = self.model_set
         # One decoding loop per model: the base and its adapters together, then each full fine-tune. Seeds are
         # per row and setting, so a row samples the same tokens whichever loop it is in.
-        for model, indices, rows in ms.by_model(self.rows):
+        for model, indices, rows in rows_by_model(ms, self.rows):
             stream = generate_stream(model, ms.tokenizer, rows, self.max_new_tokens, self.seed,
                                      top_alternatives=self.top_alternatives, lock=ms.lock)
             for events in stream:

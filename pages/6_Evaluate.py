@@ -144,9 +144,7 @@ prompts = {r.index: r.prompt for r in result.rows}
 pick = st.selectbox("Row", list(prompts), format_func=lambda i: f"{i}: {prompts[i][:70]}")
 ms = job.model_set  # the model, rows and template the job used, whatever is selected above now
 with user_errors("Could not score this row"):
-    view = E.token_losses(ms.model, ms.tokenizer, job.rows[pick], result.adapter, ms.lock,
-                          template=job.kwargs.get("template", "tokenizer"),
-                          tuned_model=ms.full_models.get(result.adapter))
+    view = E.token_losses(ms, job.rows[pick], result.adapter, template=job.kwargs.get("template", "tokenizer"))
 scored = [i for i, s in enumerate(view.scored) if s]
 labels = [f"{j}:{view.tokens[i]!r}" for j, i in enumerate(scored)]
 z = [[view.losses[name][i] for i in scored] for name in view.losses]

@@ -102,7 +102,7 @@ def test_evaluate_with_explicit_model_adapter_and_data(capsys, run, varied_dir, 
     assert agg["rows"] == 1
     # Same numbers as the engine on the same row.
     ms = S.load_model_set(str(varied_dir), [run])
-    res = E.evaluate(ms.model, ms.tokenizer, ROWS[1:], "run-trees", max_new_tokens=2)
+    res = E.evaluate(ms, ROWS[1:], "run-trees", max_new_tokens=2)
     assert agg["tuned_loss"] == pytest.approx(res.tuned_token_loss, rel=1e-6)
 
 

@@ -52,7 +52,7 @@ def tuned_reference(varied_dir, adapter_dir):
 @pytest.fixture(scope="module")
 def result(model_set):
     name = model_set.names[1]
-    return E.evaluate(model_set.model, model_set.tokenizer, ROWS, name, max_new_tokens=8, batch_size=2)
+    return E.evaluate(model_set, ROWS, name, max_new_tokens=8, batch_size=2)
 
 
 def test_reference_tokens_are_the_last_answer_and_its_end_of_turn(model_set):
@@ -132,8 +132,7 @@ def test_a_full_fine_tune_is_evaluated_as_the_model_alone(result, model_set, var
         losses = E.reference_token_losses(alone, E.encode_reference(messages, tok), [None])[0]
         assert r.tuned_loss == pytest.approx(sum(losses) / len(losses))
     assert full.rows[0].tuned_output != full.rows[0].base_output
-    view = E.token_losses(full_set.model, tok, ROWS[0], "full-eval-run",
-                          tuned_model=full_set.full_models["full-eval-run"])
+    view = E.token_losses(full_set, ROWS[0], "full-eval-run")
     assert list(view.losses) == ["base", "full-eval-run"]
     assert [v for v in view.losses["full-eval-run"] if v is not None] == pytest.approx(
         E.reference_token_losses(alone, E.encode_reference(E.conversation(ROWS[0]), tok), [None])[0])
@@ -163,7 +162,7 @@ def test_csv_export_round_trips(result):
 
 def test_token_losses_align_with_tokens(model_set):
     name = model_set.names[1]
-    view = E.token_losses(model_set.model, model_set.tokenizer, ROWS[0], name)
+    view = E.token_losses(model_set, ROWS[0], name)
     assert len(view.tokens) == len(view.scored) == len(view.losses["base"]) == len(view.losses[name])
     scored_text = "".join(t for t, s in zip(view.tokens, view.scored, strict=True) if s)
     assert scored_text == "Hello team, good morning!<|im_end|>"
@@ -171,18 +170,17 @@ def test_token_losses_align_with_tokens(model_set):
 
 
 def test_evaluate_refuses_what_cannot_work(model_set):
-    tok, model = model_set.tokenizer, model_set.model
-    with pytest.raises(E.EvalError, match="tuned adapter"):
-        E.evaluate(model, tok, ROWS, adapter="")
+    with pytest.raises(E.EvalError, match="with a tuned model"):
+        E.evaluate(model_set, ROWS, tuned="")
     with pytest.raises(E.EvalError, match="test split is empty"):
-        E.evaluate(model, tok, [], adapter=model_set.names[1])
+        E.evaluate(model_set, [], tuned=model_set.names[1])
     with pytest.raises(E.EvalError, match="None of the 1 test rows"):
-        E.evaluate(model, tok, [ROWS[2]], adapter=model_set.names[1])
+        E.evaluate(model_set, [ROWS[2]], tuned=model_set.names[1])
 
 
 def test_progress_and_cancel(model_set):
     seen = []
-    res = E.evaluate(model_set.model, model_set.tokenizer, ROWS, model_set.names[1], max_new_tokens=2,
+    res = E.evaluate(model_set, ROWS, model_set.names[1], max_new_tokens=2,
                      batch_size=1, progress=lambda m, f: seen.append(f), cancel=lambda: len(seen) >= 2)
     assert len(res.rows) == 2  # cancelled before the third batch
     assert seen == sorted(seen)

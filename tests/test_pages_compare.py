@@ -146,7 +146,7 @@ def test_evaluate_page_shows_aggregates_table_heatmap_and_csv(finished_run, vari
     from ftlib import evaluate as E
 
     ms = S.load_model_set(str(varied_dir), [finished_run])
-    res = E.evaluate(ms.model, ms.tokenizer, TEST_ROWS, finished_run.name, max_new_tokens=64)
+    res = E.evaluate(ms, TEST_ROWS, finished_run.name, max_new_tokens=64)
     shown = {m.label: m.value for m in at.metric}
     assert shown["Base loss"] == f"{res.aggregates()['base_loss']:.3f}"
     assert shown["Tuned loss"] == f"{res.aggregates()['tuned_loss']:.3f}"

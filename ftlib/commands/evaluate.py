@@ -65,9 +65,8 @@ def _evaluate(args) -> int:
 
     models = S.load_model_set(model, [S.resolve_run(adapter)], device=args.device)
     name = models.tuned[0]
-    result = E.evaluate(models.model, models.tokenizer, rows, name, max_new_tokens=args.max_new_tokens,
-                        batch_size=args.batch_size, limit=args.limit, progress=progress, template=template,
-                        tuned_model=models.full_models.get(name))
+    result = E.evaluate(models, rows, name, max_new_tokens=args.max_new_tokens, batch_size=args.batch_size,
+                        limit=args.limit, progress=progress, template=template)
     if args.csv:
         with open(args.csv, "w", encoding="utf-8", newline="") as handle:
             handle.write(result.to_csv())
