@@ -2,7 +2,7 @@
 "where the time goes").
 
     FTLIB_HOME=/tmp/fthome .venv/bin/python -m bench.profile_train [--steps 6] [--attn eager] [--compile]
-        [--no-profiler]
+        [--no-profiler] [--shapes]
 
 Uses the Train page's defaults on the `chat_style` sample; prints the micro-batch split, each step's wall time,
 the wall time of all steps and torch.profiler's top operators by self CPU time. Environment knobs measured with
@@ -34,6 +34,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rows", type=int, default=30, help="operators to list")
     parser.add_argument("--compile", action="store_true", help="torch.compile each decoder layer")
     parser.add_argument("--no-profiler", dest="profiler", action="store_false", help="time the steps only")
+    parser.add_argument("--shapes", action="store_true", help="list operators per input shape")
     args = parser.parse_args(argv)
 
     from torch.profiler import ProfilerActivity, profile
@@ -65,13 +66,15 @@ def main(argv: list[str] | None = None) -> int:
               f"{trainer.args.gradient_accumulation_steps}, weights {prepared.dtype}", flush=True)
         steps = StepTimes()
         trainer.add_callback(steps)
-        with profile(activities=[ProfilerActivity.CPU]) if args.profiler else contextlib.nullcontext() as prof:
+        profiler = profile(activities=[ProfilerActivity.CPU], record_shapes=args.shapes) if args.profiler else None
+        with profiler or contextlib.nullcontext() as prof:
             trainer.train()
         times = [end - start for start, end in itertools.pairwise(steps.ends)]
         print(f"{args.steps} steps: {sum(times):.1f} s (profiler {'on' if args.profiler else 'off'}); each: "
               + " ".join(f"{t:.2f}" for t in times), flush=True)
     if prof is not None:
-        print(prof.key_averages().table(sort_by="self_cpu_time_total", row_limit=args.rows))
+        averages = prof.key_averages(group_by_input_shape=args.shapes)
+        print(averages.table(sort_by="self_cpu_time_total", row_limit=args.rows))
     return 0
 
 

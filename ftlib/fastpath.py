@@ -17,6 +17,8 @@ Measured on the team's CPU (bench/bench_train.py, BENCHMARKS.md), where a LoRA s
   the optimizer in fp32, as mixed-precision LoRA on a GPU does (the fused layer runs the adapter products in
   bf16 too, like autocast). `FTLIB_CPU_BF16` = `auto` (default), `1` (always, e.g. to test it) or `0` (never).
 
+- The LM head scores only the trained positions on CPU (ftlib.headloss; TRL's head scores all of them there).
+
 `FTLIB_FAST_PATH=0` turns all of it off (the benchmark's `ftlib-plain` side; a way out if a model misbehaves).
 Not known here: the trainer (training.py), FLOP accounting (throughput.py).
 """
@@ -175,7 +177,6 @@ def _can_fuse(layer, x: torch.Tensor, args, kwargs) -> str | None:
     if lora_dtype != x.dtype and lora_dtype != torch.float32:
         return None  # a low-precision adapter on another base dtype: PEFT's casts decide
     return name
-    return name
 
 
 def _fused_forward(layer, x, *args, **kwargs):
@@ -209,6 +210,15 @@ def fuse_lora(model) -> int:
     return count
 
 
+def fuse_head(model) -> bool:
+    """Score only the trained positions in the LM head of a model SFTTrainer prepared (see ftlib.headloss)."""
+    if not enabled():
+        return False
+    from ftlib import headloss
+
+    return headloss.fuse_lm_head(model.get_base_model() if hasattr(model, "get_base_model") else model)
+
+
 def unfuse_lora(model) -> None:
     """Undo `fuse_lora` (PEFT's own forward again)."""
     for module in model.modules():
@@ -217,5 +227,5 @@ def unfuse_lora(model) -> None:
             del module._ftlib_peft_forward
 
 
-__all__ = ["CPU_TOKEN_BUDGET", "enabled", "fuse_lora", "keep_mask", "micro_batch_size", "native_cpu_bf16",
+__all__ = ["CPU_TOKEN_BUDGET", "enabled", "fuse_head", "fuse_lora", "keep_mask", "micro_batch_size", "native_cpu_bf16",
            "training_dtype", "unfuse_lora"]

@@ -568,6 +568,8 @@ def build_trainer(config: RunConfig, run_dir: Path, callbacks: list | None = Non
     from transformers import PrinterCallback
 
     fastpath.fuse_lora(trainer.model)  # after the trainer wrapped the model with PEFT
+    if config.method != "dpo":
+        fastpath.fuse_head(trainer.model)  # after SFTTrainer gave it its fused LM head (DPO's asks for more outputs)
     trainer.remove_callback(PrinterCallback)  # it prints raw log dicts; MetricsCallback prints readable lines
     sequences = [s for e in train_enc for s in ((e.chosen, e.rejected) if config.kind == "preference" else (e,))]
     return Prepared(trainer=trainer, tokenizer=tokenizer, train_rows=len(train_enc), eval_rows=len(eval_enc),

@@ -1,0 +1,134 @@
+"""The LM head's loss on CPU, scored at the trained positions only: part of the training fast path (fastpath.py).
+
+TRL's SFTTrainer gets per-token log-probabilities from its fused LM head (`trl.trainer.utils.add_fused_lm_head`).
+Off Triton devices that head scores *every* position, prompt and padding included, and in fp32: each call copies
+the bf16 head weight to fp32 chunk by chunk ([32768, 576] copies) and runs fp32 products. For SmolLM2 (a 49,152-
+token vocabulary on a 576-wide model) that was ~22% of a CPU step (BENCHMARKS.md). `fuse_lm_head` wraps that
+forward: on CPU it gathers the hidden states whose next-token label is trained and runs one product in the
+weights' dtype, like the model's own `forward(labels=...)` (its logits are in the weights' dtype too), with the
+softmax, loss, entropy and top-1 flag in fp32. The output is TRL's `FusedCausalLMOutput`, so SFTTrainer's loss,
+token accuracy, entropy and token counts are computed from it unchanged.
+
+Steps aside (TRL's head runs) on GPUs (TRL's Triton kernel already scores only trained positions there), for
+pre-shifted labels, logit scaling or soft-capping, and when the [tokens, vocabulary] scores would exceed
+`MAX_SCORES` elements (its memory bound). SFT only: DPOTrainer asks TRL's head for more outputs (mean logits).
+Not known here: the fused LoRA layer, micro-batches (fastpath.py).
+"""
+
+from __future__ import annotations
+
+import functools
+import types
+
+import torch
+import torch.nn.functional as F
+
+# The fp32 softmax of the trained tokens is kept for the backward pass: [tokens, vocab] floats. 2**26 elements
+# (256 MiB) fits ~1,300 trained tokens of a 49k vocabulary; a CPU micro-batch holds at most 512 tokens.
+MAX_SCORES = 2**26
+
+
+class _TrainedLogProbs(torch.autograd.Function):
+    """(log p(target), entropy, is_top1) per row of `hidden` [N, H], through the head `weight` [V, H] (+ bias).
+
+    The logits are computed in the weights' dtype (as the model's own forward does) and scored in fp32. Entropy
+    and the top-1 flag carry no gradient. Gradients for the hidden states, and for the head when it trains.
+    """
+
+    @staticmethod
+    def forward(ctx, hidden, weight, bias, targets):
+        scores = F.linear(hidden, weight, bias).float()  # [N, V]
+        target_scores = scores.gather(1, targets[:, None])
+        is_top1 = scores.max(dim=-1, keepdim=True).values == target_scores  # a tie counts as top-1
+        log_norm = torch.logsumexp(scores, dim=-1, keepdim=True)
+        log_p = scores.sub_(log_norm)  # in place: the raw scores are not needed again
+        probs = log_p.exp()
+        entropy = -(probs * log_p).sum(dim=-1)
+        ctx.save_for_backward(hidden, weight, targets, probs)
+        ctx.has_bias = bias is not None
+        ctx.mark_non_differentiable(entropy, is_top1)
+        return (target_scores - log_norm).squeeze(1), entropy, is_top1.squeeze(1)
+
+    @staticmethod
+    def backward(ctx, grad_log_probs, _grad_entropy, _grad_top1):
+        hidden, weight, targets, probs = ctx.saved_tensors
+        # d log p(t) / d z = onehot(t) - softmax(z), scaled by the incoming gradient per row.
+        grad_scores = probs.mul_(-grad_log_probs[:, None])
+        grad_scores.scatter_add_(1, targets[:, None], grad_log_probs[:, None])
+        grad_scores = grad_scores.to(weight.dtype)
+        grad_hidden = grad_scores @ weight if ctx.needs_input_grad[0] else None
+        grad_weight = grad_scores.t() @ hidden if ctx.needs_input_grad[1] else None
+        grad_bias = grad_scores.sum(0) if ctx.has_bias and ctx.needs_input_grad[2] else None
+        return grad_hidden, grad_weight, grad_bias, None
+
+
+def trained_log_probs(hidden: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None,
+                      targets: torch.Tensor):
+    """(log-probabilities, entropy, is_top1) of `targets` for the rows of `hidden`; see `_TrainedLogProbs`."""
+    return _TrainedLogProbs.apply(hidden, weight, bias, targets)
+
+
+def _scaled_logits(config) -> bool:
+    """Whether the model scales or soft-caps its logits (TRL's head handles those; this one does not)."""
+    text = config.get_text_config()
+    scale_names = ("logit_scale", "output_multiplier", "lm_head_multiplier", "logits_scaling")
+    return (getattr(text, "final_logit_softcapping", None) is not None
+            or any(getattr(text, name, None) not in (None, 1, 1.0) for name in scale_names))
+
+
+def _fast_head_output(model, args, kwargs, labels, num_items_in_batch):
+    """TRL's FusedCausalLMOutput for `labels` (not shifted), scoring only the trained positions; None when the
+    scores would exceed MAX_SCORES."""
+    from trl.trainer.utils import FusedCausalLMOutput
+
+    head = model.get_output_embeddings()
+    shifted = labels[:, 1:]
+    mask = shifted != -100
+    if int(mask.sum()) * head.weight.shape[0] > MAX_SCORES:
+        return None
+    kwargs["use_cache"] = False
+    hidden = model.base_model(*args, **kwargs).last_hidden_state[:, :-1]
+    selected = trained_log_probs(hidden[mask], head.weight, head.bias, shifted[mask])
+    # Back to [batch, seq - 1], zero where not trained; masked_scatter keeps an all-masked micro-batch differentiable.
+    log_probs, entropy, is_top1 = (x.new_zeros(mask.shape).masked_scatter(mask, x) for x in selected)
+    denominator = mask.sum().clamp(min=1) if num_items_in_batch is None else num_items_in_batch
+    return FusedCausalLMOutput(loss=-log_probs.sum() / denominator, log_probs=log_probs, entropy=entropy,
+                               is_top1=is_top1, label_mask=mask)
+
+
+def fuse_lm_head(model) -> bool:
+    """Route the `fused_lm_head=True` calls of a model TRL gave a fused head through `_fast_head_output` on CPU.
+
+    `model` is the transformers model TRL patched (a PEFT model's base model). Returns whether it was wrapped: not
+    when TRL did not patch it, the logits are scaled, or it is already wrapped.
+    """
+    trl_forward = getattr(model, "forward", None)
+    function = getattr(trl_forward, "__func__", None)
+    if function is None or hasattr(model, "_ftlib_trl_forward") or _scaled_logits(model.config):
+        return False
+    if "fused_lm_head" not in function.__code__.co_varnames:
+        return False  # not TRL's patched forward
+
+    @functools.wraps(function)  # keeps the signature `generate` validates its kwargs against
+    def forward(self, *args, fused_lm_head=False, labels=None, shift_labels=None, num_items_in_batch=None, **kwargs):
+        if (fused_lm_head and labels is not None and shift_labels is None
+                and self.get_output_embeddings().weight.device.type == "cpu" and not torch.is_autocast_enabled("cpu")):
+            output = _fast_head_output(self, args, dict(kwargs), labels, num_items_in_batch)
+            if output is not None:
+                return output
+        return trl_forward(*args, fused_lm_head=fused_lm_head, labels=labels, shift_labels=shift_labels,
+                           num_items_in_batch=num_items_in_batch, **kwargs)
+
+    model._ftlib_trl_forward = trl_forward
+    model.forward = types.MethodType(forward, model)
+    return True
+
+
+def unfuse_lm_head(model) -> None:
+    """Undo `fuse_lm_head`."""
+    if hasattr(model, "_ftlib_trl_forward"):
+        model.forward = model._ftlib_trl_forward
+        del model._ftlib_trl_forward
+
+
+__all__ = ["MAX_SCORES", "fuse_lm_head", "trained_log_probs", "unfuse_lm_head"]

@@ -1,0 +1,166 @@
+"""The fast LM head (ftlib.headloss) computes what TRL's fused head and the model's own loss compute: per-token
+log-probabilities, entropy, top-1 flags, the loss and every gradient, and steps aside where it does not apply."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from test_fastpath import _lora_model
+from test_training import SFT_ROWS, tiny_config
+
+from ftlib import headloss
+
+
+def _reference(hidden, weight, bias, targets):
+    """Per-row log p(target), entropy and top-1 flag from the full fp64 log-softmax."""
+    logits = torch.nn.functional.linear(hidden.double(), weight.double(), None if bias is None else bias.double())
+    log_p = logits.log_softmax(-1)
+    return (log_p.gather(1, targets[:, None]).squeeze(1), -(log_p.exp() * log_p).sum(-1),
+            logits.argmax(-1) == targets)
+
+
+@pytest.mark.parametrize("with_bias", [False, True])
+def test_trained_log_probs_match_the_full_log_softmax_with_gradients(with_bias):
+    gen = torch.Generator().manual_seed(0)
+    hidden = torch.randn(7, 16, generator=gen, requires_grad=True)
+    weight = torch.randn(50, 16, generator=gen, requires_grad=True)
+    bias = torch.randn(50, generator=gen, requires_grad=True) if with_bias else None
+    targets = torch.randint(0, 50, (7,), generator=gen)
+    targets[0] = int(torch.nn.functional.linear(hidden[:1], weight, bias).argmax())  # at least one top-1 hit
+    upstream = torch.randn(7, generator=gen)
+
+    log_probs, entropy, is_top1 = headloss.trained_log_probs(hidden, weight, bias, targets)
+    ref_log_probs, ref_entropy, ref_top1 = _reference(hidden, weight, bias, targets)
+    torch.testing.assert_close(log_probs.double(), ref_log_probs, rtol=1e-5, atol=1e-5)
+    torch.testing.assert_close(entropy.double(), ref_entropy, rtol=1e-5, atol=1e-5)
+    assert is_top1.tolist() == ref_top1.tolist() and is_top1[0]
+    assert not entropy.requires_grad and not is_top1.requires_grad
+
+    leaves = [hidden, weight] + ([bias] if with_bias else [])
+    ours = torch.autograd.grad((log_probs * upstream).sum(), leaves)
+    theirs = torch.autograd.grad((ref_log_probs * upstream.double()).sum(), leaves)
+    for mine, ref in zip(ours, theirs, strict=True):
+        torch.testing.assert_close(mine, ref.float(), rtol=1e-4, atol=1e-5)
+
+
+def _trl_headed_lora(model_dir, dtype=torch.float32):
+    """A LoRA model whose base carries TRL's fused head, as SFTTrainer prepares it."""
+    from trl.trainer.utils import add_fused_lm_head
+
+    model = _lora_model(model_dir, dropout=0.0)
+    for param in model.parameters():
+        if not param.requires_grad:
+            param.data = param.data.to(dtype)
+    add_fused_lm_head(model.get_base_model(), outputs=("log_probs", "entropy", "is_top1"))
+    return model
+
+
+def _batch():
+    gen = torch.Generator().manual_seed(3)
+    ids = torch.randint(100, 5000, (3, 19), generator=gen)
+    mask = torch.ones_like(ids)
+    mask[2, 13:] = 0  # a padded row
+    labels = ids.clone()
+    labels[:, :6] = -100  # the prompt
+    labels[1, 9:12] = -100  # a second masked stretch
+    labels[mask == 0] = -100
+    return {"input_ids": ids, "attention_mask": mask, "labels": labels}
+
+
+def _fused_call(model, batch, **extra):
+    model.zero_grad()
+    out = model(**batch, fused_lm_head=True, **extra)
+    out.loss.backward()
+    grads = {n: p.grad.clone() for n, p in model.named_parameters() if p.requires_grad}
+    return out, grads
+
+
+def test_fast_head_matches_trls_fused_head_on_a_lora_model(varied_model):
+    model = _trl_headed_lora(varied_model(5))
+    batch = _batch()
+    trl_out, trl_grads = _fused_call(model, batch, num_items_in_batch=40)
+    assert headloss.fuse_lm_head(model.get_base_model())
+    assert not headloss.fuse_lm_head(model.get_base_model())  # once only
+    calls = []
+    original = headloss._TrainedLogProbs.apply
+    headloss._TrainedLogProbs.apply = lambda *a: calls.append(a[0].shape) or original(*a)
+    try:
+        out, grads = _fused_call(model, batch, num_items_in_batch=40)
+    finally:
+        headloss._TrainedLogProbs.apply = original
+    trained = int((batch["labels"][:, 1:] != -100).sum())
+    assert calls == [torch.Size([trained, 64])]  # only the trained positions were scored
+    torch.testing.assert_close(out.loss, trl_out.loss, rtol=1e-5, atol=1e-6)
+    assert torch.equal(out.label_mask, trl_out.label_mask)
+    for field in ("log_probs", "entropy"):
+        torch.testing.assert_close(getattr(out, field), getattr(trl_out, field), rtol=1e-5, atol=1e-5)
+    assert torch.equal(out.is_top1, trl_out.is_top1)
+    assert grads.keys() == trl_grads.keys() and grads
+    for name, grad in trl_grads.items():
+        assert grad.abs().sum() > 0, name
+        torch.testing.assert_close(grads[name], grad, rtol=1e-4, atol=1e-6, msg=name)
+
+
+def test_fast_head_on_a_bf16_base_matches_the_models_own_loss(varied_model):
+    """With bf16 weights, the model's own `forward(labels=...)` (bf16 logits, fp32 loss) is the reference."""
+    model = _trl_headed_lora(varied_model(5), dtype=torch.bfloat16)
+    batch = _batch()
+    model.zero_grad()
+    model(**batch).loss.backward()
+    plain_grads = {n: p.grad.clone() for n, p in model.named_parameters() if p.requires_grad}
+    plain_loss = model(**batch).loss.detach()
+    headloss.fuse_lm_head(model.get_base_model())
+    out, grads = _fused_call(model, batch)
+    torch.testing.assert_close(out.loss.detach(), plain_loss, rtol=1e-5, atol=1e-5)
+    for name, grad in plain_grads.items():
+        torch.testing.assert_close(grads[name], grad, rtol=2e-2, atol=1e-4, msg=name)  # bf16 sums in another order
+
+
+def test_fast_head_steps_aside_where_it_does_not_apply(varied_model, monkeypatch):
+    model = _trl_headed_lora(varied_model(5))
+    base = model.get_base_model()
+    batch = _batch()
+    trl_shifted = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"],
+                        shift_labels=batch["labels"], fused_lm_head=True)
+    assert headloss.fuse_lm_head(base)
+    calls = []
+    original = headloss._TrainedLogProbs.apply
+    monkeypatch.setattr(headloss._TrainedLogProbs, "apply", lambda *a: calls.append(1) or original(*a))
+    shifted = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"],
+                    shift_labels=batch["labels"], fused_lm_head=True)
+    torch.testing.assert_close(shifted.log_probs, trl_shifted.log_probs)  # TRL's own head, unchanged
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        model(**batch, fused_lm_head=True)
+    assert model(**batch).logits.shape[-1] == base.config.vocab_size  # the plain forward keeps its logits
+    monkeypatch.setattr(headloss, "MAX_SCORES", 10)
+    big = model(**batch, fused_lm_head=True)
+    assert calls == []
+    monkeypatch.setattr(headloss, "MAX_SCORES", 2**26)
+    torch.testing.assert_close(model(**batch, fused_lm_head=True).loss, big.loss, rtol=1e-5, atol=1e-6)
+    assert calls == [1]
+    headloss.unfuse_lm_head(base)
+    assert not hasattr(base, "_ftlib_trl_forward")
+
+
+def test_an_all_masked_micro_batch_gives_a_differentiable_zero(varied_model):
+    model = _trl_headed_lora(varied_model(5))
+    headloss.fuse_lm_head(model.get_base_model())
+    batch = _batch()
+    batch["labels"] = torch.full_like(batch["labels"], -100)
+    out = model(**batch, fused_lm_head=True, num_items_in_batch=5)
+    out.loss.backward()
+    assert float(out.loss.detach()) == 0.0 and not out.label_mask.any()
+
+
+def test_sft_trainers_get_the_fast_head_unless_the_fast_path_is_off(varied_model, tmp_path, monkeypatch):
+    from ftlib.training import build_trainer
+
+    config = tiny_config(varied_model(6), batch_size=4, max_steps=1)
+    fast = build_trainer(config, tmp_path / "fast", rows=(SFT_ROWS, []))
+    assert hasattr(fast.trainer.model.get_base_model(), "_ftlib_trl_forward")
+    fast.trainer.train()
+    history = [h for h in fast.trainer.state.log_history if "loss" in h]
+    assert history and history[0]["mean_token_accuracy"] >= 0 and history[0]["entropy"] > 0
+    monkeypatch.setenv("FTLIB_FAST_PATH", "0")
+    plain = build_trainer(config, tmp_path / "plain", rows=(SFT_ROWS, []))
+    assert not hasattr(plain.trainer.model.get_base_model(), "_ftlib_trl_forward")
