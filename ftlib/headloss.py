@@ -10,9 +10,9 @@ softmax, loss, entropy and top-1 flag in fp32. The output is TRL's `FusedCausalL
 token accuracy, entropy and token counts are computed from it unchanged.
 
 Steps aside (TRL's head runs) on GPUs (TRL's Triton kernel already scores only trained positions there), for
-pre-shifted labels, logit scaling or soft-capping, and when the [tokens, vocabulary] scores would exceed
-`MAX_SCORES` elements (its memory bound). SFT only: DPOTrainer asks TRL's head for more outputs (mean logits).
-Not known here: the fused LoRA layer, micro-batches (fastpath.py).
+pre-shifted labels, logit scaling or soft-capping, and when the [trained tokens, vocabulary] logits it keeps
+for the backward pass would exceed `MAX_SCORES` elements (its memory bound). SFT only: DPOTrainer asks TRL's
+head for more outputs (mean logits). Not known here: the fused LoRA layer, micro-batches (fastpath.py).
 """
 
 from __future__ import annotations
@@ -23,43 +23,58 @@ import types
 import torch
 import torch.nn.functional as F
 
-# The fp32 softmax of the trained tokens is kept for the backward pass: [tokens, vocab] floats. 2**26 elements
-# (256 MiB) fits ~1,300 trained tokens of a 49k vocabulary; a CPU micro-batch holds at most 512 tokens.
-MAX_SCORES = 2**26
+# The logits of the trained tokens are kept for the backward pass, in the weights' dtype: 2**27 elements (256 MiB
+# in bf16) fits ~2,700 trained tokens of a 49k vocabulary, more than a CPU micro-batch holds (2048 tokens).
+MAX_SCORES = 2**27
+# Rows scored in fp32 at a time: the fp32 temporaries stay ROW_CHUNK x vocabulary (~50 MB at 256 x 49k).
+ROW_CHUNK = 256
 
 
 class _TrainedLogProbs(torch.autograd.Function):
     """(log p(target), entropy, is_top1) per row of `hidden` [N, H], through the head `weight` [V, H] (+ bias).
 
-    The logits are computed in the weights' dtype (as the model's own forward does) and scored in fp32. Entropy
-    and the top-1 flag carry no gradient. Gradients for the hidden states, and for the head when it trains.
+    The logits are computed in the weights' dtype (as the model's own forward does) and scored in fp32, ROW_CHUNK
+    rows at a time. They are saved as computed, so the backward's softmax is exactly the forward's and no product
+    runs twice. Entropy and the top-1 flag carry no gradient. Gradients for the hidden states, and for the head
+    when it trains.
     """
 
     @staticmethod
     def forward(ctx, hidden, weight, bias, targets):
-        scores = F.linear(hidden, weight, bias).float()  # [N, V]
-        target_scores = scores.gather(1, targets[:, None])
-        is_top1 = scores.max(dim=-1, keepdim=True).values == target_scores  # a tie counts as top-1
-        log_norm = torch.logsumexp(scores, dim=-1, keepdim=True)
-        log_p = scores.sub_(log_norm)  # in place: the raw scores are not needed again
-        probs = log_p.exp()
-        entropy = -(probs * log_p).sum(dim=-1)
-        ctx.save_for_backward(hidden, weight, targets, probs)
+        logits = F.linear(hidden, weight, bias)  # [N, V], weights' dtype
+        log_norm = logits.new_empty(len(targets), dtype=torch.float32)
+        log_probs, entropy, is_top1 = torch.empty_like(log_norm), torch.empty_like(log_norm), torch.empty_like(
+            targets, dtype=torch.bool)
+        for rows in _chunks(len(targets)):
+            scores = logits[rows].float()
+            target_scores = scores.gather(1, targets[rows, None]).squeeze(1)
+            is_top1[rows] = scores.max(dim=-1).values == target_scores  # a tie counts as top-1
+            log_norm[rows] = torch.logsumexp(scores, dim=-1)
+            log_p = scores - log_norm[rows, None]  # not in place: fp32 `scores` is a view of the saved logits
+            entropy[rows] = -(log_p.exp()[:, None, :] @ log_p[:, :, None]).view(-1)  # a row-wise dot
+            log_probs[rows] = target_scores - log_norm[rows]
+        ctx.save_for_backward(hidden, weight, targets, logits, log_norm)
         ctx.has_bias = bias is not None
         ctx.mark_non_differentiable(entropy, is_top1)
-        return (target_scores - log_norm).squeeze(1), entropy, is_top1.squeeze(1)
+        return log_probs, entropy, is_top1
 
     @staticmethod
     def backward(ctx, grad_log_probs, _grad_entropy, _grad_top1):
-        hidden, weight, targets, probs = ctx.saved_tensors
-        # d log p(t) / d z = onehot(t) - softmax(z), scaled by the incoming gradient per row.
-        grad_scores = probs.mul_(-grad_log_probs[:, None])
-        grad_scores.scatter_add_(1, targets[:, None], grad_log_probs[:, None])
-        grad_scores = grad_scores.to(weight.dtype)
+        hidden, weight, targets, logits, log_norm = ctx.saved_tensors
+        grad_scores = torch.empty_like(logits)
+        for rows in _chunks(len(targets)):
+            # d log p(t) / d z = onehot(t) - softmax(z), scaled by the incoming gradient per row.
+            grad = (logits[rows].float() - log_norm[rows, None]).exp_().mul_(-grad_log_probs[rows, None])
+            grad.scatter_add_(1, targets[rows, None], grad_log_probs[rows, None])
+            grad_scores[rows] = grad
         grad_hidden = grad_scores @ weight if ctx.needs_input_grad[0] else None
         grad_weight = grad_scores.t() @ hidden if ctx.needs_input_grad[1] else None
         grad_bias = grad_scores.sum(0) if ctx.has_bias and ctx.needs_input_grad[2] else None
         return grad_hidden, grad_weight, grad_bias, None
+
+
+def _chunks(count: int):
+    return (slice(start, start + ROW_CHUNK) for start in range(0, count, ROW_CHUNK))
 
 
 def trained_log_probs(hidden: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None,

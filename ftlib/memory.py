@@ -160,12 +160,15 @@ _HEAD_TILE = (4096, 32768)
 
 
 def activation_bytes(shape: ModelShape, tokens: int, elem: int, dropout_inputs: int = 0,
-                     checkpointing: bool = False, fused_lora: bool = False) -> int:
+                     checkpointing: bool = False, fused_lora: bool = False, fast_head: bool = False) -> int:
     """Bytes the backward pass needs from the forward pass for `tokens` tokens per forward pass.
 
     `dropout_inputs`: summed input width of the LoRA-adapted layers of one block (when dropout is on).
     `fused_lora`: ftlib.fastpath's fused layer keeps a 1-byte mask per dropped element instead of float copies.
+    `fast_head`: ftlib.headloss keeps the trained tokens' logits (all tokens at worst) plus fp32 row chunks.
     """
+    from ftlib import headloss
+
     h, kv, inter = shape.hidden, shape.hidden * shape.kv_heads // max(shape.heads, 1), shape.intermediate
     per_token = _PER_TOKEN["h"] * h + _PER_TOKEN["kv"] * kv + _PER_TOKEN["inter"] * inter
     dropout = dropout_inputs * (1 if fused_lora else _DROPOUT_COPY * elem)
@@ -175,7 +178,10 @@ def activation_bytes(shape: ModelShape, tokens: int, elem: int, dropout_inputs: 
         blocks = shape.layers * tokens * _CHECKPOINT_KEEP * h * elem + per_block
     else:
         blocks = shape.layers * per_block
-    head = 2 * min(tokens, _HEAD_TILE[0]) * min(shape.vocab, _HEAD_TILE[1]) * 4
+    if fast_head and tokens * shape.vocab <= headloss.MAX_SCORES:
+        head = tokens * shape.vocab * elem + 2 * min(tokens, headloss.ROW_CHUNK) * shape.vocab * 4
+    else:
+        head = 2 * min(tokens, _HEAD_TILE[0]) * min(shape.vocab, _HEAD_TILE[1]) * 4
     return int(blocks + head + 2 * tokens * h * elem)
 
 
@@ -237,7 +243,9 @@ def estimate(config, device: str | None = None, seq_len: int | None = None, shap
     optimizer = 2 * trainable * grad_elem
     reference = weights if (config.method == "dpo" and tuning == "full") else 0
     fused = tuning == "lora" and fastpath.enabled()  # 4-bit layers keep PEFT's path
-    activations = activation_bytes(shape, tokens, elem, dropout_inputs, config.gradient_checkpointing, fused)
+    fast_head = config.method != "dpo" and fastpath.enabled() and not device.startswith("cuda")  # ftlib.headloss
+    activations = activation_bytes(shape, tokens, elem, dropout_inputs, config.gradient_checkpointing, fused,
+                                   fast_head)
     overhead = _OVERHEAD["cuda" if device.startswith("cuda") else "cpu"]
     return MemoryEstimate(device=device, dtype=weight_label, params=shape.params, trainable=trainable,
                           weights=weights, reference=reference, gradients=gradients, optimizer=optimizer,

@@ -19,8 +19,9 @@ def _reference(hidden, weight, bias, targets):
             logits.argmax(-1) == targets)
 
 
-@pytest.mark.parametrize("with_bias", [False, True])
-def test_trained_log_probs_match_the_full_log_softmax_with_gradients(with_bias):
+@pytest.mark.parametrize(("with_bias", "row_chunk"), [(False, 256), (True, 256), (False, 3)])
+def test_trained_log_probs_match_the_full_log_softmax_with_gradients(with_bias, row_chunk, monkeypatch):
+    monkeypatch.setattr(headloss, "ROW_CHUNK", row_chunk)  # 3: rows scored in three chunks, the last one short
     gen = torch.Generator().manual_seed(0)
     hidden = torch.randn(7, 16, generator=gen, requires_grad=True)
     weight = torch.randn(50, 16, generator=gen, requires_grad=True)
@@ -92,8 +93,8 @@ def test_fast_head_matches_trls_fused_head_on_a_lora_model(varied_model):
     assert calls == [torch.Size([trained, 64])]  # only the trained positions were scored
     torch.testing.assert_close(out.loss, trl_out.loss, rtol=1e-5, atol=1e-6)
     assert torch.equal(out.label_mask, trl_out.label_mask)
-    for field in ("log_probs", "entropy"):
-        torch.testing.assert_close(getattr(out, field), getattr(trl_out, field), rtol=1e-5, atol=1e-5)
+    torch.testing.assert_close(out.log_probs, trl_out.log_probs, rtol=1e-5, atol=1e-5)
+    torch.testing.assert_close(out.entropy, trl_out.entropy, rtol=1e-4, atol=1e-5)  # sums of 49k terms
     assert torch.equal(out.is_top1, trl_out.is_top1)
     assert grads.keys() == trl_grads.keys() and grads
     for name, grad in trl_grads.items():
@@ -132,10 +133,11 @@ def test_fast_head_steps_aside_where_it_does_not_apply(varied_model, monkeypatch
     with torch.autocast("cpu", dtype=torch.bfloat16):
         model(**batch, fused_lm_head=True)
     assert model(**batch).logits.shape[-1] == base.config.vocab_size  # the plain forward keeps its logits
+    default = headloss.MAX_SCORES
     monkeypatch.setattr(headloss, "MAX_SCORES", 10)
     big = model(**batch, fused_lm_head=True)
     assert calls == []
-    monkeypatch.setattr(headloss, "MAX_SCORES", 2**26)
+    monkeypatch.setattr(headloss, "MAX_SCORES", default)
     torch.testing.assert_close(model(**batch, fused_lm_head=True).loss, big.loss, rtol=1e-5, atol=1e-6)
     assert calls == [1]
     headloss.unfuse_lm_head(base)

@@ -65,13 +65,13 @@ def test_the_parts_follow_the_settings(tiny_model_dir, monkeypatch):
 
 def test_fast_path_estimates_one_micro_batch_and_one_byte_masks(tiny_model_dir, monkeypatch):
     shape = memory.model_shape(str(tiny_model_dir))
-    fast = est(tiny_model_dir, max_length=128)  # batch 8 x 128 tokens: micro-batches of 4 on CPU (512 tokens)
+    fast = est(tiny_model_dir, max_length=512)  # batch 8 x 512 tokens: micro-batches of 4 on CPU (2048 tokens)
     adapted = sum(i for name, i, _ in shape.linears if memory._targeted(name, ["all-linear"])) // shape.layers
-    assert fast.activations == memory.activation_bytes(shape, 4 * 128, 4, adapted, fused_lora=True)
-    assert est(tiny_model_dir, max_length=128, batch_size=16).activations == fast.activations
-    assert est(tiny_model_dir, max_length=128, method="qlora").activations > fast.activations  # PEFT's 4-bit path
+    assert fast.activations == memory.activation_bytes(shape, 4 * 512, 4, adapted, fused_lora=True, fast_head=True)
+    assert est(tiny_model_dir, max_length=512, batch_size=16).activations == fast.activations
+    assert est(tiny_model_dir, max_length=512, method="qlora").activations > fast.activations  # PEFT's 4-bit path
     monkeypatch.setenv("FTLIB_FAST_PATH", "0")
-    assert est(tiny_model_dir, max_length=128).activations > 2 * fast.activations
+    assert est(tiny_model_dir, max_length=512).activations > 2 * fast.activations
 
 
 def test_human_sizes():
