@@ -693,9 +693,10 @@ class ModelSet:
 
 
 def load_model_set(model_spec: str, tuned_paths: Sequence[str | Path] = (), device: str | None = None,
-                   dtype: str | None = None) -> ModelSet:
-    """Load a fresh base model and tokenizer, attach the given adapters and load the given full fine-tunes
-    (run dirs, adapter dirs or model dirs; see `find_tuned`)."""
+                   dtype: str | None = None, tokenizer=None) -> ModelSet:
+    """Load a fresh base model (and tokenizer, unless `tokenizer` is the model's, already loaded: sampling only
+    reads it), attach the given adapters and load the given full fine-tunes (run dirs, adapter dirs or model dirs;
+    see `find_tuned`)."""
     from ftlib.models import ModelError, load_model, load_tokenizer
 
     adapters: dict[str, Path] = {}
@@ -704,7 +705,7 @@ def load_model_set(model_spec: str, tuned_paths: Sequence[str | Path] = (), devi
         path, full = find_tuned(p)
         name = adapter_name_for(path, set(adapters) | set(full_paths) | {"base"})
         (full_paths if full else adapters)[name] = path
-    tokenizer = load_tokenizer(model_spec)
+    tokenizer = tokenizer or load_tokenizer(model_spec)
     model = attach_adapters(load_model(model_spec, device=device, dtype=dtype).eval(), adapters)
     full_models = {}
     for name, path in full_paths.items():

@@ -48,7 +48,7 @@ pytestmark = pytest.mark.browser
 # A LoRA run on the tiny model: a few seconds of steps after the process starts (max length keeps steps short).
 RUN = {"batch_size": 2, "max_length": 128, "device": "cpu"}
 E2E_STEPS = 4
-SMOKE_STEPS = 40  # still training when the 8 sessions have asked for their pages (a few seconds on a free CPU)
+SMOKE_STEPS = 150  # still training when the 8 sessions have asked for their pages (a few seconds on a free CPU)
 RESTART_STEPS = 20
 # One thread per torch process (the server and the runs it starts): with Chromium, the server and a run sharing
 # 2 cores, two threads each made a tiny-model step about 10x slower (threads waiting on each other).

@@ -49,7 +49,7 @@ def cached_model_set(model: str, adapters: tuple[str, ...]):
     """
     from ftlib.sampling import load_model_set
 
-    return load_model_set(model, list(adapters))
+    return load_model_set(model, list(adapters), tokenizer=cached_tokenizer(model))  # one tokenizer load, not two
 
 
 def warm_up(model: str = "default") -> bool:
