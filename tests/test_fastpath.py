@@ -171,12 +171,15 @@ def _train(config, tmp_path, name):
     return trainer, losses, weights
 
 
-def test_training_steps_match_with_the_fast_path_on_and_off(varied_model, tmp_path, monkeypatch):
-    """Micro-batches + fused layers give the same losses and the same trained weights as one plain batch."""
-    config = tiny_config(varied_model(6), batch_size=8, max_steps=3, lora_dropout=0.0, group_by_length=False,
-                         learning_rate=5e-3)
+@pytest.mark.parametrize("method", ["lora", "full"])
+def test_training_steps_match_with_the_fast_path_on_and_off(varied_model, tmp_path, monkeypatch, method):
+    """Micro-batches, fused layers and the trained-token LM head give the same losses and the same trained weights
+    as one plain batch (full fine-tuning: the head, tied to the embeddings, trains through ftlib.headloss)."""
+    config = tiny_config(varied_model(6), method=method, batch_size=8, max_steps=3, lora_dropout=0.0,
+                         group_by_length=False, learning_rate=5e-3 if method == "lora" else 1e-4)
     monkeypatch.setenv("FTLIB_MICRO_TOKENS", "128")  # the tiny rows are ~60-70 tokens: micro-batches of 1
     fast, fast_losses, fast_weights = _train(config, tmp_path, "fast")
+    assert hasattr(fast.model.get_base_model() if method == "lora" else fast.model, "_ftlib_trl_forward")
     assert fast.args.per_device_train_batch_size < 8
     assert fast.args.gradient_accumulation_steps * fast.args.per_device_train_batch_size == 8
     monkeypatch.setenv("FTLIB_FAST_PATH", "0")
