@@ -1,14 +1,15 @@
-"""Profile a few steps of ftlib's SFT LoRA training on the default model (the numbers behind BENCHMARKS.md's
-"where the time goes").
+"""Profile a few steps of ftlib's SFT (or DPO) LoRA training on the default model (the numbers behind
+BENCHMARKS.md's "where the time goes").
 
     FTLIB_HOME=/tmp/fthome .venv/bin/python -m bench.profile_train [--steps 6] [--attn eager] [--compile]
-        [--no-profiler] [--shapes]
+        [--no-profiler] [--shapes] [--method dpo] [--no-fast-head]
 
-Uses the Train page's defaults on the `chat_style` sample; prints the micro-batch split, each step's wall time,
-the wall time of all steps and torch.profiler's top operators by self CPU time. Environment knobs measured with
-it: `FTLIB_MICRO_TOKENS` (the token budget sweep), `FTLIB_CPU_BF16`, `FTLIB_FAST_PATH`, `OMP_NUM_THREADS` (two
-single-thread copies side by side estimate data parallelism over the 2 cores). `--compile` compiles each
-decoder layer (`torch.compile`, dynamic shapes): the first step then includes the compilation.
+Uses the Train page's defaults on the `chat_style` sample (`--method dpo`: `preference_pairs`); prints the
+micro-batch split, each step's wall time, the wall time of all steps and torch.profiler's top operators by self
+CPU time. Environment knobs measured with it: `FTLIB_MICRO_TOKENS` (the token budget sweep), `FTLIB_CPU_BF16`,
+`FTLIB_FAST_PATH`, `OMP_NUM_THREADS` (two single-thread copies side by side estimate data parallelism over the 2
+cores). `--compile` compiles each decoder layer (`torch.compile`, dynamic shapes): the first step then includes
+the compilation.
 """
 
 from __future__ import annotations
@@ -35,6 +36,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--compile", action="store_true", help="torch.compile each decoder layer")
     parser.add_argument("--no-profiler", dest="profiler", action="store_false", help="time the steps only")
     parser.add_argument("--shapes", action="store_true", help="list operators per input shape")
+    parser.add_argument("--method", default="lora", choices=["lora", "dpo"],
+                        help="dpo: LoRA DPO on the `preference_pairs` sample")
+    parser.add_argument("--no-fast-head", dest="fast_head", action="store_false",
+                        help="keep TRL's fused LM head (ftlib.headloss off)")
     args = parser.parse_args(argv)
 
     from torch.profiler import ProfilerActivity, profile
@@ -50,8 +55,13 @@ def main(argv: list[str] | None = None) -> int:
     from ftlib.data import load_file
     from ftlib.training import RunConfig, build_trainer
 
-    rows = load_file(ROOT / "samples" / "chat_style_sft.jsonl").rows
-    config = RunConfig(method="lora", model="default", dataset="bench", test_size=0, epochs=1, save_every=0,
+    if not args.fast_head:
+        from ftlib import headloss
+
+        headloss.fuse_lm_head = lambda model: False
+    sample = "preference_pairs" if args.method == "dpo" else "chat_style_sft"
+    rows = load_file(ROOT / "samples" / f"{sample}.jsonl").rows
+    config = RunConfig(method=args.method, model="default", dataset="bench", test_size=0, epochs=1, save_every=0,
                        template="chatml", max_steps=args.steps)
     with tempfile.TemporaryDirectory() as out:
         prepared = build_trainer(config, Path(out), rows=(rows, []))

@@ -6,13 +6,14 @@ the bf16 head weight to fp32 chunk by chunk ([32768, 576] copies) and runs fp32 
 token vocabulary on a 576-wide model) that was ~22% of a CPU step (BENCHMARKS.md). `fuse_lm_head` wraps that
 forward: on CPU it gathers the hidden states whose next-token label is trained and runs one product in the
 weights' dtype, like the model's own `forward(labels=...)` (its logits are in the weights' dtype too), with the
-softmax, loss, entropy and top-1 flag in fp32. The output is TRL's `FusedCausalLMOutput`, so SFTTrainer's loss,
-token accuracy, entropy and token counts are computed from it unchanged.
+softmax, loss, entropy, mean logit and top-1 flag in fp32. The output is TRL's `FusedCausalLMOutput`, so
+SFTTrainer's and DPOTrainer's losses and metrics are computed from it unchanged.
 
 Steps aside (TRL's head runs) on GPUs (TRL's Triton kernel already scores only trained positions there), for
 pre-shifted labels, logit scaling or soft-capping, and when the [trained tokens, vocabulary] logits it keeps
-for the backward pass would exceed `MAX_SCORES` elements (its memory bound). SFT only: DPOTrainer asks TRL's
-head for more outputs (mean logits). Not known here: the fused LoRA layer, micro-batches (fastpath.py).
+for the backward pass would exceed `MAX_SCORES` elements (its memory bound). It does not compute
+`log_sum_sq_probs` (DPO's WPO weighting): callers leave such trainers on TRL's head. Not known here: the fused
+LoRA layer, micro-batches (fastpath.py).
 """
 
 from __future__ import annotations
@@ -31,35 +32,37 @@ ROW_CHUNK = 256
 
 
 class _TrainedLogProbs(torch.autograd.Function):
-    """(log p(target), entropy, is_top1) per row of `hidden` [N, H], through the head `weight` [V, H] (+ bias).
+    """(log p(target), entropy, is_top1, mean logit) per row of `hidden` [N, H], through the head `weight` [V, H]
+    (+ bias).
 
     The logits are computed in the weights' dtype (as the model's own forward does) and scored in fp32, ROW_CHUNK
     rows at a time. They are saved as computed, so the backward's softmax is exactly the forward's and no product
-    runs twice. Entropy and the top-1 flag carry no gradient. Gradients for the hidden states, and for the head
-    when it trains.
+    runs twice. Entropy, the top-1 flag and the mean logit carry no gradient. Gradients for the hidden states, and
+    for the head when it trains.
     """
 
     @staticmethod
     def forward(ctx, hidden, weight, bias, targets):
         logits = F.linear(hidden, weight, bias)  # [N, V], weights' dtype
         log_norm = logits.new_empty(len(targets), dtype=torch.float32)
-        log_probs, entropy, is_top1 = torch.empty_like(log_norm), torch.empty_like(log_norm), torch.empty_like(
-            targets, dtype=torch.bool)
+        log_probs, entropy, mean_logits = (torch.empty_like(log_norm) for _ in range(3))
+        is_top1 = torch.empty_like(targets, dtype=torch.bool)
         for rows in _chunks(len(targets)):
             scores = logits[rows].float()
             target_scores = scores.gather(1, targets[rows, None]).squeeze(1)
             is_top1[rows] = scores.max(dim=-1).values == target_scores  # a tie counts as top-1
+            mean_logits[rows] = scores.mean(dim=-1)
             log_norm[rows] = torch.logsumexp(scores, dim=-1)
             log_p = scores - log_norm[rows, None]  # not in place: fp32 `scores` is a view of the saved logits
             entropy[rows] = -(log_p.exp()[:, None, :] @ log_p[:, :, None]).view(-1)  # a row-wise dot
             log_probs[rows] = target_scores - log_norm[rows]
         ctx.save_for_backward(hidden, weight, targets, logits, log_norm)
         ctx.has_bias = bias is not None
-        ctx.mark_non_differentiable(entropy, is_top1)
-        return log_probs, entropy, is_top1
+        ctx.mark_non_differentiable(entropy, is_top1, mean_logits)
+        return log_probs, entropy, is_top1, mean_logits
 
     @staticmethod
-    def backward(ctx, grad_log_probs, _grad_entropy, _grad_top1):
+    def backward(ctx, grad_log_probs, _grad_entropy, _grad_top1, _grad_mean):
         hidden, weight, targets, logits, log_norm = ctx.saved_tensors
         grad_scores = torch.empty_like(logits)
         for rows in _chunks(len(targets)):
@@ -79,7 +82,8 @@ def _chunks(count: int):
 
 def trained_log_probs(hidden: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None,
                       targets: torch.Tensor):
-    """(log-probabilities, entropy, is_top1) of `targets` for the rows of `hidden`; see `_TrainedLogProbs`."""
+    """(log-probabilities, entropy, is_top1, mean logits) of `targets` for the rows of `hidden`; see
+    `_TrainedLogProbs`."""
     return _TrainedLogProbs.apply(hidden, weight, bias, targets)
 
 
@@ -105,10 +109,10 @@ def _fast_head_output(model, args, kwargs, labels, num_items_in_batch):
     hidden = model.base_model(*args, **kwargs).last_hidden_state[:, :-1]
     selected = trained_log_probs(hidden[mask], head.weight, head.bias, shifted[mask])
     # Back to [batch, seq - 1], zero where not trained; masked_scatter keeps an all-masked micro-batch differentiable.
-    log_probs, entropy, is_top1 = (x.new_zeros(mask.shape).masked_scatter(mask, x) for x in selected)
+    log_probs, entropy, is_top1, mean_logits = (x.new_zeros(mask.shape).masked_scatter(mask, x) for x in selected)
     denominator = mask.sum().clamp(min=1) if num_items_in_batch is None else num_items_in_batch
     return FusedCausalLMOutput(loss=-log_probs.sum() / denominator, log_probs=log_probs, entropy=entropy,
-                               is_top1=is_top1, label_mask=mask)
+                               is_top1=is_top1, mean_logits=mean_logits, label_mask=mask)
 
 
 def fuse_lm_head(model) -> bool:

@@ -568,8 +568,12 @@ def build_trainer(config: RunConfig, run_dir: Path, callbacks: list | None = Non
     from transformers import PrinterCallback
 
     fastpath.fuse_lora(trainer.model)  # after the trainer wrapped the model with PEFT
-    if config.method != "dpo":
-        fastpath.fuse_head(trainer.model)  # after SFTTrainer gave it its fused LM head (DPO's asks for more outputs)
+    # After the trainer gave the model (and DPO's reference copy) TRL's fused LM head; WPO weighting needs an
+    # output the fast head does not compute.
+    if not getattr(args, "use_weighting", False):
+        for model_with_head in (trainer.model, getattr(trainer, "ref_model", None)):
+            if model_with_head is not None:
+                fastpath.fuse_head(model_with_head)
     trainer.remove_callback(PrinterCallback)  # it prints raw log dicts; MetricsCallback prints readable lines
     sequences = [s for e in train_enc for s in ((e.chosen, e.rejected) if config.kind == "preference" else (e,))]
     return Prepared(trainer=trainer, tokenizer=tokenizer, train_rows=len(train_enc), eval_rows=len(eval_enc),
