@@ -213,7 +213,8 @@ def fuse_lora(model) -> int:
 
 
 def fuse_head(model) -> bool:
-    """Score only the trained positions in the LM head of a model SFTTrainer prepared (see ftlib.headloss)."""
+    """Score only the trained positions in the LM head of a model SFTTrainer or DPOTrainer prepared (see
+    ftlib.headloss)."""
     if not enabled():
         return False
     from ftlib import headloss
@@ -229,5 +230,5 @@ def unfuse_lora(model) -> None:
             del module._ftlib_peft_forward
 
 
-__all__ = ["CPU_TOKEN_BUDGET", "enabled", "fuse_head", "fuse_lora", "keep_mask", "micro_batch_size", "native_cpu_bf16",
-           "training_dtype", "unfuse_lora"]
+__all__ = ["CPU_TOKEN_BUDGET", "enabled", "fuse_head", "fuse_lora", "keep_mask", "micro_batch_size",
+           "native_cpu_bf16", "training_dtype", "unfuse_lora"]

@@ -165,7 +165,8 @@ def activation_bytes(shape: ModelShape, tokens: int, elem: int, dropout_inputs: 
 
     `dropout_inputs`: summed input width of the LoRA-adapted layers of one block (when dropout is on).
     `fused_lora`: ftlib.fastpath's fused layer keeps a 1-byte mask per dropped element instead of float copies.
-    `fast_head`: ftlib.headloss keeps the trained tokens' logits (all tokens at worst) plus fp32 row chunks.
+    `fast_head`: ftlib.headloss keeps the trained tokens' logits (all tokens at worst), and its backward pass a
+    gradient of the same size, plus fp32 row chunks.
     """
     from ftlib import headloss
 
@@ -179,7 +180,7 @@ def activation_bytes(shape: ModelShape, tokens: int, elem: int, dropout_inputs: 
     else:
         blocks = shape.layers * per_block
     if fast_head and tokens * shape.vocab <= headloss.MAX_SCORES:
-        head = tokens * shape.vocab * elem + 2 * min(tokens, headloss.ROW_CHUNK) * shape.vocab * 4
+        head = 2 * tokens * shape.vocab * elem + 2 * min(tokens, headloss.ROW_CHUNK) * shape.vocab * 4
     else:
         head = 2 * min(tokens, _HEAD_TILE[0]) * min(shape.vocab, _HEAD_TILE[1]) * 4
     return int(blocks + head + 2 * tokens * h * elem)
@@ -243,7 +244,7 @@ def estimate(config, device: str | None = None, seq_len: int | None = None, shap
     optimizer = 2 * trainable * grad_elem
     reference = weights if (config.method == "dpo" and tuning == "full") else 0
     fused = tuning == "lora" and fastpath.enabled()  # 4-bit layers keep PEFT's path
-    fast_head = config.method != "dpo" and fastpath.enabled() and not device.startswith("cuda")  # ftlib.headloss
+    fast_head = fastpath.enabled() and not device.startswith("cuda")  # ftlib.headloss, SFT and DPO
     activations = activation_bytes(shape, tokens, elem, dropout_inputs, config.gradient_checkpointing, fused,
                                    fast_head)
     overhead = _OVERHEAD["cuda" if device.startswith("cuda") else "cpu"]
