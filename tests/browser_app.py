@@ -415,9 +415,18 @@ def wait_progress(page, step: int, timeout: float = 300_000) -> None:
     }""", arg=step, timeout=timeout)
 
 
-def progress_text(page) -> str:
-    """The progress bar's text on the Train page: 'step N of M · ...'."""
-    return _main(page).locator('[data-testid="stProgress"]').first.inner_text()
+def progress_text(page, timeout: float = 30_000) -> str:
+    """The progress bar's text on the Train page: 'step N of M · ...'.
+
+    Read in the page, once the bar has text: the page's own 2 s poll redraws the bar, and a read in the middle
+    of a redraw saw it empty (a restart test failed on '' while its screenshot showed 'step 20 of 20').
+    """
+    handle = page.wait_for_function("""() => {
+        const bar = document.querySelector('[data-testid="stMain"] [data-testid="stProgress"]');
+        const text = bar ? bar.innerText.trim() : "";
+        return text.length > 0 ? text : false;
+    }""", timeout=timeout)
+    return handle.json_value()
 
 
 def generate_compare(page, timeout: float = 300_000) -> dict[str, list[str]]:
