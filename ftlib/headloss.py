@@ -107,8 +107,7 @@ def _fast_head_output(model, args, kwargs, labels, num_items_in_batch):
         return None
     kwargs["use_cache"] = False
     hidden = model.base_model(*args, **kwargs).last_hidden_state[:, :-1]
-    # A head kept in another dtype than the body (some checkpoints keep it in fp32) scores in the head's dtype.
-    selected = trained_log_probs(hidden[mask].to(head.weight.dtype), head.weight, head.bias, shifted[mask])
+    selected = trained_log_probs(hidden[mask], head.weight, head.bias, shifted[mask])
     # Back to [batch, seq - 1], zero where not trained; masked_scatter keeps an all-masked micro-batch differentiable.
     log_probs, entropy, is_top1, mean_logits = (x.new_zeros(mask.shape).masked_scatter(mask, x) for x in selected)
     denominator = mask.sum().clamp(min=1) if num_items_in_batch is None else num_items_in_batch
