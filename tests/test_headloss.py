@@ -170,12 +170,16 @@ def test_an_all_masked_micro_batch_gives_a_differentiable_zero(varied_model):
 def test_sft_trainers_get_the_fast_head_unless_the_fast_path_is_off(varied_model, tmp_path, monkeypatch):
     from ftlib.training import build_trainer
 
+    calls = []
+    original = headloss._TrainedLogProbs.apply
+    monkeypatch.setattr(headloss._TrainedLogProbs, "apply", lambda *a: calls.append(1) or original(*a))
     config = tiny_config(varied_model(6), batch_size=4, max_steps=1)
     fast = build_trainer(config, tmp_path / "fast", rows=(SFT_ROWS, []))
     assert hasattr(fast.trainer.model.get_base_model(), "_ftlib_trl_forward")
     fast.trainer.train()
+    assert calls  # the training step's loss went through the fast head
     history = [h for h in fast.trainer.state.log_history if "loss" in h]
-    assert history and history[0]["mean_token_accuracy"] >= 0 and history[0]["entropy"] > 0
+    assert history and 0 <= history[0]["mean_token_accuracy"] <= 1 and history[0]["entropy"] > 0
     monkeypatch.setenv("FTLIB_FAST_PATH", "0")
     plain = build_trainer(config, tmp_path / "plain", rows=(SFT_ROWS, []))
     assert not hasattr(plain.trainer.model.get_base_model(), "_ftlib_trl_forward")
