@@ -158,11 +158,14 @@ def create_run(config) -> str:
         run_id = _new_id(config)
         path = root / run_id
         path.mkdir(parents=True)
-        workspace.atomic_write_text(path / CONFIG_FILE, json.dumps(config.to_dict(), indent=1))
-        now = time.time()
-        update_status(path, id=run_id, state="queued", created=now, queued_at=time.time_ns(),
-                      device=_device_key(config.device), method=config.method, tuning=config.tuning,
-                      message="Waiting for its turn.")
+        try:
+            workspace.atomic_write_text(path / CONFIG_FILE, json.dumps(config.to_dict(), indent=1))
+            update_status(path, id=run_id, state="queued", created=time.time(), queued_at=time.time_ns(),
+                          device=_device_key(config.device), method=config.method, tuning=config.tuning,
+                          message="Waiting for its turn.")
+        except BaseException:
+            shutil.rmtree(path, ignore_errors=True)  # e.g. a full disk: no half-made run left in the list
+            raise
     return run_id
 
 
@@ -468,10 +471,13 @@ def export_merged(run_id: str) -> Path:
     base = load_model(config.get("model", "default"), device="cpu",
                       dtype=None if config.get("dtype", "auto") == "auto" else config["dtype"])
     merged = PeftModel.from_pretrained(base, str(adapter)).merge_and_unload()
+    needed = sum(p.numel() * p.element_size() for p in merged.state_dict().values())
+    workspace.check_free_space(path, needed, "the merged model")
     tmp = path / "merged.partial"
     shutil.rmtree(tmp, ignore_errors=True)
-    merged.save_pretrained(str(tmp), safe_serialization=True)
-    AutoTokenizer.from_pretrained(str(adapter)).save_pretrained(str(tmp))  # saved with the adapter at the end
+    with workspace.partial_output(tmp, target):  # a failed save leaves no half model behind
+        merged.save_pretrained(str(tmp), safe_serialization=True)
+        AutoTokenizer.from_pretrained(str(adapter)).save_pretrained(str(tmp))  # saved with the adapter at the end
     tmp.rename(target)
     return target
 
@@ -484,7 +490,12 @@ def zip_folder(folder: Path) -> Path:
     if archive.is_file() and archive.stat().st_mtime >= newest:
         return archive
     archive.parent.mkdir(exist_ok=True)
-    base = shutil.make_archive(str(archive.with_suffix("")) + ".partial", "zip", root_dir=folder)
+    # Safetensors hardly compress: the zip is about the folder's size.
+    workspace.check_free_space(archive.parent, sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()),
+                               f"the zip of {folder.name}")
+    partial = str(archive.with_suffix("")) + ".partial"
+    with workspace.partial_output(Path(partial + ".zip"), archive):
+        base = shutil.make_archive(partial, "zip", root_dir=folder)
     os.replace(base, archive)
     return archive
 

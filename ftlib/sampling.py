@@ -528,10 +528,15 @@ def resolve_run(spec: str | Path) -> Path:
 
 def find_adapter(run_or_dir: str | Path) -> Path:
     """The adapter directory for a run: the dir itself if it has `adapter_config.json`, else `adapter/` or
-    `final/` inside it, else the single child directory one level down that holds one."""
+    `final/` inside it, else the single child directory one level down that holds one. Its weights must be
+    safetensors: PEFT would read a pickled `adapter_model.bin`, and unpickling can run code."""
     path = Path(run_or_dir).expanduser()
     if not path.is_dir():
         raise SamplingError(f"'{path}' is not a directory. Point to a finished run or to an adapter folder.")
+    return _safetensors_only(_adapter_dir(path))
+
+
+def _adapter_dir(path: Path) -> Path:
     if (path / "adapter_config.json").is_file():
         return path
     for name in ("adapter", "final", "final_adapter"):
@@ -546,6 +551,18 @@ def find_adapter(run_or_dir: str | Path) -> Path:
         f"No adapter in '{path}': expected adapter_config.json there or in adapter/ or final/. "
         "Is the run finished? A run saves its adapter only at the end."
     )
+
+
+def _safetensors_only(adapter: Path) -> Path:
+    if not (adapter / "adapter_model.safetensors").is_file():
+        pickled = (adapter / "adapter_model.bin").is_file()
+        raise SamplingError(
+            f"The adapter in '{adapter}' has "
+            + ("only pickled weights (adapter_model.bin). " if pickled else "no adapter_model.safetensors. ")
+            + "This studio loads safetensors only, because unpickling a file can run code: convert it with "
+            "`PeftModel.from_pretrained(...).save_pretrained(folder, safe_serialization=True)` somewhere you trust."
+        )
+    return adapter
 
 
 def find_full_model(run_or_dir: str | Path) -> Path | None:

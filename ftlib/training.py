@@ -607,26 +607,18 @@ def last_checkpoint(run_dir: Path) -> Path | None:
     return max(found)[1] if found else None
 
 
-_DISK_ERRNOS = {"ENOSPC", "EDQUOT", "EFBIG"}  # no space, over quota, file-size limit
-# safetensors and other Rust/C writers raise their own errors carrying the OS message.
-_DISK_TEXTS = ("no space left", "file too large", "quota exceeded")
-
-
 def _friendly_error(exc: BaseException) -> str:
     """One actionable sentence for the failures people meet: out of memory, a full disk, our own errors."""
-    import errno
-
     text = str(exc)
     lowered = text.lower()
     if (isinstance(exc, MemoryError) or "out of memory" in lowered or "can't allocate memory" in lowered
             or "not enough memory" in lowered):
         return ("The device ran out of memory. Lower the batch size or max length, turn on gradient checkpointing, "
                 f"or use LoRA/QLoRA instead of full fine-tuning. ({type(exc).__name__}: {text[:300]})")
-    disk = isinstance(exc, OSError) and errno.errorcode.get(exc.errno or -1) in _DISK_ERRNOS
-    if disk or any(t in lowered for t in _DISK_TEXTS):
-        filename = getattr(exc, "filename", None)
+    if workspace.is_disk_full(exc):
+        filename = getattr(exc, "path", None) or getattr(exc, "filename", None)  # path: a workspace.DiskFullError
         where = f" while writing {filename}" if filename else ""
-        reason = getattr(exc, "strerror", None) or text[:200]
+        reason = getattr(exc, "reason", None) or getattr(exc, "strerror", None) or text[:200]
         return (f"The disk is full{where} ({reason}). Free space in the workspace ({workspace.workspace_dir()}) or "
                 "point FTLIB_WORKSPACE at a bigger disk, then resume: the run continues from its last complete "
                 "checkpoint, and its metrics so far are kept.")

@@ -7,9 +7,12 @@ that come from the browser are sanitized here; nothing outside the workspace is 
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import json
 import os
 import re
+import shutil
 import tempfile
 import time
 import uuid
@@ -74,16 +77,91 @@ def inside(root: Path, path: Path) -> bool:
 
 def atomic_write_text(path: Path, text: str) -> None:
     """Write via a temporary file and rename, so readers never see half a file."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    write_files({Path(path): text})
+
+
+class DiskFullError(OSError):
+    """A write failed for want of space (a full disk, a quota, a file-size limit); the message says what to free."""
+
+
+# errno names: no space, over quota, over the file-size limit. Rust/C writers (safetensors) only carry the text.
+_DISK_ERRNOS = {"ENOSPC", "EDQUOT", "EFBIG"}
+_DISK_TEXTS = ("no space left", "file too large", "quota exceeded")
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    if isinstance(exc, DiskFullError):
+        return True
+    if isinstance(exc, OSError) and errno.errorcode.get(exc.errno or -1) in _DISK_ERRNOS:
+        return True
+    return any(t in str(exc).lower() for t in _DISK_TEXTS)  # e.g. SafetensorError, which is no OSError
+
+
+def write_files(files: dict[Path, str | bytes], hint: str = "") -> None:
+    """Write several files so that all of them are replaced or none is.
+
+    Each goes to a temporary file beside it first; only when every one is written are they renamed into place,
+    so a full disk midway leaves the earlier versions whole (and no half file behind). A disk-full failure is
+    raised as `DiskFullError` naming the file, with `hint` (where to free space) appended.
+    """
+    written: list[tuple[str, Path]] = []
+    current = None
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        for current, content in files.items():
+            current.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=current.parent, prefix=f".{current.name}.", suffix=".tmp")
+            written.append((tmp, current))
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(content.encode("utf-8") if isinstance(content, str) else content)
+        for tmp, current in written:
+            os.replace(tmp, current)
+    except BaseException as exc:
+        for tmp, _ in written:
+            Path(tmp).unlink(missing_ok=True)
+        if is_disk_full(exc) and not isinstance(exc, DiskFullError):
+            raise disk_full_error(current, exc, hint + "Nothing was replaced: what was saved before is untouched.") \
+                from exc
         raise
+
+
+def disk_full_error(path: Path | str, cause: BaseException | str, advice: str) -> DiskFullError:
+    """'The disk is full while writing PATH (reason). ADVICE', with `.path` and `.reason` for other phrasings."""
+    reason = cause if isinstance(cause, str) else getattr(cause, "strerror", None) or str(cause)[:200]
+    error = DiskFullError(f"The disk is full while writing {path} ({reason}). {advice}".rstrip())
+    error.path, error.reason = str(path), reason  # (setting OSError's filename/strerror would change its text)
+    return error
+
+
+@contextlib.contextmanager
+def partial_output(partial: Path, final: Path, advice: str = ""):
+    """Around the code that builds `partial` (a file or a folder) before it is renamed to `final`: on any failure
+    the partial output is removed, and a full disk becomes a `DiskFullError` naming `final`."""
+    try:
+        yield partial
+    except BaseException as exc:
+        if partial.is_dir():
+            shutil.rmtree(partial, ignore_errors=True)
+        else:
+            partial.unlink(missing_ok=True)
+        if is_disk_full(exc) and not isinstance(exc, DiskFullError):
+            raise disk_full_error(final, exc, advice or _workspace_hint()) from exc
+        raise
+
+
+def free_bytes(folder: Path) -> int:
+    return shutil.disk_usage(folder).free
+
+
+def check_free_space(folder: Path, needed: int, what: str) -> None:
+    """Refuse up front (DiskFullError) when `folder`'s disk has less than `needed` bytes free for `what`."""
+    free = free_bytes(folder)
+    if free < needed:
+        raise disk_full_error(folder, f"{what} needs about {needed / 2**20:,.0f} MiB, {free / 2**20:,.0f} MiB free",
+                              "Free space there or point FTLIB_WORKSPACE at a bigger disk; nothing was written.")
+
+
+def _workspace_hint() -> str:
+    return f"Free space in the workspace ({workspace_dir()}) or point FTLIB_WORKSPACE at a bigger disk. "
 
 
 def save_upload(filename: str, data: bytes) -> Path:
@@ -91,12 +169,16 @@ def save_upload(filename: str, data: bytes) -> Path:
     name = safe_name(filename, default="upload")
     # A short random tag keeps two uploads of the same name in the same second apart.
     target = uploads_dir() / f"{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}-{name}"
-    target.write_bytes(data)
+    write_files({target: data}, hint=_workspace_hint())  # never a half upload listed among the earlier ones
     return target
 
 
+def jsonl_text(rows: list[dict]) -> str:
+    return "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
+
+
 def write_jsonl(path: Path, rows: list[dict]) -> None:
-    atomic_write_text(path, "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows))
+    atomic_write_text(path, jsonl_text(rows))
 
 
 def read_jsonl(path: Path) -> list[dict]:
@@ -107,11 +189,16 @@ def read_jsonl(path: Path) -> list[dict]:
 def save_split(name: str, train: list[dict], test: list[dict], meta: dict | None = None) -> Path:
     """Save a train/test split as `datasets/<name>/{train,test}.jsonl` plus `meta.json`."""
     folder = datasets_dir() / safe_name(name, default="dataset")
-    folder.mkdir(parents=True, exist_ok=True)
-    write_jsonl(folder / "train.jsonl", train)
-    write_jsonl(folder / "test.jsonl", test)
+    new = not folder.exists()
     info = dict(meta or {}, name=folder.name, train_rows=len(train), test_rows=len(test), saved_at=time.time())
-    atomic_write_text(folder / "meta.json", json.dumps(info, indent=2))
+    try:
+        # All three or none: a split replaced halfway would pair a new train file with an old test file.
+        write_files({folder / "train.jsonl": jsonl_text(train), folder / "test.jsonl": jsonl_text(test),
+                     folder / "meta.json": json.dumps(info, indent=2)}, hint=_workspace_hint())
+    except BaseException:
+        if new:
+            shutil.rmtree(folder, ignore_errors=True)
+        raise
     return folder
 
 

@@ -18,7 +18,15 @@ from ftlib.templates import TEMPLATE_NAMES
 from ftlib.tokens import POLICIES, POLICY_HELP, encode_row, is_preference
 from ftlib.training import DEFAULT_LR, DPO_TUNING, METHODS, SCHEDULERS, ConfigError, RunConfig, field_help
 from ui.charts import run_figures
-from ui.common import active_model, active_split_name, cached_split, cached_tokenizer, user_errors
+from ui.common import (
+    active_model,
+    active_split_name,
+    cached_split,
+    cached_tokenizer,
+    deferred_download,
+    show_download_failure,
+    user_errors,
+)
 
 POLL_SECONDS = 2.0
 ACTIVE = ("queued", *runs.ACTIVE)
@@ -299,21 +307,27 @@ def export_panel(run_id: str) -> None:
         return
     st.markdown("#### Export")
     path = runs.run_dir(run_id)
-    c1, c2 = st.columns(2)
+    # (name, what to zip, caption): zipped (and, for `merged`, built) only when the button is clicked.
     if (path / "adapter" / "adapter_config.json").is_file():
-        c1.download_button("Download the adapter (PEFT, .zip)", key=f"dl_adapter_{run_id}", mime="application/zip",
-                           data=lambda: runs.zip_folder(runs.export_adapter(run_id)).read_bytes(),
-                           file_name=f"{run_id}-adapter.zip")
-        c1.caption("Small: load it on top of the base model with `PeftModel.from_pretrained(base, folder)`.")
-        c2.download_button("Download the merged model (.zip)", key=f"dl_merged_{run_id}", mime="application/zip",
-                           data=lambda: runs.zip_folder(runs.export_merged(run_id)).read_bytes(),
-                           file_name=f"{run_id}-merged.zip")
-        c2.caption("The adapter merged into the base: a plain model for `AutoModelForCausalLM.from_pretrained`. "
-                   "Preparing it takes a moment.")
+        downloads = [("adapter", lambda: runs.export_adapter(run_id),
+                      "Small: load it on top of the base model with `PeftModel.from_pretrained(base, folder)`."),
+                     ("merged", lambda: runs.export_merged(run_id),
+                      "The adapter merged into the base: a plain model for `AutoModelForCausalLM.from_pretrained`. "
+                      "Preparing it takes a moment.")]
     elif (path / "model" / "config.json").is_file():
-        c1.download_button("Download the model (.zip)", key=f"dl_model_{run_id}", mime="application/zip",
-                           data=lambda: runs.zip_folder(path / "model").read_bytes(), file_name=f"{run_id}-model.zip")
-        c1.caption("A full model folder (safetensors) for `AutoModelForCausalLM.from_pretrained`.")
+        downloads = [("model", lambda: path / "model",
+                      "A full model folder (safetensors) for `AutoModelForCausalLM.from_pretrained`.")]
+    else:
+        downloads = []
+    labels = {"adapter": "Download the adapter (PEFT, .zip)", "merged": "Download the merged model (.zip)",
+              "model": "Download the model (.zip)"}
+    for kind, _, _ in downloads:
+        show_download_failure(f"dl_{kind}_{run_id}")  # e.g. a full disk while zipping, from the last click
+    for column, (kind, folder, caption) in zip(st.columns(2), downloads, strict=False):
+        key = f"dl_{kind}_{run_id}"
+        column.download_button(labels[kind], key=key, mime="application/zip", file_name=f"{run_id}-{kind}.zip",
+                               data=deferred_download(key, lambda folder=folder: runs.zip_folder(folder())))
+        column.caption(caption)
     st.caption(f"On this machine: `{path}`")
 
 

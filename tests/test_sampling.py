@@ -301,10 +301,12 @@ def test_find_adapter_layouts(runs, tmp_path):
     final = tmp_path / "run2" / "final"
     final.mkdir(parents=True)
     (final / "adapter_config.json").write_text("{}")
+    (final / "adapter_model.safetensors").write_bytes(b"")
     assert S.find_adapter(tmp_path / "run2") == final
     other = tmp_path / "run3" / "lora-out"
     other.mkdir(parents=True)
     (other / "adapter_config.json").write_text("{}")
+    (other / "adapter_model.safetensors").write_bytes(b"")
     (tmp_path / "run3" / "checkpoint-10").mkdir()
     (tmp_path / "run3" / "checkpoint-10" / "adapter_config.json").write_text("{}")
     assert S.find_adapter(tmp_path / "run3") == other  # checkpoints are not the final adapter
@@ -313,6 +315,35 @@ def test_find_adapter_layouts(runs, tmp_path):
         S.find_adapter(tmp_path / "empty")
     with pytest.raises(S.SamplingError, match="not a directory"):
         S.find_adapter(tmp_path / "missing")
+
+
+def test_a_pickled_adapter_is_refused_before_anything_unpickles_it(varied_dir, tmp_path, monkeypatch):
+    """An adapter saved as adapter_model.bin (PEFT reads it with torch.load) is never loaded: the message says
+    why and how to convert it."""
+    import pickle
+
+    import peft.utils.save_and_load as peft_io
+    from safetensors.torch import load_file
+
+    folder = tmp_path / "pickled"
+    S.make_random_adapter(str(varied_dir), folder, seed=3)
+    model = S.load_model_set(str(varied_dir), [folder], device="cpu")  # the safetensors copy loads
+    assert model.tuned == ["pickled"]
+    weights = load_file(str(folder / "adapter_model.safetensors"))
+    (folder / "adapter_model.safetensors").unlink()
+    with open(folder / "adapter_model.bin", "wb") as handle:
+        pickle.dump(weights, handle)
+
+    def unpickled(*args, **kwargs):
+        raise AssertionError("an adapter was unpickled")
+
+    monkeypatch.setattr(peft_io, "torch_load", unpickled)
+    with pytest.raises(S.SamplingError, match=r"only pickled weights \(adapter_model.bin\).*safetensors only"):
+        S.find_adapter(folder)
+    with pytest.raises(S.SamplingError, match="only pickled weights"):
+        S.load_model_set(str(varied_dir), [folder], device="cpu")
+    with pytest.raises(S.SamplingError, match="only pickled weights"):
+        S.find_tuned(tmp_path)  # a run folder holding it is refused too, not passed over for something else
 
 
 def test_list_run_adapters_finds_finished_runs(runs, tmp_path):

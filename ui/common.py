@@ -7,8 +7,12 @@ Per-user choices live in `st.session_state`; models and tokenizers are shared th
 from __future__ import annotations
 
 import contextlib
+import threading
+from collections.abc import Callable
+from pathlib import Path
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from ftlib import workspace
 
@@ -96,6 +100,43 @@ def user_errors(what: str):
         with st.expander("Details for engineers"):
             st.code(f"{type(exc).__name__}: {exc}")
         st.stop()
+
+
+# Why a deferred download failed, by session and button, until the page shows it (see `deferred_download`).
+_download_failures: dict[tuple[str, str], str] = {}
+_download_failures_lock = threading.Lock()
+
+
+def _session_id() -> str:
+    ctx = get_script_run_ctx()
+    return ctx.session_id if ctx else ""
+
+
+def deferred_download(key: str, build: Callable[[], Path]) -> Callable[[], bytes]:
+    """The `data=` of a download button whose file is built only when clicked (a merged model takes a while).
+
+    Streamlit runs the callable on another thread and, when it raises, only says "Failed to generate file for
+    download"; the reason is kept here and shown by `show_download_failure(key)` on the page's next run.
+    """
+    session = _session_id()
+
+    def data() -> bytes:
+        try:
+            return build().read_bytes()
+        except Exception as exc:
+            with _download_failures_lock:
+                _download_failures[(session, key)] = str(exc) if isinstance(exc, (ValueError, OSError)) \
+                    else f"{type(exc).__name__}: {exc}"
+            raise
+
+    return data
+
+
+def show_download_failure(key: str) -> None:
+    with _download_failures_lock:
+        reason = _download_failures.pop((_session_id(), key), None)
+    if reason:
+        st.error(f"The download could not be prepared: {reason}")
 
 
 def require_split():

@@ -100,16 +100,16 @@ def _inspect(args) -> int:
 
 def _split(args) -> int:
     from ftlib.data import dedupe_rows, split_rows
-    from ftlib.workspace import write_jsonl
+    from ftlib.workspace import jsonl_text, write_files
 
     result = _load(args)
     if not result.rows:
         raise _no_rows(result)
     rows, dropped = dedupe_rows(result.rows) if args.dedupe else (result.rows, 0)
     train, test = split_rows(rows, test_size=args.test_size, seed=args.seed)
-    args.out.mkdir(parents=True, exist_ok=True)
-    write_jsonl(args.out / "train.jsonl", train)
-    write_jsonl(args.out / "test.jsonl", test)
+    # Both files or neither: a full disk midway must not pair a new train file with an old test file.
+    write_files({args.out / "train.jsonl": jsonl_text(train), args.out / "test.jsonl": jsonl_text(test)},
+                hint="Free space on that disk or pick another --out folder. ")
     print(f"format {result.format}: {result.valid_rows} valid of {result.total} rows"
           + (f", {dropped} duplicates dropped" if args.dedupe else ""))
     print(f"train: {len(train)} rows -> {args.out / 'train.jsonl'}")

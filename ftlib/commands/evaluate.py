@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import math
 import sys
+from pathlib import Path
 
 
 def register(sub) -> None:
@@ -67,16 +68,18 @@ def _evaluate(args) -> int:
     name = models.tuned[0]
     result = E.evaluate(models, rows, name, max_new_tokens=args.max_new_tokens, batch_size=args.batch_size,
                         limit=args.limit, progress=progress, template=template)
-    if args.csv:
-        with open(args.csv, "w", encoding="utf-8", newline="") as handle:
-            handle.write(result.to_csv())
     agg = {k: _clean(v) for k, v in result.aggregates().items()}
     agg.update(model=model, template=template)
+    # The figures are printed before the CSV is written, so a full disk there loses none of the evaluation.
     if args.json:
         print(json.dumps(agg))
-        return 0
-    for key, value in agg.items():
-        print(f"{key}: {value:.4f}" if isinstance(value, float) else f"{key}: {value}")
-    for index, reason in result.skipped[:5]:
-        print(f"skipped test row {index + 1}: {reason}")
+    else:
+        for key, value in agg.items():
+            print(f"{key}: {value:.4f}" if isinstance(value, float) else f"{key}: {value}")
+        for index, reason in result.skipped[:5]:
+            print(f"skipped test row {index + 1}: {reason}")
+    if args.csv:
+        from ftlib.workspace import write_files
+
+        write_files({Path(args.csv): result.to_csv()}, hint="Free space on that disk or pass another --csv path. ")
     return 0
