@@ -58,6 +58,49 @@ def test_pickled_weights_are_refused(tmp_path, tiny_model_dir):
         models.load_model(str(target))
 
 
+CUSTOM_CODE = """
+import os
+from pathlib import Path
+
+from transformers import LlamaConfig, LlamaForCausalLM
+
+Path(os.environ["FTLIB_TEST_MARKER"]).write_text("the model's own code ran")
+
+
+class CustomConfig(LlamaConfig):
+    model_type = "ftlib_custom_llama"
+
+
+class CustomModel(LlamaForCausalLM):
+    config_class = CustomConfig
+"""
+
+
+def test_a_model_with_its_own_code_loads_only_when_the_operator_allows_it(tmp_path, tiny_model_dir, monkeypatch):
+    import json
+    import shutil
+
+    target = tmp_path / "custom"
+    shutil.copytree(tiny_model_dir, target)
+    config = json.loads((target / "config.json").read_text())
+    config.update(model_type="ftlib_custom_llama",
+                  auto_map={"AutoConfig": "custom.CustomConfig", "AutoModelForCausalLM": "custom.CustomModel"})
+    (target / "config.json").write_text(json.dumps(config))
+    (target / "custom.py").write_text(CUSTOM_CODE)
+    marker = tmp_path / "marker.txt"
+    monkeypatch.setenv("FTLIB_TEST_MARKER", str(marker))
+    monkeypatch.setenv("HF_MODULES_CACHE", str(tmp_path / "modules"))
+
+    monkeypatch.delenv("FTLIB_TRUST_REMOTE_CODE", raising=False)
+    with pytest.raises(ModelError, match="trust_remote_code"):
+        models.load_model(str(target), device="cpu")
+    assert not marker.exists()  # refused before any of its code ran
+
+    monkeypatch.setenv("FTLIB_TRUST_REMOTE_CODE", "1")
+    model = models.load_model(str(target), device="cpu")
+    assert type(model).__name__ == "CustomModel" and marker.read_text() == "the model's own code ran"
+
+
 def test_device_and_dtype_choice():
     assert models.pick_device() in {"cpu", "cuda"}
     assert models.pick_dtype("cpu") is torch.float32
