@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from streamlit.testing.v1 import AppTest
 from test_training import SFT_ROWS, tiny_config
 
 from ftlib import runs, training
@@ -26,6 +27,15 @@ def _run(tiny_model_dir, tmp_path, **kw) -> str:
     data = tmp_path / "rows.jsonl"
     data.write_text("".join(json.dumps(r) + "\n" for r in SFT_ROWS))
     return runs.create_run(tiny_config(tiny_model_dir, dataset=str(data), **kw))
+
+
+def train_page(run_id: str) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.run().switch_page("pages/4_Train.py")
+    at.session_state["train_selected"] = run_id
+    at.run()
+    assert not at.exception, at.exception
+    return at
 
 
 def _limit_file_size(limit: int):
@@ -98,3 +108,9 @@ def test_running_out_of_memory_ends_the_run_with_advice(tiny_model_dir, tmp_path
     assert status["message"].startswith("The device ran out of memory"), status["message"]
     assert "Lower the batch size" in status["message"]
     assert runs.get(run_id)["resumable"]
+    # The Train page: the run is shown failed with that explanation and a Resume button, not as running forever.
+    at = train_page(run_id)
+    assert f"`{run_id}` — failed" in [m.value for m in at.markdown if m.value.startswith("####")][0]
+    assert [e.value for e in at.error] == [status["message"]]
+    assert at.button(key=f"resume_{run_id}")
+    assert run_id not in at.session_state["train_watching"]  # the page stopped polling it
