@@ -80,13 +80,14 @@ def main(argv: list[str] | None = None) -> int:
     import torch
     from peft import PeftModel
 
+    from ftlib import modelset as M
     from ftlib import sampling as S
     from ftlib.models import load_model, pick_device
 
     device = pick_device(args.device)
     with tempfile.TemporaryDirectory() as tmp:
-        adapter = S.make_random_adapter(args.model, f"{tmp}/bench-run/adapter", seed=1, b_std=0.02)
-        ms = S.load_model_set(args.model, [adapter.parent], device=device)
+        adapter = M.make_random_adapter(args.model, f"{tmp}/bench-run/adapter", seed=1, b_std=0.02)
+        ms = M.load_model_set(args.model, [adapter.parent], device=device)
         name = next(iter(ms.adapters))
         base_ref = load_model(args.model, device=device).eval()
         tuned_ref = PeftModel.from_pretrained(load_model(args.model, device=device), str(adapter)).eval()

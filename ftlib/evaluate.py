@@ -237,7 +237,7 @@ def evaluate(model_set, rows: Sequence[dict], tuned: str, max_new_tokens: int = 
              limit: int | None = None, progress: Progress | None = None,
              cancel: Callable[[], bool] | None = None, template: str = "tokenizer") -> EvalResult:
     """Score and answer each test row with the base and the tuned model `tuned` (an adapter's or a full
-    fine-tune's name in `model_set`, an `ftlib.sampling.ModelSet`).
+    fine-tune's name in `model_set`, an `ftlib.modelset.ModelSet`).
 
     Generation is greedy (deterministic) and batched: `batch_size` test rows x 2 models per decoding loop (an
     adapter shares the base's loop; a full fine-tune runs its own loop over the same rows).

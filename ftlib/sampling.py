@@ -18,21 +18,24 @@ What is guaranteed (and tested):
 
     python -m ftlib sample --prompt "Hi" --setting greedy --setting temperature=0.8,top_p=0.9 --json
 
-Not known here: chat-template internals (templates.py), how runs are written (training.py/runs.py:
-`find_adapter` only looks for an `adapter_config.json`), and anything about Streamlit.
+Which models a comparison runs (a base with adapters, full fine-tunes beside it) is `ftlib.modelset`; here only
+`rows_by_model`/`generate_with_set` route rows through one. Not known here: chat-template internals
+(templates.py), how runs are written (training.py/runs.py), and anything about Streamlit.
 """
 
 from __future__ import annotations
 
 import contextlib
 import math
-import threading
 import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field, replace
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ftlib.jobs import BackgroundJob
+
+if TYPE_CHECKING:
+    from ftlib.modelset import ModelSet
 
 MAX_NEW_TOKENS = 4096
 BASE = "__base__"  # PEFT's name for "no adapter" in a mixed-adapter batch
@@ -510,227 +513,7 @@ def generate(model, tokenizer, rows: Sequence[GenRow], max_new_tokens: int = 64,
     return results
 
 
-# ---------------------------------------------------------------- adapters
-
-
-def resolve_run(spec: str | Path) -> Path:
-    """A run folder from a path, or from a run id (a folder name under the workspace's runs/)."""
-    path = Path(spec).expanduser()
-    if path.exists():
-        return path
-    from ftlib.workspace import runs_dir, safe_name
-
-    candidate = runs_dir() / safe_name(str(spec), default="")
-    if str(spec) and candidate.is_dir():
-        return candidate
-    raise SamplingError(f"'{spec}' is neither a folder nor a run id in {runs_dir()}.")
-
-
-def find_adapter(run_or_dir: str | Path) -> Path:
-    """The adapter directory for a run: the dir itself if it has `adapter_config.json`, else `adapter/` or
-    `final/` inside it, else the single child directory one level down that holds one. Its weights must be
-    safetensors: PEFT would read a pickled `adapter_model.bin`, and unpickling can run code."""
-    path = Path(run_or_dir).expanduser()
-    if not path.is_dir():
-        raise SamplingError(f"'{path}' is not a directory. Point to a finished run or to an adapter folder.")
-    return _safetensors_only(_adapter_dir(path))
-
-
-def _adapter_dir(path: Path) -> Path:
-    if (path / "adapter_config.json").is_file():
-        return path
-    for name in ("adapter", "final", "final_adapter"):
-        if (path / name / "adapter_config.json").is_file():
-            return path / name
-    found = sorted(p.parent for p in path.glob("*/adapter_config.json") if not p.parent.name.startswith("checkpoint"))
-    if len(found) == 1:
-        return found[0]
-    if len(found) > 1:
-        raise SamplingError(f"'{path}' holds several adapters ({', '.join(p.name for p in found)}); point to one.")
-    raise SamplingError(
-        f"No adapter in '{path}': expected adapter_config.json there or in adapter/ or final/. "
-        "Is the run finished? A run saves its adapter only at the end."
-    )
-
-
-def _safetensors_only(adapter: Path) -> Path:
-    if not (adapter / "adapter_model.safetensors").is_file():
-        pickled = (adapter / "adapter_model.bin").is_file()
-        raise SamplingError(
-            f"The adapter in '{adapter}' has "
-            + ("only pickled weights (adapter_model.bin). " if pickled else "no adapter_model.safetensors. ")
-            + "This studio loads safetensors only, because unpickling a file can run code: convert it with "
-            "`PeftModel.from_pretrained(...).save_pretrained(folder, safe_serialization=True)` somewhere you trust."
-        )
-    return adapter
-
-
-def find_full_model(run_or_dir: str | Path) -> Path | None:
-    """The model folder of a full fine-tune: the dir itself, or `model/` inside a run; None when there is none."""
-    path = Path(run_or_dir).expanduser()
-    for folder in (path, path / "model"):
-        if (folder / "config.json").is_file() and not (folder / "adapter_config.json").is_file() \
-                and any(folder.glob("*.safetensors")):
-            return folder
-    return None
-
-
-def find_tuned(run_or_dir: str | Path) -> tuple[Path, bool]:
-    """What a finished run (or a folder) holds to compare with its base: (folder, is_full_model).
-
-    An adapter when there is one (see `find_adapter`), else the full model a full fine-tune saved.
-    """
-    try:
-        return find_adapter(run_or_dir), False
-    except SamplingError as exc:
-        full = find_full_model(run_or_dir)
-        if full is None:
-            raise SamplingError(f"{exc} Nor is there a full fine-tuned model (model/config.json with "
-                                "safetensors weights).") from exc
-        return full, True
-
-
-@dataclass(frozen=True)
-class RunAdapter:
-    """A finished run's adapter (or, for a full fine-tune, its model), with the base model and chat template it
-    was trained with."""
-
-    name: str  # the run's folder name
-    path: Path  # the adapter directory, or the model directory when `full`
-    model: str  # base model spec from the run's config.json ("" when unknown)
-    template: str = "tokenizer"
-    full: bool = False  # a full fine-tune: a whole model of its own, loaded beside the base
-
-
-def list_run_adapters(root: Path | None = None) -> list[RunAdapter]:
-    """Every run under the workspace's runs/ (or `root`) that finished with an adapter or a full model, newest first.
-
-    Reads config.json/status.json directly: `ftlib.runs.list_runs` would also advance the queue.
-    """
-    import json
-
-    from ftlib.workspace import runs_dir
-
-    root = Path(root) if root else runs_dir()
-    out = []
-    for run in sorted((p for p in root.iterdir() if p.is_dir()), key=lambda p: p.stat().st_mtime, reverse=True):
-        try:
-            status = json.loads((run / "status.json").read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError):
-            status = {}
-        if status.get("state", "finished") != "finished":
-            continue  # a running run may already have an adapter folder half written
-        try:
-            tuned, full = find_tuned(run)
-        except SamplingError:
-            continue
-        try:
-            config = json.loads((run / "config.json").read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError):
-            config = {}
-        out.append(RunAdapter(run.name, tuned, str(config.get("model") or ""),
-                              str(config.get("template") or "tokenizer"), full))
-    return out
-
-
-def adapter_name_for(path: Path, taken: set[str]) -> str:
-    """A short unique adapter name from a run or adapter path (the run's folder name)."""
-    path = Path(path)
-    base = path.parent.name if path.name in ("adapter", "final", "final_adapter", "model") else path.name
-    base = "".join(c if c.isalnum() or c in "-_" else "_" for c in base) or "tuned"
-    if base == BASE:
-        base = "tuned"
-    name, i = base, 2
-    while name in taken:
-        name, i = f"{base}_{i}", i + 1
-    return name
-
-
-def attach_adapters(model, adapters: dict[str, str | Path]):
-    """Wrap `model` in a PeftModel holding every adapter under its name. This mutates `model` (PEFT injects
-    LoRA layers into it): never pass a shared/cached model, load a fresh one."""
-    if not adapters:
-        return model
-    from peft import PeftModel
-
-    wrapped = None
-    for name, path in adapters.items():
-        path = find_adapter(path)
-        try:
-            if wrapped is None:
-                wrapped = PeftModel.from_pretrained(model, str(path), adapter_name=name, is_trainable=False)
-            else:
-                wrapped.load_adapter(str(path), adapter_name=name, is_trainable=False)
-        except (ValueError, RuntimeError, KeyError, OSError) as exc:
-            raise SamplingError(
-                f"Could not load the adapter '{name}' from {path}: {exc}. Was it trained on this base model?"
-            ) from exc
-    return wrapped.eval()
-
-
-@dataclass
-class ModelSet:
-    """A base model with its adapters loaded, full fine-tunes beside it, the tokenizer, and a lock for forwards.
-
-    Adapters share the base's weights and run in its batches (PEFT mixed-adapter batches); a full fine-tune is a
-    whole model of its own, so its rows run in batches of their own (`route`, `by_model`).
-    """
-
-    model: object
-    tokenizer: object
-    adapters: dict[str, Path]
-    lock: threading.Lock = field(default_factory=threading.Lock)
-    full_models: dict[str, object] = field(default_factory=dict)
-
-    @property
-    def names(self) -> list[str]:
-        return ["base", *self.adapters, *self.full_models]
-
-    @property
-    def tuned(self) -> list[str]:
-        """The fine-tuned models' names: adapters, then full fine-tunes."""
-        return self.names[1:]
-
-    def route(self, name: str | None) -> tuple[object, str | None]:
-        """The model that runs `name` (None or "base" = base) and the adapter to select in it (None = none)."""
-        if name in self.full_models:
-            return self.full_models[name], None
-        return self.model, None if name in (None, "base", BASE) else name
-
-    def by_model(self, names: Sequence[str | None]) -> list[tuple[object, list[int], list[str | None]]]:
-        """Positions in `names` grouped by the model that runs them: (model, indices into `names`, the adapter to
-        select in that model for each). Base and adapters share one group; each full fine-tune has its own."""
-        groups: dict[int, tuple[object, list[int], list[str | None]]] = {}
-        for i, name in enumerate(names):
-            model, adapter = self.route(name)
-            group = groups.setdefault(id(model), (model, [], []))
-            group[1].append(i)
-            group[2].append(adapter)
-        return list(groups.values())
-
-
-def load_model_set(model_spec: str, tuned_paths: Sequence[str | Path] = (), device: str | None = None,
-                   dtype: str | None = None, tokenizer=None) -> ModelSet:
-    """Load a fresh base model (and tokenizer, unless `tokenizer` is the model's, already loaded: sampling only
-    reads it), attach the given adapters and load the given full fine-tunes (run dirs, adapter dirs or model dirs;
-    see `find_tuned`)."""
-    from ftlib.models import ModelError, load_model, load_tokenizer
-
-    adapters: dict[str, Path] = {}
-    full_paths: dict[str, Path] = {}
-    for p in tuned_paths:
-        path, full = find_tuned(p)
-        name = adapter_name_for(path, set(adapters) | set(full_paths) | {"base"})
-        (full_paths if full else adapters)[name] = path
-    tokenizer = tokenizer or load_tokenizer(model_spec)
-    model = attach_adapters(load_model(model_spec, device=device, dtype=dtype).eval(), adapters)
-    full_models = {}
-    for name, path in full_paths.items():
-        try:
-            full_models[name] = load_model(str(path), device=device, dtype=dtype).eval()
-        except ModelError as exc:
-            raise SamplingError(f"Could not load the fine-tuned model '{name}': {exc}") from exc
-    return ModelSet(model=model, tokenizer=tokenizer, adapters=adapters, full_models=full_models)
+# ---------------------------------------------------------------- generation over a ModelSet
 
 
 def rows_by_model(model_set: ModelSet, rows: Sequence[GenRow]) -> list[tuple[object, list[int], list[GenRow]]]:
@@ -757,28 +540,6 @@ def grid_rows(input_ids: Sequence[int], settings: Sequence[DecodingSetting],
     """The rows of a comparison grid, model-major: for each model (None = base), every setting."""
     ids = tuple(int(i) for i in input_ids)
     return [GenRow(ids, s, None if m in (None, "base", BASE) else m) for m in models for s in settings]
-
-
-def make_random_adapter(model_spec: str, target: str | Path, seed: int = 0, rank: int = 8, b_std: float = 0.05,
-                        targets: Sequence[str] = ("q_proj", "k_proj", "v_proj", "o_proj")) -> Path:
-    """A LoRA adapter with random A and B (PEFT initializes B to zero, which would change nothing), saved to
-    `target`. For tests, demos and the benchmark: it makes the "tuned" model differ without training."""
-    import torch
-    from peft import LoraConfig, get_peft_model
-
-    from ftlib.models import load_model
-
-    model = load_model(model_spec, device="cpu", dtype="float32")
-    peft_model = get_peft_model(model, LoraConfig(r=rank, lora_alpha=2 * rank, target_modules=list(targets),
-                                                  lora_dropout=0.0, task_type="CAUSAL_LM"))
-    generator = torch.Generator().manual_seed(seed)
-    with torch.no_grad():
-        for name, param in peft_model.named_parameters():
-            if "lora_B" in name:
-                param.copy_(torch.randn(param.shape, generator=generator) * b_std)
-    target = Path(target)
-    peft_model.save_pretrained(str(target))
-    return target
 
 
 # ---------------------------------------------------------------- background generation (for the browser)

@@ -16,6 +16,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from ftlib import modelset as M
 from ftlib import sampling as S
 from ftlib.evaluate import EvalError, conversation
 from ui.common import (
@@ -105,7 +106,7 @@ else:
 
 # ------------------------------------------------------------------------------------------------ models and settings
 
-runs = S.list_run_adapters()
+runs = M.list_run_adapters()
 usable = [r for r in runs if r.model in ("", model)]
 by_name = {r.name: r for r in usable}
 left, right = st.columns([3, 2])

@@ -14,7 +14,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from ftlib import evaluate as E
-from ftlib import sampling as S
+from ftlib import modelset as M
 from ui.common import cached_model_set, user_errors
 
 JOB_KEY = "evaluate_job"
@@ -33,7 +33,7 @@ st.caption(
     "surprised each model is by it (loss; lower is better) and let both models answer the same prompt."
 )
 
-runs = S.list_run_adapters()
+runs = M.list_run_adapters()
 if not runs:
     st.info("No finished run yet. Train one on the **Train** page, then come back.")
     st.page_link("pages/4_Train.py", label="Go to Train", icon="🏋️")

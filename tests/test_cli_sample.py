@@ -9,6 +9,7 @@ import shutil
 import pytest
 
 from ftlib import evaluate as E
+from ftlib import modelset as M
 from ftlib import sampling as S
 from ftlib import workspace
 from ftlib.cli import main
@@ -26,7 +27,7 @@ def varied_dir(varied_model):
 
 @pytest.fixture(scope="module")
 def adapter_template(varied_dir, tmp_path_factory):
-    return S.make_random_adapter(str(varied_dir), tmp_path_factory.mktemp("a") / "adapter", seed=5, b_std=0.5)
+    return M.make_random_adapter(str(varied_dir), tmp_path_factory.mktemp("a") / "adapter", seed=5, b_std=0.5)
 
 
 @pytest.fixture
@@ -54,7 +55,7 @@ def test_sample_json_matches_the_engine(capsys, run, varied_dir):
     assert [(r["model"], r["setting"]) for r in results] == [
         ("base", "greedy"), ("base", "temperature=0.8,top_p=0.9"),
         ("run-trees", "greedy"), ("run-trees", "temperature=0.8,top_p=0.9")]
-    ms = S.load_model_set(str(varied_dir), [run])
+    ms = M.load_model_set(str(varied_dir), [run])
     _, ids = S.render_prompt(ms.tokenizer, "Hello")
     settings = [S.GREEDY, S.parse_setting("temperature=0.8,top_p=0.9")]
     expected = S.generate(ms.model, ms.tokenizer, S.grid_rows(ids, settings, [None, "run-trees"]), max_new_tokens=8)
@@ -101,7 +102,7 @@ def test_evaluate_with_explicit_model_adapter_and_data(capsys, run, varied_dir, 
                    "--data", str(data), "--max-new-tokens", "2", "--json")
     assert agg["rows"] == 1
     # Same numbers as the engine on the same row.
-    ms = S.load_model_set(str(varied_dir), [run])
+    ms = M.load_model_set(str(varied_dir), [run])
     res = E.evaluate(ms, ROWS[1:], "run-trees", max_new_tokens=2)
     assert agg["tuned_loss"] == pytest.approx(res.tuned_token_loss, rel=1e-6)
 
@@ -115,7 +116,7 @@ def test_sample_and_evaluate_a_full_fine_tune(capsys, varied_dir, varied_model):
     data = cli_json(capsys, "sample", "--model", str(varied_dir), "--adapter", "run-full", "--prompt", "Hello",
                     "--max-new-tokens", "6", "--json")
     assert [r["model"] for r in data["results"]] == ["base", "run-full"]
-    alone = S.load_model_set(str(varied_model(7)))
+    alone = M.load_model_set(str(varied_model(7)))
     _, ids = S.render_prompt(alone.tokenizer, "Hello")
     assert data["results"][1]["text"] == S.generate(alone.model, alone.tokenizer, [S.GenRow(tuple(ids))],
                                                     max_new_tokens=6)[0].text

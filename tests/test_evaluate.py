@@ -11,6 +11,7 @@ import pytest
 import torch
 
 from ftlib import evaluate as E
+from ftlib import modelset as M
 from ftlib import sampling as S
 from ftlib.models import load_model
 
@@ -33,12 +34,12 @@ def varied_dir(varied_model):
 
 @pytest.fixture(scope="module")
 def adapter_dir(varied_dir, tmp_path_factory):
-    return S.make_random_adapter(str(varied_dir), tmp_path_factory.mktemp("run") / "adapter", seed=4, b_std=0.5)
+    return M.make_random_adapter(str(varied_dir), tmp_path_factory.mktemp("run") / "adapter", seed=4, b_std=0.5)
 
 
 @pytest.fixture(scope="module")
 def model_set(varied_dir, adapter_dir):
-    return S.load_model_set(str(varied_dir), [adapter_dir.parent], device="cpu")
+    return M.load_model_set(str(varied_dir), [adapter_dir.parent], device="cpu")
 
 
 @pytest.fixture(scope="module")
@@ -117,7 +118,7 @@ def test_a_full_fine_tune_is_evaluated_as_the_model_alone(result, model_set, var
     run = varied_model(6).parent / "full-eval-run"
     if not run.exists():
         shutil.copytree(varied_model(6), run / "model")
-    full_set = S.load_model_set(str(varied_dir), [run], device="cpu")
+    full_set = M.load_model_set(str(varied_dir), [run], device="cpu")
     assert full_set.tuned == ["full-eval-run"] and not full_set.adapters
     job = E.EvalJob(full_set, ROWS, "full-eval-run", max_new_tokens=8, batch_size=2).start()
     assert job.wait(timeout=120) and job.error is None

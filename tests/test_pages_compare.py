@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from ftlib import modelset as M
 from ftlib import sampling as S
 from ftlib import workspace
 
@@ -33,7 +34,7 @@ def varied_dir(varied_model):
 
 @pytest.fixture(scope="module")
 def adapter_template(varied_dir, tmp_path_factory):
-    return S.make_random_adapter(str(varied_dir), tmp_path_factory.mktemp("adapter") / "adapter", seed=9, b_std=0.5)
+    return M.make_random_adapter(str(varied_dir), tmp_path_factory.mktemp("adapter") / "adapter", seed=9, b_std=0.5)
 
 
 @pytest.fixture
@@ -80,7 +81,7 @@ def test_compare_grid_streams_engine_outputs(finished_run, varied_dir):
     assert len(texts) == 2 * 3  # base and the run x greedy, balanced, creative
 
     # The same grid straight from the engine: model-major rows, settings in column order.
-    ms = S.load_model_set(str(varied_dir), [finished_run])
+    ms = M.load_model_set(str(varied_dir), [finished_run])
     _, ids = S.render_prompt(ms.tokenizer, "Write a short poem about the sea.")
     settings = [S.PRESETS[n] for n in ("greedy", "balanced", "creative")]
     expected = S.generate(ms.model, ms.tokenizer, S.grid_rows(ids, settings, [None, finished_run.name]),
@@ -145,7 +146,7 @@ def test_evaluate_page_shows_aggregates_table_heatmap_and_csv(finished_run, vari
     # The numbers are the engine's, on the run's own test rows.
     from ftlib import evaluate as E
 
-    ms = S.load_model_set(str(varied_dir), [finished_run])
+    ms = M.load_model_set(str(varied_dir), [finished_run])
     res = E.evaluate(ms, TEST_ROWS, finished_run.name, max_new_tokens=64)
     shown = {m.label: m.value for m in at.metric}
     assert shown["Base loss"] == f"{res.aggregates()['base_loss']:.3f}"
@@ -179,7 +180,7 @@ def test_compare_and_evaluate_show_a_full_fine_tune_beside_the_base(full_run, va
     at.run()
     assert not at.exception, at.exception
     texts = cell_texts(at)
-    alone = S.load_model_set(str(varied_model(8)))
+    alone = M.load_model_set(str(varied_model(8)))
     _, ids = S.render_prompt(alone.tokenizer, "Write a short poem about the sea.")
     settings = [S.PRESETS[n] for n in ("greedy", "balanced", "creative")]
     expected = S.generate(alone.model, alone.tokenizer, S.grid_rows(ids, settings, [None]), max_new_tokens=96)

@@ -10,6 +10,7 @@ import pytest
 import torch
 from transformers import TemperatureLogitsWarper, TopKLogitsWarper, TopPLogitsWarper
 
+from ftlib import modelset as M
 from ftlib import sampling as S
 from ftlib.models import load_model, load_tokenizer
 
@@ -42,13 +43,13 @@ def runs(varied_dir, tmp_path_factory):
     """Two finished-run-like directories, each with a random LoRA adapter under adapter/."""
     root = tmp_path_factory.mktemp("runs")
     for i, name in enumerate(("alpha", "beta"), start=1):
-        S.make_random_adapter(str(varied_dir), root / name / "adapter", seed=i, b_std=0.5)
+        M.make_random_adapter(str(varied_dir), root / name / "adapter", seed=i, b_std=0.5)
     return root
 
 
 @pytest.fixture(scope="module")
 def model_set(varied_dir, runs):
-    return S.load_model_set(str(varied_dir), [runs / "alpha", runs / "beta"], device="cpu")
+    return M.load_model_set(str(varied_dir), [runs / "alpha", runs / "beta"], device="cpu")
 
 
 def _ids(tok, text):
@@ -296,25 +297,25 @@ def test_unknown_adapter_and_adapter_on_plain_model_are_refused(tok, base, model
 
 def test_find_adapter_layouts(runs, tmp_path):
     adapter = runs / "alpha" / "adapter"
-    assert S.find_adapter(adapter) == adapter
-    assert S.find_adapter(runs / "alpha") == adapter
+    assert M.find_adapter(adapter) == adapter
+    assert M.find_adapter(runs / "alpha") == adapter
     final = tmp_path / "run2" / "final"
     final.mkdir(parents=True)
     (final / "adapter_config.json").write_text("{}")
     (final / "adapter_model.safetensors").write_bytes(b"")
-    assert S.find_adapter(tmp_path / "run2") == final
+    assert M.find_adapter(tmp_path / "run2") == final
     other = tmp_path / "run3" / "lora-out"
     other.mkdir(parents=True)
     (other / "adapter_config.json").write_text("{}")
     (other / "adapter_model.safetensors").write_bytes(b"")
     (tmp_path / "run3" / "checkpoint-10").mkdir()
     (tmp_path / "run3" / "checkpoint-10" / "adapter_config.json").write_text("{}")
-    assert S.find_adapter(tmp_path / "run3") == other  # checkpoints are not the final adapter
+    assert M.find_adapter(tmp_path / "run3") == other  # checkpoints are not the final adapter
     (tmp_path / "empty").mkdir()
     with pytest.raises(S.SamplingError, match="Is the run finished"):
-        S.find_adapter(tmp_path / "empty")
+        M.find_adapter(tmp_path / "empty")
     with pytest.raises(S.SamplingError, match="not a directory"):
-        S.find_adapter(tmp_path / "missing")
+        M.find_adapter(tmp_path / "missing")
 
 
 def test_a_pickled_adapter_is_refused_before_anything_unpickles_it(varied_dir, tmp_path, monkeypatch):
@@ -326,8 +327,8 @@ def test_a_pickled_adapter_is_refused_before_anything_unpickles_it(varied_dir, t
     from safetensors.torch import load_file
 
     folder = tmp_path / "pickled"
-    S.make_random_adapter(str(varied_dir), folder, seed=3)
-    model = S.load_model_set(str(varied_dir), [folder], device="cpu")  # the safetensors copy loads
+    M.make_random_adapter(str(varied_dir), folder, seed=3)
+    model = M.load_model_set(str(varied_dir), [folder], device="cpu")  # the safetensors copy loads
     assert model.tuned == ["pickled"]
     weights = load_file(str(folder / "adapter_model.safetensors"))
     (folder / "adapter_model.safetensors").unlink()
@@ -339,11 +340,11 @@ def test_a_pickled_adapter_is_refused_before_anything_unpickles_it(varied_dir, t
 
     monkeypatch.setattr(peft_io, "torch_load", unpickled)
     with pytest.raises(S.SamplingError, match=r"only pickled weights \(adapter_model.bin\).*safetensors only"):
-        S.find_adapter(folder)
+        M.find_adapter(folder)
     with pytest.raises(S.SamplingError, match="only pickled weights"):
-        S.load_model_set(str(varied_dir), [folder], device="cpu")
+        M.load_model_set(str(varied_dir), [folder], device="cpu")
     with pytest.raises(S.SamplingError, match="only pickled weights"):
-        S.find_tuned(tmp_path)  # a run folder holding it is refused too, not passed over for something else
+        M.find_tuned(tmp_path)  # a run folder holding it is refused too, not passed over for something else
 
 
 def test_list_run_adapters_finds_finished_runs(runs, tmp_path):
@@ -357,7 +358,7 @@ def test_list_run_adapters_finds_finished_runs(runs, tmp_path):
         if state:
             (root / name / "status.json").write_text(json.dumps({"state": state}))
     (root / "no-adapter").mkdir()
-    found = {r.name: r for r in S.list_run_adapters(root)}
+    found = {r.name: r for r in M.list_run_adapters(root)}
     assert sorted(found) == ["done", "legacy"]
     assert found["done"].path == root / "done" / "adapter"
     assert (found["done"].model, found["done"].template) == ("default", "chatml")
@@ -379,16 +380,16 @@ def full_run(varied_model, tmp_path_factory):
 def test_full_fine_tunes_are_found_and_listed_beside_adapters(runs, full_run, tmp_path):
     import shutil
 
-    assert S.find_tuned(full_run) == (full_run / "model", True)
-    assert S.find_tuned(full_run / "model") == (full_run / "model", True)
-    assert S.find_tuned(runs / "alpha") == (runs / "alpha" / "adapter", False)
+    assert M.find_tuned(full_run) == (full_run / "model", True)
+    assert M.find_tuned(full_run / "model") == (full_run / "model", True)
+    assert M.find_tuned(runs / "alpha") == (runs / "alpha" / "adapter", False)
     (tmp_path / "empty").mkdir()
     with pytest.raises(S.SamplingError, match="Nor is there a full fine-tuned model"):
-        S.find_tuned(tmp_path / "empty")
+        M.find_tuned(tmp_path / "empty")
     root = tmp_path / "runs"
     shutil.copytree(full_run, root / "fullft")
     shutil.copytree(runs / "alpha", root / "lora")
-    found = {r.name: r for r in S.list_run_adapters(root)}
+    found = {r.name: r for r in M.list_run_adapters(root)}
     assert (found["fullft"].full, found["fullft"].path, found["fullft"].template) == (True, root / "fullft" / "model",
                                                                                        "chatml")
     assert (found["lora"].full, found["lora"].path) == (False, root / "lora" / "adapter")
@@ -396,7 +397,7 @@ def test_full_fine_tunes_are_found_and_listed_beside_adapters(runs, full_run, tm
 
 def test_a_full_fine_tune_decodes_in_its_own_loop_exactly_as_it_would_alone(tok, varied_dir, runs, full_run,
                                                                              varied_model):
-    model_set = S.load_model_set(str(varied_dir), [runs / "alpha", full_run], device="cpu")
+    model_set = M.load_model_set(str(varied_dir), [runs / "alpha", full_run], device="cpu")
     assert model_set.names == ["base", "alpha", "fullft"] and model_set.tuned == ["alpha", "fullft"]
     rows = S.grid_rows(_ids(tok, PROMPTS[0]), [S.GREEDY, SAMPLED[2]], model_set.names)
     alone = load_model(str(varied_model(5)), device="cpu").eval()
@@ -426,7 +427,7 @@ def test_a_full_fine_tune_that_cannot_load_is_explained(varied_dir, tmp_path):
     (broken / "config.json").write_text("{}")
     (broken / "model.safetensors").write_bytes(b"not weights")
     with pytest.raises(S.SamplingError, match="Could not load the fine-tuned model 'broken'"):
-        S.load_model_set(str(varied_dir), [broken.parent], device="cpu")
+        M.load_model_set(str(varied_dir), [broken.parent], device="cpu")
 
 
 # ---------------------------------------------------------------- prompts

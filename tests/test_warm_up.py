@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import ftlib.sampling
+import ftlib.modelset
 from ui import common
 
 
@@ -15,7 +15,7 @@ def test_warm_up_fills_the_caches_the_pages_read(tiny_model_dir, monkeypatch):
     def no_second_load(*args, **kwargs):
         raise AssertionError("the page loaded the model again instead of using the warmed cache")
 
-    monkeypatch.setattr(ftlib.sampling, "load_model_set", no_second_load)
+    monkeypatch.setattr(ftlib.modelset, "load_model_set", no_second_load)
     model_set = common.cached_model_set(spec, ())
     assert model_set.names == ["base"] and model_set.tokenizer is not None
     assert common.cached_model_set(spec, ()) is model_set

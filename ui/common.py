@@ -46,12 +46,12 @@ def cached_tokenizer(model: str):
 
 @st.cache_resource(max_entries=3, show_spinner="Loading the model and its adapters...")
 def cached_model_set(model: str, adapters: tuple[str, ...]):
-    """A base model wrapped with these adapters (an `ftlib.sampling.ModelSet`), shared by Compare and Evaluate.
+    """A base model wrapped with these adapters (an `ftlib.modelset.ModelSet`), shared by Compare and Evaluate.
 
     Each set loads its own base: a shared base must never be wrapped, PEFT mutates it. The set's lock serializes
     forwards, since adapter routing uses hooks on the shared modules.
     """
-    from ftlib.sampling import load_model_set
+    from ftlib.modelset import load_model_set
 
     return load_model_set(model, list(adapters), tokenizer=cached_tokenizer(model))  # one tokenizer load, not two
 

@@ -39,13 +39,14 @@ def _clean(value):
 
 def _evaluate(args) -> int:
     from ftlib import evaluate as E
+    from ftlib import modelset as M
     from ftlib import sampling as S
     from ftlib.cli import UserError
 
     S.check_max_new_tokens(args.max_new_tokens)
     info = None
     if args.run:
-        run = S.resolve_run(args.run)
+        run = M.resolve_run(args.run)
         info = E.run_info(run) if (run / "config.json").is_file() else None
     elif not (args.model and args.adapter and args.data):
         raise UserError("Give a finished run (RUN_DIR or id), or all of --model, --adapter and --data.")
@@ -64,7 +65,7 @@ def _evaluate(args) -> int:
     def progress(message: str, fraction: float) -> None:
         print(f"[{fraction:4.0%}] {message}", file=sys.stderr, flush=True)
 
-    models = S.load_model_set(model, [S.resolve_run(adapter)], device=args.device)
+    models = M.load_model_set(model, [M.resolve_run(adapter)], device=args.device)
     name = models.tuned[0]
     result = E.evaluate(models, rows, name, max_new_tokens=args.max_new_tokens, batch_size=args.batch_size,
                         limit=args.limit, progress=progress, template=template)

@@ -49,14 +49,15 @@ def _template_of(run_or_dir) -> str | None:
 
 
 def _sample(args) -> int:
+    from ftlib import modelset as M
     from ftlib import sampling as S
 
     # Everything that can be checked without a model is checked first: a typo should not cost a model load.
     settings = [S.parse_setting(s) for s in (args.setting or ["greedy"])]
     S.check_max_new_tokens(args.max_new_tokens)
-    runs = [S.resolve_run(a) for a in args.adapter]
+    runs = [M.resolve_run(a) for a in args.adapter]
     template = args.template or (_template_of(runs[0]) if runs else None) or "tokenizer"
-    models = S.load_model_set(args.model, runs, device=args.device)
+    models = M.load_model_set(args.model, runs, device=args.device)
     _, ids = S.render_prompt(models.tokenizer, args.prompt, system=args.system, template=template)
     rows = S.grid_rows(ids, settings, models.names)
     results = S.generate_with_set(models, rows, max_new_tokens=args.max_new_tokens, seed=args.seed,
