@@ -619,9 +619,8 @@ def _friendly_error(exc: BaseException) -> str:
         filename = getattr(exc, "path", None) or getattr(exc, "filename", None)  # path: a workspace.DiskFullError
         where = f" while writing {filename}" if filename else ""
         reason = getattr(exc, "reason", None) or getattr(exc, "strerror", None) or text[:200]
-        return (f"The disk is full{where} ({reason}). Free space in the workspace ({workspace.workspace_dir()}) or "
-                "point FTLIB_WORKSPACE at a bigger disk, then resume: the run continues from its last complete "
-                "checkpoint, and its metrics so far are kept.")
+        return (f"The disk is full{where} ({reason}). {workspace.space_hint()}Then resume: the run continues from "
+                "its last complete checkpoint, and its metrics so far are kept.")
     if isinstance(exc, ValueError):  # the engine's own errors already read as sentences
         return text
     return f"{type(exc).__name__}: {text[:500]}"

@@ -133,7 +133,7 @@ def disk_full_error(path: Path | str, cause: BaseException | str, advice: str) -
 
 
 @contextlib.contextmanager
-def partial_output(partial: Path, final: Path, advice: str = ""):
+def partial_output(partial: Path, final: Path):
     """Around the code that builds `partial` (a file or a folder) before it is renamed to `final`: on any failure
     the partial output is removed, and a full disk becomes a `DiskFullError` naming `final`."""
     try:
@@ -144,7 +144,7 @@ def partial_output(partial: Path, final: Path, advice: str = ""):
         else:
             partial.unlink(missing_ok=True)
         if is_disk_full(exc) and not isinstance(exc, DiskFullError):
-            raise disk_full_error(final, exc, advice or _workspace_hint()) from exc
+            raise disk_full_error(final, exc, space_hint()) from exc
         raise
 
 
@@ -160,7 +160,7 @@ def check_free_space(folder: Path, needed: int, what: str) -> None:
                               "Free space there or point FTLIB_WORKSPACE at a bigger disk; nothing was written.")
 
 
-def _workspace_hint() -> str:
+def space_hint() -> str:
     return f"Free space in the workspace ({workspace_dir()}) or point FTLIB_WORKSPACE at a bigger disk. "
 
 
@@ -169,8 +169,13 @@ def save_upload(filename: str, data: bytes) -> Path:
     name = safe_name(filename, default="upload")
     # A short random tag keeps two uploads of the same name in the same second apart.
     target = uploads_dir() / f"{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}-{name}"
-    write_files({target: data}, hint=_workspace_hint())  # never a half upload listed among the earlier ones
+    write_files({target: data}, hint=space_hint())  # never a half upload listed among the earlier ones
     return target
+
+
+def list_uploads() -> list[Path]:
+    """Stored uploads, newest first (names start with the date); not the temporary file of one being written."""
+    return sorted((p for p in uploads_dir().iterdir() if p.is_file() and not p.name.startswith(".")), reverse=True)
 
 
 def jsonl_text(rows: list[dict]) -> str:
@@ -194,7 +199,7 @@ def save_split(name: str, train: list[dict], test: list[dict], meta: dict | None
     try:
         # All three or none: a split replaced halfway would pair a new train file with an old test file.
         write_files({folder / "train.jsonl": jsonl_text(train), folder / "test.jsonl": jsonl_text(test),
-                     folder / "meta.json": json.dumps(info, indent=2)}, hint=_workspace_hint())
+                     folder / "meta.json": json.dumps(info, indent=2)}, hint=space_hint())
     except BaseException:
         if new:
             shutil.rmtree(folder, ignore_errors=True)

@@ -99,7 +99,7 @@ def choose_source() -> tuple[str | None, str, dict | None]:
                     saved = workspace.save_upload(upload.name, upload.getvalue())
                 st.session_state.update(data_upload_marker=marker, data_upload_path=str(saved))
             return st.session_state["data_upload_path"], Path(upload.name).stem, None
-        earlier = sorted(workspace.uploads_dir().glob("*"), reverse=True)
+        earlier = workspace.list_uploads()
         if earlier:
             pick = st.selectbox("...or reopen an earlier upload", [NONE] + [p.name for p in earlier],
                                 key="data_earlier")

@@ -169,7 +169,8 @@ def test_exports_are_refused_up_front_when_the_disk_has_too_little_room(finished
     monkeypatch.setattr(workspace, "free_bytes", lambda folder: 10 * 2**20)
     with pytest.raises(DiskFullError, match=r"the merged model needs about \d+ MiB, 10 MiB free"):
         runs.export_merged(finished_lora_run)  # the tiny model's weights: ~13 MiB
-    assert not (runs.run_dir(finished_lora_run) / "merged.partial").exists()
+    path = runs.run_dir(finished_lora_run)
+    assert not (path / "merged").exists() and not (path / "merged.partial").exists()  # refused before any write
 
 
 def test_the_train_page_says_why_a_download_failed(finished_lora_run, tiny_model_dir, monkeypatch):

@@ -328,8 +328,7 @@ def test_a_pickled_adapter_is_refused_before_anything_unpickles_it(varied_dir, t
 
     folder = tmp_path / "pickled"
     M.make_random_adapter(str(varied_dir), folder, seed=3)
-    model = M.load_model_set(str(varied_dir), [folder], device="cpu")  # the safetensors copy loads
-    assert model.tuned == ["pickled"]
+    assert M.load_model_set(str(varied_dir), [folder], device="cpu").tuned == ["pickled"]  # safetensors: loads
     weights = load_file(str(folder / "adapter_model.safetensors"))
     (folder / "adapter_model.safetensors").unlink()
     with open(folder / "adapter_model.bin", "wb") as handle:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import math
-from pathlib import Path
 
 import pytest
 import torch
@@ -369,13 +368,10 @@ def test_a_nan_loss_fails_the_run_with_an_explanation(tiny_model_dir, tmp_path):
     rows = read_metrics(runs.run_dir(run_id))
     assert len([r for r in rows if r["kind"] == "train"]) == 1
     # The Train page shows it failed, with the same explanation, and stops polling it.
-    from streamlit.testing.v1 import AppTest
+    from test_faults import train_page  # (imported here: test_faults imports this module)
 
-    at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "app.py"), default_timeout=60)
-    at.run().switch_page("pages/4_Train.py")
-    at.session_state["train_selected"] = run_id
-    at.run()
-    assert not at.exception and [e.value for e in at.error] == [status["message"]]
+    at = train_page(run_id)
+    assert [e.value for e in at.error] == [status["message"]]
     assert run_id not in at.session_state["train_watching"]
 
 

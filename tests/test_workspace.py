@@ -32,6 +32,13 @@ def test_upload_lands_inside_the_workspace():
     assert path.read_bytes() == b"{}\n"
 
 
+def test_uploads_are_listed_newest_first_without_half_written_ones():
+    first = workspace.save_upload("a.jsonl", b"{}\n")
+    (workspace.uploads_dir() / f".{first.name}.x1y2.tmp").write_bytes(b"{")  # an upload being written
+    second = workspace.save_upload("b.jsonl", b"{}\n")
+    assert workspace.list_uploads() == sorted([first, second], reverse=True)
+
+
 def test_split_roundtrip_and_listing():
     train = [{"messages": [{"role": "user", "content": "a"}, {"role": "assistant", "content": "b"}]}]
     test = [{"messages": [{"role": "user", "content": "c"}, {"role": "assistant", "content": "d"}]}]
