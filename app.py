@@ -28,7 +28,6 @@ PAGES = [
 nav = st.navigation(PAGES)
 
 
-
 def _check_model_input() -> None:
     """Refuse model folders outside the allowed roots before any page tries to load them."""
     try:
@@ -43,7 +42,9 @@ with st.sidebar:
     st.markdown("### Workspace")
     st.session_state.setdefault(MODEL_KEY, active_model())
     st.text_input(
-        "Model", key=MODEL_KEY, on_change=_check_model_input,
+        "Model",
+        key=MODEL_KEY,
+        on_change=_check_model_input,
         help="`default` is the embedded SmolLM2-135M-Instruct. A model folder under the allowed model "
         "directories (FTLIB_MODEL_DIRS, finished runs) or a cached hub id also work.",
     )

@@ -34,8 +34,11 @@ def _warm_up() -> None:
     start = time.monotonic()
     if warm_up():
         # bench/bench_startup.py watches the server log for this line.
-        print(f"ftlib: default model loaded ({time.monotonic() - start:.1f} s after the server started)",
-              file=sys.stderr, flush=True)
+        print(
+            f"ftlib: default model loaded ({time.monotonic() - start:.1f} s after the server started)",
+            file=sys.stderr,
+            flush=True,
+        )
 
 
 app = st.App("app.py", lifespan=lifespan)

@@ -33,8 +33,10 @@ def main(argv: list[str] | None = None) -> int:
 
     dtype = getattr(torch, args.dtype)
     torch.manual_seed(0)
-    weights = {name: torch.randn(out, HIDDEN, dtype=dtype)
-               for name, out in (("q", HIDDEN), ("k", KV), ("v", KV), ("gate", MLP), ("up", MLP))}
+    weights = {
+        name: torch.randn(out, HIDDEN, dtype=dtype)
+        for name, out in (("q", HIDDEN), ("k", KV), ("v", KV), ("gate", MLP), ("up", MLP))
+    }
     qkv = torch.cat([weights["q"], weights["k"], weights["v"]])
     gate_up = torch.cat([weights["gate"], weights["up"]])
     print(f"{args.dtype}, {torch.get_num_threads()} threads; ms per layer's q/k/v + gate/up products")
@@ -45,13 +47,18 @@ def main(argv: list[str] | None = None) -> int:
         grad_gate_up = torch.cat([grads["gate"], grads["up"]], 1)
         forward_apart = per_call(lambda x=x: [x @ w.T for w in weights.values()])
         forward_fused = per_call(lambda x=x: (x @ qkv.T, x @ gate_up.T))
-        backward_apart = per_call(lambda g=grads: (g["q"] @ weights["q"] + g["k"] @ weights["k"]
-                                                   + g["v"] @ weights["v"],
-                                                   g["gate"] @ weights["gate"] + g["up"] @ weights["up"]))
+        backward_apart = per_call(
+            lambda g=grads: (
+                g["q"] @ weights["q"] + g["k"] @ weights["k"] + g["v"] @ weights["v"],
+                g["gate"] @ weights["gate"] + g["up"] @ weights["up"],
+            )
+        )
         backward_fused = per_call(lambda a=grad_qkv, b=grad_gate_up: (a @ qkv, b @ gate_up))
-        print(f"{tokens:>5} tokens: forward {forward_apart * 1e3:.2f} -> {forward_fused * 1e3:.2f} ms "
-              f"({forward_apart / forward_fused:.2f}x), input gradient {backward_apart * 1e3:.2f} -> "
-              f"{backward_fused * 1e3:.2f} ms ({backward_apart / backward_fused:.2f}x)")
+        print(
+            f"{tokens:>5} tokens: forward {forward_apart * 1e3:.2f} -> {forward_fused * 1e3:.2f} ms "
+            f"({forward_apart / forward_fused:.2f}x), input gradient {backward_apart * 1e3:.2f} -> "
+            f"{backward_fused * 1e3:.2f} ms ({backward_apart / backward_fused:.2f}x)"
+        )
     return 0
 
 

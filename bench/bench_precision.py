@@ -27,15 +27,16 @@ def step_seconds(mode: str, batch: int, length: int, steps: int = 4) -> float:
 
     torch.manual_seed(0)
     model = load_model("default", device="cpu", dtype="bfloat16" if mode == "bf16-base" else "float32")
-    model = get_peft_model(model, LoraConfig(r=16, lora_alpha=32, target_modules="all-linear", lora_dropout=0.05,
-                                             task_type="CAUSAL_LM")).train()
+    model = get_peft_model(
+        model, LoraConfig(r=16, lora_alpha=32, target_modules="all-linear", lora_dropout=0.05, task_type="CAUSAL_LM")
+    ).train()
     for param in model.parameters():
         if param.requires_grad:
             param.data = param.data.float()  # adapters stay fp32, as in training
     ids = torch.randint(0, 49000, (batch, length))
 
     def step() -> None:
-        amp = (torch.autocast("cpu", dtype=torch.bfloat16) if mode != "fp32" else contextlib.nullcontext())
+        amp = torch.autocast("cpu", dtype=torch.bfloat16) if mode != "fp32" else contextlib.nullcontext()
         with amp:
             loss = model(input_ids=ids, labels=ids).loss
         loss.backward()

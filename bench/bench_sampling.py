@@ -53,15 +53,24 @@ def _sequential(models: dict, tokenizer, rows, max_new_tokens: int, seed: int, s
     for row in rows:
         model = models[row.adapter]
         s = row.setting
-        kwargs = {"do_sample": False} if s.greedy else {
-            "do_sample": True, "temperature": s.temperature, "top_k": s.top_k, "top_p": s.top_p}
+        kwargs = (
+            {"do_sample": False}
+            if s.greedy
+            else {"do_sample": True, "temperature": s.temperature, "top_k": s.top_k, "top_p": s.top_p}
+        )
         torch.manual_seed(row_seed(seed, s))
         device = next(model.parameters()).device
         x = torch.tensor([list(row.input_ids)], device=device)
         with torch.inference_mode():
-            out = model.generate(input_ids=x, attention_mask=torch.ones_like(x), max_new_tokens=max_new_tokens,
-                                 eos_token_id=stops, pad_token_id=tokenizer.pad_token_id, **kwargs)
-        ids = out[0, x.shape[1]:].tolist()
+            out = model.generate(
+                input_ids=x,
+                attention_mask=torch.ones_like(x),
+                max_new_tokens=max_new_tokens,
+                eos_token_id=stops,
+                pad_token_id=tokenizer.pad_token_id,
+                **kwargs,
+            )
+        ids = out[0, x.shape[1] :].tolist()
         cut = next((j + 1 for j, t in enumerate(ids) if t in stops), len(ids))
         outs.append(ids[:cut])
     return outs
@@ -83,10 +92,11 @@ def main(argv: list[str] | None = None) -> int:
     from ftlib import modelset as M
     from ftlib import sampling as S
     from ftlib.models import load_model, pick_device
+    from ftlib.testing import make_random_adapter
 
     device = pick_device(args.device)
     with tempfile.TemporaryDirectory() as tmp:
-        adapter = M.make_random_adapter(args.model, f"{tmp}/bench-run/adapter", seed=1, b_std=0.02)
+        adapter = make_random_adapter(args.model, f"{tmp}/bench-run/adapter", seed=1, b_std=0.02)
         ms = M.load_model_set(args.model, [adapter.parent], device=device)
         name = next(iter(ms.adapters))
         base_ref = load_model(args.model, device=device).eval()
@@ -99,8 +109,12 @@ def main(argv: list[str] | None = None) -> int:
     refs = {None: base_ref, name: tuned_ref}
 
     def run_batched():
-        return [r.ids for r in S.generate(ms.model, tok, rows, max_new_tokens=args.max_new_tokens, seed=args.seed,
-                                          stop_ids=set(stops))]
+        return [
+            r.ids
+            for r in S.generate(
+                ms.model, tok, rows, max_new_tokens=args.max_new_tokens, seed=args.seed, stop_ids=set(stops)
+            )
+        ]
 
     def run_sequential():
         return _sequential(refs, tok, rows, args.max_new_tokens, args.seed, stops)
@@ -120,10 +134,11 @@ def main(argv: list[str] | None = None) -> int:
     greedy_same = all(b == s for b, s, r in zip(batched, sequential, rows, strict=True) if r.setting.greedy)
     sampled_same = sum(b == s for b, s, r in zip(batched, sequential, rows, strict=True) if not r.setting.greedy)
     n_sampled = sum(not r.setting.greedy for r in rows)
-    print(f"model {args.model} on {device} ({torch.get_num_threads()} threads), prompt {len(ids)} tokens, "
-          f"max_new_tokens {args.max_new_tokens}")
-    print(f"{len(settings)} settings x 2 models = {len(rows)} rows: "
-          + ", ".join(s.label for s in settings))
+    print(
+        f"model {args.model} on {device} ({torch.get_num_threads()} threads), prompt {len(ids)} tokens, "
+        f"max_new_tokens {args.max_new_tokens}"
+    )
+    print(f"{len(settings)} settings x 2 models = {len(rows)} rows: " + ", ".join(s.label for s in settings))
     print(f"tokens generated per row: {[len(b) for b in batched]}")
     print(f"ftlib batched (1 loop, mixed adapters): {best_b:8.2f} s")
     print(f"sequential generate x {len(rows)}:          {best_s:8.2f} s")

@@ -88,12 +88,14 @@ def trl_prepare(rows, tokenizer, output_dir: str):
     from datasets import Dataset
     from trl import SFTConfig, SFTTrainer
 
-    args = SFTConfig(output_dir=output_dir, assistant_only_loss=True, max_length=None, report_to=[], bf16=False,
-                     use_cpu=True)
+    args = SFTConfig(
+        output_dir=output_dir, assistant_only_loss=True, max_length=None, report_to=[], bf16=False, use_cpu=True
+    )
     trainer = SimpleNamespace(_tokenizer=tokenizer, completion_only_loss=False, chat_template=None)
     dataset = Dataset.from_list([{"messages": row["messages"]} for row in rows])
-    prepared = SFTTrainer._prepare_dataset(trainer, dataset, tokenizer, args, packing=False, formatting_func=None,
-                                           dataset_name="train")
+    prepared = SFTTrainer._prepare_dataset(
+        trainer, dataset, tokenizer, args, packing=False, formatting_func=None, dataset_name="train"
+    )
     return prepared["labels"]
 
 
@@ -101,8 +103,9 @@ def transformers_loop(rows, tokenizer):
     """The call TRL maps over the dataset, in a plain loop: labels from `assistant_masks`."""
     out = []
     for row in rows:
-        enc = tokenizer.apply_chat_template(row["messages"], tokenize=True, return_dict=True,
-                                            return_assistant_tokens_mask=True)
+        enc = tokenizer.apply_chat_template(
+            row["messages"], tokenize=True, return_dict=True, return_assistant_tokens_mask=True
+        )
         out.append([i if m else -100 for i, m in zip(enc["input_ids"], enc["assistant_masks"], strict=True)])
     return out
 
@@ -130,10 +133,12 @@ def main(argv: list[str] | None = None) -> int:
     trl_tokenizer = load_tokenizer("default")
     trl_tokenizer.chat_template = template.source
 
-    print(f"data: {source}: {len(base)} conversations x {args.repeat} = {len(rows)}; tokenizer SmolLM2-135M; "
-          f"template ftlib chatml (generation tags); transformers {transformers.__version__}, trl {trl.__version__}, "
-          f"datasets {datasets.__version__}; {os.cpu_count()} CPUs, TOKENIZERS_PARALLELISM="
-          f"{os.environ.get('TOKENIZERS_PARALLELISM', '(unset: on)')} (only the batched call can use several cores)")
+    print(
+        f"data: {source}: {len(base)} conversations x {args.repeat} = {len(rows)}; tokenizer SmolLM2-135M; "
+        f"template ftlib chatml (generation tags); transformers {transformers.__version__}, trl {trl.__version__}, "
+        f"datasets {datasets.__version__}; {os.cpu_count()} CPUs, TOKENIZERS_PARALLELISM="
+        f"{os.environ.get('TOKENIZERS_PARALLELISM', '(unset: on)')} (only the batched call can use several cores)"
+    )
     with tempfile.TemporaryDirectory() as tmp:
         runs = {
             "ftlib encode_row (training path, checks=False)": lambda: ftlib_prepare(rows, tokenizer, template, False),
@@ -156,8 +161,10 @@ def main(argv: list[str] | None = None) -> int:
     trl_labels = [list(x) for x in results["TRL SFTTrainer._prepare_dataset"][2]]
     same = sum(a == b == c for a, b, c in zip(results[ours][2], trl_labels, results[batched][2], strict=True))
     trained = sum(label != -100 for labels in results[ours][2] for label in labels)
-    print(f"identical labels (ftlib per row, ftlib batched, TRL): {same}/{len(rows)} rows; "
-          f"{trained:,} trained tokens in all")
+    print(
+        f"identical labels (ftlib per row, ftlib batched, TRL): {same}/{len(rows)} rows; "
+        f"{trained:,} trained tokens in all"
+    )
     return 0 if same == len(rows) else 1
 
 

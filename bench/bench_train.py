@@ -53,8 +53,9 @@ def heldout_loss(model, tokenizer, template) -> float:
     from ftlib.data import load_file
     from ftlib.tokens import encode_row
 
-    encs = [encode_row(row, tokenizer, template, "all_assistant", None, checks=False)
-            for row in load_file(HELDOUT).rows]
+    encs = [
+        encode_row(row, tokenizer, template, "all_assistant", None, checks=False) for row in load_file(HELDOUT).rows
+    ]
     device = next(model.parameters()).device
     total, count = 0.0, 0
     model.eval()
@@ -86,8 +87,9 @@ def _config(model: str, epochs: float):
     from ftlib.training import RunConfig
 
     # The Train page's defaults; no checkpoints or evaluation inside the timed loop for either side.
-    return RunConfig(method="lora", model=model, dataset=str(TRAIN), test_size=0, epochs=epochs, save_every=0,
-                     template="chatml")
+    return RunConfig(
+        method="lora", model=model, dataset=str(TRAIN), test_size=0, epochs=epochs, save_every=0, template="chatml"
+    )
 
 
 def _train_rows() -> list[dict]:
@@ -114,17 +116,32 @@ def _trl_trainer(config, tuned: bool, out: str):
     model = load_model(config.model, device=device)
     on_gpu = device.startswith("cuda")
     args = SFTConfig(
-        output_dir=out, assistant_only_loss=True, per_device_train_batch_size=config.batch_size,
-        learning_rate=float(config.learning_rate), num_train_epochs=float(config.epochs),
-        warmup_steps=float(config.warmup_ratio), lr_scheduler_type=config.scheduler, seed=config.seed,
-        max_length=config.max_length, report_to=[], save_strategy="no", eval_strategy="no", disable_tqdm=True,
-        bf16=torch.cuda.is_bf16_supported() if on_gpu else native_cpu_bf16(), use_cpu=not on_gpu,
+        output_dir=out,
+        assistant_only_loss=True,
+        per_device_train_batch_size=config.batch_size,
+        learning_rate=float(config.learning_rate),
+        num_train_epochs=float(config.epochs),
+        warmup_steps=float(config.warmup_ratio),
+        lr_scheduler_type=config.scheduler,
+        seed=config.seed,
+        max_length=config.max_length,
+        report_to=[],
+        save_strategy="no",
+        eval_strategy="no",
+        disable_tqdm=True,
+        bf16=torch.cuda.is_bf16_supported() if on_gpu else native_cpu_bf16(),
+        use_cpu=not on_gpu,
         dataloader_num_workers=0,
         **({"gradient_checkpointing": False, "train_sampling_strategy": "group_by_length"} if tuned else {}),
     )
     rows = [{"messages": row["messages"]} for row in _train_rows()]
-    trainer = SFTTrainer(model=model, args=args, train_dataset=Dataset.from_list(rows), processing_class=tokenizer,
-                         peft_config=_lora_config(config))
+    trainer = SFTTrainer(
+        model=model,
+        args=args,
+        train_dataset=Dataset.from_list(rows),
+        processing_class=tokenizer,
+        peft_config=_lora_config(config),
+    )
     tokens = sum(len(ids) for ids in trainer.train_dataset["input_ids"])
     return trainer, tokenizer, template, tokens, device
 
@@ -165,12 +182,25 @@ def run_side(side: str, model: str, epochs: float) -> dict:
         flops_per_token = throughput.flops_per_token(model, mean_seq=tokens / rows)
         loss = heldout_loss(model, tokenizer, template)
     processed = tokens * float(epochs)
-    precision = ("bf16 autocast" if getattr(trainer.args, "bf16", False)
-                 else str(next(model.parameters()).dtype).replace("torch.bfloat16", "bf16 base"))
-    return {"side": side, "precision": precision, "rows": rows, "tokens": processed, "wall_s": wall,
-            "tokens_per_s": processed / wall,
-            "steps": trainer.state.global_step, "flops": flops_per_token * processed, "heldout_loss": loss,
-            "peak_bytes": peak_memory(device), "device": device, "threads": torch.get_num_threads()}
+    precision = (
+        "bf16 autocast"
+        if getattr(trainer.args, "bf16", False)
+        else str(next(model.parameters()).dtype).replace("torch.bfloat16", "bf16 base")
+    )
+    return {
+        "side": side,
+        "precision": precision,
+        "rows": rows,
+        "tokens": processed,
+        "wall_s": wall,
+        "tokens_per_s": processed / wall,
+        "steps": trainer.state.global_step,
+        "flops": flops_per_token * processed,
+        "heldout_loss": loss,
+        "peak_bytes": peak_memory(device),
+        "device": device,
+        "threads": torch.get_num_threads(),
+    }
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -179,8 +209,17 @@ def run_side(side: str, model: str, epochs: float) -> dict:
 
 
 def _child(side: str, args) -> dict:
-    cmd = [sys.executable, "-m", "bench.bench_train", "--child", side, "--model", args.model,
-           "--epochs", str(args.epochs)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "bench.bench_train",
+        "--child",
+        side,
+        "--model",
+        args.model,
+        "--epochs",
+        str(args.epochs),
+    ]
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
     lines = [line for line in proc.stdout.splitlines() if line.startswith("{")]
     if proc.returncode != 0 or not lines:
@@ -208,8 +247,10 @@ def main(argv: list[str] | None = None) -> int:
     device = pick_device(None)
     peak = matmul_peak(device, "float32", seconds=2.0)
     bf16_peak = matmul_peak(device, "bfloat16", seconds=1.0)
-    print(f"device {device}, {torch.get_num_threads()} threads; matmul peak float32 {peak / 1e9:,.1f} GFLOP/s, "
-          f"bfloat16 {bf16_peak / 1e9:,.1f} GFLOP/s")
+    print(
+        f"device {device}, {torch.get_num_threads()} threads; matmul peak float32 {peak / 1e9:,.1f} GFLOP/s, "
+        f"bfloat16 {bf16_peak / 1e9:,.1f} GFLOP/s"
+    )
     results = {}
     for side in args.sides.split(","):
         results[side] = _child(side.strip(), args)
@@ -218,14 +259,18 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\n{'side':<12} {'tokens/s':>9} {'wall s':>8} {'peak MiB':>9} {'held-out loss':>14} {'MFU':>6}")
     for side, r in results.items():
         mfu = r["flops"] / r["wall_s"] / (bf16_peak if "bf16" in r["precision"] else peak)  # the run's matmul dtype
-        print(f"{side:<12} {r['tokens_per_s']:>9,.0f} {r['wall_s']:>8.1f} {r['peak_bytes'] / 2**20:>9,.0f} "
-              f"{r['heldout_loss']:>14.4f} {mfu:>6.1%}")
+        print(
+            f"{side:<12} {r['tokens_per_s']:>9,.0f} {r['wall_s']:>8.1f} {r['peak_bytes'] / 2**20:>9,.0f} "
+            f"{r['heldout_loss']:>14.4f} {mfu:>6.1%}"
+        )
     if "trl" in results and "ftlib" in results:
         ours, ref = results["ftlib"], results["trl"]
-        print(f"\nftlib / trl: {ours['tokens_per_s'] / ref['tokens_per_s']:.2f}x tokens/s (target 2.5x on CPU), "
-              f"held-out loss {ours['heldout_loss'] / ref['heldout_loss'] - 1:+.1%} (target <= +2%), "
-              f"peak memory {ours['peak_bytes'] / ref['peak_bytes']:.2f}x (target <= 1.0x); "
-              f"same tokens: {ours['tokens'] == ref['tokens']}")
+        print(
+            f"\nftlib / trl: {ours['tokens_per_s'] / ref['tokens_per_s']:.2f}x tokens/s (target 2.5x on CPU), "
+            f"held-out loss {ours['heldout_loss'] / ref['heldout_loss'] - 1:+.1%} (target <= +2%), "
+            f"peak memory {ours['peak_bytes'] / ref['peak_bytes']:.2f}x (target <= 1.0x); "
+            f"same tokens: {ours['tokens'] == ref['tokens']}"
+        )
     return 0
 
 

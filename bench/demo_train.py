@@ -5,7 +5,7 @@
 
 SFT: the shipped `chat_style` sample with the Train page's default settings (LoRA r16, lr 2e-3, batch 8, 1 epoch,
 max length 384, cosine). Before and after, the model answers the sample's held-out prompts greedily and
-`ftlib.samples.style_check` counts the answers in the trained style. Target: at most 10% before, at least 80%
+`ftlib.demo_data.style_check` counts the answers in the trained style. Target: at most 10% before, at least 80%
 after, training within 5 minutes on CPU.
 
 DPO: the shipped `preference_pairs` with the page's defaults for DPO (LoRA, lr 1e-3, beta 0.1, 1 epoch). Reported:
@@ -21,13 +21,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
 
 def generate(model, tokenizer, prompts: list[list[dict]], max_new_tokens: int, batch_size: int = 12) -> list[str]:
@@ -37,13 +35,16 @@ def generate(model, tokenizer, prompts: list[list[dict]], max_new_tokens: int, b
     tokenizer.padding_side = "left"
     answers = []
     for start in range(0, len(prompts), batch_size):
-        texts = [tokenizer.apply_chat_template(p, tokenize=False, add_generation_prompt=True)
-                 for p in prompts[start:start + batch_size]]
+        texts = [
+            tokenizer.apply_chat_template(p, tokenize=False, add_generation_prompt=True)
+            for p in prompts[start : start + batch_size]
+        ]
         batch = tokenizer(texts, return_tensors="pt", padding=True, add_special_tokens=False)
         with torch.no_grad():
-            out = model.generate(**batch, max_new_tokens=max_new_tokens, do_sample=False,
-                                 pad_token_id=tokenizer.pad_token_id)
-        answers += tokenizer.batch_decode(out[:, batch["input_ids"].shape[1]:], skip_special_tokens=True)
+            out = model.generate(
+                **batch, max_new_tokens=max_new_tokens, do_sample=False, pad_token_id=tokenizer.pad_token_id
+            )
+        answers += tokenizer.batch_decode(out[:, batch["input_ids"].shape[1] :], skip_special_tokens=True)
     return answers
 
 
@@ -60,8 +61,14 @@ def before_after(run_id: str, prompts: list[list[dict]], check, max_new_tokens: 
     tuned = PeftModel.from_pretrained(base, str(runs.export_adapter(run_id))).eval()
     after = generate(tuned, tokenizer, prompts, max_new_tokens)
     rate = lambda texts: sum(bool(check(t)) for t in texts) / len(texts)  # noqa: E731
-    return {"prompts": len(prompts), "rate_before": rate(before), "rate_after": rate(after),
-            "generation_s": round(time.time() - t0, 1), "example_before": before[0], "example_after": after[0]}
+    return {
+        "prompts": len(prompts),
+        "rate_before": rate(before),
+        "rate_after": rate(after),
+        "generation_s": round(time.time() - t0, 1),
+        "example_before": before[0],
+        "example_after": after[0],
+    }
 
 
 def train(config, label: str) -> tuple[str, dict]:
@@ -75,8 +82,12 @@ def train(config, label: str) -> tuple[str, dict]:
         if info["step"] != last[0]:
             last[0] = info["step"]
             loss = info["train_loss"]
-            print(f"[{label}] step {info['step']}/{info['max_steps']} loss {loss:.4f} "
-                  f"({info['duration_s']:.0f}s)" if loss is not None else f"[{label}] {info['phase']}", flush=True)
+            print(
+                f"[{label}] step {info['step']}/{info['max_steps']} loss {loss:.4f} ({info['duration_s']:.0f}s)"
+                if loss is not None
+                else f"[{label}] {info['phase']}",
+                flush=True,
+            )
 
     info = runs.wait(run_id, poll=2.0, on_poll=show)
     if info["state"] != "finished":
@@ -90,29 +101,36 @@ def training_numbers(run_id: str, info: dict) -> dict:
 
     rows = read_metrics(runs.run_dir(run_id))
     summary = next((r for r in rows if r.get("kind") == "summary"), {})
-    return {"run": run_id, "steps": info["step"], "wall_s": info["duration_s"],
-            "train_s": round(summary.get("train_runtime", 0.0), 1), "final_loss": info["train_loss"],
-            "eval_loss": info["eval_loss"]}
+    return {
+        "run": run_id,
+        "steps": info["step"],
+        "wall_s": info["duration_s"],
+        "train_s": round(summary.get("train_runtime", 0.0), 1),
+        "final_loss": info["train_loss"],
+        "eval_loss": info["eval_loss"],
+    }
 
 
 def demo_sft(overrides: dict) -> dict:
-    from ftlib.samples import heldout_prompts, style_check
+    from ftlib.demo_data import heldout_prompts, style_check
     from ftlib.training import RunConfig
 
     config = RunConfig.from_dict({"dataset": "chat_style", "name": "demo", **overrides})
     run_id, info = train(config, "sft")
     out = training_numbers(run_id, info)
     out.update(before_after(run_id, heldout_prompts("chat_style"), style_check, max_new_tokens=12))
-    print(f"[sft] trained {out['steps']} steps in {out['train_s']}s ({out['wall_s']}s with loading); style on "
-          f"{out['prompts']} held-out prompts: {out['rate_before']:.0%} before -> {out['rate_after']:.0%} after",
-          flush=True)
+    print(
+        f"[sft] trained {out['steps']} steps in {out['train_s']}s ({out['wall_s']}s with loading); style on "
+        f"{out['prompts']} held-out prompts: {out['rate_before']:.0%} before -> {out['rate_after']:.0%} after",
+        flush=True,
+    )
     return out
 
 
 def demo_dpo(overrides: dict) -> dict:
     from ftlib import runs
+    from ftlib.demo_data import heldout_prompts, preference_check
     from ftlib.metrics import read_metrics
-    from ftlib.samples import heldout_prompts, preference_check
     from ftlib.training import RunConfig
 
     config = RunConfig.from_dict({"method": "dpo", "dataset": "preference_pairs", "name": "demo", **overrides})
@@ -123,20 +141,25 @@ def demo_dpo(overrides: dict) -> dict:
     evals = [r for r in rows if r.get("kind") == "eval"]
     k = max(1, len(train_rows) // 4)  # first and last quarter of the steps
     mean = lambda key, part: sum(r[key] for r in part) / len(part)  # noqa: E731
-    out.update({
-        "reward_accuracy_first_quarter": mean("reward_accuracy", train_rows[:k]),
-        "reward_accuracy_last_quarter": mean("reward_accuracy", train_rows[-k:]),
-        "reward_margin_first_quarter": mean("reward_margin", train_rows[:k]),
-        "reward_margin_last_quarter": mean("reward_margin", train_rows[-k:]),
-        "eval_reward_accuracy": evals[-1].get("eval_reward_accuracy") if evals else None,
-        "eval_reward_margin": evals[-1].get("eval_reward_margin") if evals else None,
-    })
+    out.update(
+        {
+            "reward_accuracy_first_quarter": mean("reward_accuracy", train_rows[:k]),
+            "reward_accuracy_last_quarter": mean("reward_accuracy", train_rows[-k:]),
+            "reward_margin_first_quarter": mean("reward_margin", train_rows[:k]),
+            "reward_margin_last_quarter": mean("reward_margin", train_rows[-k:]),
+            "eval_reward_accuracy": evals[-1].get("eval_reward_accuracy") if evals else None,
+            "eval_reward_margin": evals[-1].get("eval_reward_margin") if evals else None,
+        }
+    )
     out.update(before_after(run_id, heldout_prompts("preference_pairs"), preference_check, max_new_tokens=64))
-    print(f"[dpo] trained {out['steps']} steps in {out['train_s']}s; reward accuracy "
-          f"{out['reward_accuracy_first_quarter']:.2f} -> {out['reward_accuracy_last_quarter']:.2f}, margin "
-          f"{out['reward_margin_first_quarter']:.3f} -> {out['reward_margin_last_quarter']:.3f} (eval "
-          f"{out['eval_reward_accuracy']}, {out['eval_reward_margin']}); bullet answers on {out['prompts']} held-out "
-          f"prompts: {out['rate_before']:.0%} before -> {out['rate_after']:.0%} after", flush=True)
+    print(
+        f"[dpo] trained {out['steps']} steps in {out['train_s']}s; reward accuracy "
+        f"{out['reward_accuracy_first_quarter']:.2f} -> {out['reward_accuracy_last_quarter']:.2f}, margin "
+        f"{out['reward_margin_first_quarter']:.3f} -> {out['reward_margin_last_quarter']:.3f} (eval "
+        f"{out['eval_reward_accuracy']}, {out['eval_reward_margin']}); bullet answers on {out['prompts']} held-out "
+        f"prompts: {out['rate_before']:.0%} before -> {out['rate_after']:.0%} after",
+        flush=True,
+    )
     return out
 
 

@@ -36,10 +36,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--compile", action="store_true", help="torch.compile each decoder layer")
     parser.add_argument("--no-profiler", dest="profiler", action="store_false", help="time the steps only")
     parser.add_argument("--shapes", action="store_true", help="list operators per input shape")
-    parser.add_argument("--method", default="lora", choices=["lora", "dpo"],
-                        help="dpo: LoRA DPO on the `preference_pairs` sample")
-    parser.add_argument("--no-fast-head", dest="fast_head", action="store_false",
-                        help="keep TRL's fused LM head (ftlib.headloss off)")
+    parser.add_argument(
+        "--method", default="lora", choices=["lora", "dpo"], help="dpo: LoRA DPO on the `preference_pairs` sample"
+    )
+    parser.add_argument(
+        "--no-fast-head", dest="fast_head", action="store_false", help="keep TRL's fused LM head (ftlib.headloss off)"
+    )
     args = parser.parse_args(argv)
 
     from torch.profiler import ProfilerActivity, profile
@@ -61,8 +63,16 @@ def main(argv: list[str] | None = None) -> int:
         headloss.fuse_lm_head = lambda model: False
     sample = "preference_pairs" if args.method == "dpo" else "chat_style_sft"
     rows = load_file(ROOT / "samples" / f"{sample}.jsonl").rows
-    config = RunConfig(method=args.method, model="default", dataset="bench", test_size=0, epochs=1, save_every=0,
-                       template="chatml", max_steps=args.steps)
+    config = RunConfig(
+        method=args.method,
+        model="default",
+        dataset="bench",
+        test_size=0,
+        epochs=1,
+        save_every=0,
+        template="chatml",
+        max_steps=args.steps,
+    )
     with tempfile.TemporaryDirectory() as out:
         prepared = build_trainer(config, Path(out), rows=(rows, []))
         trainer = prepared.trainer
@@ -72,16 +82,22 @@ def main(argv: list[str] | None = None) -> int:
         if args.compile:
             for layer in base.model.layers:
                 layer.compile(dynamic=True)
-        print(f"micro-batch {trainer.args.per_device_train_batch_size} x accumulation "
-              f"{trainer.args.gradient_accumulation_steps}, weights {prepared.dtype}", flush=True)
+        print(
+            f"micro-batch {trainer.args.per_device_train_batch_size} x accumulation "
+            f"{trainer.args.gradient_accumulation_steps}, weights {prepared.dtype}",
+            flush=True,
+        )
         steps = StepTimes()
         trainer.add_callback(steps)
         profiler = profile(activities=[ProfilerActivity.CPU], record_shapes=args.shapes) if args.profiler else None
         with profiler or contextlib.nullcontext() as prof:
             trainer.train()
         times = [end - start for start, end in itertools.pairwise(steps.ends)]
-        print(f"{args.steps} steps: {sum(times):.1f} s (profiler {'on' if args.profiler else 'off'}); each: "
-              + " ".join(f"{t:.2f}" for t in times), flush=True)
+        print(
+            f"{args.steps} steps: {sum(times):.1f} s (profiler {'on' if args.profiler else 'off'}); each: "
+            + " ".join(f"{t:.2f}" for t in times),
+            flush=True,
+        )
     if prof is not None:
         averages = prof.key_averages(group_by_input_shape=args.shapes)
         print(averages.table(sort_by="self_cpu_time_total", row_limit=args.rows))

@@ -17,7 +17,6 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))  # the browser driver the real-browser tests use
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -28,9 +27,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--height", type=int, default=1800, help="the most pixels of a page shown")
     args = parser.parse_args(argv)
 
-    import browser_app
-    from browser_app import StreamlitServer, TourSettings, launch_chromium, new_page, stop_runs, tour
     from playwright.sync_api import sync_playwright
+
+    from tests import browser_app
+    from tests.browser_app import StreamlitServer, TourSettings, launch_chromium, new_page, stop_runs, tour
 
     browser_app.MAX_SHOT_HEIGHT = args.height
 
@@ -38,8 +38,14 @@ def main(argv: list[str] | None = None) -> int:
 
     if not (default_model_dir() / "config.json").is_file():
         raise SystemExit("Convert the default model first: python -m ftlib models prepare default")
-    settings = TourSettings(model="default", sample="chat_style", max_steps=args.steps, batch_size=4,
-                            max_length=256, evaluate_rows=args.evaluate_rows)
+    settings = TourSettings(
+        model="default",
+        sample="chat_style",
+        max_steps=args.steps,
+        batch_size=4,
+        max_length=256,
+        evaluate_rows=args.evaluate_rows,
+    )
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as pw:
         workspace = Path(tmp) / "workspace"
         server = StreamlitServer(workspace).start()

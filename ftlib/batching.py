@@ -31,6 +31,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal, NamedTuple
 
+from ftlib.errors import UserError
+
 IGNORE_INDEX = -100
 SIDES = ("right", "left")
 PACKING = ("bfd", "in_order")
@@ -43,7 +45,7 @@ STRATEGY_LABELS = {
 }
 
 
-class BatchingError(ValueError):
+class BatchingError(UserError):
     """An example or a setting that cannot be batched; the message says which and how to fix it."""
 
 
@@ -130,8 +132,11 @@ class Batch:
 
         if attention_mask is None:
             attention_mask = self.layout != "packed"
-        keys = ("input_ids", "attention_mask", "labels", "position_ids") if attention_mask else (
-            "input_ids", "labels", "position_ids")
+        keys = (
+            ("input_ids", "attention_mask", "labels", "position_ids")
+            if attention_mask
+            else ("input_ids", "labels", "position_ids")
+        )
         return {k: torch.tensor(getattr(self, k), dtype=torch.long) for k in keys}
 
     def stats(self) -> BatchStats:
@@ -386,15 +391,22 @@ def _pieces(exs: list[_Example], max_length: int, overflow: str) -> tuple[list[_
             # piece no longer sees the first (its prompt).
             starts = range(0, n, max_length)
             for s in starts:
-                pieces.append(_Example(e.ids[s : s + max_length], e.labels[s : s + max_length],
-                                       e.mask[s : s + max_length]))
+                pieces.append(
+                    _Example(e.ids[s : s + max_length], e.labels[s : s + max_length], e.mask[s : s + max_length])
+                )
                 origin.append(i)
             report.append(Overflow(i, n, n, len(starts)))
     return pieces, origin, report
 
 
-def _build_packed(pieces: list[_Example], origin: list[int], bins: list[list[int]], pad_id: int, label_pad: int,
-                  pad_to_multiple_of: int | None) -> Batch:
+def _build_packed(
+    pieces: list[_Example],
+    origin: list[int],
+    bins: list[list[int]],
+    pad_id: int,
+    label_pad: int,
+    pad_to_multiple_of: int | None,
+) -> Batch:
     width = _round_up(max(sum(len(pieces[p].ids) for p in b) for b in bins), pad_to_multiple_of)
     batch = Batch([], [], [], [], layout="packed", segments=[], label_pad=label_pad)
     for b in bins:
@@ -445,16 +457,24 @@ def pack(
     return _pack(examples, max_length, pad_id, strategy, overflow, label_pad, pad_to_multiple_of)
 
 
-def _pack(examples: Sequence[Any], max_length: int, pad_id: int, strategy: str, overflow: str, label_pad: int,
-          pad_to_multiple_of: int | None) -> Batch:
+def _pack(
+    examples: Sequence[Any],
+    max_length: int,
+    pad_id: int,
+    strategy: str,
+    overflow: str,
+    label_pad: int,
+    pad_to_multiple_of: int | None,
+) -> Batch:
     if max_length < 1:
         raise BatchingError(f"max_length must be at least 1, not {max_length}.")
     if strategy not in PACKING:
         raise BatchingError(f"Packing strategy must be one of {', '.join(PACKING)}, not {strategy!r}.")
     pieces, origin, report = _pieces(_read(examples), max_length, overflow)
     plan = _plan_bfd if strategy == "bfd" else _plan_in_order
-    batch = _build_packed(pieces, origin, plan([len(p.ids) for p in pieces], max_length), pad_id, label_pad,
-                          pad_to_multiple_of)
+    batch = _build_packed(
+        pieces, origin, plan([len(p.ids) for p in pieces], max_length), pad_id, label_pad, pad_to_multiple_of
+    )
     batch.overflow = report
     return batch
 
@@ -552,8 +572,17 @@ def make_batches(
         bins = _plan_bfd([len(p.ids) for p in pieces], length)
         # TRL trains packed rows padding-free: the batch's rows are laid end to end in one row, no padding at all
         # (examples stay apart through the position ids). So one batch = `batch_size` packed rows, flattened.
-        out = [_build_packed(pieces, origin, [[p for b in bins[i : i + batch_size] for p in b]], pad_id,
-                             IGNORE_INDEX, pad_to_multiple_of) for i in range(0, len(bins), batch_size)]
+        out = [
+            _build_packed(
+                pieces,
+                origin,
+                [[p for b in bins[i : i + batch_size] for p in b]],
+                pad_id,
+                IGNORE_INDEX,
+                pad_to_multiple_of,
+            )
+            for i in range(0, len(bins), batch_size)
+        ]
         out[0].overflow = report  # reported once, so stats do not count it per batch
         return out
     if strategy == "length_grouped":
@@ -578,8 +607,9 @@ def strategy_stats(
     pad_to_multiple_of: int | None = None,
 ) -> BatchStats:
     """`batch_stats` of the batches `make_batches` builds with one strategy."""
-    batches = make_batches(examples, batch_size, strategy, max_length, seed=seed,
-                           pad_to_multiple_of=pad_to_multiple_of)
+    batches = make_batches(
+        examples, batch_size, strategy, max_length, seed=seed, pad_to_multiple_of=pad_to_multiple_of
+    )
     return batch_stats(batches, strategy)
 
 

@@ -57,19 +57,28 @@ def check_no_trained(enc: Encoded) -> Check | None:
     if enc.num_trained:
         return None
     if enc.truncated and any(enc._trained):
-        return Check("no_trained_tokens", "error",
-                     f"Every trained token was cut by the max length ({len(enc.input_ids)} tokens): this row "
-                     "teaches the model nothing.",
-                     f"Raise the max length to at least {len(enc._all_ids)} tokens, or shorten or drop the row.")
+        return Check(
+            "no_trained_tokens",
+            "error",
+            f"Every trained token was cut by the max length ({len(enc.input_ids)} tokens): this row "
+            "teaches the model nothing.",
+            f"Raise the max length to at least {len(enc._all_ids)} tokens, or shorten or drop the row.",
+        )
     if not any(m["role"] == "assistant" for m in enc.messages):
-        return Check("no_trained_tokens", "error",
-                     "This conversation has no assistant turn, so no token is trained.",
-                     "Add an assistant reply, or use the 'everything' policy to train on plain text.")
-    return Check("no_trained_tokens", "error",
-                 "No token is trained: the template puts no assistant text where this policy looks for it "
-                 "(a template without {% generation %} around the reply gives an all-masked row).",
-                 "Pick a built-in template, or wrap the assistant reply and its end-of-turn marker in "
-                 "{% generation %}...{% endgeneration %}.")
+        return Check(
+            "no_trained_tokens",
+            "error",
+            "This conversation has no assistant turn, so no token is trained.",
+            "Add an assistant reply, or use the 'everything' policy to train on plain text.",
+        )
+    return Check(
+        "no_trained_tokens",
+        "error",
+        "No token is trained: the template puts no assistant text where this policy looks for it "
+        "(a template without {% generation %} around the reply gives an all-masked row).",
+        "Pick a built-in template, or wrap the assistant reply and its end-of-turn marker in "
+        "{% generation %}...{% endgeneration %}.",
+    )
 
 
 def _piece(enc: Encoded, i: int) -> str:
@@ -99,13 +108,16 @@ def check_eot_trained(enc: Encoded, template: ChatTemplate) -> Check | None:
     if not bad:
         return None
     eot = template.end_of_turn or "the end-of-turn token"
-    return Check("eot_not_trained", "warning",
-                 f"The end of assistant turn{'s' if len(bad) > 1 else ''} {', '.join(map(str, bad))} is not trained "
-                 f"as a single special token (expected {eot!r}): the model never learns to stop and will ramble "
-                 "at inference, while the loss curve looks fine.",
-                 "Use a built-in template with the 'all_assistant' or 'last_assistant' policy; in a custom template "
-                 "put the end-of-turn marker inside {% generation %}; if the marker is split into pieces, add it "
-                 "as a special token.")
+    return Check(
+        "eot_not_trained",
+        "warning",
+        f"The end of assistant turn{'s' if len(bad) > 1 else ''} {', '.join(map(str, bad))} is not trained "
+        f"as a single special token (expected {eot!r}): the model never learns to stop and will ramble "
+        "at inference, while the loss curve looks fine.",
+        "Use a built-in template with the 'all_assistant' or 'last_assistant' policy; in a custom template "
+        "put the end-of-turn marker inside {% generation %}; if the marker is split into pieces, add it "
+        "as a special token.",
+    )
 
 
 @lru_cache(maxsize=8)
@@ -118,11 +130,14 @@ def check_missing_special_tokens(tokenizer, template: ChatTemplate) -> Check | N
     missing = _missing(tokenizer, len(tokenizer), template)
     if not missing:
         return None
-    return Check("missing_special_tokens", "warning",
-                 f"The {template.title} template writes {', '.join(missing)}, which this tokenizer does not know: "
-                 "each is split into several ordinary tokens, so the model cannot emit it as one stop signal.",
-                 "Use the model's own template, or add the tokens (ftlib.templates.add_missing_special_tokens; "
-                 "'Add missing tokens' on the Tokens page) and resize the model's embeddings before training.")
+    return Check(
+        "missing_special_tokens",
+        "warning",
+        f"The {template.title} template writes {', '.join(missing)}, which this tokenizer does not know: "
+        "each is split into several ordinary tokens, so the model cannot emit it as one stop signal.",
+        "Use the model's own template, or add the tokens (ftlib.templates.add_missing_special_tokens; "
+        "'Add missing tokens' on the Tokens page) and resize the model's embeddings before training.",
+    )
 
 
 def check_double_bos(enc: Encoded, tokenizer, template: ChatTemplate) -> Check | None:
@@ -134,16 +149,22 @@ def check_double_bos(enc: Encoded, tokenizer, template: ChatTemplate) -> Check |
     bos_ids.discard(None)
     ids = enc.input_ids
     if len(ids) >= 2 and ids[0] == ids[1] and ids[0] in bos_ids:
-        return Check("double_bos", "error",
-                     f"The sequence starts with two BOS tokens ({_piece(enc, 0)!r} twice): the model never saw this "
-                     "at pre-training and quality drops.",
-                     "Write BOS once: remove it from the template or from the first message.")
+        return Check(
+            "double_bos",
+            "error",
+            f"The sequence starts with two BOS tokens ({_piece(enc, 0)!r} twice): the model never saw this "
+            "at pre-training and quality drops.",
+            "Write BOS once: remove it from the template or from the first message.",
+        )
     bos = tokenizer.bos_token
     if bos and enc.text.startswith(bos) and _tokenizer_adds_bos(tokenizer, len(tokenizer)):
-        return Check("double_bos", "info",
-                     f"The template already writes {bos!r} and this tokenizer adds another one by default.",
-                     "ftlib tokenizes with add_special_tokens=False; do the same in any other pipeline "
-                     "(tokenizer(text, add_special_tokens=False)).")
+        return Check(
+            "double_bos",
+            "info",
+            f"The template already writes {bos!r} and this tokenizer adds another one by default.",
+            "ftlib tokenizes with add_special_tokens=False; do the same in any other pipeline "
+            "(tokenizer(text, add_special_tokens=False)).",
+        )
     return None
 
 
@@ -160,12 +181,15 @@ def check_pad_is_eos(enc: Encoded, tokenizer) -> Check | None:
     if pad is None or pad not in trained_ids or pad not in enc._special:
         return None
     tok = tokenizer.pad_token
-    return Check("pad_is_eos", "info",
-                 f"The pad token is the same as the trained end-of-turn token {tok!r}. ftlib masks padding by "
-                 f"position, so the real {tok!r} stays trained; but a collator that masks every label equal to the "
-                 f"pad id would also mask each real {tok!r}, and the model would never learn to stop.",
-                 "Keep ftlib's collator, or give the tokenizer a distinct pad token (for SmolLM2: "
-                 "tokenizer.pad_token = '<|endoftext|>').")
+    return Check(
+        "pad_is_eos",
+        "info",
+        f"The pad token is the same as the trained end-of-turn token {tok!r}. ftlib masks padding by "
+        f"position, so the real {tok!r} stays trained; but a collator that masks every label equal to the "
+        f"pad id would also mask each real {tok!r}, and the model would never learn to stop.",
+        "Keep ftlib's collator, or give the tokenizer a distinct pad token (for SmolLM2: "
+        "tokenizer.pad_token = '<|endoftext|>').",
+    )
 
 
 def check_truncation(enc: Encoded) -> Check | None:
@@ -173,10 +197,13 @@ def check_truncation(enc: Encoded) -> Check | None:
     if not hit:
         return None
     parts = [f"turn {t['message']} ({'all' if t['fully_cut'] else t['cut']} tokens cut)" for t in hit]
-    return Check("truncated_assistant", "warning",
-                 f"The max length of {len(enc.input_ids)} tokens cuts assistant {', '.join(parts)}: a reply cut "
-                 "mid-way loses its end-of-turn token, so the row teaches the model to stop nowhere.",
-                 f"Raise the max length to at least {len(enc._all_ids)} tokens, or shorten or drop long rows.")
+    return Check(
+        "truncated_assistant",
+        "warning",
+        f"The max length of {len(enc.input_ids)} tokens cuts assistant {', '.join(parts)}: a reply cut "
+        "mid-way loses its end-of-turn token, so the row teaches the model to stop nowhere.",
+        f"Raise the max length to at least {len(enc._all_ids)} tokens, or shorten or drop long rows.",
+    )
 
 
 def check_prefix_preserving(enc: Encoded, template: ChatTemplate) -> Check | None:
@@ -189,27 +216,36 @@ def check_prefix_preserving(enc: Encoded, template: ChatTemplate) -> Check | Non
         except TemplateError:
             continue  # templates may refuse partial conversations; that is not a rewrite
         if not enc.text.startswith(prefix):
-            return Check("not_prefix_preserving", "warning",
-                         f"The template writes the turns up to message {k} differently once later turns follow "
-                         "(it rewrites history, e.g. strips reasoning): training sees contexts the model never "
-                         "sees when it generates.",
-                         "Use a prefix-preserving template (all built-ins are), or split multi-turn rows into one "
-                         "row per assistant turn and train with the 'last_assistant' policy.")
+            return Check(
+                "not_prefix_preserving",
+                "warning",
+                f"The template writes the turns up to message {k} differently once later turns follow "
+                "(it rewrites history, e.g. strips reasoning): training sees contexts the model never "
+                "sees when it generates.",
+                "Use a prefix-preserving template (all built-ins are), or split multi-turn rows into one "
+                "row per assistant turn and train with the 'last_assistant' policy.",
+            )
     return None
 
 
 def check_padding_side(tokenizer, purpose: str = "train") -> Check | None:
     side = getattr(tokenizer, "padding_side", "right")
     if purpose == "train" and side == "left":
-        return Check("padding_side", "warning",
-                     "The tokenizer pads on the left. Training expects right padding: with left padding the "
-                     "positions shift and fp16 runs have produced NaN losses.",
-                     "Set tokenizer.padding_side = 'right' for training (ftlib's collator pads right by default).")
+        return Check(
+            "padding_side",
+            "warning",
+            "The tokenizer pads on the left. Training expects right padding: with left padding the "
+            "positions shift and fp16 runs have produced NaN losses.",
+            "Set tokenizer.padding_side = 'right' for training (ftlib's collator pads right by default).",
+        )
     if purpose == "generate" and side == "right":
-        return Check("padding_side", "warning",
-                     "The tokenizer pads on the right. Batched generation needs left padding, or shorter prompts "
-                     "continue after their padding.",
-                     "Set tokenizer.padding_side = 'left' when generating in batches.")
+        return Check(
+            "padding_side",
+            "warning",
+            "The tokenizer pads on the right. Batched generation needs left padding, or shorter prompts "
+            "continue after their padding.",
+            "Set tokenizer.padding_side = 'left' when generating in batches.",
+        )
     return None
 
 
@@ -217,10 +253,13 @@ def check_spans(enc: Encoded) -> Check | None:
     if enc.exact_spans and not enc.unlocated:
         return None
     lost = f" (message{'s' if len(enc.unlocated) > 1 else ''} {', '.join(map(str, enc.unlocated))} not found)"
-    return Check("spans_approximate", "warning",
-                 "The template changes or drops message text, so ftlib located the messages by searching the "
-                 f"rendered text{lost if enc.unlocated else ''}; the masks may be off.",
-                 "Check the token view; prefer a template that writes each message's content unchanged.")
+    return Check(
+        "spans_approximate",
+        "warning",
+        "The template changes or drops message text, so ftlib located the messages by searching the "
+        f"rendered text{lost if enc.unlocated else ''}; the masks may be off.",
+        "Check the token view; prefer a template that writes each message's content unchanged.",
+    )
 
 
 def summarize(per_row: list[list[Check]]) -> list[tuple[Check, int]]:

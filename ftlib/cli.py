@@ -1,8 +1,9 @@
 """`python -m ftlib ...`: the engine without a browser.
 
 Each command group lives in `ftlib/commands/<group>.py` and exposes `register(subparsers)`; a command's
-handler returns an exit code. Errors a user can act on (`UserError` and the engine's ValueError
-subclasses) print one clear line to stderr and exit non-zero, never a traceback.
+handler returns an exit code. Errors a user can act on (`ftlib.errors.UserError`, and OSErrors about the
+user's own files) print one `error: ...` line to stderr and exit 2; anything else is a bug and keeps its
+traceback (exit 1).
 """
 
 from __future__ import annotations
@@ -11,12 +12,10 @@ import argparse
 import importlib
 import sys
 
+from ftlib.errors import UserError
+
 # Command groups, imported lazily so `--help` stays fast and a broken group does not take down the rest.
 GROUPS = ("models", "data", "tokens", "batch", "train", "runs", "sample", "evaluate")
-
-
-class UserError(Exception):
-    """A failure the user can fix; its message is printed as-is."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -39,8 +38,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args.handler(args) or 0)
-    except (UserError, ValueError, FileNotFoundError, PermissionError, OSError) as exc:
-        # ValueError covers the engine's own errors (DataError, ModelError, TemplateError, ConfigError...).
+    except (UserError, OSError) as exc:
+        # OSError: a path the user gave that cannot be read or written (a full disk is a UserError too).
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

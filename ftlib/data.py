@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ftlib.errors import UserError
 from ftlib.formats import (
     FIELDS,
     FORMAT_FIELDS,
@@ -37,21 +38,42 @@ from ftlib.formats import (
     convert_record,
     detect_row_format,
     guess_column_map,
-    is_preference,
     parse_json,
 )
+from ftlib.rows import conversation, is_preference
 
-__all__ = ["FORMATS", "DataError", "LoadResult", "RowError", "count_test_rows", "count_truncated", "dataset_stats",
-           "dedupe_rows", "guess_column_map", "is_preference", "load_bytes", "load_file", "peek_columns",
-           "render_row", "row_messages", "split_rows"]
+__all__ = [
+    "FORMATS",
+    "DataError",
+    "LoadResult",
+    "RowError",
+    "count_test_rows",
+    "count_truncated",
+    "dataset_stats",
+    "dedupe_rows",
+    "guess_column_map",
+    "is_preference",
+    "load_bytes",
+    "load_file",
+    "peek_columns",
+    "render_row",
+    "split_rows",
+]
 
-SUFFIXES = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json", ".csv": "csv", ".tsv": "tsv",
-            ".parquet": "parquet", ".pq": "parquet"}
+SUFFIXES = {
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".json": "json",
+    ".csv": "csv",
+    ".tsv": "tsv",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+}
 TABLE_KINDS = {"csv", "tsv", "parquet"}
 _SUPPORTED = ".jsonl, .json, .csv, .tsv or .parquet"
 
 
-class DataError(ValueError):
+class DataError(UserError):
     """The file as a whole cannot be used; the message names the file and what to do."""
 
 
@@ -84,9 +106,16 @@ class LoadResult:
 
     def summary(self) -> dict:
         """The JSON object `data inspect --json` prints."""
-        return {"format": self.format, "rows": self.total, "valid_rows": self.valid_rows,
-                "errors": [e.as_dict() for e in self.errors], "warnings": [w.as_dict() for w in self.warnings],
-                "columns": self.columns, "column_map": self.column_map, "source": self.source}
+        return {
+            "format": self.format,
+            "rows": self.total,
+            "valid_rows": self.valid_rows,
+            "errors": [e.as_dict() for e in self.errors],
+            "warnings": [w.as_dict() for w in self.warnings],
+            "columns": self.columns,
+            "column_map": self.column_map,
+            "source": self.source,
+        }
 
 
 # --- reading files ----------------------------------------------------------------------------------------
@@ -120,15 +149,19 @@ def _kind(name: str, data: bytes) -> str:
 def _decode(data: bytes, name: str) -> str:
     """UTF-8 text (a BOM is dropped); binary and other encodings are refused with the fix."""
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        raise DataError(f"{name} is saved as UTF-16. Save it again as UTF-8 (\"UTF-8\" in the editor's "
-                        "save dialog, or `iconv -f UTF-16 -t UTF-8`).")
+        raise DataError(
+            f'{name} is saved as UTF-16. Save it again as UTF-8 ("UTF-8" in the editor\'s '
+            "save dialog, or `iconv -f UTF-16 -t UTF-8`)."
+        )
     if b"\x00" in data[:8192]:
         raise DataError(f"{name} looks like a binary file, not text. Choose a {_SUPPORTED} file.")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise DataError(f"{name} is not UTF-8 text (byte 0x{data[exc.start]:02x} at position {exc.start}). "
-                        "Save it again as UTF-8, e.g. `iconv -f latin1 -t UTF-8`.") from None
+        raise DataError(
+            f"{name} is not UTF-8 text (byte 0x{data[exc.start]:02x} at position {exc.start}). "
+            "Save it again as UTF-8, e.g. `iconv -f latin1 -t UTF-8`."
+        ) from None
 
 
 def _describe(value: Any) -> str:
@@ -188,8 +221,10 @@ def _json_records(text: str, name: str) -> tuple[list[tuple[int, Any]], list[Row
     except json.JSONDecodeError as exc:
         if exc.msg == "Extra data":  # several objects, one per line: a JSONL file named .json
             return _jsonl_records(text)
-        raise DataError(f"{name} is not valid JSON: {_json_message(exc)} at line {exc.lineno}, column "
-                        f"{exc.colno}. If it has one JSON object per line, name it .jsonl.") from None
+        raise DataError(
+            f"{name} is not valid JSON: {_json_message(exc)} at line {exc.lineno}, column "
+            f"{exc.colno}. If it has one JSON object per line, name it .jsonl."
+        ) from None
     except JSONProblem as exc:
         raise DataError(f"{name} cannot be read: {exc}.") from None
     records, errors = [], []
@@ -225,9 +260,11 @@ def _table(data: bytes, kind: str, name: str) -> tuple[list[str], list[dict]]:
         columns = list(reader.fieldnames or [])
     except csv.Error as exc:
         if "unexpected end of data" in str(exc):
-            raise DataError(f"{name} has an unclosed quote (\") in the cell that starts on line {last_line + 1}: "
-                            "everything after it would become one cell. Close the quote, or write a quote "
-                            "inside a cell as two quotes (\"\").") from None
+            raise DataError(
+                f'{name} has an unclosed quote (") in the cell that starts on line {last_line + 1}: '
+                "everything after it would become one cell. Close the quote, or write a quote "
+                'inside a cell as two quotes ("").'
+            ) from None
         raise DataError(f"{name} is not a readable CSV file near line {last_line + 1} ({exc}).") from None
     if not columns:
         raise DataError(f"{name} has no header row. The first line must name the columns.")
@@ -255,9 +292,14 @@ def _map_table(columns: list[str], rows: list[dict], column_map: dict[str, str],
     for i, row in enumerate(rows, 1):
         extra = row.get(None)  # csv.DictReader's restkey: cells beyond the header
         if extra:
-            errors.append(RowError(i, f"this row has {len(columns) + len(extra)} cells but the header names "
-                                      f"{len(columns)} columns; a cell probably holds an unquoted comma. "
-                                      "Put that cell in double quotes."))
+            errors.append(
+                RowError(
+                    i,
+                    f"this row has {len(columns) + len(extra)} cells but the header names "
+                    f"{len(columns)} columns; a cell probably holds an unquoted comma. "
+                    "Put that cell in double quotes.",
+                )
+            )
             continue
         records.append((i, {fld: _cell(row.get(col)) for fld, col in column_map.items()}))
     return records, errors
@@ -291,8 +333,9 @@ def load_file(path: str | Path, fmt: str | None = None, column_map: dict[str, st
     return result
 
 
-def load_bytes(data: bytes, filename: str, fmt: str | None = None,
-               column_map: dict[str, str] | None = None) -> LoadResult:
+def load_bytes(
+    data: bytes, filename: str, fmt: str | None = None, column_map: dict[str, str] | None = None
+) -> LoadResult:
     """Parse `data` (named `filename`, whose extension picks the reader) into canonical rows.
 
     `fmt` forces a format (one of FORMATS) instead of the majority vote over the rows' keys. For tables,
@@ -309,9 +352,11 @@ def load_bytes(data: bytes, filename: str, fmt: str | None = None,
         columns, table_rows = _table(data, kind, filename)
         column_map = dict(column_map) if column_map else guess_column_map(columns)
         if not column_map:
-            raise DataError(f"Could not tell which columns of {filename} hold the prompt and the answer "
-                            f"(columns: {', '.join(columns)}). Map them to fields by hand "
-                            "(e.g. question -> instruction, answer -> output).")
+            raise DataError(
+                f"Could not tell which columns of {filename} hold the prompt and the answer "
+                f"(columns: {', '.join(columns)}). Map them to fields by hand "
+                "(e.g. question -> instruction, answer -> output)."
+            )
         records, errors = _map_table(columns, table_rows, column_map, filename)
     else:
         text = _decode(data, filename)
@@ -323,8 +368,10 @@ def load_bytes(data: bytes, filename: str, fmt: str | None = None,
     fmt = fmt or _vote(records, filename)
     unmapped = [f for f in REQUIRED_FIELDS[fmt] if columns and f not in column_map]
     if unmapped:
-        raise DataError(f"Read as {fmt}, {filename} needs a column for: {', '.join(unmapped)}. Map one in the "
-                        f"column mapping (columns: {', '.join(columns)}).")
+        raise DataError(
+            f"Read as {fmt}, {filename} needs a column for: {', '.join(unmapped)}. Map one in the "
+            f"column mapping (columns: {', '.join(columns)})."
+        )
     rows, numbers, warnings = [], [], []
     for number, record in records:
         try:
@@ -347,8 +394,10 @@ def _vote(records: list[tuple[int, dict]], name: str) -> str:
     if not votes:
         keys = ", ".join(list(records[0][1])[:8]) or "(none)"
         known = "; ".join(f"{f}: {', '.join(fields)}" for f, fields in FORMAT_FIELDS.items())
-        raise DataError(f"Could not recognise the format of {name}: its rows have the fields {keys}. "
-                        f"Supported formats and their fields -- {known}. Rename the fields, or pick the format.")
+        raise DataError(
+            f"Could not recognise the format of {name}: its rows have the fields {keys}. "
+            f"Supported formats and their fields -- {known}. Rename the fields, or pick the format."
+        )
     # Most rows win; a tie goes to the earlier format in FORMATS.
     return max(votes, key=lambda f: (votes[f], -FORMATS.index(f)))
 
@@ -380,20 +429,25 @@ def count_test_rows(n: int, test_size: float | int) -> int:
         raise DataError(f"A train/test split needs at least 2 rows; there {'is' if n == 1 else 'are'} {n}.")
     if isinstance(test_size, float):
         if not 0 < test_size < 1:
-            raise DataError(f"A test ratio must be between 0 and 1 (e.g. 0.1), not {test_size}. "
-                            "For a number of rows, give a whole number like 20.")
+            raise DataError(
+                f"A test ratio must be between 0 and 1 (e.g. 0.1), not {test_size}. "
+                "For a number of rows, give a whole number like 20."
+            )
         # Round up like scikit-learn, so a small ratio still gives a non-empty test split.
         count = math.ceil(n * test_size)
     else:
         count = test_size
     if not 1 <= count <= n - 1:
-        raise DataError(f"A test split of {count} rows is impossible with {n} rows: choose between 1 and {n - 1} "
-                        "rows (or a ratio like 0.1) so both splits keep at least one row.")
+        raise DataError(
+            f"A test split of {count} rows is impossible with {n} rows: choose between 1 and {n - 1} "
+            "rows (or a ratio like 0.1) so both splits keep at least one row."
+        )
     return count
 
 
-def split_rows(rows: list[dict], test_size: float | int = 0.1, seed: int = 0,
-               dedupe: bool = False) -> tuple[list[dict], list[dict]]:
+def split_rows(
+    rows: list[dict], test_size: float | int = 0.1, seed: int = 0, dedupe: bool = False
+) -> tuple[list[dict], list[dict]]:
     """(train, test): a seeded, reproducible, disjoint split; each keeps the rows' original order.
 
     `test_size` is a ratio in (0, 1) or a row count. With `dedupe`, exact duplicate rows are dropped first,
@@ -415,14 +469,9 @@ def split_rows(rows: list[dict], test_size: float | int = 0.1, seed: int = 0,
 # --- statistics -------------------------------------------------------------------------------------------
 
 
-def row_messages(row: dict) -> list[dict]:
-    """The conversation a row trains on: its messages, or prompt + chosen for a preference row."""
-    return row["prompt"] + row["chosen"] if is_preference(row) else row["messages"]
-
-
 def render_row(row: dict, tokenizer) -> str:
     """The row's text through the tokenizer's own chat template (plain `role: content` lines without one)."""
-    messages = row_messages(row)
+    messages = conversation(row)
     if getattr(tokenizer, "chat_template", None):
         return tokenizer.apply_chat_template(messages, tokenize=False)
     return "".join(f"{m['role']}: {m['content']}\n" for m in messages)
@@ -436,7 +485,7 @@ def _spread(values: list[float]) -> dict:
 
 def dataset_stats(rows: list[dict], tokenizer=None, max_length: int | None = None) -> dict:
     """Counts, turns and characters per row; token lengths (and truncation at `max_length`) with a tokenizer."""
-    conversations = [row_messages(r) for r in rows]
+    conversations = [conversation(r) for r in rows]
     chars = [sum(len(m["content"]) for m in msgs) for msgs in conversations]
     stats: dict[str, Any] = {
         "rows": len(rows),

@@ -22,13 +22,16 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from ftlib import rows
+from ftlib.errors import UserError
 from ftlib.jobs import BackgroundJob
+from ftlib.rows import row_kind
 from ftlib.sampling import BASE, GREEDY, GenRow, adapter_kwargs, generate_with_set, render_prompt
 
 Progress = Callable[[str, float], None]
 
 
-class EvalError(ValueError):
+class EvalError(UserError):
     """Evaluation input that cannot work; the message says what to change."""
 
 
@@ -37,15 +40,9 @@ class EvalError(ValueError):
 
 def conversation(row: dict) -> list[dict]:
     """The messages of a canonical row, ending with the reference assistant turn (preference: chosen)."""
-    if "messages" in row:
-        messages = list(row["messages"])
-    elif "prompt" in row and "chosen" in row:
-        chosen = row["chosen"]
-        if isinstance(chosen, str):  # a bare answer string is one assistant message
-            chosen = [{"role": "assistant", "content": chosen}]
-        messages = list(row["prompt"]) + list(chosen)
-    else:
-        raise EvalError("Row is neither SFT ({'messages': [...]}) nor preference ({'prompt', 'chosen', ...}).")
+    if row_kind(row) not in ("sft", "preference"):
+        raise EvalError(f"This {row_kind(row).replace('_', ' ')} row has no reference answer to score.")
+    messages = rows.conversation(row)
     if not messages or messages[-1].get("role") != "assistant":
         raise EvalError("The row does not end with an assistant turn, so it has no reference answer.")
     if len(messages) < 2:
@@ -93,9 +90,10 @@ def reference_token_losses(model, ref: Reference, adapters: Sequence[str | None]
     ids = torch.tensor([ref.input_ids] * len(adapters), device=device)
     kwargs = adapter_kwargs(model, adapters)
     keep = ids.shape[1] - first + 1  # logits at position t predict token t+1: start one before the first label
-    with torch.inference_mode(), (lock or contextlib.nullcontext()):
-        logits = model(input_ids=ids, attention_mask=torch.ones_like(ids), use_cache=False,
-                       logits_to_keep=keep, **kwargs).logits.float()
+    with torch.inference_mode(), lock or contextlib.nullcontext():
+        logits = model(
+            input_ids=ids, attention_mask=torch.ones_like(ids), use_cache=False, logits_to_keep=keep, **kwargs
+        ).logits.float()
     logits = logits[:, :-1]  # the last position predicts past the end
     targets = labels[first:].to(device)
     logp = torch.log_softmax(logits, dim=-1)
@@ -173,8 +171,12 @@ class EvalRow:
         return self.tuned_loss - self.base_loss
 
     def as_dict(self) -> dict:
-        return dict(asdict(self), base_perplexity=self.base_perplexity, tuned_perplexity=self.tuned_perplexity,
-                    loss_change=self.loss_change)
+        return dict(
+            asdict(self),
+            base_perplexity=self.base_perplexity,
+            tuned_perplexity=self.tuned_perplexity,
+            loss_change=self.loss_change,
+        )
 
 
 @dataclass
@@ -210,8 +212,19 @@ class EvalResult:
 
     def to_csv(self) -> str:
         out = io.StringIO()
-        cols = ["index", "prompt", "reference", "base_output", "tuned_output", "base_loss", "tuned_loss",
-                "loss_change", "base_perplexity", "tuned_perplexity", "tokens"]
+        cols = [
+            "index",
+            "prompt",
+            "reference",
+            "base_output",
+            "tuned_output",
+            "base_loss",
+            "tuned_loss",
+            "loss_change",
+            "base_perplexity",
+            "tuned_perplexity",
+            "tokens",
+        ]
         writer = csv.DictWriter(out, fieldnames=cols, extrasaction="ignore")
         writer.writeheader()
         for r in self.rows:
@@ -233,9 +246,17 @@ def _last_user(messages: list[dict]) -> str:
     return messages[0].get("content") or ""
 
 
-def evaluate(model_set, rows: Sequence[dict], tuned: str, max_new_tokens: int = 64, batch_size: int = 8,
-             limit: int | None = None, progress: Progress | None = None,
-             cancel: Callable[[], bool] | None = None, template: str = "tokenizer") -> EvalResult:
+def evaluate(
+    model_set,
+    rows: Sequence[dict],
+    tuned: str,
+    max_new_tokens: int = 64,
+    batch_size: int = 8,
+    limit: int | None = None,
+    progress: Progress | None = None,
+    cancel: Callable[[], bool] | None = None,
+    template: str = "tokenizer",
+) -> EvalResult:
     """Score and answer each test row with the base and the tuned model `tuned` (an adapter's or a full
     fine-tune's name in `model_set`, an `ftlib.modelset.ModelSet`).
 
@@ -261,7 +282,7 @@ def evaluate(model_set, rows: Sequence[dict], tuned: str, max_new_tokens: int = 
             if all(label == -100 for label in ref.labels):
                 raise EvalError("no reference tokens (the template or the mask left nothing to score)")
             _, prompt_ids = render_prompt(tokenizer, messages[:-1], template=template)
-        except ValueError as exc:  # EvalError, SamplingError, TemplateError: this row only, keep going
+        except UserError as exc:  # EvalError, SamplingError, TemplateError: this row only, keep going
             skipped.append((i, str(exc)))
             continue
         prepared.append((i, messages, ref, prompt_ids))
@@ -274,7 +295,7 @@ def evaluate(model_set, rows: Sequence[dict], tuned: str, max_new_tokens: int = 
     for start in range(0, len(prepared), batch_size):
         if cancel and cancel():
             break
-        chunk = prepared[start:start + batch_size]
+        chunk = prepared[start : start + batch_size]
         report(f"Answering rows {start + 1}-{start + len(chunk)} of {len(prepared)}", start / len(prepared))
         gen_rows = [GenRow(tuple(p[3]), GREEDY, m) for p in chunk for m in (None, tuned)]
         results = generate_with_set(model_set, gen_rows, max_new_tokens=max_new_tokens, top_alternatives=0)
@@ -283,14 +304,26 @@ def evaluate(model_set, rows: Sequence[dict], tuned: str, max_new_tokens: int = 
             total_nll["base"] += sum(base_l)
             total_nll["tuned"] += sum(tuned_l)
             total_tokens += len(base_l)
-            out_rows.append(EvalRow(
-                index=i, prompt=_last_user(messages[:-1]), reference=messages[-1].get("content") or "",
-                base_output=results[2 * j].text, tuned_output=results[2 * j + 1].text,
-                base_loss=_mean(base_l), tuned_loss=_mean(tuned_l), tokens=len(base_l)))
+            out_rows.append(
+                EvalRow(
+                    index=i,
+                    prompt=_last_user(messages[:-1]),
+                    reference=messages[-1].get("content") or "",
+                    base_output=results[2 * j].text,
+                    tuned_output=results[2 * j + 1].text,
+                    base_loss=_mean(base_l),
+                    tuned_loss=_mean(tuned_l),
+                    tokens=len(base_l),
+                )
+            )
     report("Done", 1.0)
-    return EvalResult(adapter=tuned, rows=out_rows, skipped=skipped,
-                      base_token_loss=total_nll["base"] / total_tokens if total_tokens else float("nan"),
-                      tuned_token_loss=total_nll["tuned"] / total_tokens if total_tokens else float("nan"))
+    return EvalResult(
+        adapter=tuned,
+        rows=out_rows,
+        skipped=skipped,
+        base_token_loss=total_nll["base"] / total_tokens if total_tokens else float("nan"),
+        tuned_token_loss=total_nll["tuned"] / total_tokens if total_tokens else float("nan"),
+    )
 
 
 # ---------------------------------------------------------------- runs and data files
@@ -356,5 +389,11 @@ class EvalJob(BackgroundJob):
         self.message, self.fraction = message, fraction
 
     def work(self) -> None:
-        self.result = evaluate(self.model_set, self.rows, self.adapter, progress=self._progress,
-                               cancel=lambda: self.cancelled, **self.kwargs)
+        self.result = evaluate(
+            self.model_set,
+            self.rows,
+            self.adapter,
+            progress=self._progress,
+            cancel=lambda: self.cancelled,
+            **self.kwargs,
+        )

@@ -188,8 +188,9 @@ def _fused_forward(layer, x, *args, **kwargs):
     dropout = layer.lora_dropout[name]
     p = float(dropout.p) if layer.training and isinstance(dropout, torch.nn.Dropout) else 0.0
     base = layer.base_layer
-    return _LoraLinear.apply(x, base.weight, base.bias, layer.lora_A[name].weight, layer.lora_B[name].weight,
-                             float(layer.scaling[name]), p)
+    return _LoraLinear.apply(
+        x, base.weight, base.bias, layer.lora_A[name].weight, layer.lora_B[name].weight, float(layer.scaling[name]), p
+    )
 
 
 def fuse_lora(model) -> int:
@@ -230,5 +231,14 @@ def unfuse_lora(model) -> None:
             del module._ftlib_peft_forward
 
 
-__all__ = ["CPU_TOKEN_BUDGET", "enabled", "fuse_head", "fuse_lora", "keep_mask", "micro_batch_size",
-           "native_cpu_bf16", "training_dtype", "unfuse_lora"]
+__all__ = [
+    "CPU_TOKEN_BUDGET",
+    "enabled",
+    "fuse_head",
+    "fuse_lora",
+    "keep_mask",
+    "micro_batch_size",
+    "native_cpu_bf16",
+    "training_dtype",
+    "unfuse_lora",
+]

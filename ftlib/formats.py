@@ -19,6 +19,8 @@ import json
 import math
 from typing import Any
 
+from ftlib.errors import UserError
+
 FORMATS = ("messages", "sharegpt", "alpaca", "prompt_completion", "preference")
 
 # The fields each format reads, as shown to users (required first) and offered in the column-mapping editor.
@@ -29,15 +31,25 @@ FORMAT_FIELDS = {
     "prompt_completion": ("prompt", "completion"),
     "preference": ("prompt", "chosen", "rejected"),
 }
-FIELDS = ("instruction", "input", "output", "system", "prompt", "completion", "chosen", "rejected",
-          "messages", "conversations")
+FIELDS = (
+    "instruction",
+    "input",
+    "output",
+    "system",
+    "prompt",
+    "completion",
+    "chosen",
+    "rejected",
+    "messages",
+    "conversations",
+)
 # Fields whose value may be a list of messages; in a CSV cell such a list arrives as JSON text.
 LIST_FIELDS = {"messages", "conversations", "prompt", "completion", "chosen", "rejected"}
 
 ROLES = {"system": "system", "user": "user", "assistant": "assistant", "human": "user", "gpt": "assistant"}
 
 
-class JSONProblem(ValueError):
+class JSONProblem(UserError):
     """json.loads failed in a way JSONDecodeError does not cover, with a plain reason."""
 
 
@@ -54,7 +66,7 @@ def parse_json(text: str) -> Any:
         raise JSONProblem(f"it holds a number too long to read ({str(exc).split(';')[0]})") from None
 
 
-class RowProblem(ValueError):
+class RowProblem(UserError):
     """One row cannot be used; the message says why, in plain words. `field` names a missing field."""
 
     def __init__(self, message: str, field: str | None = None):
@@ -82,11 +94,6 @@ def detect_row_format(record: Any) -> str | None:
     if {"prompt", "completion"} <= keys:
         return "prompt_completion"
     return None
-
-
-def is_preference(row: dict) -> bool:
-    """True for a canonical preference row (prompt/chosen/rejected), False for an SFT row."""
-    return isinstance(row, dict) and "chosen" in row and "rejected" in row
 
 
 def convert_record(record: dict, fmt: str) -> tuple[dict, list[str]]:
@@ -146,8 +153,9 @@ def _text(value: Any, what: str, optional: bool = False) -> str | None:
     except UnicodeEncodeError:
         # A JSON escape like \ud800 (half of a surrogate pair) is no character at all; tokenizers, pages and
         # file writers all fail on it later.
-        raise RowProblem(f"{what} holds an invalid character (a lone surrogate such as \\ud800): "
-                         "not valid unicode text") from None
+        raise RowProblem(
+            f"{what} holds an invalid character (a lone surrogate such as \\ud800): not valid unicode text"
+        ) from None
     return value
 
 
@@ -169,11 +177,13 @@ def parse_messages(value: Any, field: str) -> list[dict]:
             value = parse_json(value)
         except json.JSONDecodeError as exc:
             raise RowProblem(f"'{field}' looks like a JSON list but is not valid JSON ({exc.msg})") from None
-        except ValueError as exc:
+        except JSONProblem as exc:
             raise RowProblem(f"'{field}' cannot be read: {exc}") from None
     if not isinstance(value, list):
-        raise RowProblem(f"'{field}' must be a list of messages like [{{\"role\": \"user\", \"content\": ...}}], "
-                         f"but it is {_kind(value)}")
+        raise RowProblem(
+            f'\'{field}\' must be a list of messages like [{{"role": "user", "content": ...}}], '
+            f"but it is {_kind(value)}"
+        )
     if not value:
         raise RowProblem(f"'{field}' is an empty list: there is no conversation")
     out = []
@@ -185,8 +195,10 @@ def parse_messages(value: Any, field: str) -> list[dict]:
             raise RowProblem(f"turn {i} of '{field}' has no role (expected 'role' or 'from')")
         norm = ROLES.get(str(role).strip().lower()) if isinstance(role, str) else None
         if norm is None:
-            raise RowProblem(f"turn {i} of '{field}' has the role '{role}', which is not supported: "
-                             "use system, user or assistant (ShareGPT: system, human, gpt)")
+            raise RowProblem(
+                f"turn {i} of '{field}' has the role '{role}', which is not supported: "
+                "use system, user or assistant (ShareGPT: system, human, gpt)"
+            )
         content = turn["content"] if "content" in turn else turn.get("value")
         out.append({"role": norm, "content": _content(content, f"turn {i} ({norm}) of '{field}'")})
     return out
@@ -211,8 +223,10 @@ def check_conversation(messages: list[dict]) -> list[str]:
         warnings.append("the conversation starts with the assistant, not the user")
     for i in range(1, len(talk)):
         if talk[i]["role"] == talk[i - 1]["role"]:
-            warnings.append(f"turns {i + offset} and {i + offset + 1} are both from the {talk[i]['role']}; "
-                            "some chat templates (Mistral, Gemma) refuse this")
+            warnings.append(
+                f"turns {i + offset} and {i + offset + 1} are both from the {talk[i]['role']}; "
+                "some chat templates (Mistral, Gemma) refuse this"
+            )
             break
     if talk[-1]["role"] == "user":
         warnings.append("the last turn is a user message with no answer; it will not be trained")
@@ -260,7 +274,7 @@ def _as_turns(value: Any, field: str, role: str) -> list[dict]:
         # In a CSV cell a list of messages arrives as JSON text; any other text (even "[1] ...") is one turn.
         try:
             parsed = parse_json(value) if value.lstrip().startswith("[") else None
-        except ValueError:  # JSONDecodeError and the depth/number problems: treat the cell as plain text
+        except (json.JSONDecodeError, JSONProblem):  # not a readable list: treat the cell as plain text
             parsed = None
         if not isinstance(parsed, list):
             return [{"role": role, "content": _text(value, f"the '{field}' field")}]
@@ -284,8 +298,9 @@ def _from_preference(record: dict) -> tuple[dict, list[str]]:
         # Whole conversations: the shared beginning is the prompt (as TRL's extract_prompt does).
         prompt, chosen, rejected = split_common_prefix(chosen, rejected)
         if not prompt:
-            raise RowProblem("chosen and rejected are whole conversations but share no opening turns, "
-                             "so the prompt cannot be found")
+            raise RowProblem(
+                "chosen and rejected are whole conversations but share no opening turns, so the prompt cannot be found"
+            )
     else:
         prompt = _as_turns(_require(record, "prompt", "preference"), "prompt", "user")
     if not chosen or not rejected or chosen == rejected:
@@ -293,8 +308,10 @@ def _from_preference(record: dict) -> tuple[dict, list[str]]:
     for name, side in (("chosen", chosen), ("rejected", rejected)):
         bad = next((m for m in side if m["role"] != "assistant"), None)
         if bad:
-            raise RowProblem(f"the {name} answer contains a {bad['role']} turn; after the shared prompt, chosen "
-                             "and rejected should hold only the assistant's answer")
+            raise RowProblem(
+                f"the {name} answer contains a {bad['role']} turn; after the shared prompt, chosen "
+                "and rejected should hold only the assistant's answer"
+            )
     for i, msg in enumerate(prompt[1:], start=2):
         if msg["role"] == "system":
             raise RowProblem(f"turn {i} of the prompt is a system message; it can only be the first turn")
@@ -320,17 +337,28 @@ def split_common_prefix(chosen: list, rejected: list) -> tuple[list, list, list]
 
 # Per format, per field: column names that mean it (lower-case, spaces as underscores), best first.
 _SYNONYMS = {
-    "preference": {"prompt": ("prompt", "question", "instruction", "query"), "chosen": ("chosen",),
-                   "rejected": ("rejected",)},
+    "preference": {
+        "prompt": ("prompt", "question", "instruction", "query"),
+        "chosen": ("chosen",),
+        "rejected": ("rejected",),
+    },
     "messages": {"messages": ("messages",)},
     "sharegpt": {"conversations": ("conversations", "conversation"), "system": ("system", "system_prompt")},
     "prompt_completion": {"prompt": ("prompt",), "completion": ("completion",)},
-    "alpaca": {"instruction": ("instruction", "question", "query", "prompt", "instructions"),
-               "input": ("input", "context"), "output": ("output", "answer", "response", "completion", "target"),
-               "system": ("system", "system_prompt")},
+    "alpaca": {
+        "instruction": ("instruction", "question", "query", "prompt", "instructions"),
+        "input": ("input", "context"),
+        "output": ("output", "answer", "response", "completion", "target"),
+        "system": ("system", "system_prompt"),
+    },
 }
-REQUIRED_FIELDS = {"preference": ("chosen", "rejected"), "messages": ("messages",), "sharegpt": ("conversations",),
-             "prompt_completion": ("prompt", "completion"), "alpaca": ("instruction", "output")}
+REQUIRED_FIELDS = {
+    "preference": ("chosen", "rejected"),
+    "messages": ("messages",),
+    "sharegpt": ("conversations",),
+    "prompt_completion": ("prompt", "completion"),
+    "alpaca": ("instruction", "output"),
+}
 
 
 def guess_column_map(columns: list[str]) -> dict[str, str]:

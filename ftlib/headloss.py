@@ -80,8 +80,7 @@ def _chunks(count: int):
     return (slice(start, start + ROW_CHUNK) for start in range(0, count, ROW_CHUNK))
 
 
-def trained_log_probs(hidden: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None,
-                      targets: torch.Tensor):
+def trained_log_probs(hidden: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None, targets: torch.Tensor):
     """(log-probabilities, entropy, is_top1, mean logits) of `targets` for the rows of `hidden`; see
     `_TrainedLogProbs`."""
     return _TrainedLogProbs.apply(hidden, weight, bias, targets)
@@ -91,8 +90,9 @@ def _scaled_logits(config) -> bool:
     """Whether the model scales or soft-caps its logits (TRL's head handles those; this one does not)."""
     text = config.get_text_config()
     scale_names = ("logit_scale", "output_multiplier", "lm_head_multiplier", "logits_scaling")
-    return (getattr(text, "final_logit_softcapping", None) is not None
-            or any(getattr(text, name, None) not in (None, 1, 1.0) for name in scale_names))
+    return getattr(text, "final_logit_softcapping", None) is not None or any(
+        getattr(text, name, None) not in (None, 1, 1.0) for name in scale_names
+    )
 
 
 def _fast_head_output(model, args, kwargs, labels, num_items_in_batch):
@@ -111,8 +111,14 @@ def _fast_head_output(model, args, kwargs, labels, num_items_in_batch):
     # Back to [batch, seq - 1], zero where not trained; masked_scatter keeps an all-masked micro-batch differentiable.
     log_probs, entropy, is_top1, mean_logits = (x.new_zeros(mask.shape).masked_scatter(mask, x) for x in selected)
     denominator = mask.sum().clamp(min=1) if num_items_in_batch is None else num_items_in_batch
-    return FusedCausalLMOutput(loss=-log_probs.sum() / denominator, log_probs=log_probs, entropy=entropy,
-                               is_top1=is_top1, mean_logits=mean_logits, label_mask=mask)
+    return FusedCausalLMOutput(
+        loss=-log_probs.sum() / denominator,
+        log_probs=log_probs,
+        entropy=entropy,
+        is_top1=is_top1,
+        mean_logits=mean_logits,
+        label_mask=mask,
+    )
 
 
 def fuse_lm_head(model) -> bool:
@@ -130,13 +136,24 @@ def fuse_lm_head(model) -> bool:
 
     @functools.wraps(function)  # keeps the signature `generate` validates its kwargs against
     def forward(self, *args, fused_lm_head=False, labels=None, shift_labels=None, num_items_in_batch=None, **kwargs):
-        if (fused_lm_head and labels is not None and shift_labels is None
-                and self.get_output_embeddings().weight.device.type == "cpu" and not torch.is_autocast_enabled("cpu")):
+        if (
+            fused_lm_head
+            and labels is not None
+            and shift_labels is None
+            and self.get_output_embeddings().weight.device.type == "cpu"
+            and not torch.is_autocast_enabled("cpu")
+        ):
             output = _fast_head_output(self, args, dict(kwargs), labels, num_items_in_batch)
             if output is not None:
                 return output
-        return trl_forward(*args, fused_lm_head=fused_lm_head, labels=labels, shift_labels=shift_labels,
-                           num_items_in_batch=num_items_in_batch, **kwargs)
+        return trl_forward(
+            *args,
+            fused_lm_head=fused_lm_head,
+            labels=labels,
+            shift_labels=shift_labels,
+            num_items_in_batch=num_items_in_batch,
+            **kwargs,
+        )
 
     model._ftlib_trl_forward = trl_forward
     model.forward = types.MethodType(forward, model)

@@ -7,6 +7,9 @@ the subclass collects, and call `cancel()` to ask `work()` to stop at its next c
 from __future__ import annotations
 
 import threading
+import traceback
+
+from ftlib.errors import UserError, user_message
 
 
 class BackgroundJob:
@@ -14,6 +17,7 @@ class BackgroundJob:
 
     def __init__(self) -> None:
         self.error: str | None = None
+        self.traceback: str | None = None  # set when the failure was a bug, not the user's to fix
         self.done = False
         self.cancelled = False
         self._thread: threading.Thread | None = None
@@ -30,7 +34,9 @@ class BackgroundJob:
         try:
             self.work()
         except Exception as exc:  # shown to the user by whoever polls; a thread must not die silently
-            self.error = f"{exc}" if isinstance(exc, ValueError) else f"{type(exc).__name__}: {exc}"
+            self.error = user_message(exc)
+            if not isinstance(exc, UserError):  # a bug: keep where it happened for "details for engineers"
+                self.traceback = traceback.format_exc()
         finally:
             self.done = True
 

@@ -68,14 +68,23 @@ def model_shape(spec: str = "default") -> ModelShape:
             seen.add(id(p))
             params += p.numel()
     out_name = _output_layer_name(model)
-    linears = tuple((name, m.in_features, m.out_features) for name, m in model.named_modules()
-                    if isinstance(m, torch.nn.Linear) and name != out_name)
+    linears = tuple(
+        (name, m.in_features, m.out_features)
+        for name, m in model.named_modules()
+        if isinstance(m, torch.nn.Linear) and name != out_name
+    )
     text = config.get_text_config()
     heads = getattr(text, "num_attention_heads", 1)
-    return ModelShape(params=params, hidden=text.hidden_size, layers=text.num_hidden_layers, heads=heads,
-                      kv_heads=getattr(text, "num_key_value_heads", None) or heads,
-                      intermediate=getattr(text, "intermediate_size", 4 * text.hidden_size),
-                      vocab=text.vocab_size, linears=linears)
+    return ModelShape(
+        params=params,
+        hidden=text.hidden_size,
+        layers=text.num_hidden_layers,
+        heads=heads,
+        kv_heads=getattr(text, "num_key_value_heads", None) or heads,
+        intermediate=getattr(text, "intermediate_size", 4 * text.hidden_size),
+        vocab=text.vocab_size,
+        linears=linears,
+    )
 
 
 def _output_layer_name(model) -> str:
@@ -104,8 +113,7 @@ class MemoryEstimate:
 
     @property
     def total(self) -> int:
-        return (self.weights + self.reference + self.gradients + self.optimizer + self.activations
-                + self.overhead)
+        return self.weights + self.reference + self.gradients + self.optimizer + self.activations + self.overhead
 
     @property
     def fits(self) -> bool | None:
@@ -114,8 +122,12 @@ class MemoryEstimate:
     def rows(self) -> list[tuple[str, int, str]]:
         """(part, bytes, what it is) for display."""
         rows = [
-            ("Weights", self.weights, f"{self.params / 1e6:.0f}M parameters in {self.dtype}"
-             + (" (linear layers in 4 bits)" if self.dtype == "4-bit" else "")),
+            (
+                "Weights",
+                self.weights,
+                f"{self.params / 1e6:.0f}M parameters in {self.dtype}"
+                + (" (linear layers in 4 bits)" if self.dtype == "4-bit" else ""),
+            ),
             ("Gradients", self.gradients, f"one per trainable parameter ({self.trainable / 1e6:.2f}M)"),
             ("Optimizer state", self.optimizer, "AdamW keeps two running averages per trainable parameter"),
             ("Activations", self.activations, "what each layer keeps from the forward pass for the backward pass"),
@@ -126,10 +138,21 @@ class MemoryEstimate:
         return rows
 
     def as_dict(self) -> dict:
-        return {"device": self.device, "dtype": self.dtype, "params": self.params, "trainable": self.trainable,
-                "weights": self.weights, "reference": self.reference, "gradients": self.gradients,
-                "optimizer": self.optimizer, "activations": self.activations, "overhead": self.overhead,
-                "total": self.total, "available": self.available, "fits": self.fits}
+        return {
+            "device": self.device,
+            "dtype": self.dtype,
+            "params": self.params,
+            "trainable": self.trainable,
+            "weights": self.weights,
+            "reference": self.reference,
+            "gradients": self.gradients,
+            "optimizer": self.optimizer,
+            "activations": self.activations,
+            "overhead": self.overhead,
+            "total": self.total,
+            "available": self.available,
+            "fits": self.fits,
+        }
 
 
 def lora_params(shape: ModelShape, r: int, targets: list[str] | tuple[str, ...]) -> int:
@@ -159,8 +182,15 @@ _CHECKPOINT_KEEP = 15.0
 _HEAD_TILE = (4096, 32768)
 
 
-def activation_bytes(shape: ModelShape, tokens: int, elem: int, dropout_inputs: int = 0,
-                     checkpointing: bool = False, fused_lora: bool = False, fast_head: bool = False) -> int:
+def activation_bytes(
+    shape: ModelShape,
+    tokens: int,
+    elem: int,
+    dropout_inputs: int = 0,
+    checkpointing: bool = False,
+    fused_lora: bool = False,
+    fast_head: bool = False,
+) -> int:
     """Bytes the backward pass needs from the forward pass for `tokens` tokens per forward pass.
 
     `dropout_inputs`: summed input width of the LoRA-adapted layers of one block (when dropout is on).
@@ -200,8 +230,13 @@ def _device_memory(device: str) -> int | None:
         return None
 
 
-def estimate(config, device: str | None = None, seq_len: int | None = None, shape: ModelShape | None = None,
-             available: int | None = None) -> MemoryEstimate:
+def estimate(
+    config,
+    device: str | None = None,
+    seq_len: int | None = None,
+    shape: ModelShape | None = None,
+    available: int | None = None,
+) -> MemoryEstimate:
     """Estimate peak training memory for a RunConfig on `device` (default: the config's device).
 
     `seq_len`: the typical padded sequence length (default: the config's max_length, the worst case).
@@ -245,13 +280,23 @@ def estimate(config, device: str | None = None, seq_len: int | None = None, shap
     reference = weights if (config.method == "dpo" and tuning == "full") else 0
     fused = tuning == "lora" and fastpath.enabled()  # 4-bit layers keep PEFT's path
     fast_head = fastpath.enabled() and not device.startswith("cuda")  # ftlib.headloss, SFT and DPO
-    activations = activation_bytes(shape, tokens, elem, dropout_inputs, config.gradient_checkpointing, fused,
-                                   fast_head)
+    activations = activation_bytes(
+        shape, tokens, elem, dropout_inputs, config.gradient_checkpointing, fused, fast_head
+    )
     overhead = _OVERHEAD["cuda" if device.startswith("cuda") else "cpu"]
-    return MemoryEstimate(device=device, dtype=weight_label, params=shape.params, trainable=trainable,
-                          weights=weights, reference=reference, gradients=gradients, optimizer=optimizer,
-                          activations=activations, overhead=overhead,
-                          available=available if available is not None else _device_memory(device))
+    return MemoryEstimate(
+        device=device,
+        dtype=weight_label,
+        params=shape.params,
+        trainable=trainable,
+        weights=weights,
+        reference=reference,
+        gradients=gradients,
+        optimizer=optimizer,
+        activations=activations,
+        overhead=overhead,
+        available=available if available is not None else _device_memory(device),
+    )
 
 
 def _dtype_name(dtype: str, device: str) -> str:

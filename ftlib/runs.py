@@ -31,6 +31,7 @@ import time
 from pathlib import Path
 
 from ftlib import workspace
+from ftlib.errors import UserError
 from ftlib.metrics import METRICS_FILE, STOP_FILE, read_metrics
 
 STATES = ("queued", "running", "stopping", "finished", "failed", "interrupted")
@@ -46,7 +47,7 @@ _ROOT = Path(__file__).resolve().parents[1]
 _CHILDREN: dict[int, subprocess.Popen] = {}
 
 
-class RunError(ValueError):
+class RunError(UserError):
     """A run operation that cannot be done (unknown id, wrong state); the message says why."""
 
 
@@ -160,9 +161,17 @@ def create_run(config) -> str:
         path.mkdir(parents=True)
         try:
             workspace.atomic_write_text(path / CONFIG_FILE, json.dumps(config.to_dict(), indent=1))
-            update_status(path, id=run_id, state="queued", created=time.time(), queued_at=time.time_ns(),
-                          device=_device_key(config.device), method=config.method, tuning=config.tuning,
-                          message="Waiting for its turn.")
+            update_status(
+                path,
+                id=run_id,
+                state="queued",
+                created=time.time(),
+                queued_at=time.time_ns(),
+                device=_device_key(config.device),
+                method=config.method,
+                tuning=config.tuning,
+                message="Waiting for its turn.",
+            )
         except BaseException:
             shutil.rmtree(path, ignore_errors=True)  # e.g. a full disk: no half-made run left in the list
             raise
@@ -179,26 +188,41 @@ def submit(config) -> str:
 def _launch_command(path: Path, nproc: int) -> list[str]:
     if nproc > 1:
         # torchrun runs the very same entry point once per process (DDP); --standalone picks a free port.
-        return [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", str(nproc),
-                "-m", "ftlib.training", str(path)]
+        return [
+            sys.executable,
+            "-m",
+            "torch.distributed.run",
+            "--standalone",
+            "--nproc_per_node",
+            str(nproc),
+            "-m",
+            "ftlib.training",
+            str(path),
+        ]
     return [sys.executable, "-m", "ftlib.training", str(path)]
 
 
 def _launch(path: Path) -> None:
     config = read_config(path)
     # Written before the process exists, so no other caller can launch this run twice.
-    update_status(path, state="running", phase="starting", started=time.time(), pid=None, message="Starting.",
-                  ended=None)
+    update_status(
+        path, state="running", phase="starting", started=time.time(), pid=None, message="Starting.", ended=None
+    )
     env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(_ROOT), env.get("PYTHONPATH", "")) if p)
     env["FTLIB_WORKSPACE"] = str(workspace.workspace_dir())
     env["PYTHONUNBUFFERED"] = "1"
     env.setdefault("TOKENIZERS_PARALLELISM", "false")
     with open(path / LOG_FILE, "ab") as log:
         # A new session: the run outlives the browser tab, the Streamlit server and the CLI that started it.
-        proc = subprocess.Popen(_launch_command(path, int(config.get("nproc", 1) or 1)), cwd=str(_ROOT), env=env,
-                                stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                start_new_session=True)
+        proc = subprocess.Popen(
+            _launch_command(path, int(config.get("nproc", 1) or 1)),
+            cwd=str(_ROOT),
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
     _CHILDREN[proc.pid] = proc
     update_status(path, pid=proc.pid)
 
@@ -277,18 +301,34 @@ def _reconcile_unlocked() -> None:
         from ftlib.training import last_checkpoint
 
         checkpoint = last_checkpoint(path)
-        crashed = any("Traceback" in line for line in tail) or any(line.startswith(("Error", "RuntimeError"))
-                                                                  for line in tail)
-        where = (f"Resume continues from {checkpoint.name}." if checkpoint
-                 else "No checkpoint was saved yet; resume starts from the beginning.")
+        crashed = any("Traceback" in line for line in tail) or any(
+            line.startswith(("Error", "RuntimeError")) for line in tail
+        )
+        where = (
+            f"Resume continues from {checkpoint.name}."
+            if checkpoint
+            else "No checkpoint was saved yet; resume starts from the beginning."
+        )
         if crashed:
             last = tail[-1] if tail else "no log"
             state, message = "failed", f"The training process crashed: {last} {where}"
         else:
-            state, message = "interrupted", ("The training process ended unexpectedly (killed, out of memory, or "
-                                             f"the machine restarted). {where}")
-        update_status(path, state=state, phase="", message=message, error=message if crashed else None,
-                      ended=time.time(), log_tail=tail)
+            state, message = (
+                "interrupted",
+                (
+                    "The training process ended unexpectedly (killed, out of memory, or "
+                    f"the machine restarted). {where}"
+                ),
+            )
+        update_status(
+            path,
+            state=state,
+            phase="",
+            message=message,
+            error=message if crashed else None,
+            ended=time.time(),
+            log_tail=tail,
+        )
 
 
 def reconcile() -> None:
@@ -324,16 +364,27 @@ def summary(path: Path) -> dict:
     if method == "dpo":
         method = f"dpo ({config.get('dpo_tuning', 'lora')})"
     return {
-        "id": path.name, "name": config.get("name", ""), "state": state, "phase": status.get("phase", ""),
-        "method": method, "model": config.get("model", ""), "dataset": config.get("dataset", ""),
-        "device": status.get("device", ""), "created": status.get("created"), "started": started, "ended": ended,
-        "duration_s": round(max(duration, 0.0), 1), "step": step, "max_steps": max_steps,
+        "id": path.name,
+        "name": config.get("name", ""),
+        "state": state,
+        "phase": status.get("phase", ""),
+        "method": method,
+        "model": config.get("model", ""),
+        "dataset": config.get("dataset", ""),
+        "device": status.get("device", ""),
+        "created": status.get("created"),
+        "started": started,
+        "ended": ended,
+        "duration_s": round(max(duration, 0.0), 1),
+        "step": step,
+        "max_steps": max_steps,
         "progress": min(1.0, step / max_steps) if max_steps else (1.0 if state == "finished" else 0.0),
         "eta_s": round(eta, 1) if eta is not None else None,
         "train_loss": train[-1].get("loss") if train else None,
         "eval_loss": evals[-1].get("eval_loss") if evals else None,
         "reward_accuracy": train[-1].get("reward_accuracy") if train else None,
-        "message": status.get("message", ""), "output": status.get("output"),
+        "message": status.get("message", ""),
+        "output": status.get("output"),
         "log_tail": status.get("log_tail") or ([] if state not in ("failed", "interrupted") else log_tail(path)),
         "resumable": state in ("failed", "interrupted"),
     }
@@ -372,8 +423,12 @@ def stop(run_id: str) -> dict:
     with _locked(workspace.runs_dir() / _QUEUE_LOCK):
         state = read_status(path).get("state")
         if state == "queued":
-            return update_status(path, state="interrupted", message="Removed from the queue before it started. "
-                                 "Resume puts it back in the queue.", ended=time.time())
+            return update_status(
+                path,
+                state="interrupted",
+                message="Removed from the queue before it started. Resume puts it back in the queue.",
+                ended=time.time(),
+            )
         if state in ACTIVE:
             (path / STOP_FILE).write_text(str(time.time()))
             return update_status(path, state="stopping", message="Stopping: saving a checkpoint after this step.")
@@ -393,8 +448,16 @@ def resume(run_id: str) -> dict:
         (path / STOP_FILE).unlink(missing_ok=True)
         checkpoint = last_checkpoint(path)
         where = f"from {checkpoint.name}" if checkpoint else "from the beginning (no checkpoint yet)"
-        status = update_status(path, state="queued", resume=True, queued_at=time.time_ns(), ended=None,
-                               error=None, log_tail=None, message=f"Waiting to resume {where}.")
+        status = update_status(
+            path,
+            state="queued",
+            resume=True,
+            queued_at=time.time_ns(),
+            ended=None,
+            error=None,
+            log_tail=None,
+            message=f"Waiting to resume {where}.",
+        )
     advance()
     return status
 
@@ -468,8 +531,11 @@ def export_merged(run_id: str) -> Path:
     from ftlib.models import load_model
 
     config = read_config(path)
-    base = load_model(config.get("model", "default"), device="cpu",
-                      dtype=None if config.get("dtype", "auto") == "auto" else config["dtype"])
+    base = load_model(
+        config.get("model", "default"),
+        device="cpu",
+        dtype=None if config.get("dtype", "auto") == "auto" else config["dtype"],
+    )
     merged = PeftModel.from_pretrained(base, str(adapter)).merge_and_unload()
     needed = sum(p.numel() * p.element_size() for p in merged.state_dict().values())
     workspace.check_free_space(path, needed, "the merged model")
@@ -491,8 +557,9 @@ def zip_folder(folder: Path) -> Path:
         return archive
     archive.parent.mkdir(exist_ok=True)
     # Safetensors hardly compress: the zip is about the folder's size.
-    workspace.check_free_space(archive.parent, sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()),
-                               f"the zip of {folder.name}")
+    workspace.check_free_space(
+        archive.parent, sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()), f"the zip of {folder.name}"
+    )
     partial = str(archive.with_suffix("")) + ".partial"
     with workspace.partial_output(Path(partial + ".zip"), archive):
         base = shutil.make_archive(partial, "zip", root_dir=folder)
@@ -500,6 +567,30 @@ def zip_folder(folder: Path) -> Path:
     return archive
 
 
-__all__ = ["ACTIVE", "DONE", "METRICS_FILE", "STATES", "RunError", "active_runs", "advance", "create_run", "delete",
-           "export_adapter", "export_merged", "get", "list_runs", "log_tail", "read_config", "read_status",
-           "reconcile", "resume", "run_dir", "stop", "submit", "summary", "update_status", "wait", "zip_folder"]
+__all__ = [
+    "ACTIVE",
+    "DONE",
+    "METRICS_FILE",
+    "STATES",
+    "RunError",
+    "active_runs",
+    "advance",
+    "create_run",
+    "delete",
+    "export_adapter",
+    "export_merged",
+    "get",
+    "list_runs",
+    "log_tail",
+    "read_config",
+    "read_status",
+    "reconcile",
+    "resume",
+    "run_dir",
+    "stop",
+    "submit",
+    "summary",
+    "update_status",
+    "wait",
+    "zip_folder",
+]

@@ -32,6 +32,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from typing import TYPE_CHECKING
 
+from ftlib.errors import UserError
 from ftlib.jobs import BackgroundJob
 
 if TYPE_CHECKING:
@@ -42,7 +43,7 @@ BASE = "__base__"  # PEFT's name for "no adapter" in a mixed-adapter batch
 _END_OF_TURN_TOKENS = ("<|im_end|>", "<|eot_id|>", "<end_of_turn>", "<|end|>", "<|endoftext|>", "</s>")
 
 
-class SamplingError(ValueError):
+class SamplingError(UserError):
     """A decoding setting or request that cannot work; the message says how to fix it."""
 
 
@@ -108,8 +109,17 @@ PRESETS: dict[str, DecodingSetting] = {
     "wild": DecodingSetting(temperature=1.5, name="wild"),
 }
 
-_ALIASES = {"temperature": "temperature", "temp": "temperature", "t": "temperature",
-            "top_k": "top_k", "topk": "top_k", "k": "top_k", "top_p": "top_p", "topp": "top_p", "p": "top_p"}
+_ALIASES = {
+    "temperature": "temperature",
+    "temp": "temperature",
+    "t": "temperature",
+    "top_k": "top_k",
+    "topk": "top_k",
+    "k": "top_k",
+    "top_p": "top_p",
+    "topp": "top_p",
+    "p": "top_p",
+}
 
 
 def parse_setting(text: str) -> DecodingSetting:
@@ -213,7 +223,7 @@ def next_token_logits(model, input_ids: Sequence[int], adapter: str | None = Non
     device = _model_device(model)
     ids = torch.tensor([list(input_ids)], dtype=torch.long, device=device)
     kwargs = adapter_kwargs(model, [adapter])
-    with torch.inference_mode(), (lock or contextlib.nullcontext()):
+    with torch.inference_mode(), lock or contextlib.nullcontext():
         out = model(input_ids=ids, attention_mask=torch.ones_like(ids), use_cache=False, logits_to_keep=1, **kwargs)
     return out.logits[0, -1].float().cpu()
 
@@ -237,21 +247,33 @@ def next_token_view(logits, tokenizer, setting: DecodingSetting, top_n: int = 20
     final = final_scores.softmax(-1)
     top = torch.topk(probs, min(top_n, vocab)).indices.tolist()
     rows = [
-        NextTokenRow(id=i, text=token_text(tokenizer, i), prob=float(probs[i]), prob_temperature=float(after_t[i]),
-                     kept_top_k=bool(torch.isfinite(after_k[i])), kept_top_p=bool(torch.isfinite(final_scores[i])),
-                     final_prob=float(final[i]))
+        NextTokenRow(
+            id=i,
+            text=token_text(tokenizer, i),
+            prob=float(probs[i]),
+            prob_temperature=float(after_t[i]),
+            kept_top_k=bool(torch.isfinite(after_k[i])),
+            kept_top_p=bool(torch.isfinite(final_scores[i])),
+            final_prob=float(final[i]),
+        )
         for i in top
     ]
-    return NextTokenView(setting=setting, rows=rows, vocab_size=vocab,
-                         kept_after_top_k=int(torch.isfinite(after_k).sum()),
-                         kept_after_top_p=int(torch.isfinite(final_scores).sum()), entropy_bits=entropy)
+    return NextTokenView(
+        setting=setting,
+        rows=rows,
+        vocab_size=vocab,
+        kept_after_top_k=int(torch.isfinite(after_k).sum()),
+        kept_after_top_p=int(torch.isfinite(final_scores).sum()),
+        entropy_bits=entropy,
+    )
 
 
 # ---------------------------------------------------------------- prompts and tokens
 
 
-def render_prompt(tokenizer, prompt: str | list[dict], system: str | None = None,
-                  template: str = "tokenizer") -> tuple[str, list[int]]:
+def render_prompt(
+    tokenizer, prompt: str | list[dict], system: str | None = None, template: str = "tokenizer"
+) -> tuple[str, list[int]]:
     """Render a prompt with a chat template (the model's own by default), generation prompt added, and tokenize.
 
     A string becomes one user turn. Tokenized without special tokens: the template already wrote them.
@@ -268,8 +290,9 @@ def render_prompt(tokenizer, prompt: str | list[dict], system: str | None = None
     return text, list(ids)
 
 
-def render_text(tokenizer, messages: list[dict], template: str = "tokenizer",
-                add_generation_prompt: bool = False) -> str:
+def render_text(
+    tokenizer, messages: list[dict], template: str = "tokenizer", add_generation_prompt: bool = False
+) -> str:
     """A conversation as text through `ftlib.templates` (`tokenizer` = the model's own chat template)."""
     from ftlib.templates import get_template, render
 
@@ -322,9 +345,14 @@ class TokenInfo:
     stop: bool = False
 
     def as_dict(self) -> dict:
-        return {"id": self.id, "text": self.text, "prob": round(self.prob, 6),
-                "sample_prob": round(self.sample_prob, 6), "stop": self.stop,
-                "alternatives": [{"text": t, "prob": round(p, 6)} for t, p in self.alternatives]}
+        return {
+            "id": self.id,
+            "text": self.text,
+            "prob": round(self.prob, 6),
+            "sample_prob": round(self.sample_prob, 6),
+            "stop": self.stop,
+            "alternatives": [{"text": t, "prob": round(p, 6)} for t, p in self.alternatives],
+        }
 
 
 @dataclass
@@ -383,12 +411,12 @@ class _Detokenizer:
         if full.endswith("\ufffd"):  # an incomplete UTF-8 sequence: wait for the next byte token
             return ""
         # Byte-level BPE decodes prefix-stably, so the new characters are the tail past the old text.
-        piece, self.text = full[len(self.text):], full
+        piece, self.text = full[len(self.text) :], full
         return piece
 
     def flush(self) -> str:
         full = self.tokenizer.decode(self.ids, clean_up_tokenization_spaces=False)
-        piece, self.text = full[len(self.text):], full
+        piece, self.text = full[len(self.text) :], full
         return piece
 
 
@@ -398,9 +426,16 @@ def check_max_new_tokens(value: int) -> int:
     return value
 
 
-def generate_stream(model, tokenizer, rows: Sequence[GenRow], max_new_tokens: int = 64, seed: int = 0,
-                    stop_ids: set[int] | None = None, top_alternatives: int = 5, lock=None,
-                    ) -> Iterator[list[tuple[int, TokenInfo]]]:
+def generate_stream(
+    model,
+    tokenizer,
+    rows: Sequence[GenRow],
+    max_new_tokens: int = 64,
+    seed: int = 0,
+    stop_ids: set[int] | None = None,
+    top_alternatives: int = 5,
+    lock=None,
+) -> Iterator[list[tuple[int, TokenInfo]]]:
     """Decode all rows together; after each step yield `[(row_index, TokenInfo), ...]` for rows still running.
 
     `lock` (a threading.Lock) is held around each forward: PEFT's `adapter_names` works by hooks on the
@@ -419,8 +454,9 @@ def generate_stream(model, tokenizer, rows: Sequence[GenRow], max_new_tokens: in
     extra = adapter_kwargs(model, [r.adapter for r in rows])
     lock = lock or contextlib.nullcontext()
     device = _model_device(model)
-    stops = torch.tensor(sorted(stop_ids if stop_ids is not None else stop_token_ids(tokenizer, model)),
-                         dtype=torch.long, device=device)
+    stops = torch.tensor(
+        sorted(stop_ids if stop_ids is not None else stop_token_ids(tokenizer, model)), dtype=torch.long, device=device
+    )
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else int(stops[0]) if len(stops) else 0
 
     # Generation pads on the left so every row's next token sits in the last column.
@@ -428,8 +464,8 @@ def generate_stream(model, tokenizer, rows: Sequence[GenRow], max_new_tokens: in
     input_ids = torch.full((n, width), pad_id, dtype=torch.long, device=device)
     attention = torch.zeros((n, width), dtype=torch.long, device=device)
     for i, r in enumerate(rows):
-        input_ids[i, width - len(r.input_ids):] = torch.tensor(r.input_ids, dtype=torch.long)
-        attention[i, width - len(r.input_ids):] = 1
+        input_ids[i, width - len(r.input_ids) :] = torch.tensor(r.input_ids, dtype=torch.long)
+        attention[i, width - len(r.input_ids) :] = 1
     # Positions count real tokens only, so a padded row sees the same positions as it would alone.
     positions = (attention.cumsum(-1) - 1).clamp(min=0)
 
@@ -449,8 +485,14 @@ def generate_stream(model, tokenizer, rows: Sequence[GenRow], max_new_tokens: in
 
     with torch.inference_mode():
         with lock:
-            out = model(input_ids=input_ids, attention_mask=attention, position_ids=positions, use_cache=True,
-                        logits_to_keep=1, **extra)
+            out = model(
+                input_ids=input_ids,
+                attention_mask=attention,
+                position_ids=positions,
+                use_cache=True,
+                logits_to_keep=1,
+                **extra,
+            )
         past = out.past_key_values
         for _step in range(int(max_new_tokens)):
             logits = out.logits[:, -1].float()  # float32 like generate, whatever the model dtype
@@ -463,7 +505,7 @@ def generate_stream(model, tokenizer, rows: Sequence[GenRow], max_new_tokens: in
                 sprobs = scores.softmax(-1)
                 for j, i in enumerate(sampled):
                     # One generator per row: its draws do not depend on the other rows in the batch.
-                    tok = torch.multinomial(sprobs[j:j + 1], 1, generator=generators[i])[0, 0]
+                    tok = torch.multinomial(sprobs[j : j + 1], 1, generator=generators[i])[0, 0]
                     next_ids[i] = tok
                     sample_probs[i] = sprobs[j, tok]
             next_ids = torch.where(running, next_ids, torch.full_like(next_ids, pad_id))
@@ -472,8 +514,13 @@ def generate_stream(model, tokenizer, rows: Sequence[GenRow], max_new_tokens: in
             is_stop = torch.isin(next_ids, stops) if len(stops) else torch.zeros_like(running)
 
             # One device-to-host copy per step for everything the events need.
-            ids_l, chosen_l, samp_l, stop_l, run_l = (next_ids.tolist(), chosen_p.tolist(), sample_probs.tolist(),
-                                                      is_stop.tolist(), running.tolist())
+            ids_l, chosen_l, samp_l, stop_l, run_l = (
+                next_ids.tolist(),
+                chosen_p.tolist(),
+                sample_probs.tolist(),
+                is_stop.tolist(),
+                running.tolist(),
+            )
             alt_pl, alt_il = (alt_p.tolist(), alt_i.tolist()) if alt_p is not None else ([[]] * n, [[]] * n)
             events = []
             for i in range(n):
@@ -485,8 +532,19 @@ def generate_stream(model, tokenizer, rows: Sequence[GenRow], max_new_tokens: in
                 if not stop and counts[i] >= max_new_tokens:
                     text += detok[i].flush()
                 alts = [(token_text(tokenizer, a), p) for a, p in zip(alt_il[i], alt_pl[i], strict=True)]
-                events.append((i, TokenInfo(id=ids_l[i], text=text, prob=chosen_l[i], sample_prob=samp_l[i],
-                                            alternatives=alts, stop=stop)))
+                events.append(
+                    (
+                        i,
+                        TokenInfo(
+                            id=ids_l[i],
+                            text=text,
+                            prob=chosen_l[i],
+                            sample_prob=samp_l[i],
+                            alternatives=alts,
+                            stop=stop,
+                        ),
+                    )
+                )
             running &= ~is_stop
             yield events
             if not bool(running.any()) or _step + 1 >= max_new_tokens:
@@ -494,13 +552,27 @@ def generate_stream(model, tokenizer, rows: Sequence[GenRow], max_new_tokens: in
             attention = torch.cat([attention, torch.ones((n, 1), dtype=attention.dtype, device=device)], dim=1)
             positions = positions[:, -1:] + 1
             with lock:
-                out = model(input_ids=next_ids[:, None], attention_mask=attention, position_ids=positions,
-                            past_key_values=past, use_cache=True, **extra)
+                out = model(
+                    input_ids=next_ids[:, None],
+                    attention_mask=attention,
+                    position_ids=positions,
+                    past_key_values=past,
+                    use_cache=True,
+                    **extra,
+                )
             past = out.past_key_values
 
 
-def generate(model, tokenizer, rows: Sequence[GenRow], max_new_tokens: int = 64, seed: int = 0,
-             stop_ids: set[int] | None = None, top_alternatives: int = 5, lock=None) -> list[RowResult]:
+def generate(
+    model,
+    tokenizer,
+    rows: Sequence[GenRow],
+    max_new_tokens: int = 64,
+    seed: int = 0,
+    stop_ids: set[int] | None = None,
+    top_alternatives: int = 5,
+    lock=None,
+) -> list[RowResult]:
     """Run `generate_stream` to the end and collect each row's tokens."""
     results = [RowResult(row=r) for r in rows]
     for events in generate_stream(model, tokenizer, rows, max_new_tokens, seed, stop_ids, top_alternatives, lock):
@@ -519,8 +591,10 @@ def generate(model, tokenizer, rows: Sequence[GenRow], max_new_tokens: int = 64,
 def rows_by_model(model_set: ModelSet, rows: Sequence[GenRow]) -> list[tuple[object, list[int], list[GenRow]]]:
     """`rows` grouped by the model that decodes them (`ModelSet.by_model`): (model, indices into `rows`, the rows
     as that model runs them, naming the adapter to select in it)."""
-    return [(model, indices, [replace(rows[i], adapter=a) for i, a in zip(indices, adapters, strict=True)])
-            for model, indices, adapters in model_set.by_model([r.adapter for r in rows])]
+    return [
+        (model, indices, [replace(rows[i], adapter=a) for i, a in zip(indices, adapters, strict=True)])
+        for model, indices, adapters in model_set.by_model([r.adapter for r in rows])
+    ]
 
 
 def generate_with_set(model_set: ModelSet, rows: Sequence[GenRow], **options) -> list[RowResult]:
@@ -528,15 +602,17 @@ def generate_with_set(model_set: ModelSet, rows: Sequence[GenRow], **options) ->
     keeps its own row (the model's name included). `options` are `generate`'s."""
     results: list[RowResult | None] = [None] * len(rows)
     for model, indices, group in rows_by_model(model_set, rows):
-        for i, result in zip(indices, generate(model, model_set.tokenizer, group, lock=model_set.lock, **options),
-                             strict=True):
+        for i, result in zip(
+            indices, generate(model, model_set.tokenizer, group, lock=model_set.lock, **options), strict=True
+        ):
             result.row = rows[i]
             results[i] = result
     return results
 
 
-def grid_rows(input_ids: Sequence[int], settings: Sequence[DecodingSetting],
-              models: Sequence[str | None]) -> list[GenRow]:
+def grid_rows(
+    input_ids: Sequence[int], settings: Sequence[DecodingSetting], models: Sequence[str | None]
+) -> list[GenRow]:
     """The rows of a comparison grid, model-major: for each model (None = base), every setting."""
     ids = tuple(int(i) for i in input_ids)
     return [GenRow(ids, s, None if m in (None, "base", BASE) else m) for m in models for s in settings]
@@ -554,8 +630,14 @@ class GenerationJob(BackgroundJob):
 
     thread_name = "ftlib-generate"
 
-    def __init__(self, model_set: ModelSet, rows: Sequence[GenRow], max_new_tokens: int = 64, seed: int = 0,
-                 top_alternatives: int = 5):
+    def __init__(
+        self,
+        model_set: ModelSet,
+        rows: Sequence[GenRow],
+        max_new_tokens: int = 64,
+        seed: int = 0,
+        top_alternatives: int = 5,
+    ):
         super().__init__()
         self.model_set = model_set
         self.rows = list(rows)
@@ -567,8 +649,15 @@ class GenerationJob(BackgroundJob):
         # One decoding loop per model: the base and its adapters together, then each full fine-tune. Seeds are
         # per row and setting, so a row samples the same tokens whichever loop it is in.
         for model, indices, rows in rows_by_model(ms, self.rows):
-            stream = generate_stream(model, ms.tokenizer, rows, self.max_new_tokens, self.seed,
-                                     top_alternatives=self.top_alternatives, lock=ms.lock)
+            stream = generate_stream(
+                model,
+                ms.tokenizer,
+                rows,
+                self.max_new_tokens,
+                self.seed,
+                top_alternatives=self.top_alternatives,
+                lock=ms.lock,
+            )
             for events in stream:
                 for i, info in events:
                     self.tokens[indices[i]].append(info)

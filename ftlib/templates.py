@@ -30,12 +30,14 @@ import jinja2.ext
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from ftlib.errors import UserError
+
 # A rendered chat longer than this is refused (a template looping forever would otherwise eat the memory).
 MAX_RENDER_CHARS = 2_000_000
 _GENERATION_TAG = re.compile(r"\{%-?\s*generation\s*-?%\}")
 
 
-class TemplateError(ValueError):
+class TemplateError(UserError):
     """A template cannot be found, compiled or rendered; the message says why and what to do."""
 
 
@@ -85,8 +87,11 @@ _SPLIT_SYSTEM = r"""{%- if messages and messages[0]['role'] == 'system' %}
 {%- endif %}
 """
 
-_MISTRAL = r"""{{- '<s>' }}
-""" + _SPLIT_SYSTEM + r"""{%- for message in loop_messages %}
+_MISTRAL = (
+    r"""{{- '<s>' }}
+"""
+    + _SPLIT_SYSTEM
+    + r"""{%- for message in loop_messages %}
     {%- if message['role'] == 'user' %}
         {%- if loop.first and system is not none %}
             {{- '[INST] ' + system + '\n\n' + message['content'] + ' [/INST]' }}
@@ -100,9 +105,13 @@ _MISTRAL = r"""{{- '<s>' }}
     {%- endif %}
 {%- endfor %}
 """
+)
 
-_GEMMA = r"""{{- '<bos>' }}
-""" + _SPLIT_SYSTEM + r"""{%- for message in loop_messages %}
+_GEMMA = (
+    r"""{{- '<bos>' }}
+"""
+    + _SPLIT_SYSTEM
+    + r"""{%- for message in loop_messages %}
     {%- if message['role'] == 'user' %}
         {{- '<start_of_turn>user\n' }}
         {%- if loop.first and system is not none %}
@@ -121,6 +130,7 @@ _GEMMA = r"""{{- '<bos>' }}
     {{- '<start_of_turn>model\n' }}
 {%- endif %}
 """
+)
 
 # Alpaca and plain have no control tokens of their own: a reply ends with the tokenizer's eos token.
 _ALPACA = r"""{%- if messages and messages[0]['role'] == 'system' %}
@@ -202,19 +212,45 @@ class ChatTemplate:
 BUILTIN_TEMPLATES: dict[str, ChatTemplate] = {
     t.name: t
     for t in (
-        ChatTemplate("chatml", _CHATML, "ChatML", "<|im_start|>role ... <|im_end|> (Qwen, SmolLM, many others)",
-                     eot="<|im_end|>", special_tokens=("<|im_start|>", "<|im_end|>")),
-        ChatTemplate("llama3", _LLAMA3, "Llama-3", "<|start_header_id|>role<|end_header_id|> ... <|eot_id|>",
-                     eot="<|eot_id|>", bos="<|begin_of_text|>",
-                     special_tokens=("<|begin_of_text|>", "<|start_header_id|>", "<|end_header_id|>", "<|eot_id|>")),
-        ChatTemplate("mistral", _MISTRAL, "Mistral / Llama-2 [INST]", "<s>[INST] user [/INST]reply</s>",
-                     eot="</s>", bos="<s>", special_tokens=("<s>", "</s>")),
-        ChatTemplate("gemma", _GEMMA, "Gemma", "<start_of_turn>user ... <end_of_turn> (assistant is 'model')",
-                     eot="<end_of_turn>", bos="<bos>", special_tokens=("<bos>", "<start_of_turn>", "<end_of_turn>")),
-        ChatTemplate("alpaca", _ALPACA, "Alpaca", "### Instruction: / ### Response:, reply ends with eos",
-                     eot=None),
-        ChatTemplate("plain", _PLAIN, "Plain User:/Assistant:", "User: ... / Assistant: ..., reply ends with eos",
-                     eot=None),
+        ChatTemplate(
+            "chatml",
+            _CHATML,
+            "ChatML",
+            "<|im_start|>role ... <|im_end|> (Qwen, SmolLM, many others)",
+            eot="<|im_end|>",
+            special_tokens=("<|im_start|>", "<|im_end|>"),
+        ),
+        ChatTemplate(
+            "llama3",
+            _LLAMA3,
+            "Llama-3",
+            "<|start_header_id|>role<|end_header_id|> ... <|eot_id|>",
+            eot="<|eot_id|>",
+            bos="<|begin_of_text|>",
+            special_tokens=("<|begin_of_text|>", "<|start_header_id|>", "<|end_header_id|>", "<|eot_id|>"),
+        ),
+        ChatTemplate(
+            "mistral",
+            _MISTRAL,
+            "Mistral / Llama-2 [INST]",
+            "<s>[INST] user [/INST]reply</s>",
+            eot="</s>",
+            bos="<s>",
+            special_tokens=("<s>", "</s>"),
+        ),
+        ChatTemplate(
+            "gemma",
+            _GEMMA,
+            "Gemma",
+            "<start_of_turn>user ... <end_of_turn> (assistant is 'model')",
+            eot="<end_of_turn>",
+            bos="<bos>",
+            special_tokens=("<bos>", "<start_of_turn>", "<end_of_turn>"),
+        ),
+        ChatTemplate("alpaca", _ALPACA, "Alpaca", "### Instruction: / ### Response:, reply ends with eos", eot=None),
+        ChatTemplate(
+            "plain", _PLAIN, "Plain User:/Assistant:", "User: ... / Assistant: ..., reply ends with eos", eot=None
+        ),
     )
 }
 BUILTIN_TEMPLATES = {name: replace(t, content_blind=True) for name, t in BUILTIN_TEMPLATES.items()}
@@ -265,16 +301,30 @@ def get_template(name: str, tokenizer=None, source: str | None = None) -> ChatTe
         eot = next((m for m in _KNOWN_EOT if m in literals), None) or dict(variables).get("eos_token")
         bos = dict(variables).get("bos_token")
         uses_bos = bos is not None and ("bos_token" in src or bos in literals)
-        template = ChatTemplate("tokenizer", src, "model's own", "the chat template saved with the tokenizer",
-                                eot=eot, bos=bos if uses_bos else None, special_tokens=_special_like(literals),
-                                variables=variables)
+        template = ChatTemplate(
+            "tokenizer",
+            src,
+            "model's own",
+            "the chat template saved with the tokenizer",
+            eot=eot,
+            bos=bos if uses_bos else None,
+            special_tokens=_special_like(literals),
+            variables=variables,
+        )
     elif name == "custom":
         if not source or not source.strip():
             raise TemplateError("A custom template needs its Jinja text: write or paste one first.")
         literals = _literal_text(source)
         eot = next((m for m in _KNOWN_EOT if m in literals), None)
-        template = ChatTemplate("custom", source, "custom", "a template written in the studio", eot=eot,
-                                special_tokens=_special_like(literals), variables=variables)
+        template = ChatTemplate(
+            "custom",
+            source,
+            "custom",
+            "a template written in the studio",
+            eot=eot,
+            special_tokens=_special_like(literals),
+            variables=variables,
+        )
     else:
         raise TemplateError(f"Unknown template '{name}'. Choose one of: {', '.join(TEMPLATE_NAMES)}.")
     _compile(template.source)  # fail early, with a clear message, on a syntax error
@@ -303,8 +353,9 @@ def required_special_tokens(template: ChatTemplate) -> tuple[str, ...]:
 
 def missing_special_tokens(tokenizer, template: ChatTemplate) -> list[str]:
     """Control tokens the template needs that the tokenizer splits into several pieces (it does not know them)."""
-    return [tok for tok in required_special_tokens(template)
-            if len(tokenizer.encode(tok, add_special_tokens=False)) != 1]
+    return [
+        tok for tok in required_special_tokens(template) if len(tokenizer.encode(tok, add_special_tokens=False)) != 1
+    ]
 
 
 def add_missing_special_tokens(tokenizer, template: ChatTemplate):
@@ -404,8 +455,13 @@ def _plain_messages(messages) -> list[dict]:
         content = "" if content is None else content
         if not isinstance(content, str):
             raise TemplateError(f"Message {i} ({message['role']}) has non-text content; only text is supported.")
-        out.append({**{k: v for k, v in message.items() if isinstance(v, str | int | float | bool)},
-                    "role": message["role"], "content": content})
+        out.append(
+            {
+                **{k: v for k, v in message.items() if isinstance(v, str | int | float | bool)},
+                "role": message["role"],
+                "content": content,
+            }
+        )
     return out
 
 
@@ -415,12 +471,15 @@ def _run(template: ChatTemplate, messages: list[dict], add_generation_prompt: bo
     token = _MARKING.set(marking)
     try:
         parts, size = [], 0
-        for block in compiled.generate(messages=messages, add_generation_prompt=add_generation_prompt,
-                                       tools=None, documents=None, **variables):
+        for block in compiled.generate(
+            messages=messages, add_generation_prompt=add_generation_prompt, tools=None, documents=None, **variables
+        ):
             size += len(block)
             if size > MAX_RENDER_CHARS:
-                raise TemplateError(f"The template produced more than {MAX_RENDER_CHARS:,} characters; "
-                                    "it is probably looping. Check its for-loops.")
+                raise TemplateError(
+                    f"The template produced more than {MAX_RENDER_CHARS:,} characters; "
+                    "it is probably looping. Check its for-loops."
+                )
             parts.append(block)
         return "".join(parts)
     except TemplateError:
@@ -434,8 +493,10 @@ def _run(template: ChatTemplate, messages: list[dict], add_generation_prompt: bo
         ) from None
     except (TypeError, jinja2.TemplateNotFound) as exc:
         if "loader" in str(exc) or isinstance(exc, jinja2.TemplateNotFound):
-            raise TemplateError(f"The {template.title} template tries to include, import or extend another file; "
-                                "templates must be self-contained.") from None
+            raise TemplateError(
+                f"The {template.title} template tries to include, import or extend another file; "
+                "templates must be self-contained."
+            ) from None
         raise TemplateError(f"The {template.title} template failed while rendering: {exc}") from None
     except Exception as exc:  # any other error inside untrusted template code
         raise TemplateError(
@@ -487,7 +548,7 @@ def render_spans(template: ChatTemplate, messages, add_generation_prompt: bool =
         core = content.strip()
         # Markers go inside the outer whitespace, so a template that trims content still renders the same text.
         lead = content[: len(content) - len(content.lstrip())]
-        trail = content[len(lead) + len(core):]
+        trail = content[len(lead) + len(core) :]
         marked = f"{lead}{_M0}o{i}{_M1}{core}{_M0}c{i}{_M1}{trail}"
         marked_messages.append({**message, "content": marked})
     try:
@@ -499,8 +560,12 @@ def render_spans(template: ChatTemplate, messages, add_generation_prompt: bool =
         return Rendered(clean, contents, generations, exact=True)
     if text is None:
         text = _run(template, plain, add_generation_prompt, marking=False)
-    return Rendered(text, _search_contents(text, plain), _generation_spans_plain(template, plain,
-                                                                                  add_generation_prompt), exact=False)
+    return Rendered(
+        text,
+        _search_contents(text, plain),
+        _generation_spans_plain(template, plain, add_generation_prompt),
+        exact=False,
+    )
 
 
 def _strip_marks(marked: str, messages: list[dict]):
@@ -511,7 +576,7 @@ def _strip_marks(marked: str, messages: list[dict]):
     generations: list[tuple[int, int]] = []
     pieces, pos, removed = [], 0, 0
     for m in _MARK_RE.finditer(marked):
-        pieces.append(marked[pos:m.start()])
+        pieces.append(marked[pos : m.start()])
         at = m.start() - removed  # position in the clean text
         removed += m.end() - m.start()
         pos = m.end()
@@ -537,9 +602,9 @@ def _strip_marks(marked: str, messages: list[dict]):
         lead = len(content) - len(content.lstrip())
         trail = len(content) - lead - len(content.strip())
         start, end = span
-        if lead and clean[start - lead:start] == content[:lead]:
+        if lead and clean[start - lead : start] == content[:lead]:
             start -= lead
-        if trail and clean[end:end + trail] == content[len(content) - trail:]:
+        if trail and clean[end : end + trail] == content[len(content) - trail :]:
             end += trail
         contents[i] = (start, end)
     generations.sort()

@@ -24,7 +24,14 @@ from dataclasses import asdict, dataclass, field
 from functools import cached_property
 
 from ftlib.checks import Check, preflight
+from ftlib.errors import UserError
+from ftlib.rows import IGNORE_INDEX, is_preference, row_kind
 from ftlib.templates import ChatTemplate, Rendered, TemplateError, get_template, render, render_spans
+
+
+class EncodingError(UserError):
+    """Settings or a row the encoder cannot work with (an unknown mask policy, a bad max length)."""
+
 
 POLICIES = ("all_assistant", "last_assistant", "completion_only", "everything")
 POLICY_HELP = {
@@ -33,7 +40,7 @@ POLICY_HELP = {
     "completion_only": "everything after the prompt: the final reply to the end of the text (prompt/completion rows)",
     "everything": "every token, prompt and template included (plain language modelling)",
 }
-IGNORE = -100  # the label PyTorch's cross-entropy skips
+IGNORE = IGNORE_INDEX  # kept for callers of the old name
 
 _WHAT = {"system": "system prompt", "user": "user prompt", "assistant": "assistant reply"}
 _MASKED_WHY = {
@@ -114,13 +121,21 @@ class Encoded:
             prev_end = max(prev_end, end)
             seg = self.segments[self._seg[i]] if self._seg[i] >= 0 else None
             trained = self._trained[i]
-            records.append(TokenRecord(
-                index=i, id=tid, text=piece, special=tid in self._special,
-                role=seg.role if seg else "template", segment=seg.kind if seg else "template",
-                message=seg.message if seg else None, trained=trained,
-                label=tid if trained else IGNORE,
-                reason=self._reason(seg, trained, i), byte_piece=byte_piece,
-            ))
+            records.append(
+                TokenRecord(
+                    index=i,
+                    id=tid,
+                    text=piece,
+                    special=tid in self._special,
+                    role=seg.role if seg else "template",
+                    segment=seg.kind if seg else "template",
+                    message=seg.message if seg else None,
+                    trained=trained,
+                    label=tid if trained else IGNORE,
+                    reason=self._reason(seg, trained, i),
+                    byte_piece=byte_piece,
+                )
+            )
         return records
 
     def _reason(self, seg: Segment | None, trained: bool, i: int) -> str:
@@ -141,7 +156,7 @@ class Encoded:
     @property
     def cut_tokens(self) -> list[TokenRecord]:
         """The tokens a max length removed (for display)."""
-        return self._records[len(self.input_ids):]
+        return self._records[len(self.input_ids) :]
 
     @property
     def num_trained(self) -> int:
@@ -155,17 +170,39 @@ class Encoded:
             entry["total"] += 1
             entry["trained"] += t.trained
         total, trained = len(self.input_ids), self.num_trained
-        return {"total": total, "trained": trained, "pct_trained": round(100 * trained / total, 1) if total else 0.0,
-                "cut": len(self._all_ids) - total, "per_role": per_role}
+        return {
+            "total": total,
+            "trained": trained,
+            "pct_trained": round(100 * trained / total, 1) if total else 0.0,
+            "cut": len(self._all_ids) - total,
+            "per_role": per_role,
+        }
 
     def as_dict(self) -> dict:
         """The CLI's JSON shape."""
         return {
-            "template": self.template, "policy": self.policy, "text": self.text, "input_ids": self.input_ids,
-            "labels": self.labels, "attention_mask": self.attention_mask, "truncated": self.truncated,
-            "cut_turns": self.cut_turns, "counts": self.counts(),
-            "tokens": [{"id": t.id, "text": t.text, "role": t.role, "segment": t.segment, "trained": t.trained,
-                        "special": t.special, "label": t.label, "reason": t.reason} for t in self.tokens],
+            "template": self.template,
+            "policy": self.policy,
+            "text": self.text,
+            "input_ids": self.input_ids,
+            "labels": self.labels,
+            "attention_mask": self.attention_mask,
+            "truncated": self.truncated,
+            "cut_turns": self.cut_turns,
+            "counts": self.counts(),
+            "tokens": [
+                {
+                    "id": t.id,
+                    "text": t.text,
+                    "role": t.role,
+                    "segment": t.segment,
+                    "trained": t.trained,
+                    "special": t.special,
+                    "label": t.label,
+                    "reason": t.reason,
+                }
+                for t in self.tokens
+            ],
             "checks": [c.as_dict() for c in self.checks],
         }
 
@@ -224,6 +261,7 @@ def _special_ids(tokenizer) -> frozenset[int]:
 
 # --------------------------------------------------------------------------------------------------- spans
 
+
 def _turn_parts(text: str, rendered: Rendered, template: ChatTemplate, i: int) -> list[tuple[int, int, str]]:
     """The trainable pieces of assistant message i: (start, end, kind) for its content and its end-of-turn."""
     span = rendered.contents[i]
@@ -256,8 +294,9 @@ def _turn_parts(text: str, rendered: Rendered, template: ChatTemplate, i: int) -
     return parts
 
 
-def _build_segments(rendered: Rendered, template: ChatTemplate, messages: list[dict], policy: str,
-                    train_from: int) -> tuple[list[Segment], int | None]:
+def _build_segments(
+    rendered: Rendered, template: ChatTemplate, messages: list[dict], policy: str, train_from: int
+) -> tuple[list[Segment], int | None]:
     """Meaningful spans of the text, and the character from which everything is trained (None: no such point)."""
     text = rendered.text
     assistants = [i for i, m in enumerate(messages) if m["role"] == "assistant" and i >= train_from]
@@ -276,8 +315,10 @@ def _build_segments(rendered: Rendered, template: ChatTemplate, messages: list[d
             span = rendered.contents[i]
             if span is not None and span[1] > span[0]:
                 if role == "assistant" and i < train_from:
-                    reason = ("assistant turn inside the prompt — masked: preference training scores only the "
-                              "chosen/rejected answer")
+                    reason = (
+                        "assistant turn inside the prompt — masked: preference training scores only the "
+                        "chosen/rejected answer"
+                    )
                 elif role == "assistant":
                     reason = "assistant reply outside the template's {% generation %} block — masked"
                 else:
@@ -285,14 +326,16 @@ def _build_segments(rendered: Rendered, template: ChatTemplate, messages: list[d
                     reason = what + _MASKED_WHY.get(what, " — masked")
                 segments.append(Segment(span[0], span[1], role, "content", i, False, reason))
             continue
-        on = policy in ("all_assistant", "everything") or (policy in ("last_assistant", "completion_only")
-                                                            and i == last)
+        on = policy in ("all_assistant", "everything") or (
+            policy in ("last_assistant", "completion_only") and i == last
+        )
         for start, end, kind in parts:
             if on:
-                reason = {"content": "assistant reply (trained)",
-                          "end_of_turn": "end of assistant turn — trained so the model learns to stop",
-                          "turn_template": "inside the template's {% generation %} block with the reply (trained)",
-                          }[kind]
+                reason = {
+                    "content": "assistant reply (trained)",
+                    "end_of_turn": "end of assistant turn — trained so the model learns to stop",
+                    "turn_template": "inside the template's {% generation %} block with the reply (trained)",
+                }[kind]
             elif policy == "last_assistant":
                 reason = "earlier assistant turn — masked: this policy trains only the last assistant turn"
             else:
@@ -302,8 +345,17 @@ def _build_segments(rendered: Rendered, template: ChatTemplate, messages: list[d
     if template.has_generation_tags and policy == "all_assistant":
         for gs, ge in rendered.generations:
             if not any(s.start < ge and s.end > gs for s in segments):
-                segments.append(Segment(gs, ge, "assistant", "turn_template", None, True,
-                                        "inside the template's {% generation %} block (trained)"))
+                segments.append(
+                    Segment(
+                        gs,
+                        ge,
+                        "assistant",
+                        "turn_template",
+                        None,
+                        True,
+                        "inside the template's {% generation %} block (trained)",
+                    )
+                )
     segments.sort(key=lambda s: (s.start, s.end))
     return segments, trained_from
 
@@ -358,14 +410,22 @@ def _assign_slow(starts, ends, segments, trained_from):
 
 # --------------------------------------------------------------------------------------------------- encode
 
+
 def _resolve_template(template, tokenizer) -> ChatTemplate:
     if isinstance(template, ChatTemplate):
         return template
     return get_template(template or "tokenizer", tokenizer)
 
 
-def encode_messages(messages, tokenizer, template: ChatTemplate | str, policy: str = "all_assistant",
-                    max_length: int | None = None, checks: bool = True, train_from: int = 0) -> Encoded:
+def encode_messages(
+    messages,
+    tokenizer,
+    template: ChatTemplate | str,
+    policy: str = "all_assistant",
+    max_length: int | None = None,
+    checks: bool = True,
+    train_from: int = 0,
+) -> Encoded:
     """Render, tokenize once, and label every token.
 
     `train_from`: assistant turns before this message index are never trained (the prompt of a preference row).
@@ -385,9 +445,9 @@ def encode_messages(messages, tokenizer, template: ChatTemplate | str, policy: s
 
 def _check_args(policy: str, max_length: int | None) -> None:
     if policy not in POLICIES:
-        raise ValueError(f"Unknown mask policy '{policy}'. Choose one of: {', '.join(POLICIES)}.")
+        raise EncodingError(f"Unknown mask policy '{policy}'. Choose one of: {', '.join(POLICIES)}.")
     if max_length is not None and max_length < 1:
-        raise ValueError(f"max_length must be a positive number of tokens (got {max_length}).")
+        raise EncodingError(f"max_length must be a positive number of tokens (got {max_length}).")
 
 
 def _prepare(messages, template: ChatTemplate, policy: str, train_from: int):
@@ -398,19 +458,32 @@ def _prepare(messages, template: ChatTemplate, policy: str, train_from: int):
     return rendered, plain, segments, trained_from
 
 
-def _finish(prepared, ids, offsets, tokenizer, template: ChatTemplate, policy: str, max_length: int | None,
-            checks: bool) -> Encoded:
+def _finish(
+    prepared, ids, offsets, tokenizer, template: ChatTemplate, policy: str, max_length: int | None, checks: bool
+) -> Encoded:
     """Label the tokens of a prepared conversation, cut to `max_length`, and run the checks."""
     rendered, plain, segments, trained_from = prepared
     seg_of, trained = _assign(offsets, segments, trained_from)
     keep = len(ids) if max_length is None else min(len(ids), max_length)
     labels = [tid if t else IGNORE for tid, t in zip(ids[:keep], trained[:keep], strict=True)]
     enc = Encoded(
-        text=rendered.text, input_ids=ids[:keep], attention_mask=[1] * keep, labels=labels,
-        truncated=keep < len(ids), cut_turns=_cut_turns(seg_of, trained, segments, plain, keep),
-        template=template.name, policy=policy, messages=plain, exact_spans=rendered.exact, segments=segments,
+        text=rendered.text,
+        input_ids=ids[:keep],
+        attention_mask=[1] * keep,
+        labels=labels,
+        truncated=keep < len(ids),
+        cut_turns=_cut_turns(seg_of, trained, segments, plain, keep),
+        template=template.name,
+        policy=policy,
+        messages=plain,
+        exact_spans=rendered.exact,
+        segments=segments,
         unlocated=[i for i, span in enumerate(rendered.contents) if span is None and plain[i]["content"]],
-        _all_ids=ids, _offsets=offsets, _seg=seg_of, _trained=trained, _special=_special_ids(tokenizer),
+        _all_ids=ids,
+        _offsets=offsets,
+        _seg=seg_of,
+        _trained=trained,
+        _special=_special_ids(tokenizer),
     )
     if checks:
         enc.checks = preflight(enc, tokenizer, template)
@@ -422,8 +495,13 @@ def _fast_backend(tokenizer):
     of the time per row); None otherwise. The wrapper also resets truncation/padding left on the backend, so
     those must be off."""
     backend = getattr(tokenizer, "backend_tokenizer", None)
-    if (backend is not None and type(tokenizer)._encode_plus is _BACKEND_ENCODE_PLUS and backend.truncation is None
-            and backend.padding is None and backend.encode_special_tokens == bool(tokenizer.split_special_tokens)):
+    if (
+        backend is not None
+        and type(tokenizer)._encode_plus is _BACKEND_ENCODE_PLUS
+        and backend.truncation is None
+        and backend.padding is None
+        and backend.encode_special_tokens == bool(tokenizer.split_special_tokens)
+    ):
         return backend
     return None
 
@@ -438,10 +516,14 @@ def _tokenize_many(tokenizer, texts: list[str]) -> list[tuple[list[int], list[tu
     try:
         out = tokenizer(texts, add_special_tokens=False, return_offsets_mapping=True)
     except NotImplementedError as exc:
-        raise TemplateError("This tokenizer cannot report character offsets; ftlib needs a fast (Rust) "
-                            "tokenizer to know which characters each token covers.") from exc
-    return [(list(ids), [tuple(o) for o in offs]) for ids, offs in zip(out["input_ids"], out["offset_mapping"],
-                                                                        strict=True)]
+        raise TemplateError(
+            "This tokenizer cannot report character offsets; ftlib needs a fast (Rust) "
+            "tokenizer to know which characters each token covers."
+        ) from exc
+    return [
+        (list(ids), [tuple(o) for o in offs])
+        for ids, offs in zip(out["input_ids"], out["offset_mapping"], strict=True)
+    ]
 
 
 def _tokenize(tokenizer, text: str) -> tuple[list[int], list[tuple[int, int]]]:
@@ -461,15 +543,12 @@ def _cut_turns(seg_of, trained, segments, messages, keep) -> list[dict]:
         msg = segments[j].message if j >= 0 else None
         if msg is None:
             continue
-        entry = stats.setdefault(msg, {"message": msg, "role": messages[msg]["role"], "kept": 0, "cut": 0,
-                                       "trained": False})
+        entry = stats.setdefault(
+            msg, {"message": msg, "role": messages[msg]["role"], "kept": 0, "cut": 0, "trained": False}
+        )
         entry["kept" if i < keep else "cut"] += 1
         entry["trained"] |= trained[i]
     return [dict(e, fully_cut=e["kept"] == 0) for _, e in sorted(stats.items()) if e["cut"]]
-
-
-def is_preference(row: dict) -> bool:
-    return isinstance(row, dict) and "chosen" in row and "rejected" in row
 
 
 def _row_parts(row: dict) -> tuple[list[tuple[list[dict], int]], list[dict] | None]:
@@ -478,9 +557,11 @@ def _row_parts(row: dict) -> tuple[list[tuple[list[dict], int]], list[dict] | No
         prompt = list(row.get("prompt") or [])
         # The prompt's own assistant turns (multi-turn prompts) are context for a preference pair, never trained.
         return [(prompt + _as_messages(row[k], k), len(prompt)) for k in ("chosen", "rejected")], prompt
-    if not isinstance(row, dict) or "messages" not in row:
-        raise ValueError("A row must be {'messages': [...]} or {'prompt', 'chosen', 'rejected'}; "
-                         "load files through ftlib.data to convert other formats.")
+    if row_kind(row) != "sft":
+        raise EncodingError(
+            f"This row is a {row_kind(row).replace('_', ' ')} row; the token view encodes "
+            "conversations and preference pairs."
+        )
     return [(row["messages"], 0)], None
 
 
@@ -491,19 +572,33 @@ def _assemble(parts: list[Encoded], prompt, template: ChatTemplate) -> Encoded |
     return PreferenceEncoded(prompt_text, *parts)
 
 
-def encode_row(row: dict, tokenizer, template: ChatTemplate | str, policy: str = "all_assistant",
-               max_length: int | None = None, checks: bool = True) -> Encoded | PreferenceEncoded:
+def encode_row(
+    row: dict,
+    tokenizer,
+    template: ChatTemplate | str,
+    policy: str = "all_assistant",
+    max_length: int | None = None,
+    checks: bool = True,
+) -> Encoded | PreferenceEncoded:
     """A canonical row: SFT `{"messages"}` -> Encoded; preference `{"prompt","chosen","rejected"}` ->
     PreferenceEncoded (prompt+chosen and prompt+rejected, only the answers trained unless policy `everything`)."""
     template = _resolve_template(template, tokenizer)
     conversations, prompt = _row_parts(row)
-    parts = [encode_messages(messages, tokenizer, template, policy, max_length, checks, train_from=start)
-             for messages, start in conversations]
+    parts = [
+        encode_messages(messages, tokenizer, template, policy, max_length, checks, train_from=start)
+        for messages, start in conversations
+    ]
     return _assemble(parts, prompt, template)
 
 
-def encode_rows(rows: list[dict], tokenizer, template: ChatTemplate | str, policy: str = "all_assistant",
-                max_length: int | None = None, checks: bool = False) -> list[Encoded | PreferenceEncoded]:
+def encode_rows(
+    rows: list[dict],
+    tokenizer,
+    template: ChatTemplate | str,
+    policy: str = "all_assistant",
+    max_length: int | None = None,
+    checks: bool = False,
+) -> list[Encoded | PreferenceEncoded]:
     """`encode_row` over many rows with one batched tokenizer call (for preparing a training set).
 
     Same results as encode_row row by row; checks are off by default (they render every row again)."""
@@ -515,11 +610,13 @@ def encode_rows(rows: list[dict], tokenizer, template: ChatTemplate | str, polic
         layout.append((len(conversations), prompt))
         prepared += [_prepare(messages, template, policy, start) for messages, start in conversations]
     tokenized = _tokenize_many(tokenizer, [p[0].text for p in prepared])
-    encoded = [_finish(p, ids, offs, tokenizer, template, policy, max_length, checks)
-               for p, (ids, offs) in zip(prepared, tokenized, strict=True)]
+    encoded = [
+        _finish(p, ids, offs, tokenizer, template, policy, max_length, checks)
+        for p, (ids, offs) in zip(prepared, tokenized, strict=True)
+    ]
     out, at = [], 0
     for count, prompt in layout:
-        out.append(_assemble(encoded[at:at + count], prompt, template))
+        out.append(_assemble(encoded[at : at + count], prompt, template))
         at += count
     return out
 
@@ -528,9 +625,22 @@ def _as_messages(value, key: str) -> list[dict]:
     if isinstance(value, str):  # a bare answer string is one assistant message
         return [{"role": "assistant", "content": value}]
     if not isinstance(value, list):
-        raise ValueError(f"The '{key}' field of a preference row must be a list of messages or a string.")
+        raise EncodingError(f"The '{key}' field of a preference row must be a list of messages or a string.")
     return value
 
 
-__all__ = ["IGNORE", "POLICIES", "POLICY_HELP", "Check", "Encoded", "PreferenceEncoded", "Segment", "TokenRecord",
-           "encode_messages", "encode_row", "encode_rows", "is_preference", "preflight"]
+__all__ = [
+    "IGNORE",
+    "POLICIES",
+    "POLICY_HELP",
+    "Check",
+    "Encoded",
+    "PreferenceEncoded",
+    "Segment",
+    "TokenRecord",
+    "encode_messages",
+    "encode_row",
+    "encode_rows",
+    "is_preference",
+    "preflight",
+]

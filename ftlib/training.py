@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from ftlib import workspace
+from ftlib.errors import UserError
 
 METHODS = ("full", "lora", "qlora", "dpo")
 DPO_TUNING = ("lora", "qlora", "full")
@@ -37,11 +38,17 @@ DTYPES = ("auto", "float32", "bfloat16", "float16")
 _POLICIES_FALLBACK = ("all_assistant", "last_assistant", "completion_only", "everything")
 # Proven starting points per method (SmolLM2-135M on the shipped samples, see bench/demo_train.py): adapters
 # tolerate a much higher learning rate than updating every weight, and DPO wants a gentler push than SFT.
-DEFAULT_LR = {"full": 5e-5, "lora": 2e-3, "qlora": 2e-3, ("dpo", "lora"): 1e-3, ("dpo", "qlora"): 1e-3,
-              ("dpo", "full"): 5e-6}
+DEFAULT_LR = {
+    "full": 5e-5,
+    "lora": 2e-3,
+    "qlora": 2e-3,
+    ("dpo", "lora"): 1e-3,
+    ("dpo", "qlora"): 1e-3,
+    ("dpo", "full"): 5e-6,
+}
 
 
-class ConfigError(ValueError):
+class ConfigError(UserError):
     """A run setting is invalid; the message names the field and the fix."""
 
 
@@ -54,66 +61,90 @@ class RunConfig:
     """Everything that defines a training run. Validated at construction; saved as the run's config.json."""
 
     # What to train
-    method: str = _help("full = update every weight; lora = train a small adapter; qlora = LoRA on a 4-bit "
-                        "base (least memory); dpo = learn from chosen/rejected pairs.", default="lora")
-    model: str = _help("The model to start from: `default`, a local model folder or a cached hub id.",
-                       default="default")
-    dataset: str = _help("A saved split name, a split folder, or a data file (split here with test_size and seed).",
-                         default="")
-    test_size: float = _help("Share of rows held out for evaluation when `dataset` is a plain data file (0 = none).",
-                             default=0.1)
-    dpo_tuning: str = _help("For DPO: train a LoRA adapter (lora), LoRA on a 4-bit base (qlora), or every weight "
-                            "(full).", default="lora")
+    method: str = _help(
+        "full = update every weight; lora = train a small adapter; qlora = LoRA on a 4-bit "
+        "base (least memory); dpo = learn from chosen/rejected pairs.",
+        default="lora",
+    )
+    model: str = _help(
+        "The model to start from: `default`, a local model folder or a cached hub id.", default="default"
+    )
+    dataset: str = _help(
+        "A saved split name, a split folder, or a data file (split here with test_size and seed).", default=""
+    )
+    test_size: float = _help(
+        "Share of rows held out for evaluation when `dataset` is a plain data file (0 = none).", default=0.1
+    )
+    dpo_tuning: str = _help(
+        "For DPO: train a LoRA adapter (lora), LoRA on a 4-bit base (qlora), or every weight (full).", default="lora"
+    )
     # How rows become tokens: the same settings the Tokens page shows
-    template: str = _help("Chat template that turns conversations into text; `tokenizer` is the model's own.",
-                          default="tokenizer")
+    template: str = _help(
+        "Chat template that turns conversations into text; `tokenizer` is the model's own.", default="tokenizer"
+    )
     template_source: str = _help("The Jinja text of a custom template (only when template is `custom`).", default="")
-    mask_policy: str = _help("Which tokens the model learns from (all_assistant, last_assistant, completion_only, "
-                             "everything).", default="all_assistant")
-    max_length: int = _help("Longest example in tokens; longer ones are cut (the Tokens page shows where).",
-                            default=384)
-    packing: bool = _help("Pack several short examples into one sequence so less compute goes to padding.",
-                          default=False)
-    group_by_length: bool = _help("Put examples of similar length in the same batch, so less compute goes to "
-                                  "padding (batches still come in random order).", default=True)
+    mask_policy: str = _help(
+        "Which tokens the model learns from (all_assistant, last_assistant, completion_only, everything).",
+        default="all_assistant",
+    )
+    max_length: int = _help(
+        "Longest example in tokens; longer ones are cut (the Tokens page shows where).", default=384
+    )
+    packing: bool = _help(
+        "Pack several short examples into one sequence so less compute goes to padding.", default=False
+    )
+    group_by_length: bool = _help(
+        "Put examples of similar length in the same batch, so less compute goes to "
+        "padding (batches still come in random order).",
+        default=True,
+    )
     # Optimisation
-    learning_rate: float | None = _help("How big each update step is. Empty = a proven default for the method.",
-                                        default=None)
+    learning_rate: float | None = _help(
+        "How big each update step is. Empty = a proven default for the method.", default=None
+    )
     # One epoch at 2e-3 teaches the chat_style sample its style on every held-out prompt in ~20 steps (CPU demo).
     epochs: float = _help("How many times the model sees the whole training set.", default=1.0)
     max_steps: int = _help("Stop after this many optimizer steps instead (0 = use epochs).", default=0)
     batch_size: int = _help("Examples processed together in one step (per device).", default=8)
-    grad_accum: int = _help("Add up gradients over this many batches before each update (a bigger effective "
-                            "batch without more memory).", default=1)
+    grad_accum: int = _help(
+        "Add up gradients over this many batches before each update (a bigger effective batch without more memory).",
+        default=1,
+    )
     warmup_ratio: float = _help("Share of the steps spent ramping the learning rate up from zero.", default=0.05)
-    scheduler: str = _help("How the learning rate changes over the run (cosine, linear, constant, "
-                           "constant_with_warmup).", default="cosine")
+    scheduler: str = _help(
+        "How the learning rate changes over the run (cosine, linear, constant, constant_with_warmup).",
+        default="cosine",
+    )
     weight_decay: float = _help("Pull weights gently towards zero (0 = off).", default=0.0)
     max_grad_norm: float = _help("Clip very large updates to this size (0 = off).", default=1.0)
     # LoRA
     lora_r: int = _help("Adapter rank: its capacity. Higher learns more but takes more memory.", default=16)
     lora_alpha: int = _help("Adapter scale; usually twice the rank.", default=32)
     lora_dropout: float = _help("Randomly drop adapter inputs while training, against memorising.", default=0.05)
-    lora_targets: list[str] = _help("Layers that get an adapter; `all-linear` = every linear layer but the output.",
-                                    default_factory=lambda: ["all-linear"])
+    lora_targets: list[str] = _help(
+        "Layers that get an adapter; `all-linear` = every linear layer but the output.",
+        default_factory=lambda: ["all-linear"],
+    )
     # 4-bit (QLoRA)
     quant_type: str = _help("4-bit number format for QLoRA: nf4 (best for weights) or fp4.", default="nf4")
-    double_quant: bool = _help("Also compress the 4-bit scaling constants (saves a little more memory).",
-                               default=True)
+    double_quant: bool = _help("Also compress the 4-bit scaling constants (saves a little more memory).", default=True)
     # DPO
-    dpo_beta: float = _help("How far DPO may move away from the starting model (higher = stay closer).",
-                            default=0.1)
+    dpo_beta: float = _help("How far DPO may move away from the starting model (higher = stay closer).", default=0.1)
     # Bookkeeping
     eval_every: int = _help("Measure the loss on the held-out rows every N steps (0 = once per epoch).", default=0)
-    save_every: int = _help("Save a checkpoint every N steps, so a crash or stop can resume (0 = only on stop).",
-                            default=50)
+    save_every: int = _help(
+        "Save a checkpoint every N steps, so a crash or stop can resume (0 = only on stop).", default=50
+    )
     seed: int = _help("Random seed: the same seed and settings give the same run.", default=0)
     device: str = _help("Where to train: auto (GPU if present), cpu or cuda.", default="auto")
-    dtype: str = _help("Number format of the weights: auto (bf16 on recent GPUs; on CPU fp32, except a bf16 frozen "
-                       "base for LoRA where the CPU multiplies bf16 natively), float32, bfloat16, float16.",
-                       default="auto")
-    gradient_checkpointing: bool = _help("Recompute activations in the backward pass: less memory, ~20% slower.",
-                                         default=False)
+    dtype: str = _help(
+        "Number format of the weights: auto (bf16 on recent GPUs; on CPU fp32, except a bf16 frozen "
+        "base for LoRA where the CPU multiplies bf16 natively), float32, bfloat16, float16.",
+        default="auto",
+    )
+    gradient_checkpointing: bool = _help(
+        "Recompute activations in the backward pass: less memory, ~20% slower.", default=False
+    )
     nproc: int = _help("Processes to launch with torchrun (DDP) for several GPUs; 1 = a single process.", default=1)
     name: str = _help("A short label for the run (used in its id).", default="")
 
@@ -138,14 +169,22 @@ class RunConfig:
         need(bool(str(self.model).strip()), "model", "is empty: use `default` or a model folder")
         need(0.0 <= float(self.test_size) < 1.0, "test_size", "must be a share between 0 and 1, e.g. 0.1")
         if self.template == "custom" and not str(self.template_source).strip():
-            raise ConfigError("`template` is custom but `template_source` is empty: paste the Jinja template text, "
-                              "or pick a named template such as `tokenizer` or `chatml`.")
+            raise ConfigError(
+                "`template` is custom but `template_source` is empty: paste the Jinja template text, "
+                "or pick a named template such as `tokenizer` or `chatml`."
+            )
         need(self.mask_policy in _policies(), "mask_policy", f"must be one of {', '.join(_policies())}")
-        need(isinstance(self.max_length, int) and 16 <= self.max_length <= 131072, "max_length",
-             "must be a whole number of tokens between 16 and 131072; 256-512 suits chat data")
+        need(
+            isinstance(self.max_length, int) and 16 <= self.max_length <= 131072,
+            "max_length",
+            "must be a whole number of tokens between 16 and 131072; 256-512 suits chat data",
+        )
         if self.learning_rate is not None:
-            need(0 < float(self.learning_rate) < 1, "learning_rate",
-                 "must be between 0 and 1; try 2e-3 for LoRA, 5e-5 for full fine-tuning")
+            need(
+                0 < float(self.learning_rate) < 1,
+                "learning_rate",
+                "must be between 0 and 1; try 2e-3 for LoRA, 5e-5 for full fine-tuning",
+            )
         need(float(self.epochs) > 0 or self.max_steps > 0, "epochs", "must be above 0 (or set max_steps)")
         need(isinstance(self.max_steps, int) and self.max_steps >= 0, "max_steps", "must be 0 (use epochs) or more")
         need(isinstance(self.batch_size, int) and self.batch_size >= 1, "batch_size", "must be 1 or more")
@@ -157,20 +196,27 @@ class RunConfig:
         need(isinstance(self.lora_r, int) and self.lora_r >= 1, "lora_r", "must be 1 or more; 8-64 is typical")
         need(float(self.lora_alpha) > 0, "lora_alpha", "must be above 0; twice lora_r is a good start")
         need(0.0 <= float(self.lora_dropout) < 1.0, "lora_dropout", "must be between 0 and 1, e.g. 0.05")
-        need(bool(self.lora_targets) and all(isinstance(t, str) and t for t in self.lora_targets), "lora_targets",
-             "must list layer names such as q_proj, v_proj, or `all-linear`")
+        need(
+            bool(self.lora_targets) and all(isinstance(t, str) and t for t in self.lora_targets),
+            "lora_targets",
+            "must list layer names such as q_proj, v_proj, or `all-linear`",
+        )
         need(self.quant_type in ("nf4", "fp4"), "quant_type", "must be nf4 or fp4")
         need(float(self.dpo_beta) > 0, "dpo_beta", "must be above 0; 0.1 is the usual start")
         need(isinstance(self.eval_every, int) and self.eval_every >= 0, "eval_every", "must be 0 or more steps")
         need(isinstance(self.save_every, int) and self.save_every >= 0, "save_every", "must be 0 or more steps")
         need(isinstance(self.seed, int), "seed", "must be a whole number")
-        need(self.device in ("auto", "cpu", "cuda") or str(self.device).startswith("cuda:"), "device",
-             "must be auto, cpu or cuda")
+        need(
+            self.device in ("auto", "cpu", "cuda") or str(self.device).startswith("cuda:"),
+            "device",
+            "must be auto, cpu or cuda",
+        )
         need(self.dtype in DTYPES, "dtype", f"must be one of {', '.join(DTYPES)}")
         need(isinstance(self.nproc, int) and 1 <= self.nproc <= 64, "nproc", "must be between 1 and 64")
         if self.packing and self.method == "dpo":
-            raise ConfigError("`packing` works for SFT only: DPO compares whole chosen/rejected answers. "
-                              "Turn packing off for DPO.")
+            raise ConfigError(
+                "`packing` works for SFT only: DPO compares whole chosen/rejected answers. Turn packing off for DPO."
+            )
         if self.uses_4bit and self.device == "cpu" and self.nproc > 1:
             raise ConfigError("`nproc` above 1 with 4-bit weights needs GPUs; use nproc 1 on CPU.")
 
@@ -266,9 +312,11 @@ def load_rows(config: RunConfig) -> tuple[list[dict], list[dict], str]:
     if not path.exists():
         sample = _sample_file(spec)
         if sample is None:
-            raise ConfigError(f"`dataset` '{spec}' is neither a saved split, a split folder, a data file nor a "
-                              "shipped sample. Save a split on the Data page, or give the path of a "
-                              ".jsonl/.json/.csv/.parquet file.")
+            raise ConfigError(
+                f"`dataset` '{spec}' is neither a saved split, a split folder, a data file nor a "
+                "shipped sample. Save a split on the Data page, or give the path of a "
+                ".jsonl/.json/.csv/.parquet file."
+            )
         path, column_map = sample.path, sample.column_map
     if path.is_dir():
         raise ConfigError(f"`dataset` '{spec}' is a folder without meta.json: point to a saved split or a data file.")
@@ -286,14 +334,14 @@ def load_rows(config: RunConfig) -> tuple[list[dict], list[dict], str]:
 
 
 def _sample_file(name: str):
-    """The shipped sample called `name` (see ftlib.samples), or None."""
+    """The shipped sample called `name` (see ftlib.demo_data), or None."""
     try:
-        from ftlib.samples import get_sample
+        from ftlib.demo_data import SampleError, get_sample
     except ImportError:
         return None
     try:
         sample = get_sample(name)
-    except KeyError:
+    except SampleError:
         return None
     return sample if sample.path.is_file() else None
 
@@ -309,11 +357,15 @@ def encode_rows(rows: list[dict], tokenizer, template, config: RunConfig) -> tup
     for i, row in enumerate(rows):
         is_pref = is_preference(row)
         if config.kind == "preference" and not is_pref:
-            raise ConfigError(f"Row {i + 1} is a conversation, but DPO needs preference pairs (prompt/chosen/"
-                              "rejected). Load a preference dataset, or pick an SFT method (lora, qlora, full).")
+            raise ConfigError(
+                f"Row {i + 1} is a conversation, but DPO needs preference pairs (prompt/chosen/"
+                "rejected). Load a preference dataset, or pick an SFT method (lora, qlora, full)."
+            )
         if config.kind == "sft" and is_pref:
-            raise ConfigError(f"Row {i + 1} is a preference pair (prompt/chosen/rejected); SFT methods train on "
-                              "conversations. Choose the `dpo` method for this dataset.")
+            raise ConfigError(
+                f"Row {i + 1} is a preference pair (prompt/chosen/rejected); SFT methods train on "
+                "conversations. Choose the `dpo` method for this dataset."
+            )
         # checks=False: the pre-flight checks only render again; ids and labels are the same either way.
         enc = encode_row(row, tokenizer, template, config.mask_policy, config.max_length, checks=False)
         parts = (enc.chosen, enc.rejected) if is_pref else (enc,)
@@ -329,22 +381,28 @@ def sft_dataset(encodings: list):
     """A datasets.Dataset of `input_ids` + `labels`: SFTTrainer uses a `labels` column as is."""
     from datasets import Dataset
 
-    return Dataset.from_dict({"input_ids": [list(e.input_ids) for e in encodings],
-                              "labels": [list(e.labels) for e in encodings],
-                              "length": [len(e.input_ids) for e in encodings]})  # for group_by_length
+    return Dataset.from_dict(
+        {
+            "input_ids": [list(e.input_ids) for e in encodings],
+            "labels": [list(e.labels) for e in encodings],
+            "length": [len(e.input_ids) for e in encodings],
+        }
+    )  # for group_by_length
 
 
 def preference_dataset(encodings: list):
     """A datasets.Dataset of chosen/rejected ids and labels for `PreferenceCollator`."""
     from datasets import Dataset
 
-    return Dataset.from_dict({
-        "chosen_input_ids": [list(e.chosen.input_ids) for e in encodings],
-        "chosen_labels": [list(e.chosen.labels) for e in encodings],
-        "rejected_input_ids": [list(e.rejected.input_ids) for e in encodings],
-        "rejected_labels": [list(e.rejected.labels) for e in encodings],
-        "length": [max(len(e.chosen.input_ids), len(e.rejected.input_ids)) for e in encodings],
-    })
+    return Dataset.from_dict(
+        {
+            "chosen_input_ids": [list(e.chosen.input_ids) for e in encodings],
+            "chosen_labels": [list(e.chosen.labels) for e in encodings],
+            "rejected_input_ids": [list(e.rejected.input_ids) for e in encodings],
+            "rejected_labels": [list(e.rejected.labels) for e in encodings],
+            "length": [max(len(e.chosen.input_ids), len(e.rejected.input_ids)) for e in encodings],
+        }
+    )
 
 
 @dataclass
@@ -411,10 +469,14 @@ def _trainer_args(config: RunConfig, run_dir: Path, device: str, dtype, has_eval
     precision = {"bf16": on_gpu and dtype == torch.bfloat16, "fp16": on_gpu and dtype == torch.float16}
     eval_kwargs = {"eval_strategy": "no"}
     if has_eval:
-        eval_kwargs = ({"eval_strategy": "steps", "eval_steps": config.eval_every} if config.eval_every
-                       else {"eval_strategy": "epoch"})
-    save_kwargs = ({"save_strategy": "steps", "save_steps": config.save_every} if config.save_every
-                   else {"save_strategy": "no"})
+        eval_kwargs = (
+            {"eval_strategy": "steps", "eval_steps": config.eval_every}
+            if config.eval_every
+            else {"eval_strategy": "epoch"}
+        )
+    save_kwargs = (
+        {"save_strategy": "steps", "save_steps": config.save_every} if config.save_every else {"save_strategy": "no"}
+    )
     return cls(
         output_dir=str(run_dir / "checkpoints"),
         per_device_train_batch_size=micro,
@@ -441,7 +503,9 @@ def _trainer_args(config: RunConfig, run_dir: Path, device: str, dtype, has_eval
         remove_unused_columns=False,
         train_sampling_strategy="group_by_length" if config.group_by_length else "random",
         length_column_name="length",
-        **precision, **eval_kwargs, **save_kwargs,
+        **precision,
+        **eval_kwargs,
+        **save_kwargs,
     )
 
 
@@ -450,8 +514,14 @@ def _lora_config(config: RunConfig):
 
     targets = config.lora_targets
     target_modules = "all-linear" if targets == ["all-linear"] else list(targets)
-    return LoraConfig(r=config.lora_r, lora_alpha=config.lora_alpha, lora_dropout=float(config.lora_dropout),
-                      target_modules=target_modules, bias="none", task_type="CAUSAL_LM")
+    return LoraConfig(
+        r=config.lora_r,
+        lora_alpha=config.lora_alpha,
+        lora_dropout=float(config.lora_dropout),
+        target_modules=target_modules,
+        bias="none",
+        task_type="CAUSAL_LM",
+    )
 
 
 def _load_model(config: RunConfig, device: str):
@@ -484,8 +554,15 @@ def _dpo_trainer_class():
 
         def _set_signature_columns_if_needed(self):
             if self._signature_columns is None:
-                self._signature_columns = ["chosen_input_ids", "chosen_labels", "rejected_input_ids",
-                                           "rejected_labels", "ref_chosen_logps", "ref_rejected_logps", "length"]
+                self._signature_columns = [
+                    "chosen_input_ids",
+                    "chosen_labels",
+                    "rejected_input_ids",
+                    "rejected_labels",
+                    "ref_chosen_logps",
+                    "ref_rejected_logps",
+                    "length",
+                ]
 
     return PretokenizedDPOTrainer
 
@@ -505,8 +582,9 @@ class Prepared:
     mean_length: float = 0.0  # tokens per training row (per chosen/rejected sequence for DPO)
 
 
-def build_trainer(config: RunConfig, run_dir: Path, callbacks: list | None = None,
-                  rows: tuple[list[dict], list[dict]] | None = None) -> Prepared:
+def build_trainer(
+    config: RunConfig, run_dir: Path, callbacks: list | None = None, rows: tuple[list[dict], list[dict]] | None = None
+) -> Prepared:
     """Load model + data for `config` and return a ready TRL trainer writing into `run_dir`."""
     import torch
 
@@ -524,9 +602,11 @@ def build_trainer(config: RunConfig, run_dir: Path, callbacks: list | None = Non
     train_enc, dropped = encode_rows(train_rows, tokenizer, template, config)
     eval_enc, eval_dropped = encode_rows(test_rows, tokenizer, template, config) if test_rows else ([], 0)
     if not train_enc:
-        raise ConfigError(f"None of the {len(train_rows)} training rows has a token to learn from with mask policy "
-                          f"`{config.mask_policy}` and max_length {config.max_length}. Check them on the Tokens page; "
-                          "a longer max_length or another mask policy usually fixes it.")
+        raise ConfigError(
+            f"None of the {len(train_rows)} training rows has a token to learn from with mask policy "
+            f"`{config.mask_policy}` and max_length {config.max_length}. Check them on the Tokens page; "
+            "a longer max_length or another mask policy usually fixes it."
+        )
     torch.manual_seed(config.seed)
     device = _device_for_process(config)
     model, dtype = _load_model(config, device)
@@ -544,10 +624,15 @@ def build_trainer(config: RunConfig, run_dir: Path, callbacks: list | None = Non
         # Full DPO needs a frozen copy of the starting model as reference; with adapters the base is the reference.
         ref_model = copy.deepcopy(model).eval() if not config.uses_adapter else None
         trainer = _dpo_trainer_class()(
-            model=model, ref_model=ref_model, args=args, data_collator=PreferenceCollator(pad_id=pad_id),
+            model=model,
+            ref_model=ref_model,
+            args=args,
+            data_collator=PreferenceCollator(pad_id=pad_id),
             train_dataset=preference_dataset(train_enc),
             eval_dataset=preference_dataset(eval_enc) if eval_enc else None,
-            processing_class=tokenizer, peft_config=peft_config, callbacks=callbacks,
+            processing_class=tokenizer,
+            peft_config=peft_config,
+            callbacks=callbacks,
         )
     else:
         from trl import SFTConfig, SFTTrainer
@@ -561,9 +646,13 @@ def build_trainer(config: RunConfig, run_dir: Path, callbacks: list | None = Non
         args.max_length = config.max_length if config.packing else None  # rows are already cut by ftlib.tokens
         args.dataset_num_proc = None
         trainer = SFTTrainer(
-            model=model, args=args, train_dataset=sft_dataset(train_enc),
+            model=model,
+            args=args,
+            train_dataset=sft_dataset(train_enc),
             eval_dataset=sft_dataset(eval_enc) if eval_enc else None,
-            processing_class=tokenizer, peft_config=peft_config, callbacks=callbacks,
+            processing_class=tokenizer,
+            peft_config=peft_config,
+            callbacks=callbacks,
         )
     from transformers import PrinterCallback
 
@@ -576,9 +665,17 @@ def build_trainer(config: RunConfig, run_dir: Path, callbacks: list | None = Non
                 fastpath.fuse_head(model_with_head)
     trainer.remove_callback(PrinterCallback)  # it prints raw log dicts; MetricsCallback prints readable lines
     sequences = [s for e in train_enc for s in ((e.chosen, e.rejected) if config.kind == "preference" else (e,))]
-    return Prepared(trainer=trainer, tokenizer=tokenizer, train_rows=len(train_enc), eval_rows=len(eval_enc),
-                    dropped=dropped + eval_dropped, source=source, device=device, dtype=dtype,
-                    mean_length=sum(len(s.input_ids) for s in sequences) / len(sequences))
+    return Prepared(
+        trainer=trainer,
+        tokenizer=tokenizer,
+        train_rows=len(train_enc),
+        eval_rows=len(eval_enc),
+        dropped=dropped + eval_dropped,
+        source=source,
+        device=device,
+        dtype=dtype,
+        mean_length=sum(len(s.input_ids) for s in sequences) / len(sequences),
+    )
 
 
 def attach_throughput(prepared: Prepared, callback) -> None:
@@ -611,17 +708,25 @@ def _friendly_error(exc: BaseException) -> str:
     """One actionable sentence for the failures people meet: out of memory, a full disk, our own errors."""
     text = str(exc)
     lowered = text.lower()
-    if (isinstance(exc, MemoryError) or "out of memory" in lowered or "can't allocate memory" in lowered
-            or "not enough memory" in lowered):
-        return ("The device ran out of memory. Lower the batch size or max length, turn on gradient checkpointing, "
-                f"or use LoRA/QLoRA instead of full fine-tuning. ({type(exc).__name__}: {text[:300]})")
+    if (
+        isinstance(exc, MemoryError)
+        or "out of memory" in lowered
+        or "can't allocate memory" in lowered
+        or "not enough memory" in lowered
+    ):
+        return (
+            "The device ran out of memory. Lower the batch size or max length, turn on gradient checkpointing, "
+            f"or use LoRA/QLoRA instead of full fine-tuning. ({type(exc).__name__}: {text[:300]})"
+        )
     if workspace.is_disk_full(exc):
         filename = getattr(exc, "path", None) or getattr(exc, "filename", None)  # path: a workspace.DiskFullError
         where = f" while writing {filename}" if filename else ""
         reason = getattr(exc, "reason", None) or getattr(exc, "strerror", None) or text[:200]
-        return (f"The disk is full{where} ({reason}). {workspace.space_hint()}Then resume: the run continues from "
-                "its last complete checkpoint, and its metrics so far are kept.")
-    if isinstance(exc, ValueError):  # the engine's own errors already read as sentences
+        return (
+            f"The disk is full{where} ({reason}). {workspace.space_hint()}Then resume: the run continues from "
+            "its last complete checkpoint, and its metrics so far are kept."
+        )
+    if isinstance(exc, UserError):  # the engine's own errors already read as sentences
         return text
     return f"{type(exc).__name__}: {text[:500]}"
 
@@ -665,26 +770,43 @@ def execute(run_dir: str | Path) -> str:
         attach_throughput(prepared, callback)
         checkpoint = last_checkpoint(run_dir) if resume else None
         if main:
-            print(f"[ftlib] {prepared.train_rows} training rows, {prepared.eval_rows} eval rows from "
-                  f"{prepared.source}; {prepared.dropped} rows dropped (nothing to learn)", flush=True)
+            print(
+                f"[ftlib] {prepared.train_rows} training rows, {prepared.eval_rows} eval rows from "
+                f"{prepared.source}; {prepared.dropped} rows dropped (nothing to learn)",
+                flush=True,
+            )
             if checkpoint is not None:
                 print(f"[ftlib] resuming from {checkpoint.name}", flush=True)
         callback.prepare_resume(checkpoint)
-        update(phase="training", train_rows=prepared.train_rows, eval_rows=prepared.eval_rows,
-               resumed_from=checkpoint.name if checkpoint else None)
+        update(
+            phase="training",
+            train_rows=prepared.train_rows,
+            eval_rows=prepared.eval_rows,
+            resumed_from=checkpoint.name if checkpoint else None,
+        )
         prepared.trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
         if callback.failure:
             update(state="failed", phase="", message=callback.failure, error=callback.failure, ended=time.time())
             return "failed"
         if callback.stopped:
-            update(state="interrupted", phase="", ended=time.time(),
-                   message=f"Stopped at step {prepared.trainer.state.global_step}; resume continues from the "
-                           "last checkpoint.")
+            update(
+                state="interrupted",
+                phase="",
+                ended=time.time(),
+                message=f"Stopped at step {prepared.trainer.state.global_step}; resume continues from the "
+                "last checkpoint.",
+            )
             return "interrupted"
         update(phase="saving")
         final = save_final(prepared.trainer, prepared.tokenizer, config, run_dir)
-        update(state="finished", phase="", output=final.name, ended=time.time(), message="Finished.",
-               step=prepared.trainer.state.global_step)
+        update(
+            state="finished",
+            phase="",
+            output=final.name,
+            ended=time.time(),
+            message="Finished.",
+            step=prepared.trainer.state.global_step,
+        )
         return "finished"
     except BaseException as exc:  # a crash must end as a readable status, never a silent dead run
         traceback.print_exc()
@@ -695,8 +817,14 @@ def execute(run_dir: str | Path) -> str:
         message = _friendly_error(exc)
         print(f"[ftlib] {message}", flush=True)
         try:
-            update(state="failed", phase="", message=message, error=message, ended=time.time(),
-                   log_tail=runs.log_tail(run_dir))
+            update(
+                state="failed",
+                phase="",
+                message=message,
+                error=message,
+                ended=time.time(),
+                log_tail=runs.log_tail(run_dir),
+            )
         except OSError:  # the disk may be too full for the status file too: the queue then reports the run as
             traceback.print_exc()  # ended unexpectedly (runs.reconcile), and the log holds the message
         return "failed"
@@ -725,5 +853,15 @@ if __name__ == "__main__":
     raise SystemExit(main())
 
 
-__all__ = ["ConfigError", "RunConfig", "PreferenceCollator", "build_trainer", "encode_rows", "execute", "field_help",
-           "last_checkpoint", "load_rows", "main"]
+__all__ = [
+    "ConfigError",
+    "RunConfig",
+    "PreferenceCollator",
+    "build_trainer",
+    "encode_rows",
+    "execute",
+    "field_help",
+    "last_checkpoint",
+    "load_rows",
+    "main",
+]

@@ -18,6 +18,7 @@ import time
 import uuid
 from pathlib import Path
 
+from ftlib.errors import UserError
 from ftlib.models import ftlib_home
 
 _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -80,7 +81,7 @@ def atomic_write_text(path: Path, text: str) -> None:
     write_files({Path(path): text})
 
 
-class DiskFullError(OSError):
+class DiskFullError(OSError, UserError):
     """A write failed for want of space (a full disk, a quota, a file-size limit); the message says what to free."""
 
 
@@ -119,8 +120,9 @@ def write_files(files: dict[Path, str | bytes], hint: str = "") -> None:
         for tmp, _ in written:
             Path(tmp).unlink(missing_ok=True)
         if is_disk_full(exc) and not isinstance(exc, DiskFullError):
-            raise disk_full_error(current, exc, hint + "Nothing was replaced: what was saved before is untouched.") \
-                from exc
+            raise disk_full_error(
+                current, exc, hint + "Nothing was replaced: what was saved before is untouched."
+            ) from exc
         raise
 
 
@@ -156,8 +158,11 @@ def check_free_space(folder: Path, needed: int, what: str) -> None:
     """Refuse up front (DiskFullError) when `folder`'s disk has less than `needed` bytes free for `what`."""
     free = free_bytes(folder)
     if free < needed:
-        raise disk_full_error(folder, f"{what} needs about {needed / 2**20:,.0f} MiB, {free / 2**20:,.0f} MiB free",
-                              "Free space there or point FTLIB_WORKSPACE at a bigger disk; nothing was written.")
+        raise disk_full_error(
+            folder,
+            f"{what} needs about {needed / 2**20:,.0f} MiB, {free / 2**20:,.0f} MiB free",
+            "Free space there or point FTLIB_WORKSPACE at a bigger disk; nothing was written.",
+        )
 
 
 def space_hint() -> str:
@@ -198,8 +203,14 @@ def save_split(name: str, train: list[dict], test: list[dict], meta: dict | None
     info = dict(meta or {}, name=folder.name, train_rows=len(train), test_rows=len(test), saved_at=time.time())
     try:
         # All three or none: a split replaced halfway would pair a new train file with an old test file.
-        write_files({folder / "train.jsonl": jsonl_text(train), folder / "test.jsonl": jsonl_text(test),
-                     folder / "meta.json": json.dumps(info, indent=2)}, hint=space_hint())
+        write_files(
+            {
+                folder / "train.jsonl": jsonl_text(train),
+                folder / "test.jsonl": jsonl_text(test),
+                folder / "meta.json": json.dumps(info, indent=2),
+            },
+            hint=space_hint(),
+        )
     except BaseException:
         if new:
             shutil.rmtree(folder, ignore_errors=True)
@@ -231,7 +242,7 @@ def load_split(name_or_path: str) -> tuple[list[dict], list[dict], dict]:
     return read_jsonl(folder / "train.jsonl"), read_jsonl(folder / "test.jsonl"), meta
 
 
-class PathNotAllowed(ValueError):
+class PathNotAllowed(UserError):
     """A path typed in the browser points outside the folders the operator allowed."""
 
 

@@ -11,54 +11,92 @@ from ftlib.models import DEFAULT_MODEL, DEFAULT_MODEL_NAME
 from ui.common import active_model, active_split_name
 
 STEPS = [
-    ("pages/1_Data.py", "Data", "📂",
-     "Load a file (JSONL, JSON, CSV, Parquet). See its format, the rows that cannot be used and why, "
-     "and save a train/test split."),
-    ("pages/2_Tokens.py", "Tokens", "🔤",
-     "See one example the way the model sees it: the chat template's text, every token, and which tokens "
-     "are trained and which are masked."),
-    ("pages/3_Batches.py", "Batches", "🧱",
-     "See how examples are padded or packed together into batches, and how much space is wasted."),
-    ("pages/4_Train.py", "Train", "🏋️",
-     "Pick full fine-tuning, LoRA, QLoRA or DPO, press Train and watch the loss curves. Runs survive a refresh."),
-    ("pages/5_Compare.py", "Compare", "🎲",
-     "One prompt, many decoding settings, base model and fine-tuned model side by side, with the "
-     "probabilities behind each token."),
-    ("pages/6_Evaluate.py", "Evaluate", "📊",
-     "Base vs fine-tuned on the held-out test split: did fine-tuning change anything?"),
+    (
+        "pages/1_Data.py",
+        "Data",
+        "📂",
+        "Load a file (JSONL, JSON, CSV, Parquet). See its format, the rows that cannot be used and why, "
+        "and save a train/test split.",
+    ),
+    (
+        "pages/2_Tokens.py",
+        "Tokens",
+        "🔤",
+        "See one example the way the model sees it: the chat template's text, every token, and which tokens "
+        "are trained and which are masked.",
+    ),
+    (
+        "pages/3_Batches.py",
+        "Batches",
+        "🧱",
+        "See how examples are padded or packed together into batches, and how much space is wasted.",
+    ),
+    (
+        "pages/4_Train.py",
+        "Train",
+        "🏋️",
+        "Pick full fine-tuning, LoRA, QLoRA or DPO, press Train and watch the loss curves. Runs survive a refresh.",
+    ),
+    (
+        "pages/5_Compare.py",
+        "Compare",
+        "🎲",
+        "One prompt, many decoding settings, base model and fine-tuned model side by side, with the "
+        "probabilities behind each token.",
+    ),
+    (
+        "pages/6_Evaluate.py",
+        "Evaluate",
+        "📊",
+        "Base vs fine-tuned on the held-out test split: did fine-tuning change anything?",
+    ),
 ]
 
 CONCEPTS = [
-    ("Base vs instruct model",
-     "A **base** model has only read a lot of text: it continues whatever you write. An **instruct** (chat) "
-     "model was fine-tuned further on conversations, so it answers questions and follows instructions. "
-     "Fine-tuning here usually starts from an instruct model and teaches it your style or task."),
-    ("Tokenizer",
-     "Models read numbers, not letters. The **tokenizer** cuts text into pieces (tokens: words, parts of "
-     "words, punctuation) and gives each a number (its id). Lengths and limits are counted in tokens, "
-     "not characters."),
-    ("Chat template",
-     "A conversation has turns (system, user, assistant). The **chat template** turns them into one string "
-     "with markers such as `<|im_start|>user ... <|im_end|>`, exactly the way the model was trained. "
-     "Training with the wrong template teaches the model the wrong markers."),
-    ("Masking, labels and -100",
-     "Each token has a **label**: the token the model should predict. Tokens we do not want to train on "
-     "(the user's question, the system prompt, padding) get the label **-100**, which means \"ignore\": "
-     "the model still reads them but is not graded on them. Usually only the assistant's answer, "
-     "including its end-of-turn marker, is trained, so the model learns to answer and to stop."),
-    ("Full fine-tuning, LoRA and QLoRA",
-     "**Full fine-tuning** updates every weight: best quality, most memory. **LoRA** freezes the model and "
-     "trains small extra matrices beside some layers (often under 1% of the weights): far less memory, a "
-     "small file to save. **QLoRA** is LoRA on a model stored in 4 bits, for large models on small GPUs."),
-    ("DPO (preference tuning)",
-     "Instead of one right answer, each example has a prompt, a **chosen** answer and a **rejected** one. "
-     "**DPO** nudges the model to make the chosen answer more likely than the rejected one, compared with "
-     "a frozen copy of the starting model, without training a separate reward model."),
-    ("Sampling: greedy, temperature, top-k, top-p",
-     "At each step the model gives a probability for every possible next token. **Greedy** always takes the "
-     "most likely one (repeatable, can be dull). **Temperature** flattens (>1) or sharpens (<1) the "
-     "probabilities before picking at random. **Top-k** keeps only the k most likely tokens; **top-p** "
-     "keeps the smallest set whose probabilities add up to p."),
+    (
+        "Base vs instruct model",
+        "A **base** model has only read a lot of text: it continues whatever you write. An **instruct** (chat) "
+        "model was fine-tuned further on conversations, so it answers questions and follows instructions. "
+        "Fine-tuning here usually starts from an instruct model and teaches it your style or task.",
+    ),
+    (
+        "Tokenizer",
+        "Models read numbers, not letters. The **tokenizer** cuts text into pieces (tokens: words, parts of "
+        "words, punctuation) and gives each a number (its id). Lengths and limits are counted in tokens, "
+        "not characters.",
+    ),
+    (
+        "Chat template",
+        "A conversation has turns (system, user, assistant). The **chat template** turns them into one string "
+        "with markers such as `<|im_start|>user ... <|im_end|>`, exactly the way the model was trained. "
+        "Training with the wrong template teaches the model the wrong markers.",
+    ),
+    (
+        "Masking, labels and -100",
+        "Each token has a **label**: the token the model should predict. Tokens we do not want to train on "
+        '(the user\'s question, the system prompt, padding) get the label **-100**, which means "ignore": '
+        "the model still reads them but is not graded on them. Usually only the assistant's answer, "
+        "including its end-of-turn marker, is trained, so the model learns to answer and to stop.",
+    ),
+    (
+        "Full fine-tuning, LoRA and QLoRA",
+        "**Full fine-tuning** updates every weight: best quality, most memory. **LoRA** freezes the model and "
+        "trains small extra matrices beside some layers (often under 1% of the weights): far less memory, a "
+        "small file to save. **QLoRA** is LoRA on a model stored in 4 bits, for large models on small GPUs.",
+    ),
+    (
+        "DPO (preference tuning)",
+        "Instead of one right answer, each example has a prompt, a **chosen** answer and a **rejected** one. "
+        "**DPO** nudges the model to make the chosen answer more likely than the rejected one, compared with "
+        "a frozen copy of the starting model, without training a separate reward model.",
+    ),
+    (
+        "Sampling: greedy, temperature, top-k, top-p",
+        "At each step the model gives a probability for every possible next token. **Greedy** always takes the "
+        "most likely one (repeatable, can be dull). **Temperature** flattens (>1) or sharpens (<1) the "
+        "probabilities before picking at random. **Top-k** keeps only the k most likely tokens; **top-p** "
+        "keeps the smallest set whose probabilities add up to p.",
+    ),
 ]
 
 st.title("🧪 Fine-tuning studio")

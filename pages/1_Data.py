@@ -22,6 +22,7 @@ from ftlib.data import (
     peek_columns,
     split_rows,
 )
+from ftlib.errors import UserError
 from ftlib.formats import FIELDS
 from ui.common import active_model, active_split_name, cached_split, cached_tokenizer, set_active_split, user_errors
 
@@ -45,9 +46,9 @@ def _entry_value(entry, name: str):
 
 
 def shipped_samples() -> dict[str, tuple[Path, str, dict | None]]:
-    """name -> (path, description, column map) from ftlib.samples when it exists, else the files in samples/."""
+    """name -> (path, description, column map) from ftlib.demo_data when it exists, else the files in samples/."""
     try:
-        from ftlib import samples
+        from ftlib import demo_data as samples
     except ImportError:  # the registry is optional: fall back to whatever files are shipped
         samples = None
     found = {}
@@ -89,8 +90,12 @@ def choose_source() -> tuple[str | None, str, dict | None]:
             st.caption(description)
         return str(path), name, preset
     if source == "Upload":
-        upload = st.file_uploader("Dataset file", type=FILE_TYPES, key="data_upload",
-                                  help="Files over the upload limit: use **Local path** instead.")
+        upload = st.file_uploader(
+            "Dataset file",
+            type=FILE_TYPES,
+            key="data_upload",
+            help="Files over the upload limit: use **Local path** instead.",
+        )
         if upload is not None:
             marker = (upload.name, upload.size, getattr(upload, "file_id", ""))
             if st.session_state.get("data_upload_marker") != marker:
@@ -101,15 +106,20 @@ def choose_source() -> tuple[str | None, str, dict | None]:
             return st.session_state["data_upload_path"], Path(upload.name).stem, None
         earlier = workspace.list_uploads()
         if earlier:
-            pick = st.selectbox("...or reopen an earlier upload", [NONE] + [p.name for p in earlier],
-                                key="data_earlier")
+            pick = st.selectbox(
+                "...or reopen an earlier upload", [NONE] + [p.name for p in earlier], key="data_earlier"
+            )
             if pick != NONE:
                 # Stored names are "<date>-<time>-<original name>".
                 return str(workspace.uploads_dir() / pick), Path(pick.split("-", 2)[-1]).stem, None
         return None, "", None
-    typed = st.text_input("Path of a file on the server", key="data_path", placeholder="/data/my_chats.jsonl",
-                          help="Read on the machine that runs the app, for files over the upload limit. Only "
-                          "folders the operator allows are readable (the workspace, samples/, FTLIB_DATA_DIRS).")
+    typed = st.text_input(
+        "Path of a file on the server",
+        key="data_path",
+        placeholder="/data/my_chats.jsonl",
+        help="Read on the machine that runs the app, for files over the upload limit. Only "
+        "folders the operator allows are readable (the workspace, samples/, FTLIB_DATA_DIRS).",
+    )
     if not typed.strip():
         return None, "", None
     with user_errors("This path cannot be used"):
@@ -126,9 +136,11 @@ def mapping_editor(path: str, columns: list[str], preset: dict | None) -> dict[s
             st.session_state[f"data_map_{fld}"] = guess.get(fld, NONE)
         st.session_state["data_map_for"] = path
     with st.expander("Column mapping", expanded=True):
-        st.caption("Which column holds which part of an example. Guessed from the column names; change it if "
-                   "the guess is wrong. Alpaca needs instruction + output, prompt/completion needs both, "
-                   "preference needs chosen + rejected (and prompt).")
+        st.caption(
+            "Which column holds which part of an example. Guessed from the column names; change it if "
+            "the guess is wrong. Alpaca needs instruction + output, prompt/completion needs both, "
+            "preference needs chosen + rejected (and prompt)."
+        )
         mapping = {}
         grid = st.columns(5)
         for i, fld in enumerate(FIELDS):
@@ -140,8 +152,9 @@ def mapping_editor(path: str, columns: list[str], preset: dict | None) -> dict[s
 
 def show_turns(messages: list[dict]) -> None:
     for m in messages:
-        avatar = {"system": ":material/settings:", "user": ":material/person:",
-                  "assistant": ":material/smart_toy:"}[m["role"]]
+        avatar = {"system": ":material/settings:", "user": ":material/person:", "assistant": ":material/smart_toy:"}[
+            m["role"]
+        ]
         with st.chat_message(m["role"], avatar=avatar):
             st.text(m["content"])
 
@@ -171,8 +184,9 @@ def preview(result) -> None:
     page = int(left.number_input(f"Page (of {pages})", 1, pages, key="data_page"))
     raw = right.toggle("Show raw JSON (the canonical rows that will be saved)", key="data_raw")
     start = (page - 1) * PAGE_SIZE
-    for row, number in zip(result.rows[start:start + PAGE_SIZE], result.row_numbers[start:start + PAGE_SIZE],
-                           strict=True):
+    for row, number in zip(
+        result.rows[start : start + PAGE_SIZE], result.row_numbers[start : start + PAGE_SIZE], strict=True
+    ):
         show_row(row, number, raw)
 
 
@@ -184,40 +198,64 @@ def split_and_save(result, label: str) -> None:
         test_size = float(c2.number_input("Test ratio", 0.01, 0.9, 0.1, 0.05, key="split_ratio"))
     else:
         test_size = int(c2.number_input("Test rows", 1, None, 10, 1, key="split_count"))
-    seed = int(c3.number_input("Seed", 0, None, 0, 1, key="split_seed",
-                               help="The same seed always gives the same split."))
-    dedupe = c4.checkbox("Drop exact duplicates", key="split_dedupe",
-                         help="So the same example cannot be in both train and test.")
+    seed = int(
+        c3.number_input("Seed", 0, None, 0, 1, key="split_seed", help="The same seed always gives the same split.")
+    )
+    dedupe = c4.checkbox(
+        "Drop exact duplicates", key="split_dedupe", help="So the same example cannot be in both train and test."
+    )
     name = st.text_input("Name of the saved split", key="split_name")
     rows, dropped = dedupe_rows(result.rows) if dedupe else (result.rows, 0)
     try:
         n_test = count_test_rows(len(rows), test_size)
-        st.caption(f"Train **{len(rows) - n_test}**, test **{n_test}** rows"
-                   + (f" ({dropped} duplicates dropped)" if dedupe else "") + ".")
-    except ValueError as exc:
+        st.caption(
+            f"Train **{len(rows) - n_test}**, test **{n_test}** rows"
+            + (f" ({dropped} duplicates dropped)" if dedupe else "")
+            + "."
+        )
+    except UserError as exc:
         st.warning(str(exc))
     if any(s["name"] == workspace.safe_name(name) for s in workspace.list_splits()):
         st.caption(f"A split named `{workspace.safe_name(name)}` exists; saving replaces it.")
     if st.button("Save split", type="primary", key="split_save"):
         with user_errors("Could not save the split"):
             train, test = split_rows(result.rows, test_size=test_size, seed=seed, dedupe=dedupe)
-            meta = {"source": label, "path": result.source, "format": result.format, "seed": seed,
-                    "test_size": test_size, "dedupe": dedupe, "errors": len(result.errors),
-                    "warnings": len(result.warnings), "valid_rows": result.valid_rows, "total_rows": result.total,
-                    "column_map": result.column_map}
+            meta = {
+                "source": label,
+                "path": result.source,
+                "format": result.format,
+                "seed": seed,
+                "test_size": test_size,
+                "dedupe": dedupe,
+                "errors": len(result.errors),
+                "warnings": len(result.warnings),
+                "valid_rows": result.valid_rows,
+                "total_rows": result.total,
+                "column_map": result.column_map,
+            }
             folder = workspace.save_split(name or label, train, test, meta)
         set_active_split(folder.name)
         cached_split.clear()
-        st.success(f"Saved **{folder.name}**: {len(train)} train and {len(test)} test rows. It is now the "
-                   "active dataset for the other pages.")
+        st.success(
+            f"Saved **{folder.name}**: {len(train)} train and {len(test)} test rows. It is now the "
+            "active dataset for the other pages."
+        )
     splits = workspace.list_splits()
     if splits:
         active = active_split_name()
         with st.expander(f"Saved splits ({len(splits)})"):
             st.dataframe(
-                [{"active": "✅" if s["name"] == active else "", "name": s["name"], "format": s.get("format"),
-                  "train": s.get("train_rows"), "test": s.get("test_rows"), "source": s.get("source")}
-                 for s in splits],
+                [
+                    {
+                        "active": "✅" if s["name"] == active else "",
+                        "name": s["name"],
+                        "format": s.get("format"),
+                        "train": s.get("train_rows"),
+                        "test": s.get("test_rows"),
+                        "source": s.get("source"),
+                    }
+                    for s in splits
+                ],
                 hide_index=True,
             )
 
@@ -235,21 +273,31 @@ def token_histogram(result, key: tuple) -> None:
     with user_errors(f"Could not load the tokenizer of `{model}`"):
         tokenizer = cached_tokenizer(model)
         lengths = token_lengths(key, model, rows, tokenizer)
-    st.caption(f"Each row rendered with the chat template of `{model}` and tokenized "
-               "(for preference rows: prompt + chosen).")
+    st.caption(
+        f"Each row rendered with the chat template of `{model}` and tokenized (for preference rows: prompt + chosen)."
+    )
     longest = max(lengths)
     top = max(2048, 1 << (longest - 1).bit_length())
-    cutoff = st.slider("Max length (tokens)", 16, top, min(1024, top), 16, key="data_max_length",
-                       help="Training cuts every example to this many tokens.")
+    cutoff = st.slider(
+        "Max length (tokens)",
+        16,
+        top,
+        min(1024, top),
+        16,
+        key="data_max_length",
+        help="Training cuts every example to this many tokens.",
+    )
     over, fraction = count_truncated(lengths, cutoff)
-    fig = px.histogram(x=lengths, nbins=min(60, max(10, len(set(lengths)))),
-                       labels={"x": "tokens per row", "count": "rows"})
+    fig = px.histogram(
+        x=lengths, nbins=min(60, max(10, len(set(lengths)))), labels={"x": "tokens per row", "count": "rows"}
+    )
     # Scale to the data, not to a far-away cutoff, so short datasets still show their shape.
     x_max = max(longest, min(cutoff, 2 * longest)) * 1.08
     if cutoff <= x_max:
         fig.add_vline(x=cutoff, line_dash="dash", line_color="red", annotation_text=f"max length {cutoff}")
-    fig.update_layout(height=320, margin={"t": 30, "b": 10}, yaxis_title="rows", showlegend=False,
-                      xaxis_range=[0, x_max])
+    fig.update_layout(
+        height=320, margin={"t": 30, "b": 10}, yaxis_title="rows", showlegend=False, xaxis_range=[0, x_max]
+    )
     st.plotly_chart(fig)
     message = f"{over} rows ({fraction:.1%}) would be truncated at {cutoff} tokens (longest: {longest})."
     (st.warning if over else st.success)(message)
@@ -269,8 +317,12 @@ with user_errors("Could not read this file"):
     mtime = Path(path).expanduser().stat().st_mtime
 mapping = mapping_editor(path, columns, preset) if columns is not None else {}
 
-fmt_choice = st.selectbox("Format", ["auto", *FORMATS], key="data_format",
-                          format_func=lambda f: "detect automatically" if f == "auto" else FORMAT_HELP[f])
+fmt_choice = st.selectbox(
+    "Format",
+    ["auto", *FORMATS],
+    key="data_format",
+    format_func=lambda f: "detect automatically" if f == "auto" else FORMAT_HELP[f],
+)
 with user_errors("Could not read this file"):
     result = load_cached(path, mtime, None if fmt_choice == "auto" else fmt_choice, tuple(sorted(mapping.items())))
 
@@ -286,14 +338,16 @@ m4.metric("Skipped rows", len(result.errors))
 
 if result.errors:
     st.warning(f"{len(result.errors)} of {result.total} rows cannot be used and are skipped; the rest are kept.")
-    st.dataframe([e.as_dict() for e in result.errors], hide_index=True,
-                 column_config={"row": st.column_config.NumberColumn("row", width="small")})
+    st.dataframe(
+        [e.as_dict() for e in result.errors],
+        hide_index=True,
+        column_config={"row": st.column_config.NumberColumn("row", width="small")},
+    )
 if result.warnings:
     with st.expander(f"{len(result.warnings)} rows are kept but look odd"):
         st.dataframe([w.as_dict() for w in result.warnings], hide_index=True)
 if not result.rows:
-    st.error("No row of this file can be used. Fix the rows listed above, or pick another format or column "
-             "mapping.")
+    st.error("No row of this file can be used. Fix the rows listed above, or pick another format or column mapping.")
     st.stop()
 
 preview(result)

@@ -30,8 +30,11 @@ EXAMPLE = [
     {"role": "user", "content": "And of Italy?"},
     {"role": "assistant", "content": "Rome."},
 ]
-TEMPLATE_LABELS = {**{n: t.title for n, t in BUILTIN_TEMPLATES.items()},
-                   "tokenizer": "The model's own template", "custom": "Custom (edit below)"}
+TEMPLATE_LABELS = {
+    **{n: t.title for n, t in BUILTIN_TEMPLATES.items()},
+    "tokenizer": "The model's own template",
+    "custom": "Custom (edit below)",
+}
 SOURCES = ("Row from the dataset", "Type a conversation")
 SEVERITY = {"error": st.error, "warning": st.warning, "info": st.info}
 
@@ -63,32 +66,48 @@ def pick_row():
     if source == SOURCES[0]:
         name, train, test, _ = require_split()
         c1, c2 = st.columns([1, 2])
-        part = c1.radio("Split", ("train", "test"), horizontal=True, key="tok_part",
-                        help=f"Dataset **{name}**: {len(train)} train rows, {len(test)} test rows.")
+        part = c1.radio(
+            "Split",
+            ("train", "test"),
+            horizontal=True,
+            key="tok_part",
+            help=f"Dataset **{name}**: {len(train)} train rows, {len(test)} test rows.",
+        )
         rows = train if part == "train" else test
         if not rows:
             st.info(f"The {part} split of **{name}** is empty. Pick the other split.")
             st.stop()
         index = c2.number_input(f"Row (0 to {len(rows) - 1})", 0, len(rows) - 1, 0, key="tok_row")
         return rows[int(index)]
-    text = st.text_area("Conversation (JSON: a list of messages, or a row with messages / prompt+chosen+rejected)",
-                        json.dumps(EXAMPLE, indent=1, ensure_ascii=False), height=220, key="tok_conversation")
+    text = st.text_area(
+        "Conversation (JSON: a list of messages, or a row with messages / prompt+chosen+rejected)",
+        json.dumps(EXAMPLE, indent=1, ensure_ascii=False),
+        height=220,
+        key="tok_conversation",
+    )
     try:
         value = json.loads(text)
     except json.JSONDecodeError as exc:
-        st.error(f"That is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}). "
-                 'Write a list like [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello"}].')
+        st.error(
+            f"That is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}). "
+            'Write a list like [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello"}].'
+        )
         st.stop()
     return {"messages": value} if isinstance(value, list) else value
 
 
 def pick_template(key: str, label: str, tokenizer, default: str = "tokenizer"):
-    name = st.selectbox(label, TEMPLATE_NAMES, index=TEMPLATE_NAMES.index(default), key=key,
-                        format_func=TEMPLATE_LABELS.get)
+    name = st.selectbox(
+        label, TEMPLATE_NAMES, index=TEMPLATE_NAMES.index(default), key=key, format_func=TEMPLATE_LABELS.get
+    )
     source = None
     if name == "custom":
-        source = st.text_area("Custom Jinja template (put {% generation %} around what the assistant is trained "
-                              "on)", BUILTIN_TEMPLATES["chatml"].source, height=260, key=f"{key}_source")
+        source = st.text_area(
+            "Custom Jinja template (put {% generation %} around what the assistant is trained on)",
+            BUILTIN_TEMPLATES["chatml"].source,
+            height=260,
+            key=f"{key}_source",
+        )
     with user_errors("This template cannot be used"):
         return get_template(name, tokenizer, source=source)
 
@@ -138,17 +157,24 @@ row = pick_row()
 c1, c2, c3 = st.columns(3)
 with c1:
     template = pick_template("tok_template", "Chat template", base_tokenizer)
-policy = c2.selectbox("Mask policy", POLICIES, key="tok_policy", format_func=lambda p: p.replace("_", " "),
-                      help="\n".join(f"- **{p}**: {h}" for p, h in POLICY_HELP.items()))
+policy = c2.selectbox(
+    "Mask policy",
+    POLICIES,
+    key="tok_policy",
+    format_func=lambda p: p.replace("_", " "),
+    help="\n".join(f"- **{p}**: {h}" for p, h in POLICY_HELP.items()),
+)
 max_length = c3.number_input("Max length (0 = none)", 0, 1_000_000, 0, step=64, key="tok_max_length")
 max_length = int(max_length) or None
 
 tokenizer = base_tokenizer
 missing = missing_special_tokens(base_tokenizer, template)
 if missing:
-    add = st.toggle(f"Add the missing special tokens ({', '.join(missing)}) to a copy of the tokenizer",
-                    key="tok_add_missing",
-                    help="Training would then resize the model's embeddings for them.")
+    add = st.toggle(
+        f"Add the missing special tokens ({', '.join(missing)}) to a copy of the tokenizer",
+        key="tok_add_missing",
+        help="Training would then resize the model's embeddings for them.",
+    )
     if add:
         tokenizer = tokenizer_with_tokens(model, template.name, template.source)
         template = get_template(template.name, tokenizer, source=template.source)
@@ -156,8 +182,12 @@ if missing:
 o1, o2, o3 = st.columns(3)
 show_ids = o1.toggle("Ids and labels", key="tok_show_ids", help="Show each token's id and label under it.")
 as_table = o2.toggle("Table view", key="tok_table")
-compare = o3.toggle("Compare templates", key="tok_compare", disabled=is_preference(row),
-                    help="The same conversation with a second template, side by side.")
+compare = o3.toggle(
+    "Compare templates",
+    key="tok_compare",
+    disabled=is_preference(row),
+    help="The same conversation with a second template, side by side.",
+)
 
 st.html(legend_html())
 enc = encode(row, tokenizer, template, policy, max_length)

@@ -10,6 +10,7 @@ import plotly.express as px
 import streamlit as st
 
 from ftlib import batching
+from ftlib.errors import UserError
 from ftlib.templates import TEMPLATE_NAMES, get_template
 from ftlib.tokens import POLICIES, encode_row
 from ui.common import active_model, cached_tokenizer, require_split, user_errors
@@ -83,7 +84,10 @@ c1, c2, c3, c4 = st.columns(4)
 # Room for about two examples per row by default, so the packing view shows examples sharing a row.
 default_pack = max(8, max(lengths), min(sum(lengths), 2 * max(lengths)))
 pack_length = c1.number_input(
-    "Packed row length", 8, 32768, -(-default_pack // 8) * 8,
+    "Packed row length",
+    8,
+    32768,
+    -(-default_pack // 8) * 8,
     help="max_length for packing: examples are laid end to end in rows of at most this many tokens.",
 )
 show_mask = c2.toggle("Attention mask row", value=False)
@@ -138,8 +142,10 @@ def grid_html(batch: batching.Batch, lo: int, hi: int) -> str:
                 original = plain[k]["labels"][j - seg.start]
                 kind = "trained" if lab != batch.label_pad else "masked"
                 if batch.layout == "packed" and j == seg.start:
-                    why = ("start of a packed example: position id back to 0, label -100 so it is never predicted "
-                           "from the previous example")
+                    why = (
+                        "start of a packed example: position id back to 0, label -100 so it is never predicted "
+                        "from the previous example"
+                    )
                 elif kind == "masked" and original != batch.label_pad:
                     why = "label -100 here although the example trains it"
                 else:
@@ -148,8 +154,11 @@ def grid_html(batch: batching.Batch, lo: int, hi: int) -> str:
             cls = " class='start'" if (r, j) in starts and batch.layout == "packed" else ""
             out.append(f"<td{cls} style='{COLORS[kind]}' title='{html.escape(tip)}'>{_show(text)}</td>")
         out.append("</tr>")
-        extra = [("attention", batch.attention_mask[r], show_mask), ("label", batch.labels[r], show_label),
-                 ("position id", batch.position_ids[r], show_pos)]
+        extra = [
+            ("attention", batch.attention_mask[r], show_mask),
+            ("label", batch.labels[r], show_label),
+            ("position id", batch.position_ids[r], show_pos),
+        ]
         for label, values, on in extra:
             if on:
                 cells = "".join(f"<td>{v}</td>" for v in values[lo:hi])
@@ -170,8 +179,14 @@ LEGEND = (
 
 KINDS = {"pad": 0, "masked": 1, "trained": 2}
 # Discrete colours for 0 = pad, 1 = attended but not trained, 2 = trained (same as the table's).
-HEAT_COLORS = [[0, "#d9d9d9"], [1 / 3, "#d9d9d9"], [1 / 3, "#d4e5fd"], [2 / 3, "#d4e5fd"], [2 / 3, "#9fd5aa"],
-               [1, "#9fd5aa"]]
+HEAT_COLORS = [
+    [0, "#d9d9d9"],
+    [1 / 3, "#d9d9d9"],
+    [1 / 3, "#d4e5fd"],
+    [2 / 3, "#d4e5fd"],
+    [2 / 3, "#9fd5aa"],
+    [1, "#9fd5aa"],
+]
 
 
 def overview(batch: batching.Batch):
@@ -184,18 +199,38 @@ def overview(batch: batching.Batch):
         for j, (m, lab) in enumerate(zip(batch.attention_mask[r], batch.labels[r], strict=True)):
             kind = "pad" if not m else ("trained" if lab != batch.label_pad else "masked")
             zr.append(KINDS[kind])
-            hr.append(f"position {j}<br>id {batch.input_ids[r][j]}<br>attention {m}<br>label {lab}"
-                      f"<br>position id {batch.position_ids[r][j]}<br>{kind}")
+            hr.append(
+                f"position {j}<br>id {batch.input_ids[r][j]}<br>attention {m}<br>label {lab}"
+                f"<br>position id {batch.position_ids[r][j]}<br>{kind}"
+            )
         z.append(zr)
         hover.append(hr)
     rows = [" + ".join(names[s.example] for s in segs) for segs in batch.segments]
-    fig = go.Figure(go.Heatmap(z=z, y=rows, zmin=0, zmax=2, colorscale=HEAT_COLORS, showscale=False,
-                               hovertext=hover, hoverinfo="text", xgap=1, ygap=2))
+    fig = go.Figure(
+        go.Heatmap(
+            z=z,
+            y=rows,
+            zmin=0,
+            zmax=2,
+            colorscale=HEAT_COLORS,
+            showscale=False,
+            hovertext=hover,
+            hoverinfo="text",
+            xgap=1,
+            ygap=2,
+        )
+    )
     if batch.layout == "packed":  # a bar where each packed example starts
         for r, segs in enumerate(batch.segments):
             for seg in segs[1:]:
-                fig.add_shape(type="line", x0=seg.start - 0.5, x1=seg.start - 0.5, y0=r - 0.5, y1=r + 0.5,
-                              line={"color": "#d29922", "width": 3})
+                fig.add_shape(
+                    type="line",
+                    x0=seg.start - 0.5,
+                    x1=seg.start - 0.5,
+                    y0=r - 0.5,
+                    y1=r + 0.5,
+                    line={"color": "#d29922", "width": 3},
+                )
     fig.update_yaxes(autorange="reversed")
     fig.update_xaxes(title="position")
     fig.update_layout(height=90 + 28 * batch.shape[0], margin={"t": 10, "b": 10, "l": 10, "r": 10})
@@ -205,9 +240,9 @@ def overview(batch: batching.Batch):
 CAPTIONS = {
     "right": "Each row starts at position 0; padding fills the end of the shorter rows.",
     "left": "Each row ends on its last real token, ready for the next one to be generated. (In generation only the "
-            "prompt is fed; the whole training sequence is shown here to compare.)",
+    "prompt is fed; the whole training sequence is shown here to compare.)",
     "packed": "Whole examples laid end to end (best-fit decreasing); position ids restart at each orange bar. In "
-              "training, TRL lays a batch of packed rows end to end in a single row, with no padding at all.",
+    "training, TRL lays a batch of packed rows end to end in a single row, with no padding at all.",
 }
 
 
@@ -217,8 +252,11 @@ def draw(batch: batching.Batch, key: str) -> None:
     a.metric("Rows × positions", f"{batch.shape[0]} × {batch.shape[1]}")
     b.metric("Padding", f"{s.padded_positions} ({s.pad_fraction:.0%})")
     c.metric("Trained tokens", s.trained_tokens)
-    d.metric("Computed / trained", f"{s.computed_per_trained:.2f}",
-             help="Positions the model computes (padding included) per token the loss scores.")
+    d.metric(
+        "Computed / trained",
+        f"{s.computed_per_trained:.2f}",
+        help="Positions the model computes (padding included) per token the loss scores.",
+    )
     st.caption(CAPTIONS[batch.layout])
     st.plotly_chart(overview(batch), width="stretch", key=f"{key}_overview")
     width = batch.shape[1]
@@ -241,9 +279,12 @@ with user_errors("Could not batch the rows"):
 st.caption(
     f"Pad token id {pad_id} (`{tokenizer.pad_token}`). Hover a cell for its id, attention, "
     "label and position id."
-    + (" The pad token is also the end-of-turn token here: labels are built before padding, so a real "
-       "end-of-turn stays trained while padding is masked by the attention mask." if pad_id == tokenizer.eos_token_id
-       else "")
+    + (
+        " The pad token is also the end-of-turn token here: labels are built before padding, so a real "
+        "end-of-turn stays trained while padding is masked by the attention mask."
+        if pad_id == tokenizer.eos_token_id
+        else ""
+    )
 )
 for tab, (title, batch) in zip(st.tabs(list(views)), views.items(), strict=True):
     with tab:
@@ -285,8 +326,9 @@ asked to predict one example's start from another's end. Examples longer than th
 
 
 @st.cache_data(max_entries=16, show_spinner="Batching the training split every way...")
-def split_stats(split: str, model_spec: str, template: str, policy: str, batch_size: int, max_length: int,
-                limit: int) -> tuple[list[dict], int]:
+def split_stats(
+    split: str, model_spec: str, template: str, policy: str, batch_size: int, max_length: int, limit: int
+) -> tuple[list[dict], int]:
     """`compare_strategies` over the first `limit` training rows, and how many rows failed to encode. Cached: the
     page reruns on every click and this takes about a second per few thousand rows."""
     from ui.common import cached_split
@@ -297,7 +339,7 @@ def split_stats(split: str, model_spec: str, template: str, policy: str, batch_s
     for row in cached_split(split)[0][:limit]:
         try:
             examples += batching.expand_pairs([encode_row(row, tok, tpl, policy, None, checks=False)])
-        except ValueError:
+        except UserError:
             failed += 1
     if not examples:
         return [], failed
@@ -307,11 +349,15 @@ def split_stats(split: str, model_spec: str, template: str, policy: str, batch_s
 st.subheader(f"All of `{name}`: which batching wastes least")
 s1, s2 = st.columns(2)
 batch_size = s1.number_input("Batch size", 1, 512, 8)
-max_length = s2.number_input("Max length", 8, 32768, 512, help="Longer examples are cut to this for every strategy; "
-                             "it is also the packed row length.")
+max_length = s2.number_input(
+    "Max length",
+    8,
+    32768,
+    512,
+    help="Longer examples are cut to this for every strategy; it is also the packed row length.",
+)
 with user_errors("Could not compute the statistics"):
-    stats, failed = split_stats(name, model, template_name, policy, int(batch_size), int(max_length),
-                                STATS_ROW_LIMIT)
+    stats, failed = split_stats(name, model, template_name, policy, int(batch_size), int(max_length), STATS_ROW_LIMIT)
 if not stats:
     st.warning("No training row could be encoded with these settings.")
     st.stop()
@@ -329,7 +375,9 @@ table = pd.DataFrame(
     }
 )
 st.dataframe(
-    table, hide_index=True, width="stretch",
+    table,
+    hide_index=True,
+    width="stretch",
     column_config={
         "pad fraction": st.column_config.NumberColumn(format="percent"),
         "computed per trained token": st.column_config.NumberColumn(format="%.2f"),
@@ -340,11 +388,12 @@ if len(train) > STATS_ROW_LIMIT:
     note += f" (the first {STATS_ROW_LIMIT} of {len(train)} rows)"
 if failed:
     note += f"; {failed} rows could not be encoded and were left out"
-st.caption(note + ". Packing uses best-fit decreasing, as TRL does; length grouping follows transformers' "
-           "`group_by_length` sampler.")
+st.caption(
+    note + ". Packing uses best-fit decreasing, as TRL does; length grouping follows transformers' "
+    "`group_by_length` sampler."
+)
 long_table = table.melt(id_vars="strategy", value_vars=["pad fraction", "computed per trained token"])
-fig = px.bar(long_table, x="strategy", y="value", color="strategy", facet_col="variable", text_auto=".2f",
-             height=320)
+fig = px.bar(long_table, x="strategy", y="value", color="strategy", facet_col="variable", text_auto=".2f", height=320)
 fig.update_yaxes(matches=None, showticklabels=True, title=None)
 fig.for_each_annotation(lambda a: a.update(text=a.text.split("=")[-1]))
 fig.update_layout(showlegend=False, margin=dict(t=30, b=10))

@@ -53,8 +53,10 @@ def token_html(tokens: list[S.TokenInfo], finish: str = "") -> str:
             tip[0] += f" (after the filters: {t.sample_prob:.1%})"
         tip += [f"{a!r}  {p:.1%}" for a, p in t.alternatives]
         hue = int(120 * min(max(t.prob, 0.0), 1.0))
-        parts.append(f'<span style="background:hsl({hue},75%,80%)" title="{html.escape(chr(10).join(tip))}">'
-                     f"{html.escape(t.text)}</span>")
+        parts.append(
+            f'<span style="background:hsl({hue},75%,80%)" title="{html.escape(chr(10).join(tip))}">'
+            f"{html.escape(t.text)}</span>"
+        )
     if finish == "length":
         parts.append('<span class="end">… (max new tokens)</span>')
     return f'<div class="ftgen">{"".join(parts) or "&nbsp;"}</div>'
@@ -88,6 +90,7 @@ if source == "Type a prompt":
     if system.strip():
         messages.insert(0, {"role": "system", "content": system})
 else:
+
     def conversation_or_row(row: dict) -> list[dict]:
         try:
             return conversation(row)
@@ -111,23 +114,30 @@ usable = [r for r in runs if r.model in ("", model)]
 by_name = {r.name: r for r in usable}
 left, right = st.columns([3, 2])
 chosen_runs = left.multiselect(
-    "Fine-tuned models", list(by_name), default=list(by_name)[:1],
+    "Fine-tuned models",
+    list(by_name),
+    default=list(by_name)[:1],
     help="Finished runs trained on this base model: LoRA/QLoRA/DPO adapters share the base's batch; a full "
-         "fine-tune is a second model in memory, decoded in a loop of its own. The base model is always a row.",
+    "fine-tune is a second model in memory, decoded in a loop of its own. The base model is always a row.",
 )
 if len(usable) < len(runs):
-    left.caption(f"{len(runs) - len(usable)} finished run(s) were trained on another base model; switch the model "
-                 "in the sidebar to compare them.")
+    left.caption(
+        f"{len(runs) - len(usable)} finished run(s) were trained on another base model; switch the model "
+        "in the sidebar to compare them."
+    )
 if not runs:
     left.caption("No finished runs yet: the grid shows the base model only. Train one on the **Train** page.")
 templates = sorted({by_name[n].template for n in chosen_runs}) or ["tokenizer"]
 template = templates[0]
 if len(templates) > 1:
-    right.warning(f"The chosen runs were trained with different templates ({', '.join(templates)}); "
-                  f"the prompt uses `{template}`.")
+    right.warning(
+        f"The chosen runs were trained with different templates ({', '.join(templates)}); "
+        f"the prompt uses `{template}`."
+    )
 
-preset_names = st.multiselect("Decoding settings (columns)", list(S.PRESETS), default=["greedy", "balanced",
-                                                                                       "creative"])
+preset_names = st.multiselect(
+    "Decoding settings (columns)", list(S.PRESETS), default=["greedy", "balanced", "creative"]
+)
 with st.expander("Custom setting"):
     use_custom = st.checkbox("Add a custom column", value=False)
     c1, c2, c3 = st.columns(3)
@@ -171,8 +181,11 @@ if b1.button("Generate", type="primary"):
     rows = S.grid_rows(prompt_ids, settings, [None if m == "base" else m for m in model_names])
     job = S.GenerationJob(model_set, rows, max_new_tokens=max_new, seed=int(seed)).start()
     st.session_state[JOB_KEY] = job
-    st.session_state[LABELS_KEY] = {"settings": [s.label for s in settings], "models": model_names,
-                                    "prompt": tuple(prompt_ids)}
+    st.session_state[LABELS_KEY] = {
+        "settings": [s.label for s in settings],
+        "models": model_names,
+        "prompt": tuple(prompt_ids),
+    }
 if job is not None and not job.done and b2.button("Stop"):
     job.cancel()
 
@@ -190,8 +203,10 @@ if job is not None:
         row_cols[0].markdown(f"**{name}**")
         for s in range(n_set):
             cells.append(row_cols[s + 1].empty())
-    st.caption("Colour = the model's probability of each token (red unlikely, green likely); hover for "
-               "alternatives. Sampled columns are reproducible with the same seed.")
+    st.caption(
+        "Colour = the model's probability of each token (red unlikely, green likely); hover for "
+        "alternatives. Sampled columns are reproducible with the same seed."
+    )
 else:
     st.info("Press **Generate** to fill the grid: one column per setting, one row per model.")
 
@@ -221,26 +236,52 @@ if logits_key not in cache:
         view_lm, view_adapter = model_set.route(view_model)
         cache[logits_key] = S.next_token_logits(view_lm, prompt_ids, view_adapter, model_set.lock)
 view = S.next_token_view(cache[logits_key], tokenizer, view_setting, top_n=20)
-frame = pd.DataFrame([{
-    "token": repr(r.text), "model": r.prob, "after temperature": r.prob_temperature,
-    "kept by top-k": r.kept_top_k, "kept by top-p": r.kept_top_p, "final": r.final_prob} for r in view.rows])
-fig = go.Figure([
-    go.Bar(name="model (T = 1)", x=frame["token"], y=frame["model"], marker_color="#9aa5b1"),
-    go.Bar(name="after temperature", x=frame["token"], y=frame["after temperature"], marker_color="#58a6ff"),
-    go.Bar(name="final (renormalized)", x=frame["token"], y=frame["final"],
-           marker_color=["#2ea043" if k else "#f85149" for k in frame["kept by top-p"]]),
-])
-fig.update_layout(barmode="group", height=360, margin={"t": 30, "b": 10}, yaxis_tickformat=".0%",
-                  legend={"orientation": "h", "y": 1.12})
+frame = pd.DataFrame(
+    [
+        {
+            "token": repr(r.text),
+            "model": r.prob,
+            "after temperature": r.prob_temperature,
+            "kept by top-k": r.kept_top_k,
+            "kept by top-p": r.kept_top_p,
+            "final": r.final_prob,
+        }
+        for r in view.rows
+    ]
+)
+fig = go.Figure(
+    [
+        go.Bar(name="model (T = 1)", x=frame["token"], y=frame["model"], marker_color="#9aa5b1"),
+        go.Bar(name="after temperature", x=frame["token"], y=frame["after temperature"], marker_color="#58a6ff"),
+        go.Bar(
+            name="final (renormalized)",
+            x=frame["token"],
+            y=frame["final"],
+            marker_color=["#2ea043" if k else "#f85149" for k in frame["kept by top-p"]],
+        ),
+    ]
+)
+fig.update_layout(
+    barmode="group",
+    height=360,
+    margin={"t": 30, "b": 10},
+    yaxis_tickformat=".0%",
+    legend={"orientation": "h", "y": 1.12},
+)
 st.plotly_chart(fig, width="stretch")
 st.caption(
     f"{view.vocab_size:,} tokens in the vocabulary; top-k keeps {view.kept_after_top_k:,}, then top-p keeps "
     f"{view.kept_after_top_p:,}. The model's uncertainty here: {view.entropy_bits:.2f} bits. Red bars: removed "
     "by a filter (their final probability is 0)."
 )
-st.dataframe(frame, hide_index=True, width="stretch",
-             column_config={c: st.column_config.NumberColumn(format="percent")
-                            for c in ("model", "after temperature", "final")})
+st.dataframe(
+    frame,
+    hide_index=True,
+    width="stretch",
+    column_config={
+        c: st.column_config.NumberColumn(format="percent") for c in ("model", "after temperature", "final")
+    },
+)
 
 # ------------------------------------------------------------------------------------------------ streaming
 # Last in the script, so every control above is already drawn while the cells fill.

@@ -40,22 +40,32 @@ if not runs:
     st.stop()
 
 by_name = {r.name: r for r in runs}
-run_name = st.selectbox("Run", list(by_name), help="Finished runs (an adapter, or a full fine-tune's model), "
-                                                     "newest first.")
+run_name = st.selectbox(
+    "Run", list(by_name), help="Finished runs (an adapter, or a full fine-tune's model), newest first."
+)
 run = by_name[run_name]
 run_path = run.path.parent if run.path.name in ("adapter", "final", "model") else run.path
 with user_errors("Could not read the run's configuration and held-out rows"):
     info = cached_run_info(str(run_path), (run_path / "config.json").stat().st_mtime)
 if not info.test_rows:
-    st.warning(f"The run's dataset `{info.dataset}` has no held-out rows. Save a split with a test part on the "
-               "**Data** page and train on it.")
+    st.warning(
+        f"The run's dataset `{info.dataset}` has no held-out rows. Save a split with a test part on the "
+        "**Data** page and train on it."
+    )
     st.stop()
-st.caption(f"Base model `{info.model}` · dataset `{info.dataset}` · {len(info.test_rows)} held-out rows · "
-           f"template `{info.template}`")
+st.caption(
+    f"Base model `{info.model}` · dataset `{info.dataset}` · {len(info.test_rows)} held-out rows · "
+    f"template `{info.template}`"
+)
 
 c1, c2, c3 = st.columns(3)
-n_rows = c1.number_input("Rows to evaluate", 1, len(info.test_rows), min(20, len(info.test_rows)),
-                         help="Both models answer every row: on a CPU, a few dozen rows take a few minutes.")
+n_rows = c1.number_input(
+    "Rows to evaluate",
+    1,
+    len(info.test_rows),
+    min(20, len(info.test_rows)),
+    help="Both models answer every row: on a CPU, a few dozen rows take a few minutes.",
+)
 max_new = c2.slider("Max new tokens per answer", 8, 256, 64, 8)
 batch = c3.slider("Rows per batch", 1, 32, 8, help="Rows answered together in one decoding loop.")
 
@@ -66,8 +76,15 @@ if b1.button("Evaluate", type="primary"):
         job.cancel()
     with user_errors("Could not load the model with the run's adapter"):
         model_set = cached_model_set(info.model, (str(run.path),))
-    job = E.EvalJob(model_set, info.test_rows, model_set.tuned[0], max_new_tokens=max_new,
-                    batch_size=batch, limit=int(n_rows), template=info.template).start()
+    job = E.EvalJob(
+        model_set,
+        info.test_rows,
+        model_set.tuned[0],
+        max_new_tokens=max_new,
+        batch_size=batch,
+        limit=int(n_rows),
+        template=info.template,
+    ).start()
     st.session_state[JOB_KEY] = job
     st.session_state[RUN_KEY] = run_name
 if job is not None and not job.done and b2.button("Stop"):
@@ -99,6 +116,7 @@ if not result.rows:
 
 # ------------------------------------------------------------------------------------------------ aggregates
 
+
 def _num(value: float) -> str:
     return f"{value:,.2f}" if abs(value) < 1e4 else f"{value:.3g}"
 
@@ -107,8 +125,11 @@ agg = result.aggregates()
 m1, m2, m3, m4, m5 = st.columns(5)
 m1.metric("Base loss", f"{agg['base_loss']:.3f}", help="Mean surprise per reference token (nats); lower is better.")
 m2.metric("Tuned loss", f"{agg['tuned_loss']:.3f}", f"{agg['loss_change']:+.3f}", delta_color="inverse")
-m3.metric("Base perplexity", _num(agg["base_perplexity"]),
-          help="exp(loss): roughly how many tokens the model hesitates between at each step.")
+m3.metric(
+    "Base perplexity",
+    _num(agg["base_perplexity"]),
+    help="exp(loss): roughly how many tokens the model hesitates between at each step.",
+)
 m4.metric("Tuned perplexity", _num(agg["tuned_perplexity"]))
 m5.metric("Rows improved", f"{agg['rows_improved']:.0%}", help="Rows whose reference got a lower loss when tuned.")
 if result.skipped:
@@ -118,21 +139,33 @@ if result.skipped:
 # ------------------------------------------------------------------------------------------------ the table
 
 table = pd.DataFrame([r.as_dict() for r in result.rows])[
-    ["index", "prompt", "reference", "base_output", "tuned_output", "base_loss", "tuned_loss", "loss_change"]]
+    ["index", "prompt", "reference", "base_output", "tuned_output", "base_loss", "tuned_loss", "loss_change"]
+]
 st.subheader("Side by side")
-st.dataframe(table, hide_index=True, width="stretch", column_config={
-    "loss_change": st.column_config.NumberColumn("loss change", format="%+.3f", help="tuned - base; below 0 = better"),
-    "base_loss": st.column_config.NumberColumn(format="%.3f"),
-    "tuned_loss": st.column_config.NumberColumn(format="%.3f"),
-})
+st.dataframe(
+    table,
+    hide_index=True,
+    width="stretch",
+    column_config={
+        "loss_change": st.column_config.NumberColumn(
+            "loss change", format="%+.3f", help="tuned - base; below 0 = better"
+        ),
+        "base_loss": st.column_config.NumberColumn(format="%.3f"),
+        "tuned_loss": st.column_config.NumberColumn(format="%.3f"),
+    },
+)
 best, worst = result.best_and_worst(3)
 b_col, w_col = st.columns(2)
-for col, title, rows in ((b_col, "**Helped most** (largest loss drop)", [r for r in best if r.loss_change < 0]),
-                         (w_col, "**Hurt most** (largest loss rise)", [r for r in worst if r.loss_change > 0])):
+for col, title, rows in (
+    (b_col, "**Helped most** (largest loss drop)", [r for r in best if r.loss_change < 0]),
+    (w_col, "**Hurt most** (largest loss rise)", [r for r in worst if r.loss_change > 0]),
+):
     col.markdown(title)
     if rows:
-        col.dataframe(pd.DataFrame([{"row": r.index, "prompt": r.prompt, "change": r.loss_change} for r in rows]),
-                      hide_index=True)
+        col.dataframe(
+            pd.DataFrame([{"row": r.index, "prompt": r.prompt, "change": r.loss_change} for r in rows]),
+            hide_index=True,
+        )
     else:
         col.caption("None.")
 st.download_button("Download CSV", result.to_csv(), file_name=f"eval-{job_run}.csv", mime="text/csv")
@@ -148,11 +181,20 @@ with user_errors("Could not score this row"):
 scored = [i for i, s in enumerate(view.scored) if s]
 labels = [f"{j}:{view.tokens[i]!r}" for j, i in enumerate(scored)]
 z = [[view.losses[name][i] for i in scored] for name in view.losses]
-heat = go.Figure(go.Heatmap(z=z, x=labels, y=["base", "tuned"][: len(z)], colorscale="Reds",
-                            colorbar={"title": "loss"},
-                            hovertemplate="%{y} · token %{x}<br>loss %{z:.2f}<extra></extra>"))
-heat.update_layout(height=220, margin={"t": 10, "b": 10}, xaxis={"tickangle": -45},
-                   yaxis={"autorange": "reversed"})  # base on top, as in the table
+heat = go.Figure(
+    go.Heatmap(
+        z=z,
+        x=labels,
+        y=["base", "tuned"][: len(z)],
+        colorscale="Reds",
+        colorbar={"title": "loss"},
+        hovertemplate="%{y} · token %{x}<br>loss %{z:.2f}<extra></extra>",
+    )
+)
+heat.update_layout(
+    height=220, margin={"t": 10, "b": 10}, xaxis={"tickangle": -45}, yaxis={"autorange": "reversed"}
+)  # base on top, as in the table
 st.plotly_chart(heat, width="stretch")
-st.caption("Darker = more surprising. Only the reference answer and its end-of-turn token are scored; the prompt "
-           "is context.")
+st.caption(
+    "Darker = more surprising. Only the reference answer and its end-of-turn token are scored; the prompt is context."
+)

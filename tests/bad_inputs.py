@@ -1,6 +1,6 @@
 """A corpus of malformed and hostile dataset files, generated at test time (nothing binary is committed).
 
-    from bad_inputs import CASES, write_case   # tests/ is on sys.path under pytest
+    from tests.bad_inputs import CASES, write_case
     path = write_case(case, tmp_path)          # the file on disk, under its own folder per case
 
 Each `Case` is one file: its name (as a user would upload it), its bytes (or a function making them) and
@@ -93,8 +93,9 @@ def write_case(case: Case, folder: Path) -> Path | None:
 
 def good(i: int) -> dict:
     """A valid SFT row whose text names its row number (so a wrong row shows up in the content)."""
-    return {"messages": [{"role": "user", "content": f"Question {i}?"},
-                         {"role": "assistant", "content": f"Answer {i}."}]}
+    return {
+        "messages": [{"role": "user", "content": f"Question {i}?"}, {"role": "assistant", "content": f"Answer {i}."}]
+    }
 
 
 def jsonl(*lines: dict | list | str) -> bytes:
@@ -130,11 +131,16 @@ FORMULAS = ["=cmd|' /C calc'!A0", "+1", "@SUM(A1:A2)", "-2+3", '=HYPERLINK("http
 
 def png() -> bytes:
     """A real 1x1 PNG image."""
+
     def chunk(kind: bytes, body: bytes) -> bytes:
         return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
 
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(b"\x00\xff\x00\x00")) + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(b"\x00\xff\x00\x00"))
+        + chunk(b"IEND", b"")
+    )
 
 
 def zipped_csv() -> bytes:
@@ -176,18 +182,36 @@ CASES: list[Case] = [
     Case("png_renamed", "picture.jsonl", png, _BINARY, upload=True),
     Case("zip_renamed", "archive.csv", zipped_csv, _BINARY, upload=True),
     Case("gzip_jsonl", "chats.jsonl", lambda: gzip.compress(jsonl(good(1), good(2)), mtime=0), _BINARY, upload=True),
-    Case("utf16_bom", "wide.jsonl", lambda: jsonl(good(1), good(2)).decode().encode("utf-16"), "saved as UTF-16",
-         upload=True),
+    Case(
+        "utf16_bom",
+        "wide.jsonl",
+        lambda: jsonl(good(1), good(2)).decode().encode("utf-16"),
+        "saved as UTF-16",
+        upload=True,
+    ),
     # Without a BOM the NUL bytes are all there is to go on: refused as binary (not named UTF-16).
     Case("utf16_no_bom", "wide_le.jsonl", lambda: jsonl(good(1)).decode().encode("utf-16-le"), _BINARY),
-    Case("latin1_csv", "latin.csv", "question,answer\nCafé?,Oui\n".encode("latin-1"),
-         r"not UTF-8 text \(byte 0xe9 at position 19\)"),
-    Case("nul_in_first_line", "nul.jsonl", jsonl('{"messages": [{"role": "user", "content": "a\0b"}]}', good(2)),
-         _BINARY),
+    Case(
+        "latin1_csv",
+        "latin.csv",
+        "question,answer\nCafé?,Oui\n".encode("latin-1"),
+        r"not UTF-8 text \(byte 0xe9 at position 19\)",
+    ),
+    Case(
+        "nul_in_first_line",
+        "nul.jsonl",
+        jsonl('{"messages": [{"role": "user", "content": "a\0b"}]}', good(2)),
+        _BINARY,
+    ),
     # Past the first 8 KB a raw NUL is only this line's problem: the line is not valid JSON.
-    Case("nul_in_late_line", "nul_late.jsonl",
-         lambda: jsonl(*[good(i) for i in range(1, 201)], '{"messages": "a\0b"}', good(202)),
-         r"not valid JSON \(Invalid control character", valid=201, bad=(201,)),
+    Case(
+        "nul_in_late_line",
+        "nul_late.jsonl",
+        lambda: jsonl(*[good(i) for i in range(1, 201)], '{"messages": "a\0b"}', good(202)),
+        r"not valid JSON \(Invalid control character",
+        valid=201,
+        bad=(201,),
+    ),
     # Empty in every way.
     Case("empty", "empty.jsonl", b"", "empty.jsonl is empty"),
     Case("whitespace_only", "blank.json", b"\n \t\r\n", "blank.json is empty"),
@@ -196,112 +220,271 @@ CASES: list[Case] = [
     Case("empty_objects", "objects.jsonl", b"{}\n{}\n", r"Could not recognise the format.*fields \(none\)"),
     Case("csv_header_only", "header.csv", b"question,answer\n", "No row of header.csv could be read"),
     # Broken or surprising JSON.
-    Case("truncated_json", "cut.json", lambda: json.dumps([good(1), good(2), good(3)]).encode()[:-20],
-         r"cut.json is not valid JSON: .* at line 1, column \d+"),
-    Case("truncated_last_line", "cut.jsonl", lambda: jsonl(good(1), good(2)) + json.dumps(good(3))[:25].encode(),
-         r"not valid JSON \(Unterminated string", valid=2, bad=(3,)),
-    Case("trailing_comma", "comma.json", lambda: f"[{json.dumps(good(1))}, {json.dumps(good(2))},]".encode(),
-         "comma.json is not valid JSON"),
+    Case(
+        "truncated_json",
+        "cut.json",
+        lambda: json.dumps([good(1), good(2), good(3)]).encode()[:-20],
+        r"cut.json is not valid JSON: .* at line 1, column \d+",
+    ),
+    Case(
+        "truncated_last_line",
+        "cut.jsonl",
+        lambda: jsonl(good(1), good(2)) + json.dumps(good(3))[:25].encode(),
+        r"not valid JSON \(Unterminated string",
+        valid=2,
+        bad=(3,),
+    ),
+    Case(
+        "trailing_comma",
+        "comma.json",
+        lambda: f"[{json.dumps(good(1))}, {json.dumps(good(2))},]".encode(),
+        "comma.json is not valid JSON",
+    ),
     Case("bare_string", "string.json", b'"just a sentence"', "this entry is text, not an object"),
     Case("bare_number", "number.json", b"42", "this entry is a number, not an object"),
     Case("bare_null", "null.json", b"null", _NULL),
     Case("list_line", "list.jsonl", lambda: sandwich([good(2)]), "this line holds a list, not an object", **_R2),
     Case("null_line", "nulls.jsonl", lambda: sandwich("null"), _NULL, **_R2),
-    Case("html_page", "download.jsonl", b"<!DOCTYPE html>\n<html><body>404</body></html>\n",
-         r"No row of download.jsonl could be read\. row 1: this line is not valid JSON"),
-    Case("blank_lines_crlf", "crlf.jsonl",
-         lambda: b"\r\n\r\n" + jsonl(good(3)).replace(b"\n", b"\r\n") + b"\r\n[1]\r\n" + jsonl(good(6)),
-         "this line holds a list", valid=2, bad=(5,)),
+    Case(
+        "html_page",
+        "download.jsonl",
+        b"<!DOCTYPE html>\n<html><body>404</body></html>\n",
+        r"No row of download.jsonl could be read\. row 1: this line is not valid JSON",
+    ),
+    Case(
+        "blank_lines_crlf",
+        "crlf.jsonl",
+        lambda: b"\r\n\r\n" + jsonl(good(3)).replace(b"\n", b"\r\n") + b"\r\n[1]\r\n" + jsonl(good(6)),
+        "this line holds a list",
+        valid=2,
+        bad=(5,),
+    ),
     # U+2028 is legal inside a JSON string; splitting on it would shift every later row number.
-    Case("u2028_in_string", "ls.jsonl",
-         lambda: jsonl(good(1), json.dumps(turn_with("content", "a\u2028b"), ensure_ascii=False), "7"),
-         "this line holds a number", valid=2, bad=(3,)),
-    Case("deep_nesting_line", "stack.jsonl", lambda: sandwich('{"messages": ' + nested(DEEP) + "}"),
-         _DEEP, **_R2),
+    Case(
+        "u2028_in_string",
+        "ls.jsonl",
+        lambda: jsonl(good(1), json.dumps(turn_with("content", "a\u2028b"), ensure_ascii=False), "7"),
+        "this line holds a number",
+        valid=2,
+        bad=(3,),
+    ),
+    Case("deep_nesting_line", "stack.jsonl", lambda: sandwich('{"messages": ' + nested(DEEP) + "}"), _DEEP, **_R2),
     Case("deep_nesting_document", "stack.json", lambda: nested(DEEP).encode(), _DEEP),
-    Case("deep_nesting_csv_cell", "stack.csv",
-         lambda: table([["messages"], [json.dumps(good(1)["messages"])], [nested(DEEP)]]), _DEEP,
-         valid=1, bad=(2,)),
-    Case("huge_integer", "bigint.jsonl",
-         lambda: sandwich('{"messages": [{"role": "user", "content": ' + "9" * 5000
-                          + '}, {"role": "assistant", "content": "a"}]}'),
-         r"number|digits", **_R2),
-    Case("lone_surrogate", "escape.jsonl",
-         lambda: sandwich('{"messages": [{"role": "user", "content": "bad \\ud800 text"}, '
-                          '{"role": "assistant", "content": "a"}]}'),
-         r"surrogate|invalid character|not valid unicode", **_R2),
+    Case(
+        "deep_nesting_csv_cell",
+        "stack.csv",
+        lambda: table([["messages"], [json.dumps(good(1)["messages"])], [nested(DEEP)]]),
+        _DEEP,
+        valid=1,
+        bad=(2,),
+    ),
+    Case(
+        "huge_integer",
+        "bigint.jsonl",
+        lambda: sandwich(
+            '{"messages": [{"role": "user", "content": ' + "9" * 5000 + '}, {"role": "assistant", "content": "a"}]}'
+        ),
+        r"number|digits",
+        **_R2,
+    ),
+    Case(
+        "lone_surrogate",
+        "escape.jsonl",
+        lambda: sandwich(
+            '{"messages": [{"role": "user", "content": "bad \\ud800 text"}, {"role": "assistant", "content": "a"}]}'
+        ),
+        r"surrogate|invalid character|not valid unicode",
+        **_R2,
+    ),
     # Roles.
-    Case("role_tool", "tool.jsonl", lambda: sandwich(turn_with("role", "tool")), "role 'tool', which is not supported",
-         **_R2),
-    Case("role_function", "function.jsonl", lambda: sandwich(turn_with("role", "function")),
-         "role 'function', which is not supported", **_R2),
-    Case("role_empty", "role_empty.jsonl", lambda: sandwich(turn_with("role", "")), "role '', which is not supported",
-         **_R2),
+    Case(
+        "role_tool",
+        "tool.jsonl",
+        lambda: sandwich(turn_with("role", "tool")),
+        "role 'tool', which is not supported",
+        **_R2,
+    ),
+    Case(
+        "role_function",
+        "function.jsonl",
+        lambda: sandwich(turn_with("role", "function")),
+        "role 'function', which is not supported",
+        **_R2,
+    ),
+    Case(
+        "role_empty",
+        "role_empty.jsonl",
+        lambda: sandwich(turn_with("role", "")),
+        "role '', which is not supported",
+        **_R2,
+    ),
     Case("role_null", "role_null.jsonl", lambda: sandwich(_no_role()), "turn 1 of 'messages' has no role", **_R2),
-    Case("role_number", "role_number.jsonl", lambda: sandwich(turn_with("role", 3)), "role '3', which is not",
-         **_R2),
+    Case("role_number", "role_number.jsonl", lambda: sandwich(turn_with("role", 3)), "role '3', which is not", **_R2),
     # Content that is not a string.
-    Case("content_object", "c_obj.jsonl", lambda: sandwich(turn_with("content", {"text": "hi"})),
-         r"turn 1 \(user\) of 'messages' must be text, but it is an object", **_R2),
-    Case("content_list", "c_list.jsonl", lambda: sandwich(turn_with("content", ["hi", "there"])),
-         "must be text, but it is a list", **_R2),
-    Case("content_number", "c_num.jsonl", lambda: sandwich(turn_with("content", 3.5)),
-         "must be text, but it is a number", **_R2),
-    Case("content_bool", "c_bool.jsonl", lambda: sandwich(turn_with("content", True)),
-         "must be text, but it is true/false", **_R2),
-    Case("content_null", "c_null.jsonl", lambda: sandwich(turn_with("content", None)),
-         r"turn 1 \(user\) of 'messages' is missing", **_R2),
-    Case("content_part_list_type", "c_part.jsonl", lambda: sandwich(turn_with("content", [{"type": ["text"]}])),
-         r"turn 1 \(user\) of 'messages'", **_R2),
-    Case("messages_string", "m_str.jsonl", lambda: sandwich({"messages": "hello"}),
-         "'messages' must be a list of messages", **_R2),
-    Case("messages_broken_json_string", "m_json.jsonl", lambda: sandwich({"messages": '[{"role": "user"'}),
-         "'messages' looks like a JSON list but is not valid JSON", **_R2),
-    Case("duplicate_keys", "dupes.jsonl",
-         b'{"messages": [{"role": "user", "content": "first"}, {"role": "assistant", "content": "A1"}], '
-         b'"messages": [{"role": "user", "content": "second"}, {"role": "assistant", "content": "A2"}]}\n',
-         None, valid=1),
+    Case(
+        "content_object",
+        "c_obj.jsonl",
+        lambda: sandwich(turn_with("content", {"text": "hi"})),
+        r"turn 1 \(user\) of 'messages' must be text, but it is an object",
+        **_R2,
+    ),
+    Case(
+        "content_list",
+        "c_list.jsonl",
+        lambda: sandwich(turn_with("content", ["hi", "there"])),
+        "must be text, but it is a list",
+        **_R2,
+    ),
+    Case(
+        "content_number",
+        "c_num.jsonl",
+        lambda: sandwich(turn_with("content", 3.5)),
+        "must be text, but it is a number",
+        **_R2,
+    ),
+    Case(
+        "content_bool",
+        "c_bool.jsonl",
+        lambda: sandwich(turn_with("content", True)),
+        "must be text, but it is true/false",
+        **_R2,
+    ),
+    Case(
+        "content_null",
+        "c_null.jsonl",
+        lambda: sandwich(turn_with("content", None)),
+        r"turn 1 \(user\) of 'messages' is missing",
+        **_R2,
+    ),
+    Case(
+        "content_part_list_type",
+        "c_part.jsonl",
+        lambda: sandwich(turn_with("content", [{"type": ["text"]}])),
+        r"turn 1 \(user\) of 'messages'",
+        **_R2,
+    ),
+    Case(
+        "messages_string",
+        "m_str.jsonl",
+        lambda: sandwich({"messages": "hello"}),
+        "'messages' must be a list of messages",
+        **_R2,
+    ),
+    Case(
+        "messages_broken_json_string",
+        "m_json.jsonl",
+        lambda: sandwich({"messages": '[{"role": "user"'}),
+        "'messages' looks like a JSON list but is not valid JSON",
+        **_R2,
+    ),
+    Case(
+        "duplicate_keys",
+        "dupes.jsonl",
+        b'{"messages": [{"role": "user", "content": "first"}, {"role": "assistant", "content": "A1"}], '
+        b'"messages": [{"role": "user", "content": "second"}, {"role": "assistant", "content": "A2"}]}\n',
+        None,
+        valid=1,
+    ),
     # Huge rows.
     Case("ten_thousand_turns", "long_chat.jsonl", lambda: jsonl(good(1), TEN_K_TURNS), None, valid=2),
-    Case("five_mb_message", "big_message.jsonl",
-         lambda: jsonl(good(1), {"messages": [{"role": "user", "content": "Tell me a long story."},
-                                              {"role": "assistant", "content": FIVE_MB}]}), None, valid=2),
-    Case("five_mb_broken_line", "big_broken.jsonl",
-         lambda: jsonl(good(1), '{"messages": "' + "x" * 5_000_000, good(3)),
-         r"not valid JSON \(Unterminated string starting at", **_R2),
+    Case(
+        "five_mb_message",
+        "big_message.jsonl",
+        lambda: jsonl(
+            good(1),
+            {
+                "messages": [
+                    {"role": "user", "content": "Tell me a long story."},
+                    {"role": "assistant", "content": FIVE_MB},
+                ]
+            },
+        ),
+        None,
+        valid=2,
+    ),
+    Case(
+        "five_mb_broken_line",
+        "big_broken.jsonl",
+        lambda: jsonl(good(1), '{"messages": "' + "x" * 5_000_000, good(3)),
+        r"not valid JSON \(Unterminated string starting at",
+        **_R2,
+    ),
     # Tables: missing columns, ragged rows, quotes, huge cells, formulas, Parquet.
-    Case("missing_columns_csv", "cols.csv", table([["text", "label"], ["hello", "1"]]),
-         r"Could not tell which columns of cols.csv .*\(columns: text, label\)"),
-    Case("missing_fields_jsonl", "half.jsonl", jsonl({"instruction": "Do it"}, {"instruction": "Again"}),
-         "its rows have the fields instruction"),
-    Case("csv_short_row", "short.csv", b"instruction,output\nQ1,A1\nQ2\nQ3,A3\n",
-         r"the 'output' cell is empty", **_R2),
-    Case("csv_multiline_cell", "multi.csv", b'instruction,output\n"line one\nline two",A1\nQ2,\nQ3,A3\n',
-         r"the 'output' cell is empty", **_R2),
-    Case("csv_long_row", "ragged.csv", b"question,answer\nWhat is 2,3?,5\nQ2,A2\n", r"cells|columns",
-         valid=1, bad=(1,)),
-    Case("csv_unclosed_quote", "open.csv", b'question,answer\n"What,42\nQ2,A2\nQ3,A3\n',
-         r"unclosed quote|quote (is )?(never |not )?closed|unmatched quote"),
-    Case("csv_huge_cell", "long_answer.csv", lambda: table([["question", "answer"], ["Q1", "w " * 100_000],
-                                                          ["Q2", "A2"]]), None, valid=2),
-    Case("csv_formulas", "formulas.csv", lambda: table([["question", "answer"], *[[f, f] for f in FORMULAS]]),
-         None, valid=len(FORMULAS)),
-    Case("parquet_wrong_schema", "vectors.parquet", lambda: parquet({"id": [1, 2], "vec": [[0.5, 1.0], [2.0]]}),
-         r"Could not tell which columns of vectors.parquet .*\(columns: id, vec\)"),
-    Case("parquet_wrong_types", "types.parquet", lambda: parquet({"instruction": [1, 2], "output": [[1], [2, 3]]}),
-         r"the output \(the answer\) must be text, but it is a list", valid=0, bad=(1, 2)),
-    Case("parquet_truncated", "cut.parquet", lambda: parquet({"instruction": ["i"] * 50, "output": ["o"] * 50})[:300],
-         "cut.parquet is not a readable Parquet file"),
+    Case(
+        "missing_columns_csv",
+        "cols.csv",
+        table([["text", "label"], ["hello", "1"]]),
+        r"Could not tell which columns of cols.csv .*\(columns: text, label\)",
+    ),
+    Case(
+        "missing_fields_jsonl",
+        "half.jsonl",
+        jsonl({"instruction": "Do it"}, {"instruction": "Again"}),
+        "its rows have the fields instruction",
+    ),
+    Case(
+        "csv_short_row", "short.csv", b"instruction,output\nQ1,A1\nQ2\nQ3,A3\n", r"the 'output' cell is empty", **_R2
+    ),
+    Case(
+        "csv_multiline_cell",
+        "multi.csv",
+        b'instruction,output\n"line one\nline two",A1\nQ2,\nQ3,A3\n',
+        r"the 'output' cell is empty",
+        **_R2,
+    ),
+    Case(
+        "csv_long_row", "ragged.csv", b"question,answer\nWhat is 2,3?,5\nQ2,A2\n", r"cells|columns", valid=1, bad=(1,)
+    ),
+    Case(
+        "csv_unclosed_quote",
+        "open.csv",
+        b'question,answer\n"What,42\nQ2,A2\nQ3,A3\n',
+        r"unclosed quote|quote (is )?(never |not )?closed|unmatched quote",
+    ),
+    Case(
+        "csv_huge_cell",
+        "long_answer.csv",
+        lambda: table([["question", "answer"], ["Q1", "w " * 100_000], ["Q2", "A2"]]),
+        None,
+        valid=2,
+    ),
+    Case(
+        "csv_formulas",
+        "formulas.csv",
+        lambda: table([["question", "answer"], *[[f, f] for f in FORMULAS]]),
+        None,
+        valid=len(FORMULAS),
+    ),
+    Case(
+        "parquet_wrong_schema",
+        "vectors.parquet",
+        lambda: parquet({"id": [1, 2], "vec": [[0.5, 1.0], [2.0]]}),
+        r"Could not tell which columns of vectors.parquet .*\(columns: id, vec\)",
+    ),
+    Case(
+        "parquet_wrong_types",
+        "types.parquet",
+        lambda: parquet({"instruction": [1, 2], "output": [[1], [2, 3]]}),
+        r"the output \(the answer\) must be text, but it is a list",
+        valid=0,
+        bad=(1, 2),
+    ),
+    Case(
+        "parquet_truncated",
+        "cut.parquet",
+        lambda: parquet({"instruction": ["i"] * 50, "output": ["o"] * 50})[:300],
+        "cut.parquet is not a readable Parquet file",
+    ),
     # Hostile file names (good content): stored under uploads/ with a sanitized name, never outside.
     Case("name_traversal", "../../etc/passwd.jsonl", lambda: jsonl(good(1), good(2)), None, valid=2, upload=True),
     Case("name_windows_traversal", "..\\..\\x.csv", GOOD_CSV, None, valid=2, upload=True),
     Case("name_device", "con.jsonl", lambda: jsonl(good(1), good(2)), None, valid=2, upload=True),
     Case("name_newline", "line\nbreak.jsonl", lambda: jsonl(good(1), good(2)), None, valid=2, upload=True),
-    Case("name_quotes", "it's \"quoted\".jsonl", lambda: jsonl(good(1), good(2)), None, valid=2, upload=True),
-    Case("name_script", "<script>alert(1)</script>.jsonl", lambda: jsonl(good(1), good(2)), None, valid=2,
-         upload=True),
-    Case("name_rtl_override", "harmless\u202egnp.jsonl", lambda: jsonl(good(1), good(2)), None, valid=2,
-         upload=True),
+    Case("name_quotes", 'it\'s "quoted".jsonl', lambda: jsonl(good(1), good(2)), None, valid=2, upload=True),
+    Case(
+        "name_script", "<script>alert(1)</script>.jsonl", lambda: jsonl(good(1), good(2)), None, valid=2, upload=True
+    ),
+    Case("name_rtl_override", "harmless\u202egnp.jsonl", lambda: jsonl(good(1), good(2)), None, valid=2, upload=True),
     Case("name_300_chars", "a" * 296 + ".csv", GOOD_CSV, None, valid=2, upload=True),
     Case("name_non_latin", "数据.csv", GOOD_CSV, None, valid=2, upload=True),
 ]

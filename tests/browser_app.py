@@ -37,13 +37,26 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
 # No sandbox (often root in CI), no GPU, and nothing that phones home on a closed network.
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 VIEWPORT = {"width": 1280, "height": 900}
 PAGES = ("Home", "Data", "Tokens", "Batches", "Train", "Compare", "Evaluate")
 # Titles as the pages draw them (some carry an emoji).
-TITLES = {"Home": "Fine-tuning studio", "Data": "Data", "Tokens": "Tokens", "Batches": "Batches", "Train": "Train",
-          "Compare": "Compare", "Evaluate": "Evaluate"}
+TITLES = {
+    "Home": "Fine-tuning studio",
+    "Data": "Data",
+    "Tokens": "Tokens",
+    "Batches": "Batches",
+    "Train": "Train",
+    "Compare": "Compare",
+    "Evaluate": "Evaluate",
+}
 EXCEPTION = '[data-testid="stException"]'
 LOAD_TIMEOUT_MS = 120_000  # the first page that loads torch and a tokenizer takes a while on 2 CPU cores
 STEP_TIMEOUT_MS = 60_000
@@ -64,8 +77,9 @@ def free_port() -> int:
 class StreamlitServer:
     """`streamlit run app.py` in its own process group on a localhost port, logging to `log_path`."""
 
-    def __init__(self, workspace: Path, port: int | None = None, env: dict[str, str] | None = None,
-                 log_path: Path | None = None):
+    def __init__(
+        self, workspace: Path, port: int | None = None, env: dict[str, str] | None = None, log_path: Path | None = None
+    ):
         self.workspace = Path(workspace)
         self.port = port or free_port()
         self.env = dict(env or {})
@@ -79,12 +93,30 @@ class StreamlitServer:
     def start(self, timeout: float = 90.0) -> StreamlitServer:
         env = dict(os.environ, FTLIB_WORKSPACE=str(self.workspace), **self.env)
         env.setdefault("FTLIB_HOME", "/tmp/fthome")
-        command = [sys.executable, "-m", "streamlit", "run", "serve.py", "--server.headless", "true",
-                   "--server.port", str(self.port), "--browser.gatherUsageStats", "false"]
+        command = [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "serve.py",
+            "--server.headless",
+            "true",
+            "--server.port",
+            str(self.port),
+            "--browser.gatherUsageStats",
+            "false",
+        ]
         with open(self.log_path, "ab") as log:
             # Its own session, so stop() can take down the server and anything it forked, and nothing else.
-            self.proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                         stdin=subprocess.DEVNULL, start_new_session=True)
+            self.proc = subprocess.Popen(
+                command,
+                cwd=ROOT,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
         self._wait_healthy(timeout)
         return self
 
@@ -211,8 +243,9 @@ def new_page(browser, url: str, **context_kwargs):
 
 def wait_idle(page, timeout: float = LOAD_TIMEOUT_MS) -> None:
     """Wait until the script rerun has ended (the app is connected and not running)."""
-    page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]'
-                 '[data-test-connection-state="CONNECTED"]').wait_for(timeout=timeout)
+    page.locator(
+        '[data-testid="stApp"][data-test-script-state="notRunning"][data-test-connection-state="CONNECTED"]'
+    ).wait_for(timeout=timeout)
     page.locator('[data-testid="stStatusWidget"]').wait_for(state="hidden", timeout=timeout)
 
 
@@ -300,8 +333,11 @@ def select_option(page, label: str, option: str, attempts: int = 3) -> None:
     """Pick `option` in the selectbox labelled `label` (a combobox with a listbox, not a native <select>)."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-    box = _main(page).locator('[data-testid="stSelectbox"]').filter(
-        has=page.get_by_role("combobox", name=label, exact=True))
+    box = (
+        _main(page)
+        .locator('[data-testid="stSelectbox"]')
+        .filter(has=page.get_by_role("combobox", name=label, exact=True))
+    )
     if box.get_by_role("combobox").input_value() == option:
         return  # already chosen: picking it again would not rerun the script
     choice = page.get_by_role("listbox").get_by_role("option", name=option, exact=True)
@@ -365,8 +401,9 @@ def open_expander(page, label: str) -> None:
         summary.locator("xpath=..").and_(page.locator("details[open]")).wait_for()
 
 
-def start_run(page, max_steps: int, batch_size: int = 2, max_length: int | None = None,
-              device: str | None = None) -> str:
+def start_run(
+    page, max_steps: int, batch_size: int = 2, max_length: int | None = None, device: str | None = None
+) -> str:
     """On the Train page: a LoRA run with these settings, started with the button; returns its run id."""
     open_page(page, "Train")
     main = _main(page)
@@ -408,11 +445,15 @@ def wait_run_state(page, states: tuple[str, ...] = ("finished",), timeout: float
 
 def wait_progress(page, step: int, timeout: float = 300_000) -> None:
     """Wait until the Train page's progress bar reads 'step N of ...' with N >= `step` (the run is training)."""
-    page.wait_for_function("""(step) => {
+    page.wait_for_function(
+        """(step) => {
         const bar = document.querySelector('[data-testid="stMain"] [data-testid="stProgress"]');
         const shown = bar && bar.innerText.match(/step (\\d+) of/);
         return shown !== null && Number(shown[1]) >= step;
-    }""", arg=step, timeout=timeout)
+    }""",
+        arg=step,
+        timeout=timeout,
+    )
 
 
 def progress_text(page, timeout: float = 30_000) -> str:
@@ -421,11 +462,14 @@ def progress_text(page, timeout: float = 30_000) -> str:
     Read in the page, once the bar has text: the page's own 2 s poll redraws the bar, and a read in the middle
     of a redraw saw it empty (a restart test failed on '' while its screenshot showed 'step 20 of 20').
     """
-    handle = page.wait_for_function("""() => {
+    handle = page.wait_for_function(
+        """() => {
         const bar = document.querySelector('[data-testid="stMain"] [data-testid="stProgress"]');
         const text = bar ? bar.innerText.trim() : "";
         return text.length > 0 ? text : false;
-    }""", timeout=timeout)
+    }""",
+        timeout=timeout,
+    )
     return handle.json_value()
 
 
@@ -444,8 +488,9 @@ def generate_compare(page, timeout: float = 300_000) -> dict[str, list[str]]:
     for block in main.locator('[data-testid="stHorizontalBlock"]').filter(has=page.locator(".ftgen")).all():
         name = block.locator('[data-testid="stColumn"]').first.inner_text().strip()
         cells = block.locator(".ftgen")
-        rows[name] = ["".join(cells.nth(i).locator("span:not(.end)").all_text_contents())
-                      for i in range(cells.count())]
+        rows[name] = [
+            "".join(cells.nth(i).locator("span:not(.end)").all_text_contents()) for i in range(cells.count())
+        ]
     return rows
 
 
@@ -457,9 +502,13 @@ def evaluate_run(page, rows: int, timeout: float = 300_000) -> dict[str, str]:
     main.locator("h3").filter(has_text="Side by side").wait_for(timeout=timeout)
     wait_idle(page, timeout)
     metrics = main.locator('[data-testid="stMetric"]')
-    return {metrics.nth(i).locator('[data-testid="stMetricLabel"]').inner_text().strip():
-            metrics.nth(i).locator('[data-testid="stMetricValue"]').inner_text().strip()
-            for i in range(metrics.count())}
+    return {
+        metrics.nth(i).locator('[data-testid="stMetricLabel"]').inner_text().strip(): metrics.nth(i)
+        .locator('[data-testid="stMetricValue"]')
+        .inner_text()
+        .strip()
+        for i in range(metrics.count())
+    }
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -539,8 +588,7 @@ def tour(page, settings: TourSettings, shots: Path | None = None) -> TourResult:
 # ---------------------------------------------------------------------------------------------------------------
 
 
-def open_at_once(browser, url: str, names: list[str], timeout: float = LOAD_TIMEOUT_MS * 2,
-                 on_requested=None) -> list:
+def open_at_once(browser, url: str, names: list[str], timeout: float = LOAD_TIMEOUT_MS * 2, on_requested=None) -> list:
     """One new browser context per name, all loading their page (by URL) at the same time; returns the pages.
 
     Each page is waited for only after every one has been asked for, so the server serves them concurrently;

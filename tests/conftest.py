@@ -37,7 +37,7 @@ def smol_tokenizer():
 @pytest.fixture(scope="session")
 def tiny_model_dir(tmp_path_factory) -> Path:
     """A 2-layer Llama (hidden 64) with the real SmolLM2 tokenizer, saved as a model directory."""
-    from ftlib.models import make_tiny_model
+    from ftlib.testing import make_tiny_model
 
     return make_tiny_model(tmp_path_factory.mktemp("tiny-model"))
 

@@ -21,12 +21,12 @@ from pathlib import Path, PurePosixPath
 from types import SimpleNamespace
 
 import pytest
-from bad_inputs import BY_ID, CASES, CLI, FIVE_MB, FORMULAS, UI, Case, write_case
 from streamlit.testing.v1 import AppTest
 
 from ftlib import workspace
 from ftlib.cli import main
 from ftlib.data import load_file
+from tests.bad_inputs import BY_ID, CASES, CLI, FIVE_MB, FORMULAS, UI, Case, write_case
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).parent / "fixtures" / "data"
@@ -34,8 +34,14 @@ KEPT_SPLIT = "keep_me"
 SAFE_STORED = re.compile(r"\d{8}-\d{6}-[A-Za-z0-9._-]+")
 # A few cases also run in a real `python -m ftlib` process: binary input, a crash candidate, a huge row,
 # an odd file name on the command line.
-SUBPROCESS_IDS = ["random_bytes", "deep_nesting_line", "content_part_list_type", "five_mb_message", "name_newline",
-                  "name_script"]
+SUBPROCESS_IDS = [
+    "random_bytes",
+    "deep_nesting_line",
+    "content_part_list_type",
+    "five_mb_message",
+    "name_newline",
+    "name_script",
+]
 
 
 def params(channel: str, cases: list[Case]) -> list:
@@ -92,8 +98,14 @@ def test_cli_inspect(case, tmp_path, capsys):
 @pytest.mark.parametrize("case", params(CLI, [BY_ID[i] for i in SUBPROCESS_IDS]))
 def test_cli_inspect_in_a_real_process(case, tmp_path):
     path = write_case(case, tmp_path)
-    proc = subprocess.run([sys.executable, "-m", "ftlib", "data", "inspect", str(path), "--json"], cwd=ROOT,
-                          capture_output=True, text=True, env=dict(os.environ), timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "ftlib", "data", "inspect", str(path), "--json"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env=dict(os.environ),
+        timeout=120,
+    )
     check_cli(case, proc.returncode, proc.stdout, proc.stderr)
 
 
@@ -107,8 +119,9 @@ def test_huge_rows_are_kept_whole(tmp_path):
 def test_duplicate_keys_last_value_wins_without_a_report(tmp_path):
     # Python's json (like JavaScript's JSON.parse) keeps the LAST value of a repeated key; nothing reports it.
     result = load_file(write_case(BY_ID["duplicate_keys"], tmp_path))
-    assert result.rows == [{"messages": [{"role": "user", "content": "second"},
-                                         {"role": "assistant", "content": "A2"}]}]
+    assert result.rows == [
+        {"messages": [{"role": "user", "content": "second"}, {"role": "assistant", "content": "A2"}]}
+    ]
     assert (result.errors, result.warnings) == ([], [])
     # A CSV header naming a column twice: csv.DictReader keeps the last cell, silently as well.
     table = tmp_path / "twice.csv"
@@ -125,15 +138,22 @@ def test_formula_cells_stay_plain_text_in_rows_and_saved_splits(tmp_path, capsys
     out = tmp_path / "split"
     assert main(["data", "split", str(path), "--test-size", "2", "--out", str(out)]) == 0
     capsys.readouterr()
-    saved = [json.loads(line) for name in ("train.jsonl", "test.jsonl")
-             for line in (out / name).read_text(encoding="utf-8").splitlines()]
+    saved = [
+        json.loads(line)
+        for name in ("train.jsonl", "test.jsonl")
+        for line in (out / name).read_text(encoding="utf-8").splitlines()
+    ]
     assert sorted(r["messages"][0]["content"] for r in saved) == sorted(FORMULAS)
 
 
 def test_evaluation_csv_export_neutralizes_formulas():
     evaluate = pytest.importorskip("ftlib.evaluate")
-    rows = [evaluate.EvalRow(index=i, prompt=f, reference=f, base_output=f, tuned_output=f, base_loss=1.0,
-                             tuned_loss=0.5, tokens=3) for i, f in enumerate(FORMULAS)]
+    rows = [
+        evaluate.EvalRow(
+            index=i, prompt=f, reference=f, base_output=f, tuned_output=f, base_loss=1.0, tuned_loss=0.5, tokens=3
+        )
+        for i, f in enumerate(FORMULAS)
+    ]
     exported = list(csv.DictReader(io.StringIO(evaluate.EvalResult(adapter="tuned", rows=rows).to_csv())))
     assert len(exported) == len(FORMULAS)
     for line, original in zip(exported, FORMULAS, strict=True):
@@ -200,7 +220,8 @@ def observe(at: AppTest, kept: dict[str, bytes], keep_roots: list[Path], uploads
         metrics=metrics,
         # The first row/message table is the skipped rows when there are some (the kept-but-odd one follows).
         bad_rows=list(zip(frames[0]["row"], frames[0]["message"], strict=True))
-        if frames and metrics.get("Skipped rows", "0") != "0" else [],
+        if frames and metrics.get("Skipped rows", "0") != "0"
+        else [],
         texts=[t.value[:300] for t in at.text][:40],
         active_split=at.session_state["active_split"] if "active_split" in at.session_state else None,
         stored=sorted(set(uploads.iterdir()) - before),
@@ -257,8 +278,14 @@ def batch(tmp_path_factory) -> Batch:
         at.radio(key="data_source").set_value("Upload").run()
         for case in CASES:
             if case.upload:
-                step(case.id, lambda c=case: at.file_uploader(key="data_upload").set_value(
-                    (c.filename, c.payload(), "application/octet-stream")).run())
+                step(
+                    case.id,
+                    lambda c=case: (
+                        at.file_uploader(key="data_upload")
+                        .set_value((c.filename, c.payload(), "application/octet-stream"))
+                        .run()
+                    ),
+                )
         # The app still works afterwards: a good file loads in the same session.
         at.radio(key="data_source").set_value("Local path").run()
         step("final", lambda: at.text_input(key="data_path").input(str(FIXTURES / "qa.csv")).run())
@@ -337,14 +364,27 @@ def test_a_100_mb_file_through_the_cli(tmp_path):
             if lines == bad_line:
                 handle.write('{"messages": [1, 2]}\n')
                 continue
-            handle.write(json.dumps({"messages": [{"role": "user", "content": f"Question {lines}: {filler}"},
-                                                  {"role": "assistant", "content": f"Answer {lines}: {filler}"}]})
-                         + "\n")
+            handle.write(
+                json.dumps(
+                    {
+                        "messages": [
+                            {"role": "user", "content": f"Question {lines}: {filler}"},
+                            {"role": "assistant", "content": f"Answer {lines}: {filler}"},
+                        ]
+                    }
+                )
+                + "\n"
+            )
     assert path.stat().st_size >= 100 * 1024 * 1024
     started = time.monotonic()
     with open(tmp_path / "out.json", "wb") as out, open(tmp_path / "err.txt", "wb") as err:
-        proc = subprocess.Popen([sys.executable, "-m", "ftlib", "data", "inspect", str(path), "--json"], cwd=ROOT,
-                                stdout=out, stderr=err, env=dict(os.environ))
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "ftlib", "data", "inspect", str(path), "--json"],
+            cwd=ROOT,
+            stdout=out,
+            stderr=err,
+            env=dict(os.environ),
+        )
         # wait4 gives this child's own resource usage (peak RSS), not the maximum over all children.
         _, status, usage = os.wait4(proc.pid, 0)
         proc.returncode = os.waitstatus_to_exitcode(status)

@@ -170,8 +170,10 @@ def test_bfd_agrees_with_trl_pack_dataset_and_padding_free_collator(overflow, tr
     assert [real_tokens(b, r) for r in range(b.shape[0])] == ref["input_ids"]
     assert [[s.end - s.start for s in row] for row in b.segments] == ref["seq_lengths"]
 
-    rows = [dict(input_ids=i, labels=lab, seq_lengths=s)
-            for i, lab, s in zip(ref["input_ids"], ref["labels"], ref["seq_lengths"], strict=True)]
+    rows = [
+        dict(input_ids=i, labels=lab, seq_lengths=s)
+        for i, lab, s in zip(ref["input_ids"], ref["labels"], ref["seq_lengths"], strict=True)
+    ]
     trl_batch = DataCollatorForLanguageModeling(pad_token_id=PAD, padding_free=True)(rows)
     mask = torch.tensor(b.attention_mask).bool()
     assert trl_batch["labels"][0].tolist() == torch.tensor(b.labels)[mask].tolist()
@@ -266,8 +268,10 @@ def test_group_by_length_agrees_with_transformers_within_a_mega_batch():
 
 
 def test_batch_stats_on_a_hand_built_batch():
-    exs = [{"input_ids": [11, 12, 13, 14], "labels": [IGN, IGN, 1013, 1014]},
-           {"input_ids": [21, 22], "labels": [IGN, 1022]}]
+    exs = [
+        {"input_ids": [11, 12, 13, 14], "labels": [IGN, IGN, 1013, 1014]},
+        {"input_ids": [21, 22], "labels": [IGN, 1022]},
+    ]
     s = B.collate(exs, PAD).stats()
     assert (s.rows, s.computed_positions, s.real_tokens, s.padded_positions, s.trained_tokens) == (2, 8, 6, 2, 3)
     assert s.pad_fraction == pytest.approx(0.25)
@@ -321,8 +325,9 @@ def test_truncation_counts_in_stats():
 
 
 def test_accepts_objects_and_tensors_and_pairs():
-    enc = SimpleNamespace(input_ids=torch.tensor([5, 6, 7]), labels=torch.tensor([IGN, 1006, 1007]),
-                          attention_mask=[1, 1, 1])
+    enc = SimpleNamespace(
+        input_ids=torch.tensor([5, 6, 7]), labels=torch.tensor([IGN, 1006, 1007]), attention_mask=[1, 1, 1]
+    )
     pair = SimpleNamespace(prompt_text="p", chosen=enc, rejected={"input_ids": [8], "labels": [1008]})
     items = B.expand_pairs([pair, {"input_ids": [9, 9], "labels": [IGN, 1009]}])
     b = B.collate(items, PAD)
@@ -366,8 +371,15 @@ def test_cli_batch_prints_every_strategy(tmp_path, capsys):
 
     from ftlib.cli import main
 
-    rows = [{"messages": [{"role": "user", "content": f"Q{i}"},
-                          {"role": "assistant", "content": "word " * (2 + 30 * (i % 2))}]} for i in range(6)]
+    rows = [
+        {
+            "messages": [
+                {"role": "user", "content": f"Q{i}"},
+                {"role": "assistant", "content": "word " * (2 + 30 * (i % 2))},
+            ]
+        }
+        for i in range(6)
+    ]
     path = tmp_path / "chats.jsonl"
     path.write_text("\n".join(json.dumps(r) for r in rows))
     assert main(["batch", str(path), "--batch-size", "2", "--max-length", "64", "--json"]) == 0

@@ -18,7 +18,11 @@ import re
 from pathlib import Path
 
 import pytest
-from browser_app import (
+
+from ftlib import runs, workspace
+from ftlib.data import load_file, split_rows
+from ftlib.demo_data import sample_path
+from tests.browser_app import (
     CHROMIUM,
     ROOT,
     StreamlitServer,
@@ -38,10 +42,6 @@ from browser_app import (
     wait_progress,
     wait_run_state,
 )
-
-from ftlib import runs, workspace
-from ftlib.data import load_file, split_rows
-from ftlib.samples import sample_path
 
 pytestmark = pytest.mark.browser
 
@@ -89,8 +89,9 @@ def start_server(server_workspace, tiny_model_dir):
 
     def start(port: int | None = None) -> StreamlitServer:
         env = SERVER_ENV | {"FTLIB_MODEL_DIRS": str(tiny_model_dir)}
-        server = StreamlitServer(server_workspace, port=port, env=env,
-                                 log_path=server_workspace.parent / f"streamlit-{len(started)}.log")
+        server = StreamlitServer(
+            server_workspace, port=port, env=env, log_path=server_workspace.parent / f"streamlit-{len(started)}.log"
+        )
         started.append(server)
         return server.start()
 
@@ -145,13 +146,15 @@ def test_the_whole_path_in_a_real_browser(browser, start_server, tiny_model_dir,
     server = start_server()
     page = new_page(browser, server.url)
     shots = artefacts_dir("path")
-    settings = TourSettings(model=str(tiny_model_dir), sample="chat_style", max_steps=E2E_STEPS, evaluate_rows=2,
-                            **RUN)
+    settings = TourSettings(
+        model=str(tiny_model_dir), sample="chat_style", max_steps=E2E_STEPS, evaluate_rows=2, **RUN
+    )
     with diagnostics(request, "path", [page]):
         seen = tour(page, settings, shots)
 
-        assert seen.exceptions == {name: [] for name in ("Home", "Data", "Tokens", "Batches", "Train", "Compare",
-                                                         "Evaluate")}
+        assert seen.exceptions == {
+            name: [] for name in ("Home", "Data", "Tokens", "Batches", "Train", "Compare", "Evaluate")
+        }
         assert f"Active model\n{tiny_model_dir}" in seen.home_text
         # Data: the split is on disk, whole, and the sidebar names it.
         train, test, meta = workspace.load_split(seen.split)
@@ -175,8 +178,9 @@ def test_the_whole_path_in_a_real_browser(browser, start_server, tiny_model_dir,
         # Evaluate: both models scored the held-out rows.
         assert set(seen.evaluate) >= {"Base loss", "Tuned loss", "Rows improved"}
         assert all(re.fullmatch(r"\d+\.\d{3}", seen.evaluate[k]) for k in ("Base loss", "Tuned loss")), seen.evaluate
-        assert [p.name for p in seen.screenshots] == [f"{n}.png" for n in ("home", "data", "tokens", "batches",
-                                                                          "train", "compare", "evaluate")]
+        assert [p.name for p in seen.screenshots] == [
+            f"{n}.png" for n in ("home", "data", "tokens", "batches", "train", "compare", "evaluate")
+        ]
         assert all(p.stat().st_size > 10_000 for p in seen.screenshots)
 
 

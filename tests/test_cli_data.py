@@ -18,8 +18,14 @@ FIXTURES = Path(__file__).parent / "fixtures" / "data"
 
 def test_inspect_json_in_a_real_subprocess():
     # One real process: proves `python -m ftlib data` is wired; the rest call cli.main in-process (faster).
-    proc = subprocess.run([sys.executable, "-m", "ftlib", "data", "inspect", str(FIXTURES / "chat_mixed.jsonl"),
-                           "--json"], capture_output=True, text=True, cwd=ROOT, env=dict(os.environ), timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "ftlib", "data", "inspect", str(FIXTURES / "chat_mixed.jsonl"), "--json"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=dict(os.environ),
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr
     report = json.loads(proc.stdout)  # exactly one JSON object on stdout
     assert (report["format"], report["rows"], report["valid_rows"]) == ("messages", 8, 4)
@@ -35,8 +41,21 @@ def test_inspect_table_with_guessed_and_explicit_mapping(capsys):
     assert report["format"] == "alpaca" and report["column_map"] == {"instruction": "question", "output": "answer"}
     assert (report["rows"], report["valid_rows"], [e["row"] for e in report["errors"]]) == (5, 4, [4])
 
-    assert main(["data", "inspect", str(FIXTURES / "qa.csv"), "--json", "--map", "question=prompt",
-                 "--map", "answer=completion"]) == 0
+    assert (
+        main(
+            [
+                "data",
+                "inspect",
+                str(FIXTURES / "qa.csv"),
+                "--json",
+                "--map",
+                "question=prompt",
+                "--map",
+                "answer=completion",
+            ]
+        )
+        == 0
+    )
     report = json.loads(capsys.readouterr().out)
     assert report["format"] == "prompt_completion" and report["valid_rows"] == 4
 
@@ -51,8 +70,11 @@ def test_inspect_readable_summary(capsys):
     "setup, args, match",
     [
         (lambda d: None, ["missing.jsonl"], "does not exist"),
-        (lambda d: (d / "bad.jsonl").write_text('{"messages": [{"role": "user", "content": "q"}]}\n'),
-         ["bad.jsonl"], "no valid rows"),
+        (
+            lambda d: (d / "bad.jsonl").write_text('{"messages": [{"role": "user", "content": "q"}]}\n'),
+            ["bad.jsonl"],
+            "no valid rows",
+        ),
         (lambda d: (d / "x.bin").write_bytes(b"\x00\x01\x02"), ["x.bin"], "unsupported file type"),
         (lambda d: (d / "empty.jsonl").write_text(""), ["empty.jsonl"], "is empty"),
         (lambda d: None, [str(FIXTURES / "qa.csv"), "--map", "question"], "should look like COLUMN=FIELD"),
@@ -78,8 +100,17 @@ def test_no_valid_rows_still_prints_the_json_report(tmp_path, capsys):
 @pytest.mark.parametrize("test_size, n_test", [("0.25", 1), ("2", 2), ("0.5", 2)])
 def test_split_writes_canonical_files(tmp_path, capsys, test_size, n_test):
     out = tmp_path / "split"
-    argv = ["data", "split", str(FIXTURES / "chat_mixed.jsonl"), "--test-size", test_size, "--seed", "5",
-            "--out", str(out)]
+    argv = [
+        "data",
+        "split",
+        str(FIXTURES / "chat_mixed.jsonl"),
+        "--test-size",
+        test_size,
+        "--seed",
+        "5",
+        "--out",
+        str(out),
+    ]
     assert main(argv) == 0
     printed = capsys.readouterr().out
     train = [json.loads(line) for line in (out / "train.jsonl").read_text().splitlines()]

@@ -13,6 +13,7 @@ from ftlib import modelset as M
 from ftlib import sampling as S
 from ftlib import workspace
 from ftlib.cli import main
+from ftlib.testing import make_random_adapter
 
 ROWS = [
     {"messages": [{"role": "user", "content": "Name a fruit."}, {"role": "assistant", "content": "Apple."}]},
@@ -27,7 +28,7 @@ def varied_dir(varied_model):
 
 @pytest.fixture(scope="module")
 def adapter_template(varied_dir, tmp_path_factory):
-    return M.make_random_adapter(str(varied_dir), tmp_path_factory.mktemp("a") / "adapter", seed=5, b_std=0.5)
+    return make_random_adapter(str(varied_dir), tmp_path_factory.mktemp("a") / "adapter", seed=5, b_std=0.5)
 
 
 @pytest.fixture
@@ -48,13 +49,32 @@ def cli_json(capsys, *argv):
 
 
 def test_sample_json_matches_the_engine(capsys, run, varied_dir):
-    data = cli_json(capsys, "sample", "--model", str(varied_dir), "--adapter", str(run), "--prompt", "Hello",
-                    "--setting", "greedy", "--setting", "temperature=0.8,top_p=0.9", "--seed", "0",
-                    "--max-new-tokens", "8", "--json")
+    data = cli_json(
+        capsys,
+        "sample",
+        "--model",
+        str(varied_dir),
+        "--adapter",
+        str(run),
+        "--prompt",
+        "Hello",
+        "--setting",
+        "greedy",
+        "--setting",
+        "temperature=0.8,top_p=0.9",
+        "--seed",
+        "0",
+        "--max-new-tokens",
+        "8",
+        "--json",
+    )
     results = data["results"]
     assert [(r["model"], r["setting"]) for r in results] == [
-        ("base", "greedy"), ("base", "temperature=0.8,top_p=0.9"),
-        ("run-trees", "greedy"), ("run-trees", "temperature=0.8,top_p=0.9")]
+        ("base", "greedy"),
+        ("base", "temperature=0.8,top_p=0.9"),
+        ("run-trees", "greedy"),
+        ("run-trees", "temperature=0.8,top_p=0.9"),
+    ]
     ms = M.load_model_set(str(varied_dir), [run])
     _, ids = S.render_prompt(ms.tokenizer, "Hello")
     settings = [S.GREEDY, S.parse_setting("temperature=0.8,top_p=0.9")]
@@ -68,18 +88,34 @@ def test_sample_json_matches_the_engine(capsys, run, varied_dir):
 
 
 def test_sample_accepts_a_run_id_and_lists_alternatives(capsys, run, varied_dir):
-    data = cli_json(capsys, "sample", "--model", str(varied_dir), "--adapter", run.name, "--prompt", "Hi",
-                    "--max-new-tokens", "3", "--alternatives", "2", "--json")
+    data = cli_json(
+        capsys,
+        "sample",
+        "--model",
+        str(varied_dir),
+        "--adapter",
+        run.name,
+        "--prompt",
+        "Hi",
+        "--max-new-tokens",
+        "3",
+        "--alternatives",
+        "2",
+        "--json",
+    )
     assert [r["model"] for r in data["results"]] == ["base", "run-trees"]
     assert all(len(t["alternatives"]) == 2 for r in data["results"] for t in r["tokens"])
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["--setting", "temperature=0,top_p=0.5"], "temperature 0 means greedy"),
-    (["--setting", "beams=3"], "temperature, top_k, top_p"),
-    (["--adapter", "/nonexistent/run"], "neither a folder nor a run id"),
-    (["--max-new-tokens", "0"], "max_new_tokens"),
-])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--setting", "temperature=0,top_p=0.5"], "temperature 0 means greedy"),
+        (["--setting", "beams=3"], "temperature, top_k, top_p"),
+        (["--adapter", "/nonexistent/run"], "neither a folder nor a run id"),
+        (["--max-new-tokens", "0"], "max_new_tokens"),
+    ],
+)
 def test_sample_user_errors_exit_2_with_a_message(capsys, varied_dir, argv, message):
     code = main(["sample", "--model", str(varied_dir), "--prompt", "Hi", *argv])
     err = capsys.readouterr().err
@@ -98,8 +134,19 @@ def test_evaluate_run_json_and_csv(capsys, run, tmp_path):
 def test_evaluate_with_explicit_model_adapter_and_data(capsys, run, varied_dir, tmp_path):
     data = tmp_path / "test.jsonl"
     workspace.write_jsonl(data, ROWS[1:])
-    agg = cli_json(capsys, "evaluate", "--model", str(varied_dir), "--adapter", str(run / "adapter"),
-                   "--data", str(data), "--max-new-tokens", "2", "--json")
+    agg = cli_json(
+        capsys,
+        "evaluate",
+        "--model",
+        str(varied_dir),
+        "--adapter",
+        str(run / "adapter"),
+        "--data",
+        str(data),
+        "--max-new-tokens",
+        "2",
+        "--json",
+    )
     assert agg["rows"] == 1
     # Same numbers as the engine on the same row.
     ms = M.load_model_set(str(varied_dir), [run])
@@ -113,13 +160,26 @@ def test_sample_and_evaluate_a_full_fine_tune(capsys, varied_dir, varied_model):
     shutil.copytree(varied_model(7), path / "model")
     (path / "config.json").write_text(json.dumps({"model": str(varied_dir), "dataset": "trees", "method": "full"}))
     (path / "status.json").write_text(json.dumps({"state": "finished"}))
-    data = cli_json(capsys, "sample", "--model", str(varied_dir), "--adapter", "run-full", "--prompt", "Hello",
-                    "--max-new-tokens", "6", "--json")
+    data = cli_json(
+        capsys,
+        "sample",
+        "--model",
+        str(varied_dir),
+        "--adapter",
+        "run-full",
+        "--prompt",
+        "Hello",
+        "--max-new-tokens",
+        "6",
+        "--json",
+    )
     assert [r["model"] for r in data["results"]] == ["base", "run-full"]
     alone = M.load_model_set(str(varied_model(7)))
     _, ids = S.render_prompt(alone.tokenizer, "Hello")
-    assert data["results"][1]["text"] == S.generate(alone.model, alone.tokenizer, [S.GenRow(tuple(ids))],
-                                                    max_new_tokens=6)[0].text
+    assert (
+        data["results"][1]["text"]
+        == S.generate(alone.model, alone.tokenizer, [S.GenRow(tuple(ids))], max_new_tokens=6)[0].text
+    )
     agg = cli_json(capsys, "evaluate", "run-full", "--max-new-tokens", "2", "--json")
     assert agg["rows"] == 2 and agg["adapter"] == "run-full" and agg["tuned_loss"] != agg["base_loss"]
 

@@ -15,9 +15,15 @@ from ftlib.cli import main
 ROOT = Path(__file__).resolve().parents[1]
 ROWS = [
     {"messages": [{"role": "user", "content": "Capital of Peru?"}, {"role": "assistant", "content": "Lima."}]},
-    {"messages": [{"role": "system", "content": "Terse."}, {"role": "user", "content": "2+2?"},
-                  {"role": "assistant", "content": "4"}, {"role": "user", "content": "3+3?"},
-                  {"role": "assistant", "content": "6"}]},
+    {
+        "messages": [
+            {"role": "system", "content": "Terse."},
+            {"role": "user", "content": "2+2?"},
+            {"role": "assistant", "content": "4"},
+            {"role": "user", "content": "3+3?"},
+            {"role": "assistant", "content": "6"},
+        ]
+    },
 ]
 
 
@@ -77,10 +83,16 @@ def test_max_length_cuts_and_errors_exit_1(sft_file, capsys):
 
 
 def test_preference_row_prints_chosen_and_rejected(tmp_path, capsys):
-    path = _write(tmp_path / "pairs.jsonl", [
-        {"prompt": [{"role": "user", "content": "Best pet?"}], "chosen": [{"role": "assistant", "content": "Dogs."}],
-         "rejected": [{"role": "assistant", "content": "Rocks."}]},
-    ])
+    path = _write(
+        tmp_path / "pairs.jsonl",
+        [
+            {
+                "prompt": [{"role": "user", "content": "Best pet?"}],
+                "chosen": [{"role": "assistant", "content": "Dogs."}],
+                "rejected": [{"role": "assistant", "content": "Rocks."}],
+            },
+        ],
+    )
     code, out = run_json(capsys, path, "--row", 0, "--template", "chatml")
     assert code == 0
     assert set(out) == {"prompt_text", "chosen", "rejected"}
@@ -103,19 +115,25 @@ def test_missing_tokens_are_reported_and_can_be_added(sft_file, capsys):
 
 def test_custom_template_file(sft_file, tmp_path, capsys):
     tpl = tmp_path / "t.jinja"
-    tpl.write_text("{% for m in messages %}[{{ m['role'] }}] {% if m['role'] == 'assistant' %}{% generation %}"
-                   "{{ m['content'] }}{{ eos_token }}{% endgeneration %}{% else %}{{ m['content'] }}{% endif %}"
-                   "{{ '\\n' }}{% endfor %}", encoding="utf-8")
+    tpl.write_text(
+        "{% for m in messages %}[{{ m['role'] }}] {% if m['role'] == 'assistant' %}{% generation %}"
+        "{{ m['content'] }}{{ eos_token }}{% endgeneration %}{% else %}{{ m['content'] }}{% endif %}"
+        "{{ '\\n' }}{% endfor %}",
+        encoding="utf-8",
+    )
     code, out = run_json(capsys, sft_file, "--template-file", tpl)
     assert code == 0 and out["template"] == "custom"
     assert out["text"] == "[user] Capital of Peru?\n[assistant] Lima.<|im_end|>\n"
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--row", "2"], "--row 2 is out of range"),
-    (["--row", "-1"], "out of range"),
-    (["--max-length", "0"], "positive number"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--row", "2"], "--row 2 is out of range"),
+        (["--row", "-1"], "out of range"),
+        (["--max-length", "0"], "positive number"),
+    ],
+)
 def test_bad_input_exits_2(sft_file, capsys, args, message):
     assert main(["tokens", str(sft_file), *args]) == 2
     assert message in capsys.readouterr().err
@@ -138,12 +156,31 @@ def test_text_table_output(sft_file, capsys):
 
 def test_module_entry_point(sft_file):
     env = dict(os.environ, HF_HUB_OFFLINE="1")
-    done = subprocess.run([sys.executable, "-m", "ftlib", "tokens", str(sft_file), "--row", "0", "--template",
-                           "tokenizer", "--model", "default", "--json"], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=300)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "ftlib",
+            "tokens",
+            str(sft_file),
+            "--row",
+            "0",
+            "--template",
+            "tokenizer",
+            "--model",
+            "default",
+            "--json",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr
     out = json.loads(done.stdout)
     assert out["template"] == "tokenizer" and out["labels"][-2] == out["input_ids"][-2] == 2  # <|im_end|> trained
-    help_text = subprocess.run([sys.executable, "-m", "ftlib", "tokens", "--help"], cwd=ROOT, capture_output=True,
-                               text=True, timeout=120).stdout
+    help_text = subprocess.run(
+        [sys.executable, "-m", "ftlib", "tokens", "--help"], cwd=ROOT, capture_output=True, text=True, timeout=120
+    ).stdout
     assert "0-based among the file's valid rows" in help_text and '"chosen"' in help_text

@@ -17,15 +17,23 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def cli(*args: str, timeout: int = 600) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "ftlib", *args], capture_output=True, text=True, cwd=ROOT,
-                          env=dict(os.environ), timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "ftlib", *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=dict(os.environ),
+        timeout=timeout,
+    )
 
 
 def test_train_runs_a_sample_to_completion_and_runs_lists_shows_and_exports_it(tiny_model_dir, tmp_path):
     config = tmp_path / "run.yaml"
     # `dataset` names the shipped sample: a data file split here with test_size and seed.
-    config.write_text(f"method: lora\nmodel: {tiny_model_dir}\ndataset: chat_style\nmax_steps: 3\nbatch_size: 4\n"
-                      "max_length: 128\nsave_every: 0\ntest_size: 0.1\nname: cli demo\n")
+    config.write_text(
+        f"method: lora\nmodel: {tiny_model_dir}\ndataset: chat_style\nmax_steps: 3\nbatch_size: 4\n"
+        "max_length: 128\nsave_every: 0\ntest_size: 0.1\nname: cli demo\n"
+    )
     proc = cli("train", str(config), "--set", "lora_r=4")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "[step 3/3]" in proc.stdout and "finished" in proc.stdout
@@ -34,7 +42,12 @@ def test_train_runs_a_sample_to_completion_and_runs_lists_shows_and_exports_it(t
     assert len(listed) == 1
     run = listed[0]
     assert (run["state"], run["method"], run["dataset"], run["step"], run["max_steps"]) == (
-        "finished", "lora", "chat_style", 3, 3)
+        "finished",
+        "lora",
+        "chat_style",
+        3,
+        3,
+    )
     assert run["id"].endswith("-lora-cli_demo") and run["train_loss"] > 0 and run["eval_loss"] > 0
 
     shown = json.loads(cli("runs", "show", run["id"], "--json").stdout)
@@ -62,8 +75,9 @@ def test_runs_list_is_empty_and_detach_queues(monkeypatch, tmp_path, capsys):
     assert main(["runs", "list"]) == 0
     assert "no runs yet" in capsys.readouterr().out
     # A stand-in process instead of training: --detach only queues and returns.
-    monkeypatch.setattr(runs, "_launch_command",
-                        lambda path, nproc: [sys.executable, "-c", "import time; time.sleep(60)", str(path)])
+    monkeypatch.setattr(
+        runs, "_launch_command", lambda path, nproc: [sys.executable, "-c", "import time; time.sleep(60)", str(path)]
+    )
     config = tmp_path / "run.json"
     config.write_text(json.dumps({"dataset": "x.jsonl", "device": "cpu"}))
     assert main(["train", str(config), "--detach"]) == 0

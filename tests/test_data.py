@@ -23,45 +23,122 @@ def sg(who: str, value: str) -> dict:
 
 # One table of cases: (format, raw records as a user would write them, canonical rows expected).
 FORMAT_CASES = [
-    ("messages",
-     [{"messages": [msg("system", "Be terse zq1."), msg("user", "Capital of Peru?"), msg("assistant", "Lima zq2.")]},
-      {"messages": [msg("user", "u1"), msg("assistant", "a1"), msg("user", "u2"), msg("assistant", "a2 zq3")]}],
-     [{"messages": [msg("system", "Be terse zq1."), msg("user", "Capital of Peru?"), msg("assistant", "Lima zq2.")]},
-      {"messages": [msg("user", "u1"), msg("assistant", "a1"), msg("user", "u2"), msg("assistant", "a2 zq3")]}]),
-    ("sharegpt",
-     [{"conversations": [sg("system", "Sys zq4"), sg("human", "Hello zq5"), sg("gpt", "Hi there zq6")]},
-      {"conversations": [sg("user", "Q zq7"), sg("assistant", "A zq8")]}],
-     [{"messages": [msg("system", "Sys zq4"), msg("user", "Hello zq5"), msg("assistant", "Hi there zq6")]},
-      {"messages": [msg("user", "Q zq7"), msg("assistant", "A zq8")]}]),
-    ("alpaca",
-     [{"instruction": "Translate zq9", "input": "chat", "output": "cat zq10", "system": ""},
-      {"instruction": "Add 2 and 2", "input": "", "output": "4 zq11", "system": "You are a calculator."}],
-     [{"messages": [msg("user", "Translate zq9\n\nchat"), msg("assistant", "cat zq10")]},
-      {"messages": [msg("system", "You are a calculator."), msg("user", "Add 2 and 2"), msg("assistant", "4 zq11")]}]),
-    ("prompt_completion",
-     [{"prompt": "Once upon zq12", "completion": "a time zq13"}, {"prompt": "P2", "completion": "C2 zq14"}],
-     [{"messages": [msg("user", "Once upon zq12"), msg("assistant", "a time zq13")]},
-      {"messages": [msg("user", "P2"), msg("assistant", "C2 zq14")]}]),
-    ("prompt_completion",
-     [{"prompt": [msg("system", "S zq15"), msg("user", "U zq16")], "completion": [msg("assistant", "A zq17")]}],
-     [{"messages": [msg("system", "S zq15"), msg("user", "U zq16"), msg("assistant", "A zq17")]}]),
-    ("preference",
-     [{"prompt": "Sky colour zq18?", "chosen": "Blue zq19", "rejected": "Green zq20"},
-      {"prompt": "Grass?", "chosen": "Green", "rejected": "Purple zq21"}],
-     [{"prompt": [msg("user", "Sky colour zq18?")], "chosen": [msg("assistant", "Blue zq19")],
-       "rejected": [msg("assistant", "Green zq20")]},
-      {"prompt": [msg("user", "Grass?")], "chosen": [msg("assistant", "Green")],
-       "rejected": [msg("assistant", "Purple zq21")]}]),
-    ("preference",  # whole conversations sharing a prompt: the common prefix becomes the prompt
-     [{"chosen": [msg("system", "S zq22"), msg("user", "Q zq23"), msg("assistant", "good zq24")],
-       "rejected": [msg("system", "S zq22"), msg("user", "Q zq23"), msg("assistant", "bad zq25")]}],
-     [{"prompt": [msg("system", "S zq22"), msg("user", "Q zq23")], "chosen": [msg("assistant", "good zq24")],
-       "rejected": [msg("assistant", "bad zq25")]}]),
-    ("preference",
-     [{"prompt": [msg("user", "Q zq26")], "chosen": [msg("assistant", "yes zq27")],
-       "rejected": [msg("assistant", "no zq28")]}],
-     [{"prompt": [msg("user", "Q zq26")], "chosen": [msg("assistant", "yes zq27")],
-       "rejected": [msg("assistant", "no zq28")]}]),
+    (
+        "messages",
+        [
+            {
+                "messages": [
+                    msg("system", "Be terse zq1."),
+                    msg("user", "Capital of Peru?"),
+                    msg("assistant", "Lima zq2."),
+                ]
+            },
+            {"messages": [msg("user", "u1"), msg("assistant", "a1"), msg("user", "u2"), msg("assistant", "a2 zq3")]},
+        ],
+        [
+            {
+                "messages": [
+                    msg("system", "Be terse zq1."),
+                    msg("user", "Capital of Peru?"),
+                    msg("assistant", "Lima zq2."),
+                ]
+            },
+            {"messages": [msg("user", "u1"), msg("assistant", "a1"), msg("user", "u2"), msg("assistant", "a2 zq3")]},
+        ],
+    ),
+    (
+        "sharegpt",
+        [
+            {"conversations": [sg("system", "Sys zq4"), sg("human", "Hello zq5"), sg("gpt", "Hi there zq6")]},
+            {"conversations": [sg("user", "Q zq7"), sg("assistant", "A zq8")]},
+        ],
+        [
+            {"messages": [msg("system", "Sys zq4"), msg("user", "Hello zq5"), msg("assistant", "Hi there zq6")]},
+            {"messages": [msg("user", "Q zq7"), msg("assistant", "A zq8")]},
+        ],
+    ),
+    (
+        "alpaca",
+        [
+            {"instruction": "Translate zq9", "input": "chat", "output": "cat zq10", "system": ""},
+            {"instruction": "Add 2 and 2", "input": "", "output": "4 zq11", "system": "You are a calculator."},
+        ],
+        [
+            {"messages": [msg("user", "Translate zq9\n\nchat"), msg("assistant", "cat zq10")]},
+            {
+                "messages": [
+                    msg("system", "You are a calculator."),
+                    msg("user", "Add 2 and 2"),
+                    msg("assistant", "4 zq11"),
+                ]
+            },
+        ],
+    ),
+    (
+        "prompt_completion",
+        [{"prompt": "Once upon zq12", "completion": "a time zq13"}, {"prompt": "P2", "completion": "C2 zq14"}],
+        [
+            {"messages": [msg("user", "Once upon zq12"), msg("assistant", "a time zq13")]},
+            {"messages": [msg("user", "P2"), msg("assistant", "C2 zq14")]},
+        ],
+    ),
+    (
+        "prompt_completion",
+        [{"prompt": [msg("system", "S zq15"), msg("user", "U zq16")], "completion": [msg("assistant", "A zq17")]}],
+        [{"messages": [msg("system", "S zq15"), msg("user", "U zq16"), msg("assistant", "A zq17")]}],
+    ),
+    (
+        "preference",
+        [
+            {"prompt": "Sky colour zq18?", "chosen": "Blue zq19", "rejected": "Green zq20"},
+            {"prompt": "Grass?", "chosen": "Green", "rejected": "Purple zq21"},
+        ],
+        [
+            {
+                "prompt": [msg("user", "Sky colour zq18?")],
+                "chosen": [msg("assistant", "Blue zq19")],
+                "rejected": [msg("assistant", "Green zq20")],
+            },
+            {
+                "prompt": [msg("user", "Grass?")],
+                "chosen": [msg("assistant", "Green")],
+                "rejected": [msg("assistant", "Purple zq21")],
+            },
+        ],
+    ),
+    (
+        "preference",  # whole conversations sharing a prompt: the common prefix becomes the prompt
+        [
+            {
+                "chosen": [msg("system", "S zq22"), msg("user", "Q zq23"), msg("assistant", "good zq24")],
+                "rejected": [msg("system", "S zq22"), msg("user", "Q zq23"), msg("assistant", "bad zq25")],
+            }
+        ],
+        [
+            {
+                "prompt": [msg("system", "S zq22"), msg("user", "Q zq23")],
+                "chosen": [msg("assistant", "good zq24")],
+                "rejected": [msg("assistant", "bad zq25")],
+            }
+        ],
+    ),
+    (
+        "preference",
+        [
+            {
+                "prompt": [msg("user", "Q zq26")],
+                "chosen": [msg("assistant", "yes zq27")],
+                "rejected": [msg("assistant", "no zq28")],
+            }
+        ],
+        [
+            {
+                "prompt": [msg("user", "Q zq26")],
+                "chosen": [msg("assistant", "yes zq27")],
+                "rejected": [msg("assistant", "no zq28")],
+            }
+        ],
+    ),
 ]
 FILE_TYPES = ["jsonl", "json", "csv", "parquet"]
 
@@ -87,8 +164,9 @@ def write_records(tmp_path, records: list[dict], kind: str):
 
 
 @pytest.mark.parametrize("kind", FILE_TYPES)
-@pytest.mark.parametrize("fmt, records, expected", FORMAT_CASES,
-                         ids=[f"{c[0]}-{i}" for i, c in enumerate(FORMAT_CASES)])
+@pytest.mark.parametrize(
+    "fmt, records, expected", FORMAT_CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(FORMAT_CASES)]
+)
 def test_every_format_in_every_file_type(tmp_path, kind, fmt, records, expected):
     result = load_file(write_records(tmp_path, records, kind))
     assert (result.format, result.errors, result.warnings) == (fmt, [], [])
@@ -176,16 +254,22 @@ U, A = msg("user", "q"), msg("assistant", "a")
         ({"chosen": "yes", "rejected": "no"}, "the 'prompt' field is missing"),
         ({"chosen": [msg("user", "x"), A], "rejected": [msg("user", "y"), A]}, "share no opening turns"),
         ({"prompt": [U, A], "chosen": "x", "rejected": "y"}, "prompt must end with a user turn"),
-        ({"chosen": [U, A, msg("user", "more"), A], "rejected": [U, msg("assistant", "b")]},
-         "chosen answer contains a user turn"),
+        (
+            {"chosen": [U, A, msg("user", "more"), A], "rejected": [U, msg("assistant", "b")]},
+            "chosen answer contains a user turn",
+        ),
     ],
 )
 def test_every_validation_error_names_the_row_and_reason(record, match):
     # Row 2 is the bad one: the error must point at it, and the good rows around it stay.
     fmt = data.detect_row_format(record) or "alpaca"
-    good = {"messages": {"messages": [U, A]}, "sharegpt": {"conversations": [sg("human", "q"), sg("gpt", "a")]},
-            "alpaca": {"instruction": "i", "output": "o"}, "prompt_completion": {"prompt": "p", "completion": "c"},
-            "preference": {"prompt": "p", "chosen": "c", "rejected": "r"}}[fmt]
+    good = {
+        "messages": {"messages": [U, A]},
+        "sharegpt": {"conversations": [sg("human", "q"), sg("gpt", "a")]},
+        "alpaca": {"instruction": "i", "output": "o"},
+        "prompt_completion": {"prompt": "p", "completion": "c"},
+        "preference": {"prompt": "p", "chosen": "c", "rejected": "r"},
+    }[fmt]
     payload = "".join(json.dumps(r) + "\n" for r in (good, record, good)).encode()
     result = load_bytes(payload, "rows.jsonl", fmt=fmt)
     assert len(result.errors) == 1 and result.errors[0].row == 2, result.errors
@@ -210,9 +294,13 @@ def test_odd_but_trainable_conversations_are_kept_with_a_warning(messages, match
 
 
 def test_text_content_parts_and_top_level_system_are_normalized():
-    record = {"system": "Sys", "conversations": [{"from": "HUMAN", "value": "hi"},
-                                                 {"role": "gpt", "content": [{"type": "text", "text": "a"},
-                                                                             {"type": "text", "text": "b"}]}]}
+    record = {
+        "system": "Sys",
+        "conversations": [
+            {"from": "HUMAN", "value": "hi"},
+            {"role": "gpt", "content": [{"type": "text", "text": "a"}, {"type": "text", "text": "b"}]},
+        ],
+    }
     result = load_bytes(json.dumps(record).encode(), "x.jsonl")
     assert result.rows == [{"messages": [msg("system", "Sys"), msg("user", "hi"), msg("assistant", "ab")]}]
 
@@ -282,8 +370,9 @@ def test_explicit_column_map_for_a_table(tmp_path):
     assert result.format == "prompt_completion" and result.columns == ["q_text", "a_text", "notes"]
     # The number cell stays the text "42"; the empty cell is an error that names the column.
     assert result.rows == [{"messages": [msg("user", "What is 6x7?"), msg("assistant", "42")]}]
-    assert [(e.row, e.message) for e in result.errors] == [(2, "the 'a_text' cell is empty (that column holds "
-                                                               "the completion)")]
+    assert [(e.row, e.message) for e in result.errors] == [
+        (2, "the 'a_text' cell is empty (that column holds the completion)")
+    ]
     assert data.peek_columns(path) == ["q_text", "a_text", "notes"]
     with pytest.raises(DataError, match="no column 'nope'"):
         load_file(path, column_map={"prompt": "nope", "completion": "a_text"})
@@ -293,15 +382,21 @@ def test_explicit_column_map_for_a_table(tmp_path):
 
 def test_peek_columns(tmp_path):
     assert data.peek_columns(write_records(tmp_path, FORMAT_CASES[2][1], "parquet")) == [
-        "instruction", "input", "output", "system"]
+        "instruction",
+        "input",
+        "output",
+        "system",
+    ]
     assert data.peek_columns(write_records(tmp_path, FORMAT_CASES[3][1], "csv")) == ["prompt", "completion"]
     assert data.peek_columns(write_records(tmp_path, FORMAT_CASES[3][1], "jsonl")) is None
 
 
 PREFIX_CASES = [
     ([U, A], [U, msg("assistant", "b")]),
-    ([msg("system", "s"), U, A, msg("user", "q2"), msg("assistant", "x")],
-     [msg("system", "s"), U, A, msg("user", "q2"), msg("assistant", "y")]),
+    (
+        [msg("system", "s"), U, A, msg("user", "q2"), msg("assistant", "x")],
+        [msg("system", "s"), U, A, msg("user", "q2"), msg("assistant", "y")],
+    ),
     ([U, msg("assistant", "long"), msg("assistant", "longer")], [U, msg("assistant", "short")]),
 ]
 
@@ -375,8 +470,13 @@ def test_ratio_rounds_up_so_test_is_never_empty():
 
 STAT_ROWS = [
     {"messages": [msg("user", "Hi"), msg("assistant", "Hello there, how can I help?")]},
-    {"messages": [msg("system", "Be brief."), msg("user", "Explain gravity " * 20),
-                  msg("assistant", "Mass attracts.")]},
+    {
+        "messages": [
+            msg("system", "Be brief."),
+            msg("user", "Explain gravity " * 20),
+            msg("assistant", "Mass attracts."),
+        ]
+    },
     {"prompt": [msg("user", "Pick one")], "chosen": [msg("assistant", "A")], "rejected": [msg("assistant", "B" * 90)]},
 ]
 
@@ -392,12 +492,19 @@ def test_stats_without_tokenizer():
 def test_token_lengths_agree_with_tokenizing_the_rendered_template(smol_tokenizer):
     stats = dataset_stats(STAT_ROWS, smol_tokenizer, max_length=None)
     conversations = [r["messages"] for r in STAT_ROWS[:2]] + [STAT_ROWS[2]["prompt"] + STAT_ROWS[2]["chosen"]]
-    expected = [len(smol_tokenizer(smol_tokenizer.apply_chat_template(c, tokenize=False),
-                                   add_special_tokens=False)["input_ids"]) for c in conversations]
+    expected = [
+        len(
+            smol_tokenizer(smol_tokenizer.apply_chat_template(c, tokenize=False), add_special_tokens=False)[
+                "input_ids"
+            ]
+        )
+        for c in conversations
+    ]
     assert stats["token_lengths"] == expected
     # Reference: the tokenizer's own tokenize=True path gives the same count (no doubled BOS).
-    direct = [len(smol_tokenizer.apply_chat_template(c, tokenize=True, return_dict=True)["input_ids"])
-              for c in conversations]
+    direct = [
+        len(smol_tokenizer.apply_chat_template(c, tokenize=True, return_dict=True)["input_ids"]) for c in conversations
+    ]
     assert expected == direct
     assert stats["tokens"]["max"] == max(expected) and "truncated" not in stats
 

@@ -10,12 +10,29 @@ from ftlib.training import RunConfig
 
 
 def test_two_process_ddp_run_on_cpu_splits_the_batches_and_finishes(tiny_model_dir, tmp_path):
-    rows = [{"messages": [{"role": "user", "content": f"Name the number {i}."},
-                          {"role": "assistant", "content": f"The number is {i}."}]} for i in range(16)]
+    rows = [
+        {
+            "messages": [
+                {"role": "user", "content": f"Name the number {i}."},
+                {"role": "assistant", "content": f"The number is {i}."},
+            ]
+        }
+        for i in range(16)
+    ]
     data = tmp_path / "rows.jsonl"
     data.write_text("".join(json.dumps(r) + "\n" for r in rows))
-    config = RunConfig(model=str(tiny_model_dir), dataset=str(data), test_size=0.0, batch_size=2, epochs=1.0,
-                       max_length=64, save_every=0, device="cpu", nproc=2, learning_rate=1e-3)
+    config = RunConfig(
+        model=str(tiny_model_dir),
+        dataset=str(data),
+        test_size=0.0,
+        batch_size=2,
+        epochs=1.0,
+        max_length=64,
+        save_every=0,
+        device="cpu",
+        nproc=2,
+        learning_rate=1e-3,
+    )
     run_id = runs.submit(config)
     info = runs.wait(run_id, timeout=600)
     log = (runs.run_dir(run_id) / runs.LOG_FILE).read_text()

@@ -47,8 +47,15 @@ def in_child_with_limit(limit: int = LIMIT):
 
 
 def chat_rows(n: int, tag: str = "") -> list[dict]:
-    return [{"messages": [{"role": "user", "content": f"{tag}question {i} " + "x" * 150},
-                          {"role": "assistant", "content": f"{tag}answer {i} " + "y" * 150}]} for i in range(n)]
+    return [
+        {
+            "messages": [
+                {"role": "user", "content": f"{tag}question {i} " + "x" * 150},
+                {"role": "assistant", "content": f"{tag}answer {i} " + "y" * 150},
+            ]
+        }
+        for i in range(n)
+    ]
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
@@ -125,9 +132,16 @@ def test_the_cli_split_on_a_full_disk_exits_2_with_the_reason_and_keeps_the_old_
     out.mkdir()
     (out / "train.jsonl").write_text("old train\n")
     (out / "test.jsonl").write_text("old test\n")
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
-    proc = subprocess.run([sys.executable, "-m", "ftlib", "data", "split", str(data), "--out", str(out)], cwd=ROOT,
-                          env=env, capture_output=True, text=True, timeout=300, preexec_fn=in_child_with_limit())
+    env = dict(os.environ)
+    proc = subprocess.run(
+        [sys.executable, "-m", "ftlib", "data", "split", str(data), "--out", str(out)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        preexec_fn=in_child_with_limit(),
+    )
     assert proc.returncode == 2, proc.stdout + proc.stderr
     assert proc.stderr.startswith(f"error: The disk is full while writing {out / 'train.jsonl'}"), proc.stderr
     assert "pick another --out folder" in proc.stderr and "Traceback" not in proc.stderr
@@ -136,9 +150,8 @@ def test_the_cli_split_on_a_full_disk_exits_2_with_the_reason_and_keeps_the_old_
 
 @pytest.fixture
 def finished_lora_run(tiny_model_dir, tmp_path) -> str:
-    from test_training import SFT_ROWS, tiny_config
-
     from ftlib import runs, training
+    from tests.test_training import SFT_ROWS, tiny_config
 
     data = tmp_path / "rows.jsonl"
     data.write_text("".join(json.dumps(r) + "\n" for r in SFT_ROWS))
@@ -206,16 +219,16 @@ def test_the_train_page_says_why_a_download_failed(finished_lora_run, tiny_model
     at.run()
     errors = [e.value for e in at.error]
     assert len(errors) == 1, errors
-    assert errors[0].startswith(f"The download could not be prepared: The disk is full while writing "
-                                f"{runs.run_dir(run) / 'merged'}"), errors
+    assert errors[0].startswith(
+        f"The download could not be prepared: The disk is full while writing {runs.run_dir(run) / 'merged'}"
+    ), errors
     at.run()
     assert not at.error  # said once
 
 
 def test_a_run_that_cannot_be_written_is_not_left_half_made(tiny_model_dir, monkeypatch):
-    from test_training import tiny_config
-
     from ftlib import runs
+    from tests.test_training import tiny_config
 
     real = runs.update_status
 

@@ -14,16 +14,30 @@ from ftlib import evaluate as E
 from ftlib import modelset as M
 from ftlib import sampling as S
 from ftlib.models import load_model
+from ftlib.testing import make_random_adapter
 
 ROWS = [
-    {"messages": [{"role": "user", "content": "Say hi to the team."},
-                  {"role": "assistant", "content": "Hello team, good morning!"}]},
-    {"messages": [{"role": "system", "content": "Answer in French."}, {"role": "user", "content": "Thanks"},
-                  {"role": "assistant", "content": "De rien."}, {"role": "user", "content": "Bye"},
-                  {"role": "assistant", "content": "Au revoir, à bientôt."}]},
+    {
+        "messages": [
+            {"role": "user", "content": "Say hi to the team."},
+            {"role": "assistant", "content": "Hello team, good morning!"},
+        ]
+    },
+    {
+        "messages": [
+            {"role": "system", "content": "Answer in French."},
+            {"role": "user", "content": "Thanks"},
+            {"role": "assistant", "content": "De rien."},
+            {"role": "user", "content": "Bye"},
+            {"role": "assistant", "content": "Au revoir, à bientôt."},
+        ]
+    },
     {"messages": [{"role": "user", "content": "No answer here"}]},  # skipped: no reference
-    {"prompt": [{"role": "user", "content": "Pick a colour"}], "chosen": [{"role": "assistant", "content": "Blue."}],
-     "rejected": [{"role": "assistant", "content": "No."}]},
+    {
+        "prompt": [{"role": "user", "content": "Pick a colour"}],
+        "chosen": [{"role": "assistant", "content": "Blue."}],
+        "rejected": [{"role": "assistant", "content": "No."}],
+    },
 ]
 
 
@@ -34,7 +48,7 @@ def varied_dir(varied_model):
 
 @pytest.fixture(scope="module")
 def adapter_dir(varied_dir, tmp_path_factory):
-    return M.make_random_adapter(str(varied_dir), tmp_path_factory.mktemp("run") / "adapter", seed=4, b_std=0.5)
+    return make_random_adapter(str(varied_dir), tmp_path_factory.mktemp("run") / "adapter", seed=4, b_std=0.5)
 
 
 @pytest.fixture(scope="module")
@@ -66,11 +80,14 @@ def test_reference_tokens_are_the_last_answer_and_its_end_of_turn(model_set):
     assert len(ref.token_texts) == len(ref.input_ids)
 
 
-@pytest.mark.parametrize("row, message", [
-    ({"messages": [{"role": "user", "content": "x"}]}, "does not end with an assistant"),
-    ({"messages": [{"role": "assistant", "content": "x"}]}, "no prompt"),
-    ({"text": "x"}, "neither SFT"),
-])
+@pytest.mark.parametrize(
+    "row, message",
+    [
+        ({"messages": [{"role": "user", "content": "x"}]}, "does not end with an assistant"),
+        ({"messages": [{"role": "assistant", "content": "x"}]}, "no prompt"),
+        ({"text": "x"}, "neither SFT"),
+    ],
+)
 def test_rows_without_a_reference_are_explained(row, message):
     with pytest.raises(E.EvalError, match=message):
         E.conversation(row)
@@ -102,9 +119,15 @@ def test_evaluate_outputs_equal_separate_greedy_generation(result, model_set, va
         ids = torch.tensor([S.render_prompt(tok, messages[:-1])[1]])
         outs = []
         for model in (base_ref, tuned_reference):
-            gen = model.generate(input_ids=ids, attention_mask=torch.ones_like(ids), do_sample=False,
-                                 max_new_tokens=8, eos_token_id=sorted(S.stop_token_ids(tok, model)), pad_token_id=2)
-            outs.append(tok.decode([t for t in gen[0, ids.shape[1]:].tolist() if t != 2]))
+            gen = model.generate(
+                input_ids=ids,
+                attention_mask=torch.ones_like(ids),
+                do_sample=False,
+                max_new_tokens=8,
+                eos_token_id=sorted(S.stop_token_ids(tok, model)),
+                pad_token_id=2,
+            )
+            outs.append(tok.decode([t for t in gen[0, ids.shape[1] :].tolist() if t != 2]))
         assert (r.base_output, r.tuned_output) == tuple(outs)
         assert r.reference == messages[-1]["content"]
     assert result.rows[0].base_output != result.rows[0].tuned_output
@@ -136,7 +159,8 @@ def test_a_full_fine_tune_is_evaluated_as_the_model_alone(result, model_set, var
     view = E.token_losses(full_set, ROWS[0], "full-eval-run")
     assert list(view.losses) == ["base", "full-eval-run"]
     assert [v for v in view.losses["full-eval-run"] if v is not None] == pytest.approx(
-        E.reference_token_losses(alone, E.encode_reference(E.conversation(ROWS[0]), tok), [None])[0])
+        E.reference_token_losses(alone, E.encode_reference(E.conversation(ROWS[0]), tok), [None])[0]
+    )
 
 
 def test_aggregates_are_token_weighted(result):
@@ -181,8 +205,15 @@ def test_evaluate_refuses_what_cannot_work(model_set):
 
 def test_progress_and_cancel(model_set):
     seen = []
-    res = E.evaluate(model_set, ROWS, model_set.names[1], max_new_tokens=2,
-                     batch_size=1, progress=lambda m, f: seen.append(f), cancel=lambda: len(seen) >= 2)
+    res = E.evaluate(
+        model_set,
+        ROWS,
+        model_set.names[1],
+        max_new_tokens=2,
+        batch_size=1,
+        progress=lambda m, f: seen.append(f),
+        cancel=lambda: len(seen) >= 2,
+    )
     assert len(res.rows) == 2  # cancelled before the third batch
     assert seen == sorted(seen)
 

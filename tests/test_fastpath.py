@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 import torch
-from test_training import SFT_ROWS, tiny_config
 
 from ftlib import fastpath
+from tests.test_training import SFT_ROWS, tiny_config
 
 
 def _lora_model(model_dir, dropout: float, seed: int = 0):
@@ -147,15 +147,18 @@ def test_fast_path_off_leaves_peft_alone(varied_model, monkeypatch):
     assert fastpath.micro_batch_size(8, 400, "cpu") == 8
 
 
-@pytest.mark.parametrize("batch, longest, device, budget, expected", [
-    (8, 100, "cpu", 512, 4),     # 4 x 100 fits, 8 x 100 does not
-    (8, 145, "cpu", 512, 2),     # 3 would fit but does not divide 8
-    (8, 60, "cpu", 512, 8),      # the whole batch fits
-    (6, 200, "cpu", 512, 2),
-    (8, 900, "cpu", 512, 1),     # one row over the budget still trains, alone
-    (8, 145, "cuda", 512, 8),    # GPUs take the whole batch
-    (1, 145, "cpu", 512, 1),
-])
+@pytest.mark.parametrize(
+    "batch, longest, device, budget, expected",
+    [
+        (8, 100, "cpu", 512, 4),  # 4 x 100 fits, 8 x 100 does not
+        (8, 145, "cpu", 512, 2),  # 3 would fit but does not divide 8
+        (8, 60, "cpu", 512, 8),  # the whole batch fits
+        (6, 200, "cpu", 512, 2),
+        (8, 900, "cpu", 512, 1),  # one row over the budget still trains, alone
+        (8, 145, "cuda", 512, 8),  # GPUs take the whole batch
+        (1, 145, "cpu", 512, 1),
+    ],
+)
 def test_micro_batch_size(batch, longest, device, budget, expected):
     assert fastpath.micro_batch_size(batch, longest, device, budget=budget) == expected
 
@@ -175,8 +178,15 @@ def _train(config, tmp_path, name):
 def test_training_steps_match_with_the_fast_path_on_and_off(varied_model, tmp_path, monkeypatch, method):
     """Micro-batches, fused layers and the trained-token LM head give the same losses and the same trained weights
     as one plain batch (full fine-tuning: the head, tied to the embeddings, trains through ftlib.headloss)."""
-    config = tiny_config(varied_model(6), method=method, batch_size=8, max_steps=3, lora_dropout=0.0,
-                         group_by_length=False, learning_rate=5e-3 if method == "lora" else 1e-4)
+    config = tiny_config(
+        varied_model(6),
+        method=method,
+        batch_size=8,
+        max_steps=3,
+        lora_dropout=0.0,
+        group_by_length=False,
+        learning_rate=5e-3 if method == "lora" else 1e-4,
+    )
     monkeypatch.setenv("FTLIB_MICRO_TOKENS", "128")  # the tiny rows are ~60-70 tokens: micro-batches of 1
     fast, fast_losses, fast_weights = _train(config, tmp_path, "fast")
     assert hasattr(fast.model.get_base_model() if method == "lora" else fast.model, "_ftlib_trl_forward")
@@ -224,8 +234,10 @@ def test_fused_lora_on_a_bf16_base_is_as_exact_as_peft(varied_model):
     assert fused_bf16[2].dtype == torch.bfloat16 and {g.dtype for g in fused_bf16[1].values()} == {torch.float32}
 
     def errors(result) -> dict[str, float]:
-        found = {"loss": abs(float(result[0]) / float(reference[0]) - 1), "input grad":
-                 _relative_error(result[2], reference[2])}
+        found = {
+            "loss": abs(float(result[0]) / float(reference[0]) - 1),
+            "input grad": _relative_error(result[2], reference[2]),
+        }
         return found | {name: _relative_error(grad, reference[1][name]) for name, grad in result[1].items()}
 
     ours, peft = errors(fused_bf16), errors(peft_bf16)
@@ -234,15 +246,18 @@ def test_fused_lora_on_a_bf16_base_is_as_exact_as_peft(varied_model):
     assert max(ours.values()) < 0.2, ours  # this model's weights are spread wide: bf16 errors grow through it
 
 
-@pytest.mark.parametrize(("requested", "device", "method", "env", "expected"), [
-    ("auto", "cpu", "lora", {"FTLIB_CPU_BF16": "1"}, "bfloat16"),
-    ("auto", "cpu", "lora", {"FTLIB_CPU_BF16": "0"}, "auto"),
-    ("auto", "cpu", "lora", {"FTLIB_CPU_BF16": "1", "FTLIB_FAST_PATH": "0"}, "auto"),
-    ("float32", "cpu", "lora", {"FTLIB_CPU_BF16": "1"}, "float32"),  # what the user asked for wins
-    ("auto", "cpu", "full", {"FTLIB_CPU_BF16": "1"}, "auto"),  # trained weights need fp32 updates
-    ("auto", "cpu", "dpo", {"FTLIB_CPU_BF16": "1"}, "auto"),
-    ("auto", "cuda", "lora", {"FTLIB_CPU_BF16": "1"}, "auto"),  # GPUs already pick bf16 themselves
-])
+@pytest.mark.parametrize(
+    ("requested", "device", "method", "env", "expected"),
+    [
+        ("auto", "cpu", "lora", {"FTLIB_CPU_BF16": "1"}, "bfloat16"),
+        ("auto", "cpu", "lora", {"FTLIB_CPU_BF16": "0"}, "auto"),
+        ("auto", "cpu", "lora", {"FTLIB_CPU_BF16": "1", "FTLIB_FAST_PATH": "0"}, "auto"),
+        ("float32", "cpu", "lora", {"FTLIB_CPU_BF16": "1"}, "float32"),  # what the user asked for wins
+        ("auto", "cpu", "full", {"FTLIB_CPU_BF16": "1"}, "auto"),  # trained weights need fp32 updates
+        ("auto", "cpu", "dpo", {"FTLIB_CPU_BF16": "1"}, "auto"),
+        ("auto", "cuda", "lora", {"FTLIB_CPU_BF16": "1"}, "auto"),  # GPUs already pick bf16 themselves
+    ],
+)
 def test_training_dtype(requested, device, method, env, expected, monkeypatch):
     for name, value in env.items():
         monkeypatch.setenv(name, value)
@@ -250,8 +265,9 @@ def test_training_dtype(requested, device, method, env, expected, monkeypatch):
 
 
 def test_native_cpu_bf16_reads_the_cpu_flags(tmp_path):
-    for i, (flags, expected) in enumerate([("fpu avx512f avx512_bf16 sse", True), ("fpu amx_bf16", True),
-                                           ("fpu avx512f avx512bw", False)]):
+    for i, (flags, expected) in enumerate(
+        [("fpu avx512f avx512_bf16 sse", True), ("fpu amx_bf16", True), ("fpu avx512f avx512bw", False)]
+    ):
         info = tmp_path / f"cpuinfo{i}"
         info.write_text(f"processor\t: 0\nflags\t\t: {flags}\n", encoding="ascii")
         assert fastpath.native_cpu_bf16(str(info)) is expected

@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 import torch
 from streamlit.testing.v1 import AppTest
-from test_training import SFT_ROWS, tiny_config
 
 from ftlib import runs, training
 from ftlib.metrics import read_metrics
+from tests.test_training import SFT_ROWS, tiny_config
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -48,10 +48,17 @@ def _limit_file_size(limit: int):
 def test_a_full_disk_while_saving_fails_the_run_with_an_explanation_and_keeps_its_metrics(tiny_model_dir, tmp_path):
     run_id = _run(tiny_model_dir, tmp_path, method="full", max_steps=2, learning_rate=1e-5)
     path = runs.run_dir(run_id)
-    env = dict(os.environ, PYTHONPATH=str(ROOT), FTLIB_WORKSPACE=os.environ["FTLIB_WORKSPACE"])
+    env = dict(os.environ, FTLIB_WORKSPACE=os.environ["FTLIB_WORKSPACE"])
     # The tiny model's weights are ~13 MB: metrics and status fit under 2 MB, the saved model does not.
-    proc = subprocess.run([sys.executable, "-m", "ftlib.training", str(path)], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=600, preexec_fn=_limit_file_size(2 * 2**20))
+    proc = subprocess.run(
+        [sys.executable, "-m", "ftlib.training", str(path)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        preexec_fn=_limit_file_size(2 * 2**20),
+    )
     assert proc.returncode == 1, proc.stdout[-2000:] + proc.stderr[-2000:]
     status = runs.read_status(path)
     assert status["state"] == "failed"
@@ -77,12 +84,18 @@ def test_no_space_left_names_the_file_and_the_fix(tiny_model_dir, tmp_path, monk
     assert len([r for r in read_metrics(runs.run_dir(run_id)) if r["kind"] == "train"]) == 2
 
 
-@pytest.mark.parametrize("error", [
-    torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB (GPU 0; 7.79 GiB total capacity)"),
-    RuntimeError("[enforce fail at alloc_cpu.cpp:117] data. DefaultCPUAllocator: not enough memory: you tried to "
-                 "allocate 4294967296 bytes."),
-    MemoryError(),
-], ids=["cuda", "cpu-allocator", "python"])
+@pytest.mark.parametrize(
+    "error",
+    [
+        torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB (GPU 0; 7.79 GiB total capacity)"),
+        RuntimeError(
+            "[enforce fail at alloc_cpu.cpp:117] data. DefaultCPUAllocator: not enough memory: you tried to "
+            "allocate 4294967296 bytes."
+        ),
+        MemoryError(),
+    ],
+    ids=["cuda", "cpu-allocator", "python"],
+)
 def test_running_out_of_memory_ends_the_run_with_advice(tiny_model_dir, tmp_path, monkeypatch, error):
     run_id = _run(tiny_model_dir, tmp_path, max_steps=3)
     build = training.build_trainer

@@ -5,18 +5,22 @@ from __future__ import annotations
 
 import pytest
 import torch
-from test_fastpath import _lora_model, _relative_error
-from test_training import SFT_ROWS, tiny_config
 
 from ftlib import headloss
+from tests.test_fastpath import _lora_model, _relative_error
+from tests.test_training import SFT_ROWS, tiny_config
 
 
 def _reference(hidden, weight, bias, targets):
     """Per-row log p(target), entropy, top-1 flag and mean logit from the full fp64 logits."""
     logits = torch.nn.functional.linear(hidden.double(), weight.double(), None if bias is None else bias.double())
     log_p = logits.log_softmax(-1)
-    return (log_p.gather(1, targets[:, None]).squeeze(1), -(log_p.exp() * log_p).sum(-1),
-            logits.argmax(-1) == targets, logits.mean(-1))
+    return (
+        log_p.gather(1, targets[:, None]).squeeze(1),
+        -(log_p.exp() * log_p).sum(-1),
+        logits.argmax(-1) == targets,
+        logits.mean(-1),
+    )
 
 
 @pytest.mark.parametrize(("with_bias", "row_chunk"), [(False, 256), (True, 256), (False, 3)])
@@ -134,14 +138,22 @@ def test_fast_head_steps_aside_where_it_does_not_apply(varied_model, monkeypatch
     model = _trl_headed_lora(varied_model(5))
     base = model.get_base_model()
     batch = _batch()
-    trl_shifted = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"],
-                        shift_labels=batch["labels"], fused_lm_head=True)
+    trl_shifted = model(
+        input_ids=batch["input_ids"],
+        attention_mask=batch["attention_mask"],
+        shift_labels=batch["labels"],
+        fused_lm_head=True,
+    )
     assert headloss.fuse_lm_head(base)
     calls = []
     original = headloss._TrainedLogProbs.apply
     monkeypatch.setattr(headloss._TrainedLogProbs, "apply", lambda *a: calls.append(1) or original(*a))
-    shifted = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"],
-                    shift_labels=batch["labels"], fused_lm_head=True)
+    shifted = model(
+        input_ids=batch["input_ids"],
+        attention_mask=batch["attention_mask"],
+        shift_labels=batch["labels"],
+        fused_lm_head=True,
+    )
     torch.testing.assert_close(shifted.log_probs, trl_shifted.log_probs)  # TRL's own head, unchanged
     with torch.autocast("cpu", dtype=torch.bfloat16):
         model(**batch, fused_lm_head=True)
@@ -189,12 +201,17 @@ def test_sft_trainers_get_the_fast_head_unless_the_fast_path_is_off(varied_model
 def test_dpo_steps_match_with_the_fast_head_on_and_off(varied_model, tmp_path, monkeypatch, tuning):
     """DPO scores chosen and rejected completions (and, for full DPO, a reference copy) through the fast head:
     same losses, reward metrics and trained weights as with TRL's head."""
-    from test_training import PREF_ROWS
-
     from ftlib.training import build_trainer
+    from tests.test_training import PREF_ROWS
 
-    config = tiny_config(varied_model(6), method="dpo", dpo_tuning=tuning, batch_size=2, max_steps=3,
-                         learning_rate=3e-2 if tuning == "lora" else 1e-3)
+    config = tiny_config(
+        varied_model(6),
+        method="dpo",
+        dpo_tuning=tuning,
+        batch_size=2,
+        max_steps=3,
+        learning_rate=3e-2 if tuning == "lora" else 1e-3,
+    )
 
     def train(name):
         prepared = build_trainer(config, tmp_path / name, rows=(PREF_ROWS, []))

@@ -31,8 +31,10 @@ def test_adapter_size_matches_peft(tiny_model_dir, targets):
     from peft import LoraConfig, get_peft_model
     from transformers import AutoModelForCausalLM
 
-    model = get_peft_model(AutoModelForCausalLM.from_pretrained(tiny_model_dir),
-                           LoraConfig(r=8, target_modules="all-linear" if targets == ["all-linear"] else targets))
+    model = get_peft_model(
+        AutoModelForCausalLM.from_pretrained(tiny_model_dir),
+        LoraConfig(r=8, target_modules="all-linear" if targets == ["all-linear"] else targets),
+    )
     trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
     assert memory.lora_params(memory.model_shape(str(tiny_model_dir)), 8, targets) == trainable
 
@@ -76,8 +78,11 @@ def test_fast_path_estimates_one_micro_batch_and_one_byte_masks(tiny_model_dir, 
 
 
 def test_human_sizes():
-    assert (memory.human(3 * memory.GIB), memory.human(512 * 1024**2), memory.human(None)) == ("3.00 GiB",
-                                                                                              "512 MiB", "?")
+    assert (memory.human(3 * memory.GIB), memory.human(512 * 1024**2), memory.human(None)) == (
+        "3.00 GiB",
+        "512 MiB",
+        "?",
+    )
 
 
 MEASURE = r"""
@@ -113,16 +118,26 @@ print(json.dumps({"measured": status("VmHWM") - base, "estimate": estimate.total
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("settings", [
-    {"method": "lora", "batch_size": 4, "max_length": 128, "max_steps": 1},
-    {"method": "full", "batch_size": 2, "max_length": 128, "max_steps": 2, "learning_rate": 1e-5},
-    {"method": "dpo", "batch_size": 2, "max_length": 128, "max_steps": 1},
-], ids=["lora", "full", "dpo"])
+@pytest.mark.parametrize(
+    "settings",
+    [
+        {"method": "lora", "batch_size": 4, "max_length": 128, "max_steps": 1},
+        {"method": "full", "batch_size": 2, "max_length": 128, "max_steps": 2, "learning_rate": 1e-5},
+        {"method": "dpo", "batch_size": 2, "max_length": 128, "max_steps": 1},
+    ],
+    ids=["lora", "full", "dpo"],
+)
 def test_estimate_is_close_to_the_measured_peak_on_cpu(tmp_path, settings):
-    env = dict(os.environ, OMP_NUM_THREADS="1", PYTHONPATH=str(ROOT))
+    env = dict(os.environ, OMP_NUM_THREADS="1")
     spec = json.dumps({"save_every": 0, "device": "cpu", **settings})
-    proc = subprocess.run([sys.executable, "-c", MEASURE, spec, str(tmp_path)], capture_output=True, text=True,
-                          env=env, cwd=ROOT, timeout=600)
+    proc = subprocess.run(
+        [sys.executable, "-c", MEASURE, spec, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=600,
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     result = json.loads(proc.stdout.strip().splitlines()[-1])
     assert result["measured"] > 1.0 * memory.GIB  # the real model really trained

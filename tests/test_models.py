@@ -83,8 +83,10 @@ def test_a_model_with_its_own_code_loads_only_when_the_operator_allows_it(tmp_pa
     target = tmp_path / "custom"
     shutil.copytree(tiny_model_dir, target)
     config = json.loads((target / "config.json").read_text())
-    config.update(model_type="ftlib_custom_llama",
-                  auto_map={"AutoConfig": "custom.CustomConfig", "AutoModelForCausalLM": "custom.CustomModel"})
+    config.update(
+        model_type="ftlib_custom_llama",
+        auto_map={"AutoConfig": "custom.CustomConfig", "AutoModelForCausalLM": "custom.CustomModel"},
+    )
     (target / "config.json").write_text(json.dumps(config))
     (target / "custom.py").write_text(CUSTOM_CODE)
     marker = tmp_path / "marker.txt"
@@ -143,7 +145,8 @@ def test_default_model_is_converted_once_and_generates(smol_tokenizer):
     model = models.load_model("default", device="cpu")
     assert 130e6 < models.model_info(model).parameters < 140e6
     messages = [{"role": "user", "content": "What is the capital of France?"}]
-    inputs = smol_tokenizer.apply_chat_template(messages, add_generation_prompt=True, return_tensors="pt",
-                                                return_dict=True)
+    inputs = smol_tokenizer.apply_chat_template(
+        messages, add_generation_prompt=True, return_tensors="pt", return_dict=True
+    )
     out = model.generate(**inputs, max_new_tokens=12, do_sample=False)
-    assert "Paris" in smol_tokenizer.decode(out[0, inputs["input_ids"].shape[1]:])
+    assert "Paris" in smol_tokenizer.decode(out[0, inputs["input_ids"].shape[1] :])

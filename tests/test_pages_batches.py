@@ -15,15 +15,26 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def sft_rows(n):
     # Lengths differ a lot, so padding is visible and length grouping/packing have something to save.
-    return [{"messages": [{"role": "user", "content": f"Question {i}?"},
-                          {"role": "assistant", "content": "Answer " + "word " * (3 + 17 * (i % 3))}]}
-            for i in range(n)]
+    return [
+        {
+            "messages": [
+                {"role": "user", "content": f"Question {i}?"},
+                {"role": "assistant", "content": "Answer " + "word " * (3 + 17 * (i % 3))},
+            ]
+        }
+        for i in range(n)
+    ]
 
 
 def preference_rows(n):
-    return [{"prompt": [{"role": "user", "content": f"Pick {i}"}],
-             "chosen": [{"role": "assistant", "content": "A good answer " * (1 + i % 2)}],
-             "rejected": [{"role": "assistant", "content": "no"}]} for i in range(n)]
+    return [
+        {
+            "prompt": [{"role": "user", "content": f"Pick {i}"}],
+            "chosen": [{"role": "assistant", "content": "A good answer " * (1 + i % 2)}],
+            "rejected": [{"role": "assistant", "content": "no"}],
+        }
+        for i in range(n)
+    ]
 
 
 def run_page() -> AppTest:

@@ -17,12 +17,17 @@ from streamlit.testing.v1 import AppTest
 from ftlib import modelset as M
 from ftlib import sampling as S
 from ftlib import workspace
+from ftlib.testing import make_random_adapter
 
 ROOT = Path(__file__).resolve().parents[1]
 TEST_ROWS = [
     {"messages": [{"role": "user", "content": "Name a colour."}, {"role": "assistant", "content": "Blue."}]},
-    {"messages": [{"role": "user", "content": "Count to three."},
-                  {"role": "assistant", "content": "One, two, three."}]},
+    {
+        "messages": [
+            {"role": "user", "content": "Count to three."},
+            {"role": "assistant", "content": "One, two, three."},
+        ]
+    },
     {"messages": [{"role": "user", "content": "Say yes."}, {"role": "assistant", "content": "Yes!"}]},
 ]
 
@@ -34,7 +39,7 @@ def varied_dir(varied_model):
 
 @pytest.fixture(scope="module")
 def adapter_template(varied_dir, tmp_path_factory):
-    return M.make_random_adapter(str(varied_dir), tmp_path_factory.mktemp("adapter") / "adapter", seed=9, b_std=0.5)
+    return make_random_adapter(str(varied_dir), tmp_path_factory.mktemp("adapter") / "adapter", seed=9, b_std=0.5)
 
 
 @pytest.fixture
@@ -43,8 +48,9 @@ def finished_run(varied_dir, adapter_template):
     workspace.save_split("colours", TEST_ROWS[:1], TEST_ROWS, {"format": "messages"})
     run = workspace.runs_dir() / "20260101-000000-lora-colours"
     shutil.copytree(adapter_template, run / "adapter")
-    (run / "config.json").write_text(json.dumps({"model": str(varied_dir), "dataset": "colours",
-                                                 "template": "tokenizer", "method": "lora"}))
+    (run / "config.json").write_text(
+        json.dumps({"model": str(varied_dir), "dataset": "colours", "template": "tokenizer", "method": "lora"})
+    )
     (run / "status.json").write_text(json.dumps({"state": "finished"}))
     return run
 
@@ -84,12 +90,13 @@ def test_compare_grid_streams_engine_outputs(finished_run, varied_dir):
     ms = M.load_model_set(str(varied_dir), [finished_run])
     _, ids = S.render_prompt(ms.tokenizer, "Write a short poem about the sea.")
     settings = [S.PRESETS[n] for n in ("greedy", "balanced", "creative")]
-    expected = S.generate(ms.model, ms.tokenizer, S.grid_rows(ids, settings, [None, finished_run.name]),
-                          max_new_tokens=96, seed=7)
+    expected = S.generate(
+        ms.model, ms.tokenizer, S.grid_rows(ids, settings, [None, finished_run.name]), max_new_tokens=96, seed=7
+    )
     assert texts == [r.text for r in expected]
     assert texts[0] != texts[3]  # base and tuned greedy differ: the adapter row really uses the adapter
     bodies = [h.proto.body for h in at.get("html") if 'class="ftgen"' in h.proto.body]
-    assert "title=\"p = " in bodies[0]  # probabilities and alternatives on hover
+    assert 'title="p = ' in bodies[0]  # probabilities and alternatives on hover
 
 
 def test_next_token_table_follows_the_sliders(finished_run, varied_dir):
@@ -166,8 +173,9 @@ def full_run(varied_dir, varied_model):
     workspace.save_split("colours", TEST_ROWS[:1], TEST_ROWS, {"format": "messages"})
     run = workspace.runs_dir() / "20260102-000000-full-colours"
     shutil.copytree(varied_model(8), run / "model")
-    (run / "config.json").write_text(json.dumps({"model": str(varied_dir), "dataset": "colours",
-                                                 "template": "tokenizer", "method": "full"}))
+    (run / "config.json").write_text(
+        json.dumps({"model": str(varied_dir), "dataset": "colours", "template": "tokenizer", "method": "full"})
+    )
     (run / "status.json").write_text(json.dumps({"state": "finished"}))
     return run
 

@@ -89,8 +89,14 @@ def test_token_histogram_and_truncation_count(smol_tokenizer):
     at = with_path(data_page(), FIXTURES / "chat_mixed.jsonl")
     assert at.get("plotly_chart"), "no histogram"
     good = load_file(FIXTURES / "chat_mixed.jsonl").rows
-    lengths = sorted(len(smol_tokenizer(smol_tokenizer.apply_chat_template(r["messages"], tokenize=False),
-                                        add_special_tokens=False)["input_ids"]) for r in good)
+    lengths = sorted(
+        len(
+            smol_tokenizer(
+                smol_tokenizer.apply_chat_template(r["messages"], tokenize=False), add_special_tokens=False
+            )["input_ids"]
+        )
+        for r in good
+    )
     at.slider(key="data_max_length").set_value(16).run()
     assert any("4 rows (100.0%) would be truncated at 16 tokens" in w.value for w in at.warning)
     assert any(f"longest: {lengths[-1]}" in w.value for w in at.warning)
@@ -129,10 +135,15 @@ def test_table_with_column_mapping_and_format_override():
     assert at.error and "needs a column for: chosen, rejected" in at.error[0].value
 
 
-@pytest.mark.parametrize("path, match", [(FIXTURES / "not_data.jsonl", "looks like a binary file"),
-                                         (FIXTURES / "missing.jsonl", "does not exist"),
-                                         (ROOT / "pyproject.toml", "outside the folders this server allows"),
-                                         (FIXTURES / ".." / ".." / "conftest.py", "outside the folders")])
+@pytest.mark.parametrize(
+    "path, match",
+    [
+        (FIXTURES / "not_data.jsonl", "looks like a binary file"),
+        (FIXTURES / "missing.jsonl", "does not exist"),
+        (ROOT / "pyproject.toml", "outside the folders this server allows"),
+        (FIXTURES / ".." / ".." / "conftest.py", "outside the folders"),
+    ],
+)
 def test_an_unusable_file_shows_an_error_not_a_traceback(path, match):
     at = with_path(data_page(), path)
     assert not at.exception
@@ -164,7 +175,7 @@ def test_shipped_samples_load():
 
 def shipped_path(name: str) -> str:
     try:
-        from ftlib.samples import sample_path
+        from ftlib.demo_data import sample_path
     except ImportError:  # no registry: the page lists samples/*.jsonl by file stem
         return str(ROOT / "samples" / f"{name}.jsonl")
     return str(sample_path(name))

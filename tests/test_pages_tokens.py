@@ -15,13 +15,21 @@ from ftlib import workspace
 PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "2_Tokens.py")
 TRAIN = [
     {"messages": [{"role": "user", "content": "Capital of Peru?"}, {"role": "assistant", "content": "Lima."}]},
-    {"messages": [{"role": "system", "content": "Terse."}, {"role": "user", "content": "2+2?"},
-                  {"role": "assistant", "content": "4"}, {"role": "user", "content": "3+3?"},
-                  {"role": "assistant", "content": "6"}]},
+    {
+        "messages": [
+            {"role": "system", "content": "Terse."},
+            {"role": "user", "content": "2+2?"},
+            {"role": "assistant", "content": "4"},
+            {"role": "user", "content": "3+3?"},
+            {"role": "assistant", "content": "6"},
+        ]
+    },
 ]
-PREFERENCE = {"prompt": [{"role": "user", "content": "Best pet?"}],
-              "chosen": [{"role": "assistant", "content": "Dogs, they are loyal."}],
-              "rejected": [{"role": "assistant", "content": "Rocks."}]}
+PREFERENCE = {
+    "prompt": [{"role": "user", "content": "Best pet?"}],
+    "chosen": [{"role": "assistant", "content": "Dogs, they are loyal."}],
+    "rejected": [{"role": "assistant", "content": "Rocks."}],
+}
 
 
 def metrics(at) -> list[str]:
@@ -47,7 +55,7 @@ class _Pills(HTMLParser):
             self.depth += 1
             self.skip += "ft-sub" in attrs.get("class", "") or bool(self.skip)
         elif attrs.get("class", "").startswith("ft-tok ") and attrs.get("title", "").startswith("#"):
-            self.pills.append([attrs["class"][len("ft-tok "):], ""])
+            self.pills.append([attrs["class"][len("ft-tok ") :], ""])
             self.depth = 1
 
     def handle_endtag(self, tag):
@@ -154,11 +162,14 @@ def test_two_templates_side_by_side(page):
     assert len(metrics(at)) == 6 and metrics(at)[:3] != metrics(at)[3:]
 
 
-@pytest.mark.parametrize("source, expected", [
-    ("{{ ''.__class__.__mro__ }}", "sandbox blocks"),
-    ("{% for m in messages %}{{ m.content }", "syntax error on line 1"),
-    ("{% include '/etc/passwd' %}", "self-contained"),
-])
+@pytest.mark.parametrize(
+    "source, expected",
+    [
+        ("{{ ''.__class__.__mro__ }}", "sandbox blocks"),
+        ("{% for m in messages %}{{ m.content }", "syntax error on line 1"),
+        ("{% include '/etc/passwd' %}", "self-contained"),
+    ],
+)
 def test_bad_custom_template_shows_error(page, source, expected):
     at = run(page)
     at.selectbox(key="tok_template").set_value("custom")

@@ -12,11 +12,23 @@ from streamlit.testing.v1 import AppTest
 from ftlib import runs, workspace
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
-SFT_ROWS = [{"messages": [{"role": "user", "content": f"What is {i} plus {i}?"},
-                          {"role": "assistant", "content": f"Ahoy! It is {2 * i}."}]} for i in range(12)]
-PREF_ROWS = [{"prompt": [{"role": "user", "content": f"Facts about {i}?"}],
-              "chosen": [{"role": "assistant", "content": f"- {i}\n- {i + 1}"}],
-              "rejected": [{"role": "assistant", "content": f"Well, {i} maybe."}]} for i in range(6)]
+SFT_ROWS = [
+    {
+        "messages": [
+            {"role": "user", "content": f"What is {i} plus {i}?"},
+            {"role": "assistant", "content": f"Ahoy! It is {2 * i}."},
+        ]
+    }
+    for i in range(12)
+]
+PREF_ROWS = [
+    {
+        "prompt": [{"role": "user", "content": f"Facts about {i}?"}],
+        "chosen": [{"role": "assistant", "content": f"- {i}\n- {i + 1}"}],
+        "rejected": [{"role": "assistant", "content": f"Well, {i} maybe."}],
+    }
+    for i in range(6)
+]
 
 
 def page(model_dir) -> AppTest:
@@ -90,4 +102,3 @@ def test_start_a_real_run_watch_it_finish_and_see_it_from_a_second_tab(tiny_mode
     second = page(tiny_model_dir)  # a refresh or a second tab: the same run, read from disk
     assert run_id in headline(second) and "finished" in headline(second)
     assert runs.summary(runs.run_dir(run_id))["state"] == "finished"
-

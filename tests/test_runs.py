@@ -100,8 +100,9 @@ def test_a_killed_process_is_interrupted_and_a_crashed_one_failed_with_their_las
     killed = runs.submit(config("killed"))
     wait_for(lambda: runs.log_tail(runs.run_dir(killed)))
     kill(killed)
-    fake_runner["code"] = ("import sys; print('Traceback (most recent call last):'); "
-                           "print('RuntimeError: boom in layer 3'); sys.exit(1)")
+    fake_runner["code"] = (
+        "import sys; print('Traceback (most recent call last):'); print('RuntimeError: boom in layer 3'); sys.exit(1)"
+    )
     crashed = runs.submit(config("crashed"))
     wait_for(lambda: states()[crashed] == "failed")
     info = {r["id"]: r for r in runs.list_runs()}
@@ -143,13 +144,27 @@ def test_a_run_that_cannot_load_its_data_fails_with_the_reason(tiny_model_dir):
 
 
 def real_config(tiny_model_dir, tmp_path, **kw) -> RunConfig:
-    rows = [{"messages": [{"role": "user", "content": f"Count to {i}, please, in words."},
-                          {"role": "assistant", "content": " ".join(["one", "two", "three", "four"] * (i % 5 + 2))}]}
-            for i in range(40)]
+    rows = [
+        {
+            "messages": [
+                {"role": "user", "content": f"Count to {i}, please, in words."},
+                {"role": "assistant", "content": " ".join(["one", "two", "three", "four"] * (i % 5 + 2))},
+            ]
+        }
+        for i in range(40)
+    ]
     data = tmp_path / "rows.jsonl"
     data.write_text("".join(json.dumps(r) + "\n" for r in rows))
-    base = {"model": str(tiny_model_dir), "dataset": str(data), "batch_size": 8, "max_length": 128,
-            "max_steps": 30, "learning_rate": 1e-3, "test_size": 0.1, "device": "cpu"}
+    base = {
+        "model": str(tiny_model_dir),
+        "dataset": str(data),
+        "batch_size": 8,
+        "max_length": 128,
+        "max_steps": 30,
+        "learning_rate": 1e-3,
+        "test_size": 0.1,
+        "device": "cpu",
+    }
     base.update(kw)
     return RunConfig(**base)
 

@@ -13,6 +13,7 @@ from transformers import TemperatureLogitsWarper, TopKLogitsWarper, TopPLogitsWa
 from ftlib import modelset as M
 from ftlib import sampling as S
 from ftlib.models import load_model, load_tokenizer
+from ftlib.testing import make_random_adapter
 
 PROMPTS = ["Tell me a story about a dragon.", "Hi", "What is 2 + 2? Answer briefly, please, and explain."]
 SAMPLED = [
@@ -43,7 +44,7 @@ def runs(varied_dir, tmp_path_factory):
     """Two finished-run-like directories, each with a random LoRA adapter under adapter/."""
     root = tmp_path_factory.mktemp("runs")
     for i, name in enumerate(("alpha", "beta"), start=1):
-        M.make_random_adapter(str(varied_dir), root / name / "adapter", seed=i, b_std=0.5)
+        make_random_adapter(str(varied_dir), root / name / "adapter", seed=i, b_std=0.5)
     return root
 
 
@@ -59,13 +60,27 @@ def _ids(tok, text):
 def _reference(model, ids, setting, seed, max_new_tokens, stop=(2,)):
     """transformers' own generate for one prompt: greedy, or sampled from the row's seed."""
     x = torch.tensor([list(ids)])
-    kwargs = {"do_sample": False} if setting.greedy else {
-        # top_k=0 is "off" in transformers too; without it generate would apply its default top_k=50.
-        "do_sample": True, "temperature": setting.temperature, "top_k": setting.top_k, "top_p": setting.top_p}
+    kwargs = (
+        {"do_sample": False}
+        if setting.greedy
+        else {
+            # top_k=0 is "off" in transformers too; without it generate would apply its default top_k=50.
+            "do_sample": True,
+            "temperature": setting.temperature,
+            "top_k": setting.top_k,
+            "top_p": setting.top_p,
+        }
+    )
     torch.manual_seed(S.row_seed(seed, setting))
-    out = model.generate(input_ids=x, attention_mask=torch.ones_like(x), max_new_tokens=max_new_tokens,
-                         eos_token_id=list(stop), pad_token_id=2, **kwargs)
-    ids_out = out[0, x.shape[1]:].tolist()
+    out = model.generate(
+        input_ids=x,
+        attention_mask=torch.ones_like(x),
+        max_new_tokens=max_new_tokens,
+        eos_token_id=list(stop),
+        pad_token_id=2,
+        **kwargs,
+    )
+    ids_out = out[0, x.shape[1] :].tolist()
     for j, t in enumerate(ids_out):  # generate pads finished rows; keep up to and with the stop token
         if t in stop:
             return ids_out[: j + 1]
@@ -75,40 +90,49 @@ def _reference(model, ids, setting, seed, max_new_tokens, stop=(2,)):
 # ---------------------------------------------------------------- settings
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"temperature": -0.5}, "temperature must be"),
-    ({"temperature": float("nan")}, "temperature must be"),
-    ({"top_k": -1}, "top_k must be"),
-    ({"top_k": 2.5}, "top_k must be"),
-    ({"top_p": 0.0}, "top_p must be above 0"),
-    ({"top_p": 1.5}, "top_p must be above 0"),
-    ({"temperature": 0, "top_p": 0.9}, "temperature 0 means greedy"),
-    ({"temperature": 0, "top_k": 5}, "temperature 0 means greedy"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"temperature": -0.5}, "temperature must be"),
+        ({"temperature": float("nan")}, "temperature must be"),
+        ({"top_k": -1}, "top_k must be"),
+        ({"top_k": 2.5}, "top_k must be"),
+        ({"top_p": 0.0}, "top_p must be above 0"),
+        ({"top_p": 1.5}, "top_p must be above 0"),
+        ({"temperature": 0, "top_p": 0.9}, "temperature 0 means greedy"),
+        ({"temperature": 0, "top_k": 5}, "temperature 0 means greedy"),
+    ],
+)
 def test_invalid_settings_name_the_field(kwargs, message):
     with pytest.raises(S.SamplingError, match=message):
         S.DecodingSetting(**kwargs)
 
 
-@pytest.mark.parametrize("text, temperature, top_k, top_p", [
-    ("greedy", 0.0, 0, 1.0),
-    ("temperature=0", 0.0, 0, 1.0),
-    ("temperature=0.8,top_p=0.9", 0.8, 0, 0.9),
-    ("t=1.3, k=40", 1.3, 40, 1.0),
-    ("balanced", 0.7, 0, 0.9),
-])
+@pytest.mark.parametrize(
+    "text, temperature, top_k, top_p",
+    [
+        ("greedy", 0.0, 0, 1.0),
+        ("temperature=0", 0.0, 0, 1.0),
+        ("temperature=0.8,top_p=0.9", 0.8, 0, 0.9),
+        ("t=1.3, k=40", 1.3, 40, 1.0),
+        ("balanced", 0.7, 0, 0.9),
+    ],
+)
 def test_parse_setting(text, temperature, top_k, top_p):
     s = S.parse_setting(text)
     assert (s.temperature, s.top_k, s.top_p) == (temperature, top_k, top_p)
     assert s.greedy == (temperature == 0)
 
 
-@pytest.mark.parametrize("text, message", [
-    ("temperature=hot", "is not a number"),
-    ("beam=4", "temperature, top_k, top_p"),
-    ("top_p", "key=value"),
-    ("", "Empty decoding setting"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("temperature=hot", "is not a number"),
+        ("beam=4", "temperature, top_k, top_p"),
+        ("top_p", "key=value"),
+        ("", "Empty decoding setting"),
+    ],
+)
 def test_parse_setting_errors(text, message):
     with pytest.raises(S.SamplingError, match=message):
         S.parse_setting(text)
@@ -229,7 +253,7 @@ def test_token_probabilities_and_alternatives_match_a_full_forward(tok, base):
     r = S.generate(base, tok, [S.GenRow(ids)], max_new_tokens=6, stop_ids=set(), top_alternatives=4)[0]
     full = torch.tensor([list(ids) + r.ids[:-1]])
     with torch.no_grad():
-        probs = base(full).logits[0, len(ids) - 1:].softmax(-1)
+        probs = base(full).logits[0, len(ids) - 1 :].softmax(-1)
     for step, info in enumerate(r.tokens):
         assert info.prob == pytest.approx(float(probs[step, info.id]), rel=1e-4)
         assert info.sample_prob == 1.0
@@ -276,8 +300,10 @@ def test_mixed_adapter_batch_equals_separate_runs(tok, varied_dir, runs, model_s
     settings = [S.GREEDY, SAMPLED[2]]
     rows = S.grid_rows(ids, settings, ["base", "alpha", "beta"])
     assert len(rows) == 6 and model_set.names == ["base", "alpha", "beta"]
-    results = {(r.row.adapter, r.row.setting): r.ids
-               for r in S.generate(model_set.model, model_set.tokenizer, rows, max_new_tokens=10, seed=3)}
+    results = {
+        (r.row.adapter, r.row.setting): r.ids
+        for r in S.generate(model_set.model, model_set.tokenizer, rows, max_new_tokens=10, seed=3)
+    }
     for adapter in (None, "alpha", "beta"):
         fresh = load_model(str(varied_dir), device="cpu").eval()
         ref_model = fresh if adapter is None else PeftModel.from_pretrained(fresh, str(runs / adapter / "adapter"))
@@ -327,7 +353,7 @@ def test_a_pickled_adapter_is_refused_before_anything_unpickles_it(varied_dir, t
     from safetensors.torch import load_file
 
     folder = tmp_path / "pickled"
-    M.make_random_adapter(str(varied_dir), folder, seed=3)
+    make_random_adapter(str(varied_dir), folder, seed=3)
     assert M.load_model_set(str(varied_dir), [folder], device="cpu").tuned == ["pickled"]  # safetensors: loads
     weights = load_file(str(folder / "adapter_model.safetensors"))
     (folder / "adapter_model.safetensors").unlink()
@@ -389,20 +415,24 @@ def test_full_fine_tunes_are_found_and_listed_beside_adapters(runs, full_run, tm
     shutil.copytree(full_run, root / "fullft")
     shutil.copytree(runs / "alpha", root / "lora")
     found = {r.name: r for r in M.list_run_adapters(root)}
-    assert (found["fullft"].full, found["fullft"].path, found["fullft"].template) == (True, root / "fullft" / "model",
-                                                                                       "chatml")
+    assert (found["fullft"].full, found["fullft"].path, found["fullft"].template) == (
+        True,
+        root / "fullft" / "model",
+        "chatml",
+    )
     assert (found["lora"].full, found["lora"].path) == (False, root / "lora" / "adapter")
 
 
-def test_a_full_fine_tune_decodes_in_its_own_loop_exactly_as_it_would_alone(tok, varied_dir, runs, full_run,
-                                                                             varied_model):
+def test_a_full_fine_tune_decodes_in_its_own_loop_exactly_as_it_would_alone(
+    tok, varied_dir, runs, full_run, varied_model
+):
     model_set = M.load_model_set(str(varied_dir), [runs / "alpha", full_run], device="cpu")
     assert model_set.names == ["base", "alpha", "fullft"] and model_set.tuned == ["alpha", "fullft"]
     rows = S.grid_rows(_ids(tok, PROMPTS[0]), [S.GREEDY, SAMPLED[2]], model_set.names)
     alone = load_model(str(varied_model(5)), device="cpu").eval()
-    expected = (S.generate(model_set.model, tok, rows[:4], max_new_tokens=8, seed=3)
-                + S.generate(alone, tok, [S.GenRow(r.input_ids, r.setting) for r in rows[4:]], max_new_tokens=8,
-                             seed=3))
+    expected = S.generate(model_set.model, tok, rows[:4], max_new_tokens=8, seed=3) + S.generate(
+        alone, tok, [S.GenRow(r.input_ids, r.setting) for r in rows[4:]], max_new_tokens=8, seed=3
+    )
     assert expected[4].ids != expected[0].ids  # the full fine-tune really is another model
 
     job = S.GenerationJob(model_set, rows, max_new_tokens=8, seed=3).start()
@@ -414,8 +444,9 @@ def test_a_full_fine_tune_decodes_in_its_own_loop_exactly_as_it_would_alone(tok,
 
     lm, adapter = model_set.route("fullft")
     assert adapter is None and lm is model_set.full_models["fullft"]
-    assert torch.equal(S.next_token_logits(lm, rows[0].input_ids, adapter),
-                       S.next_token_logits(alone, rows[0].input_ids))
+    assert torch.equal(
+        S.next_token_logits(lm, rows[0].input_ids, adapter), S.next_token_logits(alone, rows[0].input_ids)
+    )
     assert model_set.route("base") == (model_set.model, None)
     assert model_set.route("alpha") == (model_set.model, "alpha")
 

@@ -25,10 +25,16 @@ CONVERSATIONS = {
         {"role": "assistant", "content": "  Sure.\n"},
     ],
     # Content equal to template words: a search-based locator would match the headers instead.
-    "role_words": [{"role": "user", "content": "user"}, {"role": "assistant", "content": "assistant"},
-                   {"role": "user", "content": "user"}, {"role": "assistant", "content": "assistant"}],
-    "unicode_newlines": [{"role": "user", "content": "日本語で？"},
-                         {"role": "assistant", "content": "\nはい、👍🏽 もちろん。\n\n"}],
+    "role_words": [
+        {"role": "user", "content": "user"},
+        {"role": "assistant", "content": "assistant"},
+        {"role": "user", "content": "user"},
+        {"role": "assistant", "content": "assistant"},
+    ],
+    "unicode_newlines": [
+        {"role": "user", "content": "日本語で？"},
+        {"role": "assistant", "content": "\nはい、👍🏽 もちろん。\n\n"},
+    ],
 }
 
 
@@ -41,8 +47,9 @@ def test_render_matches_transformers(name, conv, smol_tokenizer):
     expected = smol_tokenizer.apply_chat_template(messages, chat_template=template.source, tokenize=False)
     assert render(template, messages) == expected
     for prompt_end in (True,):
-        expected = smol_tokenizer.apply_chat_template(messages[:-1], chat_template=template.source, tokenize=False,
-                                                      add_generation_prompt=prompt_end)
+        expected = smol_tokenizer.apply_chat_template(
+            messages[:-1], chat_template=template.source, tokenize=False, add_generation_prompt=prompt_end
+        )
         assert render(template, messages[:-1], add_generation_prompt=prompt_end) == expected
 
 
@@ -87,8 +94,10 @@ def test_trimming_template_keeps_exact_spans(smol_tokenizer):
 
 def test_template_that_inspects_content_falls_back_to_search(smol_tokenizer):
     # Markers change what startswith() sees; the plain render differs, so spans are found by searching instead.
-    source = ("{% for m in messages %}{% if m['content'].startswith('!') %}LOUD{% endif %}"
-              "<{{ m['role'] }}>{{ m['content'] }}{% endfor %}")
+    source = (
+        "{% for m in messages %}{% if m['content'].startswith('!') %}LOUD{% endif %}"
+        "<{{ m['role'] }}>{{ m['content'] }}{% endfor %}"
+    )
     template = get_template("custom", smol_tokenizer, source=source)
     messages = [{"role": "user", "content": "!hey"}, {"role": "assistant", "content": "calm"}]
     spans = render_spans(template, messages)
@@ -104,8 +113,17 @@ def test_tokenizer_template_knows_its_end_of_turn(smol_tokenizer):
     assert not template.has_generation_tags
 
 
-@pytest.mark.parametrize("name, eot", [("chatml", "<|im_end|>"), ("llama3", "<|eot_id|>"), ("mistral", "</s>"),
-                                       ("gemma", "<end_of_turn>"), ("alpaca", "<|im_end|>"), ("plain", "<|im_end|>")])
+@pytest.mark.parametrize(
+    "name, eot",
+    [
+        ("chatml", "<|im_end|>"),
+        ("llama3", "<|eot_id|>"),
+        ("mistral", "</s>"),
+        ("gemma", "<end_of_turn>"),
+        ("alpaca", "<|im_end|>"),
+        ("plain", "<|im_end|>"),
+    ],
+)
 def test_end_of_turn_per_builtin(name, eot, smol_tokenizer):
     # alpaca and plain end a reply with the tokenizer's eos token (SmolLM2: <|im_end|>).
     assert get_template(name, smol_tokenizer).end_of_turn == eot
@@ -137,27 +155,30 @@ def test_syntax_error_names_the_line():
 
 
 def test_raise_exception_is_a_template_error(smol_tokenizer):
-    with pytest.raises(TemplateError, match="refused this conversation: .*Unknown role \"tool\""):
+    with pytest.raises(TemplateError, match='refused this conversation: .*Unknown role "tool"'):
         render(get_template("gemma", smol_tokenizer), [{"role": "tool", "content": "x"}])
 
 
-@pytest.mark.parametrize("source", [
-    "{{ ''.__class__.__mro__ }}",
-    "{{ ''.__class__.__mro__[1].__subclasses__() }}",
-    "{{ cycler.__init__.__globals__ }}",
-    "{{ cycler.__init__.__globals__.os.popen('id').read() }}",
-    "{{ joiner.__init__.__globals__['__builtins__'] }}",
-    "{{ messages.__class__.__base__ }}",
-    "{{ raise_exception.__globals__ }}",
-    "{{ namespace.__init__ }}",
-    "{% set x = messages.append(1) %}",
-    "{% include '/etc/passwd' %}",
-    "{% import '/etc/passwd' as p %}",
-    "{% extends '/etc/hostname' %}",
-    "{{ 'a' * 10**9 }}",
-    "{{ 2 ** 10000 }}",
-    "{% for i in range(99999) %}{{ 'x' * 100 }}{% endfor %}",
-])
+@pytest.mark.parametrize(
+    "source",
+    [
+        "{{ ''.__class__.__mro__ }}",
+        "{{ ''.__class__.__mro__[1].__subclasses__() }}",
+        "{{ cycler.__init__.__globals__ }}",
+        "{{ cycler.__init__.__globals__.os.popen('id').read() }}",
+        "{{ joiner.__init__.__globals__['__builtins__'] }}",
+        "{{ messages.__class__.__base__ }}",
+        "{{ raise_exception.__globals__ }}",
+        "{{ namespace.__init__ }}",
+        "{% set x = messages.append(1) %}",
+        "{% include '/etc/passwd' %}",
+        "{% import '/etc/passwd' as p %}",
+        "{% extends '/etc/hostname' %}",
+        "{{ 'a' * 10**9 }}",
+        "{{ 2 ** 10000 }}",
+        "{% for i in range(99999) %}{{ 'x' * 100 }}{% endfor %}",
+    ],
+)
 def test_sandbox_escapes_are_template_errors(source, smol_tokenizer):
     template = get_template("custom", smol_tokenizer, source=source)
     with pytest.raises(TemplateError) as info:
@@ -179,19 +200,24 @@ def test_messages_are_validated():
 
 def test_system_prompt_needs_a_user_turn_in_folding_templates(smol_tokenizer):
     with pytest.raises(TemplateError, match="user turn must follow the system turn"):
-        render(get_template("mistral", smol_tokenizer), [{"role": "system", "content": "s"},
-                                                          {"role": "assistant", "content": "a"}])
+        render(
+            get_template("mistral", smol_tokenizer),
+            [{"role": "system", "content": "s"}, {"role": "assistant", "content": "a"}],
+        )
 
 
-@pytest.mark.parametrize("name, missing", [
-    ("chatml", []),
-    ("llama3", ["<|begin_of_text|>", "<|start_header_id|>", "<|end_header_id|>", "<|eot_id|>"]),
-    ("mistral", ["<s>", "</s>"]),
-    ("gemma", ["<bos>", "<start_of_turn>", "<end_of_turn>"]),
-    ("alpaca", []),
-    ("plain", []),
-    ("tokenizer", []),
-])
+@pytest.mark.parametrize(
+    "name, missing",
+    [
+        ("chatml", []),
+        ("llama3", ["<|begin_of_text|>", "<|start_header_id|>", "<|end_header_id|>", "<|eot_id|>"]),
+        ("mistral", ["<s>", "</s>"]),
+        ("gemma", ["<bos>", "<start_of_turn>", "<end_of_turn>"]),
+        ("alpaca", []),
+        ("plain", []),
+        ("tokenizer", []),
+    ],
+)
 def test_missing_special_tokens_on_smollm2(name, missing, smol_tokenizer):
     template = get_template(name, smol_tokenizer)
     assert missing_special_tokens(smol_tokenizer, template) == missing

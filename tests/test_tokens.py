@@ -8,28 +8,54 @@ import re
 import pytest
 
 from ftlib.checks import Check, summarize
+from ftlib.errors import UserError
 from ftlib.formats import convert_record
 from ftlib.templates import BUILTIN_TEMPLATES, add_missing_special_tokens, get_template
 from ftlib.tokens import IGNORE, POLICIES, Encoded, PreferenceEncoded, encode_messages, encode_row
 
 CONVERSATIONS = {
     "single": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello!"}],
-    "system_single": [{"role": "system", "content": "You are terse."}, {"role": "user", "content": "2+2?"},
-                      {"role": "assistant", "content": "4"}],
-    "multi": [{"role": "user", "content": "Name a colour."}, {"role": "assistant", "content": "Blue."},
-              {"role": "user", "content": "Another?"}, {"role": "assistant", "content": "Green, or red."},
-              {"role": "user", "content": "Last one"}, {"role": "assistant", "content": "Yellow"}],
-    "system_multi_ws": [{"role": "system", "content": "Be brief.\n"}, {"role": "user", "content": " Hi\n"},
-                        {"role": "assistant", "content": "Héllo 😀!"}, {"role": "user", "content": "More"},
-                        {"role": "assistant", "content": "  Sure.\n"}],
-    "role_words": [{"role": "user", "content": "user"}, {"role": "assistant", "content": "assistant"},
-                   {"role": "user", "content": "user"}, {"role": "assistant", "content": "assistant"}],
-    "unicode": [{"role": "user", "content": "日本語で？ 🇫🇷"},
-                {"role": "assistant", "content": "\nはい、👍🏽 もちろん。\n\n"}],
-    "code": [{"role": "system", "content": ""}, {"role": "user", "content": "code?"},
-             {"role": "assistant", "content": "```py\n    print('hi')\n```"}],
-    "empty_reply": [{"role": "user", "content": "x"}, {"role": "assistant", "content": ""},
-                    {"role": "user", "content": "y"}, {"role": "assistant", "content": " "}],
+    "system_single": [
+        {"role": "system", "content": "You are terse."},
+        {"role": "user", "content": "2+2?"},
+        {"role": "assistant", "content": "4"},
+    ],
+    "multi": [
+        {"role": "user", "content": "Name a colour."},
+        {"role": "assistant", "content": "Blue."},
+        {"role": "user", "content": "Another?"},
+        {"role": "assistant", "content": "Green, or red."},
+        {"role": "user", "content": "Last one"},
+        {"role": "assistant", "content": "Yellow"},
+    ],
+    "system_multi_ws": [
+        {"role": "system", "content": "Be brief.\n"},
+        {"role": "user", "content": " Hi\n"},
+        {"role": "assistant", "content": "Héllo 😀!"},
+        {"role": "user", "content": "More"},
+        {"role": "assistant", "content": "  Sure.\n"},
+    ],
+    "role_words": [
+        {"role": "user", "content": "user"},
+        {"role": "assistant", "content": "assistant"},
+        {"role": "user", "content": "user"},
+        {"role": "assistant", "content": "assistant"},
+    ],
+    "unicode": [
+        {"role": "user", "content": "日本語で？ 🇫🇷"},
+        {"role": "assistant", "content": "\nはい、👍🏽 もちろん。\n\n"},
+    ],
+    "code": [
+        {"role": "system", "content": ""},
+        {"role": "user", "content": "code?"},
+        {"role": "assistant", "content": "```py\n    print('hi')\n```"},
+    ],
+    "empty_reply": [
+        {"role": "user", "content": "x"},
+        {"role": "assistant", "content": ""},
+        {"role": "user", "content": "y"},
+        {"role": "assistant", "content": " "},
+    ],
 }
 # Multi-turn conversations whose last assistant turn differs from the others (for policy tests).
 MULTI = ("multi", "system_multi_ws", "role_words")
@@ -38,13 +64,16 @@ MULTI = ("multi", "system_multi_ws", "role_words")
 @pytest.fixture(scope="module")
 def tokenizers(smol_tokenizer):
     """Per built-in template, SmolLM2 with the template's missing control tokens added (as training would)."""
-    return {name: add_missing_special_tokens(smol_tokenizer, get_template(name, smol_tokenizer))
-            for name in BUILTIN_TEMPLATES}
+    return {
+        name: add_missing_special_tokens(smol_tokenizer, get_template(name, smol_tokenizer))
+        for name in BUILTIN_TEMPLATES
+    }
 
 
 def reference_mask(tokenizer, template, messages):
-    out = tokenizer.apply_chat_template(messages, chat_template=template.source, tokenize=True, return_dict=True,
-                                        return_assistant_tokens_mask=True)
+    out = tokenizer.apply_chat_template(
+        messages, chat_template=template.source, tokenize=True, return_dict=True, return_assistant_tokens_mask=True
+    )
     return out["input_ids"], out["assistant_masks"]
 
 
@@ -53,6 +82,7 @@ def trained_mask(enc: Encoded) -> list[int]:
 
 
 # ------------------------------------------------------------------------------------------ reference agreement
+
 
 @pytest.mark.parametrize("conv", CONVERSATIONS)
 @pytest.mark.parametrize("name", BUILTIN_TEMPLATES)
@@ -141,6 +171,7 @@ def test_completion_only_equals_trl_prompt_completion_mask(name, conv, tokenizer
 
 # ------------------------------------------------------------------------------------------ sentinels
 
+
 @pytest.mark.parametrize("policy", POLICIES)
 @pytest.mark.parametrize("conv", CONVERSATIONS)
 @pytest.mark.parametrize("name", [*BUILTIN_TEMPLATES, "tokenizer"])
@@ -198,12 +229,21 @@ def _trained_idx(enc):
 def test_records_reasons_roles_and_bytes(smol_tokenizer):
     enc = encode_messages(CONVERSATIONS["system_multi_ws"], smol_tokenizer, get_template("chatml", smol_tokenizer))
     reasons = {t.reason for t in enc.tokens}
-    assert {"assistant reply (trained)", "end of assistant turn — trained so the model learns to stop",
-            "user prompt — masked: the model should not learn to write the user's words", "system prompt — masked",
-            "template scaffolding — masked"} == reasons
+    assert {
+        "assistant reply (trained)",
+        "end of assistant turn — trained so the model learns to stop",
+        "user prompt — masked: the model should not learn to write the user's words",
+        "system prompt — masked",
+        "template scaffolding — masked",
+    } == reasons
     first = enc.tokens[0]
-    assert (first.text, first.special, first.role, first.trained, first.label) == ("<|im_start|>", True, "template",
-                                                                                   False, IGNORE)
+    assert (first.text, first.special, first.role, first.trained, first.label) == (
+        "<|im_start|>",
+        True,
+        "template",
+        False,
+        IGNORE,
+    )
     # 😀 is split over two byte-level tokens: the first shows the character, the second is an empty byte piece.
     emoji = [i for i, t in enumerate(enc.tokens) if "😀" in t.text]
     assert len(emoji) == 1
@@ -222,8 +262,9 @@ def test_last_assistant_reason(smol_tokenizer):
 # ------------------------------------------------------------------------------------------ formats and rows
 
 RAW_ROWS = {
-    "messages": {"messages": [{"role": "user", "content": "Capital of Peru?"},
-                              {"role": "assistant", "content": "Lima."}]},
+    "messages": {
+        "messages": [{"role": "user", "content": "Capital of Peru?"}, {"role": "assistant", "content": "Lima."}]
+    },
     "sharegpt": {"conversations": [{"from": "human", "value": "Capital of Peru?"}, {"from": "gpt", "value": "Lima."}]},
     "alpaca": {"instruction": "Capital of Peru?", "input": "", "output": "Lima."},
     "prompt_completion": {"prompt": "Capital of Peru?", "completion": "Lima."},
@@ -242,10 +283,16 @@ def test_formats_train_exactly_the_answer(name, fmt, policy, tokenizers, smol_to
     assert trained == ("Lima." + template.end_of_turn)
 
 
-PREFERENCE = {"prompt": [{"role": "system", "content": "Answer."}, {"role": "user", "content": "Best pet?"},
-                         {"role": "assistant", "content": "Cats or dogs?"}, {"role": "user", "content": "Pick one"}],
-              "chosen": [{"role": "assistant", "content": "Dogs: loyal."}],
-              "rejected": [{"role": "assistant", "content": "No."}]}
+PREFERENCE = {
+    "prompt": [
+        {"role": "system", "content": "Answer."},
+        {"role": "user", "content": "Best pet?"},
+        {"role": "assistant", "content": "Cats or dogs?"},
+        {"role": "user", "content": "Pick one"},
+    ],
+    "chosen": [{"role": "assistant", "content": "Dogs: loyal."}],
+    "rejected": [{"role": "assistant", "content": "No."}],
+}
 
 
 @pytest.mark.parametrize("name", [*BUILTIN_TEMPLATES, "tokenizer"])
@@ -272,15 +319,16 @@ def test_preference_from_formats_converter(smol_tokenizer):
 
 
 def test_bad_rows_and_arguments(smol_tokenizer):
-    with pytest.raises(ValueError, match="Unknown mask policy"):
+    with pytest.raises(UserError, match="Unknown mask policy"):
         encode_messages(CONVERSATIONS["single"], smol_tokenizer, "chatml", policy="assistant")
-    with pytest.raises(ValueError, match="positive number"):
+    with pytest.raises(UserError, match="positive number"):
         encode_messages(CONVERSATIONS["single"], smol_tokenizer, "chatml", max_length=0)
-    with pytest.raises(ValueError, match="A row must be"):
-        encode_row({"text": "hi"}, smol_tokenizer, "chatml")
+    with pytest.raises(UserError, match="A row must be"):
+        encode_row({"foo": "hi"}, smol_tokenizer, "chatml")
 
 
 # ------------------------------------------------------------------------------------------ truncation
+
 
 def test_truncation_reports_cut_turns(smol_tokenizer):
     messages = CONVERSATIONS["multi"]
@@ -290,8 +338,9 @@ def test_truncation_reports_cut_turns(smol_tokenizer):
     enc = encode_messages(messages, smol_tokenizer, "chatml", max_length=cut_at)
     assert enc.truncated and len(enc.input_ids) == cut_at == len(enc.labels)
     assert enc.labels == full.labels[:cut_at]
-    assert [(t["message"], t["role"], t["kept"], t["fully_cut"]) for t in enc.cut_turns] == [(5, "assistant", 1,
-                                                                                            False)]
+    assert [(t["message"], t["role"], t["kept"], t["fully_cut"]) for t in enc.cut_turns] == [
+        (5, "assistant", 1, False)
+    ]
     assert len(enc.cut_tokens) == len(full.input_ids) - cut_at
     assert all(t.reason.startswith("cut by max length") for t in enc.cut_tokens)
     assert "truncated_assistant" in {c.code for c in enc.checks}
@@ -300,17 +349,28 @@ def test_truncation_reports_cut_turns(smol_tokenizer):
 
 # ------------------------------------------------------------------------------------------ pre-flight checks
 
-THINK = ("{% for m in messages %}<|im_start|>{{ m['role'] }}\n{% if m['role'] == 'assistant' and not loop.last %}"
-         "{{ m['content'].split('</think>')[-1] }}{% else %}{{ m['content'] }}{% endif %}<|im_end|>\n{% endfor %}")
-THINK_CONV = [{"role": "user", "content": "a"}, {"role": "assistant", "content": "<think>hm</think>b"},
-              {"role": "user", "content": "c"}, {"role": "assistant", "content": "d"}]
-CONTENT_ONLY = ("{% for m in messages %}<|im_start|>{{ m['role'] }}\n{% if m['role'] == 'assistant' %}"
-                "{% generation %}{{ m['content'] }}{% endgeneration %}{% else %}{{ m['content'] }}{% endif %}"
-                "<|im_end|>\n{% endfor %}")
-DOUBLE_BOS = "{{ bos_token }}{% for m in messages %}{{ bos_token }}{{ m['role'] }}\n{{ m['content'] }}<|im_end|>\n" \
-             "{% endfor %}"
-INSPECTS = ("{% for m in messages %}{% if m['content'][:1] == '!' %}LOUD {% endif %}<|im_start|>{{ m['role'] }}\n"
-            "{{ m['content'] }}<|im_end|>\n{% endfor %}")
+THINK = (
+    "{% for m in messages %}<|im_start|>{{ m['role'] }}\n{% if m['role'] == 'assistant' and not loop.last %}"
+    "{{ m['content'].split('</think>')[-1] }}{% else %}{{ m['content'] }}{% endif %}<|im_end|>\n{% endfor %}"
+)
+THINK_CONV = [
+    {"role": "user", "content": "a"},
+    {"role": "assistant", "content": "<think>hm</think>b"},
+    {"role": "user", "content": "c"},
+    {"role": "assistant", "content": "d"},
+]
+CONTENT_ONLY = (
+    "{% for m in messages %}<|im_start|>{{ m['role'] }}\n{% if m['role'] == 'assistant' %}"
+    "{% generation %}{{ m['content'] }}{% endgeneration %}{% else %}{{ m['content'] }}{% endif %}"
+    "<|im_end|>\n{% endfor %}"
+)
+DOUBLE_BOS = (
+    "{{ bos_token }}{% for m in messages %}{{ bos_token }}{{ m['role'] }}\n{{ m['content'] }}<|im_end|>\n{% endfor %}"
+)
+INSPECTS = (
+    "{% for m in messages %}{% if m['content'][:1] == '!' %}LOUD {% endif %}<|im_start|>{{ m['role'] }}\n"
+    "{{ m['content'] }}<|im_end|>\n{% endfor %}"
+)
 
 
 def _tok(smol, **changes):
@@ -326,20 +386,39 @@ def _case(kind, smol):
     distinct_pad = _tok(smol, pad_token="<|endoftext|>")
     cases = {
         "no_trained_tokens": (CONVERSATIONS["multi"][:1], smol, get_template("chatml", smol), "all_assistant", None),
-        "eot_not_trained": (CONVERSATIONS["multi"], smol, get_template("custom", smol, source=CONTENT_ONLY),
-                            "all_assistant", None),
+        "eot_not_trained": (
+            CONVERSATIONS["multi"],
+            smol,
+            get_template("custom", smol, source=CONTENT_ONLY),
+            "all_assistant",
+            None,
+        ),
         "missing_special_tokens": (CONVERSATIONS["single"], smol, get_template("gemma", smol), "all_assistant", None),
-        "double_bos": (CONVERSATIONS["single"], smol, get_template("custom", smol, source=DOUBLE_BOS),
-                       "all_assistant", None),
+        "double_bos": (
+            CONVERSATIONS["single"],
+            smol,
+            get_template("custom", smol, source=DOUBLE_BOS),
+            "all_assistant",
+            None,
+        ),
         "pad_is_eos": good,
         # 49 tokens; replies at 13-15, 28-33, 46-47: a max length of 30 cuts turn 3 mid-way and turn 5 entirely.
         "truncated_assistant": (CONVERSATIONS["multi"], smol, get_template("chatml", smol), "all_assistant", 30),
-        "not_prefix_preserving": (THINK_CONV, smol, get_template("custom", smol, source=THINK), "all_assistant",
-                                  None),
-        "padding_side": (CONVERSATIONS["single"], _tok(smol, padding_side="left"), get_template("chatml", smol),
-                         "all_assistant", None),
-        "spans_approximate": ([{"role": "user", "content": "!hey"}, {"role": "assistant", "content": "ok"}], smol,
-                              get_template("custom", smol, source=INSPECTS), "all_assistant", None),
+        "not_prefix_preserving": (THINK_CONV, smol, get_template("custom", smol, source=THINK), "all_assistant", None),
+        "padding_side": (
+            CONVERSATIONS["single"],
+            _tok(smol, padding_side="left"),
+            get_template("chatml", smol),
+            "all_assistant",
+            None,
+        ),
+        "spans_approximate": (
+            [{"role": "user", "content": "!hey"}, {"role": "assistant", "content": "ok"}],
+            smol,
+            get_template("custom", smol, source=INSPECTS),
+            "all_assistant",
+            None,
+        ),
     }
     if kind == "bad":
         return cases
@@ -347,8 +426,17 @@ def _case(kind, smol):
     return {code: (good if code != "pad_is_eos" else (good[0], distinct_pad, *good[2:])) for code in cases}
 
 
-CHECK_CODES = ["no_trained_tokens", "eot_not_trained", "missing_special_tokens", "double_bos", "pad_is_eos",
-               "truncated_assistant", "not_prefix_preserving", "padding_side", "spans_approximate"]
+CHECK_CODES = [
+    "no_trained_tokens",
+    "eot_not_trained",
+    "missing_special_tokens",
+    "double_bos",
+    "pad_is_eos",
+    "truncated_assistant",
+    "not_prefix_preserving",
+    "padding_side",
+    "spans_approximate",
+]
 
 
 @pytest.mark.parametrize("code", CHECK_CODES)
@@ -371,8 +459,9 @@ def test_clean_conversation_has_no_checks_with_distinct_pad(smol_tokenizer):
 
 
 def test_check_details(smol_tokenizer):
-    enc = encode_messages(CONVERSATIONS["multi"], smol_tokenizer,
-                          get_template("custom", smol_tokenizer, source=CONTENT_ONLY))
+    enc = encode_messages(
+        CONVERSATIONS["multi"], smol_tokenizer, get_template("custom", smol_tokenizer, source=CONTENT_ONLY)
+    )
     eot = next(c for c in enc.checks if c.code == "eot_not_trained")
     assert "turns 1, 3, 5" in eot.message
     none = encode_messages(CONVERSATIONS["multi"][:1], smol_tokenizer, "chatml").checks[0]
@@ -388,8 +477,9 @@ def test_check_details(smol_tokenizer):
 
 
 def test_summarize_counts_rows(smol_tokenizer):
-    rows = [encode_messages(CONVERSATIONS["multi"], smol_tokenizer, "chatml", max_length=m).checks
-            for m in (None, 30, 10)]
+    rows = [
+        encode_messages(CONVERSATIONS["multi"], smol_tokenizer, "chatml", max_length=m).checks for m in (None, 30, 10)
+    ]
     summary = {(c.code, c.severity): n for c, n in summarize(rows)}
     assert summary[("pad_is_eos", "info")] == 2  # the third row has no trained token left to collide with
     assert summary[("truncated_assistant", "warning")] == 2
@@ -420,10 +510,13 @@ def test_encode_rows_equals_encode_row(policy, max_length, smol_tokenizer):
 
 def test_generation_block_around_whole_conversation(smol_tokenizer):
     """A custom template tagging everything: each assistant turn keeps its own span, user text stays masked."""
-    source = ("{% generation %}{% for m in messages %}<|im_start|>{{ m['role'] }}\n{{ m['content'] }}<|im_end|>\n"
-              "{% endfor %}{% endgeneration %}")
-    enc = encode_messages(CONVERSATIONS["multi"], smol_tokenizer, get_template("custom", smol_tokenizer,
-                                                                                 source=source))
+    source = (
+        "{% generation %}{% for m in messages %}<|im_start|>{{ m['role'] }}\n{{ m['content'] }}<|im_end|>\n"
+        "{% endfor %}{% endgeneration %}"
+    )
+    enc = encode_messages(
+        CONVERSATIONS["multi"], smol_tokenizer, get_template("custom", smol_tokenizer, source=source)
+    )
     trained_roles = {t.role for t in enc.tokens if t.trained}
     assert trained_roles == {"assistant"}
     assert {t.message for t in enc.tokens if t.trained} == {1, 3, 5}

@@ -14,26 +14,36 @@ from ftlib.metrics import MetricsCallback, read_metrics
 from ftlib.training import ConfigError, PreferenceCollator, RunConfig, build_trainer, execute, save_final
 
 SFT_ROWS = [
-    {"messages": [
-        {"role": "system", "content": f"You are terse, persona {i}."},
-        {"role": "user", "content": f"What is {i} plus {i}?"},
-        {"role": "assistant", "content": f"It is {2 * i}."},
-        {"role": "user", "content": f"And {i} times three?"},
-        {"role": "assistant", "content": f"Ahoy, that makes {3 * i}!"},
-    ]}
+    {
+        "messages": [
+            {"role": "system", "content": f"You are terse, persona {i}."},
+            {"role": "user", "content": f"What is {i} plus {i}?"},
+            {"role": "assistant", "content": f"It is {2 * i}."},
+            {"role": "user", "content": f"And {i} times three?"},
+            {"role": "assistant", "content": f"Ahoy, that makes {3 * i}!"},
+        ]
+    }
     for i in range(1, 9)
 ]
 PREF_ROWS = [
-    {"prompt": [{"role": "user", "content": f"List two facts about the number {i}."}],
-     "chosen": [{"role": "assistant", "content": f"- {i} is a number.\n- {i + 1} comes after it."}],
-     "rejected": [{"role": "assistant", "content": f"Well, honestly, {i} is hard to describe."}]}
+    {
+        "prompt": [{"role": "user", "content": f"List two facts about the number {i}."}],
+        "chosen": [{"role": "assistant", "content": f"- {i} is a number.\n- {i + 1} comes after it."}],
+        "rejected": [{"role": "assistant", "content": f"Well, honestly, {i} is hard to describe."}],
+    }
     for i in range(1, 9)
 ]
 
 
 def tiny_config(tiny_model_dir, **kw) -> RunConfig:
-    base = {"model": str(tiny_model_dir), "max_steps": 2, "batch_size": 2, "save_every": 0, "max_length": 128,
-            "learning_rate": 1e-3}
+    base = {
+        "model": str(tiny_model_dir),
+        "max_steps": 2,
+        "batch_size": 2,
+        "save_every": 0,
+        "max_length": 128,
+        "learning_rate": 1e-3,
+    }
     base.update(kw)
     return RunConfig(**base)
 
@@ -43,18 +53,21 @@ def tiny_config(tiny_model_dir, **kw) -> RunConfig:
 # ---------------------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("field, value, fix", [
-    ("method", "sft", "full, lora, qlora, dpo"),
-    ("learning_rate", -1.0, "2e-3 for LoRA"),
-    ("batch_size", 0, "1 or more"),
-    ("mask_policy", "assistant", "all_assistant"),
-    ("max_length", 8, "between 16"),
-    ("lora_dropout", 1.5, "between 0 and 1"),
-    ("scheduler", "step", "cosine"),
-    ("dpo_tuning", "adapter", "lora, qlora, full"),
-    ("warmup_ratio", 1.0, "between 0 and 1"),
-    ("device", "tpu", "auto, cpu or cuda"),
-])
+@pytest.mark.parametrize(
+    "field, value, fix",
+    [
+        ("method", "sft", "full, lora, qlora, dpo"),
+        ("learning_rate", -1.0, "2e-3 for LoRA"),
+        ("batch_size", 0, "1 or more"),
+        ("mask_policy", "assistant", "all_assistant"),
+        ("max_length", 8, "between 16"),
+        ("lora_dropout", 1.5, "between 0 and 1"),
+        ("scheduler", "step", "cosine"),
+        ("dpo_tuning", "adapter", "lora, qlora, full"),
+        ("warmup_ratio", 1.0, "between 0 and 1"),
+        ("device", "tpu", "auto, cpu or cuda"),
+    ],
+)
 def test_invalid_settings_name_the_field_and_the_fix(field, value, fix):
     with pytest.raises(ConfigError) as err:
         RunConfig(**{field: value})
@@ -71,9 +84,16 @@ def test_packing_is_refused_for_dpo():
         RunConfig(method="dpo", packing=True)
 
 
-@pytest.mark.parametrize("method, tuning, lr", [("lora", "lora", 2e-3), ("full", "full", 5e-5),
-                                                 ("qlora", "qlora", 2e-3), ("dpo", "lora", 1e-3),
-                                                 ("dpo", "full", 5e-6)])
+@pytest.mark.parametrize(
+    "method, tuning, lr",
+    [
+        ("lora", "lora", 2e-3),
+        ("full", "full", 5e-5),
+        ("qlora", "qlora", 2e-3),
+        ("dpo", "lora", 1e-3),
+        ("dpo", "full", 5e-6),
+    ],
+)
 def test_learning_rate_defaults_per_method(method, tuning, lr):
     config = RunConfig(method=method, dpo_tuning=tuning if method == "dpo" else "lora")
     assert config.learning_rate == lr and config.tuning == tuning
@@ -88,8 +108,12 @@ def test_config_files_round_trip(tmp_path, suffix):
     else:
         path.write_text(json.dumps(data))
     config = RunConfig.from_file(path)
-    assert (config.method, config.lora_r, config.lora_targets, config.uses_4bit) == ("qlora", 4, ["q_proj", "v_proj"],
-                                                                                     True)
+    assert (config.method, config.lora_r, config.lora_targets, config.uses_4bit) == (
+        "qlora",
+        4,
+        ["q_proj", "v_proj"],
+        True,
+    )
     assert RunConfig.from_dict(config.to_dict()) == config
 
 
@@ -115,15 +139,16 @@ def test_sft_trains_on_exactly_the_tokens_page_labels(tiny_model_dir, smol_token
     from ftlib.templates import get_template
     from ftlib.tokens import encode_row
 
-    config = tiny_config(tiny_model_dir, method="lora", mask_policy=policy, template=template, max_steps=4,
-                         epochs=1.0)
+    config = tiny_config(tiny_model_dir, method="lora", mask_policy=policy, template=template, max_steps=4, epochs=1.0)
     prepared = build_trainer(config, tmp_path, rows=(SFT_ROWS, []))
     seen = _record_inputs(prepared.trainer)
     prepared.trainer.train()
 
     tpl = get_template(template, smol_tokenizer)
-    expected = {tuple(e.input_ids): e.labels for e in
-                (encode_row(r, smol_tokenizer, tpl, policy, config.max_length) for r in SFT_ROWS)}
+    expected = {
+        tuple(e.input_ids): e.labels
+        for e in (encode_row(r, smol_tokenizer, tpl, policy, config.max_length) for r in SFT_ROWS)
+    }
     got = {}
     for batch in seen:
         for ids, labels, mask in zip(batch["input_ids"], batch["labels"], batch["attention_mask"], strict=True):
@@ -176,8 +201,10 @@ def test_packing_keeps_our_labels_and_keeps_documents_apart(tiny_model_dir, smol
     starts = [*(positions == 0).nonzero().flatten().tolist(), len(ids)]
     assert len(starts) > 2  # several documents in one row
     tpl = get_template("tokenizer", smol_tokenizer)
-    expected = {tuple(e.input_ids): e.labels for e in
-                (encode_row(r, smol_tokenizer, tpl, "all_assistant", 256) for r in SFT_ROWS)}
+    expected = {
+        tuple(e.input_ids): e.labels
+        for e in (encode_row(r, smol_tokenizer, tpl, "all_assistant", 256) for r in SFT_ROWS)
+    }
     model = prepared.trainer.model.eval()
     with torch.no_grad():
         packed = model(input_ids=ids[None], position_ids=positions[None]).logits[0]
@@ -189,12 +216,22 @@ def test_packing_keeps_our_labels_and_keeps_documents_apart(tiny_model_dir, smol
 
 
 def test_preference_collator_pads_with_the_pad_id_and_masks_from_labels():
-    batch = PreferenceCollator(pad_id=77)([
-        {"chosen_input_ids": [1, 5, 6, 9], "chosen_labels": [-100, 5, 6, -100],
-         "rejected_input_ids": [1, 7], "rejected_labels": [-100, 7]},
-        {"chosen_input_ids": [1, 8], "chosen_labels": [-100, 8],
-         "rejected_input_ids": [1, 3, 4], "rejected_labels": [-100, -100, 4]},
-    ])
+    batch = PreferenceCollator(pad_id=77)(
+        [
+            {
+                "chosen_input_ids": [1, 5, 6, 9],
+                "chosen_labels": [-100, 5, 6, -100],
+                "rejected_input_ids": [1, 7],
+                "rejected_labels": [-100, 7],
+            },
+            {
+                "chosen_input_ids": [1, 8],
+                "chosen_labels": [-100, 8],
+                "rejected_input_ids": [1, 3, 4],
+                "rejected_labels": [-100, -100, 4],
+            },
+        ]
+    )
     assert batch["input_ids"].tolist() == [[1, 5, 6, 9], [1, 8, 77, 77], [1, 7, 77, 77], [1, 3, 4, 77]]
     assert batch["completion_mask"].tolist() == [[0, 1, 1, 0], [0, 1, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0]]
     assert batch["attention_mask"].tolist() == [[1, 1, 1, 1], [1, 1, 0, 0], [1, 1, 0, 0], [1, 1, 1, 0]]
@@ -244,8 +281,9 @@ def _snapshot(model) -> dict[str, torch.Tensor]:
 @pytest.mark.parametrize("settings", METHODS)
 def test_each_method_changes_what_it_trains_and_learns_a_memorizable_batch(learnable_model_dir, tmp_path, settings):
     rows = PREF_ROWS[:2] if settings["method"] == "dpo" else SFT_ROWS[:2]
-    config = tiny_config(learnable_model_dir, max_steps=12, scheduler="constant", warmup_ratio=0.0, lora_dropout=0.0,
-                         **settings)
+    config = tiny_config(
+        learnable_model_dir, max_steps=12, scheduler="constant", warmup_ratio=0.0, lora_dropout=0.0, **settings
+    )
     prepared = build_trainer(config, tmp_path, rows=(rows, []))
     model = prepared.trainer.model
     before = _snapshot(model)
@@ -368,7 +406,7 @@ def test_a_nan_loss_fails_the_run_with_an_explanation(tiny_model_dir, tmp_path):
     rows = read_metrics(runs.run_dir(run_id))
     assert len([r for r in rows if r["kind"] == "train"]) == 1
     # The Train page shows it failed, with the same explanation, and stops polling it.
-    from test_faults import train_page  # (imported here: test_faults imports this module)
+    from tests.test_faults import train_page  # (imported here: test_faults imports this module)
 
     at = train_page(run_id)
     assert [e.value for e in at.error] == [status["message"]]
@@ -382,17 +420,36 @@ def test_metrics_rows_hold_the_logged_values(tmp_path):
     args = TrainingArguments(output_dir=str(tmp_path), learning_rate=1e-3, report_to=[])
     state, control = TrainerState(), TrainerControl()
     state.global_step, state.max_steps = 3, 10
-    callback.on_log(args, state, control, logs={"loss": 1.5, "grad_norm": 0.25, "learning_rate": 1e-3,
-                                                "num_tokens": 100.0, "rewards/margins": 0.125,
-                                                "rewards/accuracies": 0.75, "epoch": 0.3})
+    callback.on_log(
+        args,
+        state,
+        control,
+        logs={
+            "loss": 1.5,
+            "grad_norm": 0.25,
+            "learning_rate": 1e-3,
+            "num_tokens": 100.0,
+            "rewards/margins": 0.125,
+            "rewards/accuracies": 0.75,
+            "epoch": 0.3,
+        },
+    )
     state.global_step = 4
     callback.on_log(args, state, control, logs={"eval_loss": 1.25, "eval_rewards/accuracies": 0.5, "epoch": 0.4})
     train, evals = read_metrics(tmp_path)
-    assert train["kind"] == "train" and (train["loss"], train["grad_norm"], train["reward_margin"],
-                                          train["reward_accuracy"], train["tokens"]) == (1.5, 0.25, 0.125, 0.75, 100.0)
+    assert train["kind"] == "train" and (
+        train["loss"],
+        train["grad_norm"],
+        train["reward_margin"],
+        train["reward_accuracy"],
+        train["tokens"],
+    ) == (1.5, 0.25, 0.125, 0.75, 100.0)
     assert train["tokens_per_s"] > 0 and train["elapsed"] >= 0
-    assert evals["kind"] == "eval" and (evals["step"], evals["eval_loss"], evals["eval_reward_accuracy"]) == (4, 1.25,
-                                                                                                           0.5)
+    assert evals["kind"] == "eval" and (evals["step"], evals["eval_loss"], evals["eval_reward_accuracy"]) == (
+        4,
+        1.25,
+        0.5,
+    )
     assert not control.should_training_stop
     callback.on_log(args, state, control, logs={"loss": float("inf"), "grad_norm": 1.0})
     assert control.should_training_stop and not control.should_save and "became inf" in callback.failure

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+import traceback
 from collections.abc import Callable
 from pathlib import Path
 
@@ -15,6 +16,7 @@ import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from ftlib import workspace
+from ftlib.errors import UserError, user_message
 
 MODEL_KEY = "active_model"
 SPLIT_KEY = "active_split"
@@ -67,7 +69,8 @@ def warm_up(model: str = "default") -> bool:
 
     # The caches' spinners look for a page to draw on; this thread has none, on purpose: keep the log quiet.
     logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").addFilter(
-        lambda record: "ftlib-warm-up" not in record.getMessage())
+        lambda record: "ftlib-warm-up" not in record.getMessage()
+    )
     try:
         cached_tokenizer(model)
         cached_model_set(model, ())
@@ -92,13 +95,23 @@ cached_split.clear = _cached_split.clear  # the Data page calls cached_split.cle
 
 @contextlib.contextmanager
 def user_errors(what: str):
-    """Show engine errors as a readable message with the detail folded away, never a traceback."""
+    """Show a failure as one message and stop the page, never a raw traceback.
+
+    A `UserError` (or an OSError about a file) is the user's to fix: its message says how. Anything else is a
+    bug: the page says so and keeps the traceback under "Details for engineers".
+    """
     try:
         yield
-    except (ValueError, OSError) as exc:
+    except (UserError, OSError) as exc:
         st.error(f"{what}: {exc}")
+        st.stop()
+    except Exception as exc:  # noqa: BLE001 (a bug: shown with its traceback rather than a dead page)
+        st.error(
+            f"{what}: something went wrong inside the studio ({user_message(exc)}). This is a bug, not "
+            "something you did; the details below help an engineer fix it."
+        )
         with st.expander("Details for engineers"):
-            st.code(f"{type(exc).__name__}: {exc}")
+            st.code(traceback.format_exc())
         st.stop()
 
 
@@ -125,8 +138,9 @@ def deferred_download(key: str, build: Callable[[], Path]) -> Callable[[], bytes
             return build().read_bytes()
         except Exception as exc:
             with _download_failures_lock:
-                _download_failures[(session, key)] = str(exc) if isinstance(exc, (ValueError, OSError)) \
-                    else f"{type(exc).__name__}: {exc}"
+                _download_failures[(session, key)] = (
+                    str(exc) if isinstance(exc, (UserError, OSError)) else user_message(exc)
+                )
             raise
 
     return data

@@ -62,8 +62,12 @@ def token_class(token) -> str:
 def token_title(token) -> str:
     """Hover text: index, id, label, role and the reason."""
     label = _get(token, "label", -100)
-    parts = [f"#{_get(token, 'index', '')} id {_get(token, 'id', '')}", f"label {label}",
-             str(_get(token, "role", "")), str(_get(token, "reason", ""))]
+    parts = [
+        f"#{_get(token, 'index', '')} id {_get(token, 'id', '')}",
+        f"label {label}",
+        str(_get(token, "role", "")),
+        str(_get(token, "reason", "")),
+    ]
     if _get(token, "byte_piece"):
         parts.append("later byte of a character split over tokens")
     return html.escape(" | ".join(p for p in parts if p), quote=True)
@@ -129,8 +133,10 @@ def diff_html(a: str, b: str) -> tuple[str, str]:
         if sb:
             out_b.append(f'<span class="ft-diff">{sb}</span>')
     wrap = '{css}<div class="ft-text">{body}</div>'
-    return (wrap.format(css=CSS, body=_with_breaks("".join(out_a))),
-            wrap.format(css=CSS, body=_with_breaks("".join(out_b))))
+    return (
+        wrap.format(css=CSS, body=_with_breaks("".join(out_a))),
+        wrap.format(css=CSS, body=_with_breaks("".join(out_b))),
+    )
 
 
 def legend_html() -> str:
@@ -140,13 +146,23 @@ def legend_html() -> str:
         ({"text": "<|special|>", "trained": False, "special": True}, "special token"),
         ({"text": "", "role": "padding"}, "padding"),
     ]
-    items = "".join(f'<span>{pill(t, title=d)} {html.escape(d)}</span>' for t, d in samples)
+    items = "".join(f"<span>{pill(t, title=d)} {html.escape(d)}</span>" for t, d in samples)
     return f'{CSS}<div class="ft-wrap ft-legend">{items} <span class="ft-ws">· space ↵ newline</span></div>'
 
 
 def token_rows(tokens) -> list[dict]:
     """One dict per token for a table view (st.dataframe)."""
-    return [{"#": _get(t, "index"), "text": _get(t, "text", "").replace("\n", "↵"), "id": _get(t, "id"),
-             "label": _get(t, "label"), "role": _get(t, "role"), "segment": _get(t, "segment"),
-             "special": bool(_get(t, "special")), "trained": bool(_get(t, "trained")), "reason": _get(t, "reason")}
-            for t in tokens]
+    return [
+        {
+            "#": _get(t, "index"),
+            "text": _get(t, "text", "").replace("\n", "↵"),
+            "id": _get(t, "id"),
+            "label": _get(t, "label"),
+            "role": _get(t, "role"),
+            "segment": _get(t, "segment"),
+            "special": bool(_get(t, "special")),
+            "trained": bool(_get(t, "trained")),
+            "reason": _get(t, "reason"),
+        }
+        for t in tokens
+    ]

@@ -30,8 +30,12 @@ def register(sub) -> None:
     p.add_argument("--policy", default="all_assistant", help="which tokens are trained (see `ftlib.tokens`)")
     p.add_argument("--format", dest="fmt", default=None, help="force the file's format (see `data inspect`)")
     p.add_argument("--batch-size", type=_positive, default=8)
-    p.add_argument("--max-length", type=_positive, default=512,
-                   help="longer sequences are cut to this for every strategy; also the packed row length")
+    p.add_argument(
+        "--max-length",
+        type=_positive,
+        default=512,
+        help="longer sequences are cut to this for every strategy; also the packed row length",
+    )
     p.add_argument("--seed", type=int, default=0, help="shuffle seed for length grouping")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(handler=_batch)
@@ -64,10 +68,14 @@ def _batch(args) -> int:
     if args.json:
         print(json.dumps(report))
         return 0
-    print(f"{report['rows']} rows, {report['sequences']} sequences, batch size {args.batch_size}, "
-          f"max length {args.max_length}")
+    print(
+        f"{report['rows']} rows, {report['sequences']} sequences, batch size {args.batch_size}, "
+        f"max length {args.max_length}"
+    )
     print(f"{'strategy':<28}{'batches':>8}{'real':>10}{'padded':>10}{'pad %':>8}{'computed/trained':>18}{'cut':>8}")
     for s in stats:
-        print(f"{batching.STRATEGY_LABELS[s.strategy]:<28}{s.batches:>8}{s.real_tokens:>10}{s.padded_positions:>10}"
-              f"{s.pad_fraction:>8.1%}{s.computed_per_trained:>18.2f}{s.dropped_tokens:>8}")
+        print(
+            f"{batching.STRATEGY_LABELS[s.strategy]:<28}{s.batches:>8}{s.real_tokens:>10}{s.padded_positions:>10}"
+            f"{s.pad_fraction:>8.1%}{s.computed_per_trained:>18.2f}{s.dropped_tokens:>8}"
+        )
     return 0

@@ -1,8 +1,8 @@
 """`python -m ftlib data inspect|split FILE`: check a dataset file and write a canonical train/test split.
 
-    python -m ftlib data inspect chats.jsonl --json
-    python -m ftlib data inspect qa.csv --map question=instruction --map answer=output
-    python -m ftlib data split chats.jsonl --test-size 0.1 --seed 0 --out splits/chats [--dedupe]
+python -m ftlib data inspect chats.jsonl --json
+python -m ftlib data inspect qa.csv --map question=instruction --map answer=output
+python -m ftlib data split chats.jsonl --test-size 0.1 --seed 0 --out splits/chats [--dedupe]
 """
 
 from __future__ import annotations
@@ -19,10 +19,19 @@ def register(sub) -> None:
 
     def common(parser: argparse.ArgumentParser) -> None:
         parser.add_argument("file", help="a .jsonl, .json, .csv, .tsv or .parquet file")
-        parser.add_argument("--format", dest="fmt", default=None,
-                            help="force a format: messages, sharegpt, alpaca, prompt_completion, preference")
-        parser.add_argument("--map", action="append", default=[], metavar="COLUMN=FIELD",
-                            help="for tables: which column holds which field, e.g. question=instruction (repeat)")
+        parser.add_argument(
+            "--format",
+            dest="fmt",
+            default=None,
+            help="force a format: messages, sharegpt, alpaca, prompt_completion, preference",
+        )
+        parser.add_argument(
+            "--map",
+            action="append",
+            default=[],
+            metavar="COLUMN=FIELD",
+            help="for tables: which column holds which field, e.g. question=instruction (repeat)",
+        )
 
     inspect = dsub.add_parser("inspect", help="detected format, valid rows and each bad row with its reason")
     common(inspect)
@@ -108,10 +117,14 @@ def _split(args) -> int:
     rows, dropped = dedupe_rows(result.rows) if args.dedupe else (result.rows, 0)
     train, test = split_rows(rows, test_size=args.test_size, seed=args.seed)
     # Both files or neither: a full disk midway must not pair a new train file with an old test file.
-    write_files({args.out / "train.jsonl": jsonl_text(train), args.out / "test.jsonl": jsonl_text(test)},
-                hint="Free space on that disk or pick another --out folder. ")
-    print(f"format {result.format}: {result.valid_rows} valid of {result.total} rows"
-          + (f", {dropped} duplicates dropped" if args.dedupe else ""))
+    write_files(
+        {args.out / "train.jsonl": jsonl_text(train), args.out / "test.jsonl": jsonl_text(test)},
+        hint="Free space on that disk or pick another --out folder. ",
+    )
+    print(
+        f"format {result.format}: {result.valid_rows} valid of {result.total} rows"
+        + (f", {dropped} duplicates dropped" if args.dedupe else "")
+    )
     print(f"train: {len(train)} rows -> {args.out / 'train.jsonl'}")
     print(f"test:  {len(test)} rows -> {args.out / 'test.jsonl'}")
     return 0

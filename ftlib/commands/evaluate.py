@@ -19,8 +19,12 @@ def register(sub) -> None:
     p = sub.add_parser("evaluate", help="compare base and tuned on the held-out split")
     p.add_argument("run", nargs="?", default=None, help="a finished run (folder or id)")
     p.add_argument("--model", default=None, help="base model (default: the run's)")
-    p.add_argument("--adapter", default=None, metavar="RUN_OR_DIR",
-                   help="adapter or full fine-tuned model folder (default: the run's)")
+    p.add_argument(
+        "--adapter",
+        default=None,
+        metavar="RUN_OR_DIR",
+        help="adapter or full fine-tuned model folder (default: the run's)",
+    )
     p.add_argument("--data", default=None, help="a data file or saved split name (default: the run's test split)")
     p.add_argument("--template", default=None, help="chat template (default: the run's, else the model's own)")
     p.add_argument("--limit", type=int, default=None, help="evaluate only the first N test rows")
@@ -41,7 +45,7 @@ def _evaluate(args) -> int:
     from ftlib import evaluate as E
     from ftlib import modelset as M
     from ftlib import sampling as S
-    from ftlib.cli import UserError
+    from ftlib.errors import UserError
 
     S.check_max_new_tokens(args.max_new_tokens)
     info = None
@@ -67,8 +71,16 @@ def _evaluate(args) -> int:
 
     models = M.load_model_set(model, [M.resolve_run(adapter)], device=args.device)
     name = models.tuned[0]
-    result = E.evaluate(models, rows, name, max_new_tokens=args.max_new_tokens, batch_size=args.batch_size,
-                        limit=args.limit, progress=progress, template=template)
+    result = E.evaluate(
+        models,
+        rows,
+        name,
+        max_new_tokens=args.max_new_tokens,
+        batch_size=args.batch_size,
+        limit=args.limit,
+        progress=progress,
+        template=template,
+    )
     agg = {k: _clean(v) for k, v in result.aggregates().items()}
     agg.update(model=model, template=template)
     # The figures are printed before the CSV is written, so a full disk there loses none of the evaluation.

@@ -1,10 +1,10 @@
 """`python -m ftlib runs list|show|stop|resume|export|log|delete`: the run registry without a browser.
 
-    python -m ftlib runs list --json
-    python -m ftlib runs show 20261123-091500-lora-chat_style --json
-    python -m ftlib runs stop ID            # graceful: saves a checkpoint, ends `interrupted`
-    python -m ftlib runs resume ID          # continues from the last checkpoint (optimizer state included)
-    python -m ftlib runs export ID [--merged] [--zip]
+python -m ftlib runs list --json
+python -m ftlib runs show 20261123-091500-lora-chat_style --json
+python -m ftlib runs stop ID            # graceful: saves a checkpoint, ends `interrupted`
+python -m ftlib runs resume ID          # continues from the last checkpoint (optimizer state included)
+python -m ftlib runs export ID [--merged] [--zip]
 """
 
 from __future__ import annotations
@@ -61,8 +61,10 @@ def _list(args) -> int:
     print(f"{'id':<48}{'state':<13}{'method':<14}{'step':>11}{'loss':>9}{'eval':>9}  dataset")
     for r in rows:
         step = f"{r['step']}/{r['max_steps'] or '?'}"
-        print(f"{r['id']:<48}{r['state']:<13}{r['method']:<14}{step:>11}{_fmt_loss(r['train_loss']):>9}"
-              f"{_fmt_loss(r['eval_loss']):>9}  {r['dataset']}")
+        print(
+            f"{r['id']:<48}{r['state']:<13}{r['method']:<14}{step:>11}{_fmt_loss(r['train_loss']):>9}"
+            f"{_fmt_loss(r['eval_loss']):>9}  {r['dataset']}"
+        )
     return 0
 
 
@@ -74,8 +76,24 @@ def _show(args) -> int:
     if args.json:
         print(json.dumps(info))
         return 0
-    for key in ("id", "state", "phase", "method", "model", "dataset", "device", "step", "max_steps", "duration_s",
-                "eta_s", "train_loss", "eval_loss", "reward_accuracy", "message", "path"):
+    for key in (
+        "id",
+        "state",
+        "phase",
+        "method",
+        "model",
+        "dataset",
+        "device",
+        "step",
+        "max_steps",
+        "duration_s",
+        "eta_s",
+        "train_loss",
+        "eval_loss",
+        "reward_accuracy",
+        "message",
+        "path",
+    ):
         print(f"{key}: {info.get(key)}")
     if info.get("log_tail") and info["state"] in ("failed", "interrupted"):
         print("last log lines:")

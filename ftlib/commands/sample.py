@@ -16,18 +16,30 @@ import json
 def register(sub) -> None:
     p = sub.add_parser("sample", help="compare decoding settings and models on one prompt")
     p.add_argument("--model", default="default", help="base model: default, a model folder or a cached hub id")
-    p.add_argument("--adapter", action="append", default=[], metavar="RUN_OR_DIR",
-                   help="a finished run (folder or id), an adapter folder or a full fine-tuned model folder; "
-                        "repeat for several")
+    p.add_argument(
+        "--adapter",
+        action="append",
+        default=[],
+        metavar="RUN_OR_DIR",
+        help="a finished run (folder or id), an adapter folder or a full fine-tuned model folder; repeat for several",
+    )
     p.add_argument("--prompt", required=True, help="the user message")
     p.add_argument("--system", default=None, help="optional system message")
-    p.add_argument("--setting", action="append", default=[], metavar="SETTING",
-                   help="a preset (greedy, precise, balanced, creative, wild) or key=value pairs such as "
-                        "temperature=0.8,top_k=40,top_p=0.9; repeat for several (default: greedy)")
+    p.add_argument(
+        "--setting",
+        action="append",
+        default=[],
+        metavar="SETTING",
+        help="a preset (greedy, precise, balanced, creative, wild) or key=value pairs such as "
+        "temperature=0.8,top_k=40,top_p=0.9; repeat for several (default: greedy)",
+    )
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--max-new-tokens", type=int, default=64)
-    p.add_argument("--template", default=None,
-                   help="chat template (default: the first adapter run's template, else the model's own)")
+    p.add_argument(
+        "--template",
+        default=None,
+        help="chat template (default: the first adapter run's template, else the model's own)",
+    )
     p.add_argument("--alternatives", type=int, default=0, help="top alternatives to list per token in --json")
     p.add_argument("--device", default=None)
     p.add_argument("--json", action="store_true")
@@ -60,8 +72,9 @@ def _sample(args) -> int:
     models = M.load_model_set(args.model, runs, device=args.device)
     _, ids = S.render_prompt(models.tokenizer, args.prompt, system=args.system, template=template)
     rows = S.grid_rows(ids, settings, models.names)
-    results = S.generate_with_set(models, rows, max_new_tokens=args.max_new_tokens, seed=args.seed,
-                                  top_alternatives=max(args.alternatives, 0))
+    results = S.generate_with_set(
+        models, rows, max_new_tokens=args.max_new_tokens, seed=args.seed, top_alternatives=max(args.alternatives, 0)
+    )
     out = []
     for r in results:
         tokens = []
@@ -72,9 +85,17 @@ def _sample(args) -> int:
             if args.alternatives > 0:
                 item["alternatives"] = [{"text": a, "prob": round(p, 6)} for a, p in t.alternatives]
             tokens.append(item)
-        out.append({"model": r.row.adapter or "base", "setting": r.row.setting.label,
-                    "values": {k: v for k, v in r.row.setting.as_dict().items() if k != "name"},
-                    "seed": args.seed, "text": r.text, "finish_reason": r.finish_reason, "tokens": tokens})
+        out.append(
+            {
+                "model": r.row.adapter or "base",
+                "setting": r.row.setting.label,
+                "values": {k: v for k, v in r.row.setting.as_dict().items() if k != "name"},
+                "seed": args.seed,
+                "text": r.text,
+                "finish_reason": r.finish_reason,
+                "tokens": tokens,
+            }
+        )
     if args.json:
         print(json.dumps({"results": out}, ensure_ascii=False))
         return 0

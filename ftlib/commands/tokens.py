@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from ftlib.cli import UserError
+from ftlib.errors import UserError
 
 HELP = """\
 Render one row of FILE with a chat template, tokenize it and show which tokens are trained.
@@ -26,18 +26,29 @@ def register(sub) -> None:
     from ftlib.templates import TEMPLATE_NAMES
     from ftlib.tokens import POLICIES
 
-    p = sub.add_parser("tokens", help="show the tokens, labels and masks of one row", description=HELP,
-                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = sub.add_parser(
+        "tokens",
+        help="show the tokens, labels and masks of one row",
+        description=HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("file", help="dataset file (.jsonl, .json, .csv, .tsv, .parquet)")
     p.add_argument("--row", type=int, default=0, help="0-based index among the file's valid rows (default 0)")
-    p.add_argument("--template", default="tokenizer", choices=[n for n in TEMPLATE_NAMES if n != "custom"],
-                   help="chat template; 'tokenizer' is the model's own (default)")
+    p.add_argument(
+        "--template",
+        default="tokenizer",
+        choices=[n for n in TEMPLATE_NAMES if n != "custom"],
+        help="chat template; 'tokenizer' is the model's own (default)",
+    )
     p.add_argument("--template-file", default=None, help="a custom Jinja chat template file (overrides --template)")
     p.add_argument("--model", default="default", help="model whose tokenizer to use (default: the embedded one)")
     p.add_argument("--policy", default="all_assistant", choices=POLICIES, help="which tokens are trained")
     p.add_argument("--max-length", type=int, default=None, help="cut sequences to this many tokens")
-    p.add_argument("--add-missing-tokens", action="store_true",
-                   help="add control tokens the template needs but the tokenizer lacks (as training would)")
+    p.add_argument(
+        "--add-missing-tokens",
+        action="store_true",
+        help="add control tokens the template needs but the tokenizer lacks (as training would)",
+    )
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p.set_defaults(handler=_run)
 
@@ -55,8 +66,9 @@ def _run(args) -> int:
     result = load_file(args.file)
     n = len(result.rows)
     if not 0 <= args.row < n:
-        raise UserError(f"--row {args.row} is out of range: {args.file} has {n} valid row{'s' if n != 1 else ''} "
-                        f"(0 to {n - 1}).")
+        raise UserError(
+            f"--row {args.row} is out of range: {args.file} has {n} valid row{'s' if n != 1 else ''} (0 to {n - 1})."
+        )
     tokenizer = load_tokenizer(args.model)
     if args.template_file:
         path = Path(args.template_file)
@@ -71,8 +83,11 @@ def _run(args) -> int:
     enc = encode_row(result.rows[args.row], tokenizer, template, args.policy, args.max_length)
     parts = {"chosen": enc.chosen, "rejected": enc.rejected} if hasattr(enc, "chosen") else {"": enc}
     if args.json:
-        out = ({"prompt_text": enc.prompt_text, **{k: v.as_dict() for k, v in parts.items()}}
-               if hasattr(enc, "chosen") else enc.as_dict())
+        out = (
+            {"prompt_text": enc.prompt_text, **{k: v.as_dict() for k, v in parts.items()}}
+            if hasattr(enc, "chosen")
+            else enc.as_dict()
+        )
         print(json.dumps(out, ensure_ascii=False))
     else:
         for name, part in parts.items():
@@ -83,12 +98,16 @@ def _run(args) -> int:
 def _print_table(name: str, enc) -> None:
     counts = enc.counts()
     title = f"[{name}] " if name else ""
-    print(f"{title}template={enc.template} policy={enc.policy} tokens={counts['total']} trained={counts['trained']} "
-          f"({counts['pct_trained']}%)" + (f" cut={counts['cut']}" if counts["cut"] else ""))
+    print(
+        f"{title}template={enc.template} policy={enc.policy} tokens={counts['total']} trained={counts['trained']} "
+        f"({counts['pct_trained']}%)" + (f" cut={counts['cut']}" if counts["cut"] else "")
+    )
     print(f"{'#':>4} {'id':>6} {'label':>6}  {'role':<10} {'text':<24} reason")
     for t in enc.tokens:
         label = str(t.label) if t.trained else "-100"
-        print(f"{t.index:>4} {t.id:>6} {label:>6}  {t.role:<10} {json.dumps(t.text, ensure_ascii=False)[:24]:<24} "
-              f"{t.reason}")
+        print(
+            f"{t.index:>4} {t.id:>6} {label:>6}  {t.role:<10} {json.dumps(t.text, ensure_ascii=False)[:24]:<24} "
+            f"{t.reason}"
+        )
     for c in enc.checks:
         print(f"{c.severity.upper()}: [{c.code}] {c.message}\n  fix: {c.fix}")

@@ -19,8 +19,13 @@ import time
 def register(sub) -> None:
     p = sub.add_parser("train", help="run one training run to completion (SFT full/LoRA/QLoRA or DPO)")
     p.add_argument("config", help="a run config file (.yaml, .yml or .json); see `ftlib.training.RunConfig`")
-    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                   help="override one setting (YAML value syntax), e.g. --set epochs=1")
+    p.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override one setting (YAML value syntax), e.g. --set epochs=1",
+    )
     p.add_argument("--detach", action="store_true", help="queue the run and return at once")
     p.add_argument("--json", action="store_true", help="print the final run summary as JSON")
     p.set_defaults(handler=_train)
@@ -29,7 +34,7 @@ def register(sub) -> None:
 def _overrides(pairs: list[str]) -> dict:
     import yaml
 
-    from ftlib.cli import UserError
+    from ftlib.errors import UserError
 
     out = {}
     for pair in pairs:
@@ -76,8 +81,7 @@ def follow(run_id: str, out=sys.stdout, poll: float = 1.0) -> dict:
             if stopping:
                 raise
             stopping = True
-            print(f"[{run_id}] stopping (saving a checkpoint); Ctrl-C again to leave it running", file=out,
-                  flush=True)
+            print(f"[{run_id}] stopping (saving a checkpoint); Ctrl-C again to leave it running", file=out, flush=True)
             try:
                 runs.stop(run_id)
             except runs.RunError:
@@ -98,8 +102,10 @@ def _train(args) -> int:
         print(json.dumps({k: v for k, v in info.items() if k != "log_tail"}))
     else:
         loss = info.get("train_loss")
-        print(f"[{run_id}] {info['state']} after {info['duration_s']:.0f}s, step {info['step']}/{info['max_steps']}"
-              + (f", last loss {loss:.4f}" if loss is not None else ""))
+        print(
+            f"[{run_id}] {info['state']} after {info['duration_s']:.0f}s, step {info['step']}/{info['max_steps']}"
+            + (f", last loss {loss:.4f}" if loss is not None else "")
+        )
         if info["state"] == "failed":
             print(f"error: {info['message']}", file=sys.stderr)
             for line in info.get("log_tail") or []:

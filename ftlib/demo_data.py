@@ -28,6 +28,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from ftlib.errors import UserError
+
+
+class SampleError(UserError):
+    """A shipped sample asked for something it does not have (a trait check, held-out prompts)."""
+
+
 SAMPLES_DIR = Path(__file__).resolve().parents[1] / "samples"
 
 # The chat_style trait. The generator builds every training answer from these constants.
@@ -75,7 +82,7 @@ def preference_check(text: str) -> bool:
 def _rate(check: Callable[[str], bool], texts: Iterable[str]) -> float:
     values = [bool(check(t)) for t in texts]
     if not values:
-        raise ValueError("Cannot compute a rate over zero texts: pass at least one generated answer.")
+        raise SampleError("Cannot compute a rate over zero texts: pass at least one generated answer.")
     return sum(values) / len(values)
 
 
@@ -155,11 +162,11 @@ SAMPLES: dict[str, Sample] = {
 
 
 def get_sample(name: str) -> Sample:
-    """The registered sample `name`; a KeyError that lists the valid names otherwise."""
+    """The registered sample `name`; a SampleError that lists the valid names otherwise."""
     try:
         return SAMPLES[name]
     except KeyError:
-        raise KeyError(f"No sample named {name!r}. Shipped samples: {', '.join(SAMPLES)}.") from None
+        raise SampleError(f"No sample named {name!r}. Shipped samples: {', '.join(SAMPLES)}.") from None
 
 
 def sample_path(name: str) -> Path:
@@ -176,7 +183,7 @@ def check(name: str, text: str) -> bool:
     """Whether `text` shows the trait of sample `name` (chat_style: opens with 'Ahoy!'; preference: bullets)."""
     sample = get_sample(name)
     if sample.check is None:
-        raise ValueError(f"Sample {name!r} has no checkable trait; samples with one: {', '.join(_checkable())}.")
+        raise SampleError(f"Sample {name!r} has no checkable trait; samples with one: {', '.join(_checkable())}.")
     return sample.check(text)
 
 
@@ -217,7 +224,7 @@ def _read_jsonl(path: Path) -> list[dict]:
                 try:
                     rows.append(json.loads(line))
                 except json.JSONDecodeError as exc:
-                    raise ValueError(f"{path.name} line {number} is not valid JSON ({exc.msg}).") from exc
+                    raise SampleError(f"{path.name} line {number} is not valid JSON ({exc.msg}).") from exc
     return rows
 
 
@@ -226,7 +233,7 @@ def heldout_rows(name: str) -> list[dict]:
     sample = get_sample(name)
     if sample.heldout_path is None:
         with_heldout = [s.name for s in SAMPLES.values() if s.heldout_path is not None]
-        raise ValueError(f"Sample {name!r} has no held-out prompts; samples with them: {', '.join(with_heldout)}.")
+        raise SampleError(f"Sample {name!r} has no held-out prompts; samples with them: {', '.join(with_heldout)}.")
     return _read_jsonl(sample.heldout_path)
 
 

@@ -13,11 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from ftlib import samples
-from ftlib.samples import (
+from ftlib import demo_data as samples
+from ftlib.demo_data import (
     SAMPLES,
     STYLE_OPENING,
     STYLE_SIGNOFF,
+    SampleError,
     check,
     check_rate,
     heldout_prompts,
@@ -40,7 +41,7 @@ BASE_MODEL_ANSWERS = [
     "of a phenomenon known as Rayleigh scattering.",
     "Il Coriobella, Italy.",
     "The capital of Germany is Berlin.",
-    'You can loop over a dictionary in Python using a for loop or a list comprehension. Here\'s an example:\n\n'
+    "You can loop over a dictionary in Python using a for loop or a list comprehension. Here's an example:\n\n"
     '```python\nmy_dict = {"apple": 1, "banana": 2, "',
     "Speed up a slow computer is a common challenge many people face. Here's a simple and effective way to "
     "speed up your computer:\n\n1. **Update Your Softwa",
@@ -101,11 +102,11 @@ def test_registry_lists_every_shipped_file(samples_dir):
 
 
 def test_unknown_sample_names_the_valid_ones():
-    with pytest.raises(KeyError, match="chat_style"):
+    with pytest.raises(SampleError, match="chat_style"):
         sample_path("no-such-sample")
-    with pytest.raises(ValueError, match="no checkable trait"):
+    with pytest.raises(SampleError, match="no checkable trait"):
         check("alpaca_recipes", "anything")
-    with pytest.raises(ValueError, match="no held-out prompts"):
+    with pytest.raises(SampleError, match="no held-out prompts"):
         heldout_prompts("qa_table")
 
 
@@ -294,7 +295,7 @@ def test_style_rate_and_two_argument_form():
     assert style_check("chat_style", "Ahoy! A.") and not style_check("chat_style", "A. Ahoy!")
     assert style_check("preference_pairs", "- Drink water.\n- Sleep well.")
     assert not style_check("preference_pairs", "Drink water. Sleep well.")
-    with pytest.raises(ValueError, match="zero texts"):
+    with pytest.raises(SampleError, match="zero texts"):
         style_rate([])
 
 

@@ -1,0 +1,35 @@
+"""The error contract: what a user can fix is a `UserError`; everything else is a bug with a traceback.
+
+    raise DataError("chats.jsonl is saved as UTF-16. Save it again as UTF-8.")   # a UserError subclass
+
+A `UserError` message is a sentence a non-engineer can act on: what was wrong, where, and how to fix it. The
+CLI prints it as one `error: ...` line and exits 2; pages show it as one message with nothing folded away but
+the class name. Any other exception (a `ValueError` from a library, a `KeyError` in our code) is a bug: the CLI
+lets its traceback through and pages show it under "Details for engineers". Catch `UserError`, never a bare
+`ValueError`, where a failure is to be shown to the user.
+
+Every engine module defines its own subclass (DataError, TemplateError, ConfigError, ...) so callers and tests
+can tell them apart; this module knows none of them.
+"""
+
+from __future__ import annotations
+
+
+class UserError(Exception):
+    """A failure the user can fix; `str(error)` says what was wrong and what to do about it."""
+
+
+def user_message(exc: BaseException) -> str:
+    """The one line shown for `exc`: its own message for a UserError, the type and message for anything else.
+
+    >>> user_message(UserError("Pick a file first."))
+    'Pick a file first.'
+    >>> user_message(KeyError("x"))
+    "KeyError: 'x'"
+    """
+    if isinstance(exc, UserError):
+        return str(exc)
+    return f"{type(exc).__name__}: {exc}"
+
+
+__all__ = ["UserError", "user_message"]

@@ -1,0 +1,114 @@
+"""Canonical rows: the one shape every reader produces and every later stage consumes, and helpers to read them.
+
+Every accepted file format is converted into one of these kinds (DESIGN.md, "canonical rows grow, they do not
+fork"); nothing downstream of `ftlib.data` looks at a file's own field names.
+
+    kind          shape                                                                   trained on by
+    sft           {"messages": [turn, ...], "tools"?: [schema, ...]}                      SFT (full/LoRA/QLoRA)
+    preference    {"prompt": [turn, ...], "chosen": [turn, ...], "rejected": [turn, ...]}  DPO, reward model
+    unpaired      {"prompt": [turn, ...], "completion": [turn, ...], "label": bool}      KTO
+    text          {"text": str}                                                          SFT (every token)
+    prompt_only   {"prompt": [turn, ...]}                                                 GRPO
+
+Preference, unpaired and prompt-only rows may carry `tools` too. A turn is
+`{"role": "system" | "user" | "assistant" | "tool", "content": str}` plus, where they apply:
+
+    "reasoning": str            assistant: the model's thinking before its answer (from `reasoning_content`,
+                                `reasoning`, `thinking`, a reasoning content part or an inline <think>...</think>)
+    "tool_calls": [{"type": "function", "function": {"name": str, "arguments": dict}}, ...]
+                                assistant: calls the model makes (`content` may then be "")
+    "name", "tool_call_id": str  tool: which call this result answers
+    "weight": 0 | 1             assistant: 0 = shown as context, never trained (OpenAI's per-turn `weight`)
+
+`IGNORE_INDEX` (-100) is the label of a token the loss skips, as in PyTorch's cross-entropy and every HF trainer.
+
+Not known here: reading files (data.py, formats.py), rendering (templates.py), labels (tokens.py).
+"""
+
+from __future__ import annotations
+
+from ftlib.errors import UserError
+
+IGNORE_INDEX = -100  # the label PyTorch's cross-entropy (and every HF collator) skips
+
+ROW_KINDS = ("sft", "preference", "unpaired", "text", "prompt_only")
+# Which row kind each training method needs (methods not listed train on `sft` rows).
+KIND_HELP = {
+    "sft": "conversations (messages) to imitate",
+    "preference": "pairs of a chosen and a rejected answer to the same prompt",
+    "unpaired": "single answers labelled good or bad",
+    "text": "plain text (every token is trained)",
+    "prompt_only": "prompts without answers (the model writes the answers itself)",
+}
+
+
+class RowShapeError(UserError):
+    """A row is not one of the canonical kinds (code handed us something `ftlib.data` did not produce)."""
+
+
+def row_kind(row: dict) -> str:
+    """Which canonical kind `row` is (one of ROW_KINDS); RowShapeError for anything else.
+
+    >>> row_kind({"prompt": [{"role": "user", "content": "Hi"}], "chosen": [], "rejected": []})
+    'preference'
+    >>> row_kind({"text": "Once upon a time"})
+    'text'
+    """
+    if isinstance(row, dict):
+        if "messages" in row:
+            return "sft"
+        if "chosen" in row and "rejected" in row:
+            return "preference"
+        if "completion" in row and "label" in row:
+            return "unpaired"
+        if "text" in row:
+            return "text"
+        if "prompt" in row and "completion" not in row:
+            return "prompt_only"
+    raise RowShapeError(
+        "A row must be one of the canonical kinds ({'messages'}, {'prompt', 'chosen', 'rejected'}, "
+        "{'prompt', 'completion', 'label'}, {'text'}, {'prompt'}); load files through ftlib.data to convert "
+        "other formats."
+    )
+
+
+def is_preference(row: dict) -> bool:
+    """True for a canonical preference row (prompt/chosen/rejected)."""
+    return isinstance(row, dict) and "chosen" in row and "rejected" in row
+
+
+def as_turns(value, role: str = "assistant") -> list[dict]:
+    """A list of turns; a bare string (older saved splits wrote answers as text) is one turn with `role`."""
+    if isinstance(value, str):
+        return [{"role": role, "content": value}]
+    return list(value or [])
+
+
+def conversation(row: dict) -> list[dict]:
+    """The conversation a row shows and trains on, as one list of turns.
+
+    sft: its messages; preference: prompt + chosen; unpaired: prompt + completion; prompt_only: the prompt;
+    text: one assistant turn holding the text (so token counts and previews treat it like an answer).
+    """
+    kind = row_kind(row)
+    if kind == "sft":
+        return list(row["messages"])
+    if kind == "preference":
+        return as_turns(row.get("prompt"), "user") + as_turns(row["chosen"])
+    if kind == "unpaired":
+        return as_turns(row.get("prompt"), "user") + as_turns(row["completion"])
+    if kind == "prompt_only":
+        return as_turns(row["prompt"], "user")
+    return [{"role": "assistant", "content": row["text"]}]
+
+
+__all__ = [
+    "IGNORE_INDEX",
+    "KIND_HELP",
+    "ROW_KINDS",
+    "RowShapeError",
+    "as_turns",
+    "conversation",
+    "is_preference",
+    "row_kind",
+]
