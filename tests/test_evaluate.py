@@ -85,7 +85,7 @@ def test_reference_tokens_are_the_last_answer_and_its_end_of_turn(model_set):
     [
         ({"messages": [{"role": "user", "content": "x"}]}, "does not end with an assistant"),
         ({"messages": [{"role": "assistant", "content": "x"}]}, "no prompt"),
-        ({"text": "x"}, "neither SFT"),
+        ({"text": "x"}, "no reference answer"),
     ],
 )
 def test_rows_without_a_reference_are_explained(row, message):
