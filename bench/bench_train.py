@@ -84,7 +84,7 @@ def peak_memory(device: str) -> int:
 
 
 def _config(model: str, epochs: float):
-    from ftlib.training import RunConfig
+    from ftlib.config import RunConfig
 
     # The Train page's defaults; no checkpoints or evaluation inside the timed loop for either side.
     return RunConfig(
@@ -107,7 +107,7 @@ def _trl_trainer(config, tuned: bool, out: str):
     from ftlib.fastpath import native_cpu_bf16
     from ftlib.models import load_model, load_tokenizer, pick_device
     from ftlib.templates import get_template
-    from ftlib.training import _lora_config
+    from ftlib.training import lora_config
 
     device = pick_device(None)
     tokenizer = load_tokenizer(config.model)
@@ -140,7 +140,7 @@ def _trl_trainer(config, tuned: bool, out: str):
         args=args,
         train_dataset=Dataset.from_list(rows),
         processing_class=tokenizer,
-        peft_config=_lora_config(config),
+        peft_config=lora_config(config),
     )
     tokens = sum(len(ids) for ids in trainer.train_dataset["input_ids"])
     return trainer, tokenizer, template, tokens, device

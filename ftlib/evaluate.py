@@ -331,25 +331,39 @@ def evaluate(
 
 @dataclass
 class RunInfo:
-    """What evaluating a run needs from its config.json: the base model, the test rows and the template."""
+    """What evaluating a run needs from its config: the base model, the test rows and the template."""
 
     model: str
     dataset: str
     template: str
     test_rows: list[dict]
+    template_source: str = ""  # the Jinja text of a custom template
+
+    def chat_template(self, tokenizer):
+        """The ftlib ChatTemplate the run trained with (its custom source included)."""
+        from ftlib.templates import get_template
+
+        return get_template(self.template, tokenizer=tokenizer, source=self.template_source or None)
 
 
 def run_info(run_dir: str | Path) -> RunInfo:
-    """Read a run's config.json (ftlib.training's RunConfig) and load its held-out rows the way training did."""
-    path = Path(run_dir) / "config.json"
-    if not path.is_file():
-        raise EvalError(f"'{run_dir}' has no config.json; pass --model, --adapter and --data instead.")
-    from ftlib.training import RunConfig, load_rows
+    """Read a run's config and load its held-out rows the way training did."""
+    from ftlib.rundir import RunDir
+    from ftlib.training import load_rows
 
-    config = RunConfig.from_file(path)
+    run = RunDir(Path(run_dir))
+    if not run.config_file.is_file():
+        raise EvalError(f"'{run_dir}' has no config.json; pass --model, --adapter and --data instead.")
+    config = run.config()
     # The same loader as training, so a plain data file is split with the run's own test_size and seed.
     _, test, _ = load_rows(config)
-    return RunInfo(model=config.model, dataset=config.dataset, template=config.template, test_rows=list(test))
+    return RunInfo(
+        model=config.model,
+        dataset=config.dataset,
+        template=config.template,
+        test_rows=list(test),
+        template_source=config.template_source,
+    )
 
 
 def load_test_rows(data: str | Path) -> list[dict]:

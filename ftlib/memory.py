@@ -250,8 +250,10 @@ def estimate(
     elem = _BYTES[dtype]
     seq = int(seq_len or config.max_length)
     # SFT steps run as micro-batches on CPU (ftlib.fastpath): activations follow the rows of one forward pass.
-    rows = config.batch_size if config.method == "dpo" else fastpath.micro_batch_size(config.batch_size, seq, device)
-    sequences = rows * (2 if config.method == "dpo" else 1)
+    rows = (
+        config.batch_size if config.kind == "preference" else fastpath.micro_batch_size(config.batch_size, seq, device)
+    )
+    sequences = rows * (2 if config.kind == "preference" else 1)
     tokens = sequences * seq
     tuning = config.tuning
 
@@ -269,7 +271,7 @@ def estimate(
         grad_elem = 4  # PEFT keeps adapter weights in fp32 (TRL casts QLoRA adapters to bf16 on GPU, a bit less)
         adapted_in = sum(i for name, i, _ in shape.linears if _targeted(name, config.lora_targets))
         # DPOTrainer switches dropout off (disable_dropout=True), so only SFT keeps the dropout copies.
-        dropout_on = config.lora_dropout > 0 and config.method != "dpo"
+        dropout_on = config.lora_dropout > 0 and config.kind != "preference"
         dropout_inputs = adapted_in // max(shape.layers, 1) if dropout_on else 0
     else:
         trainable = shape.params
@@ -277,7 +279,7 @@ def estimate(
         dropout_inputs = 0
     gradients = trainable * grad_elem
     optimizer = 2 * trainable * grad_elem
-    reference = weights if (config.method == "dpo" and tuning == "full") else 0
+    reference = weights if (config.kind == "preference" and tuning == "full") else 0
     fused = tuning == "lora" and fastpath.enabled()  # 4-bit layers keep PEFT's path
     fast_head = fastpath.enabled() and not device.startswith("cuda")  # ftlib.headloss, SFT and DPO
     activations = activation_bytes(

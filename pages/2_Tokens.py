@@ -20,7 +20,14 @@ from ftlib.templates import (
     missing_special_tokens,
 )
 from ftlib.tokens import POLICIES, POLICY_HELP, encode_row, is_preference
-from ui.common import active_model, active_split_name, cached_tokenizer, require_split, user_errors
+from ui.common import (
+    active_model,
+    active_split_name,
+    cached_tokenizer,
+    remember_token_settings,
+    require_split,
+    user_errors,
+)
 from ui.token_view import diff_html, legend_html, rendered_html, token_rows, tokens_html
 
 EXAMPLE = [
@@ -164,6 +171,7 @@ policy = c2.selectbox(
     format_func=lambda p: p.replace("_", " "),
     help="\n".join(f"- **{p}**: {h}" for p, h in POLICY_HELP.items()),
 )
+remember_token_settings(template, policy)
 max_length = c3.number_input("Max length (0 = none)", 0, 1_000_000, 0, step=64, key="tok_max_length")
 max_length = int(max_length) or None
 

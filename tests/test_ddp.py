@@ -5,8 +5,7 @@ from __future__ import annotations
 import json
 
 from ftlib import runs
-from ftlib.metrics import read_metrics
-from ftlib.training import RunConfig
+from ftlib.config import RunConfig
 
 
 def test_two_process_ddp_run_on_cpu_splits_the_batches_and_finishes(tiny_model_dir, tmp_path):
@@ -35,10 +34,10 @@ def test_two_process_ddp_run_on_cpu_splits_the_batches_and_finishes(tiny_model_d
     )
     run_id = runs.submit(config)
     info = runs.wait(run_id, timeout=600)
-    log = (runs.run_dir(run_id) / runs.LOG_FILE).read_text()
-    assert info["state"] == "finished", log[-3000:]
+    log = (runs.find(run_id).log_file).read_text()
+    assert info.state == "finished", log[-3000:]
     # 16 rows, 2 per process, 2 processes: 4 optimizer steps (one process alone would take 8).
-    steps = [r["step"] for r in read_metrics(runs.run_dir(run_id)) if r["kind"] == "train"]
-    assert steps == [1, 2, 3, 4] and info["max_steps"] == 4
+    steps = [r["step"] for r in runs.find(run_id).read_metrics() if r["kind"] == "train"]
+    assert steps == [1, 2, 3, 4] and info.max_steps == 4
     assert log.count("[step 4/4]") == 1  # only rank 0 reports
-    assert (runs.run_dir(run_id) / "adapter" / "adapter_model.safetensors").is_file()
+    assert (runs.find(run_id).path / "adapter" / "adapter_model.safetensors").is_file()

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from ftlib import memory
-from ftlib.training import RunConfig
+from ftlib.config import RunConfig
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -53,7 +53,7 @@ def test_the_parts_follow_the_settings(tiny_model_dir, monkeypatch):
     assert qlora.weights < lora.weights and qlora.dtype == "4-bit"
     assert est(tiny_model_dir, gradient_checkpointing=True).activations < lora.activations
     assert est(tiny_model_dir, batch_size=16).activations > lora.activations
-    dpo_full = est(tiny_model_dir, method="dpo", dpo_tuning="full")
+    dpo_full = est(tiny_model_dir, method="dpo", tuning="full")
     assert dpo_full.reference == dpo_full.weights and est(tiny_model_dir, method="dpo").reference == 0
     # DPO puts chosen and rejected in one batch (twice the tokens of SFT) and TRL turns dropout off for it.
     tokens = 8 * 384
@@ -93,7 +93,8 @@ def status(key):
     return int(re.search(key + r":\s+(\d+)", Path("/proc/self/status").read_text()).group(1)) * 1024
 
 from ftlib import memory
-from ftlib.training import RunConfig, build_trainer
+from ftlib.config import RunConfig
+from ftlib.training import build_trainer
 
 cfg = RunConfig(**json.loads(sys.argv[1]))
 words = "the quick brown fox jumps over a lazy dog while the sun sets slowly".split()
