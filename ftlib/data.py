@@ -29,7 +29,7 @@ import random
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from ftlib.formats import (
     FIELDS,
@@ -58,6 +58,7 @@ __all__ = [
     "FORMATS",
     "DataError",
     "FieldNotice",
+    "FileFields",
     "LoadResult",
     "RowError",
     "count_test_rows",
@@ -113,6 +114,22 @@ class LoadResult:
     def kind(self) -> str:
         """The canonical row kind of this format (see ftlib.rows.ROW_KINDS)."""
         return FORMAT_KIND[self.format]
+
+    def split_meta(self, label: str, seed: int, test_size: float | int, dedupe: bool) -> dict:
+        """What a saved split records about where its rows came from (workspace.save_split's `meta`)."""
+        return {
+            "source": label,
+            "path": self.source,
+            "format": self.format,
+            "seed": seed,
+            "test_size": test_size,
+            "dedupe": dedupe,
+            "errors": len(self.errors),
+            "warnings": len(self.warnings),
+            "valid_rows": self.valid_rows,
+            "total_rows": self.total,
+            "column_map": self.column_map,
+        }
 
     def summary(self) -> dict:
         """The JSON object `data inspect --json` prints; file-level notices come first in `warnings`."""
@@ -175,19 +192,24 @@ def _raw_records(data: bytes, filename: str) -> tuple[list[tuple[int, dict]], li
     return (*text_records(data, kind, filename), None)
 
 
-def peek_fields(path: str | Path) -> list[str]:
-    """The top-level fields of a file: a table's columns, or the keys of a JSON file's first rows.
+class FileFields(NamedTuple):
+    names: list[str]  # a table's columns, or the keys of a JSON file's first rows
+    table: bool  # CSV/TSV/Parquet: every row has every column
 
-    For the field-mapping editor; it does not detect a format, so a file no format recognises still has fields.
+
+def peek_fields(path: str | Path) -> FileFields:
+    """The top-level fields of a file, for the field-mapping editor.
+
+    It does not detect a format, so a file no format recognises still has fields. Raises DataError like load_file.
     """
     data, path = read_path(path)
     columns = peek_columns(path)
     if columns is not None:
-        return columns
+        return FileFields(columns, True)
     if not data.strip(b" \t\r\n\xef\xbb\xbf"):
-        return []
+        return FileFields([], False)
     records, _ = text_records(data, file_kind(path.name, data), path.name)
-    return _keys(records[:PEEK_ROWS])
+    return FileFields(_keys(records[:PEEK_ROWS]), False)
 
 
 # --- loading ----------------------------------------------------------------------------------------------

@@ -74,6 +74,17 @@ FORMAT_FIELDS = {
     "text": ("text",),
     "prompt_only": ("prompt", "system", "tools"),
 }
+# One line per format, for pickers and help texts.
+FORMAT_HELP = {
+    "messages": "messages: [{role, content}, ...] (OpenAI / Hugging Face; tool calls, reasoning)",
+    "sharegpt": "sharegpt: conversations: [{from, value}, ...]",
+    "alpaca": "alpaca: instruction, input, output (history, system)",
+    "prompt_completion": "prompt_completion: prompt, completion",
+    "preference": "preference: prompt, chosen, rejected (DPO pairs)",
+    "unpaired_preference": "unpaired_preference: prompt, completion, label true/false (KTO)",
+    "text": "text: plain text, every token trained",
+    "prompt_only": "prompt_only: prompts without answers (online RL)",
+}
 # The fields a mapping may name (the editor's rows); source keys with other names map onto these.
 FIELDS = (
     "instruction",
@@ -103,6 +114,7 @@ __all__ = [
     "FIELDS",
     "FORMATS",
     "FORMAT_FIELDS",
+    "FORMAT_HELP",
     "FORMAT_KIND",
     "REQUIRED_FIELDS",
     "Converted",

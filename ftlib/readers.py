@@ -55,13 +55,19 @@ class RowError:
         return {"row": self.row, "message": self.message}
 
 
-def read_path(path: str | Path) -> tuple[bytes, Path]:
-    """(the file's bytes, its path); DataError for a missing file, a folder or no permission."""
+def check_path(path: str | Path) -> Path:
+    """The path of an existing file; DataError for a missing file or a folder."""
     path = Path(path).expanduser()
     if not path.exists():
         raise DataError(f"{path} does not exist. Check the path (it is read on the machine running the app).")
     if path.is_dir():
         raise DataError(f"{path} is a folder; choose a {SUPPORTED} file inside it.")
+    return path
+
+
+def read_path(path: str | Path) -> tuple[bytes, Path]:
+    """(the file's bytes, its path); DataError for a missing file, a folder or no permission."""
+    path = check_path(path)
     try:
         return path.read_bytes(), path
     except PermissionError:
@@ -251,6 +257,7 @@ __all__ = [
     "TABLE_KINDS",
     "DataError",
     "RowError",
+    "check_path",
     "decode_text",
     "describe",
     "file_kind",
