@@ -282,7 +282,10 @@ def split_think(content: str) -> tuple[str | None, str]:
     if not content.lstrip().startswith("<think>"):
         return None, content
     if "</think>" not in content:
-        raise RowProblem("it opens a <think> block that never closes (no </think>)")
+        raise RowProblem("opens a <think> block that never closes (no </think>)")
+    if content.count("</think>") > 1 or content.count("<think>") > 1:
+        # Qwen3's template would keep the first reasoning and the last answer and drop what lies between.
+        raise RowProblem("holds more than one <think> block; write one reasoning before the answer")
     head, _, answer = content.partition("</think>")
     return head.split("<think>", 1)[1].strip("\n"), answer.lstrip("\n")
 
