@@ -213,6 +213,12 @@ def convert(record: dict, fmt: str) -> Converted:
     for key, noun in MEDIA_FIELDS.items():
         if has_value(record.get(key)):
             raise media_problem(noun, f"the '{key}' field")
+    if FORMAT_KIND[fmt] == "sft" and (as_bool(record.get("label")) is not None or has_value(record.get("kto_tag"))):
+        # A labelled answer may be a bad one: reading it as a conversation to imitate would train it.
+        raise RowProblem(
+            "this row has a true/false label: it is an answer judged good or bad, not a conversation to imitate "
+            f"(read as {fmt}, a bad answer would be trained). Read the file as unpaired_preference"
+        )
     rec = Record(record, fmt)
     row, warnings = _CONVERTERS[fmt](rec)
     tools = parse_tools(rec.get("tools")) if fmt != "text" else None

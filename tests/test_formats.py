@@ -623,6 +623,16 @@ def test_unpaired_rows_are_never_read_as_sft(tmp_path):
     assert result.summary()["counts"]["bad"] == 3 and result.summary()["counts"]["good"] == 0
 
 
+@pytest.mark.parametrize("fmt", ["messages", "prompt_completion"])
+def test_a_labelled_row_is_never_trained_as_a_conversation(fmt):
+    # Forced (or outvoted) into an SFT format, a row judged bad must be refused, not become a training target.
+    rows = [{"messages": [Q, m("assistant", "48.")], "prompt": "What is 6 x 7?", "completion": "48.", "label": False}]
+    rows.append({"messages": [Q, A], "prompt": "What is 6 x 7?", "completion": "42.", "kto_tag": "true"})
+    result = load_bytes("".join(json.dumps(r) + "\n" for r in rows).encode(), "kto.jsonl", fmt=fmt)
+    assert result.rows == [] and [e.row for e in result.errors] == [1, 2]
+    assert "this row has a true/false label" in result.errors[0].message
+
+
 def test_trl_unpaired_rows_read_back_exactly():
     # Reference: TRL's own unpair_preference_dataset writes the KTO format; every row must come back as written.
     from datasets import Dataset
