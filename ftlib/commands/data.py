@@ -141,6 +141,8 @@ def _split(args) -> int:
         f"format {result.format}: {result.valid_rows} valid of {result.total} rows"
         + (f", {dropped} duplicates dropped" if args.dedupe else "")
     )
+    for notice in result.notices:
+        print(f"warning: {notice.message}")
     print(f"train: {len(train)} rows -> {args.out / 'train.jsonl'}")
     print(f"test:  {len(test)} rows -> {args.out / 'test.jsonl'}")
     return 0
