@@ -32,8 +32,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal, NamedTuple
 
 from ftlib.errors import UserError
+from ftlib.rows import IGNORE_INDEX
 
-IGNORE_INDEX = -100
 SIDES = ("right", "left")
 PACKING = ("bfd", "in_order")
 OVERFLOW = ("truncate", "split")

@@ -29,6 +29,7 @@ from typing import Any
 
 from ftlib import workspace
 from ftlib.errors import UserError
+from ftlib.rows import IGNORE_INDEX
 
 METHODS = ("full", "lora", "qlora", "dpo")
 DPO_TUNING = ("lora", "qlora", "full")
@@ -366,11 +367,10 @@ def encode_rows(rows: list[dict], tokenizer, template, config: RunConfig) -> tup
                 f"Row {i + 1} is a preference pair (prompt/chosen/rejected); SFT methods train on "
                 "conversations. Choose the `dpo` method for this dataset."
             )
-        # checks=False: the pre-flight checks only render again; ids and labels are the same either way.
-        enc = encode_row(row, tokenizer, template, config.mask_policy, config.max_length, checks=False)
+        enc = encode_row(row, tokenizer, template, config.mask_policy, config.max_length)
         parts = (enc.chosen, enc.rejected) if is_pref else (enc,)
         # A row whose trained tokens were all cut away (or masked by the policy) teaches nothing.
-        if any(all(label == -100 for label in part.labels) for part in parts):
+        if any(all(label == IGNORE_INDEX for label in part.labels) for part in parts):
             dropped += 1
             continue
         out.append(enc)
@@ -433,7 +433,7 @@ class PreferenceCollator:
         for i, (ids, lab) in enumerate(zip(seqs, labels, strict=True)):
             input_ids[i, : len(ids)] = torch.tensor(ids)
             attention[i, : len(ids)] = 1
-            completion[i, : len(ids)] = torch.tensor([int(x != -100) for x in lab])
+            completion[i, : len(ids)] = torch.tensor([int(x != IGNORE_INDEX) for x in lab])
         batch = {"input_ids": input_ids, "attention_mask": attention, "completion_mask": completion}
         for key in ("ref_chosen_logps", "ref_rejected_logps"):
             if key in examples[0]:

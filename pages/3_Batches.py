@@ -65,7 +65,7 @@ first = st.number_input("Starting at row", 0, max(0, len(train) - n_rows), 0, he
 with user_errors("Could not encode the rows"):
     template = get_template(template_name, tokenizer)
     chosen_rows = train[first : first + n_rows]
-    encoded = [encode_row(row, tokenizer, template, policy, None, checks=False) for row in chosen_rows]
+    encoded = [encode_row(row, tokenizer, template, policy, None) for row in chosen_rows]
 
 # A preference pair is two sequences (chosen and rejected): DPO runs both.
 names, examples = [], []
@@ -338,7 +338,7 @@ def split_stats(
     examples, failed = [], 0
     for row in cached_split(split)[0][:limit]:
         try:
-            examples += batching.expand_pairs([encode_row(row, tok, tpl, policy, None, checks=False)])
+            examples += batching.expand_pairs([encode_row(row, tok, tpl, policy, None)])
         except UserError:
             failed += 1
     if not examples:

@@ -56,7 +56,7 @@ def longest_row(model: str, split: str, template: str, policy: str, max_length: 
     tokenizer = cached_tokenizer(model)
     longest = 0
     for row in train[:2000]:
-        enc = encode_row(row, tokenizer, template, policy, max_length, checks=False)
+        enc = encode_row(row, tokenizer, template, policy, max_length)
         parts = (enc.chosen, enc.rejected) if is_preference(row) else (enc,)
         longest = max(longest, *(len(p.input_ids) for p in parts))
     return longest or max_length
