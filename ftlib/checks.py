@@ -10,7 +10,7 @@ list with row counts, for a dataset-level report.
 
 Codes: no_trained_tokens, prompt_only, eot_not_trained, missing_special_tokens, double_bos, pad_is_eos,
 truncated_assistant, not_prefix_preserving, padding_side, spans_approximate, tool_calls_dropped, tools_not_shown,
-reasoning_dropped, system_dropped, message_dropped, weight_zero.
+reasoning_dropped, system_dropped, message_dropped, reply_dropped, weight_zero.
 """
 
 from __future__ import annotations
@@ -187,6 +187,16 @@ def check_reasoning_dropped(enc: Encoded, template: ChatTemplate) -> Check | Non
 
 def check_messages_dropped(enc: Encoded, template: ChatTemplate) -> Check | None:
     lost = [i for i in _dropped(enc, "content") if enc.messages[i]["role"] != "assistant"]
+    replies = [i for i in _dropped(enc, "content") if enc.messages[i]["role"] == "assistant" and i >= enc.train_from]
+    if replies and not lost:
+        return Check(
+            "reply_dropped",
+            "warning",
+            f"The {template.title} template leaves out the text of assistant {_turns(replies)} (it writes only "
+            "the tool call, or rewrites the reply): the model will not learn to write it.",
+            "Pick a template that writes the text beside a tool call (built-in 'hermes'), or move the text into a "
+            "turn of its own.",
+        )
     if not lost:
         return None
     if any(enc.messages[i]["role"] == "system" for i in lost):
@@ -336,10 +346,11 @@ def check_truncation(enc: Encoded) -> Check | None:
     )
 
 
-def _without_final_eos(text: str, eos: str | None) -> str:
-    """A conversation rendered to its end, less a conversation-final eos (Phi-3 writes one after the last turn)."""
-    trimmed = text.rstrip()
-    return trimmed[: -len(eos)] if eos and trimmed.endswith(eos) else text
+def _without_final_eos(text: str, template: ChatTemplate) -> str:
+    """A conversation rendered to its end, less a conversation-final eos that is not the end-of-turn marker
+    (Phi-3 writes `<|end|>` after each turn and `<|endoftext|>` after the last)."""
+    eos, trimmed = template.eos, text.rstrip()
+    return trimmed[: -len(eos)] if eos and eos != template.end_of_turn and trimmed.endswith(eos) else text
 
 
 def check_prefix_preserving(enc: Encoded, template: ChatTemplate) -> Check | None:
@@ -351,7 +362,7 @@ def check_prefix_preserving(enc: Encoded, template: ChatTemplate) -> Check | Non
             prefix = render(template, enc.messages[: k + 1], tools=enc.tools)
         except TemplateError:
             continue  # templates may refuse partial conversations; that is not a rewrite
-        if not enc.text.startswith(prefix) and not enc.text.startswith(_without_final_eos(prefix, template.eos)):
+        if not enc.text.startswith(prefix) and not enc.text.startswith(_without_final_eos(prefix, template)):
             return Check(
                 "not_prefix_preserving",
                 "warning",

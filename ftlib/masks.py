@@ -81,6 +81,8 @@ def dropped_parts(rendered: Rendered, messages: list[dict], tools) -> list[dict]
     for i, message in enumerate(messages):
         if message.get("content") and rendered.contents[i] is None:
             out.append({"message": i, "what": "content"})
+        elif i in rendered.cut:  # the template kept only the end of the content: what went was reasoning or text
+            out.append({"message": i, "what": "reasoning" if "</think>" in message["content"] else "content"})
         if message.get("reasoning") and rendered.reasonings[i] is None:
             out.append({"message": i, "what": "reasoning"})
         if any(span is None for span in rendered.calls[i]):

@@ -177,7 +177,10 @@ def template_tools(tools: list[dict] | None, marking: bool) -> list[dict] | None
 
 
 def strip_marks(marked: str) -> tuple[str, dict[tuple[str, str], Span], list[Span]]:
-    """Remove the markers: the clean text, `{(kind, index): span}` of marked parts, generation spans."""
+    """Remove the markers: the clean text, `{(kind, index): span}` of marked parts, generation spans.
+
+    A part whose opening marker is gone but whose closing one is there (the template kept only its end) is
+    `{("~" + kind, index): (end, end)}`."""
     opens: dict[tuple[str, str], int] = {}
     spans: dict[tuple[str, str], Span] = {}
     gen_stack: list[int] = []
@@ -201,6 +204,8 @@ def strip_marks(marked: str) -> tuple[str, dict[tuple[str, str], Span], list[Spa
             key = next((o for o, c in _CLOSES.items() if c == kind), ""), index
             if key in opens and key not in spans:
                 spans[key] = (opens[key], at)
+            elif key not in opens:  # the template cut the part's beginning off (DeepSeek-R1 drops "...</think>")
+                spans.setdefault(("~" + key[0], index), (at, at))
     pieces.append(marked[pos:])
     generations.sort()
     return "".join(pieces), spans, generations

@@ -417,8 +417,10 @@ class Rendered:
     Per message i: `contents[i]` is the span of its content (for a turn with reasoning, the answer only),
     `reasonings[i]` of its reasoning, `calls[i][j]` of the function name of its j-th tool call; None where the
     template dropped or rewrote it (or the message has none). `tools[k]` is where the k-th tool schema's function
-    name landed. `generations` are the spans of `{% generation %}` blocks; `exact` is False when the spans had to
-    be found by searching (the template changes message text), so they may be approximate.
+    name landed. `cut` lists messages of which the template kept only the end of the content (DeepSeek-R1 drops
+    "<think>...</think>" from it); their `contents` span is that end. `generations` are the spans of
+    `{% generation %}` blocks; `exact` is False when the spans had to be found by searching (the template changes
+    message text), so they may be approximate.
     """
 
     text: str
@@ -428,6 +430,7 @@ class Rendered:
     reasonings: list[Span | None] = field(default_factory=list)
     calls: list[list[Span | None]] = field(default_factory=list)
     tools: list[Span | None] = field(default_factory=list)
+    cut: list[int] = field(default_factory=list)  # messages whose content the template kept only the end of
 
 
 def render_spans(template: ChatTemplate, messages, add_generation_prompt: bool = False, tools=None) -> Rendered:
@@ -503,10 +506,24 @@ def _given_reasoning(template: ChatTemplate, message: dict) -> str:
     return given_reasoning(message.get("reasoning", ""), not template.reads_reasoning)
 
 
+def _tail(text: str, end: int, content: str) -> Span:
+    """What a template kept of `content` right before `end`: the part after its last `</think>` (templates cut
+    reasoning off there), else nothing (a zero-width span that still says where the content ended)."""
+    after = content.rsplit("</think>", 1)[-1] if "</think>" in content else content.strip()
+    for kept in (after, after.lstrip(), after.strip()):
+        if kept and text[end - len(kept) : end] == kept:
+            return end - len(kept), end
+    return end, end
+
+
 def _rendered(text, spans, generations, plain, tools, template) -> Rendered:
-    contents, reasonings, calls = [], [], []
+    contents, reasonings, calls, cut = [], [], [], []
     for i, message in enumerate(plain):
-        contents.append(_widen(text, spans.get(("o", str(i))), message["content"]))
+        span = spans.get(("o", str(i)))
+        if span is None and ("~o", str(i)) in spans:
+            span = _tail(text, spans[("~o", str(i))][1], message["content"])
+            cut.append(i)
+        contents.append(span if i in cut else _widen(text, span, message["content"]))
         reasonings.append(_widen(text, spans.get(("r", str(i))), _given_reasoning(template, message)))
         calls.append([spans.get(("t", f"{i}.{j}")) for j in range(len(message.get("tool_calls") or ()))])
     return Rendered(
@@ -517,6 +534,7 @@ def _rendered(text, spans, generations, plain, tools, template) -> Rendered:
         reasonings,
         calls,
         [spans.get(("s", str(k))) for k in range(len(tools or ()))],
+        cut,
     )
 
 
