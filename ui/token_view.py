@@ -7,11 +7,12 @@ attributes or keys (ftlib.tokens.TokenRecord, or dicts such as the batching page
 `role="padding"`).
 
 Rendered text shows exactly the text: a line breaks only where the text has a newline (after its ↵); a long
-line wraps only after a space (·), never inside a word or at a highlight's edge, since every word is one
-unbreakable span and the only break opportunities are a `<wbr>` after each run of spaces and a `<br>` after each
-newline; a word wider than the column scrolls. Highlights are backgrounds drawn beneath the text (no outline on
-top of it), so underscores and other low glyphs stay visible. The template comparison diffs whole units: special
-tokens (`<|im_end|>`), words, runs of spaces, single other characters, never fragments of them.
+line wraps only after a space (·) or beside a control token, never inside a word or at a highlight's edge, since
+every word is one unbreakable span and the only break opportunities are a `<wbr>` after each run of spaces and
+around control tokens and a `<br>` after each newline; a word wider than the column scrolls. Highlights are
+backgrounds drawn beneath the text (no outline on top of it), so underscores and other low glyphs stay visible.
+The template comparison diffs whole units: special tokens (`<|im_end|>`), words, runs of spaces, single other
+characters, never fragments of them.
 """
 
 from __future__ import annotations
@@ -46,6 +47,16 @@ CSS = """
 .ft-legend span{margin-right:6px;}
 </style>
 """
+
+
+# Control tokens of the common families (`<|im_end|>`, `<｜User｜>`, `<end_of_turn>`, `[INST]`): kept whole by the
+# template diff, and a line may wrap beside them.
+_SPECIAL_UNIT = r"<\|[^<>|\s]{1,40}\|>|<｜[^<>｜\s]{1,40}｜>|</?[A-Za-z_]{1,30}>|\[/?[A-Z_]{2,30}\]"
+_SPECIAL = re.compile(_SPECIAL_UNIT)
+# What flow_html lays out one at a time: a newline, a run of spaces/tabs, a control token, any other run.
+_CHUNKS = re.compile(rf"\n|[ \t]+|{_SPECIAL_UNIT}|(?:(?!{_SPECIAL_UNIT})[^ \t\n])+")
+# Units the template comparison diffs: control tokens whole, then words, newlines, runs of spaces, single others.
+_UNIT_TAIL = r"\w+|\n|[^\S\n]+|."
 
 
 def _get(token, name: str, default=None):
@@ -116,8 +127,8 @@ def tokens_html(tokens, show_ids: bool = False, cut_tokens=(), break_lines: bool
 
 def flow_html(pieces) -> str:
     """Text pieces `[(text, css_class or None), ...]` as one flowing block: whitespace visible (· ↵ →), each word
-    one unbreakable `ft-w` span (a highlight inside it keeps its class), a `<wbr>` after each run of spaces or tabs
-    and a `<br>` after each newline: the only places a line may end."""
+    one unbreakable `ft-w` span (a highlight inside it keeps its class). A line may end only after a newline
+    (`<br>`), after a run of spaces or tabs, or beside a control token such as `<|eot_id|>` (`<wbr>`)."""
     out: list[str] = []
     word: list[str] = []
 
@@ -126,16 +137,26 @@ def flow_html(pieces) -> str:
             out.append('<span class="ft-w">' + "".join(word) + "</span>")
             word.clear()
 
+    def may_break():
+        flush()
+        if out and out[-1] not in ("<wbr>", "<br>"):
+            out.append("<wbr>")
+
+    pending = False  # a line may end before the next word: after spaces or a control token
     for text, klass in pieces:
-        for chunk in re.findall(r"\n|[ \t]+|[^ \t\n]+", str(text)):
-            shown = visible(chunk) if chunk[0] in " \t\n" else html.escape(chunk)
+        for chunk in _CHUNKS.findall(str(text)):
+            space, newline = chunk[0] in " \t", chunk == "\n"
+            special = not (space or newline) and bool(_SPECIAL.fullmatch(chunk))
+            if special or (pending and not (space or newline)):
+                may_break()  # whitespace and a newline stay on the line they end
+            pending = False
+            shown = visible(chunk) if space or newline else html.escape(chunk)
             word.append(f'<span class="{klass}">{shown}</span>' if klass else shown)
-            if chunk == "\n":
+            if newline:
                 flush()
                 out.append("<br>")
-            elif chunk[0] in " \t":
-                flush()
-                out.append("<wbr>")
+            elif space or special:
+                pending = True
     flush()
     return "".join(out)
 
@@ -147,12 +168,6 @@ def rendered_html(text: str, tokens=None) -> str:
     else:
         pieces = [(str(_get(t, "text", "")), "ft-on" if _get(t, "trained") else None) for t in tokens]
     return f'{CSS}<div class="ft-text">{flow_html(pieces)}</div>'
-
-
-# Units the template comparison diffs: special tokens of the common families whole, then words, newlines, runs of
-# spaces, and any other single character.
-_SPECIAL_UNIT = r"<\|[^<>|\s]{1,40}\|>|<｜[^<>｜\s]{1,40}｜>|</?[A-Za-z_]{1,30}>|\[/?[A-Z_]{2,30}\]"
-_UNIT_TAIL = r"\w+|\n|[^\S\n]+|."
 
 
 def diff_units(text: str, specials=()) -> list[str]:
