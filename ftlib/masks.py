@@ -21,6 +21,7 @@ Not known here: tokenization (tokens.py), what is wrong with a row (checks.py).
 
 from __future__ import annotations
 
+import os
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 
@@ -62,11 +63,14 @@ class Segment:
 
 def located_parts(rendered: Rendered, i: int) -> list[tuple[int, int, str]]:
     """(start, end, kind) of message i's parts found in the text: reasoning, content, each tool call's name."""
-    parts = []
-    if i < len(rendered.reasonings) and rendered.reasonings[i] is not None:
-        parts.append((*rendered.reasonings[i], "reasoning"))
-    calls = rendered.calls[i] if i < len(rendered.calls) else []
     content = rendered.contents[i]
+    reasoning = rendered.reasonings[i] if i < len(rendered.reasonings) else None
+    calls = rendered.calls[i] if i < len(rendered.calls) else []
+    if reasoning is None and not calls:  # the common turn: its content alone
+        return [] if content is None else [(*content, "content")]
+    parts = []
+    if reasoning is not None:
+        parts.append((*reasoning, "reasoning"))
     # An empty reply beside reasoning or tool calls is not located (it was not marked); one alone is, at zero width.
     if content is not None and (content[1] > content[0] or not parts and not any(calls)):
         parts.append((*content, "content"))
@@ -92,14 +96,6 @@ def dropped_parts(rendered: Rendered, messages: list[dict], tools) -> list[dict]
     return out
 
 
-def _common_prefix(a: str, b: str) -> int:
-    n = min(len(a), len(b))
-    i = 0
-    while i < n and a[i] == b[i]:
-        i += 1
-    return i
-
-
 def _turn_start(text, template, messages, tools, i, prev_end, first) -> int:
     """Where the model starts writing turn i: after the generation prompt, else where the prompt render ends."""
     gap = text[prev_end:first]
@@ -114,7 +110,9 @@ def _turn_start(text, template, messages, tools, i, prev_end, first) -> int:
             return prev_end + at + n
     if i > 0 and not prompt:  # no generation prompt (Mistral): the turn starts where the prompt render ends
         try:
-            cut = _common_prefix(render(template, messages[:i], add_generation_prompt=True, tools=tools), text)
+            cut = len(
+                os.path.commonprefix([render(template, messages[:i], add_generation_prompt=True, tools=tools), text])
+            )
         except TemplateError:
             cut = -1
         if prev_end <= cut <= first:
@@ -137,35 +135,36 @@ def _untagged_pieces(text, template, messages, tools, i, first, last, prev_end, 
 
 def _classify(text: str, start: int, end: int, parts, eot: str | None, final: bool) -> list[tuple[int, int, str]]:
     """Label every character of [start, end): the located parts, the end-of-turn marker, the text between."""
-    labels = ["turn_template"] * (end - start)
-    for s, e, kind in parts:
-        for k in range(max(s, start), min(e, end)):
-            labels[k - start] = kind
     if final:
-        labels = ["end_of_conversation"] * (end - start)
-    elif eot:
-        tail = max([start, *(e for s, e, _ in parts if e <= end)])
-        at = text.rfind(eot, tail, end)
+        return [(start, end, "end_of_conversation")]
+    inside = sorted((max(s, start), min(e, end), kind) for s, e, kind in parts if min(e, end) > max(s, start))
+    tail = end
+    if eot:
+        after = max([start, *(e for _, e, _ in inside)])
+        at = text.rfind(eot, after, end)
         if at >= 0:
             # Whitespace between the last part and the marker goes with it, as does what follows it in the block.
-            lead = at
-            while lead > tail and text[lead - 1].isspace():
-                lead -= 1
-            labels[lead - start :] = ["end_of_turn"] * (end - lead)
+            tail = at
+            while tail > after and text[tail - 1].isspace():
+                tail -= 1
+    runs, at = [], start
+    for s, e, kind in inside:
+        if s > at:
+            runs.append([at, s, "turn_template"])
+        if e > max(s, at):
+            runs.append([max(s, at), e, kind])
+        at = max(at, e)
+    if tail > at:
+        runs.append([at, tail, "turn_template"])
+    if end > tail:
+        runs.append([tail, end, "end_of_turn"])
     # Template text around a tool call (`<tool_call>\n{"name": "`, `", "arguments": {...}}`) is part of the call.
-    out: list[list] = []
-    for k, label in enumerate(labels):
-        if out and out[-1][2] == label:
-            out[-1][1] = start + k + 1
-        else:
-            out.append([start + k, start + k + 1, label])
-    for j, run in enumerate(out):
+    for j, run in enumerate(runs):
         if run[2] == "turn_template":
-            before = out[j - 1][2] if j else None
-            after = out[j + 1][2] if j + 1 < len(out) else None
-            if "tool_call" in (before, after):
+            around = {runs[j - 1][2] if j else None, runs[j + 1][2] if j + 1 < len(runs) else None}
+            if "tool_call" in around:
                 run[2] = "tool_call"
-    return [tuple(run) for run in out]
+    return [tuple(run) for run in runs]
 
 
 def build_segments(

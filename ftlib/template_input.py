@@ -134,8 +134,13 @@ def template_messages(
     inline = inline_reasoning
     out = []
     for i, message in enumerate(plain):
-        msg = {k: v for k, v in message.items() if k != "reasoning"}
         content, reasoning, calls = message["content"], message.get("reasoning", ""), message.get("tool_calls")
+        if not (reasoning or calls):  # the common turn: role and content only
+            if marking and _M0 not in content and _M1 not in content:
+                content = _mark(content, f"o{i}", f"c{i}") if content else f"{_M0}o{i}{_M1}{_M0}c{i}{_M1}"
+            out.append({**message, "content": content})
+            continue
+        msg = {k: v for k, v in message.items() if k != "reasoning"}
         mark = marking and not any(
             _M0 in s or _M1 in s for s in (content, reasoning, *(call_name(c) for c in calls or ()))
         )

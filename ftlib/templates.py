@@ -26,10 +26,11 @@ from __future__ import annotations
 
 import contextvars
 import json
+import os
 import re
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import jinja2
 import jinja2.ext
@@ -79,16 +80,16 @@ class ChatTemplate:
     # markers in the text cannot change what they render and render_spans can skip its check render.
     content_blind: bool = field(default=False, compare=False)
 
-    @property
+    @cached_property
     def has_generation_tags(self) -> bool:
         return bool(_GENERATION_TAG.search(self.source))
 
-    @property
+    @cached_property
     def end_of_turn(self) -> str | None:
         """The text that ends an assistant turn: the template's own marker or the tokenizer's eos token."""
         return self.eot or dict(self.variables).get("eos_token")
 
-    @property
+    @cached_property
     def eos(self) -> str | None:
         return dict(self.variables).get("eos_token")
 
@@ -96,12 +97,12 @@ class ChatTemplate:
     def title(self) -> str:
         return self.label or self.name
 
-    @property
+    @cached_property
     def reads_reasoning(self) -> bool:
         """Whether the template reads a reasoning field of a message (`reasoning_content`, `thinking`, ...)."""
         return _reads_reasoning(self.source)
 
-    @property
+    @cached_property
     def generation_prompt(self) -> str:
         """What `add_generation_prompt` appends after a user turn ("" when the template has no such prompt)."""
         return _probe(self.source, self.variables)[1] or ""
@@ -222,18 +223,10 @@ def _probe(source: str, variables: tuple) -> tuple[str | None, str | None]:
             follows.append(text[at + len(answer) :])
         if len(follows) < 2:
             continue
-        shared = follows[0][: _common_prefix(*follows)].strip()
+        shared = follows[0][: len(os.path.commonprefix(follows))].strip()
         eot = shared.split()[0] if shared else ""
         return eot, opened[len(closed) :] if opened.startswith(closed) else ""
     return None, None
-
-
-def _common_prefix(a: str, b: str) -> int:
-    n = min(len(a), len(b))
-    i = 0
-    while i < n and a[i] == b[i]:
-        i += 1
-    return i
 
 
 @lru_cache(maxsize=64)
