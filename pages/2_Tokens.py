@@ -150,21 +150,16 @@ def encode(row, tokenizer, template, policy, max_length):
         return enc, preflight(enc, tokenizer, template)
 
 
-def show_unpaired(enc, checks, rows, index) -> None:
-    """An unpaired row beside the nearest row of the split with the opposite label: a good and a bad answer."""
+def show_unpaired(shown, show_ids: bool, as_table: bool) -> None:
+    """Unpaired rows [(encoding, checks)] side by side, the good answer first."""
     st.subheader("Unpaired answers: a good and a bad example")
     st.caption(
         "Each row is one answer labelled good or bad (KTO-style data). The answer is trained in both; the label "
         "tells the trainer whether to make it more or less likely."
     )
-    shown = [(enc, checks)]
-    partner = unpaired_partner(rows, index) if rows is not None else None
-    if partner is not None:
-        shown.append(encode(rows[partner], tokenizer, template, policy, max_length))
-    else:
+    if len(shown) == 1:
         st.info("No row with the opposite label to show beside this one.")
-    shown.sort(key=lambda pair: not pair[0].label)
-    for column, (part, part_checks) in zip(st.columns(2), shown, strict=False):
+    for column, (part, part_checks) in zip(st.columns(2), sorted(shown, key=lambda p: not p[0].label), strict=False):
         with column:
             st.markdown(f"#### {'Good' if part.label else 'Bad'} answer (label {str(part.label).lower()})")
             show_checks(part_checks)
@@ -233,8 +228,10 @@ if isinstance(enc, PreferenceEncoded):
         with column:
             st.markdown(f"#### {name}")
             show_encoded(part, show_ids, as_table, compact=True)
-elif kind == "unpaired":
-    show_unpaired(enc, checks, rows, index)
+elif kind == "unpaired":  # beside the nearest row of the split with the opposite label
+    partner = unpaired_partner(rows, index) if rows is not None else None
+    others = [encode(rows[partner], tokenizer, template, policy, max_length)] if partner is not None else []
+    show_unpaired([(enc, checks), *others], show_ids, as_table)
 elif compare:
     default_b = "chatml" if template.name != "chatml" else "llama3"
     with c1:
