@@ -10,8 +10,8 @@ import pytest
 from ftlib.checks import Check, preflight, summarize
 from ftlib.errors import UserError
 from ftlib.formats import convert_record
-from ftlib.templates import BUILTIN_TEMPLATES, add_missing_special_tokens, get_template
 from ftlib.rows import IGNORE_INDEX
+from ftlib.templates import BUILTIN_TEMPLATES, add_missing_special_tokens, get_template
 from ftlib.tokens import POLICIES, Encoded, PreferenceEncoded, encode_messages, encode_row
 
 CONVERSATIONS = {
