@@ -53,9 +53,7 @@ def heldout_loss(model, tokenizer, template) -> float:
     from ftlib.data import load_file
     from ftlib.tokens import encode_row
 
-    encs = [
-        encode_row(row, tokenizer, template, "all_assistant", None, checks=False) for row in load_file(HELDOUT).rows
-    ]
+    encs = [encode_row(row, tokenizer, template, "all_assistant", None) for row in load_file(HELDOUT).rows]
     device = next(model.parameters()).device
     total, count = 0.0, 0
     model.eval()

@@ -25,7 +25,7 @@ from pathlib import Path
 from ftlib import rows
 from ftlib.errors import UserError
 from ftlib.jobs import BackgroundJob
-from ftlib.rows import row_kind
+from ftlib.rows import IGNORE_INDEX, row_kind
 from ftlib.sampling import BASE, GREEDY, GenRow, adapter_kwargs, generate_with_set, render_prompt
 
 Progress = Callable[[str, float], None]
@@ -62,7 +62,7 @@ def encode_reference(messages: list[dict], tokenizer, template: str = "tokenizer
     from ftlib.tokens import encode_row
 
     # The same encoder the trainer uses, so "reference tokens" mean exactly what training learned from.
-    enc = encode_row({"messages": messages}, tokenizer, template, "last_assistant", None, checks=False)
+    enc = encode_row({"messages": messages}, tokenizer, template, "last_assistant", None)
     return Reference(list(enc.input_ids), list(enc.labels), [t.text for t in enc.tokens])
 
 
@@ -80,7 +80,7 @@ def reference_token_losses(model, ref: Reference, adapters: Sequence[str | None]
     import torch
 
     labels = torch.tensor(ref.labels)
-    positions = (labels != -100).nonzero().squeeze(1)
+    positions = (labels != IGNORE_INDEX).nonzero().squeeze(1)
     if len(positions) == 0:
         raise EvalError("No reference tokens in this row (all labels are -100).")
     first = int(positions[0])
@@ -99,7 +99,7 @@ def reference_token_losses(model, ref: Reference, adapters: Sequence[str | None]
     logp = torch.log_softmax(logits, dim=-1)
     safe = targets.clamp(min=0)
     nll = -logp.gather(2, safe[None, :, None].expand(len(adapters), -1, 1))[..., 0]
-    mask = (targets != -100).cpu()
+    mask = (targets != IGNORE_INDEX).cpu()
     return [row[mask].tolist() for row in nll.cpu()]
 
 
@@ -128,7 +128,7 @@ def token_losses(model_set, row: dict, tuned: str | None, template: str = "token
     ref = encode_reference(conversation(row), model_set.tokenizer, template)
     names = ["base"] + ([tuned] if tuned else [])
     per = losses_with_set(model_set, ref, names)
-    scored = [lab != -100 for lab in ref.labels]
+    scored = [lab != IGNORE_INDEX for lab in ref.labels]
     out: dict[str, list[float | None]] = {}
     for name, values in zip(names, per, strict=True):
         it = iter(values)
@@ -279,7 +279,7 @@ def evaluate(
         try:
             messages = conversation(row)
             ref = encode_reference(messages, tokenizer, template)
-            if all(label == -100 for label in ref.labels):
+            if all(label == IGNORE_INDEX for label in ref.labels):
                 raise EvalError("no reference tokens (the template or the mask left nothing to score)")
             _, prompt_ids = render_prompt(tokenizer, messages[:-1], template=template)
         except UserError as exc:  # EvalError, SamplingError, TemplateError: this row only, keep going

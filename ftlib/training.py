@@ -120,7 +120,7 @@ def encode_for_training(rows: list[dict], tokenizer, template, config: RunConfig
         refused = []
         for i, row in enumerate(rows, start=1):
             try:
-                encode_row(row, tokenizer, template, config.mask_policy, config.max_length, checks=False)
+                encode_row(row, tokenizer, template, config.mask_policy, config.max_length)
             except UserError as exc:
                 refused.append((i, str(exc)))
         if not refused:
