@@ -321,26 +321,6 @@ def test_end_of_turn_and_reasoning_field_are_read_from_the_template(name, tokeni
     assert template.source == (FIXTURES / spec[0]).read_text(encoding="utf-8")
 
 
-def test_mistral_fixture_renders_llama_cpp_expected_output(smol_tokenizer):
-    """The quoted Mistral v3 text gives the output llama.cpp's test expects for the mistralai 'v3' template."""
-    source = (FIXTURES / "mistral_v3.jinja").read_text(encoding="utf-8")
-    messages = [
-        {"role": "system", "content": "You are a helpful assistant"},
-        {"role": "user", "content": "Hello"},
-        {"role": "assistant", "content": "Hi there"},
-        {"role": "user", "content": "Who are you"},
-        {"role": "assistant", "content": "   I am an assistant   "},
-        {"role": "user", "content": "Another question"},
-    ]
-    out = smol_tokenizer.apply_chat_template(
-        messages, chat_template=source, tokenize=False, bos_token="", eos_token="</s>"
-    )
-    assert out == (
-        "[INST] Hello[/INST] Hi there</s>[INST] Who are you[/INST] I am an assistant</s>"
-        "[INST] You are a helpful assistant\n\nAnother question[/INST]"
-    )
-
-
 # ------------------------------------------------------------------------------------------ what the checks say
 
 
@@ -398,12 +378,23 @@ def test_phi3_final_eos_is_no_rewrite(tokenizers):
     assert (last.text, last.segment) == ("<|endoftext|>", "end_of_conversation")
 
 
-def test_mistral_dropping_the_system_message_is_a_clear_warning(tokenizers):
-    tok, template = _template(tokenizers, "mistral_v3")
+# Written for this test: the system message goes only into a user turn that is the conversation's last message,
+# as Mistral-7B-Instruct-v0.3's hub template does, so a row ending with the assistant loses it.
+SYSTEM_ONLY_IN_A_FINAL_USER_TURN = (
+    "{{- bos_token }}{%- for m in messages %}{%- if m['role'] == 'user' %}"
+    "{%- if loop.last and messages[0]['role'] == 'system' %}{{- '[INST] ' + messages[0]['content'] + '\\n\\n' + "
+    "m['content'] + '[/INST]' }}{%- else %}{{- '[INST] ' + m['content'] + '[/INST]' }}{%- endif %}"
+    "{%- elif m['role'] == 'assistant' %}{{- ' ' + m['content'] + eos_token }}{%- endif %}{%- endfor %}"
+)
+
+
+def test_a_template_dropping_the_system_message_is_a_clear_warning(tokenizers):
+    tok, _ = _template(tokenizers, "mistral_v3")  # a tokenizer that knows [INST] and [/INST]
+    template = get_template("custom", tok, source=SYSTEM_ONLY_IN_A_FINAL_USER_TURN)
     checks = _codes(tok, template, ROWS["chat"])
     assert "Answer like a harbour master." not in encode_row(ROWS["chat"], tok, template).text
     assert checks["system_dropped"].severity == "warning"
-    assert "system message" in checks["system_dropped"].message and "mistral" in checks["system_dropped"].fix
+    assert "system message" in checks["system_dropped"].message
 
 
 def test_llama31_writes_only_the_call_and_says_the_reply_is_lost(tokenizers):
