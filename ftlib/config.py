@@ -335,6 +335,16 @@ class RunConfig:
         minimum=0,
         help="Measure the loss on the held-out rows every N steps (0 = once per epoch).",
     )
+    early_stopping_patience: int = setting(
+        0,
+        label="Early stopping (patience)",
+        group="optimisation",
+        minimum=0,
+        maximum=1000,
+        hint="e.g. 3",
+        help="Stop once the held-out loss has not improved for this many evaluations in a row, and keep the best "
+        "checkpoint as the result instead of the last (0 = off; needs held-out rows).",
+    )
     save_every: int = setting(
         50,
         label="Checkpoint every N steps",

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ftlib import workspace
+from ftlib import overfitting, workspace
 from ftlib.config import ConfigError, RunConfig
 from ftlib.rows import IGNORE_INDEX, KIND_HELP, row_kind
 
@@ -258,6 +258,7 @@ def trainer_arguments(
     kwargs.update(
         {"save_strategy": "steps", "save_steps": config.save_every} if config.save_every else {"save_strategy": "no"}
     )
+    kwargs.update(overfitting.trainer_kwargs(config, has_eval, kwargs))  # early stopping: a save at each evaluation
     if config.kind == "preference":
         from trl import DPOConfig as cls
 
@@ -429,6 +430,7 @@ def build_trainer(
     device = device_for_process(config)
     model, dtype = load_training_model(config, device)
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
+    callbacks = [*(callbacks or []), *overfitting.callbacks(config, bool(eval_enc))]
     common = dict(processing_class=tokenizer, peft_config=lora_config(config), callbacks=callbacks)
     if config.kind == "preference":
         import copy
@@ -565,6 +567,7 @@ def preflight(config: RunConfig, tokenizer=None, rows: tuple[list[dict], list[di
             f"{'have' if len(dropped) > 1 else 'has'} no token to learn from (cut by the max length of "
             f"{config.max_length} or masked by `{config.mask_policy}`) and will be left out."
         )
+    report.warnings += overfitting.preflight_warnings(config, len(eval_encoded))
     if eval_dropped:
         report.warnings.append(
             f"Held-out row{'s' if len(eval_dropped) > 1 else ''} {_rows_list(eval_dropped)} "

@@ -55,6 +55,7 @@ def friendly_error(exc: BaseException) -> str:
 
 def execute(run_dir: str | Path) -> str:
     """Train the run in `run_dir` in this process; return its final state. Writes status as it goes (rank 0)."""
+    from ftlib import overfitting
     from ftlib.config import RunConfig
     from ftlib.metrics import MetricsCallback
     from ftlib.training import attach_throughput, build_trainer, save_final
@@ -114,9 +115,9 @@ def execute(run_dir: str | Path) -> str:
             return "interrupted"
         update(phase="saving")
         final = save_final(prepared, config, run.path)
-        end(
-            state="finished", phase="", output=final.name, message="Finished.", step=prepared.trainer.state.global_step
-        )
+        state = prepared.trainer.state
+        message = overfitting.finish_message(state, config) or "Finished."  # early stopping says where it stopped
+        end(state="finished", phase="", output=final.name, message=message, step=state.global_step)
         return "finished"
     except BaseException as exc:  # a crash must end as a readable status, never a silent dead run
         traceback.print_exc()
