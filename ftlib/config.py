@@ -127,7 +127,8 @@ class RunConfig:
         "tokenizer",
         label="Chat template",
         group="tokens",
-        help="Chat template that turns conversations into text; `tokenizer` is the model's own.",
+        help="How a conversation is written out as text for the model; the model's own template (`tokenizer`) is "
+        "the usual choice.",
     )
     template_source: str = setting(
         "",
@@ -139,10 +140,10 @@ class RunConfig:
     )
     mask_policy: MaskPolicy = setting(
         "all_assistant",
-        label="Mask policy",
+        label="What is trained",
         group="tokens",
-        help="Which tokens the model learns from: all_assistant (every reply), last_assistant, completion_only, "
-        "everything.",
+        help="Which tokens the model learns to write (the mask policy): every assistant reply (all_assistant), the "
+        "last one (last_assistant), the completion only (completion_only), or everything.",
     )
     max_length: int = setting(
         384,

@@ -15,6 +15,7 @@ from __future__ import annotations
 import streamlit as st
 
 from ftlib.config import METHOD_HELP, PREFERENCE_METHODS, FieldSpec, default_learning_rate, field_specs
+from ui.labels import POLICY_LABELS, TEMPLATE_LABELS
 
 KEY = "train"
 GROUP_TITLES = {
@@ -29,12 +30,8 @@ GROUP_TITLES = {
 CHOICE_LABELS = {
     "method": {"full": "Full", "lora": "LoRA", "qlora": "QLoRA", "dpo": "DPO"},
     "tuning": {"lora": "a LoRA adapter", "qlora": "a LoRA adapter on 4 bits", "full": "every weight"},
-    "mask_policy": {
-        "all_assistant": "all assistant",
-        "last_assistant": "last assistant",
-        "completion_only": "completion only",
-        "everything": "everything",
-    },
+    "template": TEMPLATE_LABELS,
+    "mask_policy": POLICY_LABELS,
 }
 RADIOS = ("method", "tuning")
 _EPS = {"learning_rate": 1e-7, "epochs": 0.0, "beta": 1e-3}
