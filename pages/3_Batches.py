@@ -127,8 +127,8 @@ def whole_split(name: str, train: list[dict], model: str, template_name: str, po
     if failed:
         note += f"; {failed} rows could not be encoded and were left out"
     st.caption(
-        note + ". Packing uses best-fit decreasing, as TRL does; length grouping follows transformers' "
-        "`group_by_length` sampler."
+        note + ". Grouping by length puts rows of similar length in the same batch; packing fills each row as full as "
+        "it can (best-fit decreasing, as TRL packs)."
     )
     long_table = table.melt(id_vars="strategy", value_vars=["padding share", "compute per trained"])
     fig = px.bar(

@@ -196,12 +196,14 @@ def runs_table(rows: list[RunSummary]) -> None:
             for r in rows
         ]
     )
-    # Widths in pixels, wide enough for the longest value ("⏸️ interrupted"): a cut word misleads.
-    widths = {"run": 230, "state": 130, "steps": 70, "training time": 110, "id": 290}
+    # Widths in pixels, wide enough for the longest value ("⏸️ interrupted"): a cut word misleads. The run id is
+    # in the table's data (tests, a copy) but not shown: the heading above names the selected run's.
+    widths = {"run": 230, "state": 140, "steps": 70, "training time": 110}
     config = {name: st.column_config.TextColumn(width=w) for name, w in widths.items()}
     for name in ("training loss", "held-out loss"):
-        config[name] = st.column_config.NumberColumn(format="%.4f", width=110)
-    st.dataframe(table, hide_index=True, width="stretch", column_config=config)
+        config[name] = st.column_config.NumberColumn(format="%.4f", width=120)
+    order = [c for c in table.columns if c != "id"]
+    st.dataframe(table, hide_index=True, width="stretch", column_config=config, column_order=order)
 
 
 def memory_panel(est, longest: int) -> None:
