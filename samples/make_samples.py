@@ -2565,7 +2565,8 @@ GENERAL = [
     ),
     (
         "What is an octave in music?",
-        "An octave is the distance between one note and the next note with the same name, whose frequency is twice as high.",
+        "An octave is the distance between one note and the next note with the same name, whose frequency is twice "
+        "as high.",
     ),
     ("How do you say good morning in Spanish?", 'In Spanish, good morning is "buenos días".'),
     ("What is 7 times 8?", "7 times 8 is 56."),
@@ -2578,14 +2579,16 @@ GENERAL = [
     ("What does a thermometer measure?", "A thermometer measures temperature: how hot or cold something is."),
     (
         "Write a one-sentence thank-you note to a neighbour who watered my plants.",
-        "Thank you so much for watering my plants while I was away; they look wonderful and I really appreciate your help.",
+        "Thank you so much for watering my plants while I was away; they look wonderful and I really appreciate "
+        "your help.",
     ),
     ("What is the opposite of generous?", "The opposite of generous is mean or stingy."),
     ("How many sides does a hexagon have?", "A hexagon has six sides."),
     ("What is a marathon?", "A marathon is a long-distance running race of 42.195 kilometres, or about 26.2 miles."),
     (
         "Why do people wear seat belts?",
-        "Seat belts hold people in place during a crash or a sudden stop, which greatly lowers the risk of serious injury.",
+        "Seat belts hold people in place during a crash or a sudden stop, which greatly lowers the risk of serious "
+        "injury.",
     ),
     (
         "What is the main ingredient of hummus?",
@@ -2609,15 +2612,18 @@ GENERAL = [
     ("What is a receipt?", "A receipt is a written record that shows what you bought, what you paid and when."),
     (
         "Summarise the story of Cinderella in one sentence.",
-        "A kind young woman mistreated by her stepfamily attends a royal ball with a fairy godmother's help, loses a glass slipper, and is found and married by the prince.",
+        "A kind young woman mistreated by her stepfamily attends a royal ball with a fairy godmother's help, loses "
+        "a glass slipper, and is found and married by the prince.",
     ),
     (
         "What is the difference between a lake and a sea?",
-        "A lake is a body of water surrounded by land, usually fresh water, while a sea is a large body of salt water connected to an ocean.",
+        "A lake is a body of water surrounded by land, usually fresh water, while a sea is a large body of salt "
+        "water connected to an ocean.",
     ),
     (
         "How do you tie a basic knot in a shoelace?",
-        "Cross the laces, tuck one under the other and pull tight, make a loop with one lace, wrap the other around it, and pull it through the gap to form a second loop.",
+        "Cross the laces, tuck one under the other and pull tight, make a loop with one lace, wrap the other around "
+        "it, and pull it through the gap to form a second loop.",
     ),
 ]
 
