@@ -79,7 +79,10 @@ def engineer_numbers(metrics: list[dict], figures: list, run_id: str) -> None:
 def charts(figures: list, run_id: str) -> None:
     for i in range(0, len(figures), 2):
         for col, fig in zip(st.columns(2), figures[i : i + 2], strict=False):
-            col.plotly_chart(fig, width="stretch", key=f"chart_{run_id}_{fig.layout.title.text}")
+            # No plotly toolbar: it would sit over the legend; dragging still zooms, a double click resets.
+            col.plotly_chart(
+                fig, width="stretch", key=f"chart_{run_id}_{fig.layout.title.text}", config={"displayModeBar": False}
+            )
 
 
 def _stop(run_id: str) -> None:
