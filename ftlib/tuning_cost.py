@@ -221,8 +221,9 @@ class CostJob(BackgroundJob):
 
     thread_name = "ftlib-tuning-cost"
 
-    def __init__(self, model_set, tuned: str, **kwargs):
+    def __init__(self, model_set, tuned: str, label: str = "measuring what fine-tuning cost", **kwargs):
         super().__init__()
+        self.label = label
         self.model_set, self.tuned, self.kwargs = model_set, tuned, kwargs
         self.message, self.fraction = "Starting", 0.0
         self.result: TuningCost | None = None

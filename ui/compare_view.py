@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import html
 
+import pandas as pd
+import plotly.graph_objects as go
+
 CSS = """
 <style>
 .ftgen{white-space:pre-wrap;font-family:ui-monospace,monospace;font-size:13px;line-height:1.6;
@@ -48,7 +51,7 @@ def card_html(token) -> str:
         klass = ' class="alt chosen"' if text == token.text else ' class="alt"'
         width = max(1, round(prob * 80))
         alts.append(
-            f'<div{klass}><code>{shown(text)}</code><span class="bar" style="width:{width}px"></span>{prob:.1%}</div>'
+            f'<div{klass}><code>{shown(text)}</code><i class="bar" style="width:{width}px"></i>{prob:.1%}</div>'
         )
     listed = "".join(alts) or '<div class="note">no alternatives recorded</div>'
     return f'<span class="card"><div class="head">{head}</div>{listed}{note}</span>'
@@ -92,4 +95,54 @@ def setting_header(setting) -> str:
     return f"**{setting.label}**  \n:gray[{setting_values(setting)}]"
 
 
-__all__ = ["CSS", "card_html", "setting_header", "setting_values", "shown", "token_html"]
+def next_token_frame(view) -> pd.DataFrame:
+    """The next-token view (ftlib.sampling.NextTokenView) as a table: each candidate's probability at each stage."""
+    return pd.DataFrame(
+        [
+            {
+                "token": repr(r.text),
+                "model": r.prob,
+                "after temperature": r.prob_temperature,
+                "kept by top-k": r.kept_top_k,
+                "kept by top-p": r.kept_top_p,
+                "final": r.final_prob,
+            }
+            for r in view.rows
+        ]
+    )
+
+
+def next_token_figure(frame: pd.DataFrame) -> go.Figure:
+    """Grouped bars per candidate token: the model's odds, after temperature, and final (red when filtered out)."""
+    fig = go.Figure(
+        [
+            go.Bar(name="model (T = 1)", x=frame["token"], y=frame["model"], marker_color="#9aa5b1"),
+            go.Bar(name="after temperature", x=frame["token"], y=frame["after temperature"], marker_color="#58a6ff"),
+            go.Bar(
+                name="final (renormalized)",
+                x=frame["token"],
+                y=frame["final"],
+                marker_color=["#2ea043" if k else "#f85149" for k in frame["kept by top-p"]],
+            ),
+        ]
+    )
+    fig.update_layout(
+        barmode="group",
+        height=360,
+        margin={"t": 30, "b": 10},
+        yaxis_tickformat=".0%",
+        legend={"orientation": "h", "y": 1.12},
+    )
+    return fig
+
+
+__all__ = [
+    "CSS",
+    "card_html",
+    "next_token_figure",
+    "next_token_frame",
+    "setting_header",
+    "setting_values",
+    "shown",
+    "token_html",
+]

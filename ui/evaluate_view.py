@@ -7,9 +7,15 @@ are drawn with `st.text` (verbatim: no Markdown).
 
 from __future__ import annotations
 
+import plotly.graph_objects as go
 import streamlit as st
 
+from ftlib.demo_data import GENERAL_PROMPTS
+from ftlib.tuning_cost import CostJob
+
 ROWS_PER_PAGE = 8
+COST_KEY = "evaluate_cost"  # session key: (run name, the CostJob measuring it)
+POLL_S = 0.5
 
 
 def side_by_side(rows, key: str = "eval_side_page") -> None:
@@ -33,12 +39,12 @@ def side_by_side(rows, key: str = "eval_side_page") -> None:
                 st.text(row.reference)
             with base:
                 st.markdown(f"**Base model** · loss {row.base_loss:.3f}")
-                st.text(row.base_output or "(nothing: it stopped at once)")
+                st.text(row.base_output.strip() or "(nothing: it stopped at once)")
             with tuned:
                 change = row.loss_change
                 colour = "green" if change < 0 else "red" if change > 0 else "gray"
                 st.markdown(f"**Tuned model** · loss {row.tuned_loss:.3f} :{colour}[({change:+.3f})]")
-                st.text(row.tuned_output or "(nothing: it stopped at once)")
+                st.text(row.tuned_output.strip() or "(nothing: it stopped at once)")
     st.caption(
         "Loss = how surprised a model is by the reference answer (lower is better); the change is tuned minus base. "
         "Answers are greedy: each model's single most likely reply."
@@ -65,4 +71,61 @@ def cost_panel(cost) -> None:
                 right.text(t.strip() or "(empty)")
 
 
-__all__ = ["ROWS_PER_PAGE", "cost_panel", "side_by_side"]
+def cost_section(model_set, tuned: str, template: str, run_name: str) -> None:
+    """What fine-tuning cost, measured on demand (a CostJob in the background, polled while it runs)."""
+    st.caption(
+        "Fine-tuning can cost something too: forgetting some of what the model could do, and answering more "
+        f"alike. Both are measured on everyday questions unrelated to your data (`samples/{GENERAL_PROMPTS.name}`)."
+    )
+    held = st.session_state.get(COST_KEY)
+    job = held[1] if held and held[0] == run_name else None
+    running = job is not None and not job.done
+    if st.button("Measure what it cost", key="evaluate_cost_start", disabled=running):
+        job = CostJob(model_set, tuned, template=template, label="measuring what fine-tuning cost").start()
+        st.session_state[COST_KEY] = (run_name, job)
+        running = True
+    if job is None:
+        return
+    if running:
+
+        @st.fragment(run_every=POLL_S)  # only while it runs
+        def progress() -> None:
+            if job.done:
+                st.rerun()  # once, to show the result
+            waiting = getattr(job, "waiting", "")
+            if waiting:
+                st.info(f"⏳ {waiting}")
+            st.progress(min(job.fraction, 1.0), text="Waiting for the device" if waiting else job.message)
+
+        progress()
+        return
+    if job.error:
+        st.error(f"Could not measure what it cost: {job.error}")
+    elif job.result is None:
+        st.warning("Stopped before anything was measured.")
+    else:
+        cost_panel(job.result)
+
+
+def token_loss_figure(view) -> go.Figure:
+    """The per-token loss heatmap of one row (an ftlib.evaluate.TokenLosses): base on top, tuned below."""
+    scored = [i for i, s in enumerate(view.scored) if s]
+    labels = [f"{j}:{view.tokens[i]!r}" for j, i in enumerate(scored)]
+    z = [[view.losses[name][i] for i in scored] for name in view.losses]
+    heat = go.Figure(
+        go.Heatmap(
+            z=z,
+            x=labels,
+            y=["base", "tuned"][: len(z)],
+            colorscale="Reds",
+            colorbar={"title": "loss"},
+            hovertemplate="%{y} · token %{x}<br>loss %{z:.2f}<extra></extra>",
+        )
+    )
+    heat.update_layout(
+        height=220, margin={"t": 10, "b": 10}, xaxis={"tickangle": -45}, yaxis={"autorange": "reversed"}
+    )
+    return heat
+
+
+__all__ = ["COST_KEY", "ROWS_PER_PAGE", "cost_panel", "cost_section", "side_by_side", "token_loss_figure"]

@@ -41,4 +41,9 @@ def pick_runs(label: str, adapters, key: str, help: str | None = None) -> list[s
     )
 
 
-__all__ = ["describe", "pick_run", "pick_runs"]
+def choices_by_name(adapters) -> dict[str, RunChoice]:
+    """Each finished run's RunChoice by its name: the short label and facts that stand for its long id."""
+    return {c.name: c for c in run_choices(adapters)}
+
+
+__all__ = ["choices_by_name", "describe", "pick_run", "pick_runs"]
