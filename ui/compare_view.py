@@ -15,8 +15,8 @@ import plotly.graph_objects as go
 
 CSS = """
 <style>
-.ftgen{white-space:pre-wrap;font-family:ui-monospace,monospace;font-size:13px;line-height:1.6;
-       border:1px solid rgba(128,128,128,.25);border-radius:6px;padding:6px 8px;min-height:3em}
+.ftgen{white-space:break-spaces;overflow-wrap:anywhere;font-family:ui-monospace,monospace;font-size:13px;
+       line-height:1.6;border:1px solid rgba(128,128,128,.25);border-radius:6px;padding:6px 8px;min-height:3em}
 .ftgen .tok{border-radius:3px;color:#111;position:relative;cursor:default}
 .ftgen .end{color:#888;font-style:italic;background:none}
 .ftgen .card{display:none;position:absolute;left:0;top:1.6em;z-index:1000;min-width:13em;max-width:22em;
@@ -26,7 +26,8 @@ CSS = """
 .ftgen .tok:hover{outline:2px solid #555}
 .ftgen .card .head{font-weight:600;margin-bottom:3px}
 .ftgen .card .alt{display:flex;align-items:center;gap:6px;white-space:nowrap}
-.ftgen .card .alt code{font-size:12px;background:#f3f4f6;border-radius:3px;padding:0 3px;min-width:5em}
+.ftgen .card .alt code{font-size:12px;background:#f3f4f6;border-radius:3px;padding:0 3px;min-width:5em;
+       max-width:12em;overflow:hidden;text-overflow:ellipsis;white-space:pre}
 .ftgen .card .bar{display:inline-block;height:7px;background:#58a6ff;border-radius:2px}
 .ftgen .card .chosen code{background:#ddf4e4;font-weight:600}
 .ftgen .card .note{color:#666;margin-top:3px}
@@ -57,9 +58,10 @@ def card_html(token) -> str:
     return f'<span class="card"><div class="head">{head}</div>{listed}{note}</span>'
 
 
-def token_html(tokens, finish: str = "") -> str:
+def token_html(tokens, finish: str = "", model: str = "") -> str:
     """Generated tokens (ftlib.sampling.TokenInfo) tinted by the model's probability (red unlikely, green likely),
-    each with a hover card; an end marker for a stop or the length limit."""
+    each with a hover card; an end marker for a stop or the length limit. `model` names the cell's model in a
+    `data-model` attribute (what a browser test reads)."""
     parts = []
     for t in tokens:
         if t.stop:
@@ -71,14 +73,15 @@ def token_html(tokens, finish: str = "") -> str:
         )
     if finish == "length":
         parts.append('<span class="end">… (max new tokens)</span>')
-    return f'<div class="ftgen">{"".join(parts) or "&nbsp;"}</div>'
+    data = f' data-model="{html.escape(model, quote=True)}"' if model else ""
+    return f'<div class="ftgen"{data}>{"".join(parts) or "&nbsp;"}</div>'
 
 
 def setting_values(setting) -> str:
     """What a decoding setting (ftlib.sampling.DecodingSetting) does, in its values: under each column header.
 
     >>> from ftlib.sampling import DecodingSetting, GREEDY
-    >>> setting_values(DecodingSetting(0.7, 0, 0.9, name="balanced"))
+    >>> setting_values(DecodingSetting(0.7, 0, 0.9, name="balanced")).replace("\\u00a0", " ")
     'temperature 0.7 · top-k off · top-p 0.9'
     >>> setting_values(GREEDY)
     'always the most likely token'
@@ -87,7 +90,8 @@ def setting_values(setting) -> str:
         return "always the most likely token"
     top_k = str(setting.top_k) if setting.top_k else "off"
     top_p = f"{setting.top_p:g}" if setting.top_p < 1 else "off"
-    return f"temperature {setting.temperature:g} · top-k {top_k} · top-p {top_p}"
+    # No-break spaces: a value never wraps away from its name.
+    return f"temperature\u00a0{setting.temperature:g} · top-k\u00a0{top_k} · top-p\u00a0{top_p}"
 
 
 def setting_header(setting) -> str:
