@@ -378,9 +378,10 @@ class EvalJob(BackgroundJob):
     """`evaluate` in a daemon thread with progress and cancel, for pages that must not block."""
 
     thread_name = "ftlib-evaluate"
+    kind = "evaluation"
 
-    def __init__(self, model_set, rows: Sequence[dict], adapter: str, **kwargs):
-        super().__init__()
+    def __init__(self, model_set, rows: Sequence[dict], adapter: str, label: str = "an evaluation", **kwargs):
+        super().__init__(label)
         self.model_set, self.rows, self.adapter, self.kwargs = model_set, list(rows), adapter, kwargs
         self.message, self.fraction = "Starting", 0.0
         self.result: EvalResult | None = None
@@ -389,6 +390,10 @@ class EvalJob(BackgroundJob):
         self.message, self.fraction = message, fraction
 
     def work(self) -> None:
+        with self.hold_device(self.model_set.device):  # takes turns with training at each forward
+            self._evaluate()
+
+    def _evaluate(self) -> None:
         self.result = evaluate(
             self.model_set,
             self.rows,

@@ -30,7 +30,7 @@ import sys
 import time
 from pathlib import Path
 
-from ftlib import workspace
+from ftlib import sharing, workspace
 from ftlib.errors import UserError
 from ftlib.metrics import METRICS_FILE, STOP_FILE, read_metrics
 
@@ -212,6 +212,7 @@ def _launch(path: Path) -> None:
     env["FTLIB_WORKSPACE"] = str(workspace.workspace_dir())
     env["PYTHONUNBUFFERED"] = "1"
     env.setdefault("TOKENIZERS_PARALLELISM", "false")
+    sharing.process_env(env)  # issue 17: idle OpenMP threads sleep; FTLIB_THREADS
     with open(path / LOG_FILE, "ab") as log:
         # A new session: the run outlives the browser tab, the Streamlit server and the CLI that started it.
         proc = subprocess.Popen(

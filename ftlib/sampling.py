@@ -629,6 +629,7 @@ class GenerationJob(BackgroundJob):
     """
 
     thread_name = "ftlib-generate"
+    kind = "generation"
 
     def __init__(
         self,
@@ -637,14 +638,19 @@ class GenerationJob(BackgroundJob):
         max_new_tokens: int = 64,
         seed: int = 0,
         top_alternatives: int = 5,
+        label: str = "a generation",
     ):
-        super().__init__()
+        super().__init__(label)
         self.model_set = model_set
         self.rows = list(rows)
         self.max_new_tokens, self.seed, self.top_alternatives = max_new_tokens, seed, top_alternatives
         self.tokens: list[list[TokenInfo]] = [[] for _ in self.rows]
 
     def work(self) -> None:
+        with self.hold_device(self.model_set.device):  # takes turns with training at each forward (ms.lock)
+            self._decode()
+
+    def _decode(self) -> None:
         ms = self.model_set
         # One decoding loop per model: the base and its adapters together, then each full fine-tune. Seeds are
         # per row and setting, so a row samples the same tokens whichever loop it is in.

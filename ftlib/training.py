@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ftlib import workspace
+from ftlib import sharing, workspace
 from ftlib.errors import UserError
 
 METHODS = ("full", "lora", "qlora", "dpo")
@@ -766,7 +766,7 @@ def execute(run_dir: str | Path) -> str:
                 extra["state"] = "running"
             update(phase="loading model and data", error=None, message="Running.", **extra)
         callback = MetricsCallback(run_dir, is_main=main)
-        prepared = build_trainer(config, run_dir, callbacks=[callback])
+        prepared = build_trainer(config, run_dir, callbacks=[callback, sharing.training_callback(run_dir.name)])
         attach_throughput(prepared, callback)
         checkpoint = last_checkpoint(run_dir) if resume else None
         if main:
