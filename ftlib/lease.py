@@ -13,18 +13,21 @@ Why: two PyTorch processes that each use every core of one CPU do not share it, 
 busy-wait on oversubscribed cores: a LoRA run fell from 255 to 15 tokens/s beside one generating process).
 Taking turns, each with every core, gives each about its share.
 
-Turns: a holder hands over at its next safe point once someone waits and it has held the device for `slice_s`
-seconds (`FTLIB_LEASE_SLICE_S`, default 3), then lines up again behind the waiters. A training run's safe points
-are its optimizer steps (`ftlib.sharing.training_callback`), so a generation waits about one step; a decoding
-loop's are its forwards: `ForwardLock` (the lock a `ModelSet` holds around each forward) checks the holds of the
-thread taking it, so the decoding code needs no change. Holds nest: a second `hold` of the same device in the
-same thread is the first one.
+Turns, tit for tat: when someone waits, a holder hands over at its next safe point once its turn (counted from
+when the first waiter came) is as long as that waiter's own last turn was, then lines up again behind the
+waiters. A newcomer has had no turn, so it waits for one safe point; two jobs that keep coming back get about
+half the device each, whatever the spacing of their safe points: a training run's are its optimizer steps
+(`ftlib.sharing.training_callback`; a step cannot be cut), a decoding loop's its forwards (`ForwardLock`, the lock
+a `ModelSet` holds around each forward, checks the holds of the thread taking it, so decoding code needs no
+change). A turn lasts at least `FTLIB_LEASE_MIN_TURN_S` (0.25 s: handovers stay a small cost) and at most
+`FTLIB_LEASE_MAX_TURN_S` (10 s). Holds nest: a second `hold` of the same device in one thread is the first one.
 
 On disk, under `<workspace>/.locks/` (`FTLIB_LOCK_DIR` to share one folder between workspaces):
 - `<device>.lock`: the holder keeps an exclusive `flock` on it, which the OS drops when the holder dies;
-- `<device>.holder.json`: who holds it (kind, label, pid), for the waiters' messages;
-- `<device>.queue/<time_ns>-...`: one ticket per waiter, `flock`ed by it; a ticket nobody locks belongs to a
-  dead waiter and is removed by whoever sees it.
+- `<device>.holder.json`: who holds it (kind, label, pid), for the waiters' messages, and the recent holds'
+  last turns (`turns`: hold id -> seconds they kept someone waiting);
+- `<device>.queue/<time_ns>-<hold id>`: one ticket per waiter, `flock`ed by it; a ticket nobody locks belongs
+  to a dead waiter and is removed by whoever sees it.
 
 `FTLIB_LEASE=0` turns the lease off (every process then uses the device as it pleases). The training run's
 callback, our processes' environment and thread budget, and GPU memory checks are `ftlib.sharing`.
@@ -45,11 +48,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-POLL_S = 0.05  # how often a waiter looks at the line
+POLL_S = 0.02  # how often a waiter looks at the line
 REPORT_S = 1.0  # a waiter calls on_wait at least this often, even when nothing changed (a page can redraw)
 
+KEEP_TURNS = 32  # holds whose last turn holder.json remembers
 _local = threading.local()
-_tickets = itertools.count()
+_holds_made = itertools.count()
 
 
 class Cancelled(Exception):
@@ -66,12 +70,17 @@ def enabled() -> bool:
     return _flag("FTLIB_LEASE")
 
 
-def slice_seconds() -> float:
-    """How long a holder keeps the device when someone waits (`FTLIB_LEASE_SLICE_S`, default 3 s)."""
+def _seconds(name: str, default: float) -> float:
     try:
-        return max(0.0, float(os.environ.get("FTLIB_LEASE_SLICE_S", "3")))
+        return max(0.0, float(os.environ.get(name, default)))
     except ValueError:
-        return 3.0
+        return default
+
+
+def turn_bounds() -> tuple[float, float]:
+    """(shortest, longest) turn a holder keeps while someone waits, in seconds (`FTLIB_LEASE_MIN_TURN_S`,
+    `FTLIB_LEASE_MAX_TURN_S`): the shortest keeps handovers (a waiter notices within `POLL_S`) a small cost."""
+    return _seconds("FTLIB_LEASE_MIN_TURN_S", 0.25), _seconds("FTLIB_LEASE_MAX_TURN_S", 10.0)
 
 
 def device_key(device) -> str:
@@ -175,15 +184,15 @@ class Hold:
         label: str = "",
         on_wait: Callable[[WaitState | None], None] | None = None,
         cancelled: Callable[[], bool] | None = None,
-        slice_s: float | None = None,
     ):
         self.device, self.kind, self.label = device_key(device), kind, label
         self.on_wait, self.cancelled = on_wait, cancelled
-        self.slice_s = slice_seconds() if slice_s is None else slice_s
         self.held = False
         self.waited_s, self.handovers = 0.0, 0
+        self.id = f"{os.getpid()}.{threading.get_ident()}.{next(_holds_made)}"
         self._fd: int | None = None
-        self._since = 0.0
+        self._since, self._since_wall = 0.0, 0.0
+        self._turns: dict[str, float] = {}  # hold id -> its last turn while someone waited, seconds
 
     @property
     def _root(self) -> Path:
@@ -219,18 +228,31 @@ class Hold:
                 ticket.unlink()
             os.close(ticket_fd)
             self.waited_s += time.monotonic() - start
-        info = {"kind": self.kind, "label": self.label, "pid": os.getpid(), "since": time.time()}
-        tmp = root / f".{name}.holder.{os.getpid()}.{threading.get_ident()}"
-        tmp.write_text(json.dumps(info), encoding="utf-8")
-        os.replace(tmp, root / f"{name}.holder.json")
-        self.held, self._since = True, time.monotonic()
+        self.held, self._since, self._since_wall = True, time.monotonic(), time.time()
+        turns = holder(self.device).get("turns")
+        self._turns = dict(turns) if isinstance(turns, dict) else {}
+        self._write_holder()
         if reported:
             self.on_wait(None)
         return self
 
+    def _write_holder(self) -> None:
+        name = _file_name(self.device)
+        info = {
+            "kind": self.kind,
+            "label": self.label,
+            "pid": os.getpid(),
+            "id": self.id,
+            "since": self._since_wall,
+            "turns": self._turns,
+        }
+        tmp = self._root / f".{name}.holder.{os.getpid()}.{threading.get_ident()}"
+        tmp.write_text(json.dumps(info), encoding="utf-8")
+        os.replace(tmp, self._root / f"{name}.holder.json")
+
     def _enqueue(self, queue: Path) -> tuple[Path, int]:
         # Locked before it is visible under its name, so nobody takes a new ticket for a dead one.
-        stem = f"{time.time_ns():020d}-{os.getpid()}-{threading.get_ident()}-{next(_tickets)}"
+        stem = f"{time.time_ns():020d}-{self.id}"
         tmp = queue / f".{stem}"
         fd = os.open(tmp, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o644)
         fcntl.flock(fd, fcntl.LOCK_EX)
@@ -248,13 +270,27 @@ class Hold:
         self._fd = fd
         return True
 
+    def _contended(self, line: list[str]) -> float:
+        """Seconds this turn has lasted since someone started waiting (0 when nobody waits)."""
+        if not line:
+            return 0.0
+        first = int(line[0].split("-", 1)[0]) / 1e9  # tickets are named by the time they were taken
+        return max(0.0, time.time() - max(first, self._since_wall))
+
     def checkpoint(self) -> bool:
-        """A safe point: if someone waits and this turn has lasted `slice_s`, hand over, wait in line and take the
-        device back. Returns whether it handed over. Acquires first if not held."""
+        """A safe point: if someone waits and this turn is as long as that waiter's last one, hand over, wait in
+        line and take the device back. Returns whether it handed over. Acquires first if not held."""
         if not self.held:
             self.acquire()
             return False
-        if self._fd is None or time.monotonic() - self._since < self.slice_s or not waiting(self.device):
+        shortest, longest = turn_bounds()
+        if self._fd is None or time.monotonic() - self._since < shortest:
+            return False  # the common case costs no file access
+        line = waiting(self.device)
+        if not line:
+            return False
+        theirs = float(self._turns.get(line[0].split("-", 1)[1], 0.0))  # 0 for a newcomer
+        if self._contended(line) < min(max(theirs, shortest), longest):
             return False
         self.release()
         self.handovers += 1
@@ -263,6 +299,13 @@ class Hold:
 
     def release(self) -> None:
         if self._fd is not None:
+            if enabled():  # how long this turn kept someone waiting: what it gets back when this hold waits
+                self._turns.pop(self.id, None)
+                self._turns[self.id] = round(self._contended(waiting(self.device)), 3)
+                while len(self._turns) > KEEP_TURNS:
+                    self._turns.pop(next(iter(self._turns)))
+                with contextlib.suppress(OSError):
+                    self._write_holder()
             os.close(self._fd)  # drops the flock
             self._fd = None
         self.held = False

@@ -52,8 +52,8 @@ def finish(*procs: subprocess.Popen) -> None:
 
 def test_two_processes_never_work_at_once_and_take_turns(tmp_path):
     log = tmp_path / "log"
-    # A zero-second turn: every section boundary hands the device over when the other one waits.
-    a, b = (worker(log, "sections", "20", FTLIB_LEASE_SLICE_S="0") for _ in range(2))
+    # No shortest turn: a section boundary hands the device over as soon as the other one's turn is matched.
+    a, b = (worker(log, "sections", "20", FTLIB_LEASE_MIN_TURN_S="0") for _ in range(2))
     finish(a, b)
     open_sections: set[int] = set()
     order = []
@@ -125,8 +125,27 @@ def test_a_cancelled_wait_ends_with_cancelled_and_leaves_the_line(tmp_path):
     finish(holder)
 
 
-def test_holds_nest_and_the_forward_lock_is_a_safe_point(monkeypatch):
-    monkeypatch.setenv("FTLIB_LEASE_SLICE_S", "0")
+def test_turns_are_tit_for_tat_a_newcomer_waits_one_safe_point_a_returning_waiter_its_own_last_turn(
+    tmp_path, monkeypatch
+):
+    monkeypatch.setenv("FTLIB_LEASE_MIN_TURN_S", "0")
+    log = tmp_path / "log"
+    with lease.hold("cpu", "training", "run-x") as held:
+        assert held.checkpoint() is False  # nobody waits
+        waiter = worker(log, "wait")
+        wait_for(lambda: lease.waiting("cpu"), timeout=60, poll=0.05)
+        waiter_id = lease.waiting("cpu")[0].split("-", 1)[1]
+        held._turns[waiter_id] = 3600.0  # as if its own last turn had kept us waiting an hour
+        assert held.checkpoint() is False and lease.waiting("cpu")  # so we may keep the device that long
+        del held._turns[waiter_id]
+        assert held.checkpoint() is True  # a newcomer: handed over at this safe point, and back
+        assert held.handovers == 1 and [e for _, e in events(log) if e == "acquired"] == ["acquired"]
+        turns = lease.holder("cpu")["turns"]
+        assert set(turns) >= {held.id, waiter_id} and all(t >= 0 for t in turns.values())
+    finish(waiter)
+
+
+def test_holds_nest_and_the_forward_lock_is_a_safe_point():
     lock = lease.ForwardLock()
     with lease.hold("cpu", "outer") as outer:
         assert lease.hold("cpu", "inner").__enter__() is outer  # the same thread's hold of the same device
@@ -148,7 +167,6 @@ def test_off_switch_makes_holds_free(monkeypatch, tmp_path):
 def test_a_training_run_hands_the_device_over_between_steps_and_still_ends_with_all_its_steps(
     tiny_model_dir, tmp_path, monkeypatch
 ):
-    monkeypatch.setenv("FTLIB_LEASE_SLICE_S", "0.2")  # the run process inherits it
     monkeypatch.delenv("OMP_WAIT_POLICY", raising=False)
     run_id = runs.submit(real_config(tiny_model_dir, tmp_path, max_steps=30, save_every=0, eval_every=0))
     wait_for(lambda: step_of(run_id) >= 2)
