@@ -100,16 +100,23 @@ def _human(n: int) -> str:
     return human(n)
 
 
-def choose_device(gpu: str, need: int, free: int, claims: Sequence[tuple[str, int]] = ()) -> Placement:
+def choose_device(gpu: str, need: int, free: int, claims: Sequence[tuple[str, int | None]] = ()) -> Placement:
     """The GPU `gpu` if its `free` bytes cover `need` (the models to load) plus what training runs will still take
-    there, else the CPU. `claims`: (run id, bytes the run will still take on this GPU) for its queued and running
-    runs; one runs at a time per device, so the largest claim counts. All sizes in bytes.
+    there, else the CPU. `claims`: (run id, bytes the run will still take on this GPU, None when unknown) for its
+    queued and running runs; one runs at a time per device, so the largest claim counts. All sizes in bytes.
 
     >>> choose_device("cuda:0", need=2 * 2**30, free=10 * 2**30).device
     'cuda:0'
     >>> choose_device("cuda:0", need=2 * 2**30, free=10 * 2**30, claims=[("run-a", 9 * 2**30)]).device
     'cpu'
     """
+    unknown = [r for r, b in claims if b is None]
+    if unknown:
+        return Placement(
+            "cpu",
+            f"Models on the CPU, not {gpu}: training run `{unknown[0]}` uses it and how much memory it needs could "
+            "not be estimated, so the studio leaves it the whole GPU.",
+        )
     run, still = max(claims, key=lambda c: c[1], default=("", 0))
     still = max(still, 0)
     if free - still - GPU_MARGIN >= need:
@@ -145,9 +152,10 @@ def inference_bytes(model: str, tuned: Sequence[str | os.PathLike] = (), device:
     return int(model_shape(model).params * elem * copies * 1.25)
 
 
-def training_claims(gpu: str) -> list[tuple[str, int]]:
+def training_claims(gpu: str) -> list[tuple[str, int | None]]:
     """(run id, bytes still to take) for every queued or running run of the workspace on `gpu`: its memory
-    estimate (`ftlib.memory.estimate`) less what its process holds there now (by `nvidia-smi`; 0 when unknown)."""
+    estimate (`ftlib.memory.estimate`; None when it cannot be made) less what its process holds there now (by
+    `nvidia-smi`; 0 when unknown)."""
     from ftlib import workspace
     from ftlib.memory import estimate
     from ftlib.training import RunConfig
@@ -165,7 +173,11 @@ def training_claims(gpu: str) -> list[tuple[str, int]]:
             continue
         if held is None:
             held = _gpu_memory_by_pid()
-        need = estimate(config, device=device_key(gpu)).total
+        try:
+            need = estimate(config, device=device_key(gpu)).total
+        except (OSError, UserError):  # e.g. a model folder gone since: assume the run needs the whole GPU
+            claims.append((run.name, None))
+            continue
         claims.append((run.name, max(0, need - held.get(int(status.get("pid") or 0), 0))))
     return claims
 

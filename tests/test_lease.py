@@ -25,13 +25,29 @@ ROOT = Path(__file__).resolve().parents[1]
 GIB = 1024**3
 
 
+_started: list[subprocess.Popen] = []
+
+
+@pytest.fixture(autouse=True)
+def _no_worker_left():
+    """A failed test leaves no worker behind (one holding the device would wait for its release file forever)."""
+    yield
+    while _started:
+        proc = _started.pop()
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=30)
+
+
 def worker(log: Path, *args: str, **env: str) -> subprocess.Popen:
-    return subprocess.Popen(
+    proc = subprocess.Popen(
         [sys.executable, "-m", "tests.lease_worker", str(log), *args],
         cwd=ROOT,
         env={**os.environ, **env},
         stderr=subprocess.PIPE,
     )
+    _started.append(proc)
+    return proc
 
 
 def events(log: Path) -> list[tuple[int, str]]:
@@ -187,6 +203,29 @@ def test_a_training_run_hands_the_device_over_between_steps_and_still_ends_with_
     assert train == list(range(1, 31))
 
 
+def test_the_cli_says_when_it_waits_for_the_device(tiny_model_dir, tmp_path):
+    log, release = tmp_path / "log", tmp_path / "release"
+    holder = worker(log, "hold", str(release))
+    wait_for(lambda: any(e == "held" for _, e in events(log)), timeout=60, poll=0.05)
+    command = ["-m", "ftlib", "sample", "--model", str(tiny_model_dir), "--prompt", "Hi", "--max-new-tokens", "3"]
+    cli = subprocess.Popen(
+        [sys.executable, *command, "--json"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    _started.append(cli)
+    seen = []
+    for line in cli.stderr:  # it waits, and says so, until the holder lets go
+        seen.append(line.decode())
+        if line.startswith(b"Waiting"):
+            break
+    assert seen[-1].startswith("Waiting for the training run `run-x` to pause"), seen
+    release.touch()
+    out, err = cli.communicate(timeout=120)
+    assert cli.returncode == 0, err.decode()
+    assert "got the CPU, going on" in err.decode()
+    assert len(json.loads(out)["results"][0]["tokens"]) == 3
+    finish(holder)
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # The environment of our processes, and GPU memory for inference
 # ---------------------------------------------------------------------------------------------------------------
@@ -206,6 +245,7 @@ PLACEMENTS = [
     ("run-needs-it", 20, 2, [("run-a", 19)], "cpu", ["Models on the CPU, not cuda:0", "run-a", "19.00 GiB"]),
     ("largest-claim-counts", 20, 2, [("small", 1), ("big", 18)], "cpu", ["big", "18.00 GiB"]),
     ("run-holds-all-it-needs", 20, 2, [("run-a", 0)], "cuda:0", ["run-a"]),
+    ("run-need-unknown", 80, 2, [("run-b", None), ("run-a", 1)], "cpu", ["run-b", "could not be estimated"]),
 ]
 
 
@@ -213,7 +253,8 @@ PLACEMENTS = [
     ("free", "need", "claims", "device", "words"), [p[1:] for p in PLACEMENTS], ids=[p[0] for p in PLACEMENTS]
 )
 def test_inference_goes_to_the_gpu_only_beside_what_training_needs(free, need, claims, device, words):
-    place = sharing.choose_device("cuda:0", int(need * GIB), int(free * GIB), [(r, int(g * GIB)) for r, g in claims])
+    claims = [(r, None if g is None else int(g * GIB)) for r, g in claims]
+    place = sharing.choose_device("cuda:0", int(need * GIB), int(free * GIB), claims)
     assert place.device == device
     for word in words:
         assert word in place.reason, place.reason
@@ -241,6 +282,12 @@ def test_a_running_run_claims_its_estimate_less_what_its_process_holds(tiny_mode
     assert sharing.training_claims("cuda:0") == [("run-queued", need), ("run-running", need - 1000)]
     assert sharing.training_claims("cuda") == sharing.training_claims("cuda:0")
     assert sharing.training_claims("cuda:1") == []
+
+    gone = workspace.runs_dir() / "run-with-a-model-gone"  # its memory cannot be estimated any more
+    gone.mkdir()
+    (gone / "config.json").write_text(json.dumps({**config.to_dict(), "model": str(tmp_path / "gone")}))
+    (gone / "status.json").write_text(json.dumps({"state": "queued", "device": "cuda:0"}))
+    assert ("run-with-a-model-gone", None) in sharing.training_claims("cuda:0")
 
 
 def test_a_generation_job_says_it_waits_and_then_generates_what_it_would_have(tiny_model_dir, tmp_path):
