@@ -19,6 +19,8 @@ Policies (what the children's environment says):
   core; OpenMP idle threads passive (`ftlib.sharing.process_env`).
 - `off`: `FTLIB_LEASE=0`: both processes run at once with every core each (idle threads still passive).
 - `threads`: `FTLIB_LEASE=0` and `FTLIB_THREADS` = half the cores for each process.
+- `none`: `FTLIB_LEASE=0` and OpenMP's own wait policy (spinning; libgomp warns about the empty
+  `OMP_WAIT_POLICY` that keeps the studio's default out): the situation issue 17 measured.
 The targets (issue 17): the run keeps >= 0.4x its alone tokens/s, a grid takes <= 3x its alone time. On a
 machine others use at the same time, every figure is noisy: run it when the machine is otherwise idle.
 """
@@ -205,7 +207,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", default="default")
     parser.add_argument("--steps", type=int, default=10, help="optimizer steps of each training run")
     parser.add_argument("--grids", type=int, default=3, help="grids generated alone")
-    parser.add_argument("--policies", default="lease", help="comma-separated: lease, off, threads")
+    parser.add_argument("--policies", default="lease", help="comma-separated: lease, off, threads, none")
     parser.add_argument("--child-generate", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--go", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--stop", default=None, help=argparse.SUPPRESS)

@@ -32,7 +32,7 @@ from ui.common import (
 
 JOB_KEY = "compare_job"
 LABELS_KEY = "compare_labels"  # the settings and models of the running job, for the grid
-POLL_S = 0.3  # how often the grid redraws while it fills (each open session redraws its own)
+POLL_S = 0.5  # how often the grid redraws while it fills or waits (each open session redraws its own)
 CSS = """
 <style>
 .ftgen{white-space:pre-wrap;font-family:ui-monospace,monospace;font-size:13px;line-height:1.6;
