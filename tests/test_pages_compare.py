@@ -278,3 +278,28 @@ def test_evaluate_says_it_waits_for_the_device(finished_run, varied_dir):
     run_until_done(at, "evaluate_job")
     assert not at.exception, at.exception
     assert [m.label for m in at.metric][:2] == ["Base loss", "Tuned loss"]
+
+
+def test_the_next_token_view_takes_its_turn_on_the_device(varied_dir):
+    import json
+    import threading
+
+    from ftlib import lease
+
+    training = lease.Hold("cpu", "training", "20261130-lora-demo").acquire()
+    seen: list[dict] = []
+
+    def let_go_once_the_page_waits() -> None:
+        queue = lease.lock_dir() / "cpu.queue"
+        wait_until(lambda: lease.waiting("cpu"))
+        seen.extend(json.loads((queue / name).read_text()) for name in lease.waiting("cpu"))
+        training.release()
+
+    releaser = threading.Thread(target=let_go_once_the_page_waits, daemon=True)
+    releaser.start()
+    at = open_page("pages/5_Compare.py", varied_dir)  # computes the next-token distribution: waits its turn
+    releaser.join(timeout=60)
+    assert not at.exception, at.exception
+    assert [(s["kind"], s["label"]) for s in seen] == [("generation", "the next-token view")]
+    assert len(at.dataframe[-1].value) == 20  # drawn once the device was free
+    assert not any("Waiting" in i for i in infos(at))  # the wait's message is gone with the wait
