@@ -41,7 +41,6 @@ import fcntl
 import itertools
 import json
 import os
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -102,7 +101,8 @@ def lock_dir() -> Path:
     return workspace.workspace_dir() / ".locks"
 
 
-def _device_label(device: str) -> str:
+def device_label(device: str) -> str:
+    """How pages and terminals name a device: `CPU`, `GPU 0`, ..."""
     return (
         "CPU" if device == "cpu" else f"GPU {device.partition(':')[2] or '0'}" if device.startswith("cuda") else device
     )
@@ -119,7 +119,7 @@ class WaitState:
     @property
     def message(self) -> str:
         """One sentence for a page or a terminal."""
-        device = _device_label(self.device)
+        device = device_label(self.device)
         kind, label = self.holder.get("kind", ""), self.holder.get("label", "")
         if self.position <= 1 and kind == "training":
             name = f" `{label}`" if label else ""
@@ -221,7 +221,7 @@ class Hold:
                     self.on_wait(state)
                     last, next_report, reported = state, now + REPORT_S, True
                 if self.cancelled is not None and self.cancelled():
-                    raise Cancelled(f"gave up waiting for the {_device_label(self.device)}")
+                    raise Cancelled(f"gave up waiting for the {device_label(self.device)}")
                 time.sleep(POLL_S)
         finally:
             with contextlib.suppress(OSError):
@@ -360,30 +360,5 @@ class ForwardLock:
     def __exit__(self, *exc) -> None:
         self._lock.release()
 
-    def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
-        return self._lock.acquire(blocking, timeout)
-
-    def release(self) -> None:
-        self._lock.release()
-
     def locked(self) -> bool:
         return self._lock.locked()
-
-
-def print_waits(prefix: str = "", stream=None) -> Callable[[WaitState | None], None]:
-    """An `on_wait` for a terminal or a log: one line each time the position or the holder changes."""
-    last: list = [None]
-
-    def show(state: WaitState | None) -> None:
-        if state is None:
-            if last[0] is not None:
-                print(
-                    f"{prefix}got the {_device_label(last[0].device)}, going on", file=stream or sys.stderr, flush=True
-                )
-            last[0] = None
-            return
-        if last[0] is None or (state.position, state.holder) != (last[0].position, last[0].holder):
-            print(f"{prefix}{state.message}", file=stream or sys.stderr, flush=True)
-        last[0] = state
-
-    return show

@@ -20,11 +20,12 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from ftlib import lease
 from ftlib.errors import UserError
-from ftlib.lease import Hold, device_key, print_waits
+from ftlib.lease import Hold, WaitState, device_key
 
 # OpenMP runtimes read these when torch loads: libgomp's OMP_WAIT_POLICY, Intel's KMP_BLOCKTIME.
 PROCESS_ENV = {"OMP_WAIT_POLICY": "PASSIVE", "KMP_BLOCKTIME": "0"}
@@ -79,6 +80,27 @@ def training_callback(label: str = "", on_wait=None):
             return control
 
     return LeaseCallback()
+
+
+def print_waits(prefix: str = "", stream=None) -> Callable[[WaitState | None], None]:
+    """An `on_wait` for a terminal or a log: one line each time the position or the holder changes."""
+    last: list = [None]
+
+    def show(state: WaitState | None) -> None:
+        if state is None:
+            if last[0] is not None:
+                print(
+                    f"{prefix}got the {lease.device_label(last[0].device)}, going on",
+                    file=stream or sys.stderr,
+                    flush=True,
+                )
+            last[0] = None
+            return
+        if last[0] is None or (state.position, state.holder) != (last[0].position, last[0].holder):
+            print(f"{prefix}{state.message}", file=stream or sys.stderr, flush=True)
+        last[0] = state
+
+    return show
 
 
 # ---------------------------------------------------------------------------------------------------------------

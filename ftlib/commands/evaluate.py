@@ -47,6 +47,7 @@ def _evaluate(args) -> int:
     from ftlib import modelset as M
     from ftlib import sampling as S
     from ftlib.errors import UserError
+    from ftlib.sharing import print_waits
 
     S.check_max_new_tokens(args.max_new_tokens)
     info = None
@@ -73,7 +74,7 @@ def _evaluate(args) -> int:
     models = M.load_model_set(model, [M.resolve_run(adapter)], device=args.device)
     name = models.tuned[0]
     # Takes turns on the device with a training run or the app (ftlib.lease); a wait is told on stderr.
-    with lease.hold(models.device, "evaluation", "python -m ftlib evaluate", on_wait=lease.print_waits()):
+    with lease.hold(models.device, "evaluation", "python -m ftlib evaluate", on_wait=print_waits()):
         result = E.evaluate(
             models,
             rows,
