@@ -391,7 +391,7 @@ class RunConfig:
         label="Sharding",
         group="hardware",
         advanced=True,
-        when={"tuning": ("lora", "full")},
+        when={"method": ("lora", "full", "dpo")},  # not QLoRA (4-bit weights are not split)
         help="With several processes: none = each holds the whole model (DDP, fastest when it fits one GPU); fsdp = "
         "weights, gradients and optimizer state are split across them (FSDP), for a model too big for one GPU.",
     )
