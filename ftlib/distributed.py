@@ -112,6 +112,18 @@ class Topology:
         return self.local_rank == 0 and self.node_rank == int(node_rank)
 
 
+def device_for_process(config) -> str:
+    """The device this process trains on: under torchrun each process of a machine owns the GPU of its local rank
+    (4-bit weights are placed as they load, so this is where they go)."""
+    from ftlib.models import pick_device
+
+    device = pick_device(None if config.device == "auto" else config.device)
+    local_rank = os.environ.get("LOCAL_RANK")
+    if device.startswith("cuda") and local_rank is not None:
+        device = f"cuda:{int(local_rank)}"
+    return device
+
+
 def trainer_kwargs(config) -> dict:
     """The TrainingArguments a run's sharding and machine count add (complete: nothing is patched later).
 
@@ -214,6 +226,7 @@ __all__ = [
     "ResumeError",
     "Topology",
     "agree_on_checkpoint",
+    "device_for_process",
     "gpu_count",
     "launcher",
     "refusals",

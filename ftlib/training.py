@@ -27,6 +27,7 @@ from typing import Any
 
 from ftlib import distributed, workspace
 from ftlib.config import ConfigError, RunConfig
+from ftlib.distributed import device_for_process
 from ftlib.rows import IGNORE_INDEX, KIND_HELP, row_kind
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -215,18 +216,6 @@ class PreferenceCollator:
 # ---------------------------------------------------------------------------------------------------------------
 
 
-def device_for_process(config: RunConfig) -> str:
-    """The device this process trains on (under torchrun each rank owns its GPU)."""
-    from ftlib.models import pick_device
-
-    device = pick_device(None if config.device == "auto" else config.device)
-    local_rank = os.environ.get("LOCAL_RANK")
-    # 4-bit weights are placed at load time, so place them on this rank's GPU.
-    if device.startswith("cuda") and local_rank is not None:
-        device = f"cuda:{int(local_rank)}"
-    return device
-
-
 def trainer_arguments(
     config: RunConfig,
     run_dir: Path,
@@ -349,7 +338,10 @@ def load_training_model(config: RunConfig, device: str):
         # Casts norms to fp32 and enables input grads so a frozen 4-bit base can pass gradients to adapters.
         model = prepare_model_for_kbit_training(model, use_gradient_checkpointing=config.gradient_checkpointing)
         return model, compute
-    model = load_model(config.model, device=device, dtype=fastpath.training_dtype(config.dtype, device, config.method))
+    dtype = pick_dtype(device, fastpath.training_dtype(config.dtype, device, config.method))
+    # FSDP moves each block's share onto its GPU as it shards: load on the CPU (one GPU may not hold it whole).
+    where = "cpu" if config.sharding == "fsdp" else device
+    model = load_model(config.model, device=where, dtype=str(dtype).removeprefix("torch."))
     return model, next(model.parameters()).dtype
 
 
