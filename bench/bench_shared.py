@@ -126,7 +126,7 @@ class Generator:
 
 def start_run(model: str, steps: int) -> str:
     from ftlib import runs
-    from ftlib.training import RunConfig
+    from ftlib.config import RunConfig
 
     config = RunConfig(model=model, dataset=str(DATA), method="lora", max_steps=steps, test_size=0.0, save_every=0)
     return runs.submit(config)
@@ -137,7 +137,7 @@ def steps_of(run_id: str) -> tuple[float, list[dict]]:
     from ftlib import runs
 
     info = runs.get(run_id)
-    status = runs.read_status(runs.run_dir(run_id))
+    status = runs.find(run_id).read_status()
     return float(status.get("train_started") or 0), [m for m in info["metrics"] if m.get("kind") == "train"]
 
 
@@ -154,9 +154,9 @@ def finish_run(run_id: str) -> None:
     from ftlib import runs
 
     info = runs.wait(run_id, timeout=3600)
-    if info["state"] != "finished":
-        tail = "\n".join(runs.log_tail(runs.run_dir(run_id), 30))
-        raise SystemExit(f"the run ended {info['state']}: {info['message']}\n{tail}")
+    if info.state != "finished":
+        tail = "\n".join(runs.find(run_id).log_tail(30))
+        raise SystemExit(f"the run ended {info.state}: {info.message}\n{tail}")
 
 
 def rate(spans) -> float:

@@ -53,9 +53,7 @@ def heldout_loss(model, tokenizer, template) -> float:
     from ftlib.data import load_file
     from ftlib.tokens import encode_row
 
-    encs = [
-        encode_row(row, tokenizer, template, "all_assistant", None, checks=False) for row in load_file(HELDOUT).rows
-    ]
+    encs = [encode_row(row, tokenizer, template, "all_assistant", None) for row in load_file(HELDOUT).rows]
     device = next(model.parameters()).device
     total, count = 0.0, 0
     model.eval()
@@ -84,7 +82,7 @@ def peak_memory(device: str) -> int:
 
 
 def _config(model: str, epochs: float):
-    from ftlib.training import RunConfig
+    from ftlib.config import RunConfig
 
     # The Train page's defaults; no checkpoints or evaluation inside the timed loop for either side.
     return RunConfig(
@@ -107,7 +105,7 @@ def _trl_trainer(config, tuned: bool, out: str):
     from ftlib.fastpath import native_cpu_bf16
     from ftlib.models import load_model, load_tokenizer, pick_device
     from ftlib.templates import get_template
-    from ftlib.training import _lora_config
+    from ftlib.training import lora_config
 
     device = pick_device(None)
     tokenizer = load_tokenizer(config.model)
@@ -140,7 +138,7 @@ def _trl_trainer(config, tuned: bool, out: str):
         args=args,
         train_dataset=Dataset.from_list(rows),
         processing_class=tokenizer,
-        peft_config=_lora_config(config),
+        peft_config=lora_config(config),
     )
     tokens = sum(len(ids) for ids in trainer.train_dataset["input_ids"])
     return trainer, tokenizer, template, tokens, device

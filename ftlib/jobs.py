@@ -2,12 +2,13 @@
 
 Subclasses implement `work()`; the thread never touches any UI. Readers poll `done`, `error`, `waiting` and
 whatever the subclass collects, and call `cancel()` to ask `work()` to stop at its next check of `cancelled`.
-Heavy work runs inside `self.hold_device(device)` (the device lease, `ftlib.lease`): while the job waits in line
-for the device, `waiting` says why and its position ("" otherwise); a job cancelled while it waits just ends.
+A job given a `device` does its work holding that device's lease (`ftlib.lease`): while it waits in line for it,
+`waiting` says why and its position ("" otherwise); a job cancelled while it waits just ends.
 """
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import traceback
 
@@ -19,8 +20,9 @@ class BackgroundJob:
     thread_name = "ftlib-job"
     kind = "work"  # what waiters for the device read: "generation", "evaluation"
 
-    def __init__(self, label: str = "") -> None:
+    def __init__(self, label: str = "", device: str | None = None) -> None:
         self.label = label  # how waiters for the device name this job ("a Compare grid")
+        self.device = device  # whose lease work() holds (None: none)
         self.error: str | None = None
         self.traceback: str | None = None  # set when the failure was a bug, not the user's to fix
         self.done = False
@@ -38,7 +40,8 @@ class BackgroundJob:
 
     def _run(self) -> None:
         try:
-            self.work()
+            with self.hold_device(self.device) if self.device else contextlib.nullcontext():
+                self.work()
         except lease.Cancelled:  # cancelled while it waited for the device: nothing went wrong
             self.cancelled = True
         except Exception as exc:  # shown to the user by whoever polls; a thread must not die silently

@@ -52,8 +52,8 @@ def training_callback(label: str = "", on_wait=None):
     end of training, handing it over between optimizer steps to whoever waits (`Hold.checkpoint`).
 
     The wait before the first step is told on stdout (the run's log) unless `on_wait` is given. In a
-    multi-process run sharing one device (DDP on CPU) only the first process holds it: the others stop at the
-    next all-reduce anyway, and two holders would wait for each other forever.
+    multi-process run sharing one CPU (DDP/FSDP on CPU) only each machine's first process holds it: the others
+    stop at the next all-reduce anyway, and two holders would wait for each other forever.
     """
     from transformers import TrainerCallback
 
@@ -63,7 +63,7 @@ def training_callback(label: str = "", on_wait=None):
 
         def on_train_begin(self, args, state, control, **kwargs):
             device = device_key(args.device)
-            if device.startswith("cuda") or args.process_index == 0:
+            if device.startswith("cuda") or args.local_process_index == 0:
                 self.hold = Hold(device, "training", label, on_wait=on_wait or print_waits("[ftlib] ", sys.stdout))
                 self.hold.acquire()
                 self.hold.on_wait = on_wait  # the log tells of the first wait, not of every turn given
@@ -179,8 +179,8 @@ def training_claims(gpu: str) -> list[tuple[str, int | None]]:
     estimate (`ftlib.memory.estimate`; None when it cannot be made) less what its process holds there now (by
     `nvidia-smi`; 0 when unknown)."""
     from ftlib import workspace
+    from ftlib.config import RunConfig
     from ftlib.memory import estimate
-    from ftlib.training import RunConfig
 
     claims, held = [], None
     root = workspace.runs_dir()

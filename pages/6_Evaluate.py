@@ -16,6 +16,7 @@ import streamlit as st
 from ftlib import evaluate as E
 from ftlib import lease
 from ftlib import modelset as M
+from ui import nav
 from ui.common import model_set_for, user_errors
 
 JOB_KEY = "evaluate_job"
@@ -37,7 +38,7 @@ st.caption(
 runs = M.list_run_adapters()
 if not runs:
     st.info("No finished run yet. Train one on the **Train** page, then come back.")
-    st.page_link("pages/4_Train.py", label="Go to Train", icon="🏋️")
+    nav.link("train", label="Go to Train", icon="🏋️")
     st.stop()
 
 by_name = {r.name: r for r in runs}

@@ -132,7 +132,7 @@ def save_sample_split(sample: str = "chat_style") -> str:
 
 
 def check_running(run_id: str) -> None:
-    state = runs.get(run_id)["state"]
+    state = runs.find(run_id).summary().state
     assert state == "running", f"the run is {state} before all sessions asked for their page: raise SMOKE_STEPS"
 
 
@@ -142,9 +142,9 @@ def train_steps(run_id: str) -> list[int]:
 
 def assert_finished_with(run_id: str, steps: int) -> None:
     """The run finished on disk with exactly `steps` steps, each logged once (nothing restarted or lost)."""
-    info = runs.get(run_id)
-    assert info["state"] == "finished", info["message"]
-    assert info["max_steps"] == steps and info["step"] == steps
+    info = runs.find(run_id).summary()
+    assert info.state == "finished", info.message
+    assert info.max_steps == steps and info.step == steps
     assert train_steps(run_id) == list(range(1, steps + 1))
 
 
@@ -266,10 +266,10 @@ def test_a_server_restart_mid_run_finds_the_run(browser, start_server, tiny_mode
         use_model(page, str(tiny_model_dir))
         run_id = start_run(page, RESTART_STEPS, **RUN)
         # Killed as soon as the run is launched, so on a fast machine it is still going when the app is back.
-        pid = runs.read_status(runs.run_dir(run_id))["pid"]
+        pid = runs.find(run_id).read_status()["pid"]
         first.kill()
         os.kill(pid, 0)  # the training process outlives the server (ProcessLookupError otherwise)
-        assert runs.read_status(runs.run_dir(run_id))["state"] == "running"
+        assert runs.find(run_id).read_status()["state"] == "running"
         page.context.close()
 
         second = start_server(port=first.port)
@@ -283,4 +283,4 @@ def test_a_server_restart_mid_run_finds_the_run(browser, start_server, tiny_mode
         screenshot(page, artefacts_dir("restart"), "train-after-restart")
         assert progress_text(page).startswith(f"step {RESTART_STEPS} of {RESTART_STEPS}")
         assert_finished_with(run_id, RESTART_STEPS)
-        assert [r["id"] for r in runs.list_runs()] == [run_id]
+        assert [r.id for r in runs.list_runs()] == [run_id]

@@ -186,7 +186,7 @@ def test_a_training_run_hands_the_device_over_between_steps_and_still_ends_with_
     monkeypatch.delenv("OMP_WAIT_POLICY", raising=False)
     run_id = runs.submit(real_config(tiny_model_dir, tmp_path, max_steps=30, save_every=0, eval_every=0))
     wait_for(lambda: step_of(run_id) >= 2)
-    pid = runs.read_status(runs.run_dir(run_id))["pid"]
+    pid = runs.find(run_id).read_status()["pid"]
     environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
     assert b"OMP_WAIT_POLICY=PASSIVE" in environ  # set for the run before torch loaded (sharing.process_env)
 
@@ -198,7 +198,7 @@ def test_a_training_run_hands_the_device_over_between_steps_and_still_ends_with_
         assert held.waited_s > 0 or at_start < 30
     assert at_start < 30  # the test got the device in the middle of the run
     info = runs.wait(run_id, timeout=300)
-    assert info["state"] == "finished", info
+    assert info.state == "finished", info
     train = [m["step"] for m in runs.get(run_id)["metrics"] if m.get("kind") == "train"]
     assert train == list(range(1, 31))
 

@@ -6,9 +6,7 @@ next-token table must follow the sliders, and the Evaluate page must show aggreg
 
 from __future__ import annotations
 
-import json
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -17,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 from ftlib import modelset as M
 from ftlib import sampling as S
 from ftlib import workspace
-from ftlib.testing import make_random_adapter
+from ftlib.testing import make_random_adapter, make_run
 
 ROOT = Path(__file__).resolve().parents[1]
 TEST_ROWS = [
@@ -46,13 +44,8 @@ def adapter_template(varied_dir, tmp_path_factory):
 def finished_run(varied_dir, adapter_template):
     """A finished run in this test's workspace, laid out like ftlib.runs writes it, with a saved split."""
     workspace.save_split("colours", TEST_ROWS[:1], TEST_ROWS, {"format": "messages"})
-    run = workspace.runs_dir() / "20260101-000000-lora-colours"
-    shutil.copytree(adapter_template, run / "adapter")
-    (run / "config.json").write_text(
-        json.dumps({"model": str(varied_dir), "dataset": "colours", "template": "tokenizer", "method": "lora"})
-    )
-    (run / "status.json").write_text(json.dumps({"state": "finished"}))
-    return run
+    config = {"model": str(varied_dir), "dataset": "colours", "template": "tokenizer", "method": "lora"}
+    return make_run("20260101-000000-lora-colours", config, adapter=adapter_template).path
 
 
 def open_page(page: str, model: Path) -> AppTest:
@@ -178,13 +171,8 @@ def test_evaluate_page_without_runs_points_to_train(varied_dir):
 def full_run(varied_dir, varied_model):
     """A finished full fine-tune in this test's workspace: runs/<id>/model, a whole model of its own."""
     workspace.save_split("colours", TEST_ROWS[:1], TEST_ROWS, {"format": "messages"})
-    run = workspace.runs_dir() / "20260102-000000-full-colours"
-    shutil.copytree(varied_model(8), run / "model")
-    (run / "config.json").write_text(
-        json.dumps({"model": str(varied_dir), "dataset": "colours", "template": "tokenizer", "method": "full"})
-    )
-    (run / "status.json").write_text(json.dumps({"state": "finished"}))
-    return run
+    config = {"model": str(varied_dir), "dataset": "colours", "template": "tokenizer", "method": "full"}
+    return make_run("20260102-000000-full-colours", config, model=varied_model(8)).path
 
 
 def test_compare_and_evaluate_show_a_full_fine_tune_beside_the_base(full_run, varied_dir, varied_model):

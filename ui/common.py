@@ -17,9 +17,15 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from ftlib import workspace
 from ftlib.errors import UserError, user_message
+from ui import nav
 
 MODEL_KEY = "active_model"
 SPLIT_KEY = "active_split"
+# What the Tokens page chose, copied out of its widgets' state (Streamlit deletes a widget's state when the widget is
+# not drawn, so other pages must never read widget keys): the Train page starts from these.
+TEMPLATE_KEY = "chosen_template"
+TEMPLATE_SOURCE_KEY = "chosen_template_source"
+POLICY_KEY = "chosen_mask_policy"
 
 
 def active_model() -> str:
@@ -37,6 +43,13 @@ def active_split_name() -> str | None:
 
 def set_active_split(name: str) -> None:
     st.session_state[SPLIT_KEY] = name
+
+
+def remember_token_settings(template, policy: str) -> None:
+    """Keep the Tokens page's template (a ChatTemplate) and mask policy for the other pages."""
+    st.session_state[TEMPLATE_KEY] = template.name
+    st.session_state[TEMPLATE_SOURCE_KEY] = template.source if template.name == "custom" else ""
+    st.session_state[POLICY_KEY] = policy
 
 
 @st.cache_resource(max_entries=4, show_spinner="Loading the tokenizer...")
@@ -172,7 +185,7 @@ def require_split():
     name = active_split_name()
     if not name:
         st.info("No dataset yet. Load one on the **Data** page and save a train/test split first.")
-        st.page_link("pages/1_Data.py", label="Go to Data", icon="📂")
+        nav.link("data", label="Go to Data", icon="📂")
         st.stop()
     with user_errors("Could not open the saved split"):
         train, test, meta = cached_split(name)
