@@ -7,6 +7,7 @@ the device lease (`ftlib.lease`), and where Compare and Evaluate load models whe
   the run launcher, `serve.py` and the CLI.
 - `training_callback(label)`: the `TrainerCallback` that holds the run's device from the first step to the end
   and hands it over between optimizer steps to whoever waits.
+- `print_waits()`: an `on_wait` for a terminal or a log (the CLI's `sample`/`evaluate`, the run's log).
 - `inference_device(model, tuned)`: the GPU when its free memory covers the model and what the training runs on
   that GPU still need (`ftlib.memory.estimate` of their configs, less what their processes already hold), else
   the CPU, with the sentence that says why (`choose_device` is the decision alone, testable with any numbers).
