@@ -33,10 +33,12 @@ MaskPolicy = Literal["all_assistant", "last_assistant", "completion_only", "ever
 Scheduler = Literal["cosine", "linear", "constant", "constant_with_warmup"]
 DType = Literal["auto", "float32", "bfloat16", "float16"]
 QuantType = Literal["nf4", "fp4"]
+Sharding = Literal["none", "fsdp"]
 
 METHODS: tuple[str, ...] = typing.get_args(Method)
 TUNINGS: tuple[str, ...] = typing.get_args(Tuning)
 MASK_POLICIES: tuple[str, ...] = typing.get_args(MaskPolicy)
+SHARDINGS: tuple[str, ...] = typing.get_args(Sharding)
 SFT_METHODS = ("lora", "qlora", "full")  # the method is the tuning
 PREFERENCE_METHODS = ("dpo",)  # these take a separate `tuning`
 
@@ -387,12 +389,48 @@ class RunConfig:
     )
     nproc: int = setting(
         1,
-        label="Processes (GPUs)",
+        label="GPUs (processes per machine)",
         group="hardware",
         minimum=1,
         maximum=64,
         advanced=True,
-        help="Processes to launch with torchrun (DDP) for several GPUs; 1 = a single process.",
+        help="How many GPUs of this machine train the run, one process each (started with torchrun); 1 = a single "
+        "process.",
+    )
+    sharding: Sharding = setting(
+        "none",
+        label="Sharding",
+        group="hardware",
+        advanced=True,
+        when={"method": ("lora", "full", "dpo")},  # not QLoRA (4-bit weights are not split)
+        help="With several processes: none = each holds the whole model (DDP, fastest when it fits one GPU); fsdp = "
+        "weights, gradients and optimizer state are split across them (FSDP), for a model too big for one GPU.",
+    )
+    nnodes: int = setting(
+        1,
+        label="Machines",
+        group="hardware",
+        minimum=1,
+        maximum=1024,
+        advanced=True,
+        help="How many machines train the run together; start it on each one with its own node_rank (1 = this one).",
+    )
+    node_rank: int = setting(
+        0,
+        label="This machine's number",
+        group="hardware",
+        minimum=0,
+        maximum=1023,
+        advanced=True,
+        help="This machine's number among the machines, 0 to nnodes-1; machine 0 keeps the metrics and the model.",
+    )
+    rdzv_endpoint: str = setting(
+        "",
+        label="Rendezvous (HOST:PORT)",
+        group="hardware",
+        advanced=True,
+        hint="e.g. 10.0.0.1:29500",
+        help="Where the machines meet: HOST:PORT of machine 0, the same on every machine (needed when nnodes > 1).",
     )
     name: str = setting(
         "",
@@ -436,6 +474,32 @@ class RunConfig:
             raise ConfigError(f"`packing` works for SFT only: {self.method} compares whole answers. Turn packing off.")
         if self.uses_4bit and self.device == "cpu" and self.nproc > 1:
             raise ConfigError("`nproc` above 1 with 4-bit weights needs GPUs; use nproc 1 on CPU.")
+        if self.node_rank >= self.nnodes:
+            raise ConfigError(
+                f"`node_rank` must be below `nnodes` (machines are numbered 0 to {self.nnodes - 1}; got "
+                f"{self.node_rank}): give each machine its own number."
+            )
+        host, _, port = self.rdzv_endpoint.strip().rpartition(":")
+        if self.nnodes > 1 and not (host and port.isdigit() and 0 < int(port) < 65536):
+            raise ConfigError(
+                f"`rdzv_endpoint` must be HOST:PORT of machine 0 when nnodes is {self.nnodes}, e.g. 10.0.0.1:29500, "
+                f"the same on every machine (got {self.rdzv_endpoint!r})."
+            )
+        if str(self.device).startswith("cuda:") and self.nproc > 1:
+            raise ConfigError(
+                f"`device` {self.device} pins one GPU but nproc {self.nproc} trains on one GPU per process: use "
+                "device cuda (or auto) with several processes, or nproc 1."
+            )
+        if self.sharding == "fsdp" and self.uses_4bit:
+            raise ConfigError(
+                "`sharding` fsdp cannot split 4-bit (QLoRA) weights here: use the lora method (or tuning lora) with "
+                "fsdp, or keep qlora with sharding none."
+            )
+        if self.sharding == "fsdp" and self.nproc * self.nnodes == 1:
+            raise ConfigError(
+                "`sharding` fsdp splits the model across processes, but there is one (nproc 1 on one machine): set "
+                "nproc to the number of GPUs (2 or more), or use sharding none."
+            )
 
     # -- derived -------------------------------------------------------------------------------------------------
     @property
@@ -529,6 +593,7 @@ __all__ = [
     "PREFERENCE_METHODS",
     "RENAMED",
     "SFT_METHODS",
+    "SHARDINGS",
     "TUNINGS",
     "ConfigError",
     "ConfigWarning",

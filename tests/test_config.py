@@ -35,6 +35,11 @@ def args(config, tmp_path, **kw):
     return training.trainer_arguments(config, tmp_path, "cpu", torch.float32, has_eval=True, **kw)
 
 
+def flag(command: list[str], name: str) -> str:
+    """The value that follows `name` in a command line."""
+    return command[command.index(name) + 1]
+
+
 def trained_texts(config, tokenizer) -> list[str]:
     """The trained pieces of LONG_CHAT, as the run would encode it."""
     template = training.run_template(config, tokenizer)
@@ -110,7 +115,21 @@ CASES = [
     ("device", "cpu", lambda c, x: (training.device_for_process(c), args(c, x.tmp).use_cpu), ("cpu", True)),
     ("dtype", "bfloat16", lambda c, x: training.load_training_model(c, "cpu")[1], torch.bfloat16),
     ("gradient_checkpointing", True, lambda c, x: args(c, x.tmp).gradient_checkpointing, True),
-    ("nproc", 2, lambda c, x: launch_command(RunDir(x.tmp), c.nproc)[4:6], ["--nproc_per_node", "2"]),
+    ("nproc", 2, lambda c, x: flag(launch_command(RunDir(x.tmp), c), "--nproc-per-node"), "2"),
+    (
+        "sharding",
+        "fsdp",
+        lambda c, x: (args(c, x.tmp).fsdp, args(c, x.tmp).fsdp_plugin_args["fsdp_version"], c.sharding),
+        (True, 2, "fsdp"),
+    ),
+    ("nnodes", 3, lambda c, x: flag(launch_command(RunDir(x.tmp), c), "--nnodes"), "3"),
+    ("node_rank", 1, lambda c, x: flag(launch_command(RunDir(x.tmp), c), "--node-rank"), "1"),
+    (
+        "rdzv_endpoint",
+        "10.1.2.3:29511",
+        lambda c, x: [flag(launch_command(RunDir(x.tmp), c), f) for f in ("--master-addr", "--master-port")],
+        ["10.1.2.3", "29511"],
+    ),
     ("name", "my-label", lambda c, x: c.to_dict()["name"], "my-label"),
 ]
 # Settings whose row needs another setting to matter (4-bit formats need QLoRA, beta needs DPO, ...).
@@ -121,6 +140,10 @@ NEEDS = {
     "beta": {"method": "dpo"},
     "template_source": {"template": "custom"},
     "dtype": {"method": "full"},
+    "sharding": {"method": "full", "nproc": 2},
+    "nnodes": {"rdzv_endpoint": "10.1.2.3:29500"},
+    "node_rank": {"nnodes": 2, "rdzv_endpoint": "10.1.2.3:29500"},
+    "rdzv_endpoint": {"nnodes": 2},
 }
 
 
@@ -179,6 +202,12 @@ def test_every_field_is_declared_completely():
         ({"method": "dpo", "packing": True}, "`packing` works for SFT only"),
         ({"learning_rate": "fast"}, "`learning_rate` must be a number"),
         ({"lora_targets": []}, "`lora_targets` must list layer names"),
+        ({"method": "qlora", "sharding": "fsdp", "nproc": 2}, "`sharding` fsdp cannot split 4-bit (QLoRA) weights"),
+        ({"method": "full", "sharding": "fsdp"}, "set nproc to the number of GPUs (2 or more), or use sharding none"),
+        ({"nnodes": 2}, "`rdzv_endpoint` must be HOST:PORT of machine 0 when nnodes is 2"),
+        ({"nnodes": 2, "rdzv_endpoint": "10.0.0.1"}, "`rdzv_endpoint` must be HOST:PORT"),
+        ({"nnodes": 2, "node_rank": 2, "rdzv_endpoint": "h:29500"}, "`node_rank` must be below `nnodes`"),
+        ({"device": "cuda:1", "nproc": 2}, "use device cuda (or auto) with several processes, or nproc 1"),
     ],
 )
 def test_combinations_are_refused_with_the_field_and_the_fix(settings, message):

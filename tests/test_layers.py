@@ -19,6 +19,7 @@ BELOW = {
     "ftlib.config": ("*",),
     "ftlib.rundir": ("ftlib.runs", "ftlib.training", "ftlib.worker", "ftlib.metrics", "ftlib.export"),
     "ftlib.runs": ("ftlib.training", "ftlib.worker", "ftlib.metrics", "ftlib.export"),
+    "ftlib.distributed": ("ftlib.runs", "ftlib.training", "ftlib.worker", "ftlib.metrics", "ftlib.export"),
     "ftlib.metrics": ("ftlib.runs", "ftlib.training", "ftlib.worker"),
     "ftlib.training": ("ftlib.runs", "ftlib.worker", "ftlib.export"),
     "ftlib.data": ("ftlib.tokens", "ftlib.templates", "ftlib.training", "ftlib.runs"),

@@ -32,6 +32,7 @@ CHOICE_LABELS = {
     "tuning": {"lora": "a LoRA adapter", "qlora": "a LoRA adapter on 4 bits", "full": "every weight"},
     "template": TEMPLATE_LABELS,
     "mask_policy": POLICY_LABELS,
+    "sharding": {"none": "none: a whole copy per GPU (DDP)", "fsdp": "FSDP: split across the GPUs"},
 }
 RADIOS = ("method", "tuning")
 _EPS = {"learning_rate": 1e-7, "epochs": 0.0, "beta": 1e-3}
@@ -65,7 +66,7 @@ def _widget(spec: FieldSpec, values: dict, default, choices, where):
         labels = CHOICE_LABELS.get(spec.name, {})
         draw = where.radio if spec.name in RADIOS else where.selectbox
         kwargs = {"horizontal": True} if spec.name in RADIOS else {}
-        return draw(label, options, index=index, key=key, format_func=lambda v: labels.get(v, v), **kwargs)
+        return draw(label, options, index=index, key=key, format_func=lambda v: str(labels.get(v, v)), **kwargs)
     if spec.kind is bool:
         return where.toggle(label, value=bool(default), key=key)
     if spec.kind in (int, float):
