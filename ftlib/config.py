@@ -574,11 +574,6 @@ def field_specs() -> dict[str, FieldSpec]:
     return specs_of(RunConfig)
 
 
-def field_help(name: str) -> str:
-    """The one-sentence explanation of a setting (for forms and `--help`)."""
-    return field_specs()[name].help
-
-
 def default_learning_rate(method: str, tuning: str) -> float:
     """The proven starting learning rate for a method and the way it updates weights."""
     return DEFAULT_LR[(method, method if method in SFT_METHODS else tuning)]
@@ -600,6 +595,5 @@ __all__ = [
     "FieldSpec",
     "RunConfig",
     "default_learning_rate",
-    "field_help",
     "field_specs",
 ]

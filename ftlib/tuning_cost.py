@@ -220,10 +220,10 @@ class CostJob(BackgroundJob):
     """`tuning_cost` in a daemon thread with progress and cancel, for the Evaluate page."""
 
     thread_name = "ftlib-tuning-cost"
+    kind = "evaluation"
 
     def __init__(self, model_set, tuned: str, label: str = "measuring what fine-tuning cost", **kwargs):
-        super().__init__()
-        self.label = label
+        super().__init__(label, device=model_set.device)  # takes turns on the device with training and others
         self.model_set, self.tuned, self.kwargs = model_set, tuned, kwargs
         self.message, self.fraction = "Starting", 0.0
         self.result: TuningCost | None = None

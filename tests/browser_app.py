@@ -508,12 +508,14 @@ def wait_grid(page, timeout: float = 300_000) -> dict[str, list[str]]:
     main.get_by_role("button", name="Stop", exact=True).wait_for(state="detached", timeout=timeout)
     wait_idle(page, timeout)
     rows: dict[str, list[str]] = {}
-    for block in main.locator('[data-testid="stHorizontalBlock"]').filter(has=page.locator(".ftgen")).all():
-        name = block.locator('[data-testid="stColumn"]').first.inner_text().strip()
-        cells = block.locator(".ftgen")
-        rows[name] = [
-            "".join(cells.nth(i).locator("span:not(.end)").all_text_contents()) for i in range(cells.count())
-        ]
+    cells = main.locator(".ftgen[data-model]")
+    for i in range(cells.count()):
+        cell = cells.nth(i)
+        # Each token's own text is its span's first text node; its hover card (hidden until hovered) follows it.
+        texts = cell.locator("span.tok").evaluate_all(
+            "els => els.map(e => e.firstChild && e.firstChild.nodeType === 3 ? e.firstChild.textContent : '')"
+        )
+        rows.setdefault(cell.get_attribute("data-model"), []).append("".join(texts))
     return rows
 
 

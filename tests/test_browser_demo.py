@@ -4,7 +4,10 @@ One walk on the tiny model, each step checked where the browser shows it:
 - a model name that does not exist: one line in the sidebar with the fix, and the last good model kept;
 - a test share of 5 on the Data page: refused by name, Save disabled; after saving, the sidebar names the dataset;
 - a Tokens row of 9999: refused by name; the token view's text equals the chat template's text exactly;
-- a run stopped ('Stopping…', then interrupted) and resumed: its time adds up both parts, the picker's icon follows.
+- a run stopped ('Stopping…', then interrupted) and resumed: its time adds up both parts, the picker's icon follows;
+- Compare and Evaluate offer that run, not a newer test run on other data; Compare's columns name each preset's
+  values and a token's hover card lists the alternatives; Evaluate shows both answers of every row side by side,
+  and what fine-tuning cost.
 
 Fixtures and the driver are the real-browser test's (tests/test_browser.py, tests/browser_app.py).
 """
@@ -18,9 +21,12 @@ import pytest
 from ftlib import runs, workspace
 from ftlib.models import load_tokenizer
 from ftlib.templates import get_template, render
+from ftlib.testing import make_run
 from tests.browser_app import (
     _main,
     click_button,
+    evaluate_run,
+    generate_compare,
     new_page,
     open_page,
     progress_text,
@@ -116,3 +122,43 @@ def test_what_a_newcomer_sees_is_what_is_true(browser, start_server, tiny_model_
         assert abs(total - (one + two)) <= 1 and one >= 1  # the whole run's time, not the resumed part only
         picked = _main(page).get_by_role("combobox", name="Run", exact=True).input_value()
         assert picked.startswith("✅ lora · chat_style"), picked  # the picker's icon follows the state
+
+        # A newer two-step test run on another dataset: Compare and Evaluate still offer the real one first.
+        finished = runs.find(run_id)
+        make_run(
+            "20990101-000000-lora-numbers",
+            {"model": str(tiny_model_dir), "dataset": "numbers"},
+            adapter=finished.adapter_dir,
+            metrics=[{"kind": "train", "step": s, "loss": 9.0} for s in (1, 2)],
+        )
+        open_page(page, "Compare")
+        chips = _main(page).locator('[data-testid="stMultiSelect"]').first.inner_text()
+        assert "lora · chat_style" in chips and f"{STOP_STEPS} steps" in chips and "numbers" not in chips, chips
+        grid = generate_compare(page)
+        assert list(grid) == ["base", run_id] and all(len(cells) == 3 for cells in grid.values())
+        headers = _main(page).get_by_text("temperature 0.7 · top-k off · top-p 0.9")
+        assert headers.count() == 1  # the 'balanced' column names its values
+        token = _main(page).locator(".ftgen .tok:visible").first
+        token.hover()
+        card = token.locator(".card")
+        card.wait_for(state="visible")
+        assert card.inner_text().startswith("p = ") and card.locator(".alt").count() >= 2
+        screenshot(page, shots, "compare-hover-card", full_page=False)
+
+        open_page(page, "Evaluate")
+        chosen = _main(page).get_by_role("combobox", name="Run", exact=True).input_value()
+        assert chosen.startswith("lora · chat_style") and f"{STOP_STEPS} steps · final loss" in chosen, chosen
+        evaluate_run(page, 2)
+        main = _main(page)
+        # Each row: its prompt, then the reference, the base and the tuned answer next to each other, with losses.
+        assert main.get_by_text(re.compile(r"^Held-out row \d+ · the prompt$")).count() == 2
+        for header in (
+            r"Reference answer \(the test split's\)",
+            r"Base model · loss \d+\.\d{3}",
+            r"Tuned model · loss .*",
+        ):
+            assert main.get_by_text(re.compile(f"^{header}$")).count() == 2, header
+        rerun_after(page, lambda: click_button(page, "Measure what it cost"))
+        _main(page).get_by_text("Everyday loss, tuned").wait_for(timeout=300_000)
+        assert _main(page).get_by_text("everyday questions unrelated to your data").count() >= 1
+        screenshot(page, shots, "evaluate")
