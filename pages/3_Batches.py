@@ -131,8 +131,15 @@ def whole_split(name: str, train: list[dict], model: str, template_name: str, po
         "it can (best-fit decreasing, as TRL packs)."
     )
     long_table = table.melt(id_vars="strategy", value_vars=["padding share", "compute per trained"])
+    # One neutral colour: a red bar would read as "bad" (the palette's third colour fell on packing, the best).
     fig = px.bar(
-        long_table, x="strategy", y="value", color="strategy", facet_col="variable", text_auto=".2f", height=320
+        long_table,
+        x="strategy",
+        y="value",
+        facet_col="variable",
+        text_auto=".2f",
+        height=320,
+        color_discrete_sequence=["#4c78a8"],
     )
     fig.update_yaxes(matches=None, showticklabels=True, title=None)
     fig.for_each_annotation(lambda a: a.update(text=a.text.split("=")[-1]))

@@ -20,6 +20,7 @@ from ui.common import model_set_for, user_errors
 from ui.evaluate_view import cost_section, side_by_side, token_loss_figure
 from ui.inputs import number_in_range
 from ui.run_choice import pick_run
+from ui.tables import html_table
 
 JOB_KEY = "evaluate_job"
 RUN_KEY = "evaluate_run"  # the run the job evaluates
@@ -176,11 +177,8 @@ for col, title, rows in (
     (w_col, "**Hurt most** (largest loss rise)", [r for r in worst if r.loss_change > 0]),
 ):
     col.markdown(title)
-    if rows:
-        col.dataframe(
-            pd.DataFrame([{"row": r.index, "prompt": r.prompt, "change": r.loss_change} for r in rows]),
-            hide_index=True,
-        )
+    if rows:  # a wrapped table: a long prompt must not push the change out of view
+        col.html(html_table([{"row": r.index, "prompt": r.prompt, "change": f"{r.loss_change:+.3f}"} for r in rows]))
     else:
         col.caption("None.")
 st.download_button("Download CSV", result.to_csv(), file_name=f"eval-{job_run}.csv", mime="text/csv")

@@ -536,6 +536,26 @@ def evaluate_run(page, rows: int, timeout: float = 300_000) -> dict[str, str]:
     }
 
 
+def metrics_shown(page) -> dict[str, str]:
+    """Every metric on the page: label -> value (those in a closed expander read as '')."""
+    metrics = _main(page).locator('[data-testid="stMetric"]')
+    return {
+        metrics.nth(i).locator('[data-testid="stMetricLabel"]').inner_text().strip(): metrics.nth(i)
+        .locator('[data-testid="stMetricValue"]')
+        .inner_text()
+        .strip()
+        for i in range(metrics.count())
+    }
+
+
+def measure_cost(page, timeout: float = 300_000) -> dict[str, str]:
+    """On the Evaluate page, after an evaluation: measure what fine-tuning cost; returns the metrics shown."""
+    rerun_after(page, lambda: click_button(page, "Measure what it cost"), timeout)
+    _main(page).get_by_text("Everyday loss, tuned").wait_for(timeout=timeout)
+    wait_idle(page, timeout)
+    return metrics_shown(page)
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # The whole path, as a newcomer walks it
 # ---------------------------------------------------------------------------------------------------------------
@@ -567,6 +587,7 @@ class TourResult:
     run_progress: str = ""
     compare: dict[str, list[str]] = field(default_factory=dict)
     evaluate: dict[str, str] = field(default_factory=dict)
+    cost: dict[str, str] = field(default_factory=dict)  # the metrics once what fine-tuning cost is measured
     exceptions: dict[str, list[str]] = field(default_factory=dict)
     screenshots: list[Path] = field(default_factory=list)
 
@@ -604,6 +625,7 @@ def tour(page, settings: TourSettings, shots: Path | None = None) -> TourResult:
     open_page(page, "Evaluate")
     if settings.evaluate_rows:
         seen.evaluate = evaluate_run(page, settings.evaluate_rows)
+        seen.cost = measure_cost(page)
     shoot("Evaluate")
     return seen
 

@@ -156,10 +156,12 @@ def token_histogram(result, key: tuple) -> None:
     with user_errors(f"Could not load the tokenizer of `{model}`"):
         tokenizer = cached_tokenizer(model)
         lengths = token_lengths(key, model, rows, tokenizer)
-    st.caption(
-        f"Each row rendered with the chat template of `{model}` and tokenized (preference rows: prompt + chosen; "
-        "unpaired: prompt + completion; text rows: the text as it is)."
-    )
+    how = {
+        "preference": "the prompt and the chosen answer, with the chat template",
+        "unpaired": "the prompt and its answer, with the chat template",
+        "text": "the text as it is",
+    }.get(result.kind, "with the chat template")
+    st.caption(f"How long each row is for `{model}`, in tokens ({how}).")
     longest = max(lengths)
     top = max(2048, 1 << (longest - 1).bit_length())
     cutoff = st.slider(
