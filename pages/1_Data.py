@@ -158,7 +158,12 @@ def split_and_save(result, label: str) -> None:
         st.caption(f"Train **{len(rows) - n_test}**, test **{n_test}** rows{dups}.")
     except UserError as exc:
         n_test = None
-        st.error(f"**Test {'ratio' if mode == 'ratio' else 'rows'}**: {exc} Nothing can be saved until it is fixed.")
+        if len(rows) < 2:  # the file, not the field: no test size can work
+            st.warning(str(exc))
+        else:
+            st.error(
+                f"**Test {'ratio' if mode == 'ratio' else 'rows'}**: {exc} Nothing can be saved until it is fixed."
+            )
     if any(s["name"] == workspace.safe_name(name) for s in workspace.list_splits()):
         st.caption(f"A split named `{workspace.safe_name(name)}` exists; saving replaces it.")
     if st.button("Save split", type="primary", key="split_save", disabled=n_test is None or seed is None):
