@@ -49,10 +49,10 @@ def main(argv: list[str] | None = None) -> int:
 
     class StepTimes(TrainerCallback):
         def __init__(self):
-            self.ends = [time.perf_counter()]
+            self.ends = [(time.perf_counter(), time.process_time())]
 
         def on_step_end(self, *args, **kwargs):
-            self.ends.append(time.perf_counter())
+            self.ends.append((time.perf_counter(), time.process_time()))
 
     from ftlib.data import load_file
     from ftlib.training import RunConfig, build_trainer
@@ -92,10 +92,18 @@ def main(argv: list[str] | None = None) -> int:
         profiler = profile(activities=[ProfilerActivity.CPU], record_shapes=args.shapes) if args.profiler else None
         with profiler or contextlib.nullcontext() as prof:
             trainer.train()
-        times = [end - start for start, end in itertools.pairwise(steps.ends)]
+        times = [end[0] - start[0] for start, end in itertools.pairwise(steps.ends)]
+        cpu = [end[1] - start[1] for start, end in itertools.pairwise(steps.ends)]
         print(
             f"{args.steps} steps: {sum(times):.1f} s (profiler {'on' if args.profiler else 'off'}); each: "
             + " ".join(f"{t:.2f}" for t in times),
+            flush=True,
+        )
+        # CPU time of the whole process (all threads): with OMP_NUM_THREADS=1 it is the work itself, and far less
+        # sensitive than wall time to other processes sharing the cores (the A/B measure on a busy machine).
+        print(
+            f"CPU time: {sum(cpu):.2f} s, steps 2-{args.steps}: {sum(cpu[1:]):.2f} s; each: "
+            + " ".join(f"{t:.2f}" for t in cpu),
             flush=True,
         )
     if prof is not None:
