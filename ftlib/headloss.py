@@ -50,11 +50,16 @@ class _TrainedLogProbs(torch.autograd.Function):
         for rows in _chunks(len(targets)):
             scores = logits[rows].float()
             target_scores = scores.gather(1, targets[rows, None]).squeeze(1)
-            is_top1[rows] = scores.max(dim=-1).values == target_scores  # a tie counts as top-1
+            top = scores.max(dim=-1).values
+            is_top1[rows] = top == target_scores  # a tie counts as top-1
             mean_logits[rows] = scores.mean(dim=-1)
-            log_norm[rows] = torch.logsumexp(scores, dim=-1)
-            log_p = scores - log_norm[rows, None]  # not in place: fp32 `scores` is a view of the saved logits
-            entropy[rows] = -(log_p.exp()[:, None, :] @ log_p[:, :, None]).view(-1)  # a row-wise dot
+            # log Z = max + log sum exp(z - max); entropy = log Z - E_p[z] = log Z - sum(e * z) / sum(e), e = exp(z - max):
+            # one exponential pass serves both (the same quantities as logsumexp and -sum(p log p)).
+            shifted = (scores - top[:, None]).exp_()
+            total = shifted.sum(dim=-1)
+            log_norm[rows] = top + total.log()
+            expected = (shifted[:, None, :] @ scores[:, :, None]).view(-1) / total  # a row-wise dot
+            entropy[rows] = log_norm[rows] - expected
             log_probs[rows] = target_scores - log_norm[rows]
         ctx.save_for_backward(hidden, weight, targets, logits, log_norm)
         ctx.has_bias = bias is not None
@@ -67,7 +72,7 @@ class _TrainedLogProbs(torch.autograd.Function):
         grad_scores = torch.empty_like(logits)
         for rows in _chunks(len(targets)):
             # d log p(t) / d z = onehot(t) - softmax(z), scaled by the incoming gradient per row.
-            grad = (logits[rows].float() - log_norm[rows, None]).exp_().mul_(-grad_log_probs[rows, None])
+            grad = torch.sub(logits[rows], log_norm[rows, None]).exp_().mul_(-grad_log_probs[rows, None])  # fp32
             grad.scatter_add_(1, targets[rows, None], grad_log_probs[rows, None])
             grad_scores[rows] = grad
         grad_hidden = grad_scores @ weight if ctx.needs_input_grad[0] else None
