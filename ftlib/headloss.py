@@ -27,8 +27,11 @@ import torch.nn.functional as F
 # The logits of the trained tokens are kept for the backward pass, in the weights' dtype: 2**27 elements (256 MiB
 # in bf16) fits ~2,700 trained tokens of a 49k vocabulary, more than a CPU micro-batch holds (2048 tokens).
 MAX_SCORES = 2**27
-# Rows scored in fp32 at a time: the fp32 temporaries stay ROW_CHUNK x vocabulary (~50 MB at 256 x 49k).
-ROW_CHUNK = 256
+# Rows scored in fp32 at a time: the fp32 temporaries stay ROW_CHUNK x vocabulary (~3 MB at 16 x 49k), near the
+# size of a core's cache, so the softmax's passes over them do not go out to memory. Single-thread, 400 trained
+# tokens of SmolLM2's 49k vocabulary, forward + backward: 256 rows 256 ms, 64 rows 213 ms, 16 rows 197 ms (of which
+# the two products take ~130 ms).
+ROW_CHUNK = 16
 
 
 class _TrainedLogProbs(torch.autograd.Function):
