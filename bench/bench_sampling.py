@@ -18,6 +18,7 @@ batched and an unbatched forward flips a near-tie).
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import tempfile
 import time
@@ -84,6 +85,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--device", default="auto")
     parser.add_argument("--model", default="default")
+    parser.add_argument("--json", action="store_true", help="also print the measures as one JSON line (bench/gpu.py)")
     args = parser.parse_args(argv)
 
     import torch
@@ -119,16 +121,18 @@ def main(argv: list[str] | None = None) -> int:
     def run_sequential():
         return _sequential(refs, tok, rows, args.max_new_tokens, args.seed, stops)
 
+    sync = torch.cuda.synchronize if device.startswith("cuda") else (lambda: None)
     run_batched(), run_sequential()  # warm-up (allocator, kernels)
     best_b = best_s = float("inf")
     for _ in range(args.rounds):  # alternate, so a noisy neighbour hurts both sides alike
+        sync()
         t = time.perf_counter()
         batched = run_batched()
+        sync()
         best_b = min(best_b, time.perf_counter() - t)
-        if device.startswith("cuda"):
-            torch.cuda.synchronize()
         t = time.perf_counter()
         sequential = run_sequential()
+        sync()
         best_s = min(best_s, time.perf_counter() - t)
 
     greedy_same = all(b == s for b, s, r in zip(batched, sequential, rows, strict=True) if r.setting.greedy)
@@ -144,6 +148,19 @@ def main(argv: list[str] | None = None) -> int:
     print(f"sequential generate x {len(rows)}:          {best_s:8.2f} s")
     print(f"speed-up: {best_s / best_b:.2f}x")
     print(f"greedy rows identical: {greedy_same}; sampled rows identical: {sampled_same}/{n_sampled}")
+    if args.json:
+        measures = {
+            "device": device,
+            "rows": len(rows),
+            "batched_s": best_b,
+            "sequential_s": best_s,
+            "speedup": best_s / best_b,
+            "greedy_identical": greedy_same,
+            "sampled_identical": sampled_same,
+            "sampled_rows": n_sampled,
+            "peak_bytes": int(torch.cuda.max_memory_allocated()) if device.startswith("cuda") else 0,
+        }
+        print(json.dumps(measures), flush=True)
     return 0 if greedy_same else 1
 
 

@@ -146,7 +146,7 @@ def bf16_usable(device: str) -> bool:
 # ---------------------------------------------------------------------------------------------------------------
 
 
-def _config(method: str, model: str, epochs: float, max_steps: int, device: str):
+def _config(method: str, model: str, epochs: float, max_steps: int, device: str, batch_size: int = 8):
     from ftlib.training import RunConfig
 
     tuning = {"dpo": "lora", "dpo-full": "full"}
@@ -162,6 +162,7 @@ def _config(method: str, model: str, epochs: float, max_steps: int, device: str)
         save_every=0,
         template="chatml",
         device=device,
+        batch_size=batch_size,
     )
 
 
@@ -249,6 +250,24 @@ def _ftlib_trainer(config, out: str):
     return prepared.trainer, prepared.tokenizer, template
 
 
+def _step_clock(device: str):
+    """A TrainerCallback noting (time, tokens seen) at the end of every optimizer step, in `.marks`."""
+    from transformers import TrainerCallback
+
+    class StepClock(TrainerCallback):
+        def __init__(self):
+            self.marks = []
+
+        def on_step_end(self, args, state, control, **kwargs):
+            if device.startswith("cuda"):
+                import torch
+
+                torch.cuda.synchronize()
+            self.marks.append((time.perf_counter(), state.num_input_tokens_seen))
+
+    return StepClock()
+
+
 def _precision(trainer, model) -> str:
     if getattr(trainer.args, "bf16", False):
         return "bf16 autocast"
@@ -258,8 +277,21 @@ def _precision(trainer, model) -> str:
     return "bf16 base" if dtypes == {__import__("torch").bfloat16} else "fp32"
 
 
-def run_side(side: str, method: str, model: str, epochs: float, max_steps: int = 0, device: str = "auto") -> dict:
-    """Train one side in this process; return its measures (see the module docstring)."""
+def run_side(
+    side: str,
+    method: str,
+    model: str,
+    epochs: float,
+    max_steps: int = 0,
+    device: str = "auto",
+    batch_size: int = 8,
+    warmup_steps: int = 0,
+) -> dict:
+    """Train one side in this process; return its measures (see the module docstring).
+
+    `warmup_steps` > 0: tokens/s over the steps after the first `warmup_steps` only (a GPU's first steps pay for
+    kernel selection and allocations; a whole CPU epoch is timed from its start).
+    """
     import tempfile
 
     import torch
@@ -270,7 +302,7 @@ def run_side(side: str, method: str, model: str, epochs: float, max_steps: int =
     if side == "ftlib-plain":
         os.environ["FTLIB_FAST_PATH"] = "0"
     device = pick_device(device)
-    config = _config(method, model, epochs, max_steps, "cpu" if device == "cpu" else device)
+    config = _config(method, model, epochs, max_steps, "cpu" if device == "cpu" else device, batch_size)
     if device.startswith("cuda"):
         torch.cuda.reset_peak_memory_stats()
     with tempfile.TemporaryDirectory() as out:
@@ -278,6 +310,8 @@ def run_side(side: str, method: str, model: str, epochs: float, max_steps: int =
             trainer, tokenizer, template = _trl_trainer(config, side, out, device)
         else:
             trainer, tokenizer, template = _ftlib_trainer(config, out)
+        clock = _step_clock(device)
+        trainer.add_callback(clock)
         start = time.perf_counter()
         cpu_start = time.process_time()
         trainer.train()
@@ -289,6 +323,10 @@ def run_side(side: str, method: str, model: str, epochs: float, max_steps: int =
         trained = trainer.model
         tokens = float(trainer.state.num_input_tokens_seen)
         steps = trainer.state.global_step
+        timed_tokens, timed_wall = tokens, wall
+        if 0 < warmup_steps < len(clock.marks) - 1:
+            (t0, n0), (t1, n1) = clock.marks[warmup_steps], clock.marks[-1]
+            timed_tokens, timed_wall = float(n1 - n0), t1 - t0
         rows_seen = steps * config.batch_size * config.grad_accum
         per_token = throughput.flops_per_token(
             trained,
@@ -304,8 +342,9 @@ def run_side(side: str, method: str, model: str, epochs: float, max_steps: int =
             "tokens": tokens,
             "wall_s": wall,
             "cpu_s": cpu,
-            "tokens_per_s": tokens / wall,
-            "flops": per_token * tokens,
+            "tokens_per_s": timed_tokens / timed_wall,
+            "timed_s": timed_wall,
+            "flops": per_token * timed_tokens,
             "peak_bytes": peak,
             "device": device,
             "threads": torch.get_num_threads(),
@@ -328,7 +367,16 @@ def run_side(side: str, method: str, model: str, epochs: float, max_steps: int =
 # ---------------------------------------------------------------------------------------------------------------
 
 
-def child_command(side: str, method: str, model: str, epochs: float, max_steps: int, device: str) -> list[str]:
+def child_command(
+    side: str,
+    method: str,
+    model: str,
+    epochs: float,
+    max_steps: int,
+    device: str,
+    batch_size: int = 8,
+    warmup_steps: int = 0,
+) -> list[str]:
     """The command line that runs one side in a fresh process (`run_child` reads its JSON line)."""
     return [
         sys.executable,
@@ -346,6 +394,10 @@ def child_command(side: str, method: str, model: str, epochs: float, max_steps: 
         str(max_steps),
         "--device",
         device,
+        "--batch-size",
+        str(batch_size),
+        "--warmup-steps",
+        str(warmup_steps),
     ]
 
 
@@ -372,7 +424,7 @@ def mfu_of(result: dict, peaks: dict) -> float:
     dtype = "bfloat16" if "bf16" in result["precision"] or result["precision"] == "4-bit base" else "float32"
     if result["precision"] == "4-bit base" and not result["device"].startswith("cuda"):
         dtype = "float32"
-    return result["flops"] / result["wall_s"] / peaks[dtype] if peaks.get(dtype) else 0.0
+    return result["flops"] / result.get("timed_s", result["wall_s"]) / peaks[dtype] if peaks.get(dtype) else 0.0
 
 
 def heldout_text(result: dict) -> str:
@@ -426,11 +478,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--epochs", type=float, default=1.0)
     parser.add_argument("--max-steps", type=int, default=0, help="stop each side after N steps (0 = whole epochs)")
     parser.add_argument("--device", default="auto")
+    parser.add_argument("--batch-size", type=int, default=8)
+    parser.add_argument("--warmup-steps", type=int, default=0, help="time only the steps after the first N")
     parser.add_argument("--sides", default=",".join(DEFAULT_SIDES), help=f"comma-separated, from {', '.join(SIDES)}")
     parser.add_argument("--child", choices=SIDES, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
-        result = run_side(args.child, args.method, args.model, args.epochs, args.max_steps, args.device)
+        result = run_side(
+            args.child,
+            args.method,
+            args.model,
+            args.epochs,
+            args.max_steps,
+            args.device,
+            args.batch_size,
+            args.warmup_steps,
+        )
         print(json.dumps(result), flush=True)
         return 0
 
@@ -455,7 +518,10 @@ def main(argv: list[str] | None = None) -> int:
         if side.startswith("trl") and TRL_SETTINGS[side][0] and "bfloat16" not in peaks:
             results[side] = {"skipped": "skipped: bf16 is emulated on this device (never TRL's fastest)"}
             continue
-        results[side] = run_child(child_command(side, args.method, args.model, args.epochs, args.max_steps, device))
+        command = child_command(
+            side, args.method, args.model, args.epochs, args.max_steps, device, args.batch_size, args.warmup_steps
+        )
+        results[side] = run_child(command)
         r = results[side]
         if "error" in r:
             sys.stderr.write(r.get("log", ""))
