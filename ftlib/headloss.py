@@ -56,7 +56,7 @@ class _TrainedLogProbs(torch.autograd.Function):
             top = scores.max(dim=-1).values
             is_top1[rows] = top == target_scores  # a tie counts as top-1
             mean_logits[rows] = scores.mean(dim=-1)
-            # log Z = max + log sum exp(z - max); entropy = log Z - E_p[z] = log Z - sum(e * z) / sum(e), e = exp(z - max):
+            # log Z = max + log sum(e) and entropy = log Z - E_p[z] = log Z - sum(e * z) / sum(e), e = exp(z - max):
             # one exponential pass serves both (the same quantities as logsumexp and -sum(p log p)).
             shifted = (scores - top[:, None]).exp_()
             total = shifted.sum(dim=-1)
