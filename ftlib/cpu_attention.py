@@ -129,6 +129,10 @@ def attention_forward(module, query, key, value, attention_mask, dropout: float 
     where `applies` is False."""
     from transformers.integrations.sdpa_attention import sdpa_attention_forward
 
+    if query.dtype == torch.float32 and value.dtype in (torch.bfloat16, torch.float16):
+        # An fp32 stream over bf16 products (fastpath.bf16_products): the rotary embedding, computed in the stream's
+        # dtype, made q and k fp32 while v is the product's bf16. Attention runs in bf16, as under autocast.
+        query, key = query.to(value.dtype), key.to(value.dtype)
     if not applies(module, query, key, attention_mask, dropout, kwargs):
         return sdpa_attention_forward(
             module, query, key, value, attention_mask, dropout=dropout, scaling=scaling, **kwargs

@@ -31,6 +31,7 @@ from __future__ import annotations
 import functools
 import os
 import types
+import weakref
 
 import torch
 import torch.nn.functional as F
@@ -171,6 +172,45 @@ class _LoraLinear(torch.autograd.Function):
         return grad_x, None, None, grad_a.to(ctx.param_dtype), grad_b.to(ctx.param_dtype), None, None
 
 
+class _MixedLoraLinear(torch.autograd.Function):
+    """`_LoraLinear` for bf16_products: x and the frozen weight in bf16, the output in fp32 = the base product rounded
+    to bf16 (as autocast gives it) + the adapter's delta added in fp32, so small adapter deltas never round away.
+    The adapter's down-projection runs in bf16 (a bf16 [r, in] copy of A), the rank-r up-projection and the B
+    gradient in fp32; the input gradient is returned in bf16 (the cast before this layer takes it back to fp32)."""
+
+    @staticmethod
+    def forward(ctx, x, weight, bias, lora_a, lora_b, scaling: float, dropout: float):
+        flat = x.reshape(-1, x.shape[-1])
+        out = F.linear(flat, weight, bias).float()
+        keep, keep_scale = (None, 1.0) if dropout <= 0 else keep_mask(flat.shape, dropout, flat.device)
+        keep = None if keep is None else keep.view(torch.uint8)
+        a = lora_a.to(flat.dtype)
+        down = (_masked(flat, keep) @ a.t()).float()  # [tokens, r]
+        if keep_scale != 1.0:
+            down.mul_(keep_scale)
+        out.addmm_(down, lora_b.t(), alpha=scaling)
+        ctx.save_for_backward(flat, weight, a, lora_b, down, keep)
+        ctx.scaling, ctx.keep_scale, ctx.x_shape = scaling, keep_scale, x.shape
+        return out.view(*x.shape[:-1], out.shape[-1])
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        flat, weight, a, b, down, keep = ctx.saved_tensors
+        grad = grad_out.reshape(-1, grad_out.shape[-1]).float()
+        grad_b = (grad.t() @ down).mul_(ctx.scaling)  # [out, r], fp32
+        grad_down = (grad @ b).mul_(ctx.scaling * ctx.keep_scale).to(flat.dtype)  # [tokens, r]
+        grad_a = (grad_down.t() @ _masked(flat, keep)).float()  # [r, in]
+        grad_x = None
+        if ctx.needs_input_grad[0]:
+            grad_x = grad.to(flat.dtype) @ weight
+            if keep is None:
+                grad_x.addmm_(grad_down, a)
+            else:
+                grad_x += (grad_down @ a).mul_(keep)
+            grad_x = grad_x.view(ctx.x_shape)
+        return grad_x, None, None, grad_a, grad_b, None, None
+
+
 def _can_fuse(layer, x: torch.Tensor, args, kwargs) -> str | None:
     """The single active vanilla adapter name when the fused path computes exactly what PEFT would, else None."""
     if args or kwargs or layer.disable_adapters or layer.merged or len(layer.active_adapters) != 1:
@@ -191,14 +231,41 @@ def _can_fuse(layer, x: torch.Tensor, args, kwargs) -> str | None:
     return name
 
 
+# The last fp32 input cast to a bf16 base's dtype (bf16_products): q/k/v and gate/up read the same input, so they
+# share one cast (and its gradient) instead of making three or two.
+_LAST_CAST: tuple = (None, -1, None)
+
+
+def _products_input(layer, x: torch.Tensor) -> torch.Tensor:
+    """`x` in the frozen base weight's dtype when `bf16_products` gave the layer a bf16 base under an fp32 stream
+    (the autocast rule for a linear layer: its inputs go to the lower precision); `x` itself otherwise."""
+    global _LAST_CAST
+    dtype = layer.base_layer.weight.dtype
+    if not getattr(layer, "_ftlib_bf16_products", False) or x.dtype == dtype or not x.is_floating_point():
+        return x
+    source, version, cast = _LAST_CAST
+    if source is not None and source() is x and version == x._version and cast.requires_grad == x.requires_grad:
+        return cast
+    cast = x.to(dtype)
+    _LAST_CAST = (weakref.ref(x), x._version, cast)
+    return cast
+
+
 def _fused_forward(layer, x, *args, **kwargs):
+    mixed = getattr(layer, "_ftlib_bf16_products", False) and x.dtype == torch.float32
+    x = _products_input(layer, x)
     name = _can_fuse(layer, x, args, kwargs)
     if name is None:
-        return layer._ftlib_peft_forward(x, *args, **kwargs)
+        if mixed and not args and not kwargs and (layer.disable_adapters or not layer.active_adapters):
+            # The base alone (DPO's reference forward): its bf16 product, handed on in fp32 like the fused path's.
+            return layer.base_layer(x).float()
+        out = layer._ftlib_peft_forward(x, *args, **kwargs)
+        return out.float() if mixed else out
     dropout = layer.lora_dropout[name]
     p = float(dropout.p) if layer.training and isinstance(dropout, torch.nn.Dropout) else 0.0
     base = layer.base_layer
-    return _LoraLinear.apply(
+    function = _MixedLoraLinear if mixed and layer.lora_A[name].weight.dtype == torch.float32 else _LoraLinear
+    return function.apply(
         x, base.weight, base.bias, layer.lora_A[name].weight, layer.lora_B[name].weight, float(layer.scaling[name]), p
     )
 
@@ -233,6 +300,33 @@ def fuse_head(model) -> bool:
     return headloss.fuse_lm_head(model.get_base_model() if hasattr(model, "get_base_model") else model)
 
 
+def bf16_products(model, method: str, device: str, requested_dtype: str) -> bool:
+    """LoRA DPO on a CPU with native bf16 (dtype `auto`): the frozen weights of the adapted layers in bf16, their
+    products in bf16; activations, norms, attention, embeddings and the adapters in fp32, the LM head's product in
+    bf16. Like bf16 autocast (each linear layer's inputs and weights in bf16), without casting the frozen weights
+    again on every forward, and with each layer's output kept in fp32 with the adapter's delta added in fp32
+    (`_MixedLoraLinear`), where autocast would round the sum to bf16. Returns whether it applied.
+
+    A whole bf16 model (what LoRA SFT uses, `training_dtype`) was measured to lose DPO's signal: adapter deltas and the
+    small policy-vs-reference differences round away in a bf16 residual stream (BENCHMARKS.md); fp32 matmuls cost
+    4-7x bf16's on such CPUs. Needs the model as `fuse_lora` left it (PEFT LoRA layers routed through the fused path).
+    """
+    if not enabled() or method != "dpo" or str(device).startswith("cuda") or requested_dtype not in (None, "", "auto"):
+        return False
+    choice = os.environ.get("FTLIB_CPU_BF16", "auto").strip().lower()
+    if not (choice in ("1", "true", "yes", "on") or (choice == "auto" and native_cpu_bf16())):
+        return False
+    layers = [m for m in model.modules() if hasattr(m, "_ftlib_peft_forward")]
+    if not layers or any(m.base_layer.weight.requires_grad for m in layers):
+        return False
+    for layer in layers:
+        layer.base_layer.to(torch.bfloat16)
+        layer._ftlib_bf16_products = True
+    base = model.get_base_model() if hasattr(model, "get_base_model") else model
+    base._ftlib_head_dtype = torch.bfloat16  # read by ftlib.headloss
+    return True
+
+
 def fast_attention(model) -> bool:
     """On CPU, give a model about to train the short-row bf16 attention of ftlib.cpu_attention (it steps aside by
     itself for fp32, long rows and generation). Returns whether the model switched."""
@@ -256,6 +350,7 @@ def unfuse_lora(model) -> None:
 
 __all__ = [
     "CPU_TOKEN_BUDGET",
+    "bf16_products",
     "enabled",
     "fast_attention",
     "fuse_head",

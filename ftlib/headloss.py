@@ -115,7 +115,12 @@ def _fast_head_output(model, args, kwargs, labels, num_items_in_batch):
         return None
     kwargs["use_cache"] = False
     hidden = model.base_model(*args, **kwargs).last_hidden_state[:, :-1]
-    selected = trained_log_probs(hidden[mask], head.weight, head.bias, shifted[mask])
+    weight, bias, selected_hidden = head.weight, head.bias, hidden[mask]
+    dtype = getattr(model, "_ftlib_head_dtype", None)  # fastpath.bf16_products: a frozen head scores in bf16
+    if dtype is not None and weight.dtype != dtype and not weight.requires_grad:
+        weight, bias = _cast_head(head, dtype)
+        selected_hidden = selected_hidden.to(dtype)
+    selected = trained_log_probs(selected_hidden, weight, bias, shifted[mask])
     # Back to [batch, seq - 1], zero where not trained; masked_scatter keeps an all-masked micro-batch differentiable.
     log_probs, entropy, is_top1, mean_logits = (x.new_zeros(mask.shape).masked_scatter(mask, x) for x in selected)
     denominator = mask.sum().clamp(min=1) if num_items_in_batch is None else num_items_in_batch
@@ -127,6 +132,17 @@ def _fast_head_output(model, args, kwargs, labels, num_items_in_batch):
         mean_logits=mean_logits,
         label_mask=mask,
     )
+
+
+def _cast_head(head, dtype):
+    """The frozen head's weight (and bias) in `dtype`, cast once and kept while the weight is unchanged."""
+    key = (dtype, head.weight.data_ptr(), head.weight._version)
+    cached = getattr(head, "_ftlib_cast", None)
+    if cached is None or cached[0] != key:
+        bias = None if head.bias is None else head.bias.detach().to(dtype)
+        cached = (key, head.weight.detach().to(dtype), bias)
+        head._ftlib_cast = cached
+    return cached[1], cached[2]
 
 
 def fuse_lm_head(model) -> bool:
