@@ -37,7 +37,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-profiler", dest="profiler", action="store_false", help="time the steps only")
     parser.add_argument("--shapes", action="store_true", help="list operators per input shape")
     parser.add_argument(
-        "--method", default="lora", choices=["lora", "dpo"], help="dpo: LoRA DPO on the `preference_pairs` sample"
+        "--method",
+        default="lora",
+        choices=["lora", "dpo", "full"],
+        help="dpo: LoRA DPO on `preference_pairs`; full: full fine-tuning",
     )
     parser.add_argument(
         "--no-fast-head", dest="fast_head", action="store_false", help="keep TRL's fused LM head (ftlib.headloss off)"
@@ -76,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as out:
         prepared = build_trainer(config, Path(out), rows=(rows, []))
         trainer = prepared.trainer
-        base = trainer.model.get_base_model()
+        base = trainer.model.get_base_model() if hasattr(trainer.model, "get_base_model") else trainer.model
         if args.attn:
             base.set_attn_implementation(args.attn)
         if args.compile:

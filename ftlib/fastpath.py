@@ -211,6 +211,51 @@ class _MixedLoraLinear(torch.autograd.Function):
         return grad_x, None, None, grad_a, grad_b, None, None
 
 
+class _MixedLinear(torch.autograd.Function):
+    """y = x W^T + b for a trained fp32 W, with the products in bf16: the bf16 input (cast before this layer), a bf16
+    copy of W (`shadow`, made again only after the optimizer changed W) and an fp32 output; the weight gradient is
+    the bf16 product's, accumulated in fp32 like the input gradient's cast back. What bf16 autocast computes for a
+    linear layer, without re-casting the weights on every forward of a step's micro-batches."""
+
+    @staticmethod
+    def forward(ctx, x, weight, bias, shadow):
+        flat = x.reshape(-1, x.shape[-1])
+        out = (flat @ shadow.t()).float()
+        if bias is not None:
+            out += bias
+        ctx.save_for_backward(flat, shadow)
+        ctx.x_shape, ctx.has_bias = x.shape, bias is not None
+        return out.view(*x.shape[:-1], out.shape[-1])
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        flat, shadow = ctx.saved_tensors
+        grad = grad_out.reshape(-1, grad_out.shape[-1])
+        low = grad.to(flat.dtype)
+        grad_x = (low @ shadow).view(ctx.x_shape) if ctx.needs_input_grad[0] else None
+        grad_w = (low.t() @ flat).float() if ctx.needs_input_grad[1] else None
+        grad_b = grad.float().sum(0) if ctx.has_bias and ctx.needs_input_grad[2] else None
+        return grad_x, grad_w, grad_b, None
+
+
+def _shadow(module, dtype: torch.dtype) -> torch.Tensor:
+    """A `dtype` copy of the module's weight, made again when the weight changed (its version counter moved)."""
+    key = (module.weight.data_ptr(), module.weight._version, dtype)
+    cached = getattr(module, "_ftlib_shadow", None)
+    if cached is None or cached[0] != key:
+        cached = (key, module.weight.detach().to(dtype))
+        module._ftlib_shadow = cached
+    return cached[1]
+
+
+def _mixed_linear_forward(module, x):
+    if x.dtype != torch.float32:
+        return module._ftlib_linear_forward(x)
+    return _MixedLinear.apply(
+        _shared_cast(x, torch.bfloat16), module.weight, module.bias, _shadow(module, torch.bfloat16)
+    )
+
+
 def _can_fuse(layer, x: torch.Tensor, args, kwargs) -> str | None:
     """The single active vanilla adapter name when the fused path computes exactly what PEFT would, else None."""
     if args or kwargs or layer.disable_adapters or layer.merged or len(layer.active_adapters) != 1:
@@ -239,12 +284,23 @@ _LAST_CAST: tuple = (None, -1, None)
 def _products_input(layer, x: torch.Tensor) -> torch.Tensor:
     """`x` in the frozen base weight's dtype when `bf16_products` gave the layer a bf16 base under an fp32 stream
     (the autocast rule for a linear layer: its inputs go to the lower precision); `x` itself otherwise."""
-    global _LAST_CAST
     dtype = layer.base_layer.weight.dtype
     if not getattr(layer, "_ftlib_bf16_products", False) or x.dtype == dtype or not x.is_floating_point():
         return x
+    return _shared_cast(x, dtype)
+
+
+def _shared_cast(x: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
+    """x.to(dtype), made once for consecutive layers reading the same input."""
+    global _LAST_CAST
     source, version, cast = _LAST_CAST
-    if source is not None and source() is x and version == x._version and cast.requires_grad == x.requires_grad:
+    if (
+        source is not None
+        and source() is x
+        and version == x._version
+        and cast.dtype == dtype
+        and cast.requires_grad == (x.requires_grad and torch.is_grad_enabled())
+    ):
         return cast
     cast = x.to(dtype)
     _LAST_CAST = (weakref.ref(x), x._version, cast)
@@ -301,29 +357,53 @@ def fuse_head(model) -> bool:
 
 
 def bf16_products(model, method: str, device: str, requested_dtype: str) -> bool:
-    """LoRA DPO on a CPU with native bf16 (dtype `auto`): the frozen weights of the adapted layers in bf16, their
-    products in bf16; activations, norms, attention, embeddings and the adapters in fp32, the LM head's product in
-    bf16. Like bf16 autocast (each linear layer's inputs and weights in bf16), without casting the frozen weights
-    again on every forward, and with each layer's output kept in fp32 with the adapter's delta added in fp32
-    (`_MixedLoraLinear`), where autocast would round the sum to bf16. Returns whether it applied.
+    """bf16 products for LoRA DPO and full fine-tuning on a CPU with native bf16 (dtype `auto`).
+
+    LoRA DPO: the frozen weights of the adapted layers in bf16, their products in bf16; activations, norms,
+    attention, embeddings and the adapters in fp32, the LM head's product in bf16. Like bf16 autocast (each linear
+    layer's inputs and weights in bf16), without casting the frozen weights again on every forward, and with each
+    layer's output kept in fp32 with the adapter's delta added in fp32 (`_MixedLoraLinear`), where autocast would
+    round the sum to bf16. Full fine-tuning: the fp32 weights train as they are; each linear layer multiplies in
+    bf16 with a bf16 copy of its weight made once per optimizer step (`_MixedLinear`), output fp32. Returns whether
+    it applied.
 
     A whole bf16 model (what LoRA SFT uses, `training_dtype`) was measured to lose DPO's signal: adapter deltas and the
     small policy-vs-reference differences round away in a bf16 residual stream (BENCHMARKS.md); fp32 matmuls cost
     4-7x bf16's on such CPUs. Needs the model as `fuse_lora` left it (PEFT LoRA layers routed through the fused path).
     """
-    if not enabled() or method != "dpo" or str(device).startswith("cuda") or requested_dtype not in (None, "", "auto"):
+    if not enabled() or method not in ("dpo", "full") or requested_dtype not in (None, "", "auto"):
+        return False
+    if str(device).startswith("cuda"):
         return False
     choice = os.environ.get("FTLIB_CPU_BF16", "auto").strip().lower()
     if not (choice in ("1", "true", "yes", "on") or (choice == "auto" and native_cpu_bf16())):
         return False
+    base = model.get_base_model() if hasattr(model, "get_base_model") else model
+    if method == "full":
+        return _bf16_full(base)
     layers = [m for m in model.modules() if hasattr(m, "_ftlib_peft_forward")]
     if not layers or any(m.base_layer.weight.requires_grad for m in layers):
         return False
     for layer in layers:
         layer.base_layer.to(torch.bfloat16)
         layer._ftlib_bf16_products = True
-    base = model.get_base_model() if hasattr(model, "get_base_model") else model
     base._ftlib_head_dtype = torch.bfloat16  # read by ftlib.headloss
+    return True
+
+
+def _bf16_full(model) -> bool:
+    """Full fine-tuning: every linear layer but the LM head (ftlib.headloss scores it in bf16) through `_MixedLinear`;
+    weights, optimizer state and the stream stay fp32."""
+    head = model.get_output_embeddings()
+    linears = [
+        m for m in model.modules() if type(m) is torch.nn.Linear and m is not head and m.weight.dtype == torch.float32
+    ]
+    if not linears:
+        return False
+    for module in linears:
+        module._ftlib_linear_forward = module.forward
+        module.forward = types.MethodType(_mixed_linear_forward, module)
+    model._ftlib_head_dtype = torch.bfloat16
     return True
 
 

@@ -117,8 +117,11 @@ def _fast_head_output(model, args, kwargs, labels, num_items_in_batch):
     hidden = model.base_model(*args, **kwargs).last_hidden_state[:, :-1]
     weight, bias, selected_hidden = head.weight, head.bias, hidden[mask]
     dtype = getattr(model, "_ftlib_head_dtype", None)  # fastpath.bf16_products: a frozen head scores in bf16
-    if dtype is not None and weight.dtype != dtype and not weight.requires_grad:
-        weight, bias = _cast_head(head, dtype)
+    if dtype is not None and weight.dtype != dtype:
+        if weight.requires_grad:  # a trained head (full fine-tuning): the cast passes the gradient to fp32
+            weight, bias = weight.to(dtype), None if bias is None else bias.to(dtype)
+        else:
+            weight, bias = _cast_head(head, dtype)
         selected_hidden = selected_hidden.to(dtype)
     selected = trained_log_probs(selected_hidden, weight, bias, shifted[mask])
     # Back to [batch, seq - 1], zero where not trained; masked_scatter keeps an all-masked micro-batch differentiable.

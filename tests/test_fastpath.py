@@ -188,6 +188,7 @@ def test_training_steps_match_with_the_fast_path_on_and_off(varied_model, tmp_pa
         learning_rate=5e-3 if method == "lora" else 1e-4,
     )
     monkeypatch.setenv("FTLIB_MICRO_TOKENS", "128")  # the tiny rows are ~60-70 tokens: micro-batches of 1
+    monkeypatch.setenv("FTLIB_CPU_BF16", "0")  # fp32 on every machine: this compares the two paths exactly
     fast, fast_losses, fast_weights = _train(config, tmp_path, "fast")
     assert hasattr(fast.model.get_base_model() if method == "lora" else fast.model, "_ftlib_trl_forward")
     assert fast.args.per_device_train_batch_size < 8
@@ -327,3 +328,33 @@ def test_lora_dpo_with_bf16_products_tracks_fp32(varied_model, tmp_path, monkeyp
         [h["rewards/margins"] for h in fp32_logs], rel=5e-2, abs=1e-3
     )
     assert mixed_logs[-1]["rewards/margins"] > 0.1
+
+
+def test_full_fine_tuning_with_bf16_products_tracks_fp32(varied_model, tmp_path, monkeypatch):
+    """Full fine-tuning with bf16 products (fp32 weights, optimizer and stream; each linear layer's product in bf16
+    from a copy of its weight made again after every update): losses within 2% of the fp32 run's, and every linear
+    weight moves as it does in fp32."""
+    config = tiny_config(varied_model(6), method="full", batch_size=4, max_steps=4, learning_rate=1e-4)
+    monkeypatch.setenv("FTLIB_CPU_BF16", "0")
+    fp32, fp32_losses, fp32_weights = _train(config, tmp_path, "fp32")
+    monkeypatch.setenv("FTLIB_CPU_BF16", "1")
+    calls = []
+    original = fastpath._MixedLinear.apply
+    monkeypatch.setattr(fastpath._MixedLinear, "apply", lambda *a: calls.append(1) or original(*a))
+    mixed, mixed_losses, mixed_weights = _train(config, tmp_path, "mixed")
+    assert len(calls) >= 4 * 2 * 7  # every linear layer of both blocks, every step
+    assert {p.dtype for p in mixed.model.parameters()} == {torch.float32}
+    assert mixed_losses == pytest.approx(fp32_losses, rel=2e-2)
+    assert mixed_losses[-1] < mixed_losses[0]
+    start = {n: p.detach() for n, p in fastpath_start_weights(config).items()}
+    for name, trained in mixed_weights.items():
+        if name in start and trained.dim() == 2:
+            ours, reference = trained - start[name], fp32_weights[name] - start[name]
+            assert reference.norm() > 0, name
+            assert _relative_error(ours, reference) < 0.1, name  # the same update, to bf16 product precision
+
+
+def fastpath_start_weights(config) -> dict:
+    from ftlib.models import load_model
+
+    return dict(load_model(config.model, device="cpu", dtype="float32").named_parameters())
