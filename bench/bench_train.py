@@ -278,7 +278,12 @@ def _precision(trainer, model) -> str:
     dtypes = {p.dtype for p in model.parameters() if not p.requires_grad} or {next(model.parameters()).dtype}
     if any("int" in str(d) or "uint8" in str(d) for d in dtypes):
         return "4-bit base"
-    return "bf16 base" if dtypes == {__import__("torch").bfloat16} else "fp32"
+    import torch
+
+    if dtypes == {torch.bfloat16}:
+        return "bf16 base"
+    mixed = any(hasattr(m, "_ftlib_shadow") or getattr(m, "_ftlib_bf16_products", False) for m in model.modules())
+    return "bf16 products" if mixed or torch.bfloat16 in dtypes else "fp32"
 
 
 def run_side(
