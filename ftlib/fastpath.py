@@ -238,9 +238,19 @@ class _MixedLinear(torch.autograd.Function):
         return grad_x, grad_w, grad_b, None
 
 
+# Optimizer steps taken in this process. The fused AdamW the Trainer uses updates weights in place without moving
+# their version counters, so a weight's copy is made again after every optimizer step (and when its version moved).
+_OPTIMIZER_STEPS = [0]
+_STEP_HOOK: list = []
+
+
+def _count_optimizer_step(optimizer, args, kwargs) -> None:
+    _OPTIMIZER_STEPS[0] += 1
+
+
 def _shadow(module, dtype: torch.dtype) -> torch.Tensor:
-    """A `dtype` copy of the module's weight, made again when the weight changed (its version counter moved)."""
-    key = (module.weight.data_ptr(), module.weight._version, dtype)
+    """A `dtype` copy of the module's weight, made again after an optimizer step or another change of the weight."""
+    key = (module.weight.data_ptr(), module.weight._version, _OPTIMIZER_STEPS[0], dtype)
     cached = getattr(module, "_ftlib_shadow", None)
     if cached is None or cached[0] != key:
         cached = (key, module.weight.detach().to(dtype))
@@ -400,6 +410,10 @@ def _bf16_full(model) -> bool:
     ]
     if not linears:
         return False
+    if not _STEP_HOOK:
+        from torch.optim.optimizer import register_optimizer_step_post_hook
+
+        _STEP_HOOK.append(register_optimizer_step_post_hook(_count_optimizer_step))
     for module in linears:
         module._ftlib_linear_forward = module.forward
         module.forward = types.MethodType(_mixed_linear_forward, module)

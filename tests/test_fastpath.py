@@ -346,6 +346,17 @@ def test_full_fine_tuning_with_bf16_products_tracks_fp32(varied_model, tmp_path,
     assert {p.dtype for p in mixed.model.parameters()} == {torch.float32}
     assert mixed_losses == pytest.approx(fp32_losses, rel=2e-2)
     assert mixed_losses[-1] < mixed_losses[0]
+    # After training, the bf16 products use the trained weights (the Trainer's fused AdamW leaves version counters
+    # alone: a copy kept by version only stayed at the starting weights), and the model scores like the fp32 one.
+    ids = torch.randint(100, 5000, (2, 24), generator=torch.Generator().manual_seed(3))
+    with torch.no_grad():
+        mixed_logits = mixed.model.eval()(input_ids=ids).logits
+        fp32_logits = fp32.model.eval()(input_ids=ids).logits
+    linears = [m for m in mixed.model.modules() if hasattr(m, "_ftlib_shadow")]
+    assert linears
+    for module in linears:
+        torch.testing.assert_close(module._ftlib_shadow[1], module.weight.detach().to(torch.bfloat16))
+    assert _relative_error(mixed_logits, fp32_logits) < 0.02
     start = {n: p.detach() for n, p in fastpath_start_weights(config).items()}
     for name, trained in mixed_weights.items():
         if name in start and trained.dim() == 2:
