@@ -8,34 +8,33 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ftlib.workspace import PathNotAllowed, check_browser_model
+from ftlib.errors import UserError
+from ftlib.models import resolve_model
+from ftlib.workspace import check_browser_model
+from ui import nav
 from ui.auth import require_password
 from ui.common import MODEL_KEY, active_model, active_split_name
 
 st.set_page_config(page_title="Fine-tuning studio", page_icon=":material/science:", layout="wide")
 require_password()
 
-PAGES = [
-    st.Page("pages/0_Home.py", title="Home", icon=":material/home:", default=True),
-    st.Page("pages/1_Data.py", title="Data", icon=":material/table_view:"),
-    st.Page("pages/2_Tokens.py", title="Tokens", icon=":material/token:"),
-    st.Page("pages/3_Batches.py", title="Batches", icon=":material/view_column:"),
-    st.Page("pages/4_Train.py", title="Train", icon=":material/model_training:"),
-    st.Page("pages/5_Compare.py", title="Compare", icon=":material/compare:"),
-    st.Page("pages/6_Evaluate.py", title="Evaluate", icon=":material/analytics:"),
-]
-
-nav = st.navigation(PAGES)
+navigation = st.navigation(nav.pages())
 
 
 def _check_model_input() -> None:
-    """Refuse model folders outside the allowed roots before any page tries to load them."""
+    """Check a typed model name at once: outside the allowed folders, or not a model this machine has, it is
+    refused with the reason and the fix, and the last good model stays active."""
+    typed = st.session_state[MODEL_KEY].strip() or "default"
     try:
-        check_browser_model(st.session_state[MODEL_KEY])
-        st.session_state.pop("_model_error", None)
-    except PathNotAllowed as exc:
-        st.session_state["_model_error"] = str(exc)
-        st.session_state[MODEL_KEY] = "default"
+        check_browser_model(typed)
+        resolve_model(typed)
+    except UserError as exc:
+        st.session_state["_model_error"] = f"`{typed}` cannot be used: {exc}"
+        st.session_state[MODEL_KEY] = st.session_state.get("_model_last_good", "default")
+        return
+    st.session_state[MODEL_KEY] = typed
+    st.session_state["_model_last_good"] = typed
+    st.session_state.pop("_model_error", None)
 
 
 with st.sidebar:
@@ -50,7 +49,14 @@ with st.sidebar:
     )
     if "_model_error" in st.session_state:
         st.error(st.session_state["_model_error"])
-    split = active_split_name()
-    st.caption(f"Dataset: **{split}**" if split else "Dataset: none yet (see Data)")
+    dataset_line = st.empty()
 
-nav.run()
+
+def show_dataset() -> None:
+    split = active_split_name()
+    dataset_line.caption(f"Dataset: **{split}**" if split else "Dataset: none yet (see Data)")
+
+
+show_dataset()
+navigation.run()
+show_dataset()  # again after the page: saving a split on the Data page changes it during this run

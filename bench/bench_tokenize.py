@@ -70,9 +70,16 @@ def best_times(runs: dict, rounds: int) -> dict[str, tuple[float, float, object]
 
 
 def ftlib_prepare(rows, tokenizer, template, checks: bool):
+    from ftlib.checks import preflight
     from ftlib.tokens import encode_row
 
-    return [encode_row(row, tokenizer, template, "all_assistant", None, checks=checks).labels for row in rows]
+    out = []
+    for row in rows:
+        enc = encode_row(row, tokenizer, template, "all_assistant", None)
+        if checks:  # what the Tokens page adds: the pre-flight checks read the encoding and render it again
+            preflight(enc, tokenizer, template)
+        out.append(enc.labels)
+    return out
 
 
 def ftlib_prepare_batched(rows, tokenizer, template):

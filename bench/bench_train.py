@@ -76,7 +76,7 @@ def _heldout_encodings(kind: str, tokenizer, template):
     from ftlib.tokens import encode_row
 
     rows = load_file(HELDOUT[kind]).rows
-    return [encode_row(row, tokenizer, template, "all_assistant", None, checks=False) for row in rows]
+    return [encode_row(row, tokenizer, template, "all_assistant", None) for row in rows]
 
 
 def _sequence_log_probs(model, encoded) -> tuple[float, int]:
@@ -151,13 +151,13 @@ def bf16_usable(device: str) -> bool:
 
 
 def _config(method: str, model: str, epochs: float, max_steps: int, device: str, batch_size: int = 8):
-    from ftlib.training import RunConfig
+    from ftlib.config import RunConfig
 
     tuning = {"dpo": "lora", "dpo-full": "full"}
     # The Train page's defaults; no checkpoints or evaluation inside the timed loop for either side.
     return RunConfig(
         method="dpo" if method in tuning else method,
-        dpo_tuning=tuning.get(method, "lora"),
+        tuning=tuning.get(method, "lora"),
         model=model,
         dataset=str(TRAIN[_kind(method)]),
         test_size=0,
@@ -184,7 +184,7 @@ def _trl_trainer(config, side: str, out: str, device: str):
 
     from ftlib.models import load_model, load_tokenizer
     from ftlib.templates import get_template
-    from ftlib.training import _lora_config
+    from ftlib.training import lora_config
 
     autocast, checkpointing = TRL_SETTINGS[side]
     tokenizer = load_tokenizer(config.model)
@@ -214,12 +214,12 @@ def _trl_trainer(config, side: str, out: str, device: str):
         gradient_checkpointing=checkpointing,
         include_num_input_tokens_seen="non_padding",
     )
-    peft_config = _lora_config(config) if config.uses_adapter else None
+    peft_config = lora_config(config) if config.uses_adapter else None
     rows = _train_rows(config.kind)
     if config.kind == "preference":
         from trl import DPOConfig, DPOTrainer
 
-        args = DPOConfig(**common, beta=float(config.dpo_beta), max_length=config.max_length)
+        args = DPOConfig(**common, beta=float(config.beta), max_length=config.max_length)
         # Canonical preference rows are conversational: TRL renders prompt and answers with the same template.
         data = [{key: row[key] for key in ("prompt", "chosen", "rejected")} for row in rows]
         trainer = DPOTrainer(
@@ -364,7 +364,7 @@ def run_side(
                 from ftlib.models import load_model
 
                 reference = load_model(config.model, device=device, dtype="float32").eval()
-            accuracy, margin = heldout_rewards(trained, tokenizer, template, float(config.dpo_beta), reference)
+            accuracy, margin = heldout_rewards(trained, tokenizer, template, float(config.beta), reference)
             result |= {"heldout_accuracy": accuracy, "heldout_margin": margin}
         else:
             result["heldout_loss"] = heldout_loss(trained, tokenizer, template)

@@ -58,7 +58,7 @@ def before_after(run_id: str, prompts: list[list[dict]], check, max_new_tokens: 
     base = load_model("default", device="cpu").eval()
     t0 = time.time()
     before = generate(base, tokenizer, prompts, max_new_tokens)
-    tuned = PeftModel.from_pretrained(base, str(runs.export_adapter(run_id))).eval()
+    tuned = PeftModel.from_pretrained(base, str(runs.find(run_id).adapter_dir)).eval()
     after = generate(tuned, tokenizer, prompts, max_new_tokens)
     rate = lambda texts: sum(bool(check(t)) for t in texts) / len(texts)  # noqa: E731
     return {
@@ -75,45 +75,44 @@ def train(config, label: str) -> tuple[str, dict]:
     from ftlib import runs
 
     run_id = runs.submit(config)
-    print(f"[{label}] run {run_id}: {runs.run_dir(run_id)}", flush=True)
+    print(f"[{label}] run {run_id}: {runs.find(run_id).path}", flush=True)
     last = [0]
 
     def show(info):
-        if info["step"] != last[0]:
-            last[0] = info["step"]
-            loss = info["train_loss"]
+        if info.step != last[0]:
+            last[0] = info.step
+            loss = info.train_loss
             print(
-                f"[{label}] step {info['step']}/{info['max_steps']} loss {loss:.4f} ({info['duration_s']:.0f}s)"
+                f"[{label}] step {info.step}/{info.max_steps} loss {loss:.4f} ({info.duration_s:.0f}s)"
                 if loss is not None
-                else f"[{label}] {info['phase']}",
+                else f"[{label}] {info.phase}",
                 flush=True,
             )
 
     info = runs.wait(run_id, poll=2.0, on_poll=show)
-    if info["state"] != "finished":
-        raise SystemExit(f"[{label}] run ended {info['state']}: {info['message']}\n" + "\n".join(info["log_tail"]))
+    if info.state != "finished":
+        raise SystemExit(f"[{label}] run ended {info.state}: {info.message}\n" + "\n".join(info.log_tail))
     return run_id, info
 
 
 def training_numbers(run_id: str, info: dict) -> dict:
     from ftlib import runs
-    from ftlib.metrics import read_metrics
 
-    rows = read_metrics(runs.run_dir(run_id))
+    rows = runs.find(run_id).read_metrics()
     summary = next((r for r in rows if r.get("kind") == "summary"), {})
     return {
         "run": run_id,
-        "steps": info["step"],
-        "wall_s": info["duration_s"],
+        "steps": info.step,
+        "wall_s": info.duration_s,
         "train_s": round(summary.get("train_runtime", 0.0), 1),
-        "final_loss": info["train_loss"],
-        "eval_loss": info["eval_loss"],
+        "final_loss": info.train_loss,
+        "eval_loss": info.eval_loss,
     }
 
 
 def demo_sft(overrides: dict) -> dict:
+    from ftlib.config import RunConfig
     from ftlib.demo_data import heldout_prompts, style_check
-    from ftlib.training import RunConfig
 
     config = RunConfig.from_dict({"dataset": "chat_style", "name": "demo", **overrides})
     run_id, info = train(config, "sft")
@@ -129,14 +128,13 @@ def demo_sft(overrides: dict) -> dict:
 
 def demo_dpo(overrides: dict) -> dict:
     from ftlib import runs
+    from ftlib.config import RunConfig
     from ftlib.demo_data import heldout_prompts, preference_check
-    from ftlib.metrics import read_metrics
-    from ftlib.training import RunConfig
 
     config = RunConfig.from_dict({"method": "dpo", "dataset": "preference_pairs", "name": "demo", **overrides})
     run_id, info = train(config, "dpo")
     out = training_numbers(run_id, info)
-    rows = read_metrics(runs.run_dir(run_id))
+    rows = runs.find(run_id).read_metrics()
     train_rows = [r for r in rows if r.get("kind") == "train"]
     evals = [r for r in rows if r.get("kind") == "eval"]
     k = max(1, len(train_rows) // 4)  # first and last quarter of the steps

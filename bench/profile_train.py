@@ -57,8 +57,9 @@ def main(argv: list[str] | None = None) -> int:
         def on_step_end(self, *args, **kwargs):
             self.ends.append((time.perf_counter(), time.process_time()))
 
+    from ftlib.config import RunConfig
     from ftlib.data import load_file
-    from ftlib.training import RunConfig, build_trainer
+    from ftlib.training import build_trainer
 
     if not args.fast_head:
         from ftlib import headloss

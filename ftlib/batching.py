@@ -24,16 +24,14 @@ or builds a block-diagonal mask for sdpa/eager), or gets the block mask itself (
 
 from __future__ import annotations
 
-import random
-from bisect import bisect_left, insort
-from collections import defaultdict, deque
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal, NamedTuple
 
+from ftlib.batch_plans import length_groups, plan_bfd, plan_in_order
 from ftlib.errors import UserError
+from ftlib.rows import IGNORE_INDEX
 
-IGNORE_INDEX = -100
 SIDES = ("right", "left")
 PACKING = ("bfd", "in_order")
 OVERFLOW = ("truncate", "split")
@@ -331,45 +329,6 @@ def collate(
 # ----------------------------------------------------------------------------------------------------- packing
 
 
-def _plan_bfd(lengths: list[int], max_length: int) -> list[list[int]]:
-    """Best-fit decreasing, as TRL's `pack_dataset(strategy="bfd")`: longest first, each into the fullest row that
-    still has room (the oldest such row on a tie), else a new row."""
-    order = sorted(range(len(lengths)), key=lambda i: -lengths[i])  # stable: equal lengths keep input order
-    bins: list[list[int]] = []
-    spaces: list[int] = []  # sorted free spaces that some row has (0 < space < max_length)
-    by_space: dict[int, deque[int]] = defaultdict(deque)  # free space -> rows with it, oldest first
-    for i in order:
-        length = lengths[i]
-        k = bisect_left(spaces, length)
-        if k < len(spaces):
-            space = spaces[k]
-            b = by_space[space].popleft()
-            if not by_space[space]:
-                spaces.pop(k)
-        else:
-            space, b = max_length, len(bins)
-            bins.append([])
-        bins[b].append(i)
-        space -= length
-        if space > 0 and not by_space[space]:
-            insort(spaces, space)
-        by_space[space].append(b)
-    return bins
-
-
-def _plan_in_order(lengths: list[int], max_length: int) -> list[list[int]]:
-    """Fill rows in dataset order; start a new row when the next example does not fit (order is kept)."""
-    bins: list[list[int]] = []
-    used = max_length
-    for i, length in enumerate(lengths):
-        if used + length > max_length:
-            bins.append([])
-            used = 0
-        bins[-1].append(i)
-        used += length
-    return bins
-
-
 def _pieces(exs: list[_Example], max_length: int, overflow: str) -> tuple[list[_Example], list[int], list[Overflow]]:
     """Examples no longer than max_length, the original index of each, and what was cut or split."""
     if overflow not in OVERFLOW:
@@ -471,7 +430,7 @@ def _pack(
     if strategy not in PACKING:
         raise BatchingError(f"Packing strategy must be one of {', '.join(PACKING)}, not {strategy!r}.")
     pieces, origin, report = _pieces(_read(examples), max_length, overflow)
-    plan = _plan_bfd if strategy == "bfd" else _plan_in_order
+    plan = plan_bfd if strategy == "bfd" else plan_in_order
     batch = _build_packed(
         pieces, origin, plan([len(p.ids) for p in pieces], max_length), pad_id, label_pad, pad_to_multiple_of
     )
@@ -483,34 +442,14 @@ def _pack(
 
 
 def group_by_length(
-    examples: Sequence[Any] | Sequence[int],
-    batch_size: int,
-    seed: int = 0,
-    mega_batch_mult: int | None = None,
+    examples: Sequence[Any] | Sequence[int], batch_size: int, seed: int = 0, mega_batch_mult: int | None = None
 ) -> list[list[int]]:
-    """Batches of example indices with similar lengths, like transformers' `LengthGroupedSampler`.
-
-    Shuffle, cut into mega-batches of `mega_batch_mult * batch_size`, sort each by length (longest first), put the
-    batch holding the longest example first (a memory error shows up at step 1, not hours in), then cut into
-    batches. Accepts examples or their lengths. Every index appears exactly once; the same seed gives the same
-    batches.
-    """
+    """Batches of example indices with similar lengths, like transformers' `LengthGroupedSampler` (see
+    `batch_plans.length_groups`). Accepts examples or their lengths."""
     if batch_size < 1:
         raise BatchingError(f"batch_size must be at least 1, not {batch_size}.")
     lengths = [int(x) for x in examples] if all(isinstance(x, int) for x in examples) else lengths_of(examples)
-    if not lengths:
-        return []
-    if mega_batch_mult is None:
-        # transformers' default: 50, or fewer so that there are about 4 mega-batches.
-        mega_batch_mult = max(min(len(lengths) // (batch_size * 4), 50), 1)
-    indices = list(range(len(lengths)))
-    random.Random(seed).shuffle(indices)
-    size = mega_batch_mult * batch_size
-    megas = [sorted(indices[i : i + size], key=lambda j: -lengths[j]) for i in range(0, len(indices), size)]
-    longest = max(range(len(megas)), key=lambda m: lengths[megas[m][0]])
-    megas[0][0], megas[longest][0] = megas[longest][0], megas[0][0]
-    flat = [i for mega in megas for i in mega]
-    return [flat[i : i + batch_size] for i in range(0, len(flat), batch_size)]
+    return length_groups(lengths, batch_size, seed, mega_batch_mult)
 
 
 # --------------------------------------------------------------------------------------------------- statistics
@@ -569,7 +508,7 @@ def make_batches(
     if strategy == "packing":
         length = max_length or max(len(e.ids) for e in exs)
         pieces, origin, report = _pieces(exs, length, "truncate")
-        bins = _plan_bfd([len(p.ids) for p in pieces], length)
+        bins = plan_bfd([len(p.ids) for p in pieces], length)
         # TRL trains packed rows padding-free: the batch's rows are laid end to end in one row, no padding at all
         # (examples stay apart through the position ids). So one batch = `batch_size` packed rows, flattened.
         out = [
@@ -622,3 +561,31 @@ def compare_strategies(
 ) -> list[BatchStats]:
     """`strategy_stats` for every strategy in `STRATEGIES`, same examples, same settings."""
     return [strategy_stats(examples, batch_size, s, max_length, seed, pad_to_multiple_of) for s in STRATEGIES]
+
+
+def encode_examples(
+    rows: Sequence[dict], tokenizer, template, policy: str, first: int = 0, strict: bool = False
+) -> tuple[list, list[str], list[int]]:
+    """The sequences `rows` train on, encoded as `ftlib.tokens` encodes them for training (no max length, no checks).
+
+    Returns (examples, their names, the numbers of the rows that could not be encoded). A preference pair gives two
+    sequences, its chosen and its rejected answer ("row 3 · chosen", "row 3 · rejected"), as DPO runs both; rows
+    are numbered from `first`. With `strict`, a row that cannot be encoded raises its UserError instead.
+    """
+    from ftlib.errors import UserError
+    from ftlib.tokens import encode_row
+
+    examples, names, failed = [], [], []
+    for number, row in enumerate(rows, start=first):
+        try:
+            parts = expand_pairs([encode_row(row, tokenizer, template, policy, None)])
+        except UserError:
+            if strict:
+                raise
+            failed.append(number)
+            continue
+        suffixes = ["chosen", "rejected"] if len(parts) == 2 else [""]
+        for part, suffix in zip(parts, suffixes, strict=True):
+            examples.append(part)
+            names.append(f"row {number}" + (f" · {suffix}" if suffix else ""))
+    return examples, names, failed

@@ -1,13 +1,16 @@
-"""Pre-flight checks on an encoded conversation: the ways masking goes wrong silently, each with its fix.
+"""Pre-flight checks on an encoded row: the ways masking goes wrong silently, each with its fix.
 
 Every check returns `Check(code, severity, message, fix)`; severity is "error" (training on this would be
-wrong), "warning" (probably wrong) or "info" (worth knowing). `preflight` runs them all; `summarize` folds
-the checks of many rows into one list with row counts, for a dataset-level report.
+wrong), "warning" (probably wrong) or "info" (worth knowing). `preflight` runs them all on an encoding (it
+reads what tokens.py produced; tokens.py never calls it); `summarize` folds the checks of many rows into one
+list with row counts, for a dataset-level report.
 
-    checks = preflight(encoded, tokenizer, template)          # usually via encode_messages(...).checks
+    enc = encode_row(row, tokenizer, template)
+    checks = preflight(enc, tokenizer, template)
 
-Codes: no_trained_tokens, eot_not_trained, missing_special_tokens, double_bos, pad_is_eos, truncated_assistant,
-not_prefix_preserving, padding_side, spans_approximate.
+Codes: no_trained_tokens, prompt_only, eot_not_trained, missing_special_tokens, double_bos, pad_is_eos,
+truncated_assistant, not_prefix_preserving, padding_side, spans_approximate, tool_calls_dropped, tools_not_shown,
+reasoning_dropped, system_dropped, message_dropped, reply_dropped, weight_zero.
 """
 
 from __future__ import annotations
@@ -15,14 +18,16 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import asdict, dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING
 
-from ftlib.templates import ChatTemplate, TemplateError, missing_special_tokens, render
-
-if TYPE_CHECKING:
-    from ftlib.tokens import Encoded
+from ftlib.rows import IGNORE_INDEX
+from ftlib.templates import TOOL_TEMPLATES, ChatTemplate, TemplateError, missing_special_tokens, render
+from ftlib.tokens import Encoded, PreferenceEncoded, parts, tokenizer_adds_bos
 
 SEVERITIES = ("error", "warning", "info")
+_TOOL_FIX = (
+    f"Pick a template that shows tools: the built-in '{TOOL_TEMPLATES[0]}' (ChatML with <tool_call> blocks) or "
+    f"'{TOOL_TEMPLATES[1]}' (Llama-3.1 JSON calls), or the model's own if it supports tool calling."
+)
 
 
 @dataclass(frozen=True)
@@ -36,40 +41,90 @@ class Check:
         return asdict(self)
 
 
-def preflight(enc: Encoded, tokenizer, template: ChatTemplate, purpose: str = "train") -> list[Check]:
-    """All checks for one encoded sequence; `purpose` is "train" or "generate" (for the padding side)."""
-    checks = [
-        check_no_trained(enc),
-        check_eot_trained(enc, template),
-        check_missing_special_tokens(tokenizer, template),
-        check_double_bos(enc, tokenizer, template),
-        check_pad_is_eos(enc, tokenizer),
-        check_truncation(enc),
-        check_prefix_preserving(enc, template),
-        check_padding_side(tokenizer, purpose),
-        check_spans(enc),
-    ]
+def preflight(
+    enc: Encoded | PreferenceEncoded, tokenizer, template: ChatTemplate, purpose: str = "train"
+) -> list[Check]:
+    """All checks for one encoded row (both sequences of a preference pair, each distinct check once), errors
+    first; `purpose` is "train" or "generate" (for the padding side)."""
+    seen, out = set(), []
+    for part in parts(enc).values():
+        for check in _checks(part, tokenizer, template, purpose):
+            if (check.code, check.message) not in seen:
+                seen.add((check.code, check.message))
+                out.append(check)
     order = {s: i for i, s in enumerate(SEVERITIES)}
-    return sorted((c for c in checks if c is not None), key=lambda c: order[c.severity])
+    return sorted(out, key=lambda c: order[c.severity])
+
+
+def _checks(enc: Encoded, tokenizer, template: ChatTemplate, purpose: str) -> list[Check]:
+    if enc.kind == "text":  # no template: only the tokenizer's own traps
+        found = [check_no_trained(enc), check_double_bos(enc, tokenizer, template), check_pad_is_eos(enc, tokenizer)]
+    elif enc.kind == "prompt_only":
+        found = [check_prompt_only(enc), check_missing_special_tokens(tokenizer, template)]
+    else:
+        found = [
+            check_no_trained(enc),
+            check_tool_calls_dropped(enc, template),
+            check_tools_not_shown(enc, template),
+            check_reasoning_dropped(enc, template),
+            check_messages_dropped(enc, template),
+            check_eot_trained(enc, template),
+            check_missing_special_tokens(tokenizer, template),
+            check_double_bos(enc, tokenizer, template),
+            check_pad_is_eos(enc, tokenizer),
+            check_truncation(enc),
+            check_prefix_preserving(enc, template),
+            check_spans(enc),
+            check_weight_zero(enc),
+        ]
+    found.append(check_padding_side(tokenizer, purpose))
+    return [c for c in found if c is not None]
+
+
+def _turns(numbers) -> str:
+    numbers = sorted(numbers)
+    return f"turn{'s' if len(numbers) > 1 else ''} {', '.join(map(str, numbers))}"
+
+
+def _dropped(enc: Encoded, what: str) -> list[int]:
+    return [d["message"] for d in enc.dropped if d["what"] == what and d["message"] is not None]
 
 
 def check_no_trained(enc: Encoded) -> Check | None:
     if enc.num_trained:
         return None
-    if enc.truncated and any(enc._trained):
+    if enc.truncated and any(enc.token_trained):
         return Check(
             "no_trained_tokens",
             "error",
             f"Every trained token was cut by the max length ({len(enc.input_ids)} tokens): this row "
             "teaches the model nothing.",
-            f"Raise the max length to at least {len(enc._all_ids)} tokens, or shorten or drop the row.",
+            f"Raise the max length to at least {len(enc.all_ids)} tokens, or shorten or drop the row.",
         )
-    if not any(m["role"] == "assistant" for m in enc.messages):
+    answers = [i for i, m in enumerate(enc.messages) if m["role"] == "assistant" and i >= enc.train_from]
+    if not answers:
         return Check(
             "no_trained_tokens",
             "error",
             "This conversation has no assistant turn, so no token is trained.",
             "Add an assistant reply, or use the 'everything' policy to train on plain text.",
+        )
+    if all(enc.messages[i].get("weight", 1) == 0 for i in answers):
+        return Check(
+            "no_trained_tokens",
+            "error",
+            "Every assistant turn of this row has weight 0, so no token is trained: the row is context only.",
+            "Give the turns to learn weight 1, or drop the row.",
+        )
+    lost = set(_dropped(enc, "reasoning")) | set(_dropped(enc, "tool_call")) | set(_dropped(enc, "content"))
+    if lost & set(answers):
+        return Check(
+            "no_trained_tokens",
+            "error",
+            f"No token is trained: the template leaves out what the assistant writes in {_turns(lost & set(answers))} "
+            "(its reasoning, reply or tool calls), so this row would teach the model nothing.",
+            "Pick a template that writes every part of the reply (built-in 'hermes' or 'llama31' keep reasoning "
+            "and tool calls in every turn), or split the row into one row per assistant turn.",
         )
     return Check(
         "no_trained_tokens",
@@ -81,9 +136,101 @@ def check_no_trained(enc: Encoded) -> Check | None:
     )
 
 
-def _piece(enc: Encoded, i: int) -> str:
-    s, e = enc._offsets[i]
-    return enc.text[s:e]
+def check_prompt_only(enc: Encoded) -> Check:
+    return Check(
+        "prompt_only",
+        "error",
+        "This row is a prompt without an answer: supervised fine-tuning cannot train it, as there is nothing to "
+        "imitate. Prompt-only rows are for online reinforcement learning, where the model writes its own answers.",
+        "Train SFT on a dataset with answers (conversations, prompt/completion), or drop the prompt-only rows.",
+    )
+
+
+def check_tool_calls_dropped(enc: Encoded, template: ChatTemplate) -> Check | None:
+    turns = _dropped(enc, "tool_call")
+    if not turns:
+        return None
+    return Check(
+        "tool_calls_dropped",
+        "error",
+        f"The {template.title} template leaves out the tool calls of assistant {_turns(turns)}: the model "
+        "would never learn to call the tools, only to answer as if it had.",
+        _TOOL_FIX,
+    )
+
+
+def check_tools_not_shown(enc: Encoded, template: ChatTemplate) -> Check | None:
+    if not any(d["what"] == "tools" for d in enc.dropped):
+        return None
+    return Check(
+        "tools_not_shown",
+        "warning",
+        f"The {template.title} template does not show the row's tool definitions (`tools`): the model is "
+        "trained to use tools it was never shown.",
+        _TOOL_FIX,
+    )
+
+
+def check_reasoning_dropped(enc: Encoded, template: ChatTemplate) -> Check | None:
+    turns = [i for i in _dropped(enc, "reasoning") if i >= enc.train_from]
+    if not turns:
+        return None
+    return Check(
+        "reasoning_dropped",
+        "warning",
+        f"The {template.title} template removes the model's reasoning from {_turns(turns)}: the model will not "
+        "learn to think there (many reasoning templates keep only the last turn's thinking, some none).",
+        "Split the conversation into one row per assistant turn (each ending on the turn whose reasoning is "
+        "kept), or pick a template that keeps reasoning in every turn (built-in 'hermes' or 'llama31').",
+    )
+
+
+def check_messages_dropped(enc: Encoded, template: ChatTemplate) -> Check | None:
+    lost = [i for i in _dropped(enc, "content") if enc.messages[i]["role"] != "assistant"]
+    replies = [i for i in _dropped(enc, "content") if enc.messages[i]["role"] == "assistant" and i >= enc.train_from]
+    if replies and not lost:
+        return Check(
+            "reply_dropped",
+            "warning",
+            f"The {template.title} template leaves out the text of assistant {_turns(replies)} (it writes only "
+            "the tool call, or rewrites the reply): the model will not learn to write it.",
+            "Pick a template that writes the text beside a tool call (built-in 'hermes'), or move the text into a "
+            "turn of its own.",
+        )
+    if not lost:
+        return None
+    if any(enc.messages[i]["role"] == "system" for i in lost):
+        return Check(
+            "system_dropped",
+            "warning",
+            f"The {template.title} template leaves out the system message of this conversation (some Mistral "
+            "templates do when the row ends with the assistant's turn): the model is trained without the "
+            "instructions it will be given.",
+            "Use the built-in 'mistral' template (it puts the system message in the first user turn), or "
+            "merge the system text into the first user message.",
+        )
+    roles = ", ".join(f"{i} ({enc.messages[i]['role']})" for i in lost)
+    return Check(
+        "message_dropped",
+        "warning",
+        f"The {template.title} template leaves out message{'s' if len(lost) > 1 else ''} {roles}: the model "
+        "is trained on a conversation without them.",
+        "Pick a template that writes every turn; for tool results, one that shows tools: "
+        f"'{TOOL_TEMPLATES[0]}' or '{TOOL_TEMPLATES[1]}'.",
+    )
+
+
+def check_weight_zero(enc: Encoded) -> Check | None:
+    turns = [i for i, m in enumerate(enc.messages) if m["role"] == "assistant" and m.get("weight", 1) == 0]
+    if not turns or not enc.num_trained:
+        return None
+    return Check(
+        "weight_zero",
+        "info",
+        f"Assistant {_turns(turns)} {'have' if len(turns) > 1 else 'has'} weight 0 in the data: shown to the "
+        "model as context, never trained.",
+        "Nothing to do if that is intended; set the weight to 1 to train a turn.",
+    )
 
 
 def check_eot_trained(enc: Encoded, template: ChatTemplate) -> Check | None:
@@ -92,18 +239,19 @@ def check_eot_trained(enc: Encoded, template: ChatTemplate) -> Check | None:
     cut = {t["message"] for t in enc.cut_turns}
     last_trained: dict[int, int] = {}
     for i in range(keep):
-        j = enc._seg[i]
-        if enc._trained[i] and j >= 0 and enc.segments[j].role == "assistant" and enc.segments[j].message is not None:
-            last_trained[enc.segments[j].message] = i
+        j = enc.token_segments[i]
+        seg = enc.segments[j] if j >= 0 else None
+        if enc.token_trained[i] and seg is not None and seg.role == "assistant" and seg.message is not None:
+            last_trained[seg.message] = i
     bad = []
     for message, k in sorted(last_trained.items()):
         if message in cut:
             continue  # a cut turn is reported by the truncation check
-        while k + 1 < keep and enc._trained[k + 1]:
+        while k + 1 < keep and enc.token_trained[k + 1]:
             k += 1
-        while k > 0 and not _piece(enc, k).strip() and enc.input_ids[k] not in enc._special:
+        while k > 0 and not enc.piece(k).strip() and enc.input_ids[k] not in enc.special_ids:
             k -= 1
-        if enc.input_ids[k] not in enc._special:
+        if enc.input_ids[k] not in enc.special_ids:
             bad.append(message)
     if not bad:
         return None
@@ -111,9 +259,8 @@ def check_eot_trained(enc: Encoded, template: ChatTemplate) -> Check | None:
     return Check(
         "eot_not_trained",
         "warning",
-        f"The end of assistant turn{'s' if len(bad) > 1 else ''} {', '.join(map(str, bad))} is not trained "
-        f"as a single special token (expected {eot!r}): the model never learns to stop and will ramble "
-        "at inference, while the loss curve looks fine.",
+        f"The end of assistant {_turns(bad)} is not trained as a single special token (expected {eot!r}): the "
+        "model never learns to stop and will ramble at inference, while the loss curve looks fine.",
         "Use a built-in template with the 'all_assistant' or 'last_assistant' policy; in a custom template "
         "put the end-of-turn marker inside {% generation %}; if the marker is split into pieces, add it "
         "as a special token.",
@@ -142,7 +289,7 @@ def check_missing_special_tokens(tokenizer, template: ChatTemplate) -> Check | N
 
 def check_double_bos(enc: Encoded, tokenizer, template: ChatTemplate) -> Check | None:
     bos_ids = {tokenizer.bos_token_id}
-    if template.bos:
+    if template.bos and enc.kind != "text":
         ids = tokenizer.encode(template.bos, add_special_tokens=False)
         if len(ids) == 1:
             bos_ids.add(ids[0])
@@ -152,12 +299,12 @@ def check_double_bos(enc: Encoded, tokenizer, template: ChatTemplate) -> Check |
         return Check(
             "double_bos",
             "error",
-            f"The sequence starts with two BOS tokens ({_piece(enc, 0)!r} twice): the model never saw this "
+            f"The sequence starts with two BOS tokens ({enc.piece(0)!r} twice): the model never saw this "
             "at pre-training and quality drops.",
             "Write BOS once: remove it from the template or from the first message.",
         )
     bos = tokenizer.bos_token
-    if bos and enc.text.startswith(bos) and _tokenizer_adds_bos(tokenizer, len(tokenizer)):
+    if bos and enc.kind != "text" and enc.text.startswith(bos) and tokenizer_adds_bos(tokenizer):
         return Check(
             "double_bos",
             "info",
@@ -168,17 +315,10 @@ def check_double_bos(enc: Encoded, tokenizer, template: ChatTemplate) -> Check |
     return None
 
 
-@lru_cache(maxsize=8)
-def _tokenizer_adds_bos(tokenizer, size: int) -> bool:
-    with_special = tokenizer("a")["input_ids"]
-    plain = tokenizer("a", add_special_tokens=False)["input_ids"]
-    return len(with_special) > len(plain) and with_special[0] == tokenizer.bos_token_id
-
-
 def check_pad_is_eos(enc: Encoded, tokenizer) -> Check | None:
     pad = tokenizer.pad_token_id
-    trained_ids = {label for label in enc.labels if label != -100}
-    if pad is None or pad not in trained_ids or pad not in enc._special:
+    trained_ids = {label for label in enc.labels if label != IGNORE_INDEX}
+    if pad is None or pad not in trained_ids or pad not in enc.special_ids:
         return None
     tok = tokenizer.pad_token
     return Check(
@@ -196,14 +336,21 @@ def check_truncation(enc: Encoded) -> Check | None:
     hit = [t for t in enc.cut_turns if t["role"] == "assistant" and t["trained"]]
     if not hit:
         return None
-    parts = [f"turn {t['message']} ({'all' if t['fully_cut'] else t['cut']} tokens cut)" for t in hit]
+    cuts = [f"turn {t['message']} ({'all' if t['fully_cut'] else t['cut']} tokens cut)" for t in hit]
     return Check(
         "truncated_assistant",
         "warning",
-        f"The max length of {len(enc.input_ids)} tokens cuts assistant {', '.join(parts)}: a reply cut "
+        f"The max length of {len(enc.input_ids)} tokens cuts assistant {', '.join(cuts)}: a reply cut "
         "mid-way loses its end-of-turn token, so the row teaches the model to stop nowhere.",
-        f"Raise the max length to at least {len(enc._all_ids)} tokens, or shorten or drop long rows.",
+        f"Raise the max length to at least {len(enc.all_ids)} tokens, or shorten or drop long rows.",
     )
+
+
+def _without_final_eos(text: str, template: ChatTemplate) -> str:
+    """A conversation rendered to its end, less a conversation-final eos that is not the end-of-turn marker
+    (Phi-3 writes `<|end|>` after each turn and `<|endoftext|>` after the last)."""
+    eos, trimmed = template.eos, text.rstrip()
+    return trimmed[: -len(eos)] if eos and eos != template.end_of_turn and trimmed.endswith(eos) else text
 
 
 def check_prefix_preserving(enc: Encoded, template: ChatTemplate) -> Check | None:
@@ -212,10 +359,10 @@ def check_prefix_preserving(enc: Encoded, template: ChatTemplate) -> Check | Non
         if message["role"] != "assistant":
             continue
         try:
-            prefix = render(template, enc.messages[: k + 1])
+            prefix = render(template, enc.messages[: k + 1], tools=enc.tools)
         except TemplateError:
             continue  # templates may refuse partial conversations; that is not a rewrite
-        if not enc.text.startswith(prefix):
+        if not enc.text.startswith(prefix) and not enc.text.startswith(_without_final_eos(prefix, template)):
             return Check(
                 "not_prefix_preserving",
                 "warning",
@@ -250,14 +397,13 @@ def check_padding_side(tokenizer, purpose: str = "train") -> Check | None:
 
 
 def check_spans(enc: Encoded) -> Check | None:
-    if enc.exact_spans and not enc.unlocated:
+    if enc.exact_spans:
         return None
-    lost = f" (message{'s' if len(enc.unlocated) > 1 else ''} {', '.join(map(str, enc.unlocated))} not found)"
     return Check(
         "spans_approximate",
         "warning",
-        "The template changes or drops message text, so ftlib located the messages by searching the "
-        f"rendered text{lost if enc.unlocated else ''}; the masks may be off.",
+        "The template changes message text, so ftlib located the messages by searching the rendered text; "
+        "the masks may be off.",
         "Check the token view; prefer a template that writes each message's content unchanged.",
     )
 
@@ -273,3 +419,6 @@ def summarize(per_row: list[list[Check]]) -> list[tuple[Check, int]]:
             first.setdefault((c.code, c.severity), c)
     order = {s: i for i, s in enumerate(SEVERITIES)}
     return sorted(((first[k], n) for k, n in counts.items()), key=lambda x: (order[x[0].severity], -x[1]))
+
+
+__all__ = ["SEVERITIES", "Check", "preflight", "summarize"]

@@ -2,6 +2,7 @@
 
     result = load_file("chats.jsonl")            # .jsonl .json .csv .tsv .parquet, or load_bytes(data, name)
     result.format, result.rows, result.errors   # canonical rows; RowError(row, message) for each bad row
+    result.notices                               # file-level: ignored fields, rows that look like another format
     train, test = split_rows(result.rows, test_size=0.1, seed=0)
     dataset_stats(result.rows, tokenizer, max_length=1024)
 
@@ -9,42 +10,55 @@
 
 Row numbers in errors are 1-based and point into the source: the line of a JSONL file, the element of a
 JSON array, the data row of a table (the first row under the header is 1). A bad row is reported and
-skipped; the good rows are kept. Problems with the whole file raise `DataError` with what to do.
+skipped; the good rows are kept. Problems with the whole file raise `DataError` with what to do. Nothing is
+dropped silently: a field no converter reads is reported once per file ("ignored field: `foo` in 300 rows").
 
-The per-format converters and the column-mapping guess live in `ftlib/formats.py`. Not known here: chat
-templates beyond the tokenizer's own (templates.py) and label masking (tokens.py).
+A field mapping (`column_map`, field -> the file's column or key) works the same for every file type: the
+mapped keys are read under the field's name, a field mapped to None is not read, other keys keep their names.
+Tables without a mapping get a guessed one; JSON files whose rows match no format get one guessed too.
+
+Files are read by `ftlib/readers.py`, records converted by `ftlib/formats.py` (turns by `ftlib/turns.py`). Not
+known here: chat templates beyond the tokenizer's own (templates.py) and label masking (tokens.py).
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import math
 import random
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
-from ftlib.errors import UserError
 from ftlib.formats import (
     FIELDS,
     FORMAT_FIELDS,
+    FORMAT_KIND,
     FORMATS,
-    REQUIRED_FIELDS,
-    JSONProblem,
     RowProblem,
-    convert_record,
+    convert,
     detect_row_format,
     guess_column_map,
-    parse_json,
+    missing_fields,
 )
-from ftlib.rows import conversation, is_preference
+from ftlib.readers import (
+    TABLE_KINDS,
+    DataError,
+    RowError,
+    file_kind,
+    peek_columns,
+    read_path,
+    read_table,
+    text_records,
+)
+from ftlib.rows import conversation, is_preference, row_kind
 
 __all__ = [
     "FORMATS",
     "DataError",
+    "FieldNotice",
+    "FileFields",
     "LoadResult",
     "RowError",
     "count_test_rows",
@@ -56,36 +70,26 @@ __all__ = [
     "load_bytes",
     "load_file",
     "peek_columns",
+    "peek_fields",
+    "hf_messages",
     "render_row",
+    "row_counts",
     "split_rows",
 ]
-
-SUFFIXES = {
-    ".jsonl": "jsonl",
-    ".ndjson": "jsonl",
-    ".json": "json",
-    ".csv": "csv",
-    ".tsv": "tsv",
-    ".parquet": "parquet",
-    ".pq": "parquet",
-}
-TABLE_KINDS = {"csv", "tsv", "parquet"}
-_SUPPORTED = ".jsonl, .json, .csv, .tsv or .parquet"
-
-
-class DataError(UserError):
-    """The file as a whole cannot be used; the message names the file and what to do."""
+PEEK_ROWS = 1000  # rows `peek_fields` looks at for the keys of a JSON file
 
 
 @dataclass
-class RowError:
-    """One row that was skipped (or, in `warnings`, kept) and why; `row` is 1-based in the source."""
+class FieldNotice:
+    """A file-level warning: a field that is not read, or rows that look like another format."""
 
-    row: int
     message: str
+    field: str | None = None  # the file's own name of an ignored field (a column, a key, `turns[].key`)
+    rows: int = 0  # how many rows it concerns
 
     def as_dict(self) -> dict:
-        return {"row": self.row, "message": self.message}
+        # "row": None marks a file-level entry among the per-row warnings of `data inspect --json`.
+        return {"row": None, "message": self.message, "field": self.field, "rows": self.rows}
 
 
 @dataclass
@@ -97,178 +101,54 @@ class LoadResult:
     row_numbers: list[int]  # source row number of each kept row
     warnings: list[RowError] = field(default_factory=list)
     columns: list[str] | None = None  # table columns (CSV/Parquet), else None
-    column_map: dict[str, str] | None = None  # field -> column actually used for a table
+    column_map: dict[str, str] | None = None  # field -> column (or key) used, for tables and mapped JSON
     source: str = ""
+    notices: list[FieldNotice] = field(default_factory=list)
+    fields: list[str] = field(default_factory=list)  # the file's own top-level fields (columns or keys)
 
     @property
     def valid_rows(self) -> int:
         return len(self.rows)
 
+    @property
+    def kind(self) -> str:
+        """The canonical row kind of this format (see ftlib.rows.ROW_KINDS)."""
+        return FORMAT_KIND[self.format]
+
+    def split_meta(self, label: str, seed: int, test_size: float | int, dedupe: bool) -> dict:
+        """What a saved split records about where its rows came from (workspace.save_split's `meta`)."""
+        return {
+            "source": label,
+            "path": self.source,
+            "format": self.format,
+            "seed": seed,
+            "test_size": test_size,
+            "dedupe": dedupe,
+            "errors": len(self.errors),
+            "warnings": len(self.warnings),
+            "valid_rows": self.valid_rows,
+            "total_rows": self.total,
+            "column_map": self.column_map,
+        }
+
     def summary(self) -> dict:
-        """The JSON object `data inspect --json` prints."""
+        """The JSON object `data inspect --json` prints; file-level notices come first in `warnings`."""
         return {
             "format": self.format,
             "rows": self.total,
             "valid_rows": self.valid_rows,
             "errors": [e.as_dict() for e in self.errors],
-            "warnings": [w.as_dict() for w in self.warnings],
+            "warnings": [n.as_dict() for n in self.notices] + [w.as_dict() for w in self.warnings],
             "columns": self.columns,
             "column_map": self.column_map,
             "source": self.source,
+            "kind": self.kind,
+            "counts": row_counts(self.rows),
+            "fields": self.fields,
         }
 
 
 # --- reading files ----------------------------------------------------------------------------------------
-
-
-def _read(path: str | Path) -> tuple[bytes, Path]:
-    path = Path(path).expanduser()
-    if not path.exists():
-        raise DataError(f"{path} does not exist. Check the path (it is read on the machine running the app).")
-    if path.is_dir():
-        raise DataError(f"{path} is a folder; choose a {_SUPPORTED} file inside it.")
-    try:
-        return path.read_bytes(), path
-    except PermissionError:
-        raise DataError(f"{path} cannot be read (permission denied). Make it readable or copy it.") from None
-
-
-def _kind(name: str, data: bytes) -> str:
-    kind = SUFFIXES.get(Path(name).suffix.lower())
-    if kind:
-        return kind
-    # No known extension: sniff the content.
-    if data[:4] == b"PAR1":
-        return "parquet"
-    head = data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
-    if head in (b"[", b"{"):
-        return "json" if head == b"[" else "jsonl"
-    raise DataError(f"{name}: unsupported file type '{Path(name).suffix or '(none)'}'. Use a {_SUPPORTED} file.")
-
-
-def _decode(data: bytes, name: str) -> str:
-    """UTF-8 text (a BOM is dropped); binary and other encodings are refused with the fix."""
-    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        raise DataError(
-            f'{name} is saved as UTF-16. Save it again as UTF-8 ("UTF-8" in the editor\'s '
-            "save dialog, or `iconv -f UTF-16 -t UTF-8`)."
-        )
-    if b"\x00" in data[:8192]:
-        raise DataError(f"{name} looks like a binary file, not text. Choose a {_SUPPORTED} file.")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise DataError(
-            f"{name} is not UTF-8 text (byte 0x{data[exc.start]:02x} at position {exc.start}). "
-            "Save it again as UTF-8, e.g. `iconv -f latin1 -t UTF-8`."
-        ) from None
-
-
-def _describe(value: Any) -> str:
-    if value is None:
-        return "null (an empty value)"
-    return {list: "a list", dict: "an object", str: "text", bool: "true/false"}.get(type(value), "a number")
-
-
-def _json_message(exc: json.JSONDecodeError) -> str:
-    # exc.msg sometimes ends in "at" already ("Unterminated string starting at"); exc.pos completes it.
-    return f"{exc.msg} character {exc.pos}" if exc.msg.endswith(" at") else exc.msg
-
-
-def _jsonl_records(text: str) -> tuple[list[tuple[int, Any]], list[RowError]]:
-    records, errors = [], []
-    # Split on "\n" only: str.splitlines() would also split on U+2028, which JSON allows inside strings.
-    for number, line in enumerate(text.split("\n"), start=1):
-        line = line.strip()
-        if not line:
-            continue
-        try:
-            value = parse_json(line)
-        except json.JSONDecodeError as exc:
-            errors.append(RowError(number, f"this line is not valid JSON ({_json_message(exc)}, column {exc.colno})"))
-            continue
-        except JSONProblem as exc:
-            errors.append(RowError(number, f"this line cannot be read: {exc}"))
-            continue
-        if isinstance(value, dict):
-            records.append((number, value))
-        else:
-            errors.append(RowError(number, f"this line holds {_describe(value)}, not an object {{...}}"))
-    return records, errors
-
-
-def _json_rows(value: Any) -> list:
-    """Rows from a parsed .json file: an array, an object of columns, an object wrapping one array, or one row."""
-    if isinstance(value, list):
-        return value
-    if not isinstance(value, dict):
-        return [value]
-    lists = {k: v for k, v in value.items() if isinstance(v, list)}
-    wrapped = [v for v in lists.values() if v and all(isinstance(r, dict) for r in v)]
-    if any(any({"role", "from"} & set(r) for r in v) for v in wrapped):
-        return [value]  # a single conversation: its lists are turns, not rows
-    if len(wrapped) == 1:
-        return wrapped[0]  # {"data": [rows]}
-    if lists and len(lists) == len(value) and len({len(v) for v in lists.values()}) == 1:
-        keys = list(lists)  # columns: {"instruction": [...], "output": [...]}
-        return [dict(zip(keys, cells, strict=True)) for cells in zip(*lists.values(), strict=True)]
-    return [value]
-
-
-def _json_records(text: str, name: str) -> tuple[list[tuple[int, Any]], list[RowError]]:
-    try:
-        value = parse_json(text)
-    except json.JSONDecodeError as exc:
-        if exc.msg == "Extra data":  # several objects, one per line: a JSONL file named .json
-            return _jsonl_records(text)
-        raise DataError(
-            f"{name} is not valid JSON: {_json_message(exc)} at line {exc.lineno}, column "
-            f"{exc.colno}. If it has one JSON object per line, name it .jsonl."
-        ) from None
-    except JSONProblem as exc:
-        raise DataError(f"{name} cannot be read: {exc}.") from None
-    records, errors = [], []
-    for number, row in enumerate(_json_rows(value), start=1):
-        if isinstance(row, dict):
-            records.append((number, row))
-        else:
-            errors.append(RowError(number, f"this entry is {_describe(row)}, not an object {{...}}"))
-    return records, errors
-
-
-def _table(data: bytes, kind: str, name: str) -> tuple[list[str], list[dict]]:
-    if kind == "parquet":
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-
-        try:
-            table = pq.read_table(io.BytesIO(data))
-        except (pa.ArrowException, OSError) as exc:
-            raise DataError(f"{name} is not a readable Parquet file ({exc}).") from None
-        return [str(c) for c in table.column_names], table.to_pylist()
-    text = _decode(data, name)
-    # Long answers are normal in training data; the csv module's default cell limit is 128 KiB.
-    csv.field_size_limit(2**31 - 1)
-    # strict: an unclosed quote is an error, not a cell that silently swallows the rest of the file.
-    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter="\t" if kind == "tsv" else ",", strict=True)
-    rows: list[dict] = []
-    last_line = 1  # the physical line where the last good record ended (the header at first)
-    try:
-        for row in reader:
-            rows.append(row)
-            last_line = reader.line_num
-        columns = list(reader.fieldnames or [])
-    except csv.Error as exc:
-        if "unexpected end of data" in str(exc):
-            raise DataError(
-                f'{name} has an unclosed quote (") in the cell that starts on line {last_line + 1}: '
-                "everything after it would become one cell. Close the quote, or write a quote "
-                'inside a cell as two quotes ("").'
-            ) from None
-        raise DataError(f"{name} is not a readable CSV file near line {last_line + 1} ({exc}).") from None
-    if not columns:
-        raise DataError(f"{name} has no header row. The first line must name the columns.")
-    return columns, rows
 
 
 def _cell(value: Any) -> Any:
@@ -282,12 +162,7 @@ def _cell(value: Any) -> Any:
     return value
 
 
-def _map_table(columns: list[str], rows: list[dict], column_map: dict[str, str], name: str) -> list:
-    for fld, col in column_map.items():
-        if fld not in FIELDS:
-            raise DataError(f"Unknown field '{fld}' in the column mapping. Fields: {', '.join(FIELDS)}.")
-        if col not in columns:
-            raise DataError(f"{name} has no column '{col}' (mapped to '{fld}'). Columns: {', '.join(columns)}.")
+def _table_records(columns: list[str], rows: list[dict]) -> tuple[list[tuple[int, dict]], list[RowError]]:
     records, errors = [], []
     for i, row in enumerate(rows, 1):
         extra = row.get(None)  # csv.DictReader's restkey: cells beyond the header
@@ -301,92 +176,181 @@ def _map_table(columns: list[str], rows: list[dict], column_map: dict[str, str],
                 )
             )
             continue
-        records.append((i, {fld: _cell(row.get(col)) for fld, col in column_map.items()}))
+        records.append((i, {col: _cell(row.get(col)) for col in columns}))
     return records, errors
 
 
-def peek_columns(path: str | Path) -> list[str] | None:
-    """The column names of a CSV/TSV/Parquet file (header or schema only), or None for JSON files."""
-    data, path = _read(path)
-    kind = _kind(path.name, data)
-    if kind not in TABLE_KINDS:
-        return None
-    if kind == "parquet":
-        import pyarrow.parquet as pq
+def _keys(records: list[tuple[int, dict]]) -> list[str]:
+    return list(dict.fromkeys(k for _, r in records for k in r))
 
-        try:
-            return [str(n) for n in pq.read_schema(io.BytesIO(data)).names]
-        except Exception as exc:  # pyarrow raises several unrelated types for a broken file
-            raise DataError(f"{path.name} is not a readable Parquet file ({exc}).") from None
-    first = _decode(data, path.name).split("\n", 1)[0]
-    return next(csv.reader([first], delimiter="\t" if kind == "tsv" else ","), [])
+
+def _raw_records(data: bytes, filename: str) -> tuple[list[tuple[int, dict]], list[RowError], list[str] | None]:
+    kind = file_kind(filename, data)
+    if kind in TABLE_KINDS:
+        columns, table_rows = read_table(data, kind, filename)
+        return (*_table_records(columns, table_rows), columns)
+    return (*text_records(data, kind, filename), None)
+
+
+class FileFields(NamedTuple):
+    names: list[str]  # a table's columns, or the keys of a JSON file's first rows
+    table: bool  # CSV/TSV/Parquet: every row has every column
+
+
+def peek_fields(path: str | Path) -> FileFields:
+    """The top-level fields of a file, for the field-mapping editor.
+
+    It does not detect a format, so a file no format recognises still has fields. Raises DataError like load_file.
+    """
+    data, path = read_path(path)
+    columns = peek_columns(path)
+    if columns is not None:
+        return FileFields(columns, True)
+    if not data.strip(b" \t\r\n\xef\xbb\xbf"):
+        return FileFields([], False)
+    records, _ = text_records(data, file_kind(path.name, data), path.name)
+    return FileFields(_keys(records[:PEEK_ROWS]), False)
 
 
 # --- loading ----------------------------------------------------------------------------------------------
 
 
-def load_file(path: str | Path, fmt: str | None = None, column_map: dict[str, str] | None = None) -> LoadResult:
+def load_file(path: str | Path, fmt: str | None = None, column_map: dict[str, str | None] | None = None) -> LoadResult:
     """Read a file from disk; see `load_bytes`."""
-    data, path = _read(path)
+    data, path = read_path(path)
     result = load_bytes(data, path.name, fmt=fmt, column_map=column_map)
     result.source = str(path)
     return result
 
 
+def _check_map(column_map: dict, fields: list[str], name: str, table: bool) -> None:
+    what = "column" if table else "field"
+    for fld, col in column_map.items():
+        if fld not in FIELDS:
+            raise DataError(f"Unknown field '{fld}' in the field mapping. Fields: {', '.join(FIELDS)}.")
+        if col is not None and col not in fields:
+            raise DataError(
+                f"{name} has no {what} '{col}' (mapped to '{fld}'). Its {what}s: {', '.join(map(str, fields))}."
+            )
+
+
+def _apply_map(record: dict, column_map: dict) -> dict:
+    """The record with mapped keys renamed to their fields; other keys keep their names, None-mapped fields go."""
+    sources = {col for col in column_map.values() if col is not None}
+    out = {k: v for k, v in record.items() if k not in sources and k not in column_map}
+    out.update({fld: record.get(col) for fld, col in column_map.items() if col is not None})
+    return out
+
+
 def load_bytes(
-    data: bytes, filename: str, fmt: str | None = None, column_map: dict[str, str] | None = None
+    data: bytes, filename: str, fmt: str | None = None, column_map: dict[str, str | None] | None = None
 ) -> LoadResult:
     """Parse `data` (named `filename`, whose extension picks the reader) into canonical rows.
 
-    `fmt` forces a format (one of FORMATS) instead of the majority vote over the rows' keys. For tables,
-    `column_map` maps fields to columns ({"instruction": "question", "output": "answer"}); without it the
-    mapping is guessed from the column names.
+    `fmt` forces a format (one of FORMATS) instead of the majority vote over the rows' keys. `column_map` maps
+    fields to the file's columns or keys ({"instruction": "question", "output": "answer"}); without it a table's
+    mapping is guessed from its column names, and so is a JSON file's when no row matches a format.
+    Raises DataError for a file that cannot be used at all (with what to do).
     """
     if fmt is not None and fmt not in FORMATS:
         raise DataError(f"Unknown format '{fmt}'. Choose one of: {', '.join(FORMATS)}.")
     if not data.strip(b" \t\r\n\xef\xbb\xbf"):
         raise DataError(f"{filename} is empty. Choose a file with at least one row.")
-    kind = _kind(filename, data)
-    columns = None
-    if kind in TABLE_KINDS:
-        columns, table_rows = _table(data, kind, filename)
-        column_map = dict(column_map) if column_map else guess_column_map(columns)
+    raw, errors, columns = _raw_records(data, filename)
+    total = len(raw) + len(errors)
+    if not raw:
+        shown = "; ".join(f"row {e.row}: {e.message}" for e in errors[:3])
+        raise DataError(f"No row of {filename} could be read. {shown}")
+    fields = columns if columns is not None else _keys(raw)
+    if column_map:
+        _check_map(column_map, fields, filename, columns is not None)
+    elif columns is not None:
+        column_map = guess_column_map(columns)
         if not column_map:
             raise DataError(
                 f"Could not tell which columns of {filename} hold the prompt and the answer "
-                f"(columns: {', '.join(columns)}). Map them to fields by hand "
-                "(e.g. question -> instruction, answer -> output)."
+                f"(columns: {', '.join(columns)}). Map them under Field mapping on the Data page "
+                "(`--map question=instruction` in the CLI), e.g. question -> instruction, answer -> output."
             )
-        records, errors = _map_table(columns, table_rows, column_map, filename)
-    else:
-        text = _decode(data, filename)
-        records, errors = _jsonl_records(text) if kind == "jsonl" else _json_records(text, filename)
-    total = len(records) + len(errors)
-    if not records:
-        shown = "; ".join(f"row {e.row}: {e.message}" for e in errors[:3])
-        raise DataError(f"No row of {filename} could be read. {shown}")
+    elif fmt is None and not any(detect_row_format(r) for _, r in raw):
+        column_map = guess_column_map(fields) or None  # e.g. a JSON file of {"question", "answer"} objects
+    records = [(n, _apply_map(r, column_map)) for n, r in raw] if column_map else raw
     fmt = fmt or _vote(records, filename)
-    unmapped = [f for f in REQUIRED_FIELDS[fmt] if columns and f not in column_map]
-    if unmapped:
-        raise DataError(
-            f"Read as {fmt}, {filename} needs a column for: {', '.join(unmapped)}. Map one in the "
-            f"column mapping (columns: {', '.join(columns)})."
-        )
-    rows, numbers, warnings = [], [], []
+    if column_map:
+        mapped = {k for _, r in records[:1] for k in r} | {f for f, c in column_map.items() if c is not None}
+        gaps = missing_fields(fmt, mapped)
+        if gaps:
+            what = "column" if columns is not None else "field"
+            raise DataError(
+                f"Read as {fmt}, {filename} needs a {what} for: {', '.join(gaps)}. Map one under Field "
+                f"mapping on the Data page (`--map COLUMN=FIELD` in the CLI); its {what}s: {', '.join(fields)}."
+            )
+    source_of = {fld: col for fld, col in (column_map or {}).items() if col is not None}
+    rows, numbers, warnings, ignored = [], [], [], Counter()
     for number, record in records:
         try:
-            row, notes = convert_record(record, fmt)
+            done = convert(record, fmt)
         except RowProblem as exc:
-            column = (column_map or {}).get(exc.field) if columns else None
+            column = source_of.get(exc.field) if columns is not None else None
             # In a table, name the column the user sees rather than our field name.
             message = f"the '{column}' cell is empty (that column holds the {exc.field})" if column else str(exc)
-            errors.append(RowError(number, message))
+            errors.append(RowError(number, _with_hint(message, record, fmt)))
             continue
-        rows.append(row)
+        rows.append(done.row)
         numbers.append(number)
-        warnings.extend(RowError(number, note) for note in notes)
+        warnings.extend(RowError(number, note) for note in done.warnings)
+        ignored.update(source_of.get(k, k) for k in done.ignored)
     errors.sort(key=lambda e: e.row)
-    return LoadResult(fmt, rows, errors, total, numbers, warnings, columns, column_map if columns else None)
+    notices = _notices(ignored, records, fmt)
+    mapped = {f: c for f, c in column_map.items() if c is not None} if column_map else None
+    return LoadResult(fmt, rows, errors, total, numbers, warnings, columns, mapped, notices=notices, fields=fields)
+
+
+def _with_hint(message: str, record: dict, fmt: str) -> str:
+    """A row error, plus the format the row looks like when that is another one (19.10: say what fits)."""
+    own = detect_row_format(record)
+    return f"{message} (this row looks like {own}, not {fmt})" if own and own != fmt else message
+
+
+def _rows(n: int) -> str:
+    return f"{n} row" if n == 1 else f"{n} rows"
+
+
+# Keys a format reads beyond FORMAT_FIELDS (synonyms read from JSON rows as written).
+_ALSO_READ = {"preference": ("chosen_messages", "rejected_messages", "question"), "unpaired_preference": ("kto_tag",)}
+
+
+def _notices(ignored: Counter, records: list[tuple[int, dict]], fmt: str) -> list[FieldNotice]:
+    notices = []
+    looks: dict[str, list[dict]] = {}
+    for _, record in records:
+        own = detect_row_format(record)
+        if own and own != fmt:
+            looks.setdefault(own, []).append(record)
+    for other, those in sorted(looks.items(), key=lambda item: -len(item[1])):
+        reads = (*FORMAT_FIELDS[other], *_ALSO_READ.get(other, ()))
+        extra = [k for k in reads if k not in FORMAT_FIELDS[fmt] and any(k in r for r in those)]
+        has = f" (with {', '.join(f'`{k}`' for k in extra)})" if extra else ""
+        verb = "looks" if len(those) == 1 else "look"
+        notices.append(
+            FieldNotice(
+                f"{_rows(len(those))} {verb} like {other}{has}, not {fmt}: read as {fmt}, what only {other} uses "
+                f"is not read. Pick the format '{other}' (Format on the Data page, --format in the CLI) to read "
+                "them as that.",
+                rows=len(those),
+            )
+        )
+    for name, n in ignored.most_common():
+        where = " (a key inside the turns)" if "[]." in name else ""
+        notices.append(
+            FieldNotice(
+                f"ignored field: `{name}`{where} in {_rows(n)}; the studio does not read it, so it is "
+                "neither shown nor trained",
+                field=name,
+                rows=n,
+            )
+        )
+    return notices
 
 
 def _vote(records: list[tuple[int, dict]], name: str) -> str:
@@ -396,10 +360,34 @@ def _vote(records: list[tuple[int, dict]], name: str) -> str:
         known = "; ".join(f"{f}: {', '.join(fields)}" for f, fields in FORMAT_FIELDS.items())
         raise DataError(
             f"Could not recognise the format of {name}: its rows have the fields {keys}. "
-            f"Supported formats and their fields -- {known}. Rename the fields, or pick the format."
+            f"Supported formats and their fields -- {known}. Map the file's fields under Field mapping on the "
+            "Data page (`--map KEY=FIELD` in the CLI), or rename them."
         )
     # Most rows win; a tie goes to the earlier format in FORMATS.
     return max(votes, key=lambda f: (votes[f], -FORMATS.index(f)))
+
+
+def row_counts(rows: list[dict]) -> dict[str, int]:
+    """What the rows hold: rows with tool calls, tool schemas, reasoning, a turn weighted 0; good/bad for unpaired.
+
+    >>> row_counts([{"prompt": [], "completion": [], "label": True}, {"prompt": [], "completion": [], "label": False}])
+    {'tool_calls': 0, 'tools': 0, 'reasoning': 0, 'weight_0': 0, 'good': 1, 'bad': 1}
+    """
+    counts = {"tool_calls": 0, "tools": 0, "reasoning": 0, "weight_0": 0}
+    labels = Counter()
+    for row in rows:
+        turns = conversation(row)
+        if row_kind(row) == "preference":
+            turns = turns + list(row["rejected"])
+        counts["tool_calls"] += any(t.get("tool_calls") for t in turns)
+        counts["tools"] += bool(row.get("tools"))
+        counts["reasoning"] += any(t.get("reasoning") for t in turns)
+        counts["weight_0"] += any(t.get("weight") == 0 for t in turns)
+        if "label" in row and row_kind(row) == "unpaired":
+            labels[bool(row["label"])] += 1
+    if labels:
+        counts.update(good=labels[True], bad=labels[False])
+    return counts
 
 
 # --- splitting --------------------------------------------------------------------------------------------
@@ -469,12 +457,38 @@ def split_rows(
 # --- statistics -------------------------------------------------------------------------------------------
 
 
+def hf_messages(turns: list[dict]) -> list[dict]:
+    """Canonical turns as transformers' chat templates read them: the reasoning as `reasoning_content` (Qwen3,
+    DeepSeek-R1 templates), no `weight` (no template knows it)."""
+    out = []
+    for turn in turns:
+        msg = {k: v for k, v in turn.items() if k not in ("reasoning", "weight")}
+        if turn.get("reasoning") is not None:
+            msg["reasoning_content"] = turn["reasoning"]
+        out.append(msg)
+    return out
+
+
 def render_row(row: dict, tokenizer) -> str:
-    """The row's text through the tokenizer's own chat template (plain `role: content` lines without one)."""
-    messages = conversation(row)
-    if getattr(tokenizer, "chat_template", None):
-        return tokenizer.apply_chat_template(messages, tokenize=False)
-    return "".join(f"{m['role']}: {m['content']}\n" for m in messages)
+    """The row's text through the tokenizer's own chat template (plain `role: content` lines without one).
+
+    A text row is its text, untouched; a prompt-only row ends with the template's generation prompt; tool schemas
+    go to the template as `tools=`, like transformers' `apply_chat_template`. DataError when the template refuses.
+    """
+    kind = row_kind(row)
+    if kind == "text":
+        return row["text"]
+    messages = hf_messages(conversation(row))
+    if not getattr(tokenizer, "chat_template", None):
+        return "".join(f"{m['role']}: {m['content']}\n" for m in messages)
+    from jinja2 import TemplateError
+
+    try:
+        return tokenizer.apply_chat_template(
+            messages, tools=row.get("tools"), tokenize=False, add_generation_prompt=kind == "prompt_only"
+        )
+    except TemplateError as exc:  # also what a template's own raise_exception() raises
+        raise DataError(f"The model's chat template cannot render this row ({exc}).") from None
 
 
 def _spread(values: list[float]) -> dict:
@@ -486,7 +500,7 @@ def _spread(values: list[float]) -> dict:
 def dataset_stats(rows: list[dict], tokenizer=None, max_length: int | None = None) -> dict:
     """Counts, turns and characters per row; token lengths (and truncation at `max_length`) with a tokenizer."""
     conversations = [conversation(r) for r in rows]
-    chars = [sum(len(m["content"]) for m in msgs) for msgs in conversations]
+    chars = [sum(len(m["content"]) + len(m.get("reasoning") or "") for m in msgs) for msgs in conversations]
     stats: dict[str, Any] = {
         "rows": len(rows),
         "preference_rows": sum(is_preference(r) for r in rows),

@@ -179,6 +179,12 @@ def list_samples() -> list[Sample]:
     return list(SAMPLES.values())
 
 
+def sample_choices() -> dict[str, Sample]:
+    """The samples a user can pick on the Data page: name -> Sample, in registry order, only those whose file exists
+    (a checkout that has not run `samples/make_samples.py` offers none rather than a broken entry)."""
+    return {s.name: s for s in SAMPLES.values() if s.path.is_file()}
+
+
 def check(name: str, text: str) -> bool:
     """Whether `text` shows the trait of sample `name` (chat_style: opens with 'Ahoy!'; preference: bullets)."""
     sample = get_sample(name)

@@ -25,7 +25,7 @@ from pathlib import Path
 from ftlib import rows
 from ftlib.errors import UserError
 from ftlib.jobs import BackgroundJob
-from ftlib.rows import row_kind
+from ftlib.rows import IGNORE_INDEX, row_kind
 from ftlib.sampling import BASE, GREEDY, GenRow, adapter_kwargs, generate_with_set, render_prompt
 
 Progress = Callable[[str, float], None]
@@ -62,7 +62,7 @@ def encode_reference(messages: list[dict], tokenizer, template: str = "tokenizer
     from ftlib.tokens import encode_row
 
     # The same encoder the trainer uses, so "reference tokens" mean exactly what training learned from.
-    enc = encode_row({"messages": messages}, tokenizer, template, "last_assistant", None, checks=False)
+    enc = encode_row({"messages": messages}, tokenizer, template, "last_assistant", None)
     return Reference(list(enc.input_ids), list(enc.labels), [t.text for t in enc.tokens])
 
 
@@ -80,7 +80,7 @@ def reference_token_losses(model, ref: Reference, adapters: Sequence[str | None]
     import torch
 
     labels = torch.tensor(ref.labels)
-    positions = (labels != -100).nonzero().squeeze(1)
+    positions = (labels != IGNORE_INDEX).nonzero().squeeze(1)
     if len(positions) == 0:
         raise EvalError("No reference tokens in this row (all labels are -100).")
     first = int(positions[0])
@@ -99,7 +99,7 @@ def reference_token_losses(model, ref: Reference, adapters: Sequence[str | None]
     logp = torch.log_softmax(logits, dim=-1)
     safe = targets.clamp(min=0)
     nll = -logp.gather(2, safe[None, :, None].expand(len(adapters), -1, 1))[..., 0]
-    mask = (targets != -100).cpu()
+    mask = (targets != IGNORE_INDEX).cpu()
     return [row[mask].tolist() for row in nll.cpu()]
 
 
@@ -128,7 +128,7 @@ def token_losses(model_set, row: dict, tuned: str | None, template: str = "token
     ref = encode_reference(conversation(row), model_set.tokenizer, template)
     names = ["base"] + ([tuned] if tuned else [])
     per = losses_with_set(model_set, ref, names)
-    scored = [lab != -100 for lab in ref.labels]
+    scored = [lab != IGNORE_INDEX for lab in ref.labels]
     out: dict[str, list[float | None]] = {}
     for name, values in zip(names, per, strict=True):
         it = iter(values)
@@ -279,7 +279,7 @@ def evaluate(
         try:
             messages = conversation(row)
             ref = encode_reference(messages, tokenizer, template)
-            if all(label == -100 for label in ref.labels):
+            if all(label == IGNORE_INDEX for label in ref.labels):
                 raise EvalError("no reference tokens (the template or the mask left nothing to score)")
             _, prompt_ids = render_prompt(tokenizer, messages[:-1], template=template)
         except UserError as exc:  # EvalError, SamplingError, TemplateError: this row only, keep going
@@ -331,25 +331,39 @@ def evaluate(
 
 @dataclass
 class RunInfo:
-    """What evaluating a run needs from its config.json: the base model, the test rows and the template."""
+    """What evaluating a run needs from its config: the base model, the test rows and the template."""
 
     model: str
     dataset: str
     template: str
     test_rows: list[dict]
+    template_source: str = ""  # the Jinja text of a custom template
+
+    def chat_template(self, tokenizer):
+        """The ftlib ChatTemplate the run trained with (its custom source included)."""
+        from ftlib.templates import get_template
+
+        return get_template(self.template, tokenizer=tokenizer, source=self.template_source or None)
 
 
 def run_info(run_dir: str | Path) -> RunInfo:
-    """Read a run's config.json (ftlib.training's RunConfig) and load its held-out rows the way training did."""
-    path = Path(run_dir) / "config.json"
-    if not path.is_file():
-        raise EvalError(f"'{run_dir}' has no config.json; pass --model, --adapter and --data instead.")
-    from ftlib.training import RunConfig, load_rows
+    """Read a run's config and load its held-out rows the way training did."""
+    from ftlib.rundir import RunDir
+    from ftlib.training import load_rows
 
-    config = RunConfig.from_file(path)
+    run = RunDir(Path(run_dir))
+    if not run.config_file.is_file():
+        raise EvalError(f"'{run_dir}' has no config.json; pass --model, --adapter and --data instead.")
+    config = run.config()
     # The same loader as training, so a plain data file is split with the run's own test_size and seed.
     _, test, _ = load_rows(config)
-    return RunInfo(model=config.model, dataset=config.dataset, template=config.template, test_rows=list(test))
+    return RunInfo(
+        model=config.model,
+        dataset=config.dataset,
+        template=config.template,
+        test_rows=list(test),
+        template_source=config.template_source,
+    )
 
 
 def load_test_rows(data: str | Path) -> list[dict]:
@@ -358,12 +372,8 @@ def load_test_rows(data: str | Path) -> list[dict]:
 
     path = Path(data).expanduser()
     if path.is_file():
-        try:
-            from ftlib.data import load_file
-        except ImportError:
-            from ftlib.workspace import read_jsonl
+        from ftlib.data import load_file
 
-            return read_jsonl(path)
         result = load_file(path)
         if not result.rows:
             raise EvalError(f"No usable rows in {path}: {result.errors[:1]}")
@@ -378,9 +388,10 @@ class EvalJob(BackgroundJob):
     """`evaluate` in a daemon thread with progress and cancel, for pages that must not block."""
 
     thread_name = "ftlib-evaluate"
+    kind = "evaluation"
 
-    def __init__(self, model_set, rows: Sequence[dict], adapter: str, **kwargs):
-        super().__init__()
+    def __init__(self, model_set, rows: Sequence[dict], adapter: str, label: str = "an evaluation", **kwargs):
+        super().__init__(label, device=model_set.device)  # the device lease its forwards take turns on
         self.model_set, self.rows, self.adapter, self.kwargs = model_set, list(rows), adapter, kwargs
         self.message, self.fraction = "Starting", 0.0
         self.result: EvalResult | None = None

@@ -383,8 +383,8 @@ def bf16_products(model, method: str, device: str, requested_dtype: str) -> bool
     """
     if not enabled() or method not in ("dpo", "full") or requested_dtype not in (None, "", "auto"):
         return False
-    if str(device).startswith("cuda"):
-        return False
+    if str(device).startswith("cuda") or int(os.environ.get("WORLD_SIZE", "1")) > 1:
+        return False  # several processes (DDP, FSDP's sharded weights): not measured or tested with these layers
     choice = os.environ.get("FTLIB_CPU_BF16", "auto").strip().lower()
     if not (choice in ("1", "true", "yes", "on") or (choice == "auto" and native_cpu_bf16())):
         return False

@@ -1,77 +1,145 @@
 """Per-format converters: one raw record (a dict from a file) -> one canonical row, or a clear reason why not.
 
-Canonical rows (DESIGN.md): SFT `{"messages": [{"role", "content"}, ...]}` with roles system/user/assistant;
-preference `{"prompt": [...], "chosen": [...], "rejected": [...]}`. Accepted inputs:
+Canonical rows are defined in ftlib/rows.py. Accepted inputs, by format name (what `data inspect` reports):
 
-    messages           {"messages": [{"role": "user", "content": ...}, ...]}        (OpenAI / HF)
-    sharegpt           {"conversations": [{"from": "human", "value": ...}, ...]}    (human/gpt/system)
-    alpaca             {"instruction", "input"?, "output", "system"?}
-    prompt_completion  {"prompt", "completion"}                                   (text or messages)
-    preference         {"prompt"?, "chosen", "rejected"}                           (text or messages)
+    messages             {"messages": [{"role", "content", ...}], "system"?, "tools"?}          (OpenAI / HF)
+    sharegpt             {"conversations": [{"from", "value"}, ...], "system"?, "tools"?}       (ShareGPT)
+    alpaca               {"instruction", "input"?, "output", "system"?, "history"?}
+    prompt_completion    {"prompt", "completion"}                                    (text or messages)
+    preference           {"prompt"?, "chosen", "rejected"} as text or messages (the shared opening of two
+                         whole conversations is the prompt, as TRL's extract_prompt does); `chosen_messages` /
+                         `rejected_messages`; Alpaca-shaped {"instruction", "input"?, "chosen", "rejected"};
+                         ShareGPT-shaped {"conversations": prompt, "chosen": turn, "rejected": turn}
+    unpaired_preference  {"prompt", "completion", "label": bool} (TRL's KTO); {"messages", "label"};
+                         {"conversations", "kto_tag"} (LLaMA-Factory); the answer judged is the last turns
+    text                 {"text"}                                     (continued pre-training: all trained)
+    prompt_only          {"prompt"}                                   (text or messages; for online RL)
 
-A converter raises `RowProblem` with a sentence a non-engineer understands; soft problems (the row is kept)
-come back as warnings. File reading, format voting and splitting live in `ftlib/data.py`.
+Turns (roles, content parts, reasoning, tool calls, weights) are read by ftlib/turns.py. Every key of a record
+that a converter does not read and that holds a value is returned as ignored, so the file's report names it;
+images, audio and video are refused by name. A converter raises `RowProblem` with a sentence a non-engineer
+understands; soft problems (the row is kept) come back as warnings.
+
+Not known here: files (readers.py), voting and the file report (data.py).
 """
 
 from __future__ import annotations
 
-import json
-import math
+from dataclasses import dataclass, field
 from typing import Any
 
-from ftlib.errors import UserError
+from ftlib.turns import (
+    JSONProblem,
+    RowProblem,
+    check_conversation,
+    check_tool_order,
+    has_value,
+    json_value,
+    media_problem,
+    missing,
+    parse_json,
+    parse_messages,
+    parse_tools,
+    text,
+)
 
-FORMATS = ("messages", "sharegpt", "alpaca", "prompt_completion", "preference")
-
-# The fields each format reads, as shown to users (required first) and offered in the column-mapping editor.
-FORMAT_FIELDS = {
-    "messages": ("messages",),
-    "sharegpt": ("conversations", "system"),
-    "alpaca": ("instruction", "input", "output", "system"),
-    "prompt_completion": ("prompt", "completion"),
-    "preference": ("prompt", "chosen", "rejected"),
+FORMATS = (
+    "messages",
+    "sharegpt",
+    "alpaca",
+    "prompt_completion",
+    "preference",
+    "unpaired_preference",
+    "text",
+    "prompt_only",
+)
+FORMAT_KIND = {
+    "messages": "sft",
+    "sharegpt": "sft",
+    "alpaca": "sft",
+    "prompt_completion": "sft",
+    "preference": "preference",
+    "unpaired_preference": "unpaired",
+    "text": "text",
+    "prompt_only": "prompt_only",
 }
+# The fields each format reads, as shown to users (required first) and offered in the field-mapping editor.
+FORMAT_FIELDS = {
+    "messages": ("messages", "system", "tools"),
+    "sharegpt": ("conversations", "system", "tools"),
+    "alpaca": ("instruction", "output", "input", "system", "history"),
+    "prompt_completion": ("prompt", "completion", "system", "tools"),
+    "preference": ("chosen", "rejected", "prompt", "instruction", "input", "conversations", "system", "tools"),
+    "unpaired_preference": ("label", "prompt", "completion", "messages", "conversations", "system", "tools"),
+    "text": ("text",),
+    "prompt_only": ("prompt", "system", "tools"),
+}
+# One line per format, for pickers and help texts.
+FORMAT_HELP = {
+    "messages": "messages: [{role, content}, ...] (OpenAI / Hugging Face; tool calls, reasoning)",
+    "sharegpt": "sharegpt: conversations: [{from, value}, ...]",
+    "alpaca": "alpaca: instruction, input, output (history, system)",
+    "prompt_completion": "prompt_completion: prompt, completion",
+    "preference": "preference: prompt, chosen, rejected (DPO pairs)",
+    "unpaired_preference": "unpaired_preference: prompt, completion, label true/false (KTO)",
+    "text": "text: plain text, every token trained",
+    "prompt_only": "prompt_only: prompts without answers (online RL)",
+}
+# The fields a mapping may name (the editor's rows); source keys with other names map onto these.
 FIELDS = (
     "instruction",
     "input",
     "output",
     "system",
+    "history",
     "prompt",
     "completion",
     "chosen",
     "rejected",
+    "label",
     "messages",
     "conversations",
+    "tools",
+    "text",
 )
-# Fields whose value may be a list of messages; in a CSV cell such a list arrives as JSON text.
-LIST_FIELDS = {"messages", "conversations", "prompt", "completion", "chosen", "rejected"}
+# Row-level media (LLaVA's "image", LLaMA-Factory's "images"/"audios"/"videos"): refused, never dropped.
+MEDIA_FIELDS = {
+    k: noun
+    for noun, keys in (("an image", "images image"), ("audio", "audios audio"), ("a video", "videos video"))
+    for k in keys.split()
+}
+_TRUE, _FALSE = {"true", "yes"}, {"false", "no"}
 
-ROLES = {"system": "system", "user": "user", "assistant": "assistant", "human": "user", "gpt": "assistant"}
+__all__ = [
+    "FIELDS",
+    "FORMATS",
+    "FORMAT_FIELDS",
+    "FORMAT_HELP",
+    "FORMAT_KIND",
+    "REQUIRED_FIELDS",
+    "Converted",
+    "JSONProblem",
+    "RowProblem",
+    "check_conversation",
+    "convert",
+    "convert_record",
+    "detect_row_format",
+    "guess_column_map",
+    "missing_fields",
+    "parse_json",
+    "parse_messages",
+    "split_common_prefix",
+]
 
 
-class JSONProblem(UserError):
-    """json.loads failed in a way JSONDecodeError does not cover, with a plain reason."""
-
-
-def parse_json(text: str) -> Any:
-    """json.loads, with the failures it raises outside JSONDecodeError turned into plain reasons."""
-    try:
-        return json.loads(text)
-    except RecursionError:
-        # A hostile or broken file can nest brackets thousands deep; Python's parser recurses per level.
-        raise JSONProblem("it is nested too deeply (thousands of brackets inside each other)") from None
-    except json.JSONDecodeError:
-        raise
-    except ValueError as exc:  # e.g. "Exceeds the limit (4300 digits) for integer string conversion"
-        raise JSONProblem(f"it holds a number too long to read ({str(exc).split(';')[0]})") from None
-
-
-class RowProblem(UserError):
-    """One row cannot be used; the message says why, in plain words. `field` names a missing field."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
+def as_bool(value: Any) -> bool | None:
+    """True/False from a boolean or the text a table cell holds ("true", "False", "yes"); None otherwise."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        word = value.strip().lower()
+        return True if word in _TRUE else False if word in _FALSE else None
+    return None
 
 
 def detect_row_format(record: Any) -> str | None:
@@ -79,12 +147,17 @@ def detect_row_format(record: Any) -> str | None:
 
     >>> detect_row_format({"instruction": "Add 2+2", "output": "4"})
     'alpaca'
+    >>> detect_row_format({"prompt": "2+2?", "completion": "5", "label": False})
+    'unpaired_preference'
     """
     if not isinstance(record, dict):
         return None
     keys = set(record)
-    if {"chosen", "rejected"} <= keys:
+    if {"chosen", "rejected"} <= keys or {"chosen_messages", "rejected_messages"} <= keys:
         return "preference"
+    labelled = "kto_tag" in keys or as_bool(record.get("label")) is not None
+    if labelled and keys & {"completion", "messages", "conversations", "output"}:
+        return "unpaired_preference"
     if "messages" in keys:
         return "messages"
     if "conversations" in keys:
@@ -93,231 +166,155 @@ def detect_row_format(record: Any) -> str | None:
         return "alpaca"
     if {"prompt", "completion"} <= keys:
         return "prompt_completion"
+    if "text" in keys:
+        return "text"
+    if "prompt" in keys:
+        return "prompt_only"
     return None
+
+
+@dataclass
+class Converted:
+    """A record read as one format: the canonical row, warnings for odd but kept rows, and the keys not read."""
+
+    row: dict
+    warnings: list[str]
+    ignored: list[str] = field(default_factory=list)  # top-level keys, and `field[].key` for keys of turns
+
+
+class Record:
+    """A raw record that remembers which keys a converter read (the rest are reported as ignored)."""
+
+    def __init__(self, data: dict, fmt: str):
+        self.data, self.fmt, self.used = data, fmt, set()
+        self.nested: set[str] = set()  # keys of turns, tool calls and parts that were not read
+
+    def get(self, key: str) -> Any:
+        self.used.add(key)
+        return self.data.get(key)
+
+    def has(self, key: str) -> bool:
+        return has_value(self.data.get(key))
+
+    def require(self, key: str) -> Any:
+        value = self.get(key)
+        if missing(value):
+            wanted = ", ".join(FORMAT_FIELDS[self.fmt])
+            raise RowProblem(f"the '{key}' field is missing (this data is read as {self.fmt}: {wanted})", field=key)
+        return value
+
+    def ignored(self) -> list[str]:
+        top = [k for k, v in self.data.items() if k not in self.used and has_value(v)]
+        return top + sorted(self.nested)
+
+
+def convert(record: dict, fmt: str) -> Converted:
+    """`record` read as `fmt` (one of FORMATS); RowProblem when it cannot be used."""
+    for key, noun in MEDIA_FIELDS.items():
+        if has_value(record.get(key)):
+            raise media_problem(noun, f"the '{key}' field")
+    if FORMAT_KIND[fmt] == "sft" and (as_bool(record.get("label")) is not None or has_value(record.get("kto_tag"))):
+        # A labelled answer may be a bad one: reading it as a conversation to imitate would train it.
+        raise RowProblem(
+            "this row has a true/false label: it is an answer judged good or bad, not a conversation to imitate "
+            f"(read as {fmt}, a bad answer would be trained). Read the file as unpaired_preference"
+        )
+    rec = Record(record, fmt)
+    row, warnings = _CONVERTERS[fmt](rec)
+    tools = parse_tools(rec.get("tools")) if fmt != "text" else None
+    if tools:
+        row["tools"] = tools
+    return Converted(row, warnings, rec.ignored())
 
 
 def convert_record(record: dict, fmt: str) -> tuple[dict, list[str]]:
     """(canonical row, warnings) for `record` read as `fmt`; raises RowProblem when it cannot be used."""
-    converter = {
-        "messages": _from_messages,
-        "sharegpt": _from_sharegpt,
-        "alpaca": _from_alpaca,
-        "prompt_completion": _from_prompt_completion,
-        "preference": _from_preference,
-    }[fmt]
-    return converter(record)
+    done = convert(record, fmt)
+    return done.row, done.warnings
 
 
 # --- building blocks --------------------------------------------------------------------------------------
 
 
-def _kind(value: Any) -> str:
-    """A plain-words name for a JSON value's type, for error messages."""
-    if isinstance(value, bool):
-        return "true/false"
-    if isinstance(value, (int, float)):
-        return "a number"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "an object"
-    return "text" if isinstance(value, str) else type(value).__name__
-
-
-def _missing(value: Any) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value))
-
-
-def _require(record: dict, field: str, fmt: str) -> Any:
-    value = record.get(field)
-    if _missing(value):
-        wanted = ", ".join(FORMAT_FIELDS[fmt])
-        raise RowProblem(f"the '{field}' field is missing (this data is read as {fmt}: {wanted})", field=field)
-    return value
-
-
-def _text(value: Any, what: str, optional: bool = False) -> str | None:
-    """A non-empty string, or None for an optional field left empty."""
-    if _missing(value) or (optional and value == ""):
-        if optional:
-            return None
-        raise RowProblem(f"{what} is missing")
-    if not isinstance(value, str):
-        raise RowProblem(f"{what} must be text, but it is {_kind(value)}")
-    if not value.strip():
-        if optional:
-            return None
-        raise RowProblem(f"{what} is empty")
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        # A JSON escape like \ud800 (half of a surrogate pair) is no character at all; tokenizers, pages and
-        # file writers all fail on it later.
-        raise RowProblem(
-            f"{what} holds an invalid character (a lone surrogate such as \\ud800): not valid unicode text"
-        ) from None
-    return value
-
-
-def _content(value: Any, where: str) -> str:
-    # OpenAI-style content parts: keep the text parts, refuse anything else (images, audio) by name.
-    if isinstance(value, list) and all(isinstance(p, dict) for p in value):
-        kinds = {str(p.get("type")) for p in value}
-        if kinds - {"text"}:
-            other = ", ".join(sorted(str(k) for k in kinds - {"text"}))
-            raise RowProblem(f"{where} contains {other} content; only text is supported")
-        value = "".join(str(p.get("text", "")) for p in value)
-    return _text(value, where)
-
-
-def parse_messages(value: Any, field: str) -> list[dict]:
-    """A list of {"role", "content"} from role/content or from/value turns; roles normalized."""
-    if isinstance(value, str) and value.lstrip().startswith("["):
+def _as_turns(rec: Record, value: Any, field: str, role: str) -> list[dict]:
+    """Text becomes one turn with `role`; a turn object one turn; a list (or its JSON text) is read as messages."""
+    if isinstance(value, str):
+        # In a CSV cell a list of messages arrives as JSON text; any other text (even "[1] ...") is one turn.
         try:
-            value = parse_json(value)
-        except json.JSONDecodeError as exc:
-            raise RowProblem(f"'{field}' looks like a JSON list but is not valid JSON ({exc.msg})") from None
-        except JSONProblem as exc:
-            raise RowProblem(f"'{field}' cannot be read: {exc}") from None
-    if not isinstance(value, list):
-        raise RowProblem(
-            f'\'{field}\' must be a list of messages like [{{"role": "user", "content": ...}}], '
-            f"but it is {_kind(value)}"
-        )
-    if not value:
-        raise RowProblem(f"'{field}' is an empty list: there is no conversation")
-    out = []
-    for i, turn in enumerate(value, start=1):
-        if not isinstance(turn, dict):
-            raise RowProblem(f"turn {i} of '{field}' is {_kind(turn)}, not a message with a role and content")
-        role = turn.get("role", turn.get("from"))
-        if role is None:
-            raise RowProblem(f"turn {i} of '{field}' has no role (expected 'role' or 'from')")
-        norm = ROLES.get(str(role).strip().lower()) if isinstance(role, str) else None
-        if norm is None:
-            raise RowProblem(
-                f"turn {i} of '{field}' has the role '{role}', which is not supported: "
-                "use system, user or assistant (ShareGPT: system, human, gpt)"
-            )
-        content = turn["content"] if "content" in turn else turn.get("value")
-        out.append({"role": norm, "content": _content(content, f"turn {i} ({norm}) of '{field}'")})
-    return out
+            parsed = parse_json(value) if value.lstrip().startswith(("[", "{")) else None
+        except Exception:  # not readable JSON (JSONDecodeError, JSONProblem): the cell is plain text
+            parsed = None
+        if not isinstance(parsed, list) and not (isinstance(parsed, dict) and {"role", "from"} & set(parsed)):
+            return [{"role": role, "content": text(value, f"the '{field}' field")}]
+        value = parsed
+    if isinstance(value, dict):  # ShareGPT preference rows: "chosen": {"from": "gpt", "value": ...}
+        value = [value]
+    return parse_messages(value, field, rec.nested)
 
 
-def check_conversation(messages: list[dict]) -> list[str]:
-    """Raise RowProblem for unusable conversations; return warnings for odd but trainable ones.
-
-    Errors: a system turn after the start, no assistant turn. Warnings (kept): the assistant speaks first,
-    two turns in a row from one role (some templates, e.g. Mistral's and Gemma's, refuse those), an
-    unanswered last user turn.
-    """
-    for i, msg in enumerate(messages[1:], start=2):
-        if msg["role"] == "system":
-            raise RowProblem(f"turn {i} is a system message; a system message can only be the first turn")
-    if not any(m["role"] == "assistant" for m in messages):
-        raise RowProblem("there is no assistant turn, so there is nothing to train on")
-    warnings = []
-    talk = [m for m in messages if m["role"] != "system"]
-    offset = len(messages) - len(talk)
-    if talk[0]["role"] == "assistant":
-        warnings.append("the conversation starts with the assistant, not the user")
-    for i in range(1, len(talk)):
-        if talk[i]["role"] == talk[i - 1]["role"]:
-            warnings.append(
-                f"turns {i + offset} and {i + offset + 1} are both from the {talk[i]['role']}; "
-                "some chat templates (Mistral, Gemma) refuse this"
-            )
-            break
-    if talk[-1]["role"] == "user":
-        warnings.append("the last turn is a user message with no answer; it will not be trained")
-    return warnings
-
-
-def _with_system(messages: list[dict], record: dict) -> list[dict]:
+def _with_system(rec: Record, messages: list[dict]) -> list[dict]:
     # A top-level "system" field (common in ShareGPT dumps) becomes the first turn unless one is there.
-    system = _text(record.get("system"), "the 'system' field", optional=True)
+    system = text(rec.get("system"), "the 'system' field", optional=True)
     if system and messages[0]["role"] != "system":
         return [{"role": "system", "content": system}, *messages]
     return messages
 
 
-# --- one converter per format -----------------------------------------------------------------------------
+def _history(rec: Record) -> list[dict]:
+    """Alpaca `history`: [[instruction, response], ...] before the current instruction -> user/assistant turns."""
+    value = rec.get("history")
+    if not has_value(value):
+        return []
+    value = json_value(value, "'history'")
+    if not isinstance(value, list):
+        raise RowProblem("'history' must be a list of [instruction, response] pairs")
+    turns = []
+    for k, pair in enumerate(value, start=1):
+        if not isinstance(pair, (list, tuple)) or len(pair) != 2:
+            raise RowProblem(f"entry {k} of 'history' must be an [instruction, response] pair")
+        turns.append({"role": "user", "content": text(pair[0], f"the instruction of 'history' entry {k}")})
+        turns.append({"role": "assistant", "content": text(pair[1], f"the response of 'history' entry {k}")})
+    return turns
 
 
-def _from_messages(record: dict) -> tuple[dict, list[str]]:
-    messages = _with_system(parse_messages(_require(record, "messages", "messages"), "messages"), record)
-    return {"messages": messages}, check_conversation(messages)
-
-
-def _from_sharegpt(record: dict) -> tuple[dict, list[str]]:
-    turns = parse_messages(_require(record, "conversations", "sharegpt"), "conversations")
-    messages = _with_system(turns, record)
-    return {"messages": messages}, check_conversation(messages)
-
-
-def _from_alpaca(record: dict) -> tuple[dict, list[str]]:
-    instruction = _text(_require(record, "instruction", "alpaca"), "the instruction")
-    extra = _text(record.get("input"), "the 'input' field", optional=True)
-    output = _text(_require(record, "output", "alpaca"), "the output (the answer)")
-    system = _text(record.get("system"), "the 'system' field", optional=True)
-    # The Stanford Alpaca prompt puts the input after the instruction; a blank line keeps them apart.
+def _alpaca_prompt(rec: Record) -> list[dict]:
+    """system?, history, then the instruction with its input (after a blank line, as the Stanford Alpaca prompt)."""
+    instruction = text(rec.require("instruction"), "the instruction")
+    extra = text(rec.get("input"), "the 'input' field", optional=True)
     user = f"{instruction}\n\n{extra}" if extra else instruction
-    messages = [{"role": "user", "content": user}, {"role": "assistant", "content": output}]
-    if system:
-        messages.insert(0, {"role": "system", "content": system})
-    return {"messages": messages}, []
+    return _with_system(rec, [*_history(rec), {"role": "user", "content": user}])
 
 
-def _as_turns(value: Any, field: str, role: str) -> list[dict]:
-    """Text becomes one turn with `role`; a list is read as messages."""
-    if isinstance(value, str):
-        # In a CSV cell a list of messages arrives as JSON text; any other text (even "[1] ...") is one turn.
-        try:
-            parsed = parse_json(value) if value.lstrip().startswith("[") else None
-        except (json.JSONDecodeError, JSONProblem):  # not a readable list: treat the cell as plain text
-            parsed = None
-        if not isinstance(parsed, list):
-            return [{"role": role, "content": _text(value, f"the '{field}' field")}]
-        value = parsed
-    return parse_messages(value, field)
-
-
-def _from_prompt_completion(record: dict) -> tuple[dict, list[str]]:
-    prompt = _as_turns(_require(record, "prompt", "prompt_completion"), "prompt", "user")
-    completion = _as_turns(_require(record, "completion", "prompt_completion"), "completion", "assistant")
-    if any(m["role"] != "assistant" for m in completion):
-        raise RowProblem("the completion must contain only assistant turns")
-    messages = prompt + completion
-    return {"messages": messages}, check_conversation(messages)
-
-
-def _from_preference(record: dict) -> tuple[dict, list[str]]:
-    chosen = _as_turns(_require(record, "chosen", "preference"), "chosen", "assistant")
-    rejected = _as_turns(_require(record, "rejected", "preference"), "rejected", "assistant")
-    if any(m["role"] != "assistant" for m in chosen + rejected):
-        # Whole conversations: the shared beginning is the prompt (as TRL's extract_prompt does).
-        prompt, chosen, rejected = split_common_prefix(chosen, rejected)
-        if not prompt:
-            raise RowProblem(
-                "chosen and rejected are whole conversations but share no opening turns, so the prompt cannot be found"
-            )
+def _prompt(rec: Record) -> list[dict]:
+    """The prompt of a preference, unpaired or prompt-only row, from whichever field holds it."""
+    if "prompt" in rec.data or rec.fmt == "prompt_only":
+        turns = _as_turns(rec, rec.require("prompt"), "prompt", "user")
+    elif "conversations" in rec.data:  # ShareGPT-shaped preference rows
+        turns = parse_messages(rec.get("conversations"), "conversations", rec.nested)
+    elif "instruction" in rec.data:  # Alpaca-shaped preference rows
+        return _alpaca_prompt(rec)
+    elif "question" in rec.data:  # e.g. {"system", "question", "chosen", "rejected"}
+        turns = [{"role": "user", "content": text(rec.get("question"), "the 'question' field")}]
     else:
-        prompt = _as_turns(_require(record, "prompt", "preference"), "prompt", "user")
-    if not chosen or not rejected or chosen == rejected:
-        raise RowProblem("chosen and rejected are the same, so there is nothing to prefer")
-    for name, side in (("chosen", chosen), ("rejected", rejected)):
-        bad = next((m for m in side if m["role"] != "assistant"), None)
-        if bad:
-            raise RowProblem(
-                f"the {name} answer contains a {bad['role']} turn; after the shared prompt, chosen "
-                "and rejected should hold only the assistant's answer"
-            )
+        turns = _as_turns(rec, rec.require("prompt"), "prompt", "user")
+    return _with_system(rec, turns)
+
+
+def _check_prompt(prompt: list[dict]) -> None:
     for i, msg in enumerate(prompt[1:], start=2):
         if msg["role"] == "system":
             raise RowProblem(f"turn {i} of the prompt is a system message; it can only be the first turn")
-    if prompt[-1]["role"] != "user":
+    if prompt[-1]["role"] not in ("user", "tool"):
         raise RowProblem(f"the prompt must end with a user turn, but it ends with a {prompt[-1]['role']} turn")
-    return {"prompt": prompt, "chosen": chosen, "rejected": rejected}, []
+
+
+def _answer_only(turns: list[dict], name: str) -> None:
+    bad = next((m for m in turns if m["role"] not in ("assistant", "tool")), None)
+    if bad:
+        raise RowProblem(
+            f"the {name} answer contains a {bad['role']} turn; after the shared prompt, chosen "
+            "and rejected should hold only the assistant's answer"
+        )
 
 
 def split_common_prefix(chosen: list, rejected: list) -> tuple[list, list, list]:
@@ -333,49 +330,187 @@ def split_common_prefix(chosen: list, rejected: list) -> tuple[list, list, list]
     return chosen[:n], chosen[n:], rejected[n:]
 
 
-# --- column mapping for tables ----------------------------------------------------------------------------
+# --- one converter per format -----------------------------------------------------------------------------
 
-# Per format, per field: column names that mean it (lower-case, spaces as underscores), best first.
-_SYNONYMS = {
-    "preference": {
-        "prompt": ("prompt", "question", "instruction", "query"),
-        "chosen": ("chosen",),
-        "rejected": ("rejected",),
-    },
-    "messages": {"messages": ("messages",)},
-    "sharegpt": {"conversations": ("conversations", "conversation"), "system": ("system", "system_prompt")},
-    "prompt_completion": {"prompt": ("prompt",), "completion": ("completion",)},
-    "alpaca": {
-        "instruction": ("instruction", "question", "query", "prompt", "instructions"),
-        "input": ("input", "context"),
-        "output": ("output", "answer", "response", "completion", "target"),
-        "system": ("system", "system_prompt"),
-    },
+
+def _from_messages(rec: Record) -> tuple[dict, list[str]]:
+    messages = _with_system(rec, parse_messages(rec.require("messages"), "messages", rec.nested))
+    return {"messages": messages}, check_conversation(messages)
+
+
+def _from_sharegpt(rec: Record) -> tuple[dict, list[str]]:
+    messages = _with_system(rec, parse_messages(rec.require("conversations"), "conversations", rec.nested))
+    return {"messages": messages}, check_conversation(messages)
+
+
+def _from_alpaca(rec: Record) -> tuple[dict, list[str]]:
+    prompt = _alpaca_prompt(rec)
+    output = text(rec.require("output"), "the output (the answer)")
+    return {"messages": [*prompt, {"role": "assistant", "content": output}]}, []
+
+
+def _from_prompt_completion(rec: Record) -> tuple[dict, list[str]]:
+    prompt = _as_turns(rec, rec.require("prompt"), "prompt", "user")
+    completion = _as_turns(rec, rec.require("completion"), "completion", "assistant")
+    if any(m["role"] != "assistant" for m in completion):
+        raise RowProblem("the completion must contain only assistant turns")
+    messages = _with_system(rec, prompt + completion)
+    return {"messages": messages}, check_conversation(messages)
+
+
+def _side(rec: Record, name: str) -> list[dict]:
+    key = f"{name}_messages" if f"{name}_messages" in rec.data else name
+    return _as_turns(rec, rec.require(key), key, "assistant")
+
+
+def _from_preference(rec: Record) -> tuple[dict, list[str]]:
+    chosen, rejected = _side(rec, "chosen"), _side(rec, "rejected")
+    if any(m["role"] not in ("assistant", "tool") for m in chosen + rejected):
+        # Whole conversations: the shared beginning is the prompt (as TRL's extract_prompt does).
+        prompt, chosen, rejected = split_common_prefix(chosen, rejected)
+        if not prompt:
+            raise RowProblem(
+                "chosen and rejected are whole conversations but share no opening turns, so the prompt cannot be found"
+            )
+        given = rec.data.get("prompt")
+        if isinstance(given, str) and any(m["content"] == given for m in prompt if m["role"] == "user"):
+            rec.used.add("prompt")  # the same prompt written twice (e.g. UltraFeedback): nothing is dropped
+    else:
+        prompt = _prompt(rec)
+    if not chosen or not rejected or chosen == rejected:
+        raise RowProblem("chosen and rejected are the same, so there is nothing to prefer")
+    _answer_only(chosen, "chosen")
+    _answer_only(rejected, "rejected")
+    _check_prompt(prompt)
+    check_tool_order(prompt + chosen)
+    check_tool_order(prompt + rejected)
+    return {"prompt": prompt, "chosen": chosen, "rejected": rejected}, []
+
+
+def _label(rec: Record) -> bool:
+    key = "label" if "label" in rec.data else "kto_tag"
+    value = rec.require(key)
+    label = as_bool(value)
+    if label is None:
+        raise RowProblem(f"the '{key}' must be true (a good answer) or false (a bad one), not {value!r}")
+    return label
+
+
+def _from_unpaired(rec: Record) -> tuple[dict, list[str]]:
+    label = _label(rec)
+    if "completion" in rec.data or "prompt" in rec.data:
+        prompt = _prompt(rec)
+        completion = _as_turns(rec, rec.require("completion"), "completion", "assistant")
+    elif "output" in rec.data:
+        prompt = _alpaca_prompt(rec)
+        completion = [{"role": "assistant", "content": text(rec.get("output"), "the output (the answer)")}]
+    else:
+        key = "messages" if "messages" in rec.data else "conversations"
+        turns = _with_system(rec, parse_messages(rec.require(key), key, rec.nested))
+        last_user = max((i for i, m in enumerate(turns) if m["role"] == "user"), default=-1)
+        prompt, completion = turns[: last_user + 1], turns[last_user + 1 :]
+        if not prompt:
+            raise RowProblem(f"'{key}' has no user turn, so there is no prompt for the labelled answer")
+    if not any(m["role"] == "assistant" for m in completion):
+        raise RowProblem("the conversation must end with the assistant's answer that the label judges")
+    if any(m["role"] not in ("assistant", "tool") for m in completion):
+        raise RowProblem("the completion must contain only assistant turns")
+    _check_prompt(prompt)
+    check_tool_order(prompt + completion)
+    return {"prompt": prompt, "completion": completion, "label": label}, []
+
+
+def _from_text(rec: Record) -> tuple[dict, list[str]]:
+    return {"text": text(rec.require("text"), "the text")}, []
+
+
+def _from_prompt_only(rec: Record) -> tuple[dict, list[str]]:
+    prompt = _prompt(rec)
+    _check_prompt(prompt)
+    check_tool_order(prompt)
+    return {"prompt": prompt}, []
+
+
+_CONVERTERS = {
+    "messages": _from_messages,
+    "sharegpt": _from_sharegpt,
+    "alpaca": _from_alpaca,
+    "prompt_completion": _from_prompt_completion,
+    "preference": _from_preference,
+    "unpaired_preference": _from_unpaired,
+    "text": _from_text,
+    "prompt_only": _from_prompt_only,
 }
-REQUIRED_FIELDS = {
-    "preference": ("chosen", "rejected"),
-    "messages": ("messages",),
-    "sharegpt": ("conversations",),
-    "prompt_completion": ("prompt", "completion"),
-    "alpaca": ("instruction", "output"),
-}
+
+
+# --- field mapping (tables, and JSON files whose keys have other names) ------------------------------------
+
+_SYSTEM = ("system", "system_prompt")
+_PROMPT = ("prompt", "question", "query")
+_LABEL = ("label", "kto_tag")
+_CONVERSATIONS = ("conversations", "conversation")
+# (format, required fields, optional fields): field -> names that mean it (lower-case, spaces as "_"), best first.
+_SHAPES: list[tuple[str, dict, dict]] = [
+    (
+        "preference",
+        {"chosen": ("chosen", "chosen_messages", "chosen_response"), "rejected": ("rejected", "rejected_messages")},
+        {
+            "prompt": _PROMPT,
+            "instruction": ("instruction",),
+            "input": ("input",),
+            "conversations": _CONVERSATIONS,
+            "system": _SYSTEM,
+            "tools": ("tools",),
+        },
+    ),
+    (
+        "unpaired_preference",
+        {"prompt": (*_PROMPT, "instruction"), "completion": ("completion", "response", "answer"), "label": _LABEL},
+        {"system": _SYSTEM, "tools": ("tools",)},
+    ),
+    ("unpaired_preference", {"messages": ("messages",), "label": _LABEL}, {"system": _SYSTEM, "tools": ("tools",)}),
+    ("unpaired_preference", {"conversations": _CONVERSATIONS, "label": _LABEL}, {"system": _SYSTEM}),
+    ("messages", {"messages": ("messages",)}, {"system": _SYSTEM, "tools": ("tools",)}),
+    ("sharegpt", {"conversations": _CONVERSATIONS}, {"system": _SYSTEM, "tools": ("tools",)}),
+    ("prompt_completion", {"prompt": ("prompt",), "completion": ("completion",)}, {"system": _SYSTEM}),
+    (
+        "alpaca",
+        {
+            "instruction": ("instruction", "question", "query", "prompt", "instructions"),
+            "output": ("output", "answer", "response", "completion", "target"),
+        },
+        {"input": ("input", "context"), "system": _SYSTEM, "history": ("history",)},
+    ),
+    ("text", {"text": ("text",)}, {}),
+    ("prompt_only", {"prompt": _PROMPT}, {"system": _SYSTEM, "tools": ("tools",)}),
+]
+# The first shape of each format: its required fields (for "Read as X, the file needs a column for ...").
+REQUIRED_FIELDS = {}
+for _fmt, _required, _ in _SHAPES:
+    REQUIRED_FIELDS.setdefault(_fmt, tuple(_required))
 
 
 def guess_column_map(columns: list[str]) -> dict[str, str]:
-    """Field -> column for a table, for the first format whose required fields all have a column.
+    """Field -> column (or key) for the first shape whose required fields all have one.
 
     >>> guess_column_map(["Question", "Answer"])
     {'instruction': 'Question', 'output': 'Answer'}
     """
-    normal = {}
+    normal: dict[str, str] = {}
     for col in columns:
         normal.setdefault(str(col).strip().lower().replace(" ", "_").replace("-", "_"), col)
-    for fmt in ("preference", "messages", "sharegpt", "prompt_completion", "alpaca"):
+    for _fmt, required, optional in _SHAPES:
         mapping: dict[str, str] = {}
-        for field, names in _SYNONYMS[fmt].items():
+        for fld, names in {**required, **optional}.items():
             col = next((normal[n] for n in names if n in normal and normal[n] not in mapping.values()), None)
             if col is not None:
-                mapping[field] = col
-        if all(f in mapping for f in REQUIRED_FIELDS[fmt]):
+                mapping[fld] = col
+        if all(f in mapping for f in required):
             return mapping
     return {}
+
+
+def missing_fields(fmt: str, mapped: set[str]) -> list[str]:
+    """Required fields of `fmt` that `mapped` lacks, for the shape of `fmt` closest to complete ([] if one fits)."""
+    gaps = [[f for f in required if f not in mapped] for name, required, _ in _SHAPES if name == fmt]
+    return min(gaps, key=len)

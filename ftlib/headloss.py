@@ -24,6 +24,8 @@ import types
 import torch
 import torch.nn.functional as F
 
+from ftlib.rows import IGNORE_INDEX
+
 # The logits of the trained tokens are kept for the backward pass, in the weights' dtype: 2**27 elements (256 MiB
 # in bf16) fits ~2,700 trained tokens of a 49k vocabulary, more than a CPU micro-batch holds (2048 tokens).
 MAX_SCORES = 2**27
@@ -110,7 +112,7 @@ def _fast_head_output(model, args, kwargs, labels, num_items_in_batch):
 
     head = model.get_output_embeddings()
     shifted = labels[:, 1:]
-    mask = shifted != -100
+    mask = shifted != IGNORE_INDEX
     if int(mask.sum()) * head.weight.shape[0] > MAX_SCORES:
         return None
     kwargs["use_cache"] = False

@@ -12,6 +12,11 @@ the estimate follows what the trainers really keep:
   layer, the MLP's gate/up/product, norm and rotary intermediates, LoRA dropout copies), times tokens per
   step, plus the LM head's scoring tiles; DPO doubles the batch (chosen + rejected). Gradient
   checkpointing keeps only each block's input plus one block's worth.
+- several processes: each GPU holds its own share. DDP (`sharding: none`) keeps a whole copy per process plus a
+  second copy of the gradients in its communication buckets; FSDP (`sharding: fsdp`) keeps 1/N of the weights,
+  gradients and optimizer state, plus what it gathers whole: the block computing and the next one (prefetched), and
+  the parameters outside the blocks (embeddings, head), which stay gathered through a step. Activations are per
+  process either way.
 
     est = estimate(RunConfig(method="lora"))
     est.total, est.rows()        # bytes; (part, bytes, explanation) for the UI
@@ -110,6 +115,8 @@ class MemoryEstimate:
     activations: int
     overhead: int
     available: int | None = None  # bytes the device has (total GPU memory, or the machine's available RAM)
+    processes: int = 1  # processes training the run, each on its own device; the parts above are per process
+    shards: int = 1  # processes the weights, gradients and optimizer state are split over (FSDP), else 1
 
     @property
     def total(self) -> int:
@@ -121,15 +128,22 @@ class MemoryEstimate:
 
     def rows(self) -> list[tuple[str, int, str]]:
         """(part, bytes, what it is) for display."""
+        split = f", split over {self.shards} processes (FSDP)" if self.shards > 1 else ""
         rows = [
             (
                 "Weights",
                 self.weights,
                 f"{self.params / 1e6:.0f}M parameters in {self.dtype}"
-                + (" (linear layers in 4 bits)" if self.dtype == "4-bit" else ""),
+                + (" (linear layers in 4 bits)" if self.dtype == "4-bit" else "")
+                + (f"{split}, plus the layers being computed gathered whole" if split else ""),
             ),
-            ("Gradients", self.gradients, f"one per trainable parameter ({self.trainable / 1e6:.2f}M)"),
-            ("Optimizer state", self.optimizer, "AdamW keeps two running averages per trainable parameter"),
+            (
+                "Gradients",
+                self.gradients,
+                f"one per trainable parameter ({self.trainable / 1e6:.2f}M){split}"
+                + ("; DDP keeps a second copy to average them" if self.processes > 1 and not split else ""),
+            ),
+            ("Optimizer state", self.optimizer, f"AdamW keeps two running averages per trainable parameter{split}"),
             ("Activations", self.activations, "what each layer keeps from the forward pass for the backward pass"),
             ("Overhead", self.overhead, "framework and allocator slack"),
         ]
@@ -152,6 +166,8 @@ class MemoryEstimate:
             "total": self.total,
             "available": self.available,
             "fits": self.fits,
+            "processes": self.processes,
+            "shards": self.shards,
         }
 
 
@@ -250,8 +266,10 @@ def estimate(
     elem = _BYTES[dtype]
     seq = int(seq_len or config.max_length)
     # SFT steps run as micro-batches on CPU (ftlib.fastpath): activations follow the rows of one forward pass.
-    rows = config.batch_size if config.method == "dpo" else fastpath.micro_batch_size(config.batch_size, seq, device)
-    sequences = rows * (2 if config.method == "dpo" else 1)
+    rows = (
+        config.batch_size if config.kind == "preference" else fastpath.micro_batch_size(config.batch_size, seq, device)
+    )
+    sequences = rows * (2 if config.kind == "preference" else 1)
     tokens = sequences * seq
     tuning = config.tuning
 
@@ -269,7 +287,7 @@ def estimate(
         grad_elem = 4  # PEFT keeps adapter weights in fp32 (TRL casts QLoRA adapters to bf16 on GPU, a bit less)
         adapted_in = sum(i for name, i, _ in shape.linears if _targeted(name, config.lora_targets))
         # DPOTrainer switches dropout off (disable_dropout=True), so only SFT keeps the dropout copies.
-        dropout_on = config.lora_dropout > 0 and config.method != "dpo"
+        dropout_on = config.lora_dropout > 0 and config.kind != "preference"
         dropout_inputs = adapted_in // max(shape.layers, 1) if dropout_on else 0
     else:
         trainable = shape.params
@@ -277,7 +295,19 @@ def estimate(
         dropout_inputs = 0
     gradients = trainable * grad_elem
     optimizer = 2 * trainable * grad_elem
-    reference = weights if (config.method == "dpo" and tuning == "full") else 0
+    reference = weights if (config.kind == "preference" and tuning == "full") else 0
+    processes = config.nproc * config.nnodes
+    shards = processes if config.sharding == "fsdp" else 1
+    if shards > 1:
+        # FSDP2 gathers a block whole while it computes (and prefetches the next); the root's parameters (embeddings,
+        # head, final norm) stay gathered through the step.
+        block = shape.linear_params // max(shape.layers, 1)
+        gathered = (shape.params - shape.linear_params + 2 * block) * elem
+        weights = weights // shards + gathered
+        reference = reference // shards + gathered if reference else 0
+        gradients, optimizer = gradients // shards, optimizer // shards
+    elif processes > 1:
+        gradients *= 2  # DDP's buckets: the gradients are copied there to be averaged across processes
     fused = tuning == "lora" and fastpath.enabled()  # 4-bit layers keep PEFT's path
     fast_head = fastpath.enabled() and not device.startswith("cuda")  # ftlib.headloss, SFT and DPO
     activations = activation_bytes(
@@ -296,6 +326,8 @@ def estimate(
         activations=activations,
         overhead=overhead,
         available=available if available is not None else _device_memory(device),
+        processes=processes,
+        shards=shards,
     )
 
 

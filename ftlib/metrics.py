@@ -8,20 +8,18 @@ evaluation appends a line with the eval loss. The callback also
   DDP rank agreeing on the same step;
 - stops a run whose loss or gradient turns NaN/inf, with an explanation a person can act on.
 
-Not known here: status files and the queue (runs.py), the trainer itself (training.py).
+Not known here: the run folder's files (rundir.py, which this writes through), the trainer (training.py).
 """
 
 from __future__ import annotations
 
-import json
 import math
 import time
 from pathlib import Path
 
 from transformers import TrainerCallback
 
-STOP_FILE = "STOP"
-METRICS_FILE = "metrics.jsonl"
+from ftlib.rundir import RunDir
 
 # TRL log keys -> our column names (the page and the CLI read these).
 _TRAIN_KEYS = {
@@ -53,20 +51,6 @@ NAN_MESSAGE = (
 )
 
 
-def read_metrics(run_dir: Path) -> list[dict]:
-    """All complete metric rows of a run (a half-written last line is skipped)."""
-    path = Path(run_dir) / METRICS_FILE
-    if not path.is_file():
-        return []
-    rows = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        try:
-            rows.append(json.loads(line))
-        except json.JSONDecodeError:
-            continue  # the writer is mid-line
-    return rows
-
-
 def _finite(value) -> bool:
     return isinstance(value, (int, float)) and math.isfinite(value)
 
@@ -74,15 +58,15 @@ def _finite(value) -> bool:
 class MetricsCallback(TrainerCallback):
     """Writes metrics.jsonl (main process only) and handles STOP files and NaN losses (every process)."""
 
-    def __init__(self, run_dir: Path, is_main: bool = True):
-        self.run_dir = Path(run_dir)
+    def __init__(self, run: RunDir | Path, is_main: bool = True):
+        self.run = run if isinstance(run, RunDir) else RunDir(run)
         self.is_main = is_main
         self.stopped = False  # stopped because a person asked
         self.failure: str | None = None  # stopped because training broke (NaN/inf)
         self._elapsed_before = 0.0  # seconds spent in earlier attempts of a resumed run
         self._t0 = time.time()
         self._last = (None, None)  # (tokens seen, time) at the previous log
-        # Set by the trainer's owner (training.execute) to log model FLOPs utilization; see ftlib.throughput.
+        # Set by the trainer's owner (worker.execute) to log model FLOPs utilization; see ftlib.throughput.
         self.flops_per_token: float | None = None
         self.peak_flops: float | None = None
         self.world_size = 1
@@ -92,19 +76,14 @@ class MetricsCallback(TrainerCallback):
         """Keep the metric rows up to the checkpoint's step (later ones will be trained again)."""
         if not self.is_main:
             return
-        path = self.run_dir / METRICS_FILE
         keep_until = int(checkpoint.name.rsplit("-", 1)[-1]) if checkpoint is not None else 0
-        rows = [r for r in read_metrics(self.run_dir) if r.get("step", 0) <= keep_until]
+        rows = self.run.keep_metrics_until(keep_until)
         if rows:
             self._elapsed_before = max(float(r.get("elapsed", 0.0)) for r in rows)
-        text = "".join(json.dumps(r) + "\n" for r in rows)
-        from ftlib.workspace import atomic_write_text
-
-        atomic_write_text(path, text)
 
     # -- stop requests -------------------------------------------------------------------------------------------
     def _stop_requested(self) -> bool:
-        wanted = (self.run_dir / STOP_FILE).exists()
+        wanted = self.run.stop_requested()
         import torch.distributed as dist
 
         if dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1:
@@ -121,10 +100,7 @@ class MetricsCallback(TrainerCallback):
         self._t0 = time.time()
         self._last = (None, None)
         if self.is_main:
-            from ftlib.runs import update_status
-
-            update_status(
-                self.run_dir,
+            self.run.update_status(
                 max_steps=state.max_steps,
                 step=state.global_step,
                 epochs=args.num_train_epochs,
@@ -173,8 +149,7 @@ class MetricsCallback(TrainerCallback):
         else:
             return control
         if self.is_main:
-            with open(self.run_dir / METRICS_FILE, "a", encoding="utf-8") as handle:
-                handle.write(json.dumps(row) + "\n")
+            self.run.append_metric(row)
             if row["kind"] == "train":
                 print(_progress_line(row, state), flush=True)
             elif row["kind"] == "eval":

@@ -155,6 +155,13 @@ def resolve_model(spec: str = DEFAULT_MODEL, progress: Progress | None = None) -
     return _hub_snapshot(spec)
 
 
+def cuda_available() -> bool:
+    """Whether torch can use a GPU here."""
+    import torch
+
+    return torch.cuda.is_available()
+
+
 def pick_device(preferred: str | None = None) -> str:
     """`cuda` when a GPU is present (or asked for and present), else `cpu`."""
     import torch
@@ -211,10 +218,12 @@ def load_tokenizer(spec: str = DEFAULT_MODEL):
         raise ModelError(f"Could not load a tokenizer from '{path}' ({type(exc).__name__}: {exc}).") from exc
 
 
-def load_model(
-    spec: str = DEFAULT_MODEL, device: str | None = None, dtype: str | None = None, load_in_4bit: bool = False
-):
-    """Load a causal LM on the chosen device; `load_in_4bit` uses bitsandbytes NF4 (QLoRA)."""
+def load_model(spec: str = DEFAULT_MODEL, device: str | None = None, dtype: str | None = None, quantization=None):
+    """Load a causal LM on the chosen device.
+
+    `quantization`: a transformers quantization config (QLoRA's BitsAndBytesConfig, built by
+    `ftlib.training.quantization_config`); the weights are then placed on `device` as they load.
+    """
     from transformers import AutoModelForCausalLM
 
     path = resolve_model(spec)
@@ -222,21 +231,14 @@ def load_model(
     device = pick_device(device)
     torch_dtype = pick_dtype(device, dtype)
     kwargs: dict = {"dtype": torch_dtype, "use_safetensors": True, "trust_remote_code": trust_remote_code()}
-    if load_in_4bit:
-        from transformers import BitsAndBytesConfig
-
-        kwargs["quantization_config"] = BitsAndBytesConfig(
-            load_in_4bit=True,
-            bnb_4bit_quant_type="nf4",
-            bnb_4bit_use_double_quant=True,
-            bnb_4bit_compute_dtype=torch_dtype,
-        )
+    if quantization is not None:
+        kwargs["quantization_config"] = quantization
         kwargs["device_map"] = {"": device}
     try:
         model = AutoModelForCausalLM.from_pretrained(path, **kwargs)
     except Exception as exc:
         raise ModelError(f"Could not load the model from '{path}' ({type(exc).__name__}: {exc}).") from exc
-    if not load_in_4bit:
+    if quantization is None:
         model.to(device)
     return model
 

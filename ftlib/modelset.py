@@ -5,17 +5,17 @@
 Finding what a run left (`find_tuned`: its adapter, else its full model) and listing the workspace's finished
 runs (`list_run_adapters`) live here too. Adapters are read from safetensors only.
 
-Decoding is `ftlib.sampling`; how runs are written is training.py/runs.py (this only reads their folders:
-`adapter/`, `model/`, `config.json`, `status.json`). Nothing here knows about Streamlit.
+Decoding is `ftlib.sampling`; a run's files are `ftlib.rundir`'s (this only reads them). Nothing here knows about
+Streamlit.
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ftlib.lease import ForwardLock
 from ftlib.sampling import BASE, SamplingError
 
 
@@ -110,37 +110,42 @@ class RunAdapter:
     model: str  # base model spec from the run's config.json ("" when unknown)
     template: str = "tokenizer"
     full: bool = False  # a full fine-tune: a whole model of its own, loaded beside the base
+    template_source: str = ""  # the Jinja text when the run trained with a custom template
+
+    def chat_template(self, tokenizer):
+        """The ftlib ChatTemplate this run trained with (its custom source included)."""
+        from ftlib.templates import get_template
+
+        return get_template(self.template, tokenizer=tokenizer, source=self.template_source or None)
 
 
 def list_run_adapters(root: Path | None = None) -> list[RunAdapter]:
     """Every run under the workspace's runs/ (or `root`) that finished with an adapter or a full model, newest first.
 
-    Reads config.json/status.json directly: `ftlib.runs.list_runs` would also advance the queue.
+    Reads the run folders directly: `ftlib.runs.list_runs` would also advance the queue.
     """
-    import json
-
+    from ftlib.rundir import RunDir
     from ftlib.workspace import runs_dir
 
     root = Path(root) if root else runs_dir()
     out = []
-    for run in sorted((p for p in root.iterdir() if p.is_dir()), key=lambda p: p.stat().st_mtime, reverse=True):
-        try:
-            status = json.loads((run / "status.json").read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError):
-            status = {}
-        if status.get("state", "finished") != "finished":
+    for path in sorted((p for p in root.iterdir() if p.is_dir()), key=lambda p: p.stat().st_mtime, reverse=True):
+        run = RunDir(path)
+        if run.read_status().get("state", "finished") != "finished":
             continue  # a running run may already have an adapter folder half written
         try:
-            tuned, full = find_tuned(run)
+            tuned, full = find_tuned(path)
         except SamplingError:
             continue
-        try:
-            config = json.loads((run / "config.json").read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError):
-            config = {}
+        config = run.read_config()
         out.append(
             RunAdapter(
-                run.name, tuned, str(config.get("model") or ""), str(config.get("template") or "tokenizer"), full
+                run.id,
+                tuned,
+                str(config.get("model") or ""),
+                str(config.get("template") or "tokenizer"),
+                full,
+                str(config.get("template_source") or ""),
             )
         )
     return out
@@ -183,7 +188,8 @@ def attach_adapters(model, adapters: dict[str, str | Path]):
 
 @dataclass
 class ModelSet:
-    """A base model with its adapters loaded, full fine-tunes beside it, the tokenizer, and a lock for forwards.
+    """A base model with its adapters loaded, full fine-tunes beside it, the tokenizer, and a lock for forwards
+    (taking it is a safe point of the calling thread's device lease, see `ftlib.lease.ForwardLock`).
 
     Adapters share the base's weights and run in its batches (PEFT mixed-adapter batches); a full fine-tune is a
     whole model of its own, so its rows run in batches of their own (`route`, `by_model`).
@@ -192,8 +198,13 @@ class ModelSet:
     model: object
     tokenizer: object
     adapters: dict[str, Path]
-    lock: threading.Lock = field(default_factory=threading.Lock)
+    lock: ForwardLock = field(default_factory=ForwardLock)  # also a safe point of the device lease (ftlib.lease)
     full_models: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def device(self) -> str:
+        """Where the models are (`cpu`, `cuda:0`, ...): the device lease their work takes."""
+        return str(next(self.model.parameters()).device)
 
     @property
     def names(self) -> list[str]:

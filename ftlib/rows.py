@@ -14,11 +14,14 @@ Preference, unpaired and prompt-only rows may carry `tools` too. A turn is
 `{"role": "system" | "user" | "assistant" | "tool", "content": str}` plus, where they apply:
 
     "reasoning": str            assistant: the model's thinking before its answer (from `reasoning_content`,
-                                `reasoning`, `thinking`, a reasoning content part or an inline <think>...</think>)
-    "tool_calls": [{"type": "function", "function": {"name": str, "arguments": dict}}, ...]
-                                assistant: calls the model makes (`content` may then be "")
-    "name", "tool_call_id": str  tool: which call this result answers
-    "weight": 0 | 1             assistant: 0 = shown as context, never trained (OpenAI's per-turn `weight`)
+                                `reasoning`, `thinking`, a reasoning content part or an inline <think>...</think>);
+                                "" when the file wrote an empty one (e.g. `<think>\n\n</think>`), absent when none
+    "tool_calls": [{"type": "function", "function": {"name": str, "arguments": dict}, "id"?: str}, ...]
+                                assistant: calls the model makes (`content` may then be ""); `id` when the file
+                                gave one (templates such as Mistral's print it)
+    "name", "tool_call_id": str  tool: which call this result answers (a tool's `content` may be "")
+    "weight": 0 | 1             assistant: 0 = shown as context, never trained (OpenAI's per-turn `weight`,
+                                `loss_weight`); absent = trained
 
 `IGNORE_INDEX` (-100) is the label of a token the loss skips, as in PyTorch's cross-entropy and every HF trainer.
 

@@ -30,13 +30,19 @@ import math
 import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field, replace
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 from ftlib.errors import UserError
 from ftlib.jobs import BackgroundJob
 
-if TYPE_CHECKING:
-    from ftlib.modelset import ModelSet
+
+class ModelSet(Protocol):
+    """What decoding needs of a set of models (`ftlib.modelset.ModelSet` is the one the app uses)."""
+
+    tokenizer: Any
+
+    def by_model(self, names: Sequence[str | None]) -> list[tuple[object, list[int], list[str | None]]]: ...
+
 
 MAX_NEW_TOKENS = 4096
 BASE = "__base__"  # PEFT's name for "no adapter" in a mixed-adapter batch
@@ -271,7 +277,7 @@ def next_token_view(logits, tokenizer, setting: DecodingSetting, top_n: int = 20
 
 
 def render_prompt(
-    tokenizer, prompt: str | list[dict], system: str | None = None, template: str = "tokenizer"
+    tokenizer, prompt: str | list[dict], system: str | None = None, template="tokenizer"
 ) -> tuple[str, list[int]]:
     """Render a prompt with a chat template (the model's own by default), generation prompt added, and tokenize.
 
@@ -289,13 +295,14 @@ def render_prompt(
     return text, list(ids)
 
 
-def render_text(
-    tokenizer, messages: list[dict], template: str = "tokenizer", add_generation_prompt: bool = False
-) -> str:
-    """A conversation as text through `ftlib.templates` (`tokenizer` = the model's own chat template)."""
-    from ftlib.templates import get_template, render
+def render_text(tokenizer, messages: list[dict], template="tokenizer", add_generation_prompt: bool = False) -> str:
+    """A conversation as text through `ftlib.templates`; `template` is a name (`tokenizer` = the model's own) or a
+    ChatTemplate (e.g. a run's custom one, `RunAdapter.chat_template`)."""
+    from ftlib.templates import ChatTemplate, get_template, render
 
-    return render(get_template(template, tokenizer=tokenizer), messages, add_generation_prompt=add_generation_prompt)
+    if not isinstance(template, ChatTemplate):
+        template = get_template(template, tokenizer=tokenizer)
+    return render(template, messages, add_generation_prompt=add_generation_prompt)
 
 
 _TOKEN_TEXT_CACHE: dict[tuple[int, int], str] = {}
@@ -628,6 +635,7 @@ class GenerationJob(BackgroundJob):
     """
 
     thread_name = "ftlib-generate"
+    kind = "generation"
 
     def __init__(
         self,
@@ -636,8 +644,9 @@ class GenerationJob(BackgroundJob):
         max_new_tokens: int = 64,
         seed: int = 0,
         top_alternatives: int = 5,
+        label: str = "a generation",
     ):
-        super().__init__()
+        super().__init__(label, device=model_set.device)  # the device lease its forwards take turns on
         self.model_set = model_set
         self.rows = list(rows)
         self.max_new_tokens, self.seed, self.top_alternatives = max_new_tokens, seed, top_alternatives

@@ -1,13 +1,19 @@
 """Chat templates: the built-in formats, the tokenizer's own, custom ones, and sandboxed rendering.
 
-A template turns a conversation (canonical `messages`) into the one string the model is trained on.
-Built-ins: ChatML, Llama-3, Mistral/Llama-2 `[INST]`, Gemma, Alpaca and a plain `User:`/`Assistant:` format.
-Each wraps exactly what the assistant is trained on (its reply plus its end-of-turn marker) in
-`{% generation %}...{% endgeneration %}`, so transformers' `return_assistant_tokens_mask` agrees with ftlib.
+A template turns a conversation (canonical turns, see rows.py) into the one string the model is trained on.
+Built-ins (texts in builtin_templates.py): ChatML, Llama-3, Mistral/Llama-2 `[INST]`, Gemma, Alpaca, plain, and two
+that show tools: ChatML + tools (Hermes) and Llama-3.1 + tools.
 
     tpl = get_template("chatml", tokenizer)          # or "tokenizer" (the model's own), or "custom", source=...
-    text = render(tpl, messages)
-    marked = render_spans(tpl, messages)             # text + where each message and generation block landed
+    text = render(tpl, messages, tools=row.get("tools"))
+    marked = render_spans(tpl, messages, tools=...)  # text + where each message's parts and generation block landed
+
+A template sees what transformers' `apply_chat_template` gives it: `messages`, `tools` (the row's JSON schemas),
+`add_generation_prompt` and the tokenizer's special tokens; an assistant turn's `tool_calls` and a tool turn's
+`name`/`tool_call_id` as written in the row. A turn's `reasoning` is given as `reasoning_content` (and, as
+transformers aliases it, `thinking` and `reasoning`) to a template that reads one of those fields; a template
+that reads none gets it inline, `<think>\\n...\\n</think>\\n\\n` before the answer in `content` (why: see
+`template_messages`).
 
 Templates are untrusted code (they come from the hub and from the browser): they run in Jinja's immutable
 sandbox, as in transformers, with no file access, no Python internals and bounded output. Every failure is a
@@ -20,158 +26,37 @@ from __future__ import annotations
 
 import contextvars
 import json
+import os
 import re
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import jinja2
 import jinja2.ext
+import jinja2.nodes
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from ftlib.errors import UserError
+from ftlib.builtin_templates import BUILTINS, TOOL_TEMPLATES
+from ftlib.template_input import (
+    MARK_END,
+    MARK_START,
+    REASONING_FIELDS,
+    Span,
+    TemplateError,
+    call_name,
+    given_reasoning,
+    plain_messages,
+    plain_tools,
+    strip_marks,
+    template_messages,
+    template_tools,
+)
 
 # A rendered chat longer than this is refused (a template looping forever would otherwise eat the memory).
 MAX_RENDER_CHARS = 2_000_000
 _GENERATION_TAG = re.compile(r"\{%-?\s*generation\s*-?%\}")
-
-
-class TemplateError(UserError):
-    """A template cannot be found, compiled or rendered; the message says why and what to do."""
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# Built-in templates. Every output comes from a `{{- ... }}` expression and every tag strips the whitespace
-# before it, so the indentation below never reaches the rendered text.
-
-_CHATML = r"""{%- for message in messages %}
-    {{- '<|im_start|>' + message['role'] + '\n' }}
-    {%- if message['role'] == 'assistant' %}
-        {%- generation %}{{- message['content'] + '<|im_end|>' }}{%- endgeneration %}
-        {{- '\n' }}
-    {%- else %}
-        {{- message['content'] + '<|im_end|>\n' }}
-    {%- endif %}
-{%- endfor %}
-{%- if add_generation_prompt %}
-    {{- '<|im_start|>assistant\n' }}
-{%- endif %}
-"""
-
-_LLAMA3 = r"""{{- '<|begin_of_text|>' }}
-{%- for message in messages %}
-    {{- '<|start_header_id|>' + message['role'] + '<|end_header_id|>\n\n' }}
-    {%- if message['role'] == 'assistant' %}
-        {%- generation %}{{- message['content'] + '<|eot_id|>' }}{%- endgeneration %}
-    {%- else %}
-        {{- message['content'] + '<|eot_id|>' }}
-    {%- endif %}
-{%- endfor %}
-{%- if add_generation_prompt %}
-    {{- '<|start_header_id|>assistant<|end_header_id|>\n\n' }}
-{%- endif %}
-"""
-
-# A leading system turn is folded into the first user turn, as Mistral and Gemma have no system role.
-_SPLIT_SYSTEM = r"""{%- if messages and messages[0]['role'] == 'system' %}
-    {%- set system = messages[0]['content'] %}
-    {%- set loop_messages = messages[1:] %}
-{%- else %}
-    {%- set system = none %}
-    {%- set loop_messages = messages %}
-{%- endif %}
-{%- if system is not none and (not loop_messages or loop_messages[0]['role'] != 'user') %}
-    {{- raise_exception('This template folds the system prompt into the first user turn, '
-                        + 'so a user turn must follow the system turn.') }}
-{%- endif %}
-"""
-
-_MISTRAL = (
-    r"""{{- '<s>' }}
-"""
-    + _SPLIT_SYSTEM
-    + r"""{%- for message in loop_messages %}
-    {%- if message['role'] == 'user' %}
-        {%- if loop.first and system is not none %}
-            {{- '[INST] ' + system + '\n\n' + message['content'] + ' [/INST]' }}
-        {%- else %}
-            {{- '[INST] ' + message['content'] + ' [/INST]' }}
-        {%- endif %}
-    {%- elif message['role'] == 'assistant' %}
-        {%- generation %}{{- message['content'] + '</s>' }}{%- endgeneration %}
-    {%- else %}
-        {{- raise_exception('Unknown role "' + message['role'] + '": this template knows system, user, assistant.') }}
-    {%- endif %}
-{%- endfor %}
-"""
-)
-
-_GEMMA = (
-    r"""{{- '<bos>' }}
-"""
-    + _SPLIT_SYSTEM
-    + r"""{%- for message in loop_messages %}
-    {%- if message['role'] == 'user' %}
-        {{- '<start_of_turn>user\n' }}
-        {%- if loop.first and system is not none %}
-            {{- system + '\n\n' }}
-        {%- endif %}
-        {{- message['content'] + '<end_of_turn>\n' }}
-    {%- elif message['role'] == 'assistant' %}
-        {{- '<start_of_turn>model\n' }}
-        {%- generation %}{{- message['content'] + '<end_of_turn>' }}{%- endgeneration %}
-        {{- '\n' }}
-    {%- else %}
-        {{- raise_exception('Unknown role "' + message['role'] + '": this template knows system, user, assistant.') }}
-    {%- endif %}
-{%- endfor %}
-{%- if add_generation_prompt %}
-    {{- '<start_of_turn>model\n' }}
-{%- endif %}
-"""
-)
-
-# Alpaca and plain have no control tokens of their own: a reply ends with the tokenizer's eos token.
-_ALPACA = r"""{%- if messages and messages[0]['role'] == 'system' %}
-    {{- messages[0]['content'] + '\n\n' }}
-    {%- set loop_messages = messages[1:] %}
-{%- else %}
-    {{- 'Below is an instruction that describes a task. '
-        + 'Write a response that appropriately completes the request.\n\n' }}
-    {%- set loop_messages = messages %}
-{%- endif %}
-{%- for message in loop_messages %}
-    {%- if message['role'] == 'user' %}
-        {{- '### Instruction:\n' + message['content'] + '\n\n### Response:\n' }}
-    {%- elif message['role'] == 'assistant' %}
-        {%- generation %}{{- message['content'] + eos_token }}{%- endgeneration %}
-        {{- '\n\n' }}
-    {%- else %}
-        {{- raise_exception('Unknown role "' + message['role'] + '": this template knows system, user, assistant.') }}
-    {%- endif %}
-{%- endfor %}
-"""
-
-# The space after "Assistant:" belongs to the reply (it is part of the reply's first token), so it sits inside
-# the generation block and the generation prompt ends on "Assistant:".
-_PLAIN = r"""{%- for message in messages %}
-    {%- if message['role'] == 'system' %}
-        {{- message['content'] + '\n\n' }}
-    {%- elif message['role'] == 'user' %}
-        {{- 'User: ' + message['content'] + '\n' }}
-    {%- elif message['role'] == 'assistant' %}
-        {{- 'Assistant:' }}
-        {%- generation %}{{- ' ' + message['content'] + eos_token }}{%- endgeneration %}
-        {{- '\n' }}
-    {%- else %}
-        {{- raise_exception('Unknown role "' + message['role'] + '": this template knows system, user, assistant.') }}
-    {%- endif %}
-{%- endfor %}
-{%- if add_generation_prompt %}
-    {{- 'Assistant:' }}
-{%- endif %}
-"""
 
 
 @dataclass(frozen=True)
@@ -191,76 +76,49 @@ class ChatTemplate:
     bos: str | None = None
     special_tokens: tuple[str, ...] = ()
     variables: tuple[tuple[str, str], ...] = field(default=(), compare=False)
-    # Built-ins only concatenate message text (never slice or test it), so invisible markers in the text cannot
-    # change what they render and render_spans can skip its check render.
+    # Built-ins only concatenate message text (never slice it, and test it only for being empty), so invisible
+    # markers in the text cannot change what they render and render_spans can skip its check render.
     content_blind: bool = field(default=False, compare=False)
 
-    @property
+    @cached_property
     def has_generation_tags(self) -> bool:
         return bool(_GENERATION_TAG.search(self.source))
 
-    @property
+    @cached_property
     def end_of_turn(self) -> str | None:
         """The text that ends an assistant turn: the template's own marker or the tokenizer's eos token."""
         return self.eot or dict(self.variables).get("eos_token")
+
+    @cached_property
+    def eos(self) -> str | None:
+        return dict(self.variables).get("eos_token")
 
     @property
     def title(self) -> str:
         return self.label or self.name
 
+    @cached_property
+    def reads_reasoning(self) -> bool:
+        """Whether the template reads a reasoning field of a message (`reasoning_content`, `thinking`, ...)."""
+        return _reads_reasoning(self.source)
+
+    @cached_property
+    def generation_prompt(self) -> str:
+        """What `add_generation_prompt` appends after a user turn ("" when the template has no such prompt)."""
+        return _probe(self.source, self.variables)[1] or ""
+
 
 BUILTIN_TEMPLATES: dict[str, ChatTemplate] = {
-    t.name: t
-    for t in (
-        ChatTemplate(
-            "chatml",
-            _CHATML,
-            "ChatML",
-            "<|im_start|>role ... <|im_end|> (Qwen, SmolLM, many others)",
-            eot="<|im_end|>",
-            special_tokens=("<|im_start|>", "<|im_end|>"),
-        ),
-        ChatTemplate(
-            "llama3",
-            _LLAMA3,
-            "Llama-3",
-            "<|start_header_id|>role<|end_header_id|> ... <|eot_id|>",
-            eot="<|eot_id|>",
-            bos="<|begin_of_text|>",
-            special_tokens=("<|begin_of_text|>", "<|start_header_id|>", "<|end_header_id|>", "<|eot_id|>"),
-        ),
-        ChatTemplate(
-            "mistral",
-            _MISTRAL,
-            "Mistral / Llama-2 [INST]",
-            "<s>[INST] user [/INST]reply</s>",
-            eot="</s>",
-            bos="<s>",
-            special_tokens=("<s>", "</s>"),
-        ),
-        ChatTemplate(
-            "gemma",
-            _GEMMA,
-            "Gemma",
-            "<start_of_turn>user ... <end_of_turn> (assistant is 'model')",
-            eot="<end_of_turn>",
-            bos="<bos>",
-            special_tokens=("<bos>", "<start_of_turn>", "<end_of_turn>"),
-        ),
-        ChatTemplate("alpaca", _ALPACA, "Alpaca", "### Instruction: / ### Response:, reply ends with eos", eot=None),
-        ChatTemplate(
-            "plain", _PLAIN, "Plain User:/Assistant:", "User: ... / Assistant: ..., reply ends with eos", eot=None
-        ),
-    )
+    name: ChatTemplate(name, src, label, desc, eot=eot, bos=bos, special_tokens=specials, content_blind=True)
+    for name, (src, label, desc, eot, bos, specials) in BUILTINS.items()
 }
-BUILTIN_TEMPLATES = {name: replace(t, content_blind=True) for name, t in BUILTIN_TEMPLATES.items()}
 # Names the UI and CLI offer: the built-ins, the model's own template and a custom one.
 TEMPLATE_NAMES = (*BUILTIN_TEMPLATES, "tokenizer", "custom")
 
-# End-of-turn markers of well-known families, used to find the end of a turn in templates without tags.
-_KNOWN_EOT = ("<|im_end|>", "<|eot_id|>", "<end_of_turn>", "<|end|>", "<|endoftext|>", "</s>")
+# End-of-turn markers of well-known families: the fallback when the template cannot be probed.
+_KNOWN_EOT = ("<|im_end|>", "<|eot_id|>", "<end_of_turn>", "<|end|>", "<｜end▁of▁sentence｜>", "<|endoftext|>", "</s>")
 # What looks like a control token in a custom template's literal text.
-_SPECIAL_LIKE = re.compile(r"<\|[^<>|\s]{1,40}\|>|</?(?:s|bos|eos|start_of_turn|end_of_turn)>")
+_SPECIAL_LIKE = re.compile(r"<\|[^<>|\s]{1,40}\|>|<｜[^<>｜\s]{1,40}｜>|</?(?:s|bos|eos|start_of_turn|end_of_turn)>")
 
 
 def _tokenizer_variables(tokenizer) -> tuple[tuple[str, str], ...]:
@@ -286,6 +144,9 @@ def _tokenizer_source(tokenizer) -> str:
 def get_template(name: str, tokenizer=None, source: str | None = None) -> ChatTemplate:
     """A template by name: a built-in, `tokenizer` (the model's own, needs `tokenizer`) or `custom` (`source`).
 
+    The end-of-turn marker of the model's own and custom templates is found by rendering a two-turn probe
+    conversation and reading what the template writes right after each reply (see `_probe`).
+
     >>> get_template("chatml").eot
     '<|im_end|>'
     """
@@ -293,42 +154,89 @@ def get_template(name: str, tokenizer=None, source: str | None = None) -> ChatTe
     variables = _tokenizer_variables(tokenizer)
     if name in BUILTIN_TEMPLATES:
         template = replace(BUILTIN_TEMPLATES[name], variables=variables)
-    elif name == "tokenizer":
-        if tokenizer is None:
+    elif name in ("tokenizer", "custom"):
+        if name == "tokenizer" and tokenizer is None:
             raise TemplateError("The 'tokenizer' template needs a tokenizer: load a model first.")
-        src = _tokenizer_source(tokenizer)
-        literals = _literal_text(src)
-        eot = next((m for m in _KNOWN_EOT if m in literals), None) or dict(variables).get("eos_token")
-        bos = dict(variables).get("bos_token")
-        uses_bos = bos is not None and ("bos_token" in src or bos in literals)
-        template = ChatTemplate(
-            "tokenizer",
-            src,
-            "model's own",
-            "the chat template saved with the tokenizer",
-            eot=eot,
-            bos=bos if uses_bos else None,
-            special_tokens=_special_like(literals),
-            variables=variables,
-        )
-    elif name == "custom":
-        if not source or not source.strip():
+        if name == "custom" and (not source or not source.strip()):
             raise TemplateError("A custom template needs its Jinja text: write or paste one first.")
-        literals = _literal_text(source)
-        eot = next((m for m in _KNOWN_EOT if m in literals), None)
+        src = _tokenizer_source(tokenizer) if name == "tokenizer" else source
+        literals = _literal_text(src)
+        eot, _ = _probe(src, variables)
+        if eot is None:  # the probe could not render: fall back on the markers of well-known families
+            eot = next((m for m in _KNOWN_EOT if m in literals), None)
+        bos = dict(variables).get("bos_token") if name == "tokenizer" else None
+        uses_bos = bos is not None and ("bos_token" in src or bos in literals)
+        label, desc = (
+            ("model's own", "the chat template saved with the tokenizer")
+            if name == "tokenizer"
+            else ("custom", "a template written in the studio")
+        )
+        specials = _special_like(literals)
         template = ChatTemplate(
-            "custom",
-            source,
-            "custom",
-            "a template written in the studio",
-            eot=eot,
-            special_tokens=_special_like(literals),
+            name,
+            src,
+            label,
+            desc,
+            eot=eot or None,
+            bos=bos if uses_bos else None,
+            special_tokens=specials,
             variables=variables,
         )
     else:
         raise TemplateError(f"Unknown template '{name}'. Choose one of: {', '.join(TEMPLATE_NAMES)}.")
     _compile(template.source)  # fail early, with a clear message, on a syntax error
     return template
+
+
+_PROBE_TURNS = (
+    {"role": "user", "content": "ftlibprobe question one"},
+    {"role": "assistant", "content": "ftlibprobe answer one"},
+    {"role": "user", "content": "ftlibprobe question two"},
+    {"role": "assistant", "content": "ftlibprobe answer two"},
+)
+
+
+@lru_cache(maxsize=64)
+def _probe(source: str, variables: tuple) -> tuple[str | None, str | None]:
+    """(end-of-turn marker, generation prompt) of a template, read off renders of a probe conversation.
+
+    The marker is what the template writes right after a reply, up to the first whitespace, in the part that is
+    the same after a reply followed by another turn and after the last reply: `<|im_end|>` after ChatML's
+    "answer<|im_end|>\\n<|im_start|>user" and "answer<|im_end|>\\n", `<｜end▁of▁sentence｜>` after DeepSeek's.
+    "" when the template writes nothing after a reply; None when the probe cannot be rendered (the template
+    refuses a plain conversation). The generation prompt is what add_generation_prompt adds after a user turn.
+    """
+    probe = ChatTemplate("probe", source, variables=variables)
+    system = {"role": "system", "content": "ftlibprobe system"}
+    for turns in (list(_PROBE_TURNS), [system, *_PROBE_TURNS]):
+        try:
+            text = render(probe, turns)
+            closed = render(probe, turns[:-3])
+            opened = render(probe, turns[:-3], add_generation_prompt=True)
+        except TemplateError:
+            continue
+        follows = []
+        for answer in ("ftlibprobe answer one", "ftlibprobe answer two"):
+            at = text.find(answer)
+            if at < 0:
+                break
+            follows.append(text[at + len(answer) :])
+        if len(follows) < 2:
+            continue
+        shared = follows[0][: len(os.path.commonprefix(follows))].strip()
+        eot = shared.split()[0] if shared else ""
+        return eot, opened[len(closed) :] if opened.startswith(closed) else ""
+    return None, None
+
+
+@lru_cache(maxsize=64)
+def _reads_reasoning(source: str) -> bool:
+    ast = _compile(source).environment.parse(source)
+    for node in ast.find_all((jinja2.nodes.Getattr, jinja2.nodes.Getitem)):
+        key = node.attr if isinstance(node, jinja2.nodes.Getattr) else getattr(node.arg, "value", None)
+        if key in REASONING_FIELDS:
+            return True
+    return False
 
 
 def _special_like(literals: str) -> tuple[str, ...]:
@@ -378,9 +286,6 @@ def add_missing_special_tokens(tokenizer, template: ChatTemplate):
 # While set, `{% generation %}` blocks wrap their output in markers (see render_spans). A context variable,
 # because a compiled template is shared between Streamlit sessions running in threads.
 _MARKING: contextvars.ContextVar[bool] = contextvars.ContextVar("ftlib_template_marking", default=False)
-# Private-use plane-15 characters: they never occur in real chats (a message that has them is not marked).
-_M0, _M1 = "\U000f0000", "\U000f0001"
-_MARK_RE = re.compile(f"{_M0}([ocgG])(\\d*){_M1}")
 
 
 class _GenerationTag(jinja2.ext.Extension):
@@ -395,7 +300,7 @@ class _GenerationTag(jinja2.ext.Extension):
 
     def _support(self, caller):
         rv = caller()
-        return f"{_M0}g{_M1}{rv}{_M0}G{_M1}" if _MARKING.get() else rv
+        return f"{MARK_START}g{MARK_END}{rv}{MARK_START}G{MARK_END}" if _MARKING.get() else rv
 
 
 class _Refused(Exception):
@@ -443,36 +348,14 @@ def _compile(source: str) -> jinja2.Template:
         ) from None
 
 
-def _plain_messages(messages) -> list[dict]:
-    """Messages as plain dicts of strings (what the template sees); a malformed message is a TemplateError."""
-    if not isinstance(messages, list | tuple) or not messages:
-        raise TemplateError("A conversation must be a non-empty list of messages with 'role' and 'content'.")
-    out = []
-    for i, message in enumerate(messages):
-        if not isinstance(message, dict) or not isinstance(message.get("role"), str):
-            raise TemplateError(f"Message {i} is not a {{'role': ..., 'content': ...}} object.")
-        content = message.get("content")
-        content = "" if content is None else content
-        if not isinstance(content, str):
-            raise TemplateError(f"Message {i} ({message['role']}) has non-text content; only text is supported.")
-        out.append(
-            {
-                **{k: v for k, v in message.items() if isinstance(v, str | int | float | bool)},
-                "role": message["role"],
-                "content": content,
-            }
-        )
-    return out
-
-
-def _run(template: ChatTemplate, messages: list[dict], add_generation_prompt: bool, marking: bool) -> str:
+def _run(template: ChatTemplate, messages: list[dict], add_generation_prompt: bool, marking: bool, tools=None) -> str:
     compiled = _compile(template.source)
     variables = dict(template.variables)
     token = _MARKING.set(marking)
     try:
         parts, size = [], 0
         for block in compiled.generate(
-            messages=messages, add_generation_prompt=add_generation_prompt, tools=None, documents=None, **variables
+            messages=messages, add_generation_prompt=add_generation_prompt, tools=tools, documents=None, **variables
         ):
             size += len(block)
             if size > MAX_RENDER_CHARS:
@@ -506,129 +389,207 @@ def _run(template: ChatTemplate, messages: list[dict], add_generation_prompt: bo
         _MARKING.reset(token)
 
 
-def render(template: ChatTemplate, messages, add_generation_prompt: bool = False) -> str:
-    """The conversation as the template writes it.
+def _given(template: ChatTemplate, plain: list[dict]) -> list[dict]:
+    return template_messages(plain, not template.reads_reasoning)
+
+
+def render(template: ChatTemplate, messages, add_generation_prompt: bool = False, tools=None) -> str:
+    """The conversation as the template writes it; `tools` are the row's tool schemas (None: no tools).
 
     >>> render(get_template("chatml"), [{"role": "user", "content": "Hi"}])
     '<|im_start|>user\\nHi<|im_end|>\\n'
     """
-    return _run(template, _plain_messages(messages), add_generation_prompt, marking=False)
+    plain, tools = plain_messages(messages), plain_tools(tools)
+    return _run(template, _given(template, plain), add_generation_prompt, False, tools)
 
 
 @dataclass
 class Rendered:
     """A rendered conversation and where things landed in it (character offsets into `text`).
 
-    `contents[i]` is the span of message i's content (None if the template dropped or rewrote it);
-    `generations` are the spans of `{% generation %}` blocks; `exact` is False when the spans had to be found by
-    searching (the template changes message text), so they may be approximate.
+    Per message i: `contents[i]` is the span of its content (for a turn with reasoning, the answer only),
+    `reasonings[i]` of its reasoning, `calls[i][j]` of the function name of its j-th tool call; None where the
+    template dropped or rewrote it (or the message has none). `tools[k]` is where the k-th tool schema's function
+    name landed. `cut` lists messages of which the template kept only the end of the content (DeepSeek-R1 drops
+    "<think>...</think>" from it); their `contents` span is that end. `generations` are the spans of
+    `{% generation %}` blocks; `exact` is False when the spans had to be found by searching (the template changes
+    message text), so they may be approximate.
     """
 
     text: str
-    contents: list[tuple[int, int] | None]
-    generations: list[tuple[int, int]]
+    contents: list[Span | None]
+    generations: list[Span]
     exact: bool
+    reasonings: list[Span | None] = field(default_factory=list)
+    calls: list[list[Span | None]] = field(default_factory=list)
+    tools: list[Span | None] = field(default_factory=list)
+    cut: list[int] = field(default_factory=list)  # messages whose content the template kept only the end of
 
 
-def render_spans(template: ChatTemplate, messages, add_generation_prompt: bool = False) -> Rendered:
-    """Render once with invisible markers around each message's content and each generation block.
+def render_spans(template: ChatTemplate, messages, add_generation_prompt: bool = False, tools=None) -> Rendered:
+    """Render once with invisible markers around each message's parts and each generation block.
 
     The markers are stripped and the result is checked against a plain render; if a template reacts to them
-    (it slices or inspects content), the spans are found by searching for each message's text in order instead.
+    (it slices or inspects text), the spans are found by searching for each part's text in order instead.
     Never by rendering prefixes and measuring lengths: templates that rewrite earlier turns break that.
     """
-    plain = _plain_messages(messages)
-    text = None if template.content_blind else _run(template, plain, add_generation_prompt, marking=False)
-    marked_messages = []
-    for i, message in enumerate(plain):
-        content = message["content"]
-        if _M0 in content or _M1 in content:
-            marked_messages.append(message)
-            continue
-        core = content.strip()
-        # Markers go inside the outer whitespace, so a template that trims content still renders the same text.
-        lead = content[: len(content) - len(content.lstrip())]
-        trail = content[len(lead) + len(core) :]
-        marked = f"{lead}{_M0}o{i}{_M1}{core}{_M0}c{i}{_M1}{trail}"
-        marked_messages.append({**message, "content": marked})
+    plain, tools = plain_messages(messages), plain_tools(tools)
+    text = None
+    if not template.content_blind:
+        text = _run(template, _given(template, plain), add_generation_prompt, False, tools)
     try:
-        marked_text = _run(template, marked_messages, add_generation_prompt, marking=True)
+        marked_text = _run(
+            template,
+            template_messages(plain, not template.reads_reasoning, marking=True),
+            add_generation_prompt,
+            True,
+            template_tools(tools, True),
+        )
     except TemplateError:
         marked_text = ""
-    clean, contents, generations = _strip_marks(marked_text, plain)
-    if clean == text or (text is None and marked_text and all(c is not None for c in contents)):
-        return Rendered(clean, contents, generations, exact=True)
+    clean, spans, generations = strip_marks(marked_text)
+    found = _rendered(clean, spans, generations, plain, tools, template)
+    if marked_text and (clean == text or (text is None and _complete(found, plain, tools))):
+        return _locate_empty(template, plain, tools, add_generation_prompt, found)
     if text is None:
-        text = _run(template, plain, add_generation_prompt, marking=False)
-    return Rendered(
-        text,
-        _search_contents(text, plain),
-        _generation_spans_plain(template, plain, add_generation_prompt),
-        exact=False,
+        text = _run(template, _given(template, plain), add_generation_prompt, False, tools)
+        if marked_text and clean == text:
+            return _locate_empty(template, plain, tools, add_generation_prompt, found)
+    return _search(
+        text, plain, tools, template, _generation_spans_plain(template, plain, add_generation_prompt, tools)
     )
 
 
-def _strip_marks(marked: str, messages: list[dict]):
-    """Remove the markers; return the clean text, content spans and generation spans in clean offsets."""
-    contents: list[tuple[int, int] | None] = [None] * len(messages)
-    opens: dict[int, int] = {}
-    gen_stack: list[int] = []
-    generations: list[tuple[int, int]] = []
-    pieces, pos, removed = [], 0, 0
-    for m in _MARK_RE.finditer(marked):
-        pieces.append(marked[pos : m.start()])
-        at = m.start() - removed  # position in the clean text
-        removed += m.end() - m.start()
-        pos = m.end()
-        kind, index = m.group(1), m.group(2)
-        if kind == "g":
-            gen_stack.append(at)
-        elif kind == "G" and gen_stack:
-            start = gen_stack.pop()
-            if not gen_stack:  # nested blocks count once, as the outermost
-                generations.append((start, at))
-        elif kind == "o" and index:
-            opens.setdefault(int(index), at)
-        elif kind == "c" and index and int(index) in opens and contents[int(index)] is None:
-            i = int(index)
-            contents[i] = (opens[i], at)
-    pieces.append(marked[pos:])
-    clean = "".join(pieces)
-    # Widen each content span over the message's own leading/trailing whitespace, when the template kept it.
-    for i, span in enumerate(contents):
-        if span is None:
-            continue
-        content = messages[i]["content"]
-        lead = len(content) - len(content.lstrip())
-        trail = len(content) - lead - len(content.strip())
-        start, end = span
-        if lead and clean[start - lead : start] == content[:lead]:
-            start -= lead
-        if trail and clean[end : end + trail] == content[len(content) - trail :]:
-            end += trail
-        contents[i] = (start, end)
-    generations.sort()
-    return clean, contents, generations
+def _locate_empty(template: ChatTemplate, plain, tools, add_generation_prompt: bool, found: Rendered) -> Rendered:
+    """Where a turn with nothing found (an empty reply whose reasoning or tool calls the template dropped) sits:
+    rendered again with its empty content marked, kept only if that leaves the text unchanged."""
+    empty = [
+        i
+        for i, m in enumerate(plain)
+        if not m["content"] and found.contents[i] is None and found.reasonings[i] is None and not any(found.calls[i])
+    ]
+    if not empty:
+        return found
+    given = template_messages(plain, not template.reads_reasoning, marking=True, mark_empty=frozenset(empty))
+    try:
+        clean, spans, _ = strip_marks(_run(template, given, add_generation_prompt, True, template_tools(tools, True)))
+    except TemplateError:
+        return found
+    if clean == found.text:
+        for i in empty:
+            found.contents[i] = spans.get(("o", str(i)))
+    return found
 
 
-def _search_contents(text: str, messages: list[dict]) -> list[tuple[int, int] | None]:
-    """Fallback: find each message's text in order (exact, else stripped); None where it is not there."""
-    spans: list[tuple[int, int] | None] = []
+def _widen(text: str, span: Span | None, given: str) -> Span | None:
+    """Widen a span over the part's own leading/trailing whitespace, where the template kept it."""
+    if span is None:
+        return None
+    lead = len(given) - len(given.lstrip())
+    trail = len(given) - lead - len(given.strip())
+    start, end = span
+    if lead and text[start - lead : start] == given[:lead]:
+        start -= lead
+    if trail and text[end : end + trail] == given[len(given) - trail :]:
+        end += trail
+    return start, end
+
+
+def _given_reasoning(template: ChatTemplate, message: dict) -> str:
+    return given_reasoning(message.get("reasoning", ""), not template.reads_reasoning)
+
+
+def _tail(text: str, end: int, content: str) -> Span:
+    """What a template kept of `content` right before `end`: the part after its last `</think>` (templates cut
+    reasoning off there), else nothing (a zero-width span that still says where the content ended)."""
+    after = content.rsplit("</think>", 1)[-1] if "</think>" in content else content.strip()
+    for kept in (after, after.lstrip(), after.strip()):
+        if kept and text[end - len(kept) : end] == kept:
+            return end - len(kept), end
+    return end, end
+
+
+def _rendered(text, spans, generations, plain, tools, template) -> Rendered:
+    contents, reasonings, calls, cut = [], [], [], []
+    for i, message in enumerate(plain):
+        span = spans.get(("o", str(i)))
+        if span is None and ("~o", str(i)) in spans:
+            span = _tail(text, spans[("~o", str(i))][1], message["content"])
+            cut.append(i)
+        contents.append(span if i in cut else _widen(text, span, message["content"]))
+        reasonings.append(_widen(text, spans.get(("r", str(i))), _given_reasoning(template, message)))
+        calls.append([spans.get(("t", f"{i}.{j}")) for j in range(len(message.get("tool_calls") or ()))])
+    return Rendered(
+        text,
+        contents,
+        generations,
+        True,
+        reasonings,
+        calls,
+        [spans.get(("s", str(k))) for k in range(len(tools or ()))],
+        cut,
+    )
+
+
+def _complete(found: Rendered, plain: list[dict], tools) -> bool:
+    """Every part the conversation has was located (so a content-blind template rendered all of it)."""
+    for i, message in enumerate(plain):
+        if found.contents[i] is None and (message["content"] or not message.get("tool_calls")):
+            return False
+        if message.get("reasoning") and found.reasonings[i] is None:
+            return False
+        if any(span is None for span in found.calls[i]):
+            return False
+    return all(span is not None for span in found.tools)
+
+
+def _find(text: str, needle: str, pos: int) -> Span | None:
+    for n in (needle, needle.strip()):
+        if n and (at := text.find(n, pos)) >= 0:
+            return at, at + len(n)
+    return None
+
+
+def _search(text: str, plain: list[dict], tools, template: ChatTemplate, generations: list[Span]) -> Rendered:
+    """Fallback: find each message's parts in order (exact, else stripped); None where they are not there."""
+    contents, reasonings, calls = [], [], []
     pos = 0
-    for message in messages:
-        span = None
-        for needle in (message["content"], message["content"].strip()):
-            if needle and (at := text.find(needle, pos)) >= 0:
-                span = (at, at + len(needle))
-                pos = span[1]
-                break
-        spans.append(span)
-    return spans
+    for message in plain:
+        reasoning = _given_reasoning(template, message)
+        r = _find(text, reasoning, pos) if reasoning else None
+        c = _find(text, message["content"], r[1] if r else pos)
+        names = [_find(text, call_name(call), (c or r or (pos, pos))[1]) for call in message.get("tool_calls") or ()]
+        reasonings.append(r)
+        contents.append(c)
+        calls.append(names)
+        pos = max([pos, *(s[1] for s in (r, c, *names) if s)])
+    names = [call_name(t.get("function", t)) if isinstance(t.get("function", t), dict) else None for t in tools or ()]
+    return Rendered(
+        text, contents, generations, False, reasonings, calls, [_find(text, n, 0) if n else None for n in names]
+    )
 
 
-def _generation_spans_plain(template: ChatTemplate, messages: list[dict], add_generation_prompt: bool):
+def _generation_spans_plain(template: ChatTemplate, plain: list[dict], add_generation_prompt: bool, tools):
     """Generation spans with unmarked contents (used when content markers disturbed the template)."""
     if not template.has_generation_tags:
         return []
-    _, _, generations = _strip_marks(_run(template, messages, add_generation_prompt, marking=True), messages)
+    _, _, generations = strip_marks(_run(template, _given(template, plain), add_generation_prompt, True, tools))
     return generations
+
+
+__all__ = [
+    "BUILTIN_TEMPLATES",
+    "MAX_RENDER_CHARS",
+    "REASONING_FIELDS",
+    "TEMPLATE_NAMES",
+    "TOOL_TEMPLATES",
+    "ChatTemplate",
+    "Rendered",
+    "TemplateError",
+    "add_missing_special_tokens",
+    "get_template",
+    "missing_special_tokens",
+    "render",
+    "render_spans",
+    "required_special_tokens",
+]

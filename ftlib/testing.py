@@ -72,3 +72,40 @@ def make_random_adapter(
     target = Path(target)
     peft_model.save_pretrained(str(target))
     return target
+
+
+def make_run(
+    run_id: str,
+    config: dict | None = None,
+    state: str | None = "finished",
+    adapter: str | Path | None = None,
+    model: str | Path | None = None,
+    metrics: Sequence[dict] = (),
+    root: str | Path | None = None,
+    **status,
+):
+    """A run folder as the queue and the worker leave it (a `RunDir`), for tests and demos.
+
+    `config`: RunConfig settings (validated, saved whole as config.json); `state`: its status (None: no status
+    file, as runs written before status files existed); `adapter` / `model`: a folder copied in as the result;
+    `metrics`: rows of metrics.jsonl; `status`: more status fields. `root` defaults to the workspace's runs/.
+    """
+    import json
+    import shutil
+    import time
+
+    from ftlib import workspace
+    from ftlib.config import RunConfig
+    from ftlib.rundir import RunDir
+
+    run = RunDir(Path(root or workspace.runs_dir()) / run_id)
+    run.path.mkdir(parents=True, exist_ok=True)
+    run.write_config(RunConfig.from_dict(config or {}))
+    if state is not None:
+        run.update_status(id=run_id, state=state, created=time.time(), **status)
+    for source, target in ((adapter, run.adapter_dir), (model, run.model_dir)):
+        if source is not None:
+            shutil.copytree(source, target)
+    if metrics:
+        run.metrics_file.write_text("".join(json.dumps(row) + "\n" for row in metrics), encoding="utf-8")
+    return run

@@ -1,66 +1,56 @@
-"""A conversation -> `input_ids`, `labels` (-100 where not trained) and one record per token with its reason.
+"""A canonical row -> `input_ids`, `labels` (IGNORE_INDEX where not trained) and one record per token with its reason.
 
 Masks come from character spans, never from token matching or prefix lengths: the conversation is rendered
-once (templates.render_spans tells where each message's content and each `{% generation %}` block landed),
-tokenized once with `add_special_tokens=False` and `return_offsets_mapping=True`, and every token takes the
-meaning of the characters it covers. This works for any template, with or without generation tags; for the
-built-ins it agrees token for token with transformers' `return_assistant_tokens_mask`.
+once (templates.render_spans tells where each message's reasoning, reply and tool calls landed, and each
+`{% generation %}` block), the spans are labelled (masks.build_segments), the text is tokenized once with
+`add_special_tokens=False` and offsets, and every token takes the meaning of the characters it covers. This works
+for any template, with or without generation tags; it agrees token for token with transformers'
+`return_assistant_tokens_mask` where a template has tags, and with the difference between the conversation
+rendered up to each reply with and without the generation prompt where it has none.
 
     tok = load_tokenizer("default")
-    enc = encode_messages(messages, tok, get_template("chatml", tok))      # policy "all_assistant"
-    enc.labels            # -100 for masked tokens, the token id where trained (not shifted: the model shifts)
+    enc = encode_row({"messages": messages, "tools": tools}, tok, get_template("hermes", tok))
+    enc.labels            # IGNORE_INDEX for masked tokens, the token id where trained (not shifted: the model shifts)
     enc.tokens[3].reason  # "user prompt — masked: the model should not learn to write the user's words"
+    checks.preflight(enc, tok, template)   # what is wrong with it, in plain words (checks reads an encoding)
+
+Row kinds (rows.py): sft -> Encoded; preference -> PreferenceEncoded (prompt+chosen, prompt+rejected); unpaired ->
+Encoded of prompt+completion with its `label` (only the completion trained); text -> Encoded with every token
+trained (plus the tokenizer's eos, as TRL's language modelling adds it); prompt_only -> Encoded of the prompt
+with the generation prompt, nothing trained (supervised training has no answer to learn from).
 
 Policies: `all_assistant` (default: every assistant reply and its end-of-turn token), `last_assistant`,
 `completion_only` (everything after the prompt, as TRL's prompt/completion loss) and `everything`.
-Not known here: padding and packing (batching.py), the checks themselves (checks.py).
+Not known here: padding and packing (batching.py), what is wrong with a row (checks.py).
 """
 
 from __future__ import annotations
 
 import weakref
-from bisect import bisect_left, bisect_right
 from dataclasses import asdict, dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 
-from ftlib.checks import Check, preflight
 from ftlib.errors import UserError
-from ftlib.rows import IGNORE_INDEX, is_preference, row_kind
-from ftlib.templates import ChatTemplate, Rendered, TemplateError, get_template, render, render_spans
+from ftlib.masks import MASKED_WHY, POLICIES, WHAT, Segment, assign, build_segments, dropped_parts
+from ftlib.rows import IGNORE_INDEX, as_turns, is_preference, row_kind
+from ftlib.templates import TOOL_TEMPLATES, ChatTemplate, TemplateError, get_template, render, render_spans
 
 
 class EncodingError(UserError):
     """Settings or a row the encoder cannot work with (an unknown mask policy, a bad max length)."""
 
 
-POLICIES = ("all_assistant", "last_assistant", "completion_only", "everything")
 POLICY_HELP = {
     "all_assistant": "every assistant reply and its end-of-turn token (default)",
     "last_assistant": "only the last assistant reply and its end-of-turn token",
     "completion_only": "everything after the prompt: the final reply to the end of the text (prompt/completion rows)",
     "everything": "every token, prompt and template included (plain language modelling)",
 }
-IGNORE = IGNORE_INDEX  # kept for callers of the old name
-
-_WHAT = {"system": "system prompt", "user": "user prompt", "assistant": "assistant reply"}
-_MASKED_WHY = {
-    "user prompt": " — masked: the model should not learn to write the user's words",
-    "system prompt": " — masked",
-    "template scaffolding": " — masked",
+_TEXT_REASONS = {
+    "start_of_text": "start of the text (the tokenizer's BOS) — trained",
+    "text": "plain text — trained: every token is learned (next-token prediction)",
+    "end_of_text": "end of the text (the tokenizer's eos, added as TRL adds it) — trained so the model learns to stop",
 }
-
-
-@dataclass
-class Segment:
-    """A character span of the rendered text and what it is."""
-
-    start: int
-    end: int
-    role: str  # message role, or "template" for scaffolding
-    kind: str  # "content" | "end_of_turn" | "turn_template" (inside a generation block) | "template"
-    message: int | None
-    trained: bool
-    reason: str
 
 
 @dataclass
@@ -85,53 +75,58 @@ class TokenRecord:
 
 @dataclass
 class Encoded:
-    """One encoded sequence. `tokens` are built on first access (training needs only ids and labels)."""
+    """One encoded sequence: what training gets (`input_ids`, `labels`, `attention_mask`, cut to the max length)
+    and what the token view and the checks read (every token of the text before the cut, with its character span,
+    segment and trained flag; what the template left out). `tokens` are built on first access."""
 
     text: str
     input_ids: list[int]
     attention_mask: list[int]
     labels: list[int]
-    truncated: bool = False
-    cut_turns: list[dict] = field(default_factory=list)
-    checks: list[Check] = field(default_factory=list)
+    all_ids: list[int] = field(default_factory=list, repr=False)  # every token of `text`, also those cut
+    offsets: list[tuple[int, int]] = field(default_factory=list, repr=False)  # character span of each of all_ids
+    token_segments: list[int] = field(default_factory=list, repr=False)  # index into segments (-1: scaffolding)
+    token_trained: list[bool] = field(default_factory=list, repr=False)  # per token of all_ids, before the cut
+    special_ids: frozenset[int] = field(default_factory=frozenset, repr=False)
+    segments: list[Segment] = field(default_factory=list, repr=False)
+    messages: list[dict] = field(default_factory=list, repr=False)  # the canonical turns encoded ([] for text)
+    tools: list | None = field(default=None, repr=False)
+    kind: str = "sft"  # the row kind (rows.ROW_KINDS)
+    label: bool | None = None  # unpaired rows: good (True) or bad (False)
     template: str = ""
     policy: str = "all_assistant"
-    messages: list[dict] = field(default_factory=list, repr=False)
-    exact_spans: bool = True
-    unlocated: list[int] = field(default_factory=list)  # messages whose text the template dropped or rewrote
-    segments: list[Segment] = field(default_factory=list, repr=False)
-    _all_ids: list[int] = field(default_factory=list, repr=False)
-    _offsets: list[tuple[int, int]] = field(default_factory=list, repr=False)
-    _seg: list[int] = field(default_factory=list, repr=False)
-    _trained: list[bool] = field(default_factory=list, repr=False)
-    _special: frozenset[int] = field(default_factory=frozenset, repr=False)
+    train_from: int = 0  # assistant turns before this message index are the prompt (never trained)
+    truncated: bool = False
+    cut_turns: list[dict] = field(default_factory=list)
+    exact_spans: bool = True  # False: the template changes message text, parts were found by searching
+    dropped: list[dict] = field(default_factory=list)  # {"message", "what"}: parts the template left out
 
     @cached_property
     def _records(self) -> list[TokenRecord]:
         records, prev_end = [], 0
-        for i, (tid, (s, e)) in enumerate(zip(self._all_ids, self._offsets, strict=True)):
+        for i, (tid, (s, e)) in enumerate(zip(self.all_ids, self.offsets, strict=True)):
             # Byte-level tokenizers give every byte piece of one character the same character offsets: the first
             # piece shows the character, later pieces show "" (flagged), so the pieces concatenate to the text.
             byte_piece = e > s and s < prev_end and e <= prev_end
             start = min(max(s, prev_end), len(self.text))
             end = max(e, start)
-            if i == len(self._all_ids) - 1:
+            if i == len(self.all_ids) - 1:
                 end = len(self.text)  # trailing characters no token claims go to the last token
             piece = self.text[start:end] if not byte_piece else ""
             prev_end = max(prev_end, end)
-            seg = self.segments[self._seg[i]] if self._seg[i] >= 0 else None
-            trained = self._trained[i]
+            seg = self.segments[self.token_segments[i]] if self.token_segments[i] >= 0 else None
+            trained = self.token_trained[i]
             records.append(
                 TokenRecord(
                     index=i,
                     id=tid,
                     text=piece,
-                    special=tid in self._special,
+                    special=tid in self.special_ids,
                     role=seg.role if seg else "template",
                     segment=seg.kind if seg else "template",
                     message=seg.message if seg else None,
                     trained=trained,
-                    label=tid if trained else IGNORE,
+                    label=tid if trained else IGNORE_INDEX,
                     reason=self._reason(seg, trained, i),
                     byte_piece=byte_piece,
                 )
@@ -146,7 +141,9 @@ class Encoded:
         what = _describe(seg)
         if trained:
             return f"{what} — trained (policy: {self.policy.replace('_', ' ')})"
-        return what + _MASKED_WHY.get(what, " — masked")
+        if self.kind == "prompt_only":
+            return what + " — masked: a prompt-only row has no answer to learn from"
+        return what + MASKED_WHY.get(what, " — masked")
 
     @property
     def tokens(self) -> list[TokenRecord]:
@@ -160,7 +157,12 @@ class Encoded:
 
     @property
     def num_trained(self) -> int:
-        return sum(label != IGNORE for label in self.labels)
+        return sum(label != IGNORE_INDEX for label in self.labels)
+
+    def piece(self, i: int) -> str:
+        """The characters token i of `all_ids` covers in `text`."""
+        s, e = self.offsets[i]
+        return self.text[s:e]
 
     def counts(self) -> dict:
         """Total, trained, % trained, and per role `{role: {"total", "trained"}}`."""
@@ -174,13 +176,14 @@ class Encoded:
             "total": total,
             "trained": trained,
             "pct_trained": round(100 * trained / total, 1) if total else 0.0,
-            "cut": len(self._all_ids) - total,
+            "cut": len(self.all_ids) - total,
             "per_role": per_role,
         }
 
     def as_dict(self) -> dict:
-        """The CLI's JSON shape."""
-        return {
+        """The CLI's JSON shape (the CLI adds the row's `checks`)."""
+        out = {
+            "kind": self.kind,
             "template": self.template,
             "policy": self.policy,
             "text": self.text,
@@ -203,8 +206,10 @@ class Encoded:
                 }
                 for t in self.tokens
             ],
-            "checks": [c.as_dict() for c in self.checks],
         }
+        if self.label is not None:
+            out["label"] = self.label
+        return out
 
 
 @dataclass
@@ -215,17 +220,15 @@ class PreferenceEncoded:
     chosen: Encoded
     rejected: Encoded
 
-    @property
-    def checks(self) -> list[Check]:
-        seen, out = set(), []
-        for c in [*self.chosen.checks, *self.rejected.checks]:
-            if (c.code, c.message) not in seen:
-                seen.add((c.code, c.message))
-                out.append(c)
-        return out
-
     def as_dict(self) -> dict:
         return {"prompt_text": self.prompt_text, "chosen": self.chosen.as_dict(), "rejected": self.rejected.as_dict()}
+
+
+def parts(enc: Encoded | PreferenceEncoded) -> dict[str, Encoded]:
+    """The sequences of an encoded row by name: {"chosen": ..., "rejected": ...} or {"": enc}."""
+    if isinstance(enc, PreferenceEncoded):
+        return {"chosen": enc.chosen, "rejected": enc.rejected}
+    return {"": enc}
 
 
 def _describe(seg: Segment | None) -> str:
@@ -235,15 +238,10 @@ def _describe(seg: Segment | None) -> str:
         return "end of assistant turn"
     if seg.kind == "turn_template":
         return "assistant-turn text written by the template"
-    return _WHAT.get(seg.role, f"{seg.role} message")
+    if seg.kind in ("reasoning", "tool_call"):
+        return "assistant reasoning" if seg.kind == "reasoning" else "assistant tool call"
+    return WHAT.get(seg.role, f"{seg.role} message")
 
-
-try:
-    from transformers.tokenization_utils_tokenizers import TokenizersBackend
-
-    _BACKEND_ENCODE_PLUS = TokenizersBackend._encode_plus
-except ImportError:  # another transformers layout: always go through tokenizer(...)
-    _BACKEND_ENCODE_PLUS = None
 
 _SPECIAL_CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
@@ -259,153 +257,112 @@ def _special_ids(tokenizer) -> frozenset[int]:
     return frozenset(ids)
 
 
-# --------------------------------------------------------------------------------------------------- spans
+def tokenizer_adds_bos(tokenizer) -> bool:
+    """Whether `tokenizer(text)` puts a BOS token in front by default (Llama tokenizers do, SmolLM2's does not)."""
+    return _adds_bos(tokenizer, len(tokenizer))
 
 
-def _turn_parts(text: str, rendered: Rendered, template: ChatTemplate, i: int) -> list[tuple[int, int, str]]:
-    """The trainable pieces of assistant message i: (start, end, kind) for its content and its end-of-turn."""
-    span = rendered.contents[i]
-    if span is None:
-        return []
-    cs, ce = span
-    eot = template.end_of_turn
-    if template.has_generation_tags:
-        # The template says what is trained: the generation block(s) holding this message's content.
-        gens = [g for g in rendered.generations if (g[0] < ce and g[1] > cs) or (cs == ce and g[0] <= cs <= g[1])]
-        # A block wrapping several messages is cut at the neighbouring messages, so spans never overlap.
-        lo = max((c[1] for c in rendered.contents if c is not None and c[1] <= cs and c != span), default=0)
-        hi = min((c[0] for c in rendered.contents if c is not None and c[0] >= ce and c != span), default=len(text))
-        parts = []
-        for gs, ge in ((max(gs, lo), min(ge, hi)) for gs, ge in gens):
-            if gs < cs:
-                parts.append((gs, cs, "turn_template"))
-            parts.append((max(gs, cs), min(ge, ce), "content"))
-            if ge > ce:
-                parts.append((ce, ge, "end_of_turn" if eot and eot in text[ce:ge] else "turn_template"))
-        return [p for p in parts if p[1] > p[0]]
-    # No tags: the content, then the end-of-turn marker that follows it (whitespace in between goes with it).
-    parts = [(cs, ce, "content")] if ce > cs else []
-    if eot:
-        at = ce
-        while at < len(text) and text[at].isspace() and not text.startswith(eot, at):
-            at += 1
-        if text.startswith(eot, at):
-            parts.append((ce, at + len(eot), "end_of_turn"))
-    return parts
+@lru_cache(maxsize=8)
+def _adds_bos(tokenizer, size: int) -> bool:
+    # `size` (the vocabulary length) is in the key so that tokens added later invalidate the entry.
+    with_special = tokenizer("a")["input_ids"]
+    plain = tokenizer("a", add_special_tokens=False)["input_ids"]
+    return len(with_special) > len(plain) and with_special[0] == tokenizer.bos_token_id
 
 
-def _build_segments(
-    rendered: Rendered, template: ChatTemplate, messages: list[dict], policy: str, train_from: int
-) -> tuple[list[Segment], int | None]:
-    """Meaningful spans of the text, and the character from which everything is trained (None: no such point)."""
-    text = rendered.text
-    assistants = [i for i, m in enumerate(messages) if m["role"] == "assistant" and i >= train_from]
-    last = assistants[-1] if assistants else None
-    turn_parts = {i: _turn_parts(text, rendered, template, i) for i in assistants}
-    trained_from = None
-    if policy == "everything":
-        trained_from = 0
-    elif policy == "completion_only" and last is not None and turn_parts[last]:
-        trained_from = min(p[0] for p in turn_parts[last])
-    segments: list[Segment] = []
-    for i, message in enumerate(messages):
-        role = message["role"]
-        parts = turn_parts.get(i)
-        if parts is None or not parts:
-            span = rendered.contents[i]
-            if span is not None and span[1] > span[0]:
-                if role == "assistant" and i < train_from:
-                    reason = (
-                        "assistant turn inside the prompt — masked: preference training scores only the "
-                        "chosen/rejected answer"
-                    )
-                elif role == "assistant":
-                    reason = "assistant reply outside the template's {% generation %} block — masked"
-                else:
-                    what = _WHAT.get(role, f"{role} message")
-                    reason = what + _MASKED_WHY.get(what, " — masked")
-                segments.append(Segment(span[0], span[1], role, "content", i, False, reason))
-            continue
-        on = policy in ("all_assistant", "everything") or (
-            policy in ("last_assistant", "completion_only") and i == last
-        )
-        for start, end, kind in parts:
-            if on:
-                reason = {
-                    "content": "assistant reply (trained)",
-                    "end_of_turn": "end of assistant turn — trained so the model learns to stop",
-                    "turn_template": "inside the template's {% generation %} block with the reply (trained)",
-                }[kind]
-            elif policy == "last_assistant":
-                reason = "earlier assistant turn — masked: this policy trains only the last assistant turn"
-            else:
-                reason = "earlier assistant turn — part of the prompt, masked (completion only)"
-            segments.append(Segment(start, end, "assistant", kind, i, on, reason))
-    # Generation blocks that hold no message content (a custom template may tag other text).
-    if template.has_generation_tags and policy == "all_assistant":
-        for gs, ge in rendered.generations:
-            if not any(s.start < ge and s.end > gs for s in segments):
-                segments.append(
-                    Segment(
-                        gs,
-                        ge,
-                        "assistant",
-                        "turn_template",
-                        None,
-                        True,
-                        "inside the template's {% generation %} block (trained)",
-                    )
-                )
-    segments.sort(key=lambda s: (s.start, s.end))
-    return segments, trained_from
+# --------------------------------------------------------------------------------------------------- prepare
 
 
-def _assign(offsets: list[tuple[int, int]], segments: list[Segment], trained_from: int | None):
-    """For each token: the index of the segment it belongs to (-1: scaffolding) and whether it is trained.
+@dataclass
+class _Prepared:
+    """Everything before tokenization: the text and its labelled character spans."""
 
-    A token is trained when any of its characters is in a trained span, as transformers marks every token from
-    the one holding a span's first character to the one holding its last. Where a token touches several
-    segments it belongs to the first trained one, else the first one.
-    """
-    n = len(offsets)
-    starts = [s for s, _ in offsets]
-    ends = [max(e, s + 1) for s, e in offsets]  # a zero-width token belongs to the character at its position
-    seg_of, trained = [-1] * n, [False] * n
-    if starts != sorted(starts) or ends != sorted(ends):
-        return _assign_slow(starts, ends, segments, trained_from)
-    # Tokens are sorted by start and end: each segment covers one slice of them. Later writes win, so write the
-    # untrained segments, then the trained ones, each group backwards (the first overlapping segment wins).
-    order = sorted(range(len(segments)), key=lambda j: (segments[j].trained, -j))
-    for j in order:
-        seg = segments[j]
-        a, b = bisect_right(ends, seg.start), bisect_left(starts, seg.end)
-        if a < b:
-            seg_of[a:b] = [j] * (b - a)
-            if seg.trained:
-                trained[a:b] = [True] * (b - a)
-    if trained_from is not None:
-        a = bisect_right(ends, trained_from)
-        trained[a:] = [True] * (n - a)
-    return seg_of, trained
+    text: str
+    segments: list[Segment]
+    trained_from: int | None
+    messages: list[dict]
+    kind: str
+    policy: str
+    tools: list | None = None
+    train_from: int = 0
+    label: bool | None = None
+    exact: bool = True
+    dropped: list[dict] = field(default_factory=list)
 
 
-def _assign_slow(starts, ends, segments, trained_from):
-    """The same assignment token by token, for tokenizers whose offsets are not sorted."""
-    seg_ends = [s.end for s in segments]
-    seg_of, trained = [], []
-    for s, e in zip(starts, ends, strict=True):
-        j = bisect_right(seg_ends, s)
-        best, hit = -1, False
-        while j < len(segments) and segments[j].start < e:
-            if best < 0:
-                best = j
-            if segments[j].trained:
-                best, hit = j, True
-                break
-            j += 1
-        seg_of.append(best)
-        trained.append(hit or (trained_from is not None and e > trained_from))
-    return seg_of, trained
+def _has_tools(messages: list[dict], tools) -> bool:
+    return bool(tools) or any(m.get("tool_calls") or m.get("role") == "tool" for m in messages)
+
+
+def _prepare_messages(messages, template: ChatTemplate, policy, train_from=0, tools=None, kind="sft", label=None):
+    generation_prompt = kind == "prompt_only"  # a prompt is shown as the model gets it: ending on the reply's header
+    try:
+        rendered = render_spans(template, messages, add_generation_prompt=generation_prompt, tools=tools)
+    except TemplateError as exc:
+        if not _has_tools(messages, tools):
+            raise
+        raise TemplateError(
+            f"{exc} This row has tool calls or tool results: pick a template that shows them "
+            f"({', '.join(TOOL_TEMPLATES)})."
+        ) from None
+    if kind == "prompt_only":
+        train_from = len(messages)  # nothing is trained, whatever the policy
+    segments, trained_from = build_segments(
+        rendered, template, messages, "all_assistant" if kind == "prompt_only" else policy, train_from, tools
+    )
+    return _Prepared(
+        rendered.text,
+        segments,
+        trained_from,
+        list(messages),
+        kind,
+        policy,
+        tools,
+        train_from,
+        label,
+        rendered.exact,
+        dropped_parts(rendered, messages, tools),
+    )
+
+
+def _prepare_text(text: str, tokenizer) -> _Prepared:
+    """A raw text row: optional BOS (where the tokenizer adds one), the text, the eos; every character trained."""
+    bos, eos = tokenizer.bos_token, tokenizer.eos_token
+    pieces = []
+    if bos and tokenizer_adds_bos(tokenizer) and not text.startswith(bos):
+        pieces.append((bos, "start_of_text"))
+    pieces.append((text, "text"))
+    if eos and not text.endswith(eos):
+        pieces.append((eos, "end_of_text"))
+    segments, at = [], 0
+    for piece, kind in pieces:
+        segments.append(Segment(at, at + len(piece), "text", kind, None, True, _TEXT_REASONS[kind]))
+        at += len(piece)
+    return _Prepared("".join(p for p, _ in pieces), segments, 0, [], "text", "everything")
+
+
+def _prepare_row(row: dict, template: ChatTemplate, policy: str, tokenizer) -> tuple[list[_Prepared], list | None]:
+    """The sequences a row encodes to, and the prompt turns of a preference row (None for other kinds)."""
+    kind = row_kind(row)
+    tools = row.get("tools")
+    if kind == "text":
+        if not isinstance(row["text"], str) or not row["text"]:
+            raise EncodingError("A text row needs its text as a non-empty string in `text`.")
+        return [_prepare_text(row["text"], tokenizer)], None
+    if kind == "sft":
+        return [_prepare_messages(as_turns(row["messages"]), template, policy, tools=tools)], None
+    prompt = as_turns(row.get("prompt"), "user")
+    if kind == "prompt_only":
+        return [_prepare_messages(prompt, template, policy, tools=tools, kind=kind)], None
+    if kind == "unpaired":
+        messages = prompt + as_turns(row["completion"])
+        label = bool(row["label"])
+        return [_prepare_messages(messages, template, policy, len(prompt), tools, kind, label)], None
+    # The prompt's own assistant turns (multi-turn prompts) are context for a preference pair, never trained.
+    return [
+        _prepare_messages(prompt + as_turns(row[k]), template, policy, len(prompt), tools, "preference")
+        for k in ("chosen", "rejected")
+    ], prompt
 
 
 # --------------------------------------------------------------------------------------------------- encode
@@ -417,19 +374,26 @@ def _resolve_template(template, tokenizer) -> ChatTemplate:
     return get_template(template or "tokenizer", tokenizer)
 
 
+def _check_args(policy: str, max_length: int | None) -> None:
+    if policy not in POLICIES:
+        raise EncodingError(f"Unknown mask policy '{policy}'. Choose one of: {', '.join(POLICIES)}.")
+    if max_length is not None and max_length < 1:
+        raise EncodingError(f"max_length must be a positive number of tokens (got {max_length}).")
+
+
 def encode_messages(
     messages,
     tokenizer,
     template: ChatTemplate | str,
     policy: str = "all_assistant",
     max_length: int | None = None,
-    checks: bool = True,
     train_from: int = 0,
+    tools=None,
 ) -> Encoded:
-    """Render, tokenize once, and label every token.
+    """Render a conversation (canonical turns), tokenize it once, and label every token.
 
     `train_from`: assistant turns before this message index are never trained (the prompt of a preference row).
-    `checks=False` skips the pre-flight checks (they render the conversation again).
+    `tools`: the row's tool schemas, given to the template as transformers' `tools=` does.
 
     >>> enc = encode_messages([{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Yo"}],
     ...                       tok, get_template("chatml", tok))                          # doctest: +SKIP
@@ -438,56 +402,49 @@ def encode_messages(
     """
     _check_args(policy, max_length)
     template = _resolve_template(template, tokenizer)
-    prepared = _prepare(messages, template, policy, train_from)
-    ids, offsets = _tokenize(tokenizer, prepared[0].text)
-    return _finish(prepared, ids, offsets, tokenizer, template, policy, max_length, checks)
+    prepared = _prepare_messages(as_turns(messages), template, policy, train_from, tools)
+    ids, offsets = _tokenize(tokenizer, prepared.text)
+    return _finish(prepared, ids, offsets, tokenizer, template, max_length)
 
 
-def _check_args(policy: str, max_length: int | None) -> None:
-    if policy not in POLICIES:
-        raise EncodingError(f"Unknown mask policy '{policy}'. Choose one of: {', '.join(POLICIES)}.")
-    if max_length is not None and max_length < 1:
-        raise EncodingError(f"max_length must be a positive number of tokens (got {max_length}).")
-
-
-def _prepare(messages, template: ChatTemplate, policy: str, train_from: int):
-    """Everything before tokenization: the rendered text and its labelled character spans."""
-    rendered = render_spans(template, messages)
-    plain = [{"role": m["role"], "content": m.get("content") or ""} for m in messages]
-    segments, trained_from = _build_segments(rendered, template, plain, policy, train_from)
-    return rendered, plain, segments, trained_from
-
-
-def _finish(
-    prepared, ids, offsets, tokenizer, template: ChatTemplate, policy: str, max_length: int | None, checks: bool
-) -> Encoded:
-    """Label the tokens of a prepared conversation, cut to `max_length`, and run the checks."""
-    rendered, plain, segments, trained_from = prepared
-    seg_of, trained = _assign(offsets, segments, trained_from)
+def _finish(prepared: _Prepared, ids, offsets, tokenizer, template: ChatTemplate, max_length: int | None) -> Encoded:
+    """Label the tokens of a prepared sequence and cut it to `max_length`."""
+    seg_of, trained = assign(offsets, prepared.segments, prepared.trained_from)
     keep = len(ids) if max_length is None else min(len(ids), max_length)
-    labels = [tid if t else IGNORE for tid, t in zip(ids[:keep], trained[:keep], strict=True)]
-    enc = Encoded(
-        text=rendered.text,
+    labels = [tid if t else IGNORE_INDEX for tid, t in zip(ids[:keep], trained[:keep], strict=True)]
+    return Encoded(
+        text=prepared.text,
         input_ids=ids[:keep],
         attention_mask=[1] * keep,
         labels=labels,
+        all_ids=ids,
+        offsets=offsets,
+        token_segments=seg_of,
+        token_trained=trained,
+        special_ids=_special_ids(tokenizer),
+        segments=prepared.segments,
+        messages=prepared.messages,
+        tools=prepared.tools,
+        kind=prepared.kind,
+        label=prepared.label,
+        template="" if prepared.kind == "text" else template.name,
+        policy=prepared.policy,
+        train_from=prepared.train_from,
         truncated=keep < len(ids),
-        cut_turns=_cut_turns(seg_of, trained, segments, plain, keep),
-        template=template.name,
-        policy=policy,
-        messages=plain,
-        exact_spans=rendered.exact,
-        segments=segments,
-        unlocated=[i for i, span in enumerate(rendered.contents) if span is None and plain[i]["content"]],
-        _all_ids=ids,
-        _offsets=offsets,
-        _seg=seg_of,
-        _trained=trained,
-        _special=_special_ids(tokenizer),
+        cut_turns=_cut_turns(seg_of, trained, prepared.segments, prepared.messages, keep),
+        exact_spans=prepared.exact,
+        dropped=prepared.dropped,
     )
-    if checks:
-        enc.checks = preflight(enc, tokenizer, template)
-    return enc
+
+
+@lru_cache(maxsize=1)
+def _backend_encode_plus():
+    """transformers' plain pass-through encoder (imported on first use: importing tokens stays light)."""
+    try:
+        from transformers.tokenization_utils_tokenizers import TokenizersBackend
+    except ImportError:  # another transformers layout: always go through tokenizer(...)
+        return None
+    return TokenizersBackend._encode_plus
 
 
 def _fast_backend(tokenizer):
@@ -497,7 +454,7 @@ def _fast_backend(tokenizer):
     backend = getattr(tokenizer, "backend_tokenizer", None)
     if (
         backend is not None
-        and type(tokenizer)._encode_plus is _BACKEND_ENCODE_PLUS
+        and type(tokenizer)._encode_plus is _backend_encode_plus()
         and backend.truncation is None
         and backend.padding is None
         and backend.encode_special_tokens == bool(tokenizer.split_special_tokens)
@@ -551,25 +508,12 @@ def _cut_turns(seg_of, trained, segments, messages, keep) -> list[dict]:
     return [dict(e, fully_cut=e["kept"] == 0) for _, e in sorted(stats.items()) if e["cut"]]
 
 
-def _row_parts(row: dict) -> tuple[list[tuple[list[dict], int]], list[dict] | None]:
-    """The conversations a row encodes to, each with its `train_from`, and the prompt of a preference row."""
-    if is_preference(row):
-        prompt = list(row.get("prompt") or [])
-        # The prompt's own assistant turns (multi-turn prompts) are context for a preference pair, never trained.
-        return [(prompt + _as_messages(row[k], k), len(prompt)) for k in ("chosen", "rejected")], prompt
-    if row_kind(row) != "sft":
-        raise EncodingError(
-            f"This row is a {row_kind(row).replace('_', ' ')} row; the token view encodes "
-            "conversations and preference pairs."
-        )
-    return [(row["messages"], 0)], None
-
-
-def _assemble(parts: list[Encoded], prompt, template: ChatTemplate) -> Encoded | PreferenceEncoded:
+def _assemble(encoded: list[Encoded], prompt, template: ChatTemplate) -> Encoded | PreferenceEncoded:
     if prompt is None:
-        return parts[0]
-    prompt_text = render(template, prompt, add_generation_prompt=True) if prompt else ""
-    return PreferenceEncoded(prompt_text, *parts)
+        return encoded[0]
+    tools = encoded[0].tools
+    prompt_text = render(template, prompt, add_generation_prompt=True, tools=tools) if prompt else ""
+    return PreferenceEncoded(prompt_text, *encoded)
 
 
 def encode_row(
@@ -578,17 +522,14 @@ def encode_row(
     template: ChatTemplate | str,
     policy: str = "all_assistant",
     max_length: int | None = None,
-    checks: bool = True,
 ) -> Encoded | PreferenceEncoded:
-    """A canonical row: SFT `{"messages"}` -> Encoded; preference `{"prompt","chosen","rejected"}` ->
-    PreferenceEncoded (prompt+chosen and prompt+rejected, only the answers trained unless policy `everything`)."""
+    """A canonical row (any kind of rows.ROW_KINDS) -> Encoded, or PreferenceEncoded for a preference row
+    (prompt+chosen and prompt+rejected, only the answers trained unless policy `everything`)."""
+    _check_args(policy, max_length)
     template = _resolve_template(template, tokenizer)
-    conversations, prompt = _row_parts(row)
-    parts = [
-        encode_messages(messages, tokenizer, template, policy, max_length, checks, train_from=start)
-        for messages, start in conversations
-    ]
-    return _assemble(parts, prompt, template)
+    prepared, prompt = _prepare_row(row, template, policy, tokenizer)
+    encoded = [_finish(p, *_tokenize(tokenizer, p.text), tokenizer, template, max_length) for p in prepared]
+    return _assemble(encoded, prompt, template)
 
 
 def encode_rows(
@@ -597,21 +538,18 @@ def encode_rows(
     template: ChatTemplate | str,
     policy: str = "all_assistant",
     max_length: int | None = None,
-    checks: bool = False,
 ) -> list[Encoded | PreferenceEncoded]:
-    """`encode_row` over many rows with one batched tokenizer call (for preparing a training set).
-
-    Same results as encode_row row by row; checks are off by default (they render every row again)."""
+    """`encode_row` over many rows with one batched tokenizer call (for preparing a training set)."""
     _check_args(policy, max_length)
     template = _resolve_template(template, tokenizer)
     layout, prepared = [], []
     for row in rows:
-        conversations, prompt = _row_parts(row)
-        layout.append((len(conversations), prompt))
-        prepared += [_prepare(messages, template, policy, start) for messages, start in conversations]
-    tokenized = _tokenize_many(tokenizer, [p[0].text for p in prepared])
+        sequences, prompt = _prepare_row(row, template, policy, tokenizer)
+        layout.append((len(sequences), prompt))
+        prepared += sequences
+    tokenized = _tokenize_many(tokenizer, [p.text for p in prepared])
     encoded = [
-        _finish(p, ids, offs, tokenizer, template, policy, max_length, checks)
+        _finish(p, ids, offs, tokenizer, template, max_length)
         for p, (ids, offs) in zip(prepared, tokenized, strict=True)
     ]
     out, at = [], 0
@@ -621,19 +559,25 @@ def encode_rows(
     return out
 
 
-def _as_messages(value, key: str) -> list[dict]:
-    if isinstance(value, str):  # a bare answer string is one assistant message
-        return [{"role": "assistant", "content": value}]
-    if not isinstance(value, list):
-        raise EncodingError(f"The '{key}' field of a preference row must be a list of messages or a string.")
-    return value
+def unpaired_partner(rows: list[dict], index: int) -> int | None:
+    """The index of the nearest later unpaired row (wrapping round) whose label is the opposite of row `index`'s:
+    the Tokens page shows the two side by side, a good and a bad example. None when there is none."""
+    row = rows[index]
+    if row_kind(row) != "unpaired":
+        return None
+    for step in range(1, len(rows)):
+        j = (index + step) % len(rows)
+        other = rows[j]
+        if isinstance(other, dict) and "label" in other and "completion" in other:
+            if bool(other["label"]) != bool(row["label"]):
+                return j
+    return None
 
 
 __all__ = [
-    "IGNORE",
     "POLICIES",
     "POLICY_HELP",
-    "Check",
+    "EncodingError",
     "Encoded",
     "PreferenceEncoded",
     "Segment",
@@ -642,5 +586,7 @@ __all__ = [
     "encode_row",
     "encode_rows",
     "is_preference",
-    "preflight",
+    "parts",
+    "tokenizer_adds_bos",
+    "unpaired_partner",
 ]

@@ -1,297 +1,34 @@
-"""Train one run: the run config, the TRL trainers built on our own token labels, and the entry point.
+"""Build a run's trainer: its rows through our encoder, the translators from RunConfig to the libraries' objects.
 
-A run is a directory (see runs.py). This module turns its `config.json` into a TRL trainer and trains:
+    prepared = build_trainer(RunConfig(method="lora", dataset="chat_style"), run_dir, callbacks=[...])
+    prepared.trainer.train()                       # the worker (ftlib/worker.py) does this for the queue
+    report = preflight(config)                     # what can be known before a run starts: refusals and warnings
 
-    python -m ftlib.training RUN_DIR                              # one process (what the queue launches)
-    python -m torch.distributed.run --nproc_per_node 2 -m ftlib.training RUN_DIR     # DDP, same entry point
+SFT (full / LoRA / QLoRA) uses `trl.SFTTrainer` and DPO uses `trl.DPOTrainer`, with PEFT and bitsandbytes for
+adapters and 4-bit weights. The trainers never tokenize or mask anything themselves: every row goes through
+`ftlib.tokens.encode_rows` with the run's template, mask policy and max length, so the labels the model is
+trained on are exactly the ones the Tokens page shows. SFTTrainer receives `input_ids` + `labels` columns (it uses
+a `labels` column as is); DPOTrainer gets a collator that builds its `completion_mask` from our labels.
 
-SFT (full / LoRA / QLoRA) uses `trl.SFTTrainer` and DPO uses `trl.DPOTrainer`, with PEFT and bitsandbytes
-for adapters and 4-bit weights. The trainers never tokenize or mask anything themselves: every row goes through
-`ftlib.tokens.encode_row` with the run's template, mask policy and max length, so the labels the model is
-trained on are exactly the ones the Tokens page shows. SFTTrainer receives `input_ids` + `labels` columns (it
-uses a `labels` column as is); DPOTrainer gets a collator that builds its `completion_mask` from our labels.
+Each library object is built by one translator, complete at construction (nothing is patched afterwards):
+`trainer_arguments` (SFTConfig / DPOConfig), `lora_config` (peft.LoraConfig), `quantization_config`
+(transformers.BitsAndBytesConfig). tests/test_config.py proves every setting reaches its consumer.
 
-Not known here: the queue, status files and stopping (runs.py), metric logging (metrics.py), memory (memory.py).
+Not known here: the run folder (rundir.py), the queue (runs.py), the training process (worker.py), metric
+logging (metrics.py), memory (memory.py).
 """
 
 from __future__ import annotations
 
-import dataclasses
-import difflib
-import json
 import os
-import sys
-import time
-import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ftlib import workspace
-from ftlib.errors import UserError
-
-METHODS = ("full", "lora", "qlora", "dpo")
-DPO_TUNING = ("lora", "qlora", "full")
-SCHEDULERS = ("cosine", "linear", "constant", "constant_with_warmup")
-DTYPES = ("auto", "float32", "bfloat16", "float16")
-# Mirrors ftlib.tokens.POLICIES; read from there when it is importable (see _policies()).
-_POLICIES_FALLBACK = ("all_assistant", "last_assistant", "completion_only", "everything")
-# Proven starting points per method (SmolLM2-135M on the shipped samples, see bench/demo_train.py): adapters
-# tolerate a much higher learning rate than updating every weight, and DPO wants a gentler push than SFT.
-DEFAULT_LR = {
-    "full": 5e-5,
-    "lora": 2e-3,
-    "qlora": 2e-3,
-    ("dpo", "lora"): 1e-3,
-    ("dpo", "qlora"): 1e-3,
-    ("dpo", "full"): 5e-6,
-}
-
-
-class ConfigError(UserError):
-    """A run setting is invalid; the message names the field and the fix."""
-
-
-def _help(text: str, **kw) -> Any:
-    return field(metadata={"help": text}, **kw)
-
-
-@dataclass
-class RunConfig:
-    """Everything that defines a training run. Validated at construction; saved as the run's config.json."""
-
-    # What to train
-    method: str = _help(
-        "full = update every weight; lora = train a small adapter; qlora = LoRA on a 4-bit "
-        "base (least memory); dpo = learn from chosen/rejected pairs.",
-        default="lora",
-    )
-    model: str = _help(
-        "The model to start from: `default`, a local model folder or a cached hub id.", default="default"
-    )
-    dataset: str = _help(
-        "A saved split name, a split folder, or a data file (split here with test_size and seed).", default=""
-    )
-    test_size: float = _help(
-        "Share of rows held out for evaluation when `dataset` is a plain data file (0 = none).", default=0.1
-    )
-    dpo_tuning: str = _help(
-        "For DPO: train a LoRA adapter (lora), LoRA on a 4-bit base (qlora), or every weight (full).", default="lora"
-    )
-    # How rows become tokens: the same settings the Tokens page shows
-    template: str = _help(
-        "Chat template that turns conversations into text; `tokenizer` is the model's own.", default="tokenizer"
-    )
-    template_source: str = _help("The Jinja text of a custom template (only when template is `custom`).", default="")
-    mask_policy: str = _help(
-        "Which tokens the model learns from (all_assistant, last_assistant, completion_only, everything).",
-        default="all_assistant",
-    )
-    max_length: int = _help(
-        "Longest example in tokens; longer ones are cut (the Tokens page shows where).", default=384
-    )
-    packing: bool = _help(
-        "Pack several short examples into one sequence so less compute goes to padding.", default=False
-    )
-    group_by_length: bool = _help(
-        "Put examples of similar length in the same batch, so less compute goes to "
-        "padding (batches still come in random order).",
-        default=True,
-    )
-    # Optimisation
-    learning_rate: float | None = _help(
-        "How big each update step is. Empty = a proven default for the method.", default=None
-    )
-    # One epoch at 2e-3 teaches the chat_style sample its style on every held-out prompt in ~20 steps (CPU demo).
-    epochs: float = _help("How many times the model sees the whole training set.", default=1.0)
-    max_steps: int = _help("Stop after this many optimizer steps instead (0 = use epochs).", default=0)
-    batch_size: int = _help("Examples processed together in one step (per device).", default=8)
-    grad_accum: int = _help(
-        "Add up gradients over this many batches before each update (a bigger effective batch without more memory).",
-        default=1,
-    )
-    warmup_ratio: float = _help("Share of the steps spent ramping the learning rate up from zero.", default=0.05)
-    scheduler: str = _help(
-        "How the learning rate changes over the run (cosine, linear, constant, constant_with_warmup).",
-        default="cosine",
-    )
-    weight_decay: float = _help("Pull weights gently towards zero (0 = off).", default=0.0)
-    max_grad_norm: float = _help("Clip very large updates to this size (0 = off).", default=1.0)
-    # LoRA
-    lora_r: int = _help("Adapter rank: its capacity. Higher learns more but takes more memory.", default=16)
-    lora_alpha: int = _help("Adapter scale; usually twice the rank.", default=32)
-    lora_dropout: float = _help("Randomly drop adapter inputs while training, against memorising.", default=0.05)
-    lora_targets: list[str] = _help(
-        "Layers that get an adapter; `all-linear` = every linear layer but the output.",
-        default_factory=lambda: ["all-linear"],
-    )
-    # 4-bit (QLoRA)
-    quant_type: str = _help("4-bit number format for QLoRA: nf4 (best for weights) or fp4.", default="nf4")
-    double_quant: bool = _help("Also compress the 4-bit scaling constants (saves a little more memory).", default=True)
-    # DPO
-    dpo_beta: float = _help("How far DPO may move away from the starting model (higher = stay closer).", default=0.1)
-    # Bookkeeping
-    eval_every: int = _help("Measure the loss on the held-out rows every N steps (0 = once per epoch).", default=0)
-    save_every: int = _help(
-        "Save a checkpoint every N steps, so a crash or stop can resume (0 = only on stop).", default=50
-    )
-    seed: int = _help("Random seed: the same seed and settings give the same run.", default=0)
-    device: str = _help("Where to train: auto (GPU if present), cpu or cuda.", default="auto")
-    dtype: str = _help(
-        "Number format of the weights: auto (bf16 on recent GPUs; on CPU fp32, except a bf16 frozen "
-        "base for LoRA where the CPU multiplies bf16 natively), float32, bfloat16, float16.",
-        default="auto",
-    )
-    gradient_checkpointing: bool = _help(
-        "Recompute activations in the backward pass: less memory, ~20% slower.", default=False
-    )
-    nproc: int = _help("Processes to launch with torchrun (DDP) for several GPUs; 1 = a single process.", default=1)
-    name: str = _help("A short label for the run (used in its id).", default="")
-
-    def __post_init__(self) -> None:
-        self.method = str(self.method).strip().lower()
-        self.dpo_tuning = str(self.dpo_tuning).strip().lower()
-        if isinstance(self.lora_targets, str):
-            self.lora_targets = [t.strip() for t in self.lora_targets.split(",") if t.strip()]
-        self._validate()
-        if self.learning_rate is None:
-            key = ("dpo", self.dpo_tuning) if self.method == "dpo" else self.method
-            self.learning_rate = DEFAULT_LR[key]
-
-    # -- validation ----------------------------------------------------------------------------------------------
-    def _validate(self) -> None:
-        def need(ok: bool, name: str, message: str) -> None:
-            if not ok:
-                raise ConfigError(f"`{name}` {message} (got {getattr(self, name)!r}).")
-
-        need(self.method in METHODS, "method", f"must be one of {', '.join(METHODS)}")
-        need(self.dpo_tuning in DPO_TUNING, "dpo_tuning", f"must be one of {', '.join(DPO_TUNING)}")
-        need(bool(str(self.model).strip()), "model", "is empty: use `default` or a model folder")
-        need(0.0 <= float(self.test_size) < 1.0, "test_size", "must be a share between 0 and 1, e.g. 0.1")
-        if self.template == "custom" and not str(self.template_source).strip():
-            raise ConfigError(
-                "`template` is custom but `template_source` is empty: paste the Jinja template text, "
-                "or pick a named template such as `tokenizer` or `chatml`."
-            )
-        need(self.mask_policy in _policies(), "mask_policy", f"must be one of {', '.join(_policies())}")
-        need(
-            isinstance(self.max_length, int) and 16 <= self.max_length <= 131072,
-            "max_length",
-            "must be a whole number of tokens between 16 and 131072; 256-512 suits chat data",
-        )
-        if self.learning_rate is not None:
-            need(
-                0 < float(self.learning_rate) < 1,
-                "learning_rate",
-                "must be between 0 and 1; try 2e-3 for LoRA, 5e-5 for full fine-tuning",
-            )
-        need(float(self.epochs) > 0 or self.max_steps > 0, "epochs", "must be above 0 (or set max_steps)")
-        need(isinstance(self.max_steps, int) and self.max_steps >= 0, "max_steps", "must be 0 (use epochs) or more")
-        need(isinstance(self.batch_size, int) and self.batch_size >= 1, "batch_size", "must be 1 or more")
-        need(isinstance(self.grad_accum, int) and self.grad_accum >= 1, "grad_accum", "must be 1 or more")
-        need(0.0 <= float(self.warmup_ratio) < 1.0, "warmup_ratio", "must be between 0 and 1, e.g. 0.05")
-        need(self.scheduler in SCHEDULERS, "scheduler", f"must be one of {', '.join(SCHEDULERS)}")
-        need(float(self.weight_decay) >= 0, "weight_decay", "must be 0 or more")
-        need(float(self.max_grad_norm) >= 0, "max_grad_norm", "must be 0 (off) or more, e.g. 1.0")
-        need(isinstance(self.lora_r, int) and self.lora_r >= 1, "lora_r", "must be 1 or more; 8-64 is typical")
-        need(float(self.lora_alpha) > 0, "lora_alpha", "must be above 0; twice lora_r is a good start")
-        need(0.0 <= float(self.lora_dropout) < 1.0, "lora_dropout", "must be between 0 and 1, e.g. 0.05")
-        need(
-            bool(self.lora_targets) and all(isinstance(t, str) and t for t in self.lora_targets),
-            "lora_targets",
-            "must list layer names such as q_proj, v_proj, or `all-linear`",
-        )
-        need(self.quant_type in ("nf4", "fp4"), "quant_type", "must be nf4 or fp4")
-        need(float(self.dpo_beta) > 0, "dpo_beta", "must be above 0; 0.1 is the usual start")
-        need(isinstance(self.eval_every, int) and self.eval_every >= 0, "eval_every", "must be 0 or more steps")
-        need(isinstance(self.save_every, int) and self.save_every >= 0, "save_every", "must be 0 or more steps")
-        need(isinstance(self.seed, int), "seed", "must be a whole number")
-        need(
-            self.device in ("auto", "cpu", "cuda") or str(self.device).startswith("cuda:"),
-            "device",
-            "must be auto, cpu or cuda",
-        )
-        need(self.dtype in DTYPES, "dtype", f"must be one of {', '.join(DTYPES)}")
-        need(isinstance(self.nproc, int) and 1 <= self.nproc <= 64, "nproc", "must be between 1 and 64")
-        if self.packing and self.method == "dpo":
-            raise ConfigError(
-                "`packing` works for SFT only: DPO compares whole chosen/rejected answers. Turn packing off for DPO."
-            )
-        if self.uses_4bit and self.device == "cpu" and self.nproc > 1:
-            raise ConfigError("`nproc` above 1 with 4-bit weights needs GPUs; use nproc 1 on CPU.")
-
-    # -- derived -------------------------------------------------------------------------------------------------
-    @property
-    def tuning(self) -> str:
-        """How weights are updated: `full`, `lora` or `qlora` (for DPO, its `dpo_tuning`)."""
-        return self.dpo_tuning if self.method == "dpo" else self.method
-
-    @property
-    def uses_4bit(self) -> bool:
-        return self.tuning == "qlora"
-
-    @property
-    def uses_adapter(self) -> bool:
-        return self.tuning in ("lora", "qlora")
-
-    @property
-    def kind(self) -> str:
-        """The row kind this method trains on: `sft` or `preference`."""
-        return "preference" if self.method == "dpo" else "sft"
-
-    def to_dict(self) -> dict:
-        return dataclasses.asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict) -> RunConfig:
-        """Build from a dict, refusing unknown keys with a did-you-mean hint."""
-        known = {f.name for f in dataclasses.fields(cls)}
-        for key in data:
-            if key not in known:
-                close = difflib.get_close_matches(key, sorted(known), n=1)
-                hint = f" Did you mean `{close[0]}`?" if close else f" Known settings: {', '.join(sorted(known))}."
-                raise ConfigError(f"Unknown setting `{key}`.{hint}")
-        try:
-            return cls(**data)
-        except TypeError as exc:
-            raise ConfigError(f"Bad run settings: {exc}") from exc
-
-    @classmethod
-    def from_file(cls, path: str | Path) -> RunConfig:
-        """Read a run config from YAML or JSON."""
-        path = Path(path)
-        if not path.is_file():
-            raise ConfigError(f"The config file '{path}' does not exist.")
-        text = path.read_text(encoding="utf-8")
-        try:
-            if path.suffix.lower() in (".yaml", ".yml"):
-                import yaml
-
-                data = yaml.safe_load(text) or {}
-            else:
-                data = json.loads(text)
-        except Exception as exc:  # yaml and json raise different types; both mean "cannot parse"
-            raise ConfigError(f"Could not read '{path}' as {path.suffix.lstrip('.') or 'JSON'}: {exc}") from exc
-        if not isinstance(data, dict):
-            raise ConfigError(f"'{path}' must hold a mapping of settings (key: value), not a {type(data).__name__}.")
-        return cls.from_dict(data)
-
-
-def field_help(name: str) -> str:
-    """The one-sentence explanation of a config field (for forms and `--help`)."""
-    for f in dataclasses.fields(RunConfig):
-        if f.name == name:
-            return f.metadata.get("help", "")
-    raise KeyError(name)
-
-
-def _policies() -> tuple[str, ...]:
-    try:
-        from ftlib.tokens import POLICIES
-    except ImportError:
-        return _POLICIES_FALLBACK
-    return tuple(POLICIES)
-
+from ftlib import distributed, workspace
+from ftlib.config import ConfigError, RunConfig
+from ftlib.distributed import device_for_process
+from ftlib.rows import IGNORE_INDEX, KIND_HELP, row_kind
 
 # ---------------------------------------------------------------------------------------------------------------
 # Data: rows -> our encodings
@@ -310,8 +47,10 @@ def load_rows(config: RunConfig) -> tuple[list[dict], list[dict], str]:
         return train, test, f"saved split '{meta.get('name', spec)}'"
     column_map = None
     if not path.exists():
-        sample = _sample_file(spec)
-        if sample is None:
+        from ftlib.demo_data import SAMPLES
+
+        sample = SAMPLES.get(spec)
+        if sample is None or not sample.path.is_file():
             raise ConfigError(
                 f"`dataset` '{spec}' is neither a saved split, a split folder, a data file nor a "
                 "shipped sample. Save a split on the Data page, or give the path of a "
@@ -333,48 +72,79 @@ def load_rows(config: RunConfig) -> tuple[list[dict], list[dict], str]:
     return train, test, f"file '{path.name}' ({len(result.errors)} bad rows skipped)"
 
 
-def _sample_file(name: str):
-    """The shipped sample called `name` (see ftlib.demo_data), or None."""
-    try:
-        from ftlib.demo_data import SampleError, get_sample
-    except ImportError:
-        return None
-    try:
-        sample = get_sample(name)
-    except SampleError:
-        return None
-    return sample if sample.path.is_file() else None
+def _rows_list(numbers: list[int], limit: int = 8) -> str:
+    shown = ", ".join(str(n) for n in numbers[:limit])
+    return shown + (f" and {len(numbers) - limit} more" if len(numbers) > limit else "")
 
 
-def encode_rows(rows: list[dict], tokenizer, template, config: RunConfig) -> tuple[list, int]:
-    """Encode rows with ftlib.tokens exactly as the Tokens page does; drop rows with nothing to learn.
+def check_row_kinds(rows: list[dict], config: RunConfig, split: str = "training") -> None:
+    """ConfigError naming the rows (1-based) whose kind this method cannot train on, and what to do instead."""
+    wrong: dict[str, list[int]] = {}
+    for i, row in enumerate(rows, start=1):
+        kind = row_kind(row)
+        if kind not in config.row_kinds:
+            wrong.setdefault(kind, []).append(i)
+    if not wrong:
+        return
+    kind, numbers = max(wrong.items(), key=lambda item: len(item[1]))
+    wants = " or ".join(KIND_HELP[k] for k in config.row_kinds)
+    fix = {
+        "preference": "Choose the `dpo` method for this dataset.",
+        "sft": "Load a preference dataset (prompt/chosen/rejected), or pick an SFT method (lora, qlora, full).",
+        "unpaired": "Good/bad-labelled rows are never trained as plain SFT (a bad answer would become a target); "
+        "training on them needs the KTO method, which this version does not have yet.",
+        "prompt_only": "Prompts without answers cannot be imitated: add the answers, or use an online method once "
+        "one exists (GRPO).",
+        "text": "Plain text trains with an SFT method (lora, qlora, full).",
+    }[kind]
+    raise ConfigError(
+        f"{split.capitalize()} row{'s' if len(numbers) > 1 else ''} {_rows_list(numbers)} "
+        f"{'are' if len(numbers) > 1 else 'is'} {KIND_HELP[kind]}, but `{config.method}` trains on "
+        f"{wants}. {fix}"
+    )
 
-    Returns (encodings, dropped). Raises ConfigError when a row's kind does not fit the method.
+
+def encode_for_training(rows: list[dict], tokenizer, template, config: RunConfig) -> tuple[list, list[int]]:
+    """Encode rows exactly as the Tokens page does (one batched call); leave out rows with nothing to learn.
+
+    Returns (encodings, numbers of the rows left out, 1-based). Raises ConfigError when a row's kind does not
+    fit the method, or when the template refuses rows (naming them).
     """
-    from ftlib.tokens import encode_row, is_preference
+    from ftlib.errors import UserError
+    from ftlib.tokens import encode_row, encode_rows
 
-    out, dropped = [], 0
-    for i, row in enumerate(rows):
-        is_pref = is_preference(row)
-        if config.kind == "preference" and not is_pref:
-            raise ConfigError(
-                f"Row {i + 1} is a conversation, but DPO needs preference pairs (prompt/chosen/"
-                "rejected). Load a preference dataset, or pick an SFT method (lora, qlora, full)."
-            )
-        if config.kind == "sft" and is_pref:
-            raise ConfigError(
-                f"Row {i + 1} is a preference pair (prompt/chosen/rejected); SFT methods train on "
-                "conversations. Choose the `dpo` method for this dataset."
-            )
-        # checks=False: the pre-flight checks only render again; ids and labels are the same either way.
-        enc = encode_row(row, tokenizer, template, config.mask_policy, config.max_length, checks=False)
-        parts = (enc.chosen, enc.rejected) if is_pref else (enc,)
+    check_row_kinds(rows, config)
+    try:
+        encoded = encode_rows(rows, tokenizer, template, config.mask_policy, config.max_length)
+    except UserError:
+        # Say which rows: encode them one by one (only on this failure path) and name each refusal.
+        refused = []
+        for i, row in enumerate(rows, start=1):
+            try:
+                encode_row(row, tokenizer, template, config.mask_policy, config.max_length)
+            except UserError as exc:
+                refused.append((i, str(exc)))
+        if not refused:
+            raise
+        raise ConfigError(
+            f"The chat template cannot render row{'s' if len(refused) > 1 else ''} "
+            f"{_rows_list([i for i, _ in refused])}: {refused[0][1]} Fix those rows, or pick another "
+            "template on the Tokens page."
+        ) from None
+    out, dropped = [], []
+    for i, enc in enumerate(encoded, start=1):
+        parts = (enc.chosen, enc.rejected) if hasattr(enc, "chosen") else (enc,)
         # A row whose trained tokens were all cut away (or masked by the policy) teaches nothing.
-        if any(all(label == -100 for label in part.labels) for part in parts):
-            dropped += 1
+        if any(all(label == IGNORE_INDEX for label in part.labels) for part in parts):
+            dropped.append(i)
             continue
         out.append(enc)
     return out, dropped
+
+
+def sequences(encodings: list) -> list:
+    """Every sequence the model sees: each SFT encoding, or the chosen and the rejected side of each pair."""
+    return [s for e in encodings for s in ((e.chosen, e.rejected) if hasattr(e, "chosen") else (e,))]
 
 
 def sft_dataset(encodings: list):
@@ -433,7 +203,7 @@ class PreferenceCollator:
         for i, (ids, lab) in enumerate(zip(seqs, labels, strict=True)):
             input_ids[i, : len(ids)] = torch.tensor(ids)
             attention[i, : len(ids)] = 1
-            completion[i, : len(ids)] = torch.tensor([int(x != -100) for x in lab])
+            completion[i, : len(ids)] = torch.tensor([int(x != IGNORE_INDEX) for x in lab])
         batch = {"input_ids": input_ids, "attention_mask": attention, "completion_mask": completion}
         for key in ("ref_chosen_logps", "ref_rejected_logps"):
             if key in examples[0]:
@@ -442,50 +212,65 @@ class PreferenceCollator:
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# Trainer construction
+# Translators: RunConfig -> the libraries' objects
 # ---------------------------------------------------------------------------------------------------------------
 
 
-def _device_for_process(config: RunConfig) -> str:
-    from ftlib.models import pick_device
+def trainer_arguments(
+    config: RunConfig,
+    run_dir: Path,
+    device: str,
+    dtype,
+    has_eval: bool,
+    micro: int | None = None,
+    longest: int | None = None,
+):
+    """The SFTConfig or DPOConfig for the run, complete at construction.
 
-    device = pick_device(None if config.device == "auto" else config.device)
-    local_rank = os.environ.get("LOCAL_RANK")
-    # Under torchrun each rank owns one GPU; 4-bit weights are placed at load time, so place them on ours.
-    if device.startswith("cuda") and local_rank is not None:
-        device = f"cuda:{int(local_rank)}"
-    return device
-
-
-def _trainer_args(config: RunConfig, run_dir: Path, device: str, dtype, has_eval: bool, cls, micro: int | None = None):
-    """TrainingArguments for the run. `micro`: rows per forward pass when a step of `batch_size` rows is split into
-    micro-batches (fastpath.micro_batch_size); gradient accumulation makes up the rest, same update."""
+    `micro`: rows per forward pass when a step of `batch_size` rows is split into micro-batches
+    (fastpath.micro_batch_size); gradient accumulation makes up the rest: the same update.
+    """
     import torch
 
     micro = micro or config.batch_size
-
     # TRL turns bf16 autocast on by default; follow the weights' dtype instead (on CPU: fp32, autocast only slows).
     on_gpu = device.startswith("cuda")
-    precision = {"bf16": on_gpu and dtype == torch.bfloat16, "fp16": on_gpu and dtype == torch.float16}
-    eval_kwargs = {"eval_strategy": "no"}
+    kwargs: dict[str, Any] = {"bf16": on_gpu and dtype == torch.bfloat16, "fp16": on_gpu and dtype == torch.float16}
     if has_eval:
-        eval_kwargs = (
+        kwargs.update(
             {"eval_strategy": "steps", "eval_steps": config.eval_every}
             if config.eval_every
             else {"eval_strategy": "epoch"}
         )
-    save_kwargs = (
+    else:
+        kwargs["eval_strategy"] = "no"
+    kwargs.update(
         {"save_strategy": "steps", "save_steps": config.save_every} if config.save_every else {"save_strategy": "no"}
     )
+    if config.kind == "preference":
+        from trl import DPOConfig as cls
+
+        kwargs.update(beta=float(config.beta), max_length=None)  # rows are already cut by ftlib.tokens
+    else:
+        from trl import SFTConfig as cls
+
+        # Packed rows are max_length long; otherwise rows are already cut by ftlib.tokens.
+        kwargs.update(
+            packing=bool(config.packing),
+            packing_strategy="bfd",
+            max_length=config.max_length if config.packing else None,
+            dataset_num_proc=None,
+        )
+    kwargs.update(distributed.trainer_kwargs(config))  # FSDP, several machines
     return cls(
-        output_dir=str(run_dir / "checkpoints"),
+        output_dir=str(Path(run_dir) / "checkpoints"),
         per_device_train_batch_size=micro,
         per_device_eval_batch_size=config.batch_size,
         gradient_accumulation_steps=config.grad_accum * (config.batch_size // micro),
         learning_rate=float(config.learning_rate),
         num_train_epochs=float(config.epochs),
         max_steps=config.max_steps or -1,
-        warmup_steps=float(config.warmup_ratio),
+        warmup_steps=float(config.warmup_ratio),  # below 1: a share of the steps (transformers 5)
         lr_scheduler_type=config.scheduler,
         weight_decay=float(config.weight_decay),
         max_grad_norm=float(config.max_grad_norm),
@@ -497,47 +282,66 @@ def _trainer_args(config: RunConfig, run_dir: Path, device: str, dtype, has_eval
         seed=config.seed,
         data_seed=config.seed,
         use_cpu=device == "cpu",
-        gradient_checkpointing=config.gradient_checkpointing,
+        gradient_checkpointing=config.gradient_checkpointing and config.sharding != "fsdp",  # FSDP's own, if sharded
         disable_tqdm=True,
         dataloader_num_workers=0,
         remove_unused_columns=False,
         train_sampling_strategy="group_by_length" if config.group_by_length else "random",
         length_column_name="length",
-        **precision,
-        **eval_kwargs,
-        **save_kwargs,
+        **kwargs,
     )
 
 
-def _lora_config(config: RunConfig):
+def lora_config(config: RunConfig):
+    """The peft.LoraConfig of an adapter run (None when every weight is trained)."""
+    if not config.uses_adapter:
+        return None
     from peft import LoraConfig
 
     targets = config.lora_targets
-    target_modules = "all-linear" if targets == ["all-linear"] else list(targets)
     return LoraConfig(
         r=config.lora_r,
         lora_alpha=config.lora_alpha,
         lora_dropout=float(config.lora_dropout),
-        target_modules=target_modules,
+        target_modules="all-linear" if targets == ["all-linear"] else list(targets),
         bias="none",
         task_type="CAUSAL_LM",
     )
 
 
-def _load_model(config: RunConfig, device: str):
+def quantization_config(config: RunConfig, compute_dtype):
+    """The transformers.BitsAndBytesConfig of a 4-bit (QLoRA) run, None otherwise (Dettmers et al. 2023)."""
+    if not config.uses_4bit:
+        return None
+    from transformers import BitsAndBytesConfig
+
+    return BitsAndBytesConfig(
+        load_in_4bit=True,
+        bnb_4bit_quant_type=config.quant_type,
+        bnb_4bit_use_double_quant=bool(config.double_quant),
+        bnb_4bit_compute_dtype=compute_dtype,
+    )
+
+
+def load_training_model(config: RunConfig, device: str):
+    """(model, compute dtype) for the run: 4-bit for QLoRA, else in fastpath's training dtype."""
     from ftlib import fastpath
-    from ftlib.models import load_model
+    from ftlib.models import load_model, pick_dtype
 
     if config.uses_4bit:
         from peft import prepare_model_for_kbit_training
 
-        from ftlib.models import pick_dtype
-
-        model = load_model(config.model, device=device, dtype=config.dtype, load_in_4bit=True)
+        compute = pick_dtype(device, config.dtype)
+        model = load_model(
+            config.model, device=device, dtype=config.dtype, quantization=quantization_config(config, compute)
+        )
         # Casts norms to fp32 and enables input grads so a frozen 4-bit base can pass gradients to adapters.
         model = prepare_model_for_kbit_training(model, use_gradient_checkpointing=config.gradient_checkpointing)
-        return model, pick_dtype(device, config.dtype)
-    model = load_model(config.model, device=device, dtype=fastpath.training_dtype(config.dtype, device, config.method))
+        return model, compute
+    dtype = pick_dtype(device, fastpath.training_dtype(config.dtype, device, config.method))
+    # FSDP moves each block's share onto its GPU as it shards: load on the CPU (one GPU may not hold it whole).
+    where = "cpu" if config.sharding == "fsdp" else device
+    model = load_model(config.model, device=where, dtype=str(dtype).removeprefix("torch."))
     return model, next(model.parameters()).dtype
 
 
@@ -569,17 +373,25 @@ def _dpo_trainer_class():
 
 @dataclass
 class Prepared:
-    """What build_trainer produced: the trainer plus what the entry point reports."""
+    """What build_trainer produced: the trainer plus what the worker reports and saves."""
 
     trainer: Any
     tokenizer: Any
+    template: Any  # the ftlib ChatTemplate the rows were rendered with (saved with the result)
     train_rows: int
     eval_rows: int
     dropped: int
     source: str
     device: str = "cpu"
     dtype: Any = None  # the compute dtype (4-bit runs compute in this one too)
-    mean_length: float = 0.0  # tokens per training row (per chosen/rejected sequence for DPO)
+    mean_length: float = 0.0  # tokens per training sequence (per chosen/rejected sequence for DPO)
+
+
+def run_template(config: RunConfig, tokenizer):
+    """The ChatTemplate a run renders its rows with (its custom source included)."""
+    from ftlib.templates import get_template
+
+    return get_template(config.template, tokenizer=tokenizer, source=config.template_source or None)
 
 
 def build_trainer(
@@ -587,20 +399,19 @@ def build_trainer(
 ) -> Prepared:
     """Load model + data for `config` and return a ready TRL trainer writing into `run_dir`."""
     import torch
+    from transformers import PrinterCallback
 
     from ftlib import fastpath
     from ftlib.models import load_tokenizer
-    from ftlib.templates import get_template
 
-    run_dir = Path(run_dir)
     if rows is None:
         train_rows, test_rows, source = load_rows(config)
     else:
         (train_rows, test_rows), source = rows, "rows given in code"
     tokenizer = load_tokenizer(config.model)
-    template = get_template(config.template, tokenizer=tokenizer, source=config.template_source or None)
-    train_enc, dropped = encode_rows(train_rows, tokenizer, template, config)
-    eval_enc, eval_dropped = encode_rows(test_rows, tokenizer, template, config) if test_rows else ([], 0)
+    template = run_template(config, tokenizer)
+    train_enc, dropped = encode_for_training(train_rows, tokenizer, template, config)
+    eval_enc, eval_dropped = encode_for_training(test_rows, tokenizer, template, config) if test_rows else ([], [])
     if not train_enc:
         raise ConfigError(
             f"None of the {len(train_rows)} training rows has a token to learn from with mask policy "
@@ -608,54 +419,39 @@ def build_trainer(
             "a longer max_length or another mask policy usually fixes it."
         )
     torch.manual_seed(config.seed)
-    device = _device_for_process(config)
-    model, dtype = _load_model(config, device)
-    peft_config = _lora_config(config) if config.uses_adapter else None
+    device = device_for_process(config)
+    model, dtype = load_training_model(config, device)
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
-
-    if config.method == "dpo":
+    common = dict(processing_class=tokenizer, peft_config=lora_config(config), callbacks=callbacks)
+    if config.kind == "preference":
         import copy
 
-        from trl import DPOConfig
-
-        args = _trainer_args(config, run_dir, device, dtype, bool(eval_enc), DPOConfig)
-        args.beta = float(config.dpo_beta)
-        args.max_length = None  # already cut by ftlib.tokens
+        args = trainer_arguments(config, run_dir, device, dtype, bool(eval_enc))
         # Full DPO needs a frozen copy of the starting model as reference; with adapters the base is the reference.
         ref_model = copy.deepcopy(model).eval() if not config.uses_adapter else None
-        trainer = _dpo_trainer_class()(
+        trainer = distributed.trainer_class(_dpo_trainer_class(), config)(
             model=model,
             ref_model=ref_model,
             args=args,
             data_collator=PreferenceCollator(pad_id=pad_id),
             train_dataset=preference_dataset(train_enc),
             eval_dataset=preference_dataset(eval_enc) if eval_enc else None,
-            processing_class=tokenizer,
-            peft_config=peft_config,
-            callbacks=callbacks,
+            **common,
         )
     else:
-        from trl import SFTConfig, SFTTrainer
+        from trl import SFTTrainer
 
         # Packed rows are max_length long; otherwise the longest row sets the micro-batch (see ftlib.fastpath).
         longest = config.max_length if config.packing else max(len(e.input_ids) for e in train_enc)
         micro = fastpath.micro_batch_size(config.batch_size, longest, device)
-        args = _trainer_args(config, run_dir, device, dtype, bool(eval_enc), SFTConfig, micro=micro)
-        args.packing = bool(config.packing)
-        args.packing_strategy = "bfd"
-        args.max_length = config.max_length if config.packing else None  # rows are already cut by ftlib.tokens
-        args.dataset_num_proc = None
-        trainer = SFTTrainer(
+        args = trainer_arguments(config, run_dir, device, dtype, bool(eval_enc), micro=micro)
+        trainer = distributed.trainer_class(SFTTrainer, config)(
             model=model,
             args=args,
             train_dataset=sft_dataset(train_enc),
             eval_dataset=sft_dataset(eval_enc) if eval_enc else None,
-            processing_class=tokenizer,
-            peft_config=peft_config,
-            callbacks=callbacks,
+            **common,
         )
-    from transformers import PrinterCallback
-
     fastpath.fuse_lora(trainer.model)  # after the trainer wrapped the model with PEFT
     fastpath.bf16_products(trainer.model, config.method, device, config.dtype)
     fastpath.fast_attention(trainer.model)
@@ -666,17 +462,18 @@ def build_trainer(
             if model_with_head is not None:
                 fastpath.fuse_head(model_with_head)
     trainer.remove_callback(PrinterCallback)  # it prints raw log dicts; MetricsCallback prints readable lines
-    sequences = [s for e in train_enc for s in ((e.chosen, e.rejected) if config.kind == "preference" else (e,))]
+    seqs = sequences(train_enc)
     return Prepared(
         trainer=trainer,
         tokenizer=tokenizer,
+        template=template,
         train_rows=len(train_enc),
         eval_rows=len(eval_enc),
-        dropped=dropped + eval_dropped,
+        dropped=len(dropped) + len(eval_dropped),
         source=source,
         device=device,
         dtype=dtype,
-        mean_length=sum(len(s.input_ids) for s in sequences) / len(sequences),
+        mean_length=sum(len(s.input_ids) for s in seqs) / len(seqs),
     )
 
 
@@ -690,180 +487,104 @@ def attach_throughput(prepared: Prepared, callback) -> None:
     callback.world_size = int(os.environ.get("WORLD_SIZE", "1"))
 
 
-# ---------------------------------------------------------------------------------------------------------------
-# Entry point: python -m ftlib.training RUN_DIR
-# ---------------------------------------------------------------------------------------------------------------
+def save_final(prepared: Prepared, config: RunConfig, run_dir: Path) -> Path:
+    """Save the adapter (PEFT format) or the full model, with the tokenizer, as safetensors.
 
-
-def last_checkpoint(run_dir: Path) -> Path | None:
-    """The newest complete `checkpoints/checkpoint-N` folder, if any."""
-    folder = Path(run_dir) / "checkpoints"
-    found = []
-    for path in folder.glob("checkpoint-*"):
-        step = path.name.rsplit("-", 1)[-1]
-        if step.isdigit() and (path / "trainer_state.json").is_file():
-            found.append((int(step), path))
-    return max(found)[1] if found else None
-
-
-def _friendly_error(exc: BaseException) -> str:
-    """One actionable sentence for the failures people meet: out of memory, a full disk, our own errors."""
-    text = str(exc)
-    lowered = text.lower()
-    if (
-        isinstance(exc, MemoryError)
-        or "out of memory" in lowered
-        or "can't allocate memory" in lowered
-        or "not enough memory" in lowered
-    ):
-        return (
-            "The device ran out of memory. Lower the batch size or max length, turn on gradient checkpointing, "
-            f"or use LoRA/QLoRA instead of full fine-tuning. ({type(exc).__name__}: {text[:300]})"
-        )
-    if workspace.is_disk_full(exc):
-        filename = getattr(exc, "path", None) or getattr(exc, "filename", None)  # path: a workspace.DiskFullError
-        where = f" while writing {filename}" if filename else ""
-        reason = getattr(exc, "reason", None) or getattr(exc, "strerror", None) or text[:200]
-        return (
-            f"The disk is full{where} ({reason}). {workspace.space_hint()}Then resume: the run continues from "
-            "its last complete checkpoint, and its metrics so far are kept."
-        )
-    if isinstance(exc, UserError):  # the engine's own errors already read as sentences
-        return text
-    return f"{type(exc).__name__}: {text[:500]}"
-
-
-def save_final(trainer, tokenizer, config: RunConfig, run_dir: Path) -> Path:
-    """Save the adapter (PEFT format) or the full model, with the tokenizer, as safetensors."""
+    The tokenizer's `chat_template` becomes the template the run trained with (unless that was the model's own),
+    so the adapter, the merged model and anything loading them format chats exactly as training did.
+    """
     target = Path(run_dir) / ("adapter" if config.uses_adapter else "model")
-    trainer.save_model(str(target))  # PEFT models save only the adapter; only the main process writes
-    if trainer.is_world_process_zero():
+    trainer, tokenizer = prepared.trainer, prepared.tokenizer
+    trainer.save_model(str(target))  # PEFT models save only the adapter; only the saving processes write
+    if trainer.args.should_save:  # global rank 0, or each machine's first process (distributed.trainer_kwargs)
+        if prepared.template.name != "tokenizer":
+            tokenizer.chat_template = prepared.template.source
         tokenizer.save_pretrained(str(target))
     return target
 
 
-def execute(run_dir: str | Path) -> str:
-    """Train the run in `run_dir` in this process; return its final state. Writes status as it goes (rank 0)."""
-    from ftlib import runs
-    from ftlib.metrics import MetricsCallback
+# ---------------------------------------------------------------------------------------------------------------
+# Before launch
+# ---------------------------------------------------------------------------------------------------------------
 
-    run_dir = Path(run_dir)
-    rank = int(os.environ.get("RANK", "0"))
-    main = rank == 0
-    status = runs.read_status(run_dir)
-    resume = bool(status.get("resume"))
 
-    def update(**fields) -> None:
-        if main:
-            runs.update_status(run_dir, **fields)
+@dataclass
+class Preflight:
+    """What is known about a run before it starts. `errors` refuse the launch; `warnings` are said beside it."""
 
-    callback = None
+    train_rows: int = 0
+    eval_rows: int = 0
+    errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    longest: int = 0  # tokens of the longest training sequence (what the biggest batch pads to)
+    source: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def preflight(config: RunConfig, tokenizer=None, rows: tuple[list[dict], list[dict]] | None = None) -> Preflight:
+    """Everything the data layer can know before training: the dataset loads, its rows fit the method, the
+    template renders them, and some row has a token to learn; rows left with nothing to learn are named.
+
+    Loads the tokenizer (not the model); encodes every row once (about a second per thousand chat rows).
+    """
+    from ftlib.errors import UserError
+    from ftlib.models import load_tokenizer
+
+    report = Preflight(errors=distributed.refusals(config))  # what this machine's GPUs cannot run
     try:
-        config = RunConfig.from_file(run_dir / "config.json")
-        if main:
-            # The launcher already wrote `running` (or `stopping`, if a stop came first); a run started by hand
-            # (e.g. under torchrun) registers itself here.
-            extra = {} if status.get("pid") else {"pid": os.getpid(), "started": time.time()}
-            if status.get("state") != "stopping":
-                extra["state"] = "running"
-            update(phase="loading model and data", error=None, message="Running.", **extra)
-        callback = MetricsCallback(run_dir, is_main=main)
-        prepared = build_trainer(config, run_dir, callbacks=[callback])
-        attach_throughput(prepared, callback)
-        checkpoint = last_checkpoint(run_dir) if resume else None
-        if main:
-            print(
-                f"[ftlib] {prepared.train_rows} training rows, {prepared.eval_rows} eval rows from "
-                f"{prepared.source}; {prepared.dropped} rows dropped (nothing to learn)",
-                flush=True,
-            )
-            if checkpoint is not None:
-                print(f"[ftlib] resuming from {checkpoint.name}", flush=True)
-        callback.prepare_resume(checkpoint)
-        update(
-            phase="training",
-            train_rows=prepared.train_rows,
-            eval_rows=prepared.eval_rows,
-            resumed_from=checkpoint.name if checkpoint else None,
+        if rows is None:
+            train, test, report.source = load_rows(config)
+        else:
+            (train, test), report.source = rows, "rows given in code"
+        tokenizer = tokenizer or load_tokenizer(config.model)
+        template = run_template(config, tokenizer)
+        encoded, dropped = encode_for_training(train, tokenizer, template, config)
+        eval_encoded, eval_dropped = encode_for_training(test, tokenizer, template, config) if test else ([], [])
+    except UserError as exc:
+        report.errors.append(str(exc))
+        return report
+    report.train_rows, report.eval_rows = len(encoded), len(eval_encoded)
+    report.longest = max((len(s.input_ids) for s in sequences(encoded)), default=0)
+    if not encoded:
+        report.errors.append(
+            f"None of the {len(train)} training rows has a token to learn from with mask policy "
+            f"`{config.mask_policy}` and max length {config.max_length}. Check them on the Tokens page; a longer max "
+            "length or another mask policy usually fixes it."
         )
-        prepared.trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
-        if callback.failure:
-            update(state="failed", phase="", message=callback.failure, error=callback.failure, ended=time.time())
-            return "failed"
-        if callback.stopped:
-            update(
-                state="interrupted",
-                phase="",
-                ended=time.time(),
-                message=f"Stopped at step {prepared.trainer.state.global_step}; resume continues from the "
-                "last checkpoint.",
-            )
-            return "interrupted"
-        update(phase="saving")
-        final = save_final(prepared.trainer, prepared.tokenizer, config, run_dir)
-        update(
-            state="finished",
-            phase="",
-            output=final.name,
-            ended=time.time(),
-            message="Finished.",
-            step=prepared.trainer.state.global_step,
+    elif dropped:
+        report.warnings.append(
+            f"Training row{'s' if len(dropped) > 1 else ''} {_rows_list(dropped)} "
+            f"{'have' if len(dropped) > 1 else 'has'} no token to learn from (cut by the max length of "
+            f"{config.max_length} or masked by `{config.mask_policy}`) and will be left out."
         )
-        return "finished"
-    except BaseException as exc:  # a crash must end as a readable status, never a silent dead run
-        traceback.print_exc()
-        sys.stdout.flush()
-        if isinstance(exc, KeyboardInterrupt):
-            update(state="interrupted", phase="", message="Interrupted.", ended=time.time())
-            return "interrupted"
-        message = _friendly_error(exc)
-        print(f"[ftlib] {message}", flush=True)
-        try:
-            update(
-                state="failed",
-                phase="",
-                message=message,
-                error=message,
-                ended=time.time(),
-                log_tail=runs.log_tail(run_dir),
-            )
-        except OSError:  # the disk may be too full for the status file too: the queue then reports the run as
-            traceback.print_exc()  # ended unexpectedly (runs.reconcile), and the log holds the message
-        return "failed"
-
-
-def main(argv: list[str] | None = None) -> int:
-    """`python -m ftlib.training RUN_DIR`: train, then start the next queued run (rank 0 only)."""
-    argv = sys.argv[1:] if argv is None else argv
-    if len(argv) != 1:
-        print("usage: python -m ftlib.training RUN_DIR", file=sys.stderr)
-        return 2
-    from ftlib import runs
-
-    run_dir = Path(argv[0]).resolve()
-    runs.install_stop_signal(run_dir)
-    state = execute(run_dir)
-    if int(os.environ.get("RANK", "0")) == 0:
-        try:
-            runs.advance()  # the queue moves on when a run ends
-        except Exception:  # never turn a finished run into a failure because the next one could not start
-            traceback.print_exc()
-    return 0 if state in ("finished", "interrupted") else 1
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
+    if eval_dropped:
+        report.warnings.append(
+            f"Held-out row{'s' if len(eval_dropped) > 1 else ''} {_rows_list(eval_dropped)} "
+            "score no token and will be left out of the evaluation."
+        )
+    return report
 
 
 __all__ = [
-    "ConfigError",
-    "RunConfig",
     "PreferenceCollator",
+    "Preflight",
+    "Prepared",
+    "attach_throughput",
     "build_trainer",
-    "encode_rows",
-    "execute",
-    "field_help",
-    "last_checkpoint",
+    "check_row_kinds",
+    "device_for_process",
+    "encode_for_training",
     "load_rows",
-    "main",
+    "load_training_model",
+    "lora_config",
+    "preference_dataset",
+    "preflight",
+    "quantization_config",
+    "run_template",
+    "save_final",
+    "sft_dataset",
+    "trainer_arguments",
 ]

@@ -8,45 +8,40 @@ from __future__ import annotations
 import streamlit as st
 
 from ftlib.models import DEFAULT_MODEL, DEFAULT_MODEL_NAME
+from ui import nav
 from ui.common import active_model, active_split_name
 
 STEPS = [
     (
-        "pages/1_Data.py",
-        "Data",
+        "data",
         "📂",
         "Load a file (JSONL, JSON, CSV, Parquet). See its format, the rows that cannot be used and why, "
         "and save a train/test split.",
     ),
     (
-        "pages/2_Tokens.py",
-        "Tokens",
+        "tokens",
         "🔤",
         "See one example the way the model sees it: the chat template's text, every token, and which tokens "
         "are trained and which are masked.",
     ),
     (
-        "pages/3_Batches.py",
-        "Batches",
+        "batches",
         "🧱",
         "See how examples are padded or packed together into batches, and how much space is wasted.",
     ),
     (
-        "pages/4_Train.py",
-        "Train",
+        "train",
         "🏋️",
         "Pick full fine-tuning, LoRA, QLoRA or DPO, press Train and watch the loss curves. Runs survive a refresh.",
     ),
     (
-        "pages/5_Compare.py",
-        "Compare",
+        "compare",
         "🎲",
         "One prompt, many decoding settings, base model and fine-tuned model side by side, with the "
         "probabilities behind each token.",
     ),
     (
-        "pages/6_Evaluate.py",
-        "Evaluate",
+        "evaluate",
         "📊",
         "Base vs fine-tuned on the held-out test split: did fine-tuning change anything?",
     ),
@@ -117,13 +112,13 @@ with st.container(border=True):
 
 st.subheader("The pipeline")
 columns = []
-for number, (page, title, icon, text) in enumerate(STEPS, start=1):
+for number, (page, icon, text) in enumerate(STEPS, start=1):
     if not columns:
         columns = list(st.columns(3))  # a new row of three cards
     with columns.pop(0).container(border=True):
-        st.markdown(f"#### {icon} {number}. {title}")
+        st.markdown(f"#### {icon} {number}. {nav.title(page)}")
         st.markdown(text)
-        st.page_link(page, label=f"Open {title}", icon="➡️")
+        nav.link(page, label=f"Open {nav.title(page)}", icon="➡️")
 
 st.subheader("The ideas, in plain words")
 left, right = st.columns(2)

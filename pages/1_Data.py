@@ -17,57 +17,33 @@ from ftlib.data import (
     dataset_stats,
     dedupe_rows,
     guess_column_map,
-    is_preference,
     load_file,
-    peek_columns,
+    peek_fields,
     split_rows,
 )
+from ftlib.demo_data import sample_choices
 from ftlib.errors import UserError
-from ftlib.formats import FIELDS
+from ftlib.formats import FIELDS, FORMAT_HELP
+from ftlib.readers import check_path
 from ui.common import active_model, active_split_name, cached_split, cached_tokenizer, set_active_split, user_errors
+from ui.data_view import length_figure, show_report, show_row
 
-ROOT = Path(__file__).resolve().parents[1]
 SOURCES = ("Sample", "Upload", "Local path")
 FILE_TYPES = ["jsonl", "ndjson", "json", "csv", "tsv", "parquet"]
-FORMAT_HELP = {
-    "messages": "messages: [{role, content}, ...] (OpenAI / Hugging Face)",
-    "sharegpt": "sharegpt: conversations: [{from, value}, ...]",
-    "alpaca": "alpaca: instruction, input, output",
-    "prompt_completion": "prompt_completion: prompt, completion",
-    "preference": "preference: prompt, chosen, rejected",
-}
 PAGE_SIZE = 5
 STATS_ROW_LIMIT = 5000  # token lengths are measured on at most this many rows, evenly spread
 NONE = "(none)"
 
 
-def _entry_value(entry, name: str):
-    return entry.get(name) if isinstance(entry, dict) else getattr(entry, name, None)
-
-
-def shipped_samples() -> dict[str, tuple[Path, str, dict | None]]:
-    """name -> (path, description, column map) from ftlib.demo_data when it exists, else the files in samples/."""
-    try:
-        from ftlib import demo_data as samples
-    except ImportError:  # the registry is optional: fall back to whatever files are shipped
-        samples = None
-    found = {}
-    if samples is not None and getattr(samples, "SAMPLES", None):
-        for name, entry in samples.SAMPLES.items():
-            path = Path(str(_entry_value(entry, "path") or ""))
-            if not path.is_absolute():
-                path = ROOT / path if (ROOT / path).exists() else ROOT / "samples" / path
-            found[name] = (path, str(_entry_value(entry, "description") or ""), _entry_value(entry, "column_map"))
-        return found
-    for path in sorted((ROOT / "samples").glob("*.jsonl")):
-        found[path.stem] = (path, "", None)
-    return found
-
-
 @st.cache_data(max_entries=8, show_spinner="Reading the file...")
-def load_cached(path: str, mtime: float, fmt: str | None, mapping: tuple):
+def load_cached(path: str, mtime: float, fmt: str | None, mapping: tuple | None):
     """The parsed file; `mtime` is in the key so an edited file is read again."""
-    return load_file(path, fmt=fmt, column_map=dict(mapping) if mapping else None)
+    return load_file(path, fmt=fmt, column_map=dict(mapping) if mapping is not None else None)
+
+
+@st.cache_data(max_entries=8, show_spinner="Reading the file's fields...")
+def fields_cached(path: str, mtime: float):
+    return peek_fields(path)
 
 
 @st.cache_data(max_entries=8, show_spinner="Measuring token lengths...")
@@ -80,15 +56,13 @@ def choose_source() -> tuple[str | None, str, dict | None]:
     """(path of the file to read, a short name for it, a preset column map) from the three kinds of source."""
     source = st.radio("Where is the data?", SOURCES, horizontal=True, key="data_source")
     if source == "Sample":
-        samples = shipped_samples()
+        samples = sample_choices()
         if not samples:
             st.info("No sample datasets are shipped in `samples/` yet. Upload a file or give a path.")
             return None, "", None
-        name = st.selectbox("Sample", list(samples), key="data_sample")
-        path, description, preset = samples[name]
-        if description:
-            st.caption(description)
-        return str(path), name, preset
+        sample = samples[st.selectbox("Sample", list(samples), key="data_sample")]
+        st.caption(sample.description)
+        return str(sample.path), sample.name, sample.column_map
     if source == "Upload":
         upload = st.file_uploader(
             "Dataset file",
@@ -128,53 +102,32 @@ def choose_source() -> tuple[str | None, str, dict | None]:
     return str(path), path.stem, None
 
 
-def mapping_editor(path: str, columns: list[str], preset: dict | None) -> dict[str, str]:
-    """Field -> column for a table: the sample's own map or a guess, set once per file, then editable."""
+def mapping_editor(path: str, fields: list[str], preset: dict | None, table: bool) -> dict | None:
+    """Field -> the file's column or key, or None to read the file's own names (JSON left as it is).
+
+    A table starts from the sample's own map or a guess; a JSON file from its own names. A field set to "(none)"
+    whose name the file also uses is passed as None, so it is really not read.
+    """
     if st.session_state.get("data_map_for") != path:
-        guess = preset if preset and set(preset.values()) <= set(columns) else guess_column_map(columns)
+        guess = preset if preset and set(preset.values()) <= set(fields) else guess_column_map(fields)
+        start = guess if table else {f: f for f in FIELDS if f in fields}
         for fld in FIELDS:
-            st.session_state[f"data_map_{fld}"] = guess.get(fld, NONE)
-        st.session_state["data_map_for"] = path
-    with st.expander("Column mapping", expanded=True):
+            st.session_state[f"data_map_{fld}"] = start.get(fld, NONE)
+        st.session_state.update(data_map_for=path, data_map_start=start)
+    with st.expander("Field mapping", expanded=table):
+        start = "Guessed from the column names" if table else "The file's own names are read as they are"
         st.caption(
-            "Which column holds which part of an example. Guessed from the column names; change it if "
-            "the guess is wrong. Alpaca needs instruction + output, prompt/completion needs both, "
-            "preference needs chosen + rejected (and prompt)."
+            f"Which of the file's fields holds which part of an example. {start}; change it if it is wrong. Fields "
+            "not mapped keep their names; what no format reads is listed as ignored."
         )
-        mapping = {}
         grid = st.columns(5)
-        for i, fld in enumerate(FIELDS):
-            choice = grid[i % 5].selectbox(fld, [NONE, *columns], key=f"data_map_{fld}")
-            if choice != NONE:
-                mapping[fld] = choice
-    return mapping
-
-
-def show_turns(messages: list[dict]) -> None:
-    for m in messages:
-        avatar = {"system": ":material/settings:", "user": ":material/person:", "assistant": ":material/smart_toy:"}[
-            m["role"]
-        ]
-        with st.chat_message(m["role"], avatar=avatar):
-            st.text(m["content"])
-
-
-def show_row(row: dict, number: int, raw: bool) -> None:
-    with st.container(border=True):
-        st.caption(f"Source row {number}")
-        if raw:
-            st.json(row)
-        elif is_preference(row):
-            show_turns(row["prompt"])
-            good, bad = st.columns(2)
-            with good:
-                st.markdown("**Chosen** ✅")
-                show_turns(row["chosen"])
-            with bad:
-                st.markdown("**Rejected** ❌")
-                show_turns(row["rejected"])
-        else:
-            show_turns(row["messages"])
+        chosen = {
+            fld: grid[i % 5].selectbox(fld, [NONE, *fields], key=f"data_map_{fld}") for i, fld in enumerate(FIELDS)
+        }
+    mapping = {f: c for f, c in chosen.items() if c != NONE}
+    if not table and mapping == st.session_state["data_map_start"]:
+        return None
+    return mapping | {f: None for f, c in chosen.items() if c == NONE and f in fields}
 
 
 def preview(result) -> None:
@@ -184,9 +137,8 @@ def preview(result) -> None:
     page = int(left.number_input(f"Page (of {pages})", 1, pages, key="data_page"))
     raw = right.toggle("Show raw JSON (the canonical rows that will be saved)", key="data_raw")
     start = (page - 1) * PAGE_SIZE
-    for row, number in zip(
-        result.rows[start : start + PAGE_SIZE], result.row_numbers[start : start + PAGE_SIZE], strict=True
-    ):
+    page_rows = zip(result.rows[start : start + PAGE_SIZE], result.row_numbers[start : start + PAGE_SIZE], strict=True)
+    for row, number in page_rows:
         show_row(row, number, raw)
 
 
@@ -220,19 +172,7 @@ def split_and_save(result, label: str) -> None:
     if st.button("Save split", type="primary", key="split_save"):
         with user_errors("Could not save the split"):
             train, test = split_rows(result.rows, test_size=test_size, seed=seed, dedupe=dedupe)
-            meta = {
-                "source": label,
-                "path": result.source,
-                "format": result.format,
-                "seed": seed,
-                "test_size": test_size,
-                "dedupe": dedupe,
-                "errors": len(result.errors),
-                "warnings": len(result.warnings),
-                "valid_rows": result.valid_rows,
-                "total_rows": result.total,
-                "column_map": result.column_map,
-            }
+            meta = result.split_meta(label, seed, test_size, dedupe)
             folder = workspace.save_split(name or label, train, test, meta)
         set_active_split(folder.name)
         cached_split.clear()
@@ -242,27 +182,13 @@ def split_and_save(result, label: str) -> None:
         )
     splits = workspace.list_splits()
     if splits:
-        active = active_split_name()
+        active, columns = active_split_name(), ("name", "format", "train_rows", "test_rows", "source")
         with st.expander(f"Saved splits ({len(splits)})"):
-            st.dataframe(
-                [
-                    {
-                        "active": "✅" if s["name"] == active else "",
-                        "name": s["name"],
-                        "format": s.get("format"),
-                        "train": s.get("train_rows"),
-                        "test": s.get("test_rows"),
-                        "source": s.get("source"),
-                    }
-                    for s in splits
-                ],
-                hide_index=True,
-            )
+            table = [{"active": "✅" if s["name"] == active else "", **{c: s.get(c) for c in columns}} for s in splits]
+            st.dataframe(table, hide_index=True)
 
 
 def token_histogram(result, key: tuple) -> None:
-    import plotly.express as px
-
     st.subheader("Token lengths")
     model = active_model()
     rows, numbers = result.rows, result.row_numbers
@@ -274,7 +200,8 @@ def token_histogram(result, key: tuple) -> None:
         tokenizer = cached_tokenizer(model)
         lengths = token_lengths(key, model, rows, tokenizer)
     st.caption(
-        f"Each row rendered with the chat template of `{model}` and tokenized (for preference rows: prompt + chosen)."
+        f"Each row rendered with the chat template of `{model}` and tokenized (preference rows: prompt + chosen; "
+        "unpaired: prompt + completion; text rows: the text as it is)."
     )
     longest = max(lengths)
     top = max(2048, 1 << (longest - 1).bit_length())
@@ -288,17 +215,7 @@ def token_histogram(result, key: tuple) -> None:
         help="Training cuts every example to this many tokens.",
     )
     over, fraction = count_truncated(lengths, cutoff)
-    fig = px.histogram(
-        x=lengths, nbins=min(60, max(10, len(set(lengths)))), labels={"x": "tokens per row", "count": "rows"}
-    )
-    # Scale to the data, not to a far-away cutoff, so short datasets still show their shape.
-    x_max = max(longest, min(cutoff, 2 * longest)) * 1.08
-    if cutoff <= x_max:
-        fig.add_vline(x=cutoff, line_dash="dash", line_color="red", annotation_text=f"max length {cutoff}")
-    fig.update_layout(
-        height=320, margin={"t": 30, "b": 10}, yaxis_title="rows", showlegend=False, xaxis_range=[0, x_max]
-    )
-    st.plotly_chart(fig)
+    st.plotly_chart(length_figure(lengths, cutoff))
     message = f"{over} rows ({fraction:.1%}) would be truncated at {cutoff} tokens (longest: {longest})."
     (st.warning if over else st.success)(message)
 
@@ -313,9 +230,9 @@ if not path:
     st.stop()
 
 with user_errors("Could not read this file"):
-    columns = peek_columns(path)
-    mtime = Path(path).expanduser().stat().st_mtime
-mapping = mapping_editor(path, columns, preset) if columns is not None else {}
+    mtime = check_path(path).stat().st_mtime  # in the cache keys: an edited file is read again
+    fields, table = fields_cached(path, mtime)
+mapping = mapping_editor(path, fields, preset, table) if fields else None
 
 fmt_choice = st.selectbox(
     "Format",
@@ -323,33 +240,19 @@ fmt_choice = st.selectbox(
     key="data_format",
     format_func=lambda f: "detect automatically" if f == "auto" else FORMAT_HELP[f],
 )
+map_key = tuple(sorted(mapping.items())) if mapping is not None else None
 with user_errors("Could not read this file"):
-    result = load_cached(path, mtime, None if fmt_choice == "auto" else fmt_choice, tuple(sorted(mapping.items())))
+    result = load_cached(path, mtime, None if fmt_choice == "auto" else fmt_choice, map_key)
 
 if st.session_state.get("data_loaded") != path:
     # A new file: start at the first page, and offer a split name from the file name.
     st.session_state.update(data_loaded=path, data_page=1, split_name=workspace.safe_name(label, "dataset"))
 
-m1, m2, m3, m4 = st.columns(4)
-m1.metric("Format", result.format)
-m2.metric("Rows read", result.total)
-m3.metric("Valid rows", result.valid_rows)
-m4.metric("Skipped rows", len(result.errors))
-
-if result.errors:
-    st.warning(f"{len(result.errors)} of {result.total} rows cannot be used and are skipped; the rest are kept.")
-    st.dataframe(
-        [e.as_dict() for e in result.errors],
-        hide_index=True,
-        column_config={"row": st.column_config.NumberColumn("row", width="small")},
-    )
-if result.warnings:
-    with st.expander(f"{len(result.warnings)} rows are kept but look odd"):
-        st.dataframe([w.as_dict() for w in result.warnings], hide_index=True)
+show_report(result)
 if not result.rows:
-    st.error("No row of this file can be used. Fix the rows listed above, or pick another format or column mapping.")
+    st.error("No row of this file can be used. Fix the rows listed above, or pick another Format or Field mapping.")
     st.stop()
 
 preview(result)
 split_and_save(result, label)
-token_histogram(result, (path, mtime, fmt_choice, tuple(sorted(mapping.items()))))
+token_histogram(result, (path, mtime, fmt_choice, map_key))

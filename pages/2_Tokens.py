@@ -1,9 +1,11 @@
 """Tokens: one example exactly as the model is trained on it.
 
 Pick a row of the active split (or type a conversation), a chat template, a mask policy and a max length; see
-the rendered text, every token coloured by trained / masked / special, the counts, the pre-flight checks, two
-templates side by side, and chosen vs rejected for preference rows. All logic is `ftlib.tokens`; this page
-draws. Encoding one row takes milliseconds, so it runs in the script.
+the rendered text (tool calls and reasoning as the template writes them), every token coloured by trained /
+masked / special, the counts, the pre-flight checks, two templates side by side, chosen vs rejected for
+preference rows and a good vs a bad answer for unpaired rows; plain text rows train every token, prompt-only rows
+none. All logic is `ftlib.tokens` and `ftlib.checks`; this page draws. Encoding one row takes milliseconds, so it
+runs in the script.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ import json
 
 import streamlit as st
 
+from ftlib.checks import preflight
+from ftlib.rows import row_kind
 from ftlib.templates import (
     BUILTIN_TEMPLATES,
     TEMPLATE_NAMES,
@@ -19,8 +23,15 @@ from ftlib.templates import (
     get_template,
     missing_special_tokens,
 )
-from ftlib.tokens import POLICIES, POLICY_HELP, encode_row, is_preference
-from ui.common import active_model, active_split_name, cached_tokenizer, require_split, user_errors
+from ftlib.tokens import POLICIES, POLICY_HELP, PreferenceEncoded, encode_row, unpaired_partner
+from ui.common import (
+    active_model,
+    active_split_name,
+    cached_tokenizer,
+    remember_token_settings,
+    require_split,
+    user_errors,
+)
 from ui.token_view import diff_html, legend_html, rendered_html, token_rows, tokens_html
 
 EXAMPLE = [
@@ -60,7 +71,7 @@ def tokenizer_with_tokens(model: str, template_name: str, source: str):
 
 
 def pick_row():
-    """The row to show: from the active split, or typed as JSON."""
+    """The row to show, and the split it comes from with its index (None, None for a typed row)."""
     has_split = active_split_name() is not None
     source = st.radio("Example", SOURCES, index=0 if has_split else 1, horizontal=True, key="tok_source")
     if source == SOURCES[0]:
@@ -77,10 +88,11 @@ def pick_row():
         if not rows:
             st.info(f"The {part} split of **{name}** is empty. Pick the other split.")
             st.stop()
-        index = c2.number_input(f"Row (0 to {len(rows) - 1})", 0, len(rows) - 1, 0, key="tok_row")
-        return rows[int(index)]
+        index = int(c2.number_input(f"Row (0 to {len(rows) - 1})", 0, len(rows) - 1, 0, key="tok_row"))
+        return rows[index], rows, index
     text = st.text_area(
-        "Conversation (JSON: a list of messages, or a row with messages / prompt+chosen+rejected)",
+        "Conversation (JSON: a list of messages, or a row: messages (+ tools), prompt+chosen+rejected, "
+        "prompt+completion+label, text, prompt)",
         json.dumps(EXAMPLE, indent=1, ensure_ascii=False),
         height=220,
         key="tok_conversation",
@@ -93,7 +105,7 @@ def pick_row():
             'Write a list like [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello"}].'
         )
         st.stop()
-    return {"messages": value} if isinstance(value, list) else value
+    return ({"messages": value} if isinstance(value, list) else value), None, None
 
 
 def pick_template(key: str, label: str, tokenizer, default: str = "tokenizer"):
@@ -141,7 +153,24 @@ def show_encoded(enc, show_ids: bool, as_table: bool, compact: bool = False) -> 
 
 def encode(row, tokenizer, template, policy, max_length):
     with user_errors("Could not encode this example"):
-        return encode_row(row, tokenizer, template, policy, max_length)
+        enc = encode_row(row, tokenizer, template, policy, max_length)
+        return enc, preflight(enc, tokenizer, template)
+
+
+def show_unpaired(shown, show_ids: bool, as_table: bool) -> None:
+    """Unpaired rows [(encoding, checks)] side by side, the good answer first."""
+    st.subheader("Unpaired answers: a good and a bad example")
+    st.caption(
+        "Each row is one answer labelled good or bad (KTO-style data). The answer is trained in both; the label "
+        "tells the trainer whether to make it more or less likely."
+    )
+    if len(shown) == 1:
+        st.info("No row with the opposite label to show beside this one.")
+    for column, (part, part_checks) in zip(st.columns(2), sorted(shown, key=lambda p: not p[0].label), strict=False):
+        with column:
+            st.markdown(f"#### {'Good' if part.label else 'Bad'} answer (label {str(part.label).lower()})")
+            show_checks(part_checks)
+            show_encoded(part, show_ids, as_table, compact=True)
 
 
 st.title("Tokens")
@@ -153,7 +182,7 @@ model = active_model()
 with user_errors("Could not load the tokenizer"):
     base_tokenizer = cached_tokenizer(model)
 
-row = pick_row()
+row, rows, index = pick_row()
 c1, c2, c3 = st.columns(3)
 with c1:
     template = pick_template("tok_template", "Chat template", base_tokenizer)
@@ -164,6 +193,7 @@ policy = c2.selectbox(
     format_func=lambda p: p.replace("_", " "),
     help="\n".join(f"- **{p}**: {h}" for p, h in POLICY_HELP.items()),
 )
+remember_token_settings(template, policy)
 max_length = c3.number_input("Max length (0 = none)", 0, 1_000_000, 0, step=64, key="tok_max_length")
 max_length = int(max_length) or None
 
@@ -182,46 +212,57 @@ if missing:
 o1, o2, o3 = st.columns(3)
 show_ids = o1.toggle("Ids and labels", key="tok_show_ids", help="Show each token's id and label under it.")
 as_table = o2.toggle("Table view", key="tok_table")
+with user_errors("This row cannot be shown"):
+    kind = row_kind(row)
 compare = o3.toggle(
     "Compare templates",
     key="tok_compare",
-    disabled=is_preference(row),
+    disabled=kind != "sft",
     help="The same conversation with a second template, side by side.",
 )
 
 st.html(legend_html())
-enc = encode(row, tokenizer, template, policy, max_length)
+enc, checks = encode(row, tokenizer, template, policy, max_length)
 
-if hasattr(enc, "chosen"):
+if isinstance(enc, PreferenceEncoded):
     st.subheader("Preference pair: chosen vs rejected")
     st.caption("Both share the prompt; only each answer is trained (the policy 'everything' trains all).")
     if enc.prompt_text:
         with st.expander("Shared prompt text"):
             st.html(rendered_html(enc.prompt_text))
-    show_checks(enc.checks)
+    show_checks(checks)
     left, right = st.columns(2)
     for column, name, part in ((left, "Chosen", enc.chosen), (right, "Rejected", enc.rejected)):
         with column:
             st.markdown(f"#### {name}")
             show_encoded(part, show_ids, as_table, compact=True)
+elif kind == "unpaired":  # beside the nearest row of the split with the opposite label
+    partner = unpaired_partner(rows, index) if rows is not None else None
+    others = [encode(rows[partner], tokenizer, template, policy, max_length)] if partner is not None else []
+    show_unpaired([(enc, checks), *others], show_ids, as_table)
 elif compare:
     default_b = "chatml" if template.name != "chatml" else "llama3"
     with c1:
         template_b = pick_template("tok_template_b", "Second template", base_tokenizer, default=default_b)
-    enc_b = encode(row, base_tokenizer, template_b, policy, max_length)
+    enc_b, checks_b = encode(row, base_tokenizer, template_b, policy, max_length)
     st.subheader(f"{TEMPLATE_LABELS[template.name]} vs {TEMPLATE_LABELS[template_b.name]}")
     if enc.text == enc_b.text:
         st.success("Both templates write exactly the same text for this conversation.")
-    text_a, text_b = diff_html(enc.text, enc_b.text)
+    text_a, text_b = diff_html(enc.text, enc_b.text, (*template.special_tokens, *template_b.special_tokens))
     left, right = st.columns(2)
-    for column, tpl, part, text_html in ((left, template, enc, text_a), (right, template_b, enc_b, text_b)):
+    sides = ((left, template, enc, text_a, checks), (right, template_b, enc_b, text_b, checks_b))
+    for column, tpl, part, text_html, part_checks in sides:
         with column:
             st.markdown(f"#### {TEMPLATE_LABELS[tpl.name]}")
             show_counts(part, compact=True)
             st.markdown("**Rendered text** (differences highlighted)")
             st.html(text_html)
             st.html(tokens_html(part.tokens, show_ids=show_ids, cut_tokens=part.cut_tokens))
-            show_checks(part.checks)
+            show_checks(part_checks)
 else:
-    show_checks(enc.checks)
+    if enc.kind == "text":
+        st.caption("A plain text row: every token is trained (next-token prediction, as in pre-training).")
+    elif enc.kind == "prompt_only":
+        st.caption("A prompt without an answer, shown as the model would get it: nothing is trained.")
+    show_checks(checks)
     show_encoded(enc, show_ids, as_table)

@@ -297,18 +297,26 @@ CASES: list[Case] = [
         **_R2,
     ),
     # Roles.
+    # A tool result (OpenAI's legacy "function" role too) needs an assistant tool call before it.
     Case(
         "role_tool",
         "tool.jsonl",
         lambda: sandwich(turn_with("role", "tool")),
-        "role 'tool', which is not supported",
+        "turn 1 is a tool result, but the turn before it is not an assistant turn that calls a tool",
         **_R2,
     ),
     Case(
         "role_function",
         "function.jsonl",
         lambda: sandwich(turn_with("role", "function")),
-        "role 'function', which is not supported",
+        "turn 1 is a tool result, but the turn before it is not",
+        **_R2,
+    ),
+    Case(
+        "role_robot",
+        "robot.jsonl",
+        lambda: sandwich(turn_with("role", "robot")),
+        "role 'robot', which is not supported",
         **_R2,
     ),
     Case(
@@ -413,8 +421,8 @@ CASES: list[Case] = [
     Case(
         "missing_columns_csv",
         "cols.csv",
-        table([["text", "label"], ["hello", "1"]]),
-        r"Could not tell which columns of cols.csv .*\(columns: text, label\)",
+        table([["sentence", "score"], ["hello", "1"]]),
+        r"Could not tell which columns of cols.csv .*\(columns: sentence, score\)",
     ),
     Case(
         "missing_fields_jsonl",

@@ -26,6 +26,7 @@ from streamlit.testing.v1 import AppTest
 from ftlib import workspace
 from ftlib.cli import main
 from ftlib.data import load_file
+from ftlib.testing import make_run
 from tests.bad_inputs import BY_ID, CASES, CLI, FIVE_MB, FORMULAS, UI, Case, write_case
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -252,13 +253,10 @@ def batch(tmp_path_factory) -> Batch:
         at.text_input(key="split_name").input(KEPT_SPLIT).run()
         at.button(key="split_save").click().run()
         assert not at.exception and at.session_state["active_split"] == KEPT_SPLIT
-        run = workspace.runs_dir() / "run-in-progress"
-        run.mkdir()
-        (run / "status.json").write_text('{"state": "running", "step": 7}')
-        (run / "metrics.jsonl").write_text('{"step": 7, "loss": 1.25}\n')
+        run = make_run("run-in-progress", state="running", step=7, metrics=[{"step": 7, "loss": 1.25}]).path
         keep_roots = [workspace.datasets_dir() / KEPT_SPLIT, run]
         kept = {f"{r.name}/{k}": v for r in keep_roots for k, v in files_under(r).items()}
-        assert len(kept) == 5
+        assert len(kept) == 7  # the split (train, test, meta) and the run (config, status, its lock, metrics)
         uploads = workspace.uploads_dir()
 
         seen: dict[str, Seen] = {}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -132,3 +133,77 @@ def test_split_dedupe_and_impossible_size(tmp_path, capsys):
     assert len((tmp_path / "o" / "train.jsonl").read_text().splitlines()) == 1
     assert main(["data", "split", str(path), "--test-size", "5", "--out", str(tmp_path / "o")]) == 2
     assert "between 1 and 4 rows" in capsys.readouterr().err
+
+
+def test_inspect_json_reports_unpaired_counts_and_ignored_fields(tmp_path, capsys):
+    path = tmp_path / "kto.jsonl"
+    rows = [
+        {"prompt": "6 x 7?", "completion": c, "label": ok, "id": i}
+        for i, (c, ok) in enumerate([("42.", True)] * 2 + [("48.", False)])
+    ]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    assert main(["data", "inspect", str(path), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    # Today's keys keep their meaning; format, kind and counts say what the rows are.
+    assert {"format", "rows", "valid_rows", "errors", "warnings", "columns", "column_map", "source"} <= set(report)
+    assert (report["format"], report["kind"], report["valid_rows"]) == ("unpaired_preference", "unpaired", 3)
+    assert (report["counts"]["good"], report["counts"]["bad"]) == (2, 1)
+    assert report["warnings"] == [
+        {
+            "row": None,
+            "message": "ignored field: `id` in 3 rows; the studio does not read it, so it is neither shown nor "
+            "trained",
+            "field": "id",
+            "rows": 3,
+        }
+    ]
+    assert main(["data", "inspect", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "format:     unpaired_preference" in out and "good 2, bad 1" in out and "ignored field: `id`" in out
+
+
+def test_map_works_for_jsonl(tmp_path, capsys):
+    path = tmp_path / "qa.jsonl"
+    path.write_text('{"q": "6 x 7?", "a": "42."}\n')
+    assert main(["data", "inspect", str(path), "--json"]) == 2
+    assert "Field mapping" in capsys.readouterr().err  # names a control the Data page has, and --map
+    assert main(["data", "inspect", str(path), "--json", "--map", "q=instruction", "--map", "a=output"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert (report["format"], report["column_map"]) == ("alpaca", {"instruction": "q", "output": "a"})
+    assert main(["data", "inspect", str(path), "--map", "x=instruction", "--map", "a=output"]) == 2
+    assert "has no field 'x' (mapped to 'instruction')" in capsys.readouterr().err
+
+
+PARQUET_RUNS = 30
+
+
+def test_parquet_inspect_never_aborts_at_exit(tmp_path):
+    # 17.4: pyarrow's threaded reader aborted `data inspect` at interpreter exit ("terminate called without an
+    # active exception", exit 134) in 3-5 runs of 10 on a 2-row file. Each run is a fresh process.
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "tiny.parquet"
+    pq.write_table(pa.table({"instruction": ["6 x 7?", "Half of 10?"], "output": ["42.", "5."]}), path)
+    command = [sys.executable, "-m", "ftlib", "data", "inspect", str(path), "--json"]
+    failures = []
+    for attempt in range(PARQUET_RUNS):
+        proc = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, env=dict(os.environ), timeout=120)
+        if proc.returncode != 0 or json.loads(proc.stdout)["valid_rows"] != 2:
+            failures.append((attempt, proc.returncode, proc.stderr[-300:]))
+    assert failures == []
+
+
+def test_every_parquet_read_goes_through_the_single_threaded_reader():
+    # The whole kind of 17.4: no module but ftlib/readers.py reads Parquet (or loads files through `datasets`).
+    reads = re.compile(r"pyarrow\.parquet|\bpq\.|\bpd\.read_parquet|load_dataset\(|from_parquet\(|load_from_disk\(")
+    offenders = [
+        f"{path.relative_to(ROOT)}:{n}"
+        for path in sorted((ROOT / "ftlib").rglob("*.py"))
+        if path.name != "readers.py"
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if reads.search(line)
+    ]
+    assert offenders == []
+    source = (ROOT / "ftlib" / "readers.py").read_text(encoding="utf-8")
+    assert source.count(".read(use_threads=False)") == 1 and "pq.read_table" not in source

@@ -13,7 +13,7 @@ from ftlib import modelset as M
 from ftlib import sampling as S
 from ftlib import workspace
 from ftlib.cli import main
-from ftlib.testing import make_random_adapter
+from ftlib.testing import make_random_adapter, make_run
 
 ROWS = [
     {"messages": [{"role": "user", "content": "Name a fruit."}, {"role": "assistant", "content": "Apple."}]},
@@ -34,11 +34,7 @@ def adapter_template(varied_dir, tmp_path_factory):
 @pytest.fixture
 def run(varied_dir, adapter_template):
     workspace.save_split("trees", ROWS[:1], ROWS)
-    path = workspace.runs_dir() / "run-trees"
-    shutil.copytree(adapter_template, path / "adapter")
-    (path / "config.json").write_text(json.dumps({"model": str(varied_dir), "dataset": "trees"}))
-    (path / "status.json").write_text(json.dumps({"state": "finished"}))
-    return path
+    return make_run("run-trees", {"model": str(varied_dir), "dataset": "trees"}, adapter=adapter_template).path
 
 
 def cli_json(capsys, *argv):

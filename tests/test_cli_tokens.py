@@ -184,3 +184,44 @@ def test_module_entry_point(sft_file):
         [sys.executable, "-m", "ftlib", "tokens", "--help"], cwd=ROOT, capture_output=True, text=True, timeout=120
     ).stdout
     assert "0-based among the file's valid rows" in help_text and '"chosen"' in help_text
+
+
+# Canonical rows of every kind, as the data readers produce them (the readers themselves are tested in test_data).
+KINDS = {
+    "tool_call": ("hermes", 0, ['"name": "lookup_tide"', "High tide in Dover is at 14:05."], ["High tide 14:05<"]),
+    "reasoning": ("tokenizer", 0, ["<think>\n91 = 7", "No: 91 is 7 times 13."], ["Is 91 prime?"]),
+    "text": ("chatml", 0, ["Tides turn."], []),
+    "unpaired": ("chatml", 0, ["Go away."], ["Greet me"]),
+    "prompt_only": ("chatml", 1, [], ["Write a shanty."]),
+}
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_every_row_kind_keeps_the_json_contract(kind, monkeypatch, capsys, tmp_path):
+    import types
+
+    import ftlib.data
+    from tests.test_template_fixtures import ROWS as TEMPLATE_ROWS
+
+    row = {
+        **TEMPLATE_ROWS,
+        "text": {"text": "Tides turn."},
+        "unpaired": {"prompt": "Greet me", "completion": "Go away.", "label": False},
+        "prompt_only": {"prompt": [{"role": "user", "content": "Write a shanty."}]},
+    }[kind]
+    monkeypatch.setattr(ftlib.data, "load_file", lambda path: types.SimpleNamespace(rows=[row], errors=[]))
+    template, exit_code, trained, masked = KINDS[kind]
+    code, out = run_json(capsys, tmp_path / "rows.jsonl", "--row", 0, "--template", template)
+    assert code == exit_code
+    assert out["kind"] == {"tool_call": "sft", "reasoning": "sft"}.get(kind, kind)
+    assert "".join(t["text"] for t in out["tokens"]) == out["text"]
+    assert [t["label"] != -100 for t in out["tokens"]] == [t["trained"] for t in out["tokens"]]
+    got = "".join(t["text"] for t in out["tokens"] if t["trained"])
+    assert all(piece in got for piece in trained), got
+    assert not any(piece in got for piece in masked), got
+    if kind == "unpaired":
+        assert out["label"] is False
+    if kind == "text":
+        assert all(t["trained"] for t in out["tokens"])
+    if kind == "prompt_only":
+        assert not got and out["checks"][0]["code"] == "prompt_only"

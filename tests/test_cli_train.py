@@ -71,16 +71,30 @@ def test_user_errors_exit_2_with_one_clear_line(tmp_path, capsys):
     assert "There is no run 'no-such-run'" in capsys.readouterr().err
 
 
-def test_runs_list_is_empty_and_detach_queues(monkeypatch, tmp_path, capsys):
+def _rows_file(tmp_path, rows) -> Path:
+    path = tmp_path / "rows.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return path
+
+
+CHATS = [
+    {"messages": [{"role": "user", "content": f"Name a colour, {i}."}, {"role": "assistant", "content": "Teal."}]}
+    for i in range(6)
+]
+
+
+def test_runs_list_is_empty_and_detach_queues(monkeypatch, tmp_path, capsys, tiny_model_dir):
+    from ftlib import export
+
     assert main(["runs", "list"]) == 0
     assert "no runs yet" in capsys.readouterr().out
     # A stand-in process instead of training: --detach only queues and returns.
     monkeypatch.setattr(
-        runs, "_launch_command", lambda path, nproc: [sys.executable, "-c", "import time; time.sleep(60)", str(path)]
+        runs, "launch_command", lambda run, nproc: [sys.executable, "-c", "import time; time.sleep(60)", str(run.path)]
     )
     config = tmp_path / "run.json"
-    config.write_text(json.dumps({"dataset": "x.jsonl", "device": "cpu"}))
-    assert main(["train", str(config), "--detach"]) == 0
+    config.write_text(json.dumps({"dataset": str(_rows_file(tmp_path, CHATS)), "device": "cpu"}))
+    assert main(["train", str(config), "--model", str(tiny_model_dir), "--detach"]) == 0
     run_id = capsys.readouterr().out.strip()
     try:
         assert main(["runs", "list", "--json"]) == 0
@@ -88,7 +102,81 @@ def test_runs_list_is_empty_and_detach_queues(monkeypatch, tmp_path, capsys):
         assert main(["runs", "stop", run_id]) == 0
         assert "stopping" in capsys.readouterr().out
     finally:
-        pid = runs.read_status(runs.run_dir(run_id))["pid"]
+        pid = runs.find(run_id).read_status()["pid"]
         os.killpg(pid, 9)
-    with pytest.raises(runs.RunError, match="no adapter yet"):
-        runs.export_adapter(run_id)
+    with pytest.raises(export.ExportError, match="no adapter yet"):
+        export.export_adapter(runs.find(run_id))
+
+
+def test_every_setting_is_a_flag_and_flags_override_the_file(monkeypatch, tmp_path, capsys, tiny_model_dir):
+    """The `train` flags are generated from RunConfig's fields: each one reaches the run's config.json."""
+    monkeypatch.setattr(runs, "launch_command", lambda run, nproc: [sys.executable, "-c", "pass", str(run.path)])
+    config = tmp_path / "run.yaml"
+    config.write_text("method: lora\nlora_r: 4\nlearning_rate: 0.1\n")
+    flags = ["--model", str(tiny_model_dir), "--dataset", str(_rows_file(tmp_path, CHATS)), "--method", "dpo"]
+    assert main(["train", str(config), *flags, "--detach"]) == 2  # conversations cannot train DPO: refused
+    assert "Load a preference dataset" in capsys.readouterr().err and runs.list_runs(refresh=False) == []
+    flags = flags[:-2] + [
+        "--learning-rate",
+        "3e-4",
+        "--lora-targets",
+        "q_proj, v_proj",
+        "--no-group-by-length",
+        "--quant-type",
+        "fp4",
+        "--method",
+        "qlora",
+        "--max-steps",
+        "7",
+    ]
+    assert main(["train", str(config), *flags, "--detach"]) == 0
+    saved = runs.find(capsys.readouterr().out.strip()).read_config()
+    assert (saved["lora_r"], saved["learning_rate"], saved["lora_targets"], saved["group_by_length"]) == (
+        4,
+        3e-4,
+        ["q_proj", "v_proj"],
+        False,
+    )
+    assert (saved["method"], saved["tuning"], saved["quant_type"], saved["max_steps"]) == ("qlora", "qlora", "fp4", 7)
+    help_text = subprocess.run(
+        [sys.executable, "-m", "ftlib", "train", "--help"], capture_output=True, text=True, cwd=ROOT
+    ).stdout
+    from ftlib.config import field_specs
+
+    assert all(f"--{name.replace('_', '-')}" in help_text for name in field_specs())
+
+
+@pytest.mark.parametrize(
+    "rows, method, message",
+    [
+        ([{"prompt": "Is tea good?", "completion": "Yes.", "label": False}] * 3, "lora", "never trained as plain SFT"),
+        ([{"prompt": "Write a haiku."}] * 3, "lora", "Prompts without answers"),
+        (CHATS, "dpo", "Load a preference dataset"),
+    ],
+    ids=["unpaired-for-sft", "prompt-only-for-sft", "chats-for-dpo"],
+)
+def test_what_can_be_known_before_launch_is_refused_before_launch(tmp_path, tiny_model_dir, rows, method, message):
+    """No run is created; one `error:` line names the rows and the fix; exit 2, no traceback."""
+    data = tmp_path / "rows.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    proc = cli("train", "--model", str(tiny_model_dir), "--dataset", str(data), "--method", method, "--test-size", "0")
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert proc.stderr.startswith("error: ") and message in proc.stderr and "Traceback" not in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1
+    assert runs.list_runs(refresh=False) == []
+
+
+def test_a_template_that_refuses_rows_is_named_with_the_rows(tmp_path, tiny_model_dir):
+    # Gemma's template has no system role and needs a user turn right after the system prompt.
+    rows = (
+        CHATS[:3]
+        + [{"messages": [{"role": "system", "content": "Be brief."}, {"role": "assistant", "content": "Hello."}]}]
+        + CHATS[3:]
+    )
+    data = _rows_file(tmp_path, rows)
+    proc = cli(
+        "train", "--model", str(tiny_model_dir), "--dataset", str(data), "--template", "gemma", "--test-size", "0"
+    )
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert proc.stderr.startswith("error: The chat template cannot render row 4:"), proc.stderr
+    assert "another template" in proc.stderr and runs.list_runs(refresh=False) == []

@@ -195,7 +195,7 @@ def test_bom_and_crlf_are_tolerated(tmp_path, kind):
         (b"not json at all", "notes.txt", "unsupported file type '.txt'"),
         (b'[{"a": 1,]', "broken.json", "broken.json is not valid JSON"),
         (b"PAR1garbage", "bad.parquet", "bad.parquet is not a readable Parquet file"),
-        (b'{"text": "hello"}\n{"text": "bye"}\n', "plain.jsonl", "rows have the fields text"),
+        (b'{"body": "hello"}\n{"body": "bye"}\n', "plain.jsonl", "rows have the fields body"),
         (b'[1, 2]\n"x"\n', "junk.jsonl", "No row of junk.jsonl could be read"),
     ],
 )
@@ -244,8 +244,11 @@ U, A = msg("user", "q"), msg("assistant", "a")
         ({"messages": "hello"}, "'messages' must be a list of messages"),
         ({"messages": []}, "'messages' is an empty list"),
         ({"messages": [U, "a"]}, "turn 2 of 'messages' is text, not a message"),
-        ({"messages": [{"role": "user", "content": [{"type": "image", "url": "x"}]}, A]}, "contains image content"),
-        ({"conversations": [sg("human", "q"), sg("tool", "x")]}, "role 'tool'"),
+        (
+            {"messages": [{"role": "user", "content": [{"type": "image", "url": "x"}]}, A]},
+            "this row has an image .turn 1 .user. of 'messages'.; the studio trains text-only models",
+        ),
+        ({"conversations": [sg("human", "q"), sg("tool", "x")]}, "turn 2 is a tool result, but the turn before"),
         ({"instruction": "do", "output": 5}, "the output .the answer. must be text"),
         ({"instruction": "", "output": "x"}, "the instruction is empty"),
         ({"instruction": "do", "input": "x"}, "the 'output' field is missing"),
@@ -354,7 +357,8 @@ def test_load_bytes_matches_load_file(tmp_path):
         (["messages", "source"], {"messages": "messages"}),
         (["conversations", "system_prompt"], {"conversations": "conversations", "system": "system_prompt"}),
         (["Question", "Context", "Answer"], {"instruction": "Question", "input": "Context", "output": "Answer"}),
-        (["text", "label"], {}),
+        (["text", "label"], {"text": "text"}),  # raw text; `label` is then reported as an ignored field
+        (["id", "score"], {}),
     ],
 )
 def test_guess_column_map(columns, expected):

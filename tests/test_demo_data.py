@@ -6,6 +6,7 @@ No model is loaded here; the only heavy object is the real tokenizer (for the to
 from __future__ import annotations
 
 import csv
+import dataclasses
 import importlib.util
 import json
 import re
@@ -350,3 +351,11 @@ def test_samples_module_does_not_import_the_data_layer():
     imports = [line for line in source.splitlines() if line.startswith(("import ", "from "))]
     assert imports and not [line for line in imports if "ftlib.data" in line or "ftlib import data" in line]
     assert not [line for line in imports if "streamlit" in line]
+
+
+def test_sample_choices_offer_the_files_that_exist(monkeypatch, tmp_path):
+    assert list(samples.sample_choices()) == list(SAMPLES)  # every file is committed
+    gone = dataclasses.replace(SAMPLES["qa_table"], path=tmp_path / "not_generated.csv")
+    monkeypatch.setitem(SAMPLES, "qa_table", gone)
+    choices = samples.sample_choices()
+    assert "qa_table" not in choices and choices["chat_style"].column_map is None

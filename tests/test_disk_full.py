@@ -150,40 +150,41 @@ def test_the_cli_split_on_a_full_disk_exits_2_with_the_reason_and_keeps_the_old_
 
 @pytest.fixture
 def finished_lora_run(tiny_model_dir, tmp_path) -> str:
-    from ftlib import runs, training
+    from ftlib import runs, worker
     from tests.test_training import SFT_ROWS, tiny_config
 
     data = tmp_path / "rows.jsonl"
     data.write_text("".join(json.dumps(r) + "\n" for r in SFT_ROWS))
     run_id = runs.create_run(tiny_config(tiny_model_dir, dataset=str(data)))
-    assert training.execute(runs.run_dir(run_id)) == "finished"
+    assert worker.execute(runs.find(run_id).path) == "finished"
     return run_id
 
 
 def test_exports_on_a_full_disk_leave_no_half_file_and_work_once_space_is_back(finished_lora_run):
-    from ftlib import runs
+    from ftlib import export, runs
 
-    path = runs.run_dir(finished_lora_run)
+    run = runs.find(finished_lora_run)
+    path = run.path
     with file_size_limit(), pytest.raises(DiskFullError, match=f"while writing {path / 'merged'}"):
-        runs.export_merged(finished_lora_run)
+        export.export_merged(run)
     assert not (path / "merged").exists() and not (path / "merged.partial").exists()
     with file_size_limit(1024), pytest.raises(DiskFullError, match="adapter.zip"):
-        runs.zip_folder(runs.export_adapter(finished_lora_run))
+        export.zip_folder(export.export_adapter(run))
     assert list((path / "exports").iterdir()) == []  # no .partial.zip left to be mistaken for a download
 
-    merged = runs.export_merged(finished_lora_run)
+    merged = export.export_merged(run)
     assert (merged / "config.json").is_file() and any(merged.glob("*.safetensors"))
-    assert runs.zip_folder(merged).stat().st_size > 0
+    assert export.zip_folder(merged).stat().st_size > 0
 
 
 def test_exports_are_refused_up_front_when_the_disk_has_too_little_room(finished_lora_run, monkeypatch):
-    from ftlib import runs
+    from ftlib import export, runs
 
     monkeypatch.setattr(workspace, "free_bytes", lambda folder: 10 * 2**20)
+    run = runs.find(finished_lora_run)
     with pytest.raises(DiskFullError, match=r"the merged model needs about \d+ MiB, 10 MiB free"):
-        runs.export_merged(finished_lora_run)  # the tiny model's weights: ~13 MiB
-    path = runs.run_dir(finished_lora_run)
-    assert not (path / "merged").exists() and not (path / "merged.partial").exists()  # refused before any write
+        export.export_merged(run)  # the tiny model's weights: ~13 MiB
+    assert not (run.path / "merged").exists() and not (run.path / "merged.partial").exists()  # refused before writing
 
 
 def test_the_train_page_says_why_a_download_failed(finished_lora_run, tiny_model_dir, monkeypatch):
@@ -220,7 +221,7 @@ def test_the_train_page_says_why_a_download_failed(finished_lora_run, tiny_model
     errors = [e.value for e in at.error]
     assert len(errors) == 1, errors
     assert errors[0].startswith(
-        f"The download could not be prepared: The disk is full while writing {runs.run_dir(run) / 'merged'}"
+        f"The download could not be prepared: The disk is full while writing {runs.find(run).path / 'merged'}"
     ), errors
     at.run()
     assert not at.error  # said once
@@ -228,15 +229,14 @@ def test_the_train_page_says_why_a_download_failed(finished_lora_run, tiny_model
 
 def test_a_run_that_cannot_be_written_is_not_left_half_made(tiny_model_dir, monkeypatch):
     from ftlib import runs
+    from ftlib.rundir import RunDir
     from tests.test_training import tiny_config
 
-    real = runs.update_status
+    def full_disk(self, **fields):
+        raise workspace.disk_full_error(self.status_file, "No space left on device", "Free space.")
 
-    def full_disk(path, **fields):
-        raise workspace.disk_full_error(path, "No space left on device", "Free space.")
-
-    monkeypatch.setattr(runs, "update_status", full_disk)
-    with pytest.raises(DiskFullError, match="The disk is full"):
-        runs.create_run(tiny_config(tiny_model_dir, dataset="x.jsonl"))
-    monkeypatch.setattr(runs, "update_status", real)
+    with monkeypatch.context() as patch:
+        patch.setattr(RunDir, "update_status", full_disk)
+        with pytest.raises(DiskFullError, match="The disk is full"):
+            runs.create_run(tiny_config(tiny_model_dir, dataset="x.jsonl"))
     assert [p.name for p in workspace.runs_dir().iterdir() if p.is_dir()] == [] and runs.list_runs() == []

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import math
 
 import pytest
@@ -14,7 +13,7 @@ from ftlib import evaluate as E
 from ftlib import modelset as M
 from ftlib import sampling as S
 from ftlib.models import load_model
-from ftlib.testing import make_random_adapter
+from ftlib.testing import make_random_adapter, make_run
 
 ROWS = [
     {
@@ -222,9 +221,7 @@ def test_run_info_reads_the_training_config(tmp_path):
     from ftlib import workspace
 
     workspace.save_split("demo", ROWS[:1], ROWS[1:2])
-    run = tmp_path / "run"
-    run.mkdir()
-    (run / "config.json").write_text(json.dumps({"model": "default", "dataset": "demo", "template": "chatml"}))
+    run = make_run("run", {"dataset": "demo", "template": "chatml"}, root=tmp_path).path
     info = E.run_info(run)
     assert (info.model, info.template, info.test_rows) == ("default", "chatml", ROWS[1:2])
     with pytest.raises(E.EvalError, match="no config.json"):

@@ -16,8 +16,7 @@ import pytest
 import torch
 from streamlit.testing.v1 import AppTest
 
-from ftlib import runs, training
-from ftlib.metrics import read_metrics
+from ftlib import runs, training, worker
 from tests.test_training import SFT_ROWS, tiny_config
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -47,11 +46,11 @@ def _limit_file_size(limit: int):
 
 def test_a_full_disk_while_saving_fails_the_run_with_an_explanation_and_keeps_its_metrics(tiny_model_dir, tmp_path):
     run_id = _run(tiny_model_dir, tmp_path, method="full", max_steps=2, learning_rate=1e-5)
-    path = runs.run_dir(run_id)
+    path = runs.find(run_id).path
     env = dict(os.environ, FTLIB_WORKSPACE=os.environ["FTLIB_WORKSPACE"])
     # The tiny model's weights are ~13 MB: metrics and status fit under 2 MB, the saved model does not.
     proc = subprocess.run(
-        [sys.executable, "-m", "ftlib.training", str(path)],
+        [sys.executable, "-m", "ftlib.worker", str(path)],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -60,28 +59,28 @@ def test_a_full_disk_while_saving_fails_the_run_with_an_explanation_and_keeps_it
         preexec_fn=_limit_file_size(2 * 2**20),
     )
     assert proc.returncode == 1, proc.stdout[-2000:] + proc.stderr[-2000:]
-    status = runs.read_status(path)
+    status = runs.find(run_id).read_status()
     assert status["state"] == "failed"
     assert status["message"].startswith("The disk is full"), status["message"]
     assert "FTLIB_WORKSPACE" in status["message"] and "resume" in status["message"]
     assert "Traceback" not in status["message"]
-    assert len([r for r in read_metrics(path) if r["kind"] == "train"]) == 2  # what it learned about is kept
-    info = runs.get(run_id)
-    assert info["resumable"] and info["message"] == status["message"]
+    assert len([r for r in runs.find(run_id).read_metrics() if r["kind"] == "train"]) == 2  # what it learned is kept
+    info = runs.find(run_id).summary()
+    assert info.resumable and info.message == status["message"]
 
 
 def test_no_space_left_names_the_file_and_the_fix(tiny_model_dir, tmp_path, monkeypatch):
     run_id = _run(tiny_model_dir, tmp_path, max_steps=2)
-    target = runs.run_dir(run_id) / "adapter" / "adapter_model.safetensors"
+    target = runs.find(run_id).path / "adapter" / "adapter_model.safetensors"
 
     def full_disk(*args, **kwargs):
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(target))
 
     monkeypatch.setattr(training, "save_final", full_disk)
-    assert training.execute(runs.run_dir(run_id)) == "failed"
-    message = runs.read_status(runs.run_dir(run_id))["message"]
+    assert worker.execute(runs.find(run_id).path) == "failed"
+    message = runs.find(run_id).read_status()["message"]
     assert message.startswith(f"The disk is full while writing {target}") and "No space left" in message
-    assert len([r for r in read_metrics(runs.run_dir(run_id)) if r["kind"] == "train"]) == 2
+    assert len([r for r in runs.find(run_id).read_metrics() if r["kind"] == "train"]) == 2
 
 
 @pytest.mark.parametrize(
@@ -115,12 +114,12 @@ def test_running_out_of_memory_ends_the_run_with_advice(tiny_model_dir, tmp_path
         return prepared
 
     monkeypatch.setattr(training, "build_trainer", build_then_fail_on_step_two)
-    assert training.execute(runs.run_dir(run_id)) == "failed"
-    status = runs.read_status(runs.run_dir(run_id))
+    assert worker.execute(runs.find(run_id).path) == "failed"
+    status = runs.find(run_id).read_status()
     assert status["state"] == "failed" and status.get("ended")
     assert status["message"].startswith("The device ran out of memory"), status["message"]
     assert "Lower the batch size" in status["message"]
-    assert runs.get(run_id)["resumable"]
+    assert runs.find(run_id).summary().resumable
     # The Train page: the run is shown failed with that explanation and a Resume button, not as running forever.
     at = train_page(run_id)
     assert f"`{run_id}` — failed" in [m.value for m in at.markdown if m.value.startswith("####")][0]

@@ -207,7 +207,7 @@ def test_dpo_steps_match_with_the_fast_head_on_and_off(varied_model, tmp_path, m
     config = tiny_config(
         varied_model(6),
         method="dpo",
-        dpo_tuning=tuning,
+        tuning=tuning,
         batch_size=2,
         max_steps=3,
         learning_rate=3e-2 if tuning == "lora" else 1e-3,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -179,3 +180,58 @@ def shipped_path(name: str) -> str:
     except ImportError:  # no registry: the page lists samples/*.jsonl by file stem
         return str(ROOT / "samples" / f"{name}.jsonl")
     return str(sample_path(name))
+
+
+def write_jsonl(path: Path, rows: list[dict]) -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+def test_unpaired_rows_show_good_and_bad_answers(tmp_path):
+    rows = [
+        {"prompt": "6 x 7?", "completion": c, "label": ok} for c, ok in (("42.", True), ("48.", False), ("41.", False))
+    ]
+    at = with_path(data_page(), write_jsonl(tmp_path / "kto.jsonl", rows))
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Format"] == "unpaired_preference"
+    assert (metrics["Good answers"], metrics["Bad answers"]) == ("1", "2")
+    body = texts(at)
+    assert "**A good answer** ✅" in body and "(learnt as what not to say)" in body and "48." in body
+
+
+def test_tool_calls_reasoning_and_ignored_fields_are_shown(tmp_path):
+    from tests.test_formats import CASES
+
+    tool_row = dict(CASES[0][2][0], id="r1")
+    thinking = {
+        "messages": [
+            {"role": "user", "content": "6 x 7?"},
+            {"role": "assistant", "content": "<think>Six sevens.</think>42."},
+        ]
+    }
+    at = with_path(data_page(), write_jsonl(tmp_path / "tools.jsonl", [tool_row, thinking]))
+    assert not at.error, [e.value for e in at.error]
+    body = texts(at)
+    assert "Rows 1 with tool calls; 1 with tool schemas; 1 with reasoning." in body
+    assert 'lookup_tide({"harbour": "Dover"})' in body and "Tool result of `lookup_tide`" in body
+    assert "Six sevens." in body and "Reasoning (before the answer)" in body
+    assert any("ignored field: `id` in 1 row" in w.value for w in at.warning)
+
+
+def test_text_rows_are_their_own_format(tmp_path):
+    at = with_path(data_page(), write_jsonl(tmp_path / "story.jsonl", [{"text": "Once upon a tide."}] * 2))
+    assert {m.label: m.value for m in at.metric}["Format"] == "text"
+    assert "Plain text: every token is trained" in texts(at) and "Once upon a tide." in texts(at)
+
+
+def test_json_files_get_the_field_mapping_the_refusal_names(tmp_path):
+    path = tmp_path / "odd.json"
+    path.write_text(json.dumps([{"q": "6 x 7?", "a": "42."}, {"q": "Half of 10?", "a": "5."}]), encoding="utf-8")
+    at = with_path(data_page(), path)
+    assert at.error and "Map the file's fields under Field mapping" in at.error[0].value
+    assert [e.label for e in at.expander if e.label == "Field mapping"]  # the control the message names exists
+    at.selectbox(key="data_map_instruction").set_value("q").run()
+    at.selectbox(key="data_map_output").set_value("a").run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    metrics = {m.label: m.value for m in at.metric}
+    assert (metrics["Format"], metrics["Valid rows"]) == ("alpaca", "2")

@@ -159,6 +159,10 @@ def test_two_templates_side_by_side(page):
     run(at)
     assert at.subheader[0].value == "ChatML vs Llama-3"
     assert 'class="ft-diff"' in html(at)
+    # Whole control tokens are marked, underscores and all; never fragments of one ("im", "e" of <|im_end|>).
+    assert '<span class="ft-diff">&lt;|start_header_id|&gt;</span>' in html(at)
+    assert '<span class="ft-diff">&lt;|im_end|&gt;</span>' in html(at)
+    assert '<span class="ft-diff">im</span>' not in html(at)
     assert len(metrics(at)) == 6 and metrics(at)[:3] != metrics(at)[3:]
 
 
@@ -189,3 +193,68 @@ def test_bad_json_shows_error(page):
     at.text_area(key="tok_conversation").set_value('[{"content": "no role"}]')
     run(at)
     assert at.error and "Message 0 is not" in at.error[0].value
+
+
+def _typed(at: AppTest, row) -> AppTest:
+    at.text_area(key="tok_conversation").set_value(json.dumps(row))
+    return run(at)
+
+
+def test_rendered_text_on_the_page_is_exactly_the_text(page):
+    from ftlib.models import load_tokenizer
+    from ftlib.tokens import encode_row
+    from tests.test_token_view import read
+
+    at = run(page)
+    enc = encode_row(
+        {"messages": json.loads(at.text_area(key="tok_conversation").value)}, load_tokenizer("default"), "tokenizer"
+    )
+    texts = [h.proto.body for h in at.get("html") if 'class="ft-text"' in h.proto.body]
+    assert texts and "".join(c for c, _, _ in read(texts[0]).chars) == enc.text
+
+
+def test_tool_row_checks_the_template_and_trains_the_call(page):
+    from tests.test_template_fixtures import ROWS
+
+    at = _typed(run(page), ROWS["tool_call"])
+    # The model's own template (SmolLM2) drops the call and the schemas: said, with the built-ins that show them.
+    assert any("leaves out the tool calls" in e.value and "'hermes'" in e.value for e in at.error)
+    at.selectbox(key="tok_template").set_value("hermes")
+    run(at)
+    assert not at.error
+    trained = "".join(t for k, t in pills(at) if "ft-trained" in k)
+    assert '"name":·"lookup_tide"' in trained and "High·tide·in·Dover·is·at·14:05." in trained
+    assert "High·tide·14:05↵" not in trained
+
+
+def test_unpaired_rows_show_a_good_and_a_bad_answer_side_by_side(page):
+    rows = [
+        {
+            "prompt": [{"role": "user", "content": "Greet me"}],
+            "completion": [{"role": "assistant", "content": "Ahoy!"}],
+            "label": False,
+        },
+        {
+            "prompt": [{"role": "user", "content": "Greet me"}],
+            "completion": [{"role": "assistant", "content": "Ahoy, matey!"}],
+            "label": True,
+        },
+    ]
+    workspace.save_split("kto", rows, rows[:1], {"format": "unpaired_preference"})
+    at = run(page)
+    headers = [m.value for m in at.markdown if m.value.startswith("####")]
+    assert headers == ["#### Good answer (label true)", "#### Bad answer (label false)"]
+    trained = "".join(t for k, t in pills(at) if "ft-trained" in k)
+    assert trained == "Ahoy,·matey!<|im_end|>" + "Ahoy!<|im_end|>"
+    at.radio(key="tok_part").set_value("test")
+    run(at)
+    assert any("No row with the opposite label" in i.value for i in at.info)
+
+
+def test_text_rows_train_everything_and_prompt_only_rows_nothing(page):
+    at = _typed(run(page), {"text": "Tides turn twice a day."})
+    assert metrics(at)[2] == "100.0%"
+    assert any("every token is trained" in c.value for c in at.caption)
+    at = _typed(at, {"prompt": [{"role": "user", "content": "Write a shanty."}]})
+    assert metrics(at)[1] == "0"
+    assert any("cannot train" in e.value for e in at.error)

@@ -16,8 +16,8 @@ import time
 import pytest
 
 from ftlib import runs
-from ftlib.metrics import read_metrics
-from ftlib.training import RunConfig, execute
+from ftlib.config import RunConfig
+from ftlib.worker import execute
 
 
 def config(name: str = "", **kw) -> RunConfig:
@@ -29,14 +29,14 @@ def fake_runner(monkeypatch):
     """Launch a stand-in process instead of training: `behaviour` says what it does."""
     behaviour = {"code": "import time; time.sleep(120)"}
 
-    def command(path, nproc):
-        return [sys.executable, "-c", behaviour["code"], str(path)]
+    def command(run, nproc):
+        return [sys.executable, "-c", behaviour["code"], str(run.path)]
 
-    monkeypatch.setattr(runs, "_launch_command", command)
+    monkeypatch.setattr(runs, "launch_command", command)
     yield behaviour
-    for path in runs._all_run_dirs():  # end every process this test started, by its own pid
-        pid = runs.read_status(path).get("pid")
-        if pid and runs._alive(pid, path):
+    for run in runs._all():  # end every process this test started, by its own pid
+        pid = run.read_status().get("pid")
+        if pid and runs._alive(pid, run):
             os.killpg(pid, signal.SIGKILL)
     runs._reap()
 
@@ -52,13 +52,13 @@ def wait_for(predicate, timeout: float = 240, poll: float = 0.3):
 
 
 def states() -> dict[str, str]:
-    return {r["id"]: r["state"] for r in runs.list_runs()}
+    return {r.id: r.state for r in runs.list_runs()}
 
 
 def kill(run_id: str) -> None:
-    pid = runs.read_status(runs.run_dir(run_id))["pid"]
+    pid = runs.find(run_id).read_status()["pid"]
     os.killpg(pid, signal.SIGKILL)  # the run is its own session: this ends it and its children, nothing else
-    wait_for(lambda: not runs._alive(pid, runs.run_dir(run_id)))
+    wait_for(lambda: not runs._alive(pid, runs.find(run_id)))
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -92,24 +92,24 @@ def test_concurrent_submits_are_all_queued_and_nothing_is_corrupted(fake_runner)
     found = states()
     assert sorted(found.values()) == ["queued"] * 5 + ["running"]
     for run_id in ids:  # every status file is complete JSON
-        json.loads((runs.run_dir(run_id) / runs.STATUS_FILE).read_text())
+        json.loads((runs.find(run_id).status_file).read_text())
 
 
 def test_a_killed_process_is_interrupted_and_a_crashed_one_failed_with_their_last_log_lines(fake_runner):
     fake_runner["code"] = "import time; print('[step 3/10] loss 1.2', flush=True); time.sleep(120)"
     killed = runs.submit(config("killed"))
-    wait_for(lambda: runs.log_tail(runs.run_dir(killed)))
+    wait_for(lambda: runs.find(killed).log_tail())
     kill(killed)
     fake_runner["code"] = (
         "import sys; print('Traceback (most recent call last):'); print('RuntimeError: boom in layer 3'); sys.exit(1)"
     )
     crashed = runs.submit(config("crashed"))
     wait_for(lambda: states()[crashed] == "failed")
-    info = {r["id"]: r for r in runs.list_runs()}
-    assert info[killed]["state"] == "interrupted" and "ended unexpectedly" in info[killed]["message"]
-    assert info[killed]["log_tail"] == ["[step 3/10] loss 1.2"]
-    assert info[crashed]["state"] == "failed" and "RuntimeError: boom in layer 3" in info[crashed]["message"]
-    assert info[crashed]["resumable"] and info[killed]["resumable"]
+    info = {r.id: r for r in runs.list_runs()}
+    assert info[killed].state == "interrupted" and "ended unexpectedly" in info[killed].message
+    assert info[killed].log_tail == ["[step 3/10] loss 1.2"]
+    assert info[crashed].state == "failed" and "RuntimeError: boom in layer 3" in info[crashed].message
+    assert info[crashed].resumable and info[killed].resumable
 
 
 def test_stop_takes_a_queued_run_out_and_resume_puts_it_back_last(fake_runner):
@@ -133,8 +133,8 @@ def test_a_new_process_sees_the_runs_as_they_are(fake_runner):
 
 def test_a_run_that_cannot_load_its_data_fails_with_the_reason(tiny_model_dir):
     run_id = runs.create_run(RunConfig(model=str(tiny_model_dir), dataset="no-such-split"))
-    assert execute(runs.run_dir(run_id)) == "failed"
-    status = runs.read_status(runs.run_dir(run_id))
+    assert execute(runs.find(run_id).path) == "failed"
+    status = runs.find(run_id).read_status()
     assert status["state"] == "failed" and "no-such-split" in status["message"]
 
 
@@ -170,27 +170,26 @@ def real_config(tiny_model_dir, tmp_path, **kw) -> RunConfig:
 
 
 def step_of(run_id: str) -> int:
-    rows = [r for r in read_metrics(runs.run_dir(run_id)) if r.get("kind") == "train"]
+    rows = [r for r in runs.find(run_id).read_metrics() if r.get("kind") == "train"]
     return rows[-1]["step"] if rows else 0
 
 
 def test_stop_saves_a_checkpoint_and_resume_continues_with_optimizer_and_schedule(tiny_model_dir, tmp_path):
-    from ftlib.training import last_checkpoint
 
     run_id = runs.submit(real_config(tiny_model_dir, tmp_path, save_every=0, eval_every=0))
     wait_for(lambda: step_of(run_id) >= 3)
     assert runs.stop(run_id)["state"] == "stopping"
     info = runs.wait(run_id, timeout=240)
-    assert info["state"] == "interrupted", info
-    checkpoint = last_checkpoint(runs.run_dir(run_id))
+    assert info.state == "interrupted", info
+    checkpoint = runs.find(run_id).last_checkpoint()
     stopped_at = int(checkpoint.name.split("-")[1])
     assert 3 <= stopped_at < 30 and (checkpoint / "optimizer.pt").is_file() and (checkpoint / "scheduler.pt").is_file()
 
     runs.resume(run_id)
     info = runs.wait(run_id, timeout=300)
-    assert info["state"] == "finished", info
-    assert f"resuming from checkpoint-{stopped_at}" in (runs.run_dir(run_id) / runs.LOG_FILE).read_text()
-    train = [r for r in read_metrics(runs.run_dir(run_id)) if r["kind"] == "train"]
+    assert info.state == "finished", info
+    assert f"resuming from checkpoint-{stopped_at}" in (runs.find(run_id).log_file).read_text()
+    train = [r for r in runs.find(run_id).read_metrics() if r["kind"] == "train"]
     assert [r["step"] for r in train] == list(range(1, 31))  # every step once: nothing lost, nothing repeated
     # The schedule continued where it stopped (a fresh start would warm up again from zero).
     import torch
@@ -204,18 +203,18 @@ def test_stop_saves_a_checkpoint_and_resume_continues_with_optimizer_and_schedul
         opt.step()
         sched.step()
     assert [r["learning_rate"] for r in train] == pytest.approx(expected, rel=1e-6)
-    assert (runs.run_dir(run_id) / "adapter" / "adapter_model.safetensors").is_file()
-    assert any(r["kind"] == "eval" for r in read_metrics(runs.run_dir(run_id)))
+    assert (runs.find(run_id).path / "adapter" / "adapter_model.safetensors").is_file()
+    assert any(r["kind"] == "eval" for r in runs.find(run_id).read_metrics())
 
 
 def test_a_killed_training_process_is_reported_and_resumes_from_its_checkpoint(tiny_model_dir, tmp_path):
     run_id = runs.submit(real_config(tiny_model_dir, tmp_path, save_every=2, max_steps=24))
     wait_for(lambda: step_of(run_id) >= 5)
     kill(run_id)
-    info = {r["id"]: r for r in runs.list_runs()}[run_id]
-    assert info["state"] == "interrupted" and "ended unexpectedly" in info["message"]
-    assert any(line.startswith("[step ") for line in info["log_tail"])
+    info = {r.id: r for r in runs.list_runs()}[run_id]
+    assert info.state == "interrupted" and "ended unexpectedly" in info.message
+    assert any(line.startswith("[step ") for line in info.log_tail)
     runs.resume(run_id)
-    assert runs.wait(run_id, timeout=300)["state"] == "finished"
-    steps = [r["step"] for r in read_metrics(runs.run_dir(run_id)) if r["kind"] == "train"]
+    assert runs.wait(run_id, timeout=300).state == "finished"
+    steps = [r["step"] for r in runs.find(run_id).read_metrics() if r["kind"] == "train"]
     assert steps == list(range(1, 25))

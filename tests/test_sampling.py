@@ -13,7 +13,7 @@ from transformers import TemperatureLogitsWarper, TopKLogitsWarper, TopPLogitsWa
 from ftlib import modelset as M
 from ftlib import sampling as S
 from ftlib.models import load_model, load_tokenizer
-from ftlib.testing import make_random_adapter
+from ftlib.testing import make_random_adapter, make_run
 
 PROMPTS = ["Tell me a story about a dragon.", "Hi", "What is 2 + 2? Answer briefly, please, and explain."]
 SAMPLED = [
@@ -373,15 +373,9 @@ def test_a_pickled_adapter_is_refused_before_anything_unpickles_it(varied_dir, t
 
 
 def test_list_run_adapters_finds_finished_runs(runs, tmp_path):
-    import json
-    import shutil
-
     root = tmp_path / "runs"
     for name, state in (("done", "finished"), ("going", "running"), ("legacy", None)):
-        shutil.copytree(runs / "alpha", root / name)
-        (root / name / "config.json").write_text(json.dumps({"model": "default", "template": "chatml"}))
-        if state:
-            (root / name / "status.json").write_text(json.dumps({"state": state}))
+        make_run(name, {"template": "chatml"}, state=state, adapter=runs / "alpha" / "adapter", root=root)
     (root / "no-adapter").mkdir()
     found = {r.name: r for r in M.list_run_adapters(root)}
     assert sorted(found) == ["done", "legacy"]
@@ -392,14 +386,8 @@ def test_list_run_adapters_finds_finished_runs(runs, tmp_path):
 @pytest.fixture(scope="module")
 def full_run(varied_model, tmp_path_factory):
     """A finished full fine-tune as the Train page leaves it: runs/<id>/model with config, safetensors, tokenizer."""
-    import json
-    import shutil
-
-    run = tmp_path_factory.mktemp("full-runs") / "fullft"
-    shutil.copytree(varied_model(5), run / "model")
-    (run / "config.json").write_text(json.dumps({"model": "default", "template": "chatml", "method": "full"}))
-    (run / "status.json").write_text(json.dumps({"state": "finished"}))
-    return run
+    config = {"template": "chatml", "method": "full"}
+    return make_run("fullft", config, model=varied_model(5), root=tmp_path_factory.mktemp("full-runs")).path
 
 
 def test_full_fine_tunes_are_found_and_listed_beside_adapters(runs, full_run, tmp_path):

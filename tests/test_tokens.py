@@ -7,11 +7,12 @@ import re
 
 import pytest
 
-from ftlib.checks import Check, summarize
+from ftlib.checks import Check, preflight, summarize
 from ftlib.errors import UserError
 from ftlib.formats import convert_record
+from ftlib.rows import IGNORE_INDEX
 from ftlib.templates import BUILTIN_TEMPLATES, add_missing_special_tokens, get_template
-from ftlib.tokens import IGNORE, POLICIES, Encoded, PreferenceEncoded, encode_messages, encode_row
+from ftlib.tokens import POLICIES, Encoded, PreferenceEncoded, encode_messages, encode_row
 
 CONVERSATIONS = {
     "single": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello!"}],
@@ -78,7 +79,7 @@ def reference_mask(tokenizer, template, messages):
 
 
 def trained_mask(enc: Encoded) -> list[int]:
-    return [int(label != IGNORE) for label in enc.labels]
+    return [int(label != IGNORE_INDEX) for label in enc.labels]
 
 
 # ------------------------------------------------------------------------------------------ reference agreement
@@ -184,7 +185,7 @@ def test_sentinels(name, conv, policy, tokenizers, smol_tokenizer):
     # A trained label is its own input id (no shift here), every other label is -100.
     for token, tid, label in zip(enc.tokens, enc.input_ids, enc.labels, strict=True):
         assert token.id == tid
-        assert label == (tid if token.trained else IGNORE)
+        assert label == (tid if token.trained else IGNORE_INDEX)
         assert token.label == label
     # Text pieces come from offsets of the rendered text and give it back exactly.
     assert "".join(t.text for t in enc.tokens) == enc.text
@@ -242,7 +243,7 @@ def test_records_reasons_roles_and_bytes(smol_tokenizer):
         True,
         "template",
         False,
-        IGNORE,
+        IGNORE_INDEX,
     )
     # 😀 is split over two byte-level tokens: the first shows the character, the second is an empty byte piece.
     emoji = [i for i, t in enumerate(enc.tokens) if "😀" in t.text]
@@ -343,7 +344,9 @@ def test_truncation_reports_cut_turns(smol_tokenizer):
     ]
     assert len(enc.cut_tokens) == len(full.input_ids) - cut_at
     assert all(t.reason.startswith("cut by max length") for t in enc.cut_tokens)
-    assert "truncated_assistant" in {c.code for c in enc.checks}
+    assert "truncated_assistant" in {
+        c.code for c in preflight(enc, smol_tokenizer, get_template("chatml", smol_tokenizer))
+    }
     assert "".join(t.text for t in enc.tokens + enc.cut_tokens) == enc.text
 
 
@@ -442,34 +445,38 @@ CHECK_CODES = [
 @pytest.mark.parametrize("code", CHECK_CODES)
 def test_each_check_fires_on_its_bad_case_only(code, smol_tokenizer):
     messages, tok, template, policy, max_length = _case("bad", smol_tokenizer)[code]
-    bad = encode_messages(messages, tok, template, policy, max_length)
-    fired = [c for c in bad.checks if c.code == code]
-    assert len(fired) == 1, [c.code for c in bad.checks]
+    bad = preflight(encode_messages(messages, tok, template, policy, max_length), tok, template)
+    fired = [c for c in bad if c.code == code]
+    assert len(fired) == 1, [c.code for c in bad]
     assert isinstance(fired[0], Check) and fired[0].message and fired[0].fix
     assert fired[0].severity in ("error", "warning", "info")
     messages, tok, template, policy, max_length = _case("good", smol_tokenizer)[code]
-    good = encode_messages(messages, tok, template, policy, max_length)
-    assert code not in {c.code for c in good.checks}
+    good = preflight(encode_messages(messages, tok, template, policy, max_length), tok, template)
+    assert code not in {c.code for c in good}
 
 
 def test_clean_conversation_has_no_checks_with_distinct_pad(smol_tokenizer):
     tok = _tok(smol_tokenizer, pad_token="<|endoftext|>")
     for name in ("chatml", "alpaca", "plain", "tokenizer"):
-        assert encode_messages(CONVERSATIONS["multi"], tok, name).checks == []
+        template = get_template(name, tok)
+        assert preflight(encode_messages(CONVERSATIONS["multi"], tok, template), tok, template) == []
+
+
+def _checks(messages, tok, template, **kw):
+    template = get_template(template, tok) if isinstance(template, str) else template
+    return preflight(encode_messages(messages, tok, template, **kw), tok, template)
 
 
 def test_check_details(smol_tokenizer):
-    enc = encode_messages(
-        CONVERSATIONS["multi"], smol_tokenizer, get_template("custom", smol_tokenizer, source=CONTENT_ONLY)
-    )
-    eot = next(c for c in enc.checks if c.code == "eot_not_trained")
+    content_only = get_template("custom", smol_tokenizer, source=CONTENT_ONLY)
+    eot = next(c for c in _checks(CONVERSATIONS["multi"], smol_tokenizer, content_only) if c.code == "eot_not_trained")
     assert "turns 1, 3, 5" in eot.message
-    none = encode_messages(CONVERSATIONS["multi"][:1], smol_tokenizer, "chatml").checks[0]
+    none = _checks(CONVERSATIONS["multi"][:1], smol_tokenizer, "chatml")[0]
     assert (none.code, none.severity) == ("no_trained_tokens", "error") and "no assistant turn" in none.message
     cut = encode_messages(CONVERSATIONS["multi"], smol_tokenizer, "chatml", max_length=10)
-    first = cut.checks[0]
+    first = preflight(cut, smol_tokenizer, get_template("chatml", smol_tokenizer))[0]
     assert first.code == "no_trained_tokens" and "cut by the max length" in first.message
-    assert str(len(cut._all_ids)) in first.fix
+    assert str(len(cut.all_ids)) in first.fix
     from ftlib.checks import check_padding_side
 
     assert check_padding_side(smol_tokenizer, "generate").code == "padding_side"
@@ -477,9 +484,7 @@ def test_check_details(smol_tokenizer):
 
 
 def test_summarize_counts_rows(smol_tokenizer):
-    rows = [
-        encode_messages(CONVERSATIONS["multi"], smol_tokenizer, "chatml", max_length=m).checks for m in (None, 30, 10)
-    ]
+    rows = [_checks(CONVERSATIONS["multi"], smol_tokenizer, "chatml", max_length=m) for m in (None, 30, 10)]
     summary = {(c.code, c.severity): n for c, n in summarize(rows)}
     assert summary[("pad_is_eos", "info")] == 2  # the third row has no trained token left to collide with
     assert summary[("truncated_assistant", "warning")] == 2
@@ -501,7 +506,7 @@ def test_encode_rows_equals_encode_row(policy, max_length, smol_tokenizer):
 
     rows = [{"messages": CONVERSATIONS[c]} for c in ("multi", "unicode", "empty_reply")] + [PREFERENCE]
     template = get_template("chatml", smol_tokenizer)
-    batched = encode_rows(rows, smol_tokenizer, template, policy, max_length, checks=True)
+    batched = encode_rows(rows, smol_tokenizer, template, policy, max_length)
     for row, got in zip(rows, batched, strict=True):
         want = encode_row(row, smol_tokenizer, template, policy, max_length)
         assert type(got) is type(want)

@@ -9,9 +9,12 @@ import math
 import pytest
 import torch
 
-from ftlib import runs
-from ftlib.metrics import MetricsCallback, read_metrics
-from ftlib.training import ConfigError, PreferenceCollator, RunConfig, build_trainer, execute, save_final
+from ftlib import export, runs
+from ftlib.config import ConfigError, RunConfig
+from ftlib.metrics import MetricsCallback
+from ftlib.rundir import RunDir
+from ftlib.training import PreferenceCollator, build_trainer, save_final
+from ftlib.worker import execute
 
 SFT_ROWS = [
     {
@@ -56,16 +59,18 @@ def tiny_config(tiny_model_dir, **kw) -> RunConfig:
 @pytest.mark.parametrize(
     "field, value, fix",
     [
-        ("method", "sft", "full, lora, qlora, dpo"),
+        ("method", "sft", "lora, qlora, full, dpo"),
         ("learning_rate", -1.0, "2e-3 for LoRA"),
-        ("batch_size", 0, "1 or more"),
+        ("batch_size", 0, "at least 1"),
         ("mask_policy", "assistant", "all_assistant"),
-        ("max_length", 8, "between 16"),
-        ("lora_dropout", 1.5, "between 0 and 1"),
+        ("max_length", 8, "at least 16"),
+        ("lora_dropout", 1.5, "at least 0 and below 1"),
         ("scheduler", "step", "cosine"),
-        ("dpo_tuning", "adapter", "lora, qlora, full"),
-        ("warmup_ratio", 1.0, "between 0 and 1"),
-        ("device", "tpu", "auto, cpu or cuda"),
+        ("tuning", "adapter", "lora, qlora, full"),
+        ("warmup_ratio", 1.0, "below 1"),
+        ("device", "tpu", "auto, cpu, cuda"),
+        ("lora_r", 2.5, "a whole number"),
+        ("packing", "maybe", "true or false"),
     ],
 )
 def test_invalid_settings_name_the_field_and_the_fix(field, value, fix):
@@ -95,7 +100,7 @@ def test_packing_is_refused_for_dpo():
     ],
 )
 def test_learning_rate_defaults_per_method(method, tuning, lr):
-    config = RunConfig(method=method, dpo_tuning=tuning if method == "dpo" else "lora")
+    config = RunConfig(method=method, tuning=tuning if method == "dpo" else "lora")
     assert config.learning_rate == lr and config.tuning == tuning
 
 
@@ -240,7 +245,7 @@ def test_preference_collator_pads_with_the_pad_id_and_masks_from_labels():
 def test_a_kind_mismatch_is_explained(tiny_model_dir, tmp_path):
     with pytest.raises(ConfigError, match="Choose the `dpo` method"):
         build_trainer(tiny_config(tiny_model_dir, method="lora"), tmp_path, rows=(PREF_ROWS, []))
-    with pytest.raises(ConfigError, match="DPO needs preference pairs"):
+    with pytest.raises(ConfigError, match="Load a preference dataset"):
         build_trainer(tiny_config(tiny_model_dir, method="dpo"), tmp_path, rows=(SFT_ROWS, []))
 
 
@@ -252,8 +257,8 @@ METHODS = [
     pytest.param({"method": "full", "learning_rate": 3e-3}, id="full"),
     pytest.param({"method": "lora", "learning_rate": 3e-2, "lora_r": 8}, id="lora"),
     pytest.param({"method": "qlora", "learning_rate": 3e-2, "lora_r": 8}, id="qlora"),
-    pytest.param({"method": "dpo", "dpo_tuning": "lora", "learning_rate": 3e-2, "lora_r": 8}, id="dpo-lora"),
-    pytest.param({"method": "dpo", "dpo_tuning": "full", "learning_rate": 3e-3}, id="dpo-full"),
+    pytest.param({"method": "dpo", "tuning": "lora", "learning_rate": 3e-2, "lora_r": 8}, id="dpo-lora"),
+    pytest.param({"method": "dpo", "tuning": "full", "learning_rate": 3e-3}, id="dpo-full"),
 ]
 
 
@@ -317,7 +322,7 @@ def _sequence_logps(logits, input_ids, completion_mask):
 
 def test_dpo_loss_matches_the_formula_on_a_fixed_batch(tiny_model_dir, tmp_path):
     beta = 0.25
-    config = tiny_config(tiny_model_dir, method="dpo", dpo_beta=beta)
+    config = tiny_config(tiny_model_dir, method="dpo", beta=beta)
     trainer = build_trainer(config, tmp_path, rows=(PREF_ROWS, [])).trainer
     model = trainer.model
     torch.manual_seed(0)
@@ -361,27 +366,58 @@ def test_exports_reload_to_identical_logits_with_plain_transformers_and_peft(tin
 
     config = tiny_config(tiny_model_dir, method=method, max_steps=3, learning_rate=1e-2)
     run_id = runs.create_run(config)
-    path = runs.run_dir(run_id)
+    path = runs.find(run_id).path
     prepared = build_trainer(config, path, rows=(SFT_ROWS, []))
     prepared.trainer.train()
-    save_final(prepared.trainer, prepared.tokenizer, config, path)
+    save_final(prepared, config, path)
     trained = prepared.trainer.model.eval()
     ids = torch.tensor([[1, 9690, 198, 28, 1359, 354, 2, 198, 1, 520, 9531]])
     want = _logits(trained, ids)
     base = AutoModelForCausalLM.from_pretrained(tiny_model_dir)
     assert not torch.allclose(_logits(base, ids), want, atol=1e-4)  # training changed the model
 
-    merged = AutoModelForCausalLM.from_pretrained(runs.export_merged(run_id)).eval()
+    run = runs.find(run_id)
+    merged = AutoModelForCausalLM.from_pretrained(export.export_merged(run)).eval()
     torch.testing.assert_close(_logits(merged, ids), want, atol=1e-5, rtol=1e-5)
     if method == "lora":
-        adapter = runs.export_adapter(run_id)
+        adapter = export.export_adapter(run)
         assert (adapter / "adapter_model.safetensors").is_file()
         reloaded = PeftModel.from_pretrained(AutoModelForCausalLM.from_pretrained(tiny_model_dir), adapter).eval()
         torch.testing.assert_close(_logits(reloaded, ids), want, atol=1e-5, rtol=1e-5)
-        assert runs.zip_folder(adapter).stat().st_size > 0
+        assert export.zip_folder(adapter).stat().st_size > 0
     else:
-        with pytest.raises(runs.RunError, match="no adapter"):
-            runs.export_adapter(run_id)
+        with pytest.raises(export.ExportError, match="no adapter"):
+            export.export_adapter(run)
+
+
+CUSTOM_TEMPLATE = (
+    "{%- for m in messages %}{{- '<|im_start|>' + m['role'] + '\\n' }}{%- if m['role'] == 'assistant' %}"
+    "{%- generation %}{{- m['content'] + '<|im_end|>' }}{%- endgeneration %}{{- '\\n' }}{%- else %}"
+    "{{- m['content'] + '<|im_end|>\\n' }}{%- endif %}{%- endfor %}"
+    "{%- if add_generation_prompt %}{{- '<|im_start|>assistant\\n' }}{%- endif %}{# custom #}"
+)
+
+
+@pytest.mark.parametrize("template", ["chatml", "custom"])
+def test_exports_carry_the_template_the_run_trained_with(tiny_model_dir, template):
+    """A run trained with a built-in or custom template saves it as the tokenizer's chat_template: the adapter and
+    the merged model format chats as training did (transformers renders them the same as ftlib)."""
+    from transformers import AutoTokenizer
+
+    from ftlib.templates import get_template, render
+
+    source = CUSTOM_TEMPLATE if template == "custom" else ""
+    config = tiny_config(tiny_model_dir, method="lora", max_steps=1, template=template, template_source=source)
+    run = runs.find(runs.create_run(config))
+    prepared = build_trainer(config, run.path, rows=(SFT_ROWS, []))
+    prepared.trainer.train()
+    save_final(prepared, config, run.path)
+    ours = get_template(template, AutoTokenizer.from_pretrained(tiny_model_dir), source=source or None)
+    messages = SFT_ROWS[0]["messages"]
+    for folder in (export.export_adapter(run), export.export_merged(run)):
+        saved = AutoTokenizer.from_pretrained(folder)
+        assert saved.chat_template == ours.source
+        assert saved.apply_chat_template(messages, tokenize=False) == render(ours, messages)
 
 
 def test_a_nan_loss_fails_the_run_with_an_explanation(tiny_model_dir, tmp_path):
@@ -398,12 +434,12 @@ def test_a_nan_loss_fails_the_run_with_an_explanation(tiny_model_dir, tmp_path):
     data = tmp_path / "rows.jsonl"
     data.write_text("".join(json.dumps(r) + "\n" for r in SFT_ROWS))
     run_id = runs.create_run(tiny_config(broken, method="lora", max_steps=5, dataset=str(data), save_every=1))
-    assert execute(runs.run_dir(run_id)) == "failed"
-    status = runs.read_status(runs.run_dir(run_id))
+    assert execute(runs.find(run_id).path) == "failed"
+    status = runs.find(run_id).read_status()
     assert status["state"] == "failed"
     assert "step 1" in status["message"] and "Lower the learning rate" in status["message"]
-    assert not (runs.run_dir(run_id) / "checkpoints" / "checkpoint-1").exists()  # broken weights are not saved
-    rows = read_metrics(runs.run_dir(run_id))
+    assert not (runs.find(run_id).path / "checkpoints" / "checkpoint-1").exists()  # broken weights are not saved
+    rows = runs.find(run_id).read_metrics()
     assert len([r for r in rows if r["kind"] == "train"]) == 1
     # The Train page shows it failed, with the same explanation, and stops polling it.
     from tests.test_faults import train_page  # (imported here: test_faults imports this module)
@@ -436,7 +472,7 @@ def test_metrics_rows_hold_the_logged_values(tmp_path):
     )
     state.global_step = 4
     callback.on_log(args, state, control, logs={"eval_loss": 1.25, "eval_rewards/accuracies": 0.5, "epoch": 0.4})
-    train, evals = read_metrics(tmp_path)
+    train, evals = RunDir(tmp_path).read_metrics()
     assert train["kind"] == "train" and (
         train["loss"],
         train["grad_norm"],
@@ -466,7 +502,7 @@ def test_mfu_is_logged_from_tokens_per_second_flops_and_peak(tmp_path):
     callback.on_log(args, state, control, logs={"loss": 1.0, "num_tokens": 0.0})
     state.global_step = 2
     callback.on_log(args, state, control, logs={"loss": 0.9, "num_tokens": 500.0})
-    row = read_metrics(tmp_path)[-1]
+    row = RunDir(tmp_path).read_metrics()[-1]
     assert row["mfu"] == pytest.approx(row["tokens_per_s"] * 1e9 / (1e12 * 2))
 
 

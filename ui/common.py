@@ -17,9 +17,15 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from ftlib import workspace
 from ftlib.errors import UserError, user_message
+from ui import nav
 
 MODEL_KEY = "active_model"
 SPLIT_KEY = "active_split"
+# What the Tokens page chose, copied out of its widgets' state (Streamlit deletes a widget's state when the widget is
+# not drawn, so other pages must never read widget keys): the Train page starts from these.
+TEMPLATE_KEY = "chosen_template"
+TEMPLATE_SOURCE_KEY = "chosen_template_source"
+POLICY_KEY = "chosen_mask_policy"
 
 
 def active_model() -> str:
@@ -39,6 +45,13 @@ def set_active_split(name: str) -> None:
     st.session_state[SPLIT_KEY] = name
 
 
+def remember_token_settings(template, policy: str) -> None:
+    """Keep the Tokens page's template (a ChatTemplate) and mask policy for the other pages."""
+    st.session_state[TEMPLATE_KEY] = template.name
+    st.session_state[TEMPLATE_SOURCE_KEY] = template.source if template.name == "custom" else ""
+    st.session_state[POLICY_KEY] = policy
+
+
 @st.cache_resource(max_entries=4, show_spinner="Loading the tokenizer...")
 def cached_tokenizer(model: str):
     from ftlib.models import load_tokenizer
@@ -47,15 +60,29 @@ def cached_tokenizer(model: str):
 
 
 @st.cache_resource(max_entries=3, show_spinner="Loading the model and its adapters...")
-def cached_model_set(model: str, adapters: tuple[str, ...]):
-    """A base model wrapped with these adapters (an `ftlib.modelset.ModelSet`), shared by Compare and Evaluate.
+def cached_model_set(model: str, adapters: tuple[str, ...], device: str | None = None):
+    """A base model wrapped with these adapters (an `ftlib.modelset.ModelSet`) on `device` (None: the default
+    one), shared by Compare and Evaluate; pages get it through `model_set_for`, which picks the device.
 
     Each set loads its own base: a shared base must never be wrapped, PEFT mutates it. The set's lock serializes
     forwards, since adapter routing uses hooks on the shared modules.
     """
     from ftlib.modelset import load_model_set
 
-    return load_model_set(model, list(adapters), tokenizer=cached_tokenizer(model))  # one tokenizer load, not two
+    # One tokenizer load, not two.
+    return load_model_set(model, list(adapters), device=device, tokenizer=cached_tokenizer(model))
+
+
+def model_set_for(model: str, adapters: tuple[str, ...], say_where: bool = True):
+    """`cached_model_set` on the device `ftlib.sharing.inference_device` picks: the CPU on a machine without a
+    GPU, else the GPU unless a training run there needs its memory; with `say_where`, a caption says why when the
+    models are not on the GPU or share it with a run."""
+    from ftlib.sharing import inference_device
+
+    place = inference_device(model, adapters)
+    if say_where and place.reason:
+        st.caption(place.reason)
+    return cached_model_set(model, adapters, place.device)
 
 
 def warm_up(model: str = "default") -> bool:
@@ -73,7 +100,7 @@ def warm_up(model: str = "default") -> bool:
     )
     try:
         cached_tokenizer(model)
-        cached_model_set(model, ())
+        model_set_for(model, (), say_where=False)
     except Exception as exc:  # noqa: BLE001 (the page that needs it shows the real message)
         logging.getLogger("ftlib").warning("warm-up of model %r skipped: %s", model, exc)
         return False
@@ -158,7 +185,7 @@ def require_split():
     name = active_split_name()
     if not name:
         st.info("No dataset yet. Load one on the **Data** page and save a train/test split first.")
-        st.page_link("pages/1_Data.py", label="Go to Data", icon="📂")
+        nav.link("data", label="Go to Data", icon="📂")
         st.stop()
     with user_errors("Could not open the saved split"):
         train, test, meta = cached_split(name)

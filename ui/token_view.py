@@ -5,12 +5,23 @@ easy to test. Token text is always `html.escape`d; newlines show as ↵ and spac
 sees is visible. A token is anything with `text`, `id`, `trained`, `special`, `label`, `role`, `reason`
 attributes or keys (ftlib.tokens.TokenRecord, or dicts such as the batching page's padding cells, which set
 `role="padding"`).
+
+Rendered text shows exactly the text: a line breaks only where the text has a newline (after its ↵); a long
+line wraps only after a space (·) or beside a control token, never inside a word or at a highlight's edge, since
+every word is one unbreakable span and the only break opportunities are a `<wbr>` after each run of spaces and
+around control tokens and a `<br>` after each newline; a word wider than the column scrolls. Highlights are
+backgrounds drawn beneath the text (no outline on top of it), so underscores and other low glyphs stay visible.
+The template comparison diffs whole units: special tokens (`<|im_end|>`), words, runs of spaces, single other
+characters, never fragments of them.
 """
 
 from __future__ import annotations
 
 import difflib
 import html
+import re
+
+from ftlib.rows import IGNORE_INDEX
 
 CSS = """
 <style>
@@ -27,13 +38,25 @@ CSS = """
 .ft-cut{background:#fdecea;border-color:#e57373;color:#b71c1c;text-decoration:line-through;}
 .ft-tok .ft-sub{display:block;font-size:0.65rem;color:#607d8b;text-align:center;font-weight:400;}
 .ft-ws{color:#9e9e9e;}
-.ft-text{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:0.85rem;white-space:pre-wrap;
-  word-break:break-word;background:#fafafa;border:1px solid #e0e0e0;border-radius:6px;padding:8px;}
+.ft-text{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:0.85rem;line-height:1.75;
+  white-space:normal;word-break:normal;overflow-wrap:normal;overflow-x:auto;background:#fafafa;
+  border:1px solid #e0e0e0;border-radius:6px;padding:8px;}
+.ft-text .ft-w{white-space:nowrap;}
 .ft-text .ft-on{background:#c8f0cf;}
-.ft-diff{background:#ffe082;outline:1px solid #ffb300;}
+.ft-diff{background:#ffe082;box-shadow:inset 0 0 0 1px #ffb300;}
 .ft-legend span{margin-right:6px;}
 </style>
 """
+
+
+# Control tokens of the common families (`<|im_end|>`, `<｜User｜>`, `<end_of_turn>`, `[INST]`): kept whole by the
+# template diff, and a line may wrap beside them.
+_SPECIAL_UNIT = r"<\|[^<>|\s]{1,40}\|>|<｜[^<>｜\s]{1,40}｜>|</?[A-Za-z_]{1,30}>|\[/?[A-Z_]{2,30}\]"
+_SPECIAL = re.compile(_SPECIAL_UNIT)
+# What flow_html lays out one at a time: a newline, a run of spaces/tabs, a control token, any other run.
+_CHUNKS = re.compile(rf"\n|[ \t]+|{_SPECIAL_UNIT}|(?:(?!{_SPECIAL_UNIT})[^ \t\n])+")
+# Units the template comparison diffs: control tokens whole, then words, newlines, runs of spaces, single others.
+_UNIT_TAIL = r"\w+|\n|[^\S\n]+|."
 
 
 def _get(token, name: str, default=None):
@@ -61,7 +84,7 @@ def token_class(token) -> str:
 
 def token_title(token) -> str:
     """Hover text: index, id, label, role and the reason."""
-    label = _get(token, "label", -100)
+    label = _get(token, "label", IGNORE_INDEX)
     parts = [
         f"#{_get(token, 'index', '')} id {_get(token, 'id', '')}",
         f"label {label}",
@@ -83,8 +106,8 @@ def pill(token, show_ids: bool = False, cut: bool = False, title: str | None = N
         shown = visible(text) if text else "∅"
     sub = ""
     if show_ids:
-        label = _get(token, "label", -100)
-        sub = f'<span class="ft-sub">{_get(token, "id", "")}<br>{"-100" if label == -100 else label}</span>'
+        label = _get(token, "label", IGNORE_INDEX)
+        sub = f'<span class="ft-sub">{_get(token, "id", "")}<br>{label}</span>'
     klass = "ft-cut" if cut else token_class(token)
     title = html.escape(title, quote=True) if title is not None else token_title(token)
     return f'<span class="ft-tok {klass}" title="{title}">{shown}{sub}</span>'
@@ -102,41 +125,75 @@ def tokens_html(tokens, show_ids: bool = False, cut_tokens=(), break_lines: bool
     return "".join(parts)
 
 
+def flow_html(pieces) -> str:
+    """Text pieces `[(text, css_class or None), ...]` as one flowing block: whitespace visible (· ↵ →), each word
+    one unbreakable `ft-w` span (a highlight inside it keeps its class). A line may end only after a newline
+    (`<br>`), after a run of spaces or tabs, or beside a control token such as `<|eot_id|>` (`<wbr>`)."""
+    out: list[str] = []
+    word: list[str] = []
+
+    def flush():
+        if word:
+            out.append('<span class="ft-w">' + "".join(word) + "</span>")
+            word.clear()
+
+    def may_break():
+        flush()
+        if out and out[-1] not in ("<wbr>", "<br>"):
+            out.append("<wbr>")
+
+    pending = False  # a line may end before the next word: after spaces or a control token
+    for text, klass in pieces:
+        for chunk in _CHUNKS.findall(str(text)):
+            space, newline = chunk[0] in " \t", chunk == "\n"
+            special = not (space or newline) and bool(_SPECIAL.fullmatch(chunk))
+            if special or (pending and not (space or newline)):
+                may_break()  # whitespace and a newline stay on the line they end
+            pending = False
+            shown = visible(chunk) if space or newline else html.escape(chunk)
+            word.append(f'<span class="{klass}">{shown}</span>' if klass else shown)
+            if newline:
+                flush()
+                out.append("<br>")
+            elif space or special:
+                pending = True
+    flush()
+    return "".join(out)
+
+
 def rendered_html(text: str, tokens=None) -> str:
     """The rendered text with visible whitespace; trained characters highlighted when `tokens` are given."""
     if not tokens:
-        return f'{CSS}<div class="ft-text">{_with_breaks(visible(text))}</div>'
-    parts = []
-    for token in tokens:
-        piece = visible(str(_get(token, "text", "")))
-        parts.append(f'<span class="ft-on">{piece}</span>' if _get(token, "trained") else piece)
-    return f'{CSS}<div class="ft-text">{_with_breaks("".join(parts))}</div>'
+        pieces = [(text, None)]
+    else:
+        pieces = [(str(_get(t, "text", "")), "ft-on" if _get(t, "trained") else None) for t in tokens]
+    return f'{CSS}<div class="ft-text">{flow_html(pieces)}</div>'
 
 
-def _with_breaks(visible_html: str) -> str:
-    # The ↵ mark stays visible and the text still wraps where the newline was.
-    return visible_html.replace('<span class="ft-ws">↵</span>', '<span class="ft-ws">↵</span><br>')
+def diff_units(text: str, specials=()) -> list[str]:
+    """`text` cut into the units the template comparison diffs; the units concatenate back to `text`.
+
+    >>> diff_units("<|im_end|>\\nstart_header id")
+    ['<|im_end|>', '\\n', 'start_header', ' ', 'id']
+    """
+    known = "|".join(re.escape(s) for s in sorted(set(specials), key=len, reverse=True) if s)
+    pattern = re.compile(f"{known + '|' if known else ''}{_SPECIAL_UNIT}|{_UNIT_TAIL}", re.S)
+    return pattern.findall(text)
 
 
-def diff_html(a: str, b: str) -> tuple[str, str]:
-    """Two rendered texts with the characters that differ highlighted in each (whitespace visible)."""
-    matcher = difflib.SequenceMatcher(a=a, b=b, autojunk=False)
+def diff_html(a: str, b: str, specials=()) -> tuple[str, str]:
+    """Two rendered texts with the units that differ highlighted in each (whitespace visible).
+
+    `specials`: control tokens of the two templates, kept whole (common families' are recognised anyway)."""
+    ua, ub = diff_units(a, specials), diff_units(b, specials)
+    matcher = difflib.SequenceMatcher(a=ua, b=ub, autojunk=False)
     out_a, out_b = [], []
     for op, i1, i2, j1, j2 in matcher.get_opcodes():
-        sa, sb = visible(a[i1:i2]), visible(b[j1:j2])
-        if op == "equal":
-            out_a.append(sa)
-            out_b.append(sb)
-            continue
-        if sa:
-            out_a.append(f'<span class="ft-diff">{sa}</span>')
-        if sb:
-            out_b.append(f'<span class="ft-diff">{sb}</span>')
+        klass = None if op == "equal" else "ft-diff"
+        out_a += [(u, klass) for u in ua[i1:i2]]
+        out_b += [(u, klass) for u in ub[j1:j2]]
     wrap = '{css}<div class="ft-text">{body}</div>'
-    return (
-        wrap.format(css=CSS, body=_with_breaks("".join(out_a))),
-        wrap.format(css=CSS, body=_with_breaks("".join(out_b))),
-    )
+    return wrap.format(css=CSS, body=flow_html(out_a)), wrap.format(css=CSS, body=flow_html(out_b))
 
 
 def legend_html() -> str:

@@ -53,8 +53,7 @@ def _batch(args) -> int:
         raise DataError(f"no valid rows in {args.file}: check it with `python -m ftlib data inspect {args.file}`")
     tokenizer = load_tokenizer(args.model)
     template = get_template(args.template, tokenizer)
-    # checks=False: the pre-flight checks render every row again and are not what this command reports.
-    encoded = [encode_row(row, tokenizer, template, args.policy, None, checks=False) for row in result.rows]
+    encoded = [encode_row(row, tokenizer, template, args.policy, None) for row in result.rows]
     examples = batching.expand_pairs(encoded)
     stats = batching.compare_strategies(examples, args.batch_size, args.max_length, seed=args.seed)
     report = {

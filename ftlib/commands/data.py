@@ -1,7 +1,7 @@
 """`python -m ftlib data inspect|split FILE`: check a dataset file and write a canonical train/test split.
 
 python -m ftlib data inspect chats.jsonl --json
-python -m ftlib data inspect qa.csv --map question=instruction --map answer=output
+python -m ftlib data inspect qa.csv --map question=instruction --map answer=output   # tables and JSON alike
 python -m ftlib data split chats.jsonl --test-size 0.1 --seed 0 --out splits/chats [--dedupe]
 """
 
@@ -17,23 +17,34 @@ def register(sub) -> None:
     dsub = p.add_subparsers(dest="data_command", metavar="ACTION")
     dsub.required = True
 
+    from ftlib.formats import FIELDS, FORMATS
+
     def common(parser: argparse.ArgumentParser) -> None:
         parser.add_argument("file", help="a .jsonl, .json, .csv, .tsv or .parquet file")
         parser.add_argument(
             "--format",
             dest="fmt",
             default=None,
-            help="force a format: messages, sharegpt, alpaca, prompt_completion, preference",
+            metavar="FORMAT",
+            help="force a format: " + ", ".join(FORMATS),
         )
         parser.add_argument(
             "--map",
             action="append",
             default=[],
             metavar="COLUMN=FIELD",
-            help="for tables: which column holds which field, e.g. question=instruction (repeat)",
+            help="which column (or JSON key) holds which field, e.g. question=instruction (repeat); other columns "
+            "keep their names. Fields: " + ", ".join(FIELDS),
         )
 
-    inspect = dsub.add_parser("inspect", help="detected format, valid rows and each bad row with its reason")
+    inspect = dsub.add_parser(
+        "inspect",
+        help="detected format, valid rows, each bad row with its reason, and the fields that are not read",
+        description="--json prints {format, kind, rows, valid_rows, errors: [{row, message}], warnings: [{row, "
+        "message, ...}] (file-level entries first, with row null: ignored fields and rows that look like another "
+        "format), columns, column_map, fields, counts: {tool_calls, tools, reasoning, weight_0[, good, bad]}, "
+        "source}.",
+    )
     common(inspect)
     inspect.add_argument("--json", action="store_true", help="print one JSON object")
     inspect.set_defaults(handler=_inspect)
@@ -95,6 +106,11 @@ def _inspect(args) -> int:
             print("columns:    " + ", ".join(f"{col} -> {fld}" for fld, col in result.column_map.items()))
         print(f"rows read:  {result.total}")
         print(f"valid rows: {result.valid_rows}")
+        counts = {k: v for k, v in result.summary()["counts"].items() if v or k in ("good", "bad")}
+        if counts:
+            print("holding:    " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+        for notice in result.notices:
+            print(f"warning:    {notice.message}")
         for label, items in (("errors", result.errors), ("warnings", result.warnings)):
             if items:
                 print(f"{label} ({len(items)}):")
@@ -125,6 +141,8 @@ def _split(args) -> int:
         f"format {result.format}: {result.valid_rows} valid of {result.total} rows"
         + (f", {dropped} duplicates dropped" if args.dedupe else "")
     )
+    for notice in result.notices:
+        print(f"warning: {notice.message}")
     print(f"train: {len(train)} rows -> {args.out / 'train.jsonl'}")
     print(f"test:  {len(test)} rows -> {args.out / 'test.jsonl'}")
     return 0

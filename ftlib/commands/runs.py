@@ -53,17 +53,17 @@ def _list(args) -> int:
 
     rows = runs.list_runs()
     if args.json:
-        print(json.dumps([{k: v for k, v in r.items() if k != "log_tail"} for r in rows]))
+        print(json.dumps([{k: v for k, v in r.as_dict().items() if k != "log_tail"} for r in rows]))
         return 0
     if not rows:
         print("no runs yet: start one with `python -m ftlib train CONFIG.yaml`")
         return 0
     print(f"{'id':<48}{'state':<13}{'method':<14}{'step':>11}{'loss':>9}{'eval':>9}  dataset")
     for r in rows:
-        step = f"{r['step']}/{r['max_steps'] or '?'}"
+        step = f"{r.step}/{r.max_steps or '?'}"
         print(
-            f"{r['id']:<48}{r['state']:<13}{r['method']:<14}{step:>11}{_fmt_loss(r['train_loss']):>9}"
-            f"{_fmt_loss(r['eval_loss']):>9}  {r['dataset']}"
+            f"{r.id:<48}{r.state:<13}{r.method:<14}{step:>11}{_fmt_loss(r.train_loss):>9}"
+            f"{_fmt_loss(r.eval_loss):>9}  {r.dataset}"
         )
     return 0
 
@@ -119,24 +119,30 @@ def _resume(args) -> int:
         from ftlib.commands.train import follow
 
         info = follow(args.id)
-        return 0 if info["state"] == "finished" else 1
+        return 0 if info.state == "finished" else 1
     return 0
 
 
 def _export(args) -> int:
-    from ftlib import runs
+    from ftlib import export, runs
 
-    folder = runs.export_merged(args.id) if args.merged else runs.export_adapter(args.id)
+    run = runs.find(args.id)
+    if args.merged:
+        folder = export.export_merged(run)
+    elif run.output() is not None and run.output()[1]:
+        folder = export.export_model(run)  # a full fine-tune: its model is what there is to export
+    else:
+        folder = export.export_adapter(run)
     print(folder)
     if args.zip:
-        print(runs.zip_folder(folder))
+        print(export.zip_folder(folder))
     return 0
 
 
 def _log(args) -> int:
     from ftlib import runs
 
-    for line in runs.log_tail(runs.run_dir(args.id), lines=args.n):
+    for line in runs.find(args.id).log_tail(lines=args.n):
         print(line)
     return 0
 

@@ -1,8 +1,9 @@
 """`python -m ftlib tokens FILE --row N --template NAME --model M [--policy P] [--max-length L] [--json]`.
 
-Shows what one row becomes: the rendered text, input_ids, labels (-100 = not trained) and each token's role and
-reason, plus the pre-flight checks. For a preference row the JSON is `{"chosen": {...}, "rejected": {...}}` (same
-inner keys) with `"prompt_text"` beside them. Exit codes: 0 ok, 1 a check of severity "error" fired, 2 bad input.
+Shows what one row becomes: the rendered text (tool calls and reasoning as the template writes them), input_ids,
+labels (-100 = not trained) and each token's role and reason, plus the pre-flight checks. For a preference row the
+JSON is `{"chosen": {...}, "rejected": {...}}` (same inner keys) with `"prompt_text"` beside them. Exit codes: 0 ok,
+1 a check of severity "error" fired, 2 bad input.
 """
 
 from __future__ import annotations
@@ -16,9 +17,10 @@ HELP = """\
 Render one row of FILE with a chat template, tokenize it and show which tokens are trained.
 ROW is 0-based among the file's valid rows after conversion to canonical rows (rows that failed to load are
 skipped, so row 0 is the first row that loaded). --json prints
-{"template", "policy", "text", "input_ids", "labels", "attention_mask", "tokens": [{"id", "text", "role",
-"segment", "trained", "special", "label", "reason"}], "checks": [{"code", "severity", "message", "fix"}], ...};
-for a preference row it prints {"prompt_text", "chosen": {...}, "rejected": {...}} with those keys inside each.
+{"kind", "template", "policy", "text", "input_ids", "labels", "attention_mask", "tokens": [{"id", "text", "role",
+"segment", "trained", "special", "label", "reason"}], "checks": [{"code", "severity", "message", "fix"}], ...}
+("label": true/false beside them for an unpaired row); for a preference row it prints
+{"prompt_text", "chosen": {...}, "rejected": {...}} with those keys inside each.
 Exit status: 0, or 1 when a check of severity "error" fires (e.g. no trained tokens), 2 on bad input."""
 
 
@@ -53,13 +55,31 @@ def register(sub) -> None:
     p.set_defaults(handler=_run)
 
 
+def row_json(row: dict, tokenizer, template, policy: str = "all_assistant", max_length: int | None = None) -> dict:
+    """What `tokens --json` prints for one canonical row: the encoding with each sequence's pre-flight checks.
+
+    An SFT, text, unpaired or prompt-only row gives one object (`kind` says which; an unpaired row has its
+    `label`); a preference row gives {"prompt_text", "chosen": {...}, "rejected": {...}}.
+    """
+    from ftlib.checks import preflight
+    from ftlib.tokens import encode_row, parts
+
+    enc = encode_row(row, tokenizer, template, policy, max_length)
+    out = {
+        name: {**part.as_dict(), "checks": [c.as_dict() for c in preflight(part, tokenizer, template)]}
+        for name, part in parts(enc).items()
+    }
+    return {"prompt_text": enc.prompt_text, **out} if "" not in out else out[""]
+
+
 def _run(args) -> int:
     from pathlib import Path
 
+    from ftlib.checks import preflight
     from ftlib.data import load_file
     from ftlib.models import load_tokenizer
     from ftlib.templates import add_missing_special_tokens, get_template
-    from ftlib.tokens import encode_row
+    from ftlib.tokens import encode_row, parts
 
     if args.max_length is not None and args.max_length < 1:
         raise UserError(f"--max-length must be a positive number of tokens (got {args.max_length}).")
@@ -80,34 +100,32 @@ def _run(args) -> int:
     if args.add_missing_tokens:
         tokenizer = add_missing_special_tokens(tokenizer, template)
         template = get_template(template.name, tokenizer, source=template.source)
-    enc = encode_row(result.rows[args.row], tokenizer, template, args.policy, args.max_length)
-    parts = {"chosen": enc.chosen, "rejected": enc.rejected} if hasattr(enc, "chosen") else {"": enc}
+    row = result.rows[args.row]
     if args.json:
-        out = (
-            {"prompt_text": enc.prompt_text, **{k: v.as_dict() for k, v in parts.items()}}
-            if hasattr(enc, "chosen")
-            else enc.as_dict()
-        )
+        out = row_json(row, tokenizer, template, args.policy, args.max_length)
         print(json.dumps(out, ensure_ascii=False))
-    else:
-        for name, part in parts.items():
-            _print_table(name, part)
-    return 1 if any(c.severity == "error" for c in enc.checks) else 0
+        checks = [c for part in (out.get("chosen"), out.get("rejected"), out) if part for c in part.get("checks", [])]
+        return 1 if any(c["severity"] == "error" for c in checks) else 0
+    enc = encode_row(row, tokenizer, template, args.policy, args.max_length)
+    checks = preflight(enc, tokenizer, template)
+    for name, part in parts(enc).items():
+        _print_table(name, part)
+    for c in checks:
+        print(f"{c.severity.upper()}: [{c.code}] {c.message}\n  fix: {c.fix}")
+    return 1 if any(c.severity == "error" for c in checks) else 0
 
 
 def _print_table(name: str, enc) -> None:
     counts = enc.counts()
     title = f"[{name}] " if name else ""
+    label = "" if enc.label is None else f" label={'good' if enc.label else 'bad'}"
     print(
-        f"{title}template={enc.template} policy={enc.policy} tokens={counts['total']} trained={counts['trained']} "
-        f"({counts['pct_trained']}%)" + (f" cut={counts['cut']}" if counts["cut"] else "")
+        f"{title}kind={enc.kind}{label} template={enc.template or '-'} policy={enc.policy} tokens={counts['total']} "
+        f"trained={counts['trained']} ({counts['pct_trained']}%)" + (f" cut={counts['cut']}" if counts["cut"] else "")
     )
     print(f"{'#':>4} {'id':>6} {'label':>6}  {'role':<10} {'text':<24} reason")
     for t in enc.tokens:
-        label = str(t.label) if t.trained else "-100"
         print(
-            f"{t.index:>4} {t.id:>6} {label:>6}  {t.role:<10} {json.dumps(t.text, ensure_ascii=False)[:24]:<24} "
-            f"{t.reason}"
+            f"{t.index:>4} {t.id:>6} {t.label:>6}  {t.role:<10} "
+            f"{json.dumps(t.text, ensure_ascii=False)[:24]:<24} {t.reason}"
         )
-    for c in enc.checks:
-        print(f"{c.severity.upper()}: [{c.code}] {c.message}\n  fix: {c.fix}")

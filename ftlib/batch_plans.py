@@ -1,0 +1,80 @@
+"""Which examples share a packed row, and which share a batch: plans made from the examples' lengths alone.
+
+    plan_bfd([5, 3, 4], max_length=8)            # [[0, 1], [2]]: best-fit decreasing, as TRL packs
+    length_groups([5, 3, 4, 9], batch_size=2)    # batches of indices with similar lengths, as transformers groups
+
+Pure functions of integers; `ftlib.batching` builds the padded or packed batches from these plans.
+"""
+
+from __future__ import annotations
+
+import random
+from bisect import bisect_left, insort
+from collections import defaultdict, deque
+
+
+def plan_bfd(lengths: list[int], max_length: int) -> list[list[int]]:
+    """Best-fit decreasing, as TRL's `pack_dataset(strategy="bfd")`: longest first, each into the fullest row that
+    still has room (the oldest such row on a tie), else a new row."""
+    order = sorted(range(len(lengths)), key=lambda i: -lengths[i])  # stable: equal lengths keep input order
+    bins: list[list[int]] = []
+    spaces: list[int] = []  # sorted free spaces that some row has (0 < space < max_length)
+    by_space: dict[int, deque[int]] = defaultdict(deque)  # free space -> rows with it, oldest first
+    for i in order:
+        length = lengths[i]
+        k = bisect_left(spaces, length)
+        if k < len(spaces):
+            space = spaces[k]
+            b = by_space[space].popleft()
+            if not by_space[space]:
+                spaces.pop(k)
+        else:
+            space, b = max_length, len(bins)
+            bins.append([])
+        bins[b].append(i)
+        space -= length
+        if space > 0 and not by_space[space]:
+            insort(spaces, space)
+        by_space[space].append(b)
+    return bins
+
+
+def plan_in_order(lengths: list[int], max_length: int) -> list[list[int]]:
+    """Fill rows in dataset order; start a new row when the next example does not fit (order is kept)."""
+    bins: list[list[int]] = []
+    used = max_length
+    for i, length in enumerate(lengths):
+        if used + length > max_length:
+            bins.append([])
+            used = 0
+        bins[-1].append(i)
+        used += length
+    return bins
+
+
+def length_groups(
+    lengths: list[int], batch_size: int, seed: int = 0, mega_batch_mult: int | None = None
+) -> list[list[int]]:
+    """Batches of example indices with similar lengths, like transformers' `LengthGroupedSampler`.
+
+    Shuffle, cut into mega-batches of `mega_batch_mult * batch_size`, sort each by length (longest first), put the
+    batch holding the longest example first (a memory error shows up at step 1, not hours in), then cut into
+    batches. Every index appears exactly once; the same seed gives the same
+    batches.
+    """
+    if not lengths:
+        return []
+    if mega_batch_mult is None:
+        # transformers' default: 50, or fewer so that there are about 4 mega-batches.
+        mega_batch_mult = max(min(len(lengths) // (batch_size * 4), 50), 1)
+    indices = list(range(len(lengths)))
+    random.Random(seed).shuffle(indices)
+    size = mega_batch_mult * batch_size
+    megas = [sorted(indices[i : i + size], key=lambda j: -lengths[j]) for i in range(0, len(indices), size)]
+    longest = max(range(len(megas)), key=lambda m: lengths[megas[m][0]])
+    megas[0][0], megas[longest][0] = megas[longest][0], megas[0][0]
+    flat = [i for mega in megas for i in mega]
+    return [flat[i : i + batch_size] for i in range(0, len(flat), batch_size)]
+
+
+__all__ = ["length_groups", "plan_bfd", "plan_in_order"]

@@ -1,0 +1,594 @@
+"""The run config: every setting of a training run, declared once, with its help, limits and checks.
+
+    config = RunConfig(method="lora", dataset="chat_style", max_steps=20)     # validated here
+    config = RunConfig.from_file("run.yaml")                                 # or .json; unknown keys refused
+    config.to_dict()                                                         # what the run folder's config.json holds
+
+Each field carries its metadata in the TRL/PEFT manner: a one-sentence `help`, a form `label`, a `group`, numeric
+limits, `advanced` (folded away in the form) and `when` (the settings it depends on, e.g. LoRA rank only when
+LoRA is trained). The Train page's form (`ui/form.py`) and the CLI's `train` flags are generated from these
+fields, so a choice or a default is written here and nowhere else. Translating a config into the libraries'
+objects (TrainingArguments, LoraConfig, BitsAndBytesConfig) is `ftlib.training`'s job; this module is stdlib only.
+
+Old spellings still load (`RENAMED`), with a warning naming the new one.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import json
+import typing
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from ftlib.errors import UserError
+from ftlib.fields import FieldSpec, check_limits, coerce_fields, setting, specs_of
+
+Method = Literal["lora", "qlora", "full", "dpo"]
+Tuning = Literal["lora", "qlora", "full"]
+MaskPolicy = Literal["all_assistant", "last_assistant", "completion_only", "everything"]
+Scheduler = Literal["cosine", "linear", "constant", "constant_with_warmup"]
+DType = Literal["auto", "float32", "bfloat16", "float16"]
+QuantType = Literal["nf4", "fp4"]
+Sharding = Literal["none", "fsdp"]
+
+METHODS: tuple[str, ...] = typing.get_args(Method)
+TUNINGS: tuple[str, ...] = typing.get_args(Tuning)
+MASK_POLICIES: tuple[str, ...] = typing.get_args(MaskPolicy)
+SHARDINGS: tuple[str, ...] = typing.get_args(Sharding)
+SFT_METHODS = ("lora", "qlora", "full")  # the method is the tuning
+PREFERENCE_METHODS = ("dpo",)  # these take a separate `tuning`
+
+# What each method is, in one plain sentence, and the canonical row kinds (ftlib.rows) it trains on.
+METHOD_HELP = {
+    "lora": "LoRA freezes the model and trains a small add-on (an adapter, a few % of the weights): fast, light on "
+    "memory, a small file. The usual first choice.",
+    "qlora": "QLoRA is LoRA on a copy of the model squeezed into 4 bits: the least memory, so bigger models fit on "
+    "one GPU; a little slower and slightly less exact (on CPU much slower).",
+    "full": "Full fine-tuning updates every weight: the most capacity, but about four times the model's size in "
+    "memory, and the result is a whole model copy.",
+    "dpo": "DPO learns from pairs of a better (chosen) and a worse (rejected) answer to the same prompt: it makes "
+    "answers like the chosen ones more likely than the rejected ones, with no reward model.",
+}
+METHOD_ROWS = {"lora": ("sft", "text"), "qlora": ("sft", "text"), "full": ("sft", "text"), "dpo": ("preference",)}
+
+# Proven starting points (SmolLM2-135M on the shipped samples, bench/demo_train.py): adapters tolerate a much higher
+# learning rate than updating every weight, and DPO wants a gentler push than SFT.
+DEFAULT_LR = {
+    ("lora", "lora"): 2e-3,
+    ("qlora", "qlora"): 2e-3,
+    ("full", "full"): 5e-5,
+    ("dpo", "lora"): 1e-3,
+    ("dpo", "qlora"): 1e-3,
+    ("dpo", "full"): 5e-6,
+}
+# Old setting names -> current ones (configs of earlier runs still load, with a warning).
+RENAMED = {"dpo_tuning": "tuning", "dpo_beta": "beta"}
+
+
+class ConfigError(UserError):
+    """A run setting is invalid; the message names the field and the fix."""
+
+
+class ConfigWarning(UserWarning):
+    """A config used an old spelling; it was read, and the message says the new one."""
+
+
+ADAPTER = {"tuning": ("lora", "qlora")}
+
+
+@dataclass
+class RunConfig:
+    """Everything that defines a training run. Validated at construction; saved as the run's config.json."""
+
+    # -- what to train ------------------------------------------------------------------------------------------
+    method: Method = setting(
+        "lora",
+        label="Method",
+        group="method",
+        help="full = update every weight; lora = train a small adapter; qlora = LoRA on a 4-bit base (least "
+        "memory); dpo = learn from chosen/rejected pairs.",
+    )
+    tuning: Tuning = setting(
+        "lora",
+        label="Weights trained",
+        group="method",
+        when={"method": PREFERENCE_METHODS},
+        help="For DPO: train a LoRA adapter (lora), LoRA on a 4-bit base (qlora), or every weight (full). For the "
+        "lora, qlora and full methods it is the method itself.",
+    )
+    model: str = setting(
+        "default",
+        label="Model",
+        group="method",
+        help="The model to start from: `default` (the embedded SmolLM2-135M-Instruct), a local model folder or a "
+        "cached hub id.",
+    )
+    dataset: str = setting(
+        "",
+        label="Dataset",
+        group="method",
+        help="A saved split name, a split folder, a shipped sample, or a data file (split here with test_size and "
+        "seed).",
+    )
+    test_size: float = setting(
+        0.1,
+        label="Held-out share",
+        group="method",
+        minimum=0.0,
+        below=1.0,
+        advanced=True,
+        hint="e.g. 0.1",
+        help="Share of rows held out for evaluation when `dataset` is a plain data file (0 = none).",
+    )
+    # -- how rows become tokens: the settings the Tokens page shows -------------------------------------------------
+    template: str = setting(
+        "tokenizer",
+        label="Chat template",
+        group="tokens",
+        help="Chat template that turns conversations into text; `tokenizer` is the model's own.",
+    )
+    template_source: str = setting(
+        "",
+        label="Custom template",
+        group="tokens",
+        advanced=True,
+        when={"template": ("custom",)},
+        help="The Jinja text of a custom template (only when template is `custom`; written on the Tokens page).",
+    )
+    mask_policy: MaskPolicy = setting(
+        "all_assistant",
+        label="Mask policy",
+        group="tokens",
+        help="Which tokens the model learns from: all_assistant (every reply), last_assistant, completion_only, "
+        "everything.",
+    )
+    max_length: int = setting(
+        384,
+        label="Max length (tokens)",
+        group="tokens",
+        minimum=16,
+        maximum=131072,
+        step=32,
+        hint="256-512 suits chat data",
+        help="Longest example in tokens; longer ones are cut (the Tokens page shows where).",
+    )
+    packing: bool = setting(
+        False,
+        label="Packing",
+        group="tokens",
+        advanced=True,
+        when={"method": SFT_METHODS},
+        help="Pack several short examples into one sequence so less compute goes to padding.",
+    )
+    group_by_length: bool = setting(
+        True,
+        label="Group by length",
+        group="tokens",
+        advanced=True,
+        help="Put examples of similar length in the same batch, so less compute goes to padding (batches still come "
+        "in random order).",
+    )
+    # -- optimisation -------------------------------------------------------------------------------------------
+    learning_rate: float | None = setting(
+        None,
+        label="Learning rate",
+        group="optimisation",
+        above=0.0,
+        below=1.0,
+        fmt="%.1e",
+        step=1e-5,
+        hint="try 2e-3 for LoRA, 5e-5 for full fine-tuning",
+        help="How big each update step is. Empty = a proven default for the method.",
+    )
+    epochs: float = setting(
+        1.0,
+        label="Epochs",
+        group="optimisation",
+        minimum=0.0,
+        maximum=100.0,
+        step=0.5,
+        help="How many times the model sees the whole training set.",
+    )
+    max_steps: int = setting(
+        0,
+        label="Max steps (0 = use epochs)",
+        group="optimisation",
+        minimum=0,
+        help="Stop after this many optimizer steps instead (0 = use epochs).",
+    )
+    batch_size: int = setting(
+        8,
+        label="Batch size",
+        group="optimisation",
+        minimum=1,
+        maximum=1024,
+        help="Examples processed together in one step (per device).",
+    )
+    grad_accum: int = setting(
+        1,
+        label="Gradient accumulation",
+        group="schedule",
+        minimum=1,
+        maximum=1024,
+        advanced=True,
+        help="Add up gradients over this many batches before each update (a bigger effective batch without more "
+        "memory).",
+    )
+    warmup_ratio: float = setting(
+        0.05,
+        label="Warmup share",
+        group="schedule",
+        minimum=0.0,
+        below=1.0,
+        step=0.01,
+        advanced=True,
+        hint="e.g. 0.05",
+        help="Share of the steps spent ramping the learning rate up from zero.",
+    )
+    scheduler: Scheduler = setting(
+        "cosine",
+        label="Learning-rate schedule",
+        group="schedule",
+        advanced=True,
+        help="How the learning rate changes over the run (cosine, linear, constant, constant_with_warmup).",
+    )
+    weight_decay: float = setting(
+        0.0,
+        label="Weight decay",
+        group="schedule",
+        minimum=0.0,
+        maximum=1.0,
+        step=0.01,
+        advanced=True,
+        help="Pull weights gently towards zero (0 = off).",
+    )
+    max_grad_norm: float = setting(
+        1.0,
+        label="Max gradient norm",
+        group="schedule",
+        minimum=0.0,
+        maximum=100.0,
+        step=0.1,
+        advanced=True,
+        hint="e.g. 1.0",
+        help="Clip very large updates to this size (0 = off).",
+    )
+    # -- LoRA ----------------------------------------------------------------------------------------------------
+    lora_r: int = setting(
+        16,
+        label="Rank r",
+        group="lora",
+        minimum=1,
+        maximum=1024,
+        advanced=True,
+        when=ADAPTER,
+        hint="8-64 is typical",
+        help="Adapter rank: its capacity. Higher learns more but takes more memory.",
+    )
+    lora_alpha: int = setting(
+        32,
+        label="Alpha",
+        group="lora",
+        minimum=1,
+        maximum=4096,
+        advanced=True,
+        when=ADAPTER,
+        hint="twice lora_r is a good start",
+        help="Adapter scale; usually twice the rank.",
+    )
+    lora_dropout: float = setting(
+        0.05,
+        label="Dropout",
+        group="lora",
+        minimum=0.0,
+        below=1.0,
+        step=0.05,
+        advanced=True,
+        when=ADAPTER,
+        help="Randomly drop adapter inputs while training, against memorising.",
+    )
+    lora_targets: list[str] = setting(
+        label="Target layers",
+        group="lora",
+        advanced=True,
+        when=ADAPTER,
+        default_factory=lambda: ["all-linear"],
+        help="Layers that get an adapter; `all-linear` = every linear layer but the output.",
+    )
+    # -- 4-bit (QLoRA) -------------------------------------------------------------------------------------------
+    quant_type: QuantType = setting(
+        "nf4",
+        label="4-bit format",
+        group="lora",
+        advanced=True,
+        when={"tuning": ("qlora",)},
+        help="4-bit number format for QLoRA: nf4 (best for weights) or fp4.",
+    )
+    double_quant: bool = setting(
+        True,
+        label="Double quantization",
+        group="lora",
+        advanced=True,
+        when={"tuning": ("qlora",)},
+        help="Also compress the 4-bit scaling constants (saves a little more memory).",
+    )
+    # -- preference ----------------------------------------------------------------------------------------------
+    beta: float = setting(
+        0.1,
+        label="Beta",
+        group="preference",
+        above=0.0,
+        maximum=10.0,
+        step=0.05,
+        advanced=True,
+        when={"method": PREFERENCE_METHODS},
+        hint="0.1 is the usual start",
+        help="How far the trained model may move away from the starting model (higher = stay closer); DPO's beta.",
+    )
+    # -- bookkeeping ---------------------------------------------------------------------------------------------
+    eval_every: int = setting(
+        0,
+        label="Evaluate every N steps (0 = each epoch)",
+        group="optimisation",
+        minimum=0,
+        help="Measure the loss on the held-out rows every N steps (0 = once per epoch).",
+    )
+    save_every: int = setting(
+        50,
+        label="Checkpoint every N steps",
+        group="schedule",
+        minimum=0,
+        advanced=True,
+        help="Save a checkpoint every N steps, so a crash or stop can resume (0 = only on stop).",
+    )
+    seed: int = setting(
+        0,
+        label="Seed",
+        group="hardware",
+        minimum=0,
+        maximum=2**31 - 1,
+        advanced=True,
+        help="Random seed: the same seed and settings give the same run.",
+    )
+    device: str = setting(
+        "auto",
+        label="Device",
+        group="hardware",
+        advanced=True,
+        help="Where to train: auto (GPU if present), cpu or cuda.",
+    )
+    dtype: DType = setting(
+        "auto",
+        label="Weights dtype",
+        group="hardware",
+        advanced=True,
+        help="Number format of the weights: auto (bf16 on recent GPUs; on CPU fp32, except a bf16 frozen base for "
+        "LoRA where the CPU multiplies bf16 natively), float32, bfloat16, float16.",
+    )
+    gradient_checkpointing: bool = setting(
+        False,
+        label="Gradient checkpointing",
+        group="hardware",
+        advanced=True,
+        help="Recompute activations in the backward pass: less memory, ~20% slower.",
+    )
+    nproc: int = setting(
+        1,
+        label="GPUs (processes per machine)",
+        group="hardware",
+        minimum=1,
+        maximum=64,
+        advanced=True,
+        help="How many GPUs of this machine train the run, one process each (started with torchrun); 1 = a single "
+        "process.",
+    )
+    sharding: Sharding = setting(
+        "none",
+        label="Sharding",
+        group="hardware",
+        advanced=True,
+        when={"method": ("lora", "full", "dpo")},  # not QLoRA (4-bit weights are not split)
+        help="With several processes: none = each holds the whole model (DDP, fastest when it fits one GPU); fsdp = "
+        "weights, gradients and optimizer state are split across them (FSDP), for a model too big for one GPU.",
+    )
+    nnodes: int = setting(
+        1,
+        label="Machines",
+        group="hardware",
+        minimum=1,
+        maximum=1024,
+        advanced=True,
+        help="How many machines train the run together; start it on each one with its own node_rank (1 = this one).",
+    )
+    node_rank: int = setting(
+        0,
+        label="This machine's number",
+        group="hardware",
+        minimum=0,
+        maximum=1023,
+        advanced=True,
+        help="This machine's number among the machines, 0 to nnodes-1; machine 0 keeps the metrics and the model.",
+    )
+    rdzv_endpoint: str = setting(
+        "",
+        label="Rendezvous (HOST:PORT)",
+        group="hardware",
+        advanced=True,
+        hint="e.g. 10.0.0.1:29500",
+        help="Where the machines meet: HOST:PORT of machine 0, the same on every machine (needed when nnodes > 1).",
+    )
+    name: str = setting(
+        "",
+        label="Run name (optional)",
+        group="hardware",
+        advanced=True,
+        help="A short label for the run (used in its id).",
+    )
+
+    def __post_init__(self) -> None:
+        self.method = str(self.method).strip().lower()
+        self.tuning = str(self.tuning).strip().lower()
+        if isinstance(self.lora_targets, str):
+            self.lora_targets = [t.strip() for t in self.lora_targets.split(",") if t.strip()]
+        coerce_fields(self, ConfigError)
+        if self.method in SFT_METHODS:
+            self.tuning = self.method  # one truth: `tuning` always says how the weights are updated
+        check_limits(self, ConfigError)
+        self._check_combinations()
+        if self.learning_rate is None:
+            self.learning_rate = default_learning_rate(self.method, self.tuning)
+
+    def _check_combinations(self) -> None:
+        if self.template == "custom" and not str(self.template_source).strip():
+            raise ConfigError(
+                "`template` is custom but `template_source` is empty: paste the Jinja template text, "
+                "or pick a named template such as `tokenizer` or `chatml`."
+            )
+        if not str(self.model).strip():
+            raise ConfigError("`model` is empty: use `default` or a model folder.")
+        if self.epochs <= 0 and self.max_steps <= 0:
+            raise ConfigError("`epochs` must be above 0 (or set max_steps).")
+        if not self.lora_targets or not all(isinstance(t, str) and t for t in self.lora_targets):
+            raise ConfigError(
+                "`lora_targets` must list layer names such as q_proj, v_proj, or `all-linear` "
+                f"(got {self.lora_targets!r})."
+            )
+        if self.device not in ("auto", "cpu", "cuda") and not str(self.device).startswith("cuda:"):
+            raise ConfigError(f"`device` must be auto, cpu, cuda or cuda:N (got {self.device!r}).")
+        if self.packing and self.method not in SFT_METHODS:
+            raise ConfigError(f"`packing` works for SFT only: {self.method} compares whole answers. Turn packing off.")
+        if self.uses_4bit and self.device == "cpu" and self.nproc > 1:
+            raise ConfigError("`nproc` above 1 with 4-bit weights needs GPUs; use nproc 1 on CPU.")
+        if self.node_rank >= self.nnodes:
+            raise ConfigError(
+                f"`node_rank` must be below `nnodes` (machines are numbered 0 to {self.nnodes - 1}; got "
+                f"{self.node_rank}): give each machine its own number."
+            )
+        host, _, port = self.rdzv_endpoint.strip().rpartition(":")
+        if self.nnodes > 1 and not (host and port.isdigit() and 0 < int(port) < 65536):
+            raise ConfigError(
+                f"`rdzv_endpoint` must be HOST:PORT of machine 0 when nnodes is {self.nnodes}, e.g. 10.0.0.1:29500, "
+                f"the same on every machine (got {self.rdzv_endpoint!r})."
+            )
+        if str(self.device).startswith("cuda:") and self.nproc > 1:
+            raise ConfigError(
+                f"`device` {self.device} pins one GPU but nproc {self.nproc} trains on one GPU per process: use "
+                "device cuda (or auto) with several processes, or nproc 1."
+            )
+        if self.sharding == "fsdp" and self.uses_4bit:
+            raise ConfigError(
+                "`sharding` fsdp cannot split 4-bit (QLoRA) weights here: use the lora method (or tuning lora) with "
+                "fsdp, or keep qlora with sharding none."
+            )
+        if self.sharding == "fsdp" and self.nproc * self.nnodes == 1:
+            raise ConfigError(
+                "`sharding` fsdp splits the model across processes, but there is one (nproc 1 on one machine): set "
+                "nproc to the number of GPUs (2 or more), or use sharding none."
+            )
+
+    # -- derived -------------------------------------------------------------------------------------------------
+    @property
+    def uses_4bit(self) -> bool:
+        return self.tuning == "qlora"
+
+    @property
+    def uses_adapter(self) -> bool:
+        return self.tuning in ("lora", "qlora")
+
+    @property
+    def kind(self) -> str:
+        """The main canonical row kind this method trains on (`sft` or `preference`)."""
+        return METHOD_ROWS[self.method][0]
+
+    @property
+    def row_kinds(self) -> tuple[str, ...]:
+        """Every canonical row kind (ftlib.rows) this method can train on."""
+        return METHOD_ROWS[self.method]
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> RunConfig:
+        """Build from a dict: old names are renamed (with a ConfigWarning), unknown keys refused with a hint."""
+        data = dict(data)
+        for old, new in RENAMED.items():
+            if old in data:
+                value = data.pop(old)
+                if new not in data:
+                    data[new] = value
+                warnings.warn(
+                    f"The setting `{old}` is now called `{new}`; it was read as `{new}`.", ConfigWarning, stacklevel=2
+                )
+        known = {f.name for f in dataclasses.fields(cls)}
+        for key in data:
+            if key not in known:
+                close = difflib.get_close_matches(key, sorted(known), n=1)
+                hint = f" Did you mean `{close[0]}`?" if close else f" Known settings: {', '.join(sorted(known))}."
+                raise ConfigError(f"Unknown setting `{key}`.{hint}")
+        return cls(**data)
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> RunConfig:
+        """Read a run config from YAML (needs PyYAML, which the app ships with) or JSON."""
+        path = Path(path)
+        if not path.is_file():
+            raise ConfigError(f"The config file '{path}' does not exist.")
+        text = path.read_text(encoding="utf-8")
+        try:
+            if path.suffix.lower() in (".yaml", ".yml"):
+                import yaml
+
+                data = yaml.safe_load(text) or {}
+            else:
+                data = json.loads(text)
+        except Exception as exc:  # yaml and json raise different types; both mean "cannot parse"
+            raise ConfigError(f"Could not read '{path}' as {path.suffix.lstrip('.') or 'JSON'}: {exc}") from exc
+        if not isinstance(data, dict):
+            raise ConfigError(f"'{path}' must hold a mapping of settings (key: value), not a {type(data).__name__}.")
+        return cls.from_dict(data)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Reading the declarations (the form, the CLI and the checks all go through these)
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def field_specs() -> dict[str, FieldSpec]:
+    """Every setting of RunConfig, in declaration order, with its type, choices and metadata."""
+    return specs_of(RunConfig)
+
+
+def field_help(name: str) -> str:
+    """The one-sentence explanation of a setting (for forms and `--help`)."""
+    return field_specs()[name].help
+
+
+def default_learning_rate(method: str, tuning: str) -> float:
+    """The proven starting learning rate for a method and the way it updates weights."""
+    return DEFAULT_LR[(method, method if method in SFT_METHODS else tuning)]
+
+
+__all__ = [
+    "DEFAULT_LR",
+    "METHODS",
+    "METHOD_HELP",
+    "METHOD_ROWS",
+    "MASK_POLICIES",
+    "PREFERENCE_METHODS",
+    "RENAMED",
+    "SFT_METHODS",
+    "SHARDINGS",
+    "TUNINGS",
+    "ConfigError",
+    "ConfigWarning",
+    "FieldSpec",
+    "RunConfig",
+    "default_learning_rate",
+    "field_help",
+    "field_specs",
+]

@@ -1,0 +1,144 @@
+"""What a finished run can be downloaded as: its adapter, the adapter merged into the base, or its full model.
+
+    for item in downloads(run):                       # what the Train page offers, in order
+        item.label, item.caption, item.build()        # build() returns the folder to zip (merging if needed)
+    zip_folder(export_merged(run))                     # the same from code
+
+Every export is safetensors plus the tokenizer, whose `chat_template` is the template the run trained with
+(a custom template included), so a model loaded elsewhere formats chats exactly as training did. Builds go
+through `.partial` names renamed into place, after a free-space check: a full disk leaves no half file.
+
+Not known here: the queue (runs.py), training (training.py).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from ftlib import workspace
+from ftlib.errors import UserError
+from ftlib.rundir import RunDir
+
+
+class ExportError(UserError):
+    """A run has nothing of that kind to export (yet); the message says what it has."""
+
+
+def export_adapter(run: RunDir) -> Path:
+    """The run's LoRA adapter folder (PEFT format, safetensors), loadable with `PeftModel.from_pretrained`."""
+    if not (run.adapter_dir / "adapter_config.json").is_file():
+        if (run.model_dir / "config.json").is_file():
+            raise ExportError(f"Run '{run.id}' fine-tuned every weight, so it has no adapter: export the full model.")
+        raise ExportError(f"Run '{run.id}' has no adapter yet: it is {run.read_status().get('state')}.")
+    return run.adapter_dir
+
+
+def export_model(run: RunDir) -> Path:
+    """The full model folder of a full fine-tune."""
+    if not (run.model_dir / "config.json").is_file():
+        raise ExportError(f"Run '{run.id}' has no full model: it trained an adapter (export it, or the merged model).")
+    return run.model_dir
+
+
+def export_merged(run: RunDir) -> Path:
+    """A full model folder (safetensors + tokenizer) loadable with plain `AutoModelForCausalLM.from_pretrained`.
+
+    Full fine-tuning already produced one; for adapters the base model is loaded in its full precision (also for
+    QLoRA) and the adapter is merged into it once, cached as `merged/`.
+    """
+    if (run.model_dir / "config.json").is_file():
+        return run.model_dir
+    adapter = export_adapter(run)
+    target = run.merged_dir
+    if (target / "config.json").is_file():
+        return target
+    from peft import PeftModel
+    from transformers import AutoTokenizer
+
+    from ftlib.models import load_model
+
+    config = run.read_config()
+    base = load_model(
+        config.get("model", "default"),
+        device="cpu",
+        dtype=None if config.get("dtype", "auto") == "auto" else config["dtype"],
+    )
+    merged = PeftModel.from_pretrained(base, str(adapter)).merge_and_unload()
+    needed = sum(p.numel() * p.element_size() for p in merged.state_dict().values())
+    workspace.check_free_space(run.path, needed, "the merged model")
+    tmp = run.path / "merged.partial"
+    shutil.rmtree(tmp, ignore_errors=True)
+    with workspace.partial_output(tmp, target):  # a failed save leaves no half model behind
+        merged.save_pretrained(str(tmp), safe_serialization=True)
+        AutoTokenizer.from_pretrained(str(adapter)).save_pretrained(str(tmp))  # saved with the adapter at the end
+    tmp.rename(target)
+    return target
+
+
+def zip_folder(folder: Path) -> Path:
+    """A zip of `folder` in its run's `exports/` (rebuilt when the folder is newer), for downloads."""
+    folder = Path(folder)
+    archive = folder.parent / "exports" / f"{folder.parent.name}-{folder.name}.zip"
+    newest = max((p.stat().st_mtime for p in folder.rglob("*") if p.is_file()), default=0)
+    if archive.is_file() and archive.stat().st_mtime >= newest:
+        return archive
+    archive.parent.mkdir(exist_ok=True)
+    # Safetensors hardly compress: the zip is about the folder's size.
+    workspace.check_free_space(
+        archive.parent, sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()), f"the zip of {folder.name}"
+    )
+    partial = str(archive.with_suffix("")) + ".partial"
+    with workspace.partial_output(Path(partial + ".zip"), archive):
+        base = shutil.make_archive(partial, "zip", root_dir=folder)
+    os.replace(base, archive)
+    return archive
+
+
+@dataclass(frozen=True)
+class Download:
+    """One thing a finished run offers for download. `build()` returns the folder to zip (it may take a while)."""
+
+    kind: str  # "adapter" | "merged" | "model"
+    label: str
+    caption: str
+    build: Callable[[], Path]
+
+    def file_name(self, run: RunDir) -> str:
+        return f"{run.id}-{self.kind}.zip"
+
+
+def downloads(run: RunDir) -> list[Download]:
+    """What a finished run can be downloaded as (empty before it finishes), in the order to offer them."""
+    if (run.adapter_dir / "adapter_config.json").is_file():
+        return [
+            Download(
+                "adapter",
+                "Download the adapter (PEFT, .zip)",
+                "Small: load it on top of the base model with `PeftModel.from_pretrained(base, folder)`.",
+                lambda: export_adapter(run),
+            ),
+            Download(
+                "merged",
+                "Download the merged model (.zip)",
+                "The adapter merged into the base: a plain model for `AutoModelForCausalLM.from_pretrained`. "
+                "Preparing it takes a moment.",
+                lambda: export_merged(run),
+            ),
+        ]
+    if (run.model_dir / "config.json").is_file():
+        return [
+            Download(
+                "model",
+                "Download the model (.zip)",
+                "A full model folder (safetensors) for `AutoModelForCausalLM.from_pretrained`.",
+                lambda: export_model(run),
+            )
+        ]
+    return []
+
+
+__all__ = ["Download", "ExportError", "downloads", "export_adapter", "export_merged", "export_model", "zip_folder"]

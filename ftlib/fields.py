@@ -1,0 +1,191 @@
+"""Declarative dataclass fields, in the TRL/PEFT manner: each field carries its help, label, group and limits.
+
+    @dataclass
+    class MyConfig:
+        rate: float = setting(0.1, help="How fast.", label="Rate", group="main", above=0.0, below=1.0)
+
+        def __post_init__(self):
+            coerce_fields(self, MyError)      # "1e-3" -> 0.001, 3 -> 3.0; a wrong type names the field
+            check_limits(self, MyError)       # "`rate` must be above 0 and below 1 (got 2.0)."
+
+    specs_of(MyConfig)["rate"].help           # what forms and command-line flags are generated from
+
+Types come from the annotations: a `Literal[...]` gives the choices, `X | None` an optional value, `list[str]` a
+list. Stdlib only; this module knows no particular config (ftlib/config.py holds the run's).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import typing
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+
+def setting(
+    default: Any = dataclasses.MISSING,
+    *,
+    help: str,
+    label: str,
+    group: str,
+    minimum: float | None = None,
+    maximum: float | None = None,
+    above: float | None = None,
+    below: float | None = None,
+    step: float | None = None,
+    fmt: str | None = None,
+    advanced: bool = False,
+    when: dict[str, tuple] | None = None,
+    hint: str = "",
+    default_factory: Any = dataclasses.MISSING,
+) -> Any:
+    """A config field with its metadata.
+
+    `minimum`/`maximum` are inclusive limits, `above`/`below` exclusive ones; `when` maps other fields to the values
+    under which this one matters ({"tuning": ("lora", "qlora")}); `hint` completes a refusal ("e.g. 0.1").
+    """
+    meta = {
+        "help": help,
+        "label": label,
+        "group": group,
+        "minimum": minimum,
+        "maximum": maximum,
+        "above": above,
+        "below": below,
+        "step": step,
+        "fmt": fmt,
+        "advanced": advanced,
+        "when": when or {},
+        "hint": hint,
+    }
+    if default_factory is not dataclasses.MISSING:
+        return field(default_factory=default_factory, metadata=meta)
+    return field(default=default, metadata=meta)
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One setting as the form and the CLI see it."""
+
+    name: str
+    kind: type  # bool, int, float, str or list
+    default: Any
+    choices: tuple | None
+    optional: bool  # None is allowed (it means "the default for the method")
+    help: str
+    label: str
+    group: str
+    minimum: float | None
+    maximum: float | None
+    above: float | None
+    below: float | None
+    step: float | None
+    fmt: str | None
+    advanced: bool
+    when: dict
+    hint: str
+
+    def applies(self, values: dict) -> bool:
+        """Whether this setting matters given the other values (e.g. LoRA rank only for adapters)."""
+        return all(values.get(name) in allowed for name, allowed in self.when.items())
+
+
+def _spec(f: dataclasses.Field, hint: Any) -> FieldSpec:
+    args = typing.get_args(hint)
+    optional = type(None) in args
+    if typing.get_origin(hint) is Literal:
+        kind, choices = str, args
+    elif optional:
+        kind, choices = next(a for a in args if a is not type(None)), None
+    else:
+        kind, choices = (list if typing.get_origin(hint) is list else hint), None
+    default = f.default_factory() if f.default_factory is not dataclasses.MISSING else f.default
+    return FieldSpec(name=f.name, kind=kind, default=default, choices=choices, optional=optional, **f.metadata)
+
+
+@functools.cache
+def specs_of(cls: type) -> dict[str, FieldSpec]:
+    """Every field of a dataclass declared with `setting`, in declaration order, with its type and metadata."""
+    hints = typing.get_type_hints(cls, include_extras=False)
+    return {f.name: _spec(f, hints[f.name]) for f in dataclasses.fields(cls)}
+
+
+def coerce_fields(obj, error: type[Exception]) -> None:
+    """Set each field of `obj` to its value in the declared type; `error` names the field and what it expects."""
+    for f in dataclasses.fields(obj):
+        setattr(obj, f.name, _coerce(obj, f, error))
+
+
+def check_limits(obj, error: type[Exception]) -> None:
+    """Raise `error` naming the first numeric field of `obj` outside its declared limits, with the rule."""
+    for f in dataclasses.fields(obj):
+        _check_limits(obj, f, error)
+
+
+def _coerce(config, f: dataclasses.Field, error: type[Exception]) -> Any:
+    """The field's value in its declared type (YAML/JSON/CLI give ints for floats, strings for numbers)."""
+    spec = specs_of(type(config))[f.name]
+    value = getattr(config, f.name)
+    if value is None and spec.optional:
+        return None
+    try:
+        if spec.choices is not None:
+            value = str(value).strip()
+            if value not in spec.choices:
+                raise ValueError
+        elif spec.kind is bool:
+            if isinstance(value, str) and value.strip().lower() in (
+                "true",
+                "false",
+                "yes",
+                "no",
+                "1",
+                "0",
+                "on",
+                "off",
+            ):
+                value = value.strip().lower() in ("true", "yes", "1", "on")
+            if not isinstance(value, bool):
+                raise ValueError
+        elif spec.kind is int:
+            if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
+                raise ValueError
+            value = int(value)
+        elif spec.kind is float:
+            if isinstance(value, bool):
+                raise ValueError
+            value = float(value)
+        elif spec.kind is str:
+            value = "" if value is None else str(value)
+    except (TypeError, ValueError):
+        raise error(f"`{f.name}` {_expected(spec)} (got {value!r}).") from None
+    return value
+
+
+def _expected(spec: FieldSpec) -> str:
+    if spec.choices is not None:
+        return f"must be one of {', '.join(spec.choices)}"
+    what = {bool: "true or false", int: "a whole number", float: "a number", str: "text", list: "a list"}[spec.kind]
+    return f"must be {what}" + (f"; {spec.hint}" if spec.hint else "")
+
+
+def _check_limits(config, f: dataclasses.Field, error: type[Exception]) -> None:
+    spec = specs_of(type(config))[f.name]
+    value = getattr(config, f.name)
+    if value is None or spec.kind not in (int, float):
+        return
+    rules = [
+        (spec.minimum, "at least", value >= (spec.minimum or 0)),
+        (spec.above, "above", value > (spec.above or 0)),
+        (spec.maximum, "at most", value <= (spec.maximum or 0)),
+        (spec.below, "below", value < (spec.below or 0)),
+    ]
+    rules = [(limit, words, ok) for limit, words, ok in rules if limit is not None]
+    if all(ok for _, _, ok in rules):
+        return
+    rule = " and ".join(f"{words} {limit:g}" for limit, words, _ in rules)
+    raise error(f"`{f.name}` must be {rule}" + (f"; {spec.hint}" if spec.hint else "") + f" (got {value!r}).")
+
+
+__all__ = ["FieldSpec", "check_limits", "coerce_fields", "setting", "specs_of"]

@@ -1,0 +1,322 @@
+"""Which characters of a rendered conversation are trained, and why: labelled character spans (`Segment`).
+
+    segments, trained_from = build_segments(rendered, template, messages, policy, train_from, tools)
+    token_segment, token_trained = assign(offsets, segments, trained_from)     # one entry per token
+
+An assistant turn is trained from where the model starts writing to the end of its end-of-turn marker:
+- with `{% generation %}` tags, the tagged block(s) around the turn's parts (the template says what is trained);
+- without tags, from the end of the template's generation prompt (what `add_generation_prompt` writes before a
+  reply, e.g. `<|im_start|>assistant\\n`) to the end of the end-of-turn marker after the turn's last part, and
+  for the conversation's last turn the template's final eos after it (Phi-3 writes `<|end|>\\n<|endoftext|>`).
+This equals taking the difference between the conversation rendered up to the turn with and without the
+generation prompt (tests/test_template_fixtures.py checks it against transformers), but reads it off one
+render of the whole conversation, so templates that rewrite earlier turns (Qwen3) do not shift it.
+
+Inside a turn each character is its reasoning, its reply or a tool call (where templates.render_spans found
+them), its end-of-turn marker, or text the template writes inside the turn (`<think>` lines, `<tool_call>`
+wrappers), which the model must write too. Tool results, tool schemas, system and user text are never trained.
+
+Not known here: tokenization (tokens.py), what is wrong with a row (checks.py).
+"""
+
+from __future__ import annotations
+
+import os
+from bisect import bisect_left, bisect_right
+from dataclasses import dataclass
+
+from ftlib.templates import ChatTemplate, Rendered, TemplateError, render
+
+POLICIES = ("all_assistant", "last_assistant", "completion_only", "everything")
+
+WHAT = {"system": "system prompt", "user": "user prompt", "assistant": "assistant reply", "tool": "tool result"}
+MASKED_WHY = {
+    "user prompt": " — masked: the model should not learn to write the user's words",
+    "system prompt": " — masked",
+    "tool result": " — masked: the tool wrote it; the model reads it but does not learn to write it",
+    "template scaffolding": " — masked",
+}
+_TRAINED = {
+    "content": "assistant reply (trained)",
+    "reasoning": "the model's reasoning (trained: it learns to think before it answers)",
+    "tool_call": "tool call (trained): the function name and arguments the model must learn to write",
+    "end_of_turn": "end of assistant turn — trained so the model learns to stop",
+    "end_of_conversation": "end of the conversation (the template's final eos) — trained",
+    "turn_template": "written by the template inside the assistant's turn (trained: the model writes it too)",
+}
+_TAGGED_TEMPLATE_TEXT = "inside the template's {% generation %} block with the reply (trained)"
+
+
+@dataclass
+class Segment:
+    """A character span of the rendered text and what it is."""
+
+    start: int
+    end: int
+    role: str  # message role, or "template" for scaffolding
+    # "content" | "reasoning" | "tool_call" | "end_of_turn" | "end_of_conversation" | "turn_template" | "template"
+    kind: str
+    message: int | None
+    trained: bool
+    reason: str
+
+
+def located_parts(rendered: Rendered, i: int) -> list[tuple[int, int, str]]:
+    """(start, end, kind) of message i's parts found in the text: reasoning, content, each tool call's name."""
+    content = rendered.contents[i]
+    reasoning = rendered.reasonings[i] if i < len(rendered.reasonings) else None
+    calls = rendered.calls[i] if i < len(rendered.calls) else []
+    if reasoning is None and not calls:  # the common turn: its content alone
+        return [] if content is None else [(*content, "content")]
+    parts = []
+    if reasoning is not None:
+        parts.append((*reasoning, "reasoning"))
+    # An empty reply beside reasoning or tool calls is not located (it was not marked); one alone is, at zero width.
+    if content is not None and (content[1] > content[0] or not parts and not any(calls)):
+        parts.append((*content, "content"))
+    parts += [(*span, "tool_call") for span in calls if span is not None]
+    return sorted(parts)
+
+
+def dropped_parts(rendered: Rendered, messages: list[dict], tools) -> list[dict]:
+    """What the template left out: `{"message": i, "what": "content" | "reasoning" | "tool_call"}` per part,
+    and `{"message": None, "what": "tools"}` when no tool schema appears in the text."""
+    out = []
+    for i, message in enumerate(messages):
+        if message.get("content") and rendered.contents[i] is None:
+            out.append({"message": i, "what": "content"})
+        elif i in rendered.cut:  # the template kept only the end of the content: what went was reasoning or text
+            out.append({"message": i, "what": "reasoning" if "</think>" in message["content"] else "content"})
+        if message.get("reasoning") and rendered.reasonings[i] is None:
+            out.append({"message": i, "what": "reasoning"})
+        if any(span is None for span in rendered.calls[i]):
+            out.append({"message": i, "what": "tool_call"})
+    if tools and not any(span is not None for span in rendered.tools):
+        out.append({"message": None, "what": "tools"})
+    return out
+
+
+def _turn_start(text, template, messages, tools, i, prev_end, first) -> int:
+    """Where the model starts writing turn i: after the generation prompt, else where the prompt render ends."""
+    gap = text[prev_end:first]
+    prompt = template.generation_prompt
+    at = gap.rfind(prompt) if prompt else -1
+    if at >= 0:
+        return prev_end + at + len(prompt)
+    for n in range(len(prompt) - 1, 0, -1):  # DeepSeek's prompt ends in "<think>\n" its replies do not start with
+        head = prompt[:n]
+        at = gap.rfind(head)
+        if head.strip() and at >= 0 and not gap[at + n :].strip():
+            return prev_end + at + n
+    if i > 0 and not prompt:  # no generation prompt (Mistral): the turn starts where the prompt render ends
+        try:
+            cut = len(
+                os.path.commonprefix([render(template, messages[:i], add_generation_prompt=True, tools=tools), text])
+            )
+        except TemplateError:
+            cut = -1
+        if prev_end <= cut <= first:
+            return cut
+    return first
+
+
+def _untagged_pieces(text, template, messages, tools, i, first, last, prev_end, next_start):
+    start = _turn_start(text, template, messages, tools, i, prev_end, first)
+    end, eot = last, template.end_of_turn
+    limit = len(text) if next_start is None else next_start
+    if eot and 0 <= (at := text.find(eot, last)) and at + len(eot) <= limit:
+        end = at + len(eot)
+    pieces = [(start, end)]
+    eos, rest = template.eos, text[end:]
+    if next_start is None and i == len(messages) - 1 and eos and eos != eot and rest.strip() == eos:
+        pieces.append((end, end + len(rest.rstrip())))  # the conversation-final eos (Phi-3)
+    return pieces
+
+
+def _classify(text: str, start: int, end: int, parts, eot: str | None, final: bool) -> list[tuple[int, int, str]]:
+    """Label every character of [start, end): the located parts, the end-of-turn marker, the text between."""
+    if final:
+        return [(start, end, "end_of_conversation")]
+    inside = sorted((max(s, start), min(e, end), kind) for s, e, kind in parts if min(e, end) > max(s, start))
+    tail = end
+    if eot:
+        after = max([start, *(e for _, e, _ in inside)])
+        at = text.rfind(eot, after, end)
+        if at >= 0:
+            # Whitespace between the last part and the marker goes with it, as does what follows it in the block.
+            tail = at
+            while tail > after and text[tail - 1].isspace():
+                tail -= 1
+    runs, at = [], start
+    for s, e, kind in inside:
+        if s > at:
+            runs.append([at, s, "turn_template"])
+        if e > max(s, at):
+            runs.append([max(s, at), e, kind])
+        at = max(at, e)
+    if tail > at:
+        runs.append([at, tail, "turn_template"])
+    if end > tail:
+        runs.append([tail, end, "end_of_turn"])
+    # Template text around a tool call (`<tool_call>\n{"name": "`, `", "arguments": {...}}`) is part of the call.
+    for j, run in enumerate(runs):
+        if run[2] == "turn_template":
+            around = {runs[j - 1][2] if j else None, runs[j + 1][2] if j + 1 < len(runs) else None}
+            if "tool_call" in around:
+                run[2] = "tool_call"
+    return [tuple(run) for run in runs]
+
+
+def build_segments(
+    rendered: Rendered,
+    template: ChatTemplate,
+    messages: list[dict],
+    policy: str,
+    train_from: int = 0,
+    tools=None,
+) -> tuple[list[Segment], int | None]:
+    """Meaningful spans of the text, and the character from which everything is trained (None: no such point).
+
+    `messages` are canonical turns (an assistant turn with `weight` 0 is never trained); assistant turns before
+    `train_from` are the prompt of a preference or unpaired row and are never trained.
+    """
+    text = rendered.text
+    located = [located_parts(rendered, i) for i in range(len(messages))]
+    extents = [(p[0][0], max(e for _, e, _ in p)) if p else None for p in located]
+    assistants = [i for i, m in enumerate(messages) if m["role"] == "assistant"]
+    trainable = [i for i in assistants if i >= train_from]
+    last = trainable[-1] if trainable else None
+    segments: list[Segment] = []
+    turn_pieces: dict[int, list[tuple[int, int, str]]] = {}
+    for i in assistants:
+        if extents[i] is None:
+            continue
+        first, end_part = extents[i]
+        prev_end = max((x[1] for x in extents[:i] if x is not None and x[1] <= first), default=0)
+        next_start = min((x[0] for x in extents[i + 1 :] if x is not None and x[0] >= end_part), default=None)
+        if template.has_generation_tags:
+            hi = len(text) if next_start is None else next_start
+            blocks = [
+                (max(gs, prev_end), min(ge, hi))
+                for gs, ge in rendered.generations
+                if (gs < end_part and ge > first) or (first == end_part and gs <= first <= ge)
+            ]
+            pieces = [(s, e, False) for s, e in blocks if e > s]
+        else:
+            spans = _untagged_pieces(text, template, messages, tools, i, first, end_part, prev_end, next_start)
+            pieces = [(s, e, k == 1) for k, (s, e) in enumerate(spans) if e > s]
+        turn_pieces[i] = [
+            run for s, e, final in pieces for run in _classify(text, s, e, located[i], template.end_of_turn, final)
+        ]
+    trained_from = None
+    if policy == "everything":
+        trained_from = 0
+    elif policy == "completion_only" and last is not None and turn_pieces.get(last):
+        if messages[last].get("weight", 1) != 0:
+            trained_from = min(s for s, _, _ in turn_pieces[last])
+    for i, message in enumerate(messages):
+        role = message["role"]
+        if i in turn_pieces and turn_pieces[i]:
+            segments += _assistant_segments(i, message, turn_pieces[i], policy, last, train_from, template)
+            continue
+        span = rendered.contents[i]
+        if span is None or span[1] <= span[0]:
+            continue
+        if role == "assistant":  # a tagged template left this reply outside its generation blocks
+            reason = "assistant reply outside the template's {% generation %} block — masked"
+        else:
+            what = WHAT.get(role, f"{role} message")
+            reason = what + MASKED_WHY.get(what, " — masked")
+        segments.append(Segment(span[0], span[1], role, "content", i, False, reason))
+    # Generation blocks that hold no message part (a custom template may tag other text).
+    if template.has_generation_tags and policy == "all_assistant":
+        for gs, ge in rendered.generations:
+            if not any(s.start < ge and s.end > gs for s in segments):
+                segments.append(
+                    Segment(
+                        gs,
+                        ge,
+                        "assistant",
+                        "turn_template",
+                        None,
+                        True,
+                        "inside the template's {% generation %} block (trained)",
+                    )
+                )
+    segments.sort(key=lambda s: (s.start, s.end))
+    return segments, trained_from
+
+
+def _assistant_segments(i, message, pieces, policy, last, train_from, template) -> list[Segment]:
+    weight = message.get("weight", 1)
+    on = weight != 0 and (
+        (policy in ("all_assistant", "everything") and i >= train_from)
+        or (policy in ("last_assistant", "completion_only") and i == last)
+    )
+    out = []
+    for start, end, kind in pieces:
+        if on:
+            reason = _TRAINED[kind]
+            if kind == "turn_template" and template.has_generation_tags:
+                reason = _TAGGED_TEMPLATE_TEXT
+        elif i < train_from:
+            reason = "assistant turn inside the prompt — masked: only the answer after the prompt is trained"
+        elif weight == 0:
+            reason = "assistant turn with weight 0 — masked: the data marks it as context, not to be learned"
+        elif policy == "last_assistant":
+            reason = "earlier assistant turn — masked: this policy trains only the last assistant turn"
+        else:
+            reason = "earlier assistant turn — part of the prompt, masked (completion only)"
+        out.append(Segment(start, end, "assistant", kind, i, on, reason))
+    return out
+
+
+def assign(offsets: list[tuple[int, int]], segments: list[Segment], trained_from: int | None):
+    """For each token: the index of the segment it belongs to (-1: scaffolding) and whether it is trained.
+
+    A token is trained when any of its characters is in a trained span, as transformers marks every token from
+    the one holding a span's first character to the one holding its last. Where a token touches several
+    segments it belongs to the first trained one, else the first one.
+    """
+    n = len(offsets)
+    starts = [s for s, _ in offsets]
+    ends = [max(e, s + 1) for s, e in offsets]  # a zero-width token belongs to the character at its position
+    seg_of, trained = [-1] * n, [False] * n
+    if starts != sorted(starts) or ends != sorted(ends):
+        return _assign_slow(starts, ends, segments, trained_from)
+    # Tokens are sorted by start and end: each segment covers one slice of them. Later writes win, so write the
+    # untrained segments, then the trained ones, each group backwards (the first overlapping segment wins).
+    order = sorted(range(len(segments)), key=lambda j: (segments[j].trained, -j))
+    for j in order:
+        seg = segments[j]
+        a, b = bisect_right(ends, seg.start), bisect_left(starts, seg.end)
+        if a < b:
+            seg_of[a:b] = [j] * (b - a)
+            if seg.trained:
+                trained[a:b] = [True] * (b - a)
+    if trained_from is not None:
+        a = bisect_right(ends, trained_from)
+        trained[a:] = [True] * (n - a)
+    return seg_of, trained
+
+
+def _assign_slow(starts, ends, segments, trained_from):
+    """The same assignment token by token, for tokenizers whose offsets are not sorted."""
+    seg_ends = [s.end for s in segments]
+    seg_of, trained = [], []
+    for s, e in zip(starts, ends, strict=True):
+        j = bisect_right(seg_ends, s)
+        best, hit = -1, False
+        while j < len(segments) and segments[j].start < e:
+            if best < 0:
+                best = j
+            if segments[j].trained:
+                best, hit = j, True
+                break
+            j += 1
+        seg_of.append(best)
+        trained.append(hit or (trained_from is not None and e > trained_from))
+    return seg_of, trained
+
+
+__all__ = ["MASKED_WHY", "POLICIES", "WHAT", "Segment", "assign", "build_segments", "dropped_parts", "located_parts"]

@@ -1,0 +1,330 @@
+"""One training run's folder and every file in it: the only code that knows their names and formats.
+
+    run = RunDir(workspace.runs_dir() / "20261123-091500-lora-chat_style")
+    run.config()                     # the RunConfig (config.json)
+    run.update_status(state="running", phase="training")      # status.json, merged under the run's own lock
+    run.append_metric({"kind": "train", "step": 3, "loss": 1.2})   # metrics.jsonl, one JSON object per line
+    run.summary()                    # a RunSummary: state, progress, losses, timings, for tables and the CLI
+
+The folder holds
+
+    config.json     the RunConfig                      status.json   state, pid, phase, message, timings
+    metrics.jsonl   one line per step / evaluation     train.log     everything the process printed
+    checkpoints/    checkpoint-N folders (resume)      adapter/ or model/   the result (safetensors)
+    STOP            present while a stop is requested  merged/, exports/    what downloads build
+
+States: queued -> running -> finished | failed | interrupted, `stopping` while a stop is in progress. Timings
+survive resumes: each attempt's training time is added to `runtime_before` when it ends, so the total shown is
+the whole run's, with the parts listed.
+
+Not known here: the queue and processes (runs.py), what training does (training.py, worker.py).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from ftlib import workspace
+from ftlib.config import RunConfig
+
+STATES = ("queued", "running", "stopping", "finished", "failed", "interrupted")
+ACTIVE = ("running", "stopping")
+DONE = ("finished", "failed", "interrupted")
+
+CONFIG_FILE = "config.json"
+STATUS_FILE = "status.json"
+METRICS_FILE = "metrics.jsonl"
+LOG_FILE = "train.log"
+STOP_FILE = "STOP"
+
+
+@contextlib.contextmanager
+def locked(path: Path):
+    """An exclusive advisory lock on `path` (created if missing), across processes; released on exit or death."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+@dataclass
+class RunSummary:
+    """One row of the runs table, typed. `as_dict()` is the CLI's JSON (`runs list --json`); keys are stable."""
+
+    id: str
+    name: str
+    state: str
+    phase: str
+    method: str  # e.g. "lora", or "dpo (lora)"
+    model: str
+    dataset: str
+    device: str
+    created: float | None
+    started: float | None  # when the current (or last) attempt started
+    ended: float | None
+    duration_s: float  # training wall time over every attempt (resumes included)
+    parts_s: list[float]  # the attempts' durations, oldest first
+    step: int
+    max_steps: int
+    progress: float  # 0..1
+    eta_s: float | None
+    train_loss: float | None
+    eval_loss: float | None
+    reward_accuracy: float | None
+    message: str
+    output: str | None  # "adapter" or "model" once finished
+    log_tail: list[str] = field(default_factory=list)
+    resumable: bool = False
+
+    @property
+    def label(self) -> str:
+        """A short name for pickers: method · dataset · when it was created."""
+        when = time.strftime("%b %d %H:%M", time.localtime(self.created)) if self.created else "?"
+        dataset = Path(self.dataset).stem if self.dataset else "?"
+        return f"{self.method} · {dataset} · {when}"
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+class RunDir:
+    """The folder of one run. Every read tolerates a missing or half-written file (the writer may be mid-way)."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+
+    def __repr__(self) -> str:
+        return f"RunDir({str(self.path)!r})"
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, RunDir) and other.path == self.path
+
+    def __hash__(self) -> int:
+        return hash(self.path)
+
+    @property
+    def id(self) -> str:
+        return self.path.name
+
+    # -- where things are --------------------------------------------------------------------------------------
+    @property
+    def config_file(self) -> Path:
+        return self.path / CONFIG_FILE
+
+    @property
+    def status_file(self) -> Path:
+        return self.path / STATUS_FILE
+
+    @property
+    def metrics_file(self) -> Path:
+        return self.path / METRICS_FILE
+
+    @property
+    def log_file(self) -> Path:
+        return self.path / LOG_FILE
+
+    @property
+    def stop_file(self) -> Path:
+        return self.path / STOP_FILE
+
+    @property
+    def checkpoints(self) -> Path:
+        return self.path / "checkpoints"
+
+    @property
+    def adapter_dir(self) -> Path:
+        return self.path / "adapter"
+
+    @property
+    def model_dir(self) -> Path:
+        return self.path / "model"
+
+    @property
+    def merged_dir(self) -> Path:
+        return self.path / "merged"
+
+    @property
+    def exports_dir(self) -> Path:
+        return self.path / "exports"
+
+    def exists(self) -> bool:
+        return self.config_file.is_file()
+
+    # -- config ------------------------------------------------------------------------------------------------
+    def read_config(self) -> dict:
+        """config.json as saved ({} when unreadable); see `config()` for the validated RunConfig."""
+        try:
+            return json.loads(self.config_file.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError):
+            return {}
+
+    def config(self) -> RunConfig:
+        """The run's RunConfig (old spellings read with a warning); ConfigError when it is not valid."""
+        return RunConfig.from_file(self.config_file)
+
+    def write_config(self, config: RunConfig) -> None:
+        workspace.atomic_write_text(self.config_file, json.dumps(config.to_dict(), indent=1))
+
+    # -- status ------------------------------------------------------------------------------------------------
+    def read_status(self) -> dict:
+        try:
+            return json.loads(self.status_file.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError):
+            return {}
+
+    def update_status(self, **fields) -> dict:
+        """Merge fields into status.json atomically, under the run's own lock (the worker and the UI both write)."""
+        with locked(self.path / ".status.lock"):
+            status = self.read_status()
+            status.update(fields)
+            status["updated"] = time.time()
+            workspace.atomic_write_text(self.status_file, json.dumps(status, indent=1))
+        return status
+
+    def end_attempt(self, **fields) -> dict:
+        """Record the end of the current attempt together with `fields`: its duration joins `parts_s`."""
+        with locked(self.path / ".status.lock"):
+            status = self.read_status()
+            now = time.time()
+            started, ended = status.get("started"), status.get("ended")
+            if started and not ended:
+                status["parts_s"] = [*(status.get("parts_s") or []), round(max(0.0, now - float(started)), 3)]
+            status.update(fields)
+            status["ended"] = fields.get("ended") or ended or now
+            status["updated"] = now
+            workspace.atomic_write_text(self.status_file, json.dumps(status, indent=1))
+        return status
+
+    # -- metrics -----------------------------------------------------------------------------------------------
+    def read_metrics(self) -> list[dict]:
+        """All complete metric rows (a half-written last line is skipped)."""
+        if not self.metrics_file.is_file():
+            return []
+        rows = []
+        for line in self.metrics_file.read_text(encoding="utf-8").splitlines():
+            try:
+                rows.append(json.loads(line))
+            except json.JSONDecodeError:
+                continue  # the writer is mid-line
+        return rows
+
+    def append_metric(self, row: dict) -> None:
+        with open(self.metrics_file, "a", encoding="utf-8") as handle:
+            handle.write(json.dumps(row) + "\n")
+
+    def keep_metrics_until(self, step: int) -> list[dict]:
+        """Drop metric rows after `step` (a resume trains them again); return the rows kept."""
+        rows = [r for r in self.read_metrics() if r.get("step", 0) <= step]
+        workspace.atomic_write_text(self.metrics_file, "".join(json.dumps(r) + "\n" for r in rows))
+        return rows
+
+    # -- log ---------------------------------------------------------------------------------------------------
+    def log_tail(self, lines: int = 20) -> list[str]:
+        """The last non-empty lines of the run's log."""
+        if not self.log_file.is_file():
+            return []
+        with open(self.log_file, "rb") as handle:
+            handle.seek(0, os.SEEK_END)
+            size = handle.tell()
+            handle.seek(max(0, size - 64_000))
+            text = handle.read().decode("utf-8", errors="replace")
+        # tqdm-style carriage returns put many updates on one line; keep the last of each.
+        out = [line.rsplit("\r", 1)[-1].rstrip() for line in text.splitlines()]
+        return [line for line in out if line.strip()][-lines:]
+
+    # -- stopping ----------------------------------------------------------------------------------------------
+    def request_stop(self) -> None:
+        self.stop_file.write_text(str(time.time()))
+
+    def stop_requested(self) -> bool:
+        return self.stop_file.exists()
+
+    def clear_stop(self) -> None:
+        self.stop_file.unlink(missing_ok=True)
+
+    # -- checkpoints and outputs -------------------------------------------------------------------------------
+    def last_checkpoint(self) -> Path | None:
+        """The newest complete `checkpoints/checkpoint-N` folder, if any."""
+        found = []
+        for path in self.checkpoints.glob("checkpoint-*"):
+            step = path.name.rsplit("-", 1)[-1]
+            if step.isdigit() and (path / "trainer_state.json").is_file():
+                found.append((int(step), path))
+        return max(found)[1] if found else None
+
+    def output(self) -> tuple[Path, bool] | None:
+        """(folder, is_full_model) of the finished result: the adapter, or the full model; None before the end."""
+        if (self.adapter_dir / "adapter_config.json").is_file():
+            return self.adapter_dir, False
+        if (self.model_dir / "config.json").is_file():
+            return self.model_dir, True
+        return None
+
+    # -- the summary -------------------------------------------------------------------------------------------
+    def summary(self) -> RunSummary:
+        status, config = self.read_status(), self.read_config()
+        metrics = self.read_metrics()
+        train = [m for m in metrics if m.get("kind") == "train"]
+        evals = [m for m in metrics if m.get("kind") == "eval"]
+        state = status.get("state", "unknown")
+        step = train[-1]["step"] if train else int(status.get("step") or 0)
+        max_steps = int(status.get("max_steps") or 0)
+        started, ended = status.get("started"), status.get("ended")
+        parts = [float(p) for p in status.get("parts_s") or []]
+        if started and not ended and state in ACTIVE:
+            parts = [*parts, max(0.0, time.time() - float(started))]  # the attempt running now
+        elapsed = train[-1].get("elapsed", 0.0) if train else 0.0
+        eta = elapsed / step * (max_steps - step) if state in ACTIVE and step and max_steps and elapsed else None
+        method = config.get("method", status.get("method", "?"))
+        if method not in ("lora", "qlora", "full"):
+            method = f"{method} ({config.get('tuning', config.get('dpo_tuning', 'lora'))})"
+        return RunSummary(
+            id=self.id,
+            name=config.get("name", ""),
+            state=state,
+            phase=status.get("phase", ""),
+            method=method,
+            model=config.get("model", ""),
+            dataset=config.get("dataset", ""),
+            device=status.get("device", ""),
+            created=status.get("created"),
+            started=started,
+            ended=ended,
+            duration_s=round(sum(parts), 1),
+            parts_s=[round(p, 1) for p in parts],
+            step=step,
+            max_steps=max_steps,
+            progress=min(1.0, step / max_steps) if max_steps else (1.0 if state == "finished" else 0.0),
+            eta_s=round(eta, 1) if eta is not None else None,
+            train_loss=train[-1].get("loss") if train else None,
+            eval_loss=evals[-1].get("eval_loss") if evals else None,
+            reward_accuracy=train[-1].get("reward_accuracy") if train else None,
+            message=status.get("message", ""),
+            output=status.get("output"),
+            log_tail=status.get("log_tail") or ([] if state not in ("failed", "interrupted") else self.log_tail()),
+            resumable=state in ("failed", "interrupted"),
+        )
+
+
+__all__ = [
+    "ACTIVE",
+    "CONFIG_FILE",
+    "DONE",
+    "LOG_FILE",
+    "METRICS_FILE",
+    "STATES",
+    "STATUS_FILE",
+    "STOP_FILE",
+    "RunDir",
+    "RunSummary",
+    "locked",
+]

@@ -1,0 +1,233 @@
+"""What a chat template is given: canonical turns made into the dicts templates read, and markers to find them.
+
+    plain = plain_messages(row["messages"])                      # checked copies of the turns, JSON types only
+    given = template_messages(plain, inline_reasoning=True)     # reasoning as <think> in content (or as fields)
+    marked = template_messages(plain, inline_reasoning=True, marking=True)
+    text, spans, generations = strip_marks(rendered_marked_text)  # {("o", "1"): (start, end), ...}
+
+Markers are pairs of private-use characters around a part of a turn (its content, reasoning, each tool call's
+function name) and each tool schema's name; `templates.render_spans` renders once with them, strips them and
+learns where every part landed. Kinds: o/c content, r/R reasoning, t/T tool call name (index "message.call"),
+s/S tool schema name, g/G a `{% generation %}` block.
+
+Not known here: Jinja and the sandbox (templates.py), tokens (tokens.py).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+from ftlib.errors import UserError
+
+# The names transformers gives a turn's reasoning (it fills all three from whichever the message has).
+REASONING_FIELDS = ("reasoning_content", "thinking", "reasoning")
+# Private-use plane-15 characters: they never occur in real chats (a message that has them is not marked).
+MARK_START, MARK_END = "\U000f0000", "\U000f0001"
+_M0, _M1 = MARK_START, MARK_END
+_MARK_RE = re.compile(f"{_M0}([ocrRtTsSgG])([0-9.]*){_M1}")
+_CLOSES = {"o": "c", "r": "R", "t": "T", "s": "S"}
+
+Span = tuple[int, int]
+
+
+class TemplateError(UserError):
+    """A template cannot be found, compiled or rendered, or a conversation cannot be given to it; the message says
+    why and what to do. (Defined here, below templates.py, which re-exports it.)"""
+
+
+def plain_data(value, where: str):
+    """`value` rebuilt from JSON types only (what a template may see, as transformers' _plain_template_data)."""
+    if value is None or type(value) in (str, int, float, bool):
+        return value
+    if isinstance(value, dict):
+        return {str(k): plain_data(v, where) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain_data(v, where) for v in value]
+    raise TemplateError(f"{where} holds a {type(value).__name__}; a template can only be given JSON values.")
+
+
+def call_name(call: dict) -> str | None:
+    fn = call.get("function") if isinstance(call.get("function"), dict) else call
+    name = fn.get("name")
+    return name if isinstance(name, str) and name else None
+
+
+def plain_messages(messages) -> list[dict]:
+    """Canonical turns checked and copied as plain data: `role`, `content` (text), and where the turn has them
+    `reasoning` (text, also read from `reasoning_content`/`thinking`), `tool_calls` (each with a function name)
+    and scalar fields (`name`, `tool_call_id`, `weight`, ...). A malformed message is a TemplateError."""
+    if not isinstance(messages, list | tuple) or not messages:
+        raise TemplateError("A conversation must be a non-empty list of messages with 'role' and 'content'.")
+    out = []
+    for i, message in enumerate(messages):
+        if not isinstance(message, dict) or not isinstance(message.get("role"), str):
+            raise TemplateError(f"Message {i} is not a {{'role': ..., 'content': ...}} object.")
+        content = message.get("content")
+        content = "" if content is None else content
+        if not isinstance(content, str):
+            raise TemplateError(f"Message {i} ({message['role']}) has non-text content; only text is supported.")
+        plain = {
+            k: v for k, v in message.items() if isinstance(v, str | int | float | bool) and k not in REASONING_FIELDS
+        }
+        plain.update(role=message["role"], content=content)
+        reasoning = next((message[k] for k in REASONING_FIELDS if message.get(k)), None)
+        if reasoning is not None:
+            if not isinstance(reasoning, str):
+                raise TemplateError(f"Message {i} has reasoning that is not text.")
+            plain["reasoning"] = reasoning
+        calls = message.get("tool_calls")
+        if calls:
+            calls = plain_data(calls, f"Message {i}'s tool_calls")
+            if not isinstance(calls, list) or not all(isinstance(c, dict) and call_name(c) for c in calls):
+                raise TemplateError(
+                    f"Message {i} has a malformed tool call: each must be "
+                    '{"type": "function", "function": {"name": ..., "arguments": {...}}}.'
+                )
+            plain["tool_calls"] = calls
+        out.append(plain)
+    return out
+
+
+def plain_tools(tools) -> list[dict] | None:
+    """The row's tool schemas as plain data; None when there are none (as when no tools= is passed)."""
+    if not tools:
+        return None
+    tools = plain_data(tools, "The row's tools")
+    if not isinstance(tools, list) or not all(isinstance(t, dict) for t in tools):
+        raise TemplateError("The row's `tools` must be a list of JSON schemas (objects).")
+    return tools
+
+
+def _mark(text: str, opening: str, closing: str) -> str:
+    # Markers go inside the outer whitespace, so a template that trims text still renders the same text.
+    core = text.strip()
+    lead = text[: len(text) - len(text.lstrip())]
+    trail = text[len(lead) + len(core) :]
+    return f"{lead}{_M0}{opening}{_M1}{core}{_M0}{closing}{_M1}{trail}"
+
+
+def given_reasoning(reasoning: str, inline: bool) -> str:
+    """The reasoning text as a template is given it: inline between <think> lines, without its own outer newlines."""
+    return reasoning.strip("\n") if inline else reasoning
+
+
+def template_messages(
+    plain: list[dict], inline_reasoning: bool, marking: bool = False, mark_empty: frozenset[int] = frozenset()
+) -> list[dict]:
+    """What the template is given for each turn; with `marking`, invisible markers around each part.
+
+    `inline_reasoning`: True for a template that reads no reasoning field (`ChatTemplate.reads_reasoning`).
+
+    Reasoning: a template that reads a reasoning field gets it there, under all three names (as transformers
+    aliases them), so the template decides where and whether to write it (Qwen3 keeps only the turns after the
+    last user message). A template that reads none gets it inline, `<think>\\n...\\n</think>\\n\\n` before the
+    answer in `content`: that is how reasoning models write it and how reasoning data looks before it is split
+    into its own field, so templates written for `<think>` in content treat it as they were made to (DeepSeek-R1
+    drops it from every turn: the checks say so), and templates that know nothing of reasoning keep it as text,
+    where it is trained, rather than dropping it without a trace.
+
+    Markers: empty text is marked only when the turn has nothing else to locate (or its index is in `mark_empty`),
+    so a template testing whether content is empty (`{% if message.content %}`) sees the same answer with and
+    without markers.
+    """
+    inline = inline_reasoning
+    out = []
+    for i, message in enumerate(plain):
+        content, reasoning, calls = message["content"], message.get("reasoning", ""), message.get("tool_calls")
+        if not (reasoning or calls):  # the common turn: role and content only
+            if marking and _M0 not in content and _M1 not in content:
+                content = _mark(content, f"o{i}", f"c{i}") if content else f"{_M0}o{i}{_M1}{_M0}c{i}{_M1}"
+            out.append({**message, "content": content})
+            continue
+        msg = {k: v for k, v in message.items() if k != "reasoning"}
+        mark = marking and not any(
+            _M0 in s or _M1 in s for s in (content, reasoning, *(call_name(c) for c in calls or ()))
+        )
+        if mark and (content or not (reasoning or calls) or i in mark_empty):
+            content = _mark(content, f"o{i}", f"c{i}") if content else f"{_M0}o{i}{_M1}{_M0}c{i}{_M1}"
+        if reasoning:
+            given = given_reasoning(reasoning, inline)
+            if mark:
+                given = _mark(given, f"r{i}", f"R{i}")
+            if inline:
+                content = f"<think>\n{given}\n</think>\n\n{content}"
+            else:
+                msg.update(dict.fromkeys(REASONING_FIELDS, given))
+        msg["content"] = content
+        if calls:
+            msg["tool_calls"] = [_marked_call(c, f"{i}.{j}") if mark else c for j, c in enumerate(calls)]
+        out.append(msg)
+    return out
+
+
+def _marked_call(call: dict, index: str) -> dict:
+    call = json.loads(json.dumps(call))  # a copy: the row is never changed
+    fn = call["function"] if isinstance(call.get("function"), dict) else call
+    fn["name"] = f"{_M0}t{index}{_M1}{fn['name']}{_M0}T{index}{_M1}"
+    return call
+
+
+def template_tools(tools: list[dict] | None, marking: bool) -> list[dict] | None:
+    if not tools or not marking:
+        return tools
+    out = []
+    for k, tool in enumerate(tools):
+        tool = json.loads(json.dumps(tool))
+        fn = tool["function"] if isinstance(tool.get("function"), dict) else tool
+        if isinstance(fn.get("name"), str) and _M0 not in fn["name"] and _M1 not in fn["name"]:
+            fn["name"] = f"{_M0}s{k}{_M1}{fn['name']}{_M0}S{k}{_M1}"
+        out.append(tool)
+    return out
+
+
+def strip_marks(marked: str) -> tuple[str, dict[tuple[str, str], Span], list[Span]]:
+    """Remove the markers: the clean text, `{(kind, index): span}` of marked parts, generation spans.
+
+    A part whose opening marker is gone but whose closing one is there (the template kept only its end) is
+    `{("~" + kind, index): (end, end)}`."""
+    opens: dict[tuple[str, str], int] = {}
+    spans: dict[tuple[str, str], Span] = {}
+    gen_stack: list[int] = []
+    generations: list[Span] = []
+    pieces, pos, removed = [], 0, 0
+    for m in _MARK_RE.finditer(marked):
+        pieces.append(marked[pos : m.start()])
+        at = m.start() - removed  # position in the clean text
+        removed += m.end() - m.start()
+        pos = m.end()
+        kind, index = m.group(1), m.group(2)
+        if kind == "g":
+            gen_stack.append(at)
+        elif kind == "G" and gen_stack:
+            start = gen_stack.pop()
+            if not gen_stack:  # nested blocks count once, as the outermost
+                generations.append((start, at))
+        elif kind in _CLOSES and index:
+            opens.setdefault((kind, index), at)
+        elif index:
+            key = next((o for o, c in _CLOSES.items() if c == kind), ""), index
+            if key in opens and key not in spans:
+                spans[key] = (opens[key], at)
+            elif key not in opens:  # the template cut the part's beginning off (DeepSeek-R1 drops "...</think>")
+                spans.setdefault(("~" + key[0], index), (at, at))
+    pieces.append(marked[pos:])
+    generations.sort()
+    return "".join(pieces), spans, generations
+
+
+__all__ = [
+    "MARK_END",
+    "MARK_START",
+    "REASONING_FIELDS",
+    "TemplateError",
+    "Span",
+    "call_name",
+    "given_reasoning",
+    "plain_data",
+    "plain_messages",
+    "plain_tools",
+    "strip_marks",
+    "template_messages",
+    "template_tools",
+]

@@ -1,0 +1,480 @@
+"""One conversation turn as other projects write it -> one canonical turn (see ftlib/rows.py), or a clear reason.
+
+    parse_messages([{"role": "assistant", "content": None,
+                     "tool_calls": [{"type": "function",
+                                     "function": {"name": "lookup_tide", "arguments": '{"harbour": "Dover"}'}}]}],
+                   "messages")
+    -> [{"role": "assistant", "content": "",
+         "tool_calls": [{"type": "function", "function": {"name": "lookup_tide", "arguments": {"harbour": "Dover"}}}]}]
+
+What is read, by role (OpenAI / Hugging Face messages, ShareGPT `from`/`value`, LLaMA-Factory's tags):
+
+    roles      system; user (human); assistant (gpt, model, function_call); tool (observation, function, ipython)
+    content    text, or a list of parts with `text`/`value` of type text, reasoning/thinking or tool_call/tool_use
+    assistant  reasoning from `reasoning_content`, `reasoning`, `thinking`, a reasoning part or a leading
+               <think>...</think> (split the way Qwen3's template splits it); `tool_calls` (or a legacy
+               `function_call`) with `arguments` as an object or JSON text -> always an object; `weight` or
+               `loss_weight` 0/1
+    tool       `name`, `tool_call_id`; an object as content becomes its JSON text
+
+Images, audio, video and files are refused by name: the studio trains text-only models. A key of a turn that
+holds a value but is not read is added to `ignored` as `<field>[].<key>` so the file's report can name it.
+
+Not known here: which fields of a row hold the turns (formats.py), files (readers.py).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+from ftlib.errors import UserError
+
+ROLES = {
+    "system": "system",
+    "user": "user",
+    "human": "user",
+    "assistant": "assistant",
+    "gpt": "assistant",
+    "model": "assistant",
+    "function_call": "assistant",  # ShareGPT (LLaMA-Factory): the assistant's call, as JSON in `value`
+    "tool": "tool",
+    "observation": "tool",  # ShareGPT (LLaMA-Factory): a tool's result
+    "function": "tool",  # OpenAI's legacy function result
+    "ipython": "tool",  # Llama 3.1's tool-result role
+}
+MEDIA = {
+    "image": "an image",
+    "image_url": "an image",
+    "input_image": "an image",
+    "images": "an image",
+    "audio": "audio",
+    "input_audio": "audio",
+    "audio_url": "audio",
+    "audios": "audio",
+    "video": "a video",
+    "video_url": "a video",
+    "input_video": "a video",
+    "videos": "a video",
+    "file": "a file",
+    "input_file": "a file",
+}
+TEXT_PARTS = {"text", "input_text", "output_text"}
+REASONING_PARTS = {"reasoning", "thinking"}
+CALL_PARTS = {"tool_call", "tool_use", "function_call"}
+REASONING_FIELDS = ("reasoning_content", "reasoning", "thinking")
+WEIGHT_FIELDS = ("weight", "loss_weight")
+_TURN_KEYS = {"role", "from", "content", "value"}
+_ASSISTANT_KEYS = {*REASONING_FIELDS, *WEIGHT_FIELDS, "tool_calls", "function_call"}
+_TOOL_KEYS = {"name", "tool_call_id"}
+
+
+class JSONProblem(UserError):
+    """json.loads failed in a way JSONDecodeError does not cover, with a plain reason."""
+
+
+class RowProblem(UserError):
+    """One row cannot be used; the message says why, in plain words. `field` names a missing field."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+def parse_json(text: str) -> Any:
+    """json.loads, with the failures it raises outside JSONDecodeError turned into plain reasons."""
+    try:
+        return json.loads(text)
+    except RecursionError:
+        # A hostile or broken file can nest brackets thousands deep; Python's parser recurses per level.
+        raise JSONProblem("it is nested too deeply (thousands of brackets inside each other)") from None
+    except json.JSONDecodeError:
+        raise
+    except ValueError as exc:  # e.g. "Exceeds the limit (4300 digits) for integer string conversion"
+        raise JSONProblem(f"it holds a number too long to read ({str(exc).split(';')[0]})") from None
+
+
+def kind_name(value: Any) -> str:
+    """A plain-words name for a JSON value's type, for error messages."""
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "an object"
+    return "text" if isinstance(value, str) else type(value).__name__
+
+
+def missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def has_value(value: Any) -> bool:
+    """False for null, NaN, "", [] and {}: a key holding one of those carries no data, so ignoring it drops nothing."""
+    return not (missing(value) or (isinstance(value, (str, list, dict)) and not value))
+
+
+def text(value: Any, what: str, optional: bool = False) -> str | None:
+    """A non-empty string, or None for an optional field left empty; RowProblem otherwise."""
+    if missing(value) or (optional and value == ""):
+        if optional:
+            return None
+        raise RowProblem(f"{what} is missing")
+    if not isinstance(value, str):
+        raise RowProblem(f"{what} must be text, but it is {kind_name(value)}")
+    if not value.strip():
+        if optional:
+            return None
+        raise RowProblem(f"{what} is empty")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        # A JSON escape like \ud800 (half of a surrogate pair) is no character at all; tokenizers, pages and
+        # file writers all fail on it later.
+        raise RowProblem(
+            f"{what} holds an invalid character (a lone surrogate such as \\ud800): not valid unicode text"
+        ) from None
+    return value
+
+
+def json_value(value: Any, what: str) -> Any:
+    """`value`, or the value its JSON text holds when it is text (lists and objects travel as text in CSV cells)."""
+    if not isinstance(value, str):
+        return value
+    try:
+        return parse_json(value)
+    except json.JSONDecodeError as exc:
+        raise RowProblem(f"{what} is not valid JSON ({exc.msg})") from None
+    except JSONProblem as exc:
+        raise RowProblem(f"{what} cannot be read: {exc}") from None
+
+
+def media_problem(noun: str, where: str) -> RowProblem:
+    return RowProblem(
+        f"this row has {noun} ({where}); the studio trains text-only models. Remove it, or leave the row out"
+    )
+
+
+# --- tools and tool calls ---------------------------------------------------------------------------------
+
+
+def parse_tools(value: Any, field: str = "tools") -> list[dict] | None:
+    """The tool schemas of a row, as written (a list of JSON schemas; JSON text is parsed); None when empty."""
+    if not has_value(value):
+        return None
+    value = json_value(value, f"'{field}'")
+    if isinstance(value, dict):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(t, dict) for t in value):
+        raise RowProblem(f"'{field}' must be a list of tool schemas (JSON objects), but it is {kind_name(value)}")
+    for i, tool in enumerate(value, start=1):
+        spec = tool.get("function") if isinstance(tool.get("function"), dict) else tool
+        if not isinstance(spec.get("name"), str) or not spec["name"].strip():
+            raise RowProblem(f"tool {i} in '{field}' has no name (a schema needs a 'name')")
+    return value or None
+
+
+def _arguments(value: Any, label: str) -> dict:
+    if missing(value):
+        return {}
+    if isinstance(value, str):
+        try:
+            value = parse_json(value) if value.strip() else {}
+        except (json.JSONDecodeError, JSONProblem) as exc:
+            reason = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
+            raise RowProblem(f"the arguments of {label} are not valid JSON ({reason})") from None
+    if not isinstance(value, dict):
+        raise RowProblem(f"the arguments of {label} must be a JSON object, but they are {kind_name(value)}")
+    return value
+
+
+def parse_tool_calls(value: Any, where: str, ignored: set[str] | None = None, prefix: str = "") -> list[dict]:
+    """Canonical tool calls from OpenAI `tool_calls`, a {name, arguments} object, or JSON text of either.
+
+    Each becomes {"type": "function", "function": {"name": str, "arguments": dict}} (+ "id" when given);
+    `arguments` written as JSON text is parsed, and text that is not a JSON object is a RowProblem naming the call.
+    """
+    value = json_value(value, f"the tool call of {where}")
+    calls = [value] if isinstance(value, dict) else value
+    if not isinstance(calls, list) or not all(isinstance(c, dict) for c in calls):
+        raise RowProblem(f"the tool calls of {where} must be objects with a name and arguments")
+    out = []
+    for k, call in enumerate(calls, start=1):
+        nested = isinstance(call.get("function"), dict)
+        spec = call["function"] if nested else call
+        name = spec.get("name")
+        if not isinstance(name, str) or not name.strip():
+            raise RowProblem(f"tool call {k} of {where} has no function name")
+        kind = call.get("type", "function")
+        if kind not in ("function", "tool_call", "tool_use", "function_call", None):
+            raise RowProblem(f"tool call {k} ({name}) of {where} has the type '{kind}'; only function calls are read")
+        label = f"tool call {k} (`{name}`) of {where}"
+        args_key = next((a for a in ("arguments", "parameters", "input") if a in spec), "arguments")
+        entry: dict = {
+            "type": "function",
+            "function": {"name": name, "arguments": _arguments(spec.get(args_key), label)},
+        }
+        if isinstance(call.get("id"), str) and call["id"]:
+            entry["id"] = call["id"]
+        out.append(entry)
+        if ignored is not None:
+            used = {"type", "id", "function", "text"} if nested else {"type", "id", "name", args_key}
+            ignored.update(f"{prefix}tool_calls[].{k2}" for k2, v in call.items() if k2 not in used and has_value(v))
+    return out
+
+
+# --- content ----------------------------------------------------------------------------------------------
+
+
+def _part_text(part: dict, keys: tuple[str, ...], label: str) -> str:
+    key = next((k for k in keys if k in part), None)
+    if key is None or part[key] is None:
+        raise RowProblem(f"{label} has no text (null); give it text or remove the part")
+    if not isinstance(part[key], str):
+        raise RowProblem(f"{label} must hold text, but it holds {kind_name(part[key])}")
+    return part[key]
+
+
+def parse_content(value: Any, where: str, ignored: set[str], prefix: str) -> tuple[Any, list[str], list[dict]]:
+    """(text, reasoning pieces, tool calls) of a turn's content: a string, or a list of typed parts."""
+    if not (isinstance(value, list) and value and all(isinstance(p, dict) for p in value)):
+        return value, [], []
+    texts, reasoning, calls = [], [], []
+    for k, part in enumerate(value, start=1):
+        label = f"content part {k} of {where}"
+        kind = part.get("type")
+        if kind is None and ("text" in part or "value" in part):
+            kind = "text"
+        if not isinstance(kind, str):
+            raise RowProblem(f"{label} has no type (text, reasoning or tool_call)")
+        kind = kind.strip().lower()
+        if kind in MEDIA:
+            raise media_problem(MEDIA[kind], where)
+        if kind in TEXT_PARTS:
+            texts.append(_part_text(part, ("text", "value"), label))
+            used = {"type", "text", "value"}
+        elif kind in REASONING_PARTS:
+            reasoning.append(_part_text(part, ("reasoning", "thinking", "text", "value"), label))
+            used = {"type", "reasoning", "thinking", "text", "value", "signature"}
+        elif kind in CALL_PARTS:
+            calls.extend(parse_tool_calls(part.get("tool_call", part), where))
+            used = set(part)
+        else:
+            raise RowProblem(
+                f"{label} has the type '{part.get('type')}', which the studio does not read "
+                "(it reads text, reasoning and tool_call parts)"
+            )
+        ignored.update(f"{prefix}content[].{key}" for key, v in part.items() if key not in used and has_value(v))
+    return "".join(texts), reasoning, calls
+
+
+def split_think(content: str) -> tuple[str | None, str]:
+    """(reasoning, answer) of a content that opens with <think>...</think>; (None, content) otherwise.
+
+    Split as Qwen3's chat template splits it: newlines around the reasoning and before the answer are dropped.
+
+    >>> split_think("<think>\\nTides follow the moon.\\n</think>\\n\\nAt 14:05.")
+    ('Tides follow the moon.', 'At 14:05.')
+    """
+    if not content.lstrip().startswith("<think>"):
+        return None, content
+    if "</think>" not in content:
+        raise RowProblem("opens a <think> block that never closes (no </think>)")
+    if content.count("</think>") > 1 or content.count("<think>") > 1:
+        # Qwen3's template would keep the first reasoning and the last answer and drop what lies between.
+        raise RowProblem("holds more than one <think> block; write one reasoning before the answer")
+    head, _, answer = content.partition("</think>")
+    return head.split("<think>", 1)[1].strip("\n"), answer.lstrip("\n")
+
+
+def _weight(turn: dict, where: str) -> int | None:
+    key = next((k for k in WEIGHT_FIELDS if not missing(turn.get(k))), None)
+    if key is None:
+        return None
+    value = turn[key]
+    if isinstance(value, str) and value.strip() in ("0", "1"):
+        value = int(value)
+    if isinstance(value, bool) or value not in (0, 1):
+        raise RowProblem(f"the {key} of {where} must be 0 (not trained) or 1 (trained), not {value!r}")
+    return int(value)
+
+
+# --- turns ------------------------------------------------------------------------------------------------
+
+
+def parse_turn(turn: Any, i: int, field: str, ignored: set[str]) -> dict:
+    """One canonical turn (see the module docstring); RowProblem naming turn `i` of `field` otherwise."""
+    if not isinstance(turn, dict):
+        raise RowProblem(f"turn {i} of '{field}' is {kind_name(turn)}, not a message with a role and content")
+    raw_role = turn.get("role") if turn.get("role") is not None else turn.get("from")
+    if raw_role is None:
+        raise RowProblem(f"turn {i} of '{field}' has no role (expected 'role' or 'from')")
+    tag = raw_role.strip().lower() if isinstance(raw_role, str) else None
+    role = ROLES.get(tag)
+    if role is None:
+        raise RowProblem(
+            f"turn {i} of '{field}' has the role '{raw_role}', which is not supported: use system, user, "
+            "assistant or tool (ShareGPT: system, human, gpt, function_call, observation)"
+        )
+    where = f"turn {i} ({role}) of '{field}'"
+    prefix = f"{field}[]."
+    content = turn.get("content") if turn.get("content") is not None else turn.get("value")
+    calls: list[dict] = []
+    if tag == "function_call":  # ShareGPT: the whole value is the call (JSON text, an object or a list of them)
+        calls, content = parse_tool_calls(content, where, ignored, prefix), ""
+    elif isinstance(content, dict) and role != "tool":
+        raise RowProblem(f"{where} must be text, but it is an object")
+    elif isinstance(content, list) and content and not all(isinstance(p, dict) for p in content):
+        raise RowProblem(f"{where} must be text, but it is a list")
+    content, reasoning, part_calls = parse_content(content, where, ignored, prefix)
+    calls += part_calls
+    used = set(_TURN_KEYS)
+    out: dict = {"role": role}
+    if role == "tool":
+        used |= _TOOL_KEYS
+        if isinstance(content, (dict, list)):  # a structured result: the template sees its JSON text
+            content = json.dumps(content, ensure_ascii=False)
+        out["content"] = "" if content == "" else text(content, where)
+        for key in ("name", "tool_call_id"):
+            if has_value(turn.get(key)):
+                out[key] = text(turn[key], f"the {key} of {where}")
+    elif role == "assistant":
+        used |= _ASSISTANT_KEYS
+        out.update(_assistant(turn, content, reasoning, calls, where, ignored, prefix))
+    else:
+        if reasoning or calls:
+            raise RowProblem(f"{where} holds reasoning or a tool call; only the assistant's turns carry those")
+        out["content"] = text(content, where)
+    ignored.update(prefix + key for key, v in turn.items() if key not in used and has_value(v))
+    return out
+
+
+def _assistant(
+    turn: dict, content: Any, reasoning: list[str], calls: list[dict], where: str, ignored: set[str], prefix: str
+) -> dict:
+    """content, reasoning, tool_calls and weight of an assistant turn."""
+    for key in ("tool_calls", "function_call"):
+        if has_value(turn.get(key)):
+            calls = calls + parse_tool_calls(turn[key], where, ignored, prefix)
+    for key in REASONING_FIELDS:
+        if isinstance(turn.get(key), str):
+            reasoning = [*reasoning, text(turn[key], f"the {key} of {where}", optional=True) or ""]
+        elif not missing(turn.get(key)):
+            raise RowProblem(f"the {key} of {where} must be text, but it is {kind_name(turn[key])}")
+    if isinstance(content, str):
+        try:
+            inline, content = split_think(content)
+        except RowProblem as exc:
+            raise RowProblem(f"{where} {exc}") from None
+        if inline is not None:
+            reasoning = [*reasoning, inline]
+    if len(set(reasoning)) > 1:
+        raise RowProblem(f"{where} holds two different reasonings (e.g. a 'reasoning_content' and a <think> block)")
+    if calls and (missing(content) or (isinstance(content, str) and not content.strip())):
+        content = content or ""  # a turn that only calls a tool: no text beside the call
+    elif reasoning and isinstance(content, str) and not content.strip():
+        raise RowProblem(f"{where} has reasoning but no answer after it")
+    else:
+        content = text(content, where)
+    out: dict = {"content": content}
+    if reasoning:
+        out["reasoning"] = reasoning[0]
+    if calls:
+        out["tool_calls"] = calls
+    weight = _weight(turn, where)
+    if weight is not None:
+        out["weight"] = weight
+    return out
+
+
+def parse_messages(value: Any, field: str, ignored: set[str] | None = None) -> list[dict]:
+    """Canonical turns from a list of role/content or from/value turns (JSON text of such a list is parsed)."""
+    ignored = set() if ignored is None else ignored
+    if isinstance(value, str) and value.lstrip().startswith("["):
+        try:
+            value = parse_json(value)
+        except json.JSONDecodeError as exc:
+            raise RowProblem(f"'{field}' looks like a JSON list but is not valid JSON ({exc.msg})") from None
+        except JSONProblem as exc:
+            raise RowProblem(f"'{field}' cannot be read: {exc}") from None
+    if not isinstance(value, list):
+        raise RowProblem(
+            f'\'{field}\' must be a list of messages like [{{"role": "user", "content": ...}}], '
+            f"but it is {kind_name(value)}"
+        )
+    if not value:
+        raise RowProblem(f"'{field}' is an empty list: there is no conversation")
+    return [parse_turn(turn, i, field, ignored) for i, turn in enumerate(value, start=1)]
+
+
+def check_tool_order(messages: list[dict], what: str = "turn") -> None:
+    """RowProblem when a tool result does not follow an assistant turn that made a tool call."""
+    for i, msg in enumerate(messages, start=1):
+        if msg["role"] != "tool":
+            continue
+        before = messages[i - 2] if i > 1 else None
+        if before is None or not (before["role"] == "tool" or before.get("tool_calls")):
+            raise RowProblem(
+                f"{what} {i} is a tool result, but the turn before it is not an assistant turn that calls a tool"
+            )
+
+
+def check_conversation(messages: list[dict]) -> list[str]:
+    """Raise RowProblem for unusable conversations; return warnings for odd but trainable ones.
+
+    Errors: a system turn after the start, a tool result with no tool call before it, no assistant turn, every
+    assistant turn weighted 0. Warnings (kept): the assistant speaks first, two turns in a row from one role (some
+    templates, e.g. Mistral's and Gemma's, refuse those), an unanswered last user turn or tool result.
+    """
+    for i, msg in enumerate(messages[1:], start=2):
+        if msg["role"] == "system":
+            raise RowProblem(f"turn {i} is a system message; a system message can only be the first turn")
+    check_tool_order(messages)
+    answers = [m for m in messages if m["role"] == "assistant"]
+    if not answers:
+        raise RowProblem("there is no assistant turn, so there is nothing to train on")
+    if all(m.get("weight") == 0 for m in answers):
+        raise RowProblem("every assistant turn has weight 0 (not trained), so there is nothing to train on")
+    warnings = []
+    talk = [m for m in messages if m["role"] != "system"]
+    offset = len(messages) - len(talk)
+    if talk[0]["role"] == "assistant":
+        warnings.append("the conversation starts with the assistant, not the user")
+    for i in range(1, len(talk)):
+        if talk[i]["role"] == talk[i - 1]["role"] != "tool":
+            warnings.append(
+                f"turns {i + offset} and {i + offset + 1} are both from the {talk[i]['role']}; "
+                "some chat templates (Mistral, Gemma) refuse this"
+            )
+            break
+    if talk[-1]["role"] == "user":
+        warnings.append("the last turn is a user message with no answer; it will not be trained")
+    elif talk[-1]["role"] == "tool":
+        warnings.append("the last turn is a tool result with no answer after it; the result is not trained")
+    return warnings
+
+
+__all__ = [
+    "MEDIA",
+    "ROLES",
+    "JSONProblem",
+    "RowProblem",
+    "check_conversation",
+    "check_tool_order",
+    "has_value",
+    "json_value",
+    "kind_name",
+    "media_problem",
+    "missing",
+    "parse_content",
+    "parse_json",
+    "parse_messages",
+    "parse_tool_calls",
+    "parse_tools",
+    "parse_turn",
+    "split_think",
+    "text",
+]

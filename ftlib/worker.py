@@ -1,0 +1,197 @@
+"""The training process: `python -m ftlib.worker RUN_DIR` trains one run, then starts the next queued one.
+
+    python -m ftlib.worker RUN_DIR                                              # what the queue launches
+    python -m torch.distributed.run --nproc-per-node 2 -m ftlib.worker RUN_DIR  # DDP or FSDP, same entry point
+
+The queue (runs.py) writes the run folder and starts this process in its own session, so a run outlives the
+browser tab, the Streamlit server and the CLI that started it. Here the run's status is kept true at every
+phase (loading, training, saving, finished / failed / interrupted), and a failure of any kind ends as one
+readable message in status.json (out of memory, a full disk and the user's own errors each say what to do),
+never as a silent dead run. SIGTERM asks for a graceful stop (a checkpoint first); a second one stops now.
+Under torchrun, global rank 0 writes the metrics and the model, and the first process of the machine the run folder
+was created for writes its status (ftlib.distributed: on several machines each has its own run folder).
+
+Not known here: how a trainer is built (training.py), the queue (runs.py).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import time
+import traceback
+from pathlib import Path
+
+from ftlib import sharing, workspace
+from ftlib.errors import UserError
+from ftlib.rundir import RunDir
+
+
+def friendly_error(exc: BaseException) -> str:
+    """One actionable sentence for the failures people meet: out of memory, a full disk, their own errors."""
+    text = str(exc)
+    lowered = text.lower()
+    if (
+        isinstance(exc, MemoryError)
+        or "out of memory" in lowered
+        or "can't allocate memory" in lowered
+        or "not enough memory" in lowered
+    ):
+        return (
+            "The device ran out of memory. Lower the batch size or max length, turn on gradient checkpointing, "
+            f"or use LoRA/QLoRA instead of full fine-tuning. ({type(exc).__name__}: {text[:300]})"
+        )
+    if workspace.is_disk_full(exc):
+        filename = getattr(exc, "path", None) or getattr(exc, "filename", None)  # path: a workspace.DiskFullError
+        where = f" while writing {filename}" if filename else ""
+        reason = getattr(exc, "reason", None) or getattr(exc, "strerror", None) or text[:200]
+        return (
+            f"The disk is full{where} ({reason}). {workspace.space_hint()}Then resume: the run continues from "
+            "its last complete checkpoint, and its metrics so far are kept."
+        )
+    if isinstance(exc, UserError):  # the engine's own errors already read as sentences
+        return text
+    return f"{type(exc).__name__}: {text[:500]}"
+
+
+def execute(run_dir: str | Path) -> str:
+    """Train the run in `run_dir` in this process; return its final state. Writes status as it goes (rank 0)."""
+    from ftlib.config import RunConfig
+    from ftlib.distributed import Topology, agree_on_checkpoint
+    from ftlib.metrics import MetricsCallback
+    from ftlib.training import attach_throughput, build_trainer, save_final
+
+    run = RunDir(Path(run_dir))
+    where = Topology.current()
+    main = where.is_main  # metrics, checkpoints, the model
+    owner = main  # writes status.json; the config's node_rank decides once it is read (the closures see the change)
+    status = run.read_status()
+    resume = bool(status.get("resume"))
+
+    def update(**fields) -> None:
+        if owner:
+            run.update_status(**fields)
+
+    def end(**fields) -> None:
+        if owner:
+            run.end_attempt(**fields)
+
+    try:
+        config = RunConfig.from_file(run.config_file)
+        owner = where.owns(config.node_rank)
+        if owner:
+            # The launcher already wrote `running` (or `stopping`, if a stop came first); a run started by hand
+            # (e.g. under torchrun) registers itself here.
+            extra = {} if status.get("pid") else {"pid": os.getpid(), "started": time.time(), "ended": None}
+            if status.get("state") != "stopping":
+                extra["state"] = "running"
+            update(phase="loading model and data", error=None, message="Running.", **extra)
+        callback = MetricsCallback(run, is_main=main)
+        prepared = build_trainer(config, run.path, callbacks=[callback, sharing.training_callback(run.path.name)])
+        attach_throughput(prepared, callback)
+        checkpoint = run.last_checkpoint() if resume else None
+        if main:
+            print(
+                f"[ftlib] {prepared.train_rows} training rows, {prepared.eval_rows} eval rows from "
+                f"{prepared.source}; {prepared.dropped} rows dropped (nothing to learn)",
+                flush=True,
+            )
+            if checkpoint is not None:
+                print(f"[ftlib] resuming from {checkpoint.name}", flush=True)
+        agree_on_checkpoint(checkpoint)
+        if owner and not main:
+            print(
+                f"[ftlib] machine {where.node_rank} of {config.nnodes}: training with machine 0 at "
+                f"{config.rdzv_endpoint}, which shows the progress and keeps the metrics",
+                flush=True,
+            )
+        callback.prepare_resume(checkpoint)
+        update(
+            phase="training",
+            train_rows=prepared.train_rows,
+            eval_rows=prepared.eval_rows,
+            resumed_from=checkpoint.name if checkpoint else None,
+        )
+        prepared.trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
+        if callback.failure:
+            end(state="failed", phase="", message=callback.failure, error=callback.failure)
+            return "failed"
+        if callback.stopped:
+            end(
+                state="interrupted",
+                phase="",
+                message=f"Stopped at step {prepared.trainer.state.global_step}; resume continues from the last "
+                "checkpoint.",
+            )
+            return "interrupted"
+        update(phase="saving")
+        final = save_final(prepared, config, run.path)
+        saved = final.is_dir()  # on machines other than 0, FSDP runs save nothing (the whole model is on machine 0)
+        message = "Finished."
+        if not main:
+            message = (
+                f"Finished as machine {where.node_rank} of {config.nnodes}; machine 0's run folder has the metrics"
+                + ("." if saved else " and the trained model.")
+            )
+        end(
+            state="finished",
+            phase="",
+            output=final.name if saved else None,
+            message=message,
+            step=prepared.trainer.state.global_step,
+            max_steps=prepared.trainer.state.max_steps,
+        )
+        return "finished"
+    except BaseException as exc:  # a crash must end as a readable status, never a silent dead run
+        traceback.print_exc()
+        sys.stdout.flush()
+        if isinstance(exc, KeyboardInterrupt):
+            end(state="interrupted", phase="", message="Interrupted.")
+            return "interrupted"
+        message = friendly_error(exc)
+        print(f"[ftlib] {message}", flush=True)
+        try:
+            end(state="failed", phase="", message=message, error=message, log_tail=run.log_tail())
+        except OSError:  # the disk may be too full for the status file too: the queue then reports the run as
+            traceback.print_exc()  # ended unexpectedly (runs.reconcile), and the log holds the message
+        return "failed"
+
+
+def install_stop_signal(run: RunDir) -> None:
+    """SIGTERM asks for a graceful stop (a STOP file the trainer callback sees) instead of dying mid-step."""
+
+    def handler(signum, frame):  # noqa: ARG001
+        if run.stop_requested():
+            raise KeyboardInterrupt  # a second SIGTERM: stop now
+        run.request_stop()
+
+    signal.signal(signal.SIGTERM, handler)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m ftlib.worker RUN_DIR`: train, then start the next queued run (rank 0 only)."""
+    argv = sys.argv[1:] if argv is None else argv
+    if len(argv) != 1:
+        print("usage: python -m ftlib.worker RUN_DIR", file=sys.stderr)
+        return 2
+    from ftlib import runs
+    from ftlib.distributed import Topology
+
+    run = RunDir(Path(argv[0]).resolve())
+    install_stop_signal(run)
+    state = execute(run.path)
+    try:
+        owner = Topology.current().owns(run.read_config().get("node_rank", 0))
+    except Exception:  # an unreadable config: the failure is in status.json already
+        owner = Topology.current().is_main
+    if owner:
+        try:
+            runs.advance()  # the queue moves on when a run ends
+        except Exception:  # never turn a finished run into a failure because the next one could not start
+            traceback.print_exc()
+    return 0 if state in ("finished", "interrupted") else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

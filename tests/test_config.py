@@ -1,0 +1,212 @@
+"""The run config: every setting reaches the object that acts on it, old spellings still load, and every field is
+declared completely (help, label, group), so the Train form and the CLI flags generated from it are complete.
+
+The table below is the contract of `ftlib.training`'s translators: one row per setting, the value a user sets,
+where it must arrive, and a sentinel that differs from the default (so a setting that is dropped on the way,
+as `quant_type` once was, fails its row).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import warnings
+
+import pytest
+import torch
+
+from ftlib import training
+from ftlib.config import RENAMED, ConfigError, ConfigWarning, RunConfig, field_specs
+from ftlib.rundir import RunDir
+from ftlib.runs import launch_command
+
+LONG_CHAT = {
+    "messages": [
+        {"role": "user", "content": "First question, please answer."},
+        {"role": "assistant", "content": "First answer here."},
+        {"role": "user", "content": "Second question " + "and more words " * 40},
+        {"role": "assistant", "content": "Second answer."},
+    ]
+}
+
+
+def args(config, tmp_path, **kw):
+    """The trainer arguments the run would be built with (on CPU, fp32, with held-out rows)."""
+    return training.trainer_arguments(config, tmp_path, "cpu", torch.float32, has_eval=True, **kw)
+
+
+def flag(command: list[str], name: str) -> str:
+    """The value that follows `name` in a command line."""
+    return command[command.index(name) + 1]
+
+
+def trained_texts(config, tokenizer) -> list[str]:
+    """The trained pieces of LONG_CHAT, as the run would encode it."""
+    template = training.run_template(config, tokenizer)
+    (enc,), _ = training.encode_for_training([LONG_CHAT], tokenizer, template, config)
+    return [t.text for t in enc.tokens if t.trained]
+
+
+# (setting, value, probe(config, ctx) -> what arrived, expected)
+CASES = [
+    ("method", "dpo", lambda c, x: type(args(c, x.tmp)).__name__, "DPOConfig"),
+    ("tuning", "full", lambda c, x: (training.lora_config(c), c.uses_adapter), (None, False)),
+    ("model", "TINY", lambda c, x: training.load_training_model(c, "cpu")[0].config.hidden_size, 64),
+    ("dataset", "ROWS", lambda c, x: len(sum(training.load_rows(c)[:2], [])), 8),
+    ("test_size", 0.25, lambda c, x: len(training.load_rows(c)[1]), 2),
+    ("template", "llama3", lambda c, x: training.run_template(c, x.tok).name, "llama3"),
+    (
+        "template_source",
+        "{{ messages[0]['content'] }}",
+        lambda c, x: training.run_template(c, x.tok).source,
+        "{{ messages[0]['content'] }}",
+    ),
+    ("mask_policy", "last_assistant", lambda c, x: "First" in "".join(trained_texts(c, x.tok)), False),
+    (
+        "max_length",
+        64,
+        lambda c, x: len(
+            training.encode_for_training([LONG_CHAT], x.tok, training.run_template(c, x.tok), c)[0][0].labels
+        ),
+        64,
+    ),
+    ("packing", True, lambda c, x: (args(c, x.tmp).packing, args(c, x.tmp).max_length), (True, 384)),
+    ("group_by_length", False, lambda c, x: args(c, x.tmp).train_sampling_strategy, "random"),
+    ("learning_rate", 3e-4, lambda c, x: args(c, x.tmp).learning_rate, 3e-4),
+    ("epochs", 2.5, lambda c, x: args(c, x.tmp).num_train_epochs, 2.5),
+    ("max_steps", 9, lambda c, x: args(c, x.tmp).max_steps, 9),
+    ("batch_size", 6, lambda c, x: args(c, x.tmp).per_device_train_batch_size, 6),
+    ("grad_accum", 3, lambda c, x: args(c, x.tmp).gradient_accumulation_steps, 3),
+    ("warmup_ratio", 0.2, lambda c, x: args(c, x.tmp).warmup_steps, 0.2),
+    ("scheduler", "linear", lambda c, x: str(args(c, x.tmp).lr_scheduler_type.value), "linear"),
+    ("weight_decay", 0.01, lambda c, x: args(c, x.tmp).weight_decay, 0.01),
+    ("max_grad_norm", 0.5, lambda c, x: args(c, x.tmp).max_grad_norm, 0.5),
+    ("lora_r", 5, lambda c, x: training.lora_config(c).r, 5),
+    ("lora_alpha", 11, lambda c, x: training.lora_config(c).lora_alpha, 11),
+    ("lora_dropout", 0.2, lambda c, x: training.lora_config(c).lora_dropout, 0.2),
+    (
+        "lora_targets",
+        ["q_proj", "v_proj"],
+        lambda c, x: set(training.lora_config(c).target_modules),
+        {"q_proj", "v_proj"},
+    ),
+    ("quant_type", "fp4", lambda c, x: training.quantization_config(c, torch.float32).bnb_4bit_quant_type, "fp4"),
+    (
+        "double_quant",
+        False,
+        lambda c, x: training.quantization_config(c, torch.float32).bnb_4bit_use_double_quant,
+        False,
+    ),
+    ("beta", 0.37, lambda c, x: args(c, x.tmp).beta, 0.37),
+    ("eval_every", 4, lambda c, x: (str(args(c, x.tmp).eval_strategy.value), args(c, x.tmp).eval_steps), ("steps", 4)),
+    ("save_every", 7, lambda c, x: args(c, x.tmp).save_steps, 7),
+    ("seed", 11, lambda c, x: (args(c, x.tmp).seed, args(c, x.tmp).data_seed), (11, 11)),
+    ("device", "cpu", lambda c, x: (training.device_for_process(c), args(c, x.tmp).use_cpu), ("cpu", True)),
+    ("dtype", "bfloat16", lambda c, x: training.load_training_model(c, "cpu")[1], torch.bfloat16),
+    ("gradient_checkpointing", True, lambda c, x: args(c, x.tmp).gradient_checkpointing, True),
+    ("nproc", 2, lambda c, x: flag(launch_command(RunDir(x.tmp), c), "--nproc-per-node"), "2"),
+    (
+        "sharding",
+        "fsdp",
+        lambda c, x: (args(c, x.tmp).fsdp, args(c, x.tmp).fsdp_plugin_args["fsdp_version"], c.sharding),
+        (True, 2, "fsdp"),
+    ),
+    ("nnodes", 3, lambda c, x: flag(launch_command(RunDir(x.tmp), c), "--nnodes"), "3"),
+    ("node_rank", 1, lambda c, x: flag(launch_command(RunDir(x.tmp), c), "--node-rank"), "1"),
+    (
+        "rdzv_endpoint",
+        "10.1.2.3:29511",
+        lambda c, x: [flag(launch_command(RunDir(x.tmp), c), f) for f in ("--master-addr", "--master-port")],
+        ["10.1.2.3", "29511"],
+    ),
+    ("name", "my-label", lambda c, x: c.to_dict()["name"], "my-label"),
+]
+# Settings whose row needs another setting to matter (4-bit formats need QLoRA, beta needs DPO, ...).
+NEEDS = {
+    "tuning": {"method": "dpo"},
+    "quant_type": {"method": "qlora"},
+    "double_quant": {"method": "qlora"},
+    "beta": {"method": "dpo"},
+    "template_source": {"template": "custom"},
+    "dtype": {"method": "full"},
+    "sharding": {"method": "full", "nproc": 2},
+    "nnodes": {"rdzv_endpoint": "10.1.2.3:29500"},
+    "node_rank": {"nnodes": 2, "rdzv_endpoint": "10.1.2.3:29500"},
+    "rdzv_endpoint": {"nnodes": 2},
+}
+
+
+class Context:
+    def __init__(self, tmp, tok, tiny, rows):
+        self.tmp, self.tok, self.tiny, self.rows = tmp, tok, tiny, rows
+
+
+@pytest.fixture
+def ctx(tmp_path, smol_tokenizer, tiny_model_dir):
+    rows = tmp_path / "rows.jsonl"
+    rows.write_text("".join(json.dumps(LONG_CHAT) + "\n" for _ in range(8)))
+    return Context(tmp_path, smol_tokenizer, tiny_model_dir, rows)
+
+
+def test_the_table_covers_every_setting():
+    assert [name for name, *_ in CASES] == list(field_specs())
+
+
+@pytest.mark.parametrize("name, value, probe, expected", CASES, ids=[c[0] for c in CASES])
+def test_every_setting_reaches_its_consumer(ctx, name, value, probe, expected):
+    if isinstance(value, str):
+        value = {"TINY": str(ctx.tiny), "ROWS": str(ctx.rows), "CUSTOM": "{{ messages[0]['content'] }}"}.get(
+            value, value
+        )
+    base = {"model": str(ctx.tiny), "dataset": str(ctx.rows), "test_size": 0.0, **NEEDS.get(name, {})}
+    assert field_specs()[name].default != value, f"the sentinel for {name} is its default: it could pass by accident"
+    config = RunConfig(**{**base, name: value})
+    assert getattr(config, name) == value
+    assert probe(config, ctx) == expected
+
+
+def test_old_spellings_still_load_with_a_warning(tmp_path):
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps({"method": "dpo", "dpo_tuning": "full", "dpo_beta": 0.3, "dataset": "x"}))
+    with pytest.warns(ConfigWarning, match="`dpo_beta` is now called `beta`"):
+        config = RunConfig.from_file(path)
+    assert (config.tuning, config.beta) == ("full", 0.3)
+    assert set(RENAMED.values()) <= set(field_specs())
+
+
+def test_every_field_is_declared_completely():
+    from ui.form import GROUP_TITLES
+
+    for spec in field_specs().values():
+        assert spec.help.endswith((".", ")")) and spec.label and spec.group in GROUP_TITLES, spec.name
+        for other in spec.when:
+            assert other in field_specs(), (spec.name, other)
+
+
+@pytest.mark.parametrize(
+    "settings, message",
+    [
+        ({"method": "lora", "epochs": 0}, "`epochs` must be above 0 (or set max_steps)"),
+        ({"template": "custom"}, "`template_source` is empty"),
+        ({"method": "dpo", "packing": True}, "`packing` works for SFT only"),
+        ({"learning_rate": "fast"}, "`learning_rate` must be a number"),
+        ({"lora_targets": []}, "`lora_targets` must list layer names"),
+        ({"method": "qlora", "sharding": "fsdp", "nproc": 2}, "`sharding` fsdp cannot split 4-bit (QLoRA) weights"),
+        ({"method": "full", "sharding": "fsdp"}, "set nproc to the number of GPUs (2 or more), or use sharding none"),
+        ({"nnodes": 2}, "`rdzv_endpoint` must be HOST:PORT of machine 0 when nnodes is 2"),
+        ({"nnodes": 2, "rdzv_endpoint": "10.0.0.1"}, "`rdzv_endpoint` must be HOST:PORT"),
+        ({"nnodes": 2, "node_rank": 2, "rdzv_endpoint": "h:29500"}, "`node_rank` must be below `nnodes`"),
+        ({"device": "cuda:1", "nproc": 2}, "use device cuda (or auto) with several processes, or nproc 1"),
+    ],
+)
+def test_combinations_are_refused_with_the_field_and_the_fix(settings, message):
+    with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        RunConfig(**settings)
+
+
+def test_the_config_round_trips_through_its_dict():
+    config = RunConfig(method="dpo", tuning="qlora", beta=0.2, lora_targets=["q_proj"], learning_rate=1e-4)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the current spelling raises no rename warning
+        again = RunConfig.from_dict(config.to_dict())
+    assert again == config and dataclasses.asdict(again) == config.to_dict()

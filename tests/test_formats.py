@@ -1,0 +1,741 @@
+"""Real-world row shapes (issue 14): tool calls, reasoning, unpaired labels, weights, history, preference variants,
+content parts, raw text and prompt-only rows, in every file type they travel in; refusals that name the reason;
+fields that are not read, named once per file; field mapping for JSON, JSONL and Parquet as for CSV.
+
+Every case is (id, file types, records as another project writes them, format, canonical rows expected). The
+content is ours; the shapes are those of OpenAI / Hugging Face messages, ShareGPT and LLaMA-Factory, Alpaca and TRL.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from ftlib.data import DataError, dataset_stats, load_bytes, load_file, render_row
+from ftlib.formats import convert_record
+from ftlib.turns import split_think
+
+ALL = ("jsonl", "json", "csv", "parquet")
+NO_PARQUET = ("jsonl", "json", "csv")  # values of mixed types in one column (text or parts) cannot be a Parquet column
+
+
+def m(role: str, content: str, **extra) -> dict:
+    return {"role": role, "content": content, **extra}
+
+
+def call(name: str, arguments: dict, **extra) -> dict:
+    return {"type": "function", "function": {"name": name, "arguments": arguments}, **extra}
+
+
+TIDE_TOOL = {
+    "type": "function",
+    "function": {
+        "name": "lookup_tide",
+        "description": "High and low tide times for a harbour today.",
+        "parameters": {"type": "object", "properties": {"harbour": {"type": "string"}}, "required": ["harbour"]},
+    },
+}
+TIDE_Q = "When is high tide in Dover?"
+TIDE_A = "High tide in Dover is at 14:05."
+# The issue's example: a call with no text, its result, and the answer.
+TIDE_ROW = {
+    "messages": [
+        m("user", TIDE_Q),
+        m("assistant", "", tool_calls=[call("lookup_tide", {"harbour": "Dover"}, id="call_1")]),
+        m("tool", "High tide 14:05", tool_call_id="call_1", name="lookup_tide"),
+        m("assistant", TIDE_A),
+    ],
+    "tools": [TIDE_TOOL],
+}
+Q, A = m("user", "What is 6 x 7?"), m("assistant", "42.")
+
+CASES = [
+    (
+        "openai-tool-call-arguments-as-json-text",
+        ALL,
+        [
+            {
+                "tools": [TIDE_TOOL],
+                "messages": [
+                    {"role": "user", "content": TIDE_Q},
+                    {
+                        "role": "assistant",
+                        "content": None,
+                        "tool_calls": [
+                            {
+                                "id": "call_1",
+                                "type": "function",
+                                "function": {"name": "lookup_tide", "arguments": '{"harbour": "Dover"}'},
+                            }
+                        ],
+                    },
+                    {"role": "tool", "tool_call_id": "call_1", "name": "lookup_tide", "content": "High tide 14:05"},
+                    {"role": "assistant", "content": TIDE_A},
+                ],
+            }
+        ],
+        "messages",
+        [TIDE_ROW],
+    ),
+    (
+        "hf-tool-call-object-arguments-text-beside-tools-as-json-text",
+        NO_PARQUET,
+        [
+            {
+                "tools": json.dumps([TIDE_TOOL]),
+                "messages": [
+                    {"role": "user", "content": "Tide at Dover, please."},
+                    {
+                        "role": "assistant",
+                        "content": "Let me look that up.",
+                        "tool_calls": [
+                            {
+                                "type": "function",
+                                "function": {"name": "lookup_tide", "arguments": {"harbour": "Dover"}},
+                            }
+                        ],
+                    },
+                    {"role": "tool", "name": "lookup_tide", "content": {"high": "14:05"}},
+                    {"role": "assistant", "content": "14:05."},
+                ],
+            }
+        ],
+        "messages",
+        [
+            {
+                "messages": [
+                    m("user", "Tide at Dover, please."),
+                    m("assistant", "Let me look that up.", tool_calls=[call("lookup_tide", {"harbour": "Dover"})]),
+                    m("tool", '{"high": "14:05"}', name="lookup_tide"),
+                    m("assistant", "14:05."),
+                ],
+                "tools": [TIDE_TOOL],
+            }
+        ],
+    ),
+    (
+        "sharegpt-function-call-observation-tools-string",
+        ALL,
+        [
+            {
+                "conversations": [
+                    {"from": "human", "value": TIDE_Q},
+                    {"from": "function_call", "value": '{"name": "lookup_tide", "arguments": {"harbour": "Dover"}}'},
+                    {"from": "observation", "value": "High tide 14:05"},
+                    {"from": "gpt", "value": TIDE_A},
+                ],
+                "tools": json.dumps([TIDE_TOOL["function"]]),
+            }
+        ],
+        "sharegpt",
+        [
+            {
+                "messages": [
+                    m("user", TIDE_Q),
+                    m("assistant", "", tool_calls=[call("lookup_tide", {"harbour": "Dover"})]),
+                    m("tool", "High tide 14:05"),
+                    m("assistant", TIDE_A),
+                ],
+                "tools": [TIDE_TOOL["function"]],
+            }
+        ],
+    ),
+    (
+        "reasoning-from-fields-parts-and-inline-think",
+        NO_PARQUET,
+        [
+            {"messages": [Q, {"role": "assistant", "content": "42.", "reasoning_content": "Six sevens are 42."}]},
+            {"messages": [Q, {"role": "assistant", "content": "42.", "reasoning": "Six sevens are 42."}]},
+            {"messages": [Q, {"role": "assistant", "content": "42.", "thinking": "Six sevens are 42."}]},
+            {"messages": [Q, {"role": "assistant", "content": "<think>\nSix sevens are 42.\n</think>\n\n42."}]},
+            {
+                "messages": [
+                    Q,
+                    {
+                        "role": "assistant",
+                        "content": [
+                            {"type": "thinking", "thinking": "Six sevens are 42."},
+                            {"type": "text", "text": "42."},
+                        ],
+                    },
+                ]
+            },
+            {
+                "messages": [
+                    Q,
+                    {
+                        "role": "assistant",
+                        "content": [
+                            {"type": "reasoning", "text": "Six sevens are 42."},
+                            {"type": "text", "value": "42."},
+                        ],
+                    },
+                ]
+            },
+        ],
+        "messages",
+        [{"messages": [Q, m("assistant", "42.", reasoning="Six sevens are 42.")]}] * 6,
+    ),
+    (
+        "empty-think-block-is-kept-as-empty-reasoning",
+        ALL,
+        [{"messages": [Q, {"role": "assistant", "content": "<think>\n\n</think>\n\n42."}]}],
+        "messages",
+        [{"messages": [Q, m("assistant", "42.", reasoning="")]}],
+    ),
+    (
+        "openai-weight-and-loss-weight",
+        NO_PARQUET,
+        [
+            {"messages": [Q, m("assistant", "41.", weight=0), m("user", "Again?"), m("assistant", "42.", weight=1)]},
+            {"messages": [Q, {"role": "assistant", "content": "41.", "loss_weight": 0.0}, m("user", "Again?"), A]},
+        ],
+        "messages",
+        [
+            {"messages": [Q, m("assistant", "41.", weight=0), m("user", "Again?"), m("assistant", "42.", weight=1)]},
+            {"messages": [Q, m("assistant", "41.", weight=0), m("user", "Again?"), A]},
+        ],
+    ),
+    (
+        "trl-kto-text",
+        ALL,
+        [
+            {"prompt": "What is 6 x 7?", "completion": "42.", "label": True},
+            {"prompt": "What is 6 x 7?", "completion": "48.", "label": False},
+        ],
+        "unpaired_preference",
+        [
+            {"prompt": [Q], "completion": [A], "label": True},
+            {"prompt": [Q], "completion": [m("assistant", "48.")], "label": False},
+        ],
+    ),
+    (
+        "trl-kto-conversational",
+        ALL,
+        [{"prompt": [Q], "completion": [m("assistant", "48.")], "label": False}],
+        "unpaired_preference",
+        [{"prompt": [Q], "completion": [m("assistant", "48.")], "label": False}],
+    ),
+    (
+        "messages-with-label",
+        ALL,
+        [{"messages": [m("system", "Be exact."), Q, A], "label": True}],
+        "unpaired_preference",
+        [{"prompt": [m("system", "Be exact."), Q], "completion": [A], "label": True}],
+    ),
+    (
+        "sharegpt-kto-tag",
+        ALL,
+        [
+            {
+                "conversations": [{"from": "human", "value": "What is 6 x 7?"}, {"from": "gpt", "value": "48."}],
+                "kto_tag": False,
+            }
+        ],
+        "unpaired_preference",
+        [{"prompt": [Q], "completion": [m("assistant", "48.")], "label": False}],
+    ),
+    (
+        "alpaca-history-and-system",
+        NO_PARQUET,
+        [
+            {
+                "instruction": "And times 2?",
+                "input": "",
+                "output": "84.",
+                "system": "Be exact.",
+                "history": [["What is 6 x 7?", "42."]],
+            }
+        ],
+        "alpaca",
+        [{"messages": [m("system", "Be exact."), Q, A, m("user", "And times 2?"), m("assistant", "84.")]}],
+    ),
+    (
+        "alpaca-shaped-preference-with-input",
+        ALL,
+        [{"instruction": "Multiply the numbers.", "input": "6 and 7", "chosen": "42.", "rejected": "48."}],
+        "preference",
+        [
+            {
+                "prompt": [m("user", "Multiply the numbers.\n\n6 and 7")],
+                "chosen": [A],
+                "rejected": [m("assistant", "48.")],
+            }
+        ],
+    ),
+    (
+        "sharegpt-preference-turn-objects",
+        ALL,
+        [
+            {
+                "conversations": [{"from": "human", "value": "What is 6 x 7?"}],
+                "chosen": {"from": "gpt", "value": "42."},
+                "rejected": {"from": "gpt", "value": "48."},
+            }
+        ],
+        "preference",
+        [{"prompt": [Q], "chosen": [A], "rejected": [m("assistant", "48.")]}],
+    ),
+    (
+        "chosen-messages-rejected-messages",
+        ALL,
+        [{"chosen_messages": [Q, A], "rejected_messages": [Q, m("assistant", "48.")]}],
+        "preference",
+        [{"prompt": [Q], "chosen": [A], "rejected": [m("assistant", "48.")]}],
+    ),
+    (
+        "question-chosen-rejected-with-system",
+        ALL,
+        [{"system": "Be exact.", "question": "What is 6 x 7?", "chosen": "42.", "rejected": "48."}],
+        "preference",
+        [{"prompt": [m("system", "Be exact."), Q], "chosen": [A], "rejected": [m("assistant", "48.")]}],
+    ),
+    (
+        "implicit-prompt-with-the-same-prompt-written-beside",
+        ALL,
+        [{"prompt": "What is 6 x 7?", "chosen": [Q, A], "rejected": [Q, m("assistant", "48.")]}],
+        "preference",
+        [{"prompt": [Q], "chosen": [A], "rejected": [m("assistant", "48.")]}],
+    ),
+    (
+        "content-parts-text-and-value",
+        NO_PARQUET,
+        [
+            {
+                "messages": [
+                    {
+                        "role": "user",
+                        "content": [{"type": "text", "text": "What is "}, {"type": "text", "text": "6 x 7?"}],
+                    },
+                    {"role": "assistant", "content": [{"value": "42."}]},
+                ]
+            }
+        ],
+        "messages",
+        [{"messages": [Q, A]}],
+    ),
+    (
+        "tool-call-content-part",
+        NO_PARQUET,
+        [
+            {
+                "messages": [
+                    {"role": "user", "content": TIDE_Q},
+                    {
+                        "role": "assistant",
+                        "content": [
+                            {"type": "tool_use", "id": "t1", "name": "lookup_tide", "input": {"harbour": "Dover"}}
+                        ],
+                    },
+                    {"role": "tool", "tool_call_id": "t1", "content": "High tide 14:05"},
+                    {"role": "assistant", "content": TIDE_A},
+                ]
+            }
+        ],
+        "messages",
+        [
+            {
+                "messages": [
+                    m("user", TIDE_Q),
+                    m("assistant", "", tool_calls=[call("lookup_tide", {"harbour": "Dover"}, id="t1")]),
+                    m("tool", "High tide 14:05", tool_call_id="t1"),
+                    m("assistant", TIDE_A),
+                ]
+            }
+        ],
+    ),
+    (
+        "raw-text",
+        ALL,
+        [{"text": "The tide turns twice a day.\n\nSailors watch it."}, {"text": "  Leading spaces stay."}],
+        "text",
+        [{"text": "The tide turns twice a day.\n\nSailors watch it."}, {"text": "  Leading spaces stay."}],
+    ),
+    (
+        "prompt-only-text-and-messages",
+        NO_PARQUET,
+        [{"prompt": "What is 6 x 7?"}, {"prompt": [m("system", "Be exact."), Q]}],
+        "prompt_only",
+        [{"prompt": [Q]}, {"prompt": [m("system", "Be exact."), Q]}],
+    ),
+]
+CASE_PARAMS = [
+    pytest.param(kind, records, fmt, expected, id=f"{case_id}-{kind}")
+    for case_id, kinds, records, fmt, expected in CASES
+    for kind in kinds
+]
+
+
+def write(tmp_path, records: list[dict], kind: str, name: str = "data"):
+    """`records` as a user's file of type `kind`; in CSV, lists and objects travel as JSON text in their cells."""
+    path = tmp_path / f"{name}.{kind}"
+    if kind == "jsonl":
+        path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    elif kind == "json":
+        path.write_text(json.dumps(records, indent=1), encoding="utf-8")
+    elif kind == "csv":
+        columns = list(dict.fromkeys(k for r in records for k in r))
+        with open(path, "w", newline="", encoding="utf-8") as handle:
+            writer = csv.DictWriter(handle, fieldnames=columns)
+            writer.writeheader()
+            for r in records:
+                writer.writerow({k: json.dumps(v) if isinstance(v, (list, dict)) else v for k, v in r.items()})
+    else:
+        pq.write_table(pa.Table.from_pylist(records), path)
+    return path
+
+
+@pytest.mark.parametrize("kind, records, fmt, expected", CASE_PARAMS)
+def test_every_shape_in_every_file_type(tmp_path, kind, records, fmt, expected):
+    result = load_file(write(tmp_path, records, kind))
+    assert [e.as_dict() for e in result.errors] == []
+    assert (result.format, result.rows) == (fmt, expected)
+    assert result.notices == []  # nothing in these rows goes unread
+    assert result.row_numbers == list(range(1, len(records) + 1))
+
+
+def test_the_issue_example_holds_every_part_of_the_tool_call(tmp_path):
+    rows = load_file(write(tmp_path, CASES[0][2], "jsonl")).rows
+    call_turn = rows[0]["messages"][1]
+    assert call_turn["content"] == "" and call_turn["tool_calls"][0]["function"]["arguments"] == {"harbour": "Dover"}
+    assert load_file(write(tmp_path, CASES[0][2], "jsonl")).summary()["counts"] == {
+        "tool_calls": 1,
+        "tools": 1,
+        "reasoning": 0,
+        "weight_0": 0,
+    }
+
+
+# --- refusals name the real reason ----------------------------------------------------------------------------
+
+U = {"role": "user", "content": "q"}
+REFUSALS = [
+    (
+        "malformed-arguments",
+        {
+            "messages": [
+                U,
+                {
+                    "role": "assistant",
+                    "content": None,
+                    "tool_calls": [
+                        {"type": "function", "function": {"name": "lookup_tide", "arguments": '{"harbour": Dover}'}}
+                    ],
+                },
+            ]
+        },
+        r"the arguments of tool call 1 \(`lookup_tide`\) of turn 2 \(assistant\) of 'messages' are not valid JSON",
+    ),
+    (
+        "arguments-not-an-object",
+        {"messages": [U, {"role": "assistant", "tool_calls": [{"function": {"name": "f", "arguments": "[1, 2]"}}]}]},
+        r"the arguments of tool call 1 \(`f`\) .* must be a JSON object, but they are a list",
+    ),
+    (
+        "call-without-a-name",
+        {"messages": [U, {"role": "assistant", "tool_calls": [{"function": {"arguments": {}}}]}]},
+        r"tool call 1 of turn 2 \(assistant\) of 'messages' has no function name",
+    ),
+    (
+        "null-text-part",
+        {"messages": [{"role": "user", "content": [{"type": "text", "text": None}]}, A]},
+        r"content part 1 of turn 1 \(user\) of 'messages' has no text \(null\)",
+    ),
+    (
+        "image-part",
+        {"messages": [{"role": "user", "content": [{"type": "image_url", "image_url": {"url": "x.png"}}]}, A]},
+        r"this row has an image .*; the studio trains text-only models",
+    ),
+    (
+        "audio-part",
+        {"messages": [{"role": "user", "content": [{"type": "input_audio", "input_audio": {}}]}, A]},
+        r"this row has audio",
+    ),
+    (
+        "images-field",
+        {"messages": [m("user", "<image>What is this?"), A], "images": ["cat.png"]},
+        r"this row has an image \(the 'images' field\)",
+    ),
+    (
+        "llava-image-field",
+        {
+            "conversations": [{"from": "human", "value": "<image>\nWhat?"}, {"from": "gpt", "value": "A cat."}],
+            "image": "cat.jpg",
+        },
+        r"this row has an image \(the 'image' field\)",
+    ),
+    ("videos-field", {"messages": [U, A], "videos": ["v.mp4"]}, r"this row has a video"),
+    (
+        "unknown-part-type",
+        {"messages": [{"role": "user", "content": [{"type": "hologram", "text": "x"}]}, A]},
+        r"has the type 'hologram', which the studio does not read",
+    ),
+    (
+        "unclosed-think",
+        {"messages": [U, m("assistant", "<think>hmm, 42")]},
+        r"turn 2 \(assistant\) of 'messages' opens a <think> block that never closes",
+    ),
+    (
+        "two-think-blocks",
+        {"messages": [U, m("assistant", "<think>a</think>x<think>b</think>y")]},
+        r"more than one <think> block",
+    ),
+    (
+        "reasoning-without-answer",
+        {"messages": [U, m("assistant", "<think>only thoughts</think>")]},
+        r"has reasoning but no answer",
+    ),
+    (
+        "two-different-reasonings",
+        {"messages": [U, m("assistant", "<think>a</think>42", reasoning_content="b")]},
+        r"two different reasonings",
+    ),
+    (
+        "reasoning-on-a-user-turn",
+        {
+            "messages": [
+                {"role": "user", "content": [{"type": "reasoning", "text": "x"}, {"type": "text", "text": "q"}]},
+                A,
+            ]
+        },
+        r"turn 1 \(user\) .* only the assistant's turns carry those",
+    ),
+    (
+        "weight-half",
+        {"messages": [U, m("assistant", "a", weight=0.5)]},
+        r"the weight of turn 2 \(assistant\) of 'messages' must be 0 \(not trained\) or 1",
+    ),
+    ("every-weight-zero", {"messages": [U, m("assistant", "a", weight=0)]}, r"every assistant turn has weight 0"),
+    (
+        "tool-result-without-a-call",
+        {"messages": [U, m("tool", "14:05"), A]},
+        r"turn 2 is a tool result, but the turn before it is not an assistant turn that calls a tool",
+    ),
+    (
+        "observation-without-a-call",
+        {
+            "conversations": [
+                {"from": "human", "value": "q"},
+                {"from": "observation", "value": "x"},
+                {"from": "gpt", "value": "a"},
+            ]
+        },
+        r"turn 2 is a tool result",
+    ),
+    (
+        "label-not-true-or-false",
+        {"prompt": "q", "completion": "a", "label": "maybe", "kto_tag": "maybe"},
+        r"the 'label' must be true \(a good answer\) or false \(a bad one\), not 'maybe'",
+    ),
+    (
+        "labelled-conversation-ending-with-the-user",
+        {"messages": [U, A, m("user", "more?")], "label": True},
+        r"must end with the assistant's answer that the label judges",
+    ),
+    ("tools-not-schemas", {"messages": [U, A], "tools": "[1, 2]"}, r"'tools' must be a list of tool schemas"),
+    (
+        "tool-schema-without-a-name",
+        {"messages": [U, A], "tools": [{"type": "function", "function": {"description": "x"}}]},
+        r"tool 1 in 'tools' has no name",
+    ),
+    (
+        "history-not-pairs",
+        {"instruction": "i", "output": "o", "history": [["only one"]]},
+        r"entry 1 of 'history' must be an \[instruction, response\] pair",
+    ),
+    ("empty-text", {"text": "   "}, r"the text is empty"),
+    ("prompt-only-ending-with-the-assistant", {"prompt": [U, A]}, r"the prompt must end with a user turn"),
+]
+
+
+@pytest.mark.parametrize("record, match", [pytest.param(r, p, id=i) for i, r, p in REFUSALS])
+def test_a_refused_row_names_the_real_reason(record, match):
+    # Every row of the file is that row, read in the format it is detected as: each is refused with the reason.
+    payload = "".join(json.dumps(r) + "\n" for r in (record, record, record)).encode()
+    result = load_bytes(payload, "rows.jsonl")
+    assert [e.row for e in result.errors] == [1, 2, 3] and result.rows == []
+    assert re.search(match, result.errors[0].message), result.errors[0].message
+
+
+def test_an_assistant_turn_with_only_a_tool_call_is_valid_not_missing():
+    result = load_bytes(json.dumps(CASES[0][2][0]).encode(), "t.jsonl")
+    assert result.errors == [] and result.rows == [TIDE_ROW]
+
+
+# --- nothing is dropped silently ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["jsonl", "json", "parquet"])
+def test_ignored_fields_are_named_once_per_file_with_their_row_count(tmp_path, kind):
+    records = [
+        {"id": i, "source": "forum", "messages": [{"role": "user", "content": "q", "timestamp": "12:00"}, A]}
+        for i in range(3)
+    ]
+    records[2]["source"] = None  # a null is no data: not counted
+    result = load_file(write(tmp_path, records, kind))
+    assert result.errors == [] and len(result.rows) == 3
+    named = {n.field: n.rows for n in result.notices}
+    assert named == {"id": 3, "source": 2, "messages[].timestamp": 3}
+    messages = [n.message for n in result.notices]
+    assert "ignored field: `id` in 3 rows; the studio does not read it, so it is neither shown nor trained" in messages
+    summary = result.summary()
+    assert summary["warnings"][0] == {"row": None, "message": messages[0], "field": "id", "rows": 3}
+
+
+def test_a_csv_column_nothing_reads_is_named(tmp_path):
+    path = tmp_path / "qa.csv"
+    path.write_text("question,answer,notes\nWhat is 6 x 7?,42.,checked\nHalf of 10?,5.,\n", encoding="utf-8")
+    result = load_file(path)
+    assert result.format == "alpaca" and [(n.field, n.rows) for n in result.notices] == [("notes", 1)]
+
+
+def test_a_preference_file_read_as_sharegpt_says_what_it_drops():
+    # 19.10: forced to ShareGPT, the conversations still train, but chosen/rejected are dropped: say so.
+    row = {
+        "conversations": [
+            {"from": "human", "value": "Hi"},
+            {"from": "gpt", "value": "Hello."},
+            {"from": "human", "value": "6 x 7?"},
+        ],
+        "chosen": {"from": "gpt", "value": "42."},
+        "rejected": {"from": "gpt", "value": "48."},
+    }
+    payload = (json.dumps(row) + "\n").encode() * 2
+    assert load_bytes(payload, "p.jsonl").format == "preference"  # detected right by itself
+    forced = load_bytes(payload, "p.jsonl", fmt="sharegpt")
+    assert len(forced.rows) == 2
+    messages = [n.message for n in forced.notices]
+    assert messages[0].startswith("2 rows look like preference (with `chosen`, `rejected`), not sharegpt")
+    assert "Pick the format 'preference'" in messages[0]
+    assert {n.field for n in forced.notices[1:]} == {"chosen", "rejected"}
+
+
+def test_unpaired_rows_are_never_read_as_sft(tmp_path):
+    records = [{"prompt": "What is 6 x 7?", "completion": "48.", "label": False}] * 3
+    result = load_file(write(tmp_path, records, "jsonl"))
+    assert result.format == "unpaired_preference" and result.kind == "unpaired"
+    assert all("messages" not in r for r in result.rows)
+    assert result.summary()["counts"]["bad"] == 3 and result.summary()["counts"]["good"] == 0
+
+
+@pytest.mark.parametrize("fmt", ["messages", "prompt_completion"])
+def test_a_labelled_row_is_never_trained_as_a_conversation(fmt):
+    # Forced (or outvoted) into an SFT format, a row judged bad must be refused, not become a training target.
+    rows = [{"messages": [Q, m("assistant", "48.")], "prompt": "What is 6 x 7?", "completion": "48.", "label": False}]
+    rows.append({"messages": [Q, A], "prompt": "What is 6 x 7?", "completion": "42.", "kto_tag": "true"})
+    result = load_bytes("".join(json.dumps(r) + "\n" for r in rows).encode(), "kto.jsonl", fmt=fmt)
+    assert result.rows == [] and [e.row for e in result.errors] == [1, 2]
+    assert "this row has a true/false label" in result.errors[0].message
+
+
+def test_trl_unpaired_rows_read_back_exactly():
+    # Reference: TRL's own unpair_preference_dataset writes the KTO format; every row must come back as written.
+    from datasets import Dataset
+    from trl.data_utils import unpair_preference_dataset
+
+    pairs = Dataset.from_list(
+        [
+            {"prompt": [Q], "chosen": [A], "rejected": [m("assistant", "48.")]},
+            {
+                "prompt": [m("user", "Capital of Peru?")],
+                "chosen": [m("assistant", "Lima.")],
+                "rejected": [m("assistant", "Cusco.")],
+            },
+        ]
+    )
+    unpaired = unpair_preference_dataset(pairs).to_list()
+    result = load_bytes("".join(json.dumps(r) + "\n" for r in unpaired).encode(), "kto.jsonl")
+    assert result.format == "unpaired_preference" and result.rows == unpaired
+
+
+# Qwen3's chat template (Qwen/Qwen3-8B tokenizer_config.json, revision 895c8d1) splits an inline reasoning from
+# the answer with these two expressions; the data layer must split the same way.
+QWEN3_SPLIT = (
+    "{%- set c = content %}"
+    "{{ c.split('</think>')[0].rstrip('\\n').split('<think>')[-1].lstrip('\\n') }}\x00"
+    "{{ c.split('</think>')[-1].lstrip('\\n') }}"
+)
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        "<think>\nSix sevens.\n</think>\n\n42.",
+        "<think>Six sevens.</think>42.",
+        "<think>\n\nline one\nline two\n\n</think>\n\n\n42.\n",
+        "  <think>x</think>\n42.",
+        "<think>\n\n</think>\n\n42.",
+    ],
+)
+def test_inline_think_splits_like_qwen3s_template(content):
+    import jinja2
+
+    reasoning, answer = jinja2.Environment().from_string(QWEN3_SPLIT).render(content=content).split("\x00")
+    assert split_think(content) == (reasoning, answer)
+
+
+# --- field mapping for every file type -------------------------------------------------------------------------
+
+ODD = [{"q": "What is 6 x 7?", "a": "42.", "n": "x"}, {"q": "Half of 10?", "a": "5.", "n": "y"}]
+
+
+@pytest.mark.parametrize("kind", ALL)
+def test_field_mapping_works_for_every_file_type(tmp_path, kind):
+    path = write(tmp_path, ODD, kind)
+    with pytest.raises(DataError, match="Field mapping"):
+        load_file(path)  # nothing to recognise: the message names the control that fixes it
+    result = load_file(path, column_map={"instruction": "q", "output": "a"})
+    assert (result.format, result.column_map) == ("alpaca", {"instruction": "q", "output": "a"})
+    assert result.rows[0] == {"messages": [m("user", "What is 6 x 7?"), A]}
+    assert [(n.field, n.rows) for n in result.notices] == [("n", 2)]
+    what = "column" if kind in ("csv", "parquet") else "field"
+    with pytest.raises(DataError, match=f"has no {what} 'nope' \\(mapped to 'output'\\)"):
+        load_file(path, column_map={"instruction": "q", "output": "nope"})
+    with pytest.raises(DataError, match="Unknown field 'answer'"):
+        load_file(path, column_map={"answer": "a"})
+
+
+def test_a_mapping_to_none_stops_a_field_being_read(tmp_path):
+    path = write(tmp_path, [{"instruction": "i", "output": "o", "system": "Be terse."}], "jsonl")
+    assert load_file(path).rows[0]["messages"][0] == m("system", "Be terse.")
+    result = load_file(path, column_map={"system": None})
+    assert result.rows == [{"messages": [m("user", "i"), m("assistant", "o")]}]
+
+
+def test_json_keys_with_other_names_get_a_guessed_mapping():
+    payload = json.dumps([{"question": "What is 6 x 7?", "answer": "42."}]).encode()
+    result = load_bytes(payload, "qa.json")
+    assert (result.format, result.column_map) == ("alpaca", {"instruction": "question", "output": "answer"})
+
+
+def test_csv_preference_keeps_the_input():
+    payload = b"instruction,input,chosen,rejected\nMultiply the numbers.,6 and 7,42.,48.\n"
+    assert load_bytes(payload, "p.csv").rows[0]["prompt"] == [m("user", "Multiply the numbers.\n\n6 and 7")]
+
+
+# --- statistics of the new kinds ----------------------------------------------------------------------------
+
+
+def test_token_lengths_of_text_and_tool_rows_agree_with_the_tokenizer(smol_tokenizer):
+    rows = [{"text": "The tide turns twice a day."}, TIDE_ROW, {"prompt": [Q]}]
+    lengths = dataset_stats(rows, smol_tokenizer)["token_lengths"]
+    assert render_row(rows[0], smol_tokenizer) == "The tide turns twice a day."
+    # Reference: transformers renders the file's own messages with tools= the same way.
+    reference = smol_tokenizer.apply_chat_template(
+        [dict(t, content=t["content"] or "") for t in TIDE_ROW["messages"]], tools=[TIDE_TOOL], tokenize=False
+    )
+    assert render_row(TIDE_ROW, smol_tokenizer) == reference
+    expected = [len(smol_tokenizer(t, add_special_tokens=False)["input_ids"]) for t in (rows[0]["text"], reference)]
+    assert lengths[:2] == expected
+    prompt_text = smol_tokenizer.apply_chat_template([Q], tokenize=False, add_generation_prompt=True)
+    assert render_row(rows[2], smol_tokenizer) == prompt_text
+
+
+def test_convert_record_keeps_its_two_value_contract():
+    row, warnings = convert_record({"prompt": "q", "completion": "a", "label": True}, "unpaired_preference")
+    assert row == {"prompt": [m("user", "q")], "completion": [m("assistant", "a")], "label": True} and warnings == []

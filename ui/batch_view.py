@@ -1,0 +1,177 @@
+"""Drawing a batch on the Batches page: the token grid (HTML), the whole-batch overview (a heatmap), the legend.
+
+Pure functions of an `ftlib.batching.Batch` and the examples it was made from; the page only chooses and lays out.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+
+import plotly.graph_objects as go
+
+from ftlib import batching
+
+COLORS = {
+    "trained": "background:rgba(46,160,67,.35)",
+    "masked": "background:rgba(56,139,253,.16)",
+    "pad": "background:rgba(128,128,128,.22);color:#888;font-style:italic",
+}
+CSS = """
+<style>
+.ftgrid{overflow-x:auto;padding-bottom:.4rem}
+.ftgrid table{border-collapse:collapse;font-family:ui-monospace,monospace;font-size:12px}
+.ftgrid td{border:1px solid rgba(128,128,128,.25);padding:2px 4px;white-space:pre;text-align:center;min-width:1.6em}
+.ftgrid th{font-weight:500;padding:2px 6px;text-align:right;white-space:nowrap;font-size:11px;color:#666}
+.ftgrid td.start{border-left:3px solid #d29922}
+.ftgrid tr.aux td{font-size:10px;color:#666;border-top:none}
+.ftgrid .legend span{padding:1px 6px;margin-right:6px;border-radius:3px}
+</style>
+"""
+LEGEND = (
+    "<div class='ftgrid'><div class='legend'>"
+    f"<span style='{COLORS['trained']}'>trained (label = next token)</span>"
+    f"<span style='{COLORS['masked']}'>attended, not trained (-100)</span>"
+    f"<span style='{COLORS['pad']}'>padding</span>"
+    "<span style='border-left:3px solid #d29922'>start of a packed example</span>"
+    "</div></div>"
+)
+CAPTIONS = {
+    "right": "Each row starts at position 0; padding fills the end of the shorter rows.",
+    "left": "Each row ends on its last real token, ready for the next one to be generated. (In generation only the "
+    "prompt is fed; the whole training sequence is shown here to compare.)",
+    "packed": "Whole examples laid end to end (best-fit decreasing); position ids restart at each orange bar. In "
+    "training, TRL lays a batch of packed rows end to end in a single row, with no padding at all.",
+}
+_KINDS = {"pad": 0, "masked": 1, "trained": 2}
+# Discrete colours for 0 = pad, 1 = attended but not trained, 2 = trained (the same as the grid's).
+_HEAT_COLORS = [
+    [0, "#d9d9d9"],
+    [1 / 3, "#d9d9d9"],
+    [1 / 3, "#d4e5fd"],
+    [2 / 3, "#d4e5fd"],
+    [2 / 3, "#9fd5aa"],
+    [1, "#9fd5aa"],
+]
+
+
+@dataclass
+class Shown:
+    """What the grid shows besides the batch: each example's name and token texts, and the extra rows asked for."""
+
+    names: list[str]  # per example, e.g. "row 3 · chosen"
+    texts: list[list[str]]  # per example, each token's piece of the rendered text
+    attention: bool = False
+    labels: bool = True
+    positions: bool = False
+
+
+def cell_text(text: str) -> str:
+    """A token's text for a narrow cell: line breaks and tabs as ↵ and ⇥, blank tokens visible, long ones cut."""
+    text = text.replace("\n", "↵").replace("\t", "⇥")
+    # A later byte piece of a multi-byte character has no text of its own (the first piece shows the character).
+    text = text if text.strip() else text.replace(" ", "␣") or "·"
+    return html.escape(text if len(text) <= 14 else text[:13] + "…")
+
+
+def _kind(batch: batching.Batch, r: int, j: int) -> str:
+    if not batch.attention_mask[r][j]:
+        return "pad"
+    return "trained" if batch.labels[r][j] != batch.label_pad else "masked"
+
+
+def _why(batch: batching.Batch, kind: str, at_start: bool, original_label: int) -> str:
+    if kind == "pad":
+        return "padding: not attended, not trained"
+    if batch.layout == "packed" and at_start:
+        return (
+            "start of a packed example: position id back to 0, label -100 so it is never predicted from the "
+            "previous example"
+        )
+    if kind == "masked" and original_label != batch.label_pad:
+        return "label -100 here although the example trains it"
+    return "trained: the loss scores this token" if kind == "trained" else "attended, label -100"
+
+
+def grid_html(batch: batching.Batch, shown: Shown, original_labels: list[list[int]], lo: int, hi: int) -> str:
+    """The batch as an HTML table of token cells, positions `lo`..`hi`, with a tooltip per cell."""
+    owner = batch.seq_idx()
+    out = ['<div class="ftgrid"><table>', "<tr><th>position</th>"]
+    out += [f"<th style='text-align:center'>{j}</th>" for j in range(lo, hi)]
+    out.append("</tr>")
+    for r in range(len(batch.input_ids)):
+        row_names = " + ".join(shown.names[s.example] for s in batch.segments[r])
+        out.append(f"<tr><th title='{html.escape(row_names)}'>{html.escape(row_names[:40])}</th>")
+        for j in range(lo, hi):
+            tid, pos, lab, k = batch.input_ids[r][j], batch.position_ids[r][j], batch.labels[r][j], owner[r][j]
+            kind = _kind(batch, r, j)
+            text, why, start = "pad", _why(batch, "pad", False, 0), False
+            if kind != "pad":
+                seg = next(s for s in batch.segments[r] if s.start <= j < s.end)
+                start = j == seg.start
+                text = shown.texts[k][j - seg.start]
+                why = _why(batch, kind, start, original_labels[k][j - seg.start])
+            tip = f"position {j} · id {tid} · attention {batch.attention_mask[r][j]} · label {lab} · position id {pos}"
+            cls = " class='start'" if start and batch.layout == "packed" else ""
+            out.append(
+                f"<td{cls} style='{COLORS[kind]}' title='{html.escape(tip + ' · ' + why)}'>{cell_text(text)}</td>"
+            )
+        out.append("</tr>")
+        for label, values, on in (
+            ("attention", batch.attention_mask[r], shown.attention),
+            ("label", batch.labels[r], shown.labels),
+            ("position id", batch.position_ids[r], shown.positions),
+        ):
+            if on:
+                cells = "".join(f"<td>{v}</td>" for v in values[lo:hi])
+                out.append(f"<tr class='aux'><th>{label}</th>{cells}</tr>")
+    out.append("</table></div>")
+    return "".join(out)
+
+
+def overview(batch: batching.Batch, names: list[str]) -> go.Figure:
+    """The whole batch at a glance: one cell per position, coloured like the grid, token and labels on hover."""
+    z, hover = [], []
+    for r in range(batch.shape[0]):
+        z.append([_KINDS[_kind(batch, r, j)] for j in range(batch.shape[1])])
+        hover.append(
+            [
+                f"position {j}<br>id {batch.input_ids[r][j]}<br>attention {batch.attention_mask[r][j]}"
+                f"<br>label {batch.labels[r][j]}<br>position id {batch.position_ids[r][j]}<br>"
+                f"{_kind(batch, r, j)}"
+                for j in range(batch.shape[1])
+            ]
+        )
+    rows = [" + ".join(names[s.example] for s in segs) for segs in batch.segments]
+    fig = go.Figure(
+        go.Heatmap(
+            z=z,
+            y=rows,
+            zmin=0,
+            zmax=2,
+            colorscale=_HEAT_COLORS,
+            showscale=False,
+            hovertext=hover,
+            hoverinfo="text",
+            xgap=1,
+            ygap=2,
+        )
+    )
+    if batch.layout == "packed":  # a bar where each packed example starts
+        for r, segs in enumerate(batch.segments):
+            for seg in segs[1:]:
+                fig.add_shape(
+                    type="line",
+                    x0=seg.start - 0.5,
+                    x1=seg.start - 0.5,
+                    y0=r - 0.5,
+                    y1=r + 0.5,
+                    line={"color": "#d29922", "width": 3},
+                )
+    fig.update_yaxes(autorange="reversed")
+    fig.update_xaxes(title="position")
+    fig.update_layout(height=90 + 28 * batch.shape[0], margin={"t": 10, "b": 10, "l": 10, "r": 10})
+    return fig
+
+
+__all__ = ["CAPTIONS", "COLORS", "CSS", "LEGEND", "Shown", "cell_text", "grid_html", "overview"]

@@ -1,0 +1,215 @@
+"""Drawing one training run on the Train page: its state, progress, live numbers, charts, controls and exports.
+
+Everything shown is read from the run's folder (`ftlib.rundir.RunDir`) on each draw, so a refresh, a second tab
+or a restarted server shows the same run. Only drawing here: the queue is `ftlib.runs`, exports `ftlib.export`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+
+from ftlib import export, runs
+from ftlib.memory import human
+from ftlib.rundir import RunSummary
+from ui.charts import run_figures
+from ui.common import deferred_download, show_download_failure, user_errors
+
+ACTIVE = ("queued", *runs.ACTIVE)
+STATE_ICON = {"queued": "⏳", "running": "🏃", "stopping": "✋", "finished": "✅", "failed": "❌", "interrupted": "⏸️"}
+WATCHING = "train_watching"  # session key: the runs this session polls until they end
+
+
+def fmt_seconds(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    return str(dt.timedelta(seconds=int(seconds)))
+
+
+def timing_text(info: RunSummary) -> str:
+    """'0:02:31 training' with the parts of a resumed run: '0:02:31 training (0:01:43 + 0:00:48)'."""
+    text = f"{fmt_seconds(info.duration_s)} training"
+    if len(info.parts_s) > 1:
+        text += " (" + " + ".join(fmt_seconds(p) for p in info.parts_s) + ")"
+    return text
+
+
+def live_numbers(metrics: list[dict]) -> None:
+    """The latest step's loss, throughput and model FLOPs utilization."""
+    last = next((row for row in reversed(metrics) if row.get("kind") == "train"), None)
+    if last is None:
+        return
+    c1, c2, c3 = st.columns(3)
+    if last.get("loss") is not None:
+        c1.metric("Loss", f"{last['loss']:.4f}")
+    if last.get("tokens_per_s") is not None:
+        c2.metric("Tokens/s", f"{last['tokens_per_s']:,.0f}", help="Non-padding tokens trained per second.")
+    if last.get("mfu") is not None:
+        c3.metric(
+            "MFU",
+            f"{last['mfu']:.1%}",
+            help="Model FLOPs utilization: the FLOPs the model needs for these "
+            "tokens over the matmul peak measured on this device, in this dtype, when the run started.",
+        )
+
+
+def controls(info: RunSummary) -> None:
+    b1, b2, _ = st.columns([1, 1, 4])
+    if info.state in ("queued", "running"):
+        if b1.button("Stop", key=f"stop_{info.id}", help="Saves a checkpoint after the current step; resume later."):
+            with user_errors("Could not stop the run"):
+                runs.stop(info.id)
+            st.rerun(scope="fragment")
+    elif info.state == "stopping":
+        b1.button(
+            "Stopping…",
+            key=f"stopping_{info.id}",
+            disabled=True,
+            help="The run saves a checkpoint after its current step, then ends.",
+        )
+    if info.resumable and b2.button("Resume", key=f"resume_{info.id}", help="Continues from the last checkpoint."):
+        with user_errors("Could not resume the run"):
+            runs.resume(info.id)
+        st.rerun()
+
+
+def show_run(run_id: str) -> None:
+    """Status, progress, charts and controls of one run (drawn inside a polling fragment while it is active)."""
+    try:
+        runs.advance()  # notices a dead process and starts the next queued run
+        run = runs.find(run_id)
+    except runs.RunError as exc:
+        st.warning(str(exc))
+        return
+    info, metrics = run.summary(), run.read_metrics()
+    st.markdown(f"#### {STATE_ICON.get(info.state, '')} `{run_id}` — {info.state}")
+    st.caption(" · ".join(x for x in (info.method, info.dataset, info.phase, info.message) if x))
+    if info.state in ACTIVE or info.max_steps:
+        eta = f" · about {fmt_seconds(info.eta_s)} left" if info.eta_s is not None else ""
+        st.progress(
+            float(info.progress), text=f"step {info.step} of {info.max_steps or '?'} · {timing_text(info)}{eta}"
+        )
+    live_numbers(metrics)
+    controls(info)
+    if info.state == "failed":
+        st.error(info.message)
+    if info.state in ("failed", "interrupted") and info.log_tail:
+        with st.expander("Last log lines"):
+            st.code("\n".join(info.log_tail))
+    if metrics:
+        figures = run_figures(metrics, dpo=run.read_config().get("method") == "dpo")
+        for i in range(0, len(figures), 2):
+            for col, fig in zip(st.columns(2), figures[i : i + 2], strict=False):
+                col.plotly_chart(fig, width="stretch", key=f"chart_{run_id}_{i}_{fig.layout.title.text}")
+    elif info.state in ACTIVE:
+        st.caption("The first numbers appear after the first training step.")
+    watching = st.session_state.setdefault(WATCHING, set())
+    if info.state in ACTIVE:
+        watching.add(run_id)
+    elif run_id in watching:
+        watching.discard(run_id)
+        st.rerun()  # once: stop polling and show the finished run's exports
+
+
+def export_panel(run_id: str) -> None:
+    """Download buttons for a finished run; each file is built only when its button is clicked."""
+    run = runs.find(run_id)
+    if run.read_status().get("state") != "finished":
+        return
+    st.markdown("#### Export")
+    items = export.downloads(run)
+    for item in items:
+        show_download_failure(f"dl_{item.kind}_{run_id}")  # e.g. a full disk while zipping, from the last click
+    for column, item in zip(st.columns(2), items, strict=False):
+        key = f"dl_{item.kind}_{run_id}"
+        column.download_button(
+            item.label,
+            key=key,
+            mime="application/zip",
+            file_name=item.file_name(run),
+            data=deferred_download(key, lambda item=item: export.zip_folder(item.build())),
+        )
+        column.caption(item.caption)
+    st.caption(f"On this machine: `{run.path}`")
+
+
+def runs_table(rows: list[RunSummary]) -> None:
+    table = pd.DataFrame(
+        [
+            {
+                "run": r.label,
+                "status": f"{STATE_ICON.get(r.state, '')} {r.state}",
+                "steps": f"{r.step}/{r.max_steps or '?'}",
+                "training time": fmt_seconds(r.duration_s),
+                "train loss": r.train_loss,
+                "eval loss": r.eval_loss,
+                "id": r.id,
+            }
+            for r in rows
+        ]
+    )
+    st.dataframe(
+        table,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "status": st.column_config.TextColumn(width="medium"),
+            "train loss": st.column_config.NumberColumn(format="%.4f"),
+            "eval loss": st.column_config.NumberColumn(format="%.4f"),
+        },
+    )
+
+
+def memory_panel(est, longest: int) -> None:
+    """The memory estimate for the current settings, as a headline and a table of its parts."""
+    c1, c2 = st.columns([1, 2])
+    with c1:
+        st.metric(
+            "Estimated peak memory" + (" per GPU" if est.processes > 1 else ""),
+            human(est.total),
+            help="Weights + gradients + optimizer state + activations, for the longest batch of this dataset.",
+        )
+        where = "GPU memory" if est.device.startswith("cuda") else "free RAM"
+        if est.fits is False:
+            st.error(
+                f"More than the {human(est.available)} of {where} on {est.device}. Lower the batch size or max "
+                "length, turn on gradient checkpointing, or use LoRA/QLoRA."
+            )
+        elif est.fits:
+            st.success(f"Fits: {human(est.available)} of {where} on {est.device}.")
+        st.caption(
+            f"{est.trainable / 1e6:.2f}M of {est.params / 1e6:.0f}M parameters trained; longest sequence "
+            f"{longest} tokens."
+        )
+    with c2:
+        table = pd.DataFrame(
+            [
+                {"part": part, "memory": human(n), "share": n / max(est.total, 1), "what": what}
+                for part, n, what in est.rows()
+            ]
+        )
+        st.dataframe(
+            table,
+            hide_index=True,
+            width="stretch",
+            column_config={
+                "what": st.column_config.TextColumn(width="large"),
+                "share": st.column_config.ProgressColumn("share", min_value=0.0, max_value=1.0, format="percent"),
+            },
+        )
+
+
+__all__ = [
+    "ACTIVE",
+    "STATE_ICON",
+    "controls",
+    "export_panel",
+    "fmt_seconds",
+    "live_numbers",
+    "memory_panel",
+    "runs_table",
+    "show_run",
+    "timing_text",
+]
