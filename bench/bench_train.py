@@ -192,8 +192,12 @@ def _trl_trainer(config, side: str, out: str, device: str):
     tokenizer.chat_template = template.source  # TRL needs {% generation %} tags for assistant_only_loss
     on_gpu = device.startswith("cuda")
     # fp32 weights as TRL's examples load them (autocast computes in bf16); QLoRA: the same 4-bit base as ftlib.
+    from ftlib.models import pick_dtype
+    from ftlib.training import quantization_config
+
+    quantization = quantization_config(config, pick_dtype(device, None))  # QLoRA: the same 4-bit base as ftlib
     model = load_model(
-        config.model, device=device, dtype="float32" if not config.uses_4bit else None, load_in_4bit=config.uses_4bit
+        config.model, device=device, dtype=None if quantization else "float32", quantization=quantization
     )
     common = dict(
         output_dir=out,
