@@ -455,6 +455,8 @@ def build_trainer(
             **common,
         )
     fastpath.fuse_lora(trainer.model)  # after the trainer wrapped the model with PEFT
+    fastpath.bf16_products(trainer.model, config.method, device, config.dtype)
+    fastpath.fast_attention(trainer.model)
     # After the trainer gave the model (and DPO's reference copy) TRL's fused LM head; WPO weighting needs an
     # output the fast head does not compute.
     if not getattr(args, "use_weighting", False):
