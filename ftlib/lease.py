@@ -229,11 +229,18 @@ class Hold:
             os.close(ticket_fd)
             self.waited_s += time.monotonic() - start
         self.held, self._since, self._since_wall = True, time.monotonic(), time.time()
-        turns = holder(self.device).get("turns")
-        self._turns = dict(turns) if isinstance(turns, dict) else {}
-        self._write_holder()
-        if reported:
-            self.on_wait(None)
+        try:
+            turns = holder(self.device).get("turns")
+            self._turns = dict(turns) if isinstance(turns, dict) else {}
+            self._write_holder()
+            if reported:
+                self.on_wait(None)
+        except BaseException:
+            # The device is ours but the caller will never know: a page's on_wait raises when Streamlit reruns the
+            # script (its st.* calls do), a full disk fails the holder file. Unreleased, the lock would be kept by
+            # a hold nobody has, and everyone in line would wait for it forever.
+            self.release()
+            raise
         return self
 
     def _write_holder(self) -> None:

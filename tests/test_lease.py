@@ -12,6 +12,7 @@ import json
 import os
 import signal
 import subprocess
+import threading
 import sys
 import time
 from pathlib import Path
@@ -326,3 +327,26 @@ def test_a_job_cancelled_while_it_waits_ends_without_an_error(tiny_model_dir, tm
     assert lease.waiting("cpu") == []
     release.touch()
     finish(holder)
+
+
+def test_a_hold_interrupted_right_after_it_got_the_device_lets_it_go():
+    """A page's on_wait raises when Streamlit reruns its script (an st.* call raises): if that happens in the last
+    call, once the device is taken, the device must be free again, not locked by a hold nobody has."""
+
+    class Rerun(BaseException):  # like Streamlit's RerunException, not an Exception
+        pass
+
+    def on_wait(state):
+        if state is None:
+            raise Rerun
+
+    first = lease.Hold("cpu", "training", "the run").acquire()
+    handed_over = threading.Timer(0.5, first.release)  # the page waits in line, then gets the device
+    handed_over.start()
+    with pytest.raises(Rerun):
+        lease.Hold("cpu", "generation", "a page", on_wait=on_wait).acquire()
+    handed_over.join()
+    deadline = time.monotonic() + 30
+    after = lease.Hold("cpu", "generation", "the next one", cancelled=lambda: time.monotonic() > deadline).acquire()
+    assert after.held and lease.holder("cpu")["label"] == "the next one"
+    after.release()
