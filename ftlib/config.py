@@ -10,7 +10,8 @@ LoRA is trained). The Train page's form (`ui/form.py`) and the CLI's `train` fla
 fields, so a choice or a default is written here and nowhere else. Translating a config into the libraries'
 objects (TrainingArguments, LoraConfig, BitsAndBytesConfig) is `ftlib.training`'s job; this module is stdlib only.
 
-Old spellings still load (`RENAMED`), with a warning naming the new one.
+Old spellings still load (`RENAMED`), with a warning naming the new one. What each method is, the rows it trains on,
+its proven learning rates and the shape of GRPO's rewards are `ftlib.methods`' (re-exported here).
 """
 
 from __future__ import annotations
@@ -26,8 +27,20 @@ from typing import Literal
 
 from ftlib.errors import UserError
 from ftlib.fields import FieldSpec, check_limits, coerce_fields, setting, specs_of
+from ftlib.methods import (
+    BETA_METHODS,
+    DEFAULT_LR,
+    METHOD_HELP,
+    METHOD_ROWS,
+    PREFERENCE_METHODS,
+    REWARD_EXAMPLE,
+    SFT_METHODS,
+    check_rewards,
+    coerce_rewards,
+    default_learning_rate,
+)
 
-Method = Literal["lora", "qlora", "full", "dpo"]
+Method = Literal["lora", "qlora", "full", "dpo", "reward", "kto", "grpo"]
 Tuning = Literal["lora", "qlora", "full"]
 MaskPolicy = Literal["all_assistant", "last_assistant", "completion_only", "everything"]
 Scheduler = Literal["cosine", "linear", "constant", "constant_with_warmup"]
@@ -37,32 +50,6 @@ QuantType = Literal["nf4", "fp4"]
 METHODS: tuple[str, ...] = typing.get_args(Method)
 TUNINGS: tuple[str, ...] = typing.get_args(Tuning)
 MASK_POLICIES: tuple[str, ...] = typing.get_args(MaskPolicy)
-SFT_METHODS = ("lora", "qlora", "full")  # the method is the tuning
-PREFERENCE_METHODS = ("dpo",)  # these take a separate `tuning`
-
-# What each method is, in one plain sentence, and the canonical row kinds (ftlib.rows) it trains on.
-METHOD_HELP = {
-    "lora": "LoRA freezes the model and trains a small add-on (an adapter, a few % of the weights): fast, light on "
-    "memory, a small file. The usual first choice.",
-    "qlora": "QLoRA is LoRA on a copy of the model squeezed into 4 bits: the least memory, so bigger models fit on "
-    "one GPU; a little slower and slightly less exact (on CPU much slower).",
-    "full": "Full fine-tuning updates every weight: the most capacity, but about four times the model's size in "
-    "memory, and the result is a whole model copy.",
-    "dpo": "DPO learns from pairs of a better (chosen) and a worse (rejected) answer to the same prompt: it makes "
-    "answers like the chosen ones more likely than the rejected ones, with no reward model.",
-}
-METHOD_ROWS = {"lora": ("sft", "text"), "qlora": ("sft", "text"), "full": ("sft", "text"), "dpo": ("preference",)}
-
-# Proven starting points (SmolLM2-135M on the shipped samples, bench/demo_train.py): adapters tolerate a much higher
-# learning rate than updating every weight, and DPO wants a gentler push than SFT.
-DEFAULT_LR = {
-    ("lora", "lora"): 2e-3,
-    ("qlora", "qlora"): 2e-3,
-    ("full", "full"): 5e-5,
-    ("dpo", "lora"): 1e-3,
-    ("dpo", "qlora"): 1e-3,
-    ("dpo", "full"): 5e-6,
-}
 # Old setting names -> current ones (configs of earlier runs still load, with a warning).
 RENAMED = {"dpo_tuning": "tuning", "dpo_beta": "beta"}
 
@@ -88,15 +75,16 @@ class RunConfig:
         label="Method",
         group="method",
         help="full = update every weight; lora = train a small adapter; qlora = LoRA on a 4-bit base (least "
-        "memory); dpo = learn from chosen/rejected pairs.",
+        "memory); dpo = learn from chosen/rejected pairs; reward = a model that scores answers, from pairs; kto = "
+        "learn from answers marked good or bad; grpo = reinforcement learning from rewards, on prompts.",
     )
     tuning: Tuning = setting(
         "lora",
         label="Weights trained",
         group="method",
         when={"method": PREFERENCE_METHODS},
-        help="For DPO: train a LoRA adapter (lora), LoRA on a 4-bit base (qlora), or every weight (full). For the "
-        "lora, qlora and full methods it is the method itself.",
+        help="For DPO, the reward model, KTO and GRPO: train a LoRA adapter (lora), LoRA on a 4-bit base (qlora), or "
+        "every weight (full). For the lora, qlora and full methods it is the method itself.",
     )
     model: str = setting(
         "default",
@@ -323,9 +311,53 @@ class RunConfig:
         maximum=10.0,
         step=0.05,
         advanced=True,
-        when={"method": PREFERENCE_METHODS},
+        when={"method": BETA_METHODS},
         hint="0.1 is the usual start",
-        help="How far the trained model may move away from the starting model (higher = stay closer); DPO's beta.",
+        help="How far the trained model may move away from the starting model (higher = stay closer). One setting "
+        "shared by DPO, KTO and GRPO (for GRPO the weight of its KL penalty; 0 = none).",
+    )
+    # -- reinforcement learning (GRPO) ---------------------------------------------------------------------------
+    rewards: list[dict] = setting(
+        label="Rewards (a JSON or YAML list)",
+        group="preference",
+        when={"method": ("grpo",)},
+        default_factory=list,
+        hint=f"e.g. {REWARD_EXAMPLE}",
+        help="What GRPO rewards: a list of {regex: PATTERN} (1 if the answer matches), {contains: TEXT}, {length: "
+        "{target: N}} (words; closer is better), {not_repeating: {}} (fewer repeated lines), {check: SAMPLE} (a "
+        "shipped sample's check, e.g. chat_style), {model: RUN_ID} (a trained reward model), each with an optional "
+        "weight (default 1).",
+    )
+    grpo_group_size: int = setting(
+        4,
+        label="Answers per prompt",
+        group="preference",
+        minimum=2,
+        maximum=64,
+        when={"method": ("grpo",)},
+        hint="4-16 is typical",
+        help="How many answers GRPO writes to each prompt; each is rewarded relative to the others of its group.",
+    )
+    grpo_max_new_tokens: int = setting(
+        64,
+        label="Max answer length (tokens)",
+        group="preference",
+        minimum=1,
+        maximum=4096,
+        when={"method": ("grpo",)},
+        help="The longest answer GRPO writes while training; longer ones are cut there.",
+    )
+    grpo_temperature: float = setting(
+        1.0,
+        label="Sampling temperature",
+        group="preference",
+        above=0.0,
+        maximum=10.0,
+        step=0.1,
+        advanced=True,
+        when={"method": ("grpo",)},
+        hint="0.7-1.0 is typical",
+        help="How varied GRPO's answers are (higher = more varied): it needs variety to find better answers.",
     )
     # -- bookkeeping ---------------------------------------------------------------------------------------------
     eval_every: int = setting(
@@ -396,6 +428,7 @@ class RunConfig:
         self.tuning = str(self.tuning).strip().lower()
         if isinstance(self.lora_targets, str):
             self.lora_targets = [t.strip() for t in self.lora_targets.split(",") if t.strip()]
+        self.rewards = coerce_rewards(self.rewards, ConfigError)  # a list[dict]: JSON/YAML text from a form or flag
         coerce_fields(self, ConfigError)
         if self.method in SFT_METHODS:
             self.tuning = self.method  # one truth: `tuning` always says how the weights are updated
@@ -425,6 +458,13 @@ class RunConfig:
             raise ConfigError(f"`packing` works for SFT only: {self.method} compares whole answers. Turn packing off.")
         if self.uses_4bit and self.device == "cpu" and self.nproc > 1:
             raise ConfigError("`nproc` above 1 with 4-bit weights needs GPUs; use nproc 1 on CPU.")
+        if self.method == "kto" and self.batch_size < 2:
+            raise ConfigError(
+                "`batch_size` must be at least 2 for KTO: it estimates how far the model moved by pairing each answer "
+                "with another row's prompt in the same batch."
+            )
+        if self.method == "grpo":
+            check_rewards(self.rewards, ConfigError)
 
     # -- derived -------------------------------------------------------------------------------------------------
     @property
@@ -504,12 +544,8 @@ def field_help(name: str) -> str:
     return field_specs()[name].help
 
 
-def default_learning_rate(method: str, tuning: str) -> float:
-    """The proven starting learning rate for a method and the way it updates weights."""
-    return DEFAULT_LR[(method, method if method in SFT_METHODS else tuning)]
-
-
 __all__ = [
+    "BETA_METHODS",
     "DEFAULT_LR",
     "METHODS",
     "METHOD_HELP",

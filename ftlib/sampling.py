@@ -444,6 +444,7 @@ def generate_stream(
     lock=None,
 ) -> Iterator[list[tuple[int, TokenInfo]]]:
     """Decode all rows together; after each step yield `[(row_index, TokenInfo), ...]` for rows still running.
+    `seed` may be one seed per row instead (GRPO: many samples of one prompt and setting, each its own).
 
     `lock` (a threading.Lock) is held around each forward: PEFT's `adapter_names` works by hooks on the
     shared modules, so two generations must not run a forward through the same wrapped model at once.
@@ -485,7 +486,7 @@ def generate_stream(
     generators = {}
     for i in sampled:
         generators[i] = torch.Generator(device=device)
-        generators[i].manual_seed(row_seed(seed, rows[i].setting))
+        generators[i].manual_seed(row_seed(seed, rows[i].setting) if isinstance(seed, int) else int(seed[i]))
     detok = [_Detokenizer(tokenizer) for _ in rows]
     running = torch.ones(n, dtype=torch.bool, device=device)
     counts = [0] * n
