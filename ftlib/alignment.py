@@ -30,6 +30,7 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from ftlib.jobs import BackgroundJob
 from ftlib.rows import IGNORE_INDEX, as_turns, row_kind
 
 ALIGNMENT_METHODS = ("reward", "kto", "grpo")
@@ -304,14 +305,17 @@ class BatchedRollout:
         """Held-out prompts too (evaluation generates for them)."""
         self.ids.update({json.dumps(e.messages): tuple(e.input_ids) for e in encodings})
 
+    def seeds(self, count: int, step: int) -> list[int]:
+        """One seed per answer of a generation batch, stable across processes and resumes."""
+        return [zlib.crc32(f"{self.seed}|{step}|{i}".encode()) & 0x7FFFFFFF for i in range(count)]
+
     def __call__(self, prompts: list[str], trainer) -> dict:
         from ftlib import sampling
 
         model = trainer.accelerator.unwrap_model(trainer.model)
         # A PEFT model's base model runs the active adapter with a plain forward (no per-row adapter routing).
         model = model.get_base_model() if hasattr(model, "get_base_model") else model
-        step = trainer.state.global_step
-        seeds = [zlib.crc32(f"{self.seed}|{step}|{i}".encode()) & 0x7FFFFFFF for i in range(len(prompts))]
+        seeds = self.seeds(len(prompts), trainer.state.global_step)
         setting = sampling.DecodingSetting(temperature=float(self.temperature))
         rows = [sampling.GenRow(self.ids[p], setting) for p in prompts]
         was_training = model.training
@@ -359,6 +363,58 @@ def completion_rows(logs: dict, weights: dict[str, float], limit: int = 64) -> l
         row["advantage"] = float(advantages[i]) if i < len(advantages) else None
         rows.append(row)
     return rows[-limit:]
+
+
+def preview_rewards(model, tokenizer, config, rows: list[dict], prompts: int = 3, lock=None) -> list[dict]:
+    """Before launch, what GRPO would reinforce: `grpo_group_size` answers by `model` (the run's starting model) to
+    the first `prompts` prompts of `rows`, written as training writes them (its temperature and length), each
+    reward's score of each, the weighted total and the advantage GRPO would give it (> 0 = made more likely).
+
+    Rows of any kind GRPO takes; the same table as the live one (`completion_rows`). RewardError / ConfigError
+    when a reward cannot be used.
+    """
+    from ftlib import sampling
+    from ftlib.rewards import build_rewards, group_advantages, score_completions
+    from ftlib.templates import get_template
+    from ftlib.tokens import encode_rows
+
+    group = config.grpo_group_size
+    template = get_template(config.template, tokenizer=tokenizer, source=config.template_source or None)
+    chosen = training_rows(rows, "grpo")[0][:prompts]
+    encoded = encode_rows(chosen, tokenizer, template, config.mask_policy, config.max_length)
+    rewards = build_rewards(config.rewards, device=str(next(model.parameters()).device))
+    setting = sampling.DecodingSetting(temperature=float(config.grpo_temperature))
+    gen = [sampling.GenRow(tuple(e.input_ids), setting) for e in encoded for _ in range(group)]
+    seeds = BatchedRollout([], tokenizer, 0, 1.0, config.seed).seeds(len(gen), step=-1)
+    results = sampling.generate(
+        model, tokenizer, gen, config.grpo_max_new_tokens, seed=seeds, top_alternatives=0, lock=lock
+    )
+    # TRL's rewards see the answer text without special tokens, as its decoding gives it.
+    answers = [tokenizer.decode(r.ids, skip_special_tokens=True) for r in results]
+    turns = [e.messages for e in encoded for _ in range(group)]
+    table = score_completions(rewards, turns, answers)
+    advantages = group_advantages(table.totals, group)
+    out = []
+    for i, answer in enumerate(answers):
+        row = {"prompt": str(turns[i][-1].get("content", "")) if turns[i] else "", "answer": answer}
+        row.update({r.name: table.scores[r.name][i] for r in rewards})
+        out.append({**row, "total": table.totals[i], "advantage": advantages[i]})
+    return out
+
+
+class RewardPreviewJob(BackgroundJob):
+    """`preview_rewards` in a daemon thread for the Train page; `rows` holds the table when `done`."""
+
+    thread_name = "ftlib-reward-preview"
+
+    def __init__(self, model, tokenizer, config, rows: list[dict], lock=None):
+        super().__init__()
+        self.args = (model, tokenizer, config, rows)
+        self.lock = lock
+        self.rows: list[dict] = []
+
+    def work(self) -> None:
+        self.rows = preview_rewards(*self.args, lock=self.lock)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -458,6 +514,7 @@ __all__ = [
     "ALIGNMENT_METHODS",
     "BatchedRollout",
     "PreferenceCollator",
+    "RewardPreviewJob",
     "UnpairedCollator",
     "completion_rows",
     "dpo_trainer_class",
@@ -467,6 +524,7 @@ __all__ = [
     "prompt_dataset",
     "prompt_row",
     "prompt_start",
+    "preview_rewards",
     "reward_dataset",
     "reward_functions",
     "training_rows",

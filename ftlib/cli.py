@@ -15,7 +15,7 @@ import sys
 from ftlib.errors import UserError
 
 # Command groups, imported lazily so `--help` stays fast and a broken group does not take down the rest.
-GROUPS = ("models", "data", "tokens", "batch", "train", "runs", "sample", "evaluate")
+GROUPS = ("models", "data", "tokens", "batch", "train", "runs", "sample", "evaluate", "score")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -333,13 +333,16 @@ def load_reward_model(run_id: str, device: str = "cpu") -> RewardModel:
     Loads with plain transformers + PEFT from the run's files (safetensors only), so an exported reward model
     scores the same anywhere.
     """
-    from ftlib.models import load_model, load_tokenizer
+    from transformers import AutoTokenizer
+
+    from ftlib.models import load_model, trust_remote_code
     from ftlib.templates import get_template
 
     run = check_reward_run(run_id)
     folder, full = run.output()
     config = run.read_config()
-    tokenizer = load_tokenizer(str(folder))  # saved with the run: its chat template is the one it trained with
+    # Saved with the run (beside an adapter too): its chat template is the one the reward model trained with.
+    tokenizer = AutoTokenizer.from_pretrained(str(folder), trust_remote_code=trust_remote_code())
     dtype = None if config.get("dtype", "auto") == "auto" else config["dtype"]
     if full:
         model = load_model(str(folder), device=device, dtype=dtype, score=True)

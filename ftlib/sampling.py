@@ -438,13 +438,12 @@ def generate_stream(
     tokenizer,
     rows: Sequence[GenRow],
     max_new_tokens: int = 64,
-    seed: int = 0,
+    seed: int | Sequence[int] = 0,  # or one per row (GRPO: many samples of one prompt and setting)
     stop_ids: set[int] | None = None,
     top_alternatives: int = 5,
     lock=None,
 ) -> Iterator[list[tuple[int, TokenInfo]]]:
     """Decode all rows together; after each step yield `[(row_index, TokenInfo), ...]` for rows still running.
-    `seed` may be one seed per row instead (GRPO: many samples of one prompt and setting, each its own).
 
     `lock` (a threading.Lock) is held around each forward: PEFT's `adapter_names` works by hooks on the
     shared modules, so two generations must not run a forward through the same wrapped model at once.
@@ -576,7 +575,7 @@ def generate(
     tokenizer,
     rows: Sequence[GenRow],
     max_new_tokens: int = 64,
-    seed: int = 0,
+    seed: int | Sequence[int] = 0,
     stop_ids: set[int] | None = None,
     top_alternatives: int = 5,
     lock=None,

@@ -17,6 +17,7 @@ import torch
 
 from ftlib import training
 from ftlib.config import RENAMED, ConfigError, ConfigWarning, RunConfig, field_specs
+from ftlib.rewards import build_rewards
 from ftlib.rundir import RunDir
 from ftlib.runs import launch_command
 
@@ -93,6 +94,20 @@ CASES = [
         False,
     ),
     ("beta", 0.37, lambda c, x: args(c, x.tmp).beta, 0.37),
+    (
+        "rewards",
+        [{"contains": "Ahoy", "weight": 0.5}],
+        lambda c, x: (args(c, x.tmp).reward_weights, [r.label for r in build_rewards(c.rewards)]),
+        ([0.5], ['contains "Ahoy"']),
+    ),
+    (
+        "grpo_group_size",
+        3,
+        lambda c, x: (args(c, x.tmp).num_generations, args(c, x.tmp).generation_batch_size),
+        (3, 24),
+    ),
+    ("grpo_max_new_tokens", 17, lambda c, x: args(c, x.tmp).max_completion_length, 17),
+    ("grpo_temperature", 0.7, lambda c, x: args(c, x.tmp).temperature, 0.7),
     ("eval_every", 4, lambda c, x: (str(args(c, x.tmp).eval_strategy.value), args(c, x.tmp).eval_steps), ("steps", 4)),
     ("save_every", 7, lambda c, x: args(c, x.tmp).save_steps, 7),
     ("seed", 11, lambda c, x: (args(c, x.tmp).seed, args(c, x.tmp).data_seed), (11, 11)),
@@ -108,6 +123,10 @@ NEEDS = {
     "quant_type": {"method": "qlora"},
     "double_quant": {"method": "qlora"},
     "beta": {"method": "dpo"},
+    "rewards": {"method": "grpo"},
+    "grpo_group_size": {"method": "grpo", "rewards": [{"regex": "x"}]},
+    "grpo_max_new_tokens": {"method": "grpo", "rewards": [{"regex": "x"}]},
+    "grpo_temperature": {"method": "grpo", "rewards": [{"regex": "x"}]},
     "template_source": {"template": "custom"},
     "dtype": {"method": "full"},
 }
@@ -140,6 +159,36 @@ def test_every_setting_reaches_its_consumer(ctx, name, value, probe, expected):
     config = RunConfig(**{**base, name: value})
     assert getattr(config, name) == value
     assert probe(config, ctx) == expected
+
+
+@pytest.mark.parametrize(
+    "method, trainer_config, beta_reaches",
+    [("reward", "RewardConfig", False), ("kto", "KTOConfig", True), ("grpo", "GRPOConfig", True)],
+)
+def test_each_alignment_method_gets_its_trl_config_and_beta_is_shared(ctx, method, trainer_config, beta_reaches):
+    """`beta` is one setting for DPO, KTO and GRPO (the help says so); a reward model has none."""
+    rewards = [{"regex": "x"}] if method == "grpo" else []
+    config = RunConfig(method=method, tuning="full", beta=0.37, rewards=rewards, model=str(ctx.tiny))
+    made = args(config, ctx.tmp)
+    assert type(made).__name__ == trainer_config
+    assert (getattr(made, "beta", None) == 0.37) is beta_reaches
+    assert field_specs()["beta"].applies(config.to_dict()) is beta_reaches
+    assert "shared by DPO, KTO and GRPO" in field_specs()["beta"].help
+    assert made.disable_dropout  # what the policy is scored with is what it generates with
+
+
+def test_grpo_batches_count_prompts_and_micro_batches_split_the_answers(ctx):
+    config = RunConfig(method="grpo", rewards=[{"regex": "x"}], batch_size=4, grpo_group_size=6, grad_accum=2)
+    whole = args(config, ctx.tmp)
+    assert (whole.per_device_train_batch_size, whole.gradient_accumulation_steps) == (24, 2)
+    assert whole.generation_batch_size == 48 and whole.steps_per_generation == 2  # one generation per update
+    split = args(config, ctx.tmp, micro=8)
+    assert (split.per_device_train_batch_size, split.gradient_accumulation_steps, split.steps_per_generation) == (
+        8,
+        6,
+        6,
+    )
+    assert split.generation_batch_size == 48 and split.per_device_eval_batch_size == 24
 
 
 def test_old_spellings_still_load_with_a_warning(tmp_path):

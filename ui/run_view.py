@@ -46,6 +46,15 @@ def live_numbers(metrics: list[dict]) -> None:
         c1.metric("Loss", f"{last['loss']:.4f}")
     if last.get("tokens_per_s") is not None:
         c2.metric("Tokens/s", f"{last['tokens_per_s']:,.0f}", help="Non-padding tokens trained per second.")
+    extra = [  # the alignment methods' headline numbers (see ftlib.metrics)
+        ("Reward", "reward", "The mean total reward of this step's answers (± their spread).", "reward_std"),
+        ("Accuracy", "accuracy", "Share of pairs whose chosen answer scored above the rejected one.", None),
+        ("KL", "kl", "How far the model has moved from where it started (0 = not at all).", None),
+    ]
+    shown = [(n, k, h, s) for n, k, h, s in extra if last.get(k) is not None]
+    for column, (name, key, why, spread) in zip(st.columns(len(shown)) if shown else [], shown, strict=True):
+        text = f"{last[key]:.3f}" + (f" ± {last[spread]:.3f}" if spread and last.get(spread) is not None else "")
+        column.metric(name, text, help=why)
     if last.get("mfu") is not None:
         c3.metric(
             "MFU",
@@ -98,13 +107,18 @@ def show_run(run_id: str) -> None:
     if info.state in ("failed", "interrupted") and info.log_tail:
         with st.expander("Last log lines"):
             st.code("\n".join(info.log_tail))
+    method = run.read_config().get("method")
     if metrics:
-        figures = run_figures(metrics, dpo=run.read_config().get("method") == "dpo")
+        figures = run_figures(metrics, dpo=method == "dpo", method=method)
         for i in range(0, len(figures), 2):
             for col, fig in zip(st.columns(2), figures[i : i + 2], strict=False):
                 col.plotly_chart(fig, width="stretch", key=f"chart_{run_id}_{i}_{fig.layout.title.text}")
     elif info.state in ACTIVE:
         st.caption("The first numbers appear after the first training step.")
+    if method == "grpo":
+        from ui.alignment_view import completions_table
+
+        completions_table(run)
     watching = st.session_state.setdefault(WATCHING, set())
     if info.state in ACTIVE:
         watching.add(run_id)
