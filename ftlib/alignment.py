@@ -467,13 +467,18 @@ def make_trainer(config, model, args, tokenizer, template, train_enc, eval_enc, 
     if config.method == "reward":
         from trl import RewardTrainer
 
-        return RewardTrainer(
+        trainer = RewardTrainer(
             model=model,
             args=args,
             train_dataset=reward_dataset(train_enc),
             eval_dataset=reward_dataset(eval_enc) if eval_enc else None,
             **common,
         )
+        if config.uses_4bit:  # TRL casts every trainable weight of a 4-bit run to bf16 (QLoRA's adapters) ...
+            for module in trainer.model.modules():  # ... but the score head must take the hidden states' dtype
+                if hasattr(module, "modules_to_save") and hasattr(module, "original_module"):
+                    module.modules_to_save.to(next(module.original_module.parameters()).dtype)
+        return trainer
     if config.method == "kto":
         # Full KTO needs a frozen copy of the starting model as reference; with adapters the base is the reference.
         ref_model = copy.deepcopy(model).eval() if not config.uses_adapter else None

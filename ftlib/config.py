@@ -307,7 +307,7 @@ class RunConfig:
         0.1,
         label="Beta",
         group="preference",
-        above=0.0,
+        minimum=0.0,
         maximum=10.0,
         step=0.05,
         advanced=True,
@@ -465,6 +465,10 @@ class RunConfig:
             )
         if self.method == "grpo":
             check_rewards(self.rewards, ConfigError)
+        elif self.beta <= 0 and self.method in ("dpo", "kto"):
+            raise ConfigError(
+                f"`beta` must be above 0 for {self.method.upper()} (0 only turns GRPO's KL penalty off)."
+            )
 
     # -- derived -------------------------------------------------------------------------------------------------
     @property

@@ -51,6 +51,7 @@ def _snapshot(model) -> dict[str, torch.Tensor]:
 STEPS = [
     pytest.param({"method": "reward", "learning_rate": 1e-2}, PREF_ROWS, id="reward-lora"),
     pytest.param({"method": "reward", "tuning": "full", "learning_rate": 1e-3}, PREF_ROWS, id="reward-full"),
+    pytest.param({"method": "reward", "tuning": "qlora", "learning_rate": 1e-2}, PREF_ROWS, id="reward-qlora"),
     pytest.param({"method": "kto", "learning_rate": 1e-2}, UNPAIRED, id="kto-lora"),
     pytest.param({"method": "kto", "tuning": "full", "learning_rate": 1e-3}, PREF_ROWS[:3], id="kto-full-on-pairs"),
     pytest.param({"method": "grpo", "rewards": GRPO_REWARDS, "learning_rate": 1e-2}, PROMPTS, id="grpo-lora"),
@@ -283,3 +284,26 @@ def test_metrics_rows_carry_each_methods_keys(tmp_path):
     assert (grpo["reward"], grpo["reward_std"], grpo["reward_regex"], grpo["reward_regex_std"]) == (1.5, 0.4, 0.7, 0.2)
     assert (grpo["kl"], grpo["completion_length"]) == (0.02, 31.0)
     assert (evaluation["eval_reward"], evaluation["eval_reward_regex"], evaluation["eval_accuracy"]) == (1.1, 0.6, 0.9)
+
+
+def test_the_memory_estimate_counts_what_each_new_method_holds(tiny_model_dir, monkeypatch):
+    from ftlib import memory
+
+    monkeypatch.setenv("FTLIB_FAST_PATH", "0")  # whole batches, so the counts below are exact
+
+    def est(**kw):
+        return memory.estimate(RunConfig(model=str(tiny_model_dir), **kw), device="cpu", available=8 * memory.GIB)
+
+    shape = memory.model_shape(str(tiny_model_dir))
+    rewards = [{"regex": "x"}]
+    # A reward model scores chosen and rejected in one batch, like DPO, and keeps no reference copy.
+    assert est(method="reward").activations == memory.activation_bytes(shape, 2 * 8 * 384, 4)
+    assert est(method="reward", tuning="full").reference == 0
+    # KTO's batch is one sequence per row (its KL sequences need no gradient); full KTO keeps a reference.
+    assert est(method="kto").activations == memory.activation_bytes(shape, 8 * 384, 4)
+    assert est(method="kto", tuning="full").reference == est(method="kto", tuning="full").weights
+    # GRPO: batch_size prompts x group size answers of prompt + max new tokens; a reference only with a KL penalty.
+    grpo = est(method="grpo", rewards=rewards, batch_size=2, grpo_group_size=4, grpo_max_new_tokens=16)
+    assert grpo.activations == memory.activation_bytes(shape, 2 * 4 * (384 + 16), 4)
+    full = dict(method="grpo", rewards=rewards, tuning="full")
+    assert est(**full, beta=0.04).reference > 0 and est(**full, beta=0.0).reference == 0

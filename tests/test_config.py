@@ -217,6 +217,8 @@ def test_every_field_is_declared_completely():
         ({"method": "dpo", "packing": True}, "`packing` works for SFT only"),
         ({"learning_rate": "fast"}, "`learning_rate` must be a number"),
         ({"lora_targets": []}, "`lora_targets` must list layer names"),
+        ({"method": "dpo", "beta": 0}, "`beta` must be above 0 for DPO (0 only turns GRPO's KL penalty off)"),
+        ({"method": "kto", "batch_size": 1}, "`batch_size` must be at least 2 for KTO"),
     ],
 )
 def test_combinations_are_refused_with_the_field_and_the_fix(settings, message):
