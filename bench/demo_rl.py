@@ -5,7 +5,7 @@
 
 GRPO: the shipped `pirate_prompts` (everyday questions after a system prompt asking the model to begin with
 "Ahoy!", which SmolLM2-135M-Instruct seldom does) with the rewards {check: chat_style} (1 when the answer opens with
-"Ahoy!") and {not_repeating: {}} (weight 0.5, against collapsed answers). Before and after, the model answers the 36
+"Ahoy!") and {not_repeating: {}} (against collapsed answers), 16 steps of 2 prompts x 8 answers. Before and after, the model answers the 36
 held-out prompts greedily (48 new tokens, the studio's batched decoding, base and tuned in one loop); reported: the
 check's pass rate (target: at most 20% before, at least 60% after), how readable the answers stay (the mean
 not_repeating score and the answers with one line repeated three or more times), and the wall time of the whole
@@ -34,13 +34,14 @@ GRPO = {
     "method": "grpo",
     "dataset": "pirate_prompts",
     "test_size": 0.0,  # held out separately: pirate_prompts_heldout.jsonl
-    "rewards": [{"check": "chat_style", "weight": 1.0}, {"not_repeating": {}, "weight": 0.5}],
+    "rewards": [{"check": "chat_style", "weight": 1.0}, {"not_repeating": {}, "weight": 1.0}],
     "batch_size": 2,
     "grpo_group_size": 8,
     "grpo_max_new_tokens": 24,
-    "learning_rate": 2e-3,
-    "beta": 0.04,
-    "max_steps": 24,
+    "grpo_temperature": 0.8,
+    "learning_rate": 5e-4,
+    "beta": 0.1,
+    "max_steps": 16,
     "warmup_ratio": 0.0,
     "save_every": 0,
     "name": "demo",

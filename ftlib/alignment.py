@@ -291,8 +291,9 @@ class BatchedRollout:
 
     Prompts arrive as the JSON of their turns, each repeated group-size times; their ids come from our encoder (so
     the model is prompted exactly as the Tokens page shows). Each answer draws from its own generator, seeded from
-    (seed, step, position), so the answers of a group differ and a resumed run draws the same ones. The stop token
-    is kept at the end of a finished answer, as TRL's own generation keeps it, so the model learns to stop.
+    (seed, step, process, position), so the answers of a group differ and a resumed run draws the same ones. The
+    stop token is kept at the end of a finished answer, as TRL's own generation keeps it, so the model learns to
+    stop.
     """
 
     __name__ = "ftlib_batched_rollout"
@@ -305,9 +306,9 @@ class BatchedRollout:
         """Held-out prompts too (evaluation generates for them)."""
         self.ids.update({json.dumps(e.messages): tuple(e.input_ids) for e in encodings})
 
-    def seeds(self, count: int, step: int) -> list[int]:
-        """One seed per answer of a generation batch, stable across processes and resumes."""
-        return [zlib.crc32(f"{self.seed}|{step}|{i}".encode()) & 0x7FFFFFFF for i in range(count)]
+    def seeds(self, count: int, step: int, rank: int = 0) -> list[int]:
+        """One seed per answer of a generation batch (of this process), stable across runs and resumes."""
+        return [zlib.crc32(f"{self.seed}|{step}|{rank}|{i}".encode()) & 0x7FFFFFFF for i in range(count)]
 
     def __call__(self, prompts: list[str], trainer) -> dict:
         from ftlib import sampling
@@ -315,7 +316,7 @@ class BatchedRollout:
         model = trainer.accelerator.unwrap_model(trainer.model)
         # A PEFT model's base model runs the active adapter with a plain forward (no per-row adapter routing).
         model = model.get_base_model() if hasattr(model, "get_base_model") else model
-        seeds = self.seeds(len(prompts), trainer.state.global_step)
+        seeds = self.seeds(len(prompts), trainer.state.global_step, trainer.accelerator.process_index)
         setting = sampling.DecodingSetting(temperature=float(self.temperature))
         rows = [sampling.GenRow(self.ids[p], setting) for p in prompts]
         was_training = model.training
