@@ -464,11 +464,13 @@ def make_trainer(config, model, args, tokenizer, template, train_enc, eval_enc, 
     """The TRL trainer for a reward, KTO or GRPO run (`common`: processing_class, peft_config, callbacks)."""
     import copy
 
+    from ftlib.distributed import trainer_class  # FSDP runs shard on CPU too, as SFT and DPO do
+
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
     if config.method == "reward":
         from trl import RewardTrainer
 
-        trainer = RewardTrainer(
+        trainer = trainer_class(RewardTrainer, config)(
             model=model,
             args=args,
             train_dataset=reward_dataset(train_enc),
@@ -483,7 +485,7 @@ def make_trainer(config, model, args, tokenizer, template, train_enc, eval_enc, 
     if config.method == "kto":
         # Full KTO needs a frozen copy of the starting model as reference; with adapters the base is the reference.
         ref_model = copy.deepcopy(model).eval() if not config.uses_adapter else None
-        return _kto_trainer_class()(
+        return trainer_class(_kto_trainer_class(), config)(
             model=model,
             ref_model=ref_model,
             args=args,
@@ -502,7 +504,7 @@ def make_trainer(config, model, args, tokenizer, template, train_enc, eval_enc, 
     with warnings.catch_warnings():
         # TRL 1.16 calls `rollout_func` experimental; it is used as documented there.
         warnings.filterwarnings("ignore", message=".*rollout_func.*experimental")
-        trainer = _grpo_trainer_class()(
+        trainer = trainer_class(_grpo_trainer_class(), config)(
             model=model,
             reward_funcs=reward_functions(rewards),
             args=args,

@@ -33,8 +33,8 @@ from ftlib.methods import (
     METHOD_HELP,
     METHOD_ROWS,
     PREFERENCE_METHODS,
-    REWARD_EXAMPLE,
     SFT_METHODS,
+    GRPOSettings,
     check_rewards,
     coerce_rewards,
     default_learning_rate,
@@ -46,10 +46,12 @@ MaskPolicy = Literal["all_assistant", "last_assistant", "completion_only", "ever
 Scheduler = Literal["cosine", "linear", "constant", "constant_with_warmup"]
 DType = Literal["auto", "float32", "bfloat16", "float16"]
 QuantType = Literal["nf4", "fp4"]
+Sharding = Literal["none", "fsdp"]
 
 METHODS: tuple[str, ...] = typing.get_args(Method)
 TUNINGS: tuple[str, ...] = typing.get_args(Tuning)
 MASK_POLICIES: tuple[str, ...] = typing.get_args(MaskPolicy)
+SHARDINGS: tuple[str, ...] = typing.get_args(Sharding)
 # Old setting names -> current ones (configs of earlier runs still load, with a warning).
 RENAMED = {"dpo_tuning": "tuning", "dpo_beta": "beta"}
 
@@ -66,8 +68,11 @@ ADAPTER = {"tuning": ("lora", "qlora")}
 
 
 @dataclass
-class RunConfig:
-    """Everything that defines a training run. Validated at construction; saved as the run's config.json."""
+class RunConfig(GRPOSettings):
+    """Everything that defines a training run. Validated at construction; saved as the run's config.json.
+
+    GRPO's own settings (rewards, group size, answer length, temperature) are declared in `ftlib.methods`.
+    """
 
     # -- what to train ------------------------------------------------------------------------------------------
     method: Method = setting(
@@ -316,49 +321,6 @@ class RunConfig:
         help="How far the trained model may move away from the starting model (higher = stay closer). One setting "
         "shared by DPO, KTO and GRPO (for GRPO the weight of its KL penalty; 0 = none).",
     )
-    # -- reinforcement learning (GRPO) ---------------------------------------------------------------------------
-    rewards: list[dict] = setting(
-        label="Rewards (a JSON or YAML list)",
-        group="preference",
-        when={"method": ("grpo",)},
-        default_factory=list,
-        hint=f"e.g. {REWARD_EXAMPLE}",
-        help="What GRPO rewards: a list of {regex: PATTERN} (1 if the answer matches), {contains: TEXT}, {length: "
-        "{target: N}} (words; closer is better), {not_repeating: {}} (fewer repeated lines), {check: SAMPLE} (a "
-        "shipped sample's check, e.g. chat_style), {model: RUN_ID} (a trained reward model), each with an optional "
-        "weight (default 1).",
-    )
-    grpo_group_size: int = setting(
-        4,
-        label="Answers per prompt",
-        group="preference",
-        minimum=2,
-        maximum=64,
-        when={"method": ("grpo",)},
-        hint="4-16 is typical",
-        help="How many answers GRPO writes to each prompt; each is rewarded relative to the others of its group.",
-    )
-    grpo_max_new_tokens: int = setting(
-        64,
-        label="Max answer length (tokens)",
-        group="preference",
-        minimum=1,
-        maximum=4096,
-        when={"method": ("grpo",)},
-        help="The longest answer GRPO writes while training; longer ones are cut there.",
-    )
-    grpo_temperature: float = setting(
-        1.0,
-        label="Sampling temperature",
-        group="preference",
-        above=0.0,
-        maximum=10.0,
-        step=0.1,
-        advanced=True,
-        when={"method": ("grpo",)},
-        hint="0.7-1.0 is typical",
-        help="How varied GRPO's answers are (higher = more varied): it needs variety to find better answers.",
-    )
     # -- bookkeeping ---------------------------------------------------------------------------------------------
     eval_every: int = setting(
         0,
@@ -408,12 +370,48 @@ class RunConfig:
     )
     nproc: int = setting(
         1,
-        label="Processes (GPUs)",
+        label="GPUs (processes per machine)",
         group="hardware",
         minimum=1,
         maximum=64,
         advanced=True,
-        help="Processes to launch with torchrun (DDP) for several GPUs; 1 = a single process.",
+        help="How many GPUs of this machine train the run, one process each (started with torchrun); 1 = a single "
+        "process.",
+    )
+    sharding: Sharding = setting(
+        "none",
+        label="Sharding",
+        group="hardware",
+        advanced=True,
+        when={"method": ("lora", "full", "dpo")},  # not QLoRA (4-bit weights are not split)
+        help="With several processes: none = each holds the whole model (DDP, fastest when it fits one GPU); fsdp = "
+        "weights, gradients and optimizer state are split across them (FSDP), for a model too big for one GPU.",
+    )
+    nnodes: int = setting(
+        1,
+        label="Machines",
+        group="hardware",
+        minimum=1,
+        maximum=1024,
+        advanced=True,
+        help="How many machines train the run together; start it on each one with its own node_rank (1 = this one).",
+    )
+    node_rank: int = setting(
+        0,
+        label="This machine's number",
+        group="hardware",
+        minimum=0,
+        maximum=1023,
+        advanced=True,
+        help="This machine's number among the machines, 0 to nnodes-1; machine 0 keeps the metrics and the model.",
+    )
+    rdzv_endpoint: str = setting(
+        "",
+        label="Rendezvous (HOST:PORT)",
+        group="hardware",
+        advanced=True,
+        hint="e.g. 10.0.0.1:29500",
+        help="Where the machines meet: HOST:PORT of machine 0, the same on every machine (needed when nnodes > 1).",
     )
     name: str = setting(
         "",
@@ -468,6 +466,32 @@ class RunConfig:
         elif self.beta <= 0 and self.method in ("dpo", "kto"):
             raise ConfigError(
                 f"`beta` must be above 0 for {self.method.upper()} (0 only turns GRPO's KL penalty off)."
+            )
+        if self.node_rank >= self.nnodes:
+            raise ConfigError(
+                f"`node_rank` must be below `nnodes` (machines are numbered 0 to {self.nnodes - 1}; got "
+                f"{self.node_rank}): give each machine its own number."
+            )
+        host, _, port = self.rdzv_endpoint.strip().rpartition(":")
+        if self.nnodes > 1 and not (host and port.isdigit() and 0 < int(port) < 65536):
+            raise ConfigError(
+                f"`rdzv_endpoint` must be HOST:PORT of machine 0 when nnodes is {self.nnodes}, e.g. 10.0.0.1:29500, "
+                f"the same on every machine (got {self.rdzv_endpoint!r})."
+            )
+        if str(self.device).startswith("cuda:") and self.nproc > 1:
+            raise ConfigError(
+                f"`device` {self.device} pins one GPU but nproc {self.nproc} trains on one GPU per process: use "
+                "device cuda (or auto) with several processes, or nproc 1."
+            )
+        if self.sharding == "fsdp" and self.uses_4bit:
+            raise ConfigError(
+                "`sharding` fsdp cannot split 4-bit (QLoRA) weights here: use the lora method (or tuning lora) with "
+                "fsdp, or keep qlora with sharding none."
+            )
+        if self.sharding == "fsdp" and self.nproc * self.nnodes == 1:
+            raise ConfigError(
+                "`sharding` fsdp splits the model across processes, but there is one (nproc 1 on one machine): set "
+                "nproc to the number of GPUs (2 or more), or use sharding none."
             )
 
     # -- derived -------------------------------------------------------------------------------------------------
@@ -558,6 +582,7 @@ __all__ = [
     "PREFERENCE_METHODS",
     "RENAMED",
     "SFT_METHODS",
+    "SHARDINGS",
     "TUNINGS",
     "ConfigError",
     "ConfigWarning",

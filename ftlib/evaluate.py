@@ -372,12 +372,8 @@ def load_test_rows(data: str | Path) -> list[dict]:
 
     path = Path(data).expanduser()
     if path.is_file():
-        try:
-            from ftlib.data import load_file
-        except ImportError:
-            from ftlib.workspace import read_jsonl
+        from ftlib.data import load_file
 
-            return read_jsonl(path)
         result = load_file(path)
         if not result.rows:
             raise EvalError(f"No usable rows in {path}: {result.errors[:1]}")

@@ -13,6 +13,11 @@ the estimate follows what the trainers really keep:
   step, plus the LM head's scoring tiles; DPO and a reward model double the batch (chosen + rejected), GRPO's
   step holds batch_size x group size answers of prompt + max new tokens. Gradient checkpointing keeps only each
   block's input plus one block's worth.
+- several processes: each GPU holds its own share. DDP (`sharding: none`) keeps a whole copy per process plus a
+  second copy of the gradients in its communication buckets; FSDP (`sharding: fsdp`) keeps 1/N of the weights,
+  gradients and optimizer state, plus what it gathers whole: the block computing and the next one (prefetched), and
+  the parameters outside the blocks (embeddings, head), which stay gathered through a step. Activations are per
+  process either way.
 
     est = estimate(RunConfig(method="lora"))
     est.total, est.rows()        # bytes; (part, bytes, explanation) for the UI
@@ -111,6 +116,8 @@ class MemoryEstimate:
     activations: int
     overhead: int
     available: int | None = None  # bytes the device has (total GPU memory, or the machine's available RAM)
+    processes: int = 1  # processes training the run, each on its own device; the parts above are per process
+    shards: int = 1  # processes the weights, gradients and optimizer state are split over (FSDP), else 1
 
     @property
     def total(self) -> int:
@@ -122,15 +129,22 @@ class MemoryEstimate:
 
     def rows(self) -> list[tuple[str, int, str]]:
         """(part, bytes, what it is) for display."""
+        split = f", split over {self.shards} processes (FSDP)" if self.shards > 1 else ""
         rows = [
             (
                 "Weights",
                 self.weights,
                 f"{self.params / 1e6:.0f}M parameters in {self.dtype}"
-                + (" (linear layers in 4 bits)" if self.dtype == "4-bit" else ""),
+                + (" (linear layers in 4 bits)" if self.dtype == "4-bit" else "")
+                + (f"{split}, plus the layers being computed gathered whole" if split else ""),
             ),
-            ("Gradients", self.gradients, f"one per trainable parameter ({self.trainable / 1e6:.2f}M)"),
-            ("Optimizer state", self.optimizer, "AdamW keeps two running averages per trainable parameter"),
+            (
+                "Gradients",
+                self.gradients,
+                f"one per trainable parameter ({self.trainable / 1e6:.2f}M){split}"
+                + ("; DDP keeps a second copy to average them" if self.processes > 1 and not split else ""),
+            ),
+            ("Optimizer state", self.optimizer, f"AdamW keeps two running averages per trainable parameter{split}"),
             ("Activations", self.activations, "what each layer keeps from the forward pass for the backward pass"),
             ("Overhead", self.overhead, "framework and allocator slack"),
         ]
@@ -155,6 +169,8 @@ class MemoryEstimate:
             "total": self.total,
             "available": self.available,
             "fits": self.fits,
+            "processes": self.processes,
+            "shards": self.shards,
         }
 
 
@@ -286,6 +302,18 @@ def estimate(
     # Full DPO, KTO and GRPO (with a KL penalty) score against a frozen copy of the starting model.
     compares = config.method in ("dpo", "kto") or (config.method == "grpo" and config.beta > 0)
     reference = weights if (compares and tuning == "full") else 0
+    processes = config.nproc * config.nnodes
+    shards = processes if config.sharding == "fsdp" else 1
+    if shards > 1:
+        # FSDP2 gathers a block whole while it computes (and prefetches the next); the root's parameters (embeddings,
+        # head, final norm) stay gathered through the step.
+        block = shape.linear_params // max(shape.layers, 1)
+        gathered = (shape.params - shape.linear_params + 2 * block) * elem
+        weights = weights // shards + gathered
+        reference = reference // shards + gathered if reference else 0
+        gradients, optimizer = gradients // shards, optimizer // shards
+    elif processes > 1:
+        gradients *= 2  # DDP's buckets: the gradients are copied there to be averaged across processes
     fused = tuning == "lora" and fastpath.enabled()  # 4-bit layers keep PEFT's path
     fast_head = fastpath.enabled() and not device.startswith("cuda")  # ftlib.headloss, SFT and DPO
     activations = activation_bytes(
@@ -304,6 +332,8 @@ def estimate(
         activations=activations,
         overhead=overhead,
         available=available if available is not None else _device_memory(device),
+        processes=processes,
+        shards=shards,
     )
 
 

@@ -15,6 +15,9 @@ alignment.py), how rewards are computed (rewards.py).
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+
+from ftlib.fields import setting
 
 SFT_METHODS = ("lora", "qlora", "full")  # the method is the tuning
 PREFERENCE_METHODS = ("dpo", "reward", "kto", "grpo")  # alignment after SFT: these take a separate `tuning`
@@ -210,8 +213,59 @@ def check_rewards(rewards: list, error: type[Exception]) -> None:
             raise error(f"{where}: `{kind}` needs {REWARD_KINDS[kind]} as text (got {value!r}).")
 
 
+@dataclass
+class GRPOSettings:
+    """GRPO's settings, part of every RunConfig (whose `when` shows them only for method grpo). Declared here, beside
+    the rewards' shapes, to keep ftlib/config.py readable; the form, the CLI flags and the checks treat them as any
+    other setting."""
+
+    rewards: list[dict] = setting(
+        label="Rewards (a JSON or YAML list)",
+        group="preference",
+        when={"method": ("grpo",)},
+        default_factory=list,
+        hint=f"e.g. {REWARD_EXAMPLE}",
+        help="What GRPO rewards: a list of {regex: PATTERN} (1 if the answer matches), {contains: TEXT}, {length: "
+        "{target: N}} (words; closer is better), {not_repeating: {}} (fewer repeated lines), {check: SAMPLE} (a "
+        "shipped sample's check, e.g. chat_style), {model: RUN_ID} (a trained reward model), each with an optional "
+        "weight (default 1).",
+    )
+    grpo_group_size: int = setting(
+        4,
+        label="Answers per prompt",
+        group="preference",
+        minimum=2,
+        maximum=64,
+        when={"method": ("grpo",)},
+        hint="4-16 is typical",
+        help="How many answers GRPO writes to each prompt; each is rewarded relative to the others of its group.",
+    )
+    grpo_max_new_tokens: int = setting(
+        64,
+        label="Max answer length (tokens)",
+        group="preference",
+        minimum=1,
+        maximum=4096,
+        when={"method": ("grpo",)},
+        help="The longest answer GRPO writes while training; longer ones are cut there.",
+    )
+    grpo_temperature: float = setting(
+        1.0,
+        label="Sampling temperature",
+        group="preference",
+        above=0.0,
+        maximum=10.0,
+        step=0.1,
+        advanced=True,
+        when={"method": ("grpo",)},
+        hint="0.7-1.0 is typical",
+        help="How varied GRPO's answers are (higher = more varied): it needs variety to find better answers.",
+    )
+
+
 __all__ = [
     "BETA_METHODS",
+    "GRPOSettings",
     "DEFAULT_LR",
     "METHOD_HELP",
     "METHOD_NAMES",

@@ -11,8 +11,9 @@ whenever anything lists runs (`list_runs` reconciles first: a run whose process 
 interrupted, with its last log lines). Queue decisions happen under a file lock, so two browser tabs or CLI
 calls starting runs at the same moment both get queued and nothing is corrupted.
 
-A run is trained by its own process, `python -m ftlib.worker RUN_DIR` (torchrun for several processes), started in
-a new session so it outlives the browser tab, the Streamlit server and the CLI that started it.
+A run is trained by its own process, `python -m ftlib.worker RUN_DIR` (under torchrun for several processes or
+machines: ftlib.distributed), started in a new session so it outlives the browser tab, the Streamlit server and the
+CLI that started it.
 
 Not known here: what training does (training.py, worker.py), what a run folder holds (rundir.py), exports (export.py).
 """
@@ -26,7 +27,7 @@ import sys
 import time
 from pathlib import Path
 
-from ftlib import workspace
+from ftlib import distributed, workspace
 from ftlib.config import RunConfig
 from ftlib.errors import UserError
 from ftlib.rundir import ACTIVE, DONE, STATES, RunDir, RunSummary, locked
@@ -117,29 +118,22 @@ def submit(config: RunConfig | dict) -> str:
     return run_id
 
 
-def launch_command(run: RunDir, nproc: int) -> list[str]:
-    """The command that trains `run`: the worker, or torchrun running the worker once per process (DDP)."""
-    if nproc > 1:
-        # --standalone picks a free port on this machine.
-        return [
-            sys.executable,
-            "-m",
-            "torch.distributed.run",
-            "--standalone",
-            "--nproc_per_node",
-            str(nproc),
-            "-m",
-            "ftlib.worker",
-            str(run.path),
-        ]
-    return [sys.executable, "-m", "ftlib.worker", str(run.path)]
+def launch_command(run: RunDir, config: RunConfig | dict) -> list[str]:
+    """The command that trains `run`: the worker, or torchrun running the worker once per process (DDP or FSDP, on
+    this machine or as one of several: see ftlib.distributed.launcher)."""
+    return [sys.executable, *distributed.launcher(config), "-m", "ftlib.worker", str(run.path)]
 
 
 def _launch(run: RunDir) -> None:
     config = run.read_config()
     # Written before the process exists, so no other caller can launch this run twice.
     run.update_status(
-        state="running", phase="starting", started=time.time(), pid=None, message="Starting.", ended=None
+        state="running",
+        phase="starting",
+        started=time.time(),
+        pid=None,
+        message=distributed.starting_message(config),
+        ended=None,
     )
     env = dict(os.environ)
     env["FTLIB_WORKSPACE"] = str(workspace.workspace_dir())
@@ -149,7 +143,7 @@ def _launch(run: RunDir) -> None:
         # A new session: the run outlives the browser tab, the Streamlit server and the CLI that started it.
         # cwd: the folder holding ftlib, so the worker imports the same code as this process.
         proc = subprocess.Popen(
-            launch_command(run, int(config.get("nproc", 1) or 1)),
+            launch_command(run, config),
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ftlib import workspace
+from ftlib import distributed, workspace
 from ftlib.alignment import (
     ALIGNMENT_METHODS,
     PreferenceCollator,
@@ -38,6 +38,7 @@ from ftlib.alignment import (
     training_rows,
 )
 from ftlib.config import ConfigError, RunConfig
+from ftlib.distributed import device_for_process
 from ftlib.rows import IGNORE_INDEX, row_kind
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -166,18 +167,6 @@ def sft_dataset(encodings: list):
 # ---------------------------------------------------------------------------------------------------------------
 
 
-def device_for_process(config: RunConfig) -> str:
-    """The device this process trains on (under torchrun each rank owns its GPU)."""
-    from ftlib.models import pick_device
-
-    device = pick_device(None if config.device == "auto" else config.device)
-    local_rank = os.environ.get("LOCAL_RANK")
-    # 4-bit weights are placed at load time, so place them on this rank's GPU.
-    if device.startswith("cuda") and local_rank is not None:
-        device = f"cuda:{int(local_rank)}"
-    return device
-
-
 def trainer_arguments(
     config: RunConfig,
     run_dir: Path,
@@ -246,6 +235,7 @@ def trainer_arguments(
             max_length=config.max_length if config.packing else None,
             dataset_num_proc=None,
         )
+    kwargs.update(distributed.trainer_kwargs(config))  # FSDP, several machines
     micro = micro or step_rows
     return cls(
         output_dir=str(Path(run_dir) / "checkpoints"),
@@ -267,7 +257,7 @@ def trainer_arguments(
         seed=config.seed,
         data_seed=config.seed,
         use_cpu=device == "cpu",
-        gradient_checkpointing=config.gradient_checkpointing,
+        gradient_checkpointing=config.gradient_checkpointing and config.sharding != "fsdp",  # FSDP's own, if sharded
         disable_tqdm=True,
         dataloader_num_workers=0,
         remove_unused_columns=False,
@@ -324,8 +314,12 @@ def load_training_model(config: RunConfig, device: str):
         # Casts norms to fp32 and enables input grads so a frozen 4-bit base can pass gradients to adapters.
         model = prepare_model_for_kbit_training(model, use_gradient_checkpointing=config.gradient_checkpointing)
         return model, compute
-    dtype = fastpath.training_dtype(config.dtype, device, config.method)
-    model = load_model(config.model, device=device, dtype=dtype, score=config.method == "reward")
+    dtype = pick_dtype(device, fastpath.training_dtype(config.dtype, device, config.method))
+    # FSDP moves each block's share onto its GPU as it shards: load on the CPU (one GPU may not hold it whole).
+    where = "cpu" if config.sharding == "fsdp" else device
+    model = load_model(
+        config.model, device=where, dtype=str(dtype).removeprefix("torch."), score=config.method == "reward"
+    )
     return model, next(model.parameters()).dtype
 
 
@@ -394,7 +388,7 @@ def build_trainer(
         args = trainer_arguments(config, run_dir, device, dtype, bool(eval_enc))
         # Full DPO needs a frozen copy of the starting model as reference; with adapters the base is the reference.
         ref_model = copy.deepcopy(model).eval() if not config.uses_adapter else None
-        trainer = dpo_trainer_class()(
+        trainer = distributed.trainer_class(dpo_trainer_class(), config)(
             model=model,
             ref_model=ref_model,
             args=args,
@@ -410,7 +404,7 @@ def build_trainer(
         longest = config.max_length if config.packing else max(len(e.input_ids) for e in train_enc)
         micro = fastpath.micro_batch_size(config.batch_size, longest, device)
         args = trainer_arguments(config, run_dir, device, dtype, bool(eval_enc), micro=micro)
-        trainer = SFTTrainer(
+        trainer = distributed.trainer_class(SFTTrainer, config)(
             model=model,
             args=args,
             train_dataset=sft_dataset(train_enc),
@@ -458,8 +452,8 @@ def save_final(prepared: Prepared, config: RunConfig, run_dir: Path) -> Path:
     """
     target = Path(run_dir) / ("adapter" if config.uses_adapter else "model")
     trainer, tokenizer = prepared.trainer, prepared.tokenizer
-    trainer.save_model(str(target))  # PEFT models save only the adapter; only the main process writes
-    if trainer.is_world_process_zero():
+    trainer.save_model(str(target))  # PEFT models save only the adapter; only the saving processes write
+    if trainer.args.should_save:  # global rank 0, or each machine's first process (distributed.trainer_kwargs)
         if prepared.template.name != "tokenizer":
             tokenizer.chat_template = prepared.template.source
         tokenizer.save_pretrained(str(target))
@@ -496,7 +490,7 @@ def preflight(config: RunConfig, tokenizer=None, rows: tuple[list[dict], list[di
     from ftlib.errors import UserError
     from ftlib.models import load_tokenizer
 
-    report = Preflight()
+    report = Preflight(errors=distributed.refusals(config))  # what this machine's GPUs cannot run
     try:
         if rows is None:
             train, test, report.source = load_rows(config)

@@ -1,13 +1,15 @@
 """The training process: `python -m ftlib.worker RUN_DIR` trains one run, then starts the next queued one.
 
     python -m ftlib.worker RUN_DIR                                              # what the queue launches
-    python -m torch.distributed.run --nproc_per_node 2 -m ftlib.worker RUN_DIR  # DDP, same entry point
+    python -m torch.distributed.run --nproc-per-node 2 -m ftlib.worker RUN_DIR  # DDP or FSDP, same entry point
 
 The queue (runs.py) writes the run folder and starts this process in its own session, so a run outlives the
 browser tab, the Streamlit server and the CLI that started it. Here the run's status is kept true at every
 phase (loading, training, saving, finished / failed / interrupted), and a failure of any kind ends as one
 readable message in status.json (out of memory, a full disk and the user's own errors each say what to do),
 never as a silent dead run. SIGTERM asks for a graceful stop (a checkpoint first); a second one stops now.
+Under torchrun, global rank 0 writes the metrics and the model, and the first process of the machine the run folder
+was created for writes its status (ftlib.distributed: on several machines each has its own run folder).
 
 Not known here: how a trainer is built (training.py), the queue (runs.py).
 """
@@ -56,25 +58,29 @@ def friendly_error(exc: BaseException) -> str:
 def execute(run_dir: str | Path) -> str:
     """Train the run in `run_dir` in this process; return its final state. Writes status as it goes (rank 0)."""
     from ftlib.config import RunConfig
+    from ftlib.distributed import Topology, agree_on_checkpoint
     from ftlib.metrics import MetricsCallback
     from ftlib.training import attach_throughput, build_trainer, save_final
 
     run = RunDir(Path(run_dir))
-    main = int(os.environ.get("RANK", "0")) == 0
+    where = Topology.current()
+    main = where.is_main  # metrics, checkpoints, the model
+    owner = main  # writes status.json; the config's node_rank decides once it is read (the closures see the change)
     status = run.read_status()
     resume = bool(status.get("resume"))
 
     def update(**fields) -> None:
-        if main:
+        if owner:
             run.update_status(**fields)
 
     def end(**fields) -> None:
-        if main:
+        if owner:
             run.end_attempt(**fields)
 
     try:
         config = RunConfig.from_file(run.config_file)
-        if main:
+        owner = where.owns(config.node_rank)
+        if owner:
             # The launcher already wrote `running` (or `stopping`, if a stop came first); a run started by hand
             # (e.g. under torchrun) registers itself here.
             extra = {} if status.get("pid") else {"pid": os.getpid(), "started": time.time(), "ended": None}
@@ -93,6 +99,13 @@ def execute(run_dir: str | Path) -> str:
             )
             if checkpoint is not None:
                 print(f"[ftlib] resuming from {checkpoint.name}", flush=True)
+        agree_on_checkpoint(checkpoint)
+        if owner and not main:
+            print(
+                f"[ftlib] machine {where.node_rank} of {config.nnodes}: training with machine 0 at "
+                f"{config.rdzv_endpoint}, which shows the progress and keeps the metrics",
+                flush=True,
+            )
         callback.prepare_resume(checkpoint)
         update(
             phase="training",
@@ -114,8 +127,20 @@ def execute(run_dir: str | Path) -> str:
             return "interrupted"
         update(phase="saving")
         final = save_final(prepared, config, run.path)
+        saved = final.is_dir()  # on machines other than 0, FSDP runs save nothing (the whole model is on machine 0)
+        message = "Finished."
+        if not main:
+            message = (
+                f"Finished as machine {where.node_rank} of {config.nnodes}; machine 0's run folder has the metrics"
+                + ("." if saved else " and the trained model.")
+            )
         end(
-            state="finished", phase="", output=final.name, message="Finished.", step=prepared.trainer.state.global_step
+            state="finished",
+            phase="",
+            output=final.name if saved else None,
+            message=message,
+            step=prepared.trainer.state.global_step,
+            max_steps=prepared.trainer.state.max_steps,
         )
         return "finished"
     except BaseException as exc:  # a crash must end as a readable status, never a silent dead run
@@ -151,11 +176,16 @@ def main(argv: list[str] | None = None) -> int:
         print("usage: python -m ftlib.worker RUN_DIR", file=sys.stderr)
         return 2
     from ftlib import runs
+    from ftlib.distributed import Topology
 
     run = RunDir(Path(argv[0]).resolve())
     install_stop_signal(run)
     state = execute(run.path)
-    if int(os.environ.get("RANK", "0")) == 0:
+    try:
+        owner = Topology.current().owns(run.read_config().get("node_rank", 0))
+    except Exception:  # an unreadable config: the failure is in status.json already
+        owner = Topology.current().is_main
+    if owner:
         try:
             runs.advance()  # the queue moves on when a run ends
         except Exception:  # never turn a finished run into a failure because the next one could not start

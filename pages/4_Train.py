@@ -15,6 +15,7 @@ import streamlit as st
 
 from ftlib import models, runs, workspace
 from ftlib.config import METHOD_ROWS, METHODS, ConfigError, RunConfig
+from ftlib.distributed import gpu_count
 from ftlib.memory import estimate, model_shape
 from ftlib.methods import wrong_rows
 from ftlib.rows import KIND_HELP, row_kind
@@ -113,18 +114,22 @@ def new_run(model: str, split: str) -> None:
         )
         return
     templates = [n for n in TEMPLATE_NAMES if n != "custom" or st.session_state.get(TEMPLATE_KEY) == "custom"]
+    # One process per GPU of this server (1 on CPU); several machines are started from the CLI (README).
+    gpus = max(1, gpu_count())
     values = config_form(
         fixed={"model": model, "dataset": split},
         choices={
             "method": methods,
             "template": templates,
             "device": ("auto", "cpu", "cuda") if cuda_available() else ("auto", "cpu"),
+            "nproc": tuple(range(1, gpus + 1)),
         },
         defaults={
             "template": st.session_state.get(TEMPLATE_KEY, "tokenizer"),
             "mask_policy": st.session_state.get(POLICY_KEY, "all_assistant"),
         },
-        hidden=("test_size", "template_source"),
+        hidden=("test_size", "template_source", "nnodes", "node_rank", "rdzv_endpoint")
+        + (("sharding",) if gpus == 1 else ()),
         unfit=unfit_methods(train),
     )
     if values.get("method") == "grpo":

@@ -36,6 +36,11 @@ def args(config, tmp_path, **kw):
     return training.trainer_arguments(config, tmp_path, "cpu", torch.float32, has_eval=True, **kw)
 
 
+def flag(command: list[str], name: str) -> str:
+    """The value that follows `name` in a command line."""
+    return command[command.index(name) + 1]
+
+
 def trained_texts(config, tokenizer) -> list[str]:
     """The trained pieces of LONG_CHAT, as the run would encode it."""
     template = training.run_template(config, tokenizer)
@@ -45,6 +50,21 @@ def trained_texts(config, tokenizer) -> list[str]:
 
 # (setting, value, probe(config, ctx) -> what arrived, expected)
 CASES = [
+    # GRPO's settings (declared in ftlib.methods.GRPOSettings, so they come first)
+    (
+        "rewards",
+        [{"contains": "Ahoy", "weight": 0.5}],
+        lambda c, x: (args(c, x.tmp).reward_weights, [r.label for r in build_rewards(c.rewards)]),
+        ([0.5], ['contains "Ahoy"']),
+    ),
+    (
+        "grpo_group_size",
+        3,
+        lambda c, x: (args(c, x.tmp).num_generations, args(c, x.tmp).generation_batch_size),
+        (3, 24),
+    ),
+    ("grpo_max_new_tokens", 17, lambda c, x: args(c, x.tmp).max_completion_length, 17),
+    ("grpo_temperature", 0.7, lambda c, x: args(c, x.tmp).temperature, 0.7),
     ("method", "dpo", lambda c, x: type(args(c, x.tmp)).__name__, "DPOConfig"),
     ("tuning", "full", lambda c, x: (training.lora_config(c), c.uses_adapter), (None, False)),
     ("model", "TINY", lambda c, x: training.load_training_model(c, "cpu")[0].config.hidden_size, 64),
@@ -94,27 +114,27 @@ CASES = [
         False,
     ),
     ("beta", 0.37, lambda c, x: args(c, x.tmp).beta, 0.37),
-    (
-        "rewards",
-        [{"contains": "Ahoy", "weight": 0.5}],
-        lambda c, x: (args(c, x.tmp).reward_weights, [r.label for r in build_rewards(c.rewards)]),
-        ([0.5], ['contains "Ahoy"']),
-    ),
-    (
-        "grpo_group_size",
-        3,
-        lambda c, x: (args(c, x.tmp).num_generations, args(c, x.tmp).generation_batch_size),
-        (3, 24),
-    ),
-    ("grpo_max_new_tokens", 17, lambda c, x: args(c, x.tmp).max_completion_length, 17),
-    ("grpo_temperature", 0.7, lambda c, x: args(c, x.tmp).temperature, 0.7),
     ("eval_every", 4, lambda c, x: (str(args(c, x.tmp).eval_strategy.value), args(c, x.tmp).eval_steps), ("steps", 4)),
     ("save_every", 7, lambda c, x: args(c, x.tmp).save_steps, 7),
     ("seed", 11, lambda c, x: (args(c, x.tmp).seed, args(c, x.tmp).data_seed), (11, 11)),
     ("device", "cpu", lambda c, x: (training.device_for_process(c), args(c, x.tmp).use_cpu), ("cpu", True)),
     ("dtype", "bfloat16", lambda c, x: training.load_training_model(c, "cpu")[1], torch.bfloat16),
     ("gradient_checkpointing", True, lambda c, x: args(c, x.tmp).gradient_checkpointing, True),
-    ("nproc", 2, lambda c, x: launch_command(RunDir(x.tmp), c.nproc)[4:6], ["--nproc_per_node", "2"]),
+    ("nproc", 2, lambda c, x: flag(launch_command(RunDir(x.tmp), c), "--nproc-per-node"), "2"),
+    (
+        "sharding",
+        "fsdp",
+        lambda c, x: (args(c, x.tmp).fsdp, args(c, x.tmp).fsdp_plugin_args["fsdp_version"], c.sharding),
+        (True, 2, "fsdp"),
+    ),
+    ("nnodes", 3, lambda c, x: flag(launch_command(RunDir(x.tmp), c), "--nnodes"), "3"),
+    ("node_rank", 1, lambda c, x: flag(launch_command(RunDir(x.tmp), c), "--node-rank"), "1"),
+    (
+        "rdzv_endpoint",
+        "10.1.2.3:29511",
+        lambda c, x: [flag(launch_command(RunDir(x.tmp), c), f) for f in ("--master-addr", "--master-port")],
+        ["10.1.2.3", "29511"],
+    ),
     ("name", "my-label", lambda c, x: c.to_dict()["name"], "my-label"),
 ]
 # Settings whose row needs another setting to matter (4-bit formats need QLoRA, beta needs DPO, ...).
@@ -129,6 +149,10 @@ NEEDS = {
     "grpo_temperature": {"method": "grpo", "rewards": [{"regex": "x"}]},
     "template_source": {"template": "custom"},
     "dtype": {"method": "full"},
+    "sharding": {"method": "full", "nproc": 2},
+    "nnodes": {"rdzv_endpoint": "10.1.2.3:29500"},
+    "node_rank": {"nnodes": 2, "rdzv_endpoint": "10.1.2.3:29500"},
+    "rdzv_endpoint": {"nnodes": 2},
 }
 
 
@@ -219,6 +243,12 @@ def test_every_field_is_declared_completely():
         ({"lora_targets": []}, "`lora_targets` must list layer names"),
         ({"method": "dpo", "beta": 0}, "`beta` must be above 0 for DPO (0 only turns GRPO's KL penalty off)"),
         ({"method": "kto", "batch_size": 1}, "`batch_size` must be at least 2 for KTO"),
+        ({"method": "qlora", "sharding": "fsdp", "nproc": 2}, "`sharding` fsdp cannot split 4-bit (QLoRA) weights"),
+        ({"method": "full", "sharding": "fsdp"}, "set nproc to the number of GPUs (2 or more), or use sharding none"),
+        ({"nnodes": 2}, "`rdzv_endpoint` must be HOST:PORT of machine 0 when nnodes is 2"),
+        ({"nnodes": 2, "rdzv_endpoint": "10.0.0.1"}, "`rdzv_endpoint` must be HOST:PORT"),
+        ({"nnodes": 2, "node_rank": 2, "rdzv_endpoint": "h:29500"}, "`node_rank` must be below `nnodes`"),
+        ({"device": "cuda:1", "nproc": 2}, "use device cuda (or auto) with several processes, or nproc 1"),
     ],
 )
 def test_combinations_are_refused_with_the_field_and_the_fix(settings, message):

@@ -20,6 +20,7 @@ BELOW = {
     "ftlib.methods": ("*",),
     "ftlib.rundir": ("ftlib.runs", "ftlib.training", "ftlib.worker", "ftlib.metrics", "ftlib.export"),
     "ftlib.runs": ("ftlib.training", "ftlib.worker", "ftlib.metrics", "ftlib.export"),
+    "ftlib.distributed": ("ftlib.runs", "ftlib.training", "ftlib.worker", "ftlib.metrics", "ftlib.export"),
     "ftlib.metrics": ("ftlib.runs", "ftlib.training", "ftlib.worker"),
     "ftlib.training": ("ftlib.runs", "ftlib.worker", "ftlib.export"),
     "ftlib.data": ("ftlib.tokens", "ftlib.templates", "ftlib.training", "ftlib.runs"),
@@ -32,7 +33,7 @@ ALLOWED_BELOW = {
     "ftlib.fields": set(),
     "ftlib.rows": {"ftlib.errors"},
     "ftlib.config": {"ftlib.errors", "ftlib.fields", "ftlib.methods"},
-    "ftlib.methods": set(),
+    "ftlib.methods": {"ftlib.fields"},
 }
 
 

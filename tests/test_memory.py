@@ -77,6 +77,25 @@ def test_fast_path_estimates_one_micro_batch_and_one_byte_masks(tiny_model_dir, 
     assert plain == memory.activation_bytes(shape, 8 * 512, 4, adapted) > fast.activations
 
 
+def test_fsdp_splits_weights_gradients_and_optimizer_and_ddp_copies_the_gradients(tiny_model_dir):
+    shape = memory.model_shape(str(tiny_model_dir))
+    one = est(tiny_model_dir, method="full")
+    ddp = est(tiny_model_dir, method="full", nproc=4)
+    fsdp = est(tiny_model_dir, method="full", nproc=2, nnodes=2, rdzv_endpoint="10.0.0.1:29500", sharding="fsdp")
+    assert (one.processes, ddp.processes, fsdp.processes, ddp.shards, fsdp.shards) == (1, 4, 4, 1, 4)
+    # Each of the 4 processes keeps a quarter of what FSDP shards...
+    assert (fsdp.gradients, fsdp.optimizer) == (one.gradients // 4, one.optimizer // 4)
+    # ...and gathers whole the parameters outside the blocks plus two blocks (the one computing, the next).
+    gathered = (shape.params - shape.linear_params + 2 * shape.linear_params // shape.layers) * 4
+    assert fsdp.weights == one.weights // 4 + gathered < one.weights + gathered
+    assert fsdp.activations == one.activations and fsdp.total < one.total  # activations are per process
+    # DDP keeps a whole copy per process and a second copy of the gradients in its buckets.
+    assert (ddp.weights, ddp.optimizer, ddp.gradients) == (one.weights, one.optimizer, 2 * one.gradients)
+    assert "split over 4 processes (FSDP)" in fsdp.rows()[0][2] and fsdp.total == sum(n for _, n, _ in fsdp.rows())
+    lora, alone = est(tiny_model_dir, nproc=2, sharding="fsdp"), est(tiny_model_dir)  # a frozen base is split too
+    assert (lora.weights, lora.gradients) == (alone.weights // 2 + gathered, alone.gradients // 2)
+
+
 def test_human_sizes():
     assert (memory.human(3 * memory.GIB), memory.human(512 * 1024**2), memory.human(None)) == (
         "3.00 GiB",

@@ -102,3 +102,34 @@ def test_start_a_real_run_watch_it_finish_and_see_it_from_a_second_tab(tiny_mode
     second = page(tiny_model_dir)  # a refresh or a second tab: the same run, read from disk
     assert run_id in headline(second) and "finished" in headline(second)
     assert runs.find(run_id).summary().state == "finished"
+
+
+def keys(widgets) -> list[str]:
+    return [w.key for w in widgets]
+
+
+def test_the_form_offers_the_gpus_found_and_fsdp_when_there_are_several(tiny_model_dir, monkeypatch):
+    from ftlib import distributed
+
+    workspace.save_split("numbers", SFT_ROWS[:10], SFT_ROWS[10:])
+    at = page(tiny_model_dir)  # this machine: no GPU, so one process and nothing to shard
+    assert at.selectbox(key="train_nproc").options == ["1"] and "train_sharding" not in keys(at.selectbox)
+
+    monkeypatch.setattr(distributed, "gpu_count", lambda: 4)
+    at = page(tiny_model_dir)
+    assert at.selectbox(key="train_nproc").options == ["1", "2", "3", "4"]
+    at.radio(key="train_method").set_value("full").run()
+    at.selectbox(key="train_sharding").set_value("fsdp").run()
+    # One process has nothing to split: refused on the page with the setting and the fix, nothing to start.
+    assert any("set nproc to the number of GPUs" in e.value for e in at.error) and "train_start" not in keys(at.button)
+    at.selectbox(key="train_nproc").set_value(4).run()
+    assert not at.exception and not at.error
+    assert at.metric[0].label == "Estimated peak memory per GPU"
+    assert any("split over 4 processes (FSDP)" in what for what in at.dataframe[0].value["what"])
+    submitted = []
+    monkeypatch.setattr(runs, "submit", lambda config: submitted.append(config) or "queued-run")
+    at.button(key="train_start").click().run()
+    assert [(c.nproc, c.sharding, c.method) for c in submitted] == [(4, "fsdp", "full")]
+    assert runs.launch_command(runs.RunDir(workspace.runs_dir() / "x"), submitted[0])[1:7] == [
+        *("-m", "torch.distributed.run", "--standalone", "--nproc-per-node", "4", "-m"),
+    ]

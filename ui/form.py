@@ -40,6 +40,7 @@ CHOICE_LABELS = {
         "grpo": "GRPO",
     },
     "tuning": {"lora": "a LoRA adapter", "qlora": "a LoRA adapter on 4 bits", "full": "every weight"},
+    "sharding": {"none": "none: a whole copy per GPU (DDP)", "fsdp": "FSDP: split across the GPUs"},
     "mask_policy": {
         "all_assistant": "all assistant",
         "last_assistant": "last assistant",
@@ -79,7 +80,7 @@ def _widget(spec: FieldSpec, values: dict, default, choices, where):
         labels = CHOICE_LABELS.get(spec.name, {})
         draw = where.radio if spec.name in RADIOS else where.selectbox
         kwargs = {"horizontal": True} if spec.name in RADIOS else {}
-        return draw(label, options, index=index, key=key, format_func=lambda v: labels.get(v, v), **kwargs)
+        return draw(label, options, index=index, key=key, format_func=lambda v: str(labels.get(v, v)), **kwargs)
     if spec.kind is bool:
         return where.toggle(label, value=bool(default), key=key)
     if spec.kind in (int, float):

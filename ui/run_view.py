@@ -181,7 +181,7 @@ def memory_panel(est, longest: int) -> None:
     c1, c2 = st.columns([1, 2])
     with c1:
         st.metric(
-            "Estimated peak memory",
+            "Estimated peak memory" + (" per GPU" if est.processes > 1 else ""),
             human(est.total),
             help="Weights + gradients + optimizer state + activations, for the longest batch of this dataset.",
         )

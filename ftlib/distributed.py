@@ -1,0 +1,237 @@
+"""Past one device: the torchrun command line, which process writes what, and the FSDP settings of a run.
+
+    launcher(config)            # [] (one process) or torchrun's arguments: ["-m", "torch.distributed.run", ...]
+    Topology.current()          # this process's rank, local rank, machine (node) rank and world size
+    trainer_kwargs(config)      # fsdp / fsdp_config / save_on_each_node for the Trainer's arguments
+    refusals(config)            # what this machine cannot run (more processes than GPUs, ...), said before launch
+    gpu_count()                 # GPUs torch sees here (0 on a CPU machine)
+
+How a run spreads (torchrun, https://docs.pytorch.org/docs/stable/elastic/run.html): `nproc` processes per
+machine, one per GPU; with `nnodes` machines each one starts the same run with its own `node_rank`, and they meet
+at `rdzv_endpoint` (machine 0's HOST:PORT, torchrun's static rendezvous: `--master-addr/--master-port`). Every
+process runs `python -m ftlib.worker RUN_DIR`. With `sharding: none` each process holds the whole model and the
+gradients are averaged (DDP); with `sharding: fsdp` the weights, gradients and optimizer state are split across all
+processes and each block is gathered whole only while it computes (PyTorch FSDP2 through the HF Trainer's
+`fsdp`/`fsdp_config`, i.e. accelerate; Zhao et al. 2023, "PyTorch FSDP").
+
+Who writes what: global rank 0 (machine 0, local rank 0) writes the metrics, the checkpoints and the trained model;
+the local rank 0 of the machine a run folder was created for (its config's `node_rank`) writes that folder's
+status, so every machine's run list shows the run and how it ended. Without FSDP, each machine also keeps its own
+checkpoints and model (`save_on_each_node`), so each can resume from its own disk.
+
+accelerate shards only on accelerators. On CPU (the gloo tests, CPU clusters) `trainer_class` marks the trainer's
+accelerate state FSDP once it is built: torch's FSDP2 itself runs on CPU device meshes. Not known here: how a
+trainer is built (training.py), the queue (runs.py).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from ftlib.errors import UserError
+
+
+class ResumeError(UserError):
+    """The processes of a run would resume from different checkpoints; the message says which and what to do."""
+
+
+def _value(config, name: str, default):
+    """A setting from a RunConfig or from its dict (run folders store dicts; old ones lack the newer settings)."""
+    if isinstance(config, dict):
+        value = config.get(name, default)
+        return default if value is None or value == "" else value
+    return getattr(config, name)
+
+
+def world_size(config) -> int:
+    """How many processes train the run: processes per machine times machines."""
+    return int(_value(config, "nproc", 1)) * int(_value(config, "nnodes", 1))
+
+
+def launcher(config) -> list[str]:
+    """What comes between `python` and `-m ftlib.worker RUN_DIR`: nothing for one process, else torchrun's arguments.
+
+    >>> launcher({"nproc": 1})
+    []
+    >>> launcher({"nproc": 2})[2:]
+    ['--standalone', '--nproc-per-node', '2']
+    >>> " ".join(launcher({"nproc": 1, "nnodes": 2, "node_rank": 1, "rdzv_endpoint": "10.0.0.1:29500"})[2:])
+    '--nnodes 2 --node-rank 1 --master-addr 10.0.0.1 --master-port 29500 --nproc-per-node 1'
+    """
+    nproc, nnodes = int(_value(config, "nproc", 1)), int(_value(config, "nnodes", 1))
+    if nnodes > 1:
+        # A static rendezvous: machine `node_rank` of `nnodes`, machine 0 serves the rendezvous at the endpoint.
+        host, _, port = str(_value(config, "rdzv_endpoint", "")).strip().rpartition(":")  # checked by RunConfig
+        where = ["--nnodes", str(nnodes), "--node-rank", str(int(_value(config, "node_rank", 0)))]
+        where += ["--master-addr", host.strip("[]"), "--master-port", port]
+    elif nproc > 1:
+        where = ["--standalone"]  # one machine: torchrun picks a free port
+    else:
+        return []
+    return ["-m", "torch.distributed.run", *where, "--nproc-per-node", str(nproc)]
+
+
+def starting_message(config) -> str:
+    """What a run's status says while its processes start (several machines wait for each other first)."""
+    nnodes = int(_value(config, "nnodes", 1))
+    if nnodes > 1:
+        return (
+            f"Starting as machine {int(_value(config, 'node_rank', 0))} of {nnodes}: waiting until every machine "
+            f"has joined at {_value(config, 'rdzv_endpoint', '')}."
+        )
+    return "Starting."
+
+
+@dataclass(frozen=True)
+class Topology:
+    """Where this process sits in a run, from the variables torchrun sets (one process alone: all zeros, size 1)."""
+
+    rank: int = 0  # among every process of the run
+    local_rank: int = 0  # among this machine's processes (its GPU)
+    node_rank: int = 0  # this machine's number
+    world_size: int = 1
+
+    @classmethod
+    def current(cls) -> Topology:
+        env = os.environ
+        return cls(
+            rank=int(env.get("RANK", 0)),
+            local_rank=int(env.get("LOCAL_RANK", 0)),
+            node_rank=int(env.get("GROUP_RANK", 0)),
+            world_size=int(env.get("WORLD_SIZE", 1)),
+        )
+
+    @property
+    def is_main(self) -> bool:
+        """Global rank 0: writes the metrics, the checkpoints and the trained model."""
+        return self.rank == 0
+
+    def owns(self, node_rank: int) -> bool:
+        """Whether this process writes the status of a run folder created for machine `node_rank`."""
+        return self.local_rank == 0 and self.node_rank == int(node_rank)
+
+
+def device_for_process(config) -> str:
+    """The device this process trains on: under torchrun each process of a machine owns the GPU of its local rank
+    (4-bit weights are placed as they load, so this is where they go)."""
+    from ftlib.models import pick_device
+
+    device = pick_device(None if config.device == "auto" else config.device)
+    local_rank = os.environ.get("LOCAL_RANK")
+    if device.startswith("cuda") and local_rank is not None:
+        device = f"cuda:{int(local_rank)}"
+    return device
+
+
+def trainer_kwargs(config) -> dict:
+    """The TrainingArguments a run's sharding and machine count add (complete: nothing is patched later).
+
+    FSDP: `fsdp=True` with FSDP2, blocks wrapped by the model's `_no_split_modules`, a full state dict on save (a
+    checkpoint or model that `from_pretrained` loads), gradient checkpointing as FSDP's own activation checkpointing
+    (transformers refuses both at once). Several machines without FSDP: each machine saves its own checkpoints.
+    """
+    if config.sharding == "fsdp":
+        return {
+            "fsdp": True,
+            "fsdp_config": {
+                "version": 2,
+                "state_dict_type": "FULL_STATE_DICT",
+                "reshard_after_forward": True,
+                "activation_checkpointing": bool(config.gradient_checkpointing),
+            },
+        }
+    if config.nnodes > 1 and Topology.current().node_rank == config.node_rank:
+        # FSDP's full state dict exists on global rank 0 only, so this is for DDP runs.
+        return {"save_on_each_node": True}
+    return {}
+
+
+def gpu_count() -> int:
+    """How many GPUs torch can use on this machine (0 on a CPU machine)."""
+    import torch
+
+    return torch.cuda.device_count() if torch.cuda.is_available() else 0
+
+
+def refusals(config, gpus: int | None = None) -> list[str]:
+    """What this machine cannot run of `config`'s processes, each with the setting and the fix ([] when it can).
+
+    `gpus`: GPUs here (default: `gpu_count()`). Settings that are wrong anywhere are refused by RunConfig itself.
+    """
+    gpus = gpu_count() if gpus is None else gpus
+    device = str(config.device)
+    on_gpu = device.startswith("cuda") or (device == "auto" and gpus > 0)
+    if not on_gpu:
+        return []
+    if gpus == 0:
+        return [f"`device` is {device} but this machine has no GPU that torch can use: use device cpu or auto."]
+    if config.nproc > gpus:
+        return [
+            f"`nproc` is {config.nproc} but this machine has {gpus} GPU{'s' if gpus > 1 else ''}: one process "
+            f"trains on each GPU, so set nproc to {gpus} or fewer."
+        ]
+    return []
+
+
+def trainer_class(base: type, config) -> type:
+    """`base` (a transformers Trainer class), or for an FSDP run a subclass whose accelerator also shards on CPU."""
+    if config.sharding != "fsdp":
+        return base
+
+    class Sharded(base):
+        def create_accelerator_and_postprocess(self):
+            super().create_accelerator_and_postprocess()
+            _shard_on_cpu(self)
+
+    Sharded.__name__ = Sharded.__qualname__ = base.__name__
+    return Sharded
+
+
+def _shard_on_cpu(trainer) -> None:
+    """Turn a CPU trainer's data-parallel accelerate state into FSDP2 (on GPUs accelerate already did)."""
+    from accelerate.state import PartialState
+    from accelerate.utils import DistributedType, FullyShardedDataParallelPlugin
+
+    state = trainer.accelerator.state
+    if state.distributed_type != DistributedType.MULTI_CPU or trainer.args.fsdp_plugin_args is None:
+        return
+    # Every `AcceleratorState()` copies PartialState's type again, so both say FSDP.
+    PartialState._shared_state["distributed_type"] = DistributedType.FSDP
+    state.distributed_type = DistributedType.FSDP
+    state.fsdp_plugin = FullyShardedDataParallelPlugin(**trainer.args.fsdp_plugin_args)
+    trainer.is_fsdp_enabled = True
+
+
+def agree_on_checkpoint(checkpoint) -> None:
+    """ResumeError on every process unless all of them resume from the same checkpoint (each machine reads its own
+    run folder; one without the checkpoint would start over while the others continue, and all would hang)."""
+    import torch.distributed as dist
+
+    if not (dist.is_available() and dist.is_initialized()) or dist.get_world_size() == 1:
+        return
+    names: list = [None] * dist.get_world_size()
+    dist.all_gather_object(names, checkpoint.name if checkpoint is not None else None)
+    if len(set(names)) == 1:
+        return
+    found = ", ".join(f"process {rank}: {name or 'no checkpoint'}" for rank, name in enumerate(names))
+    raise ResumeError(
+        f"The processes of this run would resume from different checkpoints ({found}). Every machine reads the "
+        "checkpoint from its own run folder: copy the newest checkpoint folder of machine 0's run into the run folder "
+        "on every machine, then resume on each."
+    )
+
+
+__all__ = [
+    "ResumeError",
+    "Topology",
+    "agree_on_checkpoint",
+    "device_for_process",
+    "gpu_count",
+    "launcher",
+    "refusals",
+    "starting_message",
+    "trainer_class",
+    "trainer_kwargs",
+    "world_size",
+]

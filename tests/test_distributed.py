@@ -1,0 +1,124 @@
+"""Past one device, without starting processes: the torchrun command line, which process writes what, what a
+machine's GPUs refuse before launch (with the setting and the fix), and the Trainer arguments FSDP adds. The runs
+themselves (DDP, two machines, FSDP on CPU with gloo) are in tests/test_ddp.py."""
+
+from __future__ import annotations
+
+import pytest
+
+from ftlib import distributed
+from ftlib.config import RunConfig
+from ftlib.distributed import Topology
+
+
+@pytest.mark.parametrize(
+    "settings, expected",
+    [
+        ({}, []),
+        ({"nproc": 4}, ["-m", "torch.distributed.run", "--standalone", "--nproc-per-node", "4"]),
+        (
+            {"nproc": 2, "nnodes": 3, "node_rank": 2, "rdzv_endpoint": "gpu-a.lan:29400"},
+            [
+                *("-m", "torch.distributed.run", "--nnodes", "3", "--node-rank", "2"),
+                *("--master-addr", "gpu-a.lan", "--master-port", "29400", "--nproc-per-node", "2"),
+            ],
+        ),
+        # Two machines of one process each still need torchrun: it is what makes them meet.
+        (
+            {"nnodes": 2, "node_rank": 0, "rdzv_endpoint": "[fd00::1]:29500"},
+            [
+                *("-m", "torch.distributed.run", "--nnodes", "2", "--node-rank", "0"),
+                *("--master-addr", "fd00::1", "--master-port", "29500", "--nproc-per-node", "1"),
+            ],
+        ),
+    ],
+)
+def test_the_launcher_starts_one_process_per_gpu_and_joins_the_other_machines(settings, expected):
+    assert distributed.launcher(RunConfig(**settings)) == expected
+    assert distributed.launcher(RunConfig(**settings).to_dict()) == expected  # what a run folder stores
+    assert distributed.world_size(RunConfig(**settings)) == settings.get("nproc", 1) * settings.get("nnodes", 1)
+
+
+def test_a_run_folder_of_an_older_version_still_launches_one_process():
+    assert distributed.launcher({"nproc": 1, "method": "lora"}) == []  # no nnodes, node_rank, rdzv_endpoint
+    assert distributed.starting_message({"nproc": 2}) == "Starting."
+
+
+# (torchrun's variables, the run folder's node_rank) -> (writes metrics and model, writes the folder's status)
+WRITERS = [
+    ({}, 0, (True, True)),  # one process alone
+    ({"RANK": "1", "LOCAL_RANK": "1", "GROUP_RANK": "0", "WORLD_SIZE": "2"}, 0, (False, False)),  # 2nd GPU
+    ({"RANK": "2", "LOCAL_RANK": "0", "GROUP_RANK": "1", "WORLD_SIZE": "4"}, 1, (False, True)),  # machine 1's folder
+    ({"RANK": "2", "LOCAL_RANK": "0", "GROUP_RANK": "1", "WORLD_SIZE": "4"}, 0, (False, False)),  # machine 0's folder
+    ({"RANK": "3", "LOCAL_RANK": "1", "GROUP_RANK": "1", "WORLD_SIZE": "4"}, 1, (False, False)),
+]
+
+
+@pytest.mark.parametrize("env, folder_node, expected", WRITERS)
+def test_global_rank_zero_keeps_the_results_and_each_machine_its_own_status(monkeypatch, env, folder_node, expected):
+    for name in ("RANK", "LOCAL_RANK", "GROUP_RANK", "WORLD_SIZE"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    where = Topology.current()
+    assert (where.is_main, where.owns(folder_node)) == expected
+    # Without FSDP each machine also saves checkpoints and the model into its own folder (and only into its own).
+    config = RunConfig(nnodes=2, node_rank=folder_node, rdzv_endpoint="10.0.0.1:29500")
+    assert distributed.trainer_kwargs(config).get("save_on_each_node", False) == (where.node_rank == folder_node)
+    assert "save_on_each_node" not in distributed.trainer_kwargs(
+        RunConfig(method="full", nnodes=2, node_rank=folder_node, rdzv_endpoint="10.0.0.1:29500", sharding="fsdp")
+    )  # FSDP's whole model exists on global rank 0 only
+
+
+# (settings, GPUs on this machine, the refusal's words; None = it can run)
+REFUSALS = [
+    ({"device": "auto", "nproc": 2}, 0, None),  # no GPU: processes on the CPU (gloo)
+    ({"device": "cpu", "nproc": 4}, 2, None),
+    ({"device": "auto", "nproc": 2}, 2, None),
+    ({"device": "auto", "nproc": 4}, 2, "`nproc` is 4 but this machine has 2 GPUs: one process trains on each GPU"),
+    ({"device": "cuda", "nproc": 2}, 1, "so set nproc to 1 or fewer"),
+    ({"device": "cuda"}, 0, "`device` is cuda but this machine has no GPU that torch can use: use device cpu"),
+]
+
+
+@pytest.mark.parametrize("settings, gpus, words", REFUSALS)
+def test_what_this_machines_gpus_cannot_run_is_refused_with_the_fix(settings, gpus, words):
+    refused = distributed.refusals(RunConfig(**settings), gpus=gpus)
+    if words is None:
+        assert refused == []
+    else:
+        assert len(refused) == 1 and words in refused[0]
+
+
+def test_preflight_refuses_more_processes_than_gpus_before_anything_starts(monkeypatch, smol_tokenizer):
+    from ftlib import training
+
+    monkeypatch.setattr(distributed, "gpu_count", lambda: 2)
+    rows = [{"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello."}]}] * 2
+    report = training.preflight(RunConfig(nproc=8), tokenizer=smol_tokenizer, rows=(rows, []))
+    assert not report.ok and "`nproc` is 8 but this machine has 2 GPUs" in report.errors[0]
+    assert training.preflight(RunConfig(nproc=2), tokenizer=smol_tokenizer, rows=(rows, [])).ok
+
+
+def test_fsdp_arguments_reach_accelerate_and_gradient_checkpointing_becomes_fsdps_own(tmp_path):
+    import torch
+
+    from ftlib import training
+
+    config = RunConfig(method="full", nproc=2, sharding="fsdp", gradient_checkpointing=True)
+    args = training.trainer_arguments(config, tmp_path, "cpu", torch.float32, has_eval=False)
+    plugin = args.fsdp_plugin_args
+    assert args.fsdp and plugin["fsdp_version"] == 2 and plugin["state_dict_type"] == "FULL_STATE_DICT"
+    # transformers refuses both at once; FSDP's own checkpointing avoids a second all-gather in the backward pass.
+    assert plugin["activation_checkpointing"] is True and not args.gradient_checkpointing
+    plain = training.trainer_arguments(RunConfig(nproc=2), tmp_path, "cpu", torch.float32, has_eval=False)
+    assert not plain.fsdp and plain.fsdp_plugin_args is None
+
+
+def test_the_trainer_class_changes_only_for_fsdp():
+    class Base:
+        pass
+
+    assert distributed.trainer_class(Base, RunConfig()) is Base
+    sharded = distributed.trainer_class(Base, RunConfig(method="full", nproc=2, sharding="fsdp"))
+    assert issubclass(sharded, Base) and sharded.__name__ == "Base"
