@@ -115,7 +115,7 @@ def test_every_setting_is_a_flag_and_flags_override_the_file(monkeypatch, tmp_pa
     config.write_text("method: lora\nlora_r: 4\nlearning_rate: 0.1\n")
     flags = ["--model", str(tiny_model_dir), "--dataset", str(_rows_file(tmp_path, CHATS)), "--method", "dpo"]
     assert main(["train", str(config), *flags, "--detach"]) == 2  # conversations cannot train DPO: refused
-    assert "Load a preference dataset" in capsys.readouterr().err and runs.list_runs(refresh=False) == []
+    assert "load a preference dataset for DPO" in capsys.readouterr().err and runs.list_runs(refresh=False) == []
     flags = flags[:-2] + [
         "--learning-rate",
         "3e-4",
@@ -138,6 +138,11 @@ def test_every_setting_is_a_flag_and_flags_override_the_file(monkeypatch, tmp_pa
         False,
     )
     assert (saved["method"], saved["tuning"], saved["quant_type"], saved["max_steps"]) == ("qlora", "qlora", "fp4", 7)
+    # A list of mappings (GRPO's rewards) is JSON or YAML on the command line; a conversation's prompt feeds GRPO.
+    grpo = ["--method", "grpo", "--rewards", '[{"regex": "^A", "weight": 2}]', "--grpo-group-size", "6"]
+    assert main(["train", str(config), *flags[:4], *grpo, "--detach"]) == 0
+    saved = runs.find(capsys.readouterr().out.strip()).read_config()
+    assert (saved["rewards"], saved["grpo_group_size"]) == ([{"regex": "^A", "weight": 2}], 6)
     help_text = subprocess.run(
         [sys.executable, "-m", "ftlib", "train", "--help"], capture_output=True, text=True, cwd=ROOT
     ).stdout
