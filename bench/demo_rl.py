@@ -54,6 +54,15 @@ def load() -> str:
     return f"load {one:.1f}/{five:.1f} on {os.cpu_count()} cores"
 
 
+def cpu_seconds() -> float:
+    """CPU time of this process and its finished children (the training worker): on a shared machine the wall time
+    says little, this says what the work cost."""
+    import resource
+
+    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return round(own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime, 1)
+
+
 def train(config, label: str):
     from ftlib import runs
 
@@ -125,12 +134,14 @@ def demo_grpo(overrides: dict) -> dict:
         "not_repeating_before": round(readable(before), 3),
         "not_repeating_after": round(readable(after), 3),
         "collapsed_after": sum(collapsed(t) for t in after),
+        "cpu_s": cpu_seconds(),
         "load": load(),
         "examples": [{"before": b, "after": a} for b, a in list(zip(before, after, strict=True))[:3]],
     }
     print(
         f"[grpo] {out['steps']} steps, {out['total_wall_s']:.0f}s in all ({out['train_wall_s']:.0f}s training, "
-        f"{out['evaluation_s']:.0f}s evaluating; {out['load']}); 'Ahoy!' on {out['prompts']} held-out prompts: "
+        f"{out['evaluation_s']:.0f}s evaluating; {out['cpu_s']:.0f} CPU-s; {out['load']}); 'Ahoy!' on "
+        f"{out['prompts']} held-out prompts: "
         f"{out['rate_before']:.0%} before -> {out['rate_after']:.0%} after; not_repeating "
         f"{out['not_repeating_before']} -> {out['not_repeating_after']}, {out['collapsed_after']} collapsed",
         flush=True,

@@ -212,3 +212,18 @@ def test_every_method_is_explained_with_the_rows_it_needs():
 )
 def test_the_wrong_data_shape_names_what_the_method_needs_and_what_fits(method, kind, says):
     assert says in wrong_rows(method, kind)
+
+
+def test_a_reward_model_is_not_offered_where_models_write_answers(tmp_path):
+    """Compare and Evaluate list the runs that write answers; a reward model only scores them."""
+    from ftlib.modelset import list_run_adapters
+    from ftlib.testing import make_run
+
+    adapter = tmp_path / "adapter"
+    adapter.mkdir()
+    (adapter / "adapter_config.json").write_text("{}")
+    (adapter / "adapter_model.safetensors").write_bytes(b"")
+    make_run("20261201-000000-lora-chat", {"method": "lora"}, adapter=adapter)
+    make_run("20261201-000001-reward-pairs", {"method": "reward"}, adapter=adapter)
+    make_run("20261201-000002-grpo-pirate", {"method": "grpo", "rewards": [{"regex": "x"}]}, adapter=adapter)
+    assert sorted(r.name for r in list_run_adapters()) == ["20261201-000000-lora-chat", "20261201-000002-grpo-pirate"]
