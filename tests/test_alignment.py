@@ -307,3 +307,34 @@ def test_the_memory_estimate_counts_what_each_new_method_holds(tiny_model_dir, m
     assert grpo.activations == memory.activation_bytes(shape, 2 * 4 * (384 + 16), 4)
     full = dict(method="grpo", rewards=rewards, tuning="full")
     assert est(**full, beta=0.04).reference > 0 and est(**full, beta=0.0).reference == 0
+
+
+def test_grpo_scores_answers_with_the_fast_head_as_trls_head_does(varied_model, tmp_path):
+    """At temperature 1 the studio's LM head (ftlib.headloss, trained positions only) gives GRPO the same per-token
+    log-probabilities and entropies as TRL's; at another temperature TRL's head (which divides by it) is kept."""
+    from ftlib import headloss
+
+    config, prepared = _grpo(varied_model(3), tmp_path, grpo_group_size=2, batch_size=2)
+    trainer = prepared.trainer
+    base = trainer.model.get_base_model()
+    assert hasattr(base, "_ftlib_trl_forward")  # temperature 1: the fast head is on
+    prompts = [json.dumps(PROMPTS[0]["prompt"])] * 2 + [json.dumps(PROMPTS[1]["prompt"])] * 2
+    out = trainer.rollout_func(prompts, trainer)
+    width = max(len(p) + len(c) for p, c in zip(out["prompt_ids"], out["completion_ids"], strict=True))
+    ids = torch.full((4, width), prepared.tokenizer.pad_token_id)
+    mask = torch.zeros_like(ids)
+    keep = max(len(c) for c in out["completion_ids"])
+    for i, (p, c) in enumerate(zip(out["prompt_ids"], out["completion_ids"], strict=True)):
+        start = width - keep - len(p)  # prompts left-padded, answers right-padded, as TRL lays them out
+        ids[i, start : start + len(p) + len(c)] = torch.tensor(p + c)
+        mask[i, start : start + len(p) + len(c)] = 1
+    with torch.no_grad():
+        fast = trainer._get_per_token_logps_and_entropies(trainer.model, ids, mask, keep, compute_entropy=True)
+        headloss.unfuse_lm_head(base)
+        theirs = trainer._get_per_token_logps_and_entropies(trainer.model, ids, mask, keep, compute_entropy=True)
+    answer = mask[:, -keep:].bool()
+    torch.testing.assert_close(fast[0][answer], theirs[0][answer], atol=1e-4, rtol=1e-4)
+    torch.testing.assert_close(fast[1][answer], theirs[1][answer], atol=1e-4, rtol=1e-4)
+
+    _, warm = _grpo(varied_model(3), tmp_path / "warm", grpo_group_size=2, batch_size=2, grpo_temperature=0.7)
+    assert not hasattr(warm.trainer.model.get_base_model(), "_ftlib_trl_forward")
