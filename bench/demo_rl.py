@@ -176,10 +176,12 @@ def demo_reward(overrides: dict) -> dict:
         "heldout_accuracy": pair_accuracy(chosen, rejected),
         "heldout_mean_margin": round(sum(c - r for c, r in zip(chosen, rejected, strict=True)) / len(pairs), 3),
         "eval_accuracy": evals[-1].get("eval_accuracy") if evals else None,
+        "cpu_s": cpu_seconds(),
         "load": load(),
     }
     print(
-        f"[reward] {out['steps']} steps in {out['train_wall_s']:.0f}s ({out['load']}); chosen above rejected on "
+        f"[reward] {out['steps']} steps in {out['train_wall_s']:.0f}s ({out['cpu_s']:.0f} CPU-s in all, "
+        f"{out['load']}); chosen above rejected on "
         f"{out['heldout_accuracy']:.0%} of {out['heldout_pairs']} held-out pairs (mean margin "
         f"{out['heldout_mean_margin']}); eval split accuracy {out['eval_accuracy']}",
         flush=True,

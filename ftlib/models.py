@@ -15,6 +15,7 @@ Not known here: chat templates (templates.py) and training-time wrapping (traini
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -237,10 +238,17 @@ def load_model(
     if quantization is not None:
         kwargs["quantization_config"] = quantization
         kwargs["device_map"] = {"": device}
+    quiet = contextlib.nullcontext()
     if score:
+        from trl.trainer.reward_trainer import suppress_seqcls_warning  # a new head is expected: no warning
+
         kwargs["num_labels"] = 1  # a causal LM's checkpoint has no score head: it starts random (seed first)
+        quiet = suppress_seqcls_warning()
     try:
-        model = (AutoModelForSequenceClassification if score else AutoModelForCausalLM).from_pretrained(path, **kwargs)
+        with quiet:
+            model = (AutoModelForSequenceClassification if score else AutoModelForCausalLM).from_pretrained(
+                path, **kwargs
+            )
     except Exception as exc:
         raise ModelError(f"Could not load the model from '{path}' ({type(exc).__name__}: {exc}).") from exc
     if quantization is None:
