@@ -39,7 +39,6 @@ GRPO = {
     "grpo_group_size": 8,
     "grpo_max_new_tokens": 24,
     "grpo_temperature": 0.8,
-    "learning_rate": 5e-4,
     "beta": 0.1,
     "max_steps": 16,
     "warmup_ratio": 0.0,

@@ -77,8 +77,9 @@ EXTRA_FIX = {
     "prompt_only": "Prompts without answers cannot be imitated: add the answers for SFT.",
 }
 
-# Proven starting points (SmolLM2-135M on the shipped samples, bench/demo_train.py and bench/demo_rl.py): adapters
-# tolerate a much higher learning rate than updating every weight, and DPO wants a gentler push than SFT.
+# Proven starting points (SmolLM2-135M on the shipped samples, bench/demo_train.py and bench/demo_rl.py: SFT, DPO,
+# the LoRA reward model, LoRA GRPO; KTO follows DPO; the full reward model and full GRPO are not measured yet):
+# adapters tolerate a much higher learning rate than updating every weight, and DPO wants a gentler push than SFT.
 DEFAULT_LR = {
     ("lora", "lora"): 2e-3,
     ("qlora", "qlora"): 2e-3,
@@ -92,8 +93,8 @@ DEFAULT_LR = {
     ("kto", "lora"): 1e-3,
     ("kto", "qlora"): 1e-3,
     ("kto", "full"): 5e-6,
-    ("grpo", "lora"): 1e-3,
-    ("grpo", "qlora"): 1e-3,
+    ("grpo", "lora"): 5e-4,
+    ("grpo", "qlora"): 5e-4,
     ("grpo", "full"): 1e-5,
 }
 
