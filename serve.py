@@ -4,7 +4,8 @@ A thin ASGI wrapper (`st.App`) whose only job is the start-up hook: as the serve
 loads torch, transformers, the default tokenizer and model into the pages' shared caches (ui.common.warm_up), so
 the first visitor finds the model ready or nearly so instead of waiting for it from scratch. The server answers
 at once; nothing waits on the warm-up. `FTLIB_WARM_UP=0` turns it off (a server that never uses the default
-model); `streamlit run app.py` still works, without it.
+model); `streamlit run app.py` still works, without it. It also sets the process's OpenMP environment before
+torch loads (`ftlib.sharing.process_env`).
 """
 
 from __future__ import annotations
@@ -17,6 +18,11 @@ from contextlib import asynccontextmanager
 
 import streamlit as st
 
+from ftlib.sharing import process_env
+
+# Before anything imports torch (the warm-up, the first page): idle OpenMP threads sleep instead of spinning, and
+# FTLIB_THREADS sets the server's thread budget (ftlib.sharing).
+process_env()
 WARM_UP = os.environ.get("FTLIB_WARM_UP", "1").strip().lower() not in ("0", "false", "no", "off")
 
 

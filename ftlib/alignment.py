@@ -407,9 +407,11 @@ class RewardPreviewJob(BackgroundJob):
     """`preview_rewards` in a daemon thread for the Train page; `rows` holds the table when `done`."""
 
     thread_name = "ftlib-reward-preview"
+    kind = "generation"
 
     def __init__(self, model, tokenizer, config, rows: list[dict], lock=None):
-        super().__init__()
+        # Takes turns on the device with training and the other pages' work (ftlib.lease).
+        super().__init__("a reward preview", device=str(next(model.parameters()).device))
         self.args = (model, tokenizer, config, rows)
         self.lock = lock
         self.rows: list[dict] = []

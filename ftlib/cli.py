@@ -28,6 +28,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from ftlib.sharing import process_env
+
+    process_env()  # before any command imports torch: idle OpenMP threads sleep, FTLIB_THREADS applies
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

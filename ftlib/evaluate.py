@@ -388,9 +388,10 @@ class EvalJob(BackgroundJob):
     """`evaluate` in a daemon thread with progress and cancel, for pages that must not block."""
 
     thread_name = "ftlib-evaluate"
+    kind = "evaluation"
 
-    def __init__(self, model_set, rows: Sequence[dict], adapter: str, **kwargs):
-        super().__init__()
+    def __init__(self, model_set, rows: Sequence[dict], adapter: str, label: str = "an evaluation", **kwargs):
+        super().__init__(label, device=model_set.device)  # the device lease its forwards take turns on
         self.model_set, self.rows, self.adapter, self.kwargs = model_set, list(rows), adapter, kwargs
         self.message, self.fraction = "Starting", 0.0
         self.result: EvalResult | None = None

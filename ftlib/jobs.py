@@ -1,25 +1,33 @@
-"""A daemon-thread job for pages that must not block: error capture, cancel, wait.
+"""A daemon-thread job for pages that must not block: error capture, cancel, wait, and waiting for the device.
 
-Subclasses implement `work()`; the thread never touches any UI. Readers poll `done`, `error` and whatever
-the subclass collects, and call `cancel()` to ask `work()` to stop at its next check of `cancelled`.
+Subclasses implement `work()`; the thread never touches any UI. Readers poll `done`, `error`, `waiting` and
+whatever the subclass collects, and call `cancel()` to ask `work()` to stop at its next check of `cancelled`.
+A job given a `device` does its work holding that device's lease (`ftlib.lease`): while it waits in line for it,
+`waiting` says why and its position ("" otherwise); a job cancelled while it waits just ends.
 """
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import traceback
 
+from ftlib import lease
 from ftlib.errors import UserError, user_message
 
 
 class BackgroundJob:
     thread_name = "ftlib-job"
+    kind = "work"  # what waiters for the device read: "generation", "evaluation"
 
-    def __init__(self) -> None:
+    def __init__(self, label: str = "", device: str | None = None) -> None:
+        self.label = label  # how waiters for the device name this job ("a Compare grid")
+        self.device = device  # whose lease work() holds (None: none)
         self.error: str | None = None
         self.traceback: str | None = None  # set when the failure was a bug, not the user's to fix
         self.done = False
         self.cancelled = False
+        self.waiting = ""  # while waiting for the device: why, and the position in line
         self._thread: threading.Thread | None = None
 
     def work(self) -> None:
@@ -32,13 +40,24 @@ class BackgroundJob:
 
     def _run(self) -> None:
         try:
-            self.work()
+            with self.hold_device(self.device) if self.device else contextlib.nullcontext():
+                self.work()
+        except lease.Cancelled:  # cancelled while it waited for the device: nothing went wrong
+            self.cancelled = True
         except Exception as exc:  # shown to the user by whoever polls; a thread must not die silently
             self.error = user_message(exc)
             if not isinstance(exc, UserError):  # a bug: keep where it happened for "details for engineers"
                 self.traceback = traceback.format_exc()
         finally:
+            self.waiting = ""
             self.done = True
+
+    def hold_device(self, device):
+        """The device lease for this job's heavy work (a context manager): waits in line, updating `waiting`."""
+        return lease.hold(device, self.kind, self.label, on_wait=self._on_wait, cancelled=lambda: self.cancelled)
+
+    def _on_wait(self, state: lease.WaitState | None) -> None:
+        self.waiting = state.message if state is not None else ""
 
     def cancel(self) -> None:
         self.cancelled = True

@@ -11,11 +11,11 @@ Streamlit.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ftlib.lease import ForwardLock
 from ftlib.sampling import BASE, SamplingError
 
 
@@ -190,7 +190,8 @@ def attach_adapters(model, adapters: dict[str, str | Path]):
 
 @dataclass
 class ModelSet:
-    """A base model with its adapters loaded, full fine-tunes beside it, the tokenizer, and a lock for forwards.
+    """A base model with its adapters loaded, full fine-tunes beside it, the tokenizer, and a lock for forwards
+    (taking it is a safe point of the calling thread's device lease, see `ftlib.lease.ForwardLock`).
 
     Adapters share the base's weights and run in its batches (PEFT mixed-adapter batches); a full fine-tune is a
     whole model of its own, so its rows run in batches of their own (`route`, `by_model`).
@@ -199,8 +200,13 @@ class ModelSet:
     model: object
     tokenizer: object
     adapters: dict[str, Path]
-    lock: threading.Lock = field(default_factory=threading.Lock)
+    lock: ForwardLock = field(default_factory=ForwardLock)  # also a safe point of the device lease (ftlib.lease)
     full_models: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def device(self) -> str:
+        """Where the models are (`cpu`, `cuda:0`, ...): the device lease their work takes."""
+        return str(next(self.model.parameters()).device)
 
     @property
     def names(self) -> list[str]:

@@ -280,6 +280,24 @@ def check_reward_run(run_id: str):
     return run
 
 
+def reward_runs() -> list[str]:
+    """The ids of the finished reward-model runs of the workspace, newest first (what a score view offers)."""
+    from ftlib import workspace
+    from ftlib.rundir import RunDir
+
+    found = []
+    for path in sorted(workspace.runs_dir().iterdir(), reverse=True):
+        run = RunDir(path)
+        if (
+            run.exists()
+            and run.read_config().get("method") == "reward"
+            and run.read_status().get("state") == "finished"
+        ):
+            if run.output() is not None:
+                found.append(run.id)
+    return found
+
+
 @dataclass
 class RewardModel:
     """A trained reward model with the tokenizer and chat template it was trained with."""
@@ -384,6 +402,7 @@ __all__ = [
     "problems",
     "regex_score",
     "registered_functions",
+    "reward_runs",
     "repetition_units",
     "score_completions",
 ]

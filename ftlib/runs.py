@@ -27,7 +27,7 @@ import sys
 import time
 from pathlib import Path
 
-from ftlib import distributed, workspace
+from ftlib import distributed, sharing, workspace
 from ftlib.config import RunConfig
 from ftlib.errors import UserError
 from ftlib.rundir import ACTIVE, DONE, STATES, RunDir, RunSummary, locked
@@ -139,6 +139,7 @@ def _launch(run: RunDir) -> None:
     env["FTLIB_WORKSPACE"] = str(workspace.workspace_dir())
     env["PYTHONUNBUFFERED"] = "1"
     env.setdefault("TOKENIZERS_PARALLELISM", "false")
+    sharing.process_env(env)  # issue 17: idle OpenMP threads sleep; FTLIB_THREADS
     with open(run.log_file, "ab") as log:
         # A new session: the run outlives the browser tab, the Streamlit server and the CLI that started it.
         # cwd: the folder holding ftlib, so the worker imports the same code as this process.

@@ -636,6 +636,7 @@ class GenerationJob(BackgroundJob):
     """
 
     thread_name = "ftlib-generate"
+    kind = "generation"
 
     def __init__(
         self,
@@ -644,8 +645,9 @@ class GenerationJob(BackgroundJob):
         max_new_tokens: int = 64,
         seed: int = 0,
         top_alternatives: int = 5,
+        label: str = "a generation",
     ):
-        super().__init__()
+        super().__init__(label, device=model_set.device)  # the device lease its forwards take turns on
         self.model_set = model_set
         self.rows = list(rows)
         self.max_new_tokens, self.seed, self.top_alternatives = max_new_tokens, seed, top_alternatives

@@ -23,7 +23,7 @@ import time
 import traceback
 from pathlib import Path
 
-from ftlib import workspace
+from ftlib import sharing, workspace
 from ftlib.errors import UserError
 from ftlib.rundir import RunDir
 
@@ -88,7 +88,7 @@ def execute(run_dir: str | Path) -> str:
                 extra["state"] = "running"
             update(phase="loading model and data", error=None, message="Running.", **extra)
         callback = MetricsCallback(run, is_main=main)
-        prepared = build_trainer(config, run.path, callbacks=[callback])
+        prepared = build_trainer(config, run.path, callbacks=[callback, sharing.training_callback(run.path.name)])
         attach_throughput(prepared, callback)
         checkpoint = run.last_checkpoint() if resume else None
         if main:

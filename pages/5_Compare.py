@@ -1,36 +1,39 @@
 """Compare: one prompt, several decoding settings (columns) and models (rows: base and finished runs' adapters),
 streamed from one batched decoding loop, plus the next-token distribution under temperature, top-k and top-p.
 
-Drawing only: generation runs in `ftlib.sampling.GenerationJob` (a thread that never calls st.*); this script
-polls it and fills one placeholder per cell. A click mid-generation reruns the script; the job keeps running in
-session_state and the new run picks it up.
+Drawing only: generation runs in `ftlib.sampling.GenerationJob` (a thread that never calls st.*); a fragment
+polls it (`run_every`, only while it runs) and fills one cell per row and setting, and reruns the page once when
+it ends. A click mid-generation reruns the script; the job keeps running in session_state and the new run picks it
+up. Heavy work takes turns on the device (`ftlib.lease`): while the grid or the next-token view waits for a
+training run or another session, the page says so, with the position in line.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import html
-import time
 
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from ftlib import lease
 from ftlib import modelset as M
 from ftlib import sampling as S
 from ftlib.evaluate import EvalError, conversation
+from ui import alignment_view
 from ui.common import (
     active_model,
     active_split_name,
-    cached_model_set,
     cached_split,
     cached_tokenizer,
+    model_set_for,
     user_errors,
 )
 
 JOB_KEY = "compare_job"
 LABELS_KEY = "compare_labels"  # the settings and models of the running job, for the grid
-POLL_S = 0.15
+POLL_S = 0.5  # how often the grid redraws while it fills or waits (each open session redraws its own)
 CSS = """
 <style>
 .ftgen{white-space:pre-wrap;font-family:ui-monospace,monospace;font-size:13px;line-height:1.6;
@@ -168,7 +171,7 @@ with st.expander(f"What the model sees ({len(prompt_ids)} tokens, template `{tem
 
 adapters = tuple(str(by_name[n].path) for n in chosen_runs)
 with user_errors("Could not load the model with its adapters"):
-    model_set = cached_model_set(model, adapters)
+    model_set = model_set_for(model, adapters)
 model_names = model_set.names
 
 # ------------------------------------------------------------------------------------------------ the grid
@@ -179,7 +182,7 @@ if b1.button("Generate", type="primary"):
     if job is not None and not job.done:
         job.cancel()
     rows = S.grid_rows(prompt_ids, settings, [None if m == "base" else m for m in model_names])
-    job = S.GenerationJob(model_set, rows, max_new_tokens=max_new, seed=int(seed)).start()
+    job = S.GenerationJob(model_set, rows, max_new_tokens=max_new, seed=int(seed), label="a Compare grid").start()
     st.session_state[JOB_KEY] = job
     st.session_state[LABELS_KEY] = {
         "settings": [s.label for s in settings],
@@ -189,26 +192,44 @@ if b1.button("Generate", type="primary"):
 if job is not None and not job.done and b2.button("Stop"):
     job.cancel()
 
-cells: list = []
-if job is not None:
+running = job is not None and not job.done
+
+
+# Polls only while the job runs; a finished grid costs nothing.
+@st.fragment(run_every=POLL_S if running else None)
+def grid() -> None:
+    if job is None:
+        st.info("Press **Generate** to fill the grid: one column per setting, one row per model.")
+        return
+    if running and job.done:
+        st.rerun()  # once, so the controls drawn while it ran (the Stop button) match the finished state
     labels = st.session_state[LABELS_KEY]
     if labels["prompt"] != tuple(prompt_ids):
         st.caption("These outputs are for an earlier prompt; press **Generate** to run this one.")
+    if job.waiting:
+        st.info(f"⏳ {job.waiting}")
     n_set = len(labels["settings"])
     header = st.columns([1] + [3] * n_set)
     for col, label in zip(header[1:], labels["settings"], strict=True):
         col.markdown(f"**{label}**")
+    snapshot, i = job.snapshot(), 0
     for name in labels["models"]:
         row_cols = st.columns([1] + [3] * n_set)
         row_cols[0].markdown(f"**{name}**")
         for s in range(n_set):
-            cells.append(row_cols[s + 1].empty())
+            row_cols[s + 1].html(token_html(snapshot[i], job.finish_reason(i) if job.done else ""))
+            i += 1
     st.caption(
         "Colour = the model's probability of each token (red unlikely, green likely); hover for "
         "alternatives. Sampled columns are reproducible with the same seed."
     )
-else:
-    st.info("Press **Generate** to fill the grid: one column per setting, one row per model.")
+    if job.error:
+        st.error(f"Generation failed: {job.error}")
+
+
+grid()
+if job is not None and job.done and not job.error and st.session_state[LABELS_KEY]["prompt"] == tuple(prompt_ids):
+    alignment_view.score_answers(messages, st.session_state[LABELS_KEY], job)
 
 # ------------------------------------------------------------------------------------------------ next token
 
@@ -231,10 +252,20 @@ view_setting = S.GREEDY if v_t == 0 else S.DecodingSetting(v_t, v_k, v_p)
 logits_key = (model, adapters, view_model, tuple(prompt_ids))
 cache = st.session_state.setdefault("compare_logits", {})
 if logits_key not in cache:
+    waiting = st.empty()
+
+    def show_wait(state: lease.WaitState | None) -> None:
+        if state is None:
+            waiting.empty()
+        else:
+            waiting.info(f"⏳ {state.message}")
+
     with user_errors("Could not compute the next-token distribution"):
         cache.clear()  # one prompt at a time: each entry is a full vocabulary of floats
         view_lm, view_adapter = model_set.route(view_model)
-        cache[logits_key] = S.next_token_logits(view_lm, prompt_ids, view_adapter, model_set.lock)
+        # One forward, but in turn with a training run or other sessions (ftlib.lease); a wait is shown above.
+        with lease.hold(model_set.device, "generation", "the next-token view", on_wait=show_wait):
+            cache[logits_key] = S.next_token_logits(view_lm, prompt_ids, view_adapter, model_set.lock)
 view = S.next_token_view(cache[logits_key], tokenizer, view_setting, top_n=20)
 frame = pd.DataFrame(
     [
@@ -282,24 +313,3 @@ st.dataframe(
         c: st.column_config.NumberColumn(format="percent") for c in ("model", "after temperature", "final")
     },
 )
-
-# ------------------------------------------------------------------------------------------------ streaming
-# Last in the script, so every control above is already drawn while the cells fill.
-
-
-def _fill(snapshot: list[list[S.TokenInfo]], finished: bool) -> None:
-    for i, cell in enumerate(cells):
-        finish = job.finish_reason(i) if finished else ""
-        cell.html(token_html(snapshot[i], finish))
-
-
-if job is not None:
-    was_running = not job.done
-    while not job.done:
-        _fill(job.snapshot(), finished=False)
-        time.sleep(POLL_S)
-    if was_running and not job.error:
-        st.rerun()  # once, so the controls drawn while it ran (the Stop button) match the finished state
-    _fill(job.snapshot(), finished=True)
-    if job.error:
-        st.error(f"Generation failed: {job.error}")

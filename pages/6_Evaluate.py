@@ -1,26 +1,27 @@
 """Evaluate: base vs a fine-tuned run on the run's held-out rows. Reference, base and tuned answers side by side,
 per-row loss and perplexity of the reference, aggregates, best and worst rows, a per-token loss heatmap, CSV.
 
-Drawing only: the evaluation runs in `ftlib.evaluate.EvalJob` (a thread that never calls st.*); this script
-polls its progress. The result stays in session_state, so reruns and other widgets do not lose it.
+Drawing only: the evaluation runs in `ftlib.evaluate.EvalJob` (a thread that never calls st.*); a fragment polls
+its progress (`run_every`, only while it runs) and reruns the page once when it ends. The result stays in
+session_state, so reruns and other widgets do not lose it. Heavy work takes turns on the device (`ftlib.lease`):
+while the evaluation waits for a training run or another session, the page says so, with the position in line.
 """
 
 from __future__ import annotations
-
-import time
 
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
 from ftlib import evaluate as E
+from ftlib import lease
 from ftlib import modelset as M
 from ui import nav
-from ui.common import cached_model_set, user_errors
+from ui.common import model_set_for, user_errors
 
 JOB_KEY = "evaluate_job"
 RUN_KEY = "evaluate_run"  # the run the job evaluates
-POLL_S = 0.25
+POLL_S = 0.5
 
 
 @st.cache_data(max_entries=4, show_spinner="Loading the run's held-out rows...")
@@ -76,7 +77,7 @@ if b1.button("Evaluate", type="primary"):
     if job is not None and not job.done:
         job.cancel()
     with user_errors("Could not load the model with the run's adapter"):
-        model_set = cached_model_set(info.model, (str(run.path),))
+        model_set = model_set_for(info.model, (str(run.path),))
     job = E.EvalJob(
         model_set,
         info.test_rows,
@@ -85,6 +86,7 @@ if b1.button("Evaluate", type="primary"):
         batch_size=batch,
         limit=int(n_rows),
         template=info.template,
+        label="an evaluation",
     ).start()
     st.session_state[JOB_KEY] = job
     st.session_state[RUN_KEY] = run_name
@@ -96,14 +98,22 @@ if job is None:
     st.stop()
 
 if not job.done:
-    bar = st.progress(0.0, text="Starting")
-    while not job.done:
-        bar.progress(min(job.fraction, 1.0), text=job.message)
-        time.sleep(POLL_S)
-    bar.empty()
-    st.rerun()  # once, so the controls drawn while it ran (the Stop button) match the finished state
+
+    @st.fragment(run_every=POLL_S)  # only while the job runs: the finished page does not poll
+    def progress() -> None:
+        if job.done:
+            st.rerun()  # once, so the controls drawn while it ran (the Stop button) match the finished state
+        if job.waiting:
+            st.info(f"⏳ {job.waiting}")
+        st.progress(min(job.fraction, 1.0), text="Waiting for the device" if job.waiting else job.message)
+
+    progress()
+    st.stop()
 if job.error:
     st.error(f"The evaluation failed: {job.error}")
+    st.stop()
+if job.result is None:  # stopped while it waited for the device
+    st.warning("Stopped before any row was evaluated.")
     st.stop()
 
 result: E.EvalResult = job.result
@@ -177,8 +187,20 @@ st.subheader("Where the reference surprises each model")
 prompts = {r.index: r.prompt for r in result.rows}
 pick = st.selectbox("Row", list(prompts), format_func=lambda i: f"{i}: {prompts[i][:70]}")
 ms = job.model_set  # the model, rows and template the job used, whatever is selected above now
+waiting = st.empty()
+
+
+def show_wait(state: lease.WaitState | None) -> None:
+    if state is None:
+        waiting.empty()
+    else:
+        waiting.info(f"⏳ {state.message}")
+
+
 with user_errors("Could not score this row"):
-    view = E.token_losses(ms, job.rows[pick], result.adapter, template=job.kwargs.get("template", "tokenizer"))
+    # Two forwards, in turn with a training run or other sessions (ftlib.lease); a wait is shown above.
+    with lease.hold(ms.device, "evaluation", "a per-token view", on_wait=show_wait):
+        view = E.token_losses(ms, job.rows[pick], result.adapter, template=job.kwargs.get("template", "tokenizer"))
 scored = [i for i, s in enumerate(view.scored) if s]
 labels = [f"{j}:{view.tokens[i]!r}" for j, i in enumerate(scored)]
 z = [[view.losses[name][i] for i in scored] for name in view.losses]

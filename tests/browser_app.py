@@ -478,8 +478,31 @@ def generate_compare(page, timeout: float = 300_000) -> dict[str, list[str]]:
 
     A cell's text is its tokens' text, or "" for a cell that has none; the end markers are left out.
     """
-    main = _main(page)
+    press_generate(page, timeout)
+    return wait_grid(page, timeout)
+
+
+def press_generate(page, timeout: float = LOAD_TIMEOUT_MS) -> None:
+    """On the Compare page: press Generate; the grid fills in the background (see `wait_grid`)."""
     rerun_after(page, lambda: click_button(page, "Generate"), timeout)
+
+
+def waiting_position(page, timeout: float = LOAD_TIMEOUT_MS) -> int:
+    """The position in line the page shows while its work waits for the device ('... position N in line ...')."""
+    handle = page.wait_for_function(
+        """() => {
+        const main = document.querySelector('[data-testid="stMain"]');
+        const found = main && main.innerText.match(/position (\\d+) in line/);
+        return found ? Number(found[1]) : false;
+    }""",
+        timeout=timeout,
+    )
+    return handle.json_value()
+
+
+def wait_grid(page, timeout: float = 300_000) -> dict[str, list[str]]:
+    """On the Compare page, after Generate: wait until the grid is whole; returns row name -> cell texts."""
+    main = _main(page)
     main.locator(".ftgen").first.wait_for(timeout=timeout)
     # The Stop button exists only while the job runs; the script reruns once when it ends.
     main.get_by_role("button", name="Stop", exact=True).wait_for(state="detached", timeout=timeout)

@@ -5,6 +5,8 @@
   screenshot of every page (kept in $FTLIB_TEST_ARTEFACTS, else tests/artifacts/browser/);
 - 8 browser sessions opening every page at once while a run trains: each page renders, the run ends with
   exactly the steps it was given;
+- 8 browser sessions generating a Compare grid at once while a run trains: each waits in line for the device with
+  its position shown, each gets its whole grid, the run ends with exactly its steps, nothing errors;
 - the Streamlit server killed mid-run and started again on the same workspace: the run is found and finishes.
 
 The driving code lives in tests/browser_app.py (also used by bench/screenshots.py for the README's pictures).
@@ -19,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from ftlib import runs, workspace
+from ftlib import lease, runs, workspace
 from ftlib.data import load_file, split_rows
 from ftlib.demo_data import sample_path
 from tests.browser_app import (
@@ -32,6 +34,7 @@ from tests.browser_app import (
     new_page,
     open_at_once,
     open_page,
+    press_generate,
     progress_text,
     run_heading,
     screenshot,
@@ -39,8 +42,10 @@ from tests.browser_app import (
     stop_runs,
     tour,
     use_model,
+    wait_grid,
     wait_progress,
     wait_run_state,
+    waiting_position,
 )
 
 pytestmark = pytest.mark.browser
@@ -54,6 +59,7 @@ RESTART_STEPS = 20
 # 2 cores, two threads each made a tiny-model step about 10x slower (threads waiting on each other).
 # No start-up warm-up of the default 135M model either: these tests use the tiny one (bench_startup covers it).
 SERVER_ENV = {"OMP_NUM_THREADS": "1", "FTLIB_WARM_UP": "0"}
+GRID_SESSIONS = 8
 SMOKE_PAGES = ["Home", "Data", "Tokens", "Batches", "Train", "Compare", "Evaluate", "Train"]
 
 
@@ -207,6 +213,47 @@ def test_eight_sessions_at_once_while_a_run_trains(browser, start_server, tiny_m
         assert progress_text(trainer).startswith(f"step {SMOKE_STEPS} of {SMOKE_STEPS}")
         assert_finished_with(run_id, SMOKE_STEPS)
         for page in pages[1:]:
+            page.context.close()
+
+
+def test_eight_sessions_generate_grids_at_once_while_a_run_trains(browser, start_server, tiny_model_dir, request):
+    save_sample_split()
+    server = start_server()
+    trainer = new_page(browser, server.url)
+    pages = [trainer]
+    with diagnostics(request, "grids", pages):
+        use_model(trainer, str(tiny_model_dir))
+        sessions = []
+        for _ in range(GRID_SESSIONS):  # ready on the Compare page before the run starts (a tiny run is quick)
+            page = new_page(browser, server.url)
+            use_model(page, str(tiny_model_dir))
+            open_page(page, "Compare")
+            sessions.append(page)
+        pages += sessions
+        run_id = start_run(trainer, SMOKE_STEPS, **RUN)
+        wait_progress(trainer, 1)
+
+        # The test takes its turn on the device (between two of the run's steps) and keeps it while every session
+        # asks for its grid: each must wait in line, and say where it stands. The same lease files as the server's.
+        with lease.hold("cpu", "generation", "the test"):
+            check_running(run_id)
+            for page in sessions:
+                press_generate(page)
+            positions = [waiting_position(page) for page in sessions]
+            assert runs.get(run_id)["step"] < SMOKE_STEPS
+        # Nine in line (the run waits too), each session in a place of its own.
+        assert len(set(positions)) == GRID_SESSIONS and max(positions) <= GRID_SESSIONS + 1, positions
+
+        folder = artefacts_dir("grids")
+        for i, page in enumerate(sessions):
+            grid = wait_grid(page)
+            assert list(grid) == ["base"] and len(grid["base"]) == 3, grid
+            assert all(cell.strip() for cell in grid["base"]), grid  # every cell has generated text
+            assert exceptions(page) == [] and not page.locator('[data-testid="stAlertContentError"]').count()
+            screenshot(page, folder, f"session-{i}")
+        assert wait_run_state(trainer) == "finished"
+        assert_finished_with(run_id, SMOKE_STEPS)
+        for page in sessions:
             page.context.close()
 
 

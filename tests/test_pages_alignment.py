@@ -153,3 +153,36 @@ def test_the_rewards_text_area_round_trips_through_the_config():
     rewards = [{"regex": "^Ahoy", "weight": 1.0}, {"not_repeating": {}, "weight": 0.5}]
     text = "[\n" + ",\n".join(json.dumps(r) for r in rewards) + "\n]"  # what the form shows for a saved config
     assert RunConfig(method="grpo", rewards=text).rewards == rewards
+
+
+def _reward_run(model_dir, tmp_path, run_id: str = "20261201-120000-reward-pairs"):
+    """A finished full reward-model run of the tiny model (its score head untrained: scores differ per answer)."""
+    from transformers import AutoModelForSequenceClassification
+
+    from ftlib.models import load_tokenizer
+
+    folder = tmp_path / "reward-model"
+    AutoModelForSequenceClassification.from_pretrained(model_dir, num_labels=1).save_pretrained(folder)
+    load_tokenizer(str(model_dir)).save_pretrained(folder)
+    return make_run(run_id, {"method": "reward", "tuning": "full", "model": str(model_dir)}, model=folder)
+
+
+def test_compare_scores_the_grids_answers_with_a_reward_model(varied_model, tmp_path):
+    from ftlib.rewards import load_reward_model
+    from tests.test_pages_compare import cell_texts, open_page, run_until_done
+
+    reward = _reward_run(varied_model(2), tmp_path)
+    at = open_page("pages/5_Compare.py", varied_model(2))
+    assert not at.exception, at.exception
+    next(b for b in at.button if b.label == "Generate").click().run()
+    run_until_done(at, "compare_job")
+    assert not at.exception, at.exception
+    assert any(s.label == "Reward model" and s.value == reward.id for s in at.selectbox)
+    at.button(key="compare_score").click().run()
+    assert not at.exception, at.exception
+    table = next(d.value for d in at.dataframe if "score" in d.value)
+    answers = cell_texts(at)
+    assert sorted(table["answer"]) == sorted(answers)
+    prompt = [{"role": "user", "content": next(t.value for t in at.text_area if t.label == "Your message")}]
+    want = dict(zip(answers, load_reward_model(reward.id).score(prompt, answers), strict=True))
+    assert {a: s for a, s in zip(table["answer"], table["score"], strict=True)} == pytest.approx(want, abs=1e-5)

@@ -59,6 +59,13 @@ def button(at, label):
     return next(b for b in at.button if b.label == label)
 
 
+def run_until_done(at: AppTest, key: str) -> AppTest:
+    """Wait for the page's background job, then run the page again: what its polling fragment does by itself in
+    a browser (AppTest does not run fragments on their timer)."""
+    assert at.session_state[key].wait(timeout=300)
+    return at.run()
+
+
 def cell_texts(at) -> list[str]:
     """The visible text of each grid cell (tags stripped, entities decoded)."""
     import html
@@ -74,7 +81,7 @@ def test_compare_grid_streams_engine_outputs(finished_run, varied_dir):
     assert runs_select.value == [finished_run.name]
     at.number_input[0].set_value(7)  # the seed
     button(at, "Generate").click()
-    at.run()
+    run_until_done(at.run(), "compare_job")
     assert not at.exception, at.exception
     texts = cell_texts(at)
     assert len(texts) == 2 * 3  # base and the run x greedy, balanced, creative
@@ -126,7 +133,7 @@ def test_compare_without_runs_shows_the_base_only(varied_dir):
     assert not at.exception, at.exception
     assert any("No finished runs yet" in c.value for c in at.caption)
     button(at, "Generate").click()
-    at.run()
+    run_until_done(at.run(), "compare_job")
     assert len(cell_texts(at)) == 3
 
 
@@ -134,7 +141,7 @@ def test_evaluate_page_shows_aggregates_table_heatmap_and_csv(finished_run, vari
     at = open_page("pages/6_Evaluate.py", varied_dir)
     assert not at.exception, at.exception
     button(at, "Evaluate").click()
-    at.run()
+    run_until_done(at.run(), "evaluate_job")
     assert not at.exception, at.exception
     labels = [m.label for m in at.metric]
     assert labels == ["Base loss", "Tuned loss", "Base perplexity", "Tuned perplexity", "Rows improved"]
@@ -173,7 +180,7 @@ def test_compare_and_evaluate_show_a_full_fine_tune_beside_the_base(full_run, va
     assert not at.exception, at.exception
     assert next(m for m in at.multiselect if m.label == "Fine-tuned models").value == [full_run.name]
     button(at, "Generate").click()
-    at.run()
+    run_until_done(at.run(), "compare_job")
     assert not at.exception, at.exception
     texts = cell_texts(at)
     alone = M.load_model_set(str(varied_model(8)))
@@ -190,8 +197,97 @@ def test_compare_and_evaluate_show_a_full_fine_tune_beside_the_base(full_run, va
 
     at = open_page("pages/6_Evaluate.py", varied_dir)
     button(at, "Evaluate").click()
-    at.run()
+    run_until_done(at.run(), "evaluate_job")
     assert not at.exception, at.exception
     table = at.dataframe[0].value
     assert (table["base_loss"] != table["tuned_loss"]).all()
     assert at.get("plotly_chart")  # the per-token heatmap, scored with both models
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Waiting for the device (ftlib.lease): a training run holds it, two sessions line up
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def wait_until(predicate, timeout: float = 120) -> None:
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
+def infos(at) -> list[str]:
+    return [i.value for i in at.info]
+
+
+def test_compare_sessions_say_they_wait_for_the_training_run_with_their_position_then_fill(finished_run, varied_dir):
+    from ftlib import lease
+
+    first = open_page("pages/5_Compare.py", varied_dir)
+    second = open_page("pages/5_Compare.py", varied_dir)
+    # What a training run does from its first step to its last (another process then; the same lease files).
+    training = lease.Hold("cpu", "training", "20261130-lora-demo").acquire()
+    try:
+        for at in (first, second):
+            button(at, "Generate").click()
+            at.run()
+            wait_until(lambda at=at: at.session_state["compare_job"].waiting)
+        for at in (first, second):
+            at.run()  # the fragment's next poll
+            assert not at.exception, at.exception
+            assert [t.strip() for t in cell_texts(at)] == [""] * 6  # the grid is drawn, empty, while it waits
+        assert any("Waiting for the training run `20261130-lora-demo` to pause" in i for i in infos(first))
+        assert any("position 2 in line" in i and "20261130-lora-demo" in i for i in infos(second))
+    finally:
+        training.release()
+    texts = [cell_texts(run_until_done(at, "compare_job")) for at in (first, second)]
+    assert texts[0] == texts[1] and all(texts[0][:1])  # the same grid for both, once the device was free
+    assert not any("Waiting" in i for at in (first, second) for i in infos(at))
+    assert not first.exception and not second.exception
+
+
+def test_evaluate_says_it_waits_for_the_device(finished_run, varied_dir):
+    from ftlib import lease
+
+    at = open_page("pages/6_Evaluate.py", varied_dir)
+    other = lease.Hold("cpu", "generation", "a Compare grid").acquire()
+    try:
+        button(at, "Evaluate").click()
+        at.run()
+        wait_until(lambda: at.session_state["evaluate_job"].waiting)
+        at.run()
+        assert not at.exception, at.exception
+        assert any("Waiting for a free slot on the CPU: position 1 in line (a Compare grid" in i for i in infos(at))
+        assert not at.metric
+    finally:
+        other.release()
+    run_until_done(at, "evaluate_job")
+    assert not at.exception, at.exception
+    assert [m.label for m in at.metric][:2] == ["Base loss", "Tuned loss"]
+
+
+def test_the_next_token_view_takes_its_turn_on_the_device(varied_dir):
+    import json
+    import threading
+
+    from ftlib import lease
+
+    training = lease.Hold("cpu", "training", "20261130-lora-demo").acquire()
+    seen: list[dict] = []
+
+    def let_go_once_the_page_waits() -> None:
+        queue = lease.lock_dir() / "cpu.queue"
+        wait_until(lambda: lease.waiting("cpu"))
+        seen.extend(json.loads((queue / name).read_text()) for name in lease.waiting("cpu"))
+        training.release()
+
+    releaser = threading.Thread(target=let_go_once_the_page_waits, daemon=True)
+    releaser.start()
+    at = open_page("pages/5_Compare.py", varied_dir)  # computes the next-token distribution: waits its turn
+    releaser.join(timeout=60)
+    assert not at.exception, at.exception
+    assert [(s["kind"], s["label"]) for s in seen] == [("generation", "the next-token view")]
+    assert len(at.dataframe[-1].value) == 20  # drawn once the device was free
+    assert not any("Waiting" in i for i in infos(at))  # the wait's message is gone with the wait

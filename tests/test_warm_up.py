@@ -16,9 +16,9 @@ def test_warm_up_fills_the_caches_the_pages_read(tiny_model_dir, monkeypatch):
         raise AssertionError("the page loaded the model again instead of using the warmed cache")
 
     monkeypatch.setattr(ftlib.modelset, "load_model_set", no_second_load)
-    model_set = common.cached_model_set(spec, ())
+    model_set = common.model_set_for(spec, ())  # what the pages call
     assert model_set.names == ["base"] and model_set.tokenizer is not None
-    assert common.cached_model_set(spec, ()) is model_set
+    assert common.model_set_for(spec, ()) is model_set
     common.cached_model_set.clear()
 
 

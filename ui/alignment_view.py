@@ -15,7 +15,7 @@ import streamlit as st
 from ftlib.config import RunConfig
 from ftlib.methods import REWARD_EXAMPLE
 from ftlib.rundir import RunDir
-from ui.common import cached_model_set, cached_split, user_errors
+from ui.common import cached_split, model_set_for, user_errors
 
 PREVIEW_KEY = "grpo_preview"  # session key: (the config it previewed, the job)
 POLL_SECONDS = 1.0
@@ -76,7 +76,7 @@ def reward_preview(config: RunConfig, split: str) -> None:
 
         with user_errors("Could not preview the rewards"):
             train, _, _ = cached_split(split)
-            model_set = cached_model_set(config.model, ())
+            model_set = model_set_for(config.model, ())
             job = RewardPreviewJob(model_set.model, model_set.tokenizer, config, train, lock=model_set.lock).start()
         st.session_state[PREVIEW_KEY] = (wanted, job)
     if job is None:
@@ -85,7 +85,7 @@ def reward_preview(config: RunConfig, split: str) -> None:
     @st.fragment(run_every=POLL_SECONDS if not job.done else None)
     def result() -> None:
         if not job.done:
-            st.caption("Writing answers and scoring them...")
+            st.caption(f"⏳ {job.waiting}" if job.waiting else "Writing answers and scoring them...")
             return
         if job.error:
             st.error(f"Could not preview the rewards: {job.error}")
@@ -139,4 +139,30 @@ def score_panel(run_id: str) -> None:
         _table(sorted(result, key=lambda row: -row["score"]))
 
 
-__all__ = ["completions_table", "reward_help", "reward_preview", "score_panel"]
+def score_answers(messages: list[dict], labels: dict, job) -> None:
+    """The Compare grid's answers scored by a reward model trained here: which answer it prefers, and by how much."""
+    from ftlib.rewards import reward_runs
+
+    st.subheader("What a reward model thinks of these answers")
+    choices = reward_runs()
+    if not choices:
+        st.caption("Train a reward model (method **reward**, on preference pairs) to score these answers here.")
+        return
+    run_id = st.selectbox("Reward model", choices, key="compare_reward_model")
+    snapshot = job.snapshot()
+    cells = [(m, s) for m in labels["models"] for s in labels["settings"]]
+    if st.button("Score the answers", key="compare_score"):
+        answers = ["".join(t.text for t in tokens) for tokens in snapshot]
+        with user_errors("Could not score the answers"):
+            scores = _reward_model(run_id).score(messages, answers)
+        st.session_state["compare_scores"] = [
+            {"model": m, "setting": s, "answer": a, "score": x}
+            for (m, s), a, x in zip(cells, answers, scores, strict=True)
+        ]
+    rows = st.session_state.get("compare_scores")
+    if rows and len(rows) == len(cells):
+        st.caption(f"Scored by `{run_id}`: higher means the reward model prefers it.")
+        _table(sorted(rows, key=lambda row: -row["score"]))
+
+
+__all__ = ["completions_table", "reward_help", "reward_preview", "score_answers", "score_panel"]

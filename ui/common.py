@@ -60,15 +60,29 @@ def cached_tokenizer(model: str):
 
 
 @st.cache_resource(max_entries=3, show_spinner="Loading the model and its adapters...")
-def cached_model_set(model: str, adapters: tuple[str, ...]):
-    """A base model wrapped with these adapters (an `ftlib.modelset.ModelSet`), shared by Compare and Evaluate.
+def cached_model_set(model: str, adapters: tuple[str, ...], device: str | None = None):
+    """A base model wrapped with these adapters (an `ftlib.modelset.ModelSet`) on `device` (None: the default
+    one), shared by Compare and Evaluate; pages get it through `model_set_for`, which picks the device.
 
     Each set loads its own base: a shared base must never be wrapped, PEFT mutates it. The set's lock serializes
     forwards, since adapter routing uses hooks on the shared modules.
     """
     from ftlib.modelset import load_model_set
 
-    return load_model_set(model, list(adapters), tokenizer=cached_tokenizer(model))  # one tokenizer load, not two
+    # One tokenizer load, not two.
+    return load_model_set(model, list(adapters), device=device, tokenizer=cached_tokenizer(model))
+
+
+def model_set_for(model: str, adapters: tuple[str, ...], say_where: bool = True):
+    """`cached_model_set` on the device `ftlib.sharing.inference_device` picks: the CPU on a machine without a
+    GPU, else the GPU unless a training run there needs its memory; with `say_where`, a caption says why when the
+    models are not on the GPU or share it with a run."""
+    from ftlib.sharing import inference_device
+
+    place = inference_device(model, adapters)
+    if say_where and place.reason:
+        st.caption(place.reason)
+    return cached_model_set(model, adapters, place.device)
 
 
 def warm_up(model: str = "default") -> bool:
@@ -86,7 +100,7 @@ def warm_up(model: str = "default") -> bool:
     )
     try:
         cached_tokenizer(model)
-        cached_model_set(model, ())
+        model_set_for(model, (), say_where=False)
     except Exception as exc:  # noqa: BLE001 (the page that needs it shows the real message)
         logging.getLogger("ftlib").warning("warm-up of model %r skipped: %s", model, exc)
         return False

@@ -43,9 +43,11 @@ def _clean(value):
 
 def _evaluate(args) -> int:
     from ftlib import evaluate as E
+    from ftlib import lease
     from ftlib import modelset as M
     from ftlib import sampling as S
     from ftlib.errors import UserError
+    from ftlib.sharing import print_waits
 
     S.check_max_new_tokens(args.max_new_tokens)
     info = None
@@ -71,16 +73,18 @@ def _evaluate(args) -> int:
 
     models = M.load_model_set(model, [M.resolve_run(adapter)], device=args.device)
     name = models.tuned[0]
-    result = E.evaluate(
-        models,
-        rows,
-        name,
-        max_new_tokens=args.max_new_tokens,
-        batch_size=args.batch_size,
-        limit=args.limit,
-        progress=progress,
-        template=template,
-    )
+    # Takes turns on the device with a training run or the app (ftlib.lease); a wait is told on stderr.
+    with lease.hold(models.device, "evaluation", "python -m ftlib evaluate", on_wait=print_waits()):
+        result = E.evaluate(
+            models,
+            rows,
+            name,
+            max_new_tokens=args.max_new_tokens,
+            batch_size=args.batch_size,
+            limit=args.limit,
+            progress=progress,
+            template=template,
+        )
     agg = {k: _clean(v) for k, v in result.aggregates().items()}
     agg.update(model=model, template=template)
     # The figures are printed before the CSV is written, so a full disk there loses none of the evaluation.

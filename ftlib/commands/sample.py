@@ -61,8 +61,10 @@ def _template_of(run_or_dir) -> str | None:
 
 
 def _sample(args) -> int:
+    from ftlib import lease
     from ftlib import modelset as M
     from ftlib import sampling as S
+    from ftlib.sharing import print_waits
 
     # Everything that can be checked without a model is checked first: a typo should not cost a model load.
     settings = [S.parse_setting(s) for s in (args.setting or ["greedy"])]
@@ -72,9 +74,15 @@ def _sample(args) -> int:
     models = M.load_model_set(args.model, runs, device=args.device)
     _, ids = S.render_prompt(models.tokenizer, args.prompt, system=args.system, template=template)
     rows = S.grid_rows(ids, settings, models.names)
-    results = S.generate_with_set(
-        models, rows, max_new_tokens=args.max_new_tokens, seed=args.seed, top_alternatives=max(args.alternatives, 0)
-    )
+    # Takes turns on the device with a training run or the app (ftlib.lease); a wait is told on stderr.
+    with lease.hold(models.device, "generation", "python -m ftlib sample", on_wait=print_waits()):
+        results = S.generate_with_set(
+            models,
+            rows,
+            max_new_tokens=args.max_new_tokens,
+            seed=args.seed,
+            top_alternatives=max(args.alternatives, 0),
+        )
     out = []
     for r in results:
         tokens = []

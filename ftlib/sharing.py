@@ -1,0 +1,236 @@
+"""How the studio's processes share one machine: their environment and thread budget, a training run's turns on
+the device lease (`ftlib.lease`), and where Compare and Evaluate load models when a training run needs the GPU.
+
+- `process_env(env)`: what a torch process gets before torch loads: idle OpenMP threads sleep instead of
+  spinning (so a process waiting for the device costs the holder nothing), and its thread budget from
+  `FTLIB_THREADS` (unset: torch's default, every core; with the lease a holder has the device to itself). Set by
+  the run launcher, `serve.py` and the CLI.
+- `training_callback(label)`: the `TrainerCallback` that holds the run's device from the first step to the end
+  and hands it over between optimizer steps to whoever waits.
+- `print_waits()`: an `on_wait` for a terminal or a log (the CLI's `sample`/`evaluate`, the run's log).
+- `inference_device(model, tuned)`: the GPU when its free memory covers the model and what the training runs on
+  that GPU still need (`ftlib.memory.estimate` of their configs, less what their processes already hold), else
+  the CPU, with the sentence that says why (`choose_device` is the decision alone, testable with any numbers).
+
+Not known here: the lease's own rules (lease.py), how runs are queued (runs.py), Streamlit.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from ftlib import lease
+from ftlib.errors import UserError
+from ftlib.lease import Hold, WaitState, device_key
+
+# OpenMP runtimes read these when torch loads: libgomp's OMP_WAIT_POLICY, Intel's KMP_BLOCKTIME.
+PROCESS_ENV = {"OMP_WAIT_POLICY": "PASSIVE", "KMP_BLOCKTIME": "0"}
+# Room left on a GPU beyond the estimates (allocator slack, another session's grid): 512 MiB.
+GPU_MARGIN = 512 * 1024**2
+ACTIVE_STATES = ("queued", "running", "stopping")
+
+
+def process_env(env: dict | None = None) -> dict:
+    """Add `PROCESS_ENV` to a torch process's environment (values already set are kept), and its thread budget
+    `FTLIB_THREADS` as `OMP_NUM_THREADS` (torch's intra-op threads) when set; return it. `env` defaults to this
+    process's own, which only helps before torch is imported."""
+    env = os.environ if env is None else env
+    for key, value in PROCESS_ENV.items():
+        env.setdefault(key, value)
+    threads = env.get("FTLIB_THREADS", "").strip()
+    if threads.isdigit() and int(threads) > 0:
+        env["OMP_NUM_THREADS"] = threads
+    return env
+
+
+def training_callback(label: str = "", on_wait=None):
+    """A transformers `TrainerCallback` holding the training device (`args.device`) from the first step to the
+    end of training, handing it over between optimizer steps to whoever waits (`Hold.checkpoint`).
+
+    The wait before the first step is told on stdout (the run's log) unless `on_wait` is given. In a
+    multi-process run sharing one CPU (DDP/FSDP on CPU) only each machine's first process holds it: the others
+    stop at the next all-reduce anyway, and two holders would wait for each other forever.
+    """
+    from transformers import TrainerCallback
+
+    class LeaseCallback(TrainerCallback):
+        def __init__(self) -> None:
+            self.hold: Hold | None = None
+
+        def on_train_begin(self, args, state, control, **kwargs):
+            device = device_key(args.device)
+            if device.startswith("cuda") or args.local_process_index == 0:
+                self.hold = Hold(device, "training", label, on_wait=on_wait or print_waits("[ftlib] ", sys.stdout))
+                self.hold.acquire()
+                self.hold.on_wait = on_wait  # the log tells of the first wait, not of every turn given
+            return control
+
+        def on_step_end(self, args, state, control, **kwargs):
+            if self.hold is not None:
+                self.hold.checkpoint()
+            return control
+
+        def on_train_end(self, args, state, control, **kwargs):
+            if self.hold is not None:
+                self.hold.release()
+            return control
+
+    return LeaseCallback()
+
+
+def print_waits(prefix: str = "", stream=None) -> Callable[[WaitState | None], None]:
+    """An `on_wait` for a terminal or a log: one line each time the position or the holder changes."""
+    last: list = [None]
+
+    def show(state: WaitState | None) -> None:
+        if state is None:
+            if last[0] is not None:
+                print(
+                    f"{prefix}got the {lease.device_label(last[0].device)}, going on",
+                    file=stream or sys.stderr,
+                    flush=True,
+                )
+            last[0] = None
+            return
+        if last[0] is None or (state.position, state.holder) != (last[0].position, last[0].holder):
+            print(f"{prefix}{state.message}", file=stream or sys.stderr, flush=True)
+        last[0] = state
+
+    return show
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Where inference goes on a GPU that training needs
+# ---------------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where to load models for inference, and why ("" when there is nothing to say)."""
+
+    device: str
+    reason: str = ""
+
+
+def _human(n: int) -> str:
+    from ftlib.memory import human
+
+    return human(n)
+
+
+def choose_device(gpu: str, need: int, free: int, claims: Sequence[tuple[str, int | None]] = ()) -> Placement:
+    """The GPU `gpu` if its `free` bytes cover `need` (the models to load) plus what training runs will still take
+    there, else the CPU. `claims`: (run id, bytes the run will still take on this GPU, None when unknown) for its
+    queued and running runs; one runs at a time per device, so the largest claim counts. All sizes in bytes.
+
+    >>> choose_device("cuda:0", need=2 * 2**30, free=10 * 2**30).device
+    'cuda:0'
+    >>> choose_device("cuda:0", need=2 * 2**30, free=10 * 2**30, claims=[("run-a", 9 * 2**30)]).device
+    'cpu'
+    """
+    unknown = [r for r, b in claims if b is None]
+    if unknown:
+        return Placement(
+            "cpu",
+            f"Models on the CPU, not {gpu}: training run `{unknown[0]}` uses it and how much memory it needs could "
+            "not be estimated, so the studio leaves it the whole GPU.",
+        )
+    run, still = max(claims, key=lambda c: c[1], default=("", 0))
+    still = max(still, 0)
+    if free - still - GPU_MARGIN >= need:
+        if not run:
+            return Placement(gpu)
+        return Placement(
+            gpu,
+            f"Models on {gpu}: its free memory ({_human(free)}) holds them ({_human(need)}) beside what training "
+            f"run `{run}` still needs ({_human(still)}).",
+        )
+    if run:
+        return Placement(
+            "cpu",
+            f"Models on the CPU, not {gpu}: training run `{run}` needs {_human(still)} more of its "
+            f"{_human(free)} free memory, which leaves too little for them ({_human(need)}). Slower, but the run "
+            "keeps the memory it needs; they go back to the GPU once it ends.",
+        )
+    return Placement(
+        "cpu",
+        f"Models on the CPU, not {gpu}: it has {_human(free)} free and they need about {_human(need)}.",
+    )
+
+
+def inference_bytes(model: str, tuned: Sequence[str | os.PathLike] = (), device: str = "cuda") -> int:
+    """About what `ftlib.modelset.load_model_set(model, tuned)` takes on `device`: the base's weights in the dtype
+    it loads in (bf16/fp16 on a GPU), once more per full fine-tune (adapters are small), plus a quarter for
+    activations and the KV cache of a grid."""
+    from ftlib.memory import model_shape
+    from ftlib.modelset import find_tuned
+
+    elem = 4 if device == "cpu" else 2
+    copies = 1 + sum(1 for path in tuned if find_tuned(path)[1])
+    return int(model_shape(model).params * elem * copies * 1.25)
+
+
+def training_claims(gpu: str) -> list[tuple[str, int | None]]:
+    """(run id, bytes still to take) for every queued or running run of the workspace on `gpu`: its memory
+    estimate (`ftlib.memory.estimate`; None when it cannot be made) less what its process holds there now (by
+    `nvidia-smi`; 0 when unknown)."""
+    from ftlib import workspace
+    from ftlib.config import RunConfig
+    from ftlib.memory import estimate
+
+    claims, held = [], None
+    root = workspace.runs_dir()
+    for run in sorted(p for p in root.iterdir() if p.is_dir()) if root.is_dir() else []:
+        try:
+            status = json.loads((run / "status.json").read_text(encoding="utf-8"))
+            config = RunConfig.from_dict(json.loads((run / "config.json").read_text(encoding="utf-8")))
+        except (OSError, ValueError, UserError):  # unreadable, half written, or a config this version refuses
+            continue
+        run_device = device_key(status.get("device") or config.device)
+        if status.get("state") not in ACTIVE_STATES or device_key(gpu) != run_device:
+            continue
+        if held is None:
+            held = _gpu_memory_by_pid()
+        try:
+            need = estimate(config, device=device_key(gpu)).total
+        except (OSError, UserError):  # e.g. a model folder gone since: assume the run needs the whole GPU
+            claims.append((run.name, None))
+            continue
+        claims.append((run.name, max(0, need - held.get(int(status.get("pid") or 0), 0))))
+    return claims
+
+
+def _gpu_memory_by_pid() -> dict[int, int]:
+    try:
+        out = subprocess.run(
+            ["nvidia-smi", "--query-compute-apps=pid,used_memory", "--format=csv,noheader,nounits"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return {}
+    used: dict[int, int] = {}
+    for line in out.splitlines():
+        pid, _, mib = line.partition(",")
+        if pid.strip().isdigit() and mib.strip().isdigit():
+            used[int(pid)] = used.get(int(pid), 0) + int(mib) * 1024**2
+    return used
+
+
+def inference_device(model: str, tuned: Sequence[str | os.PathLike] = ()) -> Placement:
+    """Where Compare and Evaluate should load `model` with `tuned` (run or adapter folders): the CPU on a machine
+    without a GPU; else GPU 0 unless the training runs there need its memory (see `choose_device`)."""
+    import torch
+
+    if not torch.cuda.is_available():
+        return Placement("cpu")
+    gpu = "cuda:0"
+    free, _total = torch.cuda.mem_get_info(0)
+    return choose_device(gpu, inference_bytes(model, tuned), free, training_claims(gpu))
