@@ -227,7 +227,7 @@ class GRPOSettings:
         default_factory=list,
         hint=f"e.g. {REWARD_EXAMPLE}",
         help="What GRPO rewards: a list of {regex: PATTERN} (1 if the answer matches), {contains: TEXT}, {length: "
-        "{target: N}} (words; closer is better), {not_repeating: {}} (fewer repeated lines), {check: SAMPLE} (a "
+        "{target: N}} (words; closer is better), {not_repeating: {}} (fewer repeated sentences), {check: SAMPLE} (a "
         "shipped sample's check, e.g. chat_style), {model: RUN_ID} (a trained reward model), each with an optional "
         "weight (default 1).",
     )

@@ -10,7 +10,7 @@ Every reward maps one completion (the answer text) to a number; a run's total is
     regex          1 if the pattern matches anywhere (`re.search`; anchor with ^ for "starts with"), else 0
     contains       1 if the text occurs (case-sensitive), else 0
     length         1 - |words - target| / target, floored at 0: closer to `target` words is better
-    not_repeating  distinct / total lines (sentences when the answer is one line): 1 = nothing repeated
+    not_repeating  distinct / total sentences, line by line: 1 = nothing repeated, lower = a collapsing answer
     check          a shipped sample's behaviour check (ftlib.demo_data), 1 or 0: e.g. chat_style ("opens with Ahoy!")
     model          a finished reward-model run's score of the whole conversation (any real number)
     function       a Python function the server's operator registered (see below)
@@ -77,15 +77,16 @@ def length_score(target: float, text: str) -> float:
 
 
 def repetition_units(text: str) -> list[str]:
-    """The units a repetition is counted in: non-empty lines, or the sentences of a one-line answer."""
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    if len(lines) == 1:
-        lines = [s.strip() for s in _SENTENCE.split(lines[0]) if s.strip()]
-    return lines
+    """The units a repetition is counted in: the sentences of every non-empty line (a list item is one).
+
+    >>> repetition_units("Ahoy! Ahoy!\\n\\n- Rest.\\n- Drink water")
+    ['Ahoy!', 'Ahoy!', '- Rest.', '- Drink water']
+    """
+    return [s.strip() for line in text.splitlines() for s in _SENTENCE.split(line.strip()) if s.strip()]
 
 
 def not_repeating_score(text: str) -> float:
-    """Distinct units over all units (lines, or sentences of a one-line answer): 1.0 when nothing repeats.
+    """Distinct units over all units (sentences, line by line): 1.0 when nothing repeats.
 
     >>> not_repeating_score("- a\\n- b"), not_repeating_score("- a\\n- a\\n- a\\n- b"), not_repeating_score("")
     (1.0, 0.5, 1.0)

@@ -2610,7 +2610,7 @@ def preference_rows() -> tuple[list[dict], list[dict]]:
 
 
 # The GRPO demo's system prompt: it asks for the chat_style opening, which the default model seldom writes.
-PIRATE_SYSTEM = "You are a pirate captain. Begin your answers with 'Ahoy!'"
+PIRATE_SYSTEM = "You are a pirate. Start with 'Ahoy!'"
 
 
 def pirate_rows() -> tuple[list[dict], list[dict]]:

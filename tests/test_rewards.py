@@ -39,7 +39,8 @@ CASES = [
     ({"length": {"target": 2}}, PLAIN, 0.0),  # floored at 0
     ({"not_repeating": {}}, PIRATE, 1.0),
     ({"not_repeating": {}}, COLLAPSED, 0.5),  # 2 distinct of 4 lines
-    ({"not_repeating": {}}, "Go. Go. Go. Stop.", 0.5),  # a one-line answer counts sentences
+    ({"not_repeating": {}}, "Go. Go. Go. Stop.", 0.5),  # sentences count, not only lines
+    ({"not_repeating": {}}, "Ahoy! Ahoy! Ahoy!\n\nThe sky is blue.", 0.5),  # a repeated opening is caught too
     ({"check": "chat_style"}, PIRATE, 1.0),
     ({"check": "chat_style"}, PLAIN, 0.0),
     ({"check": "preference_pairs"}, "- Drink more water daily.\n- Sleep eight hours.", 1.0),
