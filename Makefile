@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 8501
 
-.PHONY: setup setup-test run test lint bench screenshots
+.PHONY: setup setup-test run test lint bench bench-gpu screenshots
 
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -47,6 +47,13 @@ bench: setup-test
 	$(BIN)/python -m bench.bench_sampling
 	$(BIN)/python -m bench.bench_train
 	$(BIN)/python -m bench.bench_startup
+
+# On a CUDA machine: one table of LoRA/QLoRA/full/DPO against TRL's fastest setting and the Compare grid, in under
+# 8 minutes (bench/gpu.py). MODEL2=/path/to/a/larger/model adds its rows.
+MODEL2 ?=
+bench-gpu: setup
+	$(BIN)/python -m ftlib models prepare default
+	$(BIN)/python -m bench.gpu $(if $(MODEL2),--model2 $(MODEL2))
 
 # The README's screenshots (docs/screenshots/), taken by walking the app in headless Chromium.
 screenshots: setup-test

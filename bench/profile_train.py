@@ -37,7 +37,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-profiler", dest="profiler", action="store_false", help="time the steps only")
     parser.add_argument("--shapes", action="store_true", help="list operators per input shape")
     parser.add_argument(
-        "--method", default="lora", choices=["lora", "dpo"], help="dpo: LoRA DPO on the `preference_pairs` sample"
+        "--method",
+        default="lora",
+        choices=["lora", "dpo", "full"],
+        help="dpo: LoRA DPO on `preference_pairs`; full: full fine-tuning",
     )
     parser.add_argument(
         "--no-fast-head", dest="fast_head", action="store_false", help="keep TRL's fused LM head (ftlib.headloss off)"
@@ -49,10 +52,10 @@ def main(argv: list[str] | None = None) -> int:
 
     class StepTimes(TrainerCallback):
         def __init__(self):
-            self.ends = [time.perf_counter()]
+            self.ends = [(time.perf_counter(), time.process_time())]
 
         def on_step_end(self, *args, **kwargs):
-            self.ends.append(time.perf_counter())
+            self.ends.append((time.perf_counter(), time.process_time()))
 
     from ftlib.config import RunConfig
     from ftlib.data import load_file
@@ -77,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as out:
         prepared = build_trainer(config, Path(out), rows=(rows, []))
         trainer = prepared.trainer
-        base = trainer.model.get_base_model()
+        base = trainer.model.get_base_model() if hasattr(trainer.model, "get_base_model") else trainer.model
         if args.attn:
             base.set_attn_implementation(args.attn)
         if args.compile:
@@ -93,10 +96,18 @@ def main(argv: list[str] | None = None) -> int:
         profiler = profile(activities=[ProfilerActivity.CPU], record_shapes=args.shapes) if args.profiler else None
         with profiler or contextlib.nullcontext() as prof:
             trainer.train()
-        times = [end - start for start, end in itertools.pairwise(steps.ends)]
+        times = [end[0] - start[0] for start, end in itertools.pairwise(steps.ends)]
+        cpu = [end[1] - start[1] for start, end in itertools.pairwise(steps.ends)]
         print(
             f"{args.steps} steps: {sum(times):.1f} s (profiler {'on' if args.profiler else 'off'}); each: "
             + " ".join(f"{t:.2f}" for t in times),
+            flush=True,
+        )
+        # CPU time of the whole process (all threads): with OMP_NUM_THREADS=1 it is the work itself, and far less
+        # sensitive than wall time to other processes sharing the cores (the A/B measure on a busy machine).
+        print(
+            f"CPU time: {sum(cpu):.2f} s, steps 2-{args.steps}: {sum(cpu[1:]):.2f} s; each: "
+            + " ".join(f"{t:.2f}" for t in cpu),
             flush=True,
         )
     if prof is not None:

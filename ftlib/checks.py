@@ -36,6 +36,7 @@ class Check:
     severity: str  # "error" | "warning" | "info"
     message: str  # what is wrong, in plain words
     fix: str  # what to do about it
+    for_engineers: bool = False  # only matters to someone writing their own training code: pages fold it away
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -282,8 +283,8 @@ def check_missing_special_tokens(tokenizer, template: ChatTemplate) -> Check | N
         "warning",
         f"The {template.title} template writes {', '.join(missing)}, which this tokenizer does not know: "
         "each is split into several ordinary tokens, so the model cannot emit it as one stop signal.",
-        "Use the model's own template, or add the tokens (ftlib.templates.add_missing_special_tokens; "
-        "'Add missing tokens' on the Tokens page) and resize the model's embeddings before training.",
+        "Use the model's own template, or add the tokens to the tokenizer (the 'Add the missing special tokens' "
+        "switch on the Tokens page) and resize the model's embeddings before training.",
     )
 
 
@@ -309,8 +310,9 @@ def check_double_bos(enc: Encoded, tokenizer, template: ChatTemplate) -> Check |
             "double_bos",
             "info",
             f"The template already writes {bos!r} and this tokenizer adds another one by default.",
-            "ftlib tokenizes with add_special_tokens=False; do the same in any other pipeline "
-            "(tokenizer(text, add_special_tokens=False)).",
+            "Nothing to do in this studio: it never adds a second one. In your own code, tokenize rendered text "
+            "with tokenizer(text, add_special_tokens=False).",
+            for_engineers=True,
         )
     return None
 
@@ -324,11 +326,12 @@ def check_pad_is_eos(enc: Encoded, tokenizer) -> Check | None:
     return Check(
         "pad_is_eos",
         "info",
-        f"The pad token is the same as the trained end-of-turn token {tok!r}. ftlib masks padding by "
-        f"position, so the real {tok!r} stays trained; but a collator that masks every label equal to the "
-        f"pad id would also mask each real {tok!r}, and the model would never learn to stop.",
-        "Keep ftlib's collator, or give the tokenizer a distinct pad token (for SmolLM2: "
-        "tokenizer.pad_token = '<|endoftext|>').",
+        f"The padding token is the same as the trained end-of-turn token {tok!r}. This studio tells padding "
+        f"apart by its position, so the real {tok!r} stays trained; but training code that ignores every "
+        f"{tok!r} as padding would never teach the model to stop.",
+        "Nothing to do in this studio. In other training code, give the tokenizer a distinct pad token (for "
+        "SmolLM2: tokenizer.pad_token = '<|endoftext|>').",
+        for_engineers=True,
     )
 
 
@@ -383,7 +386,9 @@ def check_padding_side(tokenizer, purpose: str = "train") -> Check | None:
             "warning",
             "The tokenizer pads on the left. Training expects right padding: with left padding the "
             "positions shift and fp16 runs have produced NaN losses.",
-            "Set tokenizer.padding_side = 'right' for training (ftlib's collator pads right by default).",
+            "Nothing to do in this studio: it pads training batches on the right. In your own code, set "
+            "tokenizer.padding_side = 'right' for training.",
+            for_engineers=True,
         )
     if purpose == "generate" and side == "right":
         return Check(
@@ -392,6 +397,7 @@ def check_padding_side(tokenizer, purpose: str = "train") -> Check | None:
             "The tokenizer pads on the right. Batched generation needs left padding, or shorter prompts "
             "continue after their padding.",
             "Set tokenizer.padding_side = 'left' when generating in batches.",
+            for_engineers=True,
         )
     return None
 
@@ -402,8 +408,8 @@ def check_spans(enc: Encoded) -> Check | None:
     return Check(
         "spans_approximate",
         "warning",
-        "The template changes message text, so ftlib located the messages by searching the rendered text; "
-        "the masks may be off.",
+        "The template changes the messages' text, so the studio had to search for each message in the "
+        "rendered text: the trained parts may be slightly off.",
         "Check the token view; prefer a template that writes each message's content unchanged.",
     )
 

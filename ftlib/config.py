@@ -120,7 +120,8 @@ class RunConfig(GRPOSettings):
         "tokenizer",
         label="Chat template",
         group="tokens",
-        help="Chat template that turns conversations into text; `tokenizer` is the model's own.",
+        help="How a conversation is written out as text for the model; the model's own template (`tokenizer`) is "
+        "the usual choice.",
     )
     template_source: str = setting(
         "",
@@ -132,10 +133,10 @@ class RunConfig(GRPOSettings):
     )
     mask_policy: MaskPolicy = setting(
         "all_assistant",
-        label="Mask policy",
+        label="What is trained",
         group="tokens",
-        help="Which tokens the model learns from: all_assistant (every reply), last_assistant, completion_only, "
-        "everything.",
+        help="Which tokens the model learns to write (the mask policy): every assistant reply (all_assistant), the "
+        "last one (last_assistant), the completion only (completion_only), or everything.",
     )
     max_length: int = setting(
         384,
@@ -328,6 +329,16 @@ class RunConfig(GRPOSettings):
         group="optimisation",
         minimum=0,
         help="Measure the loss on the held-out rows every N steps (0 = once per epoch).",
+    )
+    early_stopping_patience: int = setting(
+        0,
+        label="Early stopping (patience)",
+        group="optimisation",
+        minimum=0,
+        maximum=1000,
+        hint="e.g. 3",
+        help="Stop once the held-out loss has not improved for this many evaluations in a row, and keep the best "
+        "checkpoint as the result instead of the last (0 = off; needs held-out rows).",
     )
     save_every: int = setting(
         50,
@@ -567,11 +578,6 @@ def field_specs() -> dict[str, FieldSpec]:
     return specs_of(RunConfig)
 
 
-def field_help(name: str) -> str:
-    """The one-sentence explanation of a setting (for forms and `--help`)."""
-    return field_specs()[name].help
-
-
 __all__ = [
     "BETA_METHODS",
     "DEFAULT_LR",
@@ -589,6 +595,5 @@ __all__ = [
     "FieldSpec",
     "RunConfig",
     "default_learning_rate",
-    "field_help",
     "field_specs",
 ]

@@ -39,6 +39,8 @@ class SampleError(UserError):
 
 
 SAMPLES_DIR = Path(__file__).resolve().parents[1] / "samples"
+# Plain questions unrelated to every sample, with plain answers: what fine-tuning cost (ftlib.tuning_cost).
+GENERAL_PROMPTS = SAMPLES_DIR / "general_prompts.jsonl"
 
 # The chat_style trait. The generator builds every training answer from these constants.
 STYLE_OPENING = "Ahoy! "
@@ -247,6 +249,11 @@ def _read_jsonl(path: Path) -> list[dict]:
                 except json.JSONDecodeError as exc:
                     raise SampleError(f"{path.name} line {number} is not valid JSON ({exc.msg}).") from exc
     return rows
+
+
+def general_rows() -> list[dict]:
+    """The shipped general prompts (GENERAL_PROMPTS) as chat rows: a user question and a plain reference answer."""
+    return _read_jsonl(GENERAL_PROMPTS)
 
 
 def heldout_rows(name: str) -> list[dict]:

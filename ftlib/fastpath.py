@@ -19,6 +19,9 @@ Measured on the team's CPU (bench/bench_train.py, BENCHMARKS.md), where a LoRA s
 
 - The LM head scores only the trained positions on CPU (ftlib.headloss; TRL's head scores all of them there).
 
+- bf16 attention on CPU runs as a few batched products for short rows (ftlib.cpu_attention; torch's flash kernel is
+  2-3x slower there).
+
 `FTLIB_FAST_PATH=0` turns all of it off (the benchmark's `ftlib-plain` side; a way out if a model misbehaves).
 Not known here: the trainer (training.py), FLOP accounting (throughput.py).
 """
@@ -28,6 +31,7 @@ from __future__ import annotations
 import functools
 import os
 import types
+import weakref
 
 import torch
 import torch.nn.functional as F
@@ -118,6 +122,13 @@ def keep_mask(shape: torch.Size, p: float, device: torch.device) -> tuple[torch.
 # ---------------------------------------------------------------------------------------------------------------
 
 
+def _masked(x: torch.Tensor, keep: torch.Tensor | None) -> torch.Tensor:
+    """x with the dropped elements zeroed. `keep` holds 0/1 bytes (a bool mask viewed as uint8): on CPU, multiplying
+    by it runs ~3x faster than `torch.where(keep, x, 0)` and ~4x faster than converting the mask to x's dtype first
+    (single-thread timings of a [1200, 576] bf16 input, BENCHMARKS.md)."""
+    return x if keep is None else x * keep
+
+
 class _LoraLinear(torch.autograd.Function):
     """y = x W^T + b + scaling * (dropout(x) A^T) B^T for a frozen W, b; gradients for x, A and B.
 
@@ -130,7 +141,8 @@ class _LoraLinear(torch.autograd.Function):
         flat = x.reshape(-1, x.shape[-1])
         out = F.linear(flat, weight, bias)
         keep, keep_scale = (None, 1.0) if dropout <= 0 else keep_mask(flat.shape, dropout, flat.device)
-        dropped = flat if keep is None else torch.where(keep, flat, 0.0)
+        keep = None if keep is None else keep.view(torch.uint8)  # 0/1 bytes: see _masked
+        dropped = _masked(flat, keep)
         a, b = lora_a.to(flat.dtype), lora_b.to(flat.dtype)  # no copy when the dtypes agree
         down = dropped @ a.t()  # [tokens, r]: cheap, so the 1/(1-p) scale is applied here
         if keep_scale != 1.0:
@@ -148,17 +160,110 @@ class _LoraLinear(torch.autograd.Function):
         grad = grad_out.reshape(-1, grad_out.shape[-1])
         grad_b = (grad.t() @ down).mul_(ctx.scaling)  # [out, r]
         grad_down = (grad @ b).mul_(ctx.scaling * ctx.keep_scale)  # d loss / d dropped input, via A: [tokens, r]
-        dropped = flat if keep is None else torch.where(keep, flat, 0.0)
-        grad_a = grad_down.t() @ dropped  # [r, in]
+        grad_a = grad_down.t() @ _masked(flat, keep)  # [r, in]
         grad_x = None
         if ctx.needs_input_grad[0]:
             grad_x = grad @ weight
             if keep is None:
                 grad_x.addmm_(grad_down, a)
             else:
-                grad_x += torch.where(keep, grad_down @ a, 0.0)
+                grad_x += (grad_down @ a).mul_(keep)
             grad_x = grad_x.view(ctx.x_shape)
         return grad_x, None, None, grad_a.to(ctx.param_dtype), grad_b.to(ctx.param_dtype), None, None
+
+
+class _MixedLoraLinear(torch.autograd.Function):
+    """`_LoraLinear` for bf16_products: x and the frozen weight in bf16, the output in fp32 = the base product rounded
+    to bf16 (as autocast gives it) + the adapter's delta added in fp32, so small adapter deltas never round away.
+    The adapter's down-projection runs in bf16 (a bf16 [r, in] copy of A), the rank-r up-projection and the B
+    gradient in fp32; the input gradient is returned in bf16 (the cast before this layer takes it back to fp32)."""
+
+    @staticmethod
+    def forward(ctx, x, weight, bias, lora_a, lora_b, scaling: float, dropout: float):
+        flat = x.reshape(-1, x.shape[-1])
+        out = F.linear(flat, weight, bias).float()
+        keep, keep_scale = (None, 1.0) if dropout <= 0 else keep_mask(flat.shape, dropout, flat.device)
+        keep = None if keep is None else keep.view(torch.uint8)
+        a = lora_a.to(flat.dtype)
+        down = (_masked(flat, keep) @ a.t()).float()  # [tokens, r]
+        if keep_scale != 1.0:
+            down.mul_(keep_scale)
+        out.addmm_(down, lora_b.t(), alpha=scaling)
+        ctx.save_for_backward(flat, weight, a, lora_b, down, keep)
+        ctx.scaling, ctx.keep_scale, ctx.x_shape = scaling, keep_scale, x.shape
+        return out.view(*x.shape[:-1], out.shape[-1])
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        flat, weight, a, b, down, keep = ctx.saved_tensors
+        grad = grad_out.reshape(-1, grad_out.shape[-1]).float()
+        grad_b = (grad.t() @ down).mul_(ctx.scaling)  # [out, r], fp32
+        grad_down = (grad @ b).mul_(ctx.scaling * ctx.keep_scale).to(flat.dtype)  # [tokens, r]
+        grad_a = (grad_down.t() @ _masked(flat, keep)).float()  # [r, in]
+        grad_x = None
+        if ctx.needs_input_grad[0]:
+            grad_x = grad.to(flat.dtype) @ weight
+            if keep is None:
+                grad_x.addmm_(grad_down, a)
+            else:
+                grad_x += (grad_down @ a).mul_(keep)
+            grad_x = grad_x.view(ctx.x_shape)
+        return grad_x, None, None, grad_a, grad_b, None, None
+
+
+class _MixedLinear(torch.autograd.Function):
+    """y = x W^T + b for a trained fp32 W, with the products in bf16: the bf16 input (cast before this layer), a bf16
+    copy of W (`shadow`, made again only after the optimizer changed W) and an fp32 output; the weight gradient is
+    the bf16 product's, accumulated in fp32 like the input gradient's cast back. What bf16 autocast computes for a
+    linear layer, without re-casting the weights on every forward of a step's micro-batches."""
+
+    @staticmethod
+    def forward(ctx, x, weight, bias, shadow):
+        flat = x.reshape(-1, x.shape[-1])
+        out = (flat @ shadow.t()).float()
+        if bias is not None:
+            out += bias
+        ctx.save_for_backward(flat, shadow)
+        ctx.x_shape, ctx.has_bias = x.shape, bias is not None
+        return out.view(*x.shape[:-1], out.shape[-1])
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        flat, shadow = ctx.saved_tensors
+        grad = grad_out.reshape(-1, grad_out.shape[-1])
+        low = grad.to(flat.dtype)
+        grad_x = (low @ shadow).view(ctx.x_shape) if ctx.needs_input_grad[0] else None
+        grad_w = (low.t() @ flat).float() if ctx.needs_input_grad[1] else None
+        grad_b = grad.float().sum(0) if ctx.has_bias and ctx.needs_input_grad[2] else None
+        return grad_x, grad_w, grad_b, None
+
+
+# Optimizer steps taken in this process. The fused AdamW the Trainer uses updates weights in place without moving
+# their version counters, so a weight's copy is made again after every optimizer step (and when its version moved).
+_OPTIMIZER_STEPS = [0]
+_STEP_HOOK: list = []
+
+
+def _count_optimizer_step(optimizer, args, kwargs) -> None:
+    _OPTIMIZER_STEPS[0] += 1
+
+
+def _shadow(module, dtype: torch.dtype) -> torch.Tensor:
+    """A `dtype` copy of the module's weight, made again after an optimizer step or another change of the weight."""
+    key = (module.weight.data_ptr(), module.weight._version, _OPTIMIZER_STEPS[0], dtype)
+    cached = getattr(module, "_ftlib_shadow", None)
+    if cached is None or cached[0] != key:
+        cached = (key, module.weight.detach().to(dtype))
+        module._ftlib_shadow = cached
+    return cached[1]
+
+
+def _mixed_linear_forward(module, x):
+    if x.dtype != torch.float32:
+        return module._ftlib_linear_forward(x)
+    return _MixedLinear.apply(
+        _shared_cast(x, torch.bfloat16), module.weight, module.bias, _shadow(module, torch.bfloat16)
+    )
 
 
 def _can_fuse(layer, x: torch.Tensor, args, kwargs) -> str | None:
@@ -181,14 +286,52 @@ def _can_fuse(layer, x: torch.Tensor, args, kwargs) -> str | None:
     return name
 
 
+# The last fp32 input cast to a bf16 base's dtype (bf16_products): q/k/v and gate/up read the same input, so they
+# share one cast (and its gradient) instead of making three or two.
+_LAST_CAST: tuple = (None, -1, None)
+
+
+def _products_input(layer, x: torch.Tensor) -> torch.Tensor:
+    """`x` in the frozen base weight's dtype when `bf16_products` gave the layer a bf16 base under an fp32 stream
+    (the autocast rule for a linear layer: its inputs go to the lower precision); `x` itself otherwise."""
+    dtype = layer.base_layer.weight.dtype
+    if not getattr(layer, "_ftlib_bf16_products", False) or x.dtype == dtype or not x.is_floating_point():
+        return x
+    return _shared_cast(x, dtype)
+
+
+def _shared_cast(x: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
+    """x.to(dtype), made once for consecutive layers reading the same input."""
+    global _LAST_CAST
+    source, version, cast = _LAST_CAST
+    if (
+        source is not None
+        and source() is x
+        and version == x._version
+        and cast.dtype == dtype
+        and cast.requires_grad == (x.requires_grad and torch.is_grad_enabled())
+    ):
+        return cast
+    cast = x.to(dtype)
+    _LAST_CAST = (weakref.ref(x), x._version, cast)
+    return cast
+
+
 def _fused_forward(layer, x, *args, **kwargs):
+    mixed = getattr(layer, "_ftlib_bf16_products", False) and x.dtype == torch.float32
+    x = _products_input(layer, x)
     name = _can_fuse(layer, x, args, kwargs)
     if name is None:
-        return layer._ftlib_peft_forward(x, *args, **kwargs)
+        if mixed and not args and not kwargs and (layer.disable_adapters or not layer.active_adapters):
+            # The base alone (DPO's reference forward): its bf16 product, handed on in fp32 like the fused path's.
+            return layer.base_layer(x).float()
+        out = layer._ftlib_peft_forward(x, *args, **kwargs)
+        return out.float() if mixed else out
     dropout = layer.lora_dropout[name]
     p = float(dropout.p) if layer.training and isinstance(dropout, torch.nn.Dropout) else 0.0
     base = layer.base_layer
-    return _LoraLinear.apply(
+    function = _MixedLoraLinear if mixed and layer.lora_A[name].weight.dtype == torch.float32 else _LoraLinear
+    return function.apply(
         x, base.weight, base.bias, layer.lora_A[name].weight, layer.lora_B[name].weight, float(layer.scaling[name]), p
     )
 
@@ -223,6 +366,74 @@ def fuse_head(model) -> bool:
     return headloss.fuse_lm_head(model.get_base_model() if hasattr(model, "get_base_model") else model)
 
 
+def bf16_products(model, method: str, device: str, requested_dtype: str) -> bool:
+    """bf16 products for LoRA DPO and full fine-tuning on a CPU with native bf16 (dtype `auto`).
+
+    LoRA DPO: the frozen weights of the adapted layers in bf16, their products in bf16; activations, norms,
+    attention, embeddings and the adapters in fp32, the LM head's product in bf16. Like bf16 autocast (each linear
+    layer's inputs and weights in bf16), without casting the frozen weights again on every forward, and with each
+    layer's output kept in fp32 with the adapter's delta added in fp32 (`_MixedLoraLinear`), where autocast would
+    round the sum to bf16. Full fine-tuning: the fp32 weights train as they are; each linear layer multiplies in
+    bf16 with a bf16 copy of its weight made once per optimizer step (`_MixedLinear`), output fp32. Returns whether
+    it applied.
+
+    A whole bf16 model (what LoRA SFT uses, `training_dtype`) was measured to lose DPO's signal: adapter deltas and the
+    small policy-vs-reference differences round away in a bf16 residual stream (BENCHMARKS.md); fp32 matmuls cost
+    4-7x bf16's on such CPUs. Needs the model as `fuse_lora` left it (PEFT LoRA layers routed through the fused path).
+    """
+    if not enabled() or method not in ("dpo", "full") or requested_dtype not in (None, "", "auto"):
+        return False
+    if str(device).startswith("cuda") or int(os.environ.get("WORLD_SIZE", "1")) > 1:
+        return False  # several processes (DDP, FSDP's sharded weights): not measured or tested with these layers
+    choice = os.environ.get("FTLIB_CPU_BF16", "auto").strip().lower()
+    if not (choice in ("1", "true", "yes", "on") or (choice == "auto" and native_cpu_bf16())):
+        return False
+    base = model.get_base_model() if hasattr(model, "get_base_model") else model
+    if method == "full":
+        return _bf16_full(base)
+    layers = [m for m in model.modules() if hasattr(m, "_ftlib_peft_forward")]
+    if not layers or any(m.base_layer.weight.requires_grad for m in layers):
+        return False
+    for layer in layers:
+        layer.base_layer.to(torch.bfloat16)
+        layer._ftlib_bf16_products = True
+    base._ftlib_head_dtype = torch.bfloat16  # read by ftlib.headloss
+    return True
+
+
+def _bf16_full(model) -> bool:
+    """Full fine-tuning: every linear layer but the LM head (ftlib.headloss scores it in bf16) through `_MixedLinear`;
+    weights, optimizer state and the stream stay fp32."""
+    head = model.get_output_embeddings()
+    linears = [
+        m for m in model.modules() if type(m) is torch.nn.Linear and m is not head and m.weight.dtype == torch.float32
+    ]
+    if not linears:
+        return False
+    if not _STEP_HOOK:
+        from torch.optim.optimizer import register_optimizer_step_post_hook
+
+        _STEP_HOOK.append(register_optimizer_step_post_hook(_count_optimizer_step))
+    for module in linears:
+        module._ftlib_linear_forward = module.forward
+        module.forward = types.MethodType(_mixed_linear_forward, module)
+    model._ftlib_head_dtype = torch.bfloat16
+    return True
+
+
+def fast_attention(model) -> bool:
+    """On CPU, give a model about to train the short-row bf16 attention of ftlib.cpu_attention (it steps aside by
+    itself for fp32, long rows and generation). Returns whether the model switched."""
+    if not enabled():
+        return False
+    base = model.get_base_model() if hasattr(model, "get_base_model") else model
+    if next(base.parameters()).device.type != "cpu":
+        return False
+    from ftlib import cpu_attention
+
+    return cpu_attention.use_for(base)
+
+
 def unfuse_lora(model) -> None:
     """Undo `fuse_lora` (PEFT's own forward again)."""
     for module in model.modules():
@@ -233,7 +444,9 @@ def unfuse_lora(model) -> None:
 
 __all__ = [
     "CPU_TOKEN_BUDGET",
+    "bf16_products",
     "enabled",
+    "fast_attention",
     "fuse_head",
     "fuse_lora",
     "keep_mask",

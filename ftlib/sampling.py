@@ -188,14 +188,13 @@ def process_logits(logits, temperature, top_k, top_p):
         scores = scores.masked_fill(scores < kth, -math.inf)
     p_on = top_p < 1
     if bool(p_on.any()):
+        from ftlib.nucleus import top_p_remove
+
         idx = p_on.nonzero().squeeze(1)
         sub = scores[idx]
-        sorted_logits, sorted_indices = torch.sort(sub, descending=False)
-        cumulative = sorted_logits.softmax(dim=-1).cumsum(dim=-1)
-        # Drop the low tail whose mass is at most 1-p; the most likely token always stays.
-        remove = cumulative <= (1 - top_p[idx])[:, None]
-        remove[:, -1] = False
-        remove = remove.scatter(1, sorted_indices, remove)
+        # Drop the low tail whose mass is at most 1-p; the most likely token always stays (TopPLogitsWarper's set,
+        # found among the top tokens instead of sorting the vocabulary: ftlib.nucleus).
+        remove = top_p_remove(sub, top_p[idx])
         scores = scores.clone()
         scores[idx] = sub.masked_fill(remove, -math.inf)
     return scores

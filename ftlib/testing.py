@@ -102,7 +102,7 @@ def make_run(
     run.path.mkdir(parents=True, exist_ok=True)
     run.write_config(RunConfig.from_dict(config or {}))
     if state is not None:
-        run.update_status(id=run_id, state=state, created=time.time(), **status)
+        run.update_status(id=run_id, state=state, **{"created": time.time(), **status})
     for source, target in ((adapter, run.adapter_dir), (model, run.model_dir)):
         if source is not None:
             shutil.copytree(source, target)

@@ -13,9 +13,12 @@ import time
 _PEAKS: dict[tuple[str, str], float] = {}
 
 
-def flops_per_token(model, mean_seq: float) -> float:
+def flops_per_token(model, mean_seq: float, reference: bool = False) -> float:
     """Training FLOPs per token: 2 forward + 2 for activation gradients per frozen weight, +2 more for each
-    trainable one (its weight gradient), plus attention scores and mixing (QK^T, AV; forward and backward)."""
+    trainable one (its weight gradient), plus attention scores and mixing (QK^T, AV; forward and backward).
+
+    `reference`: DPO also runs the starting model forward on every token (2 per weight, plus attention's forward).
+    """
     import torch
 
     frozen = trainable = 0
@@ -28,6 +31,8 @@ def flops_per_token(model, mean_seq: float) -> float:
                 frozen += size
     config = model.config.get_text_config() if hasattr(model.config, "get_text_config") else model.config
     attention = 12 * config.num_hidden_layers * config.hidden_size * float(mean_seq)
+    if reference:
+        return 6.0 * frozen + 8.0 * trainable + attention * 4 / 3
     return 4.0 * frozen + 6.0 * trainable + attention
 
 

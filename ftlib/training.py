@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ftlib import distributed, workspace
+from ftlib import distributed, overfitting, workspace
 from ftlib.alignment import (
     ALIGNMENT_METHODS,
     PreferenceCollator,
@@ -197,6 +197,7 @@ def trainer_arguments(
     kwargs.update(
         {"save_strategy": "steps", "save_steps": config.save_every} if config.save_every else {"save_strategy": "no"}
     )
+    kwargs.update(overfitting.trainer_kwargs(config, has_eval, kwargs))  # early stopping: a save at each evaluation
     sampling = "group_by_length" if config.group_by_length else "random"
     step_rows = config.batch_size * (config.grpo_group_size if config.method == "grpo" else 1)
     if config.method == "dpo":
@@ -374,6 +375,7 @@ def build_trainer(
     device = device_for_process(config)
     model, dtype = load_training_model(config, device)
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
+    callbacks = [*(callbacks or []), *overfitting.callbacks(config, bool(eval_enc))]
     common = dict(processing_class=tokenizer, peft_config=lora_config(config), callbacks=callbacks)
     if config.method in ALIGNMENT_METHODS:
         # A GRPO step holds batch_size x group size answers, each a prompt and at most max new tokens.
@@ -412,6 +414,8 @@ def build_trainer(
             **common,
         )
     fastpath.fuse_lora(trainer.model)  # after the trainer wrapped the model with PEFT
+    fastpath.bf16_products(trainer.model, config.method, device, config.dtype)
+    fastpath.fast_attention(trainer.model)
     # After the trainer gave the model (and DPO's reference copy) TRL's fused LM head; WPO weighting needs an
     # output the fast head does not compute, GRPO's head divides by a temperature the fast head does not know.
     if not getattr(args, "use_weighting", False) and getattr(args, "temperature", 1.0) == 1.0:
@@ -525,6 +529,7 @@ def preflight(config: RunConfig, tokenizer=None, rows: tuple[list[dict], list[di
             f"Training row{'s' if len(dropped) > 1 else ''} {_rows_list(dropped)} "
             f"{'have' if len(dropped) > 1 else 'has'} {why} and will be left out."
         )
+    report.warnings += overfitting.preflight_warnings(config, len(eval_encoded))
     if eval_dropped:
         report.warnings.append(
             f"Held-out row{'s' if len(eval_dropped) > 1 else ''} {_rows_list(eval_dropped)} "

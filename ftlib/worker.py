@@ -57,6 +57,7 @@ def friendly_error(exc: BaseException) -> str:
 
 def execute(run_dir: str | Path) -> str:
     """Train the run in `run_dir` in this process; return its final state. Writes status as it goes (rank 0)."""
+    from ftlib import overfitting
     from ftlib.config import RunConfig
     from ftlib.distributed import Topology, agree_on_checkpoint
     from ftlib.metrics import MetricsCallback
@@ -128,7 +129,8 @@ def execute(run_dir: str | Path) -> str:
         update(phase="saving")
         final = save_final(prepared, config, run.path)
         saved = final.is_dir()  # on machines other than 0, FSDP runs save nothing (the whole model is on machine 0)
-        message = "Finished."
+        state = prepared.trainer.state
+        message = overfitting.finish_message(state, config) or "Finished."  # early stopping says where it stopped
         if not main:
             message = (
                 f"Finished as machine {where.node_rank} of {config.nnodes}; machine 0's run folder has the metrics"
@@ -139,8 +141,8 @@ def execute(run_dir: str | Path) -> str:
             phase="",
             output=final.name if saved else None,
             message=message,
-            step=prepared.trainer.state.global_step,
-            max_steps=prepared.trainer.state.max_steps,
+            step=state.global_step,
+            max_steps=state.max_steps,
         )
         return "finished"
     except BaseException as exc:  # a crash must end as a readable status, never a silent dead run

@@ -13,8 +13,6 @@ from ftlib import workspace
 from ftlib.data import (
     FORMATS,
     count_test_rows,
-    count_truncated,
-    dataset_stats,
     dedupe_rows,
     guess_column_map,
     load_file,
@@ -25,13 +23,13 @@ from ftlib.demo_data import sample_choices
 from ftlib.errors import UserError
 from ftlib.formats import FIELDS, FORMAT_HELP
 from ftlib.readers import check_path
-from ui.common import active_model, active_split_name, cached_split, cached_tokenizer, set_active_split, user_errors
-from ui.data_view import length_figure, show_report, show_row
+from ui.common import active_split_name, cached_split, set_active_split, user_errors
+from ui.data_view import show_report, show_row, token_histogram
+from ui.inputs import number_in_range
 
 SOURCES = ("Sample", "Upload", "Local path")
 FILE_TYPES = ["jsonl", "ndjson", "json", "csv", "tsv", "parquet"]
 PAGE_SIZE = 5
-STATS_ROW_LIMIT = 5000  # token lengths are measured on at most this many rows, evenly spread
 NONE = "(none)"
 
 
@@ -44,12 +42,6 @@ def load_cached(path: str, mtime: float, fmt: str | None, mapping: tuple | None)
 @st.cache_data(max_entries=8, show_spinner="Reading the file's fields...")
 def fields_cached(path: str, mtime: float):
     return peek_fields(path)
-
-
-@st.cache_data(max_entries=8, show_spinner="Measuring token lengths...")
-def token_lengths(key: tuple, model: str, _rows: list[dict], _tokenizer) -> list[int]:
-    """Token length of each row under the model's chat template (cached by file + model)."""
-    return dataset_stats(_rows, _tokenizer)["token_lengths"]
 
 
 def choose_source() -> tuple[str | None, str, dict | None]:
@@ -134,8 +126,10 @@ def preview(result) -> None:
     st.subheader("Preview")
     pages = max(1, -(-len(result.rows) // PAGE_SIZE))
     left, right = st.columns([1, 3])
-    page = int(left.number_input(f"Page (of {pages})", 1, pages, key="data_page"))
     raw = right.toggle("Show raw JSON (the canonical rows that will be saved)", key="data_raw")
+    page = number_in_range(left, f"Page (of {pages})", 1, pages, 1, key="data_page")
+    if page is None:
+        return
     start = (page - 1) * PAGE_SIZE
     page_rows = zip(result.rows[start : start + PAGE_SIZE], result.row_numbers[start : start + PAGE_SIZE], strict=True)
     for row, number in page_rows:
@@ -146,13 +140,13 @@ def split_and_save(result, label: str) -> None:
     st.subheader("Split and save")
     c1, c2, c3, c4 = st.columns(4)
     mode = c1.radio("Test size as", ["ratio", "rows"], horizontal=True, key="split_mode")
+    # No limits in the boxes themselves: the browser would keep showing an out-of-range number while the last
+    # good one is used. Whatever is typed is checked below (ftlib.data.count_test_rows) and refused by name.
     if mode == "ratio":
-        test_size = float(c2.number_input("Test ratio", 0.01, 0.9, 0.1, 0.05, key="split_ratio"))
+        test_size = float(c2.number_input("Test ratio", value=0.1, step=0.05, key="split_ratio"))
     else:
-        test_size = int(c2.number_input("Test rows", 1, None, 10, 1, key="split_count"))
-    seed = int(
-        c3.number_input("Seed", 0, None, 0, 1, key="split_seed", help="The same seed always gives the same split.")
-    )
+        test_size = int(c2.number_input("Test rows", value=10, step=1, key="split_count"))
+    seed = number_in_range(c3, "Seed", 0, None, 0, key="split_seed", help="The same seed always gives the same split.")
     dedupe = c4.checkbox(
         "Drop exact duplicates", key="split_dedupe", help="So the same example cannot be in both train and test."
     )
@@ -160,16 +154,19 @@ def split_and_save(result, label: str) -> None:
     rows, dropped = dedupe_rows(result.rows) if dedupe else (result.rows, 0)
     try:
         n_test = count_test_rows(len(rows), test_size)
-        st.caption(
-            f"Train **{len(rows) - n_test}**, test **{n_test}** rows"
-            + (f" ({dropped} duplicates dropped)" if dedupe else "")
-            + "."
-        )
+        dups = f" ({dropped} duplicates dropped)" if dedupe else ""
+        st.caption(f"Train **{len(rows) - n_test}**, test **{n_test}** rows{dups}.")
     except UserError as exc:
-        st.warning(str(exc))
+        n_test = None
+        if len(rows) < 2:  # the file, not the field: no test size can work
+            st.warning(str(exc))
+        else:
+            st.error(
+                f"**Test {'ratio' if mode == 'ratio' else 'rows'}**: {exc} Nothing can be saved until it is fixed."
+            )
     if any(s["name"] == workspace.safe_name(name) for s in workspace.list_splits()):
         st.caption(f"A split named `{workspace.safe_name(name)}` exists; saving replaces it.")
-    if st.button("Save split", type="primary", key="split_save"):
+    if st.button("Save split", type="primary", key="split_save", disabled=n_test is None or seed is None):
         with user_errors("Could not save the split"):
             train, test = split_rows(result.rows, test_size=test_size, seed=seed, dedupe=dedupe)
             meta = result.split_meta(label, seed, test_size, dedupe)
@@ -186,38 +183,6 @@ def split_and_save(result, label: str) -> None:
         with st.expander(f"Saved splits ({len(splits)})"):
             table = [{"active": "✅" if s["name"] == active else "", **{c: s.get(c) for c in columns}} for s in splits]
             st.dataframe(table, hide_index=True)
-
-
-def token_histogram(result, key: tuple) -> None:
-    st.subheader("Token lengths")
-    model = active_model()
-    rows, numbers = result.rows, result.row_numbers
-    if len(rows) > STATS_ROW_LIMIT:
-        step = -(-len(rows) // STATS_ROW_LIMIT)
-        rows, numbers = rows[::step], numbers[::step]
-        st.caption(f"Measured on {len(rows)} evenly spread rows of {result.valid_rows}.")
-    with user_errors(f"Could not load the tokenizer of `{model}`"):
-        tokenizer = cached_tokenizer(model)
-        lengths = token_lengths(key, model, rows, tokenizer)
-    st.caption(
-        f"Each row rendered with the chat template of `{model}` and tokenized (preference rows: prompt + chosen; "
-        "unpaired: prompt + completion; text rows: the text as it is)."
-    )
-    longest = max(lengths)
-    top = max(2048, 1 << (longest - 1).bit_length())
-    cutoff = st.slider(
-        "Max length (tokens)",
-        16,
-        top,
-        min(1024, top),
-        16,
-        key="data_max_length",
-        help="Training cuts every example to this many tokens.",
-    )
-    over, fraction = count_truncated(lengths, cutoff)
-    st.plotly_chart(length_figure(lengths, cutoff))
-    message = f"{over} rows ({fraction:.1%}) would be truncated at {cutoff} tokens (longest: {longest})."
-    (st.warning if over else st.success)(message)
 
 
 # --- the page ---------------------------------------------------------------------------------------------

@@ -32,7 +32,10 @@ from ui.common import (
     require_split,
     user_errors,
 )
-from ui.token_view import diff_html, legend_html, rendered_html, token_rows, tokens_html
+from ui.inputs import number_in_range
+from ui.labels import POLICY_LABELS, TEMPLATE_LABELS, policy_label
+from ui.token_panels import show_checks, show_counts, show_encoded, show_unpaired
+from ui.token_view import diff_html, legend_html, rendered_html, tokens_html
 
 EXAMPLE = [
     {"role": "system", "content": "You answer in one short sentence."},
@@ -41,13 +44,7 @@ EXAMPLE = [
     {"role": "user", "content": "And of Italy?"},
     {"role": "assistant", "content": "Rome."},
 ]
-TEMPLATE_LABELS = {
-    **{n: t.title for n, t in BUILTIN_TEMPLATES.items()},
-    "tokenizer": "The model's own template",
-    "custom": "Custom (edit below)",
-}
 SOURCES = ("Row from the dataset", "Type a conversation")
-SEVERITY = {"error": st.error, "warning": st.warning, "info": st.info}
 
 EXPLAINER = """
 **Labels** are what the model is asked to predict. Each token gets one: its own id where the model should
@@ -88,7 +85,9 @@ def pick_row():
         if not rows:
             st.info(f"The {part} split of **{name}** is empty. Pick the other split.")
             st.stop()
-        index = int(c2.number_input(f"Row (0 to {len(rows) - 1})", 0, len(rows) - 1, 0, key="tok_row"))
+        index = number_in_range(c2, f"Row (0 to {len(rows) - 1})", 0, len(rows) - 1, 0, key="tok_row")
+        if index is None:
+            st.stop()
         return rows[index], rows, index
     text = st.text_area(
         "Conversation (JSON: a list of messages, or a row: messages (+ tools), prompt+chosen+rejected, "
@@ -124,53 +123,10 @@ def pick_template(key: str, label: str, tokenizer, default: str = "tokenizer"):
         return get_template(name, tokenizer, source=source)
 
 
-def show_checks(checks) -> None:
-    for c in checks:
-        SEVERITY.get(c.severity, st.info)(f"**{c.message}**  \nFix: {c.fix}", icon=None)
-
-
-def show_counts(enc, compact: bool = False) -> None:
-    counts = enc.counts()
-    cols = st.columns(3 if compact else 4)
-    cols[0].metric("Tokens", counts["total"])
-    cols[1].metric("Trained", counts["trained"])
-    cols[2].metric("% trained", f"{counts['pct_trained']}%")
-    if not compact:
-        cols[3].metric("Cut by max length", counts["cut"])
-    per_role = ", ".join(f"{role}: {v['trained']}/{v['total']}" for role, v in counts["per_role"].items())
-    st.caption(f"Trained / total per role: {per_role}")
-
-
-def show_encoded(enc, show_ids: bool, as_table: bool, compact: bool = False) -> None:
-    show_counts(enc, compact)
-    st.markdown("**Rendered text** (trained characters highlighted)")
-    st.html(rendered_html(enc.text, enc.tokens))
-    st.markdown("**Tokens**")
-    st.html(tokens_html(enc.tokens, show_ids=show_ids, cut_tokens=enc.cut_tokens))
-    if as_table:
-        st.dataframe(token_rows(enc.tokens), hide_index=True, width="stretch")
-
-
 def encode(row, tokenizer, template, policy, max_length):
     with user_errors("Could not encode this example"):
         enc = encode_row(row, tokenizer, template, policy, max_length)
         return enc, preflight(enc, tokenizer, template)
-
-
-def show_unpaired(shown, show_ids: bool, as_table: bool) -> None:
-    """Unpaired rows [(encoding, checks)] side by side, the good answer first."""
-    st.subheader("Unpaired answers: a good and a bad example")
-    st.caption(
-        "Each row is one answer labelled good or bad (KTO-style data). The answer is trained in both; the label "
-        "tells the trainer whether to make it more or less likely."
-    )
-    if len(shown) == 1:
-        st.info("No row with the opposite label to show beside this one.")
-    for column, (part, part_checks) in zip(st.columns(2), sorted(shown, key=lambda p: not p[0].label), strict=False):
-        with column:
-            st.markdown(f"#### {'Good' if part.label else 'Bad'} answer (label {str(part.label).lower()})")
-            show_checks(part_checks)
-            show_encoded(part, show_ids, as_table, compact=True)
 
 
 st.title("Tokens")
@@ -187,15 +143,17 @@ c1, c2, c3 = st.columns(3)
 with c1:
     template = pick_template("tok_template", "Chat template", base_tokenizer)
 policy = c2.selectbox(
-    "Mask policy",
+    "What is trained",
     POLICIES,
     key="tok_policy",
-    format_func=lambda p: p.replace("_", " "),
-    help="\n".join(f"- **{p}**: {h}" for p, h in POLICY_HELP.items()),
+    format_func=policy_label,
+    help="\n".join(f"- **{POLICY_LABELS[p]}** (`{p}`): {h}" for p, h in POLICY_HELP.items()),
 )
 remember_token_settings(template, policy)
-max_length = c3.number_input("Max length (0 = none)", 0, 1_000_000, 0, step=64, key="tok_max_length")
-max_length = int(max_length) or None
+max_length = number_in_range(c3, "Max length (0 = none)", 0, 1_000_000, 0, step=64, key="tok_max_length")
+if max_length is None:
+    st.stop()
+max_length = max_length or None
 
 tokenizer = base_tokenizer
 missing = missing_special_tokens(base_tokenizer, template)

@@ -11,36 +11,23 @@ import streamlit as st
 from ftlib import batching
 from ftlib.templates import TEMPLATE_NAMES, get_template
 from ftlib.tokens import POLICIES
-from ui.batch_view import CAPTIONS, CSS, LEGEND, Shown, grid_html, overview
+from ui.batch_view import (
+    CAPTIONS,
+    CSS,
+    LEGEND,
+    PACKING_FOR_ENGINEERS,
+    WHY_PACKING,
+    WHY_PADDING,
+    Shown,
+    grid_html,
+    overview,
+)
 from ui.common import active_model, cached_split, cached_tokenizer, require_split, user_errors
+from ui.inputs import number_in_range
+from ui.labels import policy_label, template_label
 
 MAX_COLUMNS = 320  # wider grids get a "first position" slider; a browser table of thousands of cells crawls
 STATS_ROW_LIMIT = 3000  # whole-split statistics look at this many rows at most
-
-WHY_PADDING = """
-**Training (right padding).** Every row starts at position 0, so the model sees each example exactly as it
-would alone. The padding comes after the last real token; because attention only looks backwards, no real
-token ever looks at it, and its labels are -100 so the loss ignores it.
-
-**Generation (left padding).** The model writes the next token after the *last* position of each row. With
-right padding, short rows would end in padding and the model would continue from a pad. Padding on the left
-makes every row end on its last real token, so all rows can grow together. The attention mask hides the pads,
-and the position ids count only real tokens (the first real token is position 0), as `generate` does.
-
-**The label shift.** Labels are not moved: the model's output at position *t* is scored against the label at
-*t + 1*. So the first token of a sequence is never a target, and the end-of-turn token must carry a label
-for the model to learn to stop.
-"""
-WHY_PACKING = """
-**Saves:** padding. Whole examples are laid end to end in rows of up to the packed length, so almost every
-computed position is a real token and the same data takes fewer, fuller steps.
-
-**Costs:** examples share a row, so they could read each other (cross-contamination). It stays exact only
-when (1) the position ids restart at 0 for every example, (2) attention is limited to each example
-(flash-attention's variable-length kernels, or the block mask transformers builds from the position ids when
-no attention mask is passed), and (3) the first token of each example has label -100 so the model is never
-asked to predict one example's start from another's end. Examples longer than the row are cut (listed above).
-"""
 
 
 def draw(batch: batching.Batch, shown: Shown, original_labels: list[list[int]], key: str) -> None:
@@ -49,10 +36,13 @@ def draw(batch: batching.Batch, shown: Shown, original_labels: list[list[int]], 
     a.metric("Rows × positions", f"{batch.shape[0]} × {batch.shape[1]}")
     b.metric("Padding", f"{s.padded_positions} ({s.pad_fraction:.0%})")
     c.metric("Trained tokens", s.trained_tokens)
+    trained = s.trained_tokens > 0
     d.metric(
-        "Computed / trained",
-        f"{s.computed_per_trained:.2f}",
-        help="Positions the model computes (padding included) per token the loss scores.",
+        "Compute per trained token",
+        f"{s.computed_per_trained:.2f}" if trained else "none trained",
+        help="Positions the model computes (padding included) for each token it learns from; 1.00 would waste nothing."
+        if trained
+        else "No token of these rows is trained with this setting, so all of the compute would be wasted.",
     )
     st.caption(CAPTIONS[batch.layout])
     st.plotly_chart(overview(batch, shown.names), width="stretch", key=f"{key}_overview")
@@ -83,14 +73,18 @@ def split_stats(
 def whole_split(name: str, train: list[dict], model: str, template_name: str, policy: str) -> None:
     st.subheader(f"All of `{name}`: which batching wastes least")
     s1, s2 = st.columns(2)
-    batch_size = s1.number_input("Batch size", 1, 512, 8)
-    max_length = s2.number_input(
+    batch_size = number_in_range(s1, "Batch size", 1, 512, 8, key="batch_split_size")
+    max_length = number_in_range(
+        s2,
         "Max length",
         8,
         32768,
         512,
+        key="batch_split_length",
         help="Longer examples are cut to this for every strategy; it is also the packed row length.",
     )
+    if batch_size is None or max_length is None:
+        return
     with user_errors("Could not compute the statistics"):
         stats, failed = split_stats(
             name, model, template_name, policy, int(batch_size), int(max_length), STATS_ROW_LIMIT
@@ -101,22 +95,30 @@ def whole_split(name: str, train: list[dict], model: str, template_name: str, po
     table = pd.DataFrame(
         {
             "strategy": [batching.STRATEGY_LABELS[s["strategy"]] for s in stats],
-            "batches (steps)": [s["batches"] for s in stats],
+            "steps": [s["batches"] for s in stats],
             "real tokens": [s["real_tokens"] for s in stats],
-            "padded positions": [s["padded_positions"] for s in stats],
-            "pad fraction": [s["pad_fraction"] for s in stats],
-            "trained tokens": [s["trained_tokens"] for s in stats],
-            "computed per trained token": [s["computed_per_trained"] for s in stats],
-            "tokens cut": [s["dropped_tokens"] for s in stats],
+            "padding": [s["padded_positions"] for s in stats],
+            "padding share": [s["pad_fraction"] for s in stats],
+            "trained": [s["trained_tokens"] for s in stats],
+            "compute per trained": [s["computed_per_trained"] for s in stats],
+            "cut": [s["dropped_tokens"] for s in stats],
         }
     )
+    number = st.column_config.NumberColumn
     st.dataframe(
         table,
         hide_index=True,
         width="stretch",
         column_config={
-            "pad fraction": st.column_config.NumberColumn(format="percent"),
-            "computed per trained token": st.column_config.NumberColumn(format="%.2f"),
+            "strategy": st.column_config.TextColumn(width=230),
+            "steps": number(help="Batches, one optimizer step each."),
+            "padding": number(help="Positions filled with padding."),
+            "padding share": number(format="percent", help="Share of the computed positions that are padding."),
+            "trained": number(help="Tokens the loss learns from."),
+            "compute per trained": number(
+                format="%.2f", width=150, help="Positions computed for each trained token (1.00 = no waste)."
+            ),
+            "cut": number(help="Tokens cut off because an example is longer than the max length."),
         },
     )
     note = f"{stats[0]['examples']} sequences from the training split"
@@ -125,12 +127,19 @@ def whole_split(name: str, train: list[dict], model: str, template_name: str, po
     if failed:
         note += f"; {failed} rows could not be encoded and were left out"
     st.caption(
-        note + ". Packing uses best-fit decreasing, as TRL does; length grouping follows transformers' "
-        "`group_by_length` sampler."
+        note + ". Grouping by length puts rows of similar length in the same batch; packing fills each row as full as "
+        "it can (best-fit decreasing, as TRL packs)."
     )
-    long_table = table.melt(id_vars="strategy", value_vars=["pad fraction", "computed per trained token"])
+    long_table = table.melt(id_vars="strategy", value_vars=["padding share", "compute per trained"])
+    # One neutral colour: a red bar would read as "bad" (the palette's third colour fell on packing, the best).
     fig = px.bar(
-        long_table, x="strategy", y="value", color="strategy", facet_col="variable", text_auto=".2f", height=320
+        long_table,
+        x="strategy",
+        y="value",
+        facet_col="variable",
+        text_auto=".2f",
+        height=320,
+        color_discrete_sequence=["#4c78a8"],
     )
     fig.update_yaxes(matches=None, showticklabels=True, title=None)
     fig.for_each_annotation(lambda a: a.update(text=a.text.split("=")[-1]))
@@ -150,8 +159,10 @@ with user_errors("Could not load the tokenizer"):
 
 left, mid, right = st.columns(3)
 templates = ["tokenizer", *[t for t in TEMPLATE_NAMES if t not in ("tokenizer", "custom")]]
-template_name = left.selectbox("Chat template", templates, help="`tokenizer` is the model's own template.")
-policy = mid.selectbox("What is trained", POLICIES, help="Which tokens get a label (the rest get -100).")
+template_name = left.selectbox("Chat template", templates, format_func=template_label)
+policy = mid.selectbox(
+    "What is trained", POLICIES, format_func=policy_label, help="Which tokens get a label (the rest get -100)."
+)
 if not train:
     st.warning(f"The split `{name}` has no training rows. Save a split with some on the **Data** page.")
     st.stop()
@@ -160,7 +171,17 @@ if len(train) > 1:
 else:
     n_rows = 1  # a slider needs two values to choose from
     right.caption("One training row: nothing to pad against, but packing still shows its layout.")
-first = st.number_input("Starting at row", 0, max(0, len(train) - n_rows), 0, help="Row number in the training split.")
+first = number_in_range(
+    st,
+    "Starting at row",
+    0,
+    max(0, len(train) - n_rows),
+    0,
+    key="batch_first",
+    help="Row number in the training split.",
+)
+if first is None:
+    st.stop()
 
 with user_errors("Could not encode the rows"):
     examples, names, _ = batching.encode_examples(
@@ -178,12 +199,14 @@ pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else token
 c1, c2, c3, c4 = st.columns(4)
 # Room for about two examples per row by default, so the packing view shows examples sharing a row.
 default_pack = max(8, max(lengths), min(sum(lengths), 2 * max(lengths)))
-pack_length = c1.number_input(
+pack_length = number_in_range(
+    c1,
     "Packed row length",
     8,
     32768,
     -(-default_pack // 8) * 8,
-    help="max_length for packing: examples are laid end to end in rows of at most this many tokens.",
+    key="batch_pack_length",
+    help="Examples are laid end to end in rows of at most this many tokens.",
 )
 shown = Shown(
     names=names,
@@ -192,22 +215,15 @@ shown = Shown(
     labels=c3.toggle("Label row", value=True),
     positions=c4.toggle("Position id row", value=False),
 )
+if pack_length is None:
+    st.stop()
 with user_errors("Could not batch the rows"):
     views = {
         "Right padding (training)": batching.collate(examples, pad_id, "right"),
         "Left padding (generation)": batching.collate(examples, pad_id, "left"),
         "Packing": batching.pack(examples, int(pack_length), pad_id),
     }
-st.caption(
-    f"Pad token id {pad_id} (`{tokenizer.pad_token}`). Hover a cell for its id, attention, label and position "
-    "id."
-    + (
-        " The pad token is also the end-of-turn token here: labels are built before padding, so a real "
-        "end-of-turn stays trained while padding is masked by the attention mask."
-        if pad_id == tokenizer.eos_token_id
-        else ""
-    )
-)
+st.caption("Hover a cell for its token id, attention, label and position id.")
 for tab, (title, batch) in zip(st.tabs(list(views)), views.items(), strict=True):
     with tab:
         draw(batch, shown, original_labels, title.split()[0].lower())
@@ -215,4 +231,15 @@ with st.expander("Why training pads on the right and generation on the left", ex
     st.markdown(WHY_PADDING)
 with st.expander("What packing saves, and what it costs", expanded=True):
     st.markdown(WHY_PACKING)
+with st.expander("For engineers: padding token, attention kernels"):
+    st.markdown(
+        f"Pad token id {pad_id} (`{tokenizer.pad_token}`)."
+        + (
+            " It is also the end-of-turn token here: labels are built before padding, so a real end-of-turn stays "
+            "trained while padding is masked by the attention mask."
+            if pad_id == tokenizer.eos_token_id
+            else ""
+        )
+    )
+    st.markdown(PACKING_FOR_ENGINEERS)
 whole_split(name, train, model, template_name, policy)

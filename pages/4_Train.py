@@ -91,8 +91,7 @@ def start_panel(config: RunConfig, split: str, saved_at: float | None) -> None:
     if st.button("Start training", type="primary", key="train_start"):
         with user_errors("Could not start the run"):
             run_id = runs.submit(config)
-        st.session_state["train_selected"] = run_id
-        st.session_state["train_view"] = run_id  # the runs list below shows the new run
+        st.session_state["train_selected"] = run_id  # the runs list below shows the new run
         st.toast(f"Queued {run_id}")
         st.rerun()
 
@@ -146,33 +145,38 @@ def new_run(model: str, split: str) -> None:
 
 
 def run_list() -> None:
-    all_runs = runs.list_runs()
-    if not all_runs:
+    """The run picker, the selected run and the runs table, redrawn every few seconds while a run is queued or
+    running (a fragment), so the picker's icons, the states and the times change when a run's state does."""
+    first = runs.list_runs()
+    if not first:
         st.caption("No runs yet.")
         return
-    by_id = {r.id: r for r in all_runs}
-    active = [r.id for r in all_runs if r.state in ACTIVE]
-    selected = st.session_state.get("train_selected")
-    default = selected if selected in by_id else (active[0] if active else all_runs[0].id)
-    run_id = st.selectbox(
-        "Run",
-        list(by_id),
-        index=list(by_id).index(default),
-        key="train_view",
-        format_func=lambda i: f"{STATE_ICON.get(by_id[i].state, '')} {by_id[i].label}",
-    )
-    st.session_state["train_selected"] = run_id
+    active = tuple(r.id for r in first if r.state in ACTIVE)
 
-    # Poll only while something is queued or running; a finished page costs nothing.
     @st.fragment(run_every=POLL_SECONDS if active else None)
-    def live() -> None:
+    def section() -> None:
+        all_runs = runs.list_runs()
+        if tuple(r.id for r in all_runs if r.state in ACTIVE) != active:
+            st.rerun()  # a run started or ended: redraw the page once, polling on or off
+        by_id = {r.id: r for r in all_runs}
+        selected = st.session_state.get("train_selected")
+        default = selected if selected in by_id else (active[0] if active else all_runs[0].id)
+        # No widget key: the options' labels carry each run's state icon, so the picker is redrawn when one changes
+        # and starts on the remembered run.
+        run_id = st.selectbox(
+            "Run",
+            list(by_id),
+            index=list(by_id).index(default),
+            format_func=lambda i: f"{STATE_ICON.get(by_id[i].state, '')} {by_id[i].label}",
+        )
+        st.session_state["train_selected"] = run_id
         show_run(run_id)
+        export_panel(run_id)
+        if by_id[run_id].state == "finished" and by_id[run_id].method.startswith("reward"):
+            alignment_view.score_panel(run_id)
+        runs_table(all_runs)
 
-    live()
-    export_panel(run_id)
-    if by_id[run_id].state == "finished" and by_id[run_id].method.startswith("reward"):
-        alignment_view.score_panel(run_id)
-    runs_table(all_runs)
+    section()
 
 
 st.title("Train")

@@ -11,16 +11,12 @@ training run or another session, the page says so, with the position in line.
 from __future__ import annotations
 
 import dataclasses
-import html
 
-import pandas as pd
-import plotly.graph_objects as go
 import streamlit as st
 
 from ftlib import lease
 from ftlib import modelset as M
 from ftlib import sampling as S
-from ftlib.evaluate import EvalError, conversation
 from ui import alignment_view
 from ui.common import (
     active_model,
@@ -30,41 +26,14 @@ from ui.common import (
     model_set_for,
     user_errors,
 )
+from ui.compare_view import CSS, next_token_figure, next_token_frame, setting_header, token_html
+from ui.inputs import number_in_range
+from ui.prompt_input import choose_prompt
+from ui.run_choice import choices_by_name, pick_runs
 
 JOB_KEY = "compare_job"
 LABELS_KEY = "compare_labels"  # the settings and models of the running job, for the grid
 POLL_S = 0.5  # how often the grid redraws while it fills or waits (each open session redraws its own)
-CSS = """
-<style>
-.ftgen{white-space:pre-wrap;font-family:ui-monospace,monospace;font-size:13px;line-height:1.6;
-       border:1px solid rgba(128,128,128,.25);border-radius:6px;padding:6px 8px;min-height:3em}
-.ftgen span{border-radius:3px;color:#111}
-.ftgen .end{color:#888;font-style:italic;background:none}
-</style>
-"""
-
-
-def token_html(tokens: list[S.TokenInfo], finish: str = "") -> str:
-    """Tokens tinted by the model's probability (red = unlikely, green = likely), alternatives on hover."""
-    parts = []
-    for t in tokens:
-        if t.stop:
-            parts.append('<span class="end" title="end of turn: the model chose to stop">⏎ end</span>')
-            continue
-        tip = [f"p = {t.prob:.1%}"]
-        if t.sample_prob < 1.0:
-            tip[0] += f" (after the filters: {t.sample_prob:.1%})"
-        tip += [f"{a!r}  {p:.1%}" for a, p in t.alternatives]
-        hue = int(120 * min(max(t.prob, 0.0), 1.0))
-        parts.append(
-            f'<span style="background:hsl({hue},75%,80%)" title="{html.escape(chr(10).join(tip))}">'
-            f"{html.escape(t.text)}</span>"
-        )
-    if finish == "length":
-        parts.append('<span class="end">… (max new tokens)</span>')
-    return f'<div class="ftgen">{"".join(parts) or "&nbsp;"}</div>'
-
-
 st.title("Compare")
 st.caption(
     "One prompt, several ways of picking words, base model and fine-tuned side by side. Hover a word to see how "
@@ -83,57 +52,31 @@ test_rows: list[dict] = []
 if split_name:
     with user_errors("Could not open the saved split"):
         test_rows = cached_split(split_name)[1]
-sources = ["Type a prompt"] + (["Pick from the test split"] if test_rows else [])
-source = st.radio("Prompt", sources, horizontal=True, label_visibility="collapsed")
-reference = None
-if source == "Type a prompt":
-    prompt = st.text_area("Your message", "Write a short poem about the sea.", height=80)
-    system = st.text_input("System message (optional)", "", help="Empty: the template's default, if it has one.")
-    messages = [{"role": "user", "content": prompt}]
-    if system.strip():
-        messages.insert(0, {"role": "system", "content": system})
-else:
-
-    def conversation_or_row(row: dict) -> list[dict]:
-        try:
-            return conversation(row)
-        except EvalError:  # no reference answer: the row's messages are the prompt as they are
-            return list(row.get("messages") or row.get("prompt") or [])
-
-    def _label(i: int) -> str:
-        user = next((m["content"] for m in reversed(conversation_or_row(test_rows[i])) if m["role"] == "user"), "")
-        return f"{i}: {user[:70]}"
-
-    index = st.selectbox(f"Test row (split `{split_name}`)", range(len(test_rows)), format_func=_label)
-    messages = conversation_or_row(test_rows[index])
-    if messages and messages[-1]["role"] == "assistant":
-        reference = messages[-1]["content"]
-        messages = messages[:-1]
+messages, reference = choose_prompt(test_rows, split_name)
 
 # ------------------------------------------------------------------------------------------------ models and settings
 
 runs = M.list_run_adapters()
 usable = [r for r in runs if r.model in ("", model)]
 by_name = {r.name: r for r in usable}
-left, right = st.columns([3, 2])
-chosen_runs = left.multiselect(
+chosen_runs = pick_runs(
     "Fine-tuned models",
-    list(by_name),
-    default=list(by_name)[:1],
-    help="Finished runs trained on this base model: LoRA/QLoRA/DPO adapters share the base's batch; a full "
-    "fine-tune is a second model in memory, decoded in a loop of its own. The base model is always a row.",
+    usable,
+    key="compare_runs",
+    help="Finished runs trained on this base model, newest first; the newest one trained on the current dataset "
+    "is chosen first. The base model is always a row.",
 )
 if len(usable) < len(runs):
-    left.caption(
+    st.caption(
         f"{len(runs) - len(usable)} finished run(s) were trained on another base model; switch the model "
         "in the sidebar to compare them."
     )
 if not runs:
-    left.caption("No finished runs yet: the grid shows the base model only. Train one on the **Train** page.")
+    st.caption("No finished runs yet: the grid shows the base model only. Train one on the **Train** page.")
 templates = sorted({by_name[n].template for n in chosen_runs}) or ["tokenizer"]
 template = templates[0]
 if len(templates) > 1:
-    right.warning(
+    st.warning(
         f"The chosen runs were trained with different templates ({', '.join(templates)}); "
         f"the prompt uses `{template}`."
     )
@@ -147,8 +90,10 @@ with st.expander("Custom setting"):
     c_t = c1.slider("Temperature", 0.0, 2.0, 0.9, 0.05, key="custom_t", help="0 = greedy.")
     c_k = c2.slider("Top-k", 0, 200, 0, key="custom_k", help="0 = off.")
     c_p = c3.slider("Top-p", 0.05, 1.0, 1.0, 0.05, key="custom_p", help="1 = off.")
-c1, c2 = right.columns(2)
-seed = c1.number_input("Seed", 0, 2**31 - 1, 0, help="The same seed gives the same samples, run after run.")
+c1, c2, _ = st.columns([1, 1, 2])
+seed = number_in_range(
+    c1, "Seed", 0, 2**31 - 1, 0, key="compare_seed", help="The same seed gives the same samples, run after run."
+)
 max_new = c2.slider("Max new tokens", 8, 512, 96, 8)
 
 settings = [S.PRESETS[n] for n in preset_names]
@@ -178,15 +123,17 @@ model_names = model_set.names
 
 job: S.GenerationJob | None = st.session_state.get(JOB_KEY)
 b1, b2, _ = st.columns([1, 1, 4])
-if b1.button("Generate", type="primary"):
+if b1.button("Generate", type="primary", disabled=seed is None):
     if job is not None and not job.done:
         job.cancel()
     rows = S.grid_rows(prompt_ids, settings, [None if m == "base" else m for m in model_names])
     job = S.GenerationJob(model_set, rows, max_new_tokens=max_new, seed=int(seed), label="a Compare grid").start()
     st.session_state[JOB_KEY] = job
+    runs_shown = choices_by_name(usable)  # each run's short label and facts stand for its long id
     st.session_state[LABELS_KEY] = {
-        "settings": [s.label for s in settings],
+        "settings": [setting_header(s) for s in settings],
         "models": model_names,
+        "shown": [(runs_shown[m].label, runs_shown[m].facts) if m in runs_shown else (m, "") for m in model_names],
         "prompt": tuple(prompt_ids),
     }
 if job is not None and not job.done and b2.button("Stop"):
@@ -209,15 +156,13 @@ def grid() -> None:
     if job.waiting:
         st.info(f"⏳ {job.waiting}")
     n_set = len(labels["settings"])
-    header = st.columns([1] + [3] * n_set)
-    for col, label in zip(header[1:], labels["settings"], strict=True):
-        col.markdown(f"**{label}**")
+    for col, label in zip(st.columns(n_set), labels["settings"], strict=True):
+        col.markdown(label)
     snapshot, i = job.snapshot(), 0
-    for name in labels["models"]:
-        row_cols = st.columns([1] + [3] * n_set)
-        row_cols[0].markdown(f"**{name}**")
-        for s in range(n_set):
-            row_cols[s + 1].html(token_html(snapshot[i], job.finish_reason(i) if job.done else ""))
+    for model_name, (name, facts) in zip(labels["models"], labels["shown"], strict=True):
+        st.markdown(f"**{name}**" + (f" · :gray[{facts}]" if facts else ""))  # a full-width line, cells below
+        for col in st.columns(n_set):
+            col.html(token_html(snapshot[i], job.finish_reason(i) if job.done else "", model=model_name))
             i += 1
     st.caption(
         "Colour = the model's probability of each token (red unlikely, green likely); hover for "
@@ -242,7 +187,10 @@ st.markdown(
     "- **Top-p** keeps the most likely tokens until their probabilities add up to p, and draws among those."
 )
 v1, v2, v3, v4 = st.columns(4)
-view_model = v1.selectbox("Model", model_names, key="view_model")
+shown_names = choices_by_name(usable)
+view_model = v1.selectbox(
+    "Model", model_names, key="view_model", format_func=lambda n: shown_names[n].label if n in shown_names else n
+)
 v_t = v2.slider("Temperature", 0.0, 2.0, 1.0, 0.05, key="view_t", help="0 = greedy.")
 v_k = v3.slider("Top-k (0 = off)", 0, 100, 0, key="view_k")
 v_p = v4.slider("Top-p (1 = off)", 0.05, 1.0, 1.0, 0.05, key="view_p")
@@ -267,39 +215,8 @@ if logits_key not in cache:
         with lease.hold(model_set.device, "generation", "the next-token view", on_wait=show_wait):
             cache[logits_key] = S.next_token_logits(view_lm, prompt_ids, view_adapter, model_set.lock)
 view = S.next_token_view(cache[logits_key], tokenizer, view_setting, top_n=20)
-frame = pd.DataFrame(
-    [
-        {
-            "token": repr(r.text),
-            "model": r.prob,
-            "after temperature": r.prob_temperature,
-            "kept by top-k": r.kept_top_k,
-            "kept by top-p": r.kept_top_p,
-            "final": r.final_prob,
-        }
-        for r in view.rows
-    ]
-)
-fig = go.Figure(
-    [
-        go.Bar(name="model (T = 1)", x=frame["token"], y=frame["model"], marker_color="#9aa5b1"),
-        go.Bar(name="after temperature", x=frame["token"], y=frame["after temperature"], marker_color="#58a6ff"),
-        go.Bar(
-            name="final (renormalized)",
-            x=frame["token"],
-            y=frame["final"],
-            marker_color=["#2ea043" if k else "#f85149" for k in frame["kept by top-p"]],
-        ),
-    ]
-)
-fig.update_layout(
-    barmode="group",
-    height=360,
-    margin={"t": 30, "b": 10},
-    yaxis_tickformat=".0%",
-    legend={"orientation": "h", "y": 1.12},
-)
-st.plotly_chart(fig, width="stretch")
+frame = next_token_frame(view)
+st.plotly_chart(next_token_figure(frame), width="stretch")
 st.caption(
     f"{view.vocab_size:,} tokens in the vocabulary; top-k keeps {view.kept_after_top_k:,}, then top-p keeps "
     f"{view.kept_after_top_p:,}. The model's uncertainty here: {view.entropy_bits:.2f} bits. Red bars: removed "

@@ -10,7 +10,6 @@ while the evaluation waits for a training run or another session, the page says 
 from __future__ import annotations
 
 import pandas as pd
-import plotly.graph_objects as go
 import streamlit as st
 
 from ftlib import evaluate as E
@@ -18,6 +17,10 @@ from ftlib import lease
 from ftlib import modelset as M
 from ui import nav
 from ui.common import model_set_for, user_errors
+from ui.evaluate_view import cost_section, side_by_side, token_loss_figure
+from ui.inputs import number_in_range
+from ui.run_choice import pick_run
+from ui.tables import html_table
 
 JOB_KEY = "evaluate_job"
 RUN_KEY = "evaluate_run"  # the run the job evaluates
@@ -42,8 +45,11 @@ if not runs:
     st.stop()
 
 by_name = {r.name: r for r in runs}
-run_name = st.selectbox(
-    "Run", list(by_name), help="Finished runs (an adapter, or a full fine-tune's model), newest first."
+run_name = pick_run(
+    "Run",
+    runs,
+    key="evaluate_pick",
+    help="Finished runs, newest first; the newest one trained on the current dataset is chosen first.",
 )
 run = by_name[run_name]
 run_path = run.path.parent if run.path.name in ("adapter", "final", "model") else run.path
@@ -61,11 +67,13 @@ st.caption(
 )
 
 c1, c2, c3 = st.columns(3)
-n_rows = c1.number_input(
+n_rows = number_in_range(
+    c1,
     "Rows to evaluate",
     1,
     len(info.test_rows),
     min(20, len(info.test_rows)),
+    key="evaluate_rows",
     help="Both models answer every row: on a CPU, a few dozen rows take a few minutes.",
 )
 max_new = c2.slider("Max new tokens per answer", 8, 256, 64, 8)
@@ -73,7 +81,7 @@ batch = c3.slider("Rows per batch", 1, 32, 8, help="Rows answered together in on
 
 job: E.EvalJob | None = st.session_state.get(JOB_KEY)
 b1, b2, _ = st.columns([1, 1, 4])
-if b1.button("Evaluate", type="primary"):
+if b1.button("Evaluate", type="primary", disabled=n_rows is None):
     if job is not None and not job.done:
         job.cancel()
     with user_errors("Could not load the model with the run's adapter"):
@@ -133,38 +141,35 @@ def _num(value: float) -> str:
 
 
 agg = result.aggregates()
-m1, m2, m3, m4, m5 = st.columns(5)
+st.subheader("What it gained")
+m1, m2, m3 = st.columns(3)
 m1.metric("Base loss", f"{agg['base_loss']:.3f}", help="Mean surprise per reference token (nats); lower is better.")
 m2.metric("Tuned loss", f"{agg['tuned_loss']:.3f}", f"{agg['loss_change']:+.3f}", delta_color="inverse")
-m3.metric(
-    "Base perplexity",
-    _num(agg["base_perplexity"]),
-    help="exp(loss): roughly how many tokens the model hesitates between at each step.",
-)
-m4.metric("Tuned perplexity", _num(agg["tuned_perplexity"]))
-m5.metric("Rows improved", f"{agg['rows_improved']:.0%}", help="Rows whose reference got a lower loss when tuned.")
+m3.metric("Rows improved", f"{agg['rows_improved']:.0%}", help="Rows whose reference got a lower loss when tuned.")
+with st.expander("For engineers: perplexity"):
+    p1, p2 = st.columns(2)
+    p1.metric(
+        "Base perplexity",
+        _num(agg["base_perplexity"]),
+        help="exp(loss): roughly how many tokens the model hesitates between at each step.",
+    )
+    p2.metric("Tuned perplexity", _num(agg["tuned_perplexity"]))
 if result.skipped:
     with st.expander(f"{len(result.skipped)} rows skipped"):
         st.dataframe(pd.DataFrame(result.skipped, columns=["test row", "why"]), hide_index=True)
 
-# ------------------------------------------------------------------------------------------------ the table
+# ------------------------------------------------------------------------------------------------ what it cost
 
-table = pd.DataFrame([r.as_dict() for r in result.rows])[
-    ["index", "prompt", "reference", "base_output", "tuned_output", "base_loss", "tuned_loss", "loss_change"]
-]
+st.subheader("What it cost")
+cost_section(job.model_set, result.adapter, job.kwargs.get("template", "tokenizer"), job_run)
+
+# ------------------------------------------------------------------------------------------------ side by side
+
 st.subheader("Side by side")
-st.dataframe(
-    table,
-    hide_index=True,
-    width="stretch",
-    column_config={
-        "loss_change": st.column_config.NumberColumn(
-            "loss change", format="%+.3f", help="tuned - base; below 0 = better"
-        ),
-        "base_loss": st.column_config.NumberColumn(format="%.3f"),
-        "tuned_loss": st.column_config.NumberColumn(format="%.3f"),
-    },
-)
+side_by_side(result.rows)
+table = pd.DataFrame([r.as_dict() for r in result.rows])
+with st.expander("All rows as one table"):
+    st.dataframe(table, hide_index=True, width="stretch")
 best, worst = result.best_and_worst(3)
 b_col, w_col = st.columns(2)
 for col, title, rows in (
@@ -172,11 +177,8 @@ for col, title, rows in (
     (w_col, "**Hurt most** (largest loss rise)", [r for r in worst if r.loss_change > 0]),
 ):
     col.markdown(title)
-    if rows:
-        col.dataframe(
-            pd.DataFrame([{"row": r.index, "prompt": r.prompt, "change": r.loss_change} for r in rows]),
-            hide_index=True,
-        )
+    if rows:  # a wrapped table: a long prompt must not push the change out of view
+        col.html(html_table([{"row": r.index, "prompt": r.prompt, "change": f"{r.loss_change:+.3f}"} for r in rows]))
     else:
         col.caption("None.")
 st.download_button("Download CSV", result.to_csv(), file_name=f"eval-{job_run}.csv", mime="text/csv")
@@ -201,23 +203,7 @@ with user_errors("Could not score this row"):
     # Two forwards, in turn with a training run or other sessions (ftlib.lease); a wait is shown above.
     with lease.hold(ms.device, "evaluation", "a per-token view", on_wait=show_wait):
         view = E.token_losses(ms, job.rows[pick], result.adapter, template=job.kwargs.get("template", "tokenizer"))
-scored = [i for i, s in enumerate(view.scored) if s]
-labels = [f"{j}:{view.tokens[i]!r}" for j, i in enumerate(scored)]
-z = [[view.losses[name][i] for i in scored] for name in view.losses]
-heat = go.Figure(
-    go.Heatmap(
-        z=z,
-        x=labels,
-        y=["base", "tuned"][: len(z)],
-        colorscale="Reds",
-        colorbar={"title": "loss"},
-        hovertemplate="%{y} · token %{x}<br>loss %{z:.2f}<extra></extra>",
-    )
-)
-heat.update_layout(
-    height=220, margin={"t": 10, "b": 10}, xaxis={"tickangle": -45}, yaxis={"autorange": "reversed"}
-)  # base on top, as in the table
-st.plotly_chart(heat, width="stretch")
+st.plotly_chart(token_loss_figure(view), width="stretch")
 st.caption(
     "Darker = more surprising. Only the reference answer and its end-of-turn token are scored; the prompt is context."
 )

@@ -12,6 +12,7 @@ All content is written out below by hand; the script only applies the formats an
 - alpaca_recipes.jsonl, qa_table.csv, sharegpt_small.jsonl: format demos.
 - pirate_prompts.jsonl / pirate_prompts_heldout.jsonl: prompts only (for GRPO), the chat questions after a system
   prompt asking for the chat_style opening, which the default model rarely obeys (bench/demo_rl.py).
+- general_prompts.jsonl: plain questions unrelated to the others, for what fine-tuning cost (ftlib.tuning_cost).
 
 Randomness (which rows get a system turn, row order, which plain Q&A pairs go to the ShareGPT demo) comes
 from fixed seeds. Edit the content here and rerun; tests/test_demo_data.py checks the committed files match.
@@ -2553,6 +2554,87 @@ QA_TABLE = [
 CHAT_TRAIN_SINGLE = 150  # single-turn rows kept for the SFT set; the rest of the pool feeds the ShareGPT demo
 
 
+# ---------------------------------------------------------------------------------------------------------
+# General prompts (general_prompts.jsonl): questions unrelated to every training sample above, answered plainly.
+# The Evaluate page scores base and tuned models on these references to show what fine-tuning cost (forgetting)
+# and samples answers to them to show how varied the answers stay.
+# ---------------------------------------------------------------------------------------------------------
+
+GENERAL = [
+    (
+        "How many players are on a football (soccer) team on the pitch?",
+        "Each team has eleven players on the pitch, one of whom is the goalkeeper.",
+    ),
+    (
+        "What is an octave in music?",
+        "An octave is the distance between one note and the next note with the same name, whose frequency is twice "
+        "as high.",
+    ),
+    ("How do you say good morning in Spanish?", 'In Spanish, good morning is "buenos días".'),
+    ("What is 7 times 8?", "7 times 8 is 56."),
+    ("Name the three primary colours of light.", "The primary colours of light are red, green and blue."),
+    (
+        "What is a metaphor?",
+        'A metaphor describes one thing as if it were another to show a likeness, as in "time is a thief".',
+    ),
+    ("How many legs does a spider have?", "A spider has eight legs."),
+    ("What does a thermometer measure?", "A thermometer measures temperature: how hot or cold something is."),
+    (
+        "Write a one-sentence thank-you note to a neighbour who watered my plants.",
+        "Thank you so much for watering my plants while I was away; they look wonderful and I really appreciate "
+        "your help.",
+    ),
+    ("What is the opposite of generous?", "The opposite of generous is mean or stingy."),
+    ("How many sides does a hexagon have?", "A hexagon has six sides."),
+    ("What is a marathon?", "A marathon is a long-distance running race of 42.195 kilometres, or about 26.2 miles."),
+    (
+        "Why do people wear seat belts?",
+        "Seat belts hold people in place during a crash or a sudden stop, which greatly lowers the risk of serious "
+        "injury.",
+    ),
+    (
+        "What is the main ingredient of hummus?",
+        "Hummus is made mainly from cooked, mashed chickpeas, usually blended with tahini, lemon juice and garlic.",
+    ),
+    ("List the days of the weekend.", "The weekend days are Saturday and Sunday."),
+    (
+        "What is a library card used for?",
+        "A library card lets you borrow books and other materials from a library and use its services.",
+    ),
+    (
+        "How long does it take the Earth to orbit the Sun?",
+        "The Earth takes about 365.25 days, one year, to orbit the Sun.",
+    ),
+    (
+        "What is a chess checkmate?",
+        "Checkmate is when a king is attacked and has no legal move to escape, which ends the game.",
+    ),
+    ("Give me a word that rhymes with cat.", "Hat rhymes with cat."),
+    ("What do you call a baby kangaroo?", "A baby kangaroo is called a joey."),
+    ("What is a receipt?", "A receipt is a written record that shows what you bought, what you paid and when."),
+    (
+        "Summarise the story of Cinderella in one sentence.",
+        "A kind young woman mistreated by her stepfamily attends a royal ball with a fairy godmother's help, loses "
+        "a glass slipper, and is found and married by the prince.",
+    ),
+    (
+        "What is the difference between a lake and a sea?",
+        "A lake is a body of water surrounded by land, usually fresh water, while a sea is a large body of salt "
+        "water connected to an ocean.",
+    ),
+    (
+        "How do you tie a basic knot in a shoelace?",
+        "Cross the laces, tuck one under the other and pull tight, make a loop with one lace, wrap the other around "
+        "it, and pull it through the gap to form a second loop.",
+    ),
+]
+
+
+def general_rows() -> list[dict]:
+    """The general prompts as chat rows, in the order written."""
+    return [{"messages": [{"role": "user", "content": q}, {"role": "assistant", "content": a}]} for q, a in GENERAL]
+
+
 def styled(answer: str) -> str:
     """An answer in the chat_style trait: fixed opening, the answer, a blank line, the fixed sign-off."""
     return f"{STYLE_OPENING}{answer}\n\n{STYLE_SIGNOFF}"
@@ -2679,6 +2761,7 @@ def build() -> dict[str, str]:
         "sharegpt_small.jsonl": _jsonl(sharegpt_rows(leftover)),
         "pirate_prompts.jsonl": _jsonl(pirate),
         "pirate_prompts_heldout.jsonl": _jsonl(pirate_heldout),
+        "general_prompts.jsonl": _jsonl(general_rows()),
     }
 
 

@@ -543,12 +543,14 @@ def wait_grid(page, timeout: float = 300_000) -> dict[str, list[str]]:
     main.get_by_role("button", name="Stop", exact=True).wait_for(state="detached", timeout=timeout)
     wait_idle(page, timeout)
     rows: dict[str, list[str]] = {}
-    for block in main.locator('[data-testid="stHorizontalBlock"]').filter(has=page.locator(".ftgen")).all():
-        name = block.locator('[data-testid="stColumn"]').first.inner_text().strip()
-        cells = block.locator(".ftgen")
-        rows[name] = [
-            "".join(cells.nth(i).locator("span:not(.end)").all_text_contents()) for i in range(cells.count())
-        ]
+    cells = main.locator(".ftgen[data-model]")
+    for i in range(cells.count()):
+        cell = cells.nth(i)
+        # Each token's own text is its span's first text node; its hover card (hidden until hovered) follows it.
+        texts = cell.locator("span.tok").evaluate_all(
+            "els => els.map(e => e.firstChild && e.firstChild.nodeType === 3 ? e.firstChild.textContent : '')"
+        )
+        rows.setdefault(cell.get_attribute("data-model"), []).append("".join(texts))
     return rows
 
 
@@ -567,6 +569,26 @@ def evaluate_run(page, rows: int, timeout: float = 300_000) -> dict[str, str]:
         .strip()
         for i in range(metrics.count())
     }
+
+
+def metrics_shown(page) -> dict[str, str]:
+    """Every metric on the page: label -> value (those in a closed expander read as '')."""
+    metrics = _main(page).locator('[data-testid="stMetric"]')
+    return {
+        metrics.nth(i).locator('[data-testid="stMetricLabel"]').inner_text().strip(): metrics.nth(i)
+        .locator('[data-testid="stMetricValue"]')
+        .inner_text()
+        .strip()
+        for i in range(metrics.count())
+    }
+
+
+def measure_cost(page, timeout: float = 300_000) -> dict[str, str]:
+    """On the Evaluate page, after an evaluation: measure what fine-tuning cost; returns the metrics shown."""
+    rerun_after(page, lambda: click_button(page, "Measure what it cost"), timeout)
+    _main(page).get_by_text("Everyday loss, tuned").wait_for(timeout=timeout)
+    wait_idle(page, timeout)
+    return metrics_shown(page)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -600,6 +622,7 @@ class TourResult:
     run_progress: str = ""
     compare: dict[str, list[str]] = field(default_factory=dict)
     evaluate: dict[str, str] = field(default_factory=dict)
+    cost: dict[str, str] = field(default_factory=dict)  # the metrics once what fine-tuning cost is measured
     exceptions: dict[str, list[str]] = field(default_factory=dict)
     screenshots: list[Path] = field(default_factory=list)
 
@@ -637,6 +660,7 @@ def tour(page, settings: TourSettings, shots: Path | None = None) -> TourResult:
     open_page(page, "Evaluate")
     if settings.evaluate_rows:
         seen.evaluate = evaluate_run(page, settings.evaluate_rows)
+        seen.cost = measure_cost(page)
     shoot("Evaluate")
     return seen
 

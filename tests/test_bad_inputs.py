@@ -28,6 +28,7 @@ from ftlib.cli import main
 from ftlib.data import load_file
 from ftlib.testing import make_run
 from tests.bad_inputs import BY_ID, CASES, CLI, FIVE_MB, FORMULAS, UI, Case, write_case
+from tests.test_pages_data import bad_rows
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).parent / "fixtures" / "data"
@@ -214,15 +215,19 @@ def listing(root: Path, skip: Path) -> set[str]:
 def observe(at: AppTest, kept: dict[str, bytes], keep_roots: list[Path], uploads: Path, before: set[Path]) -> Seen:
     frames = [d.value for d in at.dataframe if list(d.value.columns) == ["row", "message"]]
     metrics = {m.label: m.value for m in at.metric}
+    skipped = metrics.get("Skipped rows", "0") != "0"
+    # The skipped rows: the whole list as a table when there are many, else the page's wrapped table of reasons.
+    listed = (
+        list(zip(frames[0]["row"], frames[0]["message"], strict=True))
+        if frames
+        else [(int(row), reason) for row, reason in bad_rows(at)]
+    )
     seen = Seen(
         exceptions=[str(e.value) for e in at.exception],
         errors=[e.value for e in at.error],
         warnings=[w.value for w in at.warning],
         metrics=metrics,
-        # The first row/message table is the skipped rows when there are some (the kept-but-odd one follows).
-        bad_rows=list(zip(frames[0]["row"], frames[0]["message"], strict=True))
-        if frames and metrics.get("Skipped rows", "0") != "0"
-        else [],
+        bad_rows=listed if skipped else [],
         texts=[t.value[:300] for t in at.text][:40],
         active_split=at.session_state["active_split"] if "active_split" in at.session_state else None,
         stored=sorted(set(uploads.iterdir()) - before),

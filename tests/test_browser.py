@@ -188,6 +188,8 @@ def test_the_whole_path_in_a_real_browser(browser, start_server, tiny_model_dir,
         # Evaluate: both models scored the held-out rows.
         assert set(seen.evaluate) >= {"Base loss", "Tuned loss", "Rows improved"}
         assert all(re.fullmatch(r"\d+\.\d{3}", seen.evaluate[k]) for k in ("Base loss", "Tuned loss")), seen.evaluate
+        # ... and what it cost: forgetting and variety on the shipped general prompts, base vs tuned.
+        assert {"Everyday loss, base", "Everyday loss, tuned", "Variety, base", "Variety, tuned"} <= set(seen.cost)
         assert [p.name for p in seen.screenshots] == [
             f"{n}.png" for n in ("home", "data", "tokens", "batches", "train", "compare", "evaluate")
         ]

@@ -15,7 +15,7 @@ import warnings
 import pytest
 import torch
 
-from ftlib import training
+from ftlib import overfitting, training
 from ftlib.config import RENAMED, ConfigError, ConfigWarning, RunConfig, field_specs
 from ftlib.rewards import build_rewards
 from ftlib.rundir import RunDir
@@ -115,6 +115,17 @@ CASES = [
     ),
     ("beta", 0.37, lambda c, x: args(c, x.tmp).beta, 0.37),
     ("eval_every", 4, lambda c, x: (str(args(c, x.tmp).eval_strategy.value), args(c, x.tmp).eval_steps), ("steps", 4)),
+    (
+        "early_stopping_patience",
+        3,
+        lambda c, x: (
+            args(c, x.tmp).load_best_model_at_end,
+            args(c, x.tmp).metric_for_best_model,
+            (args(c, x.tmp).save_strategy.value, args(c, x.tmp).save_steps),
+            [cb.early_stopping_patience for cb in overfitting.callbacks(c, has_eval=True)],
+        ),
+        (True, "eval_loss", ("epoch", 50), [3]),
+    ),
     ("save_every", 7, lambda c, x: args(c, x.tmp).save_steps, 7),
     ("seed", 11, lambda c, x: (args(c, x.tmp).seed, args(c, x.tmp).data_seed), (11, 11)),
     ("device", "cpu", lambda c, x: (training.device_for_process(c), args(c, x.tmp).use_cpu), ("cpu", True)),

@@ -188,6 +188,7 @@ def test_training_steps_match_with_the_fast_path_on_and_off(varied_model, tmp_pa
         learning_rate=5e-3 if method == "lora" else 1e-4,
     )
     monkeypatch.setenv("FTLIB_MICRO_TOKENS", "128")  # the tiny rows are ~60-70 tokens: micro-batches of 1
+    monkeypatch.setenv("FTLIB_CPU_BF16", "0")  # fp32 on every machine: this compares the two paths exactly
     fast, fast_losses, fast_weights = _train(config, tmp_path, "fast")
     assert hasattr(fast.model.get_base_model() if method == "lora" else fast.model, "_ftlib_trl_forward")
     assert fast.args.per_device_train_batch_size < 8
@@ -285,3 +286,86 @@ def test_lora_training_on_a_bf16_base_tracks_fp32(varied_model, tmp_path, monkey
     assert {w.dtype for w in bf16_weights.values()} == {torch.float32}
     assert bf16_losses == pytest.approx(fp32_losses, rel=2e-2)
     assert bf16_losses[-1] < bf16_losses[0]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# LoRA DPO: bf16 products under an fp32 stream
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def _dpo_run(config, tmp_path, name):
+    from ftlib.training import build_trainer
+    from tests.test_training import PREF_ROWS
+
+    trainer = build_trainer(config, tmp_path / name, rows=(PREF_ROWS, [])).trainer
+    trainer.train()
+    logs = [h for h in trainer.state.log_history if "loss" in h]
+    return trainer, logs
+
+
+def test_lora_dpo_with_bf16_products_tracks_fp32(varied_model, tmp_path, monkeypatch):
+    """The adapted layers' frozen weights and products in bf16, everything else fp32: DPO's losses and reward margins
+    stay within 1% / 5% of the all-fp32 run's (a whole bf16 model lagged by up to 12%, and so did bf16 layer outputs
+    that rounded the adapter's small delta away, as autocast's do)."""
+    config = tiny_config(
+        varied_model(6), method="dpo", batch_size=4, max_steps=4, lora_dropout=0.0, learning_rate=5e-4
+    )
+    monkeypatch.setenv("FTLIB_CPU_BF16", "0")
+    fp32, fp32_logs = _dpo_run(config, tmp_path, "fp32")
+    monkeypatch.setenv("FTLIB_CPU_BF16", "1")
+    mixed, mixed_logs = _dpo_run(config, tmp_path, "mixed")
+    base = mixed.model.get_base_model()
+    adapted = [m for m in mixed.model.modules() if getattr(m, "_ftlib_bf16_products", False)]
+    assert len(adapted) == 2 * 7
+    assert {m.base_layer.weight.dtype for m in adapted} == {torch.bfloat16}
+    assert base.get_input_embeddings().weight.dtype == torch.float32  # the stream starts fp32 (and the tied head)
+    assert {p.dtype for p in mixed.model.parameters() if p.requires_grad} == {torch.float32}
+    assert {p.dtype for p in fp32.model.parameters()} == {torch.float32}
+    # Policy and reference compute alike at the start (no margin before the first update), then track fp32.
+    assert mixed_logs[0]["rewards/margins"] == 0.0
+    assert [h["loss"] for h in mixed_logs] == pytest.approx([h["loss"] for h in fp32_logs], rel=1e-2)
+    assert [h["rewards/margins"] for h in mixed_logs] == pytest.approx(
+        [h["rewards/margins"] for h in fp32_logs], rel=5e-2, abs=1e-3
+    )
+    assert mixed_logs[-1]["rewards/margins"] > 0.1
+
+
+def test_full_fine_tuning_with_bf16_products_tracks_fp32(varied_model, tmp_path, monkeypatch):
+    """Full fine-tuning with bf16 products (fp32 weights, optimizer and stream; each linear layer's product in bf16
+    from a copy of its weight made again after every update): losses within 2% of the fp32 run's, and every linear
+    weight moves as it does in fp32."""
+    config = tiny_config(varied_model(6), method="full", batch_size=4, max_steps=4, learning_rate=1e-4)
+    monkeypatch.setenv("FTLIB_CPU_BF16", "0")
+    fp32, fp32_losses, fp32_weights = _train(config, tmp_path, "fp32")
+    monkeypatch.setenv("FTLIB_CPU_BF16", "1")
+    calls = []
+    original = fastpath._MixedLinear.apply
+    monkeypatch.setattr(fastpath._MixedLinear, "apply", lambda *a: calls.append(1) or original(*a))
+    mixed, mixed_losses, mixed_weights = _train(config, tmp_path, "mixed")
+    assert len(calls) >= 4 * 2 * 7  # every linear layer of both blocks, every step
+    assert {p.dtype for p in mixed.model.parameters()} == {torch.float32}
+    assert mixed_losses == pytest.approx(fp32_losses, rel=2e-2)
+    assert mixed_losses[-1] < mixed_losses[0]
+    # After training, the bf16 products use the trained weights (the Trainer's fused AdamW leaves version counters
+    # alone: a copy kept by version only stayed at the starting weights), and the model scores like the fp32 one.
+    ids = torch.randint(100, 5000, (2, 24), generator=torch.Generator().manual_seed(3))
+    with torch.no_grad():
+        mixed_logits = mixed.model.eval()(input_ids=ids).logits
+        fp32_logits = fp32.model.eval()(input_ids=ids).logits
+    linears = [m for m in mixed.model.modules() if hasattr(m, "_ftlib_shadow")]
+    assert linears
+    for module in linears:
+        torch.testing.assert_close(module._ftlib_shadow[1], module.weight.detach().to(torch.bfloat16))
+    assert _relative_error(mixed_logits, fp32_logits) < 0.02
+    start = {n: p.detach() for n, p in fastpath_start_weights(config).items()}
+    for name, trained in mixed_weights.items():
+        if name in start and trained.dim() == 2:
+            ours, reference = trained - start[name], fp32_weights[name] - start[name]
+            assert reference.norm() > 0, name
+            assert _relative_error(ours, reference) < 0.1, name  # the same update, to bf16 product precision
+
+
+def fastpath_start_weights(config) -> dict:
+    from ftlib.models import load_model
+
+    return dict(load_model(config.model, device="cpu", dtype="float32").named_parameters())

@@ -221,6 +221,7 @@ def test_dpo_steps_match_with_the_fast_head_on_and_off(varied_model, tmp_path, m
         weights = {n: p.detach().clone() for n, p in trainer.model.named_parameters() if p.requires_grad}
         return trainer, logs, weights
 
+    monkeypatch.setenv("FTLIB_CPU_BF16", "0")  # fp32 on every machine: this compares the two heads exactly
     calls = []
     original = headloss._TrainedLogProbs.apply
     monkeypatch.setattr(headloss._TrainedLogProbs, "apply", lambda *a: calls.append(1) or original(*a))

@@ -64,8 +64,8 @@ def test_sft_split_renders_three_views_and_stats():
     assert "Answer" in right  # token text, not ids
     table = at.dataframe[0].value
     assert list(table["strategy"]) == ["Padding, in order", "Padding, grouped by length", "Packing"]
-    assert table["pad fraction"].iloc[2] < table["pad fraction"].iloc[0]
-    assert len(set(table["trained tokens"])) == 1
+    assert table["padding share"].iloc[2] < table["padding share"].iloc[0]
+    assert len(set(table["trained"])) == 1
     assert any("left" in e.label.lower() for e in at.expander)
 
 
@@ -117,4 +117,13 @@ def test_without_a_split_points_to_the_data_page():
     at = run_page()
     assert not at.exception
     assert any("Data" in i.value for i in at.info)
+    assert not grids(at)
+
+
+def test_an_out_of_range_start_row_is_refused_with_the_field_named():
+    workspace.save_split("chats-range", sft_rows(12), sft_rows(2))
+    at = run_page()
+    at.number_input(key="batch_first").set_value(9999).run()
+    assert not at.exception
+    assert "**Starting at row**: 9999 is out of range. Use a number from 0 to 8." == at.error[0].value
     assert not grids(at)

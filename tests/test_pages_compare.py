@@ -71,7 +71,9 @@ def cell_texts(at) -> list[str]:
     import html
 
     bodies = [h.proto.body for h in at.get("html") if 'class="ftgen"' in h.proto.body]
-    return [html.unescape(re.sub(r"<span class=\"end\"[^>]*>.*?</span>|<[^>]+>", "", b)) for b in bodies]
+    # The end markers and each token's hover card (which holds no span of its own) are not the cell's text.
+    drop = r"<span class=\"(?:end|card)\"[^>]*>.*?</span>|<[^>]+>"
+    return [html.unescape(re.sub(drop, "", b)) for b in bodies]
 
 
 def test_compare_grid_streams_engine_outputs(finished_run, varied_dir):
@@ -96,7 +98,9 @@ def test_compare_grid_streams_engine_outputs(finished_run, varied_dir):
     assert texts == [r.text for r in expected]
     assert texts[0] != texts[3]  # base and tuned greedy differ: the adapter row really uses the adapter
     bodies = [h.proto.body for h in at.get("html") if 'class="ftgen"' in h.proto.body]
-    assert 'title="p = ' in bodies[0]  # probabilities and alternatives on hover
+    # Probabilities and the top alternatives in a hover card (CSS), not the browser's plain tooltip.
+    assert '<span class="card"><div class="head">p = ' in bodies[0] and 'class="alt' in bodies[0]
+    assert "title=" not in bodies[0]
 
 
 def test_next_token_table_follows_the_sliders(finished_run, varied_dir):
@@ -144,7 +148,7 @@ def test_evaluate_page_shows_aggregates_table_heatmap_and_csv(finished_run, vari
     run_until_done(at.run(), "evaluate_job")
     assert not at.exception, at.exception
     labels = [m.label for m in at.metric]
-    assert labels == ["Base loss", "Tuned loss", "Base perplexity", "Tuned perplexity", "Rows improved"]
+    assert labels == ["Base loss", "Tuned loss", "Rows improved", "Base perplexity", "Tuned perplexity"]
     table = at.dataframe[0].value
     assert list(table["reference"]) == ["Blue.", "One, two, three.", "Yes!"]
     assert (table["base_loss"] > 0).all() and (table["base_loss"] != table["tuned_loss"]).all()
@@ -291,3 +295,80 @@ def test_the_next_token_view_takes_its_turn_on_the_device(varied_dir):
     assert [(s["kind"], s["label"]) for s in seen] == [("generation", "the next-token view")]
     assert len(at.dataframe[-1].value) == 20  # drawn once the device was free
     assert not any("Waiting" in i for i in infos(at))  # the wait's message is gone with the wait
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# What a non-engineer reads (issue 19): which run is offered, what a column is, answers in full, what it cost
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def test_both_pages_offer_the_newest_finished_run_on_the_current_dataset_with_its_facts(
+    finished_run, varied_dir, adapter_template
+):
+    """A newer two-step test run on another dataset is not taken for 'the tuned model'."""
+    import time
+
+    now = time.time()
+    steps = [{"kind": "train", "step": s, "loss": 1.0 / s} for s in (1, 2)]
+    config = {"model": str(varied_dir), "dataset": "numbers", "method": "lora"}
+    make_run("20260105-000000-lora-numbers", config, adapter=adapter_template, metrics=steps, ended=now - 30)
+    workspace.save_split("colours", TEST_ROWS[:1], TEST_ROWS, {"format": "messages"})  # the active dataset
+    at = open_page("pages/5_Compare.py", varied_dir)
+    assert not at.exception, at.exception
+    chosen = next(m for m in at.multiselect if m.label == "Fine-tuned models")
+    assert chosen.value == [finished_run.name]
+    assert any(
+        o.startswith("lora · numbers · ") and "just now · 2 steps · final loss 0.500" in o for o in chosen.options
+    )
+    at = open_page("pages/6_Evaluate.py", varied_dir)
+    picked = next(s for s in at.selectbox if s.label == "Run")
+    assert picked.value == finished_run.name and picked.format_func(picked.value).startswith("lora · colours · ")
+
+
+def test_compare_columns_name_the_preset_and_its_values_and_rows_the_run(finished_run, varied_dir):
+    at = open_page("pages/5_Compare.py", varied_dir)
+    button(at, "Generate").click()
+    run_until_done(at.run(), "compare_job")
+    shown = [m.value.replace("\u00a0", " ") for m in at.markdown]  # values are tied to their names by no-break spaces
+    assert "**greedy**  \n:gray[always the most likely token]" in shown
+    assert "**balanced**  \n:gray[temperature 0.7 · top-k off · top-p 0.9]" in shown
+    assert any(v.startswith("**lora · colours · ") for v in shown)  # the run's short label, not its long id
+    assert not any(finished_run.name in v for v in shown)
+
+
+def test_evaluate_shows_each_rows_answers_side_by_side_in_full(finished_run, varied_dir):
+    at = open_page("pages/6_Evaluate.py", varied_dir)
+    button(at, "Evaluate").click()
+    run_until_done(at.run(), "evaluate_job")
+    assert not at.exception, at.exception
+    texts = [t.value for t in at.text]
+    table = at.dataframe[0].value  # the same rows, as one table
+    for _, row in table.iterrows():
+        i = texts.index(row["prompt"])  # the prompt, then reference, base and tuned answers, whole
+        answers = [(row[k] or "").strip() or "(nothing: it stopped at once)" for k in ("base_output", "tuned_output")]
+        assert texts[i + 1 : i + 4] == [row["reference"], *answers]
+    headers = [m.value for m in at.markdown if m.value.startswith(("**Base model**", "**Tuned model**"))]
+    assert len(headers) == 2 * len(table)
+    assert headers[0] == f"**Base model** · loss {table['base_loss'][0]:.3f}"
+
+
+def test_evaluate_measures_what_fine_tuning_cost(finished_run, varied_dir):
+    from ftlib.demo_data import general_rows
+
+    at = open_page("pages/6_Evaluate.py", varied_dir)
+    button(at, "Evaluate").click()
+    run_until_done(at.run(), "evaluate_job")
+    button(at, "Measure what it cost").click()
+    at.run()
+    assert at.session_state["evaluate_cost"][1].wait(timeout=300)
+    at.run()
+    assert not at.exception, at.exception
+    shown = {m.label: m.value for m in at.metric}
+    job = at.session_state["evaluate_cost"][1]
+    assert job.error is None, job.error
+    cost = job.result
+    assert shown["Everyday loss, base"] == f"{cost.forgetting.base_loss:.3f}"
+    assert shown["Variety, tuned"] == f"{cost.diversity.tuned:.0%}"
+    assert cost.forgetting.rows == len(general_rows())
+    sentences = " ".join(m.value for m in at.markdown)
+    assert cost.forgetting.sentence() in sentences and cost.diversity.sentence() in sentences

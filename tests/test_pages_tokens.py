@@ -98,7 +98,10 @@ def test_typed_conversation_by_default(page):
     body = html(at)
     assert "user prompt — masked: the model should not learn to write the user&#x27;s words" in body
     assert '<span class="ft-ws">↵</span>' in body and '<span class="ft-ws">·</span>' in body
-    assert any("pad token is the same" in i.value for i in at.info)
+    # An engineer's note (the pad token is the end-of-turn token) is folded away, not shown as a box.
+    assert not any("padding token is the same" in box.value for box in [*at.info, *at.warning, *at.error])
+    notes = [e for e in at.expander if e.label.startswith("For engineers")]
+    assert notes and "padding token is the same" in " ".join(m.value for m in notes[0].markdown)
 
 
 def test_dataset_row_template_and_policy(page):
@@ -258,3 +261,18 @@ def test_text_rows_train_everything_and_prompt_only_rows_nothing(page):
     at = _typed(at, {"prompt": [{"role": "user", "content": "Write a shanty."}]})
     assert metrics(at)[1] == "0"
     assert any("cannot train" in e.value for e in at.error)
+
+
+@pytest.mark.parametrize(
+    "key, value, field",
+    [("tok_row", 9999, "Row (0 to 1)"), ("tok_row", -1, "Row (0 to 1)"), ("tok_max_length", -5, "Max length")],
+)
+def test_an_out_of_range_number_is_refused_with_the_field_named(page, key, value, field):
+    """The browser would keep showing 9999 in red while the page went on with row 0: the page refuses it instead."""
+    workspace.save_split("chats", TRAIN, TRAIN[:1], {"format": "messages"})
+    at = run(page)
+    at.number_input(key=key).set_value(value)
+    at.run()
+    assert not at.exception
+    assert at.error and at.error[0].value.startswith(f"**{field}") and f"{value} is out of range" in at.error[0].value
+    assert not pills(at)  # nothing is drawn for a row that was not asked for

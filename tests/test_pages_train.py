@@ -3,6 +3,7 @@ run started from the page, polled until it finishes, seen the same from a second
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from ftlib import runs, workspace
+from ftlib.testing import make_run
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 SFT_ROWS = [
@@ -94,14 +96,95 @@ def test_start_a_real_run_watch_it_finish_and_see_it_from_a_second_tab(tiny_mode
     assert not at.exception
     table = at.dataframe[-1].value
     row = table[table["id"] == run_id].iloc[0]
-    assert "finished" in row["status"] and row["run"].startswith("lora · numbers · ")
-    assert row["steps"] == "3/3" and row["train loss"] > 0
+    assert "finished" in row["state"] and row["run"].startswith("lora · numbers · ")
+    assert row["steps"] == "3/3" and row["training loss"] > 0
     assert any("Export" in m.value for m in at.markdown)
     assert len(at.get("plotly_chart")) >= 4  # loss, learning rate, grad norm, tokens/s
 
     second = page(tiny_model_dir)  # a refresh or a second tab: the same run, read from disk
     assert run_id in headline(second) and "finished" in headline(second)
     assert runs.find(run_id).summary().state == "finished"
+
+
+def picker_labels(at: AppTest) -> list[str]:
+    return at.selectbox[-1].options  # the run picker is the last select box (the form's come first)
+
+
+def test_the_picker_the_heading_and_the_table_change_when_the_state_does(tiny_model_dir):
+    """Running -> Stop pressed (a 'Stopping…' state) -> ended: the picker's icon, the heading, the table and the
+    timing follow each change (the page reads the run's folder on every draw; the fragment redraws it while a run
+    is active)."""
+    workspace.save_split("numbers", SFT_ROWS[:10], SFT_ROWS[10:])
+    steps = [{"kind": "train", "step": s, "loss": 2.0 - 0.1 * s, "elapsed": 10.0 * s} for s in (1, 2, 3)]
+    config = {"model": str(tiny_model_dir), "dataset": "numbers", "max_steps": 10}
+    # No pid and just started: the queue takes it for a run being launched, so it counts as running.
+    run = make_run("r-live", config, state="running", started=time.time(), max_steps=10, metrics=steps)
+    at = page(tiny_model_dir)
+    assert not at.exception
+    assert picker_labels(at) == [f"🏃 {run.summary().label}"]
+    assert headline(at).endswith("— running")
+    assert at.dataframe[-1].value["state"].tolist() == ["🏃 running"]
+
+    at.button(key="stop_r-live").click().run()
+    assert headline(at).endswith("— stopping") and picker_labels(at)[0].startswith("✋")
+    assert at.button(key="stopping_r-live").disabled  # says it is stopping, and cannot be pressed twice
+
+    run.end_attempt(state="interrupted", message="Stopped at step 3.")  # what the worker writes when it ends
+    at.run()
+    assert picker_labels(at)[0].startswith("⏸️") and headline(at).endswith("— interrupted")
+    assert at.dataframe[-1].value["state"].tolist() == ["⏸️ interrupted"]
+    assert at.button(key="resume_r-live")
+
+
+def test_training_time_adds_up_every_attempt_and_shows_the_parts(tiny_model_dir):
+    """A run stopped after 1:40 of training and resumed for 0:50 shows 2:30, not the resumed part only."""
+    steps = [{"kind": "train", "step": s, "loss": 1.0, "elapsed": 15.0 * s} for s in range(1, 11)]
+    make_run("r-resumed", {"model": str(tiny_model_dir)}, max_steps=10, parts_s=[100.0, 50.0], metrics=steps)
+    at = page(tiny_model_dir)
+    bar = at.get("progress")[0].proto.text
+    assert bar.startswith("step 10 of 10 · 0:02:30 training (0:01:40 + 0:00:50)"), bar
+    assert at.dataframe[-1].value["training time"].tolist() == ["0:02:30"]
+
+
+def test_the_loss_chart_marks_where_the_model_starts_memorising(tiny_model_dir):
+    rows = [{"kind": "train", "step": s, "loss": 3.0 - 0.1 * s} for s in range(1, 13)]
+    rows += [{"kind": "eval", "step": s, "eval_loss": v} for s, v in ((3, 2.5), (6, 2.2), (9, 2.3), (12, 2.5))]
+    make_run("r-memorises", {"model": str(tiny_model_dir)}, max_steps=12, metrics=rows)
+    at = page(tiny_model_dir)
+    assert any("From step 6 the held-out loss rises" in w.value for w in at.warning)
+    loss_chart = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert loss_chart["layout"]["title"]["text"] == "Loss"
+    assert [a["text"] for a in loss_chart["layout"]["annotations"]] == ["memorising from here"]
+    assert loss_chart["layout"]["shapes"][0]["x0"] == 6
+    # Whole steps only: a short run's axis never shows step 1.5; the legend sits above the plot, off the axis title.
+    assert loss_chart["layout"]["xaxis"]["dtick"] == 2 and loss_chart["layout"]["legend"]["yanchor"] == "bottom"
+
+
+def test_the_memory_table_shows_what_each_part_holds_in_full(tiny_model_dir):
+    workspace.save_split("numbers", SFT_ROWS[:10], SFT_ROWS[10:])
+    at = page(tiny_model_dir)
+    table = next(h.proto.body for h in at.get("html") if "what it holds" in h.proto.body)
+    assert "AdamW keeps two running averages" in table  # the whole sentence, in a cell that wraps
+
+
+def test_templates_and_mask_policies_have_one_name_on_every_page(tiny_model_dir):
+    workspace.save_split("numbers", SFT_ROWS[:10], SFT_ROWS[10:])
+    train = page(tiny_model_dir)
+    tokens = AppTest.from_file(APP, default_timeout=120)
+    tokens.session_state["active_model"] = str(tiny_model_dir)
+    tokens.run().switch_page("pages/2_Tokens.py").run()
+    batches = AppTest.from_file(APP, default_timeout=120)
+    batches.session_state["active_model"] = str(tiny_model_dir)
+    batches.run().switch_page("pages/3_Batches.py").run()
+
+    def options(at: AppTest, label: str) -> set[str]:
+        return set(next(s for s in at.selectbox if s.label == label).options)
+
+    policies = options(tokens, "What is trained")
+    assert policies == options(train, "What is trained") == options(batches, "What is trained")
+    assert "every assistant reply" in policies and "all_assistant" not in policies
+    assert "The model's own template" in options(tokens, "Chat template") & options(train, "Chat template")
+    assert "The model's own template" in options(batches, "Chat template")
 
 
 def keys(widgets) -> list[str]:
@@ -125,7 +208,8 @@ def test_the_form_offers_the_gpus_found_and_fsdp_when_there_are_several(tiny_mod
     at.selectbox(key="train_nproc").set_value(4).run()
     assert not at.exception and not at.error
     assert at.metric[0].label == "Estimated peak memory per GPU"
-    assert any("split over 4 processes (FSDP)" in what for what in at.dataframe[0].value["what"])
+    memory = next(h.proto.body for h in at.get("html") if "what it holds" in h.proto.body)
+    assert "split over 4 processes (FSDP)" in memory
     submitted = []
     monkeypatch.setattr(runs, "submit", lambda config: submitted.append(config) or "queued-run")
     at.button(key="train_start").click().run()

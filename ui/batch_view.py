@@ -43,6 +43,33 @@ CAPTIONS = {
     "packed": "Whole examples laid end to end (best-fit decreasing); position ids restart at each orange bar. In "
     "training, TRL lays a batch of packed rows end to end in a single row, with no padding at all.",
 }
+WHY_PADDING = """
+**Training (right padding).** Every row starts at position 0, so the model sees each example exactly as it
+would alone. The padding comes after the last real token; because attention only looks backwards, no real
+token ever looks at it, and its labels are -100 so the loss ignores it.
+
+**Generation (left padding).** The model writes the next token after the *last* position of each row. With
+right padding, short rows would end in padding and the model would continue from a pad. Padding on the left
+makes every row end on its last real token, so all rows can grow together. The attention mask hides the pads,
+and the position ids count only real tokens (the first real token is position 0), as `generate` does.
+
+**The label shift.** Labels are not moved: the model's output at position *t* is scored against the label at
+*t + 1*. So the first token of a sequence is never a target, and the end-of-turn token must carry a label
+for the model to learn to stop.
+"""
+WHY_PACKING = """
+**Saves:** padding. Whole examples are laid end to end in rows of up to the packed length, so almost every
+computed position is a real token and the same data takes fewer, fuller steps.
+
+**Costs:** examples share a row, so they could read each other. Training keeps them apart: each example's
+positions restart at 0, each one sees only itself, and the first token of each is never a target, so the model is
+never asked to guess one example's start from another's end. Examples longer than the row are cut (listed above).
+"""
+PACKING_FOR_ENGINEERS = """
+Packing stays exact only when (1) the position ids restart at 0 for every example, (2) attention is limited to
+each example (flash-attention's variable-length kernels, or the block mask transformers builds from the position
+ids when no attention mask is passed), and (3) the first token of each example has label -100.
+"""
 _KINDS = {"pad": 0, "masked": 1, "trained": 2}
 # Discrete colours for 0 = pad, 1 = attended but not trained, 2 = trained (the same as the grid's).
 _HEAT_COLORS = [
@@ -174,4 +201,16 @@ def overview(batch: batching.Batch, names: list[str]) -> go.Figure:
     return fig
 
 
-__all__ = ["CAPTIONS", "COLORS", "CSS", "LEGEND", "Shown", "cell_text", "grid_html", "overview"]
+__all__ = [
+    "CAPTIONS",
+    "COLORS",
+    "CSS",
+    "LEGEND",
+    "PACKING_FOR_ENGINEERS",
+    "WHY_PACKING",
+    "WHY_PADDING",
+    "Shown",
+    "cell_text",
+    "grid_html",
+    "overview",
+]

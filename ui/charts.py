@@ -5,14 +5,31 @@ Pure functions of the metric rows: no Streamlit here, so the page and tests can 
 
 from __future__ import annotations
 
+import math
+
 import plotly.graph_objects as go
 
+from ftlib.overfitting import memorising_from
+
+# The legend sits above the plot, right of the title, so it never covers the x axis's title.
 _LAYOUT = {
-    "height": 260,
-    "margin": {"l": 10, "r": 10, "t": 36, "b": 10},
-    "legend": {"orientation": "h", "y": -0.25},
+    "height": 270,
+    "margin": {"l": 10, "r": 10, "t": 44, "b": 10},
+    "title": {"x": 0, "xanchor": "left", "y": 0.97},
+    "legend": {"orientation": "h", "x": 1, "xanchor": "right", "y": 1.0, "yanchor": "bottom"},
     "xaxis_title": "step",
 }
+
+
+def step_ticks(last_step: int, most: int = 8) -> float:
+    """The distance between step ticks: a whole 1, 2 or 5 x 10^k, so a short run never shows step 1.5.
+
+    >>> [step_ticks(n) for n in (3, 8, 9, 40, 1000)]
+    [1, 1, 2, 5, 200]
+    """
+    raw = max(1.0, last_step / most)
+    power = 10 ** math.floor(math.log10(raw))
+    return next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
 
 
 def _series(rows: list[dict], key: str, kind: str) -> tuple[list, list]:
@@ -25,21 +42,37 @@ def _figure(title: str, traces: list[tuple[str, list, list, str]], yaxis: dict |
     for name, xs, ys, mode in traces:
         if xs:
             fig.add_trace(go.Scatter(x=xs, y=ys, name=name, mode=mode))
-    fig.update_layout(title=title, **_LAYOUT)
+    fig.update_layout(**_LAYOUT)
+    fig.update_layout(title_text=title)
+    steps = [x for _, xs, _, _ in traces for x in xs]
+    if steps:
+        fig.update_xaxes(tick0=0, dtick=step_ticks(max(steps)))
     if yaxis:
         fig.update_yaxes(**yaxis)
     return fig
 
 
 def loss_figure(rows: list[dict]) -> go.Figure:
-    """Train loss per step and eval loss at each evaluation."""
-    return _figure(
+    """Training loss per step and held-out loss at each evaluation; a dashed line where the held-out loss starts
+    rising while the training loss still falls (ftlib.overfitting.memorising_from)."""
+    fig = _figure(
         "Loss",
         [
-            ("train loss", *_series(rows, "loss", "train"), "lines"),
-            ("eval loss", *_series(rows, "eval_loss", "eval"), "lines+markers"),
+            ("training loss", *_series(rows, "loss", "train"), "lines"),
+            ("held-out loss", *_series(rows, "eval_loss", "eval"), "lines+markers"),
         ],
     )
+    turn = memorising_from(rows)
+    if turn is not None:
+        fig.add_vline(
+            x=turn.step,
+            line_dash="dash",
+            line_color="#d62728",
+            annotation_text="memorising from here",
+            annotation_position="top left",
+            annotation_font_color="#d62728",
+        )
+    return fig
 
 
 def metric_figure(rows: list[dict], key: str, title: str, kind: str = "train") -> go.Figure:
@@ -129,8 +162,8 @@ def grpo_figures(rows: list[dict]) -> list[go.Figure]:
     ]
 
 
-def run_figures(rows: list[dict], dpo: bool, method: str | None = None) -> list[go.Figure]:
-    """The page's charts for one run, in display order."""
+def run_figures(rows: list[dict], dpo: bool, method: str | None = None) -> tuple[list[go.Figure], list[go.Figure]]:
+    """The page's charts for one run, in display order: (for everyone, for engineers)."""
     figures = [loss_figure(rows)]
     if dpo:
         figures += [reward_figure(rows), accuracy_figure(rows)]
@@ -138,9 +171,9 @@ def run_figures(rows: list[dict], dpo: bool, method: str | None = None) -> list[
     figures += extra(rows) if extra else []
     figures += [
         metric_figure(rows, "learning_rate", "Learning rate"),
-        metric_figure(rows, "grad_norm", "Grad norm"),
         metric_figure(rows, "tokens_per_s", "Tokens per second"),
     ]
+    engineers = [metric_figure(rows, "grad_norm", "Gradient size (grad norm)")]
     if any("mfu" in row for row in rows):
-        figures.append(metric_figure(rows, "mfu", "MFU (model FLOPs utilization)"))
-    return figures
+        engineers.append(metric_figure(rows, "mfu", "MFU (model FLOPs utilization)"))
+    return figures, engineers

@@ -11,7 +11,13 @@ import json
 
 import streamlit as st
 
+from ftlib.data import count_truncated, dataset_stats
 from ftlib.rows import as_turns, row_kind
+from ui.common import active_model, cached_tokenizer, user_errors
+from ui.tables import html_table
+
+STATS_ROW_LIMIT = 5000  # token lengths are measured on at most this many rows, evenly spread
+BAD_ROWS_SHOWN = 30  # skipped rows listed in full; a file with more also gets the whole list as a table
 
 COUNT_WORDS = {
     "tool_calls": "with tool calls",
@@ -103,9 +109,12 @@ def show_report(result) -> None:
         st.warning("\n".join(f"- {n.message}" for n in result.notices))
     if result.errors:
         st.warning(f"{len(result.errors)} of {result.total} rows cannot be used and are skipped; the rest are kept.")
-        widths = {"row": st.column_config.NumberColumn("row", width="small")}
-        widths["message"] = st.column_config.TextColumn("message", width="large")  # the reason is what matters
-        st.dataframe([e.as_dict() for e in result.errors], hide_index=True, column_config=widths)
+        # The reason is what matters: shown in full, wrapped (a dataframe cell would cut it).
+        shown = [{"row": e.row, "why it is skipped": e.message} for e in result.errors[:BAD_ROWS_SHOWN]]
+        st.html(html_table(shown, widths={"row": "5em"}))
+        if len(result.errors) > BAD_ROWS_SHOWN:
+            st.caption(f"The first {BAD_ROWS_SHOWN} of {len(result.errors)}; the table below lists them all.")
+            st.dataframe([e.as_dict() for e in result.errors], hide_index=True)
     if result.warnings:
         with st.expander(f"{len(result.warnings)} rows are kept but look odd"):
             st.dataframe([w.as_dict() for w in result.warnings], hide_index=True)
@@ -127,3 +136,44 @@ def length_figure(lengths: list[int], cutoff: int):
         height=320, margin={"t": 30, "b": 10}, yaxis_title="rows", showlegend=False, xaxis_range=[0, x_max]
     )
     return fig
+
+
+@st.cache_data(max_entries=8, show_spinner="Measuring token lengths...")
+def token_lengths(key: tuple, model: str, _rows: list[dict], _tokenizer) -> list[int]:
+    """Token length of each row under the model's chat template (cached by file + model)."""
+    return dataset_stats(_rows, _tokenizer)["token_lengths"]
+
+
+def token_histogram(result, key: tuple) -> None:
+    """Token lengths of the rows under the active model's template, and how many a max length would cut."""
+    st.subheader("Token lengths")
+    model = active_model()
+    rows, numbers = result.rows, result.row_numbers
+    if len(rows) > STATS_ROW_LIMIT:
+        step = -(-len(rows) // STATS_ROW_LIMIT)
+        rows, numbers = rows[::step], numbers[::step]
+        st.caption(f"Measured on {len(rows)} evenly spread rows of {result.valid_rows}.")
+    with user_errors(f"Could not load the tokenizer of `{model}`"):
+        tokenizer = cached_tokenizer(model)
+        lengths = token_lengths(key, model, rows, tokenizer)
+    how = {
+        "preference": "the prompt and the chosen answer, with the chat template",
+        "unpaired": "the prompt and its answer, with the chat template",
+        "text": "the text as it is",
+    }.get(result.kind, "with the chat template")
+    st.caption(f"How long each row is for `{model}`, in tokens ({how}).")
+    longest = max(lengths)
+    top = max(2048, 1 << (longest - 1).bit_length())
+    cutoff = st.slider(
+        "Max length (tokens)",
+        16,
+        top,
+        min(1024, top),
+        16,
+        key="data_max_length",
+        help="Training cuts every example to this many tokens.",
+    )
+    over, fraction = count_truncated(lengths, cutoff)
+    st.plotly_chart(length_figure(lengths, cutoff))
+    message = f"{over} rows ({fraction:.1%}) would be truncated at {cutoff} tokens (longest: {longest})."
+    (st.warning if over else st.success)(message)

@@ -18,6 +18,7 @@ import streamlit as st
 
 from ftlib.config import METHOD_HELP, PREFERENCE_METHODS, FieldSpec, default_learning_rate, field_specs
 from ftlib.methods import NEEDS
+from ui.labels import POLICY_LABELS, TEMPLATE_LABELS
 
 KEY = "train"
 GROUP_TITLES = {
@@ -40,13 +41,9 @@ CHOICE_LABELS = {
         "grpo": "GRPO",
     },
     "tuning": {"lora": "a LoRA adapter", "qlora": "a LoRA adapter on 4 bits", "full": "every weight"},
+    "template": TEMPLATE_LABELS,
+    "mask_policy": POLICY_LABELS,
     "sharding": {"none": "none: a whole copy per GPU (DDP)", "fsdp": "FSDP: split across the GPUs"},
-    "mask_policy": {
-        "all_assistant": "all assistant",
-        "last_assistant": "last assistant",
-        "completion_only": "completion only",
-        "everything": "everything",
-    },
 }
 RADIOS = ("method", "tuning")
 _EPS = {"learning_rate": 1e-7, "epochs": 0.0, "beta": 1e-3}

@@ -12,14 +12,18 @@ import pandas as pd
 import streamlit as st
 
 from ftlib import export, runs
+from ftlib.errors import UserError
 from ftlib.memory import human
+from ftlib.overfitting import memorising_from
 from ftlib.rundir import RunSummary
 from ui.charts import run_figures
 from ui.common import deferred_download, show_download_failure, user_errors
+from ui.tables import html_table
 
 ACTIVE = ("queued", *runs.ACTIVE)
 STATE_ICON = {"queued": "⏳", "running": "🏃", "stopping": "✋", "finished": "✅", "failed": "❌", "interrupted": "⏸️"}
 WATCHING = "train_watching"  # session key: the runs this session polls until they end
+STOP_ERROR = "train_stop_error"  # session key: why the last Stop click failed, shown once
 
 
 def fmt_seconds(seconds: float | None) -> str:
@@ -37,15 +41,23 @@ def timing_text(info: RunSummary) -> str:
 
 
 def live_numbers(metrics: list[dict]) -> None:
-    """The latest step's loss, throughput and model FLOPs utilization."""
+    """The latest step's training loss and speed, and the latest held-out loss (MFU is for engineers, below)."""
     last = next((row for row in reversed(metrics) if row.get("kind") == "train"), None)
     if last is None:
         return
+    held_out = next((row for row in reversed(metrics) if row.get("kind") == "eval"), None)
     c1, c2, c3 = st.columns(3)
     if last.get("loss") is not None:
-        c1.metric("Loss", f"{last['loss']:.4f}")
+        c1.metric("Training loss", f"{last['loss']:.4f}", help="How wrong the model is on the rows it trains on.")
+    if held_out is not None and held_out.get("eval_loss") is not None:
+        c2.metric(
+            "Held-out loss",
+            f"{held_out['eval_loss']:.4f}",
+            help=f"The same on rows it never trains on (step {held_out['step']}): the number that tells whether "
+            "it learns something that carries over.",
+        )
     if last.get("tokens_per_s") is not None:
-        c2.metric("Tokens/s", f"{last['tokens_per_s']:,.0f}", help="Non-padding tokens trained per second.")
+        c3.metric("Tokens per second", f"{last['tokens_per_s']:,.0f}", help="Tokens of text trained per second.")
     extra = [  # the alignment methods' headline numbers (see ftlib.metrics)
         ("Reward", "reward", "The mean total reward of this step's answers (± their spread).", "reward_std"),
         ("Accuracy", "accuracy", "Share of pairs whose chosen answer scored above the rejected one.", None),
@@ -55,22 +67,53 @@ def live_numbers(metrics: list[dict]) -> None:
     for column, (name, key, why, spread) in zip(st.columns(len(shown)) if shown else [], shown, strict=True):
         text = f"{last[key]:.3f}" + (f" ± {last[spread]:.3f}" if spread and last.get(spread) is not None else "")
         column.metric(name, text, help=why)
-    if last.get("mfu") is not None:
-        c3.metric(
-            "MFU",
-            f"{last['mfu']:.1%}",
-            help="Model FLOPs utilization: the FLOPs the model needs for these "
-            "tokens over the matmul peak measured on this device, in this dtype, when the run started.",
-        )
+
+
+def engineer_numbers(metrics: list[dict], figures: list, run_id: str) -> None:
+    """Model FLOPs utilization and the charts only an engineer reads, folded away."""
+    last = next((row for row in reversed(metrics) if row.get("kind") == "train"), None)
+    if not figures and (last is None or last.get("mfu") is None):
+        return
+    with st.expander("For engineers: gradient size, MFU"):
+        if last is not None and last.get("mfu") is not None:
+            st.metric(
+                "MFU",
+                f"{last['mfu']:.1%}",
+                help="Model FLOPs utilization: the FLOPs the model needs for these tokens over the matmul peak "
+                "measured on this device, in this dtype, when the run started.",
+            )
+        charts(figures, run_id)
+
+
+def charts(figures: list, run_id: str) -> None:
+    for i in range(0, len(figures), 2):
+        for col, fig in zip(st.columns(2), figures[i : i + 2], strict=False):
+            # No plotly toolbar: it would sit over the legend; dragging still zooms, a double click resets.
+            col.plotly_chart(
+                fig, width="stretch", key=f"chart_{run_id}_{fig.layout.title.text}", config={"displayModeBar": False}
+            )
+
+
+def _stop(run_id: str) -> None:
+    """The Stop button's callback: it runs before the redraw, so the page already shows 'Stopping…'."""
+    try:
+        runs.stop(run_id)
+    except UserError as exc:
+        st.session_state[STOP_ERROR] = f"Could not stop the run: {exc}"
 
 
 def controls(info: RunSummary) -> None:
     b1, b2, _ = st.columns([1, 1, 4])
+    if STOP_ERROR in st.session_state:
+        st.error(st.session_state.pop(STOP_ERROR))
     if info.state in ("queued", "running"):
-        if b1.button("Stop", key=f"stop_{info.id}", help="Saves a checkpoint after the current step; resume later."):
-            with user_errors("Could not stop the run"):
-                runs.stop(info.id)
-            st.rerun(scope="fragment")
+        b1.button(
+            "Stop",
+            key=f"stop_{info.id}",
+            help="Saves a checkpoint after the current step; resume later.",
+            on_click=_stop,
+            args=(info.id,),
+        )
     elif info.state == "stopping":
         b1.button(
             "Stopping…",
@@ -94,7 +137,7 @@ def show_run(run_id: str) -> None:
         return
     info, metrics = run.summary(), run.read_metrics()
     st.markdown(f"#### {STATE_ICON.get(info.state, '')} `{run_id}` — {info.state}")
-    st.caption(" · ".join(x for x in (info.method, info.dataset, info.phase, info.message) if x))
+    st.caption(" · ".join(x for x in (info.label, info.phase, info.message) if x))
     if info.state in ACTIVE or info.max_steps:
         eta = f" · about {fmt_seconds(info.eta_s)} left" if info.eta_s is not None else ""
         st.progress(
@@ -109,10 +152,16 @@ def show_run(run_id: str) -> None:
             st.code("\n".join(info.log_tail))
     method = run.read_config().get("method")
     if metrics:
-        figures = run_figures(metrics, dpo=method == "dpo", method=method)
-        for i in range(0, len(figures), 2):
-            for col, fig in zip(st.columns(2), figures[i : i + 2], strict=False):
-                col.plotly_chart(fig, width="stretch", key=f"chart_{run_id}_{i}_{fig.layout.title.text}")
+        plain, engineers = run_figures(metrics, dpo=method == "dpo", method=method)
+        turn = memorising_from(metrics)
+        if turn is not None:
+            st.warning(
+                f"{turn.sentence()} More steps would make it worse on new text. **Early stopping (patience)** "
+                "in the settings stops there and keeps the best checkpoint as the result.",
+                icon="⚠️",
+            )
+        charts(plain, run_id)
+        engineer_numbers(metrics, engineers, run_id)
     elif info.state in ACTIVE:
         st.caption("The first numbers appear after the first training step.")
     if method == "grpo":
@@ -154,26 +203,24 @@ def runs_table(rows: list[RunSummary]) -> None:
         [
             {
                 "run": r.label,
-                "status": f"{STATE_ICON.get(r.state, '')} {r.state}",
+                "state": f"{STATE_ICON.get(r.state, '')} {r.state}",
                 "steps": f"{r.step}/{r.max_steps or '?'}",
                 "training time": fmt_seconds(r.duration_s),
-                "train loss": r.train_loss,
-                "eval loss": r.eval_loss,
+                "training loss": r.train_loss,
+                "held-out loss": r.eval_loss,
                 "id": r.id,
             }
             for r in rows
         ]
     )
-    st.dataframe(
-        table,
-        hide_index=True,
-        width="stretch",
-        column_config={
-            "status": st.column_config.TextColumn(width="medium"),
-            "train loss": st.column_config.NumberColumn(format="%.4f"),
-            "eval loss": st.column_config.NumberColumn(format="%.4f"),
-        },
-    )
+    # Widths in pixels, wide enough for the longest value ("⏸️ interrupted"): a cut word misleads. The run id is
+    # in the table's data (tests, a copy) but not shown: the heading above names the selected run's.
+    widths = {"run": 230, "state": 140, "steps": 70, "training time": 110}
+    config = {name: st.column_config.TextColumn(width=w) for name, w in widths.items()}
+    for name in ("training loss", "held-out loss"):
+        config[name] = st.column_config.NumberColumn(format="%.4f", width=120)
+    order = [c for c in table.columns if c != "id"]
+    st.dataframe(table, hide_index=True, width="stretch", column_config=config, column_order=order)
 
 
 def memory_panel(est, longest: int) -> None:
@@ -198,27 +245,19 @@ def memory_panel(est, longest: int) -> None:
             f"{longest} tokens."
         )
     with c2:
-        table = pd.DataFrame(
-            [
-                {"part": part, "memory": human(n), "share": n / max(est.total, 1), "what": what}
-                for part, n, what in est.rows()
-            ]
-        )
-        st.dataframe(
-            table,
-            hide_index=True,
-            width="stretch",
-            column_config={
-                "what": st.column_config.TextColumn(width="large"),
-                "share": st.column_config.ProgressColumn("share", min_value=0.0, max_value=1.0, format="percent"),
-            },
-        )
+        rows = [
+            {"part": part, "memory": human(n), "share": f"{n / max(est.total, 1):.0%}", "what it holds": what}
+            for part, n, what in est.rows()
+        ]
+        st.html(html_table(rows, widths={"part": "8em", "memory": "6em", "share": "4em"}))
 
 
 __all__ = [
     "ACTIVE",
     "STATE_ICON",
+    "charts",
     "controls",
+    "engineer_numbers",
     "export_panel",
     "fmt_seconds",
     "live_numbers",

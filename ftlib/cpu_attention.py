@@ -1,0 +1,173 @@
+"""Causal attention for bf16 training on CPU with short rows: part of the training fast path (fastpath.py).
+
+torch's CPU flash-attention kernel (what `sdpa` runs there) is built for long sequences: on the rows a chat fine-tune
+trains on (tens to a couple of hundred tokens) its backward pass was ~16% of a LoRA step on SmolLM2 (bench/
+profile_train.py, BENCHMARKS.md), and with a padding mask transformers first copies the keys and values of every
+query group (`repeat_kv`). `attention_forward` computes the same function, softmax(q k^T * scaling + mask) v, as a
+few batched products: the queries of one key/value group share their keys (grouped-query attention without copies),
+the scores are normalized in fp32 and only the log-normalizers are kept, and the backward pass recomputes the
+probabilities from them (as flash attention does) rather than keeping [rows, heads, S, S] scores alive.
+
+It runs for bf16 queries on CPU with gradients on, a causal mask (plus padding) and at most `MAX_LENGTH` positions:
+below that it measured 1.3-2.6x faster than the flash kernel forward + backward, above it slower (single-thread
+timings, 8 rows x 9 heads, BENCHMARKS.md). Everything else (fp32, generation with a cache, longer rows, attention
+dropout, soft-capping, sliding windows) goes to transformers' `sdpa` function unchanged.
+
+Installed per model by `use_for(model)` (the attention implementation named `NAME`, registered with transformers'
+AttentionInterface; the mask is `sdpa`'s). Not known here: the LoRA layer and the LM head (fastpath.py, headloss.py).
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+NAME = "ftlib_sdpa"
+# Longest rows (positions) the batched products handle; torch's flash kernel is faster above ~200 (BENCHMARKS.md).
+MAX_LENGTH = 192
+# fp32 scores per chunk of rows: small enough to stay in a core's L2 cache (1-2 MiB on the team's machines).
+CHUNK_BYTES = 1 << 20
+
+
+class _CausalAttention(torch.autograd.Function):
+    """softmax(q k^T * scale + bias) v for q [B, H, S, D], k and v [B, KV, S, D] (H a multiple of KV) and an additive
+    fp32 bias [B or 1, 1, 1, S, S] (0 where attended, -inf elsewhere). Products in the inputs' dtype, softmax in fp32;
+    saves the inputs, the output and the fp32 log-normalizers [B, KV, G, S, 1]. Rows go through in chunks whose fp32
+    scores fit in `CHUNK_BYTES` (they stay in the core's cache between the passes over them)."""
+
+    @staticmethod
+    def forward(ctx, q, k, v, bias, scale: float):
+        batch, heads, length, dim = q.shape
+        groups = heads // k.shape[1]
+        grouped = q.reshape(batch, k.shape[1], groups * length, dim)  # head h uses key/value head h // groups
+        out = torch.empty_like(grouped)
+        # fp32 softmax (float64 stays float64: the exact-math tests run the same code)
+        log_norm = grouped.new_empty((batch, k.shape[1], groups, length, 1), dtype=_wide(q.dtype))
+        for rows in _chunks(batch, heads * length * length * 4):
+            scores = _scores(grouped[rows], k[rows], bias[rows] if bias.shape[0] > 1 else bias, scale, groups)
+            norm = torch.logsumexp(scores, dim=-1, keepdim=True)
+            norm.masked_fill_(norm == -math.inf, 0.0)  # a row with nothing to attend to outputs 0, not NaN
+            log_norm[rows] = norm
+            probs = scores.sub_(norm).exp_().to(q.dtype).view(grouped[rows].shape[:-1] + (length,))
+            torch.matmul(probs, v[rows], out=out[rows])  # [b, KV, G * S, D]
+        ctx.save_for_backward(grouped, k, v, bias, log_norm, out)
+        ctx.scale, ctx.groups = scale, groups
+        return out.view(q.shape)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        grouped, k, v, bias, log_norm, out = ctx.saved_tensors
+        scale, groups = ctx.scale, ctx.groups
+        batch, length = grouped.shape[0], k.shape[2]
+        grad = grad_out.reshape(grouped.shape)
+        grad_q, grad_k, grad_v = torch.empty_like(grouped), torch.empty_like(k), torch.empty_like(v)
+        # rowsum(dO * O) = rowsum(P * dP): the softmax backward's correction, per query row.
+        wide = log_norm.dtype
+        delta = (grad.to(wide) * out.to(wide)).sum(-1).view(log_norm.shape)
+        for rows in _chunks(batch, grouped.shape[1] * groups * length * length * 4):
+            row_bias = bias[rows] if bias.shape[0] > 1 else bias
+            probs = _scores(grouped[rows], k[rows], row_bias, scale, groups).sub_(log_norm[rows]).exp_()
+            flat_shape = grouped[rows].shape[:-1] + (length,)
+            torch.matmul(probs.to(grouped.dtype).view(flat_shape).transpose(-1, -2), grad[rows], out=grad_v[rows])
+            grad_probs = (grad[rows] @ v[rows].transpose(-1, -2)).view(probs.shape).to(wide)
+            grad_scores = probs.mul_(grad_probs.sub_(delta[rows])).to(grouped.dtype).view(flat_shape)
+            torch.matmul(grad_scores, k[rows], out=grad_q[rows])
+            torch.matmul(grad_scores.transpose(-1, -2), grouped[rows], out=grad_k[rows])
+        return grad_q.mul_(scale).view(grad_out.shape), grad_k.mul_(scale), grad_v, None, None
+
+
+def _wide(dtype: torch.dtype) -> torch.dtype:
+    return torch.promote_types(dtype, torch.float32)
+
+
+def _chunks(batch: int, bytes_per_row: int):
+    size = max(1, CHUNK_BYTES // bytes_per_row)
+    return (slice(start, start + size) for start in range(0, batch, size))
+
+
+def _scores(grouped, k, bias, scale: float, groups: int) -> torch.Tensor:
+    """fp32 scores [b, KV, G, S, S] = q k^T * scale + bias, in one pass over the product's output."""
+    batch, kv_heads, rows, _ = grouped.shape
+    product = (grouped @ k.transpose(-1, -2)).view(batch, kv_heads, groups, rows // groups, k.shape[2])
+    return torch.add(bias, product, alpha=scale)  # bf16 product + fp32 bias -> fp32
+
+
+def causal_bias(attention_mask: torch.Tensor | None, length: int, device) -> torch.Tensor:
+    """The additive fp32 bias [B or 1, 1, 1, S, S] for a boolean mask [B, 1, S, S] (True = attend; what `sdpa_mask`
+    builds for padded rows), or the plain causal pattern when there is none."""
+    keep = attention_mask
+    if keep is None:
+        keep = torch.ones(length, length, dtype=torch.bool, device=device).tril_()[None, None]
+    bias = torch.zeros(keep.shape, dtype=torch.float32, device=device).masked_fill_(~keep, -math.inf)
+    return bias[:, :, None]
+
+
+def applies(module, query, key, attention_mask, dropout: float, kwargs: dict) -> bool:
+    """Whether `attention_forward` computes this call itself (see the module docstring)."""
+    length = query.shape[2]
+    return (
+        query.device.type == "cpu"
+        and query.dtype == torch.bfloat16
+        and key.dtype == query.dtype
+        and torch.is_grad_enabled()
+        and not dropout
+        and getattr(module, "is_causal", True)
+        and 1 < length <= MAX_LENGTH
+        and key.shape[2] == length
+        and query.shape[1] % key.shape[1] == 0
+        and not any(kwargs.get(name) is not None for name in ("softcap", "sliding_window", "position_bias", "s_aux"))
+        and (
+            attention_mask is None
+            or (attention_mask.dtype == torch.bool and attention_mask.dim() == 4 and attention_mask.shape[1] == 1)
+        )
+    )
+
+
+def attention_forward(module, query, key, value, attention_mask, dropout: float = 0.0, scaling=None, **kwargs):
+    """transformers' attention-function signature: (output [B, S, H, D], None). Falls back to `sdpa`'s function
+    where `applies` is False."""
+    from transformers.integrations.sdpa_attention import sdpa_attention_forward
+
+    if query.dtype == torch.float32 and value.dtype in (torch.bfloat16, torch.float16):
+        # An fp32 stream over bf16 products (fastpath.bf16_products): the rotary embedding, computed in the stream's
+        # dtype, made q and k fp32 while v is the product's bf16. Attention runs in bf16, as under autocast.
+        query, key = query.to(value.dtype), key.to(value.dtype)
+    if not applies(module, query, key, attention_mask, dropout, kwargs):
+        return sdpa_attention_forward(
+            module, query, key, value, attention_mask, dropout=dropout, scaling=scaling, **kwargs
+        )
+    scale = scaling if scaling is not None else query.shape[-1] ** -0.5
+    bias = causal_bias(attention_mask, query.shape[2], query.device)
+    out = _CausalAttention.apply(query, key.contiguous(), value.contiguous(), bias, float(scale))
+    return out.transpose(1, 2).contiguous(), None
+
+
+def _register() -> None:
+    from transformers import AttentionInterface
+    from transformers.masking_utils import AttentionMaskInterface, sdpa_mask
+
+    AttentionInterface.register(NAME, attention_forward)
+    AttentionMaskInterface.register(NAME, sdpa_mask)
+
+
+def use_for(model) -> bool:
+    """Switch a transformers model that runs `sdpa` to this attention (returns whether it did)."""
+    config = getattr(model, "config", None)
+    if config is None or getattr(config, "_attn_implementation", None) != "sdpa":
+        return False
+    _register()
+    try:
+        model.set_attn_implementation(NAME)
+    except (KeyError, ValueError, AttributeError):  # a model class that cannot switch: keep sdpa
+        return False
+    return model.config._attn_implementation == NAME
+
+
+def restore(model) -> None:
+    """Back to `sdpa` (undo `use_for`)."""
+    if getattr(getattr(model, "config", None), "_attn_implementation", None) == NAME:
+        model.set_attn_implementation("sdpa")
+
+
+__all__ = ["MAX_LENGTH", "NAME", "applies", "attention_forward", "causal_bias", "restore", "use_for"]

@@ -1,0 +1,173 @@
+"""Don't overtrain: where the held-out loss turns while the training loss still falls, and early stopping on it.
+
+    turn = memorising_from(run.read_metrics())     # Turn(step=40, ...) or None: for the loss chart's marker
+    turn.sentence()                                # one plain sentence for the page
+    trainer_kwargs(config, eval_kwargs)            # what training.trainer_arguments adds when patience is on
+    callbacks(config, has_eval)                    # [transformers.EarlyStoppingCallback] or []
+
+The training loss is measured on rows the model is learning; the held-out (eval) loss on rows it never trains on.
+While both fall the model is learning what carries over. When the held-out loss starts rising while the training
+loss keeps falling, the model is memorising its training rows: more steps make it worse on anything new.
+
+Early stopping is HF Trainer's own: `EarlyStoppingCallback(patience)` ends training once the held-out loss has not
+improved for `patience` evaluations in a row, and `load_best_model_at_end` reloads the best checkpoint before the
+result is saved, so the exported adapter or model is the best one, not the last. That needs a checkpoint at every
+evaluation (the save schedule follows the evaluation schedule while it is on).
+
+Not known here: the trainer (training.py), the run folder (rundir.py), drawing (ui/charts.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ftlib.config import RunConfig
+
+# The held-out loss must end this much above its best (relative) before the chart calls it a rise: a wobble of
+# a few thousandths on a small held-out split is noise, not memorising.
+RISE = 0.01
+
+
+@dataclass(frozen=True)
+class Turn:
+    """The point where the held-out loss started rising while the training loss still fell."""
+
+    step: int  # the evaluation with the lowest held-out loss: the best checkpoint to keep
+    best_eval_loss: float
+    last_step: int
+    last_eval_loss: float
+
+    def sentence(self) -> str:
+        return (
+            f"From step {self.step} the held-out loss rises ({self.best_eval_loss:.3f} → {self.last_eval_loss:.3f}) "
+            "while the training loss still falls: the model has started memorising the training rows instead of "
+            "learning what carries over to new ones."
+        )
+
+
+def _mean(values: list[float]) -> float | None:
+    return sum(values) / len(values) if values else None
+
+
+def memorising_from(rows: list[dict], rise: float = RISE) -> Turn | None:
+    """Where a run started memorising, from its metric rows (`kind` "train" with `loss`, "eval" with `eval_loss`).
+
+    The best evaluation must be followed by at least two more, every one above it and the last by more than `rise`
+    (relative); and the training loss over those later steps must be lower on average than over as many steps up
+    to the best one (it still falls). None otherwise: too few evaluations, still improving, or both rising (the
+    run diverges, which is not memorising).
+
+    >>> rows = [{"kind": "train", "step": s, "loss": 3.0 - 0.1 * s} for s in range(1, 13)]
+    >>> rows += [{"kind": "eval", "step": s, "eval_loss": v} for s, v in ((3, 2.5), (6, 2.2), (9, 2.3), (12, 2.5))]
+    >>> memorising_from(rows).step
+    6
+    """
+    evals = sorted(
+        (r["step"], float(r["eval_loss"])) for r in rows if r.get("kind") == "eval" and _ok(r.get("eval_loss"))
+    )
+    if len(evals) < 3:
+        return None
+    best_i = min(range(len(evals)), key=lambda i: (evals[i][1], i))
+    best_step, best = evals[best_i]
+    later = evals[best_i + 1 :]
+    last_step, last = evals[-1]
+    if len(later) < 2 or any(v <= best for _, v in later) or last <= best * (1 + rise):
+        return None
+    train = [(r["step"], float(r["loss"])) for r in rows if r.get("kind") == "train" and _ok(r.get("loss"))]
+    after = [v for s, v in train if best_step < s <= last_step]
+    span = last_step - best_step
+    before = [v for s, v in train if best_step - span < s <= best_step]
+    mean_after, mean_before = _mean(after), _mean(before)
+    if mean_after is None or mean_before is None or mean_after >= mean_before:
+        return None
+    return Turn(step=best_step, best_eval_loss=best, last_step=last_step, last_eval_loss=last)
+
+
+def _ok(value) -> bool:
+    return isinstance(value, (int, float)) and value == value and abs(value) != float("inf")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Early stopping (HF Trainer's EarlyStoppingCallback + load_best_model_at_end)
+# ---------------------------------------------------------------------------------------------------------------
+
+
+# GRPO's held-out loss is its policy loss on fresh answers, not a measure of what carries over: nothing to stop on.
+NO_EARLY_STOPPING = ("grpo",)
+
+
+def active(config: RunConfig, has_eval: bool) -> bool:
+    """Whether early stopping runs: a patience above 0, held-out rows to measure and a method with a held-out loss
+    worth stopping on."""
+    return bool(config.early_stopping_patience) and has_eval and config.method not in NO_EARLY_STOPPING
+
+
+def trainer_kwargs(config: RunConfig, has_eval: bool, eval_kwargs: dict) -> dict:
+    """The TrainingArguments that keep the best checkpoint: a save at every evaluation (`eval_kwargs` holds the
+    evaluation schedule), the best by held-out loss reloaded at the end. {} when early stopping is off."""
+    if not active(config, has_eval):
+        return {}
+    out = {"load_best_model_at_end": True, "metric_for_best_model": "eval_loss", "greater_is_better": False}
+    if eval_kwargs.get("eval_strategy") == "steps":
+        return out | {"save_strategy": "steps", "save_steps": eval_kwargs["eval_steps"]}
+    return out | {"save_strategy": "epoch"}
+
+
+def callbacks(config: RunConfig, has_eval: bool) -> list:
+    """[EarlyStoppingCallback(patience)] when early stopping is on, else []."""
+    if not active(config, has_eval):
+        return []
+    from transformers import EarlyStoppingCallback
+
+    return [EarlyStoppingCallback(early_stopping_patience=config.early_stopping_patience)]
+
+
+def preflight_warnings(config: RunConfig, eval_rows: int) -> list[str]:
+    """What keeps early stopping from working with these settings, in plain words."""
+    if not config.early_stopping_patience:
+        return []
+    if config.method in NO_EARLY_STOPPING:
+        return [
+            f"Early stopping is on, but {config.method.upper()} has no held-out loss that says when to stop: it will "
+            "train its planned steps. Watch the rewards and the latest answers instead."
+        ]
+    if not eval_rows:
+        return [
+            "Early stopping is on, but this dataset has no held-out rows to measure: it will not stop early. "
+            "Save a split with a test part on the Data page."
+        ]
+    if not config.eval_every and (config.max_steps or config.epochs <= config.early_stopping_patience):
+        return [
+            f"Early stopping waits for {config.early_stopping_patience} evaluation(s) without improvement, but the "
+            "held-out loss is measured only once per epoch: set 'Evaluate every N steps' so it is measured often "
+            "enough to stop early."
+        ]
+    return []
+
+
+def finish_message(state, config: RunConfig) -> str | None:
+    """What the run's status says when early stopping ended it (a transformers TrainerState), else None."""
+    if not config.early_stopping_patience or state.best_global_step is None:
+        return None
+    planned = state.max_steps
+    if planned and state.global_step >= planned:
+        return f"Finished. The saved result is the best checkpoint: step {state.best_global_step}, held-out loss " + (
+            f"{state.best_metric:.4f}."
+        )
+    return (
+        f"Stopped early at step {state.global_step} of {planned}: the held-out loss had not improved for "
+        f"{config.early_stopping_patience} evaluation(s). The saved result is the best checkpoint: step "
+        f"{state.best_global_step}, held-out loss {state.best_metric:.4f}."
+    )
+
+
+__all__ = [
+    "RISE",
+    "Turn",
+    "active",
+    "callbacks",
+    "finish_message",
+    "memorising_from",
+    "preflight_warnings",
+    "trainer_kwargs",
+]

@@ -1,0 +1,91 @@
+"""Which finished run a page offers first, and how a run is named beside it: a short label and the facts that tell
+a real run from a two-step test (how long ago it finished, its steps, its final loss).
+
+    choices = run_choices(list_run_adapters())          # one RunChoice per finished run, newest first
+    first = preselect(choices, dataset="chat_style")    # the newest finished run trained on the current dataset
+    f"{choices[first].label} · {choices[first].facts}"  # "LoRA · chat_style · Nov 29 20:53 · 12 min ago · 40 steps ·
+                                                        #  final loss 1.234"
+
+Compare and Evaluate use these, so the tuned model is never just whatever ran last: a test run on another dataset
+is not picked over a real run on the one being studied. Not known here: the run folder's files (rundir.py), what a
+run left to load (modelset.py); nothing here imports torch.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from ftlib.rundir import RunDir
+
+
+@dataclass(frozen=True)
+class RunChoice:
+    """A finished run as a picker shows it."""
+
+    name: str  # the run's id (its folder name), as `ftlib.modelset.RunAdapter.name`
+    label: str  # method · dataset · when it was created
+    facts: str  # "12 min ago · 40 steps · final loss 1.234"
+    dataset: str  # the dataset's short name (a saved split's name, a file's stem)
+    finished: float | None  # when it finished (epoch seconds)
+
+
+def age_words(seconds: float) -> str:
+    """How long ago, in words a person reads at a glance.
+
+    >>> [age_words(s) for s in (20, 150, 7200, 200000)]
+    ['just now', '2 min ago', '2 h ago', '2 days ago']
+    """
+    if seconds < 60:
+        return "just now"
+    if seconds < 3600:
+        return f"{int(seconds // 60)} min ago"
+    if seconds < 86400 * 2:
+        return f"{int(seconds // 3600)} h ago"
+    return f"{int(seconds // 86400)} days ago"
+
+
+def dataset_name(dataset: str) -> str:
+    """The short name of a run's dataset setting: a saved split's name, a file's stem."""
+    return Path(dataset).stem if dataset else ""
+
+
+def _run_folder(path: Path) -> Path:
+    path = Path(path)
+    return path.parent if path.name in ("adapter", "final", "final_adapter", "model") else path
+
+
+def run_choices(adapters, now: float | None = None) -> list[RunChoice]:
+    """A RunChoice for each finished run (`ftlib.modelset.RunAdapter`s, as `list_run_adapters` gives them), newest
+    first by when they finished."""
+    now = time.time() if now is None else now
+    out = []
+    for adapter in adapters:
+        info = RunDir(_run_folder(adapter.path)).summary()
+        finished = info.ended or info.created
+        facts = [age_words(now - finished) if finished else "", f"{info.step} steps"]
+        if info.train_loss is not None:
+            facts.append(f"final loss {info.train_loss:.3f}")
+        out.append(
+            RunChoice(
+                name=adapter.name,
+                label=info.label,
+                facts=" · ".join(f for f in facts if f),
+                dataset=dataset_name(info.dataset),
+                finished=finished,
+            )
+        )
+    return sorted(out, key=lambda c: c.finished or 0, reverse=True)
+
+
+def preselect(choices: list[RunChoice], dataset: str | None) -> int | None:
+    """The index of the run to offer first: the newest one trained on `dataset` (the active split's name), else the
+    newest; None when there is no run."""
+    if not choices:
+        return None
+    wanted = dataset_name(dataset or "")
+    return next((i for i, c in enumerate(choices) if wanted and c.dataset == wanted), 0)
+
+
+__all__ = ["RunChoice", "age_words", "dataset_name", "preselect", "run_choices"]

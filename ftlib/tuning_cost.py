@@ -1,0 +1,251 @@
+"""What fine-tuning cost, beside what it gained: forgetting on general prompts, and how varied the answers stay.
+
+    cost = tuning_cost(model_set, tuned="my-run")     # base vs tuned on samples/general_prompts.jsonl
+    cost.forgetting.base_loss, cost.forgetting.tuned_loss
+    cost.diversity.base, cost.diversity.tuned         # distinct word pairs over sampled answers, 0..1
+    cost.sentences()                                  # one plain sentence for each
+
+Forgetting: a fine-tuned model gets better at its task and may get worse at everything else ("catastrophic
+forgetting"). We measure it as the mean loss (nats per token, lower is better) of plain reference answers to a
+small shipped set of everyday questions unrelated to any training sample, under the base and the tuned model:
+the same scoring as the Evaluate page's held-out rows (`ftlib.evaluate.losses_with_set`).
+
+Diversity: tuning on one style narrows what a model says (the "instruction-following tax"). For each of a few of
+the same questions we sample several answers from each model (the same seeds for both) and count distinct word
+pairs: the number of different adjacent word pairs over all of a question's answers divided by how many pairs
+they hold (distinct-2, Li et al. 2016, "A Diversity-Promoting Objective Function for Neural Conversation
+Models", taken per question so it measures how alike the answers to one question are), averaged over questions.
+1.0 = no pair repeats; answers that say the same thing every time score low.
+
+Not known here: loading models (modelset.py), decoding (sampling.py), drawing (the Evaluate page).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from ftlib.demo_data import general_rows
+from ftlib.evaluate import EvalError, conversation, encode_reference, losses_with_set
+from ftlib.jobs import BackgroundJob
+from ftlib.sampling import DecodingSetting, GenRow, generate_with_set, render_prompt
+
+# Sampled answers for diversity: plain temperature-1 sampling, the model's own distribution.
+SAMPLING = DecodingSetting(temperature=1.0, name="temperature 1")
+# A loss change below this (nats per token) reads as "about the same": a few hundredths is what reordering the
+# prompts or another seed moves it by.
+SAME_LOSS = 0.05
+SAME_DIVERSITY = 0.03
+
+_WORD = re.compile(r"\w+(?:'\w+)?")
+
+
+def word_pairs(text: str) -> list[tuple[str, str]]:
+    """The adjacent word pairs of `text`, lower-cased (punctuation and spacing ignored).
+
+    >>> word_pairs("The cat sat. The cat!")
+    [('the', 'cat'), ('cat', 'sat'), ('sat', 'the'), ('the', 'cat')]
+    """
+    words = _WORD.findall(text.lower())
+    return list(zip(words, words[1:], strict=False))
+
+
+def distinct_pairs(texts: Sequence[str]) -> float | None:
+    """Distinct-2 over `texts` together: different word pairs / all word pairs (None when there are none).
+
+    >>> distinct_pairs(["a b c", "a b d"])  # (a,b) twice, (b,c), (b,d): 3 different of 4
+    0.75
+    """
+    pairs = [p for text in texts for p in word_pairs(text)]
+    return len(set(pairs)) / len(pairs) if pairs else None
+
+
+@dataclass
+class Forgetting:
+    """Base vs tuned on the reference answers of the general prompts (token-weighted mean loss, nats)."""
+
+    base_loss: float
+    tuned_loss: float
+    rows: int
+    tokens: int
+    per_row: list[tuple[str, float, float]] = field(default_factory=list)  # (question, base loss, tuned loss)
+
+    @property
+    def change(self) -> float:
+        return self.tuned_loss - self.base_loss
+
+    def sentence(self) -> str:
+        numbers = f"(loss {self.base_loss:.2f} → {self.tuned_loss:.2f}, lower is better)"
+        if self.change > SAME_LOSS:
+            return (
+                f"On {self.rows} everyday questions unrelated to your data, the tuned model finds plain answers less "
+                f"likely than the base model did {numbers}: it has forgotten some of how it used to answer. A little "
+                "is the usual price; a lot means fewer steps, a lower learning rate, or LoRA instead of full "
+                "fine-tuning."
+            )
+        if self.change < -SAME_LOSS:
+            return (
+                f"On {self.rows} everyday questions unrelated to your data, the tuned model finds plain answers more "
+                f"likely than the base model did {numbers}: nothing was forgotten there."
+            )
+        return (
+            f"On {self.rows} everyday questions unrelated to your data, both models find plain answers about as "
+            f"likely {numbers}: fine-tuning cost little of what the model could already do."
+        )
+
+
+@dataclass
+class Diversity:
+    """Distinct word pairs (0..1) over `samples` sampled answers per question, averaged over questions."""
+
+    base: float
+    tuned: float
+    questions: int
+    samples: int
+    answers: list[tuple[str, list[str], list[str]]] = field(default_factory=list)  # (question, base, tuned)
+
+    def sentence(self) -> str:
+        numbers = (
+            f"{self.base:.0%} of the word pairs differ for the base model, {self.tuned:.0%} for the tuned one, over "
+            f"{self.samples} sampled answers to each of {self.questions} questions"
+        )
+        if self.tuned < self.base - SAME_DIVERSITY:
+            return (
+                f"The tuned model's answers are more alike than the base model's ({numbers}): it says the same "
+                "things more often. Some sameness is what teaching a style means; much less variety means it "
+                "repeats itself."
+            )
+        if self.tuned > self.base + SAME_DIVERSITY:
+            return f"The tuned model's answers vary more than the base model's ({numbers})."
+        return f"Both models vary their answers about as much ({numbers}): tuning did not make them repetitive."
+
+
+@dataclass
+class TuningCost:
+    forgetting: Forgetting
+    diversity: Diversity
+
+    def sentences(self) -> list[str]:
+        return [self.forgetting.sentence(), self.diversity.sentence()]
+
+
+def forgetting(
+    model_set, tuned: str, rows: Sequence[dict] | None = None, template: str = "tokenizer", cancel=None
+) -> Forgetting:
+    """Mean loss of the reference answers of `rows` (default: the shipped general prompts) under the base and
+    `tuned` (an adapter's or full fine-tune's name in `model_set`), weighted by tokens. EvalError when no row has a
+    reference answer."""
+    rows = general_rows() if rows is None else list(rows)
+    totals, tokens, per_row = [0.0, 0.0], 0, []
+    for row in rows:
+        if cancel and cancel():
+            break
+        messages = conversation(row)
+        ref = encode_reference(messages, model_set.tokenizer, template)
+        base, tuned_losses = losses_with_set(model_set, ref, [None, tuned])
+        totals[0] += sum(base)
+        totals[1] += sum(tuned_losses)
+        tokens += len(base)
+        per_row.append((messages[-2]["content"], sum(base) / len(base), sum(tuned_losses) / len(tuned_losses)))
+    if not tokens:
+        raise EvalError("No general prompt could be scored.")
+    return Forgetting(totals[0] / tokens, totals[1] / tokens, len(per_row), tokens, per_row)
+
+
+def diversity(
+    model_set,
+    tuned: str,
+    prompts: Sequence[list[dict]],
+    samples: int = 4,
+    max_new_tokens: int = 40,
+    seed: int = 0,
+    template: str = "tokenizer",
+    setting: DecodingSetting = SAMPLING,
+    cancel=None,
+) -> Diversity:
+    """Sample `samples` answers per prompt (message lists ending with the user turn) from the base and `tuned`,
+    one batched decoding loop per seed (seed, seed + 1, ...: both models draw with the same seeds), and score each
+    model's distinct word pairs per prompt, averaged over prompts."""
+    ids = [tuple(render_prompt(model_set.tokenizer, p, template=template)[1]) for p in prompts]
+    base_answers: list[list[str]] = [[] for _ in prompts]
+    tuned_answers: list[list[str]] = [[] for _ in prompts]
+    for k in range(samples):
+        if cancel and cancel():
+            break
+        rows = [GenRow(i, setting, m) for i in ids for m in (None, tuned)]
+        results = generate_with_set(model_set, rows, max_new_tokens=max_new_tokens, seed=seed + k, top_alternatives=0)
+        for j in range(len(prompts)):
+            base_answers[j].append(results[2 * j].text)
+            tuned_answers[j].append(results[2 * j + 1].text)
+
+    def mean(per_prompt: list[list[str]]) -> float:
+        scores = [s for s in (distinct_pairs(answers) for answers in per_prompt) if s is not None]
+        return sum(scores) / len(scores) if scores else 0.0
+
+    questions = [p[-1]["content"] for p in prompts]
+    return Diversity(
+        base=mean(base_answers),
+        tuned=mean(tuned_answers),
+        questions=len(prompts),
+        samples=samples,
+        answers=list(zip(questions, base_answers, tuned_answers, strict=True)),
+    )
+
+
+def tuning_cost(
+    model_set,
+    tuned: str,
+    template: str = "tokenizer",
+    questions: int = 8,
+    samples: int = 4,
+    max_new_tokens: int = 40,
+    seed: int = 0,
+    progress: Callable[[str, float], None] | None = None,
+    cancel=None,
+) -> TuningCost:
+    """Forgetting on every shipped general prompt, diversity on the first `questions` of them."""
+    report = progress or (lambda message, fraction: None)
+    rows = general_rows()
+    report("Scoring everyday questions with both models", 0.0)
+    lost = forgetting(model_set, tuned, rows, template=template, cancel=cancel)
+    report(f"Sampling {samples} answers to {questions} questions from both models", 0.3)
+    prompts = [conversation(r)[:-1] for r in rows[:questions]]
+    varied = diversity(model_set, tuned, prompts, samples, max_new_tokens, seed, template, cancel=cancel)
+    report("Done", 1.0)
+    return TuningCost(lost, varied)
+
+
+class CostJob(BackgroundJob):
+    """`tuning_cost` in a daemon thread with progress and cancel, for the Evaluate page."""
+
+    thread_name = "ftlib-tuning-cost"
+    kind = "evaluation"
+
+    def __init__(self, model_set, tuned: str, label: str = "measuring what fine-tuning cost", **kwargs):
+        super().__init__(label, device=model_set.device)  # takes turns on the device with training and others
+        self.model_set, self.tuned, self.kwargs = model_set, tuned, kwargs
+        self.message, self.fraction = "Starting", 0.0
+        self.result: TuningCost | None = None
+
+    def _progress(self, message: str, fraction: float) -> None:
+        self.message, self.fraction = message, fraction
+
+    def work(self) -> None:
+        self.result = tuning_cost(
+            self.model_set, self.tuned, progress=self._progress, cancel=lambda: self.cancelled, **self.kwargs
+        )
+
+
+__all__ = [
+    "SAMPLING",
+    "CostJob",
+    "Diversity",
+    "Forgetting",
+    "TuningCost",
+    "distinct_pairs",
+    "diversity",
+    "forgetting",
+    "tuning_cost",
+    "word_pairs",
+]

@@ -1,0 +1,112 @@
+"""The short-row CPU attention (ftlib.cpu_attention) computes what transformers' `sdpa` attention computes: outputs and
+the gradients of queries, keys and values, with grouped-query heads, padding and chunked rows; it steps aside where
+it does not apply, and a bf16 LoRA run uses it."""
+
+from __future__ import annotations
+
+import types
+
+import pytest
+import torch
+
+from ftlib import cpu_attention
+
+MODULE = types.SimpleNamespace(is_causal=True, num_key_value_groups=3, training=True)
+
+
+def _inputs(dtype, length: int = 13, batch: int = 3, padded: bool = True, seed: int = 0):
+    """q [B, 6, S, 8], k and v [B, 2, S, 8] (groups of 3 query heads), an upstream gradient [B, S, 6, 8] and the
+    boolean mask `sdpa_mask` builds for right-padded rows (None: plain causal)."""
+    gen = torch.Generator().manual_seed(seed)
+    q = torch.randn(batch, 6, length, 8, generator=gen, dtype=torch.float64)
+    k = torch.randn(batch, 2, length, 8, generator=gen, dtype=torch.float64)
+    v = torch.randn(batch, 2, length, 8, generator=gen, dtype=torch.float64)
+    upstream = torch.randn(batch, length, 6, 8, generator=gen, dtype=torch.float64)
+    mask = None
+    if padded:
+        lengths = torch.tensor([length, length - 4, 5][:batch])
+        real = torch.arange(length)[None] < lengths[:, None]
+        mask = (torch.ones(length, length, dtype=torch.bool).tril()[None] & real[:, None, :])[:, None]
+    leaves = [t.to(dtype).requires_grad_() for t in (q, k, v)]
+    return leaves, upstream.to(dtype), mask
+
+
+def _run(function, leaves, upstream, mask):
+    out, _ = function(MODULE, *leaves, mask, scaling=8**-0.5)
+    return (out, *torch.autograd.grad(out, leaves, upstream))
+
+
+def _sdpa(*args):
+    from transformers.integrations.sdpa_attention import sdpa_attention_forward
+
+    return _run(sdpa_attention_forward, *args)
+
+
+@pytest.mark.parametrize("padded", [True, False])
+@pytest.mark.parametrize("chunk_bytes", [1 << 20, 1])  # 1: every row of the batch in its own chunk
+def test_batched_products_match_sdpa_exactly_in_float64(padded, chunk_bytes, monkeypatch):
+    monkeypatch.setattr(cpu_attention, "CHUNK_BYTES", chunk_bytes)
+    monkeypatch.setattr(cpu_attention, "applies", lambda *a: True)  # float64 runs the batched products too
+    leaves, upstream, mask = _inputs(torch.float64, padded=padded)
+    ours = _run(cpu_attention.attention_forward, leaves, upstream, mask)
+    reference = _sdpa(leaves, upstream, mask)
+    for name, mine, theirs in zip(("output", "dq", "dk", "dv"), ours, reference, strict=True):
+        assert theirs.abs().sum() > 0, name
+        torch.testing.assert_close(mine, theirs, rtol=1e-10, atol=1e-12, msg=name)
+
+
+@pytest.mark.parametrize("padded", [True, False])
+def test_bf16_is_as_exact_as_sdpa(padded):
+    """In bf16 both round at different points: each is compared with the float64 result, and ours may be off by at
+    most about what torch's own bf16 kernel is."""
+    leaves, upstream, mask = _inputs(torch.bfloat16, length=40, padded=padded)
+    exact_leaves = [t.detach().double().requires_grad_() for t in leaves]
+    exact = _sdpa(exact_leaves, upstream.double(), mask)
+    ours = _run(cpu_attention.attention_forward, leaves, upstream, mask)
+    theirs = _sdpa(leaves, upstream, mask)
+
+    def error(value, reference):
+        return float((value.detach().double() - reference.detach()).norm() / reference.detach().norm())
+
+    for name, mine, torch_bf16, truth in zip(("output", "dq", "dk", "dv"), ours, theirs, exact, strict=True):
+        assert mine.dtype == torch.bfloat16
+        assert error(mine, truth) <= 2 * error(torch_bf16, truth) + 2e-3, name
+
+
+def test_steps_aside_where_it_does_not_apply(monkeypatch):
+    calls = []
+    original = cpu_attention._CausalAttention.apply
+    monkeypatch.setattr(cpu_attention._CausalAttention, "apply", lambda *a: calls.append(1) or original(*a))
+    leaves, upstream, mask = _inputs(torch.bfloat16)
+    _run(cpu_attention.attention_forward, leaves, upstream, mask)
+    assert len(calls) == 1  # bf16, gradients on, short rows: the batched products
+    cases = {
+        "fp32": _inputs(torch.float32),
+        "longer than MAX_LENGTH": _inputs(torch.bfloat16, length=cpu_attention.MAX_LENGTH + 1, batch=1),
+    }
+    for name, (case_leaves, case_upstream, case_mask) in cases.items():
+        _run(cpu_attention.attention_forward, case_leaves, case_upstream, case_mask)
+        assert len(calls) == 1, name
+    with torch.no_grad():  # generation and evaluation
+        cpu_attention.attention_forward(MODULE, *leaves, mask)
+    assert len(calls) == 1
+    cpu_attention.attention_forward(MODULE, *leaves, mask, dropout=0.1)
+    assert len(calls) == 1
+
+
+def test_a_bf16_lora_run_uses_it_and_an_fp32_run_keeps_sdpa(varied_model, tmp_path, monkeypatch):
+    from ftlib.training import build_trainer
+    from tests.test_training import SFT_ROWS, tiny_config
+
+    config = tiny_config(varied_model(6), batch_size=4, max_steps=1, lora_dropout=0.0)
+    monkeypatch.setenv("FTLIB_CPU_BF16", "1")
+    calls = []
+    original = cpu_attention._CausalAttention.apply
+    monkeypatch.setattr(cpu_attention._CausalAttention, "apply", lambda *a: calls.append(1) or original(*a))
+    trainer = build_trainer(config, tmp_path / "bf16", rows=(SFT_ROWS, [])).trainer
+    assert trainer.model.get_base_model().config._attn_implementation == cpu_attention.NAME
+    trainer.train()
+    assert calls  # the trained layers ran it (the bf16-vs-fp32 losses: test_fastpath)
+    monkeypatch.setenv("FTLIB_FAST_PATH", "0")
+    plain = build_trainer(config, tmp_path / "plain", rows=(SFT_ROWS, [])).trainer
+    assert plain.model.get_base_model().config._attn_implementation == "sdpa"

@@ -1,0 +1,92 @@
+"""bench/gpu.py: its table (fastest TRL setting, ratios, failed and skipped rows) and its CPU path end to end on a tiny
+model, each row in its own process; the CUDA path runs only where a GPU is present."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from bench import gpu
+
+
+def _result(side: str, tokens_per_s: float, precision: str = "fp32") -> dict:
+    return {
+        "side": side,
+        "precision": precision,
+        "checkpointing": side.endswith("-gc"),
+        "tokens_per_s": tokens_per_s,
+        "wall_s": 10.0,
+        "timed_s": 8.0,
+        "flops": 6.4e14,
+        "peak_bytes": 3 * 2**30,
+        "device": "cuda",
+    }
+
+
+def test_table_compares_with_the_fastest_trl_setting_and_keeps_failed_rows():
+    rows = gpu.plan(["default"], ["lora", "dpo"], ["ftlib", "trl-bf16", "trl-fp32-gc"])
+    assert [(r.method, r.side) for r in rows][:3] == [("lora", "ftlib"), ("lora", "trl-bf16"), ("lora", "trl-fp32-gc")]
+    rows[0].result = _result("ftlib", 3000.0, "bf16 base")
+    rows[1].result = _result("trl-bf16", 1500.0, "bf16 autocast")
+    rows[2].result = _result("trl-fp32-gc", 1000.0)
+    rows[3].result = _result("ftlib", 900.0)
+    rows[4].result = {"error": "exit 1: torch.OutOfMemoryError: CUDA out of memory"}
+    # rows[5] never ran: the time budget was spent
+    peaks = {"float32": 50e12, "bfloat16": 800e12}
+    sampling = {"default": {"error": "timed out after 60 s"}}
+    text = gpu.render(rows, sampling, peaks, "Test GPU")
+    lines = text.splitlines()
+    ftlib_lora = next(line for line in lines if " lora " in line and " ftlib " in line)
+    assert ftlib_lora.rstrip().endswith("2.00x")  # against trl-bf16, the faster of the two TRL rows
+    assert "(fastest)" in next(line for line in lines if " lora " in line and "trl-bf16 " in line)
+    assert "10.0%" in ftlib_lora  # 6.4e14 FLOPs / 8 timed s / 800e12 (the bf16 peak for a bf16 base)
+    assert "FAILED: exit 1: torch.OutOfMemoryError" in next(
+        line for line in lines if " dpo " in line and "trl-bf16 " in line
+    )
+    assert "skipped: time budget spent" in next(line for line in lines if " dpo " in line and "trl-fp32-gc" in line)
+    # no TRL row of DPO measured: no ratio rather than a wrong one
+    dpo_ftlib = next(line for line in lines if " dpo " in line and " ftlib " in line)
+    assert not dpo_ftlib.rstrip().endswith("x"), dpo_ftlib
+    assert "timed out after 60 s" in text
+
+
+def _run(capsys, *args: str) -> str:
+    code = gpu.main(list(args))
+    assert code == 0
+    return capsys.readouterr().out
+
+
+def test_cpu_path_on_a_tiny_model(tiny_model_dir, capsys):
+    out = _run(
+        capsys,
+        "--device", "cpu", "--model", str(tiny_model_dir), "--methods", "lora", "--sides", "ftlib,trl-fp32",
+        "--steps", "2", "--warmup", "0", "--sampling-rounds", "1", "--max-new-tokens", "4", "--budget", "900",
+    )  # fmt: skip
+    table = out[out.index("device: cpu") :]
+    ftlib_row = next(line for line in table.splitlines() if " ftlib " in line)
+    trl_row = next(line for line in table.splitlines() if " trl-fp32 " in line)
+    assert "FAILED" not in ftlib_row and "FAILED" not in trl_row, table
+    assert trl_row.rstrip().endswith("1.00x (fastest)")
+    assert ftlib_row.rstrip().endswith("x") and float(ftlib_row.split()[3].replace(",", "")) > 0  # tokens/s
+    grid = next(line for line in table.splitlines() if " grid " in line)
+    assert "greedy identical True" in grid, grid
+
+
+def test_a_failing_row_is_reported_not_raised(tmp_path, capsys):
+    missing = tmp_path / "no-such-model"
+    out = _run(
+        capsys,
+        "--device", "cpu", "--model", str(missing), "--methods", "lora", "--sides", "ftlib", "--steps", "1",
+        "--no-sampling", "--budget", "300",
+    )  # fmt: skip
+    row = next(line for line in out[out.index("device: cpu") :].splitlines() if " ftlib " in line)
+    assert "FAILED: exit 1" in row, row
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="the GPU path needs CUDA")
+def test_gpu_path_on_a_tiny_model(tiny_model_dir, capsys):
+    out = _run(
+        capsys, "--model", str(tiny_model_dir), "--methods", "lora,dpo", "--sides", "ftlib,trl-bf16",
+        "--steps", "4", "--warmup", "1", "--sampling-rounds", "1", "--max-new-tokens", "8",
+    )  # fmt: skip
+    assert "FAILED" not in out[out.index("device:") :], out

@@ -1,0 +1,114 @@
+"""Don't overtrain: the chart's "memorising from here" point on loss curves, and early stopping on held-out loss
+through HF Trainer's own EarlyStoppingCallback + load_best_model_at_end (a real tiny run stops early and exports
+its best checkpoint, not its last)."""
+
+from __future__ import annotations
+
+import pytest
+
+from ftlib import overfitting, workspace
+from ftlib.config import RunConfig
+from ftlib.testing import make_run
+from ftlib.training import preflight
+from ftlib.worker import execute
+
+
+def curves(train: list[float], evals: dict[int, float]) -> list[dict]:
+    rows = [{"kind": "train", "step": s, "loss": v} for s, v in enumerate(train, start=1)]
+    return rows + [{"kind": "eval", "step": s, "eval_loss": v} for s, v in evals.items()]
+
+
+FALLING = [3.0 - 0.1 * s for s in range(12)]
+RISING = [1.0 + 0.1 * s for s in range(12)]
+# (id, metric rows, the step the chart marks or None)
+CASES = [
+    ("held-out rises, training falls", curves(FALLING, {3: 2.5, 6: 2.2, 9: 2.3, 12: 2.5}), 6),
+    ("still improving", curves(FALLING, {3: 2.5, 6: 2.2, 9: 2.1, 12: 2.0}), None),
+    ("only one evaluation after the best", curves(FALLING, {3: 2.5, 6: 2.4, 9: 2.2, 12: 2.6}), None),
+    ("a dip back to the best is not a rise", curves(FALLING, {3: 2.5, 6: 2.2, 9: 2.3, 12: 2.2}), None),
+    ("a rise within noise", curves(FALLING, {3: 2.5, 6: 2.2, 9: 2.201, 12: 2.205}), None),
+    ("both rise: diverging, not memorising", curves(RISING, {3: 1.5, 6: 1.4, 9: 1.6, 12: 1.9}), None),
+    ("too few evaluations", curves(FALLING, {6: 2.2, 12: 2.5}), None),
+    ("no evaluations", curves(FALLING, {}), None),
+    ("a NaN evaluation is ignored", curves(FALLING, {3: 2.5, 5: float("nan"), 6: 2.2, 9: 2.3, 12: 2.5}), 6),
+]
+
+
+@pytest.mark.parametrize("rows, step", [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_memorising_is_marked_where_held_out_loss_turns_while_training_loss_falls(rows, step):
+    turn = overfitting.memorising_from(rows)
+    assert (turn.step if turn else None) == step
+    if turn:
+        assert turn.best_eval_loss == 2.2 and turn.last_eval_loss == 2.5 and turn.last_step == 12
+        assert "memorising the training rows" in turn.sentence() and "step 6" in turn.sentence()
+
+
+CHAT = [
+    {
+        "messages": [
+            {"role": "user", "content": f"Say the word {i % 3}."},
+            {"role": "assistant", "content": "banana banana banana banana"},
+        ]
+    }
+    for i in range(16)
+]
+HELD_OUT = [
+    {
+        "messages": [
+            {"role": "user", "content": f"Say the word {i}."},
+            {"role": "assistant", "content": "the quick brown fox jumps"},
+        ]
+    }
+    for i in range(4)
+]
+
+
+def test_early_stopping_ends_the_run_and_exports_the_best_checkpoint(tiny_model_dir):
+    """Held-out answers unlike the training ones: the held-out loss turns within a few steps at this learning rate,
+    HF's EarlyStoppingCallback ends the run, and the exported adapter is the best checkpoint's, not the last."""
+    from safetensors.torch import load_file
+
+    workspace.save_split("bananas", CHAT, HELD_OUT, {})
+    settings = {"model": str(tiny_model_dir), "dataset": "bananas", "max_steps": 30, "batch_size": 4}
+    settings |= {"eval_every": 2, "early_stopping_patience": 2, "learning_rate": 1e-2, "max_length": 48}
+    run = make_run("early", settings | {"device": "cpu"}, state="running")
+    assert execute(run.path) == "finished"
+
+    evals = [(m["step"], m["eval_loss"]) for m in run.read_metrics() if m["kind"] == "eval"]
+    best_step, best = min(evals, key=lambda e: e[1])
+    last_step = evals[-1][0]
+    assert last_step < 30, "the run should have stopped early"
+    assert [s for s, _ in evals if s > best_step] == [best_step + 2, best_step + 4]  # patience 2, then it stops
+    message = run.read_status()["message"]
+    assert f"Stopped early at step {last_step} of 30" in message and f"step {best_step}" in message
+    best_weights = load_file(str(run.checkpoints / f"checkpoint-{best_step}" / "adapter_model.safetensors"))
+    saved = load_file(str(run.adapter_dir / "adapter_model.safetensors"))
+    assert saved.keys() == best_weights.keys()
+    assert all((saved[k] == best_weights[k]).all() for k in saved)
+
+
+@pytest.mark.parametrize(
+    "settings, test_rows, warning",
+    [
+        ({"early_stopping_patience": 2, "eval_every": 5}, [], "no held-out rows"),
+        ({"early_stopping_patience": 2}, HELD_OUT, "measured only once per epoch"),
+        ({"early_stopping_patience": 2, "eval_every": 5}, HELD_OUT, None),
+        ({"early_stopping_patience": 0}, [], None),
+    ],
+)
+def test_preflight_says_when_early_stopping_cannot_work(tiny_model_dir, smol_tokenizer, settings, test_rows, warning):
+    config = RunConfig(model=str(tiny_model_dir), dataset="x", **settings)
+    report = preflight(config, tokenizer=smol_tokenizer, rows=(CHAT, test_rows))
+    early = [w for w in report.warnings if "Early stopping" in w]
+    assert (early[0] if early else None) is None if warning is None else warning in early[0]
+
+
+def test_grpo_never_stops_early_and_says_so():
+    config = RunConfig(model="m", dataset="x", method="grpo", early_stopping_patience=2, eval_every=5)
+    assert not overfitting.active(config, has_eval=True)
+    assert overfitting.trainer_kwargs(config, True, {"eval_strategy": "steps", "eval_steps": 5}) == {}
+    assert overfitting.callbacks(config, has_eval=True) == []
+    (warning,) = overfitting.preflight_warnings(config, eval_rows=10)
+    assert "GRPO has no held-out loss" in warning
+    sft = RunConfig(model="m", dataset="x", early_stopping_patience=2, eval_every=5)
+    assert overfitting.active(sft, has_eval=True) and overfitting.preflight_warnings(sft, eval_rows=10) == []

@@ -1,0 +1,72 @@
+"""Which finished run Compare and Evaluate offer first: the newest one trained on the current dataset, named by a
+short label with its age, steps and final loss (so a two-step test run on other data is never taken silently)."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from ftlib import modelset as M
+from ftlib.run_picker import age_words, preselect, run_choices
+from ftlib.testing import make_run
+
+
+@pytest.fixture
+def runs(tiny_model_dir, tmp_path):
+    """Three finished runs: a real one on chat_style, then a newer 2-step test on another split, and a full fine-tune
+    on chat_style that failed halfway (not finished: never offered)."""
+    adapter = tmp_path / "adapter"
+    adapter.mkdir()
+    (adapter / "adapter_config.json").write_text("{}")
+    (adapter / "adapter_model.safetensors").write_bytes(b"")
+    now = time.time()
+    steps = [{"kind": "train", "step": s, "loss": 2.0 / s} for s in range(1, 41)]
+    make_run(
+        "real",
+        {"model": str(tiny_model_dir), "dataset": "chat_style"},
+        adapter=adapter,
+        metrics=steps,
+        created=now - 3600,
+        ended=now - 1500,
+    )
+    make_run(
+        "test-2-steps",
+        {"model": str(tiny_model_dir), "dataset": "numbers"},
+        adapter=adapter,
+        metrics=steps[:2],
+        created=now - 120,
+        ended=now - 60,
+    )
+    make_run("broken", {"model": str(tiny_model_dir), "dataset": "chat_style"}, state="failed", created=now - 30)
+    return now
+
+
+def test_the_newest_finished_run_on_the_current_dataset_is_offered_first(runs):
+    choices = run_choices(M.list_run_adapters(), now=runs)
+    assert [c.name for c in choices] == ["test-2-steps", "real"]  # newest first; the failed run is not offered
+    assert choices[preselect(choices, "chat_style")].name == "real"
+    assert choices[preselect(choices, "numbers")].name == "test-2-steps"
+    assert choices[preselect(choices, "another")].name == "test-2-steps"  # none on it: the newest
+    assert preselect([], "chat_style") is None
+
+
+def test_each_run_is_named_by_a_short_label_and_its_facts(runs):
+    real = next(c for c in run_choices(M.list_run_adapters(), now=runs) if c.name == "real")
+    assert real.label.startswith("lora · chat_style · ")
+    assert real.facts == "25 min ago · 40 steps · final loss 0.050"
+
+
+@pytest.mark.parametrize(
+    "seconds, words",
+    [
+        (0, "just now"),
+        (59, "just now"),
+        (60, "1 min ago"),
+        (3599, "59 min ago"),
+        (7200, "2 h ago"),
+        (86400 * 3, "3 days ago"),
+    ],
+)
+def test_ages_read_at_a_glance(seconds, words):
+    assert age_words(seconds) == words

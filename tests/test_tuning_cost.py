@@ -1,0 +1,108 @@
+"""What fine-tuning cost: forgetting on the shipped general prompts (agreeing with transformers' own loss), distinct
+word pairs over sampled answers (distinct-2), the plain sentences, and the general prompts themselves."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from ftlib import evaluate as E
+from ftlib import modelset as M
+from ftlib import tuning_cost as C
+from ftlib.demo_data import SAMPLES, general_rows
+from ftlib.models import load_model
+from ftlib.sampling import GREEDY
+from ftlib.testing import make_random_adapter
+
+
+@pytest.fixture(scope="module")
+def varied_dir(varied_model):
+    return varied_model(2)
+
+
+@pytest.fixture(scope="module")
+def model_set(varied_dir, tmp_path_factory):
+    adapter = make_random_adapter(str(varied_dir), tmp_path_factory.mktemp("cost-run") / "adapter", seed=5, b_std=0.5)
+    return M.load_model_set(str(varied_dir), [adapter.parent], device="cpu")
+
+
+def test_the_general_prompts_are_plain_and_unrelated_to_every_training_sample():
+    rows = general_rows()
+    assert len(rows) >= 20
+    questions = [E.conversation(r)[-2]["content"] for r in rows]
+    assert len(set(questions)) == len(questions)
+    seen = set()
+    for sample in SAMPLES.values():
+        if sample.path.suffix == ".jsonl":
+            seen |= set(sample.path.read_text(encoding="utf-8").split('"'))
+    assert not set(questions) & seen, "a general prompt also appears in a training sample"
+    assert not any(E.conversation(r)[-1]["content"].startswith("Ahoy") for r in rows)  # no trained style
+
+
+@pytest.mark.parametrize(
+    "texts, expected",
+    [
+        (["a b c", "a b d"], 0.75),
+        (["the same answer", "the same answer", "the same answer"], 2 / 6),
+        (["One, two; three!", "one two three"], 2 / 4),  # punctuation and case do not make pairs differ
+        (["word"], None),  # no pair at all
+        (["Don't stop", "don't stop"], 0.5),
+    ],
+)
+def test_distinct_pairs_count_different_word_pairs_over_all_answers(texts, expected):
+    assert C.distinct_pairs(texts) == expected
+
+
+def test_forgetting_is_the_token_weighted_loss_transformers_computes(model_set, varied_dir):
+    rows = general_rows()[:3]
+    tuned = model_set.names[1]
+    result = C.forgetting(model_set, tuned, rows)
+    base = load_model(str(varied_dir), device="cpu").eval()
+    total, tokens = 0.0, 0
+    for row in rows:
+        ref = E.encode_reference(E.conversation(row), model_set.tokenizer)
+        n = sum(label != -100 for label in ref.labels)
+        with torch.no_grad():
+            loss = base(input_ids=torch.tensor([ref.input_ids]), labels=torch.tensor([ref.labels])).loss.item()
+        total, tokens = total + loss * n, tokens + n
+    assert result.base_loss == pytest.approx(total / tokens, rel=1e-4)
+    assert result.tokens == tokens and result.rows == 3
+    assert abs(result.tuned_loss - result.base_loss) > 1e-3  # the adapter really changes the scores
+
+
+def test_diversity_is_low_for_greedy_answers_and_reproducible_for_sampled_ones(model_set):
+    tuned = model_set.names[1]
+    prompts = [E.conversation(r)[:-1] for r in general_rows()[:2]]
+    greedy = C.diversity(model_set, tuned, prompts, samples=3, max_new_tokens=8, setting=GREEDY)
+    for _, base_answers, tuned_answers in greedy.answers:
+        assert len(set(base_answers)) == 1 and len(set(tuned_answers)) == 1  # greedy says the same thing each time
+    one = C.distinct_pairs(greedy.answers[0][1][:1])
+    assert greedy.answers[0][1][0].strip() and one is not None
+    sampled = C.diversity(model_set, tuned, prompts, samples=3, max_new_tokens=8)
+    again = C.diversity(model_set, tuned, prompts, samples=3, max_new_tokens=8)
+    assert sampled == again  # the same seeds, the same answers
+    assert sampled.base > greedy.base and sampled.tuned > greedy.tuned
+    assert all(len(set(base_answers)) > 1 for _, base_answers, _ in sampled.answers)
+
+
+@pytest.mark.parametrize(
+    "base, tuned, words",
+    [(2.0, 2.4, "forgotten some"), (2.0, 2.02, "about as likely"), (2.0, 1.7, "nothing was forgotten")],
+)
+def test_the_forgetting_sentence_says_what_the_numbers_mean(base, tuned, words):
+    sentence = C.Forgetting(base, tuned, rows=24, tokens=400).sentence()
+    assert words in sentence and f"{base:.2f} → {tuned:.2f}" in sentence
+
+
+@pytest.mark.parametrize(
+    "base, tuned, words", [(0.8, 0.5, "more alike"), (0.8, 0.79, "about as much"), (0.5, 0.8, "vary more")]
+)
+def test_the_diversity_sentence_says_what_the_numbers_mean(base, tuned, words):
+    assert words in C.Diversity(base, tuned, questions=8, samples=4).sentence()
+
+
+def test_the_job_runs_both_in_the_background(model_set):
+    job = C.CostJob(model_set, model_set.names[1], questions=1, samples=2, max_new_tokens=4).start()
+    assert job.wait(timeout=300) and job.error is None, job.error
+    assert job.result.forgetting.rows == len(general_rows()) and job.result.diversity.questions == 1
+    assert len(job.result.sentences()) == 2

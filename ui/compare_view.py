@@ -1,0 +1,152 @@
+"""Drawing the Compare grid: generated tokens tinted by probability with a hover card of the alternatives, and the
+column headers that name a decoding preset with its values.
+
+Pure functions returning HTML or Markdown strings (no Streamlit calls), so tests read exactly what the page shows.
+Token text is always `html.escape`d. The hover card is CSS only (`:hover` shows it): the browser's own tooltip
+(a `title`) shows plain text after a delay and cannot hold a table.
+"""
+
+from __future__ import annotations
+
+import html
+
+import pandas as pd
+import plotly.graph_objects as go
+
+CSS = """
+<style>
+.ftgen{white-space:break-spaces;overflow-wrap:anywhere;font-family:ui-monospace,monospace;font-size:13px;
+       line-height:1.6;border:1px solid rgba(128,128,128,.25);border-radius:6px;padding:6px 8px;min-height:3em}
+.ftgen .tok{border-radius:3px;color:#111;position:relative;cursor:default}
+.ftgen .end{color:#888;font-style:italic;background:none}
+.ftgen .card{display:none;position:absolute;left:0;top:1.6em;z-index:1000;min-width:13em;max-width:22em;
+       background:#fff;color:#222;border:1px solid #d0d7de;border-radius:8px;padding:6px 8px;
+       box-shadow:0 4px 14px rgba(0,0,0,.18);white-space:normal;font-size:12px;line-height:1.45}
+.ftgen .tok:hover .card{display:block}
+.ftgen .tok:hover{outline:2px solid #555}
+.ftgen .card .head{font-weight:600;margin-bottom:3px}
+.ftgen .card .alt{display:flex;align-items:center;gap:6px;white-space:nowrap}
+.ftgen .card .alt code{font-size:12px;background:#f3f4f6;border-radius:3px;padding:0 3px;min-width:5em;
+       max-width:12em;overflow:hidden;text-overflow:ellipsis;white-space:pre}
+.ftgen .card .bar{display:inline-block;height:7px;background:#58a6ff;border-radius:2px}
+.ftgen .card .chosen code{background:#ddf4e4;font-weight:600}
+.ftgen .card .note{color:#666;margin-top:3px}
+</style>
+"""
+
+
+def shown(text: str) -> str:
+    """Token text with its whitespace visible (· space, ↵ newline), escaped, for the card."""
+    return html.escape(text).replace(" ", "·").replace("\n", "↵").replace("\t", "→") or "∅"
+
+
+def card_html(token) -> str:
+    """The hover card of one generated token: its probability, and the model's top alternatives with bars."""
+    head = f"p = {token.prob:.1%}"
+    note = ""
+    if token.sample_prob < 1.0:
+        drawn = f"{token.sample_prob:.1%} after temperature, top-k and top-p: the odds it was drawn with"
+        note = f'<div class="note">{drawn}</div>'
+    alts = []
+    for text, prob in token.alternatives:
+        klass = ' class="alt chosen"' if text == token.text else ' class="alt"'
+        width = max(1, round(prob * 80))
+        alts.append(
+            f'<div{klass}><code>{shown(text)}</code><i class="bar" style="width:{width}px"></i>{prob:.1%}</div>'
+        )
+    listed = "".join(alts) or '<div class="note">no alternatives recorded</div>'
+    return f'<span class="card"><div class="head">{head}</div>{listed}{note}</span>'
+
+
+def token_html(tokens, finish: str = "", model: str = "") -> str:
+    """Generated tokens (ftlib.sampling.TokenInfo) tinted by the model's probability (red unlikely, green likely),
+    each with a hover card; an end marker for a stop or the length limit. `model` names the cell's model in a
+    `data-model` attribute (what a browser test reads)."""
+    parts = []
+    for t in tokens:
+        if t.stop:
+            parts.append('<span class="end">⏎ end</span>')
+            continue
+        hue = int(120 * min(max(t.prob, 0.0), 1.0))
+        parts.append(
+            f'<span class="tok" style="background:hsl({hue},75%,80%)">{html.escape(t.text)}{card_html(t)}</span>'
+        )
+    if finish == "length":
+        parts.append('<span class="end">… (max new tokens)</span>')
+    data = f' data-model="{html.escape(model, quote=True)}"' if model else ""
+    return f'<div class="ftgen"{data}>{"".join(parts) or "&nbsp;"}</div>'
+
+
+def setting_values(setting) -> str:
+    """What a decoding setting (ftlib.sampling.DecodingSetting) does, in its values: under each column header.
+
+    >>> from ftlib.sampling import DecodingSetting, GREEDY
+    >>> setting_values(DecodingSetting(0.7, 0, 0.9, name="balanced")).replace("\\u00a0", " ")
+    'temperature 0.7 · top-k off · top-p 0.9'
+    >>> setting_values(GREEDY)
+    'always the most likely token'
+    """
+    if setting.greedy:
+        return "always the most likely token"
+    top_k = str(setting.top_k) if setting.top_k else "off"
+    top_p = f"{setting.top_p:g}" if setting.top_p < 1 else "off"
+    # No-break spaces: a value never wraps away from its name.
+    return f"temperature\u00a0{setting.temperature:g} · top-k\u00a0{top_k} · top-p\u00a0{top_p}"
+
+
+def setting_header(setting) -> str:
+    """Markdown for a column header: the preset's name in bold, its values on the line below."""
+    return f"**{setting.label}**  \n:gray[{setting_values(setting)}]"
+
+
+def next_token_frame(view) -> pd.DataFrame:
+    """The next-token view (ftlib.sampling.NextTokenView) as a table: each candidate's probability at each stage."""
+    return pd.DataFrame(
+        [
+            {
+                "token": repr(r.text),
+                "model": r.prob,
+                "after temperature": r.prob_temperature,
+                "kept by top-k": r.kept_top_k,
+                "kept by top-p": r.kept_top_p,
+                "final": r.final_prob,
+            }
+            for r in view.rows
+        ]
+    )
+
+
+def next_token_figure(frame: pd.DataFrame) -> go.Figure:
+    """Grouped bars per candidate token: the model's odds, after temperature, and final (red when filtered out)."""
+    fig = go.Figure(
+        [
+            go.Bar(name="model (T = 1)", x=frame["token"], y=frame["model"], marker_color="#9aa5b1"),
+            go.Bar(name="after temperature", x=frame["token"], y=frame["after temperature"], marker_color="#58a6ff"),
+            go.Bar(
+                name="final (renormalized)",
+                x=frame["token"],
+                y=frame["final"],
+                marker_color=["#2ea043" if k else "#f85149" for k in frame["kept by top-p"]],
+            ),
+        ]
+    )
+    fig.update_layout(
+        barmode="group",
+        height=360,
+        margin={"t": 30, "b": 10},
+        yaxis_tickformat=".0%",
+        legend={"orientation": "h", "y": 1.12},
+    )
+    return fig
+
+
+__all__ = [
+    "CSS",
+    "card_html",
+    "next_token_figure",
+    "next_token_frame",
+    "setting_header",
+    "setting_values",
+    "shown",
+    "token_html",
+]

@@ -1,0 +1,131 @@
+"""Drawing on the Evaluate page: the answers side by side, one row at a time, and what fine-tuning cost.
+
+Side by side means, for each held-out row: the prompt, then the reference, the base answer and the tuned answer
+next to each other, in full and wrapping, each with its loss (the table stays as a download). Answers and prompts
+are drawn with `st.text` (verbatim: no Markdown).
+"""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+import streamlit as st
+
+from ftlib.demo_data import GENERAL_PROMPTS
+from ftlib.tuning_cost import CostJob
+
+ROWS_PER_PAGE = 8
+COST_KEY = "evaluate_cost"  # session key: (run name, the CostJob measuring it)
+POLL_S = 0.5
+
+
+def side_by_side(rows, key: str = "eval_side_page") -> None:
+    """Each `ftlib.evaluate.EvalRow`: its prompt, then reference | base | tuned, with losses; paged."""
+    pages = max(1, -(-len(rows) // ROWS_PER_PAGE))
+    if pages > 1:
+        page = st.number_input(f"Page (of {pages})", value=1, step=1, key=key)
+        if not 1 <= page <= pages:
+            st.error(f"**Page (of {pages})**: {page:g} is out of range. Use a number from 1 to {pages}.")
+            return
+    else:
+        page = 1
+    start = (int(page) - 1) * ROWS_PER_PAGE
+    for row in rows[start : start + ROWS_PER_PAGE]:
+        with st.container(border=True):
+            st.caption(f"Held-out row {row.index} · the prompt")
+            st.text(row.prompt)
+            reference, base, tuned = st.columns(3)
+            with reference:
+                st.markdown("**Reference answer** (the test split's)")
+                st.text(row.reference)
+            with base:
+                st.markdown(f"**Base model** · loss {row.base_loss:.3f}")
+                st.text(row.base_output.strip() or "(nothing: it stopped at once)")
+            with tuned:
+                change = row.loss_change
+                colour = "green" if change < 0 else "red" if change > 0 else "gray"
+                st.markdown(f"**Tuned model** · loss {row.tuned_loss:.3f} :{colour}[({change:+.3f})]")
+                st.text(row.tuned_output.strip() or "(nothing: it stopped at once)")
+    st.caption(
+        "Loss = how surprised a model is by the reference answer (lower is better); the change is tuned minus base. "
+        "Answers are greedy: each model's single most likely reply."
+    )
+
+
+def cost_panel(cost) -> None:
+    """What fine-tuning cost (an ftlib.tuning_cost.TuningCost): forgetting and variety, numbers and sentences."""
+    lost, varied = cost.forgetting, cost.diversity
+    c1, c2, c3, c4 = st.columns(4)
+    c1.metric("Everyday loss, base", f"{lost.base_loss:.3f}", help="Mean loss of plain answers to general questions.")
+    c2.metric("Everyday loss, tuned", f"{lost.tuned_loss:.3f}", f"{lost.change:+.3f}", delta_color="inverse")
+    c3.metric("Variety, base", f"{varied.base:.0%}", help="Distinct word pairs over sampled answers to one question.")
+    c4.metric("Variety, tuned", f"{varied.tuned:.0%}", f"{varied.tuned - varied.base:+.0%}")
+    st.markdown(f"- {lost.sentence()}\n- {varied.sentence()}")
+    with st.expander("The sampled answers behind the variety numbers"):
+        for question, base, tuned in varied.answers:
+            st.markdown(f"**{question}**")
+            left, right = st.columns(2)
+            left.caption("Base")
+            right.caption("Tuned")
+            for b, t in zip(base, tuned, strict=True):
+                left.text(b.strip() or "(empty)")
+                right.text(t.strip() or "(empty)")
+
+
+def cost_section(model_set, tuned: str, template: str, run_name: str) -> None:
+    """What fine-tuning cost, measured on demand (a CostJob in the background, polled while it runs)."""
+    st.caption(
+        "Fine-tuning can cost something too: forgetting some of what the model could do, and answering more "
+        f"alike. Both are measured on everyday questions unrelated to your data (`samples/{GENERAL_PROMPTS.name}`)."
+    )
+    held = st.session_state.get(COST_KEY)
+    job = held[1] if held and held[0] == run_name else None
+    running = job is not None and not job.done
+    if st.button("Measure what it cost", key="evaluate_cost_start", disabled=running):
+        job = CostJob(model_set, tuned, template=template, label="measuring what fine-tuning cost").start()
+        st.session_state[COST_KEY] = (run_name, job)
+        running = True
+    if job is None:
+        return
+    if running:
+
+        @st.fragment(run_every=POLL_S)  # only while it runs
+        def progress() -> None:
+            if job.done:
+                st.rerun()  # once, to show the result
+            waiting = getattr(job, "waiting", "")
+            if waiting:
+                st.info(f"⏳ {waiting}")
+            st.progress(min(job.fraction, 1.0), text="Waiting for the device" if waiting else job.message)
+
+        progress()
+        return
+    if job.error:
+        st.error(f"Could not measure what it cost: {job.error}")
+    elif job.result is None:
+        st.warning("Stopped before anything was measured.")
+    else:
+        cost_panel(job.result)
+
+
+def token_loss_figure(view) -> go.Figure:
+    """The per-token loss heatmap of one row (an ftlib.evaluate.TokenLosses): base on top, tuned below."""
+    scored = [i for i, s in enumerate(view.scored) if s]
+    labels = [f"{j}:{view.tokens[i]!r}" for j, i in enumerate(scored)]
+    z = [[view.losses[name][i] for i in scored] for name in view.losses]
+    heat = go.Figure(
+        go.Heatmap(
+            z=z,
+            x=labels,
+            y=["base", "tuned"][: len(z)],
+            colorscale="Reds",
+            colorbar={"title": "loss"},
+            hovertemplate="%{y} · token %{x}<br>loss %{z:.2f}<extra></extra>",
+        )
+    )
+    heat.update_layout(
+        height=220, margin={"t": 10, "b": 10}, xaxis={"tickangle": -45}, yaxis={"autorange": "reversed"}
+    )
+    return heat
+
+
+__all__ = ["COST_KEY", "ROWS_PER_PAGE", "cost_panel", "cost_section", "side_by_side", "token_loss_figure"]

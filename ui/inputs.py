@@ -1,0 +1,45 @@
+"""Number boxes whose limits are checked by the page, not by the browser.
+
+Streamlit's own `min_value`/`max_value` make the browser keep an out-of-range number on screen in red while the
+script goes on with the last good one (a test share of "5" shown while 0.10 is saved). These boxes take whatever
+is typed; a value outside the limits is refused with the field named, and the caller does nothing with it.
+
+    row = number_in_range(st, "Row", 0, len(rows) - 1, 0, key="tok_row")
+    if row is None:
+        st.stop()        # the error naming the field is already on the page
+"""
+
+from __future__ import annotations
+
+
+def range_words(low: float | None, high: float | None) -> str:
+    """'from 0 to 152', 'at least 1', 'at most 9' or '' (no limits)."""
+    if low is not None and high is not None:
+        return f"from {low:g} to {high:g}"
+    if low is not None:
+        return f"at least {low:g}"
+    return f"at most {high:g}" if high is not None else ""
+
+
+def number_in_range(
+    where,
+    label: str,
+    low: float | None,
+    high: float | None,
+    value: float,
+    step: float = 1,
+    key: str | None = None,
+    help: str | None = None,
+    integer: bool = True,
+) -> float | int | None:
+    """A number box (on `where`: st or a column); its value, or None after an error that names the field and the
+    allowed range when the typed number is outside [`low`, `high`]."""
+    cast = int if integer else float
+    typed = where.number_input(label, value=cast(value), step=cast(step), key=key, help=help)
+    if (low is not None and typed < low) or (high is not None and typed > high):
+        where.error(f"**{label}**: {typed:g} is out of range. Use a number {range_words(low, high)}.")
+        return None
+    return cast(typed)
+
+
+__all__ = ["number_in_range", "range_words"]

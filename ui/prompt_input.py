@@ -1,0 +1,42 @@
+"""The Compare page's prompt: typed (with an optional system message), or a row of the active split's test part
+(its reference answer kept apart, for the page to show beside the outputs)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from ftlib.evaluate import EvalError, conversation
+
+
+def conversation_or_row(row: dict) -> list[dict]:
+    """A row's conversation; for a row without a reference answer, its messages as they are."""
+    try:
+        return conversation(row)
+    except EvalError:
+        return list(row.get("messages") or row.get("prompt") or [])
+
+
+def choose_prompt(test_rows: list[dict], split_name: str | None) -> tuple[list[dict], str | None]:
+    """(messages ending with the user's turn, the reference answer or None)."""
+    sources = ["Type a prompt"] + (["Pick from the test split"] if test_rows else [])
+    source = st.radio("Prompt", sources, horizontal=True, label_visibility="collapsed")
+    if source == "Type a prompt":
+        prompt = st.text_area("Your message", "Write a short poem about the sea.", height=80)
+        system = st.text_input("System message (optional)", "", help="Empty: the template's default, if it has one.")
+        messages = [{"role": "user", "content": prompt}]
+        if system.strip():
+            messages.insert(0, {"role": "system", "content": system})
+        return messages, None
+
+    def label(i: int) -> str:
+        user = next((m["content"] for m in reversed(conversation_or_row(test_rows[i])) if m["role"] == "user"), "")
+        return f"{i}: {user[:70]}"
+
+    index = st.selectbox(f"Test row (split `{split_name}`)", range(len(test_rows)), format_func=label)
+    messages = conversation_or_row(test_rows[index])
+    if messages and messages[-1]["role"] == "assistant":
+        return messages[:-1], messages[-1]["content"]
+    return messages, None
+
+
+__all__ = ["choose_prompt", "conversation_or_row"]

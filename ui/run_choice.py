@@ -1,0 +1,49 @@
+"""The finished-run pickers of Compare and Evaluate: the newest finished run trained on the current dataset comes
+first (ftlib.run_picker), each run named by its short label with its age, steps and final loss beside it.
+
+    name = pick_run("Run", runs, key="eval_run")                   # one run (Evaluate)
+    names = pick_runs("Fine-tuned models", runs, key="cmp_runs")    # some runs (Compare)
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from ftlib.run_picker import RunChoice, preselect, run_choices
+from ui.common import active_split_name
+
+
+def describe(choice: RunChoice) -> str:
+    return f"{choice.label} — {choice.facts}"
+
+
+def _choices(adapters) -> tuple[list[RunChoice], int | None]:
+    choices = run_choices(adapters)
+    return choices, preselect(choices, active_split_name())
+
+
+def pick_run(label: str, adapters, key: str, help: str | None = None) -> str:
+    """One finished run's name (its id); the newest on the current dataset is chosen first."""
+    choices, first = _choices(adapters)
+    by_name = {c.name: c for c in choices}
+    return st.selectbox(
+        label, list(by_name), index=first or 0, key=key, help=help, format_func=lambda n: describe(by_name[n])
+    )
+
+
+def pick_runs(label: str, adapters, key: str, help: str | None = None) -> list[str]:
+    """Some finished runs' names; the newest on the current dataset is chosen first."""
+    choices, first = _choices(adapters)
+    by_name = {c.name: c for c in choices}
+    default = [choices[first].name] if first is not None else []
+    return st.multiselect(
+        label, list(by_name), default=default, key=key, help=help, format_func=lambda n: describe(by_name[n])
+    )
+
+
+def choices_by_name(adapters) -> dict[str, RunChoice]:
+    """Each finished run's RunChoice by its name: the short label and facts that stand for its long id."""
+    return {c.name: c for c in run_choices(adapters)}
+
+
+__all__ = ["choices_by_name", "describe", "pick_run", "pick_runs"]

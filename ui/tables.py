@@ -1,0 +1,46 @@
+"""Small tables whose cells wrap, for text that matters in full (a bad row's reason, what a memory part holds).
+
+`st.dataframe` cuts a long cell at the column's width; these are plain HTML tables (every cell escaped), drawn
+with `st.html`. For a few dozen rows: a long list belongs in a dataframe or a download.
+
+    st.html(html_table([{"row": 3, "reason": "no assistant turn"}], widths={"row": "4em"}))
+"""
+
+from __future__ import annotations
+
+import html
+
+CSS = """
+<style>
+.ft-table{border-collapse:collapse;width:100%;font-size:0.875rem;}
+.ft-table th{text-align:left;font-weight:600;color:#555;border-bottom:1px solid #ddd;padding:4px 8px;}
+.ft-table td{vertical-align:top;border-bottom:1px solid #eee;padding:4px 8px;white-space:normal;
+  overflow-wrap:anywhere;}
+.ft-table td.ft-num{text-align:right;white-space:nowrap;}
+</style>
+"""
+
+
+def html_table(rows: list[dict], widths: dict[str, str] | None = None) -> str:
+    """`rows` (dicts with the same keys, in column order) as an HTML table; numbers right-aligned, text wrapped."""
+    if not rows:
+        return ""
+    widths = widths or {}
+    head = list(rows[0])
+    out = [CSS, '<table class="ft-table"><thead><tr>']
+    for name in head:
+        style = f' style="width:{widths[name]}"' if name in widths else ""
+        out.append(f"<th{style}>{html.escape(str(name))}</th>")
+    out.append("</tr></thead><tbody>")
+    for row in rows:
+        cells = []
+        for name in head:
+            value = row.get(name, "")
+            klass = ' class="ft-num"' if isinstance(value, (int, float)) and not isinstance(value, bool) else ""
+            cells.append(f"<td{klass}>{html.escape('' if value is None else str(value))}</td>")
+        out.append("<tr>" + "".join(cells) + "</tr>")
+    out.append("</tbody></table>")
+    return "".join(out)
+
+
+__all__ = ["html_table"]

@@ -1,0 +1,65 @@
+"""The Tokens page's panels: the checks (plain ones shown, engineer notes folded away), the counts, one encoded
+sequence drawn as text and tokens, and unpaired good/bad answers side by side. Drawing only (ftlib.tokens encodes,
+ftlib.checks checks); the HTML comes from ui.token_view."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from ui.token_view import rendered_html, token_rows, tokens_html
+
+SEVERITY = {"error": st.error, "warning": st.warning, "info": st.info}
+
+
+def show_checks(checks) -> None:
+    """What the user should act on, one box each; notes that only matter in someone's own training code (padding
+    sides, pad tokens, BOS handling) in a 'For engineers' expander."""
+    plain = [c for c in checks if not c.for_engineers]
+    engineers = [c for c in checks if c.for_engineers]
+    for c in plain:
+        SEVERITY.get(c.severity, st.info)(f"**{c.message}**  \nFix: {c.fix}", icon=None)
+    if engineers:
+        with st.expander(f"For engineers ({len(engineers)} note{'s' if len(engineers) > 1 else ''})"):
+            for c in engineers:
+                st.markdown(f"**{c.message}**  \n{c.fix}")
+
+
+def show_counts(enc, compact: bool = False) -> None:
+    counts = enc.counts()
+    cols = st.columns(3 if compact else 4)
+    cols[0].metric("Tokens", counts["total"])
+    cols[1].metric("Trained", counts["trained"])
+    cols[2].metric("% trained", f"{counts['pct_trained']}%")
+    if not compact:
+        cols[3].metric("Cut by max length", counts["cut"])
+    per_role = ", ".join(f"{role}: {v['trained']}/{v['total']}" for role, v in counts["per_role"].items())
+    st.caption(f"Trained / total per role: {per_role}")
+
+
+def show_encoded(enc, show_ids: bool, as_table: bool, compact: bool = False) -> None:
+    show_counts(enc, compact)
+    st.markdown("**Rendered text** (trained characters highlighted)")
+    st.html(rendered_html(enc.text, enc.tokens))
+    st.markdown("**Tokens**")
+    st.html(tokens_html(enc.tokens, show_ids=show_ids, cut_tokens=enc.cut_tokens))
+    if as_table:
+        st.dataframe(token_rows(enc.tokens), hide_index=True, width="stretch")
+
+
+def show_unpaired(shown, show_ids: bool, as_table: bool) -> None:
+    """Unpaired rows [(encoding, checks)] side by side, the good answer first."""
+    st.subheader("Unpaired answers: a good and a bad example")
+    st.caption(
+        "Each row is one answer labelled good or bad (KTO-style data). The answer is trained in both; the label "
+        "tells the trainer whether to make it more or less likely."
+    )
+    if len(shown) == 1:
+        st.info("No row with the opposite label to show beside this one.")
+    for column, (part, part_checks) in zip(st.columns(2), sorted(shown, key=lambda p: not p[0].label), strict=False):
+        with column:
+            st.markdown(f"#### {'Good' if part.label else 'Bad'} answer (label {str(part.label).lower()})")
+            show_checks(part_checks)
+            show_encoded(part, show_ids, as_table, compact=True)
+
+
+__all__ = ["SEVERITY", "show_checks", "show_counts", "show_encoded", "show_unpaired"]
