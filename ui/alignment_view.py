@@ -109,8 +109,19 @@ def completions_table(run: RunDir) -> None:
     _table(rows, height=320)
 
 
-@st.cache_resource(max_entries=2, show_spinner="Loading the reward model...")
 def _reward_model(run_id: str):
+    """The run's reward model, loaded once per run folder and output (the workspace can change under a server)."""
+    from ftlib import runs
+
+    run = runs.find(run_id)
+    output = run.output()
+    stamp = output[0].stat().st_mtime_ns if output else 0
+    return _load_reward_model(run_id, str(run.path), stamp)
+
+
+# The folder and its time are part of the key (a parameter named with a leading _ would not be).
+@st.cache_resource(max_entries=2, show_spinner="Loading the reward model...")
+def _load_reward_model(run_id: str, folder: str, stamp: int):
     from ftlib.rewards import load_reward_model
 
     return load_reward_model(run_id)
