@@ -104,7 +104,8 @@ def test_preflight_says_when_early_stopping_cannot_work(tiny_model_dir, smol_tok
 
 
 def test_grpo_never_stops_early_and_says_so():
-    config = RunConfig(model="m", dataset="x", method="grpo", early_stopping_patience=2, eval_every=5)
+    grpo = {"method": "grpo", "rewards": [{"contains": "Ahoy"}]}
+    config = RunConfig(model="m", dataset="x", early_stopping_patience=2, eval_every=5, **grpo)
     assert not overfitting.active(config, has_eval=True)
     assert overfitting.trainer_kwargs(config, True, {"eval_strategy": "steps", "eval_steps": 5}) == {}
     assert overfitting.callbacks(config, has_eval=True) == []
