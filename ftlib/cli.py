@@ -15,7 +15,7 @@ import sys
 from ftlib.errors import UserError
 
 # Command groups, one module each; a module imports its heavy libraries inside its handler, so `--help` stays fast.
-GROUPS = ("models", "data", "tokens", "batch", "train", "runs", "sample", "evaluate")
+GROUPS = ("models", "data", "tokens", "batch", "train", "runs", "sample", "evaluate", "score")
 
 
 def build_parser() -> argparse.ArgumentParser:

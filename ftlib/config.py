@@ -10,7 +10,8 @@ LoRA is trained). The Train page's form (`ui/form.py`) and the CLI's `train` fla
 fields, so a choice or a default is written here and nowhere else. Translating a config into the libraries'
 objects (TrainingArguments, LoraConfig, BitsAndBytesConfig) is `ftlib.training`'s job; this module is stdlib only.
 
-Old spellings still load (`RENAMED`), with a warning naming the new one.
+Old spellings still load (`RENAMED`), with a warning naming the new one. What each method is, the rows it trains on,
+its proven learning rates and the shape of GRPO's rewards are `ftlib.methods`' (re-exported here).
 """
 
 from __future__ import annotations
@@ -26,8 +27,20 @@ from typing import Literal
 
 from ftlib.errors import UserError
 from ftlib.fields import FieldSpec, check_limits, coerce_fields, setting, specs_of
+from ftlib.methods import (
+    BETA_METHODS,
+    DEFAULT_LR,
+    METHOD_HELP,
+    METHOD_ROWS,
+    PREFERENCE_METHODS,
+    SFT_METHODS,
+    GRPOSettings,
+    check_rewards,
+    coerce_rewards,
+    default_learning_rate,
+)
 
-Method = Literal["lora", "qlora", "full", "dpo"]
+Method = Literal["lora", "qlora", "full", "dpo", "reward", "kto", "grpo"]
 Tuning = Literal["lora", "qlora", "full"]
 MaskPolicy = Literal["all_assistant", "last_assistant", "completion_only", "everything"]
 Scheduler = Literal["cosine", "linear", "constant", "constant_with_warmup"]
@@ -39,32 +52,6 @@ METHODS: tuple[str, ...] = typing.get_args(Method)
 TUNINGS: tuple[str, ...] = typing.get_args(Tuning)
 MASK_POLICIES: tuple[str, ...] = typing.get_args(MaskPolicy)
 SHARDINGS: tuple[str, ...] = typing.get_args(Sharding)
-SFT_METHODS = ("lora", "qlora", "full")  # the method is the tuning
-PREFERENCE_METHODS = ("dpo",)  # these take a separate `tuning`
-
-# What each method is, in one plain sentence, and the canonical row kinds (ftlib.rows) it trains on.
-METHOD_HELP = {
-    "lora": "LoRA freezes the model and trains a small add-on (an adapter, a few % of the weights): fast, light on "
-    "memory, a small file. The usual first choice.",
-    "qlora": "QLoRA is LoRA on a copy of the model squeezed into 4 bits: the least memory, so bigger models fit on "
-    "one GPU; a little slower and slightly less exact (on CPU much slower).",
-    "full": "Full fine-tuning updates every weight: the most capacity, but about four times the model's size in "
-    "memory, and the result is a whole model copy.",
-    "dpo": "DPO learns from pairs of a better (chosen) and a worse (rejected) answer to the same prompt: it makes "
-    "answers like the chosen ones more likely than the rejected ones, with no reward model.",
-}
-METHOD_ROWS = {"lora": ("sft", "text"), "qlora": ("sft", "text"), "full": ("sft", "text"), "dpo": ("preference",)}
-
-# Proven starting points (SmolLM2-135M on the shipped samples, bench/demo_train.py): adapters tolerate a much higher
-# learning rate than updating every weight, and DPO wants a gentler push than SFT.
-DEFAULT_LR = {
-    ("lora", "lora"): 2e-3,
-    ("qlora", "qlora"): 2e-3,
-    ("full", "full"): 5e-5,
-    ("dpo", "lora"): 1e-3,
-    ("dpo", "qlora"): 1e-3,
-    ("dpo", "full"): 5e-6,
-}
 # Old setting names -> current ones (configs of earlier runs still load, with a warning).
 RENAMED = {"dpo_tuning": "tuning", "dpo_beta": "beta"}
 
@@ -81,8 +68,11 @@ ADAPTER = {"tuning": ("lora", "qlora")}
 
 
 @dataclass
-class RunConfig:
-    """Everything that defines a training run. Validated at construction; saved as the run's config.json."""
+class RunConfig(GRPOSettings):
+    """Everything that defines a training run. Validated at construction; saved as the run's config.json.
+
+    GRPO's own settings (rewards, group size, answer length, temperature) are declared in `ftlib.methods`.
+    """
 
     # -- what to train ------------------------------------------------------------------------------------------
     method: Method = setting(
@@ -90,15 +80,16 @@ class RunConfig:
         label="Method",
         group="method",
         help="full = update every weight; lora = train a small adapter; qlora = LoRA on a 4-bit base (least "
-        "memory); dpo = learn from chosen/rejected pairs.",
+        "memory); dpo = learn from chosen/rejected pairs; reward = a model that scores answers, from pairs; kto = "
+        "learn from answers marked good or bad; grpo = reinforcement learning from rewards, on prompts.",
     )
     tuning: Tuning = setting(
         "lora",
         label="Weights trained",
         group="method",
         when={"method": PREFERENCE_METHODS},
-        help="For DPO: train a LoRA adapter (lora), LoRA on a 4-bit base (qlora), or every weight (full). For the "
-        "lora, qlora and full methods it is the method itself.",
+        help="For DPO, the reward model, KTO and GRPO: train a LoRA adapter (lora), LoRA on a 4-bit base (qlora), or "
+        "every weight (full). For the lora, qlora and full methods it is the method itself.",
     )
     model: str = setting(
         "default",
@@ -322,13 +313,14 @@ class RunConfig:
         0.1,
         label="Beta",
         group="preference",
-        above=0.0,
+        minimum=0.0,
         maximum=10.0,
         step=0.05,
         advanced=True,
-        when={"method": PREFERENCE_METHODS},
+        when={"method": BETA_METHODS},
         hint="0.1 is the usual start",
-        help="How far the trained model may move away from the starting model (higher = stay closer); DPO's beta.",
+        help="How far the trained model may move away from the starting model (higher = stay closer). One setting "
+        "shared by DPO, KTO and GRPO (for GRPO the weight of its KL penalty; 0 = none).",
     )
     # -- bookkeeping ---------------------------------------------------------------------------------------------
     eval_every: int = setting(
@@ -445,6 +437,7 @@ class RunConfig:
         self.tuning = str(self.tuning).strip().lower()
         if isinstance(self.lora_targets, str):
             self.lora_targets = [t.strip() for t in self.lora_targets.split(",") if t.strip()]
+        self.rewards = coerce_rewards(self.rewards, ConfigError)  # a list[dict]: JSON/YAML text from a form or flag
         coerce_fields(self, ConfigError)
         if self.method in SFT_METHODS:
             self.tuning = self.method  # one truth: `tuning` always says how the weights are updated
@@ -474,6 +467,17 @@ class RunConfig:
             raise ConfigError(f"`packing` works for SFT only: {self.method} compares whole answers. Turn packing off.")
         if self.uses_4bit and self.device == "cpu" and self.nproc > 1:
             raise ConfigError("`nproc` above 1 with 4-bit weights needs GPUs; use nproc 1 on CPU.")
+        if self.method == "kto" and self.batch_size < 2:
+            raise ConfigError(
+                "`batch_size` must be at least 2 for KTO: it estimates how far the model moved by pairing each answer "
+                "with another row's prompt in the same batch."
+            )
+        if self.method == "grpo":
+            check_rewards(self.rewards, ConfigError)
+        elif self.beta <= 0 and self.method in ("dpo", "kto"):
+            raise ConfigError(
+                f"`beta` must be above 0 for {self.method.upper()} (0 only turns GRPO's KL penalty off)."
+            )
         if self.node_rank >= self.nnodes:
             raise ConfigError(
                 f"`node_rank` must be below `nnodes` (machines are numbered 0 to {self.nnodes - 1}; got "
@@ -574,12 +578,8 @@ def field_specs() -> dict[str, FieldSpec]:
     return specs_of(RunConfig)
 
 
-def default_learning_rate(method: str, tuning: str) -> float:
-    """The proven starting learning rate for a method and the way it updates weights."""
-    return DEFAULT_LR[(method, method if method in SFT_METHODS else tuning)]
-
-
 __all__ = [
+    "BETA_METHODS",
     "DEFAULT_LR",
     "METHODS",
     "METHOD_HELP",

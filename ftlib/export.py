@@ -66,6 +66,7 @@ def export_merged(run: RunDir) -> Path:
         config.get("model", "default"),
         device="cpu",
         dtype=None if config.get("dtype", "auto") == "auto" else config["dtype"],
+        score=config.get("method") == "reward",  # a reward model: the base with a score head, its adapter trained it
     )
     merged = PeftModel.from_pretrained(base, str(adapter)).merge_and_unload()
     needed = sum(p.numel() * p.element_size() for p in merged.state_dict().values())
@@ -113,6 +114,8 @@ class Download:
 
 def downloads(run: RunDir) -> list[Download]:
     """What a finished run can be downloaded as (empty before it finishes), in the order to offer them."""
+    if run.read_config().get("method") == "reward":
+        return _reward_downloads(run)
     if (run.adapter_dir / "adapter_config.json").is_file():
         return [
             Download(
@@ -135,6 +138,37 @@ def downloads(run: RunDir) -> list[Download]:
                 "model",
                 "Download the model (.zip)",
                 "A full model folder (safetensors) for `AutoModelForCausalLM.from_pretrained`.",
+                lambda: export_model(run),
+            )
+        ]
+    return []
+
+
+def _reward_downloads(run: RunDir) -> list[Download]:
+    """A reward model's downloads: what loads it is AutoModelForSequenceClassification (num_labels=1)."""
+    if (run.adapter_dir / "adapter_config.json").is_file():
+        return [
+            Download(
+                "adapter",
+                "Download the reward model's adapter and score head (PEFT, .zip)",
+                "Load the base with `AutoModelForSequenceClassification.from_pretrained(base, num_labels=1)`, then "
+                "`PeftModel.from_pretrained(that, folder)`; `.logits[:, 0]` is the score.",
+                lambda: export_adapter(run),
+            ),
+            Download(
+                "merged",
+                "Download the merged reward model (.zip)",
+                "The adapter merged into the base, score head included: a plain "
+                "`AutoModelForSequenceClassification.from_pretrained(folder)`.",
+                lambda: export_merged(run),
+            ),
+        ]
+    if (run.model_dir / "config.json").is_file():
+        return [
+            Download(
+                "model",
+                "Download the reward model (.zip)",
+                "A full model folder with its score head, for `AutoModelForSequenceClassification.from_pretrained`.",
                 lambda: export_model(run),
             )
         ]

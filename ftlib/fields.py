@@ -85,6 +85,7 @@ class FieldSpec:
     advanced: bool
     when: dict
     hint: str
+    item: type | None = None  # a list's element type (str, or dict for a list of mappings such as GRPO's rewards)
 
     def applies(self, values: dict) -> bool:
         """Whether this setting matters given the other values (e.g. LoRA rank only for adapters)."""
@@ -100,8 +101,11 @@ def _spec(f: dataclasses.Field, hint: Any) -> FieldSpec:
         kind, choices = next(a for a in args if a is not type(None)), None
     else:
         kind, choices = (list if typing.get_origin(hint) is list else hint), None
+    item = (args[0] if args else str) if kind is list else None
     default = f.default_factory() if f.default_factory is not dataclasses.MISSING else f.default
-    return FieldSpec(name=f.name, kind=kind, default=default, choices=choices, optional=optional, **f.metadata)
+    return FieldSpec(
+        name=f.name, kind=kind, default=default, choices=choices, optional=optional, item=item, **f.metadata
+    )
 
 
 @functools.cache

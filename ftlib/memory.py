@@ -5,13 +5,14 @@ the estimate follows what the trainers really keep:
 
 - weights: every parameter in the run's dtype; QLoRA stores the linear layers of the blocks in 4 bits
   (plus one fp32 scale per 64 weights, halved again by double quantization) and the rest in the compute dtype;
-  full DPO also keeps a frozen reference copy.
+  full DPO, KTO and GRPO also keep a frozen reference copy.
 - gradients: one per trainable parameter (LoRA adapters are fp32).
 - optimizer: AdamW keeps two moments per trainable parameter.
 - activations: what each decoder block saves for the backward pass, per token (inputs of every linear
   layer, the MLP's gate/up/product, norm and rotary intermediates, LoRA dropout copies), times tokens per
-  step, plus the LM head's scoring tiles; DPO doubles the batch (chosen + rejected). Gradient
-  checkpointing keeps only each block's input plus one block's worth.
+  step, plus the LM head's scoring tiles; DPO and a reward model double the batch (chosen + rejected), GRPO's
+  step holds batch_size x group size answers of prompt + max new tokens. Gradient checkpointing keeps only each
+  block's input plus one block's worth.
 - several processes: each GPU holds its own share. DDP (`sharding: none`) keeps a whole copy per process plus a
   second copy of the gradients in its communication buckets; FSDP (`sharding: fsdp`) keeps 1/N of the weights,
   gradients and optimizer state, plus what it gathers whole: the block computing and the next one (prefetched), and
@@ -148,7 +149,9 @@ class MemoryEstimate:
             ("Overhead", self.overhead, "framework and allocator slack"),
         ]
         if self.reference:
-            rows.insert(1, ("Reference model", self.reference, "DPO compares against a frozen copy of the start"))
+            rows.insert(
+                1, ("Reference model", self.reference, "DPO, KTO and GRPO compare against a frozen copy of the start")
+            )
         return rows
 
     def as_dict(self) -> dict:
@@ -264,12 +267,13 @@ def estimate(
     device = device or pick_device(None if config.device == "auto" else config.device)
     dtype = _dtype_name(fastpath.training_dtype(config.dtype, device, config.method), device)
     elem = _BYTES[dtype]
-    seq = int(seq_len or config.max_length)
-    # SFT steps run as micro-batches on CPU (ftlib.fastpath): activations follow the rows of one forward pass.
-    rows = (
-        config.batch_size if config.kind == "preference" else fastpath.micro_batch_size(config.batch_size, seq, device)
-    )
-    sequences = rows * (2 if config.kind == "preference" else 1)
+    # A GRPO answer is its prompt plus at most max new tokens; a step holds batch_size x group size of them.
+    seq = int(seq_len or config.max_length) + (config.grpo_max_new_tokens if config.method == "grpo" else 0)
+    step_rows = config.batch_size * (config.grpo_group_size if config.method == "grpo" else 1)
+    # SFT and GRPO steps run as micro-batches on CPU (ftlib.fastpath): activations follow the rows of one forward pass.
+    whole = config.method in ("dpo", "reward", "kto")
+    rows = step_rows if whole else fastpath.micro_batch_size(step_rows, seq, device)
+    sequences = rows * (2 if config.method in ("dpo", "reward") else 1)  # chosen + rejected
     tokens = sequences * seq
     tuning = config.tuning
 
@@ -286,8 +290,8 @@ def estimate(
         trainable = lora_params(shape, config.lora_r, config.lora_targets)
         grad_elem = 4  # PEFT keeps adapter weights in fp32 (TRL casts QLoRA adapters to bf16 on GPU, a bit less)
         adapted_in = sum(i for name, i, _ in shape.linears if _targeted(name, config.lora_targets))
-        # DPOTrainer switches dropout off (disable_dropout=True), so only SFT keeps the dropout copies.
-        dropout_on = config.lora_dropout > 0 and config.kind != "preference"
+        # The alignment trainers switch dropout off (disable_dropout=True), so only SFT keeps the dropout copies.
+        dropout_on = config.lora_dropout > 0 and config.method in ("lora", "qlora", "full")
         dropout_inputs = adapted_in // max(shape.layers, 1) if dropout_on else 0
     else:
         trainable = shape.params
@@ -295,7 +299,9 @@ def estimate(
         dropout_inputs = 0
     gradients = trainable * grad_elem
     optimizer = 2 * trainable * grad_elem
-    reference = weights if (config.kind == "preference" and tuning == "full") else 0
+    # Full DPO, KTO and GRPO (with a KL penalty) score against a frozen copy of the starting model.
+    compares = config.method in ("dpo", "kto") or (config.method == "grpo" and config.beta > 0)
+    reference = weights if (compares and tuning == "full") else 0
     processes = config.nproc * config.nnodes
     shards = processes if config.sharding == "fsdp" else 1
     if shards > 1:

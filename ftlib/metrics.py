@@ -1,8 +1,11 @@
 """The trainer callback that turns TRL's logs into the run's `metrics.jsonl`, and stops runs when asked.
 
 Each optimizer step appends one JSON line: step, epoch, loss, learning rate, grad norm, tokens/s, elapsed
-seconds (and for DPO the rewards of chosen/rejected answers, their margin and the reward accuracy); each
-evaluation appends a line with the eval loss. The callback also
+seconds, and per method: DPO and KTO the rewards of chosen/rejected (KTO: desirable/undesirable) answers, their
+margin (DPO: the reward accuracy), KTO the KL estimate; a reward model its `accuracy` (chosen scored above
+rejected) and `margin`; GRPO the mean `reward`, `reward_std`, `reward_<name>` per reward (and `_std`), `kl` and
+`completion_length`. Each evaluation appends a line with the eval loss (and the same keys, `eval_`-prefixed).
+The callback also
 
 - stops gracefully when a `STOP` file appears in the run directory (a checkpoint is saved first), with every
   DDP rank agreeing on the same step;
@@ -34,6 +37,15 @@ _TRAIN_KEYS = {
     "rewards/accuracies": "reward_accuracy",
     "logps/chosen": "logps_chosen",
     "logps/rejected": "logps_rejected",
+    # the reward model (TRL's RewardTrainer), KTO and GRPO
+    "accuracy": "accuracy",
+    "margin": "margin",
+    "kl": "kl",
+    "reward": "reward",
+    "reward_std": "reward_std",
+    "completions/mean_length": "completion_length",
+    "completions/clipped_ratio": "completion_clipped",
+    "entropy": "entropy",
 }
 _EVAL_KEYS = {
     "eval_loss": "eval_loss",
@@ -42,7 +54,23 @@ _EVAL_KEYS = {
     "eval_rewards/accuracies": "eval_reward_accuracy",
     "eval_rewards/chosen": "eval_rewards_chosen",
     "eval_rewards/rejected": "eval_rewards_rejected",
+    "eval_accuracy": "eval_accuracy",
+    "eval_margin": "eval_margin",
+    "eval_kl": "eval_kl",
+    "eval_reward": "eval_reward",
+    "eval_reward_std": "eval_reward_std",
 }
+
+
+def _reward_keys(logs: dict, prefix: str = "") -> dict:
+    """GRPO's per-reward means and spreads: TRL's `rewards/<name>/mean|std` -> `reward_<name>[_std]`."""
+    out = {}
+    for key, value in logs.items():
+        parts = key.removeprefix(prefix).split("/")
+        if key.startswith(prefix) and len(parts) == 3 and parts[0] == "rewards" and parts[2] in ("mean", "std"):
+            out[f"{prefix}reward_{parts[1]}" + ("_std" if parts[2] == "std" else "")] = value
+    return out
+
 
 NAN_MESSAGE = (
     "Training stopped at step {step}: the {what} became {value}. The updates grew too large for the "
@@ -126,10 +154,12 @@ class MetricsCallback(TrainerCallback):
         if "eval_loss" in logs:
             row["kind"] = "eval"
             row.update({ours: logs[theirs] for theirs, ours in _EVAL_KEYS.items() if theirs in logs})
+            row.update(_reward_keys(logs, "eval_"))
             row["epoch"] = logs.get("epoch", state.epoch)
         elif "loss" in logs:
             row["kind"] = "train"
             row.update({ours: logs[theirs] for theirs, ours in _TRAIN_KEYS.items() if theirs in logs})
+            row.update(_reward_keys(logs))
             tokens = logs.get("num_tokens")
             if tokens is not None:
                 row["tokens"] = tokens
@@ -178,6 +208,12 @@ def _progress_line(row: dict, state) -> str:
         parts.append(f"grad {row['grad_norm']:.3f}")
     if "reward_accuracy" in row:
         parts.append(f"reward acc {row['reward_accuracy']:.2f} margin {row.get('reward_margin', 0):.3f}")
+    if "accuracy" in row:  # a reward model
+        parts.append(f"accuracy {row['accuracy']:.2f} margin {row.get('margin', 0):.3f}")
+    if row.get("reward") is not None:  # GRPO
+        parts.append(f"reward {row['reward']:.3f} ± {row.get('reward_std') or 0:.3f}")
+    if row.get("kl") is not None:
+        parts.append(f"kl {row['kl']:.4f}")
     if "tokens_per_s" in row:
         parts.append(f"{row['tokens_per_s']:.0f} tok/s")
     parts.append(f"{row['elapsed']:.0f}s")

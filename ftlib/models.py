@@ -15,6 +15,7 @@ Not known here: chat templates (templates.py) and training-time wrapping (traini
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -218,13 +219,16 @@ def load_tokenizer(spec: str = DEFAULT_MODEL):
         raise ModelError(f"Could not load a tokenizer from '{path}' ({type(exc).__name__}: {exc}).") from exc
 
 
-def load_model(spec: str = DEFAULT_MODEL, device: str | None = None, dtype: str | None = None, quantization=None):
-    """Load a causal LM on the chosen device.
+def load_model(
+    spec: str = DEFAULT_MODEL, device: str | None = None, dtype: str | None = None, quantization=None, score=False
+):
+    """Load a causal LM on the chosen device (`score`: with a one-number score head instead of the LM head, as a
+    reward model is trained and used: AutoModelForSequenceClassification with num_labels=1).
 
     `quantization`: a transformers quantization config (QLoRA's BitsAndBytesConfig, built by
     `ftlib.training.quantization_config`); the weights are then placed on `device` as they load.
     """
-    from transformers import AutoModelForCausalLM
+    from transformers import AutoModelForCausalLM, AutoModelForSequenceClassification
 
     path = resolve_model(spec)
     _check_safetensors(path)
@@ -234,8 +238,17 @@ def load_model(spec: str = DEFAULT_MODEL, device: str | None = None, dtype: str 
     if quantization is not None:
         kwargs["quantization_config"] = quantization
         kwargs["device_map"] = {"": device}
+    quiet = contextlib.nullcontext()
+    if score:
+        from trl.trainer.reward_trainer import suppress_seqcls_warning  # a new head is expected: no warning
+
+        kwargs["num_labels"] = 1  # a causal LM's checkpoint has no score head: it starts random (seed first)
+        quiet = suppress_seqcls_warning()
     try:
-        model = AutoModelForCausalLM.from_pretrained(path, **kwargs)
+        with quiet:
+            model = (AutoModelForSequenceClassification if score else AutoModelForCausalLM).from_pretrained(
+                path, **kwargs
+            )
     except Exception as exc:
         raise ModelError(f"Could not load the model from '{path}' ({type(exc).__name__}: {exc}).") from exc
     if quantization is None:

@@ -133,6 +133,8 @@ def list_run_adapters(root: Path | None = None) -> list[RunAdapter]:
         run = RunDir(path)
         if run.read_status().get("state", "finished") != "finished":
             continue  # a running run may already have an adapter folder half written
+        if run.read_config().get("method") == "reward":
+            continue  # a reward model scores answers, it does not write them (see ftlib.rewards)
         try:
             tuned, full = find_tuned(path)
         except SamplingError:

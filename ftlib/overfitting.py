@@ -92,9 +92,14 @@ def _ok(value) -> bool:
 # ---------------------------------------------------------------------------------------------------------------
 
 
+# GRPO's held-out loss is its policy loss on fresh answers, not a measure of what carries over: nothing to stop on.
+NO_EARLY_STOPPING = ("grpo",)
+
+
 def active(config: RunConfig, has_eval: bool) -> bool:
-    """Whether early stopping runs: a patience above 0 and held-out rows to measure."""
-    return bool(config.early_stopping_patience) and has_eval
+    """Whether early stopping runs: a patience above 0, held-out rows to measure and a method with a held-out loss
+    worth stopping on."""
+    return bool(config.early_stopping_patience) and has_eval and config.method not in NO_EARLY_STOPPING
 
 
 def trainer_kwargs(config: RunConfig, has_eval: bool, eval_kwargs: dict) -> dict:
@@ -121,6 +126,11 @@ def preflight_warnings(config: RunConfig, eval_rows: int) -> list[str]:
     """What keeps early stopping from working with these settings, in plain words."""
     if not config.early_stopping_patience:
         return []
+    if config.method in NO_EARLY_STOPPING:
+        return [
+            f"Early stopping is on, but {config.method.upper()} has no held-out loss that says when to stop: it will "
+            "train its planned steps. Watch the rewards and the latest answers instead."
+        ]
     if not eval_rows:
         return [
             "Early stopping is on, but this dataset has no held-out rows to measure: it will not stop early. "

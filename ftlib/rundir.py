@@ -12,6 +12,7 @@ The folder holds
     metrics.jsonl   one line per step / evaluation     train.log     everything the process printed
     checkpoints/    checkpoint-N folders (resume)      adapter/ or model/   the result (safetensors)
     STOP            present while a stop is requested  merged/, exports/    what downloads build
+    completions.jsonl   GRPO: per logged step, the answers it wrote and their rewards (the latest is shown live)
 
 States: queued -> running -> finished | failed | interrupted, `stopping` while a stop is in progress. Timings
 survive resumes: each attempt's training time is added to `runtime_before` when it ends, so the total shown is
@@ -42,6 +43,7 @@ STATUS_FILE = "status.json"
 METRICS_FILE = "metrics.jsonl"
 LOG_FILE = "train.log"
 STOP_FILE = "STOP"
+COMPLETIONS_FILE = "completions.jsonl"
 
 
 @contextlib.contextmanager
@@ -137,6 +139,10 @@ class RunDir:
         return self.path / STOP_FILE
 
     @property
+    def completions_file(self) -> Path:
+        return self.path / COMPLETIONS_FILE
+
+    @property
     def checkpoints(self) -> Path:
         return self.path / "checkpoints"
 
@@ -226,6 +232,23 @@ class RunDir:
         rows = [r for r in self.read_metrics() if r.get("step", 0) <= step]
         workspace.atomic_write_text(self.metrics_file, "".join(json.dumps(r) + "\n" for r in rows))
         return rows
+
+    def append_completions(self, step: int, rows: list[dict]) -> None:
+        """GRPO: the answers of one logged step with their rewards, one JSON line {"step", "rows"}."""
+        with open(self.completions_file, "a", encoding="utf-8") as handle:
+            handle.write(json.dumps({"step": step, "rows": rows}) + "\n")
+
+    def latest_completions(self) -> tuple[int, list[dict]] | None:
+        """(step, rows) of the last complete completions line; None before the first."""
+        if not self.completions_file.is_file():
+            return None
+        for line in reversed(self.completions_file.read_text(encoding="utf-8").splitlines()):
+            try:
+                entry = json.loads(line)
+            except json.JSONDecodeError:
+                continue  # the writer is mid-line
+            return int(entry["step"]), list(entry["rows"])
+        return None
 
     # -- log ---------------------------------------------------------------------------------------------------
     def log_tail(self, lines: int = 20) -> list[str]:
@@ -317,6 +340,7 @@ class RunDir:
 
 __all__ = [
     "ACTIVE",
+    "COMPLETIONS_FILE",
     "CONFIG_FILE",
     "DONE",
     "LOG_FILE",

@@ -437,7 +437,7 @@ def generate_stream(
     tokenizer,
     rows: Sequence[GenRow],
     max_new_tokens: int = 64,
-    seed: int = 0,
+    seed: int | Sequence[int] = 0,  # or one per row (GRPO: many samples of one prompt and setting)
     stop_ids: set[int] | None = None,
     top_alternatives: int = 5,
     lock=None,
@@ -484,7 +484,7 @@ def generate_stream(
     generators = {}
     for i in sampled:
         generators[i] = torch.Generator(device=device)
-        generators[i].manual_seed(row_seed(seed, rows[i].setting))
+        generators[i].manual_seed(row_seed(seed, rows[i].setting) if isinstance(seed, int) else int(seed[i]))
     detok = [_Detokenizer(tokenizer) for _ in rows]
     running = torch.ones(n, dtype=torch.bool, device=device)
     counts = [0] * n
@@ -574,7 +574,7 @@ def generate(
     tokenizer,
     rows: Sequence[GenRow],
     max_new_tokens: int = 64,
-    seed: int = 0,
+    seed: int | Sequence[int] = 0,
     stop_ids: set[int] | None = None,
     top_alternatives: int = 5,
     lock=None,

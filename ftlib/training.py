@@ -4,15 +4,18 @@
     prepared.trainer.train()                       # the worker (ftlib/worker.py) does this for the queue
     report = preflight(config)                     # what can be known before a run starts: refusals and warnings
 
-SFT (full / LoRA / QLoRA) uses `trl.SFTTrainer` and DPO uses `trl.DPOTrainer`, with PEFT and bitsandbytes for
+SFT (full / LoRA / QLoRA) uses `trl.SFTTrainer` and DPO uses `trl.DPOTrainer`; the reward model, KTO and GRPO
+use TRL's RewardTrainer, KTOTrainer and GRPOTrainer, built in `ftlib.alignment`; PEFT and bitsandbytes give
 adapters and 4-bit weights. The trainers never tokenize or mask anything themselves: every row goes through
 `ftlib.tokens.encode_rows` with the run's template, mask policy and max length, so the labels the model is
 trained on are exactly the ones the Tokens page shows. SFTTrainer receives `input_ids` + `labels` columns (it uses
-a `labels` column as is); DPOTrainer gets a collator that builds its `completion_mask` from our labels.
+a `labels` column as is); DPOTrainer and KTOTrainer get collators that build their `completion_mask` from our
+labels; GRPO's prompts are our encodings, answered by `ftlib.sampling`'s batched decoding.
 
 Each library object is built by one translator, complete at construction (nothing is patched afterwards):
-`trainer_arguments` (SFTConfig / DPOConfig), `lora_config` (peft.LoraConfig), `quantization_config`
-(transformers.BitsAndBytesConfig). tests/test_config.py proves every setting reaches its consumer.
+`trainer_arguments` (SFTConfig / DPOConfig / RewardConfig / KTOConfig / GRPOConfig), `lora_config`
+(peft.LoraConfig), `quantization_config` (transformers.BitsAndBytesConfig). tests/test_config.py proves every
+setting reaches its consumer.
 
 Not known here: the run folder (rundir.py), the queue (runs.py), the training process (worker.py), metric
 logging (metrics.py), memory (memory.py).
@@ -26,9 +29,17 @@ from pathlib import Path
 from typing import Any
 
 from ftlib import distributed, overfitting, workspace
+from ftlib.alignment import (
+    ALIGNMENT_METHODS,
+    PreferenceCollator,
+    dpo_trainer_class,
+    make_trainer,
+    preference_dataset,
+    training_rows,
+)
 from ftlib.config import ConfigError, RunConfig
 from ftlib.distributed import device_for_process
-from ftlib.rows import IGNORE_INDEX, KIND_HELP, row_kind
+from ftlib.rows import IGNORE_INDEX, row_kind
 
 # ---------------------------------------------------------------------------------------------------------------
 # Data: rows -> our encodings
@@ -79,6 +90,8 @@ def _rows_list(numbers: list[int], limit: int = 8) -> str:
 
 def check_row_kinds(rows: list[dict], config: RunConfig, split: str = "training") -> None:
     """ConfigError naming the rows (1-based) whose kind this method cannot train on, and what to do instead."""
+    from ftlib.methods import wrong_rows
+
     wrong: dict[str, list[int]] = {}
     for i, row in enumerate(rows, start=1):
         kind = row_kind(row)
@@ -87,21 +100,8 @@ def check_row_kinds(rows: list[dict], config: RunConfig, split: str = "training"
     if not wrong:
         return
     kind, numbers = max(wrong.items(), key=lambda item: len(item[1]))
-    wants = " or ".join(KIND_HELP[k] for k in config.row_kinds)
-    fix = {
-        "preference": "Choose the `dpo` method for this dataset.",
-        "sft": "Load a preference dataset (prompt/chosen/rejected), or pick an SFT method (lora, qlora, full).",
-        "unpaired": "Good/bad-labelled rows are never trained as plain SFT (a bad answer would become a target); "
-        "training on them needs the KTO method, which this version does not have yet.",
-        "prompt_only": "Prompts without answers cannot be imitated: add the answers, or use an online method once "
-        "one exists (GRPO).",
-        "text": "Plain text trains with an SFT method (lora, qlora, full).",
-    }[kind]
-    raise ConfigError(
-        f"{split.capitalize()} row{'s' if len(numbers) > 1 else ''} {_rows_list(numbers)} "
-        f"{'are' if len(numbers) > 1 else 'is'} {KIND_HELP[kind]}, but `{config.method}` trains on "
-        f"{wants}. {fix}"
-    )
+    which = "" if len(numbers) == len(rows) else f"{split.capitalize()} rows {_rows_list(numbers)}: "
+    raise ConfigError(which + wrong_rows(config.method, kind))
 
 
 def encode_for_training(rows: list[dict], tokenizer, template, config: RunConfig) -> tuple[list, list[int]]:
@@ -114,6 +114,7 @@ def encode_for_training(rows: list[dict], tokenizer, template, config: RunConfig
     from ftlib.tokens import encode_row, encode_rows
 
     check_row_kinds(rows, config)
+    rows, origin = training_rows(rows, config.method)  # KTO: a pair is two rows; GRPO: a conversation's prompt
     try:
         encoded = encode_rows(rows, tokenizer, template, config.mask_policy, config.max_length)
     except UserError:
@@ -128,18 +129,19 @@ def encode_for_training(rows: list[dict], tokenizer, template, config: RunConfig
             raise
         raise ConfigError(
             f"The chat template cannot render row{'s' if len(refused) > 1 else ''} "
-            f"{_rows_list([i for i, _ in refused])}: {refused[0][1]} Fix those rows, or pick another "
+            f"{_rows_list([origin[i - 1] for i, _ in refused])}: {refused[0][1]} Fix those rows, or pick another "
             "template on the Tokens page."
         ) from None
     out, dropped = [], []
-    for i, enc in enumerate(encoded, start=1):
+    for i, enc in zip(origin, encoded, strict=True):
         parts = (enc.chosen, enc.rejected) if hasattr(enc, "chosen") else (enc,)
-        # A row whose trained tokens were all cut away (or masked by the policy) teaches nothing.
-        if any(all(label == IGNORE_INDEX for label in part.labels) for part in parts):
+        # A row whose trained tokens were all cut away (or masked by the policy) teaches nothing; a GRPO prompt
+        # trains no token of its own, but one cut by the max length would be answered mid-sentence.
+        if enc.truncated if config.method == "grpo" else any(all(x == IGNORE_INDEX for x in p.labels) for p in parts):
             dropped.append(i)
             continue
         out.append(enc)
-    return out, dropped
+    return out, sorted(set(dropped))
 
 
 def sequences(encodings: list) -> list:
@@ -160,57 +162,6 @@ def sft_dataset(encodings: list):
     )  # for group_by_length
 
 
-def preference_dataset(encodings: list):
-    """A datasets.Dataset of chosen/rejected ids and labels for `PreferenceCollator`."""
-    from datasets import Dataset
-
-    return Dataset.from_dict(
-        {
-            "chosen_input_ids": [list(e.chosen.input_ids) for e in encodings],
-            "chosen_labels": [list(e.chosen.labels) for e in encodings],
-            "rejected_input_ids": [list(e.rejected.input_ids) for e in encodings],
-            "rejected_labels": [list(e.rejected.labels) for e in encodings],
-            "length": [max(len(e.chosen.input_ids), len(e.rejected.input_ids)) for e in encodings],
-        }
-    )
-
-
-@dataclass
-class PreferenceCollator:
-    """Pad chosen then rejected sequences into one batch, with DPOTrainer's `completion_mask` = our labels.
-
-    DPOTrainer scores the tokens where `completion_mask` is 1 (it sets the others' labels to -100), so deriving
-    the mask from `labels != -100` makes DPO train exactly the tokens ftlib.tokens marked as trained.
-
-    >>> c = PreferenceCollator(pad_id=2)
-    >>> b = c([{"chosen_input_ids": [1, 5, 6], "chosen_labels": [-100, 5, 6],
-    ...         "rejected_input_ids": [1, 7], "rejected_labels": [-100, 7]}])
-    >>> b["input_ids"].tolist(), b["completion_mask"].tolist()
-    ([[1, 5, 6], [1, 7, 2]], [[0, 1, 1], [0, 1, 0]])
-    """
-
-    pad_id: int
-
-    def __call__(self, examples: list[dict]) -> dict:
-        import torch
-
-        seqs = [e["chosen_input_ids"] for e in examples] + [e["rejected_input_ids"] for e in examples]
-        labels = [e["chosen_labels"] for e in examples] + [e["rejected_labels"] for e in examples]
-        width = max(len(s) for s in seqs)
-        input_ids = torch.full((len(seqs), width), self.pad_id, dtype=torch.long)
-        attention = torch.zeros((len(seqs), width), dtype=torch.long)
-        completion = torch.zeros((len(seqs), width), dtype=torch.long)
-        for i, (ids, lab) in enumerate(zip(seqs, labels, strict=True)):
-            input_ids[i, : len(ids)] = torch.tensor(ids)
-            attention[i, : len(ids)] = 1
-            completion[i, : len(ids)] = torch.tensor([int(x != IGNORE_INDEX) for x in lab])
-        batch = {"input_ids": input_ids, "attention_mask": attention, "completion_mask": completion}
-        for key in ("ref_chosen_logps", "ref_rejected_logps"):
-            if key in examples[0]:
-                batch[key] = torch.tensor([e[key] for e in examples])
-        return batch
-
-
 # ---------------------------------------------------------------------------------------------------------------
 # Translators: RunConfig -> the libraries' objects
 # ---------------------------------------------------------------------------------------------------------------
@@ -225,14 +176,13 @@ def trainer_arguments(
     micro: int | None = None,
     longest: int | None = None,
 ):
-    """The SFTConfig or DPOConfig for the run, complete at construction.
+    """The SFTConfig, DPOConfig, RewardConfig, KTOConfig or GRPOConfig for the run, complete at construction.
 
-    `micro`: rows per forward pass when a step of `batch_size` rows is split into micro-batches
-    (fastpath.micro_batch_size); gradient accumulation makes up the rest: the same update.
+    `micro`: rows per forward pass when a step of `batch_size` rows (GRPO: batch_size x group size answers) is
+    split into micro-batches (fastpath.micro_batch_size); gradient accumulation makes up the rest: the same update.
     """
     import torch
 
-    micro = micro or config.batch_size
     # TRL turns bf16 autocast on by default; follow the weights' dtype instead (on CPU: fp32, autocast only slows).
     on_gpu = device.startswith("cuda")
     kwargs: dict[str, Any] = {"bf16": on_gpu and dtype == torch.bfloat16, "fp16": on_gpu and dtype == torch.float16}
@@ -248,10 +198,34 @@ def trainer_arguments(
         {"save_strategy": "steps", "save_steps": config.save_every} if config.save_every else {"save_strategy": "no"}
     )
     kwargs.update(overfitting.trainer_kwargs(config, has_eval, kwargs))  # early stopping: a save at each evaluation
-    if config.kind == "preference":
+    sampling = "group_by_length" if config.group_by_length else "random"
+    step_rows = config.batch_size * (config.grpo_group_size if config.method == "grpo" else 1)
+    if config.method == "dpo":
         from trl import DPOConfig as cls
 
         kwargs.update(beta=float(config.beta), max_length=None)  # rows are already cut by ftlib.tokens
+    elif config.method == "reward":
+        from trl import RewardConfig as cls
+
+        kwargs.update(max_length=None, disable_dropout=True)
+    elif config.method == "kto":
+        from trl import KTOConfig as cls
+
+        # TRL's KL estimate wants rows in order: alignment.unpaired_dataset shuffled them with the seed already.
+        kwargs.update(beta=float(config.beta), max_length=None, disable_dropout=True)
+        sampling = "sequential"
+    elif config.method == "grpo":
+        from trl import GRPOConfig as cls
+
+        kwargs.update(
+            beta=float(config.beta),
+            num_generations=config.grpo_group_size,  # batch_size counts prompts; TRL's batches count answers
+            max_completion_length=config.grpo_max_new_tokens,
+            temperature=float(config.grpo_temperature),
+            reward_weights=[float(r.get("weight", 1.0)) for r in config.rewards],
+            steps_per_generation=config.grad_accum * (step_rows // (micro or step_rows)),  # one generation a step
+            disable_dropout=True,
+        )
     else:
         from trl import SFTConfig as cls
 
@@ -263,11 +237,12 @@ def trainer_arguments(
             dataset_num_proc=None,
         )
     kwargs.update(distributed.trainer_kwargs(config))  # FSDP, several machines
+    micro = micro or step_rows
     return cls(
         output_dir=str(Path(run_dir) / "checkpoints"),
         per_device_train_batch_size=micro,
-        per_device_eval_batch_size=config.batch_size,
-        gradient_accumulation_steps=config.grad_accum * (config.batch_size // micro),
+        per_device_eval_batch_size=step_rows,
+        gradient_accumulation_steps=config.grad_accum * (step_rows // micro),
         learning_rate=float(config.learning_rate),
         num_train_epochs=float(config.epochs),
         max_steps=config.max_steps or -1,
@@ -287,7 +262,7 @@ def trainer_arguments(
         disable_tqdm=True,
         dataloader_num_workers=0,
         remove_unused_columns=False,
-        train_sampling_strategy="group_by_length" if config.group_by_length else "random",
+        train_sampling_strategy=sampling,
         length_column_name="length",
         **kwargs,
     )
@@ -306,7 +281,9 @@ def lora_config(config: RunConfig):
         lora_dropout=float(config.lora_dropout),
         target_modules="all-linear" if targets == ["all-linear"] else list(targets),
         bias="none",
-        task_type="CAUSAL_LM",
+        # A reward model trains its new score head whole beside the adapter (saved with it).
+        task_type="SEQ_CLS" if config.method == "reward" else "CAUSAL_LM",
+        modules_to_save=["score"] if config.method == "reward" else None,
     )
 
 
@@ -333,43 +310,18 @@ def load_training_model(config: RunConfig, device: str):
         from peft import prepare_model_for_kbit_training
 
         compute = pick_dtype(device, config.dtype)
-        model = load_model(
-            config.model, device=device, dtype=config.dtype, quantization=quantization_config(config, compute)
-        )
+        quantization = quantization_config(config, compute)
+        model = load_model(config.model, device, config.dtype, quantization, score=config.method == "reward")
         # Casts norms to fp32 and enables input grads so a frozen 4-bit base can pass gradients to adapters.
         model = prepare_model_for_kbit_training(model, use_gradient_checkpointing=config.gradient_checkpointing)
         return model, compute
     dtype = pick_dtype(device, fastpath.training_dtype(config.dtype, device, config.method))
     # FSDP moves each block's share onto its GPU as it shards: load on the CPU (one GPU may not hold it whole).
     where = "cpu" if config.sharding == "fsdp" else device
-    model = load_model(config.model, device=where, dtype=str(dtype).removeprefix("torch."))
+    model = load_model(
+        config.model, device=where, dtype=str(dtype).removeprefix("torch."), score=config.method == "reward"
+    )
     return model, next(model.parameters()).dtype
-
-
-def _dpo_trainer_class():
-    from trl import DPOTrainer
-
-    class PretokenizedDPOTrainer(DPOTrainer):
-        """DPOTrainer that takes our pre-tokenized chosen/rejected ids and labels as they are."""
-
-        def _prepare_dataset(self, dataset, processing_class, args, dataset_name):
-            if "chosen_input_ids" in dataset.column_names:
-                return dataset
-            return super()._prepare_dataset(dataset, processing_class, args, dataset_name)
-
-        def _set_signature_columns_if_needed(self):
-            if self._signature_columns is None:
-                self._signature_columns = [
-                    "chosen_input_ids",
-                    "chosen_labels",
-                    "rejected_input_ids",
-                    "rejected_labels",
-                    "ref_chosen_logps",
-                    "ref_rejected_logps",
-                    "length",
-                ]
-
-    return PretokenizedDPOTrainer
 
 
 @dataclass
@@ -425,13 +377,20 @@ def build_trainer(
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
     callbacks = [*(callbacks or []), *overfitting.callbacks(config, bool(eval_enc))]
     common = dict(processing_class=tokenizer, peft_config=lora_config(config), callbacks=callbacks)
-    if config.kind == "preference":
+    if config.method in ALIGNMENT_METHODS:
+        # A GRPO step holds batch_size x group size answers, each a prompt and at most max new tokens.
+        longest = max(len(s.input_ids) for s in sequences(train_enc)) + config.grpo_max_new_tokens
+        step_rows = config.batch_size * config.grpo_group_size
+        micro = fastpath.micro_batch_size(step_rows, longest, device) if config.method == "grpo" else None
+        args = trainer_arguments(config, run_dir, device, dtype, bool(eval_enc), micro=micro)
+        trainer = make_trainer(config, model, args, tokenizer, template, train_enc, eval_enc, run_dir, common)
+    elif config.method == "dpo":
         import copy
 
         args = trainer_arguments(config, run_dir, device, dtype, bool(eval_enc))
         # Full DPO needs a frozen copy of the starting model as reference; with adapters the base is the reference.
         ref_model = copy.deepcopy(model).eval() if not config.uses_adapter else None
-        trainer = distributed.trainer_class(_dpo_trainer_class(), config)(
+        trainer = distributed.trainer_class(dpo_trainer_class(), config)(
             model=model,
             ref_model=ref_model,
             args=args,
@@ -458,8 +417,8 @@ def build_trainer(
     fastpath.bf16_products(trainer.model, config.method, device, config.dtype)
     fastpath.fast_attention(trainer.model)
     # After the trainer gave the model (and DPO's reference copy) TRL's fused LM head; WPO weighting needs an
-    # output the fast head does not compute.
-    if not getattr(args, "use_weighting", False):
+    # output the fast head does not compute, GRPO's head divides by a temperature the fast head does not know.
+    if not getattr(args, "use_weighting", False) and getattr(args, "temperature", 1.0) == 1.0:
         for model_with_head in (trainer.model, getattr(trainer, "ref_model", None)):
             if model_with_head is not None:
                 fastpath.fuse_head(model_with_head)
@@ -550,17 +509,25 @@ def preflight(config: RunConfig, tokenizer=None, rows: tuple[list[dict], list[di
         return report
     report.train_rows, report.eval_rows = len(encoded), len(eval_encoded)
     report.longest = max((len(s.input_ids) for s in sequences(encoded)), default=0)
+    if config.method == "grpo":
+        from ftlib.rewards import problems
+
+        report.errors += problems(config.rewards)  # a named run, sample or function that cannot be used
+    why = (
+        f"a prompt longer than the max length of {config.max_length}"
+        if config.method == "grpo"
+        else f"no token to learn from (cut by the max length of {config.max_length} or masked by "
+        f"`{config.mask_policy}`)"
+    )
     if not encoded:
         report.errors.append(
-            f"None of the {len(train)} training rows has a token to learn from with mask policy "
-            f"`{config.mask_policy}` and max length {config.max_length}. Check them on the Tokens page; a longer max "
-            "length or another mask policy usually fixes it."
+            f"None of the {len(train)} training rows can be trained: each has {why}. Check them on the Tokens page; "
+            "a longer max length or another mask policy usually fixes it."
         )
     elif dropped:
         report.warnings.append(
             f"Training row{'s' if len(dropped) > 1 else ''} {_rows_list(dropped)} "
-            f"{'have' if len(dropped) > 1 else 'has'} no token to learn from (cut by the max length of "
-            f"{config.max_length} or masked by `{config.mask_policy}`) and will be left out."
+            f"{'have' if len(dropped) > 1 else 'has'} {why} and will be left out."
         )
     report.warnings += overfitting.preflight_warnings(config, len(eval_encoded))
     if eval_dropped:

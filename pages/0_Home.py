@@ -32,7 +32,8 @@ STEPS = [
     (
         "train",
         "🏋️",
-        "Pick full fine-tuning, LoRA, QLoRA or DPO, press Train and watch the loss curves. Runs survive a refresh.",
+        "Pick a method (LoRA, QLoRA, full, DPO, KTO, a reward model or GRPO), press Train and watch it learn. "
+        "Runs survive a refresh.",
     ),
     (
         "compare",
@@ -44,6 +45,38 @@ STEPS = [
         "evaluate",
         "📊",
         "Base vs fine-tuned on the held-out test split: did fine-tuning change anything?",
+    ),
+]
+
+# The lifecycle of a chat model, and where each method of the Train page sits in it.
+LIFECYCLE = [
+    (
+        "1. Pre-training",
+        "A model reads a huge amount of text and learns to continue it. The result is a **base model**: it knows a "
+        "lot, but it does not answer questions, it just keeps writing. (Done before you arrive: the studio starts "
+        "from a model that already exists.)",
+    ),
+    (
+        "2. Supervised fine-tuning (SFT)",
+        "The model is shown example conversations and learns to write answers like them: the usual first step, "
+        "and the one that teaches a style or a task. Methods: **LoRA**, **QLoRA**, **full**. Data: conversations "
+        "with answers.",
+    ),
+    (
+        "3. A reward model",
+        "A second model learns to *judge* answers: from pairs of a better and a worse answer it learns to give "
+        "any answer a score. It writes nothing itself. Method: **reward**. Data: chosen/rejected pairs.",
+    ),
+    (
+        "4. Preference tuning",
+        "The model learns what people prefer without a reward model: **DPO** from pairs (make the chosen answer "
+        "more likely than the rejected one), **KTO** from single answers marked good or bad (thumbs up or down).",
+    ),
+    (
+        "5. Reinforcement learning",
+        'The model writes several answers to each prompt, a reward scores them (a rule such as "starts with '
+        'Ahoy!", or the reward model of step 3), and the better answers are made more likely. Method: **GRPO**. '
+        "Data: prompts only; you see what the rewards score before you start.",
     ),
 ]
 
@@ -86,6 +119,13 @@ CONCEPTS = [
         "a frozen copy of the starting model, without training a separate reward model.",
     ),
     (
+        "Rewards and GRPO (reinforcement learning)",
+        "A **reward** is a score for an answer: a rule (does it match a pattern, is it near a length, does it "
+        "repeat itself) or a trained **reward model**. **GRPO** asks the model for several answers to the same "
+        "prompt, compares their rewards, and nudges the model towards the ones that scored above the group's "
+        "average. A small **KL** penalty (beta) keeps it from drifting too far from where it started.",
+    ),
+    (
         "Sampling: greedy, temperature, top-k, top-p",
         "At each step the model gives a probability for every possible next token. **Greedy** always takes the "
         "most likely one (repeatable, can be dull). **Temperature** flattens (>1) or sharpens (<1) the "
@@ -119,6 +159,13 @@ for number, (page, icon, text) in enumerate(STEPS, start=1):
         st.markdown(f"#### {icon} {number}. {nav.title(page)}")
         st.markdown(text)
         nav.link(page, label=f"Open {nav.title(page)}", icon="➡️")
+
+st.subheader("The lifecycle of a chat model")
+st.caption("Where each method of the Train page sits. Most projects do step 2; steps 3-5 align the model further.")
+for column, (title, text) in zip(st.columns(len(LIFECYCLE)), LIFECYCLE, strict=True):
+    with column.container(border=True):
+        st.markdown(f"**{title}**")
+        st.markdown(text)
 
 st.subheader("The ideas, in plain words")
 left, right = st.columns(2)

@@ -17,10 +17,11 @@ from ftlib import models, runs, workspace
 from ftlib.config import METHOD_ROWS, METHODS, ConfigError, RunConfig
 from ftlib.distributed import gpu_count
 from ftlib.memory import estimate, model_shape
+from ftlib.methods import wrong_rows
 from ftlib.rows import KIND_HELP, row_kind
 from ftlib.templates import TEMPLATE_NAMES
 from ftlib.training import Preflight, preflight
-from ui import nav
+from ui import alignment_view, nav
 from ui.common import (
     POLICY_KEY,
     TEMPLATE_KEY,
@@ -61,6 +62,17 @@ def fitting_methods(rows: list[dict]) -> list[str]:
     return [m for m in METHODS if kinds <= set(METHOD_ROWS[m])]
 
 
+def unfit_methods(rows: list[dict]) -> dict[str, str]:
+    """The methods that cannot train these rows, each with why and what to use instead."""
+    kinds = [row_kind(r) for r in rows]
+    out = {}
+    for method in METHODS:
+        wrong = [k for k in kinds if k not in METHOD_ROWS[method]]
+        if wrong:
+            out[method] = wrong_rows(method, max(set(wrong), key=wrong.count))
+    return out
+
+
 def start_panel(config: RunConfig, split: str, saved_at: float | None) -> None:
     """What is known before launch, the memory estimate, and the Start button (only when nothing refuses it)."""
     report = cached_preflight(json.dumps(config.to_dict()), split, saved_at, str(workspace.workspace_dir()))
@@ -71,6 +83,8 @@ def start_panel(config: RunConfig, split: str, saved_at: float | None) -> None:
     if not report.ok:
         st.caption("Fix what is named above (on the Data or Tokens page, or in the settings) to start a run.")
         return
+    if config.method == "grpo":
+        alignment_view.reward_preview(config, split)
     with user_errors("Could not estimate memory"):
         est = estimate(config, seq_len=report.longest or config.max_length, shape=cached_shape(config.model))
     memory_panel(est, report.longest)
@@ -93,8 +107,9 @@ def new_run(model: str, split: str) -> None:
     if not methods:
         kinds = sorted({row_kind(r) for r in train})
         st.warning(
-            f"This split holds {' and '.join(KIND_HELP[k] for k in kinds)}; no training method of this "
-            "version trains on those. Save a split of conversations (SFT) or preference pairs (DPO)."
+            f"This split holds {' and '.join(KIND_HELP[k] for k in kinds)}; no training method trains on a mix "
+            "of those. Save a split of one kind: conversations (SFT), preference pairs (DPO, a reward model, KTO), "
+            "good/bad answers (KTO) or prompts (GRPO)."
         )
         return
     templates = [n for n in TEMPLATE_NAMES if n != "custom" or st.session_state.get(TEMPLATE_KEY) == "custom"]
@@ -114,7 +129,10 @@ def new_run(model: str, split: str) -> None:
         },
         hidden=("test_size", "template_source", "nnodes", "node_rank", "rdzv_endpoint")
         + (("sharding",) if gpus == 1 else ()),
+        unfit=unfit_methods(train),
     )
+    if values.get("method") == "grpo":
+        alignment_view.reward_help()
     if values.get("template") == "custom":
         values["template_source"] = st.session_state.get(TEMPLATE_SOURCE_KEY, "")
         st.caption("The custom template written on the Tokens page is used.")
@@ -154,6 +172,8 @@ def run_list() -> None:
         st.session_state["train_selected"] = run_id
         show_run(run_id)
         export_panel(run_id)
+        if by_id[run_id].state == "finished" and by_id[run_id].method.startswith("reward"):
+            alignment_view.score_panel(run_id)
         runs_table(all_runs)
 
     section()

@@ -17,6 +17,7 @@ import streamlit as st
 from ftlib import lease
 from ftlib import modelset as M
 from ftlib import sampling as S
+from ui import alignment_view
 from ui.common import (
     active_model,
     active_split_name,
@@ -172,6 +173,8 @@ def grid() -> None:
 
 
 grid()
+if job is not None and job.done and not job.error and st.session_state[LABELS_KEY]["prompt"] == tuple(prompt_ids):
+    alignment_view.score_answers(messages, st.session_state[LABELS_KEY], job)
 
 # ------------------------------------------------------------------------------------------------ next token
 

@@ -10,6 +10,8 @@ All content is written out below by hand; the script only applies the formats an
 - preference_pairs.jsonl / preference_heldout.jsonl: chosen = "- " bullet list of the points, rejected = the
   same sentences as one paragraph.
 - alpaca_recipes.jsonl, qa_table.csv, sharegpt_small.jsonl: format demos.
+- pirate_prompts.jsonl / pirate_prompts_heldout.jsonl: prompts only (for GRPO), the chat questions after a system
+  prompt asking for the chat_style opening, which the default model rarely obeys (bench/demo_rl.py).
 - general_prompts.jsonl: plain questions unrelated to the others, for what fine-tuning cost (ftlib.tuning_cost).
 
 Randomness (which rows get a system turn, row order, which plain Q&A pairs go to the ShareGPT demo) comes
@@ -2689,6 +2691,21 @@ def preference_rows() -> tuple[list[dict], list[dict]]:
     return rows[:-PREFERENCE_HELDOUT_COUNT], rows[-PREFERENCE_HELDOUT_COUNT:]
 
 
+# The GRPO demo's system prompt: it asks for the chat_style opening, which the default model seldom writes.
+PIRATE_SYSTEM = "You are a pirate. Start with 'Ahoy!'"
+
+
+def pirate_rows() -> tuple[list[dict], list[dict]]:
+    """Prompt-only rows: every single-turn chat question (training) and the held-out ones, after PIRATE_SYSTEM."""
+
+    def prompt(question: str) -> dict:
+        return {"prompt": [{"role": "system", "content": PIRATE_SYSTEM}, {"role": "user", "content": question}]}
+
+    questions = [q for q, _ in SCIENCE + COOKING + GEOGRAPHY + CODING + HISTORY + ADVICE + EVERYDAY]
+    random.Random(SEED + 2).shuffle(questions)
+    return [prompt(q) for q in questions], [prompt(q) for q, _ in CHAT_HELDOUT]
+
+
 def alpaca_rows() -> list[dict]:
     rows = []
     for i, (instruction, input_text, output) in enumerate(ALPACA):
@@ -2733,6 +2750,7 @@ def build() -> dict[str, str]:
     """File name -> exact file content, for every generated sample."""
     chat, chat_heldout, leftover = chat_rows()
     pref, pref_heldout = preference_rows()
+    pirate, pirate_heldout = pirate_rows()
     return {
         "chat_style_sft.jsonl": _jsonl(chat),
         "chat_style_heldout.jsonl": _jsonl(chat_heldout),
@@ -2741,6 +2759,8 @@ def build() -> dict[str, str]:
         "alpaca_recipes.jsonl": _jsonl(alpaca_rows()),
         "qa_table.csv": qa_table_csv(),
         "sharegpt_small.jsonl": _jsonl(sharegpt_rows(leftover)),
+        "pirate_prompts.jsonl": _jsonl(pirate),
+        "pirate_prompts_heldout.jsonl": _jsonl(pirate_heldout),
         "general_prompts.jsonl": _jsonl(general_rows()),
     }
 

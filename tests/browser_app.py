@@ -426,6 +426,41 @@ def start_run(
     return new.locator("code").inner_text()
 
 
+def start_grpo_run(page, rewards: str, max_steps: int, batch_size: int = 2, answer_tokens: int = 8) -> str:
+    """On the Train page, with a split of prompts active: a GRPO run with these rewards (JSON text), started with
+    the button; returns its run id."""
+    open_page(page, "Train")
+    main = _main(page)
+    box = main.get_by_label("Rewards (a JSON or YAML list)", exact=True)
+    box.fill(rewards)
+    rerun_after(page, lambda: box.press("Control+Enter"))  # a text area commits on Ctrl+Enter
+    set_number(page, "Answers per prompt", 2)
+    set_number(page, "Max answer length (tokens)", answer_tokens)
+    set_number(page, "Batch size", batch_size)
+    set_number(page, "Max steps (0 = use epochs)", max_steps)
+    open_expander(page, "More settings")
+    select_option(page, "Device", "cpu")
+    rerun_after(page, lambda: click_button(page, "Start training"))
+    run_heading(page).wait_for()
+    wait_idle(page)
+    return run_heading(page).locator("code").inner_text()
+
+
+def answers_step(page, after: int = 0, timeout: float = 300_000) -> int:
+    """Wait until the Train page's live table of GRPO's answers shows a step above `after`; returns that step."""
+    handle = page.wait_for_function(
+        r"""(after) => {
+        const heads = [...document.querySelectorAll('[data-testid="stMain"] h4')];
+        const head = heads.find((h) => /Latest answers \(step \d+\)/.test(h.innerText));
+        const step = head ? Number(head.innerText.match(/step (\d+)/)[1]) : 0;
+        return step > after ? step : false;
+    }""",
+        arg=after,
+        timeout=timeout,
+    )
+    return int(handle.json_value())
+
+
 def run_heading(page):
     """The '#### <icon> `run id` — state' line of the selected run on the Train page."""
     return _main(page).locator("h4").filter(has=page.locator("code")).filter(has_text=" — ")

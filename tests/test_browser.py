@@ -7,7 +7,9 @@
   exactly the steps it was given;
 - 8 browser sessions generating a Compare grid at once while a run trains: each waits in line for the device with
   its position shown, each gets its whole grid, the run ends with exactly its steps, nothing errors;
-- the Streamlit server killed mid-run and started again on the same workspace: the run is found and finishes.
+- the Streamlit server killed mid-run and started again on the same workspace: the run is found and finishes;
+- a GRPO run started from the Train page on a split of prompts: its table of the latest answers and their rewards
+  follows the run live, step after step, and ends on the run's last step.
 
 The driving code lives in tests/browser_app.py (also used by bench/screenshots.py for the README's pictures).
 """
@@ -29,6 +31,7 @@ from tests.browser_app import (
     ROOT,
     StreamlitServer,
     TourSettings,
+    answers_step,
     exceptions,
     launch_chromium,
     new_page,
@@ -38,6 +41,7 @@ from tests.browser_app import (
     progress_text,
     run_heading,
     screenshot,
+    start_grpo_run,
     start_run,
     stop_runs,
     tour,
@@ -286,3 +290,31 @@ def test_a_server_restart_mid_run_finds_the_run(browser, start_server, tiny_mode
         assert progress_text(page).startswith(f"step {RESTART_STEPS} of {RESTART_STEPS}")
         assert_finished_with(run_id, RESTART_STEPS)
         assert [r.id for r in runs.list_runs()] == [run_id]
+
+
+GRPO_STEPS = 6
+
+
+def test_a_grpo_runs_answers_table_follows_the_run_live(browser, start_server, tiny_model_dir, request):
+    save_sample_split("pirate_prompts")
+    server = start_server()
+    page = new_page(browser, server.url)
+    with diagnostics(request, "grpo", [page]):
+        use_model(page, str(tiny_model_dir))
+        run_id = start_grpo_run(page, '[{"regex": "[aeiou]"}, {"length": {"target": 3}}]', GRPO_STEPS)
+        first = answers_step(page)  # the table appears while the run trains ...
+        later = answers_step(page, after=first)  # ... and moves on with it, without a reload
+        assert 1 <= first < later <= GRPO_STEPS
+        table = (
+            page.locator('[data-testid="stMain"] h4')
+            .filter(has_text="Latest answers")
+            .locator("xpath=following::*[@data-testid='stDataFrame'][1]")
+        )
+        assert table.count() == 1 and table.is_visible()
+        assert wait_run_state(page) == "finished"
+        assert answers_step(page, after=GRPO_STEPS - 1) == GRPO_STEPS
+        assert_finished_with(run_id, GRPO_STEPS)
+        step, rows = runs.find(run_id).latest_completions()
+        assert step == GRPO_STEPS and len(rows) == 2 * 2 and {"regex", "length", "total", "advantage"} <= set(rows[0])
+        assert exceptions(page) == []
+        screenshot(page, artefacts_dir("grpo"), "train-grpo")

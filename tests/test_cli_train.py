@@ -115,7 +115,7 @@ def test_every_setting_is_a_flag_and_flags_override_the_file(monkeypatch, tmp_pa
     config.write_text("method: lora\nlora_r: 4\nlearning_rate: 0.1\n")
     flags = ["--model", str(tiny_model_dir), "--dataset", str(_rows_file(tmp_path, CHATS)), "--method", "dpo"]
     assert main(["train", str(config), *flags, "--detach"]) == 2  # conversations cannot train DPO: refused
-    assert "Load a preference dataset" in capsys.readouterr().err and runs.list_runs(refresh=False) == []
+    assert "load a preference dataset for DPO" in capsys.readouterr().err and runs.list_runs(refresh=False) == []
     flags = flags[:-2] + [
         "--learning-rate",
         "3e-4",
@@ -138,6 +138,11 @@ def test_every_setting_is_a_flag_and_flags_override_the_file(monkeypatch, tmp_pa
         False,
     )
     assert (saved["method"], saved["tuning"], saved["quant_type"], saved["max_steps"]) == ("qlora", "qlora", "fp4", 7)
+    # A list of mappings (GRPO's rewards) is JSON or YAML on the command line; a conversation's prompt feeds GRPO.
+    grpo = ["--method", "grpo", "--rewards", '[{"regex": "^A", "weight": 2}]', "--grpo-group-size", "6"]
+    assert main(["train", str(config), *flags[:4], *grpo, "--detach"]) == 0
+    saved = runs.find(capsys.readouterr().out.strip()).read_config()
+    assert (saved["rewards"], saved["grpo_group_size"]) == ([{"regex": "^A", "weight": 2}], 6)
     help_text = subprocess.run(
         [sys.executable, "-m", "ftlib", "train", "--help"], capture_output=True, text=True, cwd=ROOT
     ).stdout
@@ -146,20 +151,49 @@ def test_every_setting_is_a_flag_and_flags_override_the_file(monkeypatch, tmp_pa
     assert all(f"--{name.replace('_', '-')}" in help_text for name in field_specs())
 
 
+PAIRS = [{"prompt": "Hi", "chosen": "- a\n- b", "rejected": "a b"}] * 3
+REWARDS = "--rewards"
+
+
 @pytest.mark.parametrize(
-    "rows, method, message",
+    "rows, method, message, extra",
     [
-        ([{"prompt": "Is tea good?", "completion": "Yes.", "label": False}] * 3, "lora", "never trained as plain SFT"),
-        ([{"prompt": "Write a haiku."}] * 3, "lora", "Prompts without answers"),
-        (CHATS, "dpo", "Load a preference dataset"),
+        (
+            [{"prompt": "Is tea good?", "completion": "Yes.", "label": False}] * 3,
+            "lora",
+            "never trained as plain SFT",
+            [],
+        ),
+        ([{"prompt": "Write a haiku."}] * 3, "lora", "Prompts without answers", []),
+        (CHATS, "dpo", "load a preference dataset for DPO", []),
+        (CHATS[:1], "grpo", "`rewards` is empty: GRPO learns only from what its rewards score", []),
+        (PAIRS, "grpo", "GRPO needs prompts", [REWARDS, '[{"regex": "x"}]']),
+        (CHATS, "grpo", "`rewards` item 1: '^(Ahoy' is not a valid regular expression", [REWARDS, "- regex: ^(Ahoy"]),
+        (
+            CHATS,
+            "grpo",
+            "`rewards` item 2: `model` names 'nope', which is not a run here",
+            [REWARDS, '[{"regex": "x"}, {"model": "nope"}]'],
+        ),
     ],
-    ids=["unpaired-for-sft", "prompt-only-for-sft", "chats-for-dpo"],
+    ids=[
+        "unpaired-for-sft",
+        "prompt-only-for-sft",
+        "chats-for-dpo",
+        "no-rewards",
+        "pairs-for-grpo",
+        "bad-regex",
+        "no-such-reward-model",
+    ],
 )
-def test_what_can_be_known_before_launch_is_refused_before_launch(tmp_path, tiny_model_dir, rows, method, message):
+def test_what_can_be_known_before_launch_is_refused_before_launch(
+    tmp_path, tiny_model_dir, rows, method, message, extra
+):
     """No run is created; one `error:` line names the rows and the fix; exit 2, no traceback."""
     data = tmp_path / "rows.jsonl"
     data.write_text("".join(json.dumps(r) + "\n" for r in rows))
-    proc = cli("train", "--model", str(tiny_model_dir), "--dataset", str(data), "--method", method, "--test-size", "0")
+    flags = ["--model", str(tiny_model_dir), "--dataset", str(data), "--method", method, "--test-size", "0", *extra]
+    proc = cli("train", *flags)
     assert proc.returncode == 2, proc.stdout + proc.stderr
     assert proc.stderr.startswith("error: ") and message in proc.stderr and "Traceback" not in proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1

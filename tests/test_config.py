@@ -17,6 +17,7 @@ import torch
 
 from ftlib import overfitting, training
 from ftlib.config import RENAMED, ConfigError, ConfigWarning, RunConfig, field_specs
+from ftlib.rewards import build_rewards
 from ftlib.rundir import RunDir
 from ftlib.runs import launch_command
 
@@ -49,6 +50,21 @@ def trained_texts(config, tokenizer) -> list[str]:
 
 # (setting, value, probe(config, ctx) -> what arrived, expected)
 CASES = [
+    # GRPO's settings (declared in ftlib.methods.GRPOSettings, so they come first)
+    (
+        "rewards",
+        [{"contains": "Ahoy", "weight": 0.5}],
+        lambda c, x: (args(c, x.tmp).reward_weights, [r.label for r in build_rewards(c.rewards)]),
+        ([0.5], ['contains "Ahoy"']),
+    ),
+    (
+        "grpo_group_size",
+        3,
+        lambda c, x: (args(c, x.tmp).num_generations, args(c, x.tmp).generation_batch_size),
+        (3, 24),
+    ),
+    ("grpo_max_new_tokens", 17, lambda c, x: args(c, x.tmp).max_completion_length, 17),
+    ("grpo_temperature", 0.7, lambda c, x: args(c, x.tmp).temperature, 0.7),
     ("method", "dpo", lambda c, x: type(args(c, x.tmp)).__name__, "DPOConfig"),
     ("tuning", "full", lambda c, x: (training.lora_config(c), c.uses_adapter), (None, False)),
     ("model", "TINY", lambda c, x: training.load_training_model(c, "cpu")[0].config.hidden_size, 64),
@@ -138,6 +154,10 @@ NEEDS = {
     "quant_type": {"method": "qlora"},
     "double_quant": {"method": "qlora"},
     "beta": {"method": "dpo"},
+    "rewards": {"method": "grpo"},
+    "grpo_group_size": {"method": "grpo", "rewards": [{"regex": "x"}]},
+    "grpo_max_new_tokens": {"method": "grpo", "rewards": [{"regex": "x"}]},
+    "grpo_temperature": {"method": "grpo", "rewards": [{"regex": "x"}]},
     "template_source": {"template": "custom"},
     "dtype": {"method": "full"},
     "sharding": {"method": "full", "nproc": 2},
@@ -176,6 +196,36 @@ def test_every_setting_reaches_its_consumer(ctx, name, value, probe, expected):
     assert probe(config, ctx) == expected
 
 
+@pytest.mark.parametrize(
+    "method, trainer_config, beta_reaches",
+    [("reward", "RewardConfig", False), ("kto", "KTOConfig", True), ("grpo", "GRPOConfig", True)],
+)
+def test_each_alignment_method_gets_its_trl_config_and_beta_is_shared(ctx, method, trainer_config, beta_reaches):
+    """`beta` is one setting for DPO, KTO and GRPO (the help says so); a reward model has none."""
+    rewards = [{"regex": "x"}] if method == "grpo" else []
+    config = RunConfig(method=method, tuning="full", beta=0.37, rewards=rewards, model=str(ctx.tiny))
+    made = args(config, ctx.tmp)
+    assert type(made).__name__ == trainer_config
+    assert (getattr(made, "beta", None) == 0.37) is beta_reaches
+    assert field_specs()["beta"].applies(config.to_dict()) is beta_reaches
+    assert "shared by DPO, KTO and GRPO" in field_specs()["beta"].help
+    assert made.disable_dropout  # what the policy is scored with is what it generates with
+
+
+def test_grpo_batches_count_prompts_and_micro_batches_split_the_answers(ctx):
+    config = RunConfig(method="grpo", rewards=[{"regex": "x"}], batch_size=4, grpo_group_size=6, grad_accum=2)
+    whole = args(config, ctx.tmp)
+    assert (whole.per_device_train_batch_size, whole.gradient_accumulation_steps) == (24, 2)
+    assert whole.generation_batch_size == 48 and whole.steps_per_generation == 2  # one generation per update
+    split = args(config, ctx.tmp, micro=8)
+    assert (split.per_device_train_batch_size, split.gradient_accumulation_steps, split.steps_per_generation) == (
+        8,
+        6,
+        6,
+    )
+    assert split.generation_batch_size == 48 and split.per_device_eval_batch_size == 24
+
+
 def test_old_spellings_still_load_with_a_warning(tmp_path):
     path = tmp_path / "config.json"
     path.write_text(json.dumps({"method": "dpo", "dpo_tuning": "full", "dpo_beta": 0.3, "dataset": "x"}))
@@ -202,6 +252,8 @@ def test_every_field_is_declared_completely():
         ({"method": "dpo", "packing": True}, "`packing` works for SFT only"),
         ({"learning_rate": "fast"}, "`learning_rate` must be a number"),
         ({"lora_targets": []}, "`lora_targets` must list layer names"),
+        ({"method": "dpo", "beta": 0}, "`beta` must be above 0 for DPO (0 only turns GRPO's KL penalty off)"),
+        ({"method": "kto", "batch_size": 1}, "`batch_size` must be at least 2 for KTO"),
         ({"method": "qlora", "sharding": "fsdp", "nproc": 2}, "`sharding` fsdp cannot split 4-bit (QLoRA) weights"),
         ({"method": "full", "sharding": "fsdp"}, "set nproc to the number of GPUs (2 or more), or use sharding none"),
         ({"nnodes": 2}, "`rdzv_endpoint` must be HOST:PORT of machine 0 when nnodes is 2"),

@@ -86,12 +86,14 @@ def _assert_messages(messages: list[dict], where: str) -> None:
 
 def test_registry_lists_every_shipped_file(samples_dir):
     assert [s.name for s in list_samples()] == list(SAMPLES)
-    assert {"chat_style", "preference_pairs", "alpaca_recipes", "qa_table", "sharegpt_small"} <= set(SAMPLES)
+    assert {"chat_style", "preference_pairs", "alpaca_recipes", "qa_table", "sharegpt_small", "pirate_prompts"} <= set(
+        SAMPLES
+    )
     for sample in list_samples():
         assert sample.path.is_file(), sample.path
         assert sample.path.parent == samples_dir
         assert sample_path(sample.name) == sample.path
-        assert sample.kind in {"sft", "preference"}
+        assert sample.kind in {"sft", "preference", "prompt_only"}
         assert sample.description
         if sample.heldout_path is not None:
             assert sample.heldout_path.is_file()
@@ -360,3 +362,19 @@ def test_sample_choices_offer_the_files_that_exist(monkeypatch, tmp_path):
     monkeypatch.setitem(SAMPLES, "qa_table", gone)
     choices = samples.sample_choices()
     assert "qa_table" not in choices and choices["chat_style"].column_map is None
+
+
+def test_pirate_prompts_are_prompt_only_rows_asking_for_the_chat_style_opening(samples_dir):
+    """GRPO's demo prompts: canonical prompt-only rows the data layer reads as such, held out apart, and a check
+    (chat_style's) that rewards what the system prompt asks for."""
+    from ftlib.data import load_file
+
+    train = load_file(samples_dir / "pirate_prompts.jsonl")
+    heldout = load_file(samples_dir / "pirate_prompts_heldout.jsonl")
+    assert train.kind == heldout.kind == "prompt_only" and not train.errors and not heldout.errors
+    assert len(train.rows) >= 150 and len(heldout.rows) == len(heldout_prompts("chat_style"))
+    questions = {r["prompt"][-1]["content"] for r in train.rows}
+    assert not questions & {p[-1]["content"] for p in heldout_prompts("pirate_prompts")}
+    assert all(r["prompt"][0]["role"] == "system" and "Ahoy!" in r["prompt"][0]["content"] for r in train.rows)
+    assert check("pirate_prompts", "Ahoy! Paris.") and not check("pirate_prompts", "Paris. Ahoy!")
+    assert heldout_references("pirate_prompts") == [""] * len(heldout.rows)

@@ -101,3 +101,15 @@ def test_preflight_says_when_early_stopping_cannot_work(tiny_model_dir, smol_tok
     report = preflight(config, tokenizer=smol_tokenizer, rows=(CHAT, test_rows))
     early = [w for w in report.warnings if "Early stopping" in w]
     assert (early[0] if early else None) is None if warning is None else warning in early[0]
+
+
+def test_grpo_never_stops_early_and_says_so():
+    grpo = {"method": "grpo", "rewards": [{"contains": "Ahoy"}]}
+    config = RunConfig(model="m", dataset="x", early_stopping_patience=2, eval_every=5, **grpo)
+    assert not overfitting.active(config, has_eval=True)
+    assert overfitting.trainer_kwargs(config, True, {"eval_strategy": "steps", "eval_steps": 5}) == {}
+    assert overfitting.callbacks(config, has_eval=True) == []
+    (warning,) = overfitting.preflight_warnings(config, eval_rows=10)
+    assert "GRPO has no held-out loss" in warning
+    sft = RunConfig(model="m", dataset="x", early_stopping_patience=2, eval_every=5)
+    assert overfitting.active(sft, has_eval=True) and overfitting.preflight_warnings(sft, eval_rows=10) == []

@@ -55,7 +55,7 @@ def test_form_explains_the_knobs_and_the_estimate_follows_the_settings(tiny_mode
     at = page(tiny_model_dir)
     assert not at.exception
     method = at.radio(key="train_method")
-    assert method.options == ["LoRA", "QLoRA", "Full"] and method.value == "lora"
+    assert method.options == ["LoRA", "QLoRA", "Full", "GRPO"] and method.value == "lora"  # GRPO: their prompts
     assert "adapter" in at.info[0].value  # the chosen method, explained
     assert at.number_input(key="train_learning_rate_lora_lora").value == pytest.approx(2e-3)
     assert at.number_input(key="train_batch_size").value == 8
@@ -74,7 +74,7 @@ def test_a_preference_split_offers_dpo(tiny_model_dir):
     workspace.save_split("prefs", PREF_ROWS[:5], PREF_ROWS[5:])
     at = page(tiny_model_dir)
     assert not at.exception
-    assert at.radio(key="train_method").options == ["DPO"]
+    assert at.radio(key="train_method").options == ["DPO", "Reward model", "KTO"]
     assert at.radio(key="train_tuning").value == "lora"
 
 

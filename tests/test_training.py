@@ -243,10 +243,16 @@ def test_preference_collator_pads_with_the_pad_id_and_masks_from_labels():
 
 
 def test_a_kind_mismatch_is_explained(tiny_model_dir, tmp_path):
-    with pytest.raises(ConfigError, match="Choose the `dpo` method"):
+    with pytest.raises(ConfigError, match="use DPO, a reward model or KTO on it"):
         build_trainer(tiny_config(tiny_model_dir, method="lora"), tmp_path, rows=(PREF_ROWS, []))
-    with pytest.raises(ConfigError, match="Load a preference dataset"):
+    with pytest.raises(ConfigError, match="load a preference dataset for DPO"):
         build_trainer(tiny_config(tiny_model_dir, method="dpo"), tmp_path, rows=(SFT_ROWS, []))
+    with pytest.raises(ConfigError, match=r"^Training rows 2, 3: GRPO needs prompts .* use DPO, a reward model"):
+        build_trainer(
+            tiny_config(tiny_model_dir, method="grpo", rewards=[{"regex": "x"}]),
+            tmp_path,
+            rows=([{"prompt": "Hi"}, *PREF_ROWS[:2]], []),
+        )
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -105,11 +105,70 @@ def accuracy_figure(rows: list[dict]) -> go.Figure:
     )
 
 
-def run_figures(rows: list[dict], dpo: bool) -> tuple[list[go.Figure], list[go.Figure]]:
+def reward_model_figures(rows: list[dict]) -> list[go.Figure]:
+    """A reward model: accuracy (chosen scored above rejected) and margin, on training and held-out pairs."""
+    accuracy = _figure(
+        "Accuracy (chosen above rejected)",
+        [
+            ("train", *_series(rows, "accuracy", "train"), "lines"),
+            ("held-out", *_series(rows, "eval_accuracy", "eval"), "lines+markers"),
+        ],
+        yaxis={"range": [-0.05, 1.05]},
+    )
+    margin = _figure(
+        "Margin (score of chosen minus rejected)",
+        [
+            ("train", *_series(rows, "margin", "train"), "lines"),
+            ("held-out", *_series(rows, "eval_margin", "eval"), "lines+markers"),
+        ],
+    )
+    return [accuracy, margin]
+
+
+def kto_figures(rows: list[dict]) -> list[go.Figure]:
+    """KTO: the rewards of good and bad answers (they should part), and its KL estimate."""
+    rewards = _figure(
+        "Rewards (KTO)",
+        [
+            ("good answers", *_series(rows, "rewards_chosen", "train"), "lines"),
+            ("bad answers", *_series(rows, "rewards_rejected", "train"), "lines"),
+            ("held-out margin", *_series(rows, "eval_reward_margin", "eval"), "lines+markers"),
+        ],
+    )
+    return [rewards, metric_figure(rows, "kl", "KL (how far the model moved)")]
+
+
+def grpo_figures(rows: list[dict]) -> list[go.Figure]:
+    """GRPO: each reward's mean (the total's spread shaded around it), KL and answer length."""
+    names = sorted(
+        {k[len("reward_") :] for r in rows for k in r if k.startswith("reward_") and not k.endswith("_std")}
+    )
+    traces = [("total", *_series(rows, "reward", "train"), "lines")]
+    traces += [(name, *_series(rows, f"reward_{name}", "train"), "lines") for name in names]
+    rewards = _figure("Rewards (mean per step)", traces)
+    xs, means = _series(rows, "reward", "train")
+    _, spreads = _series(rows, "reward_std", "train")
+    if xs and len(spreads) == len(means):
+        band = [m + s for m, s in zip(means, spreads, strict=True)] + [
+            m - s for m, s in zip(means, spreads, strict=True)
+        ][::-1]
+        rewards.add_trace(
+            go.Scatter(x=xs + xs[::-1], y=band, fill="toself", name="total ± spread", opacity=0.2, mode="none")
+        )
+    return [
+        rewards,
+        metric_figure(rows, "kl", "KL (how far the model moved)"),
+        metric_figure(rows, "completion_length", "Answer length (tokens)"),
+    ]
+
+
+def run_figures(rows: list[dict], dpo: bool, method: str | None = None) -> tuple[list[go.Figure], list[go.Figure]]:
     """The page's charts for one run, in display order: (for everyone, for engineers)."""
     figures = [loss_figure(rows)]
     if dpo:
         figures += [reward_figure(rows), accuracy_figure(rows)]
+    extra = {"reward": reward_model_figures, "kto": kto_figures, "grpo": grpo_figures}.get(method)
+    figures += extra(rows) if extra else []
     figures += [
         metric_figure(rows, "learning_rate", "Learning rate"),
         metric_figure(rows, "tokens_per_s", "Tokens per second"),

@@ -12,9 +12,12 @@ rate's key also names the method, so switching methods shows that method's prove
 
 from __future__ import annotations
 
+import json
+
 import streamlit as st
 
 from ftlib.config import METHOD_HELP, PREFERENCE_METHODS, FieldSpec, default_learning_rate, field_specs
+from ftlib.methods import NEEDS
 from ui.labels import POLICY_LABELS, TEMPLATE_LABELS
 
 KEY = "train"
@@ -24,11 +27,19 @@ GROUP_TITLES = {
     "optimisation": "Optimisation",
     "schedule": "Schedule",
     "lora": "Adapter (LoRA / QLoRA)",
-    "preference": "Preference training",
+    "preference": "Preference and reinforcement learning",
     "hardware": "Hardware and reproducibility",
 }
 CHOICE_LABELS = {
-    "method": {"full": "Full", "lora": "LoRA", "qlora": "QLoRA", "dpo": "DPO"},
+    "method": {
+        "full": "Full",
+        "lora": "LoRA",
+        "qlora": "QLoRA",
+        "dpo": "DPO",
+        "reward": "Reward model",
+        "kto": "KTO",
+        "grpo": "GRPO",
+    },
     "tuning": {"lora": "a LoRA adapter", "qlora": "a LoRA adapter on 4 bits", "full": "every weight"},
     "template": TEMPLATE_LABELS,
     "mask_policy": POLICY_LABELS,
@@ -91,6 +102,9 @@ def _widget(spec: FieldSpec, values: dict, default, choices, where):
             format=spec.fmt or "%g",
             key=key,
         )
+    if spec.kind is list and spec.item is dict:  # a list of mappings (GRPO's rewards): JSON or YAML, one per line
+        text = "[\n" + ",\n".join(json.dumps(item) for item in default) + "\n]" if default else ""
+        return where.text_area(label, text, key=key, placeholder=spec.hint, height=120)  # RunConfig parses it
     if spec.kind is list:
         text = where.text_input(label, ", ".join(default), key=key)
         return [t.strip() for t in text.split(",") if t.strip()]
@@ -98,13 +112,18 @@ def _widget(spec: FieldSpec, values: dict, default, choices, where):
 
 
 def config_form(
-    fixed: dict | None = None, choices: dict | None = None, defaults: dict | None = None, hidden: tuple[str, ...] = ()
+    fixed: dict | None = None,
+    choices: dict | None = None,
+    defaults: dict | None = None,
+    hidden: tuple[str, ...] = (),
+    unfit: dict[str, str] | None = None,
 ) -> dict:
     """Draw the settings form; return {setting: value} for RunConfig.from_dict.
 
     `fixed`: settings the page decides (model, dataset): not drawn. `choices`: narrower choices for a setting (the
     methods that fit the dataset, the devices present). `defaults`: starting values other than the config's
-    (e.g. the template chosen on the Tokens page). `hidden`: settings not drawn (their default applies).
+    (e.g. the template chosen on the Tokens page). `hidden`: settings not drawn (their default applies). `unfit`:
+    the methods the data does not fit, with why and what to do (shown beside the ones that fit).
     """
     fixed, choices, defaults = dict(fixed or {}), dict(choices or {}), dict(defaults or {})
     values = dict(fixed)
@@ -125,10 +144,13 @@ def config_form(
     for spec in [s for s in main if s.group == "method"]:
         draw(spec, st)
         if spec.name == "method":
-            st.info(METHOD_HELP[values["method"]])
+            st.info(f"{METHOD_HELP[values['method']]} It needs {NEEDS[values['method']]}.")
             with st.expander("Which method?", expanded=False):
                 for name in choices.get("method", spec.choices):
-                    st.markdown(f"**{CHOICE_LABELS['method'].get(name, name)}**: {METHOD_HELP[name]}")
+                    label = CHOICE_LABELS["method"].get(name, name)
+                    st.markdown(f"**{label}**: {METHOD_HELP[name]} *Needs {NEEDS[name]}.*")
+                for name, why in (unfit or {}).items():
+                    st.markdown(f"**{CHOICE_LABELS['method'].get(name, name)}** (not for this split): {why}")
     rest = [s for s in main if s.group != "method"]
     for i in range(0, len(rest), 3):
         for column, spec in zip(st.columns(3), rest[i : i + 3], strict=False):

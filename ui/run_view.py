@@ -58,6 +58,15 @@ def live_numbers(metrics: list[dict]) -> None:
         )
     if last.get("tokens_per_s") is not None:
         c3.metric("Tokens per second", f"{last['tokens_per_s']:,.0f}", help="Tokens of text trained per second.")
+    extra = [  # the alignment methods' headline numbers (see ftlib.metrics)
+        ("Reward", "reward", "The mean total reward of this step's answers (± their spread).", "reward_std"),
+        ("Accuracy", "accuracy", "Share of pairs whose chosen answer scored above the rejected one.", None),
+        ("KL", "kl", "How far the model has moved from where it started (0 = not at all).", None),
+    ]
+    shown = [(n, k, h, s) for n, k, h, s in extra if last.get(k) is not None]
+    for column, (name, key, why, spread) in zip(st.columns(len(shown)) if shown else [], shown, strict=True):
+        text = f"{last[key]:.3f}" + (f" ± {last[spread]:.3f}" if spread and last.get(spread) is not None else "")
+        column.metric(name, text, help=why)
 
 
 def engineer_numbers(metrics: list[dict], figures: list, run_id: str) -> None:
@@ -141,8 +150,9 @@ def show_run(run_id: str) -> None:
     if info.state in ("failed", "interrupted") and info.log_tail:
         with st.expander("Last log lines"):
             st.code("\n".join(info.log_tail))
+    method = run.read_config().get("method")
     if metrics:
-        plain, engineers = run_figures(metrics, dpo=run.read_config().get("method") == "dpo")
+        plain, engineers = run_figures(metrics, dpo=method == "dpo", method=method)
         turn = memorising_from(metrics)
         if turn is not None:
             st.warning(
@@ -154,6 +164,10 @@ def show_run(run_id: str) -> None:
         engineer_numbers(metrics, engineers, run_id)
     elif info.state in ACTIVE:
         st.caption("The first numbers appear after the first training step.")
+    if method == "grpo":
+        from ui.alignment_view import completions_table
+
+        completions_table(run)
     watching = st.session_state.setdefault(WATCHING, set())
     if info.state in ACTIVE:
         watching.add(run_id)

@@ -4,6 +4,7 @@
     python -m ftlib train --method lora --dataset chat_style --max-steps 20
     python -m ftlib train run.yaml --learning-rate 2e-3 --set epochs=1
     python -m ftlib train run.yaml --detach               # queue it and print the run id
+    python -m ftlib train --method grpo --dataset pirate_prompts --rewards '[{"check": "chat_style"}]'
 
 Every setting of `ftlib.config.RunConfig` is a flag (`--help` lists them with their help, choices and limits):
 the flags are generated from the config's fields, so they cannot drift from the Train page. Flags override the
@@ -30,7 +31,7 @@ from ftlib.errors import UserError
 def register(sub) -> None:
     p = sub.add_parser(
         "train",
-        help="run one training run to completion (SFT full/LoRA/QLoRA or DPO)",
+        help="run one training run to completion (SFT full/LoRA/QLoRA, DPO, a reward model, KTO or GRPO)",
         description="Queue one training run and follow it. Settings come from CONFIG and the flags below.",
     )
     p.add_argument("config", nargs="?", default=None, help="a run config file (.yaml, .yml or .json)")
@@ -79,8 +80,9 @@ def load_config(path: str | None, overrides: list[str], flags: dict | None = Non
         if value is None:
             continue
         spec = field_specs()[name]
-        # A list setting takes comma-separated names on the command line.
-        base[name] = [v.strip() for v in value.split(",") if v.strip()] if spec.kind is list else value
+        # A list of names is comma-separated on the command line; a list of mappings (GRPO's rewards) is JSON/YAML.
+        names = spec.kind is list and spec.item is not dict
+        base[name] = [v.strip() for v in value.split(",") if v.strip()] if names else value
     if not base.get("dataset"):
         raise ConfigError(
             "No dataset: give a config file naming one, or --dataset (a saved split, a shipped sample "

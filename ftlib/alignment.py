@@ -1,0 +1,543 @@
+"""Alignment after SFT, on TRL: DPO's pieces (`DPOTrainer`), a reward model (`RewardTrainer`), KTO (`KTOTrainer`)
+and GRPO (`GRPOTrainer`), all fed with rows our encoder prepared, as SFT is.
+
+    trainer = make_trainer(config, model, args, tokenizer, template, train_enc, eval_enc, run_dir, common)
+
+- dpo: `PreferenceCollator` pads chosen then rejected and derives DPOTrainer's completion mask from our labels
+  (training.build_trainer builds the DPOTrainer itself).
+
+- reward: pairs become `chosen_ids` / `rejected_ids` for TRL's collator; a one-number score head sits on the chosen
+  base (LoRA trains the adapter and the head, PEFT's `modules_to_save`; full trains everything). TRL's loss is
+  -log sigmoid(score(chosen) - score(rejected)) (Ouyang et al. 2022), its accuracy the share of pairs ranked right.
+- kto: unpaired rows (a pair counts as a good and a bad row) become one sequence each; `UnpairedCollator` builds
+  TRL's completion masks from our labels and, per batch, the mismatched (prompt, someone else's answer) sequences
+  KTO's KL estimate needs (Ethayarajh et al. 2024).
+- grpo: prompts (a conversation's turns before its last answer) are rendered by our encoder; the answers are written
+  by `ftlib.sampling`'s batched decoding (`BatchedRollout`, TRL's `rollout_func`), every answer of a step in one
+  decoding loop with a generator per answer; `ftlib.rewards` scores them; each logged step's answers and rewards
+  go to the run folder's completions.jsonl for the Train page (Shao et al. 2024, DeepSeekMath).
+
+Not known here: the translators from RunConfig to TRL's configs and PEFT (training.py, which calls this), what the
+rewards compute (rewards.py), the run queue (runs.py).
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import warnings
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from ftlib.jobs import BackgroundJob
+from ftlib.rows import IGNORE_INDEX, as_turns, row_kind
+
+ALIGNMENT_METHODS = ("reward", "kto", "grpo")
+
+# ---------------------------------------------------------------------------------------------------------------
+# Rows
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def unpair(row: dict) -> list[dict]:
+    """A preference row as two unpaired rows, the chosen answer good and the rejected one bad (TRL's
+    `unpair_preference_dataset`); an unpaired row as itself."""
+    if row_kind(row) != "preference":
+        return [row]
+    extra = {"tools": row["tools"]} if row.get("tools") else {}
+    prompt = as_turns(row.get("prompt"), "user")
+    return [
+        {"prompt": prompt, "completion": as_turns(row[side]), "label": side == "chosen", **extra}
+        for side in ("chosen", "rejected")
+    ]
+
+
+def prompt_row(row: dict) -> dict:
+    """The prompt GRPO answers: a prompt-only row as it is; a conversation up to (not including) its last
+    assistant turn.
+
+    >>> prompt_row({"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Yo"}]})
+    {'prompt': [{'role': 'user', 'content': 'Hi'}]}
+    """
+    if row_kind(row) != "sft":
+        return row
+    messages = list(row["messages"])
+    last = max((i for i, m in enumerate(messages) if m.get("role") == "assistant"), default=len(messages))
+    out = {"prompt": messages[:last]}
+    if row.get("tools"):
+        out["tools"] = row["tools"]
+    return out
+
+
+def training_rows(rows: list[dict], method: str) -> tuple[list[dict], list[int]]:
+    """The rows `method` trains on and, for each, the number (1-based) of the row it came from."""
+    if method == "kto":
+        pairs = [(r, n) for n, row in enumerate(rows, start=1) for r in unpair(row)]
+    elif method == "grpo":
+        pairs = [(prompt_row(row), n) for n, row in enumerate(rows, start=1)]
+    else:
+        pairs = [(row, n) for n, row in enumerate(rows, start=1)]
+    return [r for r, _ in pairs], [n for _, n in pairs]
+
+
+def prompt_start(enc) -> int:
+    """Where an encoded answer starts: the first trained token (everything before it is the prompt)."""
+    return next((i for i, label in enumerate(enc.labels) if label != IGNORE_INDEX), len(enc.labels))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# DPO
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def preference_dataset(encodings: list):
+    """A datasets.Dataset of chosen/rejected ids and labels for `PreferenceCollator`."""
+    from datasets import Dataset
+
+    return Dataset.from_dict(
+        {
+            "chosen_input_ids": [list(e.chosen.input_ids) for e in encodings],
+            "chosen_labels": [list(e.chosen.labels) for e in encodings],
+            "rejected_input_ids": [list(e.rejected.input_ids) for e in encodings],
+            "rejected_labels": [list(e.rejected.labels) for e in encodings],
+            "length": [max(len(e.chosen.input_ids), len(e.rejected.input_ids)) for e in encodings],
+        }
+    )
+
+
+@dataclass
+class PreferenceCollator:
+    """Pad chosen then rejected sequences into one batch, with DPOTrainer's `completion_mask` = our labels.
+
+    DPOTrainer scores the tokens where `completion_mask` is 1 (it sets the others' labels to -100), so deriving
+    the mask from `labels != -100` makes DPO train exactly the tokens ftlib.tokens marked as trained.
+
+    >>> c = PreferenceCollator(pad_id=2)
+    >>> b = c([{"chosen_input_ids": [1, 5, 6], "chosen_labels": [-100, 5, 6],
+    ...         "rejected_input_ids": [1, 7], "rejected_labels": [-100, 7]}])
+    >>> b["input_ids"].tolist(), b["completion_mask"].tolist()
+    ([[1, 5, 6], [1, 7, 2]], [[0, 1, 1], [0, 1, 0]])
+    """
+
+    pad_id: int
+
+    def __call__(self, examples: list[dict]) -> dict:
+        import torch
+
+        seqs = [e["chosen_input_ids"] for e in examples] + [e["rejected_input_ids"] for e in examples]
+        labels = [e["chosen_labels"] for e in examples] + [e["rejected_labels"] for e in examples]
+        width = max(len(s) for s in seqs)
+        input_ids = torch.full((len(seqs), width), self.pad_id, dtype=torch.long)
+        attention = torch.zeros((len(seqs), width), dtype=torch.long)
+        completion = torch.zeros((len(seqs), width), dtype=torch.long)
+        for i, (ids, lab) in enumerate(zip(seqs, labels, strict=True)):
+            input_ids[i, : len(ids)] = torch.tensor(ids)
+            attention[i, : len(ids)] = 1
+            completion[i, : len(ids)] = torch.tensor([int(x != IGNORE_INDEX) for x in lab])
+        batch = {"input_ids": input_ids, "attention_mask": attention, "completion_mask": completion}
+        for key in ("ref_chosen_logps", "ref_rejected_logps"):
+            if key in examples[0]:
+                batch[key] = torch.tensor([e[key] for e in examples])
+        return batch
+
+
+def dpo_trainer_class():
+    from trl import DPOTrainer
+
+    class PretokenizedDPOTrainer(DPOTrainer):
+        """DPOTrainer that takes our pre-tokenized chosen/rejected ids and labels as they are."""
+
+        def _prepare_dataset(self, dataset, processing_class, args, dataset_name):
+            if "chosen_input_ids" in dataset.column_names:
+                return dataset
+            return super()._prepare_dataset(dataset, processing_class, args, dataset_name)
+
+        def _set_signature_columns_if_needed(self):
+            if self._signature_columns is None:
+                self._signature_columns = [
+                    "chosen_input_ids",
+                    "chosen_labels",
+                    "rejected_input_ids",
+                    "rejected_labels",
+                    "ref_chosen_logps",
+                    "ref_rejected_logps",
+                    "length",
+                ]
+
+    return PretokenizedDPOTrainer
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Reward model
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def reward_dataset(encodings: list):
+    """A datasets.Dataset of `chosen_ids` / `rejected_ids` (TRL's processed reward columns) and their length."""
+    from datasets import Dataset
+
+    return Dataset.from_dict(
+        {
+            "chosen_ids": [list(e.chosen.input_ids) for e in encodings],
+            "rejected_ids": [list(e.rejected.input_ids) for e in encodings],
+            "length": [max(len(e.chosen.input_ids), len(e.rejected.input_ids)) for e in encodings],
+        }
+    )
+
+
+def pairwise_metrics(chosen, rejected) -> dict[str, float]:
+    """A reward model's loss, accuracy and margin on pairs, as TRL's RewardTrainer computes them.
+
+    `chosen`, `rejected`: [N] scores. loss = mean(-log sigmoid(chosen - rejected)); accuracy = share with
+    chosen > rejected; margin = mean(chosen - rejected).
+    """
+    import torch
+    import torch.nn.functional as F
+
+    chosen, rejected = torch.as_tensor(chosen, dtype=torch.float32), torch.as_tensor(rejected, dtype=torch.float32)
+    return {
+        "loss": float(-F.logsigmoid(chosen - rejected).mean()),
+        "accuracy": float((chosen > rejected).float().mean()),
+        "margin": float((chosen - rejected).mean()),
+    }
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# KTO
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def unpaired_dataset(encodings: list, seed: int):
+    """A datasets.Dataset of unpaired sequences (ids, our labels, where the answer starts, good or bad), shuffled
+    with `seed`: KTO reads it in order (TRL demands it), and its KL pairs are formed within each batch."""
+    from datasets import Dataset
+
+    order = list(range(len(encodings)))
+    random.Random(seed).shuffle(order)
+    chosen = [encodings[i] for i in order]
+    return Dataset.from_dict(
+        {
+            "input_ids": [list(e.input_ids) for e in chosen],
+            "labels": [list(e.labels) for e in chosen],
+            "answer_start": [prompt_start(e) for e in chosen],
+            "label": [bool(e.label) for e in chosen],
+        }
+    )
+
+
+@dataclass
+class UnpairedCollator:
+    """Pad unpaired sequences for KTOTrainer: `completion_mask` = our trained tokens, and the KL sequences.
+
+    KTO estimates how far the policy moved with mismatched pairs: row i's prompt followed by the answer of row
+    i-1 of the same batch (TRL rotates answers by one the same way, before batching). The KL sequence's mask
+    covers the borrowed answer's trained tokens.
+
+    >>> c = UnpairedCollator(pad_id=0)
+    >>> b = c([{"input_ids": [1, 2, 3], "labels": [-100, 2, 3], "answer_start": 1, "label": True},
+    ...        {"input_ids": [4, 5], "labels": [-100, 5], "answer_start": 1, "label": False}])
+    >>> b["completion_mask"].tolist(), b["KL_input_ids"].tolist(), b["label"].tolist()
+    ([[0, 1, 1], [0, 1, 0]], [[1, 5, 0], [4, 2, 3]], [True, False])
+    """
+
+    pad_id: int
+
+    def _pad(self, seqs: list[list[int]], masks: list[list[int]], prefix: str) -> dict:
+        import torch
+
+        width = max(len(s) for s in seqs)
+        ids = torch.full((len(seqs), width), self.pad_id, dtype=torch.long)
+        attention = torch.zeros((len(seqs), width), dtype=torch.long)
+        completion = torch.zeros((len(seqs), width), dtype=torch.long)
+        for i, (seq, mask) in enumerate(zip(seqs, masks, strict=True)):
+            ids[i, : len(seq)], attention[i, : len(seq)] = torch.tensor(seq), 1
+            completion[i, : len(seq)] = torch.tensor(mask)
+        return {
+            f"{prefix}input_ids": ids,
+            f"{prefix}attention_mask": attention,
+            f"{prefix}completion_mask": completion,
+        }
+
+    def __call__(self, examples: list[dict]) -> dict:
+        import torch
+
+        masks = [[int(x != IGNORE_INDEX) for x in e["labels"]] for e in examples]
+        batch = self._pad([list(e["input_ids"]) for e in examples], masks, "")
+        kl_ids, kl_masks = [], []
+        for i, e in enumerate(examples):
+            other, start, at = examples[i - 1], e["answer_start"], examples[i - 1]["answer_start"]
+            kl_ids.append(list(e["input_ids"][:start]) + list(other["input_ids"][at:]))
+            kl_masks.append([0] * start + masks[i - 1][at:])
+        batch.update(self._pad(kl_ids, kl_masks, "KL_"))
+        batch["label"] = torch.tensor([bool(e["label"]) for e in examples])
+        return batch
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# GRPO
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def prompt_dataset(encodings: list):
+    """A datasets.Dataset of prompts as JSON text (TRL hands them to the rollout and the rewards as they are)."""
+    from datasets import Dataset
+
+    return Dataset.from_dict({"prompt": [json.dumps(e.messages) for e in encodings]})
+
+
+class BatchedRollout:
+    """TRL's `rollout_func` for GRPO: every answer of a generation batch in one `ftlib.sampling` decoding loop.
+
+    Prompts arrive as the JSON of their turns, each repeated group-size times; their ids come from our encoder (so
+    the model is prompted exactly as the Tokens page shows). Each answer draws from its own generator, seeded from
+    (seed, step, process, position), so the answers of a group differ and a resumed run draws the same ones. The
+    stop token is kept at the end of a finished answer, as TRL's own generation keeps it, so the model learns to
+    stop.
+    """
+
+    __name__ = "ftlib_batched_rollout"
+
+    def __init__(self, encodings: list, tokenizer, max_new_tokens: int, temperature: float, seed: int):
+        self.ids = {json.dumps(e.messages): tuple(e.input_ids) for e in encodings}
+        self.tokenizer, self.max_new_tokens, self.temperature, self.seed = tokenizer, max_new_tokens, temperature, seed
+
+    def add(self, encodings: list) -> None:
+        """Held-out prompts too (evaluation generates for them)."""
+        self.ids.update({json.dumps(e.messages): tuple(e.input_ids) for e in encodings})
+
+    def seeds(self, count: int, step: int, rank: int = 0) -> list[int]:
+        """One seed per answer of a generation batch (of this process), stable across runs and resumes."""
+        return [zlib.crc32(f"{self.seed}|{step}|{rank}|{i}".encode()) & 0x7FFFFFFF for i in range(count)]
+
+    def __call__(self, prompts: list[str], trainer) -> dict:
+        from ftlib import sampling
+
+        model = trainer.accelerator.unwrap_model(trainer.model)
+        # A PEFT model's base model runs the active adapter with a plain forward (no per-row adapter routing).
+        model = model.get_base_model() if hasattr(model, "get_base_model") else model
+        seeds = self.seeds(len(prompts), trainer.state.global_step, trainer.accelerator.process_index)
+        setting = sampling.DecodingSetting(temperature=float(self.temperature))
+        rows = [sampling.GenRow(self.ids[p], setting) for p in prompts]
+        was_training = model.training
+        model.eval()  # no dropout while writing answers
+        try:
+            results = sampling.generate(
+                model, self.tokenizer, rows, self.max_new_tokens, seed=seeds, top_alternatives=0
+            )
+        finally:
+            model.train(was_training)
+        return {
+            "prompt_ids": [list(r.input_ids) for r in rows],
+            "completion_ids": [r.ids for r in results],
+            "logprobs": None,
+        }
+
+
+def reward_functions(rewards: list) -> list:
+    """TRL reward functions for our rewards: `f(prompts, completions, **kw)` named after the reward (its metrics
+    are `rewards/<name>/mean`); prompts arrive as JSON text, completions as text."""
+    functions = []
+    for reward in rewards:
+
+        def function(prompts, completions, _reward=reward, **kwargs):
+            return _reward.score([json.loads(p) for p in prompts], list(completions))
+
+        function.__name__ = reward.name
+        functions.append(function)
+    return functions
+
+
+def completion_rows(logs: dict, weights: dict[str, float], limit: int = 64) -> list[dict]:
+    """The table of GRPO's latest answers from TRL's `_logs`: prompt (its last turn), answer, each reward, the
+    weighted total and the advantage."""
+    prompts, completions = list(logs["prompt"]), list(logs["completion"])
+    names = [n for n in weights if n in logs["rewards"]]
+    scores = {n: list(logs["rewards"][n]) for n in names}
+    advantages = list(logs["advantages"])
+    rows = []
+    for i, (prompt, completion) in enumerate(zip(prompts, completions, strict=False)):
+        turns = json.loads(prompt) if isinstance(prompt, str) else prompt
+        row = {"prompt": str(turns[-1].get("content", "")) if turns else "", "answer": str(completion)}
+        row.update({n: float(scores[n][i]) for n in names if i < len(scores[n])})
+        row["total"] = sum(weights[n] * row.get(n, 0.0) for n in names)
+        row["advantage"] = float(advantages[i]) if i < len(advantages) else None
+        rows.append(row)
+    return rows[-limit:]
+
+
+def preview_rewards(model, tokenizer, config, rows: list[dict], prompts: int = 3, lock=None) -> list[dict]:
+    """Before launch, what GRPO would reinforce: `grpo_group_size` answers by `model` (the run's starting model) to
+    the first `prompts` prompts of `rows`, written as training writes them (its temperature and length), each
+    reward's score of each, the weighted total and the advantage GRPO would give it (> 0 = made more likely).
+
+    Rows of any kind GRPO takes; the same table as the live one (`completion_rows`). RewardError / ConfigError
+    when a reward cannot be used.
+    """
+    from ftlib import sampling
+    from ftlib.rewards import build_rewards, group_advantages, score_completions
+    from ftlib.templates import get_template
+    from ftlib.tokens import encode_rows
+
+    group = config.grpo_group_size
+    template = get_template(config.template, tokenizer=tokenizer, source=config.template_source or None)
+    chosen = training_rows(rows, "grpo")[0][:prompts]
+    encoded = encode_rows(chosen, tokenizer, template, config.mask_policy, config.max_length)
+    rewards = build_rewards(config.rewards, device=str(next(model.parameters()).device))
+    setting = sampling.DecodingSetting(temperature=float(config.grpo_temperature))
+    gen = [sampling.GenRow(tuple(e.input_ids), setting) for e in encoded for _ in range(group)]
+    seeds = BatchedRollout([], tokenizer, 0, 1.0, config.seed).seeds(len(gen), step=-1)
+    results = sampling.generate(
+        model, tokenizer, gen, config.grpo_max_new_tokens, seed=seeds, top_alternatives=0, lock=lock
+    )
+    # TRL's rewards see the answer text without special tokens, as its decoding gives it.
+    answers = [tokenizer.decode(r.ids, skip_special_tokens=True) for r in results]
+    turns = [e.messages for e in encoded for _ in range(group)]
+    table = score_completions(rewards, turns, answers)
+    advantages = group_advantages(table.totals, group)
+    out = []
+    for i, answer in enumerate(answers):
+        row = {"prompt": str(turns[i][-1].get("content", "")) if turns[i] else "", "answer": answer}
+        row.update({r.name: table.scores[r.name][i] for r in rewards})
+        out.append({**row, "total": table.totals[i], "advantage": advantages[i]})
+    return out
+
+
+class RewardPreviewJob(BackgroundJob):
+    """`preview_rewards` in a daemon thread for the Train page; `rows` holds the table when `done`."""
+
+    thread_name = "ftlib-reward-preview"
+    kind = "generation"
+
+    def __init__(self, model, tokenizer, config, rows: list[dict], lock=None):
+        # Takes turns on the device with training and the other pages' work (ftlib.lease).
+        super().__init__("a reward preview", device=str(next(model.parameters()).device))
+        self.args = (model, tokenizer, config, rows)
+        self.lock = lock
+        self.rows: list[dict] = []
+
+    def work(self) -> None:
+        self.rows = preview_rewards(*self.args, lock=self.lock)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Trainers
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def _kto_trainer_class():
+    from trl import KTOTrainer
+
+    class PretokenizedKTOTrainer(KTOTrainer):
+        """KTOTrainer on our encoded rows: no tokenizing, KL sequences made per batch by UnpairedCollator."""
+
+        def _prepare_dataset(self, dataset, processing_class, args, dataset_name):
+            return dataset
+
+        def _set_signature_columns_if_needed(self):
+            if self._signature_columns is None:
+                self._signature_columns = ["input_ids", "labels", "answer_start", "label"]
+
+    return PretokenizedKTOTrainer
+
+
+def _grpo_trainer_class():
+    from trl import GRPOTrainer
+
+    class StudioGRPOTrainer(GRPOTrainer):
+        """GRPOTrainer that writes each logged step's answers and rewards to the run folder (the live table)."""
+
+        run = None  # the RunDir to write completions.jsonl into
+        reward_weight_by_name: dict = {}
+        _written_step = -1
+
+        def log(self, logs, start_time=None):
+            step = self.state.global_step
+            if self.run is not None and self.model.training and self.accelerator.is_main_process:
+                if step != self._written_step and self._logs["completion"]:
+                    self.run.append_completions(step, completion_rows(self._logs, self.reward_weight_by_name))
+                    self._written_step = step
+            super().log(logs, start_time)
+
+    return StudioGRPOTrainer
+
+
+def make_trainer(config, model, args, tokenizer, template, train_enc, eval_enc, run_dir, common: dict):
+    """The TRL trainer for a reward, KTO or GRPO run (`common`: processing_class, peft_config, callbacks)."""
+    import copy
+
+    from ftlib.distributed import trainer_class  # FSDP runs shard on CPU too, as SFT and DPO do
+
+    pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
+    if config.method == "reward":
+        from trl import RewardTrainer
+
+        trainer = trainer_class(RewardTrainer, config)(
+            model=model,
+            args=args,
+            train_dataset=reward_dataset(train_enc),
+            eval_dataset=reward_dataset(eval_enc) if eval_enc else None,
+            **common,
+        )
+        if config.uses_4bit:  # TRL casts every trainable weight of a 4-bit run to bf16 (QLoRA's adapters) ...
+            for module in trainer.model.modules():  # ... but the score head must take the hidden states' dtype
+                if hasattr(module, "modules_to_save") and hasattr(module, "original_module"):
+                    module.modules_to_save.to(next(module.original_module.parameters()).dtype)
+        return trainer
+    if config.method == "kto":
+        # Full KTO needs a frozen copy of the starting model as reference; with adapters the base is the reference.
+        ref_model = copy.deepcopy(model).eval() if not config.uses_adapter else None
+        return trainer_class(_kto_trainer_class(), config)(
+            model=model,
+            ref_model=ref_model,
+            args=args,
+            data_collator=UnpairedCollator(pad_id=pad_id),
+            train_dataset=unpaired_dataset(train_enc, config.seed),
+            eval_dataset=unpaired_dataset(eval_enc, config.seed) if eval_enc else None,
+            **common,
+        )
+    from ftlib.rewards import build_rewards
+    from ftlib.rundir import RunDir
+
+    rewards = build_rewards(config.rewards, device=str(next(model.parameters()).device))
+    # The answers' length and temperature come from the GRPOConfig: TRL scores log-probabilities at that temperature.
+    rollout = BatchedRollout(train_enc, tokenizer, args.max_completion_length, args.temperature, args.seed)
+    rollout.add(eval_enc)
+    with warnings.catch_warnings():
+        # TRL 1.16 calls `rollout_func` experimental; it is used as documented there.
+        warnings.filterwarnings("ignore", message=".*rollout_func.*experimental")
+        trainer = trainer_class(_grpo_trainer_class(), config)(
+            model=model,
+            reward_funcs=reward_functions(rewards),
+            args=args,
+            train_dataset=prompt_dataset(train_enc),
+            eval_dataset=prompt_dataset(eval_enc) if eval_enc else None,
+            rollout_func=rollout,
+            **common,
+        )
+    trainer.run = RunDir(Path(run_dir))
+    trainer.reward_weight_by_name = {r.name: r.weight for r in rewards}
+    return trainer
+
+
+__all__ = [
+    "ALIGNMENT_METHODS",
+    "BatchedRollout",
+    "PreferenceCollator",
+    "RewardPreviewJob",
+    "UnpairedCollator",
+    "completion_rows",
+    "dpo_trainer_class",
+    "make_trainer",
+    "pairwise_metrics",
+    "preference_dataset",
+    "prompt_dataset",
+    "prompt_row",
+    "prompt_start",
+    "preview_rewards",
+    "reward_dataset",
+    "reward_functions",
+    "training_rows",
+    "unpair",
+    "unpaired_dataset",
+]

@@ -1,0 +1,42 @@
+"""`python -m ftlib score RUN --prompt TEXT --response A --response B ...`: a reward model's scores of answers.
+
+    python -m ftlib score 20261201-101500-reward-pairs --prompt "How do I sleep better?" \\
+        --response "- Go to bed at the same time." --response "Go to bed at the same time." --json
+    {"scores": [1.93, -0.41]}
+
+RUN is a finished run trained with `method: reward` (its id, as `runs list` prints it). Each answer is scored after
+the prompt, rendered with the chat template the reward model trained with; higher means preferred. Without
+`--json` it prints one line per answer, best first.
+"""
+
+from __future__ import annotations
+
+import json
+
+
+def register(sub) -> None:
+    p = sub.add_parser("score", help="score answers to a prompt with a trained reward model")
+    p.add_argument("run", help="the id of a finished reward-model run")
+    p.add_argument("--prompt", required=True, help="the question or instruction the answers reply to")
+    p.add_argument("--system", default=None, help="an optional system prompt before it")
+    p.add_argument(
+        "--response", action="append", required=True, metavar="TEXT", help="an answer to score (repeat the flag)"
+    )
+    p.add_argument("--device", default="cpu")
+    p.add_argument("--json", action="store_true", help='print {"scores": [...]}')
+    p.set_defaults(handler=_score)
+
+
+def _score(args) -> int:
+    from ftlib.rewards import load_reward_model
+
+    prompt = ([{"role": "system", "content": args.system}] if args.system else []) + [
+        {"role": "user", "content": args.prompt}
+    ]
+    scores = load_reward_model(args.run, device=args.device).score(prompt, args.response)
+    if args.json:
+        print(json.dumps({"scores": scores}))
+        return 0
+    for score, text in sorted(zip(scores, args.response, strict=True), key=lambda pair: -pair[0]):
+        print(f"{score:+.4f}  {text[:100]!r}")
+    return 0

@@ -1,0 +1,284 @@
+"""The training methods in plain words: what each one is, the rows it needs, its proven learning rates, and the
+shape of GRPO's rewards. Stdlib only; `ftlib.config` declares the settings and re-exports these.
+
+    METHOD_HELP["grpo"]                 # one sentence for the Train page
+    METHOD_ROWS["kto"]                  # ("unpaired", "preference"): the canonical row kinds (ftlib.rows) it trains on
+    wrong_rows("grpo", "preference")    # "GRPO needs prompts ...; this split has pairs ...: use DPO, ..."
+    check_rewards(rewards, ConfigError) # the first reward that cannot work, named, with how to write it
+
+The lifecycle the studio teaches: pre-training (the base model) -> SFT (lora, qlora, full: imitate answers) -> a
+reward model (score answers) -> preference tuning (dpo on pairs, kto on good/bad answers) -> reinforcement learning
+(grpo: the model writes answers, rewards score them). Not known here: how any of it is trained (training.py,
+alignment.py), how rewards are computed (rewards.py).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ftlib.fields import setting
+
+SFT_METHODS = ("lora", "qlora", "full")  # the method is the tuning
+PREFERENCE_METHODS = ("dpo", "reward", "kto", "grpo")  # alignment after SFT: these take a separate `tuning`
+BETA_METHODS = ("dpo", "kto", "grpo")  # the methods that hold the model near where it started with `beta`
+
+# What each method is, in one plain sentence, and the canonical row kinds (ftlib.rows) it trains on.
+METHOD_HELP = {
+    "lora": "LoRA freezes the model and trains a small add-on (an adapter, a few % of the weights): fast, light on "
+    "memory, a small file. The usual first choice.",
+    "qlora": "QLoRA is LoRA on a copy of the model squeezed into 4 bits: the least memory, so bigger models fit on "
+    "one GPU; a little slower and slightly less exact (on CPU much slower).",
+    "full": "Full fine-tuning updates every weight: the most capacity, but about four times the model's size in "
+    "memory, and the result is a whole model copy.",
+    "dpo": "DPO learns from pairs of a better (chosen) and a worse (rejected) answer to the same prompt: it makes "
+    "answers like the chosen ones more likely than the rejected ones, with no reward model.",
+    "reward": "A reward model learns from the same chosen/rejected pairs to give any answer a score (higher = "
+    "better); it writes nothing itself, but it can judge the answers GRPO writes.",
+    "kto": "KTO learns from single answers marked good or bad (thumbs up or down, no pairs needed): good answers "
+    "become more likely, bad ones less.",
+    "grpo": "GRPO (reinforcement learning) lets the model write several answers to each prompt, scores them with "
+    "your rewards, and makes the better-scored ones more likely: it needs prompts only, no answers.",
+}
+METHOD_NAMES = {"lora": "LoRA", "qlora": "QLoRA", "full": "Full fine-tuning", "dpo": "DPO", "reward": "A reward model"}
+METHOD_NAMES.update(kto="KTO", grpo="GRPO")
+METHOD_ROWS = {
+    "lora": ("sft", "text"),
+    "qlora": ("sft", "text"),
+    "full": ("sft", "text"),
+    "dpo": ("preference",),
+    "reward": ("preference",),
+    "kto": ("unpaired", "preference"),  # a pair is two unpaired rows: the chosen one good, the rejected one bad
+    "grpo": ("prompt_only", "sft"),  # a conversation's prompt is everything before its last assistant turn
+}
+# What a method needs, and what a split holds, in the words of a refusal ("GRPO needs ...; this split has ...").
+NEEDS = {m: "conversations with answers to imitate (or plain text)" for m in SFT_METHODS}
+NEEDS.update(
+    dpo="pairs of a chosen and a rejected answer",
+    reward="pairs of a chosen and a rejected answer",
+    kto="answers labelled good or bad (or chosen/rejected pairs)",
+    grpo="prompts (the model writes the answers itself)",
+)
+HAS = {
+    "sft": "conversations with answers",
+    "text": "plain text",
+    "preference": "preference pairs (chosen/rejected)",
+    "unpaired": "single answers labelled good or bad",
+    "prompt_only": "prompts without answers",
+}
+_USE = {"lora": "an SFT method (lora, qlora or full)", "dpo": "DPO", "reward": "a reward model", "kto": "KTO"}
+_USE["grpo"] = "GRPO"
+_LOAD = {m: "conversations with answers" for m in SFT_METHODS}
+_LOAD.update(dpo="a preference dataset", reward="a preference dataset", kto="answers labelled good or bad")
+_LOAD["grpo"] = "a split of prompts"
+# Said after the fix when an SFT method meets data that looks trainable but is not.
+EXTRA_FIX = {
+    "unpaired": "A bad answer is never trained as plain SFT: it would become a target.",
+    "prompt_only": "Prompts without answers cannot be imitated: add the answers for SFT.",
+}
+
+# Proven starting points (SmolLM2-135M on the shipped samples, bench/demo_train.py and bench/demo_rl.py: SFT, DPO,
+# the LoRA reward model, LoRA GRPO; KTO follows DPO; the full reward model and full GRPO are not measured yet):
+# adapters tolerate a much higher learning rate than updating every weight, and DPO wants a gentler push than SFT.
+DEFAULT_LR = {
+    ("lora", "lora"): 2e-3,
+    ("qlora", "qlora"): 2e-3,
+    ("full", "full"): 5e-5,
+    ("dpo", "lora"): 1e-3,
+    ("dpo", "qlora"): 1e-3,
+    ("dpo", "full"): 5e-6,
+    ("reward", "lora"): 1e-3,
+    ("reward", "qlora"): 1e-3,
+    ("reward", "full"): 2e-5,
+    ("kto", "lora"): 1e-3,
+    ("kto", "qlora"): 1e-3,
+    ("kto", "full"): 5e-6,
+    ("grpo", "lora"): 5e-4,
+    ("grpo", "qlora"): 5e-4,
+    ("grpo", "full"): 1e-5,
+}
+
+
+def default_learning_rate(method: str, tuning: str) -> float:
+    """The proven starting learning rate for a method and the way it updates weights."""
+    return DEFAULT_LR[(method, method if method in SFT_METHODS else tuning)]
+
+
+def methods_for(kind: str) -> list[str]:
+    """The methods that train on canonical rows of `kind`, in METHOD_ROWS order."""
+    return [m for m, kinds in METHOD_ROWS.items() if kind in kinds]
+
+
+def wrong_rows(method: str, kind: str) -> str:
+    """Why `method` cannot train rows of `kind`, and what to do instead.
+
+    >>> wrong_rows("grpo", "preference")
+    'GRPO needs prompts (the model writes the answers itself); this split has preference pairs (chosen/rejected): \
+use DPO, a reward model or KTO on it, or load a split of prompts for GRPO.'
+    """
+    fits = list(dict.fromkeys(_USE["lora" if m in SFT_METHODS else m] for m in methods_for(kind)))
+    use = ", ".join(fits[:-1]) + " or " + fits[-1] if len(fits) > 1 else (fits or ["no method of this version"])[0]
+    text = (
+        f"{METHOD_NAMES[method]} needs {NEEDS[method]}; this split has {HAS[kind]}: use {use} on it, or load "
+        f"{_LOAD[method]} for {'a reward model' if method == 'reward' else METHOD_NAMES[method]}."
+    )
+    return text + (f" {EXTRA_FIX[kind]}" if kind in EXTRA_FIX and method in SFT_METHODS else "")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# GRPO's rewards: their shape is checked here; what they name (a run, a sample) before launch (ftlib.rewards)
+# ---------------------------------------------------------------------------------------------------------------
+
+# Reward kinds -> what their value must be. `ftlib.rewards` computes them.
+REWARD_KINDS = {
+    "regex": "a regular expression",
+    "contains": "a piece of text",
+    "length": "{target: N} (a number of words)",
+    "not_repeating": "{} (no options)",
+    "check": "the name of a shipped sample with a behaviour check (e.g. chat_style)",
+    "model": "the id of a finished reward-model run",
+    "function": "the name of a reward function the server's operator registered",
+}
+REWARD_EXAMPLE = '[{"regex": "^Ahoy", "weight": 1.0}, {"not_repeating": {}, "weight": 0.5}]'
+
+
+def coerce_rewards(value, error: type[Exception]) -> list:
+    """Rewards as a list: JSON or YAML text is parsed, one mapping is a list of one, None or "" is empty."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        if not value.strip():
+            return []
+        try:
+            import yaml  # a superset of JSON: both spellings read
+
+            value = yaml.safe_load(value)
+        except Exception as exc:  # yaml raises several error types; all mean "cannot parse"
+            raise error(
+                f"`rewards` is not valid JSON or YAML ({exc}). Write a list such as {REWARD_EXAMPLE}."
+            ) from None
+    if isinstance(value, dict):
+        value = [value]
+    if not isinstance(value, list | tuple):
+        raise error(f"`rewards` must be a list such as {REWARD_EXAMPLE} (got {type(value).__name__}).")
+    return [dict(item) if isinstance(item, dict) else item for item in value]
+
+
+def reward_kind(spec: dict) -> str:
+    """The kind of one (checked) reward: its key other than `weight`."""
+    return next(k for k in spec if k != "weight")
+
+
+def check_rewards(rewards: list, error: type[Exception]) -> None:
+    """Raise `error` naming the first reward (1-based) that cannot work, with how to write it.
+
+    Checks shapes, weights and regular expressions. Whether a named run, sample or function exists is checked
+    before launch (`ftlib.rewards.build_rewards`).
+    """
+    if not rewards:
+        raise error(
+            "`rewards` is empty: GRPO learns only from what its rewards score. Add at least one, e.g. "
+            f"{REWARD_EXAMPLE}."
+        )
+    for number, spec in enumerate(rewards, start=1):
+        where = f"`rewards` item {number}"
+        if not isinstance(spec, dict):
+            raise error(f'{where} must be a mapping such as {{"regex": "^Ahoy"}} (got {spec!r}).')
+        kinds = [k for k in spec if k != "weight"]
+        if len(kinds) != 1 or kinds[0] not in REWARD_KINDS:
+            raise error(
+                f"{where} ({spec!r}) must name exactly one reward among {', '.join(REWARD_KINDS)}, plus an optional "
+                f"weight, e.g. {REWARD_EXAMPLE}."
+            )
+        kind, value, weight = kinds[0], spec[kinds[0]], spec.get("weight", 1.0)
+        if isinstance(weight, bool) or not isinstance(weight, int | float) or weight != weight:
+            raise error(f"{where}: `weight` must be a number such as 1.0 or 0.5 (got {weight!r}).")
+        if kind == "regex":
+            if not isinstance(value, str) or not value:
+                raise error(f'{where}: `regex` needs a pattern as text, e.g. "^Ahoy".')
+            try:
+                re.compile(value)
+            except re.error as exc:
+                raise error(
+                    f"{where}: {value!r} is not a valid regular expression ({exc}). Put a backslash before a special "
+                    'character to match it as itself (\\? \\( \\.), or use {"contains": TEXT} for plain text.'
+                ) from None
+        elif kind == "length":
+            target = value.get("target") if isinstance(value, dict) else None
+            if isinstance(target, bool) or not isinstance(target, int | float) or target <= 0:
+                raise error(f'{where}: `length` needs a positive target, e.g. {{"length": {{"target": 50}}}}.')
+        elif kind == "not_repeating":
+            if value not in (None, {}):
+                raise error(f'{where}: `not_repeating` takes no options: write {{"not_repeating": {{}}}}.')
+        elif not isinstance(value, str) or not value.strip():
+            raise error(f"{where}: `{kind}` needs {REWARD_KINDS[kind]} as text (got {value!r}).")
+
+
+@dataclass
+class GRPOSettings:
+    """GRPO's settings, part of every RunConfig (whose `when` shows them only for method grpo). Declared here, beside
+    the rewards' shapes, to keep ftlib/config.py readable; the form, the CLI flags and the checks treat them as any
+    other setting."""
+
+    rewards: list[dict] = setting(
+        label="Rewards (a JSON or YAML list)",
+        group="preference",
+        when={"method": ("grpo",)},
+        default_factory=list,
+        hint=f"e.g. {REWARD_EXAMPLE}",
+        help="What GRPO rewards: a list of {regex: PATTERN} (1 if the answer matches), {contains: TEXT}, {length: "
+        "{target: N}} (words; closer is better), {not_repeating: {}} (fewer repeated sentences), {check: SAMPLE} (a "
+        "shipped sample's check, e.g. chat_style), {model: RUN_ID} (a trained reward model), each with an optional "
+        "weight (default 1).",
+    )
+    grpo_group_size: int = setting(
+        4,
+        label="Answers per prompt",
+        group="preference",
+        minimum=2,
+        maximum=64,
+        when={"method": ("grpo",)},
+        hint="4-16 is typical",
+        help="How many answers GRPO writes to each prompt; each is rewarded relative to the others of its group.",
+    )
+    grpo_max_new_tokens: int = setting(
+        64,
+        label="Max answer length (tokens)",
+        group="preference",
+        minimum=1,
+        maximum=4096,
+        when={"method": ("grpo",)},
+        help="The longest answer GRPO writes while training; longer ones are cut there.",
+    )
+    grpo_temperature: float = setting(
+        1.0,
+        label="Sampling temperature",
+        group="preference",
+        above=0.0,
+        maximum=10.0,
+        step=0.1,
+        advanced=True,
+        when={"method": ("grpo",)},
+        hint="0.7-1.0 is typical",
+        help="How varied GRPO's answers are (higher = more varied): it needs variety to find better answers.",
+    )
+
+
+__all__ = [
+    "BETA_METHODS",
+    "GRPOSettings",
+    "DEFAULT_LR",
+    "METHOD_HELP",
+    "METHOD_NAMES",
+    "METHOD_ROWS",
+    "PREFERENCE_METHODS",
+    "REWARD_EXAMPLE",
+    "REWARD_KINDS",
+    "SFT_METHODS",
+    "check_rewards",
+    "coerce_rewards",
+    "default_learning_rate",
+    "methods_for",
+    "reward_kind",
+    "wrong_rows",
+]

@@ -1,0 +1,409 @@
+"""GRPO's rewards: built-in checks that need no code, trained reward models, and operator-registered functions.
+
+    rewards = build_rewards([{"regex": "^Ahoy", "weight": 1.0}, {"not_repeating": {}, "weight": 0.5}])
+    table = score_completions(rewards, prompts, completions)   # one score per reward per completion, and the total
+    group_advantages(table.totals, group_size=4)               # what GRPO pushes up (> 0) and down (< 0)
+    load_reward_model("20261201-101500-reward-pairs").score(prompt, ["answer A", "answer B"])   # [0.8, -0.3]
+
+Every reward maps one completion (the answer text) to a number; a run's total is the weighted sum. The built-ins:
+
+    regex          1 if the pattern matches anywhere (`re.search`; anchor with ^ for "starts with"), else 0
+    contains       1 if the text occurs (case-sensitive), else 0
+    length         1 - |words - target| / target, floored at 0: closer to `target` words is better
+    not_repeating  distinct / total sentences, line by line: 1 = nothing repeated, lower = a collapsing answer
+    check          a shipped sample's behaviour check (ftlib.demo_data), 1 or 0: e.g. chat_style ("opens with Ahoy!")
+    model          a finished reward-model run's score of the whole conversation (any real number)
+    function       a Python function the server's operator registered (see below)
+
+No code from a browser is ever run. An operator may register functions in a YAML/JSON file named by the
+environment variable FTLIB_REWARD_FUNCTIONS (unset = off): `{name: "package.module:function"}` or
+`{name: "/path/file.py:function"}`. They are trusted code, imported into the training process and called as
+`function(prompt=[turns...], completion="text") -> float`; anyone who can start a run can use them by name.
+
+Not known here: how GRPO calls them (alignment.py), the config's shape checks (methods.py).
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import json
+import os
+import re
+import statistics
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ftlib.errors import UserError
+from ftlib.methods import check_rewards, reward_kind
+
+REGISTRY_ENV = "FTLIB_REWARD_FUNCTIONS"
+_SENTENCE = re.compile(r"(?<=[.!?])\s+")
+_WORDS = re.compile(r"\S+")
+
+
+class RewardError(UserError):
+    """A reward cannot be used: an unknown sample or function, a run that is not a finished reward model."""
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Built-in scores of one completion
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def regex_score(pattern: str, text: str) -> float:
+    """1.0 when `pattern` matches somewhere in `text` (`re.search`), else 0.0.
+
+    >>> regex_score("^Ahoy", "Ahoy! Hi."), regex_score("^Ahoy", "Well, Ahoy")
+    (1.0, 0.0)
+    """
+    return 1.0 if re.search(pattern, text) else 0.0
+
+
+def contains_score(needle: str, text: str) -> float:
+    """1.0 when `needle` occurs in `text` (case-sensitive), else 0.0."""
+    return 1.0 if needle in text else 0.0
+
+
+def length_score(target: float, text: str) -> float:
+    """How close the word count is to `target`: 1 - |words - target| / target, at least 0.
+
+    >>> length_score(4, "one two three four"), length_score(4, "one two"), length_score(4, "a " * 9)
+    (1.0, 0.5, 0.0)
+    """
+    words = len(_WORDS.findall(text))
+    return max(0.0, 1.0 - abs(words - target) / target)
+
+
+def repetition_units(text: str) -> list[str]:
+    """The units a repetition is counted in: the sentences of every non-empty line (a list item is one).
+
+    >>> repetition_units("Ahoy! Ahoy!\\n\\n- Rest.\\n- Drink water")
+    ['Ahoy!', 'Ahoy!', '- Rest.', '- Drink water']
+    """
+    return [s.strip() for line in text.splitlines() for s in _SENTENCE.split(line.strip()) if s.strip()]
+
+
+def not_repeating_score(text: str) -> float:
+    """Distinct units over all units (sentences, line by line): 1.0 when nothing repeats.
+
+    >>> not_repeating_score("- a\\n- b"), not_repeating_score("- a\\n- a\\n- a\\n- b"), not_repeating_score("")
+    (1.0, 0.5, 1.0)
+    """
+    units = repetition_units(text)
+    return len(set(units)) / len(units) if units else 1.0
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# A reward: a name, a weight, a scorer
+# ---------------------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Reward:
+    """One reward of a run: `score(prompts, completions)` -> one number per completion."""
+
+    name: str  # unique in the run; metrics are `reward_<name>` (and `reward_<name>_std`)
+    label: str  # for people: 'regex "^Ahoy"'
+    weight: float
+    spec: dict
+    score: Callable[[Sequence[list[dict]], Sequence[str]], list[float]] = field(repr=False)
+
+
+def _per_text(function: Callable[[str], float]):
+    return lambda prompts, completions: [float(function(text)) for text in completions]
+
+
+def _sample_check(name: str):
+    from ftlib.demo_data import SAMPLES, SampleError, check
+
+    sample = SAMPLES.get(name)
+    if sample is None or sample.check is None:
+        checkable = ", ".join(s.name for s in SAMPLES.values() if s.check is not None)
+        raise SampleError(
+            f"`check` names {name!r}, which is not a shipped sample with a check; use one of: {checkable}."
+        )
+    return lambda text: 1.0 if check(name, text) else 0.0
+
+
+def registered_functions() -> dict[str, str]:
+    """The operator's reward functions: name -> "module:function" or "file.py:function" ({} when none)."""
+    path = os.environ.get(REGISTRY_ENV, "").strip()
+    if not path:
+        return {}
+    file = Path(path).expanduser()
+    try:
+        text = file.read_text(encoding="utf-8")
+        import yaml
+
+        data = yaml.safe_load(text) if file.suffix.lower() in (".yaml", ".yml") else json.loads(text)
+    except Exception as exc:  # unreadable or unparsable: the operator's file, said once, plainly
+        raise RewardError(f"The reward-function registry {file} ({REGISTRY_ENV}) cannot be read: {exc}") from exc
+    if not isinstance(data, dict) or not all(isinstance(v, str) and ":" in v for v in data.values()):
+        raise RewardError(f"{file} ({REGISTRY_ENV}) must map names to 'module:function' or 'file.py:function'.")
+    return {str(k): v for k, v in data.items()}
+
+
+def _registered(name: str):
+    functions = registered_functions()
+    if name not in functions:
+        where = f"registered: {', '.join(functions)}" if functions else f"none are registered ({REGISTRY_ENV} unset)"
+        raise RewardError(
+            f"`function` names {name!r}, which is not a reward function the server's operator registered ({where})."
+        )
+    target, _, attribute = functions[name].rpartition(":")
+    if target.endswith(".py"):
+        spec = importlib.util.spec_from_file_location(f"ftlib_reward_{name}", target)
+        if spec is None or spec.loader is None:
+            raise RewardError(f"Cannot load the registered reward file {target}.")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)  # trusted: the operator wrote it into the server's config
+    else:
+        module = importlib.import_module(target)
+    function = getattr(module, attribute)
+    return lambda prompts, completions: [
+        float(function(prompt=p, completion=c)) for p, c in zip(prompts, completions, strict=True)
+    ]
+
+
+def _label(spec: dict) -> str:
+    kind = reward_kind(spec)
+    value = spec[kind]
+    return kind if value in ({}, None) else f"{kind} {json.dumps(value)}"
+
+
+def build_rewards(specs: list[dict], device: str = "cpu", load_models: bool = True) -> list[Reward]:
+    """The rewards of a run config, ready to score (reward models loaded on `device` unless `load_models` is
+    False, then only checked). RewardError names the reward that cannot be used and what to do."""
+    check_rewards(specs, RewardError)
+    rewards, taken = [], set()
+    for number, spec in enumerate(specs, start=1):
+        kind, value = reward_kind(spec), spec[reward_kind(spec)]
+        try:
+            if kind == "regex":
+                score = _per_text(lambda text, pattern=value: regex_score(pattern, text))
+            elif kind == "contains":
+                score = _per_text(lambda text, needle=value: contains_score(needle, text))
+            elif kind == "length":
+                score = _per_text(lambda text, target=float(value["target"]): length_score(target, text))
+            elif kind == "not_repeating":
+                score = _per_text(not_repeating_score)
+            elif kind == "check":
+                score = _per_text(_sample_check(value))
+            elif kind == "function":
+                score = _registered(value)
+            else:
+                check_reward_run(value)
+                score = load_reward_model(value, device).score_many if load_models else None
+        except UserError as exc:
+            raise RewardError(f"`rewards` item {number}: {exc}") from None
+        name, n = kind, 2
+        while name in taken:
+            name, n = f"{kind}_{n}", n + 1
+        taken.add(name)
+        rewards.append(Reward(name, _label(spec), float(spec.get("weight", 1.0)), dict(spec), score))
+    return rewards
+
+
+def problems(specs: list[dict]) -> list[str]:
+    """What refuses these rewards before launch (nothing is loaded): [] when every one can be used."""
+    try:
+        build_rewards(specs, load_models=False)
+    except UserError as exc:
+        return [str(exc)]
+    return []
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Scoring many completions, and what GRPO makes of the scores
+# ---------------------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class ScoreTable:
+    """Scores of N completions: `scores[name]` per reward (unweighted), `totals` the weighted sums."""
+
+    scores: dict[str, list[float]]
+    totals: list[float]
+
+
+def score_completions(rewards: list[Reward], prompts: Sequence[list[dict]], completions: Sequence[str]) -> ScoreTable:
+    """Every reward on every (prompt, completion); totals = sum of weight x score, as TRL's GRPO sums them."""
+    scores = {r.name: [float(x) for x in r.score(prompts, completions)] for r in rewards}
+    totals = [sum(r.weight * scores[r.name][i] for r in rewards) for i in range(len(completions))]
+    return ScoreTable(scores, totals)
+
+
+def group_advantages(totals: Sequence[float], group_size: int, scale: bool = True) -> list[float]:
+    """GRPO's advantage of each completion: its total minus its group's mean, over the group's standard deviation
+    (+1e-4), as TRL computes it (`scale_rewards="group"`; Shao et al. 2024). Groups are consecutive runs of
+    `group_size` completions of one prompt. A group whose answers all score the same teaches nothing (all 0).
+
+    >>> [round(a, 3) for a in group_advantages([1.0, 0.0, 0.0, 0.0], 4)]
+    [1.5, -0.5, -0.5, -0.5]
+    """
+    if len(totals) % group_size:
+        raise RewardError(f"{len(totals)} completions do not split into groups of {group_size}.")
+    out = []
+    for start in range(0, len(totals), group_size):
+        group = list(totals[start : start + group_size])
+        mean = statistics.fmean(group)
+        std = statistics.stdev(group) if len(group) > 1 else 0.0  # unbiased, like torch.std
+        out += [(x - mean) / (std + 1e-4) if scale else x - mean for x in group]
+    return out
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Reward models: a finished `method: reward` run, loaded to score answers
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def check_reward_run(run_id: str):
+    """The RunDir of a finished reward-model run; RewardError saying what the run is otherwise."""
+    from ftlib import workspace
+    from ftlib.rundir import RunDir
+
+    run = RunDir(workspace.runs_dir() / workspace.safe_name(str(run_id), default="-"))
+    if not run.exists():
+        raise RewardError(
+            f"`model` names {run_id!r}, which is not a run here. Train a reward model first (method reward on "
+            "preference pairs) and give its run id (`python -m ftlib runs list`)."
+        )
+    method, state = run.read_config().get("method"), run.read_status().get("state")
+    if method != "reward":
+        raise RewardError(
+            f"`model` names run {run_id!r}, a {method} run, which is not a reward model: it writes answers, it does "
+            "not score them. Give the id of a run trained with method reward."
+        )
+    if state != "finished" or run.output() is None:
+        raise RewardError(f"`model` names the reward model {run_id!r}, which is {state}: use it once it has finished.")
+    return run
+
+
+def reward_runs() -> list[str]:
+    """The ids of the finished reward-model runs of the workspace, newest first (what a score view offers)."""
+    from ftlib import workspace
+    from ftlib.rundir import RunDir
+
+    found = []
+    for path in sorted(workspace.runs_dir().iterdir(), reverse=True):
+        run = RunDir(path)
+        if (
+            run.exists()
+            and run.read_config().get("method") == "reward"
+            and run.read_status().get("state") == "finished"
+        ):
+            if run.output() is not None:
+                found.append(run.id)
+    return found
+
+
+@dataclass
+class RewardModel:
+    """A trained reward model with the tokenizer and chat template it was trained with."""
+
+    model: object
+    tokenizer: object
+    template: object
+    max_length: int | None = None
+    batch_size: int = 16
+
+    def encode(self, prompt: list[dict] | str, response: str) -> list[int]:
+        """The ids the model scores: prompt + response rendered exactly as its training pairs were."""
+        from ftlib.rows import as_turns
+        from ftlib.tokens import encode_row
+
+        messages = as_turns(prompt, "user") + [{"role": "assistant", "content": response}]
+        return list(
+            encode_row({"messages": messages}, self.tokenizer, self.template, max_length=self.max_length).input_ids
+        )
+
+    def score_ids(self, sequences: Sequence[Sequence[int]]) -> list[float]:
+        """One score per id sequence (right-padded batches; the score is read at each sequence's last token)."""
+        import torch
+
+        pad = self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else self.tokenizer.eos_token_id
+        device = next(self.model.parameters()).device
+        out: list[float] = []
+        with torch.inference_mode():
+            for start in range(0, len(sequences), self.batch_size):
+                chunk = sequences[start : start + self.batch_size]
+                width = max(len(s) for s in chunk)
+                ids = torch.full((len(chunk), width), pad, dtype=torch.long, device=device)
+                mask = torch.zeros_like(ids)
+                for i, seq in enumerate(chunk):
+                    ids[i, : len(seq)], mask[i, : len(seq)] = torch.tensor(list(seq)), 1
+                out += self.model(input_ids=ids, attention_mask=mask).logits[:, 0].float().tolist()
+        return out
+
+    def score(self, prompt: list[dict] | str, responses: Sequence[str]) -> list[float]:
+        """Scores of several answers to one prompt (higher = the reward model prefers it)."""
+        return self.score_ids([self.encode(prompt, r) for r in responses])
+
+    def score_many(self, prompts: Sequence[list[dict]], completions: Sequence[str]) -> list[float]:
+        """One score per (prompt, completion): GRPO's reward."""
+        return self.score_ids([self.encode(p, c) for p, c in zip(prompts, completions, strict=True)])
+
+
+def load_reward_model(run_id: str, device: str = "cpu") -> RewardModel:
+    """A finished reward-model run, loaded for scoring: its base with the adapter and score head, or its full model.
+
+    Loads with plain transformers + PEFT from the run's files (safetensors only), so an exported reward model
+    scores the same anywhere.
+    """
+    from transformers import AutoTokenizer
+
+    from ftlib.models import load_model, trust_remote_code
+    from ftlib.templates import get_template
+
+    run = check_reward_run(run_id)
+    folder, full = run.output()
+    config = run.read_config()
+    # Saved with the run (beside an adapter too): its chat template is the one the reward model trained with.
+    tokenizer = AutoTokenizer.from_pretrained(str(folder), trust_remote_code=trust_remote_code())
+    dtype = None if config.get("dtype", "auto") == "auto" else config["dtype"]
+    if full:
+        model = load_model(str(folder), device=device, dtype=dtype, score=True)
+    else:
+        from peft import PeftModel
+
+        from ftlib.modelset import find_adapter
+
+        base = load_model(config.get("model") or "default", device=device, dtype=dtype, score=True)
+        model = PeftModel.from_pretrained(base, str(find_adapter(folder)), is_trainable=False)
+    model.config.pad_token_id = (
+        tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
+    )
+    template = get_template(
+        config.get("template") or "tokenizer", tokenizer=tokenizer, source=config.get("template_source") or None
+    )
+    return RewardModel(model.eval(), tokenizer, template, config.get("max_length"))
+
+
+def pair_accuracy(chosen: Sequence[float], rejected: Sequence[float]) -> float:
+    """Share of pairs whose chosen answer scores above its rejected one (a tie counts as wrong, as in TRL)."""
+    return sum(c > r for c, r in zip(chosen, rejected, strict=True)) / max(len(chosen), 1)
+
+
+__all__ = [
+    "REGISTRY_ENV",
+    "Reward",
+    "RewardError",
+    "RewardModel",
+    "ScoreTable",
+    "build_rewards",
+    "check_reward_run",
+    "contains_score",
+    "group_advantages",
+    "length_score",
+    "load_reward_model",
+    "not_repeating_score",
+    "pair_accuracy",
+    "problems",
+    "regex_score",
+    "registered_functions",
+    "reward_runs",
+    "repetition_units",
+    "score_completions",
+]

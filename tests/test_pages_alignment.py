@@ -1,0 +1,188 @@
+"""The pages' parts for the reward model, KTO and GRPO (AppTest): the lifecycle on Home, the methods a split fits
+(and why the others do not), GRPO's rewards form and its preview before launch, a GRPO run's live answers table and
+charts, and a reward model's score view."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from ftlib import export, workspace
+from ftlib.testing import make_run
+from tests.test_pages_train import PREF_ROWS, headline, page
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+PROMPT_ROWS = [
+    {"prompt": [{"role": "system", "content": "Be a pirate."}, {"role": "user", "content": f"What is {i}?"}]}
+    for i in range(8)
+]
+
+
+def test_home_explains_the_lifecycle_and_where_each_method_sits():
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert not at.exception
+    text = " ".join(m.value for m in at.markdown)
+    stages = ["Pre-training", "Supervised fine-tuning (SFT)", "A reward model", "Preference tuning", "Reinforcement"]
+    assert all(stage in text for stage in stages)
+    for method in ("**LoRA**", "**reward**", "**DPO**", "**KTO**", "**GRPO**"):
+        assert method in text, method
+    assert text.index("Pre-training") < text.index("A reward model") < text.index("Reinforcement learning")
+
+
+def test_a_preference_split_offers_dpo_a_reward_model_and_kto_and_says_why_not_grpo(tiny_model_dir):
+    workspace.save_split("prefs", PREF_ROWS[:5], PREF_ROWS[5:])
+    at = page(tiny_model_dir)
+    assert not at.exception
+    assert at.radio(key="train_method").options == ["DPO", "Reward model", "KTO"]
+    why = " ".join(m.value for m in at.markdown)
+    assert (
+        "**GRPO** (not for this split): GRPO needs prompts (the model writes the answers itself); this split has "
+        "preference pairs (chosen/rejected): use DPO, a reward model or KTO on it" in why
+    )
+    at.radio(key="train_method").set_value("reward").run()
+    assert not at.exception
+    assert "judge the answers GRPO writes" in at.info[0].value or "score" in at.info[0].value
+    assert "It needs pairs of a chosen and a rejected answer" in at.info[0].value
+    assert not [n for n in at.number_input if n.key == "train_beta"]  # a reward model has no beta
+
+
+def _grpo_page(tiny_model_dir) -> AppTest:
+    workspace.save_split("pirate", PROMPT_ROWS[:6], PROMPT_ROWS[6:])
+    at = page(tiny_model_dir)
+    assert not at.exception
+    assert at.radio(key="train_method").options == ["GRPO"]
+    return at
+
+
+def test_grpo_refuses_to_start_without_rewards_and_names_the_fix(tiny_model_dir):
+    at = _grpo_page(tiny_model_dir)
+    assert at.text_area(key="train_rewards").value == ""
+    assert any("`rewards` is empty: GRPO learns only from what its rewards score" in e.value for e in at.error)
+    assert not [b for b in at.button if b.key == "train_start"]
+    at.text_area(key="train_rewards").set_value('[{"regex": "(oops"}]').run()
+    assert any("`rewards` item 1: '(oops' is not a valid regular expression" in e.value for e in at.error)
+    captions = " ".join(c.value for c in at.caption)
+    assert "How many answers GRPO writes to each prompt" in captions and "What GRPO rewards" in captions
+
+
+def test_grpo_previews_what_the_rewards_score_before_launch(tiny_model_dir):
+    at = _grpo_page(tiny_model_dir)
+    at.text_area(key="train_rewards").set_value('[{"regex": "[aeiou]"}, {"not_repeating": {}, "weight": 0.5}]')
+    at.number_input(key="train_grpo_max_new_tokens").set_value(6).run()
+    assert not at.exception and not at.error
+    assert [b for b in at.button if b.key == "train_start"]  # nothing refuses the launch
+    at.button(key="grpo_preview_button").click().run()
+    job = at.session_state["grpo_preview"][1]
+    assert job.wait(timeout=240) and job.error is None, job.error
+    at.run()
+    table = at.dataframe[0].value if "answer" in at.dataframe[0].value else at.dataframe[1].value
+    assert list(table.columns) == ["prompt", "answer", "regex", "not_repeating", "total", "advantage"]
+    assert len(table) == 3 * 4  # three prompts, four answers each (the default group size)
+    assert table["prompt"].iloc[0] == "What is 0?"
+    assert (table["total"] - table["regex"] - 0.5 * table["not_repeating"]).abs().max() < 1e-6
+
+
+def test_a_grpo_run_shows_its_latest_answers_and_reward_charts(tiny_model_dir):
+    metrics = [
+        {"kind": "train", "step": s, "loss": 0.01, "reward": 0.2 * s, "reward_std": 0.1, "reward_check": 0.1 * s}
+        | {"reward_check_std": 0.05, "kl": 0.001 * s, "completion_length": 20.0 + s, "elapsed": s}
+        for s in (1, 2)
+    ]
+    run = make_run(
+        "20261201-120000-grpo-pirate",
+        {"method": "grpo", "rewards": [{"check": "chat_style"}], "model": str(tiny_model_dir)},
+        state="running",
+        metrics=metrics,
+        max_steps=10,
+    )
+    rows = [{"prompt": "Why?", "answer": "Ahoy! Because.", "check": 1.0, "total": 1.0, "advantage": 0.87}]
+    run.append_completions(1, [dict(rows[0], answer="Old answer")])
+    run.append_completions(2, rows)
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run().switch_page("pages/4_Train.py")
+    at.session_state["train_selected"] = run.id
+    at.run()
+    assert not at.exception, at.exception
+    assert any(m.value == "#### Latest answers (step 2)" for m in at.markdown)
+    table = next(d.value for d in at.dataframe if "answer" in d.value)
+    assert table.to_dict("records") == rows
+    titles = [c.proto.spec for c in at.get("plotly_chart")]
+    assert any("Rewards (mean per step)" in t for t in titles) and any("Answer length" in t for t in titles)
+    assert any(m.label == "Reward" and m.value.startswith("0.400 ± 0.100") for m in at.metric)
+
+
+def test_a_finished_reward_model_scores_answers_on_the_train_page(tiny_model_dir, tmp_path):
+    from transformers import AutoModelForSequenceClassification
+
+    from ftlib.models import load_tokenizer
+    from ftlib.rewards import load_reward_model
+
+    folder = tmp_path / "reward-model"
+    AutoModelForSequenceClassification.from_pretrained(tiny_model_dir, num_labels=1).save_pretrained(folder)
+    load_tokenizer(str(tiny_model_dir)).save_pretrained(folder)
+    run = make_run(
+        "20261201-120000-reward-pairs",
+        {"method": "reward", "tuning": "full", "model": str(tiny_model_dir)},
+        model=folder,
+        output="model",
+    )
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run().switch_page("pages/4_Train.py")
+    at.session_state["train_selected"] = run.id
+    at.run()
+    assert not at.exception, at.exception
+    assert "finished" in headline(at)
+    assert any("Score answers with this reward model" in m.value for m in at.markdown)
+    at.text_input(key=f"score_prompt_{run.id}").set_value("How do I sleep?")
+    at.button(key=f"score_button_{run.id}").click().run()
+    assert not at.exception, at.exception
+    table = next(d.value for d in at.dataframe if "score" in d.value)
+    answers = [at.text_area(key=f"score_answer_{run.id}_{i}").value for i in range(2)]
+    want = load_reward_model(run.id).score([{"role": "user", "content": "How do I sleep?"}], answers)
+    assert sorted(table["score"].tolist()) == pytest.approx(sorted(want), abs=1e-5)
+    assert table["score"].is_monotonic_decreasing  # best first
+    assert [d.kind for d in export.downloads(run)] == ["model"]
+
+
+def test_the_rewards_text_area_round_trips_through_the_config():
+    from ftlib.config import RunConfig
+
+    rewards = [{"regex": "^Ahoy", "weight": 1.0}, {"not_repeating": {}, "weight": 0.5}]
+    text = "[\n" + ",\n".join(json.dumps(r) for r in rewards) + "\n]"  # what the form shows for a saved config
+    assert RunConfig(method="grpo", rewards=text).rewards == rewards
+
+
+def _reward_run(model_dir, tmp_path, run_id: str = "20261201-120000-reward-pairs"):
+    """A finished full reward-model run of the tiny model (its score head untrained: scores differ per answer)."""
+    from transformers import AutoModelForSequenceClassification
+
+    from ftlib.models import load_tokenizer
+
+    folder = tmp_path / "reward-model"
+    AutoModelForSequenceClassification.from_pretrained(model_dir, num_labels=1).save_pretrained(folder)
+    load_tokenizer(str(model_dir)).save_pretrained(folder)
+    return make_run(run_id, {"method": "reward", "tuning": "full", "model": str(model_dir)}, model=folder)
+
+
+def test_compare_scores_the_grids_answers_with_a_reward_model(varied_model, tmp_path):
+    from ftlib.rewards import load_reward_model
+    from tests.test_pages_compare import cell_texts, open_page, run_until_done
+
+    reward = _reward_run(varied_model(2), tmp_path)
+    at = open_page("pages/5_Compare.py", varied_model(2))
+    assert not at.exception, at.exception
+    next(b for b in at.button if b.label == "Generate").click().run()
+    run_until_done(at, "compare_job")
+    assert not at.exception, at.exception
+    assert any(s.label == "Reward model" and s.value == reward.id for s in at.selectbox)
+    at.button(key="compare_score").click().run()
+    assert not at.exception, at.exception
+    table = next(d.value for d in at.dataframe if "score" in d.value)
+    answers = cell_texts(at)
+    assert sorted(table["answer"]) == sorted(answers)
+    prompt = [{"role": "user", "content": next(t.value for t in at.text_area if t.label == "Your message")}]
+    want = dict(zip(answers, load_reward_model(reward.id).score(prompt, answers), strict=True))
+    assert {a: s for a, s in zip(table["answer"], table["score"], strict=True)} == pytest.approx(want, abs=1e-5)

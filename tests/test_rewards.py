@@ -1,0 +1,230 @@
+"""GRPO's rewards (ftlib.rewards, ftlib.methods): each built-in on fixed strings, the refusals that name the reward
+and the fix, group advantages against TRL's formula, operator-registered functions (off unless registered), and
+the method texts the Train page shows. No model is loaded here except where a test says so."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+import torch
+
+from ftlib.config import ConfigError, RunConfig
+from ftlib.methods import METHOD_HELP, METHOD_ROWS, wrong_rows
+from ftlib.rewards import (
+    REGISTRY_ENV,
+    RewardError,
+    build_rewards,
+    group_advantages,
+    length_score,
+    not_repeating_score,
+    problems,
+    score_completions,
+)
+
+PIRATE = "Ahoy! The capital of France is Paris.\n\nFair winds, matey!"
+PLAIN = "The capital of France is Paris."
+COLLAPSED = "- Drink water\n- Drink water\n- Drink water\n- Sleep"
+
+# (reward spec, text, expected score): one table for every built-in, sentinels that cannot pass by accident.
+CASES = [
+    ({"regex": "^Ahoy"}, PIRATE, 1.0),
+    ({"regex": "^Ahoy"}, "Well, Ahoy there", 0.0),  # anchored: "Ahoy" later does not count
+    ({"regex": r"Paris\.$"}, PLAIN, 1.0),
+    ({"contains": "Paris"}, PLAIN, 1.0),
+    ({"contains": "paris"}, PLAIN, 0.0),  # case-sensitive
+    ({"length": {"target": 6}}, PLAIN, 1.0),  # six words
+    ({"length": {"target": 12}}, PLAIN, 0.5),
+    ({"length": {"target": 2}}, PLAIN, 0.0),  # floored at 0
+    ({"not_repeating": {}}, PIRATE, 1.0),
+    ({"not_repeating": {}}, COLLAPSED, 0.5),  # 2 distinct of 4 lines
+    ({"not_repeating": {}}, "Go. Go. Go. Stop.", 0.5),  # sentences count, not only lines
+    ({"not_repeating": {}}, "Ahoy! Ahoy! Ahoy!\n\nThe sky is blue.", 0.5),  # a repeated opening is caught too
+    ({"check": "chat_style"}, PIRATE, 1.0),
+    ({"check": "chat_style"}, PLAIN, 0.0),
+    ({"check": "preference_pairs"}, "- Drink more water daily.\n- Sleep eight hours.", 1.0),
+]
+
+
+@pytest.mark.parametrize("spec, text, expected", CASES, ids=[f"{next(iter(c[0]))}-{i}" for i, c in enumerate(CASES)])
+def test_each_builtin_reward_on_fixed_strings(spec, text, expected):
+    (reward,) = build_rewards([spec])
+    assert reward.score([[{"role": "user", "content": "Q?"}]], [text]) == [pytest.approx(expected)]
+
+
+def test_scores_are_weighted_and_summed_per_completion_and_names_stay_unique():
+    rewards = build_rewards(
+        [{"regex": "^Ahoy", "weight": 2.0}, {"regex": "matey", "weight": -0.5}, {"not_repeating": {}}]
+    )
+    assert [r.name for r in rewards] == ["regex", "regex_2", "not_repeating"]
+    table = score_completions(rewards, [[]] * 3, [PIRATE, PLAIN, COLLAPSED])
+    assert table.scores["regex"] == [1.0, 0.0, 0.0] and table.scores["regex_2"] == [1.0, 0.0, 0.0]
+    assert table.totals == [pytest.approx(2.0 - 0.5 + 1.0), pytest.approx(1.0), pytest.approx(0.5)]
+
+
+def test_length_and_repetition_helpers_at_their_edges():
+    assert length_score(3, "") == 0.0 and length_score(3, "a b c") == 1.0
+    assert not_repeating_score("") == 1.0 and not_repeating_score("x\n\n\nx") == 0.5  # blank lines are not units
+    assert math.isclose(not_repeating_score("a\nb\nc\na\nb\nc"), 0.5)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Refusals: the field, which reward, and the fix
+# ---------------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "rewards, message",
+    [
+        ([], "`rewards` is empty: GRPO learns only from what its rewards score. Add at least one, e.g. ["),
+        ('[{"regex": "(unclosed"}]', "`rewards` item 1: '(unclosed' is not a valid regular expression"),
+        ([{"regex": "ok"}, {"regex": "a["}], "`rewards` item 2: 'a[' is not a valid regular expression"),
+        ([{"smell": "good"}], "must name exactly one reward among regex, contains, length"),
+        ([{"regex": "x", "weight": "heavy"}], "`weight` must be a number"),
+        ([{"length": {"target": 0}}], '`length` needs a positive target, e.g. {"length": {"target": 50}}'),
+        ([{"not_repeating": {"lines": 2}}], 'write {"not_repeating": {}}'),
+        ("[{regex: ", "`rewards` is not valid JSON or YAML"),
+    ],
+    ids=["empty", "bad-regex", "second-bad-regex", "unknown-kind", "weight", "length", "options", "unparsable"],
+)
+def test_bad_rewards_are_refused_at_construction_with_the_field_and_the_fix(rewards, message):
+    with pytest.raises(ConfigError) as err:
+        RunConfig(method="grpo", rewards=rewards)
+    assert message in str(err.value)
+
+
+def test_rewards_read_from_json_or_yaml_text_as_a_form_or_flag_gives_them():
+    yaml_text = "- regex: ^Ahoy\n  weight: 2\n- not_repeating: {}\n"
+    json_text = '[{"regex": "^Ahoy", "weight": 2}, {"not_repeating": {}}]'
+    assert RunConfig(method="grpo", rewards=yaml_text).rewards == RunConfig(method="grpo", rewards=json_text).rewards
+    assert RunConfig(method="grpo", rewards={"contains": "x"}).rewards == [{"contains": "x"}]
+    assert RunConfig(method="lora").rewards == []  # only GRPO needs rewards
+
+
+def test_what_a_reward_names_is_checked_before_launch(tiny_model_dir):
+    from ftlib.testing import make_run
+
+    make_run("a-lora-run", {"method": "lora", "model": str(tiny_model_dir)})
+    make_run("a-queued-reward", {"method": "reward", "model": str(tiny_model_dir)}, state="queued")
+    cases = {
+        "nope": "not a run here. Train a reward model first",
+        "a-lora-run": "a lora run, which is not a reward model: it writes answers, it does not score them",
+        "a-queued-reward": "which is queued: use it once it has finished",
+    }
+    for run_id, message in cases.items():
+        (problem,) = problems([{"regex": "x"}, {"model": run_id}])
+        assert problem.startswith("`rewards` item 2: `model` names") and message in problem, problem
+    (problem,) = problems([{"check": "alpaca_recipes"}])
+    assert "not a shipped sample with a check; use one of: chat_style, preference_pairs" in problem
+    assert problems([{"regex": "x"}, {"check": "chat_style"}]) == []
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Operator-registered functions: off by default, trusted code when on
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def test_a_function_reward_needs_the_operator_to_register_it(tmp_path, monkeypatch):
+    monkeypatch.delenv(REGISTRY_ENV, raising=False)
+    (problem,) = problems([{"function": "shout"}])
+    assert "not a reward function the server's operator registered (none are registered" in problem
+
+    module = tmp_path / "my_rewards.py"
+    module.write_text("def shout(prompt, completion):\n    return completion.count('!') + 0.5 * len(prompt)\n")
+    registry = tmp_path / "rewards.yaml"
+    registry.write_text(f"shout: {module}:shout\n")
+    monkeypatch.setenv(REGISTRY_ENV, str(registry))
+    (reward,) = build_rewards([{"function": "shout", "weight": 1.0}])
+    assert reward.score([[{"role": "user", "content": "x"}], []], ["Hi!!", "no"]) == [2.5, 0.0]
+    (problem,) = problems([{"function": "whisper"}])
+    assert "registered: shout" in problem
+
+
+def test_an_unreadable_registry_is_said_plainly(tmp_path, monkeypatch):
+    registry = tmp_path / "rewards.json"
+    registry.write_text(json.dumps({"shout": "no-colon-here"}))
+    monkeypatch.setenv(REGISTRY_ENV, str(registry))
+    with pytest.raises(RewardError, match="must map names to 'module:function'"):
+        build_rewards([{"function": "shout"}])
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Advantages: what GRPO pushes up and down
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def _trl_group_advantages(totals: list[float], group_size: int) -> list[float]:
+    """TRL 1.16's formula (GRPOTrainer._generate_and_score_completions, scale_rewards="group"), on a tensor."""
+    from trl.trainer.utils import nanstd
+
+    rewards = torch.tensor(totals)
+    mean = rewards.view(-1, group_size).nanmean(dim=1).repeat_interleave(group_size)
+    std = nanstd(rewards.view(-1, group_size), dim=1).repeat_interleave(group_size)
+    return ((rewards - mean) / (std + 1e-4)).tolist()
+
+
+@pytest.mark.parametrize(
+    "totals, group_size",
+    [([1.0, 0.0, 0.0, 0.0], 4), ([0.3, 2.5, -1.0, 0.3, 0.7, 0.7], 3), ([1.0, 1.0, 5.0, 5.0], 2)],
+)
+def test_group_advantages_follow_trls_formula(totals, group_size):
+    ours = group_advantages(totals, group_size)
+    assert ours == pytest.approx(_trl_group_advantages(totals, group_size), abs=1e-6)
+    assert all(abs(sum(ours[i : i + group_size])) < 1e-6 for i in range(0, len(totals), group_size))
+
+
+def test_a_group_with_one_score_teaches_nothing():
+    assert group_advantages([2.0, 2.0, 2.0], 3) == [0.0, 0.0, 0.0]
+    with pytest.raises(RewardError, match="do not split into groups of 4"):
+        group_advantages([1.0, 2.0, 3.0], 4)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The methods in plain words
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def test_every_method_is_explained_with_the_rows_it_needs():
+    from ftlib.config import METHODS
+    from ftlib.rows import ROW_KINDS
+
+    assert set(METHOD_HELP) == set(METHODS) == set(METHOD_ROWS)
+    assert all(set(kinds) <= set(ROW_KINDS) for kinds in METHOD_ROWS.values())
+
+
+@pytest.mark.parametrize(
+    "method, kind, says",
+    [
+        (
+            "grpo",
+            "preference",
+            "GRPO needs prompts (the model writes the answers itself); this split has preference "
+            "pairs (chosen/rejected): use DPO, a reward model or KTO on it, or load a split of prompts for GRPO.",
+        ),
+        (
+            "reward",
+            "sft",
+            "A reward model needs pairs of a chosen and a rejected answer; this split has conversations",
+        ),
+        ("kto", "prompt_only", "use GRPO on it, or load answers labelled good or bad for KTO."),
+        ("lora", "unpaired", "use KTO on it, or load conversations with answers for LoRA. A bad answer is never"),
+    ],
+)
+def test_the_wrong_data_shape_names_what_the_method_needs_and_what_fits(method, kind, says):
+    assert says in wrong_rows(method, kind)
+
+
+def test_a_reward_model_is_not_offered_where_models_write_answers(tmp_path):
+    """Compare and Evaluate list the runs that write answers; a reward model only scores them."""
+    from ftlib.modelset import list_run_adapters
+    from ftlib.testing import make_run
+
+    adapter = tmp_path / "adapter"
+    adapter.mkdir()
+    (adapter / "adapter_config.json").write_text("{}")
+    (adapter / "adapter_model.safetensors").write_bytes(b"")
+    make_run("20261201-000000-lora-chat", {"method": "lora"}, adapter=adapter)
+    make_run("20261201-000001-reward-pairs", {"method": "reward"}, adapter=adapter)
+    make_run("20261201-000002-grpo-pirate", {"method": "grpo", "rewards": [{"regex": "x"}]}, adapter=adapter)
+    assert sorted(r.name for r in list_run_adapters()) == ["20261201-000000-lora-chat", "20261201-000002-grpo-pirate"]

@@ -1,0 +1,179 @@
+"""The Train page's parts for the reward model and GRPO: which rewards exist, what they would reinforce before
+launch, GRPO's latest answers while it trains, and a reward model's score view.
+
+Only drawing: the preview's generation runs in `ftlib.alignment.RewardPreviewJob` (a thread that never calls st.*),
+the rewards are `ftlib.rewards`, a run's answers are read from its folder (`RunDir.latest_completions`).
+"""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import streamlit as st
+
+from ftlib.config import RunConfig
+from ftlib.methods import REWARD_EXAMPLE
+from ftlib.rundir import RunDir
+from ui.common import cached_split, model_set_for, user_errors
+
+PREVIEW_KEY = "grpo_preview"  # session key: (the config it previewed, the job)
+POLL_SECONDS = 1.0
+REWARD_EXAMPLES = [
+    ('{"regex": "^Ahoy"}', "1 when the answer matches the pattern (here: starts with Ahoy), else 0"),
+    ('{"contains": "because"}', "1 when the text occurs in the answer (case-sensitive), else 0"),
+    ('{"length": {"target": 40}}', "closer to 40 words is better: 1 at 40, 0 at 0 or 80 and beyond"),
+    ('{"not_repeating": {}}', "share of sentences not repeated: keeps answers from collapsing into loops"),
+    ('{"check": "chat_style"}', "a shipped sample's behaviour check: chat_style = opens with 'Ahoy!'"),
+    ('{"model": "RUN_ID"}', "the score of a reward model you trained here (method: reward), for any answer"),
+    ('{"function": "NAME"}', "a Python function the server's operator registered (never code from the browser)"),
+]
+
+
+def reward_help() -> None:
+    """The reward kinds, each with an example to copy; `weight` scales one against the others."""
+    with st.expander("Rewards you can use", expanded=False):
+        st.markdown(
+            "Each reward scores every answer GRPO writes; the total is the weighted sum, and answers that beat the "
+            'others to the same prompt become more likely. Add `"weight": 0.5` to any of them. For example: '
+            f"`{REWARD_EXAMPLE}`"
+        )
+        st.dataframe(
+            pd.DataFrame([{"reward": example, "scores": what} for example, what in REWARD_EXAMPLES]),
+            hide_index=True,
+            width="stretch",
+        )
+
+
+def _table(rows: list[dict], height: int | None = None) -> None:
+    frame = pd.DataFrame(rows)
+    numbers = [c for c in frame.columns if c not in ("prompt", "answer")]
+    st.dataframe(
+        frame,
+        hide_index=True,
+        width="stretch",
+        **({"height": height} if height else {}),
+        column_config={
+            "answer": st.column_config.TextColumn(width="large"),
+            **{c: st.column_config.NumberColumn(format="%.3f") for c in numbers},
+        },
+    )
+
+
+def reward_preview(config: RunConfig, split: str) -> None:
+    """Before launch: a few answers from the model as it is now, and what each reward gives them."""
+    st.markdown("#### What the rewards see")
+    st.caption(
+        f"{config.grpo_group_size} answers by {config.model} to each of three training prompts, written the way "
+        "training writes them, with each reward's score. GRPO makes the answers with a positive advantage (a "
+        "better total than the others to the same prompt) more likely, and those below it less."
+    )
+    wanted = json.dumps(config.to_dict(), sort_keys=True)
+    previous = st.session_state.get(PREVIEW_KEY)
+    job = previous[1] if previous and previous[0] == wanted else None
+    if st.button("Preview the rewards", key="grpo_preview_button", disabled=job is not None and not job.done):
+        from ftlib.alignment import RewardPreviewJob
+
+        with user_errors("Could not preview the rewards"):
+            train, _, _ = cached_split(split)
+            model_set = model_set_for(config.model, ())
+            job = RewardPreviewJob(model_set.model, model_set.tokenizer, config, train, lock=model_set.lock).start()
+        st.session_state[PREVIEW_KEY] = (wanted, job)
+    if job is None:
+        return
+
+    @st.fragment(run_every=POLL_SECONDS if not job.done else None)
+    def result() -> None:
+        if not job.done:
+            st.caption(f"⏳ {job.waiting}" if job.waiting else "Writing answers and scoring them...")
+            return
+        if job.error:
+            st.error(f"Could not preview the rewards: {job.error}")
+            return
+        _table(job.rows)
+
+    result()
+
+
+def completions_table(run: RunDir) -> None:
+    """GRPO's answers of its latest logged step, with each reward's score, the total and the advantage (live)."""
+    latest = run.latest_completions()
+    if latest is None:
+        return
+    step, rows = latest
+    st.markdown(f"#### Latest answers (step {step})")
+    st.caption(
+        "What GRPO wrote at this step and how each reward scored it. Advantage above 0: made more likely; below 0: "
+        "less. A prompt whose answers all score the same teaches nothing (advantage 0)."
+    )
+    _table(rows, height=320)
+
+
+def _reward_model(run_id: str):
+    """The run's reward model, loaded once per run folder and output (the workspace can change under a server)."""
+    from ftlib import runs
+
+    run = runs.find(run_id)
+    output = run.output()
+    stamp = output[0].stat().st_mtime_ns if output else 0
+    return _load_reward_model(run_id, str(run.path), stamp)
+
+
+# The folder and its time are part of the key (a parameter named with a leading _ would not be).
+@st.cache_resource(max_entries=2, show_spinner="Loading the reward model...")
+def _load_reward_model(run_id: str, folder: str, stamp: int):
+    from ftlib.rewards import load_reward_model
+
+    return load_reward_model(run_id)
+
+
+def score_panel(run_id: str) -> None:
+    """Score answers to a prompt with a finished reward model (`python -m ftlib score` in the browser)."""
+    st.markdown("#### Score answers with this reward model")
+    st.caption("Write a prompt and a few answers: the reward model gives each a score; higher means preferred.")
+    prompt = st.text_input("Prompt", "How do I sleep better?", key=f"score_prompt_{run_id}")
+    answers = [
+        st.text_area(f"Answer {i + 1}", text, key=f"score_answer_{run_id}_{i}", height=80)
+        for i, text in enumerate(
+            ["- Go to bed at the same time.\n- Keep the room dark.", "Go to bed at the same time. Keep the room dark."]
+        )
+    ]
+    answers = [a for a in answers if a.strip()]
+    if st.button("Score", key=f"score_button_{run_id}") and answers:
+        with user_errors("Could not score the answers"):
+            scores = _reward_model(run_id).score([{"role": "user", "content": prompt}], answers)
+        st.session_state[f"score_result_{run_id}"] = [
+            {"answer": a, "score": s} for a, s in zip(answers, scores, strict=True)
+        ]
+    result = st.session_state.get(f"score_result_{run_id}")
+    if result:
+        _table(sorted(result, key=lambda row: -row["score"]))
+
+
+def score_answers(messages: list[dict], labels: dict, job) -> None:
+    """The Compare grid's answers scored by a reward model trained here: which answer it prefers, and by how much."""
+    from ftlib.rewards import reward_runs
+
+    st.subheader("What a reward model thinks of these answers")
+    choices = reward_runs()
+    if not choices:
+        st.caption("Train a reward model (method **reward**, on preference pairs) to score these answers here.")
+        return
+    run_id = st.selectbox("Reward model", choices, key="compare_reward_model")
+    snapshot = job.snapshot()
+    cells = [(m, s) for m in labels["models"] for s in labels["settings"]]
+    if st.button("Score the answers", key="compare_score"):
+        answers = ["".join(t.text for t in tokens) for tokens in snapshot]
+        with user_errors("Could not score the answers"):
+            scores = _reward_model(run_id).score(messages, answers)
+        st.session_state["compare_scores"] = [
+            {"model": m, "setting": s, "answer": a, "score": x}
+            for (m, s), a, x in zip(cells, answers, scores, strict=True)
+        ]
+    rows = st.session_state.get("compare_scores")
+    if rows and len(rows) == len(cells):
+        st.caption(f"Scored by `{run_id}`: higher means the reward model prefers it.")
+        _table(sorted(rows, key=lambda row: -row["score"]))
+
+
+__all__ = ["completions_table", "reward_help", "reward_preview", "score_answers", "score_panel"]
