@@ -76,7 +76,7 @@ def generator(args) -> int:
     _, ids = S.render_prompt(ms.tokenizer, PROMPT)
     rows = S.grid_rows(ids, [S.PRESETS[s] for s in SETTINGS], ["base"])
     with lease.hold(ms.device, "generation", "the benchmark's generator"):
-        S.generate_with_set(ms, rows, max_new_tokens=8)  # warm-up
+        M.generate_with_set(ms, rows, max_new_tokens=8)  # warm-up
     out = Path(args.child_generate)
     out.write_text("ready\n")
     go, stop = Path(args.go), Path(args.stop)
@@ -86,7 +86,7 @@ def generator(args) -> int:
     while not stop.exists() and (args.grids == 0 or done < args.grids):
         start = time.time()
         with lease.hold(ms.device, "generation", "the benchmark's generator"):
-            S.generate_with_set(ms, rows, max_new_tokens=MAX_NEW, seed=done)
+            M.generate_with_set(ms, rows, max_new_tokens=MAX_NEW, seed=done)
         with open(out, "a") as handle:
             handle.write(json.dumps({"start": start, "end": time.time()}) + "\n")
         done += 1

@@ -96,14 +96,14 @@ def greedy_answers(run_id: str, prompts: list[list[dict]], max_new_tokens: int) 
     """(base answers, tuned answers): one batched greedy decoding loop, base and adapter rows mixed."""
     from ftlib import runs
     from ftlib import sampling as S
-    from ftlib.modelset import load_model_set
+    from ftlib.modelset import generate_with_set, load_model_set
     from ftlib.tokens import encode_row
 
     model_set = load_model_set("default", [runs.find(run_id).path], device="cpu")
     (adapter,) = model_set.adapters
     ids = [tuple(encode_row({"prompt": p}, model_set.tokenizer, "tokenizer").input_ids) for p in prompts]
     rows = [S.GenRow(i) for i in ids] + [S.GenRow(i, adapter=adapter) for i in ids]
-    results = S.generate_with_set(model_set, rows, max_new_tokens=max_new_tokens, top_alternatives=0)
+    results = generate_with_set(model_set, rows, max_new_tokens=max_new_tokens, top_alternatives=0)
     texts = [r.text for r in results]
     return texts[: len(ids)], texts[len(ids) :]
 

@@ -25,8 +25,9 @@ from pathlib import Path
 from ftlib import rows
 from ftlib.errors import UserError
 from ftlib.jobs import BackgroundJob
+from ftlib.modelset import generate_with_set
 from ftlib.rows import IGNORE_INDEX, row_kind
-from ftlib.sampling import BASE, GREEDY, GenRow, adapter_kwargs, generate_with_set, render_prompt
+from ftlib.sampling import BASE, GREEDY, GenRow, adapter_kwargs, render_prompt
 
 Progress = Callable[[str, float], None]
 

@@ -5,18 +5,20 @@
 Finding what a run left (`find_tuned`: its adapter, else its full model) and listing the workspace's finished
 runs (`list_run_adapters`) live here too. Adapters are read from safetensors only.
 
-Decoding is `ftlib.sampling`; a run's files are `ftlib.rundir`'s (this only reads them). Nothing here knows about
-Streamlit.
+Decoding over a set (`generate_with_set`; `GenerationJob`, the same in a background thread for the pages) routes
+each row to the model that runs it and calls `ftlib.sampling`'s batched loop once per model. A run's files are
+`ftlib.rundir`'s (this only reads them). Nothing here knows about Streamlit.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from ftlib.jobs import BackgroundJob
 from ftlib.lease import ForwardLock
-from ftlib.sampling import BASE, SamplingError
+from ftlib.sampling import BASE, GenRow, RowResult, SamplingError, TokenInfo, generate, generate_stream
 
 
 def resolve_run(spec: str | Path) -> Path:
@@ -262,3 +264,86 @@ def load_model_set(
         except ModelError as exc:
             raise SamplingError(f"Could not load the fine-tuned model '{name}': {exc}") from exc
     return ModelSet(model=model, tokenizer=tokenizer, adapters=adapters, full_models=full_models)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Decoding over a ModelSet: one batched loop per model, in a background job for the pages
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def rows_by_model(model_set: ModelSet, rows: Sequence[GenRow]) -> list[tuple[object, list[int], list[GenRow]]]:
+    """`rows` grouped by the model that decodes them (`ModelSet.by_model`): (model, indices into `rows`, the rows
+    as that model runs them, naming the adapter to select in it)."""
+    return [
+        (model, indices, [replace(rows[i], adapter=a) for i, a in zip(indices, adapters, strict=True)])
+        for model, indices, adapters in model_set.by_model([r.adapter for r in rows])
+    ]
+
+
+def generate_with_set(model_set: ModelSet, rows: Sequence[GenRow], **options) -> list[RowResult]:
+    """`generate` over a ModelSet's models, one decoding loop per model (see `rows_by_model`); each result
+    keeps its own row (the model's name included). `options` are `generate`'s."""
+    results: list[RowResult | None] = [None] * len(rows)
+    for model, indices, group in rows_by_model(model_set, rows):
+        for i, result in zip(
+            indices, generate(model, model_set.tokenizer, group, lock=model_set.lock, **options), strict=True
+        ):
+            result.row = rows[i]
+            results[i] = result
+    return results
+
+
+class GenerationJob(BackgroundJob):
+    """`generate_stream` in a daemon thread, collecting tokens per row; readers poll `snapshot()`.
+
+    The thread never touches any UI: a page (or anything else) reads the lists while it runs. Appending to a
+    list is atomic in CPython, so a snapshot is always a consistent prefix of each row.
+    """
+
+    thread_name = "ftlib-generate"
+    kind = "generation"
+
+    def __init__(
+        self,
+        model_set: ModelSet,
+        rows: Sequence[GenRow],
+        max_new_tokens: int = 64,
+        seed: int = 0,
+        top_alternatives: int = 5,
+        label: str = "a generation",
+    ):
+        super().__init__(label, device=model_set.device)  # the device lease its forwards take turns on
+        self.model_set = model_set
+        self.rows = list(rows)
+        self.max_new_tokens, self.seed, self.top_alternatives = max_new_tokens, seed, top_alternatives
+        self.tokens: list[list[TokenInfo]] = [[] for _ in self.rows]
+
+    def work(self) -> None:
+        ms = self.model_set
+        # One decoding loop per model: the base and its adapters together, then each full fine-tune. Seeds are
+        # per row and setting, so a row samples the same tokens whichever loop it is in.
+        for model, indices, rows in rows_by_model(ms, self.rows):
+            stream = generate_stream(
+                model,
+                ms.tokenizer,
+                rows,
+                self.max_new_tokens,
+                self.seed,
+                top_alternatives=self.top_alternatives,
+                lock=ms.lock,
+            )
+            for events in stream:
+                for i, info in events:
+                    self.tokens[indices[i]].append(info)
+                if self.cancelled:
+                    stream.close()
+                    return
+
+    def snapshot(self) -> list[list[TokenInfo]]:
+        return [list(t) for t in self.tokens]
+
+    def finish_reason(self, i: int) -> str:
+        toks = self.tokens[i]
+        if toks and toks[-1].stop:
+            return "stop"
+        return "length" if len(toks) >= self.max_new_tokens else ("cancelled" if self.done else "")

@@ -18,31 +18,21 @@ What is guaranteed (and tested):
 
     python -m ftlib sample --prompt "Hi" --setting greedy --setting temperature=0.8,top_p=0.9 --json
 
-Which models a comparison runs (a base with adapters, full fine-tunes beside it) is `ftlib.modelset`; here only
-`rows_by_model`/`generate_with_set` route rows through one. Not known here: chat-template internals
+Which models a comparison runs (a base with adapters, full fine-tunes beside it), and decoding over them
+(`generate_with_set`, the background `GenerationJob`), is `ftlib.modelset`. Not known here: chat-template internals
 (templates.py), how runs are written (training.py/runs.py), and anything about Streamlit.
 """
 
 from __future__ import annotations
 
 import contextlib
+import inspect
 import math
 import zlib
 from collections.abc import Iterator, Sequence
-from dataclasses import asdict, dataclass, field, replace
-from typing import Any, Protocol
+from dataclasses import asdict, dataclass, field
 
 from ftlib.errors import UserError
-from ftlib.jobs import BackgroundJob
-
-
-class ModelSet(Protocol):
-    """What decoding needs of a set of models (`ftlib.modelset.ModelSet` is the one the app uses)."""
-
-    tokenizer: Any
-
-    def by_model(self, names: Sequence[str | None]) -> list[tuple[object, list[int], list[str | None]]]: ...
-
 
 MAX_NEW_TOKENS = 4096
 BASE = "__base__"  # PEFT's name for "no adapter" in a mixed-adapter batch
@@ -200,79 +190,6 @@ def process_logits(logits, temperature, top_k, top_p):
     return scores
 
 
-@dataclass
-class NextTokenRow:
-    id: int
-    text: str
-    prob: float  # the model's own probability (temperature 1)
-    prob_temperature: float  # after temperature
-    kept_top_k: bool
-    kept_top_p: bool  # survives top-k and then top-p
-    final_prob: float  # renormalized over the kept set (0 when removed)
-
-
-@dataclass
-class NextTokenView:
-    setting: DecodingSetting
-    rows: list[NextTokenRow]
-    vocab_size: int
-    kept_after_top_k: int
-    kept_after_top_p: int
-    entropy_bits: float  # of the model's own distribution: how unsure it is
-
-
-def next_token_logits(model, input_ids: Sequence[int], adapter: str | None = None, lock=None):
-    """The model's raw logits [V] (float32, cpu) for the token after `input_ids`."""
-    import torch
-
-    device = _model_device(model)
-    ids = torch.tensor([list(input_ids)], dtype=torch.long, device=device)
-    kwargs = adapter_kwargs(model, [adapter])
-    with torch.inference_mode(), lock or contextlib.nullcontext():
-        out = model(input_ids=ids, attention_mask=torch.ones_like(ids), use_cache=False, logits_to_keep=1, **kwargs)
-    return out.logits[0, -1].float().cpu()
-
-
-def next_token_view(logits, tokenizer, setting: DecodingSetting, top_n: int = 20) -> NextTokenView:
-    """The `top_n` most likely tokens and what temperature, top-k and top-p do to each of them."""
-    import torch
-
-    logits = logits.float().reshape(1, -1)
-    vocab = logits.shape[-1]
-    probs = logits.softmax(-1)[0]
-    entropy = float(-(probs * probs.clamp_min(1e-30).log2()).sum())
-    temperature = 1.0 if setting.greedy else setting.temperature
-    k = 1 if setting.greedy else setting.top_k  # greedy keeps exactly the argmax
-    after_t = (logits / temperature).softmax(-1)[0]
-    after_k = process_logits(logits, temperature, k, 1.0)[0]
-    final_scores = process_logits(logits, temperature, k, 1.0 if setting.greedy else setting.top_p)[0]
-    if setting.greedy:  # ties aside, greedy keeps only the argmax
-        final_scores = torch.full_like(final_scores, -math.inf)
-        final_scores[int(logits.argmax())] = 0.0
-    final = final_scores.softmax(-1)
-    top = torch.topk(probs, min(top_n, vocab)).indices.tolist()
-    rows = [
-        NextTokenRow(
-            id=i,
-            text=token_text(tokenizer, i),
-            prob=float(probs[i]),
-            prob_temperature=float(after_t[i]),
-            kept_top_k=bool(torch.isfinite(after_k[i])),
-            kept_top_p=bool(torch.isfinite(final_scores[i])),
-            final_prob=float(final[i]),
-        )
-        for i in top
-    ]
-    return NextTokenView(
-        setting=setting,
-        rows=rows,
-        vocab_size=vocab,
-        kept_after_top_k=int(torch.isfinite(after_k).sum()),
-        kept_after_top_p=int(torch.isfinite(final_scores).sum()),
-        entropy_bits=entropy,
-    )
-
-
 # ---------------------------------------------------------------- prompts and tokens
 
 
@@ -376,7 +293,7 @@ class RowResult:
         return "".join(t.text for t in self.tokens)
 
 
-def _model_device(model):
+def model_device(model):
     return next(model.parameters()).device
 
 
@@ -426,6 +343,20 @@ class _Detokenizer:
         return piece
 
 
+def _cache_argument(model) -> str:
+    """The forward's name for the KV cache: `cache` in newer transformers, `past_key_values` before (the old
+    name still works there but warns on every forward). Read from the signature, not passed blindly: a forward
+    that takes **kwargs would swallow a name it does not know and decode without its cache."""
+    base = model.get_base_model() if hasattr(model, "get_base_model") else model
+    return "cache" if "cache" in inspect.signature(type(base).forward).parameters else "past_key_values"
+
+
+def _kv_cache(out):
+    """The KV cache a forward returned (`cache`, or `past_key_values` in older transformers)."""
+    cache = getattr(out, "cache", None)
+    return cache if cache is not None else out.past_key_values
+
+
 def check_max_new_tokens(value: int) -> int:
     if not isinstance(value, int) or not 1 <= value <= MAX_NEW_TOKENS:
         raise SamplingError(f"max_new_tokens must be a whole number from 1 to {MAX_NEW_TOKENS}, got {value!r}.")
@@ -459,7 +390,7 @@ def generate_stream(
             raise SamplingError(f"Row {i} has an empty prompt.")
     extra = adapter_kwargs(model, [r.adapter for r in rows])
     lock = lock or contextlib.nullcontext()
-    device = _model_device(model)
+    device = model_device(model)
     stops = torch.tensor(
         sorted(stop_ids if stop_ids is not None else stop_token_ids(tokenizer, model)), dtype=torch.long, device=device
     )
@@ -486,6 +417,7 @@ def generate_stream(
         generators[i] = torch.Generator(device=device)
         generators[i].manual_seed(row_seed(seed, rows[i].setting) if isinstance(seed, int) else int(seed[i]))
     detok = [_Detokenizer(tokenizer) for _ in rows]
+    cache_name = _cache_argument(model)
     running = torch.ones(n, dtype=torch.bool, device=device)
     counts = [0] * n
 
@@ -499,7 +431,7 @@ def generate_stream(
                 logits_to_keep=1,
                 **extra,
             )
-        past = out.past_key_values
+        past = _kv_cache(out)
         for _step in range(int(max_new_tokens)):
             logits = out.logits[:, -1].float()  # float32 like generate, whatever the model dtype
             del out
@@ -562,11 +494,11 @@ def generate_stream(
                     input_ids=next_ids[:, None],
                     attention_mask=attention,
                     position_ids=positions,
-                    past_key_values=past,
+                    **{cache_name: past},
                     use_cache=True,
                     **extra,
                 )
-            past = out.past_key_values
+            past = _kv_cache(out)
 
 
 def generate(
@@ -591,93 +523,9 @@ def generate(
     return results
 
 
-# ---------------------------------------------------------------- generation over a ModelSet
-
-
-def rows_by_model(model_set: ModelSet, rows: Sequence[GenRow]) -> list[tuple[object, list[int], list[GenRow]]]:
-    """`rows` grouped by the model that decodes them (`ModelSet.by_model`): (model, indices into `rows`, the rows
-    as that model runs them, naming the adapter to select in it)."""
-    return [
-        (model, indices, [replace(rows[i], adapter=a) for i, a in zip(indices, adapters, strict=True)])
-        for model, indices, adapters in model_set.by_model([r.adapter for r in rows])
-    ]
-
-
-def generate_with_set(model_set: ModelSet, rows: Sequence[GenRow], **options) -> list[RowResult]:
-    """`generate` over a ModelSet's models, one decoding loop per model (see `rows_by_model`); each result
-    keeps its own row (the model's name included). `options` are `generate`'s."""
-    results: list[RowResult | None] = [None] * len(rows)
-    for model, indices, group in rows_by_model(model_set, rows):
-        for i, result in zip(
-            indices, generate(model, model_set.tokenizer, group, lock=model_set.lock, **options), strict=True
-        ):
-            result.row = rows[i]
-            results[i] = result
-    return results
-
-
 def grid_rows(
     input_ids: Sequence[int], settings: Sequence[DecodingSetting], models: Sequence[str | None]
 ) -> list[GenRow]:
     """The rows of a comparison grid, model-major: for each model (None = base), every setting."""
     ids = tuple(int(i) for i in input_ids)
     return [GenRow(ids, s, None if m in (None, "base", BASE) else m) for m in models for s in settings]
-
-
-# ---------------------------------------------------------------- background generation (for the browser)
-
-
-class GenerationJob(BackgroundJob):
-    """`generate_stream` in a daemon thread, collecting tokens per row; readers poll `snapshot()`.
-
-    The thread never touches any UI: a page (or anything else) reads the lists while it runs. Appending to a
-    list is atomic in CPython, so a snapshot is always a consistent prefix of each row.
-    """
-
-    thread_name = "ftlib-generate"
-    kind = "generation"
-
-    def __init__(
-        self,
-        model_set: ModelSet,
-        rows: Sequence[GenRow],
-        max_new_tokens: int = 64,
-        seed: int = 0,
-        top_alternatives: int = 5,
-        label: str = "a generation",
-    ):
-        super().__init__(label, device=model_set.device)  # the device lease its forwards take turns on
-        self.model_set = model_set
-        self.rows = list(rows)
-        self.max_new_tokens, self.seed, self.top_alternatives = max_new_tokens, seed, top_alternatives
-        self.tokens: list[list[TokenInfo]] = [[] for _ in self.rows]
-
-    def work(self) -> None:
-        ms = self.model_set
-        # One decoding loop per model: the base and its adapters together, then each full fine-tune. Seeds are
-        # per row and setting, so a row samples the same tokens whichever loop it is in.
-        for model, indices, rows in rows_by_model(ms, self.rows):
-            stream = generate_stream(
-                model,
-                ms.tokenizer,
-                rows,
-                self.max_new_tokens,
-                self.seed,
-                top_alternatives=self.top_alternatives,
-                lock=ms.lock,
-            )
-            for events in stream:
-                for i, info in events:
-                    self.tokens[indices[i]].append(info)
-                if self.cancelled:
-                    stream.close()
-                    return
-
-    def snapshot(self) -> list[list[TokenInfo]]:
-        return [list(t) for t in self.tokens]
-
-    def finish_reason(self, i: int) -> str:
-        toks = self.tokens[i]
-        if toks and toks[-1].stop:
-            return "stop"
-        return "length" if len(toks) >= self.max_new_tokens else ("cancelled" if self.done else "")

@@ -29,7 +29,8 @@ from dataclasses import dataclass, field
 from ftlib.demo_data import general_rows
 from ftlib.evaluate import EvalError, conversation, encode_reference, losses_with_set
 from ftlib.jobs import BackgroundJob
-from ftlib.sampling import DecodingSetting, GenRow, generate_with_set, render_prompt
+from ftlib.modelset import generate_with_set
+from ftlib.sampling import DecodingSetting, GenRow, render_prompt
 
 # Sampled answers for diversity: plain temperature-1 sampling, the model's own distribution.
 SAMPLING = DecodingSetting(temperature=1.0, name="temperature 1")

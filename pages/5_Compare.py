@@ -1,7 +1,7 @@
 """Compare: one prompt, several decoding settings (columns) and models (rows: base and finished runs' adapters),
 streamed from one batched decoding loop, plus the next-token distribution under temperature, top-k and top-p.
 
-Drawing only: generation runs in `ftlib.sampling.GenerationJob` (a thread that never calls st.*); a fragment
+Drawing only: generation runs in `ftlib.modelset.GenerationJob` (a thread that never calls st.*); a fragment
 polls it (`run_every`, only while it runs) and fills one cell per row and setting, and reruns the page once when
 it ends. A click mid-generation reruns the script; the job keeps running in session_state and the new run picks it
 up. Heavy work takes turns on the device (`ftlib.lease`): while the grid or the next-token view waits for a
@@ -16,6 +16,7 @@ import streamlit as st
 
 from ftlib import lease
 from ftlib import modelset as M
+from ftlib import next_token as N
 from ftlib import sampling as S
 from ui import alignment_view
 from ui.common import (
@@ -121,13 +122,13 @@ model_names = model_set.names
 
 # ------------------------------------------------------------------------------------------------ the grid
 
-job: S.GenerationJob | None = st.session_state.get(JOB_KEY)
+job: M.GenerationJob | None = st.session_state.get(JOB_KEY)
 b1, b2, _ = st.columns([1, 1, 4])
 if b1.button("Generate", type="primary", disabled=seed is None):
     if job is not None and not job.done:
         job.cancel()
     rows = S.grid_rows(prompt_ids, settings, [None if m == "base" else m for m in model_names])
-    job = S.GenerationJob(model_set, rows, max_new_tokens=max_new, seed=int(seed), label="a Compare grid").start()
+    job = M.GenerationJob(model_set, rows, max_new_tokens=max_new, seed=int(seed), label="a Compare grid").start()
     st.session_state[JOB_KEY] = job
     runs_shown = choices_by_name(usable)  # each run's short label and facts stand for its long id
     st.session_state[LABELS_KEY] = {
@@ -213,8 +214,8 @@ if logits_key not in cache:
         view_lm, view_adapter = model_set.route(view_model)
         # One forward, but in turn with a training run or other sessions (ftlib.lease); a wait is shown above.
         with lease.hold(model_set.device, "generation", "the next-token view", on_wait=show_wait):
-            cache[logits_key] = S.next_token_logits(view_lm, prompt_ids, view_adapter, model_set.lock)
-view = S.next_token_view(cache[logits_key], tokenizer, view_setting, top_n=20)
+            cache[logits_key] = N.next_token_logits(view_lm, prompt_ids, view_adapter, model_set.lock)
+view = N.next_token_view(cache[logits_key], tokenizer, view_setting, top_n=20)
 frame = next_token_frame(view)
 st.plotly_chart(next_token_figure(frame), width="stretch")
 st.caption(

@@ -17,6 +17,7 @@ The driving code lives in tests/browser_app.py (also used by bench/screenshots.p
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 from pathlib import Path
@@ -121,6 +122,10 @@ def diagnostics(request, name: str, pages: list):
         for i, page in enumerate(pages):
             with contextlib.suppress(Exception):
                 screenshot(page, folder, f"failure-{i}")
+        # Who holds the device and who waits for it (a page stuck "running" is often a page stuck in line).
+        request.node.add_report_section(
+            "call", "device lease", json.dumps({"holder": lease.holder("cpu"), "line": lease.waiting("cpu")}, indent=1)
+        )
         root = workspace.workspace_dir()
         for log in [*sorted(root.parent.glob("streamlit-*.log")), *sorted(root.glob("runs/*/train.log"))]:
             with contextlib.suppress(OSError):

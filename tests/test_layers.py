@@ -27,6 +27,9 @@ BELOW = {
     "ftlib.tokens": ("ftlib.checks", "ftlib.training", "ftlib.runs"),
     "ftlib.alignment": ("ftlib.training", "ftlib.runs", "ftlib.worker", "ftlib.export"),
     "ftlib.rewards": ("ftlib.training", "ftlib.runs", "ftlib.worker", "ftlib.alignment"),
+    # Decoding knows rows and models, not which models a comparison loads or how pages run it in the background.
+    "ftlib.sampling": ("ftlib.modelset", "ftlib.jobs", "ftlib.lease", "ftlib.runs", "ftlib.evaluate"),
+    "ftlib.next_token": ("ftlib.modelset", "ftlib.jobs", "ftlib.lease"),
 }
 ALLOWED_BELOW = {
     "ftlib.errors": set(),

@@ -12,8 +12,8 @@ import json
 import os
 import signal
 import subprocess
-import threading
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -300,7 +300,7 @@ def test_a_generation_job_says_it_waits_and_then_generates_what_it_would_have(ti
     log, release = tmp_path / "log", tmp_path / "release"
     holder = worker(log, "hold", str(release))
     wait_for(lambda: any(e == "held" for _, e in events(log)), timeout=60, poll=0.05)
-    job = S.GenerationJob(ms, rows, max_new_tokens=5, seed=3, label="a Compare grid").start()
+    job = M.GenerationJob(ms, rows, max_new_tokens=5, seed=3, label="a Compare grid").start()
     wait_for(lambda: job.waiting, timeout=60, poll=0.05)
     assert job.waiting.startswith("Waiting for the training run `run-x` to pause") and not job.done
     assert job.snapshot() == [[], []]
@@ -320,7 +320,7 @@ def test_a_job_cancelled_while_it_waits_ends_without_an_error(tiny_model_dir, tm
     log, release = tmp_path / "log", tmp_path / "release"
     holder = worker(log, "hold", str(release))
     wait_for(lambda: any(e == "held" for _, e in events(log)), timeout=60, poll=0.05)
-    job = S.GenerationJob(ms, S.grid_rows([1, 2, 3], [S.GREEDY], ["base"])).start()
+    job = M.GenerationJob(ms, S.grid_rows([1, 2, 3], [S.GREEDY], ["base"])).start()
     wait_for(lambda: job.waiting, timeout=60, poll=0.05)
     job.cancel()
     assert job.wait(timeout=60) and job.error is None and job.cancelled and job.finish_reason(0) == "cancelled"

@@ -13,6 +13,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from ftlib import modelset as M
+from ftlib import next_token as N
 from ftlib import sampling as S
 from ftlib import workspace
 from ftlib.testing import make_random_adapter, make_run
@@ -196,7 +197,7 @@ def test_compare_and_evaluate_show_a_full_fine_tune_beside_the_base(full_run, va
     next(s for s in at.selectbox if s.label == "Model").set_value(full_run.name).run()
     assert not at.exception, at.exception
     top = at.dataframe[-1].value["model"].iloc[0]
-    logits = S.next_token_logits(alone.model, ids)
+    logits = N.next_token_logits(alone.model, ids)
     assert top == pytest.approx(float(logits.softmax(-1).max()), rel=1e-4)
 
     at = open_page("pages/6_Evaluate.py", varied_dir)

@@ -11,6 +11,7 @@ import torch
 from transformers import TemperatureLogitsWarper, TopKLogitsWarper, TopPLogitsWarper
 
 from ftlib import modelset as M
+from ftlib import next_token as N
 from ftlib import sampling as S
 from ftlib.models import load_model, load_tokenizer
 from ftlib.testing import make_random_adapter, make_run
@@ -184,7 +185,7 @@ def test_next_token_view_reports_each_filter(tok):
     gen = torch.Generator().manual_seed(7)
     logits = torch.randn(len(tok), generator=gen) * 4
     setting = S.DecodingSetting(temperature=0.7, top_k=10, top_p=0.6)
-    view = S.next_token_view(logits, tok, setting, top_n=30)
+    view = N.next_token_view(logits, tok, setting, top_n=30)
     probs = logits.softmax(-1)
     assert view.rows[0].id == int(logits.argmax())
     assert view.kept_after_top_k == 10
@@ -197,7 +198,7 @@ def test_next_token_view_reports_each_filter(tok):
         assert r.kept_top_p <= r.kept_top_k  # top-p only removes what top-k kept
     assert sum(r.final_prob for r in view.rows) == pytest.approx(1.0, rel=1e-5)
     assert sum(r.kept_top_k for r in view.rows) == 10
-    greedy = S.next_token_view(logits, tok, S.GREEDY, top_n=5)
+    greedy = N.next_token_view(logits, tok, S.GREEDY, top_n=5)
     assert greedy.kept_after_top_p == 1 and greedy.rows[0].final_prob == 1.0
     assert all(r.final_prob == 0.0 for r in greedy.rows[1:])
 
@@ -423,17 +424,17 @@ def test_a_full_fine_tune_decodes_in_its_own_loop_exactly_as_it_would_alone(
     )
     assert expected[4].ids != expected[0].ids  # the full fine-tune really is another model
 
-    job = S.GenerationJob(model_set, rows, max_new_tokens=8, seed=3).start()
+    job = M.GenerationJob(model_set, rows, max_new_tokens=8, seed=3).start()
     assert job.wait(timeout=120) and job.error is None
     assert [[t.id for t in row] for row in job.snapshot()] == [r.ids for r in expected]
-    results = S.generate_with_set(model_set, rows, max_new_tokens=8, seed=3)
+    results = M.generate_with_set(model_set, rows, max_new_tokens=8, seed=3)
     assert [r.ids for r in results] == [r.ids for r in expected]
     assert [r.row.adapter for r in results] == [None, None, "alpha", "alpha", "fullft", "fullft"]
 
     lm, adapter = model_set.route("fullft")
     assert adapter is None and lm is model_set.full_models["fullft"]
     assert torch.equal(
-        S.next_token_logits(lm, rows[0].input_ids, adapter), S.next_token_logits(alone, rows[0].input_ids)
+        N.next_token_logits(lm, rows[0].input_ids, adapter), N.next_token_logits(alone, rows[0].input_ids)
     )
     assert model_set.route("base") == (model_set.model, None)
     assert model_set.route("alpha") == (model_set.model, "alpha")
@@ -472,19 +473,19 @@ def test_max_new_tokens_is_validated(tok, base):
 
 def test_generation_job_collects_the_same_tokens_and_can_be_cancelled(tok, model_set):
     rows = S.grid_rows(_ids(tok, PROMPTS[1]), [S.GREEDY, SAMPLED[3]], ["base", "alpha"])
-    job = S.GenerationJob(model_set, rows, max_new_tokens=6, seed=2).start()
+    job = M.GenerationJob(model_set, rows, max_new_tokens=6, seed=2).start()
     assert job.wait(timeout=60) and job.error is None
     expected = S.generate(model_set.model, tok, rows, max_new_tokens=6, seed=2)
     assert [[t.id for t in row] for row in job.snapshot()] == [r.ids for r in expected]
     assert [job.finish_reason(i) for i in range(4)] == [r.finish_reason for r in expected]
 
-    long = S.GenerationJob(model_set, rows[:1], max_new_tokens=S.MAX_NEW_TOKENS).start()
+    long = M.GenerationJob(model_set, rows[:1], max_new_tokens=S.MAX_NEW_TOKENS).start()
     long.cancel()
     assert long.wait(timeout=60)
     assert len(long.tokens[0]) < S.MAX_NEW_TOKENS and long.finish_reason(0) in ("cancelled", "stop")
 
 
 def test_generation_job_reports_errors_instead_of_dying(tok, model_set):
-    job = S.GenerationJob(model_set, [S.GenRow(_ids(tok, "Hi"), adapter="nope")]).start()
+    job = M.GenerationJob(model_set, [S.GenRow(_ids(tok, "Hi"), adapter="nope")]).start()
     assert job.wait(timeout=60)
     assert "Unknown adapter" in job.error

@@ -100,7 +100,7 @@ def setting_header(setting) -> str:
 
 
 def next_token_frame(view) -> pd.DataFrame:
-    """The next-token view (ftlib.sampling.NextTokenView) as a table: each candidate's probability at each stage."""
+    """The next-token view (ftlib.next_token.NextTokenView) as a table: each candidate's probability at each stage."""
     return pd.DataFrame(
         [
             {

@@ -76,7 +76,7 @@ def _sample(args) -> int:
     rows = S.grid_rows(ids, settings, models.names)
     # Takes turns on the device with a training run or the app (ftlib.lease); a wait is told on stderr.
     with lease.hold(models.device, "generation", "python -m ftlib sample", on_wait=print_waits()):
-        results = S.generate_with_set(
+        results = M.generate_with_set(
             models,
             rows,
             max_new_tokens=args.max_new_tokens,

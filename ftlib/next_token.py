@@ -1,0 +1,94 @@
+"""The next-token view: the model's distribution for the token after a prompt, and what temperature, top-k and top-p
+do to it, token by token (the Compare page's chart and table).
+
+    logits = next_token_logits(model, prompt_ids)          # [V] float32: one forward, no cache
+    view = next_token_view(logits, tokenizer, setting)     # the top tokens with each filter's verdict
+
+The filters are `ftlib.sampling.process_logits`, the very ones the decoding loop applies, so the view shows what
+sampling does. Not known here: Streamlit, the device lease (the caller holds it around the forward).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ftlib.sampling import DecodingSetting, adapter_kwargs, model_device, process_logits, token_text
+
+
+@dataclass
+class NextTokenRow:
+    id: int
+    text: str
+    prob: float  # the model's own probability (temperature 1)
+    prob_temperature: float  # after temperature
+    kept_top_k: bool
+    kept_top_p: bool  # survives top-k and then top-p
+    final_prob: float  # renormalized over the kept set (0 when removed)
+
+
+@dataclass
+class NextTokenView:
+    setting: DecodingSetting
+    rows: list[NextTokenRow]
+    vocab_size: int
+    kept_after_top_k: int
+    kept_after_top_p: int
+    entropy_bits: float  # of the model's own distribution: how unsure it is
+
+
+def next_token_logits(model, input_ids: Sequence[int], adapter: str | None = None, lock=None):
+    """The model's raw logits [V] (float32, cpu) for the token after `input_ids`."""
+    import torch
+
+    device = model_device(model)
+    ids = torch.tensor([list(input_ids)], dtype=torch.long, device=device)
+    kwargs = adapter_kwargs(model, [adapter])
+    with torch.inference_mode(), lock or contextlib.nullcontext():
+        out = model(input_ids=ids, attention_mask=torch.ones_like(ids), use_cache=False, logits_to_keep=1, **kwargs)
+    return out.logits[0, -1].float().cpu()
+
+
+def next_token_view(logits, tokenizer, setting: DecodingSetting, top_n: int = 20) -> NextTokenView:
+    """The `top_n` most likely tokens and what temperature, top-k and top-p do to each of them."""
+    import torch
+
+    logits = logits.float().reshape(1, -1)
+    vocab = logits.shape[-1]
+    probs = logits.softmax(-1)[0]
+    entropy = float(-(probs * probs.clamp_min(1e-30).log2()).sum())
+    temperature = 1.0 if setting.greedy else setting.temperature
+    k = 1 if setting.greedy else setting.top_k  # greedy keeps exactly the argmax
+    after_t = (logits / temperature).softmax(-1)[0]
+    after_k = process_logits(logits, temperature, k, 1.0)[0]
+    final_scores = process_logits(logits, temperature, k, 1.0 if setting.greedy else setting.top_p)[0]
+    if setting.greedy:  # ties aside, greedy keeps only the argmax
+        final_scores = torch.full_like(final_scores, -math.inf)
+        final_scores[int(logits.argmax())] = 0.0
+    final = final_scores.softmax(-1)
+    top = torch.topk(probs, min(top_n, vocab)).indices.tolist()
+    rows = [
+        NextTokenRow(
+            id=i,
+            text=token_text(tokenizer, i),
+            prob=float(probs[i]),
+            prob_temperature=float(after_t[i]),
+            kept_top_k=bool(torch.isfinite(after_k[i])),
+            kept_top_p=bool(torch.isfinite(final_scores[i])),
+            final_prob=float(final[i]),
+        )
+        for i in top
+    ]
+    return NextTokenView(
+        setting=setting,
+        rows=rows,
+        vocab_size=vocab,
+        kept_after_top_k=int(torch.isfinite(after_k).sum()),
+        kept_after_top_p=int(torch.isfinite(final_scores).sum()),
+        entropy_bits=entropy,
+    )
+
+
+__all__ = ["NextTokenRow", "NextTokenView", "next_token_logits", "next_token_view"]
