@@ -1,4 +1,4 @@
-"""Decoding settings, one batched decoding loop with per-row settings, and next-token distributions.
+"""Decoding settings, logits processing and one batched decoding loop with per-row settings and models.
 
 The loop (`generate_stream`) runs many rows at once: each row has its own prompt, its own decoding
 setting (greedy, temperature, top-k, top-p) and its own model (the base or a named LoRA adapter, mixed

@@ -50,7 +50,8 @@ def process_env(env: dict | None = None) -> dict:
 
 def training_callback(label: str = "", on_wait=None):
     """A transformers `TrainerCallback` holding the training device (`args.device`) from the first step to the
-    end of training, handing it over between optimizer steps to whoever waits (`Hold.checkpoint`).
+    end of training, handing it over between optimizer steps to whoever waits (`Hold.checkpoint`), once the last
+    step is logged, evaluated and saved.
 
     The wait before the first step is told on stdout (the run's log) unless `on_wait` is given. In a
     multi-process run sharing one CPU (DDP/FSDP on CPU) only each machine's first process holds it: the others
@@ -61,6 +62,7 @@ def training_callback(label: str = "", on_wait=None):
     class LeaseCallback(TrainerCallback):
         def __init__(self) -> None:
             self.hold: Hold | None = None
+            self.stepped = False  # the first step follows the wait of on_train_begin: no handover before it
 
         def on_train_begin(self, args, state, control, **kwargs):
             device = device_key(args.device)
@@ -70,9 +72,13 @@ def training_callback(label: str = "", on_wait=None):
                 self.hold.on_wait = on_wait  # the log tells of the first wait, not of every turn given
             return control
 
-        def on_step_end(self, args, state, control, **kwargs):
-            if self.hold is not None:
+        def on_step_begin(self, args, state, control, **kwargs):
+            # Between two optimizer steps, at the start of the next one rather than the end of the last: the
+            # Trainer logs, evaluates and saves after `on_step_end`, so a step handed over there would only show
+            # (progress, metrics, GRPO's answers) once the run had the device back.
+            if self.hold is not None and self.stepped:
                 self.hold.checkpoint()
+            self.stepped = True
             return control
 
         def on_train_end(self, args, state, control, **kwargs):

@@ -52,6 +52,7 @@ from tests.browser_app import (
     wait_run_state,
     waiting_position,
 )
+from tests.test_runs import wait_for
 
 pytestmark = pytest.mark.browser
 
@@ -94,12 +95,12 @@ def server_workspace() -> Path:
 
 @pytest.fixture
 def start_server(server_workspace, tiny_model_dir):
-    """start_server(port=None) -> a running app on the test's workspace (the tiny model's folder allowed in the
+    """start_server(port=None, **env) -> a running app on the test's workspace (the tiny model's folder allowed in the
     model box); every one started is stopped at the end, with the training processes it left behind."""
     started: list[StreamlitServer] = []
 
-    def start(port: int | None = None) -> StreamlitServer:
-        env = SERVER_ENV | {"FTLIB_MODEL_DIRS": str(tiny_model_dir)}
+    def start(port: int | None = None, **extra_env: str) -> StreamlitServer:
+        env = SERVER_ENV | {"FTLIB_MODEL_DIRS": str(tiny_model_dir)} | extra_env
         server = StreamlitServer(
             server_workspace, port=port, env=env, log_path=server_workspace.parent / f"streamlit-{len(started)}.log"
         )
@@ -142,7 +143,7 @@ def save_sample_split(sample: str = "chat_style") -> str:
 
 def check_running(run_id: str) -> None:
     state = runs.find(run_id).summary().state
-    assert state == "running", f"the run is {state} before all sessions asked for their page: raise SMOKE_STEPS"
+    assert state == "running", f"the run is {state} before all sessions asked for their page"
 
 
 def train_steps(run_id: str) -> list[int]:
@@ -211,7 +212,19 @@ def test_eight_sessions_at_once_while_a_run_trains(browser, start_server, tiny_m
         run_id = start_run(trainer, SMOKE_STEPS, **RUN)
         wait_progress(trainer, 1)
 
-        pages += open_at_once(browser, server.url, SMOKE_PAGES, on_requested=lambda: check_running(run_id))
+        # The test takes the device while the sessions ask for their pages: the run pauses between two steps, so it
+        # is still training when they all have asked, however fast the machine (then the test lets go: the pages
+        # that need the device wait in line with the run).
+        held = lease.Hold("cpu", "generation", "the test").acquire()
+
+        def all_asked() -> None:
+            check_running(run_id)
+            held.release()
+
+        try:
+            pages += open_at_once(browser, server.url, SMOKE_PAGES, on_requested=all_asked)
+        finally:
+            held.release()
         folder = artefacts_dir("sessions")
         for i, (name, page) in enumerate(zip(SMOKE_PAGES, pages[1:], strict=True)):
             assert exceptions(page) == [], name
@@ -302,20 +315,33 @@ GRPO_STEPS = 6
 
 def test_a_grpo_runs_answers_table_follows_the_run_live(browser, start_server, tiny_model_dir, request):
     save_sample_split("pirate_prompts")
-    server = start_server()
+    # The run hands the device over at every step someone waits for (no minimum turn): the test, holding the
+    # device, lets it take exactly one step at a time, so "while it trains" holds however fast the machine is.
+    server = start_server(FTLIB_LEASE_MIN_TURN_S="0", FTLIB_LEASE_MAX_TURN_S="0")
     page = new_page(browser, server.url)
-    with diagnostics(request, "grpo", [page]):
+    with diagnostics(request, "grpo", [page]), lease.hold("cpu", "generation", "the test") as held:
         use_model(page, str(tiny_model_dir))
         run_id = start_grpo_run(page, '[{"regex": "[aeiou]"}, {"length": {"target": 3}}]', GRPO_STEPS)
+
+        def one_step() -> None:
+            wait_for(lambda: lease.waiting("cpu"))  # the run, waiting for the device
+            held.release()  # the run is first in line: it takes the device, trains and logs a step, hands it back
+            held.acquire()
+
+        one_step()
         first = answers_step(page)  # the table appears while the run trains ...
+        one_step()
         later = answers_step(page, after=first)  # ... and moves on with it, without a reload
-        assert 1 <= first < later <= GRPO_STEPS
+        # One step each time, unless the test was slow to get back in line (a busy machine): never the whole run.
+        assert 1 <= first < later < GRPO_STEPS, (first, later)
+        assert runs.find(run_id).summary().state == "running"
         table = (
             page.locator('[data-testid="stMain"] h4')
             .filter(has_text="Latest answers")
             .locator("xpath=following::*[@data-testid='stDataFrame'][1]")
         )
         assert table.count() == 1 and table.is_visible()
+        held.release()  # the rest of the run at its own pace
         assert wait_run_state(page) == "finished"
         assert answers_step(page, after=GRPO_STEPS - 1) == GRPO_STEPS
         assert_finished_with(run_id, GRPO_STEPS)
