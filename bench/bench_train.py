@@ -1,14 +1,18 @@
 """Training throughput: ftlib against TRL in each of TRL's sensible settings, ratio against the fastest of them.
 
-    .venv/bin/python -m bench.bench_train [--method lora|full|dpo] [--sides ...] [--max-steps N] [--device auto]
+    .venv/bin/python -m bench.bench_train [--method lora|full|dpo|reward|kto|grpo] [--sides ...] [--max-steps N]
 
 One command per table. `--method lora` (default): LoRA SFT on the `chat_style` sample (171 conversations);
-`full`: full fine-tuning on the same rows; `dpo`: LoRA DPO on `preference_pairs` (100 pairs). Every side runs the
-Train page's defaults for the method (batch 8, one epoch, its learning rate, LoRA r16 on all linear layers, dropout
-0.05) on the same rows, each side in its own fresh process (so peak memory is its own), one after the other:
+`full`: full fine-tuning on the same rows; `dpo`: LoRA DPO on `preference_pairs` (100 pairs); `reward`: a LoRA
+reward model (adapter and score head trained) on the same pairs; `kto`: LoRA KTO on their unpaired form (200 rows,
+each chosen answer good, each rejected one bad, shuffled with the run's seed as the studio does); `grpo`: LoRA GRPO
+on the `pirate_prompts` prompts (see below). Every side runs the Train page's defaults for the method (batch 8, one
+epoch, its learning rate, LoRA r16 on all linear layers, dropout 0.05) on the same rows, each side in its own fresh
+process (so peak memory is its own), one after the other:
 
-- `trl-fp32`, `trl-fp32-gc`, `trl-bf16`, `trl-bf16-gc`: TRL's `SFTTrainer` (or `DPOTrainer`) on the raw rows, with
-  its own tokenization and masking (assistant-only loss through the template's `{% generation %}` tags), in fp32
+- `trl-fp32`, `trl-fp32-gc`, `trl-bf16`, `trl-bf16-gc`: TRL's `SFTTrainer` (or `DPOTrainer`, `RewardTrainer`,
+  `KTOTrainer`, `GRPOTrainer`) on the raw rows, with its own tokenization and masking (assistant-only loss through the
+  template's `{% generation %}` tags; the same chat template), in fp32
   or with bf16 autocast (TRL's default), gradient checkpointing on (`-gc`, TRL's default) or off. The bf16 sides are
   skipped on a CPU without native bf16 matmuls (emulated there, ~100x slower: never TRL's fastest).
 - `ftlib`: `ftlib.training.build_trainer` with the Train page's defaults (its fast path on).
@@ -17,11 +21,22 @@ Train page's defaults for the method (batch 8, one epoch, its learning rate, LoR
 For each side: trained tokens per second (non-padding tokens the trainer saw, counted by the Trainer's
 `num_input_tokens_seen`, over the wall time of `trainer.train()`), peak memory (RSS of the process on CPU,
 `torch.cuda.max_memory_allocated` on a GPU), a held-out measure from one function shared by all sides (SFT: mean
-cross-entropy over the assistant tokens of `samples/chat_style_heldout.jsonl`; DPO: reward accuracy and mean
-margin on `samples/preference_heldout.jsonl`, the policy against the starting model) and model FLOPs utilization
-(`ftlib.throughput.flops_per_token`, with DPO's reference forward, over the matmul peak measured in this script in
-the run's matmul dtype). The last lines give ftlib's ratio against the fastest TRL side: tokens/s, held-out
-measure and peak memory.
+cross-entropy over the assistant tokens of `samples/chat_style_heldout.jsonl`; DPO and KTO: implicit-reward
+accuracy and mean margin on `samples/preference_heldout.jsonl`, the policy against the starting model; the reward
+model: pair accuracy, its score of the chosen answer above the rejected one's, and the mean score margin, on the
+same pairs encoded once by ftlib.tokens and scored by `ftlib.rewards.RewardModel`) and model FLOPs utilization
+(`ftlib.throughput.flops_per_token`, with DPO's and KTO's reference forward, over the matmul peak measured in this
+script in the run's matmul dtype; KTO's no-grad KL sequences are not counted). The last lines give ftlib's ratio
+against the fastest TRL side: tokens/s, held-out measure and peak memory.
+
+GRPO (issue 18.4) is measured in optimizer steps: each step, 2 prompts (`--batch-size`, prompts for GRPO) x 8 answers
+of at most 24 new tokens at temperature 0.8, beta 0.1, the rewards {check: chat_style} and {not_repeating: {}}
+(ftlib.rewards' built-ins; the TRL side calls the same scorers through TRL's reward-function signature), 6 steps
+unless `--max-steps` says otherwise. ftlib writes the answers with its batched decoding (`BatchedRollout`); TRL with
+its default generation (transformers `generate`, no vLLM). Reported: optimizer steps/s (the ratio), answers/s,
+tokens/s (prompt + answer tokens, TRL's `num_tokens`), the seconds spent writing answers (`gen s`, GRPOTrainer's
+`_generate` on both sides), the mean reward over the run's steps and the mean answer length. No held-out measure
+and no MFU: generation dominates, and its FLOPs are not a training step's.
 
 With `OMP_NUM_THREADS=1` each side uses one core and its CPU time (process time of `trainer.train()`) measures its
 work even while other processes share the machine: the "tokens per CPU second" ratio is the figure to read on a
@@ -48,9 +63,24 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "samples"
-TRAIN = {"sft": SAMPLES / "chat_style_sft.jsonl", "preference": SAMPLES / "preference_pairs.jsonl"}
+TRAIN = {
+    "sft": SAMPLES / "chat_style_sft.jsonl",
+    "preference": SAMPLES / "preference_pairs.jsonl",
+    "prompt": SAMPLES / "pirate_prompts.jsonl",
+}
 HELDOUT = {"sft": SAMPLES / "chat_style_heldout.jsonl", "preference": SAMPLES / "preference_heldout.jsonl"}
-METHODS = ("lora", "full", "dpo", "qlora", "dpo-full")
+METHODS = ("lora", "full", "dpo", "qlora", "dpo-full", "reward", "kto", "grpo")
+# GRPO's setting for issue 18.4 (the demo's, bench/demo_rl.py): answers per prompt, their length, temperature, KL.
+GRPO_REWARDS = [{"check": "chat_style", "weight": 1.0}, {"not_repeating": {}, "weight": 1.0}]
+GRPO_SETTINGS = {
+    "grpo_group_size": 8,
+    "grpo_max_new_tokens": 24,
+    "grpo_temperature": 0.8,
+    "beta": 0.1,
+    "rewards": GRPO_REWARDS,
+}
+DEFAULT_BATCH = {"grpo": 2}  # rows (pairs) per optimizer step; GRPO: prompts per step (x 8 answers)
+DEFAULT_MAX_STEPS = {"grpo": 6}  # 0 = whole epochs
 # TRL's settings: (bf16 autocast, gradient checkpointing).
 TRL_SETTINGS = {
     "trl-fp32": (False, False),
@@ -63,7 +93,18 @@ DEFAULT_SIDES = ("ftlib", *TRL_SETTINGS)
 
 
 def _kind(method: str) -> str:
-    return "preference" if method.startswith("dpo") else "sft"
+    """The sample a method trains on: `sft`, `preference` (DPO, the reward model, KTO) or `prompt` (GRPO)."""
+    if method == "grpo":
+        return "prompt"
+    return "preference" if method.startswith("dpo") or method in ("reward", "kto") else "sft"
+
+
+def default_batch_size(method: str) -> int:
+    return DEFAULT_BATCH.get(method, 8)
+
+
+def default_max_steps(method: str) -> int:
+    return DEFAULT_MAX_STEPS.get(method, 0)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -128,6 +169,51 @@ def heldout_rewards(model, tokenizer, template, beta: float, reference=None) -> 
     return sum(s > 0 for s in scores) / len(scores), sum(scores) / len(scores)
 
 
+def heldout_pair_accuracy(model, tokenizer, template) -> tuple[float, float]:
+    """(pair accuracy, mean score margin) of a reward model on the held-out pairs.
+
+    Each answer is scored as the studio scores it (`ftlib.rewards.RewardModel.score_ids`: the score head at the last
+    token) on ids from ftlib.tokens, the same for every side; accuracy is `ftlib.rewards.pair_accuracy` (chosen scored
+    above rejected; a tie counts as wrong, as in TRL), the margin the mean of score(chosen) - score(rejected).
+    """
+    from ftlib.rewards import RewardModel, pair_accuracy
+
+    model.eval()
+    if getattr(model.config, "pad_token_id", None) is None:
+        model.config.pad_token_id = (
+            tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
+        )
+    scorer = RewardModel(model, tokenizer, template)
+    encodings = _heldout_encodings("preference", tokenizer, template)
+    chosen = scorer.score_ids([e.chosen.input_ids for e in encodings])
+    rejected = scorer.score_ids([e.rejected.input_ids for e in encodings])
+    margin = sum(c - r for c, r in zip(chosen, rejected, strict=True)) / len(chosen)
+    return pair_accuracy(chosen, rejected), margin
+
+
+def trl_reward_functions(specs: list[dict]) -> list:
+    """ftlib.rewards' rewards as TRL reward functions, `f(prompts, completions, **kwargs) -> [float]`, named after the
+    reward (TRL logs `rewards/<name>/mean`). Prompts arrive as turns (TRL's conversational prompts) or their JSON text;
+    completions as text or as TRL's conversational `[{"role": "assistant", "content": text}]`. Weights are TRL's
+    `reward_weights`, as the studio passes them.
+    """
+    from ftlib.rewards import build_rewards
+
+    def text(completion) -> str:
+        return completion if isinstance(completion, str) else str(completion[-1].get("content", ""))
+
+    functions = []
+    for reward in build_rewards(specs):
+
+        def function(prompts, completions, _reward=reward, **kwargs):
+            turns = [json.loads(p) if isinstance(p, str) else p for p in prompts]
+            return _reward.score(turns, [text(c) for c in completions])
+
+        function.__name__ = reward.name
+        functions.append(function)
+    return functions
+
+
 def peak_memory(device: str) -> int:
     import torch
 
@@ -167,6 +253,7 @@ def _config(method: str, model: str, epochs: float, max_steps: int, device: str,
         template="chatml",
         device=device,
         batch_size=batch_size,
+        **(GRPO_SETTINGS if method == "grpo" else {}),
     )
 
 
@@ -174,6 +261,71 @@ def _train_rows(kind: str) -> list[dict]:
     from ftlib.data import load_file
 
     return load_file(TRAIN[kind]).rows
+
+
+def _trl_alignment_trainer(config, model, tokenizer, common: dict, peft_config):
+    """TRL's RewardTrainer, KTOTrainer or GRPOTrainer on the raw rows, with their own tokenization."""
+    import copy
+    import random
+
+    from datasets import Dataset
+
+    from ftlib.alignment import unpair
+
+    rows = _train_rows(_kind(config.method))
+    if config.method == "reward":
+        from trl import RewardConfig, RewardTrainer
+
+        # The score head reads the last token of right-padded rows: the model must know the pad token.
+        model.config.pad_token_id = tokenizer.pad_token_id
+        args = RewardConfig(**common, max_length=config.max_length)
+        data = [{key: row[key] for key in ("prompt", "chosen", "rejected")} for row in rows]
+        # peft_config (ftlib.training.lora_config) trains the score head whole beside the adapter, as the studio does.
+        return RewardTrainer(
+            model=model,
+            args=args,
+            train_dataset=Dataset.from_list(data),
+            processing_class=tokenizer,
+            peft_config=peft_config,
+        )
+    if config.method == "kto":
+        from trl import KTOConfig, KTOTrainer
+
+        # The unpaired form of the pairs (alignment.unpair, TRL's unpair_preference_dataset), in the order the studio
+        # trains them (shuffled with the seed); KTO reads them in order (TRL's default sequential sampling).
+        data = [r for row in rows for r in unpair(row)]
+        random.Random(config.seed).shuffle(data)
+        args = KTOConfig(**common, beta=float(config.beta), max_length=config.max_length)
+        return KTOTrainer(
+            model=model,
+            ref_model=copy.deepcopy(model).eval() if peft_config is None else None,
+            args=args,
+            train_dataset=Dataset.from_list(data),
+            processing_class=tokenizer,
+            peft_config=peft_config,
+        )
+    from trl import GRPOConfig, GRPOTrainer
+
+    group = config.grpo_group_size
+    # TRL's batches count answers: batch_size prompts x group answers a step, generated once a step; TRL's default
+    # generation (transformers generate, no vLLM).
+    args = GRPOConfig(
+        **{**common, "per_device_train_batch_size": config.batch_size * group, "include_num_input_tokens_seen": "no"},
+        num_generations=group,
+        max_completion_length=config.grpo_max_new_tokens,
+        temperature=float(config.grpo_temperature),
+        beta=float(config.beta),
+        reward_weights=[float(r.get("weight", 1.0)) for r in config.rewards],
+        logging_steps=1,  # each step's mean reward in the log history
+    )
+    return GRPOTrainer(
+        model=model,
+        reward_funcs=trl_reward_functions(config.rewards),
+        args=args,
+        train_dataset=Dataset.from_list([{"prompt": row["prompt"]} for row in rows]),
+        processing_class=tokenizer,
+        peft_config=peft_config,
+    )
 
 
 def _trl_trainer(config, side: str, out: str, device: str):
@@ -197,7 +349,11 @@ def _trl_trainer(config, side: str, out: str, device: str):
 
     quantization = quantization_config(config, pick_dtype(device, None))  # QLoRA: the same 4-bit base as ftlib
     model = load_model(
-        config.model, device=device, dtype=None if quantization else "float32", quantization=quantization
+        config.model,
+        device=device,
+        dtype=None if quantization else "float32",
+        quantization=quantization,
+        score=config.method == "reward",
     )
     common = dict(
         output_dir=out,
@@ -219,6 +375,8 @@ def _trl_trainer(config, side: str, out: str, device: str):
         include_num_input_tokens_seen="non_padding",
     )
     peft_config = lora_config(config) if config.uses_adapter else None
+    if config.method in ("reward", "kto", "grpo"):
+        return _trl_alignment_trainer(config, model, tokenizer, common, peft_config), tokenizer, template
     rows = _train_rows(config.kind)
     if config.kind == "preference":
         from trl import DPOConfig, DPOTrainer
@@ -252,8 +410,9 @@ def _ftlib_trainer(config, out: str):
     from ftlib.templates import get_template
     from ftlib.training import build_trainer
 
-    prepared = build_trainer(config, Path(out), rows=(_train_rows(config.kind), []))
-    prepared.trainer.args.include_num_input_tokens_seen = "non_padding"
+    prepared = build_trainer(config, Path(out), rows=(_train_rows(_kind(config.method)), []))
+    if config.method != "grpo":  # GRPO counts its prompt and answer tokens itself (TRL's `num_tokens`)
+        prepared.trainer.args.include_num_input_tokens_seen = "non_padding"
     template = get_template(config.template, prepared.tokenizer)
     return prepared.trainer, prepared.tokenizer, template
 
@@ -274,6 +433,27 @@ def _step_clock(device: str):
             self.marks.append((time.perf_counter(), state.num_input_tokens_seen))
 
     return StepClock()
+
+
+def _generation_clock(trainer, device: str) -> list[float]:
+    """Time GRPO's answer writing: both sides write them in GRPOTrainer._generate (ftlib's through its
+    `rollout_func`, TRL's through transformers `generate`); the returned one-item list holds the seconds spent."""
+    spent = [0.0]
+    original = trainer._generate
+
+    def timed(*args, **kwargs):
+        start = time.perf_counter()
+        try:
+            return original(*args, **kwargs)
+        finally:
+            if device.startswith("cuda"):
+                import torch
+
+                torch.cuda.synchronize()
+            spent[0] += time.perf_counter() - start
+
+    trainer._generate = timed
+    return spent
 
 
 def _precision(trainer, model) -> str:
@@ -297,13 +477,14 @@ def run_side(
     epochs: float,
     max_steps: int = 0,
     device: str = "auto",
-    batch_size: int = 8,
+    batch_size: int = 0,
     warmup_steps: int = 0,
 ) -> dict:
     """Train one side in this process; return its measures (see the module docstring).
 
-    `warmup_steps` > 0: tokens/s over the steps after the first `warmup_steps` only (a GPU's first steps pay for
-    kernel selection and allocations; a whole CPU epoch is timed from its start).
+    `batch_size` 0: the method's default (8 rows; GRPO 2 prompts). `warmup_steps` > 0: tokens/s (GRPO: steps/s)
+    over the steps after the first `warmup_steps` only (a GPU's first steps pay for kernel selection and
+    allocations; a whole CPU epoch is timed from its start).
     """
     import tempfile
 
@@ -314,6 +495,7 @@ def run_side(
 
     if side == "ftlib-plain":
         os.environ["FTLIB_FAST_PATH"] = "0"
+    batch_size = batch_size or default_batch_size(method)
     device = pick_device(device)
     config = _config(method, model, epochs, max_steps, "cpu" if device == "cpu" else device, batch_size)
     if device.startswith("cuda"):
@@ -325,6 +507,7 @@ def run_side(
             trainer, tokenizer, template = _ftlib_trainer(config, out)
         clock = _step_clock(device)
         trainer.add_callback(clock)
+        generation = _generation_clock(trainer, device) if method == "grpo" else [0.0]
         start = time.perf_counter()
         cpu_start = time.process_time()
         trainer.train()
@@ -336,15 +519,17 @@ def run_side(
         trained = trainer.model
         tokens = float(trainer.state.num_input_tokens_seen)
         steps = trainer.state.global_step
-        timed_tokens, timed_wall = tokens, wall
+        timed_tokens, timed_wall, timed_steps = tokens, wall, steps
         if 0 < warmup_steps < len(clock.marks) - 1:
             (t0, n0), (t1, n1) = clock.marks[warmup_steps], clock.marks[-1]
             timed_tokens, timed_wall = float(n1 - n0), t1 - t0
+            timed_steps = len(clock.marks) - 1 - warmup_steps
         rows_seen = steps * config.batch_size * config.grad_accum
+        paired = method.startswith("dpo") or method == "reward"  # two sequences a row: chosen and rejected
         per_token = throughput.flops_per_token(
             trained,
-            mean_seq=tokens / max(1, rows_seen * (2 if config.kind == "preference" else 1)),
-            reference=config.kind == "preference",
+            mean_seq=tokens / max(1, rows_seen * (2 if paired else 1)),
+            reference=method.startswith("dpo") or method == "kto",
         )
         result = {
             "side": side,
@@ -362,7 +547,24 @@ def run_side(
             "device": device,
             "threads": torch.get_num_threads(),
         }
-        if config.kind == "preference":
+        if method == "grpo":
+            # Optimizer steps are the measure (generation dominates); no MFU: decoding FLOPs are not a step's.
+            logged = [h for h in trainer.state.log_history if "reward" in h]
+            lengths = [h["completions/mean_length"] for h in logged if "completions/mean_length" in h]
+            completions = rows_seen * config.grpo_group_size
+            result |= {
+                "flops": 0.0,
+                "steps_per_s": timed_steps / timed_wall,
+                "completions": completions,
+                "completions_per_s": timed_steps * config.batch_size * config.grpo_group_size / timed_wall,
+                "generation_s": generation[0],  # of the whole run (wall_s), warm-up steps included
+                "mean_reward": sum(h["reward"] for h in logged) / len(logged) if logged else float("nan"),
+                "completion_length": sum(lengths) / len(lengths) if lengths else float("nan"),
+            }
+        elif method == "reward":
+            accuracy, margin = heldout_pair_accuracy(trained, tokenizer, template)
+            result |= {"heldout_pair_accuracy": accuracy, "heldout_margin": margin}
+        elif method.startswith("dpo") or method == "kto":
             reference = None
             if not config.uses_adapter:
                 from ftlib.models import load_model
@@ -387,10 +589,11 @@ def child_command(
     epochs: float,
     max_steps: int,
     device: str,
-    batch_size: int = 8,
+    batch_size: int = 0,
     warmup_steps: int = 0,
 ) -> list[str]:
-    """The command line that runs one side in a fresh process (`run_child` reads its JSON line)."""
+    """The command line that runs one side in a fresh process (`run_child` reads its JSON line). `batch_size` 0:
+    the method's default (8 rows; GRPO 2 prompts)."""
     return [
         sys.executable,
         "-m",
@@ -445,29 +648,54 @@ def heldout_text(result: dict) -> str:
         return f"loss {result['heldout_loss']:.4f}"
     if "heldout_accuracy" in result:
         return f"acc {result['heldout_accuracy']:.2f} margin {result['heldout_margin']:+.2f}"
+    if "heldout_pair_accuracy" in result:
+        return f"pair acc {result['heldout_pair_accuracy']:.2f} margin {result['heldout_margin']:+.2f}"
     return "-"
 
 
+def speed(result: dict, by: str = "wall") -> float:
+    """What a side is ranked by: tokens per second (GRPO: optimizer steps per second), of wall time or (`by="cpu"`) of
+    CPU time."""
+    grpo = "steps_per_s" in result
+    if by == "cpu":
+        return (result["steps"] if grpo else result["tokens"]) / result["cpu_s"]
+    return result["steps_per_s"] if grpo else result["tokens_per_s"]
+
+
 def fastest_reference(results: dict, by: str = "wall") -> str | None:
-    """The TRL side with the most tokens per second (`by="cpu"`: per CPU second, the measure for single-thread runs on
-    a busy machine)."""
+    """The TRL side with the most tokens per second (GRPO: steps per second; `by="cpu"`: per CPU second, the measure
+    for single-thread runs on a busy machine)."""
     trl = [side for side, r in results.items() if side.startswith("trl") and "error" not in r and "skipped" not in r]
-
-    def speed(side: str) -> float:
-        r = results[side]
-        return r["tokens"] / r["cpu_s"] if by == "cpu" else r["tokens_per_s"]
-
-    return max(trl, key=speed) if trl else None
+    return max(trl, key=lambda side: speed(results[side], by)) if trl else None
 
 
 def comparison(ours: dict, ref: dict) -> str:
-    """ftlib against a reference side: tokens/s ratio, held-out measure and peak memory ratio."""
+    """ftlib against a reference side: tokens/s ratio (GRPO: steps/s), held-out measure (GRPO: mean reward) and peak
+    memory ratio."""
+    if "steps_per_s" in ours:
+        return ", ".join(
+            [
+                f"{speed(ours) / speed(ref):.2f}x optimizer steps/s (wall)",
+                f"{speed(ours, 'cpu') / speed(ref, 'cpu'):.2f}x steps per CPU second",
+                f"answers/s {ours['completions_per_s']:.2f} vs {ref['completions_per_s']:.2f}",
+                f"mean reward {ours['mean_reward']:.3f} vs {ref['mean_reward']:.3f}",
+                f"answer length {ours['completion_length']:.1f} vs {ref['completion_length']:.1f} tokens",
+                f"writing answers {ours['generation_s']:.1f} s vs {ref['generation_s']:.1f} s",
+                f"peak memory {ours['peak_bytes'] / ref['peak_bytes']:.2f}x",
+                f"steps {ours['steps']} vs {ref['steps']}",
+            ]
+        )
     parts = [
         f"{ours['tokens_per_s'] / ref['tokens_per_s']:.2f}x tokens/s (wall)",
         f"{(ours['tokens'] / ours['cpu_s']) / (ref['tokens'] / ref['cpu_s']):.2f}x tokens per CPU second",
     ]
     if "heldout_loss" in ours:
         parts.append(f"held-out loss {ours['heldout_loss'] / ref['heldout_loss'] - 1:+.1%}")
+    elif "heldout_pair_accuracy" in ours:
+        parts.append(
+            f"held-out pair accuracy {ours['heldout_pair_accuracy']:.2f} vs {ref['heldout_pair_accuracy']:.2f} "
+            f"(score margin {ours['heldout_margin']:+.2f} vs {ref['heldout_margin']:+.2f})"
+        )
     else:
         parts.append(
             f"held-out reward accuracy {ours['heldout_accuracy']:.2f} vs {ref['heldout_accuracy']:.2f} "
@@ -478,7 +706,29 @@ def comparison(ours: dict, ref: dict) -> str:
     return ", ".join(parts)
 
 
+def print_grpo_table(results: dict) -> None:
+    """GRPO's table: optimizer steps and answers per second, and what the rewards said over the run."""
+    print(
+        f"\n{'side':<12} {'precision':<14} {'ckpt':<5} {'steps':>5} {'steps/s':>8} {'answers/s':>9} {'tokens/s':>9} "
+        f"{'wall s':>7} {'gen s':>7} {'CPU s':>7} {'st/CPU s':>8} {'peak MiB':>9} {'mean reward':>11} {'length':>6}"
+    )
+    for side, r in results.items():
+        if "error" in r or "skipped" in r:
+            print(f"{side:<12} {r.get('error') or r.get('skipped')}")
+            continue
+        print(
+            f"{side:<12} {r['precision']:<14} {'on' if r['checkpointing'] else 'off':<5} {r['steps']:>5} "
+            f"{r['steps_per_s']:>8.3f} {r['completions_per_s']:>9.2f} {r['tokens_per_s']:>9,.0f} {r['wall_s']:>7.1f} "
+            f"{r['generation_s']:>7.1f} "
+            f"{r['cpu_s']:>7.1f} {speed(r, 'cpu'):>8.4f} {r['peak_bytes'] / 2**20:>9,.0f} {r['mean_reward']:>11.3f} "
+            f"{r['completion_length']:>6.1f}"
+        )
+
+
 def print_table(results: dict, peaks: dict) -> None:
+    if any("steps_per_s" in r for r in results.values()):
+        print_grpo_table(results)
+        return
     print(
         f"\n{'side':<12} {'precision':<14} {'ckpt':<5} {'steps':>5} {'tokens/s':>9} {'wall s':>7} {'CPU s':>7} "
         f"{'tok/CPU s':>9} {'peak MiB':>9} {'held-out':<26} {'MFU':>6}"
@@ -500,13 +750,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--method", default="lora", choices=METHODS)
     parser.add_argument("--model", default="default")
     parser.add_argument("--epochs", type=float, default=1.0)
-    parser.add_argument("--max-steps", type=int, default=0, help="stop each side after N steps (0 = whole epochs)")
+    parser.add_argument(
+        "--max-steps", type=int, default=None, help="stop each side after N steps (0 = whole epochs; GRPO's default 6)"
+    )
     parser.add_argument("--device", default="auto")
-    parser.add_argument("--batch-size", type=int, default=8)
+    parser.add_argument(
+        "--batch-size", type=int, default=0, help="rows per step (GRPO: prompts); 0 = the method's (8; GRPO 2)"
+    )
     parser.add_argument("--warmup-steps", type=int, default=0, help="time only the steps after the first N")
     parser.add_argument("--sides", default=",".join(DEFAULT_SIDES), help=f"comma-separated, from {', '.join(SIDES)}")
     parser.add_argument("--child", choices=SIDES, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.max_steps is None:
+        args.max_steps = default_max_steps(args.method)
+    args.batch_size = args.batch_size or default_batch_size(args.method)
     if args.child:
         result = run_side(
             args.child,

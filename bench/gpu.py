@@ -19,7 +19,10 @@ seconds are spent are listed as skipped, so the whole run stays under 8 minutes 
 recent GPU with the default model). Prints ONE table, then the ratios against TRL's fastest setting per method.
 
 `--device cpu` runs the same path on a CPU (CI runs it on a tiny model, tests/test_gpu_bench.py); `--methods` and
-`--sides` pick rows. Not known here: how each side trains (bench/bench_train.py).
+`--sides` pick rows. The alignment trainers of issue 16 are rows too, not run by default (they would push a second
+model's rows past the budget): `--methods reward,kto,grpo` (GRPO rows: 2 prompts x 8 answers a step, ranked and
+compared by optimizer steps/s, their tokens/s column counting prompt and answer tokens; e.g. `--steps 10 --warmup 2`
+for them). Not known here: how each side trains (bench/bench_train.py).
 """
 
 from __future__ import annotations
@@ -108,15 +111,17 @@ def _cell(row: Row, peaks: dict) -> str:
         return r["skipped"]
     if "error" in r:
         return f"FAILED: {r['error']}"
+    mfu = f"{'-':>6}" if "steps_per_s" in r else f"{mfu_of(r, peaks):>6.1%}"  # GRPO: generation, no step FLOPs
+    steps = f" {r['steps_per_s']:.2f} steps/s" if "steps_per_s" in r else ""
     return (
-        f"{r['tokens_per_s']:>10,.0f} {mfu_of(r, peaks):>6.1%} {r['peak_bytes'] / 2**30:>8.2f} "
-        f"{r['precision']:<14} {'on' if r['checkpointing'] else 'off':<4}"
+        f"{r['tokens_per_s']:>10,.0f} {mfu} {r['peak_bytes'] / 2**30:>8.2f} "
+        f"{r['precision']:<14} {'on' if r['checkpointing'] else 'off':<4}{steps}"
     )
 
 
 def render(rows: list[Row], sampling: dict[str, dict], peaks: dict, device_name: str) -> str:
     """The one table: a line per row, the ratio of ftlib against TRL's fastest per (model, method), the grid."""
-    from bench.bench_train import fastest_reference
+    from bench.bench_train import fastest_reference, speed
 
     lines = [
         f"device: {device_name}; matmul peak "
@@ -133,7 +138,7 @@ def render(rows: list[Row], sampling: dict[str, dict], peaks: dict, device_name:
         for row in group:
             ratio = ""
             if row.ok and fastest:
-                ratio = f"{row.result['tokens_per_s'] / results[fastest]['tokens_per_s']:.2f}x"
+                ratio = f"{speed(row.result) / speed(results[fastest]):.2f}x"  # GRPO: steps/s
                 if row.side == fastest:
                     ratio += " (fastest)"
             lines.append(f"{Path(model).name[:24]:<24} {method:<6} {row.side:<12} {_cell(row, peaks)} {ratio:>15}")
@@ -159,7 +164,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sides", default=",".join(SIDES))
     parser.add_argument("--steps", type=int, default=30, help="optimizer steps per row")
     parser.add_argument("--warmup", type=int, default=5, help="first steps left out of the timing")
-    parser.add_argument("--batch-size", type=int, default=8)
+    parser.add_argument("--batch-size", type=int, default=0, help="0 = the method's (8 rows; GRPO 2 prompts)")
     parser.add_argument("--budget", type=float, default=450.0, help="seconds for all rows; the rest are skipped")
     parser.add_argument("--row-timeout", type=float, default=ROW_TIMEOUT_S)
     parser.add_argument("--no-sampling", dest="sampling", action="store_false")

@@ -50,6 +50,21 @@ def test_table_compares_with_the_fastest_trl_setting_and_keeps_failed_rows():
     assert "timed out after 60 s" in text
 
 
+def test_grpo_rows_are_ranked_and_compared_by_optimizer_steps_per_second():
+    """GRPO's measure is steps/s (generation dominates): a TRL row with more tokens/s but fewer steps/s is not the
+    fastest, and GRPO has no MFU."""
+    rows = gpu.plan(["default"], ["grpo"], ["ftlib", "trl-fp32", "trl-fp32-gc"])
+    grpo = {"steps": 10, "cpu_s": 5.0, "flops": 0.0, "completions": 160, "mean_reward": 0.5}
+    rows[0].result = _result("ftlib", 4000.0) | grpo | {"steps_per_s": 3.0}
+    rows[1].result = _result("trl-fp32", 2000.0) | grpo | {"steps_per_s": 1.5}
+    rows[2].result = _result("trl-fp32-gc", 3000.0) | grpo | {"steps_per_s": 1.0}
+    lines = gpu.render(rows, {}, {"float32": 50e12}, "Test GPU").splitlines()
+    ftlib_row = next(line for line in lines if " ftlib " in line)
+    assert ftlib_row.rstrip().endswith("2.00x") and "3.00 steps/s" in ftlib_row, ftlib_row
+    assert next(line for line in lines if "trl-fp32 " in line).rstrip().endswith("1.00x (fastest)")
+    assert ftlib_row.split()[4] == "-", ftlib_row  # model, method, side, tokens/s, MFU
+
+
 def _run(capsys, *args: str) -> str:
     code = gpu.main(list(args))
     assert code == 0

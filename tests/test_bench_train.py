@@ -1,0 +1,62 @@
+"""bench/bench_train.py's alignment sides (issue 18.4): the reward model, KTO and GRPO, ftlib against TRL's trainers,
+each side one optimizer step on the tiny model through the child protocol, in this process; and the rewards both
+GRPO sides call."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from bench import bench_train
+
+
+def _child(capsys, side: str, method: str, model_dir) -> dict:
+    argv = ["--child", side, "--method", method, "--model", str(model_dir), "--max-steps", "1", "--device", "cpu"]
+    assert bench_train.main(argv) == 0
+    lines = [line for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
+    return json.loads(lines[-1])  # TRL prints its own log dicts first
+
+
+@pytest.mark.parametrize("method", ["reward", "kto", "grpo"])
+def test_each_alignment_side_steps_once_and_reports_its_measures(method, tiny_model_dir, capsys):
+    results = {side: _child(capsys, side, method, tiny_model_dir) for side in ("ftlib", "trl-fp32")}
+    for side, r in results.items():
+        assert (r["side"], r["method"], r["steps"], r["precision"]) == (side, method, 1, "fp32"), r
+        assert r["tokens"] > 0 and r["peak_bytes"] > 0 and r["cpu_s"] > 0, r
+    ours, ref = results["ftlib"], results["trl-fp32"]
+    assert bench_train.fastest_reference(results) == "trl-fp32"
+    text = bench_train.comparison(ours, ref)
+    if method == "grpo":
+        for r in results.values():
+            # 2 prompts x 8 answers of at most 24 tokens; two rewards of 0..1 each
+            assert r["completions"] == 16 and 0 < r["completion_length"] <= 24, r
+            assert 0.0 <= r["mean_reward"] <= 2.0 and r["steps_per_s"] > 0 and r["flops"] == 0.0, r
+            assert 0 < r["generation_s"] < r["wall_s"], r  # answers written inside the timed steps
+        assert text.startswith(f"{ours['steps_per_s'] / ref['steps_per_s']:.2f}x optimizer steps/s (wall)"), text
+    elif method == "reward":
+        for r in results.values():
+            assert 0.0 <= r["heldout_pair_accuracy"] <= 1.0 and "heldout_margin" in r, r
+        assert "held-out pair accuracy" in text, text
+    else:
+        for r in results.values():
+            assert 0.0 <= r["heldout_accuracy"] <= 1.0 and "heldout_margin" in r, r
+        assert "held-out reward accuracy" in text, text
+
+
+def test_trl_reward_functions_score_as_the_studios_grpo_rewards():
+    """The TRL side's reward functions take TRL's conversational prompts and answers; the studio's take JSON prompts
+    and text: on the same answers both give ftlib.rewards' scores."""
+    from ftlib.alignment import reward_functions
+    from ftlib.rewards import build_rewards
+
+    prompt = [{"role": "system", "content": "Start with 'Ahoy!'"}, {"role": "user", "content": "Hi?"}]
+    answers = ["Ahoy! Fair winds.", "Hello.\nHello.\nHello.", "Ahoy! Ahoy!\nAhoy! Ahoy!"]
+    trl_side = bench_train.trl_reward_functions(bench_train.GRPO_REWARDS)
+    studio = reward_functions(build_rewards(bench_train.GRPO_REWARDS))
+    assert [f.__name__ for f in trl_side] == [f.__name__ for f in studio] == ["check", "not_repeating"]
+    want = {"check": [1.0, 0.0, 1.0], "not_repeating": [1.0, 1 / 3, 0.25]}
+    for ours, theirs in zip(studio, trl_side, strict=True):
+        got_trl = theirs([prompt] * 3, [[{"role": "assistant", "content": a}] for a in answers], completion_ids=None)
+        got_studio = ours([json.dumps(prompt)] * 3, answers)
+        assert got_trl == pytest.approx(want[ours.__name__]) and got_studio == pytest.approx(got_trl)
