@@ -115,7 +115,7 @@ def new_run(model: str, split: str) -> None:
     templates = [n for n in TEMPLATE_NAMES if n != "custom" or st.session_state.get(TEMPLATE_KEY) == "custom"]
     # One process per GPU of this server (1 on CPU); several machines are started from the CLI (README).
     gpus = max(1, gpu_count())
-    values = config_form(
+    values, refused = config_form(
         fixed={"model": model, "dataset": split},
         choices={
             "method": methods,
@@ -136,6 +136,9 @@ def new_run(model: str, split: str) -> None:
     if values.get("template") == "custom":
         values["template_source"] = st.session_state.get(TEMPLATE_SOURCE_KEY, "")
         st.caption("The custom template written on the Tokens page is used.")
+    if refused:  # each error is under its box; nothing starts with a value the user did not see
+        st.error(f"Fix {', '.join(f'**{r}**' for r in refused)} (marked above) to start a run.")
+        return
     try:
         config = RunConfig.from_dict(values)
     except ConfigError as exc:

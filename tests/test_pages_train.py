@@ -70,6 +70,37 @@ def test_form_explains_the_knobs_and_the_estimate_follows_the_settings(tiny_mode
     assert "every weight" in at.info[0].value
 
 
+@pytest.mark.parametrize(
+    "key, typed, says",
+    [
+        (
+            "train_learning_rate_lora_lora",
+            50.0,
+            "**Learning rate**: 50 is out of range; use a number above 0 and below 1",
+        ),
+        (
+            "train_batch_size",
+            100000,
+            "**Batch size**: 100000 is out of range; use a number at least 1 and at most 1024",
+        ),
+        ("train_max_length", 3, "**Max length (tokens)**: 3 is out of range"),
+    ],
+)
+def test_a_number_out_of_range_is_refused_under_its_box_and_nothing_starts(tiny_model_dir, key, typed, says):
+    """The browser keeps a typed number on screen even when the page cannot use it: the page must say so, under the
+    box, and offer no Start button, never start with the last good value the user no longer sees."""
+    workspace.save_split("numbers", SFT_ROWS[:10], SFT_ROWS[10:])
+    at = page(tiny_model_dir)
+    assert any(b.key == "train_start" for b in at.button)
+    at.number_input(key=key).set_value(typed).run()
+    assert not at.exception
+    errors = [e.value for e in at.error]
+    assert any(e.startswith(says) for e in errors), errors
+    assert any("to start a run" in e for e in errors), errors
+    assert not any(b.key == "train_start" for b in at.button)
+    assert runs.list_runs() == []
+
+
 def test_a_preference_split_offers_dpo(tiny_model_dir):
     workspace.save_split("prefs", PREF_ROWS[:5], PREF_ROWS[5:])
     at = page(tiny_model_dir)

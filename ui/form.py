@@ -1,13 +1,16 @@
 """The Train page's settings form, generated from `ftlib.config.RunConfig`'s fields.
 
-    values = config_form(fixed={"model": m, "dataset": d}, choices={"method": ("lora", "qlora", "full")})
-    config = RunConfig.from_dict(values)
+    values, refused = config_form(fixed={"model": m, "dataset": d}, choices={"method": ("lora", "qlora", "full")})
+    if not refused:        # labels of the settings whose typed value is out of range (each error is under its box)
+        config = RunConfig.from_dict(values)
 
 Every setting that applies (its `when` holds for the values chosen so far) gets one widget, labelled, with its
 one-sentence help as a caption; `advanced` settings sit in a "More settings" expander, grouped. A widget's kind
 follows the field's type: choices -> a select box (a radio for the method), bool -> a toggle, int/float -> a
-number input within the field's limits, text -> a text input. Widget keys are `train_<setting>`; the learning
-rate's key also names the method, so switching methods shows that method's proven default.
+number input whose limits are checked here (out of range: an error under the box, and the setting named in
+what `config_form` returns, so the page refuses to start), text -> a text input. Widget keys are
+`train_<setting>`; the learning rate's key also names the method, so switching methods shows that method's
+proven default.
 """
 
 from __future__ import annotations
@@ -46,7 +49,6 @@ CHOICE_LABELS = {
     "sharding": {"none": "none: a whole copy per GPU (DDP)", "fsdp": "FSDP: split across the GPUs"},
 }
 RADIOS = ("method", "tuning")
-_EPS = {"learning_rate": 1e-7, "epochs": 0.0, "beta": 1e-3}
 
 
 def widget_key(name: str, values: dict) -> str:
@@ -58,14 +60,27 @@ def widget_key(name: str, values: dict) -> str:
     return f"{KEY}_{name}"
 
 
-def _bounds(spec: FieldSpec) -> tuple[float | None, float | None]:
-    low = spec.minimum if spec.minimum is not None else spec.above
+class _Refused(Exception):
+    """A setting's typed value is outside its limits (the error is already drawn under its box)."""
+
+
+def out_of_range(spec: FieldSpec, value) -> str:
+    """The sentence shown under a number box whose value is outside the setting's limits, naming it by its label;
+    "" when the value is allowed."""
+    parts, bad = [], False
+    if spec.minimum is not None:
+        parts.append(f"at least {spec.minimum:g}")
+        bad |= value < spec.minimum
     if spec.above is not None:
-        low = _EPS.get(spec.name, spec.above)  # an exclusive bound: the smallest value the input may take
-    high = spec.maximum
+        parts.append(f"above {spec.above:g}")
+        bad |= value <= spec.above
+    if spec.maximum is not None:
+        parts.append(f"at most {spec.maximum:g}")
+        bad |= value > spec.maximum
     if spec.below is not None:
-        high = spec.below - (spec.step or 0.01)
-    return low, high
+        parts.append(f"below {spec.below:g}")
+        bad |= value >= spec.below
+    return f"**{spec.label}**: {value:g} is out of range; use a number {' and '.join(parts)}." if bad else ""
 
 
 def _widget(spec: FieldSpec, values: dict, default, choices, where):
@@ -81,27 +96,21 @@ def _widget(spec: FieldSpec, values: dict, default, choices, where):
     if spec.kind is bool:
         return where.toggle(label, value=bool(default), key=key)
     if spec.kind in (int, float):
-        low, high = _bounds(spec)
-        if spec.kind is int:
-            return int(
-                where.number_input(
-                    label,
-                    min_value=None if low is None else int(low),
-                    max_value=None if high is None else int(high),
-                    value=int(default),
-                    step=int(spec.step or 1),
-                    key=key,
-                )
-            )
-        return where.number_input(
+        # No min/max on the box: the browser would keep an out-of-range number on screen in red while the script
+        # went on with the last good one. The typed value comes through and is refused here, under its box.
+        cast = int if spec.kind is int else float
+        value = where.number_input(
             label,
-            min_value=low,
-            max_value=high,
-            value=float(default),
-            step=float(spec.step or 0.01),
-            format=spec.fmt or "%g",
+            value=cast(default),
+            step=cast(spec.step or (1 if spec.kind is int else 0.01)),
             key=key,
+            **({} if spec.kind is int else {"format": spec.fmt or "%g"}),
         )
+        problem = out_of_range(spec, value)
+        if problem:
+            where.error(problem)
+            raise _Refused(spec.name)
+        return cast(value)
     if spec.kind is list and spec.item is dict:  # a list of mappings (GRPO's rewards): JSON or YAML, one per line
         text = "[\n" + ",\n".join(json.dumps(item) for item in default) + "\n]" if default else ""
         return where.text_area(label, text, key=key, placeholder=spec.hint, height=120)  # RunConfig parses it
@@ -118,7 +127,8 @@ def config_form(
     hidden: tuple[str, ...] = (),
     unfit: dict[str, str] | None = None,
 ) -> dict:
-    """Draw the settings form; return {setting: value} for RunConfig.from_dict.
+    """Draw the settings form; return ({setting: value} for RunConfig.from_dict, the labels of the settings whose
+    typed number is out of range: each has its error under its box and no value in the dict).
 
     `fixed`: settings the page decides (model, dataset): not drawn. `choices`: narrower choices for a setting (the
     methods that fit the dataset, the devices present). `defaults`: starting values other than the config's
@@ -127,6 +137,7 @@ def config_form(
     """
     fixed, choices, defaults = dict(fixed or {}), dict(choices or {}), dict(defaults or {})
     values = dict(fixed)
+    refused: list[str] = []
     specs = [s for s in field_specs().values() if s.name not in fixed and s.name not in hidden]
     main = [s for s in specs if not s.advanced]
     advanced = [s for s in specs if s.advanced]
@@ -137,7 +148,10 @@ def config_form(
         default = defaults.get(spec.name, spec.default)
         if spec.name == "learning_rate":
             default = default_learning_rate(values["method"], values.get("tuning", values["method"]))
-        values[spec.name] = _widget(spec, values, default, choices.get(spec.name, spec.choices), where)
+        try:
+            values[spec.name] = _widget(spec, values, default, choices.get(spec.name, spec.choices), where)
+        except _Refused:
+            refused.append(spec.label)
         where.caption(spec.help)
 
     # The method first, on its own row, explained; then the main settings three to a row.
@@ -164,7 +178,7 @@ def config_form(
             for i in range(0, len(members), 3):
                 for column, spec in zip(st.columns(3), members[i : i + 3], strict=False):
                     draw(spec, column)
-    return values
+    return values, refused
 
 
-__all__ = ["config_form", "widget_key"]
+__all__ = ["config_form", "out_of_range", "widget_key"]
