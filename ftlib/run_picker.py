@@ -3,7 +3,7 @@ a real run from a two-step test (how long ago it finished, its steps, its final 
 
     choices = run_choices(list_run_adapters())          # one RunChoice per finished run, newest first
     first = preselect(choices, dataset="chat_style")    # the newest finished run trained on the current dataset
-    f"{choices[first].label} · {choices[first].facts}"  # "LoRA · chat_style · Nov 29 20:53 · 12 min ago · 40 steps ·
+    f"{choices[first].label} · {choices[first].facts}"  # "LoRA · chat_style · Nov 29 20:53 · 40 steps ·
                                                         #  final loss 1.234"
 
 Compare and Evaluate use these, so the tuned model is never just whatever ran last: a test run on another dataset
@@ -26,7 +26,10 @@ class RunChoice:
 
     name: str  # the run's id (its folder name), as `ftlib.modelset.RunAdapter.name`
     label: str  # method · dataset · when it was created
-    facts: str  # "12 min ago · 40 steps · final loss 1.234"
+    # What does not change once the run has finished: a picker's option text must stay the same from one redraw to
+    # the next (Streamlit keeps a selection by its text; a ticking "12 min ago" in it dropped the selection).
+    facts: str  # "40 steps · final loss 1.234"
+    age: str  # "12 min ago" (when it finished, as of now)
     dataset: str  # the dataset's short name (a saved split's name, a file's stem)
     finished: float | None  # when it finished (epoch seconds)
 
@@ -64,14 +67,15 @@ def run_choices(adapters, now: float | None = None) -> list[RunChoice]:
     for adapter in adapters:
         info = RunDir(_run_folder(adapter.path)).summary()
         finished = info.ended or info.created
-        facts = [age_words(now - finished) if finished else "", f"{info.step} steps"]
+        facts = [f"{info.step} steps"]
         if info.train_loss is not None:
             facts.append(f"final loss {info.train_loss:.3f}")
         out.append(
             RunChoice(
                 name=adapter.name,
                 label=info.label,
-                facts=" · ".join(f for f in facts if f),
+                facts=" · ".join(facts),
+                age=age_words(now - finished) if finished else "",
                 dataset=dataset_name(info.dataset),
                 finished=finished,
             )

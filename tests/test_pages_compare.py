@@ -319,8 +319,10 @@ def test_both_pages_offer_the_newest_finished_run_on_the_current_dataset_with_it
     chosen = next(m for m in at.multiselect if m.label == "Fine-tuned models")
     assert chosen.value == [finished_run.name]
     assert any(
-        o.startswith("lora · numbers · ") and "just now · 2 steps · final loss 0.500" in o for o in chosen.options
+        o.startswith("lora · numbers · ") and o.endswith(" — 2 steps · final loss 0.500") for o in chosen.options
     )
+    # How long ago the chosen run finished: under the picker, never in its option text (which must not change).
+    assert any(c.value.startswith("lora · colours · ") and ": finished " in c.value for c in at.caption)
     at = open_page("pages/6_Evaluate.py", varied_dir)
     picked = next(s for s in at.selectbox if s.label == "Run")
     assert picked.value == finished_run.name and picked.format_func(picked.value).startswith("lora · colours · ")
@@ -373,3 +375,23 @@ def test_evaluate_measures_what_fine_tuning_cost(finished_run, varied_dir):
     assert cost.forgetting.rows == len(general_rows())
     sentences = " ".join(m.value for m in at.markdown)
     assert cost.forgetting.sentence() in sentences and cost.diversity.sentence() in sentences
+
+
+def test_a_runs_option_text_does_not_change_as_its_age_ticks_over(finished_run, varied_dir, monkeypatch):
+    """The browser sends a multiselect's choice back as its option text, and Streamlit maps the text to an option:
+    with "12 min ago" inside it, the chosen run fell out of "Fine-tuned models" as soon as a minute passed (found by
+    a newcomer pressing keys on the page). The option text must not change over time; the age is a caption."""
+    import time
+
+    from ftlib import run_picker
+
+    at = open_page("pages/5_Compare.py", varied_dir)
+    picker = lambda: next(m for m in at.multiselect if m.label == "Fine-tuned models")  # noqa: E731
+    age = lambda: next(c.value for c in at.caption if ": finished " in c.value)  # noqa: E731
+    options, before = picker().options, age()
+    later = time.time() + 400 * 86400  # far enough for any age to read differently
+    monkeypatch.setattr(run_picker.time, "time", lambda: later)
+    at.run()
+    assert not at.exception, at.exception
+    assert age() != before and picker().options == options
+    assert picker().value == [finished_run.name]

@@ -22,13 +22,22 @@ def _choices(adapters) -> tuple[list[RunChoice], int | None]:
     return choices, preselect(choices, active_split_name())
 
 
+def _ages(by_name: dict[str, RunChoice], names: list[str]) -> None:
+    """When the chosen runs finished, under the picker (not in its option text, which must not change over time)."""
+    ages = [f"{by_name[n].label}: finished {by_name[n].age}" for n in names if n in by_name and by_name[n].age]
+    if ages:
+        st.caption(" · ".join(ages))
+
+
 def pick_run(label: str, adapters, key: str, help: str | None = None) -> str:
     """One finished run's name (its id); the newest on the current dataset is chosen first."""
     choices, first = _choices(adapters)
     by_name = {c.name: c for c in choices}
-    return st.selectbox(
+    name = st.selectbox(
         label, list(by_name), index=first or 0, key=key, help=help, format_func=lambda n: describe(by_name[n])
     )
+    _ages(by_name, [name] if name else [])
+    return name
 
 
 def pick_runs(label: str, adapters, key: str, help: str | None = None) -> list[str]:
@@ -36,9 +45,13 @@ def pick_runs(label: str, adapters, key: str, help: str | None = None) -> list[s
     choices, first = _choices(adapters)
     by_name = {c.name: c for c in choices}
     default = [choices[first].name] if first is not None else []
-    return st.multiselect(
+    names = st.multiselect(
         label, list(by_name), default=default, key=key, help=help, format_func=lambda n: describe(by_name[n])
     )
+    _ages(by_name, names)
+    if choices and not names:
+        st.caption("No fine-tuned model chosen: the base model only.")
+    return names
 
 
 def choices_by_name(adapters) -> dict[str, RunChoice]:
