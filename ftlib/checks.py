@@ -57,6 +57,30 @@ def preflight(
     return sorted(out, key=lambda c: order[c.severity])
 
 
+def template_losses(encodings: list, template: ChatTemplate) -> list[tuple[Check, int]]:
+    """What the template leaves out of these encoded rows (tool calls, tool definitions, reasoning, messages, a
+    reply's text), each distinct check with how many rows raised it, errors first: the part of `preflight` a
+    training run must hear about before it starts, dataset-wide (`summarize`)."""
+    per_row = []
+    for enc in encodings:
+        found = []
+        for part in parts(enc).values():
+            if part.kind in ("text", "prompt_only"):
+                continue
+            found += [
+                c
+                for c in (
+                    check_tool_calls_dropped(part, template),
+                    check_tools_not_shown(part, template),
+                    check_reasoning_dropped(part, template),
+                    check_messages_dropped(part, template),
+                )
+                if c is not None
+            ]
+        per_row.append(found)
+    return summarize(per_row)
+
+
 def _checks(enc: Encoded, tokenizer, template: ChatTemplate, purpose: str) -> list[Check]:
     if enc.kind == "text":  # no template: only the tokenizer's own traps
         found = [check_no_trained(enc), check_double_bos(enc, tokenizer, template), check_pad_is_eos(enc, tokenizer)]
@@ -427,4 +451,4 @@ def summarize(per_row: list[list[Check]]) -> list[tuple[Check, int]]:
     return sorted(((first[k], n) for k, n in counts.items()), key=lambda x: (order[x[0].severity], -x[1]))
 
 
-__all__ = ["SEVERITIES", "Check", "preflight", "summarize"]
+__all__ = ["SEVERITIES", "Check", "preflight", "summarize", "template_losses"]

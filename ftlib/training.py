@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ftlib import distributed, overfitting, workspace
+from ftlib import checks, distributed, overfitting, workspace
 from ftlib.alignment import (
     ALIGNMENT_METHODS,
     PreferenceCollator,
@@ -530,6 +530,10 @@ def preflight(config: RunConfig, tokenizer=None, rows: tuple[list[dict], list[di
             f"{'have' if len(dropped) > 1 else 'has'} {why} and will be left out."
         )
     report.warnings += overfitting.preflight_warnings(config, len(eval_encoded))
+    # What the template leaves out (the Tokens page shows it row by row): a run must not start without saying so.
+    for check, count in checks.template_losses(encoded, template):
+        where = f"In {count} of {len(encoded)} training rows: " if len(encoded) > 1 else ""
+        (report.errors if check.severity == "error" else report.warnings).append(f"{where}{check.message} {check.fix}")
     if eval_dropped:
         report.warnings.append(
             f"Held-out row{'s' if len(eval_dropped) > 1 else ''} {_rows_list(eval_dropped)} "

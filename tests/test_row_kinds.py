@@ -108,6 +108,27 @@ def test_a_template_that_drops_tools_says_so_and_names_one_that_shows_them(smol_
     assert "High tide in Dover is at 14:05." in trained_text(enc)
 
 
+@pytest.mark.parametrize("template, refused", [("tokenizer", True), ("hermes", False)])
+def test_a_training_run_is_refused_before_it_starts_when_its_template_drops_the_tool_calls(
+    tiny_model_dir, smol_tokenizer, template, refused
+):
+    """The Tokens page says so row by row; the Train page and the CLI must too, before launch: under a template
+    that writes no tool call, a tool-calling row trains the model to answer with an empty turn."""
+    from ftlib.config import RunConfig
+    from ftlib.training import preflight as run_preflight
+
+    plain = {"messages": [{"role": "user", "content": "Hi?"}, {"role": "assistant", "content": "Hello."}]}
+    config = RunConfig(model=str(tiny_model_dir), dataset="x", template=template)
+    report = run_preflight(config, tokenizer=smol_tokenizer, rows=([DOVER, plain], []))
+    dropped = [e for e in report.errors if "leaves out the tool calls" in e]
+    if refused:
+        assert not report.ok and dropped == [dropped[0]] and dropped[0].startswith("In 1 of 2 training rows: ")
+        assert "'hermes'" in dropped[0]  # the fix
+        assert any("does not show the row's tool definitions" in w for w in report.warnings)
+    else:
+        assert report.ok and not dropped, report.errors
+
+
 def test_a_template_refusing_tool_turns_names_the_templates_that_take_them(smol_tokenizer):
     from ftlib.templates import TemplateError
 
