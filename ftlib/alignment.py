@@ -403,6 +403,15 @@ def preview_rewards(model, tokenizer, config, rows: list[dict], prompts: int = 3
     return out
 
 
+def flat_prompts(rows: list[dict]) -> tuple[int, int]:
+    """(prompts whose answers all have advantage 0, prompts) in a preview's rows (`preview_rewards`): a group whose
+    answers all score the same teaches GRPO nothing (DeepSeekMath's group-relative advantage is 0 for each)."""
+    groups: dict[str, list[float]] = {}
+    for row in rows:
+        groups.setdefault(row["prompt"], []).append(float(row["advantage"]))
+    return sum(all(abs(a) < 1e-9 for a in adv) for adv in groups.values()), len(groups)
+
+
 class RewardPreviewJob(BackgroundJob):
     """`preview_rewards` in a daemon thread for the Train page; `rows` holds the table when `done`."""
 

@@ -119,7 +119,10 @@ class Diversity:
             )
         if self.tuned > self.base + SAME_DIVERSITY:
             return f"The tuned model's answers vary more than the base model's ({numbers})."
-        return f"Both models vary their answers about as much ({numbers}): tuning did not make them repetitive."
+        return (
+            f"Both models vary their answers about as much from one sample to the next ({numbers}). This compares "
+            "different answers to the same question; it does not see a line repeated within one answer."
+        )
 
 
 @dataclass

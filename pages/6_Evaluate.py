@@ -145,7 +145,15 @@ st.subheader("What it gained")
 m1, m2, m3 = st.columns(3)
 m1.metric("Base loss", f"{agg['base_loss']:.3f}", help="Mean surprise per reference token (nats); lower is better.")
 m2.metric("Tuned loss", f"{agg['tuned_loss']:.3f}", f"{agg['loss_change']:+.3f}", delta_color="inverse")
-m3.metric("Rows improved", f"{agg['rows_improved']:.0%}", help="Rows whose reference got a lower loss when tuned.")
+m3.metric(
+    "Closer to the reference",
+    f"{agg['rows_improved']:.0%}",
+    help="Share of rows whose reference answer the tuned model finds more likely than the base model did.",
+)
+st.caption(
+    "Loss measures how close each model's wording is to the reference answers, not whether its own answers are "
+    "right: read the answers side by side above to judge that."
+)
 with st.expander("For engineers: perplexity"):
     p1, p2 = st.columns(2)
     p1.metric(

@@ -192,7 +192,7 @@ def test_the_whole_path_in_a_real_browser(browser, start_server, tiny_model_dir,
             assert len(cells) == 3 and all(cells), (name, cells)
             assert any(cell.strip() for cell in cells), (name, cells)
         # Evaluate: both models scored the held-out rows.
-        assert set(seen.evaluate) >= {"Base loss", "Tuned loss", "Rows improved"}
+        assert set(seen.evaluate) >= {"Base loss", "Tuned loss", "Closer to the reference"}
         assert all(re.fullmatch(r"\d+\.\d{3}", seen.evaluate[k]) for k in ("Base loss", "Tuned loss")), seen.evaluate
         # ... and what it cost: forgetting and variety on the shipped general prompts, base vs tuned.
         assert {"Everyday loss, base", "Everyday loss, tuned", "Variety, base", "Variety, tuned"} <= set(seen.cost)

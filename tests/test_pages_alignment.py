@@ -83,6 +83,14 @@ def test_grpo_previews_what_the_rewards_score_before_launch(tiny_model_dir):
     assert len(table) == 3 * 4  # three prompts, four answers each (the default group size)
     assert table["prompt"].iloc[0] == "What is 0?"
     assert (table["total"] - table["regex"] - 0.5 * table["not_repeating"]).abs().max() < 1e-6
+    # A verdict on what it would teach: the prompts whose answers all score the same teach nothing.
+    flat = int(table.groupby("prompt")["advantage"].apply(lambda a: (a.abs() < 1e-9).all()).sum())
+    said = [w.value for w in at.warning] + [i.value for i in at.info]
+    if flat == 3:
+        assert any("GRPO would learn nothing" in s for s in said), said
+    elif flat:
+        assert any(s.startswith(f"{flat} of 3 prompts got the same total") for s in said), said
+    assert any("sampled at temperature" in c.value for c in at.caption)
 
 
 def test_a_grpo_run_shows_its_latest_answers_and_reward_charts(tiny_model_dir):

@@ -149,7 +149,7 @@ def test_evaluate_page_shows_aggregates_table_heatmap_and_csv(finished_run, vari
     run_until_done(at.run(), "evaluate_job")
     assert not at.exception, at.exception
     labels = [m.label for m in at.metric]
-    assert labels == ["Base loss", "Tuned loss", "Rows improved", "Base perplexity", "Tuned perplexity"]
+    assert labels == ["Base loss", "Tuned loss", "Closer to the reference", "Base perplexity", "Tuned perplexity"]
     table = at.dataframe[0].value
     assert list(table["reference"]) == ["Blue.", "One, two, three.", "Yes!"]
     assert (table["base_loss"] > 0).all() and (table["base_loss"] != table["tuned_loss"]).all()

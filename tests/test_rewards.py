@@ -228,3 +228,17 @@ def test_a_reward_model_is_not_offered_where_models_write_answers(tmp_path):
     make_run("20261201-000001-reward-pairs", {"method": "reward"}, adapter=adapter)
     make_run("20261201-000002-grpo-pirate", {"method": "grpo", "rewards": [{"regex": "x"}]}, adapter=adapter)
     assert sorted(r.name for r in list_run_adapters()) == ["20261201-000000-lora-chat", "20261201-000002-grpo-pirate"]
+
+
+def test_a_preview_counts_the_prompts_whose_answers_all_score_the_same():
+    from ftlib.alignment import flat_prompts
+
+    rows = [
+        {"prompt": "a", "advantage": 0.0},
+        {"prompt": "a", "advantage": 0.0},
+        {"prompt": "b", "advantage": 0.7},
+        {"prompt": "b", "advantage": -0.7},
+    ]
+    assert flat_prompts(rows) == (1, 2)
+    assert flat_prompts(rows[:2]) == (1, 1)
+    assert flat_prompts(rows[2:]) == (0, 1)

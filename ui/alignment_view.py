@@ -90,7 +90,21 @@ def reward_preview(config: RunConfig, split: str) -> None:
         if job.error:
             st.error(f"Could not preview the rewards: {job.error}")
             return
+        from ftlib.alignment import flat_prompts
+
+        flat, prompts = flat_prompts(job.rows)
+        if flat == prompts:
+            st.warning(
+                "Every answer to each prompt got the same total, so GRPO would learn nothing from them (advantage 0 "
+                "everywhere). Use a reward that tells this model's answers apart, or more answers per prompt."
+            )
+        elif flat:
+            st.info(f"{flat} of {prompts} prompts got the same total for all their answers: those teach nothing.")
         _table(job.rows)
+        st.caption(
+            f"Answers are sampled at temperature {config.grpo_temperature:g}, as training samples them: odd ones are "
+            "expected, and the rewards should score them low."
+        )
 
     result()
 
