@@ -15,7 +15,8 @@ Measured on the team's CPU (bench/bench_train.py, BENCHMARKS.md), where a LoRA s
 - On a CPU with native bf16 matmuls (AVX512_BF16 or AMX), a LoRA SFT run with dtype `auto` keeps the frozen base
   in bf16 (matmuls ~2x faster than fp32, activations half the size) and the adapter weights, their gradients and
   the optimizer in fp32, as mixed-precision LoRA on a GPU does (the fused layer runs the adapter products in
-  bf16 too, like autocast). `FTLIB_CPU_BF16` = `auto` (default), `1` (always, e.g. to test it) or `0` (never).
+  bf16 too, like autocast). DPO, full fine-tuning, the reward model, KTO and GRPO keep an fp32 stream and multiply
+  in bf16 (`bf16_products`). `FTLIB_CPU_BF16` = `auto` (default), `1` (always, e.g. to test it) or `0` (never).
 
 - The LM head scores only the trained positions on CPU (ftlib.headloss; TRL's head scores all of them there).
 
@@ -65,7 +66,10 @@ def native_cpu_bf16(cpuinfo: str = "/proc/cpuinfo") -> bool:
 
 def training_dtype(requested: str, device: str, method: str) -> str:
     """The weights' dtype a run loads with: `requested`, except that `auto` on CPU means a bf16 frozen base for
-    LoRA SFT when the CPU has native bf16 (see the module docstring) and FTLIB_CPU_BF16 allows it."""
+    LoRA SFT (method `lora`) when the CPU has native bf16 (see the module docstring) and FTLIB_CPU_BF16 allows it.
+
+    Every other method loads fp32 here: DPO, full fine-tuning, the reward model, KTO and GRPO get bf16 products
+    under an fp32 stream instead (`bf16_products`), since a bf16 stream rounds their small signals away."""
     if requested not in (None, "", "auto") or str(device).startswith("cuda") or method != "lora" or not enabled():
         return requested
     choice = os.environ.get("FTLIB_CPU_BF16", "auto").strip().lower()
@@ -303,6 +307,8 @@ def _products_input(layer, x: torch.Tensor) -> torch.Tensor:
 def _shared_cast(x: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
     """x.to(dtype), made once for consecutive layers reading the same input."""
     global _LAST_CAST
+    if x.is_inference():
+        return x.to(dtype)  # decoding under inference_mode (GRPO's answers): no version counter to key a cache on
     source, version, cast = _LAST_CAST
     if (
         source is not None
@@ -366,22 +372,34 @@ def fuse_head(model) -> bool:
     return headloss.fuse_lm_head(model.get_base_model() if hasattr(model, "get_base_model") else model)
 
 
-def bf16_products(model, method: str, device: str, requested_dtype: str) -> bool:
-    """bf16 products for LoRA DPO and full fine-tuning on a CPU with native bf16 (dtype `auto`).
+# Methods whose CPU runs get bf16 products (`bf16_products`); `ALIGNMENT_BF16` also with `tuning` full.
+BF16_PRODUCT_METHODS = ("dpo", "full", "reward", "kto", "grpo")
+ALIGNMENT_BF16 = ("reward", "kto", "grpo")
 
-    LoRA DPO: the frozen weights of the adapted layers in bf16, their products in bf16; activations, norms,
-    attention, embeddings and the adapters in fp32, the LM head's product in bf16. Like bf16 autocast (each linear
-    layer's inputs and weights in bf16), without casting the frozen weights again on every forward, and with each
-    layer's output kept in fp32 with the adapter's delta added in fp32 (`_MixedLoraLinear`), where autocast would
-    round the sum to bf16. Full fine-tuning: the fp32 weights train as they are; each linear layer multiplies in
-    bf16 with a bf16 copy of its weight made once per optimizer step (`_MixedLinear`), output fp32. Returns whether
-    it applied.
+
+def bf16_products(model, method: str, device: str, requested_dtype: str, tuning: str = "lora") -> bool:
+    """bf16 products for LoRA DPO, full fine-tuning, and the reward model, KTO and GRPO (LoRA or full, `tuning`) on
+    a CPU with native bf16 (dtype `auto`).
+
+    LoRA (DPO, reward, KTO, GRPO): the frozen weights of the adapted layers in bf16, their products in bf16;
+    activations, norms, attention, embeddings and the adapters in fp32, the LM head's product in bf16. Like bf16
+    autocast (each linear layer's inputs and weights in bf16), without casting the frozen weights again on every
+    forward, and with each layer's output kept in fp32 with the adapter's delta added in fp32 (`_MixedLoraLinear`),
+    where autocast would round the sum to bf16. The reference forwards of TRL's DPO, KTO and GRPO (the adapter
+    disabled: the same layers) take the bf16 base product; the reward model's score head (PEFT's `modules_to_save`)
+    stays fp32. Full fine-tuning (method `full`, or reward/KTO/GRPO with `tuning` full): the fp32 weights train as
+    they are; each linear layer multiplies in bf16 with a bf16 copy of its weight made once per optimizer step
+    (`_MixedLinear`), output fp32; the score head stays fp32; a frozen reference copy (KTO's, GRPO's `ref_model`)
+    given to this function gets the same layers. For reward, KTO and GRPO the LM head's own forward multiplies in
+    bf16 too (`_MixedLinear`, fp32 logits): what GRPO's answer writing (ftlib.sampling) runs every token; training
+    scores through ftlib.headloss, which already multiplies in bf16. Returns whether it applied.
 
     A whole bf16 model (what LoRA SFT uses, `training_dtype`) was measured to lose DPO's signal: adapter deltas and the
     small policy-vs-reference differences round away in a bf16 residual stream (BENCHMARKS.md); fp32 matmuls cost
     4-7x bf16's on such CPUs. Needs the model as `fuse_lora` left it (PEFT LoRA layers routed through the fused path).
+    QLoRA (4-bit layers), GPUs and several processes (WORLD_SIZE > 1) are left as they are.
     """
-    if not enabled() or method not in ("dpo", "full") or requested_dtype not in (None, "", "auto"):
+    if not enabled() or method not in BF16_PRODUCT_METHODS or requested_dtype not in (None, "", "auto"):
         return False
     if str(device).startswith("cuda") or int(os.environ.get("WORLD_SIZE", "1")) > 1:
         return False  # several processes (DDP, FSDP's sharded weights): not measured or tested with these layers
@@ -389,8 +407,10 @@ def bf16_products(model, method: str, device: str, requested_dtype: str) -> bool
     if not (choice in ("1", "true", "yes", "on") or (choice == "auto" and native_cpu_bf16())):
         return False
     base = model.get_base_model() if hasattr(model, "get_base_model") else model
-    if method == "full":
-        return _bf16_full(base)
+    if method == "full" or (method in ALIGNMENT_BF16 and tuning == "full"):
+        return _bf16_full(base, generating_head=method in ALIGNMENT_BF16)
+    if method in ALIGNMENT_BF16 and tuning != "lora":
+        return False  # QLoRA: 4-bit layers keep their own compute dtype
     layers = [m for m in model.modules() if hasattr(m, "_ftlib_peft_forward")]
     if not layers or any(m.base_layer.weight.requires_grad for m in layers):
         return False
@@ -398,25 +418,45 @@ def bf16_products(model, method: str, device: str, requested_dtype: str) -> bool
         layer.base_layer.to(torch.bfloat16)
         layer._ftlib_bf16_products = True
     base._ftlib_head_dtype = torch.bfloat16  # read by ftlib.headloss
+    if method in ALIGNMENT_BF16:
+        _mix_linear(base.get_output_embeddings())
     return True
 
 
-def _bf16_full(model) -> bool:
-    """Full fine-tuning: every linear layer but the LM head (ftlib.headloss scores it in bf16) through `_MixedLinear`;
-    weights, optimizer state and the stream stay fp32."""
-    head = model.get_output_embeddings()
-    linears = [
-        m for m in model.modules() if type(m) is torch.nn.Linear and m is not head and m.weight.dtype == torch.float32
-    ]
-    if not linears:
+def _mix_linear(module) -> bool:
+    """Route a plain fp32 nn.Linear through `_MixedLinear` (bf16 product, fp32 output); whether it did."""
+    if type(module) is not torch.nn.Linear or module.weight.dtype != torch.float32:
         return False
+    if hasattr(module, "_ftlib_linear_forward"):
+        return True
     if not _STEP_HOOK:
         from torch.optim.optimizer import register_optimizer_step_post_hook
 
         _STEP_HOOK.append(register_optimizer_step_post_hook(_count_optimizer_step))
+    module._ftlib_linear_forward = module.forward
+    module.forward = types.MethodType(_mixed_linear_forward, module)
+    return True
+
+
+def _bf16_full(model, generating_head: bool = False) -> bool:
+    """Full fine-tuning: every linear layer but the LM head (ftlib.headloss scores it in bf16; with
+    `generating_head`, its own forward too) and a reward model's score head through `_MixedLinear`; weights,
+    optimizer state and the stream stay fp32."""
+    head = model.get_output_embeddings()
+    linears = [
+        m
+        for name, m in model.named_modules()
+        if type(m) is torch.nn.Linear
+        and m is not head
+        and m.weight.dtype == torch.float32
+        and name.rsplit(".", 1)[-1] != "score"  # a reward model's one-number head: fp32, as autocast-free TRL has it
+    ]
+    if not linears:
+        return False
     for module in linears:
-        module._ftlib_linear_forward = module.forward
-        module.forward = types.MethodType(_mixed_linear_forward, module)
+        _mix_linear(module)
+    if generating_head and head is not None:
+        _mix_linear(head)
     model._ftlib_head_dtype = torch.bfloat16
     return True
 
@@ -443,6 +483,8 @@ def unfuse_lora(model) -> None:
 
 
 __all__ = [
+    "ALIGNMENT_BF16",
+    "BF16_PRODUCT_METHODS",
     "CPU_TOKEN_BUDGET",
     "bf16_products",
     "enabled",

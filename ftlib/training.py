@@ -414,7 +414,10 @@ def build_trainer(
             **common,
         )
     fastpath.fuse_lora(trainer.model)  # after the trainer wrapped the model with PEFT
-    fastpath.bf16_products(trainer.model, config.method, device, config.dtype)
+    # KTO's and GRPO's frozen reference copy (full tuning) multiplies as the policy does.
+    for model_for_products in (trainer.model, getattr(trainer, "ref_model", None)):
+        if model_for_products is not None:
+            fastpath.bf16_products(model_for_products, config.method, device, config.dtype, tuning=config.tuning)
     fastpath.fast_attention(trainer.model)
     # After the trainer gave the model (and DPO's reference copy) TRL's fused LM head; WPO weighting needs an
     # output the fast head does not compute, GRPO's head divides by a temperature the fast head does not know.

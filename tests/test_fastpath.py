@@ -3,6 +3,8 @@ with and without dropout), its dropout masks, micro-batch sizes, and whole train
 
 from __future__ import annotations
 
+import json
+
 import pytest
 import torch
 
@@ -369,3 +371,145 @@ def fastpath_start_weights(config) -> dict:
     from ftlib.models import load_model
 
     return dict(load_model(config.model, device="cpu", dtype="float32").named_parameters())
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The reward model, KTO and GRPO: bf16 products under an fp32 stream, against the fp32 path on one fixed batch
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def _alignment_pair(config, rows, tmp_path, monkeypatch):
+    """The same run built twice, with FTLIB_CPU_BF16 0 (fp32) and 1 (bf16 products); each adapter's B and the score
+    head drawn alike in both (B starts at zero, which would leave A's gradients zero)."""
+    from ftlib.training import build_trainer
+
+    built = {}
+    for name, flag in (("fp32", "0"), ("bf16", "1")):
+        monkeypatch.setenv("FTLIB_CPU_BF16", flag)
+        trainer = build_trainer(config, tmp_path / name, rows=(rows, [])).trainer
+        gen = torch.Generator().manual_seed(11)
+        with torch.no_grad():
+            for param_name, param in trainer.model.named_parameters():
+                if "lora_B" in param_name or ("score" in param_name and param.requires_grad):
+                    param.copy_(torch.randn(param.shape, generator=gen) * 0.05)
+        built[name] = trainer
+    return built["fp32"], built["bf16"]
+
+
+def _grads(model) -> dict[str, torch.Tensor]:
+    return {n: p.grad.detach().clone() for n, p in model.named_parameters() if p.requires_grad and p.grad is not None}
+
+
+def _loss_and_grads_of(trainer, inputs):
+    trainer.model.train()
+    trainer.model.zero_grad()
+    trainer.current_gradient_accumulation_steps = 1  # what Trainer.training_step sets (GRPO's loss reads it)
+    loss = trainer.compute_loss(trainer.model, inputs)
+    loss.backward()
+    return float(loss.detach()), _grads(trainer.model)
+
+
+def _assert_tracks(fp32, mixed, loss_rtol: float, grad_rtol: float):
+    """Loss within `loss_rtol` and every gradient within `grad_rtol` (relative L2 error) of the fp32 path's."""
+    (loss32, grads32), (loss16, grads16) = fp32, mixed
+    assert loss16 == pytest.approx(loss32, rel=loss_rtol)
+    assert grads16.keys() == grads32.keys() and grads32
+    worst = {name: _relative_error(grads16[name], grads32[name]) for name in grads32 if grads32[name].norm() > 0}
+    assert len(worst) >= len(grads32) // 2, worst  # most gradients are non-zero: the comparison means something
+    assert {g.dtype for g in grads16.values()} == {torch.float32}
+    assert max(worst.values()) < grad_rtol, worst
+
+
+def _mixed_layers(trainer) -> tuple[int, int]:
+    modules = list(trainer.model.modules())
+    return (
+        sum(getattr(m, "_ftlib_bf16_products", False) for m in modules),
+        sum(hasattr(m, "_ftlib_linear_forward") for m in modules),
+    )
+
+
+@pytest.mark.parametrize("tuning", ["lora", "full"])
+def test_reward_model_with_bf16_products_tracks_fp32(tiny_model_dir, tmp_path, monkeypatch, tuning):
+    """The reward model's loss (-log sigmoid of the score margin), scores and gradients with bf16 products stay within
+    bf16 rounding of the fp32 path's: loss 1%, scores 2% (relative L2), gradients 5%; the score head stays fp32."""
+    from tests.test_training import PREF_ROWS
+
+    config = tiny_config(tiny_model_dir, method="reward", tuning=tuning, lora_dropout=0.0)
+    fp32, mixed = _alignment_pair(config, PREF_ROWS, tmp_path, monkeypatch)
+    assert _mixed_layers(fp32) == (0, 0)
+    assert _mixed_layers(mixed) == ((2 * 7, 0) if tuning == "lora" else (0, 2 * 7))  # every linear but the head
+    assert {p.dtype for n, p in mixed.model.named_parameters() if "score" in n} == {torch.float32}
+    batch = fp32.data_collator([fp32.train_dataset[i] for i in range(6)])
+    with torch.no_grad():
+        scores = [
+            t.model.eval()(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).logits
+            for t in (fp32, mixed)
+        ]
+    assert scores[0].std() > 1e-3 and _relative_error(scores[1], scores[0]) < 0.02
+    _assert_tracks(_loss_and_grads_of(fp32, dict(batch)), _loss_and_grads_of(mixed, dict(batch)), 1e-2, 5e-2)
+
+
+@pytest.mark.parametrize("tuning", ["lora", "full"])
+def test_kto_with_bf16_products_tracks_fp32(tiny_model_dir, tmp_path, monkeypatch, tuning):
+    """KTO's loss, implicit rewards, KL estimate and gradients with bf16 products (policy, KL and reference forwards
+    alike: the disabled adapter's base product, or the full run's reference copy multiplying in bf16 too) within
+    bf16 rounding of the fp32 path's."""
+    from tests.test_alignment import UNPAIRED
+
+    config = tiny_config(tiny_model_dir, method="kto", tuning=tuning, lora_dropout=0.0, batch_size=4)
+    fp32, mixed = _alignment_pair(config, UNPAIRED, tmp_path, monkeypatch)
+    if tuning == "full":
+        assert sum(hasattr(m, "_ftlib_linear_forward") for m in mixed.ref_model.modules()) == 2 * 7 + 1
+    else:
+        assert _mixed_layers(mixed) == (2 * 7, 1)  # the adapted layers, and the LM head's own forward
+    batch = fp32.data_collator([fp32.train_dataset[i] for i in range(4)])
+    results = [_loss_and_grads_of(t, dict(batch)) for t in (fp32, mixed)]
+    _assert_tracks(*results, loss_rtol=1e-2, grad_rtol=5e-2)
+    logged = [{k: v[-1] for k, v in t._metrics["train"].items()} for t in (fp32, mixed)]
+    for key in ("kl", "rewards/chosen_sum", "rewards/rejected_sum"):
+        if key in logged[0]:
+            assert logged[1][key] == pytest.approx(logged[0][key], rel=5e-2, abs=1e-3), key
+
+
+def test_grpo_with_bf16_products_tracks_fp32(tiny_model_dir, tmp_path, monkeypatch):
+    """GRPO with bf16 products: the answer-writing forward (ftlib.sampling on the model under training: the adapted
+    layers and the LM head multiply in bf16) gives next-token log-probabilities within bf16 rounding of fp32's; on the
+    same answers, the per-token log-probabilities, the reference's (adapter disabled), the loss and the gradients
+    track the fp32 path's."""
+    from tests.test_alignment import GRPO_REWARDS, PROMPTS
+
+    config = tiny_config(
+        tiny_model_dir,
+        method="grpo",
+        rewards=GRPO_REWARDS,
+        lora_dropout=0.0,
+        grpo_group_size=2,
+        beta=0.1,
+        grpo_max_new_tokens=6,
+    )
+    fp32, mixed = _alignment_pair(config, PROMPTS, tmp_path, monkeypatch)
+    assert _mixed_layers(mixed) == (2 * 7, 1)
+    prompts = [json.dumps(PROMPTS[0]["prompt"])] * 2 + [json.dumps(PROMPTS[1]["prompt"])] * 2
+    answers = fp32.rollout_func(prompts, fp32)
+    ids = torch.tensor([answers["prompt_ids"][0]])
+    calls = []
+    original = fastpath._MixedLinear.apply
+    monkeypatch.setattr(fastpath._MixedLinear, "apply", lambda *a: calls.append(1) or original(*a))
+    again = mixed.rollout_func(prompts, mixed)  # the mixed path writes answers too
+    assert len(calls) >= 1 and len(again["completion_ids"]) == 4
+    with torch.inference_mode():
+        logits = [t.model.get_base_model().eval()(input_ids=ids).logits.log_softmax(-1) for t in (fp32, mixed)]
+    assert _relative_error(logits[1], logits[0]) < 0.01
+    # Both score the fp32 side's answers: the same rewards and advantages, each side's own log-probabilities.
+    mixed.rollout_func = lambda prompts, trainer: answers
+    inputs = [{"prompt": p} for p in prompts]
+    scored = []
+    for trainer in (fp32, mixed):
+        trainer.model.train()
+        scored.append(trainer._generate_and_score_completions(inputs))
+    torch.testing.assert_close(scored[1]["advantages"], scored[0]["advantages"])
+    ref32, ref16 = scored[0]["ref_per_token_logps"], scored[1]["ref_per_token_logps"]
+    mask = scored[0]["completion_mask"].bool()
+    assert (ref16[mask] - ref32[mask]).abs().max() < 0.05  # log-probabilities of ~-10: bf16 rounding of the logits
+    results = [_loss_and_grads_of(t, s) for t, s in zip((fp32, mixed), scored, strict=True)]
+    _assert_tracks(*results, loss_rtol=5e-2, grad_rtol=5e-2)
