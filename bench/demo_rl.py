@@ -5,7 +5,7 @@
 
 GRPO: the shipped `pirate_prompts` (everyday questions after a system prompt asking the model to begin with
 "Ahoy!", which SmolLM2-135M-Instruct seldom does) with the rewards {check: chat_style} (1 when the answer opens with
-"Ahoy!") and {not_repeating: {}} (against collapsed answers), 16 steps of 2 prompts x 8 answers. Before and after,
+"Ahoy!") and {not_repeating: {}} at weight 2 (against collapsed answers), 16 steps of 2 prompts x 8 answers. Before and after,
 the model answers the 36 held-out prompts greedily (48 new tokens, the studio's batched decoding, base and tuned in
 one loop); reported: the check's pass rate (target: at most 20% before, at least 60% after), how readable the
 answers stay (the mean not_repeating score and the answers with one line repeated three or more times), and the
@@ -34,7 +34,9 @@ GRPO = {
     "method": "grpo",
     "dataset": "pirate_prompts",
     "test_size": 0.0,  # held out separately: pirate_prompts_heldout.jsonl
-    "rewards": [{"check": "chat_style", "weight": 1.0}, {"not_repeating": {}, "weight": 1.0}],
+    # not_repeating at twice the check's weight: at equal weights the model learned "Ahoy! Ahoy! Ahoy!" openings
+    # (20 of 36 held-out answers repeated a sentence 3+ times; 3 of 36 at weight 2, BENCHMARKS.md).
+    "rewards": [{"check": "chat_style", "weight": 1.0}, {"not_repeating": {}, "weight": 2.0}],
     "batch_size": 2,
     "grpo_group_size": 8,
     "grpo_max_new_tokens": 24,
@@ -132,6 +134,7 @@ def demo_grpo(overrides: dict) -> dict:
         "rate_after": rate(after),
         "not_repeating_before": round(readable(before), 3),
         "not_repeating_after": round(readable(after), 3),
+        "collapsed_before": sum(collapsed(t) for t in before),
         "collapsed_after": sum(collapsed(t) for t in after),
         "cpu_s": cpu_seconds(),
         "load": load(),
@@ -142,7 +145,8 @@ def demo_grpo(overrides: dict) -> dict:
         f"{out['evaluation_s']:.0f}s evaluating; {out['cpu_s']:.0f} CPU-s; {out['load']}); 'Ahoy!' on "
         f"{out['prompts']} held-out prompts: "
         f"{out['rate_before']:.0%} before -> {out['rate_after']:.0%} after; not_repeating "
-        f"{out['not_repeating_before']} -> {out['not_repeating_after']}, {out['collapsed_after']} collapsed",
+        f"{out['not_repeating_before']} -> {out['not_repeating_after']}, collapsed answers "
+        f"{out['collapsed_before']} -> {out['collapsed_after']}",
         flush=True,
     )
     for example in out["examples"]:
