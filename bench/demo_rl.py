@@ -5,9 +5,9 @@
 
 GRPO: the shipped `pirate_prompts` (everyday questions after a system prompt asking the model to begin with
 "Ahoy!", which SmolLM2-135M-Instruct seldom does) with the rewards {check: chat_style} (1 when the answer opens with
-"Ahoy!") and {not_repeating: {}} at weight 2 (against collapsed answers), 16 steps of 2 prompts x 8 answers. Before and after,
-the model answers the 36 held-out prompts greedily (48 new tokens, the studio's batched decoding, base and tuned in
-one loop); reported: the check's pass rate (target: at most 20% before, at least 60% after), how readable the
+"Ahoy!") and {not_repeating: {}} at weight 2 (against collapsed answers), 16 steps of 2 prompts x 8 answers. Before
+and after, the model answers the 36 held-out prompts greedily (48 new tokens, the studio's batched decoding, base and
+tuned in one loop); reported: the check's pass rate (target: at most 20% before, at least 60% after), how readable the
 answers stay (the mean not_repeating score and the answers with one line repeated three or more times), and the
 wall time of the whole demo, loading and both evaluations included (target: 5 minutes).
 

@@ -174,7 +174,7 @@ class RunConfig(GRPOSettings):
         fmt="%.1e",
         step=1e-5,
         hint="try 2e-3 for LoRA, 5e-5 for full fine-tuning",
-        help="How big each update step is. Empty = a proven default for the method.",
+        help="How big each update step is; it starts at the proven value for the method chosen.",
     )
     epochs: float = setting(
         1.0,
