@@ -63,8 +63,9 @@ def _table(rows: list[dict], height: int | None = None) -> None:
 def reward_preview(config: RunConfig, split: str) -> None:
     """Before launch: a few answers from the model as it is now, and what each reward gives them."""
     st.markdown("#### What the rewards see")
+    who = "the default model" if config.model == "default" else f"`{config.model}`"
     st.caption(
-        f"{config.grpo_group_size} answers by {config.model} to each of three training prompts, written the way "
+        f"{config.grpo_group_size} answers by {who} to each of three training prompts, written the way "
         "training writes them, with each reward's score. GRPO makes the answers with a positive advantage (a "
         "better total than the others to the same prompt) more likely, and those below it less."
     )
