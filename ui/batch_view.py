@@ -30,7 +30,7 @@ CSS = """
 """
 LEGEND = (
     "<div class='ftgrid'><div class='legend'>"
-    f"<span style='{COLORS['trained']}'>trained (label = next token)</span>"
+    f"<span style='{COLORS['trained']}'>trained: label = token id (the model learns to predict it)</span>"
     f"<span style='{COLORS['masked']}'>attended, not trained (-100)</span>"
     f"<span style='{COLORS['pad']}'>padding</span>"
     "<span style='border-left:3px solid #d29922'>start of a packed example</span>"

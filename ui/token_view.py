@@ -198,7 +198,7 @@ def diff_html(a: str, b: str, specials=()) -> tuple[str, str]:
 
 def legend_html() -> str:
     samples = [
-        ({"text": "trained", "trained": True}, "trained: label = token id"),
+        ({"text": "trained", "trained": True}, "trained: label = token id (the model learns to predict it)"),
         ({"text": "masked", "trained": False}, "masked: label -100"),
         ({"text": "<|special|>", "trained": False, "special": True}, "special token"),
         ({"text": "", "role": "padding"}, "padding"),
