@@ -26,6 +26,7 @@ from ui.common import (
     cached_tokenizer,
     model_set_for,
     user_errors,
+    wait_notice,
 )
 from ui.compare_view import CSS, next_token_figure, next_token_frame, setting_header, token_html
 from ui.inputs import number_in_range
@@ -201,14 +202,7 @@ view_setting = S.GREEDY if v_t == 0 else S.DecodingSetting(v_t, v_k, v_p)
 logits_key = (model, adapters, view_model, tuple(prompt_ids))
 cache = st.session_state.setdefault("compare_logits", {})
 if logits_key not in cache:
-    waiting = st.empty()
-
-    def show_wait(state: lease.WaitState | None) -> None:
-        if state is None:
-            waiting.empty()
-        else:
-            waiting.info(f"⏳ {state.message}")
-
+    show_wait = wait_notice()
     with user_errors("Could not compute the next-token distribution"):
         cache.clear()  # one prompt at a time: each entry is a full vocabulary of floats
         view_lm, view_adapter = model_set.route(view_model)

@@ -16,7 +16,7 @@ from ftlib import evaluate as E
 from ftlib import lease
 from ftlib import modelset as M
 from ui import nav
-from ui.common import model_set_for, user_errors
+from ui.common import model_set_for, user_errors, wait_notice
 from ui.evaluate_view import cost_section, side_by_side, token_loss_figure
 from ui.inputs import number_in_range
 from ui.run_choice import pick_run
@@ -197,15 +197,7 @@ st.subheader("Where the reference surprises each model")
 prompts = {r.index: r.prompt for r in result.rows}
 pick = st.selectbox("Row", list(prompts), format_func=lambda i: f"{i}: {prompts[i][:70]}")
 ms = job.model_set  # the model, rows and template the job used, whatever is selected above now
-waiting = st.empty()
-
-
-def show_wait(state: lease.WaitState | None) -> None:
-    if state is None:
-        waiting.empty()
-    else:
-        waiting.info(f"⏳ {state.message}")
-
+show_wait = wait_notice()
 
 with user_errors("Could not score this row"):
     # Two forwards, in turn with a training run or other sessions (ftlib.lease); a wait is shown above.

@@ -147,6 +147,20 @@ _download_failures: dict[tuple[str, str], str] = {}
 _download_failures_lock = threading.Lock()
 
 
+def wait_notice():
+    """An `on_wait` for `ftlib.lease.hold` that shows where the page waits for the device in a placeholder drawn
+    here ("⏳ Waiting for a free slot ... position N in line"), and clears it once the wait is over."""
+    placeholder = st.empty()
+
+    def show(state) -> None:
+        if state is None:
+            placeholder.empty()
+        else:
+            placeholder.info(f"⏳ {state.message}")
+
+    return show
+
+
 def _session_id() -> str:
     ctx = get_script_run_ctx()
     return ctx.session_id if ctx else ""
