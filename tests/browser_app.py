@@ -341,19 +341,24 @@ def select_option(page, label: str, option: str, attempts: int = 3) -> None:
     if box.get_by_role("combobox").input_value() == option:
         return  # already chosen: picking it again would not rerun the script
     choice = page.get_by_role("listbox").get_by_role("option", name=option, exact=True)
-    for attempt in range(attempts):
-        # The list closes when the page scrolls or moves under it, and Playwright scrolls to reach an option below
-        # the fold: centre the box first. The Open button lists every option (typing would filter them).
-        box.evaluate("element => element.scrollIntoView({block: 'center'})")
-        box.get_by_role("button", name="Open").click()
-        try:
-            choice.wait_for(timeout=5_000)
-            break
-        except PlaywrightTimeout:
-            if attempt == attempts - 1:
-                raise
-            page.keyboard.press("Escape")
-    rerun_after(page, choice.click)
+
+    def open_and_pick() -> None:
+        for attempt in range(attempts):
+            # The list closes when the page scrolls or moves under it (a fragment's timed rerun can do that too,
+            # even after the option showed), and Playwright scrolls to reach an option below the fold: centre
+            # the box first, and retry the whole open-and-click. The Open button lists every option (typing
+            # would filter them).
+            box.evaluate("element => element.scrollIntoView({block: 'center'})")
+            box.get_by_role("button", name="Open").click()
+            try:
+                choice.click(timeout=5_000)
+                return
+            except PlaywrightTimeout:
+                if attempt == attempts - 1:
+                    raise
+                page.keyboard.press("Escape")
+
+    rerun_after(page, open_and_pick)
 
 
 def set_number(page, label: str, value) -> None:
