@@ -75,6 +75,7 @@ __all__ = [
     "render_row",
     "row_counts",
     "split_rows",
+    "split_warnings",
 ]
 PEEK_ROWS = 1000  # rows `peek_fields` looks at for the keys of a JSON file
 
@@ -105,6 +106,24 @@ class LoadResult:
     source: str = ""
     notices: list[FieldNotice] = field(default_factory=list)
     fields: list[str] = field(default_factory=list)  # the file's own top-level fields (columns or keys)
+    file_type: str = ""  # jsonl | json | csv | tsv | parquet
+    lines: list[int] | None = None  # CSV/TSV: the line of the file data row n starts on is lines[n - 1]
+
+    def where(self, row: int) -> str:
+        """Where source row `row` (1-based, as in `errors` and `row_numbers`) is, in the words of the file's type.
+
+        >>> LoadResult("alpaca", [], [], 0, [], file_type="csv", lines=[2, 3, 5]).where(3)
+        'data row 3 (line 5 of the file)'
+        >>> LoadResult("messages", [], [], 0, [], file_type="jsonl").where(3)
+        'line 3'
+        """
+        if self.file_type == "jsonl":
+            return f"line {row}"
+        if self.file_type == "json":
+            return f"item {row}"
+        if self.lines and 0 < row <= len(self.lines):
+            return f"data row {row} (line {self.lines[row - 1]} of the file)"
+        return f"data row {row}"
 
     @property
     def valid_rows(self) -> int:
@@ -184,12 +203,12 @@ def _keys(records: list[tuple[int, dict]]) -> list[str]:
     return list(dict.fromkeys(k for _, r in records for k in r))
 
 
-def _raw_records(data: bytes, filename: str) -> tuple[list[tuple[int, dict]], list[RowError], list[str] | None]:
-    kind = file_kind(filename, data)
+def _raw_records(data: bytes, filename: str, kind: str):
+    """(records, bad rows, a table's columns or None, the line each table row starts on or None)."""
     if kind in TABLE_KINDS:
-        columns, table_rows = read_table(data, kind, filename)
-        return (*_table_records(columns, table_rows), columns)
-    return (*text_records(data, kind, filename), None)
+        columns, table_rows, lines = read_table(data, kind, filename)
+        return (*_table_records(columns, table_rows), columns, lines)
+    return (*text_records(data, kind, filename), None, None)
 
 
 class FileFields(NamedTuple):
@@ -256,7 +275,8 @@ def load_bytes(
         raise DataError(f"Unknown format '{fmt}'. Choose one of: {', '.join(FORMATS)}.")
     if not data.strip(b" \t\r\n\xef\xbb\xbf"):
         raise DataError(f"{filename} is empty. Choose a file with at least one row.")
-    raw, errors, columns = _raw_records(data, filename)
+    kind = file_kind(filename, data)
+    raw, errors, columns, lines = _raw_records(data, filename, kind)
     total = len(raw) + len(errors)
     if not raw:
         shown = "; ".join(f"row {e.row}: {e.message}" for e in errors[:3])
@@ -303,7 +323,20 @@ def load_bytes(
     errors.sort(key=lambda e: e.row)
     notices = _notices(ignored, records, fmt)
     mapped = {f: c for f, c in column_map.items() if c is not None} if column_map else None
-    return LoadResult(fmt, rows, errors, total, numbers, warnings, columns, mapped, notices=notices, fields=fields)
+    return LoadResult(
+        fmt,
+        rows,
+        errors,
+        total,
+        numbers,
+        warnings,
+        columns,
+        mapped,
+        notices=notices,
+        fields=fields,
+        file_type=kind,
+        lines=lines,
+    )
 
 
 def _with_hint(message: str, record: dict, fmt: str) -> str:
@@ -431,6 +464,36 @@ def count_test_rows(n: int, test_size: float | int) -> int:
             "rows (or a ratio like 0.1) so both splits keep at least one row."
         )
     return count
+
+
+TINY_TRAIN_ROWS = 20  # fewer training rows than this: the run mostly memorises them
+TINY_TEST_ROWS = 5  # fewer held-out rows than this: the held-out loss is noise
+
+
+def split_warnings(n_train: int, n_test: int) -> list[str]:
+    """Plain-words warnings for a split too small to train or to judge on (none for a usable one).
+
+    >>> split_warnings(100, 10)
+    []
+    >>> [w.split(".")[0] for w in split_warnings(6, 1)]
+    ['Only 6 training rows', 'Only 1 held-out row']
+    """
+    out = []
+    if n_train < TINY_TRAIN_ROWS:
+        rows = "row" if n_train == 1 else "rows"
+        out.append(
+            f"Only {n_train} training {rows}. A run shows the model these few examples over and over: it copies "
+            "their wording within a few steps and learns little it can use on new questions. Aim for at least "
+            f"{TINY_TRAIN_ROWS} (a few hundred is typical)."
+        )
+    if n_test < TINY_TEST_ROWS:
+        rows, them, answers = ("row", "it", "answer") if n_test == 1 else ("rows", "them", "answers")
+        out.append(
+            f"Only {n_test} held-out {rows}. The held-out loss on the Train page is measured on {them} alone, so it "
+            "jumps with each example and says little about new data, and Evaluate compares only "
+            f"{n_test} {answers}. Keep at least {TINY_TEST_ROWS} held out."
+        )
+    return out
 
 
 def split_rows(

@@ -18,6 +18,7 @@ from ftlib.data import (
     load_file,
     peek_fields,
     split_rows,
+    split_warnings,
 )
 from ftlib.demo_data import sample_choices
 from ftlib.errors import UserError
@@ -133,7 +134,7 @@ def preview(result) -> None:
     start = (page - 1) * PAGE_SIZE
     page_rows = zip(result.rows[start : start + PAGE_SIZE], result.row_numbers[start : start + PAGE_SIZE], strict=True)
     for row, number in page_rows:
-        show_row(row, number, raw)
+        show_row(row, result.where(number), raw)
 
 
 def split_and_save(result, label: str) -> None:
@@ -156,6 +157,8 @@ def split_and_save(result, label: str) -> None:
         n_test = count_test_rows(len(rows), test_size)
         dups = f" ({dropped} duplicates dropped)" if dedupe else ""
         st.caption(f"Train **{len(rows) - n_test}**, test **{n_test}** rows{dups}.")
+        for warning in split_warnings(len(rows) - n_test, n_test):
+            st.warning(warning)
     except UserError as exc:
         n_test = None
         if len(rows) < 2:  # the file, not the field: no test size can work
@@ -211,7 +214,10 @@ with user_errors("Could not read this file"):
 
 if st.session_state.get("data_loaded") != path:
     # A new file: start at the first page, and offer a split name from the file name.
-    st.session_state.update(data_loaded=path, data_page=1, split_name=workspace.safe_name(label, "dataset"))
+    # data_page is dropped, not set: a number box with a default also given through the Session State API makes
+    # Streamlit log a warning; dropped, it comes back at its default, the first page.
+    st.session_state.pop("data_page", None)
+    st.session_state.update(data_loaded=path, split_name=workspace.safe_name(label, "dataset"))
 
 show_report(result)
 if not result.rows:

@@ -520,3 +520,17 @@ def test_truncation_count(smol_tokenizer):
     assert (stats["truncated"], stats["max_length"]) == (1, cut)
     assert stats["truncated_fraction"] == pytest.approx(1 / 3)
     assert dataset_stats(STAT_ROWS, smol_tokenizer, max_length=max(lengths))["truncated"] == 0
+
+
+def test_table_rows_know_the_line_of_the_file_they_start_on():
+    """A quoted cell spanning lines moves every later row down; blank lines are skipped by the reader."""
+    data = b'question,answer\nA?,"one\ntwo"\n\nB?,b\nC?,c,extra\n'
+    result = load_bytes(data, "faq.csv")
+    assert result.lines == [2, 5, 6]
+    assert [result.where(n) for n in (1, 2, 3)] == [
+        "data row 1 (line 2 of the file)",
+        "data row 2 (line 5 of the file)",
+        "data row 3 (line 6 of the file)",
+    ]
+    assert [e.row for e in result.errors] == [3]
+    assert load_bytes(b'{"text": "a"}\n\n{"text": "b"}\n', "t.jsonl").where(3) == "line 3"
