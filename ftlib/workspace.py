@@ -196,10 +196,30 @@ def read_jsonl(path: Path) -> list[dict]:
         return [json.loads(line) for line in handle if line.strip()]
 
 
-def save_split(name: str, train: list[dict], test: list[dict], meta: dict | None = None) -> Path:
-    """Save a train/test split as `datasets/<name>/{train,test}.jsonl` plus `meta.json`."""
-    folder = datasets_dir() / safe_name(name, default="dataset")
+class SplitExists(UserError):
+    """Saving a split under a name already taken, without saying it may be replaced."""
+
+
+def split_folder(name: str) -> Path:
+    """Where a split named `name` is (or would be) saved: `datasets/<sanitized name>`."""
+    return datasets_dir() / safe_name(name, default="dataset")
+
+
+def save_split(
+    name: str, train: list[dict], test: list[dict], meta: dict | None = None, overwrite: bool = True
+) -> Path:
+    """Save a train/test split as `datasets/<name>/{train,test}.jsonl` plus `meta.json`; returns its folder.
+
+    With `overwrite=False` a split already saved under that name is kept and `SplitExists` is raised (the Data page
+    asks first; a second tab may have saved the same name meanwhile).
+    """
+    folder = split_folder(name)
     new = not folder.exists()
+    if not new and not overwrite:
+        raise SplitExists(
+            f"A split named '{folder.name}' is already saved; it was kept. Choose another name, or tick "
+            "Replace to save over it."
+        )
     info = dict(meta or {}, name=folder.name, train_rows=len(train), test_rows=len(test), saved_at=time.time())
     try:
         # All three or none: a split replaced halfway would pair a new train file with an old test file.

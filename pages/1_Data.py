@@ -167,25 +167,66 @@ def split_and_save(result, label: str) -> None:
             st.error(
                 f"**Test {'ratio' if mode == 'ratio' else 'rows'}**: {exc} Nothing can be saved until it is fixed."
             )
-    if any(s["name"] == workspace.safe_name(name) for s in workspace.list_splits()):
-        st.caption(f"A split named `{workspace.safe_name(name)}` exists; saving replaces it.")
-    if st.button("Save split", type="primary", key="split_save", disabled=n_test is None or seed is None):
+    existing = {s["name"]: s for s in workspace.list_splits()}
+    target, active = workspace.split_folder(name or label).name, active_split_name()
+    replace = True
+    if target in existing:
+        # Never replaced silently: the user ticks Replace (keyed by name, so a tick is not carried to another).
+        old = existing[target]
+        what = "the active dataset" if target == active else "a saved split"
+        st.warning(
+            f"`{target}` is already {what} ({old.get('train_rows')} train, {old.get('test_rows')} test rows). "
+            "Saving replaces it: tick **Replace it**, or choose another name."
+        )
+        replace = st.checkbox(f"Replace it (`{target}`)", key=f"split_replace_{target}")
+    blocked = n_test is None or seed is None or not replace
+    if st.button("Save split", type="primary", key="split_save", disabled=blocked):
         with user_errors("Could not save the split"):
             train, test = split_rows(result.rows, test_size=test_size, seed=seed, dedupe=dedupe)
             meta = result.split_meta(label, seed, test_size, dedupe)
-            folder = workspace.save_split(name or label, train, test, meta)
+            folder = workspace.save_split(name or label, train, test, meta, overwrite=replace)
         set_active_split(folder.name)
         cached_split.clear()
         st.success(
             f"Saved **{folder.name}**: {len(train)} train and {len(test)} test rows. It is now the "
             "active dataset for the other pages."
         )
+    saved_splits()
+
+
+def saved_splits() -> None:
+    """Pick which saved split the other pages use (the active one), and the table of all of them."""
     splits = workspace.list_splits()
-    if splits:
-        active, columns = active_split_name(), ("name", "format", "train_rows", "test_rows", "source")
-        with st.expander(f"Saved splits ({len(splits)})"):
-            table = [{"active": "✅" if s["name"] == active else "", **{c: s.get(c) for c in columns}} for s in splits]
-            st.dataframe(table, hide_index=True)
+    if not splits:
+        return
+    st.subheader("Saved splits")
+    active, by_name = active_split_name(), {s["name"]: s for s in splits}
+    names = list(by_name)
+    if st.session_state.get("split_pick_for") != active:
+        # The active split changed (saved, or made active): the picker shows it again (dropped, not set: see
+        # data_page below).
+        st.session_state.pop("split_pick", None)
+        st.session_state["split_pick_for"] = active
+
+    def describe(n: str) -> str:
+        mark = " · active" if n == active else ""
+        return f"{n} ({by_name[n].get('train_rows')} train, {by_name[n].get('test_rows')} test rows){mark}"
+
+    left, right = st.columns([3, 1], vertical_alignment="bottom")
+    pick = left.selectbox(
+        "Split the other pages use",
+        names,
+        index=names.index(active) if active in names else 0,
+        key="split_pick",
+        format_func=describe,
+        help="Tokens, Batches, Train, Compare and Evaluate read the active split. Saving a split makes it active.",
+    )
+    # A callback, so the sidebar (drawn before this page) already names the new split on this run.
+    right.button("Make active", key="split_activate", on_click=set_active_split, args=(pick,), disabled=pick == active)
+    with st.expander(f"All saved splits ({len(splits)})"):
+        columns = ("name", "format", "train_rows", "test_rows", "source")
+        table = [{"active": "✅" if s["name"] == active else "", **{c: s.get(c) for c in columns}} for s in splits]
+        st.dataframe(table, hide_index=True)
 
 
 # --- the page ---------------------------------------------------------------------------------------------

@@ -321,3 +321,42 @@ def test_a_new_file_starts_at_page_one_without_a_session_state_warning(tmp_path,
     assert not at.exception and at.number_input(key="data_page").value == 1
     assert "Question 0?" in texts(at) and "Question 10?" not in texts(at)
     assert not [m for m in logged if "data_page" in m], logged
+
+
+def test_saving_under_a_taken_name_asks_first():
+    at = with_path(data_page(), FIXTURES / "chat_mixed.jsonl")
+    at.text_input(key="split_name").input("my chats").run()
+    at.button(key="split_save").click().run()
+    first_saved = workspace.load_split("my_chats")[2]["saved_at"]
+    at.radio(key="split_mode").set_value("rows").run()
+    at.number_input(key="split_count").set_value(2).run()
+    assert any("`my_chats` is already the active dataset" in w.value for w in at.warning)
+    assert at.button(key="split_save").disabled  # not replaced silently
+    at.checkbox(key="split_replace_my_chats").check().run()
+    at.button(key="split_save").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    _, test, meta = workspace.load_split("my_chats")
+    assert len(test) == 2 and meta["saved_at"] > first_saved
+
+
+def test_save_split_refuses_a_taken_name_unless_told_to_replace(tmp_path):
+    workspace.save_split("kept", [{"text": "old"}], [{"text": "old test"}])
+    with pytest.raises(workspace.SplitExists, match="Choose another name"):
+        workspace.save_split("kept", [{"text": "new"}], [{"text": "new test"}], overwrite=False)
+    assert workspace.load_split("kept")[0] == [{"text": "old"}]
+    workspace.save_split("kept", [{"text": "new"}], [{"text": "new test"}], overwrite=True)
+    assert workspace.load_split("kept")[0] == [{"text": "new"}]
+
+
+def test_an_earlier_split_can_be_made_active_again():
+    workspace.save_split("first", [{"text": "a"}], [{"text": "b"}], {"source": "first"})
+    at = with_path(data_page(), FIXTURES / "chat_mixed.jsonl")
+    at.text_input(key="split_name").input("second").run()
+    at.button(key="split_save").click().run()
+    assert at.session_state["active_split"] == "second"
+    assert at.selectbox(key="split_pick").value == "second" and at.button(key="split_activate").disabled
+    at.selectbox(key="split_pick").set_value("first").run()
+    at.button(key="split_activate").click().run()
+    assert not at.exception and at.session_state["active_split"] == "first"
+    assert at.button(key="split_activate").disabled
+    assert "first (1 train, 1 test rows) · active" in at.selectbox(key="split_pick").format_func("first")
