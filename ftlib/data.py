@@ -60,6 +60,7 @@ __all__ = [
     "FieldNotice",
     "FileFields",
     "LoadResult",
+    "MappingNeeded",
     "RowError",
     "count_test_rows",
     "count_truncated",
@@ -78,6 +79,19 @@ __all__ = [
     "split_warnings",
 ]
 PEEK_ROWS = 1000  # rows `peek_fields` looks at for the keys of a JSON file
+
+
+class MappingNeeded(DataError):
+    """The file is readable but which of its fields holds what is not known: a normal step, not a broken file.
+
+    The message is the full one (the CLI prints it); a page draws its own from the attributes: `name` (the file),
+    `fields` (its columns or keys), `table`, `fmt` (the format it would be read as, None when none fits yet) and
+    `gaps` (that format's fields with nothing mapped to them).
+    """
+
+    def __init__(self, message: str, name: str, fields: list[str], table: bool, fmt: str | None, gaps: list[str]):
+        super().__init__(message)
+        self.name, self.fields, self.table, self.fmt, self.gaps = name, fields, table, fmt, gaps
 
 
 @dataclass
@@ -234,10 +248,17 @@ def peek_fields(path: str | Path) -> FileFields:
 # --- loading ----------------------------------------------------------------------------------------------
 
 
-def load_file(path: str | Path, fmt: str | None = None, column_map: dict[str, str | None] | None = None) -> LoadResult:
-    """Read a file from disk; see `load_bytes`."""
+def load_file(
+    path: str | Path,
+    fmt: str | None = None,
+    column_map: dict[str, str | None] | None = None,
+    name: str | None = None,
+) -> LoadResult:
+    """Read a file from disk; see `load_bytes`. `name` is the file's name in messages when it is not the name on
+    disk (an upload stored as `<date>-<time>-<tag>-faq.csv` is `faq.csv` to its user); it must keep the suffix."""
     data, path = read_path(path)
-    result = load_bytes(data, path.name, fmt=fmt, column_map=column_map)
+    shown = name if name and Path(name).suffix.lower() == path.suffix.lower() else path.name
+    result = load_bytes(data, shown, fmt=fmt, column_map=column_map)
     result.source = str(path)
     return result
 
@@ -287,23 +308,33 @@ def load_bytes(
     elif columns is not None:
         column_map = guess_column_map(columns)
         if not column_map:
-            raise DataError(
+            raise MappingNeeded(
                 f"Could not tell which columns of {filename} hold the prompt and the answer "
                 f"(columns: {', '.join(columns)}). Map them under Field mapping on the Data page "
-                "(`--map question=instruction` in the CLI), e.g. question -> instruction, answer -> output."
+                "(`--map question=instruction` in the CLI), e.g. question -> instruction, answer -> output.",
+                filename,
+                columns,
+                True,
+                None,
+                [],
             )
     elif fmt is None and not any(detect_row_format(r) for _, r in raw):
         column_map = guess_column_map(fields) or None  # e.g. a JSON file of {"question", "answer"} objects
     records = [(n, _apply_map(r, column_map)) for n, r in raw] if column_map else raw
-    fmt = fmt or _vote(records, filename)
+    fmt = fmt or _vote(records, filename, fields, columns is not None)
     if column_map:
         mapped = {k for _, r in records[:1] for k in r} | {f for f, c in column_map.items() if c is not None}
         gaps = missing_fields(fmt, mapped)
         if gaps:
             what = "column" if columns is not None else "field"
-            raise DataError(
+            raise MappingNeeded(
                 f"Read as {fmt}, {filename} needs a {what} for: {', '.join(gaps)}. Map one under Field "
-                f"mapping on the Data page (`--map COLUMN=FIELD` in the CLI); its {what}s: {', '.join(fields)}."
+                f"mapping on the Data page (`--map COLUMN=FIELD` in the CLI); its {what}s: {', '.join(fields)}.",
+                filename,
+                fields,
+                columns is not None,
+                fmt,
+                gaps,
             )
     source_of = {fld: col for fld, col in (column_map or {}).items() if col is not None}
     rows, numbers, warnings, ignored = [], [], [], Counter()
@@ -386,15 +417,20 @@ def _notices(ignored: Counter, records: list[tuple[int, dict]], fmt: str) -> lis
     return notices
 
 
-def _vote(records: list[tuple[int, dict]], name: str) -> str:
+def _vote(records: list[tuple[int, dict]], name: str, fields: list[str], table: bool) -> str:
     votes = Counter(f for f in (detect_row_format(r) for _, r in records) if f)
     if not votes:
         keys = ", ".join(list(records[0][1])[:8]) or "(none)"
-        known = "; ".join(f"{f}: {', '.join(fields)}" for f, fields in FORMAT_FIELDS.items())
-        raise DataError(
+        known = "; ".join(f"{f}: {', '.join(names)}" for f, names in FORMAT_FIELDS.items())
+        raise MappingNeeded(
             f"Could not recognise the format of {name}: its rows have the fields {keys}. "
             f"Supported formats and their fields -- {known}. Map the file's fields under Field mapping on the "
-            "Data page (`--map KEY=FIELD` in the CLI), or rename them."
+            "Data page (`--map KEY=FIELD` in the CLI), or rename them.",
+            name,
+            fields,
+            table,
+            None,
+            [],
         )
     # Most rows win; a tie goes to the earlier format in FORMATS.
     return max(votes, key=lambda f: (votes[f], -FORMATS.index(f)))

@@ -178,6 +178,19 @@ def save_upload(filename: str, data: bytes) -> Path:
     return target
 
 
+_UPLOAD_PREFIX = re.compile(r"^\d{8}-\d{6}-(?:[0-9a-f]{6}-)?")
+
+
+def upload_name(path: str | Path) -> str:
+    """The name an upload had on the user's machine (as `safe_name` kept it), without the stored prefix.
+
+    >>> upload_name("/ws/uploads/20261129-231833-af4651-faq_export.csv")
+    'faq_export.csv'
+    """
+    name = Path(path).name
+    return _UPLOAD_PREFIX.sub("", name, count=1) or name
+
+
 def list_uploads() -> list[Path]:
     """Stored uploads, newest first (names start with the date); not the temporary file of one being written."""
     return sorted((p for p in uploads_dir().iterdir() if p.is_file() and not p.name.startswith(".")), reverse=True)

@@ -534,3 +534,23 @@ def test_table_rows_know_the_line_of_the_file_they_start_on():
     ]
     assert [e.row for e in result.errors] == [3]
     assert load_bytes(b'{"text": "a"}\n\n{"text": "b"}\n', "t.jsonl").where(3) == "line 3"
+
+
+def test_an_unmapped_table_asks_for_a_mapping_with_what_a_page_needs():
+    """MappingNeeded is a DataError (the CLI prints it as before) carrying the file's own name and columns."""
+    with pytest.raises(data.MappingNeeded, match="--map") as caught:
+        load_bytes(b"Kundenfrage,Antwort\nWie?,So.\n", "faq export.csv")
+    need = caught.value
+    assert isinstance(need, DataError)
+    assert (need.name, need.fields, need.table, need.fmt, need.gaps) == (
+        "faq export.csv",
+        ["Kundenfrage", "Antwort"],
+        True,
+        None,
+        [],
+    )
+    with pytest.raises(data.MappingNeeded) as caught:
+        load_bytes(
+            b"Kundenfrage,Antwort\nWie?,So.\n", "faq.csv", fmt="preference", column_map={"prompt": "Kundenfrage"}
+        )
+    assert (caught.value.fmt, caught.value.gaps) == ("preference", ["chosen", "rejected"])

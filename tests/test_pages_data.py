@@ -167,8 +167,8 @@ def test_table_with_column_mapping_and_format_override():
     at.selectbox(key="data_map_completion").set_value("answer").run()
     assert not at.exception and {m.label: m.value for m in at.metric}["Format"] == "prompt_completion"
     at.selectbox(key="data_format").set_value("preference").run()
-    assert not at.exception
-    assert at.error and "needs a column for: chosen, rejected" in at.error[0].value
+    assert not at.exception and not at.error  # a step to take, not a broken file
+    assert "needs a column for: chosen, rejected" in at.info[0].value and "**qa.csv**" in at.info[0].value
 
 
 @pytest.mark.parametrize(
@@ -266,7 +266,7 @@ def test_json_files_get_the_field_mapping_the_refusal_names(tmp_path):
     path = tmp_path / "odd.json"
     path.write_text(json.dumps([{"q": "6 x 7?", "a": "42."}, {"q": "Half of 10?", "a": "5."}]), encoding="utf-8")
     at = with_path(data_page(), path)
-    assert at.error and "Map the file's fields under Field mapping" in at.error[0].value
+    assert not at.error and "under **Field mapping** above" in at.info[0].value
     assert [e.label for e in at.expander if e.label == "Field mapping"]  # the control the message names exists
     at.selectbox(key="data_map_instruction").set_value("q").run()
     at.selectbox(key="data_map_output").set_value("a").run()
@@ -360,3 +360,42 @@ def test_an_earlier_split_can_be_made_active_again():
     assert not at.exception and at.session_state["active_split"] == "first"
     assert at.button(key="split_activate").disabled
     assert "first (1 train, 1 test rows) · active" in at.selectbox(key="split_pick").format_func("first")
+
+
+def test_a_table_with_odd_column_names_asks_for_its_question_and_answer_columns():
+    """Walkthrough 9: a CSV whose columns are not guessed is a normal step (an info box, the user's own file name,
+    a Question/Answer pair first, the command-line form in a tooltip), not a red error about a stored file."""
+    at = data_page()
+    at.radio(key="data_source").set_value("Upload").run()
+    payload = b"Kundenfrage,Antwort text,Kategorie\nWie spaet?,Drei Uhr.,zeit\nWo?,Hier.,ort\n"
+    at.file_uploader(key="data_upload").upload("faq export.csv", payload, "text/csv").run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert "**faq export.csv** is a table" in at.info[0].value and "uploads" not in at.info[0].value
+    question, answer = at.selectbox(key="data_pair_question"), at.selectbox(key="data_pair_answer")
+    assert (question.label, answer.label) == ("Question column", "Answer column")
+    assert "--map COLUMN=prompt" in question.help and "--map" not in at.info[0].value
+    question.set_value("Kundenfrage").run()
+    assert not at.error and "Now choose the **Answer column**" in at.info[0].value
+    at.selectbox(key="data_pair_answer").set_value("Antwort text").run()
+    assert not at.exception and not at.error and not at.info, [e.value for e in at.error]
+    metrics = {m.label: m.value for m in at.metric}
+    assert (metrics["Format"], metrics["Valid rows"]) == ("prompt_completion", "2")
+    assert at.selectbox(key="data_map_prompt").value == "Kundenfrage"  # the full editor shows the same mapping
+    assert any("ignored field: `Kategorie`" in w.value for w in at.warning)
+    assert at.text_input(key="split_name").value == "faq_export"
+
+
+def test_the_question_answer_pair_follows_a_guessed_alpaca_mapping():
+    at = with_path(data_page(), FIXTURES / "qa.csv")
+    assert at.selectbox(key="data_pair_question").value == "question"
+    assert at.selectbox(key="data_pair_answer").value == "answer"
+    at.selectbox(key="data_pair_answer").set_value("question").run()
+    assert at.selectbox(key="data_map_output").value == "question"  # the pair writes the field it stands for
+
+
+def test_a_table_of_prompts_alone_is_still_read_as_prompts(tmp_path):
+    path = tmp_path / "prompts.csv"
+    path.write_text("prompt\nWrite a haiku.\nName a colour.\n")
+    at = with_path(data_page(), path)
+    assert not at.exception and not at.error and not at.info, [i.value for i in at.info]
+    assert {m.label: m.value for m in at.metric}["Format"] == "prompt_only"
