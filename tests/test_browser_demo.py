@@ -142,7 +142,7 @@ def test_what_a_newcomer_sees_is_what_is_true(browser, start_server, tiny_model_
         token.hover()
         card = token.locator(".card")
         card.wait_for(state="visible")
-        assert card.inner_text().startswith("p = ") and card.locator(".alt").count() >= 2
+        assert card.inner_text().startswith("model ") and card.locator(".alt").count() >= 2
         screenshot(page, shots, "compare-hover-card", full_page=False)
 
         open_page(page, "Evaluate")
