@@ -33,7 +33,7 @@ from ui.common import (
     user_errors,
 )
 from ui.inputs import number_in_range
-from ui.labels import POLICY_LABELS, TEMPLATE_LABELS, policy_label
+from ui.labels import POLICY_LABELS, TEMPLATE_LABELS, as_in_training, policy_label, setting_label, training_default
 from ui.token_panels import show_checks, show_counts, show_encoded, show_unpaired
 from ui.token_view import diff_html, legend_html, rendered_html, tokens_html
 
@@ -85,10 +85,11 @@ def pick_row():
         if not rows:
             st.info(f"The {part} split of **{name}** is empty. Pick the other split.")
             st.stop()
-        index = number_in_range(c2, f"Row (0 to {len(rows) - 1})", 0, len(rows) - 1, 0, key="tok_row")
-        if index is None:
+        # Counted from 1 on screen, as on the Data page; the index into the split stays 0-based.
+        number = number_in_range(c2, f"Row (1 to {len(rows)})", 1, len(rows), 1, key="tok_row")
+        if number is None:
             st.stop()
-        return rows[index], rows, index
+        return rows[number - 1], rows, number - 1
     text = st.text_area(
         "Conversation (JSON: a list of messages, or a row: messages (+ tools), prompt+chosen+rejected, "
         "prompt+completion+label, text, prompt)",
@@ -150,9 +151,19 @@ policy = c2.selectbox(
     help="\n".join(f"- **{POLICY_LABELS[p]}** (`{p}`): {h}" for p, h in POLICY_HELP.items()),
 )
 remember_token_settings(template, policy)
-max_length = number_in_range(c3, "Max length (0 = none)", 0, 1_000_000, 0, step=64, key="tok_max_length")
+max_length = number_in_range(
+    c3,
+    setting_label("max_length"),
+    0,
+    1_000_000,
+    training_default("max_length"),  # what training cuts at unless the Train page says otherwise
+    step=64,
+    key="tok_max_length",
+    help="Tokens past this are cut, as training cuts them (shown in red). 0 = no limit.",
+)
 if max_length is None:
     st.stop()
+c3.caption(as_in_training("max_length", max_length) if max_length else "No limit: for this preview only.")
 max_length = max_length or None
 
 tokenizer = base_tokenizer

@@ -359,6 +359,13 @@ def test_evaluate_shows_each_rows_answers_side_by_side_in_full(finished_run, var
         assert texts[i + 1 : i + 4] == [row["reference"], *answers]
     headers = [m.value for m in at.markdown if m.value.startswith(("**Base model**", "**Tuned model**"))]
     assert len(headers) == 2 * len(table)
+    # Rows count from 1 on screen, as on the Data page; the engine's index (and the CSV) stays 0-based.
+    assert list(table["row"]) == [1, 2, 3] and "index" not in table.columns
+    held_out = [c.value for c in at.caption if c.value.startswith("Held-out row")]
+    assert held_out == [f"Held-out row {n} · the prompt" for n in (1, 2, 3)]
+    picker = next(s for s in at.selectbox if s.label == "Row")
+    assert picker.value == 0 and picker.format_func(0).startswith("1: ")
+    assert at.session_state["evaluate_job"].result.to_csv().splitlines()[1].startswith("0,")
     assert headers[0] == f"**Base model** · loss {table['base_loss'][0]:.3f}"
 
 
