@@ -15,7 +15,8 @@ import json
 import streamlit as st
 
 from ftlib.checks import preflight
-from ftlib.rows import row_kind
+from ftlib.masks import added_system_prompt
+from ftlib.rows import conversation, row_kind
 from ftlib.templates import (
     BUILTIN_TEMPLATES,
     TEMPLATE_NAMES,
@@ -34,7 +35,7 @@ from ui.common import (
 )
 from ui.inputs import number_in_range
 from ui.labels import POLICY_LABELS, TEMPLATE_LABELS, as_in_training, policy_label, setting_label, training_default
-from ui.token_panels import show_checks, show_counts, show_encoded, show_unpaired
+from ui.token_panels import added_system_line, show_checks, show_counts, show_encoded, show_unpaired
 from ui.token_view import diff_html, legend_html, rendered_html, tokens_html
 
 EXAMPLE = [
@@ -124,6 +125,16 @@ def pick_template(key: str, label: str, tokenizer, default: str = "tokenizer"):
         return get_template(name, tokenizer, source=source)
 
 
+def note_added_system(row, template) -> None:
+    """A caption when the row has no system message and the template writes a default one into it (found by
+    rendering with and without one, for any template: ftlib.masks.added_system_prompt)."""
+    if row_kind(row) == "text":
+        return
+    added = added_system_prompt(template, conversation(row), row.get("tools"))
+    if added:
+        st.caption(added_system_line(added, own_template=template.name == "tokenizer"))
+
+
 def encode(row, tokenizer, template, policy, max_length):
     with user_errors("Could not encode this example"):
         enc = encode_row(row, tokenizer, template, policy, max_length)
@@ -200,6 +211,7 @@ if isinstance(enc, PreferenceEncoded):
         with st.expander("Shared prompt text"):
             st.html(rendered_html(enc.prompt_text))
     show_checks(checks)
+    note_added_system(row, template)
     left, right = st.columns(2)
     for column, name, part in ((left, "Chosen", enc.chosen), (right, "Rejected", enc.rejected)):
         with column:
@@ -208,6 +220,7 @@ if isinstance(enc, PreferenceEncoded):
 elif kind == "unpaired":  # beside the nearest row of the split with the opposite label
     partner = unpaired_partner(rows, index) if rows is not None else None
     others = [encode(rows[partner], tokenizer, template, policy, max_length)] if partner is not None else []
+    note_added_system(row, template)
     show_unpaired([(enc, checks), *others], show_ids, as_table)
 elif compare:
     default_b = "chatml" if template.name != "chatml" else "llama3"
@@ -224,6 +237,7 @@ elif compare:
         with column:
             st.markdown(f"#### {TEMPLATE_LABELS[tpl.name]}")
             show_counts(part, compact=True)
+            note_added_system(row, tpl)
             st.markdown("**Rendered text** (differences highlighted)")
             st.html(text_html)
             st.html(tokens_html(part.tokens, show_ids=show_ids, cut_tokens=part.cut_tokens))
@@ -234,4 +248,5 @@ else:
     elif enc.kind == "prompt_only":
         st.caption("A prompt without an answer, shown as the model would get it: nothing is trained.")
     show_checks(checks)
+    note_added_system(row, template)
     show_encoded(enc, show_ids, as_table)

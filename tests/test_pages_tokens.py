@@ -296,3 +296,28 @@ def test_max_length_starts_where_training_cuts(page):
     at.number_input(key="tok_max_length").set_value(0)
     run(at)
     assert metrics(at)[3] == "0" and int(metrics(at)[0]) > cut_at
+
+
+SMOL_DEFAULT_SYSTEM = "You are a helpful AI assistant named SmolLM, trained by Hugging Face"  # SmolLM2's template
+
+
+def test_a_default_system_message_the_template_adds_is_named(page):
+    """SmolLM2's own template writes a system message into every row without one: the page says so, in words."""
+    from ftlib.models import load_tokenizer
+
+    turns = list(TRAIN[0]["messages"])
+    # The reference: transformers' render of the model's own template holds it for this row.
+    assert SMOL_DEFAULT_SYSTEM in load_tokenizer("default").apply_chat_template(turns, tokenize=False)
+    at = _typed(run(page), turns)
+    notes = [c.value for c in at.caption if c.value.startswith("Your row has no system message")]
+    assert len(notes) == 1 and "the model's template adds this default one" in notes[0]
+    assert f"“{SMOL_DEFAULT_SYSTEM}”" in notes[0]
+    at = _typed(at, [{"role": "system", "content": "Terse."}, *turns])  # the row's own system message
+    assert not any(c.value.startswith("Your row has no system message") for c in at.caption)
+    at = _typed(at, turns)
+    at.selectbox(key="tok_template").set_value("chatml")  # ChatML adds none
+    run(at)
+    assert not any(c.value.startswith("Your row has no system message") for c in at.caption)
+    at.selectbox(key="tok_template").set_value("alpaca")  # Alpaca's preamble stands in for a missing system message
+    run(at)
+    assert any("this template adds this default one: “Below is an instruction" in c.value for c in at.caption)
