@@ -14,6 +14,7 @@ import streamlit as st
 from ftlib.data import count_truncated, dataset_stats
 from ftlib.rows import as_turns, row_kind
 from ui.common import active_model, cached_tokenizer, user_errors
+from ui.labels import as_in_training, setting_label, training_default
 from ui.tables import html_table
 
 STATS_ROW_LIMIT = 5000  # token lengths are measured on at most this many rows, evenly spread
@@ -182,15 +183,18 @@ def token_histogram(result, key: tuple) -> None:
     st.caption(f"How long each row is for `{model}`, in tokens ({how}).")
     longest = max(lengths)
     top = max(2048, 1 << (longest - 1).bit_length())
+    # -- the length-check slider (walk-view): starts at the Train form's max length and says whether it is that one
     cutoff = st.slider(
-        "Max length (tokens)",
+        setting_label("max_length"),
         16,
         top,
-        min(1024, top),
+        min(training_default("max_length"), top),
         16,
         key="data_max_length",
-        help="Training cuts every example to this many tokens.",
+        help="Training cuts every example to this many tokens; this slider only previews it.",
     )
+    st.caption(as_in_training("max_length", cutoff))
+    # -- end of the length-check slider
     over, fraction = count_truncated(lengths, cutoff)
     st.plotly_chart(length_figure(lengths, cutoff))
     message = f"{over} rows ({fraction:.1%}) would be truncated at {cutoff} tokens (longest: {longest})."
