@@ -65,6 +65,7 @@ class ConfigWarning(UserWarning):
 
 
 ADAPTER = {"tuning": ("lora", "qlora")}
+NOT_GRPO = tuple(m for m in METHODS if m != "grpo")  # settings GRPO does not use (the form hides them)
 
 
 @dataclass
@@ -88,8 +89,8 @@ class RunConfig(GRPOSettings):
         label="Weights trained",
         group="method",
         when={"method": PREFERENCE_METHODS},
-        help="For DPO, the reward model, KTO and GRPO: train a LoRA adapter (lora), LoRA on a 4-bit base (qlora), or "
-        "every weight (full). For the lora, qlora and full methods it is the method itself.",
+        help="How DPO, a reward model, KTO and GRPO update the weights: a LoRA adapter (lora), LoRA on a 4-bit base "
+        "(qlora), or every weight (full).",
     )
     model: str = setting(
         "default",
@@ -135,6 +136,7 @@ class RunConfig(GRPOSettings):
         "all_assistant",
         label="What is trained",
         group="tokens",
+        when={"method": NOT_GRPO},  # GRPO trains on the answers it writes itself, never on the rows' answers
         help="Which tokens the model learns to write (the mask policy): every assistant reply (all_assistant), the "
         "last one (last_assistant), the completion only (completion_only), or everything.",
     )
@@ -161,6 +163,7 @@ class RunConfig(GRPOSettings):
         label="Group by length",
         group="tokens",
         advanced=True,
+        when={"method": NOT_GRPO},  # TRL's GRPO trainer draws its prompts with its own sampler
         help="Put examples of similar length in the same batch, so less compute goes to padding (batches still come "
         "in random order).",
     )
@@ -328,7 +331,8 @@ class RunConfig(GRPOSettings):
         label="Evaluate every N steps (0 = each epoch)",
         group="optimisation",
         minimum=0,
-        help="Measure the loss on the held-out rows every N steps (0 = once per epoch).",
+        help="Measure the loss on the held-out rows every N steps (0 = once per epoch); for GRPO, the rewards of "
+        "answers to the held-out prompts.",
     )
     early_stopping_patience: int = setting(
         0,
@@ -337,6 +341,7 @@ class RunConfig(GRPOSettings):
         minimum=0,
         maximum=1000,
         hint="e.g. 3",
+        when={"method": NOT_GRPO},  # GRPO's held-out loss says nothing about what carries over (ftlib.overfitting)
         help="Stop once the held-out loss has not improved for this many evaluations in a row, and keep the best "
         "checkpoint as the result instead of the last (0 = off; needs held-out rows).",
     )
