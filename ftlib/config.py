@@ -65,7 +65,6 @@ class ConfigWarning(UserWarning):
 
 
 ADAPTER = {"tuning": ("lora", "qlora")}
-NOT_GRPO = tuple(m for m in METHODS if m != "grpo")  # settings GRPO does not use (the form hides them)
 
 
 @dataclass
@@ -89,8 +88,7 @@ class RunConfig(GRPOSettings):
         label="Weights trained",
         group="method",
         when={"method": PREFERENCE_METHODS},
-        help="How DPO, a reward model, KTO and GRPO update the weights: a LoRA adapter (lora), LoRA on a 4-bit base "
-        "(qlora), or every weight (full).",
+        help="How DPO, a reward model, KTO and GRPO train: a LoRA adapter (lora), on 4 bits (qlora) or all (full).",
     )
     model: str = setting(
         "default",
@@ -136,7 +134,7 @@ class RunConfig(GRPOSettings):
         "all_assistant",
         label="What is trained",
         group="tokens",
-        when={"method": NOT_GRPO},  # GRPO trains on the answers it writes itself, never on the rows' answers
+        when={"method": (*SFT_METHODS, "dpo", "reward", "kto")},  # not GRPO: it trains on the answers it writes
         help="Which tokens the model learns to write (the mask policy): every assistant reply (all_assistant), the "
         "last one (last_assistant), the completion only (completion_only), or everything.",
     )
@@ -163,7 +161,6 @@ class RunConfig(GRPOSettings):
         label="Group by length",
         group="tokens",
         advanced=True,
-        when={"method": NOT_GRPO},  # TRL's GRPO trainer draws its prompts with its own sampler
         help="Put examples of similar length in the same batch, so less compute goes to padding (batches still come "
         "in random order).",
     )
@@ -331,8 +328,7 @@ class RunConfig(GRPOSettings):
         label="Evaluate every N steps (0 = each epoch)",
         group="optimisation",
         minimum=0,
-        help="Measure the loss on the held-out rows every N steps (0 = once per epoch); for GRPO, the rewards of "
-        "answers to the held-out prompts.",
+        help="Measure the held-out rows every N steps (0 = once per epoch): their loss; for GRPO, its rewards.",
     )
     early_stopping_patience: int = setting(
         0,
@@ -341,7 +337,7 @@ class RunConfig(GRPOSettings):
         minimum=0,
         maximum=1000,
         hint="e.g. 3",
-        when={"method": NOT_GRPO},  # GRPO's held-out loss says nothing about what carries over (ftlib.overfitting)
+        when={"method": (*SFT_METHODS, "dpo", "reward", "kto")},  # not GRPO (ftlib.overfitting.NO_EARLY_STOPPING)
         help="Stop once the held-out loss has not improved for this many evaluations in a row, and keep the best "
         "checkpoint as the result instead of the last (0 = off; needs held-out rows).",
     )

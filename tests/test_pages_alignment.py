@@ -85,15 +85,15 @@ def test_grpo_rewards_start_as_a_hint_and_are_refused_once_typed(tiny_model_dir)
 
 
 def test_the_grpo_form_leaves_out_what_grpo_does_not_use(tiny_model_dir):
-    """GRPO trains on answers it writes: no mask policy, no early stopping on a held-out loss, no length grouping;
-    the held-out measurement says what it measures for GRPO; the preview says its answers are sampled."""
+    """GRPO trains on answers it writes: no mask policy, no early stopping on a held-out loss; the held-out
+    measurement says what it measures for GRPO; the preview says its answers are sampled."""
     at = _grpo_page(tiny_model_dir)
     shown = {w.key for w in [*at.selectbox, *at.number_input, *at.toggle]}
-    assert {"train_mask_policy", "train_early_stopping_patience", "train_group_by_length"}.isdisjoint(shown)
+    assert {"train_mask_policy", "train_early_stopping_patience"}.isdisjoint(shown)
     assert {"train_eval_every", "train_grpo_group_size", "train_max_length"} <= shown
     at.button(key="train_rewards_example").click().run()
     captions = " ".join(c.value for c in at.caption)
-    assert "for GRPO, the rewards of answers to the held-out prompts" in captions
+    assert "their loss; for GRPO, its rewards" in captions
     assert "sampled at temperature 1 (Sampling temperature, under More settings)" in captions  # before any preview
     at.radio(key="train_method").set_value("lora").run()  # a split of prompts: LoRA says what it needs
     assert not at.exception and "train_mask_policy" not in {s.key for s in at.selectbox}
