@@ -123,6 +123,11 @@ def new_run(model: str, split: str) -> None:
     # One process per GPU of this server (1 on CPU); several machines are started from the CLI (README).
     gpus = max(1, gpu_count())
     unfit = unfit_methods(train)
+    # Another split than the one the method was chosen for, and the method cannot train it: start from one that can
+    # (the radio keeps its value across splits; dropping it lets the form's default apply).
+    if st.session_state.get("train_method_split") != split and st.session_state.get("train_method") in unfit:
+        del st.session_state["train_method"]
+    st.session_state["train_method_split"] = split
     values, refused = config_form(
         fixed={"model": model, "dataset": split},
         choices={

@@ -117,6 +117,11 @@ def test_a_preference_split_offers_dpo(tiny_model_dir):
         *("DPO", "Reward model", "KTO", "GRPO — needs prompts"),
     ]
     assert at.radio(key="train_tuning").value == "lora"
+    at.session_state["active_split"] = "numbers"  # another split of conversations: LoRA again, not a refusal
+    workspace.save_split("numbers", SFT_ROWS[:10], SFT_ROWS[10:])
+    assert at.run().radio(key="train_method").value == "lora"
+    at.session_state["active_split"] = "prefs"
+    assert at.run().radio(key="train_method").value == "dpo"
     # "Weights trained" names only what it is shown for, not methods that set it themselves.
     tuning_help = next(c.value for c in at.caption if c.value.startswith("How DPO, a reward model, KTO and GRPO"))
     assert "lora, qlora and full methods" not in tuning_help
