@@ -289,11 +289,14 @@ def estimate(
     # A GRPO answer is its prompt plus at most max new tokens; a step holds batch_size x group size of them.
     seq = int(seq_len or config.max_length) + (config.grpo_max_new_tokens if config.method == "grpo" else 0)
     processes = config.nproc * config.nnodes
-    batch = config.batch_size if not train_rows else min(config.batch_size, -(-train_rows // processes))
-    step_rows = batch * (config.grpo_group_size if config.method == "grpo" else 1)
+    group = config.grpo_group_size if config.method == "grpo" else 1
+    step_rows = config.batch_size * group
     # SFT and GRPO steps run as micro-batches on CPU (ftlib.fastpath): activations follow the rows of one forward pass.
     whole = config.method in ("dpo", "reward", "kto")
-    rows = step_rows if whole else fastpath.micro_batch_size(step_rows, seq, device)
+    rows = step_rows if whole else fastpath.micro_batch_size(step_rows, seq, device)  # split as training splits it
+    if train_rows:  # a step cannot hold more rows than a process has
+        step_rows = min(step_rows, -(-train_rows // processes) * group)
+        rows = min(rows, step_rows)
     sequences = rows * (2 if config.method in ("dpo", "reward") else 1)  # chosen + rejected
     tokens = sequences * seq
     tuning = config.tuning
