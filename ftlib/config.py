@@ -88,8 +88,7 @@ class RunConfig(GRPOSettings):
         label="Weights trained",
         group="method",
         when={"method": PREFERENCE_METHODS},
-        help="For DPO, the reward model, KTO and GRPO: train a LoRA adapter (lora), LoRA on a 4-bit base (qlora), or "
-        "every weight (full). For the lora, qlora and full methods it is the method itself.",
+        help="How DPO, a reward model, KTO and GRPO train: a LoRA adapter (lora), on 4 bits (qlora) or all (full).",
     )
     model: str = setting(
         "default",
@@ -135,6 +134,7 @@ class RunConfig(GRPOSettings):
         "all_assistant",
         label="What is trained",
         group="tokens",
+        when={"method": (*SFT_METHODS, "dpo", "reward", "kto")},  # not GRPO: it trains on the answers it writes
         help="Which tokens the model learns to write (the mask policy): every assistant reply (all_assistant), the "
         "last one (last_assistant), the completion only (completion_only), or everything.",
     )
@@ -328,7 +328,7 @@ class RunConfig(GRPOSettings):
         label="Evaluate every N steps (0 = each epoch)",
         group="optimisation",
         minimum=0,
-        help="Measure the loss on the held-out rows every N steps (0 = once per epoch).",
+        help="Measure the held-out rows every N steps (0 = once per epoch): their loss; for GRPO, its rewards.",
     )
     early_stopping_patience: int = setting(
         0,
@@ -337,6 +337,7 @@ class RunConfig(GRPOSettings):
         minimum=0,
         maximum=1000,
         hint="e.g. 3",
+        when={"method": (*SFT_METHODS, "dpo", "reward", "kto")},  # not GRPO (ftlib.overfitting.NO_EARLY_STOPPING)
         help="Stop once the held-out loss has not improved for this many evaluations in a row, and keep the best "
         "checkpoint as the result instead of the last (0 = off; needs held-out rows).",
     )

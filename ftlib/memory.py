@@ -12,7 +12,9 @@ the estimate follows what the trainers really keep:
   layer, the MLP's gate/up/product, norm and rotary intermediates, LoRA dropout copies), times tokens per
   step, plus the LM head's scoring tiles; DPO and a reward model double the batch (chosen + rejected), GRPO's
   step holds batch_size x group size answers of prompt + max new tokens. Gradient checkpointing keeps only each
-  block's input plus one block's worth.
+  block's input plus one block's worth. On CPU an SFT or GRPO step runs as micro-batches (ftlib.fastpath), so the
+  activations are one micro-batch's: a bigger batch takes longer there, not more memory. A batch bigger than the
+  training rows holds only those rows (`train_rows`).
 - several processes: each GPU holds its own share. DDP (`sharding: none`) keeps a whole copy per process plus a
   second copy of the gradients in its communication buckets; FSDP (`sharding: fsdp`) keeps 1/N of the weights,
   gradients and optimizer state, plus what it gathers whole: the block computing and the next one (prefetched), and
@@ -118,6 +120,8 @@ class MemoryEstimate:
     available: int | None = None  # bytes the device has (total GPU memory, or the machine's available RAM)
     processes: int = 1  # processes training the run, each on its own device; the parts above are per process
     shards: int = 1  # processes the weights, gradients and optimizer state are split over (FSDP), else 1
+    step_rows: int = 1  # sequences one optimizer step runs per process (GRPO: prompts x answers per prompt)
+    pass_rows: int = 1  # of those, the sequences one forward pass holds (fewer on CPU: micro-batches)
 
     @property
     def total(self) -> int:
@@ -145,7 +149,7 @@ class MemoryEstimate:
                 + ("; DDP keeps a second copy to average them" if self.processes > 1 and not split else ""),
             ),
             ("Optimizer state", self.optimizer, f"AdamW keeps two running averages per trainable parameter{split}"),
-            ("Activations", self.activations, "what each layer keeps from the forward pass for the backward pass"),
+            ("Activations", self.activations, self.activations_text()),
             ("Overhead", self.overhead, "framework and allocator slack"),
         ]
         if self.reference:
@@ -153,6 +157,17 @@ class MemoryEstimate:
                 1, ("Reference model", self.reference, "DPO, KTO and GRPO compare against a frozen copy of the start")
             )
         return rows
+
+    def activations_text(self) -> str:
+        """What the activations row covers: how many sequences at a time, and why a bigger batch may not add any."""
+        text = "what each layer keeps from the forward pass for the backward pass"
+        if self.pass_rows < self.step_rows:
+            return (
+                f"{text}, for {self.pass_rows} of a step's {self.step_rows} sequences at a time: on CPU a step runs "
+                "in smaller passes whose gradients are added up (the same update), so a bigger batch takes longer, "
+                "not more memory"
+            )
+        return f"{text}, for the {self.step_rows} sequence{'s' if self.step_rows > 1 else ''} of a step at once"
 
     def as_dict(self) -> dict:
         return {
@@ -171,6 +186,8 @@ class MemoryEstimate:
             "fits": self.fits,
             "processes": self.processes,
             "shards": self.shards,
+            "step_rows": self.step_rows,
+            "pass_rows": self.pass_rows,
         }
 
 
@@ -255,10 +272,12 @@ def estimate(
     seq_len: int | None = None,
     shape: ModelShape | None = None,
     available: int | None = None,
+    train_rows: int | None = None,
 ) -> MemoryEstimate:
     """Estimate peak training memory for a RunConfig on `device` (default: the config's device).
 
     `seq_len`: the typical padded sequence length (default: the config's max_length, the worst case).
+    `train_rows`: the rows the run trains on, when known: a batch bigger than them holds only them.
     """
     from ftlib import fastpath
     from ftlib.models import pick_device
@@ -269,10 +288,15 @@ def estimate(
     elem = _BYTES[dtype]
     # A GRPO answer is its prompt plus at most max new tokens; a step holds batch_size x group size of them.
     seq = int(seq_len or config.max_length) + (config.grpo_max_new_tokens if config.method == "grpo" else 0)
-    step_rows = config.batch_size * (config.grpo_group_size if config.method == "grpo" else 1)
+    processes = config.nproc * config.nnodes
+    group = config.grpo_group_size if config.method == "grpo" else 1
+    step_rows = config.batch_size * group
     # SFT and GRPO steps run as micro-batches on CPU (ftlib.fastpath): activations follow the rows of one forward pass.
     whole = config.method in ("dpo", "reward", "kto")
-    rows = step_rows if whole else fastpath.micro_batch_size(step_rows, seq, device)
+    rows = step_rows if whole else fastpath.micro_batch_size(step_rows, seq, device)  # split as training splits it
+    if train_rows:  # a step cannot hold more rows than a process has
+        step_rows = min(step_rows, -(-train_rows // processes) * group)
+        rows = min(rows, step_rows)
     sequences = rows * (2 if config.method in ("dpo", "reward") else 1)  # chosen + rejected
     tokens = sequences * seq
     tuning = config.tuning
@@ -302,7 +326,6 @@ def estimate(
     # Full DPO, KTO and GRPO (with a KL penalty) score against a frozen copy of the starting model.
     compares = config.method in ("dpo", "kto") or (config.method == "grpo" and config.beta > 0)
     reference = weights if (compares and tuning == "full") else 0
-    processes = config.nproc * config.nnodes
     shards = processes if config.sharding == "fsdp" else 1
     if shards > 1:
         # FSDP2 gathers a block whole while it computes (and prefetches the next); the root's parameters (embeddings,
@@ -334,6 +357,8 @@ def estimate(
         available=available if available is not None else _device_memory(device),
         processes=processes,
         shards=shards,
+        step_rows=step_rows * (2 if config.method in ("dpo", "reward") else 1),
+        pass_rows=sequences,
     )
 
 

@@ -71,6 +71,17 @@ _USE["grpo"] = "GRPO"
 _LOAD = {m: "conversations with answers" for m in SFT_METHODS}
 _LOAD.update(dpo="a preference dataset", reward="a preference dataset", kto="answers labelled good or bad")
 _LOAD["grpo"] = "a split of prompts"
+# What a method needs in two or three words (beside its name in the Train page's method choice), and the fields of a
+# file the Data page reads as rows it trains on.
+SHORT_NEEDS = {m: "conversations" for m in SFT_METHODS}
+SHORT_NEEDS.update(dpo="preference pairs", reward="preference pairs", kto="good/bad answers", grpo="prompts")
+FILE_FIELDS = {m: "`messages` (a conversation), or `prompt` and `completion`" for m in SFT_METHODS}
+FILE_FIELDS.update(
+    dpo="`prompt`, `chosen` and `rejected`",
+    reward="`prompt`, `chosen` and `rejected`",
+    kto="`prompt`, `completion` and a true/false `label` (or `prompt`, `chosen` and `rejected`)",
+    grpo="a `prompt` and no answer (or whole conversations: the last answer is left out)",
+)
 # Said after the fix when an SFT method meets data that looks trainable but is not.
 EXTRA_FIX = {
     "unpaired": "A bad answer is never trained as plain SFT: it would become a target.",
@@ -123,6 +134,27 @@ use DPO, a reward model or KTO on it, or load a split of prompts for GRPO.'
         f"{_LOAD[method]} for {'a reward model' if method == 'reward' else METHOD_NAMES[method]}."
     )
     return text + (f" {EXTRA_FIX[kind]}" if kind in EXTRA_FIX and method in SFT_METHODS else "")
+
+
+def how_to_get(method: str, kind: str, samples: dict[str, str]) -> str:
+    """One plain sentence for a method chosen on a split it cannot train: what it needs, what the split has, and how
+    to get fitting data. `kind`: the split's (most common) canonical row kind; `samples`: the shipped samples the
+    Data page offers, name -> row kind (ftlib.demo_data); the first that fits is named, preferring the method's
+    main kind (GRPO: prompts over conversations).
+
+    >>> how_to_get("dpo", "sft", {"chat_style": "sft", "preference_pairs": "preference"})
+    'DPO needs pairs of a chosen and a rejected answer, but this split has conversations with answers: on the Data \
+page, pick the sample **preference_pairs** (or load a file whose rows have `prompt`, `chosen` and `rejected`) and \
+save a split.'
+    """
+    wanted = METHOD_ROWS[method]
+    fit = [(wanted.index(k), i, name) for i, (name, k) in enumerate(samples.items()) if k in wanted]
+    file = f"a file whose rows have {FILE_FIELDS[method]}"
+    get = f"pick the sample **{min(fit)[2]}** (or load {file})" if fit else f"load {file}"
+    return (
+        f"{METHOD_NAMES[method]} needs {NEEDS[method]}, but this split has {HAS[kind]}: on the Data page, {get} and "
+        "save a split."
+    )
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -274,10 +306,13 @@ __all__ = [
     "PREFERENCE_METHODS",
     "REWARD_EXAMPLE",
     "REWARD_KINDS",
+    "FILE_FIELDS",
     "SFT_METHODS",
+    "SHORT_NEEDS",
     "check_rewards",
     "coerce_rewards",
     "default_learning_rate",
+    "how_to_get",
     "methods_for",
     "reward_kind",
     "wrong_rows",

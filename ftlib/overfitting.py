@@ -145,6 +145,52 @@ def preflight_warnings(config: RunConfig, eval_rows: int) -> list[str]:
     return []
 
 
+# More passes over the same rows than this and a small split is learnt by heart: instruction tuning usually makes 1 to
+# 3 passes (epochs); the studio warns above 5.
+MANY_PASSES = 5
+
+
+def passes(config: RunConfig, train_rows: int) -> float:
+    """How many times the run goes over its training rows: its epochs, or max steps over the steps one pass takes.
+
+    One optimizer step uses batch_size x grad_accum rows per process (HF Trainer: a pass takes at least one step,
+    however few rows there are).
+
+    >>> passes(RunConfig(max_steps=20, batch_size=1024), 153)
+    20.0
+    >>> passes(RunConfig(max_steps=20, batch_size=8), 153)
+    1.0
+    """
+    per_step = config.batch_size * config.grad_accum * config.nproc * config.nnodes
+    steps_per_pass = max(1, -(-train_rows // per_step))
+    return config.max_steps / steps_per_pass if config.max_steps else float(config.epochs)
+
+
+def schedule_warnings(config: RunConfig, train_rows: int) -> list[str]:
+    """What the batch size and the number of steps do to a small split, in plain words: a batch bigger than the
+    split (a step cannot hold more rows than there are), and many passes over the same rows (the model memorises
+    them). GRPO is spared the second: it learns from answers it writes anew at every step."""
+    if train_rows <= 0:
+        return []
+    out = []
+    if config.batch_size > train_rows:
+        out.append(
+            f"Batch size {config.batch_size} is more than the {train_rows} training rows: a step cannot hold more "
+            f"rows than there are, so every step is one pass over all {train_rows}. A batch size of about "
+            f"{max(2 if config.method == 'kto' else 1, min(8, train_rows // 4))} gives several steps per pass."
+        )
+    times = passes(config, train_rows)
+    if times > MANY_PASSES and config.method != "grpo":
+        fewer = f"about {round(3 * config.max_steps / times) or 1} max steps (3 passes)" if config.max_steps else ""
+        fix = f"Use {fewer or '1 to 3 epochs'} or more rows"
+        out.append(
+            f"{times:.1f}".removesuffix(".0") + f" passes over {train_rows} training rows: the model will memorise "
+            f"them (repeat them word for word) rather than learn what carries over to new prompts. {fix}, and "
+            "watch the held-out loss on the chart."
+        )
+    return out
+
+
 def finish_message(state, config: RunConfig) -> str | None:
     """What the run's status says when early stopping ended it (a transformers TrainerState), else None."""
     if not config.early_stopping_patience or state.best_global_step is None:
@@ -162,12 +208,15 @@ def finish_message(state, config: RunConfig) -> str | None:
 
 
 __all__ = [
+    "MANY_PASSES",
     "RISE",
     "Turn",
     "active",
     "callbacks",
     "finish_message",
     "memorising_from",
+    "passes",
     "preflight_warnings",
+    "schedule_warnings",
     "trainer_kwargs",
 ]

@@ -534,6 +534,7 @@ def preflight(config: RunConfig, tokenizer=None, rows: tuple[list[dict], list[di
             f"{'have' if len(dropped) > 1 else 'has'} {why} and will be left out."
         )
     report.warnings += overfitting.preflight_warnings(config, len(eval_encoded))
+    report.warnings += overfitting.schedule_warnings(config, len(encoded))  # a batch above the rows; many passes
     # What the template leaves out (the Tokens page shows it row by row): a run must not start without saying so.
     for check, count in checks.template_losses(encoded, template):
         where = f"In {count} of {len(encoded)} training rows: " if len(encoded) > 1 else ""

@@ -15,9 +15,10 @@ import streamlit as st
 
 from ftlib import models, runs, workspace
 from ftlib.config import METHOD_ROWS, METHODS, ConfigError, RunConfig
+from ftlib.demo_data import sample_choices
 from ftlib.distributed import gpu_count
 from ftlib.memory import estimate, model_shape
-from ftlib.methods import wrong_rows
+from ftlib.methods import how_to_get
 from ftlib.rows import KIND_HELP, row_kind
 from ftlib.templates import TEMPLATE_NAMES
 from ftlib.training import Preflight, preflight
@@ -63,13 +64,14 @@ def fitting_methods(rows: list[dict]) -> list[str]:
 
 
 def unfit_methods(rows: list[dict]) -> dict[str, str]:
-    """The methods that cannot train these rows, each with why and what to use instead."""
+    """The methods that cannot train these rows, each with one sentence: what data it needs and how to get it."""
     kinds = [row_kind(r) for r in rows]
+    samples = {name: sample.kind for name, sample in sample_choices().items()}
     out = {}
     for method in METHODS:
         wrong = [k for k in kinds if k not in METHOD_ROWS[method]]
         if wrong:
-            out[method] = wrong_rows(method, max(set(wrong), key=wrong.count))
+            out[method] = how_to_get(method, max(set(wrong), key=wrong.count), samples)
     return out
 
 
@@ -86,7 +88,12 @@ def start_panel(config: RunConfig, split: str, saved_at: float | None) -> None:
     if config.method == "grpo":
         alignment_view.reward_preview(config, split)
     with user_errors("Could not estimate memory"):
-        est = estimate(config, seq_len=report.longest or config.max_length, shape=cached_shape(config.model))
+        est = estimate(
+            config,
+            seq_len=report.longest or config.max_length,
+            shape=cached_shape(config.model),
+            train_rows=report.train_rows,
+        )
     memory_panel(est, report.longest)
     if st.button("Start training", type="primary", key="train_start"):
         with user_errors("Could not start the run"):
@@ -115,24 +122,38 @@ def new_run(model: str, split: str) -> None:
     templates = [n for n in TEMPLATE_NAMES if n != "custom" or st.session_state.get(TEMPLATE_KEY) == "custom"]
     # One process per GPU of this server (1 on CPU); several machines are started from the CLI (README).
     gpus = max(1, gpu_count())
+    unfit = unfit_methods(train)
+    # Another split than the one the method was chosen for, and the method cannot train it: start from one that can
+    # (the radio keeps its value across splits; dropping it lets the form's default apply).
+    if st.session_state.get("train_method_split") != split and st.session_state.get("train_method") in unfit:
+        del st.session_state["train_method"]
+    st.session_state["train_method_split"] = split
     values, refused = config_form(
         fixed={"model": model, "dataset": split},
         choices={
-            "method": methods,
+            "method": METHODS,  # all of them: those this split cannot train say what they need
             "template": templates,
             "device": ("auto", "cpu", "cuda") if cuda_available() else ("auto", "cpu"),
             "nproc": tuple(range(1, gpus + 1)),
         },
         defaults={
+            "method": methods[0],
             "template": st.session_state.get(TEMPLATE_KEY, "tokenizer"),
             "mask_policy": st.session_state.get(POLICY_KEY, "all_assistant"),
         },
         hidden=("test_size", "template_source", "nnodes", "node_rank", "rdzv_endpoint")
         + (("sharding",) if gpus == 1 else ()),
-        unfit=unfit_methods(train),
+        unfit=unfit,
+        placeholders={"rewards": alignment_view.REWARDS_PLACEHOLDER},
+        after={"rewards": alignment_view.rewards_box},
     )
+    if values["method"] in unfit:  # the form said what data it needs and where to get it
+        nav.link("data", label="Go to Data", icon="📂")
+        return
     if values.get("method") == "grpo":
         alignment_view.reward_help()
+        if alignment_view.rewards_unwritten(values):  # a hint under the box, not an error, until they type
+            return
     if values.get("template") == "custom":
         values["template_source"] = st.session_state.get(TEMPLATE_SOURCE_KEY, "")
         st.caption("The custom template written on the Tokens page is used.")

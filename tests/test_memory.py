@@ -77,6 +77,26 @@ def test_fast_path_estimates_one_micro_batch_and_one_byte_masks(tiny_model_dir, 
     assert plain == memory.activation_bytes(shape, 8 * 512, 4, adapted) > fast.activations
 
 
+def test_the_activations_row_says_what_it_covers_and_a_batch_holds_at_most_the_rows(tiny_model_dir, monkeypatch):
+    """Why batch 8 and batch 1024 can show the same estimate: on CPU a step runs in micro-batches (the row says so),
+    and a batch bigger than the split holds only the split's rows."""
+    fast = est(tiny_model_dir, max_length=512)  # micro-batches of 4 of the step's 8 on CPU
+    assert (fast.step_rows, fast.pass_rows) == (8, 4)
+    said = dict((part, what) for part, _, what in fast.rows())["Activations"]
+    assert "for 4 of a step's 8 sequences at a time" in said and "a bigger batch takes longer, not more memory" in said
+    assert est(tiny_model_dir, max_length=512, batch_size=1024).total == fast.total
+    monkeypatch.setenv("FTLIB_FAST_PATH", "0")  # one pass per step: the batch alone decides
+    big = memory.estimate(RunConfig(model=str(tiny_model_dir), batch_size=1024), device="cpu", train_rows=12)
+    assert (
+        big.activations
+        == est(tiny_model_dir, batch_size=12).activations
+        < est(tiny_model_dir, batch_size=1024).activations
+    )
+    assert "for the 12 sequences of a step at once" in dict((p, w) for p, _, w in big.rows())["Activations"]
+    dpo = est(tiny_model_dir, method="dpo")  # chosen + rejected: two sequences per row
+    assert (dpo.step_rows, dpo.pass_rows) == (16, 16)
+
+
 def test_fsdp_splits_weights_gradients_and_optimizer_and_ddp_copies_the_gradients(tiny_model_dir):
     shape = memory.model_shape(str(tiny_model_dir))
     one = est(tiny_model_dir, method="full")

@@ -113,3 +113,52 @@ def test_grpo_never_stops_early_and_says_so():
     assert "GRPO has no held-out loss" in warning
     sft = RunConfig(model="m", dataset="x", early_stopping_patience=2, eval_every=5)
     assert overfitting.active(sft, has_eval=True) and overfitting.preflight_warnings(sft, eval_rows=10) == []
+
+
+# (id, settings, training rows, the start of each warning said, in order)
+SCHEDULES = [
+    ("a pass or so: nothing to say", {"max_steps": 20, "batch_size": 8}, 153, []),
+    (
+        "a batch above the rows, 20 steps",
+        {"max_steps": 20, "batch_size": 1024},
+        153,
+        ["Batch size 1024 is more than the 153 training rows", "20 passes over 153 training rows: the model will"],
+    ),
+    ("ten epochs", {"epochs": 10.0}, 153, ["10 passes over 153 training rows"]),
+    ("five passes is still fine", {"max_steps": 100, "batch_size": 8}, 153, []),
+    ("accumulation makes a step bigger", {"max_steps": 60, "batch_size": 8, "grad_accum": 4}, 153, ["12 passes"]),
+    ("a few steps on a tiny split", {"max_steps": 3, "batch_size": 16}, 10, ["Batch size 16 is more than the 10"]),
+    (
+        "GRPO writes new answers every step: only the batch",
+        {"method": "grpo", "rewards": [{"contains": "Ahoy"}], "max_steps": 50, "batch_size": 16},
+        10,
+        ["Batch size 16 is more than the 10"],
+    ),
+]
+
+
+@pytest.mark.parametrize("settings, rows, said", [c[1:] for c in SCHEDULES], ids=[c[0] for c in SCHEDULES])
+def test_schedule_warnings_name_a_batch_above_the_rows_and_many_passes(settings, rows, said):
+    warnings = overfitting.schedule_warnings(RunConfig(model="m", dataset="x", **settings), rows)
+    assert len(warnings) == len(said) and all(w.startswith(s) for w, s in zip(warnings, said, strict=True)), warnings
+
+
+@pytest.mark.parametrize("rows, batch, accum", [(153, 8, 1), (153, 1024, 1), (153, 8, 4), (10, 3, 2), (7, 7, 1)])
+def test_passes_agree_with_the_steps_hf_trainer_counts_per_epoch(tiny_model_dir, tmp_path, rows, batch, accum):
+    from datasets import Dataset
+    from transformers import AutoModelForCausalLM, Trainer, TrainingArguments
+
+    args = TrainingArguments(
+        output_dir=str(tmp_path),
+        per_device_train_batch_size=batch,
+        gradient_accumulation_steps=accum,
+        max_steps=40,
+        use_cpu=True,
+        report_to=[],
+        remove_unused_columns=False,
+    )
+    data = Dataset.from_dict({"input_ids": [[1, 2, 3]] * rows})
+    trainer = Trainer(model=AutoModelForCausalLM.from_pretrained(tiny_model_dir), args=args, train_dataset=data)
+    per_epoch = trainer.set_initial_training_values(args, trainer.get_train_dataloader())[1]
+    config = RunConfig(model="m", dataset="x", max_steps=40, batch_size=batch, grad_accum=accum)
+    assert overfitting.passes(config, rows) == pytest.approx(40 / per_epoch)

@@ -36,11 +36,11 @@ def test_a_preference_split_offers_dpo_a_reward_model_and_kto_and_says_why_not_g
     workspace.save_split("prefs", PREF_ROWS[:5], PREF_ROWS[5:])
     at = page(tiny_model_dir)
     assert not at.exception
-    assert at.radio(key="train_method").options == ["DPO", "Reward model", "KTO"]
+    assert at.radio(key="train_method").options[3:6] == ["DPO", "Reward model", "KTO"]
     why = " ".join(m.value for m in at.markdown)
     assert (
-        "**GRPO** (not for this split): GRPO needs prompts (the model writes the answers itself); this split has "
-        "preference pairs (chosen/rejected): use DPO, a reward model or KTO on it" in why
+        "**GRPO** (not for this split): GRPO needs prompts (the model writes the answers itself), but this split has "
+        "preference pairs (chosen/rejected): on the Data page, pick the sample **pirate_prompts**" in why
     )
     at.radio(key="train_method").set_value("reward").run()
     assert not at.exception
@@ -53,19 +53,51 @@ def _grpo_page(tiny_model_dir) -> AppTest:
     workspace.save_split("pirate", PROMPT_ROWS[:6], PROMPT_ROWS[6:])
     at = page(tiny_model_dir)
     assert not at.exception
-    assert at.radio(key="train_method").options == ["GRPO"]
+    method = at.radio(key="train_method")
+    assert (
+        method.value == "grpo" and method.options[-1] == "GRPO" and method.options[0] == "LoRA — needs conversations"
+    )
     return at
 
 
-def test_grpo_refuses_to_start_without_rewards_and_names_the_fix(tiny_model_dir):
+def test_grpo_rewards_start_as_a_hint_and_are_refused_once_typed(tiny_model_dir):
+    """An empty Rewards box is a hint (not a red error) until the user types; its grey text is a sentence, not a
+    value; a button writes the example in; what they type is checked and refused with the fix."""
+    from ui.alignment_view import EXAMPLE_TEXT
+
     at = _grpo_page(tiny_model_dir)
-    assert at.text_area(key="train_rewards").value == ""
-    assert any("`rewards` is empty: GRPO learns only from what its rewards score" in e.value for e in at.error)
+    box = at.text_area(key="train_rewards")
+    assert box.value == "" and box.placeholder.startswith("No rewards yet.") and "{" not in box.placeholder
+    assert not at.error
+    assert any(i.value.startswith("Add at least one reward to start") for i in at.info)
     assert not [b for b in at.button if b.key == "train_start"]
     at.text_area(key="train_rewards").set_value('[{"regex": "(oops"}]').run()
     assert any("`rewards` item 1: '(oops' is not a valid regular expression" in e.value for e in at.error)
+    at.text_area(key="train_rewards").set_value("  ").run()  # typed, then emptied: now it is refused
+    assert any("`rewards` is empty: GRPO learns only from what its rewards score" in e.value for e in at.error)
+    assert not [b for b in at.button if b.key == "train_start"]
+    at.button(key="train_rewards_example").click().run()
+    assert at.text_area(key="train_rewards").value == EXAMPLE_TEXT
+    assert not at.exception and not at.error
+    assert [b for b in at.button if b.key == "train_start"]
     captions = " ".join(c.value for c in at.caption)
     assert "How many answers GRPO writes to each prompt" in captions and "What GRPO rewards" in captions
+
+
+def test_the_grpo_form_leaves_out_what_grpo_does_not_use(tiny_model_dir):
+    """GRPO trains on answers it writes: no mask policy, no early stopping on a held-out loss; the held-out
+    measurement says what it measures for GRPO; the preview says its answers are sampled."""
+    at = _grpo_page(tiny_model_dir)
+    shown = {w.key for w in [*at.selectbox, *at.number_input, *at.toggle]}
+    assert {"train_mask_policy", "train_early_stopping_patience"}.isdisjoint(shown)
+    assert {"train_eval_every", "train_grpo_group_size", "train_max_length"} <= shown
+    at.button(key="train_rewards_example").click().run()
+    captions = " ".join(c.value for c in at.caption)
+    assert "their loss; for GRPO, its rewards" in captions
+    assert "sampled at temperature 1 (Sampling temperature, under More settings)" in captions  # before any preview
+    at.radio(key="train_method").set_value("lora").run()  # a split of prompts: LoRA says what it needs
+    assert not at.exception and "train_mask_policy" not in {s.key for s in at.selectbox}
+    assert any("pick the sample **chat_style**" in w.value for w in at.warning)
 
 
 def test_grpo_previews_what_the_rewards_score_before_launch(tiny_model_dir):

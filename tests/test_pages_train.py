@@ -23,6 +23,11 @@ SFT_ROWS = [
     }
     for i in range(12)
 ]
+# What the method choice offers on a split of conversations: all methods, those it cannot train marked.
+SFT_SPLIT_METHODS = (
+    *("LoRA", "QLoRA", "Full", "DPO — needs preference pairs", "Reward model — needs preference pairs"),
+    *("KTO — needs good/bad answers", "GRPO"),
+)
 PREF_ROWS = [
     {
         "prompt": [{"role": "user", "content": f"Facts about {i}?"}],
@@ -55,7 +60,7 @@ def test_form_explains_the_knobs_and_the_estimate_follows_the_settings(tiny_mode
     at = page(tiny_model_dir)
     assert not at.exception
     method = at.radio(key="train_method")
-    assert method.options == ["LoRA", "QLoRA", "Full", "GRPO"] and method.value == "lora"  # GRPO: their prompts
+    assert method.options == [*SFT_SPLIT_METHODS] and method.value == "lora"  # GRPO: their prompts
     assert "adapter" in at.info[0].value  # the chosen method, explained
     assert at.number_input(key="train_learning_rate_lora_lora").value == pytest.approx(2e-3)
     assert at.number_input(key="train_batch_size").value == 8
@@ -105,8 +110,73 @@ def test_a_preference_split_offers_dpo(tiny_model_dir):
     workspace.save_split("prefs", PREF_ROWS[:5], PREF_ROWS[5:])
     at = page(tiny_model_dir)
     assert not at.exception
-    assert at.radio(key="train_method").options == ["DPO", "Reward model", "KTO"]
+    method = at.radio(key="train_method")
+    assert method.value == "dpo"  # the first method this split fits, not LoRA
+    assert method.options == [
+        *("LoRA — needs conversations", "QLoRA — needs conversations", "Full — needs conversations"),
+        *("DPO", "Reward model", "KTO", "GRPO — needs prompts"),
+    ]
     assert at.radio(key="train_tuning").value == "lora"
+    at.session_state["active_split"] = "numbers"  # another split of conversations: LoRA again, not a refusal
+    workspace.save_split("numbers", SFT_ROWS[:10], SFT_ROWS[10:])
+    assert at.run().radio(key="train_method").value == "lora"
+    at.session_state["active_split"] = "prefs"
+    assert at.run().radio(key="train_method").value == "dpo"
+    # "Weights trained" names only what it is shown for, not methods that set it themselves.
+    tuning_help = next(c.value for c in at.caption if c.value.startswith("How DPO, a reward model, KTO and GRPO"))
+    assert "lora, qlora and full methods" not in tuning_help
+
+
+@pytest.mark.parametrize(
+    "rows, method, says",
+    [
+        (
+            SFT_ROWS,
+            "dpo",
+            "DPO needs pairs of a chosen and a rejected answer, but this split has conversations with answers: on the "
+            "Data page, pick the sample **preference_pairs** (or load a file whose rows have `prompt`, `chosen` and "
+            "`rejected`) and save a split.",
+        ),
+        (SFT_ROWS, "kto", "KTO needs answers labelled good or bad (or chosen/rejected pairs), but this split"),
+        (PREF_ROWS, "lora", "pick the sample **chat_style** (or load a file whose rows have `messages`"),
+        (PREF_ROWS, "grpo", "pick the sample **pirate_prompts**"),
+    ],
+)
+def test_a_method_the_split_cannot_train_is_offered_marked_and_says_how_to_get_its_data(
+    tiny_model_dir, rows, method, says
+):
+    """Every method is in the choice; one the split cannot train says, in one sentence, what data it needs and which
+    sample or file gives it, and nothing can start (Streamlit cannot grey out one radio option)."""
+    workspace.save_split("mine", rows[:-2], rows[-2:])
+    at = page(tiny_model_dir)
+    assert len(at.radio(key="train_method").options) == 7
+    assert any(b.key == "train_start" for b in at.button)
+    at.radio(key="train_method").set_value(method).run()
+    assert not at.exception and not at.error
+    assert [w.value for w in at.warning if says in w.value], [w.value for w in at.warning]
+    assert not any(b.key == "train_start" for b in at.button)
+    assert not [n for n in at.number_input if n.key == "train_batch_size"]  # nothing else to set for it
+    assert runs.list_runs() == []
+
+
+def test_a_batch_above_the_rows_and_many_passes_are_said_before_start(tiny_model_dir):
+    """A batch bigger than the split holds only the split (the estimate with it), and 20 steps over 10 rows is 20
+    passes: both said in plain words beside the Start button."""
+    workspace.save_split("numbers", SFT_ROWS[:10], SFT_ROWS[10:])
+    at = page(tiny_model_dir)
+    assert not [w for w in at.warning if "passes over" in w.value or "Batch size" in w.value]
+    default = at.metric[0].value
+    at.number_input(key="train_max_steps").set_value(20)
+    at.number_input(key="train_batch_size").set_value(1024).run()
+    said = [w.value for w in at.warning]
+    assert any(w.startswith("Batch size 1024 is more than the 10 training rows") for w in said), said
+    assert any(w.startswith("20 passes over 10 training rows: the model will memorise them") for w in said), said
+    assert any(b.key == "train_start" for b in at.button)  # warnings, not refusals
+    table = next(h.proto.body for h in at.get("html") if "what it holds" in h.proto.body)
+    assert "for the 10 sequences of a step at once" in table  # what the activations cover: the 10 rows there are
+    capped = at.metric[0].value
+    at.number_input(key="train_batch_size").set_value(10).run()
+    assert at.metric[0].value == capped != default
 
 
 def test_start_a_real_run_watch_it_finish_and_see_it_from_a_second_tab(tiny_model_dir):

@@ -16,6 +16,7 @@ from ftlib.config import RunConfig
 from ftlib.methods import REWARD_EXAMPLE
 from ftlib.rundir import RunDir
 from ui.common import cached_split, model_set_for, user_errors
+from ui.form import typed, widget_key
 
 PREVIEW_KEY = "grpo_preview"  # session key: (the config it previewed, the job)
 POLL_SECONDS = 1.0
@@ -28,6 +29,30 @@ REWARD_EXAMPLES = [
     ('{"model": "RUN_ID"}', "the score of a reward model you trained here (method: reward), for any answer"),
     ('{"function": "NAME"}', "a Python function the server's operator registered (never code from the browser)"),
 ]
+
+
+# What the Use-the-example button writes into the Rewards box: the example, one reward per line.
+EXAMPLE_TEXT = "[\n" + ",\n".join(json.dumps(r) for r in json.loads(REWARD_EXAMPLE)) + "\n]"
+# The empty box's grey text: a sentence, so it cannot be taken for rewards already written.
+REWARDS_PLACEHOLDER = "No rewards yet. Write a list here, or press “Use the example rewards” below."
+
+
+def _insert_example() -> None:
+    st.session_state[widget_key("rewards", {})] = EXAMPLE_TEXT  # a callback: runs before the box is drawn again
+
+
+def rewards_box(where, value) -> None:
+    """Under GRPO's Rewards box: a hint (not an error) while it is empty and nothing was typed yet, and a button that
+    writes the example rewards in."""
+    if not str(value or "").strip() and not typed("rewards"):
+        where.info("Add at least one reward to start: GRPO learns only from what its rewards score.")
+    where.button("Use the example rewards", key="train_rewards_example", on_click=_insert_example)
+
+
+def rewards_unwritten(values: dict) -> bool:
+    """True for GRPO with an empty Rewards box the user has not typed in: the page shows the hint, not a refusal, and
+    no Start button (once they type, an empty box is refused like any bad value)."""
+    return values.get("method") == "grpo" and not str(values.get("rewards") or "").strip() and not typed("rewards")
 
 
 def reward_help() -> None:
@@ -66,8 +91,10 @@ def reward_preview(config: RunConfig, split: str) -> None:
     who = "the default model" if config.model == "default" else f"`{config.model}`"
     st.caption(
         f"{config.grpo_group_size} answers by {who} to each of three training prompts, written the way "
-        "training writes them, with each reward's score. GRPO makes the answers with a positive advantage (a "
-        "better total than the others to the same prompt) more likely, and those below it less."
+        f"training writes them: sampled at temperature {config.grpo_temperature:g} (Sampling temperature, under More "
+        "settings), so some read oddly; the rewards should score those low. Beside each answer, each reward's "
+        "score. GRPO makes the answers with a positive advantage (a better total than the others to the same "
+        "prompt) more likely, and those below it less."
     )
     wanted = json.dumps(config.to_dict(), sort_keys=True)
     previous = st.session_state.get(PREVIEW_KEY)
@@ -191,4 +218,14 @@ def score_answers(messages: list[dict], labels: dict, job) -> None:
         _table(sorted(rows, key=lambda row: -row["score"]))
 
 
-__all__ = ["completions_table", "reward_help", "reward_preview", "score_answers", "score_panel"]
+__all__ = [
+    "EXAMPLE_TEXT",
+    "REWARDS_PLACEHOLDER",
+    "completions_table",
+    "reward_help",
+    "reward_preview",
+    "rewards_box",
+    "rewards_unwritten",
+    "score_answers",
+    "score_panel",
+]

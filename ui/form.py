@@ -6,9 +6,10 @@
 
 Every setting that applies (its `when` holds for the values chosen so far) gets one widget, labelled, with its
 one-sentence help as a caption; `advanced` settings sit in a "More settings" expander, grouped. A widget's kind
-follows the field's type: choices -> a select box (a radio for the method), bool -> a toggle, int/float -> a
-number input whose limits are checked here (out of range: an error under the box, and the setting named in
-what `config_form` returns, so the page refuses to start), text -> a text input. Widget keys are
+follows the field's type: choices -> a select box (a radio for the method: every method, those the data cannot
+train marked with what they need), bool -> a toggle, int/float -> a number input whose limits are checked here
+(out of range: an error under the box, and the setting named in what `config_form` returns, so the page refuses to
+start), text -> a text input (a list of mappings, GRPO's rewards: a text area). Widget keys are
 `train_<setting>`; the learning rate's key also names the method, so switching methods shows that method's
 proven default.
 """
@@ -20,7 +21,7 @@ import json
 import streamlit as st
 
 from ftlib.config import METHOD_HELP, PREFERENCE_METHODS, FieldSpec, default_learning_rate, field_specs
-from ftlib.methods import NEEDS
+from ftlib.methods import NEEDS, SHORT_NEEDS
 from ui.labels import POLICY_LABELS, TEMPLATE_LABELS
 
 KEY = "train"
@@ -83,13 +84,24 @@ def out_of_range(spec: FieldSpec, value) -> str:
     return f"**{spec.label}**: {value:g} is out of range; use a number {' and '.join(parts)}." if bad else ""
 
 
-def _widget(spec: FieldSpec, values: dict, default, choices, where):
+def typed(name: str) -> bool:
+    """Whether the user has typed in a text setting's box in this session (a hint, not an error, until then)."""
+    return bool(st.session_state.get(f"{KEY}_{name}_typed"))
+
+
+def _mark_typed(name: str) -> None:
+    st.session_state[f"{KEY}_{name}_typed"] = True
+
+
+def _widget(spec: FieldSpec, values: dict, default, choices, where, placeholder: str | None = None, unfit=()):
     key = widget_key(spec.name, values)
     label = spec.label
     if choices is not None:
         options = list(choices)
         index = options.index(default) if default in options else 0
-        labels = CHOICE_LABELS.get(spec.name, {})
+        labels = dict(CHOICE_LABELS.get(spec.name, {}))
+        # Streamlit cannot grey out one option of a radio: the methods this split cannot train say what they need.
+        labels.update({m: f"{labels.get(m, m)} — needs {SHORT_NEEDS[m]}" for m in unfit})
         draw = where.radio if spec.name in RADIOS else where.selectbox
         kwargs = {"horizontal": True} if spec.name in RADIOS else {}
         return draw(label, options, index=index, key=key, format_func=lambda v: str(labels.get(v, v)), **kwargs)
@@ -113,7 +125,15 @@ def _widget(spec: FieldSpec, values: dict, default, choices, where):
         return cast(value)
     if spec.kind is list and spec.item is dict:  # a list of mappings (GRPO's rewards): JSON or YAML, one per line
         text = "[\n" + ",\n".join(json.dumps(item) for item in default) + "\n]" if default else ""
-        return where.text_area(label, text, key=key, placeholder=spec.hint, height=120)  # RunConfig parses it
+        return where.text_area(  # RunConfig parses it
+            label,
+            text,
+            key=key,
+            placeholder=placeholder or spec.hint,
+            height=120,
+            on_change=_mark_typed,
+            args=(spec.name,),
+        )
     if spec.kind is list:
         text = where.text_input(label, ", ".join(default), key=key)
         return [t.strip() for t in text.split(",") if t.strip()]
@@ -126,6 +146,8 @@ def config_form(
     defaults: dict | None = None,
     hidden: tuple[str, ...] = (),
     unfit: dict[str, str] | None = None,
+    placeholders: dict[str, str] | None = None,
+    after: dict | None = None,
 ) -> dict:
     """Draw the settings form; return ({setting: value} for RunConfig.from_dict, the labels of the settings whose
     typed number is out of range: each has its error under its box and no value in the dict).
@@ -133,9 +155,14 @@ def config_form(
     `fixed`: settings the page decides (model, dataset): not drawn. `choices`: narrower choices for a setting (the
     methods that fit the dataset, the devices present). `defaults`: starting values other than the config's
     (e.g. the template chosen on the Tokens page). `hidden`: settings not drawn (their default applies). `unfit`:
-    the methods the data does not fit, with why and what to do (shown beside the ones that fit).
+    the methods offered that the data does not fit, each with one sentence saying what data it needs and how to get
+    it: marked in the method choice ("DPO — needs preference pairs"); when one is chosen, that sentence is all the
+    form shows after it (the caller starts nothing: `values["method"] in unfit`). `placeholders`: grey text of an
+    empty box. `after`: setting -> a function drawn under its widget, given (where, value) (e.g. a button that
+    fills the box).
     """
     fixed, choices, defaults = dict(fixed or {}), dict(choices or {}), dict(defaults or {})
+    unfit, placeholders, after = dict(unfit or {}), dict(placeholders or {}), dict(after or {})
     values = dict(fixed)
     refused: list[str] = []
     specs = [s for s in field_specs().values() if s.name not in fixed and s.name not in hidden]
@@ -149,21 +176,36 @@ def config_form(
         if spec.name == "learning_rate":
             default = default_learning_rate(values["method"], values.get("tuning", values["method"]))
         try:
-            values[spec.name] = _widget(spec, values, default, choices.get(spec.name, spec.choices), where)
+            values[spec.name] = _widget(
+                spec,
+                values,
+                default,
+                choices.get(spec.name, spec.choices),
+                where,
+                placeholders.get(spec.name),
+                unfit if spec.name == "method" else (),
+            )
         except _Refused:
             refused.append(spec.label)
+        if spec.name in after:
+            after[spec.name](where, values.get(spec.name))
         where.caption(spec.help)
 
     # The method first, on its own row, explained; then the main settings three to a row.
     for spec in [s for s in main if s.group == "method"]:
         draw(spec, st)
         if spec.name == "method":
-            st.info(f"{METHOD_HELP[values['method']]} It needs {NEEDS[values['method']]}.")
+            method = values["method"]
+            st.info(METHOD_HELP[method] + ("" if method in unfit else f" It needs {NEEDS[method]}."))
+            if method in unfit:  # nothing else to set: this split cannot train it
+                st.warning(unfit[method])
+                return values, refused
             with st.expander("Which method?", expanded=False):
                 for name in choices.get("method", spec.choices):
-                    label = CHOICE_LABELS["method"].get(name, name)
-                    st.markdown(f"**{label}**: {METHOD_HELP[name]} *Needs {NEEDS[name]}.*")
-                for name, why in (unfit or {}).items():
+                    if name not in unfit:
+                        label = CHOICE_LABELS["method"].get(name, name)
+                        st.markdown(f"**{label}**: {METHOD_HELP[name]} *Needs {NEEDS[name]}.*")
+                for name, why in unfit.items():
                     st.markdown(f"**{CHOICE_LABELS['method'].get(name, name)}** (not for this split): {why}")
     rest = [s for s in main if s.group != "method"]
     for i in range(0, len(rest), 3):
@@ -181,4 +223,4 @@ def config_form(
     return values, refused
 
 
-__all__ = ["config_form", "out_of_range", "widget_key"]
+__all__ = ["config_form", "out_of_range", "typed", "widget_key"]
