@@ -23,9 +23,7 @@ known here: chat templates beyond the tokenizer's own (templates.py) and label m
 
 from __future__ import annotations
 
-import json
 import math
-import random
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,6 +51,7 @@ from ftlib.readers import (
     text_records,
 )
 from ftlib.rows import conversation, is_preference, row_kind
+from ftlib.splits import count_test_rows, dedupe_rows, split_rows, split_warnings
 
 __all__ = [
     "FORMATS",
@@ -60,6 +59,7 @@ __all__ = [
     "FieldNotice",
     "FileFields",
     "LoadResult",
+    "MappingNeeded",
     "RowError",
     "count_test_rows",
     "count_truncated",
@@ -75,8 +75,22 @@ __all__ = [
     "render_row",
     "row_counts",
     "split_rows",
+    "split_warnings",
 ]
 PEEK_ROWS = 1000  # rows `peek_fields` looks at for the keys of a JSON file
+
+
+class MappingNeeded(DataError):
+    """The file is readable but which of its fields holds what is not known: a normal step, not a broken file.
+
+    The message is the full one (the CLI prints it); a page draws its own from the attributes: `name` (the file),
+    `fields` (its columns or keys), `table`, `fmt` (the format it would be read as, None when none fits yet) and
+    `gaps` (that format's fields with nothing mapped to them).
+    """
+
+    def __init__(self, message: str, name: str, fields: list[str], table: bool, fmt: str | None, gaps: list[str]):
+        super().__init__(message)
+        self.name, self.fields, self.table, self.fmt, self.gaps = name, fields, table, fmt, gaps
 
 
 @dataclass
@@ -105,6 +119,24 @@ class LoadResult:
     source: str = ""
     notices: list[FieldNotice] = field(default_factory=list)
     fields: list[str] = field(default_factory=list)  # the file's own top-level fields (columns or keys)
+    file_type: str = ""  # jsonl | json | csv | tsv | parquet
+    lines: list[int] | None = None  # CSV/TSV: the line of the file data row n starts on is lines[n - 1]
+
+    def where(self, row: int) -> str:
+        """Where source row `row` (1-based, as in `errors` and `row_numbers`) is, in the words of the file's type.
+
+        >>> LoadResult("alpaca", [], [], 0, [], file_type="csv", lines=[2, 3, 5]).where(3)
+        'data row 3 (line 5 of the file)'
+        >>> LoadResult("messages", [], [], 0, [], file_type="jsonl").where(3)
+        'line 3'
+        """
+        if self.file_type == "jsonl":
+            return f"line {row}"
+        if self.file_type == "json":
+            return f"item {row}"
+        if self.lines and 0 < row <= len(self.lines):
+            return f"data row {row} (line {self.lines[row - 1]} of the file)"
+        return f"data row {row}"
 
     @property
     def valid_rows(self) -> int:
@@ -184,12 +216,12 @@ def _keys(records: list[tuple[int, dict]]) -> list[str]:
     return list(dict.fromkeys(k for _, r in records for k in r))
 
 
-def _raw_records(data: bytes, filename: str) -> tuple[list[tuple[int, dict]], list[RowError], list[str] | None]:
-    kind = file_kind(filename, data)
+def _raw_records(data: bytes, filename: str, kind: str):
+    """(records, bad rows, a table's columns or None, the line each table row starts on or None)."""
     if kind in TABLE_KINDS:
-        columns, table_rows = read_table(data, kind, filename)
-        return (*_table_records(columns, table_rows), columns)
-    return (*text_records(data, kind, filename), None)
+        columns, table_rows, lines = read_table(data, kind, filename)
+        return (*_table_records(columns, table_rows), columns, lines)
+    return (*text_records(data, kind, filename), None, None)
 
 
 class FileFields(NamedTuple):
@@ -215,10 +247,17 @@ def peek_fields(path: str | Path) -> FileFields:
 # --- loading ----------------------------------------------------------------------------------------------
 
 
-def load_file(path: str | Path, fmt: str | None = None, column_map: dict[str, str | None] | None = None) -> LoadResult:
-    """Read a file from disk; see `load_bytes`."""
+def load_file(
+    path: str | Path,
+    fmt: str | None = None,
+    column_map: dict[str, str | None] | None = None,
+    name: str | None = None,
+) -> LoadResult:
+    """Read a file from disk; see `load_bytes`. `name` is the file's name in messages when it is not the name on
+    disk (an upload stored as `<date>-<time>-<tag>-faq.csv` is `faq.csv` to its user); it must keep the suffix."""
     data, path = read_path(path)
-    result = load_bytes(data, path.name, fmt=fmt, column_map=column_map)
+    shown = name if name and Path(name).suffix.lower() == path.suffix.lower() else path.name
+    result = load_bytes(data, shown, fmt=fmt, column_map=column_map)
     result.source = str(path)
     return result
 
@@ -256,7 +295,8 @@ def load_bytes(
         raise DataError(f"Unknown format '{fmt}'. Choose one of: {', '.join(FORMATS)}.")
     if not data.strip(b" \t\r\n\xef\xbb\xbf"):
         raise DataError(f"{filename} is empty. Choose a file with at least one row.")
-    raw, errors, columns = _raw_records(data, filename)
+    kind = file_kind(filename, data)
+    raw, errors, columns, lines = _raw_records(data, filename, kind)
     total = len(raw) + len(errors)
     if not raw:
         shown = "; ".join(f"row {e.row}: {e.message}" for e in errors[:3])
@@ -267,23 +307,33 @@ def load_bytes(
     elif columns is not None:
         column_map = guess_column_map(columns)
         if not column_map:
-            raise DataError(
+            raise MappingNeeded(
                 f"Could not tell which columns of {filename} hold the prompt and the answer "
                 f"(columns: {', '.join(columns)}). Map them under Field mapping on the Data page "
-                "(`--map question=instruction` in the CLI), e.g. question -> instruction, answer -> output."
+                "(`--map question=instruction` in the CLI), e.g. question -> instruction, answer -> output.",
+                filename,
+                columns,
+                True,
+                None,
+                [],
             )
     elif fmt is None and not any(detect_row_format(r) for _, r in raw):
         column_map = guess_column_map(fields) or None  # e.g. a JSON file of {"question", "answer"} objects
     records = [(n, _apply_map(r, column_map)) for n, r in raw] if column_map else raw
-    fmt = fmt or _vote(records, filename)
+    fmt = fmt or _vote(records, filename, fields, columns is not None)
     if column_map:
         mapped = {k for _, r in records[:1] for k in r} | {f for f, c in column_map.items() if c is not None}
         gaps = missing_fields(fmt, mapped)
         if gaps:
             what = "column" if columns is not None else "field"
-            raise DataError(
+            raise MappingNeeded(
                 f"Read as {fmt}, {filename} needs a {what} for: {', '.join(gaps)}. Map one under Field "
-                f"mapping on the Data page (`--map COLUMN=FIELD` in the CLI); its {what}s: {', '.join(fields)}."
+                f"mapping on the Data page (`--map COLUMN=FIELD` in the CLI); its {what}s: {', '.join(fields)}.",
+                filename,
+                fields,
+                columns is not None,
+                fmt,
+                gaps,
             )
     source_of = {fld: col for fld, col in (column_map or {}).items() if col is not None}
     rows, numbers, warnings, ignored = [], [], [], Counter()
@@ -303,7 +353,20 @@ def load_bytes(
     errors.sort(key=lambda e: e.row)
     notices = _notices(ignored, records, fmt)
     mapped = {f: c for f, c in column_map.items() if c is not None} if column_map else None
-    return LoadResult(fmt, rows, errors, total, numbers, warnings, columns, mapped, notices=notices, fields=fields)
+    return LoadResult(
+        fmt,
+        rows,
+        errors,
+        total,
+        numbers,
+        warnings,
+        columns,
+        mapped,
+        notices=notices,
+        fields=fields,
+        file_type=kind,
+        lines=lines,
+    )
 
 
 def _with_hint(message: str, record: dict, fmt: str) -> str:
@@ -353,15 +416,20 @@ def _notices(ignored: Counter, records: list[tuple[int, dict]], fmt: str) -> lis
     return notices
 
 
-def _vote(records: list[tuple[int, dict]], name: str) -> str:
+def _vote(records: list[tuple[int, dict]], name: str, fields: list[str], table: bool) -> str:
     votes = Counter(f for f in (detect_row_format(r) for _, r in records) if f)
     if not votes:
         keys = ", ".join(list(records[0][1])[:8]) or "(none)"
-        known = "; ".join(f"{f}: {', '.join(fields)}" for f, fields in FORMAT_FIELDS.items())
-        raise DataError(
+        known = "; ".join(f"{f}: {', '.join(names)}" for f, names in FORMAT_FIELDS.items())
+        raise MappingNeeded(
             f"Could not recognise the format of {name}: its rows have the fields {keys}. "
             f"Supported formats and their fields -- {known}. Map the file's fields under Field mapping on the "
-            "Data page (`--map KEY=FIELD` in the CLI), or rename them."
+            "Data page (`--map KEY=FIELD` in the CLI), or rename them.",
+            name,
+            fields,
+            table,
+            None,
+            [],
         )
     # Most rows win; a tie goes to the earlier format in FORMATS.
     return max(votes, key=lambda f: (votes[f], -FORMATS.index(f)))
@@ -388,70 +456,6 @@ def row_counts(rows: list[dict]) -> dict[str, int]:
     if labels:
         counts.update(good=labels[True], bad=labels[False])
     return counts
-
-
-# --- splitting --------------------------------------------------------------------------------------------
-
-
-def _key(row: dict) -> str:
-    return json.dumps(row, sort_keys=True, ensure_ascii=False)
-
-
-def dedupe_rows(rows: list[dict]) -> tuple[list[dict], int]:
-    """(rows without exact duplicates, first kept, how many were dropped)."""
-    seen: set[str] = set()
-    out = []
-    for row in rows:
-        key = _key(row)
-        if key not in seen:
-            seen.add(key)
-            out.append(row)
-    return out, len(rows) - len(out)
-
-
-def count_test_rows(n: int, test_size: float | int) -> int:
-    """How many of `n` rows go to the test split; raises DataError for impossible sizes."""
-    if isinstance(test_size, bool) or not isinstance(test_size, (int, float)):
-        raise DataError(f"The test size must be a ratio like 0.1 or a row count like 20, not {test_size!r}.")
-    if n < 2:
-        raise DataError(f"A train/test split needs at least 2 rows; there {'is' if n == 1 else 'are'} {n}.")
-    if isinstance(test_size, float):
-        if not 0 < test_size < 1:
-            raise DataError(
-                f"A test ratio must be between 0 and 1 (e.g. 0.1), not {test_size}. "
-                "For a number of rows, give a whole number like 20."
-            )
-        # Round up like scikit-learn, so a small ratio still gives a non-empty test split.
-        count = math.ceil(n * test_size)
-    else:
-        count = test_size
-    if not 1 <= count <= n - 1:
-        raise DataError(
-            f"A test split of {count} rows is impossible with {n} rows: choose between 1 and {n - 1} "
-            "rows (or a ratio like 0.1) so both splits keep at least one row."
-        )
-    return count
-
-
-def split_rows(
-    rows: list[dict], test_size: float | int = 0.1, seed: int = 0, dedupe: bool = False
-) -> tuple[list[dict], list[dict]]:
-    """(train, test): a seeded, reproducible, disjoint split; each keeps the rows' original order.
-
-    `test_size` is a ratio in (0, 1) or a row count. With `dedupe`, exact duplicate rows are dropped first,
-    so the same example cannot land in both splits.
-
-    >>> train, test = split_rows([{"i": i} for i in range(10)], test_size=2, seed=0)
-    >>> len(train), len(test)
-    (8, 2)
-    """
-    if dedupe:
-        rows, _ = dedupe_rows(rows)
-    count = count_test_rows(len(rows), test_size)
-    order = list(range(len(rows)))
-    random.Random(seed).shuffle(order)
-    test_ids = set(order[:count])
-    return ([r for i, r in enumerate(rows) if i not in test_ids], [r for i, r in enumerate(rows) if i in test_ids])
 
 
 # --- statistics -------------------------------------------------------------------------------------------

@@ -362,14 +362,15 @@ def fuse_lora(model) -> int:
     return count
 
 
-def fuse_head(model) -> bool:
-    """Score only the trained positions in the LM head of a model SFTTrainer or DPOTrainer prepared (see
-    ftlib.headloss)."""
+def fuse_head(model, temperature: float = 1.0) -> bool:
+    """Score only the trained positions in the LM head of a model a TRL trainer gave its fused head (see
+    ftlib.headloss); `temperature` is the one the trainer gave that head (GRPO's; 1 elsewhere)."""
     if not enabled():
         return False
     from ftlib import headloss
 
-    return headloss.fuse_lm_head(model.get_base_model() if hasattr(model, "get_base_model") else model)
+    base = model.get_base_model() if hasattr(model, "get_base_model") else model
+    return headloss.fuse_lm_head(base, temperature=temperature)
 
 
 # Methods whose CPU runs get bf16 products (`bf16_products`); `ALIGNMENT_BF16` also with `tuning` full.

@@ -13,7 +13,7 @@ Steps aside (TRL's head runs) on GPUs (TRL's Triton kernel already scores only t
 pre-shifted labels, logit scaling or soft-capping, and when the [trained tokens, vocabulary] logits it keeps
 for the backward pass would exceed `MAX_SCORES` elements (its memory bound). It does not compute
 `log_sum_sq_probs` (DPO's WPO weighting): callers leave such trainers on TRL's head. Not known here: the fused
-LoRA layer, micro-batches (fastpath.py).
+LoRA layer, micro-batches (fastpath.py). GRPO passes its sampling temperature (TRL's head divides by it too).
 """
 
 from __future__ import annotations
@@ -38,36 +38,42 @@ ROW_CHUNK = 16
 
 class _TrainedLogProbs(torch.autograd.Function):
     """(log p(target), entropy, is_top1, mean logit) per row of `hidden` [N, H], through the head `weight` [V, H]
-    (+ bias).
+    (+ bias), of the distribution softmax(logits / temperature).
 
     The logits are computed in the weights' dtype (as the model's own forward does) and scored in fp32, ROW_CHUNK
     rows at a time. They are saved as computed, so the backward's softmax is exactly the forward's and no product
-    runs twice. Entropy, the top-1 flag and the mean logit carry no gradient. Gradients for the hidden states, and
-    for the head when it trains.
+    runs twice. Entropy, the top-1 flag and the mean logit (of the scaled logits, as TRL reports it) carry no
+    gradient. Gradients for the hidden states, and for the head when it trains.
     """
 
     @staticmethod
-    def forward(ctx, hidden, weight, bias, targets):
+    def forward(ctx, hidden, weight, bias, targets, temperature):
         logits = F.linear(hidden, weight, bias)  # [N, V], weights' dtype
         log_norm = logits.new_empty(len(targets), dtype=torch.float32)
         log_probs, entropy, mean_logits = (torch.empty_like(log_norm) for _ in range(3))
         is_top1 = torch.empty_like(targets, dtype=torch.bool)
         for rows in _chunks(len(targets)):
-            scores = logits[rows].float()
+            scores = logits[rows].float()  # the saved logits themselves when fp32: never changed in place
+            if temperature != 1.0:
+                scores = scores / temperature  # GRPO scores answers at the temperature that wrote them (TRL's head)
             target_scores = scores.gather(1, targets[rows, None]).squeeze(1)
             top = scores.max(dim=-1).values
             is_top1[rows] = top == target_scores  # a tie counts as top-1
             mean_logits[rows] = scores.mean(dim=-1)
-            # log Z = max + log sum(e) and entropy = log Z - E_p[z] = log Z - sum(e * z) / sum(e), e = exp(z - max):
-            # one exponential pass serves both (the same quantities as logsumexp and -sum(p log p)).
-            shifted = (scores - top[:, None]).exp_()
+            # log Z = max + log sum(e) and entropy = log sum(e) - E_p[c] = log sum(e) - sum(e * c) / sum(e), with
+            # c = z - max and e = exp(c): one exponential pass serves both (the same quantities as logsumexp and
+            # -sum(p log p)). Centred logits keep the fp32 dot small: with z itself, log Z and E_p[z] are both large
+            # and their difference lost ~1e-4 of the entropy.
+            centred = scores - top[:, None]
+            shifted = centred.exp()
             total = shifted.sum(dim=-1)
-            log_norm[rows] = top + total.log()
-            expected = (shifted[:, None, :] @ scores[:, :, None]).view(-1) / total  # a row-wise dot
-            entropy[rows] = log_norm[rows] - expected
+            log_total = total.log()
+            log_norm[rows] = top + log_total
+            expected = (shifted[:, None, :] @ centred[:, :, None]).view(-1) / total  # a row-wise dot
+            entropy[rows] = log_total - expected
             log_probs[rows] = target_scores - log_norm[rows]
         ctx.save_for_backward(hidden, weight, targets, logits, log_norm)
-        ctx.has_bias = bias is not None
+        ctx.has_bias, ctx.temperature = bias is not None, temperature
         ctx.mark_non_differentiable(entropy, is_top1, mean_logits)
         return log_probs, entropy, is_top1, mean_logits
 
@@ -75,25 +81,35 @@ class _TrainedLogProbs(torch.autograd.Function):
     def backward(ctx, grad_log_probs, _grad_entropy, _grad_top1, _grad_mean):
         hidden, weight, targets, logits, log_norm = ctx.saved_tensors
         grad_scores = torch.empty_like(logits)
+        temperature = ctx.temperature
         for rows in _chunks(len(targets)):
-            # d log p(t) / d z = onehot(t) - softmax(z), scaled by the incoming gradient per row.
-            grad = torch.sub(logits[rows], log_norm[rows, None]).exp_().mul_(-grad_log_probs[rows, None])  # fp32
+            # d log p(t) / d z = (onehot(t) - softmax(z / T)) / T, scaled by the incoming gradient per row.
+            scaled = logits[rows].float() / temperature if temperature != 1.0 else logits[rows]
+            grad = torch.sub(scaled, log_norm[rows, None]).exp_().mul_(-grad_log_probs[rows, None])  # fp32
             grad.scatter_add_(1, targets[rows, None], grad_log_probs[rows, None])
-            grad_scores[rows] = grad
+            grad_scores[rows] = grad.div_(temperature) if temperature != 1.0 else grad
         grad_hidden = grad_scores @ weight if ctx.needs_input_grad[0] else None
         grad_weight = grad_scores.t() @ hidden if ctx.needs_input_grad[1] else None
         grad_bias = grad_scores.sum(0) if ctx.has_bias and ctx.needs_input_grad[2] else None
-        return grad_hidden, grad_weight, grad_bias, None
+        return grad_hidden, grad_weight, grad_bias, None, None
 
 
 def _chunks(count: int):
     return (slice(start, start + ROW_CHUNK) for start in range(0, count, ROW_CHUNK))
 
 
-def trained_log_probs(hidden: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None, targets: torch.Tensor):
-    """(log-probabilities, entropy, is_top1, mean logits) of `targets` for the rows of `hidden`; see
-    `_TrainedLogProbs`."""
-    return _TrainedLogProbs.apply(hidden, weight, bias, targets)
+def trained_log_probs(
+    hidden: torch.Tensor,
+    weight: torch.Tensor,
+    bias: torch.Tensor | None,
+    targets: torch.Tensor,
+    temperature: float = 1.0,
+):
+    """(log-probabilities, entropy, is_top1, mean logits) of `targets` [N] for the rows of `hidden` [N, H] under
+    softmax(logits / temperature), each [N]; see `_TrainedLogProbs`. Raises ValueError for a temperature <= 0."""
+    if not temperature > 0:
+        raise ValueError(f"temperature must be positive, got {temperature}")
+    return _TrainedLogProbs.apply(hidden, weight, bias, targets, float(temperature))
 
 
 def _scaled_logits(config) -> bool:
@@ -105,7 +121,7 @@ def _scaled_logits(config) -> bool:
     )
 
 
-def _fast_head_output(model, args, kwargs, labels, num_items_in_batch):
+def _fast_head_output(model, args, kwargs, labels, num_items_in_batch, temperature=1.0):
     """TRL's FusedCausalLMOutput for `labels` (not shifted), scoring only the trained positions; None when the
     scores would exceed MAX_SCORES."""
     from trl.trainer.utils import FusedCausalLMOutput
@@ -125,7 +141,7 @@ def _fast_head_output(model, args, kwargs, labels, num_items_in_batch):
         else:
             weight, bias = _cast_head(head, dtype)
         selected_hidden = selected_hidden.to(dtype)
-    selected = trained_log_probs(selected_hidden, weight, bias, shifted[mask])
+    selected = trained_log_probs(selected_hidden, weight, bias, shifted[mask], temperature)
     # Back to [batch, seq - 1], zero where not trained; masked_scatter keeps an all-masked micro-batch differentiable.
     log_probs, entropy, is_top1, mean_logits = (x.new_zeros(mask.shape).masked_scatter(mask, x) for x in selected)
     denominator = mask.sum().clamp(min=1) if num_items_in_batch is None else num_items_in_batch
@@ -150,10 +166,11 @@ def _cast_head(head, dtype):
     return cached[1], cached[2]
 
 
-def fuse_lm_head(model) -> bool:
+def fuse_lm_head(model, temperature: float = 1.0) -> bool:
     """Route the `fused_lm_head=True` calls of a model TRL gave a fused head through `_fast_head_output` on CPU.
 
-    `model` is the transformers model TRL patched (a PEFT model's base model). Returns whether it was wrapped: not
+    `model` is the transformers model TRL patched (a PEFT model's base model); `temperature` must be the one TRL
+    patched it with (GRPO's `args.temperature`; 1 for SFT, DPO and the rest). Returns whether it was wrapped: not
     when TRL did not patch it, the logits are scaled, or it is already wrapped.
     """
     trl_forward = getattr(model, "forward", None)
@@ -172,7 +189,7 @@ def fuse_lm_head(model) -> bool:
             and self.get_output_embeddings().weight.device.type == "cpu"
             and not torch.is_autocast_enabled("cpu")
         ):
-            output = _fast_head_output(self, args, dict(kwargs), labels, num_items_in_batch)
+            output = _fast_head_output(self, args, dict(kwargs), labels, num_items_in_batch, temperature)
             if output is not None:
                 return output
         return trl_forward(

@@ -16,6 +16,9 @@ Inside a turn each character is its reasoning, its reply or a tool call (where t
 them), its end-of-turn marker, or text the template writes inside the turn (`<think>` lines, `<tool_call>`
 wrappers), which the model must write too. Tool results, tool schemas, system and user text are never trained.
 
+What a template leaves out of a row (`dropped_parts`) and the system message it adds to a row without one
+(`added_system_prompt`) are read off renders here too.
+
 Not known here: tokenization (tokens.py), what is wrong with a row (checks.py).
 """
 
@@ -94,6 +97,38 @@ def dropped_parts(rendered: Rendered, messages: list[dict], tools) -> list[dict]
     if tools and not any(span is not None for span in rendered.tools):
         out.append({"message": None, "what": "tools"})
     return out
+
+
+_PROBE = "\ue000probe\ue001"  # a system text no template writes by itself (private-use characters)
+
+
+def added_system_prompt(template: ChatTemplate, messages: list[dict], tools=None) -> str | None:
+    """The system message a template writes by itself when the conversation has none (SmolLM2's "You are a helpful
+    AI assistant named SmolLM...", Qwen2.5's "You are Qwen..."), or None: the conversation has a system turn, or
+    the template adds none.
+
+    Found by rendering, not by knowing any template's text: the conversation is rendered as it is and with a probe
+    system turn in front; what stands where the probe's text stood is the template's own default. A template that
+    writes a system header with nothing in it (Llama-3.1's dates stand outside the message) adds None.
+
+    >>> from ftlib.templates import get_template
+    >>> added_system_prompt(get_template("chatml"), [{"role": "user", "content": "Hi"}]) is None
+    True
+    """
+    if any(m.get("role") == "system" for m in messages):
+        return None
+    try:
+        probed = render(template, [{"role": "system", "content": _PROBE}, *messages], tools=tools)
+        text = render(template, messages, tools=tools)
+    except TemplateError:  # a template that refuses system turns (Gemma's) adds none either
+        return None
+    if probed.count(_PROBE) != 1:
+        return None  # the template drops system messages, or repeats them
+    before, after = probed.split(_PROBE)
+    if len(text) < len(before) + len(after) or not (text.startswith(before) and text.endswith(after)):
+        return None
+    added = text[len(before) : len(text) - len(after)]
+    return added if added.strip() else None
 
 
 def _turn_start(text, template, messages, tools, i, prev_end, first) -> int:

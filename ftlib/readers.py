@@ -2,7 +2,7 @@
 
     kind = file_kind("chats.jsonl", data)        # jsonl | json | csv | tsv | parquet (extension, else sniffed)
     records, errors = text_records(data, kind, name)       # JSONL / JSON
-    columns, rows = read_table(data, kind, name)           # CSV / TSV / Parquet
+    columns, rows, lines = read_table(data, kind, name)    # CSV / TSV / Parquet (lines: where each row starts)
 
 Row numbers are 1-based and point into the source: the line of a JSONL file, the element of a JSON array, the
 data row of a table (the first row under the header is 1). A record that is not an object is a `RowError`; a
@@ -209,21 +209,34 @@ def parquet_columns(data: bytes, name: str) -> list[str]:
         raise DataError(f"{name} is not a readable Parquet file ({exc}).") from None
 
 
-def read_table(data: bytes, kind: str, name: str) -> tuple[list[str], list[dict]]:
-    """(columns, rows as dicts) of a CSV, TSV or Parquet file; CSV cells beyond the header sit under key None."""
+def _newlines(row: dict) -> int:
+    """Line breaks inside a CSV record's quoted cells (cells beyond the header are a list under key None)."""
+    cells = [c for v in row.values() for c in (v if isinstance(v, list) else [v])]
+    return sum(c.count("\n") for c in cells if isinstance(c, str))
+
+
+def read_table(data: bytes, kind: str, name: str) -> tuple[list[str], list[dict], list[int] | None]:
+    """(columns, rows as dicts, the line of the file each row starts on) of a CSV, TSV or Parquet file.
+
+    CSV cells beyond the header sit under key None. The lines are 1-based physical lines (the header is line 1; a
+    quoted cell may span several lines), what a spreadsheet user looks for; None for Parquet, which has no lines.
+    """
     if kind == "parquet":
         table = read_parquet(data, name)
-        return [str(c) for c in table.column_names], table.to_pylist()
+        return [str(c) for c in table.column_names], table.to_pylist(), None
     text = decode_text(data, name)
     # Long answers are normal in training data; the csv module's default cell limit is 128 KiB.
     csv.field_size_limit(2**31 - 1)
     # strict: an unclosed quote is an error, not a cell that silently swallows the rest of the file.
     reader = csv.DictReader(io.StringIO(text, newline=""), delimiter="\t" if kind == "tsv" else ",", strict=True)
     rows: list[dict] = []
+    lines: list[int] = []
     last_line = 1  # the physical line where the last good record ended (the header at first)
     try:
         for row in reader:
             rows.append(row)
+            # Blank lines are skipped by the reader, so a record starts at its first non-blank line.
+            lines.append(reader.line_num - _newlines(row))
             last_line = reader.line_num
         columns = list(reader.fieldnames or [])
     except csv.Error as exc:
@@ -236,7 +249,7 @@ def read_table(data: bytes, kind: str, name: str) -> tuple[list[str], list[dict]
         raise DataError(f"{name} is not a readable CSV file near line {last_line + 1} ({exc}).") from None
     if not columns:
         raise DataError(f"{name} has no header row. The first line must name the columns.")
-    return columns, rows
+    return columns, rows, lines
 
 
 def peek_columns(path: str | Path) -> list[str] | None:

@@ -437,11 +437,12 @@ def build_trainer(
             fastpath.bf16_products(model_for_products, config.method, device, config.dtype, tuning=config.tuning)
     fastpath.fast_attention(trainer.model)
     # After the trainer gave the model (and DPO's reference copy) TRL's fused LM head; WPO weighting needs an
-    # output the fast head does not compute, GRPO's head divides by a temperature the fast head does not know.
-    if not getattr(args, "use_weighting", False) and getattr(args, "temperature", 1.0) == 1.0:
+    # output the fast head does not compute. GRPO's head scores at its sampling temperature (TRL's `temperature`).
+    if not getattr(args, "use_weighting", False):
+        head_temperature = float(getattr(args, "temperature", 1.0)) if config.method == "grpo" else 1.0
         for model_with_head in (trainer.model, getattr(trainer, "ref_model", None)):
             if model_with_head is not None:
-                fastpath.fuse_head(model_with_head)
+                fastpath.fuse_head(model_with_head, temperature=head_temperature)
     trainer.remove_callback(PrinterCallback)  # it prints raw log dicts; MetricsCallback prints readable lines
     seqs = sequences(train_enc)
     return Prepared(

@@ -178,6 +178,19 @@ def save_upload(filename: str, data: bytes) -> Path:
     return target
 
 
+_UPLOAD_PREFIX = re.compile(r"^\d{8}-\d{6}-(?:[0-9a-f]{6}-)?")
+
+
+def upload_name(path: str | Path) -> str:
+    """The name an upload had on the user's machine (as `safe_name` kept it), without the stored prefix.
+
+    >>> upload_name("/ws/uploads/20261129-231833-af4651-faq_export.csv")
+    'faq_export.csv'
+    """
+    name = Path(path).name
+    return _UPLOAD_PREFIX.sub("", name, count=1) or name
+
+
 def list_uploads() -> list[Path]:
     """Stored uploads, newest first (names start with the date); not the temporary file of one being written."""
     return sorted((p for p in uploads_dir().iterdir() if p.is_file() and not p.name.startswith(".")), reverse=True)
@@ -196,10 +209,30 @@ def read_jsonl(path: Path) -> list[dict]:
         return [json.loads(line) for line in handle if line.strip()]
 
 
-def save_split(name: str, train: list[dict], test: list[dict], meta: dict | None = None) -> Path:
-    """Save a train/test split as `datasets/<name>/{train,test}.jsonl` plus `meta.json`."""
-    folder = datasets_dir() / safe_name(name, default="dataset")
+class SplitExists(UserError):
+    """Saving a split under a name already taken, without saying it may be replaced."""
+
+
+def split_folder(name: str) -> Path:
+    """Where a split named `name` is (or would be) saved: `datasets/<sanitized name>`."""
+    return datasets_dir() / safe_name(name, default="dataset")
+
+
+def save_split(
+    name: str, train: list[dict], test: list[dict], meta: dict | None = None, overwrite: bool = True
+) -> Path:
+    """Save a train/test split as `datasets/<name>/{train,test}.jsonl` plus `meta.json`; returns its folder.
+
+    With `overwrite=False` a split already saved under that name is kept and `SplitExists` is raised (the Data page
+    asks first; a second tab may have saved the same name meanwhile).
+    """
+    folder = split_folder(name)
     new = not folder.exists()
+    if not new and not overwrite:
+        raise SplitExists(
+            f"A split named '{folder.name}' is already saved; it was kept. Choose another name, or tick "
+            "Replace to save over it."
+        )
     info = dict(meta or {}, name=folder.name, train_rows=len(train), test_rows=len(test), saved_at=time.time())
     try:
         # All three or none: a split replaced halfway would pair a new train file with an old test file.

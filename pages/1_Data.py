@@ -12,12 +12,14 @@ import streamlit as st
 from ftlib import workspace
 from ftlib.data import (
     FORMATS,
+    MappingNeeded,
     count_test_rows,
     dedupe_rows,
     guess_column_map,
     load_file,
     peek_fields,
     split_rows,
+    split_warnings,
 )
 from ftlib.demo_data import sample_choices
 from ftlib.errors import UserError
@@ -34,9 +36,9 @@ NONE = "(none)"
 
 
 @st.cache_data(max_entries=8, show_spinner="Reading the file...")
-def load_cached(path: str, mtime: float, fmt: str | None, mapping: tuple | None):
-    """The parsed file; `mtime` is in the key so an edited file is read again."""
-    return load_file(path, fmt=fmt, column_map=dict(mapping) if mapping is not None else None)
+def load_cached(path: str, mtime: float, fmt: str | None, mapping: tuple | None, shown: str):
+    """The parsed file; `mtime` is in the key so an edited file is read again; `shown` is its name in messages."""
+    return load_file(path, fmt=fmt, column_map=dict(mapping) if mapping is not None else None, name=shown)
 
 
 @st.cache_data(max_entries=8, show_spinner="Reading the file's fields...")
@@ -44,17 +46,18 @@ def fields_cached(path: str, mtime: float):
     return peek_fields(path)
 
 
-def choose_source() -> tuple[str | None, str, dict | None]:
-    """(path of the file to read, a short name for it, a preset column map) from the three kinds of source."""
+def choose_source() -> tuple[str | None, str, str, dict | None]:
+    """(path of the file to read, a short name for it, the file's name as its user knows it, a preset column map)
+    from the three kinds of source."""
     source = st.radio("Where is the data?", SOURCES, horizontal=True, key="data_source")
     if source == "Sample":
         samples = sample_choices()
         if not samples:
             st.info("No sample datasets are shipped in `samples/` yet. Upload a file or give a path.")
-            return None, "", None
+            return None, "", "", None
         sample = samples[st.selectbox("Sample", list(samples), key="data_sample")]
         st.caption(sample.description)
-        return str(sample.path), sample.name, sample.column_map
+        return str(sample.path), sample.name, Path(sample.path).name, sample.column_map
     if source == "Upload":
         upload = st.file_uploader(
             "Dataset file",
@@ -69,16 +72,23 @@ def choose_source() -> tuple[str | None, str, dict | None]:
                 with user_errors("Could not store the upload"):
                     saved = workspace.save_upload(upload.name, upload.getvalue())
                 st.session_state.update(data_upload_marker=marker, data_upload_path=str(saved))
-            return st.session_state["data_upload_path"], Path(upload.name).stem, None
+            return st.session_state["data_upload_path"], Path(upload.name).stem, upload.name, None
         earlier = workspace.list_uploads()
         if earlier:
             pick = st.selectbox(
-                "...or reopen an earlier upload", [NONE] + [p.name for p in earlier], key="data_earlier"
+                "...or reopen an earlier upload",
+                [NONE] + [p.name for p in earlier],
+                key="data_earlier",
+                format_func=lambda n: (
+                    n
+                    if n == NONE
+                    else f"{workspace.upload_name(n)} (uploaded {n[:4]}-{n[4:6]}-{n[6:8]} {n[9:11]}:{n[11:13]})"
+                ),
             )
             if pick != NONE:
-                # Stored names are "<date>-<time>-<original name>".
-                return str(workspace.uploads_dir() / pick), Path(pick.split("-", 2)[-1]).stem, None
-        return None, "", None
+                original = workspace.upload_name(pick)  # stored as "<date>-<time>-<tag>-<original name>"
+                return str(workspace.uploads_dir() / pick), Path(original).stem, original, None
+        return None, "", "", None
     typed = st.text_input(
         "Path of a file on the server",
         key="data_path",
@@ -87,18 +97,62 @@ def choose_source() -> tuple[str | None, str, dict | None]:
         "folders the operator allows are readable (the workspace, samples/, FTLIB_DATA_DIRS).",
     )
     if not typed.strip():
-        return None, "", None
+        return None, "", "", None
     with user_errors("This path cannot be used"):
         # The browser is shared: a typed path must stay inside the folders the operator allowed.
         path = workspace.check_browser_path(typed.strip(), workspace.data_roots(), what="data file")
-    return str(path), path.stem, None
+    return str(path), path.stem, path.name, None
+
+
+# The simple pair offered first for a table: a question and its answer. Alpaca's fields when the mapping already
+# uses them (what the guess picks for "question"/"answer" columns), else prompt/completion; both read a row as one
+# question and its answer.
+PAIRS = (("instruction", "output"), ("prompt", "completion"))
+# Fields that keep a mapping "a question and its answer" (anything else mapped: the full editor is the one to use).
+SIMPLE_FIELDS = {"instruction", "input", "output", "system", "prompt", "completion"}
+
+
+def _mapped(fld: str) -> str:
+    return st.session_state.get(f"data_map_{fld}", NONE)
+
+
+def simple_pair() -> tuple[str, str] | None:
+    """The two fields the Question/Answer boxes stand for, or None when the mapping is not a plain pair."""
+    if any(_mapped(f) != NONE for f in FIELDS if f not in SIMPLE_FIELDS):
+        return None
+    return next((pair for pair in PAIRS if any(_mapped(f) != NONE for f in pair)), PAIRS[1])
+
+
+def _copy_pair(box: str, fld: str) -> None:
+    # on_change of a Question/Answer box: it writes the field of the full editor it stands for.
+    st.session_state[f"data_map_{fld}"] = st.session_state[box]
+
+
+def pair_boxes(fields: list[str], pair: tuple[str, str]) -> None:
+    """The Question column / Answer column boxes: the two fields of `pair`, shown in plain words."""
+    left, right = st.columns(2)
+    for where, box, label, fld, what in (
+        (left, "data_pair_question", "Question column", pair[0], "what the user asks"),
+        (right, "data_pair_answer", "Answer column", pair[1], "the answer the model should learn to give"),
+    ):
+        st.session_state[box] = _mapped(fld)  # follows the full editor (dropped there = dropped here)
+        where.selectbox(
+            label,
+            [NONE, *fields],
+            key=box,
+            on_change=_copy_pair,
+            args=(box, fld),
+            help=f"The column that holds {what}. It is read as the field `{fld}`; in the command line: "
+            f"`python -m ftlib data inspect FILE --map COLUMN={fld}`.",
+        )
 
 
 def mapping_editor(path: str, fields: list[str], preset: dict | None, table: bool) -> dict | None:
     """Field -> the file's column or key, or None to read the file's own names (JSON left as it is).
 
-    A table starts from the sample's own map or a guess; a JSON file from its own names. A field set to "(none)"
-    whose name the file also uses is passed as None, so it is really not read.
+    A table starts from the sample's own map or a guess, and shows a Question/Answer pair first when the mapping
+    is one (`simple_pair`), every field of every format behind an expander; a JSON file starts from its own names.
+    A field set to "(none)" whose name the file also uses is passed as None, so it is really not read.
     """
     if st.session_state.get("data_map_for") != path:
         guess = preset if preset and set(preset.values()) <= set(fields) else guess_column_map(fields)
@@ -106,11 +160,18 @@ def mapping_editor(path: str, fields: list[str], preset: dict | None, table: boo
         for fld in FIELDS:
             st.session_state[f"data_map_{fld}"] = start.get(fld, NONE)
         st.session_state.update(data_map_for=path, data_map_start=start)
-    with st.expander("Field mapping", expanded=table):
+    pair = simple_pair() if table else None
+    if pair:
+        st.markdown("**Which columns hold what**")
+        pair_boxes(fields, pair)
+    with st.expander(
+        "Field mapping" + (": every field, for other formats" if pair else ""), expanded=table and not pair
+    ):
         start = "Guessed from the column names" if table else "The file's own names are read as they are"
         st.caption(
             f"Which of the file's fields holds which part of an example. {start}; change it if it is wrong. Fields "
-            "not mapped keep their names; what no format reads is listed as ignored."
+            "not mapped keep their names; what no format reads is listed as ignored. What each format reads: "
+            "see **Format** below."
         )
         grid = st.columns(5)
         chosen = {
@@ -120,6 +181,47 @@ def mapping_editor(path: str, fields: list[str], preset: dict | None, table: boo
     if not table and mapping == st.session_state["data_map_start"]:
         return None
     return mapping | {f: None for f, c in chosen.items() if c == NONE and f in fields}
+
+
+def pair_missing(pair: tuple[str, str]) -> list[str]:
+    """The boxes of the Question/Answer pair still empty ("Question", "Answer")."""
+    return [label for label, fld in zip(("Question", "Answer"), pair, strict=True) if _mapped(fld) == NONE]
+
+
+def ask_for_other_half(pair: tuple[str, str], shown: str) -> None:
+    st.info(
+        f"Now choose the **{pair_missing(pair)[0]} column** of **{shown}** above too. (A file of prompts without "
+        "answers, for online RL: set **Format** to prompt_only.)"
+    )
+
+
+def ask_for_mapping(need: MappingNeeded, shown: str) -> None:
+    """A file whose fields are not mapped yet: an info box saying which control to set (a normal step, not an
+    error); the full message (with the command-line form) behind "For engineers"."""
+    pair = simple_pair() if need.table else None
+    if pair and (need.fmt is None or set(need.gaps) <= set(pair)) and pair_missing(pair):
+        if len(pair_missing(pair)) == 2:
+            st.info(
+                f"**{shown}** is a table; choose its **Question column** and its **Answer column** above, and each "
+                "row is read as one question and the answer to learn. Other layouts (chat turns, preference "
+                "pairs): **Field mapping** above."
+            )
+        else:
+            ask_for_other_half(pair, shown)
+    elif need.fmt is not None:
+        what = "column" if need.table else "field"
+        st.info(
+            f"Read as **{need.fmt}**, **{shown}** needs a {what} for: {', '.join(need.gaps)}. Choose "
+            f"{'it' if len(need.gaps) == 1 else 'them'} under **Field mapping** above, or pick another **Format**."
+        )
+    else:
+        st.info(
+            f"The rows of **{shown}** have the fields {', '.join(f'`{f}`' for f in need.fields)}, which no format "
+            "reads by these names. Say which field holds what under **Field mapping** above (for a question and "
+            "its answer: `instruction` and `output`), or rename them in the file."
+        )
+    with st.expander("For engineers"):
+        st.text(str(need))
 
 
 def preview(result) -> None:
@@ -133,7 +235,7 @@ def preview(result) -> None:
     start = (page - 1) * PAGE_SIZE
     page_rows = zip(result.rows[start : start + PAGE_SIZE], result.row_numbers[start : start + PAGE_SIZE], strict=True)
     for row, number in page_rows:
-        show_row(row, number, raw)
+        show_row(row, result.where(number), raw)
 
 
 def split_and_save(result, label: str) -> None:
@@ -156,6 +258,8 @@ def split_and_save(result, label: str) -> None:
         n_test = count_test_rows(len(rows), test_size)
         dups = f" ({dropped} duplicates dropped)" if dedupe else ""
         st.caption(f"Train **{len(rows) - n_test}**, test **{n_test}** rows{dups}.")
+        for warning in split_warnings(len(rows) - n_test, n_test):
+            st.warning(warning)
     except UserError as exc:
         n_test = None
         if len(rows) < 2:  # the file, not the field: no test size can work
@@ -164,25 +268,66 @@ def split_and_save(result, label: str) -> None:
             st.error(
                 f"**Test {'ratio' if mode == 'ratio' else 'rows'}**: {exc} Nothing can be saved until it is fixed."
             )
-    if any(s["name"] == workspace.safe_name(name) for s in workspace.list_splits()):
-        st.caption(f"A split named `{workspace.safe_name(name)}` exists; saving replaces it.")
-    if st.button("Save split", type="primary", key="split_save", disabled=n_test is None or seed is None):
+    existing = {s["name"]: s for s in workspace.list_splits()}
+    target, active = workspace.split_folder(name or label).name, active_split_name()
+    replace = True
+    if target in existing:
+        # Never replaced silently: the user ticks Replace (keyed by name, so a tick is not carried to another).
+        old = existing[target]
+        what = "the active dataset" if target == active else "a saved split"
+        st.warning(
+            f"`{target}` is already {what} ({old.get('train_rows')} train, {old.get('test_rows')} test rows). "
+            "Saving replaces it: tick **Replace it**, or choose another name."
+        )
+        replace = st.checkbox(f"Replace it (`{target}`)", key=f"split_replace_{target}")
+    blocked = n_test is None or seed is None or not replace
+    if st.button("Save split", type="primary", key="split_save", disabled=blocked):
         with user_errors("Could not save the split"):
             train, test = split_rows(result.rows, test_size=test_size, seed=seed, dedupe=dedupe)
             meta = result.split_meta(label, seed, test_size, dedupe)
-            folder = workspace.save_split(name or label, train, test, meta)
+            folder = workspace.save_split(name or label, train, test, meta, overwrite=replace)
         set_active_split(folder.name)
         cached_split.clear()
         st.success(
             f"Saved **{folder.name}**: {len(train)} train and {len(test)} test rows. It is now the "
             "active dataset for the other pages."
         )
+    saved_splits()
+
+
+def saved_splits() -> None:
+    """Pick which saved split the other pages use (the active one), and the table of all of them."""
     splits = workspace.list_splits()
-    if splits:
-        active, columns = active_split_name(), ("name", "format", "train_rows", "test_rows", "source")
-        with st.expander(f"Saved splits ({len(splits)})"):
-            table = [{"active": "✅" if s["name"] == active else "", **{c: s.get(c) for c in columns}} for s in splits]
-            st.dataframe(table, hide_index=True)
+    if not splits:
+        return
+    st.subheader("Saved splits")
+    active, by_name = active_split_name(), {s["name"]: s for s in splits}
+    names = list(by_name)
+    if st.session_state.get("split_pick_for") != active:
+        # The active split changed (saved, or made active): the picker shows it again (dropped, not set: see
+        # data_page below).
+        st.session_state.pop("split_pick", None)
+        st.session_state["split_pick_for"] = active
+
+    def describe(n: str) -> str:
+        mark = " · active" if n == active else ""
+        return f"{n} ({by_name[n].get('train_rows')} train, {by_name[n].get('test_rows')} test rows){mark}"
+
+    left, right = st.columns([3, 1], vertical_alignment="bottom")
+    pick = left.selectbox(
+        "Split the other pages use",
+        names,
+        index=names.index(active) if active in names else 0,
+        key="split_pick",
+        format_func=describe,
+        help="Tokens, Batches, Train, Compare and Evaluate read the active split. Saving a split makes it active.",
+    )
+    # A callback, so the sidebar (drawn before this page) already names the new split on this run.
+    right.button("Make active", key="split_activate", on_click=set_active_split, args=(pick,), disabled=pick == active)
+    with st.expander(f"All saved splits ({len(splits)})"):
+        columns = ("name", "format", "train_rows", "test_rows", "source")
+        table = [{"active": "✅" if s["name"] == active else "", **{c: s.get(c) for c in columns}} for s in splits]
+        st.dataframe(table, hide_index=True)
 
 
 # --- the page ---------------------------------------------------------------------------------------------
@@ -190,7 +335,7 @@ def split_and_save(result, label: str) -> None:
 st.title("📂 Data")
 st.caption("Load a dataset, see how it is read, and save a train/test split for the other pages.")
 
-path, label, preset = choose_source()
+path, label, shown, preset = choose_source()
 if not path:
     st.stop()
 
@@ -206,12 +351,26 @@ fmt_choice = st.selectbox(
     format_func=lambda f: "detect automatically" if f == "auto" else FORMAT_HELP[f],
 )
 map_key = tuple(sorted(mapping.items())) if mapping is not None else None
+half = simple_pair() if table and fmt_choice == "auto" else None
+guessed = {f: c for f, c in (mapping or {}).items() if c is not None} == st.session_state.get("data_map_start")
+if half and len(pair_missing(half)) == 1 and not guessed:
+    # Half a pair the user chose would be read as prompts without answers (prompt_only): ask for the other half.
+    # A guess of one column (a table of prompts) is read as it is.
+    ask_for_other_half(half, shown)
+    st.stop()
 with user_errors("Could not read this file"):
-    result = load_cached(path, mtime, None if fmt_choice == "auto" else fmt_choice, map_key)
+    try:
+        result = load_cached(path, mtime, None if fmt_choice == "auto" else fmt_choice, map_key, shown)
+    except MappingNeeded as need:
+        ask_for_mapping(need, shown)
+        st.stop()
 
 if st.session_state.get("data_loaded") != path:
     # A new file: start at the first page, and offer a split name from the file name.
-    st.session_state.update(data_loaded=path, data_page=1, split_name=workspace.safe_name(label, "dataset"))
+    # data_page is dropped, not set: a number box with a default also given through the Session State API makes
+    # Streamlit log a warning; dropped, it comes back at its default, the first page.
+    st.session_state.pop("data_page", None)
+    st.session_state.update(data_loaded=path, split_name=workspace.safe_name(label, "dataset"))
 
 show_report(result)
 if not result.rows:

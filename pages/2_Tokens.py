@@ -15,7 +15,8 @@ import json
 import streamlit as st
 
 from ftlib.checks import preflight
-from ftlib.rows import row_kind
+from ftlib.masks import added_system_prompt
+from ftlib.rows import conversation, row_kind
 from ftlib.templates import (
     BUILTIN_TEMPLATES,
     TEMPLATE_NAMES,
@@ -33,8 +34,8 @@ from ui.common import (
     user_errors,
 )
 from ui.inputs import number_in_range
-from ui.labels import POLICY_LABELS, TEMPLATE_LABELS, policy_label
-from ui.token_panels import show_checks, show_counts, show_encoded, show_unpaired
+from ui.labels import POLICY_LABELS, TEMPLATE_LABELS, as_in_training, policy_label, setting_label, training_default
+from ui.token_panels import added_system_line, show_checks, show_counts, show_encoded, show_unpaired
 from ui.token_view import diff_html, legend_html, rendered_html, tokens_html
 
 EXAMPLE = [
@@ -85,10 +86,11 @@ def pick_row():
         if not rows:
             st.info(f"The {part} split of **{name}** is empty. Pick the other split.")
             st.stop()
-        index = number_in_range(c2, f"Row (0 to {len(rows) - 1})", 0, len(rows) - 1, 0, key="tok_row")
-        if index is None:
+        # Counted from 1 on screen, as on the Data page; the index into the split stays 0-based.
+        number = number_in_range(c2, f"Row (1 to {len(rows)})", 1, len(rows), 1, key="tok_row")
+        if number is None:
             st.stop()
-        return rows[index], rows, index
+        return rows[number - 1], rows, number - 1
     text = st.text_area(
         "Conversation (JSON: a list of messages, or a row: messages (+ tools), prompt+chosen+rejected, "
         "prompt+completion+label, text, prompt)",
@@ -123,6 +125,16 @@ def pick_template(key: str, label: str, tokenizer, default: str = "tokenizer"):
         return get_template(name, tokenizer, source=source)
 
 
+def note_added_system(row, template) -> None:
+    """A caption when the row has no system message and the template writes a default one into it (found by
+    rendering with and without one, for any template: ftlib.masks.added_system_prompt)."""
+    if row_kind(row) == "text":
+        return
+    added = added_system_prompt(template, conversation(row), row.get("tools"))
+    if added:
+        st.caption(added_system_line(added, own_template=template.name == "tokenizer"))
+
+
 def encode(row, tokenizer, template, policy, max_length):
     with user_errors("Could not encode this example"):
         enc = encode_row(row, tokenizer, template, policy, max_length)
@@ -150,9 +162,19 @@ policy = c2.selectbox(
     help="\n".join(f"- **{POLICY_LABELS[p]}** (`{p}`): {h}" for p, h in POLICY_HELP.items()),
 )
 remember_token_settings(template, policy)
-max_length = number_in_range(c3, "Max length (0 = none)", 0, 1_000_000, 0, step=64, key="tok_max_length")
+max_length = number_in_range(
+    c3,
+    setting_label("max_length"),
+    0,
+    1_000_000,
+    training_default("max_length"),  # what training cuts at unless the Train page says otherwise
+    step=64,
+    key="tok_max_length",
+    help="Tokens past this are cut, as training cuts them (shown in red). 0 = no limit.",
+)
 if max_length is None:
     st.stop()
+c3.caption(as_in_training("max_length", max_length) if max_length else "No limit: for this preview only.")
 max_length = max_length or None
 
 tokenizer = base_tokenizer
@@ -189,6 +211,7 @@ if isinstance(enc, PreferenceEncoded):
         with st.expander("Shared prompt text"):
             st.html(rendered_html(enc.prompt_text))
     show_checks(checks)
+    note_added_system(row, template)
     left, right = st.columns(2)
     for column, name, part in ((left, "Chosen", enc.chosen), (right, "Rejected", enc.rejected)):
         with column:
@@ -197,6 +220,7 @@ if isinstance(enc, PreferenceEncoded):
 elif kind == "unpaired":  # beside the nearest row of the split with the opposite label
     partner = unpaired_partner(rows, index) if rows is not None else None
     others = [encode(rows[partner], tokenizer, template, policy, max_length)] if partner is not None else []
+    note_added_system(row, template)
     show_unpaired([(enc, checks), *others], show_ids, as_table)
 elif compare:
     default_b = "chatml" if template.name != "chatml" else "llama3"
@@ -213,6 +237,7 @@ elif compare:
         with column:
             st.markdown(f"#### {TEMPLATE_LABELS[tpl.name]}")
             show_counts(part, compact=True)
+            note_added_system(row, tpl)
             st.markdown("**Rendered text** (differences highlighted)")
             st.html(text_html)
             st.html(tokens_html(part.tokens, show_ids=show_ids, cut_tokens=part.cut_tokens))
@@ -223,4 +248,5 @@ else:
     elif enc.kind == "prompt_only":
         st.caption("A prompt without an answer, shown as the model would get it: nothing is trained.")
     show_checks(checks)
+    note_added_system(row, template)
     show_encoded(enc, show_ids, as_table)

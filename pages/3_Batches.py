@@ -24,7 +24,7 @@ from ui.batch_view import (
 )
 from ui.common import active_model, cached_split, cached_tokenizer, require_split, user_errors
 from ui.inputs import number_in_range
-from ui.labels import policy_label, template_label
+from ui.labels import as_in_training, policy_label, setting_label, template_label, training_default
 
 MAX_COLUMNS = 320  # wider grids get a "first position" slider; a browser table of thousands of cells crawls
 STATS_ROW_LIMIT = 3000  # whole-split statistics look at this many rows at most
@@ -73,18 +73,29 @@ def split_stats(
 def whole_split(name: str, train: list[dict], model: str, template_name: str, policy: str) -> None:
     st.subheader(f"All of `{name}`: which batching wastes least")
     s1, s2 = st.columns(2)
-    batch_size = number_in_range(s1, "Batch size", 1, 512, 8, key="batch_split_size")
+    # Both start at the Train form's defaults, so the table shows what a run with them would do.
+    batch_size = number_in_range(
+        s1,
+        setting_label("batch_size"),
+        1,
+        1024,
+        training_default("batch_size"),
+        key="batch_split_size",
+        help="Rows in one training step.",
+    )
     max_length = number_in_range(
         s2,
-        "Max length",
+        setting_label("max_length"),
         8,
-        32768,
-        512,
+        131072,
+        training_default("max_length"),
         key="batch_split_length",
         help="Longer examples are cut to this for every strategy; it is also the packed row length.",
     )
     if batch_size is None or max_length is None:
         return
+    s1.caption(as_in_training("batch_size", batch_size))
+    s2.caption(as_in_training("max_length", max_length))
     with user_errors("Could not compute the statistics"):
         stats, failed = split_stats(
             name, model, template_name, policy, int(batch_size), int(max_length), STATS_ROW_LIMIT
@@ -167,21 +178,29 @@ if not train:
     st.warning(f"The split `{name}` has no training rows. Save a split with some on the **Data** page.")
     st.stop()
 if len(train) > 1:
-    n_rows = right.slider("Rows", 1, min(16, len(train)), min(4, len(train)), help="How many rows to batch.")
+    n_rows = right.slider(
+        "Rows shown (preview only)",
+        1,
+        min(16, len(train)),
+        min(4, len(train)),
+        help="How many rows the grids below lay out, a few so they stay readable. Training's batch size is set on "
+        f"the Train page ({training_default('batch_size')} by default); the table at the bottom counts steps with it.",
+    )
 else:
     n_rows = 1  # a slider needs two values to choose from
     right.caption("One training row: nothing to pad against, but packing still shows its layout.")
-first = number_in_range(
+number = number_in_range(
     st,
     "Starting at row",
-    0,
-    max(0, len(train) - n_rows),
-    0,
+    1,
+    max(1, len(train) - n_rows + 1),
+    1,
     key="batch_first",
-    help="Row number in the training split.",
+    help="Row number in the training split, counted from 1 as on the Data page.",
 )
-if first is None:
+if number is None:
     st.stop()
+first = number - 1  # the index into the split; rows are named by their number from 1
 
 with user_errors("Could not encode the rows"):
     examples, names, _ = batching.encode_examples(
@@ -189,7 +208,7 @@ with user_errors("Could not encode the rows"):
         tokenizer,
         get_template(template_name, tokenizer),
         policy,
-        first=first,
+        first=number,
         strict=True,
     )
 original_labels = [batching.as_dict(e)["labels"] for e in examples]  # as encoded, before padding or packing

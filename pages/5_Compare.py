@@ -134,6 +134,7 @@ if b1.button("Generate", type="primary", disabled=seed is None):
     runs_shown = choices_by_name(usable)  # each run's short label and facts stand for its long id
     st.session_state[LABELS_KEY] = {
         "settings": [setting_header(s) for s in settings],
+        "sampled": [not s.greedy for s in settings],  # the hover card adds the odds a token was drawn with
         "models": model_names,
         "shown": [(runs_shown[m].label, runs_shown[m].facts) if m in runs_shown else (m, "") for m in model_names],
         "prompt": tuple(prompt_ids),
@@ -161,14 +162,17 @@ def grid() -> None:
     for col, label in zip(st.columns(n_set), labels["settings"], strict=True):
         col.markdown(label)
     snapshot, i = job.snapshot(), 0
+    sampled = labels.get("sampled", [False] * n_set)
     for model_name, (name, facts) in zip(labels["models"], labels["shown"], strict=True):
         st.markdown(f"**{name}**" + (f" · :gray[{facts}]" if facts else ""))  # a full-width line, cells below
-        for col in st.columns(n_set):
-            col.html(token_html(snapshot[i], job.finish_reason(i) if job.done else "", model=model_name))
+        for col, column_sampled in zip(st.columns(n_set), sampled, strict=True):
+            finish = job.finish_reason(i) if job.done else ""
+            col.html(token_html(snapshot[i], finish, model=model_name, sampled=column_sampled))
             i += 1
     st.caption(
-        "Colour = the model's probability of each token (red unlikely, green likely); hover for "
-        "alternatives. Sampled columns are reproducible with the same seed."
+        "Colour = the model's own probability of each token (red unlikely, green likely); hover a token for its "
+        "alternatives and, in a sampled column, the odds it was drawn with under that setting. Sampled columns are "
+        "reproducible with the same seed."
     )
     if job.error:
         st.error(f"Generation failed: {job.error}")

@@ -164,7 +164,8 @@ with st.expander("For engineers: perplexity"):
     p2.metric("Tuned perplexity", _num(agg["tuned_perplexity"]))
 if result.skipped:
     with st.expander(f"{len(result.skipped)} rows skipped"):
-        st.dataframe(pd.DataFrame(result.skipped, columns=["test row", "why"]), hide_index=True)
+        skipped = [(i + 1, why) for i, why in result.skipped]  # rows counted from 1 on screen
+        st.dataframe(pd.DataFrame(skipped, columns=["test row", "why"]), hide_index=True)
 
 # ------------------------------------------------------------------------------------------------ what it cost
 
@@ -175,7 +176,9 @@ cost_section(job.model_set, result.adapter, job.kwargs.get("template", "tokenize
 
 st.subheader("Side by side")
 side_by_side(result.rows)
+# On screen rows count from 1 (as on the Data page); the CSV keeps the engine's 0-based `index`.
 table = pd.DataFrame([r.as_dict() for r in result.rows])
+table.insert(0, "row", table.pop("index") + 1)
 with st.expander("All rows as one table"):
     st.dataframe(table, hide_index=True, width="stretch")
 best, worst = result.best_and_worst(3)
@@ -186,7 +189,8 @@ for col, title, rows in (
 ):
     col.markdown(title)
     if rows:  # a wrapped table: a long prompt must not push the change out of view
-        col.html(html_table([{"row": r.index, "prompt": r.prompt, "change": f"{r.loss_change:+.3f}"} for r in rows]))
+        shown = [{"row": r.index + 1, "prompt": r.prompt, "change": f"{r.loss_change:+.3f}"} for r in rows]
+        col.html(html_table(shown))
     else:
         col.caption("None.")
 st.download_button("Download CSV", result.to_csv(), file_name=f"eval-{job_run}.csv", mime="text/csv")
@@ -195,7 +199,7 @@ st.download_button("Download CSV", result.to_csv(), file_name=f"eval-{job_run}.c
 
 st.subheader("Where the reference surprises each model")
 prompts = {r.index: r.prompt for r in result.rows}
-pick = st.selectbox("Row", list(prompts), format_func=lambda i: f"{i}: {prompts[i][:70]}")
+pick = st.selectbox("Row", list(prompts), format_func=lambda i: f"{i + 1}: {prompts[i][:70]}")
 ms = job.model_set  # the model, rows and template the job used, whatever is selected above now
 show_wait = wait_notice()
 

@@ -87,9 +87,9 @@ def test_what_a_newcomer_sees_is_what_is_true(browser, start_server, tiny_model_
 
         # Tokens: row 9999 is refused by name; the token view shows the template's text exactly.
         open_page(page, "Tokens")
-        set_number(page, "Row (0 to 152)", 9999)
-        assert errors(page) == ["Row (0 to 152): 9999 is out of range. Use a number from 0 to 152."]
-        set_number(page, "Row (0 to 152)", 3)
+        set_number(page, "Row (1 to 153)", 9999)  # rows counted from 1 on screen, as on the Data page
+        assert errors(page) == ["Row (1 to 153): 9999 is out of range. Use a number from 1 to 153."]
+        set_number(page, "Row (1 to 153)", 4)  # train[3]
         train, _, _ = workspace.load_split("chat_style")
         tokenizer = load_tokenizer(str(tiny_model_dir))
         expected = render(get_template("tokenizer", tokenizer), train[3]["messages"])
@@ -147,7 +147,7 @@ def test_what_a_newcomer_sees_is_what_is_true(browser, start_server, tiny_model_
         token.hover()
         card = token.locator(".card")
         card.wait_for(state="visible")
-        assert card.inner_text().startswith("p = ") and card.locator(".alt").count() >= 2
+        assert card.inner_text().startswith("model ") and card.locator(".alt").count() >= 2
         screenshot(page, shots, "compare-hover-card", full_page=False)
 
         open_page(page, "Evaluate")

@@ -520,3 +520,37 @@ def test_truncation_count(smol_tokenizer):
     assert (stats["truncated"], stats["max_length"]) == (1, cut)
     assert stats["truncated_fraction"] == pytest.approx(1 / 3)
     assert dataset_stats(STAT_ROWS, smol_tokenizer, max_length=max(lengths))["truncated"] == 0
+
+
+def test_table_rows_know_the_line_of_the_file_they_start_on():
+    """A quoted cell spanning lines moves every later row down; blank lines are skipped by the reader."""
+    data = b'question,answer\nA?,"one\ntwo"\n\nB?,b\nC?,c,extra\n'
+    result = load_bytes(data, "faq.csv")
+    assert result.lines == [2, 5, 6]
+    assert [result.where(n) for n in (1, 2, 3)] == [
+        "data row 1 (line 2 of the file)",
+        "data row 2 (line 5 of the file)",
+        "data row 3 (line 6 of the file)",
+    ]
+    assert [e.row for e in result.errors] == [3]
+    assert load_bytes(b'{"text": "a"}\n\n{"text": "b"}\n', "t.jsonl").where(3) == "line 3"
+
+
+def test_an_unmapped_table_asks_for_a_mapping_with_what_a_page_needs():
+    """MappingNeeded is a DataError (the CLI prints it as before) carrying the file's own name and columns."""
+    with pytest.raises(data.MappingNeeded, match="--map") as caught:
+        load_bytes(b"Kundenfrage,Antwort\nWie?,So.\n", "faq export.csv")
+    need = caught.value
+    assert isinstance(need, DataError)
+    assert (need.name, need.fields, need.table, need.fmt, need.gaps) == (
+        "faq export.csv",
+        ["Kundenfrage", "Antwort"],
+        True,
+        None,
+        [],
+    )
+    with pytest.raises(data.MappingNeeded) as caught:
+        load_bytes(
+            b"Kundenfrage,Antwort\nWie?,So.\n", "faq.csv", fmt="preference", column_map={"prompt": "Kundenfrage"}
+        )
+    assert (caught.value.fmt, caught.value.gaps) == ("preference", ["chosen", "rejected"])

@@ -108,6 +108,7 @@ def test_the_data_page_reports_a_full_disk_and_keeps_the_earlier_split(tmp_path,
     at.radio(key="data_source").set_value("Local path").run()
     at.text_input(key="data_path").input(str(data)).run()
     at.text_input(key="split_name").input("big").run()
+    at.checkbox(key="split_replace_big").check().run()  # the Data page asks before replacing a saved split
     with file_size_limit():
         at.button(key="split_save").click().run()
     assert not at.exception, at.exception

@@ -11,9 +11,10 @@ from tests.test_fastpath import _lora_model, _relative_error
 from tests.test_training import SFT_ROWS, tiny_config
 
 
-def _reference(hidden, weight, bias, targets):
-    """Per-row log p(target), entropy, top-1 flag and mean logit from the full fp64 logits."""
+def _reference(hidden, weight, bias, targets, temperature=1.0):
+    """Per-row log p(target), entropy, top-1 flag and mean logit from the full fp64 logits divided by `temperature`."""
     logits = torch.nn.functional.linear(hidden.double(), weight.double(), None if bias is None else bias.double())
+    logits = logits / temperature
     log_p = logits.log_softmax(-1)
     return (
         log_p.gather(1, targets[:, None]).squeeze(1),
@@ -23,8 +24,10 @@ def _reference(hidden, weight, bias, targets):
     )
 
 
-@pytest.mark.parametrize(("with_bias", "row_chunk"), [(False, 256), (True, 256), (False, 3)])
-def test_trained_log_probs_match_the_full_log_softmax_with_gradients(with_bias, row_chunk, monkeypatch):
+@pytest.mark.parametrize(
+    ("with_bias", "row_chunk", "temperature"), [(False, 256, 1.0), (True, 256, 1.0), (False, 3, 1.0), (True, 3, 0.7)]
+)
+def test_trained_log_probs_match_the_full_log_softmax_with_gradients(with_bias, row_chunk, temperature, monkeypatch):
     monkeypatch.setattr(headloss, "ROW_CHUNK", row_chunk)  # 3: rows scored in three chunks, the last one short
     gen = torch.Generator().manual_seed(0)
     hidden = torch.randn(7, 16, generator=gen, requires_grad=True)
@@ -34,8 +37,8 @@ def test_trained_log_probs_match_the_full_log_softmax_with_gradients(with_bias, 
     targets[0] = int(torch.nn.functional.linear(hidden[:1], weight, bias).argmax())  # at least one top-1 hit
     upstream = torch.randn(7, generator=gen)
 
-    log_probs, entropy, is_top1, mean_logits = headloss.trained_log_probs(hidden, weight, bias, targets)
-    ref_log_probs, ref_entropy, ref_top1, ref_mean = _reference(hidden, weight, bias, targets)
+    log_probs, entropy, is_top1, mean_logits = headloss.trained_log_probs(hidden, weight, bias, targets, temperature)
+    ref_log_probs, ref_entropy, ref_top1, ref_mean = _reference(hidden, weight, bias, targets, temperature)
     torch.testing.assert_close(log_probs.double(), ref_log_probs, rtol=1e-5, atol=1e-5)
     torch.testing.assert_close(entropy.double(), ref_entropy, rtol=1e-5, atol=1e-5)
     assert is_top1.tolist() == ref_top1.tolist() and is_top1[0]
@@ -49,8 +52,9 @@ def test_trained_log_probs_match_the_full_log_softmax_with_gradients(with_bias, 
         torch.testing.assert_close(mine, ref.float(), rtol=1e-4, atol=1e-5)
 
 
-def _trl_headed_lora(model_dir, dtype=torch.float32):
-    """A LoRA model whose base carries TRL's fused head, as SFTTrainer prepares it."""
+def _trl_headed_lora(model_dir, dtype=torch.float32, temperature=1.0):
+    """A LoRA model whose base carries TRL's fused head, as SFTTrainer (or GRPOTrainer, at a temperature) prepares
+    it."""
     from trl.trainer.utils import add_fused_lm_head
 
     torch.manual_seed(0)  # PEFT draws the A matrices from the global generator: the same adapter every call
@@ -58,7 +62,9 @@ def _trl_headed_lora(model_dir, dtype=torch.float32):
     for param in model.parameters():
         if not param.requires_grad:
             param.data = param.data.to(dtype)
-    add_fused_lm_head(model.get_base_model(), outputs=("log_probs", "entropy", "is_top1", "mean_logits"))
+    add_fused_lm_head(
+        model.get_base_model(), temperature=temperature, outputs=("log_probs", "entropy", "is_top1", "mean_logits")
+    )
     return model
 
 
@@ -82,12 +88,13 @@ def _fused_call(model, batch, **extra):
     return out, grads
 
 
-def test_fast_head_matches_trls_fused_head_on_a_lora_model(varied_model):
-    model = _trl_headed_lora(varied_model(5))
+@pytest.mark.parametrize("temperature", [1.0, 0.8])  # 0.8: GRPO scores its answers at their sampling temperature
+def test_fast_head_matches_trls_fused_head_on_a_lora_model(varied_model, temperature):
+    model = _trl_headed_lora(varied_model(5), temperature=temperature)
     batch = _batch()
     trl_out, trl_grads = _fused_call(model, batch, num_items_in_batch=40)
-    assert headloss.fuse_lm_head(model.get_base_model())
-    assert not headloss.fuse_lm_head(model.get_base_model())  # once only
+    assert headloss.fuse_lm_head(model.get_base_model(), temperature=temperature)
+    assert not headloss.fuse_lm_head(model.get_base_model(), temperature=temperature)  # once only
     calls = []
     original = headloss._TrainedLogProbs.apply
     headloss._TrainedLogProbs.apply = lambda *a: calls.append(a[0].shape) or original(*a)
@@ -229,7 +236,7 @@ def test_dpo_steps_match_with_the_fast_head_on_and_off(varied_model, tmp_path, m
     assert calls  # the fast head scored the completions
     if tuning == "full":
         assert hasattr(fast.ref_model, "_ftlib_trl_forward")
-    monkeypatch.setattr(headloss, "fuse_lm_head", lambda model: False)  # TRL's head only
+    monkeypatch.setattr(headloss, "fuse_lm_head", lambda model, **_: False)  # TRL's head only
     calls.clear()
     _, plain_logs, plain_weights = train("plain")
     assert calls == []
@@ -238,3 +245,60 @@ def test_dpo_steps_match_with_the_fast_head_on_and_off(varied_model, tmp_path, m
     assert plain_logs[0]["loss"] != plain_logs[-1]["loss"]  # it trained
     for name, value in plain_weights.items():
         torch.testing.assert_close(fast_weights[name], value, rtol=1e-3, atol=1e-5, msg=name)
+
+
+def test_grpo_at_a_sampling_temperature_scores_through_the_fast_head_as_trls_does(varied_model, tmp_path, monkeypatch):
+    """GRPO's head divides the logits by the sampling temperature: with the fast head given that temperature, the
+    same answers get the same per-token log-probabilities, loss and gradients as through TRL's own head."""
+    import json
+
+    from ftlib.training import build_trainer
+    from tests.test_alignment import GRPO_REWARDS, PROMPTS
+    from tests.test_fastpath import _loss_and_grads_of
+
+    monkeypatch.setenv("FTLIB_CPU_BF16", "0")  # fp32 on every machine: this compares the two heads exactly
+    config = tiny_config(
+        varied_model(6),
+        method="grpo",
+        rewards=GRPO_REWARDS,
+        lora_dropout=0.0,
+        grpo_group_size=2,
+        grpo_max_new_tokens=6,
+        grpo_temperature=0.7,
+        beta=0.1,
+    )
+    trainer = build_trainer(config, tmp_path, rows=(PROMPTS, [])).trainer
+    base = trainer.model.get_base_model()
+    assert hasattr(base, "_ftlib_trl_forward")  # the fast head took over at temperature 0.7
+    with torch.no_grad():  # B starts at zero, which would leave A's gradients zero
+        gen = torch.Generator().manual_seed(11)
+        for name, param in trainer.model.named_parameters():
+            if "lora_B" in name:
+                param.copy_(torch.randn(param.shape, generator=gen) * 0.05)
+    prompts = [json.dumps(PROMPTS[0]["prompt"])] * 2 + [json.dumps(PROMPTS[1]["prompt"])] * 2
+    answers = trainer.rollout_func(prompts, trainer)
+    trainer.rollout_func = lambda prompts, trainer: answers  # both heads score the same answers
+    inputs = [{"prompt": p} for p in prompts]
+    calls = []
+    original = headloss._TrainedLogProbs.apply
+    monkeypatch.setattr(headloss._TrainedLogProbs, "apply", lambda *a: calls.append(a[4]) or original(*a))
+
+    def score():
+        trainer.model.train()
+        scored = trainer._generate_and_score_completions(inputs)
+        return scored, _loss_and_grads_of(trainer, scored)
+
+    fast_scored, (fast_loss, fast_grads) = score()
+    assert calls and set(calls) == {0.7}
+    headloss.unfuse_lm_head(base)
+    calls.clear()
+    trl_scored, (trl_loss, trl_grads) = score()
+    assert calls == []
+    mask = trl_scored["completion_mask"].bool()
+    for key in ("old_per_token_logps", "ref_per_token_logps"):
+        if trl_scored.get(key) is not None:
+            torch.testing.assert_close(fast_scored[key][mask], trl_scored[key][mask], rtol=1e-5, atol=1e-5)
+    assert fast_loss == pytest.approx(trl_loss, rel=1e-4, abs=1e-6)
+    assert fast_grads.keys() == trl_grads.keys() and any(g.abs().sum() > 0 for g in trl_grads.values())
+    for name, grad in trl_grads.items():
+        torch.testing.assert_close(fast_grads[name], grad, rtol=1e-3, atol=1e-6, msg=name)

@@ -56,9 +56,9 @@ def test_sft_split_renders_three_views_and_stats():
     bodies = grids(at)
     assert len(bodies) == 3
     right, left, packed = bodies
-    # 4 rows by default; the right grid ends rows with pad cells, the left grid starts them with pad cells
+    # 4 rows by default, numbered from 1 as on the Data page; right padding ends rows with pad cells, left starts them
     for body in bodies[:2]:
-        assert sum(body.count(f"row {i}") for i in range(4)) >= 4
+        assert all(f"row {i}<" in body for i in range(1, 5)) and "row 0" not in body and "row 5" not in body
     assert "pad" in right and "pad" in left
     assert "start of a packed example" in packed  # the boundary label explained on hover
     assert "Answer" in right  # token text, not ids
@@ -77,7 +77,7 @@ def test_controls_change_the_grids():
     at.toggle[2].set_value(True).run()  # show the position id row
     assert not at.exception, at.exception
     right = grids(at)[0]
-    assert "row 2" not in right and "row 1" in right
+    assert "row 3" not in right and "row 2" in right and "row 0" not in right
     assert "<th>position id</th>" in right and "<th>label</th>" not in right
     at.number_input[1].set_value(16).run()  # packed row length shorter than the rows: they get cut, with a warning
     assert not at.exception, at.exception
@@ -89,7 +89,7 @@ def test_preference_split_shows_chosen_and_rejected():
     at = run_page()
     assert not at.exception, at.exception
     right = grids(at)[0]
-    assert "row 0 · chosen" in right and "row 0 · rejected" in right
+    assert "row 1 · chosen" in right and "row 1 · rejected" in right
     assert at.dataframe[0].value["real tokens"].iloc[0] > 0
     assert "12 sequences" in " ".join(c.value for c in at.caption)  # 6 pairs, two sequences each
 
@@ -125,5 +125,30 @@ def test_an_out_of_range_start_row_is_refused_with_the_field_named():
     at = run_page()
     at.number_input(key="batch_first").set_value(9999).run()
     assert not at.exception
-    assert "**Starting at row**: 9999 is out of range. Use a number from 0 to 8." == at.error[0].value
+    assert "**Starting at row**: 9999 is out of range. Use a number from 1 to 9." == at.error[0].value
     assert not grids(at)
+
+
+def test_previews_start_at_what_training_uses_and_say_so(tmp_path, monkeypatch):
+    """One max length and one batch size, named as the Train form names them: the Data page's length check and the
+    Batches table start at the Train form's defaults (RunConfig), the grid's row count says it is a preview only."""
+    from ftlib.config import RunConfig
+    from tests.test_pages_data import FIXTURES, data_page, with_path
+
+    defaults = RunConfig(dataset="x")
+    assert (defaults.max_length, defaults.batch_size) == (384, 8)  # the sentinel: neither the old 512 nor 1024
+    workspace.save_split("chats-defaults", sft_rows(12), sft_rows(2))
+    at = run_page()
+    assert at.number_input(key="batch_split_length").value == defaults.max_length
+    assert at.number_input(key="batch_split_length").label == "Max length (tokens)"
+    assert at.number_input(key="batch_split_size").value == defaults.batch_size
+    assert at.slider[0].label == "Rows shown (preview only)"
+    captions = [c.value for c in at.caption]
+    assert "Max length (tokens) 384, as in training (the Train page starts from 384)." in captions
+    at.number_input(key="batch_split_length").set_value(512).run()
+    assert any(c.value.startswith("Max length (tokens) 512 is for this preview only") for c in at.caption)
+
+    monkeypatch.setenv("FTLIB_DATA_DIRS", str(FIXTURES))
+    at = with_path(data_page(), FIXTURES / "chat_mixed.jsonl")
+    assert at.slider(key="data_max_length").value == defaults.max_length
+    assert "Max length (tokens) 384, as in training (the Train page starts from 384)." in [c.value for c in at.caption]

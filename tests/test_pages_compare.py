@@ -100,8 +100,15 @@ def test_compare_grid_streams_engine_outputs(finished_run, varied_dir):
     assert texts[0] != texts[3]  # base and tuned greedy differ: the adapter row really uses the adapter
     bodies = [h.proto.body for h in at.get("html") if 'class="ftgen"' in h.proto.body]
     # Probabilities and the top alternatives in a hover card (CSS), not the browser's plain tooltip.
-    assert '<span class="card"><div class="head">p = ' in bodies[0] and 'class="alt' in bodies[0]
+    assert '<span class="card"><div class="head">model ' in bodies[0] and 'class="alt' in bodies[0]
     assert "title=" not in bodies[0]
+    # A sampled column's card gives both: the model's own odds and the odds the token was drawn with under this
+    # setting (the engine's sample_prob); the greedy column has no second number.
+    heads = [re.findall(r'<div class="head">(.*?)</div>', body) for body in bodies]
+    first = expected[1].tokens[0]
+    assert heads[1][0] == f"model {first.prob:.1%} · under this setting {first.sample_prob:.1%}"
+    assert all("under this setting" in h for h in heads[1]) and not any("under this setting" in h for h in heads[0])
+    assert any(t.sample_prob > t.prob + 0.001 for r in expected[1:3] for t in r.tokens)  # the two numbers differ
 
 
 def test_next_token_table_follows_the_sliders(finished_run, varied_dir):
@@ -352,6 +359,13 @@ def test_evaluate_shows_each_rows_answers_side_by_side_in_full(finished_run, var
         assert texts[i + 1 : i + 4] == [row["reference"], *answers]
     headers = [m.value for m in at.markdown if m.value.startswith(("**Base model**", "**Tuned model**"))]
     assert len(headers) == 2 * len(table)
+    # Rows count from 1 on screen, as on the Data page; the engine's index (and the CSV) stays 0-based.
+    assert list(table["row"]) == [1, 2, 3] and "index" not in table.columns
+    held_out = [c.value for c in at.caption if c.value.startswith("Held-out row")]
+    assert held_out == [f"Held-out row {n} · the prompt" for n in (1, 2, 3)]
+    picker = next(s for s in at.selectbox if s.label == "Row")
+    assert picker.value == 0 and picker.format_func(0).startswith("1: ")
+    assert at.session_state["evaluate_job"].result.to_csv().splitlines()[1].startswith("0,")
     assert headers[0] == f"**Base model** · loss {table['base_loss'][0]:.3f}"
 
 

@@ -109,7 +109,8 @@ def test_dataset_row_template_and_policy(page):
     at = run(page)
     assert at.radio(key="tok_source").value == "Row from the dataset"
     first = metrics(at)
-    at.number_input(key="tok_row").set_value(1)
+    assert at.number_input(key="tok_row").label == "Row (1 to 2)" and at.number_input(key="tok_row").value == 1
+    at.number_input(key="tok_row").set_value(2)  # counted from 1: the second row, the one with a system turn
     run(at)
     assert metrics(at) != first
     at.selectbox(key="tok_template").set_value("chatml")
@@ -265,7 +266,7 @@ def test_text_rows_train_everything_and_prompt_only_rows_nothing(page):
 
 @pytest.mark.parametrize(
     "key, value, field",
-    [("tok_row", 9999, "Row (0 to 1)"), ("tok_row", -1, "Row (0 to 1)"), ("tok_max_length", -5, "Max length")],
+    [("tok_row", 9999, "Row (1 to 2)"), ("tok_row", 0, "Row (1 to 2)"), ("tok_max_length", -5, "Max length")],
 )
 def test_an_out_of_range_number_is_refused_with_the_field_named(page, key, value, field):
     """The browser would keep showing 9999 in red while the page went on with row 0: the page refuses it instead."""
@@ -276,3 +277,47 @@ def test_an_out_of_range_number_is_refused_with_the_field_named(page, key, value
     assert not at.exception
     assert at.error and at.error[0].value.startswith(f"**{field}") and f"{value} is out of range" in at.error[0].value
     assert not pills(at)  # nothing is drawn for a row that was not asked for
+
+
+def test_max_length_starts_where_training_cuts(page):
+    """The Tokens page's max length is the Train form's (RunConfig), so a long row shows the cut training makes."""
+    from ftlib.config import RunConfig
+
+    cut_at = RunConfig(dataset="x").max_length
+    at = run(page)
+    box = at.number_input(key="tok_max_length")
+    assert (box.label, box.value) == ("Max length (tokens)", cut_at)
+    assert f"Max length (tokens) {cut_at}, as in training (the Train page starts from {cut_at})." in [
+        c.value for c in at.caption
+    ]
+    at = _typed(at, {"text": "Tides turn twice a day. " * 120})
+    total, _, _, cut = metrics(at)
+    assert int(total) == cut_at and int(cut) > 0
+    at.number_input(key="tok_max_length").set_value(0)
+    run(at)
+    assert metrics(at)[3] == "0" and int(metrics(at)[0]) > cut_at
+
+
+SMOL_DEFAULT_SYSTEM = "You are a helpful AI assistant named SmolLM, trained by Hugging Face"  # SmolLM2's template
+
+
+def test_a_default_system_message_the_template_adds_is_named(page):
+    """SmolLM2's own template writes a system message into every row without one: the page says so, in words."""
+    from ftlib.models import load_tokenizer
+
+    turns = list(TRAIN[0]["messages"])
+    # The reference: transformers' render of the model's own template holds it for this row.
+    assert SMOL_DEFAULT_SYSTEM in load_tokenizer("default").apply_chat_template(turns, tokenize=False)
+    at = _typed(run(page), turns)
+    notes = [c.value for c in at.caption if c.value.startswith("Your row has no system message")]
+    assert len(notes) == 1 and "the model's template adds this default one" in notes[0]
+    assert f"“{SMOL_DEFAULT_SYSTEM}”" in notes[0]
+    at = _typed(at, [{"role": "system", "content": "Terse."}, *turns])  # the row's own system message
+    assert not any(c.value.startswith("Your row has no system message") for c in at.caption)
+    at = _typed(at, turns)
+    at.selectbox(key="tok_template").set_value("chatml")  # ChatML adds none
+    run(at)
+    assert not any(c.value.startswith("Your row has no system message") for c in at.caption)
+    at.selectbox(key="tok_template").set_value("alpaca")  # Alpaca's preamble stands in for a missing system message
+    run(at)
+    assert any("this template adds this default one: “Below is an instruction" in c.value for c in at.caption)

@@ -402,3 +402,36 @@ def test_llama31_writes_only_the_call_and_says_the_reply_is_lost(tokenizers):
     checks = _codes(tok, template, ROWS["tool_call_with_text"])
     assert "Let me look that up." not in encode_row(ROWS["tool_call_with_text"], tok, template).text
     assert "reply_dropped" in checks
+
+
+# -- the system message a template adds by itself (walk-view, walkthrough 11) ------------------------------------
+# Each published template's own default, as its hub file writes it; None where it adds none (Llama-3.1's dates sit
+# outside the message, Gemma has no system turn).
+ADDED_SYSTEM = {
+    "qwen2_5": "You are Qwen, created by Alibaba Cloud. You are a helpful assistant.",
+    "qwen2_5_training": "You are Qwen, created by Alibaba Cloud. You are a helpful assistant.",
+    "llama3_1": None,
+    "qwen3": None,
+    "gemma": None,
+    "phi3": None,
+    "mistral_v3": None,
+    "deepseek_r1": None,
+}
+
+
+@pytest.mark.parametrize("name", sorted(ADDED_SYSTEM))
+@pytest.mark.parametrize("with_tools", [False, True])
+def test_the_default_system_message_a_template_adds_is_found_by_rendering(name, with_tools, tokenizers):
+    from ftlib.masks import added_system_prompt
+
+    tok, template = _template(tokenizers, name)
+    row = ROWS["tool_call"] if with_tools else ROWS["chat"]
+    turns = [m for m in row["messages"] if m["role"] != "system"]
+    tools = row.get("tools")
+    added = added_system_prompt(template, turns, tools)
+    assert added == ADDED_SYSTEM[name]
+    own = [{"role": "system", "content": "Answer like a harbour master."}, *turns]
+    if added:  # the reference: transformers writes it without a system turn, and not once the row has one
+        assert added in hf_render(tok, turns, tools, template.reads_reasoning)
+        assert added not in hf_render(tok, own, tools, template.reads_reasoning)
+    assert added_system_prompt(template, own, tools) is None  # a row with its own system message

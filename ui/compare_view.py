@@ -40,13 +40,19 @@ def shown(text: str) -> str:
     return html.escape(text).replace(" ", "·").replace("\n", "↵").replace("\t", "→") or "∅"
 
 
-def card_html(token) -> str:
-    """The hover card of one generated token: its probability, and the model's top alternatives with bars."""
-    head = f"p = {token.prob:.1%}"
-    note = ""
-    if token.sample_prob < 1.0:
-        drawn = f"{token.sample_prob:.1%} after temperature, top-k and top-p: the odds it was drawn with"
-        note = f'<div class="note">{drawn}</div>'
+def card_html(token, sampled: bool = False) -> str:
+    """The hover card of one generated token: the model's own probability of it and, in a sampled column
+    (`sampled`), the probability it was drawn with under that column's setting; then the model's top alternatives
+    with bars.
+
+    >>> from ftlib.sampling import TokenInfo
+    >>> t = TokenInfo(id=5, text="Ahoy", prob=0.915, sample_prob=0.96, alternatives=[("Ahoy", 0.915)], stop=False)
+    >>> card_html(t, sampled=True).split('<div class="head">')[1].split("</div>")[0]
+    'model 91.5% · under this setting 96.0%'
+    """
+    head = f"model {token.prob:.1%}"
+    if sampled:
+        head += f" · under this setting {token.sample_prob:.1%}"
     alts = []
     for text, prob in token.alternatives:
         klass = ' class="alt chosen"' if text == token.text else ' class="alt"'
@@ -55,22 +61,29 @@ def card_html(token) -> str:
             f'<div{klass}><code>{shown(text)}</code><i class="bar" style="width:{width}px"></i>{prob:.1%}</div>'
         )
     listed = "".join(alts) or '<div class="note">no alternatives recorded</div>'
-    return f'<span class="card"><div class="head">{head}</div>{listed}{note}</span>'
+    if sampled:
+        why = (
+            "model: its own odds for this token. Under this setting: the odds it was drawn with, after "
+            "temperature, top-k and top-p. The list: the model's own top choices."
+        )
+    else:
+        why = "model: its own odds for this token; greedy always takes the top one. The list: its top choices."
+    return f'<span class="card"><div class="head">{head}</div>{listed}<div class="note">{why}</div></span>'
 
 
-def token_html(tokens, finish: str = "", model: str = "") -> str:
+def token_html(tokens, finish: str = "", model: str = "", sampled: bool = False) -> str:
     """Generated tokens (ftlib.sampling.TokenInfo) tinted by the model's probability (red unlikely, green likely),
     each with a hover card; an end marker for a stop or the length limit. `model` names the cell's model in a
-    `data-model` attribute (what a browser test reads)."""
+    `data-model` attribute (what a browser test reads); `sampled` says the column samples (not greedy), so the card
+    shows the probability each token was drawn with beside the model's."""
     parts = []
     for t in tokens:
         if t.stop:
             parts.append('<span class="end">⏎ end</span>')
             continue
         hue = int(120 * min(max(t.prob, 0.0), 1.0))
-        parts.append(
-            f'<span class="tok" style="background:hsl({hue},75%,80%)">{html.escape(t.text)}{card_html(t)}</span>'
-        )
+        card = card_html(t, sampled)
+        parts.append(f'<span class="tok" style="background:hsl({hue},75%,80%)">{html.escape(t.text)}{card}</span>')
     if finish == "length":
         parts.append('<span class="end">… (max new tokens)</span>')
     data = f' data-model="{html.escape(model, quote=True)}"' if model else ""

@@ -14,16 +14,18 @@ import streamlit as st
 from ftlib.data import count_truncated, dataset_stats
 from ftlib.rows import as_turns, row_kind
 from ui.common import active_model, cached_tokenizer, user_errors
+from ui.labels import as_in_training, setting_label, training_default
 from ui.tables import html_table
 
 STATS_ROW_LIMIT = 5000  # token lengths are measured on at most this many rows, evenly spread
 BAD_ROWS_SHOWN = 30  # skipped rows listed in full; a file with more also gets the whole list as a table
 
+# What the rows hold, as sentences: (one row, several rows).
 COUNT_WORDS = {
-    "tool_calls": "with tool calls",
-    "tools": "with tool schemas",
-    "reasoning": "with reasoning",
-    "weight_0": "with a turn weighted 0 (not trained)",
+    "tool_calls": ("row has tool calls", "rows have tool calls"),
+    "tools": ("row lists the tools the model may call", "rows list the tools the model may call"),
+    "reasoning": ("row has reasoning before its answer", "rows have reasoning before their answers"),
+    "weight_0": ("row has a turn weighted 0 (not trained)", "rows have a turn weighted 0 (not trained)"),
 }
 
 AVATARS = {
@@ -61,10 +63,21 @@ def show_tools(row: dict) -> None:
             st.json(tools)
 
 
-def show_row(row: dict, number: int, raw: bool) -> None:
-    """One row in a bordered box headed with its source row number; `raw` shows the canonical JSON instead."""
+def counts_sentence(counts: dict[str, int]) -> str:
+    """What the rows hold in plain sentences with correct plurals ("" when nothing notable).
+
+    >>> counts_sentence({"tool_calls": 1, "tools": 2, "reasoning": 0, "weight_0": 0})
+    '1 row has tool calls. 2 rows list the tools the model may call.'
+    """
+    parts = [f"{counts[k]} {one if counts[k] == 1 else many}." for k, (one, many) in COUNT_WORDS.items() if counts[k]]
+    return " ".join(parts)
+
+
+def show_row(row: dict, where: str, raw: bool) -> None:
+    """One row in a bordered box headed with where it is in the file (`LoadResult.where`); `raw` shows the
+    canonical JSON instead."""
     with st.container(border=True):
-        st.caption(f"Source row {number}")
+        st.caption(where[:1].upper() + where[1:])
         if raw:
             st.json(row)
             return
@@ -102,19 +115,25 @@ def show_report(result) -> None:
         metrics.update({"Good answers": counts["good"], "Bad answers": counts["bad"]})
     for column, (name, value) in zip(st.columns(len(metrics)), metrics.items(), strict=True):
         column.metric(name, value)
-    held = [f"{counts[k]} {words}" for k, words in COUNT_WORDS.items() if counts[k]]
+    held = counts_sentence(counts)
     if held:
-        st.caption("Rows " + "; ".join(held) + ".")
+        st.caption(held)
     if result.notices:
         st.warning("\n".join(f"- {n.message}" for n in result.notices))
     if result.errors:
-        st.warning(f"{len(result.errors)} of {result.total} rows cannot be used and are skipped; the rest are kept.")
+        bad, kept = len(result.errors), result.total - len(result.errors)
+        st.warning(
+            f"{bad} of the file's {result.total} rows cannot be used and {'is' if bad == 1 else 'are'} skipped; "
+            f"the other {kept} {'is' if kept == 1 else 'are'} kept."
+        )
         # The reason is what matters: shown in full, wrapped (a dataframe cell would cut it).
-        shown = [{"row": e.row, "why it is skipped": e.message} for e in result.errors[:BAD_ROWS_SHOWN]]
-        st.html(html_table(shown, widths={"row": "5em"}))
+        shown = [
+            {"where": result.where(e.row), "why it is skipped": e.message} for e in result.errors[:BAD_ROWS_SHOWN]
+        ]
+        st.html(html_table(shown, widths={"where": "11em"}))
         if len(result.errors) > BAD_ROWS_SHOWN:
             st.caption(f"The first {BAD_ROWS_SHOWN} of {len(result.errors)}; the table below lists them all.")
-            st.dataframe([e.as_dict() for e in result.errors], hide_index=True)
+            st.dataframe([{"where": result.where(e.row), "why": e.message} for e in result.errors], hide_index=True)
     if result.warnings:
         with st.expander(f"{len(result.warnings)} rows are kept but look odd"):
             st.dataframe([w.as_dict() for w in result.warnings], hide_index=True)
@@ -164,15 +183,18 @@ def token_histogram(result, key: tuple) -> None:
     st.caption(f"How long each row is for `{model}`, in tokens ({how}).")
     longest = max(lengths)
     top = max(2048, 1 << (longest - 1).bit_length())
+    # -- the length-check slider (walk-view): starts at the Train form's max length and says whether it is that one
     cutoff = st.slider(
-        "Max length (tokens)",
+        setting_label("max_length"),
         16,
         top,
-        min(1024, top),
+        min(training_default("max_length"), top),
         16,
         key="data_max_length",
-        help="Training cuts every example to this many tokens.",
+        help="Training cuts every example to this many tokens; this slider only previews it.",
     )
+    st.caption(as_in_training("max_length", cutoff))
+    # -- end of the length-check slider
     over, fraction = count_truncated(lengths, cutoff)
     st.plotly_chart(length_figure(lengths, cutoff))
     message = f"{over} rows ({fraction:.1%}) would be truncated at {cutoff} tokens (longest: {longest})."

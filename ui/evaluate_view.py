@@ -31,7 +31,7 @@ def side_by_side(rows, key: str = "eval_side_page") -> None:
     start = (int(page) - 1) * ROWS_PER_PAGE
     for row in rows[start : start + ROWS_PER_PAGE]:
         with st.container(border=True):
-            st.caption(f"Held-out row {row.index} · the prompt")
+            st.caption(f"Held-out row {row.index + 1} · the prompt")  # counted from 1, as on the Data page
             st.text(row.prompt)
             reference, base, tuned = st.columns(3)
             with reference:

@@ -4,6 +4,8 @@ ftlib.checks checks); the HTML comes from ui.token_view."""
 
 from __future__ import annotations
 
+import re
+
 import streamlit as st
 
 from ui.token_view import rendered_html, token_rows, tokens_html
@@ -22,6 +24,17 @@ def show_checks(checks) -> None:
         with st.expander(f"For engineers ({len(engineers)} note{'s' if len(engineers) > 1 else ''})"):
             for c in engineers:
                 st.markdown(f"**{c.message}**  \n{c.fix}")
+
+
+def added_system_line(added: str, own_template: bool) -> str:
+    """The caption for a row without a system message whose template writes a default one (masks.added_system_prompt),
+    with the default quoted as Markdown-safe text."""
+    who = "the model's template" if own_template else "this template"
+    quoted = re.sub(r"([\\`*_\[\]<>#~$|])", r"\\\1", added.strip())  # shown as written, not as Markdown
+    return (
+        f"Your row has no system message; {who} adds this default one: “{quoted}”. The model reads it on every "
+        "such row (it is not trained); put a system message in your rows to replace it."
+    )
 
 
 def show_counts(enc, compact: bool = False) -> None:
@@ -62,4 +75,4 @@ def show_unpaired(shown, show_ids: bool, as_table: bool) -> None:
             show_encoded(part, show_ids, as_table, compact=True)
 
 
-__all__ = ["SEVERITY", "show_checks", "show_counts", "show_encoded", "show_unpaired"]
+__all__ = ["SEVERITY", "added_system_line", "show_checks", "show_counts", "show_encoded", "show_unpaired"]

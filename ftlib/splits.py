@@ -1,0 +1,107 @@
+"""Split canonical rows into train and test: exact-duplicate removal, the test size (a ratio or a row count), a
+seeded disjoint split, and what a split too small means for a run.
+
+    train, test = split_rows(rows, test_size=0.1, seed=0, dedupe=True)
+    split_warnings(len(train), len(test))        # plain-words warnings for a tiny split, [] for a usable one
+
+Not known here: files and formats (data.py, which re-exports these), where splits are saved (workspace.py).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+
+from ftlib.readers import DataError
+
+
+def _key(row: dict) -> str:
+    return json.dumps(row, sort_keys=True, ensure_ascii=False)
+
+
+def dedupe_rows(rows: list[dict]) -> tuple[list[dict], int]:
+    """(rows without exact duplicates, first kept, how many were dropped)."""
+    seen: set[str] = set()
+    out = []
+    for row in rows:
+        key = _key(row)
+        if key not in seen:
+            seen.add(key)
+            out.append(row)
+    return out, len(rows) - len(out)
+
+
+def count_test_rows(n: int, test_size: float | int) -> int:
+    """How many of `n` rows go to the test split; raises DataError for impossible sizes."""
+    if isinstance(test_size, bool) or not isinstance(test_size, (int, float)):
+        raise DataError(f"The test size must be a ratio like 0.1 or a row count like 20, not {test_size!r}.")
+    if n < 2:
+        raise DataError(f"A train/test split needs at least 2 rows; there {'is' if n == 1 else 'are'} {n}.")
+    if isinstance(test_size, float):
+        if not 0 < test_size < 1:
+            raise DataError(
+                f"A test ratio must be between 0 and 1 (e.g. 0.1), not {test_size}. "
+                "For a number of rows, give a whole number like 20."
+            )
+        # Round up like scikit-learn, so a small ratio still gives a non-empty test split.
+        count = math.ceil(n * test_size)
+    else:
+        count = test_size
+    if not 1 <= count <= n - 1:
+        raise DataError(
+            f"A test split of {count} rows is impossible with {n} rows: choose between 1 and {n - 1} "
+            "rows (or a ratio like 0.1) so both splits keep at least one row."
+        )
+    return count
+
+
+TINY_TRAIN_ROWS = 20  # fewer training rows than this: the run mostly memorises them
+TINY_TEST_ROWS = 5  # fewer held-out rows than this: the held-out loss is noise
+
+
+def split_warnings(n_train: int, n_test: int) -> list[str]:
+    """Plain-words warnings for a split too small to train or to judge on (none for a usable one).
+
+    >>> split_warnings(100, 10)
+    []
+    >>> [w.split(".")[0] for w in split_warnings(6, 1)]
+    ['Only 6 training rows', 'Only 1 held-out row']
+    """
+    out = []
+    if n_train < TINY_TRAIN_ROWS:
+        rows = "row" if n_train == 1 else "rows"
+        out.append(
+            f"Only {n_train} training {rows}. A run shows the model these few examples over and over: it copies "
+            "their wording within a few steps and learns little it can use on new questions. Aim for at least "
+            f"{TINY_TRAIN_ROWS} (a few hundred is typical)."
+        )
+    if n_test < TINY_TEST_ROWS:
+        rows, them, answers = ("row", "it", "answer") if n_test == 1 else ("rows", "them", "answers")
+        out.append(
+            f"Only {n_test} held-out {rows}. The held-out loss on the Train page is measured on {them} alone, so it "
+            "jumps with each example and says little about new data, and Evaluate compares only "
+            f"{n_test} {answers}. Keep at least {TINY_TEST_ROWS} held out."
+        )
+    return out
+
+
+def split_rows(
+    rows: list[dict], test_size: float | int = 0.1, seed: int = 0, dedupe: bool = False
+) -> tuple[list[dict], list[dict]]:
+    """(train, test): a seeded, reproducible, disjoint split; each keeps the rows' original order.
+
+    `test_size` is a ratio in (0, 1) or a row count. With `dedupe`, exact duplicate rows are dropped first,
+    so the same example cannot land in both splits.
+
+    >>> train, test = split_rows([{"i": i} for i in range(10)], test_size=2, seed=0)
+    >>> len(train), len(test)
+    (8, 2)
+    """
+    if dedupe:
+        rows, _ = dedupe_rows(rows)
+    count = count_test_rows(len(rows), test_size)
+    order = list(range(len(rows)))
+    random.Random(seed).shuffle(order)
+    test_ids = set(order[:count])
+    return ([r for i, r in enumerate(rows) if i not in test_ids], [r for i, r in enumerate(rows) if i in test_ids])
