@@ -11,6 +11,11 @@ The callback also
   DDP rank agreeing on the same step;
 - stops a run whose loss or gradient turns NaN/inf, with an explanation a person can act on.
 
+Tokens per second counts training only: the seconds between each optimizer step's `on_step_begin` and `on_step_end`
+(what a step does: the forward, backward and optimizer update; GRPO's answer writing too). The Trainer evaluates,
+saves checkpoints and logs between steps, and the device lease hands over there (ftlib.sharing): counted as
+training, each evaluation or checkpoint showed as a sharp dip that read as a fault (issue 19, item 14).
+
 Not known here: the run folder's files (rundir.py, which this writes through), the trainer (training.py).
 """
 
@@ -94,6 +99,9 @@ class MetricsCallback(TrainerCallback):
         self._elapsed_before = 0.0  # seconds spent in earlier attempts of a resumed run
         self._t0 = time.time()
         self._last = (None, None)  # (tokens seen, time) at the previous log
+        self.clock = time.time  # what the step timer reads (tests give a fake one)
+        self._step_began: float | None = None  # when the optimizer step in progress began
+        self._step_seconds = 0.0  # seconds spent inside optimizer steps since the previous training log
         # Set by the trainer's owner (worker.execute) to log model FLOPs utilization; see ftlib.throughput.
         self.flops_per_token: float | None = None
         self.peak_flops: float | None = None
@@ -101,10 +109,11 @@ class MetricsCallback(TrainerCallback):
 
     # -- resume --------------------------------------------------------------------------------------------------
     def prepare_resume(self, checkpoint: Path | None) -> None:
-        """Keep the metric rows up to the checkpoint's step (later ones will be trained again)."""
+        """Keep the metric rows up to the checkpoint's step (later ones will be trained again); without a checkpoint,
+        none: the run starts over, its step-0 evaluation included."""
         if not self.is_main:
             return
-        keep_until = int(checkpoint.name.rsplit("-", 1)[-1]) if checkpoint is not None else 0
+        keep_until = int(checkpoint.name.rsplit("-", 1)[-1]) if checkpoint is not None else -1
         rows = self.run.keep_metrics_until(keep_until)
         if rows:
             self._elapsed_before = max(float(r.get("elapsed", 0.0)) for r in rows)
@@ -127,6 +136,7 @@ class MetricsCallback(TrainerCallback):
     def on_train_begin(self, args, state, control, **kwargs):
         self._t0 = time.time()
         self._last = (None, None)
+        self._step_began, self._step_seconds = None, 0.0
         if self.is_main:
             self.run.update_status(
                 max_steps=state.max_steps,
@@ -136,7 +146,14 @@ class MetricsCallback(TrainerCallback):
             )
         return control
 
+    def on_step_begin(self, args, state, control, **kwargs):
+        self._step_began = self.clock()
+        return control
+
     def on_step_end(self, args, state, control, **kwargs):
+        if self._step_began is not None:
+            self._step_seconds += max(0.0, self.clock() - self._step_began)
+            self._step_began = None
         if not self.stopped and self._stop_requested():
             self.stopped = True
             control.should_save = True  # the checkpoint a resume continues from
@@ -163,11 +180,9 @@ class MetricsCallback(TrainerCallback):
             tokens = logs.get("num_tokens")
             if tokens is not None:
                 row["tokens"] = tokens
-                prev_tokens, prev_time = self._last
-                if prev_tokens is not None and tokens >= prev_tokens and now > prev_time:
-                    row["tokens_per_s"] = (tokens - prev_tokens) / (now - prev_time)
-                elif now > self._t0:
-                    row["tokens_per_s"] = tokens / (now - self._t0)
+                speed = self._tokens_per_s(tokens, now)
+                if speed is not None:
+                    row["tokens_per_s"] = speed
                 self._last = (tokens, now)
                 if "tokens_per_s" in row and self.flops_per_token and self.peak_flops:
                     # num_tokens counts every rank's tokens; each rank has its own device peak.
@@ -185,6 +200,17 @@ class MetricsCallback(TrainerCallback):
             elif row["kind"] == "eval":
                 print(f"[eval step {row['step']}] eval loss {row.get('eval_loss', float('nan')):.4f}", flush=True)
         return control
+
+    def _tokens_per_s(self, tokens: float, now: float) -> float | None:
+        """Tokens trained since the previous training log over the seconds spent inside optimizer steps since then
+        (evaluation, checkpoints and the device's handover between steps left out); `num_tokens` counts from 0 in each
+        attempt. Without step times (a trainer that logs outside steps), the wall time since the previous log."""
+        prev_tokens, prev_time = self._last
+        new_tokens = tokens - prev_tokens if prev_tokens is not None and tokens >= prev_tokens else tokens
+        seconds, self._step_seconds = self._step_seconds, 0.0
+        if seconds <= 0:
+            seconds = now - (prev_time if prev_tokens is not None and tokens >= prev_tokens else self._t0)
+        return new_tokens / seconds if seconds > 0 else None
 
     def _check_finite(self, row: dict, args, state, control) -> None:
         for what, key in (("loss", "loss"), ("gradient size", "grad_norm")):

@@ -62,8 +62,12 @@ def memorising_from(rows: list[dict], rise: float = RISE) -> Turn | None:
     >>> memorising_from(rows).step
     6
     """
+    # Step 0 is the base model's evaluation before training (worker: evaluate_first): no checkpoint to keep, and HF's
+    # early stopping never counts it either, so the mark and the kept checkpoint agree.
     evals = sorted(
-        (r["step"], float(r["eval_loss"])) for r in rows if r.get("kind") == "eval" and _ok(r.get("eval_loss"))
+        (r["step"], float(r["eval_loss"]))
+        for r in rows
+        if r.get("kind") == "eval" and r.get("step", 0) > 0 and _ok(r.get("eval_loss"))
     )
     if len(evals) < 3:
         return None

@@ -14,7 +14,9 @@ The folder holds
     STOP            present while a stop is requested  merged/, exports/    what downloads build
     completions.jsonl   GRPO: per logged step, the answers it wrote and their rewards (the latest is shown live)
 
-States: queued -> running -> finished | failed | interrupted, `stopping` while a stop is in progress. Timings
+States: queued -> running -> finished | failed | interrupted, `stopping` while a stop is in progress. A run the
+person stopped (Stop, or removed from the queue) ends `interrupted` with `stopped_by: "user"` in status.json; one
+whose process was killed or lost in a restart ends `interrupted` without it (older runs have no such field). Timings
 survive resumes: each attempt's training time is added to `runtime_before` when it ends, so the total shown is
 the whole run's, with the parts listed.
 
@@ -86,6 +88,7 @@ class RunSummary:
     output: str | None  # "adapter" or "model" once finished
     log_tail: list[str] = field(default_factory=list)
     resumable: bool = False
+    stopped_by_user: bool = False  # `interrupted` because the person stopped it, not because its process died
 
     @property
     def label(self) -> str:
@@ -335,6 +338,7 @@ class RunDir:
             output=status.get("output"),
             log_tail=status.get("log_tail") or ([] if state not in ("failed", "interrupted") else self.log_tail()),
             resumable=state in ("failed", "interrupted"),
+            stopped_by_user=state == "interrupted" and status.get("stopped_by") == "user",
         )
 
 

@@ -241,7 +241,14 @@ def _reconcile_unlocked() -> None:
                     f"the machine restarted). {where}"
                 ),
             )
-        run.end_attempt(state=state, phase="", message=message, error=message if crashed else None, log_tail=tail)
+        run.end_attempt(
+            state=state,
+            phase="",
+            message=message,
+            error=message if crashed else None,
+            log_tail=tail,
+            stopped_by=None,  # even if a stop was asked for: the process died before it saved and ended
+        )
 
 
 def reconcile() -> None:
@@ -283,13 +290,15 @@ def active_runs() -> list[RunSummary]:
 
 
 def stop(run_id: str) -> dict:
-    """Ask a run to stop: a queued run leaves the queue; a running one saves a checkpoint and ends `interrupted`."""
+    """Ask a run to stop: a queued run leaves the queue; a running one saves a checkpoint and ends `interrupted`,
+    with `stopped_by: "user"` (shown as "stopped — resumable", told apart from a process that died)."""
     run = find(run_id)
     with locked(workspace.runs_dir() / _QUEUE_LOCK):
         state = run.read_status().get("state")
         if state == "queued":
             return run.update_status(
                 state="interrupted",
+                stopped_by="user",
                 ended=time.time(),
                 message="Removed from the queue before it started. Resume puts it back in the queue.",
             )
@@ -319,6 +328,7 @@ def resume(run_id: str) -> dict:
             ended=None,
             error=None,
             log_tail=None,
+            stopped_by=None,
             message=f"Waiting to resume {where}.",
         )
     advance()

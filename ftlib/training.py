@@ -175,11 +175,15 @@ def trainer_arguments(
     has_eval: bool,
     micro: int | None = None,
     longest: int | None = None,
+    evaluate_first: bool = False,
 ):
     """The SFTConfig, DPOConfig, RewardConfig, KTOConfig or GRPOConfig for the run, complete at construction.
 
     `micro`: rows per forward pass when a step of `batch_size` rows (GRPO: batch_size x group size answers) is
     split into micro-batches (fastpath.micro_batch_size); gradient accumulation makes up the rest: the same update.
+    `evaluate_first`: evaluate the held-out rows once before the first step (transformers' `eval_on_start`), so the
+    loss chart starts at the base model's held-out loss (step 0); for a run starting from step 0, not a resume. Not
+    for GRPO, whose held-out loss is a policy loss on fresh answers, not a measure of the base model.
     """
     import torch
 
@@ -192,6 +196,7 @@ def trainer_arguments(
             if config.eval_every
             else {"eval_strategy": "epoch"}
         )
+        kwargs["eval_on_start"] = evaluate_first and config.method != "grpo"
     else:
         kwargs["eval_strategy"] = "no"
     kwargs.update(
@@ -258,7 +263,8 @@ def trainer_arguments(
         seed=config.seed,
         data_seed=config.seed,
         use_cpu=device == "cpu",
-        gradient_checkpointing=config.gradient_checkpointing and config.sharding != "fsdp",  # FSDP's own, if sharded
+        # transformers 5 names it activation_checkpointing (the old name warned in every run log); FSDP has its own.
+        activation_checkpointing=config.gradient_checkpointing and config.sharding != "fsdp",
         disable_tqdm=True,
         dataloader_num_workers=0,
         remove_unused_columns=False,
@@ -348,9 +354,16 @@ def run_template(config: RunConfig, tokenizer):
 
 
 def build_trainer(
-    config: RunConfig, run_dir: Path, callbacks: list | None = None, rows: tuple[list[dict], list[dict]] | None = None
+    config: RunConfig,
+    run_dir: Path,
+    callbacks: list | None = None,
+    rows: tuple[list[dict], list[dict]] | None = None,
+    evaluate_first: bool = False,
 ) -> Prepared:
-    """Load model + data for `config` and return a ready TRL trainer writing into `run_dir`."""
+    """Load model + data for `config` and return a ready TRL trainer writing into `run_dir`.
+
+    `evaluate_first`: a held-out evaluation before the first step (step 0), as the worker asks for a run that starts
+    from the beginning (see `trainer_arguments`)."""
     import torch
     from transformers import PrinterCallback
 
@@ -382,12 +395,14 @@ def build_trainer(
         longest = max(len(s.input_ids) for s in sequences(train_enc)) + config.grpo_max_new_tokens
         step_rows = config.batch_size * config.grpo_group_size
         micro = fastpath.micro_batch_size(step_rows, longest, device) if config.method == "grpo" else None
-        args = trainer_arguments(config, run_dir, device, dtype, bool(eval_enc), micro=micro)
+        args = trainer_arguments(
+            config, run_dir, device, dtype, bool(eval_enc), micro=micro, evaluate_first=evaluate_first
+        )
         trainer = make_trainer(config, model, args, tokenizer, template, train_enc, eval_enc, run_dir, common)
     elif config.method == "dpo":
         import copy
 
-        args = trainer_arguments(config, run_dir, device, dtype, bool(eval_enc))
+        args = trainer_arguments(config, run_dir, device, dtype, bool(eval_enc), evaluate_first=evaluate_first)
         # Full DPO needs a frozen copy of the starting model as reference; with adapters the base is the reference.
         ref_model = copy.deepcopy(model).eval() if not config.uses_adapter else None
         trainer = distributed.trainer_class(dpo_trainer_class(), config)(
@@ -405,7 +420,9 @@ def build_trainer(
         # Packed rows are max_length long; otherwise the longest row sets the micro-batch (see ftlib.fastpath).
         longest = config.max_length if config.packing else max(len(e.input_ids) for e in train_enc)
         micro = fastpath.micro_batch_size(config.batch_size, longest, device)
-        args = trainer_arguments(config, run_dir, device, dtype, bool(eval_enc), micro=micro)
+        args = trainer_arguments(
+            config, run_dir, device, dtype, bool(eval_enc), micro=micro, evaluate_first=evaluate_first
+        )
         trainer = distributed.trainer_class(SFTTrainer, config)(
             model=model,
             args=args,

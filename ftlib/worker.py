@@ -16,16 +16,40 @@ Not known here: how a trainer is built (training.py), the queue (runs.py).
 
 from __future__ import annotations
 
+import logging
 import os
+import re
 import signal
 import sys
 import time
 import traceback
+import warnings
 from pathlib import Path
 
 from ftlib import sharing, workspace
 from ftlib.errors import UserError
 from ftlib.rundir import RunDir
+
+# Library messages every run printed that are harmless here and read as errors in "Last log lines" (issue 19, item
+# 18): (logger, the message's start) and (warning category, the message's start). Each is matched exactly, so the
+# user's own errors and every other library message still reach the log.
+KNOWN_HARMLESS_LOGS = (
+    # bitsandbytes, imported by PEFT, looks for an optional faster 4-bit kernel for CPUs with AVX512-BF16 and falls
+    # back to its own; LoRA and full fine-tuning never use 4-bit layers, and QLoRA runs the same math without it.
+    ("bitsandbytes.backends.cpu.ops", "Failed to load CPU gemm_4bit_forward from kernels-community"),
+)
+KNOWN_HARMLESS_WARNINGS = (
+    # TRL reads transformers' deprecated alias (trl/models/utils.py); the value is the same under the new name.
+    (FutureWarning, "`is_gradient_checkpointing` is deprecated"),
+)
+
+
+def quiet_known_noise() -> None:
+    """Keep the known-harmless library messages above out of the run's log; nothing else is filtered."""
+    for name, start in KNOWN_HARMLESS_LOGS:
+        logging.getLogger(name).addFilter(lambda record, start=start: not record.getMessage().startswith(start))
+    for category, start in KNOWN_HARMLESS_WARNINGS:
+        warnings.filterwarnings("ignore", message=re.escape(start), category=category)
 
 
 def friendly_error(exc: BaseException) -> str:
@@ -89,9 +113,17 @@ def execute(run_dir: str | Path) -> str:
                 extra["state"] = "running"
             update(phase="loading model and data", error=None, message="Running.", **extra)
         callback = MetricsCallback(run, is_main=main)
-        prepared = build_trainer(config, run.path, callbacks=[callback, sharing.training_callback(run.path.name)])
-        attach_throughput(prepared, callback)
         checkpoint = run.last_checkpoint() if resume else None
+        # The lease's callback first: its handover at the start of a step is then outside the step the metrics
+        # callback times for tokens/s. A run that starts from step 0 evaluates once before it (the base model's
+        # held-out loss, step 0 of the chart); one resumed from a checkpoint has that point already.
+        prepared = build_trainer(
+            config,
+            run.path,
+            callbacks=[sharing.training_callback(run.path.name), callback],
+            evaluate_first=checkpoint is None,
+        )
+        attach_throughput(prepared, callback)
         if main:
             print(
                 f"[ftlib] {prepared.train_rows} training rows, {prepared.eval_rows} eval rows from "
@@ -119,11 +151,14 @@ def execute(run_dir: str | Path) -> str:
             end(state="failed", phase="", message=callback.failure, error=callback.failure)
             return "failed"
         if callback.stopped:
+            step = prepared.trainer.state.global_step
+            by_signal = bool(_SIGNALLED) and not _SIGNALLED[0]  # a SIGTERM came first: the system, not the person
             end(
                 state="interrupted",
+                stopped_by=None if by_signal else "user",
                 phase="",
-                message=f"Stopped at step {prepared.trainer.state.global_step}; resume continues from the last "
-                "checkpoint.",
+                message=(f"Stopped by the system (SIGTERM) at step {step}" if by_signal else f"Stopped at step {step}")
+                + "; resume continues from the last checkpoint.",
             )
             return "interrupted"
         update(phase="saving")
@@ -160,11 +195,16 @@ def execute(run_dir: str | Path) -> str:
         return "failed"
 
 
+# One entry per SIGTERM this process received: whether a person had asked for the stop already (a STOP file).
+_SIGNALLED: list[bool] = []
+
+
 def install_stop_signal(run: RunDir) -> None:
     """SIGTERM asks for a graceful stop (a STOP file the trainer callback sees) instead of dying mid-step."""
 
     def handler(signum, frame):  # noqa: ARG001
-        if run.stop_requested():
+        _SIGNALLED.append(run.stop_requested())
+        if len(_SIGNALLED) > 1 or _SIGNALLED[0]:
             raise KeyboardInterrupt  # a second SIGTERM: stop now
         run.request_stop()
 
@@ -180,6 +220,7 @@ def main(argv: list[str] | None = None) -> int:
     from ftlib import runs
     from ftlib.distributed import Topology
 
+    quiet_known_noise()  # before the libraries are imported: bitsandbytes logs on import
     run = RunDir(Path(argv[0]).resolve())
     install_stop_signal(run)
     state = execute(run.path)

@@ -472,7 +472,8 @@ def run_heading(page):
 
 
 def run_state(page) -> str:
-    return run_heading(page).inner_text().rsplit("—", 1)[-1].strip()
+    # After the first dash: a stopped run's state reads "stopped — resumable".
+    return run_heading(page).inner_text().split("—", 1)[-1].strip()
 
 
 def wait_run_state(page, states: tuple[str, ...] = ("finished",), timeout: float = 300_000) -> str:
@@ -656,7 +657,7 @@ def tour(page, settings: TourSettings, shots: Path | None = None) -> TourResult:
     open_page(page, "Batches")
     shoot("Batches")
     seen.run_id = start_run(page, settings.max_steps, settings.batch_size, settings.max_length, settings.device)
-    seen.run_state = wait_run_state(page, ("finished", "failed", "interrupted"))
+    seen.run_state = wait_run_state(page, ("finished", "failed", "interrupted", "stopped — resumable"))
     seen.run_progress = progress_text(page)
     shoot("Train")
     open_page(page, "Compare")

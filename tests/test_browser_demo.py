@@ -4,7 +4,8 @@ One walk on the tiny model, each step checked where the browser shows it:
 - a model name that does not exist: one line in the sidebar with the fix, and the last good model kept;
 - a test share of 5 on the Data page: refused by name, Save disabled; after saving, the sidebar names the dataset;
 - a Tokens row of 9999: refused by name; the token view's text equals the chat template's text exactly;
-- a run stopped ('Stopping…', then interrupted) and resumed: its time adds up both parts, the picker's icon follows;
+- a run stopped ('Stopping…', then 'stopped — resumable') and resumed: its time adds up both parts, the picker's
+  icon follows;
 - Compare and Evaluate offer that run, not a newer test run on other data; Compare's columns name each preset's
   values and a token's hover card lists the alternatives; Evaluate shows both answers of every row side by side,
   and what fine-tuning cost.
@@ -94,15 +95,17 @@ def test_what_a_newcomer_sees_is_what_is_true(browser, start_server, tiny_model_
         expected = render(get_template("tokenizer", tokenizer), train[3]["messages"])
         assert token_view_text(page) == expected
 
-        # Train: a run stopped mid-way shows 'Stopping…' and then interrupted; resumed, it finishes, and its time
-        # adds up both attempts (the parts listed), with the picker's icon following each state.
+        # Train: a run stopped mid-way shows 'Stopping…' and then 'stopped — resumable' (stored as interrupted);
+        # resumed, it finishes, and its time adds up both attempts (the parts named), with the picker's icon
+        # following each state.
+        stopped = "stopped — resumable"
         run_id = start_run(page, STOP_STEPS, **RUN)
         wait_progress(page, 2)
         rerun_after(page, lambda: click_button(page, "Stop"))
         stopping = _main(page).get_by_role("button", name="Stopping…")
-        assert wait_run_state(page, ("stopping", "interrupted"), timeout=60_000) in ("stopping", "interrupted")
+        assert wait_run_state(page, ("stopping", stopped), timeout=60_000) in ("stopping", stopped)
         assert stopping.count() or runs.find(run_id).summary().state == "interrupted"
-        assert wait_run_state(page, ("interrupted",), timeout=120_000) == "interrupted"
+        assert wait_run_state(page, (stopped,), timeout=120_000) == stopped
         first_part = runs.find(run_id).summary().parts_s
         assert len(first_part) == 1
         rerun_after(page, lambda: click_button(page, "Resume"))
@@ -111,7 +114,9 @@ def test_what_a_newcomer_sees_is_what_is_true(browser, start_server, tiny_model_
         info = runs.find(run_id).summary()
         assert len(info.parts_s) == 2 and info.step == STOP_STEPS
         text = progress_text(page)
-        parts = re.search(r"(\d+:\d\d:\d\d) training \((\d+:\d\d:\d\d) \+ (\d+:\d\d:\d\d)\)", text)
+        parts = re.search(
+            r"(\d+:\d\d:\d\d) training \((\d+:\d\d:\d\d) before the stop \+ (\d+:\d\d:\d\d) after resuming\)", text
+        )
         assert parts, text
 
         def seconds(hms: str) -> int:

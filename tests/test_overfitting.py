@@ -31,6 +31,8 @@ CASES = [
     ("too few evaluations", curves(FALLING, {6: 2.2, 12: 2.5}), None),
     ("no evaluations", curves(FALLING, {}), None),
     ("a NaN evaluation is ignored", curves(FALLING, {3: 2.5, 5: float("nan"), 6: 2.2, 9: 2.3, 12: 2.5}), 6),
+    # The base model's evaluation before the first step is no checkpoint to keep (HF's early stopping skips it too).
+    ("step 0 (the base model) is not a turn", curves(FALLING, {0: 2.0, 3: 2.5, 6: 2.2, 9: 2.3, 12: 2.5}), 6),
 ]
 
 
@@ -74,7 +76,9 @@ def test_early_stopping_ends_the_run_and_exports_the_best_checkpoint(tiny_model_
     run = make_run("early", settings | {"device": "cpu"}, state="running")
     assert execute(run.path) == "finished"
 
-    evals = [(m["step"], m["eval_loss"]) for m in run.read_metrics() if m["kind"] == "eval"]
+    steps = [(m["step"], m["eval_loss"]) for m in run.read_metrics() if m["kind"] == "eval"]
+    assert steps[0][0] == 0  # the base model's held-out loss, before the first step: not a checkpoint to keep
+    evals = steps[1:]
     best_step, best = min(evals, key=lambda e: e[1])
     last_step = evals[-1][0]
     assert last_step < 30, "the run should have stopped early"

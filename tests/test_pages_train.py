@@ -230,11 +230,44 @@ def test_the_picker_the_heading_and_the_table_change_when_the_state_does(tiny_mo
     assert headline(at).endswith("— stopping") and picker_labels(at)[0].startswith("✋")
     assert at.button(key="stopping_r-live").disabled  # says it is stopping, and cannot be pressed twice
 
-    run.end_attempt(state="interrupted", message="Stopped at step 3.")  # what the worker writes when it ends
+    # What the worker writes when a stop it was asked for ends the run: the stored state stays `interrupted`, shown
+    # as "stopped — resumable" (a plain "interrupted" read as a crash), with the steps and final loss in the picker.
+    run.end_attempt(state="interrupted", stopped_by="user", message="Stopped at step 3.")
     at.run()
-    assert picker_labels(at)[0].startswith("⏸️") and headline(at).endswith("— interrupted")
-    assert at.dataframe[-1].value["state"].tolist() == ["⏸️ interrupted"]
+    assert picker_labels(at) == [f"⏸️ {run.summary().label} — 3 steps · final loss 1.700"]
+    assert headline(at).endswith("— stopped — resumable")
+    assert at.dataframe[-1].value["state"].tolist() == ["⏸️ stopped — resumable"]
     assert at.button(key="resume_r-live")
+
+
+def test_a_run_whose_process_died_reads_interrupted_not_stopped(tiny_model_dir):
+    make_run("r-killed", {"model": str(tiny_model_dir)}, state="interrupted", max_steps=10, parts_s=[30.0])
+    at = page(tiny_model_dir)
+    assert headline(at).endswith("— interrupted") and picker_labels(at)[0].startswith("⚠️")
+    assert at.dataframe[-1].value["state"].tolist() == ["⚠️ interrupted"]
+
+
+def test_resume_sits_where_stop_was_first_in_its_row(tiny_model_dir):
+    """The Resume button was drawn in the second of the controls' columns, beside an empty first one."""
+    make_run("r-stopped", {"model": str(tiny_model_dir)}, state="interrupted", stopped_by="user", max_steps=10)
+    at = page(tiny_model_dir)
+    assert column_of(at._tree, "resume_r-stopped") == 0
+
+
+def column_of(node, key: str) -> int | None:
+    """Which column of its row holds the widget with `key` (None: not in columns)."""
+    from streamlit.testing.v1.element_tree import Column
+
+    children = list(getattr(node, "children", {}).values())
+    for i, child in enumerate(c for c in children if isinstance(c, Column)):
+        if any(getattr(e, "key", None) == key for e in child):
+            inner = column_of(child, key)
+            return i if inner is None else inner
+    for child in children:
+        found = column_of(child, key)
+        if found is not None:
+            return found
+    return None
 
 
 def test_training_time_adds_up_every_attempt_and_shows_the_parts(tiny_model_dir):
@@ -243,8 +276,18 @@ def test_training_time_adds_up_every_attempt_and_shows_the_parts(tiny_model_dir)
     make_run("r-resumed", {"model": str(tiny_model_dir)}, max_steps=10, parts_s=[100.0, 50.0], metrics=steps)
     at = page(tiny_model_dir)
     bar = at.get("progress")[0].proto.text
-    assert bar.startswith("step 10 of 10 · 0:02:30 training (0:01:40 + 0:00:50)"), bar
+    assert bar.startswith("step 10 of 10 · 0:02:30 training (0:01:40 before the stop + 0:00:50 after resuming)"), bar
     assert at.dataframe[-1].value["training time"].tolist() == ["0:02:30"]
+
+
+def test_the_headline_speed_is_the_median_step_not_the_last(tiny_model_dir):
+    """The step a stop falls on (or a slow first one) must not set the headline tokens/s."""
+    speeds = (300.0, 320.0, 310.0, 305.0, 70.0)  # the last step was cut short by the stop
+    steps = [{"kind": "train", "step": s, "loss": 1.0, "tokens_per_s": v} for s, v in enumerate(speeds, 1)]
+    make_run("r-speed", {"model": str(tiny_model_dir)}, state="interrupted", stopped_by="user", metrics=steps)
+    at = page(tiny_model_dir)
+    speed = next(m for m in at.metric if m.label == "Tokens per second")
+    assert speed.value == "305" and "median" in speed.proto.help
 
 
 def test_the_loss_chart_marks_where_the_model_starts_memorising(tiny_model_dir):

@@ -34,6 +34,7 @@ STABLE_KEYS = {
     "output",
     "log_tail",
     "resumable",
+    "stopped_by_user",
 }
 
 

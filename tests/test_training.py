@@ -538,3 +538,88 @@ def test_matmul_peak_is_measured_and_cached():
     peak = throughput.matmul_peak("cpu", "float32", seconds=0.05, size=(64, 64, 64))
     assert 1e6 < peak < 1e14
     assert throughput.matmul_peak("cpu", "float32", seconds=0.05, size=(64, 64, 64)) == peak
+
+
+def test_tokens_per_second_counts_the_steps_not_evaluation_or_checkpoints(tmp_path):
+    """Issue 19, item 14: a step followed by a 10 s evaluation and a 5 s checkpoint logs the same speed as the steps
+    around it, not a dip: the seconds counted are those between each step's begin and end."""
+    from transformers import TrainerControl, TrainerState, TrainingArguments
+
+    now = [100.0]
+    callback = MetricsCallback(tmp_path)
+    callback.clock = lambda: now[0]
+    args = TrainingArguments(output_dir=str(tmp_path), report_to=[])
+    state, control = TrainerState(), TrainerControl()
+    callback.on_train_begin(args, state, control)
+
+    def step(seconds: float, tokens: float, pause_after: float = 0.0) -> None:
+        callback.on_step_begin(args, state, control)
+        now[0] += seconds
+        state.global_step += 1
+        callback.on_step_end(args, state, control)
+        callback.on_log(args, state, control, logs={"loss": 1.0, "num_tokens": tokens})
+        now[0] += pause_after  # evaluation, a checkpoint, the device's handover: between steps
+
+    step(2.0, 600.0)  # num_tokens counts from 0 in each attempt: 600 tokens in 2 s
+    step(2.0, 1200.0, pause_after=15.0)  # evaluated and saved after this step
+    step(1.5, 1800.0)  # 600 new tokens in 1.5 s; the wall time since the last log is 16.5 s
+    speeds = [r["tokens_per_s"] for r in RunDir(tmp_path).read_metrics()]
+    assert speeds == [pytest.approx(300.0), pytest.approx(300.0), pytest.approx(400.0)]
+
+
+def test_a_fresh_run_evaluates_before_its_first_step_and_a_resume_does_not(tmp_path):
+    """Issue 19, item 21: the held-out curve starts at step 0 (the base model) on a run that starts from the
+    beginning; not for GRPO, whose held-out loss is a policy loss, nor without held-out rows."""
+    from ftlib import training
+
+    def eval_on_start(method: str = "lora", has_eval: bool = True, first: bool = True) -> bool:
+        extra = {"rewards": [{"regex": "^Ahoy", "weight": 1.0}]} if method == "grpo" else {}
+        config = RunConfig(method=method, dataset="x.jsonl", **extra)
+        return training.trainer_arguments(
+            config, tmp_path, "cpu", torch.float32, has_eval=has_eval, evaluate_first=first
+        ).eval_on_start
+
+    assert eval_on_start() and eval_on_start("dpo") and eval_on_start("reward")
+    assert not eval_on_start(first=False)  # a resume: step 0 is in its metrics already
+    assert not eval_on_start("grpo") and not eval_on_start(has_eval=False)
+
+
+def test_known_library_noise_is_kept_out_of_the_run_log_and_nothing_else(caplog):
+    """Issue 19, item 18: the filters match the libraries' own messages (read from their installed source), and a
+    different message on the same logger or of the same warning category still comes through."""
+    import importlib.util
+    import logging
+    import warnings
+    from pathlib import Path
+
+    from ftlib import worker
+
+    sources = {
+        "bitsandbytes.backends.cpu.ops": Path(importlib.util.find_spec("bitsandbytes").origin).parent
+        / "backends/cpu/ops.py",
+    }
+    for name, start in worker.KNOWN_HARMLESS_LOGS:
+        assert start in sources[name].read_text(), f"{name} no longer logs '{start}': update the filter"
+    trl_utils = Path(importlib.util.find_spec("trl").origin).parent / "models/utils.py"
+    modeling = Path(importlib.util.find_spec("transformers").origin).parent / "modeling_utils.py"
+    assert ".is_gradient_checkpointing" in trl_utils.read_text()
+    for _, start in worker.KNOWN_HARMLESS_WARNINGS:
+        assert start in modeling.read_text()
+
+    logger = logging.getLogger("bitsandbytes.backends.cpu.ops")
+    kept = list(logger.filters)
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        worker.quiet_known_noise()
+        try:
+            with caplog.at_level(logging.WARNING):
+                logger.warning("Failed to load CPU gemm_4bit_forward from kernels-community: %s.", "No module")
+                logger.warning("CUDA kernel failed: a real problem")
+            warnings.warn(
+                "`is_gradient_checkpointing` is deprecated and will be removed in v6.", FutureWarning, stacklevel=1
+            )
+            warnings.warn("your reward function is deprecated", FutureWarning, stacklevel=1)
+        finally:
+            logger.filters[:] = kept
+    assert [r.getMessage() for r in caplog.records] == ["CUDA kernel failed: a real problem"]
+    assert [str(w.message) for w in seen] == ["your reward function is deprecated"]

@@ -7,6 +7,7 @@ or a restarted server shows the same run. Only drawing here: the queue is `ftlib
 from __future__ import annotations
 
 import datetime as dt
+import statistics
 
 import pandas as pd
 import streamlit as st
@@ -32,12 +33,46 @@ def fmt_seconds(seconds: float | None) -> str:
     return str(dt.timedelta(seconds=int(seconds)))
 
 
+def state_text(info: RunSummary) -> str:
+    """The state in words: a run the person stopped reads "stopped — resumable" (its stored state is `interrupted`,
+    which read as a crash); "interrupted" is kept for a run whose process was killed or lost in a restart."""
+    return "stopped — resumable" if info.stopped_by_user else info.state
+
+
+def state_icon(info: RunSummary) -> str:
+    if info.state == "interrupted" and not info.stopped_by_user:
+        return "⚠️"  # ended unexpectedly: not the pause sign a person's own stop shows
+    return STATE_ICON.get(info.state, "")
+
+
+def part_names(count: int) -> list[str]:
+    """What each attempt of a run was, for the parts of its training time.
+
+    >>> part_names(2)
+    ['before the stop', 'after resuming']
+    >>> part_names(3)
+    ['before the first stop', 'after resume 1', 'after resume 2']
+    """
+    if count == 2:
+        return ["before the stop", "after resuming"]
+    return ["before the first stop"] + [f"after resume {i}" for i in range(1, count)]
+
+
 def timing_text(info: RunSummary) -> str:
-    """'0:02:31 training' with the parts of a resumed run: '0:02:31 training (0:01:43 + 0:00:48)'."""
+    """'0:02:31 training', with the parts of a resumed run named: '0:02:31 training (0:01:43 before the stop +
+    0:00:48 after resuming)'."""
     text = f"{fmt_seconds(info.duration_s)} training"
     if len(info.parts_s) > 1:
-        text += " (" + " + ".join(fmt_seconds(p) for p in info.parts_s) + ")"
+        names = part_names(len(info.parts_s))
+        text += " (" + " + ".join(f"{fmt_seconds(p)} {n}" for p, n in zip(info.parts_s, names, strict=True)) + ")"
     return text
+
+
+def typical_speed(metrics: list[dict]) -> float | None:
+    """The median tokens/s of the logged training steps: one slow step (the first, the one a stop or a resume
+    falls on) does not set the headline, as the latest step's value did."""
+    speeds = [r["tokens_per_s"] for r in metrics if r.get("kind") == "train" and r.get("tokens_per_s") is not None]
+    return statistics.median(speeds) if speeds else None
 
 
 def live_numbers(metrics: list[dict]) -> None:
@@ -56,8 +91,15 @@ def live_numbers(metrics: list[dict]) -> None:
             help=f"The same on rows it never trains on (step {held_out['step']}): the number that tells whether "
             "it learns something that carries over.",
         )
-    if last.get("tokens_per_s") is not None:
-        c3.metric("Tokens per second", f"{last['tokens_per_s']:,.0f}", help="Tokens of text trained per second.")
+    speed = typical_speed(metrics)
+    if speed is not None:
+        c3.metric(
+            "Tokens per second",
+            f"{speed:,.0f}",
+            help="Tokens of text trained per second: the median over the steps so far (each step's own value is in "
+            "the chart below), so one slow step does not set it. Time spent evaluating and saving checkpoints is "
+            "not counted.",
+        )
     extra = [  # the alignment methods' headline numbers (see ftlib.metrics)
         ("Reward", "reward", "The mean total reward of this step's answers (± their spread).", "reward_std"),
         ("Accuracy", "accuracy", "Share of pairs whose chosen answer scored above the rejected one.", None),
@@ -103,7 +145,8 @@ def _stop(run_id: str) -> None:
 
 
 def controls(info: RunSummary) -> None:
-    b1, b2, _ = st.columns([1, 1, 4])
+    # One button at a time (Stop, Stopping… or Resume), always in the first column: Resume sat one column in.
+    b1, _ = st.columns([1, 5])
     if STOP_ERROR in st.session_state:
         st.error(st.session_state.pop(STOP_ERROR))
     if info.state in ("queued", "running"):
@@ -121,7 +164,7 @@ def controls(info: RunSummary) -> None:
             disabled=True,
             help="The run saves a checkpoint after its current step, then ends.",
         )
-    if info.resumable and b2.button("Resume", key=f"resume_{info.id}", help="Continues from the last checkpoint."):
+    if info.resumable and b1.button("Resume", key=f"resume_{info.id}", help="Continues from the last checkpoint."):
         with user_errors("Could not resume the run"):
             runs.resume(info.id)
         st.rerun()
@@ -136,7 +179,7 @@ def show_run(run_id: str) -> None:
         st.warning(str(exc))
         return
     info, metrics = run.summary(), run.read_metrics()
-    st.markdown(f"#### {STATE_ICON.get(info.state, '')} `{run_id}` — {info.state}")
+    st.markdown(f"#### {state_icon(info)} `{run_id}` — {state_text(info)}")
     st.caption(" · ".join(x for x in (info.label, info.phase, info.message) if x))
     if info.state in ACTIVE or info.max_steps:
         eta = f" · about {fmt_seconds(info.eta_s)} left" if info.eta_s is not None else ""
@@ -176,6 +219,17 @@ def show_run(run_id: str) -> None:
         st.rerun()  # once: stop polling and show the finished run's exports
 
 
+def run_option(info: RunSummary) -> str:
+    """The Train page's run picker's text for a run: its state's icon, its short label, and once it has ended its
+    steps and final loss, which tell apart runs started the same minute on the same data. A running run's text
+    holds no step count: the picker is redrawn whenever its text changes, which would close it every poll."""
+    text = f"{state_icon(info)} {info.label}"
+    if info.state in ACTIVE:
+        return text
+    facts = [f"{info.step} steps"] + ([f"final loss {info.train_loss:.3f}"] if info.train_loss is not None else [])
+    return f"{text} — {' · '.join(facts)}"
+
+
 def export_panel(run_id: str) -> None:
     """Download buttons for a finished run; each file is built only when its button is clicked."""
     run = runs.find(run_id)
@@ -203,7 +257,7 @@ def runs_table(rows: list[RunSummary]) -> None:
         [
             {
                 "run": r.label,
-                "state": f"{STATE_ICON.get(r.state, '')} {r.state}",
+                "state": f"{state_icon(r)} {state_text(r)}",
                 "steps": f"{r.step}/{r.max_steps or '?'}",
                 "training time": fmt_seconds(r.duration_s),
                 "training loss": r.train_loss,
@@ -213,9 +267,9 @@ def runs_table(rows: list[RunSummary]) -> None:
             for r in rows
         ]
     )
-    # Widths in pixels, wide enough for the longest value ("⏸️ interrupted"): a cut word misleads. The run id is
-    # in the table's data (tests, a copy) but not shown: the heading above names the selected run's.
-    widths = {"run": 230, "state": 140, "steps": 70, "training time": 110}
+    # Widths in pixels, wide enough for the longest value ("⏸️ stopped — resumable"): a cut word misleads. The run
+    # id is in the table's data (tests, a copy) but not shown: the heading above names the selected run's.
+    widths = {"run": 230, "state": 180, "steps": 70, "training time": 110}
     config = {name: st.column_config.TextColumn(width=w) for name, w in widths.items()}
     for name in ("training loss", "held-out loss"):
         config[name] = st.column_config.NumberColumn(format="%.4f", width=120)
@@ -262,7 +316,12 @@ __all__ = [
     "fmt_seconds",
     "live_numbers",
     "memory_panel",
+    "part_names",
+    "run_option",
     "runs_table",
     "show_run",
+    "state_icon",
+    "state_text",
     "timing_text",
+    "typical_speed",
 ]
