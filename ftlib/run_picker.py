@@ -14,7 +14,7 @@ run left to load (modelset.py); nothing here imports torch.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ftlib.rundir import RunDir
@@ -80,16 +80,46 @@ def run_choices(adapters, now: float | None = None) -> list[RunChoice]:
                 finished=finished,
             )
         )
-    return sorted(out, key=lambda c: c.finished or 0, reverse=True)
+    return _told_apart(sorted(out, key=lambda c: c.finished or 0, reverse=True))
 
 
-def preselect(choices: list[RunChoice], dataset: str | None) -> int | None:
-    """The index of the run to offer first: the newest one trained on `dataset` (the active split's name), else the
-    newest; None when there is no run."""
+def _told_apart(choices: list[RunChoice]) -> list[RunChoice]:
+    """The same choices, runs with the same label and facts numbered "#1", "#2"... from the oldest: a picker keeps a
+    choice by its option text, so two equal texts would make the second run impossible to pick."""
+    groups: dict[tuple[str, str], list[int]] = {}
+    for i, choice in enumerate(choices):
+        groups.setdefault((choice.label, choice.facts), []).append(i)
+    out = list(choices)
+    for members in groups.values():
+        if len(members) > 1:
+            for number, i in enumerate(reversed(members), start=1):  # newest first: the oldest is #1
+                out[i] = replace(out[i], label=f"{out[i].label} #{number}")
+    return out
+
+
+def preselect(choices: list[RunChoice], dataset: str | None, last_pick: tuple[str, float] | None = None) -> int | None:
+    """The index of the run to offer first; None when there is no run.
+
+    `last_pick` is (name, when, epoch seconds) of the run the person last chose on Compare or Evaluate: it is offered
+    again (Evaluate after Compare studies the same run), unless it is gone or a run on `dataset` finished after that
+    choice (a run just trained is the one to look at). Otherwise the newest run trained on `dataset` (the active
+    split's name), else the newest.
+
+    >>> runs = [RunChoice("b", "", "", "", "chat", 200.0), RunChoice("a", "", "", "", "chat", 100.0)]
+    >>> preselect(runs, "chat"), preselect(runs, "chat", ("a", 150.0)), preselect(runs, "chat", ("a", 250.0))
+    (0, 0, 1)
+    """
     if not choices:
         return None
     wanted = dataset_name(dataset or "")
-    return next((i for i, c in enumerate(choices) if wanted and c.dataset == wanted), 0)
+    newest = next((i for i, c in enumerate(choices) if wanted and c.dataset == wanted), 0)
+    if last_pick is not None:
+        name, when = last_pick
+        picked = next((i for i, c in enumerate(choices) if c.name == name), None)
+        newer = any(c.dataset == wanted and (c.finished or 0) > when for c in choices) if wanted else False
+        if picked is not None and not newer:
+            return picked
+    return newest
 
 
 __all__ = ["RunChoice", "age_words", "dataset_name", "preselect", "run_choices"]

@@ -409,3 +409,17 @@ def test_a_runs_option_text_does_not_change_as_its_age_ticks_over(finished_run, 
     assert not at.exception, at.exception
     assert age() != before and picker().options == options
     assert picker().value == [finished_run.name]
+
+
+def test_evaluate_offers_the_run_last_chosen_on_compare(finished_run, varied_dir, adapter_template):
+    """Compare then Evaluate study the same run: the one chosen on Compare comes first on Evaluate, not the newest.
+    The two runs have the same label and facts (same settings, same minute): numbered, each can be picked."""
+    config = {"model": str(varied_dir), "dataset": "colours", "template": "tokenizer", "method": "lora"}
+    newer = make_run("20260102-000000-lora-colours", config, adapter=adapter_template).path
+    at = open_page("pages/5_Compare.py", varied_dir)
+    picker = next(m for m in at.multiselect if m.label == "Fine-tuned models")
+    assert picker.value == [newer.name]  # the newest on the dataset first
+    picker.set_value([finished_run.name]).run()
+    at.switch_page("pages/6_Evaluate.py").run()
+    assert not at.exception, at.exception
+    assert next(s for s in at.selectbox if s.label == "Run").value == finished_run.name

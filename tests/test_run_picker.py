@@ -70,3 +70,27 @@ def test_each_run_is_named_by_a_short_label_and_its_facts(runs):
 )
 def test_ages_read_at_a_glance(seconds, words):
     assert age_words(seconds) == words
+
+
+def test_the_run_last_chosen_comes_first_until_a_newer_one_finishes_on_the_dataset(runs):
+    choices = run_choices(M.list_run_adapters(), now=runs)
+    chosen_after_both = ("test-2-steps", runs - 10)
+    assert choices[preselect(choices, "chat_style", chosen_after_both)].name == "test-2-steps"
+    # "real" on chat_style finished 1500 s ago: a choice made before that gives way to it.
+    assert choices[preselect(choices, "chat_style", ("test-2-steps", runs - 2000))].name == "real"
+    assert choices[preselect(choices, "chat_style", ("deleted-run", runs))].name == "real"  # gone: the usual rule
+
+
+def test_runs_with_the_same_label_and_facts_are_numbered_so_each_can_be_picked(tiny_model_dir, tmp_path):
+    adapter = tmp_path / "adapter"
+    adapter.mkdir()
+    (adapter / "adapter_config.json").write_text("{}")
+    (adapter / "adapter_model.safetensors").write_bytes(b"")
+    now = time.time()
+    config = {"model": str(tiny_model_dir), "dataset": "chat_style"}
+    for name, ended in (("first", now - 50), ("second", now - 20)):
+        make_run(name, config, adapter=adapter, created=now - 60, ended=ended)
+    choices = run_choices(M.list_run_adapters(), now=now)
+    assert [c.name for c in choices] == ["second", "first"]
+    assert choices[0].label.endswith(" #2") and choices[1].label.endswith(" #1")
+    assert choices[0].label[:-3] == choices[1].label[:-3]

@@ -1,5 +1,6 @@
-"""The finished-run pickers of Compare and Evaluate: the newest finished run trained on the current dataset comes
-first (ftlib.run_picker), each run named by its short label with its age, steps and final loss beside it.
+"""The finished-run pickers of Compare and Evaluate: the run last chosen on either page comes first, unless a run on
+the current dataset finished since; else the newest finished run trained on the current dataset (ftlib.run_picker).
+Each run is named by its short label with its age, steps and final loss beside it.
 
     name = pick_run("Run", runs, key="eval_run")                   # one run (Evaluate)
     names = pick_runs("Fine-tuned models", runs, key="cmp_runs")    # some runs (Compare)
@@ -7,10 +8,16 @@ first (ftlib.run_picker), each run named by its short label with its age, steps 
 
 from __future__ import annotations
 
+import time
+
 import streamlit as st
 
 from ftlib.run_picker import RunChoice, preselect, run_choices
 from ui.common import active_split_name
+
+# (name, when) of the run last chosen on Compare or Evaluate. Not a widget key: Streamlit drops a widget's state when
+# its page is left, and this must outlive the page.
+LAST_PICK_KEY = "run_choice_last_pick"
 
 
 def describe(choice: RunChoice) -> str:
@@ -19,7 +26,13 @@ def describe(choice: RunChoice) -> str:
 
 def _choices(adapters) -> tuple[list[RunChoice], int | None]:
     choices = run_choices(adapters)
-    return choices, preselect(choices, active_split_name())
+    return choices, preselect(choices, active_split_name(), st.session_state.get(LAST_PICK_KEY))
+
+
+def _remember(name: str) -> None:
+    last = st.session_state.get(LAST_PICK_KEY)
+    if last is None or last[0] != name:
+        st.session_state[LAST_PICK_KEY] = (name, time.time())
 
 
 def _ages(by_name: dict[str, RunChoice], names: list[str]) -> None:
@@ -37,6 +50,8 @@ def pick_run(label: str, adapters, key: str, help: str | None = None) -> str:
         label, list(by_name), index=first or 0, key=key, help=help, format_func=lambda n: describe(by_name[n])
     )
     _ages(by_name, [name] if name else [])
+    if name:
+        _remember(name)
     return name
 
 
@@ -49,6 +64,9 @@ def pick_runs(label: str, adapters, key: str, help: str | None = None) -> list[s
         label, list(by_name), default=default, key=key, help=help, format_func=lambda n: describe(by_name[n])
     )
     _ages(by_name, names)
+    last = st.session_state.get(LAST_PICK_KEY)
+    if names and (last is None or last[0] not in names):
+        _remember(names[-1])  # the run added last
     if choices and not names:
         st.caption("No fine-tuned model chosen: the base model only.")
     return names
