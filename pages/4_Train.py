@@ -34,7 +34,7 @@ from ui.common import (
     user_errors,
 )
 from ui.form import config_form
-from ui.run_view import ACTIVE, export_panel, memory_panel, run_option, runs_table, show_run
+from ui.run_view import ACTIVE, export_panel, memory_panel, run_options, runs_table, show_run
 
 POLL_SECONDS = 2.0
 
@@ -187,9 +187,8 @@ def run_list() -> None:
         default = selected if selected in by_id else (active[0] if active else all_runs[0].id)
         # No widget key: the options' labels carry each run's state icon (and, once ended, its steps and final
         # loss), so the picker is redrawn when one changes and starts on the remembered run.
-        run_id = st.selectbox(
-            "Run", list(by_id), index=list(by_id).index(default), format_func=lambda i: run_option(by_id[i])
-        )
+        texts = run_options(all_runs)
+        run_id = st.selectbox("Run", list(by_id), index=list(by_id).index(default), format_func=texts.__getitem__)
         st.session_state["train_selected"] = run_id
         show_run(run_id)
         export_panel(run_id)

@@ -240,6 +240,25 @@ def test_the_picker_the_heading_and_the_table_change_when_the_state_does(tiny_mo
     assert at.button(key="resume_r-live")
 
 
+def test_two_runs_of_the_same_minute_on_the_same_data_can_each_be_picked(tiny_model_dir):
+    """Equal picker texts are numbered from the oldest: Streamlit keeps a choice by its text, so the second of two
+    equal texts could not be picked."""
+    workspace.save_split("numbers", SFT_ROWS[:10], SFT_ROWS[10:])
+    config = {"model": str(tiny_model_dir), "dataset": "numbers", "max_steps": 10}
+    now = time.time()
+    for name, created in (("r-first", now - 20), ("r-second", now - 10)):
+        make_run(name, config, state="finished", created=created, ended=created + 5)
+    at = page(tiny_model_dir)
+    assert not at.exception
+    labels = picker_labels(at)
+    assert len(set(labels)) == 2 and sorted(label[-2:] for label in labels) == ["#1", "#2"], labels
+    picker = next(s for s in at.selectbox if s.label == "Run")
+    other = next(o for o in picker.options if o != picker.value)
+    picker.select(next(i for i in ("r-first", "r-second") if picker.format_func(i) == other)).run()
+    assert not at.exception
+    assert next(s for s in at.selectbox if s.label == "Run").format_func(at.session_state["train_selected"]) == other
+
+
 def test_a_run_whose_process_died_reads_interrupted_not_stopped(tiny_model_dir):
     make_run("r-killed", {"model": str(tiny_model_dir)}, state="interrupted", max_steps=10, parts_s=[30.0])
     at = page(tiny_model_dir)

@@ -230,6 +230,20 @@ def run_option(info: RunSummary) -> str:
     return f"{text} — {' · '.join(facts)}"
 
 
+def run_options(infos: list[RunSummary]) -> dict[str, str]:
+    """`run_option` for each run by id, runs with equal texts (two queued the same minute on the same data) numbered
+    "#1", "#2"... from the oldest: the picker keeps a choice by its text, so equal texts left one run unpickable."""
+    texts = {info.id: run_option(info) for info in infos}
+    groups: dict[str, list[str]] = {}
+    for info in sorted(infos, key=lambda r: r.created or 0):
+        groups.setdefault(texts[info.id], []).append(info.id)
+    for members in groups.values():
+        if len(members) > 1:
+            for number, run_id in enumerate(members, start=1):
+                texts[run_id] = f"{texts[run_id]} #{number}"
+    return texts
+
+
 def export_panel(run_id: str) -> None:
     """Download buttons for a finished run; each file is built only when its button is clicked."""
     run = runs.find(run_id)
