@@ -17,16 +17,21 @@ its proven learning rates and the shape of GRPO's rewards are `ftlib.methods`' (
 from __future__ import annotations
 
 import dataclasses
-import difflib
-import json
 import typing
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 from ftlib.errors import UserError
-from ftlib.fields import FieldSpec, check_limits, coerce_fields, setting, specs_of
+from ftlib.fields import (
+    FieldSpec,
+    check_limits,
+    coerce_fields,
+    setting,
+    settings_file_data,
+    settings_from_dict,
+    specs_of,
+)
 from ftlib.methods import (
     BETA_METHODS,
     DEFAULT_LR,
@@ -531,42 +536,12 @@ class RunConfig(GRPOSettings):
     @classmethod
     def from_dict(cls, data: dict) -> RunConfig:
         """Build from a dict: old names are renamed (with a ConfigWarning), unknown keys refused with a hint."""
-        data = dict(data)
-        for old, new in RENAMED.items():
-            if old in data:
-                value = data.pop(old)
-                if new not in data:
-                    data[new] = value
-                warnings.warn(
-                    f"The setting `{old}` is now called `{new}`; it was read as `{new}`.", ConfigWarning, stacklevel=2
-                )
-        known = {f.name for f in dataclasses.fields(cls)}
-        for key in data:
-            if key not in known:
-                close = difflib.get_close_matches(key, sorted(known), n=1)
-                hint = f" Did you mean `{close[0]}`?" if close else f" Known settings: {', '.join(sorted(known))}."
-                raise ConfigError(f"Unknown setting `{key}`.{hint}")
-        return cls(**data)
+        return settings_from_dict(cls, data, RENAMED, ConfigError, ConfigWarning)
 
     @classmethod
     def from_file(cls, path: str | Path) -> RunConfig:
         """Read a run config from YAML (needs PyYAML, which the app ships with) or JSON."""
-        path = Path(path)
-        if not path.is_file():
-            raise ConfigError(f"The config file '{path}' does not exist.")
-        text = path.read_text(encoding="utf-8")
-        try:
-            if path.suffix.lower() in (".yaml", ".yml"):
-                import yaml
-
-                data = yaml.safe_load(text) or {}
-            else:
-                data = json.loads(text)
-        except Exception as exc:  # yaml and json raise different types; both mean "cannot parse"
-            raise ConfigError(f"Could not read '{path}' as {path.suffix.lstrip('.') or 'JSON'}: {exc}") from exc
-        if not isinstance(data, dict):
-            raise ConfigError(f"'{path}' must hold a mapping of settings (key: value), not a {type(data).__name__}.")
-        return cls.from_dict(data)
+        return cls.from_dict(settings_file_data(path, ConfigError))
 
 
 # ---------------------------------------------------------------------------------------------------------------

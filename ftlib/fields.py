@@ -17,9 +17,13 @@ list. Stdlib only; this module knows no particular config (ftlib/config.py holds
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import functools
+import json
 import typing
+import warnings
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Literal
 
 
@@ -193,3 +197,45 @@ def _check_limits(config, f: dataclasses.Field, error: type[Exception]) -> None:
 
 
 __all__ = ["FieldSpec", "check_limits", "coerce_fields", "setting", "specs_of"]
+
+
+def settings_from_dict(
+    cls: type, data: dict, renamed: dict[str, str], error: type[Exception], warning: type[Warning]
+) -> Any:
+    """`cls(**data)`, with the old names of `renamed` read as their new ones (a `warning` naming each) and an unknown
+    key refused with `error` naming the closest known setting."""
+    data = dict(data)
+    for old, new in renamed.items():
+        if old in data:
+            value = data.pop(old)
+            if new not in data:
+                data[new] = value
+            warnings.warn(f"The setting `{old}` is now called `{new}`; it was read as `{new}`.", warning, stacklevel=3)
+    known = {f.name for f in dataclasses.fields(cls)}
+    for key in data:
+        if key not in known:
+            close = difflib.get_close_matches(key, sorted(known), n=1)
+            hint = f" Did you mean `{close[0]}`?" if close else f" Known settings: {', '.join(sorted(known))}."
+            raise error(f"Unknown setting `{key}`.{hint}")
+    return cls(**data)
+
+
+def settings_file_data(path: str | Path, error: type[Exception]) -> dict:
+    """The mapping of settings in a YAML (needs PyYAML) or JSON file; `error` when it is missing, unreadable or not a
+    mapping."""
+    path = Path(path)
+    if not path.is_file():
+        raise error(f"The config file '{path}' does not exist.")
+    text = path.read_text(encoding="utf-8")
+    try:
+        if path.suffix.lower() in (".yaml", ".yml"):
+            import yaml
+
+            data = yaml.safe_load(text) or {}
+        else:
+            data = json.loads(text)
+    except Exception as exc:  # yaml and json raise different types; both mean "cannot parse"
+        raise error(f"Could not read '{path}' as {path.suffix.lstrip('.') or 'JSON'}: {exc}") from exc
+    if not isinstance(data, dict):
+        raise error(f"'{path}' must hold a mapping of settings (key: value), not a {type(data).__name__}.")
+    return data
