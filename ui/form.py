@@ -189,7 +189,8 @@ def config_form(
             refused.append(spec.label)
         if spec.name in after:
             after[spec.name](where, values.get(spec.name))
-        where.caption(spec.help)
+        if spec.name != "method":  # the options, the box under them and "Which method?" say it in plain words
+            where.caption(spec.help)
 
     # The method first, on its own row, explained; then the main settings three to a row.
     for spec in [s for s in main if s.group == "method"]:
