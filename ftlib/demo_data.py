@@ -121,8 +121,8 @@ SAMPLES: dict[str, Sample] = {
             format="messages",
             description="Short, correct answers on everyday topics (science, cooking, geography, coding, history, "
             "advice), each opening with 'Ahoy! ' and ending with 'Fair winds, matey!'. Some rows have a "
-            "system turn, some are multi-turn. A one-epoch LoRA run (20 steps, about a minute on a 2-core CPU) teaches "
-            "the style.",
+            "system turn, some are multi-turn. A one-epoch LoRA run (20 steps, about a minute on a 2-core CPU) "
+            "teaches the style.",
             heldout_path=SAMPLES_DIR / "chat_style_heldout.jsonl",
             check=_chat_style,
             trait="the answer opens with 'Ahoy!'",

@@ -268,7 +268,8 @@ def passes(config: RunConfig, train_rows: int) -> float:
 def schedule_warnings(config: RunConfig, train_rows: int) -> list[str]:
     """What the learning rate, the batch size and the number of steps do, in plain words: a learning rate far above
     the method's proven one (`learning_rate_warnings`), a batch bigger than the split (a step cannot hold more rows
-    than there are), and many passes over the same rows (the model memorises them). GRPO is spared the second: it learns from answers it writes anew at every step."""
+    than there are), and many passes over the same rows (the model memorises them). GRPO is spared the
+    last: it learns from answers it writes anew at every step."""
     if train_rows <= 0:
         return []
     out = learning_rate_warnings(config)

@@ -419,3 +419,46 @@ def test_a_finished_run_whose_loss_rose_is_marked_diverged_not_ticked(tiny_model
     )
     states = at.dataframe[-1].value.set_index("id")["state"]
     assert states["r-diverged"] == "⚠️ finished, diverged" and states["r-fine"] == "✅ finished"
+
+
+def test_the_form_keeps_its_values_across_pages_and_tokens_and_batches_start_from_them(tiny_model_dir, monkeypatch):
+    """Walk 2: batch 4 and max length 128 set on Train came back as 8 and 384 after a visit to Batches and Tokens,
+    which said "8, as in training"."""
+    from streamlit.elements.lib import policies
+
+    warned = []  # Streamlit's logger does not propagate: catch its "default value but also ... Session State" warning
+    monkeypatch.setattr(policies, "_shown_default_value_warning", False)
+    monkeypatch.setattr(policies._LOGGER, "warning", lambda message, *args, **kwargs: warned.append(message % args))
+    workspace.save_split("numbers", SFT_ROWS[:10], SFT_ROWS[10:])
+    at = page(tiny_model_dir)
+    at.number_input(key="train_batch_size").set_value(4)
+    at.number_input(key="train_max_length").set_value(128)
+    at.toggle(key="train_group_by_length").set_value(False)
+    at.radio(key="train_method").set_value("full").run()
+    at.number_input(key="train_learning_rate_full_full").set_value(1e-4).run()
+    assert not at.exception
+
+    at.switch_page("pages/3_Batches.py").run()
+    assert not at.exception
+    assert at.number_input(key="batch_split_size").value == 4
+    assert at.number_input(key="batch_split_length").value == 128
+    captions = [c.value for c in at.caption]
+    assert "Batch size 4, as set on the Train page." in captions, captions
+    assert "Max length (tokens) 128, as set on the Train page." in captions
+    at.number_input(key="batch_split_size").set_value(2).run()
+    assert "Batch size 2 is for this preview only: training uses 4, as set on the Train page." in [
+        c.value for c in at.caption
+    ]
+
+    at.switch_page("pages/2_Tokens.py").run()
+    assert not at.exception
+    assert at.number_input(key="tok_max_length").value == 128
+
+    at.switch_page("pages/4_Train.py").run()
+    assert not at.exception
+    assert at.radio(key="train_method").value == "full"
+    assert at.number_input(key="train_batch_size").value == 4
+    assert at.number_input(key="train_max_length").value == 128
+    assert at.number_input(key="train_learning_rate_full_full").value == pytest.approx(1e-4)
+    assert at.toggle(key="train_group_by_length").value is False
+    assert not warned, warned
