@@ -369,7 +369,8 @@ def completion_rows(logs: dict, weights: dict[str, float], limit: int = 64) -> l
 def preview_rewards(model, tokenizer, config, rows: list[dict], prompts: int = 3, lock=None) -> list[dict]:
     """Before launch, what GRPO would reinforce: `grpo_group_size` answers by `model` (the run's starting model) to
     the first `prompts` prompts of `rows`, written as training writes them (its temperature and length), each
-    reward's score of each, the weighted total and the advantage GRPO would give it (> 0 = made more likely).
+    reward's score of each, the weighted total and the advantage GRPO would give it (> 0 = made more likely), and
+    under `messages` the whole prompt's turns (its system message included).
 
     Rows of any kind GRPO takes; the same table as the live one (`completion_rows`). RewardError / ConfigError
     when a reward cannot be used.
@@ -399,7 +400,8 @@ def preview_rewards(model, tokenizer, config, rows: list[dict], prompts: int = 3
     for i, answer in enumerate(answers):
         row = {"prompt": str(turns[i][-1].get("content", "")) if turns[i] else "", "answer": answer}
         row.update({r.name: table.scores[r.name][i] for r in rewards})
-        out.append({**row, "total": table.totals[i], "advantage": advantages[i]})
+        # The whole prompt (a system message included) beside its last turn: what the rewards' scores depend on.
+        out.append({**row, "total": table.totals[i], "advantage": advantages[i], "messages": turns[i]})
     return out
 
 

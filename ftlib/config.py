@@ -176,7 +176,6 @@ class RunConfig(GRPOSettings):
         group="optimisation",
         above=0.0,
         below=1.0,
-        fmt="%.1e",
         step=1e-5,
         hint="try 2e-3 for LoRA, 5e-5 for full fine-tuning",
         help="How big each update step is; it starts at the proven value for the method chosen.",

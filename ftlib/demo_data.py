@@ -121,7 +121,8 @@ SAMPLES: dict[str, Sample] = {
             format="messages",
             description="Short, correct answers on everyday topics (science, cooking, geography, coding, history, "
             "advice), each opening with 'Ahoy! ' and ending with 'Fair winds, matey!'. Some rows have a "
-            "system turn, some are multi-turn. A 2-4 minute LoRA run on CPU teaches the style.",
+            "system turn, some are multi-turn. A one-epoch LoRA run (20 steps, about a minute on a 2-core CPU) "
+            "teaches the style.",
             heldout_path=SAMPLES_DIR / "chat_style_heldout.jsonl",
             check=_chat_style,
             trait="the answer opens with 'Ahoy!'",
@@ -143,8 +144,8 @@ SAMPLES: dict[str, Sample] = {
             kind="prompt_only",
             format="prompt_only",
             description="Everyday questions with no answers, after a system prompt asking the model to begin with "
-            "'Ahoy!' (it rarely does). For GRPO with the reward {check: chat_style}: a few minutes on CPU make it "
-            "the rule.",
+            "'Ahoy!' (it rarely does). For GRPO with the reward {check: chat_style}: 16 steps of 8 answers to 2 "
+            "prompts each made it the rule in about two minutes on a 2-core CPU.",
             heldout_path=SAMPLES_DIR / "pirate_prompts_heldout.jsonl",
             check=_chat_style,
             trait="the answer opens with 'Ahoy!'",

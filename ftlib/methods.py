@@ -38,7 +38,7 @@ METHOD_HELP = {
     "kto": "KTO learns from single answers marked good or bad (thumbs up or down, no pairs needed): good answers "
     "become more likely, bad ones less.",
     "grpo": "GRPO (reinforcement learning) lets the model write several answers to each prompt, scores them with "
-    "your rewards, and makes the better-scored ones more likely: it needs prompts only, no answers.",
+    "your rewards, and makes the better-scored ones more likely.",
 }
 METHOD_NAMES = {"lora": "LoRA", "qlora": "QLoRA", "full": "Full fine-tuning", "dpo": "DPO", "reward": "A reward model"}
 METHOD_NAMES.update(kto="KTO", grpo="GRPO")

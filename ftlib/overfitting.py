@@ -2,6 +2,8 @@
 
     turn = memorising_from(run.read_metrics())     # Turn(step=40, ...) or None: for the loss chart's marker
     turn.sentence()                                # one plain sentence for the page
+    diverged(run.read_metrics(), method)           # Divergence(first_loss=3.2, last_loss=14.3) or None
+    schedule_warnings(config, train_rows)          # before launch: a batch above the rows, many passes, a huge rate
     trainer_kwargs(config, eval_kwargs)            # what training.trainer_arguments adds when patience is on
     callbacks(config, has_eval)                    # [transformers.EarlyStoppingCallback] or []
 
@@ -21,7 +23,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ftlib.config import RunConfig
+from ftlib.config import RunConfig, default_learning_rate
+from ftlib.methods import METHOD_NAMES
 
 # The held-out loss must end this much above its best (relative) before the chart calls it a rise: a wobble of
 # a few thousandths on a small held-out split is noise, not memorising.
@@ -89,6 +92,98 @@ def memorising_from(rows: list[dict], rise: float = RISE) -> Turn | None:
 
 def _ok(value) -> bool:
     return isinstance(value, (int, float)) and value == value and abs(value) != float("inf")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Divergence: a learning rate too big makes the loss rise instead of fall
+# ---------------------------------------------------------------------------------------------------------------
+
+# A training loss that ends this many times above where it started has diverged (a bad learning rate, not noise:
+# the loss of a healthy run ends below its first value). The end is the mean of the last few logged losses, so one
+# hard batch at the end does not flag a run.
+DIVERGED = 1.5
+LAST_LOSSES = 3
+# GRPO's loss is a policy loss around 0 (its sign follows the advantages), not a measure of how wrong the model is.
+NO_LOSS_TREND = ("grpo",)
+
+
+@dataclass(frozen=True)
+class Divergence:
+    """A run whose training loss ended well above where it started."""
+
+    first_loss: float
+    last_loss: float
+
+    def sentence(self) -> str:
+        """'loss rose from 3.2 to 14.3: training diverged; try a lower learning rate'."""
+        return (
+            f"loss rose from {self.first_loss:.3g} to {self.last_loss:.3g}: training diverged; try a lower learning "
+            "rate"
+        )
+
+
+def diverged(rows: list[dict], method: str | None = None, ratio: float = DIVERGED) -> Divergence | None:
+    """Whether a run's training loss ended more than `ratio` times its first logged value, from its metric rows
+    (`kind` "train" with `loss`): the mean of the last `LAST_LOSSES` logged losses against the first. None when it
+    did not, with fewer than two logged losses, or for GRPO (its loss is not a measure of error).
+
+    >>> rows = [{"kind": "train", "step": s, "loss": v} for s, v in enumerate((3.2, 2.9, 9.0, 13.8, 14.3, 14.8))]
+    >>> diverged(rows).sentence()
+    'loss rose from 3.2 to 14.3: training diverged; try a lower learning rate'
+    >>> diverged(rows[:2]) is None
+    True
+    """
+    if method in NO_LOSS_TREND:
+        return None
+    losses = [float(r["loss"]) for r in sorted(rows, key=lambda r: r.get("step", 0)) if _train_loss(r)]
+    if len(losses) < 2:
+        return None
+    first, tail = losses[0], losses[1:][-LAST_LOSSES:]
+    last = sum(tail) / len(tail)
+    if first <= 0 or last <= first * ratio:
+        return None
+    return Divergence(first_loss=first, last_loss=last)
+
+
+def _train_loss(row: dict) -> bool:
+    return row.get("kind") == "train" and _ok(row.get("loss"))
+
+
+def plain_number(value: float) -> str:
+    """A small number as the Train form's box shows it: 0.002, 0.00005 (no exponent down to a millionth).
+
+    >>> plain_number(2e-3), plain_number(5e-5), plain_number(0.5), plain_number(1e-7)
+    ('0.002', '0.00005', '0.5', '1e-07')
+    """
+    if value >= 1e-6:
+        return f"{value:.12f}".rstrip("0").rstrip(".")
+    return f"{value:g}"
+
+
+# A learning rate this many times the method's proven default is a typo or an experiment that usually ends in a
+# diverged run (the walk's 0.5 for LoRA, 250x its 0.002, took the loss from 3.2 to 14.3 in 10 steps).
+LR_FACTOR = 10
+
+
+def learning_rate_warnings(config: RunConfig) -> list[str]:
+    """Before launch: a learning rate more than `LR_FACTOR` times the method's proven default (ftlib.methods
+    .DEFAULT_LR), in plain words, with the default to go back to.
+
+    >>> learning_rate_warnings(RunConfig(method="lora", learning_rate=0.5))[0][:60]
+    'Learning rate 0.5 is 250 times the usual 0.002 for LoRA: ste'
+    >>> learning_rate_warnings(RunConfig(method="lora", learning_rate=0.01))
+    []
+    """
+    default = default_learning_rate(config.method, config.tuning)
+    rate = config.learning_rate
+    if rate is None or rate <= default * LR_FACTOR:
+        return []
+    return [
+        f"Learning rate {plain_number(rate)} is {rate / default:.0f} times the usual {plain_number(default)} for "
+        f"{METHOD_NAMES.get(config.method, config.method)}: steps that big usually make the loss blow up instead of "
+        f"fall (the run diverges and the model gets worse). Go back to {plain_number(default)} unless you are "
+        "testing exactly this."
+    ]
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -171,12 +266,13 @@ def passes(config: RunConfig, train_rows: int) -> float:
 
 
 def schedule_warnings(config: RunConfig, train_rows: int) -> list[str]:
-    """What the batch size and the number of steps do to a small split, in plain words: a batch bigger than the
-    split (a step cannot hold more rows than there are), and many passes over the same rows (the model memorises
-    them). GRPO is spared the second: it learns from answers it writes anew at every step."""
+    """What the learning rate, the batch size and the number of steps do, in plain words: a learning rate far above
+    the method's proven one (`learning_rate_warnings`), a batch bigger than the split (a step cannot hold more rows
+    than there are), and many passes over the same rows (the model memorises them). GRPO is spared the
+    last: it learns from answers it writes anew at every step."""
     if train_rows <= 0:
         return []
-    out = []
+    out = learning_rate_warnings(config)
     if config.batch_size > train_rows:
         out.append(
             f"Batch size {config.batch_size} is more than the {train_rows} training rows: a step cannot hold more "
@@ -212,14 +308,20 @@ def finish_message(state, config: RunConfig) -> str | None:
 
 
 __all__ = [
+    "DIVERGED",
+    "LR_FACTOR",
     "MANY_PASSES",
     "RISE",
+    "Divergence",
     "Turn",
     "active",
     "callbacks",
+    "diverged",
     "finish_message",
+    "learning_rate_warnings",
     "memorising_from",
     "passes",
+    "plain_number",
     "preflight_warnings",
     "schedule_warnings",
     "trainer_kwargs",

@@ -33,7 +33,7 @@ from ui.common import (
     cached_tokenizer,
     user_errors,
 )
-from ui.form import config_form
+from ui.form import config_form, forget, remembered
 from ui.run_view import ACTIVE, export_panel, memory_panel, run_options, runs_table, show_run
 
 POLL_SECONDS = 2.0
@@ -125,8 +125,8 @@ def new_run(model: str, split: str) -> None:
     unfit = unfit_methods(train)
     # Another split than the one the method was chosen for, and the method cannot train it: start from one that can
     # (the radio keeps its value across splits; dropping it lets the form's default apply).
-    if st.session_state.get("train_method_split") != split and st.session_state.get("train_method") in unfit:
-        del st.session_state["train_method"]
+    if st.session_state.get("train_method_split") != split and remembered("train_method") in unfit:
+        forget("train_method")
     st.session_state["train_method_split"] = split
     values, refused = config_form(
         fixed={"model": model, "dataset": split},

@@ -7,7 +7,8 @@ from __future__ import annotations
 import pytest
 
 from ftlib import overfitting, workspace
-from ftlib.config import RunConfig
+from ftlib.config import RunConfig, default_learning_rate
+from ftlib.overfitting import diverged, plain_number, schedule_warnings
 from ftlib.testing import make_run
 from ftlib.training import preflight
 from ftlib.worker import execute
@@ -166,3 +167,41 @@ def test_passes_agree_with_the_steps_hf_trainer_counts_per_epoch(tiny_model_dir,
     per_epoch = trainer.set_initial_training_values(args, trainer.get_train_dataloader())[1]
     config = RunConfig(model="m", dataset="x", max_steps=40, batch_size=batch, grad_accum=accum)
     assert overfitting.passes(config, rows) == pytest.approx(40 / per_epoch)
+
+
+# (id, training losses in step order, method, diverged?): the first logged loss against the mean of the last three.
+DIVERGENCE_CASES = [
+    ("walk2-lr-0.5", (3.2, 2.9, 9.0, 13.8, 14.3, 14.8), "lora", True),
+    ("falls", (3.2, 2.5, 2.0, 1.8, 1.7), "lora", False),
+    ("one-bad-last-batch", (3.2, 2.0, 1.9, 1.8, 5.1), "lora", False),  # mean of the last three: 2.93
+    ("dpo-rises", (0.693, 0.9, 1.4, 1.6, 1.7), "dpo", True),
+    ("grpo-policy-loss", (0.01, 0.2, 0.5, 0.6), "grpo", False),  # GRPO's loss measures no error
+    ("one-loss", (3.2,), "lora", False),
+]
+
+
+@pytest.mark.parametrize("case, losses, method, expected", DIVERGENCE_CASES, ids=[c[0] for c in DIVERGENCE_CASES])
+def test_a_loss_that_ends_well_above_its_start_is_diverged(case, losses, method, expected):
+    rows = [{"kind": "train", "step": s, "loss": v} for s, v in enumerate(losses, start=1)]
+    rows += [{"kind": "eval", "step": 0, "eval_loss": 99.0}]  # held-out rows are not the training loss
+    found = diverged(list(reversed(rows)), method)  # read in step order, whatever the file order
+    assert (found is not None) == expected
+    if expected:
+        assert found.first_loss == losses[0] and found.last_loss == pytest.approx(sum(losses[-3:]) / 3)
+        assert found.sentence().endswith("training diverged; try a lower learning rate")
+
+
+@pytest.mark.parametrize(
+    "method, tuning, rate, warned",
+    [("lora", "lora", 0.5, True), ("lora", "lora", 0.02, False), ("full", "full", 1e-3, True)]
+    + [("dpo", "full", 1e-5, False), ("grpo", "lora", 0.0051, True)],
+)
+def test_a_learning_rate_ten_times_the_methods_default_is_warned_with_the_default(method, tuning, rate, warned):
+    extra = {"rewards": [{"contains": "a"}]} if method == "grpo" else {}
+    config = RunConfig(method=method, tuning=tuning, learning_rate=rate, **extra)
+    said = schedule_warnings(config, train_rows=100)
+    assert bool(said) == warned, said
+    if warned:
+        default = plain_number(default_learning_rate(method, tuning))
+        assert said[0].startswith(f"Learning rate {plain_number(rate)} is ") and f"usual {default} for" in said[0]
+        assert "loss blow up" in said[0]

@@ -4,9 +4,11 @@ charts, and a reward model's score view."""
 
 from __future__ import annotations
 
+import html
 import json
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -88,6 +90,8 @@ def test_the_grpo_form_leaves_out_what_grpo_does_not_use(tiny_model_dir):
     """GRPO trains on answers it writes: no mask policy, no early stopping on a held-out loss; the held-out
     measurement says what it measures for GRPO; the preview says its answers are sampled."""
     at = _grpo_page(tiny_model_dir)
+    blurb = at.info[0].value  # walk 2: "it needs prompts only, no answers. It needs prompts (...)"
+    assert blurb.startswith("GRPO (reinforcement learning)") and blurb.count("needs") == 1, blurb
     shown = {w.key for w in [*at.selectbox, *at.number_input, *at.toggle]}
     assert {"train_mask_policy", "train_early_stopping_patience"}.isdisjoint(shown)
     assert {"train_eval_every", "train_grpo_group_size", "train_max_length"} <= shown
@@ -110,10 +114,21 @@ def test_grpo_previews_what_the_rewards_score_before_launch(tiny_model_dir):
     job = at.session_state["grpo_preview"][1]
     assert job.wait(timeout=240) and job.error is None, job.error
     at.run()
-    table = at.dataframe[0].value if "answer" in at.dataframe[0].value else at.dataframe[1].value
-    assert list(table.columns) == ["prompt", "answer", "regex", "not_repeating", "total", "advantage"]
+    table = pd.DataFrame(job.rows)
+    assert list(table.columns) == ["prompt", "answer", "regex", "not_repeating", "total", "advantage", "messages"]
     assert len(table) == 3 * 4  # three prompts, four answers each (the default group size)
     assert table["prompt"].iloc[0] == "What is 0?"
+    # Walk 2: the table was cut off on the right and showed no system message. Now prompt by prompt: the question,
+    # the whole prompt folded, then a table whose cells wrap (answer, each reward, total, advantage).
+    assert [m.value for m in at.markdown if m.value.startswith("**Prompt ")] == [
+        f"**Prompt {i + 1}:** What is {i}?" for i in range(3)
+    ]
+    folded = [e for e in at.expander if e.label == "The whole prompt (system message included)"]
+    assert len(folded) == 3 and "**system**: Be a pirate." in [m.value for m in folded[0].markdown]
+    tables = [h.proto.body for h in at.get("html") if "<th>advantage</th>" in h.proto.body]
+    assert len(tables) == 3 and "<th>prompt</th>" not in tables[0] and "<th>regex</th>" in tables[0]
+    first_answer = html.escape(table["answer"].iloc[0])
+    assert first_answer in tables[0]  # in full: the cell wraps
     assert (table["total"] - table["regex"] - 0.5 * table["not_repeating"]).abs().max() < 1e-6
     # A verdict on what it would teach: the prompts whose answers all score the same teach nothing.
     flat = int(table.groupby("prompt")["advantage"].apply(lambda a: (a.abs() < 1e-9).all()).sum())

@@ -62,6 +62,7 @@ def test_form_explains_the_knobs_and_the_estimate_follows_the_settings(tiny_mode
     method = at.radio(key="train_method")
     assert method.options == [*SFT_SPLIT_METHODS] and method.value == "lora"  # GRPO: their prompts
     assert "adapter" in at.info[0].value  # the chosen method, explained
+    assert not [c for c in at.caption if "lora = " in c.value]  # once, in plain words: no "lora = ..., dpo = ..." line
     assert at.number_input(key="train_learning_rate_lora_lora").value == pytest.approx(2e-3)
     assert at.number_input(key="train_batch_size").value == 8
     captions = " ".join(c.value for c in at.caption)
@@ -380,3 +381,84 @@ def test_the_form_offers_the_gpus_found_and_fsdp_when_there_are_several(tiny_mod
     assert runs.launch_command(runs.RunDir(workspace.runs_dir() / "x"), submitted[0])[1:7] == [
         *("-m", "torch.distributed.run", "--standalone", "--nproc-per-node", "4", "-m"),
     ]
+
+
+def test_a_learning_rate_far_above_the_default_is_warned_before_start(tiny_model_dir):
+    """Walk 2: 0.5 for LoRA (250x its 0.002) was accepted without a word and the run diverged."""
+    workspace.save_split("numbers", SFT_ROWS[:10], SFT_ROWS[10:])
+    at = page(tiny_model_dir)
+    assert not [w for w in at.warning if "Learning rate" in w.value]
+    box = at.number_input(key="train_learning_rate_lora_lora")
+    assert box.proto.format == "%g"  # shown as 0.002, as every sentence writes it, not 2.0e-3
+    box.set_value(0.5).run()
+    said = [w.value for w in at.warning]
+    assert any(w.startswith("Learning rate 0.5 is 250 times the usual 0.002 for LoRA") for w in said), said
+    assert any(b.key == "train_start" for b in at.button)  # a warning, not a refusal
+
+
+def test_a_finished_run_whose_loss_rose_is_marked_diverged_not_ticked(tiny_model_dir):
+    rows = [{"kind": "train", "step": s, "loss": v} for s, v in enumerate((3.2, 2.9, 9.0, 13.8, 14.3, 14.8), 1)]
+    run = make_run("r-diverged", {"model": str(tiny_model_dir)}, max_steps=6, metrics=rows)
+    make_run(
+        "r-fine",
+        {"model": str(tiny_model_dir)},
+        max_steps=6,
+        metrics=[{**r, "loss": 3.0 - 0.1 * r["step"]} for r in rows],
+    )
+    at = page(tiny_model_dir)
+    assert not at.exception
+    labels = picker_labels(at)
+    assert f"⚠️ {run.summary().label} — 6 steps · final loss 14.800 · diverged" in labels, labels
+    assert sum(label.startswith("✅") for label in labels) == 1  # the run that learnt keeps its tick
+    picker = next(s for s in at.selectbox if s.label == "Run")
+    picker.select("r-diverged").run()
+    assert headline(at).endswith("— finished, diverged") and headline(at).startswith("#### ⚠️")
+    assert any(
+        w.value.startswith("Loss rose from 3.2 to 14.3: training diverged; try a lower learning rate")
+        for w in at.warning
+    )
+    states = at.dataframe[-1].value.set_index("id")["state"]
+    assert states["r-diverged"] == "⚠️ finished, diverged" and states["r-fine"] == "✅ finished"
+
+
+def test_the_form_keeps_its_values_across_pages_and_tokens_and_batches_start_from_them(tiny_model_dir, monkeypatch):
+    """Walk 2: batch 4 and max length 128 set on Train came back as 8 and 384 after a visit to Batches and Tokens,
+    which said "8, as in training"."""
+    from streamlit.elements.lib import policies
+
+    warned = []  # Streamlit's logger does not propagate: catch its "default value but also ... Session State" warning
+    monkeypatch.setattr(policies, "_shown_default_value_warning", False)
+    monkeypatch.setattr(policies._LOGGER, "warning", lambda message, *args, **kwargs: warned.append(message % args))
+    workspace.save_split("numbers", SFT_ROWS[:10], SFT_ROWS[10:])
+    at = page(tiny_model_dir)
+    at.number_input(key="train_batch_size").set_value(4)
+    at.number_input(key="train_max_length").set_value(128)
+    at.toggle(key="train_group_by_length").set_value(False)
+    at.radio(key="train_method").set_value("full").run()
+    at.number_input(key="train_learning_rate_full_full").set_value(1e-4).run()
+    assert not at.exception
+
+    at.switch_page("pages/3_Batches.py").run()
+    assert not at.exception
+    assert at.number_input(key="batch_split_size").value == 4
+    assert at.number_input(key="batch_split_length").value == 128
+    captions = [c.value for c in at.caption]
+    assert "Batch size 4, as set on the Train page." in captions, captions
+    assert "Max length (tokens) 128, as set on the Train page." in captions
+    at.number_input(key="batch_split_size").set_value(2).run()
+    assert "Batch size 2 is for this preview only: training uses 4, as set on the Train page." in [
+        c.value for c in at.caption
+    ]
+
+    at.switch_page("pages/2_Tokens.py").run()
+    assert not at.exception
+    assert at.number_input(key="tok_max_length").value == 128
+
+    at.switch_page("pages/4_Train.py").run()
+    assert not at.exception
+    assert at.radio(key="train_method").value == "full"
+    assert at.number_input(key="train_batch_size").value == 4
+    assert at.number_input(key="train_max_length").value == 128
+    assert at.number_input(key="train_learning_rate_full_full").value == pytest.approx(1e-4)
+    assert at.toggle(key="train_group_by_length").value is False
+    assert not warned, warned

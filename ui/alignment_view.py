@@ -17,6 +17,7 @@ from ftlib.methods import REWARD_EXAMPLE
 from ftlib.rundir import RunDir
 from ui.common import cached_split, model_set_for, user_errors
 from ui.form import typed, widget_key
+from ui.tables import html_table
 
 PREVIEW_KEY = "grpo_preview"  # session key: (the config it previewed, the job)
 POLL_SECONDS = 1.0
@@ -85,6 +86,34 @@ def _table(rows: list[dict], height: int | None = None) -> None:
     )
 
 
+def preview_table(rows: list[dict]) -> None:
+    """The preview's answers prompt by prompt: the question, the whole prompt folded (its system message says what
+    the rewards look for), then each answer in full (the cells wrap) with each reward's score, the total and the
+    advantage: no prompt column repeated on every row, nothing cut off on the right."""
+    groups: dict[str, list[dict]] = {}
+    for row in rows:
+        groups.setdefault(json.dumps(row.get("messages") or row["prompt"]), []).append(row)
+    for number, members in enumerate(groups.values(), start=1):
+        st.markdown(f"**Prompt {number}:** {members[0]['prompt']}")
+        turns = members[0].get("messages") or []
+        if len(turns) > 1:
+            with st.expander("The whole prompt (system message included)"):
+                for turn in turns:
+                    st.markdown(f"**{turn.get('role', '?')}**: {turn.get('content', '')}")
+        shown = [
+            {
+                "answer": r["answer"],
+                **{
+                    k: v if v is None else round(float(v), 3)
+                    for k, v in r.items()
+                    if k not in ("prompt", "answer", "messages")
+                },
+            }
+            for r in members
+        ]
+        st.html(html_table(shown, widths={"answer": "55%"}))
+
+
 def reward_preview(config: RunConfig, split: str) -> None:
     """Before launch: a few answers from the model as it is now, and what each reward gives them."""
     st.markdown("#### What the rewards see")
@@ -128,7 +157,7 @@ def reward_preview(config: RunConfig, split: str) -> None:
             )
         elif flat:
             st.info(f"{flat} of {prompts} prompts got the same total for all their answers: those teach nothing.")
-        _table(job.rows)
+        preview_table(job.rows)
         st.caption(
             f"Answers are sampled at temperature {config.grpo_temperature:g}, as training samples them: odd ones are "
             "expected, and the rewards should score them low."

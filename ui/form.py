@@ -12,6 +12,10 @@ train marked with what they need), bool -> a toggle, int/float -> a number input
 start), text -> a text input (a list of mappings, GRPO's rewards: a text area). Widget keys are
 `train_<setting>`; the learning rate's key also names the method, so switching methods shows that method's
 proven default.
+
+Streamlit drops a widget's state when its page is not drawn, so the form keeps a copy of every widget's value under
+a session key of its own (`ui.labels.TRAIN_FORM`) and puts it back when the form is drawn again: a visit to Tokens
+or Batches does not reset it, and those pages start their previews from the values set here (`ui.labels`).
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ import streamlit as st
 
 from ftlib.config import METHOD_HELP, PREFERENCE_METHODS, FieldSpec, default_learning_rate, field_specs
 from ftlib.methods import NEEDS, SHORT_NEEDS
-from ui.labels import POLICY_LABELS, TEMPLATE_LABELS
+from ui.labels import POLICY_LABELS, TEMPLATE_LABELS, TRAIN_FORM
 
 KEY = "train"
 GROUP_TITLES = {
@@ -93,12 +97,43 @@ def _mark_typed(name: str) -> None:
     st.session_state[f"{KEY}_{name}_typed"] = True
 
 
+def remembered(key: str):
+    """A form widget's value in this session: its live state, else the copy kept while another page was shown."""
+    return st.session_state[key] if key in st.session_state else st.session_state.get(TRAIN_FORM, {}).get(key)
+
+
+def forget(key: str) -> None:
+    """Drop a form widget's value (live and kept), so its default applies on the next draw."""
+    st.session_state.pop(key, None)
+    st.session_state.get(TRAIN_FORM, {}).pop(key, None)
+
+
+def _restore(key: str, choices) -> bool:
+    """Put back a widget's value that Streamlit dropped while another page was drawn (from the copy under
+    TRAIN_FORM); True when it did, so the widget is drawn without a default of its own (a default beside a value set
+    through session state makes Streamlit warn)."""
+    kept = st.session_state.get(TRAIN_FORM, {})
+    if key in st.session_state or key not in kept or (choices is not None and kept[key] not in list(choices)):
+        return False
+    st.session_state[key] = kept[key]
+    return True
+
+
 def _widget(spec: FieldSpec, values: dict, default, choices, where, placeholder: str | None = None, unfit=()):
     key = widget_key(spec.name, values)
+    restored = _restore(key, choices)
+    try:
+        return _draw_widget(spec, key, default, choices, where, placeholder, unfit, restored)
+    finally:  # kept even when the value is refused: coming back shows what was typed, and its error
+        if key in st.session_state:
+            st.session_state.setdefault(TRAIN_FORM, {})[key] = st.session_state[key]
+
+
+def _draw_widget(spec: FieldSpec, key: str, default, choices, where, placeholder, unfit, restored: bool):
     label = spec.label
     if choices is not None:
         options = list(choices)
-        index = options.index(default) if default in options else 0
+        index = None if restored else options.index(default) if default in options else 0
         labels = dict(CHOICE_LABELS.get(spec.name, {}))
         # Streamlit cannot grey out one option of a radio: the methods this split cannot train say what they need.
         labels.update({m: f"{labels.get(m, m)} — needs {SHORT_NEEDS[m]}" for m in unfit})
@@ -106,14 +141,14 @@ def _widget(spec: FieldSpec, values: dict, default, choices, where, placeholder:
         kwargs = {"horizontal": True} if spec.name in RADIOS else {}
         return draw(label, options, index=index, key=key, format_func=lambda v: str(labels.get(v, v)), **kwargs)
     if spec.kind is bool:
-        return where.toggle(label, value=bool(default), key=key)
+        return where.toggle(label, value=False if restored else bool(default), key=key)
     if spec.kind in (int, float):
         # No min/max on the box: the browser would keep an out-of-range number on screen in red while the script
         # went on with the last good one. The typed value comes through and is refused here, under its box.
         cast = int if spec.kind is int else float
         value = where.number_input(
             label,
-            value=cast(default),
+            value=None if restored else cast(default),
             step=cast(spec.step or (1 if spec.kind is int else 0.01)),
             key=key,
             **({} if spec.kind is int else {"format": spec.fmt or "%g"}),
@@ -127,7 +162,7 @@ def _widget(spec: FieldSpec, values: dict, default, choices, where, placeholder:
         text = "[\n" + ",\n".join(json.dumps(item) for item in default) + "\n]" if default else ""
         return where.text_area(  # RunConfig parses it
             label,
-            text,
+            "" if restored else text,
             key=key,
             placeholder=placeholder or spec.hint,
             height=120,
@@ -135,9 +170,9 @@ def _widget(spec: FieldSpec, values: dict, default, choices, where, placeholder:
             args=(spec.name,),
         )
     if spec.kind is list:
-        text = where.text_input(label, ", ".join(default), key=key)
+        text = where.text_input(label, "" if restored else ", ".join(default), key=key)
         return [t.strip() for t in text.split(",") if t.strip()]
-    return where.text_input(label, str(default), key=key)
+    return where.text_input(label, "" if restored else str(default), key=key)
 
 
 def config_form(
@@ -189,7 +224,8 @@ def config_form(
             refused.append(spec.label)
         if spec.name in after:
             after[spec.name](where, values.get(spec.name))
-        where.caption(spec.help)
+        if spec.name != "method":  # the options, the box under them and "Which method?" say it in plain words
+            where.caption(spec.help)
 
     # The method first, on its own row, explained; then the main settings three to a row.
     for spec in [s for s in main if s.group == "method"]:
@@ -223,4 +259,4 @@ def config_form(
     return values, refused
 
 
-__all__ = ["config_form", "out_of_range", "typed", "widget_key"]
+__all__ = ["config_form", "forget", "out_of_range", "remembered", "typed", "widget_key"]

@@ -1,6 +1,7 @@
 """What templates, mask policies and training settings are called on every page (Data, Tokens, Batches, Train): one
 name each, in plain words, with the short name the CLI and config files use kept in brackets where an engineer needs
-it; and the value a preview of a training setting starts from (the Train form's default, ftlib/config.py).
+it; and the value a preview of a training setting starts from (the value set on the Train page in this session, else
+the Train form's default, ftlib/config.py).
 
     st.selectbox("Chat template", TEMPLATE_NAMES, format_func=template_label)
     st.selectbox("What is trained", POLICIES, format_func=policy_label)
@@ -9,6 +10,9 @@ it; and the value a preview of a training setting starts from (the Train form's 
 """
 
 from __future__ import annotations
+
+import streamlit as st
+from streamlit import runtime
 
 from ftlib.config import field_specs
 from ftlib.templates import BUILTIN_TEMPLATES
@@ -34,11 +38,28 @@ def policy_label(policy: str) -> str:
     return POLICY_LABELS.get(policy, policy.replace("_", " "))
 
 
+# Session key (not a widget's): the Train form's widget values as last drawn, {widget key: value}. Streamlit drops a
+# widget's state when its page is not drawn; ui/form.py restores the form from this copy, and the other pages read
+# what was set there.
+TRAIN_FORM = "train_form_saved"
+
+
+def set_on_train(name: str):
+    """The value of the run setting `name` set on the Train page in this session when it differs from the form's
+    default, else None (never set, or set back). Settings whose widget key is `train_<name>` (all but the learning
+    rate, whose key names the method)."""
+    if not runtime.exists():
+        return None
+    value = st.session_state.get(TRAIN_FORM, {}).get(f"train_{name}")
+    return None if value is None or value == field_specs()[name].default else value
+
+
 def training_default(name: str):
-    """The Train form's default for the run setting `name` (RunConfig in ftlib/config.py): what a page previewing
-    that setting (a max length on Data, Tokens and Batches, a batch size on Batches) starts from, so a preview shows
-    what training will do unless the user changes it."""
-    return field_specs()[name].default
+    """What training will use for the run setting `name`: the value set on the Train page in this session, else the
+    form's default (RunConfig in ftlib/config.py). A page previewing that setting (a max length on Data, Tokens and
+    Batches, a batch size on Batches) starts from it, so a preview shows what training will do."""
+    value = set_on_train(name)
+    return field_specs()[name].default if value is None else value
 
 
 def setting_label(name: str) -> str:
@@ -54,7 +75,11 @@ def as_in_training(name: str, value) -> str:
     >>> print(as_in_training("batch_size", 4))
     Batch size 4 is for this preview only: training uses the Train page's value (8 unless you change it there).
     """
-    label, default = setting_label(name), training_default(name)
+    label, default, chosen = setting_label(name), field_specs()[name].default, set_on_train(name)
+    if chosen is not None:
+        if value == chosen:
+            return f"{label} {value:g}, as set on the Train page."
+        return f"{label} {value:g} is for this preview only: training uses {chosen:g}, as set on the Train page."
     if value == default:
         return f"{label} {value:g}, as in training (the Train page starts from {default:g})."
     return (
@@ -66,8 +91,10 @@ def as_in_training(name: str, value) -> str:
 __all__ = [
     "POLICY_LABELS",
     "TEMPLATE_LABELS",
+    "TRAIN_FORM",
     "as_in_training",
     "policy_label",
+    "set_on_train",
     "setting_label",
     "template_label",
     "training_default",
