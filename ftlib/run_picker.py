@@ -17,6 +17,7 @@ import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from ftlib.overfitting import diverged
 from ftlib.rundir import RunDir
 
 
@@ -32,6 +33,7 @@ class RunChoice:
     age: str  # "12 min ago" (when it finished, as of now)
     dataset: str  # the dataset's short name (a saved split's name, a file's stem)
     finished: float | None  # when it finished (epoch seconds)
+    diverged: bool = False  # its training loss ended far above where it started (ftlib.overfitting.diverged)
 
 
 def age_words(seconds: float) -> str:
@@ -65,11 +67,15 @@ def run_choices(adapters, now: float | None = None) -> list[RunChoice]:
     now = time.time() if now is None else now
     out = []
     for adapter in adapters:
-        info = RunDir(_run_folder(adapter.path)).summary()
+        run = RunDir(_run_folder(adapter.path))
+        info = run.summary()
         finished = info.ended or info.created
         facts = [f"{info.step} steps"]
         if info.train_loss is not None:
             facts.append(f"final loss {info.train_loss:.3f}")
+        went_wrong = diverged(run.read_metrics(), info.method.split(" ")[0]) is not None
+        if went_wrong:
+            facts.append("diverged")
         out.append(
             RunChoice(
                 name=adapter.name,
@@ -78,6 +84,7 @@ def run_choices(adapters, now: float | None = None) -> list[RunChoice]:
                 age=age_words(now - finished) if finished else "",
                 dataset=dataset_name(info.dataset),
                 finished=finished,
+                diverged=went_wrong,
             )
         )
     return _told_apart(sorted(out, key=lambda c: c.finished or 0, reverse=True))
@@ -103,7 +110,7 @@ def preselect(choices: list[RunChoice], dataset: str | None, last_pick: tuple[st
     `last_pick` is (name, when, epoch seconds) of the run the person last chose on Compare or Evaluate: it is offered
     again (Evaluate after Compare studies the same run), unless it is gone or a run on `dataset` finished after that
     choice (a run just trained is the one to look at). Otherwise the newest run trained on `dataset` (the active
-    split's name), else the newest.
+    split's name), else the newest; a run that diverged only when no other is there.
 
     >>> runs = [RunChoice("b", "", "", "", "chat", 200.0), RunChoice("a", "", "", "", "chat", 100.0)]
     >>> preselect(runs, "chat"), preselect(runs, "chat", ("a", 150.0)), preselect(runs, "chat", ("a", 250.0))
@@ -112,7 +119,8 @@ def preselect(choices: list[RunChoice], dataset: str | None, last_pick: tuple[st
     if not choices:
         return None
     wanted = dataset_name(dataset or "")
-    newest = next((i for i, c in enumerate(choices) if wanted and c.dataset == wanted), 0)
+    healthy = [i for i, c in enumerate(choices) if not c.diverged] or list(range(len(choices)))
+    newest = next((i for i in healthy if wanted and choices[i].dataset == wanted), healthy[0])
     if last_pick is not None:
         name, when = last_pick
         picked = next((i for i, c in enumerate(choices) if c.name == name), None)

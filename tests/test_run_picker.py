@@ -94,3 +94,22 @@ def test_runs_with_the_same_label_and_facts_are_numbered_so_each_can_be_picked(t
     assert [c.name for c in choices] == ["second", "first"]
     assert choices[0].label.endswith(" #2") and choices[1].label.endswith(" #1")
     assert choices[0].label[:-3] == choices[1].label[:-3]
+
+
+def test_a_run_that_diverged_is_not_offered_first_and_says_so(runs, tiny_model_dir, tmp_path):
+    adapter = next(iter(M.list_run_adapters())).path
+    blown = [{"kind": "train", "step": s, "loss": v} for s, v in enumerate((3.2, 2.9, 9.0, 13.8, 14.3, 14.8), 1)]
+    make_run(
+        "blown-up",
+        {"model": str(tiny_model_dir), "dataset": "chat_style"},
+        adapter=adapter,
+        metrics=blown,
+        created=runs - 20,
+        ended=runs - 5,
+    )
+    choices = run_choices(M.list_run_adapters(), now=runs)
+    assert choices[0].name == "blown-up" and choices[0].diverged and choices[0].facts.endswith(" · diverged")
+    assert choices[preselect(choices, "chat_style")].name == "real"  # the newest healthy run on the dataset
+    assert not next(c for c in choices if c.name == "real").diverged
+    only = [c for c in choices if c.name == "blown-up"]
+    assert preselect(only, "chat_style") == 0  # alone, it is still offered
