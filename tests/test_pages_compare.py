@@ -371,6 +371,7 @@ def test_evaluate_shows_each_rows_answers_side_by_side_in_full(finished_run, var
 
 def test_evaluate_measures_what_fine_tuning_cost(finished_run, varied_dir):
     from ftlib.demo_data import general_rows
+    from ftlib.tuning_cost import GRADE_HELP, Forgetting, TunedWith
 
     at = open_page("pages/6_Evaluate.py", varied_dir)
     button(at, "Evaluate").click()
@@ -388,7 +389,16 @@ def test_evaluate_measures_what_fine_tuning_cost(finished_run, varied_dir):
     assert shown["Variety, tuned"] == f"{cost.diversity.tuned:.0%}"
     assert cost.forgetting.rows == len(general_rows())
     sentences = " ".join(m.value for m in at.markdown)
-    assert cost.forgetting.sentence() in sentences and cost.diversity.sentence() in sentences
+    # The forgetting advice fits the run evaluated (a LoRA run is never told to use LoRA), the change is graded.
+    tuned_with = TunedWith.from_run(finished_run)
+    assert tuned_with.method == "lora" and tuned_with.lora_r == 16
+    assert cost.forgetting.sentence(tuned_with) in sentences and cost.diversity.sentence() in sentences
+    tuned_metric = next(m for m in at.metric if m.label == "Everyday loss, tuned")
+    assert tuned_metric.help == GRADE_HELP and f"({cost.forgetting.relative_change:+.0%})" in tuned_metric.proto.delta
+    big_rise = Forgetting(2.26, 2.99, rows=24, tokens=400).sentence(tuned_with)
+    assert "a large rise (+32%)" in big_rise and "LoRA instead" not in big_rise and "lower LoRA rank" in big_rise
+    # The aggregates' caption points at the answers where they are: below it.
+    assert any("read the answers side by side below" in c.value for c in at.caption)
 
 
 def test_a_runs_option_text_does_not_change_as_its_age_ticks_over(finished_run, varied_dir, monkeypatch):
