@@ -33,7 +33,8 @@ CSS = """
 .ftgen .card .bar{display:inline-block;height:7px;background:#58a6ff;border-radius:2px}
 .ftgen .card .chosen code{background:#ddf4e4;font-weight:600}
 .ftgen .card .note{color:#666;margin-top:3px}
-.ftgen .end[data-note="repeats"]{display:block;margin-top:4px;color:#9a6700;font-style:normal;font-family:sans-serif;font-size:12px}
+.ftgen .end[data-note="repeats"]{display:block;margin-top:4px;color:#9a6700;font-style:normal;
+       font-family:sans-serif;font-size:12px}
 </style>
 """
 
