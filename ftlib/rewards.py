@@ -31,6 +31,7 @@ import json
 import os
 import re
 import statistics
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -93,6 +94,19 @@ def not_repeating_score(text: str) -> float:
     """
     units = repetition_units(text)
     return len(set(units)) / len(units) if units else 1.0
+
+
+def repeats_itself(text: str) -> bool:
+    """An answer caught in a loop (what greedy decoding of a small model often writes): at least 3 sentences, counted
+    as `not_repeating_score` counts them, one of them said 3 times or more, and at most half of them different.
+
+    >>> repeats_itself("Boil an egg:\\n\\nBoil an egg:\\n\\nBoil an egg:\\n\\nB")
+    True
+    >>> repeats_itself("Ahoy! Boil it. Ahoy!"), repeats_itself("- Rest.\\n- Drink water.\\n- Rest.")
+    (False, False)
+    """
+    units = repetition_units(text)
+    return len(units) >= 3 and max(Counter(units).values()) >= 3 and not_repeating_score(text) <= 0.5
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -403,6 +417,7 @@ __all__ = [
     "problems",
     "regex_score",
     "registered_functions",
+    "repeats_itself",
     "reward_runs",
     "repetition_units",
     "score_completions",

@@ -17,6 +17,10 @@ they hold (distinct-2, Li et al. 2016, "A Diversity-Promoting Objective Function
 Models", taken per question so it measures how alike the answers to one question are), averaged over questions.
 1.0 = no pair repeats; answers that say the same thing every time score low.
 
+A rise in the everyday loss is graded relative to the base model's loss (`grade`: under 5% small, 5-20%
+noticeable, over 20% large; `GRADE_HELP` says so on the page), and the advice fits the run that made the tuned model
+(`TunedWith`: its method, learning rate, steps, LoRA rank, beta): a LoRA run is never told to use LoRA.
+
 Not known here: loading models (modelset.py), decoding (sampling.py), drawing (the Evaluate page).
 """
 
@@ -27,9 +31,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from ftlib.demo_data import general_rows
+from ftlib.errors import UserError
 from ftlib.evaluate import EvalError, conversation, encode_reference, losses_with_set
 from ftlib.jobs import BackgroundJob
+from ftlib.methods import BETA_METHODS, SFT_METHODS, default_learning_rate
 from ftlib.modelset import generate_with_set
+from ftlib.rundir import RunDir
 from ftlib.sampling import DecodingSetting, GenRow, render_prompt
 
 # Sampled answers for diversity: plain temperature-1 sampling, the model's own distribution.
@@ -38,6 +45,14 @@ SAMPLING = DecodingSetting(temperature=1.0, name="temperature 1")
 # prompts or another seed moves it by.
 SAME_LOSS = 0.05
 SAME_DIVERSITY = 0.03
+
+# A rise of the everyday loss, relative to the base model's: up to 5% is small (the usual price), up to 20%
+# noticeable, more is large. Chosen by hand, not measured: the words say how much, the numbers stay beside them.
+GRADES = ((0.05, "small"), (0.20, "noticeable"))
+GRADE_HELP = (
+    "How much the tuned model's everyday loss rose, compared with the base model's: under 5% is a small rise (the "
+    "usual price of fine-tuning), 5-20% noticeable, over 20% large. A fall means nothing was forgotten there."
+)
 
 _WORD = re.compile(r"\w+(?:'\w+)?")
 
@@ -62,6 +77,87 @@ def distinct_pairs(texts: Sequence[str]) -> float | None:
     return len(set(pairs)) / len(pairs) if pairs else None
 
 
+def grade(relative: float) -> str:
+    """A rise of the everyday loss in words, from `relative` = (tuned - base) / base: "small" under 5%,
+    "noticeable" from 5% to 20%, "large" above (see `GRADES`).
+
+    >>> grade(0.03), grade(0.12), grade(0.32)
+    ('small', 'noticeable', 'large')
+    """
+    return next((word for limit, word in GRADES if relative < limit), "large")
+
+
+def _rate(value: float) -> str:
+    """A learning rate as people write it: 0.002, 5e-5.
+
+    >>> _rate(2e-3), _rate(5e-5), _rate(0.5)
+    ('0.002', '5e-5', '0.5')
+    """
+    text = f"{value:.2g}"
+    if "e" in text:
+        mantissa, exponent = text.split("e")
+        text = f"{mantissa}e{int(exponent)}"
+    return text
+
+
+@dataclass
+class TunedWith:
+    """The settings of the run behind the tuned model that the forgetting advice depends on."""
+
+    method: str  # lora, qlora, full, dpo, reward, kto, grpo
+    tuning: str  # how its weights were trained: lora, qlora or full
+    learning_rate: float  # the one it used (its method's proven default when the config left it empty)
+    steps: int = 0  # optimizer steps trained; 0 = not known
+    lora_r: int = 16
+    beta: float = 0.1
+
+    @property
+    def adapter(self) -> bool:
+        return self.tuning in ("lora", "qlora")
+
+    @property
+    def usual_rate(self) -> float:
+        return default_learning_rate(self.method, self.tuning)
+
+    @classmethod
+    def from_config(cls, config, steps: int = 0) -> TunedWith:
+        """From an `ftlib.config.RunConfig` (and the steps it trained)."""
+        tuning = config.method if config.method in SFT_METHODS else config.tuning
+        rate = config.learning_rate or default_learning_rate(config.method, tuning)
+        return cls(config.method, tuning, rate, steps, config.lora_r, config.beta)
+
+    @classmethod
+    def from_run(cls, run_dir) -> TunedWith | None:
+        """From a run folder's config.json and its last logged step; None when it has no readable config."""
+        run = RunDir(run_dir)
+        try:
+            return cls.from_config(run.config(), run.summary().step)
+        except (OSError, UserError):  # no config, or one this version cannot read: the advice stays generic
+            return None
+
+    def remedies(self) -> list[str]:
+        """What would forget less, fitted to this run, most direct first."""
+        steps = f"fewer steps (this run trained {self.steps})" if self.steps else "fewer steps or epochs"
+        rate, usual = self.learning_rate, self.usual_rate
+        if rate > usual * 1.5:
+            lower = f"a lower learning rate (this run used {_rate(rate)}, above the usual {_rate(usual)})"
+        else:
+            lower = f"a lower learning rate (this run used {_rate(rate)}; try {_rate(rate / 2)})"
+        out = [steps, lower]
+        if self.adapter and self.lora_r > 4:
+            out.append(f"a lower LoRA rank (this run used {self.lora_r}; try {self.lora_r // 2})")
+        if not self.adapter:
+            out.append("LoRA instead of full fine-tuning (it changes far fewer weights)")
+        if self.method in BETA_METHODS:
+            out.append(f"a higher beta (this run used {self.beta:g}; higher keeps the model closer to the base)")
+        out.append("some everyday conversations mixed into your training data")
+        return out
+
+
+def _joined(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + ", or " + items[-1]
+
+
 @dataclass
 class Forgetting:
     """Base vs tuned on the reference answers of the general prompts (token-weighted mean loss, nats)."""
@@ -76,15 +172,33 @@ class Forgetting:
     def change(self) -> float:
         return self.tuned_loss - self.base_loss
 
-    def sentence(self) -> str:
+    @property
+    def relative_change(self) -> float:
+        """The change as a share of the base model's loss (0.32 = 32% higher)."""
+        return self.change / self.base_loss if self.base_loss > 0 else 0.0
+
+    def grade(self) -> str | None:
+        """ "small", "noticeable" or "large" for a rise (see `grade`); None when the loss did not rise."""
+        return grade(self.relative_change) if self.change > SAME_LOSS else None
+
+    def sentence(self, run: TunedWith | None = None) -> str:
+        """One plain sentence: how much the model forgot, graded, and what to change, fitted to `run` when given."""
         numbers = f"(loss {self.base_loss:.2f} → {self.tuned_loss:.2f}, lower is better)"
-        if self.change > SAME_LOSS:
-            return (
+        words = self.grade()
+        if words:
+            said = (
                 f"On {self.rows} everyday questions unrelated to your data, the tuned model finds plain answers less "
-                f"likely than the base model did {numbers}: it has forgotten some of how it used to answer. A little "
-                "is the usual price; a lot means fewer steps, a lower learning rate, or LoRA instead of full "
-                "fine-tuning."
+                f"likely than the base model did {numbers}: a {words} rise ({self.relative_change:+.0%}). It has "
+                "forgotten some of how it used to answer."
             )
+            if words == "small":
+                return said + " A small rise is the usual price of fine-tuning; nothing needs changing."
+            remedies = (
+                run.remedies() if run else ["fewer steps", "a lower learning rate", "LoRA instead of full fine-tuning"]
+            )
+            if words == "large":
+                return said + f" To keep more of what it knew, train again with {_joined(remedies)}."
+            return said + f" If it must stay good at everyday questions, try {_joined(remedies)}."
         if self.change < -SAME_LOSS:
             return (
                 f"On {self.rows} everyday questions unrelated to your data, the tuned model finds plain answers more "
@@ -243,13 +357,17 @@ class CostJob(BackgroundJob):
 
 __all__ = [
     "SAMPLING",
+    "GRADE_HELP",
+    "GRADES",
     "CostJob",
     "Diversity",
     "Forgetting",
+    "TunedWith",
     "TuningCost",
     "distinct_pairs",
     "diversity",
     "forgetting",
+    "grade",
     "tuning_cost",
     "word_pairs",
 ]

@@ -16,8 +16,12 @@ from ui.batch_view import (
     CSS,
     LEGEND,
     PACKING_FOR_ENGINEERS,
+    STRATEGIES_SAID,
+    TABLE_FOR_ENGINEERS,
     WHY_PACKING,
     WHY_PADDING,
+    WORK_HELP,
+    WORK_LABEL,
     Shown,
     grid_html,
     overview,
@@ -38,11 +42,11 @@ def draw(batch: batching.Batch, shown: Shown, original_labels: list[list[int]], 
     c.metric("Trained tokens", s.trained_tokens)
     trained = s.trained_tokens > 0
     d.metric(
-        "Compute per trained token",
+        WORK_LABEL,
         f"{s.computed_per_trained:.2f}" if trained else "none trained",
-        help="Positions the model computes (padding included) for each token it learns from; 1.00 would waste nothing."
+        help=WORK_HELP
         if trained
-        else "No token of these rows is trained with this setting, so all of the compute would be wasted.",
+        else "No token of these rows is trained with this setting, so all of the work would be wasted.",
     )
     st.caption(CAPTIONS[batch.layout])
     st.plotly_chart(overview(batch, shown.names), width="stretch", key=f"{key}_overview")
@@ -111,7 +115,7 @@ def whole_split(name: str, train: list[dict], model: str, template_name: str, po
             "padding": [s["padded_positions"] for s in stats],
             "padding share": [s["pad_fraction"] for s in stats],
             "trained": [s["trained_tokens"] for s in stats],
-            "compute per trained": [s["computed_per_trained"] for s in stats],
+            "work per trained token": [s["computed_per_trained"] for s in stats],
             "cut": [s["dropped_tokens"] for s in stats],
         }
     )
@@ -126,9 +130,7 @@ def whole_split(name: str, train: list[dict], model: str, template_name: str, po
             "padding": number(help="Positions filled with padding."),
             "padding share": number(format="percent", help="Share of the computed positions that are padding."),
             "trained": number(help="Tokens the loss learns from."),
-            "compute per trained": number(
-                format="%.2f", width=150, help="Positions computed for each trained token (1.00 = no waste)."
-            ),
+            "work per trained token": number(format="%.2f", width=170, help=WORK_HELP),
             "cut": number(help="Tokens cut off because an example is longer than the max length."),
         },
     )
@@ -137,11 +139,10 @@ def whole_split(name: str, train: list[dict], model: str, template_name: str, po
         note += f" (the first {STATS_ROW_LIMIT} of {len(train)} rows)"
     if failed:
         note += f"; {failed} rows could not be encoded and were left out"
-    st.caption(
-        note + ". Grouping by length puts rows of similar length in the same batch; packing fills each row as full as "
-        "it can (best-fit decreasing, as TRL packs)."
-    )
-    long_table = table.melt(id_vars="strategy", value_vars=["padding share", "compute per trained"])
+    st.caption(f"{note}. {STRATEGIES_SAID}")
+    with st.expander("For engineers: how this table is counted"):
+        st.markdown(TABLE_FOR_ENGINEERS)
+    long_table = table.melt(id_vars="strategy", value_vars=["padding share", "work per trained token"])
     # One neutral colour: a red bar would read as "bad" (the palette's third colour fell on packing, the best).
     fig = px.bar(
         long_table,

@@ -15,6 +15,7 @@ import streamlit as st
 from ftlib import evaluate as E
 from ftlib import lease
 from ftlib import modelset as M
+from ftlib.tuning_cost import TunedWith
 from ui import nav
 from ui.common import model_set_for, user_errors, wait_notice
 from ui.evaluate_view import cost_section, side_by_side, token_loss_figure
@@ -52,7 +53,14 @@ run_name = pick_run(
     help="Finished runs, newest first; the newest one trained on the current dataset is chosen first.",
 )
 run = by_name[run_name]
-run_path = run.path.parent if run.path.name in ("adapter", "final", "model") else run.path
+
+
+def run_folder(path):
+    """The run's own folder, from where its adapter or model lies."""
+    return path.parent if path.name in ("adapter", "final", "model") else path
+
+
+run_path = run_folder(run.path)
 with user_errors("Could not read the run's configuration and held-out rows"):
     info = cached_run_info(str(run_path), (run_path / "config.json").stat().st_mtime)
 if not info.test_rows:
@@ -152,7 +160,7 @@ m3.metric(
 )
 st.caption(
     "Loss measures how close each model's wording is to the reference answers, not whether its own answers are "
-    "right: read the answers side by side above to judge that."
+    "right: read the answers side by side below to judge that."
 )
 with st.expander("For engineers: perplexity"):
     p1, p2 = st.columns(2)
@@ -170,7 +178,9 @@ if result.skipped:
 # ------------------------------------------------------------------------------------------------ what it cost
 
 st.subheader("What it cost")
-cost_section(job.model_set, result.adapter, job.kwargs.get("template", "tokenizer"), job_run)
+evaluated = by_name.get(job_run)  # the run the shown evaluation used, whatever is picked above now
+tuned_with = TunedWith.from_run(run_folder(evaluated.path)) if evaluated else None
+cost_section(job.model_set, result.adapter, job.kwargs.get("template", "tokenizer"), job_run, tuned_with)
 
 # ------------------------------------------------------------------------------------------------ side by side
 

@@ -152,3 +152,50 @@ def test_previews_start_at_what_training_uses_and_say_so(tmp_path, monkeypatch):
     at = with_path(data_page(), FIXTURES / "chat_mixed.jsonl")
     assert at.slider(key="data_max_length").value == defaults.max_length
     assert "Max length (tokens) 384, as in training (the Train page starts from 384)." in [c.value for c in at.caption]
+
+
+ENGINEER_WORDS = ("TRL", "best-fit decreasing", "Compute per trained", "compute per trained")
+
+
+def shown_by_default(node) -> list[str]:
+    """Every text the page shows without opening an expander: captions, Markdown, metric labels and helps' owners,
+    table headers and chart titles are not hidden behind a click (a tooltip is)."""
+    from streamlit.testing.v1.element_tree import Expander
+
+    if isinstance(node, Expander):
+        return []
+    texts = []
+    for child in getattr(node, "children", {}).values():
+        texts += shown_by_default(child)
+    kind = getattr(node, "type", "")
+    if kind in ("markdown", "caption", "html"):
+        texts.append(node.proto.body)
+    elif kind == "metric":
+        texts.append(node.label)
+    elif kind == "arrow_data_frame":
+        texts += [str(c) for c in node.value.columns]
+    elif kind == "plotly_chart":
+        texts.append(node.proto.spec)
+    return texts
+
+
+def test_jargon_is_behind_for_engineers_and_the_plain_words_are_shown(tmp_path):
+    """A newcomer read "TRL", "Compute per trained token" and "best-fit decreasing" with no explanation (walk 2):
+    the page says it in plain words; the engineer's names are in a "For engineers" expander or a help tooltip."""
+    from ui.batch_view import WORK_HELP, WORK_LABEL
+
+    workspace.save_split("chats-plain", sft_rows(12), sft_rows(2))
+    at = run_page()
+    assert not at.exception, at.exception
+    for tab in at.tabs:  # every batching's own caption and metrics, packing's too
+        assert not [t for t in shown_by_default(tab) for w in ENGINEER_WORDS if w in t]
+    default = shown_by_default(at.main)
+    assert not [t for t in default for w in ENGINEER_WORDS if w in t]
+    metrics = [m for m in at.metric if m.label == WORK_LABEL]
+    assert len(metrics) == 3 and all(m.help == WORK_HELP for m in metrics)  # one per tab, the name in its help
+    assert "compute per trained token" in WORK_HELP and "1.00 wastes nothing" in WORK_HELP
+    assert "work per trained token" in at.dataframe[0].value.columns
+    assert any("longest examples first" in t for t in default)
+    engineers = next(e for e in at.expander if e.label == "For engineers: how this table is counted")
+    said = " ".join(m.value for m in engineers.markdown)
+    assert "best-fit decreasing" in said and "TRL" in said

@@ -6,6 +6,7 @@ next-token table must follow the sliders, and the Evaluate page must show aggreg
 
 from __future__ import annotations
 
+import html
 import re
 from pathlib import Path
 
@@ -16,7 +17,9 @@ from ftlib import modelset as M
 from ftlib import next_token as N
 from ftlib import sampling as S
 from ftlib import workspace
+from ftlib.rewards import repeats_itself
 from ftlib.testing import make_random_adapter, make_run
+from ui.compare_view import REPEATS, token_html
 
 ROOT = Path(__file__).resolve().parents[1]
 TEST_ROWS = [
@@ -69,8 +72,6 @@ def run_until_done(at: AppTest, key: str) -> AppTest:
 
 def cell_texts(at) -> list[str]:
     """The visible text of each grid cell (tags stripped, entities decoded)."""
-    import html
-
     bodies = [h.proto.body for h in at.get("html") if 'class="ftgen"' in h.proto.body]
     # The end markers and each token's hover card (which holds no span of its own) are not the cell's text.
     drop = r"<span class=\"(?:end|card)\"[^>]*>.*?</span>|<[^>]+>"
@@ -109,6 +110,57 @@ def test_compare_grid_streams_engine_outputs(finished_run, varied_dir):
     assert heads[1][0] == f"model {first.prob:.1%} · under this setting {first.sample_prob:.1%}"
     assert all("under this setting" in h for h in heads[1]) and not any("under this setting" in h for h in heads[0])
     assert any(t.sample_prob > t.prob + 0.001 for r in expected[1:3] for t in r.tokens)  # the two numbers differ
+
+
+def loop_tokens(pieces=("Bo", "il", " an", " egg", ":", "\n\n"), times: int = 16) -> list[S.TokenInfo]:
+    """What the walk saw from the base model's greedy answer: "Boil an egg:" to the token limit, each token sure."""
+    return [
+        S.TokenInfo(id=100 + j, text=t, prob=0.97, sample_prob=1.0, alternatives=[(t, 0.97)])
+        for _ in range(times)
+        for j, t in enumerate(pieces)
+    ]
+
+
+# (id, tokens, finish, sampled column, the note expected under the cell or None)
+LOOPS = [
+    ("greedy loop", loop_tokens(), "length", False, REPEATS[False]),
+    ("sampled loop", loop_tokens(), "length", True, REPEATS[True]),
+    ("still streaming", loop_tokens(), "", False, None),  # judged once the answer is whole
+    (
+        "a loop that stopped",
+        [*loop_tokens(times=3), S.TokenInfo(2, "", 0.9, 1.0, [], stop=True)],
+        "stop",
+        False,
+        REPEATS[False],
+    ),
+    ("one repeat is not a loop", loop_tokens(times=2), "length", False, None),
+    ("an ordinary answer", loop_tokens((" Ahoy!", " Boil", " it", " ten", " minutes."), 1), "stop", False, None),
+]
+
+
+@pytest.mark.parametrize("tokens, finish, sampled, note", [c[1:] for c in LOOPS], ids=[c[0] for c in LOOPS])
+def test_an_answer_that_repeats_itself_is_marked_in_its_cell(tokens, finish, sampled, note):
+    body = token_html(tokens, finish, sampled=sampled)
+    notes = re.findall(r'<span class="end" data-note="repeats">(.*?)</span>', body)
+    assert notes == ([html.escape(note)] if note else [])
+    assert body.count('class="tok"') == sum(not t.stop for t in tokens)  # the answer itself is all still drawn
+
+
+def test_the_grid_marks_the_cells_that_repeat_themselves(finished_run, varied_dir):
+    at = open_page("pages/5_Compare.py", varied_dir)
+    button(at, "Generate").click()
+    run_until_done(at.run(), "compare_job")
+    job = at.session_state["compare_job"]
+    # The tiny model's own answers, then two cells that loop as the walk's base model did (greedy, and sampled).
+    job.tokens[0], job.tokens[4] = loop_tokens(), loop_tokens()
+    at.run()
+    assert not at.exception, at.exception
+    bodies = [h.proto.body for h in at.get("html") if 'class="ftgen"' in h.proto.body]
+    notes = [re.findall(r'data-note="repeats">(.*?)</span>', b) for b in bodies]
+    loops = [repeats_itself("".join(t.text for t in toks)) for toks in job.snapshot()]
+    assert loops[0] and loops[4]
+    assert [bool(n) for n in notes] == loops
+    assert notes[0] == [html.escape(REPEATS[False])] and notes[4] == [html.escape(REPEATS[True])]  # greedy, balanced
 
 
 def test_next_token_table_follows_the_sliders(finished_run, varied_dir):
@@ -371,6 +423,7 @@ def test_evaluate_shows_each_rows_answers_side_by_side_in_full(finished_run, var
 
 def test_evaluate_measures_what_fine_tuning_cost(finished_run, varied_dir):
     from ftlib.demo_data import general_rows
+    from ftlib.tuning_cost import GRADE_HELP, Forgetting, TunedWith
 
     at = open_page("pages/6_Evaluate.py", varied_dir)
     button(at, "Evaluate").click()
@@ -388,7 +441,16 @@ def test_evaluate_measures_what_fine_tuning_cost(finished_run, varied_dir):
     assert shown["Variety, tuned"] == f"{cost.diversity.tuned:.0%}"
     assert cost.forgetting.rows == len(general_rows())
     sentences = " ".join(m.value for m in at.markdown)
-    assert cost.forgetting.sentence() in sentences and cost.diversity.sentence() in sentences
+    # The forgetting advice fits the run evaluated (a LoRA run is never told to use LoRA), the change is graded.
+    tuned_with = TunedWith.from_run(finished_run)
+    assert tuned_with.method == "lora" and tuned_with.lora_r == 16
+    assert cost.forgetting.sentence(tuned_with) in sentences and cost.diversity.sentence() in sentences
+    tuned_metric = next(m for m in at.metric if m.label == "Everyday loss, tuned")
+    assert tuned_metric.help == GRADE_HELP and f"({cost.forgetting.relative_change:+.0%})" in tuned_metric.proto.delta
+    big_rise = Forgetting(2.26, 2.99, rows=24, tokens=400).sentence(tuned_with)
+    assert "a large rise (+32%)" in big_rise and "LoRA instead" not in big_rise and "lower LoRA rank" in big_rise
+    # The aggregates' caption points at the answers where they are: below it.
+    assert any("read the answers side by side below" in c.value for c in at.caption)
 
 
 def test_a_runs_option_text_does_not_change_as_its_age_ticks_over(finished_run, varied_dir, monkeypatch):

@@ -94,6 +94,85 @@ def test_the_forgetting_sentence_says_what_the_numbers_mean(base, tuned, words):
     assert words in sentence and f"{base:.2f} → {tuned:.2f}" in sentence
 
 
+# (id, base loss, tuned loss, the grade said): relative to the base loss, under 5% small, 5-20% noticeable, else large.
+GRADED = [
+    ("small", 2.0, 2.08, "a small rise (+4%)"),
+    ("noticeable", 2.0, 2.24, "a noticeable rise (+12%)"),
+    ("large, the walk's", 2.26, 2.99, "a large rise (+32%)"),
+    ("just over 20%", 2.0, 2.42, "a large rise (+21%)"),
+]
+
+
+@pytest.mark.parametrize("base, tuned, said", [c[1:] for c in GRADED], ids=[c[0] for c in GRADED])
+def test_a_rise_in_everyday_loss_is_graded_in_words(base, tuned, said):
+    sentence = C.Forgetting(base, tuned, rows=24, tokens=400).sentence()
+    assert said in sentence and f"{base:.2f} → {tuned:.2f}" in sentence
+    assert ("nothing needs changing" in sentence) == said.startswith("a small")
+    assert "5%" in C.GRADE_HELP and "20%" in C.GRADE_HELP  # the thresholds, said where the number is shown
+
+
+def tuned_with(**settings) -> C.TunedWith:
+    from ftlib.config import RunConfig
+
+    return C.TunedWith.from_config(RunConfig(dataset="x", **settings), steps=30)
+
+
+# (id, the run's settings, advice it must get, advice it must not get)
+ADVICE = [
+    (
+        "LoRA",
+        {"method": "lora"},
+        [
+            "fewer steps (this run trained 30)",
+            "lower LoRA rank (this run used 16; try 8)",
+            "this run used 0.002; try 0.001",
+            "everyday conversations mixed into",
+        ],
+        ["LoRA instead"],
+    ),
+    (
+        "LoRA, rate far above the usual",
+        {"method": "lora", "learning_rate": 0.5},
+        ["this run used 0.5, above the usual 0.002"],
+        ["LoRA instead"],
+    ),
+    ("LoRA at rank 4", {"method": "lora", "lora_r": 4}, ["fewer steps"], ["LoRA rank", "LoRA instead"]),
+    (
+        "full",
+        {"method": "full"},
+        ["LoRA instead of full fine-tuning", "this run used 5e-5; try 2.5e-5"],
+        ["LoRA rank", "beta"],
+    ),
+    (
+        "DPO on LoRA",
+        {"method": "dpo", "tuning": "lora", "beta": 0.2},
+        ["higher beta (this run used 0.2", "lower LoRA rank"],
+        ["LoRA instead"],
+    ),
+    ("DPO on all weights", {"method": "dpo", "tuning": "full"}, ["LoRA instead", "higher beta"], ["LoRA rank"]),
+]
+
+
+@pytest.mark.parametrize("settings, said, unsaid", [c[1:] for c in ADVICE], ids=[c[0] for c in ADVICE])
+def test_the_advice_for_a_rise_fits_the_runs_method_and_settings(settings, said, unsaid):
+    sentence = C.Forgetting(2.26, 2.99, rows=24, tokens=400).sentence(tuned_with(**settings))
+    assert sentence.count("train again with") == 1
+    for words in said:
+        assert words in sentence
+    for words in unsaid:
+        assert words not in sentence
+
+
+def test_the_runs_settings_are_read_from_its_folder(tmp_path):
+    from ftlib.testing import make_run
+
+    config = {"dataset": "x", "method": "lora", "lora_r": 32, "learning_rate": 1e-3}
+    steps = [{"kind": "train", "step": s, "loss": 1.0} for s in (1, 2, 3)]
+    run = make_run("20260101-000000-lora-x", config, metrics=steps, root=tmp_path)
+    assert C.TunedWith.from_run(run.path) == C.TunedWith("lora", "lora", 1e-3, 3, 32, 0.1)
+    assert C.TunedWith.from_run(tmp_path / "nothing-here") is None  # the advice stays generic
+
+
 @pytest.mark.parametrize(
     "base, tuned, words", [(0.8, 0.5, "more alike"), (0.8, 0.79, "about as much"), (0.5, 0.8, "vary more")]
 )

@@ -40,9 +40,32 @@ CAPTIONS = {
     "right": "Each row starts at position 0; padding fills the end of the shorter rows.",
     "left": "Each row ends on its last real token, ready for the next one to be generated. (In generation only the "
     "prompt is fed; the whole training sequence is shown here to compare.)",
-    "packed": "Whole examples laid end to end (best-fit decreasing); position ids restart at each orange bar. In "
-    "training, TRL lays a batch of packed rows end to end in a single row, with no padding at all.",
+    "packed": "Whole examples laid end to end, the longest first, each into the fullest row it still fits; the "
+    "position count starts again at each orange bar. In training, a batch of these rows is joined into one long row, "
+    "so no padding is left at all.",
 }
+# The batch's cost in plain words (the metric above each grid, the whole-split table's column and chart); the
+# engineer's name and formula are in the help.
+WORK_LABEL = "Work per trained token"
+WORK_HELP = (
+    "How many positions the model works through (padding included) for each token it learns from: 1.00 wastes "
+    "nothing, 2.00 means half the work goes to padding or to tokens it only reads. For engineers: computed positions "
+    "÷ trained tokens (compute per trained token)."
+)
+# Under the whole-split table, in plain words; the method's names are in TABLE_FOR_ENGINEERS.
+STRATEGIES_SAID = (
+    "Grouping by length puts rows of similar length in the same batch; packing fills each row as full as it can, "
+    "longest examples first."
+)
+TABLE_FOR_ENGINEERS = """
+- **steps**: batches of *batch size* sequences, one optimizer step each (no gradient accumulation).
+- **Padding, grouped by length**: batches of similar lengths, in random order (the Train form's *group by length*,
+  like transformers' `group_by_length`).
+- **Packing**: best-fit decreasing (BFD) into rows of *max length*, as TRL packs (`SFTConfig(packing=True)`, its
+  default `packing_strategy="bfd"`); TRL then runs a batch of packed rows padding-free, as one flattened row.
+- **work per trained token**: computed positions (real tokens and padding) ÷ tokens whose label is not -100.
+- **cut**: tokens past *max length*, truncated.
+"""
 WHY_PADDING = """
 **Training (right padding).** Every row starts at position 0, so the model sees each example exactly as it
 would alone. The padding comes after the last real token; because attention only looks backwards, no real
@@ -68,7 +91,9 @@ never asked to guess one example's start from another's end. Examples longer tha
 PACKING_FOR_ENGINEERS = """
 Packing stays exact only when (1) the position ids restart at 0 for every example, (2) attention is limited to
 each example (flash-attention's variable-length kernels, or the block mask transformers builds from the position
-ids when no attention mask is passed), and (3) the first token of each example has label -100.
+ids when no attention mask is passed), and (3) the first token of each example has label -100. The packing tab lays
+examples out by best-fit decreasing (BFD), TRL's default `packing_strategy`; in training TRL's collator joins a
+batch of packed rows into one padding-free row.
 """
 _KINDS = {"pad": 0, "masked": 1, "trained": 2}
 # Discrete colours for 0 = pad, 1 = attended but not trained, 2 = trained (the same as the grid's).
@@ -207,6 +232,10 @@ __all__ = [
     "CSS",
     "LEGEND",
     "PACKING_FOR_ENGINEERS",
+    "STRATEGIES_SAID",
+    "TABLE_FOR_ENGINEERS",
+    "WORK_HELP",
+    "WORK_LABEL",
     "WHY_PACKING",
     "WHY_PADDING",
     "Shown",

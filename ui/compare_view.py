@@ -13,6 +13,8 @@ import html
 import pandas as pd
 import plotly.graph_objects as go
 
+from ftlib.rewards import repeats_itself
+
 CSS = """
 <style>
 .ftgen{white-space:break-spaces;overflow-wrap:anywhere;font-family:ui-monospace,monospace;font-size:13px;
@@ -31,6 +33,8 @@ CSS = """
 .ftgen .card .bar{display:inline-block;height:7px;background:#58a6ff;border-radius:2px}
 .ftgen .card .chosen code{background:#ddf4e4;font-weight:600}
 .ftgen .card .note{color:#666;margin-top:3px}
+.ftgen .end[data-note="repeats"]{display:block;margin-top:4px;color:#9a6700;font-style:normal;
+       font-family:sans-serif;font-size:12px}
 </style>
 """
 
@@ -71,11 +75,20 @@ def card_html(token, sampled: bool = False) -> str:
     return f'<span class="card"><div class="head">{head}</div>{listed}<div class="note">{why}</div></span>'
 
 
+# Under a finished answer that loops (`ftlib.rewards.repeats_itself`): a model sure of every word of a loop colours
+# it all green, which reads as a broken model or app without a word.
+REPEATS = {
+    False: "↻ repeats itself — common for greedy decoding of small models; try a sampled column",
+    True: "↻ repeats itself — common for small models; a higher temperature or another seed may break the loop",
+}
+
+
 def token_html(tokens, finish: str = "", model: str = "", sampled: bool = False) -> str:
     """Generated tokens (ftlib.sampling.TokenInfo) tinted by the model's probability (red unlikely, green likely),
     each with a hover card; an end marker for a stop or the length limit. `model` names the cell's model in a
     `data-model` attribute (what a browser test reads); `sampled` says the column samples (not greedy), so the card
-    shows the probability each token was drawn with beside the model's."""
+    shows the probability each token was drawn with beside the model's. A finished answer (`finish` given) that
+    repeats itself gets a note under it (`REPEATS`, in a `data-note="repeats"` span)."""
     parts = []
     for t in tokens:
         if t.stop:
@@ -86,6 +99,8 @@ def token_html(tokens, finish: str = "", model: str = "", sampled: bool = False)
         parts.append(f'<span class="tok" style="background:hsl({hue},75%,80%)">{html.escape(t.text)}{card}</span>')
     if finish == "length":
         parts.append('<span class="end">… (max new tokens)</span>')
+    if finish and repeats_itself("".join(t.text for t in tokens if not t.stop)):
+        parts.append(f'<span class="end" data-note="repeats">{html.escape(REPEATS[sampled])}</span>')
     data = f' data-model="{html.escape(model, quote=True)}"' if model else ""
     return f'<div class="ftgen"{data}>{"".join(parts) or "&nbsp;"}</div>'
 
@@ -155,6 +170,7 @@ def next_token_figure(frame: pd.DataFrame) -> go.Figure:
 
 __all__ = [
     "CSS",
+    "REPEATS",
     "card_html",
     "next_token_figure",
     "next_token_frame",

@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from ftlib.demo_data import GENERAL_PROMPTS
-from ftlib.tuning_cost import CostJob
+from ftlib.tuning_cost import GRADE_HELP, CostJob
 
 ROWS_PER_PAGE = 8
 COST_KEY = "evaluate_cost"  # session key: (run name, the CostJob measuring it)
@@ -51,15 +51,22 @@ def side_by_side(rows, key: str = "eval_side_page") -> None:
     )
 
 
-def cost_panel(cost) -> None:
-    """What fine-tuning cost (an ftlib.tuning_cost.TuningCost): forgetting and variety, numbers and sentences."""
+def cost_panel(cost, run=None) -> None:
+    """What fine-tuning cost (an ftlib.tuning_cost.TuningCost): forgetting and variety, numbers and sentences; the
+    forgetting advice fits `run` (an ftlib.tuning_cost.TunedWith: the settings of the run evaluated) when given."""
     lost, varied = cost.forgetting, cost.diversity
     c1, c2, c3, c4 = st.columns(4)
     c1.metric("Everyday loss, base", f"{lost.base_loss:.3f}", help="Mean loss of plain answers to general questions.")
-    c2.metric("Everyday loss, tuned", f"{lost.tuned_loss:.3f}", f"{lost.change:+.3f}", delta_color="inverse")
+    c2.metric(
+        "Everyday loss, tuned",
+        f"{lost.tuned_loss:.3f}",
+        f"{lost.change:+.3f} ({lost.relative_change:+.0%})",
+        delta_color="inverse",
+        help=GRADE_HELP,
+    )
     c3.metric("Variety, base", f"{varied.base:.0%}", help="Distinct word pairs over sampled answers to one question.")
     c4.metric("Variety, tuned", f"{varied.tuned:.0%}", f"{varied.tuned - varied.base:+.0%}")
-    st.markdown(f"- {lost.sentence()}\n- {varied.sentence()}")
+    st.markdown(f"- {lost.sentence(run)}\n- {varied.sentence()}")
     with st.expander("The sampled answers behind the variety numbers"):
         for question, base, tuned in varied.answers:
             st.markdown(f"**{question}**")
@@ -71,8 +78,9 @@ def cost_panel(cost) -> None:
                 right.text(t.strip() or "(empty)")
 
 
-def cost_section(model_set, tuned: str, template: str, run_name: str) -> None:
-    """What fine-tuning cost, measured on demand (a CostJob in the background, polled while it runs)."""
+def cost_section(model_set, tuned: str, template: str, run_name: str, run=None) -> None:
+    """What fine-tuning cost, measured on demand (a CostJob in the background, polled while it runs); `run` (an
+    ftlib.tuning_cost.TunedWith) fits the advice to the run's settings."""
     st.caption(
         "Fine-tuning can cost something too: forgetting some of what the model could do, and answering more "
         f"alike. Both are measured on everyday questions unrelated to your data (`samples/{GENERAL_PROMPTS.name}`)."
@@ -104,7 +112,7 @@ def cost_section(model_set, tuned: str, template: str, run_name: str) -> None:
     elif job.result is None:
         st.warning("Stopped before anything was measured.")
     else:
-        cost_panel(job.result)
+        cost_panel(job.result, run)
 
 
 def token_loss_figure(view) -> go.Figure:
