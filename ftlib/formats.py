@@ -85,6 +85,29 @@ FORMAT_HELP = {
     "text": "text: plain text, every token trained",
     "prompt_only": "prompt_only: prompts without answers (online RL)",
 }
+# Each format in plain words, for a page's headings and pickers (the standard name stays beside it: docs and the CLI
+# use it).
+FORMAT_PLAIN = {
+    "messages": "chat messages",
+    "sharegpt": "ShareGPT chats",
+    "alpaca": "instruction and answer",
+    "prompt_completion": "prompt and answer",
+    "preference": "preference pairs",
+    "unpaired_preference": "answers marked good or bad",
+    "text": "plain text",
+    "prompt_only": "prompts only",
+}
+
+
+def format_label(fmt: str) -> str:
+    """A format in plain words with its standard name beside it.
+
+    >>> format_label("prompt_only")
+    'prompts only (prompt_only)'
+    """
+    return f"{FORMAT_PLAIN.get(fmt, fmt)} ({fmt})"
+
+
 # The fields a mapping may name (the editor's rows); source keys with other names map onto these.
 FIELDS = (
     "instruction",
@@ -115,6 +138,7 @@ __all__ = [
     "FORMATS",
     "FORMAT_FIELDS",
     "FORMAT_HELP",
+    "FORMAT_PLAIN",
     "FORMAT_KIND",
     "REQUIRED_FIELDS",
     "Converted",
@@ -124,6 +148,7 @@ __all__ = [
     "convert",
     "convert_record",
     "detect_row_format",
+    "format_label",
     "guess_column_map",
     "missing_fields",
     "parse_json",
