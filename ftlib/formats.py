@@ -471,7 +471,25 @@ _CONVERTERS = {
 # --- field mapping (tables, and JSON files whose keys have other names) ------------------------------------
 
 _SYSTEM = ("system", "system_prompt")
-_PROMPT = ("prompt", "question", "query")
+# What projects call the user's side and the answer (Alpaca, Dolly, OASST/ShareGPT exports, FAQ and support-ticket
+# tables, chat logs), best first.
+_PROMPT = ("prompt", "question", "query", "question_text", "user_message", "user_input", "user", "human")
+_ANSWER = (
+    "output",
+    "answer",
+    "response",
+    "completion",
+    "target",
+    "reply",
+    "assistant",
+    "bot",
+    "answer_text",
+    "response_text",
+    "assistant_response",
+    "model_response",
+    "bot_response",
+    "gpt",
+)
 _LABEL = ("label", "kto_tag")
 _CONVERSATIONS = ("conversations", "conversation")
 # (format, required fields, optional fields): field -> names that mean it (lower-case, spaces as "_"), best first.
@@ -490,7 +508,7 @@ _SHAPES: list[tuple[str, dict, dict]] = [
     ),
     (
         "unpaired_preference",
-        {"prompt": (*_PROMPT, "instruction"), "completion": ("completion", "response", "answer"), "label": _LABEL},
+        {"prompt": (*_PROMPT, "instruction"), "completion": ("completion", *_ANSWER), "label": _LABEL},
         {"system": _SYSTEM, "tools": ("tools",)},
     ),
     ("unpaired_preference", {"messages": ("messages",), "label": _LABEL}, {"system": _SYSTEM, "tools": ("tools",)}),
@@ -501,8 +519,8 @@ _SHAPES: list[tuple[str, dict, dict]] = [
     (
         "alpaca",
         {
-            "instruction": ("instruction", "question", "query", "prompt", "instructions"),
-            "output": ("output", "answer", "response", "completion", "target"),
+            "instruction": ("instruction", "instructions", *_PROMPT),
+            "output": _ANSWER,
         },
         {"input": ("input", "context"), "system": _SYSTEM, "history": ("history",)},
     ),

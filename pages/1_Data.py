@@ -196,6 +196,15 @@ def ask_for_other_half(pair: tuple[str, str], shown: str) -> None:
     )
 
 
+def ask_for_answer_column(candidates: list[str], shown: str) -> None:
+    listed = " or ".join(f"`{c}`" for c in candidates)
+    st.info(
+        f"**{shown}** has a question column but no **Answer column** yet, and {listed} holds text nothing reads. "
+        f"Which column holds the answer the model should learn? Choose it as the **Answer column** above. (A file of "
+        f"prompts without answers, for online RL: set **Format** to {format_label('prompt_only')}.)"
+    )
+
+
 def ask_for_mapping(need: MappingNeeded, shown: str) -> None:
     """A file whose fields are not mapped yet: an info box saying which control to set (a normal step, not an
     error); the full message (with the command-line form) behind "For engineers"."""
@@ -395,6 +404,11 @@ with user_errors("Could not read this file"):
         ask_for_mapping(need, shown)
         st.stop()
 
+if half and result.unread_answers and _mapped(half[1]) == NONE:
+    # The guess found a question column but no answer, while another column holds sentences: ask, rather than
+    # quietly training on prompts alone (Format "prompts only" says that is meant).
+    ask_for_answer_column(result.unread_answers, shown)
+    st.stop()
 if st.session_state.get("data_loaded") != path:
     # A new file: start at the first page, and offer a split name from the file name.
     # data_page is dropped, not set: a number box with a default also given through the Session State API makes

@@ -13,6 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from ftlib import workspace
 from ftlib.data import load_file
+from tests.test_data import TICKETS
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).parent / "fixtures" / "data"
@@ -480,3 +481,36 @@ def test_formats_are_named_in_plain_words_with_their_standard_names():
     assert any(c.value.startswith("Read as chat messages (messages): [{role, content}") for c in at.caption)
     picker = at.selectbox(key="data_format")
     assert picker.format_func("prompt_only") == ("prompts only — prompt_only: prompts without answers (online RL)")
+
+
+def test_a_table_read_as_prompts_with_an_unread_column_of_sentences_asks_for_the_answer_column(tmp_path):
+    """Walk 2, 3: `query` is guessed as the question, nothing as the answer, and `resolution` holds sentences: the
+    page asks which column holds the answer instead of training on prompts only; prompts only stays one click away."""
+    path = tmp_path / "tickets.csv"
+    path.write_bytes(TICKETS)
+    at = with_path(data_page(), path)
+    assert not at.exception and not at.error and not at.metric, [e.value for e in at.error]
+    assert "**tickets.csv** has a question column but no **Answer column** yet, and `resolution`" in at.info[0].value
+    assert at.selectbox(key="data_pair_question").value == "query"
+    at.selectbox(key="data_pair_answer").set_value("resolution").run()
+    assert not at.exception and not at.info, [i.value for i in at.info]
+    metrics = {m.label: m.value for m in at.metric}
+    assert (metrics["Format"], metrics["Valid rows"]) == ("prompt and answer", "3")
+    # Prompts only, said on purpose: read as such.
+    at.selectbox(key="data_pair_answer").set_value("(none)").run()
+    at.selectbox(key="data_format").set_value("prompt_only").run()
+    assert not at.info and {m.label: m.value for m in at.metric}["Format"] == "prompts only"
+
+
+def test_a_query_reply_table_is_read_as_questions_and_answers(tmp_path):
+    path = tmp_path / "chat_log.csv"
+    path.write_text(
+        "query,reply\nHow do I reset my password?,Click 'Forgot password'.\nWhere is my invoice?,Billing.\n"
+    )
+    at = with_path(data_page(), path)
+    assert not at.info and not at.error
+    assert (at.selectbox(key="data_pair_question").value, at.selectbox(key="data_pair_answer").value) == (
+        "query",
+        "reply",
+    )
+    assert {m.label: m.value for m in at.metric}["Format"] == "instruction and answer"
