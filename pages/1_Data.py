@@ -34,6 +34,7 @@ FILE_TYPES = ["jsonl", "ndjson", "json", "csv", "tsv", "parquet"]
 PAGE_SIZE = 5
 NONE = "(none)"
 SAVED_KEY, ACTIVATED_KEY = "split_saved_message", "split_activated_message"  # a success line shown on the next run
+UNTICK_KEY = "split_untick"  # the Replace box to untick on the next run, after a save
 
 
 @st.cache_data(max_entries=8, show_spinner="Reading the file...")
@@ -289,6 +290,11 @@ def split_and_save(result, label: str) -> None:
             f"`{target}` is already {what} ({old.get('train_rows')} train, {old.get('test_rows')} test rows). "
             "Saving replaces it: tick **Replace it**, or choose another name."
         )
+        if st.session_state.get(UNTICK_KEY) == f"split_replace_{target}":
+            # Set through the Session State API before the box is drawn, so the browser unticks it too (dropping
+            # the key would leave the tick on screen while Save stays disabled).
+            st.session_state[f"split_replace_{target}"] = False
+        st.session_state.pop(UNTICK_KEY, None)
         replace = st.checkbox(f"Replace it (`{target}`)", key=f"split_replace_{target}")
     blocked = n_test is None or seed is None or not replace
     if st.button("Save split", type="primary", key="split_save", disabled=blocked):
@@ -299,8 +305,8 @@ def split_and_save(result, label: str) -> None:
             set_active_split(folder.name)
         cached_split.clear()
         # Drawn again from the top, so what was drawn above from the old split (the "already saved" warning with its
-        # row counts, the ticked Replace box) shows the new one; the tick is dropped: a next save asks again.
-        st.session_state.pop(f"split_replace_{folder.name}", None)
+        # row counts, the ticked Replace box) shows the new one; the tick is dropped there (a next save asks again).
+        st.session_state[UNTICK_KEY] = f"split_replace_{folder.name}"
         st.session_state[SAVED_KEY] = (
             f"Saved **{folder.name}**: {len(train)} train and {len(test)} test rows. It is now the "
             "active dataset for the other pages."

@@ -462,7 +462,8 @@ def test_replacing_a_split_refreshes_its_counts_and_unticks_replace():
     at.button(key="split_save").click().run()
     assert not at.exception and not at.error, [e.value for e in at.error]
     assert any("Saved **my_chats**: 2 train and 2 test rows" in s.value for s in at.success)
-    assert not at.checkbox(key="split_replace_my_chats").value and at.button(key="split_save").disabled
+    replace = at.checkbox(key="split_replace_my_chats")
+    assert not replace.value and replace.proto.set_value and at.button(key="split_save").disabled  # unticked on screen
     assert [w.value for w in at.warning if "already" in w.value] == [
         "`my_chats` is already the active dataset (2 train, 2 test rows). Saving replaces it: tick **Replace it**, "
         "or choose another name."
