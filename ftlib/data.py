@@ -121,6 +121,8 @@ class LoadResult:
     fields: list[str] = field(default_factory=list)  # the file's own top-level fields (columns or keys)
     file_type: str = ""  # jsonl | json | csv | tsv | parquet
     lines: list[int] | None = None  # CSV/TSV: the line of the file data row n starts on is lines[n - 1]
+    # Read as prompt_only: the unread columns or keys that hold sentences in at least half the rows (the answers?)
+    unread_answers: list[str] = field(default_factory=list)
 
     def where(self, row: int) -> str:
         """Where source row `row` (1-based, as in `errors` and `row_numbers`) is, in the words of the file's type.
@@ -320,6 +322,7 @@ def load_bytes(
     elif fmt is None and not any(detect_row_format(r) for _, r in raw):
         column_map = guess_column_map(fields) or None  # e.g. a JSON file of {"question", "answer"} objects
     records = [(n, _apply_map(r, column_map)) for n, r in raw] if column_map else raw
+    forced = fmt is not None  # the caller said which format: prompts only is then what they meant
     fmt = fmt or _vote(records, filename, fields, columns is not None)
     if column_map:
         mapped = {k for _, r in records[:1] for k in r} | {f for f, c in column_map.items() if c is not None}
@@ -336,7 +339,7 @@ def load_bytes(
                 gaps,
             )
     source_of = {fld: col for fld, col in (column_map or {}).items() if col is not None}
-    rows, numbers, warnings, ignored = [], [], [], Counter()
+    rows, numbers, warnings, ignored, unread_text = [], [], [], Counter(), Counter()
     for number, record in records:
         try:
             done = convert(record, fmt)
@@ -350,8 +353,13 @@ def load_bytes(
         numbers.append(number)
         warnings.extend(RowError(number, note) for note in done.warnings)
         ignored.update(source_of.get(k, k) for k in done.ignored)
+        unread_text.update(source_of.get(k, k) for k in done.ignored if looks_like_text(record.get(k)))
     errors.sort(key=lambda e: e.row)
     notices = _notices(ignored, records, fmt)
+    # Prompts without answers while a field of sentences goes unread: that field probably holds the answers.
+    answers = [c for c, n in unread_text.items() if 2 * n >= len(records)] if FORMAT_KIND[fmt] == "prompt_only" else []
+    if answers and not forced:
+        notices.insert(0, _answers_unread(answers, columns is not None))
     mapped = {f: c for f, c in column_map.items() if c is not None} if column_map else None
     return LoadResult(
         fmt,
@@ -366,6 +374,39 @@ def load_bytes(
         fields=fields,
         file_type=kind,
         lines=lines,
+        unread_answers=answers,
+    )
+
+
+def looks_like_text(value: Any) -> bool:
+    """Whether a cell reads as a sentence (two words or more, or one ending in . ! ?), not an id, a number or a tag.
+
+    >>> [looks_like_text(v) for v in ("Click 'Forgot password'.", "Eight.", "T-1001", "billing", "42", None)]
+    [True, True, False, False, False, False]
+    """
+    if not isinstance(value, str) or _is_number(value):
+        return False
+    text = value.strip()
+    return len(text.split()) >= 2 or text[-1:] in ".!?"
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _answers_unread(names: list[str], table: bool) -> FieldNotice:
+    what = "column" if table else "field"
+    listed = ", ".join(f"`{n}`" for n in names)
+    return FieldNotice(
+        f"read as prompts without answers (prompt_only), but the {what}{'s' if len(names) > 1 else ''} {listed} "
+        f"{'hold' if len(names) > 1 else 'holds'} text that is not read. If it holds the answers, map it to "
+        f"`completion` (the Answer column on the Data page, `--map {names[0]}=completion` in the CLI); if the file "
+        "really has no answers, pick the format 'prompt_only' (--format prompt_only) to say so.",
+        field=names[0],
     )
 
 

@@ -85,6 +85,29 @@ FORMAT_HELP = {
     "text": "text: plain text, every token trained",
     "prompt_only": "prompt_only: prompts without answers (online RL)",
 }
+# Each format in plain words, for a page's headings and pickers (the standard name stays beside it: docs and the CLI
+# use it).
+FORMAT_PLAIN = {
+    "messages": "chat messages",
+    "sharegpt": "ShareGPT chats",
+    "alpaca": "instruction and answer",
+    "prompt_completion": "prompt and answer",
+    "preference": "preference pairs",
+    "unpaired_preference": "answers marked good or bad",
+    "text": "plain text",
+    "prompt_only": "prompts only",
+}
+
+
+def format_label(fmt: str) -> str:
+    """A format in plain words with its standard name beside it.
+
+    >>> format_label("prompt_only")
+    'prompts only (prompt_only)'
+    """
+    return f"{FORMAT_PLAIN.get(fmt, fmt)} ({fmt})"
+
+
 # The fields a mapping may name (the editor's rows); source keys with other names map onto these.
 FIELDS = (
     "instruction",
@@ -115,6 +138,7 @@ __all__ = [
     "FORMATS",
     "FORMAT_FIELDS",
     "FORMAT_HELP",
+    "FORMAT_PLAIN",
     "FORMAT_KIND",
     "REQUIRED_FIELDS",
     "Converted",
@@ -124,6 +148,7 @@ __all__ = [
     "convert",
     "convert_record",
     "detect_row_format",
+    "format_label",
     "guess_column_map",
     "missing_fields",
     "parse_json",
@@ -446,7 +471,25 @@ _CONVERTERS = {
 # --- field mapping (tables, and JSON files whose keys have other names) ------------------------------------
 
 _SYSTEM = ("system", "system_prompt")
-_PROMPT = ("prompt", "question", "query")
+# What projects call the user's side and the answer (Alpaca, Dolly, OASST/ShareGPT exports, FAQ and support-ticket
+# tables, chat logs), best first.
+_PROMPT = ("prompt", "question", "query", "question_text", "user_message", "user_input", "user", "human")
+_ANSWER = (
+    "output",
+    "answer",
+    "response",
+    "completion",
+    "target",
+    "reply",
+    "assistant",
+    "bot",
+    "answer_text",
+    "response_text",
+    "assistant_response",
+    "model_response",
+    "bot_response",
+    "gpt",
+)
 _LABEL = ("label", "kto_tag")
 _CONVERSATIONS = ("conversations", "conversation")
 # (format, required fields, optional fields): field -> names that mean it (lower-case, spaces as "_"), best first.
@@ -465,7 +508,7 @@ _SHAPES: list[tuple[str, dict, dict]] = [
     ),
     (
         "unpaired_preference",
-        {"prompt": (*_PROMPT, "instruction"), "completion": ("completion", "response", "answer"), "label": _LABEL},
+        {"prompt": (*_PROMPT, "instruction"), "completion": ("completion", *_ANSWER), "label": _LABEL},
         {"system": _SYSTEM, "tools": ("tools",)},
     ),
     ("unpaired_preference", {"messages": ("messages",), "label": _LABEL}, {"system": _SYSTEM, "tools": ("tools",)}),
@@ -476,8 +519,8 @@ _SHAPES: list[tuple[str, dict, dict]] = [
     (
         "alpaca",
         {
-            "instruction": ("instruction", "question", "query", "prompt", "instructions"),
-            "output": ("output", "answer", "response", "completion", "target"),
+            "instruction": ("instruction", "instructions", *_PROMPT),
+            "output": _ANSWER,
         },
         {"input": ("input", "context"), "system": _SYSTEM, "history": ("history",)},
     ),

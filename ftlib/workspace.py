@@ -248,7 +248,31 @@ def save_split(
         if new:
             shutil.rmtree(folder, ignore_errors=True)
         raise
+    remember_active_split(folder.name)  # saving a split makes it the active one
     return folder
+
+
+ACTIVE_SPLIT_FILE = "active_split.json"  # in the workspace: the split last saved or made active
+
+
+def remember_active_split(name: str) -> None:
+    """Record `name` as the split last saved or made active, so a fresh session (a browser refresh, a second tab, an
+    app restart) starts from it rather than from the newest split. Raises DiskFullError like `write_files`."""
+    record = {"name": safe_name(name, default="dataset"), "at": time.time()}
+    write_files({workspace_dir() / ACTIVE_SPLIT_FILE: json.dumps(record)}, hint=space_hint())
+
+
+def last_active_split() -> str | None:
+    """The split last saved or made active (`remember_active_split`), or None when none was recorded or it is no
+    longer saved (the caller then falls back to the newest split)."""
+    try:
+        record = json.loads((workspace_dir() / ACTIVE_SPLIT_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    name = record.get("name") if isinstance(record, dict) else None
+    if isinstance(name, str) and name and (split_folder(name) / "meta.json").is_file():
+        return split_folder(name).name
+    return None
 
 
 def list_splits() -> list[dict]:

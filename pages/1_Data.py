@@ -23,7 +23,7 @@ from ftlib.data import (
 )
 from ftlib.demo_data import sample_choices
 from ftlib.errors import UserError
-from ftlib.formats import FIELDS, FORMAT_HELP
+from ftlib.formats import FIELDS, FORMAT_HELP, FORMAT_PLAIN, format_label
 from ftlib.readers import check_path
 from ui.common import active_split_name, cached_split, set_active_split, user_errors
 from ui.data_view import show_report, show_row, token_histogram
@@ -33,6 +33,8 @@ SOURCES = ("Sample", "Upload", "Local path")
 FILE_TYPES = ["jsonl", "ndjson", "json", "csv", "tsv", "parquet"]
 PAGE_SIZE = 5
 NONE = "(none)"
+SAVED_KEY, ACTIVATED_KEY = "split_saved_message", "split_activated_message"  # a success line shown on the next run
+UNTICK_KEY = "split_untick"  # the Replace box to untick on the next run, after a save
 
 
 @st.cache_data(max_entries=8, show_spinner="Reading the file...")
@@ -191,7 +193,16 @@ def pair_missing(pair: tuple[str, str]) -> list[str]:
 def ask_for_other_half(pair: tuple[str, str], shown: str) -> None:
     st.info(
         f"Now choose the **{pair_missing(pair)[0]} column** of **{shown}** above too. (A file of prompts without "
-        "answers, for online RL: set **Format** to prompt_only.)"
+        f"answers, for online RL: set **Format** to {format_label('prompt_only')}.)"
+    )
+
+
+def ask_for_answer_column(candidates: list[str], shown: str) -> None:
+    listed = " or ".join(f"`{c}`" for c in candidates)
+    st.info(
+        f"**{shown}** has a question column but no **Answer column** yet, and {listed} holds text nothing reads. "
+        f"Which column holds the answer the model should learn? Choose it as the **Answer column** above. (A file of "
+        f"prompts without answers, for online RL: set **Format** to {format_label('prompt_only')}.)"
     )
 
 
@@ -211,7 +222,7 @@ def ask_for_mapping(need: MappingNeeded, shown: str) -> None:
     elif need.fmt is not None:
         what = "column" if need.table else "field"
         st.info(
-            f"Read as **{need.fmt}**, **{shown}** needs a {what} for: {', '.join(need.gaps)}. Choose "
+            f"Read as **{format_label(need.fmt)}**, **{shown}** needs a {what} for: {', '.join(need.gaps)}. Choose "
             f"{'it' if len(need.gaps) == 1 else 'them'} under **Field mapping** above, or pick another **Format**."
         )
     else:
@@ -279,6 +290,11 @@ def split_and_save(result, label: str) -> None:
             f"`{target}` is already {what} ({old.get('train_rows')} train, {old.get('test_rows')} test rows). "
             "Saving replaces it: tick **Replace it**, or choose another name."
         )
+        if st.session_state.get(UNTICK_KEY) == f"split_replace_{target}":
+            # Set through the Session State API before the box is drawn, so the browser unticks it too (dropping
+            # the key would leave the tick on screen while Save stays disabled).
+            st.session_state[f"split_replace_{target}"] = False
+        st.session_state.pop(UNTICK_KEY, None)
         replace = st.checkbox(f"Replace it (`{target}`)", key=f"split_replace_{target}")
     blocked = n_test is None or seed is None or not replace
     if st.button("Save split", type="primary", key="split_save", disabled=blocked):
@@ -286,13 +302,27 @@ def split_and_save(result, label: str) -> None:
             train, test = split_rows(result.rows, test_size=test_size, seed=seed, dedupe=dedupe)
             meta = result.split_meta(label, seed, test_size, dedupe)
             folder = workspace.save_split(name or label, train, test, meta, overwrite=replace)
-        set_active_split(folder.name)
+            set_active_split(folder.name)
         cached_split.clear()
-        st.success(
+        # Drawn again from the top, so what was drawn above from the old split (the "already saved" warning with its
+        # row counts, the ticked Replace box) shows the new one; the tick is dropped there (a next save asks again).
+        st.session_state[UNTICK_KEY] = f"split_replace_{folder.name}"
+        st.session_state[SAVED_KEY] = (
             f"Saved **{folder.name}**: {len(train)} train and {len(test)} test rows. It is now the "
             "active dataset for the other pages."
         )
+        st.rerun()
+    if SAVED_KEY in st.session_state:
+        st.success(st.session_state.pop(SAVED_KEY))
     saved_splits()
+
+
+def activate(name: str) -> None:
+    # Make active's on_click: a callback, so the sidebar (drawn before this page) already names the new split.
+    set_active_split(name)
+    st.session_state[ACTIVATED_KEY] = (
+        f"**{name}** is now the active split: Tokens, Batches, Train, Compare and Evaluate use it."
+    )
 
 
 def saved_splits() -> None:
@@ -303,30 +333,45 @@ def saved_splits() -> None:
     st.subheader("Saved splits")
     active, by_name = active_split_name(), {s["name"]: s for s in splits}
     names = list(by_name)
-    if st.session_state.get("split_pick_for") != active:
-        # The active split changed (saved, or made active): the picker shows it again (dropped, not set: see
-        # data_page below).
-        st.session_state.pop("split_pick", None)
-        st.session_state["split_pick_for"] = active
 
     def describe(n: str) -> str:
         mark = " · active" if n == active else ""
         return f"{n} ({by_name[n].get('train_rows')} train, {by_name[n].get('test_rows')} test rows){mark}"
 
+    shown = (active, tuple(describe(n) for n in names))
+    if st.session_state.get("split_pick_for") != shown:
+        # A save changed a split's row counts, or another split became active: the picker shows the active split
+        # with its new text. Streamlit keeps a keyed box's text on screen across runs (its key is its identity), so
+        # the choice is set through the Session State API, which redraws it; hence no `index` below.
+        if active in names:
+            st.session_state["split_pick"] = active
+        else:
+            st.session_state.pop("split_pick", None)
+        st.session_state["split_pick_for"] = shown
+
     left, right = st.columns([3, 1], vertical_alignment="bottom")
     pick = left.selectbox(
         "Split the other pages use",
         names,
-        index=names.index(active) if active in names else 0,
         key="split_pick",
         format_func=describe,
         help="Tokens, Batches, Train, Compare and Evaluate read the active split. Saving a split makes it active.",
     )
-    # A callback, so the sidebar (drawn before this page) already names the new split on this run.
-    right.button("Make active", key="split_activate", on_click=set_active_split, args=(pick,), disabled=pick == active)
+    right.button("Make active", key="split_activate", on_click=activate, args=(pick,), disabled=pick == active)
+    if ACTIVATED_KEY in st.session_state:
+        st.success(st.session_state.pop(ACTIVATED_KEY))
     with st.expander(f"All saved splits ({len(splits)})"):
-        columns = ("name", "format", "train_rows", "test_rows", "source")
-        table = [{"active": "✅" if s["name"] == active else "", **{c: s.get(c) for c in columns}} for s in splits]
+        table = [
+            {
+                "Active": "✅" if s["name"] == active else "",
+                "Name": s["name"],
+                "Format": format_label(s["format"]) if s.get("format") in FORMAT_PLAIN else s.get("format"),
+                "Train rows": s.get("train_rows"),
+                "Test rows": s.get("test_rows"),
+                "Source": s.get("source"),
+            }
+            for s in splits
+        ]
         st.dataframe(table, hide_index=True)
 
 
@@ -348,7 +393,7 @@ fmt_choice = st.selectbox(
     "Format",
     ["auto", *FORMATS],
     key="data_format",
-    format_func=lambda f: "detect automatically" if f == "auto" else FORMAT_HELP[f],
+    format_func=lambda f: "detect automatically" if f == "auto" else f"{FORMAT_PLAIN[f]} — {FORMAT_HELP[f]}",
 )
 map_key = tuple(sorted(mapping.items())) if mapping is not None else None
 half = simple_pair() if table and fmt_choice == "auto" else None
@@ -365,6 +410,11 @@ with user_errors("Could not read this file"):
         ask_for_mapping(need, shown)
         st.stop()
 
+if half and result.unread_answers and _mapped(half[1]) == NONE:
+    # The guess found a question column but no answer, while another column holds sentences: ask, rather than
+    # quietly training on prompts alone (Format "prompts only" says that is meant).
+    ask_for_answer_column(result.unread_answers, shown)
+    st.stop()
 if st.session_state.get("data_loaded") != path:
     # A new file: start at the first page, and offer a split name from the file name.
     # data_page is dropped, not set: a number box with a default also given through the Session State API makes

@@ -341,7 +341,7 @@ def test_formula_cells_are_shown_verbatim_on_the_page(batch):
 def test_nothing_is_written_outside_the_workspace(batch):
     assert batch.outside_after == batch.outside_before
     top = {p.name for p in batch.workspace.iterdir()}
-    assert top <= {"uploads", "datasets", "runs"}, top
+    assert top <= {"uploads", "datasets", "runs", workspace.ACTIVE_SPLIT_FILE}, top
     assert {p.name for p in (batch.workspace / "datasets").iterdir()} == {KEPT_SPLIT}
     assert len(list(batch.uploads.iterdir())) == sum(c.upload for c in CASES)
     for case in CASES:
@@ -353,7 +353,12 @@ def test_nothing_is_written_outside_the_workspace(batch):
 def test_the_app_keeps_running_after_the_whole_corpus(batch):
     final = batch.final
     assert final.run_error is None and not final.exceptions and not final.errors
-    assert final.metrics == {"Format": "alpaca", "Rows read": "5", "Valid rows": "4", "Skipped rows": "1"}
+    assert final.metrics == {
+        "Format": "instruction and answer",
+        "Rows read": "5",
+        "Valid rows": "4",
+        "Skipped rows": "1",
+    }
     assert final.active_split == KEPT_SPLIT and final.kept_intact
 
 

@@ -359,10 +359,45 @@ def test_load_bytes_matches_load_file(tmp_path):
         (["Question", "Context", "Answer"], {"instruction": "Question", "input": "Context", "output": "Answer"}),
         (["text", "label"], {"text": "text"}),  # raw text; `label` is then reported as an ignored field
         (["id", "score"], {}),
+        # Walk 2, 3: the answer names of chat logs and support tables, the question names likewise.
+        (["query", "reply"], {"instruction": "query", "output": "reply"}),
+        (["user", "assistant"], {"instruction": "user", "output": "assistant"}),
+        (["human", "bot"], {"instruction": "human", "output": "bot"}),
+        (["question_text", "answer_text"], {"instruction": "question_text", "output": "answer_text"}),
+        (["user_message", "assistant_response"], {"instruction": "user_message", "output": "assistant_response"}),
+        (["query", "response", "label"], {"prompt": "query", "completion": "response", "label": "label"}),
+        (["query", "resolution"], {"prompt": "query"}),  # no answer name: prompts (see the next test)
     ],
 )
 def test_guess_column_map(columns, expected):
     assert guess_column_map(columns) == expected
+
+
+TICKETS = (
+    b"query,resolution,category,ticket\n"
+    b"How do I reset my password?,Click 'Forgot password' on the login page.,account,T-1001\n"
+    b"Where is my invoice?,Under Billing > History.,billing,T-1002\n"
+    b"Can I pay by card?,Yes.,billing,T-1003\n"
+)
+
+
+def test_prompts_read_while_a_column_of_sentences_goes_unread_name_it_as_the_answers():
+    """Walk 2, 3: read as prompts only, the table's `resolution` column (sentences, unlike the tags and ids) is
+    named first, with how to map it; said only when the format was guessed, not when prompts only was chosen."""
+    guessed = load_bytes(TICKETS, "tickets.csv")
+    assert (guessed.format, guessed.unread_answers) == ("prompt_only", ["resolution"])
+    first = guessed.notices[0]
+    assert first.field == "resolution" and "`--map resolution=completion`" in first.message
+    assert [n.field for n in guessed.notices[1:]] == ["resolution", "category", "ticket"]  # each ignored field
+    chosen = load_bytes(TICKETS, "tickets.csv", fmt="prompt_only")
+    assert chosen.unread_answers == ["resolution"] and [n.field for n in chosen.notices] == [
+        "resolution",
+        "category",
+        "ticket",
+    ]
+    mapped = load_bytes(TICKETS, "tickets.csv", column_map={"prompt": "query", "completion": "resolution"})
+    assert mapped.format == "prompt_completion" and not mapped.unread_answers
+    assert mapped.rows[1]["messages"][1]["content"] == "Under Billing > History."
 
 
 def test_explicit_column_map_for_a_table(tmp_path):

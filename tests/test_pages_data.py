@@ -13,6 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from ftlib import workspace
 from ftlib.data import load_file
+from tests.test_data import TICKETS
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).parent / "fixtures" / "data"
@@ -71,7 +72,7 @@ def test_home_renders_with_links_to_every_step():
 def test_data_page_reads_previews_and_saves_a_split():
     at = with_path(data_page(), FIXTURES / "chat_mixed.jsonl")
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics == {"Format": "messages", "Rows read": "8", "Valid rows": "4", "Skipped rows": "4"}
+    assert metrics == {"Format": "chat messages", "Rows read": "8", "Valid rows": "4", "Skipped rows": "4"}
     # The skipped rows with their reasons in full (a wrapped table, not cut cells).
     skipped = bad_rows(at)
     assert [row for row, _ in skipped] == ["line 3", "line 4", "line 5", "line 7"] and all(r for _, r in skipped)
@@ -154,18 +155,18 @@ def test_upload_is_stored_once_in_the_workspace_and_can_be_reopened():
     # Without a current upload, the stored file is offered again.
     at.file_uploader(key="data_upload").set_value(None).run()
     at.selectbox(key="data_earlier").set_value(stored[0].name).run()
-    assert not at.exception and {m.label: m.value for m in at.metric}["Format"] == "alpaca"
+    assert not at.exception and {m.label: m.value for m in at.metric}["Format"] == "instruction and answer"
 
 
 def test_table_with_column_mapping_and_format_override():
     at = with_path(data_page(), FIXTURES / "qa.csv")
     assert at.selectbox(key="data_map_instruction").value == "question"
-    assert {m.label: m.value for m in at.metric}["Format"] == "alpaca"
+    assert {m.label: m.value for m in at.metric}["Format"] == "instruction and answer"
     at.selectbox(key="data_map_instruction").set_value("(none)").run()
     at.selectbox(key="data_map_output").set_value("(none)").run()
     at.selectbox(key="data_map_prompt").set_value("question").run()
     at.selectbox(key="data_map_completion").set_value("answer").run()
-    assert not at.exception and {m.label: m.value for m in at.metric}["Format"] == "prompt_completion"
+    assert not at.exception and {m.label: m.value for m in at.metric}["Format"] == "prompt and answer"
     at.selectbox(key="data_format").set_value("preference").run()
     assert not at.exception and not at.error  # a step to take, not a broken file
     assert "needs a column for: chosen, rejected" in at.info[0].value and "**qa.csv**" in at.info[0].value
@@ -228,7 +229,7 @@ def test_unpaired_rows_show_good_and_bad_answers(tmp_path):
     ]
     at = with_path(data_page(), write_jsonl(tmp_path / "kto.jsonl", rows))
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["Format"] == "unpaired_preference"
+    assert metrics["Format"] == "answers marked good or bad"
     assert (metrics["Good answers"], metrics["Bad answers"]) == ("1", "2")
     body = texts(at)
     assert "**A good answer** ✅" in body and "(learnt as what not to say)" in body and "48." in body
@@ -258,7 +259,7 @@ def test_tool_calls_reasoning_and_ignored_fields_are_shown(tmp_path):
 
 def test_text_rows_are_their_own_format(tmp_path):
     at = with_path(data_page(), write_jsonl(tmp_path / "story.jsonl", [{"text": "Once upon a tide."}] * 2))
-    assert {m.label: m.value for m in at.metric}["Format"] == "text"
+    assert {m.label: m.value for m in at.metric}["Format"] == "plain text"
     assert "Plain text: every token is trained" in texts(at) and "Once upon a tide." in texts(at)
 
 
@@ -272,7 +273,7 @@ def test_json_files_get_the_field_mapping_the_refusal_names(tmp_path):
     at.selectbox(key="data_map_output").set_value("a").run()
     assert not at.exception and not at.error, [e.value for e in at.error]
     metrics = {m.label: m.value for m in at.metric}
-    assert (metrics["Format"], metrics["Valid rows"]) == ("alpaca", "2")
+    assert (metrics["Format"], metrics["Valid rows"]) == ("instruction and answer", "2")
 
 
 def test_a_skipped_csv_row_is_named_by_data_row_and_file_line(tmp_path):
@@ -379,7 +380,7 @@ def test_a_table_with_odd_column_names_asks_for_its_question_and_answer_columns(
     at.selectbox(key="data_pair_answer").set_value("Antwort text").run()
     assert not at.exception and not at.error and not at.info, [e.value for e in at.error]
     metrics = {m.label: m.value for m in at.metric}
-    assert (metrics["Format"], metrics["Valid rows"]) == ("prompt_completion", "2")
+    assert (metrics["Format"], metrics["Valid rows"]) == ("prompt and answer", "2")
     assert at.selectbox(key="data_map_prompt").value == "Kundenfrage"  # the full editor shows the same mapping
     assert any("ignored field: `Kategorie`" in w.value for w in at.warning)
     assert at.text_input(key="split_name").value == "faq_export"
@@ -398,4 +399,119 @@ def test_a_table_of_prompts_alone_is_still_read_as_prompts(tmp_path):
     path.write_text("prompt\nWrite a haiku.\nName a colour.\n")
     at = with_path(data_page(), path)
     assert not at.exception and not at.error and not at.info, [i.value for i in at.info]
-    assert {m.label: m.value for m in at.metric}["Format"] == "prompt_only"
+    assert {m.label: m.value for m in at.metric}["Format"] == "prompts only"
+
+
+def sidebar_dataset(at: AppTest) -> str:
+    """The sidebar's "Dataset: ..." line (the first run of a session draws it)."""
+    return next(c.value for c in at.caption if c.value.startswith("Dataset:"))
+
+
+def test_a_refresh_keeps_the_split_made_active_not_the_newest():
+    """Walk 2, 1: a fresh session (a refresh, a second tab) starts from the split last made active, which the
+    workspace remembers; one that no longer exists falls through to the newest."""
+    import shutil
+
+    workspace.save_split("older", [{"text": "a"}], [{"text": "b"}])
+    workspace.save_split("newest", [{"text": "c"}], [{"text": "d"}])
+    at = data_page()
+    assert at.selectbox(key="split_pick").value == "newest"  # the one saved last is active
+    at.selectbox(key="split_pick").set_value("older").run()
+    at.button(key="split_activate").click().run()
+    assert at.session_state["active_split"] == "older"
+    refreshed = app()
+    assert sidebar_dataset(refreshed) == "Dataset: **older**"
+    refreshed.switch_page("pages/1_Data.py").run()
+    assert refreshed.selectbox(key="split_pick").value == "older"
+    assert refreshed.selectbox(key="split_pick").format_func("older").endswith("· active")
+    shutil.rmtree(workspace.split_folder("older"))
+    assert sidebar_dataset(app()) == "Dataset: **newest**"
+
+
+def activated(at: AppTest) -> list[str]:
+    return [s.value for s in at.success if "active split" in s.value]
+
+
+def test_make_active_says_so_and_marks_the_chosen_split():
+    """Walk 2, 6: a success line names the split, and the picker is redrawn with "· active" on it (set through the
+    Session State API: the browser keeps a keyed box's old text otherwise)."""
+    workspace.save_split("first", [{"text": "a"}], [{"text": "b"}])
+    workspace.save_split("second", [{"text": "c"}, {"text": "e"}], [{"text": "d"}])
+    at = data_page()
+    at.selectbox(key="split_pick").set_value("first").run()
+    assert not activated(at)
+    at.button(key="split_activate").click().run()
+    assert activated(at) == ["**first** is now the active split: Tokens, Batches, Train, Compare and Evaluate use it."]
+    pick = at.selectbox(key="split_pick")
+    assert pick.proto.set_value and pick.proto.raw_value == "first (1 train, 1 test rows) · active"
+    assert pick.format_func("second") == "second (2 train, 1 test rows)"
+    at.run()
+    assert not activated(at)  # said once
+
+
+def test_replacing_a_split_refreshes_its_counts_and_unticks_replace():
+    """Walk 2, 5: after a split is replaced, the picker, the "already saved" warning and the table show its new row
+    counts, and the Replace tick is gone (a next save asks again)."""
+    at = with_path(data_page(), FIXTURES / "chat_mixed.jsonl")
+    at.text_input(key="split_name").input("my chats").run()
+    at.button(key="split_save").click().run()
+    assert at.selectbox(key="split_pick").proto.raw_value == "my_chats (3 train, 1 test rows) · active"
+    at.radio(key="split_mode").set_value("rows").run()
+    at.number_input(key="split_count").set_value(2).run()
+    at.checkbox(key="split_replace_my_chats").check().run()
+    at.button(key="split_save").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert any("Saved **my_chats**: 2 train and 2 test rows" in s.value for s in at.success)
+    replace = at.checkbox(key="split_replace_my_chats")
+    assert not replace.value and replace.proto.set_value and at.button(key="split_save").disabled  # unticked on screen
+    assert [w.value for w in at.warning if "already" in w.value] == [
+        "`my_chats` is already the active dataset (2 train, 2 test rows). Saving replaces it: tick **Replace it**, "
+        "or choose another name."
+    ]
+    pick = at.selectbox(key="split_pick")
+    assert pick.proto.set_value and pick.proto.raw_value == "my_chats (2 train, 2 test rows) · active"
+    table = at.dataframe[-1].value
+    assert list(table.columns) == ["Active", "Name", "Format", "Train rows", "Test rows", "Source"]
+    assert table.iloc[0].tolist()[1:5] == ["my_chats", "chat messages (messages)", 2, 2]
+
+
+def test_formats_are_named_in_plain_words_with_their_standard_names():
+    """Walk 2, 13: "chat messages" on screen, the standard name `messages` beside it (docs and the CLI use it)."""
+    at = with_path(data_page(), FIXTURES / "chat_mixed.jsonl")
+    assert {m.label: m.value for m in at.metric}["Format"] == "chat messages"
+    assert any(c.value.startswith("Read as chat messages (messages): [{role, content}") for c in at.caption)
+    picker = at.selectbox(key="data_format")
+    assert picker.format_func("prompt_only") == ("prompts only — prompt_only: prompts without answers (online RL)")
+
+
+def test_a_table_read_as_prompts_with_an_unread_column_of_sentences_asks_for_the_answer_column(tmp_path):
+    """Walk 2, 3: `query` is guessed as the question, nothing as the answer, and `resolution` holds sentences: the
+    page asks which column holds the answer instead of training on prompts only; prompts only stays one click away."""
+    path = tmp_path / "tickets.csv"
+    path.write_bytes(TICKETS)
+    at = with_path(data_page(), path)
+    assert not at.exception and not at.error and not at.metric, [e.value for e in at.error]
+    assert "**tickets.csv** has a question column but no **Answer column** yet, and `resolution`" in at.info[0].value
+    assert at.selectbox(key="data_pair_question").value == "query"
+    at.selectbox(key="data_pair_answer").set_value("resolution").run()
+    assert not at.exception and not at.info, [i.value for i in at.info]
+    metrics = {m.label: m.value for m in at.metric}
+    assert (metrics["Format"], metrics["Valid rows"]) == ("prompt and answer", "3")
+    # Prompts only, said on purpose: read as such.
+    at.selectbox(key="data_pair_answer").set_value("(none)").run()
+    at.selectbox(key="data_format").set_value("prompt_only").run()
+    assert not at.info and {m.label: m.value for m in at.metric}["Format"] == "prompts only"
+
+
+def test_a_query_reply_table_is_read_as_questions_and_answers(tmp_path):
+    path = tmp_path / "chat_log.csv"
+    path.write_text(
+        "query,reply\nHow do I reset my password?,Click 'Forgot password'.\nWhere is my invoice?,Billing.\n"
+    )
+    at = with_path(data_page(), path)
+    assert not at.info and not at.error
+    assert (at.selectbox(key="data_pair_question").value, at.selectbox(key="data_pair_answer").value) == (
+        "query",
+        "reply",
+    )
+    assert {m.label: m.value for m in at.metric}["Format"] == "instruction and answer"

@@ -88,3 +88,16 @@ def test_atomic_write_replaces_whole_file(tmp_path):
     workspace.atomic_write_text(target, "second")
     assert target.read_text() == "second"
     assert [p.name for p in tmp_path.iterdir()] == ["status.json"]
+
+
+def test_the_split_last_saved_or_made_active_is_remembered_until_it_is_gone():
+    assert workspace.last_active_split() is None  # nothing recorded: the caller takes the newest
+    workspace.save_split("my chats", [{"text": "a"}], [{"text": "b"}])
+    workspace.save_split("later", [{"text": "c"}], [{"text": "d"}])
+    assert workspace.last_active_split() == "later"  # saving makes it active
+    workspace.remember_active_split("my chats")
+    assert workspace.last_active_split() == "my_chats"  # as saved: the sanitized name
+    (workspace.split_folder("my chats") / "meta.json").unlink()
+    assert workspace.last_active_split() is None  # no longer a saved split: not offered
+    (workspace.workspace_dir() / workspace.ACTIVE_SPLIT_FILE).write_text("not json")
+    assert workspace.last_active_split() is None

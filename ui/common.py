@@ -33,16 +33,22 @@ def active_model() -> str:
 
 
 def active_split_name() -> str | None:
-    """The chosen saved split; falls back to the newest one on disk (so a refresh finds it)."""
+    """The split this session chose; else the one last saved or made active in the workspace (so a refresh or a
+    second tab finds it again); else, when that one is gone or none was recorded, the newest split on disk."""
     name = st.session_state.get(SPLIT_KEY)
     if name:
         return name
+    remembered = workspace.last_active_split()
+    if remembered:
+        return remembered
     splits = workspace.list_splits()
     return splits[0]["name"] if splits else None
 
 
 def set_active_split(name: str) -> None:
+    """Make `name` the active split of this session and the one a fresh session starts from."""
     st.session_state[SPLIT_KEY] = name
+    workspace.remember_active_split(name)
 
 
 def remember_token_settings(template, policy: str) -> None:

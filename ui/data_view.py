@@ -12,6 +12,7 @@ import json
 import streamlit as st
 
 from ftlib.data import count_truncated, dataset_stats
+from ftlib.formats import FORMAT_HELP, FORMAT_PLAIN, format_label
 from ftlib.rows import as_turns, row_kind
 from ui.common import active_model, cached_tokenizer, user_errors
 from ui.labels import as_in_training, setting_label, training_default
@@ -109,12 +110,14 @@ def show_row(row: dict, where: str, raw: bool) -> None:
 def show_report(result) -> None:
     """Metrics (good/bad answers for unpaired rows), what the rows hold, file-level notices, the skipped rows."""
     counts = result.summary()["counts"]
-    metrics = {"Format": result.format, "Rows read": result.total, "Valid rows": result.valid_rows}
+    # The format in plain words; its standard name (what docs and the CLI call it) on the line below.
+    metrics = {"Format": FORMAT_PLAIN[result.format], "Rows read": result.total, "Valid rows": result.valid_rows}
     metrics["Skipped rows"] = len(result.errors)
     if result.kind == "unpaired":
         metrics.update({"Good answers": counts["good"], "Bad answers": counts["bad"]})
     for column, (name, value) in zip(st.columns(len(metrics)), metrics.items(), strict=True):
         column.metric(name, value)
+    st.caption(f"Read as {format_label(result.format)}: {FORMAT_HELP[result.format].partition(': ')[2]}.")
     held = counts_sentence(counts)
     if held:
         st.caption(held)
