@@ -90,6 +90,7 @@ def pick_row():
         number = number_in_range(c2, f"Row (1 to {len(rows)})", 1, len(rows), 1, key="tok_row")
         if number is None:
             st.stop()
+        c2.caption("Rows of the saved split, in its shuffled order: not the file's lines (the Data page shows those).")
         return rows[number - 1], rows, number - 1
     text = st.text_area(
         "Conversation (JSON: a list of messages, or a row: messages (+ tools), prompt+chosen+rejected, "
