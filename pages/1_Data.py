@@ -286,10 +286,14 @@ def split_and_save(result, label: str) -> None:
         # Never replaced silently: the user ticks Replace (keyed by name, so a tick is not carried to another).
         old = existing[target]
         what = "the active dataset" if target == active else "a saved split"
-        st.warning(
-            f"`{target}` is already {what} ({old.get('train_rows')} train, {old.get('test_rows')} test rows). "
-            "Saving replaces it: tick **Replace it**, or choose another name."
-        )
+        if str(st.session_state.get(SAVED_KEY, "")).startswith(f"Saved **{target}**"):
+            # Right after this very save: nothing to warn about, only how a second save would behave.
+            st.caption(f"To save again under `{target}` (replacing what was just saved), tick **Replace it**.")
+        else:
+            st.warning(
+                f"`{target}` is already {what} ({old.get('train_rows')} train, {old.get('test_rows')} test rows). "
+                "Saving replaces it: tick **Replace it**, or choose another name."
+            )
         if st.session_state.get(UNTICK_KEY) == f"split_replace_{target}":
             # Set through the Session State API before the box is drawn, so the browser unticks it too (dropping
             # the key would leave the tick on screen while Save stays disabled).

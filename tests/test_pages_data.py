@@ -468,15 +468,19 @@ def test_replacing_a_split_refreshes_its_counts_and_unticks_replace():
     assert any("Saved **my_chats**: 2 train and 2 test rows" in s.value for s in at.success)
     replace = at.checkbox(key="split_replace_my_chats")
     assert not replace.value and replace.proto.set_value and at.button(key="split_save").disabled  # unticked on screen
-    assert [w.value for w in at.warning if "already" in w.value] == [
-        "`my_chats` is already the active dataset (2 train, 2 test rows). Saving replaces it: tick **Replace it**, "
-        "or choose another name."
-    ]
+    # Right after the save: no warning about the split just saved, only how a second save would behave.
+    assert not [w.value for w in at.warning if "already" in w.value]
+    assert any("To save again under `my_chats`" in c.value for c in at.caption)
     pick = at.selectbox(key="split_pick")
     assert pick.proto.set_value and pick.proto.raw_value == "my_chats (2 train, 2 test rows) · active"
     table = at.dataframe[-1].value
     assert list(table.columns) == ["Active", "Name", "Format", "Train rows", "Test rows", "Source"]
     assert table.iloc[0].tolist()[1:5] == ["my_chats", "chat messages (messages)", 2, 2]
+    at.run()  # any later redraw: the taken name is warned about, with the new counts
+    assert [w.value for w in at.warning if "already" in w.value] == [
+        "`my_chats` is already the active dataset (2 train, 2 test rows). Saving replaces it: tick **Replace it**, "
+        "or choose another name."
+    ]
 
 
 def test_formats_are_named_in_plain_words_with_their_standard_names():
