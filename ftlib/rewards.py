@@ -98,15 +98,27 @@ def not_repeating_score(text: str) -> float:
 
 def repeats_itself(text: str) -> bool:
     """An answer caught in a loop (what greedy decoding of a small model often writes): at least 3 sentences, counted
-    as `not_repeating_score` counts them, one of them said 3 times or more, and at most half of them different.
+    as `not_repeating_score` counts them, and either one of them said 3 times or more with at most half of them
+    different, or the answer ending in one sentence said 3 times in a row (a last one cut off by the token limit
+    aside; trailing punctuation ignored).
 
     >>> repeats_itself("Boil an egg:\\n\\nBoil an egg:\\n\\nBoil an egg:\\n\\nB")
     True
+    >>> repeats_itself("A poem.\\nThe sea,\\nA sky,\\nA place,\\nA place,\\nA place,\\nA pl")
+    True
     >>> repeats_itself("Ahoy! Boil it. Ahoy!"), repeats_itself("- Rest.\\n- Drink water.\\n- Rest.")
     (False, False)
+    >>> repeats_itself("Rest.\\nRest.\\nRest.\\nThen drink water.\\nAnd eat.\\nAnd sleep.")
+    False
     """
     units = repetition_units(text)
-    return len(units) >= 3 and max(Counter(units).values()) >= 3 and not_repeating_score(text) <= 0.5
+    if len(units) < 3:
+        return False
+    if max(Counter(units).values()) >= 3 and not_repeating_score(text) <= 0.5:
+        return True
+    ends = [u.rstrip(",.;:!? ") for u in units[-4:]]
+    cut_short = len(ends) == 4 and ends[0].startswith(ends[3])  # the last one is the loop's start, cut off
+    return len(set(ends[-3:])) == 1 or (cut_short and len(set(ends[:3])) == 1)
 
 
 # ---------------------------------------------------------------------------------------------------------------

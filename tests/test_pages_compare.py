@@ -134,6 +134,17 @@ LOOPS = [
         REPEATS[False],
     ),
     ("one repeat is not a loop", loop_tokens(times=2), "length", False, None),
+    (
+        "an answer that ends in a loop",  # the poem of the README's screenshot: varied lines, then one line looping
+        [
+            *loop_tokens(("The", " sea,", "\n", "A", " sky,", "\n", "Wide", " blue,", "\n"), 1),
+            *loop_tokens(("A", " place", " of", " the", " sea,", "\n"), 3),
+            *loop_tokens(("A", " place"), 1),
+        ],
+        "length",
+        False,
+        REPEATS[False],
+    ),
     ("an ordinary answer", loop_tokens((" Ahoy!", " Boil", " it", " ten", " minutes."), 1), "stop", False, None),
 ]
 
