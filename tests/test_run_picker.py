@@ -12,14 +12,20 @@ from ftlib.run_picker import age_words, preselect, run_choices
 from ftlib.testing import make_run
 
 
+def empty_adapter(folder):
+    """An adapter folder as a finished run leaves it (the files the run list looks for; never loaded here)."""
+    adapter = folder / "adapter"
+    adapter.mkdir()
+    (adapter / "adapter_config.json").write_text("{}")
+    (adapter / "adapter_model.safetensors").write_bytes(b"")
+    return adapter
+
+
 @pytest.fixture
 def runs(tiny_model_dir, tmp_path):
     """Three finished runs: a real one on chat_style, then a newer 2-step test on another split, and a full fine-tune
     on chat_style that failed halfway (not finished: never offered)."""
-    adapter = tmp_path / "adapter"
-    adapter.mkdir()
-    (adapter / "adapter_config.json").write_text("{}")
-    (adapter / "adapter_model.safetensors").write_bytes(b"")
+    adapter = empty_adapter(tmp_path)
     now = time.time()
     steps = [{"kind": "train", "step": s, "loss": 2.0 / s} for s in range(1, 41)]
     make_run(
@@ -82,10 +88,7 @@ def test_the_run_last_chosen_comes_first_until_a_newer_one_finishes_on_the_datas
 
 
 def test_runs_with_the_same_label_and_facts_are_numbered_so_each_can_be_picked(tiny_model_dir, tmp_path):
-    adapter = tmp_path / "adapter"
-    adapter.mkdir()
-    (adapter / "adapter_config.json").write_text("{}")
-    (adapter / "adapter_model.safetensors").write_bytes(b"")
+    adapter = empty_adapter(tmp_path)
     now = time.time()
     config = {"model": str(tiny_model_dir), "dataset": "chat_style"}
     for name, ended in (("first", now - 50), ("second", now - 20)):
