@@ -246,8 +246,8 @@ def test_two_runs_of_the_same_minute_on_the_same_data_can_each_be_picked(tiny_mo
     equal texts could not be picked."""
     workspace.save_split("numbers", SFT_ROWS[:10], SFT_ROWS[10:])
     config = {"model": str(tiny_model_dir), "dataset": "numbers", "max_steps": 10}
-    now = time.time()
-    for name, created in (("r-first", now - 20), ("r-second", now - 10)):
+    minute = time.time() // 60 * 60  # both inside one minute, whenever the test runs (labels show minutes)
+    for name, created in (("r-first", minute + 1), ("r-second", minute + 2)):
         make_run(name, config, state="finished", created=created, ended=created + 5)
     at = page(tiny_model_dir)
     assert not at.exception
