@@ -17,7 +17,6 @@ import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from ftlib.overfitting import diverged
 from ftlib.rundir import RunDir
 
 
@@ -67,14 +66,12 @@ def run_choices(adapters, now: float | None = None) -> list[RunChoice]:
     now = time.time() if now is None else now
     out = []
     for adapter in adapters:
-        run = RunDir(_run_folder(adapter.path))
-        info = run.summary()
+        info = RunDir(_run_folder(adapter.path)).summary()
         finished = info.ended or info.created
         facts = [f"{info.step} steps"]
         if info.train_loss is not None:
             facts.append(f"final loss {info.train_loss:.3f}")
-        went_wrong = diverged(run.read_metrics(), info.method.split(" ")[0]) is not None
-        if went_wrong:
+        if info.divergence is not None:
             facts.append("diverged")
         out.append(
             RunChoice(
@@ -84,7 +81,7 @@ def run_choices(adapters, now: float | None = None) -> list[RunChoice]:
                 age=age_words(now - finished) if finished else "",
                 dataset=dataset_name(info.dataset),
                 finished=finished,
-                diverged=went_wrong,
+                diverged=info.divergence is not None,
             )
         )
     return _told_apart(sorted(out, key=lambda c: c.finished or 0, reverse=True))

@@ -35,6 +35,7 @@ from pathlib import Path
 
 from ftlib import workspace
 from ftlib.config import RunConfig
+from ftlib.overfitting import Divergence, diverged
 
 STATES = ("queued", "running", "stopping", "finished", "failed", "interrupted")
 ACTIVE = ("running", "stopping")
@@ -89,6 +90,8 @@ class RunSummary:
     log_tail: list[str] = field(default_factory=list)
     resumable: bool = False
     stopped_by_user: bool = False  # `interrupted` because the person stopped it, not because its process died
+    # An ended run whose training loss ended far above where it started (ftlib.overfitting.diverged); None otherwise.
+    divergence: Divergence | None = None
 
     @property
     def label(self) -> str:
@@ -311,6 +314,8 @@ class RunDir:
         elapsed = train[-1].get("elapsed", 0.0) if train else 0.0
         eta = elapsed / step * (max_steps - step) if state in ACTIVE and step and max_steps and elapsed else None
         method = config.get("method", status.get("method", "?"))
+        # Judged once the run has ended (a run going may still come down), from the metrics read above.
+        divergence = None if state in ACTIVE or state == "queued" else diverged(metrics, method)
         if method not in ("lora", "qlora", "full"):
             method = f"{method} ({config.get('tuning', config.get('dpo_tuning', 'lora'))})"
         return RunSummary(
@@ -339,6 +344,7 @@ class RunDir:
             log_tail=status.get("log_tail") or ([] if state not in ("failed", "interrupted") else self.log_tail()),
             resumable=state in ("failed", "interrupted"),
             stopped_by_user=state == "interrupted" and status.get("stopped_by") == "user",
+            divergence=divergence,
         )
 
 

@@ -35,6 +35,7 @@ STABLE_KEYS = {
     "log_tail",
     "resumable",
     "stopped_by_user",
+    "divergence",
 }
 
 

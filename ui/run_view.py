@@ -15,7 +15,7 @@ import streamlit as st
 from ftlib import export, runs
 from ftlib.errors import UserError
 from ftlib.memory import human
-from ftlib.overfitting import Divergence, diverged, memorising_from
+from ftlib.overfitting import memorising_from
 from ftlib.rundir import RunSummary
 from ui.charts import run_figures
 from ui.common import deferred_download, show_download_failure, user_errors
@@ -39,7 +39,7 @@ def state_text(info: RunSummary) -> str:
     finished run whose loss rose reads "finished, diverged"."""
     if info.stopped_by_user:
         return "stopped — resumable"
-    if info.state == "finished" and divergence(info) is not None:
+    if info.state == "finished" and info.divergence is not None:
         return "finished, diverged"
     return info.state
 
@@ -47,24 +47,9 @@ def state_text(info: RunSummary) -> str:
 def state_icon(info: RunSummary) -> str:
     if info.state == "interrupted" and not info.stopped_by_user:
         return "⚠️"  # ended unexpectedly: not the pause sign a person's own stop shows
-    if info.state == "finished" and divergence(info) is not None:
+    if info.state == "finished" and info.divergence is not None:
         return "⚠️"  # finished, but the loss rose: not the green tick of a run that learnt something
     return STATE_ICON.get(info.state, "")
-
-
-def divergence(info: RunSummary) -> Divergence | None:
-    """Whether an ended run's training loss rose far above where it started (`ftlib.overfitting.diverged`); None
-    for a run still going."""
-    if info.state in ACTIVE:
-        return None
-    run = runs.find(info.id)
-    return _divergence(info.id, str(run.path), info.ended, info.step, info.method.split(" ")[0])
-
-
-@st.cache_data(max_entries=256, show_spinner=False)
-def _divergence(run_id: str, path: str, ended: float | None, step: int, method: str) -> Divergence | None:
-    """Read once per ended run (keyed by its folder, end time and step: a resumed run ends again)."""
-    return diverged(runs.find(run_id).read_metrics(), method)
 
 
 def part_names(count: int) -> list[str]:
@@ -209,7 +194,7 @@ def show_run(run_id: str) -> None:
             float(info.progress), text=f"step {info.step} of {info.max_steps or '?'} · {timing_text(info)}{eta}"
         )
     live_numbers(metrics)
-    went_wrong = divergence(info)
+    went_wrong = info.divergence
     if went_wrong is not None:
         text = went_wrong.sentence()
         st.warning(
@@ -257,7 +242,7 @@ def run_option(info: RunSummary) -> str:
     if info.state in ACTIVE:
         return text
     facts = [f"{info.step} steps"] + ([f"final loss {info.train_loss:.3f}"] if info.train_loss is not None else [])
-    facts += ["diverged"] if divergence(info) is not None else []
+    facts += ["diverged"] if info.divergence is not None else []
     return f"{text} — {' · '.join(facts)}"
 
 
@@ -356,7 +341,6 @@ __all__ = [
     "STATE_ICON",
     "charts",
     "controls",
-    "divergence",
     "engineer_numbers",
     "export_panel",
     "fmt_seconds",
