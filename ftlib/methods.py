@@ -157,6 +157,26 @@ save a split.'
     )
 
 
+def fitting_methods(kinds: list[str]) -> list[str]:
+    """The methods that can train every canonical row kind (ftlib.rows) in `kinds`.
+
+    >>> fitting_methods(["preference", "preference"]), fitting_methods(["sft", "preference"])
+    (['dpo', 'reward', 'kto'], [])
+    """
+    return [m for m in METHOD_ROWS if set(kinds) <= set(METHOD_ROWS[m])]
+
+
+def unfit_methods(kinds: list[str], samples: dict[str, str]) -> dict[str, str]:
+    """The methods that cannot train rows of these kinds (one per row), each with `how_to_get`'s sentence for the
+    split's most common kind it cannot train; `samples` as `how_to_get` takes them."""
+    out = {}
+    for method, trains in METHOD_ROWS.items():
+        wrong = [k for k in kinds if k not in trains]
+        if wrong:
+            out[method] = how_to_get(method, max(set(wrong), key=wrong.count), samples)
+    return out
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # GRPO's rewards: their shape is checked here; what they name (a run, a sample) before launch (ftlib.rewards)
 # ---------------------------------------------------------------------------------------------------------------

@@ -14,11 +14,11 @@ import json
 import streamlit as st
 
 from ftlib import models, runs, workspace
-from ftlib.config import METHOD_ROWS, METHODS, ConfigError, RunConfig
+from ftlib.config import METHODS, ConfigError, RunConfig
 from ftlib.demo_data import sample_choices
 from ftlib.distributed import gpu_count
 from ftlib.memory import estimate, model_shape
-from ftlib.methods import how_to_get
+from ftlib.methods import fitting_methods, unfit_methods
 from ftlib.rows import KIND_HELP, row_kind
 from ftlib.templates import TEMPLATE_NAMES
 from ftlib.training import Preflight, preflight
@@ -57,24 +57,6 @@ def cached_preflight(config_json: str, split: str, saved_at: float | None, root:
     return preflight(config, tokenizer=cached_tokenizer(config.model), rows=(train, test))
 
 
-def fitting_methods(rows: list[dict]) -> list[str]:
-    """The methods that can train every row kind in `rows`."""
-    kinds = {row_kind(r) for r in rows}
-    return [m for m in METHODS if kinds <= set(METHOD_ROWS[m])]
-
-
-def unfit_methods(rows: list[dict]) -> dict[str, str]:
-    """The methods that cannot train these rows, each with one sentence: what data it needs and how to get it."""
-    kinds = [row_kind(r) for r in rows]
-    samples = {name: sample.kind for name, sample in sample_choices().items()}
-    out = {}
-    for method in METHODS:
-        wrong = [k for k in kinds if k not in METHOD_ROWS[method]]
-        if wrong:
-            out[method] = how_to_get(method, max(set(wrong), key=wrong.count), samples)
-    return out
-
-
 def start_panel(config: RunConfig, split: str, saved_at: float | None) -> None:
     """What is known before launch, the memory estimate, and the Start button (only when nothing refuses it)."""
     report = cached_preflight(json.dumps(config.to_dict()), split, saved_at, str(workspace.workspace_dir()))
@@ -110,19 +92,20 @@ def new_run(model: str, split: str) -> None:
         f"Model **{model}** · dataset **{split}**: {len(train)} training rows, {len(test)} held out for "
         "evaluation. Change them in the sidebar and on the Data page."
     )
-    methods = fitting_methods(train)
+    kinds = [row_kind(r) for r in train]
+    methods = fitting_methods(kinds)
     if not methods:
-        kinds = sorted({row_kind(r) for r in train})
+        held = " and ".join(KIND_HELP[k] for k in sorted(set(kinds)))
         st.warning(
-            f"This split holds {' and '.join(KIND_HELP[k] for k in kinds)}; no training method trains on a mix "
-            "of those. Save a split of one kind: conversations (SFT), preference pairs (DPO, a reward model, KTO), "
-            "good/bad answers (KTO) or prompts (GRPO)."
+            f"This split holds {held}; no training method trains on a mix of those. Save a split of one kind: "
+            "conversations (SFT), preference pairs (DPO, a reward model, KTO), good/bad answers (KTO) or prompts "
+            "(GRPO)."
         )
         return
     templates = [n for n in TEMPLATE_NAMES if n != "custom" or st.session_state.get(TEMPLATE_KEY) == "custom"]
     # One process per GPU of this server (1 on CPU); several machines are started from the CLI (README).
     gpus = max(1, gpu_count())
-    unfit = unfit_methods(train)
+    unfit = unfit_methods(kinds, {name: sample.kind for name, sample in sample_choices().items()})
     # Another split than the one the method was chosen for, and the method cannot train it: start from one that can
     # (the radio keeps its value across splits; dropping it lets the form's default apply).
     if st.session_state.get("train_method_split") != split and remembered("train_method") in unfit:
