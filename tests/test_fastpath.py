@@ -471,22 +471,22 @@ def test_kto_with_bf16_products_tracks_fp32(tiny_model_dir, tmp_path, monkeypatc
             assert logged[1][key] == pytest.approx(logged[0][key], rel=5e-2, abs=1e-3), key
 
 
+def small_grpo_config(model_dir, **extra):
+    """A LoRA GRPO run small enough to score by hand: 2 answers of at most 6 tokens per prompt, no dropout, a KL."""
+    from tests.test_alignment import GRPO_REWARDS
+
+    settings = dict(rewards=GRPO_REWARDS, lora_dropout=0.0, grpo_group_size=2, beta=0.1, grpo_max_new_tokens=6)
+    return tiny_config(model_dir, method="grpo", **(settings | extra))
+
+
 def test_grpo_with_bf16_products_tracks_fp32(tiny_model_dir, tmp_path, monkeypatch):
     """GRPO with bf16 products: the answer-writing forward (ftlib.sampling on the model under training: the adapted
     layers and the LM head multiply in bf16) gives next-token log-probabilities within bf16 rounding of fp32's; on the
     same answers, the per-token log-probabilities, the reference's (adapter disabled), the loss and the gradients
     track the fp32 path's."""
-    from tests.test_alignment import GRPO_REWARDS, PROMPTS
+    from tests.test_alignment import PROMPTS
 
-    config = tiny_config(
-        tiny_model_dir,
-        method="grpo",
-        rewards=GRPO_REWARDS,
-        lora_dropout=0.0,
-        grpo_group_size=2,
-        beta=0.1,
-        grpo_max_new_tokens=6,
-    )
+    config = small_grpo_config(tiny_model_dir)
     fp32, mixed = _alignment_pair(config, PROMPTS, tmp_path, monkeypatch)
     assert _mixed_layers(mixed) == (2 * 7, 1)
     prompts = [json.dumps(PROMPTS[0]["prompt"])] * 2 + [json.dumps(PROMPTS[1]["prompt"])] * 2

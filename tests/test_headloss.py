@@ -253,20 +253,11 @@ def test_grpo_at_a_sampling_temperature_scores_through_the_fast_head_as_trls_doe
     import json
 
     from ftlib.training import build_trainer
-    from tests.test_alignment import GRPO_REWARDS, PROMPTS
-    from tests.test_fastpath import _loss_and_grads_of
+    from tests.test_alignment import PROMPTS
+    from tests.test_fastpath import _loss_and_grads_of, small_grpo_config
 
     monkeypatch.setenv("FTLIB_CPU_BF16", "0")  # fp32 on every machine: this compares the two heads exactly
-    config = tiny_config(
-        varied_model(6),
-        method="grpo",
-        rewards=GRPO_REWARDS,
-        lora_dropout=0.0,
-        grpo_group_size=2,
-        grpo_max_new_tokens=6,
-        grpo_temperature=0.7,
-        beta=0.1,
-    )
+    config = small_grpo_config(varied_model(6), grpo_temperature=0.7)
     trainer = build_trainer(config, tmp_path, rows=(PROMPTS, [])).trainer
     base = trainer.model.get_base_model()
     assert hasattr(base, "_ftlib_trl_forward")  # the fast head took over at temperature 0.7
