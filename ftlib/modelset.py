@@ -18,6 +18,7 @@ from pathlib import Path
 
 from ftlib.jobs import BackgroundJob
 from ftlib.lease import ForwardLock
+from ftlib.rundir import run_folder_of
 from ftlib.sampling import BASE, GenRow, RowResult, SamplingError, TokenInfo, generate, generate_stream
 
 
@@ -157,8 +158,7 @@ def list_run_adapters(root: Path | None = None) -> list[RunAdapter]:
 
 def adapter_name_for(path: Path, taken: set[str]) -> str:
     """A short unique adapter name from a run or adapter path (the run's folder name)."""
-    path = Path(path)
-    base = path.parent.name if path.name in ("adapter", "final", "final_adapter", "model") else path.name
+    base = run_folder_of(path).name
     base = "".join(c if c.isalnum() or c in "-_" else "_" for c in base) or "tuned"
     if base == BASE:
         base = "tuned"

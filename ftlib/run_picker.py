@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from ftlib.rundir import RunDir
+from ftlib.rundir import RunDir, run_folder_of
 
 
 @dataclass(frozen=True)
@@ -55,18 +55,13 @@ def dataset_name(dataset: str) -> str:
     return Path(dataset).stem if dataset else ""
 
 
-def _run_folder(path: Path) -> Path:
-    path = Path(path)
-    return path.parent if path.name in ("adapter", "final", "final_adapter", "model") else path
-
-
 def run_choices(adapters, now: float | None = None) -> list[RunChoice]:
     """A RunChoice for each finished run (`ftlib.modelset.RunAdapter`s, as `list_run_adapters` gives them), newest
     first by when they finished."""
     now = time.time() if now is None else now
     out = []
     for adapter in adapters:
-        info = RunDir(_run_folder(adapter.path)).summary()
+        info = RunDir(run_folder_of(adapter.path)).summary()
         finished = info.ended or info.created
         facts = [f"{info.step} steps"]
         if info.train_loss is not None:

@@ -39,6 +39,20 @@ from ftlib.overfitting import Divergence, diverged
 
 STATES = ("queued", "running", "stopping", "finished", "failed", "interrupted")
 ACTIVE = ("running", "stopping")
+# Where a finished run leaves what it trained, inside its folder (a LoRA adapter, or a full fine-tune's model).
+OUTPUT_FOLDERS = ("adapter", "final", "final_adapter", "model")
+
+
+def run_folder_of(path: str | Path) -> Path:
+    """The run's own folder, from the path of its output (`<run>/adapter`, `<run>/model`...) or the folder itself.
+
+    >>> run_folder_of("runs/r1/adapter"), run_folder_of("runs/r1")
+    (PosixPath('runs/r1'), PosixPath('runs/r1'))
+    """
+    path = Path(path)
+    return path.parent if path.name in OUTPUT_FOLDERS else path
+
+
 DONE = ("finished", "failed", "interrupted")
 
 CONFIG_FILE = "config.json"

@@ -15,6 +15,7 @@ import streamlit as st
 from ftlib import evaluate as E
 from ftlib import lease
 from ftlib import modelset as M
+from ftlib.rundir import run_folder_of
 from ftlib.tuning_cost import TunedWith
 from ui import nav
 from ui.common import model_set_for, user_errors, wait_notice
@@ -55,12 +56,7 @@ run_name = pick_run(
 run = by_name[run_name]
 
 
-def run_folder(path):
-    """The run's own folder, from where its adapter or model lies."""
-    return path.parent if path.name in ("adapter", "final", "model") else path
-
-
-run_path = run_folder(run.path)
+run_path = run_folder_of(run.path)
 with user_errors("Could not read the run's configuration and held-out rows"):
     info = cached_run_info(str(run_path), (run_path / "config.json").stat().st_mtime)
 if not info.test_rows:
@@ -179,7 +175,7 @@ if result.skipped:
 
 st.subheader("What it cost")
 evaluated = by_name.get(job_run)  # the run the shown evaluation used, whatever is picked above now
-tuned_with = TunedWith.from_run(run_folder(evaluated.path)) if evaluated else None
+tuned_with = TunedWith.from_run(run_folder_of(evaluated.path)) if evaluated else None
 cost_section(job.model_set, result.adapter, job.kwargs.get("template", "tokenizer"), job_run, tuned_with)
 
 # ------------------------------------------------------------------------------------------------ side by side
