@@ -151,8 +151,6 @@ def grid() -> None:
     if job is None:
         st.info("Press **Generate** to fill the grid: one column per setting, one row per model.")
         return
-    if running and job.done:
-        st.rerun()  # once, so the controls drawn while it ran (the Stop button) match the finished state
     labels = st.session_state[LABELS_KEY]
     if labels["prompt"] != tuple(prompt_ids):
         st.caption("These outputs are for an earlier prompt; press **Generate** to run this one.")
@@ -176,6 +174,10 @@ def grid() -> None:
     )
     if job.error:
         st.error(f"Generation failed: {job.error}")
+    if running and job.done:
+        # Once, so the controls drawn while it ran (the Stop button) match the finished state. After the finished
+        # grid is drawn, not before: the page shows the whole grid even while that rerun is on its way.
+        st.rerun()
 
 
 grid()

@@ -544,7 +544,10 @@ def waiting_position(page, timeout: float = LOAD_TIMEOUT_MS) -> int:
 def wait_grid(page, timeout: float = 300_000) -> dict[str, list[str]]:
     """On the Compare page, after Generate: wait until the grid is whole; returns row name -> cell texts."""
     main = _main(page)
-    main.locator(".ftgen").first.wait_for(timeout=timeout)
+    # An exception box instead of the grid fails at once, with its text.
+    main.locator(".ftgen").first.or_(page.locator(EXCEPTION).first).wait_for(timeout=timeout)
+    if page.locator(EXCEPTION).count():
+        raise AssertionError(f"The Compare page shows an exception: {exceptions(page)}")
     # The Stop button exists only while the job runs; the script reruns once when it ends.
     main.get_by_role("button", name="Stop", exact=True).wait_for(state="detached", timeout=timeout)
     wait_idle(page, timeout)

@@ -123,6 +123,10 @@ def diagnostics(request, name: str, pages: list):
         for i, page in enumerate(pages):
             with contextlib.suppress(Exception):
                 screenshot(page, folder, f"failure-{i}")
+            # CI keeps the report, not the screenshots: what each page showed, in words.
+            with contextlib.suppress(Exception):
+                shown = page.locator('[data-testid="stMain"]').inner_text(timeout=5_000)
+                request.node.add_report_section("call", f"page {i} ({page.url})", shown[-4_000:])
         # Who holds the device and who waits for it (a page stuck "running" is often a page stuck in line).
         request.node.add_report_section(
             "call", "device lease", json.dumps({"holder": lease.holder("cpu"), "line": lease.waiting("cpu")}, indent=1)
