@@ -110,6 +110,10 @@ def test_compare_grid_streams_engine_outputs(finished_run, varied_dir):
     assert heads[1][0] == f"model {first.prob:.1%} · under this setting {first.sample_prob:.1%}"
     assert all("under this setting" in h for h in heads[1]) and not any("under this setting" in h for h in heads[0])
     assert any(t.sample_prob > t.prob + 0.001 for r in expected[1:3] for t in r.tokens)  # the two numbers differ
+    # What the numbers mean is said by the page's CSS under every card (sampled columns marked), not in each card.
+    assert "data-sampled" in bodies[1] and "data-sampled" not in bodies[0] and "its own odds" not in bodies[0]
+    css = next(h.proto.body for h in at.get("html") if ".card::after" in h.proto.body)
+    assert "greedy always takes the top one" in css and "[data-sampled] .card::after" in css
 
 
 def loop_tokens(pieces=("Bo", "il", " an", " egg", ":", "\n\n"), times: int = 16) -> list[S.TokenInfo]:

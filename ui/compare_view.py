@@ -33,6 +33,10 @@ CSS = """
 .ftgen .card .bar{display:inline-block;height:7px;background:#58a6ff;border-radius:2px}
 .ftgen .card .chosen code{background:#ddf4e4;font-weight:600}
 .ftgen .card .note{color:#666;margin-top:3px}
+.ftgen .card::after{display:block;color:#666;margin-top:3px;
+       content:"model: its own odds for this token; greedy always takes the top one. The list: its top choices."}
+.ftgen[data-sampled] .card::after{content:"model: its own odds for this token. Under this setting: the odds it was \
+drawn with, after temperature, top-k and top-p. The list: the model's own top choices."}
 .ftgen .end[data-note="repeats"]{display:block;margin-top:4px;color:#9a6700;font-style:normal;
        font-family:sans-serif;font-size:12px}
 </style>
@@ -65,14 +69,9 @@ def card_html(token, sampled: bool = False) -> str:
             f'<div{klass}><code>{shown(text)}</code><i class="bar" style="width:{width}px"></i>{prob:.1%}</div>'
         )
     listed = "".join(alts) or '<div class="note">no alternatives recorded</div>'
-    if sampled:
-        why = (
-            "model: its own odds for this token. Under this setting: the odds it was drawn with, after "
-            "temperature, top-k and top-p. The list: the model's own top choices."
-        )
-    else:
-        why = "model: its own odds for this token; greedy always takes the top one. The list: its top choices."
-    return f'<span class="card"><div class="head">{head}</div>{listed}<div class="note">{why}</div></span>'
+    # What the numbers mean is said once, by the CSS (`.card::after`), not in each of a cell's ~100 cards: a grid's
+    # HTML is resent to every open session on each poll while it fills.
+    return f'<span class="card"><div class="head">{head}</div>{listed}</span>'
 
 
 # Under a finished answer that loops (`ftlib.rewards.repeats_itself`): a model sure of every word of a loop colours
@@ -102,6 +101,7 @@ def token_html(tokens, finish: str = "", model: str = "", sampled: bool = False)
     if finish and repeats_itself("".join(t.text for t in tokens if not t.stop)):
         parts.append(f'<span class="end" data-note="repeats">{html.escape(REPEATS[sampled])}</span>')
     data = f' data-model="{html.escape(model, quote=True)}"' if model else ""
+    data += " data-sampled" if sampled else ""  # the cards' note (CSS) says what a sampled column's odds are
     return f'<div class="ftgen"{data}>{"".join(parts) or "&nbsp;"}</div>'
 
 
