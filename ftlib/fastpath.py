@@ -383,7 +383,8 @@ def bf16_products(model, method: str, device: str, requested_dtype: str, tuning:
     a CPU with native bf16 (dtype `auto`).
 
     LoRA (DPO, reward, KTO, GRPO): the frozen weights of the adapted layers in bf16, their products in bf16;
-    activations, norms, attention, embeddings and the adapters in fp32, the LM head's product in bf16. Like bf16
+    activations, norms, attention, embeddings and the adapters in fp32 (attention through ftlib.cpu_attention's
+    batched products for short rows, `use_in_fp32`), the LM head's product in bf16. Like bf16
     autocast (each linear layer's inputs and weights in bf16), without casting the frozen weights again on every
     forward, and with each layer's output kept in fp32 with the adapter's delta added in fp32 (`_MixedLoraLinear`),
     where autocast would round the sum to bf16. The reference forwards of TRL's DPO, KTO and GRPO (the adapter
@@ -409,7 +410,7 @@ def bf16_products(model, method: str, device: str, requested_dtype: str, tuning:
         return False
     base = model.get_base_model() if hasattr(model, "get_base_model") else model
     if method == "full" or (method in ALIGNMENT_BF16 and tuning == "full"):
-        return _bf16_full(base, generating_head=method in ALIGNMENT_BF16)
+        return _bf16_full(base, generating_head=method in ALIGNMENT_BF16) and _fp32_attention(base)
     if method in ALIGNMENT_BF16 and tuning != "lora":
         return False  # QLoRA: 4-bit layers keep their own compute dtype
     layers = [m for m in model.modules() if hasattr(m, "_ftlib_peft_forward")]
@@ -421,6 +422,14 @@ def bf16_products(model, method: str, device: str, requested_dtype: str, tuning:
     base._ftlib_head_dtype = torch.bfloat16  # read by ftlib.headloss
     if method in ALIGNMENT_BF16:
         _mix_linear(base.get_output_embeddings())
+    return _fp32_attention(base)
+
+
+def _fp32_attention(base) -> bool:
+    """The fp32 stream's attention through ftlib.cpu_attention's batched products (`use_in_fp32`)."""
+    from ftlib import cpu_attention
+
+    cpu_attention.use_in_fp32(base)
     return True
 
 

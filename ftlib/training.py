@@ -431,11 +431,11 @@ def build_trainer(
             **common,
         )
     fastpath.fuse_lora(trainer.model)  # after the trainer wrapped the model with PEFT
-    # KTO's and GRPO's frozen reference copy (full tuning) multiplies as the policy does.
+    # KTO's and GRPO's frozen reference copy (full tuning) multiplies as the policy does, attention included.
     for model_for_products in (trainer.model, getattr(trainer, "ref_model", None)):
         if model_for_products is not None:
             fastpath.bf16_products(model_for_products, config.method, device, config.dtype, tuning=config.tuning)
-    fastpath.fast_attention(trainer.model)
+            fastpath.fast_attention(model_for_products)
     # After the trainer gave the model (and DPO's reference copy) TRL's fused LM head; WPO weighting needs an
     # output the fast head does not compute. GRPO's head scores at its sampling temperature (TRL's `temperature`).
     if not getattr(args, "use_weighting", False):

@@ -94,6 +94,28 @@ def test_steps_aside_where_it_does_not_apply(monkeypatch):
     assert len(calls) == 1
 
 
+def test_fp32_runs_it_only_in_a_model_marked_fp32_stream(monkeypatch):
+    """`use_in_fp32` (an fp32 stream over bf16 products) sends fp32 attention through the batched products, with
+    gradients and without (a reference forward computes as its policy does), at sdpa's fp32 precision."""
+    calls = []
+    original = cpu_attention._CausalAttention.apply
+    monkeypatch.setattr(cpu_attention._CausalAttention, "apply", lambda *a: calls.append(1) or original(*a))
+    marked = types.SimpleNamespace(**vars(MODULE), q_proj=None)
+    assert cpu_attention.use_in_fp32(types.SimpleNamespace(modules=lambda: [marked, MODULE])) == 1
+    leaves, upstream, mask = _inputs(torch.float32, length=40)
+    exact = _sdpa([t.detach().double().requires_grad_() for t in leaves], upstream.double(), mask)
+    out, _ = cpu_attention.attention_forward(marked, *leaves, mask, scaling=8**-0.5)
+    ours = (out, *torch.autograd.grad(out, leaves, upstream))
+    assert len(calls) == 1 and out.dtype == torch.float32
+    for name, mine, truth in zip(("output", "dq", "dk", "dv"), ours, exact, strict=True):
+        torch.testing.assert_close(mine.double(), truth, rtol=1e-5, atol=1e-5, msg=name)
+    with torch.no_grad():
+        again, _ = cpu_attention.attention_forward(marked, *leaves, mask, scaling=8**-0.5)
+    assert len(calls) == 2 and torch.equal(again, out.detach())
+    cpu_attention.attention_forward(MODULE, *leaves, mask, scaling=8**-0.5)  # not marked: sdpa
+    assert len(calls) == 2
+
+
 def test_a_bf16_lora_run_uses_it_and_an_fp32_run_keeps_sdpa(varied_model, tmp_path, monkeypatch):
     from ftlib.training import build_trainer
     from tests.test_training import SFT_ROWS, tiny_config

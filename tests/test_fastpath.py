@@ -8,7 +8,7 @@ import json
 import pytest
 import torch
 
-from ftlib import fastpath
+from ftlib import cpu_attention, fastpath
 from tests.test_training import SFT_ROWS, tiny_config
 
 
@@ -315,7 +315,13 @@ def test_lora_dpo_with_bf16_products_tracks_fp32(varied_model, tmp_path, monkeyp
     monkeypatch.setenv("FTLIB_CPU_BF16", "0")
     fp32, fp32_logs = _dpo_run(config, tmp_path, "fp32")
     monkeypatch.setenv("FTLIB_CPU_BF16", "1")
+    grad_modes = []  # the fp32 stream's attention runs ftlib.cpu_attention, for the policy and the reference
+    original = cpu_attention._CausalAttention.apply
+    monkeypatch.setattr(
+        cpu_attention._CausalAttention, "apply", lambda *a: grad_modes.append(torch.is_grad_enabled()) or original(*a)
+    )
     mixed, mixed_logs = _dpo_run(config, tmp_path, "mixed")
+    assert True in grad_modes and False in grad_modes
     base = mixed.model.get_base_model()
     adapted = [m for m in mixed.model.modules() if getattr(m, "_ftlib_bf16_products", False)]
     assert len(adapted) == 2 * 7
