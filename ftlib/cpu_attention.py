@@ -11,7 +11,7 @@ probabilities from them (as flash attention does) rather than keeping [rows, hea
 It runs for bf16 queries on CPU with gradients on, a causal mask (plus padding) and at most `MAX_LENGTH` positions:
 below that it measured 1.3-2.6x faster than the flash kernel forward + backward, above it slower (single-thread
 timings, 8 rows x 9 heads, BENCHMARKS.md). In fp32 it runs only in models `use_in_fp32` marked (an fp32 stream over
-bf16 products: LoRA DPO, full fine-tuning, reward, KTO, GRPO), with or without gradients. Everything else (other fp32
+bf16 products with LoRA: DPO, reward, KTO, GRPO), with or without gradients. Everything else (other fp32
 models, generation with a cache, longer rows, attention dropout, soft-capping, sliding windows) goes to
 transformers' `sdpa` function unchanged. The softmax's exponentials are exp2 of base-2 scores (see `LOG2E`).
 
@@ -181,11 +181,11 @@ def use_for(model) -> bool:
 
 
 def use_in_fp32(model) -> int:
-    """Let the attention of a model with an fp32 stream over bf16 products (fastpath.bf16_products: LoRA DPO, full
-    fine-tuning, reward, KTO, GRPO) run the batched products in fp32, with gradients and without (the reference
-    forwards), for short rows. Same precision as `sdpa` in fp32, ~5% faster per LoRA DPO step (BENCHMARKS.md); bf16
-    attention there was ~5% faster again but its DPO loss lagged fp32's by 2.3% after 4 steps on the test model.
-    Returns how many attention modules it marked."""
+    """Let the attention of a model with an fp32 stream over bf16 products (fastpath.bf16_products with LoRA: DPO,
+    reward, KTO, GRPO) run the batched products in fp32, with gradients and without (the reference forwards), for
+    short rows. Same precision as `sdpa` in fp32, ~5% less CPU per LoRA DPO step (BENCHMARKS.md); bf16 attention there
+    was ~5% faster again but its DPO loss lagged fp32's by 2.3% after 4 steps on the test model. Returns how many
+    attention modules it marked."""
     marked = 0
     for module in model.modules():
         if hasattr(module, "is_causal") and hasattr(module, "q_proj"):

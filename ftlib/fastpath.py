@@ -410,7 +410,9 @@ def bf16_products(model, method: str, device: str, requested_dtype: str, tuning:
         return False
     base = model.get_base_model() if hasattr(model, "get_base_model") else model
     if method == "full" or (method in ALIGNMENT_BF16 and tuning == "full"):
-        return _bf16_full(base, generating_head=method in ALIGNMENT_BF16) and _fp32_attention(base)
+        # Attention stays torch's: the batched products in fp32 measured no faster for full fine-tuning (1 thread:
+        # 4.78-4.83 vs 4.76-4.79 s CPU for steps 2-4; 2 threads: 26.2-26.5 vs 25.7 s per epoch), unlike LoRA DPO.
+        return _bf16_full(base, generating_head=method in ALIGNMENT_BF16)
     if method in ALIGNMENT_BF16 and tuning != "lora":
         return False  # QLoRA: 4-bit layers keep their own compute dtype
     layers = [m for m in model.modules() if hasattr(m, "_ftlib_peft_forward")]
@@ -426,7 +428,8 @@ def bf16_products(model, method: str, device: str, requested_dtype: str, tuning:
 
 
 def _fp32_attention(base) -> bool:
-    """The fp32 stream's attention through ftlib.cpu_attention's batched products (`use_in_fp32`)."""
+    """The fp32 stream's attention through ftlib.cpu_attention's batched products (`use_in_fp32`): LoRA DPO steps
+    -5% CPU on 1 thread, -2% wall on 2 (BENCHMARKS.md)."""
     from ftlib import cpu_attention
 
     cpu_attention.use_in_fp32(base)
