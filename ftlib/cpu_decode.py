@@ -33,7 +33,9 @@ import torch.nn.functional as F
 MIN_WEIGHT = 300_000
 # Rows (batch x positions) up to which a product counts as a decoding step's.
 MAX_ROWS = 16
-_lock = threading.Lock()  # two generations on one model: only one switches its layers (the other runs dense)
+# One generation at a time switches layers; a second one meanwhile runs the layers as they are (switched when it
+# decodes the same model, dense otherwise) and never restores what it did not switch.
+_lock = threading.Lock()
 
 
 def enabled() -> bool:
