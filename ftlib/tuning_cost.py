@@ -36,6 +36,7 @@ from ftlib.evaluate import EvalError, conversation, encode_reference, losses_wit
 from ftlib.jobs import BackgroundJob
 from ftlib.methods import BETA_METHODS, SFT_METHODS, default_learning_rate
 from ftlib.modelset import generate_with_set
+from ftlib.overfitting import plain_number
 from ftlib.rundir import RunDir
 from ftlib.sampling import DecodingSetting, GenRow, render_prompt
 
@@ -87,19 +88,6 @@ def grade(relative: float) -> str:
     return next((word for limit, word in GRADES if relative < limit), "large")
 
 
-def _rate(value: float) -> str:
-    """A learning rate as people write it: 0.002, 5e-5.
-
-    >>> _rate(2e-3), _rate(5e-5), _rate(0.5)
-    ('0.002', '5e-5', '0.5')
-    """
-    text = f"{value:.2g}"
-    if "e" in text:
-        mantissa, exponent = text.split("e")
-        text = f"{mantissa}e{int(exponent)}"
-    return text
-
-
 @dataclass
 class TunedWith:
     """The settings of the run behind the tuned model that the forgetting advice depends on."""
@@ -138,11 +126,11 @@ class TunedWith:
     def remedies(self) -> list[str]:
         """What would forget less, fitted to this run, most direct first."""
         steps = f"fewer steps (this run trained {self.steps})" if self.steps else "fewer steps or epochs"
-        rate, usual = self.learning_rate, self.usual_rate
-        if rate > usual * 1.5:
-            lower = f"a lower learning rate (this run used {_rate(rate)}, above the usual {_rate(usual)})"
+        rate, usual = plain_number(self.learning_rate), self.usual_rate
+        if self.learning_rate > usual * 1.5:
+            lower = f"a lower learning rate (this run used {rate}, above the usual {plain_number(usual)})"
         else:
-            lower = f"a lower learning rate (this run used {_rate(rate)}; try {_rate(rate / 2)})"
+            lower = f"a lower learning rate (this run used {rate}; try {plain_number(self.learning_rate / 2)})"
         out = [steps, lower]
         if self.adapter and self.lora_r > 4:
             out.append(f"a lower LoRA rank (this run used {self.lora_r}; try {self.lora_r // 2})")

@@ -140,7 +140,7 @@ ADVICE = [
     (
         "full",
         {"method": "full"},
-        ["LoRA instead of full fine-tuning", "this run used 5e-5; try 2.5e-5"],
+        ["LoRA instead of full fine-tuning", "this run used 0.00005; try 0.000025"],
         ["LoRA rank", "beta"],
     ),
     (
