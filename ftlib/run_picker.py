@@ -14,6 +14,7 @@ run left to load (modelset.py); nothing here imports torch.
 from __future__ import annotations
 
 import time
+from collections import Counter
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -63,16 +64,11 @@ def run_choices(adapters, now: float | None = None) -> list[RunChoice]:
     for adapter in adapters:
         info = RunDir(run_folder_of(adapter.path)).summary()
         finished = info.ended or info.created
-        facts = [f"{info.step} steps"]
-        if info.train_loss is not None:
-            facts.append(f"final loss {info.train_loss:.3f}")
-        if info.divergence is not None:
-            facts.append("diverged")
         out.append(
             RunChoice(
                 name=adapter.name,
                 label=info.label,
-                facts=" · ".join(facts),
+                facts=info.facts,
                 age=age_words(now - finished) if finished else "",
                 dataset=dataset_name(info.dataset),
                 finished=finished,
@@ -83,16 +79,23 @@ def run_choices(adapters, now: float | None = None) -> list[RunChoice]:
 
 
 def _told_apart(choices: list[RunChoice]) -> list[RunChoice]:
-    """The same choices, runs with the same label and facts numbered "#1", "#2"... from the oldest: a picker keeps a
-    choice by its option text, so two equal texts would make the second run impossible to pick."""
-    groups: dict[tuple[str, str], list[int]] = {}
-    for i, choice in enumerate(choices):
-        groups.setdefault((choice.label, choice.facts), []).append(i)
-    out = list(choices)
-    for members in groups.values():
-        if len(members) > 1:
-            for number, i in enumerate(reversed(members), start=1):  # newest first: the oldest is #1
-                out[i] = replace(out[i], label=f"{out[i].label} #{number}")
+    """The same choices (newest first), runs with the same label and facts numbered "#1", "#2"... from the oldest."""
+    numbers = duplicate_numbers([(c.label, c.facts) for c in reversed(choices)])[::-1]
+    return [c if n is None else replace(c, label=f"{c.label} #{n}") for c, n in zip(choices, numbers, strict=True)]
+
+
+def duplicate_numbers(keys: list) -> list[int | None]:
+    """For option texts (or keys) in order, oldest first: 1, 2... for each one that occurs more than once, None for
+    the others. A picker keeps a choice by its option text, so of two equal texts the second could not be picked.
+
+    >>> duplicate_numbers(["a", "b", "a"])
+    [1, None, 2]
+    """
+    counts, seen = Counter(keys), Counter()
+    out: list[int | None] = []
+    for key in keys:
+        seen[key] += 1
+        out.append(seen[key] if counts[key] > 1 else None)
     return out
 
 
@@ -122,4 +125,4 @@ def preselect(choices: list[RunChoice], dataset: str | None, last_pick: tuple[st
     return newest
 
 
-__all__ = ["RunChoice", "age_words", "dataset_name", "preselect", "run_choices"]
+__all__ = ["RunChoice", "age_words", "dataset_name", "duplicate_numbers", "preselect", "run_choices"]

@@ -114,6 +114,17 @@ class RunSummary:
         dataset = Path(self.dataset).stem if self.dataset else "?"
         return f"{self.method} · {dataset} · {when}"
 
+    @property
+    def facts(self) -> str:
+        """What tells runs with one label apart (a real run from a two-step test): "40 steps · final loss 1.234",
+        plus "diverged" for a run whose loss rose."""
+        facts = [f"{self.step} steps"]
+        if self.train_loss is not None:
+            facts.append(f"final loss {self.train_loss:.3f}")
+        if self.divergence is not None:
+            facts.append("diverged")
+        return " · ".join(facts)
+
     def as_dict(self) -> dict:
         return asdict(self)
 

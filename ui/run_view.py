@@ -16,6 +16,7 @@ from ftlib import export, runs
 from ftlib.errors import UserError
 from ftlib.memory import human
 from ftlib.overfitting import memorising_from
+from ftlib.run_picker import duplicate_numbers
 from ftlib.rundir import RunSummary
 from ui.charts import run_figures
 from ui.common import deferred_download, show_download_failure, user_errors
@@ -239,25 +240,19 @@ def run_option(info: RunSummary) -> str:
     steps and final loss, which tell apart runs started the same minute on the same data. A running run's text
     holds no step count: the picker is redrawn whenever its text changes, which would close it every poll."""
     text = f"{state_icon(info)} {info.label}"
-    if info.state in ACTIVE:
-        return text
-    facts = [f"{info.step} steps"] + ([f"final loss {info.train_loss:.3f}"] if info.train_loss is not None else [])
-    facts += ["diverged"] if info.divergence is not None else []
-    return f"{text} — {' · '.join(facts)}"
+    return text if info.state in ACTIVE else f"{text} — {info.facts}"
 
 
 def run_options(infos: list[RunSummary]) -> dict[str, str]:
     """`run_option` for each run by id, runs with equal texts (two queued the same minute on the same data) numbered
     "#1", "#2"... from the oldest: the picker keeps a choice by its text, so equal texts left one run unpickable."""
-    texts = {info.id: run_option(info) for info in infos}
-    groups: dict[str, list[str]] = {}
-    for info in sorted(infos, key=lambda r: r.created or 0):
-        groups.setdefault(texts[info.id], []).append(info.id)
-    for members in groups.values():
-        if len(members) > 1:
-            for number, run_id in enumerate(members, start=1):
-                texts[run_id] = f"{texts[run_id]} #{number}"
-    return texts
+    oldest_first = sorted(infos, key=lambda r: r.created or 0)
+    texts = [run_option(info) for info in oldest_first]
+    numbers = duplicate_numbers(texts)
+    return {
+        info.id: text if n is None else f"{text} #{n}"
+        for info, text, n in zip(oldest_first, texts, numbers, strict=True)
+    }
 
 
 def export_panel(run_id: str) -> None:
