@@ -114,7 +114,7 @@ def repeats_itself(text: str) -> bool:
     units = repetition_units(text)
     if len(units) < 3:
         return False
-    if max(Counter(units).values()) >= 3 and not_repeating_score(text) <= 0.5:
+    if max(Counter(units).values()) >= 3 and len(set(units)) <= len(units) / 2:  # not_repeating_score <= 0.5
         return True
     ends = [u.rstrip(",.;:!? ") for u in units[-4:]]
     cut_short = len(ends) == 4 and ends[0].startswith(ends[3])  # the last one is the loop's start, cut off

@@ -39,6 +39,7 @@ from ftlib.overfitting import Divergence, diverged
 
 STATES = ("queued", "running", "stopping", "finished", "failed", "interrupted")
 ACTIVE = ("running", "stopping")
+DONE = ("finished", "failed", "interrupted")
 # Where a finished run leaves what it trained, inside its folder (a LoRA adapter, or a full fine-tune's model).
 OUTPUT_FOLDERS = ("adapter", "final", "final_adapter", "model")
 
@@ -52,8 +53,6 @@ def run_folder_of(path: str | Path) -> Path:
     path = Path(path)
     return path.parent if path.name in OUTPUT_FOLDERS else path
 
-
-DONE = ("finished", "failed", "interrupted")
 
 CONFIG_FILE = "config.json"
 STATUS_FILE = "status.json"

@@ -54,8 +54,6 @@ run_name = pick_run(
     help="Finished runs, newest first; the newest one trained on the current dataset is chosen first.",
 )
 run = by_name[run_name]
-
-
 run_path = run_folder_of(run.path)
 with user_errors("Could not read the run's configuration and held-out rows"):
     info = cached_run_info(str(run_path), (run_path / "config.json").stat().st_mtime)
