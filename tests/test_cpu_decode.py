@@ -56,7 +56,11 @@ def test_decoding_rows_match_the_dense_layers_and_the_layers_come_back(model, ev
 def test_greedy_generation_is_unchanged(model, model_dir, every_layer, monkeypatch):
     tok = load_tokenizer(str(model_dir))
     rows = [S.GenRow(tok("A short poem about the sea.")["input_ids"], S.GREEDY)] * 2
+    calls = []
+    original = torch._C._nn.mkldnn_linear
+    monkeypatch.setattr(torch._C._nn, "mkldnn_linear", lambda *a: calls.append(1) or original(*a))
     with_onednn = S.generate(model, tok, rows, max_new_tokens=16, seed=0)
+    assert len(calls) >= 15 * len(_linears(model))  # every decoding step ran through oneDNN
     monkeypatch.setenv("FTLIB_ONEDNN_DECODE", "0")
     assert not cpu_decode.enabled()
     dense = S.generate(model, tok, rows, max_new_tokens=16, seed=0)
