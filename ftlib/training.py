@@ -436,6 +436,7 @@ def build_trainer(
         if model_for_products is not None:
             fastpath.bf16_products(model_for_products, config.method, device, config.dtype, tuning=config.tuning)
             fastpath.fast_attention(model_for_products)
+            fastpath.fast_norms(model_for_products)
     # After the trainer gave the model (and DPO's reference copy) TRL's fused LM head; WPO weighting needs an
     # output the fast head does not compute. GRPO's head scores at its sampling temperature (TRL's `temperature`).
     if not getattr(args, "use_weighting", False):
