@@ -1,0 +1,98 @@
+"""A/B of two versions of the training fast path in one process: forward + backward on the same micro-batches,
+the two variants alternating (A B, B A, A B, ...), so the machine's drift (+-7% between whole-epoch runs on the
+team's shared 2-core machine) hits both alike. The numbers behind BENCHMARKS.md's "in-process A/B" rows.
+
+    FTLIB_HOME=/tmp/fthome .venv/bin/python -m bench.ab_steps --toggle norms [--rounds 8] [--batches 4]
+        [--method lora|dpo|full]
+    FTLIB_HOME=/tmp/fthome .venv/bin/python -m bench.ab_steps --toggle path/to/toggle.py
+
+`--toggle norms` compares transformers' RMSNorm (A) with ftlib.cpu_norm's (B). A toggle file defines
+`set(variant: str, trainer) -> None`, called with "A" or "B" before each variant's turn: swap a function for an
+older copy of it, flip a module flag. Prints each turn's wall time and the median ratio B / A (first round left
+out: caches and allocator warm up). Uses the Train page's defaults on `chat_style` (`dpo`: `preference_pairs`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import os
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _norms(variant: str, trainer) -> None:
+    from ftlib import cpu_norm
+
+    if variant == "A":
+        cpu_norm.restore(trainer.model)
+    else:
+        cpu_norm.use_for(trainer.model)
+
+
+BUILT_IN = {"norms": _norms}
+
+
+def _toggle(spec: str):
+    if spec in BUILT_IN:
+        return BUILT_IN[spec]
+    module_spec = importlib.util.spec_from_file_location("ab_toggle", spec)
+    if module_spec is None or not Path(spec).is_file():
+        raise SystemExit(f"error: --toggle is one of {', '.join(BUILT_IN)} or a .py file; got {spec!r}")
+    module = importlib.util.module_from_spec(module_spec)
+    module_spec.loader.exec_module(module)
+    return module.set
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--toggle", required=True, help=f"{', '.join(BUILT_IN)} or a .py file defining set()")
+    parser.add_argument("--rounds", type=int, default=8)
+    parser.add_argument("--batches", type=int, default=4, help="micro-batches per turn")
+    parser.add_argument("--method", default="lora", choices=["lora", "dpo", "full"])
+    args = parser.parse_args(argv)
+    toggle = _toggle(args.toggle)
+
+    from ftlib.config import RunConfig
+    from ftlib.data import load_file
+    from ftlib.training import build_trainer
+
+    sample = "preference_pairs" if args.method == "dpo" else "chat_style_sft"
+    rows = load_file(ROOT / "samples" / f"{sample}.jsonl").rows
+    config = RunConfig(
+        method=args.method, model="default", dataset="bench", test_size=0, save_every=0, template="chatml"
+    )
+    with tempfile.TemporaryDirectory() as out:
+        trainer = build_trainer(config, Path(out), rows=(rows, [])).trainer
+        trainer.model.train()
+        trainer.current_gradient_accumulation_steps = 1  # set by the Trainer's loop, which this bypasses
+        batches = []
+        for batch in trainer.get_train_dataloader():
+            batches.append(batch)
+            if len(batches) == args.batches:
+                break
+        times: dict[str, list[float]] = {"A": [], "B": []}
+        for round_ in range(args.rounds):
+            for variant in ("A", "B") if round_ % 2 == 0 else ("B", "A"):
+                toggle(variant, trainer)
+                start = time.perf_counter()
+                for batch in batches:
+                    trainer.training_step(trainer.model, batch, None)
+                times[variant].append(time.perf_counter() - start)
+            trainer.model.zero_grad(set_to_none=True)
+    medians = {variant: statistics.median(spans[1:] or spans) for variant, spans in times.items()}
+    for variant, spans in times.items():
+        print(f"{variant}: " + " ".join(f"{t:.2f}" for t in spans) + f" s; median {medians[variant]:.3f} s")
+    print(f"B / A: {medians['B'] / medians['A']:.3f} (median wall time per turn of {args.batches} micro-batches)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
