@@ -124,6 +124,17 @@ class RunSummary:
             facts.append("diverged")
         return " · ".join(facts)
 
+    @property
+    def state_text(self) -> str:
+        """The state in words, for the Train page and `runs list`: a run the person stopped reads "stopped —
+        resumable" (its stored state is `interrupted`, which read as a crash); "interrupted" is kept for a run whose
+        process was killed or lost in a restart; a finished run whose loss rose reads "finished, diverged"."""
+        if self.stopped_by_user:
+            return "stopped — resumable"
+        if self.state == "finished" and self.divergence is not None:
+            return "finished, diverged"
+        return self.state
+
     def as_dict(self) -> dict:
         return asdict(self)
 

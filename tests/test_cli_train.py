@@ -214,3 +214,17 @@ def test_a_template_that_refuses_rows_is_named_with_the_rows(tmp_path, tiny_mode
     assert proc.returncode == 2, proc.stdout + proc.stderr
     assert proc.stderr.startswith("error: The chat template cannot render row 4:"), proc.stderr
     assert "another template" in proc.stderr and runs.list_runs(refresh=False) == []
+
+
+def test_runs_list_says_a_stopped_run_is_resumable_and_a_rising_loss_diverged(capsys):
+    from ftlib.testing import make_run
+
+    rising = [{"kind": "train", "step": s, "loss": v} for s, v in enumerate((3.2, 2.9, 9.0, 13.8, 14.3, 14.8), 1)]
+    make_run("r-stopped", state="interrupted", stopped_by="user", max_steps=6)
+    make_run("r-killed", state="interrupted", max_steps=6)
+    make_run("r-diverged", max_steps=6, metrics=rising)
+    assert main(["runs", "list"]) == 0
+    lines = {line.split()[0]: line for line in capsys.readouterr().out.splitlines()[1:]}
+    assert "stopped — resumable" in lines["r-stopped"]  # stored as interrupted, as the Train page says it
+    assert " interrupted " in lines["r-killed"]  # its process died: not the person's stop
+    assert "finished, diverged" in lines["r-diverged"]

@@ -34,17 +34,6 @@ def fmt_seconds(seconds: float | None) -> str:
     return str(dt.timedelta(seconds=int(seconds)))
 
 
-def state_text(info: RunSummary) -> str:
-    """The state in words: a run the person stopped reads "stopped — resumable" (its stored state is `interrupted`,
-    which read as a crash); "interrupted" is kept for a run whose process was killed or lost in a restart; a
-    finished run whose loss rose reads "finished, diverged"."""
-    if info.stopped_by_user:
-        return "stopped — resumable"
-    if info.state == "finished" and info.divergence is not None:
-        return "finished, diverged"
-    return info.state
-
-
 def state_icon(info: RunSummary) -> str:
     if info.state == "interrupted" and not info.stopped_by_user:
         return "⚠️"  # ended unexpectedly: not the pause sign a person's own stop shows
@@ -187,7 +176,7 @@ def show_run(run_id: str) -> None:
         st.warning(str(exc))
         return
     info, metrics = run.summary(), run.read_metrics()
-    st.markdown(f"#### {state_icon(info)} `{run_id}` — {state_text(info)}")
+    st.markdown(f"#### {state_icon(info)} `{run_id}` — {info.state_text}")
     st.caption(" · ".join(x for x in (info.label, info.phase, info.message) if x))
     if info.state in ACTIVE or info.max_steps:
         eta = f" · about {fmt_seconds(info.eta_s)} left" if info.eta_s is not None else ""
@@ -282,7 +271,7 @@ def runs_table(rows: list[RunSummary]) -> None:
         [
             {
                 "run": r.label,
-                "state": f"{state_icon(r)} {state_text(r)}",
+                "state": f"{state_icon(r)} {r.state_text}",
                 "steps": f"{r.step}/{r.max_steps or '?'}",
                 "training time": fmt_seconds(r.duration_s),
                 "training loss": r.train_loss,
@@ -346,7 +335,6 @@ __all__ = [
     "runs_table",
     "show_run",
     "state_icon",
-    "state_text",
     "timing_text",
     "typical_speed",
 ]

@@ -58,11 +58,11 @@ def _list(args) -> int:
     if not rows:
         print("no runs yet: start one with `python -m ftlib train CONFIG.yaml`")
         return 0
-    print(f"{'id':<48}{'state':<13}{'method':<14}{'step':>11}{'loss':>9}{'eval':>9}  dataset")
+    print(f"{'id':<48}{'state':<21}{'method':<14}{'step':>11}{'loss':>9}{'eval':>9}  dataset")
     for r in rows:
         step = f"{r.step}/{r.max_steps or '?'}"
         print(
-            f"{r.id:<48}{r.state:<13}{r.method:<14}{step:>11}{_fmt_loss(r.train_loss):>9}"
+            f"{r.id:<48}{r.state_text:<21}{r.method:<14}{step:>11}{_fmt_loss(r.train_loss):>9}"
             f"{_fmt_loss(r.eval_loss):>9}  {r.dataset}"
         )
     return 0
