@@ -108,6 +108,22 @@ def test_only_norms_that_compute_the_same_switch_and_restore_puts_them_back():
     assert "forward" not in vars(model["llama"])
 
 
+class ResidualRMSNorm(LlamaRMSNorm):
+    """Adds a residual first when given one: the probe (x alone) sees Llama's norm."""
+
+    def forward(self, x, residual=None):
+        return super().forward(x if residual is None else x + residual)
+
+
+def test_a_norm_called_with_more_than_its_input_runs_its_own_forward():
+    norm = _norm(ResidualRMSNorm)
+    x, residual = torch.randn(2, 48).bfloat16(), torch.randn(2, 48).bfloat16()
+    expected = norm(x, residual=residual)
+    assert cpu_norm.use_for(norm) == 1
+    assert torch.equal(norm(x, residual=residual), expected)
+    assert torch.equal(norm(x), LlamaRMSNorm.forward(norm, x))
+
+
 def test_a_cpu_training_run_switches_the_norms_and_the_plain_path_does_not(varied_model, tmp_path, monkeypatch):
     from ftlib.training import build_trainer
     from tests.test_training import SFT_ROWS, tiny_config
