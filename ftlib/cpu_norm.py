@@ -49,7 +49,7 @@ class _RMSNorm(torch.autograd.Function):
         x, weight, inverse_rms = ctx.saved_tensors
         # transformers' graph rounds dy * weight to the product's dtype before the fp32 upcast's backward: so do we.
         grad_normed = (grad_out * weight).to(x.dtype).to(torch.float32)
-        x_hat = x.to(torch.float32).mul_(inverse_rms)
+        x_hat = torch.mul(x, inverse_rms)  # fp32 (promoted) and a new tensor: x itself (saved, shared) stays as it is
         grad_weight = None
         if ctx.needs_input_grad[1]:
             # d y / d weight = normalized(x) as rounded to x's dtype in the forward; summed over every token.

@@ -57,13 +57,15 @@ class GemmaStyleRMSNorm(OLMoStyleRMSNorm):
 def test_it_computes_transformers_rms_norm(dtype, trained_weight, shape):
     norm = _norm(dtype=dtype, trained_weight=trained_weight)
     gen = torch.Generator().manual_seed(0)
-    x = (torch.randn(shape, generator=gen) * 2).to(dtype).requires_grad_()
+    exact_input = torch.randn(shape, generator=gen, dtype=torch.float64) * 2
+    x = exact_input.to(dtype).requires_grad_()
     upstream = torch.randn(shape, generator=gen).to(dtype)
     theirs = _grads(norm, norm, x, upstream)
     ours = _grads(norm, lambda t: cpu_norm.rms_norm(t, norm.weight, norm.variance_epsilon), x, upstream)
     exact_norm = _norm(dtype=torch.float64, trained_weight=trained_weight)
     exact = _grads(exact_norm, exact_norm, x.detach().double().requires_grad_(), upstream.double())
     assert torch.equal(ours[0], theirs[0])  # the forward: bit for bit
+    assert torch.equal(x, exact_input.to(dtype))  # the backward left its saved input alone (fp32: no copy made)
     names = ("dx", "dweight")[: len(ours) - 1]
     for name, mine, reference, truth in zip(names, ours[1:], theirs[1:], exact[1:], strict=True):
         assert mine.dtype == reference.dtype, name
