@@ -20,6 +20,7 @@ time. Not known here: what the pages compute (that is ftlib) or what a test asse
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import json
 import os
@@ -198,21 +199,56 @@ def launch_chromium(playwright, **kwargs):
 _FINISHED_RUNS = weakref.WeakKeyDictionary()
 
 
+# What each page's connection did, for a failure report: websockets opened and closed, sessions begun, script runs
+# finished, a crashed tab (an 8-session test twice found two pages without their grid and could not say why).
+_WIRE = weakref.WeakKeyDictionary()
+
+
 def _count_finished_runs(page) -> None:
     from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
     counted = (ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_WITH_COMPILE_ERROR)
     _FINISHED_RUNS[page] = 0
+    wire = _WIRE[page] = collections.deque(maxlen=30)
+    start = time.monotonic()
+
+    def note(event: str) -> None:
+        wire.append(f"{time.monotonic() - start:7.1f}s {event}")
 
     def on_frame(payload) -> None:
         if not isinstance(payload, bytes):
             return
         message = ForwardMsg.FromString(payload)
-        if message.WhichOneof("type") == "script_finished" and message.script_finished in counted:
-            _FINISHED_RUNS[page] += 1
+        kind = message.WhichOneof("type")
+        if kind == "script_finished":
+            note(f"script finished ({ForwardMsg.ScriptFinishedStatus.Name(message.script_finished)})")
+            if message.script_finished in counted:
+                _FINISHED_RUNS[page] += 1
+        elif kind == "new_session":
+            note("new session message (a script run begins)")
+
+    def on_socket(socket) -> None:
+        note(f"websocket open {socket.url}")
+        socket.on("framereceived", on_frame)
+        socket.on("close", lambda _socket: note("websocket closed"))
 
     # A reconnect (server restart) opens a new websocket; each one is counted.
-    page.on("websocket", lambda socket: socket.on("framereceived", on_frame))
+    page.on("websocket", on_socket)
+    page.on("crash", lambda _page: note("the tab crashed"))
+
+
+def wire_log(page) -> str:
+    """The page's connection events (see _WIRE) and the app's connection and script state attributes now."""
+    lines = list(_WIRE.get(page, ()))
+    try:
+        app = page.locator('[data-testid="stApp"]')
+        lines.append(
+            f"now: connection {app.get_attribute('data-test-connection-state', timeout=2_000)}, "
+            f"script {app.get_attribute('data-test-script-state', timeout=2_000)}"
+        )
+    except Exception as error:  # a crashed or closed tab: say so rather than fail the report
+        lines.append(f"now: unreadable ({type(error).__name__})")
+    return "\n".join(lines)
 
 
 def finished_runs(page) -> int:

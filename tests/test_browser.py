@@ -51,6 +51,7 @@ from tests.browser_app import (
     wait_progress,
     wait_run_state,
     waiting_position,
+    wire_log,
 )
 from tests.test_runs import wait_for
 
@@ -124,9 +125,10 @@ def diagnostics(request, name: str, pages: list):
             with contextlib.suppress(Exception):
                 screenshot(page, folder, f"failure-{i}")
             # CI keeps the report, not the screenshots: what each page showed, in words.
+            shown = "(its text could not be read)"
             with contextlib.suppress(Exception):
-                shown = page.locator('[data-testid="stMain"]').inner_text(timeout=5_000)
-                request.node.add_report_section("call", f"page {i} ({page.url})", shown[-4_000:])
+                shown = page.locator('[data-testid="stMain"]').inner_text(timeout=5_000)[-4_000:]
+            request.node.add_report_section("call", f"page {i} ({page.url})", f"{wire_log(page)}\n---\n{shown}")
         # Who holds the device and who waits for it (a page stuck "running" is often a page stuck in line).
         request.node.add_report_section(
             "call", "device lease", json.dumps({"holder": lease.holder("cpu"), "line": lease.waiting("cpu")}, indent=1)
