@@ -6,9 +6,9 @@ transformers' Llama-family RMSNorm (Llama, Qwen2/3, Mistral, SmolLM2 and the mod
 
 written as ~7 tensor ops. Autograd keeps the fp32 copy of x and the normalized tensor for the backward pass and
 runs ~10 more ops there, each a pass over [tokens, hidden]: on CPU, a bf16 [1104, 576] norm took 3.1 ms forward and
-backward on one thread (2.5 ms on two), ~8% of a LoRA SFT step over the model's 61 norms. `_RMSNorm` computes the
-same forward (bit for bit) from the same ops and keeps only x and the [tokens, 1] inverse RMS; its backward is the
-closed form (1.35 ms and 1.0 ms; BENCHMARKS.md):
+backward on one thread (2.5 ms on two). `_RMSNorm` computes the same forward (bit for bit) from the same ops and
+keeps only x and the [tokens, 1] inverse RMS; its backward is the closed form (1.35 ms and 1.0 ms): over the model's
+61 norms a LoRA SFT step took 2.5% less wall time on 2 threads (bench/ab_steps.py; BENCHMARKS.md):
 
     dx = r * (g - x_hat * mean(g * x_hat, -1)),  g = (dy * weight) in x's dtype, as fp32,  x_hat = x * r
 
@@ -41,7 +41,6 @@ class _RMSNorm(torch.autograd.Function):
     def forward(ctx, x, weight, eps: float):
         normed, inverse_rms = _normalized(x, eps)
         ctx.save_for_backward(x, weight, inverse_rms)
-        ctx.eps = eps
         return weight * normed
 
     @staticmethod
