@@ -480,13 +480,20 @@ def _bf16_full(model, generating_head: bool = False) -> bool:
     return True
 
 
+def _cpu_model(model):
+    """The transformers model under `model` (a PEFT wrapper's base model) when the fast path is on and it is on CPU;
+    None otherwise."""
+    if not enabled():
+        return None
+    base = model.get_base_model() if hasattr(model, "get_base_model") else model
+    return base if next(base.parameters()).device.type == "cpu" else None
+
+
 def fast_attention(model) -> bool:
     """On CPU, give a model about to train the short-row bf16 attention of ftlib.cpu_attention (it steps aside by
     itself for fp32, long rows and generation). Returns whether the model switched."""
-    if not enabled():
-        return False
-    base = model.get_base_model() if hasattr(model, "get_base_model") else model
-    if next(base.parameters()).device.type != "cpu":
+    base = _cpu_model(model)
+    if base is None:
         return False
     from ftlib import cpu_attention
 
@@ -496,10 +503,8 @@ def fast_attention(model) -> bool:
 def fast_norms(model) -> int:
     """On CPU, give a model about to train ftlib.cpu_norm's one-node RMSNorm where it computes the model's own norm.
     Returns how many norm modules switched."""
-    if not enabled():
-        return 0
-    base = model.get_base_model() if hasattr(model, "get_base_model") else model
-    if next(base.parameters()).device.type != "cpu":
+    base = _cpu_model(model)
+    if base is None:
         return 0
     from ftlib import cpu_norm
 
