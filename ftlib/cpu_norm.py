@@ -23,9 +23,6 @@ import copy
 
 import torch
 
-# Set on a switched norm module: its own forward, to call where the fused node does not apply and to restore.
-_OWN_FORWARD = "_ftlib_own_forward"
-
 
 def _normalized(x: torch.Tensor, eps: float) -> tuple[torch.Tensor, torch.Tensor]:
     """(x * r in x's dtype, r fp32 [..., 1]) with r = 1 / sqrt(mean(x ** 2) + eps), as transformers computes them."""
@@ -71,8 +68,13 @@ def rms_norm(x: torch.Tensor, weight: torch.Tensor, eps: float) -> torch.Tensor:
 
 def _forward(module, x: torch.Tensor, *args, **kwargs) -> torch.Tensor:
     if x.device.type != "cpu" or args or kwargs:  # a norm called with more than x (a residual): the probe never saw it
-        return getattr(module, _OWN_FORWARD)(x, *args, **kwargs)
+        return type(module).forward(module, x, *args, **kwargs)
     return rms_norm(x, module.weight, module.variance_epsilon)
+
+
+def switched(module) -> bool:
+    """Whether `use_for` gave this module the one-node norm."""
+    return getattr(vars(module).get("forward"), "__func__", None) is _forward
 
 
 def _same_as_own(module) -> bool:
@@ -99,31 +101,26 @@ def _same_as_own(module) -> bool:
 
 def use_for(model) -> int:
     """Give each RMSNorm module of a CPU `model` about to train the one-node norm, where the probe shows it computes
-    the module's own output. Returns how many modules switched (0 for a model with no such norm)."""
-    switched = 0
+    the module's own output. A module whose forward something else replaced (a hook's wrapper, or this) is left
+    alone. Returns how many modules switched (0 for a model with no such norm)."""
+    count = 0
     checked: dict[type, bool] = {}
     for module in model.modules():
-        if not type(module).__name__.endswith("RMSNorm") or hasattr(module, _OWN_FORWARD):
+        if not type(module).__name__.endswith("RMSNorm") or "forward" in vars(module):
             continue
         if type(module) not in checked:
             checked[type(module)] = _same_as_own(module)
         if checked[type(module)]:
-            setattr(module, _OWN_FORWARD, module.forward)
             module.forward = _forward.__get__(module)
-            switched += 1
-    return switched
+            count += 1
+    return count
 
 
 def restore(model) -> None:
-    """Every switched norm back to its own forward (undo `use_for`)."""
+    """Every switched norm back to its class's forward (undo `use_for`)."""
     for module in model.modules():
-        if hasattr(module, _OWN_FORWARD):
-            own = getattr(module, _OWN_FORWARD)
-            delattr(module, _OWN_FORWARD)
-            if getattr(own, "__func__", None) is type(module).forward:
-                del module.forward  # the class's forward again
-            else:
-                module.forward = own  # a forward someone else had set on the module (a hook's wrapper)
+        if switched(module):
+            del module.forward
 
 
-__all__ = ["restore", "rms_norm", "use_for"]
+__all__ = ["restore", "rms_norm", "switched", "use_for"]

@@ -92,9 +92,11 @@ def test_only_norms_that_compute_the_same_switch_and_restore_puts_them_back():
             "layer_norm": nn.LayerNorm(48),
         }
     )
+    hooked = model["hooked"] = _norm(LlamaRMSNorm)
+    wrapper = hooked.forward = lambda x: LlamaRMSNorm.forward(hooked, x)  # a hook's wrapper (accelerate's kind)
     assert cpu_norm.use_for(model) == 2
-    switched = {name for name, module in model.items() if hasattr(module, "_ftlib_own_forward")}
-    assert switched == {"llama", "qwen3"}
+    switched = {name for name, module in model.items() if cpu_norm.switched(module)}
+    assert switched == {"llama", "qwen3"}  # not the hooked one: its wrapper stays
     x = torch.randn(2, 48).bfloat16().requires_grad_()
     calls = []
     original = cpu_norm._RMSNorm.apply
@@ -106,8 +108,8 @@ def test_only_norms_that_compute_the_same_switch_and_restore_puts_them_back():
     assert calls == [1]
     assert cpu_norm.use_for(model) == 0  # already switched
     cpu_norm.restore(model)
-    assert not any(hasattr(module, "_ftlib_own_forward") for module in model.values())
-    assert "forward" not in vars(model["llama"])
+    assert not any(cpu_norm.switched(module) for module in model.values())
+    assert "forward" not in vars(model["llama"]) and hooked.forward is wrapper
 
 
 class ResidualRMSNorm(LlamaRMSNorm):
@@ -133,7 +135,7 @@ def test_a_cpu_training_run_switches_the_norms_and_the_plain_path_does_not(varie
     config = tiny_config(varied_model(6), batch_size=4, max_steps=1, lora_dropout=0.0)
     trainer = build_trainer(config, tmp_path / "fast", rows=(SFT_ROWS, [])).trainer
     norms = [m for m in trainer.model.modules() if type(m).__name__ == "LlamaRMSNorm"]
-    assert norms and all(hasattr(m, "_ftlib_own_forward") for m in norms)  # 2 per layer and the final one
+    assert norms and all(cpu_norm.switched(m) for m in norms)  # 2 per layer and the final one
     calls = []
     original = cpu_norm._RMSNorm.apply
     monkeypatch.setattr(cpu_norm._RMSNorm, "apply", lambda *a: calls.append(1) or original(*a))
@@ -142,4 +144,4 @@ def test_a_cpu_training_run_switches_the_norms_and_the_plain_path_does_not(varie
     assert len(calls) >= len(norms) - 1
     monkeypatch.setenv("FTLIB_FAST_PATH", "0")
     plain = build_trainer(config, tmp_path / "plain", rows=(SFT_ROWS, [])).trainer
-    assert not any(hasattr(m, "_ftlib_own_forward") for m in plain.model.modules())
+    assert not any(cpu_norm.switched(m) for m in plain.model.modules())
