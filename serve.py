@@ -5,12 +5,15 @@ loads torch, transformers, the default tokenizer and model into the pages' share
 the first visitor finds the model ready or nearly so instead of waiting for it from scratch. The server answers
 at once; nothing waits on the warm-up. `FTLIB_WARM_UP=0` turns it off (a server that never uses the default
 model); `streamlit run app.py` still works, without it. It also sets the process's OpenMP environment before
-torch loads (`ftlib.sharing.process_env`).
+torch loads (`ftlib.sharing.process_env`), and `kill -USR1 <server pid>` prints every thread's stack to the server's
+log (a page that hangs: where each session's script and background job stands).
 """
 
 from __future__ import annotations
 
+import faulthandler
 import os
+import signal
 import sys
 import threading
 import time
@@ -23,6 +26,8 @@ from ftlib.sharing import process_env
 # Before anything imports torch (the warm-up, the first page): idle OpenMP threads sleep instead of spinning, and
 # FTLIB_THREADS sets the server's thread budget (ftlib.sharing).
 process_env()
+# A hang is diagnosed from outside without stopping the server (the browser tests' failure reports use it).
+faulthandler.register(signal.SIGUSR1, all_threads=True)
 WARM_UP = os.environ.get("FTLIB_WARM_UP", "1").strip().lower() not in ("0", "false", "no", "off")
 
 

@@ -204,42 +204,78 @@ _FINISHED_RUNS = weakref.WeakKeyDictionary()
 _WIRE = weakref.WeakKeyDictionary()
 
 
+class _Wire:
+    """One page's connection events with their times. A polling fragment (Compare's grid, the Train page's live view)
+    finishes a run every half second: those are counted, not listed, so the rare events stay in view."""
+
+    def __init__(self) -> None:
+        self.start = time.monotonic()
+        self.events: collections.deque[str] = collections.deque(maxlen=60)
+        self.fragment_runs, self.last_fragment, self.run_begun, self.last_message = 0, 0.0, 0.0, 0.0
+
+    def _now(self) -> float:
+        return time.monotonic() - self.start
+
+    def note(self, event: str) -> None:
+        self._flush()
+        self.events.append(f"{self._now():7.1f}s {event}")
+
+    def begun(self) -> None:  # a new_session message: every script run, fragment runs included, starts with one
+        self.run_begun = self._now()
+
+    def finished(self, status: str) -> None:
+        if status == "FINISHED_FRAGMENT_RUN_SUCCESSFULLY":
+            self.fragment_runs, self.last_fragment = self.fragment_runs + 1, self._now()
+        else:
+            self.note(f"script run begun at {self.run_begun:.1f}s finished: {status}")
+
+    def _flush(self) -> None:
+        if self.fragment_runs:
+            self.events.append(f"{self.last_fragment:7.1f}s ... {self.fragment_runs} fragment run(s) finished")
+            self.fragment_runs = 0
+
+    def lines(self) -> list[str]:
+        self._flush()
+        return [
+            *self.events,
+            f"{self._now():7.1f}s (now; the last message from the server at {self.last_message:.1f}s)",
+        ]
+
+
 def _count_finished_runs(page) -> None:
     from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
     counted = (ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_WITH_COMPILE_ERROR)
     _FINISHED_RUNS[page] = 0
-    wire = _WIRE[page] = collections.deque(maxlen=30)
-    start = time.monotonic()
-
-    def note(event: str) -> None:
-        wire.append(f"{time.monotonic() - start:7.1f}s {event}")
+    wire = _WIRE[page] = _Wire()
 
     def on_frame(payload) -> None:
         if not isinstance(payload, bytes):
             return
+        wire.last_message = wire._now()
         message = ForwardMsg.FromString(payload)
         kind = message.WhichOneof("type")
         if kind == "script_finished":
-            note(f"script finished ({ForwardMsg.ScriptFinishedStatus.Name(message.script_finished)})")
+            wire.finished(ForwardMsg.ScriptFinishedStatus.Name(message.script_finished))
             if message.script_finished in counted:
                 _FINISHED_RUNS[page] += 1
         elif kind == "new_session":
-            note("new session message (a script run begins)")
+            wire.begun()
 
     def on_socket(socket) -> None:
-        note(f"websocket open {socket.url}")
+        wire.note(f"websocket open {socket.url}")
         socket.on("framereceived", on_frame)
-        socket.on("close", lambda _socket: note("websocket closed"))
+        socket.on("close", lambda _socket: wire.note("websocket closed"))
 
     # A reconnect (server restart) opens a new websocket; each one is counted.
     page.on("websocket", on_socket)
-    page.on("crash", lambda _page: note("the tab crashed"))
+    page.on("crash", lambda _page: wire.note("the tab crashed"))
 
 
 def wire_log(page) -> str:
     """The page's connection events (see _WIRE) and the app's connection and script state attributes now."""
-    lines = list(_WIRE.get(page, ()))
+    wire = _WIRE.get(page)
+    lines = wire.lines() if wire is not None else []
     try:
         app = page.locator('[data-testid="stApp"]')
         lines.append(

@@ -17,9 +17,9 @@ The driving code lives in tests/browser_app.py (also used by bench/screenshots.p
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import re
+import signal
 from pathlib import Path
 
 import pytest
@@ -98,7 +98,8 @@ def server_workspace() -> Path:
 def start_server(server_workspace, tiny_model_dir):
     """start_server(port=None, **env) -> a running app on the test's workspace (the tiny model's folder allowed in the
     model box); every one started is stopped at the end, with the training processes it left behind."""
-    started: list[StreamlitServer] = []
+    _SERVERS.clear()
+    started = _SERVERS  # also read by `diagnostics`
 
     def start(port: int | None = None, **extra_env: str) -> StreamlitServer:
         env = SERVER_ENV | {"FTLIB_MODEL_DIRS": str(tiny_model_dir)} | extra_env
@@ -114,27 +115,62 @@ def start_server(server_workspace, tiny_model_dir):
     stop_runs(server_workspace)
 
 
+# The servers the running test started (the start_server fixture fills it): `diagnostics` asks each for its stacks.
+_SERVERS: list[StreamlitServer] = []
+OUR_CODE = re.compile(r'File "[^"]*/((?:ftlib|ui|pages)/[^"]*)", line (\d+) in (\w+)')
+ANY_FRAME = re.compile(r'File "([^"]*)", line (\d+) in (\w+)')
+
+
+def thread_summary(log_text: str) -> list[str]:
+    """From faulthandler's dumps in a server log: each thread's innermost frames in our code, one line per thread
+    (where each session's script and each background job stood)."""
+    lines = []
+    for block in re.split(r"\n(?=(?:Current thread|Thread) 0x)", log_text)[1:]:
+        frames = [f"{m[1]}:{m[2]} {m[3]}" for m in OUR_CODE.finditer(block)][:3]
+        if not frames:  # a library's own thread (the event loop, a Streamlit worker): its innermost frame
+            frames = [f"{Path(m[1]).name}:{m[2]} {m[3]}" for m in ANY_FRAME.finditer(block)][:1]
+        lines.append(block.split(" (", 1)[0] + ": " + " <- ".join(frames))
+    return lines
+
+
 @contextlib.contextmanager
 def diagnostics(request, name: str, pages: list):
-    """On a failure: a screenshot of every open page, and the server and run logs in the test report."""
+    """On a failure: a screenshot of every open page; in the test report first a short summary (each page's last
+    connection events and last words, the device lease, where each server thread stands), then each page's whole
+    story, the server logs (with a stack dump of every thread) and the run logs. CI keeps the report's head and
+    tail, not the screenshots: the summary is what it shows."""
     try:
         yield
     except BaseException:
         folder = artefacts_dir(name)
+        summary, details = [], []
+        for server in _SERVERS:  # every thread's stack into its log (serve.py registers SIGUSR1 with faulthandler)
+            with contextlib.suppress(Exception):
+                os.kill(server.proc.pid, signal.SIGUSR1)
         for i, page in enumerate(pages):
             with contextlib.suppress(Exception):
                 screenshot(page, folder, f"failure-{i}")
-            # CI keeps the report, not the screenshots: what each page showed, in words.
             shown = "(its text could not be read)"
             with contextlib.suppress(Exception):
                 shown = page.locator('[data-testid="stMain"]').inner_text(timeout=5_000)[-4_000:]
-            request.node.add_report_section("call", f"page {i} ({page.url})", f"{wire_log(page)}\n---\n{shown}")
-        # Who holds the device and who waits for it (a page stuck "running" is often a page stuck in line).
-        request.node.add_report_section(
-            "call", "device lease", json.dumps({"holder": lease.holder("cpu"), "line": lease.waiting("cpu")}, indent=1)
+            wire = wire_log(page)
+            last_words = " ".join(shown.split())[-160:]
+            summary += [f"page {i} {page.url}", *("   " + w for w in wire.splitlines()[-5:]), f"   ...{last_words}"]
+            details.append((f"page {i} ({page.url})", f"{wire}\n---\n{shown}"))
+        held = lease.holder("cpu")
+        summary.append(
+            f"device lease: held by {held.get('kind')} {held.get('label')!r} (pid {held.get('pid')}); "
+            f"{len(lease.waiting('cpu'))} in line"
         )
         root = workspace.workspace_dir()
-        for log in [*sorted(root.parent.glob("streamlit-*.log")), *sorted(root.glob("runs/*/train.log"))]:
+        logs = [*sorted(root.parent.glob("streamlit-*.log")), *sorted(root.glob("runs/*/train.log"))]
+        for log in logs[: len(_SERVERS)]:
+            with contextlib.suppress(OSError):
+                summary += [f"{log.name}:", *thread_summary(log.read_text(errors="replace"))]
+        request.node.add_report_section("call", "summary", "\n".join(summary))
+        for title, text in details:
+            request.node.add_report_section("call", title, text)
+        for log in logs:
             with contextlib.suppress(OSError):
                 request.node.add_report_section("call", f"log {log}", log.read_text(errors="replace")[-15_000:])
         raise
