@@ -43,83 +43,86 @@ st.caption(
 )
 st.html(CSS)
 
-model = active_model()
-with user_errors("Could not load the tokenizer"):
-    tokenizer = cached_tokenizer(model)
+# Everything above the grid sits in one container: however many notes, warnings or spinners it shows, the grid's
+# fragment keeps the same place on the page from run to run (see the grid below for why that matters).
+with st.container():
+    model = active_model()
+    with user_errors("Could not load the tokenizer"):
+        tokenizer = cached_tokenizer(model)
 
-# ------------------------------------------------------------------------------------------------ the prompt
+    # -------------------------------------------------------------------------------------------- the prompt
 
-split_name = active_split_name()
-test_rows: list[dict] = []
-if split_name:
-    with user_errors("Could not open the saved split"):
-        test_rows = cached_split(split_name)[1]
-messages, reference = choose_prompt(test_rows, split_name)
+    split_name = active_split_name()
+    test_rows: list[dict] = []
+    if split_name:
+        with user_errors("Could not open the saved split"):
+            test_rows = cached_split(split_name)[1]
+    messages, reference = choose_prompt(test_rows, split_name)
 
-# ------------------------------------------------------------------------------------------------ models and settings
+    # -------------------------------------------------------------------------------- models and settings
 
-runs = M.list_run_adapters()
-usable = [r for r in runs if r.model in ("", model)]
-by_name = {r.name: r for r in usable}
-chosen_runs = pick_runs(
-    "Fine-tuned models",
-    usable,
-    key="compare_runs",
-    help="Finished runs trained on this base model, newest first; the newest one trained on the current dataset "
-    "is chosen first. The base model is always a row.",
-)
-if len(usable) < len(runs):
-    st.caption(
-        f"{len(runs) - len(usable)} finished run(s) were trained on another base model; switch the model "
-        "in the sidebar to compare them."
+    runs = M.list_run_adapters()
+    usable = [r for r in runs if r.model in ("", model)]
+    by_name = {r.name: r for r in usable}
+    chosen_runs = pick_runs(
+        "Fine-tuned models",
+        usable,
+        key="compare_runs",
+        help="Finished runs trained on this base model, newest first; the newest one trained on the current dataset "
+        "is chosen first. The base model is always a row.",
     )
-if not runs:
-    st.caption("No finished runs yet: the grid shows the base model only. Train one on the **Train** page.")
-templates = sorted({by_name[n].template for n in chosen_runs}) or ["tokenizer"]
-template = templates[0]
-if len(templates) > 1:
-    st.warning(
-        f"The chosen runs were trained with different templates ({', '.join(templates)}); "
-        f"the prompt uses `{template}`."
+    if len(usable) < len(runs):
+        st.caption(
+            f"{len(runs) - len(usable)} finished run(s) were trained on another base model; switch the model "
+            "in the sidebar to compare them."
+        )
+    if not runs:
+        st.caption("No finished runs yet: the grid shows the base model only. Train one on the **Train** page.")
+    templates = sorted({by_name[n].template for n in chosen_runs}) or ["tokenizer"]
+    template = templates[0]
+    if len(templates) > 1:
+        st.warning(
+            f"The chosen runs were trained with different templates ({', '.join(templates)}); "
+            f"the prompt uses `{template}`."
+        )
+
+    preset_names = st.multiselect(
+        "Decoding settings (columns)", list(S.PRESETS), default=["greedy", "balanced", "creative"]
     )
+    with st.expander("Custom setting"):
+        use_custom = st.checkbox("Add a custom column", value=False)
+        c1, c2, c3 = st.columns(3)
+        c_t = c1.slider("Temperature", 0.0, 2.0, 0.9, 0.05, key="custom_t", help="0 = greedy.")
+        c_k = c2.slider("Top-k", 0, 200, 0, key="custom_k", help="0 = off.")
+        c_p = c3.slider("Top-p", 0.05, 1.0, 1.0, 0.05, key="custom_p", help="1 = off.")
+    c1, c2, _ = st.columns([1, 1, 2])
+    seed = number_in_range(
+        c1, "Seed", 0, 2**31 - 1, 0, key="compare_seed", help="The same seed gives the same samples, run after run."
+    )
+    max_new = c2.slider("Max new tokens", 8, 512, 96, 8)
 
-preset_names = st.multiselect(
-    "Decoding settings (columns)", list(S.PRESETS), default=["greedy", "balanced", "creative"]
-)
-with st.expander("Custom setting"):
-    use_custom = st.checkbox("Add a custom column", value=False)
-    c1, c2, c3 = st.columns(3)
-    c_t = c1.slider("Temperature", 0.0, 2.0, 0.9, 0.05, key="custom_t", help="0 = greedy.")
-    c_k = c2.slider("Top-k", 0, 200, 0, key="custom_k", help="0 = off.")
-    c_p = c3.slider("Top-p", 0.05, 1.0, 1.0, 0.05, key="custom_p", help="1 = off.")
-c1, c2, _ = st.columns([1, 1, 2])
-seed = number_in_range(
-    c1, "Seed", 0, 2**31 - 1, 0, key="compare_seed", help="The same seed gives the same samples, run after run."
-)
-max_new = c2.slider("Max new tokens", 8, 512, 96, 8)
+    settings = [S.PRESETS[n] for n in preset_names]
+    if use_custom:
+        with user_errors("This custom setting cannot work"):
+            # Temperature 0 is greedy: the filters are dropped rather than refused, the sliders are just still set.
+            custom = S.DecodingSetting(c_t, 0 if c_t == 0 else c_k, 1.0 if c_t == 0 else c_p)
+            settings.append(dataclasses.replace(custom, name=f"custom: {custom.key}"))
+    if not settings:
+        st.info("Pick at least one decoding setting.")
+        st.stop()
 
-settings = [S.PRESETS[n] for n in preset_names]
-if use_custom:
-    with user_errors("This custom setting cannot work"):
-        # Temperature 0 is greedy: the filters are dropped rather than refused, the sliders are just still set.
-        custom = S.DecodingSetting(c_t, 0 if c_t == 0 else c_k, 1.0 if c_t == 0 else c_p)
-        settings.append(dataclasses.replace(custom, name=f"custom: {custom.key}"))
-if not settings:
-    st.info("Pick at least one decoding setting.")
-    st.stop()
+    with user_errors("Could not render the prompt"):
+        prompt_text, prompt_ids = S.render_prompt(tokenizer, messages, template=template)
+    with st.expander(f"What the model sees ({len(prompt_ids)} tokens, template `{template}`)"):
+        st.code(prompt_text, language=None, wrap_lines=True)
+        if reference is not None:
+            st.caption("Reference answer from the test split:")
+            st.code(reference, language=None, wrap_lines=True)
 
-with user_errors("Could not render the prompt"):
-    prompt_text, prompt_ids = S.render_prompt(tokenizer, messages, template=template)
-with st.expander(f"What the model sees ({len(prompt_ids)} tokens, template `{template}`)"):
-    st.code(prompt_text, language=None, wrap_lines=True)
-    if reference is not None:
-        st.caption("Reference answer from the test split:")
-        st.code(reference, language=None, wrap_lines=True)
-
-adapters = tuple(str(by_name[n].path) for n in chosen_runs)
-with user_errors("Could not load the model with its adapters"):
-    model_set = model_set_for(model, adapters)
-model_names = model_set.names
+    adapters = tuple(str(by_name[n].path) for n in chosen_runs)
+    with user_errors("Could not load the model with its adapters"):
+        model_set = model_set_for(model, adapters)
+    model_names = model_set.names
 
 # ------------------------------------------------------------------------------------------------ the grid
 
@@ -146,6 +149,15 @@ running = job is not None and not job.done
 
 
 # Polls only while the job runs; a finished grid costs nothing.
+#
+# Every run of the fragment writes the same kinds of element at the same places (a notice slot is an empty element
+# when there is nothing to say), and nothing above or below it moves with what it shows (the containers). Why: the
+# finished grid reruns the whole page while the browser's next timed poll may be on its way, and Streamlit 1.67's
+# browser side then stopped on some pages with "'setIn' cannot be called on an ElementNode" (an element of one run
+# written where the other run's layout has a plain element instead of a block) and never reconnected: the page froze
+# without its grid. Seen in 3 of 3 tries with 8 sessions on 2 busy cores and a run finishing among them; with the
+# fixed layout, in none of 3 (tests/test_browser.py, the grids test, its run shortened to 40 steps, beside a second
+# browser test run and two busy loops).
 @st.fragment(run_every=POLL_S if running else None)
 def grid() -> None:
     if job is None:
@@ -154,8 +166,12 @@ def grid() -> None:
     labels = st.session_state[LABELS_KEY]
     if labels["prompt"] != tuple(prompt_ids):
         st.caption("These outputs are for an earlier prompt; press **Generate** to run this one.")
+    else:
+        st.empty()
     if job.waiting:
         st.info(f"⏳ {job.waiting}")
+    else:
+        st.empty()
     n_set = len(labels["settings"])
     for col, label in zip(st.columns(n_set), labels["settings"], strict=True):
         col.markdown(label)
@@ -181,8 +197,9 @@ def grid() -> None:
 
 
 grid()
-if job is not None and job.done and not job.error and st.session_state[LABELS_KEY]["prompt"] == tuple(prompt_ids):
-    alignment_view.score_answers(messages, st.session_state[LABELS_KEY], job)
+with st.container():  # one place whether or not the scores are shown: what follows keeps its place too
+    if job is not None and job.done and not job.error and st.session_state[LABELS_KEY]["prompt"] == tuple(prompt_ids):
+        alignment_view.score_answers(messages, st.session_state[LABELS_KEY], job)
 
 # ------------------------------------------------------------------------------------------------ next token
 

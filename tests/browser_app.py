@@ -212,24 +212,41 @@ class _Wire:
         self.start = time.monotonic()
         self.events: collections.deque[str] = collections.deque(maxlen=60)
         self.fragment_runs, self.last_fragment, self.run_begun, self.last_message = 0, 0.0, 0.0, 0.0
+        self.last_event, self.repeats, self.last_repeat = "", 0, 0.0
+        self.page_errors: list[str] = []  # uncaught errors of the page's own code (Streamlit's browser side)
 
     def _now(self) -> float:
         return time.monotonic() - self.start
 
     def note(self, event: str) -> None:
+        if event == self.last_event:  # a message repeated on a timer: counted, not listed
+            self.repeats, self.last_repeat = self.repeats + 1, self._now()
+            return
         self._flush()
+        self.last_event = event
         self.events.append(f"{self._now():7.1f}s {event}")
+
+    def page_error(self, error) -> None:
+        self.page_errors.append(str(error))
+        self.note(f"page error: {error}"[:300])
 
     def begun(self) -> None:  # a new_session message: every script run, fragment runs included, starts with one
         self.run_begun = self._now()
 
     def finished(self, status: str) -> None:
         if status == "FINISHED_FRAGMENT_RUN_SUCCESSFULLY":
-            self.fragment_runs, self.last_fragment = self.fragment_runs + 1, self._now()
+            self._flush_repeats()
+            self.fragment_runs, self.last_fragment, self.last_event = self.fragment_runs + 1, self._now(), ""
         else:
             self.note(f"script run begun at {self.run_begun:.1f}s finished: {status}")
 
+    def _flush_repeats(self) -> None:
+        if self.repeats:
+            self.events.append(f"{self.last_repeat:7.1f}s ... the line above {self.repeats} more time(s)")
+            self.repeats = 0
+
     def _flush(self) -> None:
+        self._flush_repeats()
         if self.fragment_runs:
             self.events.append(f"{self.last_fragment:7.1f}s ... {self.fragment_runs} fragment run(s) finished")
             self.fragment_runs = 0
@@ -270,6 +287,13 @@ def _count_finished_runs(page) -> None:
     # A reconnect (server restart) opens a new websocket; each one is counted.
     page.on("websocket", on_socket)
     page.on("crash", lambda _page: wire.note("the tab crashed"))
+    # A reload or navigation, a script error, a failed request: what else can leave a page blank or stuck.
+    page.on("framenavigated", lambda frame: frame == page.main_frame and wire.note(f"navigated to {frame.url}"))
+    page.on("pageerror", wire.page_error)
+    page.on(
+        "console", lambda msg: msg.type in ("error", "warning") and wire.note(f"console {msg.type}: {msg.text}"[:300])
+    )
+    page.on("requestfailed", lambda request: wire.note(f"request failed: {request.url} {request.failure}"[:300]))
 
 
 def wire_log(page) -> str:
@@ -615,9 +639,21 @@ def waiting_position(page, timeout: float = LOAD_TIMEOUT_MS) -> int:
 
 def wait_grid(page, timeout: float = 300_000) -> dict[str, list[str]]:
     """On the Compare page, after Generate: wait until the grid is whole; returns row name -> cell texts."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     main = _main(page)
-    # An exception box instead of the grid fails at once, with its text.
-    main.locator(".ftgen").first.or_(page.locator(EXCEPTION).first).wait_for(timeout=timeout)
+    # An exception box instead of the grid fails at once, with its text; so does an error that stopped the page's
+    # own code (Streamlit's browser side then disconnects for good: the grid would never come).
+    deadline = time.monotonic() + timeout / 1000
+    while True:
+        if _WIRE[page].page_errors:
+            raise AssertionError(f"The Compare page's code stopped with an error: {_WIRE[page].page_errors}")
+        try:
+            main.locator(".ftgen").first.or_(page.locator(EXCEPTION).first).wait_for(timeout=5_000)
+            break
+        except PlaywrightTimeout:
+            if time.monotonic() > deadline:
+                raise
     if page.locator(EXCEPTION).count():
         raise AssertionError(f"The Compare page shows an exception: {exceptions(page)}")
     # The Stop button exists only while the job runs; the script reruns once when it ends.

@@ -500,3 +500,41 @@ def test_evaluate_offers_the_run_last_chosen_on_compare(finished_run, varied_dir
     at.switch_page("pages/6_Evaluate.py").run()
     assert not at.exception, at.exception
     assert next(s for s in at.selectbox if s.label == "Run").value == finished_run.name
+
+
+def _top_level_index(at, has) -> int:
+    """The index among the page's top-level children of the one that holds an element `has(element)` is true for."""
+    from streamlit.testing.v1.element_tree import Block
+
+    def inside(child) -> list:
+        return [*child.get("button"), *child.get("html")] if isinstance(child, Block) else [child]
+
+    found = [i for i, child in at.main.children.items() if any(has(e) for e in inside(child))]
+    assert len(found) == 1, found
+    return found[0]
+
+
+def test_the_grid_keeps_its_place_on_the_page_when_a_run_finishes(finished_run, varied_dir, adapter_template):
+    """The grid's polling fragment and the page around it keep their places while notes come and go above them (a
+    run on another base model finishes: a note says so under the runs picker). In a browser, a full rerun racing
+    one of the fragment's timed polls otherwise stopped Streamlit's browser side ('setIn' cannot be called on an
+    ElementNode) when the layouts of the two runs differed."""
+    at = open_page("pages/5_Compare.py", varied_dir)
+    button(at, "Generate").click()
+    run_until_done(at.run(), "compare_job")
+    assert not at.exception, at.exception
+
+    def places(at) -> tuple[int, int, int]:
+        return (
+            _top_level_index(at, lambda e: getattr(e, "label", None) == "Generate"),
+            _top_level_index(at, lambda e: 'class="ftgen"' in getattr(e.proto, "body", "")),
+            next(i for i, child in at.main.children.items() if "The next token" in str(getattr(child, "value", ""))),
+        )
+
+    before = places(at)
+    config = {"model": "/elsewhere/another-model", "dataset": "colours", "template": "tokenizer", "method": "lora"}
+    make_run("20260102-000000-lora-colours", config, adapter=adapter_template)
+    at.run()
+    assert not at.exception, at.exception
+    assert any("trained on another base model" in caption for caption in at.caption.values)  # a note more...
+    assert places(at) == before  # ...and nothing below it moved
