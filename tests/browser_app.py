@@ -205,8 +205,10 @@ _WIRE = weakref.WeakKeyDictionary()
 
 
 class _Wire:
-    """One page's connection events with their times. A polling fragment (Compare's grid, the Train page's live view)
-    finishes a run every half second: those are counted, not listed, so the rare events stay in view."""
+    """One page's story with times: websockets, script runs, navigations, errors of the page's own code, console
+    errors and warnings, failed requests. A polling fragment (Compare's grid, the Train page's live view) finishes a
+    run every half second, and a disconnected page repeats its complaint as often: those are counted, not listed,
+    so the rare events stay in view."""
 
     def __init__(self) -> None:
         self.start = time.monotonic()
@@ -215,28 +217,28 @@ class _Wire:
         self.last_event, self.repeats, self.last_repeat = "", 0, 0.0
         self.page_errors: list[str] = []  # uncaught errors of the page's own code (Streamlit's browser side)
 
-    def _now(self) -> float:
+    def elapsed(self) -> float:
         return time.monotonic() - self.start
 
     def note(self, event: str) -> None:
         if event == self.last_event:  # a message repeated on a timer: counted, not listed
-            self.repeats, self.last_repeat = self.repeats + 1, self._now()
+            self.repeats, self.last_repeat = self.repeats + 1, self.elapsed()
             return
         self._flush()
         self.last_event = event
-        self.events.append(f"{self._now():7.1f}s {event}")
+        self.events.append(f"{self.elapsed():7.1f}s {event}")
 
     def page_error(self, error) -> None:
         self.page_errors.append(str(error))
         self.note(f"page error: {error}"[:300])
 
     def begun(self) -> None:  # a new_session message: every script run, fragment runs included, starts with one
-        self.run_begun = self._now()
+        self.run_begun = self.elapsed()
 
     def finished(self, status: str) -> None:
         if status == "FINISHED_FRAGMENT_RUN_SUCCESSFULLY":
             self._flush_repeats()
-            self.fragment_runs, self.last_fragment, self.last_event = self.fragment_runs + 1, self._now(), ""
+            self.fragment_runs, self.last_fragment, self.last_event = self.fragment_runs + 1, self.elapsed(), ""
         else:
             self.note(f"script run begun at {self.run_begun:.1f}s finished: {status}")
 
@@ -255,7 +257,7 @@ class _Wire:
         self._flush()
         return [
             *self.events,
-            f"{self._now():7.1f}s (now; the last message from the server at {self.last_message:.1f}s)",
+            f"{self.elapsed():7.1f}s (now; the last message from the server at {self.last_message:.1f}s)",
         ]
 
 
@@ -269,7 +271,7 @@ def _count_finished_runs(page) -> None:
     def on_frame(payload) -> None:
         if not isinstance(payload, bytes):
             return
-        wire.last_message = wire._now()
+        wire.last_message = wire.elapsed()
         message = ForwardMsg.FromString(payload)
         kind = message.WhichOneof("type")
         if kind == "script_finished":

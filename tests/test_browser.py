@@ -164,9 +164,9 @@ def diagnostics(request, name: str, pages: list):
         )
         root = workspace.workspace_dir()
         logs = [*sorted(root.parent.glob("streamlit-*.log")), *sorted(root.glob("runs/*/train.log"))]
-        for log in logs[: len(_SERVERS)]:
+        for server in _SERVERS:
             with contextlib.suppress(OSError):
-                summary += [f"{log.name}:", *thread_summary(log.read_text(errors="replace"))]
+                summary += [f"{server.log_path.name}:", *thread_summary(server.log_path.read_text(errors="replace"))]
         request.node.add_report_section("call", "summary", "\n".join(summary))
         for title, text in details:
             request.node.add_report_section("call", title, text)
