@@ -317,12 +317,15 @@ def test_compare_sessions_say_they_wait_for_the_training_run_with_their_position
             at.run()  # the fragment's next poll
             assert not at.exception, at.exception
             assert [t.strip() for t in cell_texts(at)] == [""] * 6  # the grid is drawn, empty, while it waits
+        waiting_layout = _grid_layout(first)
         assert any("Waiting for the training run `20261130-lora-demo` to pause" in i for i in infos(first))
         assert any("position 2 in line" in i and "20261130-lora-demo" in i for i in infos(second))
     finally:
         training.release()
     texts = [cell_texts(run_until_done(at, "compare_job")) for at in (first, second)]
     assert texts[0] == texts[1] and all(texts[0][:1])  # the same grid for both, once the device was free
+    # Its notice gone, the grid still has an element where the notice was: blocks and elements at the same places.
+    assert _grid_layout(first) == waiting_layout
     assert not any("Waiting" in i for at in (first, second) for i in infos(at))
     assert not first.exception and not second.exception
 
@@ -512,6 +515,18 @@ def _top_level_index(at, has) -> int:
     found = [i for i, child in at.main.children.items() if any(has(e) for e in inside(child))]
     assert len(found) == 1, found
     return found[0]
+
+
+def _layout(node):
+    """A node's shape: "element", or a block's list of its children's shapes (what the browser must agree on)."""
+    from streamlit.testing.v1.element_tree import Block
+
+    return [_layout(child) for _, child in sorted(node.children.items())] if isinstance(node, Block) else "element"
+
+
+def _grid_layout(at):
+    """The shape of the Compare grid's fragment (the top-level child holding the grid's cells)."""
+    return _layout(at.main.children[_top_level_index(at, lambda e: 'class="ftgen"' in getattr(e.proto, "body", ""))])
 
 
 def test_the_grid_keeps_its_place_on_the_page_when_a_run_finishes(finished_run, varied_dir, adapter_template):
