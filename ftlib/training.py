@@ -23,6 +23,7 @@ logging (metrics.py), memory (memory.py).
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -263,8 +264,8 @@ def trainer_arguments(
         seed=config.seed,
         data_seed=config.seed,
         use_cpu=device == "cpu",
-        # transformers 5 names it activation_checkpointing (the old name warned in every run log); FSDP has its own.
-        activation_checkpointing=config.gradient_checkpointing and config.sharding != "fsdp",
+        # FSDP has its own (ftlib.distributed).
+        **{_checkpointing_argument(cls): config.gradient_checkpointing and config.sharding != "fsdp"},
         disable_tqdm=True,
         dataloader_num_workers=0,
         remove_unused_columns=False,
@@ -272,6 +273,14 @@ def trainer_arguments(
         length_column_name="length",
         **kwargs,
     )
+
+
+def _checkpointing_argument(args_class) -> str:
+    """The TrainingArguments field that turns gradient checkpointing on: `activation_checkpointing` in the newest
+    transformers 5 releases (where the old name warns in every run log), `gradient_checkpointing` before them (5.17,
+    the GPU machine's image, has only that one)."""
+    names = {f.name for f in dataclasses.fields(args_class)}
+    return "activation_checkpointing" if "activation_checkpointing" in names else "gradient_checkpointing"
 
 
 def lora_config(config: RunConfig):
