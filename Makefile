@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 8501
 
-.PHONY: setup setup-test run test lint bench bench-gpu screenshots
+.PHONY: setup setup-test run test lint bench bench-gpu gpu-carry screenshots
 
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -54,6 +54,11 @@ MODEL2 ?=
 bench-gpu: setup
 	$(BIN)/python -m ftlib models prepare default
 	$(BIN)/python -m bench.gpu $(if $(MODEL2),--model2 $(MODEL2))
+
+# What the GPU benchmark needs on the device tool's lent machine (bench/gpu_carry.py; BENCHMARKS.md says how to run it).
+gpu-carry: setup
+	$(BIN)/python -m ftlib models prepare default
+	$(BIN)/python -m bench.gpu_carry build
 
 # The README's screenshots (docs/screenshots/), taken by walking the app in headless Chromium.
 screenshots: setup-test

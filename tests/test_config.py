@@ -273,3 +273,23 @@ def test_the_config_round_trips_through_its_dict():
         warnings.simplefilter("error")  # the current spelling raises no rename warning
         again = RunConfig.from_dict(config.to_dict())
     assert again == config and dataclasses.asdict(again) == config.to_dict()
+
+
+def test_gradient_checkpointing_reaches_the_trainer_under_the_name_this_transformers_knows(tmp_path):
+    """transformers' newest 5.x releases call it `activation_checkpointing` (the old name warns in every run log);
+    5.17 and before (the GPU machine's image) know only `gradient_checkpointing`: passing the new name there failed
+    every run with a TypeError."""
+    import dataclasses
+
+    @dataclasses.dataclass
+    class Before:
+        gradient_checkpointing: bool = False
+
+    @dataclasses.dataclass
+    class Now(Before):
+        activation_checkpointing: bool | None = None
+
+    assert training._checkpointing_argument(Before) == "gradient_checkpointing"
+    assert training._checkpointing_argument(Now) == "activation_checkpointing"
+    assert args(RunConfig(gradient_checkpointing=True), tmp_path).gradient_checkpointing is True
+    assert args(RunConfig(gradient_checkpointing=False), tmp_path).gradient_checkpointing is False

@@ -3,10 +3,18 @@ model, each row in its own process; the CUDA path runs only where a GPU is prese
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 import torch
 
 from bench import gpu
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def _result(side: str, tokens_per_s: float, precision: str = "fp32") -> dict:
@@ -105,3 +113,85 @@ def test_gpu_path_on_a_tiny_model(tiny_model_dir, capsys):
         "--steps", "4", "--warmup", "1", "--sampling-rounds", "1", "--max-new-tokens", "8",
     )  # fmt: skip
     assert "FAILED" not in out[out.index("device:") :], out
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The device machine's run: bench/gpu_carry.py and bench/gpu_device.sh
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def test_the_carried_model_is_the_shape_without_weights_and_materializes_with_random_ones(tiny_model_dir, tmp_path):
+    from bench import gpu_carry
+    from ftlib.models import load_model
+
+    shape = gpu_carry.shape_only(tiny_model_dir, tmp_path / "shape")
+    names = {p.name for p in shape.iterdir()}
+    assert {"config.json", "tokenizer.json"} <= names
+    assert not [n for n in names if n.endswith(".safetensors")], names
+    made_dir = gpu_carry.materialize(shape, tmp_path / "random", seed=1)
+    original, made = load_model(str(tiny_model_dir), device="cpu"), load_model(str(made_dir), device="cpu")
+    assert [(n, p.shape) for n, p in made.named_parameters()] == [(n, p.shape) for n, p in original.named_parameters()]
+    assert not torch.equal(made.model.layers[0].mlp.up_proj.weight, original.model.layers[0].mlp.up_proj.weight)
+    assert made.lm_head.weight.data_ptr() == made.model.embed_tokens.weight.data_ptr()  # tied, as in the config
+    marker = json.loads((made_dir / gpu_carry.MARKER).read_text())
+    assert marker["weights"] == "random" and marker["parameters"] == sum(p.numel() for p in made.parameters())
+    with pytest.raises(FileNotFoundError, match="no config.json"):
+        gpu_carry.shape_only(tmp_path / "nothing", tmp_path / "elsewhere")
+
+
+def test_bitsandbytes_keeps_only_the_cpu_and_cuda_13_libraries(tmp_path):
+    from bench import gpu_carry
+
+    package = tmp_path / "bitsandbytes"
+    package.mkdir()
+    for name in ("libbitsandbytes_cpu.so", "libbitsandbytes_cuda118.so", "libbitsandbytes_cuda130.so", "nn.py"):
+        (package / name).write_bytes(b"x" * 10)
+    assert gpu_carry._slim_bitsandbytes(tmp_path) == 10
+    assert sorted(p.name for p in package.iterdir()) == [
+        "libbitsandbytes_cpu.so",
+        "libbitsandbytes_cuda130.so",
+        "nn.py",
+    ]
+
+
+def _device_script(tmp_path, carry, *args: str) -> subprocess.CompletedProcess:
+    env = {
+        **os.environ,
+        "CARRY": str(carry),
+        "OUT": str(tmp_path / "out"),
+        "PY": sys.executable,
+        "DEVICE": "cpu",
+        "MODELS": str(tmp_path / "models"),
+        "FTLIB_HOME": str(tmp_path / "home"),
+    }
+    script = ROOT / "bench" / "gpu_device.sh"
+    return subprocess.run(["bash", str(script), *args], env=env, capture_output=True, text=True, timeout=900)
+
+
+def test_the_device_script_refuses_without_the_carried_folder(tmp_path):
+    proc = _device_script(tmp_path, tmp_path / "not-built")
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("error:") and "bench.gpu_carry build" in proc.stderr, proc.stderr
+
+
+def test_the_device_script_benchmarks_a_random_model_of_the_carried_shape(tiny_model_dir, tmp_path):
+    """The device run end to end on a CPU: import check, random weights of the carried shape, one bench.gpu row (the
+    packages come from this environment; the carried site folder is empty)."""
+    from bench import gpu_carry
+
+    carry = tmp_path / "carry"
+    (carry / "site").mkdir(parents=True)
+    gpu_carry.shape_only(tiny_model_dir, carry / "model" / "tiny")
+    proc = _device_script(
+        tmp_path, carry, "--methods", "lora", "--sides", "ftlib", "--steps", "1", "--warmup", "0", "--no-sampling"
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    log = (tmp_path / "out" / "gpu.log").read_text()
+    assert "trl " in log and "ftlib.training" in log  # the import check's lines
+    row = next(line for line in log.splitlines() if " lora " in line and " ftlib " in line)
+    assert "FAILED" not in row and "tiny-random-weights" in row, row
+    assert log.rstrip().endswith("(speed and memory only; see bench/gpu_carry.py)")
+    result = json.loads((tmp_path / "out" / "gpu.json").read_text())
+    assert result["rows"][0]["result"]["tokens_per_s"] > 0
+    marker = tmp_path / "models" / "tiny-random-weights" / gpu_carry.MARKER
+    assert json.loads(marker.read_text())["weights"] == "random"
