@@ -90,7 +90,11 @@ def pick_row():
         number = number_in_range(c2, f"Row (1 to {len(rows)})", 1, len(rows), 1, key="tok_row")
         if number is None:
             st.stop()
-        c2.caption("Rows of the saved split, in its shuffled order: not the file's lines (the Data page shows those).")
+        # The split keeps the file's order with the held-out rows taken out (ftlib.splits.split_rows).
+        c2.caption(
+            "Rows of the saved split's training part, in the file's order with the held-out rows taken out: "
+            "row N is not line N of the file (the Data page shows lines)."
+        )
         return rows[number - 1], rows, number - 1
     text = st.text_area(
         "Conversation (JSON: a list of messages, or a row: messages (+ tools), prompt+chosen+rejected, "

@@ -110,7 +110,7 @@ def test_dataset_row_template_and_policy(page):
     assert at.radio(key="tok_source").value == "Row from the dataset"
     first = metrics(at)
     assert at.number_input(key="tok_row").label == "Row (1 to 2)" and at.number_input(key="tok_row").value == 1
-    assert any("in its shuffled order: not the file's lines" in c.value for c in at.caption)
+    assert any("in the file's order with the held-out rows taken out" in c.value for c in at.caption)
     at.number_input(key="tok_row").set_value(2)  # counted from 1: the second row, the one with a system turn
     run(at)
     assert metrics(at) != first
