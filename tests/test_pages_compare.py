@@ -200,7 +200,9 @@ def test_next_token_table_follows_the_sliders(finished_run, varied_dir):
 def test_compare_prompt_from_the_test_split_shows_the_reference(finished_run, varied_dir):
     at = open_page("pages/5_Compare.py", varied_dir)
     at.radio[0].set_value("Pick from the test split").run()
-    at.selectbox[0].set_value(1).run()
+    picker = at.selectbox[0]
+    assert picker.label.startswith("Test row") and picker.format_func(0).startswith("1: ")  # from 1, as elsewhere
+    picker.set_value(1).run()
     assert not at.exception, at.exception
     codes = [c.value for c in at.code]
     assert any("Count to three." in c and c.rstrip().endswith("assistant") for c in codes)

@@ -30,7 +30,7 @@ def choose_prompt(test_rows: list[dict], split_name: str | None) -> tuple[list[d
 
     def label(i: int) -> str:
         user = next((m["content"] for m in reversed(conversation_or_row(test_rows[i])) if m["role"] == "user"), "")
-        return f"{i}: {user[:70]}"
+        return f"{i + 1}: {user[:70]}"  # counted from 1, as the Data, Tokens and Evaluate pages count rows
 
     index = st.selectbox(f"Test row (split `{split_name}`)", range(len(test_rows)), format_func=label)
     messages = conversation_or_row(test_rows[index])
