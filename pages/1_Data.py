@@ -35,6 +35,11 @@ PAGE_SIZE = 5
 NONE = "(none)"
 SAVED_KEY, ACTIVATED_KEY = "split_saved_message", "split_activated_message"  # a success line shown on the next run
 UNTICK_KEY = "split_untick"  # the Replace box to untick on the next run, after a save
+# Streamlit drops the value of every box a run does not draw, so a visit to another page empties this page's boxes.
+# What the user chose is copied under plain keys, which outlive a page change, and put back before the box is drawn:
+# the source, format and split-name boxes under KEPT (key -> value), each file's field mapping under MAPS.
+KEPT = "data_kept"
+MAPS = "data_maps"  # path -> {"start": the guess or the file's own names, "chosen": field -> column or NONE}
 
 
 @st.cache_data(max_entries=8, show_spinner="Reading the file...")
@@ -48,19 +53,39 @@ def fields_cached(path: str, mtime: float):
     return peek_fields(path)
 
 
+def restore(key: str, options=None) -> None:
+    """Put back a box's value that Streamlit dropped while another page was shown (call before drawing the box);
+    a kept choice no longer offered (a sample or upload gone) is left out, and the box shows its default."""
+    kept = st.session_state.get(KEPT, {})
+    if key not in st.session_state and key in kept and (options is None or kept[key] in list(options)):
+        st.session_state[key] = kept[key]
+
+
+def keep(key: str, value=None) -> None:
+    """Copy a box's value (or `value`) under KEPT, for `restore` after a visit to another page."""
+    if value is not None or key in st.session_state:
+        st.session_state.setdefault(KEPT, {})[key] = st.session_state[key] if value is None else value
+
+
 def choose_source() -> tuple[str | None, str, str, dict | None]:
     """(path of the file to read, a short name for it, the file's name as its user knows it, a preset column map)
     from the three kinds of source."""
+    restore("data_source", SOURCES)
     source = st.radio("Where is the data?", SOURCES, horizontal=True, key="data_source")
+    keep("data_source")
     if source == "Sample":
         samples = sample_choices()
         if not samples:
             st.info("No sample datasets are shipped in `samples/` yet. Upload a file or give a path.")
             return None, "", "", None
+        restore("data_sample", samples)
         sample = samples[st.selectbox("Sample", list(samples), key="data_sample")]
+        keep("data_sample")
         st.caption(sample.description)
         return str(sample.path), sample.name, Path(sample.path).name, sample.column_map
     if source == "Upload":
+        # A file box cannot be given a file back: after another page, the stored upload is reopened below instead.
+        dropped = "data_upload" not in st.session_state
         upload = st.file_uploader(
             "Dataset file",
             type=FILE_TYPES,
@@ -74,9 +99,12 @@ def choose_source() -> tuple[str | None, str, str, dict | None]:
                 with user_errors("Could not store the upload"):
                     saved = workspace.save_upload(upload.name, upload.getvalue())
                 st.session_state.update(data_upload_marker=marker, data_upload_path=str(saved))
+            keep("data_earlier", Path(st.session_state["data_upload_path"]).name)
             return st.session_state["data_upload_path"], Path(upload.name).stem, upload.name, None
         earlier = workspace.list_uploads()
         if earlier:
+            if dropped:  # not when the user removed the file from the box: then nothing is read
+                restore("data_earlier", [p.name for p in earlier])
             pick = st.selectbox(
                 "...or reopen an earlier upload",
                 [NONE] + [p.name for p in earlier],
@@ -87,10 +115,12 @@ def choose_source() -> tuple[str | None, str, str, dict | None]:
                     else f"{workspace.upload_name(n)} (uploaded {n[:4]}-{n[4:6]}-{n[6:8]} {n[9:11]}:{n[11:13]})"
                 ),
             )
+            keep("data_earlier")
             if pick != NONE:
                 original = workspace.upload_name(pick)  # stored as "<date>-<time>-<tag>-<original name>"
                 return str(workspace.uploads_dir() / pick), Path(original).stem, original, None
         return None, "", "", None
+    restore("data_path")
     typed = st.text_input(
         "Path of a file on the server",
         key="data_path",
@@ -98,6 +128,7 @@ def choose_source() -> tuple[str | None, str, str, dict | None]:
         help="Read on the machine that runs the app, for files over the upload limit. Only "
         "folders the operator allows are readable (the workspace, samples/, FTLIB_DATA_DIRS).",
     )
+    keep("data_path")
     if not typed.strip():
         return None, "", "", None
     with user_errors("This path cannot be used"):
@@ -156,12 +187,18 @@ def mapping_editor(path: str, fields: list[str], preset: dict | None, table: boo
     is one (`simple_pair`), every field of every format behind an expander; a JSON file starts from its own names.
     A field set to "(none)" whose name the file also uses is passed as None, so it is really not read.
     """
-    if st.session_state.get("data_map_for") != path:
+    maps = st.session_state.setdefault(MAPS, {})
+    known = maps.get(path)
+    if known is None or not {c for c in known["chosen"].values() if c != NONE} <= set(fields):
+        # A file not seen in this session (or edited since, its columns changed): the guess, or its own names.
         guess = preset if preset and set(preset.values()) <= set(fields) else guess_column_map(fields)
         start = guess if table else {f: f for f in FIELDS if f in fields}
+        known = maps[path] = {"start": start, "chosen": {fld: start.get(fld, NONE) for fld in FIELDS}}
+    if st.session_state.get("data_map_for") != path or any(f"data_map_{f}" not in st.session_state for f in FIELDS):
+        # Another file than last run, or back from another page (which dropped the boxes): its mapping as last set.
         for fld in FIELDS:
-            st.session_state[f"data_map_{fld}"] = start.get(fld, NONE)
-        st.session_state.update(data_map_for=path, data_map_start=start)
+            st.session_state[f"data_map_{fld}"] = known["chosen"][fld]
+        st.session_state.update(data_map_for=path, data_map_start=known["start"])
     pair = simple_pair() if table else None
     if pair:
         st.markdown("**Which columns hold what**")
@@ -179,6 +216,7 @@ def mapping_editor(path: str, fields: list[str], preset: dict | None, table: boo
         chosen = {
             fld: grid[i % 5].selectbox(fld, [NONE, *fields], key=f"data_map_{fld}") for i, fld in enumerate(FIELDS)
         }
+    known["chosen"] = dict(chosen)
     mapping = {f: c for f, c in chosen.items() if c != NONE}
     if not table and mapping == st.session_state["data_map_start"]:
         return None
@@ -263,7 +301,9 @@ def split_and_save(result, label: str) -> None:
     dedupe = c4.checkbox(
         "Drop exact duplicates", key="split_dedupe", help="So the same example cannot be in both train and test."
     )
+    restore("split_name")
     name = st.text_input("Name of the saved split", key="split_name")
+    keep("split_name")
     rows, dropped = dedupe_rows(result.rows) if dedupe else (result.rows, 0)
     try:
         n_test = count_test_rows(len(rows), test_size)
@@ -393,12 +433,14 @@ with user_errors("Could not read this file"):
     fields, table = fields_cached(path, mtime)
 mapping = mapping_editor(path, fields, preset, table) if fields else None
 
+restore("data_format", ["auto", *FORMATS])
 fmt_choice = st.selectbox(
     "Format",
     ["auto", *FORMATS],
     key="data_format",
     format_func=lambda f: "detect automatically" if f == "auto" else f"{FORMAT_PLAIN[f]} — {FORMAT_HELP[f]}",
 )
+keep("data_format")
 map_key = tuple(sorted(mapping.items())) if mapping is not None else None
 half = simple_pair() if table and fmt_choice == "auto" else None
 guessed = {f: c for f, c in (mapping or {}).items() if c is not None} == st.session_state.get("data_map_start")

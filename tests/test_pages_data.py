@@ -523,3 +523,88 @@ def test_a_query_reply_table_is_read_as_questions_and_answers(tmp_path):
         "reply",
     )
     assert {m.label: m.value for m in at.metric}["Format"] == "instruction and answer"
+
+
+def round_trip(at: AppTest, page: str = "pages/2_Tokens.py") -> AppTest:
+    """To another page and back to Data, as the sidebar does: Streamlit drops the values of the Data page's boxes
+    while the other page is drawn."""
+    at.switch_page(page).run()
+    assert not at.exception, at.exception
+    at.switch_page("pages/1_Data.py").run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_the_sample_is_read_again_after_a_visit_to_another_page():
+    """Walk 3, 1: Data -> Tokens -> Data read the sample with every field unmapped ("have the fields messages,
+    which no format reads") and stopped there, without its preview and Saved splits."""
+    workspace.save_split("earlier", [{"text": "a"}], [{"text": "b"}])
+    at = data_page()
+    sample, before = at.selectbox(key="data_sample").value, {m.label: m.value for m in at.metric}
+    assert before["Format"] == "chat messages" and int(before["Valid rows"]) > 0
+    round_trip(at)
+    assert not at.error and not at.info, [i.value for i in at.info]
+    assert {m.label: m.value for m in at.metric} == before
+    assert at.selectbox(key="data_map_messages").value == "messages"
+    assert "Saved splits" in [s.value for s in at.subheader] and at.button(key="split_activate")
+    assert at.selectbox(key="data_sample").value == sample
+
+
+def test_a_mapping_set_by_hand_survives_a_visit_to_another_page(tmp_path, monkeypatch):
+    """The columns of this export are not guessed: the user's Question/Answer choice, the file, the format and the
+    split name are all still there on coming back, put back without Streamlit's default-and-session-state warning."""
+    from streamlit.elements.lib import policies
+
+    logged = []
+    monkeypatch.setattr(policies, "_shown_default_value_warning", False)
+    monkeypatch.setattr(policies._LOGGER, "warning", lambda msg, *args, **kw: logged.append(msg % args))
+    path = tmp_path / "helpdesk export.csv"
+    path.write_text(
+        "Kundenfrage,Antwort text,Kategorie\n"
+        "Wie setze ich mein Passwort zurueck?,Klicken Sie auf 'Passwort vergessen'.,konto\n"
+        "Wo finde ich meine Rechnung?,Unter Konto > Rechnungen.,abrechnung\n"
+        'Kann ich den Tarif wechseln?,"Ja, jederzeit zum Monatsende.",tarif\n',
+        encoding="utf-8",
+    )
+    at = with_path(data_page(), path)
+    at.selectbox(key="data_pair_question").set_value("Kundenfrage").run()
+    at.selectbox(key="data_pair_answer").set_value("Antwort text").run()
+    at.text_input(key="split_name").input("helpdesk v2").run()
+    before = {m.label: m.value for m in at.metric}
+    assert (before["Format"], before["Valid rows"]) == ("prompt and answer", "3")
+    round_trip(at, "pages/0_Home.py")
+    assert at.radio(key="data_source").value == "Local path" and at.text_input(key="data_path").value == str(path)
+    assert not at.error and not at.info, [i.value for i in at.info]
+    assert (at.selectbox(key="data_pair_question").value, at.selectbox(key="data_pair_answer").value) == (
+        "Kundenfrage",
+        "Antwort text",
+    )
+    assert (at.selectbox(key="data_map_prompt").value, at.selectbox(key="data_map_completion").value) == (
+        "Kundenfrage",
+        "Antwort text",
+    )
+    assert {m.label: m.value for m in at.metric} == before
+    assert at.text_input(key="split_name").value == "helpdesk v2"
+    # A format chosen by hand comes back too.
+    at.selectbox(key="data_format").set_value("prompt_only").run()
+    round_trip(at)
+    assert at.selectbox(key="data_format").value == "prompt_only"
+    assert {m.label: m.value for m in at.metric}["Format"] == "prompts only"
+    assert not logged, logged
+
+
+def test_an_upload_is_reopened_after_a_visit_to_another_page():
+    """A file box cannot be refilled, so the stored copy of the upload is reopened, with its mapping."""
+    at = data_page()
+    at.radio(key="data_source").set_value("Upload").run()
+    payload = b"Kundenfrage,Antwort text\nWie spaet?,Drei Uhr.\nWo?,Hier.\n"
+    at.file_uploader(key="data_upload").upload("faq export.csv", payload, "text/csv").run()
+    at.selectbox(key="data_pair_question").set_value("Kundenfrage").run()
+    at.selectbox(key="data_pair_answer").set_value("Antwort text").run()
+    assert {m.label: m.value for m in at.metric}["Valid rows"] == "2"
+    round_trip(at)
+    (stored,) = workspace.list_uploads()
+    assert at.radio(key="data_source").value == "Upload" and at.selectbox(key="data_earlier").value == stored.name
+    assert not at.error and not at.info, [i.value for i in at.info]
+    assert {m.label: m.value for m in at.metric}["Valid rows"] == "2"
+    assert at.text_input(key="split_name").value == "faq_export"
