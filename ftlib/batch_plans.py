@@ -2,6 +2,7 @@
 
     plan_bfd([5, 3, 4], max_length=8)            # [[0, 1], [2]]: best-fit decreasing, as TRL packs
     length_groups([5, 3, 4, 9], batch_size=2)    # batches of indices with similar lengths, as transformers groups
+    step_plan([[5, 2], [3, 3]], batch_size=2)    # [[0, 2, 1, 3]]: a preference pair's two sequences in one step
 
 Pure functions of integers; `ftlib.batching` builds the padded or packed batches from these plans.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 import random
 from bisect import bisect_left, insort
 from collections import defaultdict, deque
+from itertools import accumulate
 
 
 def plan_bfd(lengths: list[int], max_length: int) -> list[list[int]]:
@@ -77,4 +79,25 @@ def length_groups(
     return [flat[i : i + batch_size] for i in range(0, len(flat), batch_size)]
 
 
-__all__ = ["length_groups", "plan_bfd", "plan_in_order"]
+def step_plan(units: list[list[int]], batch_size: int, grouped: bool = False, seed: int = 0) -> list[list[int]]:
+    """Which sequences each optimizer step runs, `batch_size` units a step, as indices into the units' sequences
+    laid end to end. A unit is one example (`[length]`) or a preference pair (`[chosen, rejected]`): TRL's
+    DPOTrainer and RewardTrainer take `batch_size` *pairs* a step and run both answers of each, so 8 pairs are 16
+    sequences in one step. Units go in order, or (`grouped`) by `length_groups` of each unit's longest sequence,
+    the `length` DPO's dataset gives the sampler. A step lists its chosen answers first, then the rejected, as the
+    collator stacks them.
+
+    >>> step_plan([[5], [3], [4]], batch_size=2)
+    [[0, 1], [2]]
+    >>> step_plan([[5, 2], [3, 3], [4, 1]], batch_size=2)  # pair k is sequences 2k (chosen) and 2k + 1 (rejected)
+    [[0, 2, 1, 3], [4, 5]]
+    """
+    starts = list(accumulate((len(u) for u in units), initial=0))
+    if grouped:
+        groups = length_groups([max(u) for u in units], batch_size, seed)
+    else:
+        groups = [list(range(i, min(i + batch_size, len(units)))) for i in range(0, len(units), batch_size)]
+    return [[starts[u] + k for k in (0, 1) for u in group if k < len(units[u])] for group in groups]
+
+
+__all__ = ["length_groups", "plan_bfd", "plan_in_order", "step_plan"]

@@ -28,7 +28,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal, NamedTuple
 
-from ftlib.batch_plans import length_groups, plan_bfd, plan_in_order
+from ftlib.batch_plans import length_groups, plan_bfd, plan_in_order, step_plan
 from ftlib.errors import UserError
 from ftlib.rows import IGNORE_INDEX
 
@@ -41,6 +41,10 @@ STRATEGY_LABELS = {
     "length_grouped": "Padding, grouped by length",
     "packing": "Packing",
 }
+PAIRS_NOT_PACKED = (
+    "Preference pairs are not packed: DPO and reward models compare each pair's whole chosen and rejected answers, "
+    "so a step pads them side by side (the Train form refuses packing for these methods)."
+)
 
 
 class BatchingError(UserError):
@@ -243,6 +247,16 @@ def lengths_of(examples: Iterable[Any]) -> list[int]:
     return [len(_as_list(_field(ex, "input_ids"))) for ex in examples]
 
 
+def pairs_in(examples: Iterable[Any]) -> int:
+    """How many items are preference pairs (each trains its chosen and rejected answer in the same step)."""
+    return sum(len(expand_pairs([e])) == 2 for e in examples)
+
+
+def unavailable(examples: Sequence[Any]) -> dict[str, str]:
+    """The strategies these examples cannot be trained with, and why (`compare_strategies` leaves them out)."""
+    return {"packing": PAIRS_NOT_PACKED} if pairs_in(examples) else {}
+
+
 def _round_up(n: int, multiple: int | None) -> int:
     if not multiple:
         return n
@@ -300,7 +314,7 @@ def collate(
     if pack:
         if max_length is None:
             raise BatchingError("Packing needs max_length: the length of each packed row.")
-        return _pack(examples, max_length, pad_id, "bfd", "truncate", label_pad, pad_to_multiple_of)
+        return pack(examples, max_length, pad_id, label_pad=label_pad, pad_to_multiple_of=pad_to_multiple_of)
     if padding_side not in SIDES:
         raise BatchingError(f"padding_side must be 'right' or 'left', not {padding_side!r}.")
     if max_length is not None and max_length < 1:
@@ -413,18 +427,6 @@ def pack(
       into pieces of `max_length` (`"split"`); either way it is listed in `Batch.overflow`.
     - Rows shorter than the longest are padded on the right (attention 0, label `label_pad`, position 0).
     """
-    return _pack(examples, max_length, pad_id, strategy, overflow, label_pad, pad_to_multiple_of)
-
-
-def _pack(
-    examples: Sequence[Any],
-    max_length: int,
-    pad_id: int,
-    strategy: str,
-    overflow: str,
-    label_pad: int,
-    pad_to_multiple_of: int | None,
-) -> Batch:
     if max_length < 1:
         raise BatchingError(f"max_length must be at least 1, not {max_length}.")
     if strategy not in PACKING:
@@ -499,13 +501,17 @@ def make_batches(
     batches from `group_by_length`. `packing`: best-fit-decreasing rows of `max_length`, `batch_size` rows per
     batch, flattened into one row without padding as TRL's padding-free collator does (so a batch has one row).
     `max_length` truncates every strategy alike (packing needs it; None = the longest example).
+    A preference pair is one of a batch's `batch_size`, with its chosen and rejected (`step_plan`); pairs never pack.
     """
     if strategy not in STRATEGIES:
         raise BatchingError(f"Unknown strategy {strategy!r}; use one of {', '.join(STRATEGIES)}.")
     if batch_size < 1:
         raise BatchingError(f"batch_size must be at least 1, not {batch_size}.")
-    exs = _read(examples)
+    items = [expand_pairs([e]) for e in examples]  # one sequence, or a pair's chosen and rejected
+    exs = _read([seq for item in items for seq in item])
     if strategy == "packing":
+        if any(len(item) == 2 for item in items):
+            raise BatchingError(PAIRS_NOT_PACKED)
         length = max_length or max(len(e.ids) for e in exs)
         pieces, origin, report = _pieces(exs, length, "truncate")
         bins = plan_bfd([len(p.ids) for p in pieces], length)
@@ -524,10 +530,9 @@ def make_batches(
         ]
         out[0].overflow = report  # reported once, so stats do not count it per batch
         return out
-    if strategy == "length_grouped":
-        groups = group_by_length([len(e.ids) for e in exs], batch_size, seed=seed)
-    else:
-        groups = [list(range(i, min(i + batch_size, len(exs)))) for i in range(0, len(exs), batch_size)]
+    at = iter(exs)
+    lengths = [[len(next(at).ids) for _ in item] for item in items]
+    groups = step_plan(lengths, batch_size, strategy == "length_grouped", seed)
     out = []
     for group in groups:
         b = collate([exs[i] for i in group], pad_id, "right", pad_to_multiple_of, max_length=max_length)
@@ -559,18 +564,21 @@ def compare_strategies(
     seed: int = 0,
     pad_to_multiple_of: int | None = None,
 ) -> list[BatchStats]:
-    """`strategy_stats` for every strategy in `STRATEGIES`, same examples, same settings."""
-    return [strategy_stats(examples, batch_size, s, max_length, seed, pad_to_multiple_of) for s in STRATEGIES]
+    """`strategy_stats` for every strategy in `STRATEGIES` these examples can use (not `unavailable`), same
+    examples, same settings. A preference pair is one unit of the batch size, with both its sequences."""
+    usable = [s for s in STRATEGIES if s not in unavailable(examples)]
+    return [strategy_stats(examples, batch_size, s, max_length, seed, pad_to_multiple_of) for s in usable]
 
 
 def encode_examples(
-    rows: Sequence[dict], tokenizer, template, policy: str, first: int = 0, strict: bool = False
+    rows: Sequence[dict], tokenizer, template, policy: str, first: int = 0, strict: bool = False, pairs: bool = False
 ) -> tuple[list, list[str], list[int]]:
     """The sequences `rows` train on, encoded as `ftlib.tokens` encodes them for training (no max length, no checks).
 
     Returns (examples, their names, the numbers of the rows that could not be encoded). A preference pair gives two
     sequences, its chosen and its rejected answer ("row 3 · chosen", "row 3 · rejected"), as DPO runs both; rows
-    are numbered from `first`. With `strict`, a row that cannot be encoded raises its UserError instead.
+    are numbered from `first`. With `strict`, a row that cannot be encoded raises its UserError instead. With
+    `pairs`, a pair stays one item ("row 3"), as `compare_strategies` counts it: one unit of the batch size.
     """
     from ftlib.errors import UserError
     from ftlib.tokens import encode_row
@@ -578,12 +586,13 @@ def encode_examples(
     examples, names, failed = [], [], []
     for number, row in enumerate(rows, start=first):
         try:
-            parts = expand_pairs([encode_row(row, tokenizer, template, policy, None)])
+            encoded = encode_row(row, tokenizer, template, policy, None)
         except UserError:
             if strict:
                 raise
             failed.append(number)
             continue
+        parts = [encoded] if pairs else expand_pairs([encoded])
         suffixes = ["chosen", "rejected"] if len(parts) == 2 else [""]
         for part, suffix in zip(parts, suffixes, strict=True):
             examples.append(part)

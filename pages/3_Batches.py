@@ -62,16 +62,18 @@ def draw(batch: batching.Batch, shown: Shown, original_labels: list[list[int]], 
 @st.cache_data(max_entries=16, show_spinner="Batching the training split every way...")
 def split_stats(
     split: str, model_spec: str, template: str, policy: str, batch_size: int, max_length: int, limit: int
-) -> tuple[list[dict], int]:
-    """`compare_strategies` over the first `limit` training rows, and how many rows failed to encode. Cached: the
-    page reruns on every click and this takes about a second per few thousand rows."""
+) -> tuple[list[dict], dict[str, str], int, int]:
+    """`compare_strategies` over the first `limit` training rows (a preference pair is one of a step's rows, with
+    both answers, as DPO trains it), the strategies they cannot use and why, how many are pairs, and how many rows
+    failed to encode. Cached: the page reruns on every click and this takes about a second per few thousand rows."""
     tok = cached_tokenizer(model_spec)
     examples, _, failed = batching.encode_examples(
-        cached_split(split)[0][:limit], tok, get_template(template, tok), policy
+        cached_split(split)[0][:limit], tok, get_template(template, tok), policy, pairs=True
     )
     if not examples:
-        return [], len(failed)
-    return [s.as_dict() for s in batching.compare_strategies(examples, batch_size, max_length)], len(failed)
+        return [], {}, 0, len(failed)
+    stats = [s.as_dict() for s in batching.compare_strategies(examples, batch_size, max_length)]
+    return stats, batching.unavailable(examples), batching.pairs_in(examples), len(failed)
 
 
 def whole_split(name: str, train: list[dict], model: str, template_name: str, policy: str) -> None:
@@ -101,7 +103,7 @@ def whole_split(name: str, train: list[dict], model: str, template_name: str, po
     s1.caption(as_in_training("batch_size", batch_size))
     s2.caption(as_in_training("max_length", max_length))
     with user_errors("Could not compute the statistics"):
-        stats, failed = split_stats(
+        stats, unusable, pairs, failed = split_stats(
             name, model, template_name, policy, int(batch_size), int(max_length), STATS_ROW_LIMIT
         )
     if not stats:
@@ -135,11 +137,18 @@ def whole_split(name: str, train: list[dict], model: str, template_name: str, po
         },
     )
     note = f"{stats[0]['examples']} sequences from the training split"
+    if pairs:  # a step takes `batch_size` pairs, so twice as many sequences
+        note = (
+            f"{pairs} preference pairs ({stats[0]['examples']} sequences) from the training split: a step takes "
+            f"{batch_size} pairs, the chosen and the rejected answer of each side by side, as DPO trains them"
+        )
     if len(train) > STATS_ROW_LIMIT:
         note += f" (the first {STATS_ROW_LIMIT} of {len(train)} rows)"
     if failed:
         note += f"; {failed} rows could not be encoded and were left out"
     st.caption(f"{note}. {STRATEGIES_SAID}")
+    for strategy, why in unusable.items():
+        st.info(f"**{batching.STRATEGY_LABELS[strategy]}** cannot be used on this split. {why}")
     with st.expander("For engineers: how this table is counted"):
         st.markdown(TABLE_FOR_ENGINEERS)
     long_table = table.melt(id_vars="strategy", value_vars=["padding share", "work per trained token"])

@@ -321,6 +321,79 @@ def test_truncation_counts_in_stats():
         assert (s.truncated_examples, s.dropped_tokens, s.real_tokens) == (1, 20, 18), s.strategy
 
 
+def ultrafeedback_rows(n):
+    """Preference rows as HuggingFaceH4/ultrafeedback_binarized publishes them: the prompt, then chosen and rejected as
+    whole conversations, with their scores; answers of different lengths, so a step's padding depends on its pairs."""
+    primes = [11, 13, 23, 31, 41, 53, 61, 71, 83, 97, 101, 113, 127, 131, 149, 151, 163, 173, 181, 191]
+    rows = []
+    for i in range(n):
+        question = f"Name a prime number above {10 * i}."
+        answer = f"{primes[i]} is prime." + " It has no divisor other than 1 and itself." * (i % 3)
+        rows.append(
+            {
+                "prompt": question,
+                "chosen": [{"role": "user", "content": question}, {"role": "assistant", "content": answer}],
+                "rejected": [{"role": "user", "content": question}, {"role": "assistant", "content": "Ten."}],
+                "score_chosen": 8.0,
+                "score_rejected": 2.0,
+            }
+        )
+    return rows
+
+
+def test_a_step_takes_batch_size_pairs_each_with_both_answers_as_dpo_collates_them(tmp_path, smol_tokenizer):
+    """Walk 3: 18 pairs at batch size 8 were counted as 36 sequences in 5 steps; DPO takes 8 pairs (16 sequences) a
+    step, so an epoch is 3 steps. Each step is exactly the batch our DPO collator builds, and pairs are not packed."""
+    import json
+
+    from ftlib.alignment import PreferenceCollator, preference_dataset
+    from ftlib.data import load_file
+    from ftlib.tokens import encode_row
+
+    path = tmp_path / "prefs.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in ultrafeedback_rows(18)))
+    encoded = [encode_row(r, smol_tokenizer, "chatml") for r in load_file(path).rows]
+    batches = B.make_batches(encoded, 8, "right_padding", pad_id=PAD)
+    assert len(batches) == 3  # ceil(18 pairs / 8), not ceil(36 sequences / 8) = 5
+    pairs, collator = preference_dataset(encoded), PreferenceCollator(pad_id=PAD)
+    for k, batch in enumerate(batches):
+        reference = collator([pairs[i] for i in range(8 * k, min(8 * k + 8, 18))])
+        assert batch.input_ids == reference["input_ids"].tolist()
+        assert batch.attention_mask == reference["attention_mask"].tolist()
+    for batch in B.make_batches(encoded, 8, "length_grouped", seed=3):  # a pair's two answers share their step
+        seqs = {s.example for row in batch.segments for s in row}
+        assert seqs == {2 * (i // 2) for i in seqs} | {2 * (i // 2) + 1 for i in seqs} and len(seqs) <= 16
+    stats = {s.strategy: s for s in B.compare_strategies(encoded, batch_size=8, max_length=512)}
+    assert list(stats) == ["right_padding", "length_grouped"]  # packing is not ranked
+    assert [(s.batches, s.examples, s.rows) for s in stats.values()] == [(3, 36, 36)] * 2
+    assert B.unavailable(encoded) == {"packing": B.PAIRS_NOT_PACKED} and B.pairs_in(encoded) == 18
+    assert "chosen and rejected" in B.PAIRS_NOT_PACKED and "refuses packing" in B.PAIRS_NOT_PACKED
+    with pytest.raises(B.BatchingError, match="Preference pairs are not packed"):
+        B.make_batches(encoded, 8, "packing")
+    assert B.unavailable(make_examples([4, 5])) == {}  # SFT examples keep every strategy
+
+
+def test_cli_batch_counts_preference_pairs_per_step(tmp_path, capsys):
+    import json
+
+    from ftlib.cli import main
+
+    path = tmp_path / "prefs.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in ultrafeedback_rows(18)))
+    assert main(["batch", str(path), "--batch-size", "8", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert (report["rows"], report["pairs"], report["sequences"]) == (18, 18, 36)
+    assert [(s["strategy"], s["batches"]) for s in report["strategies"]] == [
+        ("right_padding", 3),
+        ("length_grouped", 3),
+    ]
+    assert report["unavailable"] == {"packing": B.PAIRS_NOT_PACKED}
+    assert main(["batch", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "18 preference pairs: a step takes 8 pairs" in out
+    assert f"Packing: not available. {B.PAIRS_NOT_PACKED}" in out
+
+
 # -------------------------------------------------------------------------------------------- inputs and errors
 
 

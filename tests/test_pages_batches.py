@@ -94,6 +94,24 @@ def test_preference_split_shows_chosen_and_rejected():
     assert "12 sequences" in " ".join(c.value for c in at.caption)  # 6 pairs, two sequences each
 
 
+def test_preference_steps_count_pairs_and_packing_is_not_offered():
+    """Walk 3: 18 pairs at batch size 8 showed 36 sequences in 5 steps and ranked packing first (1 step, no padding),
+    though DPO takes 8 pairs a step (epoch 1.0 at step 3) and the Train form refuses packing for it."""
+    from ftlib.batching import PAIRS_NOT_PACKED
+
+    workspace.save_split("prefs-steps", preference_rows(18), preference_rows(2))
+    at = run_page()
+    assert not at.exception, at.exception
+    table = at.dataframe[0].value
+    assert list(table["strategy"]) == ["Padding, in order", "Padding, grouped by length"]
+    assert list(table["steps"]) == [3, 3]  # ceil(18 pairs / 8), the Train form's batch size
+    captions = " ".join(c.value for c in at.caption)
+    assert "18 preference pairs (36 sequences) from the training split: a step takes 8 pairs" in captions
+    assert f"**Packing** cannot be used on this split. {PAIRS_NOT_PACKED}" in [i.value for i in at.info]
+    at.number_input(key="batch_split_size").set_value(4).run()
+    assert list(at.dataframe[0].value["steps"]) == [5, 5]  # ceil(18 / 4)
+
+
 @pytest.mark.parametrize("template", ["chatml", "plain"])
 def test_other_templates_render(template):
     workspace.save_split(f"chats-{template}", sft_rows(5), sft_rows(1))

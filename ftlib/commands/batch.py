@@ -2,8 +2,9 @@
 
     python -m ftlib batch chats.jsonl --model default --template tokenizer --batch-size 8 --max-length 512 --json
 
-Rows are encoded as training would encode them (`ftlib.tokens.encode_row`; a preference pair counts as its two
-sequences), then batched with every strategy in `ftlib.batching.STRATEGIES`.
+Rows are encoded as training would encode them (`ftlib.tokens.encode_row`), then batched with every strategy in
+`ftlib.batching.STRATEGIES` they can use. A preference pair is one of a step's `--batch-size` rows and brings both
+its sequences, as DPO trains it; pairs are never packed (the report says why).
 """
 
 from __future__ import annotations
@@ -54,21 +55,23 @@ def _batch(args) -> int:
     tokenizer = load_tokenizer(args.model)
     template = get_template(args.template, tokenizer)
     encoded = [encode_row(row, tokenizer, template, args.policy, None) for row in result.rows]
-    examples = batching.expand_pairs(encoded)
-    stats = batching.compare_strategies(examples, args.batch_size, args.max_length, seed=args.seed)
+    stats = batching.compare_strategies(encoded, args.batch_size, args.max_length, seed=args.seed)
     report = {
         "file": str(args.file),
         "rows": len(result.rows),
-        "sequences": len(examples),
+        "sequences": len(batching.expand_pairs(encoded)),
+        "pairs": batching.pairs_in(encoded),
         "batch_size": args.batch_size,
         "max_length": args.max_length,
         "strategies": [s.as_dict() for s in stats],
+        "unavailable": batching.unavailable(encoded),  # strategy -> why these rows cannot use it
     }
     if args.json:
         print(json.dumps(report))
         return 0
+    pairs = f" ({report['pairs']} preference pairs: a step takes {args.batch_size} pairs)" if report["pairs"] else ""
     print(
-        f"{report['rows']} rows, {report['sequences']} sequences, batch size {args.batch_size}, "
+        f"{report['rows']} rows, {report['sequences']} sequences{pairs}, batch size {args.batch_size}, "
         f"max length {args.max_length}"
     )
     print(f"{'strategy':<28}{'batches':>8}{'real':>10}{'padded':>10}{'pad %':>8}{'computed/trained':>18}{'cut':>8}")
@@ -77,4 +80,6 @@ def _batch(args) -> int:
             f"{batching.STRATEGY_LABELS[s.strategy]:<28}{s.batches:>8}{s.real_tokens:>10}{s.padded_positions:>10}"
             f"{s.pad_fraction:>8.1%}{s.computed_per_trained:>18.2f}{s.dropped_tokens:>8}"
         )
+    for strategy, why in report["unavailable"].items():
+        print(f"{batching.STRATEGY_LABELS[strategy]}: not available. {why}")
     return 0
