@@ -1,9 +1,9 @@
 """`python -m ftlib ...`: the engine without a browser.
 
 Each command group lives in `ftlib/commands/<group>.py` and exposes `register(subparsers)`; a command's
-handler returns an exit code. Errors a user can act on (`ftlib.errors.UserError`, and OSErrors about the
-user's own files) print one `error: ...` line to stderr and exit 2; anything else is a bug and keeps its
-traceback (exit 1).
+handler returns an exit code. Errors a user can act on (`ftlib.errors.UserError`, OSErrors about the user's own
+files, and a command line argparse refuses) print one `error: ...` line to stderr and exit 2; anything else is a
+bug and keeps its traceback (exit 1).
 """
 
 from __future__ import annotations
@@ -12,14 +12,45 @@ import argparse
 import importlib
 import sys
 
+from ftlib.commands import os_error_message
 from ftlib.errors import UserError
 
+PROG = "python -m ftlib"
 # Command groups, one module each; a module imports its heavy libraries inside its handler, so `--help` stays fast.
 GROUPS = ("models", "data", "tokens", "batch", "train", "runs", "sample", "evaluate", "score")
 
 
+class UsageError(UserError):
+    """A command line argparse refused: a bad choice, a missing or unknown argument, a value of the wrong type."""
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse with one-line errors naming the command, instead of a usage block (that is what --help is for).
+
+    argparse makes every subparser with its parent's class, so each command and action reports the same way.
+    """
+
+    def error(self, message: str):
+        raise UsageError(f"{self._command()}{message}; see {self.prog} --help")
+
+    def parse_known_args(self, args=None, namespace=None):
+        namespace, extras = super().parse_known_args(args, namespace)
+        if extras:
+            # Refused here, by the command that met them: argparse would hand them up to the top-level parser,
+            # whose message names no command and shows the top-level usage.
+            first = extras[0]
+            what = f"unknown option {first}" if first.startswith("-") else f"unexpected argument '{first}'"
+            raise UsageError(f"{self._command()}{what} ({self.prog} --help lists them)")
+        return namespace, extras
+
+    def _command(self) -> str:
+        """'data split: ' for `python -m ftlib data split`; '' for the top level."""
+        command = self.prog.removeprefix(PROG).strip()
+        return f"{command}: " if command else ""
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m ftlib", description="Fine-tuning studio engine")
+    parser = Parser(prog=PROG, description="Fine-tuning studio engine")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
     for group in GROUPS:
@@ -31,13 +62,16 @@ def main(argv: list[str] | None = None) -> int:
     from ftlib.sharing import process_env
 
     process_env()  # before any command imports torch: idle OpenMP threads sleep, FTLIB_THREADS applies
-    parser = build_parser()
-    args = parser.parse_args(argv)
     try:
+        args = build_parser().parse_args(argv)
         return int(args.handler(args) or 0)
-    except (UserError, OSError) as exc:
-        # OSError: a path the user gave that cannot be read or written (a full disk is a UserError too).
+    except UserError as exc:  # a full disk (workspace.DiskFullError) is one too, with its own sentence
         print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        # A path the user gave that cannot be read or written, where no command said more: still words, not errno.
+        fix = "check the path and that you may read and write there"
+        print(f"error: {os_error_message(exc, fix=fix)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

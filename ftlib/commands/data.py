@@ -123,20 +123,52 @@ def _inspect(args) -> int:
     return 0
 
 
+def _check_out(out: Path) -> None:
+    """Refuse an --out that is a file before the dataset is read."""
+    from ftlib.errors import UserError
+
+    if out.exists() and not out.is_dir():
+        raise UserError(
+            f"--out points at an existing file {out}: give a folder for train.jsonl and test.jsonl "
+            "(a new one is created)."
+        )
+
+
+def _make_out(out: Path) -> None:
+    """Make the --out folder, or say in words why it cannot be."""
+    from ftlib.commands import os_error_message
+    from ftlib.errors import UserError
+
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UserError(os_error_message(exc, "create the folder", out, "pick a writable folder with --out")) from exc
+
+
 def _split(args) -> int:
+    from ftlib.commands import os_error_message
     from ftlib.data import dedupe_rows, split_rows
+    from ftlib.errors import UserError
     from ftlib.workspace import jsonl_text, write_files
 
+    _check_out(args.out)
     result = _load(args)
     if not result.rows:
         raise _no_rows(result)
     rows, dropped = dedupe_rows(result.rows) if args.dedupe else (result.rows, 0)
     train, test = split_rows(rows, test_size=args.test_size, seed=args.seed)
+    _make_out(args.out)
     # Both files or neither: a full disk midway must not pair a new train file with an old test file.
-    write_files(
-        {args.out / "train.jsonl": jsonl_text(train), args.out / "test.jsonl": jsonl_text(test)},
-        hint="Free space on that disk or pick another --out folder. ",
-    )
+    try:
+        write_files(
+            {args.out / "train.jsonl": jsonl_text(train), args.out / "test.jsonl": jsonl_text(test)},
+            hint="Free space on that disk or pick another --out folder. ",
+        )
+    except UserError:
+        raise  # a full disk, already in words
+    except OSError as exc:
+        fix = "pick a writable folder with --out"
+        raise UserError(os_error_message(exc, "write train.jsonl and test.jsonl in", args.out, fix)) from exc
     print(
         f"format {result.format}: {result.valid_rows} valid of {result.total} rows"
         + (f", {dropped} duplicates dropped" if args.dedupe else "")

@@ -50,6 +50,9 @@ def _evaluate(args) -> int:
     from ftlib.sharing import print_waits
 
     S.check_max_new_tokens(args.max_new_tokens)
+    if args.csv and Path(args.csv).is_dir():  # refused before the evaluation, not after it
+        example = Path(args.csv) / "eval.csv"
+        raise UserError(f"--csv points at the folder {args.csv}: give a file name, e.g. {example}.")
     info = None
     if args.run:
         run = M.resolve_run(args.run)
@@ -96,7 +99,13 @@ def _evaluate(args) -> int:
         for index, reason in result.skipped[:5]:
             print(f"skipped test row {index + 1}: {reason}")
     if args.csv:
+        from ftlib.commands import os_error_message
         from ftlib.workspace import write_files
 
-        write_files({Path(args.csv): result.to_csv()}, hint="Free space on that disk or pass another --csv path. ")
+        try:
+            write_files({Path(args.csv): result.to_csv()}, hint="Free space on that disk or pass another --csv path. ")
+        except UserError:
+            raise  # a full disk, already in words
+        except OSError as exc:
+            raise UserError(os_error_message(exc, "write the CSV file", args.csv, "pass another --csv path")) from exc
     return 0

@@ -41,7 +41,8 @@ def register(sub) -> None:
         flag = "--" + spec.name.replace("_", "-")
         default = "a proven value for the method" if spec.default is None else spec.default
         default = ",".join(default) if isinstance(default, list) else default
-        text = spec.help + (f" Choices: {', '.join(spec.choices)}." if spec.choices else "") + f" Default: {default}."
+        text = spec.help + (f" Choices: {', '.join(spec.choices)}." if spec.choices else "")
+        text += f" Default: {default}." if default != "" else ""  # an empty default (no dataset, no rewards): none
         if spec.kind is bool:
             group.add_argument(
                 flag, dest=f"set_{spec.name}", action=argparse.BooleanOptionalAction, default=None, help=text

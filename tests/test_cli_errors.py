@@ -1,0 +1,160 @@
+"""Every CLI failure a user can cause is one `error:` line on stderr and exit code 2: never argparse's usage block,
+never a traceback, never an errno ("[Errno 2] ...")."""
+
+from __future__ import annotations
+
+import errno
+import json
+from pathlib import Path
+
+import pytest
+
+from ftlib.cli import main
+
+FIXTURES = Path(__file__).parent / "fixtures" / "data"
+CHATS = str(FIXTURES / "chat_mixed.jsonl")
+
+
+def one_error_line(capsys, argv: list[str]) -> str:
+    """Run the CLI in-process; the one line it printed, after checking it is all it printed and the exit code is 2."""
+    code = main(argv)
+    captured = capsys.readouterr()
+    lines = captured.err.splitlines()
+    assert (code, len(lines), captured.out) == (2, 1, ""), (code, captured.err, captured.out)
+    assert lines[0].startswith("error: ") and "usage:" not in lines[0] and "[Errno" not in lines[0], lines[0]
+    return lines[0]
+
+
+# (id, argv, what the line must say): each argparse path of each command, refused by argparse before any work.
+ARGPARSE_CASES = [
+    (
+        "unknown-option",
+        ["train", "--bogus"],
+        "error: train: unknown option --bogus (python -m ftlib train --help lists them)",
+    ),
+    (
+        "unknown-option-of-an-action",
+        ["data", "split", CHATS, "--out", "o", "--bogus"],
+        "error: data split: unknown option --bogus (python -m ftlib data split --help lists them)",
+    ),
+    (
+        "unexpected-argument",
+        ["train", "run.yaml", "extra.yaml"],
+        "error: train: unexpected argument 'extra.yaml' (python -m ftlib train --help lists them)",
+    ),
+    ("bad-choice", ["tokens", CHATS, "--template", "nosuch"], "tokens: argument --template: invalid choice: 'nosuch'"),
+    ("bad-choice-of-policy", ["tokens", CHATS, "--policy", "most"], "'all_assistant'"),
+    ("missing-file", ["tokens"], "tokens: the following arguments are required: file"),
+    ("missing-action", ["data"], "data: the following arguments are required: ACTION"),
+    ("missing-command", [], "the following arguments are required: COMMAND; see python -m ftlib --help"),
+    ("unknown-command", ["trian"], "invalid choice: 'trian'"),
+    ("missing-value", ["sample", "--prompt"], "sample: argument --prompt: expected one argument"),
+    ("missing-required-option", ["score", "run-1", "--response", "a"], "score: the following arguments are required"),
+    ("bad-int", ["runs", "log", "some-run", "-n", "abc"], "runs log: argument -n: invalid int value: 'abc'"),
+    ("bad-test-size", ["data", "split", CHATS, "--out", "o", "--test-size", "abc"], "'abc' is neither a ratio"),
+    ("bad-batch-size", ["batch", CHATS, "--batch-size", "0"], "batch: argument --batch-size: 0 must be at least 1"),
+]
+
+
+@pytest.mark.parametrize("argv, says", [c[1:] for c in ARGPARSE_CASES], ids=[c[0] for c in ARGPARSE_CASES])
+def test_a_refused_command_line_is_one_error_line(capsys, argv, says):
+    line = one_error_line(capsys, argv)
+    assert says in line, line
+    if "invalid choice" in says:
+        assert "(choose from '" in line  # the allowed values are named
+
+
+def test_bad_choice_names_the_allowed_values_and_the_help(capsys):
+    line = one_error_line(capsys, ["tokens", CHATS, "--template", "nosuch"])
+    assert line.endswith("; see python -m ftlib tokens --help"), line
+    for name in ("chatml", "llama3", "mistral", "gemma", "alpaca", "plain", "hermes", "tokenizer"):
+        assert f"'{name}'" in line
+
+
+def test_split_out_at_an_existing_file_says_so(tmp_path, capsys):
+    taken = tmp_path / "notes.txt"
+    taken.write_text("mine\n")
+    line = one_error_line(capsys, ["data", "split", CHATS, "--out", str(taken)])
+    assert line == (
+        f"error: --out points at an existing file {taken}: give a folder for train.jsonl and test.jsonl "
+        "(a new one is created)."
+    )
+    assert taken.read_text() == "mine\n"
+
+
+def test_split_out_under_a_file_says_which_part_is_a_file(tmp_path, capsys):
+    taken = tmp_path / "notes.txt"
+    taken.write_text("mine\n")
+    line = one_error_line(capsys, ["data", "split", CHATS, "--out", str(taken / "splits")])
+    assert line == (
+        f"error: cannot create the folder {taken / 'splits'}: part of that path is a file, not a folder "
+        f"(at {taken}); pick a writable folder with --out"
+    )
+
+
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux's /proc, where no folder can be made")
+def test_split_out_where_no_folder_can_be_made(capsys):
+    line = one_error_line(capsys, ["data", "split", CHATS, "--out", "/proc/nope"])
+    assert line == (
+        "error: cannot create the folder /proc/nope: no such file or folder; pick a writable folder with --out"
+    )
+
+
+def test_split_out_without_permission(tmp_path, capsys, monkeypatch):
+    # Tests may run as root, who may write anywhere: the refusal a user without rights gets is raised by hand.
+    def refuse(self, *args, **kwargs):
+        raise PermissionError(errno.EACCES, "Permission denied", str(self))
+
+    monkeypatch.setattr(Path, "mkdir", refuse)
+    out = tmp_path / "splits"
+    line = one_error_line(capsys, ["data", "split", CHATS, "--out", str(out)])
+    assert line == f"error: cannot create the folder {out}: permission denied; pick a writable folder with --out"
+
+
+def test_split_files_that_cannot_be_written(tmp_path, capsys):
+    out = tmp_path / "splits"
+    (out / "test.jsonl").mkdir(parents=True)  # a folder where the file goes: the rename into place fails
+    line = one_error_line(capsys, ["data", "split", CHATS, "--out", str(out)])
+    assert line == (
+        f"error: cannot write train.jsonl and test.jsonl in {out}: that is a folder, not a file; "
+        "pick a writable folder with --out"
+    )
+
+
+def test_evaluate_csv_at_a_folder_is_refused_before_any_model_loads(tmp_path, capsys):
+    line = one_error_line(
+        capsys, ["evaluate", "--model", "default", "--adapter", "r", "--data", "d.jsonl", "--csv", str(tmp_path)]
+    )
+    assert line == f"error: --csv points at the folder {tmp_path}: give a file name, e.g. {tmp_path / 'eval.csv'}."
+
+
+def test_an_os_error_no_command_words_is_still_a_sentence(capsys, monkeypatch):
+    from ftlib import runs
+
+    def unreadable(run_id):
+        raise PermissionError(errno.EACCES, "Permission denied", "/srv/ftlib/runs/r1/train.log")
+
+    monkeypatch.setattr(runs, "find", unreadable)
+    line = one_error_line(capsys, ["runs", "log", "r1"])
+    assert line == (
+        "error: cannot use /srv/ftlib/runs/r1/train.log: permission denied; "
+        "check the path and that you may read and write there"
+    )
+
+
+def test_train_help_shows_no_empty_defaults(capsys):
+    with pytest.raises(SystemExit) as done:
+        main(["train", "--help"])
+    assert done.value.code == 0
+    text = " ".join(capsys.readouterr().out.split())  # argparse wraps help lines
+    assert "Default: ." not in text
+    dataset = text.split("--dataset DATASET A saved split", 1)[1].split("--test-size", 1)[0]
+    assert "a data file" in dataset and "Default" not in dataset
+    assert "relative to the others of its group. Default: 4." in text  # a real default stays
+
+
+def test_a_good_split_still_works_after_all_this(tmp_path, capsys):
+    out = tmp_path / "new" / "splits"
+    assert main(["data", "split", CHATS, "--test-size", "1", "--out", str(out)]) == 0
+    assert len((out / "test.jsonl").read_text().splitlines()) == 1
+    assert [json.loads(line) for line in (out / "train.jsonl").read_text().splitlines()]
