@@ -32,6 +32,44 @@ def active_model() -> str:
     return st.session_state.get(MODEL_KEY, "default")
 
 
+MODEL_ERROR_KEY = "_model_error"
+
+
+def model_box() -> None:
+    """The sidebar's Model box. A typed model is checked at once (`_check_model_input`); refused, the last good
+    model stays in the box and the reason shows under it on the run that follows the typing, once: the next run
+    (a click, another page) drops it, as does typing a model that works."""
+    st.session_state.setdefault(MODEL_KEY, active_model())
+    st.text_input(
+        "Model",
+        key=MODEL_KEY,
+        on_change=_check_model_input,
+        help="`default` is the embedded SmolLM2-135M-Instruct. A model folder under the allowed model "
+        "directories (FTLIB_MODEL_DIRS, finished runs) or a cached hub id also work.",
+    )
+    error = st.session_state.pop(MODEL_ERROR_KEY, None)
+    if error:
+        st.error(error)
+
+
+def _check_model_input() -> None:
+    """Check a typed model name at once: outside the allowed folders, or not a model this machine has, it is
+    refused with the reason and the fix, and the last good model stays active."""
+    from ftlib.models import resolve_model
+
+    typed = st.session_state[MODEL_KEY].strip() or "default"
+    try:
+        workspace.check_browser_model(typed)
+        resolve_model(typed)
+    except UserError as exc:
+        st.session_state[MODEL_ERROR_KEY] = f"`{typed}` cannot be used: {exc}"
+        st.session_state[MODEL_KEY] = st.session_state.get("_model_last_good", "default")
+        return
+    st.session_state[MODEL_KEY] = typed
+    st.session_state["_model_last_good"] = typed
+    st.session_state.pop(MODEL_ERROR_KEY, None)
+
+
 def active_split_name() -> str | None:
     """The split this session chose; else the one last saved or made active in the workspace (so a refresh or a
     second tab finds it again); else, when that one is gone or none was recorded, the newest split on disk."""
