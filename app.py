@@ -12,7 +12,9 @@ from ui import nav
 from ui.auth import require_password
 from ui.common import active_split_name, model_box
 
-st.set_page_config(page_title="Fine-tuning studio", page_icon=":material/science:", layout="wide")
+# An emoji favicon is drawn by the browser; a ":material/...:" one is fetched from fonts.gstatic.com, which an
+# offline server's users cannot reach (a failed request on every page).
+st.set_page_config(page_title="Fine-tuning studio", page_icon="🧪", layout="wide")
 require_password()
 
 navigation = st.navigation(nav.pages())
