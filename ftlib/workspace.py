@@ -103,7 +103,8 @@ def write_files(files: dict[Path, str | bytes], hint: str = "") -> None:
 
     Each goes to a temporary file beside it first; only when every one is written are they renamed into place,
     so a full disk midway leaves the earlier versions whole (and no half file behind). A disk-full failure is
-    raised as `DiskFullError` naming the file, with `hint` (where to free space) appended.
+    raised as `DiskFullError` naming the file, with `hint` (where to free space) appended. Not covered: a rename that
+    fails after an earlier one succeeded (a folder where a later file should go), which leaves the earlier file new.
     """
     written: list[tuple[str, Path]] = []
     current = None
