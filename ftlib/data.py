@@ -196,8 +196,11 @@ def _cell(value: Any) -> Any:
     return value
 
 
-def _table_records(columns: list[str], rows: list[dict]) -> tuple[list[tuple[int, dict]], list[RowError]]:
+def _table_records(
+    columns: list[str], rows: list[dict], delimiter: str | None
+) -> tuple[list[tuple[int, dict]], list[RowError]]:
     records, errors = [], []
+    mark = "a tab" if delimiter == "\t" else f"a '{delimiter}'"
     for i, row in enumerate(rows, 1):
         extra = row.get(None)  # csv.DictReader's restkey: cells beyond the header
         if extra:
@@ -205,7 +208,7 @@ def _table_records(columns: list[str], rows: list[dict]) -> tuple[list[tuple[int
                 RowError(
                     i,
                     f"this row has {len(columns) + len(extra)} cells but the header names "
-                    f"{len(columns)} columns; a cell probably holds an unquoted comma. "
+                    f"{len(columns)} columns; a cell probably holds {mark} outside quotes. "
                     "Put that cell in double quotes.",
                 )
             )
@@ -219,11 +222,12 @@ def _keys(records: list[tuple[int, dict]]) -> list[str]:
 
 
 def _raw_records(data: bytes, filename: str, kind: str):
-    """(records, bad rows, a table's columns or None, the line each table row starts on or None)."""
+    """(records, bad rows, a table's columns or None, the line each table row starts on or None, the reader's
+    notes on the file)."""
     if kind in TABLE_KINDS:
-        columns, table_rows, lines = read_table(data, kind, filename)
-        return (*_table_records(columns, table_rows), columns, lines)
-    return (*text_records(data, kind, filename), None, None)
+        table = read_table(data, kind, filename)
+        return (*_table_records(table.columns, table.rows, table.delimiter), table.columns, table.lines, table.notes)
+    return (*text_records(data, kind, filename), None, None, [])
 
 
 class FileFields(NamedTuple):
@@ -298,7 +302,7 @@ def load_bytes(
     if not data.strip(b" \t\r\n\xef\xbb\xbf"):
         raise DataError(f"{filename} is empty. Choose a file with at least one row.")
     kind = file_kind(filename, data)
-    raw, errors, columns, lines = _raw_records(data, filename, kind)
+    raw, errors, columns, lines, read_notes = _raw_records(data, filename, kind)
     total = len(raw) + len(errors)
     if not raw:
         shown = "; ".join(f"row {e.row}: {e.message}" for e in errors[:3])
@@ -355,7 +359,7 @@ def load_bytes(
         ignored.update(source_of.get(k, k) for k in done.ignored)
         unread_text.update(source_of.get(k, k) for k in done.ignored if looks_like_text(record.get(k)))
     errors.sort(key=lambda e: e.row)
-    notices = _notices(ignored, records, fmt)
+    notices = [FieldNotice(note) for note in read_notes] + _notices(ignored, records, fmt)
     # Prompts without answers while a field of sentences goes unread: that field probably holds the answers.
     answers = [c for c, n in unread_text.items() if 2 * n >= len(records)] if FORMAT_KIND[fmt] == "prompt_only" else []
     if answers and not forced:

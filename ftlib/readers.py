@@ -2,11 +2,14 @@
 
     kind = file_kind("chats.jsonl", data)        # jsonl | json | csv | tsv | parquet (extension, else sniffed)
     records, errors = text_records(data, kind, name)       # JSONL / JSON
-    columns, rows, lines = read_table(data, kind, name)    # CSV / TSV / Parquet (lines: where each row starts)
+    table = read_table(data, kind, name)         # CSV / TSV / Parquet: columns, rows, lines, delimiter, notes
 
 Row numbers are 1-based and point into the source: the line of a JSONL file, the element of a JSON array, the
 data row of a table (the first row under the header is 1). A record that is not an object is a `RowError`; a
 file that cannot be read at all raises `DataError` with what to do.
+
+A .csv is read with the delimiter its first lines use (`sniff_delimiter`: comma, semicolon, tab or vertical bar;
+Excel writes semicolons where the comma is the decimal mark); one that is not a comma is said in `Table.notes`.
 
 Every Parquet read of the studio goes through `read_parquet` / `parquet_columns`: pyarrow's threaded reader
 can abort the interpreter at exit ("terminate called without an active exception", datasets #7566; 3-5 runs
@@ -21,8 +24,9 @@ import csv
 import io
 import json
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from ftlib.errors import UserError
 from ftlib.turns import JSONProblem, parse_json
@@ -215,20 +219,81 @@ def _newlines(row: dict) -> int:
     return sum(c.count("\n") for c in cells if isinstance(c, str))
 
 
-def read_table(data: bytes, kind: str, name: str) -> tuple[list[str], list[dict], list[int] | None]:
-    """(columns, rows as dicts, the line of the file each row starts on) of a CSV, TSV or Parquet file.
+# What .csv files use between cells, and their names in a note. The first is the default: a header without any of
+# them is one column, read with it.
+DELIMITERS = {",": "commas (,)", ";": "semicolons (;)", "\t": "tabs", "|": "vertical bars (|)"}
+SNIFF_RECORDS = 50  # records of the file's start `sniff_delimiter` reads
+SNIFF_CHARS = 1 << 20  # ... within at most this many characters
+
+
+def sniff_delimiter(text: str) -> str:
+    r"""The delimiter of CSV text: of those that split its header in two or more columns, the one that gives most of
+    the next rows the header's number of cells (ties: the order of DELIMITERS); "," when none splits the header.
+
+    Each candidate reads the lines with the csv module, so a delimiter inside a quoted cell does not count.
+
+    >>> sniff_delimiter('question;answer\nWhat is 2+2?;"Four, as 2+2=4."\n')
+    ';'
+    >>> sniff_delimiter('question,answer\nList two fruits.,"Apple; pear."\n')
+    ','
+    >>> sniff_delimiter("text\nOne; two, three.\n")
+    ','
+    """
+    sample = text[:SNIFF_CHARS]
+    best, best_share = ",", -1.0
+    for delimiter in DELIMITERS:
+        reader = csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter)
+        records: list[list[str]] = []
+        try:
+            records = [r for r in islice(reader, SNIFF_RECORDS + 1) if r]
+        except csv.Error:  # a broken quote: this delimiter's records up to it are not known, so it is not chosen
+            continue
+        if len(sample) < len(text) and len(records) > 1:
+            records.pop()  # may be cut short by the sample's end
+        if not records or len(records[0]) < 2:
+            continue
+        rows = records[1:]
+        share = sum(len(r) == len(records[0]) for r in rows) / len(rows) if rows else 1.0
+        if share > best_share:
+            best, best_share = delimiter, share
+    return best
+
+
+class Table(NamedTuple):
+    """A table file as read: `lines` are where each row starts, `delimiter` is between cells (both None for
+    Parquet); `notes` are what the reader chose that its user should know (a .csv delimiter other than a comma)."""
+
+    columns: list[str]
+    rows: list[dict]
+    lines: list[int] | None
+    delimiter: str | None
+    notes: list[str]
+
+
+def delimiter_note(delimiter: str) -> str:
+    return (
+        f"the columns are read as separated by {DELIMITERS[delimiter]}, not commas, as in the file's header line "
+        "(spreadsheets in many languages save CSV files so). If the columns look wrong, save the file as CSV with "
+        "commas."
+    )
+
+
+def read_table(data: bytes, kind: str, name: str) -> Table:
+    """The columns, rows as dicts and the line of the file each row starts on of a CSV, TSV or Parquet file.
 
     CSV cells beyond the header sit under key None. The lines are 1-based physical lines (the header is line 1; a
     quoted cell may span several lines), what a spreadsheet user looks for; None for Parquet, which has no lines.
+    A .tsv is read with tabs, a .csv with the delimiter `sniff_delimiter` finds.
     """
     if kind == "parquet":
         table = read_parquet(data, name)
-        return [str(c) for c in table.column_names], table.to_pylist(), None
+        return Table([str(c) for c in table.column_names], table.to_pylist(), None, None, [])
     text = decode_text(data, name)
+    delimiter = "\t" if kind == "tsv" else sniff_delimiter(text)
     # Long answers are normal in training data; the csv module's default cell limit is 128 KiB.
     csv.field_size_limit(2**31 - 1)
     # strict: an unclosed quote is an error, not a cell that silently swallows the rest of the file.
-    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter="\t" if kind == "tsv" else ",", strict=True)
+    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     rows: list[dict] = []
     lines: list[int] = []
     last_line = 1  # the physical line where the last good record ended (the header at first)
@@ -249,7 +314,8 @@ def read_table(data: bytes, kind: str, name: str) -> tuple[list[str], list[dict]
         raise DataError(f"{name} is not a readable CSV file near line {last_line + 1} ({exc}).") from None
     if not columns:
         raise DataError(f"{name} has no header row. The first line must name the columns.")
-    return columns, rows, lines
+    notes = [delimiter_note(delimiter)] if kind == "csv" and delimiter != "," else []
+    return Table(columns, rows, lines, delimiter, notes)
 
 
 def peek_columns(path: str | Path) -> list[str] | None:
@@ -260,18 +326,22 @@ def peek_columns(path: str | Path) -> list[str] | None:
         return None
     if kind == "parquet":
         return parquet_columns(data, path.name)
-    first = decode_text(data, path.name).split("\n", 1)[0]
-    return next(csv.reader([first], delimiter="\t" if kind == "tsv" else ","), [])
+    text = decode_text(data, path.name)
+    first = text.split("\n", 1)[0]
+    return next(csv.reader([first], delimiter="\t" if kind == "tsv" else sniff_delimiter(text)), [])
 
 
 __all__ = [
     "SUFFIXES",
     "SUPPORTED",
     "TABLE_KINDS",
+    "DELIMITERS",
     "DataError",
     "RowError",
+    "Table",
     "check_path",
     "decode_text",
+    "delimiter_note",
     "describe",
     "file_kind",
     "json_records",
@@ -282,5 +352,6 @@ __all__ = [
     "read_parquet",
     "read_path",
     "read_table",
+    "sniff_delimiter",
     "text_records",
 ]

@@ -608,3 +608,21 @@ def test_an_upload_is_reopened_after_a_visit_to_another_page():
     assert not at.error and not at.info, [i.value for i in at.info]
     assert {m.label: m.value for m in at.metric}["Valid rows"] == "2"
     assert at.text_input(key="split_name").value == "faq_export"
+
+
+def test_a_semicolon_csv_is_split_into_its_columns_and_the_page_says_so(tmp_path):
+    """Walk 3, 3: an Excel export with a BOM and semicolons was one column `question;answer`."""
+    path = tmp_path / "f_bom_semicolon.csv"
+    path.write_bytes(
+        b"\xef\xbb\xbfquestion;answer\r\nWhat is 0+0?;It is 0.\r\nWhat is 1+1?;It is 2.\r\nWhat is 2+2?;It is 4.\r\n"
+    )
+    at = with_path(data_page(), path)
+    assert not at.error and not at.info, [i.value for i in at.info]
+    assert (at.selectbox(key="data_pair_question").value, at.selectbox(key="data_pair_answer").value) == (
+        "question",
+        "answer",
+    )
+    metrics = {m.label: m.value for m in at.metric}
+    assert (metrics["Format"], metrics["Valid rows"]) == ("instruction and answer", "3")
+    assert any("the columns are read as separated by semicolons (;), not commas" in w.value for w in at.warning)
+    assert "It is 4." in texts(at) and "?;It" not in texts(at)

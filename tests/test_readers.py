@@ -1,0 +1,102 @@
+"""The delimiter of a .csv is read off its first lines: semicolon exports from European Excel (often with a BOM) are
+split into their columns and the user is told; commas inside quoted cells, and one-column files, are not fooled."""
+
+from __future__ import annotations
+
+import pytest
+
+from ftlib.data import load_bytes, peek_fields
+from ftlib.readers import read_table, sniff_delimiter
+
+# (id, the file's bytes, its delimiter, its columns, its first data row)
+CSV_CASES = [
+    (
+        "excel_semicolon_with_bom",
+        b"\xef\xbb\xbfquestion;answer\r\nWhat is 0+0?;It is 0.\r\nWhat is 1+1?;It is 2.\r\n",
+        ";",
+        ["question", "answer"],
+        {"question": "What is 0+0?", "answer": "It is 0."},
+    ),
+    (
+        "semicolon_with_quoted_commas_and_semicolons",
+        'Frage;Antwort;Kategorie\n"Was kosten 1,5 kg Äpfel?";"3,00 €; inkl. MwSt.";preise\n'
+        'Wann schließt der Laden?;"Um 20 Uhr; samstags um 16 Uhr.";zeiten\n'.encode(),
+        ";",
+        ["Frage", "Antwort", "Kategorie"],
+        {"Frage": "Was kosten 1,5 kg Äpfel?", "Antwort": "3,00 €; inkl. MwSt.", "Kategorie": "preise"},
+    ),
+    (
+        "comma_with_semicolons_in_quoted_answers",
+        b'instruction,output\nName three fruits.,"Apple; pear; plum."\n"Why; and how?","Because; so; then."\n',
+        ",",
+        ["instruction", "output"],
+        {"instruction": "Name three fruits.", "output": "Apple; pear; plum."},
+    ),
+    (
+        "one_column_with_semicolons_in_every_row",
+        b"text\nOne; two.\nThree; four.\nFive; six.\n",
+        ",",
+        ["text"],
+        {"text": "One; two."},
+    ),
+    (
+        "tab_separated_csv",
+        b"prompt\tcompletion\nSay hi, politely.\tHello, nice to meet you.\n",
+        "\t",
+        ["prompt", "completion"],
+        {"prompt": "Say hi, politely.", "completion": "Hello, nice to meet you."},
+    ),
+]
+
+
+@pytest.mark.parametrize("data, delimiter, columns, first", [c[1:] for c in CSV_CASES], ids=[c[0] for c in CSV_CASES])
+def test_a_csv_is_read_with_the_delimiter_of_its_header(tmp_path, data, delimiter, columns, first):
+    table = read_table(data, "csv", "export.csv")
+    assert (table.delimiter, table.columns, table.rows[0]) == (delimiter, columns, first)
+    # The field-mapping editor's columns come from the header alone: the same split.
+    path = tmp_path / "export.csv"
+    path.write_bytes(data)
+    assert peek_fields(path) == (columns, True)
+    # Only a delimiter other than the comma is said, naming it.
+    if delimiter == ",":
+        assert table.notes == []
+    else:
+        (note,) = table.notes
+        assert {";": "semicolons (;)", "\t": "tabs"}[delimiter] in note and "not commas" in note
+
+
+def test_a_semicolon_export_is_read_as_questions_and_answers_and_says_so():
+    """Walk 3, 3: this file was one column `question;answer`, and mapping it to text gave rows "What is 0+0?;It is
+    0."; now each row is a question and its answer, and the first notice names the semicolons."""
+    data = b"\xef\xbb\xbfquestion;answer\r\n" + b"".join(
+        f"What is {i}+{i}?;It is {2 * i}.\r\n".encode() for i in range(12)
+    )
+    result = load_bytes(data, "f_bom_semicolon.csv")
+    assert (result.format, result.columns, result.valid_rows) == ("alpaca", ["question", "answer"], 12)
+    assert result.rows[3]["messages"][-2:] == [
+        {"role": "user", "content": "What is 3+3?"},
+        {"role": "assistant", "content": "It is 6."},
+    ]
+    assert "separated by semicolons (;)" in result.notices[0].message
+    assert "separated by semicolons (;)" in result.summary()["warnings"][0]["message"]  # data inspect --json
+    # A comma file of the same rows says nothing about delimiters.
+    commas = load_bytes(data.replace(b";", b","), "f_bom_comma.csv")
+    assert commas.valid_rows == 12 and not any("separated by" in n.message for n in commas.notices)
+
+
+def test_a_row_with_a_cell_too_many_names_the_files_delimiter():
+    result = load_bytes(b"question;answer\nWhat is 2+2?;Four.\nWhat is 3+3?;Six;really\n", "faq.csv")
+    (error,) = result.errors
+    assert error.row == 2 and "holds a ';' outside quotes" in error.message
+
+
+def test_a_tsv_is_read_with_tabs_without_a_note():
+    table = read_table(b"prompt\tcompletion\nA, b; c.\tD.\n", "tsv", "pairs.tsv")
+    assert (table.columns, table.rows[0]["prompt"], table.notes) == (["prompt", "completion"], "A, b; c.", [])
+
+
+def test_the_sniffer_reads_the_start_of_a_large_file_only():
+    """A long file is judged by its first records; a header with no delimiter at all stays one column."""
+    body = "".join(f'"Row {i}; with a semicolon, and a comma.",{i}\n' for i in range(20000))
+    assert sniff_delimiter("text,n\n" + body) == ","
+    assert sniff_delimiter("text\n" + "a;b\n" * 20000) == ","
