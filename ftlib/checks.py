@@ -57,28 +57,46 @@ def preflight(
     return sorted(out, key=lambda c: order[c.severity])
 
 
-def template_losses(encodings: list, template: ChatTemplate) -> list[tuple[Check, int]]:
-    """What the template leaves out of these encoded rows (tool calls, tool definitions, reasoning, messages, a
-    reply's text), each distinct check with how many rows raised it, errors first: the part of `preflight` a
-    training run must hear about before it starts, dataset-wide (`summarize`)."""
-    per_row = []
-    for enc in encodings:
-        found = []
-        for part in parts(enc).values():
-            if part.kind in ("text", "prompt_only"):
-                continue
-            found += [
-                c
-                for c in (
-                    check_tool_calls_dropped(part, template),
-                    check_tools_not_shown(part, template),
-                    check_reasoning_dropped(part, template),
-                    check_messages_dropped(part, template),
-                )
-                if c is not None
-            ]
-        per_row.append(found)
-    return summarize(per_row)
+def row_losses(enc: Encoded | PreferenceEncoded, template: ChatTemplate) -> list[Check]:
+    """What the template leaves out of one encoded row (tool calls, tool definitions, reasoning, messages, a reply's
+    text): the part of `preflight` that a run, and an evaluation scoring the row, must hear about."""
+    found = []
+    for part in parts(enc).values():
+        if part.kind in ("text", "prompt_only"):
+            continue
+        found += [
+            c
+            for c in (
+                check_tool_calls_dropped(part, template),
+                check_tools_not_shown(part, template),
+                check_reasoning_dropped(part, template),
+                check_messages_dropped(part, template),
+            )
+            if c is not None
+        ]
+    return found
+
+
+def template_report(encodings: list, template: ChatTemplate, numbers: list[int] | None = None) -> list[Check]:
+    """`row_losses` over a split, each distinct check once (`summarize`, errors first), its message saying where, for
+    a run's pre-launch report: training rows are counted ("In 3 of 40 training rows: ..."); held-out rows, given
+    their `numbers` (1-based, one per encoding), are named ("In held-out row 2, scored ...: "), as the run's
+    evaluation and the Evaluate page score each of them."""
+    per_row = [row_losses(enc, template) for enc in encodings]
+    out = []
+    for check, count in summarize(per_row):
+        if numbers is None:
+            where = f"In {count} of {len(encodings)} training rows: " if len(encodings) > 1 else ""
+        else:
+            key = (check.code, check.severity)
+            # A row can give several encodings (KTO's two answers of a pair): each row is named once.
+            which = sorted(
+                {n for n, found in zip(numbers, per_row, strict=True) if key in {(c.code, c.severity) for c in found}}
+            )
+            shown = ", ".join(map(str, which[:8])) + (f" and {len(which) - 8} more" if len(which) > 8 else "")
+            where = f"In held-out row{'s' if len(which) > 1 else ''} {shown}, scored as the template writes it: "
+        out.append(Check(check.code, check.severity, where + check.message, check.fix, check.for_engineers))
+    return out
 
 
 def _checks(enc: Encoded, tokenizer, template: ChatTemplate, purpose: str) -> list[Check]:
@@ -451,4 +469,4 @@ def summarize(per_row: list[list[Check]]) -> list[tuple[Check, int]]:
     return sorted(((first[k], n) for k, n in counts.items()), key=lambda x: (order[x[0].severity], -x[1]))
 
 
-__all__ = ["SEVERITIES", "Check", "preflight", "summarize", "template_losses"]
+__all__ = ["SEVERITIES", "Check", "preflight", "row_losses", "summarize", "template_report"]

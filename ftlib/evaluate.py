@@ -56,15 +56,26 @@ class Reference:
     input_ids: list[int]
     labels: list[int]  # -100 where the token is not part of the reference
     token_texts: list[str]
+    template_losses: list = field(default_factory=list)  # `checks.row_losses`: what the template left out
 
 
-def encode_reference(messages: list[dict], tokenizer, template: str = "tokenizer") -> Reference:
-    """Token ids of the whole conversation, labelled on the last assistant turn and its end-of-turn token."""
+def _chat_template(template, tokenizer):
+    """A ChatTemplate from its name (`tokenizer` = the model's own), or the ChatTemplate given (a run's custom one)."""
+    from ftlib.templates import ChatTemplate, get_template
+
+    return template if isinstance(template, ChatTemplate) else get_template(template, tokenizer)
+
+
+def encode_reference(messages: list[dict], tokenizer, template="tokenizer") -> Reference:
+    """Token ids of the whole conversation, labelled on the last assistant turn and its end-of-turn token, and
+    what the template (a name or a ChatTemplate) left out of it."""
+    from ftlib.checks import row_losses
     from ftlib.tokens import encode_row
 
+    template = _chat_template(template, tokenizer)
     # The same encoder the trainer uses, so "reference tokens" mean exactly what training learned from.
     enc = encode_row({"messages": messages}, tokenizer, template, "last_assistant", None)
-    return Reference(list(enc.input_ids), list(enc.labels), [t.text for t in enc.tokens])
+    return Reference(list(enc.input_ids), list(enc.labels), [t.text for t in enc.tokens], row_losses(enc, template))
 
 
 # ---------------------------------------------------------------- scoring
@@ -263,8 +274,9 @@ def evaluate(
 
     Generation is greedy (deterministic) and batched: `batch_size` test rows x 2 models per decoding loop (an
     adapter shares the base's loop; a full fine-tune runs its own loop over the same rows).
-    Rows without a reference answer are skipped and listed in `skipped`. `cancel()` returning True
-    stops between batches with the rows done so far.
+    Rows without a reference answer, and rows the template cuts as training refuses to (a tool call left out:
+    both models would be scored on a conversation without it), are skipped and listed in `skipped`.
+    `cancel()` returning True stops between batches with the rows done so far.
     """
     if not tuned or tuned == BASE:
         raise EvalError("Evaluation compares the base with a tuned model; pass the adapter's or run's name.")
@@ -275,6 +287,7 @@ def evaluate(
         raise EvalError("The test split is empty: save a split with some held-out rows first.")
     report = progress or (lambda message, fraction: None)
     tokenizer = model_set.tokenizer
+    template = _chat_template(template, tokenizer)  # once, not per row
     prepared, skipped = [], []
     for i, row in enumerate(selected):
         try:
@@ -282,13 +295,19 @@ def evaluate(
             ref = encode_reference(messages, tokenizer, template)
             if all(label == IGNORE_INDEX for label in ref.labels):
                 raise EvalError("no reference tokens (the template or the mask left nothing to score)")
+            cut = next((c for c in ref.template_losses if c.severity == "error"), None)
+            if cut is not None:  # what preflight refuses to train on is not scored either
+                raise EvalError(
+                    f"{cut.message} Both models would answer and be scored on the conversation without them, so "
+                    f"the row is skipped. {cut.fix}"
+                )
             _, prompt_ids = render_prompt(tokenizer, messages[:-1], template=template)
         except UserError as exc:  # EvalError, SamplingError, TemplateError: this row only, keep going
             skipped.append((i, str(exc)))
             continue
         prepared.append((i, messages, ref, prompt_ids))
     if not prepared:
-        raise EvalError(f"None of the {len(selected)} test rows has a reference answer: {skipped[0][1]}")
+        raise EvalError(f"None of the {len(selected)} test rows can be evaluated: {skipped[0][1]}")
 
     out_rows: list[EvalRow] = []
     total_nll = {"base": 0.0, "tuned": 0.0}

@@ -105,11 +105,13 @@ def check_row_kinds(rows: list[dict], config: RunConfig, split: str = "training"
     raise ConfigError(which + wrong_rows(config.method, kind))
 
 
-def encode_for_training(rows: list[dict], tokenizer, template, config: RunConfig) -> tuple[list, list[int]]:
+def encode_for_training(
+    rows: list[dict], tokenizer, template, config: RunConfig, numbers: list[int] | None = None
+) -> tuple[list, list[int]]:
     """Encode rows exactly as the Tokens page does (one batched call); leave out rows with nothing to learn.
 
-    Returns (encodings, numbers of the rows left out, 1-based). Raises ConfigError when a row's kind does not
-    fit the method, or when the template refuses rows (naming them).
+    Returns (encodings, numbers of the rows left out, 1-based); `numbers`, if given, gets each encoding's row number.
+    Raises ConfigError when a row's kind does not fit the method, or when the template refuses rows (naming them).
     """
     from ftlib.errors import UserError
     from ftlib.tokens import encode_row, encode_rows
@@ -142,6 +144,8 @@ def encode_for_training(rows: list[dict], tokenizer, template, config: RunConfig
             dropped.append(i)
             continue
         out.append(enc)
+        if numbers is not None:
+            numbers.append(i)
     return out, sorted(set(dropped))
 
 
@@ -379,10 +383,7 @@ def build_trainer(
     from ftlib import fastpath
     from ftlib.models import load_tokenizer
 
-    if rows is None:
-        train_rows, test_rows, source = load_rows(config)
-    else:
-        (train_rows, test_rows), source = rows, "rows given in code"
+    train_rows, test_rows, source = load_rows(config) if rows is None else (*rows, "rows given in code")
     tokenizer = load_tokenizer(config.model)
     template = run_template(config, tokenizer)
     train_enc, dropped = encode_for_training(train_rows, tokenizer, template, config)
@@ -534,7 +535,8 @@ def preflight(config: RunConfig, tokenizer=None, rows: tuple[list[dict], list[di
         tokenizer = tokenizer or load_tokenizer(config.model)
         template = run_template(config, tokenizer)
         encoded, dropped = encode_for_training(train, tokenizer, template, config)
-        eval_encoded, eval_dropped = encode_for_training(test, tokenizer, template, config) if test else ([], [])
+        eval_numbers: list[int] = []  # the test row each held-out encoding came from
+        eval_encoded, eval_dropped = encode_for_training(test, tokenizer, template, config, eval_numbers)
     except UserError as exc:
         report.errors.append(str(exc))
         return report
@@ -562,10 +564,10 @@ def preflight(config: RunConfig, tokenizer=None, rows: tuple[list[dict], list[di
         )
     report.warnings += overfitting.preflight_warnings(config, len(eval_encoded))
     report.warnings += overfitting.schedule_warnings(config, len(encoded))  # a batch above the rows; many passes
-    # What the template leaves out (the Tokens page shows it row by row): a run must not start without saying so.
-    for check, count in checks.template_losses(encoded, template):
-        where = f"In {count} of {len(encoded)} training rows: " if len(encoded) > 1 else ""
-        (report.errors if check.severity == "error" else report.warnings).append(f"{where}{check.message} {check.fix}")
+    # What the template leaves out (the Tokens page shows it row by row): said before a run starts, held-out rows too.
+    found = checks.template_report(encoded, template) + checks.template_report(eval_encoded, template, eval_numbers)
+    for check in found:
+        (report.errors if check.severity == "error" else report.warnings).append(f"{check.message} {check.fix}")
     if eval_dropped:
         report.warnings.append(
             f"Held-out row{'s' if len(eval_dropped) > 1 else ''} {_rows_list(eval_dropped)} "

@@ -234,3 +234,26 @@ def test_eval_job_runs_in_the_background_with_the_same_result(model_set, result)
     assert [r.as_dict() for r in job.result.rows] == [r.as_dict() for r in result.rows]
     failing = E.EvalJob(model_set, [], model_set.names[1]).start()
     assert failing.wait(timeout=60) and "test split is empty" in failing.error
+
+
+def test_a_held_out_row_whose_tool_call_the_template_drops_is_skipped_with_the_reason(model_set, tmp_path):
+    """Walk 3: Evaluate scored and answered a held-out tool-calling row with its call left out (an empty assistant
+    turn, then the tool result). Evaluating a run, that row is skipped as training refuses it, with the reason the
+    page lists under "rows skipped"; a template that writes tool calls scores it."""
+    from ftlib import workspace
+    from tests.test_training import sharegpt_tool_rows
+
+    rows = sharegpt_tool_rows(tmp_path, plain=3)  # the last one calls get_weather for Oslo
+    workspace.save_split("tools-held-out", rows[:2], rows[2:])
+    run = make_run("tools-run", {"dataset": "tools-held-out", "template": "tokenizer"}, root=tmp_path).path
+    info = E.run_info(run)
+    name = model_set.names[1]
+    job = E.EvalJob(model_set, info.test_rows, name, max_new_tokens=4, template=info.template).start()
+    assert job.wait(timeout=120) and job.error is None
+    assert [r.index for r in job.result.rows] == [0]
+    ((index, why),) = job.result.skipped
+    assert index == 1 and "leaves out the tool calls of assistant turn 1" in why and "'hermes'" in why
+    assert "the row is skipped" in why and job.result.aggregates()["skipped"] == 1
+    scored = E.evaluate(model_set, info.test_rows, name, max_new_tokens=4, template="hermes")
+    assert [r.index for r in scored.rows] == [0, 1] and not scored.skipped
+    assert scored.rows[1].reference == "It is 4 °C with sleet in Oslo."

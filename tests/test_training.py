@@ -256,6 +256,69 @@ def test_a_kind_mismatch_is_explained(tiny_model_dir, tmp_path):
 
 
 # ---------------------------------------------------------------------------------------------------------------
+# Before launch: what the template leaves out, held-out rows included
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def sharegpt_tool_rows(tmp_path, plain: int) -> list[dict]:
+    """`plain` ShareGPT chats, then one tool-calling chat as glaive-function-calling and LLaMA-Factory publish it
+    (`function_call` and `observation` turns, `tools` as a JSON string), read by ftlib's own reader."""
+    from ftlib.data import load_file
+
+    lines = [
+        {
+            "conversations": [
+                {"from": "human", "value": f"How many legs do {n} spiders have?"},
+                {"from": "gpt", "value": f"{8 * n} legs."},
+            ]
+        }
+        for n in range(1, plain + 1)
+    ]
+    tool = {"name": "get_weather", "description": "Current weather for a city", "parameters": {"type": "object"}}
+    lines.append(
+        {
+            "conversations": [
+                {"from": "human", "value": "What's the weather in Oslo?"},
+                {"from": "function_call", "value": json.dumps({"name": "get_weather", "arguments": {"city": "Oslo"}})},
+                {"from": "observation", "value": json.dumps({"temp_c": 4, "sky": "sleet"})},
+                {"from": "gpt", "value": "It is 4 °C with sleet in Oslo."},
+            ],
+            "tools": json.dumps([tool]),
+        }
+    )
+    path = tmp_path / "sharegpt_tools.jsonl"
+    path.write_text("\n".join(json.dumps(line) for line in lines))
+    rows = list(load_file(path).rows)
+    assert len(rows) == plain + 1 and rows[-1]["messages"][1]["tool_calls"]  # the reader kept the call
+    return rows
+
+
+@pytest.mark.parametrize("template, refused", [("tokenizer", True), ("hermes", False)])
+def test_preflight_names_a_held_out_row_whose_tool_call_the_template_drops(
+    tmp_path, tiny_model_dir, smol_tokenizer, template, refused
+):
+    """Walk 3: the tool-calling row landed in the test split; Train started without a word, and the run's evaluation
+    and Evaluate scored it with its call left out. Held-out rows are checked as training rows are: the same refusal,
+    naming the row (counted from 1, as Evaluate and Tokens count test rows)."""
+    from ftlib.training import preflight
+
+    rows = sharegpt_tool_rows(tmp_path, plain=7)
+    config = tiny_config(tiny_model_dir, dataset="x", template=template)
+    report = preflight(config, tokenizer=smol_tokenizer, rows=(rows[:6], rows[6:]))
+    dropped = [e for e in report.errors if "leaves out the tool calls" in e]
+    if refused:
+        assert not report.ok and len(dropped) == 1
+        assert (
+            dropped[0].startswith("In held-out row 2, scored as the template writes it: The ")
+            and "'hermes'" in dropped[0]
+        )
+        assert any(w.startswith("In held-out row 2, ") and "tool definitions" in w for w in report.warnings)
+        assert not [m for m in report.errors + report.warnings if "training rows" in m]  # the training rows are fine
+    else:
+        assert report.ok and not dropped, report.errors
+
+
+# ---------------------------------------------------------------------------------------------------------------
 # Each method learns; adapters leave the base untouched
 # ---------------------------------------------------------------------------------------------------------------
 
