@@ -79,12 +79,17 @@ with st.container():
     if not runs:
         st.caption("No finished runs yet: the grid shows the base model only. Train one on the **Train** page.")
     templates = sorted({by_name[n].template for n in chosen_runs}) or ["tokenizer"]
-    template = templates[0]
+    template_name = templates[0]
     if len(templates) > 1:
         st.warning(
             f"The chosen runs were trained with different templates ({', '.join(templates)}); "
-            f"the prompt uses `{template}`."
+            f"the prompt uses `{template_name}`."
         )
+    # The run's own ChatTemplate: a custom one is Jinja text that only the run carries, not a name.
+    template = next(
+        (by_name[n].chat_template(tokenizer) for n in chosen_runs if by_name[n].template == template_name),
+        template_name,
+    )
 
     preset_names = st.multiselect(
         "Decoding settings (columns)", list(S.PRESETS), default=["greedy", "balanced", "creative"]
@@ -113,7 +118,7 @@ with st.container():
 
     with user_errors("Could not render the prompt"):
         prompt_text, prompt_ids = S.render_prompt(tokenizer, messages, template=template)
-    with st.expander(f"What the model sees ({len(prompt_ids)} tokens, template `{template}`)"):
+    with st.expander(f"What the model sees ({len(prompt_ids)} tokens, template `{template_name}`)"):
         st.code(prompt_text, language=None, wrap_lines=True)
         if reference is not None:
             st.caption("Reference answer from the test split:")

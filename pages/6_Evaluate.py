@@ -95,7 +95,7 @@ if b1.button("Evaluate", type="primary", disabled=n_rows is None):
         max_new_tokens=max_new,
         batch_size=batch,
         limit=int(n_rows),
-        template=info.template,
+        template=info.chat_template(model_set.tokenizer),  # a custom template's Jinja text included
         label="an evaluation",
     ).start()
     st.session_state[JOB_KEY] = job

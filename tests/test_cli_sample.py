@@ -127,6 +127,19 @@ def test_evaluate_run_json_and_csv(capsys, run, tmp_path):
     assert [r["reference"] for r in rows] == ["Apple.", "An oak tree."]
 
 
+def test_evaluate_a_run_trained_with_a_custom_template(capsys, varied_dir, adapter_template):
+    """The run's config carries the custom template's Jinja text; the name "custom" alone cannot be rendered."""
+    template = (
+        "{% for m in messages %}<|im_start|>{{ m['role'] }} says\n{{ m['content'] }}<|im_end|>\n{% endfor %}"
+        "{% if add_generation_prompt %}<|im_start|>assistant says\n{% endif %}"
+    )
+    workspace.save_split("trees", ROWS[:1], ROWS)
+    config = {"model": str(varied_dir), "dataset": "trees", "template": "custom", "template_source": template}
+    make_run("run-custom", config, adapter=adapter_template)
+    agg = cli_json(capsys, "evaluate", "run-custom", "--max-new-tokens", "2", "--json")
+    assert agg["rows"] == 2 and agg["skipped"] == 0 and agg["template"] == "custom"
+
+
 def test_evaluate_with_explicit_model_adapter_and_data(capsys, run, varied_dir, tmp_path):
     data = tmp_path / "test.jsonl"
     workspace.write_jsonl(data, ROWS[1:])

@@ -242,6 +242,37 @@ def test_evaluate_page_shows_aggregates_table_heatmap_and_csv(finished_run, vari
     assert list(table["tuned_output"]) == [r.tuned_output for r in res.rows]
 
 
+# A custom template (written on the Tokens page, trained with): its words mark every turn, so the test sees it used.
+CUSTOM_TEMPLATE = (
+    "{% for m in messages %}<|im_start|>{{ m['role'] }} says\n{{ m['content'] }}<|im_end|>\n{% endfor %}"
+    "{% if add_generation_prompt %}<|im_start|>assistant says\n{% endif %}"
+)
+
+
+def test_a_run_trained_with_a_custom_template_is_compared_and_evaluated_with_it(varied_dir, adapter_template):
+    """A run's custom template is Jinja text its config carries, not a name: both pages failed with "A custom template
+    needs its Jinja text" when they passed the name alone."""
+    workspace.save_split("colours", TEST_ROWS[:1], TEST_ROWS, {"format": "messages"})
+    config = {
+        "model": str(varied_dir),
+        "dataset": "colours",
+        "template": "custom",
+        "template_source": CUSTOM_TEMPLATE,
+        "method": "lora",
+    }
+    make_run("20260103-000000-lora-custom", config, adapter=adapter_template)
+    at = open_page("pages/5_Compare.py", varied_dir)
+    assert not at.exception and not at.error, (at.exception, [e.value for e in at.error])
+    prompt = next(c.value for c in at.code if "user says" in c.value)
+    assert prompt.rstrip().endswith("assistant says")  # the run's template, generation prompt included
+
+    at = open_page("pages/6_Evaluate.py", varied_dir)
+    button(at, "Evaluate").click()
+    run_until_done(at.run(), "evaluate_job")
+    assert not at.exception and not at.error, (at.exception, [e.value for e in at.error])
+    assert list(at.dataframe[0].value["reference"]) == ["Blue.", "One, two, three.", "Yes!"]
+
+
 def test_evaluate_page_without_runs_points_to_train(varied_dir):
     at = open_page("pages/6_Evaluate.py", varied_dir)
     assert not at.exception, at.exception

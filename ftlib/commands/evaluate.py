@@ -86,7 +86,8 @@ def _evaluate(args) -> int:
             batch_size=args.batch_size,
             limit=args.limit,
             progress=progress,
-            template=template,
+            # The run's own template, a custom one's Jinja text included (a name alone cannot carry it).
+            template=info.chat_template(models.tokenizer) if info and not args.template else template,
         )
     agg = {k: _clean(v) for k, v in result.aggregates().items()}
     agg.update(model=model, template=template)
