@@ -7,6 +7,12 @@ mixed-adapter generation (`ftlib.sampling`). Which tokens count as the reference
 `ftlib.tokens.encode_row` with policy `last_assistant` (the last reply's content and its end-of-turn
 token), with the run's own chat template: the same labels training used.
 
+A preference pair's reference is its chosen answer; its rejected answer is scored too, so the result says which of
+the two each model finds more likely (summed log-probabilities) and how far tuning moved the pair toward the chosen
+one: DPO's implicit reward margin over beta, log pi(chosen)/pi_base(chosen) - log pi(rejected)/pi_base(rejected)
+(Rafailov et al. 2023, "Direct Preference Optimization"; TRL's `rewards/margins` is beta times it). Preference
+tuning often makes both answers less likely, so the loss on the chosen answer can rise while the preference improves.
+
     python -m ftlib evaluate RUN_DIR --json
     python -m ftlib evaluate --model default --adapter RUN_OR_ADAPTER_DIR --data test.jsonl --json
 
@@ -169,6 +175,31 @@ class EvalRow:
     base_loss: float
     tuned_loss: float
     tokens: int  # number of reference tokens scored
+    # Preference pairs only (None otherwise): the rejected answer's summed log-probability (nats) under each model.
+    base_rejected_logp: float | None = None
+    tuned_rejected_logp: float | None = None
+
+    @property
+    def is_pair(self) -> bool:
+        return self.base_rejected_logp is not None and self.tuned_rejected_logp is not None
+
+    @property
+    def base_prefers_chosen(self) -> bool | None:
+        """Whether the base model finds the chosen answer more likely than the rejected one (pairs only)."""
+        return -self.base_loss * self.tokens > self.base_rejected_logp if self.is_pair else None
+
+    @property
+    def tuned_prefers_chosen(self) -> bool | None:
+        return -self.tuned_loss * self.tokens > self.tuned_rejected_logp if self.is_pair else None
+
+    @property
+    def reward_margin(self) -> float | None:
+        """How much more tuning raised the chosen answer's log-probability than the rejected one's (nats): DPO's
+        implicit reward margin over beta, with the base as the reference model. Positive: moved toward chosen."""
+        if not self.is_pair:
+            return None
+        chosen_gain = (self.base_loss - self.tuned_loss) * self.tokens  # sum log p_tuned - sum log p_base
+        return chosen_gain - (self.tuned_rejected_logp - self.base_rejected_logp)
 
     @property
     def base_perplexity(self) -> float:
@@ -188,6 +219,9 @@ class EvalRow:
             base_perplexity=self.base_perplexity,
             tuned_perplexity=self.tuned_perplexity,
             loss_change=self.loss_change,
+            base_prefers_chosen=self.base_prefers_chosen,
+            tuned_prefers_chosen=self.tuned_prefers_chosen,
+            reward_margin=self.reward_margin,
         )
 
 
@@ -215,6 +249,22 @@ class EvalResult:
             "rows_improved": (sum(r.tuned_loss < r.base_loss for r in rows) / len(rows)) if rows else float("nan"),
             "mean_row_base_loss": _mean([r.base_loss for r in rows]),
             "mean_row_tuned_loss": _mean([r.tuned_loss for r in rows]),
+            **self.pair_aggregates(),
+        }
+
+    def pair_aggregates(self) -> dict:
+        """Over the preference pairs (none: `pairs` 0 and nothing else): the share of pairs whose chosen answer each
+        model finds more likely, the share tuning moved toward the chosen answer (reward accuracy, as DPO's held-out
+        `rewards/accuracies`) and the mean margin (nats)."""
+        pairs = [r for r in self.rows if r.is_pair]
+        if not pairs:
+            return {"pairs": 0}
+        return {
+            "pairs": len(pairs),
+            "base_prefers_chosen": _mean([float(r.base_prefers_chosen) for r in pairs]),
+            "tuned_prefers_chosen": _mean([float(r.tuned_prefers_chosen) for r in pairs]),
+            "reward_accuracy": _mean([float(r.reward_margin > 0) for r in pairs]),
+            "mean_reward_margin": _mean([r.reward_margin for r in pairs]),
         }
 
     def best_and_worst(self, n: int = 3) -> tuple[list[EvalRow], list[EvalRow]]:
@@ -237,6 +287,8 @@ class EvalResult:
             "tuned_perplexity",
             "tokens",
         ]
+        if any(r.is_pair for r in self.rows):
+            cols += ["base_prefers_chosen", "tuned_prefers_chosen", "reward_margin"]
         writer = csv.DictWriter(out, fieldnames=cols, extrasaction="ignore")
         writer.writeheader()
         for r in self.rows:
@@ -249,6 +301,19 @@ def _csv_safe(value):
     if isinstance(value, str) and value.startswith(("=", "+", "-", "@", "\t", "\r")):
         return "'" + value
     return value
+
+
+def _rejected_reference(row: dict, tokenizer, template) -> Reference | None:
+    """A preference pair's rejected answer after its prompt, encoded as the chosen one is; None for other rows.
+    Raises EvalError when the template leaves none of it to score."""
+    if row_kind(row) != "preference":
+        return None
+    ref = encode_reference(
+        rows.as_turns(row.get("prompt"), "user") + rows.as_turns(row["rejected"]), tokenizer, template
+    )
+    if all(label == IGNORE_INDEX for label in ref.labels):
+        raise EvalError("no rejected-answer tokens to score (the template or the mask left nothing of it)")
+    return ref
 
 
 def _last_user(messages: list[dict]) -> str:
@@ -302,10 +367,11 @@ def evaluate(
                     f"the row is skipped. {cut.fix}"
                 )
             _, prompt_ids = render_prompt(tokenizer, messages[:-1], template=template)
+            rejected = _rejected_reference(row, tokenizer, template)
         except UserError as exc:  # EvalError, SamplingError, TemplateError: this row only, keep going
             skipped.append((i, str(exc)))
             continue
-        prepared.append((i, messages, ref, prompt_ids))
+        prepared.append((i, messages, ref, prompt_ids, rejected))
     if not prepared:
         raise EvalError(f"None of the {len(selected)} test rows can be evaluated: {skipped[0][1]}")
 
@@ -319,8 +385,12 @@ def evaluate(
         report(f"Answering rows {start + 1}-{start + len(chunk)} of {len(prepared)}", start / len(prepared))
         gen_rows = [GenRow(tuple(p[3]), GREEDY, m) for p in chunk for m in (None, tuned)]
         results = generate_with_set(model_set, gen_rows, max_new_tokens=max_new_tokens, top_alternatives=0)
-        for j, (i, messages, ref, _) in enumerate(chunk):
+        for j, (i, messages, ref, _, rejected) in enumerate(chunk):
             base_l, tuned_l = losses_with_set(model_set, ref, [None, tuned])
+            # A pair's rejected answer: its summed log-probability under each model (the loss sums are negated).
+            rej = (
+                [-sum(losses) for losses in losses_with_set(model_set, rejected, [None, tuned])] if rejected else None
+            )
             total_nll["base"] += sum(base_l)
             total_nll["tuned"] += sum(tuned_l)
             total_tokens += len(base_l)
@@ -334,6 +404,8 @@ def evaluate(
                     base_loss=_mean(base_l),
                     tuned_loss=_mean(tuned_l),
                     tokens=len(base_l),
+                    base_rejected_logp=rej[0] if rej else None,
+                    tuned_rejected_logp=rej[1] if rej else None,
                 )
             )
     report("Done", 1.0)

@@ -156,6 +156,27 @@ st.caption(
     "Loss measures how close each model's wording is to the reference answers, not whether its own answers are "
     "right: read the answers side by side below to judge that."
 )
+if agg["pairs"]:
+    st.markdown(f"**Preference pairs** ({agg['pairs']}): which of the two answers each model finds more likely")
+    q1, q2, q3 = st.columns(3)
+    q1.metric("Base prefers the chosen answer", f"{agg['base_prefers_chosen']:.0%}")
+    q2.metric(
+        "Tuned prefers the chosen answer",
+        f"{agg['tuned_prefers_chosen']:.0%}",
+        f"{(agg['tuned_prefers_chosen'] - agg['base_prefers_chosen']) * 100:+.0f} points",
+    )
+    q3.metric(
+        "Moved toward the chosen answer",
+        f"{agg['reward_accuracy']:.0%}",
+        help="Share of pairs where tuning made the chosen answer more likely relative to the rejected one: DPO's "
+        "reward accuracy, as the Train page's held-out chart shows it (mean margin "
+        f"{agg['mean_reward_margin']:+.2f} nats).",
+    )
+    st.caption(
+        "Preference tuning (DPO, KTO) often makes both answers of a pair less likely than before, so the loss on the "
+        "chosen answer above can rise while the model's preference moves the right way: for pairs, these three "
+        "numbers are the measure."
+    )
 with st.expander("For engineers: perplexity"):
     p1, p2 = st.columns(2)
     p1.metric(
@@ -182,6 +203,16 @@ st.subheader("Side by side")
 side_by_side(result.rows)
 # On screen rows count from 1 (as on the Data page); the CSV keeps the engine's 0-based `index`.
 table = pd.DataFrame([r.as_dict() for r in result.rows])
+if not agg["pairs"]:  # the preference columns are empty for conversations
+    table = table.drop(
+        columns=[
+            "base_rejected_logp",
+            "tuned_rejected_logp",
+            "base_prefers_chosen",
+            "tuned_prefers_chosen",
+            "reward_margin",
+        ]
+    )
 table.insert(0, "row", table.pop("index") + 1)
 with st.expander("All rows as one table"):
     st.dataframe(table, hide_index=True, width="stretch")

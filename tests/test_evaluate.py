@@ -176,6 +176,42 @@ def test_aggregates_are_token_weighted(result):
     assert [r.loss_change for r in best] == changes[:2] and [r.loss_change for r in worst] == changes[::-1][:2]
 
 
+def test_a_pair_scores_its_rejected_answer_and_says_which_answer_each_model_prefers(
+    result, model_set, varied_dir, tuned_reference
+):
+    """The rejected answer's summed log-probability equals transformers' own loss with labels (times the scored
+    tokens), under the base and the tuned model; the preferences and DPO's margin follow from the four sums."""
+    pair = next(r for r in result.rows if r.index == 3)
+    assert pair.is_pair and not any(r.is_pair for r in result.rows if r.index != 3)
+    base_ref = load_model(str(varied_dir), device="cpu").eval()
+    sums = {}
+    for side, answer in (("chosen", ROWS[3]["chosen"]), ("rejected", ROWS[3]["rejected"])):
+        ref = E.encode_reference(ROWS[3]["prompt"] + answer, model_set.tokenizer)
+        ids, labels = torch.tensor([ref.input_ids]), torch.tensor([ref.labels])
+        n = sum(lab != -100 for lab in ref.labels)
+        with torch.no_grad():  # loss = mean NLL over the labelled tokens: log p = -loss * n
+            sums[side] = [-m(input_ids=ids, labels=labels).loss.item() * n for m in (base_ref, tuned_reference)]
+    assert pair.base_rejected_logp == pytest.approx(sums["rejected"][0], rel=1e-4)
+    assert pair.tuned_rejected_logp == pytest.approx(sums["rejected"][1], rel=1e-4)
+    assert pair.base_prefers_chosen == (sums["chosen"][0] > sums["rejected"][0])
+    assert pair.tuned_prefers_chosen == (sums["chosen"][1] > sums["rejected"][1])
+    margin = (sums["chosen"][1] - sums["chosen"][0]) - (sums["rejected"][1] - sums["rejected"][0])
+    assert pair.reward_margin == pytest.approx(margin, rel=1e-3, abs=1e-4) and abs(margin) > 1e-3
+    agg = result.aggregates()
+    assert agg["pairs"] == 1 and agg["reward_accuracy"] == float(margin > 0)
+    assert agg["tuned_prefers_chosen"] == float(pair.tuned_prefers_chosen)
+    assert agg["mean_reward_margin"] == pytest.approx(pair.reward_margin)
+    parsed = list(csv.DictReader(io.StringIO(result.to_csv())))
+    assert float(parsed[2]["reward_margin"]) == pytest.approx(margin, rel=1e-3, abs=1e-4)
+    assert parsed[0]["reward_margin"] == ""  # a conversation has no pair
+
+
+def test_conversations_alone_have_no_pair_measures(model_set):
+    only_chats = E.evaluate(model_set, ROWS[:2], model_set.names[1], max_new_tokens=2)
+    assert only_chats.aggregates()["pairs"] == 0 and "reward_accuracy" not in only_chats.aggregates()
+    assert "reward_margin" not in only_chats.to_csv().splitlines()[0]
+
+
 def test_csv_export_round_trips(result):
     parsed = list(csv.DictReader(io.StringIO(result.to_csv())))
     assert len(parsed) == 3

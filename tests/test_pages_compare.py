@@ -227,6 +227,7 @@ def test_evaluate_page_shows_aggregates_table_heatmap_and_csv(finished_run, vari
     labels = [m.label for m in at.metric]
     assert labels == ["Base loss", "Tuned loss", "Closer to the reference", "Base perplexity", "Tuned perplexity"]
     table = at.dataframe[0].value
+    assert "reward_margin" not in table.columns  # conversations: no preference columns
     assert list(table["reference"]) == ["Blue.", "One, two, three.", "Yes!"]
     assert (table["base_loss"] > 0).all() and (table["base_loss"] != table["tuned_loss"]).all()
     assert at.get("download_button")
@@ -271,6 +272,29 @@ def test_a_run_trained_with_a_custom_template_is_compared_and_evaluated_with_it(
     run_until_done(at.run(), "evaluate_job")
     assert not at.exception and not at.error, (at.exception, [e.value for e in at.error])
     assert list(at.dataframe[0].value["reference"]) == ["Blue.", "One, two, three.", "Yes!"]
+
+
+def test_evaluate_page_measures_a_preference_run_by_which_answer_it_prefers(varied_dir, adapter_template):
+    """On pairs the loss of the chosen answer is not the measure (DPO often lowers both answers' likelihood): the page
+    shows how often each model prefers the chosen answer and how often tuning moved toward it."""
+    pairs = [
+        {"prompt": "Pick a colour.", "chosen": "Blue.", "rejected": "I will not."},
+        {"prompt": "Count to three.", "chosen": "One, two, three.", "rejected": "No."},
+    ]
+    workspace.save_split("pairs", pairs[:1], pairs, {"format": "preference"})
+    config = {"model": str(varied_dir), "dataset": "pairs", "template": "tokenizer", "method": "dpo"}
+    make_run("20260104-000000-dpo-pairs", config, adapter=adapter_template)
+    at = open_page("pages/6_Evaluate.py", varied_dir)
+    button(at, "Evaluate").click()
+    run_until_done(at.run(), "evaluate_job")
+    assert not at.exception and not at.error, (at.exception, [e.value for e in at.error])
+    agg = at.session_state["evaluate_job"].result.aggregates()
+    shown = {m.label: m.value for m in at.metric}
+    assert shown["Base prefers the chosen answer"] == f"{agg['base_prefers_chosen']:.0%}"
+    assert shown["Tuned prefers the chosen answer"] == f"{agg['tuned_prefers_chosen']:.0%}"
+    assert shown["Moved toward the chosen answer"] == f"{agg['reward_accuracy']:.0%}" and agg["pairs"] == 2
+    assert any("for pairs, these three numbers are the measure" in c.value for c in at.caption)
+    assert "reward_margin" in at.dataframe[0].value.columns
 
 
 def test_evaluate_page_without_runs_points_to_train(varied_dir):
