@@ -200,7 +200,7 @@ cost_section(job.model_set, result.adapter, job.kwargs.get("template", "tokenize
 # ------------------------------------------------------------------------------------------------ side by side
 
 st.subheader("Side by side")
-side_by_side(result.rows)
+side_by_side(result.rows, contexts={r.index: E.conversation(job.rows[r.index])[:-1] for r in result.rows})
 # On screen rows count from 1 (as on the Data page); the CSV keeps the engine's 0-based `index`.
 table = pd.DataFrame([r.as_dict() for r in result.rows])
 if not agg["pairs"]:  # the preference columns are empty for conversations

@@ -7,6 +7,8 @@ are drawn with `st.text` (verbatim: no Markdown).
 
 from __future__ import annotations
 
+import json
+
 import plotly.graph_objects as go
 import streamlit as st
 
@@ -18,8 +20,22 @@ COST_KEY = "evaluate_cost"  # session key: (run name, the CostJob measuring it)
 POLL_S = 0.5
 
 
-def side_by_side(rows, key: str = "eval_side_page") -> None:
-    """Each `ftlib.evaluate.EvalRow`: its prompt, then reference | base | tuned, with losses; paged."""
+def _turn_text(message: dict) -> str:
+    """One turn as `role: text`, its tool calls (name and arguments) and reasoning included."""
+    parts = [str(message.get("content") or "")]
+    if message.get("reasoning"):
+        parts.insert(0, f"(reasoning) {message['reasoning']}")
+    for call in message.get("tool_calls") or []:
+        function = call.get("function", call)
+        parts.append(
+            f"(calls {function.get('name')} with {json.dumps(function.get('arguments'), ensure_ascii=False)})"
+        )
+    return f"{message.get('role', '?')}: " + "\n".join(p for p in parts if p)
+
+
+def side_by_side(rows, key: str = "eval_side_page", contexts: dict | None = None) -> None:
+    """Each `ftlib.evaluate.EvalRow`: its prompt, then reference | base | tuned, with losses; paged. `contexts`: each
+    row's whole conversation before the reference (by `index`), shown folded when it is more than one user turn."""
     pages = max(1, -(-len(rows) // ROWS_PER_PAGE))
     if pages > 1:
         page = st.number_input(f"Page (of {pages})", value=1, step=1, key=key)
@@ -33,6 +49,10 @@ def side_by_side(rows, key: str = "eval_side_page") -> None:
         with st.container(border=True):
             st.caption(f"Held-out row {row.index + 1} · the prompt")  # counted from 1, as on the Data page
             st.text(row.prompt)
+            context = (contexts or {}).get(row.index) or []
+            if len(context) > 1:  # earlier turns, a system message or tool results: what both models also read
+                with st.expander(f"The whole prompt the models read ({len(context)} turns)"):
+                    st.text("\n\n".join(_turn_text(m) for m in context))
             reference, base, tuned = st.columns(3)
             with reference:
                 st.markdown("**Reference answer** (the test split's)")
