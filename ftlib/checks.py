@@ -19,6 +19,7 @@ from collections import Counter
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 
+from ftlib.errors import plural
 from ftlib.rows import IGNORE_INDEX
 from ftlib.templates import TOOL_TEMPLATES, ChatTemplate, TemplateError, missing_special_tokens, render
 from ftlib.tokens import Encoded, PreferenceEncoded, parts, tokenizer_adds_bos
@@ -381,7 +382,7 @@ def check_truncation(enc: Encoded) -> Check | None:
     hit = [t for t in enc.cut_turns if t["role"] == "assistant" and t["trained"]]
     if not hit:
         return None
-    cuts = [f"turn {t['message']} ({'all' if t['fully_cut'] else t['cut']} tokens cut)" for t in hit]
+    cuts = [f"turn {t['message']} ({'all tokens' if t['fully_cut'] else plural(t['cut'], 'token')} cut)" for t in hit]
     return Check(
         "truncated_assistant",
         "warning",

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from ftlib.errors import plural
 from ftlib.formats import (
     FIELDS,
     FORMAT_FIELDS,
@@ -208,7 +209,7 @@ def _table_records(
                 RowError(
                     i,
                     f"this row has {len(columns) + len(extra)} cells but the header names "
-                    f"{len(columns)} columns; a cell probably holds {mark} outside quotes. "
+                    f"{plural(len(columns), 'column')}; a cell probably holds {mark} outside quotes. "
                     "Put that cell in double quotes.",
                 )
             )
@@ -420,10 +421,6 @@ def _with_hint(message: str, record: dict, fmt: str) -> str:
     return f"{message} (this row looks like {own}, not {fmt})" if own and own != fmt else message
 
 
-def _rows(n: int) -> str:
-    return f"{n} row" if n == 1 else f"{n} rows"
-
-
 # Keys a format reads beyond FORMAT_FIELDS (synonyms read from JSON rows as written).
 _ALSO_READ = {"preference": ("chosen_messages", "rejected_messages", "question"), "unpaired_preference": ("kto_tag",)}
 
@@ -442,8 +439,8 @@ def _notices(ignored: Counter, records: list[tuple[int, dict]], fmt: str) -> lis
         verb = "looks" if len(those) == 1 else "look"
         notices.append(
             FieldNotice(
-                f"{_rows(len(those))} {verb} like {other}{has}, not {fmt}: read as {fmt}, what only {other} uses "
-                f"is not read. Pick the format '{other}' (Format on the Data page, --format in the CLI) to read "
+                f"{plural(len(those), 'row')} {verb} like {other}{has}, not {fmt}: read as {fmt}, what only {other} "
+                "uses is not read. Pick the format '{other}' (Format on the Data page, --format in the CLI) to read "
                 "them as that.",
                 rows=len(those),
             )
@@ -452,7 +449,7 @@ def _notices(ignored: Counter, records: list[tuple[int, dict]], fmt: str) -> lis
         where = " (a key inside the turns)" if "[]." in name else ""
         notices.append(
             FieldNotice(
-                f"ignored field: `{name}`{where} in {_rows(n)}; the studio does not read it, so it is "
+                f"ignored field: `{name}`{where} in {plural(n, 'row')}; the studio does not read it, so it is "
                 "neither shown nor trained",
                 field=name,
                 rows=n,

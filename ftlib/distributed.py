@@ -29,7 +29,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from ftlib.errors import UserError
+from ftlib.errors import UserError, plural
 
 
 class ResumeError(UserError):
@@ -168,7 +168,7 @@ def refusals(config, gpus: int | None = None) -> list[str]:
         return [f"`device` is {device} but this machine has no GPU that torch can use: use device cpu or auto."]
     if config.nproc > gpus:
         return [
-            f"`nproc` is {config.nproc} but this machine has {gpus} GPU{'s' if gpus > 1 else ''}: one process "
+            f"`nproc` is {config.nproc} but this machine has {plural(gpus, 'GPU')}: one process "
             f"trains on each GPU, so set nproc to {gpus} or fewer."
         ]
     return []

@@ -9,7 +9,7 @@ lets its traceback through and pages show it under "Details for engineers". Catc
 `ValueError`, where a failure is to be shown to the user.
 
 Every engine module defines its own subclass (DataError, TemplateError, ConfigError, ...) so callers and tests
-can tell them apart; this module knows none of them.
+can tell them apart; this module knows none of them. `plural` words a count the way every message does.
 """
 
 from __future__ import annotations
@@ -32,4 +32,15 @@ def user_message(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-__all__ = ["UserError", "user_message"]
+def plural(n: int, noun: str, many: str | None = None) -> str:
+    """`n` and `noun`, the noun agreeing with the count: the one spelling of "1 row" / "2 rows" in messages.
+
+    >>> plural(1, "row"), plural(2, "row"), plural(0, "preference pair")
+    ('1 row', '2 rows', '0 preference pairs')
+    >>> plural(1, "process", "processes"), plural(2, "process", "processes")
+    ('1 process', '2 processes')
+    """
+    return f"{n} {noun}" if n == 1 else f"{n} {many or noun + 's'}"
+
+
+__all__ = ["UserError", "plural", "user_message"]

@@ -33,6 +33,8 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass, field
 
+from ftlib.errors import plural
+
 GIB = 1024**3
 _BYTES = {"float32": 4, "bfloat16": 2, "float16": 2}
 # Framework overhead that is not the model: CUDA context and allocator slack on a GPU; on CPU the allocator's
@@ -167,7 +169,7 @@ class MemoryEstimate:
                 "in smaller passes whose gradients are added up (the same update), so a bigger batch takes longer, "
                 "not more memory"
             )
-        return f"{text}, for the {self.step_rows} sequence{'s' if self.step_rows > 1 else ''} of a step at once"
+        return f"{text}, for the {plural(self.step_rows, 'sequence')} of a step at once"
 
     def as_dict(self) -> dict:
         return {

@@ -36,7 +36,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ftlib.errors import UserError
+from ftlib.errors import UserError, plural
 from ftlib.methods import check_rewards, reward_kind
 
 REGISTRY_ENV = "FTLIB_REWARD_FUNCTIONS"
@@ -270,7 +270,7 @@ def group_advantages(totals: Sequence[float], group_size: int, scale: bool = Tru
     [1.5, -0.5, -0.5, -0.5]
     """
     if len(totals) % group_size:
-        raise RewardError(f"{len(totals)} completions do not split into groups of {group_size}.")
+        raise RewardError(f"{plural(len(totals), 'completion')} do not split into groups of {group_size}.")
     out = []
     for start in range(0, len(totals), group_size):
         group = list(totals[start : start + group_size])

@@ -35,6 +35,7 @@ from pathlib import Path
 
 from ftlib import workspace
 from ftlib.config import RunConfig
+from ftlib.errors import plural
 from ftlib.overfitting import Divergence, diverged
 
 STATES = ("queued", "running", "stopping", "finished", "failed", "interrupted")
@@ -117,7 +118,7 @@ class RunSummary:
     def facts(self) -> str:
         """What tells runs with one label apart (a real run from a two-step test): "40 steps · final loss 1.234",
         plus "diverged" for a run whose loss rose."""
-        facts = [f"{self.step} steps"]
+        facts = [plural(self.step, "step")]
         if self.train_loss is not None:
             facts.append(f"final loss {self.train_loss:.3f}")
         if self.divergence is not None:

@@ -13,6 +13,7 @@ import json
 import math
 import random
 
+from ftlib.errors import plural
 from ftlib.readers import DataError
 
 
@@ -50,8 +51,8 @@ def count_test_rows(n: int, test_size: float | int) -> int:
         count = test_size
     if not 1 <= count <= n - 1:
         raise DataError(
-            f"A test split of {count} rows is impossible with {n} rows: choose between 1 and {n - 1} "
-            "rows (or a ratio like 0.1) so both splits keep at least one row."
+            f"A test split of {plural(count, 'row')} is impossible with {plural(n, 'row')}: choose between 1 and "
+            f"{n - 1} rows (or a ratio like 0.1) so both splits keep at least one row."
         )
     return count
 

@@ -40,6 +40,7 @@ from ftlib.alignment import (
 )
 from ftlib.config import ConfigError, RunConfig
 from ftlib.distributed import device_for_process
+from ftlib.errors import plural
 from ftlib.rows import IGNORE_INDEX, row_kind
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -81,7 +82,7 @@ def load_rows(config: RunConfig) -> tuple[list[dict], list[dict], str]:
         train, test = split_rows(result.rows, test_size=float(config.test_size), seed=config.seed)
     else:  # no held-out rows: no evaluation
         train, test = list(result.rows), []
-    return train, test, f"file '{path.name}' ({len(result.errors)} bad rows skipped)"
+    return train, test, f"file '{path.name}' ({plural(len(result.errors), 'bad row')} skipped)"
 
 
 def _rows_list(numbers: list[int], limit: int = 8) -> str:

@@ -27,7 +27,7 @@ import warnings
 from pathlib import Path
 
 from ftlib import sharing, workspace
-from ftlib.errors import UserError
+from ftlib.errors import UserError, plural
 from ftlib.rundir import RunDir
 
 # Library messages every run printed that are harmless here and read as errors in "Last log lines" (issue 19, item
@@ -126,8 +126,8 @@ def execute(run_dir: str | Path) -> str:
         attach_throughput(prepared, callback)
         if main:
             print(
-                f"[ftlib] {prepared.train_rows} training rows, {prepared.eval_rows} eval rows from "
-                f"{prepared.source}; {prepared.dropped} rows dropped (nothing to learn)",
+                f"[ftlib] {plural(prepared.train_rows, 'training row')}, {plural(prepared.eval_rows, 'eval row')} "
+                f"from {prepared.source}; {plural(prepared.dropped, 'row')} dropped (nothing to learn)",
                 flush=True,
             )
             if checkpoint is not None:

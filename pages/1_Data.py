@@ -22,7 +22,7 @@ from ftlib.data import (
     split_warnings,
 )
 from ftlib.demo_data import sample_choices
-from ftlib.errors import UserError
+from ftlib.errors import UserError, plural
 from ftlib.formats import FIELDS, FORMAT_HELP, FORMAT_PLAIN, format_label
 from ftlib.readers import check_path
 from ui.common import active_split_name, cached_split, set_active_split, user_errors
@@ -307,7 +307,7 @@ def split_and_save(result, label: str) -> None:
     rows, dropped = dedupe_rows(result.rows) if dedupe else (result.rows, 0)
     try:
         n_test = count_test_rows(len(rows), test_size)
-        dups = f" ({dropped} duplicates dropped)" if dedupe else ""
+        dups = f" ({plural(dropped, 'duplicate')} dropped)" if dedupe else ""
         st.caption(f"Train **{len(rows) - n_test}**, test **{n_test}** rows{dups}.")
         for warning in split_warnings(len(rows) - n_test, n_test):
             st.warning(warning)

@@ -9,6 +9,7 @@ import plotly.express as px
 import streamlit as st
 
 from ftlib import batching
+from ftlib.errors import plural
 from ftlib.templates import TEMPLATE_NAMES, get_template
 from ftlib.tokens import POLICIES
 from ui.batch_view import (
@@ -55,7 +56,7 @@ def draw(batch: batching.Batch, shown: Shown, original_labels: list[list[int]], 
         lo = st.slider("First position shown", 0, width - MAX_COLUMNS, 0, step=16, key=f"{key}_lo")
     st.html(CSS + LEGEND + grid_html(batch, shown, original_labels, lo, min(width, lo + MAX_COLUMNS)))
     if batch.overflow:
-        cut = ", ".join(f"{shown.names[o.example]} ({o.length} → {o.kept} tokens)" for o in batch.overflow)
+        cut = ", ".join(f"{shown.names[o.example]} ({o.length} → {plural(o.kept, 'token')})" for o in batch.overflow)
         st.warning(f"Longer than the packed row length, cut to fit: {cut}. Raise the packed row length to keep them.")
 
 
@@ -136,16 +137,18 @@ def whole_split(name: str, train: list[dict], model: str, template_name: str, po
             "cut": number(help="Tokens cut off because an example is longer than the max length."),
         },
     )
-    note = f"{stats[0]['examples']} sequences from the training split"
+    sequences = plural(stats[0]["examples"], "sequence")
+    note = f"{sequences} from the training split"
     if pairs:  # a step takes `batch_size` pairs, so twice as many sequences
         note = (
-            f"{pairs} preference pairs ({stats[0]['examples']} sequences) from the training split: a step takes "
-            f"{batch_size} pairs, the chosen and the rejected answer of each side by side, as DPO trains them"
+            f"{plural(pairs, 'preference pair')} ({sequences}) from the training split: a step takes "
+            f"{plural(batch_size, 'pair')}, the chosen and the rejected answer of each side by side, as DPO trains "
+            "them"
         )
     if len(train) > STATS_ROW_LIMIT:
         note += f" (the first {STATS_ROW_LIMIT} of {len(train)} rows)"
     if failed:
-        note += f"; {failed} rows could not be encoded and were left out"
+        note += f"; {plural(failed, 'row')} could not be encoded and {'was' if failed == 1 else 'were'} left out"
     st.caption(f"{note}. {STRATEGIES_SAID}")
     for strategy, why in unusable.items():
         st.info(f"**{batching.STRATEGY_LABELS[strategy]}** cannot be used on this split. {why}")

@@ -98,8 +98,15 @@ def test_no_valid_rows_still_prints_the_json_report(tmp_path, capsys):
     assert json.loads(captured.out)["valid_rows"] == 0 and "no valid rows" in captured.err
 
 
-@pytest.mark.parametrize("test_size, n_test", [("0.25", 1), ("2", 2), ("0.5", 2)])
-def test_split_writes_canonical_files(tmp_path, capsys, test_size, n_test):
+@pytest.mark.parametrize(
+    "test_size, n_test, said",
+    [
+        ("0.25", 1, ("train: 3 rows -> ", "test:  1 row -> ")),
+        ("2", 2, ("train: 2 rows", "test:  2 rows")),
+        ("0.5", 2, ("train: 2 rows", "test:  2 rows")),
+    ],
+)
+def test_split_writes_canonical_files(tmp_path, capsys, test_size, n_test, said):
     out = tmp_path / "split"
     argv = [
         "data",
@@ -117,7 +124,7 @@ def test_split_writes_canonical_files(tmp_path, capsys, test_size, n_test):
     train = [json.loads(line) for line in (out / "train.jsonl").read_text().splitlines()]
     test = [json.loads(line) for line in (out / "test.jsonl").read_text().splitlines()]
     assert (len(train), len(test)) == (4 - n_test, n_test)
-    assert f"train: {4 - n_test} rows" in printed and f"test:  {n_test} rows" in printed
+    assert all(line in printed for line in said), printed  # "1 row", never "1 rows"
     assert all(set(r) == {"messages"} for r in train + test)
     # Same seed, same files.
     assert main([*argv[:-1], str(tmp_path / "again")]) == 0
@@ -129,7 +136,8 @@ def test_split_dedupe_and_impossible_size(tmp_path, capsys):
     row = json.dumps({"prompt": "p", "completion": "c"})
     path.write_text("\n".join([row] * 4 + [row.replace('"c"', '"d"')]) + "\n")
     assert main(["data", "split", str(path), "--test-size", "1", "--out", str(tmp_path / "o"), "--dedupe"]) == 0
-    assert "3 duplicates dropped" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "3 duplicates dropped" in printed and "train: 1 row -> " in printed
     assert len((tmp_path / "o" / "train.jsonl").read_text().splitlines()) == 1
     assert main(["data", "split", str(path), "--test-size", "5", "--out", str(tmp_path / "o")]) == 2
     assert "between 1 and 4 rows" in capsys.readouterr().err

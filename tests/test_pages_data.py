@@ -626,3 +626,16 @@ def test_a_semicolon_csv_is_split_into_its_columns_and_the_page_says_so(tmp_path
     assert (metrics["Format"], metrics["Valid rows"]) == ("instruction and answer", "3")
     assert any("the columns are read as separated by semicolons (;), not commas" in w.value for w in at.warning)
     assert "It is 4." in texts(at) and "?;It" not in texts(at)
+
+
+def test_one_odd_row_is_counted_in_the_singular(tmp_path):
+    """Walk 3, 11: the odd-rows expander said "1 rows are kept but look odd"."""
+    ask = {"role": "user", "content": "Where is the harbour master's office?"}
+    answer = {"role": "assistant", "content": "Beside the fish market, on the north quay."}
+    opens_with_answer = {"messages": [answer, ask, answer]}  # kept, but it starts with the assistant
+    at = with_path(
+        data_page(), write_jsonl(tmp_path / "one_odd.jsonl", [{"messages": [ask, answer]}] * 2 + [opens_with_answer])
+    )
+    assert "1 row is kept but looks odd" in [e.label for e in at.expander]
+    at = with_path(data_page(), write_jsonl(tmp_path / "two_odd.jsonl", [opens_with_answer] * 2))
+    assert "2 rows are kept but look odd" in [e.label for e in at.expander]

@@ -12,6 +12,7 @@ import json
 import streamlit as st
 
 from ftlib.data import count_truncated, dataset_stats
+from ftlib.errors import plural
 from ftlib.formats import FORMAT_HELP, FORMAT_PLAIN, format_label
 from ftlib.rows import as_turns, row_kind
 from ui.common import active_model, cached_tokenizer, user_errors
@@ -134,7 +135,8 @@ def show_report(result) -> None:
     if result.errors:
         bad, kept = len(result.errors), result.total - len(result.errors)
         st.warning(
-            f"{bad} of the file's {result.total} rows cannot be used and {'is' if bad == 1 else 'are'} skipped; "
+            f"{bad} of the file's {plural(result.total, 'row')} cannot be used and "
+            f"{'is' if bad == 1 else 'are'} skipped; "
             f"the other {kept} {'is' if kept == 1 else 'are'} kept."
         )
         # The reason is what matters: shown in full, wrapped (a dataframe cell would cut it).
@@ -146,7 +148,10 @@ def show_report(result) -> None:
             st.caption(f"The first {BAD_ROWS_SHOWN} of {len(result.errors)}; the table below lists them all.")
             st.dataframe([{"where": result.where(e.row), "why": e.message} for e in result.errors], hide_index=True)
     if result.warnings:
-        with st.expander(f"{len(result.warnings)} rows are kept but look odd"):
+        odd = len(result.warnings)
+        with st.expander(
+            f"{plural(odd, 'row')} {'is' if odd == 1 else 'are'} kept but {'looks' if odd == 1 else 'look'} odd"
+        ):
             st.dataframe([w.as_dict() for w in result.warnings], hide_index=True)
 
 
@@ -208,5 +213,5 @@ def token_histogram(result, key: tuple) -> None:
     # -- end of the length-check slider
     over, fraction = count_truncated(lengths, cutoff)
     st.plotly_chart(length_figure(lengths, cutoff))
-    message = f"{over} rows ({fraction:.1%}) would be truncated at {cutoff} tokens (longest: {longest})."
+    message = f"{plural(over, 'row')} ({fraction:.1%}) would be truncated at {cutoff} tokens (longest: {longest})."
     (st.warning if over else st.success)(message)

@@ -8,6 +8,7 @@ import re
 
 import streamlit as st
 
+from ftlib.errors import plural
 from ui.token_view import rendered_html, token_rows, tokens_html
 
 SEVERITY = {"error": st.error, "warning": st.warning, "info": st.info}
@@ -21,7 +22,7 @@ def show_checks(checks) -> None:
     for c in plain:
         SEVERITY.get(c.severity, st.info)(f"**{c.message}**  \nFix: {c.fix}", icon=None)
     if engineers:
-        with st.expander(f"For engineers ({len(engineers)} note{'s' if len(engineers) > 1 else ''})"):
+        with st.expander(f"For engineers ({plural(len(engineers), 'note')})"):
             for c in engineers:
                 st.markdown(f"**{c.message}**  \n{c.fix}")
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 import argparse
 import json
 
+from ftlib.errors import plural
+
 
 def _positive(text: str) -> int:
     try:
@@ -69,9 +71,11 @@ def _batch(args) -> int:
     if args.json:
         print(json.dumps(report))
         return 0
-    pairs = f" ({report['pairs']} preference pairs: a step takes {args.batch_size} pairs)" if report["pairs"] else ""
+    step = f"a step takes {plural(args.batch_size, 'pair')}"
+    pairs = f" ({plural(report['pairs'], 'preference pair')}: {step})" if report["pairs"] else ""
     print(
-        f"{report['rows']} rows, {report['sequences']} sequences{pairs}, batch size {args.batch_size}, "
+        f"{plural(report['rows'], 'row')}, {plural(report['sequences'], 'sequence')}{pairs}, "
+        f"batch size {args.batch_size}, "
         f"max length {args.max_length}"
     )
     print(f"{'strategy':<28}{'batches':>8}{'real':>10}{'padded':>10}{'pad %':>8}{'computed/trained':>18}{'cut':>8}")

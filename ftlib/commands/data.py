@@ -11,6 +11,8 @@ import argparse
 import json
 from pathlib import Path
 
+from ftlib.errors import plural
+
 
 def register(sub) -> None:
     p = sub.add_parser("data", help="inspect dataset files and split them into train/test")
@@ -170,11 +172,11 @@ def _split(args) -> int:
         fix = "pick a writable folder with --out"
         raise UserError(os_error_message(exc, "write train.jsonl and test.jsonl in", args.out, fix)) from exc
     print(
-        f"format {result.format}: {result.valid_rows} valid of {result.total} rows"
-        + (f", {dropped} duplicates dropped" if args.dedupe else "")
+        f"format {result.format}: {result.valid_rows} valid of {plural(result.total, 'row')}"
+        + (f", {plural(dropped, 'duplicate')} dropped" if args.dedupe else "")
     )
     for notice in result.notices:
         print(f"warning: {notice.message}")
-    print(f"train: {len(train)} rows -> {args.out / 'train.jsonl'}")
-    print(f"test:  {len(test)} rows -> {args.out / 'test.jsonl'}")
+    print(f"train: {plural(len(train), 'row')} -> {args.out / 'train.jsonl'}")
+    print(f"test:  {plural(len(test), 'row')} -> {args.out / 'test.jsonl'}")
     return 0

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import json
 
+from ftlib.errors import plural
+
 
 def register(sub) -> None:
     p = sub.add_parser("sample", help="compare decoding settings and models on one prompt")
@@ -108,7 +110,8 @@ def _sample(args) -> int:
         print(json.dumps({"results": out}, ensure_ascii=False))
         return 0
     for item in out:
-        print(f"=== {item['model']} | {item['setting']} ({item['finish_reason']}, {len(item['tokens'])} tokens)")
+        tokens = plural(len(item["tokens"]), "token")
+        print(f"=== {item['model']} | {item['setting']} ({item['finish_reason']}, {tokens})")
         print(item["text"])
         print()
     return 0

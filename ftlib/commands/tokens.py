@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from ftlib.errors import UserError
+from ftlib.errors import UserError, plural
 
 HELP = """\
 Render one row of FILE with a chat template, tokenize it and show which tokens are trained.
@@ -86,9 +86,7 @@ def _run(args) -> int:
     result = load_file(args.file)
     n = len(result.rows)
     if not 0 <= args.row < n:
-        raise UserError(
-            f"--row {args.row} is out of range: {args.file} has {n} valid row{'s' if n != 1 else ''} (0 to {n - 1})."
-        )
+        raise UserError(f"--row {args.row} is out of range: {args.file} has {plural(n, 'valid row')} (0 to {n - 1}).")
     tokenizer = load_tokenizer(args.model)
     if args.template_file:
         path = Path(args.template_file)
