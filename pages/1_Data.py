@@ -28,6 +28,7 @@ from ftlib.readers import check_path
 from ui.common import active_split_name, cached_split, set_active_split, user_errors
 from ui.data_view import show_report, show_row, token_histogram
 from ui.inputs import number_in_range
+from ui.kept import keep, restore
 
 SOURCES = ("Sample", "Upload", "Local path")
 FILE_TYPES = ["jsonl", "ndjson", "json", "csv", "tsv", "parquet"]
@@ -37,8 +38,7 @@ SAVED_KEY, ACTIVATED_KEY = "split_saved_message", "split_activated_message"  # a
 UNTICK_KEY = "split_untick"  # the Replace box to untick on the next run, after a save
 # Streamlit drops the value of every box a run does not draw, so a visit to another page empties this page's boxes.
 # What the user chose is copied under plain keys, which outlive a page change, and put back before the box is drawn:
-# the source, format and split-name boxes under KEPT (key -> value), each file's field mapping under MAPS.
-KEPT = "data_kept"
+# the source, format and split-name boxes by `ui.kept`, each file's field mapping under MAPS.
 MAPS = "data_maps"  # path -> {"start": the guess or the file's own names, "chosen": field -> column or NONE}
 
 
@@ -51,20 +51,6 @@ def load_cached(path: str, mtime: float, fmt: str | None, mapping: tuple | None,
 @st.cache_data(max_entries=8, show_spinner="Reading the file's fields...")
 def fields_cached(path: str, mtime: float):
     return peek_fields(path)
-
-
-def restore(key: str, options=None) -> None:
-    """Put back a box's value that Streamlit dropped while another page was shown (call before drawing the box);
-    a kept choice no longer offered (a sample or upload gone) is left out, and the box shows its default."""
-    kept = st.session_state.get(KEPT, {})
-    if key not in st.session_state and key in kept and (options is None or kept[key] in list(options)):
-        st.session_state[key] = kept[key]
-
-
-def keep(key: str, value=None) -> None:
-    """Copy a box's value (or `value`) under KEPT, for `restore` after a visit to another page."""
-    if value is not None or key in st.session_state:
-        st.session_state.setdefault(KEPT, {})[key] = st.session_state[key] if value is None else value
 
 
 def choose_source() -> tuple[str | None, str, str, dict | None]:
