@@ -30,11 +30,22 @@ from ui.common import (
 )
 from ui.compare_view import CSS, next_token_figure, next_token_frame, setting_header, token_html
 from ui.inputs import number_in_range
+from ui.kept import default_for, keep, restore
 from ui.prompt_input import choose_prompt
 from ui.run_choice import choices_by_name, pick_runs
 
 JOB_KEY = "compare_job"
 LABELS_KEY = "compare_labels"  # the settings and models of the running job, for the grid
+# The settings' boxes whose values outlive a visit to another page (the prompt's and the runs' keep their own).
+KEPT_BOXES = (
+    "compare_presets",
+    "compare_custom",
+    "custom_t",
+    "custom_k",
+    "custom_p",
+    "compare_seed",
+    "compare_max_new",
+)
 POLL_S = 0.5  # how often the grid redraws while it fills or waits (each open session redraws its own)
 st.title("Compare")
 st.caption(
@@ -91,20 +102,35 @@ with st.container():
         template_name,
     )
 
+    # Each box's value outlives a visit to another page (ui.kept): put back before the box, kept after them all.
     preset_names = st.multiselect(
-        "Decoding settings (columns)", list(S.PRESETS), default=["greedy", "balanced", "creative"]
+        "Decoding settings (columns)",
+        list(S.PRESETS),
+        default=default_for("compare_presets", ["greedy", "balanced", "creative"], S.PRESETS),
+        key="compare_presets",
     )
     with st.expander("Custom setting"):
-        use_custom = st.checkbox("Add a custom column", value=False)
+        restore("compare_custom")
+        use_custom = st.checkbox("Add a custom column", key="compare_custom")
         c1, c2, c3 = st.columns(3)
-        c_t = c1.slider("Temperature", 0.0, 2.0, 0.9, 0.05, key="custom_t", help="0 = greedy.")
-        c_k = c2.slider("Top-k", 0, 200, 0, key="custom_k", help="0 = off.")
-        c_p = c3.slider("Top-p", 0.05, 1.0, 1.0, 0.05, key="custom_p", help="1 = off.")
+        c_t = c1.slider(
+            "Temperature", 0.0, 2.0, default_for("custom_t", 0.9), 0.05, key="custom_t", help="0 = greedy."
+        )
+        c_k = c2.slider("Top-k", 0, 200, default_for("custom_k", 0), key="custom_k", help="0 = off.")
+        c_p = c3.slider("Top-p", 0.05, 1.0, default_for("custom_p", 1.0), 0.05, key="custom_p", help="1 = off.")
     c1, c2, _ = st.columns([1, 1, 2])
     seed = number_in_range(
-        c1, "Seed", 0, 2**31 - 1, 0, key="compare_seed", help="The same seed gives the same samples, run after run."
+        c1,
+        "Seed",
+        0,
+        2**31 - 1,
+        default_for("compare_seed", 0),
+        key="compare_seed",
+        help="The same seed gives the same samples, run after run.",
     )
-    max_new = c2.slider("Max new tokens", 8, 512, 96, 8)
+    max_new = c2.slider("Max new tokens", 8, 512, default_for("compare_max_new", 96), 8, key="compare_max_new")
+    for key in KEPT_BOXES:
+        keep(key)
 
     settings = [S.PRESETS[n] for n in preset_names]
     if use_custom:

@@ -610,3 +610,122 @@ def test_the_grid_keeps_its_place_on_the_page_when_a_run_finishes(finished_run, 
     assert not at.exception, at.exception
     assert any("trained on another base model" in caption for caption in at.caption.values)  # a note more...
     assert places(at) == before  # ...and nothing below it moved
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# A visit to another page (walk 3, 7): Streamlit drops the values of every box a run does not draw
+# ---------------------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def duplicate_warnings(monkeypatch) -> list[str]:
+    """What Streamlit logs for a box given both a default and a value through session state (once per process,
+    so its 'already shown' flag is reset here)."""
+    from streamlit.elements.lib import policies
+
+    logged: list[str] = []
+    monkeypatch.setattr(policies, "_shown_default_value_warning", False)
+    monkeypatch.setattr(policies._LOGGER, "warning", lambda msg, *args, **kw: logged.append(msg % args))
+    return logged
+
+
+def away_and_back(at: AppTest, page: str = "pages/0_Home.py") -> AppTest:
+    """To another page and back to Compare, as the sidebar does."""
+    at.switch_page(page).run()
+    assert not at.exception, at.exception
+    at.switch_page("pages/5_Compare.py").run()
+    assert not at.exception, at.exception
+    return at
+
+
+def what_the_model_sees(at: AppTest) -> str:
+    return next(c.value for c in at.code if "<|im_start|>" in c.value or "user" in c.value)
+
+
+def test_compare_keeps_the_users_choices_after_a_visit_to_another_page(
+    finished_run, varied_dir, adapter_template, duplicate_warnings
+):
+    """Compare -> Home -> Compare came back with the newest run, the three preset columns, no custom column, seed 0,
+    96 tokens and the sea poem: everything the user had set was gone."""
+    config = {"model": str(varied_dir), "dataset": "colours", "template": "tokenizer", "method": "lora"}
+    make_run("20260102-000000-lora-colours", config, adapter=adapter_template)  # the newest: chosen first
+    at = open_page("pages/5_Compare.py", varied_dir)
+    at.multiselect(key="compare_runs").set_value([finished_run.name]).run()
+    at.multiselect(key="compare_presets").set_value(["balanced", "creative"]).run()
+    at.checkbox(key="compare_custom").check().run()
+    at.slider(key="custom_t").set_value(0.5).run()
+    at.slider(key="custom_k").set_value(40).run()
+    at.number_input(key="compare_seed").set_value(1234).run()
+    at.slider(key="compare_max_new").set_value(32).run()
+    at.text_area(key="compare_prompt").input("Name three rivers in Spain.").run()
+    at.text_input(key="compare_system").input("Answer in one line.").run()
+    assert not at.exception, at.exception
+    seen = what_the_model_sees(at)
+    assert "Name three rivers in Spain." in seen and "Answer in one line." in seen
+
+    away_and_back(at)
+    assert at.multiselect(key="compare_runs").value == [finished_run.name]
+    assert at.multiselect(key="compare_presets").value == ["balanced", "creative"]
+    assert at.checkbox(key="compare_custom").value is True
+    assert (at.slider(key="custom_t").value, at.slider(key="custom_k").value) == (0.5, 40)
+    assert at.number_input(key="compare_seed").value == 1234
+    assert at.slider(key="compare_max_new").value == 32
+    assert at.text_area(key="compare_prompt").value == "Name three rivers in Spain."
+    assert at.text_input(key="compare_system").value == "Answer in one line."
+    assert what_the_model_sees(at) == seen
+    # The grid is made of what came back: the two presets and the custom column, the chosen run beside the base.
+    button(at, "Generate").click()
+    run_until_done(at.run(), "compare_job")
+    assert not at.exception, at.exception
+    headers = [m.value.replace("\u00a0", " ") for m in at.markdown if m.value.startswith("**")]
+    assert [h.split("**")[1] for h in headers[:3]] == ["balanced", "creative", "custom: temperature=0.5,top_k=40"]
+    assert len(cell_texts(at)) == 2 * 3
+    assert at.session_state["compare_job"].max_new_tokens == 32
+    assert not duplicate_warnings, duplicate_warnings
+
+
+def test_the_test_row_picked_as_the_prompt_comes_back_after_a_visit_to_another_page(
+    finished_run, varied_dir, duplicate_warnings
+):
+    at = open_page("pages/5_Compare.py", varied_dir)
+    at.radio(key="compare_source").set_value("Pick from the test split").run()
+    at.selectbox(key="compare_row_colours").set_value(1).run()
+    assert "Count to three." in what_the_model_sees(at)
+    away_and_back(at, "pages/2_Tokens.py")
+    assert at.radio(key="compare_source").value == "Pick from the test split"
+    assert at.selectbox(key="compare_row_colours").value == 1
+    assert "Count to three." in what_the_model_sees(at)
+    assert "One, two, three." in [c.value for c in at.code]  # its reference answer, shown beside the outputs
+    assert not duplicate_warnings, duplicate_warnings
+
+
+def test_kept_runs_that_were_deleted_or_are_on_another_base_model_are_dropped_the_rest_kept(
+    finished_run, varied_dir, adapter_template, duplicate_warnings
+):
+    import json
+    import shutil
+
+    config = {"model": str(varied_dir), "dataset": "colours", "template": "tokenizer", "method": "lora"}
+    deleted = make_run("20260102-000000-lora-colours", config, adapter=adapter_template).path
+    make_run("20260103-000000-lora-colours", config, adapter=adapter_template)  # never chosen
+    moved = make_run("20260104-000000-lora-colours", config, adapter=adapter_template).path
+    at = open_page("pages/5_Compare.py", varied_dir)
+    at.multiselect(key="compare_runs").set_value([finished_run.name, deleted.name, moved.name]).run()
+    at.switch_page("pages/0_Home.py").run()
+    shutil.rmtree(deleted)
+    saved = json.loads((moved / "config.json").read_text())
+    (moved / "config.json").write_text(json.dumps({**saved, "model": "/elsewhere/another-model"}))
+    at.switch_page("pages/5_Compare.py").run()
+    assert not at.exception, at.exception
+    picker = at.multiselect(key="compare_runs")
+    assert picker.value == [finished_run.name]  # not the newest run left on the dataset, 20260103
+    assert len(picker.options) == 2  # the deleted run and the one on another base model are not offered
+    assert any("trained on another base model" in c for c in at.caption.values)
+    # None of the kept runs left: the page offers its first choice again, not an empty picker.
+    at.multiselect(key="compare_runs").set_value([finished_run.name]).run()
+    at.switch_page("pages/0_Home.py").run()
+    shutil.rmtree(finished_run)
+    at.switch_page("pages/5_Compare.py").run()
+    assert not at.exception, at.exception
+    assert at.multiselect(key="compare_runs").value == ["20260103-000000-lora-colours"]
+    assert not duplicate_warnings, duplicate_warnings

@@ -26,16 +26,18 @@ def number_in_range(
     label: str,
     low: float | None,
     high: float | None,
-    value: float,
+    value: float | None,
     step: float = 1,
     key: str | None = None,
     help: str | None = None,
     integer: bool = True,
 ) -> float | int | None:
     """A number box (on `where`: st or a column); its value, or None after an error that names the field and the
-    allowed range when the typed number is outside [`low`, `high`]."""
+    allowed range when the typed number is outside [`low`, `high`]. `value` None: the box's value is already in
+    session state (put back by `ui.kept.restore`; a default beside it would make Streamlit warn)."""
     cast = int if integer else float
-    typed = where.number_input(label, value=cast(value), step=cast(step), key=key, help=help)
+    first = "min" if value is None else cast(value)
+    typed = where.number_input(label, value=first, step=cast(step), key=key, help=help)
     if (low is not None and typed < low) or (high is not None and typed > high):
         where.error(f"**{label}**: {typed:g} is out of range. Use a number {range_words(low, high)}.")
         return None

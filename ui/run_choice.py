@@ -14,6 +14,7 @@ import streamlit as st
 
 from ftlib.run_picker import RunChoice, preselect, run_choices
 from ui.common import active_split_name
+from ui.kept import default_for, keep
 
 # (name, when) of the run last chosen on Compare or Evaluate. Not a widget key: Streamlit drops a widget's state when
 # its page is left, and this must outlive the page.
@@ -56,13 +57,15 @@ def pick_run(label: str, adapters, key: str, help: str | None = None) -> str:
 
 
 def pick_runs(label: str, adapters, key: str, help: str | None = None) -> list[str]:
-    """Some finished runs' names; the newest on the current dataset is chosen first."""
+    """Some finished runs' names; the newest on the current dataset is chosen first. The choice outlives a visit to
+    another page (`ui.kept`), less the runs no longer among `adapters` (deleted, or on another base model)."""
     choices, first = _choices(adapters)
     by_name = {c.name: c for c in choices}
-    default = [choices[first].name] if first is not None else []
+    default = default_for(key, [choices[first].name] if first is not None else [], by_name)
     names = st.multiselect(
         label, list(by_name), default=default, key=key, help=help, format_func=lambda n: describe(by_name[n])
     )
+    keep(key)
     _ages(by_name, names)
     last = st.session_state.get(LAST_PICK_KEY)
     if names and (last is None or last[0] not in names):
