@@ -9,7 +9,8 @@ lets its traceback through and pages show it under "Details for engineers". Catc
 `ValueError`, where a failure is to be shown to the user.
 
 Every engine module defines its own subclass (DataError, TemplateError, ConfigError, ...) so callers and tests
-can tell them apart; this module knows none of them. `plural` words a count the way every message does.
+can tell them apart; this module knows none of them. `plural` and `numbered` word a count and the rows a message
+points at the same way in every message.
 """
 
 from __future__ import annotations
@@ -43,4 +44,16 @@ def plural(n: int, noun: str, many: str | None = None) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {many or noun + 's'}"
 
 
-__all__ = ["UserError", "plural", "user_message"]
+def numbered(noun: str, numbers: list[int], limit: int = 8) -> str:
+    """`noun`, agreeing with how many `numbers` follow, then the first `limit` of them: where a message points.
+
+    >>> numbered("row", [4]), numbered("held-out row", [2, 5])
+    ('row 4', 'held-out rows 2, 5')
+    >>> numbered("row", list(range(1, 12)))
+    'rows 1, 2, 3, 4, 5, 6, 7, 8 and 3 more'
+    """
+    more = f" and {len(numbers) - limit} more" if len(numbers) > limit else ""
+    return f"{noun if len(numbers) == 1 else noun + 's'} {', '.join(map(str, numbers[:limit]))}{more}"
+
+
+__all__ = ["UserError", "numbered", "plural", "user_message"]

@@ -40,7 +40,7 @@ from ftlib.alignment import (
 )
 from ftlib.config import ConfigError, RunConfig
 from ftlib.distributed import device_for_process
-from ftlib.errors import plural
+from ftlib.errors import numbered, plural
 from ftlib.rows import IGNORE_INDEX, row_kind
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -85,13 +85,9 @@ def load_rows(config: RunConfig) -> tuple[list[dict], list[dict], str]:
     return train, test, f"file '{path.name}' ({plural(len(result.errors), 'bad row')} skipped)"
 
 
-def _rows_list(numbers: list[int], limit: int = 8) -> str:
-    shown = ", ".join(str(n) for n in numbers[:limit])
-    return shown + (f" and {len(numbers) - limit} more" if len(numbers) > limit else "")
-
-
 def check_row_kinds(rows: list[dict], config: RunConfig, split: str = "training") -> None:
-    """ConfigError naming the rows (1-based) whose kind this method cannot train on, and what to do instead."""
+    """ConfigError naming the rows (1-based) whose kind this method cannot train on, and what to do instead; `split`
+    ("training" or "held-out") names them: "Training rows 2, 3: ..." (unnamed when every training row is wrong)."""
     from ftlib.methods import wrong_rows
 
     wrong: dict[str, list[int]] = {}
@@ -102,22 +98,24 @@ def check_row_kinds(rows: list[dict], config: RunConfig, split: str = "training"
     if not wrong:
         return
     kind, numbers = max(wrong.items(), key=lambda item: len(item[1]))
-    which = "" if len(numbers) == len(rows) else f"{split.capitalize()} rows {_rows_list(numbers)}: "
+    named = len(numbers) < len(rows) or split != "training"
+    which = f"{numbered(f'{split.capitalize()} row', numbers)}: " if named else ""
     raise ConfigError(which + wrong_rows(config.method, kind))
 
 
 def encode_for_training(
-    rows: list[dict], tokenizer, template, config: RunConfig, numbers: list[int] | None = None
+    rows: list[dict], tokenizer, template, config: RunConfig, numbers: list[int] | None = None, split: str = "training"
 ) -> tuple[list, list[int]]:
     """Encode rows exactly as the Tokens page does (one batched call); leave out rows with nothing to learn.
 
     Returns (encodings, numbers of the rows left out, 1-based); `numbers`, if given, gets each encoding's row number.
-    Raises ConfigError when a row's kind does not fit the method, or when the template refuses rows (naming them).
+    Raises ConfigError when a row's kind does not fit the method, or when the template refuses rows, naming them as
+    rows of `split` ("training" or "held-out").
     """
     from ftlib.errors import UserError
     from ftlib.tokens import encode_row, encode_rows
 
-    check_row_kinds(rows, config)
+    check_row_kinds(rows, config, split)
     rows, origin = training_rows(rows, config.method)  # KTO: a pair is two rows; GRPO: a conversation's prompt
     try:
         encoded = encode_rows(rows, tokenizer, template, config.mask_policy, config.max_length)
@@ -131,10 +129,10 @@ def encode_for_training(
                 refused.append((i, str(exc)))
         if not refused:
             raise
+        where = numbered("row" if split == "training" else f"{split} row", sorted({origin[i - 1] for i, _ in refused}))
         raise ConfigError(
-            f"The chat template cannot render row{'s' if len(refused) > 1 else ''} "
-            f"{_rows_list([origin[i - 1] for i, _ in refused])}: {refused[0][1]} Fix those rows, or pick another "
-            "template on the Tokens page."
+            f"The chat template cannot render {where}: {refused[0][1]} Fix those rows, or pick another template on "
+            "the Tokens page."
         ) from None
     out, dropped = [], []
     for i, enc in zip(origin, encoded, strict=True):
@@ -388,7 +386,9 @@ def build_trainer(
     tokenizer = load_tokenizer(config.model)
     template = run_template(config, tokenizer)
     train_enc, dropped = encode_for_training(train_rows, tokenizer, template, config)
-    eval_enc, eval_dropped = encode_for_training(test_rows, tokenizer, template, config) if test_rows else ([], [])
+    eval_enc, eval_dropped = (
+        encode_for_training(test_rows, tokenizer, template, config, split="held-out") if test_rows else ([], [])
+    )
     if not train_enc:
         raise ConfigError(
             f"None of the {len(train_rows)} training rows has a token to learn from with mask policy "
@@ -537,7 +537,7 @@ def preflight(config: RunConfig, tokenizer=None, rows: tuple[list[dict], list[di
         template = run_template(config, tokenizer)
         encoded, dropped = encode_for_training(train, tokenizer, template, config)
         eval_numbers: list[int] = []  # the test row each held-out encoding came from
-        eval_encoded, eval_dropped = encode_for_training(test, tokenizer, template, config, eval_numbers)
+        eval_encoded, eval_dropped = encode_for_training(test, tokenizer, template, config, eval_numbers, "held-out")
     except UserError as exc:
         report.errors.append(str(exc))
         return report
@@ -560,8 +560,7 @@ def preflight(config: RunConfig, tokenizer=None, rows: tuple[list[dict], list[di
         )
     elif dropped:
         report.warnings.append(
-            f"Training row{'s' if len(dropped) > 1 else ''} {_rows_list(dropped)} "
-            f"{'have' if len(dropped) > 1 else 'has'} {why} and will be left out."
+            f"{numbered('Training row', dropped)} {'have' if len(dropped) > 1 else 'has'} {why} and will be left out."
         )
     report.warnings += overfitting.preflight_warnings(config, len(eval_encoded))
     report.warnings += overfitting.schedule_warnings(config, len(encoded))  # a batch above the rows; many passes
@@ -571,8 +570,8 @@ def preflight(config: RunConfig, tokenizer=None, rows: tuple[list[dict], list[di
         (report.errors if check.severity == "error" else report.warnings).append(f"{check.message} {check.fix}")
     if eval_dropped:
         report.warnings.append(
-            f"Held-out row{'s' if len(eval_dropped) > 1 else ''} {_rows_list(eval_dropped)} "
-            "score no token and will be left out of the evaluation."
+            f"{numbered('Held-out row', eval_dropped)} score{'s' if len(eval_dropped) == 1 else ''} no token and will "
+            "be left out of the evaluation."
         )
     return report
 

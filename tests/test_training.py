@@ -318,6 +318,42 @@ def test_preflight_names_a_held_out_row_whose_tool_call_the_template_drops(
         assert report.ok and not dropped, report.errors
 
 
+HELD_OUT_REFUSALS = [
+    # (id, method, template, the test split's second row, the message's opening)
+    ("wrong kind", "dpo", "chatml", SFT_ROWS[7], "Held-out row 2: DPO needs pairs of a chosen and a rejected answer"),
+    (
+        "template refusal",  # Gemma's template needs a user turn right after the system prompt
+        "lora",
+        "gemma",
+        {"messages": [{"role": "system", "content": "Be brief."}, {"role": "assistant", "content": "Hello."}]},
+        "The chat template cannot render held-out row 2: ",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    "method, template, bad, opening", [c[1:] for c in HELD_OUT_REFUSALS], ids=[c[0] for c in HELD_OUT_REFUSALS]
+)
+def test_a_refused_held_out_row_is_named_as_a_held_out_row(
+    tmp_path, tiny_model_dir, smol_tokenizer, method, template, bad, opening
+):
+    """Walk 3 fixers: a held-out row of the wrong kind was named "Training rows 2", and a held-out row the template
+    refuses "row 2", as though it were the training split's second row. Held-out rows are counted from 1, as
+    Evaluate and Tokens count test rows; build_trainer says the same as preflight."""
+    from ftlib.training import preflight
+
+    rows = PREF_ROWS if method == "dpo" else SFT_ROWS
+    config = tiny_config(tiny_model_dir, dataset="x", method=method, template=template)
+    report = preflight(config, tokenizer=smol_tokenizer, rows=(rows[:6], [rows[6], bad]))
+    assert len(report.errors) == 1 and report.errors[0].startswith(opening), report.errors
+    with pytest.raises(ConfigError, match=f"^{opening}"):
+        build_trainer(config, tmp_path, rows=(rows[:6], [rows[6], bad]))
+    # The same row in the training split keeps the training wording.
+    training = opening.replace("Held-out row 2", "Training row 7").replace("held-out row 2", "row 7")
+    report = preflight(config, tokenizer=smol_tokenizer, rows=([*rows[:6], bad], rows[6:7]))
+    assert len(report.errors) == 1 and report.errors[0].startswith(training), report.errors
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # Each method learns; adapters leave the base untouched
 # ---------------------------------------------------------------------------------------------------------------
