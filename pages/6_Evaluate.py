@@ -26,6 +26,8 @@ from ui.tables import html_table
 
 JOB_KEY = "evaluate_job"
 RUN_KEY = "evaluate_run"  # the run the job evaluates
+FINISHED_KEY = "evaluate_finished"  # run name -> its last finished EvalJob (the newest few): picking it again shows it
+KEEP_FINISHED = 4
 POLL_S = 0.5
 
 
@@ -82,6 +84,16 @@ max_new = c2.slider("Max new tokens per answer", 8, 256, 64, 8)
 batch = c3.slider("Rows per batch", 1, 32, 8, help="Rows answered together in one decoding loop.")
 
 job: E.EvalJob | None = st.session_state.get(JOB_KEY)
+finished: dict = st.session_state.setdefault(FINISHED_KEY, {})
+if job is not None and job.done and job.result is not None:
+    finished.pop(st.session_state.get(RUN_KEY), None)  # re-inserted last: the newest stay
+    finished[st.session_state.get(RUN_KEY)] = job
+    while len(finished) > KEEP_FINISHED:
+        finished.pop(next(iter(finished)))
+if (job is None or job.done) and st.session_state.get(RUN_KEY) != run_name and run_name in finished:
+    # Back on a run evaluated earlier in this session: its result, not the last one of another run.
+    job = st.session_state[JOB_KEY] = finished[run_name]
+    st.session_state[RUN_KEY] = run_name
 b1, b2, _ = st.columns([1, 1, 4])
 if b1.button("Evaluate", type="primary", disabled=n_rows is None):
     if job is not None and not job.done:

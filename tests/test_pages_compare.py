@@ -297,6 +297,27 @@ def test_evaluate_page_measures_a_preference_run_by_which_answer_it_prefers(vari
     assert "reward_margin" in at.dataframe[0].value.columns
 
 
+def test_evaluate_shows_each_runs_own_result_when_picked_again(finished_run, varied_dir, adapter_template):
+    """Evaluate run A, then run B, then pick A again: A's result comes back (it showed B's, with 'Press Evaluate')."""
+    other = {"model": str(varied_dir), "dataset": "colours", "template": "tokenizer", "method": "lora"}
+    make_run("20260105-000000-lora-other", other, adapter=adapter_template)
+    at = open_page("pages/6_Evaluate.py", varied_dir)
+    picker = at.selectbox(key="evaluate_pick")
+    first, second = picker.options[0], picker.options[1]
+    results = {}
+    for choice in (first, second):
+        at.selectbox(key="evaluate_pick").set_value(choice).run()
+        button(at, "Evaluate").click()
+        run_until_done(at.run(), "evaluate_job")
+        results[choice] = at.session_state["evaluate_job"]
+    assert results[first].adapter != results[second].adapter  # two runs, each evaluated
+    at.selectbox(key="evaluate_pick").set_value(first).run()
+    assert not at.exception and not at.error, (at.exception, [e.value for e in at.error])
+    assert at.session_state["evaluate_job"] is results[first]
+    assert not any(c.value.startswith("Showing the last evaluation") for c in at.caption)
+    assert at.dataframe  # the result's table, without pressing Evaluate again
+
+
 def test_evaluate_page_without_runs_points_to_train(varied_dir):
     at = open_page("pages/6_Evaluate.py", varied_dir)
     assert not at.exception, at.exception
