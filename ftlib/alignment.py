@@ -53,6 +53,20 @@ def unpair(row: dict) -> list[dict]:
     ]
 
 
+def kto_pair_notes(rows: list[dict], method: str) -> list[str]:
+    """What KTO makes of preference pairs, said before a run starts (`unpair`): each pair is a good row (its chosen
+    answer) and a bad row (its rejected one), so the run trains on twice as many rows as the split has pairs.
+
+    >>> kto_pair_notes([{"prompt": "Hi", "chosen": "Hello!", "rejected": "Go away."}] * 3, "kto")
+    ['KTO reads each of the 3 preference pairs as a good answer (chosen) and a bad answer (rejected): 6 rows.']
+    """
+    pairs = sum(row_kind(row) == "preference" for row in rows) if method == "kto" else 0
+    if not pairs:
+        return []
+    which = f"each of the {pairs} preference pairs" if pairs > 1 else "the 1 preference pair"
+    return [f"KTO reads {which} as a good answer (chosen) and a bad answer (rejected): {2 * pairs} rows."]
+
+
 def prompt_row(row: dict) -> dict:
     """The prompt GRPO answers: a prompt-only row as it is; a conversation up to (not including) its last
     assistant turn.
@@ -539,6 +553,7 @@ __all__ = [
     "UnpairedCollator",
     "completion_rows",
     "dpo_trainer_class",
+    "kto_pair_notes",
     "make_trainer",
     "pairwise_metrics",
     "preference_dataset",

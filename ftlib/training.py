@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ftlib import checks, distributed, overfitting, workspace
+from ftlib import alignment, checks, distributed, overfitting, workspace
 from ftlib.alignment import (
     ALIGNMENT_METHODS,
     PreferenceCollator,
@@ -543,6 +543,7 @@ def preflight(config: RunConfig, tokenizer=None, rows: tuple[list[dict], list[di
         return report
     report.train_rows, report.eval_rows = len(encoded), len(eval_encoded)
     report.longest = max((len(s.input_ids) for s in sequences(encoded)), default=0)
+    report.warnings += alignment.kto_pair_notes(train, config.method)  # a pair is a good row and a bad row
     if config.method == "grpo":
         from ftlib.rewards import problems
 

@@ -190,6 +190,41 @@ def test_kto_batches_agree_with_trls_collator_on_our_trained_tokens(tiny_model_d
     assert all(prompt_start(e) > 0 for e in encoded)
 
 
+KTO_NOTES = [
+    # (id, method, training rows, the note expected: None for none)
+    (
+        "pairs",
+        "kto",
+        PREF_ROWS[:5],
+        "KTO reads each of the 5 preference pairs as a good answer (chosen) and a bad answer (rejected): 10 rows.",
+    ),
+    (
+        "one pair among marked answers",
+        "kto",
+        UNPAIRED[:3] + PREF_ROWS[:1],
+        "KTO reads the 1 preference pair as a good answer (chosen) and a bad answer (rejected): 2 rows.",
+    ),
+    ("marked answers only", "kto", UNPAIRED, None),
+    ("pairs for DPO", "dpo", PREF_ROWS[:5], None),
+]
+
+
+@pytest.mark.parametrize("method, rows, note", [c[1:] for c in KTO_NOTES], ids=[c[0] for c in KTO_NOTES])
+def test_kto_on_preference_pairs_says_how_it_reads_them_before_launch(
+    tiny_model_dir, smol_tokenizer, method, rows, note
+):
+    """Walk 3, 9: `train --method kto` on a DPO pairs file started without a word on how the pairs were read (each
+    is a good row and a bad row, as TRL's `unpair_preference_dataset` reads them); now a pre-launch warning."""
+    from ftlib.training import preflight
+
+    report = preflight(tiny_config(tiny_model_dir, method=method), tokenizer=smol_tokenizer, rows=(rows, []))
+    assert report.ok, report.errors
+    said = [w for w in report.warnings if w.startswith("KTO reads")]
+    assert said == ([note] if note else []), report.warnings
+    if note:
+        assert report.train_rows == len(rows) + sum("chosen" in r for r in rows)  # each pair is two rows
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # GRPO
 # ---------------------------------------------------------------------------------------------------------------

@@ -152,6 +152,30 @@ def test_every_setting_is_a_flag_and_flags_override_the_file(monkeypatch, tmp_pa
 
 
 PAIRS = [{"prompt": "Hi", "chosen": "- a\n- b", "rejected": "a b"}] * 3
+
+
+def test_kto_on_a_pairs_file_says_each_pair_is_a_good_and_a_bad_row(monkeypatch, tmp_path, capsys, tiny_model_dir):
+    """Walk 3, 9: `train --method kto` on a DPO pairs file started with no line on how the pairs were read."""
+    monkeypatch.setattr(runs, "launch_command", lambda run, nproc: [sys.executable, "-c", "pass", str(run.path)])
+    pairs = [  # a DPO file as TRL's preference datasets write it: a conversational prompt, then both answers
+        {
+            "prompt": [{"role": "user", "content": f"Give {n} tips for a rainy walk."}],
+            "chosen": [{"role": "assistant", "content": "- Wear a hood.\n- Pick a route with shelter."}],
+            "rejected": [{"role": "assistant", "content": "Just stay home, walking in rain is pointless."}],
+        }
+        for n in (2, 3, 4, 5)
+    ]
+    flags = ["--model", str(tiny_model_dir), "--dataset", str(_rows_file(tmp_path, pairs)), "--test-size", "0"]
+    assert main(["train", *flags, "--method", "kto", "--detach"]) == 0
+    expected = (
+        "warning: KTO reads each of the 4 preference pairs as a good answer (chosen) and a bad answer (rejected): "
+        "8 rows.\n"
+    )
+    assert expected in capsys.readouterr().err
+    assert main(["train", *flags, "--method", "dpo", "--detach"]) == 0
+    assert "KTO reads" not in capsys.readouterr().err
+
+
 REWARDS = "--rewards"
 
 
