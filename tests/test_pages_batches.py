@@ -108,6 +108,10 @@ def test_preference_steps_count_pairs_and_packing_is_not_offered():
     captions = " ".join(c.value for c in at.caption)
     assert "18 preference pairs (36 sequences) from the training split: a step takes 8 pairs" in captions
     assert f"**Packing** cannot be used on this split. {PAIRS_NOT_PACKED}" in [i.value for i in at.info]
+    (box,) = [e for e in at.expander if e.label == "For engineers: how this table is counted"]
+    engineers = " ".join(m.value for m in box.markdown)
+    assert "a step takes *batch size* pairs and runs both answers of each" in engineers
+    assert "batches of *batch size* sequences" not in engineers  # as steps of sequences, 18 pairs would be 5 steps
     at.number_input(key="batch_split_size").set_value(4).run()
     assert list(at.dataframe[0].value["steps"]) == [5, 5]  # ceil(18 / 4)
 

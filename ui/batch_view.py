@@ -58,7 +58,9 @@ STRATEGIES_SAID = (
     "longest examples first."
 )
 TABLE_FOR_ENGINEERS = """
-- **steps**: batches of *batch size* sequences, one optimizer step each (no gradient accumulation).
+- **steps**: batches of *batch size* examples, one optimizer step each (no gradient accumulation). An example is
+  one sequence, except a preference pair: a step takes *batch size* pairs and runs both answers of each, the chosen
+  ones then the rejected, as TRL's DPOTrainer and RewardTrainer stack them, so 8 pairs a step are 16 sequences.
 - **Padding, grouped by length**: batches of similar lengths, in random order (the Train form's *group by length*,
   like transformers' `group_by_length`).
 - **Packing**: best-fit decreasing (BFD) into rows of *max length*, as TRL packs (`SFTConfig(packing=True)`, its
