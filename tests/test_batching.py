@@ -466,6 +466,27 @@ def test_cli_batch_prints_every_strategy(tmp_path, capsys):
     assert "Padding, grouped by length" in capsys.readouterr().out
 
 
+def test_cli_batch_defaults_to_a_runs_max_length_and_batch_size(tmp_path, capsys):
+    """Walk 3, 13: `batch` cut at 512 tokens by default while the Batches page (and a run) cut at 384; both now take
+    RunConfig's defaults. A 450-token row shows it: cut by a run, whole at 512."""
+    import json
+
+    from ftlib.cli import main
+    from ftlib.config import RunConfig
+
+    row = {"messages": [{"role": "user", "content": "Tell me a long story."}, {"role": "assistant", "content": ""}]}
+    row["messages"][1]["content"] = " ".join(["Once upon a time the tide went out."] * 50)  # about 450 tokens
+    path = tmp_path / "long.jsonl"
+    path.write_text(json.dumps(row) + "\n")
+    assert main(["batch", str(path), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert (report["max_length"], report["batch_size"]) == (RunConfig().max_length, RunConfig().batch_size)
+    (cut,) = {s["dropped_tokens"] for s in report["strategies"]}
+    assert main(["batch", str(path), "--max-length", "512", "--json"]) == 0
+    whole = {s["dropped_tokens"] for s in json.loads(capsys.readouterr().out)["strategies"]}
+    assert cut > 0 and whole == {0}
+
+
 def test_cli_batch_reports_a_missing_file(tmp_path, capsys):
     from ftlib.cli import main
 

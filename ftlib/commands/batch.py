@@ -1,10 +1,11 @@
 """`python -m ftlib batch FILE`: what padding, length grouping and packing each cost on a dataset.
 
-    python -m ftlib batch chats.jsonl --model default --template tokenizer --batch-size 8 --max-length 512 --json
+    python -m ftlib batch chats.jsonl --model default --template tokenizer --batch-size 8 --max-length 384 --json
 
 Rows are encoded as training would encode them (`ftlib.tokens.encode_row`), then batched with every strategy in
 `ftlib.batching.STRATEGIES` they can use. A preference pair is one of a step's `--batch-size` rows and brings both
-its sequences, as DPO trains it; pairs are never packed (the report says why).
+its sequences, as DPO trains it; pairs are never packed (the report says why). The batch size and max length
+default to a run's (RunConfig, as on the Train form and the Batches page).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 
+from ftlib.config import field_specs
 from ftlib.errors import plural
 
 
@@ -32,12 +34,19 @@ def register(sub) -> None:
     p.add_argument("--template", default="tokenizer", help="chat template: tokenizer (the model's own) or a built-in")
     p.add_argument("--policy", default="all_assistant", help="which tokens are trained (see `ftlib.tokens`)")
     p.add_argument("--format", dest="fmt", default=None, help="force the file's format (see `data inspect`)")
-    p.add_argument("--batch-size", type=_positive, default=8)
+    run = field_specs()  # a run's defaults, which the Batches page previews too
+    p.add_argument(
+        "--batch-size",
+        type=_positive,
+        default=run["batch_size"].default,
+        help=f"examples per step, a preference pair counting as one (default: {run['batch_size'].default}, a run's)",
+    )
     p.add_argument(
         "--max-length",
         type=_positive,
-        default=512,
-        help="longer sequences are cut to this for every strategy; also the packed row length",
+        default=run["max_length"].default,
+        help="longer sequences are cut to this for every strategy; also the packed row length "
+        f"(default: {run['max_length'].default}, a run's)",
     )
     p.add_argument("--seed", type=int, default=0, help="shuffle seed for length grouping")
     p.add_argument("--json", action="store_true", help="print one JSON object")
