@@ -15,6 +15,7 @@ import streamlit as st
 from ftlib import evaluate as E
 from ftlib import lease
 from ftlib import modelset as M
+from ftlib.errors import plural
 from ftlib.rundir import run_folder_of
 from ftlib.tuning_cost import TunedWith
 from ui import nav
@@ -143,7 +144,7 @@ job_run = st.session_state.get(RUN_KEY, run_name)
 if job_run != run_name:
     st.caption(f"Showing the last evaluation, of run `{job_run}`. Press **Evaluate** for `{run_name}`.")
 if job.cancelled:
-    st.warning(f"Stopped early: {len(result.rows)} rows evaluated.")
+    st.warning(f"Stopped early: {plural(len(result.rows), 'row')} evaluated.")
 if not result.rows:
     st.stop()
 
@@ -198,7 +199,7 @@ with st.expander("For engineers: perplexity"):
     )
     p2.metric("Tuned perplexity", _num(agg["tuned_perplexity"]))
 if result.skipped:
-    with st.expander(f"{len(result.skipped)} rows skipped"):
+    with st.expander(f"{plural(len(result.skipped), 'row')} skipped"):
         skipped = [(i + 1, why) for i, why in result.skipped]  # rows counted from 1 on screen
         st.dataframe(pd.DataFrame(skipped, columns=["test row", "why"]), hide_index=True)
 
