@@ -440,7 +440,7 @@ def _notices(ignored: Counter, records: list[tuple[int, dict]], fmt: str) -> lis
         notices.append(
             FieldNotice(
                 f"{plural(len(those), 'row')} {verb} like {other}{has}, not {fmt}: read as {fmt}, what only {other} "
-                "uses is not read. Pick the format '{other}' (Format on the Data page, --format in the CLI) to read "
+                f"uses is not read. Pick the format '{other}' (Format on the Data page, --format in the CLI) to read "
                 "them as that.",
                 rows=len(those),
             )
