@@ -116,7 +116,9 @@ def show_report(result) -> None:
     metrics["Skipped rows"] = len(result.errors)
     if result.kind == "unpaired":
         metrics.update({"Good answers": counts["good"], "Bad answers": counts["bad"]})
-    for column, (name, value) in zip(st.columns(len(metrics)), metrics.items(), strict=True):
+    # The format's words ("answers marked good or bad") need about twice a number's width, or the metric cuts them.
+    widths = [2] + [1] * (len(metrics) - 1)
+    for column, (name, value) in zip(st.columns(widths), metrics.items(), strict=True):
         column.metric(name, value)
     st.caption(f"Read as {format_label(result.format)}: {FORMAT_HELP[result.format].partition(': ')[2]}.")
     held = counts_sentence(counts)
