@@ -244,12 +244,15 @@ st.markdown(
 )
 v1, v2, v3, v4 = st.columns(4)
 shown_names = choices_by_name(usable)
+restore("view_model", model_names)  # these four outlive a visit to another page too (ui.kept)
 view_model = v1.selectbox(
     "Model", model_names, key="view_model", format_func=lambda n: shown_names[n].label if n in shown_names else n
 )
-v_t = v2.slider("Temperature", 0.0, 2.0, 1.0, 0.05, key="view_t", help="0 = greedy.")
-v_k = v3.slider("Top-k (0 = off)", 0, 100, 0, key="view_k")
-v_p = v4.slider("Top-p (1 = off)", 0.05, 1.0, 1.0, 0.05, key="view_p")
+v_t = v2.slider("Temperature", 0.0, 2.0, default_for("view_t", 1.0), 0.05, key="view_t", help="0 = greedy.")
+v_k = v3.slider("Top-k (0 = off)", 0, 100, default_for("view_k", 0), key="view_k")
+v_p = v4.slider("Top-p (1 = off)", 0.05, 1.0, default_for("view_p", 1.0), 0.05, key="view_p")
+for key in ("view_model", "view_t", "view_k", "view_p"):
+    keep(key)
 if v_t == 0 and (v_k or v_p < 1):
     st.caption("Temperature 0 is greedy: top-k and top-p have nothing left to filter.")
 view_setting = S.GREEDY if v_t == 0 else S.DecodingSetting(v_t, v_k, v_p)

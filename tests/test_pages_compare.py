@@ -680,6 +680,9 @@ def test_compare_keeps_the_users_choices_after_a_visit_to_another_page(
     at.slider(key="compare_max_new").set_value(32).run()
     at.text_area(key="compare_prompt").input("Name three rivers in Spain.").run()
     at.text_input(key="compare_system").input("Answer in one line.").run()
+    at.selectbox(key="view_model").set_value(finished_run.name).run()  # the next-token view's model and setting
+    at.slider(key="view_t").set_value(0.7).run()
+    at.slider(key="view_k").set_value(20).run()
     assert not at.exception, at.exception
     seen = what_the_model_sees(at)
     assert "Name three rivers in Spain." in seen and "Answer in one line." in seen
@@ -694,6 +697,8 @@ def test_compare_keeps_the_users_choices_after_a_visit_to_another_page(
     assert at.text_area(key="compare_prompt").value == "Name three rivers in Spain."
     assert at.text_input(key="compare_system").value == "Answer in one line."
     assert what_the_model_sees(at) == seen
+    assert at.selectbox(key="view_model").value == finished_run.name
+    assert (at.slider(key="view_t").value, at.slider(key="view_k").value) == (0.7, 20)
     # The grid is made of what came back: the two presets and the custom column, the chosen run beside the base.
     button(at, "Generate").click()
     run_until_done(at.run(), "compare_job")
