@@ -135,7 +135,9 @@ def kto_figures(rows: list[dict]) -> list[go.Figure]:
             ("held-out margin", *_series(rows, "eval_reward_margin", "eval"), "lines+markers"),
         ],
     )
-    return [rewards, metric_figure(rows, "kl", "KL (how far the model moved)")]
+    # TRL's KTO estimates KL from one batch of mismatched prompt/answer pairs and clamps it at 0 (the KTO paper's
+    # z_ref): it jumps from step to step and sits at 0 often; its trend is what to read.
+    return [rewards, metric_figure(rows, "kl", "KL estimate (one batch each step: noisy, never below 0)")]
 
 
 def grpo_figures(rows: list[dict]) -> list[go.Figure]:
