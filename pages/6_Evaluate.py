@@ -173,10 +173,11 @@ if agg["pairs"]:
     st.markdown(f"**Preference pairs** ({agg['pairs']}): which of the two answers each model finds more likely")
     q1, q2, q3 = st.columns(3)
     q1.metric("Base prefers the chosen answer", f"{agg['base_prefers_chosen']:.0%}")
+    moved = round((agg["tuned_prefers_chosen"] - agg["base_prefers_chosen"]) * 100)
     q2.metric(
         "Tuned prefers the chosen answer",
         f"{agg['tuned_prefers_chosen']:.0%}",
-        f"{(agg['tuned_prefers_chosen'] - agg['base_prefers_chosen']) * 100:+.0f} points",
+        f"{moved:+d} points" if moved else None,  # no green arrow for no change
     )
     q3.metric(
         "Moved toward the chosen answer",
