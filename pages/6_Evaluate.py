@@ -22,7 +22,7 @@ from ui import nav
 from ui.common import model_set_for, user_errors, wait_notice
 from ui.evaluate_view import cost_section, side_by_side, token_loss_figure
 from ui.inputs import number_in_range
-from ui.run_choice import pick_run
+from ui.run_choice import choices_by_name, pick_run
 from ui.tables import html_table
 
 JOB_KEY = "evaluate_job"
@@ -57,6 +57,7 @@ run_name = pick_run(
     help="Finished runs, newest first; the newest one trained on the current dataset is chosen first.",
 )
 run = by_name[run_name]
+labels = choices_by_name(runs)  # run name -> its short label, as the Run box shows it
 run_path = run_folder_of(run.path)
 with user_errors("Could not read the run's configuration and held-out rows"):
     info = cached_run_info(str(run_path), (run_path / "config.json").stat().st_mtime)
@@ -119,6 +120,15 @@ if job is not None and not job.done and b2.button("Stop"):
 if job is None:
     st.info("Press **Evaluate** to score and answer the held-out rows with both models.")
     st.stop()
+job_run = st.session_state.get(RUN_KEY, run_name)
+job_label = labels[job_run].label if job_run in labels else job_run
+if job_run != run_name and job.done:
+    # Another run's result under this run's name would read as this run's: its result comes back when it is picked.
+    st.info(
+        f"**{labels[run_name].label}** has not been evaluated in this session: press **Evaluate**. The last "
+        f"evaluation, of {job_label}, comes back when you pick that run."
+    )
+    st.stop()
 
 if not job.done:
 
@@ -126,8 +136,15 @@ if not job.done:
     def progress() -> None:
         if job.done:
             st.rerun()  # once, so the controls drawn while it ran (the Stop button) match the finished state
+        # The same elements in every poll (an empty slot when there is nothing to say): see docs/ARCHITECTURE.md.
+        if job_run != run_name:
+            st.caption(f"Evaluating {job_label}; pick it again to see its result.")
+        else:
+            st.empty()
         if job.waiting:
             st.info(f"⏳ {job.waiting}")
+        else:
+            st.empty()
         st.progress(min(job.fraction, 1.0), text="Waiting for the device" if job.waiting else job.message)
 
     progress()
@@ -140,9 +157,6 @@ if job.result is None:  # stopped while it waited for the device
     st.stop()
 
 result: E.EvalResult = job.result
-job_run = st.session_state.get(RUN_KEY, run_name)
-if job_run != run_name:
-    st.caption(f"Showing the last evaluation, of run `{job_run}`. Press **Evaluate** for `{run_name}`.")
 if job.cancelled:
     st.warning(f"Stopped early: {plural(len(result.rows), 'row')} evaluated.")
 if not result.rows:
