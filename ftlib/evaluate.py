@@ -430,6 +430,8 @@ class RunInfo:
     template: str
     test_rows: list[dict]
     template_source: str = ""  # the Jinja text of a custom template
+    method: str = "lora"
+    beta: float = 0.1  # DPO's / KTO's: TRL's reward margin is beta x the log-ratio margin Evaluate reports
 
     def chat_template(self, tokenizer):
         """The ftlib ChatTemplate the run trained with (its custom source included)."""
@@ -455,6 +457,8 @@ def run_info(run_dir: str | Path) -> RunInfo:
         template=config.template,
         test_rows=list(test),
         template_source=config.template_source,
+        method=config.method,
+        beta=float(config.beta),
     )
 
 

@@ -185,6 +185,9 @@ st.caption(
 )
 if agg["pairs"]:
     st.markdown(f"**Preference pairs** ({agg['pairs']}): which of the two answers each model finds more likely")
+    margin = f"mean log-ratio margin {agg['mean_reward_margin']:+.2f} nats"
+    if info.method in ("dpo", "kto"):  # the result shown is this run's (another run's is not shown under its name)
+        margin += f"; the Train page's reward margin is beta x it: {info.beta * agg['mean_reward_margin']:+.2f}"
     q1, q2, q3 = st.columns(3)
     q1.metric("Base prefers the chosen answer", f"{agg['base_prefers_chosen']:.0%}")
     moved = round((agg["tuned_prefers_chosen"] - agg["base_prefers_chosen"]) * 100)
@@ -197,13 +200,13 @@ if agg["pairs"]:
         "Moved toward the chosen answer",
         f"{agg['reward_accuracy']:.0%}",
         help="Share of pairs where tuning made the chosen answer more likely relative to the rejected one: DPO's "
-        "reward accuracy, as the Train page's held-out chart shows it (mean margin "
-        f"{agg['mean_reward_margin']:+.2f} nats).",
+        f"reward accuracy, as the Train page's held-out chart shows it ({margin}).",
     )
     st.caption(
         "Preference tuning (DPO, KTO) often makes both answers of a pair less likely than before, so the loss on the "
         "chosen answer above can rise while the model's preference moves the right way: for pairs, these three "
-        "numbers are the measure."
+        "numbers are the measure. Which answer a model prefers is summed over each answer's tokens, so a much "
+        "shorter answer is usually the more likely one to both models; what tuning did is the change."
     )
 with st.expander("For engineers: perplexity"):
     p1, p2 = st.columns(2)

@@ -293,6 +293,9 @@ def test_evaluate_page_measures_a_preference_run_by_which_answer_it_prefers(vari
     assert shown["Base prefers the chosen answer"] == f"{agg['base_prefers_chosen']:.0%}"
     assert shown["Tuned prefers the chosen answer"] == f"{agg['tuned_prefers_chosen']:.0%}"
     assert shown["Moved toward the chosen answer"] == f"{agg['reward_accuracy']:.0%}" and agg["pairs"] == 2
+    moved = next(m for m in at.metric if m.label == "Moved toward the chosen answer")
+    # The margin in the Train page's units too: TRL's reward margin is beta (0.1 by default) x the log-ratio margin.
+    assert f"beta x it: {0.1 * agg['mean_reward_margin']:+.2f}" in moved.proto.help
     assert any("for pairs, these three numbers are the measure" in c.value for c in at.caption)
     assert "reward_margin" in at.dataframe[0].value.columns
 
