@@ -158,6 +158,8 @@ with st.container():
 # ------------------------------------------------------------------------------------------------ the grid
 
 job: M.GenerationJob | None = st.session_state.get(JOB_KEY)
+# What a grid was made with besides the prompt: the grid says so when the boxes above no longer match it.
+request = (tuple(model_names), tuple(s.key for s in settings), seed, max_new)
 b1, b2, _ = st.columns([1, 1, 4])
 if b1.button("Generate", type="primary", disabled=seed is None):
     if job is not None and not job.done:
@@ -172,6 +174,7 @@ if b1.button("Generate", type="primary", disabled=seed is None):
         "models": model_names,
         "shown": [(runs_shown[m].label, runs_shown[m].facts) if m in runs_shown else (m, "") for m in model_names],
         "prompt": tuple(prompt_ids),
+        "request": request,
     }
 if job is not None and not job.done and b2.button("Stop"):
     job.cancel()
@@ -197,6 +200,11 @@ def grid() -> None:
     labels = st.session_state[LABELS_KEY]
     if labels["prompt"] != tuple(prompt_ids):
         st.caption("These outputs are for an earlier prompt; press **Generate** to run this one.")
+    elif labels.get("request", request) != request:
+        st.caption(
+            "These outputs were made with other models, settings, seed or length than those chosen above; press "
+            "**Generate** to run these."
+        )
     else:
         st.empty()
     if job.waiting:

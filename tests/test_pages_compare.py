@@ -712,6 +712,9 @@ def test_compare_keeps_the_users_choices_after_a_visit_to_another_page(
     assert [h.split("**")[1] for h in headers[:3]] == ["balanced", "creative", "custom: temperature=0.5,top_k=40"]
     assert len(cell_texts(at)) == 2 * 3
     assert at.session_state["compare_job"].max_new_tokens == 32
+    assert not any(c.value.startswith("These outputs") for c in at.caption)  # made with what the boxes show
+    at.slider(key="compare_max_new").set_value(48).run()  # the grid no longer matches the boxes: it says so
+    assert any(c.value.startswith("These outputs were made with other models, settings") for c in at.caption)
     assert not duplicate_warnings, duplicate_warnings
 
 
