@@ -391,6 +391,7 @@ def test_cli_batch_counts_preference_pairs_per_step(tmp_path, capsys):
     assert main(["batch", str(path)]) == 0
     out = capsys.readouterr().out
     assert "18 preference pairs: a step takes 8 pairs" in out
+    assert out.splitlines()[1].split()[:2] == ["strategy", "steps"]  # "steps", as the Batches page says
     assert f"Packing: not available. {B.PAIRS_NOT_PACKED}" in out
 
 

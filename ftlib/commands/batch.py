@@ -87,7 +87,8 @@ def _batch(args) -> int:
         f"batch size {args.batch_size}, "
         f"max length {args.max_length}"
     )
-    print(f"{'strategy':<28}{'batches':>8}{'real':>10}{'padded':>10}{'pad %':>8}{'computed/trained':>18}{'cut':>8}")
+    # "steps", as the Batches page calls them (one batch a step; the JSON keeps its key "batches")
+    print(f"{'strategy':<28}{'steps':>8}{'real':>10}{'padded':>10}{'pad %':>8}{'computed/trained':>18}{'cut':>8}")
     for s in stats:
         print(
             f"{batching.STRATEGY_LABELS[s.strategy]:<28}{s.batches:>8}{s.real_tokens:>10}{s.padded_positions:>10}"
