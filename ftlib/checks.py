@@ -9,20 +9,21 @@ list with row counts, for a dataset-level report.
     checks = preflight(enc, tokenizer, template)
 
 Codes: no_trained_tokens, prompt_only, eot_not_trained, missing_special_tokens, double_bos, pad_is_eos,
-truncated_assistant, not_prefix_preserving, padding_side, spans_approximate, tool_calls_dropped, tools_not_shown,
-reasoning_dropped, system_dropped, message_dropped, reply_dropped, weight_zero.
+truncated_assistant, not_prefix_preserving, generation_prompt_mismatch, padding_side, spans_approximate,
+tool_calls_dropped, tools_not_shown, reasoning_dropped, system_dropped, message_dropped, reply_dropped, weight_zero.
 """
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 
-from ftlib.errors import plural
+from ftlib.errors import UserError, plural
 from ftlib.rows import IGNORE_INDEX
 from ftlib.templates import TOOL_TEMPLATES, ChatTemplate, TemplateError, missing_special_tokens, render
-from ftlib.tokens import Encoded, PreferenceEncoded, parts, tokenizer_adds_bos
+from ftlib.tokens import Encoded, PreferenceEncoded, encode_messages, parts, tokenizer_adds_bos
 
 SEVERITIES = ("error", "warning", "info")
 _TOOL_FIX = (
@@ -51,8 +52,10 @@ def preflight(
     seen, out = set(), []
     for part in parts(enc).values():
         for check in _checks(part, tokenizer, template, purpose):
-            if (check.code, check.message) not in seen:
-                seen.add((check.code, check.message))
+            # The generation prompt is the template's: said once for a pair, whichever answer's first word it quotes.
+            key = check.code if check.code == "generation_prompt_mismatch" else (check.code, check.message)
+            if key not in seen:
+                seen.add(key)
                 out.append(check)
     order = {s: i for i, s in enumerate(SEVERITIES)}
     return sorted(out, key=lambda c: order[c.severity])
@@ -118,6 +121,7 @@ def _checks(enc: Encoded, tokenizer, template: ChatTemplate, purpose: str) -> li
             check_pad_is_eos(enc, tokenizer),
             check_truncation(enc),
             check_prefix_preserving(enc, template),
+            check_generation_prompt(enc, tokenizer, template),
             check_spans(enc),
             check_weight_zero(enc),
         ]
@@ -421,6 +425,112 @@ def check_prefix_preserving(enc: Encoded, template: ChatTemplate) -> Check | Non
     return None
 
 
+# A conversation to probe a template with: its answer opens on a word, which BPE glues to a space before it.
+_PROBE = (
+    {"role": "user", "content": "How many grams are in half a kilogram?"},
+    {"role": "assistant", "content": "The answer is 500 grams."},
+)
+_CONSEQUENCE = (
+    "the model is asked to continue from {what} it never saw there in training, so its answers can go wrong even "
+    "when the loss looks good."
+)
+_WHITESPACE = {" ": "space", "\n": "newline", "\n\n": "blank line"}
+
+
+def _shown(pieces: list[str]) -> str:
+    return " + ".join(repr(p) for p in pieces)
+
+
+def check_generation_prompt(enc: Encoded, tokenizer, template: ChatTemplate) -> Check | None:
+    """What the model generates from must be, token for token, how training's text begins the reply.
+
+    The prompt is the conversation before the last reply with the template's generation prompt, tokenized as
+    `sampling.render_prompt` tokenizes it (no special tokens added: the template wrote them); its ids must be a
+    prefix of the row's training ids. A generation prompt that ends in a space (`### Answer: `) is not: BPE glues
+    the space to the reply's first word in training (`:` + ` The`), so at generation the model continues from a
+    lone ` ` it never saw before an answer. A prompt whose text differs (a `<think>` opened only at generation) is
+    said too.
+    """
+    last = max((i for i, m in enumerate(enc.messages) if m["role"] == "assistant"), default=0)
+    if last == 0:
+        return None
+    try:
+        prompt = render(template, enc.messages[:last], add_generation_prompt=True, tools=enc.tools)
+    except TemplateError:
+        return None  # a template may refuse a conversation that ends on a user turn
+    got = tokenizer(prompt, add_special_tokens=False, return_offsets_mapping=True)
+    ids = list(got["input_ids"])
+    if enc.all_ids[: len(ids)] == ids:
+        return None
+    title = template.title
+    if not enc.text.startswith(prompt):  # the template writes other text at generation than in training
+        at = len(os.path.commonprefix([prompt, enc.text]))
+        ours = prompt[at:][:40]
+        theirs = enc.text[at:][: max(24, len(ours))]
+        fix = (
+            "Make the generation prompt the exact text that opens an assistant turn in training (the same header, "
+            "the same whitespace)."
+        )
+        if "<think>" in ours:
+            fix += " This one opens a thinking block (<think>) that the training text lacks: train on rows with "
+            fix += "reasoning, with a template that writes it, or use one whose generation prompt opens none."
+        return Check(
+            "generation_prompt_mismatch",
+            "warning",
+            f"When the model generates, the {title} template writes {ours!r} after {prompt[max(0, at - 30) : at]!r}, "
+            f"but in training the text there is {theirs!r}: " + _CONSEQUENCE.format(what="text"),
+            fix,
+        )
+    n = len(os.path.commonprefix([ids, enc.all_ids]))  # the first token that differs
+    ours = [prompt[s:e] for s, e in got["offset_mapping"][n:]]
+    theirs = []
+    for i in range(n, len(enc.all_ids)):  # training's tokens over the same characters, up to the one that crosses
+        theirs.append(enc.piece(i))
+        if enc.offsets[i][1] > len(prompt):
+            break
+    tail, opening = prompt[len(prompt.rstrip()) :], template.generation_prompt
+    if tail and opening.endswith(tail):
+        what = _WHITESPACE.get(tail, repr(tail))
+        fix = (
+            f"end the generation prompt without the trailing {what}: `{opening.rstrip()}`, and put the {what} in the "
+            "assistant turn, inside {% generation %} before the reply, so the model learns to write it."
+        )
+    else:
+        fix = "end the generation prompt where a token ends in the training text: on a special token or a newline."
+    if template.name == "custom":
+        fix = fix[0].upper() + fix[1:]
+    else:
+        fix = (
+            f"The {title} template was not written for this tokenizer: use the model's own template, or copy this one "
+            f"into a custom template and there {fix}"
+        )
+    return Check(
+        "generation_prompt_mismatch",
+        "warning",
+        f"When the model generates, its prompt ends with {_shown(ours)}, but in training the text there is "
+        f"{_shown(theirs)} (this tokenizer splits the end of the {title} template's generation prompt differently "
+        "once the reply follows it): " + _CONSEQUENCE.format(what="a token"),
+        fix,
+    )
+
+
+def generation_prompt_report(encodings: list, tokenizer, template: ChatTemplate, first: int = 5) -> list[Check]:
+    """`check_generation_prompt` on the first few training rows, then on a probe conversation whose answer opens on
+    a word, for a run's pre-launch report: one warning at most, as the generation prompt is the template's."""
+    chats = [p for enc in encodings[:first] for p in parts(enc).values() if p.kind not in ("text", "prompt_only")]
+    if not chats:
+        return []
+    try:
+        chats.append(encode_messages(list(_PROBE), tokenizer, template))
+    except UserError:
+        pass  # a template that refuses the probe is judged on the rows alone
+    for part in chats:
+        found = check_generation_prompt(part, tokenizer, template)
+        if found is not None:
+            return [found]
+    return []
+
+
 def check_padding_side(tokenizer, purpose: str = "train") -> Check | None:
     side = getattr(tokenizer, "padding_side", "right")
     if purpose == "train" and side == "left":
@@ -470,4 +580,12 @@ def summarize(per_row: list[list[Check]]) -> list[tuple[Check, int]]:
     return sorted(((first[k], n) for k, n in counts.items()), key=lambda x: (order[x[0].severity], -x[1]))
 
 
-__all__ = ["SEVERITIES", "Check", "preflight", "row_losses", "summarize", "template_report"]
+__all__ = [
+    "SEVERITIES",
+    "Check",
+    "generation_prompt_report",
+    "preflight",
+    "row_losses",
+    "summarize",
+    "template_report",
+]

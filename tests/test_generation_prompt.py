@@ -1,0 +1,181 @@
+"""The generation prompt must be how training's text begins the answer, token for token (walk 4, finding 4).
+
+A custom template whose generation prompt ends in a space (`### Answer: `) trains on `:` + ` Half` (BPE glues the
+space to the answer's first word) but generates after a lone ` `: the run scored its reference at loss 0.05 and
+answered nonsense, with no word on Tokens or Train. The reference here is the two tokenizations themselves:
+`sampling.render_prompt` (what generation feeds the model) against `tokens.encode_row` (what training feeds it).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from ftlib import runs
+from ftlib.checks import generation_prompt_report, preflight
+from ftlib.cli import main
+from ftlib.config import RunConfig
+from ftlib.sampling import render_prompt
+from ftlib.templates import BUILTIN_TEMPLATES, get_template
+from ftlib.tokens import encode_row
+from tests.test_pages_tokens import PAGE, run
+
+CODE = "generation_prompt_mismatch"
+
+
+def qa_template(generation_prompt: str, turn_opens: str) -> str:
+    """A question/answer template as people write them for base models: `turn_opens` starts each answer in training,
+    `generation_prompt` is what add_generation_prompt writes after the last question."""
+    return (
+        "{% for m in messages %}{% if m.role == 'user' %}### Question: {{ m.content }}\n"
+        "{% elif m.role == 'assistant' %}" + turn_opens + "{% generation %}{{ m.content }}{{ eos_token }}"
+        "{% endgeneration %}\n{% endif %}{% endfor %}"
+        "{% if add_generation_prompt %}" + generation_prompt + "{% endif %}"
+    )
+
+
+TRAILING_SPACE = qa_template("### Answer: ", "### Answer: ")  # the walk's template
+# (id, template source, warns, what the warning quotes)
+CASES = [
+    ("trailing space", TRAILING_SPACE, True, ["its prompt ends with ' ', but in training the text there is ' Half'"]),
+    ("newline training also has", qa_template("### Answer:\n", "### Answer:\n"), False, []),
+    ("space moved into the turn", qa_template("### Answer:", "### Answer: "), False, []),
+    (
+        "another header at generation",
+        qa_template("Assistant:", "### Answer: "),
+        True,
+        ["the custom template writes 'Assistant:' after", "but in training the text there is '### Answer: Half"],
+    ),
+]
+ROW = {
+    "messages": [
+        {"role": "user", "content": "How many grams are in half a kilogram?"},
+        {"role": "assistant", "content": "Half a kilogram is 500 grams."},
+    ]
+}
+
+
+def said(row, tok, template) -> list:
+    """What the Tokens page's checks say about the generation prompt for `row`."""
+    return [c for c in preflight(encode_row(row, tok, template), tok, template) if c.code == CODE]
+
+
+def generation_is_a_prefix(tok, template, row) -> bool:
+    """The reference: generation's ids (render_prompt) are a prefix of training's (encode_row)."""
+    trained = encode_row(row, tok, template).all_ids
+    _, ids = render_prompt(tok, row["messages"][:-1], template=template)
+    return trained[: len(ids)] == ids
+
+
+@pytest.mark.parametrize("source, warns, quoted", [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_a_generation_prompt_training_never_has_is_said_with_its_fix(smol_tokenizer, source, warns, quoted):
+    template = get_template("custom", smol_tokenizer, source=source)
+    assert generation_is_a_prefix(smol_tokenizer, template, ROW) is not warns  # the reference agrees with the table
+    found = said(ROW, smol_tokenizer, template)
+    assert len(found) == int(warns)
+    if warns:
+        check = found[0]
+        assert check.severity == "warning" and not check.for_engineers
+        assert all(q in check.message for q in quoted), check.message
+        assert "never saw there in training" in check.message and "even when the loss looks good" in check.message
+    if source == TRAILING_SPACE:
+        assert found[0].fix.startswith("End the generation prompt without the trailing space: `### Answer:`")
+
+
+SHAPES = {
+    "one turn": ROW,
+    "system and two turns": {
+        "messages": [
+            {"role": "system", "content": "Answer in one sentence."},
+            {"role": "user", "content": "What is 2 + 2?"},
+            {"role": "assistant", "content": "It is 4."},
+            {"role": "user", "content": "And 3 + 3?"},
+            {"role": "assistant", "content": "That makes 6."},
+        ]
+    },
+    "answer opens on a digit": {
+        "messages": [{"role": "user", "content": "Grams in a kilogram?"}, {"role": "assistant", "content": "1000."}]
+    },
+}
+# SmolLM2's GPT-2 pre-tokenizer keeps a "\n\n" that ends the text whole but splits "\n\nHalf" into "\n" + "\n" +
+# "Half", so Llama-3's generation prompt (`<|end_header_id|>\n\n`) ends on a token training never has there on this
+# tokenizer (Llama-3's own tokenizer keeps "\n\n" whole). That is a true mismatch on the default model, said too.
+SPLIT_BY_THIS_TOKENIZER = {"llama3", "llama31"}
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("name", [*BUILTIN_TEMPLATES, "tokenizer"])
+def test_built_in_templates_and_the_default_models_own_pass(smol_tokenizer, name, shape):
+    template = get_template(name, smol_tokenizer)
+    row = SHAPES[shape]
+    found = said(row, smol_tokenizer, template)
+    assert generation_is_a_prefix(smol_tokenizer, template, row) is not found
+    if name in SPLIT_BY_THIS_TOKENIZER and not row["messages"][-1]["content"][0].isdigit():
+        assert "its prompt ends with '\\n\\n', but in training the text there is '\\n' + '\\n'" in found[0].message
+        assert "not written for this tokenizer: use the model's own template" in found[0].fix
+    elif name not in SPLIT_BY_THIS_TOKENIZER:
+        assert found == [], found[0].message
+
+
+def test_a_preference_pair_hears_it_once(smol_tokenizer):
+    template = get_template("custom", smol_tokenizer, source=TRAILING_SPACE)
+    pair = {
+        "prompt": [{"role": "user", "content": "Is a tomato a fruit?"}],
+        "chosen": [{"role": "assistant", "content": "Yes, botanically it is a fruit."}],
+        "rejected": [{"role": "assistant", "content": "No."}],
+    }
+    (found,) = said(pair, smol_tokenizer, template)  # not once for the chosen answer and again for the rejected
+    assert "its prompt ends with ' ', but in training the text there is ' Yes'" in found.message
+
+
+def test_rows_that_hide_it_are_caught_by_the_probe(smol_tokenizer):
+    """Answers that open on a digit tokenize alike either way here; the probe's answer opens on a word."""
+    template = get_template("custom", smol_tokenizer, source=TRAILING_SPACE)
+    rows = [SHAPES["answer opens on a digit"]] * 3
+    encoded = [encode_row(r, smol_tokenizer, template) for r in rows]
+    assert not [c for e in encoded for c in preflight(e, smol_tokenizer, template) if c.code == CODE]
+    (found,) = generation_prompt_report(encoded, smol_tokenizer, template)
+    assert "' '" in found.message and "' The'" in found.message
+
+
+def test_train_preflight_warns_and_does_not_refuse(smol_tokenizer):
+    from ftlib.training import preflight as run_preflight
+
+    rows = [ROW] * 4
+    config = RunConfig(model="default", template="custom", template_source=TRAILING_SPACE, max_steps=1)
+    report = run_preflight(config, tokenizer=smol_tokenizer, rows=(rows, []))
+    assert report.ok
+    said = [w for w in report.warnings if "its prompt ends with ' '" in w]
+    assert len(said) == 1 and "End the generation prompt without the trailing space: `### Answer:`" in said[0]
+    plain = run_preflight(RunConfig(model="default", template="chatml"), tokenizer=smol_tokenizer, rows=(rows, []))
+    assert not [w for w in plain.warnings if "generation prompt" in w]
+
+
+def test_cli_train_prints_a_warning_line(monkeypatch, tmp_path, capsys):
+    monkeypatch.setattr(runs, "launch_command", lambda run, nproc: [sys.executable, "-c", "pass", str(run.path)])
+    data = tmp_path / "qa.jsonl"
+    data.write_text("".join(json.dumps(ROW) + "\n" for _ in range(4)))
+    flags = ["--model", "default", "--dataset", str(data), "--test-size", "0", "--max-steps", "1", "--detach"]
+    assert main(["train", *flags, "--template", "custom", "--template-source", TRAILING_SPACE]) == 0
+    err = capsys.readouterr().err
+    expected = "warning: When the model generates, its prompt ends with ' ', but in training the text there is ' Half'"
+    assert expected in err
+    assert main(["train", *flags, "--template", "chatml"]) == 0
+    assert "When the model generates" not in capsys.readouterr().err
+
+
+def test_tokens_page_shows_the_warning_beside_the_templates_others():
+    at = run(AppTest.from_file(PAGE, default_timeout=60))
+    at.text_area(key="tok_conversation").set_value(json.dumps(ROW["messages"]))
+    run(at)
+    assert not any("When the model generates" in w.value for w in at.warning)  # the model's own template
+    at.selectbox(key="tok_template").set_value("custom")
+    run(at)
+    at.text_area(key="tok_template_source").set_value(TRAILING_SPACE)
+    run(at)
+    (box,) = [w.value for w in at.warning if "When the model generates" in w.value]
+    assert "its prompt ends with ' ', but in training the text there is ' Half'" in box
+    assert "Fix: End the generation prompt without the trailing space: `### Answer:`" in box
