@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
 from ftlib.commands import os_error_message
@@ -62,6 +63,12 @@ def main(argv: list[str] | None = None) -> int:
     from ftlib.sharing import process_env
 
     process_env()  # before any command imports torch: idle OpenMP threads sleep, FTLIB_THREADS applies
+    # A command says its own progress: transformers' "Loading weights" bars (read when it is imported, hence now) and
+    # the library messages a run's log leaves out too (ftlib.worker) would only bury it. =0 brings the bars back.
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    from ftlib.worker import quiet_known_noise
+
+    quiet_known_noise()
     try:
         args = build_parser().parse_args(argv)
         return int(args.handler(args) or 0)

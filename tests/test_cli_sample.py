@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import shutil
 
 import pytest
@@ -116,6 +117,23 @@ def test_sample_user_errors_exit_2_with_a_message(capsys, varied_dir, argv, mess
     code = main(["sample", "--model", str(varied_dir), "--prompt", "Hi", *argv])
     err = capsys.readouterr().err
     assert code == 2 and err.startswith("error:") and message in err
+
+
+def test_a_command_in_its_own_process_prints_no_library_noise(run, varied_dir):
+    """`python -m ftlib sample` with an adapter: transformers' "Loading weights" bar and bitsandbytes' optional-kernel
+    message (PEFT imports it) buried the command's own output on stderr; a real failure still shows."""
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "HF_HUB_DISABLE_PROGRESS_BARS"}
+    command = [sys.executable, "-m", "ftlib", "sample", "--model", str(varied_dir), "--adapter", str(run)]
+    command += ["--prompt", "Hi", "--setting", "greedy", "--max-new-tokens", "2"]
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "Loading weights" not in done.stderr and "gemm_4bit_forward" not in done.stderr, done.stderr
+    failed = subprocess.run(command[:-6] + ["--prompt", "Hi", "--setting", "top_p=7"], env=env, capture_output=True,
+                            text=True, timeout=300)  # fmt: skip
+    assert failed.returncode == 2 and failed.stderr.startswith("error:"), failed.stderr
 
 
 def test_evaluate_run_json_and_csv(capsys, run, tmp_path):
