@@ -272,7 +272,7 @@ class Table(NamedTuple):
 
 def delimiter_note(delimiter: str) -> str:
     return (
-        f"the columns are read as separated by {DELIMITERS[delimiter]}, not commas, as in the file's header line "
+        f"The columns are read as separated by {DELIMITERS[delimiter]}, not commas, as in the file's header line "
         "(spreadsheets in many languages save CSV files so). If the columns look wrong, save the file as CSV with "
         "commas."
     )

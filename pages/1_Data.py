@@ -5,6 +5,7 @@ All parsing, validation, splitting and measuring is `ftlib.data`; this page only
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import streamlit as st
@@ -28,7 +29,7 @@ from ftlib.readers import check_path
 from ui.common import active_split_name, cached_split, set_active_split, user_errors
 from ui.data_view import show_report, show_row, token_histogram
 from ui.inputs import number_in_range
-from ui.kept import keep, restore
+from ui.kept import KEPT, default_for, keep, restore
 
 SOURCES = ("Sample", "Upload", "Local path")
 FILE_TYPES = ["jsonl", "ndjson", "json", "csv", "tsv", "parquet"]
@@ -38,8 +39,9 @@ SAVED_KEY, ACTIVATED_KEY = "split_saved_message", "split_activated_message"  # a
 UNTICK_KEY = "split_untick"  # the Replace box to untick on the next run, after a save
 # Streamlit drops the value of every box a run does not draw, so a visit to another page empties this page's boxes.
 # What the user chose is copied under plain keys, which outlive a page change, and put back before the box is drawn:
-# the source, format and split-name boxes by `ui.kept`, each file's field mapping under MAPS.
+# the source and split boxes by `ui.kept`, each file's field mapping under MAPS and its Format under FORMATS_KEY.
 MAPS = "data_maps"  # path -> {"start": the guess or the file's own names, "chosen": field -> column or NONE}
+FORMATS_KEY = "data_formats"  # path -> the Format box's value for that file ("auto" until the user picks one)
 
 
 @st.cache_data(max_entries=8, show_spinner="Reading the file...")
@@ -273,24 +275,56 @@ def preview(result) -> None:
         show_row(row, result.where(number), raw)
 
 
+RATIO = 0.1  # the Test ratio box's default
+
+
+def rows_for_ratio(n: int) -> int:
+    """The Test rows box's first value: the rows the ratio last shown gives (0.1 of 16 rows: 2), so switching to
+    rows keeps the split as it was; 10% of the rows, at least 1, when that ratio cannot split them."""
+    ratio = st.session_state.get(KEPT, {}).get("split_ratio", RATIO)
+    try:
+        return count_test_rows(n, float(ratio))
+    except UserError:
+        return max(1, math.ceil(n * RATIO))
+
+
 def split_and_save(result, label: str) -> None:
     st.subheader("Split and save")
     c1, c2, c3, c4 = st.columns(4)
+    # Every box is kept (ui.kept) so a visit to another page finds the split as it was set (walk 4, 1); a box whose
+    # value was put back is drawn without a default of its own ("min": Streamlit's, which does not warn).
+    restore("split_mode", ["ratio", "rows"])
     mode = c1.radio("Test size as", ["ratio", "rows"], horizontal=True, key="split_mode")
-    # No limits in the boxes themselves: the browser would keep showing an out-of-range number while the last
-    # good one is used. Whatever is typed is checked below (ftlib.data.count_test_rows) and refused by name.
-    if mode == "ratio":
-        test_size = float(c2.number_input("Test ratio", value=0.1, step=0.05, key="split_ratio"))
-    else:
-        test_size = int(c2.number_input("Test rows", value=10, step=1, key="split_count"))
-    seed = number_in_range(c3, "Seed", 0, None, 0, key="split_seed", help="The same seed always gives the same split.")
+    keep("split_mode")
+    restore("split_dedupe")
     dedupe = c4.checkbox(
         "Drop exact duplicates", key="split_dedupe", help="So the same example cannot be in both train and test."
     )
+    keep("split_dedupe")
+    rows, dropped = dedupe_rows(result.rows) if dedupe else (result.rows, 0)
+    # No limits in the boxes themselves: the browser would keep showing an out-of-range number while the last
+    # good one is used. Whatever is typed is checked below (ftlib.data.count_test_rows) and refused by name.
+    if mode == "ratio":
+        first = "min" if restore("split_ratio") else RATIO
+        test_size = float(c2.number_input("Test ratio", value=first, step=0.05, key="split_ratio"))
+        keep("split_ratio")
+    else:
+        first = "min" if restore("split_count") else rows_for_ratio(len(rows))
+        test_size = int(c2.number_input("Test rows", value=first, step=1, key="split_count"))
+        keep("split_count")
+    seed = number_in_range(
+        c3,
+        "Seed",
+        0,
+        None,
+        default_for("split_seed", 0),
+        key="split_seed",
+        help="The same seed always gives the same split.",
+    )
+    keep("split_seed")
     restore("split_name")
     name = st.text_input("Name of the saved split", key="split_name")
     keep("split_name")
-    rows, dropped = dedupe_rows(result.rows) if dedupe else (result.rows, 0)
     try:
         n_test = count_test_rows(len(rows), test_size)
         dups = f" ({plural(dropped, 'duplicate')} dropped)" if dedupe else ""
@@ -369,10 +403,11 @@ def saved_splits() -> None:
         return f"{n} ({by_name[n].get('train_rows')} train, {by_name[n].get('test_rows')} test rows){mark}"
 
     shown = (active, tuple(describe(n) for n in names))
-    if st.session_state.get("split_pick_for") != shown:
+    if st.session_state.get("split_pick_for") != shown or "split_pick" not in st.session_state:
         # A save changed a split's row counts, or another split became active: the picker shows the active split
         # with its new text. Streamlit keeps a keyed box's text on screen across runs (its key is its identity), so
-        # the choice is set through the Session State API, which redraws it; hence no `index` below.
+        # the choice is set through the Session State API, which redraws it; hence no `index` below. Back from
+        # another page (which dropped the box), it shows the active split again, not the first one (walk 4, 3).
         if active in names:
             st.session_state["split_pick"] = active
         else:
@@ -405,6 +440,18 @@ def saved_splits() -> None:
         st.dataframe(table, hide_index=True)
 
 
+def choose_format_for(path: str) -> None:
+    """Set the Format box (before it is drawn) to the choice made for this file: "detect automatically" for a file
+    not seen yet, the user's own pick for one they set it on. Set through the Session State API on every change of
+    file, so the browser shows the value the file is read with: left to the box, the previous file's pick was
+    still read while the browser showed "detect automatically" (walk 4, 2)."""
+    if st.session_state.get("data_format_for") != path or "data_format" not in st.session_state:
+        # Another file than last run, or back from another page (which dropped the box).
+        kept = st.session_state.get(FORMATS_KEY, {}).get(path, "auto")
+        st.session_state["data_format"] = kept if kept in ("auto", *FORMATS) else "auto"
+        st.session_state["data_format_for"] = path
+
+
 # --- the page ---------------------------------------------------------------------------------------------
 
 st.title("📂 Data")
@@ -419,14 +466,14 @@ with user_errors("Could not read this file"):
     fields, table = fields_cached(path, mtime)
 mapping = mapping_editor(path, fields, preset, table) if fields else None
 
-restore("data_format", ["auto", *FORMATS])
+choose_format_for(path)
 fmt_choice = st.selectbox(
     "Format",
     ["auto", *FORMATS],
     key="data_format",
     format_func=lambda f: "detect automatically" if f == "auto" else f"{FORMAT_PLAIN[f]} — {FORMAT_HELP[f]}",
 )
-keep("data_format")
+st.session_state.setdefault(FORMATS_KEY, {})[path] = fmt_choice
 map_key = tuple(sorted(mapping.items())) if mapping is not None else None
 half = simple_pair() if table and fmt_choice == "auto" else None
 guessed = {f: c for f, c in (mapping or {}).items() if c is not None} == st.session_state.get("data_map_start")

@@ -617,14 +617,20 @@ def test_a_semicolon_csv_is_split_into_its_columns_and_the_page_says_so(tmp_path
         b"\xef\xbb\xbfquestion;answer\r\nWhat is 0+0?;It is 0.\r\nWhat is 1+1?;It is 2.\r\nWhat is 2+2?;It is 4.\r\n"
     )
     at = with_path(data_page(), path)
-    assert not at.error and not at.info, [i.value for i in at.info]
+    asked = [i.value for i in at.info if "separated by" not in i.value]  # no mapping to ask for
+    assert not at.error and not asked, asked
     assert (at.selectbox(key="data_pair_question").value, at.selectbox(key="data_pair_answer").value) == (
         "question",
         "answer",
     )
     metrics = {m.label: m.value for m in at.metric}
     assert (metrics["Format"], metrics["Valid rows"]) == ("instruction and answer", "3")
-    assert any("the columns are read as separated by semicolons (;), not commas" in w.value for w in at.warning)
+    # How the file was read, not a problem: a note that starts with a capital (walk 4, 12), not a yellow warning.
+    assert [i.value for i in at.info if "separated by" in i.value] == [
+        "The columns are read as separated by semicolons (;), not commas, as in the file's header line (spreadsheets "
+        "in many languages save CSV files so). If the columns look wrong, save the file as CSV with commas."
+    ]
+    assert not [w.value for w in at.warning if "separated by" in w.value]
     assert "It is 4." in texts(at) and "?;It" not in texts(at)
 
 
@@ -639,3 +645,117 @@ def test_one_odd_row_is_counted_in_the_singular(tmp_path):
     assert "1 row is kept but looks odd" in [e.label for e in at.expander]
     at = with_path(data_page(), write_jsonl(tmp_path / "two_odd.jsonl", [opens_with_answer] * 2))
     assert "2 rows are kept but look odd" in [e.label for e in at.expander]
+
+
+def test_the_split_settings_survive_a_visit_to_another_page(tmp_path, monkeypatch):
+    """Walk 4, 1: Test size "rows", 4 test rows, seed 7 and dropping duplicates came back as ratio 0.10, seed 0 and
+    duplicates kept after a visit to Tokens, so the page offered a 14/2 split in place of the saved 12/4 one."""
+    from streamlit.elements.lib import policies
+
+    logged = []
+    monkeypatch.setattr(policies, "_shown_default_value_warning", False)
+    monkeypatch.setattr(policies._LOGGER, "warning", lambda msg, *args, **kw: logged.append(msg % args))
+    units = [
+        {"instruction": f"How many centimetres are in {i} metres?", "output": f"{i} metres are {100 * i} centimetres."}
+        for i in range(1, 17)
+    ]
+    at = with_path(data_page(), write_jsonl(tmp_path / "units.jsonl", units))
+    at.radio(key="split_mode").set_value("rows").run()
+    at.number_input(key="split_count").set_value(4).run()
+    at.number_input(key="split_seed").set_value(7).run()
+    at.checkbox(key="split_dedupe").check().run()
+    assert "Train **12**, test **4** rows (0 duplicates dropped)." in texts(at)
+    round_trip(at)
+    assert at.radio(key="split_mode").value == "rows" and at.number_input(key="split_count").value == 4
+    assert at.number_input(key="split_seed").value == 7 and at.checkbox(key="split_dedupe").value
+    assert "Train **12**, test **4** rows (0 duplicates dropped)." in texts(at)
+    # The ratio, too, when that is what was set.
+    at.radio(key="split_mode").set_value("ratio").run()
+    at.number_input(key="split_ratio").set_value(0.25).run()
+    round_trip(at, "pages/0_Home.py")
+    assert at.radio(key="split_mode").value == "ratio" and at.number_input(key="split_ratio").value == 0.25
+    assert "Train **12**, test **4** rows" in texts(at)
+    assert not logged, logged
+
+
+def test_switching_to_rows_proposes_the_rows_the_ratio_gave(tmp_path):
+    """Walk 4, 10: on a 16-row file, "rows" proposed 10 test rows (62%); it now keeps the split the ratio showed."""
+    rows = [{"prompt": f"Question {i}?", "completion": f"Answer {i}."} for i in range(16)]
+    at = with_path(data_page(), write_jsonl(tmp_path / "sixteen.jsonl", rows))
+    assert "Train **14**, test **2** rows." in texts(at)  # ratio 0.1 of 16, rounded up
+    at.radio(key="split_mode").set_value("rows").run()
+    assert at.number_input(key="split_count").value == 2 and "Train **14**, test **2** rows." in texts(at)
+
+
+def test_the_split_picker_shows_the_active_split_after_a_visit_to_another_page():
+    """Walk 4, 3: after Make active on `units` and a visit to Home, the picker showed the first split (no "· active")
+    with Make active enabled."""
+    workspace.save_split("units", [{"text": "c"}, {"text": "e"}], [{"text": "d"}])
+    workspace.save_split("kitchen_chat", [{"text": "a"}], [{"text": "b"}])  # the newest: listed first, active
+    at = data_page()
+    assert at.selectbox(key="split_pick").options[0].startswith("kitchen_chat")
+    at.selectbox(key="split_pick").set_value("units").run()
+    at.button(key="split_activate").click().run()
+    assert at.session_state["active_split"] == "units"
+    for page in ("pages/0_Home.py", "pages/2_Tokens.py"):
+        round_trip(at, page)
+        pick = at.selectbox(key="split_pick")
+        assert pick.value == "units" and pick.format_func(pick.value) == "units (2 train, 1 test rows) · active"
+        assert pick.proto.set_value  # set through the Session State API, so the browser shows it too
+        assert at.button(key="split_activate").disabled
+
+
+PAIRS_JSONL = "".join(
+    json.dumps(
+        {
+            "prompt": f"How many grams are in {i} kilograms?",
+            "chosen": f"{i} kilograms are {1000 * i} grams.",
+            "rejected": f"{i} kilograms are {100 * i} grams.",
+        }
+    )
+    + "\n"
+    for i in range(1, 7)
+).encode()
+QA_CSV = b"question,answer\nWhat is 1+1?,2\nName a primary colour.,Red\nWhat is the capital of Peru?,Lima\n"
+
+
+def upload(at: AppTest, name: str, payload: bytes) -> AppTest:
+    at.file_uploader(key="data_upload").upload(name, payload, "text/csv" if name.endswith(".csv") else "").run()
+    assert not at.exception, at.exception
+    return at
+
+
+def read_as(at: AppTest) -> tuple[str, str, str]:
+    """(the Format box, the Format the file was read as, its valid rows)."""
+    metrics = {m.label: m.value for m in at.metric}
+    return at.selectbox(key="data_format").value, metrics.get("Format", ""), metrics.get("Valid rows", "")
+
+
+def test_a_new_upload_is_detected_not_read_with_the_last_files_format():
+    """Walk 4, 2: a Format picked on one file was still used for the next upload while the box showed "detect
+    automatically" (pairs read as instruction and answer, every row skipped; a CSV asked for chosen/rejected
+    columns). A new file starts at "detect automatically", set so the browser shows it; a file's own pick comes back
+    with it."""
+    at = data_page()
+    at.radio(key="data_source").set_value("Upload").run()
+    upload(at, "lists.csv", QA_CSV)
+    at.selectbox(key="data_format").set_value("alpaca").run()
+    assert read_as(at) == ("alpaca", "instruction and answer", "3")
+    upload(at, "pairs.jsonl", PAIRS_JSONL)
+    assert not at.error, [e.value for e in at.error]
+    assert read_as(at) == ("auto", "preference pairs", "6")
+    assert at.selectbox(key="data_format").proto.set_value  # the browser is told, not left with its own text
+    # The other way round: preference pairs picked, then a table.
+    at.selectbox(key="data_format").set_value("preference").run()
+    assert read_as(at) == ("preference", "preference pairs", "6")
+    upload(at, "capitals.csv", QA_CSV.replace(b"Lima", b'"Lima, on the coast"'))
+    assert not at.error and not at.info, [i.value for i in at.info]
+    assert read_as(at) == ("auto", "instruction and answer", "3")
+    # After another page, each stored upload comes back with the Format chosen on it.
+    round_trip(at)
+    assert read_as(at) == ("auto", "instruction and answer", "3")
+    stored = {workspace.upload_name(p.name): p.name for p in workspace.list_uploads()}
+    at.selectbox(key="data_earlier").set_value(stored["lists.csv"]).run()
+    assert read_as(at) == ("alpaca", "instruction and answer", "3")
+    at.selectbox(key="data_earlier").set_value(stored["pairs.jsonl"]).run()
+    assert read_as(at) == ("preference", "preference pairs", "6")
