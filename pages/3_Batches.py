@@ -10,6 +10,7 @@ import streamlit as st
 
 from ftlib import batching
 from ftlib.errors import plural
+from ftlib.rows import row_kind
 from ftlib.templates import TEMPLATE_NAMES, get_template
 from ftlib.tokens import POLICIES
 from ui.batch_view import (
@@ -256,8 +257,12 @@ with user_errors("Could not batch the rows"):
         "Packing": batching.pack(examples, int(pack_length), pad_id),
     }
 st.caption("Hover a cell for its token id, attention, label and position id.")
+# The preview lays out each pair's two answers as sequences; a run never packs pairs.
+pairs_shown = any(row_kind(r) == "preference" for r in train[first : first + n_rows])
 for tab, (title, batch) in zip(st.tabs(list(views)), views.items(), strict=True):
     with tab:
+        if title == "Packing" and pairs_shown:
+            st.info(f"How these sequences would lie end to end; a run does not do this. {batching.PAIRS_NOT_PACKED}")
         draw(batch, shown, original_labels, title.split()[0].lower())
 with st.expander("Why training pads on the right and generation on the left", expanded=True):
     st.markdown(WHY_PADDING)

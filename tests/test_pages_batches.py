@@ -108,6 +108,8 @@ def test_preference_steps_count_pairs_and_packing_is_not_offered():
     captions = " ".join(c.value for c in at.caption)
     assert "18 preference pairs (36 sequences) from the training split: a step takes 8 pairs" in captions
     assert f"**Packing** cannot be used on this split. {PAIRS_NOT_PACKED}" in [i.value for i in at.info]
+    # The preview's Packing tab says so too: it shows a layout a run never uses.
+    assert any(i.value.startswith("How these sequences would lie end to end; a run does not") for i in at.info)
     (box,) = [e for e in at.expander if e.label == "For engineers: how this table is counted"]
     engineers = " ".join(m.value for m in box.markdown)
     assert "a step takes *batch size* pairs and runs both answers of each" in engineers
