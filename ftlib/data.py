@@ -96,15 +96,18 @@ class MappingNeeded(DataError):
 
 @dataclass
 class FieldNotice:
-    """A file-level warning: a field that is not read, or rows that look like another format."""
+    """A file-level notice: a warning (a field that is not read, rows that look like another format) or a note on
+    how the file was read (`note`: a .csv delimiter other than the comma), which is not a problem."""
 
     message: str
     field: str | None = None  # the file's own name of an ignored field (a column, a key, `turns[].key`)
     rows: int = 0  # how many rows it concerns
+    note: bool = False
 
     def as_dict(self) -> dict:
         # "row": None marks a file-level entry among the per-row warnings of `data inspect --json`.
-        return {"row": None, "message": self.message, "field": self.field, "rows": self.rows}
+        entry = {"row": None, "message": self.message, "field": self.field, "rows": self.rows}
+        return entry | {"note": True} if self.note else entry  # warnings keep the shape they always had
 
 
 @dataclass
@@ -360,7 +363,7 @@ def load_bytes(
         ignored.update(source_of.get(k, k) for k in done.ignored)
         unread_text.update(source_of.get(k, k) for k in done.ignored if looks_like_text(record.get(k)))
     errors.sort(key=lambda e: e.row)
-    notices = [FieldNotice(note) for note in read_notes] + _notices(ignored, records, fmt)
+    notices = [FieldNotice(note, note=True) for note in read_notes] + _notices(ignored, records, fmt)
     # Prompts without answers while a field of sentences goes unread: that field probably holds the answers.
     answers = [c for c, n in unread_text.items() if 2 * n >= len(records)] if FORMAT_KIND[fmt] == "prompt_only" else []
     if answers and not forced:

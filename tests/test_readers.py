@@ -78,7 +78,10 @@ def test_a_semicolon_export_is_read_as_questions_and_answers_and_says_so():
         {"role": "assistant", "content": "It is 6."},
     ]
     assert "separated by semicolons (;)" in result.notices[0].message
-    assert "separated by semicolons (;)" in result.summary()["warnings"][0]["message"]  # data inspect --json
+    assert result.notices[0].note  # how the file was read, not a problem: a note on the page and in the CLI
+    inspected = result.summary()["warnings"][0]  # data inspect --json
+    assert "separated by semicolons (;)" in inspected["message"] and inspected["note"] is True
+    assert not any(n.note for n in result.notices[1:])
     # A comma file of the same rows says nothing about delimiters.
     commas = load_bytes(data.replace(b";", b","), "f_bom_comma.csv")
     assert commas.valid_rows == 12 and not any("separated by" in n.message for n in commas.notices)
@@ -100,3 +103,14 @@ def test_the_sniffer_reads_the_start_of_a_large_file_only():
     body = "".join(f'"Row {i}; with a semicolon, and a comma.",{i}\n' for i in range(20000))
     assert sniff_delimiter("text,n\n" + body) == ","
     assert sniff_delimiter("text\n" + "a;b\n" * 20000) == ","
+
+
+def test_data_inspect_prints_the_delimiter_as_a_note(tmp_path, capsys):
+    from ftlib.cli import main
+
+    path = tmp_path / "faq.csv"
+    path.write_bytes(b"question;answer\nWhat is 2+2?;Four.\nWhat is 3+3?;Six.\n")
+    assert main(["data", "inspect", str(path)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert any(line.startswith("note:") and "separated by semicolons" in line for line in lines), lines
+    assert not any(line.startswith("warning:") and "separated by" in line for line in lines)

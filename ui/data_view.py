@@ -14,14 +14,11 @@ import streamlit as st
 from ftlib.data import count_truncated, dataset_stats
 from ftlib.errors import plural
 from ftlib.formats import FORMAT_HELP, FORMAT_PLAIN, format_label
-from ftlib.readers import DELIMITERS, delimiter_note
 from ftlib.rows import as_turns, row_kind
 from ui.common import active_model, cached_tokenizer, user_errors
 from ui.labels import as_in_training, setting_label, training_default
 from ui.tables import html_table
 
-# The notes a reader adds to a file's notices (ftlib.readers.Table.notes): how it read the file, not a problem.
-READER_NOTES = frozenset(delimiter_note(d) for d in DELIMITERS if d != ",")
 STATS_ROW_LIMIT = 5000  # token lengths are measured on at most this many rows, evenly spread
 BAD_ROWS_SHOWN = 30  # skipped rows listed in full; a file with more also gets the whole list as a table
 
@@ -137,8 +134,8 @@ def show_report(result) -> None:
         )
     # What the reader chose for the file (a delimiter other than the comma) is a note, not a problem: shown as
     # information, like the tool-call note above; what may be wrong (fields not read, another format) as warnings.
-    notes = [n.message for n in result.notices if n.message in READER_NOTES]
-    problems = [n.message for n in result.notices if n.message not in READER_NOTES]
+    notes = [n.message for n in result.notices if n.note]
+    problems = [n.message for n in result.notices if not n.note]
     for note in notes:
         st.info(note)
     if problems:

@@ -112,7 +112,7 @@ def _inspect(args) -> int:
         if counts:
             print("holding:    " + ", ".join(f"{k} {v}" for k, v in counts.items()))
         for notice in result.notices:
-            print(f"warning:    {notice.message}")
+            print(f"{'note:' if notice.note else 'warning:':<12}{notice.message}")
         for label, items in (("errors", result.errors), ("warnings", result.warnings)):
             if items:
                 print(f"{label} ({len(items)}):")
@@ -176,7 +176,7 @@ def _split(args) -> int:
         + (f", {plural(dropped, 'duplicate')} dropped" if args.dedupe else "")
     )
     for notice in result.notices:
-        print(f"warning: {notice.message}")
+        print(f"{'note' if notice.note else 'warning'}: {notice.message}")
     print(f"train: {plural(len(train), 'row')} -> {args.out / 'train.jsonl'}")
     print(f"test:  {plural(len(test), 'row')} -> {args.out / 'test.jsonl'}")
     return 0
