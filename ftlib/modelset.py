@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import NamedTuple
 
 from ftlib.jobs import BackgroundJob
 from ftlib.lease import ForwardLock
@@ -204,6 +205,9 @@ class ModelSet:
     adapters: dict[str, Path]
     lock: ForwardLock = field(default_factory=ForwardLock)  # also a safe point of the device lease (ftlib.lease)
     full_models: dict[str, object] = field(default_factory=dict)
+    # The chat template each tuned model trained with, as (name, custom Jinja text or ""), read from its run's
+    # config.json; a folder from outside a run has none (it is prompted like the base).
+    templates: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     @property
     def device(self) -> str:
@@ -263,7 +267,66 @@ def load_model_set(
             full_models[name] = load_model(str(path), device=device, dtype=dtype).eval()
         except ModelError as exc:
             raise SamplingError(f"Could not load the fine-tuned model '{name}': {exc}") from exc
-    return ModelSet(model=model, tokenizer=tokenizer, adapters=adapters, full_models=full_models)
+    templates = {
+        name: found
+        for name, path in {**adapters, **full_paths}.items()
+        if (found := trained_template(path)) is not None
+    }
+    return ModelSet(model=model, tokenizer=tokenizer, adapters=adapters, full_models=full_models, templates=templates)
+
+
+def trained_template(path: str | Path) -> tuple[str, str] | None:
+    """The chat template a run trained with, as (name, custom Jinja text or ""), from the config.json of the run
+    that `path` (the run, or its adapter/ or model/ folder) belongs to; None when there is no readable one."""
+    from ftlib.rundir import RunDir
+
+    config = RunDir(run_folder_of(path)).read_config()
+    name = config.get("template") if isinstance(config, dict) else None
+    if not isinstance(name, str) or not name:
+        return None
+    source = config.get("template_source")
+    return name, source if isinstance(source, str) else ""
+
+
+class ModelPrompt(NamedTuple):
+    """A prompt as one model reads it: the rendered text, its token ids and the chat template's name."""
+
+    text: str
+    ids: list[int]
+    template: str
+
+
+def render_prompts(
+    model_set: ModelSet, prompt: str | list[dict], system: str | None = None, template=None
+) -> dict[str, ModelPrompt]:
+    """Each model's prompt, rendered with the chat template it was trained with (see
+    `ftlib.sampling.render_prompt`): a tuned model answers the way it was taught only in its own format.
+
+    The base model gets the first tuned model's template, so it starts from the very prompt that model was tuned
+    on (its own template when no tuned model names one). `template` (a name or a ChatTemplate) overrides them all.
+    Models sharing a template share one rendering. Raises SamplingError / TemplateError as `render_prompt` does.
+    """
+    from ftlib.sampling import render_prompt
+    from ftlib.templates import get_template
+
+    def trained_with(name: str) -> tuple[str, str]:
+        found = model_set.templates.get(name)
+        if found is None and name == "base":
+            found = next((model_set.templates[n] for n in model_set.tuned if n in model_set.templates), None)
+        return found or ("tokenizer", "")
+
+    rendered: dict[tuple[str, str], ModelPrompt] = {}
+    prompts = {}
+    for name in model_set.names:
+        key = ("", "") if template is not None else trained_with(name)
+        if key not in rendered:
+            chosen = template
+            if template is None:  # a custom template is its Jinja text, which only the run carries
+                chosen = get_template("custom", model_set.tokenizer, key[1]) if key[0] == "custom" else key[0]
+            text, ids = render_prompt(model_set.tokenizer, prompt, system=system, template=chosen)
+            rendered[key] = ModelPrompt(text, ids, getattr(chosen, "name", chosen))
+        prompts[name] = rendered[key]
+    return prompts
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -29,7 +29,7 @@ import contextlib
 import inspect
 import math
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 
 from ftlib.errors import UserError
@@ -556,8 +556,21 @@ def generate(
 
 
 def grid_rows(
-    input_ids: Sequence[int], settings: Sequence[DecodingSetting], models: Sequence[str | None]
+    input_ids: Sequence[int] | Mapping[str, Sequence[int]],
+    settings: Sequence[DecodingSetting],
+    models: Sequence[str | None],
 ) -> list[GenRow]:
-    """The rows of a comparison grid, model-major: for each model (None = base), every setting."""
-    ids = tuple(int(i) for i in input_ids)
-    return [GenRow(ids, s, None if m in (None, "base", BASE) else m) for m in models for s in settings]
+    """The rows of a comparison grid, model-major: for each model (None = base), every setting.
+
+    `input_ids`: one prompt for every model, or each model's own keyed by its name ("base" for the base; see
+    `ftlib.modelset.render_prompts`: models tuned with different chat templates read different ids).
+    """
+
+    def ids_of(model: str | None) -> tuple[int, ...]:
+        key = "base" if model in (None, "base", BASE) else model
+        ids = input_ids.get(key) if isinstance(input_ids, Mapping) else input_ids
+        if ids is None:
+            raise SamplingError(f"No prompt for the model '{model}'.")
+        return tuple(int(i) for i in ids)
+
+    return [GenRow(ids_of(m), s, None if m in (None, "base", BASE) else m) for m in models for s in settings]

@@ -47,6 +47,41 @@ KEPT_BOXES = (
     "compare_max_new",
 )
 POLL_S = 0.5  # how often the grid redraws while it fills or waits (each open session redraws its own)
+
+
+def prompt_view(prompts: dict[str, M.ModelPrompt], reference: dict | None, shown: dict) -> None:
+    """What the models read, one folded block per distinct rendering (runs tuned with different chat templates read
+    different text), and the test row's reference answer, its reasoning and tool calls included."""
+    groups: dict[tuple[int, ...], list[str]] = {}
+    for name, prompt in prompts.items():
+        groups.setdefault(tuple(prompt.ids), []).append(name)
+    for i, names in enumerate(groups.values()):
+        prompt = prompts[names[0]]
+        who = "" if len(groups) == 1 else ": " + ", ".join(shown[n].label if n in shown else n for n in names)
+        with st.expander(f"What the model sees ({len(prompt.ids)} tokens, template `{prompt.template}`){who}"):
+            st.code(prompt.text, language=None, wrap_lines=True)
+            if reference is not None and i == 0:
+                reference_view(reference)
+    if len(groups) > 1:
+        st.caption(
+            "The chosen runs were trained with different chat templates: each model reads the prompt in the one it "
+            "was trained with, and the base model in the first run's."
+        )
+
+
+def reference_view(message: dict) -> None:
+    """A reference answer as the test split holds it: its reasoning (if any), its words, its tool calls (if any)."""
+    st.caption("Reference answer from the test split:")
+    if message.get("reasoning"):
+        st.caption("Its reasoning, written before the answer (whether a model reads it depends on the template):")
+        st.code(message["reasoning"], language=None, wrap_lines=True)
+    if message.get("content") or not message.get("tool_calls"):
+        st.code(message.get("content") or "(empty)", language=None, wrap_lines=True)
+    if message.get("tool_calls"):
+        st.caption("Its tool calls:")
+        st.json(message["tool_calls"], expanded=False)
+
+
 st.title("Compare")
 st.caption(
     "One prompt, several ways of picking words, base model and fine-tuned side by side. Hover a word to see how "
@@ -89,18 +124,6 @@ with st.container():
         )
     if not runs:
         st.caption("No finished runs yet: the grid shows the base model only. Train one on the **Train** page.")
-    templates = sorted({by_name[n].template for n in chosen_runs}) or ["tokenizer"]
-    template_name = templates[0]
-    if len(templates) > 1:
-        st.warning(
-            f"The chosen runs were trained with different templates ({', '.join(templates)}); "
-            f"the prompt uses `{template_name}`."
-        )
-    # The run's own ChatTemplate: a custom one is Jinja text that only the run carries, not a name.
-    template = next(
-        (by_name[n].chat_template(tokenizer) for n in chosen_runs if by_name[n].template == template_name),
-        template_name,
-    )
 
     # Each box's value outlives a visit to another page (ui.kept): put back before the box, kept after them all.
     preset_names = st.multiselect(
@@ -142,24 +165,21 @@ with st.container():
         st.info("Pick at least one decoding setting.")
         st.stop()
 
-    with user_errors("Could not render the prompt"):
-        prompt_text, prompt_ids = S.render_prompt(tokenizer, messages, template=template)
-    with st.expander(f"What the model sees ({len(prompt_ids)} tokens, template `{template_name}`)"):
-        st.code(prompt_text, language=None, wrap_lines=True)
-        if reference is not None:
-            st.caption("Reference answer from the test split:")
-            st.code(reference, language=None, wrap_lines=True)
-
     adapters = tuple(str(by_name[n].path) for n in chosen_runs)
     with user_errors("Could not load the model with its adapters"):
         model_set = model_set_for(model, adapters)
     model_names = model_set.names
+    with user_errors("Could not render the prompt"):
+        # Each run reads the prompt in the chat template it trained with (the base: the first run's).
+        prompts = M.render_prompts(model_set, messages)
+    prompt_ids = {name: tuple(p.ids) for name, p in prompts.items()}
+    prompt_view(prompts, reference, choices_by_name(usable))
 
 # ------------------------------------------------------------------------------------------------ the grid
 
 job: M.GenerationJob | None = st.session_state.get(JOB_KEY)
 # What a grid was made with besides the prompt: the grid says so when the boxes above no longer match it.
-request = (tuple(model_names), tuple(s.key for s in settings), seed, max_new)
+request = (tuple(model_names), tuple(s.key for s in settings), seed, max_new, tuple(sorted(prompt_ids.items())))
 b1, b2, _ = st.columns([1, 1, 4])
 if b1.button("Generate", type="primary", disabled=seed is None):
     if job is not None and not job.done:
@@ -173,7 +193,7 @@ if b1.button("Generate", type="primary", disabled=seed is None):
         "sampled": [not s.greedy for s in settings],  # the hover card adds the odds a token was drawn with
         "models": model_names,
         "shown": [(runs_shown[m].label, runs_shown[m].facts) if m in runs_shown else (m, "") for m in model_names],
-        "prompt": tuple(prompt_ids),
+        "prompt": messages,
         "request": request,
     }
 if job is not None and not job.done and b2.button("Stop"):
@@ -198,7 +218,7 @@ def grid() -> None:
         st.info("Press **Generate** to fill the grid: one column per setting, one row per model.")
         return
     labels = st.session_state[LABELS_KEY]
-    if labels["prompt"] != tuple(prompt_ids):
+    if labels["prompt"] != messages:
         st.caption("These outputs are for an earlier prompt; press **Generate** to run this one.")
     elif labels.get("request", request) != request:
         st.caption(
@@ -237,7 +257,7 @@ def grid() -> None:
 
 grid()
 with st.container():  # one place whether or not the scores are shown: what follows keeps its place too
-    if job is not None and job.done and not job.error and st.session_state[LABELS_KEY]["prompt"] == tuple(prompt_ids):
+    if job is not None and job.done and not job.error and st.session_state[LABELS_KEY]["prompt"] == messages:
         alignment_view.score_answers(messages, st.session_state[LABELS_KEY], job)
 
 # ------------------------------------------------------------------------------------------------ next token
@@ -264,7 +284,7 @@ for key in ("view_model", "view_t", "view_k", "view_p"):
 if v_t == 0 and (v_k or v_p < 1):
     st.caption("Temperature 0 is greedy: top-k and top-p have nothing left to filter.")
 view_setting = S.GREEDY if v_t == 0 else S.DecodingSetting(v_t, v_k, v_p)
-logits_key = (model, adapters, view_model, tuple(prompt_ids))
+logits_key = (model, adapters, view_model, prompt_ids[view_model])
 cache = st.session_state.setdefault("compare_logits", {})
 if logits_key not in cache:
     show_wait = wait_notice()
@@ -273,7 +293,8 @@ if logits_key not in cache:
         view_lm, view_adapter = model_set.route(view_model)
         # One forward, but in turn with a training run or other sessions (ftlib.lease); a wait is shown above.
         with lease.hold(model_set.device, "generation", "the next-token view", on_wait=show_wait):
-            cache[logits_key] = N.next_token_logits(view_lm, prompt_ids, view_adapter, model_set.lock)
+            view_ids = list(prompt_ids[view_model])  # the prompt as this model reads it (its own template)
+            cache[logits_key] = N.next_token_logits(view_lm, view_ids, view_adapter, model_set.lock)
 view = N.next_token_view(cache[logits_key], tokenizer, view_setting, top_n=20)
 frame = next_token_frame(view)
 st.plotly_chart(next_token_figure(frame), width="stretch")

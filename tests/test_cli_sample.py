@@ -214,3 +214,43 @@ def test_sample_and_evaluate_a_full_fine_tune(capsys, varied_dir, varied_model):
 def test_evaluate_needs_a_run_or_all_flags(capsys):
     assert main(["evaluate", "--model", "default"]) == 2
     assert "--adapter and --data" in capsys.readouterr().err
+
+
+# A custom template (written on the Tokens page, trained with): its words mark every turn, so a test sees it used.
+SAYS_TEMPLATE = (
+    "{% for m in messages %}<|im_start|>{{ m['role'] }} says\n{{ m['content'] }}<|im_end|>\n{% endfor %}"
+    "{% if add_generation_prompt %}<|im_start|>assistant says\n{% endif %}"
+)
+
+
+def test_sample_prompts_each_run_in_the_template_it_trained_with(capsys, varied_dir, adapter_template):
+    """Sampling a run trained with a custom template failed ("A custom template needs its Jinja text"), and every
+    model read the first run's template: a run tuned on another format was asked in a format it never saw."""
+    custom = {"model": str(varied_dir), "dataset": "trees", "template": "custom", "template_source": SAYS_TEMPLATE}
+    make_run("run-custom", custom, adapter=adapter_template)
+    make_run(
+        "run-chatml", {"model": str(varied_dir), "dataset": "trees", "template": "chatml"}, adapter=adapter_template
+    )
+    argv = ["sample", "--model", str(varied_dir), "--adapter", "run-custom", "--adapter", "run-chatml"]
+    data = cli_json(capsys, *argv, "--prompt", "Hello", "--max-new-tokens", "6", "--json")
+    templates = {r["model"]: r["template"] for r in data["results"]}
+    assert templates == {"base": "custom", "run-custom": "custom", "run-chatml": "chatml"}  # base: the first run's
+
+    models = M.load_model_set(
+        str(varied_dir), [workspace.runs_dir() / "run-custom", workspace.runs_dir() / "run-chatml"]
+    )
+    prompts = M.render_prompts(models, "Hello")
+    assert prompts["run-custom"].text.endswith("<|im_start|>assistant says\n")
+    assert prompts["run-chatml"].text.endswith("<|im_start|>assistant\n") and prompts["base"] == prompts["run-custom"]
+    rows = S.grid_rows({name: p.ids for name, p in prompts.items()}, [S.GREEDY], models.names)
+    assert [r.input_ids for r in rows] == [tuple(prompts[n].ids) for n in models.names]
+    expected = M.generate_with_set(models, rows, max_new_tokens=6, seed=0)
+    assert [r["text"] for r in data["results"]] == [r.text for r in expected]
+
+    # --template sets every model's; an adapter folder from outside a run is prompted like the base.
+    data = cli_json(capsys, *argv, "--prompt", "Hello", "--max-new-tokens", "2", "--template", "chatml", "--json")
+    assert {r["template"] for r in data["results"]} == {"chatml"}
+    data = cli_json(
+        capsys, "sample", "--model", str(varied_dir), "--adapter", str(adapter_template), "--prompt", "Hi", "--json"
+    )
+    assert {r["template"] for r in data["results"]} == {"tokenizer"}

@@ -763,3 +763,65 @@ def test_kept_runs_that_were_deleted_or_are_on_another_base_model_are_dropped_th
     assert not at.exception, at.exception
     assert at.multiselect(key="compare_runs").value == ["20260103-000000-lora-colours"]
     assert not duplicate_warnings, duplicate_warnings
+
+
+def test_each_run_reads_the_prompt_in_the_template_it_trained_with(varied_dir, adapter_template):
+    """Two runs trained with different chat templates were both asked in the first one's (a warning said so): the
+    other run answered a format it never saw. Each model's row now runs on its own template's ids, and the page
+    shows each rendering, naming who reads it."""
+    workspace.save_split("colours", TEST_ROWS[:1], TEST_ROWS, {"format": "messages"})
+    common = {"model": str(varied_dir), "dataset": "colours", "method": "lora"}
+    custom = make_run(
+        "20260103-000000-lora-custom",
+        {**common, "template": "custom", "template_source": CUSTOM_TEMPLATE},
+        adapter=adapter_template,
+    ).path
+    chatml = make_run("20260102-000000-lora-chatml", {**common, "template": "chatml"}, adapter=adapter_template).path
+    at = open_page("pages/5_Compare.py", varied_dir)
+    next(m for m in at.multiselect if m.label == "Fine-tuned models").set_value([custom.name, chatml.name]).run()
+    next(m for m in at.multiselect if m.label.startswith("Decoding settings")).set_value(["greedy"]).run()
+    assert not at.exception and not at.error, (at.exception, [e.value for e in at.error])
+    views = {e.label: e for e in at.expander if e.label.startswith("What the model sees")}
+    assert len(views) == 2, list(views)
+    says = next(label for label in views if "template `custom`" in label)
+    assert "base" in says and "chatml" not in says  # the base reads the first run's template
+    assert any("template `chatml`" in label for label in views)
+
+    button(at, "Generate").click()
+    run_until_done(at.run(), "compare_job")
+    ms = M.load_model_set(str(varied_dir), [custom, chatml])
+    prompts = M.render_prompts(ms, "Write a short poem about the sea.")
+    assert prompts[custom.name].ids != prompts[chatml.name].ids
+    rows = S.grid_rows({n: p.ids for n, p in prompts.items()}, [S.GREEDY], ms.names)
+    assert cell_texts(at) == [r.text for r in M.generate_with_set(ms, rows, max_new_tokens=96, seed=0)]
+
+
+def test_the_reference_answer_shows_its_reasoning_and_tool_calls(varied_dir, adapter_template):
+    """The reference of a test row showed only the reply's words: a row whose answer reasons first, or calls a tool,
+    lost that part."""
+    call = {"type": "function", "function": {"name": "get_time", "arguments": {"city": "Oslo"}}}
+    rows = [
+        {
+            "messages": [
+                {"role": "user", "content": "Is 7 prime?"},
+                {"role": "assistant", "content": "Yes.", "reasoning": "7 has no divisor between 2 and 6."},
+            ]
+        },
+        {
+            "messages": [
+                {"role": "user", "content": "What time is it in Oslo?"},
+                {"role": "assistant", "content": "", "tool_calls": [call]},
+            ]
+        },
+    ]
+    workspace.save_split("thinking", rows, rows, {"format": "messages"})
+    config = {"model": str(varied_dir), "dataset": "thinking", "template": "tokenizer", "method": "lora"}
+    make_run("20260101-000000-lora-thinking", config, adapter=adapter_template)
+    at = open_page("pages/5_Compare.py", varied_dir)
+    next(r for r in at.radio if "Pick from the test split" in r.options).set_value("Pick from the test split").run()
+    codes = [c.value for c in at.code]
+    assert "Yes." in codes and "7 has no divisor between 2 and 6." in codes
+    row_box = next(s for s in at.selectbox if s.label.startswith("Test row"))
+    row_box.set_value(1).run()
+    assert not at.exception, at.exception
+    assert any("Oslo" in str(j.value) for j in at.json) and "(empty)" not in [c.value for c in at.code]

@@ -18,8 +18,9 @@ def conversation_or_row(row: dict) -> list[dict]:
         return list(row.get("messages") or row.get("prompt") or [])
 
 
-def choose_prompt(test_rows: list[dict], split_name: str | None) -> tuple[list[dict], str | None]:
-    """(messages ending with the user's turn, the reference answer or None)."""
+def choose_prompt(test_rows: list[dict], split_name: str | None) -> tuple[list[dict], dict | None]:
+    """(messages ending with the user's turn, the reference answer's assistant message (its reasoning and tool calls
+    included) or None)."""
     sources = ["Type a prompt"] + (["Pick from the test split"] if test_rows else [])
     restore("compare_source", sources)
     source = st.radio("Prompt", sources, horizontal=True, label_visibility="collapsed", key="compare_source")
@@ -50,7 +51,7 @@ def choose_prompt(test_rows: list[dict], split_name: str | None) -> tuple[list[d
     keep(key)
     messages = conversation_or_row(test_rows[index])
     if messages and messages[-1]["role"] == "assistant":
-        return messages[:-1], messages[-1]["content"]
+        return messages[:-1], messages[-1]
     return messages, None
 
 

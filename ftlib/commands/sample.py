@@ -3,9 +3,10 @@
     python -m ftlib sample --prompt "Write a haiku" --setting greedy --setting temperature=0.8,top_p=0.9 \\
         --adapter RUN_DIR --seed 0 --max-new-tokens 64 --json
 
-JSON: {"results": [{"model", "setting", "text", "finish_reason", "tokens": [{"text", "prob", ...}]}]}, model-major
-(every setting of the base, then every setting of each adapter). `prob` is the model's own probability of the
-token; `sample_prob` its probability in the filtered distribution it was drawn from.
+JSON: {"results": [{"model", "setting", "template", "text", "finish_reason", "tokens": [{"text", "prob", ...}]}]},
+model-major (every setting of the base, then every setting of each adapter). Each run reads the prompt in the chat
+template it trained with (`template`), the base in the first run's; `--template` sets one for all. `prob` is the
+model's own probability of the token; `sample_prob` its probability in the filtered distribution it was drawn from.
 """
 
 from __future__ import annotations
@@ -40,26 +41,13 @@ def register(sub) -> None:
     p.add_argument(
         "--template",
         default=None,
-        help="chat template (default: the first adapter run's template, else the model's own)",
+        help="chat template for every model (default: each run's own; the base takes the first run's, else the "
+        "model's own)",
     )
     p.add_argument("--alternatives", type=int, default=0, help="top alternatives to list per token in --json")
     p.add_argument("--device", default=None)
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=_sample)
-
-
-def _template_of(run_or_dir) -> str | None:
-    from pathlib import Path
-
-    for folder in (Path(run_or_dir), Path(run_or_dir).parent):
-        config = folder / "config.json"
-        if config.is_file():
-            try:
-                value = json.loads(config.read_text(encoding="utf-8")).get("template")
-            except (OSError, json.JSONDecodeError, AttributeError):
-                return None
-            return value if isinstance(value, str) else None
-    return None
 
 
 def _sample(args) -> int:
@@ -72,10 +60,10 @@ def _sample(args) -> int:
     settings = [S.parse_setting(s) for s in (args.setting or ["greedy"])]
     S.check_max_new_tokens(args.max_new_tokens)
     runs = [M.resolve_run(a) for a in args.adapter]
-    template = args.template or (_template_of(runs[0]) if runs else None) or "tokenizer"
     models = M.load_model_set(args.model, runs, device=args.device)
-    _, ids = S.render_prompt(models.tokenizer, args.prompt, system=args.system, template=template)
-    rows = S.grid_rows(ids, settings, models.names)
+    # Each tuned model reads the prompt in the template it trained with (a custom one's Jinja text included).
+    prompts = M.render_prompts(models, args.prompt, system=args.system, template=args.template)
+    rows = S.grid_rows({name: p.ids for name, p in prompts.items()}, settings, models.names)
     # Takes turns on the device with a training run or the app (ftlib.lease); a wait is told on stderr.
     with lease.hold(models.device, "generation", "python -m ftlib sample", on_wait=print_waits()):
         results = M.generate_with_set(
@@ -100,6 +88,7 @@ def _sample(args) -> int:
                 "model": r.row.adapter or "base",
                 "setting": r.row.setting.label,
                 "values": {k: v for k, v in r.row.setting.as_dict().items() if k != "name"},
+                "template": prompts[r.row.adapter or "base"].template,
                 "seed": args.seed,
                 "text": r.text,
                 "finish_reason": r.finish_reason,
