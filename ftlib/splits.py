@@ -61,28 +61,37 @@ TINY_TRAIN_ROWS = 20  # fewer training rows than this: the run mostly memorises 
 TINY_TEST_ROWS = 5  # fewer held-out rows than this: the held-out loss is noise
 
 
-def split_warnings(n_train: int, n_test: int) -> list[str]:
-    """Plain-words warnings for a split too small to train or to judge on (none for a usable one).
+# What one row of each kind (ftlib.rows.ROW_KINDS) is called where a split is counted.
+ROW_UNITS = {"preference": "pair", "unpaired": "labelled answer", "text": "text", "prompt_only": "prompt"}
+
+
+def split_warnings(n_train: int, n_test: int, kind: str = "sft") -> list[str]:
+    """Plain-words warnings for a split too small to train or to judge on (none for a usable one), counting rows
+    of `kind` (ftlib.rows.ROW_KINDS) in their own unit: preference pairs as pairs, prompts as prompts.
 
     >>> split_warnings(100, 10)
     []
     >>> [w.split(".")[0] for w in split_warnings(6, 1)]
     ['Only 6 training rows', 'Only 1 held-out row']
+    >>> split_warnings(6, 8, kind="preference")[0].split(".")[0]
+    'Only 6 training pairs'
     """
+    from ftlib.errors import plural
+
+    unit = ROW_UNITS.get(kind, "row")
     out = []
     if n_train < TINY_TRAIN_ROWS:
-        rows = "row" if n_train == 1 else "rows"
         out.append(
-            f"Only {n_train} training {rows}. A run shows the model these few examples over and over: it copies "
-            "their wording within a few steps and learns little it can use on new questions. Aim for at least "
+            f"Only {plural(n_train, 'training ' + unit)}. A run shows the model these few examples over and over: it "
+            "copies their wording within a few steps and learns little it can use on new questions. Aim for at least "
             f"{TINY_TRAIN_ROWS} (a few hundred is typical)."
         )
     if n_test < TINY_TEST_ROWS:
-        rows, them, answers = ("row", "it", "answer") if n_test == 1 else ("rows", "them", "answers")
+        them = "it" if n_test == 1 else "them"
         out.append(
-            f"Only {n_test} held-out {rows}. The held-out loss on the Train page is measured on {them} alone, so it "
-            "jumps with each example and says little about new data, and Evaluate compares only "
-            f"{n_test} {answers}. Keep at least {TINY_TEST_ROWS} held out."
+            f"Only {plural(n_test, 'held-out ' + unit)}. The held-out loss on the Train page is measured on {them} "
+            f"alone, so it jumps with each example and says little about new data, and Evaluate looks at only "
+            f"{plural(n_test, unit)}. Keep at least {TINY_TEST_ROWS} held out."
         )
     return out
 

@@ -26,6 +26,7 @@ from ftlib.demo_data import sample_choices
 from ftlib.errors import UserError, plural
 from ftlib.formats import FIELDS, FORMAT_HELP, FORMAT_PLAIN, format_label
 from ftlib.readers import check_path
+from ftlib.splits import ROW_UNITS
 from ui.common import active_split_name, cached_split, set_active_split, user_errors
 from ui.data_view import show_report, show_row, token_histogram
 from ui.inputs import number_in_range
@@ -328,8 +329,12 @@ def split_and_save(result, label: str) -> None:
     try:
         n_test = count_test_rows(len(rows), test_size)
         dups = f" ({plural(dropped, 'duplicate')} dropped)" if dedupe else ""
-        st.caption(f"Train **{len(rows) - n_test}**, test **{n_test}** rows{dups}.")
-        for warning in split_warnings(len(rows) - n_test, n_test):
+        n_train, unit = len(rows) - n_test, ROW_UNITS.get(result.kind, "row")  # pairs counted as pairs
+        st.caption(
+            f"Train **{n_train}** {unit if n_train == 1 else unit + 's'}, "
+            f"test **{n_test}** {unit if n_test == 1 else unit + 's'}{dups}."
+        )
+        for warning in split_warnings(len(rows) - n_test, n_test, result.kind):
             st.warning(warning)
     except UserError as exc:
         n_test = None

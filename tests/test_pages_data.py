@@ -85,7 +85,7 @@ def test_data_page_reads_previews_and_saves_a_split():
     at.toggle(key="data_raw").set_value(True).run()
     assert any(j.value and "capital of France" in str(j.value) for j in at.json)
     # Split controls, then save.
-    assert "Train **3**, test **1** rows" in body
+    assert "Train **3** rows, test **1** row" in body
     at.radio(key="split_mode").set_value("rows").run()
     at.number_input(key="split_count").set_value(2).run()
     at.text_input(key="split_name").input("my chats").run()
@@ -307,6 +307,18 @@ def test_a_tiny_split_says_what_it_means_for_the_run(tmp_path, rows, test_rows, 
     assert [w.split(".")[0] + "." for w in warned] == expected
     assert all("held-out loss" in w for w in warned if "held-out" in w.split(".")[0])
     assert not at.button(key="split_save").disabled  # a warning, not a refusal
+
+
+def test_a_split_of_preference_pairs_is_counted_in_pairs(tmp_path):
+    """A split of pairs said "Only 6 training rows" and "Evaluate compares only 2 answers": a pair is two answers."""
+    data = [{"prompt": f"Q{i}?", "chosen": f"Good {i}.", "rejected": f"Bad {i}."} for i in range(8)]
+    at = with_path(data_page(), write_jsonl(tmp_path / "pairs.jsonl", data))
+    at.radio(key="split_mode").set_value("rows").run()
+    at.number_input(key="split_count").set_value(1).run()
+    assert "Train **7** pairs, test **1** pair." in texts(at)
+    warned = [w.value for w in at.warning if w.value.startswith("Only ")]
+    assert [w.split(".")[0] for w in warned] == ["Only 7 training pairs", "Only 1 held-out pair"]
+    assert "Evaluate looks at only 1 pair" in warned[1] and "rows" not in " ".join(warned)
 
 
 def test_a_new_file_starts_at_page_one_without_a_session_state_warning(tmp_path, monkeypatch):
@@ -664,17 +676,17 @@ def test_the_split_settings_survive_a_visit_to_another_page(tmp_path, monkeypatc
     at.number_input(key="split_count").set_value(4).run()
     at.number_input(key="split_seed").set_value(7).run()
     at.checkbox(key="split_dedupe").check().run()
-    assert "Train **12**, test **4** rows (0 duplicates dropped)." in texts(at)
+    assert "Train **12** rows, test **4** rows (0 duplicates dropped)." in texts(at)
     round_trip(at)
     assert at.radio(key="split_mode").value == "rows" and at.number_input(key="split_count").value == 4
     assert at.number_input(key="split_seed").value == 7 and at.checkbox(key="split_dedupe").value
-    assert "Train **12**, test **4** rows (0 duplicates dropped)." in texts(at)
+    assert "Train **12** rows, test **4** rows (0 duplicates dropped)." in texts(at)
     # The ratio, too, when that is what was set.
     at.radio(key="split_mode").set_value("ratio").run()
     at.number_input(key="split_ratio").set_value(0.25).run()
     round_trip(at, "pages/0_Home.py")
     assert at.radio(key="split_mode").value == "ratio" and at.number_input(key="split_ratio").value == 0.25
-    assert "Train **12**, test **4** rows" in texts(at)
+    assert "Train **12** rows, test **4** rows" in texts(at)
     assert not logged, logged
 
 
@@ -682,9 +694,9 @@ def test_switching_to_rows_proposes_the_rows_the_ratio_gave(tmp_path):
     """Walk 4, 10: on a 16-row file, "rows" proposed 10 test rows (62%); it now keeps the split the ratio showed."""
     rows = [{"prompt": f"Question {i}?", "completion": f"Answer {i}."} for i in range(16)]
     at = with_path(data_page(), write_jsonl(tmp_path / "sixteen.jsonl", rows))
-    assert "Train **14**, test **2** rows." in texts(at)  # ratio 0.1 of 16, rounded up
+    assert "Train **14** rows, test **2** rows." in texts(at)  # ratio 0.1 of 16, rounded up
     at.radio(key="split_mode").set_value("rows").run()
-    assert at.number_input(key="split_count").value == 2 and "Train **14**, test **2** rows." in texts(at)
+    assert at.number_input(key="split_count").value == 2 and "Train **14** rows, test **2** rows." in texts(at)
 
 
 def test_the_split_picker_shows_the_active_split_after_a_visit_to_another_page():

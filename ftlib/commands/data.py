@@ -149,8 +149,9 @@ def _make_out(out: Path) -> None:
 
 def _split(args) -> int:
     from ftlib.commands import os_error_message
-    from ftlib.data import dedupe_rows, split_rows
+    from ftlib.data import dedupe_rows, split_rows, split_warnings
     from ftlib.errors import UserError
+    from ftlib.splits import ROW_UNITS
     from ftlib.workspace import jsonl_text, write_files
 
     _check_out(args.out)
@@ -177,6 +178,9 @@ def _split(args) -> int:
     )
     for notice in result.notices:
         print(f"{'note' if notice.note else 'warning'}: {notice.message}")
-    print(f"train: {plural(len(train), 'row')} -> {args.out / 'train.jsonl'}")
-    print(f"test:  {plural(len(test), 'row')} -> {args.out / 'test.jsonl'}")
+    for warning in split_warnings(len(train), len(test), result.kind):  # a split too small to train or judge on
+        print(f"warning: {warning}")
+    unit = ROW_UNITS.get(result.kind, "row")  # preference pairs counted as pairs
+    print(f"train: {plural(len(train), unit)} -> {args.out / 'train.jsonl'}")
+    print(f"test:  {plural(len(test), unit)} -> {args.out / 'test.jsonl'}")
     return 0
