@@ -247,6 +247,10 @@ def test_sample_prompts_each_run_in_the_template_it_trained_with(capsys, varied_
     expected = M.generate_with_set(models, rows, max_new_tokens=6, seed=0)
     assert [r["text"] for r in data["results"]] == [r.text for r in expected]
 
+    assert main([*argv, "--prompt", "Hello", "--max-new-tokens", "2"]) == 0  # the text output names them
+    headings = [line for line in capsys.readouterr().out.splitlines() if line.startswith("=== ")]
+    assert [h.rsplit(", template ", 1)[-1] for h in headings] == ["custom)", "custom)", "chatml)"]
+
     # --template sets every model's; an adapter folder from outside a run is prompted like the base.
     data = cli_json(capsys, *argv, "--prompt", "Hello", "--max-new-tokens", "2", "--template", "chatml", "--json")
     assert {r["template"] for r in data["results"]} == {"chatml"}

@@ -98,9 +98,11 @@ def _sample(args) -> int:
     if args.json:
         print(json.dumps({"results": out}, ensure_ascii=False))
         return 0
+    several = len({item["template"] for item in out}) > 1  # then each heading says which template its model read
     for item in out:
         tokens = plural(len(item["tokens"]), "token")
-        print(f"=== {item['model']} | {item['setting']} ({item['finish_reason']}, {tokens})")
+        template = f", template {item['template']}" if several else ""
+        print(f"=== {item['model']} | {item['setting']} ({item['finish_reason']}, {tokens}{template})")
         print(item["text"])
         print()
     return 0
