@@ -43,6 +43,7 @@ def register(sub) -> None:
         default = ",".join(default) if isinstance(default, list) else default
         text = spec.help + (f" Choices: {', '.join(spec.choices)}." if spec.choices else "")
         text += f" Default: {default}." if default != "" else ""  # an empty default (no dataset, no rewards): none
+        text = text.replace("%", "%%")  # argparse formats help with %: "~20% slower" printed its own internals
         if spec.kind is bool:
             group.add_argument(
                 flag, dest=f"set_{spec.name}", action=argparse.BooleanOptionalAction, default=None, help=text
