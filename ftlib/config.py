@@ -391,8 +391,8 @@ class RunConfig(GRPOSettings):
         minimum=1,
         maximum=64,
         advanced=True,
-        help="How many GPUs of this machine train the run, one process each (started with torchrun); 1 = a single "
-        "process.",
+        help="How many processes train the run, one per GPU of this machine (started with torchrun); 1 = a single "
+        "process. Without a GPU they share the CPU's cores: slower than one, for trying a multi-GPU setup.",
     )
     sharding: Sharding = setting(
         "none",

@@ -174,6 +174,26 @@ def refusals(config, gpus: int | None = None) -> list[str]:
     return []
 
 
+def cpu_process_warnings(config, gpus: int | None = None) -> list[str]:
+    """A warning when several processes would train on the CPU ([] otherwise): torchrun starts them, gloo connects
+    them, and they share the same cores, so the run is slower than one process. Useful to try a multi-GPU setup;
+    not a speed-up.
+
+    >>> from ftlib.config import RunConfig
+    >>> cpu_process_warnings(RunConfig(nproc=2), gpus=0)[0].split(":")[0]
+    'nproc is 2 and the run trains on the CPU (this machine has no GPU)'
+    """
+    gpus = gpu_count() if gpus is None else gpus
+    device = str(config.device)
+    if config.nproc <= 1 or not (device == "cpu" or (device == "auto" and gpus == 0)):
+        return []
+    why = "this machine has no GPU" if gpus == 0 else "device is cpu"
+    return [
+        f"nproc is {config.nproc} and the run trains on the CPU ({why}): {config.nproc} processes will share its "
+        "cores, which is slower than one process. Use it to try a multi-GPU setup; set nproc to 1 for speed."
+    ]
+
+
 def trainer_class(base: type, config) -> type:
     """`base` (a transformers Trainer class), or for an FSDP run a subclass whose accelerator also shards on CPU."""
     if config.sharding != "fsdp":

@@ -528,6 +528,7 @@ def preflight(config: RunConfig, tokenizer=None, rows: tuple[list[dict], list[di
     from ftlib.models import load_tokenizer
 
     report = Preflight(errors=distributed.refusals(config))  # what this machine's GPUs cannot run
+    report.warnings += distributed.cpu_process_warnings(config)  # several processes on one CPU: slower, not faster
     try:
         if rows is None:
             train, test, report.source = load_rows(config)

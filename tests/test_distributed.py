@@ -100,6 +100,31 @@ def test_preflight_refuses_more_processes_than_gpus_before_anything_starts(monke
     assert training.preflight(RunConfig(nproc=2), tokenizer=smol_tokenizer, rows=(rows, [])).ok
 
 
+@pytest.mark.parametrize(
+    "settings, gpus, warned",
+    [
+        ({"device": "auto", "nproc": 2}, 0, "this machine has no GPU"),
+        ({"device": "cpu", "nproc": 2}, 2, "device is cpu"),
+        ({"device": "auto", "nproc": 2}, 2, None),  # two GPUs: one process each
+        ({"device": "cpu", "nproc": 1}, 0, None),
+    ],
+)
+def test_several_processes_on_one_cpu_are_warned_before_the_run(monkeypatch, smol_tokenizer, settings, gpus, warned):
+    """`--nproc 2` on a machine without a GPU started two CPU processes sharing two cores without a word, under a
+    help that spoke of GPUs only."""
+    from ftlib import training
+
+    monkeypatch.setattr(distributed, "gpu_count", lambda: gpus)
+    rows = [{"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello."}]}] * 2
+    report = training.preflight(RunConfig(**settings), tokenizer=smol_tokenizer, rows=(rows, []))
+    said = [w for w in report.warnings if w.startswith("nproc is")]
+    assert report.ok  # a warning, not a refusal: it is how a multi-GPU setup is tried on a laptop
+    if warned is None:
+        assert said == []
+    else:
+        assert len(said) == 1 and warned in said[0] and "slower than one process" in said[0]
+
+
 def test_fsdp_arguments_reach_accelerate_and_gradient_checkpointing_becomes_fsdps_own(tmp_path):
     import torch
 
