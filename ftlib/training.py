@@ -491,6 +491,9 @@ def save_final(prepared: Prepared, config: RunConfig, run_dir: Path) -> Path:
     trainer, tokenizer = prepared.trainer, prepared.tokenizer
     trainer.save_model(str(target))  # PEFT models save only the adapter; only the saving processes write
     if trainer.args.should_save:  # global rank 0, or each machine's first process (distributed.trainer_kwargs)
+        # The Trainer pickles its arguments beside the weights; the run's config.json already says them, and an
+        # export (and whoever unzips it) should hold safetensors and JSON only: unpickling a file can run code.
+        (target / "training_args.bin").unlink(missing_ok=True)
         if prepared.template.name != "tokenizer":
             tokenizer.chat_template = prepared.template.source
         tokenizer.save_pretrained(str(target))

@@ -482,6 +482,8 @@ def test_exports_reload_to_identical_logits_with_plain_transformers_and_peft(tin
     assert not torch.allclose(_logits(base, ids), want, atol=1e-4)  # training changed the model
 
     run = runs.find(run_id)
+    saved = path / ("adapter" if method == "lora" else "model")
+    assert not list(saved.glob("*.bin")), "a pickle beside the weights (the Trainer's training_args.bin)"
     merged = AutoModelForCausalLM.from_pretrained(export.export_merged(run)).eval()
     torch.testing.assert_close(_logits(merged, ids), want, atol=1e-5, rtol=1e-5)
     if method == "lora":
