@@ -145,6 +145,14 @@ def resolve_model(spec: str = DEFAULT_MODEL, progress: Progress | None = None) -
     if path.exists():
         if not path.is_dir():
             raise ModelError(f"'{spec}' is a file, not a model directory. Point to the folder holding config.json.")
+        if not _is_model_dir(path) and (path / "adapter_config.json").is_file():
+            run = path.parent.name if path.name == "adapter" else "RUN"
+            raise ModelError(
+                f"'{spec}' holds a LoRA adapter (adapter_config.json), not a whole model: it only works inside its "
+                "base model. To compare it with the base, pick its run on Compare or Evaluate; to use it as a model, "
+                "export the merged model (the Train page's downloads, or "
+                f"`python -m ftlib runs export {run} --merged`) and point here to that run's merged/ folder."
+            )
         if not _is_model_dir(path):
             raise ModelError(
                 f"'{spec}' is a directory but not a model: it has no config.json. "

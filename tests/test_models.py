@@ -42,6 +42,18 @@ def test_bad_local_paths_give_actionable_errors(tmp_path, make, expected):
         models.resolve_model(str(make(tmp_path)))
 
 
+def test_an_adapter_folder_as_the_model_says_what_it_is_and_where_to_use_it(tmp_path):
+    """A run's adapter/ folder in the model box said only "not a model: it has no config.json"."""
+    adapter = tmp_path / "20260101-lora-x" / "adapter"
+    adapter.mkdir(parents=True)
+    (adapter / "adapter_config.json").write_text("{}")
+    with pytest.raises(ModelError) as refused:
+        models.resolve_model(str(adapter))
+    said = str(refused.value)
+    assert "holds a LoRA adapter" in said and "pick its run on Compare or Evaluate" in said
+    assert "python -m ftlib runs export 20260101-lora-x --merged" in said and "merged/" in said
+
+
 def test_hub_id_is_refused_offline_without_opt_in(monkeypatch, tmp_path):
     monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))  # an empty cache
     monkeypatch.delenv("FTLIB_ALLOW_HUB", raising=False)
