@@ -13,6 +13,7 @@ The folder holds
     checkpoints/    checkpoint-N folders (resume)      adapter/ or model/   the result (safetensors)
     STOP            present while a stop is requested  merged/, exports/    what downloads build
     completions.jsonl   GRPO: per logged step, the answers it wrote and their rewards (the latest is shown live)
+    env.json        the FTLIB_* settings of the process that queued it, which its worker is started with
 
 States: queued -> running -> finished | failed | interrupted, `stopping` while a stop is in progress. A run the
 person stopped (Stop, or removed from the queue) ends `interrupted` with `stopped_by: "user"` in status.json; one
@@ -30,7 +31,7 @@ import fcntl
 import json
 import os
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 from ftlib import workspace
@@ -61,6 +62,13 @@ METRICS_FILE = "metrics.jsonl"
 LOG_FILE = "train.log"
 STOP_FILE = "STOP"
 COMPLETIONS_FILE = "completions.jsonl"
+ENV_FILE = "env.json"
+# What each method's runs are judged by in tables and pickers: (the word, the training metric, the held-out metric).
+# GRPO's loss is a surrogate that says nothing to a person (it sits near 0, often below); its rewards do. A reward
+# model's loss falls to 0.000 at three decimals long before it stops improving; the share of pairs it ranks right
+# reads at a glance.
+SCORES = {"grpo": ("reward", "reward", "eval_reward"), "reward": ("accuracy", "accuracy", "eval_accuracy")}
+LOSS_SCORE = ("loss", "loss", "eval_loss")
 
 
 @contextlib.contextmanager
@@ -106,24 +114,44 @@ class RunSummary:
     stopped_by_user: bool = False  # `interrupted` because the person stopped it, not because its process died
     # An ended run whose training loss ended far above where it started (ftlib.overfitting.diverged); None otherwise.
     divergence: Divergence | None = None
+    # What the run is judged by (SCORES: "loss", GRPO's "reward", a reward model's "accuracy") and its last training
+    # and held-out values. Not in `as_dict()`, whose keys are stable: `runs show --json` has every metric.
+    score: str = field(default="loss", metadata={"json": False})
+    train_score: float | None = field(default=None, metadata={"json": False})
+    eval_score: float | None = field(default=None, metadata={"json": False})
 
     @property
     def label(self) -> str:
-        """A short name for pickers: method · dataset · when it was created."""
+        """A short name for pickers: the run name the person gave (if any) · method · dataset · when it was created."""
         when = time.strftime("%b %d %H:%M", time.localtime(self.created)) if self.created else "?"
         dataset = Path(self.dataset).stem if self.dataset else "?"
-        return f"{self.method} · {dataset} · {when}"
+        return " · ".join(x for x in (self.name.strip(), self.method, dataset, when) if x)
 
     @property
     def facts(self) -> str:
-        """What tells runs with one label apart (a real run from a two-step test): "40 steps · final loss 1.234",
-        plus "diverged" for a run whose loss rose."""
+        """What tells runs with one label apart (a real run from a two-step test): "40 steps · final loss 1.234"
+        (GRPO: "final reward 0.930", a reward model: "held-out accuracy 97%"), plus "diverged" for a run whose loss
+        rose."""
         facts = [plural(self.step, "step")]
-        if self.train_loss is not None:
-            facts.append(f"final loss {self.train_loss:.3f}")
+        if self.score == "accuracy" and (self.eval_score is not None or self.train_score is not None):
+            held_out = self.eval_score is not None
+            value = self.eval_score if held_out else self.train_score
+            facts.append(f"{'held-out ' if held_out else ''}accuracy {score_text('accuracy', value)}")
+        elif self.train_score is not None:
+            facts.append(f"final {self.score} {score_text(self.score, self.train_score, digits=3)}")
         if self.divergence is not None:
             facts.append("diverged")
         return " · ".join(facts)
+
+    @property
+    def train_text(self) -> str:
+        """The last training value in words for tables: "loss 1.2345", "reward 0.930", "accuracy 97%"; "-" without."""
+        return "-" if self.train_score is None else f"{self.score} {score_text(self.score, self.train_score)}"
+
+    @property
+    def eval_text(self) -> str:
+        """The same for the last held-out evaluation."""
+        return "-" if self.eval_score is None else f"{self.score} {score_text(self.score, self.eval_score)}"
 
     @property
     def state_text(self) -> str:
@@ -137,7 +165,22 @@ class RunSummary:
         return self.state
 
     def as_dict(self) -> dict:
-        return asdict(self)
+        hidden = {f.name for f in fields(self) if f.metadata.get("json") is False}
+        return {k: v for k, v in asdict(self).items() if k not in hidden}
+
+
+def score_text(score: str, value: float, digits: int = 4) -> str:
+    """A run's score as a person reads it: a share in percent, a loss or reward with enough digits to tell a small
+    value from 0.
+
+    >>> score_text("accuracy", 0.968), score_text("loss", 1.23456), score_text("loss", 0.000123, digits=3)
+    ('97%', '1.2346', '0.000123')
+    """
+    if score == "accuracy":
+        return f"{value:.0%}"
+    if value != 0 and abs(value) < 10 ** (1 - digits):
+        return f"{value:.3g}"
+    return f"{value:.{digits}f}"
 
 
 class RunDir:
@@ -185,6 +228,10 @@ class RunDir:
         return self.path / COMPLETIONS_FILE
 
     @property
+    def env_file(self) -> Path:
+        return self.path / ENV_FILE
+
+    @property
     def checkpoints(self) -> Path:
         return self.path / "checkpoints"
 
@@ -221,6 +268,18 @@ class RunDir:
 
     def write_config(self, config: RunConfig) -> None:
         workspace.atomic_write_text(self.config_file, json.dumps(config.to_dict(), indent=1))
+
+    # -- the environment it was queued with --------------------------------------------------------------------
+    def read_env(self) -> dict[str, str]:
+        """env.json: the settings its worker is started with ({} for a run queued before runs kept them)."""
+        try:
+            env = json.loads(self.env_file.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError):
+            return {}
+        return {str(k): str(v) for k, v in env.items()} if isinstance(env, dict) else {}
+
+    def write_env(self, env: dict[str, str]) -> None:
+        workspace.atomic_write_text(self.env_file, json.dumps(env, indent=1, sort_keys=True))
 
     # -- status ------------------------------------------------------------------------------------------------
     def read_status(self) -> dict:
@@ -342,7 +401,8 @@ class RunDir:
         evals = [m for m in metrics if m.get("kind") == "eval"]
         state = status.get("state", "unknown")
         step = train[-1]["step"] if train else int(status.get("step") or 0)
-        max_steps = int(status.get("max_steps") or 0)
+        # Before training begins (queued, loading), the steps the config fixes; the trainer's count once it starts.
+        max_steps = int(status.get("max_steps") or 0) or _fixed_steps(config)
         started, ended = status.get("started"), status.get("ended")
         parts = [float(p) for p in status.get("parts_s") or []]
         if started and not ended and state in ACTIVE:
@@ -352,6 +412,9 @@ class RunDir:
         method = config.get("method", status.get("method", "?"))
         # Judged once the run has ended (a run going may still come down), from the metrics read above.
         divergence = None if state in ACTIVE or state == "queued" else diverged(metrics, method)
+        score, train_key, eval_key = SCORES.get(method, LOSS_SCORE)
+        last_train = next((m[train_key] for m in reversed(train) if m.get(train_key) is not None), None)
+        last_eval = next((m[eval_key] for m in reversed(evals) if m.get(eval_key) is not None), None)
         if method not in ("lora", "qlora", "full"):
             method = f"{method} ({config.get('tuning', config.get('dpo_tuning', 'lora'))})"
         return RunSummary(
@@ -378,10 +441,29 @@ class RunDir:
             message=status.get("message", ""),
             output=status.get("output"),
             log_tail=status.get("log_tail") or ([] if state not in ("failed", "interrupted") else self.log_tail()),
-            resumable=state in ("failed", "interrupted"),
+            resumable=self._resumable(state, status),
             stopped_by_user=state == "interrupted" and status.get("stopped_by") == "user",
             divergence=divergence,
+            score=score,
+            train_score=last_train,
+            eval_score=last_eval,
         )
+
+    def _resumable(self, state: str, status: dict) -> bool:
+        """Whether Resume can help: a stopped or lost run, a failed one with a checkpoint to continue from, or one
+        whose failure may not happen again (a crash, out of memory, a full disk). A run that failed on the person's
+        own settings or data before saving a checkpoint (`user_error` in status.json) would fail the same way."""
+        if state == "interrupted":
+            return True
+        return state == "failed" and (not status.get("user_error") or self.last_checkpoint() is not None)
+
+
+def _fixed_steps(config: dict) -> int:
+    """The steps a saved config fixes (`max_steps`; 0 when its epochs decide them)."""
+    try:
+        return max(0, int(config.get("max_steps") or 0))
+    except (TypeError, ValueError):
+        return 0
 
 
 __all__ = [
@@ -389,6 +471,7 @@ __all__ = [
     "COMPLETIONS_FILE",
     "CONFIG_FILE",
     "DONE",
+    "ENV_FILE",
     "LOG_FILE",
     "METRICS_FILE",
     "STATES",
@@ -397,4 +480,5 @@ __all__ = [
     "RunDir",
     "RunSummary",
     "locked",
+    "score_text",
 ]

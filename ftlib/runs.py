@@ -13,7 +13,10 @@ calls starting runs at the same moment both get queued and nothing is corrupted.
 
 A run is trained by its own process, `python -m ftlib.worker RUN_DIR` (under torchrun for several processes or
 machines: ftlib.distributed), started in a new session so it outlives the browser tab, the Streamlit server and the
-CLI that started it.
+CLI that started it. Whichever process starts it (the CLI that queued it, the Streamlit server's queue, the worker of
+the run before), it trains with the FTLIB_* settings of the process that queued it (`RUN_ENV`, kept in its folder):
+a run queued from a shell with FTLIB_REWARD_FUNCTIONS set trains with those reward functions, also when the server
+starts it.
 
 Not known here: what training does (training.py, worker.py), what a run folder holds (rundir.py), exports (export.py).
 """
@@ -29,10 +32,32 @@ from pathlib import Path
 
 from ftlib import distributed, sharing, workspace
 from ftlib.config import RunConfig
-from ftlib.errors import UserError
+from ftlib.errors import UserError, plural
 from ftlib.rundir import ACTIVE, DONE, STATES, RunDir, RunSummary, locked
 
 _QUEUE_LOCK = ".queue.lock"
+QUEUED_MESSAGE = "Waiting for its turn."  # a new run's status message; `queue_place` says more
+# The FTLIB_* settings that change how a run trains (README, "Settings"), taken from the process that queues it and
+# applied over the environment of the process that launches it. Not FTLIB_WORKSPACE (the launcher passes its own,
+# which holds the run), nor what only a server reads (FTLIB_PASSWORD, a secret; FTLIB_WARM_UP; the folders a
+# browser may read, FTLIB_DATA_DIRS / FTLIB_MODEL_DIRS).
+RUN_ENV = (
+    "FTLIB_REWARD_FUNCTIONS",  # GRPO's operator-registered reward functions (ftlib.rewards)
+    "FTLIB_THREADS",  # the run's torch threads (ftlib.sharing)
+    "FTLIB_FAST_PATH",  # ftlib.fastpath
+    "FTLIB_CPU_BF16",
+    "FTLIB_MICRO_TOKENS",
+    "FTLIB_ONEDNN_DECODE",  # GRPO's answers are decoded on CPU with it (ftlib.cpu_decode)
+    "FTLIB_HOME",  # where `default` and cached models are found (ftlib.models)
+    "FTLIB_ALLOW_HUB",
+    "FTLIB_TRUST_REMOTE_CODE",
+    "FTLIB_LEASE",  # taking turns on the device (ftlib.lease)
+    "FTLIB_LEASE_MIN_TURN_S",
+    "FTLIB_LEASE_MAX_TURN_S",
+    "FTLIB_LOCK_DIR",
+)
+# Those naming a file or folder: made absolute when recorded, since the worker runs in another folder.
+_PATH_ENV = ("FTLIB_REWARD_FUNCTIONS", "FTLIB_HOME", "FTLIB_LOCK_DIR")
 # Processes this Python process started, so their exit is reaped (a dead child otherwise lingers as a zombie
 # that still answers kill(pid, 0)).
 _CHILDREN: dict[int, subprocess.Popen] = {}
@@ -84,8 +109,27 @@ def _new_id(config: RunConfig) -> str:
     return candidate
 
 
+def run_env(environ: dict | None = None) -> dict[str, str]:
+    """The `RUN_ENV` settings set in `environ` (this process's environment by default), paths made absolute.
+
+    >>> run_env({"FTLIB_THREADS": "4", "FTLIB_PASSWORD": "hunter2", "HF_TOKEN": "hf_x", "FTLIB_LOCK_DIR": "/l"})
+    {'FTLIB_THREADS': '4', 'FTLIB_LOCK_DIR': '/l'}
+    """
+    environ = os.environ if environ is None else environ
+    out = {}
+    for key in RUN_ENV:
+        value = environ.get(key)
+        if value is None:
+            continue
+        if key in _PATH_ENV and value.strip():
+            value = os.path.abspath(os.path.expanduser(value.strip()))
+        out[key] = value
+    return out
+
+
 def create_run(config: RunConfig | dict) -> str:
-    """Write a new run folder in state `queued` and return its id (does not start it)."""
+    """Write a new run folder in state `queued` and return its id (does not start it). The run keeps this process's
+    FTLIB_* settings (`RUN_ENV`): it trains with them whichever process launches it, resumes included."""
     if isinstance(config, dict):
         config = RunConfig.from_dict(config)
     root = workspace.runs_dir()
@@ -95,6 +139,7 @@ def create_run(config: RunConfig | dict) -> str:
         run.path.mkdir(parents=True)
         try:
             run.write_config(config)
+            run.write_env(run_env())
             run.update_status(
                 id=run_id,
                 state="queued",
@@ -103,7 +148,7 @@ def create_run(config: RunConfig | dict) -> str:
                 device=_device_key(config.device),
                 method=config.method,
                 tuning=config.tuning,
-                message="Waiting for its turn.",
+                message=QUEUED_MESSAGE,
             )
         except BaseException:
             shutil.rmtree(run.path, ignore_errors=True)  # e.g. a full disk: no half-made run left in the list
@@ -136,6 +181,7 @@ def _launch(run: RunDir) -> None:
         ended=None,
     )
     env = dict(os.environ)
+    env.update(run.read_env())  # the settings of the process that queued it, not of the one starting it now
     env["FTLIB_WORKSPACE"] = str(workspace.workspace_dir())
     env["PYTHONUNBUFFERED"] = "1"
     env.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -280,6 +326,60 @@ def get(run_id: str) -> dict:
     }
 
 
+def ordinal(n: int) -> str:
+    """A place in words.
+
+    >>> [ordinal(n) for n in (1, 2, 3, 4, 11, 12, 13, 21, 22)]
+    ['1st', '2nd', '3rd', '4th', '11th', '12th', '13th', '21st', '22nd']
+    """
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def _doing(info: RunSummary) -> str:
+    """What a run ahead in the queue is doing, in a few words: "training, step 5 of 12", "queued"."""
+    if info.state == "queued":
+        return "queued"
+    if info.state == "stopping":
+        return f"stopping at step {info.step}"
+    if info.phase == "training":
+        return f"training, step {info.step} of {info.max_steps or '?'}"
+    return info.phase or info.state
+
+
+def queue_place(run_id: str, named: int = 3) -> str:
+    """Where a queued run is in its device's line and behind what (what a page and `runs show` say of it, rather
+    than "Waiting for its turn."); "" for a run not queued.
+
+    "Queued: 2nd in line, after lora-a · lora · chat_style · Nov 30 14:15 (training, step 5 of 12)." The runs
+    training on its device come first, then the runs queued before it, in the order they will start; the first
+    `named` are named. A resumed run's own message follows ("Waiting to resume from checkpoint-9.").
+    """
+    run = find(run_id)
+    status = run.read_status()
+    if status.get("state") != "queued":
+        return ""
+    device, place = status.get("device", "cpu"), (status.get("queued_at", 0), run.id)
+    training, waiting = [], []
+    for other in _all():
+        theirs = other.read_status()
+        if other == run or not _conflict(device, theirs.get("device", "cpu")):
+            continue
+        if theirs.get("state") in ACTIVE:
+            training.append(other)
+        elif theirs.get("state") == "queued" and (theirs.get("queued_at", 0), other.id) < place:
+            waiting.append(((theirs.get("queued_at", 0), other.id), other))
+    ahead = [r.summary() for r in training + [r for _, r in sorted(waiting, key=lambda w: w[0])]]
+    own = "" if status.get("message") in (None, "", QUEUED_MESSAGE) else f" {status['message']}"
+    if not ahead:
+        return f"Queued: next in line; it starts as soon as the queue moves (within seconds).{own}"
+    names = [f"{info.label} ({_doing(info)})" for info in ahead[:named]]
+    if len(ahead) > named:
+        names.append(plural(len(ahead) - named, "more run"))
+    after = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+    return f"Queued: {ordinal(len(ahead) + 1)} in line, after {after}.{own}"
+
+
 def active_runs() -> list[RunSummary]:
     return [r for r in list_runs() if r.state in ("queued", *ACTIVE)]
 
@@ -313,9 +413,15 @@ def resume(run_id: str) -> dict:
     run = find(run_id)
     with locked(workspace.runs_dir() / _QUEUE_LOCK):
         _reconcile_unlocked()
-        state = run.read_status().get("state")
+        status = run.read_status()
+        state = status.get("state")
         if state not in ("interrupted", "failed"):
             raise RunError(f"Run '{run_id}' is {state}; only interrupted or failed runs can be resumed.")
+        if not run.summary().resumable:
+            raise RunError(
+                f"Run '{run_id}' failed on its settings or data before saving a checkpoint, so a resume would fail "
+                f"the same way: {status.get('message') or 'see its log'} Fix that and start a new run."
+            )
         run.clear_stop()
         checkpoint = run.last_checkpoint()
         where = f"from {checkpoint.name}" if checkpoint else "from the beginning (no checkpoint yet)"
@@ -327,6 +433,7 @@ def resume(run_id: str) -> dict:
             started=None,
             ended=None,
             error=None,
+            user_error=None,
             log_tail=None,
             stopped_by=None,
             message=f"Waiting to resume {where}.",
@@ -360,6 +467,7 @@ def delete(run_id: str) -> None:
 __all__ = [
     "ACTIVE",
     "DONE",
+    "QUEUED_MESSAGE",
     "STATES",
     "RunError",
     "active_runs",
@@ -370,8 +478,10 @@ __all__ = [
     "get",
     "launch_command",
     "list_runs",
+    "queue_place",
     "reconcile",
     "resume",
+    "run_env",
     "stop",
     "submit",
     "wait",

@@ -181,15 +181,28 @@ def execute(run_dir: str | Path) -> str:
         )
         return "finished"
     except BaseException as exc:  # a crash must end as a readable status, never a silent dead run
-        traceback.print_exc()
+        # The user's own errors (settings, data, a full disk) are their message, one line in the log; a traceback
+        # there only buries it. Anything else is a bug or a crash, and its traceback is what an engineer needs.
+        if not isinstance(exc, UserError):
+            traceback.print_exc()
         sys.stdout.flush()
         if isinstance(exc, KeyboardInterrupt):
             end(state="interrupted", phase="", message="Interrupted.")
             return "interrupted"
         message = friendly_error(exc)
-        print(f"[ftlib] {message}", flush=True)
+        print(f"[ftlib] error: {message}", flush=True)
+        # A full disk (an OSError) may pass once space is freed; the user's settings or data fail the same way again
+        # until they are fixed, so without a checkpoint there is nothing to resume (RunSummary.resumable).
+        user_error = isinstance(exc, UserError) and not isinstance(exc, OSError)
         try:
-            end(state="failed", phase="", message=message, error=message, log_tail=run.log_tail())
+            end(
+                state="failed",
+                phase="",
+                message=message,
+                error=message,
+                log_tail=run.log_tail(),
+                user_error=user_error or None,
+            )
         except OSError:  # the disk may be too full for the status file too: the queue then reports the run as
             traceback.print_exc()  # ended unexpectedly (runs.reconcile), and the log holds the message
         return "failed"

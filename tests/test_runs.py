@@ -226,3 +226,116 @@ def test_a_killed_training_process_is_reported_and_resumes_from_its_checkpoint(t
     assert runs.wait(run_id, timeout=300).state == "finished"
     steps = [r["step"] for r in runs.find(run_id).read_metrics() if r["kind"] == "train"]
     assert steps == list(range(1, 25))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# What a run takes from the process that queued it; where a queued run is in line; failures a resume cannot fix
+# ---------------------------------------------------------------------------------------------------------------
+
+# A stand-in worker that writes down the environment it was started with, then trains "forever".
+RECORD_ENV = (
+    "import json, os, sys, time; "
+    "open(os.path.join(sys.argv[1], 'worker-env.json'), 'w').write(json.dumps(dict(os.environ))); "
+    "time.sleep(120)"
+)
+
+
+def worker_env(run_id: str) -> dict:
+    seen = runs.find(run_id).path / "worker-env.json"
+    wait_for(lambda: seen.is_file() and seen.read_text().endswith("}"))
+    env = json.loads(seen.read_text())
+    seen.unlink()
+    return env
+
+
+def test_a_run_trains_with_the_settings_of_the_process_that_queued_it_whoever_starts_it(
+    fake_runner, monkeypatch, tmp_path
+):
+    """Walk 5 #1: queued from a shell with FTLIB_REWARD_FUNCTIONS set, a run was started by the Streamlit server's
+    queue with the server's environment and failed: "none are registered (FTLIB_REWARD_FUNCTIONS unset)"."""
+    fake_runner["code"] = RECORD_ENV
+    busy = runs.submit(config("busy"))  # holds the CPU, so the next run waits in the queue
+    # The CLI's shell: a registry named relative to its folder, a thread budget, and secrets never to be copied.
+    shell = tmp_path / "operator"
+    (shell / "rewards").mkdir(parents=True)
+    monkeypatch.chdir(shell)
+    monkeypatch.setenv("FTLIB_REWARD_FUNCTIONS", "rewards/registry.yaml")
+    monkeypatch.setenv("FTLIB_THREADS", "3")
+    monkeypatch.setenv("FTLIB_PASSWORD", "hunter2-sentinel")
+    monkeypatch.setenv("HF_TOKEN", "hf_sentinel")
+    queued = runs.create_run(config("grpo-from-cli"))
+    # The server advances the queue: none of that in its environment, and a thread budget of its own.
+    monkeypatch.chdir(tmp_path)
+    for name in ("FTLIB_REWARD_FUNCTIONS", "FTLIB_PASSWORD", "HF_TOKEN"):
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("FTLIB_THREADS", "7")
+    worker_env(busy)
+    kill(busy)  # the queue moves on: the server's process launches the queued run
+    assert states()[queued] == "running"
+    env = worker_env(queued)
+    registry = str(shell / "rewards" / "registry.yaml")  # absolute: the worker runs in another folder
+    assert env["FTLIB_REWARD_FUNCTIONS"] == registry
+    assert (env["FTLIB_THREADS"], env["OMP_NUM_THREADS"]) == ("3", "3")
+    assert "FTLIB_PASSWORD" not in env and "HF_TOKEN" not in env
+    kept = runs.find(queued).path.rglob("*")
+    assert not any("sentinel" in p.read_text() for p in kept if p.is_file())  # no secret in the run folder
+
+    kill(queued)  # its process died; resumed from a process that has none of those settings either
+    monkeypatch.delenv("FTLIB_THREADS")
+    runs.resume(queued)
+    env = worker_env(queued)
+    assert env["FTLIB_REWARD_FUNCTIONS"] == registry and env["OMP_NUM_THREADS"] == "3"
+
+
+def test_a_queued_run_says_where_it_is_in_line_and_behind_what(fake_runner):
+    """Walk 5 #6: a queued run said "Waiting for its turn. · step 0 of ? · 0:00:00 training"."""
+    first = runs.submit(config("lora-a", max_steps=12))
+    second = runs.submit(config("lora-b", max_steps=20))
+    third = runs.submit(config())  # no name; epochs decide its steps
+    elsewhere = runs.submit(config("on-gpu", device="cuda:1"))  # another device: not in their line
+    ahead = runs.find(first)
+    ahead.update_status(phase="training", max_steps=12)  # what the worker writes once training begins
+    ahead.append_metric({"kind": "train", "step": 5, "loss": 1.5})
+    first_label, second_label = (runs.find(r).summary().label for r in (first, second))
+    assert first_label.startswith("lora-a · lora · nowhere · ")  # the name given, first
+    assert runs.queue_place(second) == f"Queued: 2nd in line, after {first_label} (training, step 5 of 12)."
+    assert runs.queue_place(third) == (
+        f"Queued: 3rd in line, after {first_label} (training, step 5 of 12) and {second_label} (queued)."
+    )
+    assert runs.queue_place(first) == runs.queue_place(elsewhere) == ""  # running: not in line
+    waiting = runs.find(second).summary()
+    assert (waiting.step, waiting.max_steps, waiting.duration_s) == (0, 20, 0)  # its steps are known before it starts
+    assert runs.find(third).summary().max_steps == 0  # "?": the trainer counts them from the epochs
+
+
+def test_a_run_that_failed_on_its_own_settings_logs_one_line_and_offers_no_resume_a_crash_does(
+    tiny_model_dir, tmp_path, monkeypatch, capsys
+):
+    """Walk 5 #19: a run whose settings were wrong offered Resume (which fails the same way) and its log had a
+    traceback for an error the user fixes. A crash keeps its traceback and can be resumed."""
+    run_id = runs.create_run(RunConfig(model=str(tiny_model_dir), dataset="no-such-split"))
+    assert execute(runs.find(run_id).path) == "failed"
+    printed = capsys.readouterr()
+    log = printed.out + printed.err
+    assert "Traceback" not in log and "[ftlib] error: " in log and "no-such-split" in log
+    info = runs.find(run_id).summary()
+    assert info.state == "failed" and not info.resumable
+    with pytest.raises(runs.RunError, match="Fix that and start a new run"):
+        runs.resume(run_id)
+    # Once a checkpoint exists, resume has something to continue from.
+    checkpoint = runs.find(run_id).checkpoints / "checkpoint-4"
+    checkpoint.mkdir(parents=True)
+    (checkpoint / "trainer_state.json").write_text("{}")
+    assert runs.find(run_id).summary().resumable
+
+    import ftlib.training
+
+    def crash(*args, **kwargs):
+        raise RuntimeError("CUDA error: an illegal memory access was encountered")
+
+    monkeypatch.setattr(ftlib.training, "build_trainer", crash)
+    crashed = runs.create_run(real_config(tiny_model_dir, tmp_path))
+    assert execute(runs.find(crashed).path) == "failed"
+    printed = capsys.readouterr()
+    assert "Traceback" in printed.err and "illegal memory access" in printed.err
+    assert runs.find(crashed).summary().resumable  # a crash may not happen again

@@ -44,10 +44,6 @@ def register(sub) -> None:
     delete.set_defaults(handler=_delete)
 
 
-def _fmt_loss(value) -> str:
-    return f"{value:.4f}" if isinstance(value, (int, float)) else "-"
-
-
 def _list(args) -> int:
     from ftlib import runs
 
@@ -58,13 +54,11 @@ def _list(args) -> int:
     if not rows:
         print("no runs yet: start one with `python -m ftlib train CONFIG.yaml`")
         return 0
-    print(f"{'id':<48}{'state':<21}{'method':<14}{'step':>11}{'loss':>9}{'eval':>9}  dataset")
+    # What each run is judged by, in words: "loss 1.2345", GRPO "reward 0.930", a reward model "accuracy 97%".
+    print(f"{'id':<48}{'state':<21}{'method':<14}{'step':>11}  {'training':<16}{'held-out':<16}dataset")
     for r in rows:
         step = f"{r.step}/{r.max_steps or '?'}"
-        print(
-            f"{r.id:<48}{r.state_text:<21}{r.method:<14}{step:>11}{_fmt_loss(r.train_loss):>9}"
-            f"{_fmt_loss(r.eval_loss):>9}  {r.dataset}"
-        )
+        print(f"{r.id:<48}{r.state_text:<21}{r.method:<14}{step:>11}  {r.train_text:<16}{r.eval_text:<16}{r.dataset}")
     return 0
 
 
@@ -76,6 +70,8 @@ def _show(args) -> int:
     if args.json:
         print(json.dumps(info))
         return 0
+    if info["state"] == "queued":
+        info["message"] = runs.queue_place(args.id)  # where it is in line and behind what
     for key in (
         "id",
         "state",
