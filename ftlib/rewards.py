@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ftlib.errors import UserError, plural
-from ftlib.methods import check_rewards, reward_kind
+from ftlib.methods import check_rewards, coerce_rewards, reward_kind
 
 REGISTRY_ENV = "FTLIB_REWARD_FUNCTIONS"
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
@@ -46,6 +46,51 @@ _WORDS = re.compile(r"\S+")
 
 class RewardError(UserError):
     """A reward cannot be used: an unknown sample or function, a run that is not a finished reward model."""
+
+
+# How a Python reward comes to exist: said wherever code or an unknown function name is refused.
+REGISTER_HOW = (
+    "Python code is never taken from the rewards themselves: the server's operator registers a function by naming "
+    f'it in the file {REGISTRY_ENV} points to (README, "Rewards for GRPO"), and the rewards then name it as '
+    '{"function": "NAME"}. Until then, use a built-in reward such as {"regex": "^Ahoy"}.'
+)
+CODE_IS_NOT_RUN = (
+    'The Rewards box takes declarations such as [{"regex": "^Ahoy"}, {"not_repeating": {}}], not Python: '
+    "code typed here is never run. To reward with a Python function of your own, the server's operator registers "
+    f'it in the file {REGISTRY_ENV} points to (README, "Rewards for GRPO"); then write {{"function": "NAME"}} '
+    "here."
+)
+# A line that opens Python code (a function, an import, a return, a lambda); never the start of a JSON or YAML list.
+_CODE_LINE = re.compile(
+    r"^\s*(?:def\s+\w+\s*\(|class\s+\w+.*:\s*$|import\s+\w|from\s+[\w.]+\s+import\b|return\b(?!\s*:)|"
+    r"@\w|\w+\s*=\s*lambda\b|lambda\b)",
+    re.MULTILINE,
+)
+
+
+def looks_like_code(text: str) -> bool:
+    """Whether rewards typed as text are Python code rather than declarations (YAML would read
+    `def f(prompt, completion): return 1` as a mapping and refuse it as an unknown reward).
+
+    >>> looks_like_code("def reward(prompt, completion):\\n    return 1.0"), looks_like_code("- regex: ^def ")
+    (True, False)
+    >>> looks_like_code('[{"contains": "import os"}]'), looks_like_code("import re\\nscore = 1")
+    (False, True)
+    """
+    return bool(_CODE_LINE.search(text))
+
+
+def text_problems(text: str) -> list[str]:
+    """What refuses rewards typed as text (the Train page's Rewards box: JSON or YAML) before launch: Python code
+    (never run, and how an operator registers a function), a shape that is not a list of rewards, a reward whose
+    run, sample or function cannot be used. [] when every one can be used; nothing is loaded."""
+    if looks_like_code(text):
+        return [CODE_IS_NOT_RUN]
+    try:
+        specs = coerce_rewards(text, RewardError)
+    except RewardError as exc:
+        return [str(exc)]
+    return problems(specs)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -174,9 +219,10 @@ def registered_functions() -> dict[str, str]:
 def _registered(name: str):
     functions = registered_functions()
     if name not in functions:
-        where = f"registered: {', '.join(functions)}" if functions else f"none are registered ({REGISTRY_ENV} unset)"
+        where = f"registered: {', '.join(functions)}" if functions else f"none are registered: {REGISTRY_ENV} unset"
         raise RewardError(
-            f"`function` names {name!r}, which is not a reward function the server's operator registered ({where})."
+            f"`function` names {name!r}, which is not a reward function the server's operator registered ({where}). "
+            f"{REGISTER_HOW}"
         )
     target, _, attribute = functions[name].rpartition(":")
     if target.endswith(".py"):
@@ -418,12 +464,15 @@ __all__ = [
     "RewardError",
     "RewardModel",
     "ScoreTable",
+    "CODE_IS_NOT_RUN",
+    "REGISTER_HOW",
     "build_rewards",
     "check_reward_run",
     "contains_score",
     "group_advantages",
     "length_score",
     "load_reward_model",
+    "looks_like_code",
     "not_repeating_score",
     "pair_accuracy",
     "problems",
@@ -433,4 +482,5 @@ __all__ = [
     "reward_runs",
     "repetition_units",
     "score_completions",
+    "text_problems",
 ]

@@ -242,3 +242,42 @@ def test_a_preview_counts_the_prompts_whose_answers_all_score_the_same():
     assert flat_prompts(rows) == (1, 2)
     assert flat_prompts(rows[:2]) == (1, 1)
     assert flat_prompts(rows[2:]) == (0, 1)
+
+
+# What people paste into the Rewards box: (id, text, what refuses it). Code is never run, and the refusal says how a
+# Python function is registered instead; declarations that mention Python words are still declarations.
+TYPED_REWARDS = [
+    ("a function", "def reward(prompt, completion):\n    return 1.0 if 'Ahoy' in completion else 0.0", "code"),
+    ("imports", "import re\n\ndef reward(prompt, completion):\n    return float(bool(re.match('A', c)))", "code"),
+    ("a lambda", "reward = lambda prompt, completion: len(completion) / 100", "code"),
+    ("a decorated function", "@register\ndef shout(prompt, completion):\n    return 1.0", "code"),
+    ("JSON mentioning code", '[{"contains": "def "}, {"regex": "^import "}]', None),
+    ("YAML mentioning code", "- contains: return\n- regex: ^def\n  weight: 0.5", None),
+    ("an unknown kind", '[{"score": "ahoy"}]', "must name exactly one reward among"),
+]
+
+
+@pytest.mark.parametrize("text, refusal", [case[1:] for case in TYPED_REWARDS], ids=[c[0] for c in TYPED_REWARDS])
+def test_python_typed_as_rewards_is_refused_as_code_with_how_to_register_a_function(text, refusal, monkeypatch):
+    from ftlib.rewards import text_problems
+
+    monkeypatch.delenv(REGISTRY_ENV, raising=False)
+    found = text_problems(text)
+    if refusal is None:
+        assert found == []
+    elif refusal == "code":
+        (problem,) = found
+        assert problem.startswith("The Rewards box takes declarations such as") and "never run" in problem
+        assert f'{REGISTRY_ENV} points to (README, "Rewards for GRPO")' in problem
+        assert '{"function": "NAME"}' in problem
+        assert "must name exactly one reward" not in problem
+    else:
+        assert len(found) == 1 and refusal in found[0], found
+
+
+def test_an_unregistered_function_says_how_an_operator_registers_one(monkeypatch):
+    monkeypatch.delenv(REGISTRY_ENV, raising=False)
+    (problem,) = problems([{"function": "shout"}])
+    assert f"(none are registered: {REGISTRY_ENV} unset)" in problem
+    assert "Python code is never taken from the rewards themselves" in problem
+    assert f'naming it in the file {REGISTRY_ENV} points to (README, "Rewards for GRPO")' in problem
