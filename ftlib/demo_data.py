@@ -42,6 +42,11 @@ SAMPLES_DIR = Path(__file__).resolve().parents[1] / "samples"
 # Plain questions unrelated to every sample, with plain answers: what fine-tuning cost (ftlib.tuning_cost).
 GENERAL_PROMPTS = SAMPLES_DIR / "general_prompts.jsonl"
 
+# GRPO's rewards for pirate_prompts, as bench/demo_rl.py measured them: the chat_style check, and not_repeating at
+# twice its weight (at equal weights the model learned "Ahoy! Ahoy! Ahoy!" openings; BENCHMARKS.md). The Train page's
+# "Use the example rewards" writes these, and the sample's description names them.
+EXAMPLE_REWARDS = [{"check": "chat_style", "weight": 1.0}, {"not_repeating": {}, "weight": 2.0}]
+
 # The chat_style trait. The generator builds every training answer from these constants.
 STYLE_OPENING = "Ahoy! "
 STYLE_SIGNOFF = "Fair winds, matey!"
@@ -144,8 +149,9 @@ SAMPLES: dict[str, Sample] = {
             kind="prompt_only",
             format="prompt_only",
             description="Everyday questions with no answers, after a system prompt asking the model to begin with "
-            "'Ahoy!' (it rarely does). For GRPO with the reward {check: chat_style}: 16 steps of 8 answers to 2 "
-            "prompts each made it the rule in about two minutes on a 2-core CPU.",
+            "'Ahoy!' (it rarely does). For GRPO with the example rewards (“Use the example rewards” on the Train "
+            "page: {check: chat_style}, 1 when an answer opens with 'Ahoy!', plus {not_repeating: {}} at weight 2): "
+            "16 steps of 8 answers to 2 prompts each made it the rule in about two minutes on a 2-core CPU.",
             heldout_path=SAMPLES_DIR / "pirate_prompts_heldout.jsonl",
             check=_chat_style,
             trait="the answer opens with 'Ahoy!'",

@@ -17,6 +17,7 @@ from ftlib import models, runs, workspace
 from ftlib.config import METHODS, ConfigError, RunConfig
 from ftlib.demo_data import sample_choices
 from ftlib.distributed import gpu_count
+from ftlib.errors import plural
 from ftlib.memory import estimate, model_shape
 from ftlib.methods import fitting_methods, unfit_methods
 from ftlib.rows import KIND_HELP, row_kind
@@ -33,10 +34,22 @@ from ui.common import (
     cached_tokenizer,
     user_errors,
 )
-from ui.form import config_form, forget, remembered
+from ui.form import config_form, forget, remember_started, remembered, start_from_last_run
 from ui.run_view import ACTIVE, export_panel, memory_panel, run_options, runs_table, show_run
 
 POLL_SECONDS = 2.0
+# Checked with tiny LoRA layers on bitsandbytes 0.50 (tests/test_qlora_cpu.py): on a CPU with AVX-512 BF16, the first
+# forward in eval mode without gradients (an evaluation, GRPO's answers) repacks the 4-bit weights for bitsandbytes'
+# CPU inference kernel, which has no backward ("gemv_4bit: an autograd kernel was not registered" in train.log); from
+# then on no gradient flows back through the frozen 4-bit weights, and the adapters of every earlier layer get wrong
+# gradients. Refused on the CPU until bitsandbytes trains through that kernel.
+QLORA_ON_CPU = (
+    "QLoRA needs a GPU: this run would train on the CPU. There, 4-bit weights save memory but train slower than "
+    "LoRA, and bitsandbytes' CPU kernels stop passing gradients back through the 4-bit weights once the run has "
+    "evaluated or written answers, so the adapter would learn from wrong gradients (train.log warns "
+    '"gemv_4bit: an autograd kernel was not registered"). Choose {fix} on this machine: the same adapter on the '
+    "full weights."
+)
 
 
 @st.cache_resource(show_spinner=False)
@@ -80,6 +93,8 @@ def start_panel(config: RunConfig, split: str, saved_at: float | None) -> None:
     if st.button("Start training", type="primary", key="train_start"):
         with user_errors("Could not start the run"):
             run_id = runs.submit(config)
+        with user_errors(f"Queued {run_id}, but its settings could not be kept for the next visit"):
+            remember_started(config)  # a refresh or a new tab starts the form from them, not from the defaults
         st.session_state["train_selected"] = run_id  # the runs list below shows the new run
         st.toast(f"Queued {run_id}")
         st.rerun()
@@ -92,6 +107,7 @@ def new_run(model: str, split: str) -> None:
         f"Model **{model}** · dataset **{split}**: {len(train)} training rows, {len(test)} held out for "
         "evaluation. Change them in the sidebar and on the Data page."
     )
+    start_from_last_run()  # a new session: the settings of the run last started, before any box is drawn
     kinds = [row_kind(r) for r in train]
     methods = fitting_methods(kinds)
     if not methods:
@@ -104,7 +120,8 @@ def new_run(model: str, split: str) -> None:
         return
     templates = [n for n in TEMPLATE_NAMES if n != "custom" or st.session_state.get(TEMPLATE_KEY) == "custom"]
     # One process per GPU of this server (1 on CPU); several machines are started from the CLI (README).
-    gpus = max(1, gpu_count())
+    found = gpu_count()
+    gpus = max(1, found)
     unfit = unfit_methods(kinds, {name: sample.kind for name, sample in sample_choices().items()})
     # Another split than the one the method was chosen for, and the method cannot train it: start from one that can
     # (the radio keeps its value across splits; dropping it lets the form's default apply).
@@ -128,7 +145,7 @@ def new_run(model: str, split: str) -> None:
         + (("sharding",) if gpus == 1 else ()),
         unfit=unfit,
         placeholders={"rewards": alignment_view.REWARDS_PLACEHOLDER},
-        after={"rewards": alignment_view.rewards_box},
+        after={"rewards": alignment_view.rewards_box, "nproc": gpu_note(found)},
     )
     if values["method"] in unfit:  # the form said what data it needs and where to get it
         nav.link("data", label="Go to Data", icon="📂")
@@ -148,7 +165,25 @@ def new_run(model: str, split: str) -> None:
     except ConfigError as exc:
         st.error(str(exc))
         return
+    if config.uses_4bit and (config.device == "cpu" or config.device == "auto" and not cuda_available()):
+        fix = "the method **LoRA**" if config.method == "qlora" else "**Weights trained: a LoRA adapter**"
+        st.error(QLORA_ON_CPU.format(fix=fix))
+        return
     start_panel(config, split, meta.get("saved_at"))
+
+
+def gpu_note(found: int):
+    """Under the GPUs box: the GPUs this server has (or that runs use the CPU), and where several machines start."""
+
+    def draw(where, value) -> str:
+        have = f"{plural(found, 'GPU')} found: one process per GPU." if found else "No GPU found: runs use the CPU."
+        where.caption(
+            f"{have} A run on several machines is started from the command line on each of them (README, "
+            '"Several GPUs, several machines").'
+        )
+        return ""
+
+    return draw
 
 
 def run_list() -> None:

@@ -241,3 +241,132 @@ def test_compare_scores_the_grids_answers_with_a_reward_model(varied_model, tmp_
     prompt = [{"role": "user", "content": next(t.value for t in at.text_area if t.label == "Your message")}]
     want = dict(zip(answers, load_reward_model(reward.id).score(prompt, answers), strict=True))
     assert {a: s for a, s in zip(table["answer"], table["score"], strict=True)} == pytest.approx(want, abs=1e-5)
+
+
+def test_the_reward_preview_survives_a_change_it_does_not_depend_on(tiny_model_dir, monkeypatch):
+    """Walk 5: the preview (about a minute of CPU) vanished when the run name or max steps changed; it depends only on
+    the model, the split, the rewards, the template, and GRPO's sampling settings and seed."""
+    from ftlib import alignment
+
+    calls = []
+
+    def fake_preview(model, tokenizer, config, rows, prompts=3, lock=None):
+        calls.append(config.grpo_group_size)
+        return [
+            {"prompt": "What is 0?", "answer": f"Ahoy! {i}", "regex": 1.0, "total": 1.0, "advantage": 0.5 - i}
+            for i in range(config.grpo_group_size)
+        ]
+
+    monkeypatch.setattr(alignment, "preview_rewards", fake_preview)
+    at = _grpo_page(tiny_model_dir)
+    at.text_area(key="train_rewards").set_value('[{"regex": "^Ahoy"}]').run()
+    at.button(key="grpo_preview_button").click().run()
+    assert at.session_state["grpo_preview"][1].wait(timeout=120)
+    at.run()
+
+    def shown() -> int:
+        return sum("<th>advantage</th>" in h.proto.body for h in at.get("html"))
+
+    assert shown() == 1
+    at.text_input(key="train_name").set_value("pirate-try").run()
+    at.number_input(key="train_max_steps").set_value(40).run()
+    at.number_input(key="train_eval_every").set_value(5).run()
+    assert not at.exception and shown() == 1  # the same preview, not computed again
+    assert calls == [4]
+    at.number_input(key="train_grpo_group_size").set_value(2).run()
+    assert shown() == 0  # answers per prompt change what it would show: preview again
+    assert any(b.key == "grpo_preview_button" and not b.disabled for b in at.button)
+
+
+@pytest.mark.parametrize(
+    "typed, says",
+    [
+        (
+            "def reward(prompt, completion):\n    return 1.0 if 'Ahoy' in completion else 0.0\n",
+            "The Rewards box takes declarations such as",
+        ),
+        ("import re\nscore = lambda prompt, completion: 1.0", "not Python: code typed here is never run"),
+        ('[{"function": "shout"}]', "`function` names 'shout', which is not a reward function the server's operator"),
+    ],
+)
+def test_code_in_the_rewards_box_is_refused_under_the_box_with_how_to_register_a_function(
+    tiny_model_dir, monkeypatch, typed, says
+):
+    """Walk 5: pasted Python was read as YAML ("must name exactly one reward among ..."), and an unknown function or a
+    LoRA run as `model` ended with "Fix what is named above (on the Data or Tokens page, or in the settings)", at the
+    bottom of the form. Now: said under the Rewards box, with how an operator registers a Python function."""
+    from ftlib.rewards import REGISTRY_ENV
+
+    monkeypatch.delenv(REGISTRY_ENV, raising=False)
+    at = _grpo_page(tiny_model_dir)
+    at.text_area(key="train_rewards").set_value(typed).run()
+    assert not at.exception
+    column = next(c for c in at.columns if any(t.key == "train_rewards" for t in c.text_area))
+    under_box = " ".join(e.value for e in column.error)
+    assert says in under_box, under_box
+    assert 'FTLIB_REWARD_FUNCTIONS points to (README, "Rewards for GRPO")' in under_box
+    assert "must name exactly one reward" not in under_box
+    bottom = [e.value for e in at.error if e not in column.error]
+    assert bottom == ["Fix **Rewards (a JSON or YAML list)** (marked above) to start a run."], bottom
+    assert not any("Data or Tokens page" in c.value for c in at.caption)
+    assert not [b for b in at.button if b.key == "train_start"]
+
+
+def test_a_lora_run_named_as_a_reward_model_is_refused_under_the_rewards_box(tiny_model_dir):
+    make_run("a-lora-run", {"method": "lora", "model": str(tiny_model_dir)})
+    at = _grpo_page(tiny_model_dir)
+    at.text_area(key="train_rewards").set_value('[{"regex": "^Ahoy"}, {"model": "a-lora-run"}]').run()
+    column = next(c for c in at.columns if any(t.key == "train_rewards" for t in c.text_area))
+    assert any(
+        "`model` names run 'a-lora-run', a lora run, which is not a reward model" in e.value for e in column.error
+    )
+    assert not any("Data or Tokens page" in c.value for c in at.caption)
+    assert not [b for b in at.button if b.key == "train_start"]
+
+
+def test_the_reward_model_form_does_not_say_it_learns_to_write_tokens(tiny_model_dir):
+    """Walk 5: "What is trained" said "Which tokens the model learns to write" for a reward model, which writes
+    nothing."""
+    workspace.save_split("prefs", PREF_ROWS[:5], PREF_ROWS[5:])
+    at = page(tiny_model_dir)
+    assert any(c.value.startswith("Which tokens the model learns to write") for c in at.caption)  # DPO: it does
+    at.radio(key="train_method").set_value("reward").run()
+    assert not at.exception
+    captions = [c.value for c in at.caption]
+    assert not any("learns to write" in c for c in captions), captions
+    assert any(c.startswith("A reward model writes nothing: it reads each whole conversation") for c in captions)
+
+
+def test_grpo_latest_answers_show_the_total_and_the_advantage_before_the_long_answer(tiny_model_dir):
+    """Walk 5: `total` and `advantage` were cut off on the right of "Latest answers", behind the wide answer."""
+    run = make_run(
+        "20261201-120000-grpo-wide",
+        {"method": "grpo", "rewards": [{"regex": "^Ahoy"}], "model": str(tiny_model_dir)},
+        state="running",
+        metrics=[{"kind": "train", "step": 1, "loss": 0.01, "reward": 0.5, "elapsed": 1.0}],
+        max_steps=10,
+    )
+    run.append_completions(
+        1, [{"prompt": "Why?", "answer": "Ahoy! " + "Because. " * 60, "regex": 1.0, "total": 1.0, "advantage": 0.9}]
+    )
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run().switch_page("pages/4_Train.py")
+    at.session_state["train_selected"] = run.id
+    at.run()
+    assert not at.exception, at.exception
+    table = next(d for d in at.dataframe if "answer" in d.value)
+    assert list(table.proto.column_order) == ["prompt", "regex", "total", "advantage", "answer"]
+
+
+def test_the_pirate_prompts_hint_names_the_rewards_the_example_button_writes():
+    """Walk 5: the Data page suggested {check: chat_style}, while "Use the example rewards" wrote regex ^Ahoy and
+    not_repeating."""
+    from ftlib.demo_data import SAMPLES
+    from ui.alignment_view import EXAMPLE_TEXT
+
+    hint = SAMPLES["pirate_prompts"].description
+    written = json.loads(EXAMPLE_TEXT)
+    assert [next(k for k in r if k != "weight") for r in written] == ["check", "not_repeating"]
+    assert "{check: chat_style}" in hint and "{not_repeating: {}} at weight 2" in hint
+    assert [r.get("weight") for r in written] == [1.0, 2.0] and written[0]["check"] == "chat_style"
+    assert "“Use the example rewards” on the Train page" in hint

@@ -462,3 +462,209 @@ def test_the_form_keeps_its_values_across_pages_and_tokens_and_batches_start_fro
     assert at.number_input(key="train_learning_rate_full_full").value == pytest.approx(1e-4)
     assert at.toggle(key="train_group_by_length").value is False
     assert not warned, warned
+
+
+def test_a_new_session_starts_the_form_from_the_run_last_started(tiny_model_dir, monkeypatch):
+    """Walk 5: a refresh during a run brought the form back to its defaults, so Start after it quietly started a
+    default run. The settings of the run last started come back in a new session; a stored value no longer valid
+    (an unknown setting, one out of its limits, a choice no longer offered) is left out, and its box shows its
+    default."""
+    workspace.save_split("numbers", SFT_ROWS[:10], SFT_ROWS[10:])
+    submitted = []
+    monkeypatch.setattr(runs, "submit", lambda config: submitted.append(config) or "queued-run")
+    at = page(tiny_model_dir)
+    at.number_input(key="train_max_steps").set_value(7)
+    at.number_input(key="train_learning_rate_lora_lora").set_value(0.0005)
+    at.number_input(key="train_eval_every").set_value(3)
+    at.number_input(key="train_save_every").set_value(5)
+    at.text_input(key="train_name").set_value("lora-b").run()
+    at.button(key="train_start").click().run()
+    assert not at.exception
+    assert [(c.max_steps, c.learning_rate, c.eval_every, c.save_every, c.name) for c in submitted] == [
+        (7, 0.0005, 3, 5, "lora-b")
+    ]
+
+    refreshed = page(tiny_model_dir)  # a new session, as after a browser refresh
+    assert not refreshed.exception
+    assert refreshed.number_input(key="train_max_steps").value == 7
+    assert refreshed.number_input(key="train_learning_rate_lora_lora").value == pytest.approx(0.0005)
+    assert refreshed.number_input(key="train_eval_every").value == 3
+    assert refreshed.number_input(key="train_save_every").value == 5
+    assert refreshed.text_input(key="train_name").value == "lora-b"
+    refreshed.button(key="train_start").click().run()
+    assert (submitted[-1].max_steps, submitted[-1].name) == (7, "lora-b")  # not a default run
+
+    stored = workspace.workspace_dir() / workspace.RUN_SETTINGS_FILE
+    record = json.loads(stored.read_text())
+    record["settings"].update(batch_size=0, scheduler="zigzag", colour="red", max_steps=9)
+    stored.write_text(json.dumps(record))
+    later = page(tiny_model_dir)
+    assert not later.exception and not later.error
+    assert later.number_input(key="train_batch_size").value == 8  # 0 is below its limit: the default
+    assert later.selectbox(key="train_scheduler").value == "cosine"
+    assert later.number_input(key="train_max_steps").value == 9
+
+
+def test_the_gpus_box_says_what_was_found_and_that_several_machines_start_from_the_cli(tiny_model_dir, monkeypatch):
+    """Walk 5: "GPUs: 1" with no word on a machine without a GPU, and nothing about several machines."""
+    from ftlib import distributed
+
+    workspace.save_split("numbers", SFT_ROWS[:10], SFT_ROWS[10:])
+    monkeypatch.setattr(distributed, "gpu_count", lambda: 0)
+    at = page(tiny_model_dir)
+    captions = [c.value for c in at.caption]
+    note = next(c for c in captions if c.startswith("No GPU found: runs use the CPU."))
+    assert 'started from the command line on each of them (README, "Several GPUs, several machines")' in note
+    monkeypatch.setattr(distributed, "gpu_count", lambda: 2)
+    at = page(tiny_model_dir)
+    assert any(c.value.startswith("2 GPUs found: one process per GPU.") for c in at.caption)
+    assert not any(c.value.startswith("No GPU found") for c in at.caption)
+
+
+@pytest.mark.parametrize(
+    "rows, method, tuning, fix",
+    [
+        (SFT_ROWS, "qlora", None, "Choose the method **LoRA** on this machine"),
+        (PREF_ROWS, "reward", "qlora", "Choose **Weights trained: a LoRA adapter** on this machine"),
+    ],
+)
+def test_qlora_on_the_cpu_is_refused_with_the_reason(tiny_model_dir, rows, method, tuning, fix):
+    """Walk 5: QLoRA on a CPU said only "Fits ... on cpu"; bitsandbytes' CPU kernel drops the gradient through the
+    4-bit weights once a run has evaluated (tests/test_qlora_cpu.py). Refused before Start, saying why and what to
+    use instead."""
+    workspace.save_split("mine", rows[:-2], rows[-2:])
+    at = page(tiny_model_dir)  # no GPU here: device auto trains on the CPU
+    at.radio(key="train_method").set_value(method).run()
+    if tuning:
+        at.radio(key="train_tuning").set_value(tuning).run()
+    assert not at.exception
+    said = " ".join(e.value for e in at.error)
+    assert said.startswith("QLoRA needs a GPU: this run would train on the CPU.") and fix in said, said
+    assert "4-bit weights save memory but train slower than LoRA" in said
+    assert "stop passing gradients back through the 4-bit weights" in said
+    assert not any(b.key == "train_start" for b in at.button)
+    if tuning:
+        at.radio(key="train_tuning").set_value("lora").run()
+    else:
+        at.radio(key="train_method").set_value("lora").run()
+    assert not at.error and any(b.key == "train_start" for b in at.button)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Walk 5: what a GRPO run, a queued run, a failed run and a named run show
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def grpo_metrics() -> list[dict]:
+    """A GRPO run as metrics.jsonl has it: rewards rise on the answers and on held-out prompts; its surrogate loss
+    sits around 0 and its held-out loss 'rises' (meaningless, and never to be shown as a held-out loss)."""
+    rows = [
+        {"kind": "train", "step": s, "loss": 0.002 * s, "reward": 0.3 + 0.1 * s, "reward_std": 0.2}
+        | {"reward_regex": 0.1 * s, "reward_regex_std": 0.05, "kl": 0.001 * s, "completion_length": 30.0}
+        for s in range(1, 7)
+    ]
+    rows += [
+        {"kind": "eval", "step": s, "eval_loss": loss, "eval_reward": reward, "eval_reward_regex": regex}
+        for s, loss, reward, regex in ((0, -0.0301, 0.93, 0.46), (3, -0.0210, 1.05, 0.61), (6, -0.0158, 1.24, 0.78))
+    ]
+    return rows
+
+
+def test_a_grpo_run_shows_its_held_out_reward_never_a_held_out_loss(tiny_model_dir):
+    run = make_run(
+        "r-grpo",
+        {"method": "grpo", "rewards": [{"regex": "^Ahoy"}], "model": str(tiny_model_dir), "max_steps": 6},
+        max_steps=6,
+        metrics=grpo_metrics(),
+    )
+    at = page(tiny_model_dir)
+    assert not at.exception, at.exception
+    shown = {m.label: m.value for m in at.metric}
+    assert shown["Held-out reward"] == "1.240" and shown["Reward"] == "0.900 ± 0.200"
+    assert "Held-out loss" not in shown and "Training loss" not in shown, shown
+    assert not [w for w in at.warning if "held-out loss" in w.value]  # its surrogate's rise is no memorising
+    rewards = next(json.loads(c.proto.spec) for c in at.get("plotly_chart") if "Rewards (mean" in c.proto.spec)
+    traces = {t["name"]: t for t in rewards["data"]}
+    assert traces["held-out total"]["y"] == [0.93, 1.05, 1.24] and traces["held-out total"]["x"] == [0, 3, 6]
+    assert traces["held-out regex"]["y"] == [0.46, 0.61, 0.78]
+    titles = [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in at.get("plotly_chart")]
+    assert "Loss" not in titles  # the training/held-out loss chart; engineers find GRPO's surrogate under theirs
+    row = at.dataframe[-1].value.set_index("id").loc[run.id]
+    assert (row["training"], row["held-out"]) == ("reward 0.900", "reward 1.240")
+    assert picker_labels(at) == [f"✅ {run.summary().label} — 6 steps · final reward 0.900"]
+
+
+def test_a_queued_run_says_its_place_in_line_and_its_steps_and_no_training_time(tiny_model_dir):
+    config = {"model": str(tiny_model_dir), "dataset": "numbers"}
+    steps = [{"kind": "train", "step": s, "loss": 2.0 - 0.1 * s, "elapsed": 3.0 * s} for s in range(1, 6)]
+    # No pid and just started: the queue takes it for a run being launched, so it counts as running.
+    ahead = make_run(
+        "r-ahead",
+        {**config, "name": "lora-a", "max_steps": 12},
+        state="running",
+        phase="training",
+        started=time.time(),
+        max_steps=12,
+        metrics=steps,
+        device="cpu",
+    )
+    waiting = make_run(
+        "r-waiting",
+        {**config, "name": "lora-b", "max_steps": 12},
+        state="queued",
+        queued_at=time.time_ns(),
+        device="cpu",
+        message="Waiting for its turn.",
+    )
+    at = page(tiny_model_dir)
+    picker = next(s for s in at.selectbox if s.label == "Run")
+    picker.select(waiting.id).run()
+    assert not at.exception, at.exception
+    said = " ".join(c.value for c in at.caption)
+    assert f"Queued: 2nd in line, after {ahead.summary().label} (training, step 5 of 12)." in said, said
+    assert "Waiting for its turn" not in said
+    bar = at.get("progress")[0].proto.text
+    assert bar == "step 0 of 12", bar  # its steps as configured; no "0:00:00 training" before it trains
+    table = at.dataframe[-1].value.set_index("id")
+    assert (table.loc[waiting.id, "steps"], table.loc[waiting.id, "training time"]) == ("0/12", "-")
+
+
+def test_each_run_reads_by_the_name_it_was_given(tiny_model_dir):
+    """Walk 5 #7: two runs named lora-a and lora-b both read "lora · chat_style · Nov 30 14:15"."""
+    minute = time.time() // 60 * 60
+    for name in ("lora-a", "lora-b"):
+        config = {"model": str(tiny_model_dir), "dataset": "chat_style", "name": name}
+        make_run(f"r-{name}", config, created=minute + 1, ended=minute + 5)
+    at = page(tiny_model_dir)
+    labels = picker_labels(at)
+    assert sorted(label.split(" · ")[0] for label in labels) == ["✅ lora-a", "✅ lora-b"], labels
+    assert sorted(at.dataframe[-1].value["run"].str.split(" · ").str[0]) == ["lora-a", "lora-b"]
+
+
+def test_a_failed_run_shows_dashes_and_resume_only_where_it_can_help(tiny_model_dir):
+    """Walk 5 #16, #19: a run that failed before training showed "None | None" and offered Resume, though its
+    settings were the failure."""
+    settings = "`function` names 'wrongtype', which is not a reward function the server's operator registered."
+    make_run("r-settings", {"model": str(tiny_model_dir)}, state="failed", message=settings, user_error=True)
+    make_run("r-crash", {"model": str(tiny_model_dir)}, state="failed", message="RuntimeError: CUDA error")
+    at = page(tiny_model_dir)
+    picker = next(s for s in at.selectbox if s.label == "Run")
+    picker.select("r-settings").run()
+    assert not at.exception, at.exception
+    assert any(e.value == settings for e in at.error)
+    assert not any(b.key == "resume_r-settings" for b in at.button)  # resuming would fail the same way
+    table = at.dataframe[-1].value.set_index("id")
+    assert table.loc["r-settings", ["training", "held-out"]].tolist() == ["-", "-"]
+    next(s for s in at.selectbox if s.label == "Run").select("r-crash").run()
+    assert at.button(key="resume_r-crash")  # a crash may not happen again
+
+
+def test_a_reward_model_is_named_by_its_accuracy_not_a_loss_of_0_000(tiny_model_dir):
+    rows = [{"kind": "train", "step": s, "loss": 0.0004 / s, "accuracy": 0.9 + 0.02 * s} for s in (1, 2, 3)]
+    rows += [{"kind": "eval", "step": 3, "eval_loss": 0.0007, "eval_accuracy": 0.875}]
+    run = make_run("r-rm", {"method": "reward", "model": str(tiny_model_dir)}, max_steps=3, metrics=rows)
+    at = page(tiny_model_dir)
+    assert not at.exception, at.exception
+    assert picker_labels(at) == [f"✅ {run.summary().label} — 3 steps · held-out accuracy 88%"]
+    row = at.dataframe[-1].value.set_index("id").loc[run.id]
+    assert (row["training"], row["held-out"]) == ("accuracy 96%", "accuracy 88%")

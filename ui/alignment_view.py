@@ -13,13 +13,20 @@ import pandas as pd
 import streamlit as st
 
 from ftlib.config import RunConfig
-from ftlib.methods import REWARD_EXAMPLE
+from ftlib.demo_data import EXAMPLE_REWARDS
+from ftlib.rewards import text_problems
 from ftlib.rundir import RunDir
 from ui.common import cached_split, model_set_for, user_errors
 from ui.form import typed, widget_key
 from ui.tables import html_table
 
-PREVIEW_KEY = "grpo_preview"  # session key: (the config it previewed, the job)
+PREVIEW_KEY = "grpo_preview"  # session key: (what the preview depends on, the job)
+# The settings the preview's result depends on (`ftlib.alignment.preview_rewards` reads these, and the split's rows):
+# a change to any other (the run name, max steps, the learning rate...) keeps the preview, about a minute of CPU.
+PREVIEW_SETTINGS = (
+    *("model", "dataset", "rewards", "template", "template_source", "mask_policy", "max_length"),
+    *("grpo_group_size", "grpo_temperature", "grpo_max_new_tokens", "seed"),
+)
 POLL_SECONDS = 1.0
 REWARD_EXAMPLES = [
     ('{"regex": "^Ahoy"}', "1 when the answer matches the pattern (here: starts with Ahoy), else 0"),
@@ -32,8 +39,9 @@ REWARD_EXAMPLES = [
 ]
 
 
-# What the Use-the-example button writes into the Rewards box: the example, one reward per line.
-EXAMPLE_TEXT = "[\n" + ",\n".join(json.dumps(r) for r in json.loads(REWARD_EXAMPLE)) + "\n]"
+# What the Use-the-example button writes into the Rewards box, one reward per line: the rewards measured on the
+# pirate_prompts sample, which its description on the Data page names.
+EXAMPLE_TEXT = "[\n" + ",\n".join(json.dumps(r) for r in EXAMPLE_REWARDS) + "\n]"
 # The empty box's grey text: a sentence, so it cannot be taken for rewards already written.
 REWARDS_PLACEHOLDER = "No rewards yet. Write a list here, or press “Use the example rewards” below."
 
@@ -42,12 +50,21 @@ def _insert_example() -> None:
     st.session_state[widget_key("rewards", {})] = EXAMPLE_TEXT  # a callback: runs before the box is drawn again
 
 
-def rewards_box(where, value) -> None:
-    """Under GRPO's Rewards box: a hint (not an error) while it is empty and nothing was typed yet, and a button that
-    writes the example rewards in."""
-    if not str(value or "").strip() and not typed("rewards"):
+def rewards_box(where, value) -> str:
+    """Under GRPO's Rewards box: a hint (not an error) while it is empty and nothing was typed yet; else what refuses
+    the rewards typed (`ftlib.rewards.text_problems`: Python code, a bad shape, a run, sample or function that cannot
+    be used), right under the box; then a button that writes the example rewards in. Returns the refusal ("" when
+    none), so the form names the box and the page starts nothing."""
+    text = str(value or "")
+    problem = ""
+    if not text.strip() and not typed("rewards"):
         where.info("Add at least one reward to start: GRPO learns only from what its rewards score.")
+    else:
+        problem = next(iter(text_problems(text)), "")
+        if problem:
+            where.error(problem)
     where.button("Use the example rewards", key="train_rewards_example", on_click=_insert_example)
+    return problem
 
 
 def rewards_unwritten(values: dict) -> bool:
@@ -61,8 +78,8 @@ def reward_help() -> None:
     with st.expander("Rewards you can use", expanded=False):
         st.markdown(
             "Each reward scores every answer GRPO writes; the total is the weighted sum, and answers that beat the "
-            'others to the same prompt become more likely. Add `"weight": 0.5` to any of them. For example: '
-            f"`{REWARD_EXAMPLE}`"
+            'others to the same prompt become more likely. Add `"weight": 0.5` to any of them. For example (what '
+            f"“Use the example rewards” writes, for the pirate_prompts sample): `{json.dumps(EXAMPLE_REWARDS)}`"
         )
         st.dataframe(
             pd.DataFrame([{"reward": example, "scores": what} for example, what in REWARD_EXAMPLES]),
@@ -72,6 +89,9 @@ def reward_help() -> None:
 
 
 def _table(rows: list[dict], height: int | None = None) -> None:
+    """Rows of answers and their numbers: the prompt, then the numbers (each reward, the total, the advantage; a
+    score), then the answer, the widest, last: what is cut off on a narrow screen is the end of an answer, never a
+    number."""
     frame = pd.DataFrame(rows)
     numbers = [c for c in frame.columns if c not in ("prompt", "answer")]
     st.dataframe(
@@ -79,7 +99,9 @@ def _table(rows: list[dict], height: int | None = None) -> None:
         hide_index=True,
         width="stretch",
         **({"height": height} if height else {}),
+        column_order=[c for c in ("prompt", *numbers, "answer") if c in frame.columns],
         column_config={
+            "prompt": st.column_config.TextColumn(width="medium"),
             "answer": st.column_config.TextColumn(width="large"),
             **{c: st.column_config.NumberColumn(format="%.3f") for c in numbers},
         },
@@ -114,6 +136,16 @@ def preview_table(rows: list[dict]) -> None:
         st.html(html_table(shown, widths={"answer": "55%"}))
 
 
+def preview_key(config: RunConfig) -> str:
+    """What a reward preview's result depends on, as one string: two configs with the same key get the same preview.
+
+    >>> preview_key(RunConfig(name="a", max_steps=5)) == preview_key(RunConfig(name="b", max_steps=50))
+    True
+    """
+    settings = config.to_dict()
+    return json.dumps({name: settings[name] for name in PREVIEW_SETTINGS}, sort_keys=True)
+
+
 def reward_preview(config: RunConfig, split: str) -> None:
     """Before launch: a few answers from the model as it is now, and what each reward gives them."""
     st.markdown("#### What the rewards see")
@@ -125,7 +157,7 @@ def reward_preview(config: RunConfig, split: str) -> None:
         "score. GRPO makes the answers with a positive advantage (a better total than the others to the same "
         "prompt) more likely, and those below it less."
     )
-    wanted = json.dumps(config.to_dict(), sort_keys=True)
+    wanted = preview_key(config)
     previous = st.session_state.get(PREVIEW_KEY)
     job = previous[1] if previous and previous[0] == wanted else None
     if st.button("Preview the rewards", key="grpo_preview_button", disabled=job is not None and not job.done):

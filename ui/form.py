@@ -16,6 +16,13 @@ proven default.
 Streamlit drops a widget's state when its page is not drawn, so the form keeps a copy of every widget's value under
 a session key of its own (`ui.labels.TRAIN_FORM`) and puts it back when the form is drawn again: a visit to Tokens
 or Batches does not reset it, and those pages start their previews from the values set here (`ui.labels`).
+
+A new session (a browser refresh, a second tab, a server restart) starts from the settings of the run last *started*
+in this workspace, not from the defaults: Start records them (`remember_started`, in the workspace's
+`last_run_settings.json`), and `start_from_last_run` puts them into that copy once per session, before the form is
+first drawn. Last started rather than last edited: what a refresh brings back is a run that was really set up, and
+typing in a box writes nothing to disk. A recorded value no longer valid (an unknown setting, a number out of its
+limits, a choice this server does not offer) is left out, and its box shows its default.
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ import json
 
 import streamlit as st
 
+from ftlib import workspace
 from ftlib.config import METHOD_HELP, PREFERENCE_METHODS, FieldSpec, default_learning_rate, field_specs
 from ftlib.methods import NEEDS, SHORT_NEEDS
 from ui.labels import POLICY_LABELS, TEMPLATE_LABELS, TRAIN_FORM
@@ -54,6 +62,12 @@ CHOICE_LABELS = {
     "sharding": {"none": "none: a whole copy per GPU (DDP)", "fsdp": "FSDP: split across the GPUs"},
 }
 RADIOS = ("method", "tuning")
+# A setting's help said otherwise for one method, where its general sentence would mislead: (setting, method) -> text.
+CAPTIONS = {
+    ("mask_policy", "reward"): "A reward model writes nothing: it reads each whole conversation and learns to score "
+    "it, so this does not change what it learns. It only decides which pairs are kept: one whose answer is cut away "
+    "entirely by the max length (or masked by this choice) is left out. Keep every assistant reply.",
+}
 
 
 def widget_key(name: str, values: dict) -> str:
@@ -63,6 +77,45 @@ def widget_key(name: str, values: dict) -> str:
         tuning = values.get("tuning") if method in PREFERENCE_METHODS else method
         return f"{KEY}_learning_rate_{method}_{tuning}"
     return f"{KEY}_{name}"
+
+
+# Recorded with the run, but set elsewhere (the sidebar, the Tokens page) or not a box of this form.
+NOT_RESTORED = ("model", "dataset", "template_source")
+STARTED = "train_form_from_last_run"  # session key: the last started run's settings were put into TRAIN_FORM
+
+
+def widget_value(spec: FieldSpec, value):
+    """A setting's value as its widget holds it (a list of mappings as the text the Rewards box shows, a list of
+    names as "a, b")."""
+    if spec.kind is list and spec.item is dict:
+        return "[\n" + ",\n".join(json.dumps(item) for item in value) + "\n]" if value else ""
+    if spec.kind is list:
+        return ", ".join(value)
+    return value
+
+
+def start_from_last_run() -> None:
+    """Once per session, before the form is first drawn: put the settings of the run last started in this workspace
+    (`workspace.last_run_settings`, which leaves out what is no longer valid) into the form's kept values, as if they
+    had been set on an earlier visit. A box already set in this session keeps its value; a choice this page does not
+    offer is not put back when drawn (`_restore`)."""
+    if st.session_state.get(STARTED):
+        return
+    st.session_state[STARTED] = True
+    settings = workspace.last_run_settings()
+    kept = st.session_state.setdefault(TRAIN_FORM, {})
+    specs = field_specs()
+    for name, value in settings.items():
+        if name in NOT_RESTORED or value is None:
+            continue
+        key = widget_key(name, settings)
+        if key not in st.session_state:
+            kept.setdefault(key, widget_value(specs[name], value))
+
+
+def remember_started(config) -> None:
+    """Record the settings of a run just started, for the next session's form (`start_from_last_run`)."""
+    workspace.remember_run_settings(config.to_dict())
 
 
 class _Refused(Exception):
@@ -159,7 +212,7 @@ def _draw_widget(spec: FieldSpec, key: str, default, choices, where, placeholder
             raise _Refused(spec.name)
         return cast(value)
     if spec.kind is list and spec.item is dict:  # a list of mappings (GRPO's rewards): JSON or YAML, one per line
-        text = "[\n" + ",\n".join(json.dumps(item) for item in default) + "\n]" if default else ""
+        text = widget_value(spec, default)
         return where.text_area(  # RunConfig parses it
             label,
             "" if restored else text,
@@ -170,7 +223,7 @@ def _draw_widget(spec: FieldSpec, key: str, default, choices, where, placeholder
             args=(spec.name,),
         )
     if spec.kind is list:
-        text = where.text_input(label, "" if restored else ", ".join(default), key=key)
+        text = where.text_input(label, "" if restored else widget_value(spec, default), key=key)
         return [t.strip() for t in text.split(",") if t.strip()]
     return where.text_input(label, "" if restored else str(default), key=key)
 
@@ -194,7 +247,8 @@ def config_form(
     it: marked in the method choice ("DPO — needs preference pairs"); when one is chosen, that sentence is all the
     form shows after it (the caller starts nothing: `values["method"] in unfit`). `placeholders`: grey text of an
     empty box. `after`: setting -> a function drawn under its widget, given (where, value) (e.g. a button that
-    fills the box).
+    fills the box); when it returns a refusal (a non-empty text it has drawn there), the setting is refused like a
+    number out of range.
     """
     fixed, choices, defaults = dict(fixed or {}), dict(choices or {}), dict(defaults or {})
     unfit, placeholders, after = dict(unfit or {}), dict(placeholders or {}), dict(after or {})
@@ -222,10 +276,10 @@ def config_form(
             )
         except _Refused:
             refused.append(spec.label)
-        if spec.name in after:
-            after[spec.name](where, values.get(spec.name))
+        if spec.name in after and after[spec.name](where, values.get(spec.name)):
+            refused.append(spec.label)  # it drew why, under the box
         if spec.name != "method":  # the options, the box under them and "Which method?" say it in plain words
-            where.caption(spec.help)
+            where.caption(CAPTIONS.get((spec.name, values.get("method")), spec.help))
 
     # The method first, on its own row, explained; then the main settings three to a row.
     for spec in [s for s in main if s.group == "method"]:
@@ -259,4 +313,13 @@ def config_form(
     return values, refused
 
 
-__all__ = ["config_form", "forget", "out_of_range", "remembered", "typed", "widget_key"]
+__all__ = [
+    "config_form",
+    "forget",
+    "out_of_range",
+    "remember_started",
+    "remembered",
+    "start_from_last_run",
+    "typed",
+    "widget_key",
+]
