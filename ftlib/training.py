@@ -14,8 +14,8 @@ labels; GRPO's prompts are our encodings, answered by `ftlib.sampling`'s batched
 
 Each library object is built by one translator, complete at construction (nothing is patched afterwards):
 `trainer_arguments` (SFTConfig / DPOConfig / RewardConfig / KTOConfig / GRPOConfig), `lora_config`
-(peft.LoraConfig), `quantization_config` (transformers.BitsAndBytesConfig). tests/test_config.py proves every
-setting reaches its consumer.
+(peft.LoraConfig), `quantization_config` (transformers.BitsAndBytesConfig; these two and the model's loading live in
+`ftlib.training_model`). tests/test_config.py proves every setting reaches its consumer.
 
 Not known here: the run folder (rundir.py), the queue (runs.py), the training process (worker.py), metric
 logging (metrics.py), memory (memory.py).
@@ -42,6 +42,7 @@ from ftlib.config import ConfigError, RunConfig
 from ftlib.distributed import device_for_process
 from ftlib.errors import numbered, plural
 from ftlib.rows import IGNORE_INDEX, row_kind
+from ftlib.training_model import load_training_model, lora_config, quantization_config
 
 # ---------------------------------------------------------------------------------------------------------------
 # Data: rows -> our encodings
@@ -284,62 +285,6 @@ def _checkpointing_argument(args_class) -> str:
     the GPU machine's image, has only that one)."""
     names = {f.name for f in dataclasses.fields(args_class)}
     return "activation_checkpointing" if "activation_checkpointing" in names else "gradient_checkpointing"
-
-
-def lora_config(config: RunConfig):
-    """The peft.LoraConfig of an adapter run (None when every weight is trained)."""
-    if not config.uses_adapter:
-        return None
-    from peft import LoraConfig
-
-    targets = config.lora_targets
-    return LoraConfig(
-        r=config.lora_r,
-        lora_alpha=config.lora_alpha,
-        lora_dropout=float(config.lora_dropout),
-        target_modules="all-linear" if targets == ["all-linear"] else list(targets),
-        bias="none",
-        # A reward model trains its new score head whole beside the adapter (saved with it).
-        task_type="SEQ_CLS" if config.method == "reward" else "CAUSAL_LM",
-        modules_to_save=["score"] if config.method == "reward" else None,
-    )
-
-
-def quantization_config(config: RunConfig, compute_dtype):
-    """The transformers.BitsAndBytesConfig of a 4-bit (QLoRA) run, None otherwise (Dettmers et al. 2023)."""
-    if not config.uses_4bit:
-        return None
-    from transformers import BitsAndBytesConfig
-
-    return BitsAndBytesConfig(
-        load_in_4bit=True,
-        bnb_4bit_quant_type=config.quant_type,
-        bnb_4bit_use_double_quant=bool(config.double_quant),
-        bnb_4bit_compute_dtype=compute_dtype,
-    )
-
-
-def load_training_model(config: RunConfig, device: str):
-    """(model, compute dtype) for the run: 4-bit for QLoRA, else in fastpath's training dtype."""
-    from ftlib import fastpath
-    from ftlib.models import load_model, pick_dtype
-
-    if config.uses_4bit:
-        from peft import prepare_model_for_kbit_training
-
-        compute = pick_dtype(device, config.dtype)
-        quantization = quantization_config(config, compute)
-        model = load_model(config.model, device, config.dtype, quantization, score=config.method == "reward")
-        # Casts norms to fp32 and enables input grads so a frozen 4-bit base can pass gradients to adapters.
-        model = prepare_model_for_kbit_training(model, use_gradient_checkpointing=config.gradient_checkpointing)
-        return model, compute
-    dtype = pick_dtype(device, fastpath.training_dtype(config.dtype, device, config.method))
-    # FSDP moves each block's share onto its GPU as it shards: load on the CPU (one GPU may not hold it whole).
-    where = "cpu" if config.sharding == "fsdp" else device
-    model = load_model(
-        config.model, device=where, dtype=str(dtype).removeprefix("torch."), score=config.method == "reward"
-    )
-    return model, next(model.parameters()).dtype
 
 
 @dataclass

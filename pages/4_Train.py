@@ -38,17 +38,9 @@ from ui.form import config_form, forget, remember_started, remembered, start_fro
 from ui.run_view import ACTIVE, export_panel, memory_panel, run_options, runs_table, show_run
 
 POLL_SECONDS = 2.0
-# Checked with tiny LoRA layers on bitsandbytes 0.50 (tests/test_qlora_cpu.py): on a CPU with AVX-512 BF16, the first
-# forward in eval mode without gradients (an evaluation, GRPO's answers) repacks the 4-bit weights for bitsandbytes'
-# CPU inference kernel, which has no backward ("gemv_4bit: an autograd kernel was not registered" in train.log); from
-# then on no gradient flows back through the frozen 4-bit weights, and the adapters of every earlier layer get wrong
-# gradients. Refused on the CPU until bitsandbytes trains through that kernel.
 QLORA_ON_CPU = (
-    "QLoRA needs a GPU: this run would train on the CPU. There, 4-bit weights save memory but train slower than "
-    "LoRA, and bitsandbytes' CPU kernels stop passing gradients back through the 4-bit weights once the run has "
-    "evaluated or written answers, so the adapter would learn from wrong gradients (train.log warns "
-    '"gemv_4bit: an autograd kernel was not registered"). Choose {fix} on this machine: the same adapter on the '
-    "full weights."
+    "4-bit weights on the CPU: they take about a quarter of the memory, but bitsandbytes' CPU kernels train slower "
+    "than {fix} on the full weights here. On a GPU, QLoRA is the usual way to fit a model too big for LoRA."
 )
 
 
@@ -166,9 +158,8 @@ def new_run(model: str, split: str) -> None:
         st.error(str(exc))
         return
     if config.uses_4bit and (config.device == "cpu" or config.device == "auto" and not cuda_available()):
-        fix = "the method **LoRA**" if config.method == "qlora" else "**Weights trained: a LoRA adapter**"
-        st.error(QLORA_ON_CPU.format(fix=fix))
-        return
+        # Trains correctly there (ftlib.training_model.keep_4bit_trainable), just not fast: said, not refused.
+        st.info(QLORA_ON_CPU.format(fix="LoRA" if config.method == "qlora" else "a LoRA adapter"))
     start_panel(config, split, meta.get("saved_at"))
 
 

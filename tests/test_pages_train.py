@@ -523,31 +523,21 @@ def test_the_gpus_box_says_what_was_found_and_that_several_machines_start_from_t
 
 @pytest.mark.parametrize(
     "rows, method, tuning, fix",
-    [
-        (SFT_ROWS, "qlora", None, "Choose the method **LoRA** on this machine"),
-        (PREF_ROWS, "reward", "qlora", "Choose **Weights trained: a LoRA adapter** on this machine"),
-    ],
+    [(SFT_ROWS, "qlora", None, "slower than LoRA"), (PREF_ROWS, "reward", "qlora", "slower than a LoRA adapter")],
 )
-def test_qlora_on_the_cpu_is_refused_with_the_reason(tiny_model_dir, rows, method, tuning, fix):
-    """Walk 5: QLoRA on a CPU said only "Fits ... on cpu"; bitsandbytes' CPU kernel drops the gradient through the
-    4-bit weights once a run has evaluated (tests/test_qlora_cpu.py). Refused before Start, saying why and what to
-    use instead."""
+def test_qlora_on_the_cpu_says_what_4bit_means_there_and_still_starts(tiny_model_dir, rows, method, tuning, fix):
+    """Walk 5: QLoRA on a CPU said only "Fits ... on cpu". It trains correctly there (ftlib.training_model keeps
+    bitsandbytes' 4-bit layers on their trainable path: tests/test_qlora_cpu.py), so the page says what 4-bit means on
+    a CPU and offers Start."""
     workspace.save_split("mine", rows[:-2], rows[-2:])
     at = page(tiny_model_dir)  # no GPU here: device auto trains on the CPU
     at.radio(key="train_method").set_value(method).run()
     if tuning:
         at.radio(key="train_tuning").set_value(tuning).run()
-    assert not at.exception
-    said = " ".join(e.value for e in at.error)
-    assert said.startswith("QLoRA needs a GPU: this run would train on the CPU.") and fix in said, said
-    assert "4-bit weights save memory but train slower than LoRA" in said
-    assert "stop passing gradients back through the 4-bit weights" in said
-    assert not any(b.key == "train_start" for b in at.button)
-    if tuning:
-        at.radio(key="train_tuning").set_value("lora").run()
-    else:
-        at.radio(key="train_method").set_value("lora").run()
-    assert not at.error and any(b.key == "train_start" for b in at.button)
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    said = " ".join(i.value for i in at.info)
+    assert "4-bit weights on the CPU" in said and "a quarter of the memory" in said and fix in said, said
+    assert any(b.key == "train_start" for b in at.button)
 
 
 # ---------------------------------------------------------------------------------------------------------------

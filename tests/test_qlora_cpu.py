@@ -1,12 +1,13 @@
-"""Why the Train page refuses QLoRA on the CPU: LoRA gradients through bitsandbytes' 4-bit layer on the CPU, against
-the same adapter on the dequantized weights (the reference: what QLoRA means, Dettmers et al. 2023).
+"""LoRA gradients through bitsandbytes' 4-bit layer on the CPU, against the same adapter on the dequantized weights
+(the reference: what QLoRA means, Dettmers et al. 2023), and how a run keeps them right.
 
 Two tiny LoRA layers in a row, so the first adapter's gradient has to flow back through the second 4-bit weight.
 Trained from the start, they agree exactly. After one forward in eval mode without gradients (a run's evaluation,
 GRPO writing its answers), bitsandbytes 0.50 repacks the weights of a CPU with AVX-512 BF16 for its inference kernel
 `gemv_4bit`, which has no backward: PyTorch warns "an autograd kernel was not registered", no gradient flows back
-through the 4-bit weight, and the first adapter's gradient is wrong. The second test fails (and the page's refusal,
-`QLORA_ON_CPU` in pages/4_Train.py, can go) once bitsandbytes trains through that kernel.
+through the 4-bit weight, and the first adapter's gradient is wrong (the second test: it fails once bitsandbytes
+trains through that kernel, and `ftlib.training_model.keep_4bit_trainable` can go). A run's model is kept on the
+trainable path (`keep_4bit_trainable`), and its gradients agree after an evaluation too (the third and fourth tests).
 """
 
 from __future__ import annotations
@@ -90,3 +91,37 @@ def test_after_an_evaluation_bitsandbytes_cpu_kernel_drops_the_gradient_through_
     assert any("gemv_4bit: an autograd kernel was not registered" in str(w.message) for w in caught)
     first = {n: v for n, v in want.items() if n.startswith("first.")}
     assert _worst({n: got[n] for n in first}, first) > 0.1  # the first adapter learns from a wrong gradient
+
+
+def _evaluate(model, x) -> None:
+    """What a run's evaluation does between training steps: one forward in eval mode without gradients."""
+    model.eval()
+    with torch.no_grad():
+        model(x)
+    model.train()
+
+
+def test_a_runs_4bit_layers_keep_their_gradients_after_an_evaluation():
+    from ftlib.training_model import keep_4bit_trainable
+
+    q_model, ref_model = _layers()
+    assert keep_4bit_trainable(q_model) == 2
+    x = torch.randn(2, 5, 64)
+    _evaluate(q_model, x)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        got = _gradients(q_model, x)
+    assert not any("gemv_4bit" in str(w.message) for w in caught)
+    assert _worst(got, _gradients(ref_model, x)) < 1e-5
+
+
+def test_a_qlora_run_on_the_cpu_loads_its_model_on_the_trainable_path(tiny_model_dir):
+    """The run's own loader applies it: every 4-bit layer of a QLoRA model loaded for training on the CPU."""
+    from bitsandbytes.nn import Linear4bit
+
+    from ftlib.config import RunConfig
+    from ftlib.training_model import load_training_model
+
+    model, _ = load_training_model(RunConfig(method="qlora", model=str(tiny_model_dir)), "cpu")
+    layers = [m for m in model.modules() if isinstance(m, Linear4bit)]
+    assert layers and not any(layer.support_avx512bf16_for_cpu for layer in layers)

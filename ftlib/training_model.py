@@ -1,0 +1,90 @@
+"""The model a run trains: loaded 4-bit (QLoRA) or in the fast path's training dtype, and the two library objects
+that shape it, `lora_config` (peft.LoraConfig) and `quantization_config` (transformers.BitsAndBytesConfig).
+
+4-bit on CPU: bitsandbytes (0.50) repacks a `Linear4bit`'s weights for its inference kernel `gemv_4bit` the first
+time the layer runs in eval mode without gradients on a CPU with AVX-512 BF16 (a run's evaluation, GRPO writing its
+answers). That kernel has no backward: from then on no gradient flows back through the 4-bit weights, and every
+earlier layer's adapter learns from a wrong gradient (tests/test_qlora_cpu.py measures it). A training model's 4-bit
+layers are told to keep the trainable path (`keep_4bit_trainable`).
+"""
+
+from __future__ import annotations
+
+from ftlib.config import RunConfig
+
+
+def lora_config(config: RunConfig):
+    """The peft.LoraConfig of an adapter run (None when every weight is trained)."""
+    if not config.uses_adapter:
+        return None
+    from peft import LoraConfig
+
+    targets = config.lora_targets
+    return LoraConfig(
+        r=config.lora_r,
+        lora_alpha=config.lora_alpha,
+        lora_dropout=float(config.lora_dropout),
+        target_modules="all-linear" if targets == ["all-linear"] else list(targets),
+        bias="none",
+        # A reward model trains its new score head whole beside the adapter (saved with it).
+        task_type="SEQ_CLS" if config.method == "reward" else "CAUSAL_LM",
+        modules_to_save=["score"] if config.method == "reward" else None,
+    )
+
+
+def quantization_config(config: RunConfig, compute_dtype):
+    """The transformers.BitsAndBytesConfig of a 4-bit (QLoRA) run, None otherwise (Dettmers et al. 2023)."""
+    if not config.uses_4bit:
+        return None
+    from transformers import BitsAndBytesConfig
+
+    return BitsAndBytesConfig(
+        load_in_4bit=True,
+        bnb_4bit_quant_type=config.quant_type,
+        bnb_4bit_use_double_quant=bool(config.double_quant),
+        bnb_4bit_compute_dtype=compute_dtype,
+    )
+
+
+def load_training_model(config: RunConfig, device: str):
+    """(model, compute dtype) for the run: 4-bit for QLoRA, else in fastpath's training dtype."""
+    from ftlib import fastpath
+    from ftlib.models import load_model, pick_dtype
+
+    if config.uses_4bit:
+        from peft import prepare_model_for_kbit_training
+
+        compute = pick_dtype(device, config.dtype)
+        quantization = quantization_config(config, compute)
+        model = load_model(config.model, device, config.dtype, quantization, score=config.method == "reward")
+        # Casts norms to fp32 and enables input grads so a frozen 4-bit base can pass gradients to adapters.
+        model = prepare_model_for_kbit_training(model, use_gradient_checkpointing=config.gradient_checkpointing)
+        keep_4bit_trainable(model)
+        return model, compute
+    dtype = pick_dtype(device, fastpath.training_dtype(config.dtype, device, config.method))
+    # FSDP moves each block's share onto its GPU as it shards: load on the CPU (one GPU may not hold it whole).
+    where = "cpu" if config.sharding == "fsdp" else device
+    model = load_model(
+        config.model, device=where, dtype=str(dtype).removeprefix("torch."), score=config.method == "reward"
+    )
+    return model, next(model.parameters()).dtype
+
+
+def keep_4bit_trainable(model) -> int:
+    """Keep every bitsandbytes 4-bit layer of `model` off its CPU inference repacking, so gradients keep flowing
+    back through its weights after an eval-mode forward (see the module docstring); returns how many layers.
+
+    The switch is the layer's own `support_avx512bf16_for_cpu` flag, which `Linear4bit.forward` reads before
+    repacking (bitsandbytes 0.50); evaluation and GRPO's answers then run the trainable (dequantizing) path.
+    """
+    try:
+        from bitsandbytes.nn import Linear4bit
+    except ImportError:  # no bitsandbytes: no 4-bit layers either
+        return 0
+    layers = [m for m in model.modules() if isinstance(m, Linear4bit)]
+    for layer in layers:
+        layer.support_avx512bf16_for_cpu = False
+    return len(layers)
+
+
+__all__ = ["keep_4bit_trainable", "load_training_model", "lora_config", "quantization_config"]
