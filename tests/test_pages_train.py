@@ -638,15 +638,15 @@ def test_a_failed_run_shows_dashes_and_resume_only_where_it_can_help(tiny_model_
     make_run("r-settings", {"model": str(tiny_model_dir)}, state="failed", message=settings, user_error=True)
     make_run("r-crash", {"model": str(tiny_model_dir)}, state="failed", message="RuntimeError: CUDA error")
     at = page(tiny_model_dir)
-    picker = next(s for s in at.selectbox if s.label == "Run")
-    picker.select("r-settings").run()
+    at.session_state["train_selected"] = "r-settings"  # the run the picker shows
+    at.run()
     assert not at.exception, at.exception
     assert any(e.value == settings for e in at.error)
     assert not any(b.key == "resume_r-settings" for b in at.button)  # resuming would fail the same way
     table = at.dataframe[-1].value.set_index("id")
     assert table.loc["r-settings", ["training", "held-out"]].tolist() == ["-", "-"]
-    next(s for s in at.selectbox if s.label == "Run").select("r-crash").run()
-    assert at.button(key="resume_r-crash")  # a crash may not happen again
+    at.session_state["train_selected"] = "r-crash"
+    assert at.run().button(key="resume_r-crash")  # a crash may not happen again
 
 
 def test_a_reward_model_is_named_by_its_accuracy_not_a_loss_of_0_000(tiny_model_dir):
@@ -658,3 +658,19 @@ def test_a_reward_model_is_named_by_its_accuracy_not_a_loss_of_0_000(tiny_model_
     assert picker_labels(at) == [f"✅ {run.summary().label} — 3 steps · held-out accuracy 88%"]
     row = at.dataframe[-1].value.set_index("id").loc[run.id]
     assert (row["training"], row["held-out"]) == ("accuracy 96%", "accuracy 88%")
+
+
+def test_a_value_typed_then_left_with_the_click_that_opens_another_page_is_kept(tiny_model_dir):
+    """Walk 6: Max steps 8 and Evaluate every 4 typed on Train were back to 0 after a visit to Evaluate. A value typed
+    and not yet sent goes with the click on another page, so the Train script, which kept its copies, never ran with
+    it; the boxes' callbacks keep it now."""
+    workspace.save_split("numbers", SFT_ROWS[:10], SFT_ROWS[10:])
+    at = page(tiny_model_dir)
+    at.number_input(key="train_max_steps").set_value(8)
+    at.number_input(key="train_eval_every").set_value(4)
+    at.toggle(key="train_group_by_length").set_value(False)
+    at.switch_page("pages/6_Evaluate.py").run()  # no Train run in between: the values came with this click
+    at.switch_page("pages/4_Train.py").run()
+    assert not at.exception
+    assert at.number_input(key="train_max_steps").value == 8 and at.number_input(key="train_eval_every").value == 4
+    assert at.toggle(key="train_group_by_length").value is False

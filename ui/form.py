@@ -150,6 +150,19 @@ def _mark_typed(name: str) -> None:
     st.session_state[f"{KEY}_{name}_typed"] = True
 
 
+def _changed(key: str, name: str | None = None) -> None:
+    """A box's callback: keep its new value the moment it changes (and, given `name`, mark that setting typed).
+
+    Why not only when the form is drawn: a value typed and not yet sent goes with the click that leaves the page, so
+    the run that receives it is the next page's, and the Train script (which keeps its copies) never sees it; nor
+    does a Train run stopped halfway by that click. Streamlit calls a changed widget's callback before any page runs.
+    """
+    if key in st.session_state:
+        st.session_state.setdefault(TRAIN_FORM, {})[key] = st.session_state[key]
+    if name:
+        _mark_typed(name)
+
+
 def remembered(key: str):
     """A form widget's value in this session: its live state, else the copy kept while another page was shown."""
     return st.session_state[key] if key in st.session_state else st.session_state.get(TRAIN_FORM, {}).get(key)
@@ -192,9 +205,11 @@ def _draw_widget(spec: FieldSpec, key: str, default, choices, where, placeholder
         labels.update({m: f"{labels.get(m, m)} — needs {SHORT_NEEDS[m]}" for m in unfit})
         draw = where.radio if spec.name in RADIOS else where.selectbox
         kwargs = {"horizontal": True} if spec.name in RADIOS else {}
+        kwargs |= {"on_change": _changed, "args": (key,)}
         return draw(label, options, index=index, key=key, format_func=lambda v: str(labels.get(v, v)), **kwargs)
     if spec.kind is bool:
-        return where.toggle(label, value=False if restored else bool(default), key=key)
+        value = False if restored else bool(default)
+        return where.toggle(label, value=value, key=key, on_change=_changed, args=(key,))
     if spec.kind in (int, float):
         # No min/max on the box: the browser would keep an out-of-range number on screen in red while the script
         # went on with the last good one. The typed value comes through and is refused here, under its box.
@@ -204,6 +219,8 @@ def _draw_widget(spec: FieldSpec, key: str, default, choices, where, placeholder
             value=None if restored else cast(default),
             step=cast(spec.step or (1 if spec.kind is int else 0.01)),
             key=key,
+            on_change=_changed,
+            args=(key,),
             **({} if spec.kind is int else {"format": spec.fmt or "%g"}),
         )
         problem = out_of_range(spec, value)
@@ -219,13 +236,15 @@ def _draw_widget(spec: FieldSpec, key: str, default, choices, where, placeholder
             key=key,
             placeholder=placeholder or spec.hint,
             height=120,
-            on_change=_mark_typed,
-            args=(spec.name,),
+            on_change=_changed,
+            args=(key, spec.name),
         )
     if spec.kind is list:
-        text = where.text_input(label, "" if restored else widget_value(spec, default), key=key)
+        text = where.text_input(
+            label, "" if restored else widget_value(spec, default), key=key, on_change=_changed, args=(key,)
+        )
         return [t.strip() for t in text.split(",") if t.strip()]
-    return where.text_input(label, "" if restored else str(default), key=key)
+    return where.text_input(label, "" if restored else str(default), key=key, on_change=_changed, args=(key,))
 
 
 def config_form(
