@@ -169,15 +169,18 @@ class RunSummary:
         return {k: v for k, v in asdict(self).items() if k not in hidden}
 
 
-def score_text(score: str, value: float, digits: int = 4) -> str:
-    """A run's score as a person reads it: a share in percent, a loss or reward with enough digits to tell a small
-    value from 0.
+def score_text(score: str, value: float, digits: int | None = None) -> str:
+    """A run's score as a person reads it: a share in percent, a loss (4 decimals) or a reward (3) with enough digits
+    to tell a small value from 0.
 
-    >>> score_text("accuracy", 0.968), score_text("loss", 1.23456), score_text("loss", 0.000123, digits=3)
-    ('97%', '1.2346', '0.000123')
+    >>> score_text("accuracy", 0.968), score_text("loss", 1.23456), score_text("reward", 0.9)
+    ('97%', '1.2346', '0.900')
+    >>> score_text("loss", 0.000123, digits=3)
+    '0.000123'
     """
     if score == "accuracy":
         return f"{value:.0%}"
+    digits = digits or (4 if score == "loss" else 3)
     if value != 0 and abs(value) < 10 ** (1 - digits):
         return f"{value:.3g}"
     return f"{value:.{digits}f}"

@@ -116,3 +116,20 @@ def test_a_run_that_diverged_is_not_offered_first_and_says_so(runs, tiny_model_d
     assert not next(c for c in choices if c.name == "real").diverged
     only = [c for c in choices if c.name == "blown-up"]
     assert preselect(only, "chat_style") == 0  # alone, it is still offered
+
+
+def test_a_run_is_named_as_it_was_given_and_by_what_its_method_is_judged_by(tiny_model_dir, tmp_path):
+    """Walk 5 #7, #16: the name typed in the form was in no picker; a GRPO run read as its surrogate loss (negative,
+    meaningless), a tiny loss as "final loss 0.000"."""
+    adapter = empty_adapter(tmp_path)
+    now = time.time()
+    base = {"model": str(tiny_model_dir), "dataset": "pirate_prompts"}
+    grpo = {**base, "method": "grpo", "name": "ahoy-grpo", "rewards": [{"regex": "^Ahoy"}]}
+    steps = [{"kind": "train", "step": s, "loss": -0.0158, "reward": 0.5 + 0.25 * s} for s in (1, 2)]
+    make_run("r-grpo", grpo, adapter=adapter, metrics=steps, ended=now - 9)
+    make_run("r-tiny", base, adapter=adapter, metrics=[{"kind": "train", "step": 1, "loss": 0.00042}], ended=now - 5)
+    choices = {c.name: c for c in run_choices(M.list_run_adapters(), now=now)}
+    assert choices["r-grpo"].label.startswith("ahoy-grpo · grpo (lora) · pirate_prompts · ")
+    assert choices["r-grpo"].facts == "2 steps · final reward 1.000"
+    assert choices["r-tiny"].label.startswith("lora · pirate_prompts · ")  # no name given: as before
+    assert choices["r-tiny"].facts == "1 step · final loss 0.00042"  # not "0.000"

@@ -141,12 +141,15 @@ def kto_figures(rows: list[dict]) -> list[go.Figure]:
 
 
 def grpo_figures(rows: list[dict]) -> list[go.Figure]:
-    """GRPO: each reward's mean (the total's spread shaded around it), KL and answer length."""
+    """GRPO: each reward's mean (the total's spread shaded around it) on the step's answers, and beside them the same
+    on held-out prompts at each evaluation (`eval_reward`, `eval_reward_<name>`); KL and answer length."""
     names = sorted(
         {k[len("reward_") :] for r in rows for k in r if k.startswith("reward_") and not k.endswith("_std")}
     )
     traces = [("total", *_series(rows, "reward", "train"), "lines")]
     traces += [(name, *_series(rows, f"reward_{name}", "train"), "lines") for name in names]
+    traces += [("held-out total", *_series(rows, "eval_reward", "eval"), "lines+markers")]
+    traces += [(f"held-out {name}", *_series(rows, f"eval_reward_{name}", "eval"), "lines+markers") for name in names]
     rewards = _figure("Rewards (mean per step)", traces)
     xs, means = _series(rows, "reward", "train")
     _, spreads = _series(rows, "reward_std", "train")
@@ -165,8 +168,11 @@ def grpo_figures(rows: list[dict]) -> list[go.Figure]:
 
 
 def run_figures(rows: list[dict], dpo: bool, method: str | None = None) -> tuple[list[go.Figure], list[go.Figure]]:
-    """The page's charts for one run, in display order: (for everyone, for engineers)."""
-    figures = [loss_figure(rows)]
+    """The page's charts for one run, in display order: (for everyone, for engineers). GRPO's loss is a surrogate
+    whose value (near 0, often below) says nothing about the answers, and its held-out loss less: its rewards come
+    first, and its training loss is for engineers only."""
+    grpo = method == "grpo"
+    figures = [] if grpo else [loss_figure(rows)]
     if dpo:
         figures += [reward_figure(rows), accuracy_figure(rows)]
     extra = {"reward": reward_model_figures, "kto": kto_figures, "grpo": grpo_figures}.get(method)
@@ -176,6 +182,8 @@ def run_figures(rows: list[dict], dpo: bool, method: str | None = None) -> tuple
         metric_figure(rows, "tokens_per_s", "Tokens per second"),
     ]
     engineers = [metric_figure(rows, "grad_norm", "Gradient size (grad norm)")]
+    if grpo:
+        engineers.append(metric_figure(rows, "loss", "Loss (GRPO's surrogate objective)"))
     if any("mfu" in row for row in rows):
         engineers.append(metric_figure(rows, "mfu", "MFU (model FLOPs utilization)"))
     return figures, engineers

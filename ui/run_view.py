@@ -15,7 +15,7 @@ import streamlit as st
 from ftlib import export, runs
 from ftlib.errors import UserError
 from ftlib.memory import human
-from ftlib.overfitting import memorising_from
+from ftlib.overfitting import NO_LOSS_TREND, memorising_from
 from ftlib.run_picker import duplicate_numbers
 from ftlib.rundir import RunSummary
 from ui.charts import run_figures
@@ -72,16 +72,33 @@ def typical_speed(metrics: list[dict]) -> float | None:
     return statistics.median(speeds) if speeds else None
 
 
-def live_numbers(metrics: list[dict]) -> None:
-    """The latest step's training loss and speed, and the latest held-out loss (MFU is for engineers, below)."""
+def live_numbers(metrics: list[dict], method: str | None = None) -> None:
+    """The latest step's training loss and speed, and the latest held-out loss (MFU is for engineers, below). GRPO's
+    loss is a surrogate that means nothing to a person: its headline is the mean reward, on the step's own answers
+    and on held-out prompts."""
     last = next((row for row in reversed(metrics) if row.get("kind") == "train"), None)
     if last is None:
         return
     held_out = next((row for row in reversed(metrics) if row.get("kind") == "eval"), None)
+    grpo = method == "grpo"
     c1, c2, c3 = st.columns(3)
-    if last.get("loss") is not None:
+    if grpo and last.get("reward") is not None:
+        spread = f" ± {last['reward_std']:.3f}" if last.get("reward_std") is not None else ""
+        c1.metric(
+            "Reward",
+            f"{last['reward']:.3f}{spread}",
+            help="The mean total reward of this step's answers (± their spread).",
+        )
+    elif not grpo and last.get("loss") is not None:
         c1.metric("Training loss", f"{last['loss']:.4f}", help="How wrong the model is on the rows it trains on.")
-    if held_out is not None and held_out.get("eval_loss") is not None:
+    if grpo and held_out is not None and held_out.get("eval_reward") is not None:
+        c2.metric(
+            "Held-out reward",
+            f"{held_out['eval_reward']:.3f}",
+            help=f"The mean total reward of its answers to prompts it never trains on (step {held_out['step']}): "
+            "whether what it learns carries over.",
+        )
+    elif not grpo and held_out is not None and held_out.get("eval_loss") is not None:
         c2.metric(
             "Held-out loss",
             f"{held_out['eval_loss']:.4f}",
@@ -97,11 +114,14 @@ def live_numbers(metrics: list[dict]) -> None:
             "the chart below), so one slow step does not set it. Time spent evaluating and saving checkpoints is "
             "not counted.",
         )
-    extra = [  # the alignment methods' headline numbers (see ftlib.metrics)
-        ("Reward", "reward", "The mean total reward of this step's answers (± their spread).", "reward_std"),
+    extra = [  # the alignment methods' headline numbers (see ftlib.metrics); GRPO's reward is above
         ("Accuracy", "accuracy", "Share of pairs whose chosen answer scored above the rejected one.", None),
         ("KL", "kl", "How far the model has moved from where it started (0 = not at all).", None),
     ]
+    if not grpo:
+        extra.insert(
+            0, ("Reward", "reward", "The mean total reward of this step's answers (± their spread).", "reward_std")
+        )
     shown = [(n, k, h, s) for n, k, h, s in extra if last.get(k) is not None]
     for column, (name, key, why, spread) in zip(st.columns(len(shown)) if shown else [], shown, strict=True):
         text = f"{last[key]:.3f}" + (f" ± {last[spread]:.3f}" if spread and last.get(spread) is not None else "")
@@ -176,14 +196,17 @@ def show_run(run_id: str) -> None:
         st.warning(str(exc))
         return
     info, metrics = run.summary(), run.read_metrics()
+    method = run.read_config().get("method")
     st.markdown(f"#### {state_icon(info)} `{run_id}` — {info.state_text}")
-    st.caption(" · ".join(x for x in (info.label, info.phase, info.message) if x))
+    # A queued run: where it is in line and behind what, rather than "Waiting for its turn."
+    message = runs.queue_place(run_id) if info.state == "queued" else info.message
+    st.caption(" · ".join(x for x in (info.label, info.phase, message) if x))
     if info.state in ACTIVE or info.max_steps:
         eta = f" · about {fmt_seconds(info.eta_s)} left" if info.eta_s is not None else ""
-        st.progress(
-            float(info.progress), text=f"step {info.step} of {info.max_steps or '?'} · {timing_text(info)}{eta}"
-        )
-    live_numbers(metrics)
+        # A queued run has not trained yet: no "0:00:00 training" (a resumed one's earlier time still shows).
+        timing = "" if info.state == "queued" and not info.duration_s else f" · {timing_text(info)}"
+        st.progress(float(info.progress), text=f"step {info.step} of {info.max_steps or '?'}{timing}{eta}")
+    live_numbers(metrics, method)
     went_wrong = info.divergence
     if went_wrong is not None:
         text = went_wrong.sentence()
@@ -198,10 +221,10 @@ def show_run(run_id: str) -> None:
     if info.state in ("failed", "interrupted") and info.log_tail:
         with st.expander("Last log lines"):
             st.code("\n".join(info.log_tail))
-    method = run.read_config().get("method")
     if metrics:
         plain, engineers = run_figures(metrics, dpo=method == "dpo", method=method)
-        turn = memorising_from(metrics)
+        # GRPO's held-out loss is its surrogate's: rising or falling, it does not say the model memorises.
+        turn = None if method in NO_LOSS_TREND else memorising_from(metrics)
         if turn is not None:
             st.warning(
                 f"{turn.sentence()} More steps would make it worse on new text. **Early stopping (patience)** "
@@ -267,13 +290,17 @@ def export_panel(run_id: str) -> None:
 
 
 def runs_table(rows: list[RunSummary]) -> None:
+    """Every run, one row each: what it is judged by (a loss; GRPO's mean reward, a reward model's accuracy) at its
+    last step and held-out evaluation, "-" where it has none (a failed run that never trained)."""
     table = pd.DataFrame(
         [
             {
                 "run": r.label,
                 "state": f"{state_icon(r)} {r.state_text}",
                 "steps": f"{r.step}/{r.max_steps or '?'}",
-                "training time": fmt_seconds(r.duration_s),
+                "training time": "-" if r.state == "queued" and not r.duration_s else fmt_seconds(r.duration_s),
+                "training": r.train_text,
+                "held-out": r.eval_text,
                 "training loss": r.train_loss,
                 "held-out loss": r.eval_loss,
                 "id": r.id,
@@ -282,12 +309,16 @@ def runs_table(rows: list[RunSummary]) -> None:
         ]
     )
     # Widths in pixels, wide enough for the longest value ("⏸️ stopped — resumable"): a cut word misleads. The run
-    # id is in the table's data (tests, a copy) but not shown: the heading above names the selected run's.
-    widths = {"run": 230, "state": 180, "steps": 70, "training time": 110}
-    config = {name: st.column_config.TextColumn(width=w) for name, w in widths.items()}
-    for name in ("training loss", "held-out loss"):
-        config[name] = st.column_config.NumberColumn(format="%.4f", width=120)
-    order = [c for c in table.columns if c != "id"]
+    # id and the raw losses are in the table's data (tests, a copy) but not shown: the heading above names the
+    # selected run's id, and "training" / "held-out" say each run's numbers in words.
+    widths = {"run": 230, "state": 180, "steps": 70, "training time": 110, "training": 140, "held-out": 140}
+    helps = {
+        "training": "At the last step: the loss (lower is better); for GRPO the mean reward of its answers, for a "
+        "reward model the share of pairs it ranks right (higher is better).",
+        "held-out": "The same on the held-out rows, at the last evaluation.",
+    }
+    config = {name: st.column_config.TextColumn(width=w, help=helps.get(name)) for name, w in widths.items()}
+    order = [c for c in table.columns if c not in ("id", "training loss", "held-out loss")]
     st.dataframe(table, hide_index=True, width="stretch", column_config=config, column_order=order)
 
 
