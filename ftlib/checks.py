@@ -30,6 +30,10 @@ _TOOL_FIX = (
     f"Pick a template that shows tools: the built-in '{TOOL_TEMPLATES[0]}' (ChatML with <tool_call> blocks) or "
     f"'{TOOL_TEMPLATES[1]}' (Llama-3.1 JSON calls), or the model's own if it supports tool calling."
 )
+_TOOL_CALL_FIX = (
+    f"Pick a template that writes tool calls: the built-in '{TOOL_TEMPLATES[0]}' (ChatML with <tool_call> blocks) "
+    f"or '{TOOL_TEMPLATES[1]}' (Llama-3.1 JSON calls), or the model's own if its template writes `tool_calls`."
+)
 
 
 @dataclass(frozen=True)
@@ -195,15 +199,42 @@ def check_prompt_only(enc: Encoded) -> Check:
 
 
 def check_tool_calls_dropped(enc: Encoded, template: ChatTemplate) -> Check | None:
+    """Says what a turn whose tool calls the template leaves out still trains: an empty reply when the call was all
+    it held (its end-of-turn marker, right after the question: the model learns to say nothing), else its text
+    without the call; either way the model never learns to call a tool."""
     turns = _dropped(enc, "tool_call")
     if not turns:
         return None
+    trained = {t.message for t in enc.tokens if t.trained}
+    written = {t.message for t in enc.tokens if t.trained and t.segment in ("content", "reasoning")}
+    empty = [i for i in turns if i in trained and i not in written]
+    text_only = [i for i in turns if i in written]
+
+    def which(numbers: list[int]) -> str:  # "that turn" when the message has just named them all
+        return _turns(numbers) if numbers != turns else "that turn" if len(numbers) == 1 else "those turns"
+
+    learns = []
+    if empty:
+        before = {enc.messages[i - 1]["role"] for i in empty if i > 0}
+        after = {"user": "the user's question", "tool": "the tool's result"}.get(
+            before.pop() if len(before) == 1 else ""
+        )
+        learns.append(
+            f"{which(empty)} {'trains' if len(empty) == 1 else 'train'} an empty reply: right after "
+            f"{after or 'the message before it'}, the model learns to answer with nothing"
+        )
+    if text_only:
+        learns.append(
+            f"{which(text_only)} {'trains' if len(text_only) == 1 else 'train'} only the text beside the call: the "
+            "model learns to write it without calling anything"
+        )
+    learned = f", so {'; '.join(learns)}" if learns else ""
     return Check(
         "tool_calls_dropped",
         "error",
-        f"The {template.title} template leaves out the tool calls of assistant {_turns(turns)}: the model "
-        "would never learn to call the tools, only to answer as if it had.",
-        _TOOL_FIX,
+        f"The {template.title} template leaves out the tool calls of assistant {_turns(turns)}{learned}. The model "
+        "never sees a tool call, so it never learns to call the tools.",
+        _TOOL_CALL_FIX,
     )
 
 
