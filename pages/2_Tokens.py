@@ -130,14 +130,18 @@ def pick_template(key: str, label: str, tokenizer, default: str = "tokenizer"):
         return get_template(name, tokenizer, source=source)
 
 
-def note_added_system(row, template) -> None:
-    """A caption when the row has no system message and the template writes a default one into it (found by
-    rendering with and without one, for any template: ftlib.masks.added_system_prompt)."""
+def added_system_notes(row, template) -> tuple[str, ...]:
+    """A note when the row has no system message and the template writes a default one into it (found by
+    rendering with and without one, for any template: ftlib.masks.added_system_prompt); none otherwise."""
     if row_kind(row) == "text":
-        return
+        return ()
     added = added_system_prompt(template, conversation(row), row.get("tools"))
-    if added:
-        st.caption(added_system_line(added, own_template=template.name == "tokenizer"))
+    return (added_system_line(added, own_template=template.name == "tokenizer"),) if added else ()
+
+
+def note_added_system(row, template) -> None:
+    for note in added_system_notes(row, template):
+        st.info(note, icon=None)
 
 
 def encode(row, tokenizer, template, policy, max_length):
@@ -215,8 +219,7 @@ if isinstance(enc, PreferenceEncoded):
     if enc.prompt_text:
         with st.expander("Shared prompt text"):
             st.html(rendered_html(enc.prompt_text))
-    show_checks(checks)
-    note_added_system(row, template)
+    show_checks(checks, added_system_notes(row, template))
     left, right = st.columns(2)
     for column, name, part in ((left, "Chosen", enc.chosen), (right, "Rejected", enc.rejected)):
         with column:
@@ -252,6 +255,5 @@ else:
         st.caption("A plain text row: every token is trained (next-token prediction, as in pre-training).")
     elif enc.kind == "prompt_only":
         st.caption("A prompt without an answer, shown as the model would get it: nothing is trained.")
-    show_checks(checks)
-    note_added_system(row, template)
+    show_checks(checks, added_system_notes(row, template))
     show_encoded(enc, show_ids, as_table)

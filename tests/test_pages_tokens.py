@@ -303,22 +303,50 @@ SMOL_DEFAULT_SYSTEM = "You are a helpful AI assistant named SmolLM, trained by H
 
 
 def test_a_default_system_message_the_template_adds_is_named(page):
-    """SmolLM2's own template writes a system message into every row without one: the page says so, in words."""
+    """SmolLM2's own template writes a system message into every row without one: the page says so, in words (an
+    info box among the row's plain notes since walk 6 #11; it was a caption under the engineers' expander)."""
     from ftlib.models import load_tokenizer
 
     turns = list(TRAIN[0]["messages"])
     # The reference: transformers' render of the model's own template holds it for this row.
     assert SMOL_DEFAULT_SYSTEM in load_tokenizer("default").apply_chat_template(turns, tokenize=False)
     at = _typed(run(page), turns)
-    notes = [c.value for c in at.caption if c.value.startswith("Your row has no system message")]
+    notes = [c.value for c in at.info if c.value.startswith("Your row has no system message")]
     assert len(notes) == 1 and "the model's template adds this default one" in notes[0]
     assert f"“{SMOL_DEFAULT_SYSTEM}”" in notes[0]
     at = _typed(at, [{"role": "system", "content": "Terse."}, *turns])  # the row's own system message
-    assert not any(c.value.startswith("Your row has no system message") for c in at.caption)
+    assert not any(c.value.startswith("Your row has no system message") for c in at.info)
     at = _typed(at, turns)
     at.selectbox(key="tok_template").set_value("chatml")  # ChatML adds none
     run(at)
-    assert not any(c.value.startswith("Your row has no system message") for c in at.caption)
+    assert not any(c.value.startswith("Your row has no system message") for c in at.info)
     at.selectbox(key="tok_template").set_value("alpaca")  # Alpaca's preamble stands in for a missing system message
     run(at)
-    assert any("this template adds this default one: “Below is an instruction" in c.value for c in at.caption)
+    assert any("this template adds this default one: “Below is an instruction" in c.value for c in at.info)
+
+
+def _top_level(at, has) -> int:
+    """The index among the page's top-level elements of the one `has(element)` is true for (one only)."""
+    found = [i for i, child in at.main.children.items() if has(child)]
+    assert len(found) == 1, found
+    return found[0]
+
+
+def test_the_engineers_expander_counts_the_notes_it_holds_and_the_system_note_is_not_one(page):
+    """Walk 6 #11: "For engineers (1 note)" with the default-system-message note drawn right under it read as a
+    second, uncounted note. The note about the row is a plain note above the expander; the expander holds what its
+    title counts."""
+    from ftlib.errors import plural
+
+    at = _typed(run(page), TRAIN[0]["messages"])  # no system message: SmolLM2's own template adds one
+    expander = next(e for e in at.expander if e.label.startswith("For engineers"))
+    inside = [m.value for m in expander.markdown]
+    assert expander.label == f"For engineers ({plural(len(inside), 'note')})"
+    assert not any("no system message" in note for note in inside)
+    system_note = _top_level(at, lambda e: str(getattr(e, "value", "")).startswith("Your row has no system message"))
+    engineers = _top_level(at, lambda e: getattr(e, "label", "").startswith("For engineers"))
+    assert system_note < engineers  # shown with the plain notes, before the folded ones
+    # Between the expander and the counts of the row (its first metric), no note at all.
+    first_metric = min(i for i, e in at.main.children.items() if e.type == "flex_container" and e.get("metric"))
+    between = [at.main.children[i] for i in range(engineers + 1, first_metric)]
+    assert not [e for e in between if e.type in ("alert", "caption") or getattr(e, "value", None)], between

@@ -14,13 +14,16 @@ from ui.token_view import rendered_html, token_rows, tokens_html
 SEVERITY = {"error": st.error, "warning": st.warning, "info": st.info}
 
 
-def show_checks(checks) -> None:
-    """What the user should act on, one box each; notes that only matter in someone's own training code (padding
-    sides, pad tokens, BOS handling) in a 'For engineers' expander."""
+def show_checks(checks, notes: tuple[str, ...] = ()) -> None:
+    """What the user should act on, one box each, then `notes` (plain ones about the row, such as a default system
+    message the template adds: `added_system_line`); notes that only matter in someone's own training code (padding
+    sides, pad tokens, BOS handling) last, in a 'For engineers' expander that counts exactly what it holds."""
     plain = [c for c in checks if not c.for_engineers]
     engineers = [c for c in checks if c.for_engineers]
     for c in plain:
         SEVERITY.get(c.severity, st.info)(f"**{c.message}**  \nFix: {c.fix}", icon=None)
+    for note in notes:  # above the expander: read beside its title, a note below it counted as one of its own
+        st.info(note, icon=None)
     if engineers:
         with st.expander(f"For engineers ({plural(len(engineers), 'note')})"):
             for c in engineers:
