@@ -26,10 +26,10 @@ class RunChoice:
     """A finished run as a picker shows it."""
 
     name: str  # the run's id (its folder name), as `ftlib.modelset.RunAdapter.name`
-    label: str  # method · dataset · when it was created
+    label: str  # the name the person gave it (if any) · method · dataset · when it was created (RunSummary.label)
     # What does not change once the run has finished: a picker's option text must stay the same from one redraw to
     # the next (Streamlit keeps a selection by its text; a ticking "12 min ago" in it dropped the selection).
-    facts: str  # "40 steps · final loss 1.234"
+    facts: str  # "40 steps · final loss 1.234" (GRPO: "final reward 0.930"; RunSummary.facts)
     age: str  # "12 min ago" (when it finished, as of now)
     dataset: str  # the dataset's short name (a saved split's name, a file's stem)
     finished: float | None  # when it finished (epoch seconds)
