@@ -24,9 +24,11 @@ from ui.batch_view import (
     WHY_PADDING,
     WORK_HELP,
     WORK_LABEL,
+    WORK_SAID,
     Shown,
     grid_html,
     overview,
+    padding_said,
 )
 from ui.common import active_model, cached_split, cached_tokenizer, require_split, user_errors
 from ui.inputs import number_in_range
@@ -36,11 +38,16 @@ MAX_COLUMNS = 320  # wider grids get a "first position" slider; a browser table 
 STATS_ROW_LIMIT = 3000  # whole-split statistics look at this many rows at most
 
 
-def draw(batch: batching.Batch, shown: Shown, original_labels: list[list[int]], key: str) -> None:
-    s = batch.stats()
+def draw(batch: batching.Batch, shown: Shown, original_labels: list[list[int]], key: str, trained_as=None) -> None:
+    """The batch's numbers, grid and overview. `trained_as`: the batch's statistics as training computes it (a packed
+    batch runs padding-free, so the padding that squares off the picture is not computed); the picture's own if
+    None."""
+    drawn = batch.stats()
+    s = trained_as or drawn
     a, b, c, d = st.columns(4)
     a.metric("Rows × positions", f"{batch.shape[0]} × {batch.shape[1]}")
     b.metric("Padding", f"{s.padded_positions} ({s.pad_fraction:.0%})")
+    b.caption(padding_said(batch.layout, drawn, s))
     c.metric("Trained tokens", s.trained_tokens)
     trained = s.trained_tokens > 0
     d.metric(
@@ -50,6 +57,7 @@ def draw(batch: batching.Batch, shown: Shown, original_labels: list[list[int]], 
         if trained
         else "No token of these rows is trained with this setting, so all of the work would be wasted.",
     )
+    d.caption(WORK_SAID)
     st.caption(CAPTIONS[batch.layout])
     st.plotly_chart(overview(batch, shown.names), width="stretch", key=f"{key}_overview")
     width, lo = batch.shape[1], 0
@@ -150,7 +158,7 @@ def whole_split(name: str, train: list[dict], model: str, template_name: str, po
         note += f" (the first {STATS_ROW_LIMIT} of {len(train)} rows)"
     if failed:
         note += f"; {plural(failed, 'row')} could not be encoded and {'was' if failed == 1 else 'were'} left out"
-    st.caption(f"{note}. {STRATEGIES_SAID}")
+    st.caption(f"{note}. {STRATEGIES_SAID} **{WORK_LABEL}**: {WORK_SAID}")
     for strategy, why in unusable.items():
         st.info(f"**{batching.STRATEGY_LABELS[strategy]}** cannot be used on this split. {why}")
     with st.expander("For engineers: how this table is counted"):
@@ -256,6 +264,8 @@ with user_errors("Could not batch the rows"):
         "Left padding (generation)": batching.collate(examples, pad_id, "left"),
         "Packing": batching.pack(examples, int(pack_length), pad_id),
     }
+    # What training computes for the packed rows: TRL lays them end to end as one row (as the table below counts).
+    packed_in_training = batching.strategy_stats(examples, len(examples), "packing", int(pack_length))
 st.caption("Hover a cell for its token id, attention, label and position id.")
 # The preview lays out each pair's two answers as sequences; a run never packs pairs.
 pairs_shown = any(row_kind(r) == "preference" for r in train[first : first + n_rows])
@@ -263,7 +273,8 @@ for tab, (title, batch) in zip(st.tabs(list(views)), views.items(), strict=True)
     with tab:
         if title == "Packing" and pairs_shown:
             st.info(f"How these sequences would lie end to end; a run does not do this. {batching.PAIRS_NOT_PACKED}")
-        draw(batch, shown, original_labels, title.split()[0].lower())
+        trained_as = packed_in_training if title == "Packing" else None
+        draw(batch, shown, original_labels, title.split()[0].lower(), trained_as)
 with st.expander("Why training pads on the right and generation on the left", expanded=True):
     st.markdown(WHY_PADDING)
 with st.expander("What packing saves, and what it costs", expanded=True):

@@ -223,3 +223,48 @@ def test_jargon_is_behind_for_engineers_and_the_plain_words_are_shown(tmp_path):
     engineers = next(e for e in at.expander if e.label == "For engineers: how this table is counted")
     said = " ".join(m.value for m in engineers.markdown)
     assert "best-fit decreasing" in said and "TRL" in said
+
+
+def test_the_packing_tab_counts_padding_and_work_as_training_does_and_as_the_table_does():
+    """Walk 6 #7: the Packing tab said "Padding 153 (39%)", close to right padding's 40%, while the table below said
+    packing pads 0%: the tab counted the grey cells that square off its picture, the table what training computes
+    (TRL lays a batch's packed rows end to end as one row). Same rows, same packed length: the same numbers, and the
+    grey cells named at the number. "Work per trained token" has one plain sentence beside it."""
+    from ftlib.batching import batch_stats, make_batches
+    from ui.batch_view import WORK_LABEL, WORK_SAID
+
+    workspace.save_split("chats-packing", sft_rows(4), sft_rows(1))
+    at = run_page()
+    length = at.number_input(key="batch_pack_length").value
+    at.number_input(key="batch_split_length").set_value(length).run()  # the table packs into rows as long
+    assert not at.exception, at.exception
+    packing = at.tabs[2]
+    values = {m.label: m.value for m in packing.metric}
+    rows, width = (int(n) for n in values["Rows × positions"].split(" × "))
+    assert rows > 1  # the picture has several packed rows, squared off with grey cells
+    table = at.dataframe[0].value.set_index("strategy")
+    assert table.loc["Packing", "padding"] == 0
+    assert values["Padding"] == "0 (0%)"  # it showed the picture's grey cells here
+    assert values[WORK_LABEL] == f"{table.loc['Packing', 'work per trained token']:.2f}"
+    assert int(values["Trained tokens"]) == table.loc["Packing", "trained"]
+    real = table.loc["Packing", "real tokens"]
+    captions = [c.value for c in packing.caption]
+    grey = rows * width - real
+    assert f"Training joins these {rows} rows into one of {real} tokens: it computes no padding. The {grey} grey " in (
+        " ".join(captions)
+    )
+    assert WORK_SAID in captions
+    # The other tabs' padding is what they draw: right padding's is what training computes too.
+    right = {m.label: m.value for m in at.tabs[0].metric}
+    assert right["Padding"] != "0 (0%)"
+    assert any(c.value.startswith("Grey cells after each row: computed in training") for c in at.tabs[0].caption)
+    assert WORK_SAID in " ".join(c.value for c in at.caption if "longest examples first" in c.value)
+    # The reference: the engine's batches for training, all 4 rows in one step.
+    from ftlib.batching import encode_examples
+    from ftlib.models import load_tokenizer
+    from ftlib.templates import get_template
+
+    tok = load_tokenizer("default")
+    examples, _, _ = encode_examples(sft_rows(4), tok, get_template("tokenizer", tok), "all_assistant")
+    reference = batch_stats(make_batches(examples, 8, "packing", length))
+    assert (reference.padded_positions, reference.real_tokens) == (0, real)

@@ -41,8 +41,7 @@ CAPTIONS = {
     "left": "Each row ends on its last real token, ready for the next one to be generated. (In generation only the "
     "prompt is fed; the whole training sequence is shown here to compare.)",
     "packed": "Whole examples laid end to end, the longest first, each into the fullest row it still fits; the "
-    "position count starts again at each orange bar. In training, a batch of these rows is joined into one long row, "
-    "so no padding is left at all.",
+    "position count starts again at each orange bar.",
 }
 # The batch's cost in plain words (the metric above each grid, the whole-split table's column and chart); the
 # engineer's name and formula are in the help.
@@ -52,6 +51,26 @@ WORK_HELP = (
     "nothing, 2.00 means half the work goes to padding or to tokens it only reads. For engineers: computed positions "
     "÷ trained tokens (compute per trained token)."
 )
+# Beside the number, in one plain sentence (the metric above each grid, under the whole-split table).
+WORK_SAID = "Positions the model computes for each token it learns from: 1.00 wastes nothing."
+
+
+def padding_said(layout: str, drawn, trained_as) -> str:
+    """What the padding number beside it counts (statistics are ftlib.batching.BatchStats: `drawn` of the picture,
+    `trained_as` of what training computes). For packing they differ: the picture squares its rows off, training
+    lays them end to end as one row, so the number is training's and the caption names the grey cells."""
+    if layout == "packed" and not drawn.padded_positions:
+        return "No padding: the examples lie end to end, and training computes them just so."
+    if layout == "packed":
+        return (
+            f"Training joins these {drawn.rows} rows into one of {trained_as.computed_positions} tokens: it computes "
+            f"no padding. The {drawn.padded_positions} grey cells only fill out this picture."
+        )
+    if layout == "left":
+        return "Grey cells before each prompt: computed in generation, never read (the attention mask hides them)."
+    return "Grey cells after each row: computed in training, never learned from (label -100)."
+
+
 # Under the whole-split table, in plain words; the method's names are in TABLE_FOR_ENGINEERS.
 STRATEGIES_SAID = (
     "Grouping by length puts rows of similar length in the same batch; packing fills each row as full as it can, "
@@ -238,10 +257,12 @@ __all__ = [
     "TABLE_FOR_ENGINEERS",
     "WORK_HELP",
     "WORK_LABEL",
+    "WORK_SAID",
     "WHY_PACKING",
     "WHY_PADDING",
     "Shown",
     "cell_text",
     "grid_html",
     "overview",
+    "padding_said",
 ]
