@@ -283,6 +283,9 @@ class RunDir:
 
     def write_env(self, env: dict[str, str]) -> None:
         workspace.atomic_write_text(self.env_file, json.dumps(env, indent=1, sort_keys=True))
+        # Whatever the umask: the settings that can run code are honoured only from a file no one else may write
+        # (ftlib.runs.recorded_env).
+        os.chmod(self.env_file, 0o600)
 
     # -- status ------------------------------------------------------------------------------------------------
     def read_status(self) -> dict:

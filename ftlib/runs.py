@@ -58,6 +58,10 @@ RUN_ENV = (
 )
 # Those naming a file or folder: made absolute when recorded, since the worker runs in another folder.
 _PATH_ENV = ("FTLIB_REWARD_FUNCTIONS", "FTLIB_HOME", "FTLIB_LOCK_DIR")
+# Those that let a run execute code or fetch it: taken from a run folder only when its env.json is this user's own
+# file, writable by nobody else (as ssh treats its keys): whoever can merely write into the workspace must not be
+# able to make the server's user run code (an uploaded registry of "reward functions", a model's custom code).
+_CODE_ENV = ("FTLIB_REWARD_FUNCTIONS", "FTLIB_TRUST_REMOTE_CODE", "FTLIB_ALLOW_HUB", "FTLIB_HOME")
 # Processes this Python process started, so their exit is reaped (a dead child otherwise lingers as a zombie
 # that still answers kill(pid, 0)).
 _CHILDREN: dict[int, subprocess.Popen] = {}
@@ -127,6 +131,21 @@ def run_env(environ: dict | None = None) -> dict[str, str]:
     return out
 
 
+def recorded_env(run: RunDir) -> dict[str, str]:
+    """The settings a run was queued with (its env.json) that its worker may be started with: only `RUN_ENV` names
+    (never PYTHONPATH, LD_PRELOAD or the like, whatever the file holds), and those that can run code (`_CODE_ENV`)
+    only from a file this user owns and nobody else may write."""
+    import stat
+
+    recorded = {k: v for k, v in run.read_env().items() if k in RUN_ENV}
+    try:
+        info = run.env_file.stat()
+        own = info.st_uid == os.getuid() and not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+    except OSError:
+        own = False
+    return {k: v for k, v in recorded.items() if own or k not in _CODE_ENV}
+
+
 def create_run(config: RunConfig | dict) -> str:
     """Write a new run folder in state `queued` and return its id (does not start it). The run keeps this process's
     FTLIB_* settings (`RUN_ENV`): it trains with them whichever process launches it, resumes included."""
@@ -181,7 +200,7 @@ def _launch(run: RunDir) -> None:
         ended=None,
     )
     env = dict(os.environ)
-    env.update(run.read_env())  # the settings of the process that queued it, not of the one starting it now
+    env.update(recorded_env(run))  # the settings of the process that queued it, not of the one starting it now
     env["FTLIB_WORKSPACE"] = str(workspace.workspace_dir())
     env["PYTHONUNBUFFERED"] = "1"
     env.setdefault("TOKENIZERS_PARALLELISM", "false")

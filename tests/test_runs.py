@@ -287,6 +287,28 @@ def test_a_run_trains_with_the_settings_of_the_process_that_queued_it_whoever_st
     assert env["FTLIB_REWARD_FUNCTIONS"] == registry and env["OMP_NUM_THREADS"] == "3"
 
 
+def test_a_run_folder_cannot_make_the_server_run_code_through_its_recorded_settings(fake_runner, monkeypatch):
+    """env.json is read from the workspace: a file anyone able to write there could edit must not start the worker
+    with PYTHONPATH/LD_PRELOAD, nor, unless it is this user's own file writable by nobody else, with a registry of
+    reward functions or remote code allowed."""
+    fake_runner["code"] = RECORD_ENV
+    monkeypatch.delenv("FTLIB_REWARD_FUNCTIONS", raising=False)
+    run_id = runs.create_run(config("planted"))
+    run = runs.find(run_id)
+    assert run.env_file.stat().st_mode & 0o777 == 0o600  # whatever the umask: the queuing user's own
+    planted = {"FTLIB_REWARD_FUNCTIONS": "/tmp/evil.yaml", "FTLIB_THREADS": "2", "PYTHONPATH": "/tmp/evil"}
+    run.write_env({**planted, "LD_PRELOAD": "/tmp/evil.so"})
+    run.env_file.chmod(0o666)  # writable by anyone: only its harmless settings count
+    assert runs.recorded_env(run) == {"FTLIB_THREADS": "2"}
+    run.env_file.chmod(0o644)  # this user's own file: its settings are the queuing process's
+    assert runs.recorded_env(run) == {"FTLIB_REWARD_FUNCTIONS": "/tmp/evil.yaml", "FTLIB_THREADS": "2"}
+    run.env_file.chmod(0o666)
+    runs.advance()
+    env = worker_env(run_id)
+    assert "FTLIB_REWARD_FUNCTIONS" not in env and env.get("PYTHONPATH") != "/tmp/evil" and "LD_PRELOAD" not in env
+    assert env["FTLIB_THREADS"] == "2"
+
+
 def test_a_queued_run_says_where_it_is_in_line_and_behind_what(fake_runner):
     """Walk 5 #6: a queued run said "Waiting for its turn. · step 0 of ? · 0:00:00 training"."""
     first = runs.submit(config("lora-a", max_steps=12))
