@@ -20,7 +20,7 @@ from ftlib.rundir import run_folder_of
 from ftlib.tuning_cost import TunedWith
 from ui import nav
 from ui.common import model_set_for, user_errors, wait_notice
-from ui.evaluate_view import cost_section, side_by_side, token_loss_figure
+from ui.evaluate_view import cost_section, loops_said, side_by_side, token_loss_figure
 from ui.inputs import number_in_range
 from ui.run_choice import choices_by_name, pick_run
 from ui.tables import html_table
@@ -183,6 +183,8 @@ st.caption(
     "Loss measures how close each model's wording is to the reference answers, not whether its own answers are "
     "right: read the answers side by side below to judge that."
 )
+if loops := loops_said(result.rows):  # what those numbers cannot show (Compare marks its cells the same way)
+    st.warning(loops)
 if agg["pairs"]:
     st.markdown(f"**Preference pairs** ({agg['pairs']}): which of the two answers each model finds more likely")
     margin = f"mean log-ratio margin {agg['mean_reward_margin']:+.2f} nats"

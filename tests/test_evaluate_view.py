@@ -40,3 +40,44 @@ def test_a_multi_turn_prompt_is_shown_whole_behind_its_last_user_turn():
     assert text.startswith("system: You plan trips.\n\nuser: Weather in Oslo?")
     assert 'assistant: (calls weather with {"city": "Oslo"})' in text and 'tool: {"temp": -3}' in text
     assert [c.value for c in at.caption][:2] == ["Held-out row 1 · the prompt", "Held-out row 2 · the prompt"]
+
+
+# What the walk's 8-step pirate run answered greedily (walk 6 #8): a greeting to the token limit, beside a lower loss.
+AHOY = "Ahoy! " * 13 + "Ahoy"
+HONEST = "A day is 24 hours long: the time the Earth takes to turn once."
+
+
+def test_an_answer_that_repeats_itself_is_flagged_under_it_as_compare_flags_it():
+    from ftlib.rewards import repeats_itself
+    from ui.evaluate_view import REPEATS
+
+    assert repeats_itself(AHOY) and not repeats_itself(HONEST)  # the reference Compare's cells use
+    rows = [
+        EvalRow(0, "How long is a day?", "24 hours.", HONEST, AHOY, 2.1, 1.2, 4),
+        EvalRow(1, "Greet me.", "Hello!", AHOY, "Ahoy, matey!", 2.0, 1.1, 3),
+    ]
+    at = AppTest.from_function(draw, args=(rows, {})).run()
+    assert not at.exception, at.exception
+    # The captions in page order: each row's prompt label, then a note under each looping answer only.
+    captions = [c.value for c in at.caption][:-1]  # the last one explains the loss
+    assert captions == [
+        "Held-out row 1 · the prompt",
+        REPEATS,  # under the tuned answer
+        "Held-out row 2 · the prompt",
+        REPEATS,  # under the base answer
+    ]
+    assert "↻ repeats itself" in REPEATS and "loss" in REPEATS
+    texts = [t.value for t in at.text]
+    assert texts[texts.index(AHOY.strip()) - 1] == HONEST  # the note is under the tuned answer of row 1
+
+
+def test_the_aggregates_say_how_many_answers_loop():
+    from ui.evaluate_view import loops_said
+
+    rows = [
+        EvalRow(i, f"Q{i}?", "A.", base, tuned, 2.0, 1.0, 3)
+        for i, (base, tuned) in enumerate([(HONEST, AHOY), (AHOY, AHOY), (HONEST, HONEST)])
+    ]
+    said = loops_said(rows)
+    assert said.startswith("↻ 2 of 3 tuned answers and 1 of the base model's repeat themselves")
+    assert loops_said(rows[2:]) is None

@@ -825,3 +825,30 @@ def test_the_reference_answer_shows_its_reasoning_and_tool_calls(varied_dir, ada
     row_box.set_value(1).run()
     assert not at.exception, at.exception
     assert any("Oslo" in str(j.value) for j in at.json) and "(empty)" not in [c.value for c in at.code]
+
+
+def test_evaluate_flags_answers_that_repeat_themselves(finished_run, varied_dir):
+    """Walk 6 #8: "Closer to the reference 100%" and a lower tuned loss on every row, while the tuned greedy answers
+    were "Ahoy!" 13 times over. Compare flagged such cells; Evaluate said nothing. Now each looping answer has the
+    note under it and the aggregates say how many loop."""
+    import dataclasses
+
+    from ui.evaluate_view import REPEATS
+
+    at = open_page("pages/6_Evaluate.py", varied_dir)
+    button(at, "Evaluate").click()
+    run_until_done(at.run(), "evaluate_job")
+    result = at.session_state["evaluate_job"].result
+    ahoy = "Ahoy! " * 13 + "Ahoy"
+    result.rows[0] = dataclasses.replace(result.rows[0], tuned_output=ahoy)
+    at.run()
+    assert not at.exception, at.exception
+    base = sum(repeats_itself(r.base_output) for r in result.rows)
+    tuned = sum(repeats_itself(r.tuned_output) for r in result.rows)
+    assert tuned >= 1  # the sentinel row at least
+    warnings = [w.value for w in at.warning]
+    assert f"↻ {tuned} of 3 tuned answers and {base} of the base model's repeat themselves" in " ".join(warnings)
+    notes = [c.value for c in at.caption if c.value == REPEATS]
+    assert len(notes) == base + tuned
+    texts = [t.value for t in at.text]
+    assert ahoy.strip() in texts

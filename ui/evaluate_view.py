@@ -13,9 +13,14 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from ftlib.demo_data import GENERAL_PROMPTS
+from ftlib.errors import plural
+from ftlib.rewards import repeats_itself
 from ftlib.tuning_cost import GRADE_HELP, CostJob
 
 ROWS_PER_PAGE = 8
+# Under an answer caught in a loop (`ftlib.rewards.repeats_itself`), as Compare marks its cells: the loss scores the
+# reference answer, never the model's own, so a looping answer can sit beside a lower loss without a word.
+REPEATS = "↻ repeats itself — common for greedy decoding of small or briefly tuned models; the loss does not see it"
 COST_KEY = "evaluate_cost"  # session key: (run name, the CostJob measuring it)
 POLL_S = 0.5
 
@@ -31,6 +36,26 @@ def _turn_text(message: dict) -> str:
             f"(calls {function.get('name')} with {json.dumps(function.get('arguments'), ensure_ascii=False)})"
         )
     return f"{message.get('role', '?')}: " + "\n".join(p for p in parts if p)
+
+
+def answer(text: str) -> None:
+    """A model's answer, verbatim, with a note under it when it loops (`REPEATS`)."""
+    st.text(text.strip() or "(nothing: it stopped at once)")
+    if repeats_itself(text):
+        st.caption(REPEATS)
+
+
+def loops_said(rows) -> str | None:
+    """One line for the aggregates when answers loop (`ftlib.evaluate.EvalRow`s): how many of each model's, since
+    the numbers above it (loss, closer to the reference) cannot show it; None when no answer loops."""
+    base = sum(repeats_itself(r.base_output) for r in rows)
+    tuned = sum(repeats_itself(r.tuned_output) for r in rows)
+    if not base and not tuned:
+        return None
+    return (
+        f"↻ {tuned} of {plural(len(rows), 'tuned answer')} and {base} of the base model's repeat themselves instead "
+        "of answering: the loss scores the reference answers, not these, so read them side by side below."
+    )
 
 
 def side_by_side(rows, key: str = "eval_side_page", contexts: dict | None = None) -> None:
@@ -59,12 +84,12 @@ def side_by_side(rows, key: str = "eval_side_page", contexts: dict | None = None
                 st.text(row.reference)
             with base:
                 st.markdown(f"**Base model** · loss {row.base_loss:.3f}")
-                st.text(row.base_output.strip() or "(nothing: it stopped at once)")
+                answer(row.base_output)
             with tuned:
                 change = row.loss_change
                 colour = "green" if change < 0 else "red" if change > 0 else "gray"
                 st.markdown(f"**Tuned model** · loss {row.tuned_loss:.3f} :{colour}[({change:+.3f})]")
-                st.text(row.tuned_output.strip() or "(nothing: it stopped at once)")
+                answer(row.tuned_output)
     st.caption(
         "Loss = how surprised a model is by the reference answer (lower is better); the change is tuned minus base. "
         "Answers are greedy: each model's single most likely reply."
@@ -156,4 +181,14 @@ def token_loss_figure(view) -> go.Figure:
     return heat
 
 
-__all__ = ["COST_KEY", "ROWS_PER_PAGE", "cost_panel", "cost_section", "side_by_side", "token_loss_figure"]
+__all__ = [
+    "COST_KEY",
+    "REPEATS",
+    "ROWS_PER_PAGE",
+    "answer",
+    "cost_panel",
+    "cost_section",
+    "loops_said",
+    "side_by_side",
+    "token_loss_figure",
+]
