@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -181,7 +182,7 @@ class LoadResult:
             "column_map": self.column_map,
             "source": self.source,
             "kind": self.kind,
-            "counts": row_counts(self.rows),
+            "counts": row_counts(self.rows, self.kind),
             "fields": self.fields,
         }
 
@@ -231,7 +232,8 @@ def _raw_records(data: bytes, filename: str, kind: str):
     if kind in TABLE_KINDS:
         table = read_table(data, kind, filename)
         return (*_table_records(table.columns, table.rows, table.delimiter), table.columns, table.lines, table.notes)
-    return (*text_records(data, kind, filename), None, None, [])
+    records, errors, notes = text_records(data, kind, filename)
+    return records, errors, None, None, notes
 
 
 class FileFields(NamedTuple):
@@ -250,7 +252,7 @@ def peek_fields(path: str | Path) -> FileFields:
         return FileFields(columns, True)
     if not data.strip(b" \t\r\n\xef\xbb\xbf"):
         return FileFields([], False)
-    records, _ = text_records(data, file_kind(path.name, data), path.name)
+    records, _, _ = text_records(data, file_kind(path.name, data), path.name)
     return FileFields(_keys(records[:PEEK_ROWS]), False)
 
 
@@ -347,7 +349,7 @@ def load_bytes(
                 gaps,
             )
     source_of = {fld: col for fld, col in (column_map or {}).items() if col is not None}
-    rows, numbers, warnings, ignored, unread_text = [], [], [], Counter(), Counter()
+    rows, numbers, warnings, ignored, unread_text, read_as = [], [], [], Counter(), Counter(), Counter()
     for number, record in records:
         try:
             done = convert(record, fmt)
@@ -361,9 +363,12 @@ def load_bytes(
         numbers.append(number)
         warnings.extend(RowError(number, note) for note in done.warnings)
         ignored.update(source_of.get(k, k) for k in done.ignored)
+        read_as.update(done.notes)
         unread_text.update(source_of.get(k, k) for k in done.ignored if looks_like_text(record.get(k)))
     errors.sort(key=lambda e: e.row)
-    notices = [FieldNotice(note, note=True) for note in read_notes] + _notices(ignored, records, fmt)
+    notices = [FieldNotice(note, note=True) for note in read_notes]
+    notices += [FieldNotice(f"In {plural(n, 'row')}, {note}", rows=n, note=True) for note, n in read_as.items()]
+    notices += _notices(ignored, records, fmt)
     # Prompts without answers while a field of sentences goes unread: that field probably holds the answers.
     answers = [c for c, n in unread_text.items() if 2 * n >= len(records)] if FORMAT_KIND[fmt] == "prompt_only" else []
     if answers and not forced:
@@ -418,9 +423,18 @@ def _answers_unread(names: list[str], table: bool) -> FieldNotice:
     )
 
 
+def _looks_like(record: dict) -> str | None:
+    """The format to suggest for a record: its own, except a conversation format for a row with a label field (read
+    as a conversation, an answer marked bad would be trained)."""
+    own = detect_row_format(record)
+    if own and FORMAT_KIND[own] == "sft" and {"label", "kto_tag"} & set(record):
+        return None
+    return own
+
+
 def _with_hint(message: str, record: dict, fmt: str) -> str:
     """A row error, plus the format the row looks like when that is another one (19.10: say what fits)."""
-    own = detect_row_format(record)
+    own = _looks_like(record)
     return f"{message} (this row looks like {own}, not {fmt})" if own and own != fmt else message
 
 
@@ -432,7 +446,7 @@ def _notices(ignored: Counter, records: list[tuple[int, dict]], fmt: str) -> lis
     notices = []
     looks: dict[str, list[dict]] = {}
     for _, record in records:
-        own = detect_row_format(record)
+        own = _looks_like(record)
         if own and own != fmt:
             looks.setdefault(own, []).append(record)
     for other, those in sorted(looks.items(), key=lambda item: -len(item[1])):
@@ -480,11 +494,14 @@ def _vote(records: list[tuple[int, dict]], name: str, fields: list[str], table: 
     return max(votes, key=lambda f: (votes[f], -FORMATS.index(f)))
 
 
-def row_counts(rows: list[dict]) -> dict[str, int]:
-    """What the rows hold: rows with tool calls, tool schemas, reasoning, a turn weighted 0; good/bad for unpaired.
+def row_counts(rows: list[dict], kind: str | None = None) -> dict[str, int]:
+    """What the rows hold: rows with tool calls, tool schemas, reasoning, a turn weighted 0; good/bad for unpaired
+    rows (for `kind` "unpaired" always, 0 and 0 when no row is valid).
 
     >>> row_counts([{"prompt": [], "completion": [], "label": True}, {"prompt": [], "completion": [], "label": False}])
     {'tool_calls': 0, 'tools': 0, 'reasoning': 0, 'weight_0': 0, 'good': 1, 'bad': 1}
+    >>> row_counts([], "unpaired")
+    {'tool_calls': 0, 'tools': 0, 'reasoning': 0, 'weight_0': 0, 'good': 0, 'bad': 0}
     """
     counts = {"tool_calls": 0, "tools": 0, "reasoning": 0, "weight_0": 0}
     labels = Counter()
@@ -498,7 +515,7 @@ def row_counts(rows: list[dict]) -> dict[str, int]:
         counts["weight_0"] += any(t.get("weight") == 0 for t in turns)
         if "label" in row and row_kind(row) == "unpaired":
             labels[bool(row["label"])] += 1
-    if labels:
+    if labels or kind == "unpaired":
         counts.update(good=labels[True], bad=labels[False])
     return counts
 
@@ -518,8 +535,9 @@ def hf_messages(turns: list[dict]) -> list[dict]:
     return out
 
 
-def render_row(row: dict, tokenizer) -> str:
-    """The row's text through the tokenizer's own chat template (plain `role: content` lines without one).
+def render_row(row: dict, tokenizer, render: Callable | None = None) -> str:
+    """The row's text through the tokenizer's own chat template (plain `role: content` lines without one), or
+    through `render(turns, add_generation_prompt=..., tools=...)` (a chosen template: `partial(templates.render, t)`).
 
     A text row is its text, untouched; a prompt-only row ends with the template's generation prompt; tool schemas
     go to the template as `tools=`, like transformers' `apply_chat_template`. DataError when the template refuses.
@@ -527,6 +545,8 @@ def render_row(row: dict, tokenizer) -> str:
     kind = row_kind(row)
     if kind == "text":
         return row["text"]
+    if render is not None:
+        return render(conversation(row), add_generation_prompt=kind == "prompt_only", tools=row.get("tools"))
     messages = hf_messages(conversation(row))
     if not getattr(tokenizer, "chat_template", None):
         return "".join(f"{m['role']}: {m['content']}\n" for m in messages)
@@ -546,8 +566,11 @@ def _spread(values: list[float]) -> dict:
     return {"min": min(values), "mean": sum(values) / len(values), "max": max(values)}
 
 
-def dataset_stats(rows: list[dict], tokenizer=None, max_length: int | None = None) -> dict:
-    """Counts, turns and characters per row; token lengths (and truncation at `max_length`) with a tokenizer."""
+def dataset_stats(
+    rows: list[dict], tokenizer=None, max_length: int | None = None, render: Callable | None = None
+) -> dict:
+    """Counts, turns and characters per row; token lengths (and truncation at `max_length`) with a tokenizer, under
+    its own chat template or the one `render` writes (see `render_row`)."""
     conversations = [conversation(r) for r in rows]
     chars = [sum(len(m["content"]) + len(m.get("reasoning") or "") for m in msgs) for msgs in conversations]
     stats: dict[str, Any] = {
@@ -557,7 +580,7 @@ def dataset_stats(rows: list[dict], tokenizer=None, max_length: int | None = Non
         "chars": dict(_spread(chars), total=sum(chars)),
     }
     if tokenizer is not None and rows:
-        texts = [render_row(r, tokenizer) for r in rows]
+        texts = [render_row(r, tokenizer, render) for r in rows]
         # The template already holds its special tokens; letting the tokenizer add more would double a BOS.
         lengths = [len(ids) for ids in tokenizer(texts, add_special_tokens=False)["input_ids"]]
         stats["token_lengths"] = lengths

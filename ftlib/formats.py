@@ -7,10 +7,11 @@ Canonical rows are defined in ftlib/rows.py. Accepted inputs, by format name (wh
     alpaca               {"instruction", "input"?, "output", "system"?, "history"?}
     prompt_completion    {"prompt", "completion"}                                    (text or messages)
     preference           {"prompt"?, "chosen", "rejected"} as text or messages (the shared opening of two
-                         whole conversations is the prompt, as TRL's extract_prompt does); `chosen_messages` /
+                         whole conversations is the prompt, as TRL's extract_prompt does); as Human/Assistant
+                         transcripts (Anthropic's HH-RLHF, turns.split_transcripts); `chosen_messages` /
                          `rejected_messages`; Alpaca-shaped {"instruction", "input"?, "chosen", "rejected"};
                          ShareGPT-shaped {"conversations": prompt, "chosen": turn, "rejected": turn}
-    unpaired_preference  {"prompt", "completion", "label": bool} (TRL's KTO); {"messages", "label"};
+    unpaired_preference  {"prompt", "completion", "label": bool or 1/0} (TRL's KTO); {"messages", "label"};
                          {"conversations", "kto_tag"} (LLaMA-Factory); the answer judged is the last turns
     text                 {"text"}                                     (continued pre-training: all trained)
     prompt_only          {"prompt"}                                   (text or messages; for online RL)
@@ -31,15 +32,20 @@ from typing import Any
 from ftlib.turns import (
     JSONProblem,
     RowProblem,
+    as_bool,
     check_conversation,
     check_tool_order,
     has_value,
+    is_transcript,
     json_value,
     media_problem,
     missing,
     parse_json,
     parse_messages,
     parse_tools,
+    parse_transcript,
+    split_common_prefix,
+    split_transcripts,
     text,
 )
 
@@ -81,7 +87,7 @@ FORMAT_HELP = {
     "alpaca": "alpaca: instruction, input, output (history, system)",
     "prompt_completion": "prompt_completion: prompt, completion",
     "preference": "preference: prompt, chosen, rejected (DPO pairs)",
-    "unpaired_preference": "unpaired_preference: prompt, completion, label true/false (KTO)",
+    "unpaired_preference": "unpaired_preference: prompt, completion, label true/false or 1/0 (KTO)",
     "text": "text: plain text, every token trained",
     "prompt_only": "prompt_only: prompts without answers (online RL)",
 }
@@ -131,7 +137,6 @@ MEDIA_FIELDS = {
     for noun, keys in (("an image", "images image"), ("audio", "audios audio"), ("a video", "videos video"))
     for k in keys.split()
 }
-_TRUE, _FALSE = {"true", "yes"}, {"false", "no"}
 
 __all__ = [
     "FIELDS",
@@ -157,16 +162,6 @@ __all__ = [
 ]
 
 
-def as_bool(value: Any) -> bool | None:
-    """True/False from a boolean or the text a table cell holds ("true", "False", "yes"); None otherwise."""
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str):
-        word = value.strip().lower()
-        return True if word in _TRUE else False if word in _FALSE else None
-    return None
-
-
 def detect_row_format(record: Any) -> str | None:
     """The format a single record's keys point to, or None.
 
@@ -180,7 +175,9 @@ def detect_row_format(record: Any) -> str | None:
     keys = set(record)
     if {"chosen", "rejected"} <= keys or {"chosen_messages", "rejected_messages"} <= keys:
         return "preference"
-    labelled = "kto_tag" in keys or as_bool(record.get("label")) is not None
+    # A `label` holding any value beside an answer is read as a judgement of it: when the value is not one
+    # (`_label` refuses the row by name), ignoring it would train answers that may be marked bad.
+    labelled = "kto_tag" in keys or has_value(record.get("label"))
     if labelled and keys & {"completion", "messages", "conversations", "output"}:
         return "unpaired_preference"
     if "messages" in keys:
@@ -205,6 +202,7 @@ class Converted:
     row: dict
     warnings: list[str]
     ignored: list[str] = field(default_factory=list)  # top-level keys, and `field[].key` for keys of turns
+    notes: list[str] = field(default_factory=list)  # how a field was read, for the file's report (once per file)
 
 
 class Record:
@@ -213,6 +211,7 @@ class Record:
     def __init__(self, data: dict, fmt: str):
         self.data, self.fmt, self.used = data, fmt, set()
         self.nested: set[str] = set()  # keys of turns, tool calls and parts that were not read
+        self.notes: list[str] = []
 
     def get(self, key: str) -> Any:
         self.used.add(key)
@@ -238,18 +237,21 @@ def convert(record: dict, fmt: str) -> Converted:
     for key, noun in MEDIA_FIELDS.items():
         if has_value(record.get(key)):
             raise media_problem(noun, f"the '{key}' field")
-    if FORMAT_KIND[fmt] == "sft" and (as_bool(record.get("label")) is not None or has_value(record.get("kto_tag"))):
+    judged = as_bool(record.get("label")) is not None or has_value(record.get("kto_tag"))
+    if FORMAT_KIND[fmt] == "sft" and judged:
         # A labelled answer may be a bad one: reading it as a conversation to imitate would train it.
+        key = "label" if as_bool(record.get("label")) is not None else "kto_tag"
         raise RowProblem(
-            "this row has a true/false label: it is an answer judged good or bad, not a conversation to imitate "
-            f"(read as {fmt}, a bad answer would be trained). Read the file as unpaired_preference"
+            f"this row has a good/bad label ('{key}': {record[key]!r}): it is an answer judged good or bad, not a "
+            f"conversation to imitate (read as {fmt}, a bad answer would be trained). Read the file as "
+            "unpaired_preference"
         )
     rec = Record(record, fmt)
     row, warnings = _CONVERTERS[fmt](rec)
     tools = parse_tools(rec.get("tools")) if fmt != "text" else None
     if tools:
         row["tools"] = tools
-    return Converted(row, warnings, rec.ignored())
+    return Converted(row, warnings, rec.ignored(), rec.notes)
 
 
 def convert_record(record: dict, fmt: str) -> tuple[dict, list[str]]:
@@ -262,7 +264,11 @@ def convert_record(record: dict, fmt: str) -> tuple[dict, list[str]]:
 
 
 def _as_turns(rec: Record, value: Any, field: str, role: str) -> list[dict]:
-    """Text becomes one turn with `role`; a turn object one turn; a list (or its JSON text) is read as messages."""
+    """Text becomes one turn with `role`; a turn object one turn; a list (or its JSON text) is read as messages; a
+    prompt written as a Human/Assistant transcript is read as its turns."""
+    if role == "user" and is_transcript(value):
+        _note(rec, PROMPT_TRANSCRIPT_NOTE.format(field=field))
+        return parse_transcript(value, field)
     if isinstance(value, str):
         # In a CSV cell a list of messages arrives as JSON text; any other text (even "[1] ...") is one turn.
         try:
@@ -342,19 +348,6 @@ def _answer_only(turns: list[dict], name: str) -> None:
         )
 
 
-def split_common_prefix(chosen: list, rejected: list) -> tuple[list, list, list]:
-    """(prompt, chosen, rejected): the turns both share at the start become the prompt.
-
-    >>> q, a, b = ({"role": r, "content": c} for r, c in [("user", "Sky?"), ("assistant", "Y"), ("assistant", "N")])
-    >>> split_common_prefix([q, a], [q, b])[0]
-    [{'role': 'user', 'content': 'Sky?'}]
-    """
-    n = 0
-    while n < min(len(chosen), len(rejected)) and chosen[n] == rejected[n]:
-        n += 1
-    return chosen[:n], chosen[n:], rejected[n:]
-
-
 # --- one converter per format -----------------------------------------------------------------------------
 
 
@@ -383,25 +376,61 @@ def _from_prompt_completion(rec: Record) -> tuple[dict, list[str]]:
     return {"messages": messages}, check_conversation(messages)
 
 
+# How a file's transcripts were read, said once per file (data.py adds the number of rows).
+TRANSCRIPT_NOTE = (
+    "`chosen` and `rejected` are whole Human/Assistant transcripts (as in Anthropic's HH-RLHF): each is read as "
+    "turns (Human: as the user, Assistant: as the assistant); the turns before the last answer are the prompt, and "
+    "that last answer is the chosen or the rejected one."
+)
+PROMPT_TRANSCRIPT_NOTE = (
+    "`{field}` is a Human/Assistant transcript: read as turns (Human: the user, Assistant: the assistant)."
+)
+
+
+def _note(rec: Record, note: str) -> None:
+    if note not in rec.notes:
+        rec.notes.append(note)
+
+
+def _transcripts(rec: Record) -> tuple[list, list, list] | None:
+    """(prompt, chosen, rejected) when chosen and rejected are HH-RLHF transcripts (turns.split_transcripts)."""
+    split = split_transcripts(rec.data.get("chosen"), rec.data.get("rejected"))
+    if split is None:
+        return None
+    rec.used.update(("chosen", "rejected"))
+    _note(rec, TRANSCRIPT_NOTE)
+    return _with_system(rec, split[0]), split[1], split[2]
+
+
+def _same_prompt(rec: Record, prompt: list[dict]) -> None:
+    given = rec.data.get("prompt")
+    if isinstance(given, str) and any(m["content"] == given.strip() for m in prompt if m["role"] == "user"):
+        rec.used.add("prompt")  # the same prompt written twice (e.g. UltraFeedback): nothing is dropped
+
+
 def _side(rec: Record, name: str) -> list[dict]:
     key = f"{name}_messages" if f"{name}_messages" in rec.data else name
     return _as_turns(rec, rec.require(key), key, "assistant")
 
 
 def _from_preference(rec: Record) -> tuple[dict, list[str]]:
-    chosen, rejected = _side(rec, "chosen"), _side(rec, "rejected")
-    if any(m["role"] not in ("assistant", "tool") for m in chosen + rejected):
-        # Whole conversations: the shared beginning is the prompt (as TRL's extract_prompt does).
-        prompt, chosen, rejected = split_common_prefix(chosen, rejected)
-        if not prompt:
-            raise RowProblem(
-                "chosen and rejected are whole conversations but share no opening turns, so the prompt cannot be found"
-            )
-        given = rec.data.get("prompt")
-        if isinstance(given, str) and any(m["content"] == given for m in prompt if m["role"] == "user"):
-            rec.used.add("prompt")  # the same prompt written twice (e.g. UltraFeedback): nothing is dropped
+    transcripts = _transcripts(rec)
+    if transcripts:
+        prompt, chosen, rejected = transcripts
+        _same_prompt(rec, prompt)
     else:
-        prompt = _prompt(rec)
+        chosen, rejected = _side(rec, "chosen"), _side(rec, "rejected")
+        if any(m["role"] not in ("assistant", "tool") for m in chosen + rejected):
+            # Whole conversations: the shared beginning is the prompt (as TRL's extract_prompt does).
+            prompt, chosen, rejected = split_common_prefix(chosen, rejected)
+            if not prompt:
+                raise RowProblem(
+                    "chosen and rejected are whole conversations but share no opening turns, so the prompt cannot "
+                    "be found"
+                )
+            _same_prompt(rec, prompt)
+        else:
+            prompt = _prompt(rec)
     if not chosen or not rejected or chosen == rejected:
         raise RowProblem("chosen and rejected are the same, so there is nothing to prefer")
     _answer_only(chosen, "chosen")
@@ -417,7 +446,11 @@ def _label(rec: Record) -> bool:
     value = rec.require(key)
     label = as_bool(value)
     if label is None:
-        raise RowProblem(f"the '{key}' must be true (a good answer) or false (a bad one), not {value!r}")
+        raise RowProblem(
+            f"the '{key}' must be true or 1 (a good answer) or false or 0 (a bad one), not {value!r}. If this "
+            f"'{key}' does not judge the answer, pick the format that reads the rest (Format on the Data page, "
+            f"--format in the CLI): the '{key}' is then named as not read"
+        )
     return label
 
 

@@ -1,12 +1,13 @@
 """Read a dataset file into raw records: (source row number, dict) pairs, before any format is known.
 
     kind = file_kind("chats.jsonl", data)        # jsonl | json | csv | tsv | parquet (extension, else sniffed)
-    records, errors = text_records(data, kind, name)       # JSONL / JSON
+    records, errors, notes = text_records(data, kind, name)   # JSONL / JSON
     table = read_table(data, kind, name)         # CSV / TSV / Parquet: columns, rows, lines, delimiter, notes
 
 Row numbers are 1-based and point into the source: the line of a JSONL file, the element of a JSON array, the
 data row of a table (the first row under the header is 1). A record that is not an object is a `RowError`; a
-file that cannot be read at all raises `DataError` with what to do.
+file that cannot be read at all raises `DataError` with what to do. A .json object that wraps its rows gets a note
+naming the key that holds them and the keys beside it (`json_layout`).
 
 A .csv is read with the delimiter its first lines use (`sniff_delimiter`: comma, semicolon, tab or vertical bar;
 Excel writes semicolons where the comma is the decimal mark); one that is not a comma is said in `Table.notes`.
@@ -29,7 +30,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from ftlib.errors import UserError
-from ftlib.turns import JSONProblem, parse_json
+from ftlib.turns import JSONProblem, has_value, parse_json
 
 SUFFIXES = {
     ".jsonl": "jsonl",
@@ -145,29 +146,48 @@ def jsonl_records(text: str) -> tuple[list[tuple[int, dict]], list[RowError]]:
 
 def json_rows(value: Any) -> list:
     """Rows from a parsed .json file: an array, an object of columns, an object wrapping one array, or one row."""
+    return json_layout(value)[0]
+
+
+def json_layout(value: Any) -> tuple[list, str | None]:
+    """(rows, a note on where they were found) of a parsed .json file (see `json_rows`); the note names the key
+    that holds the rows and the keys beside it, which are not rows and not read.
+
+    >>> json_layout({"version": "2", "data": [{"text": "a"}], "meta": {"n": 1}})[1]
+    "The rows are read from the key 'data'; the keys 'version', 'meta' are not rows and are ignored."
+    """
     if isinstance(value, list):
-        return value
+        return value, None
     if not isinstance(value, dict):
-        return [value]
+        return [value], None
     lists = {k: v for k, v in value.items() if isinstance(v, list)}
-    wrapped = [v for v in lists.values() if v and all(isinstance(r, dict) for r in v)]
-    if any(any({"role", "from"} & set(r) for r in v) for v in wrapped):
-        return [value]  # a single conversation: its lists are turns, not rows
+    wrapped = {k: v for k, v in lists.items() if v and all(isinstance(r, dict) for r in v)}
+    if any(any({"role", "from"} & set(r) for r in v) for v in wrapped.values()):
+        return [value], None  # a single conversation: its lists are turns, not rows
     if len(wrapped) == 1:
-        return wrapped[0]  # {"data": [rows]}
+        ((key, rows),) = wrapped.items()  # {"data": [rows], ...}
+        others = [k for k, v in value.items() if k != key and has_value(v)]
+        beside = ", ".join(f"'{k}'" for k in others)
+        if not others:
+            return rows, f"The rows are read from the key '{key}'."
+        what = (
+            f"the key {beside} is not rows and is" if len(others) == 1 else f"the keys {beside} are not rows and are"
+        )
+        return rows, f"The rows are read from the key '{key}'; {what} ignored."
     if lists and len(lists) == len(value) and len({len(v) for v in lists.values()}) == 1:
         keys = list(lists)  # columns: {"instruction": [...], "output": [...]}
-        return [dict(zip(keys, cells, strict=True)) for cells in zip(*lists.values(), strict=True)]
-    return [value]
+        return [dict(zip(keys, cells, strict=True)) for cells in zip(*lists.values(), strict=True)], None
+    return [value], None
 
 
-def json_records(text: str, name: str) -> tuple[list[tuple[int, dict]], list[RowError]]:
-    """Records of a .json file (see `json_rows`); a JSONL file named .json is read line by line."""
+def json_records(text: str, name: str) -> tuple[list[tuple[int, dict]], list[RowError], list[str]]:
+    """Records of a .json file and notes on where they were found (see `json_layout`); a JSONL file named .json is
+    read line by line."""
     try:
         value = parse_json(text)
     except json.JSONDecodeError as exc:
         if exc.msg == "Extra data":  # several objects, one per line: a JSONL file named .json
-            return jsonl_records(text)
+            return (*jsonl_records(text), [])
         raise DataError(
             f"{name} is not valid JSON: {_json_message(exc)} at line {exc.lineno}, column "
             f"{exc.colno}. If it has one JSON object per line, name it .jsonl."
@@ -175,18 +195,19 @@ def json_records(text: str, name: str) -> tuple[list[tuple[int, dict]], list[Row
     except JSONProblem as exc:
         raise DataError(f"{name} cannot be read: {exc}.") from None
     records, errors = [], []
-    for number, row in enumerate(json_rows(value), start=1):
+    rows, note = json_layout(value)
+    for number, row in enumerate(rows, start=1):
         if isinstance(row, dict):
             records.append((number, row))
         else:
             errors.append(RowError(number, f"this entry is {describe(row)}, not an object {{...}}"))
-    return records, errors
+    return records, errors, [note] if note else []
 
 
-def text_records(data: bytes, kind: str, name: str) -> tuple[list[tuple[int, dict]], list[RowError]]:
-    """Records of a JSONL or JSON file."""
+def text_records(data: bytes, kind: str, name: str) -> tuple[list[tuple[int, dict]], list[RowError], list[str]]:
+    """Records of a JSONL or JSON file, bad rows, and notes on how the file was read (`json_layout`)."""
     text = decode_text(data, name)
-    return jsonl_records(text) if kind == "jsonl" else json_records(text, name)
+    return (*jsonl_records(text), []) if kind == "jsonl" else json_records(text, name)
 
 
 # --- tables -----------------------------------------------------------------------------------------------
@@ -344,6 +365,7 @@ __all__ = [
     "delimiter_note",
     "describe",
     "file_kind",
+    "json_layout",
     "json_records",
     "json_rows",
     "jsonl_records",

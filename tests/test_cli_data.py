@@ -64,7 +64,7 @@ def test_inspect_table_with_guessed_and_explicit_mapping(capsys):
 def test_inspect_readable_summary(capsys):
     assert main(["data", "inspect", str(FIXTURES / "chat_mixed.jsonl")]) == 0
     out = capsys.readouterr().out
-    assert "format:     messages" in out and "valid rows: 4" in out and "row 7:" in out
+    assert "format:     messages" in out and "valid rows: 4" in out and "line 7:" in out
 
 
 @pytest.mark.parametrize(
@@ -230,3 +230,40 @@ def test_every_parquet_read_goes_through_the_single_threaded_reader():
     assert offenders == []
     source = (ROOT / "ftlib" / "readers.py").read_text(encoding="utf-8")
     assert source.count(".read(use_threads=False)") == 1 and "pq.read_table" not in source
+
+
+def test_inspect_reads_a_1_0_label_as_good_and_bad(tmp_path, capsys):
+    from tests.test_data_shapes import JUDGED
+
+    path = tmp_path / "kto.jsonl"
+    path.write_text(
+        "".join(json.dumps({"prompt": p, "completion": c, "label": int(ok)}) + "\n" for p, c, ok in JUDGED)
+    )
+    assert main(["data", "inspect", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "format:     unpaired_preference" in out and "good 3, bad 2" in out and "ignored field" not in out
+    # Read as prompts and answers, the bad answers would be trained: every row is refused, exit 2.
+    assert main(["data", "inspect", str(path), "--format", "prompt_completion"]) == 2
+    captured = capsys.readouterr()
+    assert "valid rows: 0" in captured.out and "this row has a good/bad label ('label': 0)" in captured.out
+
+
+def test_inspect_names_a_skipped_csv_row_with_its_file_line_as_the_page_does(tmp_path, capsys):
+    path = tmp_path / "faq.csv"
+    path.write_text('question,answer\nFirst?,One.\nSecond?,"Two,\nstill two."\nThird?\nFourth?,Four.\n')
+    assert main(["data", "inspect", str(path)]) == 0
+    assert "  data row 3 (line 5 of the file): the 'answer' cell is empty" in capsys.readouterr().out
+
+
+def test_inspect_says_how_transcripts_and_wrapped_json_were_read(tmp_path, capsys):
+    from tests.test_data_shapes import TRANSCRIPTS
+
+    path = tmp_path / "hh.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for _, r, _ in TRANSCRIPTS))
+    assert main(["data", "inspect", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "valid rows: 3" in out and "note:       In 3 rows, `chosen` and `rejected` are whole Human/Assistant" in out
+    wrapped = tmp_path / "wrapped.json"
+    wrapped.write_text(json.dumps({"version": "1", "data": [{"text": "Once upon a tide."}], "meta": {"n": 1}}))
+    assert main(["data", "inspect", str(wrapped)]) == 0
+    assert "note:       The rows are read from the key 'data'; the keys 'version', 'meta'" in capsys.readouterr().out

@@ -93,7 +93,7 @@ def _load(args):
 def _no_rows(result):
     from ftlib.data import DataError
 
-    first = "; ".join(f"row {e.row}: {e.message}" for e in result.errors[:3])
+    first = "; ".join(f"{result.where(e.row)}: {e.message}" for e in result.errors[:3])
     return DataError(f"no valid rows in {result.source} ({result.total} read, read as {result.format}). {first}")
 
 
@@ -117,7 +117,8 @@ def _inspect(args) -> int:
             if items:
                 print(f"{label} ({len(items)}):")
                 for item in items[:50]:
-                    print(f"  row {item.row}: {item.message}")
+                    # Named as the Data page names it: a CSV row with its line ("data row 4 (line 8 of the file)").
+                    print(f"  {result.where(item.row)}: {item.message}")
                 if len(items) > 50:
                     print(f"  ... and {len(items) - 50} more (use --json for all)")
     if not result.rows:

@@ -1,0 +1,249 @@
+"""Real-world data shapes from walk 6: KTO labels written 1/0, HH-RLHF transcripts, JSON objects that wrap their rows.
+
+The product's rule: nothing in a file is silently dropped; it is used, or named in a note, a warning or a refusal.
+The content is ours; the shapes are those of pandas/CSV exports of TRL's KTO data, Anthropic's HH-RLHF and JSON
+dumps with a version and metadata beside the rows.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from ftlib.data import load_bytes, load_file
+from tests.test_formats import write
+
+# A KTO file: each answer judged good or bad. The bad answers are sentinels that must never become training targets.
+JUDGED = [
+    ("Name a prime number.", "Seven.", True),
+    ("Name a prime number.", "Nine.", False),
+    ("What colour is a ripe banana?", "Yellow.", True),
+    ("What colour is a ripe banana?", "Blue, mostly.", False),
+    ("How many days are in a leap year?", "366.", True),
+]
+BAD_ANSWERS = {"Nine.", "Blue, mostly."}
+
+
+def kto(label_of) -> list[dict]:
+    return [{"prompt": p, "completion": c, "label": label_of(ok)} for p, c, ok in JUDGED]
+
+
+# (id, file type, records): the label as each export writes it.
+LABEL_CASES = [
+    ("jsonl-ints", "jsonl", kto(int)),
+    ("json-ints", "json", kto(int)),
+    ("csv-1-0", "csv", kto(int)),  # the cells read "1" and "0"
+    # Read before walk 6 too; kept beside the 1/0 cases as guards: pandas writes True/False, some tools TRUE/FALSE.
+    ("csv-True-False", "csv", kto(lambda ok: str(ok))),
+    ("csv-upper", "csv", kto(lambda ok: str(ok).upper())),
+    ("jsonl-text-1-0", "jsonl", kto(lambda ok: "1" if ok else "0")),
+    ("parquet-ints", "parquet", kto(int)),
+    ("parquet-floats", "parquet", kto(float)),  # a label column with a gap elsewhere turns to floats
+]
+
+
+@pytest.mark.parametrize("kind, records", [c[1:] for c in LABEL_CASES], ids=[c[0] for c in LABEL_CASES])
+def test_a_label_written_1_0_judges_the_answer_and_is_never_trained_as_one(tmp_path, kind, records):
+    result = load_file(write(tmp_path, records, kind))
+    assert (result.format, result.errors) == ("unpaired_preference", [])
+    assert [(r["completion"][0]["content"], r["label"]) for r in result.rows] == [(c, ok) for _, c, ok in JUDGED]
+    counts = result.summary()["counts"]
+    assert (counts["good"], counts["bad"]) == (3, 2)
+    assert not any("messages" in r for r in result.rows)  # no row is a conversation to imitate
+    assert [n.message for n in result.notices] == []  # the label is read, not "ignored"
+
+
+def test_a_label_that_is_no_judgement_refuses_its_row_by_name_never_trains_it():
+    records = kto(int)
+    records[1]["label"] = "billing"  # a category, not good/bad: which answers are bad is not known
+    result = load_bytes("".join(json.dumps(r) + "\n" for r in records).encode(), "kto.jsonl")
+    assert result.format == "unpaired_preference"
+    assert [e.row for e in result.errors] == [2]
+    assert "the 'label' must be true or 1 (a good answer) or false or 0 (a bad one), not 'billing'" in (
+        result.errors[0].message
+    )
+    assert len(result.rows) == 4 and "Nine." not in json.dumps(result.rows)  # the refused answer is in no row
+
+
+@pytest.mark.parametrize("labels", [["maybe", "unsure"], [None, None]], ids=["no-judgement", "empty"])
+def test_forced_unpaired_with_no_valid_row_counts_0_and_never_suggests_training_the_answers(labels):
+    records = [{"prompt": p, "completion": c, "label": lab} for (p, c, _), lab in zip(JUDGED, labels, strict=False)]
+    result = load_bytes("".join(json.dumps(r) + "\n" for r in records).encode(), "k.jsonl", fmt="unpaired_preference")
+    assert result.rows == [] and len(result.errors) == 2
+    counts = result.summary()["counts"]
+    assert (counts["good"], counts["bad"]) == (0, 0)  # the page's metrics read these
+    said = " ".join([n.message for n in result.notices] + [e.message for e in result.errors])
+    assert "prompt_completion" not in said  # the reading that would train the answers is not offered
+
+
+def hh(*turns: str) -> str:
+    """An HH-RLHF transcript: each turn a paragraph, the file's leading blank line included."""
+    return "".join(f"\n\n{t}" for t in turns)
+
+
+def u(text: str) -> dict:
+    return {"role": "user", "content": text}
+
+
+def a(text: str) -> dict:
+    return {"role": "assistant", "content": text}
+
+
+# (id, record, canonical row)
+TRANSCRIPTS = [
+    (
+        "one-turn",
+        {
+            "chosen": hh("Human: Is it safe to swim after eating?", "Assistant: Yes; a light meal is fine."),
+            "rejected": hh("Human: Is it safe to swim after eating?", "Assistant: Never, you will sink."),
+        },
+        {
+            "prompt": [u("Is it safe to swim after eating?")],
+            "chosen": [a("Yes; a light meal is fine.")],
+            "rejected": [a("Never, you will sink.")],
+        },
+    ),
+    (
+        "multi-turn-with-Human-mid-line",
+        {
+            "chosen": hh(
+                "Human: Hi!",
+                "Assistant: Hello. Human: that is how the log labels you, by the way.",
+                "Human: Odd. What rhymes with cat?",
+                "Assistant: Hat, mat and bat.",
+            ),
+            "rejected": hh(
+                "Human: Hi!",
+                "Assistant: Hello. Human: that is how the log labels you, by the way.",
+                "Human: Odd. What rhymes with cat?",
+                "Assistant: Dog.",
+            ),
+        },
+        {
+            "prompt": [
+                u("Hi!"),
+                a("Hello. Human: that is how the log labels you, by the way."),
+                u("Odd. What rhymes with cat?"),
+            ],
+            "chosen": [a("Hat, mat and bat.")],
+            "rejected": [a("Dog.")],
+        },
+    ),
+    (
+        "no-leading-blank-line",
+        {
+            "chosen": "Human: Two plus two?\n\nAssistant: Four.\n\nIt is basic arithmetic.",
+            "rejected": "Human: Two plus two?\n\nAssistant: Five.",
+        },
+        {
+            "prompt": [u("Two plus two?")],
+            "chosen": [a("Four.\n\nIt is basic arithmetic.")],
+            "rejected": [a("Five.")],
+        },
+    ),
+]
+
+
+@pytest.mark.parametrize("kind", ["jsonl", "csv", "parquet"])
+def test_hh_rlhf_transcripts_are_read_as_turns_with_a_note(tmp_path, kind):
+    records = [record for _, record, _ in TRANSCRIPTS]
+    result = load_file(write(tmp_path, records, kind))
+    assert (result.format, [e.as_dict() for e in result.errors]) == ("preference", [])
+    assert result.rows == [row for _, _, row in TRANSCRIPTS]
+    notes = [n.message for n in result.notices if n.note]
+    assert notes[0].startswith("In 3 rows, `chosen` and `rejected` are whole Human/Assistant transcripts")
+    assert [n.message for n in result.notices if not n.note] == []
+
+
+def test_transcript_pairs_train_only_their_last_answers(smol_tokenizer):
+    """Tokens, Batches and Train encode the pairs: each sequence trains its own last answer, never a Human turn."""
+    from ftlib.batching import encode_examples
+    from ftlib.templates import get_template
+
+    payload = "".join(json.dumps(record) + "\n" for _, record, _ in TRANSCRIPTS).encode()
+    rows = load_bytes(payload, "hh.jsonl").rows
+    examples, names, failed = encode_examples(
+        rows, smol_tokenizer, get_template("chatml", smol_tokenizer), "all_assistant"
+    )
+    assert failed == [] and names[:2] == ["row 0 · chosen", "row 0 · rejected"] and len(examples) == 6
+    for example, (_, _, row), side in zip(
+        examples, [t for t in TRANSCRIPTS for _ in (0, 1)], ["chosen", "rejected"] * 3, strict=True
+    ):
+        trained = smol_tokenizer.decode(
+            [i for i, lab in zip(example.input_ids, example.labels, strict=True) if lab != -100]
+        )
+        assert row[side][0]["content"] in trained and "Human" not in trained and "Odd." not in trained
+
+
+@pytest.mark.parametrize(
+    "record, reason",
+    [
+        (
+            {
+                "chosen": hh("Human: Hi.", "Assistant: Hello.", "Human: Tell me a joke.", "Assistant: A pun."),
+                "rejected": hh("Human: Hi.", "Assistant: Go away.", "Human: Tell me a joke.", "Assistant: No."),
+            },
+            "the chosen and rejected transcripts differ at turn 2, before their last answers",
+        ),
+        (
+            {"chosen": hh("Human: Hi.", "Assistant: Hello."), "rejected": hh("Human: Hi.", "Assistant: Hello.")},
+            "chosen and rejected are the same",
+        ),
+        (
+            {"chosen": hh("Human: Hi.", "Assistant: Hello."), "rejected": hh("Human: Hi.", "Assistant:")},
+            "the rejected transcript ends with a Human: turn, so it holds no answer",
+        ),
+        (
+            {"chosen": hh("Human: Hi.", "Assistant: Hello."), "rejected": "Go away."},
+            "'chosen' is a whole Human/Assistant transcript but 'rejected' is not",
+        ),
+        (
+            {
+                "chosen": hh("Human: Hi.", "Assistant:", "Human: Hello?", "Assistant: Yes?"),
+                "rejected": hh("Human: Hi.", "Assistant:", "Human: Hello?", "Assistant: No."),
+            },
+            "turn 2 of the 'chosen' transcript (Assistant:) is empty",
+        ),
+    ],
+    ids=["different-prompts", "same-answers", "no-answer", "one-sided", "empty-turn"],
+)
+def test_a_transcript_pair_that_cannot_be_preferred_is_refused_saying_why(record, reason):
+    good = TRANSCRIPTS[0][1]
+    payload = "".join(json.dumps(r) + "\n" for r in (good, record)).encode()
+    result = load_bytes(payload, "hh.jsonl")
+    assert result.format == "preference" and len(result.rows) == 1
+    assert [e.row for e in result.errors] == [2] and reason in result.errors[0].message, result.errors[0].message
+
+
+def test_a_prompt_written_as_a_transcript_is_read_as_its_turns():
+    # Derived HH sets: the transcript up to an open "Assistant:" as the prompt, the answers apart.
+    record = {
+        "prompt": hh("Human: Hi.", "Assistant: Hello.", "Human: Capital of Peru?", "Assistant:"),
+        "chosen": " Lima.",
+        "rejected": " Cusco.",
+    }
+    result = load_bytes((json.dumps(record) + "\n").encode(), "hh.jsonl")
+    assert result.errors == [] and result.rows[0]["prompt"] == [u("Hi."), a("Hello."), u("Capital of Peru?")]
+    assert result.rows[0]["chosen"] == [a(" Lima.")]
+    assert any(n.note and "`prompt` is a Human/Assistant transcript" in n.message for n in result.notices)
+
+
+@pytest.mark.parametrize(
+    "document, note",
+    [
+        (
+            {"version": "1.2", "data": [{"instruction": "Say hi.", "output": "Hi."}] * 2, "meta": {"source": "us"}},
+            "The rows are read from the key 'data'; the keys 'version', 'meta' are not rows and are ignored.",
+        ),
+        (
+            {"rows": [{"instruction": "Say hi.", "output": "Hi."}] * 2, "license": "CC-BY"},
+            "The rows are read from the key 'rows'; the key 'license' is not rows and is ignored.",
+        ),
+        ({"data": [{"instruction": "Say hi.", "output": "Hi."}] * 2}, "The rows are read from the key 'data'."),
+    ],
+)
+def test_a_json_object_wrapping_its_rows_names_the_key_and_what_is_beside_it(document, note):
+    result = load_bytes(json.dumps(document).encode(), "doc.json")
+    assert (len(result.rows), result.errors) == (2, [])
+    assert [(n.message, n.note) for n in result.notices] == [(note, True)]
