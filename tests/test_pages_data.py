@@ -771,3 +771,87 @@ def test_a_new_upload_is_detected_not_read_with_the_last_files_format():
     assert read_as(at) == ("alpaca", "instruction and answer", "3")
     at.selectbox(key="data_earlier").set_value(stored["pairs.jsonl"]).run()
     assert read_as(at) == ("preference", "preference pairs", "6")
+
+
+# --- walk 6: real-world shapes (labels 1/0, HH-RLHF transcripts, wrapped JSON, token lengths of tool rows) ----------
+
+
+def test_answers_labelled_1_0_are_shown_as_good_and_bad_not_trained_as_answers(tmp_path):
+    from tests.test_data_shapes import JUDGED
+
+    rows = [{"prompt": p, "completion": c, "label": int(ok)} for p, c, ok in JUDGED]
+    at = with_path(data_page(), write_jsonl(tmp_path / "kto.jsonl", rows))
+    metrics = {m.label: m.value for m in at.metric}
+    assert (metrics["Format"], metrics["Good answers"], metrics["Bad answers"]) == (
+        "answers marked good or bad",
+        "3",
+        "2",
+    )
+    assert not any("ignored field: `label`" in w.value for w in at.warning)
+    assert "Nine." in texts(at) and "(learnt as what not to say)" in texts(at)
+
+
+def test_forcing_good_or_bad_on_a_file_without_one_valid_label_says_why_without_an_exception(tmp_path):
+    rows = [{"prompt": "Name a prime.", "completion": c, "label": "maybe"} for c in ("Seven.", "Nine.")]
+    at = with_path(data_page(), write_jsonl(tmp_path / "kto.jsonl", rows))
+    at.selectbox(key="data_format").set_value("unpaired_preference").run()
+    assert not at.exception, at.exception
+    metrics = {m.label: m.value for m in at.metric}
+    assert (metrics["Valid rows"], metrics["Good answers"], metrics["Bad answers"]) == ("0", "0", "0")
+    assert "No row of this file can be used" in at.error[0].value
+    assert all("not 'maybe'" in why for _, why in bad_rows(at))
+    assert not any("prompt_completion" in w.value for w in at.warning)  # the reading that trains them
+
+
+def test_hh_rlhf_transcripts_are_read_as_pairs_and_the_page_says_so(tmp_path):
+    from tests.test_data_shapes import TRANSCRIPTS
+
+    at = with_path(data_page(), write_jsonl(tmp_path / "hh.jsonl", [r for _, r, _ in TRANSCRIPTS]))
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    metrics = {m.label: m.value for m in at.metric}
+    assert (metrics["Format"], metrics["Valid rows"], metrics["Skipped rows"]) == ("preference pairs", "3", "0")
+    assert any("whole Human/Assistant transcripts" in i.value for i in at.info)
+    body = texts(at)
+    assert "Hat, mat and bat." in body and "Odd. What rhymes with cat?" in body and "Human: Odd" not in body
+
+
+def test_a_json_object_wrapping_its_rows_names_the_key_and_the_keys_beside_it(tmp_path):
+    path = tmp_path / "wrapped.json"
+    rows = [{"instruction": "Say hi.", "output": "Hi."}, {"instruction": "Say bye.", "output": "Bye."}]
+    path.write_text(json.dumps({"version": "1.0", "data": rows, "meta": {"n": 2}}), encoding="utf-8")
+    at = with_path(data_page(), path)
+    assert {m.label: m.value for m in at.metric}["Valid rows"] == "2"
+    assert any("the keys 'version', 'meta' are not rows and are ignored" in i.value for i in at.info)
+
+
+def tool_rows() -> list[dict]:
+    from tests.test_formats import CASES
+
+    return [
+        CASES[0][2][0],
+        {"messages": [{"role": "user", "content": "6 x 7?"}, {"role": "assistant", "content": "42."}]},
+    ]
+
+
+def test_token_lengths_of_tool_rows_say_what_a_template_that_keeps_the_calls_measures(tmp_path, smol_tokenizer):
+    """The model's own template leaves the tool calls out: its lengths understate a run's, so the page says what
+    hermes (the template Train asks for) measures, as the Tokens page counts it."""
+    from ftlib.data import load_file as load
+    from ftlib.templates import get_template
+    from ftlib.tokens import encode_row
+    from ui.labels import template_label
+
+    path = write_jsonl(tmp_path / "tools.jsonl", tool_rows())
+    hermes = get_template("hermes", smol_tokenizer)
+    longest = max(len(encode_row(r, smol_tokenizer, hermes).input_ids) for r in load(path).rows)
+    at = with_path(data_page(), path)
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    said = [w.value for w in at.warning if "leaves out tool calls" in w.value]
+    assert said and f"With `hermes`, which writes them, the longest row is {longest} tokens" in said[0]
+    assert "written with **The model's own template**" in texts(at)
+    # Chosen on Tokens, hermes is what the lengths are measured with.
+    at.session_state["chosen_template"] = "hermes"
+    at.run()
+    assert f"written with **{template_label('hermes')}**" in texts(at)
+    assert not any("leaves out tool calls" in w.value for w in at.warning)
+    assert any(f"(longest: {longest})" in s.value for s in [*at.success, *at.warning])

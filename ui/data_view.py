@@ -8,15 +8,18 @@ Texts are drawn with `st.text` (verbatim: no Markdown, so `*`, `_`, `<` and form
 from __future__ import annotations
 
 import json
+from functools import partial
 
 import streamlit as st
 
 from ftlib.data import count_truncated, dataset_stats
 from ftlib.errors import plural
 from ftlib.formats import FORMAT_HELP, FORMAT_PLAIN, format_label
-from ftlib.rows import as_turns, row_kind
-from ui.common import active_model, cached_tokenizer, user_errors
-from ui.labels import as_in_training, setting_label, training_default
+from ftlib.rows import as_turns, conversation, row_kind
+from ftlib.templates import TOOL_TEMPLATES, get_template, render
+from ftlib.tokens import encode_row
+from ui.common import TEMPLATE_KEY, TEMPLATE_SOURCE_KEY, active_model, cached_tokenizer, user_errors
+from ui.labels import as_in_training, set_on_train, setting_label, template_label, training_default
 from ui.tables import html_table
 
 STATS_ROW_LIMIT = 5000  # token lengths are measured on at most this many rows, evenly spread
@@ -115,7 +118,7 @@ def show_report(result) -> None:
     metrics = {"Format": FORMAT_PLAIN[result.format], "Rows read": result.total, "Valid rows": result.valid_rows}
     metrics["Skipped rows"] = len(result.errors)
     if result.kind == "unpaired":
-        metrics.update({"Good answers": counts["good"], "Bad answers": counts["bad"]})
+        metrics.update({"Good answers": counts.get("good", 0), "Bad answers": counts.get("bad", 0)})
     # The format's words ("answers marked good or bad") need about twice a number's width, or the metric cuts them.
     widths = [2] + [1] * (len(metrics) - 1)
     for column, (name, value) in zip(st.columns(widths), metrics.items(), strict=True):
@@ -182,13 +185,31 @@ def length_figure(lengths: list[int], cutoff: int):
 
 
 @st.cache_data(max_entries=8, show_spinner="Measuring token lengths...")
-def token_lengths(key: tuple, model: str, _rows: list[dict], _tokenizer) -> list[int]:
-    """Token length of each row under the model's chat template (cached by file + model)."""
-    return dataset_stats(_rows, _tokenizer)["token_lengths"]
+def token_lengths(key: tuple, model: str, template: str, source: str, _rows: list[dict], _tokenizer) -> list[int]:
+    """Token length of each row under the chat template `template` (cached by file, model and template)."""
+    chat = get_template(template, _tokenizer, source=source or None)
+    return dataset_stats(_rows, _tokenizer, render=partial(render, chat))["token_lengths"]
+
+
+def chosen_template() -> tuple[str, str]:
+    """(name, custom source or "") of the template training will use: the Train form's, else the one chosen on
+    Tokens (which the Train form starts from), else the model's own."""
+    name = set_on_train("template") or st.session_state.get(TEMPLATE_KEY) or "tokenizer"
+    return name, st.session_state.get(TEMPLATE_SOURCE_KEY, "") if name == "custom" else ""
+
+
+def drops_tool_calls(rows: list[dict], tokenizer, template: str, source: str) -> bool:
+    """Whether `template` leaves out the tool calls of the first row that has some (the rows Train refuses it for)."""
+    row = next((r for r in rows if any(t.get("tool_calls") for t in conversation(r))), None)
+    if row is None:
+        return False
+    encoded = encode_row(row, tokenizer, get_template(template, tokenizer, source=source or None))
+    return any(d["what"] == "tool_call" for d in getattr(encoded, "dropped", []))
 
 
 def token_histogram(result, key: tuple) -> None:
-    """Token lengths of the rows under the active model's template, and how many a max length would cut."""
+    """Token lengths of the rows under the template training will use, and how many a max length would cut; when
+    that template leaves out the rows' tool calls, the lengths under one that keeps them beside."""
     st.subheader("Token lengths")
     model = active_model()
     rows, numbers = result.rows, result.row_numbers
@@ -196,15 +217,23 @@ def token_histogram(result, key: tuple) -> None:
         step = -(-len(rows) // STATS_ROW_LIMIT)
         rows, numbers = rows[::step], numbers[::step]
         st.caption(f"Measured on {len(rows)} evenly spread rows of {result.valid_rows}.")
+    template, source = chosen_template()
+    keeps = TOOL_TEMPLATES[0]
     with user_errors(f"Could not load the tokenizer of `{model}`"):
         tokenizer = cached_tokenizer(model)
-        lengths = token_lengths(key, model, rows, tokenizer)
+    with user_errors(f"Could not measure the rows with {template_label(template)}"):
+        lengths = token_lengths(key, model, template, source, rows, tokenizer)
+        dropped = template != keeps and drops_tool_calls(rows, tokenizer, template, source)
+        kept = token_lengths(key, model, keeps, "", rows, tokenizer) if dropped else None
     how = {
-        "preference": "the prompt and the chosen answer, with the chat template",
-        "unpaired": "the prompt and its answer, with the chat template",
+        "preference": "the prompt and the chosen answer",
+        "unpaired": "the prompt and its answer",
         "text": "the text as it is",
-    }.get(result.kind, "with the chat template")
-    st.caption(f"How long each row is for `{model}`, in tokens ({how}).")
+    }.get(result.kind, "the whole conversation")
+    written = (
+        "" if result.kind == "text" else f", written with **{template_label(template)}** (chosen on Tokens and Train)"
+    )
+    st.caption(f"How long each row is for `{model}`, in tokens ({how}{written}).")
     longest = max(lengths)
     top = max(2048, 1 << (longest - 1).bit_length())
     # -- the length-check slider (walk-view): starts at the Train form's max length and says whether it is that one
@@ -223,3 +252,11 @@ def token_histogram(result, key: tuple) -> None:
     st.plotly_chart(length_figure(lengths, cutoff))
     message = f"{plural(over, 'row')} ({fraction:.1%}) would be truncated at {cutoff} tokens (longest: {longest})."
     (st.warning if over else st.success)(message)
+    if kept:
+        # The lengths above understate what training with a template that keeps the calls would see.
+        over_kept, _ = count_truncated(kept, cutoff)
+        st.warning(
+            f"Measured with {template_label(template)}, which leaves out tool calls (Train refuses it for these "
+            f"rows). With `{keeps}`, which writes them, the longest row is {max(kept)} tokens and "
+            f"{plural(over_kept, 'row')} would be truncated at {cutoff}. Choose the template on **Tokens**."
+        )
