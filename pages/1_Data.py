@@ -113,6 +113,8 @@ def choose_source() -> tuple[str | None, str, str, dict | None]:
     typed = st.text_input(
         "Path of a file on the server",
         key="data_path",
+        on_change=keep,  # kept at once: typed and left with a click on another page, this run never draws it
+        args=("data_path",),
         placeholder="/data/my_chats.jsonl",
         help="Read on the machine that runs the app, for files over the upload limit. Only "
         "folders the operator allows are readable (the workspace, samples/, FTLIB_DATA_DIRS).",
@@ -307,11 +309,17 @@ def split_and_save(result, label: str) -> None:
     # good one is used. Whatever is typed is checked below (ftlib.data.count_test_rows) and refused by name.
     if mode == "ratio":
         first = "min" if restore("split_ratio") else RATIO
-        test_size = float(c2.number_input("Test ratio", value=first, step=0.05, key="split_ratio"))
+        test_size = float(
+            c2.number_input(
+                "Test ratio", value=first, step=0.05, key="split_ratio", on_change=keep, args=("split_ratio",)
+            )
+        )
         keep("split_ratio")
     else:
         first = "min" if restore("split_count") else rows_for_ratio(len(rows))
-        test_size = int(c2.number_input("Test rows", value=first, step=1, key="split_count"))
+        test_size = int(
+            c2.number_input("Test rows", value=first, step=1, key="split_count", on_change=keep, args=("split_count",))
+        )
         keep("split_count")
     seed = number_in_range(
         c3,
@@ -324,7 +332,7 @@ def split_and_save(result, label: str) -> None:
     )
     keep("split_seed")
     restore("split_name")
-    name = st.text_input("Name of the saved split", key="split_name")
+    name = st.text_input("Name of the saved split", key="split_name", on_change=keep, args=("split_name",))
     keep("split_name")
     try:
         n_test = count_test_rows(len(rows), test_size)

@@ -852,3 +852,16 @@ def test_evaluate_flags_answers_that_repeat_themselves(finished_run, varied_dir)
     assert len(notes) == base + tuned
     texts = [t.value for t in at.text]
     assert ahoy.strip() in texts
+
+
+def test_a_prompt_typed_and_left_with_the_click_on_another_page_is_kept(finished_run, varied_dir):
+    """A prompt typed and not yet sent goes with the click on another page: no Compare run ever drew it, so its copy
+    was not kept. The prompt and system boxes keep theirs through a callback."""
+    at = open_page("pages/5_Compare.py", varied_dir)
+    at.text_area(key="compare_prompt").input("Name three rivers in Spain.")
+    at.text_input(key="compare_system").input("Answer in French.")
+    at.switch_page("pages/1_Data.py").run()
+    at.switch_page("pages/5_Compare.py").run()
+    assert not at.exception, at.exception
+    assert at.text_area(key="compare_prompt").value == "Name three rivers in Spain."
+    assert at.text_input(key="compare_system").value == "Answer in French."

@@ -855,3 +855,16 @@ def test_token_lengths_of_tool_rows_say_what_a_template_that_keeps_the_calls_mea
     assert f"written with **{template_label('hermes')}**" in texts(at)
     assert not any("leaves out tool calls" in w.value for w in at.warning)
     assert any(f"(longest: {longest})" in s.value for s in [*at.success, *at.warning])
+
+
+def test_boxes_typed_in_and_left_with_the_click_on_another_page_keep_their_values(tmp_path):
+    """Walk 6 found it on Train: a value typed and not yet sent goes with the click on another page, so the page
+    that keeps its copies never runs with it. The Data page's typed boxes keep theirs through a callback."""
+    data = [{"prompt": f"Q{i}?", "completion": f"A{i}."} for i in range(20)]
+    at = with_path(data_page(), write_jsonl(tmp_path / "qa.jsonl", data))
+    at.text_input(key="split_name").input("my-own-name")
+    at.number_input(key="split_ratio").set_value(0.25)
+    at.switch_page("pages/2_Tokens.py").run()  # no Data run in between: the values came with this click
+    at.switch_page("pages/1_Data.py").run()
+    assert not at.exception, at.exception
+    assert at.text_input(key="split_name").value == "my-own-name" and at.number_input(key="split_ratio").value == 0.25

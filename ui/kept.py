@@ -17,6 +17,10 @@ but also had its value set via the Session State API"), so a box whose default i
 False) is drawn without one when `restore` put its value back. A kept choice no longer offered (a file, split or run
 gone) is not put back: the box shows its default; of a kept list, the items still offered are put back.
 
+A box someone types in and then leaves with a click on another page also passes `on_change=keep, args=(key,)`: the
+value typed goes with that click, so the run that receives it is the other page's and never draws the box; the
+callback runs first, whatever page runs.
+
 The Train form keeps its values its own way (`ui.form`, under `ui.labels.TRAIN_FORM`).
 """
 

@@ -27,12 +27,17 @@ def choose_prompt(test_rows: list[dict], split_name: str | None) -> tuple[list[d
     keep("compare_source")
     if source == "Type a prompt":
         sea = default_for("compare_prompt", "Write a short poem about the sea.")
-        prompt = st.text_area("Your message", sea or "", height=80, key="compare_prompt")
+        # Kept by its callback too: typed and left with a click on another page, no Compare run ever draws it.
+        prompt = st.text_area(
+            "Your message", sea or "", height=80, key="compare_prompt", on_change=keep, args=("compare_prompt",)
+        )
         keep("compare_prompt")
         restore("compare_system")
         system = st.text_input(
             "System message (optional)",
             key="compare_system",
+            on_change=keep,
+            args=("compare_system",),
             help="Empty: the template's default, if it has one.",
         )
         keep("compare_system")
