@@ -27,12 +27,8 @@ from ftlib.tokens import Encoded, PreferenceEncoded, encode_messages, parts, tok
 
 SEVERITIES = ("error", "warning", "info")
 _TOOL_FIX = (
-    f"Pick a template that shows tools: the built-in '{TOOL_TEMPLATES[0]}' (ChatML with <tool_call> blocks) or "
-    f"'{TOOL_TEMPLATES[1]}' (Llama-3.1 JSON calls), or the model's own if it supports tool calling."
-)
-_TOOL_CALL_FIX = (
-    f"Pick a template that writes tool calls: the built-in '{TOOL_TEMPLATES[0]}' (ChatML with <tool_call> blocks) "
-    f"or '{TOOL_TEMPLATES[1]}' (Llama-3.1 JSON calls), or the model's own if its template writes `tool_calls`."
+    f"Pick a template that writes tool calls and shows tools: the built-in '{TOOL_TEMPLATES[0]}' (ChatML with "
+    f"<tool_call> blocks) or '{TOOL_TEMPLATES[1]}' (Llama-3.1 JSON calls), or the model's own if it supports them."
 )
 
 
@@ -199,43 +195,25 @@ def check_prompt_only(enc: Encoded) -> Check:
 
 
 def check_tool_calls_dropped(enc: Encoded, template: ChatTemplate) -> Check | None:
-    """Says what a turn whose tool calls the template leaves out still trains: an empty reply when the call was all
-    it held (its end-of-turn marker, right after the question: the model learns to say nothing), else its text
-    without the call; either way the model never learns to call a tool."""
+    """What a turn whose calls the template leaves out still trains: an empty reply, or its text without the call."""
     turns = _dropped(enc, "tool_call")
     if not turns:
         return None
-    trained = {t.message for t in enc.tokens if t.trained}
-    written = {t.message for t in enc.tokens if t.trained and t.segment in ("content", "reasoning")}
-    empty = [i for i in turns if i in trained and i not in written]
-    text_only = [i for i in turns if i in written]
-
-    def which(numbers: list[int]) -> str:  # "that turn" when the message has just named them all
-        return _turns(numbers) if numbers != turns else "that turn" if len(numbers) == 1 else "those turns"
-
-    learns = []
-    if empty:
-        before = {enc.messages[i - 1]["role"] for i in empty if i > 0}
-        after = {"user": "the user's question", "tool": "the tool's result"}.get(
-            before.pop() if len(before) == 1 else ""
+    wrote = {t.message for t in enc.tokens if t.trained and t.segment in ("content", "reasoning")}
+    empty = [i for i in turns if i not in wrote and any(t.trained and t.message == i for t in enc.tokens)]
+    asked = all(i and enc.messages[i - 1]["role"] == "user" for i in empty)  # its end-of-turn marker trained there
+    after = "the user's question" if asked else "the message before it"
+    learned = "; ".join(
+        f"{'that turn' if ts == turns and len(ts) == 1 else _turns(ts)} train{'s' * (len(ts) == 1)} {what}"
+        for ts, what in (
+            (empty, f"an empty reply: right after {after}, the model learns to answer with nothing"),
+            ([i for i in turns if i in wrote], "only the text beside the call: the model learns to write it alone"),
         )
-        learns.append(
-            f"{which(empty)} {'trains' if len(empty) == 1 else 'train'} an empty reply: right after "
-            f"{after or 'the message before it'}, the model learns to answer with nothing"
-        )
-    if text_only:
-        learns.append(
-            f"{which(text_only)} {'trains' if len(text_only) == 1 else 'train'} only the text beside the call: the "
-            "model learns to write it without calling anything"
-        )
-    learned = f", so {'; '.join(learns)}" if learns else ""
-    return Check(
-        "tool_calls_dropped",
-        "error",
-        f"The {template.title} template leaves out the tool calls of assistant {_turns(turns)}{learned}. The model "
-        "never sees a tool call, so it never learns to call the tools.",
-        _TOOL_CALL_FIX,
+        if ts
     )
+    said = f"The {template.title} template leaves out the tool calls of assistant {_turns(turns)}"
+    said += f"{', so ' + learned if learned else ''}. The model never sees a call, so it never learns to make one."
+    return Check("tool_calls_dropped", "error", said, _TOOL_FIX)
 
 
 def check_tools_not_shown(enc: Encoded, template: ChatTemplate) -> Check | None:

@@ -60,13 +60,13 @@ CASES = [
     (
         "a call with words beside it: only the words",
         _with(1, content="Let me look that up."),
-        ["trains only the text beside the call", "without calling anything"],
+        ["trains only the text beside the call", "learns to write it alone"],
         ["empty reply", "as if it had"],
     ),
     (
         "a call in a turn that is not trained (weight 0): nothing learned from it",
         _with(1, weight=0),
-        ["leaves out the tool calls of assistant turn 1.", "never learns to call the tools"],
+        ["leaves out the tool calls of assistant turn 1.", "never sees a call, so it never learns to make one"],
         ["empty reply", "text beside the call", "as if it had"],
     ),
 ]
