@@ -12,6 +12,7 @@ each row to the model that runs it and calls `ftlib.sampling`'s batched loop onc
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -356,8 +357,35 @@ def generate_with_set(model_set: ModelSet, rows: Sequence[GenRow], **options) ->
     return results
 
 
+@dataclass(frozen=True)
+class GenerationProgress:
+    """Where a `GenerationJob` stands: `tokens` written of at most `max_tokens` (each finished answer counts what it
+    wrote, each running one `max_new_tokens`), `finished` answers of `answers`, and `elapsed_s` since decoding
+    began (0 while it waits for the device; the wait is not counted).
+
+    >>> p = GenerationProgress(tokens=300, max_tokens=900, finished=1, answers=4, elapsed_s=60.0)
+    >>> p.fraction, p.tokens_per_s
+    (0.3333333333333333, 5.0)
+    """
+
+    tokens: int
+    max_tokens: int
+    finished: int
+    answers: int
+    elapsed_s: float
+
+    @property
+    def fraction(self) -> float:
+        return self.tokens / self.max_tokens if self.max_tokens else 1.0
+
+    @property
+    def tokens_per_s(self) -> float | None:
+        """Tokens written per second over the whole set (its rows decode together); None before any."""
+        return self.tokens / self.elapsed_s if self.tokens and self.elapsed_s > 0 else None
+
+
 class GenerationJob(BackgroundJob):
-    """`generate_stream` in a daemon thread, collecting tokens per row; readers poll `snapshot()`.
+    """`generate_stream` in a daemon thread, collecting tokens per row; readers poll `snapshot()` and `progress()`.
 
     The thread never touches any UI: a page (or anything else) reads the lists while it runs. Appending to a
     list is atomic in CPython, so a snapshot is always a consistent prefix of each row.
@@ -380,8 +408,17 @@ class GenerationJob(BackgroundJob):
         self.rows = list(rows)
         self.max_new_tokens, self.seed, self.top_alternatives = max_new_tokens, seed, top_alternatives
         self.tokens: list[list[TokenInfo]] = [[] for _ in self.rows]
+        self.started: float | None = None  # time.monotonic() when decoding began (after any wait for the device)
+        self.ended: float | None = None
 
     def work(self) -> None:
+        self.started = time.monotonic()
+        try:
+            self._decode()
+        finally:
+            self.ended = time.monotonic()
+
+    def _decode(self) -> None:
         ms = self.model_set
         # One decoding loop per model: the base and its adapters together, then each full fine-tune. Seeds are
         # per row and setting, so a row samples the same tokens whichever loop it is in.
@@ -404,6 +441,20 @@ class GenerationJob(BackgroundJob):
 
     def snapshot(self) -> list[list[TokenInfo]]:
         return [list(t) for t in self.tokens]
+
+    def _finished(self, toks: list[TokenInfo]) -> bool:
+        return bool(toks) and (toks[-1].stop or len(toks) >= self.max_new_tokens)
+
+    def progress(self) -> GenerationProgress:
+        lengths = [(len(t), self._finished(t)) for t in self.snapshot()]
+        start = self.started
+        return GenerationProgress(
+            tokens=sum(n for n, _ in lengths),
+            max_tokens=sum(n if done else self.max_new_tokens for n, done in lengths),
+            finished=sum(done for _, done in lengths),
+            answers=len(lengths),
+            elapsed_s=0.0 if start is None else (self.ended or time.monotonic()) - start,
+        )
 
     def finish_reason(self, i: int) -> str:
         toks = self.tokens[i]

@@ -28,7 +28,16 @@ from ui.common import (
     user_errors,
     wait_notice,
 )
-from ui.compare_view import CSS, next_token_figure, next_token_frame, setting_header, token_html
+from ui.compare_view import (
+    CSS,
+    finished_line,
+    long_grid_note,
+    next_token_figure,
+    next_token_frame,
+    progress_line,
+    setting_header,
+    token_html,
+)
 from ui.inputs import number_in_range
 from ui.kept import default_for, keep, restore
 from ui.prompt_input import choose_prompt
@@ -36,6 +45,7 @@ from ui.run_choice import choices_by_name, pick_runs
 
 JOB_KEY = "compare_job"
 LABELS_KEY = "compare_labels"  # the settings and models of the running job, for the grid
+RATE_KEY = "compare_tokens_per_s"  # how fast this session's last finished grid wrote on the CPU (the estimate)
 # The settings' boxes whose values outlive a visit to another page (the prompt's and the runs' keep their own).
 KEPT_BOXES = (
     "compare_presets",
@@ -89,6 +99,11 @@ st.caption(
 )
 st.html(CSS)
 
+last = st.session_state.get(JOB_KEY)
+measured = last.progress() if last is not None and last.done and last.device == "cpu" else None
+if measured is not None and measured.tokens >= 32 and measured.tokens_per_s:
+    st.session_state[RATE_KEY] = measured.tokens_per_s  # how fast grids write here: the estimate beside the slider
+
 # Everything above the grid sits in one container: however many notes, warnings or spinners it shows, the grid's
 # fragment keeps the same place on the page from run to run (see the grid below for why that matters).
 with st.container():
@@ -141,7 +156,7 @@ with st.container():
         )
         c_k = c2.slider("Top-k", 0, 200, default_for("custom_k", 0), key="custom_k", help="0 = off.")
         c_p = c3.slider("Top-p", 0.05, 1.0, default_for("custom_p", 1.0), 0.05, key="custom_p", help="1 = off.")
-    c1, c2, _ = st.columns([1, 1, 2])
+    c1, c2, c3 = st.columns([1, 1, 2])
     seed = number_in_range(
         c1,
         "Seed",
@@ -174,6 +189,10 @@ with st.container():
         prompts = M.render_prompts(model_set, messages)
     prompt_ids = {name: tuple(p.ids) for name, p in prompts.items()}
     prompt_view(prompts, reference, choices_by_name(usable))
+    # Beside the slider: a long grid on a CPU says so before it starts (a 512-token grid took 4 minutes unannounced).
+    if model_set.device == "cpu":
+        if note := long_grid_note(len(settings) * len(model_names), max_new, st.session_state.get(RATE_KEY)):
+            c3.caption(note)
 
 # ------------------------------------------------------------------------------------------------ the grid
 
@@ -229,6 +248,13 @@ def grid() -> None:
         st.empty()
     if job.waiting:
         st.info(f"⏳ {job.waiting}")
+    else:
+        st.empty()
+    progress = job.progress()
+    if job.done:
+        st.caption(finished_line(progress))
+    elif job.started is not None:  # decoding, not waiting for the device
+        st.progress(min(progress.fraction, 1.0), text=progress_line(progress))
     else:
         st.empty()
     n_set = len(labels["settings"])

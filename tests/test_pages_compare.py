@@ -854,6 +854,57 @@ def test_evaluate_flags_answers_that_repeat_themselves(finished_run, varied_dir)
     assert ahoy.strip() in texts
 
 
+def test_a_long_grid_says_how_far_it_is_what_it_took_and_about_how_long_the_next_may_take(finished_run, varied_dir):
+    """Walk 6 #9: at 512 max new tokens a grid of 4 settings x 2 models took about 4 minutes with only growing text
+    and a Stop button. A high limit on the CPU is said beside the slider before it starts (with the time the
+    session's last grid's speed gives, once there is one); a running grid shows tokens written of at most the
+    limit, answers finished and the time; a finished one what it took."""
+    import time
+
+    from ui.compare_view import duration
+
+    at = open_page("pages/5_Compare.py", varied_dir)
+    assert not any(c.value.startswith("⏱") for c in at.caption)  # 96 tokens: nothing to warn about
+    at.slider(key="compare_max_new").set_value(512).run()
+    notes = [c.value for c in at.caption if c.value.startswith("⏱")]
+    assert notes == [
+        "⏱ Up to 512 new tokens for each of 6 answers is long on a CPU: often several minutes. The grid says how "
+        "far it is while it runs."
+    ]
+    at.slider(key="compare_max_new").set_value(96).run()
+    button(at, "Generate").click()
+    run_until_done(at.run(), "compare_job")
+    assert not at.exception, at.exception
+    job = at.session_state["compare_job"]
+    done = job.progress()
+    assert done.finished == done.answers == 6 and done.tokens == sum(len(t) for t in job.snapshot())
+    said = f"6 answers, {done.tokens:,} tokens in {duration(done.elapsed_s)} ({done.tokens_per_s:.1f} tokens/s)."
+    assert said in [c.value for c in at.caption]
+    assert at.session_state["compare_tokens_per_s"] == done.tokens_per_s  # this session's measured speed
+
+    # The walk's speed (4,096 tokens in 237 s): at 512 tokens the estimate beside the slider says minutes.
+    at.session_state["compare_tokens_per_s"] = 4096 / 237
+    at.session_state["compare_job"] = None  # no grid of its own to measure (the page keeps the walk's speed)
+    at.slider(key="compare_max_new").set_value(512).run()
+    notes = [c.value for c in at.caption if c.value.startswith("⏱")]
+    assert notes == [
+        "⏱ Up to 3,072 tokens (6 answers × 512): about 2 min 58 s on this CPU at the 17.3 tokens/s of your last grid."
+    ]
+
+    # The same grid seen mid-way (AppTest runs no timer: the page's next poll, drawn by hand): 10 tokens an answer.
+    full = job.snapshot()
+    job.tokens[:] = [t[: min(10, len(t) - 1)] for t in full]  # none finished: no stop token, under the limit
+    job.done, job.started, job.ended = False, time.monotonic() - 75, None
+    at.session_state["compare_job"] = job
+    at.run()
+    assert not at.exception, at.exception
+    (bar,) = at.get("progress")
+    written = sum(len(t) for t in job.tokens)
+    assert bar.proto.text.startswith(f"{written} of at most 576 tokens written · 0 of 6 answers finished · 1 min 1")
+    assert bar.proto.value == round(100 * written / 576)
+    job.tokens[:], job.done = full, True
+
+
 def test_a_prompt_typed_and_left_with_the_click_on_another_page_is_kept(finished_run, varied_dir):
     """A prompt typed and not yet sent goes with the click on another page: no Compare run ever drew it, so its copy
     was not kept. The prompt and system boxes keep theirs through a callback."""

@@ -105,6 +105,61 @@ def token_html(tokens, finish: str = "", model: str = "", sampled: bool = False)
     return f'<div class="ftgen"{data}>{"".join(parts) or "&nbsp;"}</div>'
 
 
+def duration(seconds: float) -> str:
+    """A duration as a person says it.
+
+    >>> duration(42.4), duration(237), duration(3600)
+    ('42 s', '3 min 57 s', '60 min 0 s')
+    """
+    seconds = round(seconds)
+    return f"{seconds} s" if seconds < 60 else f"{seconds // 60} min {seconds % 60} s"
+
+
+# From this many max new tokens a CPU grid is called long, before this session has measured how fast it writes.
+LONG_ON_CPU = 256
+
+
+def long_grid_note(answers: int, max_new_tokens: int, tokens_per_s: float | None) -> str | None:
+    """Beside the max-new-tokens slider on a CPU: about how long a grid of `answers` may take, from the tokens per
+    second the session's last grid measured (None: not measured yet; then only that a high limit is long).
+
+    >>> long_grid_note(8, 512, 17.3)
+    '⏱ Up to 4,096 tokens (8 answers × 512): about 3 min 57 s on this CPU at the 17.3 tokens/s of your last grid.'
+    >>> long_grid_note(8, 96, 17.3) is None, long_grid_note(8, 96, None) is None
+    (True, True)
+    """
+    most = answers * max_new_tokens
+    if tokens_per_s:
+        seconds = most / tokens_per_s
+        if seconds < 60:
+            return None
+        return (
+            f"⏱ Up to {most:,} tokens ({answers} answers × {max_new_tokens}): about {duration(seconds)} on this CPU "
+            f"at the {tokens_per_s:.1f} tokens/s of your last grid."
+        )
+    if max_new_tokens < LONG_ON_CPU:
+        return None
+    return (
+        f"⏱ Up to {max_new_tokens} new tokens for each of {answers} answers is long on a CPU: often several "
+        "minutes. The grid says how far it is while it runs."
+    )
+
+
+def progress_line(p) -> str:
+    """How far a running grid is (an ftlib.modelset.GenerationProgress), for the bar above the grid."""
+    return (
+        f"{p.tokens:,} of at most {p.max_tokens:,} tokens written · {p.finished} of {p.answers} answers finished · "
+        f"{duration(p.elapsed_s)}"
+    )
+
+
+def finished_line(p) -> str:
+    """What a finished grid took (an ftlib.modelset.GenerationProgress), and so how fast this device writes."""
+    speed = f" ({p.tokens_per_s:.1f} tokens/s)" if p.tokens_per_s else ""
+    answers = f"{p.answers} answers" if p.finished == p.answers else f"Stopped: {p.finished} of {p.answers} answers"
+    return f"{answers}, {p.tokens:,} tokens in {duration(p.elapsed_s)}{speed}."
+
+
 def setting_values(setting) -> str:
     """What a decoding setting (ftlib.sampling.DecodingSetting) does, in its values: under each column header.
 
@@ -171,9 +226,14 @@ def next_token_figure(frame: pd.DataFrame) -> go.Figure:
 __all__ = [
     "CSS",
     "REPEATS",
+    "LONG_ON_CPU",
     "card_html",
+    "duration",
+    "finished_line",
+    "long_grid_note",
     "next_token_figure",
     "next_token_frame",
+    "progress_line",
     "setting_header",
     "setting_values",
     "shown",
