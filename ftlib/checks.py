@@ -11,37 +11,25 @@ list with row counts, for a dataset-level report.
 Codes: no_trained_tokens, prompt_only, eot_not_trained, missing_special_tokens, double_bos, pad_is_eos,
 truncated_assistant, not_prefix_preserving, generation_prompt_mismatch, padding_side, spans_approximate,
 tool_calls_dropped, tools_not_shown, reasoning_dropped, system_dropped, message_dropped, reply_dropped, weight_zero.
+The generation-prompt check (generation_prompt_mismatch) lives in `ftlib.prompt_checks`.
 """
 
 from __future__ import annotations
 
-import os
 from collections import Counter
-from dataclasses import asdict, dataclass
 from functools import lru_cache
 
-from ftlib.errors import UserError, plural
+from ftlib.check_result import SEVERITIES, Check
+from ftlib.errors import plural
+from ftlib.prompt_checks import check_generation_prompt
 from ftlib.rows import IGNORE_INDEX
 from ftlib.templates import TOOL_TEMPLATES, ChatTemplate, TemplateError, missing_special_tokens, render
-from ftlib.tokens import Encoded, PreferenceEncoded, encode_messages, parts, tokenizer_adds_bos
+from ftlib.tokens import Encoded, PreferenceEncoded, parts, tokenizer_adds_bos
 
-SEVERITIES = ("error", "warning", "info")
 _TOOL_FIX = (
     f"Pick a template that writes tool calls and shows tools: the built-in '{TOOL_TEMPLATES[0]}' (ChatML with "
     f"<tool_call> blocks) or '{TOOL_TEMPLATES[1]}' (Llama-3.1 JSON calls), or the model's own if it supports them."
 )
-
-
-@dataclass(frozen=True)
-class Check:
-    code: str
-    severity: str  # "error" | "warning" | "info"
-    message: str  # what is wrong, in plain words
-    fix: str  # what to do about it
-    for_engineers: bool = False  # only matters to someone writing their own training code: pages fold it away
-
-    def as_dict(self) -> dict:
-        return asdict(self)
 
 
 def preflight(
@@ -195,25 +183,32 @@ def check_prompt_only(enc: Encoded) -> Check:
 
 
 def check_tool_calls_dropped(enc: Encoded, template: ChatTemplate) -> Check | None:
-    """What a turn whose calls the template leaves out still trains: an empty reply, or its text without the call."""
+    """What a turn whose calls the template leaves out still trains: an empty reply (its end-of-turn marker right
+    after the message before it: the model learns to say nothing), or its text without the call."""
     turns = _dropped(enc, "tool_call")
     if not turns:
         return None
+    trained = {t.message for t in enc.tokens if t.trained}
     wrote = {t.message for t in enc.tokens if t.trained and t.segment in ("content", "reasoning")}
-    empty = [i for i in turns if i not in wrote and any(t.trained and t.message == i for t in enc.tokens)]
-    asked = all(i and enc.messages[i - 1]["role"] == "user" for i in empty)  # its end-of-turn marker trained there
+    empty, text_only = [i for i in turns if i in trained - wrote], [i for i in turns if i in wrote]
+    asked = all(i > 0 and enc.messages[i - 1]["role"] == "user" for i in empty)
     after = "the user's question" if asked else "the message before it"
-    learned = "; ".join(
-        f"{'that turn' if ts == turns and len(ts) == 1 else _turns(ts)} train{'s' * (len(ts) == 1)} {what}"
-        for ts, what in (
-            (empty, f"an empty reply: right after {after}, the model learns to answer with nothing"),
-            ([i for i in turns if i in wrote], "only the text beside the call: the model learns to write it alone"),
-        )
-        if ts
-    )
+    learned = []
+    for numbers, what in (
+        (empty, f"an empty reply: right after {after}, the model learns to answer with nothing"),
+        (text_only, "only the text beside the call: the model learns to write it alone"),
+    ):
+        if numbers:
+            which = "that turn" if numbers == turns and len(numbers) == 1 else _turns(numbers)
+            learned.append(f"{which} {'trains' if len(numbers) == 1 else 'train'} {what}")
     said = f"The {template.title} template leaves out the tool calls of assistant {_turns(turns)}"
-    said += f"{', so ' + learned if learned else ''}. The model never sees a call, so it never learns to make one."
-    return Check("tool_calls_dropped", "error", said, _TOOL_FIX)
+    said += f", so {'; '.join(learned)}" if learned else ""
+    return Check(
+        "tool_calls_dropped",
+        "error",
+        f"{said}. The model never sees a call, so it never learns to make one.",
+        _TOOL_FIX,
+    )
 
 
 def check_tools_not_shown(enc: Encoded, template: ChatTemplate) -> Check | None:
@@ -434,112 +429,6 @@ def check_prefix_preserving(enc: Encoded, template: ChatTemplate) -> Check | Non
     return None
 
 
-# A conversation to probe a template with: its answer opens on a word, which BPE glues to a space before it.
-_PROBE = (
-    {"role": "user", "content": "How many grams are in half a kilogram?"},
-    {"role": "assistant", "content": "The answer is 500 grams."},
-)
-_CONSEQUENCE = (
-    "the model is asked to continue from {what} it never saw there in training, so its answers can go wrong even "
-    "when the loss looks good."
-)
-_WHITESPACE = {" ": "space", "\n": "newline", "\n\n": "blank line"}
-
-
-def _shown(pieces: list[str]) -> str:
-    return " + ".join(repr(p) for p in pieces)
-
-
-def check_generation_prompt(enc: Encoded, tokenizer, template: ChatTemplate) -> Check | None:
-    """What the model generates from must be, token for token, how training's text begins the reply.
-
-    The prompt is the conversation before the last reply with the template's generation prompt, tokenized as
-    `sampling.render_prompt` tokenizes it (no special tokens added: the template wrote them); its ids must be a
-    prefix of the row's training ids. A generation prompt that ends in a space (`### Answer: `) is not: BPE glues
-    the space to the reply's first word in training (`:` + ` The`), so at generation the model continues from a
-    lone ` ` it never saw before an answer. A prompt whose text differs (a `<think>` opened only at generation) is
-    said too.
-    """
-    last = max((i for i, m in enumerate(enc.messages) if m["role"] == "assistant"), default=0)
-    if last == 0:
-        return None
-    try:
-        prompt = render(template, enc.messages[:last], add_generation_prompt=True, tools=enc.tools)
-    except TemplateError:
-        return None  # a template may refuse a conversation that ends on a user turn
-    got = tokenizer(prompt, add_special_tokens=False, return_offsets_mapping=True)
-    ids = list(got["input_ids"])
-    if enc.all_ids[: len(ids)] == ids:
-        return None
-    title = template.title
-    if not enc.text.startswith(prompt):  # the template writes other text at generation than in training
-        at = len(os.path.commonprefix([prompt, enc.text]))
-        ours = prompt[at:][:40]
-        theirs = enc.text[at:][: max(24, len(ours))]
-        fix = (
-            "Make the generation prompt the exact text that opens an assistant turn in training (the same header, "
-            "the same whitespace)."
-        )
-        if "<think>" in ours:
-            fix += " This one opens a thinking block (<think>) that the training text lacks: train on rows with "
-            fix += "reasoning, with a template that writes it, or use one whose generation prompt opens none."
-        return Check(
-            "generation_prompt_mismatch",
-            "warning",
-            f"When the model generates, the {title} template writes {ours!r} after {prompt[max(0, at - 30) : at]!r}, "
-            f"but in training the text there is {theirs!r}: " + _CONSEQUENCE.format(what="text"),
-            fix,
-        )
-    n = len(os.path.commonprefix([ids, enc.all_ids]))  # the first token that differs
-    ours = [prompt[s:e] for s, e in got["offset_mapping"][n:]]
-    theirs = []
-    for i in range(n, len(enc.all_ids)):  # training's tokens over the same characters, up to the one that crosses
-        theirs.append(enc.piece(i))
-        if enc.offsets[i][1] > len(prompt):
-            break
-    tail, opening = prompt[len(prompt.rstrip()) :], template.generation_prompt
-    if tail and opening.endswith(tail):
-        what = _WHITESPACE.get(tail, repr(tail))
-        fix = (
-            f"end the generation prompt without the trailing {what}: `{opening.rstrip()}`, and put the {what} in the "
-            "assistant turn, inside {% generation %} before the reply, so the model learns to write it."
-        )
-    else:
-        fix = "end the generation prompt where a token ends in the training text: on a special token or a newline."
-    if template.name == "custom":
-        fix = fix[0].upper() + fix[1:]
-    else:
-        fix = (
-            f"The {title} template was not written for this tokenizer: use the model's own template, or copy this one "
-            f"into a custom template and there {fix}"
-        )
-    return Check(
-        "generation_prompt_mismatch",
-        "warning",
-        f"When the model generates, its prompt ends with {_shown(ours)}, but in training the text there is "
-        f"{_shown(theirs)} (this tokenizer splits the end of the {title} template's generation prompt differently "
-        "once the reply follows it): " + _CONSEQUENCE.format(what="a token"),
-        fix,
-    )
-
-
-def generation_prompt_report(encodings: list, tokenizer, template: ChatTemplate, first: int = 5) -> list[Check]:
-    """`check_generation_prompt` on the first few training rows, then on a probe conversation whose answer opens on
-    a word, for a run's pre-launch report: one warning at most, as the generation prompt is the template's."""
-    chats = [p for enc in encodings[:first] for p in parts(enc).values() if p.kind not in ("text", "prompt_only")]
-    if not chats:
-        return []
-    try:
-        chats.append(encode_messages(list(_PROBE), tokenizer, template))
-    except UserError:
-        pass  # a template that refuses the probe is judged on the rows alone
-    for part in chats:
-        found = check_generation_prompt(part, tokenizer, template)
-        if found is not None:
-            return [found]
-    return []
-
-
 def check_padding_side(tokenizer, purpose: str = "train") -> Check | None:
     side = getattr(tokenizer, "padding_side", "right")
     if purpose == "train" and side == "left":
@@ -592,7 +481,6 @@ def summarize(per_row: list[list[Check]]) -> list[tuple[Check, int]]:
 __all__ = [
     "SEVERITIES",
     "Check",
-    "generation_prompt_report",
     "preflight",
     "row_losses",
     "summarize",

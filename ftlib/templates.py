@@ -54,7 +54,8 @@ from ftlib.template_input import (
     template_tools,
 )
 
-# A rendered chat longer than this is refused (a template looping forever would otherwise eat the memory).
+# A rendered chat longer than this beyond 4x what its messages hold is refused: a template looping forever would
+# otherwise eat the memory, and a 5 MB message (written once, or twice with its reasoning) must still render.
 MAX_RENDER_CHARS = 2_000_000
 _GENERATION_TAG = re.compile(r"\{%-?\s*generation\s*-?%\}")
 
@@ -352,15 +353,16 @@ def _run(template: ChatTemplate, messages: list[dict], add_generation_prompt: bo
     compiled = _compile(template.source)
     variables = dict(template.variables)
     token = _MARKING.set(marking)
+    limit = MAX_RENDER_CHARS + 4 * len(json.dumps([messages, tools], ensure_ascii=False, default=str))
     try:
         parts, size = [], 0
         for block in compiled.generate(
             messages=messages, add_generation_prompt=add_generation_prompt, tools=tools, documents=None, **variables
         ):
             size += len(block)
-            if size > MAX_RENDER_CHARS:
+            if size > limit:
                 raise TemplateError(
-                    f"The template produced more than {MAX_RENDER_CHARS:,} characters; "
+                    f"The template produced more than {limit:,} characters; "
                     "it is probably looping. Check its for-loops."
                 )
             parts.append(block)

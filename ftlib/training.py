@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ftlib import alignment, checks, distributed, overfitting, workspace
+from ftlib import alignment, checks, distributed, overfitting, prompt_checks, workspace
 from ftlib.alignment import (
     ALIGNMENT_METHODS,
     PreferenceCollator,
@@ -516,7 +516,7 @@ def preflight(config: RunConfig, tokenizer=None, rows: tuple[list[dict], list[di
     report.warnings += overfitting.schedule_warnings(config, len(encoded))  # a batch above the rows; many passes
     # What the template leaves out (the Tokens page shows it row by row): said before a run starts, held-out rows too.
     found = checks.template_report(encoded, template) + checks.template_report(eval_encoded, template, eval_numbers)
-    found += checks.generation_prompt_report(encoded, tokenizer, template)  # a prompt training never has
+    found += prompt_checks.generation_prompt_report(encoded, tokenizer, template)  # a prompt training never has
     for check in found:
         (report.errors if check.severity == "error" else report.warnings).append(f"{check.message} {check.fix}")
     if eval_dropped:

@@ -15,9 +15,10 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from ftlib import runs
-from ftlib.checks import generation_prompt_report, preflight
+from ftlib.checks import preflight
 from ftlib.cli import main
 from ftlib.config import RunConfig
+from ftlib.prompt_checks import generation_prompt_report
 from ftlib.sampling import render_prompt
 from ftlib.templates import BUILTIN_TEMPLATES, get_template
 from ftlib.tokens import encode_row

@@ -235,3 +235,17 @@ def test_custom_template_special_tokens_are_detected(smol_tokenizer):
     template = get_template("custom", smol_tokenizer, source=source)
     assert template.end_of_turn == "<|end|>"
     assert missing_special_tokens(smol_tokenizer, template) == ["<|turn|>", "<|end|>"]
+
+
+def test_a_looping_template_is_stopped_but_a_five_megabyte_message_renders():
+    """The render cap stops a template that loops (its output grows without its input), not a long message: a 5 MB
+    answer hit the fixed 2,000,000-character cap ("it is probably looping") on the Data page's lengths."""
+    looping = get_template(
+        "custom",
+        source="{% for i in range(100000) %}{% for j in range(100000) %}spam {% endfor %}{% endfor %}",
+    )
+    with pytest.raises(TemplateError, match="probably looping"):
+        render(looping, [{"role": "user", "content": "Hi"}])
+    story = "The quick brown fox jumps over the lazy dog. " * 120_000  # 5.4 MB
+    chat = [{"role": "user", "content": "Tell me a long story."}, {"role": "assistant", "content": story}]
+    assert story in render(get_template("chatml"), chat)
