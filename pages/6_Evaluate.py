@@ -79,7 +79,7 @@ n_rows = number_in_range(
     1,
     len(info.test_rows),
     min(20, len(info.test_rows)),
-    key="evaluate_rows",
+    key=f"evaluate_rows_{run_name}",  # per run: 3 set for a run with 3 held-out rows is not 3 of another's 18
     help="Both models answer every row: on a CPU, a few dozen rows take a few minutes.",
 )
 max_new = c2.slider("Max new tokens per answer", 8, 256, 64, 8)
@@ -171,6 +171,8 @@ def _num(value: float) -> str:
 
 agg = result.aggregates()
 st.subheader("What it gained")
+if len(result.rows) < len(info.test_rows):  # every number below is of these rows only
+    st.caption(f"On {len(result.rows)} of the run's {plural(len(info.test_rows), 'held-out row')}.")
 m1, m2, m3 = st.columns(3)
 m1.metric("Base loss", f"{agg['base_loss']:.3f}", help="Mean surprise per reference token (nats); lower is better.")
 m2.metric("Tuned loss", f"{agg['tuned_loss']:.3f}", f"{agg['loss_change']:+.3f}", delta_color="inverse")

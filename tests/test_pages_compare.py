@@ -916,3 +916,28 @@ def test_a_prompt_typed_and_left_with_the_click_on_another_page_is_kept(finished
     assert not at.exception, at.exception
     assert at.text_area(key="compare_prompt").value == "Name three rivers in Spain."
     assert at.text_input(key="compare_system").value == "Answer in French."
+
+
+def test_evaluate_keeps_the_rows_to_evaluate_per_run_and_says_when_a_result_covers_part(
+    finished_run, varied_dir, adapter_template
+):
+    """Walk 7: one "Rows to evaluate" box for every run: 3 chosen on a run with 3 held-out rows was out of range on a
+    run with 1, and back on a run with 18 it quietly evaluated 3 of them, the results not saying so."""
+    workspace.save_split("one", TEST_ROWS[:2], TEST_ROWS[:1], {"format": "messages"})
+    small = {"model": str(varied_dir), "dataset": "one", "template": "tokenizer", "method": "lora"}
+    make_run("20260106-000000-lora-one", small, adapter=adapter_template)
+    at = open_page("pages/6_Evaluate.py", varied_dir)
+    options = at.selectbox(key="evaluate_pick").options  # the runs' labels
+    big = next(o for o in options if "colours" in o)
+    one = next(o for o in options if "· one ·" in o)
+    at.selectbox(key="evaluate_pick").set_value(big).run()
+    rows_box = next(n for n in at.number_input if n.label == "Rows to evaluate")
+    rows_box.set_value(2).run()
+    at.selectbox(key="evaluate_pick").set_value(one).run()
+    assert not at.error, [e.value for e in at.error]  # its own box: 1 of its 1 row, not the other run's 2
+    assert next(n for n in at.number_input if n.label == "Rows to evaluate").value == 1
+    at.selectbox(key="evaluate_pick").set_value(big).run()
+    assert next(n for n in at.number_input if n.label == "Rows to evaluate").value == 2
+    button(at, "Evaluate").click()
+    run_until_done(at.run(), "evaluate_job")
+    assert "On 2 of the run's 3 held-out rows." in [c.value for c in at.caption]
