@@ -901,6 +901,9 @@ def test_a_long_grid_says_how_far_it_is_what_it_took_and_about_how_long_the_next
     (bar,) = at.get("progress")
     written = sum(len(t) for t in job.tokens)
     assert bar.proto.text.startswith(f"{written} of at most 576 tokens written · 0 of 6 answers finished · 1 min 1")
+    left = duration((576 - written) / (written / (time.monotonic() - job.started)))  # walk 7: no time left was said
+    assert bar.proto.text.endswith(" left") and " · at most about " in bar.proto.text, bar.proto.text
+    assert left.split()[0] in bar.proto.text.rsplit("about", 1)[1]
     assert bar.proto.value == round(100 * written / 576)
     job.tokens[:], job.done = full, True
 

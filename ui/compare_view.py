@@ -146,10 +146,19 @@ def long_grid_note(answers: int, max_new_tokens: int, tokens_per_s: float | None
 
 
 def progress_line(p) -> str:
-    """How far a running grid is (an ftlib.modelset.GenerationProgress), for the bar above the grid."""
+    """How far a running grid is (an ftlib.modelset.GenerationProgress), for the bar above the grid, with at most
+    how long is left at the speed so far (an answer that stops early only makes it shorter).
+
+    >>> from ftlib.modelset import GenerationProgress
+    >>> progress_line(GenerationProgress(tokens=99, max_tokens=2304, finished=0, answers=9, elapsed_s=15.0))
+    '99 of at most 2,304 tokens written · 0 of 9 answers finished · 15 s · at most about 5 min 34 s left'
+    """
+    left = ""
+    if p.tokens_per_s and p.elapsed_s >= 5 and p.max_tokens > p.tokens:  # a few seconds in: a speed worth quoting
+        left = f" · at most about {duration((p.max_tokens - p.tokens) / p.tokens_per_s)} left"
     return (
         f"{p.tokens:,} of at most {p.max_tokens:,} tokens written · {p.finished} of {p.answers} answers finished · "
-        f"{duration(p.elapsed_s)}"
+        f"{duration(p.elapsed_s)}{left}"
     )
 
 
