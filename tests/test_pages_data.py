@@ -848,7 +848,7 @@ def test_token_lengths_of_tool_rows_say_what_a_template_that_keeps_the_calls_mea
     assert not at.exception and not at.error, [e.value for e in at.error]
     said = [w.value for w in at.warning if "leaves out tool calls" in w.value]
     assert said and f"With `hermes`, which writes them, the longest row is {longest} tokens" in said[0]
-    assert "written with **The model's own template**" in texts(at)
+    assert "written with **the model's own template**" in texts(at)
     # Chosen on Tokens, hermes is what the lengths are measured with.
     at.session_state["chosen_template"] = "hermes"
     at.run()

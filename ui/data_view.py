@@ -221,7 +221,8 @@ def token_histogram(result, key: tuple) -> None:
     keeps = TOOL_TEMPLATES[0]
     with user_errors(f"Could not load the tokenizer of `{model}`"):
         tokenizer = cached_tokenizer(model)
-    with user_errors(f"Could not measure the rows with {template_label(template)}"):
+    named = template_label(template, in_sentence=True)  # "the model's own template", mid-sentence
+    with user_errors(f"Could not measure the rows with {named}"):
         lengths = token_lengths(key, model, template, source, rows, tokenizer)
         dropped = template != keeps and drops_tool_calls(rows, tokenizer, template, source)
         kept = token_lengths(key, model, keeps, "", rows, tokenizer) if dropped else None
@@ -230,9 +231,7 @@ def token_histogram(result, key: tuple) -> None:
         "unpaired": "the prompt and its answer",
         "text": "the text as it is",
     }.get(result.kind, "the whole conversation")
-    written = (
-        "" if result.kind == "text" else f", written with **{template_label(template)}** (chosen on Tokens and Train)"
-    )
+    written = "" if result.kind == "text" else f", written with **{named}** (chosen on Tokens and Train)"
     st.caption(f"How long each row is for `{model}`, in tokens ({how}{written}).")
     longest = max(lengths)
     top = max(2048, 1 << (longest - 1).bit_length())
@@ -256,7 +255,7 @@ def token_histogram(result, key: tuple) -> None:
         # The lengths above understate what training with a template that keeps the calls would see.
         over_kept, _ = count_truncated(kept, cutoff)
         st.warning(
-            f"Measured with {template_label(template)}, which leaves out tool calls (Train refuses it for these "
+            f"Measured with {named}, which leaves out tool calls (Train refuses it for these "
             f"rows). With `{keeps}`, which writes them, the longest row is {max(kept)} tokens and "
             f"{plural(over_kept, 'row')} would be truncated at {cutoff}. Choose the template on **Tokens**."
         )

@@ -30,8 +30,14 @@ POLICY_LABELS = {
 }
 
 
-def template_label(name: str) -> str:
-    return TEMPLATE_LABELS.get(name, name)
+def template_label(name: str, in_sentence: bool = False) -> str:
+    """A template's name as the boxes show it; `in_sentence`: as it reads mid-sentence ("the model's own template").
+
+    >>> template_label("tokenizer", in_sentence=True)
+    "the model's own template"
+    """
+    label = TEMPLATE_LABELS.get(name, name)
+    return "t" + label[1:] if in_sentence and label.startswith("The ") else label
 
 
 def policy_label(policy: str) -> str:
