@@ -8,9 +8,13 @@ from __future__ import annotations
 
 import streamlit as st
 
+from ftlib.worker import quiet_known_noise
 from ui import nav
 from ui.auth import require_password
 from ui.common import active_split_name, model_box
+
+# The server log, like a run's, without the library messages known to be harmless here (before any model loads).
+quiet_known_noise()
 
 # An emoji favicon is drawn by the browser; a ":material/...:" one is fetched from fonts.gstatic.com, which an
 # offline server's users cannot reach (a failed request on every page).

@@ -44,10 +44,22 @@ KNOWN_HARMLESS_WARNINGS = (
 )
 
 
+def _not_starting_with(start: str):
+    return lambda record: not record.getMessage().startswith(start)
+
+
+# One filter object per known message, so a second call (the app calls it on every rerun) adds nothing.
+_LOG_FILTERS = [(name, _not_starting_with(start)) for name, start in KNOWN_HARMLESS_LOGS]
+
+
 def quiet_known_noise() -> None:
-    """Keep the known-harmless library messages above out of the run's log; nothing else is filtered."""
-    for name, start in KNOWN_HARMLESS_LOGS:
-        logging.getLogger(name).addFilter(lambda record, start=start: not record.getMessage().startswith(start))
+    """Keep the known-harmless library messages above out of the run's log (and the app's server log, the CLI's
+    stderr); nothing else is filtered. Calling it again adds nothing (Python drops a warnings filter equal to one
+    it is given)."""
+    for name, not_harmless in _LOG_FILTERS:
+        logger = logging.getLogger(name)
+        if not_harmless not in logger.filters:
+            logger.addFilter(not_harmless)
     for category, start in KNOWN_HARMLESS_WARNINGS:
         warnings.filterwarnings("ignore", message=re.escape(start), category=category)
 

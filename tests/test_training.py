@@ -724,3 +724,23 @@ def test_known_library_noise_is_kept_out_of_the_run_log_and_nothing_else(caplog)
             logger.filters[:] = kept
     assert [r.getMessage() for r in caplog.records] == ["CUDA kernel failed: a real problem"]
     assert [str(w.message) for w in seen] == ["your reward function is deprecated"]
+
+
+def test_quieting_the_known_noise_again_adds_nothing():
+    """The app quiets the known library messages on every rerun (app.py): filters must not pile up on the loggers."""
+    import logging
+    import warnings
+
+    from ftlib import worker
+
+    logger = logging.getLogger("bitsandbytes.backends.cpu.ops")
+    kept = list(logger.filters)
+    with warnings.catch_warnings():
+        try:
+            worker.quiet_known_noise()
+            once = (len(logger.filters), len(warnings.filters))
+            for _ in range(3):
+                worker.quiet_known_noise()
+            assert (len(logger.filters), len(warnings.filters)) == once
+        finally:
+            logger.filters[:] = kept
