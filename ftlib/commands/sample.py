@@ -3,7 +3,7 @@
     python -m ftlib sample --prompt "Write a haiku" --setting greedy --setting temperature=0.8,top_p=0.9 \\
         --adapter RUN_DIR --seed 0 --max-new-tokens 64 --json
 
-JSON: {"results": [{"model", "setting", "template", "text", "finish_reason", "tokens": [{"text", "prob", ...}]}]},
+JSON: {"results": [{"model", "setting", "template", "text", "finish_reason", "repeats", "tokens": [{"text", ...}]}]},
 model-major (every setting of the base, then every setting of each adapter). Each run reads the prompt in the chat
 template it trained with (`template`), the base in the first run's; `--template` sets one for all. `prob` is the
 model's own probability of the token; `sample_prob` its probability in the filtered distribution it was drawn from.
@@ -54,6 +54,7 @@ def _sample(args) -> int:
     from ftlib import lease
     from ftlib import modelset as M
     from ftlib import sampling as S
+    from ftlib.rewards import repeats_itself
     from ftlib.sharing import print_waits
 
     # Everything that can be checked without a model is checked first: a typo should not cost a model load.
@@ -92,6 +93,7 @@ def _sample(args) -> int:
                 "seed": args.seed,
                 "text": r.text,
                 "finish_reason": r.finish_reason,
+                "repeats": repeats_itself(r.text),
                 "tokens": tokens,
             }
         )
@@ -104,5 +106,8 @@ def _sample(args) -> int:
         template = f", template {item['template']}" if several else ""
         print(f"=== {item['model']} | {item['setting']} ({item['finish_reason']}, {tokens}{template})")
         print(item["text"])
+        if item["repeats"]:  # as Compare and Evaluate mark it
+            fix = "try a sampled setting" if item["values"]["temperature"] == 0 else "another seed may break the loop"
+            print(f"↻ repeats itself: common for small models; {fix}")
         print()
     return 0
