@@ -361,3 +361,20 @@ def test_a_run_that_failed_on_its_own_settings_logs_one_line_and_offers_no_resum
     printed = capsys.readouterr()
     assert "Traceback" in printed.err and "illegal memory access" in printed.err
     assert runs.find(crashed).summary().resumable  # a crash may not happen again
+
+
+def test_cli_runs_stop_without_an_id_stops_the_one_active_run_or_names_them(fake_runner, capsys):
+    """Walk 7: `runs stop` without an id printed argparse's "the following arguments are required: id"."""
+    from ftlib.cli import main
+
+    assert main(["runs", "stop"]) == 2
+    assert "no run is running or queued" in capsys.readouterr().err
+    first = runs.submit(config("first"))
+    second = runs.submit(config("second"))  # queued behind it: two active runs, so the CLI asks which
+    assert main(["runs", "stop"]) == 2
+    said = capsys.readouterr().err  # newest first, as `runs list` orders them
+    assert said.startswith("error: runs stop: which run?") and first in said and second in said
+    runs.stop(second)
+    assert main(["runs", "stop"]) == 0  # one left: that one
+    assert capsys.readouterr().out.startswith(f"{first}: ")
+    wait_for(lambda: states()[first] in ("interrupted", "stopping"))

@@ -24,7 +24,7 @@ def register(sub) -> None:
     show.add_argument("--json", action="store_true", help="everything, metrics included")
     show.set_defaults(handler=_show)
     stop = rsub.add_parser("stop", help="stop a run gracefully (or take it out of the queue)")
-    stop.add_argument("id")
+    stop.add_argument("id", nargs="?", help="the run (default: the one running or queued, when there is one)")
     stop.set_defaults(handler=_stop)
     resume = rsub.add_parser("resume", help="queue an interrupted or failed run again, from its last checkpoint")
     resume.add_argument("id")
@@ -101,9 +101,23 @@ def _show(args) -> int:
 def _stop(args) -> int:
     from ftlib import runs
 
-    status = runs.stop(args.id)
-    print(f"{args.id}: {status['state']} - {status.get('message', '')}")
+    run_id = args.id or _the_active_run()
+    status = runs.stop(run_id)
+    print(f"{run_id}: {status['state']} - {status.get('message', '')}")
     return 0
+
+
+def _the_active_run() -> str:
+    """The one run running or queued, for `runs stop` without an id; UserError naming them when not exactly one."""
+    from ftlib import runs
+    from ftlib.errors import UserError
+
+    active = [r.id for r in runs.list_runs() if r.state in (*runs.ACTIVE, "queued")]
+    if len(active) == 1:
+        return active[0]
+    if not active:
+        raise UserError("runs stop: no run is running or queued (python -m ftlib runs list shows them).")
+    raise UserError(f"runs stop: which run? Running or queued: {', '.join(active)}. Give one: runs stop ID.")
 
 
 def _resume(args) -> int:
