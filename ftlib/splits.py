@@ -65,6 +65,17 @@ TINY_TEST_ROWS = 5  # fewer held-out rows than this: the held-out loss is noise
 ROW_UNITS = {"preference": "pair", "unpaired": "labelled answer", "text": "text", "prompt_only": "prompt"}
 
 
+def rows_in_words(n: int, kind: str = "sft", what: str = "") -> str:
+    """`n` rows of `kind` (ftlib.rows.ROW_KINDS) counted in their own unit, with `what` before it.
+
+    >>> rows_in_words(9, "preference", "training"), rows_in_words(1, "sft", "test")
+    ('9 training pairs', '1 test row')
+    """
+    from ftlib.errors import plural
+
+    return plural(n, f"{what} {ROW_UNITS.get(kind, 'row')}".strip())
+
+
 def split_warnings(n_train: int, n_test: int, kind: str = "sft") -> list[str]:
     """Plain-words warnings for a split too small to train or to judge on (none for a usable one), counting rows
     of `kind` (ftlib.rows.ROW_KINDS) in their own unit: preference pairs as pairs, prompts as prompts.

@@ -24,9 +24,9 @@ from ftlib.data import (
 )
 from ftlib.demo_data import sample_choices
 from ftlib.errors import UserError, plural
-from ftlib.formats import FIELDS, FORMAT_HELP, FORMAT_PLAIN, format_label
+from ftlib.formats import FIELDS, FORMAT_HELP, FORMAT_KIND, FORMAT_PLAIN, format_label
 from ftlib.readers import check_path
-from ftlib.splits import ROW_UNITS
+from ftlib.splits import ROW_UNITS, rows_in_words
 from ui.common import active_split_name, cached_split, set_active_split, user_errors
 from ui.data_view import show_report, show_row, token_histogram
 from ui.inputs import number_in_range
@@ -364,7 +364,8 @@ def split_and_save(result, label: str) -> None:
             st.caption(f"To save again under `{target}` (replacing what was just saved), tick **Replace it**.")
         else:
             st.warning(
-                f"`{target}` is already {what} ({old.get('train_rows')} train, {old.get('test_rows')} test rows). "
+                f"`{target}` is already {what} ({old.get('train_rows')} train, "
+                f"{rows_in_words(old.get('test_rows') or 0, FORMAT_KIND.get(old.get('format'), 'sft'), 'test')}). "
                 "Saving replaces it: tick **Replace it**, or choose another name."
             )
         if st.session_state.get(UNTICK_KEY) == f"split_replace_{target}":
@@ -413,7 +414,9 @@ def saved_splits() -> None:
 
     def describe(n: str) -> str:
         mark = " · active" if n == active else ""
-        return f"{n} ({by_name[n].get('train_rows')} train, {by_name[n].get('test_rows')} test rows){mark}"
+        meta, kind = by_name[n], FORMAT_KIND.get(by_name[n].get("format"), "sft")  # pairs counted as pairs
+        counts = f"{meta.get('train_rows')} train, {rows_in_words(meta.get('test_rows') or 0, kind, 'test')}"
+        return f"{n} ({counts}){mark}"
 
     shown = (active, tuple(describe(n) for n in names))
     if st.session_state.get("split_pick_for") != shown or "split_pick" not in st.session_state:

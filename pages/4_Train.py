@@ -21,6 +21,7 @@ from ftlib.errors import plural
 from ftlib.memory import estimate, model_shape
 from ftlib.methods import fitting_methods, unfit_methods
 from ftlib.rows import KIND_HELP, row_kind
+from ftlib.splits import rows_in_words
 from ftlib.templates import TEMPLATE_NAMES
 from ftlib.training import Preflight, preflight
 from ui import alignment_view, nav
@@ -95,9 +96,10 @@ def start_panel(config: RunConfig, split: str, saved_at: float | None) -> None:
 def new_run(model: str, split: str) -> None:
     with user_errors("Could not open the saved split"):
         train, test, meta = cached_split(split)
+    kind = row_kind(train[0]) if train else "sft"  # preference pairs counted as pairs
     st.caption(
-        f"Model **{model}** · dataset **{split}**: {len(train)} training rows, {len(test)} held out for "
-        "evaluation. Change them in the sidebar and on the Data page."
+        f"Model **{model}** · dataset **{split}**: {rows_in_words(len(train), kind, 'training')}, {len(test)} held "
+        "out for evaluation. Change them in the sidebar and on the Data page."
     )
     start_from_last_run()  # a new session: the settings of the run last started, before any box is drawn
     kinds = [row_kind(r) for r in train]

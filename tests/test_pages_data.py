@@ -376,7 +376,7 @@ def test_an_earlier_split_can_be_made_active_again():
     at.button(key="split_activate").click().run()
     assert not at.exception and at.session_state["active_split"] == "first"
     assert at.button(key="split_activate").disabled
-    assert "first (1 train, 1 test rows) · active" in at.selectbox(key="split_pick").format_func("first")
+    assert "first (1 train, 1 test row) · active" in at.selectbox(key="split_pick").format_func("first")
 
 
 def test_a_table_with_odd_column_names_asks_for_its_question_and_answer_columns():
@@ -459,8 +459,8 @@ def test_make_active_says_so_and_marks_the_chosen_split():
     at.button(key="split_activate").click().run()
     assert activated(at) == ["**first** is now the active split: Tokens, Batches, Train, Compare and Evaluate use it."]
     pick = at.selectbox(key="split_pick")
-    assert pick.proto.set_value and pick.proto.raw_value == "first (1 train, 1 test rows) · active"
-    assert pick.format_func("second") == "second (2 train, 1 test rows)"
+    assert pick.proto.set_value and pick.proto.raw_value == "first (1 train, 1 test row) · active"
+    assert pick.format_func("second") == "second (2 train, 1 test row)"
     at.run()
     assert not activated(at)  # said once
 
@@ -471,7 +471,7 @@ def test_replacing_a_split_refreshes_its_counts_and_unticks_replace():
     at = with_path(data_page(), FIXTURES / "chat_mixed.jsonl")
     at.text_input(key="split_name").input("my chats").run()
     at.button(key="split_save").click().run()
-    assert at.selectbox(key="split_pick").proto.raw_value == "my_chats (3 train, 1 test rows) · active"
+    assert at.selectbox(key="split_pick").proto.raw_value == "my_chats (3 train, 1 test row) · active"
     at.radio(key="split_mode").set_value("rows").run()
     at.number_input(key="split_count").set_value(2).run()
     at.checkbox(key="split_replace_my_chats").check().run()
@@ -712,7 +712,7 @@ def test_the_split_picker_shows_the_active_split_after_a_visit_to_another_page()
     for page in ("pages/0_Home.py", "pages/2_Tokens.py"):
         round_trip(at, page)
         pick = at.selectbox(key="split_pick")
-        assert pick.value == "units" and pick.format_func(pick.value) == "units (2 train, 1 test rows) · active"
+        assert pick.value == "units" and pick.format_func(pick.value) == "units (2 train, 1 test row) · active"
         assert pick.proto.set_value  # set through the Session State API, so the browser shows it too
         assert at.button(key="split_activate").disabled
 

@@ -674,3 +674,16 @@ def test_a_value_typed_then_left_with_the_click_that_opens_another_page_is_kept(
     assert not at.exception
     assert at.number_input(key="train_max_steps").value == 8 and at.number_input(key="train_eval_every").value == 4
     assert at.toggle(key="train_group_by_length").value is False
+
+
+def test_a_split_of_pairs_is_counted_in_pairs(tiny_model_dir):
+    """Walk 7: Train said "9 training rows" for 9 preference pairs, and the Data page's split picker "1 test rows"."""
+    workspace.save_split("pairs", PREF_ROWS[:-1], PREF_ROWS[-1:], {"format": "preference"})
+    at = page(tiny_model_dir)
+    assert any(f"{len(PREF_ROWS) - 1} training pairs, 1 held out" in c.value for c in at.caption)
+    data = at.switch_page("pages/1_Data.py").run()
+    assert (
+        data.selectbox(key="split_pick")
+        .format_func("pairs")
+        .startswith(f"pairs ({len(PREF_ROWS) - 1} train, 1 test pair)")
+    )
