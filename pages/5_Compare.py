@@ -284,6 +284,9 @@ def grid() -> None:
 grid()
 with st.container():  # one place whether or not the scores are shown: what follows keeps its place too
     if job is not None and job.done and not job.error and st.session_state[LABELS_KEY]["prompt"] == messages:
+        if reference is not None:  # beside the answers, not only folded in "What the model sees" above
+            with st.expander("The test row's reference answer", expanded=True):
+                reference_view(reference)
         alignment_view.score_answers(messages, st.session_state[LABELS_KEY], job)
 
 # ------------------------------------------------------------------------------------------------ next token

@@ -207,6 +207,13 @@ def test_compare_prompt_from_the_test_split_shows_the_reference(finished_run, va
     codes = [c.value for c in at.code]
     assert any("Count to three." in c and c.rstrip().endswith("assistant") for c in codes)
     assert "One, two, three." in codes  # the reference answer, not part of the prompt
+    assert not any(e.label == "The test row's reference answer" for e in at.expander)  # nothing generated yet
+    # Walk 7: after Generate, the reference sits beside the answers, not only folded in "What the model sees".
+    next(m for m in at.multiselect if m.label.startswith("Decoding settings")).set_value(["greedy"]).run()
+    button(at, "Generate").click()
+    run_until_done(at.run(), "compare_job")
+    (beside,) = [e for e in at.expander if e.label == "The test row's reference answer"]
+    assert beside.proto.expanded and "One, two, three." in [c.value for c in beside.code]
 
 
 def test_compare_without_runs_shows_the_base_only(varied_dir):
