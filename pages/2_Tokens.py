@@ -229,7 +229,8 @@ elif kind == "unpaired":  # beside the nearest row of the split with the opposit
     partner = unpaired_partner(rows, index) if rows is not None else None
     others = [encode(rows[partner], tokenizer, template, policy, max_length)] if partner is not None else []
     note_added_system(row, template)
-    show_unpaired([(enc, checks), *others], show_ids, as_table)
+    numbers = (index + 1,) + ((partner + 1,) if others else ())  # rows count from 1 on screen
+    show_unpaired([(enc, checks), *others], show_ids, as_table, numbers)
 elif compare:
     default_b = "chatml" if template.name != "chatml" else "llama3"
     with c1:

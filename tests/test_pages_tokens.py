@@ -248,7 +248,11 @@ def test_unpaired_rows_show_a_good_and_a_bad_answer_side_by_side(page):
     workspace.save_split("kto", rows, rows[:1], {"format": "unpaired_preference"})
     at = run(page)
     headers = [m.value for m in at.markdown if m.value.startswith("####")]
-    assert headers == ["#### Good answer (label true)", "#### Bad answer (label false)"]
+    assert headers == ["#### Good answer (labelled good)", "#### Bad answer (labelled bad)"]
+    # Walk 7: row 1 (bad) was picked and shown second, beside row 2, with no word of which was which.
+    captions = [c.value for c in at.caption]
+    assert "Row 2, the nearest with the other label" in captions and "Row 1, the row picked" in captions
+    assert captions.index("Row 2, the nearest with the other label") < captions.index("Row 1, the row picked")
     trained = "".join(t for k, t in pills(at) if "ft-trained" in k)
     assert trained == "Ahoy,·matey!<|im_end|>" + "Ahoy!<|im_end|>"
     at.radio(key="tok_part").set_value("test")

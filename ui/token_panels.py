@@ -63,8 +63,9 @@ def show_encoded(enc, show_ids: bool, as_table: bool, compact: bool = False) -> 
         st.dataframe(token_rows(enc.tokens), hide_index=True, width="stretch")
 
 
-def show_unpaired(shown, show_ids: bool, as_table: bool) -> None:
-    """Unpaired rows [(encoding, checks)] side by side, the good answer first."""
+def show_unpaired(shown, show_ids: bool, as_table: bool, rows: tuple[int, ...] = ()) -> None:
+    """Unpaired rows [(encoding, checks)] side by side, the good answer first; `rows`: their row numbers (from 1),
+    the picked row first, so each column says which row it is."""
     st.subheader("Unpaired answers: a good and a bad example")
     st.caption(
         "Each row is one answer labelled good or bad (KTO-style data). The answer is trained in both; the label "
@@ -72,9 +73,18 @@ def show_unpaired(shown, show_ids: bool, as_table: bool) -> None:
     )
     if len(shown) == 1:
         st.info("No row with the opposite label to show beside this one.")
-    for column, (part, part_checks) in zip(st.columns(2), sorted(shown, key=lambda p: not p[0].label), strict=False):
+    where = [
+        f"row {n}" + (", the row picked" if i == 0 else ", the nearest with the other label")
+        for i, n in enumerate(rows)
+    ]
+    shown = [(*item, where[i] if i < len(where) else "") for i, item in enumerate(shown)]
+    for column, (part, part_checks, which) in zip(
+        st.columns(2), sorted(shown, key=lambda p: not p[0].label), strict=False
+    ):
         with column:
-            st.markdown(f"#### {'Good' if part.label else 'Bad'} answer (label {str(part.label).lower()})")
+            st.markdown(f"#### {'Good' if part.label else 'Bad'} answer (labelled {'good' if part.label else 'bad'})")
+            if which:
+                st.caption(which.capitalize())
             show_checks(part_checks)
             show_encoded(part, show_ids, as_table, compact=True)
 
