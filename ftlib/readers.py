@@ -151,7 +151,8 @@ def json_rows(value: Any) -> list:
 
 def json_layout(value: Any) -> tuple[list, str | None]:
     """(rows, a note on where they were found) of a parsed .json file (see `json_rows`); the note names the key
-    that holds the rows and the keys beside it, which are not rows and not read.
+    that holds the rows (or the keys, read one after the other) and the keys beside them, which are not rows and
+    not read.
 
     >>> json_layout({"version": "2", "data": [{"text": "a"}], "meta": {"n": 1}})[1]
     "The rows are read from the key 'data'; the keys 'version', 'meta' are not rows and are ignored."
@@ -174,6 +175,17 @@ def json_layout(value: Any) -> tuple[list, str | None]:
             f"the key {beside} is not rows and is" if len(others) == 1 else f"the keys {beside} are not rows and are"
         )
         return rows, f"The rows are read from the key '{key}'; {what} ignored."
+    if len(wrapped) > 1:  # {"train": [rows], "test": [rows]}: every row is used, one after the other
+        parts = [f"'{k}' ({len(v)} {'row' if len(v) == 1 else 'rows'})" for k, v in wrapped.items()]
+        others = [f"'{k}'" for k, v in value.items() if k not in wrapped and has_value(v)]
+        note = (
+            f"The rows of the keys {', '.join(parts[:-1])} and {parts[-1]} are read together, in that order: the "
+            "Data page makes its own train/test split (save one key's rows as a file of their own to keep them apart)."
+        )
+        if others:
+            which = f"key {others[0]} is" if len(others) == 1 else f"keys {', '.join(others)} are"
+            note += f" The {which} not rows and ignored."
+        return [r for v in wrapped.values() for r in v], note
     if lists and len(lists) == len(value) and len({len(v) for v in lists.values()}) == 1:
         keys = list(lists)  # columns: {"instruction": [...], "output": [...]}
         return [dict(zip(keys, cells, strict=True)) for cells in zip(*lists.values(), strict=True)], None

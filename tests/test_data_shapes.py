@@ -247,3 +247,21 @@ def test_a_json_object_wrapping_its_rows_names_the_key_and_what_is_beside_it(doc
     result = load_bytes(json.dumps(document).encode(), "doc.json")
     assert (len(result.rows), result.errors) == (2, [])
     assert [(n.message, n.note) for n in result.notices] == [(note, True)]
+
+
+def test_a_json_object_with_a_list_of_rows_per_split_reads_them_all_and_says_so():
+    """{"train": [...], "test": [...]} (how split datasets are often dumped) was one record, refused as "its rows
+    have the fields train, test" with advice to map fields. Every row is used, and a note says how."""
+    rows = [{"prompt": f"Q{i}?", "completion": f"A{i}."} for i in range(6)]
+    document = {"train": rows[:4], "test": rows[4:], "info": {"name": "mine"}}
+    result = load_bytes(json.dumps(document).encode(), "splits.json")
+    assert (result.format, result.errors) == ("prompt_completion", [])
+    assert [r["messages"][0]["content"] for r in result.rows] == [f"Q{i}?" for i in range(6)]  # train, then test
+    assert [(n.message, n.note) for n in result.notices] == [
+        (
+            "The rows of the keys 'train' (4 rows) and 'test' (2 rows) are read together, in that order: the Data "
+            "page makes its own train/test split (save one key's rows as a file of their own to keep them apart). "
+            "The key 'info' is not rows and ignored.",
+            True,
+        )
+    ]
