@@ -171,13 +171,15 @@ class LoadResult:
         }
 
     def summary(self) -> dict:
-        """The JSON object `data inspect --json` prints; file-level notices come first in `warnings`."""
+        """The JSON object `data inspect --json` prints; file-level notices come first in `warnings`. A row's entry
+        says `where` it is as the page does ("data row 4 (line 8 of the file)", "line 4", "item 4")."""
+        located = [e.as_dict() | {"where": self.where(e.row) if e.row else None} for e in self.errors + self.warnings]
         return {
             "format": self.format,
             "rows": self.total,
             "valid_rows": self.valid_rows,
-            "errors": [e.as_dict() for e in self.errors],
-            "warnings": [n.as_dict() for n in self.notices] + [w.as_dict() for w in self.warnings],
+            "errors": located[: len(self.errors)],
+            "warnings": [n.as_dict() for n in self.notices] + located[len(self.errors) :],
             "columns": self.columns,
             "column_map": self.column_map,
             "source": self.source,

@@ -253,6 +253,9 @@ def test_inspect_names_a_skipped_csv_row_with_its_file_line_as_the_page_does(tmp
     path.write_text('question,answer\nFirst?,One.\nSecond?,"Two,\nstill two."\nThird?\nFourth?,Four.\n')
     assert main(["data", "inspect", str(path)]) == 0
     assert "  data row 3 (line 5 of the file): the 'answer' cell is empty" in capsys.readouterr().out
+    assert main(["data", "inspect", str(path), "--json"]) == 0  # the JSON says it too (it gave the row number only)
+    (error,) = json.loads(capsys.readouterr().out)["errors"]
+    assert (error["row"], error["where"]) == (3, "data row 3 (line 5 of the file)")
 
 
 def test_inspect_says_how_transcripts_and_wrapped_json_were_read(tmp_path, capsys):

@@ -42,10 +42,10 @@ def register(sub) -> None:
     inspect = dsub.add_parser(
         "inspect",
         help="detected format, valid rows, each bad row with its reason, and the fields that are not read",
-        description="--json prints {format, kind, rows, valid_rows, errors: [{row, message}], warnings: [{row, "
-        "message, ...}] (file-level entries first, with row null: ignored fields and rows that look like another "
-        "format), columns, column_map, fields, counts: {tool_calls, tools, reasoning, weight_0[, good, bad]}, "
-        "source}.",
+        description="--json prints {format, kind, rows, valid_rows, errors: [{row, where, message}], warnings: "
+        "[{row, message, ...}] (file-level entries first, with row null: ignored fields and rows that look like "
+        "another format; a row's entry has `where`, e.g. 'data row 4 (line 8 of the file)'), columns, column_map, "
+        "fields, counts: {tool_calls, tools, reasoning, weight_0[, good, bad]}, source}.",
     )
     common(inspect)
     inspect.add_argument("--json", action="store_true", help="print one JSON object")
