@@ -194,13 +194,40 @@ REWARD_KINDS = {
 REWARD_EXAMPLE = '[{"regex": "^Ahoy", "weight": 1.0}, {"not_repeating": {}, "weight": 0.5}]'
 
 
+# A line that opens Python code (a function, an import, a return, a lambda); never the start of a JSON or YAML list.
+_CODE_LINE = re.compile(
+    r"^\s*(?:def\s+\w+\s*\(|class\s+\w+.*:\s*$|import\s+\w|from\s+[\w.]+\s+import\b|return\b(?!\s*:)|"
+    r"@\w|\w+\s*=\s*lambda\b|lambda\b)",
+    re.MULTILINE,
+)
+
+
+def looks_like_code(text: str) -> bool:
+    """Whether rewards typed as text are Python code rather than declarations (YAML would read
+    `def f(prompt, completion): return 1` as a mapping and refuse it as an unknown reward).
+
+    >>> looks_like_code("def reward(prompt, completion):\\n    return 1.0"), looks_like_code("- regex: ^def ")
+    (True, False)
+    >>> looks_like_code('[{"contains": "import os"}]'), looks_like_code("import re\\nscore = 1")
+    (False, True)
+    """
+    return bool(_CODE_LINE.search(text))
+
+
 def coerce_rewards(value, error: type[Exception]) -> list:
-    """Rewards as a list: JSON or YAML text is parsed, one mapping is a list of one, None or "" is empty."""
+    """Rewards as a list: JSON or YAML text is parsed, one mapping is a list of one, None or "" is empty; Python code
+    is refused as such (never run), with how an operator registers a function."""
     if value is None:
         return []
     if isinstance(value, str):
         if not value.strip():
             return []
+        if looks_like_code(value):
+            raise error(
+                f"`rewards` takes declarations such as {REWARD_EXAMPLE}, not Python: code given here is never run. To "
+                "reward with a Python function of your own, the operator registers it in the file "
+                'FTLIB_REWARD_FUNCTIONS points to (README, "Rewards for GRPO"); then write {"function": "NAME"}.'
+            )
         try:
             import yaml  # a superset of JSON: both spellings read
 
@@ -325,6 +352,7 @@ __all__ = [
     "METHOD_ROWS",
     "PREFERENCE_METHODS",
     "REWARD_EXAMPLE",
+    "looks_like_code",
     "REWARD_KINDS",
     "FILE_FIELDS",
     "SFT_METHODS",

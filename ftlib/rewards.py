@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ftlib.errors import UserError, plural
-from ftlib.methods import check_rewards, coerce_rewards, reward_kind
+from ftlib.methods import check_rewards, coerce_rewards, looks_like_code, reward_kind
 
 REGISTRY_ENV = "FTLIB_REWARD_FUNCTIONS"
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
@@ -60,24 +60,6 @@ CODE_IS_NOT_RUN = (
     f'it in the file {REGISTRY_ENV} points to (README, "Rewards for GRPO"); then write {{"function": "NAME"}} '
     "here."
 )
-# A line that opens Python code (a function, an import, a return, a lambda); never the start of a JSON or YAML list.
-_CODE_LINE = re.compile(
-    r"^\s*(?:def\s+\w+\s*\(|class\s+\w+.*:\s*$|import\s+\w|from\s+[\w.]+\s+import\b|return\b(?!\s*:)|"
-    r"@\w|\w+\s*=\s*lambda\b|lambda\b)",
-    re.MULTILINE,
-)
-
-
-def looks_like_code(text: str) -> bool:
-    """Whether rewards typed as text are Python code rather than declarations (YAML would read
-    `def f(prompt, completion): return 1` as a mapping and refuse it as an unknown reward).
-
-    >>> looks_like_code("def reward(prompt, completion):\\n    return 1.0"), looks_like_code("- regex: ^def ")
-    (True, False)
-    >>> looks_like_code('[{"contains": "import os"}]'), looks_like_code("import re\\nscore = 1")
-    (False, True)
-    """
-    return bool(_CODE_LINE.search(text))
 
 
 def text_problems(text: str) -> list[str]:

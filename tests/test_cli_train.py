@@ -252,3 +252,15 @@ def test_runs_list_says_a_stopped_run_is_resumable_and_a_rising_loss_diverged(ca
     assert "stopped — resumable" in lines["r-stopped"]  # stored as interrupted, as the Train page says it
     assert " interrupted " in lines["r-killed"]  # its process died: not the person's stop
     assert "finished, diverged" in lines["r-diverged"]
+
+
+def test_python_given_as_rewards_is_refused_as_code_before_anything_starts(capsys):
+    """Walk 5 (left for the CLI): `--rewards` holding Python got "must name exactly one reward among ..." (YAML read
+    `def f(...): return 1` as a mapping). It is refused as code, never run, with how a function is registered."""
+    code = "def reward(prompt, completion):\n    return 1.0 if 'Ahoy' in completion else 0.0"
+    argv = ["train", "--method", "grpo", "--dataset", "pirate_prompts", "--rewards", code, "--max-steps", "1"]
+    assert main(argv) == 2
+    said = capsys.readouterr().err
+    assert said.startswith("error: ") and "not Python: code given here is never run" in said
+    assert "FTLIB_REWARD_FUNCTIONS" in said and "exactly one reward" not in said
+    assert runs.list_runs() == []  # refused before a run folder exists
