@@ -80,6 +80,27 @@ def export_merged(run: RunDir) -> Path:
     return target
 
 
+def exported_copies(run: RunDir) -> list[Path]:
+    """What downloads left in a run's folder and would build again: an adapter run's merged model (`merged/`) and
+    the zips (`exports/`). A full fine-tune's `model/` is its result, never one of them."""
+    return [p for p in (run.merged_dir, run.exports_dir) if p.is_dir()]
+
+
+def exported_bytes(run: RunDir) -> int:
+    """Bytes the exported copies take (see `exported_copies`): a merged 135M model in fp32 is ~540 MB, its zip as
+    much again."""
+    return sum(f.stat().st_size for p in exported_copies(run) for f in p.rglob("*") if f.is_file())
+
+
+def remove_exported(run: RunDir) -> int:
+    """Remove a run's exported copies (`exported_copies`), its adapter or model untouched; returns the bytes freed.
+    A download builds them again."""
+    freed = exported_bytes(run)
+    for path in exported_copies(run):
+        shutil.rmtree(path)
+    return freed
+
+
 def zip_folder(folder: Path) -> Path:
     """A zip of `folder` in its run's `exports/` (rebuilt when the folder is newer), for downloads."""
     folder = Path(folder)
@@ -175,4 +196,15 @@ def _reward_downloads(run: RunDir) -> list[Download]:
     return []
 
 
-__all__ = ["Download", "ExportError", "downloads", "export_adapter", "export_merged", "export_model", "zip_folder"]
+__all__ = [
+    "Download",
+    "ExportError",
+    "downloads",
+    "export_adapter",
+    "export_merged",
+    "export_model",
+    "exported_bytes",
+    "exported_copies",
+    "remove_exported",
+    "zip_folder",
+]

@@ -687,3 +687,27 @@ def test_a_split_of_pairs_is_counted_in_pairs(tiny_model_dir):
         .format_func("pairs")
         .startswith(f"pairs ({len(PREF_ROWS) - 1} train, 1 test pair)")
     )
+
+
+def test_exported_copies_say_their_size_and_can_be_removed_without_touching_the_result(tiny_model_dir, tmp_path):
+    """Walk 5: two exports took ~1 GB per LoRA run in the workspace (a merged model and zips) and nothing said so."""
+    from ftlib import export
+
+    adapter = tmp_path / "adapter"
+    adapter.mkdir()
+    (adapter / "adapter_config.json").write_text("{}")
+    (adapter / "adapter_model.safetensors").write_bytes(b"\0" * 1000)
+    run = make_run("r-exported", {"model": str(tiny_model_dir)}, adapter=adapter)
+    run.merged_dir.mkdir()
+    (run.merged_dir / "model.safetensors").write_bytes(b"\0" * (3 * 1024**2))
+    run.exports_dir.mkdir()
+    (run.exports_dir / "r-exported-merged.zip").write_bytes(b"\0" * (2 * 1024**2))
+    assert export.exported_bytes(run) == 5 * 1024**2
+    at = page(tiny_model_dir)
+    assert any("exported copies (the merged model, the zips) take 5 MiB" in c.value for c in at.caption)
+    at.button(key="rm_exports_r-exported").click().run()
+    assert not at.exception and any("Removed 5 MiB" in s.value for s in at.success)
+    assert not run.merged_dir.exists() and not run.exports_dir.exists()
+    assert (run.adapter_dir / "adapter_model.safetensors").is_file()  # the run's own result stays
+    at.run()
+    assert not any("exported copies" in c.value for c in at.caption) and "rm_exports_r-exported" not in keys(at.button)

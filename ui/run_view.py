@@ -287,6 +287,16 @@ def export_panel(run_id: str) -> None:
         )
         column.caption(item.caption)
     st.caption(f"On this machine: `{run.path}`")
+    size = export.exported_bytes(run)
+    if size:  # a merged model and its zip: ~1 GB a LoRA run of the default model, easy to forget on a shared disk
+        text, button = st.columns([4, 1])
+        text.caption(
+            f"The exported copies (the merged model, the zips) take {human(size)} in this run's folder; a download "
+            "builds them again. A model box pointing at this run's `merged/` folder would need it exported again."
+        )
+        if button.button("Remove them", key=f"rm_exports_{run_id}"):
+            with user_errors("Could not remove the exported copies"):
+                st.success(f"Removed {human(export.remove_exported(run))}; the run's own result is untouched.")
 
 
 def runs_table(rows: list[RunSummary]) -> None:
