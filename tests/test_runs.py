@@ -378,3 +378,31 @@ def test_cli_runs_stop_without_an_id_stops_the_one_active_run_or_names_them(fake
     assert main(["runs", "stop"]) == 0  # one left: that one
     assert capsys.readouterr().out.startswith(f"{first}: ")
     wait_for(lambda: states()[first] in ("interrupted", "stopping"))
+
+
+def test_cli_runs_delete_asks_first_and_a_script_must_say_yes(fake_runner, capsys, monkeypatch):
+    """Walk 5: `runs delete` removed a run and everything it trained without a word."""
+    import io
+
+    from ftlib.cli import main
+
+    run_id = runs.create_run(config("keep-me"))
+    monkeypatch.setattr(sys, "stdin", io.StringIO(""))  # no terminal: a script
+    assert main(["runs", "delete", run_id]) == 2
+    assert "add --yes to delete" in capsys.readouterr().err and runs.find(run_id).exists()
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    monkeypatch.setattr(sys, "stdin", Terminal("n\n"))
+    assert main(["runs", "delete", run_id]) == 0
+    assert capsys.readouterr().out.rstrip().endswith("kept") and runs.find(run_id).exists()
+    monkeypatch.setattr(sys, "stdin", Terminal("y\n"))
+    assert main(["runs", "delete", run_id]) == 0
+    assert f"deleted {run_id}" in capsys.readouterr().out
+    with pytest.raises(runs.RunError):
+        runs.find(run_id)
+    other = runs.create_run(config("scripted"))
+    monkeypatch.setattr(sys, "stdin", io.StringIO(""))
+    assert main(["runs", "delete", other, "--yes"]) == 0

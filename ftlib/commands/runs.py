@@ -10,6 +10,7 @@ python -m ftlib runs export ID [--merged] [--zip]
 from __future__ import annotations
 
 import json
+import sys
 
 
 def register(sub) -> None:
@@ -41,6 +42,7 @@ def register(sub) -> None:
     log.set_defaults(handler=_log)
     delete = rsub.add_parser("delete", help="remove a run folder (not while it runs)")
     delete.add_argument("id")
+    delete.add_argument("--yes", action="store_true", help="do not ask (needed when not run from a terminal)")
     delete.set_defaults(handler=_delete)
 
 
@@ -158,8 +160,21 @@ def _log(args) -> int:
 
 
 def _delete(args) -> int:
+    """A run's folder holds what it trained: asked first (`--yes` skips the question; without a terminal it is
+    required, so a script never deletes by accident of a missing prompt)."""
     from ftlib import runs
+    from ftlib.errors import UserError
+    from ftlib.memory import human
 
+    run = runs.find(args.id)
+    size = sum(f.stat().st_size for f in run.path.rglob("*") if f.is_file())
+    if not args.yes:
+        if not sys.stdin.isatty():
+            raise UserError(f"runs delete: add --yes to delete {args.id} ({human(size)}, its results included).")
+        answer = input(f"Delete {args.id} and everything it trained ({human(size)})? [y/N] ")
+        if answer.strip().lower() not in ("y", "yes"):
+            print("kept")
+            return 0
     runs.delete(args.id)
-    print(f"deleted {args.id}")
+    print(f"deleted {args.id} ({human(size)} freed)")
     return 0
