@@ -149,6 +149,10 @@ def json_rows(value: Any) -> list:
     return json_layout(value)[0]
 
 
+# Fields only a row has (ftlib.formats reads them): an object holding one is a row, whatever lists it holds.
+_ROW_KEYS = {"messages", "conversations", "prompt", "completion", "chosen", "rejected", "instruction", "text"}
+
+
 def json_layout(value: Any) -> tuple[list, str | None]:
     """(rows, a note on where they were found) of a parsed .json file (see `json_rows`); the note names the key
     that holds the rows (or the keys, read one after the other) and the keys beside them, which are not rows and
@@ -165,6 +169,8 @@ def json_layout(value: Any) -> tuple[list, str | None]:
     wrapped = {k: v for k, v in lists.items() if v and all(isinstance(r, dict) for r in v)}
     if any(any({"role", "from"} & set(r) for r in v) for v in wrapped.values()):
         return [value], None  # a single conversation: its lists are turns, not rows
+    if wrapped and _ROW_KEYS & set(value):
+        return [value], None  # one row whose list of objects is a field of it (its `tools`), not the rows
     if len(wrapped) == 1:
         ((key, rows),) = wrapped.items()  # {"data": [rows], ...}
         others = [k for k, v in value.items() if k != key and has_value(v)]

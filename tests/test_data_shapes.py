@@ -265,3 +265,15 @@ def test_a_json_object_with_a_list_of_rows_per_split_reads_them_all_and_says_so(
             True,
         )
     ]
+
+
+def test_a_json_file_that_is_one_row_with_a_tools_list_is_that_row():
+    """An object with one list of objects was read as the rows of that list: a single row's `tools` became the rows."""
+    row = {
+        "prompt": "What time is it in Oslo?",
+        "completion": "Let me check.",
+        "tools": [{"type": "function", "function": {"name": "get_time", "parameters": {"type": "object"}}}],
+    }
+    result = load_bytes(json.dumps(row).encode(), "one.json")
+    assert (result.format, len(result.rows), result.errors, result.notices) == ("prompt_completion", 1, [], [])
+    assert result.rows[0]["tools"] == row["tools"]
