@@ -58,10 +58,11 @@ RUN_ENV = (
 )
 # Those naming a file or folder: made absolute when recorded, since the worker runs in another folder.
 _PATH_ENV = ("FTLIB_REWARD_FUNCTIONS", "FTLIB_HOME", "FTLIB_LOCK_DIR")
-# Those that let a run execute code or fetch it: taken from a run folder only when its env.json is this user's own
-# file, writable by nobody else (as ssh treats its keys): whoever can merely write into the workspace must not be
-# able to make the server's user run code (an uploaded registry of "reward functions", a model's custom code).
-_CODE_ENV = ("FTLIB_REWARD_FUNCTIONS", "FTLIB_TRUST_REMOTE_CODE", "FTLIB_ALLOW_HUB", "FTLIB_HOME")
+# Those that let a run execute code, fetch it, or choose where files are read and written: taken from a run folder
+# only when its env.json is this user's own file, writable by nobody else (as ssh treats its keys): whoever can
+# merely write into the workspace must not make the server's user run code (a registry of "reward functions", a
+# model's custom code) or write where it points.
+_CODE_ENV = ("FTLIB_REWARD_FUNCTIONS", "FTLIB_TRUST_REMOTE_CODE", "FTLIB_ALLOW_HUB", "FTLIB_HOME", "FTLIB_LOCK_DIR")
 # Processes this Python process started, so their exit is reaped (a dead child otherwise lingers as a zombie
 # that still answers kill(pid, 0)).
 _CHILDREN: dict[int, subprocess.Popen] = {}

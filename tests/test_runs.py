@@ -297,11 +297,16 @@ def test_a_run_folder_cannot_make_the_server_run_code_through_its_recorded_setti
     run = runs.find(run_id)
     assert run.env_file.stat().st_mode & 0o777 == 0o600  # whatever the umask: the queuing user's own
     planted = {"FTLIB_REWARD_FUNCTIONS": "/tmp/evil.yaml", "FTLIB_THREADS": "2", "PYTHONPATH": "/tmp/evil"}
+    planted["FTLIB_LOCK_DIR"] = "/tmp/elsewhere"  # where the server would write its lease files
     run.write_env({**planted, "LD_PRELOAD": "/tmp/evil.so"})
     run.env_file.chmod(0o666)  # writable by anyone: only its harmless settings count
     assert runs.recorded_env(run) == {"FTLIB_THREADS": "2"}
     run.env_file.chmod(0o644)  # this user's own file: its settings are the queuing process's
-    assert runs.recorded_env(run) == {"FTLIB_REWARD_FUNCTIONS": "/tmp/evil.yaml", "FTLIB_THREADS": "2"}
+    assert runs.recorded_env(run) == {
+        "FTLIB_REWARD_FUNCTIONS": "/tmp/evil.yaml",
+        "FTLIB_THREADS": "2",
+        "FTLIB_LOCK_DIR": "/tmp/elsewhere",
+    }
     run.env_file.chmod(0o666)
     runs.advance()
     env = worker_env(run_id)
