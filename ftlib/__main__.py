@@ -10,8 +10,11 @@ if "pyarrow" in sys.modules:
     # without an active exception", exit 134; apache/arrow#34314): seen in 1 of 30 `data inspect` runs on a Parquet
     # file on a busy machine, even with single-threaded reads (ftlib.readers). The work is done: flush what it said
     # and leave without the teardown (locks are flocks, which the OS drops; nothing here registers atexit work).
-    sys.stdout.flush()
-    sys.stderr.flush()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except OSError:  # a reader that closed the pipe early (`| head`): nothing left to say to it
+            pass
     logging.shutdown()
     os._exit(code)
 raise SystemExit(code)

@@ -72,6 +72,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         return int(args.handler(args) or 0)
+    except BrokenPipeError:  # the reader stopped early (`| head`): as any command-line tool, leave quietly
+        os.dup2(
+            os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno()
+        )  # the interpreter's last flush has nowhere to fail
+        return 0
     except UserError as exc:  # a full disk (workspace.DiskFullError) is one too, with its own sentence
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -160,3 +160,26 @@ def test_a_good_split_still_works_after_all_this(tmp_path, capsys):
     assert main(["data", "split", CHATS, "--test-size", "1", "--out", str(out)]) == 0
     assert len((out / "test.jsonl").read_text().splitlines()) == 1
     assert [json.loads(line) for line in (out / "train.jsonl").read_text().splitlines()]
+
+
+@pytest.mark.parametrize("kind", ["jsonl", "parquet"])
+def test_a_reader_that_stops_early_ends_the_command_quietly(tmp_path, kind):
+    """`python -m ftlib data inspect FILE | head`: the closed pipe printed "error: cannot use: broken pipe; check the
+    path ..." (and, once pyarrow was loaded, could trace back in the last flush)."""
+    import subprocess
+    import sys
+
+    import pandas as pd
+
+    rows = pd.DataFrame({"prompt": [f"Q{i}?" for i in range(50)], "completion": [f"A{i}." for i in range(50)]})
+    path = tmp_path / f"qa.{kind}"
+    rows.to_json(path, orient="records", lines=True) if kind == "jsonl" else rows.to_parquet(path)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ftlib", "data", "inspect", str(path), "--json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=Path(__file__).resolve().parents[1],
+    )
+    proc.stdout.close()  # the reader is gone before anything is written
+    assert proc.wait(timeout=120) == 0
+    assert proc.stderr.read() == b""
