@@ -4,6 +4,7 @@ ftlib.checks checks); the HTML comes from ui.token_view."""
 
 from __future__ import annotations
 
+import itertools
 import re
 
 import streamlit as st
@@ -73,18 +74,14 @@ def show_unpaired(shown, show_ids: bool, as_table: bool, rows: tuple[int, ...] =
     )
     if len(shown) == 1:
         st.info("No row with the opposite label to show beside this one.")
-    where = [
-        f"row {n}" + (", the row picked" if i == 0 else ", the nearest with the other label")
-        for i, n in enumerate(rows)
-    ]
-    shown = [(*item, where[i] if i < len(where) else "") for i, item in enumerate(shown)]
-    for column, (part, part_checks, which) in zip(
-        st.columns(2), sorted(shown, key=lambda p: not p[0].label), strict=False
-    ):
+    roles = ("the row picked", "the nearest with the other label")  # in the order `shown` and `rows` come
+    named = [f"Row {n}, {role}" for n, role in zip(rows, roles, strict=False)]
+    columns = sorted(itertools.zip_longest(shown, named, fillvalue=""), key=lambda p: not p[0][0].label)
+    for column, ((part, part_checks), which) in zip(st.columns(2), columns, strict=False):
         with column:
             st.markdown(f"#### {'Good' if part.label else 'Bad'} answer (labelled {'good' if part.label else 'bad'})")
             if which:
-                st.caption(which.capitalize())
+                st.caption(which)
             show_checks(part_checks)
             show_encoded(part, show_ids, as_table, compact=True)
 
