@@ -6,7 +6,8 @@ team's shared 2-core machine) hits both alike. The numbers behind BENCHMARKS.md'
         [--method lora|dpo|full]
     FTLIB_HOME=/tmp/fthome .venv/bin/python -m bench.ab_steps --toggle path/to/toggle.py
 
-`--toggle norms` compares transformers' RMSNorm (A) with ftlib.cpu_norm's (B). A toggle file defines
+`--toggle norms` compares transformers' RMSNorm (A) with ftlib.cpu_norm's (B); `--toggle padding_free` the
+micro-batches' rows padded (A) with the same rows end to end (B). A toggle file defines
 `set(variant: str, trainer) -> None`, called with "A" or "B" before each variant's turn: swap a function for an
 older copy of it, flip a module flag. Prints each turn's wall time and the median ratio B / A (first round left
 out: caches and allocator warm up). Uses the Train page's defaults on `chat_style` (`dpo`: `preference_pairs`).
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import itertools
 import os
 import statistics
 import tempfile
@@ -37,7 +39,25 @@ def _norms(variant: str, trainer) -> None:
         cpu_norm.use_for(trainer.model)
 
 
-BUILT_IN = {"norms": _norms}
+def _padding_free(variant: str, trainer) -> None:
+    """A: the same rows padded to the longest of each micro-batch (see `padded`); B: laid end to end."""
+
+
+def padded(batch: dict) -> dict:
+    """A padding-free batch (input_ids [1, T], cu_seq_lens_q) as the right-padded batch of the same rows."""
+    import torch
+    from torch.nn.utils.rnn import pad_sequence
+
+    bounds = batch["cu_seq_lens_q"].tolist()
+    rows = [slice(a, b) for a, b in itertools.pairwise(bounds)]
+    ids = pad_sequence([batch["input_ids"][0, r] for r in rows], batch_first=True, padding_value=0)
+    labels = pad_sequence([batch["labels"][0, r] for r in rows], batch_first=True, padding_value=-100)
+    mask = pad_sequence([torch.ones(r.stop - r.start, dtype=torch.long) for r in rows], batch_first=True)
+    return {"input_ids": ids, "labels": labels, "attention_mask": mask}
+
+
+_padding_free.batch_for = lambda variant, batch: padded(batch) if variant == "A" else batch
+BUILT_IN = {"norms": _norms, "padding_free": _padding_free}
 
 
 def _toggle(spec: str):
@@ -59,6 +79,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--method", default="lora", choices=["lora", "dpo", "full"])
     args = parser.parse_args(argv)
     toggle = _toggle(args.toggle)
+    # A toggle may also give each variant its own form of the batches (`batch_for(variant, batch)`).
+    batch_for = getattr(toggle, "batch_for", lambda variant, batch: batch)
 
     from ftlib.config import RunConfig
     from ftlib.data import load_file
@@ -82,8 +104,9 @@ def main(argv: list[str] | None = None) -> int:
         for round_ in range(args.rounds):
             for variant in ("A", "B") if round_ % 2 == 0 else ("B", "A"):
                 toggle(variant, trainer)
+                turn = [batch_for(variant, batch) for batch in batches]
                 start = time.perf_counter()
-                for batch in batches:
+                for batch in turn:
                     trainer.training_step(trainer.model, batch, None)
                 times[variant].append(time.perf_counter() - start)
             trainer.model.zero_grad(set_to_none=True)

@@ -412,7 +412,10 @@ def _ftlib_trainer(config, out: str):
 
     prepared = build_trainer(config, Path(out), rows=(_train_rows(_kind(config.method)), []))
     if config.method != "grpo":  # GRPO counts its prompt and answer tokens itself (TRL's `num_tokens`)
-        prepared.trainer.args.include_num_input_tokens_seen = "non_padding"
+        # Rows laid end to end (fastpath.padding_free) carry no padding, and without an attention mask "non_padding"
+        # would skip every real token equal to the pad id (the end-of-turn token, for SmolLM2).
+        free = getattr(prepared.trainer.args, "padding_free", False)
+        prepared.trainer.args.include_num_input_tokens_seen = "all" if free else "non_padding"
     template = get_template(config.template, prepared.tokenizer)
     return prepared.trainer, prepared.tokenizer, template
 

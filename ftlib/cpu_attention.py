@@ -15,6 +15,10 @@ bf16 products with LoRA: DPO, reward, KTO, GRPO), with or without gradients. Eve
 models, generation with a cache, longer rows, attention dropout, soft-capping, sliding windows) goes to
 transformers' `sdpa` function unchanged. The softmax's exponentials are exp2 of base-2 scores (see `LOG2E`).
 
+Rows laid end to end in one sequence (a padding-free batch: transformers' `cu_seq_lens_q`, from TRL's padding-free
+collator and `bfd` packing) are attended in a right-padded layout of their own (`_Layout`): the same outputs and
+gradients, bit for bit, as the padded rows give, while every other layer of the model skips the padding.
+
 Installed per model by `use_for(model)` (the attention implementation named `NAME`, registered with transformers'
 AttentionInterface; the mask is `sdpa`'s). Not known here: the LoRA layer and the LM head (fastpath.py, headloss.py).
 """
@@ -149,6 +153,9 @@ def attention_forward(module, query, key, value, attention_mask, dropout: float 
         # An fp32 stream over bf16 products (fastpath.bf16_products): the rotary embedding, computed in the stream's
         # dtype, made q and k fp32 while v is the product's bf16. Attention runs in bf16, as under autocast.
         query, key = query.to(value.dtype), key.to(value.dtype)
+    bounds = kwargs.get("cu_seq_lens_q")
+    if bounds is not None and query.device.type == "cpu" and query.shape[0] == 1 and key.shape[2] == query.shape[2]:
+        return _packed_attention(module, query, key, value, bounds, dropout, scaling, kwargs)
     if not applies(module, query, key, attention_mask, dropout, kwargs):
         return sdpa_attention_forward(
             module, query, key, value, attention_mask, dropout=dropout, scaling=scaling, **kwargs
@@ -157,6 +164,76 @@ def attention_forward(module, query, key, value, attention_mask, dropout: float 
     bias = causal_bias(attention_mask, query.shape[2], query.device)
     out = _CausalAttention.apply(query, key.contiguous(), value.contiguous(), bias, float(scale))
     return out.transpose(1, 2).contiguous(), None
+
+
+# The padded layout of the last packed batch seen: every layer of a forward (and its backward) reuses it.
+_LAYOUTS: dict[tuple[int, ...], _Layout] = {}
+
+
+class _Layout:
+    """Where the tokens of a padding-free batch (rows laid end to end in one sequence of T tokens, `bounds` =
+    cu_seq_lens [0, end of row 1, ..., T]) sit in a right-padded [rows, longest] layout.
+
+    `gather` [rows * longest]: the packed token each padded slot reads (a padding slot reads its row's last token:
+    finite values that the mask keeps out, and that get no gradient); `scatter` [T]: the padded slot of each token;
+    `mask` [rows, 1, longest, longest]: causal within each row, padding keys masked (what `sdpa_mask` gives a
+    right-padded batch)."""
+
+    def __init__(self, bounds: list[int], device):
+        starts = torch.tensor(bounds[:-1], device=device)
+        lengths = torch.tensor(bounds[1:], device=device) - starts
+        self.rows, self.longest = len(lengths), int(lengths.max())
+        slots = torch.arange(self.longest, device=device)
+        self.gather = (starts[:, None] + torch.minimum(slots[None, :], lengths[:, None] - 1)).reshape(-1)
+        valid = slots[None, :] < lengths[:, None]  # [rows, longest]
+        self.scatter = (torch.arange(self.rows, device=device)[:, None] * self.longest + slots[None, :])[valid]
+        causal = torch.ones(self.longest, self.longest, dtype=torch.bool, device=device).tril_()
+        self.mask = (causal[None] & valid[:, None, :])[:, None]
+
+    @classmethod
+    def of(cls, bounds: torch.Tensor) -> _Layout:
+        key = tuple(int(b) for b in bounds.tolist())
+        if key not in _LAYOUTS:
+            _LAYOUTS.clear()
+            _LAYOUTS[key] = cls(list(key), bounds.device)
+        return _LAYOUTS[key]
+
+    def unpack(self, states: torch.Tensor) -> torch.Tensor:
+        """[1, N, T, D] packed -> [rows, N, longest, D] padded (one gather: per head, rows of D values)."""
+        heads, tokens, dim = states.shape[1:]
+        flat = states[0].contiguous().view(heads * tokens, dim)  # no copy for q and k (rotary made them contiguous)
+        head_rows = torch.arange(heads, device=states.device)[None, :, None] * tokens
+        index = (head_rows + self.gather.view(self.rows, 1, self.longest)).reshape(-1)  # [rows, N, longest]
+        return flat.index_select(0, index).view(self.rows, heads, self.longest, dim)
+
+    def pack(self, out: torch.Tensor) -> torch.Tensor:
+        """[rows, longest, H, D] padded -> [1, T, H, D] packed."""
+        flat = out.reshape(self.rows * self.longest, -1)
+        return flat.index_select(0, self.scatter).view(1, -1, *out.shape[2:])
+
+
+def _packed_attention(module, query, key, value, bounds, dropout, scaling, kwargs):
+    """Attention for a padding-free batch (transformers' `cu_seq_lens_q`, as TRL's padding-free collator and
+    its `bfd` packing give it): the rows are moved into a right-padded layout, attended there as usual (this module's
+    products for short rows, `sdpa` otherwise) and moved back. The alternative, a [T, T] block-diagonal mask over
+    the whole packed sequence, does rows x more work and takes no short-row path."""
+    layout = _Layout.of(bounds)
+    rest = {name: value for name, value in kwargs.items() if name not in _VARLEN_KWARGS}
+    out, _ = attention_forward(
+        module,
+        layout.unpack(query),
+        layout.unpack(key),
+        layout.unpack(value),
+        layout.mask,
+        dropout=dropout,
+        scaling=scaling,
+        **rest,
+    )
+    return layout.pack(out), None
+
+
+# The padding-free batch's kwargs (flash attention's varlen arguments): meaningless once the rows are padded.
+_VARLEN_KWARGS = ("cu_seq_lens_q", "cu_seq_lens_k", "max_length_q", "max_length_k", "seq_idx", "position_ids")
 
 
 def _register() -> None:

@@ -11,6 +11,7 @@ Measured on the team's CPU (bench/bench_train.py, BENCHMARKS.md), where a LoRA s
   most `CPU_TOKEN_BUDGET` tokens with gradient accumulation. The Trainer divides every micro-batch's summed loss
   by the trained tokens of the whole step (`num_items_in_batch`), so the update is the one the whole batch gives;
   smaller groups of length-sorted rows also carry less padding. On a GPU, one big batch uses it best: no split.
+  An SFT micro-batch on CPU carries no padding at all: its rows are laid end to end (`padding_free`).
 
 - On a CPU with native bf16 matmuls (AVX512_BF16 or AMX), a LoRA SFT run with dtype `auto` keeps the frozen base
   in bf16 (matmuls ~2x faster than fp32, activations half the size) and the adapter weights, their gradients and
@@ -489,6 +490,18 @@ def _cpu_model(model):
     return base if next(base.parameters()).device.type == "cpu" else None
 
 
+def padding_free(model) -> bool:
+    """Whether an SFT run on this model lays each micro-batch's rows end to end in one sequence (TRL's
+    `padding_free`: no pad tokens, positions restarting at each row) instead of padding them to the longest: on CPU
+    with the fast path, where ftlib.cpu_attention attends each row on its own (its padded layout holds only the
+    attention's q, k and v). Every product, norm and dropout mask then skips the padding (~11% of the tokens of the
+    benchmark's length-sorted micro-batches). `FTLIB_PADDING_FREE=0` pads them (to measure what this is worth)."""
+    if os.environ.get("FTLIB_PADDING_FREE", "1").strip().lower() in ("0", "false", "no", "off"):
+        return False
+    base = _cpu_model(model)
+    return base is not None and getattr(base.config, "_attn_implementation", None) == "sdpa"
+
+
 def fast_attention(model) -> bool:
     """On CPU, give a model about to train the short-row bf16 attention of ftlib.cpu_attention (it steps aside by
     itself for fp32, long rows and generation). Returns whether the model switched."""
@@ -532,6 +545,7 @@ __all__ = [
     "keep_mask",
     "micro_batch_size",
     "native_cpu_bf16",
+    "padding_free",
     "training_dtype",
     "unfuse_lora",
 ]

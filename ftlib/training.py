@@ -181,6 +181,7 @@ def trainer_arguments(
     micro: int | None = None,
     longest: int | None = None,
     evaluate_first: bool = False,
+    padding_free: bool = False,
 ):
     """The SFTConfig, DPOConfig, RewardConfig, KTOConfig or GRPOConfig for the run, complete at construction.
 
@@ -189,6 +190,7 @@ def trainer_arguments(
     `evaluate_first`: evaluate the held-out rows once before the first step (transformers' `eval_on_start`), so the
     loss chart starts at the base model's held-out loss (step 0); for a run starting from step 0, not a resume. Not
     for GRPO, whose held-out loss is a policy loss on fresh answers, not a measure of the base model.
+    `padding_free`: SFT rows end to end without padding (fastpath.padding_free); packing always is.
     """
     import torch
 
@@ -243,6 +245,7 @@ def trainer_arguments(
         kwargs.update(
             packing=bool(config.packing),
             packing_strategy="bfd",
+            padding_free=bool(config.packing) or padding_free,
             max_length=config.max_length if config.packing else None,
             dataset_num_proc=None,
         )
@@ -377,7 +380,14 @@ def build_trainer(
         longest = config.max_length if config.packing else max(len(e.input_ids) for e in train_enc)
         micro = fastpath.micro_batch_size(config.batch_size, longest, device)
         args = trainer_arguments(
-            config, run_dir, device, dtype, bool(eval_enc), micro=micro, evaluate_first=evaluate_first
+            config,
+            run_dir,
+            device,
+            dtype,
+            bool(eval_enc),
+            micro=micro,
+            evaluate_first=evaluate_first,
+            padding_free=micro > 1 and fastpath.padding_free(model),
         )
         trainer = distributed.trainer_class(SFTTrainer, config)(
             model=model,

@@ -132,3 +132,70 @@ def test_a_bf16_lora_run_uses_it_and_an_fp32_run_keeps_sdpa(varied_model, tmp_pa
     monkeypatch.setenv("FTLIB_FAST_PATH", "0")
     plain = build_trainer(config, tmp_path / "plain", rows=(SFT_ROWS, [])).trainer
     assert plain.model.get_base_model().config._attn_implementation == "sdpa"
+
+
+def _packed_case(dtype, lengths: list[int], seed: int = 0):
+    """The same rows twice: right-padded ([rows, heads, longest, 8] leaves, sdpa's mask, an upstream gradient that is
+    zero at padding, as a loss over real tokens gives) and laid end to end ([1, heads, T, 8] leaves, cu_seq_lens)."""
+    longest = max(lengths)
+    leaves, upstream, _ = _inputs(dtype, length=longest, batch=len(lengths), seed=seed)
+    real = torch.arange(longest)[None] < torch.tensor(lengths)[:, None]  # [rows, longest]
+    mask = (torch.ones(longest, longest, dtype=torch.bool).tril()[None] & real[:, None, :])[:, None]
+    upstream = upstream * real[:, :, None, None]
+    packed = [t.detach().transpose(1, 2)[real].transpose(0, 1)[None].contiguous().requires_grad_() for t in leaves]
+    bounds = torch.tensor([0, *torch.tensor(lengths).cumsum(0).tolist()], dtype=torch.int32)
+    return (leaves, upstream, mask, real), (packed, upstream[real][None], bounds)
+
+
+@pytest.mark.parametrize(
+    "case",
+    ["batched products (bf16, gradients)", "sdpa without gradients", "sdpa for rows past MAX_LENGTH"],
+)
+def test_rows_laid_end_to_end_attend_exactly_as_padded_rows(case):
+    """A padding-free batch (TRL's padding-free collator, `bfd` packing) gives each row's tokens the output and
+    gradients the same rows get padded: nothing leaks between rows, nothing is lost at their ends."""
+    lengths = [cpu_attention.MAX_LENGTH + 7, 40, 1] if "past" in case else [13, 9, 5, 1]
+    (leaves, upstream, mask, real), (packed, packed_upstream, bounds) = _packed_case(torch.bfloat16, lengths)
+    grad = torch.is_grad_enabled() and "without" not in case
+    with torch.set_grad_enabled(grad):
+        padded_out, _ = cpu_attention.attention_forward(MODULE, *leaves, mask, scaling=8**-0.5)
+        packed_out, _ = cpu_attention.attention_forward(
+            MODULE, *packed, None, scaling=8**-0.5, cu_seq_lens_q=bounds, cu_seq_lens_k=bounds, max_length_q=13
+        )
+    assert packed_out.shape == (1, sum(lengths), 6, 8)
+    assert torch.equal(packed_out[0], padded_out[real])
+    if grad:
+        padded_grads = torch.autograd.grad(padded_out, leaves, upstream)
+        packed_grads = torch.autograd.grad(packed_out, packed, packed_upstream)
+        for name, theirs, mine in zip(("dq", "dk", "dv"), padded_grads, packed_grads, strict=True):
+            assert torch.equal(mine[0].transpose(0, 1), theirs.transpose(1, 2)[real]), name
+
+
+def test_an_sft_run_on_cpu_trains_on_rows_without_padding(varied_model, tmp_path, monkeypatch):
+    """With the CPU fast path an SFT run's micro-batches are padding-free (one sequence, positions restarting at
+    each row) and their loss is the padded batch's; without the fast path, or on one row a micro-batch, rows are
+    padded as before."""
+    from bench.ab_steps import padded
+    from ftlib.training import build_trainer
+    from tests.test_training import SFT_ROWS, tiny_config
+
+    monkeypatch.setenv("FTLIB_CPU_BF16", "1")
+    config = tiny_config(varied_model(6), batch_size=4, max_steps=1, lora_dropout=0.0)
+    trainer = build_trainer(config, tmp_path / "free", rows=(SFT_ROWS, [])).trainer
+    batch = next(iter(trainer.get_train_dataloader()))
+    assert batch["input_ids"].shape[0] == 1 and "attention_mask" not in batch
+    starts = batch["cu_seq_lens_q"][:-1].long()
+    assert len(starts) == 4 and (batch["position_ids"][0, starts] == 0).all()
+    trainer.model.train()
+    with torch.no_grad():
+        free = trainer.compute_loss(trainer.model, dict(batch))
+        padded_loss = trainer.compute_loss(trainer.model, padded(batch))
+    torch.testing.assert_close(free, padded_loss, rtol=2e-3, atol=0)
+
+    monkeypatch.setenv("FTLIB_FAST_PATH", "0")
+    plain = build_trainer(config, tmp_path / "plain", rows=(SFT_ROWS, [])).trainer
+    assert "attention_mask" in next(iter(plain.get_train_dataloader()))
+    monkeypatch.delenv("FTLIB_FAST_PATH")
+    monkeypatch.setenv("FTLIB_MICRO_TOKENS", "1")  # one row a micro-batch: nothing to lay end to end
+    single = build_trainer(config, tmp_path / "single", rows=(SFT_ROWS, [])).trainer
+    assert "attention_mask" in next(iter(single.get_train_dataloader()))

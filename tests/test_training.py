@@ -3,6 +3,7 @@ exports reload to identical logits, NaN stops a run with an explanation. All on 
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 
@@ -139,6 +140,21 @@ def _record_inputs(trainer) -> list[dict]:
     return seen
 
 
+def _rows(batch: dict):
+    """(input ids, labels) of each row of a training batch: padded rows cut at their attention mask, or rows laid end
+    to end (padding-free, ftlib.fastpath.padding_free) cut at `cu_seq_lens_q`."""
+    if "attention_mask" not in batch:
+        bounds = batch["cu_seq_lens_q"].tolist()
+        assert batch["input_ids"].shape == (1, bounds[-1])
+        for start, end in itertools.pairwise(bounds):
+            yield batch["input_ids"][0, start:end], batch["labels"][0, start:end]
+        return
+    for ids, labels, mask in zip(batch["input_ids"], batch["labels"], batch["attention_mask"], strict=True):
+        n = int(mask.sum())
+        assert (labels[n:] == -100).all()  # padding is never trained, even though pad == eos here
+        yield ids[:n], labels[:n]
+
+
 @pytest.mark.parametrize("policy, template", [("all_assistant", "tokenizer"), ("last_assistant", "chatml")])
 def test_sft_trains_on_exactly_the_tokens_page_labels(tiny_model_dir, smol_tokenizer, tmp_path, policy, template):
     from ftlib.templates import get_template
@@ -156,10 +172,8 @@ def test_sft_trains_on_exactly_the_tokens_page_labels(tiny_model_dir, smol_token
     }
     got = {}
     for batch in seen:
-        for ids, labels, mask in zip(batch["input_ids"], batch["labels"], batch["attention_mask"], strict=True):
-            n = int(mask.sum())
-            assert (labels[n:] == -100).all()  # padding is never trained, even though pad == eos here
-            got[tuple(ids[:n].tolist())] = labels[:n].tolist()
+        for ids, labels in _rows(batch):
+            got[tuple(ids.tolist())] = labels.tolist()
     assert got == expected  # every row, every label
     # Sentinels: the policy really masks (prompt tokens -100) and really trains (ids kept), differently per policy.
     some = next(iter(expected.values()))
