@@ -36,7 +36,7 @@ from ui.common import (
     user_errors,
 )
 from ui.form import config_form, forget, remember_started, remembered, start_from_last_run
-from ui.run_view import ACTIVE, export_panel, memory_panel, run_options, runs_table, show_run
+from ui.run_view import ACTIVE, deleted_note, export_panel, memory_panel, run_options, runs_table, show_run
 
 POLL_SECONDS = 2.0
 QLORA_ON_CPU = (
@@ -184,13 +184,18 @@ def run_list() -> None:
     running (a fragment), so the picker's icons, the states and the times change when a run's state does."""
     first = runs.list_runs()
     if not first:
+        deleted_note()
         st.caption("No runs yet.")
         return
     active = tuple(r.id for r in first if r.state in ACTIVE)
 
     @st.fragment(run_every=POLL_SECONDS if active else None)
     def section() -> None:
+        deleted_note()
         all_runs = runs.list_runs()
+        if not all_runs:  # the last one was just deleted
+            st.caption("No runs yet.")
+            return
         if tuple(r.id for r in all_runs if r.state in ACTIVE) != active:
             st.rerun()  # a run started or ended: redraw the page once, polling on or off
         by_id = {r.id: r for r in all_runs}

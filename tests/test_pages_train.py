@@ -711,3 +711,29 @@ def test_exported_copies_say_their_size_and_can_be_removed_without_touching_the_
     assert (run.adapter_dir / "adapter_model.safetensors").is_file()  # the run's own result stays
     at.run()
     assert not any("exported copies" in c.value for c in at.caption) and "rm_exports_r-exported" not in keys(at.button)
+
+
+def test_an_ended_run_can_be_deleted_from_the_page_behind_a_confirmation(tiny_model_dir):
+    """Walks 5-7 left this open: the CLI had `runs delete`, the page had no way to remove a run (~1 GB each once
+    exported). An ended run offers Delete behind a popover; one still in line (or training) does not."""
+    done = make_run("r-done", {"model": str(tiny_model_dir)})
+    kept = make_run("r-kept", {"model": str(tiny_model_dir)})
+    # No pid and just started: the queue takes it for a run being launched, so it counts as running.
+    make_run("r-live", {"model": str(tiny_model_dir)}, state="running", phase="training", started=time.time())
+    at = page(tiny_model_dir)
+    at.session_state["train_selected"] = "r-live"
+    at.run()
+    assert "delete_r-live" not in keys(at.button) and "stop_r-live" in keys(at.button)
+    at.session_state["train_selected"] = "r-done"
+    at.run().button(key="delete_r-done").click().run()
+    assert not at.exception, at.exception
+    assert any("Deleted run `r-done`" in s.value for s in at.success)
+    assert not done.path.exists() and kept.path.exists()
+    assert "r-done" not in at.dataframe[-1].value["id"].tolist()
+    make_run("r-live", {"model": str(tiny_model_dir)}, state="finished")  # it ended
+    runs.delete("r-live")
+    at.session_state["train_selected"] = "r-kept"
+    at.run().button(key="delete_r-kept").click().run()  # the last run: the page says there are none, no error
+    assert not at.exception, at.exception
+    assert not kept.path.exists() and any("Deleted run `r-kept`" in s.value for s in at.success)
+    assert any(c.value == "No runs yet." for c in at.caption)

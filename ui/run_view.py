@@ -26,6 +26,7 @@ ACTIVE = ("queued", *runs.ACTIVE)
 STATE_ICON = {"queued": "⏳", "running": "🏃", "stopping": "✋", "finished": "✅", "failed": "❌", "interrupted": "⏸️"}
 WATCHING = "train_watching"  # session key: the runs this session polls until they end
 STOP_ERROR = "train_stop_error"  # session key: why the last Stop click failed, shown once
+DELETED = "train_deleted"  # session key: the run the last Delete click removed, said once
 
 
 def fmt_seconds(seconds: float | None) -> str:
@@ -161,9 +162,26 @@ def _stop(run_id: str) -> None:
         st.session_state[STOP_ERROR] = f"Could not stop the run: {exc}"
 
 
+def _delete(run_id: str) -> None:
+    """The Delete button's callback: it runs before the redraw, so the picker no longer offers the run."""
+    try:
+        runs.delete(run_id)
+    except UserError as exc:
+        st.session_state[STOP_ERROR] = f"Could not delete the run: {exc}"
+        return
+    st.session_state.pop("train_selected", None)
+    st.session_state[DELETED] = run_id
+
+
+def deleted_note() -> None:
+    """Once, after a Delete click: which run went."""
+    if DELETED in st.session_state:
+        st.success(f"Deleted run `{st.session_state.pop(DELETED)}` and everything in its folder.")
+
+
 def controls(info: RunSummary) -> None:
     # One button at a time (Stop, Stopping… or Resume), always in the first column: Resume sat one column in.
-    b1, _ = st.columns([1, 5])
+    b1, b2, _ = st.columns([1, 1, 4])
     if STOP_ERROR in st.session_state:
         st.error(st.session_state.pop(STOP_ERROR))
     if info.state in ("queued", "running"):
@@ -185,6 +203,14 @@ def controls(info: RunSummary) -> None:
         with user_errors("Could not resume the run"):
             runs.resume(info.id)
         st.rerun()
+    if info.state in runs.DONE:
+        # Behind a popover: one click on the row of buttons must not delete a run.
+        with b2.popover("Delete…", help="Remove this run and its folder from the server."):
+            st.caption(
+                f"Deletes run `{info.id}` for good: its result, checkpoints, charts, log and exported copies. "
+                "Teammates lose it too; nothing else changes."
+            )
+            st.button("Delete this run", key=f"delete_{info.id}", type="primary", on_click=_delete, args=(info.id,))
 
 
 def show_run(run_id: str) -> None:
