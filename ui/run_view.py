@@ -207,8 +207,8 @@ def controls(info: RunSummary) -> None:
         # Behind a popover: one click on the row of buttons must not delete a run.
         with b2.popover("Delete…", help="Remove this run and its folder from the server."):
             st.caption(
-                f"Deletes run `{info.id}` for good: its result, checkpoints, charts, log and exported copies. "
-                "Teammates lose it too; nothing else changes."
+                f"Deletes run `{info.id}` for good: its result, checkpoints, charts and log, and any merged model "
+                "or zip made for a download. Teammates lose it too; nothing else changes."
             )
             st.button("Delete this run", key=f"delete_{info.id}", type="primary", on_click=_delete, args=(info.id,))
 
