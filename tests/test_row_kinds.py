@@ -282,7 +282,7 @@ def test_a_run_trains_every_tool_call_and_reasoning_row(tiny_model_dir, smol_tok
     import torch
 
     from ftlib.training import RunConfig, build_trainer
-    from tests.test_training import _record_inputs
+    from tests.test_training import _record_inputs, batch_rows
 
     rows = [ROWS[s] for s in ("tool_call", "tool_call_with_text", "reasoning", "reasoning_multi", "weight_zero")]
     config = RunConfig(
@@ -305,9 +305,8 @@ def test_a_run_trains_every_tool_call_and_reasoning_row(tiny_model_dir, smol_tok
     expected = {tuple(e.input_ids): e.labels for e in (encode_row(r, smol_tokenizer, template) for r in rows)}
     got = {}
     for batch in seen:
-        for ids, labels, mask in zip(batch["input_ids"], batch["labels"], batch["attention_mask"], strict=True):
-            n = int(mask.sum())
-            got[tuple(ids[:n].tolist())] = labels[:n].tolist()
+        for ids, labels in batch_rows(batch):  # padded, or laid end to end (padding-free)
+            got[tuple(ids.tolist())] = labels.tolist()
     assert got == expected  # every row, every label (2 steps of 3 rows cover all 5)
     for row in rows:
         enc = encode_row(row, smol_tokenizer, template)

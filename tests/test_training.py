@@ -140,7 +140,7 @@ def _record_inputs(trainer) -> list[dict]:
     return seen
 
 
-def _rows(batch: dict):
+def batch_rows(batch: dict):
     """(input ids, labels) of each row of a training batch: padded rows cut at their attention mask, or rows laid end
     to end (padding-free, ftlib.fastpath.padding_free) cut at `cu_seq_lens_q`."""
     if "attention_mask" not in batch:
@@ -172,7 +172,7 @@ def test_sft_trains_on_exactly_the_tokens_page_labels(tiny_model_dir, smol_token
     }
     got = {}
     for batch in seen:
-        for ids, labels in _rows(batch):
+        for ids, labels in batch_rows(batch):
             got[tuple(ids.tolist())] = labels.tolist()
     assert got == expected  # every row, every label
     # Sentinels: the policy really masks (prompt tokens -100) and really trains (ids kept), differently per policy.
