@@ -10,6 +10,7 @@ import streamlit as st
 
 from ftlib import batching
 from ftlib.errors import plural
+from ftlib.models import cuda_available
 from ftlib.rows import row_kind
 from ftlib.templates import TEMPLATE_NAMES, get_template
 from ftlib.tokens import POLICIES
@@ -38,16 +39,23 @@ MAX_COLUMNS = 320  # wider grids get a "first position" slider; a browser table 
 STATS_ROW_LIMIT = 3000  # whole-split statistics look at this many rows at most
 
 
-def draw(batch: batching.Batch, shown: Shown, original_labels: list[list[int]], key: str, trained_as=None) -> None:
+def draw(
+    batch: batching.Batch,
+    shown: Shown,
+    original_labels: list[list[int]],
+    key: str,
+    trained_as=None,
+    padding_free: bool = False,
+) -> None:
     """The batch's numbers, grid and overview. `trained_as`: the batch's statistics as training computes it (a packed
     batch runs padding-free, so the padding that squares off the picture is not computed); the picture's own if
-    None."""
+    None. `padding_free`: this server's runs do not compute the right padding either (`padding_said`)."""
     drawn = batch.stats()
     s = trained_as or drawn
     a, b, c, d = st.columns(4)
     a.metric("Rows × positions", f"{batch.shape[0]} × {batch.shape[1]}")
     b.metric("Padding", f"{s.padded_positions} ({s.pad_fraction:.0%})")
-    b.caption(padding_said(batch.layout, drawn, s))
+    b.caption(padding_said(batch.layout, drawn, s, padding_free))
     c.metric("Trained tokens", s.trained_tokens)
     trained = s.trained_tokens > 0
     d.metric(
@@ -274,7 +282,9 @@ for tab, (title, batch) in zip(st.tabs(list(views)), views.items(), strict=True)
         if title == "Packing" and pairs_shown:
             st.info(f"How these sequences would lie end to end; a run does not do this. {batching.PAIRS_NOT_PACKED}")
         trained_as = packed_in_training if title == "Packing" else None
-        draw(batch, shown, original_labels, title.split()[0].lower(), trained_as)
+        # SFT runs on CPU lay right-padded rows end to end (ftlib.fastpath.padding_free); pairs and GPUs pad.
+        padding_free = title.startswith("Right") and not pairs_shown and not cuda_available()
+        draw(batch, shown, original_labels, title.split()[0].lower(), trained_as, padding_free)
 with st.expander("Why training pads on the right and generation on the left", expanded=True):
     st.markdown(WHY_PADDING)
 with st.expander("What packing saves, and what it costs", expanded=True):

@@ -254,10 +254,10 @@ def test_the_packing_tab_counts_padding_and_work_as_training_does_and_as_the_tab
         " ".join(captions)
     )
     assert WORK_SAID in captions
-    # The other tabs' padding is what they draw: right padding's is what training computes too.
+    # The other tabs' padding is what they draw (whether this server computes it: the test below).
     right = {m.label: m.value for m in at.tabs[0].metric}
     assert right["Padding"] != "0 (0%)"
-    assert any(c.value.startswith("Grey cells after each row: computed in training") for c in at.tabs[0].caption)
+    assert any(c.value.startswith("Grey cells after each row:") for c in at.tabs[0].caption)
     assert WORK_SAID in " ".join(c.value for c in at.caption if "longest examples first" in c.value)
     # The reference: the engine's batches for training, all 4 rows in one step.
     from ftlib.batching import encode_examples
@@ -268,3 +268,25 @@ def test_the_packing_tab_counts_padding_and_work_as_training_does_and_as_the_tab
     examples, _, _ = encode_examples(sft_rows(4), tok, get_template("tokenizer", tok), "all_assistant")
     reference = batch_stats(make_batches(examples, 8, "packing", length))
     assert (reference.padded_positions, reference.real_tokens) == (0, real)
+
+
+@pytest.mark.parametrize("gpu", [False, True])
+def test_the_right_padding_tab_says_whether_this_server_computes_the_padding(gpu, monkeypatch):
+    """SFT runs on a CPU server lay each batch's rows end to end (ftlib.fastpath.padding_free): the grey cells the
+    tab draws are not computed there, and it must not say "computed in training". Pairs and GPU runs pad."""
+    monkeypatch.setattr("ftlib.models.cuda_available", lambda: gpu)
+    workspace.save_split(f"chats-pf-{gpu}", sft_rows(12), sft_rows(2), {"format": "messages"})
+    workspace.save_split(f"pairs-pf-{gpu}", preference_rows(6), preference_rows(1))
+    captions = {}
+    for name in (f"chats-pf-{gpu}", f"pairs-pf-{gpu}"):
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+        at.session_state["active_split"] = name
+        at = at.run().switch_page("pages/3_Batches.py").run()
+        assert not at.exception, at.exception
+        captions[name] = " ".join(c.value for c in at.tabs[0].caption)
+    sft, pairs = captions.values()
+    if gpu:
+        assert "computed in training" in sft and "padding-free" not in sft
+    else:
+        assert "do not compute them" in sft and "padding-free" in sft
+    assert "computed in training" in pairs and "padding-free" not in pairs

@@ -55,10 +55,11 @@ WORK_HELP = (
 WORK_SAID = "Positions the model computes for each token it learns from: 1.00 wastes nothing."
 
 
-def padding_said(layout: str, drawn, trained_as) -> str:
+def padding_said(layout: str, drawn, trained_as, padding_free: bool = False) -> str:
     """What the padding number beside it counts (statistics are ftlib.batching.BatchStats: `drawn` of the picture,
     `trained_as` of what training computes). For packing they differ: the picture squares its rows off, training
-    lays them end to end as one row, so the number is training's and the caption names the grey cells."""
+    lays them end to end as one row, so the number is training's and the caption names the grey cells.
+    `padding_free`: this server's runs lay right-padded rows end to end too (SFT on CPU, ftlib.fastpath)."""
     if layout == "packed" and not drawn.padded_positions:
         return "No padding: the examples lie end to end, and training computes them just so."
     if layout == "packed":
@@ -68,6 +69,11 @@ def padding_said(layout: str, drawn, trained_as) -> str:
         )
     if layout == "left":
         return "Grey cells before each prompt: computed in generation, never read (the attention mask hides them)."
+    if padding_free:
+        return (
+            "Grey cells after each row: never learned from (label -100). This server's SFT runs (on CPU) do not "
+            "compute them: they lay each batch's rows end to end (padding-free). On a GPU they are computed."
+        )
     return "Grey cells after each row: computed in training, never learned from (label -100)."
 
 
