@@ -9,7 +9,12 @@ import streamlit as st
 
 from ftlib.models import DEFAULT_MODEL, DEFAULT_MODEL_NAME
 from ui import nav
+from ui.auth import require_password
 from ui.common import active_model, active_split_name
+
+# A page is also served by its URL before any session has built app.py's navigation (Streamlit serves the
+# pages/ folder until then): the password is checked here too, not only in app.py.
+require_password()
 
 STEPS = [
     (

@@ -27,10 +27,15 @@ from ftlib.errors import UserError, plural
 from ftlib.formats import FIELDS, FORMAT_HELP, FORMAT_KIND, FORMAT_PLAIN, format_label
 from ftlib.readers import check_path
 from ftlib.splits import ROW_UNITS, rows_in_words
+from ui.auth import require_password
 from ui.common import active_split_name, cached_split, set_active_split, user_errors
 from ui.data_view import show_report, show_row, token_histogram
 from ui.inputs import number_in_range
 from ui.kept import KEPT, default_for, keep, restore
+
+# A page is also served by its URL before any session has built app.py's navigation (Streamlit serves the
+# pages/ folder until then): the password is checked here too, not only in app.py.
+require_password()
 
 SOURCES = ("Sample", "Upload", "Local path")
 FILE_TYPES = ["jsonl", "ndjson", "json", "csv", "tsv", "parquet"]

@@ -25,6 +25,7 @@ from ftlib.templates import (
     missing_special_tokens,
 )
 from ftlib.tokens import POLICIES, POLICY_HELP, PreferenceEncoded, encode_row, unpaired_partner
+from ui.auth import require_password
 from ui.common import (
     active_model,
     active_split_name,
@@ -37,6 +38,10 @@ from ui.inputs import number_in_range
 from ui.labels import POLICY_LABELS, TEMPLATE_LABELS, as_in_training, policy_label, setting_label, training_default
 from ui.token_panels import added_system_line, show_checks, show_counts, show_encoded, show_unpaired
 from ui.token_view import diff_html, legend_html, rendered_html, tokens_html
+
+# A page is also served by its URL before any session has built app.py's navigation (Streamlit serves the
+# pages/ folder until then): the password is checked here too, not only in app.py.
+require_password()
 
 EXAMPLE = [
     {"role": "system", "content": "You answer in one short sentence."},

@@ -14,6 +14,7 @@ from ftlib.models import cuda_available
 from ftlib.rows import row_kind
 from ftlib.templates import TEMPLATE_NAMES, get_template
 from ftlib.tokens import POLICIES
+from ui.auth import require_password
 from ui.batch_view import (
     CAPTIONS,
     CSS,
@@ -34,6 +35,10 @@ from ui.batch_view import (
 from ui.common import active_model, cached_split, cached_tokenizer, require_split, user_errors
 from ui.inputs import number_in_range
 from ui.labels import as_in_training, policy_label, setting_label, template_label, training_default
+
+# A page is also served by its URL before any session has built app.py's navigation (Streamlit serves the
+# pages/ folder until then): the password is checked here too, not only in app.py.
+require_password()
 
 MAX_COLUMNS = 320  # wider grids get a "first position" slider; a browser table of thousands of cells crawls
 STATS_ROW_LIMIT = 3000  # whole-split statistics look at this many rows at most

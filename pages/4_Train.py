@@ -25,6 +25,7 @@ from ftlib.splits import rows_in_words
 from ftlib.templates import TEMPLATE_NAMES
 from ftlib.training import Preflight, preflight
 from ui import alignment_view, nav
+from ui.auth import require_password
 from ui.common import (
     POLICY_KEY,
     TEMPLATE_KEY,
@@ -37,6 +38,10 @@ from ui.common import (
 )
 from ui.form import config_form, forget, remember_started, remembered, start_from_last_run
 from ui.run_view import ACTIVE, deleted_note, export_panel, memory_panel, run_options, runs_table, show_run
+
+# A page is also served by its URL before any session has built app.py's navigation (Streamlit serves the
+# pages/ folder until then): the password is checked here too, not only in app.py.
+require_password()
 
 POLL_SECONDS = 2.0
 QLORA_ON_CPU = (

@@ -19,6 +19,7 @@ from ftlib import modelset as M
 from ftlib import next_token as N
 from ftlib import sampling as S
 from ui import alignment_view
+from ui.auth import require_password
 from ui.common import (
     active_model,
     active_split_name,
@@ -42,6 +43,10 @@ from ui.inputs import number_in_range
 from ui.kept import default_for, keep, restore
 from ui.prompt_input import choose_prompt
 from ui.run_choice import choices_by_name, pick_runs
+
+# A page is also served by its URL before any session has built app.py's navigation (Streamlit serves the
+# pages/ folder until then): the password is checked here too, not only in app.py.
+require_password()
 
 JOB_KEY = "compare_job"
 LABELS_KEY = "compare_labels"  # the settings and models of the running job, for the grid

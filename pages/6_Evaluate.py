@@ -19,11 +19,16 @@ from ftlib.errors import plural
 from ftlib.rundir import run_folder_of
 from ftlib.tuning_cost import TunedWith
 from ui import nav
+from ui.auth import require_password
 from ui.common import model_set_for, user_errors, wait_notice
 from ui.evaluate_view import cost_section, loops_said, side_by_side, token_loss_figure
 from ui.inputs import number_in_range
 from ui.run_choice import choices_by_name, pick_run
 from ui.tables import html_table
+
+# A page is also served by its URL before any session has built app.py's navigation (Streamlit serves the
+# pages/ folder until then): the password is checked here too, not only in app.py.
+require_password()
 
 JOB_KEY = "evaluate_job"
 RUN_KEY = "evaluate_run"  # the run the job evaluates

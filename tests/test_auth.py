@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def _app() -> AppTest:
@@ -42,3 +45,16 @@ def test_sidebar_refuses_model_paths_outside_allowed_roots(monkeypatch):
     # AppTest drops main-script sidebar elements on reruns under st.navigation, so read the state: the reset to the
     # default model. The refusal's words under the box: tests/test_pages_sidebar.py (which draws the box itself).
     assert at.session_state["active_model"] == "default"
+
+
+@pytest.mark.parametrize("page", sorted(p.name for p in (ROOT / "pages").glob("*.py")))
+def test_a_page_opened_by_its_url_asks_for_the_password_too(page, monkeypatch):
+    """Walk 8B #1: until some session had built app.py's navigation, Streamlit served the pages/ files by their URLs
+    (/Train, /Data): a visitor of a freshly started server ran them without the password, and could start, stop
+    and delete runs. Each page checks it itself."""
+    monkeypatch.setenv("FTLIB_PASSWORD", "s3cret-7")
+    at = AppTest.from_file(str(ROOT / "pages" / page), default_timeout=60).run()
+    assert not at.exception, at.exception
+    assert [t for t in at.text_input if t.label == "Password"], "login form expected"
+    assert [t.value for t in at.title] == ["Fine-tuning studio"]  # the login's title only: nothing of the page
+    assert len(at.main.children) <= 2  # the title and the login form
