@@ -159,6 +159,9 @@ def create_run(config: RunConfig | dict) -> str:
         run.path.mkdir(parents=True)
         try:
             run.write_config(config)
+            # Its own copy of a saved split: a teammate saving over that name later changes neither a resume nor
+            # the run's evaluation (walk 8B: Evaluate showed another person's rows for a finished run).
+            workspace.keep_split_copy(config.dataset, run.path)
             run.write_env(run_env())
             run.update_status(
                 id=run_id,

@@ -49,8 +49,14 @@ from ftlib.training_model import load_training_model, lora_config, quantization_
 # ---------------------------------------------------------------------------------------------------------------
 
 
-def load_rows(config: RunConfig) -> tuple[list[dict], list[dict], str]:
-    """(train, test, description) for the config's dataset: a saved split, a split folder, a file, or a sample."""
+def load_rows(config: RunConfig, run_dir: Path | str | None = None) -> tuple[list[dict], list[dict], str]:
+    """(train, test, description) for the config's dataset: a saved split, a split folder, a file, or a sample.
+    `run_dir`: a run's folder; its own copy of a saved split (workspace.keep_split_copy) comes first, so a split
+    saved over later does not change what the run trains (a resume) or is evaluated on."""
+    kept = workspace.kept_split(run_dir)
+    if kept is not None:
+        train, test, meta = workspace.load_split(str(kept))
+        return train, test, f"saved split '{meta.get('name', config.dataset)}' as it was when the run was queued"
     spec = str(config.dataset or "").strip()
     if not spec:
         raise ConfigError("`dataset` is empty: name a saved split (see the Data page), a split folder or a data file.")
@@ -330,7 +336,7 @@ def build_trainer(
     from ftlib import fastpath
     from ftlib.models import load_tokenizer
 
-    train_rows, test_rows, source = load_rows(config) if rows is None else (*rows, "rows given in code")
+    train_rows, test_rows, source = load_rows(config, run_dir) if rows is None else (*rows, "rows given in code")
     tokenizer = load_tokenizer(config.model)
     template = run_template(config, tokenizer)
     train_enc, dropped = encode_for_training(train_rows, tokenizer, template, config)

@@ -355,6 +355,41 @@ def load_split(name_or_path: str) -> tuple[list[dict], list[dict], dict]:
     return read_jsonl(folder / "train.jsonl"), read_jsonl(folder / "test.jsonl"), meta
 
 
+# A run's own copy of the saved split it was queued on (inside its folder): training, a resume and its evaluation read
+# it, so a split replaced or removed later (a teammate saving over the same name) never changes what the run was.
+RUN_SPLIT_DIR = "split"
+_SPLIT_FILES = ("train.jsonl", "test.jsonl", "meta.json")
+
+
+def keep_split_copy(name_or_path: str, run_dir: Path) -> bool:
+    """Give `run_dir` its own copy of the saved split `name_or_path` (`RUN_SPLIT_DIR`); False when that is not a
+    saved split (a data file, a shipped sample: left as they are). Hard links where the disk allows (no space taken:
+    a split is replaced by writing new files, `write_files`, so the link keeps the old content), copies elsewhere."""
+    folder = Path(name_or_path)
+    if not (folder / "meta.json").is_file():
+        folder = datasets_dir() / safe_name(name_or_path)
+    if not (folder / "meta.json").is_file():
+        return False
+    kept = Path(run_dir) / RUN_SPLIT_DIR
+    kept.mkdir(parents=True, exist_ok=True)
+    for name in _SPLIT_FILES:
+        if (folder / name).is_file():
+            try:
+                os.link(folder / name, kept / name)
+            except OSError:  # another file system, or links not allowed: a copy
+                shutil.copy2(folder / name, kept / name)
+    return True
+
+
+def kept_split(run_dir: Path | str | None) -> Path | None:
+    """The folder of a run's own copy of its split (`keep_split_copy`), or None (a run queued before runs kept one,
+    or trained on a file or a sample)."""
+    if run_dir is None:
+        return None
+    kept = Path(run_dir) / RUN_SPLIT_DIR
+    return kept if (kept / "meta.json").is_file() else None
+
+
 class PathNotAllowed(UserError):
     """A path typed in the browser points outside the folders the operator allowed."""
 

@@ -411,3 +411,33 @@ def test_cli_runs_delete_asks_first_and_a_script_must_say_yes(fake_runner, capsy
     other = runs.create_run(config("scripted"))
     monkeypatch.setattr(sys, "stdin", io.StringIO(""))
     assert main(["runs", "delete", other, "--yes"]) == 0
+
+
+def test_a_run_keeps_its_own_copy_of_its_split_so_saving_over_the_name_changes_nothing(tiny_model_dir):
+    """Walk 8B #2: Ben saved his rows under the split name Ana's runs were trained on ("train", the default name of
+    any train.jsonl upload), and Evaluate then scored Ana's finished run on Ben's rows; a resume would have trained
+    on them. A run keeps its own copy of the saved split it was queued on."""
+    import shutil
+
+    from ftlib import workspace
+    from ftlib.training import build_trainer, load_rows
+
+    def chats(who: str, n: int) -> list[dict]:
+        return [
+            {"messages": [{"role": "user", "content": f"{who} {i}?"}, {"role": "assistant", "content": f"{who} {i}."}]}
+            for i in range(n)
+        ]
+
+    ana, ben = chats("Ana", 10), chats("Ben", 14)
+    workspace.save_split("train", ana[:8], ana[8:])
+    run = runs.find(runs.create_run(RunConfig(model=str(tiny_model_dir), dataset="train", max_steps=1, batch_size=2)))
+    workspace.save_split("train", ben[:12], ben[12:])  # "Replace it" ticked
+    assert load_rows(run.config())[:2] == (ben[:12], ben[12:])  # the name means Ben's rows now
+    train, test, source = load_rows(run.config(), run.path)
+    assert (train, test) == (ana[:8], ana[8:]) and "as it was when the run was queued" in source
+    assert build_trainer(run.config(), run.path).train_rows == 8  # what the worker (and a resume) trains on
+    shutil.rmtree(workspace.split_folder("train"))  # removed altogether: the run still has its rows
+    assert load_rows(run.config(), run.path)[:2] == (ana[:8], ana[8:])
+    # A run on a data file keeps no copy (the file is read as it is).
+    data_run = runs.find(runs.create_run(RunConfig(model=str(tiny_model_dir), dataset="chat_style_sft")))
+    assert workspace.kept_split(data_run.path) is None
