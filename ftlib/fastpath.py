@@ -499,7 +499,48 @@ def padding_free(model) -> bool:
     if os.environ.get("FTLIB_PADDING_FREE", "1").strip().lower() in ("0", "false", "no", "off"):
         return False
     base = _cpu_model(model)
-    return base is not None and getattr(base.config, "_attn_implementation", None) == "sdpa"
+    if base is None or getattr(base.config, "_attn_implementation", None) != "sdpa":
+        return False
+    return keeps_packed_rows_apart(base)
+
+
+def keeps_packed_rows_apart(model) -> bool:
+    """Whether `model` attends rows laid end to end (position ids restarting at 0, no attention mask, flash
+    attention's `cu_seq_lens` given) each on its own, as padding-free batches and packing need: the logits of a
+    second row packed behind a first equal those of the row alone. Llama-style models do (transformers builds a
+    block mask from the position ids); GPT-2 and OPT (transformers 5) do not: their rows read each other's tokens.
+    Two forwards of a few tokens, without gradients; False when the probe itself fails."""
+    config = model.config.get_text_config() if hasattr(model.config, "get_text_config") else model.config
+    first, second = [5, 6, 7], [8, 9]
+    vocab = int(getattr(config, "vocab_size", 0) or 0)
+    if vocab <= max(first + second):
+        return False
+    device = next(model.parameters()).device
+    ids = torch.tensor([first + second], device=device)
+    positions = torch.tensor([[0, 1, 2, 0, 1]], device=device)
+    bounds = torch.tensor([0, 3, 5], dtype=torch.int32, device=device)
+    was_training = model.training
+    model.eval()  # no dropout: the two forwards must be comparable
+    try:
+        with torch.no_grad():
+            packed = model(
+                input_ids=ids,
+                position_ids=positions,
+                use_cache=False,
+                cu_seq_lens_q=bounds,
+                cu_seq_lens_k=bounds,
+                max_length_q=3,
+                max_length_k=3,
+            ).logits[0, 3:]
+            alone = model(input_ids=ids[:, 3:], use_cache=False).logits[0]
+    except Exception:  # a model that takes no such arguments: pad its rows
+        return False
+    finally:
+        model.train(was_training)
+    # A row that read the other one's tokens differs by a good part of the logits' scale (0.3 of ~1 on random
+    # weights); the same row computed in another shape differs by rounding only.
+    tolerance = (1e-4 if packed.dtype == torch.float32 else 2e-2) * float(alone.abs().max()) + 1e-5
+    return bool((packed.float() - alone.float()).abs().max() <= tolerance)
 
 
 def fast_attention(model) -> bool:
@@ -543,6 +584,7 @@ __all__ = [
     "fuse_head",
     "fuse_lora",
     "keep_mask",
+    "keeps_packed_rows_apart",
     "micro_batch_size",
     "native_cpu_bf16",
     "padding_free",

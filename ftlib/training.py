@@ -382,6 +382,13 @@ def build_trainer(
     else:
         from trl import SFTTrainer
 
+        if config.packing and not fastpath.keeps_packed_rows_apart(model):
+            # TRL packs into padding-free rows whatever the model; one that attends across them trains each
+            # example on its neighbours' text without a word (OPT in transformers 5).
+            raise ConfigError(
+                f"`packing` lays examples end to end, and this model ({type(model).__name__}) attends across them "
+                "instead of keeping each example to itself. Turn packing off for this model."
+            )
         # Packed rows are max_length long; otherwise the longest row sets the micro-batch (see ftlib.fastpath).
         longest = config.max_length if config.packing else max(len(e.input_ids) for e in train_enc)
         micro = fastpath.micro_batch_size(config.batch_size, longest, device)

@@ -199,3 +199,54 @@ def test_an_sft_run_on_cpu_trains_on_rows_without_padding(varied_model, tmp_path
     monkeypatch.setenv("FTLIB_MICRO_TOKENS", "1")  # one row a micro-batch: nothing to lay end to end
     single = build_trainer(config, tmp_path / "single", rows=(SFT_ROWS, [])).trainer
     assert "attention_mask" in next(iter(single.get_train_dataloader()))
+
+
+def _tiny(family: str, tmp_path, tokenizer_dir):
+    """A 2-layer model of `family` (random weights) with the tiny model's tokenizer, saved as a model folder."""
+    from transformers import AutoConfig, AutoModelForCausalLM
+
+    from ftlib.models import load_tokenizer
+
+    tokenizer = load_tokenizer(str(tokenizer_dir))
+    sizes = {
+        "llama": dict(hidden_size=64, intermediate_size=128, num_hidden_layers=2, num_attention_heads=4),
+        "gpt2": dict(n_embd=64, n_layer=2, n_head=2),
+        "opt": dict(hidden_size=64, ffn_dim=128, num_hidden_layers=2, num_attention_heads=4, word_embed_proj_dim=64),
+    }[family]
+    ids = dict(bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id, pad_token_id=None)
+    config = AutoConfig.for_model(family, vocab_size=len(tokenizer), **sizes, **ids)
+    torch.manual_seed(0)
+    model = AutoModelForCausalLM.from_config(config)
+    model.save_pretrained(tmp_path / family)
+    tokenizer.save_pretrained(tmp_path / family)
+    return tmp_path / family
+
+
+@pytest.mark.parametrize("family, apart", [("llama", True), ("gpt2", True), ("opt", False)])
+def test_rows_laid_end_to_end_stay_apart_only_in_models_that_keep_them_apart(
+    family, apart, tiny_model_dir, tmp_path, monkeypatch
+):
+    """Padding-free batches and TRL's packing lay rows end to end. Llama-style models and GPT-2 keep each row to
+    itself (positions restart, transformers builds a block mask); OPT (transformers 5) attends across them. Such a
+    model gets padded micro-batches, and packing is refused on it before a step trains on its neighbours' text."""
+    from ftlib import fastpath
+    from ftlib.config import ConfigError
+    from ftlib.models import load_model
+    from ftlib.training import build_trainer
+    from tests.test_training import SFT_ROWS, tiny_config
+
+    folder = _tiny(family, tmp_path, tiny_model_dir)
+    model = load_model(str(folder), device="cpu")
+    mode = model.training
+    assert fastpath.keeps_packed_rows_apart(model) is apart
+    assert model.training is mode
+    assert fastpath.padding_free(model) is apart  # CPU, fast path on
+    config = tiny_config(folder, batch_size=2, max_steps=1, lora_dropout=0.0, template="chatml")
+    trainer = build_trainer(config, tmp_path / "run", rows=(SFT_ROWS, [])).trainer
+    assert ("attention_mask" not in next(iter(trainer.get_train_dataloader()))) is apart
+    packing = tiny_config(folder, batch_size=2, max_steps=1, template="chatml", packing=True, max_length=64)
+    if apart:
+        build_trainer(packing, tmp_path / "packed", rows=(SFT_ROWS, []))
+    else:
+        with pytest.raises(ConfigError, match="attends across them"):
+            build_trainer(packing, tmp_path / "packed", rows=(SFT_ROWS, []))
