@@ -72,15 +72,16 @@ def _chat_template(template, tokenizer):
     return template if isinstance(template, ChatTemplate) else get_template(template, tokenizer)
 
 
-def encode_reference(messages: list[dict], tokenizer, template="tokenizer") -> Reference:
+def encode_reference(messages: list[dict], tokenizer, template="tokenizer", tools=None) -> Reference:
     """Token ids of the whole conversation, labelled on the last assistant turn and its end-of-turn token, and
-    what the template (a name or a ChatTemplate) left out of it."""
+    what the template (a name or a ChatTemplate) left out of it. `tools`: the row's tool schemas (`row["tools"]`),
+    rendered as training rendered them."""
     from ftlib.checks import row_losses
     from ftlib.tokens import encode_row
 
     template = _chat_template(template, tokenizer)
     # The same encoder the trainer uses, so "reference tokens" mean exactly what training learned from.
-    enc = encode_row({"messages": messages}, tokenizer, template, "last_assistant", None)
+    enc = encode_row({"messages": messages, "tools": tools}, tokenizer, template, "last_assistant", None)
     return Reference(list(enc.input_ids), list(enc.labels), [t.text for t in enc.tokens], row_losses(enc, template))
 
 
@@ -143,7 +144,7 @@ def losses_with_set(model_set, ref: Reference, names: Sequence[str | None]) -> l
 def token_losses(model_set, row: dict, tuned: str | None, template: str = "tokenizer") -> TokenLosses:
     """Per-token loss of one row's reference under the base and (when given) the tuned model `tuned`, an adapter
     or a full fine-tune of `model_set`."""
-    ref = encode_reference(conversation(row), model_set.tokenizer, template)
+    ref = encode_reference(conversation(row), model_set.tokenizer, template, row.get("tools"))
     names = ["base"] + ([tuned] if tuned else [])
     per = losses_with_set(model_set, ref, names)
     scored = [lab != IGNORE_INDEX for lab in ref.labels]
@@ -308,9 +309,8 @@ def _rejected_reference(row: dict, tokenizer, template) -> Reference | None:
     Raises EvalError when the template leaves none of it to score."""
     if row_kind(row) != "preference":
         return None
-    ref = encode_reference(
-        rows.as_turns(row.get("prompt"), "user") + rows.as_turns(row["rejected"]), tokenizer, template
-    )
+    prompt = rows.as_turns(row.get("prompt"), "user")
+    ref = encode_reference(prompt + rows.as_turns(row["rejected"]), tokenizer, template, row.get("tools"))
     if all(label == IGNORE_INDEX for label in ref.labels):
         raise EvalError("no rejected-answer tokens to score (the template or the mask left nothing of it)")
     return ref
@@ -356,8 +356,8 @@ def evaluate(
     prepared, skipped = [], []
     for i, row in enumerate(selected):
         try:
-            messages = conversation(row)
-            ref = encode_reference(messages, tokenizer, template)
+            messages, tools = conversation(row), row.get("tools")  # a tool-calling row is asked with its tools
+            ref = encode_reference(messages, tokenizer, template, tools)
             if all(label == IGNORE_INDEX for label in ref.labels):
                 raise EvalError("no reference tokens (the template or the mask left nothing to score)")
             cut = next((c for c in ref.template_losses if c.severity == "error"), None)
@@ -366,7 +366,7 @@ def evaluate(
                     f"{cut.message} Both models would answer and be scored on the conversation without them, so "
                     f"the row is skipped. {cut.fix}"
                 )
-            _, prompt_ids = render_prompt(tokenizer, messages[:-1], template=template)
+            _, prompt_ids = render_prompt(tokenizer, messages[:-1], template=template, tools=tools)
             rejected = _rejected_reference(row, tokenizer, template)
         except UserError as exc:  # EvalError, SamplingError, TemplateError: this row only, keep going
             skipped.append((i, str(exc)))

@@ -298,13 +298,14 @@ class ModelPrompt(NamedTuple):
 
 
 def render_prompts(
-    model_set: ModelSet, prompt: str | list[dict], system: str | None = None, template=None
+    model_set: ModelSet, prompt: str | list[dict], system: str | None = None, template=None, tools=None
 ) -> dict[str, ModelPrompt]:
     """Each model's prompt, rendered with the chat template it was trained with (see
     `ftlib.sampling.render_prompt`): a tuned model answers the way it was taught only in its own format.
 
     The base model gets the first tuned model's template, so it starts from the very prompt that model was tuned
     on (its own template when no tuned model names one). `template` (a name or a ChatTemplate) overrides them all.
+    `tools`: a test row's tool schemas, rendered as training rendered them (a typed prompt has none).
     Models sharing a template share one rendering. Raises SamplingError / TemplateError as `render_prompt` does.
     """
     from ftlib.sampling import render_prompt
@@ -324,7 +325,7 @@ def render_prompts(
             chosen = template
             if template is None:  # a custom template is its Jinja text, which only the run carries
                 chosen = get_template("custom", model_set.tokenizer, key[1]) if key[0] == "custom" else key[0]
-            text, ids = render_prompt(model_set.tokenizer, prompt, system=system, template=chosen)
+            text, ids = render_prompt(model_set.tokenizer, prompt, system=system, template=chosen, tools=tools)
             rendered[key] = ModelPrompt(text, ids, getattr(chosen, "name", chosen))
         prompts[name] = rendered[key]
     return prompts

@@ -194,32 +194,36 @@ def process_logits(logits, temperature, top_k, top_p):
 
 
 def render_prompt(
-    tokenizer, prompt: str | list[dict], system: str | None = None, template="tokenizer"
+    tokenizer, prompt: str | list[dict], system: str | None = None, template="tokenizer", tools: list | None = None
 ) -> tuple[str, list[int]]:
     """Render a prompt with a chat template (the model's own by default), generation prompt added, and tokenize.
 
-    A string becomes one user turn. Tokenized without special tokens: the template already wrote them.
+    A string becomes one user turn. `tools`: a row's tool schemas, given to the template as training gives them
+    (`ftlib.tokens.encode_row`), so a tool-calling row is asked with the tools it was tuned with. Tokenized without
+    special tokens: the template already wrote them.
     """
     messages = [{"role": "user", "content": prompt}] if isinstance(prompt, str) else [dict(m) for m in prompt]
     if system and not any(m.get("role") == "system" for m in messages):
         messages.insert(0, {"role": "system", "content": system})
     if not messages or messages[-1].get("role") == "assistant":
         raise SamplingError("A prompt must end with a user (or system) turn, not an assistant turn.")
-    text = render_text(tokenizer, messages, template, add_generation_prompt=True)
+    text = render_text(tokenizer, messages, template, add_generation_prompt=True, tools=tools)
     ids = tokenizer(text, add_special_tokens=False)["input_ids"]
     if not ids:
         raise SamplingError("The prompt is empty after rendering; type something to send to the model.")
     return text, list(ids)
 
 
-def render_text(tokenizer, messages: list[dict], template="tokenizer", add_generation_prompt: bool = False) -> str:
+def render_text(
+    tokenizer, messages: list[dict], template="tokenizer", add_generation_prompt: bool = False, tools=None
+) -> str:
     """A conversation as text through `ftlib.templates`; `template` is a name (`tokenizer` = the model's own) or a
-    ChatTemplate (e.g. a run's custom one, `RunAdapter.chat_template`)."""
+    ChatTemplate (e.g. a run's custom one, `RunAdapter.chat_template`); `tools`: the row's tool schemas."""
     from ftlib.templates import ChatTemplate, get_template, render
 
     if not isinstance(template, ChatTemplate):
         template = get_template(template, tokenizer=tokenizer)
-    return render(template, messages, add_generation_prompt=add_generation_prompt)
+    return render(template, messages, add_generation_prompt=add_generation_prompt, tools=tools)
 
 
 _TOKEN_TEXT_CACHE: dict[tuple[int, int], str] = {}
