@@ -3,6 +3,7 @@ there is more to it (earlier turns, a system message, tool calls and results).""
 
 from __future__ import annotations
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from ftlib.evaluate import EvalRow
@@ -81,3 +82,48 @@ def test_the_aggregates_say_how_many_answers_loop():
     said = loops_said(rows)
     assert said.startswith("↻ 2 of 3 tuned answers and 1 of the base model's repeat themselves")
     assert loops_said(rows[2:]) is None
+
+
+def draw_with_tools(rows, contexts, tools):
+    from ui.evaluate_view import side_by_side
+
+    side_by_side(rows, contexts=contexts, tools=tools)
+
+
+def test_a_rows_tools_are_named_in_the_prompt_the_models_read():
+    """Walk 8A #1: both models are asked with the row's tool schemas, as training showed them; the folded prompt says
+    so, even for a one-turn prompt (there is more to it than the user's turn)."""
+    weather = {"type": "function", "function": {"name": "get_weather", "parameters": {"type": "object"}}}
+    clock = {"name": "get_time", "parameters": {"type": "object"}}  # the flat form some datasets publish
+    rows = [row(0, "Weather in Oslo?"), row(1, "Time in Oslo?"), row(2, "Hi")]
+    contexts = {0: CONTEXT, 1: [{"role": "user", "content": "Time in Oslo?"}], 2: [{"role": "user", "content": "Hi"}]}
+    at = AppTest.from_function(draw_with_tools, args=(rows, contexts, {0: [weather, clock], 1: [clock]})).run()
+    assert not at.exception, at.exception
+    assert [e.label for e in at.expander] == [
+        "The whole prompt the models read (4 turns)",
+        "The whole prompt the models read (1 turn)",
+    ]
+    said = [c.value for c in at.caption if c.value.startswith("With the row's tools")]
+    assert said == [
+        "With the row's tools, as training showed them: get_weather, get_time",
+        "With the row's tools, as training showed them: get_time",
+    ]
+
+
+# Walk 8A #7: the tuned model wrote 64 newline tokens (running to the token limit); the page said it "stopped at once".
+@pytest.mark.parametrize(
+    "output, shown",
+    [
+        ("\n" * 64, "(only whitespace: 64 newlines)"),
+        ("", "(nothing: it stopped at once)"),
+        (" \n\t\n", "(only whitespace: 1 space, 2 newlines, 1 tab)"),
+        ("  ", "(only whitespace: 2 spaces)"),
+    ],
+    ids=["newlines", "empty", "mixed", "spaces"],
+)
+def test_an_answer_of_only_whitespace_says_what_it_wrote_and_an_empty_one_that_it_stopped(output, shown):
+    rows = [EvalRow(0, "How long is a day?", "24 hours.", HONEST, output, 2.1, 1.2, 4)]
+    at = AppTest.from_function(draw, args=(rows, {})).run()
+    assert not at.exception, at.exception
+    texts = [t.value for t in at.text]
+    assert texts == ["How long is a day?", "24 hours.", HONEST, shown]

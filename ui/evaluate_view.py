@@ -38,9 +38,28 @@ def _turn_text(message: dict) -> str:
     return f"{message.get('role', '?')}: " + "\n".join(p for p in parts if p)
 
 
+def whitespace_said(text: str) -> str:
+    r"""What an answer that shows nothing holds: "(nothing: it stopped at once)" when it is empty, else what
+    whitespace the model wrote (a model that wrote 64 newlines ran to the token limit; it did not stop).
+
+    >>> whitespace_said("\n" * 64)
+    '(only whitespace: 64 newlines)'
+    >>> whitespace_said(" \n ")
+    '(only whitespace: 2 spaces and 1 newline)'
+    """
+    if not text:
+        return "(nothing: it stopped at once)"
+    kinds = {" ": "space", "\n": "newline", "\t": "tab"}
+    counts = [plural(text.count(c), name) for c, name in kinds.items() if text.count(c)]
+    if other := sum(c not in kinds for c in text):
+        counts.append(plural(other, "other blank character"))
+    return f"(only whitespace: {' and '.join(counts) if len(counts) < 3 else ', '.join(counts)})"
+
+
 def answer(text: str) -> None:
-    """A model's answer, verbatim, with a note under it when it loops (`REPEATS`)."""
-    st.text(text.strip() or "(nothing: it stopped at once)")
+    """A model's answer, verbatim, with a note under it when it loops (`REPEATS`); one that shows nothing says what
+    it holds (`whitespace_said`)."""
+    st.text(text.strip() or whitespace_said(text))
     if repeats_itself(text):
         st.caption(REPEATS)
 
@@ -58,9 +77,15 @@ def loops_said(rows) -> str | None:
     )
 
 
-def side_by_side(rows, key: str = "eval_side_page", contexts: dict | None = None) -> None:
+def tool_names(tools: list | None) -> str:
+    """The names of a row's tool schemas, as a line: "get_weather, get_time"."""
+    return ", ".join(str((t.get("function") or t).get("name", "?")) for t in tools or [] if isinstance(t, dict))
+
+
+def side_by_side(rows, key: str = "eval_side_page", contexts: dict | None = None, tools: dict | None = None) -> None:
     """Each `ftlib.evaluate.EvalRow`: its prompt, then reference | base | tuned, with losses; paged. `contexts`: each
-    row's whole conversation before the reference (by `index`), shown folded when it is more than one user turn."""
+    row's whole conversation before the reference (by `index`), shown folded when it is more than one user turn or
+    the row has `tools` (by `index`: its tool schemas, which both models read too)."""
     pages = max(1, -(-len(rows) // ROWS_PER_PAGE))
     if pages > 1:
         page = st.number_input(f"Page (of {pages})", value=1, step=1, key=key)
@@ -75,8 +100,11 @@ def side_by_side(rows, key: str = "eval_side_page", contexts: dict | None = None
             st.caption(f"Held-out row {row.index + 1} · the prompt")  # counted from 1, as on the Data page
             st.text(row.prompt)
             context = (contexts or {}).get(row.index) or []
-            if len(context) > 1:  # earlier turns, a system message or tool results: what both models also read
-                with st.expander(f"The whole prompt the models read ({len(context)} turns)"):
+            offered = (tools or {}).get(row.index)
+            if len(context) > 1 or offered:  # earlier turns, a system message, tools: what both models also read
+                with st.expander(f"The whole prompt the models read ({plural(len(context), 'turn')})"):
+                    if offered:
+                        st.caption(f"With the row's tools, as training showed them: {tool_names(offered)}")
                     st.text("\n\n".join(_turn_text(m) for m in context))
             reference, base, tuned = st.columns(3)
             with reference:
@@ -191,4 +219,6 @@ __all__ = [
     "loops_said",
     "side_by_side",
     "token_loss_figure",
+    "tool_names",
+    "whitespace_said",
 ]
