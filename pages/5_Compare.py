@@ -41,6 +41,7 @@ from ui.compare_view import (
 )
 from ui.inputs import number_in_range
 from ui.kept import default_for, keep, restore
+from ui.labels import template_label
 from ui.prompt_input import choose_prompt
 from ui.run_choice import choices_by_name, pick_runs
 
@@ -73,7 +74,9 @@ def prompt_view(prompts: dict[str, M.ModelPrompt], reference: dict | None, shown
     for i, names in enumerate(groups.values()):
         prompt = prompts[names[0]]
         who = "" if len(groups) == 1 else ": " + ", ".join(shown[n].label if n in shown else n for n in names)
-        with st.expander(f"What the model sees ({len(prompt.ids)} tokens, template `{prompt.template}`){who}"):
+        # The template as Tokens and Train name it ("The model's own template"), not the CLI's `tokenizer`.
+        named = template_label(prompt.template)
+        with st.expander(f"What the model sees ({len(prompt.ids)} tokens, chat template: {named}){who}"):
             st.code(prompt.text, language=None, wrap_lines=True)
             if reference is not None and i == 0:
                 reference_view(reference)
@@ -123,7 +126,7 @@ with st.container():
     if split_name:
         with user_errors("Could not open the saved split"):
             test_rows = cached_split(split_name)[1]
-    messages, reference = choose_prompt(test_rows, split_name)
+    messages, reference, tools = choose_prompt(test_rows, split_name)
 
     # -------------------------------------------------------------------------------- models and settings
 
@@ -190,8 +193,9 @@ with st.container():
         model_set = model_set_for(model, adapters)
     model_names = model_set.names
     with user_errors("Could not render the prompt"):
-        # Each run reads the prompt in the chat template it trained with (the base: the first run's).
-        prompts = M.render_prompts(model_set, messages)
+        # Each run reads the prompt in the chat template it trained with (the base: the first run's), and a test
+        # row's tool schemas as training rendered them.
+        prompts = M.render_prompts(model_set, messages, tools=tools)
     prompt_ids = {name: tuple(p.ids) for name, p in prompts.items()}
     prompt_view(prompts, reference, choices_by_name(usable))
     # Beside the slider: a long grid on a CPU says so before it starts (a 512-token grid took 4 minutes unannounced).

@@ -23,6 +23,7 @@ from ui.auth import require_password
 from ui.common import model_set_for, user_errors, wait_notice
 from ui.evaluate_view import cost_section, loops_said, side_by_side, token_loss_figure
 from ui.inputs import number_in_range
+from ui.labels import template_label
 from ui.run_choice import choices_by_name, pick_run
 from ui.tables import html_table
 
@@ -74,7 +75,7 @@ if not info.test_rows:
     st.stop()
 st.caption(
     f"Base model `{info.model}` · dataset `{info.dataset}` · {len(info.test_rows)} held-out rows · "
-    f"template `{info.template}`"
+    f"chat template: {template_label(info.template)}"  # as Tokens and Train name it, not the CLI's `tokenizer`
 )
 
 c1, c2, c3 = st.columns(3)
@@ -240,7 +241,11 @@ cost_section(job.model_set, result.adapter, job.kwargs.get("template", "tokenize
 # ------------------------------------------------------------------------------------------------ side by side
 
 st.subheader("Side by side")
-side_by_side(result.rows, contexts={r.index: E.conversation(job.rows[r.index])[:-1] for r in result.rows})
+side_by_side(
+    result.rows,
+    contexts={r.index: E.conversation(job.rows[r.index])[:-1] for r in result.rows},
+    tools={r.index: job.rows[r.index].get("tools") for r in result.rows},  # the models read them too
+)
 # On screen rows count from 1 (as on the Data page); the CSV keeps the engine's 0-based `index`.
 table = pd.DataFrame([r.as_dict() for r in result.rows])
 if not agg["pairs"]:  # the preference columns are empty for conversations

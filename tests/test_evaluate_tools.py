@@ -79,9 +79,13 @@ def varied_dir(varied_model):
 
 
 @pytest.fixture(scope="module")
-def model_set(varied_dir, tmp_path_factory):
-    adapter = make_random_adapter(str(varied_dir), tmp_path_factory.mktemp("run") / "adapter", seed=5, b_std=0.5)
-    return M.load_model_set(str(varied_dir), [adapter.parent], device="cpu")
+def adapter_dir(varied_dir, tmp_path_factory):
+    return make_random_adapter(str(varied_dir), tmp_path_factory.mktemp("run") / "adapter", seed=5, b_std=0.5)
+
+
+@pytest.fixture(scope="module")
+def model_set(varied_dir, adapter_dir):
+    return M.load_model_set(str(varied_dir), [adapter_dir.parent], device="cpu")
 
 
 def training_prompt(row: dict, tokenizer, template) -> tuple[str, list[int]]:
@@ -158,3 +162,25 @@ def test_render_prompt_passes_the_tools_to_the_template(model_set):
     schema = "The city, e.g. Oslo"  # in the tool's schema only (the call in the conversation names the tool too)
     assert schema in text and schema not in plain and len(ids) > len(tokenizer(plain).input_ids)
     assert schema in S.render_text(tokenizer, ROW["messages"], "hermes", tools=ROW["tools"])
+
+
+def test_the_cli_evaluates_a_tool_row_of_a_data_file_with_its_tools(
+    capsys, model_set, varied_dir, adapter_dir, tmp_path
+):
+    """`python -m ftlib evaluate --data FILE`: the file's `tools` reach the reference scored (training's encoding)."""
+    import json
+
+    from ftlib import workspace
+    from ftlib.cli import main
+
+    data = tmp_path / "weather.jsonl"
+    workspace.write_jsonl(data, [ROW])
+    argv = ["evaluate", "--model", str(varied_dir), "--adapter", str(adapter_dir), "--data", str(data)]
+    assert main([*argv, "--template", "hermes", "--max-new-tokens", "2", "--json"]) == 0
+    agg = json.loads(capsys.readouterr().out)
+    template = get_template("hermes", model_set.tokenizer)
+    trained = encode_row(ROW, model_set.tokenizer, template, "last_assistant")
+    ref = E.Reference(list(trained.input_ids), list(trained.labels), [])
+    (base,) = E.losses_with_set(model_set, ref, [None])
+    assert (agg["rows"], agg["tokens"]) == (1, len(base))
+    assert agg["base_loss"] == pytest.approx(sum(base) / len(base), rel=1e-4)

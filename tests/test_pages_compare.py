@@ -790,9 +790,9 @@ def test_each_run_reads_the_prompt_in_the_template_it_trained_with(varied_dir, a
     assert not at.exception and not at.error, (at.exception, [e.value for e in at.error])
     views = {e.label: e for e in at.expander if e.label.startswith("What the model sees")}
     assert len(views) == 2, list(views)
-    says = next(label for label in views if "template `custom`" in label)
+    says = next(label for label in views if "chat template: Custom (your own Jinja template)" in label)
     assert "base" in says and "chatml" not in says  # the base reads the first run's template
-    assert any("template `chatml`" in label for label in views)
+    assert any("chat template: ChatML)" in label for label in views)
 
     button(at, "Generate").click()
     run_until_done(at.run(), "compare_job")

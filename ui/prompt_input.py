@@ -1,5 +1,6 @@
 """The Compare page's prompt: typed (with an optional system message), or a row of the active split's test part
-(its reference answer kept apart, for the page to show beside the outputs). What was typed or picked outlives a
+(its reference answer kept apart, for the page to show beside the outputs, and its tool schemas, which the models
+read as training showed them). What was typed or picked outlives a
 visit to another page (`ui.kept`); the row picked is kept per split."""
 
 from __future__ import annotations
@@ -18,9 +19,9 @@ def conversation_or_row(row: dict) -> list[dict]:
         return list(row.get("messages") or row.get("prompt") or [])
 
 
-def choose_prompt(test_rows: list[dict], split_name: str | None) -> tuple[list[dict], dict | None]:
+def choose_prompt(test_rows: list[dict], split_name: str | None) -> tuple[list[dict], dict | None, list | None]:
     """(messages ending with the user's turn, the reference answer's assistant message (its reasoning and tool calls
-    included) or None)."""
+    included) or None, the row's `tools` or None: a typed prompt has none)."""
     sources = ["Type a prompt"] + (["Pick from the test split"] if test_rows else [])
     restore("compare_source", sources)
     source = st.radio("Prompt", sources, horizontal=True, label_visibility="collapsed", key="compare_source")
@@ -44,7 +45,7 @@ def choose_prompt(test_rows: list[dict], split_name: str | None) -> tuple[list[d
         messages = [{"role": "user", "content": prompt}]
         if system.strip():
             messages.insert(0, {"role": "system", "content": system})
-        return messages, None
+        return messages, None, None
 
     def label(i: int) -> str:
         user = next((m["content"] for m in reversed(conversation_or_row(test_rows[i])) if m["role"] == "user"), "")
@@ -54,10 +55,10 @@ def choose_prompt(test_rows: list[dict], split_name: str | None) -> tuple[list[d
     restore(key, range(len(test_rows)))
     index = st.selectbox(f"Test row (split `{split_name}`)", range(len(test_rows)), format_func=label, key=key)
     keep(key)
-    messages = conversation_or_row(test_rows[index])
+    messages, tools = conversation_or_row(test_rows[index]), test_rows[index].get("tools") or None
     if messages and messages[-1]["role"] == "assistant":
-        return messages[:-1], messages[-1]
-    return messages, None
+        return messages[:-1], messages[-1], tools
+    return messages, None, tools
 
 
 __all__ = ["choose_prompt", "conversation_or_row"]

@@ -1,0 +1,89 @@
+"""AppTest: Compare and Evaluate ask a tool-calling test row with its tools, as training showed them (walk 8A #1),
+and name the template as Tokens and Train do ("The model's own template", not the CLI's `tokenizer`: walk 8A #14).
+
+The tiny model with a random LoRA adapter in a finished run trained with the built-in `hermes` template (ChatML that
+writes the tools into the system turn); the reference for what the model must read is training's own rendering
+(`ftlib.tokens.encode_row`), up to the last assistant turn.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from ftlib import workspace
+from ftlib.rows import IGNORE_INDEX
+from ftlib.templates import get_template
+from ftlib.testing import make_random_adapter, make_run
+from ftlib.tokens import encode_row
+from tests.test_evaluate_tools import ROW
+from tests.test_pages_compare import TEST_ROWS, button, open_page, run_until_done
+
+SCHEMA = "The city, e.g. Oslo"  # in the tool's schema only: shown where the tools are, nowhere else
+
+
+@pytest.fixture(scope="module")
+def varied_dir(varied_model):
+    return varied_model(2)
+
+
+@pytest.fixture(scope="module")
+def adapter_template(varied_dir, tmp_path_factory):
+    return make_random_adapter(str(varied_dir), tmp_path_factory.mktemp("adapter") / "adapter", seed=9, b_std=0.5)
+
+
+def tool_run(varied_dir, adapter_template, template: str = "hermes"):
+    workspace.save_split("weather", [ROW], [TEST_ROWS[0], ROW], {"format": "messages"})
+    config = {"model": str(varied_dir), "dataset": "weather", "template": template, "method": "lora"}
+    return make_run("20260105-000000-lora-weather", config, adapter=adapter_template).path
+
+
+def training_prompt(model_dir, template: str = "hermes") -> tuple[str, list[int]]:
+    """Training's rendering of ROW up to its last assistant turn (text, ids)."""
+    from ftlib.models import load_tokenizer
+
+    tokenizer = load_tokenizer(str(model_dir))
+    enc = encode_row(ROW, tokenizer, get_template(template, tokenizer), "last_assistant")
+    first = next(i for i, label in enumerate(enc.labels) if label != IGNORE_INDEX)
+    return tokenizer.decode(enc.input_ids[:first]), list(enc.input_ids[:first])
+
+
+def test_compare_shows_and_asks_a_tool_rows_prompt_with_its_tools(varied_dir, adapter_template):
+    tool_run(varied_dir, adapter_template)
+    text, ids = training_prompt(varied_dir)
+    assert SCHEMA in text
+    at = open_page("pages/5_Compare.py", varied_dir)
+    next(r for r in at.radio if "Pick from the test split" in r.options).set_value("Pick from the test split").run()
+    next(s for s in at.selectbox if s.label.startswith("Test row")).set_value(1).run()
+    assert not at.exception and not at.error, (at.exception, [e.value for e in at.error])
+    (seen,) = [e for e in at.expander if e.label.startswith("What the model sees")]
+    assert seen.label == f"What the model sees ({len(ids)} tokens, chat template: ChatML + tools (Hermes))"
+    assert seen.code[0].value == text.rstrip("\n")  # training's prompt, tools included (st.code drops the last \n)
+    # Generated from those ids: what the grid was asked with.
+    next(m for m in at.multiselect if m.label.startswith("Decoding settings")).set_value(["greedy"]).run()
+    button(at, "Generate").click()
+    run_until_done(at.run(), "compare_job")
+    asked = {row.input_ids for row in at.session_state["compare_job"].rows}
+    assert asked == {tuple(ids)}
+
+
+def test_evaluate_asks_a_tool_row_with_its_tools_and_names_the_template(varied_dir, adapter_template):
+    tool_run(varied_dir, adapter_template)
+    at = open_page("pages/6_Evaluate.py", varied_dir)
+    assert any(c.value.endswith("· chat template: ChatML + tools (Hermes)") for c in at.caption)
+    button(at, "Evaluate").click()
+    run_until_done(at.run(), "evaluate_job")
+    assert not at.exception and not at.error, (at.exception, [e.value for e in at.error])
+    assert list(at.dataframe[0].value["reference"]) == ["Blue.", "It is 4 °C with sleet in Oslo."]
+    whole = next(e for e in at.expander if e.label.startswith("The whole prompt the models read"))
+    assert [c.value for c in whole.caption] == ["With the row's tools, as training showed them: get_weather_zq"]
+
+
+def test_compare_and_evaluate_call_the_models_own_template_as_tokens_and_train_do(varied_dir, adapter_template):
+    tool_run(varied_dir, adapter_template, template="tokenizer")
+    at = open_page("pages/5_Compare.py", varied_dir)
+    assert not at.exception, at.exception
+    (seen,) = [e.label for e in at.expander if e.label.startswith("What the model sees")]
+    assert seen.endswith("tokens, chat template: The model's own template)") and "tokenizer" not in seen
+    at = open_page("pages/6_Evaluate.py", varied_dir)
+    (facts,) = [c.value for c in at.caption if c.value.startswith("Base model")]
+    assert facts.endswith("· chat template: The model's own template") and "tokenizer" not in facts
