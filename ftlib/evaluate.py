@@ -450,7 +450,7 @@ def run_info(run_dir: str | Path) -> RunInfo:
         raise EvalError(f"'{run_dir}' has no config.json; pass --model, --adapter and --data instead.")
     config = run.config()
     # The same loader as training, so a plain data file is split with the run's own test_size and seed.
-    _, test, _ = load_rows(config)
+    _, test, _ = load_rows(config, run.path)  # its own copy of a saved split, when it has one
     return RunInfo(
         model=config.model,
         dataset=config.dataset,

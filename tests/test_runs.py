@@ -436,6 +436,9 @@ def test_a_run_keeps_its_own_copy_of_its_split_so_saving_over_the_name_changes_n
     train, test, source = load_rows(run.config(), run.path)
     assert (train, test) == (ana[:8], ana[8:]) and "as it was when the run was queued" in source
     assert build_trainer(run.config(), run.path).train_rows == 8  # what the worker (and a resume) trains on
+    from ftlib.evaluate import run_info
+
+    assert run_info(run.path).test_rows == ana[8:]  # Evaluate scores it on its own held-out rows
     shutil.rmtree(workspace.split_folder("train"))  # removed altogether: the run still has its rows
     assert load_rows(run.config(), run.path)[:2] == (ana[:8], ana[8:])
     # A run on a data file keeps no copy (the file is read as it is).
