@@ -28,8 +28,18 @@ class ExportError(UserError):
     """A run has nothing of that kind to export (yet); the message says what it has."""
 
 
+def _still_there(run: RunDir) -> None:
+    """A download clicked on a page drawn before the run was deleted elsewhere: say so, not "it has no adapter"."""
+    if not run.exists():
+        raise ExportError(
+            f"Run '{run.id}' was deleted, perhaps from another tab or the command line: nothing of it is left to "
+            "download."
+        )
+
+
 def export_adapter(run: RunDir) -> Path:
     """The run's LoRA adapter folder (PEFT format, safetensors), loadable with `PeftModel.from_pretrained`."""
+    _still_there(run)
     if not (run.adapter_dir / "adapter_config.json").is_file():
         if (run.model_dir / "config.json").is_file():
             raise ExportError(f"Run '{run.id}' fine-tuned every weight, so it has no adapter: export the full model.")
@@ -39,6 +49,7 @@ def export_adapter(run: RunDir) -> Path:
 
 def export_model(run: RunDir) -> Path:
     """The full model folder of a full fine-tune."""
+    _still_there(run)
     if not (run.model_dir / "config.json").is_file():
         raise ExportError(f"Run '{run.id}' has no full model: it trained an adapter (export it, or the merged model).")
     return run.model_dir
@@ -50,6 +61,7 @@ def export_merged(run: RunDir) -> Path:
     Full fine-tuning already produced one; for adapters the base model is loaded in its full precision (also for
     QLoRA) and the adapter is merged into it once, cached as `merged/`.
     """
+    _still_there(run)
     if (run.model_dir / "config.json").is_file():
         return run.model_dir
     adapter = export_adapter(run)
