@@ -27,6 +27,8 @@ from pathlib import Path
 
 from transformers import TrainerCallback
 
+from ftlib.methods import METHOD_NAMES, default_learning_rate
+from ftlib.overfitting import plain_number
 from ftlib.rundir import RunDir
 
 # TRL log keys -> our column names (the page and the CLI read these).
@@ -77,11 +79,38 @@ def _reward_keys(logs: dict, prefix: str = "") -> dict:
     return out
 
 
-NAN_MESSAGE = (
-    "Training stopped at step {step}: the {what} became {value}. The updates grew too large for the "
-    "numbers to stay finite. Lower the learning rate (for example to a third of {lr:g}), keep gradient "
-    "clipping on (max_grad_norm 1.0), or use float32/bfloat16 instead of float16."
-)
+def non_finite_message(
+    step: int, what: str, value: float, lr: float, method: str = "lora", tuning: str = "lora", float16: bool = False
+) -> str:
+    """Why a run stopped on a NaN/inf loss or gradient, and what to change: the same settings would do it again, so
+    the advice is a new run, never a resume. The learning rate to go back to is the method's proven default (what the
+    form's warning says), or a third of this run's when it was at or below that already; float16, whose numbers
+    overflow sooner, is named only for a run that trained in it.
+
+    >>> non_finite_message(5, "gradient size", float("inf"), 0.9)[:71]
+    'Training stopped at step 5: the gradient size became inf. The updates g'
+    >>> "0.002, the usual for LoRA (this run used 0.9)" in non_finite_message(5, "loss", float("nan"), 0.9)
+    True
+    >>> "float16" in non_finite_message(5, "loss", float("nan"), 0.9), "float16" in non_finite_message(
+    ...     5, "loss", float("nan"), 0.9, float16=True)
+    (False, True)
+    """
+    try:
+        default = default_learning_rate(method, tuning)
+    except KeyError:  # a config this version does not know: no proven rate to name
+        default = None
+    if default is not None and lr > default:
+        lower = f"{plain_number(default)}, the usual for {METHOD_NAMES.get(method, method)} (this run used {lr:g})"
+    else:
+        lower = f"{plain_number(float(f'{lr / 3:.2g}'))}, about a third of this run's {lr:g}"
+    text = (
+        f"Training stopped at step {step}: the {what} became {value}. The updates grew too large for the numbers to "
+        "stay finite, and resuming with the same settings would do it again. Start a new run with a lower learning "
+        f"rate, such as {lower}, and keep gradient clipping on (max_grad_norm 1.0)."
+    )
+    if float16:
+        text += " Training in bfloat16 or float32 instead of float16 helps too: float16 overflows sooner."
+    return text
 
 
 def _finite(value) -> bool:
@@ -187,7 +216,7 @@ class MetricsCallback(TrainerCallback):
                 if "tokens_per_s" in row and self.flops_per_token and self.peak_flops:
                     # num_tokens counts every rank's tokens; each rank has its own device peak.
                     row["mfu"] = row["tokens_per_s"] * self.flops_per_token / (self.peak_flops * self.world_size)
-            self._check_finite(row, args, state, control)
+            self._check_finite(row, args, state, control, kwargs.get("model"))
         elif "train_runtime" in logs:
             row["kind"] = "summary"
             row.update({k: logs[k] for k in ("train_loss", "train_runtime") if k in logs})
@@ -212,12 +241,20 @@ class MetricsCallback(TrainerCallback):
             seconds = now - (prev_time if prev_tokens is not None and tokens >= prev_tokens else self._t0)
         return new_tokens / seconds if seconds > 0 else None
 
-    def _check_finite(self, row: dict, args, state, control) -> None:
+    def _check_finite(self, row: dict, args, state, control, model=None) -> None:
         for what, key in (("loss", "loss"), ("gradient size", "grad_norm")):
             value = row.get(key)
             if value is not None and not _finite(value):
-                self.failure = NAN_MESSAGE.format(
-                    step=state.global_step, what=what, value=value, lr=args.learning_rate
+                config = self.run.read_config()
+                self.failure = non_finite_message(
+                    state.global_step,
+                    what,
+                    value,
+                    args.learning_rate,
+                    method=config.get("method", "lora"),
+                    tuning=config.get("tuning", "lora"),
+                    # fp16 autocast on a GPU, or weights loaded in float16
+                    float16=bool(getattr(args, "fp16", False)) or str(getattr(model, "dtype", "")) == "torch.float16",
                 )
                 control.should_training_stop = True
                 control.should_save = False  # a checkpoint of broken weights is worth nothing

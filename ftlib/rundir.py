@@ -29,6 +29,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import json
+import math
 import os
 import time
 from dataclasses import asdict, dataclass, field, fields
@@ -447,7 +448,7 @@ class RunDir:
             message=status.get("message", ""),
             output=status.get("output"),
             log_tail=status.get("log_tail") or ([] if state not in ("failed", "interrupted") else self.log_tail()),
-            resumable=self._resumable(state, status),
+            resumable=self._resumable(state, status, train),
             stopped_by_user=state == "interrupted" and status.get("stopped_by") == "user",
             divergence=divergence,
             score=score,
@@ -455,13 +456,23 @@ class RunDir:
             eval_score=last_eval,
         )
 
-    def _resumable(self, state: str, status: dict) -> bool:
+    def _resumable(self, state: str, status: dict, train: list[dict] = ()) -> bool:
         """Whether Resume can help: a stopped or lost run, a failed one with a checkpoint to continue from, or one
-        whose failure may not happen again (a crash, out of memory, a full disk). A run that failed on the person's
-        own settings or data before saving a checkpoint (`user_error` in status.json) would fail the same way."""
+        whose failure may not happen again (a crash, out of memory, a full disk). A run that failed before saving a
+        checkpoint on the person's own settings or data (`user_error` in status.json), or on a loss or gradient that
+        turned NaN/inf (its last training row: the learning rate, which a resume keeps, made it), would start again
+        from step 0 and fail the same way."""
         if state == "interrupted":
             return True
-        return state == "failed" and (not status.get("user_error") or self.last_checkpoint() is not None)
+        if state != "failed":
+            return False
+        broke = bool(train) and not all(_finite(train[-1].get(key)) for key in ("loss", "grad_norm"))
+        return not (status.get("user_error") or broke) or self.last_checkpoint() is not None
+
+
+def _finite(value) -> bool:
+    """A logged number that is finite, or none logged (a step may leave out its gradient size)."""
+    return value is None or (isinstance(value, (int, float)) and math.isfinite(value))
 
 
 def _fixed_steps(config: dict) -> int:

@@ -98,3 +98,22 @@ def test_the_stop_file_is_the_only_stop_signal(tmp_path):
     assert run.stop_requested() and run.stop_file.is_file()
     run.clear_stop()
     assert not run.stop_requested()
+
+
+def test_a_run_that_failed_on_a_nan_or_inf_is_resumable_only_from_a_checkpoint(tmp_path):
+    """Walk 8B #5: a run whose gradient turned inf at step 5 (learning rate 0.9) with no checkpoint offered Resume,
+    which would train again from step 0 with the same learning rate. A crash with finite numbers may not recur."""
+    steps = [{"kind": "train", "step": s, "loss": 2.0 + s, "grad_norm": 40.0 * s} for s in (1, 2, 3, 4)]
+    cases = {
+        "r-inf-grad": [*steps, {"kind": "train", "step": 5, "loss": 9.5, "grad_norm": float("inf")}],
+        "r-nan-loss": [*steps, {"kind": "train", "step": 5, "loss": float("nan"), "grad_norm": 1.0}],
+        "r-crash": steps,
+    }
+    for run_id, rows in cases.items():
+        make_run(run_id, {"dataset": "d"}, state="failed", metrics=rows, root=tmp_path)
+    resumable = {run_id: RunDir(tmp_path / run_id).summary().resumable for run_id in cases}
+    assert resumable == {"r-inf-grad": False, "r-nan-loss": False, "r-crash": True}
+    checkpoint = tmp_path / "r-inf-grad" / "checkpoints" / "checkpoint-3"
+    checkpoint.mkdir(parents=True)
+    (checkpoint / "trainer_state.json").write_text("{}")
+    assert RunDir(tmp_path / "r-inf-grad").summary().resumable  # steps 1-3 were fine: it continues from there
