@@ -37,7 +37,16 @@ from ui.common import (
     user_errors,
 )
 from ui.form import config_form, forget, remember_started, remembered, start_from_last_run
-from ui.run_view import ACTIVE, deleted_note, export_panel, memory_panel, run_options, runs_table, show_run
+from ui.run_view import (
+    ACTIVE,
+    deleted_note,
+    export_panel,
+    gone_note,
+    memory_panel,
+    run_options,
+    runs_table,
+    show_run,
+)
 
 # A page is also served by its URL before any session has built app.py's navigation (Streamlit serves the
 # pages/ folder until then): the password is checked here too, not only in app.py.
@@ -190,6 +199,7 @@ def run_list() -> None:
     first = runs.list_runs()
     if not first:
         deleted_note()
+        gone_note(())
         st.caption("No runs yet.")
         return
     active = tuple(r.id for r in first if r.state in ACTIVE)
@@ -198,6 +208,7 @@ def run_list() -> None:
     def section() -> None:
         deleted_note()
         all_runs = runs.list_runs()
+        gone_note({r.id for r in all_runs})  # deleted elsewhere: said before the picker moves to another run
         if not all_runs:  # the last one was just deleted
             st.caption("No runs yet.")
             return

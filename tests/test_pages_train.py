@@ -715,7 +715,8 @@ def test_exported_copies_say_their_size_and_can_be_removed_without_touching_the_
 
 def test_an_ended_run_can_be_deleted_from_the_page_behind_a_confirmation(tiny_model_dir):
     """Walks 5-7 left this open: the CLI had `runs delete`, the page had no way to remove a run (~1 GB each once
-    exported). An ended run offers Delete behind a popover; one still in line (or training) does not."""
+    exported). An ended run offers "Delete…", which asks under that run and names it; Cancel closes the question; a
+    run still in line (or training) offers no Delete."""
     done = make_run("r-done", {"model": str(tiny_model_dir)})
     kept = make_run("r-kept", {"model": str(tiny_model_dir)})
     # No pid and just started: the queue takes it for a run being launched, so it counts as running.
@@ -723,9 +724,17 @@ def test_an_ended_run_can_be_deleted_from_the_page_behind_a_confirmation(tiny_mo
     at = page(tiny_model_dir)
     at.session_state["train_selected"] = "r-live"
     at.run()
-    assert "delete_r-live" not in keys(at.button) and "stop_r-live" in keys(at.button)
+    assert "delete_ask_r-live" not in keys(at.button) and "stop_r-live" in keys(at.button)
     at.session_state["train_selected"] = "r-done"
-    at.run().button(key="delete_r-done").click().run()
+    at.run()
+    assert "delete_r-done" not in keys(at.button)  # nothing deletes in one click
+    at.button(key="delete_ask_r-done").click().run()
+    assert any(w.value.startswith("Delete run `r-done` for good?") for w in at.warning)
+    at.button(key="delete_cancel_r-done").click().run()
+    assert "delete_r-done" not in keys(at.button) and not any("for good?" in w.value for w in at.warning)
+    at.button(key="delete_ask_r-done").click().run()
+    assert at.button(key="delete_r-done").label == "Delete r-done"
+    at.button(key="delete_r-done").click().run()
     assert not at.exception, at.exception
     assert any("Deleted run `r-done`" in s.value for s in at.success)
     assert not done.path.exists() and kept.path.exists()
@@ -733,7 +742,199 @@ def test_an_ended_run_can_be_deleted_from_the_page_behind_a_confirmation(tiny_mo
     make_run("r-live", {"model": str(tiny_model_dir)}, state="finished")  # it ended
     runs.delete("r-live")
     at.session_state["train_selected"] = "r-kept"
-    at.run().button(key="delete_r-kept").click().run()  # the last run: the page says there are none, no error
+    at.run().button(key="delete_ask_r-kept").click().run()
+    at.button(key="delete_r-kept").click().run()  # the last run: the page says there are none, no error
     assert not at.exception, at.exception
     assert not kept.path.exists() and any("Deleted run `r-kept`" in s.value for s in at.success)
     assert any(c.value == "No runs yet." for c in at.caption)
+
+
+def all_text(at: AppTest) -> str:
+    """Every message, caption and heading on the page."""
+    shown = (at.error, at.warning, at.info, at.success, at.caption, at.markdown)
+    return "\n".join(e.value for elements in shown for e in elements)
+
+
+def run_picker(at: AppTest):
+    return next(s for s in at.selectbox if s.label == "Run")
+
+
+def test_deleting_a_run_a_teammate_deleted_first_says_so_and_leaves_no_other_run_one_click_away(tiny_model_dir):
+    """Walk 8B #3: Ben deleted ana-long while Ana had its Delete open. Her click said "There is no run '…'. `python
+    -m ftlib runs list` shows the runs", and her picker moved to Ben's run with "Delete this run" under the pointer."""
+    make_run("r-ana-long", {"model": str(tiny_model_dir), "name": "ana-long"})
+    make_run("r-ben", {"model": str(tiny_model_dir), "name": "ben-hot"})
+    at = page(tiny_model_dir)
+    at.session_state["train_selected"] = "r-ana-long"
+    at.run().button(key="delete_ask_r-ana-long").click().run()
+    runs.delete("r-ana-long")  # Ben, from his page or the command line
+    at.button(key="delete_r-ana-long").click().run()
+    assert not at.exception, at.exception
+    said = [w.value for w in at.warning]
+    assert said == ["Run `r-ana-long` was deleted, perhaps from another tab or the command line."], said
+    assert not at.error and "runs list" not in all_text(at)  # a browser user has no command line
+    assert "r-ben" in headline(at)  # the picker shows the run that is left...
+    assert "delete_r-ben" not in keys(at.button) and not any("for good?" in w for w in said)  # ...asking nothing
+    at.run()
+    assert not at.warning  # said once
+
+
+def test_the_delete_question_belongs_to_its_run_and_closes_when_another_is_picked(tiny_model_dir):
+    make_run("r-one", {"model": str(tiny_model_dir)})
+    make_run("r-two", {"model": str(tiny_model_dir)})
+    at = page(tiny_model_dir)
+    at.session_state["train_selected"] = "r-one"
+    at.run().button(key="delete_ask_r-one").click().run()
+    assert "delete_r-one" in keys(at.button)
+    run_picker(at).select("r-two").run()
+    assert not [k for k in keys(at.button) if k.startswith("delete_r-")], keys(at.button)
+    run_picker(at).select("r-one").run()
+    assert "delete_r-one" not in keys(at.button)  # closed, not waiting for the return to r-one
+    assert all(r.state == "finished" for r in runs.list_runs())  # nothing was deleted
+
+
+def fake_adapter(folder: Path) -> Path:
+    """An adapter folder as a LoRA run leaves it (its weights are zeros: nothing here loads them)."""
+    adapter = folder / "adapter"
+    adapter.mkdir()
+    (adapter / "adapter_config.json").write_text("{}")
+    (adapter / "adapter_model.safetensors").write_bytes(b"\0" * 1000)
+    return adapter
+
+
+def captured_downloads(monkeypatch) -> dict[str, tuple]:
+    """File name -> (media file manager, file id) of each download button the page draws: what a click asks for."""
+    from streamlit.runtime.media_file_manager import MediaFileManager
+
+    built: dict[str, tuple] = {}
+    register = MediaFileManager.add_deferred
+
+    def capture(self, data_callable, mimetype, coordinates, file_name=None, **kw):
+        file_id = register(self, data_callable, mimetype, coordinates, file_name, **kw)
+        built[file_name] = (self, file_id)
+        return file_id
+
+    monkeypatch.setattr(MediaFileManager, "add_deferred", capture)
+    return built
+
+
+def click_download(manager, file_id: str):
+    """What a click on a download button does on the server: Streamlit's own handler runs the button's callable.
+    Returns its answer to the browser and what it logged."""
+    import asyncio
+    import logging
+
+    from streamlit.proto.BackMsg_pb2 import BackendOperationRequest
+    from streamlit.runtime.backend_operation_handler import DeferredFileHandler
+
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler()
+    handler.emit = records.append
+    log = logging.getLogger(DeferredFileHandler.__module__)
+    log.addHandler(handler)
+    try:
+        request = BackendOperationRequest(request_id="click")
+        request.deferred_file.file_id = file_id
+        response = asyncio.run(DeferredFileHandler(lambda: manager).handle(request, "session"))
+    finally:
+        log.removeHandler(handler)
+    return response, records
+
+
+def test_a_download_of_a_run_deleted_elsewhere_says_so_and_logs_no_traceback(tiny_model_dir, tmp_path, monkeypatch):
+    """Walk 8B #11: Ben deleted ana-caps from the CLI; Ana's Download did nothing, her page moved to another run, and
+    the server logged a traceback: "Run '…' has no adapter yet: it is None"."""
+    built = captured_downloads(monkeypatch)
+    make_run("r-ana-caps", {"model": str(tiny_model_dir)}, adapter=fake_adapter(tmp_path))
+    make_run("r-other", {"model": str(tiny_model_dir)})
+    at = page(tiny_model_dir)
+    at.session_state["train_selected"] = "r-ana-caps"
+    at.run()
+    assert not at.exception and "r-ana-caps-adapter.zip" in built
+    runs.delete("r-ana-caps")  # from the command line
+    response, logged = click_download(*built["r-ana-caps-adapter.zip"])
+    assert response.error_msg  # the browser is told it failed
+    assert [r.exc_info for r in logged] == [None], "a traceback in the server log"
+    assert "Run 'r-ana-caps' was deleted, perhaps from another tab or the command line" in logged[0].getMessage()
+    at.run()  # the rerun the click starts
+    assert not at.exception, at.exception
+    said = [w.value for w in at.warning]
+    assert "Run `r-ana-caps` was deleted, perhaps from another tab or the command line." in said, said
+    assert "runs list" not in all_text(at) and "no adapter yet" not in all_text(at)
+
+
+def test_the_exported_copies_size_is_read_once_the_download_is_written(tiny_model_dir, tmp_path, monkeypatch):
+    """Walk 8B #7: right after the adapter's download the page said the exported copies took 2 MiB (18 real), after
+    the merged model's 18 MiB (983 real): the size was read while the click's zip was still being written."""
+    import threading
+
+    from ftlib import export
+
+    built = captured_downloads(monkeypatch)
+    run = make_run("r-zip", {"model": str(tiny_model_dir)}, adapter=fake_adapter(tmp_path))
+    run.merged_dir.mkdir()
+    (run.merged_dir / "model.safetensors").write_bytes(b"\0" * (2 * 1024**2))
+    at = page(tiny_model_dir)
+    assert any("take 2 MiB" in c.value for c in at.caption)
+
+    writing, written = threading.Event(), threading.Event()
+
+    def slow_zip(folder: Path) -> Path:  # a big zip: still being written when the click's rerun draws the page
+        writing.set()
+        assert written.wait(30)
+        run.exports_dir.mkdir(exist_ok=True)
+        archive = run.exports_dir / "r-zip-adapter.zip"
+        archive.write_bytes(b"\0" * (16 * 1024**2))
+        return archive
+
+    monkeypatch.setattr(export, "zip_folder", slow_zip)
+    click = threading.Thread(target=click_download, args=built["r-zip-adapter.zip"])
+    click.start()
+    assert writing.wait(30)
+    at.run()  # the rerun the click starts, while the zip is written
+    captions = [c.value for c in at.caption]
+    assert not any("take 2 MiB" in c for c in captions), captions  # not the size from before the zip
+    assert any(c.startswith("⏳ Preparing the download") for c in captions), captions
+    written.set()
+    click.join(30)
+    at.run()  # what the page's polling does once the zip is ready
+    assert any("take 18 MiB" in c.value for c in at.caption), [c.value for c in at.caption]
+    assert not any("Preparing the download" in c.value for c in at.caption)
+
+
+def test_removed_copies_are_said_once_and_a_teammates_stale_remove_says_there_was_nothing(tiny_model_dir, tmp_path):
+    """Walk 8B #8: after Ben's "Remove them" his page said "take 983 MiB… Remove them" and "Removed 983 MiB" at once;
+    Ana's out-of-date button then did nothing and said nothing."""
+    run = make_run("r-shared", {"model": str(tiny_model_dir)}, adapter=fake_adapter(tmp_path))
+    run.merged_dir.mkdir()
+    (run.merged_dir / "model.safetensors").write_bytes(b"\0" * (3 * 1024**2))
+    ana, ben = page(tiny_model_dir), page(tiny_model_dir)
+    assert all(any("take 3 MiB" in c.value for c in at.caption) for at in (ana, ben))
+    ben.button(key="rm_exports_r-shared").click().run()
+    assert [s.value for s in ben.success] == ["Removed 3 MiB; the run's own result is untouched."]
+    assert not any("take 3 MiB" in c.value for c in ben.caption) and "rm_exports_r-shared" not in keys(ben.button)
+    ana.button(key="rm_exports_r-shared").click().run()  # drawn before Ben's click
+    assert not ana.exception, ana.exception
+    assert [i.value for i in ana.info if "remove" in i.value] == [
+        "Nothing to remove: the exported copies were already removed (perhaps in another tab)."
+    ]
+    assert not ana.success and "rm_exports_r-shared" not in keys(ana.button)
+    assert (run.adapter_dir / "adapter_model.safetensors").is_file()
+
+
+def test_a_run_that_failed_on_an_infinite_gradient_offers_no_resume_and_says_why_once(tiny_model_dir):
+    """Walk 8B #5: ben-hot (learning rate 0.9) failed at step 5 with an inf gradient and no checkpoint. The page
+    offered Resume, which starts again from step 0 with the same settings, and showed the message twice."""
+    from ftlib.metrics import non_finite_message
+
+    steps = [{"kind": "train", "step": s, "loss": 2.0 + s, "grad_norm": 40.0 * s} for s in (1, 2, 3, 4)]
+    steps.append({"kind": "train", "step": 5, "loss": 9.5, "grad_norm": float("inf")})
+    why = non_finite_message(5, "gradient size", float("inf"), 0.9)
+    config = {"model": str(tiny_model_dir), "learning_rate": 0.9, "max_steps": 6}
+    make_run("r-hot", config, state="failed", message=why, max_steps=6, metrics=steps)
+    at = page(tiny_model_dir)
+    assert not at.exception, at.exception
+    assert "resume_r-hot" not in keys(at.button)
+    assert all_text(at).count("Training stopped at step 5") == 1, all_text(at)
+    assert [e.value for e in at.error] == [why]
+    assert "such as 0.002, the usual for LoRA (this run used 0.9)" in why and "float16" not in why

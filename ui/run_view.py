@@ -7,7 +7,10 @@ or a restarted server shows the same run. Only drawing here: the queue is `ftlib
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import statistics
+import threading
+import time
 
 import pandas as pd
 import streamlit as st
@@ -27,6 +30,10 @@ STATE_ICON = {"queued": "⏳", "running": "🏃", "stopping": "✋", "finished":
 WATCHING = "train_watching"  # session key: the runs this session polls until they end
 STOP_ERROR = "train_stop_error"  # session key: why the last Stop click failed, shown once
 DELETED = "train_deleted"  # session key: the run the last Delete click removed, said once
+SELECTED = "train_selected"  # session key: the run the picker shows
+CONFIRMING = "train_confirm_delete"  # session key: the run whose "Delete…" was clicked, asking for confirmation
+EXPORTS_NOTE = "train_exports_note"  # session key: (run id, what the last "Remove them" click did), said once
+DOWNLOADED = "train_downloaded"  # session key: run id -> when a download button of it was last clicked
 
 
 def fmt_seconds(seconds: float | None) -> str:
@@ -162,14 +169,35 @@ def _stop(run_id: str) -> None:
         st.session_state[STOP_ERROR] = f"Could not stop the run: {exc}"
 
 
+def _still_there(run_id: str) -> bool:
+    try:
+        runs.find(run_id)
+    except runs.RunError:
+        return False
+    return True
+
+
+def _ask_delete(run_id: str) -> None:
+    """The "Delete…" button's callback: the confirmation row shows under this run, and only while it is shown."""
+    st.session_state[CONFIRMING] = run_id
+
+
+def _cancel_delete() -> None:
+    st.session_state.pop(CONFIRMING, None)
+
+
 def _delete(run_id: str) -> None:
-    """The Delete button's callback: it runs before the redraw, so the picker no longer offers the run."""
+    """The confirmation's callback: it runs before the redraw, so the picker no longer offers the run. Whatever
+    happens, the confirmation closes: the picker may show another run next, and it must not open under it."""
+    st.session_state.pop(CONFIRMING, None)
     try:
         runs.delete(run_id)
     except UserError as exc:
+        if not _still_there(run_id):  # deleted meanwhile elsewhere: `gone_note` says so, in a browser's words
+            return
         st.session_state[STOP_ERROR] = f"Could not delete the run: {exc}"
         return
-    st.session_state.pop("train_selected", None)
+    st.session_state.pop(SELECTED, None)
     st.session_state[DELETED] = run_id
 
 
@@ -177,6 +205,16 @@ def deleted_note() -> None:
     """Once, after a Delete click: which run went."""
     if DELETED in st.session_state:
         st.success(f"Deleted run `{st.session_state.pop(DELETED)}` and everything in its folder.")
+
+
+def gone_note(run_ids) -> None:
+    """Once: the run this session showed is no longer there (deleted by a teammate, in another tab or with the CLI),
+    so the picker shows another one; said before it does, in a browser user's words."""
+    shown = st.session_state.get(SELECTED)
+    if shown and shown not in run_ids:
+        st.session_state.pop(SELECTED)
+        st.session_state.pop(CONFIRMING, None)
+        st.warning(f"Run `{shown}` was deleted, perhaps from another tab or the command line.")
 
 
 def controls(info: RunSummary) -> None:
@@ -203,14 +241,33 @@ def controls(info: RunSummary) -> None:
         with user_errors("Could not resume the run"):
             runs.resume(info.id)
         st.rerun()
+    if st.session_state.get(CONFIRMING, info.id) != info.id:
+        st.session_state.pop(CONFIRMING)  # asked for another run: switching runs closes the confirmation
     if info.state in runs.DONE:
-        # Behind a popover: one click on the row of buttons must not delete a run.
-        with b2.popover("Delete…", help="Remove this run and its folder from the server."):
-            st.caption(
-                f"Deletes run `{info.id}` for good: its result, checkpoints, charts and log, and any merged model "
-                "or zip made for a download. Teammates lose it too; nothing else changes."
-            )
-            st.button("Delete this run", key=f"delete_{info.id}", type="primary", on_click=_delete, args=(info.id,))
+        # Two clicks: "Delete…" opens a confirmation that names this run and belongs to it (a popover stayed open
+        # when the picker moved to another run, its button under the pointer: walk 8B #3).
+        b2.button(
+            "Delete…",
+            key=f"delete_ask_{info.id}",
+            help="Remove this run and its folder from the server (asks first).",
+            on_click=_ask_delete,
+            args=(info.id,),
+        )
+        if st.session_state.get(CONFIRMING) == info.id:
+            delete_confirmation(info.id)
+
+
+def delete_confirmation(run_id: str) -> None:
+    """The row that asks before a run is deleted, naming it on the question and on the button."""
+    with st.container(border=True):
+        st.warning(
+            f"Delete run `{run_id}` for good? Its result, checkpoints, charts and log go, and any merged model or "
+            "zip made for a download. Teammates lose it too; nothing else changes.",
+            icon="🗑️",
+        )
+        yes, no, _ = st.columns([3, 1, 2])
+        yes.button(f"Delete {run_id}", key=f"delete_{run_id}", type="primary", on_click=_delete, args=(run_id,))
+        no.button("Cancel", key=f"delete_cancel_{run_id}", on_click=_cancel_delete)
 
 
 def show_run(run_id: str) -> None:
@@ -225,7 +282,8 @@ def show_run(run_id: str) -> None:
     method = run.read_config().get("method")
     st.markdown(f"#### {state_icon(info)} `{run_id}` — {info.state_text}")
     # A queued run: where it is in line and behind what, rather than "Waiting for its turn."
-    message = runs.queue_place(run_id) if info.state == "queued" else info.message
+    # A failed run's message is the red box under the controls: not here as well.
+    message = runs.queue_place(run_id) if info.state == "queued" else "" if info.state == "failed" else info.message
     st.caption(" · ".join(x for x in (info.label, info.phase, message) if x))
     if info.state in ACTIVE or info.max_steps:
         eta = f" · about {fmt_seconds(info.eta_s)} left" if info.eta_s is not None else ""
@@ -293,36 +351,145 @@ def run_options(infos: list[RunSummary]) -> dict[str, str]:
     }
 
 
+# Downloads being prepared in this server now (run id -> how many), and when the last one of each run was ready: the
+# exported copies' size is read after they are written, not while a click's zip is still being built (walk 8B #7).
+_preparing: dict[str, int] = {}
+_prepared_at: dict[str, float] = {}
+_preparing_lock = threading.Lock()
+# The browser asks for a download's file beside the rerun its click starts, in either order: for this long after a
+# click, a download not yet begun counts as being prepared.
+REQUEST_GRACE_S = 5.0
+PREPARING_POLL_S = 1.0
+
+
+def _tracked(run_id: str, build):
+    """`build` (a download's file, made on Streamlit's thread when clicked), counted as preparing while it runs."""
+
+    def tracked():
+        with _preparing_lock:
+            _preparing[run_id] = _preparing.get(run_id, 0) + 1
+        try:
+            return build()
+        finally:
+            with _preparing_lock:
+                _preparing[run_id] -= 1
+                _prepared_at[run_id] = time.time()
+
+    return tracked
+
+
+def preparing(run_id: str, clicked: float | None = None) -> bool:
+    """Whether a download of the run is being prepared: one is building now, or this session clicked one
+    `REQUEST_GRACE_S` ago at most and none has been ready since."""
+    with _preparing_lock:
+        if _preparing.get(run_id):
+            return True
+        ready = _prepared_at.get(run_id, 0.0)
+    return clicked is not None and ready < clicked and time.time() - clicked < REQUEST_GRACE_S
+
+
+class _DownloadReasonOnly(logging.Filter):
+    """Streamlit logs a download whose file could not be made with a traceback. When the reason is the user's (a
+    run deleted elsewhere, a full disk: a `UserError` or an `OSError`), the page shows it (`show_download_failure`,
+    `gone_note`), and the log keeps one line with it; any other failure keeps its traceback for an engineer."""
+
+    name = "ftlib_download_reason_only"
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        while exc is not None and not isinstance(exc, (UserError, OSError)):
+            exc = exc.__cause__ or exc.__context__
+        if exc is not None:
+            record.msg, record.args = "A download could not be prepared (the page says why): %s", (str(exc),)
+            record.exc_info, record.exc_text = None, None
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+        return True
+
+
+# Where Streamlit 1.67 logs a failed download callable (DeferredFileHandler). ui.common.deferred_download, which
+# keeps the reason for the page, is the better home for this filter.
+DOWNLOAD_LOG = "streamlit.runtime.backend_operation_handler"
+
+
+def quiet_download_failures() -> None:
+    """Install `_DownloadReasonOnly` on Streamlit's download log, once per process."""
+    logger = logging.getLogger(DOWNLOAD_LOG)
+    if not any(getattr(f, "name", None) == _DownloadReasonOnly.name for f in logger.filters):
+        logger.addFilter(_DownloadReasonOnly())
+
+
 def export_panel(run_id: str) -> None:
     """Download buttons for a finished run; each file is built only when its button is clicked."""
     run = runs.find(run_id)
     if run.read_status().get("state") != "finished":
         return
+    quiet_download_failures()
     st.markdown("#### Export")
     items = export.downloads(run)
     for item in items:
         show_download_failure(f"dl_{item.kind}_{run_id}")  # e.g. a full disk while zipping, from the last click
     for column, item in zip(st.columns(2), items, strict=False):
         key = f"dl_{item.kind}_{run_id}"
-        column.download_button(
+        # Its click's rerun sees True: the browser asks for the file beside it. (An `on_click` callable instead
+        # made Streamlit 1.67 drop the file's callable before that request came: "Deferred file … not found".)
+        if column.download_button(
             item.label,
             key=key,
             mime="application/zip",
             file_name=item.file_name(run),
-            data=deferred_download(key, lambda item=item: export.zip_folder(item.build())),
-        )
+            data=deferred_download(key, _tracked(run_id, lambda item=item: export.zip_folder(item.build()))),
+        ):
+            st.session_state.setdefault(DOWNLOADED, {})[run_id] = time.time()
         column.caption(item.caption)
     st.caption(f"On this machine: `{run.path}`")
-    size = export.exported_bytes(run)
-    if size:  # a merged model and its zip: ~1 GB a LoRA run of the default model, easy to forget on a shared disk
+    exported_copies(run)
+
+
+def _remove_exports(run_id: str) -> None:
+    """The "Remove them" button's callback: it runs before the redraw, so the size under it is already the new one.
+    A stale button (a teammate removed them first, or deleted the run) says there was nothing left to remove."""
+    try:
+        freed = export.remove_exported(runs.find(run_id))
+    except (UserError, OSError) as exc:
+        st.session_state[EXPORTS_NOTE] = (run_id, "error", f"Could not remove the exported copies: {exc}")
+        return
+    if freed:
+        note = ("success", f"Removed {human(freed)}; the run's own result is untouched.")
+    else:
+        note = ("info", "Nothing to remove: the exported copies were already removed (perhaps in another tab).")
+    st.session_state[EXPORTS_NOTE] = (run_id, *note)
+
+
+def exported_copies(run) -> None:
+    """What the merged model and zips take in the run's folder, and a button to remove them. Read after the
+    downloads being prepared are written (a fragment polls until then), never mid-way (walk 8B #7)."""
+    clicked = st.session_state.get(DOWNLOADED, {}).get(run.id)
+    waiting = preparing(run.id, clicked)
+
+    @st.fragment(run_every=PREPARING_POLL_S if waiting else None)
+    def panel() -> None:
+        if preparing(run.id, clicked):
+            st.caption("⏳ Preparing the download… The size of the exported copies shows here once it is ready.")
+            return
+        st.session_state.get(DOWNLOADED, {}).pop(run.id, None)
+        if waiting:
+            st.rerun()  # ready: redraw the page once, polling off
+        note = st.session_state.get(EXPORTS_NOTE)
+        if note and note[0] == run.id:
+            del st.session_state[EXPORTS_NOTE]
+            getattr(st, note[1])(note[2])
+        size = export.exported_bytes(run)
+        if not size:
+            return
+        # A merged model and its zip: ~1 GB a LoRA run of the default model, easy to forget on a shared disk.
         text, button = st.columns([4, 1])
         text.caption(
             f"The exported copies (the merged model, the zips) take {human(size)} in this run's folder; a download "
             "builds them again. A model box pointing at this run's `merged/` folder would need it exported again."
         )
-        if button.button("Remove them", key=f"rm_exports_{run_id}"):
-            with user_errors("Could not remove the exported copies"):
-                st.success(f"Removed {human(export.remove_exported(run))}; the run's own result is untouched.")
+        button.button("Remove them", key=f"rm_exports_{run.id}", on_click=_remove_exports, args=(run.id,))
+
+    panel()
 
 
 def runs_table(rows: list[RunSummary]) -> None:
@@ -394,6 +561,8 @@ __all__ = [
     "controls",
     "engineer_numbers",
     "export_panel",
+    "exported_copies",
+    "gone_note",
     "fmt_seconds",
     "live_numbers",
     "memory_panel",
