@@ -59,18 +59,32 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def check_model_argument(args: argparse.Namespace) -> None:
+    """A model folder given as a command's model (`--model DIR`, `models info DIR`) is checked before the command
+    starts (`ftlib.models.check_model`: a readable config.json, weights files), as the sidebar checks a typed one:
+    one `error:` line saying what is missing, rather than a failure midway. `default` and hub ids are resolved by the
+    command itself (converting or finding them takes a while, and a typo in another argument should not wait)."""
+    from pathlib import Path
+
+    model = getattr(args, "model", None)
+    if isinstance(model, str) and model.strip() not in ("", "default") and Path(model.strip()).expanduser().exists():
+        from ftlib.models import check_model
+
+        check_model(model.strip())
+
+
 def main(argv: list[str] | None = None) -> int:
     from ftlib.sharing import process_env
 
     process_env()  # before any command imports torch: idle OpenMP threads sleep, FTLIB_THREADS applies
-    # A command says its own progress: transformers' "Loading weights" bars (read when it is imported, hence now) and
+    # A command says its own progress: transformers' "Loading weights" bars (off before it is imported, hence now) and
     # the library messages a run's log leaves out too (ftlib.worker) would only bury it. =0 brings the bars back.
-    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     from ftlib.worker import quiet_known_noise
 
     quiet_known_noise()
     try:
         args = build_parser().parse_args(argv)
+        check_model_argument(args)
         return int(args.handler(args) or 0)
     except BrokenPipeError:  # the reader stopped early (`| head`): as any command-line tool, leave quietly
         os.dup2(

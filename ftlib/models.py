@@ -19,6 +19,7 @@ import contextlib
 import json
 import os
 import shutil
+import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -162,6 +163,112 @@ def resolve_model(spec: str = DEFAULT_MODEL, progress: Progress | None = None) -
     if spec.startswith((".", "/", "~")) or spec.count("/") > 1:
         raise ModelError(f"The model directory '{spec}' does not exist.")
     return _hub_snapshot(spec)
+
+
+# The weights files `from_pretrained` reads from a model folder (transformers' SAFE_WEIGHTS_NAME, WEIGHTS_NAME and
+# their sharded indexes); the pickled ones are refused later (`_check_safetensors`), with their own reason.
+_WEIGHTS = ("model.safetensors", "pytorch_model.bin")
+_WEIGHT_INDEXES = ("model.safetensors.index.json", "pytorch_model.bin.index.json")
+
+
+def check_model_dir(path: Path, spec: str | None = None) -> None:
+    """Refuse a model folder this studio cannot load, with what is wrong and how to fix it: a config.json that is not
+    a model's description (broken JSON, no `model_type`), no weights files (or a sharded index whose parts are
+    missing), only pickled weights. Reads a few small files; loads nothing.
+
+    Called once where a model is chosen (`check_model`: the sidebar's box, the CLI's model arguments), so a folder
+    that would fail on every page, or at the start of a queued run, is refused before anything uses it.
+    """
+    name = spec or str(path)
+    config_file = path / "config.json"
+    try:
+        config = json.loads(config_file.read_text(encoding="utf-8"))
+    except ValueError as exc:  # broken JSON, or not UTF-8
+        raise ModelError(
+            f"The config.json of '{name}' is not valid JSON ({exc}): it is the model's description, which every "
+            "page reads first. Save the model again with `save_pretrained`, or repair the file."
+        ) from exc
+    if not isinstance(config, dict) or not config.get("model_type"):
+        raise ModelError(
+            f"The config.json of '{name}' names no `model_type`, so transformers cannot tell which model it is. "
+            'Save the model again with `save_pretrained` (its config.json then says e.g. "model_type": "llama").'
+        )
+    for index_name in _WEIGHT_INDEXES:
+        index = path / index_name
+        if not index.is_file():
+            continue
+        try:
+            parts = set(json.loads(index.read_text(encoding="utf-8"))["weight_map"].values())
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise ModelError(
+                f"'{name}' has a broken {index_name} (it lists the parts of sharded weights): {exc}. Copy the "
+                "model folder again, or save it again with `save_pretrained`."
+            ) from exc
+        missing = sorted(p for p in parts if not (path / p).is_file())
+        if missing:
+            raise ModelError(
+                f"'{name}' is missing {len(missing)} of the {len(parts)} weights files its {index_name} lists "
+                f"(e.g. {missing[0]}). Copy the whole model folder, every part included."
+            )
+        break
+    else:
+        if not any((path / w).is_file() for w in _WEIGHTS):
+            raise ModelError(
+                f"'{name}' has a config.json but no weights: no model.safetensors (nor sharded weights with "
+                "model.safetensors.index.json). Point to the folder `save_pretrained` wrote the whole model to, "
+                "or copy its weights files in beside config.json."
+            )
+    _check_safetensors(path)
+
+
+def check_model(spec: str = DEFAULT_MODEL, progress: Progress | None = None) -> Path:
+    """`resolve_model`, then `check_model_dir`: the check where a model is chosen. Returns the model's folder."""
+    path = resolve_model(spec, progress)
+    check_model_dir(path, spec)
+    return path
+
+
+def same_model(a: str, b: str) -> bool:
+    """Whether two model specs name one model: the same text, or local folders that are one folder (`default` is its
+    converted folder). Converts nothing.
+
+    >>> same_model("HuggingFaceTB/SmolLM2-135M", "HuggingFaceTB/SmolLM2-135M"), same_model("default", "org/other")
+    (True, False)
+    """
+
+    def key(spec: str) -> str:
+        spec = (spec or DEFAULT_MODEL).strip()
+        path = default_model_dir() if spec == DEFAULT_MODEL else Path(spec).expanduser()
+        return str(path.resolve()) if spec == DEFAULT_MODEL or path.exists() else spec
+
+    return key(a) == key(b)
+
+
+LAST_MODEL_FILE = "last_model.json"  # in the workspace: the model last chosen there (the sidebar's box)
+
+
+def remember_model(workspace: Path, spec: str) -> None:
+    """Record `spec` as the model last chosen in the workspace folder `workspace`, so a fresh session (a browser
+    refresh, a second tab, an app restart) starts from it, as it does from the split last made active. Written
+    through a temporary file renamed into place; an OSError (a full disk) is the caller's to word."""
+    target = Path(workspace) / LAST_MODEL_FILE
+    partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
+    try:
+        partial.write_text(json.dumps({"model": spec, "at": time.time()}), encoding="utf-8")
+        os.replace(partial, target)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def last_model(workspace: Path) -> str | None:
+    """The model `remember_model` recorded in `workspace`, unchecked (the caller checks it, as any chosen model);
+    None when none was recorded or the record cannot be read."""
+    try:
+        record = json.loads((Path(workspace) / LAST_MODEL_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    spec = record.get("model") if isinstance(record, dict) else None
+    return spec.strip() if isinstance(spec, str) and spec.strip() else None
 
 
 def cuda_available() -> bool:

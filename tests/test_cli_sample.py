@@ -272,3 +272,46 @@ def test_sample_marks_an_answer_that_repeats_itself(capsys, run, varied_dir, mon
     assert main(argv) == 0
     out = capsys.readouterr().out
     assert out.count("↻ repeats itself: common for small models; try a sampled setting") == 2  # base and the run
+
+
+def test_a_run_is_sampled_on_its_own_base_model(capsys, run, varied_dir, varied_model):
+    """Walk 8A: `sample --model X --adapter RUN` loaded the run's adapter onto X, another model of the same shapes, and
+    answered with exit 0 (the Compare page refuses such a run); without --model it took the embedded default, not the
+    run's base, and failed with 29 lines of "size mismatch". --model now defaults to the run's base, as `evaluate RUN`
+    does, and another base is refused in one line naming the run's base and the fix."""
+    other = varied_model(7)  # the same shapes as the run's base: PEFT would load the adapter into it silently
+    capsys.readouterr()  # what building it printed
+    code = main(["sample", "--model", str(other), "--adapter", str(run), "--prompt", "Hi", "--max-new-tokens", "2"])
+    err = capsys.readouterr().err
+    assert code == 2 and err.startswith("error:") and len(err.strip().splitlines()) == 1, err
+    assert f"was trained on the base model {varied_dir}, not on --model {other}" in err
+    assert "Drop --model" in err and f"--model {varied_dir}" in err
+
+    argv = ["sample", "--adapter", run.name, "--prompt", "Hello", "--max-new-tokens", "6", "--json"]
+    on_its_base = cli_json(capsys, *argv)
+    assert on_its_base == cli_json(capsys, *argv, "--model", str(varied_dir))  # no --model: the run's base
+    assert [r["model"] for r in on_its_base["results"]] == ["base", "run-trees"]
+
+
+def test_an_adapter_that_does_not_fit_the_base_is_one_line(capsys, adapter_template, tmp_path):
+    """An adapter folder from outside a run (no base recorded) on a base of other shapes: PEFT lists every weight that
+    does not fit, one line each; the error is one line that says the adapter does not fit and what to give."""
+    from ftlib.testing import make_tiny_model
+
+    narrow = make_tiny_model(tmp_path / "narrow", hidden_size=32)
+    capsys.readouterr()  # what building it printed
+    argv = ["sample", "--model", str(narrow), "--adapter", str(adapter_template), "--prompt", "Hi"]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: Could not load the adapter") and len(err.strip().splitlines()) == 1, err
+    assert f"does not fit the base model {narrow}" in err and "size mismatch for" in err
+    assert err.strip().endswith("Give the base it was trained on with --model.")
+
+
+def test_runs_of_different_bases_are_not_sampled_together(capsys, varied_dir, varied_model, adapter_template):
+    make_run("run-one", {"model": str(varied_dir), "dataset": "trees"}, adapter=adapter_template)
+    make_run("run-two", {"model": str(varied_model(7)), "dataset": "trees"}, adapter=adapter_template)
+    capsys.readouterr()
+    assert main(["sample", "--adapter", "run-one", "--adapter", "run-two", "--prompt", "Hi"]) == 2
+    err = capsys.readouterr().err
+    assert "trained on different base models" in err and f"run-two on {varied_model(7)}" in err

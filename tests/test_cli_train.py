@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
@@ -264,3 +265,88 @@ def test_python_given_as_rewards_is_refused_as_code_before_anything_starts(capsy
     assert said.startswith("error: ") and "not Python: code given here is never run" in said
     assert "FTLIB_REWARD_FUNCTIONS" in said and "exactly one reward" not in said
     assert runs.list_runs() == []  # refused before a run folder exists
+
+
+def test_a_model_folder_without_weights_is_refused_before_a_run_is_queued(
+    monkeypatch, tmp_path, capsys, tiny_model_dir
+):
+    """Walk 8A: `train --model` a folder with config.json and a tokenizer but no weights queued a run that failed as it
+    started, exit 1, the error printed three times. It is refused as the sidebar refuses it: one line, exit 2."""
+    import shutil
+
+    no_weights = tmp_path / "no-weights"
+    shutil.copytree(tiny_model_dir, no_weights, ignore=shutil.ignore_patterns("*.safetensors"))
+    broken = tmp_path / "broken-config"
+    shutil.copytree(tiny_model_dir, broken)
+    (broken / "config.json").write_text('{"architectures": ["LlamaForCausalLM"], "model_type": "llama", "hidd')
+    monkeypatch.setattr(  # a stand-in for training, should a run start after all
+        runs, "launch_command", lambda run, nproc: [sys.executable, "-c", "import time; time.sleep(60)", str(run.path)]
+    )
+    config = tmp_path / "run.json"
+    config.write_text(json.dumps({"dataset": str(_rows_file(tmp_path, CHATS)), "device": "cpu"}))
+    for folder, says in ((no_weights, "has a config.json but no weights"), (broken, "is not valid JSON")):
+        code = main(["train", str(config), "--model", str(folder), "--detach"])
+        out = capsys.readouterr()
+        try:
+            assert code == 2 and out.err.startswith("error: ") and len(out.err.strip().splitlines()) == 1, out
+            assert says in out.err and out.out == ""
+            assert runs.list_runs(refresh=False) == []
+        finally:
+            for run in runs.list_runs(refresh=False):
+                os.killpg(runs.find(run.id).read_status()["pid"], 9)
+        # The other commands that take a model check it the same way, before anything loads.
+        assert main(["sample", "--model", str(folder), "--prompt", "Hi"]) == 2
+        assert says in capsys.readouterr().err
+
+
+def test_finished_is_the_last_line_after_every_progress_line():
+    """Walk 8A: `train` printed "finished: Finished." before the last "[step 6/6]" and "[eval step 6]" lines: the log
+    the run wrote before it ended was read after its state was printed."""
+    from ftlib.commands.train import follow
+    from ftlib.testing import make_run
+
+    run = make_run("r-done", max_steps=6, message="Finished.")
+    run.log_file.write_text("[step 5/6] loss 1.2000\n[step 6/6] loss 1.1000\n[eval step 6] eval loss 1.3000\n")
+    out = io.StringIO()
+    follow("r-done", out=out, poll=0)
+    lines = out.getvalue().splitlines()
+    assert lines == ["[step 5/6] loss 1.2000", "[step 6/6] loss 1.1000", "[eval step 6] eval loss 1.3000",
+                     "[r-done] finished: Finished."]  # fmt: skip
+
+
+def test_runs_list_names_the_workspace_it_read(monkeypatch, tmp_path, capsys):
+    """Walk 8B: without FTLIB_WORKSPACE, `runs list` said "no runs yet" and not where it looked (the server's runs were
+    in another workspace)."""
+    assert main(["runs", "list"]) == 0
+    out = capsys.readouterr().out
+    assert f"no runs yet in {tmp_path / 'workspace' / 'runs'} (the workspace FTLIB_WORKSPACE names)" in out
+    monkeypatch.delenv("FTLIB_WORKSPACE")
+    monkeypatch.setenv("FTLIB_HOME", str(tmp_path / "home"))
+    assert main(["runs", "list"]) == 0
+    out = capsys.readouterr().out
+    assert (
+        f"no runs yet in {tmp_path / 'home' / 'workspace' / 'runs'} (the default workspace: FTLIB_WORKSPACE is not"
+        in out
+    )
+    assert "set it to the folder the studio server was started with" in out
+
+
+def test_runs_commands_take_the_name_the_pages_show(capsys):
+    """Walk 8B: `runs resume ana-team` (the name on the pages) said "There is no run 'ana-team'": only the full id was
+    taken. A name one run has stands for it; a name several runs have is refused with their ids."""
+    from ftlib.testing import make_run
+
+    make_run("20261130-173905-lora-ana-team", {"name": "ana-team"}, max_steps=6)
+    make_run("20261130-180000-lora-ben-x", {"name": "ben"}, state="interrupted", stopped_by="user", max_steps=6)
+    make_run("20261130-181000-lora-ben-y", {"name": "ben"}, max_steps=6)
+    assert main(["runs", "show", "ana-team"]) == 0
+    assert "id: 20261130-173905-lora-ana-team" in capsys.readouterr().out
+    assert main(["runs", "log", "ana-team"]) == 0
+    assert main(["runs", "delete", "ana-team", "--yes"]) == 0
+    assert "deleted 20261130-173905-lora-ana-team" in capsys.readouterr().out
+    assert main(["runs", "resume", "ben"]) == 2
+    err = capsys.readouterr().err
+    assert "Several runs are named 'ben': 20261130-181000-lora-ben-y, 20261130-180000-lora-ben-x" in err
+    assert main(["runs", "stop", "nobody"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: There is no run 'nobody', by id or by name, in ") and "FTLIB_WORKSPACE" in err

@@ -162,3 +162,63 @@ def test_default_model_is_converted_once_and_generates(smol_tokenizer):
     )
     out = model.generate(**inputs, max_new_tokens=12, do_sample=False)
     assert "Paris" in smol_tokenizer.decode(out[0, inputs["input_ids"].shape[1] :])
+
+
+def _copy_without(source, target, *names):
+    """A copy of the model folder `source` without the files `names`."""
+    import shutil
+
+    shutil.copytree(source, target, ignore=shutil.ignore_patterns(*names))
+    return target
+
+
+def _sharded(path):
+    """Split model.safetensors into two parts with their index, as `save_pretrained(max_shard_size=...)` writes it."""
+    from safetensors.torch import load_file, save_file
+
+    weights = load_file(path / "model.safetensors")
+    names = sorted(weights)
+    parts = {"model-00001-of-00002.safetensors": names[:3], "model-00002-of-00002.safetensors": names[3:]}
+    for part, keys in parts.items():
+        save_file({k: weights[k] for k in keys}, path / part, metadata={"format": "pt"})
+    (path / "model.safetensors").unlink()
+    index = {"metadata": {}, "weight_map": {k: part for part, keys in parts.items() for k in keys}}
+    (path / "model.safetensors.index.json").write_text(json.dumps(index))
+    return path
+
+
+# (id, how the folder is spoiled, what the refusal says). Each folder holds a tokenizer, so before the check it passed
+# the sidebar and Tokens, and failed only at the start of a run (no weights) or as "Could not load a tokenizer".
+SPOILED = [
+    ("no-weights", lambda p: p.joinpath("model.safetensors").unlink(), "has a config.json but no weights"),
+    ("broken-json", lambda p: p.joinpath("config.json").write_text('{"model_type": "llama", "hidden_'),
+     "config.json of '{p}' is not valid JSON"),
+    ("no-model-type", lambda p: p.joinpath("config.json").write_text('{"hidden_size": 64}'), "names no `model_type`"),
+    ("a-shard-missing", lambda p: _sharded(p).joinpath("model-00002-of-00002.safetensors").unlink(),
+     "missing 1 of the 2 weights files its model.safetensors.index.json lists (e.g. model-00002-of-00002"),
+    ("pickled-only", lambda p: p.joinpath("model.safetensors").rename(p / "pytorch_model.bin"), "only pickled (.bin)"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("spoil, message", [c[1:] for c in SPOILED], ids=[c[0] for c in SPOILED])
+def test_a_model_folder_that_cannot_load_is_refused_where_it_is_chosen(tmp_path, tiny_model_dir, spoil, message):
+    folder = _copy_without(tiny_model_dir, tmp_path / "model")
+    models.check_model(str(folder))  # whole, it passes
+    spoil(folder)
+    assert models.resolve_model(str(folder)) == folder  # it is still a model folder by its name...
+    with pytest.raises(ModelError) as refused:
+        models.check_model(str(folder))  # ...that is refused where a model is chosen
+    assert message.format(p=folder) in str(refused.value)
+
+
+def test_sharded_weights_with_every_part_pass_and_load(tmp_path, tiny_model_dir):
+    folder = _sharded(_copy_without(tiny_model_dir, tmp_path / "sharded"))
+    assert models.check_model(str(folder)) == folder
+    assert models.model_info(models.load_model(str(folder), device="cpu")).parameters > 0
+
+
+def test_same_model_compares_folders_not_spellings(tmp_path, tiny_model_dir):
+    assert models.same_model(str(tiny_model_dir), str(tiny_model_dir) + "/")
+    assert models.same_model(str(tiny_model_dir), str(tiny_model_dir / ".." / tiny_model_dir.name))
+    assert not models.same_model(str(tiny_model_dir), "default")
+    assert models.same_model("default", str(models.default_model_dir()))

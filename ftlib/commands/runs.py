@@ -5,6 +5,9 @@ python -m ftlib runs show 20261123-091500-lora-chat_style --json
 python -m ftlib runs stop ID            # graceful: saves a checkpoint, ends `interrupted`
 python -m ftlib runs resume ID          # continues from the last checkpoint (optimizer state included)
 python -m ftlib runs export ID [--merged] [--zip]
+
+ID is a run's id (its folder name) or the name the pages show for it, when one run has it (`runs resume ana-team`).
+The runs are those of the workspace FTLIB_WORKSPACE names (else the default one): `runs list` says which.
 """
 
 from __future__ import annotations
@@ -54,7 +57,7 @@ def _list(args) -> int:
         print(json.dumps([{k: v for k, v in r.as_dict().items() if k != "log_tail"} for r in rows]))
         return 0
     if not rows:
-        print("no runs yet: start one with `python -m ftlib train CONFIG.yaml`")
+        print(f"no runs yet in {workspace_words()}: start one with `python -m ftlib train CONFIG.yaml`")
         return 0
     # What each run is judged by, in words: "loss 1.2345", GRPO "reward 0.930", a reward model "accuracy 97%".
     print(f"{'id':<48}{'state':<21}{'method':<14}{'step':>11}  {'training':<16}{'held-out':<16}dataset")
@@ -64,10 +67,50 @@ def _list(args) -> int:
     return 0
 
 
+def workspace_words() -> str:
+    """Which workspace this command reads, and how to choose another: a studio server started with FTLIB_WORKSPACE
+    keeps its runs there, and a CLI without it reads the default workspace and finds none of them."""
+    import os
+
+    from ftlib.workspace import runs_dir
+
+    if os.environ.get("FTLIB_WORKSPACE"):
+        return f"{runs_dir()} (the workspace FTLIB_WORKSPACE names)"
+    return (
+        f"{runs_dir()} (the default workspace: FTLIB_WORKSPACE is not set; set it to the folder the studio server "
+        "was started with to see its runs)"
+    )
+
+
+def run_id(given: str) -> str:
+    """The run `given` names: its id (the folder name `runs list` shows), or the name the pages show for it (the
+    name given when it was queued, e.g. `ana-team` for 20261130-173905-lora-ana-team), when exactly one run has it.
+
+    Several runs with that name are refused with their ids; no run is refused naming the workspace that was read.
+    """
+    from ftlib import runs
+    from ftlib.errors import UserError
+
+    try:
+        return runs.find(given).id
+    except runs.RunError:
+        pass
+    named = [r.id for r in runs.list_runs(refresh=False) if r.name.strip() and r.name.strip() == given.strip()]
+    if len(named) == 1:
+        return named[0]
+    if named:
+        raise UserError(f"Several runs are named '{given}': {', '.join(named)}. Give one of these ids.")
+    raise UserError(
+        f"There is no run '{given}', by id or by name, in {workspace_words()}. `python -m ftlib runs list` shows "
+        "the runs."
+    )
+
+
 def _show(args) -> int:
     from ftlib import runs
 
     runs.advance()
+    args.id = run_id(args.id)
     info = runs.get(args.id)
     if args.json:
         print(json.dumps(info))
@@ -103,9 +146,9 @@ def _show(args) -> int:
 def _stop(args) -> int:
     from ftlib import runs
 
-    run_id = args.id or _the_active_run()
-    status = runs.stop(run_id)
-    print(f"{run_id}: {status['state']} - {status.get('message', '')}")
+    chosen = run_id(args.id) if args.id else _the_active_run()
+    status = runs.stop(chosen)
+    print(f"{chosen}: {status['state']} - {status.get('message', '')}")
     return 0
 
 
@@ -125,6 +168,7 @@ def _the_active_run() -> str:
 def _resume(args) -> int:
     from ftlib import runs
 
+    args.id = run_id(args.id)
     status = runs.resume(args.id)
     print(f"{args.id}: {status['state']} - {status.get('message', '')}")
     if args.wait:
@@ -138,7 +182,7 @@ def _resume(args) -> int:
 def _export(args) -> int:
     from ftlib import export, runs
 
-    run = runs.find(args.id)
+    run = runs.find(run_id(args.id))
     if args.merged:
         folder = export.export_merged(run)
     elif run.output() is not None and run.output()[1]:
@@ -154,7 +198,7 @@ def _export(args) -> int:
 def _log(args) -> int:
     from ftlib import runs
 
-    for line in runs.find(args.id).log_tail(lines=args.n):
+    for line in runs.find(run_id(args.id)).log_tail(lines=args.n):
         print(line)
     return 0
 
@@ -166,6 +210,7 @@ def _delete(args) -> int:
     from ftlib.errors import UserError
     from ftlib.memory import human
 
+    args.id = run_id(args.id)
     run = runs.find(args.id)
     size = sum(f.stat().st_size for f in run.path.rglob("*") if f.is_file())
     if not args.yes:

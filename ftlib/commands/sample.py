@@ -7,18 +7,26 @@ JSON: {"results": [{"model", "setting", "template", "text", "finish_reason", "re
 model-major (every setting of the base, then every setting of each adapter). Each run reads the prompt in the chat
 template it trained with (`template`), the base in the first run's; `--template` sets one for all. `prob` is the
 model's own probability of the token; `sample_prob` its probability in the filtered distribution it was drawn from.
+The base is the one the runs were trained on unless `--model` names it; another base than a run's is refused, since
+its adapter fits only its own.
 """
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
-from ftlib.errors import plural
+from ftlib.errors import UserError, plural
 
 
 def register(sub) -> None:
     p = sub.add_parser("sample", help="compare decoding settings and models on one prompt")
-    p.add_argument("--model", default="default", help="base model: default, a model folder or a cached hub id")
+    p.add_argument(
+        "--model",
+        default=None,
+        help="base model: default, a model folder or a cached hub id (default: the base the runs were trained on, "
+        "else default); a run is sampled only on its own base",
+    )
     p.add_argument(
         "--adapter",
         action="append",
@@ -50,6 +58,83 @@ def register(sub) -> None:
     p.set_defaults(handler=_sample)
 
 
+def _trained_on(path: Path) -> str:
+    """The base model a run (or its adapter/ or model/ folder) was trained on, from its config.json; "" for a folder
+    from outside a run."""
+    from ftlib.rundir import RunDir, run_folder_of
+
+    config = RunDir(run_folder_of(path)).read_config()
+    model = config.get("model") if isinstance(config, dict) else None
+    return model.strip() if isinstance(model, str) else ""
+
+
+def base_model(given: str | None, runs: list[Path]) -> str:
+    """The base to load: `--model`, else the base the runs were trained on (as `evaluate RUN` does), else `default`.
+
+    A run's adapter loaded onto another base runs on weights it never saw: with the same shapes it answers as if
+    nothing were wrong, with others PEFT lists every weight that does not fit. So a run is sampled on its own base
+    only, as the Compare page offers a run only with its base: `--model` naming another one is refused, and so are
+    runs trained on different bases together.
+    """
+    from ftlib.models import DEFAULT_MODEL, same_model
+
+    trained = [(run, base) for run in runs if (base := _trained_on(run))]
+    if given is None:
+        bases: list[str] = []
+        for _, base in trained:
+            if not any(same_model(base, b) for b in bases):
+                bases.append(base)
+        if len(bases) > 1:
+            each = "; ".join(f"{_run_name(run)} on {base}" for run, base in trained)
+            raise UserError(
+                f"These runs were trained on different base models ({each}): an adapter only works in its own base. "
+                "Sample the runs of one base at a time."
+            )
+        return bases[0] if bases else DEFAULT_MODEL
+    for run, base in trained:
+        if not same_model(given, base):
+            raise UserError(
+                f"The run {_run_name(run)} was trained on the base model {base}, not on --model {given}: its "
+                f"adapter fits only the base it was trained on. Drop --model to sample it on its base, or pass "
+                f"--model {base}."
+            )
+    return given
+
+
+def _run_name(path: Path) -> str:
+    from ftlib.rundir import run_folder_of
+
+    return run_folder_of(path).name
+
+
+def _load(model: str, runs: list[Path], device: str | None):
+    """`load_model_set`, with its failures in one line: a base from a run's config.json that cannot be loaded here
+    names the run, and an adapter that does not fit its base says so once rather than listing each weight."""
+    from ftlib import modelset as M
+    from ftlib.models import ModelError, check_model
+
+    trained = {_trained_on(run) for run in runs} - {""}
+    if model in trained and Path(model).expanduser().exists():
+        try:
+            check_model(model)  # the run's base: a --model folder was checked already (ftlib.cli)
+        except ModelError as exc:
+            raise UserError(f"The base model the run was trained on cannot be used: {exc}") from exc
+    try:
+        return M.load_model_set(model, runs, device=device)
+    except UserError as exc:
+        lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+        if len(lines) == 1:
+            raise
+        misfits = [line.rstrip(".") for line in lines if line.startswith("size mismatch")]
+        if not misfits:
+            raise UserError(" ".join(lines)) from exc  # one line all the same
+        head = lines[0].split(": Error(s) in loading", 1)[0].rstrip(":")
+        raise UserError(
+            f"{head}: it does not fit the base model {model} ({len(misfits)} of its weights have other shapes than "
+            f"this base's, e.g. {misfits[0]}). Give the base it was trained on with --model."
+        ) from exc
+
+
 def _sample(args) -> int:
     from ftlib import lease
     from ftlib import modelset as M
@@ -61,7 +146,7 @@ def _sample(args) -> int:
     settings = [S.parse_setting(s) for s in (args.setting or ["greedy"])]
     S.check_max_new_tokens(args.max_new_tokens)
     runs = [M.resolve_run(a) for a in args.adapter]
-    models = M.load_model_set(args.model, runs, device=args.device)
+    models = _load(base_model(args.model, runs), runs, args.device)
     # Each tuned model reads the prompt in the template it trained with (a custom one's Jinja text included).
     prompts = M.render_prompts(models, args.prompt, system=args.system, template=args.template)
     rows = S.grid_rows({name: p.ids for name, p in prompts.items()}, settings, models.names)

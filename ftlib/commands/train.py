@@ -102,9 +102,8 @@ def follow(run_id: str, out=sys.stdout, poll: float = 1.0):
     while True:
         try:
             info = runs.wait(run_id, timeout=0)
-            if info.state != last_state:
-                print(f"[{run_id}] {info.state}: {info.message}", file=out, flush=True)
-                last_state = info.state
+            # The log is read after the state: what the run wrote before it ended is all there, and printed before
+            # the state line, so "finished" comes after the last step's lines.
             if run.log_file.is_file():
                 with open(run.log_file, encoding="utf-8", errors="replace") as handle:
                     handle.seek(offset)
@@ -113,6 +112,9 @@ def follow(run_id: str, out=sys.stdout, poll: float = 1.0):
                 for line in chunk.splitlines():
                     if line.startswith("[") or "Error" in line or "Traceback" in line:
                         print(line, file=out, flush=True)  # our progress lines and errors, not library noise
+            if info.state != last_state:
+                print(f"[{run_id}] {info.state}: {info.message}", file=out, flush=True)
+                last_state = info.state
             if info.state in runs.DONE:
                 return info
             time.sleep(poll)
@@ -129,10 +131,14 @@ def follow(run_id: str, out=sys.stdout, poll: float = 1.0):
 
 def _train(args) -> int:
     from ftlib import runs
+    from ftlib.models import check_model
     from ftlib.training import preflight
 
     flags = {name: getattr(args, f"set_{name}") for name in field_specs()}
     config = load_config(args.config, args.set, flags)
+    # A model folder without weights or with a broken config.json is refused here, as the sidebar refuses it: queued,
+    # the run would only fail as it starts.
+    check_model(config.model)
     report = preflight(config)
     if not report.ok:
         raise ConfigError(" ".join(report.errors))
