@@ -411,8 +411,14 @@ def model_roots() -> list[Path]:
     return [workspace_dir(), ftlib_home() / "models", *_env_dirs("FTLIB_MODEL_DIRS")]
 
 
-def check_browser_path(path: str | Path, roots: list[Path], what: str = "file") -> Path:
-    """Resolve a path typed in the browser and refuse it unless it lies under one of `roots`.
+def check_browser_path(
+    path: str | Path,
+    roots: list[Path],
+    what: str = "file",
+    fix: str = "Upload it instead, or ask the operator to add its folder to FTLIB_DATA_DIRS.",
+) -> Path:
+    """Resolve a path typed in the browser and refuse it unless it lies under one of `roots`; `fix` ends the
+    refusal (the default is a data file's: uploading it, or the server's data setting).
 
     The CLI is the operator's own tool and is not limited; the web UI is shared, so a typed path must
     not reach `/etc/passwd` or another team's folders (symlinks are resolved before the check).
@@ -421,10 +427,7 @@ def check_browser_path(path: str | Path, roots: list[Path], what: str = "file") 
     if any(inside(root, resolved) for root in roots):
         return resolved
     allowed = ", ".join(str(r) for r in roots)
-    raise PathNotAllowed(
-        f"The {what} '{path}' is outside the folders this server allows ({allowed}). "
-        "Upload it instead, or ask the operator to add its folder to FTLIB_DATA_DIRS / FTLIB_MODEL_DIRS."
-    )
+    raise PathNotAllowed(f"The {what} '{path}' is outside the folders this server allows ({allowed}). {fix}")
 
 
 def check_browser_model(spec: str) -> str:
@@ -433,4 +436,6 @@ def check_browser_model(spec: str) -> str:
     looks_like_path = spec.startswith((".", "/", "~")) or os.sep in spec and Path(spec).expanduser().exists()
     if spec == "default" or not looks_like_path:
         return spec
-    return str(check_browser_path(spec, model_roots(), what="model folder"))
+    # No upload for models: the server's model setting is the way to allow a folder.
+    fix = "Ask the operator to add its folder to FTLIB_MODEL_DIRS, the setting of the folders models may come from."
+    return str(check_browser_path(spec, model_roots(), what="model folder", fix=fix))

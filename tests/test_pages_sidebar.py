@@ -71,3 +71,58 @@ def test_a_refused_model_is_explained_once_and_then_gone(tiny_model_dir, monkeyp
     assert errors(at) == [] and box(at).value == str(tiny_model_dir)
     at.run()
     assert errors(at) == [] and box(at).value == str(tiny_model_dir)
+
+
+def _copy(source: Path, target: Path) -> Path:
+    import shutil
+
+    shutil.copytree(source, target)
+    return target
+
+
+def test_a_model_folder_that_cannot_load_is_refused_in_the_box(tiny_model_dir, tmp_path, monkeypatch):
+    """Walk 8A: a folder with config.json and a tokenizer but no weights, and one whose config.json is broken, were
+    taken by the box; the first failed only when a run started, the second on every page as "Could not load a
+    tokenizer". Both are refused where they are typed, saying what is wrong."""
+    monkeypatch.setenv("FTLIB_MODEL_DIRS", str(tmp_path))
+    no_weights = _copy(tiny_model_dir, tmp_path / "no-weights")
+    (no_weights / "model.safetensors").unlink()
+    broken = _copy(tiny_model_dir, tmp_path / "broken-config")
+    (broken / "config.json").write_text('{"architectures": ["LlamaForCausalLM"], "model_type": "llama", "hidden_size')
+    at = sidebar()
+    for folder, says in ((no_weights, "has a config.json but no weights"), (broken, "config.json of")):
+        box(at).set_value(str(folder)).run()
+        [refusal] = errors(at)
+        assert refusal.startswith(f"`{folder}` cannot be used:") and says in refusal, refusal
+        assert box(at).value == "default"
+    assert "is not valid JSON" in refusal and "Could not load a tokenizer" not in refusal
+
+
+def test_a_model_outside_the_allowed_folders_names_the_model_setting_only(tiny_model_dir):
+    """Walk 8A: the refusal said "Upload it instead" (there is no model upload) and named FTLIB_DATA_DIRS too."""
+    at = sidebar()
+    box(at).set_value(str(tiny_model_dir)).run()  # FTLIB_MODEL_DIRS is not set: outside the allowed folders
+    [refusal] = errors(at)
+    assert "outside the folders this server allows" in refusal and "FTLIB_MODEL_DIRS" in refusal
+    assert "pload" not in refusal and "FTLIB_DATA_DIRS" not in refusal
+
+
+def test_a_new_session_starts_from_the_model_last_chosen(tiny_model_dir, tmp_path, monkeypatch):
+    """Walk 8A: a browser refresh put the box back to `default` (the dataset survived: it is kept in the workspace), so
+    the next run would have started on SmolLM2. A new session starts from the model last chosen in the workspace; one
+    that no longer loads gives way to `default` with a note that says which and why."""
+    monkeypatch.setenv("FTLIB_MODEL_DIRS", str(tmp_path))
+    mine = _copy(tiny_model_dir, tmp_path / "my-model")
+    box(sidebar()).set_value(str(mine)).run()
+
+    refreshed = sidebar()  # a refresh, a second tab: a new session
+    assert box(refreshed).value == str(mine) and errors(refreshed) == [] and not refreshed.sidebar.caption
+
+    (mine / "model.safetensors").unlink()  # its weights are gone since
+    gone = sidebar()
+    assert box(gone).value == "default" and errors(gone) == []
+    [note] = [c.value for c in gone.sidebar.caption]
+    assert note.startswith(f"The model last chosen here, `{mine}`, cannot be used any more (") and "no weights" in note
+    assert note.endswith("Back to `default`.")
+    gone.run()
+    assert not gone.sidebar.caption and box(gone).value == "default"  # said once

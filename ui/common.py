@@ -33,13 +33,17 @@ def active_model() -> str:
 
 
 MODEL_ERROR_KEY = "_model_error"
+MODEL_NOTE_KEY = "_model_note"
 
 
 def model_box() -> None:
     """The sidebar's Model box. A typed model is checked at once (`_check_model_input`); refused, the last good
     model stays in the box and the reason shows under it on the run that follows the typing, once: the next run
-    (a click, another page) drops it, as does typing a model that works."""
-    st.session_state.setdefault(MODEL_KEY, active_model())
+    (a click, another page) drops it, as does typing a model that works. A new session starts from the model last
+    chosen in the workspace (`_remembered_model`), as it does from the split last made active."""
+    if MODEL_KEY not in st.session_state:
+        st.session_state[MODEL_KEY] = _remembered_model()
+        st.session_state["_model_last_good"] = st.session_state[MODEL_KEY]
     st.text_input(
         "Model",
         key=MODEL_KEY,
@@ -50,17 +54,47 @@ def model_box() -> None:
     error = st.session_state.pop(MODEL_ERROR_KEY, None)
     if error:
         st.error(error)
+    note = st.session_state.pop(MODEL_NOTE_KEY, None)
+    if note:
+        st.caption(note)
+
+
+def _usable_model(typed: str) -> None:
+    """The check of a chosen model: allowed to a browser (`workspace.check_browser_model`), and a model this machine
+    can load (`ftlib.models.check_model`: a folder with a readable config and its weights, a cached hub id)."""
+    from ftlib.models import check_model
+
+    workspace.check_browser_model(typed)
+    check_model(typed)
+
+
+def _remembered_model() -> str:
+    """The model last chosen in the workspace, checked again (its folder may have changed since); `default` when none
+    was recorded or it no longer passes, with a note under the box saying which and why."""
+    from ftlib.models import DEFAULT_MODEL, last_model
+
+    remembered = last_model(workspace.workspace_dir())
+    if not remembered or remembered == DEFAULT_MODEL:
+        return DEFAULT_MODEL
+    try:
+        _usable_model(remembered)
+    except UserError as exc:
+        st.session_state[MODEL_NOTE_KEY] = (
+            f"The model last chosen here, `{remembered}`, cannot be used any more ({exc}). Back to `default`."
+        )
+        return DEFAULT_MODEL
+    return remembered
 
 
 def _check_model_input() -> None:
-    """Check a typed model name at once: outside the allowed folders, or not a model this machine has, it is
-    refused with the reason and the fix, and the last good model stays active."""
-    from ftlib.models import resolve_model
+    """Check a typed model name at once: outside the allowed folders, or not a model this machine has (no weights,
+    a broken config.json), it is refused with the reason and the fix, and the last good model stays active. A model
+    that passes is the one a new session starts from."""
+    from ftlib.models import remember_model
 
     typed = st.session_state[MODEL_KEY].strip() or "default"
     try:
-        workspace.check_browser_model(typed)
-        resolve_model(typed)
+        _usable_model(typed)
     except UserError as exc:
         st.session_state[MODEL_ERROR_KEY] = f"`{typed}` cannot be used: {exc}"
         st.session_state[MODEL_KEY] = st.session_state.get("_model_last_good", "default")
@@ -68,6 +102,12 @@ def _check_model_input() -> None:
     st.session_state[MODEL_KEY] = typed
     st.session_state["_model_last_good"] = typed
     st.session_state.pop(MODEL_ERROR_KEY, None)
+    try:
+        remember_model(workspace.workspace_dir(), typed)
+    except OSError as exc:  # this session keeps the model; only the next one will not start from it
+        st.session_state[MODEL_NOTE_KEY] = (
+            f"A new session will not start from this model: it could not be noted ({exc})."
+        )
 
 
 def active_split_name() -> str | None:
