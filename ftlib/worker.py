@@ -55,7 +55,17 @@ _LOG_FILTERS = [(name, _not_starting_with(start)) for name, start in KNOWN_HARML
 def quiet_known_noise() -> None:
     """Keep the known-harmless library messages above out of the run's log (and the app's server log, the CLI's
     stderr); nothing else is filtered. Calling it again adds nothing (Python drops a warnings filter equal to one
-    it is given)."""
+    it is given).
+
+    transformers' "Loading weights: 0%|..." bars go too (walk 8B: they filled the server log, each run's train.log
+    and `runs show`'s last log lines): transformers reads HF_HUB_DISABLE_PROGRESS_BARS when it is imported, and is
+    told directly when it already is. `HF_HUB_DISABLE_PROGRESS_BARS=0` set by the operator brings them back.
+    """
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    bars_off = os.environ["HF_HUB_DISABLE_PROGRESS_BARS"].strip().lower() in {"1", "true", "yes", "on"}
+    hf_logging = sys.modules.get("transformers.utils.logging")
+    if bars_off and hf_logging is not None:
+        hf_logging.disable_progress_bar()
     for name, not_harmless in _LOG_FILTERS:
         logger = logging.getLogger(name)
         if not_harmless not in logger.filters:
