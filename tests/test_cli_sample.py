@@ -315,3 +315,16 @@ def test_runs_of_different_bases_are_not_sampled_together(capsys, varied_dir, va
     assert main(["sample", "--adapter", "run-one", "--adapter", "run-two", "--prompt", "Hi"]) == 2
     err = capsys.readouterr().err
     assert "trained on different base models" in err and f"run-two on {varied_model(7)}" in err
+
+
+def test_a_run_is_evaluated_on_its_own_base_model_only(capsys, run, varied_dir, varied_model):
+    """Walk 8A, left by the `sample` fix: `evaluate --model X RUN` loaded the run's adapter onto another base of the
+    same shapes and scored it. Refused in one line, as `sample` does; the run's own base given explicitly is fine."""
+    other = varied_model(7)
+    capsys.readouterr()
+    code = main(["evaluate", "--model", str(other), str(run), "--max-new-tokens", "2"])
+    err = capsys.readouterr().err
+    assert code == 2 and err.startswith("error:") and len(err.strip().splitlines()) == 1, err
+    assert f"was trained on the base model {varied_dir}, not on --model {other}" in err
+    agg = cli_json(capsys, "evaluate", "--model", str(varied_dir), str(run), "--max-new-tokens", "2", "--json")
+    assert agg["rows"] >= 1

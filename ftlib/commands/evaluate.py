@@ -63,6 +63,10 @@ def _evaluate(args) -> int:
     model = args.model or (info.model if info else None)
     if not model:
         raise UserError(f"'{args.run}' has no config.json naming its model; pass --model.")
+    if args.model:  # a run's adapter fits only the base it was trained on: --model naming another is refused
+        from ftlib.commands.sample import base_model
+
+        base_model(args.model, [M.resolve_run(adapter)])
     template = args.template or (info.template if info else "tokenizer")
     if args.data:
         rows = E.load_test_rows(args.data)
