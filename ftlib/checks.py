@@ -380,9 +380,26 @@ def check_pad_is_eos(enc: Encoded, tokenizer) -> Check | None:
         f"The padding token is the same as the trained end-of-turn token {tok!r}. This studio tells padding "
         f"apart by its position, so the real {tok!r} stays trained; but training code that ignores every "
         f"{tok!r} as padding would never teach the model to stop.",
-        "Nothing to do in this studio. In other training code, give the tokenizer a distinct pad token (for "
-        "SmolLM2: tokenizer.pad_token = '<|endoftext|>').",
+        "Nothing to do in this studio. In other training code, give the tokenizer a distinct pad token "
+        f"({_distinct_pad(tokenizer, trained_ids)}).",
         for_engineers=True,
+    )
+
+
+def _distinct_pad(tokenizer, trained_ids: set[int]) -> str:
+    """How to give this tokenizer a pad token that is never trained: one of its own special tokens named for padding
+    or the end of text (Llama-3's `<|finetune_right_pad_id|>`, SmolLM2's and Qwen's `<|endoftext|>`), else a new
+    one."""
+    specials = {tokenizer.convert_tokens_to_ids(t): t for t in tokenizer.all_special_tokens}
+    specials.update({i: t.content for i, t in tokenizer.added_tokens_decoder.items() if t.special})
+    free = [t for i, t in specials.items() if i not in trained_ids and i != tokenizer.pad_token_id]
+    for word in ("pad", "endoftext", "unk"):
+        found = next((t for t in free if word in t.lower()), None)
+        if found:
+            return f"this tokenizer has one: tokenizer.pad_token = {found!r}"
+    return (
+        "this tokenizer has none to spare: tokenizer.add_special_tokens({'pad_token': '<pad>'}), then resize the "
+        "model's embeddings"
     )
 
 

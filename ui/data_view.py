@@ -131,7 +131,7 @@ def show_report(result) -> None:
         # Whether the model sees the calls is the chat template's doing, chosen on Tokens and Train (which check it).
         st.info(
             "Tool calls reach the model only if its chat template writes them: many models' own templates leave "
-            "them out (SmolLM2's does), and the model would learn to answer without calling. The **Tokens** page "
+            "them out, and the model would learn to answer without calling. The **Tokens** page "
             "shows what the template keeps; **Train** refuses a template that drops them and names one that keeps "
             "them (e.g. `hermes`)."
         )
