@@ -1,16 +1,29 @@
-"""The generation-prompt check: what the model generates from must be, token for token, how training's text begins
-the reply (`check_generation_prompt`, run by `ftlib.checks.preflight` on every row; `generation_prompt_report`, once
-per run before launch). A trailing space in a custom template's generation prompt, or SmolLM2's `\n\n` token under
-the llama3 templates, asks the model to continue from a token it never saw there.
+"""What a chat template puts in front of the model, checked against training.
+
+- `check_generation_prompt` (run by `ftlib.checks.preflight` on every row; `generation_prompt_report`, once per run
+  before launch): what the model generates from must be, token for token, how training's text opens every trained
+  assistant turn. A trailing space in a custom template's generation prompt, SmolLM2's `\n\n` token under the llama3
+  templates, or a template that writes an extra newline before a tool call (a tokenizer that knows `<tool_call>`
+  merges it with the header's into one `\n\n` token) asks the model to continue from a token it never saw there.
+- `added_system_note`: the system prompt a template gives the model that the row does not have (a default one for a
+  row without a system message; text such as Llama-3.1's dates written into every system turn). Generation writes
+  it too, so Compare and Evaluate show it to the model.
+- `explain_refusal`: a template's refusal of a conversation with the fix where one is known (a template that takes
+  no system turn).
 """
 
 from __future__ import annotations
 
 import os
+import re
+from collections.abc import Callable
+from functools import lru_cache
 
+from ftlib.builtin_templates import TOOL_TEMPLATES
 from ftlib.check_result import Check
 from ftlib.errors import UserError
-from ftlib.templates import ChatTemplate, TemplateError, render
+from ftlib.masks import added_system_prompt
+from ftlib.templates import ChatTemplate, TemplateError, get_template, missing_special_tokens, render
 from ftlib.tokens import Encoded, encode_messages, parts
 
 # A conversation to probe a template with: its answer opens on a word, which BPE glues to a space before it.
@@ -23,40 +36,132 @@ _CONSEQUENCE = (
     "when the loss looks good."
 )
 _WHITESPACE = {" ": "space", "\n": "newline", "\n\n": "blank line"}
+# Built-ins offered when the model's own template does not fit: tool rows need one that writes tool calls.
+_FITTING = ("chatml", "llama3", "gemma", "mistral")
+# Control tokens of the common families (`<|eot_id|>`, `<｜User｜>`, `<start_of_turn>`, `[INST]`), and a turn's role
+# header, which bound the text a template writes into a system turn by itself.
+_CONTROL = re.compile(r"<\|[^<>|\s]{1,40}\|>|<｜[^<>｜\s]{1,40}｜>|</?[A-Za-z_]{1,30}>|\[/?[A-Z_]{2,30}\]")
+_ROLE_HEADER = re.compile(r"^\s*(?:system|user|developer|human)\b\s*:?", re.IGNORECASE)
+_SYSTEM_PROBE, _QUESTION_PROBE = "\ue000system probe\ue001", "\ue002question probe\ue003"
 
 
 def _shown(pieces: list[str]) -> str:
     return " + ".join(repr(p) for p in pieces)
 
 
-def check_generation_prompt(enc: Encoded, tokenizer, template: ChatTemplate) -> Check | None:
-    """What the model generates from must be, token for token, how training's text begins the reply.
+def _turns(numbers: list[int]) -> str:
+    return f"turn{'s' if len(numbers) > 1 else ''} {', '.join(map(str, numbers))}"
 
-    The prompt is the conversation before the last reply with the template's generation prompt, tokenized as
-    `sampling.render_prompt` tokenizes it (no special tokens added: the template wrote them); its ids must be a
-    prefix of the row's training ids. A generation prompt that ends in a space (`### Answer: `) is not: BPE glues
-    the space to the reply's first word in training (`:` + ` The`), so at generation the model continues from a
-    lone ` ` it never saw before an answer. A prompt whose text differs (a `<think>` opened only at generation) is
-    said too.
-    """
-    last = max((i for i, m in enumerate(enc.messages) if m["role"] == "assistant"), default=0)
-    if last == 0:
-        return None
+
+def _turn(enc: Encoded, i: int) -> str:
+    """How the message names turn `i`: " turn 3 (a tool call)" (the message index, as the other checks number turns,
+    and what the turn writes), or "" for the only reply of a row, where there is nothing to tell apart."""
+    message = enc.messages[i]
+    if message.get("tool_calls"):
+        what = "a reply with a tool call" if (message.get("content") or "").strip() else "a tool call"
+    elif sum(m["role"] == "assistant" for m in enc.messages) == 1:
+        return ""
+    else:
+        what = "a reply with reasoning" if message.get("reasoning") else "a reply"
+    return f" turn {i} ({what})"
+
+
+def _checked_turns(enc: Encoded) -> list[int]:
+    """The assistant turns whose opening the generation prompt must match: every trained one, and the last."""
+    answers = [i for i, m in enumerate(enc.messages) if m["role"] == "assistant"]
+    trained = {
+        enc.segments[s].message for s, on in zip(enc.token_segments, enc.token_trained, strict=True) if on and s >= 0
+    }
+    return [i for i in answers if i > 0 and (i in trained or i == answers[-1])]
+
+
+def _mismatch(enc: Encoded, tokenizer, template: ChatTemplate, i: int):
+    """(prompt, its tokenization) when the generation prompt before turn `i` is not how training opens it, else None.
+
+    An earlier turn whose context the template writes otherwise once later turns follow is left to the
+    prefix-preserving check: its opening cannot be compared."""
     try:
-        prompt = render(template, enc.messages[:last], add_generation_prompt=True, tools=enc.tools)
+        prompt = render(template, enc.messages[:i], add_generation_prompt=True, tools=enc.tools)
+        context = render(template, enc.messages[:i], tools=enc.tools) if i < len(enc.messages) - 1 else ""
     except TemplateError:
         return None  # a template may refuse a conversation that ends on a user turn
-    got = tokenizer(prompt, add_special_tokens=False, return_offsets_mapping=True)
-    ids = list(got["input_ids"])
-    if enc.all_ids[: len(ids)] == ids:
+    if not enc.text.startswith(context):
         return None
-    title = template.title
+    got = tokenizer(prompt, add_special_tokens=False, return_offsets_mapping=True)
+    return None if enc.all_ids[: len(got["input_ids"])] == list(got["input_ids"]) else (prompt, got)
+
+
+def _mismatched_turns(enc: Encoded, tokenizer, template: ChatTemplate) -> list[tuple[int, str, dict]]:
+    return [(i, *found) for i in _checked_turns(enc) if (found := _mismatch(enc, tokenizer, template, i))]
+
+
+def _builtin_that_fits(enc: Encoded, tokenizer) -> str | None:
+    """A built-in template that writes this row's turns, knows this tokenizer's control tokens and opens every
+    trained turn as its generation prompt ends: the one to name when the model's own template does not."""
+    tools = bool(enc.tools) or any(m.get("tool_calls") or m["role"] == "tool" for m in enc.messages)
+    for name in TOOL_TEMPLATES if tools else (*_FITTING, *TOOL_TEMPLATES):
+        template = get_template(name, tokenizer)
+        if missing_special_tokens(tokenizer, template):
+            continue
+        try:
+            other = encode_messages(enc.messages, tokenizer, template, enc.policy, None, enc.train_from, enc.tools)
+        except UserError:
+            continue
+        if not other.dropped and not _mismatched_turns(other, tokenizer, template):
+            return name
+    return None
+
+
+def _template_fix(enc: Encoded, tokenizer, template: ChatTemplate, fix: str, text: bool = False) -> str:
+    """The fix for the template in use: a custom one is edited; the model's own is replaced by a built-in that fits
+    or edited as a copy; a built-in was written for another tokenizer (`text`: the template writes other text at
+    generation, whatever the tokenizer)."""
+    if template.name == "custom" or (text and template.name != "tokenizer"):
+        return fix[0].upper() + fix[1:]
+    if template.name == "tokenizer":
+        fits = _builtin_that_fits(enc, tokenizer)
+        named = f" (built-in '{fits}' does for this row)" if fits else ""
+        what = (
+            "writes another opening at generation than in training"
+            if text
+            else "writes this opening so that this tokenizer splits it differently from its generation prompt"
+        )
+        return (
+            f"The model's own template itself {what}: pick a built-in template that writes both the same way{named}, "
+            f"or copy the model's own template into a custom template and there {fix}"
+        )
+    return (
+        f"The {template.title} template was not written for this tokenizer: use the model's own template, or copy "
+        f"this one into a custom template and there {fix}"
+    )
+
+
+def check_generation_prompt(enc: Encoded, tokenizer, template: ChatTemplate) -> Check | None:
+    """What the model generates from must be, token for token, how training's text opens each trained reply.
+
+    For every trained assistant turn (and the last), the prompt is the conversation before it with the template's
+    generation prompt, tokenized as `sampling.render_prompt` tokenizes it (no special tokens added: the template
+    wrote them); its ids must be a prefix of the row's training ids. A generation prompt that ends in a space
+    (`### Answer: `) is not: BPE glues the space to the reply's first word in training (`:` + ` The`), so at
+    generation the model continues from a lone ` ` it never saw before an answer. Nor is `<|im_start|>assistant\\n`
+    where the template writes an empty reply's tool call after one more newline: a tokenizer that knows `<tool_call>`
+    trains the merged `\\n\\n` there, and the model never learns to open a call from the prompt it generates from. A
+    prompt whose text differs (a `<think>` opened only at generation) is said too. One warning a row: the first turn
+    that differs, the others named.
+    """
+    found = _mismatched_turns(enc, tokenizer, template)
+    if not found:
+        return None
+    i, prompt, got = found[0]
+    turn, others = _turn(enc, i), [j for j, *_ in found[1:]]
+    also = f" The same goes for {_turns(others)}." if others else ""
+    title, ids = template.title, list(got["input_ids"])
     if not enc.text.startswith(prompt):  # the template writes other text at generation than in training
         at = len(os.path.commonprefix([prompt, enc.text]))
         ours = prompt[at:][:40]
         theirs = enc.text[at:][: max(24, len(ours))]
         fix = (
-            "Make the generation prompt the exact text that opens an assistant turn in training (the same header, "
+            "make the generation prompt the exact text that opens an assistant turn in training (the same header, "
             "the same whitespace)."
         )
         if "<think>" in ours:
@@ -65,16 +170,18 @@ def check_generation_prompt(enc: Encoded, tokenizer, template: ChatTemplate) -> 
         return Check(
             "generation_prompt_mismatch",
             "warning",
-            f"When the model generates, the {title} template writes {ours!r} after {prompt[max(0, at - 30) : at]!r}, "
-            f"but in training the text there is {theirs!r}: " + _CONSEQUENCE.format(what="text"),
-            fix,
+            f"When the model generates{turn}, the {title} template writes {ours!r} after "
+            f"{prompt[max(0, at - 30) : at]!r}, but in training the text there is {theirs!r}: "
+            + _CONSEQUENCE.format(what="text")
+            + also,
+            _template_fix(enc, tokenizer, template, fix, text=True),
         )
     n = len(os.path.commonprefix([ids, enc.all_ids]))  # the first token that differs
     ours = [prompt[s:e] for s, e in got["offset_mapping"][n:]]
     theirs = []
-    for i in range(n, len(enc.all_ids)):  # training's tokens over the same characters, up to the one that crosses
-        theirs.append(enc.piece(i))
-        if enc.offsets[i][1] > len(prompt):
+    for k in range(n, len(enc.all_ids)):  # training's tokens over the same characters, up to the one that crosses
+        theirs.append(enc.piece(k))
+        if enc.offsets[k][1] > len(prompt):
             break
     tail, opening = prompt[len(prompt.rstrip()) :], template.generation_prompt
     if tail and opening.endswith(tail):
@@ -85,20 +192,21 @@ def check_generation_prompt(enc: Encoded, tokenizer, template: ChatTemplate) -> 
         )
     else:
         fix = "end the generation prompt where a token ends in the training text: on a special token or a newline."
-    if template.name == "custom":
-        fix = fix[0].upper() + fix[1:]
-    else:
-        fix = (
-            f"The {title} template was not written for this tokenizer: use the model's own template, or copy this one "
-            f"into a custom template and there {fix}"
+    after = enc.text[len(prompt) :]
+    extra = after[: len(after) - len(after.lstrip())]
+    if extra:  # the turn itself writes more whitespace after the header than the generation prompt ends on
+        fix += (
+            f" Or write turn {i} without the extra {_WHITESPACE.get(extra, repr(extra))} after its "
+            f"header, so it opens on exactly the generation prompt ({_shown([tail + extra])} in training, "
+            f"{tail!r} at generation)."
         )
     return Check(
         "generation_prompt_mismatch",
         "warning",
-        f"When the model generates, its prompt ends with {_shown(ours)}, but in training the text there is "
+        f"When the model generates{turn}, its prompt ends with {_shown(ours)}, but in training the text there is "
         f"{_shown(theirs)} (this tokenizer splits the end of the {title} template's generation prompt differently "
-        "once the reply follows it): " + _CONSEQUENCE.format(what="a token"),
-        fix,
+        "once the turn follows it): " + _CONSEQUENCE.format(what="a token") + also,
+        _template_fix(enc, tokenizer, template, fix),
     )
 
 
@@ -119,4 +227,102 @@ def generation_prompt_report(encodings: list, tokenizer, template: ChatTemplate,
     return []
 
 
-__all__ = ["check_generation_prompt", "generation_prompt_report"]
+@lru_cache(maxsize=32)
+def template_system_text(template: ChatTemplate) -> str | None:
+    """The text a template writes into every system turn beside the row's own (Llama-3.1's "Cutting Knowledge Date:
+    December 2023\\nToday Date: 26 Jul 2024"), or None.
+
+    Found by rendering, not by knowing any template's text: a probe system message and a probe question are rendered,
+    and what stands around the system probe inside its turn is read (up to the control tokens on either side, less
+    a role header such as "system"); what the template writes before the question anyway (its header) is not
+    counted. A template that refuses system turns writes none.
+
+    >>> template_system_text(get_template("chatml")) is None
+    True
+    """
+    probe = [{"role": "system", "content": _SYSTEM_PROBE}, {"role": "user", "content": _QUESTION_PROBE}]
+    try:
+        text, alone = render(template, probe), render(template, probe[1:])
+    except TemplateError:
+        return None
+    at, question = text.find(_SYSTEM_PROBE), text.find(_QUESTION_PROBE)
+    if text.count(_SYSTEM_PROBE) != 1 or not 0 <= at < question or _QUESTION_PROBE not in alone:
+        return None
+    before, between = text[:at], text[at + len(_SYSTEM_PROBE) : question]
+    after = _CONTROL.split(between)[0]
+    if after == between:  # no control token ends the system turn: what opens the question's turn anyway does
+        header = alone[: alone.find(_QUESTION_PROBE)]
+        after = between[: len(between) - len(os.path.commonprefix([between[::-1], header[::-1]]))]
+    pieces = (_ROLE_HEADER.sub("", _CONTROL.split(before)[-1], count=1), after)
+    return "\n".join(p.strip() for p in pieces if p.strip()) or None
+
+
+def added_system_note(
+    template: ChatTemplate, messages: list[dict], tools=None, quote: Callable[[str], str] = str
+) -> str | None:
+    """One note, in words, when the template gives the model a system prompt the row does not have: a default one
+    for a row without a system message (`masks.added_system_prompt`, SmolLM2's "You are a helpful AI assistant named
+    SmolLM..."), text it writes into every system turn (`template_system_text`), or both; None otherwise. `quote`
+    renders the quoted text (the Tokens page escapes Markdown)."""
+    default = added_system_prompt(template, messages, tools)
+    fixed = template_system_text(template)
+    if not default and not fixed:
+        return None
+    who = "the model's template" if template.name == "tokenizer" else "this template"
+    if not default:
+        return (
+            f"{who[0].upper()}{who[1:]} adds a system prompt your row does not have, on every row: “{quote(fixed)}”. "
+            "The model reads it (it is not trained), and Compare, Evaluate and generation give it to the model too; "
+            "to leave it out, copy the template into a custom one without that text."
+        )
+    said = f"Your row has no system message; {who} adds this default one: “{quote(default.strip())}”"
+    if not fixed:
+        return (
+            f"{said}. The model reads it on every such row (it is not trained), and Compare, Evaluate and generation "
+            "give it to the model too; put a system message in your rows to replace it."
+        )
+    return (
+        f"{said}, and on every row also “{quote(fixed)}”. The model reads both (they are not trained), and Compare, "
+        "Evaluate and generation give them to the model too; put a system message in your rows to replace the default."
+    )
+
+
+def explain_refusal(error: TemplateError, template: ChatTemplate, messages: list[dict], tools=None, tokenizer=None):
+    """`error` (a template's refusal of this conversation) with the fix where one is known, as a new TemplateError.
+
+    A template that takes no system turn (Gemma's and some Mistral templates raise "System role not supported") is
+    recognised by rendering the conversation again with the system text merged into the first user message: if
+    that renders, the fix is to merge it in the data or to pick a built-in template that takes a system turn (one
+    whose control tokens `tokenizer` knows, when given). Otherwise `error` is returned as it is."""
+    if not isinstance(messages, list) or not all(isinstance(m, dict) for m in messages):
+        return error  # not a conversation: the error says what is wrong with it
+    system = [m for m in messages if m.get("role") == "system"]
+    merged = [dict(m) for m in messages if m.get("role") != "system"]
+    user = next((m for m in merged if m.get("role") == "user"), None)
+    if not system or user is None:
+        return error
+    user["content"] = "\n\n".join([*(m.get("content") or "" for m in system), user.get("content") or ""])
+    try:
+        render(template, merged, tools=tools)
+    except TemplateError:
+        return error  # refused for another reason too
+    tools_used = bool(tools) or any(m.get("tool_calls") or m.get("role") == "tool" for m in messages)
+    names = TOOL_TEMPLATES if tools_used else ("mistral", "chatml", "llama3", *TOOL_TEMPLATES)
+    known = [n for n in names if tokenizer is None or not missing_special_tokens(tokenizer, get_template(n))]
+    name = (known or names)[0]
+    how = "writes it into the first user turn" if name in ("mistral", "gemma") else "gives it a turn of its own"
+    said = str(error).rstrip()
+    return TemplateError(
+        f"{said}{'' if said.endswith(('.', '!', '?')) else '.'} The {template.title} template takes no system turn: "
+        "merge the system text into the first user message of your rows, or pick a built-in template that takes one "
+        f"(built-in '{name}' {how})."
+    )
+
+
+__all__ = [
+    "added_system_note",
+    "check_generation_prompt",
+    "explain_refusal",
+    "generation_prompt_report",
+    "template_system_text",
+]

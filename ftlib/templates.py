@@ -369,8 +369,10 @@ def _run(template: ChatTemplate, messages: list[dict], add_generation_prompt: bo
         return "".join(parts)
     except TemplateError:
         raise
-    except _Refused as exc:
-        raise TemplateError(f"The {template.title} template refused this conversation: {exc}") from None
+    except _Refused as exc:  # ended as a sentence: a caller may add one ("This row has tool calls: ...")
+        said = str(exc).strip()
+        said += "" if said.endswith((".", "!", "?")) else "."
+        raise TemplateError(f"The {template.title} template refused this conversation: {said}") from None
     except SecurityError as exc:
         raise TemplateError(
             f"The {template.title} template tried something the sandbox blocks ({exc}). Chat templates may only "

@@ -15,11 +15,12 @@ import json
 import streamlit as st
 
 from ftlib.checks import preflight
-from ftlib.masks import added_system_prompt
+from ftlib.prompt_checks import added_system_note, explain_refusal
 from ftlib.rows import conversation, row_kind
 from ftlib.templates import (
     BUILTIN_TEMPLATES,
     TEMPLATE_NAMES,
+    TemplateError,
     add_missing_special_tokens,
     get_template,
     missing_special_tokens,
@@ -36,7 +37,7 @@ from ui.common import (
 )
 from ui.inputs import number_in_range
 from ui.labels import POLICY_LABELS, TEMPLATE_LABELS, as_in_training, policy_label, setting_label, training_default
-from ui.token_panels import added_system_line, show_checks, show_counts, show_encoded, show_unpaired
+from ui.token_panels import markdown_quote, show_checks, show_counts, show_encoded, show_unpaired
 from ui.token_view import diff_html, legend_html, rendered_html, tokens_html
 
 # A page is also served by its URL before any session has built app.py's navigation (Streamlit serves the
@@ -136,12 +137,13 @@ def pick_template(key: str, label: str, tokenizer, default: str = "tokenizer"):
 
 
 def added_system_notes(row, template) -> tuple[str, ...]:
-    """A note when the row has no system message and the template writes a default one into it (found by
-    rendering with and without one, for any template: ftlib.masks.added_system_prompt); none otherwise."""
+    """A note when the template gives the model a system prompt the row does not have (a default one for a row
+    without a system message, or text it writes into every system turn, such as Llama-3.1's dates); found by
+    rendering, for any template: ftlib.prompt_checks.added_system_note. None otherwise."""
     if row_kind(row) == "text":
         return ()
-    added = added_system_prompt(template, conversation(row), row.get("tools"))
-    return (added_system_line(added, own_template=template.name == "tokenizer"),) if added else ()
+    note = added_system_note(template, conversation(row), row.get("tools"), quote=markdown_quote)
+    return (note,) if note else ()
 
 
 def note_added_system(row, template) -> None:
@@ -151,7 +153,10 @@ def note_added_system(row, template) -> None:
 
 def encode(row, tokenizer, template, policy, max_length):
     with user_errors("Could not encode this example"):
-        enc = encode_row(row, tokenizer, template, policy, max_length)
+        try:
+            enc = encode_row(row, tokenizer, template, policy, max_length)
+        except TemplateError as exc:  # with the fix where one is known (a template that takes no system turn)
+            raise explain_refusal(exc, template, conversation(row), row.get("tools"), tokenizer) from None
         return enc, preflight(enc, tokenizer, template)
 
 

@@ -16,9 +16,9 @@ SEVERITY = {"error": st.error, "warning": st.warning, "info": st.info}
 
 
 def show_checks(checks, notes: tuple[str, ...] = ()) -> None:
-    """What the user should act on, one box each, then `notes` (plain ones about the row, such as a default system
-    message the template adds: `added_system_line`); notes that only matter in someone's own training code (padding
-    sides, pad tokens, BOS handling) last, in a 'For engineers' expander that counts exactly what it holds."""
+    """What the user should act on, one box each, then `notes` (plain ones about the row, such as a system prompt
+    the template adds: `ftlib.prompt_checks.added_system_note`); notes that only matter in someone's own training
+    code (padding sides, pad tokens, BOS handling) last, in a 'For engineers' expander that counts what it holds."""
     plain = [c for c in checks if not c.for_engineers]
     engineers = [c for c in checks if c.for_engineers]
     for c in plain:
@@ -31,15 +31,10 @@ def show_checks(checks, notes: tuple[str, ...] = ()) -> None:
                 st.markdown(f"**{c.message}**  \n{c.fix}")
 
 
-def added_system_line(added: str, own_template: bool) -> str:
-    """The caption for a row without a system message whose template writes a default one (masks.added_system_prompt),
-    with the default quoted as Markdown-safe text."""
-    who = "the model's template" if own_template else "this template"
-    quoted = re.sub(r"([\\`*_\[\]<>#~$|])", r"\\\1", added.strip())  # shown as written, not as Markdown
-    return (
-        f"Your row has no system message; {who} adds this default one: “{quoted}”. The model reads it on every "
-        "such row (it is not trained); put a system message in your rows to replace it."
-    )
+def markdown_quote(text: str) -> str:
+    """Text quoted in a Markdown box shown as written (`*`, `_`, `<` and the like escaped); a line break shows as ↵,
+    as in the token view (Markdown would join the lines)."""
+    return re.sub(r"([\\`*_\[\]<>#~$|])", r"\\\1", text.strip()).replace("\n", "↵ ")
 
 
 def show_counts(enc, compact: bool = False) -> None:
@@ -86,4 +81,4 @@ def show_unpaired(shown, show_ids: bool, as_table: bool, rows: tuple[int, ...] =
             show_encoded(part, show_ids, as_table, compact=True)
 
 
-__all__ = ["SEVERITY", "added_system_line", "show_checks", "show_counts", "show_encoded", "show_unpaired"]
+__all__ = ["SEVERITY", "markdown_quote", "show_checks", "show_counts", "show_encoded", "show_unpaired"]

@@ -14,7 +14,7 @@ import argparse
 import json
 
 from ftlib.config import field_specs
-from ftlib.errors import plural
+from ftlib.errors import UserError, plural
 
 
 def _positive(text: str) -> int:
@@ -58,14 +58,13 @@ def _batch(args) -> int:
     from ftlib.data import DataError, load_file
     from ftlib.models import load_tokenizer
     from ftlib.templates import get_template
-    from ftlib.tokens import encode_row
 
     result = load_file(args.file, fmt=args.fmt)
     if not result.rows:
         raise DataError(f"no valid rows in {args.file}: check it with `python -m ftlib data inspect {args.file}`")
     tokenizer = load_tokenizer(args.model)
     template = get_template(args.template, tokenizer)
-    encoded = [encode_row(row, tokenizer, template, args.policy, None) for row in result.rows]
+    encoded = _encode_all(result, tokenizer, template, args)
     stats = batching.compare_strategies(encoded, args.batch_size, args.max_length, seed=args.seed)
     report = {
         "file": str(args.file),
@@ -97,3 +96,31 @@ def _batch(args) -> int:
     for strategy, why in report["unavailable"].items():
         print(f"{batching.STRATEGY_LABELS[strategy]}: not available. {why}")
     return 0
+
+
+def _encode_all(result, tokenizer, template, args) -> list:
+    """Every row encoded as training encodes it; a row that cannot be is named (where it is in the file, the rows
+    that fail with it counted, and the `tokens` command that shows it), with the fix where one is known."""
+    from ftlib.prompt_checks import explain_refusal
+    from ftlib.rows import conversation, row_kind
+    from ftlib.templates import TemplateError
+    from ftlib.tokens import encode_row
+
+    encoded, failed = [], []
+    for i, row in enumerate(result.rows):
+        try:
+            encoded.append(encode_row(row, tokenizer, template, args.policy, None))
+        except UserError as exc:
+            if isinstance(exc, TemplateError) and row_kind(row) != "text":
+                exc = explain_refusal(exc, template, conversation(row), row.get("tools"), tokenizer)
+            failed.append((i, exc))
+    if not failed:
+        return encoded
+    i, exc = failed[0]
+    others = f" (and {plural(len(failed) - 1, 'other row')})" if len(failed) > 1 else ""
+    said = str(exc).rstrip()
+    show = f"python -m ftlib tokens {args.file} --row {i} --model {args.model} --template {args.template}"
+    raise UserError(
+        f"{args.file}, {result.where(result.row_numbers[i])}{others} cannot be encoded: {said}"
+        f"{'' if said.endswith(('.', '!', '?')) else '.'} See the row with `{show}`."
+    )

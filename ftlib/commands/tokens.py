@@ -1,9 +1,10 @@
 """`python -m ftlib tokens FILE --row N --template NAME --model M [--policy P] [--max-length L] [--json]`.
 
 Shows what one row becomes: the rendered text (tool calls and reasoning as the template writes them), input_ids,
-labels (-100 = not trained) and each token's role and reason, plus the pre-flight checks. For a preference row the
-JSON is `{"chosen": {...}, "rejected": {...}}` (same inner keys) with `"prompt_text"` beside them. Exit codes: 0 ok,
-1 a check of severity "error" fired, 2 bad input.
+labels (-100 = not trained) and each token's role and reason, plus the pre-flight checks and a note when the
+template adds a system prompt the row does not have. For a preference row the JSON is `{"chosen": {...},
+"rejected": {...}}` (same inner keys) with `"prompt_text"` beside them. Exit codes: 0 ok, 1 a check of severity
+"error" fired, 2 bad input.
 """
 
 from __future__ import annotations
@@ -78,7 +79,9 @@ def _run(args) -> int:
     from ftlib.checks import preflight
     from ftlib.data import load_file
     from ftlib.models import load_tokenizer
-    from ftlib.templates import add_missing_special_tokens, get_template
+    from ftlib.prompt_checks import added_system_note, explain_refusal
+    from ftlib.rows import conversation, row_kind
+    from ftlib.templates import TemplateError, add_missing_special_tokens, get_template
     from ftlib.tokens import encode_row, parts
 
     if args.max_length is not None and args.max_length < 1:
@@ -99,17 +102,26 @@ def _run(args) -> int:
         tokenizer = add_missing_special_tokens(tokenizer, template)
         template = get_template(template.name, tokenizer, source=template.source)
     row = result.rows[args.row]
+    turns = [] if row_kind(row) == "text" else conversation(row)
+    try:
+        if args.json:
+            out = row_json(row, tokenizer, template, args.policy, args.max_length)
+        else:
+            enc = encode_row(row, tokenizer, template, args.policy, args.max_length)
+    except TemplateError as exc:  # with the fix where one is known (a template that takes no system turn)
+        raise explain_refusal(exc, template, turns, row.get("tools"), tokenizer) from None
     if args.json:
-        out = row_json(row, tokenizer, template, args.policy, args.max_length)
         print(json.dumps(out, ensure_ascii=False))
         checks = [c for part in (out.get("chosen"), out.get("rejected"), out) if part for c in part.get("checks", [])]
         return 1 if any(c["severity"] == "error" for c in checks) else 0
-    enc = encode_row(row, tokenizer, template, args.policy, args.max_length)
     checks = preflight(enc, tokenizer, template)
     for name, part in parts(enc).items():
         _print_table(name, part)
     for c in checks:
         print(f"{c.severity.upper()}: [{c.code}] {c.message}\n  fix: {c.fix}")
+    note = added_system_note(template, turns, row.get("tools")) if turns else None
+    if note:  # a system prompt the row does not have, which generation gives the model too
+        print(f"NOTE: {note}")
     return 1 if any(c.severity == "error" for c in checks) else 0
 
 
