@@ -278,6 +278,7 @@ def test_cli_tokens_prints_the_note(tmp_path, capsys):
     assert main(["tokens", str(data), "--template-file", str(template)]) == 0
     notes = [line for line in capsys.readouterr().out.splitlines() if line.startswith("NOTE:")]
     assert len(notes) == 1 and "NOTE: This template adds a system prompt your row does not have" in notes[0]
+    assert "“Knowledge cutoff: March 2024↵ Today: 1 July 2025”. The model reads it" in notes[0]  # on one line
     assert main(["tokens", str(data), "--template", "chatml"]) == 0
     assert "NOTE:" not in capsys.readouterr().out
 

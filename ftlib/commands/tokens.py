@@ -119,10 +119,15 @@ def _run(args) -> int:
         _print_table(name, part)
     for c in checks:
         print(f"{c.severity.upper()}: [{c.code}] {c.message}\n  fix: {c.fix}")
-    note = added_system_note(template, turns, row.get("tools")) if turns else None
+    note = added_system_note(template, turns, row.get("tools"), _one_line) if turns else None
     if note:  # a system prompt the row does not have, which generation gives the model too
         print(f"NOTE: {note}")
     return 1 if any(c.severity == "error" for c in checks) else 0
+
+
+def _one_line(text: str) -> str:
+    """Quoted text on one line, its line breaks shown as ↵ (as the Tokens page shows them)."""
+    return text.strip().replace("\n", "↵ ")
 
 
 def _print_table(name: str, enc) -> None:
