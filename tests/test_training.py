@@ -558,7 +558,7 @@ def test_a_nan_loss_fails_the_run_with_an_explanation(tiny_model_dir, tmp_path):
     assert execute(runs.find(run_id).path) == "failed"
     status = runs.find(run_id).read_status()
     assert status["state"] == "failed"
-    assert "step 1" in status["message"] and "Lower the learning rate" in status["message"]
+    assert "step 1" in status["message"] and "Start a new run with a lower learning rate" in status["message"]
     assert not (runs.find(run_id).path / "checkpoints" / "checkpoint-1").exists()  # broken weights are not saved
     rows = runs.find(run_id).read_metrics()
     assert len([r for r in rows if r["kind"] == "train"]) == 1
