@@ -415,7 +415,10 @@ def screenshot(page, folder: Path | None, name: str, full_page: bool = True) -> 
 
 
 def use_model(page, spec: str) -> None:
-    """Type the model into the sidebar box (Enter commits it) and check that the app accepted it."""
+    """Type the model into the sidebar box (Enter commits it) and check that the app accepted it. A new session
+    starts from the model last chosen in the workspace, so the box may hold it already: read once the first run has
+    ended (mid-run it read '' once, and Enter on the value the session already has starts no rerun to wait for)."""
+    wait_idle(page)
     box = page.locator('[data-testid="stSidebar"]').get_by_label("Model", exact=True)
     if box.input_value() != spec:
         box.fill(spec)
