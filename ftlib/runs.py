@@ -269,8 +269,12 @@ def _alive(pid: int | None, run: RunDir) -> bool:
             state = (proc / "stat").read_text().rsplit(")", 1)[-1].split()[0]
             if state in ("Z", "X"):
                 return False
-            # A recycled pid belongs to some other program: ours has the run folder on its command line.
-            return str(run.path) in (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            # A recycled pid belongs to some other program: ours has the run folder on its command line. An empty
+            # one is a process in the middle of its exec (Popen returns once the exec began; the kernel sets the
+            # new command line a moment later): alive. Read as dead, a run launched under load was marked
+            # interrupted 6 ms after its start while it trained on (a CI run of tests/test_browser.py, 2026-11-30).
+            cmdline = (proc / "cmdline").read_bytes()
+            return not cmdline or str(run.path) in cmdline.replace(b"\0", b" ").decode(errors="replace")
         except OSError:
             return False
     return True

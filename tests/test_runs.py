@@ -444,3 +444,26 @@ def test_a_run_keeps_its_own_copy_of_its_split_so_saving_over_the_name_changes_n
     # A run on a data file keeps no copy (the file is read as it is).
     data_run = runs.find(runs.create_run(RunConfig(model=str(tiny_model_dir), dataset="chat_style_sft")))
     assert workspace.kept_split(data_run.path) is None
+
+
+def test_a_process_in_the_middle_of_its_exec_counts_as_alive(tmp_path, monkeypatch):
+    """Popen returns once the child's exec has begun, and the kernel sets the new command line a moment later: read
+    in between, /proc/PID/cmdline is empty. A reconcile then (another session's page, under load) judged the run's
+    process dead and marked it interrupted 6 ms after launch while it trained on (a CI run of the browser tests).
+    An empty command line is alive; another program's (a recycled pid) is not."""
+    from pathlib import Path
+
+    from ftlib.rundir import RunDir
+
+    run = RunDir(tmp_path / "20261130-190120-lora-chat_style")
+    me = os.getpid()
+    cmdline = {"now": b""}
+    real = Path.read_bytes
+    monkeypatch.setattr(
+        Path, "read_bytes", lambda self: cmdline["now"] if str(self) == f"/proc/{me}/cmdline" else real(self)
+    )
+    assert runs._alive(me, run)  # mid-exec
+    cmdline["now"] = f"python\0-m\0ftlib.worker\0{run.path}\0".encode()
+    assert runs._alive(me, run)
+    cmdline["now"] = b"/usr/bin/some-other-program\0--flag\0"
+    assert not runs._alive(me, run)  # the pid now belongs to someone else
