@@ -400,7 +400,8 @@ def build_trainer(
             bool(eval_enc),
             micro=micro,
             evaluate_first=evaluate_first,
-            padding_free=micro > 1 and fastpath.padding_free(model),
+            # Packing is padding-free already (and probed above): one probe of the model, not two.
+            padding_free=not config.packing and micro > 1 and fastpath.padding_free(model),
         )
         trainer = distributed.trainer_class(SFTTrainer, config)(
             model=model,
