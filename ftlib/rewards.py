@@ -18,7 +18,12 @@ Every reward maps one completion (the answer text) to a number; a run's total is
 No code from a browser is ever run. An operator may register functions in a YAML/JSON file named by the
 environment variable FTLIB_REWARD_FUNCTIONS (unset = off): `{name: "package.module:function"}` or
 `{name: "/path/file.py:function"}`. They are trusted code, imported into the training process and called as
-`function(prompt=[turns...], completion="text") -> float`; anyone who can start a run can use them by name.
+`function(prompt=[turns...], completion="text") -> float`; anyone who can start a run can use them by name. A
+function that also takes `tools` (a parameter so named, or `**kwargs`) gets the row's tool schemas (None when it has
+none), as TRL passes a dataset's columns to its reward functions.
+
+Every reward of a row with `tools` sees them: a reward model scores the conversation rendered with them, as it was
+trained on it (`RewardModel.encode`).
 
 Not known here: how GRPO calls them (alignment.py), the config's shape checks (methods.py).
 """
@@ -27,6 +32,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import inspect
 import json
 import os
 import re
@@ -155,17 +161,18 @@ def repeats_itself(text: str) -> bool:
 
 @dataclass
 class Reward:
-    """One reward of a run: `score(prompts, completions)` -> one number per completion."""
+    """One reward of a run: `score(prompts, completions, tools=None)` -> one number per completion; `tools`, when
+    given, holds each completion's row's tool schemas (None for a row without)."""
 
     name: str  # unique in the run; metrics are `reward_<name>` (and `reward_<name>_std`)
     label: str  # for people: 'regex "^Ahoy"'
     weight: float
     spec: dict
-    score: Callable[[Sequence[list[dict]], Sequence[str]], list[float]] = field(repr=False)
+    score: Callable[..., list[float]] = field(repr=False)
 
 
 def _per_text(function: Callable[[str], float]):
-    return lambda prompts, completions: [float(function(text)) for text in completions]
+    return lambda prompts, completions, tools=None: [float(function(text)) for text in completions]
 
 
 def _sample_check(name: str):
@@ -198,6 +205,20 @@ def registered_functions() -> dict[str, str]:
     return {str(k): v for k, v in data.items()}
 
 
+def takes_tools(function) -> bool:
+    """Whether a registered reward function accepts `tools=` (a parameter so named, or `**kwargs`). One written as
+    `function(prompt, completion)` is called as it always was.
+
+    >>> takes_tools(lambda prompt, completion: 1.0), takes_tools(lambda prompt, completion, tools=None: 1.0)
+    (False, True)
+    """
+    try:
+        parameters = inspect.signature(function).parameters.values()
+    except (TypeError, ValueError):  # a builtin or C function without a readable signature
+        return False
+    return any(p.name == "tools" or p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters)
+
+
 def _registered(name: str):
     functions = registered_functions()
     if name not in functions:
@@ -216,9 +237,16 @@ def _registered(name: str):
     else:
         module = importlib.import_module(target)
     function = getattr(module, attribute)
-    return lambda prompts, completions: [
-        float(function(prompt=p, completion=c)) for p, c in zip(prompts, completions, strict=True)
-    ]
+    with_tools = takes_tools(function)
+
+    def score(prompts, completions, tools=None) -> list[float]:
+        tools = list(tools) if tools is not None else [None] * len(completions)
+        return [
+            float(function(prompt=p, completion=c, **({"tools": t} if with_tools else {})))
+            for p, c, t in zip(prompts, completions, tools, strict=True)
+        ]
+
+    return score
 
 
 def _label(spec: dict) -> str:
@@ -282,9 +310,15 @@ class ScoreTable:
     totals: list[float]
 
 
-def score_completions(rewards: list[Reward], prompts: Sequence[list[dict]], completions: Sequence[str]) -> ScoreTable:
-    """Every reward on every (prompt, completion); totals = sum of weight x score, as TRL's GRPO sums them."""
-    scores = {r.name: [float(x) for x in r.score(prompts, completions)] for r in rewards}
+def score_completions(
+    rewards: list[Reward],
+    prompts: Sequence[list[dict]],
+    completions: Sequence[str],
+    tools: Sequence[list | None] | None = None,
+) -> ScoreTable:
+    """Every reward on every (prompt, completion); totals = sum of weight x score, as TRL's GRPO sums them.
+    `tools`: each completion's row's tool schemas (None for one without; None altogether: no row has any)."""
+    scores = {r.name: [float(x) for x in r.score(prompts, completions, tools=tools)] for r in rewards}
     totals = [sum(r.weight * scores[r.name][i] for r in rewards) for i in range(len(completions))]
     return ScoreTable(scores, totals)
 
@@ -363,15 +397,15 @@ class RewardModel:
     max_length: int | None = None
     batch_size: int = 16
 
-    def encode(self, prompt: list[dict] | str, response: str) -> list[int]:
-        """The ids the model scores: prompt + response rendered exactly as its training pairs were."""
+    def encode(self, prompt: list[dict] | str, response: str, tools: list | None = None) -> list[int]:
+        """The ids the model scores: prompt + response rendered exactly as its training pairs were, with the row's
+        tool schemas `tools` (a pair with tools trained on them rendered in: without, the model scores other text)."""
         from ftlib.rows import as_turns
         from ftlib.tokens import encode_row
 
         messages = as_turns(prompt, "user") + [{"role": "assistant", "content": response}]
-        return list(
-            encode_row({"messages": messages}, self.tokenizer, self.template, max_length=self.max_length).input_ids
-        )
+        row = {"messages": messages, "tools": tools or None}
+        return list(encode_row(row, self.tokenizer, self.template, max_length=self.max_length).input_ids)
 
     def score_ids(self, sequences: Sequence[Sequence[int]]) -> list[float]:
         """One score per id sequence (right-padded batches; the score is read at each sequence's last token)."""
@@ -391,13 +425,21 @@ class RewardModel:
                 out += self.model(input_ids=ids, attention_mask=mask).logits[:, 0].float().tolist()
         return out
 
-    def score(self, prompt: list[dict] | str, responses: Sequence[str]) -> list[float]:
-        """Scores of several answers to one prompt (higher = the reward model prefers it)."""
-        return self.score_ids([self.encode(prompt, r) for r in responses])
+    def score(self, prompt: list[dict] | str, responses: Sequence[str], tools: list | None = None) -> list[float]:
+        """Scores of several answers to one prompt with the tool schemas `tools` (higher = the model prefers it)."""
+        return self.score_ids([self.encode(prompt, r, tools) for r in responses])
 
-    def score_many(self, prompts: Sequence[list[dict]], completions: Sequence[str]) -> list[float]:
-        """One score per (prompt, completion): GRPO's reward."""
-        return self.score_ids([self.encode(p, c) for p, c in zip(prompts, completions, strict=True)])
+    def score_many(
+        self,
+        prompts: Sequence[list[dict]],
+        completions: Sequence[str],
+        tools: Sequence[list | None] | None = None,
+    ) -> list[float]:
+        """One score per (prompt, completion), each with its row's tool schemas in `tools` (None: none): GRPO's
+        reward."""
+        tools = list(tools) if tools is not None else [None] * len(completions)
+        triples = zip(prompts, completions, tools, strict=True)
+        return self.score_ids([self.encode(p, c, t) for p, c, t in triples])
 
 
 def load_reward_model(run_id: str, device: str = "cpu") -> RewardModel:
@@ -464,5 +506,6 @@ __all__ = [
     "reward_runs",
     "repetition_units",
     "score_completions",
+    "takes_tools",
     "text_problems",
 ]
