@@ -3,6 +3,7 @@ do to it, token by token (the Compare page's chart and table).
 
     logits = next_token_logits(model, prompt_ids)          # [V] float32: one forward, no cache
     view = next_token_view(logits, tokenizer, setting)     # the top tokens with each filter's verdict
+    percent(view.rows[0].prob)                             # "12.3%", "0.0020%": how every page prints a probability
 
 The filters are `ftlib.sampling.process_logits`, the very ones the decoding loop applies, so the view shows what
 sampling does. Not known here: Streamlit, the device lease (the caller holds it around the forward).
@@ -33,7 +34,8 @@ class NextTokenRow:
 class NextTokenView:
     setting: DecodingSetting
     rows: list[NextTokenRow]
-    vocab_size: int
+    vocab_size: int  # len(tokenizer): the tokens there are, added ones included
+    output_size: int  # the logits' length: the embedding's rows, often padded past vocab_size (to a multiple of 64)
     kept_after_top_k: int
     kept_after_top_p: int
     entropy_bits: float  # of the model's own distribution: how unsure it is
@@ -52,7 +54,9 @@ def next_token_logits(model, input_ids: Sequence[int], adapter: str | None = Non
 
 
 def next_token_view(logits, tokenizer, setting: DecodingSetting, top_n: int = 20) -> NextTokenView:
-    """The `top_n` most likely tokens and what temperature, top-k and top-p do to each of them."""
+    """The `top_n` most likely tokens and what temperature, top-k and top-p do to each of them. `logits`: [V] with
+    V the model's output size, which may exceed len(tokenizer) by rows of padding (kept: sampling draws from them
+    too, and the kept counts include them)."""
     import torch
 
     logits = logits.float().reshape(1, -1)
@@ -84,11 +88,33 @@ def next_token_view(logits, tokenizer, setting: DecodingSetting, top_n: int = 20
     return NextTokenView(
         setting=setting,
         rows=rows,
-        vocab_size=vocab,
+        vocab_size=len(tokenizer),
+        output_size=vocab,
         kept_after_top_k=int(torch.isfinite(after_k).sum()),
         kept_after_top_p=int(torch.isfinite(final_scores).sum()),
         entropy_bits=entropy,
     )
 
 
-__all__ = ["NextTokenRow", "NextTokenView", "next_token_logits", "next_token_view"]
+def percent(probability: float) -> str:
+    """A probability as a person reads it, with the digits a small one needs: one decimal from 1%, two significant
+    digits below, "<0.001%" under that; 0 and 1 exactly as "0%" and "100%", and just under 1 as ">99.9%".
+
+    >>> [percent(p) for p in (0.123, 0.0047, 1 / 49152, 3e-9, 0.0, 0.99996, 1.0)]
+    ['12.3%', '0.47%', '0.0020%', '<0.001%', '0%', '>99.9%', '100%']
+    """
+    if probability <= 0:
+        return "0%"
+    if probability >= 1:
+        return "100%"
+    shown = probability * 100
+    if shown < 0.001:
+        return "<0.001%"
+    if shown < 1:
+        # A near-uniform model gives every token about 1/V (0.002% for SmolLM2): one decimal read "0.0%".
+        return f"{shown:#.2g}%"
+    text = f"{shown:.1f}"
+    return ">99.9%" if text == "100.0" else f"{text}%"  # never "100.0%" for a token that is not certain
+
+
+__all__ = ["NextTokenRow", "NextTokenView", "next_token_logits", "next_token_view", "percent"]

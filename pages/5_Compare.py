@@ -35,9 +35,11 @@ from ui.compare_view import (
     long_grid_note,
     next_token_figure,
     next_token_frame,
+    next_token_table,
     progress_line,
     setting_header,
     token_html,
+    vocabulary_line,
 )
 from ui.inputs import number_in_range
 from ui.kept import default_for, keep, restore
@@ -337,15 +339,7 @@ view = N.next_token_view(cache[logits_key], tokenizer, view_setting, top_n=20)
 frame = next_token_frame(view)
 st.plotly_chart(next_token_figure(frame), width="stretch")
 st.caption(
-    f"{view.vocab_size:,} tokens in the vocabulary; top-k keeps {view.kept_after_top_k:,}, then top-p keeps "
-    f"{view.kept_after_top_p:,}. The model's uncertainty here: {view.entropy_bits:.2f} bits. Red bars: removed "
-    "by a filter (their final probability is 0)."
+    f"{vocabulary_line(view)} The model's uncertainty here: {view.entropy_bits:.2f} bits. Red bars: removed by a "
+    "filter (their final probability is 0)."
 )
-st.dataframe(
-    frame,
-    hide_index=True,
-    width="stretch",
-    column_config={
-        c: st.column_config.NumberColumn(format="percent") for c in ("model", "after temperature", "final")
-    },
-)
+st.dataframe(next_token_table(frame), hide_index=True, width="stretch")

@@ -13,6 +13,8 @@ import html
 import pandas as pd
 import plotly.graph_objects as go
 
+from ftlib.errors import plural
+from ftlib.next_token import percent
 from ftlib.rewards import repeats_itself
 
 CSS = """
@@ -58,15 +60,15 @@ def card_html(token, sampled: bool = False) -> str:
     >>> card_html(t, sampled=True).split('<div class="head">')[1].split("</div>")[0]
     'model 91.5% · under this setting 96.0%'
     """
-    head = f"model {token.prob:.1%}"
+    head = f"model {percent(token.prob)}"
     if sampled:
-        head += f" · under this setting {token.sample_prob:.1%}"
+        head += f" · under this setting {percent(token.sample_prob)}"
     alts = []
     for text, prob in token.alternatives:
         klass = ' class="alt chosen"' if text == token.text else ' class="alt"'
         width = max(1, round(prob * 80))
         alts.append(
-            f'<div{klass}><code>{shown(text)}</code><i class="bar" style="width:{width}px"></i>{prob:.1%}</div>'
+            f'<div{klass}><code>{shown(text)}</code><i class="bar" style="width:{width}px"></i>{percent(prob)}</div>'
         )
     listed = "".join(alts) or '<div class="note">no alternatives recorded</div>'
     # What the numbers mean is said once, by the CSS (`.card::after`), not in each of a cell's ~100 cards: a grid's
@@ -208,18 +210,52 @@ def next_token_frame(view) -> pd.DataFrame:
     )
 
 
+PROBABILITY_COLUMNS = ("model", "after temperature", "final")
+
+
+def next_token_table(frame: pd.DataFrame):
+    """The next-token table as `st.dataframe` shows it: the probabilities written by `percent` (a near-uniform
+    model's 0.0020% read "0.00%" in Streamlit's percent format), the numbers underneath kept for sorting."""
+    return frame.style.format(percent, subset=list(PROBABILITY_COLUMNS))
+
+
+def vocabulary_line(view) -> str:
+    """How many tokens the next-token view chose among (ftlib.next_token.NextTokenView), and what each filter kept.
+    The tokenizer's count, not the embedding's rows: a model with added tokens is often padded to a multiple of 64.
+
+    >>> from types import SimpleNamespace as V
+    >>> view = V(vocab_size=49158, output_size=49216, kept_after_top_k=49216, kept_after_top_p=900)
+    >>> for part in vocabulary_line(view).split("; "): print(part)
+    49,158 tokens in the vocabulary, and 58 rows of padding in the model's output that no token uses
+    top-k keeps 49,216, then top-p keeps 900.
+    """
+    vocab = f"{view.vocab_size:,} tokens in the vocabulary"
+    extra = view.output_size - view.vocab_size
+    if extra > 0:
+        vocab += f", and {plural(extra, 'row')} of padding in the model's output that no token uses"
+    return f"{vocab}; top-k keeps {view.kept_after_top_k:,}, then top-p keeps {view.kept_after_top_p:,}."
+
+
+def _bar(frame: pd.DataFrame, column: str, name: str, color) -> go.Bar:
+    # The hover writes each value as the table and the hover cards do (`percent`), not in the axis's ".0%" format.
+    return go.Bar(
+        name=name,
+        x=frame["token"],
+        y=frame[column],
+        marker_color=color,
+        customdata=[percent(p) for p in frame[column]],
+        hovertemplate="%{x}: %{customdata}",
+    )
+
+
 def next_token_figure(frame: pd.DataFrame) -> go.Figure:
     """Grouped bars per candidate token: the model's odds, after temperature, and final (red when filtered out)."""
+    kept = ["#2ea043" if k else "#f85149" for k in frame["kept by top-p"]]
     fig = go.Figure(
         [
-            go.Bar(name="model (T = 1)", x=frame["token"], y=frame["model"], marker_color="#9aa5b1"),
-            go.Bar(name="after temperature", x=frame["token"], y=frame["after temperature"], marker_color="#58a6ff"),
-            go.Bar(
-                name="final (renormalized)",
-                x=frame["token"],
-                y=frame["final"],
-                marker_color=["#2ea043" if k else "#f85149" for k in frame["kept by top-p"]],
-            ),
+            _bar(frame, "model", "model (T = 1)", "#9aa5b1"),
+            _bar(frame, "after temperature", "after temperature", "#58a6ff"),
+            _bar(frame, "final", "final (renormalized)", kept),
         ]
     )
     fig.update_layout(
@@ -234,6 +270,7 @@ def next_token_figure(frame: pd.DataFrame) -> go.Figure:
 
 __all__ = [
     "CSS",
+    "PROBABILITY_COLUMNS",
     "REPEATS",
     "LONG_ON_CPU",
     "card_html",
@@ -242,9 +279,11 @@ __all__ = [
     "long_grid_note",
     "next_token_figure",
     "next_token_frame",
+    "next_token_table",
     "progress_line",
     "setting_header",
     "setting_values",
     "shown",
     "token_html",
+    "vocabulary_line",
 ]
