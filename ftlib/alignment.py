@@ -12,10 +12,12 @@ and GRPO (`GRPOTrainer`), all fed with rows our encoder prepared, as SFT is.
 - kto: unpaired rows (a pair counts as a good and a bad row) become one sequence each; `UnpairedCollator` builds
   TRL's completion masks from our labels and, per batch, the mismatched (prompt, someone else's answer) sequences
   KTO's KL estimate needs (Ethayarajh et al. 2024).
-- grpo: prompts (a conversation's turns before its last answer) are rendered by our encoder; the answers are written
-  by `ftlib.sampling`'s batched decoding (`BatchedRollout`, TRL's `rollout_func`), every answer of a step in one
-  decoding loop with a generator per answer; `ftlib.rewards` scores them; each logged step's answers and rewards
-  go to the run folder's completions.jsonl for the Train page (Shao et al. 2024, DeepSeekMath).
+- grpo: prompts (a conversation's turns before its last answer, with the row's tools) are rendered by our encoder and
+  carried through TRL as text (`prompt_text`: turns and tools, so prompts that differ only in their tools stay two
+  prompts, each rendered and scored with its own); the answers are written by `ftlib.sampling`'s batched decoding
+  (`BatchedRollout`, TRL's `rollout_func`), every answer of a step in one decoding loop with a generator per answer;
+  `ftlib.rewards` scores them; each logged step's answers and rewards go to the run folder's completions.jsonl for
+  the Train page (Shao et al. 2024, DeepSeekMath).
 
 Not known here: the translators from RunConfig to TRL's configs and PEFT (training.py, which calls this), what the
 rewards compute (rewards.py), the run queue (runs.py).
@@ -293,32 +295,53 @@ class UnpairedCollator:
 # ---------------------------------------------------------------------------------------------------------------
 
 
+def prompt_text(messages: list[dict], tools: list | None = None) -> str:
+    """One GRPO prompt as the text TRL carries to the rollout and the rewards: the JSON of its turns, or of
+    {"messages", "tools"} when its row has tool schemas, so two prompts that differ only in their tools stay two
+    (`prompt_parts` reads it back).
+
+    >>> prompt_text([{"role": "user", "content": "Hi"}])
+    '[{"role": "user", "content": "Hi"}]'
+    >>> prompt_parts(prompt_text([{"role": "user", "content": "Hi"}], [{"name": "f"}]))
+    ([{'role': 'user', 'content': 'Hi'}], [{'name': 'f'}])
+    """
+    return json.dumps({"messages": messages, "tools": tools}) if tools else json.dumps(messages)
+
+
+def prompt_parts(text) -> tuple[list[dict], list | None]:
+    """A prompt's turns and tool schemas (None: none) from `prompt_text`'s text (turns as a list pass through)."""
+    value = json.loads(text) if isinstance(text, str) else text
+    if isinstance(value, dict):
+        return list(value.get("messages") or []), value.get("tools") or None
+    return list(value or []), None
+
+
 def prompt_dataset(encodings: list):
-    """A datasets.Dataset of prompts as JSON text (TRL hands them to the rollout and the rewards as they are)."""
+    """A datasets.Dataset of prompts as `prompt_text` (TRL hands them to the rollout and the rewards as they are)."""
     from datasets import Dataset
 
-    return Dataset.from_dict({"prompt": [json.dumps(e.messages) for e in encodings]})
+    return Dataset.from_dict({"prompt": [prompt_text(e.messages, e.tools) for e in encodings]})
 
 
 class BatchedRollout:
     """TRL's `rollout_func` for GRPO: every answer of a generation batch in one `ftlib.sampling` decoding loop.
 
-    Prompts arrive as the JSON of their turns, each repeated group-size times; their ids come from our encoder (so
-    the model is prompted exactly as the Tokens page shows). Each answer draws from its own generator, seeded from
-    (seed, step, process, position), so the answers of a group differ and a resumed run draws the same ones. The
-    stop token is kept at the end of a finished answer, as TRL's own generation keeps it, so the model learns to
-    stop.
+    Prompts arrive as `prompt_text` (turns and tools), each repeated group-size times; their ids come from our encoder
+    (so the model is prompted exactly as the Tokens page shows, tools included). Each answer draws from its own
+    generator, seeded from (seed, step, process, position), so the answers of a group differ and a resumed run draws
+    the same ones. The stop token is kept at the end of a finished answer, as TRL's own generation keeps it, so the
+    model learns to stop.
     """
 
     __name__ = "ftlib_batched_rollout"
 
     def __init__(self, encodings: list, tokenizer, max_new_tokens: int, temperature: float, seed: int):
-        self.ids = {json.dumps(e.messages): tuple(e.input_ids) for e in encodings}
+        self.ids = {prompt_text(e.messages, e.tools): tuple(e.input_ids) for e in encodings}
         self.tokenizer, self.max_new_tokens, self.temperature, self.seed = tokenizer, max_new_tokens, temperature, seed
 
     def add(self, encodings: list) -> None:
         """Held-out prompts too (evaluation generates for them)."""
-        self.ids.update({json.dumps(e.messages): tuple(e.input_ids) for e in encodings})
+        self.ids.update({prompt_text(e.messages, e.tools): tuple(e.input_ids) for e in encodings})
 
     def seeds(self, count: int, step: int, rank: int = 0) -> list[int]:
         """One seed per answer of a generation batch (of this process), stable across runs and resumes."""
@@ -350,12 +373,14 @@ class BatchedRollout:
 
 def reward_functions(rewards: list) -> list:
     """TRL reward functions for our rewards: `f(prompts, completions, **kw)` named after the reward (its metrics
-    are `rewards/<name>/mean`); prompts arrive as JSON text, completions as text."""
+    are `rewards/<name>/mean`); prompts arrive as `prompt_text`, completions as text. Each reward gets the turns and
+    the tools of each answer's prompt."""
     functions = []
     for reward in rewards:
 
         def function(prompts, completions, _reward=reward, **kwargs):
-            return _reward.score([json.loads(p) for p in prompts], list(completions))
+            parts = [prompt_parts(p) for p in prompts]
+            return _reward.score([m for m, _ in parts], list(completions), tools=[t for _, t in parts])
 
         function.__name__ = reward.name
         functions.append(function)
@@ -371,7 +396,7 @@ def completion_rows(logs: dict, weights: dict[str, float], limit: int = 64) -> l
     advantages = list(logs["advantages"])
     rows = []
     for i, (prompt, completion) in enumerate(zip(prompts, completions, strict=False)):
-        turns = json.loads(prompt) if isinstance(prompt, str) else prompt
+        turns = prompt_parts(prompt)[0]
         row = {"prompt": str(turns[-1].get("content", "")) if turns else "", "answer": str(completion)}
         row.update({n: float(scores[n][i]) for n in names if i < len(scores[n])})
         row["total"] = sum(weights[n] * row.get(n, 0.0) for n in names)
@@ -386,8 +411,9 @@ def preview_rewards(model, tokenizer, config, rows: list[dict], prompts: int = 3
     reward's score of each, the weighted total and the advantage GRPO would give it (> 0 = made more likely), and
     under `messages` the whole prompt's turns (its system message included).
 
-    Rows of any kind GRPO takes; the same table as the live one (`completion_rows`). RewardError / ConfigError
-    when a reward cannot be used.
+    Rows of any kind GRPO takes; the same table as the live one (`completion_rows`), and under `tools` the row's
+    tool schemas where it has any (the prompt is rendered and scored with them). RewardError / ConfigError when a
+    reward cannot be used.
     """
     from ftlib import sampling
     from ftlib.rewards import build_rewards, group_advantages, score_completions
@@ -408,15 +434,23 @@ def preview_rewards(model, tokenizer, config, rows: list[dict], prompts: int = 3
     # TRL's rewards see the answer text without special tokens, as its decoding gives it.
     answers = [tokenizer.decode(r.ids, skip_special_tokens=True) for r in results]
     turns = [e.messages for e in encoded for _ in range(group)]
-    table = score_completions(rewards, turns, answers)
+    tools = [e.tools or None for e in encoded for _ in range(group)]
+    table = score_completions(rewards, turns, answers, tools)
     advantages = group_advantages(table.totals, group)
     out = []
     for i, answer in enumerate(answers):
         row = {"prompt": str(turns[i][-1].get("content", "")) if turns[i] else "", "answer": answer}
         row.update({r.name: table.scores[r.name][i] for r in rewards})
         # The whole prompt (a system message included) beside its last turn: what the rewards' scores depend on.
-        out.append({**row, "total": table.totals[i], "advantage": advantages[i], "messages": turns[i]})
+        row.update({"total": table.totals[i], "advantage": advantages[i], "messages": turns[i]})
+        out.append({**row, "tools": tools[i]} if tools[i] else row)
     return out
+
+
+def preview_prompt(row: dict) -> str:
+    """Which prompt a preview row answers, as one string: its whole turns and its tools (rows of two prompts that
+    share a last turn, or differ only in their tools, are two prompts); its last turn where a row has no turns."""
+    return prompt_text(row.get("messages") or [{"role": "user", "content": row["prompt"]}], row.get("tools"))
 
 
 def flat_prompts(rows: list[dict]) -> tuple[int, int]:
@@ -424,7 +458,7 @@ def flat_prompts(rows: list[dict]) -> tuple[int, int]:
     answers all score the same teaches GRPO nothing (DeepSeekMath's group-relative advantage is 0 for each)."""
     groups: dict[str, list[float]] = {}
     for row in rows:
-        groups.setdefault(row["prompt"], []).append(float(row["advantage"]))
+        groups.setdefault(preview_prompt(row), []).append(float(row["advantage"]))
     return sum(all(abs(a) < 1e-9 for a in adv) for adv in groups.values()), len(groups)
 
 
@@ -558,8 +592,11 @@ __all__ = [
     "pairwise_metrics",
     "preference_dataset",
     "prompt_dataset",
+    "prompt_parts",
     "prompt_row",
     "prompt_start",
+    "prompt_text",
+    "preview_prompt",
     "preview_rewards",
     "reward_dataset",
     "reward_functions",

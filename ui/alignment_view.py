@@ -110,30 +110,43 @@ def _table(rows: list[dict], height: int | None = None) -> None:
 
 def preview_table(rows: list[dict]) -> None:
     """The preview's answers prompt by prompt: the question, the whole prompt folded (its system message says what
-    the rewards look for), then each answer in full (the cells wrap) with each reward's score, the total and the
-    advantage: no prompt column repeated on every row, nothing cut off on the right."""
+    the rewards look for, its tools what the model may call), then each answer in full (the cells wrap) with each
+    reward's score, the total and the advantage: no prompt column repeated on every row, nothing cut off on the
+    right. Prompts that differ only in their tools are two prompts (`ftlib.alignment.preview_prompt`)."""
+    from ftlib.alignment import preview_prompt
+
     groups: dict[str, list[dict]] = {}
     for row in rows:
-        groups.setdefault(json.dumps(row.get("messages") or row["prompt"]), []).append(row)
+        groups.setdefault(preview_prompt(row), []).append(row)
     for number, members in enumerate(groups.values(), start=1):
         st.markdown(f"**Prompt {number}:** {members[0]['prompt']}")
-        turns = members[0].get("messages") or []
-        if len(turns) > 1:
+        turns, tools = members[0].get("messages") or [], members[0].get("tools") or []
+        if len(turns) > 1 or tools:
             with st.expander("The whole prompt (system message included)"):
                 for turn in turns:
                     st.markdown(f"**{turn.get('role', '?')}**: {turn.get('content', '')}")
+                if tools:
+                    st.markdown(f"**tools**: {', '.join(_tool_name(t) for t in tools)}")
         shown = [
             {
                 "answer": r["answer"],
                 **{
                     k: v if v is None else round(float(v), 3)
                     for k, v in r.items()
-                    if k not in ("prompt", "answer", "messages")
+                    if k not in ("prompt", "answer", "messages", "tools")
                 },
             }
             for r in members
         ]
         st.html(html_table(shown, widths={"answer": "55%"}))
+
+
+def _tool_name(tool) -> str:
+    """A tool schema's function name, as the prompt's tools are listed (`{"type": "function", "function": {...}}`
+    or the function itself)."""
+    function = tool.get("function", tool) if isinstance(tool, dict) else tool
+    name = function.get("name") if isinstance(function, dict) else None
+    return f"`{name}`" if name else "(a tool without a name)"
 
 
 def preview_key(config: RunConfig) -> str:
@@ -253,8 +266,9 @@ def score_panel(run_id: str) -> None:
         _table(sorted(result, key=lambda row: -row["score"]))
 
 
-def score_answers(messages: list[dict], labels: dict, job) -> None:
-    """The Compare grid's answers scored by a reward model trained here: which answer it prefers, and by how much."""
+def score_answers(messages: list[dict], labels: dict, job, tools: list | None = None) -> None:
+    """The Compare grid's answers scored by a reward model trained here: which answer it prefers, and by how much.
+    `tools`: the test row's tool schemas, so the reward model reads the conversation as it trained on it."""
     from ftlib.rewards import reward_runs
 
     st.subheader("What a reward model thinks of these answers")
@@ -268,7 +282,7 @@ def score_answers(messages: list[dict], labels: dict, job) -> None:
     if st.button("Score the answers", key="compare_score"):
         answers = ["".join(t.text for t in tokens) for tokens in snapshot]
         with user_errors("Could not score the answers"):
-            scores = _reward_model(run_id).score(messages, answers)
+            scores = _reward_model(run_id).score(messages, answers, tools)
         st.session_state["compare_scores"] = [
             {"model": m, "setting": s, "answer": a, "score": x}
             for (m, s), a, x in zip(cells, answers, scores, strict=True)
