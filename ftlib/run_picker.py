@@ -7,18 +7,23 @@ a real run from a two-step test (how long ago it finished, its steps, its final 
                                                         #  final loss 1.234"
 
 Compare and Evaluate use these, so the tuned model is never just whatever ran last: a test run on another dataset
-is not picked over a real run on the one being studied. Not known here: the run folder's files (rundir.py), what a
-run left to load (modelset.py); nothing here imports torch.
+is not picked over a real run on the one being studied. The Train page names its runs the same way (`train_labels`).
+A label names the run's base model when the runs listed beside it used more than one ("lora on qwen-0.5b · ..."),
+and its chat template when it is not the model's own ("... · ChatML template · ..."). Not known here: the run
+folder's files (rundir.py), what a run left to load (modelset.py); nothing here imports torch.
 """
 
 from __future__ import annotations
 
 import time
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from ftlib.rundir import RunDir, run_folder_of
+from ftlib import workspace
+from ftlib.rundir import RunDir, RunSummary, run_folder_of
+from ftlib.templates import BUILTIN_TEMPLATES
 
 
 @dataclass(frozen=True)
@@ -26,7 +31,9 @@ class RunChoice:
     """A finished run as a picker shows it."""
 
     name: str  # the run's id (its folder name), as `ftlib.modelset.RunAdapter.name`
-    label: str  # the name the person gave it (if any) · method · dataset · when it was created (RunSummary.label)
+    label: (
+        str  # the name the person gave it (if any) · method (on its model) · its template · dataset · when (with_base)
+    )
     # What does not change once the run has finished: a picker's option text must stay the same from one redraw to
     # the next (Streamlit keeps a selection by its text; a ticking "12 min ago" in it dropped the selection).
     facts: str  # "40 steps · final loss 1.234" (GRPO: "final reward 0.930"; RunSummary.facts)
@@ -56,10 +63,71 @@ def dataset_name(dataset: str) -> str:
     return Path(dataset).stem if dataset else ""
 
 
+# The folder names a finished run gives its outputs: a base model chosen from one is named with its run's id too.
+RUN_OUTPUT_NAMES = ("merged", "model", "adapter", "final", "final_adapter")
+
+
+def model_name(spec: str) -> str:
+    """A base model named short, as the sidebar's Model box says it: `default`, a hub id or a folder by its last name,
+    a finished run's output folder (`merged/`, `model/`) by its run's id too; "" when the run did not record one.
+
+    >>> [model_name(s) for s in ("default", "Qwen/Qwen2.5-0.5B", "/srv/models/llama-1b/", "/ws/runs/r7/merged", "")]
+    ['default', 'Qwen2.5-0.5B', 'llama-1b', 'r7/merged', '']
+    """
+    path = Path(spec.strip())
+    if not spec.strip():
+        return ""
+    return f"{path.parent.name}/{path.name}" if path.name in RUN_OUTPUT_NAMES and path.parent.name else path.name
+
+
+def template_words(template: str) -> str:
+    """A run's chat template as a label says it: "" for the model's own (`tokenizer`, the usual choice, said nowhere),
+    else the name the Tokens and Train pages give it ("ChatML template", "custom template").
+
+    >>> [template_words(t) for t in ("tokenizer", "chatml", "custom")]
+    ['', 'ChatML template', 'custom template']
+    """
+    if template in ("", "tokenizer"):
+        return ""
+    title = BUILTIN_TEMPLATES[template].title if template in BUILTIN_TEMPLATES else template
+    return f"{title} template"
+
+
+def models_differ(specs: Iterable[str]) -> bool:
+    """Whether runs listed together were trained on more than one base model (by their short names, unrecorded
+    ones left out): only then do their labels name it. On one model, the name would lengthen every label alike."""
+    return len({model_name(s) for s in specs} - {""}) > 1
+
+
+def with_base(info: RunSummary, template: str = "tokenizer", show_model: bool = False) -> str:
+    """`info.label` naming, after the method, the base model when `show_model` (see `models_differ`) and the chat
+    template when it is not the model's own: "lora on llama-1b · ChatML template ·
+    chat_style · Nov 29 23:24" (the model's own template, one model: "lora · chat_style · Nov 29 23:24").
+    """
+    model = model_name(info.model) if show_model else ""
+    method = " · ".join(
+        x for x in (f"{info.method} on {model}" if model else info.method, template_words(template)) if x
+    )
+    # Given to RunSummary.label in the method's place: that property owns the label's order and its time format.
+    return replace(info, method=method).label
+
+
+def train_labels(infos: list[RunSummary]) -> dict[str, str]:
+    """Each run's label by id (`with_base`), for the Train page's picker and runs table: every run, finished or not,
+    its chat template read from its config.json in the workspace's runs/."""
+    show = models_differ(info.model for info in infos)
+    return {
+        info.id: with_base(info, str(RunDir(workspace.runs_dir() / info.id).read_config().get("template") or ""), show)
+        for info in infos
+    }
+
+
 def run_choices(adapters, now: float | None = None) -> list[RunChoice]:
     """A RunChoice for each finished run (`ftlib.modelset.RunAdapter`s, as `list_run_adapters` gives them), newest
-    first by when they finished."""
+    first by when they finished; labels name the base model when `adapters` were trained on more than one."""
     now = time.time() if now is None else now
+    adapters = list(adapters)
+    show_model = models_differ(adapter.model for adapter in adapters)
     out = []
     for adapter in adapters:
         info = RunDir(run_folder_of(adapter.path)).summary()
@@ -67,7 +135,7 @@ def run_choices(adapters, now: float | None = None) -> list[RunChoice]:
         out.append(
             RunChoice(
                 name=adapter.name,
-                label=info.label,
+                label=with_base(info, adapter.template, show_model),
                 facts=info.facts,
                 age=age_words(now - finished) if finished else "",
                 dataset=dataset_name(info.dataset),
@@ -125,4 +193,16 @@ def preselect(choices: list[RunChoice], dataset: str | None, last_pick: tuple[st
     return newest
 
 
-__all__ = ["RunChoice", "age_words", "dataset_name", "duplicate_numbers", "preselect", "run_choices"]
+__all__ = [
+    "RunChoice",
+    "age_words",
+    "dataset_name",
+    "duplicate_numbers",
+    "model_name",
+    "models_differ",
+    "preselect",
+    "run_choices",
+    "template_words",
+    "train_labels",
+    "with_base",
+]

@@ -21,6 +21,7 @@ from ftlib.errors import plural
 from ftlib.memory import estimate, model_shape
 from ftlib.methods import fitting_methods, unfit_methods
 from ftlib.rows import KIND_HELP, row_kind
+from ftlib.run_picker import train_labels
 from ftlib.splits import rows_in_words
 from ftlib.templates import TEMPLATE_NAMES
 from ftlib.training import Preflight, preflight
@@ -219,14 +220,15 @@ def run_list() -> None:
         default = selected if selected in by_id else (active[0] if active else all_runs[0].id)
         # No widget key: the options' labels carry each run's state icon (and, once ended, its steps and final
         # loss), so the picker is redrawn when one changes and starts on the remembered run.
-        texts = run_options(all_runs)
+        labels = train_labels(all_runs)  # each run's base model (when runs used several) and its own template
+        texts = run_options(all_runs, labels)
         run_id = st.selectbox("Run", list(by_id), index=list(by_id).index(default), format_func=texts.__getitem__)
         st.session_state["train_selected"] = run_id
         show_run(run_id)
         export_panel(run_id)
         if by_id[run_id].state == "finished" and by_id[run_id].method.startswith("reward"):
             alignment_view.score_panel(run_id)
-        runs_table(all_runs)
+        runs_table(all_runs, labels)
 
     section()
 

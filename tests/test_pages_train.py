@@ -938,3 +938,28 @@ def test_a_run_that_failed_on_an_infinite_gradient_offers_no_resume_and_says_why
     assert all_text(at).count("Training stopped at step 5") == 1, all_text(at)
     assert [e.value for e in at.error] == [why]
     assert "such as 0.002, the usual for LoRA (this run used 0.9)" in why and "float16" not in why
+
+
+def test_runs_on_two_models_name_their_model_and_a_template_not_the_models_own(tiny_model_dir, tmp_path):
+    """Walk 8 A5: the picker and the table showed method, dataset and time only: runs on two models (the sidebar's
+    box) read alike, and a run on ChatML read as one on the model's own template."""
+    other = tmp_path / "qwen-0.5b"  # another model folder: only its name is read on this page
+    now = time.time()
+    make_run("r-tiny", {"model": str(tiny_model_dir), "dataset": "numbers"}, created=now - 60, ended=now - 50)
+    make_run("r-qwen", {"model": str(other), "dataset": "numbers", "template": "chatml"}, created=now, ended=now)
+    at = page(tiny_model_dir)
+    assert not at.exception
+    picker = next(s for s in at.selectbox if s.label == "Run")
+    texts = {run_id: picker.format_func(run_id) for run_id in ("r-tiny", "r-qwen")}
+    assert texts["r-tiny"].startswith(f"✅ lora on {tiny_model_dir.name} · numbers · "), texts
+    assert texts["r-qwen"].startswith("✅ lora on qwen-0.5b · ChatML template · numbers · "), texts
+    table = dict(zip(at.dataframe[-1].value["id"], at.dataframe[-1].value["run"], strict=True))
+    assert table == {run_id: text[2:].split(" — ")[0] for run_id, text in texts.items()}
+
+
+def test_the_selected_run_names_its_model_even_when_every_run_used_one(tiny_model_dir):
+    make_run("r-only", {"model": str(tiny_model_dir), "dataset": "numbers", "template": "alpaca"})
+    at = page(tiny_model_dir)
+    assert not at.exception
+    assert picker_labels(at)[0].startswith("✅ lora · Alpaca template · numbers · ")  # one model: not repeated
+    assert any(c.value.startswith(f"lora on {tiny_model_dir.name} · Alpaca template · ") for c in at.caption)

@@ -8,7 +8,8 @@ import time
 import pytest
 
 from ftlib import modelset as M
-from ftlib.run_picker import age_words, preselect, run_choices
+from ftlib import runs as runs_module
+from ftlib.run_picker import age_words, model_name, preselect, run_choices, train_labels
 from ftlib.testing import make_run
 
 
@@ -133,3 +134,39 @@ def test_a_run_is_named_as_it_was_given_and_by_what_its_method_is_judged_by(tiny
     assert choices["r-grpo"].facts == "2 steps · final reward 1.000"
     assert choices["r-tiny"].label.startswith("lora · pirate_prompts · ")  # no name given: as before
     assert choices["r-tiny"].facts == "1 step · final loss 0.00042"  # not "0.000"
+
+
+def test_runs_on_two_base_models_name_their_model_and_a_template_not_the_models_own_is_named(tiny_model_dir, tmp_path):
+    """Walk 8 A5: runs on two models (the sidebar's box) read alike, and a run on ChatML read as one on the model's
+    own template. The model is named once the list holds runs on more than one; a template other than the model's
+    own always."""
+    adapter = empty_adapter(tmp_path)
+    now = time.time()
+    other = tmp_path / "models" / "qwen-0.5b"  # a second model folder: only its name is read here
+    base = {"dataset": "chat_style"}
+    make_run("r-tiny", {**base, "model": str(tiny_model_dir)}, adapter=adapter, created=now - 60, ended=now - 50)
+    make_run("r-qwen", {**base, "model": str(other), "template": "chatml"}, adapter=adapter, ended=now - 40)
+    tiny = model_name(str(tiny_model_dir))
+    choices = {c.name: c for c in run_choices(M.list_run_adapters(), now=now)}
+    assert choices["r-tiny"].label.startswith(f"lora on {tiny} · chat_style · "), choices["r-tiny"].label
+    assert choices["r-qwen"].label.startswith("lora on qwen-0.5b · ChatML template · chat_style · ")
+    # The Train page names every run (finished or not) the same way.
+    assert train_labels(runs_module.list_runs()) == {name: c.label for name, c in choices.items()}
+    # Compare offers only the runs on the sidebar's model: there the model is not repeated, the template still is.
+    alone = run_choices([a for a in M.list_run_adapters() if a.name == "r-qwen"], now=now)
+    assert alone[0].label.startswith("lora · ChatML template · chat_style · "), alone[0].label
+
+
+@pytest.mark.parametrize(
+    "spec, name",
+    [
+        ("default", "default"),
+        ("HuggingFaceTB/SmolLM2-360M-Instruct", "SmolLM2-360M-Instruct"),
+        ("/srv/models/llama-1b/", "llama-1b"),
+        ("~/models/mine", "mine"),
+        ("/ws/runs/20261129-2324-lora-chat/merged", "20261129-2324-lora-chat/merged"),  # "merged" alone says nothing
+        ("", ""),
+    ],
+)
+def test_a_model_is_named_short_as_the_sidebar_says_it(spec, name):
+    assert model_name(spec) == name

@@ -19,7 +19,7 @@ from ftlib import export, runs
 from ftlib.errors import UserError
 from ftlib.memory import human
 from ftlib.overfitting import NO_LOSS_TREND, memorising_from
-from ftlib.run_picker import duplicate_numbers
+from ftlib.run_picker import duplicate_numbers, with_base
 from ftlib.rundir import RunSummary
 from ui.charts import run_figures
 from ui.common import deferred_download, show_download_failure, user_errors
@@ -278,13 +278,15 @@ def show_run(run_id: str) -> None:
     except runs.RunError as exc:
         st.warning(str(exc))
         return
-    info, metrics = run.summary(), run.read_metrics()
-    method = run.read_config().get("method")
+    info, metrics, config = run.summary(), run.read_metrics(), run.read_config()
+    method = config.get("method")
     st.markdown(f"#### {state_icon(info)} `{run_id}` — {info.state_text}")
     # A queued run: where it is in line and behind what, rather than "Waiting for its turn."
     # A failed run's message is the red box under the controls: not here as well.
     message = runs.queue_place(run_id) if info.state == "queued" else "" if info.state == "failed" else info.message
-    st.caption(" · ".join(x for x in (info.label, info.phase, message) if x))
+    # The selected run names its base model even where the picker's labels leave it out (every run on one model).
+    label = with_base(info, str(config.get("template") or ""), show_model=True)
+    st.caption(" · ".join(x for x in (label, info.phase, message) if x))
     if info.state in ACTIVE or info.max_steps:
         eta = f" · about {fmt_seconds(info.eta_s)} left" if info.eta_s is not None else ""
         # A queued run has not trained yet: no "0:00:00 training" (a resumed one's earlier time still shows).
@@ -331,19 +333,21 @@ def show_run(run_id: str) -> None:
         st.rerun()  # once: stop polling and show the finished run's exports
 
 
-def run_option(info: RunSummary) -> str:
-    """The Train page's run picker's text for a run: its state's icon, its short label, and once it has ended its
-    steps and final loss, which tell apart runs started the same minute on the same data. A running run's text
-    holds no step count: the picker is redrawn whenever its text changes, which would close it every poll."""
-    text = f"{state_icon(info)} {info.label}"
+def run_option(info: RunSummary, label: str) -> str:
+    """The Train page's run picker's text for a run: its state's icon, its short label (`ftlib.run_picker.with_base`),
+    and once it has ended its steps and final loss, which tell apart runs started the same minute on the same data. A
+    running run's text holds no step count: the picker is redrawn whenever its text changes, which would close it
+    every poll."""
+    text = f"{state_icon(info)} {label}"
     return text if info.state in ACTIVE else f"{text} — {info.facts}"
 
 
-def run_options(infos: list[RunSummary]) -> dict[str, str]:
-    """`run_option` for each run by id, runs with equal texts (two queued the same minute on the same data) numbered
-    "#1", "#2"... from the oldest: the picker keeps a choice by its text, so equal texts left one run unpickable."""
+def run_options(infos: list[RunSummary], labels: dict[str, str]) -> dict[str, str]:
+    """`run_option` for each run by id (`labels`: `ftlib.run_picker.train_labels`), runs with equal texts (two queued
+    the same minute on the same data) numbered "#1", "#2"... from the oldest: the picker keeps a choice by its text,
+    so equal texts left one run unpickable."""
     oldest_first = sorted(infos, key=lambda r: r.created or 0)
-    texts = [run_option(info) for info in oldest_first]
+    texts = [run_option(info, labels[info.id]) for info in oldest_first]
     numbers = duplicate_numbers(texts)
     return {
         info.id: text if n is None else f"{text} #{n}"
@@ -492,13 +496,14 @@ def exported_copies(run) -> None:
     panel()
 
 
-def runs_table(rows: list[RunSummary]) -> None:
-    """Every run, one row each: what it is judged by (a loss; GRPO's mean reward, a reward model's accuracy) at its
-    last step and held-out evaluation, "-" where it has none (a failed run that never trained)."""
+def runs_table(rows: list[RunSummary], labels: dict[str, str]) -> None:
+    """Every run, one row each, named as the picker names it (`labels`: `ftlib.run_picker.train_labels`): what it is
+    judged by (a loss; GRPO's mean reward, a reward model's accuracy) at its last step and held-out evaluation, "-"
+    where it has none (a failed run that never trained)."""
     table = pd.DataFrame(
         [
             {
-                "run": r.label,
+                "run": labels[r.id],
                 "state": f"{state_icon(r)} {r.state_text}",
                 "steps": f"{r.step}/{r.max_steps or '?'}",
                 "training time": "-" if r.state == "queued" and not r.duration_s else fmt_seconds(r.duration_s),
