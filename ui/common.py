@@ -7,6 +7,7 @@ Per-user choices live in `st.session_state`; models and tokenizers are shared th
 from __future__ import annotations
 
 import contextlib
+import logging
 import threading
 import traceback
 from collections.abc import Callable
@@ -176,8 +177,6 @@ def warm_up(model: str = "default") -> bool:
     it; a session asking for the same entry meanwhile waits for this load instead of starting a second one.
     Failures are left for the page that needs the model to report. Returns whether the model is loaded.
     """
-    import logging
-
     # The caches' spinners look for a page to draw on; this thread has none, on purpose: keep the log quiet.
     logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").addFilter(
         lambda record: "ftlib-warm-up" not in record.getMessage()
@@ -250,12 +249,44 @@ def _session_id() -> str:
     return ctx.session_id if ctx else ""
 
 
+class _DownloadReasonOnly(logging.Filter):
+    """Streamlit logs a download whose file could not be made with a traceback. When the reason is the user's (a
+    run deleted elsewhere, a full disk: a `UserError` or an `OSError`), the page shows it (`show_download_failure`,
+    `ui.run_view.gone_note`), and the log keeps one line with it; any other failure keeps its traceback for an
+    engineer."""
+
+    name = "ftlib_download_reason_only"
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        while exc is not None and not isinstance(exc, (UserError, OSError)):
+            exc = exc.__cause__ or exc.__context__
+        if exc is not None:
+            record.msg, record.args = "A download could not be prepared (the page says why): %s", (str(exc),)
+            record.exc_info, record.exc_text = None, None
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+        return True
+
+
+# Where Streamlit 1.67 logs a failed download callable (DeferredFileHandler).
+DOWNLOAD_LOG = "streamlit.runtime.backend_operation_handler"
+
+
+def quiet_download_failures() -> None:
+    """Install `_DownloadReasonOnly` on Streamlit's download log, once per process."""
+    logger = logging.getLogger(DOWNLOAD_LOG)
+    if not any(getattr(f, "name", None) == _DownloadReasonOnly.name for f in logger.filters):
+        logger.addFilter(_DownloadReasonOnly())
+
+
 def deferred_download(key: str, build: Callable[[], Path]) -> Callable[[], bytes]:
     """The `data=` of a download button whose file is built only when clicked (a merged model takes a while).
 
     Streamlit runs the callable on another thread and, when it raises, only says "Failed to generate file for
-    download"; the reason is kept here and shown by `show_download_failure(key)` on the page's next run.
+    download"; the reason is kept here and shown by `show_download_failure(key)` on the page's next run, and
+    Streamlit's log of it is one line, not a traceback (`quiet_download_failures`).
     """
+    quiet_download_failures()  # before the first click: the failure is logged on Streamlit's thread
     session = _session_id()
 
     def data() -> bytes:

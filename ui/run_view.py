@@ -7,7 +7,6 @@ or a restarted server shows the same run. Only drawing here: the queue is `ftlib
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import statistics
 import threading
 import time
@@ -392,42 +391,11 @@ def preparing(run_id: str, clicked: float | None = None) -> bool:
     return clicked is not None and ready < clicked and time.time() - clicked < REQUEST_GRACE_S
 
 
-class _DownloadReasonOnly(logging.Filter):
-    """Streamlit logs a download whose file could not be made with a traceback. When the reason is the user's (a
-    run deleted elsewhere, a full disk: a `UserError` or an `OSError`), the page shows it (`show_download_failure`,
-    `gone_note`), and the log keeps one line with it; any other failure keeps its traceback for an engineer."""
-
-    name = "ftlib_download_reason_only"
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        exc = record.exc_info[1] if record.exc_info else None
-        while exc is not None and not isinstance(exc, (UserError, OSError)):
-            exc = exc.__cause__ or exc.__context__
-        if exc is not None:
-            record.msg, record.args = "A download could not be prepared (the page says why): %s", (str(exc),)
-            record.exc_info, record.exc_text = None, None
-            record.levelno, record.levelname = logging.WARNING, "WARNING"
-        return True
-
-
-# Where Streamlit 1.67 logs a failed download callable (DeferredFileHandler). ui.common.deferred_download, which
-# keeps the reason for the page, is the better home for this filter.
-DOWNLOAD_LOG = "streamlit.runtime.backend_operation_handler"
-
-
-def quiet_download_failures() -> None:
-    """Install `_DownloadReasonOnly` on Streamlit's download log, once per process."""
-    logger = logging.getLogger(DOWNLOAD_LOG)
-    if not any(getattr(f, "name", None) == _DownloadReasonOnly.name for f in logger.filters):
-        logger.addFilter(_DownloadReasonOnly())
-
-
 def export_panel(run_id: str) -> None:
     """Download buttons for a finished run; each file is built only when its button is clicked."""
     run = runs.find(run_id)
     if run.read_status().get("state") != "finished":
         return
-    quiet_download_failures()
     st.markdown("#### Export")
     items = export.downloads(run)
     for item in items:
