@@ -193,6 +193,19 @@ def upload_name(path: str | Path) -> str:
     return _UPLOAD_PREFIX.sub("", name, count=1) or name
 
 
+def upload_label(path: str | Path) -> str:
+    """An upload as the Data page names it: its name on the user's machine and when it was uploaded (the stored
+    name's prefix); a file not named as an upload is named as it is.
+
+    >>> upload_label("/ws/uploads/20261129-231833-af4651-faq_export.csv")
+    'faq_export.csv (uploaded 2026-11-29 23:18)'
+    """
+    n = Path(path).name
+    if not _UPLOAD_PREFIX.match(n):
+        return n
+    return f"{upload_name(n)} (uploaded {n[:4]}-{n[4:6]}-{n[6:8]} {n[9:11]}:{n[11:13]})"
+
+
 def list_uploads() -> list[Path]:
     """Stored uploads, newest first (names start with the date); not the temporary file of one being written."""
     return sorted((p for p in uploads_dir().iterdir() if p.is_file() and not p.name.startswith(".")), reverse=True)
@@ -331,17 +344,56 @@ def last_run_settings() -> dict:
     return kept
 
 
+def split_origin(meta: dict) -> str:
+    """Where a saved split's rows came from, in words, from its meta.json as saved (`path` is the file that was read):
+    an upload by its name on the user's machine and when it was uploaded, a shipped sample by its name, any other
+    file by its path; "unknown" when the meta.json does not say.
+
+    >>> split_origin({"path": "/ws/uploads/20261129-231833-af4651-train.jsonl", "source": "train"})
+    'train.jsonl (uploaded 2026-11-29 23:18)'
+    >>> split_origin({"path": "/srv/data/chats.csv"}), split_origin({})
+    ('/srv/data/chats.csv', 'unknown')
+    """
+    source = meta.get("path")
+    if not isinstance(source, str) or not source:
+        return "unknown"
+    path = Path(source)
+    # Named by the stored file's own name and folder, not by this workspace's uploads/: a workspace moved since
+    # still names its uploads.
+    if path.parent.name == "uploads" and _UPLOAD_PREFIX.match(path.name):
+        return upload_label(path)
+    if inside(SAMPLES_DIR, path):
+        return f"sample {meta.get('source') or path.stem}"
+    return source
+
+
+def split_saved_at(meta: dict) -> str:
+    """When a split was saved (its meta.json's `saved_at`), local time to the minute; "unknown" when not recorded.
+
+    >>> split_saved_at({})
+    'unknown'
+    """
+    saved = meta.get("saved_at")
+    if not isinstance(saved, (int, float)) or isinstance(saved, bool):
+        return "unknown"
+    return time.strftime("%Y-%m-%d %H:%M", time.localtime(saved))
+
+
 def list_splits() -> list[dict]:
-    """Saved splits, newest first, each as its meta.json plus `path`."""
+    """Saved splits, newest first, each as its meta.json plus `path` (its folder, replacing the path of the file its
+    rows came from) and `origin` (that file in words: `split_origin`)."""
     out = []
     for meta_path in datasets_dir().glob("*/meta.json"):
         try:
             meta = json.loads(meta_path.read_text(encoding="utf-8"))
         except (OSError, json.JSONDecodeError):
             continue
+        if not isinstance(meta, dict):
+            continue
+        meta["origin"] = split_origin(meta)  # before `path` is replaced by the split's folder
         meta["path"] = str(meta_path.parent)
         out.append(meta)
-    return sorted(out, key=lambda m: m.get("saved_at", 0), reverse=True)
+    return sorted(out, key=lambda m: m.get("saved_at") or 0, reverse=True)
 
 
 def load_split(name_or_path: str) -> tuple[list[dict], list[dict], dict]:

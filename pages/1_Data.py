@@ -103,11 +103,7 @@ def choose_source() -> tuple[str | None, str, str, dict | None]:
                 "...or reopen an earlier upload",
                 [NONE] + [p.name for p in earlier],
                 key="data_earlier",
-                format_func=lambda n: (
-                    n
-                    if n == NONE
-                    else f"{workspace.upload_name(n)} (uploaded {n[:4]}-{n[4:6]}-{n[6:8]} {n[9:11]}:{n[11:13]})"
-                ),
+                format_func=lambda n: n if n == NONE else workspace.upload_label(n),
             )
             keep("data_earlier")
             if pick != NONE:
@@ -454,7 +450,9 @@ def saved_splits() -> None:
                 "Format": format_label(s["format"]) if s.get("format") in FORMAT_PLAIN else s.get("format"),
                 "Train rows": s.get("train_rows"),
                 "Test rows": s.get("test_rows"),
-                "Source": s.get("source"),
+                # Two uploads of one file name (two teammates, or one saved again with Replace it) told apart.
+                "Saved": workspace.split_saved_at(s),
+                "From": s.get("origin"),
             }
             for s in splits
         ]

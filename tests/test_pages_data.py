@@ -486,7 +486,7 @@ def test_replacing_a_split_refreshes_its_counts_and_unticks_replace():
     pick = at.selectbox(key="split_pick")
     assert pick.proto.set_value and pick.proto.raw_value == "my_chats (2 train, 2 test rows) · active"
     table = at.dataframe[-1].value
-    assert list(table.columns) == ["Active", "Name", "Format", "Train rows", "Test rows", "Source"]
+    assert list(table.columns) == ["Active", "Name", "Format", "Train rows", "Test rows", "Saved", "From"]
     assert table.iloc[0].tolist()[1:5] == ["my_chats", "chat messages (messages)", 2, 2]
     at.run()  # any later redraw: the taken name is warned about, with the new counts
     assert [w.value for w in at.warning if "already" in w.value] == [
@@ -868,3 +868,38 @@ def test_boxes_typed_in_and_left_with_the_click_on_another_page_keep_their_value
     at.switch_page("pages/1_Data.py").run()
     assert not at.exception, at.exception
     assert at.text_input(key="split_name").value == "my-own-name" and at.number_input(key="split_ratio").value == 0.25
+
+
+def test_saved_splits_of_two_uploads_of_one_name_say_when_and_from_what(tmp_path):
+    """Walk 8 B9: two teammates each uploading `train.jsonl` left two splits the table could not tell apart (no file
+    name, no time). Each split now says when it was saved and from what; one saved before that was kept says
+    "unknown"."""
+    payload = (FIXTURES / "chat_mixed.jsonl").read_bytes()
+    teammates = workspace.uploads_dir() / "20261128-101500-abcdef-train.jsonl"  # uploaded the day before
+    teammates.write_bytes(payload)
+    sample = ROOT / "samples" / "chat_style_sft.jsonl"
+    rows = load_file(sample).rows
+    workspace.save_split("demo", rows[:4], rows[4:6], {"path": str(sample), "source": "chat_style"})
+    old = workspace.save_split("old", rows[:3], rows[3:4])
+    meta = json.loads((old / "meta.json").read_text())
+    (old / "meta.json").write_text(json.dumps({k: v for k, v in meta.items() if k not in ("saved_at", "path")}))
+
+    at = data_page()
+    at.radio(key="data_source").set_value("Upload").run()
+    at.file_uploader(key="data_upload").upload("train.jsonl", payload, "application/jsonl").run()
+    at.button(key="split_save").click().run()  # as `train`, the name offered
+    at.file_uploader(key="data_upload").set_value(None).run()
+    at.selectbox(key="data_earlier").set_value(teammates.name).run()
+    at.text_input(key="split_name").input("train_2").run()
+    at.button(key="split_save").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+
+    table = at.dataframe[-1].value.set_index("Name")
+    assert table.loc["train_2", "From"] == "train.jsonl (uploaded 2026-11-28 10:15)"
+    mine = table.loc["train", "From"]
+    assert mine.startswith("train.jsonl (uploaded ") and mine != table.loc["train_2", "From"]
+    assert table.loc["demo", "From"] == "sample chat_style"
+    assert table.loc["old", ["Saved", "From"]].tolist() == ["unknown", "unknown"]
+    for name in ("train", "train_2", "demo"):
+        assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", table.loc[name, "Saved"]), table.loc[name, "Saved"]
+    assert table.loc["train_2", ["Train rows", "Test rows"]].tolist() == [3, 1]
