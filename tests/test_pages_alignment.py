@@ -246,7 +246,7 @@ def test_compare_scores_the_grids_answers_with_a_reward_model(varied_model, tmp_
 def test_the_reward_preview_survives_a_change_it_does_not_depend_on(tiny_model_dir, monkeypatch):
     """Walk 5: the preview (about a minute of CPU) vanished when the run name or max steps changed; it depends only on
     the model, the split, the rewards, the template, and GRPO's sampling settings and seed."""
-    from ftlib import alignment
+    from ftlib import reward_preview
 
     calls = []
 
@@ -257,7 +257,7 @@ def test_the_reward_preview_survives_a_change_it_does_not_depend_on(tiny_model_d
             for i in range(config.grpo_group_size)
         ]
 
-    monkeypatch.setattr(alignment, "preview_rewards", fake_preview)
+    monkeypatch.setattr(reward_preview, "preview_rewards", fake_preview)
     at = _grpo_page(tiny_model_dir)
     at.text_area(key="train_rewards").set_value('[{"regex": "^Ahoy"}]').run()
     at.button(key="grpo_preview_button").click().run()

@@ -9,7 +9,8 @@ import json
 import pytest
 import torch
 
-from ftlib.alignment import flat_prompts, preview_prompt, prompt_parts, prompt_text
+from ftlib.alignment import prompt_parts, prompt_text
+from ftlib.reward_preview import flat_prompts, preview_prompt
 from ftlib.rewards import REGISTRY_ENV, RewardModel, build_rewards, score_completions
 from ftlib.tokens import encode_row
 from ftlib.training import build_trainer
@@ -154,8 +155,8 @@ def test_score_completions_passes_each_answers_tools_to_every_reward(registered)
 
 
 def test_the_preview_counts_prompts_that_differ_only_in_tools_as_two(varied_model, registered):
-    from ftlib.alignment import preview_rewards
     from ftlib.models import load_model, load_tokenizer
+    from ftlib.reward_preview import preview_rewards
 
     model_dir = varied_model(3)
     config = _steady(

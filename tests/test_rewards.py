@@ -231,7 +231,7 @@ def test_a_reward_model_is_not_offered_where_models_write_answers(tmp_path):
 
 
 def test_a_preview_counts_the_prompts_whose_answers_all_score_the_same():
-    from ftlib.alignment import flat_prompts
+    from ftlib.reward_preview import flat_prompts
 
     rows = [
         {"prompt": "a", "advantage": 0.0},

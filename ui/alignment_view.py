@@ -1,8 +1,8 @@
 """The Train page's parts for the reward model and GRPO: which rewards exist, what they would reinforce before
 launch, GRPO's latest answers while it trains, and a reward model's score view.
 
-Only drawing: the preview's generation runs in `ftlib.alignment.RewardPreviewJob` (a thread that never calls st.*),
-the rewards are `ftlib.rewards`, a run's answers are read from its folder (`RunDir.latest_completions`).
+Only drawing: the preview's generation runs in `ftlib.reward_preview.RewardPreviewJob` (a thread that never calls
+st.*), the rewards are `ftlib.rewards`, a run's answers are read from its folder (`RunDir.latest_completions`).
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ from ui.form import typed, widget_key
 from ui.tables import html_table
 
 PREVIEW_KEY = "grpo_preview"  # session key: (what the preview depends on, the job)
-# The settings the preview's result depends on (`ftlib.alignment.preview_rewards` reads these, and the split's rows):
-# a change to any other (the run name, max steps, the learning rate...) keeps the preview, about a minute of CPU.
+# The settings the preview's result depends on (`ftlib.reward_preview.preview_rewards` reads these, and the split's
+# rows): a change to any other (the run name, max steps, learning rate...) keeps the preview, about a minute of CPU.
 PREVIEW_SETTINGS = (
     *("model", "dataset", "rewards", "template", "template_source", "mask_policy", "max_length"),
     *("grpo_group_size", "grpo_temperature", "grpo_max_new_tokens", "seed"),
@@ -112,8 +112,8 @@ def preview_table(rows: list[dict]) -> None:
     """The preview's answers prompt by prompt: the question, the whole prompt folded (its system message says what
     the rewards look for, its tools what the model may call), then each answer in full (the cells wrap) with each
     reward's score, the total and the advantage: no prompt column repeated on every row, nothing cut off on the
-    right. Prompts that differ only in their tools are two prompts (`ftlib.alignment.preview_prompt`)."""
-    from ftlib.alignment import preview_prompt
+    right. Prompts that differ only in their tools are two prompts (`ftlib.reward_preview.preview_prompt`)."""
+    from ftlib.reward_preview import preview_prompt
 
     groups: dict[str, list[dict]] = {}
     for row in rows:
@@ -174,7 +174,7 @@ def reward_preview(config: RunConfig, split: str) -> None:
     previous = st.session_state.get(PREVIEW_KEY)
     job = previous[1] if previous and previous[0] == wanted else None
     if st.button("Preview the rewards", key="grpo_preview_button", disabled=job is not None and not job.done):
-        from ftlib.alignment import RewardPreviewJob
+        from ftlib.reward_preview import RewardPreviewJob
 
         with user_errors("Could not preview the rewards"):
             train, _, _ = cached_split(split)
@@ -192,7 +192,7 @@ def reward_preview(config: RunConfig, split: str) -> None:
         if job.error:
             st.error(f"Could not preview the rewards: {job.error}")
             return
-        from ftlib.alignment import flat_prompts
+        from ftlib.reward_preview import flat_prompts
 
         flat, prompts = flat_prompts(job.rows)
         if flat == prompts:

@@ -1,0 +1,88 @@
+"""GRPO's reward preview: before a run starts, what it would reinforce (the Train page's table and verdict).
+
+The answers are written as training writes them (`ftlib.alignment.BatchedRollout`'s seeds, the run's temperature
+and length), scored by `ftlib.rewards` with each prompt's tools, and given the group-relative advantage GRPO would
+give them (Shao et al. 2024, DeepSeekMath). Not known here: drawing the table (ui/alignment_view.py).
+"""
+
+from __future__ import annotations
+
+from ftlib.alignment import BatchedRollout, prompt_text, training_rows
+from ftlib.jobs import BackgroundJob
+
+
+def preview_rewards(model, tokenizer, config, rows: list[dict], prompts: int = 3, lock=None) -> list[dict]:
+    """Before launch, what GRPO would reinforce: `grpo_group_size` answers by `model` (the run's starting model) to
+    the first `prompts` prompts of `rows`, written as training writes them (its temperature and length), each
+    reward's score of each, the weighted total and the advantage GRPO would give it (> 0 = made more likely), and
+    under `messages` the whole prompt's turns (its system message included).
+
+    Rows of any kind GRPO takes; the same table as the live one (`completion_rows`), and under `tools` the row's
+    tool schemas where it has any (the prompt is rendered and scored with them). RewardError / ConfigError when a
+    reward cannot be used.
+    """
+    from ftlib import sampling
+    from ftlib.rewards import build_rewards, group_advantages, score_completions
+    from ftlib.templates import get_template
+    from ftlib.tokens import encode_rows
+
+    group = config.grpo_group_size
+    template = get_template(config.template, tokenizer=tokenizer, source=config.template_source or None)
+    chosen = training_rows(rows, "grpo")[0][:prompts]
+    encoded = encode_rows(chosen, tokenizer, template, config.mask_policy, config.max_length)
+    rewards = build_rewards(config.rewards, device=str(next(model.parameters()).device))
+    setting = sampling.DecodingSetting(temperature=float(config.grpo_temperature))
+    gen = [sampling.GenRow(tuple(e.input_ids), setting) for e in encoded for _ in range(group)]
+    seeds = BatchedRollout([], tokenizer, 0, 1.0, config.seed).seeds(len(gen), step=-1)
+    results = sampling.generate(
+        model, tokenizer, gen, config.grpo_max_new_tokens, seed=seeds, top_alternatives=0, lock=lock
+    )
+    # TRL's rewards see the answer text without special tokens, as its decoding gives it.
+    answers = [tokenizer.decode(r.ids, skip_special_tokens=True) for r in results]
+    turns = [e.messages for e in encoded for _ in range(group)]
+    tools = [e.tools or None for e in encoded for _ in range(group)]
+    table = score_completions(rewards, turns, answers, tools)
+    advantages = group_advantages(table.totals, group)
+    out = []
+    for i, answer in enumerate(answers):
+        row = {"prompt": str(turns[i][-1].get("content", "")) if turns[i] else "", "answer": answer}
+        row.update({r.name: table.scores[r.name][i] for r in rewards})
+        # The whole prompt (a system message included) beside its last turn: what the rewards' scores depend on.
+        row.update({"total": table.totals[i], "advantage": advantages[i], "messages": turns[i]})
+        out.append({**row, "tools": tools[i]} if tools[i] else row)
+    return out
+
+
+def preview_prompt(row: dict) -> str:
+    """Which prompt a preview row answers, as one string: its whole turns and its tools (rows of two prompts that
+    share a last turn, or differ only in their tools, are two prompts); its last turn where a row has no turns."""
+    return prompt_text(row.get("messages") or [{"role": "user", "content": row["prompt"]}], row.get("tools"))
+
+
+def flat_prompts(rows: list[dict]) -> tuple[int, int]:
+    """(prompts whose answers all have advantage 0, prompts) in a preview's rows (`preview_rewards`): a group whose
+    answers all score the same teaches GRPO nothing (DeepSeekMath's group-relative advantage is 0 for each)."""
+    groups: dict[str, list[float]] = {}
+    for row in rows:
+        groups.setdefault(preview_prompt(row), []).append(float(row["advantage"]))
+    return sum(all(abs(a) < 1e-9 for a in adv) for adv in groups.values()), len(groups)
+
+
+class RewardPreviewJob(BackgroundJob):
+    """`preview_rewards` in a daemon thread for the Train page; `rows` holds the table when `done`."""
+
+    thread_name = "ftlib-reward-preview"
+    kind = "generation"
+
+    def __init__(self, model, tokenizer, config, rows: list[dict], lock=None):
+        # Takes turns on the device with training and the other pages' work (ftlib.lease).
+        super().__init__("a reward preview", device=str(next(model.parameters()).device))
+        self.args = (model, tokenizer, config, rows)
+        self.lock = lock
+        self.rows: list[dict] = []
+
+    def work(self) -> None:
+        self.rows = preview_rewards(*self.args, lock=self.lock)
+
+
+__all__ = ["RewardPreviewJob", "flat_prompts", "preview_prompt", "preview_rewards"]
