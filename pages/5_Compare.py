@@ -298,7 +298,7 @@ with st.container():  # one place whether or not the scores are shown: what foll
         if reference is not None:  # beside the answers, not only folded in "What the model sees" above
             with st.expander("The test row's reference answer", expanded=True):
                 reference_view(reference)
-        alignment_view.score_answers(messages, st.session_state[LABELS_KEY], job)
+        alignment_view.score_answers(messages, st.session_state[LABELS_KEY], job, tools)
 
 # ------------------------------------------------------------------------------------------------ next token
 

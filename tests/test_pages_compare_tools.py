@@ -66,6 +66,33 @@ def test_compare_shows_and_asks_a_tool_rows_prompt_with_its_tools(varied_dir, ad
     assert asked == {tuple(ids)}
 
 
+def test_compare_scores_a_tool_rows_answers_with_its_tools(varied_dir, adapter_template, monkeypatch):
+    """A reward model trained on rows with tools reads them when it scores the grid's answers (a gap left by the
+    tools change of ftlib.rewards: the page passed the turns only)."""
+    from ftlib import rewards
+    from ui import alignment_view
+
+    asked = []
+
+    class Recording:
+        def score(self, prompt, responses, tools=None):
+            asked.append(tools)
+            return [0.0] * len(responses)
+
+    monkeypatch.setattr(rewards, "reward_runs", lambda: ["rm"])
+    monkeypatch.setattr(alignment_view, "_reward_model", lambda run_id: Recording())
+    tool_run(varied_dir, adapter_template)
+    at = open_page("pages/5_Compare.py", varied_dir)
+    next(r for r in at.radio if "Pick from the test split" in r.options).set_value("Pick from the test split").run()
+    next(s for s in at.selectbox if s.label.startswith("Test row")).set_value(1).run()
+    next(m for m in at.multiselect if m.label.startswith("Decoding settings")).set_value(["greedy"]).run()
+    button(at, "Generate").click()
+    run_until_done(at.run(), "compare_job")
+    at.button(key="compare_score").click().run()
+    assert not at.exception, at.exception
+    assert asked == [ROW["tools"]]
+
+
 def test_evaluate_asks_a_tool_row_with_its_tools_and_names_the_template(varied_dir, adapter_template):
     tool_run(varied_dir, adapter_template)
     at = open_page("pages/6_Evaluate.py", varied_dir)
