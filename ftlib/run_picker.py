@@ -31,9 +31,8 @@ class RunChoice:
     """A finished run as a picker shows it."""
 
     name: str  # the run's id (its folder name), as `ftlib.modelset.RunAdapter.name`
-    label: (
-        str  # the name the person gave it (if any) · method (on its model) · its template · dataset · when (with_base)
-    )
+    # The name the person gave it (if any) · method (on its model) · its template · dataset · when (`with_base`).
+    label: str
     # What does not change once the run has finished: a picker's option text must stay the same from one redraw to
     # the next (Streamlit keeps a selection by its text; a ticking "12 min ago" in it dropped the selection).
     facts: str  # "40 steps · final loss 1.234" (GRPO: "final reward 0.930"; RunSummary.facts)
