@@ -11,6 +11,10 @@ The callback also
   DDP rank agreeing on the same step;
 - stops a run whose loss or gradient turns NaN/inf, with an explanation a person can act on.
 
+`tokens` is TRL's `num_tokens`: every token the model reads (prompt and answer). `trained_tokens` counts those the
+loss is computed on (labels not -100), the count the Trainer divides the loss by (`num_items_in_batch`), read off
+each step's micro-batches by `MetricsCallback.count_trained_tokens`; both count from 0 in each attempt.
+
 Tokens per second counts training only: the seconds between each optimizer step's `on_step_begin` and `on_step_end`
 (what a step does: the forward, backward and optimizer update; GRPO's answer writing too). The Trainer evaluates,
 saves checkpoints and logs between steps, and the device lease hands over there (ftlib.sharing): counted as
@@ -128,6 +132,8 @@ class MetricsCallback(TrainerCallback):
         self._elapsed_before = 0.0  # seconds spent in earlier attempts of a resumed run
         self._t0 = time.time()
         self._last = (None, None)  # (tokens seen, time) at the previous log
+        self.trained_tokens: int | None = None  # tokens with a label this attempt; None: not counted
+        self._trained_last = 0  # trained_tokens at the previous training log
         self.clock = time.time  # what the step timer reads (tests give a fake one)
         self._step_began: float | None = None  # when the optimizer step in progress began
         self._step_seconds = 0.0  # seconds spent inside optimizer steps since the previous training log
@@ -146,6 +152,25 @@ class MetricsCallback(TrainerCallback):
         rows = self.run.keep_metrics_until(keep_until)
         if rows:
             self._elapsed_before = max(float(r.get("elapsed", 0.0)) for r in rows)
+
+    # -- trained tokens -----------------------------------------------------------------------------------------------
+    def count_trained_tokens(self, trainer) -> None:
+        """Count the tokens each optimizer step trains (labels not -100) into `trained_tokens`.
+
+        TRL logs only the tokens read (`num_tokens`). The Trainer's `get_batch_samples` collects a step's micro-batches
+        and counts their trained tokens to divide the loss by (`num_items_in_batch`: labels shifted by one as the loss
+        is, every process's under DDP); this wraps it to add that count up. Where the Trainer counts nothing (batches
+        without labels: DPO, KTO, GRPO; a model whose forward takes no loss arguments), `trained_tokens` stays None.
+        """
+        collect = trainer.get_batch_samples
+
+        def get_batch_samples(*args, **kwargs):
+            batches, num_items = collect(*args, **kwargs)
+            if num_items is not None:
+                self.trained_tokens = (self.trained_tokens or 0) + int(num_items)  # a 0-d tensor or an int
+            return batches, num_items
+
+        trainer.get_batch_samples = get_batch_samples
 
     # -- stop requests -------------------------------------------------------------------------------------------
     def _stop_requested(self) -> bool:
@@ -166,6 +191,7 @@ class MetricsCallback(TrainerCallback):
         self._t0 = time.time()
         self._last = (None, None)
         self._step_began, self._step_seconds = None, 0.0
+        self.trained_tokens, self._trained_last = None, 0
         if self.is_main:
             self.run.update_status(
                 max_steps=state.max_steps,
@@ -209,9 +235,14 @@ class MetricsCallback(TrainerCallback):
             tokens = logs.get("num_tokens")
             if tokens is not None:
                 row["tokens"] = tokens
-                speed = self._tokens_per_s(tokens, now)
-                if speed is not None:
-                    row["tokens_per_s"] = speed
+                new_tokens, seconds = self._interval(tokens, now)
+                if seconds > 0:
+                    row["tokens_per_s"] = new_tokens / seconds
+                if self.trained_tokens is not None:
+                    row["trained_tokens"] = self.trained_tokens
+                    if seconds > 0:
+                        row["trained_tokens_per_s"] = (self.trained_tokens - self._trained_last) / seconds
+                    self._trained_last = self.trained_tokens
                 self._last = (tokens, now)
                 if "tokens_per_s" in row and self.flops_per_token and self.peak_flops:
                     # num_tokens counts every rank's tokens; each rank has its own device peak.
@@ -230,16 +261,16 @@ class MetricsCallback(TrainerCallback):
                 print(f"[eval step {row['step']}] eval loss {row.get('eval_loss', float('nan')):.4f}", flush=True)
         return control
 
-    def _tokens_per_s(self, tokens: float, now: float) -> float | None:
-        """Tokens trained since the previous training log over the seconds spent inside optimizer steps since then
-        (evaluation, checkpoints and the device's handover between steps left out); `num_tokens` counts from 0 in each
-        attempt. Without step times (a trainer that logs outside steps), the wall time since the previous log."""
+    def _interval(self, tokens: float, now: float) -> tuple[float, float]:
+        """(tokens read, seconds) since the previous training log: the seconds spent inside optimizer steps
+        (evaluation, checkpoints and the device's handover between steps left out); `num_tokens` counts from 0 in
+        each attempt. Without step times (a trainer that logs outside steps), the wall time since the previous log."""
         prev_tokens, prev_time = self._last
         new_tokens = tokens - prev_tokens if prev_tokens is not None and tokens >= prev_tokens else tokens
         seconds, self._step_seconds = self._step_seconds, 0.0
         if seconds <= 0:
             seconds = now - (prev_time if prev_tokens is not None and tokens >= prev_tokens else self._t0)
-        return new_tokens / seconds if seconds > 0 else None
+        return new_tokens, seconds
 
     def _check_finite(self, row: dict, args, state, control, model=None) -> None:
         for what, key in (("loss", "loss"), ("gradient size", "grad_norm")):

@@ -146,6 +146,7 @@ def execute(run_dir: str | Path) -> str:
             evaluate_first=checkpoint is None,
         )
         attach_throughput(prepared, callback)
+        callback.count_trained_tokens(prepared.trainer)  # TRL logs only the tokens read, prompt and answer alike
         if main:
             print(
                 f"[ftlib] {plural(prepared.train_rows, 'training row')}, {plural(prepared.eval_rows, 'eval row')} "
