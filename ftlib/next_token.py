@@ -38,7 +38,8 @@ class NextTokenView:
     output_size: int  # the logits' length: the embedding's rows, often padded past vocab_size (to a multiple of 64)
     kept_after_top_k: int
     kept_after_top_p: int
-    entropy_bits: float  # of the model's own distribution: how unsure it is
+    entropy_bits: float  # of the model's own distribution (temperature 1, no filter): how unsure the model is
+    sampled_entropy_bits: float  # of the distribution this setting draws from (after temperature, top-k, top-p)
 
 
 def next_token_logits(model, input_ids: Sequence[int], adapter: str | None = None, lock=None):
@@ -56,13 +57,13 @@ def next_token_logits(model, input_ids: Sequence[int], adapter: str | None = Non
 def next_token_view(logits, tokenizer, setting: DecodingSetting, top_n: int = 20) -> NextTokenView:
     """The `top_n` most likely tokens and what temperature, top-k and top-p do to each of them. `logits`: [V] with
     V the model's output size, which may exceed len(tokenizer) by rows of padding (kept: sampling draws from them
-    too, and the kept counts include them)."""
+    too, and the kept counts include them). Entropies are in bits: `entropy_bits` of the model's own distribution,
+    `sampled_entropy_bits` of the one the setting draws from (0 for greedy, log2(n) for n equally likely tokens)."""
     import torch
 
     logits = logits.float().reshape(1, -1)
     vocab = logits.shape[-1]
     probs = logits.softmax(-1)[0]
-    entropy = float(-(probs * probs.clamp_min(1e-30).log2()).sum())
     temperature = 1.0 if setting.greedy else setting.temperature
     k = 1 if setting.greedy else setting.top_k  # greedy keeps exactly the argmax
     after_t = (logits / temperature).softmax(-1)[0]
@@ -92,8 +93,15 @@ def next_token_view(logits, tokenizer, setting: DecodingSetting, top_n: int = 20
         output_size=vocab,
         kept_after_top_k=int(torch.isfinite(after_k).sum()),
         kept_after_top_p=int(torch.isfinite(final_scores).sum()),
-        entropy_bits=entropy,
+        entropy_bits=_entropy_bits(probs),
+        sampled_entropy_bits=_entropy_bits(final),
     )
+
+
+def _entropy_bits(probs) -> float:
+    """-sum p log2 p over a distribution [V]; a removed token (p = 0) adds 0, as in the limit p log p -> 0."""
+    # max: a one-token distribution sums to -0.0, which prints as "-0.00 bits".
+    return max(0.0, float(-(probs * probs.clamp_min(1e-30).log2()).sum()))
 
 
 def percent(probability: float) -> str:

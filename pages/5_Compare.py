@@ -39,6 +39,7 @@ from ui.compare_view import (
     progress_line,
     setting_header,
     token_html,
+    uncertainty_line,
     vocabulary_line,
 )
 from ui.inputs import number_in_range
@@ -339,7 +340,6 @@ view = N.next_token_view(cache[logits_key], tokenizer, view_setting, top_n=20)
 frame = next_token_frame(view)
 st.plotly_chart(next_token_figure(frame), width="stretch")
 st.caption(
-    f"{vocabulary_line(view)} The model's uncertainty here: {view.entropy_bits:.2f} bits. Red bars: removed by a "
-    "filter (their final probability is 0)."
+    f"{vocabulary_line(view)} {uncertainty_line(view)} Red bars: removed by a filter (their final probability is 0)."
 )
 st.dataframe(next_token_table(frame), hide_index=True, width="stretch")

@@ -180,8 +180,16 @@ st.subheader("What it gained")
 if len(result.rows) < len(info.test_rows):  # every number below is of these rows only
     st.caption(f"On {len(result.rows)} of the run's {plural(len(info.test_rows), 'held-out row')}.")
 m1, m2, m3 = st.columns(3)
-m1.metric("Base loss", f"{agg['base_loss']:.3f}", help="Mean surprise per reference token (nats); lower is better.")
-m2.metric("Tuned loss", f"{agg['tuned_loss']:.3f}", f"{agg['loss_change']:+.3f}", delta_color="inverse")
+# What the mean weighs, since the Train page's held-out loss of the same rows can differ (walk 9 F2).
+LOSS_HELP = (
+    "Mean surprise per reference token (nats); lower is better. Every token of each held-out row's last answer "
+    "counts alike. The Train page's held-out loss can differ a little: it is the trainer's, each batch's mean over "
+    "the replies the run's mask policy trains (every reply, by default), averaged over batches."
+)
+m1.metric("Base loss", f"{agg['base_loss']:.3f}", help=LOSS_HELP)
+m2.metric(
+    "Tuned loss", f"{agg['tuned_loss']:.3f}", f"{agg['loss_change']:+.3f}", delta_color="inverse", help=LOSS_HELP
+)
 m3.metric(
     "Closer to the reference",
     f"{agg['rows_improved']:.0%}",

@@ -1,14 +1,21 @@
-"""A run records the tokens it trains beside those it reads (walk 9 F3): TRL logs only the tokens read."""
+"""The Train and Evaluate pages' numbers say what they measure (walk 9, F2, F3, F5, F6): a run records the tokens
+it trains beside those it reads, the training-loss headline is a mean of the last steps with the last step's own
+in its help, the learning-rate chart says which step's rate it shows, and each page says what its held-out loss
+averages."""
 
 from __future__ import annotations
 
 import json
+import statistics
 
-from ftlib import runs
+from ftlib import runs, workspace
 from ftlib.models import load_tokenizer
 from ftlib.templates import get_template
+from ftlib.testing import make_random_adapter, make_run
 from ftlib.tokens import encode_row
 from ftlib.worker import execute
+from tests.test_pages_compare import TEST_ROWS, button, open_page, run_until_done
+from tests.test_pages_train import page
 from tests.test_training import SFT_ROWS, tiny_config
 
 
@@ -32,3 +39,72 @@ def test_a_run_records_the_tokens_it_trains_beside_those_it_reads(tiny_model_dir
     assert [r["step"] for r in train] == [1, 2, 3, 4]
     assert (train[-1]["trained_tokens"], train[-1]["tokens"]) == (trained, read)
     assert all(0 < r["trained_tokens_per_s"] < r["tokens_per_s"] for r in train)
+
+
+def _steps(losses, trained_share: float | None = 0.25) -> list[dict]:
+    rows, read = [], 0
+    for step, loss in enumerate(losses, 1):
+        read += 400
+        row = {"kind": "train", "step": step, "loss": loss, "learning_rate": 0.0 if step == 1 else 0.002}
+        row |= {"tokens": read, "tokens_per_s": 400.0 + step}
+        if trained_share is not None:
+            row |= {
+                "trained_tokens": int(read * trained_share),
+                "trained_tokens_per_s": (400.0 + step) * trained_share,
+            }
+        rows.append(row)
+    return rows + [{"kind": "eval", "step": len(losses), "eval_loss": 1.5}]
+
+
+def test_the_headline_loss_is_the_mean_of_the_last_steps_and_the_speed_names_what_it_counts(tiny_model_dir):
+    """Walk 9 F6: the headline was the last step's loss on one batch (1.11-1.94 over 12 steps); F3: 'Tokens of text
+    trained per second' counted every token read; F2/F5: what the held-out loss and the lr chart show."""
+    losses = [3.0, 2.8, 1.2, 1.9, 1.1, 1.8, 1.3, 1.7, 1.4, 1.6, 1.2, 1.9]
+    make_run("r-numbers", {"model": str(tiny_model_dir)}, max_steps=12, metrics=_steps(losses))
+    at = page(tiny_model_dir)
+    shown = {m.label: m for m in at.metric}
+
+    loss = shown["Training loss, last 10 steps"]
+    assert loss.value == f"{statistics.fmean(losses[-10:]):.4f}" != f"{losses[-1]:.4f}"
+    assert "The last step's own (step 12): 1.9000" in loss.proto.help
+    assert "Evaluate page" in shown["Held-out loss"].proto.help
+    read = shown["Tokens per second"].proto.help
+    assert "prompt and answer" in read and "trained" not in read
+    trained = shown["Trained tokens per second"]
+    assert trained.value == f"{statistics.median((400.0 + s) * 0.25 for s in range(1, 13)):,.0f}"
+    assert "labels not -100" in trained.proto.help and "25% of the tokens read" in trained.proto.help
+
+    captions = [c.value for c in at.caption]
+    assert any(
+        c.startswith("The rate each step trained with; with warmup the first step trains at 0") for c in captions
+    )
+    assert any("prompt and answer alike" in c and "The trained line" in c for c in captions)
+    speed_chart = next(
+        json.loads(c.proto.spec) for c in at.get("plotly_chart") if '"Tokens per second"' in c.proto.spec
+    )
+    assert [t["name"] for t in speed_chart["data"]] == ["read", "trained"]
+
+
+def test_a_run_that_did_not_count_its_trained_tokens_shows_no_trained_number(tiny_model_dir):
+    """A run from before the count (or a method whose batches have no labels): no trained number, no line about one."""
+    make_run("r-old", {"model": str(tiny_model_dir)}, max_steps=3, metrics=_steps([2.0, 1.5, 1.0], None))
+    at = page(tiny_model_dir)
+    labels = [m.label for m in at.metric]
+    assert "Tokens per second" in labels and "Trained tokens per second" not in labels
+    assert "Training loss, last 3 steps" in labels
+    assert not any("The trained line" in c.value for c in at.caption)
+
+
+def test_the_evaluate_page_says_what_its_loss_averages_and_why_trains_can_differ(varied_model, tmp_path):
+    model = varied_model(2)
+    adapter = make_random_adapter(str(model), tmp_path / "adapter", seed=9, b_std=0.5)
+    workspace.save_split("colours", TEST_ROWS[:1], TEST_ROWS, {"format": "messages"})
+    config = {"model": str(model), "dataset": "colours", "template": "tokenizer", "method": "lora"}
+    make_run("20260101-000000-lora-colours", config, adapter=adapter)
+    at = open_page("pages/6_Evaluate.py", model)
+    button(at, "Evaluate").click()
+    run_until_done(at.run(), "evaluate_job")
+    helps = {m.label: m.proto.help for m in at.metric}
+    for label in ("Base loss", "Tuned loss"):
+        assert "each held-out row's last answer" in helps[label], helps
+        assert "Train page's held-out loss can differ" in helps[label], helps

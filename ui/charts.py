@@ -11,6 +11,24 @@ import plotly.graph_objects as go
 
 from ftlib.overfitting import memorising_from
 
+# A line drawn under a chart (by its title): what its numbers mean where a reader would assume otherwise.
+NOTES = {
+    # Our metrics log the rate a step's update used; HF's Trainer logs the scheduler's rate after its step (walk 9 F5).
+    "Learning rate": "The rate each step trained with; with warmup the first step trains at 0 (HF logs show the next "
+    "step's).",
+    "Tokens per second": "Every token of each step's rows, prompt and answer alike.",
+}
+TRAINED_NOTE = " The trained line counts only those the loss is computed on (labels not -100)."
+
+
+def chart_note(fig: go.Figure) -> str | None:
+    """The line under a chart, or None: `NOTES` by its title, the tokens chart's naming its trained line if drawn."""
+    note = NOTES.get(fig.layout.title.text)
+    if note and any(trace.name == "trained" for trace in fig.data):
+        note += TRAINED_NOTE
+    return note
+
+
 # The legend sits above the plot, right of the title, so it never covers the x axis's title.
 _LAYOUT = {
     "height": 270,
@@ -73,6 +91,18 @@ def loss_figure(rows: list[dict]) -> go.Figure:
             annotation_font_color="#d62728",
         )
     return fig
+
+
+def speed_figure(rows: list[dict]) -> go.Figure:
+    """Tokens per second at each step: every token read (prompt and answer) and, where the run counted them, the
+    trained ones (labels not -100; see ftlib.metrics)."""
+    return _figure(
+        "Tokens per second",
+        [
+            ("read", *_series(rows, "tokens_per_s", "train"), "lines"),
+            ("trained", *_series(rows, "trained_tokens_per_s", "train"), "lines"),
+        ],
+    )
 
 
 def metric_figure(rows: list[dict], key: str, title: str, kind: str = "train") -> go.Figure:
@@ -179,7 +209,7 @@ def run_figures(rows: list[dict], dpo: bool, method: str | None = None) -> tuple
     figures += extra(rows) if extra else []
     figures += [
         metric_figure(rows, "learning_rate", "Learning rate"),
-        metric_figure(rows, "tokens_per_s", "Tokens per second"),
+        speed_figure(rows),
     ]
     engineers = [metric_figure(rows, "grad_norm", "Gradient size (grad norm)")]
     if grpo:

@@ -236,6 +236,21 @@ def vocabulary_line(view) -> str:
     return f"{vocab}; top-k keeps {view.kept_after_top_k:,}, then top-p keeps {view.kept_after_top_p:,}."
 
 
+def uncertainty_line(view) -> str:
+    """The entropy of the model's own next-token distribution and of the one this setting draws from, in bits
+    (ftlib.next_token.NextTokenView): the first ignores the sliders, the second follows them.
+
+    >>> from types import SimpleNamespace as V
+    >>> for part in uncertainty_line(V(entropy_bits=3.2531, sampled_entropy_bits=1.1)).split("; "): print(part)
+    The model's own uncertainty (before temperature and the filters): 3.25 bits
+    after this setting: 1.10 bits (0 = always the same token, 1 bit = a coin toss between two).
+    """
+    return (
+        f"The model's own uncertainty (before temperature and the filters): {view.entropy_bits:.2f} bits; after this "
+        f"setting: {view.sampled_entropy_bits:.2f} bits (0 = always the same token, 1 bit = a coin toss between two)."
+    )
+
+
 def _bar(frame: pd.DataFrame, column: str, name: str, color) -> go.Bar:
     # The hover writes each value as the table and the hover cards do (`percent`), not in the axis's ".0%" format.
     return go.Bar(

@@ -20,7 +20,7 @@ from ftlib.memory import human
 from ftlib.overfitting import NO_LOSS_TREND, memorising_from
 from ftlib.run_picker import duplicate_numbers, with_base
 from ftlib.rundir import RunSummary
-from ui.charts import run_figures
+from ui.charts import chart_note, run_figures
 from ui.common import deferred_download, show_download_failure, user_errors
 from ui.tables import html_table
 
@@ -33,6 +33,7 @@ SELECTED = "train_selected"  # session key: the run the picker shows
 CONFIRMING = "train_confirm_delete"  # session key: the run whose "Delete…" was clicked, asking for confirmation
 EXPORTS_NOTE = "train_exports_note"  # session key: (run id, what the last "Remove them" click did), said once
 DOWNLOADED = "train_downloaded"  # session key: run id -> when a download button of it was last clicked
+SMOOTHING_STEPS = 10  # the training-loss headline is the mean of this many last steps
 
 
 def fmt_seconds(seconds: float | None) -> str:
@@ -72,23 +73,65 @@ def timing_text(info: RunSummary) -> str:
     return text
 
 
-def typical_speed(metrics: list[dict]) -> float | None:
-    """The median tokens/s of the logged training steps: one slow step (the first, the one a stop or a resume
-    falls on) does not set the headline, as the latest step's value did."""
-    speeds = [r["tokens_per_s"] for r in metrics if r.get("kind") == "train" and r.get("tokens_per_s") is not None]
+def typical_speed(metrics: list[dict], key: str = "tokens_per_s") -> float | None:
+    """The median tokens/s (`key`: read, or `trained_tokens_per_s`) of the logged training steps: one slow step (the
+    first, the one a stop or a resume falls on) does not set the headline, as the latest step's value did."""
+    speeds = [r[key] for r in metrics if r.get("kind") == "train" and r.get(key) is not None]
     return statistics.median(speeds) if speeds else None
 
 
+def trained_share(metrics: list[dict]) -> float | None:
+    """The share of the tokens read that were trained (labels not -100), over the latest attempt's steps so far
+    (both counts start at 0 in each attempt); None where the run did not count them (ftlib.metrics)."""
+    counted = [r for r in metrics if r.get("kind") == "train" and r.get("trained_tokens") is not None]
+    last = counted[-1] if counted else None
+    return last["trained_tokens"] / last["tokens"] if last and last.get("tokens") else None
+
+
+def smoothed_loss(metrics: list[dict], steps: int = SMOOTHING_STEPS) -> tuple[float, int] | None:
+    """(mean loss, how many steps it averages) over the last `steps` logged training steps: one step's loss is one
+    batch's and jumps from batch to batch, so a headline of it alone misleads (walk 9 F6)."""
+    losses = [r["loss"] for r in metrics if r.get("kind") == "train" and r.get("loss") is not None][-steps:]
+    return (statistics.fmean(losses), len(losses)) if losses else None
+
+
+def loss_headline(metrics: list[dict]) -> tuple[str, str, str] | None:
+    """(label, value, help) of the training-loss headline: the mean of the last steps, the last step's own in the
+    help; None before a step has a loss."""
+    smoothed = smoothed_loss(metrics)
+    if smoothed is None:
+        return None
+    mean, count = smoothed
+    last = next(r for r in reversed(metrics) if r.get("kind") == "train" and r.get("loss") is not None)
+    if count == 1:
+        return f"Training loss, step {last['step']}", f"{mean:.4f}", "How wrong the model is on this step's rows."
+    why = (
+        f"The mean of the last {count} steps' losses: each step's loss is on that step's batch alone and jumps from "
+        f"batch to batch (the chart below shows every step). The last step's own (step {last['step']}): "
+        f"{last['loss']:.4f}. How wrong the model is on the rows it trains on; lower is better."
+    )
+    label = f"Training loss, last {count} steps"
+    return label, f"{mean:.4f}", why
+
+
+HELD_OUT_HELP = (
+    "The same on rows it never trains on (step {step}): the number that tells whether it learns something that "
+    "carries over. It is the trainer's eval loss: each batch's mean over the tokens the run's mask policy trains "
+    "(every reply, by default), averaged over batches. The Evaluate page counts every token of each row's last "
+    "answer alike, so its number can differ a little."
+)
+
+
 def live_numbers(metrics: list[dict], method: str | None = None) -> None:
-    """The latest step's training loss and speed, and the latest held-out loss (MFU is for engineers, below). GRPO's
-    loss is a surrogate that means nothing to a person: its headline is the mean reward, on the step's own answers
-    and on held-out prompts."""
+    """The training loss (the mean of the last steps) and speed, and the latest held-out loss (MFU is for engineers,
+    below). GRPO's loss is a surrogate that means nothing to a person: its headline is the mean reward, on the step's
+    own answers and on held-out prompts."""
     last = next((row for row in reversed(metrics) if row.get("kind") == "train"), None)
     if last is None:
         return
     held_out = next((row for row in reversed(metrics) if row.get("kind") == "eval"), None)
     grpo = method == "grpo"
-    c1, c2, c3 = st.columns(3)
+    c1, c2, c3, c4 = st.columns(4)
     if grpo and last.get("reward") is not None:
         spread = f" ± {last['reward_std']:.3f}" if last.get("reward_std") is not None else ""
         c1.metric(
@@ -96,8 +139,9 @@ def live_numbers(metrics: list[dict], method: str | None = None) -> None:
             f"{last['reward']:.3f}{spread}",
             help="The mean total reward of this step's answers (± their spread).",
         )
-    elif not grpo and last.get("loss") is not None:
-        c1.metric("Training loss", f"{last['loss']:.4f}", help="How wrong the model is on the rows it trains on.")
+    elif not grpo and (headline := loss_headline(metrics)) is not None:
+        label, value, why = headline
+        c1.metric(label, value, help=why)
     if grpo and held_out is not None and held_out.get("eval_reward") is not None:
         c2.metric(
             "Held-out reward",
@@ -106,20 +150,23 @@ def live_numbers(metrics: list[dict], method: str | None = None) -> None:
             "whether what it learns carries over.",
         )
     elif not grpo and held_out is not None and held_out.get("eval_loss") is not None:
-        c2.metric(
-            "Held-out loss",
-            f"{held_out['eval_loss']:.4f}",
-            help=f"The same on rows it never trains on (step {held_out['step']}): the number that tells whether "
-            "it learns something that carries over.",
-        )
-    speed = typical_speed(metrics)
+        c2.metric("Held-out loss", f"{held_out['eval_loss']:.4f}", help=HELD_OUT_HELP.format(step=held_out["step"]))
+    speed, trained = typical_speed(metrics), typical_speed(metrics, "trained_tokens_per_s")
+    share = trained_share(metrics)
     if speed is not None:
         c3.metric(
             "Tokens per second",
             f"{speed:,.0f}",
-            help="Tokens of text trained per second: the median over the steps so far (each step's own value is in "
-            "the chart below), so one slow step does not set it. Time spent evaluating and saving checkpoints is "
-            "not counted.",
+            help="Tokens the model reads per second, prompt and answer alike: the median over the steps so far (each "
+            "step's own value is in the chart below), so one slow step does not set it. Time spent evaluating and "
+            "saving checkpoints is not counted.",
+        )
+    if trained is not None and share is not None:
+        c4.metric(
+            "Trained tokens per second",
+            f"{trained:,.0f}",
+            help=f"Of the tokens read, those the loss is computed on (labels not -100: the replies the model learns "
+            f"to write); {share:.0%} of the tokens read so far. The median over the steps, as beside.",
         )
     extra = [  # the alignment methods' headline numbers (see ftlib.metrics); GRPO's reward is above
         ("Accuracy", "accuracy", "Share of pairs whose chosen answer scored above the rejected one.", None),
@@ -158,6 +205,8 @@ def charts(figures: list, run_id: str) -> None:
             col.plotly_chart(
                 fig, width="stretch", key=f"chart_{run_id}_{fig.layout.title.text}", config={"displayModeBar": False}
             )
+            if note := chart_note(fig):
+                col.caption(note)
 
 
 def _stop(run_id: str) -> None:
@@ -538,12 +587,15 @@ __all__ = [
     "gone_note",
     "fmt_seconds",
     "live_numbers",
+    "loss_headline",
     "memory_panel",
     "part_names",
     "run_option",
     "runs_table",
     "show_run",
+    "smoothed_loss",
     "state_icon",
     "timing_text",
+    "trained_share",
     "typical_speed",
 ]
