@@ -279,6 +279,8 @@ with user_errors("Could not batch the rows"):
     }
     # What training computes for the packed rows: TRL lays them end to end as one row (as the table below counts).
     packed_in_training = batching.strategy_stats(examples, len(examples), "packing", int(pack_length))
+    # What a padding-free run computes for the right-padded rows: the same rows in order, end to end in one row.
+    padding_free_in_training = batching.pack(examples, sum(lengths), pad_id, strategy="in_order").stats()
 st.caption("Hover a cell for its token id, attention, label and position id.")
 # The preview lays out each pair's two answers as sequences; a run never packs pairs.
 pairs_shown = any(row_kind(r) == "preference" for r in train[first : first + n_rows])
@@ -286,9 +288,9 @@ for tab, (title, batch) in zip(st.tabs(list(views)), views.items(), strict=True)
     with tab:
         if title == "Packing" and pairs_shown:
             st.info(f"How these sequences would lie end to end; a run does not do this. {batching.PAIRS_NOT_PACKED}")
-        trained_as = packed_in_training if title == "Packing" else None
         # SFT runs on CPU lay right-padded rows end to end (ftlib.fastpath.padding_free); pairs and GPUs pad.
         padding_free = title.startswith("Right") and not pairs_shown and not cuda_available()
+        trained_as = packed_in_training if title == "Packing" else padding_free_in_training if padding_free else None
         draw(batch, shown, original_labels, title.split()[0].lower(), trained_as, padding_free)
 with st.expander("Why training pads on the right and generation on the left", expanded=True):
     st.markdown(WHY_PADDING)

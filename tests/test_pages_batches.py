@@ -254,9 +254,9 @@ def test_the_packing_tab_counts_padding_and_work_as_training_does_and_as_the_tab
         " ".join(captions)
     )
     assert WORK_SAID in captions
-    # The other tabs' padding is what they draw (whether this server computes it: the test below).
-    right = {m.label: m.value for m in at.tabs[0].metric}
-    assert right["Padding"] != "0 (0%)"
+    # The left tab's padding is what it draws (the right tab's, whether this server computes it: the tests below).
+    left = {m.label: m.value for m in at.tabs[1].metric}
+    assert left["Padding"] != "0 (0%)"
     assert any(c.value.startswith("Grey cells after each row:") for c in at.tabs[0].caption)
     assert WORK_SAID in " ".join(c.value for c in at.caption if "longest examples first" in c.value)
     # The reference: the engine's batches for training, all 4 rows in one step.
@@ -290,3 +290,41 @@ def test_the_right_padding_tab_says_whether_this_server_computes_the_padding(gpu
     else:
         assert "do not compute them" in sft and "padding-free" in sft
     assert "computed in training" in pairs and "padding-free" not in pairs
+
+
+@pytest.mark.parametrize("gpu", [False, True])
+def test_the_right_padding_tabs_numbers_are_what_this_server_computes(gpu, monkeypatch):
+    """Walk 9 F9: on a CPU server the right padding tab headlined "Padding 48 (13%)" and "Work per trained token
+    2.06", the padded picture's, while its SFT runs lay the rows end to end (1.79). As the Packing tab does: the
+    numbers are what a run computes here, the caption gives the picture's (what a GPU run computes)."""
+    from ftlib.batching import encode_examples
+    from ftlib.models import load_tokenizer
+    from ftlib.templates import get_template
+    from ui.batch_view import WORK_LABEL
+
+    monkeypatch.setattr("ftlib.models.cuda_available", lambda: gpu)
+    workspace.save_split(f"chats-work-{gpu}", sft_rows(4), sft_rows(1))
+    at = run_page()
+    assert not at.exception, at.exception
+    # By hand from the encoded rows: real tokens, the padded rectangle, tokens with a label after the shift.
+    tok = load_tokenizer("default")
+    examples, _, _ = encode_examples(sft_rows(4), tok, get_template("tokenizer", tok), "all_assistant")
+    lengths = [len(e.input_ids) for e in examples]
+    trained = sum(sum(label != -100 for label in e.labels[1:]) for e in examples)
+    real, rectangle = sum(lengths), 4 * max(lengths)
+    assert rectangle - real > 0  # the sentinel: the picture has grey cells
+    right = {m.label: m.value for m in at.tabs[0].metric}
+    caption = " ".join(c.value for c in at.tabs[0].caption)
+    assert right["Trained tokens"] == str(trained) and right["Rows × positions"] == f"4 × {max(lengths)}"
+    if gpu:  # a GPU run pads: the picture is what it computes
+        assert right["Padding"] == f"{rectangle - real} ({(rectangle - real) / rectangle:.0%})"
+        assert right[WORK_LABEL] == f"{rectangle / trained:.2f}"
+        assert "computed in training" in caption
+    else:  # padding-free: no padding computed, the real tokens only; the picture's numbers in the caption
+        assert right["Padding"] == "0 (0%)"
+        assert right[WORK_LABEL] == f"{real / trained:.2f}"
+        assert f"end to end (padding-free), {real} tokens in one row" in caption
+        assert (
+            f"A GPU run computes the {rectangle - real} grey cells ({(rectangle - real) / rectangle:.0%} of the "
+            f"positions, {rectangle / trained:.2f} positions per trained token)" in caption
+        )

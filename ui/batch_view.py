@@ -59,7 +59,8 @@ def padding_said(layout: str, drawn, trained_as, padding_free: bool = False) -> 
     """What the padding number beside it counts (statistics are ftlib.batching.BatchStats: `drawn` of the picture,
     `trained_as` of what training computes). For packing they differ: the picture squares its rows off, training
     lays them end to end as one row, so the number is training's and the caption names the grey cells.
-    `padding_free`: this server's runs lay right-padded rows end to end too (SFT on CPU, ftlib.fastpath)."""
+    `padding_free`: this server's runs lay right-padded rows end to end too (SFT on CPU, ftlib.fastpath): then, as
+    for packing, the numbers are training's and the caption gives the picture's (what a GPU run computes)."""
     if layout == "packed" and not drawn.padded_positions:
         return "No padding: the examples lie end to end, and training computes them just so."
     if layout == "packed":
@@ -69,10 +70,17 @@ def padding_said(layout: str, drawn, trained_as, padding_free: bool = False) -> 
         )
     if layout == "left":
         return "Grey cells before each prompt: computed in generation, never read (the attention mask hides them)."
+    if padding_free and not drawn.padded_positions:
+        return "No padding: no row is shorter than the longest."
     if padding_free:
+        cost = f"{drawn.pad_fraction:.0%} of the positions"
+        if drawn.trained_tokens:
+            cost += f", {drawn.computed_per_trained:.2f} positions per trained token"
         return (
-            "Grey cells after each row: never learned from (label -100). This server's SFT runs (on CPU) do not "
-            "compute them: they lay each batch's rows end to end (padding-free). On a GPU they are computed."
+            f"Grey cells after each row: this server's SFT runs (on CPU) do not compute them: they lay these "
+            f"{drawn.rows} rows end to end (padding-free), {trained_as.computed_positions} tokens in one row, so the "
+            f"numbers here count no padding. A GPU run computes the {drawn.padded_positions} grey cells ({cost}) "
+            "and never learns from them (label -100)."
         )
     return "Grey cells after each row: computed in training, never learned from (label -100)."
 
