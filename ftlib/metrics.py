@@ -5,6 +5,8 @@ seconds, and per method: DPO and KTO the rewards of chosen/rejected (KTO: desira
 margin (DPO: the reward accuracy), KTO the KL estimate; a reward model its `accuracy` (chosen scored above
 rejected) and `margin`; GRPO the mean `reward`, `reward_std`, `reward_<name>` per reward (and `_std`), `kl` and
 `completion_length`. Each evaluation appends a line with the eval loss (and the same keys, `eval_`-prefixed).
+Every line also carries the peak memory so far, in bytes (`peak_memory`; on a GPU `peak_memory_reserved` too): of
+the largest process, where several train the run (see `peak_memory`).
 The callback also
 
 - stops gracefully when a `STOP` file appears in the run directory (a checkpoint is saved first), with every
@@ -26,6 +28,7 @@ Not known here: the run folder's files (rundir.py, which this writes through), t
 from __future__ import annotations
 
 import math
+import sys
 import time
 from pathlib import Path
 
@@ -121,6 +124,31 @@ def _finite(value) -> bool:
     return isinstance(value, (int, float)) and math.isfinite(value)
 
 
+PEAK_KEYS = ("peak_memory", "peak_memory_reserved")
+
+
+def peak_memory(device=None) -> dict[str, int]:
+    """This process's peak memory so far, in bytes: {"peak_memory": ...}, plus "peak_memory_reserved" on a GPU.
+
+    `device`: the trainer's (`TrainingArguments.device`); None or a CPU means the CPU. On a CUDA device, the most
+    torch's allocator handed out (`torch.cuda.max_memory_allocated`, what the estimate counts) and the most it held
+    from the driver (`max_memory_reserved`: that plus its cache). On CPU, the process's peak resident memory.
+    """
+    if getattr(device, "type", str(device).split(":")[0]) == "cuda":
+        import torch
+
+        return {
+            "peak_memory": int(torch.cuda.max_memory_allocated(device)),
+            "peak_memory_reserved": int(torch.cuda.max_memory_reserved(device)),
+        }
+    import resource
+
+    # ru_maxrss is KiB on Linux (bytes on macOS) and covers the whole process: besides what training holds, the
+    # baseline of Python, torch, the tokenizer and the libraries (a few hundred MiB the estimate does not count).
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return {"peak_memory": int(rss) * (1 if sys.platform == "darwin" else 1024)}
+
+
 class MetricsCallback(TrainerCallback):
     """Writes metrics.jsonl (main process only) and handles STOP files and NaN losses (every process)."""
 
@@ -141,6 +169,8 @@ class MetricsCallback(TrainerCallback):
         self.flops_per_token: float | None = None
         self.peak_flops: float | None = None
         self.world_size = 1
+        # The largest process's peak memory at the last step's end (every rank's, gathered with the stop flag).
+        self._peak: dict[str, int] = {}
 
     # -- resume --------------------------------------------------------------------------------------------------
     def prepare_resume(self, checkpoint: Path | None) -> None:
@@ -173,19 +203,30 @@ class MetricsCallback(TrainerCallback):
         trainer.get_batch_samples = get_batch_samples
 
     # -- stop requests -------------------------------------------------------------------------------------------
-    def _stop_requested(self) -> bool:
+    def _stop_requested(self, device=None) -> bool:
+        """Whether a stop was asked for, agreed by every rank. Each rank's peak memory (on `device`) rides on the same
+        all-reduce, a maximum like the flag: the metrics keep the largest process's without another collective."""
         wanted = self.run.stop_requested()
+        self._peak = peak_memory(device)
         import torch.distributed as dist
 
         if dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1:
             import torch
 
             # Every rank must stop at the same step, or the others wait forever in the next all-reduce.
-            device = "cuda" if dist.get_backend() == "nccl" else "cpu"
-            flag = torch.tensor([1 if wanted else 0], device=device)
+            where = "cuda" if dist.get_backend() == "nccl" else "cpu"
+            values = [1 if wanted else 0, *(self._peak.get(key, 0) for key in PEAK_KEYS)]
+            flag = torch.tensor(values, dtype=torch.int64, device=where)
             dist.all_reduce(flag, op=dist.ReduceOp.MAX)
-            wanted = bool(flag.item())
+            wanted = bool(flag[0].item())
+            gathered = zip(PEAK_KEYS, flag[1:].tolist(), strict=True)
+            self._peak = {key: int(value) for key, value in gathered if key in self._peak}
         return wanted
+
+    def _peak_so_far(self, device=None) -> dict[str, int]:
+        """What a metrics row records as the peak memory: the largest process's at the last step's end, or this
+        process's now where that is higher (an evaluation since, or no step yet)."""
+        return {key: max(value, self._peak.get(key, 0)) for key, value in peak_memory(device).items()}
 
     def on_train_begin(self, args, state, control, **kwargs):
         self._t0 = time.time()
@@ -209,7 +250,7 @@ class MetricsCallback(TrainerCallback):
         if self._step_began is not None:
             self._step_seconds += max(0.0, self.clock() - self._step_began)
             self._step_began = None
-        if not self.stopped and self._stop_requested():
+        if not self.stopped and self._stop_requested(getattr(args, "device", None)):
             self.stopped = True
             control.should_save = True  # the checkpoint a resume continues from
             control.should_training_stop = True
@@ -253,6 +294,7 @@ class MetricsCallback(TrainerCallback):
             row.update({k: logs[k] for k in ("train_loss", "train_runtime") if k in logs})
         else:
             return control
+        row.update(self._peak_so_far(getattr(args, "device", None)))  # so a running run shows it too
         if self.is_main:
             self.run.append_metric(row)
             if row["kind"] == "train":

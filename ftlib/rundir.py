@@ -8,8 +8,10 @@
 
 The folder holds
 
-    config.json     the RunConfig                      status.json   state, pid, phase, message, timings
+    config.json     the RunConfig                      status.json   state, pid, phase, message, timings, the
+                                                                     memory estimate shown at the start
     metrics.jsonl   one line per step / evaluation     train.log     everything the process printed
+                    (its peak memory so far too)
     checkpoints/    checkpoint-N folders (resume)      adapter/ or model/   the result (safetensors)
     STOP            present while a stop is requested  merged/, exports/    what downloads build
     completions.jsonl   GRPO: per logged step, the answers it wrote and their rewards (the latest is shown live)
@@ -38,6 +40,7 @@ from pathlib import Path
 from ftlib import workspace
 from ftlib.config import RunConfig
 from ftlib.errors import plural
+from ftlib.memory import human
 from ftlib.overfitting import Divergence, diverged
 
 STATES = ("queued", "running", "stopping", "finished", "failed", "interrupted")
@@ -120,6 +123,14 @@ class RunSummary:
     score: str = field(default="loss", metadata={"json": False})
     train_score: float | None = field(default=None, metadata={"json": False})
     eval_score: float | None = field(default=None, metadata={"json": False})
+    # Measured peak memory in bytes (ftlib.metrics.peak_memory: the process's peak resident memory on CPU, torch's
+    # allocated and reserved on a GPU; the largest process's), the largest over every attempt; None before the first
+    # logged step and for runs from before it was recorded.
+    peak_memory: int | None = None
+    peak_memory_reserved: int | None = None  # on a GPU only
+    # The estimate (ftlib.memory, bytes per process) shown when the run was started; None where none was recorded.
+    estimated_memory: int | None = None
+    processes: int = field(default=1, metadata={"json": False})  # processes training the run (torchrun)
 
     @property
     def label(self) -> str:
@@ -164,6 +175,28 @@ class RunSummary:
         if self.state == "finished" and self.divergence is not None:
             return "finished, diverged"
         return self.state
+
+    @property
+    def memory_text(self) -> str:
+        """The measured peak beside the estimate: "Peak memory 1.68 GiB (process, estimated 1.25 GiB before the
+        start)"; on a GPU "Peak GPU memory 1.40 GiB allocated, 1.62 GiB reserved (...)"; "" without a measured peak."""
+        if self.peak_memory is None:
+            return ""
+        gpu = self.peak_memory_reserved is not None
+        head = (
+            f"Peak GPU memory {human(self.peak_memory)} allocated, {human(self.peak_memory_reserved)} reserved"
+            if gpu
+            else f"Peak memory {human(self.peak_memory)}"
+        )
+        unit, units = ("GPU", "GPUs") if gpu else ("process", "processes")
+        if self.processes > 1:
+            notes = [f"the largest of {plural(self.processes, unit, units)}"]
+        else:
+            notes = [] if gpu else ["process"]  # a CPU run's resident memory: the whole process, Python included
+        if self.estimated_memory:
+            per = f" per {unit}" if self.processes > 1 else ""
+            notes.append(f"estimated {human(self.estimated_memory)}{per} before the start")
+        return head + (f" ({', '.join(notes)})" if notes else "")
 
     def as_dict(self) -> dict:
         hidden = {f.name for f in fields(self) if f.metadata.get("json") is False}
@@ -422,6 +455,7 @@ class RunDir:
         score, train_key, eval_key = SCORES.get(method, LOSS_SCORE)
         last_train = next((m[train_key] for m in reversed(train) if m.get(train_key) is not None), None)
         last_eval = next((m[eval_key] for m in reversed(evals) if m.get(eval_key) is not None), None)
+        peaks = {key: _largest(metrics, key) for key in ("peak_memory", "peak_memory_reserved")}
         if method not in ("lora", "qlora", "full"):
             method = f"{method} ({config.get('tuning', config.get('dpo_tuning', 'lora'))})"
         return RunSummary(
@@ -454,6 +488,9 @@ class RunDir:
             score=score,
             train_score=last_train,
             eval_score=last_eval,
+            **peaks,
+            estimated_memory=status.get("estimated_memory"),
+            processes=_processes(config),
         )
 
     def _resumable(self, state: str, status: dict, train: list[dict] = ()) -> bool:
@@ -473,6 +510,21 @@ class RunDir:
 def _finite(value) -> bool:
     """A logged number that is finite, or none logged (a step may leave out its gradient size)."""
     return value is None or (isinstance(value, (int, float)) and math.isfinite(value))
+
+
+def _largest(metrics: list[dict], key: str) -> int | None:
+    """The largest value of `key` in the metric rows (a resumed run's attempts each start from their own process's
+    peak); None where no row has it."""
+    values = [row[key] for row in metrics if isinstance(row.get(key), (int, float))]
+    return int(max(values)) if values else None
+
+
+def _processes(config: dict) -> int:
+    """Processes training the run: per machine times machines (1 for runs saved before these settings)."""
+    try:
+        return max(1, int(config.get("nproc") or 1) * int(config.get("nnodes") or 1))
+    except (TypeError, ValueError):
+        return 1
 
 
 def _fixed_steps(config: dict) -> int:

@@ -147,9 +147,13 @@ def recorded_env(run: RunDir) -> dict[str, str]:
     return {k: v for k, v in recorded.items() if own or k not in _CODE_ENV}
 
 
-def create_run(config: RunConfig | dict) -> str:
+def create_run(config: RunConfig | dict, estimated_memory: int | None = None) -> str:
     """Write a new run folder in state `queued` and return its id (does not start it). The run keeps this process's
-    FTLIB_* settings (`RUN_ENV`): it trains with them whichever process launches it, resumes included."""
+    FTLIB_* settings (`RUN_ENV`): it trains with them whichever process launches it, resumes included.
+
+    `estimated_memory`: the memory estimate shown before the start (`ftlib.memory.estimate(...).total`, bytes per
+    process), kept in status.json so the run's measured peak can be read beside it.
+    """
     if isinstance(config, dict):
         config = RunConfig.from_dict(config)
     root = workspace.runs_dir()
@@ -172,6 +176,7 @@ def create_run(config: RunConfig | dict) -> str:
                 method=config.method,
                 tuning=config.tuning,
                 message=QUEUED_MESSAGE,
+                **({"estimated_memory": int(estimated_memory)} if estimated_memory else {}),
             )
         except BaseException:
             shutil.rmtree(run.path, ignore_errors=True)  # e.g. a full disk: no half-made run left in the list
@@ -179,9 +184,9 @@ def create_run(config: RunConfig | dict) -> str:
     return run_id
 
 
-def submit(config: RunConfig | dict) -> str:
-    """Queue a run and start it if its device is free; return the run id."""
-    run_id = create_run(config)
+def submit(config: RunConfig | dict, estimated_memory: int | None = None) -> str:
+    """Queue a run and start it if its device is free; return the run id (`estimated_memory`: see `create_run`)."""
+    run_id = create_run(config, estimated_memory)
     advance()
     return run_id
 

@@ -13,6 +13,7 @@ import pytest
 
 from ftlib import runs
 from ftlib.cli import main
+from ftlib.memory import human
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -54,6 +55,12 @@ def test_train_runs_a_sample_to_completion_and_runs_lists_shows_and_exports_it(t
     shown = json.loads(cli("runs", "show", run["id"], "--json").stdout)
     assert shown["config"]["lora_r"] == 4  # the --set override reached the run
     assert [m["step"] for m in shown["metrics"] if m["kind"] == "train"] == [1, 2, 3]
+    # The estimate `train` made before the start is kept beside the peak the run measured (walk 9 F4).
+    assert shown["estimated_memory"] > 0 and shown["peak_memory"] == max(m["peak_memory"] for m in shown["metrics"])
+    said = cli("runs", "show", run["id"]).stdout
+    where = "GPU " if shown["peak_memory_reserved"] else ""
+    assert f"memory: Peak {where}memory {human(shown['peak_memory'])}" in said
+    assert f"estimated {human(shown['estimated_memory'])} before the start)\n" in said
 
     exported = cli("runs", "export", run["id"], "--merged", "--zip")
     assert exported.returncode == 0, exported.stderr

@@ -81,6 +81,9 @@ def test_two_process_ddp_run_on_cpu_splits_the_batches_and_finishes(tiny_model_d
     steps = [r["step"] for r in runs.find(run_id).read_metrics() if r["kind"] == "train"]
     assert steps == [1, 2, 3, 4] and info.max_steps == 4
     assert log.count("[step 4/4]") == 1  # only rank 0 reports
+    # Each step's row holds the larger of the two processes' peaks, gathered with the stop flag (walk 9 F4).
+    peaks = [r["peak_memory"] for r in runs.find(run_id).read_metrics() if r["kind"] == "train"]
+    assert len(peaks) == 4 and peaks == sorted(peaks) and info.memory_text.endswith("(the largest of 2 processes)")
     assert (runs.find(run_id).path / "adapter" / "adapter_model.safetensors").is_file()
 
 

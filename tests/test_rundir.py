@@ -36,6 +36,10 @@ STABLE_KEYS = {
     "resumable",
     "stopped_by_user",
     "divergence",
+    # added with the measured peak memory (walk 9 F4): the peak and the estimate the run was started with
+    "peak_memory",
+    "peak_memory_reserved",
+    "estimated_memory",
 }
 
 

@@ -136,6 +136,9 @@ def _show(args) -> int:
         "path",
     ):
         print(f"{key}: {info.get(key)}")
+    memory = runs.find(args.id).summary().memory_text  # "" for a run from before peaks were recorded
+    if memory:
+        print(f"memory: {memory}")
     if info.get("log_tail") and info["state"] in ("failed", "interrupted"):
         print("last log lines:")
         for line in info["log_tail"]:

@@ -129,6 +129,19 @@ def follow(run_id: str, out=sys.stdout, poll: float = 1.0):
                 pass
 
 
+def memory_estimate(config: RunConfig, report) -> int | None:
+    """The memory estimate the Train page shows for these settings (bytes per process), which the run keeps so that
+    `runs show` puts its measured peak beside it; None, with a warning, where the model's shape cannot be read."""
+    from ftlib.memory import estimate
+
+    try:
+        est = estimate(config, seq_len=report.longest or config.max_length, train_rows=report.train_rows)
+    except Exception as exc:  # noqa: BLE001 (a courtesy: a run is never refused for want of an estimate)
+        print(f"warning: no memory estimate for this run ({type(exc).__name__}: {exc})", file=sys.stderr)
+        return None
+    return est.total
+
+
 def _train(args) -> int:
     from ftlib import runs
     from ftlib.models import check_model
@@ -144,7 +157,7 @@ def _train(args) -> int:
         raise ConfigError(" ".join(report.errors))
     for warning in report.warnings:
         print(f"warning: {warning}", file=sys.stderr)
-    run_id = runs.submit(config)
+    run_id = runs.submit(config, estimated_memory=memory_estimate(config, report))
     if args.detach:
         print(run_id)
         return 0
