@@ -185,6 +185,7 @@ def test_start_a_real_run_watch_it_finish_and_see_it_from_a_second_tab(tiny_mode
     at = page(tiny_model_dir)
     at.number_input(key="train_max_steps").set_value(3)
     at.number_input(key="train_batch_size").set_value(2).run()
+    estimated = next(m.value for m in at.metric if m.label.startswith("Estimated peak memory"))
     at.button(key="train_start").click().run()
     assert not at.exception
     run_id = at.session_state["train_selected"]
@@ -202,6 +203,8 @@ def test_start_a_real_run_watch_it_finish_and_see_it_from_a_second_tab(tiny_mode
     assert row["steps"] == "3/3" and row["training loss"] > 0
     assert any("Export" in m.value for m in at.markdown)
     assert len(at.get("plotly_chart")) >= 4  # loss, learning rate, grad norm, tokens/s
+    # What the run measured, beside the estimate the page showed when Start was pressed (walk 9 F4).
+    assert peak_caption(at).value.endswith(f", estimated {estimated} before the start)"), peak_caption(at).value
 
     second = page(tiny_model_dir)  # a refresh or a second tab: the same run, read from disk
     assert run_id in headline(second) and "finished" in headline(second)
@@ -375,7 +378,7 @@ def test_the_form_offers_the_gpus_found_and_fsdp_when_there_are_several(tiny_mod
     memory = next(h.proto.body for h in at.get("html") if "what it holds" in h.proto.body)
     assert "split over 4 processes (FSDP)" in memory
     submitted = []
-    monkeypatch.setattr(runs, "submit", lambda config: submitted.append(config) or "queued-run")
+    monkeypatch.setattr(runs, "submit", lambda config, **kw: submitted.append(config) or "queued-run")
     at.button(key="train_start").click().run()
     assert [(c.nproc, c.sharding, c.method) for c in submitted] == [(4, "fsdp", "full")]
     assert runs.launch_command(runs.RunDir(workspace.runs_dir() / "x"), submitted[0])[1:7] == [
@@ -471,7 +474,7 @@ def test_a_new_session_starts_the_form_from_the_run_last_started(tiny_model_dir,
     default."""
     workspace.save_split("numbers", SFT_ROWS[:10], SFT_ROWS[10:])
     submitted = []
-    monkeypatch.setattr(runs, "submit", lambda config: submitted.append(config) or "queued-run")
+    monkeypatch.setattr(runs, "submit", lambda config, **kw: submitted.append(config) or "queued-run")
     at = page(tiny_model_dir)
     at.number_input(key="train_max_steps").set_value(7)
     at.number_input(key="train_learning_rate_lora_lora").set_value(0.0005)
@@ -963,3 +966,31 @@ def test_the_selected_run_names_its_model_even_when_every_run_used_one(tiny_mode
     assert not at.exception
     assert picker_labels(at)[0].startswith("✅ lora · Alpaca template · numbers · ")  # one model: not repeated
     assert any(c.value.startswith(f"lora on {tiny_model_dir.name} · Alpaca template · ") for c in at.caption)
+
+
+def peak_caption(at: AppTest):
+    return next((c for c in at.caption if c.value.startswith(("Peak memory", "Peak GPU memory"))), None)
+
+
+def test_a_running_run_shows_its_peak_memory_beside_its_estimate_and_an_old_run_nothing(tiny_model_dir):
+    """Walk 9 F4: the estimate could not be checked against the run. The peak each logged step records is shown
+    beside the estimate the run was started with, and follows it while the run trains."""
+    mib = 1024**2
+    config = {"model": str(tiny_model_dir), "dataset": "numbers", "max_steps": 10}
+    steps = [{"kind": "train", "step": s, "loss": 1.0, "peak_memory": (1500 + 10 * s) * mib} for s in (1, 2)]
+    started = {"state": "running", "started": time.time(), "max_steps": 10, "estimated_memory": 1280 * mib}
+    run = make_run("r-live", config, metrics=steps, **started)
+    make_run("r-old", config, created=time.time() - 60)  # from before peaks were recorded
+    at = page(tiny_model_dir)
+    assert not at.exception
+    caption = peak_caption(at)
+    assert caption.value == "Peak memory 1.48 GiB (process, estimated 1.25 GiB before the start)"
+    assert "Python, torch and the tokenizer" in caption.proto.help  # why a CPU run's reads higher
+
+    run.append_metric({"kind": "train", "step": 3, "loss": 0.9, "peak_memory": 1720 * mib})  # the next step
+    at.run()  # what the polling fragment does every few seconds
+    assert peak_caption(at).value == "Peak memory 1.68 GiB (process, estimated 1.25 GiB before the start)"
+
+    at.selectbox[-1].select("r-old").run()
+    assert not at.exception and "r-old" in headline(at)
+    assert peak_caption(at) is None

@@ -341,6 +341,7 @@ def show_run(run_id: str) -> None:
         timing = "" if info.state == "queued" and not info.duration_s else f" · {timing_text(info)}"
         st.progress(float(info.progress), text=f"step {info.step} of {info.max_steps or '?'}{timing}{eta}")
     live_numbers(metrics, method)
+    peak_memory_note(info)
     went_wrong = info.divergence
     if went_wrong is not None:
         text = went_wrong.sentence()
@@ -379,6 +380,23 @@ def show_run(run_id: str) -> None:
     elif run_id in watching:
         watching.discard(run_id)
         st.rerun()  # once: stop polling and show the finished run's exports
+
+
+PEAK_MEMORY_HELP = {
+    "cpu": "Measured while the run trains: the training process's peak resident memory so far, as the operating "
+    "system counts it. That includes what Python, torch and the tokenizer hold before training starts (a few hundred "
+    "MiB), which the estimate leaves out.",
+    "gpu": "Measured while the run trains: the most GPU memory torch has allocated so far (what the estimate counts), "
+    "and reserved (allocated plus the allocator's cache, what other programs on the GPU cannot use).",
+}
+
+
+def peak_memory_note(info: RunSummary) -> None:
+    """The run's measured peak memory beside the estimate it was started with; nothing before its first logged step,
+    or for a run from before peaks were recorded."""
+    if info.memory_text:
+        gpu = info.peak_memory_reserved is not None
+        st.caption(info.memory_text, help=PEAK_MEMORY_HELP["gpu" if gpu else "cpu"])
 
 
 def run_option(info: RunSummary, label: str) -> str:
@@ -590,6 +608,7 @@ __all__ = [
     "loss_headline",
     "memory_panel",
     "part_names",
+    "peak_memory_note",
     "run_option",
     "runs_table",
     "show_run",
