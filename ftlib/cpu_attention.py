@@ -5,8 +5,9 @@ trains on (tens to a couple of hundred tokens) its backward pass was ~16% of a L
 profile_train.py, BENCHMARKS.md), and with a padding mask transformers first copies the keys and values of every
 query group (`repeat_kv`). `attention_forward` computes the same function, softmax(q k^T * scaling + mask) v, as a
 few batched products: the queries of one key/value group share their keys (grouped-query attention without copies),
-the scores are normalized in fp32 and only the log-normalizers are kept, and the backward pass recomputes the
-probabilities from them (as flash attention does) rather than keeping [rows, heads, S, S] scores alive.
+the scores are computed and normalized in fp32 (as torch's flash kernel keeps them) and only the log-normalizers are
+kept, and the backward pass recomputes the probabilities from them (as flash attention does) rather than keeping
+[rows, heads, S, S] scores alive.
 
 It runs for bf16 queries on CPU with gradients on, a causal mask (plus padding) and at most `MAX_LENGTH` positions:
 below that it measured 1.3-2.6x faster than the flash kernel forward + backward, above it slower (single-thread
@@ -44,9 +45,10 @@ CHUNK_BYTES = 1 << 20
 
 class _CausalAttention(torch.autograd.Function):
     """softmax(q k^T * scale + bias) v for q [B, H, S, D], k and v [B, KV, S, D] (H a multiple of KV) and an additive
-    fp32 bias [B or 1, 1, 1, S, S] (0 where attended, -inf elsewhere). Products in the inputs' dtype, softmax in fp32;
-    saves the inputs, the output and the fp32 base-2 log-normalizers [B, KV, G, S, 1]. Rows go through in chunks whose
-    fp32 scores fit in `CHUNK_BYTES` (they stay in the core's cache between the passes over them)."""
+    fp32 bias [B or 1, 1, 1, S, S] (0 where attended, -inf elsewhere). The scores and their softmax in fp32 (see
+    `_scores`), the other products in the inputs' dtype; saves the inputs, the output and the fp32 base-2
+    log-normalizers [B, KV, G, S, 1]. Rows go through in chunks whose fp32 scores fit in `CHUNK_BYTES` (they stay in
+    the core's cache between the passes over them)."""
 
     @staticmethod
     def forward(ctx, q, k, v, bias, scale: float):
@@ -56,9 +58,10 @@ class _CausalAttention(torch.autograd.Function):
         out = torch.empty_like(grouped)
         # fp32 softmax (float64 stays float64: the exact-math tests run the same code)
         log_norm = grouped.new_empty((batch, k.shape[1], groups, length, 1), dtype=_wide(q.dtype))
+        wide_q, wide_k = grouped.to(log_norm.dtype), k.to(log_norm.dtype)  # fp32 scores: see _scores
         for rows in _chunks(batch, heads * length * length * 4):
             # Base-2 scores (s * log2 e) so the exponentials are exp2: see LOG2E.
-            scores = _scores(grouped[rows], k[rows], bias[rows] if bias.shape[0] > 1 else bias, scale, groups)
+            scores = _scores(wide_q[rows], wide_k[rows], bias[rows] if bias.shape[0] > 1 else bias, scale, groups)
             top = scores.amax(dim=-1, keepdim=True)
             top.masked_fill_(top == -math.inf, 0.0)  # a row with nothing to attend to: all -inf
             weights = scores.sub_(top).exp2_()
@@ -82,11 +85,14 @@ class _CausalAttention(torch.autograd.Function):
         # rowsum(dO * O) = rowsum(P * dP): the softmax backward's correction, per query row.
         wide = log_norm.dtype
         delta = (grad.to(wide) * out.to(wide)).sum(-1).view(log_norm.shape)
+        wide_q, wide_k = grouped.to(wide), k.to(wide)  # the forward's fp32 scores again
         for rows in _chunks(batch, grouped.shape[1] * groups * length * length * 4):
             row_bias = bias[rows] if bias.shape[0] > 1 else bias
-            probs = _scores(grouped[rows], k[rows], row_bias, scale, groups).sub_(log_norm[rows]).exp2_()
+            probs = _scores(wide_q[rows], wide_k[rows], row_bias, scale, groups).sub_(log_norm[rows]).exp2_()
             flat_shape = grouped[rows].shape[:-1] + (length,)
             torch.matmul(probs.to(grouped.dtype).view(flat_shape).transpose(-1, -2), grad[rows], out=grad_v[rows])
+            # dP = dO v^T stays a bf16 product: dq and dk within ~1.5x sdpa's error (torch's flash kernel keeps dP
+            # in fp32; an fp32 product here measured ~1.1x for ~2-3% more time per decoder layer).
             grad_probs = (grad[rows] @ v[rows].transpose(-1, -2)).view(probs.shape).to(wide)
             grad_scores = probs.mul_(grad_probs.sub_(delta[rows])).to(grouped.dtype).view(flat_shape)
             torch.matmul(grad_scores, k[rows], out=grad_q[rows])
@@ -104,11 +110,20 @@ def _chunks(batch: int, bytes_per_row: int):
 
 
 def _scores(grouped, k, bias, scale: float, groups: int) -> torch.Tensor:
-    """fp32 base-2 scores [b, KV, G, S, S] = (q k^T * scale + bias) * log2(e), in one pass over the product's output
-    (the bias is 0 or -inf: the same in either base)."""
+    """Base-2 scores [b, KV, G, S, S] = (q k^T * scale + bias) * log2(e) in the dtype of `grouped` and `k` (fp32
+    copies of bf16 queries and keys), in one pass over the product's output (the bias is 0 or -inf: the same in
+    either base).
+
+    A bf16 product would round each score to 8 bits (up to 0.03 at the ~10 of trained models), which the softmax
+    turns into errors of up to ~3% in the probabilities: 4x the output error of torch's sdpa in bf16 and 3x its
+    gradients' (its flash kernel keeps fp32 scores), and SmolLM2's loss on chat_style came out 0.09% low (3.0633 vs
+    fp32's 3.0661 over 7,267 tokens; transformers in bf16 3.0657). torch has no bf16 x bf16 -> fp32 product on CPU,
+    so the callers cast q and k ([S, D] per head, small beside the [S, S] scores) and multiply in fp32: the
+    attention's forward + backward takes ~1.35x as long (4 rows of 150 tokens, 2 threads: 7.4 -> 9.9 ms, torch's
+    flash kernel 13.6 ms), a SmolLM2 decoder layer with LoRA ~3-4% longer (walk 9, F1)."""
     batch, kv_heads, rows, _ = grouped.shape
     product = (grouped @ k.transpose(-1, -2)).view(batch, kv_heads, groups, rows // groups, k.shape[2])
-    return torch.add(bias, product, alpha=scale * LOG2E)  # bf16 product + fp32 bias -> fp32
+    return torch.add(bias, product, alpha=scale * LOG2E)
 
 
 def causal_bias(attention_mask: torch.Tensor | None, length: int, device) -> torch.Tensor:

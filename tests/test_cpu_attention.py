@@ -14,12 +14,13 @@ from ftlib import cpu_attention
 MODULE = types.SimpleNamespace(is_causal=True, num_key_value_groups=3, training=True)
 
 
-def _inputs(dtype, length: int = 13, batch: int = 3, padded: bool = True, seed: int = 0):
+def _inputs(dtype, length: int = 13, batch: int = 3, padded: bool = True, seed: int = 0, spread: float = 1.0):
     """q [B, 6, S, 8], k and v [B, 2, S, 8] (groups of 3 query heads), an upstream gradient [B, S, 6, 8] and the
-    boolean mask `sdpa_mask` builds for right-padded rows (None: plain causal)."""
+    boolean mask `sdpa_mask` builds for right-padded rows (None: plain causal). q and k have standard deviation
+    `spread`: scores q k^T / sqrt(8) up to ~5 at 1, ~20 at 2."""
     gen = torch.Generator().manual_seed(seed)
-    q = torch.randn(batch, 6, length, 8, generator=gen, dtype=torch.float64)
-    k = torch.randn(batch, 2, length, 8, generator=gen, dtype=torch.float64)
+    q = torch.randn(batch, 6, length, 8, generator=gen, dtype=torch.float64) * spread
+    k = torch.randn(batch, 2, length, 8, generator=gen, dtype=torch.float64) * spread
     v = torch.randn(batch, 2, length, 8, generator=gen, dtype=torch.float64)
     upstream = torch.randn(batch, length, 6, 8, generator=gen, dtype=torch.float64)
     mask = None
@@ -56,10 +57,12 @@ def test_batched_products_match_sdpa_exactly_in_float64(padded, chunk_bytes, mon
 
 
 @pytest.mark.parametrize("padded", [True, False])
-def test_bf16_is_as_exact_as_sdpa(padded):
+@pytest.mark.parametrize("spread", [1.0, 2.0])  # 2: scores up to ~20, as large as a trained model's
+def test_bf16_is_as_exact_as_sdpa(padded, spread):
     """In bf16 both round at different points: each is compared with the float64 result, and ours may be off by at
-    most about what torch's own bf16 kernel is."""
-    leaves, upstream, mask = _inputs(torch.bfloat16, length=40, padded=padded)
+    most 1.5x what torch's own bf16 kernel is in the output (2x in the gradients). Scores rounded to bf16 before the
+    softmax were 1.5x (spread 1) to 2.9x (spread 2) off in the output; torch's flash kernel keeps them in fp32."""
+    leaves, upstream, mask = _inputs(torch.bfloat16, length=40, padded=padded, spread=spread)
     exact_leaves = [t.detach().double().requires_grad_() for t in leaves]
     exact = _sdpa(exact_leaves, upstream.double(), mask)
     ours = _run(cpu_attention.attention_forward, leaves, upstream, mask)
@@ -70,7 +73,7 @@ def test_bf16_is_as_exact_as_sdpa(padded):
 
     for name, mine, torch_bf16, truth in zip(("output", "dq", "dk", "dv"), ours, theirs, exact, strict=True):
         assert mine.dtype == torch.bfloat16
-        assert error(mine, truth) <= 2 * error(torch_bf16, truth) + 2e-3, name
+        assert error(mine, truth) <= (1.5 if name == "output" else 2.0) * error(torch_bf16, truth), name
 
 
 def test_steps_aside_where_it_does_not_apply(monkeypatch):
