@@ -19,6 +19,7 @@ LoRA layer, micro-batches (fastpath.py). GRPO passes its sampling temperature (T
 from __future__ import annotations
 
 import functools
+import math
 import types
 
 import torch
@@ -60,7 +61,8 @@ class _TrainedLogProbs(torch.autograd.Function):
                 scores = scores / temperature  # GRPO scores answers at the temperature that wrote them (TRL's head)
             target_scores = scores.gather(1, targets[rows, None]).squeeze(1)
             top = scores.amax(dim=-1)  # amax, not max: max's indices cost ~15x amax on CPU
-            is_top1[rows] = top == target_scores  # a tie counts as top-1
+            hit = is_top1[rows]  # a view: _first_of_ties corrects it in place
+            torch.eq(top, target_scores, out=hit)
             mean_logits[rows] = scores.mean(dim=-1)
             # log Z = max + log sum(e) and entropy = log sum(e) - E_p[c] = log sum(e) - sum(e * c) / sum(e), with
             # c = z - max and e = exp(c): one exponential pass serves both (the same quantities as logsumexp and
@@ -76,6 +78,7 @@ class _TrainedLogProbs(torch.autograd.Function):
             expected = torch.linalg.vecdot(shifted, centred2).div_(total).mul_(LN2)
             entropy[rows] = log_total - expected
             log_probs[rows] = target_scores - log_norm[rows]
+            _first_of_ties(hit, centred2, scores, targets[rows])
         ctx.save_for_backward(hidden, weight, targets, logits, log_norm)
         ctx.has_bias, ctx.temperature = bias is not None, temperature
         ctx.mark_non_differentiable(entropy, is_top1, mean_logits)
@@ -96,6 +99,19 @@ class _TrainedLogProbs(torch.autograd.Function):
         grad_weight = grad_scores.t() @ hidden if ctx.needs_input_grad[1] else None
         grad_bias = grad_scores.sum(0) if ctx.has_bias and ctx.needs_input_grad[2] else None
         return grad_hidden, grad_weight, grad_bias, None, None
+
+
+def _first_of_ties(hit: torch.Tensor, centred: torch.Tensor, scores: torch.Tensor, targets: torch.Tensor) -> None:
+    """Clear `hit` [n] (the target scores its row's maximum) where an earlier token scores the same maximum: top-1
+    means the argmax, the first maximal token, as in TRL's head and `torch.argmax`. bf16 logits tie often (at the
+    top of 4% of SmolLM2's trained tokens on chat_style); counting each tie as top-1 raised its token accuracy by
+    ~1% of its value. `centred` [n, V] (the scores minus the row's maximum: 0 exactly at the maximum) is overwritten;
+    one amax over it finds the tied rows, and only those pay for an argmax (~15x amax on CPU)."""
+    centred.scatter_(1, targets[:, None], -math.inf)
+    tied = hit & (centred.amax(dim=-1) == 0)
+    if tied.any():
+        rows = tied.nonzero().squeeze(1)
+        hit[rows] = scores[rows].argmax(dim=-1) == targets[rows]
 
 
 def _chunks(count: int):
