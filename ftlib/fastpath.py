@@ -490,13 +490,19 @@ def _cpu_model(model):
     return base if next(base.parameters()).device.type == "cpu" else None
 
 
+def padding_free_allowed() -> bool:
+    """Whether this server's settings let CPU SFT runs be padding-free: the fast path on and `FTLIB_PADDING_FREE`
+    not 0 (what the Batches page can know without a model; `padding_free` also probes the run's model)."""
+    return enabled() and os.environ.get("FTLIB_PADDING_FREE", "1").strip().lower() not in ("0", "false", "no", "off")
+
+
 def padding_free(model) -> bool:
     """Whether an SFT run on this model lays each micro-batch's rows end to end in one sequence (TRL's
     `padding_free`: no pad tokens, positions restarting at each row) instead of padding them to the longest: on CPU
     with the fast path, where ftlib.cpu_attention attends each row on its own (its padded layout holds only the
     attention's q, k and v). Every product, norm and dropout mask then skips the padding (~11% of the tokens of the
     benchmark's length-sorted micro-batches). `FTLIB_PADDING_FREE=0` pads them (to measure what this is worth)."""
-    if os.environ.get("FTLIB_PADDING_FREE", "1").strip().lower() in ("0", "false", "no", "off"):
+    if not padding_free_allowed():
         return False
     base = _cpu_model(model)
     if base is None or getattr(base.config, "_attn_implementation", None) != "sdpa":
@@ -588,6 +594,7 @@ __all__ = [
     "micro_batch_size",
     "native_cpu_bf16",
     "padding_free",
+    "padding_free_allowed",
     "training_dtype",
     "unfuse_lora",
 ]

@@ -8,7 +8,7 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-from ftlib import batching
+from ftlib import batching, fastpath
 from ftlib.errors import plural
 from ftlib.models import cuda_available
 from ftlib.rows import row_kind
@@ -289,7 +289,9 @@ for tab, (title, batch) in zip(st.tabs(list(views)), views.items(), strict=True)
         if title == "Packing" and pairs_shown:
             st.info(f"How these sequences would lie end to end; a run does not do this. {batching.PAIRS_NOT_PACKED}")
         # SFT runs on CPU lay right-padded rows end to end (ftlib.fastpath.padding_free); pairs and GPUs pad.
-        padding_free = title.startswith("Right") and not pairs_shown and not cuda_available()
+        padding_free = (
+            title.startswith("Right") and not pairs_shown and not cuda_available() and fastpath.padding_free_allowed()
+        )
         trained_as = packed_in_training if title == "Packing" else padding_free_in_training if padding_free else None
         draw(batch, shown, original_labels, title.split()[0].lower(), trained_as, padding_free)
 with st.expander("Why training pads on the right and generation on the left", expanded=True):

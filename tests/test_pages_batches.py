@@ -292,7 +292,7 @@ def test_the_right_padding_tab_says_whether_this_server_computes_the_padding(gpu
     assert "computed in training" in pairs and "padding-free" not in pairs
 
 
-@pytest.mark.parametrize("gpu", [False, True])
+@pytest.mark.parametrize("gpu", [False, True, "FTLIB_PADDING_FREE", "FTLIB_FAST_PATH"])
 def test_the_right_padding_tabs_numbers_are_what_this_server_computes(gpu, monkeypatch):
     """Walk 9 F9: on a CPU server the right padding tab headlined "Padding 48 (13%)" and "Work per trained token
     2.06", the padded picture's, while its SFT runs lay the rows end to end (1.79). As the Packing tab does: the
@@ -302,7 +302,9 @@ def test_the_right_padding_tabs_numbers_are_what_this_server_computes(gpu, monke
     from ftlib.templates import get_template
     from ui.batch_view import WORK_LABEL
 
-    monkeypatch.setattr("ftlib.models.cuda_available", lambda: gpu)
+    if isinstance(gpu, str):  # a CPU server whose runs pad: padding-free or the whole fast path turned off
+        monkeypatch.setenv(gpu, "0")
+    monkeypatch.setattr("ftlib.models.cuda_available", lambda: gpu is True)
     workspace.save_split(f"chats-work-{gpu}", sft_rows(4), sft_rows(1))
     at = run_page()
     assert not at.exception, at.exception
@@ -316,7 +318,7 @@ def test_the_right_padding_tabs_numbers_are_what_this_server_computes(gpu, monke
     right = {m.label: m.value for m in at.tabs[0].metric}
     caption = " ".join(c.value for c in at.tabs[0].caption)
     assert right["Trained tokens"] == str(trained) and right["Rows × positions"] == f"4 × {max(lengths)}"
-    if gpu:  # a GPU run pads: the picture is what it computes
+    if gpu:  # a GPU run pads (and a CPU run with padding-free off): the picture is what it computes
         assert right["Padding"] == f"{rectangle - real} ({(rectangle - real) / rectangle:.0%})"
         assert right[WORK_LABEL] == f"{rectangle / trained:.2f}"
         assert "computed in training" in caption
