@@ -107,7 +107,7 @@ def test_compare_grid_streams_engine_outputs(finished_run, varied_dir):
     # setting (the engine's sample_prob); the greedy column has no second number.
     heads = [re.findall(r'<div class="head">(.*?)</div>', body) for body in bodies]
     first = expected[1].tokens[0]
-    assert heads[1][0] == f"model {first.prob:.1%} · under this setting {first.sample_prob:.1%}"
+    assert heads[1][0] == f"model {N.percent(first.prob)} · under this setting {N.percent(first.sample_prob)}"
     assert all("under this setting" in h for h in heads[1]) and not any("under this setting" in h for h in heads[0])
     assert any(t.sample_prob > t.prob + 0.001 for r in expected[1:3] for t in r.tokens)  # the two numbers differ
     # What the numbers mean is said by the page's CSS under every card (sampled columns marked), not in each card.
