@@ -21,7 +21,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from ftlib import workspace
 from ftlib.rundir import RunDir, RunSummary, run_folder_of
 from ftlib.templates import BUILTIN_TEMPLATES
 
@@ -113,12 +112,9 @@ def with_base(info: RunSummary, template: str = "tokenizer", show_model: bool = 
 
 def train_labels(infos: list[RunSummary]) -> dict[str, str]:
     """Each run's label by id (`with_base`), for the Train page's picker and runs table: every run, finished or not,
-    its chat template read from its config.json in the workspace's runs/."""
+    with the chat template its summary read from its config.json."""
     show = models_differ(info.model for info in infos)
-    return {
-        info.id: with_base(info, str(RunDir(workspace.runs_dir() / info.id).read_config().get("template") or ""), show)
-        for info in infos
-    }
+    return {info.id: with_base(info, info.template, show) for info in infos}
 
 
 def run_choices(adapters, now: float | None = None) -> list[RunChoice]:

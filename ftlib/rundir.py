@@ -131,6 +131,7 @@ class RunSummary:
     # The estimate (ftlib.memory, bytes per process) shown when the run was started; None where none was recorded.
     estimated_memory: int | None = None
     processes: int = field(default=1, metadata={"json": False})  # processes training the run (torchrun)
+    template: str = field(default="", metadata={"json": False})  # its config's chat template ("" = not recorded)
 
     @property
     def label(self) -> str:
@@ -491,6 +492,7 @@ class RunDir:
             **peaks,
             estimated_memory=status.get("estimated_memory"),
             processes=_processes(config),
+            template=str(config.get("template") or ""),
         )
 
     def _resumable(self, state: str, status: dict, train: list[dict] = ()) -> bool:

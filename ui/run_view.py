@@ -333,7 +333,7 @@ def show_run(run_id: str) -> None:
     # A failed run's message is the red box under the controls: not here as well.
     message = runs.queue_place(run_id) if info.state == "queued" else "" if info.state == "failed" else info.message
     # The selected run names its base model even where the picker's labels leave it out (every run on one model).
-    label = with_base(info, str(config.get("template") or ""), show_model=True)
+    label = with_base(info, info.template, show_model=True)
     st.caption(" · ".join(x for x in (label, info.phase, message) if x))
     if info.state in ACTIVE or info.max_steps:
         eta = f" · about {fmt_seconds(info.eta_s)} left" if info.eta_s is not None else ""
