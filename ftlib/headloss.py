@@ -43,61 +43,66 @@ class _TrainedLogProbs(torch.autograd.Function):
     """(log p(target), entropy, is_top1, mean logit) per row of `hidden` [N, H], through the head `weight` [V, H]
     (+ bias), of the distribution softmax(logits / temperature).
 
-    The logits are computed in the weights' dtype (as the model's own forward does) and scored in fp32, ROW_CHUNK
-    rows at a time. They are saved as computed, so the backward's softmax is exactly the forward's and no product
-    runs twice. Entropy, the top-1 flag and the mean logit (of the scaled logits, as TRL reports it) carry no
-    gradient. Gradients for the hidden states, and for the head when it trains.
+    The logits [N, V] are computed in the weights' dtype (as the model's own forward does) and scored in fp32,
+    ROW_CHUNK rows at a time; each chunk is then overwritten with its probabilities, in the same dtype: all the
+    backward needs (d log p(t) / d z = (onehot(t) - p) / T), so no [N, V] buffer is made twice and the backward is one
+    pass over it plus the product. The target's own entry, 1 - p(t), comes from the fp32 log-probability
+    (`expm1`), not from the rounded probability. Entropy, the top-1 flag and the mean logit (of the scaled logits,
+    as TRL reports it) carry no gradient. Gradients for the hidden states, and for the head when it trains. The
+    backward writes into the saved probabilities: a second backward through the same graph (retain_graph) raises
+    torch's in-place error instead of giving wrong gradients.
     """
 
     @staticmethod
     def forward(ctx, hidden, weight, bias, targets, temperature):
-        logits = F.linear(hidden, weight, bias)  # [N, V], weights' dtype
-        log_norm = logits.new_empty(len(targets), dtype=torch.float32)
-        log_probs, entropy, mean_logits = (torch.empty_like(log_norm) for _ in range(3))
+        scores = F.linear(hidden, weight, bias)  # [N, V], weights' dtype: logits, then probabilities, chunk by chunk
+        log_probs = scores.new_empty(len(targets), dtype=torch.float32)
+        entropy, mean_logits = torch.empty_like(log_probs), torch.empty_like(log_probs)
         is_top1 = torch.empty_like(targets, dtype=torch.bool)
+        base2 = LOG2E / temperature  # GRPO scores answers at the temperature that wrote them (TRL's head)
         for rows in _chunks(len(targets)):
-            scores = logits[rows].float()  # the saved logits themselves when fp32: never changed in place
-            if temperature != 1.0:
-                scores = scores / temperature  # GRPO scores answers at the temperature that wrote them (TRL's head)
-            target_scores = scores.gather(1, targets[rows, None]).squeeze(1)
-            top = scores.amax(dim=-1)  # amax, not max: max's indices cost ~15x amax on CPU
+            # fp32 copies first: torch's CPU ops mixing bf16 and fp32 operands run far slower than a cast and a
+            # same-dtype op (a [370, 49152] bf16 tensor times an fp32 column: 43 ms against 1.3 ms).
+            centred2 = scores[rows].float()
+            top = centred2.amax(dim=-1)  # amax, not max: max's indices cost ~15x amax on CPU
+            target = centred2.gather(1, targets[rows, None]).squeeze(1)
             hit = is_top1[rows]  # a view: _first_of_ties corrects it in place
-            torch.eq(top, target_scores, out=hit)
-            mean_logits[rows] = scores.mean(dim=-1)
-            # log Z = max + log sum(e) and entropy = log sum(e) - E_p[c] = log sum(e) - sum(e * c) / sum(e), with
-            # c = z - max and e = exp(c): one exponential pass serves both (the same quantities as logsumexp and
-            # -sum(p log p)). Centred logits keep the fp32 dot small: with z itself, log Z and E_p[z] are both large
-            # and their difference lost ~1e-4 of the entropy. In base 2 (c2 = c log2 e, e = exp2(c2)): torch's CPU
+            torch.eq(target, top, out=hit)
+            # c2 = (z - max) log2(e) / T, exactly 0 at the maximum; e = exp2(c2) = exp((z - max) / T). Then
+            # log Z = max / T + log sum(e) and entropy = log sum(e) - E_p[c], one exponential pass serving both (the
+            # same quantities as logsumexp and -sum(p log p)). Centred logits keep the fp32 dot small: with z itself,
+            # log Z and E_p[z] are both large and their difference lost ~1e-4 of the entropy. Base 2: torch's CPU
             # exp2 is ~4x faster than exp (cpu_attention.LOG2E).
-            centred2 = torch.sub(scores, top[:, None]).mul_(LOG2E)
+            centred2.sub_(top[:, None]).mul_(base2)
             shifted = centred2.exp2()
             total = shifted.sum(dim=-1)
             log_total = total.log()
-            log_norm[rows] = top + log_total
             # A row-wise dot: vecdot, not a [1, V] @ [V, 1] bmm (8x slower on CPU, slower again on 2 threads).
             expected = torch.linalg.vecdot(shifted, centred2).div_(total).mul_(LN2)
             entropy[rows] = log_total - expected
-            log_probs[rows] = target_scores - log_norm[rows]
-            _first_of_ties(hit, centred2, scores, targets[rows])
-        ctx.save_for_backward(hidden, weight, targets, logits, log_norm)
+            log_probs[rows] = (target - top) / temperature - log_total
+            mean_logits[rows] = top / temperature + centred2.mean(dim=-1) * LN2
+            _first_of_ties(hit, centred2, scores[rows], targets[rows])
+            scores[rows] = shifted.div_(total[:, None])  # the probabilities, in the weights' dtype
+        ctx.save_for_backward(hidden, weight, targets, scores, log_probs.clone())
         ctx.has_bias, ctx.temperature = bias is not None, temperature
         ctx.mark_non_differentiable(entropy, is_top1, mean_logits)
         return log_probs, entropy, is_top1, mean_logits
 
     @staticmethod
     def backward(ctx, grad_log_probs, _grad_entropy, _grad_top1, _grad_mean):
-        hidden, weight, targets, logits, log_norm = ctx.saved_tensors
-        grad_scores = torch.empty_like(logits)
-        temperature = ctx.temperature
+        hidden, weight, targets, probs, log_probs = ctx.saved_tensors
+        scale = grad_log_probs.float() / ctx.temperature  # [N]
+        # g (onehot(t) - p) / T, over the saved probabilities in place: -g p / T in fp32 chunk by chunk, then
+        # g (1 - p(t)) / T at the target, from the fp32 log-probability rather than the rounded probability.
+        target_grad = torch.expm1(log_probs).neg_().mul_(scale)
         for rows in _chunks(len(targets)):
-            # d log p(t) / d z = (onehot(t) - softmax(z / T)) / T, scaled by the incoming gradient per row.
-            scaled = logits[rows].float() / temperature if temperature != 1.0 else logits[rows]
-            grad = torch.sub(scaled, log_norm[rows, None]).mul_(LOG2E).exp2_().mul_(-grad_log_probs[rows, None])
-            grad.scatter_add_(1, targets[rows, None], grad_log_probs[rows, None])
-            grad_scores[rows] = grad.div_(temperature) if temperature != 1.0 else grad
-        grad_hidden = grad_scores @ weight if ctx.needs_input_grad[0] else None
-        grad_weight = grad_scores.t() @ hidden if ctx.needs_input_grad[1] else None
-        grad_bias = grad_scores.sum(0) if ctx.has_bias and ctx.needs_input_grad[2] else None
+            grad = probs[rows].float().mul_(-scale[rows, None])
+            grad.scatter_(1, targets[rows, None], target_grad[rows, None])
+            probs[rows] = grad
+        grad_hidden = probs @ weight if ctx.needs_input_grad[0] else None
+        grad_weight = probs.t() @ hidden if ctx.needs_input_grad[1] else None
+        grad_bias = probs.sum(0) if ctx.has_bias and ctx.needs_input_grad[2] else None
         return grad_hidden, grad_weight, grad_bias, None, None
 
 

@@ -267,8 +267,11 @@ def test_dpo_steps_match_with_the_fast_head_on_and_off(varied_model, tmp_path, m
     for key in ("loss", "rewards/chosen", "rewards/margins", "logits/chosen", "mean_token_accuracy", "entropy"):
         assert [h[key] for h in fast_logs] == pytest.approx([h[key] for h in plain_logs], rel=1e-3, abs=1e-5), key
     assert plain_logs[0]["loss"] != plain_logs[-1]["loss"]  # it trained
+    # Three Adam steps at lr 3e-2 turn the two heads' rounding-level differences (~1e-7 in the gradients: the same
+    # fp32 log-softmax, formulated differently) into up to ~2e-5 on single weights: Adam moves a weight whose
+    # gradient is near zero by about the learning rate, whichever sign its rounding gave.
     for name, value in plain_weights.items():
-        torch.testing.assert_close(fast_weights[name], value, rtol=1e-3, atol=1e-5, msg=name)
+        torch.testing.assert_close(fast_weights[name], value, rtol=1e-3, atol=1e-4, msg=name)
 
 
 def test_grpo_at_a_sampling_temperature_scores_through_the_fast_head_as_trls_does(varied_model, tmp_path, monkeypatch):
@@ -317,3 +320,15 @@ def test_grpo_at_a_sampling_temperature_scores_through_the_fast_head_as_trls_doe
     assert fast_grads.keys() == trl_grads.keys() and any(g.abs().sum() > 0 for g in trl_grads.values())
     for name, grad in trl_grads.items():
         torch.testing.assert_close(fast_grads[name], grad, rtol=1e-3, atol=1e-6, msg=name)
+
+
+def test_a_second_backward_through_the_head_raises_instead_of_reusing_overwritten_probabilities():
+    """The backward turns the saved probabilities into the logits' gradient in place: a second pass through the same
+    graph must fail loudly (torch's in-place check), not compute from the overwritten values."""
+    gen = torch.Generator().manual_seed(0)
+    hidden = torch.randn(5, 8, generator=gen, requires_grad=True)
+    weight = torch.randn(30, 8, generator=gen)
+    log_probs = headloss.trained_log_probs(hidden, weight, None, torch.tensor([1, 2, 3, 4, 5]))[0]
+    log_probs.sum().backward(retain_graph=True)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        log_probs.sum().backward()
