@@ -5,8 +5,9 @@ Measured on the team's CPU (bench/bench_train.py, BENCHMARKS.md), where a LoRA s
 - PEFT's LoRA layer runs `B(A(dropout(x))) * scaling` as separate ops. Dropout draws one random float per input
   element with `bernoulli_` (about a quarter of a CPU step) and keeps a float copy of the dropped input plus its
   float mask for the backward pass, per adapted layer (7 per block). `fused_lora_forward` computes the same
-  function with one autograd node: it keeps the input it shares with the frozen layer, a 1-byte mask and the
-  rank-r projection, and draws 16-bit random numbers four at a time.
+  function with one autograd node: it keeps the input it shares with the frozen layer, the mask (at LoRA's usual
+  p <= 0.125 the indices of the dropped elements, one random number each; ftlib.dropout_masks) and the rank-r
+  projection.
 - Activations grow with the tokens in a batch. On CPU a step of `batch_size` rows is run as micro-batches of at
   most `CPU_TOKEN_BUDGET` tokens with gradient accumulation. The Trainer divides every micro-batch's summed loss
   by the trained tokens of the whole step (`num_items_in_batch`), so the update is the one the whole batch gives;
@@ -35,9 +36,10 @@ import os
 import types
 import weakref
 
-import numpy as np
 import torch
 import torch.nn.functional as F
+
+from ftlib.dropout_masks import add_masked_, drop_mask, masked
 
 # Padded tokens per micro-batch on CPU. Bigger micro-batches run the products nearer peak and pay the per-op
 # overhead of a forward/backward fewer times; the budget bounds the activations (~1.3 MB a token for SmolLM2-135M
@@ -101,43 +103,8 @@ def micro_batch_size(batch_size: int, longest: int, device: str, budget: int | N
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# Dropout masks
-# ---------------------------------------------------------------------------------------------------------------
-
-
-def keep_mask(shape: torch.Size, p: float, device: torch.device) -> tuple[torch.Tensor, float]:
-    """(bool mask of kept elements, 1/keep-probability) for dropout probability `p`.
-
-    On CPU each element compares a uniform 16-bit number with p's threshold, four numbers per 64-bit word: ~8x
-    cheaper than `bernoulli_`'s one draw per element. p is rounded to a multiple of 1/65536 (0.05 -> 0.0500031)
-    and the scale uses the rounded value, so the layer's expected output is exactly its input. The words come
-    from numpy's PCG64 seeded by one draw of torch's generator, so `torch.manual_seed` (the Trainer's seed, a
-    resumed run's restored RNG state) governs the masks as it governs everything else.
-    """
-    numel = int(torch.Size(shape).numel())
-    if device.type == "cpu":
-        threshold = round(p * 65536)
-        seed = int(torch.randint(0, 2**63 - 1, (), dtype=torch.int64))
-        # torch's CPU generator fills int64s serially (mt19937) and its int16 compare is slow: 0.48 + 0.09 ms per
-        # 590k elements on 2 threads; PCG64's words and numpy's SIMD compare take 0.23 + 0.03 ms (BENCHMARKS.md).
-        words = np.random.PCG64(seed).random_raw((numel + 3) // 4)
-        uniform16 = words.view(np.int16)[:numel]  # each in [-32768, 32767], uniformly
-        keep = torch.from_numpy(uniform16 >= threshold - 32768).view(shape)
-        return keep, 65536 / (65536 - threshold)
-    keep = torch.rand(shape, device=device) >= p
-    return keep, 1.0 / (1.0 - p)
-
-
-# ---------------------------------------------------------------------------------------------------------------
 # Fused LoRA linear
 # ---------------------------------------------------------------------------------------------------------------
-
-
-def _masked(x: torch.Tensor, keep: torch.Tensor | None) -> torch.Tensor:
-    """x with the dropped elements zeroed. `keep` holds 0/1 bytes (a bool mask viewed as uint8): on CPU, multiplying
-    by it runs ~3x faster than `torch.where(keep, x, 0)` and ~4x faster than converting the mask to x's dtype first
-    (single-thread timings of a [1200, 576] bf16 input, BENCHMARKS.md)."""
-    return x if keep is None else x * keep
 
 
 class _LoraLinear(torch.autograd.Function):
@@ -151,16 +118,15 @@ class _LoraLinear(torch.autograd.Function):
     def forward(ctx, x, weight, bias, lora_a, lora_b, scaling: float, dropout: float):
         flat = x.reshape(-1, x.shape[-1])
         out = F.linear(flat, weight, bias)
-        keep, keep_scale = (None, 1.0) if dropout <= 0 else keep_mask(flat.shape, dropout, flat.device)
-        keep = None if keep is None else keep.view(torch.uint8)  # 0/1 bytes: see _masked
-        dropped = _masked(flat, keep)
+        keep, keep_scale = (None, 1.0) if dropout <= 0 else drop_mask(flat.shape, dropout, flat.device)
+        dropped = masked(flat, keep)
         a, b = lora_a.to(flat.dtype), lora_b.to(flat.dtype)  # no copy when the dtypes agree
         down = dropped @ a.t()  # [tokens, r]: cheap, so the 1/(1-p) scale is applied here
         if keep_scale != 1.0:
             down.mul_(keep_scale)
         out.addmm_(down, b.t(), alpha=scaling)
-        # Saves the input (shared with the other layers reading it), the 1-byte mask and the [tokens, r] product:
-        # no per-layer float copy of the dropped input, no float mask.
+        # Saves the input (shared with the other layers reading it), the mask (the dropped elements' indices, or a
+        # 1-byte mask) and the [tokens, r] product: no per-layer float copy of the dropped input, no float mask.
         ctx.save_for_backward(flat, weight, a, b, down, keep)
         ctx.scaling, ctx.keep_scale, ctx.x_shape, ctx.param_dtype = scaling, keep_scale, x.shape, lora_a.dtype
         return out.view(*x.shape[:-1], out.shape[-1])
@@ -171,14 +137,14 @@ class _LoraLinear(torch.autograd.Function):
         grad = grad_out.reshape(-1, grad_out.shape[-1])
         grad_b = (grad.t() @ down).mul_(ctx.scaling)  # [out, r]
         grad_down = (grad @ b).mul_(ctx.scaling * ctx.keep_scale)  # d loss / d dropped input, via A: [tokens, r]
-        grad_a = grad_down.t() @ _masked(flat, keep)  # [r, in]
+        grad_a = grad_down.t() @ masked(flat, keep)  # [r, in]
         grad_x = None
         if ctx.needs_input_grad[0]:
             grad_x = grad @ weight
             if keep is None:
                 grad_x.addmm_(grad_down, a)
             else:
-                grad_x.addcmul_(grad_down @ a, keep)  # one pass: ~35% less than mul_ then +=
+                add_masked_(grad_x, grad_down @ a, keep)
             grad_x = grad_x.view(ctx.x_shape)
         return grad_x, None, None, grad_a.to(ctx.param_dtype), grad_b.to(ctx.param_dtype), None, None
 
@@ -193,10 +159,9 @@ class _MixedLoraLinear(torch.autograd.Function):
     def forward(ctx, x, weight, bias, lora_a, lora_b, scaling: float, dropout: float):
         flat = x.reshape(-1, x.shape[-1])
         out = F.linear(flat, weight, bias).float()
-        keep, keep_scale = (None, 1.0) if dropout <= 0 else keep_mask(flat.shape, dropout, flat.device)
-        keep = None if keep is None else keep.view(torch.uint8)
+        keep, keep_scale = (None, 1.0) if dropout <= 0 else drop_mask(flat.shape, dropout, flat.device)
         a = lora_a.to(flat.dtype)
-        down = (_masked(flat, keep) @ a.t()).float()  # [tokens, r]
+        down = (masked(flat, keep) @ a.t()).float()  # [tokens, r]
         if keep_scale != 1.0:
             down.mul_(keep_scale)
         out.addmm_(down, lora_b.t(), alpha=scaling)
@@ -210,14 +175,14 @@ class _MixedLoraLinear(torch.autograd.Function):
         grad = grad_out.reshape(-1, grad_out.shape[-1]).float()
         grad_b = (grad.t() @ down).mul_(ctx.scaling)  # [out, r], fp32
         grad_down = (grad @ b).mul_(ctx.scaling * ctx.keep_scale).to(flat.dtype)  # [tokens, r]
-        grad_a = (grad_down.t() @ _masked(flat, keep)).float()  # [r, in]
+        grad_a = (grad_down.t() @ masked(flat, keep)).float()  # [r, in]
         grad_x = None
         if ctx.needs_input_grad[0]:
             grad_x = grad.to(flat.dtype) @ weight
             if keep is None:
                 grad_x.addmm_(grad_down, a)
             else:
-                grad_x.addcmul_(grad_down @ a, keep)  # one pass: ~35% less than mul_ then +=
+                add_masked_(grad_x, grad_down @ a, keep)
             grad_x = grad_x.view(ctx.x_shape)
         return grad_x, None, None, grad_a, grad_b, None, None
 
@@ -589,7 +554,6 @@ __all__ = [
     "fast_norms",
     "fuse_head",
     "fuse_lora",
-    "keep_mask",
     "keeps_packed_rows_apart",
     "micro_batch_size",
     "native_cpu_bf16",

@@ -8,7 +8,7 @@ import json
 import pytest
 import torch
 
-from ftlib import cpu_attention, fastpath
+from ftlib import cpu_attention, dropout_masks, fastpath
 from tests.test_training import SFT_ROWS, tiny_config
 
 
@@ -76,7 +76,8 @@ class _FixedDropout(torch.nn.Module):
         return x * keep.view(x.shape) * scale
 
 
-def test_fused_lora_matches_peft_with_the_same_dropout_mask(varied_model, monkeypatch):
+@pytest.mark.parametrize("form", ["keep mask", "dropped indices"])  # drop_mask's two forms
+def test_fused_lora_matches_peft_with_the_same_dropout_mask(varied_model, monkeypatch, form):
     model = _lora_model(varied_model(5), dropout=0.3)
     ids = _ids()
     layers = [m for m in model.modules() if hasattr(m, "lora_dropout") and "default" in m.lora_dropout]
@@ -92,27 +93,59 @@ def test_fused_lora_matches_peft_with_the_same_dropout_mask(varied_model, monkey
     for layer in layers:
         layer.lora_dropout["default"] = originals[id(layer)]
 
+    def given(keep, scale):
+        return (keep, scale) if form == "keep mask" else ((~keep).flatten().nonzero().squeeze(1), scale)
+
     order = iter(layers)  # the fused path draws one mask per layer, in forward order
-    monkeypatch.setattr(fastpath, "keep_mask", lambda shape, p, device: masks[id(next(order))])
+    monkeypatch.setattr(fastpath, "drop_mask", lambda shape, p, device: given(*masks[id(next(order))]))
     fastpath.fuse_lora(model)
     fused = _loss_and_grads(model, ids)
     _assert_same(plain, fused)
 
 
-def test_keep_masks_drop_at_the_requested_rate_and_keep_the_mean():
+def _kept(mask: torch.Tensor, shape) -> torch.Tensor:
+    """drop_mask's result as a bool keep mask of `shape`."""
+    if mask.dtype == torch.bool:
+        return mask
+    keep = torch.ones(shape, dtype=torch.bool)
+    keep.view(-1)[mask] = False
+    return keep
+
+
+@pytest.mark.parametrize(("p", "form"), [(0.05, torch.int64), (0.125, torch.int64), (0.3, torch.bool)])
+def test_dropout_masks_drop_independently_at_the_requested_rate_and_keep_the_mean(p, form):
+    shape = torch.Size([1000, 1000])
     torch.manual_seed(0)
-    keep, scale = fastpath.keep_mask(torch.Size([1000, 1000]), 0.05, torch.device("cpu"))
-    assert keep.dtype == torch.bool and keep.shape == (1000, 1000)
+    mask, scale = dropout_masks.drop_mask(shape, p, torch.device("cpu"))
+    assert mask.dtype == form
+    keep = _kept(mask, shape)
     rate = 1 - keep.float().mean().item()
-    assert abs(rate - 0.05) < 0.002  # 1e6 draws: the standard error is 0.0002
-    assert abs((1 - rate) * scale - 1) < 0.003  # the scale undoes the drop on average
-    rows = keep.float().mean(dim=1)
-    assert rows.std() > 0  # not one mask repeated per row
-    again, _ = fastpath.keep_mask(torch.Size([1000, 1000]), 0.05, torch.device("cpu"))
-    assert (again != keep).any()
+    assert abs(rate - p) < 0.003  # 1e6 draws: the standard error is at most 0.0005
+    assert abs((1 - rate) * scale - 1) < 0.004  # the scale undoes the drop on average
+    # Independent elements: per-row drop counts spread as a binomial's (variance n p (1 - p)), and an element
+    # right after a dropped one drops at the same rate as any other.
+    counts = (~keep).sum(dim=1).float()
+    assert 0.85 < counts.var().item() / (1000 * p * (1 - p)) < 1.15
+    flat = (~keep).flatten()
+    after_drop = flat[1:][flat[:-1]].float().mean().item()
+    assert abs(after_drop - p) < 5 * (p * (1 - p) / flat[:-1].sum().item()) ** 0.5
+    assert bool(flat[-1000:].any())  # the draw reaches the end of the input
+    again, _ = dropout_masks.drop_mask(shape, p, torch.device("cpu"))
+    assert not torch.equal(_kept(again, shape), keep)
     torch.manual_seed(0)
-    replay, _ = fastpath.keep_mask(torch.Size([1000, 1000]), 0.05, torch.device("cpu"))
-    assert torch.equal(replay, keep)  # seeded runs repeat
+    replay, _ = dropout_masks.drop_mask(shape, p, torch.device("cpu"))
+    assert torch.equal(replay, mask)  # seeded runs repeat
+
+
+def test_dropped_indices_cover_inputs_whose_drops_outrun_one_round_of_draws(monkeypatch):
+    """The gaps are drawn in rounds sized to cover the input ROUND_SIGMAS standard deviations above the expected
+    count; a round that falls short (forced here: 20 below) continues from where it ended."""
+    monkeypatch.setattr(dropout_masks, "ROUND_SIGMAS", -20.0)  # ~70 gaps a round for ~500 drops
+    torch.manual_seed(1)
+    dropped, _ = dropout_masks.drop_mask(torch.Size([100, 100]), 0.05, torch.device("cpu"))
+    assert torch.all(dropped[1:] > dropped[:-1]) and int(dropped[-1]) < 10_000
+    assert int(dropped[-1]) > 9_000  # the last rounds reached the end of the input
+    assert 400 < len(dropped) < 600  # 10,000 elements at 0.05: ~500 dropped (sd 22), not one round's ~70
 
 
 def test_fused_layer_steps_aside_where_it_would_differ(varied_model):
