@@ -5,14 +5,14 @@ trains on (tens to a couple of hundred tokens) its backward pass was ~16% of a L
 profile_train.py, BENCHMARKS.md), and with a padding mask transformers first copies the keys and values of every
 query group (`repeat_kv`). `attention_forward` computes the same function, softmax(q k^T * scaling + mask) v, as a
 few batched products: the queries of one key/value group share their keys (grouped-query attention without copies),
-the scores are computed and normalized in fp32 (as torch's flash kernel keeps them) and only the log-normalizers are
-kept, and the backward pass recomputes the probabilities from them (as flash attention does) rather than keeping
-[rows, heads, S, S] scores alive.
+the scores are computed and normalized in fp32 (as torch's flash kernel keeps them), and the probabilities are kept
+in the inputs' dtype for the backward pass (at these lengths they are small; flash attention recomputes them).
 
 It runs for bf16 queries on CPU with gradients on, a causal mask (plus padding) and at most `MAX_LENGTH` positions:
-below that it measured 1.3-2.6x faster than the flash kernel forward + backward, above it slower (single-thread
-timings, 8 rows x 9 heads, BENCHMARKS.md). In fp32 it runs only in models `use_in_fp32` marked (an fp32 stream over
-bf16 products with LoRA: DPO, reward, KTO, GRPO), with or without gradients. Everything else (other fp32
+it measured 1.5-4.5x faster than the flash kernel forward + backward there (single-thread timings, 8 rows x 9
+heads, BENCHMARKS.md); longer rows keep the kernel, whose memory does not grow with S^2. In fp32 it runs only in
+models `use_in_fp32` marked (an fp32 stream over bf16 products with LoRA: DPO, reward, KTO, GRPO), with or without
+gradients. Everything else (other fp32
 models, generation with a cache, longer rows, attention dropout, soft-capping, sliding windows) goes to
 transformers' `sdpa` function unchanged. The softmax's exponentials are exp2 of base-2 scores (see `LOG2E`).
 
@@ -31,7 +31,8 @@ import math
 import torch
 
 NAME = "ftlib_sdpa"
-# Longest rows (positions) the batched products handle; torch's flash kernel is faster above ~200 (BENCHMARKS.md).
+# Longest rows (positions) the batched products handle. They stay faster than torch's flash kernel to 384 and beyond
+# (BENCHMARKS.md), but the probabilities kept for the backward grow as S^2: past this, memory is worth more.
 MAX_LENGTH = 192
 # Set on an attention module by `use_in_fp32`: fp32 queries run the batched products too (fastpath.bf16_products).
 FP32_STREAM = "_ftlib_fp32_attention"
@@ -46,9 +47,15 @@ CHUNK_BYTES = 1 << 20
 class _CausalAttention(torch.autograd.Function):
     """softmax(q k^T * scale + bias) v for q [B, H, S, D], k and v [B, KV, S, D] (H a multiple of KV) and an additive
     fp32 bias [B or 1, 1, 1, S, S] (0 where attended, -inf elsewhere). The scores and their softmax in fp32 (see
-    `_scores`), the other products in the inputs' dtype; saves the inputs, the output and the fp32 base-2
-    log-normalizers [B, KV, G, S, 1]. Rows go through in chunks whose fp32 scores fit in `CHUNK_BYTES` (they stay in
-    the core's cache between the passes over them)."""
+    `_scores`), the other products in the inputs' dtype. Rows go through in chunks whose fp32 scores fit in
+    `CHUNK_BYTES` (they stay in the core's cache between the passes over them).
+
+    The probabilities the forward multiplied v by (in the inputs' dtype) are kept for the backward, rather than
+    recomputed from the scores as flash attention does: heads x S values per position against the ~20 hidden-size
+    vectors a LoRA decoder layer keeps (~6% more at 70 positions, ~15% at `MAX_LENGTH`), and the backward then
+    skips the fp32 q k^T product and its softmax (~1/3 of the attention's time; BENCHMARKS.md). The backward's
+    dS = P (dP - rowsum(dO * O)) uses them as the forward's product did, so dq and dk stay within 2x the error of
+    torch's bf16 kernel (`tests/test_cpu_attention.py`)."""
 
     @staticmethod
     def forward(ctx, q, k, v, bias, scale: float):
@@ -56,48 +63,41 @@ class _CausalAttention(torch.autograd.Function):
         groups = heads // k.shape[1]
         grouped = q.reshape(batch, k.shape[1], groups * length, dim)  # head h uses key/value head h // groups
         out = torch.empty_like(grouped)
-        # fp32 softmax (float64 stays float64: the exact-math tests run the same code)
-        log_norm = grouped.new_empty((batch, k.shape[1], groups, length, 1), dtype=_wide(q.dtype))
-        wide_q, wide_k = grouped.to(log_norm.dtype), k.to(log_norm.dtype)  # fp32 scores: see _scores
+        probs = grouped.new_empty(grouped.shape[:-1] + (length,))  # [B, KV, G * S, S], the inputs' dtype
+        wide = _wide(q.dtype)  # fp32 softmax (float64 stays float64: the exact-math tests run the same code)
+        wide_q, wide_k = grouped.to(wide), k.to(wide)  # fp32 scores: see _scores
         for rows in _chunks(batch, heads * length * length * 4):
             # Base-2 scores (s * log2 e) so the exponentials are exp2: see LOG2E.
             scores = _scores(wide_q[rows], wide_k[rows], bias[rows] if bias.shape[0] > 1 else bias, scale, groups)
             top = scores.amax(dim=-1, keepdim=True)
             top.masked_fill_(top == -math.inf, 0.0)  # a row with nothing to attend to: all -inf
             weights = scores.sub_(top).exp2_()
-            # The smallest normal float for such a row: its probabilities come out 0 (not NaN), its log-normalizer
-            # finite, so the backward's exp2(-inf - norm) is 0 too.
+            # The smallest normal float for such a row: its probabilities come out 0 (not NaN).
             total = weights.sum(dim=-1, keepdim=True).clamp_min_(torch.finfo(weights.dtype).tiny)
-            log_norm[rows] = top + total.log2()
-            probs = weights.div_(total).to(q.dtype).view(grouped[rows].shape[:-1] + (length,))
-            torch.matmul(probs, v[rows], out=out[rows])  # [b, KV, G * S, D]
-        ctx.save_for_backward(grouped, k, v, bias, log_norm, out)
-        ctx.scale, ctx.groups = scale, groups
+            probs[rows] = weights.div_(total).view(probs[rows].shape)
+            torch.matmul(probs[rows], v[rows], out=out[rows])  # [b, KV, G * S, D]
+        ctx.save_for_backward(grouped, k, v, probs, out)
+        ctx.scale = scale
         return out.view(q.shape)
 
     @staticmethod
     def backward(ctx, grad_out):
-        grouped, k, v, bias, log_norm, out = ctx.saved_tensors
-        scale, groups = ctx.scale, ctx.groups
+        grouped, k, v, probs, out = ctx.saved_tensors
         batch, length = grouped.shape[0], k.shape[2]
         grad = grad_out.reshape(grouped.shape)
         grad_q, grad_k, grad_v = torch.empty_like(grouped), torch.empty_like(k), torch.empty_like(v)
         # rowsum(dO * O) = rowsum(P * dP): the softmax backward's correction, per query row.
-        wide = log_norm.dtype
-        delta = (grad.to(wide) * out.to(wide)).sum(-1).view(log_norm.shape)
-        wide_q, wide_k = grouped.to(wide), k.to(wide)  # the forward's fp32 scores again
-        for rows in _chunks(batch, grouped.shape[1] * groups * length * length * 4):
-            row_bias = bias[rows] if bias.shape[0] > 1 else bias
-            probs = _scores(wide_q[rows], wide_k[rows], row_bias, scale, groups).sub_(log_norm[rows]).exp2_()
-            flat_shape = grouped[rows].shape[:-1] + (length,)
-            torch.matmul(probs.to(grouped.dtype).view(flat_shape).transpose(-1, -2), grad[rows], out=grad_v[rows])
+        wide = _wide(grouped.dtype)
+        delta = (grad.to(wide) * out.to(wide)).sum(-1, keepdim=True)
+        for rows in _chunks(batch, grouped.shape[1] * grouped.shape[2] * length * 4):
+            torch.matmul(probs[rows].transpose(-1, -2), grad[rows], out=grad_v[rows])
             # dP = dO v^T stays a bf16 product: dq and dk within ~1.5x sdpa's error (torch's flash kernel keeps dP
             # in fp32; an fp32 product here measured ~1.1x for ~2-3% more time per decoder layer).
-            grad_probs = (grad[rows] @ v[rows].transpose(-1, -2)).view(probs.shape).to(wide)
-            grad_scores = probs.mul_(grad_probs.sub_(delta[rows])).to(grouped.dtype).view(flat_shape)
+            grad_probs = (grad[rows] @ v[rows].transpose(-1, -2)).to(wide)
+            grad_scores = grad_probs.sub_(delta[rows]).mul_(probs[rows]).to(grouped.dtype)
             torch.matmul(grad_scores, k[rows], out=grad_q[rows])
             torch.matmul(grad_scores.transpose(-1, -2), grouped[rows], out=grad_k[rows])
-        return grad_q.mul_(scale).view(grad_out.shape), grad_k.mul_(scale), grad_v, None, None
+        return grad_q.mul_(ctx.scale).view(grad_out.shape), grad_k.mul_(ctx.scale), grad_v, None, None
 
 
 def _wide(dtype: torch.dtype) -> torch.dtype:
