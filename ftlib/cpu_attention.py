@@ -8,13 +8,13 @@ few batched products: the queries of one key/value group share their keys (group
 the scores are computed and normalized in fp32 (as torch's flash kernel keeps them), and the probabilities are kept
 in the inputs' dtype for the backward pass (at these lengths they are small; flash attention recomputes them).
 
-It runs for bf16 queries on CPU with gradients on, a causal mask (plus padding) and at most `MAX_LENGTH` positions:
-it measured 1.5-4.5x faster than the flash kernel forward + backward there (single-thread timings, 8 rows x 9
-heads, BENCHMARKS.md); longer rows keep the kernel, whose memory does not grow with S^2. In fp32 it runs only in
+It runs for bf16 queries on CPU with gradients on, a causal mask (plus padding) and at most `MAX_LENGTH` positions: it
+measured 1.1-5x faster than the flash kernel forward + backward there (single-thread timings, 8 rows x 9 heads,
+bench/bench_attention.py); longer rows keep the kernel, whose memory does not grow with S^2. In fp32 it runs only in
 models `use_in_fp32` marked (an fp32 stream over bf16 products with LoRA: DPO, reward, KTO, GRPO), with or without
-gradients. Everything else (other fp32 models, generation with a cache, longer rows, attention dropout,
-soft-capping, sliding windows) goes to transformers' `sdpa` function unchanged. The softmax's exponentials are exp2
-of base-2 scores (see `LOG2E`).
+gradients. Everything else (other fp32 models, generation with a cache, longer rows, attention dropout, soft-capping,
+sliding windows) goes to transformers' `sdpa` function unchanged. The softmax's exponentials are exp2 of base-2 scores
+(see `LOG2E`).
 
 Rows laid end to end in one sequence (a padding-free batch: transformers' `cu_seq_lens_q`, from TRL's padding-free
 collator and `bfd` packing) are attended in a right-padded layout of their own (`_Layout`): the same outputs and
