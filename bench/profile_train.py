@@ -28,6 +28,27 @@ os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def sample_run(method: str, steps: int):
+    """(RunConfig, rows) of the Train page's defaults on `chat_style` (`dpo`: `preference_pairs`), one epoch capped
+    at `steps` optimizer steps, nothing held out or saved: what the profiling scripts train."""
+    from ftlib.config import RunConfig
+    from ftlib.data import load_file
+
+    sample = "preference_pairs" if method == "dpo" else "chat_style_sft"
+    rows = load_file(ROOT / "samples" / f"{sample}.jsonl").rows
+    config = RunConfig(
+        method=method,
+        model="default",
+        dataset="bench",
+        test_size=0,
+        epochs=1,
+        save_every=0,
+        template="chatml",
+        max_steps=steps,
+    )
+    return config, rows
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=6)
@@ -57,26 +78,13 @@ def main(argv: list[str] | None = None) -> int:
         def on_step_end(self, *args, **kwargs):
             self.ends.append((time.perf_counter(), time.process_time()))
 
-    from ftlib.config import RunConfig
-    from ftlib.data import load_file
     from ftlib.training import build_trainer
 
     if not args.fast_head:
         from ftlib import headloss
 
         headloss.fuse_lm_head = lambda model: False
-    sample = "preference_pairs" if args.method == "dpo" else "chat_style_sft"
-    rows = load_file(ROOT / "samples" / f"{sample}.jsonl").rows
-    config = RunConfig(
-        method=args.method,
-        model="default",
-        dataset="bench",
-        test_size=0,
-        epochs=1,
-        save_every=0,
-        template="chatml",
-        max_steps=args.steps,
-    )
+    config, rows = sample_run(args.method, args.steps)
     with tempfile.TemporaryDirectory() as out:
         prepared = build_trainer(config, Path(out), rows=(rows, []))
         trainer = prepared.trainer

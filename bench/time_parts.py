@@ -24,7 +24,6 @@ from pathlib import Path
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 
-ROOT = Path(__file__).resolve().parents[1]
 SPENT: collections.Counter = collections.Counter()
 
 
@@ -70,8 +69,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from transformers import TrainerCallback
 
-    from ftlib.config import RunConfig
-    from ftlib.data import load_file
+    from bench.profile_train import sample_run
     from ftlib.training import build_trainer
 
     instrument()
@@ -83,18 +81,7 @@ def main(argv: list[str] | None = None) -> int:
             if len(ends) == 1:
                 SPENT.clear()  # the first step warms caches and the allocator up: left out
 
-    sample = "preference_pairs" if args.method == "dpo" else "chat_style_sft"
-    rows = load_file(ROOT / "samples" / f"{sample}.jsonl").rows
-    config = RunConfig(
-        method=args.method,
-        model="default",
-        dataset="bench",
-        test_size=0,
-        epochs=1,
-        save_every=0,
-        template="chatml",
-        max_steps=args.steps,
-    )
+    config, rows = sample_run(args.method, args.steps)
     with tempfile.TemporaryDirectory() as out:
         trainer = build_trainer(config, Path(out), rows=(rows, [])).trainer
         trainer.add_callback(StepEnds())
