@@ -45,7 +45,7 @@ def drop_mask(shape: torch.Size, p: float, device: torch.device) -> tuple[torch.
             positions = np.cumsum(gaps) + (ends - 1)
             chunks.append(positions[: np.searchsorted(positions, numel)])
             ends = int(positions[-1]) + 1
-        dropped = chunks[0] if len(chunks) == 1 else np.concatenate(chunks)
+        dropped = chunks[0] if len(chunks) == 1 else np.concatenate(chunks or [np.empty(0, np.int64)])  # 0 elements
         return torch.from_numpy(dropped), 1.0 / (1.0 - p)
     threshold = round(p * 65536)
     # torch's CPU generator fills int64s serially (mt19937) and its int16 compare is slow: 0.48 + 0.09 ms per 590k

@@ -137,6 +137,19 @@ def test_dropout_masks_drop_independently_at_the_requested_rate_and_keep_the_mea
     assert torch.equal(replay, mask)  # seeded runs repeat
 
 
+@pytest.mark.parametrize("p", [0.05, 0.3])
+def test_an_empty_input_gets_an_empty_mask_and_passes_through_the_fused_layer(p):
+    """A micro-batch of no tokens: the list of dropped elements is empty (the sparse draw once failed on it)."""
+    empty = torch.zeros(0, 8, dtype=torch.bfloat16, requires_grad=True)
+    mask, _ = dropout_masks.drop_mask(empty.shape, p, torch.device("cpu"))
+    assert mask.numel() == 0
+    assert dropout_masks.masked(empty, mask).shape == (0, 8)
+    weight, lora_a, lora_b = torch.randn(4, 8).bfloat16(), torch.randn(2, 8), torch.randn(4, 2)
+    out = fastpath._LoraLinear.apply(empty, weight, None, lora_a.requires_grad_(), lora_b.requires_grad_(), 2.0, p)
+    out.sum().backward()
+    assert out.shape == (0, 4) and lora_a.grad.abs().sum() == 0 and empty.grad.shape == (0, 8)
+
+
 def test_dropped_indices_cover_inputs_whose_drops_outrun_one_round_of_draws(monkeypatch):
     """The gaps are drawn in rounds sized to cover the input ROUND_SIGMAS standard deviations above the expected
     count; a round that falls short (forced here: 20 below) continues from where it ended."""
