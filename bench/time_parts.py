@@ -9,7 +9,8 @@ the LoRA layers (`fastpath._LoraLinear`, forward and backward: base and adapter 
 them the mask draws and the masked copies, the attention (`cpu_attention`), the LM head (`headloss`), RMSNorm
 (`cpu_norm`), rotary embeddings (transformers' `apply_rotary_pos_emb`, forward only) and the optimizer step. "rest"
 is what none of them covers (autograd's own work, SwiGLU, residual adds, casts, the Trainer's loop). Pieces nest:
-the masks are inside the LoRA layers' time.
+the masks are inside the LoRA layers' time, and the bracketed Trainer rows (its `training_step`: forward, loss and
+backward; the batch fetch; gradient clipping) contain or sit beside the rest.
 """
 
 from __future__ import annotations
@@ -45,6 +46,8 @@ def _time_function(cls, name: str) -> None:
 
 
 def instrument() -> None:
+    import torch
+    from transformers import Trainer
     from transformers.models.llama import modeling_llama
 
     from ftlib import cpu_attention, cpu_norm, fastpath, headloss
@@ -59,6 +62,10 @@ def instrument() -> None:
     fastpath.masked = _timed("  masked copies", fastpath.masked)
     fastpath.add_masked_ = _timed("  masked adds", fastpath.add_masked_)
     modeling_llama.apply_rotary_pos_emb = _timed("rotary embeddings forward", modeling_llama.apply_rotary_pos_emb)
+    # The Trainer's side, in brackets (they contain the pieces above, or sit beside them in the step).
+    Trainer.training_step = _timed("[Trainer.training_step]", Trainer.training_step)
+    Trainer.get_batch_samples = _timed("[Trainer.get_batch_samples]", Trainer.get_batch_samples)
+    torch.nn.utils.clip_grad_norm_ = _timed("[clip_grad_norm_]", torch.nn.utils.clip_grad_norm_)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -93,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     covered = 0.0
     for name, seconds in SPENT.most_common():
         print(f"{name:32s} {seconds:7.2f} s {seconds / wall:6.1%}")
-        covered += 0.0 if name.startswith("  ") else seconds
+        covered += 0.0 if name.startswith(("  ", "[")) else seconds
     print(f"{'rest':32s} {wall - covered:7.2f} s {(wall - covered) / wall:6.1%}")
     return 0
 
