@@ -27,8 +27,6 @@ from pathlib import Path
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 
-ROOT = Path(__file__).resolve().parents[1]
-
 
 def _norms(variant: str, trainer) -> None:
     from ftlib import cpu_norm
@@ -82,15 +80,10 @@ def main(argv: list[str] | None = None) -> int:
     # A toggle may also give each variant its own form of the batches (`batch_for(variant, batch)`).
     batch_for = getattr(toggle, "batch_for", lambda variant, batch: batch)
 
-    from ftlib.config import RunConfig
-    from ftlib.data import load_file
+    from bench.profile_train import sample_run
     from ftlib.training import build_trainer
 
-    sample = "preference_pairs" if args.method == "dpo" else "chat_style_sft"
-    rows = load_file(ROOT / "samples" / f"{sample}.jsonl").rows
-    config = RunConfig(
-        method=args.method, model="default", dataset="bench", test_size=0, save_every=0, template="chatml"
-    )
+    config, rows = sample_run(args.method, steps=0)  # forward + backward only: the step count does not matter
     with tempfile.TemporaryDirectory() as out:
         trainer = build_trainer(config, Path(out), rows=(rows, [])).trainer
         trainer.model.train()
