@@ -213,7 +213,8 @@ def _launch(run: RunDir) -> None:
     env["FTLIB_WORKSPACE"] = str(workspace.workspace_dir())
     env["PYTHONUNBUFFERED"] = "1"
     env.setdefault("TOKENIZERS_PARALLELISM", "false")
-    sharing.process_env(env)  # issue 17: idle OpenMP threads sleep; FTLIB_THREADS
+    sharing.training_env(env)  # issue 17's thread budget, and OpenMP waits fit for the holder of the device
+    distributed.cpu_threads(config, env)  # several processes on the CPU split its threads
     with open(run.log_file, "ab") as log:
         # A new session: the run outlives the browser tab, the Streamlit server and the CLI that started it.
         # cwd: the folder holding ftlib, so the worker imports the same code as this process.

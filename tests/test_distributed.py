@@ -104,7 +104,7 @@ def test_preflight_refuses_more_processes_than_gpus_before_anything_starts(monke
     "settings, gpus, warned",
     [
         ({"device": "auto", "nproc": 2}, 0, "this machine has no GPU"),
-        ({"device": "cpu", "nproc": 2}, 2, "device is cpu"),
+        ({"device": "cpu", "nproc": 2, "method": "full"}, 2, "device is cpu"),
         ({"device": "auto", "nproc": 2}, 2, None),  # two GPUs: one process each
         ({"device": "cpu", "nproc": 1}, 0, None),
     ],
@@ -123,6 +123,22 @@ def test_several_processes_on_one_cpu_are_warned_before_the_run(monkeypatch, smo
         assert said == []
     else:
         assert len(said) == 1 and warned in said[0] and "slower than one process" in said[0]
+        assert "16 in all" in said[0]  # 8 rows a process, two processes: the per-process batch said
+
+
+@pytest.mark.parametrize(
+    "settings, env, gpus, threads",
+    [
+        ({"nproc": 2, "device": "cpu"}, {}, 0, "4"),  # 8 cores, nothing set: half each
+        ({"nproc": 2, "device": "auto"}, {"OMP_NUM_THREADS": "6"}, 0, "3"),  # FTLIB_THREADS' budget, split
+        ({"nproc": 3, "device": "cpu"}, {"OMP_NUM_THREADS": "2"}, 0, "1"),  # never 0
+        ({"nproc": 2, "device": "auto"}, {}, 2, None),  # GPUs: torchrun's own setting
+        ({"nproc": 1, "device": "cpu"}, {"OMP_NUM_THREADS": "6"}, 0, "6"),  # one process keeps the budget
+    ],
+)
+def test_each_cpu_process_gets_its_share_of_the_threads(settings, env, gpus, threads):
+    out = distributed.cpu_threads(RunConfig(**settings).to_dict(), dict(env), cores=8, gpus=gpus)
+    assert out.get("OMP_NUM_THREADS") == threads
 
 
 def test_fsdp_arguments_reach_accelerate_and_gradient_checkpointing_becomes_fsdps_own(tmp_path):

@@ -287,6 +287,19 @@ def test_a_run_trains_with_the_settings_of_the_process_that_queued_it_whoever_st
     assert env["FTLIB_REWARD_FUNCTIONS"] == registry and env["OMP_NUM_THREADS"] == "3"
 
 
+def test_the_processes_of_a_cpu_run_split_its_thread_budget(fake_runner, monkeypatch):
+    """torchrun gave each of two CPU processes the whole FTLIB_THREADS budget (their OpenMP threads then wait for each
+    other), or 1 thread each when none was set; each gets its share, through the one environment torchrun hands on."""
+    fake_runner["code"] = RECORD_ENV
+    monkeypatch.setenv("FTLIB_THREADS", "6")
+    split = runs.submit(config("two-processes", nproc=2, batch_size=4))
+    assert worker_env(split)["OMP_NUM_THREADS"] == "3"
+    kill(split)
+    alone = runs.submit(config("one-process"))
+    assert worker_env(alone)["OMP_NUM_THREADS"] == "6"
+    kill(alone)
+
+
 def test_a_run_folder_cannot_make_the_server_run_code_through_its_recorded_settings(fake_runner, monkeypatch):
     """env.json is read from the workspace: a file anyone able to write there could edit must not start the worker
     with PYTHONPATH/LD_PRELOAD, nor, unless it is this user's own file writable by nobody else, with a registry of
