@@ -17,6 +17,10 @@ process (so peak memory is its own), one after the other:
   skipped on a CPU without native bf16 matmuls (emulated there, ~100x slower: never TRL's fastest).
 - `ftlib`: `ftlib.training.build_trainer` with the Train page's defaults (its fast path on).
 - `ftlib-plain`: the same with the fast path off (`FTLIB_FAST_PATH=0`): what the fast path itself is worth.
+- any side + `-dp2` (`ftlib-dp2`, `trl-bf16-dp2`, ...): that side as 2 data-parallel processes on this machine
+  (torchrun, gloo; what the studio's `nproc 2` starts on a CPU): each with half the threads and half the rows of a
+  step, so the steps, their rows and the token count are the single process's. Memory and CPU time are both
+  processes' together; the first process measures the trained model.
 
 For each side: trained tokens per second (non-padding tokens the trainer saw, counted by the Trainer's
 `num_input_tokens_seen`, over the wall time of `trainer.train()`), peak memory (RSS of the process on CPU,
@@ -25,9 +29,10 @@ cross-entropy over the assistant tokens of `samples/chat_style_heldout.jsonl`; D
 accuracy and mean margin on `samples/preference_heldout.jsonl`, the policy against the starting model; the reward
 model: pair accuracy, its score of the chosen answer above the rejected one's, and the mean score margin, on the
 same pairs encoded once by ftlib.tokens and scored by `ftlib.rewards.RewardModel`) and model FLOPs utilization
-(`ftlib.throughput.flops_per_token`, with DPO's and KTO's reference forward, over the matmul peak measured in this
-script in the run's matmul dtype; KTO's no-grad KL sequences are not counted). The last lines give ftlib's ratio
-against the fastest TRL side: tokens/s, held-out measure and peak memory.
+(`ftlib.throughput.flops_per_token`, with DPO's and KTO's reference forward, over the matmul peak in the run's matmul
+dtype, measured by this script just before and just after that side's run (their mean, shown beside the MFU: the
+machine's speed drifts over a table's half hour); KTO's no-grad KL sequences are not counted). The last lines give
+ftlib's ratio against the fastest TRL side: tokens/s, held-out measure and peak memory.
 
 GRPO (issue 18.4) is measured in optimizer steps: each step, 2 prompts (`--batch-size`, prompts for GRPO) x 8 answers
 of at most 24 new tokens at temperature 0.8, beta 0.1, the rewards {check: chat_style} and {not_repeating: {}}
@@ -88,8 +93,22 @@ TRL_SETTINGS = {
     "trl-bf16": (True, False),
     "trl-bf16-gc": (True, True),
 }
-SIDES = ("ftlib", "ftlib-plain", *TRL_SETTINGS)
+# A side named with this suffix runs as 2 data-parallel processes (torchrun, gloo): each with half the threads and half
+# the rows of a step, so the optimizer steps and their rows are the single process's.
+DATA_PARALLEL = "-dp2"
+SIDES = (
+    "ftlib",
+    "ftlib-plain",
+    *TRL_SETTINGS,
+    "ftlib" + DATA_PARALLEL,
+    *(side + DATA_PARALLEL for side in TRL_SETTINGS),
+)
 DEFAULT_SIDES = ("ftlib", *TRL_SETTINGS)
+
+
+def setting_of(side: str) -> str:
+    """The side's setting without the data-parallel suffix (`trl-bf16-dp2` -> `trl-bf16`)."""
+    return side.removesuffix(DATA_PARALLEL)
 
 
 def _kind(method: str) -> str:
@@ -236,7 +255,9 @@ def bf16_usable(device: str) -> bool:
 # ---------------------------------------------------------------------------------------------------------------
 
 
-def _config(method: str, model: str, epochs: float, max_steps: int, device: str, batch_size: int = 8):
+def _config(
+    method: str, model: str, epochs: float, max_steps: int, device: str, batch_size: int = 8, processes: int = 1
+):
     from ftlib.config import RunConfig
 
     tuning = {"dpo": "lora", "dpo-full": "full"}
@@ -253,6 +274,7 @@ def _config(method: str, model: str, epochs: float, max_steps: int, device: str,
         template="chatml",
         device=device,
         batch_size=batch_size,
+        nproc=processes,
         **(GRPO_SETTINGS if method == "grpo" else {}),
     )
 
@@ -338,7 +360,7 @@ def _trl_trainer(config, side: str, out: str, device: str):
     from ftlib.templates import get_template
     from ftlib.training import lora_config
 
-    autocast, checkpointing = TRL_SETTINGS[side]
+    autocast, checkpointing = TRL_SETTINGS[setting_of(side)]
     tokenizer = load_tokenizer(config.model)
     template = get_template(config.template, tokenizer)
     tokenizer.chat_template = template.source  # TRL needs {% generation %} tags for assistant_only_loss
@@ -496,11 +518,12 @@ def run_side(
     from ftlib import throughput
     from ftlib.models import pick_device
 
-    if side == "ftlib-plain":
+    if setting_of(side) == "ftlib-plain":
         os.environ["FTLIB_FAST_PATH"] = "0"
     batch_size = batch_size or default_batch_size(method)
     device = pick_device(device)
-    config = _config(method, model, epochs, max_steps, "cpu" if device == "cpu" else device, batch_size)
+    world = int(os.environ.get("WORLD_SIZE", "1"))  # torchrun's, for a data-parallel side
+    config = _config(method, model, epochs, max_steps, "cpu" if device == "cpu" else device, batch_size, world)
     if device.startswith("cuda"):
         torch.cuda.reset_peak_memory_stats()
     with tempfile.TemporaryDirectory() as out:
@@ -519,6 +542,12 @@ def run_side(
         wall = time.perf_counter() - start
         cpu = time.process_time() - cpu_start
         peak = peak_memory(device)  # before the held-out measure loads anything else
+        if world > 1:  # every process's memory and CPU time; rank 0 alone measures the (identical) trained model
+            totals = torch.tensor([float(peak), cpu], dtype=torch.float64)
+            torch.distributed.all_reduce(totals)
+            peak, cpu = int(totals[0]), float(totals[1])
+            if torch.distributed.get_rank() != 0:
+                return None
         trained = trainer.model
         tokens = float(trainer.state.num_input_tokens_seen)
         steps = trainer.state.global_step
@@ -527,7 +556,7 @@ def run_side(
             (t0, n0), (t1, n1) = clock.marks[warmup_steps], clock.marks[-1]
             timed_tokens, timed_wall = float(n1 - n0), t1 - t0
             timed_steps = len(clock.marks) - 1 - warmup_steps
-        rows_seen = steps * config.batch_size * config.grad_accum
+        rows_seen = steps * config.batch_size * config.grad_accum * world
         paired = method.startswith("dpo") or method == "reward"  # two sequences a row: chosen and rejected
         per_token = throughput.flops_per_token(
             trained,
@@ -549,6 +578,7 @@ def run_side(
             "peak_bytes": peak,
             "device": device,
             "threads": torch.get_num_threads(),
+            "processes": world,
         }
         if method == "grpo":
             # Optimizer steps are the measure (generation dominates); no MFU: decoding FLOPs are not a step's.
@@ -620,6 +650,21 @@ def child_command(
     ]
 
 
+def data_parallel(
+    command: list[str], batch_size: int, threads: int, env: dict | None = None, processes: int = 2
+) -> tuple[list[str], dict]:
+    """A side's child command run as `processes` torchrun processes on this machine, each with its share of the rows
+    of a step (`--batch-size`) and of the `threads`, as ftlib.distributed.cpu_threads gives a studio run; with its
+    environment. Refused (SystemExit) when the rows of a step do not split evenly."""
+    if batch_size % processes:
+        raise SystemExit(f"--batch-size {batch_size} does not split over {processes} data-parallel processes")
+    command = list(command)
+    command[command.index("--batch-size") + 1] = str(batch_size // processes)
+    launcher = ["-m", "torch.distributed.run", "--standalone", "--nproc-per-node", str(processes)]
+    env = (os.environ.copy() if env is None else dict(env)) | {"OMP_NUM_THREADS": str(max(1, threads // processes))}
+    return [command[0], *launcher, *command[1:]], env
+
+
 def run_child(command: list[str], timeout: float | None = None, env: dict | None = None) -> dict:
     """Run one side's process; its JSON result, or {"error": why} when it failed, timed out or printed none."""
     try:
@@ -638,11 +683,27 @@ def run_child(command: list[str], timeout: float | None = None, env: dict | None
     return json.loads(lines[-1])
 
 
-def mfu_of(result: dict, peaks: dict) -> float:
-    """Model FLOPs per second over the measured matmul peak in the run's matmul dtype."""
+def measure_peaks(device: str) -> dict:
+    """The matmul peak here now, in FLOP/s, per dtype the sides compute in (`float32`, and `bfloat16` where native)."""
+    from ftlib.throughput import matmul_peak
+
+    peaks = {"float32": matmul_peak(device, "float32", seconds=1.0, cache=False)}
+    if bf16_usable(device):
+        peaks["bfloat16"] = matmul_peak(device, "bfloat16", seconds=1.0, cache=False)
+    return peaks
+
+
+def matmul_dtype(result: dict) -> str:
+    """The dtype of a side's products: its MFU's peak."""
     dtype = "bfloat16" if "bf16" in result["precision"] or result["precision"] == "4-bit base" else "float32"
     if result["precision"] == "4-bit base" and not result["device"].startswith("cuda"):
         dtype = "float32"
+    return dtype
+
+
+def mfu_of(result: dict, peaks: dict) -> float:
+    """Model FLOPs per second over the measured matmul peak in the run's matmul dtype."""
+    dtype = matmul_dtype(result)
     return result["flops"] / result.get("timed_s", result["wall_s"]) / peaks[dtype] if peaks.get(dtype) else 0.0
 
 
@@ -712,15 +773,15 @@ def comparison(ours: dict, ref: dict) -> str:
 def print_grpo_table(results: dict) -> None:
     """GRPO's table: optimizer steps and answers per second, and what the rewards said over the run."""
     print(
-        f"\n{'side':<12} {'precision':<14} {'ckpt':<5} {'steps':>5} {'steps/s':>8} {'answers/s':>9} {'tokens/s':>9} "
+        f"\n{'side':<16} {'precision':<14} {'ckpt':<5} {'steps':>5} {'steps/s':>8} {'answers/s':>9} {'tokens/s':>9} "
         f"{'wall s':>7} {'gen s':>7} {'CPU s':>7} {'st/CPU s':>8} {'peak MiB':>9} {'mean reward':>11} {'length':>6}"
     )
     for side, r in results.items():
         if "error" in r or "skipped" in r:
-            print(f"{side:<12} {r.get('error') or r.get('skipped')}")
+            print(f"{side:<16} {r.get('error') or r.get('skipped')}")
             continue
         print(
-            f"{side:<12} {r['precision']:<14} {'on' if r['checkpointing'] else 'off':<5} {r['steps']:>5} "
+            f"{side:<16} {r['precision']:<14} {'on' if r['checkpointing'] else 'off':<5} {r['steps']:>5} "
             f"{r['steps_per_s']:>8.3f} {r['completions_per_s']:>9.2f} {r['tokens_per_s']:>9,.0f} {r['wall_s']:>7.1f} "
             f"{r['generation_s']:>7.1f} "
             f"{r['cpu_s']:>7.1f} {speed(r, 'cpu'):>8.4f} {r['peak_bytes'] / 2**20:>9,.0f} {r['mean_reward']:>11.3f} "
@@ -729,22 +790,23 @@ def print_grpo_table(results: dict) -> None:
 
 
 def print_table(results: dict, peaks: dict) -> None:
+    """`peaks`: side -> {dtype: FLOP/s} measured around that side's run."""
     if any("steps_per_s" in r for r in results.values()):
         print_grpo_table(results)
         return
     print(
-        f"\n{'side':<12} {'precision':<14} {'ckpt':<5} {'steps':>5} {'tokens/s':>9} {'wall s':>7} {'CPU s':>7} "
-        f"{'tok/CPU s':>9} {'peak MiB':>9} {'held-out':<26} {'MFU':>6}"
+        f"\n{'side':<16} {'precision':<14} {'ckpt':<5} {'steps':>5} {'tokens/s':>9} {'wall s':>7} {'CPU s':>7} "
+        f"{'tok/CPU s':>9} {'peak MiB':>9} {'held-out':<26} {'MFU':>6} {'of GFLOP/s':>10}"
     )
     for side, r in results.items():
         if "error" in r or "skipped" in r:
-            print(f"{side:<12} {r.get('error') or r.get('skipped')}")
+            print(f"{side:<16} {r.get('error') or r.get('skipped')}")
             continue
         print(
-            f"{side:<12} {r['precision']:<14} {'on' if r['checkpointing'] else 'off':<5} {r['steps']:>5} "
+            f"{side:<16} {r['precision']:<14} {'on' if r['checkpointing'] else 'off':<5} {r['steps']:>5} "
             f"{r['tokens_per_s']:>9,.0f} {r['wall_s']:>7.1f} {r['cpu_s']:>7.1f} {r['tokens'] / r['cpu_s']:>9,.1f} "
             f"{r['peak_bytes'] / 2**20:>9,.0f} "
-            f"{heldout_text(r):<26} {mfu_of(r, peaks):>6.1%}"
+            f"{heldout_text(r):<26} {mfu_of(r, peaks[side]):>6.1%} {peaks[side][matmul_dtype(r)] / 1e9:>10,.0f}"
         )
 
 
@@ -778,47 +840,55 @@ def main(argv: list[str] | None = None) -> int:
             args.batch_size,
             args.warmup_steps,
         )
-        print(json.dumps(result), flush=True)
+        if result is not None:  # a data-parallel side: its first process speaks for all
+            print(json.dumps(result), flush=True)
         return 0
 
     import torch
 
     from ftlib.models import pick_device
-    from ftlib.throughput import matmul_peak
+    from ftlib.sharing import training_env
 
     device = pick_device(args.device)
-    peaks = {"float32": matmul_peak(device, "float32", seconds=2.0)}
-    if bf16_usable(device):
-        peaks["bfloat16"] = matmul_peak(device, "bfloat16", seconds=1.0)
+    peaks = measure_peaks(device)
     print(
         f"{args.method} on {device}, {torch.get_num_threads()} threads; matmul peak "
         + ", ".join(f"{name} {value / 1e9:,.1f} GFLOP/s" for name, value in peaks.items())
         + f"; load average {os.getloadavg()[0]:.2f} at start"
     )
-    results = {}
+    results, side_peaks = {}, {}
     for side in [s.strip() for s in args.sides.split(",") if s.strip()]:
         if side not in SIDES:
             raise SystemExit(f"unknown side {side!r}; choose from {', '.join(SIDES)}")
-        if side.startswith("trl") and TRL_SETTINGS[side][0] and "bfloat16" not in peaks:
+        if side.startswith("trl") and TRL_SETTINGS[setting_of(side)][0] and "bfloat16" not in peaks:
             results[side] = {"skipped": "skipped: bf16 is emulated on this device (never TRL's fastest)"}
             continue
         command = child_command(
             side, args.method, args.model, args.epochs, args.max_steps, device, args.batch_size, args.warmup_steps
         )
-        results[side] = run_child(command)
+        # ftlib's sides train in the environment the studio's launcher gives a run (ftlib.sharing.training_env).
+        env = training_env(os.environ.copy()) if side.startswith("ftlib") else None
+        if side.endswith(DATA_PARALLEL):
+            command, env = data_parallel(command, args.batch_size, torch.get_num_threads(), env)
+        results[side] = run_child(command, env=env)
+        after = measure_peaks(device)  # each side's MFU against the peak measured on either side of it
+        side_peaks[side] = {dtype: (peaks[dtype] + after[dtype]) / 2 for dtype in peaks}
+        peaks = after
         r = results[side]
         if "error" in r:
             sys.stderr.write(r.get("log", ""))
             print(f"  {side}: FAILED ({r['error']})", flush=True)
         else:
             print(f"  {side}: {r['steps']} steps, {r['wall_s']:.1f} s, {r['precision']}", flush=True)
-    print_table(results, peaks)
-    ours = results.get("ftlib")
+    print_table(results, side_peaks)
     for by in ("wall", "cpu"):
         fastest = fastest_reference(results, by)
-        if fastest and ours and "error" not in ours:
+        if fastest:
             print(f"\nTRL's fastest setting here by {by} time: {fastest}")
-            print(f"ftlib / {fastest}: {comparison(ours, results[fastest])}")
+        for name in ("ftlib", "ftlib" + DATA_PARALLEL):
+            ours = results.get(name)
+            if fastest and ours and "error" not in ours:
+                print(f"{name} / {fastest}: {comparison(ours, results[fastest])}")
     print(f"load average {os.getloadavg()[0]:.2f} at the end")
     return 0 if all("error" not in r for r in results.values()) else 1
 

@@ -60,3 +60,24 @@ def test_trl_reward_functions_score_as_the_studios_grpo_rewards():
         got_trl = theirs([prompt] * 3, [[{"role": "assistant", "content": a}] for a in answers], completion_ids=None)
         got_studio = ours([json.dumps(prompt)] * 3, answers)
         assert got_trl == pytest.approx(want[ours.__name__]) and got_studio == pytest.approx(got_trl)
+
+
+def test_a_data_parallel_side_runs_under_torchrun_with_half_the_rows_and_threads_each():
+    """`-dp2` sides: the optimizer steps and their rows stay the single process's (the same token count), and the two
+    processes split the cores as a studio run's do (ftlib.distributed.cpu_threads)."""
+    child = bench_train.child_command("trl-bf16-dp2", "lora", "default", 1.0, 0, "cpu", batch_size=8)
+    command, env = bench_train.data_parallel(child, 8, threads=2)
+    assert command[1:7] == ["-m", "torch.distributed.run", "--standalone", "--nproc-per-node", "2", "-m"]
+    assert command[command.index("--batch-size") + 1] == "4" and env["OMP_NUM_THREADS"] == "1"
+    assert bench_train.setting_of("trl-bf16-dp2") == "trl-bf16" and "ftlib-dp2" in bench_train.SIDES
+    with pytest.raises(SystemExit, match="does not split"):
+        bench_train.data_parallel(child, 7, threads=2)
+
+
+def test_a_data_parallel_side_reports_both_processes_once(tiny_model_dir):
+    child = bench_train.child_command("ftlib-dp2", "lora", str(tiny_model_dir), 1.0, 2, "cpu", batch_size=4)
+    command, env = bench_train.data_parallel(child, 4, threads=2)
+    result = bench_train.run_child(command, env=env)
+    assert "error" not in result, result.get("log", result)
+    assert (result["side"], result["processes"], result["threads"], result["steps"]) == ("ftlib-dp2", 2, 1, 2)
+    assert result["tokens"] > 0 and "heldout_loss" in result
