@@ -847,7 +847,7 @@ def main(argv: list[str] | None = None) -> int:
     import torch
 
     from ftlib.models import pick_device
-    from ftlib.sharing import training_env
+    from ftlib.sharing import process_env
 
     device = pick_device(args.device)
     peaks = measure_peaks(device)
@@ -866,8 +866,8 @@ def main(argv: list[str] | None = None) -> int:
         command = child_command(
             side, args.method, args.model, args.epochs, args.max_steps, device, args.batch_size, args.warmup_steps
         )
-        # ftlib's sides train in the environment the studio's launcher gives a run (ftlib.sharing.training_env).
-        env = training_env(os.environ.copy()) if side.startswith("ftlib") else None
+        # ftlib's sides train in the environment the studio's launcher gives a run (ftlib.sharing.process_env).
+        env = process_env(os.environ.copy()) if side.startswith("ftlib") else None
         if side.endswith(DATA_PARALLEL):
             command, env = data_parallel(command, args.batch_size, torch.get_num_threads(), env)
         results[side] = run_child(command, env=env)

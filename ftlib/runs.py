@@ -213,7 +213,7 @@ def _launch(run: RunDir) -> None:
     env["FTLIB_WORKSPACE"] = str(workspace.workspace_dir())
     env["PYTHONUNBUFFERED"] = "1"
     env.setdefault("TOKENIZERS_PARALLELISM", "false")
-    sharing.training_env(env)  # issue 17's thread budget, and OpenMP waits fit for the holder of the device
+    sharing.process_env(env)  # issue 17: FTLIB_THREADS, and passive OpenMP waits only with the lease off
     distributed.cpu_threads(config, env)  # several processes on the CPU split its threads
     with open(run.log_file, "ab") as log:
         # A new session: the run outlives the browser tab, the Streamlit server and the CLI that started it.

@@ -1,11 +1,10 @@
 """How the studio's processes share one machine: their environment and thread budget, a training run's turns on
 the device lease (`ftlib.lease`), and where Compare and Evaluate load models when a training run needs the GPU.
 
-- `process_env(env)`: what a torch process gets before torch loads: idle OpenMP threads sleep instead of
-  spinning (so a process waiting for the device costs the holder nothing), and its thread budget from
-  `FTLIB_THREADS` (unset: torch's default, every core; with the lease a holder has the device to itself). Set by
-  `serve.py` and the CLI; `training_env(env)` is the run launcher's version (with the lease on, a run's threads
-  spin between parallel regions: it computes only while it holds the device).
+- `process_env(env)`: what a torch process gets before torch loads: its thread budget from `FTLIB_THREADS` (unset:
+  torch's default, every core; with the lease a holder has the device to itself), and, only with the lease off,
+  passive OpenMP waits (idle threads sleep instead of spinning against the other process's). Set by the run
+  launcher, `serve.py` and the CLI.
 - `training_callback(label)`: the `TrainerCallback` that holds the run's device from the first step to the end
   and hands it over between optimizer steps to whoever waits.
 - `print_waits()`: an `on_wait` for a terminal or a log (the CLI's `sample`/`evaluate`, the run's log).
@@ -31,7 +30,7 @@ from ftlib.lease import Hold, WaitState, device_key
 
 # OpenMP runtimes read these when torch loads: libgomp's OMP_WAIT_POLICY, Intel's KMP_BLOCKTIME.
 PROCESS_ENV = {"OMP_WAIT_POLICY": "PASSIVE", "KMP_BLOCKTIME": "0"}
-# Which of PROCESS_ENV `process_env` added (not the user's own settings), so that a training run can drop them.
+# Which of PROCESS_ENV `process_env` added (not the user's own settings), so that a child with the lease on drops them.
 DEFAULTED = "FTLIB_DEFAULTED_ENV"
 # Room left on a GPU beyond the estimates (allocator slack, another session's grid): 512 MiB.
 GPU_MARGIN = 512 * 1024**2
@@ -39,33 +38,31 @@ ACTIVE_STATES = ("queued", "running", "stopping")
 
 
 def process_env(env: dict | None = None) -> dict:
-    """Add `PROCESS_ENV` to a torch process's environment (values already set are kept), and its thread budget
-    `FTLIB_THREADS` as `OMP_NUM_THREADS` (torch's intra-op threads) when set; return it. `env` defaults to this
-    process's own, which only helps before torch is imported."""
+    """A torch process's environment before torch loads (`env` defaults to this process's own, which only helps
+    before torch is imported); returns it.
+
+    Its thread budget `FTLIB_THREADS` becomes `OMP_NUM_THREADS` (torch's intra-op threads) when set. With the lease
+    off (`FTLIB_LEASE=0`), where a training run and a generating process compute at once, `PROCESS_ENV` is added
+    (values already set are kept): idle OpenMP threads sleep at once instead of spinning against the other process's
+    (issue 17's collapse, 0.04x). With the lease on (the default), heavy work takes turns and the holder computes
+    alone: passive waits would only slow it (a LoRA SFT epoch 1.47x, a Compare grid 1.75x on 2 cores, BENCHMARKS.md),
+    so none are added, and those a lease-off parent added (named in `DEFAULTED`) are dropped. A wait policy the user
+    set is always kept."""
     env = os.environ if env is None else env
-    added = [key for key in PROCESS_ENV if key not in env]
-    for key in added:
-        env[key] = PROCESS_ENV[key]
-    if added:
-        env[DEFAULTED] = ",".join(sorted(set(added) | set(filter(None, env.get(DEFAULTED, "").split(",")))))
+    defaulted = set(filter(None, env.get(DEFAULTED, "").split(",")))
+    if _flag_on(env.get("FTLIB_LEASE", "")):
+        for key in defaulted:
+            env.pop(key, None)
+        env.pop(DEFAULTED, None)
+    else:
+        added = {key for key in PROCESS_ENV if key not in env}
+        for key in added:
+            env[key] = PROCESS_ENV[key]
+        if added | defaulted:
+            env[DEFAULTED] = ",".join(sorted(added | defaulted))
     threads = env.get("FTLIB_THREADS", "").strip()
     if threads.isdigit() and int(threads) > 0:
         env["OMP_NUM_THREADS"] = threads
-    return env
-
-
-def training_env(env: dict) -> dict:
-    """A training run's worker environment: `process_env`'s, except that with the lease on (`FTLIB_LEASE`) the
-    passive OpenMP waits it added are dropped again, so the run's threads spin briefly between parallel regions
-    before they sleep (libgomp's default), as in every benchmark. A run computes only while it holds the device, so
-    nobody computes beside it for that spinning to slow; passive waits made its CPU steps 1.47x slower (LoRA SFT,
-    one epoch, 2 cores: 226-235 against 328-346 tokens/s, BENCHMARKS.md). With the lease off, two processes compute
-    at once and the passive waits are what keeps them from collapsing (issue 17): kept. A wait policy the user set
-    is always kept."""
-    env = process_env(env)
-    if _flag_on(env.get("FTLIB_LEASE", "")):
-        for key in filter(None, env.pop(DEFAULTED, "").split(",")):
-            env.pop(key, None)
     return env
 
 
