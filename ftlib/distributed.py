@@ -213,10 +213,11 @@ def cpu_process_warnings(config, gpus: int | None = None) -> list[str]:
     cores (`cpu_threads`), each holds its own copy of the model, and on the CPUs measured the run is no faster than
     one process (slower for most methods). Useful to try a multi-GPU setup; not a speed-up.
 
-    Measured on 2 cores (BENCHMARKS.md, "Several processes on one CPU", 2026-12-01): 2 processes x 4 rows against
-    1 x 8, one epoch, the same rows: LoRA SFT 0.91-1.05x, LoRA DPO 0.53x and full fine-tuning 0.55x the tokens/s of
-    one process (the last two without the bf16 products, which fastpath gives single processes only). TRL's trainers,
-    whose single process leaves more of the cores idle, gained 1.09-1.36x from the same split.
+    Measured on 2 cores (BENCHMARKS.md, "The studio's own runs, and several processes on one CPU", 2026-12-01):
+    2 processes x 4 rows against 1 x 8, one epoch, the same rows: LoRA SFT 0.91-1.05x, LoRA DPO 0.53x and full
+    fine-tuning 0.55x the tokens/s of one process (the last two without the bf16 products, which fastpath gives single
+    processes only). TRL's trainers, whose single process leaves more of the cores idle, gained 1.09-1.36x from the
+    same split.
 
     >>> from ftlib.config import RunConfig
     >>> cpu_process_warnings(RunConfig(nproc=2), gpus=0)[0].split(":")[0]
