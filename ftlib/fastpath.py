@@ -6,8 +6,8 @@ Measured on the team's CPU (bench/bench_train.py, BENCHMARKS.md), where a LoRA s
   element with `bernoulli_` (about a quarter of a CPU step) and keeps a float copy of the dropped input plus its
   float mask for the backward pass, per adapted layer (7 per block). `fused_lora_forward` computes the same
   function with one autograd node: it keeps the input it shares with the frozen layer, the mask (at LoRA's usual
-  p <= 0.125 the indices of the dropped elements, one random number each; ftlib.dropout_masks) and the rank-r
-  projection.
+  p <= 0.125 the indices of the dropped elements, one random number each; ftlib.dropout_masks, drawn for all
+  layers at once: `share_mask_draws`) and the rank-r projection.
 - Activations grow with the tokens in a batch. On CPU a step of `batch_size` rows is run as micro-batches of at
   most `CPU_TOKEN_BUDGET` tokens with gradient accumulation. The Trainer divides every micro-batch's summed loss
   by the trained tokens of the whole step (`num_items_in_batch`), so the update is the one the whole batch gives;
@@ -39,7 +39,7 @@ import weakref
 import torch
 import torch.nn.functional as F
 
-from ftlib.dropout_masks import add_masked_, drop_mask, masked
+from ftlib.dropout_masks import MaskPool, add_masked_, drop_mask, masked
 
 # Padded tokens per micro-batch on CPU. Bigger micro-batches run the products nearer peak and pay the per-op
 # overhead of a forward/backward fewer times; the budget bounds the activations (~1.3 MB a token for SmolLM2-135M
@@ -115,10 +115,10 @@ class _LoraLinear(torch.autograd.Function):
     """
 
     @staticmethod
-    def forward(ctx, x, weight, bias, lora_a, lora_b, scaling: float, dropout: float):
+    def forward(ctx, x, weight, bias, lora_a, lora_b, scaling: float, dropout: float, masks=None):
         flat = x.reshape(-1, x.shape[-1])
         out = F.linear(flat, weight, bias)
-        keep, keep_scale = (None, 1.0) if dropout <= 0 else drop_mask(flat.shape, dropout, flat.device)
+        keep, keep_scale = (None, 1.0) if dropout <= 0 else (masks or drop_mask)(flat.shape, dropout, flat.device)
         dropped = masked(flat, keep)
         a, b = lora_a.to(flat.dtype), lora_b.to(flat.dtype)  # no copy when the dtypes agree
         down = dropped @ a.t()  # [tokens, r]: cheap, so the 1/(1-p) scale is applied here
@@ -146,7 +146,7 @@ class _LoraLinear(torch.autograd.Function):
             else:
                 add_masked_(grad_x, grad_down @ a, keep)
             grad_x = grad_x.view(ctx.x_shape)
-        return grad_x, None, None, grad_a.to(ctx.param_dtype), grad_b.to(ctx.param_dtype), None, None
+        return grad_x, None, None, grad_a.to(ctx.param_dtype), grad_b.to(ctx.param_dtype), None, None, None
 
 
 class _MixedLoraLinear(torch.autograd.Function):
@@ -156,10 +156,10 @@ class _MixedLoraLinear(torch.autograd.Function):
     gradient in fp32; the input gradient is returned in bf16 (the cast before this layer takes it back to fp32)."""
 
     @staticmethod
-    def forward(ctx, x, weight, bias, lora_a, lora_b, scaling: float, dropout: float):
+    def forward(ctx, x, weight, bias, lora_a, lora_b, scaling: float, dropout: float, masks=None):
         flat = x.reshape(-1, x.shape[-1])
         out = F.linear(flat, weight, bias).float()
-        keep, keep_scale = (None, 1.0) if dropout <= 0 else drop_mask(flat.shape, dropout, flat.device)
+        keep, keep_scale = (None, 1.0) if dropout <= 0 else (masks or drop_mask)(flat.shape, dropout, flat.device)
         a = lora_a.to(flat.dtype)
         down = (masked(flat, keep) @ a.t()).float()  # [tokens, r]
         if keep_scale != 1.0:
@@ -184,7 +184,7 @@ class _MixedLoraLinear(torch.autograd.Function):
             else:
                 add_masked_(grad_x, grad_down @ a, keep)
             grad_x = grad_x.view(ctx.x_shape)
-        return grad_x, None, None, grad_a, grad_b, None, None
+        return grad_x, None, None, grad_a, grad_b, None, None, None
 
 
 class _MixedLinear(torch.autograd.Function):
@@ -309,8 +309,17 @@ def _fused_forward(layer, x, *args, **kwargs):
     p = float(dropout.p) if layer.training and isinstance(dropout, torch.nn.Dropout) else 0.0
     base = layer.base_layer
     function = _MixedLoraLinear if mixed and layer.lora_A[name].weight.dtype == torch.float32 else _LoraLinear
+    pool = getattr(layer, "_ftlib_mask_pool", None)
+    masks = functools.partial(pool.mask, id(layer)) if pool is not None and p > 0 else None
     return function.apply(
-        x, base.weight, base.bias, layer.lora_A[name].weight, layer.lora_B[name].weight, float(layer.scaling[name]), p
+        x,
+        base.weight,
+        base.bias,
+        layer.lora_A[name].weight,
+        layer.lora_B[name].weight,
+        float(layer.scaling[name]),
+        p,
+        masks,
     )
 
 
@@ -332,6 +341,18 @@ def fuse_lora(model) -> int:
             module.forward = types.MethodType(_fused_forward, module)
             count += 1
     return count
+
+
+def share_mask_draws(model) -> int:
+    """Give the fused LoRA layers of `model` one `dropout_masks.MaskPool`, so their dropout masks are drawn together
+    once per forward, on two threads, instead of one by one (LoRA SFT on CPU: the draws' share of a step 5.7-6.0% ->
+    3.2-3.3%, BENCHMARKS.md). Only for runs without gradient checkpointing (see MaskPool). Returns how many layers
+    share it."""
+    layers = [m for m in model.modules() if hasattr(m, "_ftlib_peft_forward")]
+    pool = MaskPool()
+    for layer in layers:
+        layer._ftlib_mask_pool = pool
+    return len(layers)
 
 
 def fuse_head(model, temperature: float = 1.0) -> bool:
@@ -559,6 +580,7 @@ __all__ = [
     "native_cpu_bf16",
     "padding_free",
     "padding_free_allowed",
+    "share_mask_draws",
     "training_dtype",
     "unfuse_lora",
 ]

@@ -411,6 +411,8 @@ def build_trainer(
             **common,
         )
     fastpath.fuse_lora(trainer.model)  # after the trainer wrapped the model with PEFT
+    if not config.gradient_checkpointing:  # a checkpoint's recomputed forward must redraw its masks (MaskPool)
+        fastpath.share_mask_draws(trainer.model)
     # KTO's and GRPO's frozen reference copy (full tuning) multiplies as the policy does, attention included.
     for model_for_products in (trainer.model, getattr(trainer, "ref_model", None)):
         if model_for_products is not None:

@@ -161,6 +161,111 @@ def test_dropped_indices_cover_inputs_whose_drops_outrun_one_round_of_draws(monk
     assert 400 < len(dropped) < 600  # 10,000 elements at 0.05: ~500 dropped (sd 22), not one round's ~70
 
 
+def test_masks_drawn_together_drop_each_input_independently_and_replay(monkeypatch):
+    """drop_masks: one geometric process over inputs laid end to end, cut at their bounds. Each input drops at rate
+    p, an input's first elements as often as any (no carry over a bound), the worker thread changes nothing, and a
+    seeded draw repeats."""
+    sizes = [37] * 3000 + [1000] * 400  # 511,000 elements: ~25,550 drops at 0.05 (> THREADED_DROPS)
+    threads = []
+    monkeypatch.setattr(torch, "get_num_threads", lambda: 2)  # the suite may run on one thread
+    real_worker = dropout_masks._worker
+    monkeypatch.setattr(dropout_masks, "_worker", lambda: threads.append(1) or real_worker())
+    torch.manual_seed(3)
+    masks = dropout_masks.drop_masks(sizes, 0.05)
+    assert threads == [1]  # the second group was drawn on the worker thread
+    assert [m.dtype for m in masks] == [torch.int64] * len(sizes)
+    for mask, size in zip(masks, sizes, strict=True):
+        assert mask.numel() == 0 or (int(mask.min()) >= 0 and int(mask.max()) < size)
+        assert torch.all(mask[1:] > mask[:-1])
+    dropped = sum(m.numel() for m in masks)
+    assert abs(dropped / sum(sizes) - 0.05) < 0.003  # sd 0.0003
+    first = sum(int(m.numel() > 0 and int(m[0]) == 0) for m in masks) / len(masks)
+    assert abs(first - 0.05) < 5 * (0.05 * 0.95 / len(masks)) ** 0.5  # an input's element 0: the same rate
+    # The big inputs fall in the second (threaded) group; their counts spread as binomials.
+    counts = torch.tensor([float(m.numel()) for m in masks[3000:]])
+    assert abs(counts.mean().item() - 50) < 2.5 and 0.6 < counts.var().item() / (1000 * 0.05 * 0.95) < 1.5
+    monkeypatch.setattr(dropout_masks, "THREADED_DROPS", 10**12)  # both groups on this thread
+    torch.manual_seed(3)
+    again = dropout_masks.drop_masks(sizes, 0.05)
+    assert threads == [1]
+    assert all(torch.equal(a, b) for a, b in zip(masks, again, strict=True))
+    assert not torch.equal(torch.cat(dropout_masks.drop_masks(sizes, 0.05)), torch.cat(masks))
+    with pytest.raises(ValueError, match="p must be in"):
+        dropout_masks.drop_masks(sizes, 0.3)  # bool masks are drawn one input at a time
+
+
+def test_mask_pool_hands_each_layer_one_fresh_mask_per_forward(monkeypatch):
+    pool, cpu = dropout_masks.MaskPool(), torch.device("cpu")
+    draws = []
+    real = dropout_masks.drop_masks
+    monkeypatch.setattr(dropout_masks, "drop_masks", lambda sizes, p: draws.append(list(sizes)) or real(sizes, p))
+    shapes = {1: torch.Size([6, 8]), 2: torch.Size([6, 20])}
+    first = {key: pool.mask(key, shape, 0.1, cpu)[0] for key, shape in shapes.items()}  # layers met: drawn alone
+    assert draws == []
+    second = {key: pool.mask(key, shape, 0.1, cpu) for key, shape in shapes.items()}
+    assert draws == [[48, 120]]  # the first layer's request drew for both
+    assert all(scale == pytest.approx(1 / 0.9) for _, scale in second.values())
+    assert pool.mask(1, torch.Size([4, 8]), 0.1, cpu)[0].numel() <= 32  # another token count: a new draw
+    assert draws[-1] == [32, 80]
+    assert pool.mask(2, torch.Size([4, 20]), 0.1, cpu) is not None and len(draws) == 2  # ... that layer 2 takes
+    pool.mask(2, torch.Size([4, 20]), 0.1, cpu)
+    assert len(draws) == 3  # taken once: asking again draws again
+    assert first[1].numel() <= 48 and first[2].numel() <= 120
+    big = {key: pool.mask(key, torch.Size([500, shape[1]]), 0.1, cpu)[0] for key, shape in shapes.items()}
+    assert len(draws) == 4 and draws[-1] == [4000, 10000]
+    for key, mask in big.items():  # sd of the rate: 0.005 and 0.003
+        assert abs(mask.numel() / (500 * shapes[key][1]) - 0.1) < 0.025
+    # Bool masks (p above SPARSE_DROPOUT) are drawn per layer, as drop_mask draws them.
+    keep, scale = pool.mask(1, torch.Size([6, 8]), 0.3, cpu)
+    assert keep.dtype == torch.bool and keep.shape == (6, 8) and len(draws) == 4
+
+
+def test_layers_sharing_mask_draws_compute_what_peft_computes_with_the_masks_they_drew(varied_model, monkeypatch):
+    model = _lora_model(varied_model(5), dropout=0.1)
+    ids = _ids()
+    layers = [m for m in model.modules() if hasattr(m, "lora_dropout") and "default" in m.lora_dropout]
+    fastpath.fuse_lora(model)
+    assert fastpath.share_mask_draws(model) == len(layers) == 14
+    pool = layers[0]._ftlib_mask_pool
+    handed = {}
+    real_mask = pool.mask
+
+    def recording(key, shape, p, device):
+        mask, scale = real_mask(key, shape, p, device)
+        handed[key] = (mask, scale, shape)
+        return mask, scale
+
+    pool.mask = recording
+    _loss_and_grads(model, ids)  # the first forward meets the layers
+    draws = []
+    real = dropout_masks.drop_masks
+    monkeypatch.setattr(dropout_masks, "drop_masks", lambda sizes, p: draws.append(sizes) or real(sizes, p))
+    fused = _loss_and_grads(model, ids)
+    assert len(draws) == 1 and len(draws[0]) == 14  # one draw for every layer of the forward
+    fastpath.unfuse_lora(model)
+    for layer in layers:
+        mask, scale, shape = handed[id(layer)]
+        layer.lora_dropout["default"] = _FixedDropout([(_kept(mask, shape), scale)])
+    _assert_same(_loss_and_grads(model, ids), fused)
+
+
+@pytest.mark.parametrize("checkpointing", [False, True])
+def test_runs_share_mask_draws_unless_they_recompute_forwards(varied_model, tmp_path, checkpointing):
+    """Gradient checkpointing recomputes each forward in the backward pass, where the masks must be the first
+    forward's: drop_mask redraws them from torch's restored generator; a pool's are gone."""
+    from ftlib.training import build_trainer
+
+    config = tiny_config(varied_model(6), max_steps=1, gradient_checkpointing=checkpointing)
+    trainer = build_trainer(config, tmp_path, rows=(SFT_ROWS, [])).trainer
+    fused = [m for m in trainer.model.modules() if hasattr(m, "_ftlib_peft_forward")]
+    pools = [getattr(m, "_ftlib_mask_pool", None) for m in fused]
+    assert len(pools) == 14
+    if checkpointing:
+        assert pools == [None] * 14
+    else:
+        assert isinstance(pools[0], dropout_masks.MaskPool) and all(pool is pools[0] for pool in pools)
+
+
 def test_fused_layer_steps_aside_where_it_would_differ(varied_model):
     model = _lora_model(varied_model(5), dropout=0.0)
     ids = _ids()
