@@ -50,7 +50,7 @@ def instrument() -> None:
     from transformers import Trainer
     from transformers.models.llama import modeling_llama
 
-    from ftlib import cpu_attention, cpu_norm, fastpath, headloss
+    from ftlib import cpu_attention, cpu_norm, dropout_masks, fastpath, headloss
 
     _time_function(fastpath._LoraLinear, "LoRA layers")
     _time_function(fastpath._MixedLoraLinear, "LoRA layers (fp32 stream)")
@@ -58,7 +58,8 @@ def instrument() -> None:
     _time_function(cpu_attention._CausalAttention, "attention")
     _time_function(headloss._TrainedLogProbs, "LM head")
     _time_function(cpu_norm._RMSNorm, "RMSNorm")
-    fastpath.drop_mask = _timed("  dropout mask draws", fastpath.drop_mask)
+    fastpath.drop_mask = _timed("  dropout mask draws", fastpath.drop_mask)  # a layer's own draw
+    dropout_masks.MaskPool.mask = _timed("  dropout mask draws", dropout_masks.MaskPool.mask)  # shared draws
     fastpath.masked = _timed("  masked copies", fastpath.masked)
     fastpath.add_masked_ = _timed("  masked adds", fastpath.add_masked_)
     modeling_llama.apply_rotary_pos_emb = _timed("rotary embeddings forward", modeling_llama.apply_rotary_pos_emb)
