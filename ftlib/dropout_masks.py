@@ -125,7 +125,14 @@ class MaskPool:
         self._ready: dict[int, tuple[tuple, torch.Tensor]] = {}  # a layer's key -> ((shape, p), its next mask)
 
     def mask(self, key: int, shape: torch.Size, p: float, device: torch.device) -> tuple[torch.Tensor, float]:
-        """`drop_mask(shape, p, device)` for the layer `key` (its `id`), from the pool where it can be."""
+        """`drop_mask(shape, p, device)` for the layer `key` (its `id`), from the pool where it can be. Raises
+        RuntimeError when asked during a backward pass (a checkpoint recomputing a forward; see the class)."""
+        if torch._C._current_graph_task_id() != -1:  # inside autograd's backward: only a recomputed forward asks here
+            raise RuntimeError(
+                "dropout masks asked for during a backward pass: gradient checkpointing is recomputing a forward, "
+                "whose masks must be the first forward's; layers sharing a MaskPool cannot give them. "
+                "Train these layers without fastpath.share_mask_draws."
+            )
         if device.type != "cpu" or not 0 < p <= SPARSE_DROPOUT or len(shape) != 2:
             return drop_mask(shape, p, device)
         shape = torch.Size(shape)

@@ -249,6 +249,17 @@ def test_layers_sharing_mask_draws_compute_what_peft_computes_with_the_masks_the
     _assert_same(_loss_and_grads(model, ids), fused)
 
 
+def test_layers_sharing_mask_draws_refuse_a_checkpoints_recomputed_forward(varied_model):
+    """A recomputed forward gets no other layer's or a fresh mask silently: the pool raises."""
+    model = _lora_model(varied_model(5), dropout=0.1)
+    fastpath.fuse_lora(model)
+    fastpath.share_mask_draws(model)
+    model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
+    model.enable_input_require_grads()
+    with pytest.raises(RuntimeError, match="gradient checkpointing is recomputing a forward"):
+        _loss_and_grads(model, _ids())
+
+
 @pytest.mark.parametrize("checkpointing", [False, True])
 def test_runs_share_mask_draws_unless_they_recompute_forwards(varied_model, tmp_path, checkpointing):
     """Gradient checkpointing recomputes each forward in the backward pass, where the masks must be the first
