@@ -112,16 +112,19 @@ def _draw_group(sizes: list[int], stream: np.random.SeedSequence, p: float) -> l
 
 class MaskPool:
     """Dropout masks for a model's fused LoRA layers, drawn together (`drop_masks`) instead of one small draw per
-    layer while the other core waits: when a layer asks for its mask, every layer the pool knows gets one for an
-    input of the same token count, to take when its turn comes. A mask is taken once; a layer that finds none for
-    its input's shape starts the next draw. Each mask is still its own input's drops, independent of every other.
+    layer while the other core waits. The layer that asked first in the first forward (a decoder's first adapted
+    layer) starts each forward: its request draws a mask for every layer the pool has met, each for an input of
+    that layer's token count and the layer's own features and p, to take when its turn comes. A mask is taken
+    once; a layer that finds none of its input's shape (another token count, a second call in one forward) draws its
+    own, as `drop_mask` does, so nothing can make the pool draw more than once per forward of that first layer.
+    Each mask is still its own input's drops, independent of every other.
 
     Not for gradient checkpointing: its recomputed forward must drop what the first forward dropped, which
     `drop_mask` does (its seed comes from torch's generator, which the checkpoint restores) and a pool cannot.
     """
 
     def __init__(self) -> None:
-        self._features: dict[int, int] = {}  # a layer's key -> its input features, in the order first seen
+        self._layers: dict[int, tuple[int, float]] = {}  # a layer's key -> (input features, p), in the order met
         self._ready: dict[int, tuple[tuple, torch.Tensor]] = {}  # a layer's key -> ((shape, p), its next mask)
 
     def mask(self, key: int, shape: torch.Size, p: float, device: torch.device) -> tuple[torch.Tensor, float]:
@@ -136,16 +139,22 @@ class MaskPool:
         if device.type != "cpu" or not 0 < p <= SPARSE_DROPOUT or len(shape) != 2:
             return drop_mask(shape, p, device)
         shape = torch.Size(shape)
+        self._layers[key] = (shape[1], p)  # a new key goes last; a known one keeps its place
+        if key == next(iter(self._layers)):  # the first layer: a forward begins
+            self._draw(shape[0])
         entry = self._ready.pop(key, None)
         if entry is not None and entry[0] == (shape, p):
             return entry[1], 1.0 / (1.0 - p)
-        if self._features.get(key) != shape[1]:
-            self._features[key] = shape[1]  # a layer not met before (the first forward): its own draw this time
-            return drop_mask(shape, p, device)
-        tokens, keys = shape[0], list(self._features)
-        masks = drop_masks([tokens * self._features[k] for k in keys], p)
-        self._ready = {k: ((torch.Size((tokens, self._features[k])), p), m) for k, m in zip(keys, masks, strict=True)}
-        return self._ready.pop(key)[1], 1.0 / (1.0 - p)
+        return drop_mask(shape, p, device)
+
+    def _draw(self, tokens: int) -> None:
+        """A mask for an input of `tokens` rows for every layer met, one `drop_masks` per dropout probability."""
+        self._ready = {}
+        for p in dict.fromkeys(p for _, p in self._layers.values()):  # in the order met: the same draws every run
+            keys = [key for key, (_, layer_p) in self._layers.items() if layer_p == p]
+            sizes = [tokens * self._layers[key][0] for key in keys]
+            for key, mask in zip(keys, drop_masks(sizes, p), strict=True):
+                self._ready[key] = ((torch.Size((tokens, self._layers[key][0])), p), mask)
 
 
 def masked(x: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:

@@ -194,30 +194,31 @@ def test_masks_drawn_together_drop_each_input_independently_and_replay(monkeypat
         dropout_masks.drop_masks(sizes, 0.3)  # bool masks are drawn one input at a time
 
 
-def test_mask_pool_hands_each_layer_one_fresh_mask_per_forward(monkeypatch):
+def test_mask_pool_draws_once_per_forward_at_its_first_layer(monkeypatch):
     pool, cpu = dropout_masks.MaskPool(), torch.device("cpu")
     draws = []
     real = dropout_masks.drop_masks
-    monkeypatch.setattr(dropout_masks, "drop_masks", lambda sizes, p: draws.append(list(sizes)) or real(sizes, p))
-    shapes = {1: torch.Size([6, 8]), 2: torch.Size([6, 20])}
-    first = {key: pool.mask(key, shape, 0.1, cpu)[0] for key, shape in shapes.items()}  # layers met: drawn alone
-    assert draws == []
-    second = {key: pool.mask(key, shape, 0.1, cpu) for key, shape in shapes.items()}
-    assert draws == [[48, 120]]  # the first layer's request drew for both
-    assert all(scale == pytest.approx(1 / 0.9) for _, scale in second.values())
-    assert pool.mask(1, torch.Size([4, 8]), 0.1, cpu)[0].numel() <= 32  # another token count: a new draw
-    assert draws[-1] == [32, 80]
-    assert pool.mask(2, torch.Size([4, 20]), 0.1, cpu) is not None and len(draws) == 2  # ... that layer 2 takes
-    pool.mask(2, torch.Size([4, 20]), 0.1, cpu)
-    assert len(draws) == 3  # taken once: asking again draws again
+    monkeypatch.setattr(dropout_masks, "drop_masks", lambda sizes, p: draws.append((list(sizes), p)) or real(sizes, p))
+    first = {key: pool.mask(key, torch.Size([6, features]), 0.1, cpu)[0] for key, features in ((1, 8), (2, 20))}
+    assert draws == [([48], 0.1)]  # the first forward meets the layers: the first drew for itself, the second alone
     assert first[1].numel() <= 48 and first[2].numel() <= 120
-    big = {key: pool.mask(key, torch.Size([500, shape[1]]), 0.1, cpu)[0] for key, shape in shapes.items()}
-    assert len(draws) == 4 and draws[-1] == [4000, 10000]
-    for key, mask in big.items():  # sd of the rate: 0.005 and 0.003
-        assert abs(mask.numel() / (500 * shapes[key][1]) - 0.1) < 0.025
+    mask_1, scale = pool.mask(1, torch.Size([6, 8]), 0.1, cpu)
+    assert draws[-1] == ([48, 120], 0.1) and scale == pytest.approx(1 / 0.9)  # a forward begins: both drawn
+    mask_2, _ = pool.mask(2, torch.Size([6, 20]), 0.1, cpu)
+    assert len(draws) == 2  # layer 2 took its mask
+    pool.mask(2, torch.Size([6, 20]), 0.1, cpu)
+    pool.mask(2, torch.Size([5, 20]), 0.1, cpu)
+    assert len(draws) == 2  # a second call, another token count: their own draws, never the whole pool's
+    pool.mask(1, torch.Size([4, 8]), 0.1, cpu)
+    assert draws[-1] == ([32, 80], 0.1)  # the next forward's token count
+    pool.mask(3, torch.Size([4, 8]), 0.05, cpu)  # a layer with its own p, met
+    pool.mask(1, torch.Size([500, 8]), 0.1, cpu)
+    assert draws[-2:] == [([4000, 10000], 0.1), ([4000], 0.05)]  # one draw per p
+    big = pool.mask(2, torch.Size([500, 20]), 0.1, cpu)[0]
+    assert abs(big.numel() / 10_000 - 0.1) < 0.015 and int(big.max()) < 10_000  # sd of the rate 0.003
     # Bool masks (p above SPARSE_DROPOUT) are drawn per layer, as drop_mask draws them.
-    keep, scale = pool.mask(1, torch.Size([6, 8]), 0.3, cpu)
-    assert keep.dtype == torch.bool and keep.shape == (6, 8) and len(draws) == 4
+    keep, _ = pool.mask(1, torch.Size([6, 8]), 0.3, cpu)
+    assert keep.dtype == torch.bool and keep.shape == (6, 8) and len(draws) == 5
 
 
 def test_layers_sharing_mask_draws_compute_what_peft_computes_with_the_masks_they_drew(varied_model, monkeypatch):
