@@ -355,15 +355,19 @@ def share_mask_draws(model) -> int:
     return len(layers)
 
 
-def fuse_head(model, temperature: float = 1.0) -> bool:
+def fuse_head(model, temperature: float = 1.0, pack_rows: bool = False) -> bool:
     """Score only the trained positions in the LM head of a model a TRL trainer gave its fused head (see
-    ftlib.headloss); `temperature` is the one the trainer gave that head (GRPO's; 1 elsewhere)."""
+    ftlib.headloss); `temperature` is the one the trainer gave that head (GRPO's; 1 elsewhere). `pack_rows`: its
+    right-padded batches run padding-free (`headloss.pack_padded_rows`; DPO, where `padding_free` allows)."""
     if not enabled():
         return False
     from ftlib import headloss
 
     base = model.get_base_model() if hasattr(model, "get_base_model") else model
-    return headloss.fuse_lm_head(base, temperature=temperature)
+    fused = headloss.fuse_lm_head(base, temperature=temperature)
+    if fused and pack_rows:
+        headloss.pack_padded_rows(base)
+    return fused
 
 
 # Methods whose CPU runs get bf16 products (`bf16_products`); `ALIGNMENT_BF16` also with `tuning` full.

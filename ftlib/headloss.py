@@ -158,8 +158,13 @@ def _fast_head_output(model, args, kwargs, labels, num_items_in_batch, temperatu
     if int(mask.sum()) * head.weight.shape[0] > MAX_SCORES:
         return None
     kwargs["use_cache"] = False
-    hidden = model.base_model(*args, **kwargs).last_hidden_state[:, :-1]
-    weight, bias, selected_hidden = head.weight, head.bias, hidden[mask]
+    packed = None if args or not getattr(model, PACK_ROWS, False) else _packed(kwargs)
+    if packed is None:
+        selected_hidden = model.base_model(*args, **kwargs).last_hidden_state[:, :-1][mask]
+    else:  # padding-free: every layer skips the padding; the trained positions are read where each token went
+        inputs, index = packed
+        selected_hidden = model.base_model(**inputs).last_hidden_state[0][index[:, :-1][mask]]
+    weight, bias = head.weight, head.bias
     dtype = getattr(model, "_ftlib_head_dtype", None)  # fastpath.bf16_products: a frozen head scores in bf16
     if dtype is not None and weight.dtype != dtype:
         if weight.requires_grad:  # a trained head (full fine-tuning): the cast passes the gradient to fp32
@@ -179,6 +184,50 @@ def _fast_head_output(model, args, kwargs, labels, num_items_in_batch, temperatu
         mean_logits=mean_logits,
         label_mask=mask,
     )
+
+
+# Set on a model by `pack_padded_rows`.
+PACK_ROWS = "_ftlib_pack_rows"
+
+
+def pack_padded_rows(model) -> None:
+    """Let the fast head of `model` run right-padded batches (DPO's chosen and rejected rows) padding-free: the rows
+    laid end to end in one sequence, as padding-free SFT batches are (TRL 1.16's DPO `padding_free` is switched off).
+    Only for a model whose attention keeps such rows apart (fastpath.padding_free probes it)."""
+    setattr(model, PACK_ROWS, True)
+
+
+def _packed(kwargs: dict):
+    """A right-padded batch (`input_ids` [B, L] and an `attention_mask` [B, L] of 1s then 0s in each row, nothing
+    else) as one padding-free sequence: (the model inputs for it: ids [1, T], position ids restarting at each row, the
+    rows' bounds as flash attention's `cu_seq_lens`; each padded position's index in it [B, L], meaningful where the
+    mask is 1). None for a batch without padding, padded otherwise, with an empty row, or with other inputs."""
+    ids, attention = kwargs.get("input_ids"), kwargs.get("attention_mask")
+    if ids is None or attention is None or ids.dim() != 2 or attention.shape != ids.shape:
+        return None
+    # PEFT's wrapper passes its other arguments explicitly, as None or their defaults: nothing else may be asked for.
+    for name, value in kwargs.items():
+        if name not in ("input_ids", "attention_mask", "use_cache") and value not in (None, False):
+            if not (name == "return_dict" and value is True):
+                return None
+    lengths = attention.sum(1)
+    slots = torch.arange(ids.shape[1], device=ids.device)
+    valid = slots[None] < lengths[:, None]
+    if bool(valid.all()) or int(lengths.min()) == 0 or not torch.equal(valid, attention.bool()):
+        return None
+    starts = torch.cumsum(lengths, 0) - lengths
+    bounds = torch.cat([starts, lengths.sum()[None]]).to(torch.int32)
+    longest = int(lengths.max())
+    inputs = {
+        "input_ids": ids[valid][None],
+        "position_ids": slots.expand_as(ids)[valid][None],
+        "cu_seq_lens_q": bounds,
+        "cu_seq_lens_k": bounds,
+        "max_length_q": longest,
+        "max_length_k": longest,
+        "use_cache": False,
+    }
+    return inputs, starts[:, None] + slots[None]
 
 
 def _cast_head(head, dtype):
@@ -239,4 +288,4 @@ def unfuse_lm_head(model) -> None:
         del model._ftlib_trl_forward
 
 
-__all__ = ["MAX_SCORES", "fuse_lm_head", "trained_log_probs", "unfuse_lm_head"]
+__all__ = ["MAX_SCORES", "PACK_ROWS", "fuse_lm_head", "pack_padded_rows", "trained_log_probs", "unfuse_lm_head"]

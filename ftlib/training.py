@@ -411,6 +411,9 @@ def build_trainer(
             **common,
         )
     fastpath.fuse_lora(trainer.model)  # after the trainer wrapped the model with PEFT
+    # DPO's chosen and rejected rows come right-padded (12.8% of the shipped pairs' positions): its fast head runs them
+    # padding-free. Probed before fast_attention renames the model's attention (padding_free looks for `sdpa`).
+    pack_rows = config.method == "dpo" and fastpath.padding_free(trainer.model)
     if not config.gradient_checkpointing:  # a checkpoint's recomputed forward must redraw its masks (MaskPool)
         fastpath.share_mask_draws(trainer.model)
     # KTO's and GRPO's frozen reference copy (full tuning) multiplies as the policy does, attention included.
@@ -425,7 +428,7 @@ def build_trainer(
         head_temperature = float(getattr(args, "temperature", 1.0)) if config.method == "grpo" else 1.0
         for model_with_head in (trainer.model, getattr(trainer, "ref_model", None)):
             if model_with_head is not None:
-                fastpath.fuse_head(model_with_head, temperature=head_temperature)
+                fastpath.fuse_head(model_with_head, temperature=head_temperature, pack_rows=pack_rows)
     trainer.remove_callback(PrinterCallback)  # it prints raw log dicts; MetricsCallback prints readable lines
     seqs = sequences(train_enc)
     return Prepared(

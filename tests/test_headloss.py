@@ -276,6 +276,62 @@ def test_dpo_steps_match_with_the_fast_head_on_and_off(varied_model, tmp_path, m
         torch.testing.assert_close(fast_weights[name], value, rtol=1e-3, atol=1e-4, msg=name)
 
 
+def test_dpo_rows_run_padding_free_with_the_losses_and_weights_of_padded_rows(varied_model, tmp_path, monkeypatch):
+    """DPO's right-padded chosen and rejected rows run end to end in one sequence (headloss.pack_padded_rows): the
+    same losses, rewards and trained weights as the padded batch; FTLIB_PADDING_FREE=0 pads them."""
+    from ftlib.training import build_trainer
+    from tests.test_training import PREF_ROWS
+
+    config = tiny_config(varied_model(6), method="dpo", batch_size=2, max_steps=3, learning_rate=3e-2)
+    packed_batches = []
+    original = headloss._packed
+
+    def spy(kwargs):
+        packed = original(kwargs)
+        packed_batches.append(packed is not None and kwargs["attention_mask"].float().mean().item() < 1)
+        return packed
+
+    monkeypatch.setattr(headloss, "_packed", spy)
+    monkeypatch.setenv("FTLIB_CPU_BF16", "0")  # fp32 on every machine: the two layouts compare to rounding
+
+    def train(name):
+        trainer = build_trainer(config, tmp_path / name, rows=(PREF_ROWS, [])).trainer
+        trainer.train()
+        logs = [h for h in trainer.state.log_history if "loss" in h]
+        weights = {n: p.detach().clone() for n, p in trainer.model.named_parameters() if p.requires_grad}
+        return trainer, logs, weights
+
+    packed, packed_logs, packed_weights = train("packed")
+    assert getattr(packed.model.get_base_model(), headloss.PACK_ROWS, False)
+    assert packed_batches and all(packed_batches)  # policy and reference forwards, every step: padded rows, packed
+    monkeypatch.setenv("FTLIB_PADDING_FREE", "0")
+    packed_batches.clear()
+    padded, padded_logs, padded_weights = train("padded")
+    assert not getattr(padded.model.get_base_model(), headloss.PACK_ROWS, False) and packed_batches == []
+    for key in ("loss", "rewards/chosen", "rewards/margins", "logps/rejected", "mean_token_accuracy", "entropy"):
+        assert [h[key] for h in packed_logs] == pytest.approx([h[key] for h in padded_logs], rel=1e-3, abs=1e-5), key
+    assert padded_logs[0]["loss"] != padded_logs[-1]["loss"]  # it trained
+    for name, value in padded_weights.items():  # see the test above for the tolerance
+        torch.testing.assert_close(packed_weights[name], value, rtol=1e-3, atol=1e-4, msg=name)
+
+
+def test_only_right_padded_batches_of_ids_are_packed():
+    ids = torch.tensor([[5, 6, 7, 0], [8, 9, 0, 0], [1, 2, 3, 4]])
+    mask = torch.tensor([[1, 1, 1, 0], [1, 1, 0, 0], [1, 1, 1, 1]])
+    given = {"input_ids": ids, "attention_mask": mask, "use_cache": False, "inputs_embeds": None, "return_dict": True}
+    inputs, index = headloss._packed(given)
+    assert inputs["input_ids"].tolist() == [[5, 6, 7, 8, 9, 1, 2, 3, 4]]
+    assert inputs["position_ids"].tolist() == [[0, 1, 2, 0, 1, 0, 1, 2, 3]]
+    assert inputs["cu_seq_lens_q"].tolist() == [0, 3, 5, 9] and inputs["max_length_q"] == 4
+    assert index[mask.bool()].tolist() == list(range(9))
+    assert headloss._packed({"input_ids": ids, "attention_mask": torch.ones_like(mask)}) is None  # no padding
+    left = torch.tensor([[0, 1, 1, 1], [1, 1, 1, 1], [1, 1, 1, 1]])
+    assert headloss._packed({"input_ids": ids, "attention_mask": left}) is None  # left-padded
+    empty = torch.tensor([[0, 0, 0, 0], [1, 1, 0, 0], [1, 1, 1, 1]])
+    assert headloss._packed({"input_ids": ids, "attention_mask": empty}) is None  # an empty row
+    assert headloss._packed({"input_ids": ids, "attention_mask": mask, "pixel_values": torch.ones(1)}) is None
+
+
 def test_grpo_at_a_sampling_temperature_scores_through_the_fast_head_as_trls_does(varied_model, tmp_path, monkeypatch):
     """GRPO's head divides the logits by the sampling temperature: with the fast head given that temperature, the
     same answers get the same per-token log-probabilities, loss and gradients as through TRL's own head."""
