@@ -12,7 +12,8 @@ Measured on the team's CPU (bench/bench_train.py, BENCHMARKS.md), where a LoRA s
   most `CPU_TOKEN_BUDGET` tokens with gradient accumulation. The Trainer divides every micro-batch's summed loss
   by the trained tokens of the whole step (`num_items_in_batch`), so the update is the one the whole batch gives;
   smaller groups of length-sorted rows also carry less padding. On a GPU, one big batch uses it best: no split.
-  An SFT micro-batch on CPU carries no padding at all: its rows are laid end to end (`padding_free`).
+  An SFT micro-batch on CPU carries no padding at all: its rows are laid end to end (`padding_free`); so do DPO's
+  chosen and rejected rows, which TRL pads, inside the fast LM head (`fuse_head(pack_rows=True)`).
 
 - On a CPU with native bf16 matmuls (AVX512_BF16 or AMX), a LoRA SFT run with dtype `auto` keeps the frozen base
   in bf16 (matmuls ~2x faster than fp32, activations half the size) and the adapter weights, their gradients and
