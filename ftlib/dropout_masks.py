@@ -84,12 +84,12 @@ def drop_masks(sizes: list[int], p: float) -> list[torch.Tensor]:
     """`drop_mask`'s list of dropped elements (CPU, p <= SPARSE_DROPOUT) for several inputs at once, of `sizes`
     elements each: one list of ascending int64 indices per input.
 
-    One geometric process runs over the inputs laid end to end and is cut at their bounds, so every element of every
-    input still drops independently with probability exactly p; the inputs are split into two groups of about equal
-    size, each drawn from its own PCG64 stream (numpy's SeedSequence children of one draw of torch's generator) and
-    the second on a worker thread when torch has two threads or more and the draw is big enough (numpy releases the
-    GIL while it fills arrays). Measured on 2 cores: ~1.7x faster than one thread, and far cheaper than one small
-    draw per input in the middle of a forward pass (BENCHMARKS.md).
+    The inputs are split into two groups of about equal size, each drawn from its own PCG64 stream (numpy's
+    SeedSequence children of one draw of torch's generator), one input after another as `drop_mask` draws one, so
+    every element of every input drops independently with probability exactly p; the second group runs on a worker
+    thread when torch has two threads or more and the draw is big enough (numpy releases the GIL while it fills
+    arrays). A step's 210 masks of SmolLM2: 17.8-23.2 ms on 2 threads against 32 ms on one; inside a training step
+    they cost about half of the 210 separate draws (BENCHMARKS.md).
     """
     if p <= 0 or p > SPARSE_DROPOUT:
         raise ValueError(f"drop_masks draws lists of dropped elements: p must be in (0, {SPARSE_DROPOUT}], got {p}")
@@ -148,7 +148,7 @@ class MaskPool:
         return drop_mask(shape, p, device)
 
     def _draw(self, tokens: int) -> None:
-        """A mask for an input of `tokens` rows for every layer met, one `drop_masks` per dropout probability."""
+        """A mask for an input of `tokens` rows for every layer met: one `drop_masks` per dropout probability."""
         self._ready = {}
         for p in dict.fromkeys(p for _, p in self._layers.values()):  # in the order met: the same draws every run
             keys = [key for key, (_, layer_p) in self._layers.items() if layer_p == p]

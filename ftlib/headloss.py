@@ -207,7 +207,7 @@ def _packed(kwargs: dict):
         return None
     # PEFT's wrapper passes its other arguments explicitly, as None or their defaults: nothing else may be asked for.
     for name, value in kwargs.items():
-        if name not in ("input_ids", "attention_mask", "use_cache") and value not in (None, False):
+        if name not in ("input_ids", "attention_mask", "use_cache") and value is not None and value is not False:
             if not (name == "return_dict" and value is True):
                 return None
     lengths = attention.sum(1)

@@ -329,7 +329,8 @@ def test_only_right_padded_batches_of_ids_are_packed():
     assert headloss._packed({"input_ids": ids, "attention_mask": left}) is None  # left-padded
     empty = torch.tensor([[0, 0, 0, 0], [1, 1, 0, 0], [1, 1, 1, 1]])
     assert headloss._packed({"input_ids": ids, "attention_mask": empty}) is None  # an empty row
-    assert headloss._packed({"input_ids": ids, "attention_mask": mask, "pixel_values": torch.ones(1)}) is None
+    assert headloss._packed({"input_ids": ids, "attention_mask": mask, "pixel_values": torch.ones(2, 3)}) is None
+    assert headloss._packed({"input_ids": ids, "attention_mask": mask, "position_ids": torch.ones(3, 4)}) is None
 
 
 def test_grpo_at_a_sampling_temperature_scores_through_the_fast_head_as_trls_does(varied_model, tmp_path, monkeypatch):
