@@ -169,7 +169,15 @@ def attention_forward(module, query, key, value, attention_mask, dropout: float 
         # dtype, made q and k fp32 while v is the product's bf16. Attention runs in bf16, as under autocast.
         query, key = query.to(value.dtype), key.to(value.dtype)
     bounds = kwargs.get("cu_seq_lens_q")
-    if bounds is not None and query.device.type == "cpu" and query.shape[0] == 1 and key.shape[2] == query.shape[2]:
+    # A sliding window (Mistral, Gemma 3) is not in the padded layout's causal mask: such layers keep the mask
+    # transformers built for the packed rows (block-diagonal and windowed) and go to sdpa below.
+    if (
+        bounds is not None
+        and query.device.type == "cpu"
+        and query.shape[0] == 1
+        and key.shape[2] == query.shape[2]
+        and kwargs.get("sliding_window") is None
+    ):
         return _packed_attention(module, query, key, value, bounds, dropout, scaling, kwargs)
     if not applies(module, query, key, attention_mask, dropout, kwargs):
         return sdpa_attention_forward(

@@ -158,7 +158,7 @@ def _fast_head_output(model, args, kwargs, labels, num_items_in_batch, temperatu
     if int(mask.sum()) * head.weight.shape[0] > MAX_SCORES:
         return None
     kwargs["use_cache"] = False
-    packed = None if args or not getattr(model, PACK_ROWS, False) else _packed(kwargs)
+    packed = None if args or not getattr(model, PACK_ROWS, False) else _packed(kwargs, mask)
     if packed is None:
         selected_hidden = model.base_model(*args, **kwargs).last_hidden_state[:, :-1][mask]
     else:  # padding-free: every layer skips the padding; the trained positions are read where each token went
@@ -197,11 +197,17 @@ def pack_padded_rows(model) -> None:
     setattr(model, PACK_ROWS, True)
 
 
-def _packed(kwargs: dict):
+# Most tokens a packed batch may hold: transformers builds a [T, T] mask for the packed rows on every forward (unused
+# by ftlib.cpu_attention's layout, read by sdpa's sliding-window layers): 16 MiB here. Bigger batches stay padded.
+PACKED_TOKENS = 4096
+
+
+def _packed(kwargs: dict, trained: torch.Tensor | None = None):
     """A right-padded batch (`input_ids` [B, L] and an `attention_mask` [B, L] of 1s then 0s in each row, nothing
     else) as one padding-free sequence: (the model inputs for it: ids [1, T], position ids restarting at each row, the
     rows' bounds as flash attention's `cu_seq_lens`; each padded position's index in it [B, L], meaningful where the
-    mask is 1). None for a batch without padding, padded otherwise, with an empty row, or with other inputs."""
+    mask is 1). None for a batch without padding, padded otherwise, with an empty row, with other inputs, of more than
+    PACKED_TOKENS tokens, or with a position of `trained` [B, L - 1] (shifted labels) on padding."""
     ids, attention = kwargs.get("input_ids"), kwargs.get("attention_mask")
     if ids is None or attention is None or ids.dim() != 2 or attention.shape != ids.shape:
         return None
@@ -215,6 +221,8 @@ def _packed(kwargs: dict):
     valid = slots[None] < lengths[:, None]
     if bool(valid.all()) or int(lengths.min()) == 0 or not torch.equal(valid, attention.bool()):
         return None
+    if int(lengths.sum()) > PACKED_TOKENS or (trained is not None and bool((trained & ~valid[:, 1:]).any())):
+        return None  # a label on padding would be read from the next row's tokens once the rows are packed
     starts = torch.cumsum(lengths, 0) - lengths
     bounds = torch.cat([starts, lengths.sum()[None]]).to(torch.int32)
     longest = int(lengths.max())
@@ -288,4 +296,12 @@ def unfuse_lm_head(model) -> None:
         del model._ftlib_trl_forward
 
 
-__all__ = ["MAX_SCORES", "PACK_ROWS", "fuse_lm_head", "pack_padded_rows", "trained_log_probs", "unfuse_lm_head"]
+__all__ = [
+    "MAX_SCORES",
+    "PACKED_TOKENS",
+    "PACK_ROWS",
+    "fuse_lm_head",
+    "pack_padded_rows",
+    "trained_log_probs",
+    "unfuse_lm_head",
+]

@@ -162,9 +162,9 @@ def test_dropped_indices_cover_inputs_whose_drops_outrun_one_round_of_draws(monk
 
 
 def test_masks_drawn_together_drop_each_input_independently_and_replay(monkeypatch):
-    """drop_masks: one geometric process over inputs laid end to end, cut at their bounds. Each input drops at rate
-    p, an input's first elements as often as any (no carry over a bound), the worker thread changes nothing, and a
-    seeded draw repeats."""
+    """drop_masks: two groups of inputs, each drawn input after input from its own stream. Each input drops at rate
+    p, an input's first elements as often as any (nothing carries over from the input before), the worker thread
+    changes nothing, and a seeded draw repeats."""
     sizes = [37] * 3000 + [1000] * 400  # 511,000 elements: ~25,550 drops at 0.05 (> THREADED_DROPS)
     threads = []
     monkeypatch.setattr(torch, "get_num_threads", lambda: 2)  # the suite may run on one thread

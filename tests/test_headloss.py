@@ -286,8 +286,8 @@ def test_dpo_rows_run_padding_free_with_the_losses_and_weights_of_padded_rows(va
     packed_batches = []
     original = headloss._packed
 
-    def spy(kwargs):
-        packed = original(kwargs)
+    def spy(kwargs, trained=None):
+        packed = original(kwargs, trained)
         packed_batches.append(packed is not None and kwargs["attention_mask"].float().mean().item() < 1)
         return packed
 
@@ -331,6 +331,15 @@ def test_only_right_padded_batches_of_ids_are_packed():
     assert headloss._packed({"input_ids": ids, "attention_mask": empty}) is None  # an empty row
     assert headloss._packed({"input_ids": ids, "attention_mask": mask, "pixel_values": torch.ones(2, 3)}) is None
     assert headloss._packed({"input_ids": ids, "attention_mask": mask, "position_ids": torch.ones(3, 4)}) is None
+    trained = torch.zeros(3, 3, dtype=torch.bool)
+    trained[0, 1] = True  # predicts row 0's last token
+    assert headloss._packed({"input_ids": ids, "attention_mask": mask}, trained) is not None
+    trained[1, 2] = True  # a label on row 1's padding: packed, it would be read from row 2's tokens
+    assert headloss._packed({"input_ids": ids, "attention_mask": mask}, trained) is None
+    long_ids = torch.ones(2, headloss.PACKED_TOKENS, dtype=torch.long)
+    long_mask = torch.ones_like(long_ids)
+    long_mask[1, -1] = 0
+    assert headloss._packed({"input_ids": long_ids, "attention_mask": long_mask}) is None  # its [T, T] mask: too big
 
 
 def test_grpo_at_a_sampling_temperature_scores_through_the_fast_head_as_trls_does(varied_model, tmp_path, monkeypatch):
