@@ -51,16 +51,18 @@ def draw(
     key: str,
     trained_as=None,
     padding_free: bool = False,
+    pairs: bool = False,
 ) -> None:
     """The batch's numbers, grid and overview. `trained_as`: the batch's statistics as training computes it (a packed
     batch runs padding-free, so the padding that squares off the picture is not computed); the picture's own if
-    None. `padding_free`: this server's runs do not compute the right padding either (`padding_said`)."""
+    None. `padding_free`: this server's runs do not compute the right padding either (`padding_said`); `pairs`: the
+    rows are preference pairs' answers."""
     drawn = batch.stats()
     s = trained_as or drawn
     a, b, c, d = st.columns(4)
     a.metric("Rows × positions", f"{batch.shape[0]} × {batch.shape[1]}")
     b.metric("Padding", f"{s.padded_positions} ({s.pad_fraction:.0%})")
-    b.caption(padding_said(batch.layout, drawn, s, padding_free))
+    b.caption(padding_said(batch.layout, drawn, s, padding_free, pairs))
     c.metric("Trained tokens", s.trained_tokens)
     trained = s.trained_tokens > 0
     d.metric(
@@ -292,7 +294,7 @@ for tab, (title, batch) in zip(st.tabs(list(views)), views.items(), strict=True)
         # ftlib.headloss.pack_padded_rows); GPUs pad.
         padding_free = title.startswith("Right") and not cuda_available() and fastpath.padding_free_allowed()
         trained_as = packed_in_training if title == "Packing" else padding_free_in_training if padding_free else None
-        draw(batch, shown, original_labels, title.split()[0].lower(), trained_as, padding_free)
+        draw(batch, shown, original_labels, title.split()[0].lower(), trained_as, padding_free, pairs_shown)
 with st.expander("Why training pads on the right and generation on the left", expanded=True):
     st.markdown(WHY_PADDING)
 with st.expander("What packing saves, and what it costs", expanded=True):

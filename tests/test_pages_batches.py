@@ -285,11 +285,13 @@ def test_the_right_padding_tab_says_whether_this_server_computes_the_padding(gpu
         at = at.run().switch_page("pages/3_Batches.py").run()
         assert not at.exception, at.exception
         captions[name] = " ".join(c.value for c in at.tabs[0].caption)
-    for caption in captions.values():
+    for (name, caption), runs in zip(captions.items(), ("SFT runs", "DPO runs"), strict=True):
         if gpu:
-            assert "computed in training" in caption and "padding-free" not in caption
+            assert "computed in training" in caption and "padding-free" not in caption, name
         else:
-            assert "SFT and DPO runs (on CPU) do not compute them" in caption and "padding-free" in caption
+            assert f"this server's {runs} (on CPU) do not compute them" in caption and "padding-free" in caption
+    if not gpu:
+        assert "A reward model's run, or a GPU's, computes the" in captions[f"pairs-pf-{gpu}"]
 
 
 @pytest.mark.parametrize("gpu", [False, True, "FTLIB_PADDING_FREE", "FTLIB_FAST_PATH"])
