@@ -7,10 +7,12 @@ team's shared 2-core machine) hits both alike. The numbers behind BENCHMARKS.md'
     FTLIB_HOME=/tmp/fthome .venv/bin/python -m bench.ab_steps --toggle path/to/toggle.py
 
 `--toggle norms` compares transformers' RMSNorm (A) with ftlib.cpu_norm's (B); `--toggle padding_free` the
-micro-batches' rows padded (A) with the same rows end to end (B). A toggle file defines
-`set(variant: str, trainer) -> None`, called with "A" or "B" before each variant's turn: swap a function for an
-older copy of it, flip a module flag. Prints each turn's wall time and the median ratio B / A (first round left
-out: caches and allocator warm up). Uses the Train page's defaults on `chat_style` (`dpo`: `preference_pairs`).
+micro-batches' rows padded (A) with the same rows end to end (B); `--toggle mask_pool` dropout masks drawn layer by
+layer (A) with one MaskPool's shared draws (B); `--toggle pack_rows --method dpo` DPO's rows padded (A) with
+packed (B). A toggle file defines `set(variant: str, trainer) -> None`, called with "A" or "B" before each variant's
+turn: swap a function for an older copy of it, flip a module flag. Prints each turn's wall time and the median
+ratio B / A (first round left out: caches and allocator warm up). Uses the Train page's defaults on `chat_style`
+(`dpo`: `preference_pairs`).
 """
 
 from __future__ import annotations
@@ -55,7 +57,31 @@ def padded(batch: dict) -> dict:
 
 
 _padding_free.batch_for = lambda variant, batch: padded(batch) if variant == "A" else batch
-BUILT_IN = {"norms": _norms, "padding_free": _padding_free}
+
+
+def _mask_pool(variant: str, trainer) -> None:
+    """A: each fused LoRA layer draws its own dropout mask; B: the layers share one MaskPool (what runs get)."""
+    from ftlib import dropout_masks
+
+    layers = [m for m in trainer.model.modules() if hasattr(m, "_ftlib_peft_forward")]
+    pool = getattr(_mask_pool, "pool", None) or dropout_masks.MaskPool()
+    _mask_pool.pool = pool
+    for layer in layers:
+        if variant == "A":
+            vars(layer).pop("_ftlib_mask_pool", None)
+        else:
+            layer._ftlib_mask_pool = pool
+
+
+def _pack_rows(variant: str, trainer) -> None:
+    """`--method dpo` -- A: DPO's chosen and rejected rows padded; B: laid end to end (headloss.pack_padded_rows)."""
+    from ftlib import headloss
+
+    model = trainer.model.get_base_model() if hasattr(trainer.model, "get_base_model") else trainer.model
+    setattr(model, headloss.PACK_ROWS, variant == "B")
+
+
+BUILT_IN = {"norms": _norms, "padding_free": _padding_free, "mask_pool": _mask_pool, "pack_rows": _pack_rows}
 
 
 def _toggle(spec: str):

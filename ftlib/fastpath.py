@@ -346,9 +346,9 @@ def fuse_lora(model) -> int:
 
 def share_mask_draws(model) -> int:
     """Give the fused LoRA layers of `model` one `dropout_masks.MaskPool`, so their dropout masks are drawn together
-    once per forward, on two threads, instead of one by one (LoRA SFT on CPU: the draws' share of a step 5.7-6.0% ->
-    3.2-3.3%, BENCHMARKS.md). Only for runs without gradient checkpointing (see MaskPool). Returns how many layers
-    share it."""
+    once per forward, on two threads, instead of one by one (LoRA SFT on CPU: the draws' share of a step 5.6% -> 2.6%,
+    whole steps 0.94x the time; BENCHMARKS.md). Only for runs without gradient checkpointing (see MaskPool). Returns
+    how many layers share it."""
     layers = [m for m in model.modules() if hasattr(m, "_ftlib_peft_forward")]
     pool = MaskPool()
     for layer in layers:
