@@ -88,8 +88,8 @@ def drop_masks(sizes: list[int], p: float) -> list[torch.Tensor]:
     SeedSequence children of one draw of torch's generator), one input after another as `drop_mask` draws one, so
     every element of every input drops independently with probability exactly p; the second group runs on a worker
     thread when torch has two threads or more and the draw is big enough (numpy releases the GIL while it fills
-    arrays). A step's 210 masks of SmolLM2: 17.8-23.2 ms on 2 threads against 32 ms on one; inside a training step
-    they cost about half of the 210 separate draws (BENCHMARKS.md).
+    arrays). A step's 210 masks of SmolLM2 (bench/bench_masks.py): 15.8-16.9 ms on 2 threads, 30.0-31.1 ms on one,
+    32.6-34.2 ms drawn layer by layer (BENCHMARKS.md).
     """
     if p <= 0 or p > SPARSE_DROPOUT:
         raise ValueError(f"drop_masks draws lists of dropped elements: p must be in (0, {SPARSE_DROPOUT}], got {p}")
