@@ -3,16 +3,16 @@ the two variants alternating (A B, B A, A B, ...), so the machine's drift (+-7% 
 team's shared 2-core machine) hits both alike. The numbers behind BENCHMARKS.md's "in-process A/B" rows.
 
     FTLIB_HOME=/tmp/fthome .venv/bin/python -m bench.ab_steps --toggle norms [--rounds 8] [--batches 4]
-        [--method lora|dpo|full]
+        [--method lora|dpo|full|reward|kto]
     FTLIB_HOME=/tmp/fthome .venv/bin/python -m bench.ab_steps --toggle path/to/toggle.py
 
 `--toggle norms` compares transformers' RMSNorm (A) with ftlib.cpu_norm's (B); `--toggle padding_free` the
 micro-batches' rows padded (A) with the same rows end to end (B); `--toggle mask_pool` dropout masks drawn layer by
-layer (A) with one MaskPool's shared draws (B); `--toggle pack_rows --method dpo` DPO's rows padded (A) with
-packed (B). A toggle file defines `set(variant: str, trainer) -> None`, called with "A" or "B" before each variant's
-turn: swap a function for an older copy of it, flip a module flag. Prints each turn's wall time and the median
-ratio B / A (first round left out: caches and allocator warm up). Uses the Train page's defaults on `chat_style`
-(`dpo`: `preference_pairs`).
+layer (A) with one MaskPool's shared draws (B); `--toggle pack_rows --method dpo|kto|reward` right-padded
+rows padded (A) or laid end to end (B). A toggle file defines `set(variant: str, trainer) -> None`, called with "A"
+or "B" before each variant's turn: swap a function for an older copy of it, flip a module flag. Prints each turn's
+wall time and the median ratio B / A (first round left out: caches and allocator warm up). Uses the Train page's
+defaults on `chat_style` (`dpo`, `kto`, `reward`: `preference_pairs`).
 """
 
 from __future__ import annotations
@@ -74,11 +74,17 @@ def _mask_pool(variant: str, trainer) -> None:
 
 
 def _pack_rows(variant: str, trainer) -> None:
-    """`--method dpo` -- A: DPO's chosen and rejected rows padded; B: laid end to end (headloss.pack_padded_rows)."""
-    from ftlib import headloss
+    """`--method dpo`, `kto` or `reward` -- A: right-padded rows padded; B: laid end to end (DPO and KTO:
+    headloss.pack_padded_rows; the reward model: packed_rows.pack_score_rows)."""
+    from ftlib import headloss, packed_rows
 
     model = trainer.model.get_base_model() if hasattr(trainer.model, "get_base_model") else trainer.model
-    setattr(model, headloss.PACK_ROWS, variant == "B")
+    if packed_rows.pools_like_transformers(model):
+        packed_rows.unpack_score_rows(model)
+        if variant == "B":
+            packed_rows.pack_score_rows(model)
+    else:
+        setattr(model, headloss.PACK_ROWS, variant == "B")
 
 
 BUILT_IN = {"norms": _norms, "padding_free": _padding_free, "mask_pool": _mask_pool, "pack_rows": _pack_rows}
@@ -100,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--toggle", required=True, help=f"{', '.join(BUILT_IN)} or a .py file defining set()")
     parser.add_argument("--rounds", type=int, default=8)
     parser.add_argument("--batches", type=int, default=4, help="micro-batches per turn")
-    parser.add_argument("--method", default="lora", choices=["lora", "dpo", "full"])
+    parser.add_argument("--method", default="lora", choices=["lora", "dpo", "full", "reward", "kto"])
     args = parser.parse_args(argv)
     toggle = _toggle(args.toggle)
     # A toggle may also give each variant its own form of the batches (`batch_for(variant, batch)`).

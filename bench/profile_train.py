@@ -29,12 +29,12 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def sample_run(method: str, steps: int):
-    """(RunConfig, rows) of the Train page's defaults on `chat_style` (`dpo`: `preference_pairs`), one epoch capped
-    at `steps` optimizer steps, nothing held out or saved: what the profiling scripts train."""
+    """(RunConfig, rows) of the Train page's defaults on `chat_style` (`dpo`, `reward`, `kto`: `preference_pairs`),
+    one epoch capped at `steps` optimizer steps, nothing held out or saved: what the profiling scripts train."""
     from ftlib.config import RunConfig
     from ftlib.data import load_file
 
-    sample = "preference_pairs" if method == "dpo" else "chat_style_sft"
+    sample = "preference_pairs" if method in ("dpo", "reward", "kto") else "chat_style_sft"
     rows = load_file(ROOT / "samples" / f"{sample}.jsonl").rows
     config = RunConfig(
         method=method,

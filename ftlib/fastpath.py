@@ -40,6 +40,7 @@ import weakref
 import torch
 import torch.nn.functional as F
 
+from ftlib import packed_rows
 from ftlib.dropout_masks import MaskPool, add_masked_, drop_mask, masked
 
 # Padded tokens per micro-batch on CPU. Bigger micro-batches run the products nearer peak and pay the per-op
@@ -371,6 +372,13 @@ def fuse_head(model, temperature: float = 1.0, pack_rows: bool = False) -> bool:
     return fused
 
 
+def pack_score_rows(model) -> bool:
+    """A reward model's right-padded batches run padding-free (ftlib.packed_rows), for a model `padding_free`
+    allows. Returns whether its forward was wrapped."""
+    base = _cpu_model(model)
+    return base is not None and packed_rows.pack_score_rows(base)
+
+
 # Methods whose CPU runs get bf16 products (`bf16_products`); `ALIGNMENT_BF16` also with `tuning` full.
 BF16_PRODUCT_METHODS = ("dpo", "full", "reward", "kto", "grpo")
 ALIGNMENT_BF16 = ("reward", "kto", "grpo")
@@ -482,8 +490,9 @@ def _cpu_model(model):
 
 
 def padding_free_allowed() -> bool:
-    """Whether this server's settings let CPU SFT runs be padding-free: the fast path on and `FTLIB_PADDING_FREE`
-    not 0 (what the Batches page can know without a model; `padding_free` also probes the run's model)."""
+    """Whether this server's settings let CPU runs be padding-free (SFT, DPO, the reward model): the fast path on
+    and `FTLIB_PADDING_FREE` not 0 (what the Batches page can know without a model; `padding_free` also probes the
+    run's model)."""
     return enabled() and os.environ.get("FTLIB_PADDING_FREE", "1").strip().lower() not in ("0", "false", "no", "off")
 
 
@@ -492,52 +501,18 @@ def padding_free(model) -> bool:
     `padding_free`: no pad tokens, positions restarting at each row) instead of padding them to the longest: on CPU
     with the fast path, where ftlib.cpu_attention attends each row on its own (its padded layout holds only the
     attention's q, k and v). Every product, norm and dropout mask then skips the padding (~11% of the tokens of the
-    benchmark's length-sorted micro-batches). `FTLIB_PADDING_FREE=0` pads them (to measure what this is worth)."""
+    benchmark's length-sorted micro-batches). DPO's and the reward model's right-padded pairs run so too
+    (`fuse_head(pack_rows=True)`, `pack_score_rows`). `FTLIB_PADDING_FREE=0` pads them (to measure what this is
+    worth)."""
     if not padding_free_allowed():
         return False
     base = _cpu_model(model)
     if base is None or getattr(base.config, "_attn_implementation", None) != "sdpa":
         return False
-    return keeps_packed_rows_apart(base)
-
-
-def keeps_packed_rows_apart(model) -> bool:
-    """Whether `model` attends rows laid end to end (position ids restarting at 0, no attention mask, flash
-    attention's `cu_seq_lens` given) each on its own, as padding-free batches and packing need: the logits of a
-    second row packed behind a first equal those of the row alone. Llama-style models do (transformers builds a
-    block mask from the position ids); GPT-2 and OPT (transformers 5) do not: their rows read each other's tokens.
-    Two forwards of a few tokens, without gradients; False when the probe itself fails."""
-    config = model.config.get_text_config() if hasattr(model.config, "get_text_config") else model.config
-    first, second = [5, 6, 7], [8, 9]
-    vocab = int(getattr(config, "vocab_size", 0) or 0)
-    if vocab <= max(first + second):
-        return False
-    device = next(model.parameters()).device
-    ids = torch.tensor([first + second], device=device)
-    positions = torch.tensor([[0, 1, 2, 0, 1]], device=device)
-    bounds = torch.tensor([0, 3, 5], dtype=torch.int32, device=device)
-    was_training = model.training
-    model.eval()  # no dropout: the two forwards must be comparable
-    try:
-        with torch.no_grad():
-            packed = model(
-                input_ids=ids,
-                position_ids=positions,
-                use_cache=False,
-                cu_seq_lens_q=bounds,
-                cu_seq_lens_k=bounds,
-                max_length_q=3,
-                max_length_k=3,
-            ).logits[0, 3:]
-            alone = model(input_ids=ids[:, 3:], use_cache=False).logits[0]
-    except Exception:  # a model that takes no such arguments: pad its rows
-        return False
-    finally:
-        model.train(was_training)
-    # A row that read the other one's tokens differs by a good part of the logits' scale (0.3 of ~1 on random
-    # weights); the same row computed in another shape differs by rounding only.
-    tolerance = (1e-4 if packed.dtype == torch.float32 else 2e-2) * float(alone.abs().max()) + 1e-5
-    return bool((packed.float() - alone.float()).abs().max() <= tolerance)
+    # A reward model's classifier returns one score per row: its decoder's hidden states show what rows read.
+    return packed_rows.keeps_packed_rows_apart(
+        packed_rows.decoder_of(base) if packed_rows.pools_like_transformers(base) else base
+    )
 
 
 def fast_attention(model) -> bool:
@@ -580,7 +555,6 @@ __all__ = [
     "fast_norms",
     "fuse_head",
     "fuse_lora",
-    "keeps_packed_rows_apart",
     "micro_batch_size",
     "native_cpu_bf16",
     "padding_free",

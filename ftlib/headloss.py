@@ -158,7 +158,7 @@ def _fast_head_output(model, args, kwargs, labels, num_items_in_batch, temperatu
     if int(mask.sum()) * head.weight.shape[0] > MAX_SCORES:
         return None
     kwargs["use_cache"] = False
-    packed = None if args or not getattr(model, PACK_ROWS, False) else _packed(kwargs, mask)
+    packed = None if args or not getattr(model, PACK_ROWS, False) else packed_batch(kwargs, mask)
     if packed is None:
         selected_hidden = model.base_model(*args, **kwargs).last_hidden_state[:, :-1][mask]
     else:  # padding-free: every layer skips the padding; the trained positions are read where each token went
@@ -202,7 +202,7 @@ def pack_padded_rows(model) -> None:
 PACKED_TOKENS = 4096
 
 
-def _packed(kwargs: dict, trained: torch.Tensor | None = None):
+def packed_batch(kwargs: dict, trained: torch.Tensor | None = None):
     """A right-padded batch (`input_ids` [B, L] and an `attention_mask` [B, L] of 1s then 0s in each row, nothing
     else) as one padding-free sequence: (the model inputs for it: ids [1, T], position ids restarting at each row, the
     rows' bounds as flash attention's `cu_seq_lens`; each padded position's index in it [B, L], meaningful where the
@@ -302,6 +302,7 @@ __all__ = [
     "PACK_ROWS",
     "fuse_lm_head",
     "pack_padded_rows",
+    "packed_batch",
     "trained_log_probs",
     "unfuse_lm_head",
 ]

@@ -333,7 +333,7 @@ def build_trainer(
     import torch
     from transformers import PrinterCallback
 
-    from ftlib import fastpath
+    from ftlib import fastpath, packed_rows
     from ftlib.models import load_tokenizer
 
     train_rows, test_rows, source = load_rows(config, run_dir) if rows is None else (*rows, "rows given in code")
@@ -382,7 +382,7 @@ def build_trainer(
     else:
         from trl import SFTTrainer
 
-        if config.packing and not fastpath.keeps_packed_rows_apart(model):
+        if config.packing and not packed_rows.keeps_packed_rows_apart(model):
             # TRL packs into padding-free rows whatever the model; one that attends across them trains each
             # example on its neighbours' text without a word (OPT in transformers 5).
             raise ConfigError(
@@ -411,9 +411,12 @@ def build_trainer(
             **common,
         )
     fastpath.fuse_lora(trainer.model)  # after the trainer wrapped the model with PEFT
-    # DPO's chosen and rejected rows come right-padded (12.8% of the shipped pairs' positions): its fast head runs them
-    # padding-free. Probed before fast_attention renames the model's attention (padding_free looks for `sdpa`).
-    pack_rows = config.method == "dpo" and fastpath.padding_free(trainer.model)
+    # DPO's, KTO's and the reward model's rows come right-padded (12.8% of the shipped pairs' positions): the fast LM
+    # head (DPO, KTO) and the reward model's forward run them padding-free. Probed before fast_attention renames the
+    # model's attention (padding_free looks for `sdpa`).
+    pack_rows = config.method in ("dpo", "kto", "reward") and fastpath.padding_free(trainer.model)
+    if pack_rows and config.method == "reward":
+        fastpath.pack_score_rows(trainer.model)
     if not config.gradient_checkpointing:  # a checkpoint's recomputed forward must redraw its masks (MaskPool)
         fastpath.share_mask_draws(trainer.model)
     # KTO's and GRPO's frozen reference copy (full tuning) multiplies as the policy does, attention included.

@@ -232,7 +232,7 @@ def test_rows_laid_end_to_end_stay_apart_only_in_models_that_keep_them_apart(
     """Padding-free batches and TRL's packing lay rows end to end. Llama-style models and GPT-2 keep each row to
     itself (positions restart, transformers builds a block mask); OPT (transformers 5) attends across them. Such a
     model gets padded micro-batches, and packing is refused on it before a step trains on its neighbours' text."""
-    from ftlib import fastpath
+    from ftlib import fastpath, packed_rows
     from ftlib.config import ConfigError
     from ftlib.models import load_model
     from ftlib.training import build_trainer
@@ -241,7 +241,7 @@ def test_rows_laid_end_to_end_stay_apart_only_in_models_that_keep_them_apart(
     folder = _tiny(family, tmp_path, tiny_model_dir)
     model = load_model(str(folder), device="cpu")
     mode = model.training
-    assert fastpath.keeps_packed_rows_apart(model) is apart
+    assert packed_rows.keeps_packed_rows_apart(model) is apart
     assert model.training is mode
     assert fastpath.padding_free(model) is apart  # CPU, fast path on
     config = tiny_config(folder, batch_size=2, max_steps=1, lora_dropout=0.0, template="chatml")
@@ -280,7 +280,7 @@ def test_packed_rows_of_a_sliding_window_model_keep_the_window():
     attention = torch.tensor([[1] * 8, [1] * 5 + [0] * 3])  # both rows longer than the window
     with torch.no_grad():
         padded = model.model(input_ids=ids, attention_mask=attention).last_hidden_state[attention.bool()]
-        inputs, index = headloss._packed({"input_ids": ids, "attention_mask": attention})
+        inputs, index = headloss.packed_batch({"input_ids": ids, "attention_mask": attention})
         packed = model.model(**inputs).last_hidden_state[0][index[attention.bool()]]
     torch.testing.assert_close(packed, padded, rtol=1e-5, atol=1e-5)
     windowless = MistralForCausalLM(MistralConfig(**{**config.to_dict(), "sliding_window": None})).eval()

@@ -284,14 +284,14 @@ def test_dpo_rows_run_padding_free_with_the_losses_and_weights_of_padded_rows(va
 
     config = tiny_config(varied_model(6), method="dpo", batch_size=2, max_steps=3, learning_rate=3e-2)
     packed_batches = []
-    original = headloss._packed
+    original = headloss.packed_batch
 
     def spy(kwargs, trained=None):
         packed = original(kwargs, trained)
         packed_batches.append(packed is not None and kwargs["attention_mask"].float().mean().item() < 1)
         return packed
 
-    monkeypatch.setattr(headloss, "_packed", spy)
+    monkeypatch.setattr(headloss, "packed_batch", spy)
     monkeypatch.setenv("FTLIB_CPU_BF16", "0")  # fp32 on every machine: the two layouts compare to rounding
 
     def train(name):
@@ -319,27 +319,28 @@ def test_only_right_padded_batches_of_ids_are_packed():
     ids = torch.tensor([[5, 6, 7, 0], [8, 9, 0, 0], [1, 2, 3, 4]])
     mask = torch.tensor([[1, 1, 1, 0], [1, 1, 0, 0], [1, 1, 1, 1]])
     given = {"input_ids": ids, "attention_mask": mask, "use_cache": False, "inputs_embeds": None, "return_dict": True}
-    inputs, index = headloss._packed(given)
+    inputs, index = headloss.packed_batch(given)
     assert inputs["input_ids"].tolist() == [[5, 6, 7, 8, 9, 1, 2, 3, 4]]
     assert inputs["position_ids"].tolist() == [[0, 1, 2, 0, 1, 0, 1, 2, 3]]
     assert inputs["cu_seq_lens_q"].tolist() == [0, 3, 5, 9] and inputs["max_length_q"] == 4
     assert index[mask.bool()].tolist() == list(range(9))
-    assert headloss._packed({"input_ids": ids, "attention_mask": torch.ones_like(mask)}) is None  # no padding
+    assert headloss.packed_batch({"input_ids": ids, "attention_mask": torch.ones_like(mask)}) is None  # no padding
     left = torch.tensor([[0, 1, 1, 1], [1, 1, 1, 1], [1, 1, 1, 1]])
-    assert headloss._packed({"input_ids": ids, "attention_mask": left}) is None  # left-padded
+    assert headloss.packed_batch({"input_ids": ids, "attention_mask": left}) is None  # left-padded
     empty = torch.tensor([[0, 0, 0, 0], [1, 1, 0, 0], [1, 1, 1, 1]])
-    assert headloss._packed({"input_ids": ids, "attention_mask": empty}) is None  # an empty row
-    assert headloss._packed({"input_ids": ids, "attention_mask": mask, "pixel_values": torch.ones(2, 3)}) is None
-    assert headloss._packed({"input_ids": ids, "attention_mask": mask, "position_ids": torch.ones(3, 4)}) is None
+    assert headloss.packed_batch({"input_ids": ids, "attention_mask": empty}) is None  # an empty row
+    assert headloss.packed_batch({"input_ids": ids, "attention_mask": mask, "pixel_values": torch.ones(2, 3)}) is None
+    assert headloss.packed_batch({"input_ids": ids, "attention_mask": mask, "position_ids": torch.ones(3, 4)}) is None
     trained = torch.zeros(3, 3, dtype=torch.bool)
     trained[0, 1] = True  # predicts row 0's last token
-    assert headloss._packed({"input_ids": ids, "attention_mask": mask}, trained) is not None
+    assert headloss.packed_batch({"input_ids": ids, "attention_mask": mask}, trained) is not None
     trained[1, 2] = True  # a label on row 1's padding: packed, it would be read from row 2's tokens
-    assert headloss._packed({"input_ids": ids, "attention_mask": mask}, trained) is None
+    assert headloss.packed_batch({"input_ids": ids, "attention_mask": mask}, trained) is None
     long_ids = torch.ones(2, headloss.PACKED_TOKENS, dtype=torch.long)
     long_mask = torch.ones_like(long_ids)
     long_mask[1, -1] = 0
-    assert headloss._packed({"input_ids": long_ids, "attention_mask": long_mask}) is None  # its [T, T] mask: too big
+    too_long = {"input_ids": long_ids, "attention_mask": long_mask}
+    assert headloss.packed_batch(too_long) is None  # its [T, T] mask: too big
 
 
 def test_grpo_at_a_sampling_temperature_scores_through_the_fast_head_as_trls_does(varied_model, tmp_path, monkeypatch):
@@ -400,3 +401,48 @@ def test_a_second_backward_through_the_head_raises_instead_of_reusing_overwritte
     log_probs.sum().backward(retain_graph=True)
     with pytest.raises(RuntimeError, match="modified by an inplace operation"):
         log_probs.sum().backward()
+
+
+def test_kto_rows_run_padding_free_with_the_losses_and_weights_of_padded_rows(varied_model, tmp_path, monkeypatch):
+    """KTO's right-padded rows (its completions and the KL sequences, policy and reference forwards) run end to end
+    through the fast head as DPO's do: the same losses, KL estimates, rewards and trained weights as padded rows."""
+    from ftlib.training import build_trainer
+    from tests.test_alignment import UNPAIRED
+
+    config = tiny_config(varied_model(6), method="kto", batch_size=4, max_steps=3, learning_rate=3e-2)
+    packed_batches = []
+    original = headloss.packed_batch
+
+    def spy(kwargs, trained=None):
+        packed = original(kwargs, trained)
+        packed_batches.append(packed is not None)
+        return packed
+
+    monkeypatch.setattr(headloss, "packed_batch", spy)
+    monkeypatch.setenv("FTLIB_CPU_BF16", "0")
+
+    def train(name):
+        trainer = build_trainer(config, tmp_path / name, rows=(UNPAIRED, [])).trainer
+        trainer.train()
+        logs = [h for h in trainer.state.log_history if "loss" in h]
+        weights = {n: p.detach().clone() for n, p in trainer.model.named_parameters() if p.requires_grad}
+        return trainer, logs, weights
+
+    packed, packed_logs, packed_weights = train("packed")
+    assert getattr(packed.model.get_base_model(), headloss.PACK_ROWS, False)
+    # Per step: the KL sequences and the completions, through the policy and the reference; most of them padded.
+    assert len(packed_batches) >= 3 * 4 and sum(packed_batches) >= len(packed_batches) // 2
+    monkeypatch.setenv("FTLIB_PADDING_FREE", "0")
+    packed_batches.clear()
+    padded, padded_logs, padded_weights = train("padded")
+    assert packed_batches == []
+    assert len(packed_logs) == len(padded_logs) == 3
+    for step, (packed_log, padded_log) in enumerate(zip(packed_logs, padded_logs, strict=True)):
+        # What a step logs depends on its rows (a step without a bad answer has no rejected log-probabilities).
+        assert packed_log.keys() == padded_log.keys() and {"loss", "kl", "entropy"} <= packed_log.keys()
+        for key in packed_log.keys() - {"epoch", "step", "learning_rate", "grad_norm"}:
+            assert packed_log[key] == pytest.approx(padded_log[key], rel=1e-3, abs=1e-5), (step, key)
+    assert padded_logs[-1]["kl"] > 0 and padded_logs[-1]["rewards/margins"] != 0  # the last step compared moved
+    assert padded_logs[0]["loss"] != padded_logs[-1]["loss"]  # it trained
+    for name, value in padded_weights.items():  # see the DPO test above for the tolerance
+        torch.testing.assert_close(packed_weights[name], value, rtol=1e-3, atol=1e-4, msg=name)

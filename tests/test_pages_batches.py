@@ -272,9 +272,9 @@ def test_the_packing_tab_counts_padding_and_work_as_training_does_and_as_the_tab
 
 @pytest.mark.parametrize("gpu", [False, True])
 def test_the_right_padding_tab_says_whether_this_server_computes_the_padding(gpu, monkeypatch):
-    """SFT and DPO runs on a CPU server lay each batch's rows end to end (ftlib.fastpath.padding_free, DPO's pairs
-    through headloss.pack_padded_rows): the grey cells the tab draws are not computed there, and it must not say
-    "computed in training". GPU runs pad."""
+    """SFT, DPO and reward-model runs on a CPU server lay each batch's rows end to end (ftlib.fastpath.padding_free;
+    pairs through headloss.pack_padded_rows and packed_rows.pack_score_rows): the grey cells the tab draws are not
+    computed there, and it must not say "computed in training". GPU runs pad."""
     monkeypatch.setattr("ftlib.models.cuda_available", lambda: gpu)
     workspace.save_split(f"chats-pf-{gpu}", sft_rows(12), sft_rows(2), {"format": "messages"})
     workspace.save_split(f"pairs-pf-{gpu}", preference_rows(6), preference_rows(1))
@@ -285,13 +285,12 @@ def test_the_right_padding_tab_says_whether_this_server_computes_the_padding(gpu
         at = at.run().switch_page("pages/3_Batches.py").run()
         assert not at.exception, at.exception
         captions[name] = " ".join(c.value for c in at.tabs[0].caption)
-    for (name, caption), runs in zip(captions.items(), ("SFT runs", "DPO runs"), strict=True):
+    for (name, caption), runs in zip(captions.items(), ("SFT runs", "DPO and reward-model runs"), strict=True):
         if gpu:
             assert "computed in training" in caption and "padding-free" not in caption, name
         else:
             assert f"this server's {runs} (on CPU) do not compute them" in caption and "padding-free" in caption
-    if not gpu:
-        assert "A reward model's run, or a GPU's, computes the" in captions[f"pairs-pf-{gpu}"]
+            assert "A GPU run computes the" in caption, name
 
 
 @pytest.mark.parametrize("gpu", [False, True, "FTLIB_PADDING_FREE", "FTLIB_FAST_PATH"])

@@ -59,9 +59,9 @@ def padding_said(layout: str, drawn, trained_as, padding_free: bool = False, pai
     """What the padding number beside it counts (statistics are ftlib.batching.BatchStats: `drawn` of the picture,
     `trained_as` of what training computes). For packing they differ: the picture squares its rows off, training
     lays them end to end as one row, so the number is training's and the caption names the grey cells.
-    `padding_free`: this server's runs lay right-padded rows end to end too (SFT and DPO on CPU): then, as
-    for packing, the numbers are training's and the caption gives the picture's (what a GPU run computes). `pairs`:
-    the rows are preference pairs' answers, which DPO lays end to end and a reward model pads."""
+    `padding_free`: this server's runs lay right-padded rows end to end too (SFT, DPO and the reward model on CPU):
+    then, as for packing, the numbers are training's and the caption gives the picture's (what a GPU run computes).
+    `pairs`: the rows are preference pairs' answers (DPO's and the reward model's)."""
     if layout == "packed" and not drawn.padded_positions:
         return "No padding: the examples lie end to end, and training computes them just so."
     if layout == "packed":
@@ -77,11 +77,11 @@ def padding_said(layout: str, drawn, trained_as, padding_free: bool = False, pai
         cost = f"{drawn.pad_fraction:.0%} of the positions"
         if drawn.trained_tokens:
             cost += f", {drawn.computed_per_trained:.2f} positions per trained token"
-        runs, others = ("DPO runs", "A reward model's run, or a GPU's,") if pairs else ("SFT runs", "A GPU run")
+        runs = "DPO and reward-model runs" if pairs else "SFT runs"
         return (
             f"Grey cells after each row: this server's {runs} (on CPU) do not compute them: they lay these "
             f"{drawn.rows} rows end to end (padding-free), {trained_as.computed_positions} tokens in one row, so the "
-            f"numbers here count no padding. {others} computes the {drawn.padded_positions} grey cells ({cost}) "
+            f"numbers here count no padding. A GPU run computes the {drawn.padded_positions} grey cells ({cost}) "
             "and never learns from them (label -100)."
         )
     return "Grey cells after each row: computed in training, never learned from (label -100)."
