@@ -158,7 +158,9 @@ def _fast_head_output(model, args, kwargs, labels, num_items_in_batch, temperatu
     if int(mask.sum()) * head.weight.shape[0] > MAX_SCORES:
         return None
     kwargs["use_cache"] = False
-    packed = None if args or not getattr(model, PACK_ROWS, False) else packed_batch(kwargs, mask)
+    packed = None
+    if not args and getattr(model, PACK_ROWS, False):
+        packed = packed_batch(kwargs, mask, left_padding=getattr(model, PACK_LEFT_PADDED, False))
     if packed is None:
         selected_hidden = model.base_model(*args, **kwargs).last_hidden_state[:, :-1][mask]
     else:  # padding-free: every layer skips the padding; the trained positions are read where each token went
@@ -186,15 +188,18 @@ def _fast_head_output(model, args, kwargs, labels, num_items_in_batch, temperatu
     )
 
 
-# Set on a model by `pack_padded_rows`.
+# Set on a model by `pack_padded_rows`: whether its padded batches run packed, and also left-padded ones.
 PACK_ROWS = "_ftlib_pack_rows"
+PACK_LEFT_PADDED = "_ftlib_pack_left_padded"
 
 
 def pack_padded_rows(model) -> None:
-    """Let the fast head of `model` run right-padded batches (DPO's chosen and rejected rows) padding-free: the rows
-    laid end to end in one sequence, as padding-free SFT batches are (TRL 1.16's DPO `padding_free` is switched off).
-    Only for a model whose attention keeps such rows apart (fastpath.padding_free probes it)."""
+    """Let the fast head of `model` run padded batches (DPO's chosen and rejected rows, KTO's, GRPO's prompts and
+    answers) padding-free: the rows laid end to end in one sequence, as padding-free SFT batches are (TRL 1.16's DPO
+    `padding_free` is switched off). Left-padded rows too where `rotary_positions` allows. Only for a model whose
+    attention keeps such rows apart (fastpath.padding_free probes it)."""
     setattr(model, PACK_ROWS, True)
+    setattr(model, PACK_LEFT_PADDED, rotary_positions(model))
 
 
 # Most tokens a packed batch may hold: transformers builds a [T, T] mask for the packed rows on every forward (unused
@@ -202,12 +207,17 @@ def pack_padded_rows(model) -> None:
 PACKED_TOKENS = 4096
 
 
-def packed_batch(kwargs: dict, trained: torch.Tensor | None = None):
+def packed_batch(kwargs: dict, trained: torch.Tensor | None = None, left_padding: bool = False):
     """A right-padded batch (`input_ids` [B, L] and an `attention_mask` [B, L] of 1s then 0s in each row, nothing
     else) as one padding-free sequence: (the model inputs for it: ids [1, T], position ids restarting at each row, the
     rows' bounds as flash attention's `cu_seq_lens`; each padded position's index in it [B, L], meaningful where the
     mask is 1). None for a batch without padding, padded otherwise, with an empty row, with other inputs, of more than
-    PACKED_TOKENS tokens, or with a position of `trained` [B, L - 1] (shifted labels) on padding."""
+    PACKED_TOKENS tokens, or with a trained position of `trained` [B, L - 1] (shifted labels) on padding or predicted
+    from padding.
+
+    `left_padding`: rows may also start with padding (GRPO's left-padded prompts before right-padded answers: 0s, 1s,
+    0s). Only for a model with rotary positions: the padded forward counts positions from the row's first slot, the
+    packed one from its first token, and only relative positions make the two the same function."""
     ids, attention = kwargs.get("input_ids"), kwargs.get("attention_mask")
     if ids is None or attention is None or ids.dim() != 2 or attention.shape != ids.shape:
         return None
@@ -217,25 +227,40 @@ def packed_batch(kwargs: dict, trained: torch.Tensor | None = None):
             if not (name == "return_dict" and value is True):
                 return None
     lengths = attention.sum(1)
+    firsts = attention.int().argmax(1) if left_padding else torch.zeros_like(lengths)  # each row's first token
     slots = torch.arange(ids.shape[1], device=ids.device)
-    valid = slots[None] < lengths[:, None]
+    offsets = slots[None] - firsts[:, None]  # a slot's position in its row
+    valid = (offsets >= 0) & (offsets < lengths[:, None])
     if bool(valid.all()) or int(lengths.min()) == 0 or not torch.equal(valid, attention.bool()):
         return None
-    if int(lengths.sum()) > PACKED_TOKENS or (trained is not None and bool((trained & ~valid[:, 1:]).any())):
-        return None  # a label on padding would be read from the next row's tokens once the rows are packed
+    # A label on padding would be read from the next row's tokens once the rows are packed, and one predicted from a
+    # padding slot (the first token of a left-padded row) from the previous row's last.
+    if trained is not None and bool((trained & ~(valid[:, 1:] & valid[:, :-1])).any()):
+        return None
+    if int(lengths.sum()) > PACKED_TOKENS:
+        return None
     starts = torch.cumsum(lengths, 0) - lengths
     bounds = torch.cat([starts, lengths.sum()[None]]).to(torch.int32)
     longest = int(lengths.max())
     inputs = {
         "input_ids": ids[valid][None],
-        "position_ids": slots.expand_as(ids)[valid][None],
+        "position_ids": offsets[valid][None],
         "cu_seq_lens_q": bounds,
         "cu_seq_lens_k": bounds,
         "max_length_q": longest,
         "max_length_k": longest,
         "use_cache": False,
     }
-    return inputs, starts[:, None] + slots[None]
+    return inputs, starts[:, None] + offsets
+
+
+def rotary_positions(model) -> bool:
+    """Whether the decoder of `model` (a transformers causal LM) places tokens by rotary embeddings only (Llama,
+    Qwen2, Mistral, Gemma: a `rotary_emb` module, no learned position table), where a uniform shift of a row's
+    positions leaves its attention unchanged: what `packed_batch(left_padding=True)` needs."""
+    decoder = getattr(model, "base_model", model)
+    learned = any(isinstance(m, torch.nn.Embedding) and "pos" in name for name, m in decoder.named_modules())
+    return hasattr(decoder, "rotary_emb") and not learned
 
 
 def _cast_head(head, dtype):
@@ -299,10 +324,12 @@ def unfuse_lm_head(model) -> None:
 __all__ = [
     "MAX_SCORES",
     "PACKED_TOKENS",
+    "PACK_LEFT_PADDED",
     "PACK_ROWS",
     "fuse_lm_head",
     "pack_padded_rows",
     "packed_batch",
+    "rotary_positions",
     "trained_log_probs",
     "unfuse_lm_head",
 ]

@@ -44,6 +44,10 @@ from ftlib.errors import numbered, plural
 from ftlib.rows import IGNORE_INDEX, row_kind
 from ftlib.training_model import load_training_model, lora_config, quantization_config
 
+# Methods whose padded batches run padding-free on a CPU (ftlib.headloss.pack_padded_rows, packed_rows): DPO's and the
+# reward model's pairs, KTO's rows, GRPO's prompts and answers. SFT's micro-batches are padding-free by the collator.
+ALIGNMENT_PACKED = ("dpo", "kto", "reward", "grpo")
+
 # ---------------------------------------------------------------------------------------------------------------
 # Data: rows -> our encodings
 # ---------------------------------------------------------------------------------------------------------------
@@ -411,10 +415,10 @@ def build_trainer(
             **common,
         )
     fastpath.fuse_lora(trainer.model)  # after the trainer wrapped the model with PEFT
-    # DPO's, KTO's and the reward model's rows come right-padded (12.8% of the shipped pairs' positions): the fast LM
-    # head (DPO, KTO) and the reward model's forward run them padding-free. Probed before fast_attention renames the
-    # model's attention (padding_free looks for `sdpa`).
-    pack_rows = config.method in ("dpo", "kto", "reward") and fastpath.padding_free(trainer.model)
+    # The alignment trainers' rows come padded (DPO's pairs: 12.8% of the shipped pairs' positions; GRPO's prompts on
+    # the left, its answers on the right): the fast LM head (DPO, KTO, GRPO) and the reward model's forward run them
+    # padding-free. Probed before fast_attention renames the model's attention (padding_free looks for `sdpa`).
+    pack_rows = config.method in ALIGNMENT_PACKED and fastpath.padding_free(trainer.model)
     if pack_rows and config.method == "reward":
         fastpath.pack_score_rows(trainer.model)
     if not config.gradient_checkpointing:  # a checkpoint's recomputed forward must redraw its masks (MaskPool)

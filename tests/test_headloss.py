@@ -286,8 +286,8 @@ def test_dpo_rows_run_padding_free_with_the_losses_and_weights_of_padded_rows(va
     packed_batches = []
     original = headloss.packed_batch
 
-    def spy(kwargs, trained=None):
-        packed = original(kwargs, trained)
+    def spy(kwargs, trained=None, left_padding=False):
+        packed = original(kwargs, trained, left_padding)
         packed_batches.append(packed is not None and kwargs["attention_mask"].float().mean().item() < 1)
         return packed
 
@@ -413,8 +413,8 @@ def test_kto_rows_run_padding_free_with_the_losses_and_weights_of_padded_rows(va
     packed_batches = []
     original = headloss.packed_batch
 
-    def spy(kwargs, trained=None):
-        packed = original(kwargs, trained)
+    def spy(kwargs, trained=None, left_padding=False):
+        packed = original(kwargs, trained, left_padding)
         packed_batches.append(packed is not None)
         return packed
 
@@ -446,3 +446,89 @@ def test_kto_rows_run_padding_free_with_the_losses_and_weights_of_padded_rows(va
     assert padded_logs[0]["loss"] != padded_logs[-1]["loss"]  # it trained
     for name, value in padded_weights.items():  # see the DPO test above for the tolerance
         torch.testing.assert_close(packed_weights[name], value, rtol=1e-3, atol=1e-4, msg=name)
+
+
+def test_left_padded_rows_are_packed_only_when_asked_with_positions_from_each_rows_first_token():
+    """GRPO's rows: a left-padded prompt, then a right-padded answer (0s, 1s, 0s in the mask)."""
+    ids = torch.tensor([[0, 0, 5, 6, 7, 0], [8, 9, 10, 11, 0, 0], [0, 12, 13, 14, 15, 16]])
+    mask = (ids != 0).long()
+    assert headloss.packed_batch({"input_ids": ids, "attention_mask": mask}) is None  # right padding only, by default
+    inputs, index = headloss.packed_batch({"input_ids": ids, "attention_mask": mask}, left_padding=True)
+    assert inputs["input_ids"].tolist() == [[5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16]]
+    assert inputs["position_ids"].tolist() == [[0, 1, 2, 0, 1, 2, 3, 0, 1, 2, 3, 4]]
+    assert inputs["cu_seq_lens_q"].tolist() == [0, 3, 7, 12] and inputs["max_length_q"] == 5
+    assert index[mask.bool()].tolist() == list(range(12))
+    gaps = torch.tensor([[5, 0, 6, 0], [7, 8, 0, 0]])
+    assert headloss.packed_batch({"input_ids": gaps, "attention_mask": (gaps != 0).long()}, left_padding=True) is None
+    trained = torch.zeros(3, 5, dtype=torch.bool)
+    trained[0, 2] = trained[2, 3] = True  # predicts row 0's second token, row 2's fourth
+    assert headloss.packed_batch({"input_ids": ids, "attention_mask": mask}, trained, left_padding=True) is not None
+    trained[0, 1] = True  # predicts row 0's first token from a padding slot: packed, from row 2's last token
+    assert headloss.packed_batch({"input_ids": ids, "attention_mask": mask}, trained, left_padding=True) is None
+
+
+def test_only_rotary_models_pack_left_padded_rows(varied_model):
+    from transformers import AutoModelForCausalLM, GPT2Config, GPT2LMHeadModel
+
+    assert headloss.rotary_positions(AutoModelForCausalLM.from_pretrained(str(varied_model(3))))
+    gpt2 = GPT2LMHeadModel(GPT2Config(n_layer=1, n_head=2, n_embd=16, vocab_size=64, n_positions=32))
+    assert not headloss.rotary_positions(gpt2)  # a learned position table: a shifted row is another function
+
+
+def test_grpo_scores_left_and_right_padded_rows_packed_as_padded(varied_model, tmp_path, monkeypatch):
+    """GRPO's answers (after prompts of different lengths, so left-padded, and of different lengths, so right-padded)
+    score through the packed rows to the padded batch's log-probabilities, loss and gradients."""
+    import json
+
+    from ftlib.training import build_trainer
+    from tests.test_alignment import PROMPTS
+    from tests.test_fastpath import _loss_and_grads_of, small_grpo_config
+
+    monkeypatch.setenv("FTLIB_CPU_BF16", "0")
+    config = small_grpo_config(varied_model(6), grpo_temperature=0.7)
+    longer = [{"role": "user", "content": "Tell me all you know about the number seven, in a few plain words."}]
+    trainer = build_trainer(config, tmp_path, rows=(PROMPTS + [{"prompt": longer}], [])).trainer
+    base = trainer.model.get_base_model()
+    assert getattr(base, headloss.PACK_ROWS) and getattr(base, headloss.PACK_LEFT_PADDED)
+    with torch.no_grad():  # B starts at zero, which would leave A's gradients zero
+        gen = torch.Generator().manual_seed(11)
+        for name, param in trainer.model.named_parameters():
+            if "lora_B" in name:
+                param.copy_(torch.randn(param.shape, generator=gen) * 0.05)
+    prompts = [json.dumps(PROMPTS[0]["prompt"])] * 2 + [json.dumps(longer)] * 2
+    answers = trainer.rollout_func(prompts, trainer)
+    answers["completion_ids"][1] = answers["completion_ids"][1][:3]  # as if it had ended there: right padding
+    trainer.rollout_func = lambda prompts, trainer: answers  # both layouts score the same answers
+    inputs = [{"prompt": p} for p in prompts]
+    packed_calls = []
+    original = headloss.packed_batch
+
+    def spy(kwargs, trained=None, left_padding=False):
+        packed = original(kwargs, trained, left_padding)
+        mask = kwargs["attention_mask"]
+        packed_calls.append((packed is not None, bool((mask[:, 0] == 0).any()), bool((mask[:, -1] == 0).any())))
+        return packed
+
+    monkeypatch.setattr(headloss, "packed_batch", spy)
+
+    def score():
+        trainer.model.train()
+        scored = trainer._generate_and_score_completions(inputs)
+        return scored, _loss_and_grads_of(trainer, scored)
+
+    packed_scored, (packed_loss, packed_grads) = score()
+    assert packed_calls and all(packed for packed, _, _ in packed_calls)
+    assert any(left for _, left, _ in packed_calls) and any(right for _, _, right in packed_calls)
+    setattr(base, headloss.PACK_ROWS, False)
+    padded_scored, (padded_loss, padded_grads) = score()
+    mask = padded_scored["completion_mask"].bool()
+    for key in ("old_per_token_logps", "ref_per_token_logps"):
+        if padded_scored.get(key) is not None:
+            torch.testing.assert_close(packed_scored[key][mask], padded_scored[key][mask], rtol=1e-5, atol=1e-5)
+    assert packed_loss == pytest.approx(padded_loss, rel=1e-4, abs=1e-6)
+    assert any(g.abs().sum() > 0 for g in padded_grads.values())
+    # The packed rows' positions start at 0, the padded rows' after their left padding: the same attention scores
+    # (rotary embeddings see only relative positions) with other rounding, ~1e-5 of a gradient's largest element.
+    for name, grad in padded_grads.items():
+        scale = float(grad.abs().max())
+        torch.testing.assert_close(packed_grads[name], grad, rtol=1e-3, atol=1e-4 * scale + 1e-8, msg=name)
