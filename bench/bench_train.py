@@ -589,7 +589,7 @@ def run_side(
                 "flops": 0.0,
                 "steps_per_s": timed_steps / timed_wall,
                 "completions": completions,
-                "completions_per_s": timed_steps * config.batch_size * config.grpo_group_size / timed_wall,
+                "completions_per_s": timed_steps * config.batch_size * world * config.grpo_group_size / timed_wall,
                 "generation_s": generation[0],  # of the whole run (wall_s), warm-up steps included
                 "mean_reward": sum(h["reward"] for h in logged) / len(logged) if logged else float("nan"),
                 "completion_length": sum(lengths) / len(lengths) if lengths else float("nan"),
