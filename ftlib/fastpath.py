@@ -12,8 +12,9 @@ Measured on the team's CPU (bench/bench_train.py, BENCHMARKS.md), where a LoRA s
   most `CPU_TOKEN_BUDGET` tokens with gradient accumulation. The Trainer divides every micro-batch's summed loss
   by the trained tokens of the whole step (`num_items_in_batch`), so the update is the one the whole batch gives;
   smaller groups of length-sorted rows also carry less padding. On a GPU, one big batch uses it best: no split.
-  An SFT micro-batch on CPU carries no padding at all: its rows are laid end to end (`padding_free`); so do DPO's
-  chosen and rejected rows, which TRL pads, inside the fast LM head (`fuse_head(pack_rows=True)`).
+  An SFT micro-batch on CPU carries no padding at all: its rows are laid end to end (`padding_free`); so are the
+  rows TRL's alignment trainers pad (DPO's, KTO's, GRPO's inside the fast LM head, `fuse_head(pack_rows=True)`; the
+  reward model's in its forward, `pack_score_rows`).
 
 - On a CPU with native bf16 matmuls (AVX512_BF16 or AMX), a LoRA SFT run with dtype `auto` keeps the frozen base
   in bf16 (matmuls ~2x faster than fp32, activations half the size) and the adapter weights, their gradients and
@@ -360,7 +361,7 @@ def share_mask_draws(model) -> int:
 def fuse_head(model, temperature: float = 1.0, pack_rows: bool = False) -> bool:
     """Score only the trained positions in the LM head of a model a TRL trainer gave its fused head (see
     ftlib.headloss); `temperature` is the one the trainer gave that head (GRPO's; 1 elsewhere). `pack_rows`: its
-    right-padded batches run padding-free (`headloss.pack_padded_rows`; DPO, where `padding_free` allows)."""
+    padded batches run padding-free (`headloss.pack_padded_rows`; DPO, KTO, GRPO, where `padding_free` allows)."""
     if not enabled():
         return False
     from ftlib import headloss
@@ -490,20 +491,20 @@ def _cpu_model(model):
 
 
 def padding_free_allowed() -> bool:
-    """Whether this server's settings let CPU runs be padding-free (SFT, DPO, the reward model): the fast path on
-    and `FTLIB_PADDING_FREE` not 0 (what the Batches page can know without a model; `padding_free` also probes the
+    """Whether this server's settings let CPU runs be padding-free (SFT and the alignment trainers): the fast path
+    on and `FTLIB_PADDING_FREE` not 0 (what the Batches page can know without a model; `padding_free` also probes the
     run's model)."""
     return enabled() and os.environ.get("FTLIB_PADDING_FREE", "1").strip().lower() not in ("0", "false", "no", "off")
 
 
 def padding_free(model) -> bool:
-    """Whether an SFT run on this model lays each micro-batch's rows end to end in one sequence (TRL's
+    """Whether a run on this model lays each SFT micro-batch's rows end to end in one sequence (TRL's
     `padding_free`: no pad tokens, positions restarting at each row) instead of padding them to the longest: on CPU
     with the fast path, where ftlib.cpu_attention attends each row on its own (its padded layout holds only the
     attention's q, k and v). Every product, norm and dropout mask then skips the padding (~11% of the tokens of the
-    benchmark's length-sorted micro-batches). DPO's and the reward model's right-padded pairs run so too
-    (`fuse_head(pack_rows=True)`, `pack_score_rows`). `FTLIB_PADDING_FREE=0` pads them (to measure what this is
-    worth)."""
+    benchmark's length-sorted micro-batches). The alignment trainers' padded rows run so too (DPO, KTO and GRPO
+    through `fuse_head(pack_rows=True)`, the reward model through `pack_score_rows`). `FTLIB_PADDING_FREE=0` pads
+    them (to measure what this is worth)."""
     if not padding_free_allowed():
         return False
     base = _cpu_model(model)
@@ -511,7 +512,7 @@ def padding_free(model) -> bool:
         return False
     # A reward model's classifier returns one score per row: its decoder's hidden states show what rows read.
     return packed_rows.keeps_packed_rows_apart(
-        packed_rows.decoder_of(base) if packed_rows.pools_like_transformers(base) else base
+        packed_rows.decoder_of(base) if packed_rows.is_sequence_classifier(base) else base
     )
 
 

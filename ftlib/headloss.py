@@ -254,13 +254,24 @@ def packed_batch(kwargs: dict, trained: torch.Tensor | None = None, left_padding
     return inputs, starts[:, None] + offsets
 
 
+# Rotary embeddings whose frequencies do not depend on the positions a forward is given: a row's attention is the same
+# whatever its first position. Not "dynamic" NTK or "longrope", which pick frequencies from the largest position seen.
+SHIFT_INVARIANT_ROPE = ("default", "linear", "llama3", "yarn")
+
+
 def rotary_positions(model) -> bool:
     """Whether the decoder of `model` (a transformers causal LM) places tokens by rotary embeddings only (Llama,
-    Qwen2, Mistral, Gemma: a `rotary_emb` module, no learned position table), where a uniform shift of a row's
-    positions leaves its attention unchanged: what `packed_batch(left_padding=True)` needs."""
+    Qwen2, Mistral, Gemma: a `rotary_emb` module, no learned position table) of a kind in SHIFT_INVARIANT_ROPE, where
+    a uniform shift of a row's positions leaves its attention unchanged: what `packed_batch(left_padding=True)`
+    needs."""
     decoder = getattr(model, "base_model", model)
     learned = any(isinstance(m, torch.nn.Embedding) and "pos" in name for name, m in decoder.named_modules())
-    return hasattr(decoder, "rotary_emb") and not learned
+    if learned or not hasattr(decoder, "rotary_emb"):
+        return False
+    config = model.config.get_text_config() if hasattr(model.config, "get_text_config") else model.config
+    rope = getattr(config, "rope_parameters", None) or getattr(config, "rope_scaling", None) or {}
+    kinds = [rope] if not any(isinstance(v, dict) for v in rope.values()) else list(rope.values())  # per layer type
+    return all(kind.get("rope_type", kind.get("type", "default")) in SHIFT_INVARIANT_ROPE for kind in kinds)
 
 
 def _cast_head(head, dtype):
@@ -326,6 +337,7 @@ __all__ = [
     "PACKED_TOKENS",
     "PACK_LEFT_PADDED",
     "PACK_ROWS",
+    "SHIFT_INVARIANT_ROPE",
     "fuse_lm_head",
     "pack_padded_rows",
     "packed_batch",

@@ -1,7 +1,8 @@
 """Rows laid end to end in one sequence: whether a model keeps them apart, and a reward model's right-padded batches
 run that way on CPU. Part of the training fast path (fastpath.py).
 
-`keeps_packed_rows_apart` probes a model for what padding-free batches, packing and DPO's packed rows need.
+`keeps_packed_rows_apart` probes a model for what padding-free SFT batches, packing and the alignment trainers'
+packed rows need.
 
 TRL's `RewardTrainer` scores a batch of chosen rows followed by their rejected rows, each right-padded to the
 longest (`DataCollatorForPreference`; 12.8% of the shipped pairs' positions are padding), and a sequence
@@ -14,8 +15,8 @@ row's score where transformers' rule puts it: the same scores as the padded batc
 Only for models that keep packed rows apart (`fastpath.padding_free` probes the decoder with
 `keeps_packed_rows_apart`) and whose class pools with transformers' generic rule; any other call (labels given, left
 padding, a pooled position on padding because the batch was padded with another id, other inputs) runs the model's
-own forward. Not known here: the LM head's trained-position scoring (headloss.py), the attention's padded layout for
-packed rows (cpu_attention.py).
+own forward. The packing itself is `headloss.packed_batch`, shared with the fast LM head (DPO, KTO, GRPO); the
+attention's padded layout for packed rows is cpu_attention's.
 """
 
 from __future__ import annotations
@@ -34,9 +35,9 @@ def keeps_packed_rows_apart(model) -> bool:
     """Whether `model` attends rows laid end to end (position ids restarting at 0, no attention mask, flash
     attention's `cu_seq_lens` given) each on its own, as padding-free batches and packing need: the logits of a
     second row packed behind a first equal those of the row alone. Llama-style models do (transformers builds a
-    block mask from the position ids); GPT-2 and OPT (transformers 5) do not: their rows read each other's tokens.
-    Two forwards of a few tokens, without gradients; compares the logits (a decoder without a head: its last hidden
-    states); False when the probe itself fails."""
+    block mask from the position ids); OPT (transformers 5) does not: its rows read each other's tokens. Two forwards
+    of a few tokens, without gradients; compares the logits per token (a decoder without a head: its last hidden
+    states; not a classifier's one score per row: probe its decoder, `decoder_of`); False when the probe fails."""
     config = model.config.get_text_config() if hasattr(model.config, "get_text_config") else model.config
     first, second = [5, 6, 7], [8, 9]
     vocab = int(getattr(config, "vocab_size", 0) or 0)
@@ -66,6 +67,8 @@ def keeps_packed_rows_apart(model) -> bool:
         return False
     finally:
         model.train(was_training)
+    if packed.shape != alone.shape or packed.numel() == 0:
+        return False  # not one output per token (a classifier's pooled scores): nothing to compare
     # A row that read the other one's tokens differs by a good part of the logits' scale (0.3 of ~1 on random
     # weights); the same row computed in another shape differs by rounding only.
     tolerance = (1e-4 if packed.dtype == torch.float32 else 2e-2) * float(alone.abs().max()) + 1e-5
@@ -91,8 +94,14 @@ def pools_like_transformers(model) -> bool:
 
 
 def decoder_of(model):
-    """The decoder under a sequence classifier (its `base_model_prefix` attribute, `model` for Llama)."""
-    return getattr(model, model.base_model_prefix)
+    """The decoder under a transformers model with a head (its `base_model_prefix` attribute: `model` for Llama,
+    `transformer` for GPT-2); the model itself without one."""
+    return getattr(model, getattr(model, "base_model_prefix", ""), model)
+
+
+def is_sequence_classifier(model) -> bool:
+    """Whether `model` is a transformers sequence classifier (one pooled score per row, whatever its pooling)."""
+    return type(model).__name__.endswith("ForSequenceClassification")
 
 
 def pack_score_rows(model) -> bool:
@@ -104,7 +113,8 @@ def pack_score_rows(model) -> bool:
 
     def forward(self, *args, **kwargs):
         output = None if args else packed_scores(self, kwargs)
-        return output if output is not None else original(*args, **kwargs)
+        # The attribute, not a closure: a deep copy of the model falls back to its own forward.
+        return output if output is not None else getattr(self, _ORIGINAL)(*args, **kwargs)
 
     setattr(model, _ORIGINAL, original)
     model.forward = types.MethodType(forward, model)
@@ -124,9 +134,12 @@ def packed_scores(model, kwargs: dict):
     (see the module docstring). Its `hidden_states` and `attentions` are None, as TRL asks for neither."""
     from transformers.modeling_outputs import SequenceClassifierOutputWithPast
 
-    if kwargs.get("labels") is not None:
+    config = model.config.get_text_config()
+    if kwargs.get("labels") is not None or kwargs.get("return_dict") is False:
         return None
-    pad = model.config.get_text_config().pad_token_id
+    if config.output_hidden_states or config.output_attentions:
+        return None  # asked for by the config: only the model's own forward returns them
+    pad = config.pad_token_id
     packed = packed_batch(kwargs)
     if pad is None or packed is None:
         return None  # without a pad token transformers refuses batches of several rows: let it say so
@@ -143,6 +156,7 @@ def packed_scores(model, kwargs: dict):
 
 __all__ = [
     "decoder_of",
+    "is_sequence_classifier",
     "keeps_packed_rows_apart",
     "pack_score_rows",
     "packed_scores",

@@ -290,8 +290,8 @@ for tab, (title, batch) in zip(st.tabs(list(views)), views.items(), strict=True)
     with tab:
         if title == "Packing" and pairs_shown:
             st.info(f"How these sequences would lie end to end; a run does not do this. {batching.PAIRS_NOT_PACKED}")
-        # SFT and DPO runs on CPU lay right-padded rows end to end (ftlib.fastpath.padding_free, DPO's pairs through
-        # ftlib.headloss.pack_padded_rows); GPUs pad.
+        # SFT, DPO and reward-model runs on CPU lay right-padded rows end to end (ftlib.fastpath.padding_free; pairs
+        # through ftlib.headloss.pack_padded_rows and ftlib.packed_rows.pack_score_rows); GPUs pad.
         padding_free = title.startswith("Right") and not cuda_available() and fastpath.padding_free_allowed()
         trained_as = packed_in_training if title == "Packing" else padding_free_in_training if padding_free else None
         draw(batch, shown, original_labels, title.split()[0].lower(), trained_as, padding_free, pairs_shown)

@@ -473,6 +473,10 @@ def test_only_rotary_models_pack_left_padded_rows(varied_model):
     assert headloss.rotary_positions(AutoModelForCausalLM.from_pretrained(str(varied_model(3))))
     gpt2 = GPT2LMHeadModel(GPT2Config(n_layer=1, n_head=2, n_embd=16, vocab_size=64, n_positions=32))
     assert not headloss.rotary_positions(gpt2)  # a learned position table: a shifted row is another function
+    config = AutoModelForCausalLM.from_pretrained(str(varied_model(3))).config
+    config.rope_parameters = {"rope_type": "dynamic", "factor": 2.0, "rope_theta": 10000.0}
+    dynamic = AutoModelForCausalLM.from_config(config)
+    assert not headloss.rotary_positions(dynamic)  # frequencies from the largest position: a shift changes them
 
 
 def test_grpo_scores_left_and_right_padded_rows_packed_as_padded(varied_model, tmp_path, monkeypatch):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from ftlib import packed_rows
+from ftlib import fastpath, packed_rows
 from tests.test_training import PREF_ROWS, tiny_config
 
 PAD = 2  # the tiny model's pad token is the tokenizer's end of text: rows may end with it
@@ -38,11 +38,13 @@ def _right_padded(rows: list[list[int]]) -> dict:
 def test_packed_scores_equal_transformers_padded_forward_with_its_pooling_rule(classifier):
     # Row 2 ends with the pad id (an end-of-text token kept in the row): transformers scores it one token earlier,
     # at its last token that is not the pad id; so must the packed rows.
-    batch = _right_padded([[5, 6, 7, 8, 9, 10], [11, 12], [13, 14, 15, PAD], [16, 17, 18, 19, 20]])
+    # Row 4 is nothing but pad ids (attended all the same): transformers scores it at its first slot.
+    batch = _right_padded([[5, 6, 7, 8, 9, 10], [11, 12], [13, 14, 15, PAD], [16, 17, 18, 19, 20], [PAD, PAD]])
+    batch["attention_mask"][4, :2] = 1
     with torch.no_grad():
         padded = classifier(**batch, use_cache=False).logits
         packed = packed_rows.packed_scores(classifier, dict(batch, use_cache=False, labels=None, return_dict=True))
-    assert packed is not None and packed.logits.shape == padded.shape == (4, 1)
+    assert packed is not None and packed.logits.shape == padded.shape == (5, 1)
     assert padded.std() > 1e-2  # the rows score differently: a mixed-up row would show
     torch.testing.assert_close(packed.logits, padded, rtol=1e-5, atol=1e-5)
 
@@ -59,10 +61,16 @@ def test_calls_packing_cannot_reproduce_run_the_padded_forward(classifier):
 
 
 def test_only_classifiers_with_transformers_generic_pooling_are_wrapped(classifier, varied_model):
-    from transformers import AutoModelForCausalLM
+    from transformers import AutoModelForCausalLM, GPT2Config, GPT2ForSequenceClassification
 
     causal = AutoModelForCausalLM.from_pretrained(str(varied_model(3)))
     assert not packed_rows.pack_score_rows(causal)
+    # GPT-2's classifier pools with a forward of its own: probed (on its decoder) without failing, never wrapped.
+    config = GPT2Config(n_layer=1, n_head=2, n_embd=16, vocab_size=64, n_positions=32, num_labels=1, pad_token_id=0)
+    gpt2 = GPT2ForSequenceClassification(config)
+    assert packed_rows.is_sequence_classifier(gpt2) and not packed_rows.pools_like_transformers(gpt2)
+    fastpath.padding_free(gpt2)  # the probe reads its decoder: it answers instead of raising on pooled scores
+    assert not fastpath.pack_score_rows(gpt2)
     assert packed_rows.pack_score_rows(classifier) and not packed_rows.pack_score_rows(classifier)  # once
     calls = []
     original = packed_rows.packed_scores
@@ -81,8 +89,36 @@ def test_only_classifiers_with_transformers_generic_pooling_are_wrapped(classifi
 
 
 def test_the_probe_reads_a_classifiers_decoder(classifier):
-    """The classifier's logits are one score per row; the probe compares its decoder's hidden states."""
+    """The classifier's logits are one score per row; the probe compares its decoder's hidden states, and says no
+    (rather than failing) when handed the classifier itself."""
     assert packed_rows.keeps_packed_rows_apart(packed_rows.decoder_of(classifier))
+    assert not packed_rows.keeps_packed_rows_apart(classifier)
+    assert fastpath.padding_free(classifier)
+
+
+def test_packing_steps_aside_for_outputs_only_the_models_forward_gives(classifier):
+    batch = _right_padded([[5, 6, 7], [8, 9]])
+    assert packed_rows.packed_scores(classifier, dict(batch, return_dict=False)) is None
+    classifier.config.output_hidden_states = True
+    try:
+        assert packed_rows.packed_scores(classifier, dict(batch)) is None
+    finally:
+        classifier.config.output_hidden_states = False
+    assert packed_rows.packed_scores(classifier, dict(batch)) is not None
+
+
+def test_a_deep_copy_of_a_wrapped_classifier_falls_back_to_its_own_forward(classifier):
+    import copy
+
+    assert packed_rows.pack_score_rows(classifier)
+    try:
+        twin = copy.deepcopy(classifier)
+        with torch.no_grad():
+            twin.score.weight.mul_(2)
+            batch = _right_padded([[5, 6, 7], [8, 9, 10]])  # no padding: both take their own forward
+            torch.testing.assert_close(twin(**batch).logits, 2 * classifier(**batch).logits, rtol=1e-5, atol=1e-6)
+    finally:
+        packed_rows.unpack_score_rows(classifier)
 
 
 def _reward_trainer(model_dir, path):
