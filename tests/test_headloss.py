@@ -230,11 +230,21 @@ def test_sft_trainers_get_the_fast_head_unless_the_fast_path_is_off(varied_model
     assert not hasattr(plain.trainer.model.get_base_model(), "_ftlib_trl_forward")
 
 
+def _trained(config, path, rows: list[dict]):
+    """(the trainer, its logged steps, its trained weights) after a run of `config` on `rows` in `path`."""
+    from ftlib.training import build_trainer
+
+    trainer = build_trainer(config, path, rows=(rows, [])).trainer
+    trainer.train()
+    logs = [h for h in trainer.state.log_history if "loss" in h]
+    weights = {n: p.detach().clone() for n, p in trainer.model.named_parameters() if p.requires_grad}
+    return trainer, logs, weights
+
+
 @pytest.mark.parametrize("tuning", ["lora", "full"])
 def test_dpo_steps_match_with_the_fast_head_on_and_off(varied_model, tmp_path, monkeypatch, tuning):
     """DPO scores chosen and rejected completions (and, for full DPO, a reference copy) through the fast head:
     same losses, reward metrics and trained weights as with TRL's head."""
-    from ftlib.training import build_trainer
     from tests.test_training import PREF_ROWS
 
     config = tiny_config(
@@ -247,12 +257,7 @@ def test_dpo_steps_match_with_the_fast_head_on_and_off(varied_model, tmp_path, m
     )
 
     def train(name):
-        prepared = build_trainer(config, tmp_path / name, rows=(PREF_ROWS, []))
-        trainer = prepared.trainer
-        trainer.train()
-        logs = [h for h in trainer.state.log_history if "loss" in h]
-        weights = {n: p.detach().clone() for n, p in trainer.model.named_parameters() if p.requires_grad}
-        return trainer, logs, weights
+        return _trained(config, tmp_path / name, PREF_ROWS)
 
     monkeypatch.setenv("FTLIB_CPU_BF16", "0")  # fp32 on every machine: this compares the two heads exactly
     calls = []
@@ -279,7 +284,6 @@ def test_dpo_steps_match_with_the_fast_head_on_and_off(varied_model, tmp_path, m
 def test_dpo_rows_run_padding_free_with_the_losses_and_weights_of_padded_rows(varied_model, tmp_path, monkeypatch):
     """DPO's right-padded chosen and rejected rows run end to end in one sequence (headloss.pack_padded_rows): the
     same losses, rewards and trained weights as the padded batch; FTLIB_PADDING_FREE=0 pads them."""
-    from ftlib.training import build_trainer
     from tests.test_training import PREF_ROWS
 
     config = tiny_config(varied_model(6), method="dpo", batch_size=2, max_steps=3, learning_rate=3e-2)
@@ -295,11 +299,7 @@ def test_dpo_rows_run_padding_free_with_the_losses_and_weights_of_padded_rows(va
     monkeypatch.setenv("FTLIB_CPU_BF16", "0")  # fp32 on every machine: the two layouts compare to rounding
 
     def train(name):
-        trainer = build_trainer(config, tmp_path / name, rows=(PREF_ROWS, [])).trainer
-        trainer.train()
-        logs = [h for h in trainer.state.log_history if "loss" in h]
-        weights = {n: p.detach().clone() for n, p in trainer.model.named_parameters() if p.requires_grad}
-        return trainer, logs, weights
+        return _trained(config, tmp_path / name, PREF_ROWS)
 
     packed, packed_logs, packed_weights = train("packed")
     assert getattr(packed.model.get_base_model(), headloss.PACK_ROWS, False)
@@ -406,7 +406,6 @@ def test_a_second_backward_through_the_head_raises_instead_of_reusing_overwritte
 def test_kto_rows_run_padding_free_with_the_losses_and_weights_of_padded_rows(varied_model, tmp_path, monkeypatch):
     """KTO's right-padded rows (its completions and the KL sequences, policy and reference forwards) run end to end
     through the fast head as DPO's do: the same losses, KL estimates, rewards and trained weights as padded rows."""
-    from ftlib.training import build_trainer
     from tests.test_alignment import UNPAIRED
 
     config = tiny_config(varied_model(6), method="kto", batch_size=4, max_steps=3, learning_rate=3e-2)
@@ -422,11 +421,7 @@ def test_kto_rows_run_padding_free_with_the_losses_and_weights_of_padded_rows(va
     monkeypatch.setenv("FTLIB_CPU_BF16", "0")
 
     def train(name):
-        trainer = build_trainer(config, tmp_path / name, rows=(UNPAIRED, [])).trainer
-        trainer.train()
-        logs = [h for h in trainer.state.log_history if "loss" in h]
-        weights = {n: p.detach().clone() for n, p in trainer.model.named_parameters() if p.requires_grad}
-        return trainer, logs, weights
+        return _trained(config, tmp_path / name, UNPAIRED)
 
     packed, packed_logs, packed_weights = train("packed")
     assert getattr(packed.model.get_base_model(), headloss.PACK_ROWS, False)
