@@ -137,7 +137,7 @@ def packed_scores(model, kwargs: dict):
     config = model.config.get_text_config()
     if kwargs.get("labels") is not None or kwargs.get("return_dict") is False:
         return None
-    if config.output_hidden_states or config.output_attentions:
+    if getattr(model.config, "output_hidden_states", False) or getattr(model.config, "output_attentions", False):
         return None  # asked for by the config: only the model's own forward returns them
     pad = config.pad_token_id
     packed = packed_batch(kwargs)
