@@ -30,6 +30,7 @@ from ui.batch_view import (
     Shown,
     grid_html,
     overview,
+    padding_free_runs,
     padding_said,
 )
 from ui.common import active_model, cached_split, cached_tokenizer, require_split, user_errors
@@ -51,18 +52,18 @@ def draw(
     key: str,
     trained_as=None,
     padding_free: bool = False,
-    pairs: bool = False,
+    runs: str = "SFT runs",
 ) -> None:
     """The batch's numbers, grid and overview. `trained_as`: the batch's statistics as training computes it (a packed
     batch runs padding-free, so the padding that squares off the picture is not computed); the picture's own if
-    None. `padding_free`: this server's runs do not compute the right padding either (`padding_said`); `pairs`: the
-    rows are preference pairs' answers."""
+    None. `padding_free`: this server's runs do not compute the right padding either (`padding_said`); `runs`: which
+    runs (`padding_free_runs`)."""
     drawn = batch.stats()
     s = trained_as or drawn
     a, b, c, d = st.columns(4)
     a.metric("Rows × positions", f"{batch.shape[0]} × {batch.shape[1]}")
     b.metric("Padding", f"{s.padded_positions} ({s.pad_fraction:.0%})")
-    b.caption(padding_said(batch.layout, drawn, s, padding_free, pairs))
+    b.caption(padding_said(batch.layout, drawn, s, padding_free, runs))
     c.metric("Trained tokens", s.trained_tokens)
     trained = s.trained_tokens > 0
     d.metric(
@@ -285,7 +286,8 @@ with user_errors("Could not batch the rows"):
     padding_free_in_training = batching.pack(examples, sum(lengths), pad_id, strategy="in_order").stats()
 st.caption("Hover a cell for its token id, attention, label and position id.")
 # The preview lays out each pair's two answers as sequences; a run never packs pairs.
-pairs_shown = any(row_kind(r) == "preference" for r in train[first : first + n_rows])
+kinds_shown = {row_kind(r) for r in train[first : first + n_rows]}
+pairs_shown = "preference" in kinds_shown
 for tab, (title, batch) in zip(st.tabs(list(views)), views.items(), strict=True):
     with tab:
         if title == "Packing" and pairs_shown:
@@ -294,7 +296,8 @@ for tab, (title, batch) in zip(st.tabs(list(views)), views.items(), strict=True)
         # through ftlib.headloss.pack_padded_rows and ftlib.packed_rows.pack_score_rows); GPUs pad.
         padding_free = title.startswith("Right") and not cuda_available() and fastpath.padding_free_allowed()
         trained_as = packed_in_training if title == "Packing" else padding_free_in_training if padding_free else None
-        draw(batch, shown, original_labels, title.split()[0].lower(), trained_as, padding_free, pairs_shown)
+        runs = padding_free_runs(kinds_shown)
+        draw(batch, shown, original_labels, title.split()[0].lower(), trained_as, padding_free, runs)
 with st.expander("Why training pads on the right and generation on the left", expanded=True):
     st.markdown(WHY_PADDING)
 with st.expander("What packing saves, and what it costs", expanded=True):

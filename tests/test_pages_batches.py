@@ -285,7 +285,7 @@ def test_the_right_padding_tab_says_whether_this_server_computes_the_padding(gpu
         at = at.run().switch_page("pages/3_Batches.py").run()
         assert not at.exception, at.exception
         captions[name] = " ".join(c.value for c in at.tabs[0].caption)
-    for (name, caption), runs in zip(captions.items(), ("SFT runs", "DPO and reward-model runs"), strict=True):
+    for (name, caption), runs in zip(captions.items(), ("SFT runs", "DPO, KTO and reward-model runs"), strict=True):
         if gpu:
             assert "computed in training" in caption and "padding-free" not in caption, name
         else:

@@ -55,13 +55,25 @@ WORK_HELP = (
 WORK_SAID = "Positions the model computes for each token it learns from: 1.00 wastes nothing."
 
 
-def padding_said(layout: str, drawn, trained_as, padding_free: bool = False, pairs: bool = False) -> str:
+def padding_free_runs(kinds) -> str:
+    """Who, on a CPU server, lays right-padded rows of these kinds (ftlib.rows.row_kind) end to end: SFT's collator,
+    and the alignment trainers' packed rows (ftlib.training.ALIGNMENT_PACKED; KTO reads pairs as good and bad rows).
+
+    >>> padding_free_runs({"preference"}), padding_free_runs({"unpaired"}), padding_free_runs({"sft"})
+    ('DPO, KTO and reward-model runs', 'KTO runs', 'SFT runs')
+    """
+    if "preference" in kinds:
+        return "DPO, KTO and reward-model runs"
+    return "KTO runs" if "unpaired" in kinds else "SFT runs"
+
+
+def padding_said(layout: str, drawn, trained_as, padding_free: bool = False, runs: str = "SFT runs") -> str:
     """What the padding number beside it counts (statistics are ftlib.batching.BatchStats: `drawn` of the picture,
     `trained_as` of what training computes). For packing they differ: the picture squares its rows off, training
     lays them end to end as one row, so the number is training's and the caption names the grey cells.
-    `padding_free`: this server's runs lay right-padded rows end to end too (SFT, DPO and the reward model on CPU):
-    then, as for packing, the numbers are training's and the caption gives the picture's (what a GPU run computes).
-    `pairs`: the rows are preference pairs' answers (DPO's and the reward model's)."""
+    `padding_free`: this server's runs lay right-padded rows end to end too (on CPU): then, as for packing, the
+    numbers are training's and the caption gives the picture's (what a GPU run computes). `runs`: who does
+    (`padding_free_runs`)."""
     if layout == "packed" and not drawn.padded_positions:
         return "No padding: the examples lie end to end, and training computes them just so."
     if layout == "packed":
@@ -77,7 +89,6 @@ def padding_said(layout: str, drawn, trained_as, padding_free: bool = False, pai
         cost = f"{drawn.pad_fraction:.0%} of the positions"
         if drawn.trained_tokens:
             cost += f", {drawn.computed_per_trained:.2f} positions per trained token"
-        runs = "DPO and reward-model runs" if pairs else "SFT runs"
         return (
             f"Grey cells after each row: this server's {runs} (on CPU) do not compute them: they lay these "
             f"{drawn.rows} rows end to end (padding-free), {trained_as.computed_positions} tokens in one row, so the "
@@ -280,5 +291,6 @@ __all__ = [
     "cell_text",
     "grid_html",
     "overview",
+    "padding_free_runs",
     "padding_said",
 ]
