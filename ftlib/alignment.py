@@ -358,8 +358,9 @@ class BatchedRollout:
         was_training = model.training
         model.eval()  # no dropout while writing answers
         try:
+            # Inverse-CDF draws: the same distribution as generate's multinomial, ~5x faster (ftlib.draws).
             results = sampling.generate(
-                model, self.tokenizer, rows, self.max_new_tokens, seed=seeds, top_alternatives=0
+                model, self.tokenizer, rows, self.max_new_tokens, seed=seeds, top_alternatives=0, draws="inverse_cdf"
             )
         finally:
             model.train(was_training)

@@ -395,17 +395,22 @@ def generate_stream(
     stop_ids: set[int] | None = None,
     top_alternatives: int = 5,
     lock=None,
+    draws: str = "multinomial",
 ) -> Iterator[list[tuple[int, TokenInfo]]]:
     """Decode all rows together; after each step yield `[(row_index, TokenInfo), ...]` for rows still running.
 
     `lock` (a threading.Lock) is held around each forward: PEFT's `adapter_names` works by hooks on the
     shared modules, so two generations must not run a forward through the same wrapped model at once.
-    Close the generator to stop early.
+    `draws`: how sampled rows draw (ftlib.draws): "multinomial" as `generate` does, or "inverse_cdf" (the same
+    distribution, faster, other tokens for a seed); ValueError for anything else. Close the generator to stop early.
     """
     import torch
 
     from ftlib import cpu_decode
+    from ftlib.draws import DRAWS, inverse_cdf_draws
 
+    if draws not in DRAWS:
+        raise ValueError(f"draws must be one of {', '.join(DRAWS)}, got {draws!r}")
     check_max_new_tokens(max_new_tokens)
     if not rows:
         return
@@ -476,11 +481,15 @@ def generate_stream(
             if sampled:
                 scores = process_logits(logits[idx], temps, ks, ps)
                 sprobs = scores.softmax(-1)
-                for j, i in enumerate(sampled):
-                    # One generator per row: its draws do not depend on the other rows in the batch.
-                    tok = torch.multinomial(sprobs[j : j + 1], 1, generator=generators[i])[0, 0]
-                    next_ids[i] = tok
-                    sample_probs[i] = sprobs[j, tok]
+                # One generator per row: its draws do not depend on the other rows in the batch.
+                if draws == "inverse_cdf":
+                    drawn = inverse_cdf_draws(sprobs, [generators[i] for i in sampled])
+                    next_ids[idx], sample_probs[idx] = drawn, sprobs.gather(1, drawn[:, None])[:, 0]
+                else:
+                    for j, i in enumerate(sampled):
+                        tok = torch.multinomial(sprobs[j : j + 1], 1, generator=generators[i])[0, 0]
+                        next_ids[i] = tok
+                        sample_probs[i] = sprobs[j, tok]
             next_ids = torch.where(running, next_ids, torch.full_like(next_ids, pad_id))
             chosen_p = probs.gather(1, next_ids[:, None])[:, 0]
             alt_p, alt_i = torch.topk(probs, top_alternatives, dim=-1) if top_alternatives else (None, None)
@@ -546,10 +555,12 @@ def generate(
     stop_ids: set[int] | None = None,
     top_alternatives: int = 5,
     lock=None,
+    draws: str = "multinomial",
 ) -> list[RowResult]:
     """Run `generate_stream` to the end and collect each row's tokens."""
     results = [RowResult(row=r) for r in rows]
-    for events in generate_stream(model, tokenizer, rows, max_new_tokens, seed, stop_ids, top_alternatives, lock):
+    stream = generate_stream(model, tokenizer, rows, max_new_tokens, seed, stop_ids, top_alternatives, lock, draws)
+    for events in stream:
         for i, info in events:
             results[i].tokens.append(info)
             if info.stop:

@@ -245,11 +245,13 @@ def test_grpo_answers_come_from_the_batched_decoding_one_generator_each(varied_m
     assert len(out["completion_ids"]) == 8 and out["logprobs"] is None
     ids = out["prompt_ids"][0]
     assert ids == list(encode_for_training(PROMPTS[:1], prepared.tokenizer, prepared.template, config)[0][0].input_ids)
-    # The same answers as one call of the studio's decoding loop with a seed per answer.
+    # The same answers as one call of the studio's decoding loop with a seed per answer (inverse-CDF draws).
     model = trainer.model.get_base_model()
     rows = [sampling.GenRow(tuple(p), sampling.DecodingSetting(temperature=0.9)) for p in out["prompt_ids"]]
     seeds = [int(s) for s in trainer.rollout_func.seeds(len(prompts), trainer.state.global_step)]
-    again = sampling.generate(model.eval(), prepared.tokenizer, rows, 8, seed=seeds, top_alternatives=0)
+    again = sampling.generate(
+        model.eval(), prepared.tokenizer, rows, 8, seed=seeds, top_alternatives=0, draws="inverse_cdf"
+    )
     assert out["completion_ids"] == [r.ids for r in again]
     assert len({tuple(c) for c in out["completion_ids"][:4]}) > 1  # a group's answers differ
 
