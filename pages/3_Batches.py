@@ -288,6 +288,7 @@ st.caption("Hover a cell for its token id, attention, label and position id.")
 # The preview lays out each pair's two answers as sequences; a run never packs pairs.
 kinds_shown = {row_kind(r) for r in train[first : first + n_rows]}
 pairs_shown = "preference" in kinds_shown
+runs = padding_free_runs(kinds_shown)  # who, on a CPU server, lays these rows end to end
 for tab, (title, batch) in zip(st.tabs(list(views)), views.items(), strict=True):
     with tab:
         if title == "Packing" and pairs_shown:
@@ -296,7 +297,6 @@ for tab, (title, batch) in zip(st.tabs(list(views)), views.items(), strict=True)
         # through ftlib.headloss.pack_padded_rows and ftlib.packed_rows.pack_score_rows); GPUs pad.
         padding_free = title.startswith("Right") and not cuda_available() and fastpath.padding_free_allowed()
         trained_as = packed_in_training if title == "Packing" else padding_free_in_training if padding_free else None
-        runs = padding_free_runs(kinds_shown)
         draw(batch, shown, original_labels, title.split()[0].lower(), trained_as, padding_free, runs)
 with st.expander("Why training pads on the right and generation on the left", expanded=True):
     st.markdown(WHY_PADDING)
