@@ -76,6 +76,27 @@ def test_form_explains_the_knobs_and_the_estimate_follows_the_settings(tiny_mode
     assert "every weight" in at.info[0].value
 
 
+def test_lora_and_qlora_offer_the_adapters_settings_and_full_fine_tuning_none(tiny_model_dir):
+    """A cold review: with LoRA or QLoRA picked, More settings had no rank, alpha, dropout or target layers (they
+    asked for `tuning`, which only the preference methods drew), and QLoRA no 4-bit format."""
+    workspace.save_split("numbers", SFT_ROWS[:10], SFT_ROWS[10:])
+    at = page(tiny_model_dir)
+    adapter = ("train_lora_r", "train_lora_alpha", "train_lora_dropout")
+    assert at.radio(key="train_method").value == "lora"
+    assert all(at.number_input(key=key).value is not None for key in adapter)
+    assert at.number_input(key="train_lora_r").value == 16 and at.number_input(key="train_lora_alpha").value == 32
+    keys = {w.key for w in at.main if getattr(w, "key", None)}
+    assert "train_lora_targets" in str(keys) and "train_quant_type" not in keys, keys
+    at.radio(key="train_method").set_value("qlora").run()
+    assert not at.exception
+    assert at.number_input(key="train_lora_r").value == 16
+    assert at.selectbox(key="train_quant_type").value == "nf4"
+    at.radio(key="train_method").set_value("full").run()
+    assert not at.exception
+    gone = {w.key for w in at.main if getattr(w, "key", None)}
+    assert not {"train_lora_r", "train_lora_alpha", "train_quant_type"} & gone, gone
+
+
 @pytest.mark.parametrize(
     "key, typed, says",
     [

@@ -295,6 +295,10 @@ def config_form(
             )
         except _Refused:
             refused.append(spec.label)
+        if spec.name == "method" and values.get("method") not in PREFERENCE_METHODS:
+            # LoRA, QLoRA and full fine-tuning say how the weights train by their name, as RunConfig sets it: the
+            # adapter's settings (rank, alpha, dropout, targets, 4-bit format) ask for `tuning`.
+            values["tuning"] = values.get("method")
         if spec.name in after and after[spec.name](where, values.get(spec.name)):
             refused.append(spec.label)  # it drew why, under the box
         if spec.name != "method":  # the options, the box under them and "Which method?" say it in plain words
