@@ -1,5 +1,5 @@
 """Split canonical rows into train and test: exact-duplicate removal, the test size (a ratio or a row count), a
-seeded disjoint split, and what a split too small means for a run.
+seeded disjoint split that keeps a row's copies on one side, and what a split too small means for a run.
 
     train, test = split_rows(rows, test_size=0.1, seed=0, dedupe=True)
     split_warnings(len(train), len(test))        # plain-words warnings for a tiny split, [] for a usable one
@@ -112,17 +112,45 @@ def split_rows(
 ) -> tuple[list[dict], list[dict]]:
     """(train, test): a seeded, reproducible, disjoint split; each keeps the rows' original order.
 
-    `test_size` is a ratio in (0, 1) or a row count. With `dedupe`, exact duplicate rows are dropped first,
-    so the same example cannot land in both splits.
+    `test_size` is a ratio in (0, 1) or a row count (`count_test_rows`). All exact copies of a row go to the same
+    side, so no held-out row is also trained on. The test split may then hold a few rows fewer than asked when the
+    copies do not add up to the count, or more when every row has more copies than that (it then holds the copies
+    of one row). Only a file of one row over and over cannot be kept apart: its copies go to both sides
+    (`rows_in_both` counts them). With `dedupe`, exact duplicates are dropped first. Without copies the split is the
+    seeded shuffle it always was: the same seed gives the same split.
 
     >>> train, test = split_rows([{"i": i} for i in range(10)], test_size=2, seed=0)
     >>> len(train), len(test)
     (8, 2)
+    >>> train, test = split_rows([{"i": 0}] * 3 + [{"i": 1}, {"i": 2}], test_size=2, seed=0)  # 3 copies of i=0
+    >>> [r["i"] for r in train], [r["i"] for r in test]
+    ([0, 0, 0], [1, 2])
     """
     if dedupe:
         rows, _ = dedupe_rows(rows)
     count = count_test_rows(len(rows), test_size)
-    order = list(range(len(rows)))
+    copies: dict[str, list[int]] = {}  # a row's positions, its copies included, in order of first appearance
+    for i, row in enumerate(rows):
+        copies.setdefault(_key(row), []).append(i)
+    # Without copies this is the shuffle of range(len(rows)) it always was: the same seed keeps the same split.
+    order = list(copies.values())
     random.Random(seed).shuffle(order)
-    test_ids = set(order[:count])
+    test_ids: set[int] = set()
+    for group in order:  # whole groups, in shuffled order, while they fit
+        if len(test_ids) + len(group) <= count:
+            test_ids.update(group)
+        if len(test_ids) == count:
+            break
+    if not test_ids:  # every row has more copies than the test split holds: the smallest group, or one row's copies
+        test_ids.update(min(order, key=len) if len(order) > 1 else order[0][:count])
     return ([r for i, r in enumerate(rows) if i not in test_ids], [r for i, r in enumerate(rows) if i in test_ids])
+
+
+def rows_in_both(train: list[dict], test: list[dict]) -> int:
+    """How many test rows are exact copies of a training row (0 after `split_rows`, unless all rows are one row).
+
+    >>> rows_in_both([{"q": 1}, {"q": 2}], [{"q": 2}, {"q": 3}])
+    1
+    """
+    trained = {_key(row) for row in train}
+    return sum(_key(row) in trained for row in test)

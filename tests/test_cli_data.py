@@ -270,3 +270,107 @@ def test_inspect_says_how_transcripts_and_wrapped_json_were_read(tmp_path, capsy
     wrapped.write_text(json.dumps({"version": "1", "data": [{"text": "Once upon a tide."}], "meta": {"n": 1}}))
     assert main(["data", "inspect", str(wrapped)]) == 0
     assert "note:       The rows are read from the key 'data'; the keys 'version', 'meta'" in capsys.readouterr().out
+
+
+# --- rows left out, copies, --map on every command that reads a data file ----------------------------------------
+
+
+def _jsonl(path: Path, lines: list) -> Path:
+    path.write_text("".join((line if isinstance(line, str) else json.dumps(line)) + "\n" for line in lines))
+    return path
+
+
+def test_split_names_every_row_it_leaves_out_up_to_ten_then_points_at_inspect(tmp_path, capsys):
+    """`data split` said "5 valid of 6 rows" and never which row was not written, nor why."""
+    good = [{"prompt": f"Tide {i}?", "completion": f"At {i}:05."} for i in range(6)]
+    path = _jsonl(tmp_path / "tides.jsonl", [good[0], "{broken", *good[1:]])
+    assert main(["data", "split", str(path), "--test-size", "1", "--out", str(tmp_path / "o")]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "format prompt_completion: 6 valid of 7 rows"
+    assert out[1] == "rows left out (1):" and out[2].startswith("  line 2: this line is not valid JSON")
+    # Fourteen broken lines: ten named, then how many more and the command that lists them all.
+    path = _jsonl(tmp_path / "many.jsonl", good + [{"prompt": f"Lost {i}?"} for i in range(14)])
+    assert main(["data", "split", str(path), "--out", str(tmp_path / "o2"), "--format", "prompt_completion"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    named = [line for line in out if line.startswith("  line ")]
+    assert [line.split(":")[0] for line in named] == [f"  line {n}" for n in range(7, 17)]
+    # the command reads the file as the split did (here: with --format)
+    assert f"  ... and 4 more; see `python -m ftlib data inspect {path} --format prompt_completion`" in out
+    clean = _jsonl(tmp_path / "clean.jsonl", good)
+    assert "rows left out" not in main_out(capsys, ["data", "split", str(clean), "--out", str(tmp_path / "o3")])
+
+
+def main_out(capsys, argv: list[str]) -> str:
+    assert main(argv) == 0
+    return capsys.readouterr().out
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_split_keeps_a_rows_copies_on_one_side_and_says_so(tmp_path, capsys, seed):
+    """Without --dedupe, copies of one row could land in train and in test: a held-out row the run trained on."""
+    rows = [{"prompt": f"Q{i}?", "completion": f"A{i}."} for i in range(12)]
+    path = _jsonl(tmp_path / "dups.jsonl", rows + rows[:4])  # rows 0-3 twice
+    out = tmp_path / "o"
+    printed = main_out(
+        capsys, ["data", "split", str(path), "--test-size", "0.25", "--seed", str(seed), "--out", str(out)]
+    )
+    train, test = ((out / f"{side}.jsonl").read_text().splitlines() for side in ("train", "test"))
+    assert not set(train) & set(test), "a test row is also a training row"
+    assert len(train) + len(test) == 16
+    assert "note: 4 rows are exact copies of other rows: each row's copies stay on one side" in printed
+    assert "--dedupe keeps one copy of each" in printed
+
+
+def test_split_warns_when_copies_cannot_be_kept_apart_and_when_the_test_size_moves(tmp_path, capsys):
+    one = _jsonl(tmp_path / "one.jsonl", [{"text": "The same line."}] * 4)
+    printed = main_out(capsys, ["data", "split", str(one), "--test-size", "1", "--out", str(tmp_path / "o")])
+    assert "warning: 1 test row is also in train (exact copies: the file holds one row over and over)" in printed
+    pairs = _jsonl(tmp_path / "twice.jsonl", [{"text": f"Line {i}."} for i in range(10)] * 2)
+    printed = main_out(capsys, ["data", "split", str(pairs), "--test-size", "3", "--out", str(tmp_path / "o2")])
+    assert "so the test split has 2 rows, not 3" in printed and "test:  2 texts -> " in printed
+    printed = main_out(
+        capsys, ["data", "split", str(pairs), "--test-size", "3", "--out", str(tmp_path / "o3"), "--dedupe"]
+    )
+    assert "10 duplicates dropped" in printed and "exact cop" not in printed and "test:  3 texts" in printed
+
+
+def test_split_folder_is_a_dataset_train_takes_with_its_mapping(tmp_path, capsys):
+    """`train` has no --map: a CSV whose columns need one is split with the mapping, and the folder (now with
+    meta.json, as the Data page saves a split) is what the run trains on."""
+    from ftlib.config import ConfigError, RunConfig
+    from ftlib.training import load_rows
+
+    path = tmp_path / "faq.csv"
+    path.write_text("ask,reply\nWhat is 7 x 6?,42.\nLargest planet?,Jupiter.\nRed planet?,Mars.\nSky colour?,Blue.\n")
+    with pytest.raises(ConfigError, match=r"data split .*faq.csv --map COLUMN=FIELD --out DIR`\) and train on it"):
+        load_rows(RunConfig(dataset=str(path)))
+    out = tmp_path / "faq_split"
+    argv = ["data", "split", str(path), "--map", "ask=instruction", "--map", "reply=output", "--out", str(out)]
+    main_out(capsys, [*argv, "--test-size", "1"])
+    meta = json.loads((out / "meta.json").read_text())
+    assert meta["column_map"] == {"instruction": "ask", "output": "reply"} and meta["format"] == "alpaca"
+    assert (meta["train_rows"], meta["test_rows"], meta["name"]) == (3, 1, "faq_split")
+    train, test, _ = load_rows(RunConfig(dataset=str(out)))
+    assert (len(train), len(test)) == (3, 1) and all("messages" in r or "prompt" in r for r in train + test)
+
+
+@pytest.mark.parametrize("command", [["tokens"], ["batch"], ["data", "inspect"]])
+def test_map_and_format_are_options_of_every_command_that_reads_a_file(tmp_path, capsys, command):
+    """The loading errors say "`--map question=instruction` in the CLI"; `tokens` answered "unknown option --map"."""
+    path = _jsonl(tmp_path / "qa.jsonl", [{"ask": "Capital of Peru?", "reply": "Lima."}])
+    assert main([*command, str(path), "--json"]) == 2
+    assert "--map" in capsys.readouterr().err  # the message names the option ...
+    mapped = ["--map", "ask=instruction", "--map", "reply=output"]
+    assert main([*command, str(path), *mapped, "--json"]) == 0  # ... and the command has it
+    report = json.loads(capsys.readouterr().out)
+    if command == ["tokens"]:
+        assert "Capital of Peru?" in report["text"] and report["skipped_rows"] == []
+    elif command == ["batch"]:
+        assert (report["rows"], report["skipped_rows"]) == (1, [])
+    # --format too: prompts only (`tokens` then exits 1: its check says SFT cannot train a prompt)
+    code = main([*command, str(path), "--map", "ask=prompt", "--format", "prompt_only", "--json"])
+    report = json.loads(capsys.readouterr().out)
+    assert code == (1 if command == ["tokens"] else 0)
+    assert report.get("kind", "prompt_only") == "prompt_only" and report.get("format", "prompt_only") == "prompt_only"
+    assert main([*command, str(path), "--map", "ask"]) == 2
+    assert "should look like COLUMN=FIELD" in capsys.readouterr().err

@@ -95,7 +95,7 @@ def test_preference_row_prints_chosen_and_rejected(tmp_path, capsys):
     )
     code, out = run_json(capsys, path, "--row", 0, "--template", "chatml")
     assert code == 0
-    assert set(out) == {"prompt_text", "chosen", "rejected"}
+    assert set(out) == {"prompt_text", "chosen", "rejected", "skipped_rows"} and out["skipped_rows"] == []
     assert out["prompt_text"] == "<|im_start|>user\nBest pet?<|im_end|>\n<|im_start|>assistant\n"
     for key, answer in (("chosen", "Dogs."), ("rejected", "Rocks.")):
         inner = out[key]
@@ -209,7 +209,7 @@ def test_every_row_kind_keeps_the_json_contract(kind, monkeypatch, capsys, tmp_p
         "unpaired": {"prompt": "Greet me", "completion": "Go away.", "label": False},
         "prompt_only": {"prompt": [{"role": "user", "content": "Write a shanty."}]},
     }[kind]
-    monkeypatch.setattr(ftlib.data, "load_file", lambda path: types.SimpleNamespace(rows=[row], errors=[]))
+    monkeypatch.setattr(ftlib.data, "load_file", lambda path, **read_as: types.SimpleNamespace(rows=[row], errors=[]))
     template, exit_code, trained, masked = KINDS[kind]
     code, out = run_json(capsys, tmp_path / "rows.jsonl", "--row", 0, "--template", template)
     assert code == exit_code
@@ -225,3 +225,28 @@ def test_every_row_kind_keeps_the_json_contract(kind, monkeypatch, capsys, tmp_p
         assert all(t["trained"] for t in out["tokens"])
     if kind == "prompt_only":
         assert not got and out["checks"][0]["code"] == "prompt_only"
+
+
+def test_rows_that_failed_to_load_are_named_not_skipped_in_silence(sft_file, capsys):
+    """--row counts valid rows only, and `tokens` never said that line 1 of the file was not read at all."""
+    assert main(["tokens", str(sft_file), "--row", "1", "--template", "chatml"]) == 0
+    captured = capsys.readouterr()
+    (warning,) = captured.err.splitlines()
+    assert warning.startswith(f"warning: 1 of 3 rows in {sft_file} is not used: line 1: this line is not valid JSON")
+    assert f"`python -m ftlib data inspect {sft_file}`" in warning and warning.endswith("--row 1 is line 3.")
+    assert "kind=sft" in captured.out  # the table is unchanged, on stdout
+    code, out = run_json(capsys, sft_file, "--row", 0, "--template", "chatml")
+    assert code == 0 and [(r["row"], r["where"]) for r in out["skipped_rows"]] == [(1, "line 1")]
+    assert "not valid JSON" in out["skipped_rows"][0]["message"]
+
+
+def test_out_of_range_and_empty_files_say_how_many_rows_failed(sft_file, tmp_path, capsys):
+    assert main(["tokens", str(sft_file), "--row", "2"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: --row 2 is out of range: ") and "2 valid rows (0 to 1); 1 other row failed" in err
+    broken = tmp_path / "broken.jsonl"
+    broken.write_text('{"messages": [{"role": "user", "content": "Only a question"}]}\n[1]\n', encoding="utf-8")
+    assert main(["tokens", str(broken)]) == 2
+    (line,) = capsys.readouterr().err.splitlines()  # it said "has 0 valid rows (0 to -1)"
+    assert line.startswith(f"error: {broken} has no valid row (2 rows failed to load: line 1: ")
+    assert "(0 to -1)" not in line and f"`python -m ftlib data inspect {broken}`" in line

@@ -4,6 +4,10 @@
 
 `os_error_message` words an OSError for the one `error:` line: what could not be done, to which path, why in
 plain words and what to do, where Python's own text is "[Errno 13] Permission denied: '...'".
+
+Every command that reads a data file takes `--format` and `--map` (`add_data_options`, read by `load_data`) and
+names each row it does not use, with where and why (`skipped_lines`, `skipped_warning`, `skipped_rows` for JSON),
+pointing at the `data inspect` command that lists them all.
 """
 
 from __future__ import annotations
@@ -45,3 +49,105 @@ def os_error_message(exc: OSError, action: str = "use", path: str | Path | None 
     if named is not None and where is not None and Path(where) != Path(named) and Path(named) in Path(where).parents:
         text += f" (at {named})"
     return text + (f"; {fix}" if fix else "")
+
+
+# --- reading a data file: the options every command that reads one has, and what it leaves out ------------------
+
+SHOWN_ROWS = 10  # rows a command lists by name before pointing at `data inspect` for the rest
+
+
+def add_data_options(parser) -> None:
+    """`--format` and `--map`, as every command that reads a data file has them (data inspect and split, tokens,
+    batch): the messages of `ftlib.data` tell the user to use them. `load_data(args)` reads the file with them."""
+    from ftlib.formats import FIELDS, FORMATS
+
+    parser.add_argument(
+        "--format", dest="fmt", default=None, metavar="FORMAT", help="force a format: " + ", ".join(FORMATS)
+    )
+    parser.add_argument(
+        "--map",
+        action="append",
+        default=[],
+        metavar="COLUMN=FIELD",
+        help="which column (or JSON key) holds which field, e.g. question=instruction (repeat); other columns "
+        "keep their names. Fields: " + ", ".join(FIELDS),
+    )
+
+
+def column_map(pairs: list[str]) -> dict[str, str] | None:
+    """`--map` pairs as load_file's column_map (field -> column).
+
+    >>> column_map(["question=instruction", "a=b=output"]), column_map([])
+    ({'instruction': 'question', 'output': 'a=b'}, None)
+    """
+    from ftlib.readers import DataError
+
+    out = {}
+    for pair in pairs:
+        column, sep, fld = pair.rpartition("=")
+        if not sep or not column or not fld:
+            raise DataError(f"--map '{pair}' should look like COLUMN=FIELD, e.g. --map question=instruction")
+        out[fld.strip()] = column.strip()
+    return out or None
+
+
+def load_data(args):
+    """The LoadResult of `args.file`, read with the command's --format and --map (see `add_data_options`)."""
+    from ftlib.data import load_file
+
+    return load_file(args.file, fmt=args.fmt, column_map=column_map(args.map))
+
+
+def inspect_command(args) -> str:
+    """The `data inspect` command that lists every row of the file the command read, read the same way."""
+    import shlex
+
+    words = ["python -m ftlib data inspect", shlex.quote(str(args.file))]
+    words += ["--format " + shlex.quote(args.fmt)] if args.fmt else []
+    words += ["--map " + shlex.quote(pair) for pair in args.map]
+    return " ".join(words)
+
+
+def skipped_rows(result) -> list[dict]:
+    """The rows of the file that are not among `result.rows`, as `data inspect --json` lists its errors:
+    [{"row": 1-based row of the file, "where": "line 2" / "data row 4 (line 8 of the file)", "message": why}]."""
+    return [
+        {"row": e.row, "where": result.where(e.row) if e.row else None, "message": e.message} for e in result.errors
+    ]
+
+
+def _where(entry: dict) -> str:
+    return entry["where"] or "the file"
+
+
+def skipped_lines(result, args, limit: int = SHOWN_ROWS) -> list[str]:
+    """The rows left out, one line each as `data inspect` prints them, at most `limit` then where to see the rest;
+    [] when every row was read."""
+    rows = skipped_rows(result)
+    if not rows:
+        return []
+    lines = [f"rows left out ({len(rows)}):"] + [f"  {_where(r)}: {r['message']}" for r in rows[:limit]]
+    if len(rows) > limit:
+        lines.append(f"  ... and {len(rows) - limit} more; see `{inspect_command(args)}`")
+    return lines
+
+
+def skipped_said(result, few: int = 3, longest: int = 120) -> str:
+    """The first `few` rows left out, each with its reason cut to `longest` characters: "line 2: ...; line 5: ..."."""
+    cut = [(r, r["message"]) for r in skipped_rows(result)[:few]]
+    return "; ".join(f"{_where(r)}: " + (m if len(m) <= longest else m[: longest - 1] + "…") for r, m in cut)
+
+
+def skipped_warning(result, args, few: int = 3) -> str | None:
+    """One `warning:` line naming how many rows of the file are not used, the first `few` with their reason and the
+    `data inspect` command that lists them all; None when every row was read."""
+    from ftlib.errors import plural
+
+    n = len(result.errors)
+    if not n:
+        return None
+    more = f" (and {n - few} more)" if n > few else ""
+    return (
+        f"warning: {n} of {plural(result.total, 'row')} in {args.file} {'is' if n == 1 else 'are'} not used: "
+        f"{skipped_said(result, few)}{more}. See every row with `{inspect_command(args)}`."
+    )

@@ -5,7 +5,9 @@
 Rows are encoded as training would encode them (`ftlib.tokens.encode_row`), then batched with every strategy in
 `ftlib.batching.STRATEGIES` they can use. A preference pair is one of a step's `--batch-size` rows and brings both
 its sequences, as DPO trains it; pairs are never packed (the report says why). The batch size and max length
-default to a run's (RunConfig, as on the Train form and the Batches page).
+default to a run's (RunConfig, as on the Train form and the Batches page). `--format` and `--map` read the file as
+`data inspect` does. Nothing is left out unsaid: rows that fail to load, and rows a run would leave out at this max
+length (nothing trained), are named in warnings on stderr (`skipped_rows` and `untrained_rows` in the JSON).
 """
 
 from __future__ import annotations
@@ -13,8 +15,28 @@ from __future__ import annotations
 import argparse
 import json
 
+from ftlib.commands import (
+    add_data_options,
+    inspect_command,
+    load_data,
+    skipped_rows,
+    skipped_said,
+    skipped_warning,
+)
 from ftlib.config import field_specs
 from ftlib.errors import UserError, plural
+
+DESCRIPTION = """\
+What padding, length grouping and packing each cost on FILE's rows, encoded as a run encodes them.
+--json prints {"file", "rows" (valid rows), "rows_read", "sequences", "pairs", "batch_size", "max_length",
+"strategies": [{"strategy", "batches", "real_tokens", "padded_positions", "pad_fraction", "trained_tokens",
+"computed_per_trained", "dropped_tokens", ...}], "unavailable": {strategy: why}, "skipped_rows", "untrained_rows"}.
+"computed_per_trained" is null where no token is trained: prompt-only rows (GRPO) train no token of their own,
+GRPO writes the answers and trains those. "skipped_rows": the rows of FILE that failed to load,
+[{"row", "where", "message"}] as `data inspect --json` lists them. "untrained_rows": the rows a run would leave out
+at this max length, [{"row", "where", "tokens", "reason"}], reason "cut" (every trained token lies past the max
+length), "masked" (--policy trains no token of the row) or "long_prompt" (a prompt-only row longer than the max
+length, which GRPO leaves out); the strategies still count them. Without --json both are warnings on stderr."""
 
 
 def _positive(text: str) -> int:
@@ -28,12 +50,17 @@ def _positive(text: str) -> int:
 
 
 def register(sub) -> None:
-    p = sub.add_parser("batch", help="padding, length grouping and packing statistics for a dataset file")
+    p = sub.add_parser(
+        "batch",
+        help="padding, length grouping and packing statistics for a dataset file",
+        description=DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("file", help="a dataset file (.jsonl, .json, .csv, .tsv, .parquet)")
+    add_data_options(p)  # --format and --map, as `data inspect` has them
     p.add_argument("--model", default="default", help="whose tokenizer to use (default: the embedded SmolLM2)")
     p.add_argument("--template", default="tokenizer", help="chat template: tokenizer (the model's own) or a built-in")
     p.add_argument("--policy", default="all_assistant", help="which tokens are trained (see `ftlib.tokens`)")
-    p.add_argument("--format", dest="fmt", default=None, help="force the file's format (see `data inspect`)")
     run = field_specs()  # a run's defaults, which the Batches page previews too
     p.add_argument(
         "--batch-size",
@@ -54,27 +81,41 @@ def register(sub) -> None:
 
 
 def _batch(args) -> int:
+    import sys
+
     from ftlib import batching
-    from ftlib.data import DataError, load_file
+    from ftlib.data import DataError
     from ftlib.models import load_tokenizer
     from ftlib.templates import get_template
 
-    result = load_file(args.file, fmt=args.fmt)
+    result = load_data(args)
     if not result.rows:
-        raise DataError(f"no valid rows in {args.file}: check it with `python -m ftlib data inspect {args.file}`")
+        raise DataError(
+            f"no valid rows in {args.file} ({plural(result.total, 'row')} read as {result.format}): "
+            f"{skipped_said(result)}{' ...' if len(result.errors) > 3 else ''}. "
+            f"See every row with `{inspect_command(args)}`."
+        )
     tokenizer = load_tokenizer(args.model)
     template = get_template(args.template, tokenizer)
     encoded = _encode_all(result, tokenizer, template, args)
     stats = batching.compare_strategies(encoded, args.batch_size, args.max_length, seed=args.seed)
+    untrained = _untrained(encoded, args.max_length)
     report = {
         "file": str(args.file),
         "rows": len(result.rows),
+        "rows_read": result.total,
         "sequences": len(batching.expand_pairs(encoded)),
         "pairs": batching.pairs_in(encoded),
         "batch_size": args.batch_size,
         "max_length": args.max_length,
-        "strategies": [s.as_dict() for s in stats],
+        # null, not Infinity (which is not JSON), where nothing is trained
+        "strategies": [s.as_dict() | ({} if s.trained_tokens else {"computed_per_trained": None}) for s in stats],
         "unavailable": batching.unavailable(encoded),  # strategy -> why these rows cannot use it
+        "skipped_rows": skipped_rows(result),
+        "untrained_rows": [
+            {"row": result.row_numbers[i], "where": result.where(result.row_numbers[i]), "tokens": n, "reason": why}
+            for i, why, n in untrained
+        ],
     }
     if args.json:
         print(json.dumps(report))
@@ -89,13 +130,95 @@ def _batch(args) -> int:
     # "steps", as the Batches page calls them (one batch a step; the JSON keeps its key "batches")
     print(f"{'strategy':<28}{'steps':>8}{'real':>10}{'padded':>10}{'pad %':>8}{'computed/trained':>18}{'cut':>8}")
     for s in stats:
+        per_trained = f"{s.computed_per_trained:.2f}" if s.trained_tokens else "-"
         print(
             f"{batching.STRATEGY_LABELS[s.strategy]:<28}{s.batches:>8}{s.real_tokens:>10}{s.padded_positions:>10}"
-            f"{s.pad_fraction:>8.1%}{s.computed_per_trained:>18.2f}{s.dropped_tokens:>8}"
+            f"{s.pad_fraction:>8.1%}{per_trained:>18}{s.dropped_tokens:>8}"
         )
     for strategy, why in report["unavailable"].items():
         print(f"{batching.STRATEGY_LABELS[strategy]}: not available. {why}")
+    if result.kind == "prompt_only":
+        print(
+            "note: computed/trained is '-': prompt-only rows train no token of their own. GRPO writes answers to them "
+            "and trains those, so what a step computes per trained token is only known in a run."
+        )
+    for warning in [skipped_warning(result, args), *_untrained_warnings(untrained, result, args)]:
+        if warning:
+            print(warning, file=sys.stderr)
     return 0
+
+
+def _tokens_command(args, i: int, max_length: bool = False) -> str:
+    """The `tokens` command that shows valid row `i` as this command read and encoded it."""
+    import shlex
+
+    words = [f"python -m ftlib tokens {shlex.quote(str(args.file))} --row {i}"]
+    words += ["--format " + shlex.quote(args.fmt)] if args.fmt else []
+    words += ["--map " + shlex.quote(pair) for pair in args.map]
+    words += [f"--model {shlex.quote(args.model)} --template {shlex.quote(args.template)}"]
+    words += [f"--policy {shlex.quote(args.policy)}"] if args.policy != "all_assistant" else []
+    words += [f"--max-length {args.max_length}"] if max_length else []
+    return " ".join(words)
+
+
+def _untrained(encoded: list, max_length: int) -> list[tuple[int, str, int]]:
+    """The rows a run leaves out at `max_length`, by the rule of `ftlib.training.encode_for_training`: (index among
+    `encoded`, reason, the row's longest sequence in tokens). Reasons: "cut" (every trained token lies past the max
+    length), "masked" (the policy trains no token of the row, cut or not) and "long_prompt" (a prompt-only row
+    longer than the max length: GRPO would answer it cut mid-sentence, so a run leaves it out)."""
+    from ftlib import batching
+    from ftlib.rows import IGNORE_INDEX
+
+    out = []
+    for i, enc in enumerate(encoded):
+        seqs = batching.expand_pairs([enc])  # a pair is left out when either answer trains nothing
+        tokens = max(len(s.input_ids) for s in seqs)
+        if getattr(enc, "kind", None) == "prompt_only":
+            if tokens > max_length:
+                out.append((i, "long_prompt", tokens))
+            continue
+        for s in seqs:
+            if all(label == IGNORE_INDEX for label in s.labels[:max_length]):
+                out.append((i, "cut" if any(label != IGNORE_INDEX for label in s.labels) else "masked", tokens))
+                break
+    return out
+
+
+def _untrained_warnings(untrained: list, result, args, few: int = 3) -> list[str]:
+    """One `warning:` line per reason in `untrained` (see `_untrained`): how many rows, the first `few`, what a run
+    does with them and how to fix it."""
+    out = []
+    for reason in ("cut", "masked", "long_prompt"):
+        found = [(i, n) for i, why, n in untrained if why == reason]
+        if not found:
+            continue
+        named = ", ".join(f"{result.where(result.row_numbers[i])} ({n} tokens)" for i, n in found[:few])
+        named += f" and {len(found) - few} more" if len(found) > few else ""
+        one = len(found) == 1
+        if reason == "long_prompt":
+            said = (
+                f"{plural(len(found), 'prompt')} {'is' if one else 'are'} longer than the max length of "
+                f"{args.max_length} tokens: {named}. A GRPO run leaves {'it' if one else 'them'} out (the model "
+                "would answer a prompt cut mid-sentence) and refuses to start when no prompt is left; the table above "
+                f"still counts {'it' if one else 'them'}. Use a larger --max-length or shorter prompts."
+            )
+        else:
+            them, their = ("it", "its") if one else ("them", "their")
+            said = (
+                f"{plural(len(found), 'row')} would train nothing at max length {args.max_length}, all {their} "
+                f"trained tokens lying past the cut: {named}."
+                if reason == "cut"
+                else f"{plural(len(found), 'row')} would train nothing: --policy {args.policy} trains none of {their} "
+                f"tokens: {named}."
+            )
+            fix = "a larger --max-length or shorter rows" if reason == "cut" else "another --policy, or fix the rows"
+            said += (
+                f" A run leaves {them} out (and refuses to start when no row is left); the table above still counts "
+                f"{them}. Use {fix}"
+            )
+            said += f"; see one with `{_tokens_command(args, found[0][0], reason == 'cut')}`."
+        out.append(f"warning: {said}")
+    return out
 
 
 def _encode_all(result, tokenizer, template, args) -> list:
@@ -119,7 +242,7 @@ def _encode_all(result, tokenizer, template, args) -> list:
     i, exc = failed[0]
     others = f" (and {plural(len(failed) - 1, 'other row')})" if len(failed) > 1 else ""
     said = str(exc).rstrip()
-    show = f"python -m ftlib tokens {args.file} --row {i} --model {args.model} --template {args.template}"
+    show = _tokens_command(args, i)
     raise UserError(
         f"{args.file}, {result.where(result.row_numbers[i])}{others} cannot be encoded: {said}"
         f"{'' if said.endswith(('.', '!', '?')) else '.'} See the row with `{show}`."

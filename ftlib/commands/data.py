@@ -3,14 +3,17 @@
 python -m ftlib data inspect chats.jsonl --json
 python -m ftlib data inspect qa.csv --map question=instruction --map answer=output   # tables and JSON alike
 python -m ftlib data split chats.jsonl --test-size 0.1 --seed 0 --out splits/chats [--dedupe]
+python -m ftlib train --dataset splits/chats ...   # the folder holds meta.json, as a split saved on the Data page
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import time
 from pathlib import Path
 
+from ftlib.commands import add_data_options, load_data, skipped_lines
 from ftlib.errors import plural
 
 
@@ -19,25 +22,9 @@ def register(sub) -> None:
     dsub = p.add_subparsers(dest="data_command", metavar="ACTION")
     dsub.required = True
 
-    from ftlib.formats import FIELDS, FORMATS
-
     def common(parser: argparse.ArgumentParser) -> None:
         parser.add_argument("file", help="a .jsonl, .json, .csv, .tsv or .parquet file")
-        parser.add_argument(
-            "--format",
-            dest="fmt",
-            default=None,
-            metavar="FORMAT",
-            help="force a format: " + ", ".join(FORMATS),
-        )
-        parser.add_argument(
-            "--map",
-            action="append",
-            default=[],
-            metavar="COLUMN=FIELD",
-            help="which column (or JSON key) holds which field, e.g. question=instruction (repeat); other columns "
-            "keep their names. Fields: " + ", ".join(FIELDS),
-        )
+        add_data_options(parser)  # --format and --map, as tokens and batch have them
 
     inspect = dsub.add_parser(
         "inspect",
@@ -51,7 +38,13 @@ def register(sub) -> None:
     inspect.add_argument("--json", action="store_true", help="print one JSON object")
     inspect.set_defaults(handler=_inspect)
 
-    split = dsub.add_parser("split", help="write canonical train.jsonl and test.jsonl")
+    split = dsub.add_parser(
+        "split",
+        help="write canonical train.jsonl and test.jsonl",
+        description="Write canonical train.jsonl and test.jsonl, and meta.json saying how the file was read (format, "
+        "column map, seed), into --out: `python -m ftlib train --dataset OUT` trains on that folder. Rows that fail "
+        "to load are named; exact copies of a row stay on one side (train or test).",
+    )
     common(split)
     split.add_argument("--test-size", type=_test_size, default=0.1, help="a ratio (0.1) or a row count (20)")
     split.add_argument("--seed", type=int, default=0)
@@ -72,24 +65,6 @@ def _test_size(text: str) -> float | int:
         raise argparse.ArgumentTypeError(f"'{text}' is neither a ratio like 0.1 nor a row count like 20") from None
 
 
-def _column_map(pairs: list[str]) -> dict[str, str] | None:
-    from ftlib.data import DataError
-
-    out = {}
-    for pair in pairs:
-        column, sep, fld = pair.rpartition("=")
-        if not sep or not column or not fld:
-            raise DataError(f"--map '{pair}' should look like COLUMN=FIELD, e.g. --map question=instruction")
-        out[fld.strip()] = column.strip()
-    return out or None
-
-
-def _load(args):
-    from ftlib.data import load_file
-
-    return load_file(args.file, fmt=args.fmt, column_map=_column_map(args.map))
-
-
 def _no_rows(result):
     from ftlib.data import DataError
 
@@ -98,7 +73,7 @@ def _no_rows(result):
 
 
 def _inspect(args) -> int:
-    result = _load(args)
+    result = load_data(args)
     if args.json:
         print(json.dumps(result.summary(), ensure_ascii=False))
     else:
@@ -150,22 +125,35 @@ def _make_out(out: Path) -> None:
 
 def _split(args) -> int:
     from ftlib.commands import os_error_message
-    from ftlib.data import dedupe_rows, split_rows, split_warnings
+    from ftlib.data import count_test_rows, dedupe_rows, split_rows, split_warnings
     from ftlib.errors import UserError
-    from ftlib.splits import ROW_UNITS
+    from ftlib.splits import ROW_UNITS, rows_in_both
     from ftlib.workspace import jsonl_text, write_files
 
     _check_out(args.out)
-    result = _load(args)
+    result = load_data(args)
     if not result.rows:
         raise _no_rows(result)
-    rows, dropped = dedupe_rows(result.rows) if args.dedupe else (result.rows, 0)
+    rows, dropped = dedupe_rows(result.rows)  # `dropped`: how many rows are copies of an earlier one
+    rows = rows if args.dedupe else result.rows
     train, test = split_rows(rows, test_size=args.test_size, seed=args.seed)
     _make_out(args.out)
-    # Both files or neither: a full disk midway must not pair a new train file with an old test file.
+    # meta.json as the Data page saves it (mapping and format included): `train --dataset OUT` takes the folder.
+    meta = result.split_meta(Path(args.file).name, args.seed, args.test_size, args.dedupe)
+    meta |= {
+        "name": args.out.resolve().name,
+        "train_rows": len(train),
+        "test_rows": len(test),
+        "saved_at": time.time(),
+    }
+    # All files or none: a full disk midway must not pair a new train file with an old test file.
     try:
         write_files(
-            {args.out / "train.jsonl": jsonl_text(train), args.out / "test.jsonl": jsonl_text(test)},
+            {
+                args.out / "train.jsonl": jsonl_text(train),
+                args.out / "test.jsonl": jsonl_text(test),
+                args.out / "meta.json": json.dumps(meta, indent=2),
+            },
             hint="Free space on that disk or pick another --out folder. ",
         )
     except UserError:
@@ -177,11 +165,35 @@ def _split(args) -> int:
         f"format {result.format}: {result.valid_rows} valid of {plural(result.total, 'row')}"
         + (f", {plural(dropped, 'duplicate')} dropped" if args.dedupe else "")
     )
+    for line in skipped_lines(result, args):  # each row that is not in either file, with where and why
+        print(line)
     for notice in result.notices:
         print(f"{'note' if notice.note else 'warning'}: {notice.message}")
+    asked = count_test_rows(len(rows), args.test_size)
+    for line in _copies_said(0 if args.dedupe else dropped, len(test), asked, rows_in_both(train, test)):
+        print(line)
     for warning in split_warnings(len(train), len(test), result.kind):  # a split too small to train or judge on
         print(f"warning: {warning}")
     unit = ROW_UNITS.get(result.kind, "row")  # preference pairs counted as pairs
     print(f"train: {plural(len(train), unit)} -> {args.out / 'train.jsonl'}")
     print(f"test:  {plural(len(test), unit)} -> {args.out / 'test.jsonl'}")
     return 0
+
+
+def _copies_said(copies: int, n_test: int, asked: int, in_both: int) -> list[str]:
+    """What `data split` says about exact duplicate rows: kept on one side (so the test size may differ from the one
+    asked), or, where no split can keep them apart, how many test rows are trained on too."""
+    out = []
+    if in_both:
+        out.append(
+            f"warning: {plural(in_both, 'test row')} {'is' if in_both == 1 else 'are'} also in train (exact copies: "
+            "the file holds one row over and over), so the held-out loss measures recall of trained rows, not new "
+            "data. Add other rows: a split needs at least two different ones."
+        )
+    elif copies:
+        said = f"{plural(copies, 'row')} " + (
+            "is an exact copy of another row" if copies == 1 else "are exact copies of other rows"
+        )
+        size = f"; so the test split has {plural(n_test, 'row')}, not {asked}" if n_test != asked else ""
+        out.append(f"note: {said}: each row's copies stay on one side{size}. --dedupe keeps one copy of each.")
+    return out

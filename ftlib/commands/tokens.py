@@ -1,17 +1,27 @@
-"""`python -m ftlib tokens FILE --row N --template NAME --model M [--policy P] [--max-length L] [--json]`.
+"""`python -m ftlib tokens FILE --row N --template NAME --model M [--policy P] [--max-length L] [--map C=F] [--json]`.
 
 Shows what one row becomes: the rendered text (tool calls and reasoning as the template writes them), input_ids,
 labels (-100 = not trained) and each token's role and reason, plus the pre-flight checks and a note when the
 template adds a system prompt the row does not have. For a preference row the JSON is `{"chosen": {...},
-"rejected": {...}}` (same inner keys) with `"prompt_text"` beside them. Exit codes: 0 ok, 1 a check of severity
-"error" fired, 2 bad input.
+"rejected": {...}}` (same inner keys) with `"prompt_text"` beside them. Rows of the file that failed to load are
+named (a warning on stderr; `"skipped_rows"` in the JSON). Exit codes: 0 ok, 1 a check of severity "error" fired,
+2 bad input.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import sys
 
+from ftlib.commands import (
+    add_data_options,
+    inspect_command,
+    load_data,
+    skipped_rows,
+    skipped_said,
+    skipped_warning,
+)
 from ftlib.errors import UserError, plural
 
 HELP = """\
@@ -19,9 +29,12 @@ Render one row of FILE with a chat template, tokenize it and show which tokens a
 ROW is 0-based among the file's valid rows after conversion to canonical rows (rows that failed to load are
 skipped, so row 0 is the first row that loaded). --json prints
 {"kind", "template", "policy", "text", "input_ids", "labels", "attention_mask", "tokens": [{"id", "text", "role",
-"segment", "trained", "special", "label", "reason"}], "checks": [{"code", "severity", "message", "fix"}], ...}
-("label": true/false beside them for an unpaired row); for a preference row it prints
-{"prompt_text", "chosen": {...}, "rejected": {...}} with those keys inside each.
+"segment", "trained", "special", "label", "reason"}], "checks": [{"code", "severity", "message", "fix"}],
+"skipped_rows", ...} ("label": true/false beside them for an unpaired row); for a preference row it prints
+{"prompt_text", "chosen": {...}, "rejected": {...}, "skipped_rows"}, each side with the keys above.
+"skipped_rows" lists the rows of FILE that failed to load, [{"row", "where", "message"}] as `data inspect --json`
+lists its errors; without --json they are named in a warning on stderr. --format and --map read FILE as
+`data inspect` reads it.
 Exit status: 0, or 1 when a check of severity "error" fires (e.g. no trained tokens), 2 on bad input."""
 
 
@@ -36,6 +49,7 @@ def register(sub) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("file", help="dataset file (.jsonl, .json, .csv, .tsv, .parquet)")
+    add_data_options(p)  # --format and --map, as `data inspect` has them
     p.add_argument("--row", type=int, default=0, help="0-based index among the file's valid rows (default 0)")
     p.add_argument(
         "--template",
@@ -77,7 +91,6 @@ def _run(args) -> int:
     from pathlib import Path
 
     from ftlib.checks import preflight
-    from ftlib.data import load_file
     from ftlib.models import load_tokenizer
     from ftlib.prompt_checks import added_system_note, explain_refusal
     from ftlib.rows import conversation, row_kind
@@ -86,10 +99,8 @@ def _run(args) -> int:
 
     if args.max_length is not None and args.max_length < 1:
         raise UserError(f"--max-length must be a positive number of tokens (got {args.max_length}).")
-    result = load_file(args.file)
-    n = len(result.rows)
-    if not 0 <= args.row < n:
-        raise UserError(f"--row {args.row} is out of range: {args.file} has {plural(n, 'valid row')} (0 to {n - 1}).")
+    result = load_data(args)
+    _check_row(result, args)
     tokenizer = load_tokenizer(args.model)
     if args.template_file:
         path = Path(args.template_file)
@@ -111,10 +122,14 @@ def _run(args) -> int:
     except TemplateError as exc:  # with the fix where one is known (a template that takes no system turn)
         raise explain_refusal(exc, template, turns, row.get("tools"), tokenizer) from None
     if args.json:
+        out["skipped_rows"] = skipped_rows(result)  # the rows --row does not count, with where and why
         print(json.dumps(out, ensure_ascii=False))
         checks = [c for part in (out.get("chosen"), out.get("rejected"), out) if part for c in part.get("checks", [])]
         return 1 if any(c["severity"] == "error" for c in checks) else 0
     checks = preflight(enc, tokenizer, template)
+    warning = skipped_warning(result, args)
+    if warning:  # --row counts valid rows only: say which row of the file this is
+        print(f"{warning} --row {args.row} is {result.where(result.row_numbers[args.row])}.", file=sys.stderr)
     for name, part in parts(enc).items():
         _print_table(name, part)
     for c in checks:
@@ -123,6 +138,21 @@ def _run(args) -> int:
     if note:  # a system prompt the row does not have, which generation gives the model too
         print(f"NOTE: {note}")
     return 1 if any(c.severity == "error" for c in checks) else 0
+
+
+def _check_row(result, args) -> None:
+    """Refuse a --row that is not among the file's valid rows, saying how many there are and how many failed."""
+    n = len(result.rows)
+    failed = len(result.errors)
+    see = f"See every row with `{inspect_command(args)}`."
+    if not n:
+        first = skipped_said(result, few=2)
+        raise UserError(f"{args.file} has no valid row ({plural(failed, 'row')} failed to load: {first}). {see}")
+    if not 0 <= args.row < n:
+        also = f"; {plural(failed, 'other row')} failed to load. {see}" if failed else "."
+        raise UserError(
+            f"--row {args.row} is out of range: {args.file} has {plural(n, 'valid row')} (0 to {n - 1}){also}"
+        )
 
 
 def _one_line(text: str) -> str:
