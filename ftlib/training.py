@@ -42,7 +42,13 @@ from ftlib.config import ConfigError, RunConfig
 from ftlib.distributed import device_for_process
 from ftlib.errors import numbered, plural
 from ftlib.rows import IGNORE_INDEX, row_kind
-from ftlib.training_model import load_training_model, lora_config, quantization_config
+from ftlib.training_model import (
+    cpu_dtype_warnings,
+    load_training_model,
+    lora_config,
+    quantization_config,
+    target_problems,
+)
 
 # Methods whose padded batches run padding-free on a CPU (ftlib.headloss.pack_padded_rows, packed_rows): DPO's and the
 # reward model's pairs, KTO's rows, GRPO's prompts and answers. SFT's micro-batches are padding-free by the collator.
@@ -83,9 +89,15 @@ def load_rows(config: RunConfig, run_dir: Path | str | None = None) -> tuple[lis
         path, column_map = sample.path, sample.column_map
     if path.is_dir():
         raise ConfigError(f"`dataset` '{spec}' is a folder without meta.json: point to a saved split or a data file.")
-    from ftlib.data import load_file, split_rows
+    from ftlib.data import MappingNeeded, load_file, split_rows
 
-    result = load_file(path, column_map=column_map)
+    try:
+        result = load_file(path, column_map=column_map)
+    except MappingNeeded as exc:  # a run config names no mapping: a split saved with one carries it
+        raise ConfigError(
+            f"{exc} A run reads a data file without a mapping: save it as a split with one (on the Data page, or "
+            f"`python -m ftlib data split {path} --map COLUMN=FIELD --out DIR`) and train on it (--dataset DIR)."
+        ) from None
     if not result.rows:
         first = "; ".join(f"row {e.row}: {e.message}" for e in result.errors[:3])
         raise ConfigError(f"No usable rows in '{path}'. {first}")
@@ -513,6 +525,8 @@ def preflight(config: RunConfig, tokenizer=None, rows: tuple[list[dict], list[di
 
     report = Preflight(errors=distributed.refusals(config))  # what this machine's GPUs cannot run
     report.warnings += distributed.cpu_process_warnings(config)  # several processes on one CPU: slower, not faster
+    report.errors += target_problems(config)  # LoRA target layers the model does not have (PEFT fails at step 0)
+    report.warnings += cpu_dtype_warnings(config)  # float16 (or emulated bf16) on a CPU: many times slower
     try:
         if rows is None:
             train, test, report.source = load_rows(config)

@@ -10,6 +10,8 @@ layers are told to keep the trainable path (`keep_4bit_trainable`).
 
 from __future__ import annotations
 
+import functools
+
 from ftlib.config import RunConfig
 
 
@@ -88,3 +90,78 @@ def keep_4bit_trainable(model) -> int:
 
 
 __all__ = ["keep_4bit_trainable", "load_training_model", "lora_config", "quantization_config"]
+
+
+@functools.cache
+def _layer_names(model_path: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(every module's name, the linear layers' last name parts) of the model at `model_path`, built on the meta
+    device from its config: no weights are read (~0.3 s for a 135M model)."""
+    import torch
+    from transformers import AutoConfig, AutoModelForCausalLM
+
+    from ftlib.models import trust_remote_code
+
+    remote = trust_remote_code()
+    with torch.device("meta"):
+        model = AutoModelForCausalLM.from_config(
+            AutoConfig.from_pretrained(model_path, trust_remote_code=remote), trust_remote_code=remote
+        )
+    names = tuple(name for name, _ in model.named_modules() if name)
+    linear = tuple(
+        dict.fromkeys(
+            name.rsplit(".", 1)[-1]
+            for name, module in model.named_modules()
+            if isinstance(module, torch.nn.Linear) or type(module).__name__ == "Conv1D"  # GPT-2's linear layers
+        )
+    )
+    return names, linear
+
+
+def target_problems(config: RunConfig) -> list[str]:
+    """Why the run's `lora_targets` cannot be right: a name that matches no layer of the model. PEFT matches a listed
+    name against the end of each module's dotted name (`name == t or name.endswith("." + t)`); it raises at step 0
+    when no name matches, and silently adapts nothing for a name that does not when others do (a typo's trap).
+    Empty for full fine-tuning, `all-linear`, or a model whose layout cannot be built here (the run then says what
+    it finds)."""
+    targets = [t for t in config.lora_targets if t != "all-linear"]
+    if not config.uses_adapter or not targets:
+        return []
+    from ftlib.models import resolve_model
+
+    try:
+        names, linear = _layer_names(str(resolve_model(config.model)))
+    except Exception:  # a model this check cannot build (remote code off, an odd config): training reports it
+        return []
+    extra = {"score"} if config.method == "reward" else set()  # the reward model's head, added at load
+    unknown = [t for t in targets if t not in extra and not any(n == t or n.endswith("." + t) for n in names)]
+    if not unknown:
+        return []
+    which = ", ".join(f"'{t}'" for t in unknown)
+    return [
+        f"Target layers: {which} {'names' if len(unknown) == 1 else 'name'} no layer of this model, so LoRA would "
+        f"have nothing to adapt there. Its linear layers are {', '.join(linear)}; or use all-linear (every linear "
+        "layer but the output)."
+    ]
+
+
+def cpu_dtype_warnings(config: RunConfig, gpus: int | None = None) -> list[str]:
+    """A warning when the run would train on the CPU in a number format that CPU does not compute natively: float16
+    (no CPU the team has measured multiplies it fast: 1.4-12 GFLOP/s against bf16's 400-980 on 2 cores; a LoRA run
+    of the default model trained ~30x slower than with `auto`), or bfloat16 without AVX512_BF16/AMX (emulated, ~100x
+    slower than fp32: BENCHMARKS.md). [] otherwise; the run still starts."""
+    from ftlib import distributed, fastpath
+
+    dtype = str(config.dtype)
+    if dtype not in ("float16", "bfloat16") or not distributed.trains_on_cpu(config, gpus):
+        return []
+    if dtype == "bfloat16" and fastpath.native_cpu_bf16():
+        return []
+    why = (
+        "CPUs have no fast float16 arithmetic (a run of the default model trained ~30x slower than with auto)"
+        if dtype == "float16"
+        else "this CPU has no native bfloat16 (no AVX512_BF16 or AMX): its bf16 products are emulated, ~100x slower"
+    )
+    return [
+        f"Weights dtype {dtype} on the CPU: {why}. Set Weights dtype to auto (float32, or a bf16 base where the CPU "
+        "multiplies bf16 natively) unless you are testing that format."
+    ]

@@ -655,6 +655,20 @@ def test_matmul_peak_is_measured_and_cached():
     assert throughput.matmul_peak("cpu", "float32", seconds=0.05, size=(64, 64, 64)) == peak
 
 
+def test_matmul_peak_times_a_linear_layers_layout_too(monkeypatch):
+    """A cold review saw MFU 248% for a float16 run on the CPU: its peak was timed as `a @ b` only (1.4 GFLOP/s
+    there), while every linear layer multiplies by a transposed weight (`F.linear`, 12 GFLOP/s). Both are timed."""
+    import torch
+
+    from ftlib import throughput
+
+    shapes = []
+    real = torch.nn.functional.linear
+    monkeypatch.setattr(torch.nn.functional, "linear", lambda x, w: shapes.append(tuple(w.shape)) or real(x, w))
+    throughput.matmul_peak("cpu", "float32", seconds=0.02, size=(32, 16, 8), cache=False)
+    assert shapes and set(shapes) == {(8, 16)}  # the weight [n, k] of an [m, k] x [k, n] product
+
+
 def test_tokens_per_second_counts_the_steps_not_evaluation_or_checkpoints(tmp_path):
     """Issue 19, item 14: a step followed by a 10 s evaluation and a 5 s checkpoint logs the same speed as the steps
     around it, not a dip: the seconds counted are those between each step's begin and end."""
@@ -758,3 +772,78 @@ def test_quieting_the_known_noise_again_adds_nothing():
             assert (len(logger.filters), len(warnings.filters)) == once
         finally:
             logger.filters[:] = kept
+
+
+@pytest.mark.parametrize(
+    "method, targets, refused",
+    [
+        ("lora", ["foo_proj"], ["'foo_proj'"]),
+        ("lora", ["foo_proj", "bar"], ["'foo_proj'", "'bar'"]),
+        ("dpo", ["q_proj", "qkv"], ["'qkv'"]),
+        ("lora", ["q_proj", "mlp.down_proj"], []),  # a dotted end of a name matches, as PEFT matches it
+        ("lora", ["all-linear"], []),
+        ("full", ["foo_proj"], []),  # no adapter: the targets are not used
+    ],
+)
+def test_preflight_refuses_lora_target_layers_the_model_does_not_have(
+    tiny_model_dir, smol_tokenizer, method, targets, refused
+):
+    """A cold review: Target layers `foo_proj` left Start enabled and the run failed at step 0 with PEFT's
+    "Target modules {'foo_proj'} not found in the base model". Refused before the run, naming the model's layers."""
+    from peft import LoraConfig, get_peft_model
+    from transformers import AutoModelForCausalLM
+
+    from ftlib.training import preflight
+
+    pref = [
+        {
+            "prompt": [{"role": "user", "content": f"Name {i}?"}],
+            "chosen": [{"role": "assistant", "content": f"It is {i}."}],
+            "rejected": [{"role": "assistant", "content": "No."}],
+        }
+        for i in range(4)
+    ]
+    rows = pref if method == "dpo" else [{"messages": [*r["prompt"], *r["chosen"]]} for r in pref]
+    config = tiny_config(tiny_model_dir, dataset="x", method=method, lora_targets=targets)
+    report = preflight(config, tokenizer=smol_tokenizer, rows=(rows[:3], rows[3:]))
+    said = [e for e in report.errors if e.startswith("Target layers:")]
+    assert len(said) == (1 if refused else 0), report.errors
+    if refused:
+        assert all(name in said[0] for name in refused) and "q_proj" not in said[0].split("Its linear")[0]
+        assert "Its linear layers are q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj" in said[0]
+    # Against PEFT: what preflight lets through adapts a layer; a list where no name matches PEFT refuses too, and
+    # one where some do it runs, silently adapting nothing for the others (the typo preflight refuses).
+    if method != "full" and targets != ["all-linear"]:
+        model = AutoModelForCausalLM.from_pretrained(tiny_model_dir)
+        lora = LoraConfig(r=2, target_modules=list(targets))
+        if refused == [f"'{t}'" for t in targets]:
+            with pytest.raises(ValueError, match="not found in the base model"):
+                get_peft_model(model, lora)
+        else:
+            adapted = {n for n, _ in get_peft_model(model, lora).named_modules() if n.endswith(".lora_A")}
+            assert adapted and not [n for n in adapted for r in refused if f".{r.strip(chr(39))}." in n]
+
+
+@pytest.mark.parametrize(
+    "dtype, device, native_bf16, warned",
+    [
+        ("float16", "cpu", True, "no fast float16"),
+        ("bfloat16", "cpu", False, "no native bfloat16"),
+        ("bfloat16", "cpu", True, None),
+        ("float32", "cpu", False, None),
+        ("auto", "cpu", False, None),
+        ("float16", "cuda", True, None),
+    ],
+)
+def test_a_number_format_the_cpu_cannot_compute_fast_is_warned_before_the_run(
+    monkeypatch, dtype, device, native_bf16, warned
+):
+    """A cold review: a LoRA run with Weights dtype float16 on the CPU trained ~30x slower than auto, unwarned."""
+    from ftlib import fastpath
+    from ftlib.training_model import cpu_dtype_warnings
+
+    monkeypatch.setattr(fastpath, "native_cpu_bf16", lambda: native_bf16)
+    said = cpu_dtype_warnings(RunConfig(dtype=dtype, device=device), gpus=1 if device == "cuda" else 0)
+    assert len(said) == (1 if warned else 0)
+    if warned:
+        assert said[0].startswith(f"Weights dtype {dtype} on the CPU: ") and warned in said[0] and "auto" in said[0]
