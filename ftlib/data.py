@@ -17,8 +17,12 @@ A field mapping (`column_map`, field -> the file's column or key) works the same
 mapped keys are read under the field's name, a field mapped to None is not read, other keys keep their names.
 Tables without a mapping get a guessed one; JSON files whose rows match no format get one guessed too.
 
-Files are read by `ftlib/readers.py`, records converted by `ftlib/formats.py` (turns by `ftlib/turns.py`). Not
-known here: chat templates beyond the tokenizer's own (templates.py) and label masking (tokens.py).
+The rows of a file are read as the format most of them have; rows of the other shape of a conversation (ShareGPT
+among `messages` rows, or the other way round) are read as they are written, with a note.
+
+Files are read by `ftlib/readers.py`, records converted by `ftlib/formats.py` (turns by `ftlib/turns.py`), the
+field mapping guessed by `ftlib/mapping.py`, the file's notices worded by `ftlib/notices.py`. Not known here: chat
+templates beyond the tokenizer's own (templates.py) and label masking (tokens.py).
 """
 
 from __future__ import annotations
@@ -31,16 +35,16 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from ftlib.errors import plural
-from ftlib.formats import (
-    FIELDS,
-    FORMAT_FIELDS,
-    FORMAT_KIND,
-    FORMATS,
-    RowProblem,
-    convert,
-    detect_row_format,
-    guess_column_map,
-    missing_fields,
+from ftlib.formats import FIELDS, FORMAT_FIELDS, FORMAT_KIND, FORMATS, RowProblem, convert, detect_row_format
+from ftlib.mapping import guess_column_map, missing_fields
+from ftlib.notices import (
+    CHAT_NOTES,
+    FieldNotice,
+    answers_unread,
+    file_notices,
+    looks_like_text,
+    own_chat_shape,
+    with_hint,
 )
 from ftlib.readers import (
     TABLE_KINDS,
@@ -93,22 +97,6 @@ class MappingNeeded(DataError):
     def __init__(self, message: str, name: str, fields: list[str], table: bool, fmt: str | None, gaps: list[str]):
         super().__init__(message)
         self.name, self.fields, self.table, self.fmt, self.gaps = name, fields, table, fmt, gaps
-
-
-@dataclass
-class FieldNotice:
-    """A file-level notice: a warning (a field that is not read, rows that look like another format) or a note on
-    how the file was read (`note`: a .csv delimiter other than the comma), which is not a problem."""
-
-    message: str
-    field: str | None = None  # the file's own name of an ignored field (a column, a key, `turns[].key`)
-    rows: int = 0  # how many rows it concerns
-    note: bool = False
-
-    def as_dict(self) -> dict:
-        # "row": None marks a file-level entry among the per-row warnings of `data inspect --json`.
-        entry = {"row": None, "message": self.message, "field": self.field, "rows": self.rows}
-        return entry | {"note": True} if self.note else entry  # warnings keep the shape they always had
 
 
 @dataclass
@@ -312,6 +300,9 @@ def load_bytes(
     kind = file_kind(filename, data)
     raw, errors, columns, lines, read_notes = _raw_records(data, filename, kind)
     total = len(raw) + len(errors)
+    if not raw and not errors:
+        held = {"parquet": "columns but no rows", "json": "no rows (an empty list)"}.get(kind, "a header but no rows")
+        raise DataError(f"{filename} has {held}. Choose a file with at least one row, or add rows to this one.")
     if not raw:
         shown = "; ".join(f"row {e.row}: {e.message}" for e in errors[:3])
         raise DataError(f"No row of {filename} could be read. {shown}")
@@ -353,14 +344,17 @@ def load_bytes(
     source_of = {fld: col for fld, col in (column_map or {}).items() if col is not None}
     rows, numbers, warnings, ignored, unread_text, read_as = [], [], [], Counter(), Counter(), Counter()
     for number, record in records:
+        shape = own_chat_shape(record, fmt)  # ShareGPT rows among messages rows, or the other way round
         try:
-            done = convert(record, fmt)
+            done = convert(record, shape)
         except RowProblem as exc:
             column = source_of.get(exc.field) if columns is not None else None
             # In a table, name the column the user sees rather than our field name.
             message = f"the '{column}' cell is empty (that column holds the {exc.field})" if column else str(exc)
-            errors.append(RowError(number, _with_hint(message, record, fmt)))
+            errors.append(RowError(number, with_hint(message, record, shape)))
             continue
+        if shape != fmt:
+            read_as[CHAT_NOTES[shape]] += 1
         rows.append(done.row)
         numbers.append(number)
         warnings.extend(RowError(number, note) for note in done.warnings)
@@ -370,11 +364,11 @@ def load_bytes(
     errors.sort(key=lambda e: e.row)
     notices = [FieldNotice(note, note=True) for note in read_notes]
     notices += [FieldNotice(f"In {plural(n, 'row')}, {note}", rows=n, note=True) for note, n in read_as.items()]
-    notices += _notices(ignored, records, fmt)
+    notices += file_notices(ignored, records, fmt, {e.row for e in errors})
     # Prompts without answers while a field of sentences goes unread: that field probably holds the answers.
     answers = [c for c, n in unread_text.items() if 2 * n >= len(records)] if FORMAT_KIND[fmt] == "prompt_only" else []
     if answers and not forced:
-        notices.insert(0, _answers_unread(answers, columns is not None))
+        notices.insert(0, answers_unread(answers, columns is not None))
     mapped = {f: c for f, c in column_map.items() if c is not None} if column_map else None
     return LoadResult(
         fmt,
@@ -391,90 +385,6 @@ def load_bytes(
         lines=lines,
         unread_answers=answers,
     )
-
-
-def looks_like_text(value: Any) -> bool:
-    """Whether a cell reads as a sentence (two words or more, or one ending in . ! ?), not an id, a number or a tag.
-
-    >>> [looks_like_text(v) for v in ("Click 'Forgot password'.", "Eight.", "T-1001", "billing", "42", None)]
-    [True, True, False, False, False, False]
-    """
-    if not isinstance(value, str) or _is_number(value):
-        return False
-    text = value.strip()
-    return len(text.split()) >= 2 or text[-1:] in ".!?"
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
-
-
-def _answers_unread(names: list[str], table: bool) -> FieldNotice:
-    what = "column" if table else "field"
-    listed = ", ".join(f"`{n}`" for n in names)
-    return FieldNotice(
-        f"read as prompts without answers (prompt_only), but the {what}{'s' if len(names) > 1 else ''} {listed} "
-        f"{'hold' if len(names) > 1 else 'holds'} text that is not read. If it holds the answers, map it to "
-        f"`completion` (the Answer column on the Data page, `--map {names[0]}=completion` in the CLI); if the file "
-        "really has no answers, pick the format 'prompt_only' (--format prompt_only) to say so.",
-        field=names[0],
-    )
-
-
-def _looks_like(record: dict) -> str | None:
-    """The format to suggest for a record: its own, except a conversation format for a row with a label field (read
-    as a conversation, an answer marked bad would be trained)."""
-    own = detect_row_format(record)
-    if own and FORMAT_KIND[own] == "sft" and {"label", "kto_tag"} & set(record):
-        return None
-    return own
-
-
-def _with_hint(message: str, record: dict, fmt: str) -> str:
-    """A row error, plus the format the row looks like when that is another one (19.10: say what fits)."""
-    own = _looks_like(record)
-    return f"{message} (this row looks like {own}, not {fmt})" if own and own != fmt else message
-
-
-# Keys a format reads beyond FORMAT_FIELDS (synonyms read from JSON rows as written).
-_ALSO_READ = {"preference": ("chosen_messages", "rejected_messages", "question"), "unpaired_preference": ("kto_tag",)}
-
-
-def _notices(ignored: Counter, records: list[tuple[int, dict]], fmt: str) -> list[FieldNotice]:
-    notices = []
-    looks: dict[str, list[dict]] = {}
-    for _, record in records:
-        own = _looks_like(record)
-        if own and own != fmt:
-            looks.setdefault(own, []).append(record)
-    for other, those in sorted(looks.items(), key=lambda item: -len(item[1])):
-        reads = (*FORMAT_FIELDS[other], *_ALSO_READ.get(other, ()))
-        extra = [k for k in reads if k not in FORMAT_FIELDS[fmt] and any(k in r for r in those)]
-        has = f" (with {', '.join(f'`{k}`' for k in extra)})" if extra else ""
-        verb = "looks" if len(those) == 1 else "look"
-        notices.append(
-            FieldNotice(
-                f"{plural(len(those), 'row')} {verb} like {other}{has}, not {fmt}: read as {fmt}, what only {other} "
-                f"uses is not read. Pick the format '{other}' (Format on the Data page, --format in the CLI) to read "
-                "them as that.",
-                rows=len(those),
-            )
-        )
-    for name, n in ignored.most_common():
-        where = " (a key inside the turns)" if "[]." in name else ""
-        notices.append(
-            FieldNotice(
-                f"ignored field: `{name}`{where} in {plural(n, 'row')}; the studio does not read it, so it is "
-                "neither shown nor trained",
-                field=name,
-                rows=n,
-            )
-        )
-    return notices
 
 
 def _vote(records: list[tuple[int, dict]], name: str, fields: list[str], table: bool) -> str:

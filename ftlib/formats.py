@@ -6,17 +6,21 @@ Canonical rows are defined in ftlib/rows.py. Accepted inputs, by format name (wh
     sharegpt             {"conversations": [{"from", "value"}, ...], "system"?, "tools"?}       (ShareGPT)
     alpaca               {"instruction", "input"?, "output", "system"?, "history"?}
     prompt_completion    {"prompt", "completion"}                                    (text or messages)
-    preference           {"prompt"?, "chosen", "rejected"} as text or messages (the shared opening of two
-                         whole conversations is the prompt, as TRL's extract_prompt does); as Human/Assistant
-                         transcripts (Anthropic's HH-RLHF, turns.split_transcripts); `chosen_messages` /
+    preference           {"prompt"?, "chosen", "rejected"} as text or messages (without a prompt, the shared
+                         opening of two whole conversations or texts is the prompt, as TRL's extract_prompt
+                         takes it: ftlib/pairs.py); as Human/Assistant transcripts (Anthropic's HH-RLHF,
+                         pairs.split_transcripts); `chosen_messages` /
                          `rejected_messages`; Alpaca-shaped {"instruction", "input"?, "chosen", "rejected"};
                          ShareGPT-shaped {"conversations": prompt, "chosen": turn, "rejected": turn}
-    unpaired_preference  {"prompt", "completion", "label": bool or 1/0} (TRL's KTO); {"messages", "label"};
+    unpaired_preference  {"prompt", "completion", "label": bool, 1/0, good/bad} (TRL's KTO); {"messages", "label"};
                          {"conversations", "kto_tag"} (LLaMA-Factory); the answer judged is the last turns
     text                 {"text"}                                     (continued pre-training: all trained)
     prompt_only          {"prompt"}                                   (text or messages; for online RL)
 
-Turns (roles, content parts, reasoning, tool calls, weights) are read by ftlib/turns.py. Every key of a record
+Turns (roles, content parts, reasoning, tool calls, weights) are read by ftlib/turns.py; a `developer` turn is the
+system turn. A list in a text cell is read from its JSON, or from Python's repr as pandas' `to_csv` writes it
+(ftlib/cells.py, with a note); text holding anything but turns stays text. A row's `system` field is its first
+turn, or named in a warning when the conversation has a different system turn of its own. Every key of a record
 that a converter does not read and that holds a value is returned as ignored, so the file's report names it;
 images, audio and video are refused by name. A converter raises `RowProblem` with a sentence a non-engineer
 understands; soft problems (the row is kept) come back as warnings.
@@ -29,23 +33,23 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from ftlib.cells import looks_like_pairs, looks_like_tools, looks_like_turns, looks_written_as_list, python_value
+from ftlib.pairs import is_transcript, parse_transcript, split_common_prefix, split_text_prefix, split_transcripts
 from ftlib.turns import (
+    LABEL_WORDS,
     JSONProblem,
     RowProblem,
     as_bool,
     check_conversation,
     check_tool_order,
     has_value,
-    is_transcript,
     json_value,
+    kind_name,
     media_problem,
     missing,
     parse_json,
     parse_messages,
     parse_tools,
-    parse_transcript,
-    split_common_prefix,
-    split_transcripts,
     text,
 )
 
@@ -87,7 +91,7 @@ FORMAT_HELP = {
     "alpaca": "alpaca: instruction, input, output (history, system)",
     "prompt_completion": "prompt_completion: prompt, completion",
     "preference": "preference: prompt, chosen, rejected (DPO pairs)",
-    "unpaired_preference": "unpaired_preference: prompt, completion, label true/false or 1/0 (KTO)",
+    "unpaired_preference": "unpaired_preference: prompt, completion, label true/false, 1/0 or good/bad (KTO)",
     "text": "text: plain text, every token trained",
     "prompt_only": "prompt_only: prompts without answers (online RL)",
 }
@@ -145,7 +149,6 @@ __all__ = [
     "FORMAT_HELP",
     "FORMAT_PLAIN",
     "FORMAT_KIND",
-    "REQUIRED_FIELDS",
     "Converted",
     "JSONProblem",
     "RowProblem",
@@ -154,8 +157,6 @@ __all__ = [
     "convert_record",
     "detect_row_format",
     "format_label",
-    "guess_column_map",
-    "missing_fields",
     "parse_json",
     "parse_messages",
     "split_common_prefix",
@@ -212,6 +213,7 @@ class Record:
         self.data, self.fmt, self.used = data, fmt, set()
         self.nested: set[str] = set()  # keys of turns, tool calls and parts that were not read
         self.notes: list[str] = []
+        self.warnings: list[str] = []
 
     def get(self, key: str) -> Any:
         self.used.add(key)
@@ -248,10 +250,10 @@ def convert(record: dict, fmt: str) -> Converted:
         )
     rec = Record(record, fmt)
     row, warnings = _CONVERTERS[fmt](rec)
-    tools = parse_tools(rec.get("tools")) if fmt != "text" else None
+    tools = parse_tools(_written(rec, rec.get("tools"), "tools", looks_like_tools)) if fmt != "text" else None
     if tools:
         row["tools"] = tools
-    return Converted(row, warnings, rec.ignored(), rec.notes)
+    return Converted(row, rec.warnings + warnings, rec.ignored(), rec.notes)
 
 
 def convert_record(record: dict, fmt: str) -> tuple[dict, list[str]]:
@@ -263,24 +265,75 @@ def convert_record(record: dict, fmt: str) -> tuple[dict, list[str]]:
 # --- building blocks --------------------------------------------------------------------------------------
 
 
+# Said once per file and field when a cell held a list written by Python (data.py adds the number of rows).
+PYTHON_CELL_NOTE = (
+    "`{field}` holds lists written by Python, not JSON (single quotes, as pandas' `to_csv` writes a column of lists): "
+    "read as those lists, keys holding None left out (a DataFrame read from Parquet gives them to objects that never "
+    "had them). To keep lists as lists, save the file as JSONL "
+    '(`df.to_json(path, orient="records", lines=True)`) or Parquet (`df.to_parquet(path)`).'
+)
+DEVELOPER_NOTE = (
+    "`{field}` has a `developer` turn (OpenAI's newer name of the system message): read as the system turn."
+)
+
+
+def _written(rec: Record, value: Any, field: str, accept) -> Any:
+    """`value`, or what its text holds when that is a list or object: its JSON, else its Python repr (a pandas
+    cell, ftlib.cells) when `accept` takes it, said in a note. Other text, broken JSON included, is returned as is."""
+    if not looks_written_as_list(value):
+        return value
+    try:
+        return parse_json(value)
+    except Exception:  # JSONDecodeError, JSONProblem: perhaps Python's repr
+        pass
+    parsed = python_value(value)
+    if parsed is None or not accept(parsed):
+        return value
+    _note(rec, PYTHON_CELL_NOTE.format(field=field))
+    return parsed
+
+
+def _turns(rec: Record, value: Any, field: str) -> list[dict]:
+    """parse_messages, with OpenAI's `developer` turn read as the system turn: said once, refused beside another."""
+    turns = parse_messages(value, field, rec.nested)
+    roles = [str(t.get("role") if t.get("role") is not None else t.get("from")).strip().lower() for t in value]
+    dev = [i for i, r in enumerate(roles, start=1) if r == "developer"]
+    if dev:
+        other = next((i for i, t in enumerate(turns, start=1) if t["role"] == "system" and i != dev[0]), None)
+        if other:
+            raise RowProblem(
+                f"turn {dev[0]} of '{field}' is a developer message (the newer name of the system message) and turn "
+                f"{other} is a {roles[other - 1]} message: a conversation has one system message. Merge them into one"
+            )
+        _note(rec, DEVELOPER_NOTE.format(field=field))
+    return turns
+
+
 def _as_turns(rec: Record, value: Any, field: str, role: str) -> list[dict]:
-    """Text becomes one turn with `role`; a turn object one turn; a list (or its JSON text) is read as messages; a
-    prompt written as a Human/Assistant transcript is read as its turns."""
+    """Text becomes one turn with `role`; a turn object one turn; a list of turns (or its JSON or Python text) is
+    read as messages; a prompt written as a Human/Assistant transcript is read as its turns. Text holding JSON that
+    is not turns stays text: an answer may be a JSON list or an object."""
     if role == "user" and is_transcript(value):
         _note(rec, PROMPT_TRANSCRIPT_NOTE.format(field=field))
         return parse_transcript(value, field)
     if isinstance(value, str):
-        # In a CSV cell a list of messages arrives as JSON text; any other text (even "[1] ...") is one turn.
-        try:
-            parsed = parse_json(value) if value.lstrip().startswith(("[", "{")) else None
-        except Exception:  # not readable JSON (JSONDecodeError, JSONProblem): the cell is plain text
-            parsed = None
-        if not isinstance(parsed, list) and not (isinstance(parsed, dict) and {"role", "from"} & set(parsed)):
+        parsed = _written(rec, value, field, looks_like_turns)
+        if parsed != [] and not looks_like_turns(parsed):
             return [{"role": role, "content": text(value, f"the '{field}' field")}]
         value = parsed
+    elif not isinstance(value, (list, dict)):
+        raise RowProblem(
+            f'\'{field}\' must be text, or a list of messages like [{{"role": "{role}", "content": ...}}], but it '
+            f"is {kind_name(value)}"
+        )
     if isinstance(value, dict):  # ShareGPT preference rows: "chosen": {"from": "gpt", "value": ...}
         value = [value]
-    return parse_messages(value, field, rec.nested)
+    return _turns(rec, value, field)
+
+
+def _conversation(rec: Record, key: str) -> list[dict]:
+    """The turns of a conversation field (a list, or its JSON or Python text), after the row's `system`."""
+    return _with_system(rec, _turns(rec, _written(rec, rec.require(key), key, lambda v: isinstance(v, list)), key))
 
 
 def _with_system(rec: Record, messages: list[dict]) -> list[dict]:
@@ -288,6 +341,11 @@ def _with_system(rec: Record, messages: list[dict]) -> list[dict]:
     system = text(rec.get("system"), "the 'system' field", optional=True)
     if system and messages[0]["role"] != "system":
         return [{"role": "system", "content": system}, *messages]
+    if system and system.strip() != messages[0]["content"].strip():
+        rec.warnings.append(
+            "the 'system' field is not used: the conversation opens with a system turn of its own, which is used "
+            "instead. Remove one of the two, or make them the same"
+        )
     return messages
 
 
@@ -296,7 +354,7 @@ def _history(rec: Record) -> list[dict]:
     value = rec.get("history")
     if not has_value(value):
         return []
-    value = json_value(value, "'history'")
+    value = json_value(_written(rec, value, "history", looks_like_pairs), "'history'")
     if not isinstance(value, list):
         raise RowProblem("'history' must be a list of [instruction, response] pairs")
     turns = []
@@ -321,7 +379,7 @@ def _prompt(rec: Record) -> list[dict]:
     if "prompt" in rec.data or rec.fmt == "prompt_only":
         turns = _as_turns(rec, rec.require("prompt"), "prompt", "user")
     elif "conversations" in rec.data:  # ShareGPT-shaped preference rows
-        turns = parse_messages(rec.get("conversations"), "conversations", rec.nested)
+        return _conversation(rec, "conversations")
     elif "instruction" in rec.data:  # Alpaca-shaped preference rows
         return _alpaca_prompt(rec)
     elif "question" in rec.data:  # e.g. {"system", "question", "chosen", "rejected"}
@@ -352,12 +410,12 @@ def _answer_only(turns: list[dict], name: str) -> None:
 
 
 def _from_messages(rec: Record) -> tuple[dict, list[str]]:
-    messages = _with_system(rec, parse_messages(rec.require("messages"), "messages", rec.nested))
+    messages = _conversation(rec, "messages")
     return {"messages": messages}, check_conversation(messages)
 
 
 def _from_sharegpt(rec: Record) -> tuple[dict, list[str]]:
-    messages = _with_system(rec, parse_messages(rec.require("conversations"), "conversations", rec.nested))
+    messages = _conversation(rec, "conversations")
     return {"messages": messages}, check_conversation(messages)
 
 
@@ -385,6 +443,14 @@ TRANSCRIPT_NOTE = (
 PROMPT_TRANSCRIPT_NOTE = (
     "`{field}` is a Human/Assistant transcript: read as turns (Human: the user, Assistant: the assistant)."
 )
+SHARED_TEXT_NOTE = (
+    "`chosen` and `rejected` are whole texts with no prompt beside them: the text both begin with is read as the "
+    "prompt and the rest of each as its answer (as TRL's extract_prompt does). Where they part inside a word, the "
+    "prompt ends before it and the word's shared start belongs to both answers (tokens both answers share cancel "
+    "out in DPO's comparison). Add a 'prompt' field to say where the prompt ends."
+)
+# Fields that hold a preference row's prompt (`_prompt`): without any, plain-text answers hold it themselves.
+_PROMPT_KEYS = ("prompt", "conversations", "instruction", "question")
 
 
 def _note(rec: Record, note: str) -> None:
@@ -408,6 +474,31 @@ def _same_prompt(rec: Record, prompt: list[dict]) -> None:
         rec.used.add("prompt")  # the same prompt written twice (e.g. UltraFeedback): nothing is dropped
 
 
+def _shared_text(rec: Record) -> tuple[list, list, list]:
+    """(prompt, chosen, rejected) of two plain texts that begin with their prompt (pairs.split_text_prefix)."""
+    chosen, rejected = rec.data["chosen"], rec.data["rejected"]
+    if chosen == rejected:
+        raise RowProblem("chosen and rejected are the same, so there is nothing to prefer")
+    prompt, good, bad = split_text_prefix(chosen, rejected)
+    if not prompt.strip():
+        raise RowProblem(
+            "chosen and rejected are texts with no 'prompt' beside them, and they do not begin with the same text, so "
+            "the prompt cannot be found. Add a 'prompt' field with the question both answer"
+        )
+    for name, answer in (("chosen", good), ("rejected", bad)):
+        if not answer.strip():
+            raise RowProblem(
+                f"the {name} text holds nothing after the text both begin with (the prompt, as there is no 'prompt' "
+                "field), so it has no answer"
+            )
+    _note(rec, SHARED_TEXT_NOTE)
+    return _with_system(rec, [{"role": "user", "content": prompt}]), [_answer(good)], [_answer(bad)]
+
+
+def _answer(content: str) -> dict:
+    return {"role": "assistant", "content": content}
+
+
 def _side(rec: Record, name: str) -> list[dict]:
     key = f"{name}_messages" if f"{name}_messages" in rec.data else name
     return _as_turns(rec, rec.require(key), key, "assistant")
@@ -429,6 +520,10 @@ def _from_preference(rec: Record) -> tuple[dict, list[str]]:
                     "be found"
                 )
             _same_prompt(rec, prompt)
+        elif not any(k in rec.data for k in _PROMPT_KEYS) and [chosen, rejected] == [
+            [_answer(rec.data.get(k))] for k in ("chosen", "rejected")
+        ]:
+            prompt, chosen, rejected = _shared_text(rec)
         else:
             prompt = _prompt(rec)
     if not chosen or not rejected or chosen == rejected:
@@ -446,8 +541,9 @@ def _label(rec: Record) -> bool:
     value = rec.require(key)
     label = as_bool(value)
     if label is None:
+        good, bad = (f"{', '.join(LABEL_WORDS[ok][:-1])} or {LABEL_WORDS[ok][-1]}" for ok in (True, False))
         raise RowProblem(
-            f"the '{key}' must be true or 1 (a good answer) or false or 0 (a bad one), not {value!r}. If this "
+            f"the '{key}' must be {good} (a good answer) or {bad} (a bad one), in any case, not {value!r}. If this "
             f"'{key}' does not judge the answer, pick the format that reads the rest (Format on the Data page, "
             f"--format in the CLI): the '{key}' is then named as not read"
         )
@@ -464,7 +560,7 @@ def _from_unpaired(rec: Record) -> tuple[dict, list[str]]:
         completion = [{"role": "assistant", "content": text(rec.get("output"), "the output (the answer)")}]
     else:
         key = "messages" if "messages" in rec.data else "conversations"
-        turns = _with_system(rec, parse_messages(rec.require(key), key, rec.nested))
+        turns = _conversation(rec, key)
         last_user = max((i for i, m in enumerate(turns) if m["role"] == "user"), default=-1)
         prompt, completion = turns[: last_user + 1], turns[last_user + 1 :]
         if not prompt:
@@ -499,94 +595,3 @@ _CONVERTERS = {
     "text": _from_text,
     "prompt_only": _from_prompt_only,
 }
-
-
-# --- field mapping (tables, and JSON files whose keys have other names) ------------------------------------
-
-_SYSTEM = ("system", "system_prompt")
-# What projects call the user's side and the answer (Alpaca, Dolly, OASST/ShareGPT exports, FAQ and support-ticket
-# tables, chat logs), best first.
-_PROMPT = ("prompt", "question", "query", "question_text", "user_message", "user_input", "user", "human")
-_ANSWER = (
-    "output",
-    "answer",
-    "response",
-    "completion",
-    "target",
-    "reply",
-    "assistant",
-    "bot",
-    "answer_text",
-    "response_text",
-    "assistant_response",
-    "model_response",
-    "bot_response",
-    "gpt",
-)
-_LABEL = ("label", "kto_tag")
-_CONVERSATIONS = ("conversations", "conversation")
-# (format, required fields, optional fields): field -> names that mean it (lower-case, spaces as "_"), best first.
-_SHAPES: list[tuple[str, dict, dict]] = [
-    (
-        "preference",
-        {"chosen": ("chosen", "chosen_messages", "chosen_response"), "rejected": ("rejected", "rejected_messages")},
-        {
-            "prompt": _PROMPT,
-            "instruction": ("instruction",),
-            "input": ("input",),
-            "conversations": _CONVERSATIONS,
-            "system": _SYSTEM,
-            "tools": ("tools",),
-        },
-    ),
-    (
-        "unpaired_preference",
-        {"prompt": (*_PROMPT, "instruction"), "completion": ("completion", *_ANSWER), "label": _LABEL},
-        {"system": _SYSTEM, "tools": ("tools",)},
-    ),
-    ("unpaired_preference", {"messages": ("messages",), "label": _LABEL}, {"system": _SYSTEM, "tools": ("tools",)}),
-    ("unpaired_preference", {"conversations": _CONVERSATIONS, "label": _LABEL}, {"system": _SYSTEM}),
-    ("messages", {"messages": ("messages",)}, {"system": _SYSTEM, "tools": ("tools",)}),
-    ("sharegpt", {"conversations": _CONVERSATIONS}, {"system": _SYSTEM, "tools": ("tools",)}),
-    ("prompt_completion", {"prompt": ("prompt",), "completion": ("completion",)}, {"system": _SYSTEM}),
-    (
-        "alpaca",
-        {
-            "instruction": ("instruction", "instructions", *_PROMPT),
-            "output": _ANSWER,
-        },
-        {"input": ("input", "context"), "system": _SYSTEM, "history": ("history",)},
-    ),
-    ("text", {"text": ("text",)}, {}),
-    ("prompt_only", {"prompt": _PROMPT}, {"system": _SYSTEM, "tools": ("tools",)}),
-]
-# The first shape of each format: its required fields (for "Read as X, the file needs a column for ...").
-REQUIRED_FIELDS = {}
-for _fmt, _required, _ in _SHAPES:
-    REQUIRED_FIELDS.setdefault(_fmt, tuple(_required))
-
-
-def guess_column_map(columns: list[str]) -> dict[str, str]:
-    """Field -> column (or key) for the first shape whose required fields all have one.
-
-    >>> guess_column_map(["Question", "Answer"])
-    {'instruction': 'Question', 'output': 'Answer'}
-    """
-    normal: dict[str, str] = {}
-    for col in columns:
-        normal.setdefault(str(col).strip().lower().replace(" ", "_").replace("-", "_"), col)
-    for _fmt, required, optional in _SHAPES:
-        mapping: dict[str, str] = {}
-        for fld, names in {**required, **optional}.items():
-            col = next((normal[n] for n in names if n in normal and normal[n] not in mapping.values()), None)
-            if col is not None:
-                mapping[fld] = col
-        if all(f in mapping for f in required):
-            return mapping
-    return {}
-
-
-def missing_fields(fmt: str, mapped: set[str]) -> list[str]:
-    """Required fields of `fmt` that `mapped` lacks, for the shape of `fmt` closest to complete ([] if one fits)."""
-    gaps = [[f for f in required if f not in mapped] for name, required, _ in _SHAPES if name == fmt]
-    return min(gaps, key=len)

@@ -7,10 +7,14 @@
 Row numbers are 1-based and point into the source: the line of a JSONL file, the element of a JSON array, the
 data row of a table (the first row under the header is 1). A record that is not an object is a `RowError`; a
 file that cannot be read at all raises `DataError` with what to do. A .json object that wraps its rows gets a note
-naming the key that holds them and the keys beside it (`json_layout`).
+naming the key that holds them and the keys beside it (`json_layout`); so does one laid out as pandas'
+`DataFrame.to_json` writes by default, by column, or with orient "index" or "split" (`pandas_layout`).
 
 A .csv is read with the delimiter its first lines use (`sniff_delimiter`: comma, semicolon, tab or vertical bar;
 Excel writes semicolons where the comma is the decimal mark); one that is not a comma is said in `Table.notes`.
+A first line `sep=;` (Excel's delimiter hint, `excel_hint`) names the delimiter and is not a row; row lines stay
+the file's own. In a Parquet file a key holding null inside a column's lists and objects is left out, with a note
+(`parquet_rows`: Parquet writes every key any row has, so absent keys read back as null).
 
 Every Parquet read of the studio goes through `read_parquet` / `parquet_columns`: pyarrow's threaded reader
 can abort the interpreter at exit ("terminate called without an active exception", datasets #7566; 3-5 runs
@@ -24,11 +28,13 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from ftlib.cells import drop_nulls
 from ftlib.errors import UserError
 from ftlib.turns import JSONProblem, has_value, parse_json
 
@@ -192,10 +198,40 @@ def json_layout(value: Any) -> tuple[list, str | None]:
             which = f"key {others[0]} is" if len(others) == 1 else f"keys {', '.join(others)} are"
             note += f" The {which} not rows and ignored."
         return [r for v in wrapped.values() for r in v], note
+    pandas = pandas_layout(value)
+    if pandas:
+        return pandas
     if lists and len(lists) == len(value) and len({len(v) for v in lists.values()}) == 1:
         keys = list(lists)  # columns: {"instruction": [...], "output": [...]}
         return [dict(zip(keys, cells, strict=True)) for cells in zip(*lists.values(), strict=True)], None
     return [value], None
+
+
+def _numbered(value: dict) -> bool:
+    return bool(value) and all(isinstance(k, str) and k.lstrip("-").isdigit() for k in value)
+
+
+def pandas_layout(value: dict) -> tuple[list, str] | None:
+    """(rows, a note) of an object laid out as pandas' `DataFrame.to_json` writes one other than as records: by
+    column ({column: {row number: value}}, its default), by row number ({row number: {column: value}}, orient
+    "index") or split ({"columns", "index"?, "data": [[...]]}); None for any other object.
+
+    >>> pandas_layout({"instruction": {"0": "Say hi.", "1": "Count."}, "output": {"0": "Hi.", "1": "1 2 3"}})[0]
+    [{'instruction': 'Say hi.', 'output': 'Hi.'}, {'instruction': 'Count.', 'output': '1 2 3'}]
+    """
+    how = "The file is laid out {}, as pandas' `DataFrame.to_json({})` writes it: each {} is read as a row."
+    inner = [v for v in value.values() if isinstance(v, dict)]
+    if inner and len(inner) == len(value) and all(_numbered(v) and v.keys() == inner[0].keys() for v in inner):
+        rows = [{column: cells[n] for column, cells in value.items()} for n in inner[0]]
+        return rows, how.format("by column ({column: {row number: value}})", "path", "row number")
+    if inner and len(inner) == len(value) and _numbered(value):
+        return inner, how.format("by row number ({row number: {column: value}})", 'path, orient="index"', "entry")
+    columns, data = value.get("columns"), value.get("data")
+    if {"columns", "data"} <= set(value) <= {"columns", "index", "data"} and isinstance(columns, list):
+        if isinstance(data, list) and all(isinstance(r, list) and len(r) == len(columns) for r in data):
+            rows = [dict(zip(map(str, columns), cells, strict=True)) for cells in data]
+            return rows, how.format('as "columns" and "data"', 'path, orient="split"', "list in 'data'")
+    return None
 
 
 def json_records(text: str, name: str) -> tuple[list[tuple[int, dict]], list[RowError], list[str]]:
@@ -298,6 +334,20 @@ def sniff_delimiter(text: str) -> str:
     return best
 
 
+_EXCEL_HINT = re.compile(r"sep=([^\r\n\"])[ ]*(?:\r\n|\n|\r|$)")
+
+
+def excel_hint(text: str) -> tuple[str | None, str]:
+    r"""(the delimiter a first line `sep=;` names, the text after that line): Excel writes that line to say which
+    delimiter the file uses (`sep=,`, `sep=;`, a tab) and reads it so; (None, text) when the first line is not one.
+
+    >>> excel_hint("sep=;\r\nquestion;answer\r\n")
+    (';', 'question;answer\r\n')
+    """
+    match = _EXCEL_HINT.match(text)
+    return (match.group(1), text[match.end() :]) if match else (None, text)
+
+
 class Table(NamedTuple):
     """A table file as read: `lines` are where each row starts, `delimiter` is between cells (both None for
     Parquet); `notes` are what the reader chose that its user should know (a .csv delimiter other than a comma)."""
@@ -307,6 +357,33 @@ class Table(NamedTuple):
     lines: list[int] | None
     delimiter: str | None
     notes: list[str]
+
+
+def parquet_rows(table) -> tuple[list[dict], list[str]]:
+    """The rows of a pyarrow Table, and a note when keys were left out of objects inside them.
+
+    A Parquet column of objects has one set of keys for every row: pandas' `to_parquet` and pyarrow's
+    `Table.from_pylist` write the union of all rows' keys, so a key one object lacks reads back as null (a tool
+    call's `arguments` {"city": "Oslo"} gains "tz": null from another call). Parquet cannot tell such a key from a
+    null written on purpose, so inside lists and objects a null key is left out, as if never written; the row's own
+    columns keep their nulls (an empty cell).
+    """
+    import pyarrow.types as pt
+
+    rows = table.to_pylist()
+    nested = [str(f.name) for f in table.schema if pt.is_nested(f.type)]
+    dropped: set[str] = set()
+    for row in rows:
+        for column in nested:
+            row[column] = drop_nulls(row[column], dropped)
+    if not dropped:
+        return rows, []
+    names = ", ".join(f"`{k}`" for k in sorted(dropped)[:6]) + (", ..." if len(dropped) > 6 else "")
+    return rows, [
+        f"Keys holding null inside the lists and objects of the file's columns are left out ({names}): Parquet gives "
+        "every object of a column the keys any of them has, so a key an object never had reads back as null (as "
+        "pandas' to_parquet writes it), and a null written on purpose cannot be told from it."
+    ]
 
 
 def delimiter_note(delimiter: str) -> str:
@@ -326,22 +403,24 @@ def read_table(data: bytes, kind: str, name: str) -> Table:
     """
     if kind == "parquet":
         table = read_parquet(data, name)
-        return Table([str(c) for c in table.column_names], table.to_pylist(), None, None, [])
-    text = decode_text(data, name)
-    delimiter = "\t" if kind == "tsv" else sniff_delimiter(text)
+        rows, notes = parquet_rows(table)
+        return Table([str(c) for c in table.column_names], rows, None, None, notes)
+    hint, text = excel_hint(decode_text(data, name))
+    skip = 1 if hint else 0  # the hint's line is not in `text`, but a row's line is the file's
+    delimiter = hint or ("\t" if kind == "tsv" else sniff_delimiter(text))
     # Long answers are normal in training data; the csv module's default cell limit is 128 KiB.
     csv.field_size_limit(2**31 - 1)
     # strict: an unclosed quote is an error, not a cell that silently swallows the rest of the file.
     reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     rows: list[dict] = []
     lines: list[int] = []
-    last_line = 1  # the physical line where the last good record ended (the header at first)
+    last_line = 1 + skip  # the physical line where the last good record ended (the header at first)
     try:
         for row in reader:
             rows.append(row)
             # Blank lines are skipped by the reader, so a record starts at its first non-blank line.
-            lines.append(reader.line_num - _newlines(row))
-            last_line = reader.line_num
+            lines.append(reader.line_num + skip - _newlines(row))
+            last_line = reader.line_num + skip
         columns = list(reader.fieldnames or [])
     except csv.Error as exc:
         if "unexpected end of data" in str(exc):
@@ -353,7 +432,13 @@ def read_table(data: bytes, kind: str, name: str) -> Table:
         raise DataError(f"{name} is not a readable CSV file near line {last_line + 1} ({exc}).") from None
     if not columns:
         raise DataError(f"{name} has no header row. The first line must name the columns.")
-    notes = [delimiter_note(delimiter)] if kind == "csv" and delimiter != "," else []
+    if hint:
+        notes = [
+            f"The first line, `sep={hint}`, is Excel's note of the delimiter, not a row: the columns are read as "
+            f"separated by {DELIMITERS.get(hint, repr(hint))}, as it says."
+        ]
+    else:
+        notes = [delimiter_note(delimiter)] if kind == "csv" and delimiter != "," else []
     return Table(columns, rows, lines, delimiter, notes)
 
 
@@ -365,9 +450,9 @@ def peek_columns(path: str | Path) -> list[str] | None:
         return None
     if kind == "parquet":
         return parquet_columns(data, path.name)
-    text = decode_text(data, path.name)
+    hint, text = excel_hint(decode_text(data, path.name))
     first = text.split("\n", 1)[0]
-    return next(csv.reader([first], delimiter="\t" if kind == "tsv" else sniff_delimiter(text)), [])
+    return next(csv.reader([first], delimiter=hint or ("\t" if kind == "tsv" else sniff_delimiter(text))), [])
 
 
 __all__ = [

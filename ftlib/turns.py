@@ -9,7 +9,8 @@
 
 What is read, by role (OpenAI / Hugging Face messages, ShareGPT `from`/`value`, LLaMA-Factory's tags):
 
-    roles      system; user (human); assistant (gpt, model, function_call); tool (observation, function, ipython)
+    roles      system (developer); user (human); assistant (gpt, model, function_call); tool (observation,
+               function, ipython)
     content    text, or a list of parts with `text`/`value` of type text, reasoning/thinking or tool_call/tool_use
     assistant  reasoning from `reasoning_content`, `reasoning`, `thinking`, a reasoning part or a leading
                <think>...</think> (split the way Qwen3's template splits it); `tool_calls` (or a legacy
@@ -17,8 +18,8 @@ What is read, by role (OpenAI / Hugging Face messages, ShareGPT `from`/`value`, 
                `loss_weight` 0/1
     tool       `name`, `tool_call_id`; an object as content becomes its JSON text
 
-Anthropic's HH-RLHF transcripts ("\\n\\nHuman: ...\\n\\nAssistant: ...") are split into turns (`split_transcripts`);
-a label is read as true/false from booleans, 1/0 and their text (`as_bool`).
+A label is read as good/bad from booleans, 1/0 and the words of `LABEL_WORDS` (`as_bool`). HH-RLHF transcripts
+and other prompts that two answers share are found by ftlib/pairs.py.
 
 Images, audio, video and files are refused by name: the studio trains text-only models. A key of a turn that
 holds a value but is not read is added to `ignored` as `<field>[].<key>` so the file's report can name it.
@@ -30,13 +31,13 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from typing import Any
 
 from ftlib.errors import UserError
 
 ROLES = {
     "system": "system",
+    "developer": "system",  # OpenAI's newer name for the system turn (formats.py notes it, once per file)
     "user": "user",
     "human": "user",
     "assistant": "assistant",
@@ -414,15 +415,17 @@ def parse_messages(value: Any, field: str, ignored: set[str] | None = None) -> l
     return [parse_turn(turn, i, field, ignored) for i, turn in enumerate(value, start=1)]
 
 
-# A label as projects write it: TRL's booleans, 1/0 (the ints of a pandas export, a CSV cell's "1"), yes/no.
-_TRUE, _FALSE = {"true", "yes", "1", "1.0"}, {"false", "no", "0", "0.0"}
+# A label as projects write it: TRL's booleans, 1/0 (the ints of a pandas export, a CSV cell's "1"), yes/no,
+# good/bad and KTO's own words, desirable/undesirable. Listed in full in the refusal of any other value.
+LABEL_WORDS = {True: ("true", "1", "yes", "good", "desirable"), False: ("false", "0", "no", "bad", "undesirable")}
+_TRUE, _FALSE = {*LABEL_WORDS[True], "1.0"}, {*LABEL_WORDS[False], "0.0"}
 
 
 def as_bool(value: Any) -> bool | None:
-    """True/False from a boolean, 1/0, or the text a table cell holds ("true", "False", "yes", "1"); None otherwise.
+    """True/False from a boolean, 1/0, or a word of LABEL_WORDS in any case ("False", "Yes", "good"); None otherwise.
 
-    >>> [as_bool(v) for v in (True, 1, 0, 1.0, "1", "0", "FALSE", "Yes", 2, "maybe", None)]
-    [True, True, False, True, True, False, False, True, None, None, None]
+    >>> [as_bool(v) for v in (True, 1, 0, 1.0, "1", "0", "FALSE", "Yes", "Good", "undesirable", 2, "maybe", None)]
+    [True, True, False, True, True, False, False, True, True, False, None, None, None]
     """
     if isinstance(value, bool):
         return value
@@ -432,87 +435,6 @@ def as_bool(value: Any) -> bool | None:
         word = value.strip().lower()
         return True if word in _TRUE else False if word in _FALSE else None
     return None
-
-
-# A turn of an Anthropic HH-RLHF transcript starts a paragraph: "Human:" inside a line is part of the text.
-_TRANSCRIPT_TURN = re.compile(r"\n\n(Human|Assistant):[ \t]?")
-
-
-def is_transcript(value: Any) -> bool:
-    """Whether `value` is a whole Human/Assistant transcript as Anthropic's HH-RLHF writes one.
-
-    >>> is_transcript("\\n\\nHuman: Hi.\\n\\nAssistant: Hello!"), is_transcript("Human nature is odd.")
-    (True, False)
-    """
-    return isinstance(value, str) and value.lstrip().startswith("Human:") and "\n\nAssistant:" in value
-
-
-def parse_transcript(value: str, field: str) -> list[dict]:
-    """The turns of a Human/Assistant transcript: Human -> user, Assistant -> assistant, each turn's text stripped.
-
-    A turn starts at a blank line followed by "Human:" or "Assistant:"; a last "Assistant:" with nothing after it
-    (a prompt waiting for its answer) is not a turn; any other empty turn is a RowProblem.
-
-    >>> parse_transcript("\\n\\nHuman: Hi.\\n\\nAssistant: Hello! Human: is a word here.", "chosen")
-    [{'role': 'user', 'content': 'Hi.'}, {'role': 'assistant', 'content': 'Hello! Human: is a word here.'}]
-    """
-    parts = _TRANSCRIPT_TURN.split("\n\n" + value.lstrip())
-    turns = []
-    for k in range(1, len(parts), 2):
-        content = parts[k + 1].strip()
-        if not content and k + 2 == len(parts) and parts[k] == "Assistant":
-            break
-        if not content:
-            raise RowProblem(f"turn {len(turns) + 1} of the '{field}' transcript ({parts[k]}:) is empty")
-        turns.append({"role": "user" if parts[k] == "Human" else "assistant", "content": text(content, field)})
-    return turns
-
-
-def split_common_prefix(chosen: list, rejected: list) -> tuple[list, list, list]:
-    """(prompt, chosen, rejected): the turns both share at the start become the prompt.
-
-    >>> q, a, b = ({"role": r, "content": c} for r, c in [("user", "Sky?"), ("assistant", "Y"), ("assistant", "N")])
-    >>> split_common_prefix([q, a], [q, b])[0]
-    [{'role': 'user', 'content': 'Sky?'}]
-    """
-    n = 0
-    while n < min(len(chosen), len(rejected)) and chosen[n] == rejected[n]:
-        n += 1
-    return chosen[:n], chosen[n:], rejected[n:]
-
-
-def split_transcripts(chosen: Any, rejected: Any) -> tuple[list[dict], list[dict], list[dict]] | None:
-    """(prompt, chosen, rejected) of two HH-RLHF transcripts, None when neither is one: the turns up to each one's
-    last Human turn are its prompt, the rest its answer. Both prompts must be the same, or the two answers do not
-    answer one conversation.
-
-    >>> split_transcripts("\\n\\nHuman: 6 x 7?\\n\\nAssistant: 42.", "\\n\\nHuman: 6 x 7?\\n\\nAssistant: 48.")[1]
-    [{'role': 'assistant', 'content': '42.'}]
-    """
-    found = [is_transcript(chosen), is_transcript(rejected)]
-    if not any(found):
-        return None
-    if not all(found):
-        one, other = ("chosen", "rejected") if found[0] else ("rejected", "chosen")
-        raise RowProblem(
-            f"'{one}' is a whole Human/Assistant transcript but '{other}' is not: write both as transcripts, "
-            "or both as answers beside a 'prompt'"
-        )
-    split = []
-    for name, value in (("chosen", chosen), ("rejected", rejected)):
-        turns = parse_transcript(value, name)
-        last_user = max(i for i, m in enumerate(turns) if m["role"] == "user")
-        if last_user == len(turns) - 1:
-            raise RowProblem(f"the {name} transcript ends with a Human: turn, so it holds no answer to prefer")
-        split.append((turns[: last_user + 1], turns[last_user + 1 :]))
-    (prompt, chosen_turns), (other, rejected_turns) = split
-    if prompt != other:
-        turn = len(split_common_prefix(prompt, other)[0])  # the first turn where they part, from 0
-        raise RowProblem(
-            f"the chosen and rejected transcripts differ at turn {turn + 1}, before their last answers: they do not "
-            "answer the same conversation, so neither can be preferred to the other"
-        )
-    return prompt, chosen_turns, rejected_turns
 
 
 def check_tool_order(messages: list[dict], what: str = "turn") -> None:
@@ -563,6 +485,7 @@ def check_conversation(messages: list[dict]) -> list[str]:
 
 
 __all__ = [
+    "LABEL_WORDS",
     "MEDIA",
     "as_bool",
     "ROLES",
@@ -571,7 +494,6 @@ __all__ = [
     "check_conversation",
     "check_tool_order",
     "has_value",
-    "is_transcript",
     "json_value",
     "kind_name",
     "media_problem",
@@ -580,11 +502,8 @@ __all__ = [
     "parse_json",
     "parse_messages",
     "parse_tool_calls",
-    "parse_transcript",
     "parse_tools",
     "parse_turn",
-    "split_common_prefix",
     "split_think",
-    "split_transcripts",
     "text",
 ]

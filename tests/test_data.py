@@ -254,7 +254,7 @@ U, A = msg("user", "q"), msg("assistant", "a")
         ({"instruction": "do", "input": "x"}, "the 'output' field is missing"),
         ({"prompt": "p", "completion": [msg("user", "x")]}, "completion must contain only assistant turns"),
         ({"prompt": "p", "chosen": "same", "rejected": "same"}, "chosen and rejected are the same"),
-        ({"chosen": "yes", "rejected": "no"}, "the 'prompt' field is missing"),
+        ({"chosen": "yes", "rejected": "no"}, "no 'prompt' beside them, and they do not begin with the same text"),
         ({"chosen": [msg("user", "x"), A], "rejected": [msg("user", "y"), A]}, "share no opening turns"),
         ({"prompt": [U, A], "chosen": "x", "rejected": "y"}, "prompt must end with a user turn"),
         (

@@ -60,9 +60,10 @@ def test_a_label_that_is_no_judgement_refuses_its_row_by_name_never_trains_it():
     result = load_bytes("".join(json.dumps(r) + "\n" for r in records).encode(), "kto.jsonl")
     assert result.format == "unpaired_preference"
     assert [e.row for e in result.errors] == [2]
-    assert "the 'label' must be true or 1 (a good answer) or false or 0 (a bad one), not 'billing'" in (
-        result.errors[0].message
-    )
+    assert (
+        "the 'label' must be true, 1, yes, good or desirable (a good answer) or false, 0, no, bad or undesirable "
+        "(a bad one), in any case, not 'billing'"
+    ) in result.errors[0].message
     assert len(result.rows) == 4 and "Nine." not in json.dumps(result.rows)  # the refused answer is in no row
 
 
@@ -277,3 +278,254 @@ def test_a_json_file_that_is_one_row_with_a_tools_list_is_that_row():
     result = load_bytes(json.dumps(row).encode(), "one.json")
     assert (result.format, len(result.rows), result.errors, result.notices) == ("prompt_completion", 1, [], [])
     assert result.rows[0]["tools"] == row["tools"]
+
+
+# --- the cold review: implicit prompts, KTO's words, the developer role, a system field twice, mixed chats ------
+
+
+def lines(*records: dict) -> bytes:
+    return "".join(json.dumps(r) + "\n" for r in records).encode()
+
+
+# (id, chosen, rejected, the prompt, the chosen answer, the rejected answer): TRL's implicit-prompt shape. The first
+# three part between words, where TRL's extract_prompt is the reference; the others part inside a word.
+SHARED_TEXT = [
+    (
+        "qa-lines",
+        "Q: Colour of the sky?\nA: Blue.",
+        "Q: Colour of the sky?\nA: Green.",
+        "Q: Colour of the sky?\nA:",
+        " Blue.",
+        " Green.",
+    ),
+    ("newline", "Colour of grass?\nGreen.", "Colour of grass?\nRed.", "Colour of grass?\n", "Green.", "Red."),
+    ("no-spaces", "天空是蓝色的。", "天空是绿色的。", "天空是", "蓝色的。", "绿色的。"),
+    ("inside-a-word", "The sky is blue.", "The sky is black.", "The sky is", " blue.", " black."),
+    (
+        "inside-after-a-newline",
+        "Translate 'chat':\nCat",
+        "Translate 'chat':\nChat",
+        "Translate 'chat':\n",
+        "Cat",
+        "Chat",
+    ),
+    (
+        "one-goes-on",
+        "Q: Say hi.\nA: Hi.",
+        "Q: Say hi.\nA: Hi. How are you?",
+        "Q: Say hi.\nA:",
+        " Hi.",
+        " Hi. How are you?",
+    ),
+]
+BETWEEN_WORDS = 3
+
+
+@pytest.mark.parametrize(
+    "chosen, rejected, prompt, good, bad", [c[1:] for c in SHARED_TEXT], ids=[c[0] for c in SHARED_TEXT]
+)
+def test_plain_text_pairs_without_a_prompt_share_it_at_a_word_boundary(chosen, rejected, prompt, good, bad):
+    result = load_bytes(lines({"chosen": chosen, "rejected": rejected}), "pairs.jsonl")
+    assert (result.format, result.errors) == ("preference", [])
+    assert result.rows == [{"prompt": [u(prompt)], "chosen": [a(good)], "rejected": [a(bad)]}]
+    assert prompt + good == chosen and prompt + bad == rejected  # no character lost or added
+    (note,) = [n.message for n in result.notices]
+    assert note.startswith("In 1 row, `chosen` and `rejected` are whole texts with no prompt beside them")
+
+
+def test_shared_text_splits_agree_with_trl_between_words_and_end_before_a_word_it_cuts():
+    from trl.data_utils import extract_prompt
+
+    for case_id, chosen, rejected, prompt, good, bad in SHARED_TEXT:
+        trl = extract_prompt({"chosen": chosen, "rejected": rejected})
+        if SHARED_TEXT.index((case_id, chosen, rejected, prompt, good, bad)) < BETWEEN_WORDS:
+            assert (trl["prompt"], trl["chosen"], trl["rejected"]) == (prompt, good, bad), case_id
+        else:  # TRL's prompt takes the start of the word both answers begin; ours stops before it
+            assert (
+                trl["prompt"].startswith(prompt) and trl["prompt"][-1].isalnum() and len(trl["prompt"]) > len(prompt)
+            )
+
+
+@pytest.mark.parametrize(
+    "record, reason",
+    [
+        ({"chosen": "Q: Hi?\nA: Yo.", "rejected": "Q: Hi?\nA: Yo."}, "chosen and rejected are the same"),
+        (
+            {"chosen": "Blue.", "rejected": "Green."},
+            "they do not begin with the same text, so the prompt cannot be found",
+        ),
+        ({"chosen": "Q: Sky?\nA: ", "rejected": "Q: Sky?\nA: Blue."}, "the chosen text holds nothing after the text"),
+    ],
+    ids=["identical", "nothing-shared", "no-answer"],
+)
+def test_a_plain_text_pair_without_a_prompt_that_cannot_be_split_is_refused_saying_why(record, reason):
+    good = {"chosen": "Q: 2+2?\nA: 4.", "rejected": "Q: 2+2?\nA: 5."}
+    result = load_bytes(lines(good, record), "pairs.jsonl")
+    assert len(result.rows) == 1 and [e.row for e in result.errors] == [2]
+    assert reason in result.errors[0].message, result.errors[0].message
+
+
+def test_an_empty_prompt_cell_is_missing_not_an_implicit_prompt(tmp_path):
+    """A prompt column whose cell is empty is a gap to name, not a sign that the answers hold the prompt."""
+    path = tmp_path / "pairs.csv"
+    path.write_text("prompt,chosen,rejected\n,The answer is 4.,The answer is 5.\n2+2?,4.,5.\n", encoding="utf-8")
+    result = load_file(path)
+    assert len(result.rows) == 1 and [e.row for e in result.errors] == [1]
+    assert "the 'prompt' cell is empty" in result.errors[0].message
+
+
+@pytest.mark.parametrize(
+    "good, bad", [("good", "bad"), ("Good", "BAD"), ("desirable", "undesirable"), ("Desirable", "Undesirable")]
+)
+@pytest.mark.parametrize("kind", ["jsonl", "csv"])
+def test_kto_labels_written_as_words_judge_the_answer(tmp_path, kind, good, bad):
+    result = load_file(write(tmp_path, kto(lambda ok: good if ok else bad), kind))
+    assert (result.format, result.errors) == ("unpaired_preference", [])
+    assert [(r["completion"][0]["content"], r["label"]) for r in result.rows] == [(c, ok) for _, c, ok in JUDGED]
+    assert (result.summary()["counts"]["good"], result.summary()["counts"]["bad"]) == (3, 2)
+
+
+def test_a_label_refusal_lists_every_word_it_reads():
+    from ftlib.turns import LABEL_WORDS
+
+    records = kto(lambda ok: "good" if ok else "bad")
+    records[1]["label"] = "meh"
+    (error,) = load_bytes(lines(*records), "kto.jsonl").errors
+    assert error.row == 2 and "not 'meh'" in error.message
+    assert all(f" {word}" in error.message for word in (*LABEL_WORDS[True], *LABEL_WORDS[False]))
+
+
+def test_the_developer_role_is_the_system_turn_with_a_note():
+    row = {"messages": [{"role": "developer", "content": "Answer in French."}, u("Hi."), a("Salut.")]}
+    result = load_bytes(lines(row, row), "dev.jsonl")
+    assert result.errors == [] and result.rows[0]["messages"][0] == {"role": "system", "content": "Answer in French."}
+    assert [n.message for n in result.notices] == [
+        "In 2 rows, `messages` has a `developer` turn (OpenAI's newer name of the system message): read as the system "
+        "turn."
+    ]
+
+
+@pytest.mark.parametrize(
+    "turns, said",
+    [
+        (
+            [{"role": "system", "content": "Be kind."}, {"role": "developer", "content": "Be brief."}],
+            "and turn 1 is a system",
+        ),
+        (
+            [{"role": "developer", "content": "Be kind."}, {"role": "developer", "content": "Be brief."}],
+            "turn 2 is a developer",
+        ),
+    ],
+    ids=["system-and-developer", "two-developers"],
+)
+def test_a_developer_turn_beside_another_system_turn_is_refused(turns, said):
+    good = {"messages": [u("Hi."), a("Hello.")]}
+    result = load_bytes(lines(good, {"messages": [*turns, u("Hi."), a("Hello.")]}), "dev.jsonl")
+    assert len(result.rows) == 1 and [e.row for e in result.errors] == [2]
+    assert "is a developer message" in result.errors[0].message and said in result.errors[0].message
+    assert "a conversation has one system message" in result.errors[0].message
+    assert result.notices == []  # the refused row's developer turn is not said to be read
+
+
+SYSTEM_TWICE = [
+    (
+        "messages",
+        {
+            "system": "Column says: be terse.",
+            "messages": [{"role": "system", "content": "Turn says: be warm."}, u("Hi."), a("Hey!")],
+        },
+    ),
+    (
+        "sharegpt",
+        {
+            "system": "Column says: be terse.",
+            "conversations": [
+                {"from": "system", "value": "Turn says: be warm."},
+                {"from": "human", "value": "Hi."},
+                {"from": "gpt", "value": "Hey!"},
+            ],
+        },
+    ),
+    (
+        "prompt_completion",
+        {
+            "system": "Column says: be terse.",
+            "prompt": [{"role": "system", "content": "Turn says: be warm."}, u("Hi.")],
+            "completion": [a("Hey!")],
+        },
+    ),
+    (
+        "developer",
+        {
+            "system": "Column says: be terse.",
+            "messages": [{"role": "developer", "content": "Turn says: be warm."}, u("Hi."), a("Hey!")],
+        },
+    ),
+]
+
+
+@pytest.mark.parametrize("record", [c[1] for c in SYSTEM_TWICE], ids=[c[0] for c in SYSTEM_TWICE])
+def test_a_system_field_beside_a_system_turn_of_its_own_is_named_not_dropped(record):
+    result = load_bytes(lines(record), "sys.jsonl")
+    assert result.errors == [] and result.rows[0]["messages"][0] == {
+        "role": "system",
+        "content": "Turn says: be warm.",
+    }
+    assert [(w.row, w.message) for w in result.warnings] == [
+        (
+            1,
+            "the 'system' field is not used: the conversation opens with a system turn of its own, which is used "
+            "instead. Remove one of the two, or make them the same",
+        )
+    ]
+    same = dict(record, system=" Turn says: be warm.\n")
+    assert load_bytes(lines(same), "same.jsonl").warnings == []  # the same text twice: nothing to say
+
+
+@pytest.mark.parametrize(
+    "record, said",
+    [
+        (
+            {"prompt": "2+2=", "completion": 4},
+            '\'completion\' must be text, or a list of messages like [{"role": "assistant"',
+        ),
+        ({"prompt": 42, "completion": "Yes."}, '\'prompt\' must be text, or a list of messages like [{"role": "user"'),
+    ],
+)
+def test_a_number_where_text_belongs_says_text_or_messages(record, said):
+    (error,) = load_bytes(lines(record), "pc.jsonl", fmt="prompt_completion").errors
+    assert said in error.message and error.message.endswith("but it is a number")
+
+
+def test_a_file_mixing_messages_and_sharegpt_rows_reads_each_as_written():
+    rows = [
+        {"messages": [u("Hi."), a("Hello.")]},
+        {"conversations": [{"from": "human", "value": "Bye."}, {"from": "gpt", "value": "Ciao."}]},
+        {"messages": [u("Thanks."), a("Welcome.")]},
+    ]
+    result = load_bytes(lines(*rows), "mixed.jsonl")
+    assert (result.format, result.errors) == ("messages", [])
+    assert [r["messages"][1]["content"] for r in result.rows] == ["Hello.", "Ciao.", "Welcome."]
+    assert [(n.message, n.note) for n in result.notices] == [
+        (
+            "In 1 row, the conversation is in `conversations` (ShareGPT) among rows of `messages`: read as it is "
+            "written.",
+            True,
+        )
+    ]
+    # The other way round, and when the format is picked: every row is still read.
+    sharegpt = load_bytes(lines(rows[1], rows[1], rows[0]), "mixed.jsonl")
+    assert (sharegpt.format, len(sharegpt.rows), sharegpt.errors) == ("sharegpt", 3, [])
+    assert len(load_bytes(lines(*rows), "mixed.jsonl", fmt="sharegpt").rows) == 3
+
+
+def test_rows_of_another_format_say_they_are_refused_when_they_are():
+    rows = [{"messages": [u("Hi."), a("Hello.")]}] * 3 + [{"instruction": "Say hi.", "output": "Hi."}]
+    result = load_bytes(lines(*rows), "mixed.jsonl")
+    assert len(result.rows) == 3 and [e.row for e in result.errors] == [4]
+    (warning,) = result.notices
+    assert warning.message.startswith(
+        "1 row looks like alpaca (with `instruction`, `output`), not messages: it is refused (its error says why)."
+    )
+    assert "what only alpaca uses is not read" not in warning.message

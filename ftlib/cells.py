@@ -1,0 +1,160 @@
+"""A list or object that another tool wrote into a text cell as Python, not JSON: read it back safely.
+
+    python_value("[{'role': 'user', 'content': 'Hi'}]")                     -> [{'role': 'user', 'content': 'Hi'}]
+    python_value("[{'role': 'user', 'content': 'Hi'}\\n {'role': 'assistant', 'content': 'Yo'}]")   (numpy's print)
+    python_value("print('hi')")                                              -> None (not a literal: never run)
+
+pandas' `DataFrame.to_csv` writes a cell holding a list as `str(value)`: Python's repr, with single quotes, which
+is not JSON. A DataFrame read from Parquet holds numpy object arrays instead, printed without commas between the
+elements (`[{...}\\n {...}]`), with nested arrays as `array([...], dtype=object)`. `python_value` reads both with
+`ast.literal_eval` (literals only: nothing in the cell is executed), after restoring the missing commas and
+unwrapping `array(...)`; anything else, or a cell over `MAX_CHARS`, is None and stays text. Keys holding None are
+left out of what is read (`drop_nulls`): a DataFrame read from Parquet gives every object of a column the keys any
+of them has, with None where one never had it (a one-element array prints like a list, so this cannot be told from
+the text), and for turns and tool schemas a None is no value anyway.
+
+Whether a value is usable as turns or tool schemas (`looks_like_turns`, `looks_like_tools`) is decided here; where
+such a cell is read, and the note that says so, is formats.py's.
+
+Not known here: files (readers.py), fields and formats (formats.py).
+"""
+
+from __future__ import annotations
+
+import ast
+import io
+import re
+import tokenize
+from typing import Any
+
+# A longer cell is not parsed as Python: ast.parse holds 40 (text) to 360 (numbers) bytes per character at its peak.
+MAX_CHARS = 1 << 20
+# Python's repr never puts a closing bracket right before an opening one; numpy's print of an array does.
+_NO_COMMA = re.compile(r"[}\])]\s+(?:[{\[]|array\()")
+_FAILURES = (ValueError, TypeError, SyntaxError, MemoryError, RecursionError, tokenize.TokenError)
+
+
+def looks_written_as_list(value: Any) -> bool:
+    return isinstance(value, str) and value.lstrip().startswith(("[", "{"))
+
+
+def _restore_commas(text: str) -> str:
+    """`text` with a comma between a closing and an opening bracket that only whitespace separates (numpy's print
+    of an object array); brackets inside quoted strings are left alone (the text is read as Python tokens).
+
+    >>> _restore_commas("[{'a': '} {'}\\n {'b': 2}]")
+    "[{'a': '} {'},\\n {'b': 2}]"
+    """
+    starts = [0]
+    for line in text.split("\n")[:-1]:
+        starts.append(starts[-1] + len(line) + 1)
+    skip = {tokenize.NL, tokenize.NEWLINE, tokenize.COMMENT, tokenize.INDENT, tokenize.DEDENT, tokenize.ENDMARKER}
+    cuts, before = [], None
+    for token in tokenize.generate_tokens(io.StringIO(text).readline):
+        if token.type in skip:
+            continue
+        if before is not None and before.string in ("}", "]", ")") and token.string in ("{", "[", "array"):
+            row, col = before.end
+            cuts.append(starts[row - 1] + col)
+        before = token
+    for cut in reversed(cuts):
+        text = text[:cut] + "," + text[cut:]
+    return text
+
+
+def drop_nulls(value: Any, dropped: set[str]) -> Any:
+    """`value` with every key that holds None left out of its objects, at any depth; the keys' names go in
+    `dropped`.
+
+    >>> drop_nulls([{"city": "Oslo", "tz": None, "more": {"n": None}}], dropped := set()), sorted(dropped)
+    ([{'city': 'Oslo', 'more': {}}], ['n', 'tz'])
+    """
+    if isinstance(value, list):
+        return [drop_nulls(v, dropped) for v in value]
+    if not isinstance(value, dict):
+        return value
+    dropped.update(str(k) for k, v in value.items() if v is None)
+    return {k: drop_nulls(v, dropped) for k, v in value.items() if v is not None}
+
+
+class _Unwrap(ast.NodeTransformer):
+    """numpy's `array([...], dtype=object)` -> its list; `nan` (a missing value in pandas) -> None."""
+
+    def visit_Call(self, node: ast.Call) -> ast.AST:
+        func = node.func
+        named = isinstance(func, ast.Name) and func.id == "array"
+        if not named or len(node.args) != 1 or any(k.arg != "dtype" for k in node.keywords):
+            return node  # literal_eval refuses it
+        return self.visit(node.args[0])
+
+    def visit_Name(self, node: ast.Name) -> ast.AST:
+        return ast.Constant(None) if node.id == "nan" else node
+
+    def visit_Constant(self, node: ast.Constant) -> ast.AST:
+        if node.value is Ellipsis:  # numpy shortens a print of over 1000 elements with "...": the rest is lost
+            raise ValueError("a shortened print")
+        return node
+
+
+def python_value(text: str) -> list | dict | None:
+    """The list or dict a cell's Python-written text holds (see the module docstring), or None when it holds none.
+
+    >>> python_value("[{'role': 'user', 'content': \\"It's\\"}]")
+    [{'role': 'user', 'content': "It's"}]
+    >>> python_value("[{'from': 'human', 'x': None}\\n {'from': 'gpt', 'x': array(['a'], dtype=object)}]")
+    [{'from': 'human'}, {'from': 'gpt', 'x': ['a']}]
+    >>> [python_value(t) for t in ("[1, 2", "__import__('os')", "[print('x')]", "{1, 2}")]
+    [None, None, None, None]
+    """
+    if not looks_written_as_list(text) or len(text) > MAX_CHARS:
+        return None
+    text = text.strip()
+    try:
+        try:
+            tree = ast.parse(text, mode="eval")
+        except SyntaxError:
+            if not _NO_COMMA.search(text):
+                return None
+            tree = ast.parse(_restore_commas(text), mode="eval")
+        value = ast.literal_eval(_Unwrap().visit(tree).body)
+    except _FAILURES:
+        return None
+    return drop_nulls(value, set()) if isinstance(value, (list, dict)) else None
+
+
+def _turn_like(item: Any) -> bool:
+    return isinstance(item, dict) and bool({"role", "from"} & set(item))
+
+
+def looks_like_turns(value: Any) -> bool:
+    """A turn object, or a list of objects at least one of which has a `role` or `from` (the others are then refused
+    by name, not read as text); anything else, e.g. a completion that is itself a JSON list, is not turns.
+
+    >>> [looks_like_turns(v) for v in ([{"role": "user", "content": "Hi"}], {"from": "gpt"}, [1, 2], [{"a": 1}])]
+    [True, True, False, False]
+    """
+    if isinstance(value, dict):
+        return _turn_like(value)
+    return isinstance(value, list) and all(isinstance(t, dict) for t in value) and any(map(_turn_like, value))
+
+
+def looks_like_tools(value: Any) -> bool:
+    """A list of objects (tool schemas), or one."""
+    items = [value] if isinstance(value, dict) else value
+    return isinstance(items, list) and bool(items) and all(isinstance(t, dict) for t in items)
+
+
+def looks_like_pairs(value: Any) -> bool:
+    """A list of two-element lists (Alpaca's `history`)."""
+    return isinstance(value, list) and all(isinstance(p, (list, tuple)) and len(p) == 2 for p in value)
+
+
+__all__ = [
+    "MAX_CHARS",
+    "drop_nulls",
+    "looks_like_pairs",
+    "looks_like_tools",
+    "looks_like_turns",
+    "looks_written_as_list",
+    "python_value",
+]

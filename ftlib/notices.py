@@ -1,0 +1,147 @@
+"""The file-level notices of a load: notes on how a file was read, warnings on what in it is not read.
+
+    FieldNotice("ignored field: `source` in 3 rows; ...", field="source", rows=3)
+    file_notices(ignored, records, fmt, refused)   # rows that look like another format, fields nothing reads
+
+A row that looks like another format than the file's is said once per format, with what happens to it: read
+without what only that format uses, or refused (its error says why). Not known here: reading and converting
+(readers.py, formats.py), the load itself (data.py).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+from ftlib.errors import plural
+from ftlib.formats import FORMAT_FIELDS, FORMAT_KIND, detect_row_format
+
+# The two shapes of a conversation: a file may mix them, and each row is read by its own (`own_chat_shape`).
+CHATS = ("messages", "sharegpt")
+CHAT_NOTES = {
+    "messages": "the conversation is in `messages` (role/content turns) among ShareGPT rows: read as it is written.",
+    "sharegpt": "the conversation is in `conversations` (ShareGPT) among rows of `messages`: read as it is written.",
+}
+
+
+@dataclass
+class FieldNotice:
+    """A file-level notice: a warning (a field that is not read, rows that look like another format) or a note on
+    how the file was read (`note`: a .csv delimiter other than the comma), which is not a problem."""
+
+    message: str
+    field: str | None = None  # the file's own name of an ignored field (a column, a key, `turns[].key`)
+    rows: int = 0  # how many rows it concerns
+    note: bool = False
+
+    def as_dict(self) -> dict:
+        # "row": None marks a file-level entry among the per-row warnings of `data inspect --json`.
+        entry = {"row": None, "message": self.message, "field": self.field, "rows": self.rows}
+        return entry | {"note": True} if self.note else entry  # warnings keep the shape they always had
+
+
+def own_chat_shape(record: dict, fmt: str) -> str:
+    """The format to read `record` as in a file read as `fmt`: its own when both are shapes of a conversation.
+
+    >>> own_chat_shape({"conversations": [{"from": "human", "value": "Hi"}]}, "messages")
+    'sharegpt'
+    """
+    shape = detect_row_format(record) if fmt in CHATS else None
+    return shape if shape in CHATS else fmt
+
+
+def looks_like_text(value: Any) -> bool:
+    """Whether a cell reads as a sentence (two words or more, or one ending in . ! ?), not an id, a number or a tag.
+
+    >>> [looks_like_text(v) for v in ("Click 'Forgot password'.", "Eight.", "T-1001", "billing", "42", None)]
+    [True, True, False, False, False, False]
+    """
+    if not isinstance(value, str) or _is_number(value):
+        return False
+    text = value.strip()
+    return len(text.split()) >= 2 or text[-1:] in ".!?"
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def answers_unread(names: list[str], table: bool) -> FieldNotice:
+    what = "column" if table else "field"
+    listed = ", ".join(f"`{n}`" for n in names)
+    return FieldNotice(
+        f"read as prompts without answers (prompt_only), but the {what}{'s' if len(names) > 1 else ''} {listed} "
+        f"{'hold' if len(names) > 1 else 'holds'} text that is not read. If it holds the answers, map it to "
+        f"`completion` (the Answer column on the Data page, `--map {names[0]}=completion` in the CLI); if the file "
+        "really has no answers, pick the format 'prompt_only' (--format prompt_only) to say so.",
+        field=names[0],
+    )
+
+
+def looks_like(record: dict) -> str | None:
+    """The format to suggest for a record: its own, except a conversation format for a row with a label field (read
+    as a conversation, an answer marked bad would be trained)."""
+    own = detect_row_format(record)
+    if own and FORMAT_KIND[own] == "sft" and {"label", "kto_tag"} & set(record):
+        return None
+    return own
+
+
+def with_hint(message: str, record: dict, fmt: str) -> str:
+    """A row error, plus the format the row looks like when that is another one (19.10: say what fits)."""
+    own = looks_like(record)
+    return f"{message} (this row looks like {own}, not {fmt})" if own and own != fmt else message
+
+
+# Keys a format reads beyond FORMAT_FIELDS (synonyms read from JSON rows as written).
+_ALSO_READ = {"preference": ("chosen_messages", "rejected_messages", "question"), "unpaired_preference": ("kto_tag",)}
+
+
+def file_notices(
+    ignored: Counter, records: list[tuple[int, dict]], fmt: str, refused: set[int] | frozenset[int] = frozenset()
+) -> list[FieldNotice]:
+    """Rows that look like another format (saying which of them are read and which `refused`, by row number), then
+    the fields no converter read, with the number of rows each is in."""
+    notices = []
+    looks: dict[str, list[tuple[int, dict]]] = {}
+    for number, record in records:
+        own = looks_like(record)
+        if own and own != own_chat_shape(record, fmt):
+            looks.setdefault(own, []).append((number, record))
+    for other, those in sorted(looks.items(), key=lambda item: -len(item[1])):
+        reads = (*FORMAT_FIELDS[other], *_ALSO_READ.get(other, ()))
+        extra = [k for k in reads if k not in FORMAT_FIELDS[fmt] and any(k in r for _, r in those)]
+        has = f" (with {', '.join(f'`{k}`' for k in extra)})" if extra else ""
+        n, bad = len(those), sum(number in refused for number, _ in those)
+        if not bad:
+            fate = f"read as {fmt}, what only {other} uses is not read"
+        elif bad == n:
+            fate = "it is refused (its error says why)" if n == 1 else "they are refused (their errors say why)"
+        else:
+            fate = (
+                f"{bad} of them {'is' if bad == 1 else 'are'} refused (their errors say why), the "
+                f"others are read as {fmt} without what only {other} uses"
+            )
+        notices.append(
+            FieldNotice(
+                f"{plural(n, 'row')} {'looks' if n == 1 else 'look'} like {other}{has}, not {fmt}: {fate}. Pick the "
+                f"format '{other}' (Format on the Data page, --format in the CLI) to read them as that.",
+                rows=n,
+            )
+        )
+    for name, n in ignored.most_common():
+        where = " (a key inside the turns)" if "[]." in name else ""
+        notices.append(
+            FieldNotice(
+                f"ignored field: `{name}`{where} in {plural(n, 'row')}; the studio does not read it, so it is "
+                "neither shown nor trained",
+                field=name,
+                rows=n,
+            )
+        )
+    return notices

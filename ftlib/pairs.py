@@ -1,0 +1,129 @@
+"""The prompt two answers share when no field holds it: HH-RLHF transcripts, whole conversations, plain text.
+
+    split_transcripts("\\n\\nHuman: 6 x 7?\\n\\nAssistant: 42.", "\\n\\nHuman: 6 x 7?\\n\\nAssistant: 48.")
+    -> ([user "6 x 7?"], [assistant "42."], [assistant "48."])
+    split_common_prefix(chosen_turns, rejected_turns)      # the turns both open with are the prompt
+    split_text_prefix("Q: Sky?\\nA: Blue.", "Q: Sky?\\nA: Green.")  -> ("Q: Sky?\\nA:", " Blue.", " Green.")
+
+Each follows TRL's `extract_prompt` (the shared beginning is the prompt), except that plain text is split at the
+start of a word rather than inside one (`split_text_prefix`).
+
+Not known here: which fields hold the pair and the notes that say how it was read (formats.py); turns (turns.py).
+"""
+
+from __future__ import annotations
+
+import re
+from os.path import commonprefix
+from typing import Any
+
+from ftlib.turns import RowProblem, text
+
+# A turn of an Anthropic HH-RLHF transcript starts a paragraph: "Human:" inside a line is part of the text.
+_TRANSCRIPT_TURN = re.compile(r"\n\n(Human|Assistant):[ \t]?")
+
+
+def is_transcript(value: Any) -> bool:
+    """Whether `value` is a whole Human/Assistant transcript as Anthropic's HH-RLHF writes one.
+
+    >>> is_transcript("\\n\\nHuman: Hi.\\n\\nAssistant: Hello!"), is_transcript("Human nature is odd.")
+    (True, False)
+    """
+    return isinstance(value, str) and value.lstrip().startswith("Human:") and "\n\nAssistant:" in value
+
+
+def parse_transcript(value: str, field: str) -> list[dict]:
+    """The turns of a Human/Assistant transcript: Human -> user, Assistant -> assistant, each turn's text stripped.
+
+    A turn starts at a blank line followed by "Human:" or "Assistant:"; a last "Assistant:" with nothing after it
+    (a prompt waiting for its answer) is not a turn; any other empty turn is a RowProblem.
+
+    >>> parse_transcript("\\n\\nHuman: Hi.\\n\\nAssistant: Hello! Human: is a word here.", "chosen")
+    [{'role': 'user', 'content': 'Hi.'}, {'role': 'assistant', 'content': 'Hello! Human: is a word here.'}]
+    """
+    parts = _TRANSCRIPT_TURN.split("\n\n" + value.lstrip())
+    turns = []
+    for k in range(1, len(parts), 2):
+        content = parts[k + 1].strip()
+        if not content and k + 2 == len(parts) and parts[k] == "Assistant":
+            break
+        if not content:
+            raise RowProblem(f"turn {len(turns) + 1} of the '{field}' transcript ({parts[k]}:) is empty")
+        turns.append({"role": "user" if parts[k] == "Human" else "assistant", "content": text(content, field)})
+    return turns
+
+
+def split_common_prefix(chosen: list, rejected: list) -> tuple[list, list, list]:
+    """(prompt, chosen, rejected): the turns both share at the start become the prompt.
+
+    >>> q, a, b = ({"role": r, "content": c} for r, c in [("user", "Sky?"), ("assistant", "Y"), ("assistant", "N")])
+    >>> split_common_prefix([q, a], [q, b])[0]
+    [{'role': 'user', 'content': 'Sky?'}]
+    """
+    n = 0
+    while n < min(len(chosen), len(rejected)) and chosen[n] == rejected[n]:
+        n += 1
+    return chosen[:n], chosen[n:], rejected[n:]
+
+
+def split_transcripts(chosen: Any, rejected: Any) -> tuple[list[dict], list[dict], list[dict]] | None:
+    """(prompt, chosen, rejected) of two HH-RLHF transcripts, None when neither is one: the turns up to each one's
+    last Human turn are its prompt, the rest its answer. Both prompts must be the same, or the two answers do not
+    answer one conversation.
+
+    >>> split_transcripts("\\n\\nHuman: 6 x 7?\\n\\nAssistant: 42.", "\\n\\nHuman: 6 x 7?\\n\\nAssistant: 48.")[1]
+    [{'role': 'assistant', 'content': '42.'}]
+    """
+    found = [is_transcript(chosen), is_transcript(rejected)]
+    if not any(found):
+        return None
+    if not all(found):
+        one, other = ("chosen", "rejected") if found[0] else ("rejected", "chosen")
+        raise RowProblem(
+            f"'{one}' is a whole Human/Assistant transcript but '{other}' is not: write both as transcripts, "
+            "or both as answers beside a 'prompt'"
+        )
+    split = []
+    for name, value in (("chosen", chosen), ("rejected", rejected)):
+        turns = parse_transcript(value, name)
+        last_user = max(i for i, m in enumerate(turns) if m["role"] == "user")
+        if last_user == len(turns) - 1:
+            raise RowProblem(f"the {name} transcript ends with a Human: turn, so it holds no answer to prefer")
+        split.append((turns[: last_user + 1], turns[last_user + 1 :]))
+    (prompt, chosen_turns), (other, rejected_turns) = split
+    if prompt != other:
+        turn = len(split_common_prefix(prompt, other)[0])  # the first turn where they part, from 0
+        raise RowProblem(
+            f"the chosen and rejected transcripts differ at turn {turn + 1}, before their last answers: they do not "
+            "answer the same conversation, so neither can be preferred to the other"
+        )
+    return prompt, chosen_turns, rejected_turns
+
+
+def split_text_prefix(chosen: str, rejected: str) -> tuple[str, str, str]:
+    """(prompt, chosen, rejected) of two texts that each hold the prompt and then an answer: the characters both
+    begin with are the prompt, the rest of each its answer, so that prompt + answer is each text unchanged.
+
+    As TRL's `extract_prompt` splits text, with a space just before the split going to the answers; except where
+    the texts part inside a word ("... is 42." / "... is 48."), or one ends where the other goes on: then the
+    prompt ends before that word, whose shared start belongs to both answers. DPO compares the answers through the
+    difference of their log-probabilities, in which tokens both answers share cancel out. Text without any
+    whitespace before the split (Chinese, Japanese) is split where the characters part, as TRL does.
+
+    >>> split_text_prefix("Q: Sky colour?\\nA: Blue.", "Q: Sky colour?\\nA: Green.")
+    ('Q: Sky colour?\\nA:', ' Blue.', ' Green.')
+    >>> split_text_prefix("The answer is 42.", "The answer is 48.")
+    ('The answer is', ' 42.', ' 48.')
+    """
+    n = len(commonprefix([chosen, rejected]))
+    rests = (chosen[n:], rejected[n:])
+    in_word = n > 0 and chosen[n - 1].isalnum() and any(not r or r[0].isalnum() for r in rests)
+    if (in_word or not all(rests)) and any(c.isspace() for c in chosen[:n]):
+        while not chosen[n - 1].isspace():
+            n -= 1
+    if n > 0 and chosen[n - 1] == " ":
+        n -= 1
+    return chosen[:n], chosen[n:], rejected[n:]
+
+
+__all__ = ["is_transcript", "parse_transcript", "split_common_prefix", "split_text_prefix", "split_transcripts"]
