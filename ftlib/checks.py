@@ -173,12 +173,16 @@ def check_no_trained(enc: Encoded) -> Check | None:
 
 
 def check_prompt_only(enc: Encoded) -> Check:
+    # "info", not an error: prompt-only rows are GRPO's data (a shipped sample is one); the methods that cannot train
+    # them are not offered for such a split (ftlib.methods), so there is nothing to fix here.
     return Check(
         "prompt_only",
-        "error",
-        "This row is a prompt without an answer: supervised fine-tuning cannot train it, as there is nothing to "
-        "imitate. Prompt-only rows are for online reinforcement learning, where the model writes its own answers.",
-        "Train SFT on a dataset with answers (conversations, prompt/completion), or drop the prompt-only rows.",
+        "info",
+        "This row is a prompt without an answer: no token of it is trained. It is for GRPO (online reinforcement "
+        "learning), where the model writes answers to it and reward functions score them; SFT, DPO and KTO cannot "
+        "train it, as there is no answer to imitate or judge.",
+        "For GRPO, nothing to change. To fine-tune on answers, use a dataset with them (conversations, "
+        "prompt/completion).",
     )
 
 

@@ -192,7 +192,7 @@ KINDS = {
     "reasoning": ("tokenizer", 0, ["<think>\n91 = 7", "No: 91 is 7 times 13."], ["Is 91 prime?"]),
     "text": ("chatml", 0, ["Tides turn."], []),
     "unpaired": ("chatml", 0, ["Go away."], ["Greet me"]),
-    "prompt_only": ("chatml", 1, [], ["Write a shanty."]),
+    "prompt_only": ("chatml", 0, [], ["Write a shanty."]),  # GRPO's data: said (info), not an error
 }
 
 
