@@ -461,7 +461,10 @@ class RunConfig(GRPOSettings):
         if not str(self.model).strip():
             raise ConfigError("`model` is empty: use `default` or a model folder.")
         if self.epochs <= 0 and self.max_steps <= 0:
-            raise ConfigError("`epochs` must be above 0 (or set max_steps).")
+            raise ConfigError(
+                "Epochs (`epochs`) is 0 and no Max steps (`max_steps`) is set: the run would train nothing. Set "
+                "Epochs above 0, or Max steps to stop after that many optimizer steps."
+            )
         if not self.lora_targets or not all(isinstance(t, str) and t for t in self.lora_targets):
             raise ConfigError(
                 "`lora_targets` must list layer names such as q_proj, v_proj, or `all-linear` "

@@ -291,6 +291,13 @@ def check_rewards(rewards: list, error: type[Exception]) -> None:
                 raise error(f'{where}: `not_repeating` takes no options: write {{"not_repeating": {{}}}}.')
         elif not isinstance(value, str) or not value.strip():
             raise error(f"{where}: `{kind}` needs {REWARD_KINDS[kind]} as text (got {value!r}).")
+    if all(spec.get("weight", 1.0) == 0 for spec in rewards):
+        # A weight-0 reward beside others is shown but not trained on (a metric to watch); all of them at 0 score
+        # every answer 0, so every group's advantages are 0 and no step changes the model.
+        raise error(
+            "Every reward in `rewards` has weight 0: each answer would score 0, so GRPO would learn nothing. Give at "
+            "least one reward a weight above 0 (1.0 when left out)."
+        )
 
 
 @dataclass

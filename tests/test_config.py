@@ -247,7 +247,7 @@ def test_every_field_is_declared_completely():
 @pytest.mark.parametrize(
     "settings, message",
     [
-        ({"method": "lora", "epochs": 0}, "`epochs` must be above 0 (or set max_steps)"),
+        ({"method": "lora", "epochs": 0}, "Epochs (`epochs`) is 0 and no Max steps (`max_steps`) is set"),
         ({"template": "custom"}, "`template_source` is empty"),
         ({"method": "dpo", "packing": True}, "`packing` works for SFT only"),
         ({"learning_rate": "fast"}, "`learning_rate` must be a number"),

@@ -85,8 +85,12 @@ def test_length_and_repetition_helpers_at_their_edges():
         ([{"length": {"target": 0}}], '`length` needs a positive target, e.g. {"length": {"target": 50}}'),
         ([{"not_repeating": {"lines": 2}}], 'write {"not_repeating": {}}'),
         ("[{regex: ", "`rewards` is not valid JSON or YAML"),
+        ([{"regex": "^Ahoy", "weight": 0}, {"not_repeating": {}, "weight": 0.0}], "has weight 0: each answer would"),
     ],
-    ids=["empty", "bad-regex", "second-bad-regex", "unknown-kind", "weight", "length", "options", "unparsable"],
+    ids=[
+        *("empty", "bad-regex", "second-bad-regex", "unknown-kind", "weight", "length", "options", "unparsable"),
+        "all-weights-0",  # a cold review: accepted, and every answer then scored 0, so nothing was learned
+    ],
 )
 def test_bad_rewards_are_refused_at_construction_with_the_field_and_the_fix(rewards, message):
     with pytest.raises(ConfigError) as err:
@@ -281,3 +285,9 @@ def test_an_unregistered_function_says_how_an_operator_registers_one(monkeypatch
     assert f"(none are registered: {REGISTRY_ENV} unset)" in problem
     assert "Python code is never taken from the rewards themselves" in problem
     assert f'naming it in the file {REGISTRY_ENV} points to (README, "Rewards for GRPO")' in problem
+
+
+def test_a_weight_0_reward_beside_a_weighted_one_is_kept_as_a_metric():
+    """Only all-zero weights are refused: one reward at 0 beside others is shown but not trained on."""
+    config = RunConfig(method="grpo", rewards=[{"regex": "^Ahoy", "weight": 0}, {"not_repeating": {}}])
+    assert [r.get("weight", 1.0) for r in config.rewards] == [0, 1.0]
