@@ -108,3 +108,14 @@ def test_the_evaluate_page_says_what_its_loss_averages_and_why_trains_can_differ
     for label in ("Base loss", "Tuned loss"):
         assert "each held-out row's last answer" in helps[label], helps
         assert "Train page's held-out loss can differ" in helps[label], helps
+
+
+def test_a_held_out_number_from_before_training_says_so(tiny_model_dir):
+    """A cold review: before a run's first evaluation, 'Held-out loss 3.2655' beside the live training loss was the
+    starting model's (step 0), with nothing saying so."""
+    rows = _steps([3.0, 2.8, 2.5])
+    rows[-1]["step"] = 0  # the only evaluation so far: the starting model's
+    make_run("r-before", {"model": str(tiny_model_dir)}, max_steps=12, metrics=rows)
+    at = page(tiny_model_dir)
+    shown = {m.label: m.value for m in at.metric}
+    assert shown.get("Held-out loss (before training)") == "1.5000" and "Held-out loss" not in shown, shown

@@ -131,6 +131,8 @@ def live_numbers(metrics: list[dict], method: str | None = None) -> None:
         return
     held_out = next((row for row in reversed(metrics) if row.get("kind") == "eval"), None)
     grpo = method == "grpo"
+    # Until the first evaluation of a run the latest is step 0's, the starting model's: named so beside live numbers.
+    before = " (before training)" if held_out is not None and held_out.get("step") == 0 else ""
     c1, c2, c3, c4 = st.columns(4)
     if grpo and last.get("reward") is not None:
         spread = f" ± {last['reward_std']:.3f}" if last.get("reward_std") is not None else ""
@@ -144,13 +146,15 @@ def live_numbers(metrics: list[dict], method: str | None = None) -> None:
         c1.metric(label, value, help=why)
     if grpo and held_out is not None and held_out.get("eval_reward") is not None:
         c2.metric(
-            "Held-out reward",
+            f"Held-out reward{before}",
             f"{held_out['eval_reward']:.3f}",
             help=f"The mean total reward of its answers to prompts it never trains on (step {held_out['step']}): "
             "whether what it learns carries over.",
         )
     elif not grpo and held_out is not None and held_out.get("eval_loss") is not None:
-        c2.metric("Held-out loss", f"{held_out['eval_loss']:.4f}", help=HELD_OUT_HELP.format(step=held_out["step"]))
+        c2.metric(
+            f"Held-out loss{before}", f"{held_out['eval_loss']:.4f}", help=HELD_OUT_HELP.format(step=held_out["step"])
+        )
     speed, trained = typical_speed(metrics), typical_speed(metrics, "trained_tokens_per_s")
     share = trained_share(metrics)
     if speed is not None:
