@@ -61,6 +61,24 @@ TINY_TRAIN_ROWS = 20  # fewer training rows than this: the run mostly memorises 
 TINY_TEST_ROWS = 5  # fewer held-out rows than this: the held-out loss is noise
 
 
+DEFAULT_TEST_RATIO = 0.1
+
+
+def default_test_ratio(n: int) -> float:
+    """The test ratio a split of `n` rows starts from: 0.1, or where that holds out fewer than TINY_TEST_ROWS the
+    smallest multiple of 0.05 that holds out that many, at most 0.25 (three quarters of the rows still train).
+
+    >>> [default_test_ratio(n) for n in (200, 50, 32, 12, 1)]
+    [0.1, 0.1, 0.15, 0.25, 0.1]
+    """
+    if n < 2 or math.ceil(n * DEFAULT_TEST_RATIO) >= TINY_TEST_ROWS:
+        return DEFAULT_TEST_RATIO
+    for twentieths in range(3, 6):  # 0.15, 0.2, 0.25
+        if math.ceil(n * twentieths / 20 - 1e-9) >= TINY_TEST_ROWS:
+            return twentieths / 20
+    return 0.25
+
+
 # What one row of each kind (ftlib.rows.ROW_KINDS) is called where a split is counted.
 ROW_UNITS = {"preference": "pair", "unpaired": "labelled answer", "text": "text", "prompt_only": "prompt"}
 

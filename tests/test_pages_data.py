@@ -208,6 +208,8 @@ def test_shipped_samples_load():
         assert not at.exception and not at.error, (name, [e.value for e in at.error])
         metrics = {m.label: m.value for m in at.metric}
         assert int(metrics["Valid rows"]) > 0 and metrics["Skipped rows"] == "0", (name, metrics)
+        # At its default test size no sample holds out too few rows to judge on (qa_table's 32 rows held out 4)
+        assert not [w.value for w in at.warning if "held-out" in w.value], (name, [w.value for w in at.warning])
 
 
 def shipped_path(name: str) -> str:
@@ -694,9 +696,23 @@ def test_switching_to_rows_proposes_the_rows_the_ratio_gave(tmp_path):
     """Walk 4, 10: on a 16-row file, "rows" proposed 10 test rows (62%); it now keeps the split the ratio showed."""
     rows = [{"prompt": f"Question {i}?", "completion": f"Answer {i}."} for i in range(16)]
     at = with_path(data_page(), write_jsonl(tmp_path / "sixteen.jsonl", rows))
-    assert "Train **14** rows, test **2** rows." in texts(at)  # ratio 0.1 of 16, rounded up
+    # The default ratio of 16 rows is 0.25 (splits.default_test_ratio: 0.1 would hold out 2 rows), so 4 held out
+    assert at.number_input(key="split_ratio").value == 0.25 and "Train **12** rows, test **4** rows." in texts(at)
     at.radio(key="split_mode").set_value("rows").run()
-    assert at.number_input(key="split_count").value == 2 and "Train **14** rows, test **2** rows." in texts(at)
+    assert at.number_input(key="split_count").value == 4 and "Train **12** rows, test **4** rows." in texts(at)
+
+
+def test_the_default_test_ratio_follows_the_rows_until_one_is_typed(tmp_path):
+    """A cold review: the shipped qa_table (32 rows) warned "Only 4 held-out rows" at its own defaults."""
+    small = write_jsonl(tmp_path / "small.jsonl", [{"prompt": f"Q{i}?", "completion": f"A{i}."} for i in range(32)])
+    big = write_jsonl(tmp_path / "big.jsonl", [{"prompt": f"Q{i}?", "completion": f"A{i}."} for i in range(200)])
+    at = with_path(data_page(), small)
+    assert at.number_input(key="split_ratio").value == 0.15 and "test **5** rows" in texts(at)
+    at = with_path(at, big)
+    assert at.number_input(key="split_ratio").value == 0.1 and "test **20** rows" in texts(at)
+    at.number_input(key="split_ratio").set_value(0.3).run()
+    at = with_path(at, small)  # typed: kept whatever rows are shown
+    assert at.number_input(key="split_ratio").value == 0.3 and "test **10** rows" in texts(at)
 
 
 def test_the_split_picker_shows_the_active_split_after_a_visit_to_another_page():
