@@ -27,6 +27,7 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ftlib import rows
 from ftlib.errors import UserError
@@ -462,20 +463,23 @@ def run_info(run_dir: str | Path) -> RunInfo:
     )
 
 
-def load_test_rows(data: str | Path) -> list[dict]:
-    """Rows from a saved split's name (its test part), a split folder, or a data file."""
+def load_test_rows(data: str | Path, fmt: str | None = None, column_map: dict | None = None) -> tuple[list[dict], Any]:
+    """(rows, the file's `LoadResult` or None): the test part of a saved split (by name or folder), or a data file's
+    rows read with `fmt` and `column_map` (its LoadResult's `errors` name the rows it could not use). EvalError when
+    nothing is usable."""
     from ftlib.workspace import load_split
 
     path = Path(data).expanduser()
     if path.is_file():
         from ftlib.data import load_file
 
-        result = load_file(path)
+        result = load_file(path, fmt=fmt, column_map=column_map)
         if not result.rows:
-            raise EvalError(f"No usable rows in {path}: {result.errors[:1]}")
-        return list(result.rows)
+            first = "; ".join(f"{result.where(e.row)}: {e.message}" for e in result.errors[:2])
+            raise EvalError(f"No usable rows in {path} (read as {result.format}): {first}")
+        return list(result.rows), result
     try:
-        return load_split(str(data))[1]
+        return load_split(str(data))[1], None
     except FileNotFoundError as exc:
         raise EvalError(f"'{data}' is neither a data file nor a saved split name ({exc}).") from exc
 

@@ -181,6 +181,21 @@ def test_evaluate_with_explicit_model_adapter_and_data(capsys, run, varied_dir, 
     assert agg["tuned_loss"] == pytest.approx(res.tuned_token_loss, rel=1e-6)
 
 
+def test_evaluate_reads_a_data_file_with_map_and_names_the_rows_it_cannot_use(capsys, run, varied_dir, tmp_path):
+    """A cold review: `evaluate --data` read a file without --format or --map, and a file needing a mapping could not
+    be evaluated; its bad rows went unsaid."""
+    data = tmp_path / "qa.csv"
+    data.write_text("q,a\nName a tree.,An oak tree.\nName a fruit.,\n", encoding="utf-8")  # row 2: no answer
+    argv = ["evaluate", "--model", str(varied_dir), "--adapter", str(run / "adapter"), "--data", str(data)]
+    code = main([*argv, "--map", "q=prompt", "--map", "a=completion", "--max-new-tokens", "2", "--json"])
+    out = capsys.readouterr()
+    assert code == 0, out.err
+    assert json.loads(out.out)["rows"] == 1
+    assert out.err.startswith("warning: 1 of 2 rows in ") and "line 3" in out.err and "--map q=prompt" in out.err
+    assert main(["evaluate", str(run), "--map", "q=prompt"]) == 2  # --map without --data: refused, not ignored
+    assert "--format and --map read a --data file" in capsys.readouterr().err
+
+
 def test_sample_and_evaluate_a_full_fine_tune(capsys, varied_dir, varied_model):
     workspace.save_split("trees", ROWS[:1], ROWS)
     path = workspace.runs_dir() / "run-full"

@@ -13,6 +13,9 @@ import json
 import math
 import sys
 from pathlib import Path
+from types import SimpleNamespace
+
+from ftlib.commands import add_data_options, column_map, skipped_warning
 
 
 def register(sub) -> None:
@@ -26,6 +29,7 @@ def register(sub) -> None:
         help="adapter or full fine-tuned model folder (default: the run's)",
     )
     p.add_argument("--data", default=None, help="a data file or saved split name (default: the run's test split)")
+    add_data_options(p)  # --format and --map for a --data file, as `data inspect` reads it
     p.add_argument("--template", default=None, help="chat template (default: the run's, else the model's own)")
     p.add_argument("--limit", type=int, default=None, help="evaluate only the first N test rows")
     p.add_argument("--max-new-tokens", type=int, default=64)
@@ -69,7 +73,13 @@ def _evaluate(args) -> int:
         base_model(args.model, [M.resolve_run(adapter)])
     template = args.template or (info.template if info else "tokenizer")
     if args.data:
-        rows = E.load_test_rows(args.data)
+        rows, result = E.load_test_rows(args.data, fmt=args.fmt, column_map=column_map(args.map))
+        # A data file's rows it could not read are named on stderr, not skipped unsaid.
+        warning = result and skipped_warning(result, SimpleNamespace(file=args.data, fmt=args.fmt, map=args.map))
+        if warning:
+            print(warning, file=sys.stderr)
+    elif args.fmt or args.map:
+        raise UserError("--format and --map read a --data file: give one, or leave them out for the run's split.")
     elif info:
         rows = info.test_rows
     else:
