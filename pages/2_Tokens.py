@@ -6,6 +6,12 @@ masked / special, the counts, the pre-flight checks, two templates side by side,
 preference rows and a good vs a bad answer for unpaired rows; plain text rows train every token, prompt-only rows
 none. All logic is `ftlib.tokens` and `ftlib.checks`; this page draws. Encoding one row takes milliseconds, so it
 runs in the script.
+
+Every box keeps its value through a visit to another page (`ui.kept`). The chat template and what is trained are one
+choice with the Batches and Train pages: they start from the one last made on any of the three (a caption says when
+that was on another page), and a change here is the choice those pages start from. A custom template's text is
+written here only and kept until it is rewritten, whichever template is picked meanwhile; Batches and Train use it.
+The max length starts from the Train page's and follows it until it is set to something else here.
 """
 
 from __future__ import annotations
@@ -27,15 +33,9 @@ from ftlib.templates import (
 )
 from ftlib.tokens import POLICIES, POLICY_HELP, PreferenceEncoded, encode_row, unpaired_partner
 from ui.auth import require_password
-from ui.common import (
-    active_model,
-    active_split_name,
-    cached_tokenizer,
-    remember_token_settings,
-    require_split,
-    user_errors,
-)
+from ui.common import active_model, active_split_name, cached_tokenizer, require_split, user_errors
 from ui.inputs import number_in_range
+from ui.kept import default_for, keep, keep_unless, restore, say_where_set, share, show_shared
 from ui.labels import POLICY_LABELS, TEMPLATE_LABELS, as_in_training, policy_label, setting_label, training_default
 from ui.token_panels import markdown_quote, show_checks, show_counts, show_encoded, show_unpaired
 from ui.token_view import diff_html, legend_html, rendered_html, tokens_html
@@ -77,10 +77,14 @@ def tokenizer_with_tokens(model: str, template_name: str, source: str):
 def pick_row():
     """The row to show, and the split it comes from with its index (None, None for a typed row)."""
     has_split = active_split_name() is not None
-    source = st.radio("Example", SOURCES, index=0 if has_split else 1, horizontal=True, key="tok_source")
+    restored = restore("tok_source", SOURCES if has_split else SOURCES[1:])  # no split: a row of one is not put back
+    index = None if restored else 0 if has_split else 1
+    source = st.radio("Example", SOURCES, index=index, horizontal=True, key="tok_source")
+    keep("tok_source")
     if source == SOURCES[0]:
         name, train, test, _ = require_split()
         c1, c2 = st.columns([1, 2])
+        restore("tok_part")
         part = c1.radio(
             "Split",
             ("train", "test"),
@@ -88,12 +92,17 @@ def pick_row():
             key="tok_part",
             help=f"Dataset **{name}**: {len(train)} train rows, {len(test)} test rows.",
         )
+        keep("tok_part")
         rows = train if part == "train" else test
         if not rows:
             st.info(f"The {part} split of **{name}** is empty. Pick the other split.")
             st.stop()
-        # Counted from 1 on screen, as on the Data page; the index into the split stays 0-based.
-        number = number_in_range(c2, f"Row (1 to {len(rows)})", 1, len(rows), 1, key="tok_row")
+        # Counted from 1 on screen, as on the Data page; the index into the split stays 0-based. A kept row past the
+        # end of this split is not put back.
+        first = default_for("tok_row", 1, range(1, len(rows) + 1))
+        label = f"Row (1 to {len(rows)})"
+        number = number_in_range(c2, label, 1, len(rows), first, key="tok_row", on_change=keep, args=("tok_row",))
+        keep("tok_row")
         if number is None:
             st.stop()
         # The split keeps the file's order with the held-out rows taken out (ftlib.splits.split_rows).
@@ -105,10 +114,13 @@ def pick_row():
     text = st.text_area(
         "Conversation (JSON: a list of messages, or a row: messages (+ tools), prompt+chosen+rejected, "
         "prompt+completion+label, text, prompt)",
-        json.dumps(EXAMPLE, indent=1, ensure_ascii=False),
+        default_for("tok_conversation", json.dumps(EXAMPLE, indent=1, ensure_ascii=False)) or "",
         height=220,
         key="tok_conversation",
+        on_change=keep,  # kept at once: typed and left with a click on another page, this run never draws it
+        args=("tok_conversation",),
     )
+    keep("tok_conversation")
     try:
         value = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -120,18 +132,38 @@ def pick_row():
     return ({"messages": value} if isinstance(value, list) else value), None, None
 
 
-def pick_template(key: str, label: str, tokenizer, default: str = "tokenizer"):
+def pick_template(key: str, label: str, tokenizer, default: str = "tokenizer", shared: bool = False):
+    """A template box and, for Custom, its Jinja text. `shared`: the page's main box, one choice with Batches and
+    Train (`ui.kept.show_shared`), its custom text the one they use; else a box of this page alone, kept."""
+    if shared:
+        restored, on_change, args = show_shared(key, "template", TEMPLATE_NAMES), share, (key, "template", "Tokens")
+    else:
+        restored, on_change, args = restore(key, TEMPLATE_NAMES), keep, (key,)
+    index = None if restored else TEMPLATE_NAMES.index(default)
     name = st.selectbox(
-        label, TEMPLATE_NAMES, index=TEMPLATE_NAMES.index(default), key=key, format_func=TEMPLATE_LABELS.get
+        label, TEMPLATE_NAMES, index=index, key=key, format_func=TEMPLATE_LABELS.get, on_change=on_change, args=args
     )
+    if shared:
+        say_where_set(st, "template", name, "Tokens")
+    else:
+        keep(key)
     source = None
     if name == "custom":
+        text_key = f"{key}_source"
+        if shared:  # the text Batches and Train use: kept as that, whichever template is picked meanwhile
+            args = (text_key, "template_source", "Tokens")
+            written, on_change = show_shared(text_key, "template_source"), share
+        else:
+            written, on_change, args = restore(text_key), keep, (text_key,)
         source = st.text_area(
             "Custom Jinja template (put {% generation %} around what the assistant is trained on)",
-            BUILTIN_TEMPLATES["chatml"].source,
+            "" if written else BUILTIN_TEMPLATES["chatml"].source,
             height=260,
-            key=f"{key}_source",
+            key=text_key,
+            on_change=on_change,  # typed and left with a click on another page: this run never draws it
+            args=args,
         )
+        on_change(*args)  # the text shown is the one used, the starting text included
     with user_errors("This template cannot be used"):
         return get_template(name, tokenizer, source=source)
 
@@ -172,25 +204,32 @@ with user_errors("Could not load the tokenizer"):
 row, rows, index = pick_row()
 c1, c2, c3 = st.columns(3)
 with c1:
-    template = pick_template("tok_template", "Chat template", base_tokenizer)
+    template = pick_template("tok_template", "Chat template", base_tokenizer, shared=True)
+show_shared("tok_policy", "mask_policy", POLICIES)  # the first option is the default: no default to leave out
 policy = c2.selectbox(
     "What is trained",
     POLICIES,
     key="tok_policy",
     format_func=policy_label,
     help="\n".join(f"- **{POLICY_LABELS[p]}** (`{p}`): {h}" for p, h in POLICY_HELP.items()),
+    on_change=share,
+    args=("tok_policy", "mask_policy", "Tokens"),
 )
-remember_token_settings(template, policy)
+say_where_set(c2, "mask_policy", policy, "Tokens")
+cut_at = training_default("max_length")  # what training cuts at unless the Train page says otherwise
 max_length = number_in_range(
     c3,
     setting_label("max_length"),
     0,
     1_000_000,
-    training_default("max_length"),  # what training cuts at unless the Train page says otherwise
+    default_for("tok_max_length", cut_at),
     step=64,
     key="tok_max_length",
     help="Tokens past this are cut, as training cuts them (shown in red). 0 = no limit.",
+    on_change=keep,
+    args=("tok_max_length",),
 )
+keep_unless("tok_max_length", cut_at)  # untouched, it follows the Train page's max length
 if max_length is None:
     st.stop()
 c3.caption(as_in_training("max_length", max_length) if max_length else "No limit: for this preview only.")
@@ -199,16 +238,20 @@ max_length = max_length or None
 tokenizer = base_tokenizer
 missing = missing_special_tokens(base_tokenizer, template)
 if missing:
+    restore("tok_add_missing")
     add = st.toggle(
         f"Add the missing special tokens ({', '.join(missing)}) to a copy of the tokenizer",
         key="tok_add_missing",
         help="Training would then resize the model's embeddings for them.",
     )
+    keep("tok_add_missing")
     if add:
         tokenizer = tokenizer_with_tokens(model, template.name, template.source)
         template = get_template(template.name, tokenizer, source=template.source)
 
 o1, o2, o3 = st.columns(3)
+for key in ("tok_show_ids", "tok_table", "tok_compare"):
+    restore(key)
 show_ids = o1.toggle("Ids and labels", key="tok_show_ids", help="Show each token's id and label under it.")
 as_table = o2.toggle("Table view", key="tok_table")
 with user_errors("This row cannot be shown"):
@@ -219,6 +262,8 @@ compare = o3.toggle(
     disabled=kind != "sft",
     help="The same conversation with a second template, side by side.",
 )
+for key in ("tok_show_ids", "tok_table", "tok_compare"):
+    keep(key)
 
 st.html(legend_html())
 enc, checks = encode(row, tokenizer, template, policy, max_length)

@@ -1,6 +1,13 @@
 """Batches: how a few encoded rows become one rectangle of numbers (right padding, left padding, packing), and what
 each way of batching costs on the whole training split. Drawing only: batching is `ftlib.batching`, the grid and
-the overview are `ui.batch_view`."""
+the overview are `ui.batch_view`.
+
+Every box keeps its value through a visit to another page (`ui.kept`). The chat template and what is trained are one
+choice with the Tokens and Train pages: they start from the one last made on any of the three (a caption says when
+that was on another page), and a change here is the choice those pages start from; Custom is offered, and used, while
+a custom template written on Tokens is kept. The batch size and max length of the whole-split table start from the
+Train page's and follow them until set to something else here, which is then for this preview only (said under each).
+"""
 
 from __future__ import annotations
 
@@ -35,6 +42,7 @@ from ui.batch_view import (
 )
 from ui.common import active_model, cached_split, cached_tokenizer, require_split, user_errors
 from ui.inputs import number_in_range
+from ui.kept import custom_source, default_for, keep, keep_unless, restore, say_where_set, share, show_shared
 from ui.labels import as_in_training, policy_label, setting_label, template_label, training_default
 
 # A page is also served by its URL before any session has built app.py's navigation (Streamlit serves the
@@ -87,14 +95,22 @@ def draw(
 
 @st.cache_data(max_entries=16, show_spinner="Batching the training split every way...")
 def split_stats(
-    split: str, model_spec: str, template: str, policy: str, batch_size: int, max_length: int, limit: int
+    split: str,
+    model_spec: str,
+    template: str,
+    policy: str,
+    batch_size: int,
+    max_length: int,
+    limit: int,
+    source: str | None = None,
 ) -> tuple[list[dict], dict[str, str], int, int]:
     """`compare_strategies` over the first `limit` training rows (a preference pair is one of a step's rows, with
     both answers, as DPO trains it), the strategies they cannot use and why, how many are pairs, and how many rows
-    failed to encode. Cached: the page reruns on every click and this takes about a second per few thousand rows."""
+    failed to encode. Cached: the page reruns on every click and this takes about a second per few thousand rows.
+    `source`: a custom template's Jinja text."""
     tok = cached_tokenizer(model_spec)
     examples, _, failed = batching.encode_examples(
-        cached_split(split)[0][:limit], tok, get_template(template, tok), policy, pairs=True
+        cached_split(split)[0][:limit], tok, get_template(template, tok, source=source), policy, pairs=True
     )
     if not examples:
         return [], {}, 0, len(failed)
@@ -102,35 +118,45 @@ def split_stats(
     return stats, batching.unavailable(examples), batching.pairs_in(examples), len(failed)
 
 
-def whole_split(name: str, train: list[dict], model: str, template_name: str, policy: str) -> None:
+def whole_split(
+    name: str, train: list[dict], model: str, template_name: str, policy: str, source: str | None = None
+) -> None:
     st.subheader(f"All of `{name}`: which batching wastes least")
     s1, s2 = st.columns(2)
-    # Both start at the Train form's defaults, so the table shows what a run with them would do.
+    # Both start at the Train form's values, so the table shows what a run with them would do; a value set here is
+    # kept (for this preview only), an untouched box follows the Train page.
+    size_in_training, length_in_training = training_default("batch_size"), training_default("max_length")
     batch_size = number_in_range(
         s1,
         setting_label("batch_size"),
         1,
         1024,
-        training_default("batch_size"),
+        default_for("batch_split_size", size_in_training),
         key="batch_split_size",
         help="Rows in one training step.",
+        on_change=keep,
+        args=("batch_split_size",),
     )
+    keep_unless("batch_split_size", size_in_training)
     max_length = number_in_range(
         s2,
         setting_label("max_length"),
         8,
         131072,
-        training_default("max_length"),
+        default_for("batch_split_length", length_in_training),
         key="batch_split_length",
         help="Longer examples are cut to this for every strategy; it is also the packed row length.",
+        on_change=keep,
+        args=("batch_split_length",),
     )
+    keep_unless("batch_split_length", length_in_training)
     if batch_size is None or max_length is None:
         return
     s1.caption(as_in_training("batch_size", batch_size))
     s2.caption(as_in_training("max_length", max_length))
     with user_errors("Could not compute the statistics"):
         stats, unusable, pairs, failed = split_stats(
-            name, model, template_name, policy, int(batch_size), int(max_length), STATS_ROW_LIMIT
+            name, model, template_name, policy, int(batch_size), int(max_length), STATS_ROW_LIMIT, source
         )
     if not stats:
         st.warning("No training row could be encoded with these settings.")
@@ -207,35 +233,68 @@ with user_errors("Could not load the tokenizer"):
     tokenizer = cached_tokenizer(model)
 
 left, mid, right = st.columns(3)
+# One choice with Tokens and Train (ui.kept): the first option of each box is its default, so a choice put back
+# leaves no default to drop. Custom only while a custom template written on Tokens is kept.
+source = custom_source() or None
 templates = ["tokenizer", *[t for t in TEMPLATE_NAMES if t not in ("tokenizer", "custom")]]
-template_name = left.selectbox("Chat template", templates, format_func=template_label)
-policy = mid.selectbox(
-    "What is trained", POLICIES, format_func=policy_label, help="Which tokens get a label (the rest get -100)."
+if source:
+    templates.append("custom")
+show_shared("batch_template", "template", templates)
+template_name = left.selectbox(
+    "Chat template",
+    templates,
+    key="batch_template",
+    format_func=template_label,
+    on_change=share,
+    args=("batch_template", "template", "Batches"),
 )
+say_where_set(left, "template", template_name, "Batches")
+if template_name == "custom":
+    left.caption("The custom template written on the Tokens page is used.")
+else:
+    source = None
+show_shared("batch_policy", "mask_policy", POLICIES)
+policy = mid.selectbox(
+    "What is trained",
+    POLICIES,
+    key="batch_policy",
+    format_func=policy_label,
+    help="Which tokens get a label (the rest get -100).",
+    on_change=share,
+    args=("batch_policy", "mask_policy", "Batches"),
+)
+say_where_set(mid, "mask_policy", policy, "Batches")
 if not train:
     st.warning(f"The split `{name}` has no training rows. Save a split with some on the **Data** page.")
     st.stop()
 if len(train) > 1:
+    most = min(16, len(train))
     n_rows = right.slider(
         "Rows shown (preview only)",
         1,
-        min(16, len(train)),
-        min(4, len(train)),
+        most,
+        default_for("batch_rows", min(4, len(train)), range(1, most + 1)),
+        key="batch_rows",
         help="How many rows the grids below lay out, a few so they stay readable. Training's batch size is set on "
         f"the Train page ({training_default('batch_size')} by default); the table at the bottom counts steps with it.",
     )
+    keep("batch_rows")
 else:
     n_rows = 1  # a slider needs two values to choose from
     right.caption("One training row: nothing to pad against, but packing still shows its layout.")
+last_first = max(1, len(train) - n_rows + 1)
 number = number_in_range(
     st,
     "Starting at row",
     1,
-    max(1, len(train) - n_rows + 1),
-    1,
+    last_first,
+    default_for("batch_first", 1, range(1, last_first + 1)),  # a kept row past this split's end is not put back
     key="batch_first",
     help="Row number in the training split, counted from 1 as on the Data page.",
+    on_change=keep,
+    args=("batch_first",),
 )
+keep("batch_first")
 if number is None:
     st.stop()
 first = number - 1  # the index into the split; rows are named by their number from 1
@@ -244,7 +303,7 @@ with user_errors("Could not encode the rows"):
     examples, names, _ = batching.encode_examples(
         train[first : first + n_rows],
         tokenizer,
-        get_template(template_name, tokenizer),
+        get_template(template_name, tokenizer, source=source),
         policy,
         first=number,
         strict=True,
@@ -256,22 +315,30 @@ pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else token
 c1, c2, c3, c4 = st.columns(4)
 # Room for about two examples per row by default, so the packing view shows examples sharing a row.
 default_pack = max(8, max(lengths), min(sum(lengths), 2 * max(lengths)))
+default_pack = -(-default_pack // 8) * 8
 pack_length = number_in_range(
     c1,
     "Packed row length",
     8,
     32768,
-    -(-default_pack // 8) * 8,
+    default_for("batch_pack_length", default_pack),
     key="batch_pack_length",
     help="Examples are laid end to end in rows of at most this many tokens.",
+    on_change=keep,
+    args=("batch_pack_length",),
 )
+keep_unless("batch_pack_length", default_pack)  # untouched, it fits the rows shown
+rows_shown = {"batch_attention_row": False, "batch_label_row": True, "batch_position_row": False}
+starts = {key: False if restore(key) else value for key, value in rows_shown.items()}  # Streamlit's own: no warning
 shown = Shown(
     names=names,
     texts=[[t.text for t in e.tokens] for e in examples],
-    attention=c2.toggle("Attention mask row", value=False),
-    labels=c3.toggle("Label row", value=True),
-    positions=c4.toggle("Position id row", value=False),
+    attention=c2.toggle("Attention mask row", value=starts["batch_attention_row"], key="batch_attention_row"),
+    labels=c3.toggle("Label row", value=starts["batch_label_row"], key="batch_label_row"),
+    positions=c4.toggle("Position id row", value=starts["batch_position_row"], key="batch_position_row"),
 )
+for key in rows_shown:
+    keep(key)
 if pack_length is None:
     st.stop()
 with user_errors("Could not batch the rows"):
@@ -313,4 +380,4 @@ with st.expander("For engineers: padding token, attention kernels"):
         )
     )
     st.markdown(PACKING_FOR_ENGINEERS)
-whole_split(name, train, model, template_name, policy)
+whole_split(name, train, model, template_name, policy, source)

@@ -5,6 +5,10 @@ fit the method, the template renders them, some row trains a token) is checked b
 (`ftlib.training.preflight`). Runs are subprocesses managed by `ftlib.runs`; everything shown is read from the run
 folders on disk, so a refresh, a second tab or an app restart shows the same live run. The page polls (a
 fragment with `run_every`) only while a run is queued or running, and reruns once when it ends.
+
+The chat template and what is trained are one choice with the Tokens and Batches pages (`ui.kept`): the form starts
+from the one last made on any of the three, says under the box when that was on another page, and a change here is
+the choice they start from. Custom is offered while a custom template written on Tokens is kept.
 """
 
 from __future__ import annotations
@@ -27,17 +31,9 @@ from ftlib.templates import TEMPLATE_NAMES
 from ftlib.training import Preflight, preflight
 from ui import alignment_view, nav
 from ui.auth import require_password
-from ui.common import (
-    POLICY_KEY,
-    TEMPLATE_KEY,
-    TEMPLATE_SOURCE_KEY,
-    active_model,
-    active_split_name,
-    cached_split,
-    cached_tokenizer,
-    user_errors,
-)
+from ui.common import active_model, active_split_name, cached_split, cached_tokenizer, user_errors
 from ui.form import config_form, forget, remember_started, remembered, start_from_last_run
+from ui.kept import custom_source, say_where_set
 from ui.run_view import (
     ACTIVE,
     deleted_note,
@@ -127,7 +123,7 @@ def new_run(model: str, split: str) -> None:
             "(GRPO)."
         )
         return
-    templates = [n for n in TEMPLATE_NAMES if n != "custom" or st.session_state.get(TEMPLATE_KEY) == "custom"]
+    templates = [n for n in TEMPLATE_NAMES if n != "custom" or custom_source()]  # Custom: once written on Tokens
     # One process per GPU of this server (1 on CPU); several machines are started from the CLI (README).
     found = gpu_count()
     gpus = max(1, found)
@@ -145,16 +141,18 @@ def new_run(model: str, split: str) -> None:
             "device": ("auto", "cpu", "cuda") if cuda_available() else ("auto", "cpu"),
             "nproc": tuple(range(1, gpus + 1)),
         },
-        defaults={
-            "method": methods[0],
-            "template": st.session_state.get(TEMPLATE_KEY, "tokenizer"),
-            "mask_policy": st.session_state.get(POLICY_KEY, "all_assistant"),
-        },
+        # The template and what is trained start from the choice shared with Tokens and Batches (ui.kept), not here.
+        defaults={"method": methods[0]},
         hidden=("test_size", "template_source", "nnodes", "node_rank", "rdzv_endpoint")
         + (("sharding",) if gpus == 1 else ()),
         unfit=unfit,
         placeholders={"rewards": alignment_view.REWARDS_PLACEHOLDER},
-        after={"rewards": alignment_view.rewards_box, "nproc": gpu_note(found)},
+        after={
+            "rewards": alignment_view.rewards_box,
+            "nproc": gpu_note(found),
+            "template": where_set("template"),
+            "mask_policy": where_set("mask_policy"),
+        },
     )
     if values["method"] in unfit:  # the form said what data it needs and where to get it
         nav.link("data", label="Go to Data", icon="📂")
@@ -164,7 +162,7 @@ def new_run(model: str, split: str) -> None:
         if alignment_view.rewards_unwritten(values):  # a hint under the box, not an error, until they type
             return
     if values.get("template") == "custom":
-        values["template_source"] = st.session_state.get(TEMPLATE_SOURCE_KEY, "")
+        values["template_source"] = custom_source()
         st.caption("The custom template written on the Tokens page is used.")
     if refused:  # each error is under its box; nothing starts with a value the user did not see
         st.error(f"Fix {', '.join(f'**{r}**' for r in refused)} (marked above) to start a run.")
@@ -178,6 +176,16 @@ def new_run(model: str, split: str) -> None:
         # Trains correctly there (ftlib.training_model.keep_4bit_trainable), just not fast: said, not refused.
         st.info(QLORA_ON_CPU.format(fix="LoRA" if config.method == "qlora" else "a LoRA adapter"))
     start_panel(config, split, meta.get("saved_at"))
+
+
+def where_set(setting: str):
+    """Under the template's or the mask policy's box: where its value was chosen, when on Tokens or Batches."""
+
+    def draw(where, value) -> str:
+        say_where_set(where, setting, value, "Train")
+        return ""
+
+    return draw
 
 
 def gpu_note(found: int):

@@ -5,6 +5,7 @@ Drawing only: the evaluation runs in `ftlib.evaluate.EvalJob` (a thread that nev
 its progress (`run_every`, only while it runs) and reruns the page once when it ends. The result stays in
 session_state, so reruns and other widgets do not lose it. Heavy work takes turns on the device (`ftlib.lease`):
 while the evaluation waits for a training run or another session, the page says so, with the position in line.
+The boxes keep their values through a visit to another page (`ui.kept`); the number of rows, per run.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from ui.auth import require_password
 from ui.common import model_set_for, user_errors, wait_notice
 from ui.evaluate_view import cost_section, loops_said, side_by_side, token_loss_figure
 from ui.inputs import number_in_range
+from ui.kept import default_for, keep
 from ui.labels import template_label
 from ui.run_choice import choices_by_name, pick_run
 from ui.tables import html_table
@@ -79,17 +81,31 @@ st.caption(
 )
 
 c1, c2, c3 = st.columns(3)
+rows_key = f"evaluate_rows_{run_name}"  # per run: 3 set for a run with 3 held-out rows is not 3 of another's 18
 n_rows = number_in_range(
     c1,
     "Rows to evaluate",
     1,
     len(info.test_rows),
-    min(20, len(info.test_rows)),
-    key=f"evaluate_rows_{run_name}",  # per run: 3 set for a run with 3 held-out rows is not 3 of another's 18
+    default_for(rows_key, min(20, len(info.test_rows)), range(1, len(info.test_rows) + 1)),
+    key=rows_key,
     help="Both models answer every row: on a CPU, a few dozen rows take a few minutes.",
+    on_change=keep,  # typed and left with a click on another page: this run never draws it
+    args=(rows_key,),
 )
-max_new = c2.slider("Max new tokens per answer", 8, 256, 64, 8)
-batch = c3.slider("Rows per batch", 1, 32, 8, help="Rows answered together in one decoding loop.")
+max_new = c2.slider(
+    "Max new tokens per answer", 8, 256, default_for("evaluate_max_new", 64), 8, key="evaluate_max_new"
+)
+batch = c3.slider(
+    "Rows per batch",
+    1,
+    32,
+    default_for("evaluate_batch", 8),
+    key="evaluate_batch",
+    help="Rows answered together in one decoding loop.",
+)
+for key in (rows_key, "evaluate_max_new", "evaluate_batch"):
+    keep(key)
 
 job: E.EvalJob | None = st.session_state.get(JOB_KEY)
 finished: dict = st.session_state.setdefault(FINISHED_KEY, {})

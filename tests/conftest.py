@@ -27,6 +27,19 @@ def _private_workspace(tmp_path, monkeypatch):
     monkeypatch.setenv("FTLIB_WORKSPACE", str(tmp_path / "workspace"))
 
 
+@pytest.fixture
+def duplicate_warnings(monkeypatch) -> list[str]:
+    """What Streamlit logs for a box given both a default and a value through session state ("created with a default
+    value but also had its value set via the Session State API"; once per process, so its 'already shown' flag is
+    reset here). Streamlit's logger does not propagate, so caplog would not see it."""
+    from streamlit.elements.lib import policies
+
+    logged: list[str] = []
+    monkeypatch.setattr(policies, "_shown_default_value_warning", False)
+    monkeypatch.setattr(policies._LOGGER, "warning", lambda msg, *args, **kw: logged.append(msg % args))
+    return logged
+
+
 @pytest.fixture(scope="session")
 def smol_tokenizer():
     from ftlib.models import load_tokenizer

@@ -331,3 +331,46 @@ def test_the_right_padding_tabs_numbers_are_what_this_server_computes(gpu, monke
             f"A GPU run computes the {rectangle - real} grey cells ({(rectangle - real) / rectangle:.0%} of the "
             f"positions, {rectangle / trained:.2f} positions per trained token)" in caption
         )
+
+
+def visit(at: AppTest, page: str) -> AppTest:
+    at.switch_page(page).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_every_box_keeps_its_value_after_a_visit_to_another_page(duplicate_warnings):
+    """A cold review: Batches -> Data -> Batches came back with the model's own template, every reply, row 1, 4 rows
+    and batch size 8: everything set was gone (Data and Compare keep theirs). An untouched batch size and max length
+    still follow the Train page; one set here stays, for this preview only."""
+    workspace.save_split("chats-kept", sft_rows(20), sft_rows(2))
+    at = run_page()
+    at.selectbox(key="batch_template").set_value("llama3").run()
+    at.selectbox(key="batch_policy").set_value("last_assistant").run()
+    at.slider(key="batch_rows").set_value(6).run()
+    at.number_input(key="batch_first").set_value(10).run()
+    at.number_input(key="batch_split_size").set_value(4).run()
+    at.number_input(key="batch_pack_length").set_value(96).run()
+    at.toggle(key="batch_label_row").set_value(False).run()
+    at.toggle(key="batch_position_row").set_value(True).run()
+    assert not at.exception, at.exception
+    shown, table = grids(at), at.dataframe[0].value
+    assert all(f"row {i}<" in shown[0] for i in range(10, 16))
+    assert ">begin<" in shown[0]  # a piece of <|begin_of_text|>: Llama-3's, not the model's own template
+
+    visit(visit(at, "pages/1_Data.py"), "pages/3_Batches.py")
+    assert at.selectbox(key="batch_template").value == "llama3"
+    assert at.selectbox(key="batch_policy").value == "last_assistant"
+    assert at.slider(key="batch_rows").value == 6 and at.number_input(key="batch_first").value == 10
+    assert at.number_input(key="batch_split_size").value == 4
+    assert at.number_input(key="batch_split_length").value == 384  # untouched: the Train form's
+    assert at.number_input(key="batch_pack_length").value == 96
+    assert at.toggle(key="batch_label_row").value is False and at.toggle(key="batch_position_row").value is True
+    assert grids(at) == shown and at.dataframe[0].value.equals(table)
+    captions = [c.value for c in at.caption]
+    assert any(c.startswith("Batch size 4 is for this preview only") for c in captions), captions
+    # A row typed and left with a click on another page (no Batches run in between) comes back too.
+    at.number_input(key="batch_first").set_value(3)
+    visit(visit(at, "pages/0_Home.py"), "pages/3_Batches.py")
+    assert at.number_input(key="batch_first").value == 3
+    assert not duplicate_warnings, duplicate_warnings

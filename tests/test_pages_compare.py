@@ -650,18 +650,6 @@ def test_the_grid_keeps_its_place_on_the_page_when_a_run_finishes(finished_run, 
 # ---------------------------------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def duplicate_warnings(monkeypatch) -> list[str]:
-    """What Streamlit logs for a box given both a default and a value through session state (once per process,
-    so its 'already shown' flag is reset here)."""
-    from streamlit.elements.lib import policies
-
-    logged: list[str] = []
-    monkeypatch.setattr(policies, "_shown_default_value_warning", False)
-    monkeypatch.setattr(policies._LOGGER, "warning", lambda msg, *args, **kw: logged.append(msg % args))
-    return logged
-
-
 def away_and_back(at: AppTest, page: str = "pages/0_Home.py") -> AppTest:
     """To another page and back to Compare, as the sidebar does."""
     at.switch_page(page).run()
@@ -737,6 +725,27 @@ def test_the_test_row_picked_as_the_prompt_comes_back_after_a_visit_to_another_p
     assert at.selectbox(key="compare_row_colours").value == 1
     assert "Count to three." in what_the_model_sees(at)
     assert "One, two, three." in [c.value for c in at.code]  # its reference answer, shown beside the outputs
+    assert not duplicate_warnings, duplicate_warnings
+
+
+def test_evaluate_keeps_its_settings_after_a_visit_to_another_page(finished_run, varied_dir, duplicate_warnings):
+    """A cold review: Evaluate's sliders set to 40 tokens and 4 rows per batch came back as 64 and 8 after a visit to
+    another page. What comes back is what the evaluation runs with."""
+    at = open_page("pages/6_Evaluate.py", varied_dir)
+    rows_key = f"evaluate_rows_{finished_run.name}"
+    at.slider(key="evaluate_max_new").set_value(40).run()
+    at.slider(key="evaluate_batch").set_value(4).run()
+    at.number_input(key=rows_key).set_value(2)  # typed and left with a click on another page: no Evaluate run
+    at.switch_page("pages/1_Data.py").run()
+    at.switch_page("pages/6_Evaluate.py").run()
+    assert not at.exception, at.exception
+    assert (at.slider(key="evaluate_max_new").value, at.slider(key="evaluate_batch").value) == (40, 4)
+    assert at.number_input(key=rows_key).value == 2
+    button(at, "Evaluate").click()
+    run_until_done(at.run(), "evaluate_job")
+    job = at.session_state["evaluate_job"]
+    assert (job.kwargs["max_new_tokens"], job.kwargs["batch_size"], job.kwargs["limit"]) == (40, 4, 2)
+    assert len(job.result.rows) == 2
     assert not duplicate_warnings, duplicate_warnings
 
 

@@ -14,6 +14,7 @@ from streamlit.testing.v1 import AppTest
 from ftlib import workspace
 from ftlib.data import load_file
 from tests.test_data import TICKETS
+from ui.kept import SHARED
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).parent / "fixtures" / "data"
@@ -865,8 +866,8 @@ def test_token_lengths_of_tool_rows_say_what_a_template_that_keeps_the_calls_mea
     said = [w.value for w in at.warning if "leaves out tool calls" in w.value]
     assert said and f"With `hermes`, which writes them, the longest row is {longest} tokens" in said[0]
     assert "written with **the model's own template**" in texts(at)
-    # Chosen on Tokens, hermes is what the lengths are measured with.
-    at.session_state["chosen_template"] = "hermes"
+    # Chosen on Tokens (one choice with Batches and Train: ui.kept), hermes is what the lengths are measured with.
+    at.session_state[SHARED] = {"template": ("hermes", "Tokens")}
     at.run()
     assert f"written with **{template_label('hermes')}**" in texts(at)
     assert not any("leaves out tool calls" in w.value for w in at.warning)

@@ -354,3 +354,105 @@ def test_the_engineers_expander_counts_the_notes_it_holds_and_the_system_note_is
     first_metric = min(i for i, e in at.main.children.items() if e.type == "flex_container" and e.get("metric"))
     between = [at.main.children[i] for i in range(engineers + 1, first_metric)]
     assert not [e for e in between if e.type in ("alert", "caption") or getattr(e, "value", None)], between
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# A visit to another page (a cold review): Streamlit drops the values of every box a run does not draw
+# ---------------------------------------------------------------------------------------------------------------
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+# Written by hand, with a word no built-in template writes ("speaks"), so a page that used another cannot pass.
+MY_TEMPLATE = (
+    "{% for m in messages %}<|im_start|>{{ m.role }} speaks\n{% if m.role == 'assistant' %}{% generation %}"
+    "{{ m.content }}<|im_end|>{% endgeneration %}{% else %}{{ m.content }}<|im_end|>{% endif %}\n{% endfor %}"
+    "{% if add_generation_prompt %}<|im_start|>assistant speaks\n{% endif %}"
+)
+
+
+def in_app(page: str, model=None) -> AppTest:
+    """A page inside the app's navigation, so `switch_page` can leave it and come back as the sidebar does."""
+    at = AppTest.from_file(APP, default_timeout=120)
+    if model is not None:
+        at.session_state["active_model"] = str(model)
+    at.run()
+    return visit(at, page)
+
+
+def visit(at: AppTest, page: str) -> AppTest:
+    at.switch_page(page).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_every_box_keeps_its_value_after_a_visit_to_another_page(duplicate_warnings):
+    """A cold review: Tokens -> Batches -> Tokens came back with the model's own template, every reply, row 1, max
+    length 384 and the toggles off: everything set was gone (Data and Compare keep theirs)."""
+    workspace.save_split("chats-kept", TRAIN * 3, TRAIN[:1], {"format": "messages"})
+    at = in_app("pages/2_Tokens.py")
+    at.selectbox(key="tok_template").set_value("chatml").run()
+    at.selectbox(key="tok_policy").set_value("last_assistant").run()
+    at.number_input(key="tok_row").set_value(4).run()  # the row with a system turn and two replies
+    at.number_input(key="tok_max_length").set_value(256).run()
+    at.toggle(key="tok_show_ids").set_value(True).run()
+    at.toggle(key="tok_compare").set_value(True).run()
+    at.selectbox(key="tok_template_b").set_value("gemma").run()
+    assert not at.exception, at.exception
+    assert at.subheader[0].value == "ChatML vs Gemma"
+    shown = (metrics(at), pills(at))
+    assert [t for k, t in shown[1][: len(shown[1]) // 2] if "ft-trained" in k] == ["6", "<|im_end|>"]
+
+    visit(visit(at, "pages/3_Batches.py"), "pages/2_Tokens.py")
+    assert at.selectbox(key="tok_template").value == "chatml"
+    assert at.selectbox(key="tok_policy").value == "last_assistant"
+    assert at.number_input(key="tok_row").value == 4
+    assert at.number_input(key="tok_max_length").value == 256
+    assert at.toggle(key="tok_show_ids").value is True and at.toggle(key="tok_compare").value is True
+    assert at.selectbox(key="tok_template_b").value == "gemma"
+    assert (metrics(at), pills(at)) == shown  # the same row, encoded the same way
+    # A conversation typed and left with a click on another page (no Tokens run in between) comes back too.
+    at.radio(key="tok_source").set_value("Type a conversation").run()
+    typed = json.dumps(TRAIN[0]["messages"])
+    at.text_area(key="tok_conversation").input(typed)
+    visit(visit(at, "pages/0_Home.py"), "pages/2_Tokens.py")
+    assert at.radio(key="tok_source").value == "Type a conversation"
+    assert at.text_area(key="tok_conversation").value == typed
+    assert [t for k, t in pills(at) if "ft-trained" in k][:4] == ["L", "ima", ".", "<|im_end|>"]  # its reply
+    assert not duplicate_warnings, duplicate_warnings
+
+
+def test_a_custom_template_written_here_stays_here_and_is_the_one_train_uses(tiny_model_dir, monkeypatch):
+    """A cold review: Custom with a template typed here showed on Train ("The custom template written on the Tokens
+    page is used."), but back here the box said "The model's own template" and the text was gone; Train then said
+    `tokenizer` and no longer offered Custom."""
+    from ftlib import runs
+
+    workspace.save_split("chats-custom", TRAIN, TRAIN[:1], {"format": "messages"})
+    at = in_app("pages/2_Tokens.py", tiny_model_dir)
+    at.selectbox(key="tok_template").set_value("custom").run()
+    at.text_area(key="tok_template_source").input(MY_TEMPLATE).run()
+    assert ("ft-masked", "·speaks") in pills(at)
+
+    visit(at, "pages/4_Train.py")
+    assert at.selectbox(key="train_template").value == "custom"
+    assert "The custom template written on the Tokens page is used." in [c.value for c in at.caption]
+    visit(at, "pages/2_Tokens.py")
+    assert at.selectbox(key="tok_template").value == "custom"
+    assert at.text_area(key="tok_template_source").value == MY_TEMPLATE
+    assert ("ft-masked", "·speaks") in pills(at)
+    visit(at, "pages/4_Train.py")
+    assert at.selectbox(key="train_template").value == "custom"
+    # Another template picked meanwhile: Custom is still offered, and picked again, the text written is still there.
+    at.selectbox(key="train_template").set_value("chatml").run()
+    assert "Custom (your own Jinja template)" in at.selectbox(key="train_template").options
+    visit(at, "pages/2_Tokens.py")
+    assert at.selectbox(key="tok_template").value == "chatml"
+    at.selectbox(key="tok_template").set_value("custom").run()
+    assert at.text_area(key="tok_template_source").value == MY_TEMPLATE
+    # Rewritten and left with a click on Train (no Tokens run in between): the new text is the one a run gets.
+    rewritten = MY_TEMPLATE.replace("speaks", "writes")
+    at.text_area(key="tok_template_source").input(rewritten)
+    visit(at, "pages/4_Train.py")
+    submitted = []
+    monkeypatch.setattr(runs, "submit", lambda config, **kw: submitted.append(config) or "queued-run")
+    at.button(key="train_start").click().run()
+    assert [(c.template, c.template_source) for c in submitted] == [("custom", rewritten)]

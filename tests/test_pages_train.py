@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from ftlib import runs, workspace
 from ftlib.testing import make_run
+from ui.labels import as_set_on
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 SFT_ROWS = [
@@ -486,6 +487,65 @@ def test_the_form_keeps_its_values_across_pages_and_tokens_and_batches_start_fro
     assert at.number_input(key="train_learning_rate_full_full").value == pytest.approx(1e-4)
     assert at.toggle(key="train_group_by_length").value is False
     assert not warned, warned
+
+
+# The template and what is trained, on each page that shows them: (page, template box, policy box).
+SHARED_BOXES = {
+    "Tokens": ("pages/2_Tokens.py", "tok_template", "tok_policy"),
+    "Batches": ("pages/3_Batches.py", "batch_template", "batch_policy"),
+    "Train": ("pages/4_Train.py", "train_template", "train_mask_policy"),
+}
+
+
+def shows(at: AppTest, where: str, template: str, policy: str, template_set_on: str, policy_set_on: str) -> None:
+    """`where`, opened: its boxes show `template` and `policy`, each said to be set on its page when that is not this
+    one (and nothing said when it is)."""
+    path, template_key, policy_key = SHARED_BOXES[where]
+    at.switch_page(path).run()
+    assert not at.exception, at.exception
+    assert (at.selectbox(key=template_key).value, at.selectbox(key=policy_key).value) == (template, policy), where
+    captions = [c.value for c in at.caption]
+    for said, set_on in (
+        (as_set_on("template", template, template_set_on), template_set_on),
+        (as_set_on("mask_policy", policy, policy_set_on), policy_set_on),
+    ):
+        assert (said in captions) == (set_on != where), (where, said, captions)
+    assert not [c for c in captions if f", as set on the {where} page." in c], captions
+
+
+def test_the_template_and_what_is_trained_are_one_choice_on_tokens_batches_and_train(
+    tiny_model_dir, monkeypatch, duplicate_warnings
+):
+    """A cold review: with Train set to ChatML, the last reply and max length 128, Tokens and Batches showed the
+    model's own template and every reply (the max length already followed Train). They are one choice on the three
+    pages: the last change, on whichever page, is what each shows, and a page says where it was set."""
+    workspace.save_split("numbers", SFT_ROWS[:10], SFT_ROWS[10:])
+    at = page(tiny_model_dir)
+    at.switch_page("pages/2_Tokens.py").run()  # seen before Train changes anything: it must still follow Train
+    at.switch_page("pages/4_Train.py").run()
+    at.selectbox(key="train_template").set_value("chatml").run()
+    at.selectbox(key="train_mask_policy").set_value("last_assistant").run()
+    at.number_input(key="train_max_length").set_value(128).run()
+    shows(at, "Tokens", "chatml", "last_assistant", "Train", "Train")
+    assert at.number_input(key="tok_max_length").value == 128
+    captions = [c.value for c in at.caption]  # worded as the max length's caption
+    assert "Max length (tokens) 128, as set on the Train page." in captions
+    assert "Chat template: ChatML, as set on the Train page." in captions
+    assert "What is trained: the last assistant reply, as set on the Train page." in captions
+    shows(at, "Batches", "chatml", "last_assistant", "Train", "Train")
+
+    at.selectbox(key="batch_template").set_value("llama3").run()  # the last change wins, wherever it is made
+    shows(at, "Train", "llama3", "last_assistant", "Batches", "Train")
+    shows(at, "Tokens", "llama3", "last_assistant", "Batches", "Train")
+    at.selectbox(key="tok_policy").set_value("all_assistant").run()
+    shows(at, "Batches", "llama3", "all_assistant", "Batches", "Tokens")
+    shows(at, "Train", "llama3", "all_assistant", "Batches", "Tokens")
+    # What Train shows is what a run gets.
+    submitted = []
+    monkeypatch.setattr(runs, "submit", lambda config, **kw: submitted.append(config) or "queued-run")
+    at.button(key="train_start").click().run()
+    assert [(c.template, c.mask_policy, c.max_length) for c in submitted] == [("llama3", "all_assistant", 128)]
+    assert not duplicate_warnings, duplicate_warnings
 
 
 def test_a_new_session_starts_the_form_from_the_run_last_started(tiny_model_dir, monkeypatch):

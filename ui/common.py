@@ -22,11 +22,6 @@ from ui import nav
 
 MODEL_KEY = "active_model"
 SPLIT_KEY = "active_split"
-# What the Tokens page chose, copied out of its widgets' state (Streamlit deletes a widget's state when the widget is
-# not drawn, so other pages must never read widget keys): the Train page starts from these.
-TEMPLATE_KEY = "chosen_template"
-TEMPLATE_SOURCE_KEY = "chosen_template_source"
-POLICY_KEY = "chosen_mask_policy"
 
 
 def active_model() -> str:
@@ -128,13 +123,6 @@ def set_active_split(name: str) -> None:
     """Make `name` the active split of this session and the one a fresh session starts from."""
     st.session_state[SPLIT_KEY] = name
     workspace.remember_active_split(name)
-
-
-def remember_token_settings(template, policy: str) -> None:
-    """Keep the Tokens page's template (a ChatTemplate) and mask policy for the other pages."""
-    st.session_state[TEMPLATE_KEY] = template.name
-    st.session_state[TEMPLATE_SOURCE_KEY] = template.source if template.name == "custom" else ""
-    st.session_state[POLICY_KEY] = policy
 
 
 @st.cache_resource(max_entries=4, show_spinner="Loading the tokenizer...")

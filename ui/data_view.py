@@ -18,8 +18,9 @@ from ftlib.formats import FORMAT_HELP, FORMAT_PLAIN, format_label
 from ftlib.rows import as_turns, conversation, row_kind
 from ftlib.templates import TOOL_TEMPLATES, get_template, render
 from ftlib.tokens import encode_row
-from ui.common import TEMPLATE_KEY, TEMPLATE_SOURCE_KEY, active_model, cached_tokenizer, user_errors
-from ui.labels import as_in_training, set_on_train, setting_label, template_label, training_default
+from ui.common import active_model, cached_tokenizer, user_errors
+from ui.kept import custom_source, shared_value
+from ui.labels import as_in_training, setting_label, template_label, training_default
 from ui.tables import html_table
 
 STATS_ROW_LIMIT = 5000  # token lengths are measured on at most this many rows, evenly spread
@@ -192,10 +193,10 @@ def token_lengths(key: tuple, model: str, template: str, source: str, _rows: lis
 
 
 def chosen_template() -> tuple[str, str]:
-    """(name, custom source or "") of the template training will use: the Train form's, else the one chosen on
-    Tokens (which the Train form starts from), else the model's own."""
-    name = set_on_train("template") or st.session_state.get(TEMPLATE_KEY) or "tokenizer"
-    return name, st.session_state.get(TEMPLATE_SOURCE_KEY, "") if name == "custom" else ""
+    """(name, custom source or "") of the template training will use: the one last chosen on Tokens, Batches or
+    Train (one choice on the three, `ui.kept.shared`), else the model's own."""
+    name = shared_value("template", "tokenizer")
+    return name, custom_source() if name == "custom" else ""
 
 
 def drops_tool_calls(rows: list[dict], tokenizer, template: str, source: str) -> bool:
@@ -231,7 +232,7 @@ def token_histogram(result, key: tuple) -> None:
         "unpaired": "the prompt and its answer",
         "text": "the text as it is",
     }.get(result.kind, "the whole conversation")
-    written = "" if result.kind == "text" else f", written with **{named}** (chosen on Tokens and Train)"
+    written = "" if result.kind == "text" else f", written with **{named}** (chosen on Tokens, Batches or Train)"
     st.caption(f"How long each row is for `{model}`, in tokens ({how}{written}).")
     longest = max(lengths)
     top = max(2048, 1 << (longest - 1).bit_length())

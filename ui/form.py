@@ -17,6 +17,10 @@ Streamlit drops a widget's state when its page is not drawn, so the form keeps a
 a session key of its own (`ui.labels.TRAIN_FORM`) and puts it back when the form is drawn again: a visit to Tokens
 or Batches does not reset it, and those pages start their previews from the values set here (`ui.labels`).
 
+The chat template and the mask policy are one choice on Tokens, Batches and Train (`ui.kept.SHARED_SETTINGS`): their
+boxes here start from the choice last made on any of the three pages, and a change here is that choice
+(`ui.kept.share`, as the box's callback), so Tokens and Batches start from it.
+
 A new session (a browser refresh, a second tab, a server restart) starts from the settings of the run last *started*
 in this workspace, not from the defaults: Start records them (`remember_started`, in the workspace's
 `last_run_settings.json`), and `start_from_last_run` puts them into that copy once per session, before the form is
@@ -34,6 +38,7 @@ import streamlit as st
 from ftlib import workspace
 from ftlib.config import METHOD_HELP, PREFERENCE_METHODS, FieldSpec, default_learning_rate, field_specs
 from ftlib.methods import NEEDS, SHORT_NEEDS
+from ui.kept import SHARED_SETTINGS, share, show_shared
 from ui.labels import POLICY_LABELS, TEMPLATE_LABELS, TRAIN_FORM
 
 KEY = "train"
@@ -163,6 +168,13 @@ def _changed(key: str, name: str | None = None) -> None:
         _mark_typed(name)
 
 
+def _chosen(key: str, name: str) -> None:
+    """A shared choice's callback (the template, the mask policy): kept, and made the choice Tokens and Batches start
+    from."""
+    _changed(key)
+    share(key, name, "Train")
+
+
 def remembered(key: str):
     """A form widget's value in this session: its live state, else the copy kept while another page was shown."""
     return st.session_state[key] if key in st.session_state else st.session_state.get(TRAIN_FORM, {}).get(key)
@@ -187,7 +199,8 @@ def _restore(key: str, choices) -> bool:
 
 def _widget(spec: FieldSpec, values: dict, default, choices, where, placeholder: str | None = None, unfit=()):
     key = widget_key(spec.name, values)
-    restored = _restore(key, choices)
+    # One choice on Tokens, Batches and Train: the one last made on any of them, else this form's own copy.
+    restored = (spec.name in SHARED_SETTINGS and show_shared(key, spec.name, choices)) or _restore(key, choices)
     try:
         return _draw_widget(spec, key, default, choices, where, placeholder, unfit, restored)
     finally:  # kept even when the value is refused: coming back shows what was typed, and its error
@@ -205,7 +218,8 @@ def _draw_widget(spec: FieldSpec, key: str, default, choices, where, placeholder
         labels.update({m: f"{labels.get(m, m)} — needs {SHORT_NEEDS[m]}" for m in unfit})
         draw = where.radio if spec.name in RADIOS else where.selectbox
         kwargs = {"horizontal": True} if spec.name in RADIOS else {}
-        kwargs |= {"on_change": _changed, "args": (key,)}
+        shared = spec.name in SHARED_SETTINGS
+        kwargs |= {"on_change": _chosen if shared else _changed, "args": (key, spec.name) if shared else (key,)}
         return draw(label, options, index=index, key=key, format_func=lambda v: str(labels.get(v, v)), **kwargs)
     if spec.kind is bool:
         value = False if restored else bool(default)
@@ -261,7 +275,8 @@ def config_form(
 
     `fixed`: settings the page decides (model, dataset): not drawn. `choices`: narrower choices for a setting (the
     methods that fit the dataset, the devices present). `defaults`: starting values other than the config's
-    (e.g. the template chosen on the Tokens page). `hidden`: settings not drawn (their default applies). `unfit`:
+    (e.g. a method the split can train); the template and the mask policy start from the choice shared with Tokens
+    and Batches (`ui.kept.shared`) instead. `hidden`: settings not drawn (their default applies). `unfit`:
     the methods offered that the data does not fit, each with one sentence saying what data it needs and how to get
     it: marked in the method choice ("DPO — needs preference pairs"); when one is chosen, that sentence is all the
     form shows after it (the caller starts nothing: `values["method"] in unfit`). `placeholders`: grey text of an

@@ -31,13 +31,16 @@ def number_in_range(
     key: str | None = None,
     help: str | None = None,
     integer: bool = True,
+    on_change=None,
+    args: tuple = (),
 ) -> float | int | None:
     """A number box (on `where`: st or a column); its value, or None after an error that names the field and the
     allowed range when the typed number is outside [`low`, `high`]. `value` None: the box's value is already in
-    session state (put back by `ui.kept.restore`; a default beside it would make Streamlit warn)."""
+    session state (put back by `ui.kept.restore`; a default beside it would make Streamlit warn). `on_change`, `args`:
+    the box's callback (`ui.kept.keep`, for a number typed and left with a click on another page)."""
     cast = int if integer else float
     first = "min" if value is None else cast(value)
-    typed = where.number_input(label, value=first, step=cast(step), key=key, help=help)
+    typed = where.number_input(label, value=first, step=cast(step), key=key, help=help, on_change=on_change, args=args)
     if (low is not None and typed < low) or (high is not None and typed > high):
         where.error(f"**{label}**: {typed:g} is out of range. Use a number {range_words(low, high)}.")
         return None

@@ -21,14 +21,41 @@ A box someone types in and then leaves with a click on another page also passes 
 value typed goes with that click, so the run that receives it is the other page's and never draws the box; the
 callback runs first, whatever page runs.
 
+A box whose default follows something else (a preview of the Train page's max length, a packed length that fits the
+rows shown) is kept with `keep_unless(key, default)`: only once the user set it to something else, so an untouched
+box follows what it previews again after a visit elsewhere, and a value chosen for the preview stays.
+
 The Train form keeps its values its own way (`ui.form`, under `ui.labels.TRAIN_FORM`).
+
+One choice on three pages. The chat template and the mask policy ("What is trained") are the same choice on Tokens,
+Batches and Train, not a box per page: whichever of these pages the user last changed it on, the others start from
+it and say so under the box ("Chat template: ChatML, as set on the Train page.", `say_where_set`). Last changed, not
+last shown: merely drawing a page never moves the choice, so a page the user did not touch always shows what was set
+elsewhere. The rule in code:
+
+    restored = show_shared("batch_template", "template", options)   # before the box: the choice, where it differs
+    name = st.selectbox("Chat template", options, index=None if restored else 0, key="batch_template",
+                        on_change=share, args=("batch_template", "template", "Batches"))   # a change is the choice
+    say_where_set(st, "template", name, "Batches")
+
+`share` is the box's callback, so only a change the user makes counts (and one made and left with a click counts
+too: Streamlit runs the callback before any page). Nothing chosen in this session yet: the pages start from the Train
+form's value when it has one of its own (`ui.labels.set_on_train`, e.g. the run last started), else the setting's
+default. A choice a page does not offer (Custom, on a page where no custom template was written) leaves its box at its
+default. The custom template's Jinja text is written on Tokens only and kept under the shared setting
+`template_source` (`custom_source`) until it is rewritten, whichever template is chosen meanwhile: Batches and Train
+offer Custom while there is one.
 """
 
 from __future__ import annotations
 
 import streamlit as st
 
+from ui.labels import as_set_on, set_on_train
+
 KEPT = "kept_widgets"  # widget key -> its last value; not a widget key, so Streamlit never drops it
+SHARED = "shared_choices"  # run setting -> (value, the page it was last changed on); not a widget key either
+SHARED_SETTINGS = ("template", "mask_policy")  # a box on each of Tokens, Batches and Train: one choice
 
 
 def restore(key: str, options=None) -> bool:
@@ -63,4 +90,82 @@ def keep(key: str, value=None) -> None:
         st.session_state.setdefault(KEPT, {})[key] = st.session_state[key] if value is None else value
 
 
-__all__ = ["KEPT", "default_for", "keep", "restore"]
+def keep_unless(key: str, default) -> None:
+    """`keep(key)`, or, while the box shows `default` (what it starts from: another page's setting, a length that
+    fits the rows shown), drop its kept copy, so that after a visit elsewhere it starts from that default again."""
+    if key in st.session_state and st.session_state[key] == default:
+        st.session_state.get(KEPT, {}).pop(key, None)
+    else:
+        keep(key)
+
+
+def shared(setting: str) -> tuple | None:
+    """(value, page) of a choice made on several pages: the last change in this session, else the Train form's own
+    value (the run last started, a value set there) as (value, "Train"); None when neither."""
+    chosen = st.session_state.get(SHARED, {}).get(setting)
+    if chosen is not None:
+        return chosen
+    on_train = set_on_train(setting)
+    return None if on_train is None else (on_train, "Train")
+
+
+def shared_value(setting: str, default=None):
+    """The value of a choice made on several pages (`shared`), or `default`."""
+    chosen = shared(setting)
+    return default if chosen is None else chosen[0]
+
+
+def custom_source() -> str:
+    """The custom template's Jinja text as last written on the Tokens page ("" when none was)."""
+    return shared_value("template_source", "") or ""
+
+
+def share(key: str, setting: str, page: str) -> None:
+    """The callback of a box for a shared choice (also called after drawing one that has no other way to be set):
+    its value becomes the choice, set on `page`."""
+    if key in st.session_state:
+        st.session_state.setdefault(SHARED, {})[setting] = (st.session_state[key], page)
+
+
+def show_shared(key: str, setting: str, options=None) -> bool:
+    """Before drawing a box for a shared choice: put the choice into it when the box shows another value (or none,
+    after a visit elsewhere) and the choice is among `options`; True when it did, so the box is drawn without a
+    default of its own."""
+    chosen = shared(setting)
+    if chosen is None or (options is not None and chosen[0] not in list(options)):
+        return False
+    if key in st.session_state and st.session_state[key] == chosen[0]:
+        return False
+    st.session_state[key] = chosen[0]
+    return True
+
+
+def set_elsewhere(setting: str, value, here: str) -> str | None:
+    """The page the shown `value` of a shared choice was set on, when that is not `here`; else None."""
+    chosen = shared(setting)
+    return chosen[1] if chosen is not None and chosen[1] != here and chosen[0] == value else None
+
+
+def say_where_set(where, setting: str, value, here: str) -> None:
+    """Under a shared choice's box (on `where`: st or a column): where its value was set, when on another page."""
+    page = set_elsewhere(setting, value, here)
+    if page:
+        where.caption(as_set_on(setting, value, page))
+
+
+__all__ = [
+    "KEPT",
+    "SHARED",
+    "SHARED_SETTINGS",
+    "custom_source",
+    "default_for",
+    "keep",
+    "keep_unless",
+    "restore",
+    "say_where_set",
+    "set_elsewhere",
+    "share",
+    "shared",
+    "shared_value",
+    "show_shared",
+]

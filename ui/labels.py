@@ -7,6 +7,7 @@ the Train form's default, ftlib/config.py).
     st.selectbox("What is trained", POLICIES, format_func=policy_label)
     st.slider(setting_label("max_length"), 16, 2048, training_default("max_length"))
     st.caption(as_in_training("max_length", value))
+    st.caption(as_set_on("template", "chatml", "Train"))     # a choice made on another page (ui.kept)
 """
 
 from __future__ import annotations
@@ -94,11 +95,25 @@ def as_in_training(name: str, value) -> str:
     )
 
 
+def as_set_on(name: str, value, page: str) -> str:
+    """One line under a box whose value was chosen on another page (the chat template and the mask policy are one
+    choice on Tokens, Batches and Train: `ui.kept`), as the Train form names the setting and the value.
+
+    >>> print(as_set_on("template", "chatml", "Train"))
+    Chat template: ChatML, as set on the Train page.
+    >>> print(as_set_on("mask_policy", "last_assistant", "Batches"))
+    What is trained: the last assistant reply, as set on the Batches page.
+    """
+    shown = {"template": template_label, "mask_policy": policy_label}.get(name, str)(value)
+    return f"{setting_label(name)}: {shown}, as set on the {page} page."
+
+
 __all__ = [
     "POLICY_LABELS",
     "TEMPLATE_LABELS",
     "TRAIN_FORM",
     "as_in_training",
+    "as_set_on",
     "policy_label",
     "set_on_train",
     "setting_label",
