@@ -21,6 +21,7 @@ import json
 import streamlit as st
 
 from ftlib.checks import preflight
+from ftlib.formats import FORMAT_HELP, RowProblem, convert, detect_row_format, format_label
 from ftlib.prompt_checks import added_system_note, explain_refusal
 from ftlib.rows import conversation, row_kind
 from ftlib.templates import (
@@ -129,7 +130,30 @@ def pick_row():
             'Write a list like [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello"}].'
         )
         st.stop()
-    return ({"messages": value} if isinstance(value, list) else value), None, None
+    return typed_row(value), None, None
+
+
+def typed_row(value):
+    """A typed row read as a data file's row is (ftlib.formats: ShareGPT, Alpaca, prompt/completion, pairs...; a
+    list is a conversation), its problems and unread fields said on the page; stops the page when it cannot be."""
+    record = {"messages": value} if isinstance(value, list) else value
+    fmt = detect_row_format(record)
+    if fmt is None:
+        st.error(
+            "This row has none of the fields the studio reads. Write a list of messages, or an object in one of "
+            "these shapes:\n\n" + "\n".join(f"- {line}" for line in FORMAT_HELP.values())
+        )
+        st.stop()
+    try:
+        done = convert(record, fmt)
+    except RowProblem as exc:
+        st.error(f"This row, read as {format_label(fmt)}, cannot be used: {exc}.")
+        st.stop()
+    for warning in done.warnings:
+        st.warning(warning)
+    if done.ignored:
+        st.caption("Not read: " + ", ".join(f"`{key}`" for key in done.ignored))
+    return done.row
 
 
 def pick_template(key: str, label: str, tokenizer, default: str = "tokenizer", shared: bool = False):

@@ -197,7 +197,21 @@ def test_bad_json_shows_error(page):
     assert at.error and "not valid JSON" in at.error[0].value
     at.text_area(key="tok_conversation").set_value('[{"content": "no role"}]')
     run(at)
-    assert at.error and "Message 0 is not" in at.error[0].value
+    assert at.error and at.error[0].value.startswith("This row, read as ") and "role" in at.error[0].value
+
+
+def test_a_typed_row_is_read_in_any_shape_a_file_can_have(page):
+    """A cold review: a typed {"foo": 1} said "...load files through ftlib.data to convert other formats", and a
+    ShareGPT or Alpaca row could not be typed at all. Typed rows are read as a file's rows are."""
+    at = _typed(run(page), {"foo": 1})
+    assert at.error and at.error[0].value.startswith("This row has none of the fields the studio reads")
+    assert "sharegpt: conversations" in at.error[0].value and "ftlib.data" not in at.error[0].value
+    share = {"conversations": [{"from": "human", "value": "Hi?"}, {"from": "gpt", "value": "Ahoy!"}], "id": 7}
+    at = _typed(at, share)
+    assert not at.error and metrics(at)
+    assert any(c.value == "Not read: `id`" for c in at.caption)
+    at = _typed(at, {"instruction": "Greet me.", "output": "Ahoy!"})
+    assert not at.error and metrics(at)
 
 
 def _typed(at: AppTest, row) -> AppTest:
