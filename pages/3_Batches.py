@@ -169,7 +169,8 @@ def whole_split(
             "padding": [s["padded_positions"] for s in stats],
             "padding share": [s["pad_fraction"] for s in stats],
             "trained": [s["trained_tokens"] for s in stats],
-            "work per trained token": [s["computed_per_trained"] for s in stats],
+            # empty, not infinite, where nothing is trained (prompt-only rows: GRPO trains the answers it writes)
+            "work per trained token": [s["computed_per_trained"] if s["trained_tokens"] else None for s in stats],
             "cut": [s["dropped_tokens"] for s in stats],
         }
     )
@@ -184,10 +185,19 @@ def whole_split(
             "padding": number(help="Positions filled with padding."),
             "padding share": number(format="percent", help="Share of the computed positions that are padding."),
             "trained": number(help="Tokens the loss learns from."),
-            "work per trained token": number(format="%.2f", width=170, help=WORK_HELP),
+            "work per trained token": number(
+                format="%.2f", width=170, help=WORK_HELP + " Empty where no token is trained."
+            ),
             "cut": number(help="Tokens cut off because an example is longer than the max length."),
         },
     )
+    if not cuda_available() and fastpath.padding_free_allowed():
+        # The grid above says these runs compute no right padding; the table counts a padded batch's (a GPU's).
+        st.caption(
+            f"On this CPU server, {padding_free_runs({row_kind(r) for r in train})} lay the right-padded rows end to "
+            "end and compute none of the padding the right-padding rows count here; the table shows what a padded "
+            "batch computes, as on a GPU."
+        )
     sequences = plural(stats[0]["examples"], "sequence")
     note = f"{sequences} from the training split"
     if pairs:  # a step takes `batch_size` pairs, so twice as many sequences

@@ -374,3 +374,26 @@ def test_every_box_keeps_its_value_after_a_visit_to_another_page(duplicate_warni
     visit(visit(at, "pages/0_Home.py"), "pages/3_Batches.py")
     assert at.number_input(key="batch_first").value == 3
     assert not duplicate_warnings, duplicate_warnings
+
+
+def test_the_whole_split_table_says_what_cpu_runs_skip_and_shows_no_infinity_for_prompts(monkeypatch):
+    """A cold review: the table said "Padding, in order ... 32%" under a grid saying this CPU server's runs compute no
+    padding, and a prompts-only split showed "work per trained token" as inf beside a metric saying "none trained"."""
+    from ftlib import fastpath
+    from ui import batch_view
+
+    monkeypatch.setattr(fastpath, "padding_free_allowed", lambda: True)
+    monkeypatch.setattr("ftlib.models.cuda_available", lambda: False)
+    workspace.save_split("chats-cpu", sft_rows(12), sft_rows(2))
+    at = run_page()
+    assert not at.exception, at.exception
+    said = [c.value for c in at.caption if c.value.startswith("On this CPU server, SFT runs lay the right-padded")]
+    assert said and "as on a GPU" in said[0]
+    prompts = [{"prompt": [{"role": "user", "content": f"Sing shanty {i}."}]} for i in range(12)]
+    workspace.save_split("prompts-only", prompts, prompts[:2])
+    at = run_page()
+    assert not at.exception, at.exception
+    table = at.dataframe[0].value
+    assert (table["trained"] == 0).all() and table["work per trained token"].isna().all()
+    assert any(c.value.startswith("On this CPU server, GRPO runs") for c in at.caption)
+    assert batch_view.padding_free_runs({"prompt_only", "sft"}) == "SFT runs"

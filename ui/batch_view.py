@@ -59,12 +59,14 @@ def padding_free_runs(kinds) -> str:
     """Who, on a CPU server, lays right-padded rows of these kinds (ftlib.rows.row_kind) end to end: SFT's collator,
     and the alignment trainers' packed rows (ftlib.training.ALIGNMENT_PACKED; KTO reads pairs as good and bad rows).
 
-    >>> padding_free_runs({"preference"}), padding_free_runs({"unpaired"}), padding_free_runs({"sft"})
-    ('DPO, KTO and reward-model runs', 'KTO runs', 'SFT runs')
+    >>> [padding_free_runs({kind}) for kind in ("preference", "unpaired", "sft", "prompt_only")]
+    ['DPO, KTO and reward-model runs', 'KTO runs', 'SFT runs', 'GRPO runs']
     """
     if "preference" in kinds:
         return "DPO, KTO and reward-model runs"
-    return "KTO runs" if "unpaired" in kinds else "SFT runs"
+    if "unpaired" in kinds:
+        return "KTO runs"
+    return "GRPO runs" if kinds == {"prompt_only"} else "SFT runs"
 
 
 def padding_said(layout: str, drawn, trained_as, padding_free: bool = False, runs: str = "SFT runs") -> str:
