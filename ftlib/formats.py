@@ -50,6 +50,7 @@ from ftlib.turns import (
     parse_json,
     parse_messages,
     parse_tools,
+    row_tool_warnings,
     text,
 )
 
@@ -253,6 +254,7 @@ def convert(record: dict, fmt: str) -> Converted:
     tools = parse_tools(_written(rec, rec.get("tools"), "tools", looks_like_tools)) if fmt != "text" else None
     if tools:
         row["tools"] = tools
+    warnings += row_tool_warnings(row)  # a call or a result whose name or id matches nothing
     return Converted(row, rec.warnings + warnings, rec.ignored(), rec.notes)
 
 

@@ -449,6 +449,47 @@ def check_tool_order(messages: list[dict], what: str = "turn") -> None:
             )
 
 
+def tool_warnings(messages: list[dict], tools: list[dict] | None) -> list[str]:
+    """Warnings (the row is kept) for tool use that does not add up: a tool result whose `tool_call_id` answers no
+    earlier call's id, and a call to a function the row's `tools` do not define (when it has any). The model trains
+    on such calls as written, so a typo in a name or an id is learned.
+
+    >>> call = {"role": "assistant", "content": "", "tool_calls": [{"id": "c1", "function": {"name": "get_time"}}]}
+    >>> result = {"role": "tool", "content": "12:00", "tool_call_id": "c9"}
+    >>> [w.split(":")[0] for w in tool_warnings([call, result], [{"function": {"name": "get_weather"}}])]
+    ["turn 1 calls 'get_time'", "turn 2 answers the tool call 'c9'"]
+    """
+    defined = {(t.get("function") if isinstance(t.get("function"), dict) else t).get("name") for t in tools or []}
+    out, ids = [], set()
+    for i, msg in enumerate(messages, start=1):
+        for call in msg.get("tool_calls") or []:
+            ids.add(call.get("id"))
+            name = call["function"]["name"]
+            if tools and name not in defined:
+                out.append(
+                    f"turn {i} calls '{name}': the row's tools define {', '.join(sorted(map(str, defined)))}, not it; "
+                    "the call is trained as written"
+                )
+        answered = msg.get("tool_call_id")
+        if msg["role"] == "tool" and answered and answered not in ids:
+            out.append(
+                f"turn {i} answers the tool call '{answered}': no call before it has that id "
+                f"({', '.join(sorted(str(x) for x in ids if x)) or 'none has an id'})"
+            )
+    return out
+
+
+def row_tool_warnings(row: dict) -> list[str]:
+    """`tool_warnings` of a canonical row (ftlib.rows): its messages, or its prompt with each answer after it."""
+    if "messages" in row:
+        conversations = [row["messages"]]
+    else:
+        prompt = row.get("prompt") if isinstance(row.get("prompt"), list) else []
+        answers = [row[k] for k in ("chosen", "rejected", "completion") if isinstance(row.get(k), list)]
+        conversations = [prompt + answer for answer in answers] or [prompt]
+    return list(dict.fromkeys(w for turns in conversations for w in tool_warnings(turns, row.get("tools"))))
+
+
 def check_conversation(messages: list[dict]) -> list[str]:
     """Raise RowProblem for unusable conversations; return warnings for odd but trainable ones.
 
@@ -485,6 +526,8 @@ def check_conversation(messages: list[dict]) -> list[str]:
 
 
 __all__ = [
+    "row_tool_warnings",
+    "tool_warnings",
     "LABEL_WORDS",
     "MEDIA",
     "as_bool",

@@ -529,3 +529,38 @@ def test_rows_of_another_format_say_they_are_refused_when_they_are():
         "1 row looks like alpaca (with `instruction`, `output`), not messages: it is refused (its error says why)."
     )
     assert "what only alpaca uses is not read" not in warning.message
+
+
+def test_tool_calls_and_results_that_match_nothing_are_named_and_kept(tmp_path):
+    """A cold review: a result whose tool_call_id answers no call, and a call to a function the row's tools do not
+    define, were trained without a word. Both are kept (the row may be right and the schema list short) and named."""
+    tools = [{"type": "function", "function": {"name": "get_weather", "parameters": {"type": "object"}}}]
+    call = {"id": "call_1", "type": "function", "function": {"name": "get_time", "arguments": "{}"}}
+    rows = [
+        {
+            "messages": [
+                {"role": "user", "content": "Time in Oslo?"},
+                {"role": "assistant", "content": "", "tool_calls": [call]},
+                {"role": "tool", "tool_call_id": "call_9", "content": "12:00"},
+                {"role": "assistant", "content": "It is noon."},
+            ],
+            "tools": tools,
+        },
+        {  # the same conversation, consistent: nothing to say
+            "messages": [
+                {"role": "user", "content": "Weather in Oslo?"},
+                {"role": "assistant", "content": "", "tool_calls": [{**call, "function": {"name": "get_weather"}}]},
+                {"role": "tool", "tool_call_id": "call_1", "content": "Rain."},
+                {"role": "assistant", "content": "Rain."},
+            ],
+            "tools": tools,
+        },
+    ]
+    path = tmp_path / "tools.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    result = load_file(path)
+    assert result.valid_rows == 2
+    said = [w.message for w in result.warnings]
+    assert [w.row for w in result.warnings] == [1, 1], said
+    assert any("turn 2 calls 'get_time': the row's tools define get_weather, not it" in m for m in said)
+    assert any("turn 3 answers the tool call 'call_9': no call before it has that id (call_1)" in m for m in said)
