@@ -25,11 +25,11 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ftlib import alignment, checks, distributed, overfitting, prompt_checks, workspace
+from ftlib import distributed, overfitting, workspace
 from ftlib.alignment import (
     ALIGNMENT_METHODS,
     PreferenceCollator,
@@ -43,11 +43,9 @@ from ftlib.distributed import device_for_process
 from ftlib.errors import numbered, plural
 from ftlib.rows import IGNORE_INDEX, row_kind
 from ftlib.training_model import (
-    cpu_dtype_warnings,
     load_training_model,
     lora_config,
     quantization_config,
-    target_problems,
 )
 
 # Methods whose padded batches run padding-free on a CPU (ftlib.headloss.pack_padded_rows, packed_rows): DPO's and the
@@ -493,93 +491,8 @@ def save_final(prepared: Prepared, config: RunConfig, run_dir: Path) -> Path:
     return target
 
 
-# ---------------------------------------------------------------------------------------------------------------
-# Before launch
-# ---------------------------------------------------------------------------------------------------------------
-
-
-@dataclass
-class Preflight:
-    """What is known about a run before it starts. `errors` refuse the launch; `warnings` are said beside it."""
-
-    train_rows: int = 0
-    eval_rows: int = 0
-    errors: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    longest: int = 0  # tokens of the longest training sequence (what the biggest batch pads to)
-    source: str = ""
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-
-def preflight(config: RunConfig, tokenizer=None, rows: tuple[list[dict], list[dict]] | None = None) -> Preflight:
-    """Everything the data layer can know before training: the dataset loads, its rows fit the method, the
-    template renders them, and some row has a token to learn; rows left with nothing to learn are named.
-
-    Loads the tokenizer (not the model); encodes every row once (about a second per thousand chat rows).
-    """
-    from ftlib.errors import UserError
-    from ftlib.models import load_tokenizer
-
-    report = Preflight(errors=distributed.refusals(config))  # what this machine's GPUs cannot run
-    report.warnings += distributed.cpu_process_warnings(config)  # several processes on one CPU: slower, not faster
-    report.errors += target_problems(config)  # LoRA target layers the model does not have (PEFT fails at step 0)
-    report.warnings += cpu_dtype_warnings(config)  # float16 (or emulated bf16) on a CPU: many times slower
-    try:
-        if rows is None:
-            train, test, report.source = load_rows(config)
-        else:
-            (train, test), report.source = rows, "rows given in code"
-        tokenizer = tokenizer or load_tokenizer(config.model)
-        template = run_template(config, tokenizer)
-        encoded, dropped = encode_for_training(train, tokenizer, template, config)
-        eval_numbers: list[int] = []  # the test row each held-out encoding came from
-        eval_encoded, eval_dropped = encode_for_training(test, tokenizer, template, config, eval_numbers, "held-out")
-    except UserError as exc:
-        report.errors.append(str(exc))
-        return report
-    report.train_rows, report.eval_rows = len(encoded), len(eval_encoded)
-    report.longest = max((len(s.input_ids) for s in sequences(encoded)), default=0)
-    report.warnings += alignment.kto_pair_notes(train, config.method)  # a pair is a good row and a bad row
-    if config.method == "grpo":
-        from ftlib.rewards import problems
-
-        report.errors += problems(config.rewards)  # a named run, sample or function that cannot be used
-    why = (
-        f"a prompt longer than the max length of {config.max_length}"
-        if config.method == "grpo"
-        else f"no token to learn from (cut by the max length of {config.max_length} or masked by "
-        f"`{config.mask_policy}`)"
-    )
-    if not encoded:
-        report.errors.append(
-            f"None of the {len(train)} training rows can be trained: each has {why}. Check them on the Tokens page; "
-            "a longer max length or another mask policy usually fixes it."
-        )
-    elif dropped:
-        report.warnings.append(
-            f"{numbered('Training row', dropped)} {'have' if len(dropped) > 1 else 'has'} {why} and will be left out."
-        )
-    report.warnings += overfitting.preflight_warnings(config, len(eval_encoded))
-    report.warnings += overfitting.schedule_warnings(config, len(encoded))  # a batch above the rows; many passes
-    # What the template leaves out (the Tokens page shows it row by row): said before a run starts, held-out rows too.
-    found = checks.template_report(encoded, template) + checks.template_report(eval_encoded, template, eval_numbers)
-    found += prompt_checks.generation_prompt_report(encoded, tokenizer, template)  # a prompt training never has
-    for check in found:
-        (report.errors if check.severity == "error" else report.warnings).append(f"{check.message} {check.fix}")
-    if eval_dropped:
-        report.warnings.append(
-            f"{numbered('Held-out row', eval_dropped)} score{'s' if len(eval_dropped) == 1 else ''} no token and will "
-            "be left out of the evaluation."
-        )
-    return report
-
-
 __all__ = [
     "PreferenceCollator",
-    "Preflight",
     "Prepared",
     "attach_throughput",
     "build_trainer",
@@ -590,7 +503,6 @@ __all__ = [
     "load_training_model",
     "lora_config",
     "preference_dataset",
-    "preflight",
     "quantization_config",
     "run_template",
     "save_final",

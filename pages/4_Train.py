@@ -2,7 +2,7 @@
 
 The form is generated from `ftlib.config.RunConfig` (ui/form.py); what can be known before a run starts (the rows
 fit the method, the template renders them, some row trains a token) is checked before the Start button
-(`ftlib.training.preflight`). Runs are subprocesses managed by `ftlib.runs`; everything shown is read from the run
+(`ftlib.run_preflight.preflight`). Runs are subprocesses managed by `ftlib.runs`; everything shown is read from the run
 folders on disk, so a refresh, a second tab or an app restart shows the same live run. The page polls (a
 fragment with `run_every`) only while a run is queued or running, and reruns once when it ends.
 
@@ -26,9 +26,9 @@ from ftlib.memory import estimate, model_shape
 from ftlib.methods import fitting_methods, unfit_methods
 from ftlib.rows import KIND_HELP, row_kind
 from ftlib.run_picker import train_labels
+from ftlib.run_preflight import Preflight, preflight
 from ftlib.splits import rows_in_words
 from ftlib.templates import TEMPLATE_NAMES
-from ftlib.training import Preflight, preflight
 from ui import alignment_view, nav
 from ui.auth import require_password
 from ui.common import active_model, active_split_name, cached_split, cached_tokenizer, user_errors

@@ -215,7 +215,7 @@ def test_kto_on_preference_pairs_says_how_it_reads_them_before_launch(
 ):
     """Walk 3, 9: `train --method kto` on a DPO pairs file started without a word on how the pairs were read (each
     is a good row and a bad row, as TRL's `unpair_preference_dataset` reads them); now a pre-launch warning."""
-    from ftlib.training import preflight
+    from ftlib.run_preflight import preflight
 
     report = preflight(tiny_config(tiny_model_dir, method=method), tokenizer=smol_tokenizer, rows=(rows, []))
     assert report.ok, report.errors

@@ -91,13 +91,13 @@ def test_what_this_machines_gpus_cannot_run_is_refused_with_the_fix(settings, gp
 
 
 def test_preflight_refuses_more_processes_than_gpus_before_anything_starts(monkeypatch, smol_tokenizer):
-    from ftlib import training
+    from ftlib import run_preflight
 
     monkeypatch.setattr(distributed, "gpu_count", lambda: 2)
     rows = [{"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello."}]}] * 2
-    report = training.preflight(RunConfig(nproc=8), tokenizer=smol_tokenizer, rows=(rows, []))
+    report = run_preflight.preflight(RunConfig(nproc=8), tokenizer=smol_tokenizer, rows=(rows, []))
     assert not report.ok and "`nproc` is 8 but this machine has 2 GPUs" in report.errors[0]
-    assert training.preflight(RunConfig(nproc=2), tokenizer=smol_tokenizer, rows=(rows, [])).ok
+    assert run_preflight.preflight(RunConfig(nproc=2), tokenizer=smol_tokenizer, rows=(rows, [])).ok
 
 
 @pytest.mark.parametrize(
@@ -112,11 +112,11 @@ def test_preflight_refuses_more_processes_than_gpus_before_anything_starts(monke
 def test_several_processes_on_one_cpu_are_warned_before_the_run(monkeypatch, smol_tokenizer, settings, gpus, warned):
     """`--nproc 2` on a machine without a GPU started two CPU processes sharing two cores without a word, under a
     help that spoke of GPUs only."""
-    from ftlib import training
+    from ftlib import run_preflight
 
     monkeypatch.setattr(distributed, "gpu_count", lambda: gpus)
     rows = [{"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello."}]}] * 2
-    report = training.preflight(RunConfig(**settings), tokenizer=smol_tokenizer, rows=(rows, []))
+    report = run_preflight.preflight(RunConfig(**settings), tokenizer=smol_tokenizer, rows=(rows, []))
     said = [w for w in report.warnings if w.startswith("nproc is")]
     assert report.ok  # a warning, not a refusal: it is how a multi-GPU setup is tried on a laptop
     if warned is None:

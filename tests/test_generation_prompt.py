@@ -143,7 +143,7 @@ def test_rows_that_hide_it_are_caught_by_the_probe(smol_tokenizer):
 
 
 def test_train_preflight_warns_and_does_not_refuse(smol_tokenizer):
-    from ftlib.training import preflight as run_preflight
+    from ftlib.run_preflight import preflight as run_preflight
 
     rows = [ROW] * 4
     config = RunConfig(model="default", template="custom", template_source=TRAILING_SPACE, max_steps=1)

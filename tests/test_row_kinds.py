@@ -115,7 +115,7 @@ def test_a_training_run_is_refused_before_it_starts_when_its_template_drops_the_
     """The Tokens page says so row by row; the Train page and the CLI must too, before launch: under a template
     that writes no tool call, a tool-calling row trains the model to answer with an empty turn."""
     from ftlib.config import RunConfig
-    from ftlib.training import preflight as run_preflight
+    from ftlib.run_preflight import preflight as run_preflight
 
     plain = {"messages": [{"role": "user", "content": "Hi?"}, {"role": "assistant", "content": "Hello."}]}
     config = RunConfig(model=str(tiny_model_dir), dataset="x", template=template)

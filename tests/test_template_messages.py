@@ -167,7 +167,7 @@ def test_an_earlier_reply_is_checked_when_the_last_one_hides_it(smol_tokenizer):
 
 def test_the_train_report_and_the_tokens_page_say_it(qwen_tok, model_dirs):
     from ftlib.config import RunConfig
-    from ftlib.training import preflight as run_preflight
+    from ftlib.run_preflight import preflight as run_preflight
 
     config = RunConfig(model=str(model_dirs["qwen-tools"]), template="tokenizer", max_steps=1)
     report = run_preflight(config, tokenizer=qwen_tok, rows=([TOOL_ROW] * 4, []))

@@ -314,7 +314,7 @@ def test_preflight_names_a_held_out_row_whose_tool_call_the_template_drops(
     """Walk 3: the tool-calling row landed in the test split; Train started without a word, and the run's evaluation
     and Evaluate scored it with its call left out. Held-out rows are checked as training rows are: the same refusal,
     naming the row (counted from 1, as Evaluate and Tokens count test rows)."""
-    from ftlib.training import preflight
+    from ftlib.run_preflight import preflight
 
     rows = sharegpt_tool_rows(tmp_path, plain=7)
     config = tiny_config(tiny_model_dir, dataset="x", template=template)
@@ -354,7 +354,7 @@ def test_a_refused_held_out_row_is_named_as_a_held_out_row(
     """Walk 3 fixers: a held-out row of the wrong kind was named "Training rows 2", and a held-out row the template
     refuses "row 2", as though it were the training split's second row. Held-out rows are counted from 1, as
     Evaluate and Tokens count test rows; build_trainer says the same as preflight."""
-    from ftlib.training import preflight
+    from ftlib.run_preflight import preflight
 
     rows = PREF_ROWS if method == "dpo" else SFT_ROWS
     config = tiny_config(tiny_model_dir, dataset="x", method=method, template=template)
@@ -793,7 +793,7 @@ def test_preflight_refuses_lora_target_layers_the_model_does_not_have(
     from peft import LoraConfig, get_peft_model
     from transformers import AutoModelForCausalLM
 
-    from ftlib.training import preflight
+    from ftlib.run_preflight import preflight
 
     pref = [
         {
@@ -847,3 +847,28 @@ def test_a_number_format_the_cpu_cannot_compute_fast_is_warned_before_the_run(
     assert len(said) == (1 if warned else 0)
     if warned:
         assert said[0].startswith(f"Weights dtype {dtype} on the CPU: ") and warned in said[0] and "auto" in said[0]
+
+
+def test_preflight_names_rows_whose_trained_tokens_the_max_length_cuts(tiny_model_dir, smol_tokenizer):
+    """A cold review: every row's 200-word answer was cut at max length 40 and the run trained without a word."""
+    from ftlib.run_preflight import cut_warnings, preflight
+    from ftlib.training import encode_for_training, run_template
+
+    short = [
+        {"messages": [{"role": "user", "content": f"Hi {i}"}, {"role": "assistant", "content": "Ahoy!"}]}
+        for i in range(4)
+    ]
+    long = {"messages": [{"role": "user", "content": "Tell me"}, {"role": "assistant", "content": "word " * 120}]}
+    rows = [short[0], long, short[1], long, short[2]]
+    config = tiny_config(tiny_model_dir, dataset="x", max_length=48)
+    report = preflight(config, tokenizer=smol_tokenizer, rows=(rows, short[3:]))
+    said = [w for w in report.warnings if "longer than the max length of 48 tokens and cut" in w]
+    assert len(said) == 1 and "2 training rows are" in said[0] and "(training rows 2, 4)" in said[0], report.warnings
+    # The count is the tokens training never sees: trained positions of the whole row past the cut
+    numbers: list[int] = []
+    encoded, _ = encode_for_training(rows, smol_tokenizer, run_template(config, smol_tokenizer), config, numbers)
+    lost = sum(sum(e.token_trained[len(e.input_ids) :]) for e in encoded)
+    assert lost > 100 and f"{lost} trained tokens" in said[0]
+    roomy = tiny_config(tiny_model_dir, dataset="x", max_length=512)
+    assert not [w for w in preflight(roomy, tokenizer=smol_tokenizer, rows=(rows, short[3:])).warnings if "cut:" in w]
+    assert cut_warnings([], 48, []) == []

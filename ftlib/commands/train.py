@@ -145,7 +145,7 @@ def memory_estimate(config: RunConfig, report) -> int | None:
 def _train(args) -> int:
     from ftlib import runs
     from ftlib.models import check_model
-    from ftlib.training import preflight
+    from ftlib.run_preflight import preflight
 
     flags = {name: getattr(args, f"set_{name}") for name in field_specs()}
     config = load_config(args.config, args.set, flags)

@@ -1,0 +1,142 @@
+"""What is known about a run before it starts (`preflight`): refusals that keep it from starting and warnings said
+beside it. The Train page shows them under the form and disables Start on a refusal; `python -m ftlib train` prints
+them and exits 2 on a refusal.
+
+Checks the data (it loads, its rows fit the method, the template renders them, some row has a token to learn),
+the machine (GPUs, processes on one CPU, a number format the CPU computes slowly), the LoRA target layers, the
+schedule, early stopping, and rows whose trained tokens the max length cuts. Encoding is training's own
+(`ftlib.training.encode_for_training`), so what is said here is what the run does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ftlib import alignment, checks, distributed, overfitting, prompt_checks
+from ftlib.config import RunConfig
+from ftlib.errors import numbered, plural
+from ftlib.training_model import cpu_dtype_warnings, target_problems
+
+# Rows named in a warning before "and N more".
+NAMED_ROWS = 5
+
+
+@dataclass
+class Preflight:
+    """What is known about a run before it starts. `errors` refuse the launch; `warnings` are said beside it."""
+
+    train_rows: int = 0
+    eval_rows: int = 0
+    errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    longest: int = 0  # tokens of the longest training sequence (what the biggest batch pads to)
+    source: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def preflight(config: RunConfig, tokenizer=None, rows: tuple[list[dict], list[dict]] | None = None) -> Preflight:
+    """Everything the data layer can know before training: the dataset loads, its rows fit the method, the
+    template renders them, and some row has a token to learn; rows left with nothing to learn are named.
+
+    Loads the tokenizer (not the model); encodes every row once (about a second per thousand chat rows).
+    """
+    from ftlib.errors import UserError
+    from ftlib.models import load_tokenizer
+    from ftlib.training import encode_for_training, load_rows, run_template, sequences
+
+    report = Preflight(errors=distributed.refusals(config))  # what this machine's GPUs cannot run
+    report.warnings += distributed.cpu_process_warnings(config)  # several processes on one CPU: slower, not faster
+    report.errors += target_problems(config)  # LoRA target layers the model does not have (PEFT fails at step 0)
+    report.warnings += cpu_dtype_warnings(config)  # float16 (or emulated bf16) on a CPU: many times slower
+    try:
+        if rows is None:
+            train, test, report.source = load_rows(config)
+        else:
+            (train, test), report.source = rows, "rows given in code"
+        tokenizer = tokenizer or load_tokenizer(config.model)
+        template = run_template(config, tokenizer)
+        train_numbers: list[int] = []  # the training row each encoding came from
+        encoded, dropped = encode_for_training(train, tokenizer, template, config, train_numbers)
+        eval_numbers: list[int] = []  # the test row each held-out encoding came from
+        eval_encoded, eval_dropped = encode_for_training(test, tokenizer, template, config, eval_numbers, "held-out")
+    except UserError as exc:
+        report.errors.append(str(exc))
+        return report
+    report.train_rows, report.eval_rows = len(encoded), len(eval_encoded)
+    report.longest = max((len(s.input_ids) for s in sequences(encoded)), default=0)
+    report.warnings += cut_warnings(encoded, config.max_length, train_numbers)  # trained tokens past the cut
+    report.warnings += alignment.kto_pair_notes(train, config.method)  # a pair is a good row and a bad row
+    if config.method == "grpo":
+        from ftlib.rewards import problems
+
+        report.errors += problems(config.rewards)  # a named run, sample or function that cannot be used
+    why = (
+        f"a prompt longer than the max length of {config.max_length}"
+        if config.method == "grpo"
+        else f"no token to learn from (cut by the max length of {config.max_length} or masked by "
+        f"`{config.mask_policy}`)"
+    )
+    if not encoded:
+        report.errors.append(
+            f"None of the {len(train)} training rows can be trained: each has {why}. Check them on the Tokens page; "
+            "a longer max length or another mask policy usually fixes it."
+        )
+    elif dropped:
+        report.warnings.append(
+            f"{numbered('Training row', dropped)} {'have' if len(dropped) > 1 else 'has'} {why} and will be left out."
+        )
+    report.warnings += overfitting.preflight_warnings(config, len(eval_encoded))
+    report.warnings += overfitting.schedule_warnings(config, len(encoded))  # a batch above the rows; many passes
+    # What the template leaves out (the Tokens page shows it row by row): said before a run starts, held-out rows too.
+    found = checks.template_report(encoded, template) + checks.template_report(eval_encoded, template, eval_numbers)
+    found += prompt_checks.generation_prompt_report(encoded, tokenizer, template)  # a prompt training never has
+    for check in found:
+        (report.errors if check.severity == "error" else report.warnings).append(f"{check.message} {check.fix}")
+    if eval_dropped:
+        report.warnings.append(
+            f"{numbered('Held-out row', eval_dropped)} score{'s' if len(eval_dropped) == 1 else ''} no token and will "
+            "be left out of the evaluation."
+        )
+    return report
+
+
+def cut_warnings(encoded: list, max_length: int, numbers: list[int]) -> list[str]:
+    """A warning naming the training rows whose trained tokens the max length cuts off (the row is kept, its end is
+    never learned), with how much of everything trained that is; [] when none is cut. A preference pair counts
+    once, by either answer. `numbers`: the training row (1-based) of each encoding.
+
+    The rows left with nothing to learn at all are said elsewhere (`encode_for_training` leaves them out).
+    """
+    from ftlib.tokens import parts
+
+    cut_rows, lost, total, longest = [], 0, 0, 0
+    for number, enc in zip(numbers, encoded, strict=False):
+        row_lost = 0
+        for part in parts(enc).values():
+            trained = [t for t in part.token_trained if t] if part.token_trained else []
+            total += len(trained)
+            longest = max(longest, len(part.all_ids))
+            if part.truncated:
+                row_lost += sum(1 for t in part.token_trained[len(part.input_ids) :] if t)
+        if row_lost:
+            cut_rows.append(number)
+            lost += row_lost
+    if not cut_rows:
+        return []
+    named = ", ".join(map(str, cut_rows[:NAMED_ROWS])) + (
+        f" and {len(cut_rows) - NAMED_ROWS} more" if len(cut_rows) > NAMED_ROWS else ""
+    )
+    share = f" ({lost / total:.0%} of all trained tokens)" if total else ""
+    are = "is" if len(cut_rows) == 1 else "are"
+    return [
+        f"{plural(len(cut_rows), 'training row')} {are} longer than the max length of {max_length} tokens and cut: "
+        f"{plural(lost, 'trained token')}{share} past the cut are never learned (training rows {named}). Raise the "
+        f"max length (the longest row has {longest} tokens) or shorten those rows; the Tokens page shows where a row "
+        "is cut."
+    ]
+
+
+__all__ = ["NAMED_ROWS", "Preflight", "cut_warnings", "preflight"]
