@@ -88,7 +88,15 @@ class DiskFullError(OSError, UserError):
 
 # errno names: no space, over quota, over the file-size limit. Rust/C writers (safetensors) only carry the text.
 _DISK_ERRNOS = {"ENOSPC", "EDQUOT", "EFBIG"}
-_DISK_TEXTS = ("no space left", "file too large", "quota exceeded")
+# torch.save's zip writer does not raise the OSError of a short write: a full disk reads "[enforce fail at
+# inline_container.cc:...] . unexpected pos 5120 vs 5012" or "PytorchStreamWriter failed writing file ...".
+_DISK_TEXTS = (
+    "no space left",
+    "file too large",
+    "quota exceeded",
+    "pytorchstreamwriter failed writing",
+    "unexpected pos",
+)
 
 
 def is_disk_full(exc: BaseException) -> bool:
@@ -407,35 +415,33 @@ def load_split(name_or_path: str) -> tuple[list[dict], list[dict], dict]:
     return read_jsonl(folder / "train.jsonl"), read_jsonl(folder / "test.jsonl"), meta
 
 
-# A run's own copy of the saved split it was queued on (inside its folder): training, a resume and its evaluation read
-# it, so a split replaced or removed later (a teammate saving over the same name) never changes what the run was.
+# A run's own copy of the rows it was queued on (inside its folder): the saved split, or the train/test split of a data
+# file or sample made when it was queued (`ftlib.run_data`). Training, a resume and its evaluation read it, so a split
+# replaced or removed later (a teammate saving over the same name), or a file edited since, never changes what the run
+# was.
 RUN_SPLIT_DIR = "split"
-_SPLIT_FILES = ("train.jsonl", "test.jsonl", "meta.json")
 
 
-def keep_split_copy(name_or_path: str, run_dir: Path) -> bool:
-    """Give `run_dir` its own copy of the saved split `name_or_path` (`RUN_SPLIT_DIR`); False when that is not a
-    saved split (a data file, a shipped sample: left as they are). Hard links where the disk allows (no space taken:
-    a split is replaced by writing new files, `write_files`, so the link keeps the old content), copies elsewhere."""
-    folder = Path(name_or_path)
-    if not (folder / "meta.json").is_file():
-        folder = datasets_dir() / safe_name(name_or_path)
-    if not (folder / "meta.json").is_file():
-        return False
+def keep_run_split(run_dir: Path, train: list[dict], test: list[dict], meta: dict) -> Path:
+    """Write a run's own copy of its rows (`RUN_SPLIT_DIR`: train.jsonl, test.jsonl, meta.json) and return its folder.
+    New files, never links: a hard link to a saved split's file changed with it when someone appended to that file.
+    Raises DiskFullError like `write_files`."""
     kept = Path(run_dir) / RUN_SPLIT_DIR
-    kept.mkdir(parents=True, exist_ok=True)
-    for name in _SPLIT_FILES:
-        if (folder / name).is_file():
-            try:
-                os.link(folder / name, kept / name)
-            except OSError:  # another file system, or links not allowed: a copy
-                shutil.copy2(folder / name, kept / name)
-    return True
+    info = dict(meta, train_rows=len(train), test_rows=len(test), kept_at=time.time())
+    write_files(
+        {
+            kept / "train.jsonl": jsonl_text(train),
+            kept / "test.jsonl": jsonl_text(test),
+            kept / "meta.json": json.dumps(info, indent=2, default=str),
+        },
+        hint=space_hint(),
+    )
+    return kept
 
 
 def kept_split(run_dir: Path | str | None) -> Path | None:
-    """The folder of a run's own copy of its split (`keep_split_copy`), or None (a run queued before runs kept one,
-    or trained on a file or a sample)."""
+    """The folder of a run's own copy of its rows (`keep_run_split`), or None (a run queued before runs kept them, or
+    on a dataset that could not be read when it was queued)."""
     if run_dir is None:
         return None
     kept = Path(run_dir) / RUN_SPLIT_DIR

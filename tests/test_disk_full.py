@@ -241,3 +241,18 @@ def test_a_run_that_cannot_be_written_is_not_left_half_made(tiny_model_dir, monk
         with pytest.raises(DiskFullError, match="The disk is full"):
             runs.create_run(tiny_config(tiny_model_dir, dataset="x.jsonl"))
     assert [p.name for p in workspace.runs_dir().iterdir() if p.is_dir()] == [] and runs.list_runs() == []
+
+
+def test_a_checkpoint_torch_cannot_finish_writing_reads_as_a_full_disk(tmp_path):
+    """A cold review: a checkpoint saved on a full disk ended with "RuntimeError: [enforce fail at
+    inline_container.cc:672] . unexpected pos ..." (torch.save's zip writer raises no OSError), unnamed as a full disk.
+    The fault is real: torch.save under a file-size limit."""
+    import torch
+
+    from ftlib.worker import friendly_error
+
+    with file_size_limit(4096), pytest.raises(Exception) as caught:
+        torch.save({"weights": torch.zeros(64, 64)}, tmp_path / "optimizer.pt")
+    assert workspace.is_disk_full(caught.value), repr(caught.value)
+    said = friendly_error(caught.value)
+    assert said.startswith("The disk is full (") and "Then resume: the run continues from its last complete" in said
