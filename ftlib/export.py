@@ -43,8 +43,28 @@ def export_adapter(run: RunDir) -> Path:
     if not (run.adapter_dir / "adapter_config.json").is_file():
         if (run.model_dir / "config.json").is_file():
             raise ExportError(f"Run '{run.id}' fine-tuned every weight, so it has no adapter: export the full model.")
-        raise ExportError(f"Run '{run.id}' has no adapter yet: it is {run.read_status().get('state')}.")
+        raise ExportError(_no_adapter_yet(run))
     return run.adapter_dir
+
+
+def _no_adapter_yet(run: RunDir) -> str:
+    """Why a run has no adapter to export yet, and the way on: resume it, or take its last checkpoint's adapter."""
+    status = run.read_status()
+    state, step = status.get("state"), status.get("step")
+    said = f"Run '{run.id}' has no adapter yet: it is {state}" + (f" at step {step}" if step else "") + "."
+    if state in ("running", "queued", "stopping"):
+        return said + " The adapter is written when it finishes."
+    checkpoint = run.last_checkpoint()
+    if state in ("interrupted", "failed") and checkpoint is not None:
+        said += (
+            f" Resume it to finish (Resume on the Train page, or `python -m ftlib runs resume {run.id}`); its last "
+            f"checkpoint holds the adapter as it was at {checkpoint.name}: {checkpoint}"
+        )
+        if (checkpoint / "adapter_config.json").is_file():
+            said += " (loadable with PeftModel.from_pretrained)."
+        else:
+            said += "."
+    return said
 
 
 def export_model(run: RunDir) -> Path:
