@@ -111,13 +111,13 @@ class RunConfig(GRPOSettings):
     )
     test_size: float = setting(
         0.1,
-        label="Held-out share",
+        label="Held-out rows",
         group="method",
         minimum=0.0,
-        below=1.0,
         advanced=True,
-        hint="e.g. 0.1",
-        help="Share of rows held out for evaluation when `dataset` is a plain data file (0 = none).",
+        hint="a share below 1 such as 0.1, or a whole number of rows such as 20",
+        help="Rows held out for evaluation when `dataset` is a plain data file: a share below 1 (0.1) or a number of "
+        "rows (20), as `data split --test-size` takes; 0 = none.",
     )
     # -- how rows become tokens: the settings the Tokens page shows -------------------------------------------------
     template: str = setting(
@@ -464,6 +464,11 @@ class RunConfig(GRPOSettings):
             raise ConfigError(
                 "Epochs (`epochs`) is 0 and no Max steps (`max_steps`) is set: the run would train nothing. Set "
                 "Epochs above 0, or Max steps to stop after that many optimizer steps."
+            )
+        if self.test_size >= 1 and not float(self.test_size).is_integer():
+            raise ConfigError(
+                f"`test_size` must be a share below 1 (e.g. 0.1) or a whole number of rows (e.g. 20), not "
+                f"{self.test_size:g}; 0 holds out nothing."
             )
         if not self.lora_targets or not all(isinstance(t, str) and t for t in self.lora_targets):
             raise ConfigError(

@@ -300,7 +300,7 @@ class MetricsCallback(TrainerCallback):
             if row["kind"] == "train":
                 print(_progress_line(row, state), flush=True)
             elif row["kind"] == "eval":
-                print(f"[eval step {row['step']}] eval loss {row.get('eval_loss', float('nan')):.4f}", flush=True)
+                print(_eval_line(row), flush=True)
         return control
 
     def _interval(self, tokens: float, now: float) -> tuple[float, float]:
@@ -336,8 +336,32 @@ class MetricsCallback(TrainerCallback):
                 return
 
 
+def _eval_line(row: dict) -> str:
+    """The console's line for an evaluation: its loss; GRPO's mean reward instead (its loss is a surrogate that sits
+    near 0 and says nothing), a reward model's accuracy beside its loss.
+
+    >>> _eval_line({"step": 3, "eval_loss": 4e-06, "eval_reward": 1.8585, "eval_reward_std": 0.26})
+    '[eval step 3] eval reward 1.859 ± 0.260'
+    >>> _eval_line({"step": 4, "eval_loss": 0.6211, "eval_accuracy": 1.0})
+    '[eval step 4] eval loss 0.6211 accuracy 1.00'
+    """
+    if row.get("eval_reward") is not None:  # GRPO
+        spread = row.get("eval_reward_std") or 0
+        return f"[eval step {row['step']}] eval reward {row['eval_reward']:.3f} ± {spread:.3f}"
+    line = f"[eval step {row['step']}] eval loss {row.get('eval_loss', float('nan')):.4f}"
+    if row.get("eval_accuracy") is not None:  # a reward model
+        line += f" accuracy {row['eval_accuracy']:.2f}"
+    return line
+
+
 def _progress_line(row: dict, state) -> str:
-    parts = [f"[step {row['step']}/{state.max_steps}]", f"loss {row.get('loss', float('nan')):.4f}"]
+    """The console's line for a training step; GRPO's leads with its mean reward in place of its surrogate loss."""
+    grpo = row.get("reward") is not None
+    parts = [f"[step {row['step']}/{state.max_steps}]"]
+    if grpo:
+        parts.append(f"reward {row['reward']:.3f} ± {row.get('reward_std') or 0:.3f}")
+    else:
+        parts.append(f"loss {row.get('loss', float('nan')):.4f}")
     if "learning_rate" in row:
         parts.append(f"lr {row['learning_rate']:.2e}")
     if "grad_norm" in row and row["grad_norm"] is not None:
@@ -346,8 +370,6 @@ def _progress_line(row: dict, state) -> str:
         parts.append(f"reward acc {row['reward_accuracy']:.2f} margin {row.get('reward_margin', 0):.3f}")
     if "accuracy" in row:  # a reward model
         parts.append(f"accuracy {row['accuracy']:.2f} margin {row.get('margin', 0):.3f}")
-    if row.get("reward") is not None:  # GRPO
-        parts.append(f"reward {row['reward']:.3f} ± {row.get('reward_std') or 0:.3f}")
     if row.get("kl") is not None:
         parts.append(f"kl {row['kl']:.4f}")
     if "tokens_per_s" in row:

@@ -479,7 +479,9 @@ class RunDir:
             eta_s=round(eta, 1) if eta is not None else None,
             train_loss=train[-1].get("loss") if train else None,
             eval_loss=evals[-1].get("eval_loss") if evals else None,
-            reward_accuracy=train[-1].get("reward_accuracy") if train else None,
+            # DPO's share of pairs whose chosen answer gains more than the rejected one; a reward model's, of pairs it
+            # scores the chosen answer higher (its `accuracy`): the same question, one key.
+            reward_accuracy=train[-1].get("accuracy" if score == "accuracy" else "reward_accuracy") if train else None,
             message=status.get("message", ""),
             output=status.get("output"),
             log_tail=status.get("log_tail") or ([] if state not in ("failed", "interrupted") else self.log_tail()),

@@ -30,7 +30,7 @@ import sys
 import time
 from pathlib import Path
 
-from ftlib import distributed, sharing, workspace
+from ftlib import distributed, run_data, sharing, workspace
 from ftlib.config import RunConfig
 from ftlib.errors import UserError, plural
 from ftlib.rundir import ACTIVE, DONE, STATES, RunDir, RunSummary, locked
@@ -147,15 +147,25 @@ def recorded_env(run: RunDir) -> dict[str, str]:
     return {k: v for k, v in recorded.items() if own or k not in _CODE_ENV}
 
 
-def create_run(config: RunConfig | dict, estimated_memory: int | None = None) -> str:
+def create_run(
+    config: RunConfig | dict, estimated_memory: int | None = None, rows: tuple[list, list, dict] | None = None
+) -> str:
     """Write a new run folder in state `queued` and return its id (does not start it). The run keeps this process's
     FTLIB_* settings (`RUN_ENV`): it trains with them whichever process launches it, resumes included.
+
+    A dataset or model given as a path relative to this process's folder is recorded absolute (the worker runs in
+    another folder), and the run keeps its own copy of its rows (`rows`: `run_data.dataset_rows(config)`, the rows
+    the caller checked; read here when not given): the saved split, or the train/test split of a data file made now.
+    A split saved over, a file edited later, changes neither a resume nor the run's evaluation.
 
     `estimated_memory`: the memory estimate shown before the start (`ftlib.memory.estimate(...).total`, bytes per
     process), kept in status.json so the run's measured peak can be read beside it.
     """
     if isinstance(config, dict):
         config = RunConfig.from_dict(config)
+    config = run_data.absolute_paths(config)
+    if rows is None:
+        rows = run_data.readable_rows(config)  # read before the queue's lock: a big file takes a while
     root = workspace.runs_dir()
     with locked(root / _QUEUE_LOCK):
         run_id = _new_id(config)
@@ -163,9 +173,11 @@ def create_run(config: RunConfig | dict, estimated_memory: int | None = None) ->
         run.path.mkdir(parents=True)
         try:
             run.write_config(config)
-            # Its own copy of a saved split: a teammate saving over that name later changes neither a resume nor
-            # the run's evaluation (walk 8B: Evaluate showed another person's rows for a finished run).
-            workspace.keep_split_copy(config.dataset, run.path)
+            # Its own copy of its rows: a teammate saving over a split's name later changes neither a resume nor the
+            # run's evaluation (walk 8B: Evaluate showed another person's rows for a finished run), nor does an edit
+            # to the data file it was split from.
+            if rows is not None:
+                workspace.keep_run_split(run.path, *rows)
             run.write_env(run_env())
             run.update_status(
                 id=run_id,
@@ -184,9 +196,12 @@ def create_run(config: RunConfig | dict, estimated_memory: int | None = None) ->
     return run_id
 
 
-def submit(config: RunConfig | dict, estimated_memory: int | None = None) -> str:
-    """Queue a run and start it if its device is free; return the run id (`estimated_memory`: see `create_run`)."""
-    run_id = create_run(config, estimated_memory)
+def submit(
+    config: RunConfig | dict, estimated_memory: int | None = None, rows: tuple[list, list, dict] | None = None
+) -> str:
+    """Queue a run and start it if its device is free; return the run id (`estimated_memory`, `rows`: see
+    `create_run`)."""
+    run_id = create_run(config, estimated_memory, rows)
     advance()
     return run_id
 

@@ -57,6 +57,19 @@ def count_test_rows(n: int, test_size: float | int) -> int:
     return count
 
 
+def as_test_size(value: float | int) -> float | int:
+    """A test size stored as one number (a run's `test_size`, which JSON and YAML may give as 20.0) in the form
+    `count_test_rows` reads: below 1 a ratio, a whole number of 1 or more a row count; anything else is left as it is
+    (and refused there, with the rule).
+
+    >>> as_test_size(0.1), as_test_size(20.0), as_test_size(3), as_test_size(2.5)
+    (0.1, 20, 3, 2.5)
+    """
+    if not isinstance(value, bool) and isinstance(value, (int, float)) and value >= 1 and float(value).is_integer():
+        return int(value)
+    return value
+
+
 TINY_TRAIN_ROWS = 20  # fewer training rows than this: the run mostly memorises them
 TINY_TEST_ROWS = 5  # fewer held-out rows than this: the held-out loss is noise
 

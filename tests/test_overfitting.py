@@ -9,8 +9,8 @@ import pytest
 from ftlib import overfitting, workspace
 from ftlib.config import RunConfig, default_learning_rate
 from ftlib.overfitting import diverged, plain_number, schedule_warnings
-from ftlib.testing import make_run
 from ftlib.run_preflight import preflight
+from ftlib.testing import make_run
 from ftlib.worker import execute
 
 

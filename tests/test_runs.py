@@ -454,9 +454,10 @@ def test_a_run_keeps_its_own_copy_of_its_split_so_saving_over_the_name_changes_n
     assert run_info(run.path).test_rows == ana[8:]  # Evaluate scores it on its own held-out rows
     shutil.rmtree(workspace.split_folder("train"))  # removed altogether: the run still has its rows
     assert load_rows(run.config(), run.path)[:2] == (ana[:8], ana[8:])
-    # A run on a data file keeps no copy (the file is read as it is).
-    data_run = runs.find(runs.create_run(RunConfig(model=str(tiny_model_dir), dataset="chat_style_sft")))
-    assert workspace.kept_split(data_run.path) is None
+    # A run on a data file (here a shipped sample) keeps the train/test split made when it was queued.
+    data_run = runs.find(runs.create_run(RunConfig(model=str(tiny_model_dir), dataset="chat_style")))
+    assert load_rows(data_run.config(), data_run.path)[:2] == load_rows(data_run.config())[:2]
+    assert workspace.kept_split(data_run.path) is not None
 
 
 def test_a_process_in_the_middle_of_its_exec_counts_as_alive(tmp_path, monkeypatch):

@@ -117,6 +117,7 @@ def _show(args) -> int:
         return 0
     if info["state"] == "queued":
         info["message"] = runs.queue_place(args.id)  # where it is in line and behind what
+    summary = runs.find(args.id).summary()
     for key in (
         "id",
         "state",
@@ -135,8 +136,14 @@ def _show(args) -> int:
         "message",
         "path",
     ):
+        if key == "reward_accuracy" and info.get(key) is None:
+            continue  # DPO's and a reward model's; "None" for every other run said nothing
         print(f"{key}: {info.get(key)}")
-    memory = runs.find(args.id).summary().memory_text  # "" for a run from before peaks were recorded
+        if key == "eval_loss":
+            # What the run is judged by, as `runs list` says it: GRPO's mean reward (its loss is a surrogate near 0),
+            # a reward model's accuracy, else the loss.
+            print(f"training: {summary.train_text}\nheld-out: {summary.eval_text}")
+    memory = summary.memory_text  # "" for a run from before peaks were recorded
     if memory:
         print(f"memory: {memory}")
     if info.get("log_tail") and info["state"] in ("failed", "interrupted"):

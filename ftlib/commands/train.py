@@ -8,9 +8,16 @@
 
 Every setting of `ftlib.config.RunConfig` is a flag (`--help` lists them with their help, choices and limits):
 the flags are generated from the config's fields, so they cannot drift from the Train page. Flags override the
-file; `--set KEY=VALUE` (YAML value syntax) is the same for any setting. Before the run is queued, everything
-that can be known about it is checked (the dataset loads, its rows fit the method, the template renders them):
-a refusal is one `error:` line naming the rows, exit 2, and no run is created.
+file; `--set KEY=VALUE` (YAML value syntax) is the same for any setting. A setting is given once on the command
+line: its flag and `--set` (or two `--set`) with different values are refused, naming both. A setting given that the
+chosen method ignores (`--tuning full` with method lora, `--rewards` without GRPO) is named in one `warning:` line.
+A dataset or model given as a relative path is recorded absolute (the run trains in another folder). Before the
+run is queued, everything that can be known about it is checked (the dataset loads, its rows fit the method, the
+template renders them): a refusal is one `error:` line naming the rows, exit 2, and no run is created. The run
+keeps the rows it was checked on (a file's train/test split too): editing the file afterwards changes nothing.
+
+With `--json`, stdout holds only the run's summary as one JSON object (with `--detach`, as queued); the progress
+lines go to stderr.
 
 The run goes through the same queue as the browser's runs (one active run per device) and lives in its own run
 directory; Ctrl-C asks it to stop gracefully (it saves a checkpoint; `runs resume ID` continues it).
@@ -20,11 +27,13 @@ Exit code: 0 finished, 1 failed, 2 refused before launch, 3 interrupted.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import sys
 import time
+from dataclasses import dataclass
 
-from ftlib.config import ConfigError, RunConfig, field_specs
+from ftlib.config import RENAMED, ConfigError, RunConfig, field_specs
 from ftlib.errors import UserError
 
 
@@ -58,39 +67,165 @@ def register(sub) -> None:
         help="override one setting (YAML value syntax), e.g. --set epochs=1",
     )
     p.add_argument("--detach", action="store_true", help="queue the run and return at once")
-    p.add_argument("--json", action="store_true", help="print the final run summary as JSON")
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help="print only the run summary as JSON on stdout (with --detach: as queued); the progress goes to stderr",
+    )
     p.set_defaults(handler=_train)
 
 
-def _overrides(pairs: list[str]) -> dict:
+def _overrides(pairs: list[str]) -> dict[str, tuple[object, str]]:
+    """`--set` pairs: {key: (value read as YAML, the pair as typed)}; a key set twice to two values is refused."""
     import yaml
 
-    out = {}
+    out: dict[str, tuple[object, str]] = {}
     for pair in pairs:
         if "=" not in pair:
             raise UserError(f"--set needs KEY=VALUE (got '{pair}').")
         key, value = pair.split("=", 1)
-        out[key.strip()] = yaml.safe_load(value)
+        key = key.strip()
+        try:
+            parsed = yaml.safe_load(value)
+        except yaml.YAMLError:
+            parsed = value  # read as text; the setting's own check then says what it expects
+        if key in out and _value(key, out[key][0]) != _value(key, parsed):
+            raise ConfigError(f"`{key}` is given twice: --set {out[key][1]} and --set {pair}. Give it once.")
+        out[key] = (parsed, pair)
     return out
 
 
+def _flag_value(name: str, value):
+    # A list of names is comma-separated on the command line; a list of mappings (GRPO's rewards) is JSON/YAML.
+    spec = field_specs()[name]
+    if spec.kind is list and spec.item is not dict and isinstance(value, str):
+        return [v.strip() for v in value.split(",") if v.strip()]
+    return value
+
+
+def _value(name: str, value):
+    """`value` as the run would hold it (so `--max-steps 2` and `--set max_steps=2` are the same setting); where it is
+    not a valid value for `name`, its text (then only the same text is the same value)."""
+    import copy
+
+    from ftlib.fields import coerce_fields
+    from ftlib.methods import coerce_rewards
+
+    name = RENAMED.get(name, name)
+    if name not in field_specs():
+        return ("as typed", repr(value))
+    try:
+        probe = copy.copy(_defaults())
+        if name in ("method", "tuning") and isinstance(value, str):
+            value = value.strip().lower()
+        value = coerce_rewards(value, ConfigError) if name == "rewards" else _flag_value(name, value)
+        setattr(probe, name, value)
+        coerce_fields(probe, ConfigError)
+        return getattr(probe, name)
+    except (ConfigError, TypeError, ValueError):
+        return ("as typed", repr(value))
+
+
+@functools.cache
+def _defaults() -> RunConfig:
+    return RunConfig()
+
+
+@dataclass
+class Given:
+    """The settings one `train` command gives, each {name: value as given}: the config file's (as written there, old
+    names too), `--set`'s and the flags' (old names read as new ones)."""
+
+    file: dict
+    sets: dict
+    flags: dict
+
+    @property
+    def command_line(self) -> dict:
+        return {**self.sets, **self.flags}
+
+    @property
+    def in_file(self) -> dict:
+        return {RENAMED.get(k, k): v for k, v in self.file.items()}
+
+    def config(self) -> RunConfig:
+        """The run config: the file, then `--set`, then the flags, merged before anything is checked (a method given
+        as a flag gets its own proven learning rate, not the file's method's; a file needing a flag is read with
+        it)."""
+        config = RunConfig.from_dict({**self.file, **self.sets, **self.flags})  # a misspelt key is named first
+        if not str(config.dataset).strip():
+            raise ConfigError(
+                "No dataset: give a config file naming one, or --dataset (a saved split, a shipped sample "
+                "such as chat_style, or a data file)."
+            )
+        return config
+
+
+def given_settings(path: str | None, overrides: list[str], flags: dict | None = None) -> Given:
+    """What the command gives, read and checked for conflicts: a setting given both as a flag and with `--set` (or
+    twice with `--set`) with different values is refused naming both (the flag used to win, silently). Over the
+    file's value either is normal: that is what they are for."""
+    from ftlib.fields import settings_file_data
+
+    from_file = settings_file_data(path, ConfigError) if path else {}
+    sets = {RENAMED.get(k, k): v for k, v in _overrides(overrides).items()}
+    from_flags = {name: _flag_value(name, value) for name, value in (flags or {}).items() if value is not None}
+    for name, value in from_flags.items():
+        if name in sets and _value(name, value) != _value(name, sets[name][0]):
+            flag = "--" + name.replace("_", "-")
+            shown = ",".join(map(str, value)) if isinstance(value, list) else value
+            raise ConfigError(
+                f"`{name}` is given twice, with different values: {flag} {shown} and --set {sets[name][1]}. Give it "
+                "once."
+            )
+    return Given(from_file, {k: v for k, (v, _) in sets.items()}, from_flags)
+
+
 def load_config(path: str | None, overrides: list[str], flags: dict | None = None) -> RunConfig:
-    """The run config: the file (if any), then `--set` overrides, then the generated flags."""
-    base = RunConfig.from_file(path).to_dict() if path else {}
-    base.update(_overrides(overrides))
-    for name, value in (flags or {}).items():
-        if value is None:
+    """The run config: the file (if any), then `--set` overrides, then the generated flags (`Given.config`)."""
+    return given_settings(path, overrides, flags).config()
+
+
+def ignored_settings(config: RunConfig, given: Given) -> str:
+    """One sentence naming each setting given that these settings ignore (`FieldSpec.applies`: `tuning` with an SFT
+    method, `rewards` without GRPO, LoRA's rank with full weights; `test_size` with a saved split, which has its own
+    held-out rows) and when it would apply; "" when none. Given on the command line it is named whatever its value; in
+    the file only when it differs from its default (a run's whole config.json reused names every setting)."""
+    from ftlib import run_data
+
+    values, command_line = config.to_dict(), given.command_line
+    named = []
+    for name, value in {**given.in_file, **command_line}.items():
+        spec = field_specs().get(name)
+        if spec is None or name == "early_stopping_patience":  # the checks already say GRPO does not stop early
             continue
-        spec = field_specs()[name]
-        # A list of names is comma-separated on the command line; a list of mappings (GRPO's rewards) is JSON/YAML.
-        names = spec.kind is list and spec.item is not dict
-        base[name] = [v.strip() for v in value.split(",") if v.strip()] if names else value
-    if not base.get("dataset"):
-        raise ConfigError(
-            "No dataset: give a config file naming one, or --dataset (a saved split, a shipped sample "
-            "such as chat_style, or a data file)."
-        )
-    return RunConfig.from_dict(base)
+        if name == "tuning" and _value(name, value) == config.method:
+            continue  # an SFT method's own weights: what the run does
+        if name not in command_line and _value(name, value) == _value(name, spec.default):
+            continue
+        if not spec.applies(values):
+            when = " and ".join(f"{key} is {_either(allowed)}" for key, allowed in spec.when.items())
+            named.append(f"`{name}`{_shown(value)} (it applies when {when})")
+        elif name == "test_size" and run_data.split_folder(config.dataset) is not None:
+            named.append(f"`{name}`{_shown(value)} (it splits a data file; a saved split has its own held-out rows)")
+    if not named:
+        return ""
+    tuning = f" (tuning {config.tuning})" if config.tuning != config.method else ""
+    return f"Ignored with method {config.method}{tuning}: {'; '.join(named)}."
+
+
+def _either(choices) -> str:
+    """Choices in words.
+
+    >>> _either(("dpo", "reward", "kto")), _either(("grpo",))
+    ('dpo, reward or kto', 'grpo')
+    """
+    choices = [str(c) for c in choices]
+    return choices[0] if len(choices) == 1 else f"{', '.join(choices[:-1])} or {choices[-1]}"
+
+
+def _shown(value) -> str:
+    return f" {value}" if isinstance(value, (str, int, float)) and len(str(value)) <= 40 else ""
 
 
 def follow(run_id: str, out=sys.stdout, poll: float = 1.0):
@@ -143,36 +278,51 @@ def memory_estimate(config: RunConfig, report) -> int | None:
 
 
 def _train(args) -> int:
-    from ftlib import runs
+    from ftlib import run_data, runs
     from ftlib.models import check_model
     from ftlib.run_preflight import preflight
 
     flags = {name: getattr(args, f"set_{name}") for name in field_specs()}
-    config = load_config(args.config, args.set, flags)
+    given = given_settings(args.config, args.set, flags)
+    config = given.config()
+    # Where the path was typed: the run trains in another folder (runs._launch), where `sft.jsonl` is nothing.
+    config = run_data.absolute_paths(config)
     # A model folder without weights or with a broken config.json is refused here, as the sidebar refuses it: queued,
     # the run would only fail as it starts.
     check_model(config.model)
-    report = preflight(config)
+    rows = run_data.dataset_rows(config)  # read and split once: what is checked is what the run keeps and trains on
+    report = preflight(config, rows=rows[:2])
     if not report.ok:
         raise ConfigError(" ".join(report.errors))
-    for warning in report.warnings:
+    ignored = ignored_settings(config, given)
+    for warning in report.warnings + ([ignored] if ignored else []):
         print(f"warning: {warning}", file=sys.stderr)
-    run_id = runs.submit(config, estimated_memory=memory_estimate(config, report))
+    run_id = runs.submit(config, estimated_memory=memory_estimate(config, report), rows=rows)
+    out = sys.stderr if args.json else sys.stdout  # with --json, stdout holds the JSON alone
     if args.detach:
-        print(run_id)
+        if args.json:
+            print(json.dumps(_summary(run_id)))
+        else:
+            print(run_id)
         return 0
-    print(f"run {run_id} in {runs.find(run_id).path}", flush=True)
-    info = follow(run_id)
+    print(f"run {run_id} in {runs.find(run_id).path}", file=out, flush=True)
+    info = follow(run_id, out=out)
     if args.json:
-        print(json.dumps({k: v for k, v in info.as_dict().items() if k != "log_tail"}))
+        print(json.dumps(_summary(run_id)))
     else:
-        loss = info.train_loss
-        print(
-            f"[{run_id}] {info.state} after {info.duration_s:.0f}s, step {info.step}/{info.max_steps}"
-            + (f", last loss {loss:.4f}" if loss is not None else "")
-        )
-        if info.state == "failed":
-            print(f"error: {info.message}", file=sys.stderr)
+        # What the run is judged by: GRPO's mean reward (its loss is a surrogate near 0), a reward model's accuracy.
+        scores = f", last {info.train_text}" if info.train_score is not None else ""
+        scores += f", held-out {info.eval_text}" if info.eval_score is not None else ""
+        print(f"[{run_id}] {info.state} after {info.duration_s:.0f}s, step {info.step}/{info.max_steps}{scores}")
+    if info.state == "failed":
+        print(f"error: {info.message}", file=sys.stderr)
+        if not args.json:
             for line in info.log_tail or []:
                 print(f"  | {line}", file=sys.stderr)
     return {"finished": 0, "failed": 1, "interrupted": 3}.get(info.state, 1)
+
+
+def _summary(run_id: str) -> dict:
+    from ftlib import runs
+
+    return {k: v for k, v in runs.find(run_id).summary().as_dict().items() if k != "log_tail"}
