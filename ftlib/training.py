@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ftlib import distributed, overfitting, workspace
+from ftlib import distributed, overfitting, run_data, workspace
 from ftlib.alignment import (
     ALIGNMENT_METHODS,
     PreferenceCollator,
@@ -58,52 +58,29 @@ ALIGNMENT_PACKED = ("dpo", "kto", "reward", "grpo")
 
 
 def load_rows(config: RunConfig, run_dir: Path | str | None = None) -> tuple[list[dict], list[dict], str]:
-    """(train, test, description) for the config's dataset: a saved split, a split folder, a file, or a sample.
-    `run_dir`: a run's folder; its own copy of a saved split (workspace.keep_split_copy) comes first, so a split
-    saved over later does not change what the run trains (a resume) or is evaluated on."""
+    """(train, test, description) for the config's dataset: a saved split, a split folder, a file, or a sample
+    (`run_data.dataset_rows`). `run_dir`: a run's folder; the rows it kept when it was queued come first
+    (`workspace.keep_run_split`), so a split saved over or a file edited later does not change what the run trains
+    (a resume) or is evaluated on."""
     kept = workspace.kept_split(run_dir)
     if kept is not None:
         train, test, meta = workspace.load_split(str(kept))
-        return train, test, f"saved split '{meta.get('name', config.dataset)}' as it was when the run was queued"
-    spec = str(config.dataset or "").strip()
-    if not spec:
-        raise ConfigError("`dataset` is empty: name a saved split (see the Data page), a split folder or a data file.")
-    path = Path(spec).expanduser()
-    saved = workspace.datasets_dir() / workspace.safe_name(spec) / "meta.json"
-    if (path / "meta.json").is_file() or saved.is_file():
-        train, test, meta = workspace.load_split(spec)
-        return train, test, f"saved split '{meta.get('name', spec)}'"
-    column_map = None
-    if not path.exists():
-        from ftlib.demo_data import SAMPLES
-
-        sample = SAMPLES.get(spec)
-        if sample is None or not sample.path.is_file():
-            raise ConfigError(
-                f"`dataset` '{spec}' is neither a saved split, a split folder, a data file nor a "
-                "shipped sample. Save a split on the Data page, or give the path of a "
-                ".jsonl/.json/.csv/.parquet file."
-            )
-        path, column_map = sample.path, sample.column_map
-    if path.is_dir():
-        raise ConfigError(f"`dataset` '{spec}' is a folder without meta.json: point to a saved split or a data file.")
-    from ftlib.data import MappingNeeded, load_file, split_rows
-
-    try:
-        result = load_file(path, column_map=column_map)
-    except MappingNeeded as exc:  # a run config names no mapping: a split saved with one carries it
-        raise ConfigError(
-            f"{exc} A run reads a data file without a mapping: save it as a split with one (on the Data page, or "
-            f"`python -m ftlib data split {path} --map COLUMN=FIELD --out DIR`) and train on it (--dataset DIR)."
-        ) from None
-    if not result.rows:
-        first = "; ".join(f"row {e.row}: {e.message}" for e in result.errors[:3])
-        raise ConfigError(f"No usable rows in '{path}'. {first}")
-    if config.test_size > 0:
-        train, test = split_rows(result.rows, test_size=float(config.test_size), seed=config.seed)
-    else:  # no held-out rows: no evaluation
-        train, test = list(result.rows), []
-    return train, test, f"file '{path.name}' ({plural(len(result.errors), 'bad row')} skipped)"
+        name = meta.get("name", config.dataset)
+        what = {"file": "file", "sample": "sample"}.get(meta.get("kept_from"), "saved split")
+        return (
+            train,
+            test,
+            f"{what} '{name}' as {'split' if what != 'saved split' else 'it was'} when the run was queued",
+        )
+    train, test, meta = run_data.dataset_rows(config)
+    if meta.get("kept_from") == "split":
+        return train, test, f"saved split '{meta.get('name', config.dataset)}'"
+    bad = int(meta.get("errors") or 0)  # the rows of the file it could not read (LoadResult.split_meta)
+    return (
+        train,
+        test,
+        f"{meta.get('kept_from', 'file')} '{meta.get('name', config.dataset)}' ({plural(bad, 'bad row')} skipped)",
+    )
 
 
 def check_row_kinds(rows: list[dict], config: RunConfig, split: str = "training") -> None:

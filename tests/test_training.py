@@ -872,3 +872,25 @@ def test_preflight_names_rows_whose_trained_tokens_the_max_length_cuts(tiny_mode
     roomy = tiny_config(tiny_model_dir, dataset="x", max_length=512)
     assert not [w for w in preflight(roomy, tokenizer=smol_tokenizer, rows=(rows, short[3:])).warnings if "cut:" in w]
     assert cut_warnings([], 48, []) == []
+
+
+def test_load_rows_reads_a_file_as_the_run_kept_it_and_says_which(tmp_path, tiny_model_dir):
+    """A run on a data file keeps the split made when it was queued (run_data, workspace.keep_run_split): training,
+    a resume and its evaluation read those rows even after the file changed, and the log says so."""
+    from ftlib import run_data, workspace
+    from ftlib.training import load_rows
+
+    path = tmp_path / "chats.jsonl"
+    rows = [
+        {"messages": [{"role": "user", "content": f"Q{i}"}, {"role": "assistant", "content": f"A{i}"}]}
+        for i in range(10)
+    ]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows) + "{broken\n", encoding="utf-8")
+    config = tiny_config(tiny_model_dir, dataset=str(path), test_size=0.2)
+    train, test, said = load_rows(config)
+    assert (len(train), len(test)) == (8, 2) and said == "file 'chats.jsonl' (1 bad row skipped)"
+    run_dir = tmp_path / "run"
+    workspace.keep_run_split(run_dir, *run_data.dataset_rows(config))
+    path.write_text(json.dumps(rows[0]) + "\n", encoding="utf-8")  # the file changes after the run was queued
+    kept_train, kept_test, said = load_rows(config, run_dir)
+    assert (kept_train, kept_test) == (train, test) and said == "file 'chats.jsonl' as split when the run was queued"
