@@ -12,6 +12,9 @@ the two each model finds more likely (summed log-probabilities) and how far tuni
 one: DPO's implicit reward margin over beta, log pi(chosen)/pi_base(chosen) - log pi(rejected)/pi_base(rejected)
 (Rafailov et al. 2023, "Direct Preference Optimization"; TRL's `rewards/margins` is beta times it). Preference
 tuning often makes both answers less likely, so the loss on the chosen answer can rise while the preference improves.
+A KTO row labelled good is a reference like a conversation; one labelled bad is none (skipped, with the reason).
+
+A reward model and a GRPO run's prompts are measured on scores, not on a reference's loss: `ftlib.reward_eval`.
 
     python -m ftlib evaluate RUN_DIR --json
     python -m ftlib evaluate --model default --adapter RUN_OR_ADAPTER_DIR --data test.jsonl --json
@@ -46,16 +49,46 @@ class EvalError(UserError):
 # ---------------------------------------------------------------- which tokens are the reference
 
 
+BAD_LABEL = (
+    "Its answer is labelled bad (an example of what not to say, as KTO trains on it), so it is not a reference "
+    "answer: only the good-labelled rows' answers are scored."
+)
+NO_REFERENCE = (
+    "has no reference answer to score. Evaluate on rows with answers (conversations, preference pairs or "
+    "good-labelled answers; the CLI's --data FILE), or compare the models' answers on the Compare page."
+)
+
+
 def conversation(row: dict) -> list[dict]:
-    """The messages of a canonical row, ending with the reference assistant turn (preference: chosen)."""
-    if row_kind(row) not in ("sft", "preference"):
-        raise EvalError(f"This {row_kind(row).replace('_', ' ')} row has no reference answer to score.")
+    """The messages of a canonical row, ending with the reference assistant turn (preference: chosen; unpaired:
+    a good-labelled completion, KTO's desirable example; a bad-labelled one is no reference and is refused)."""
+    kind = row_kind(row)
+    if kind == "unpaired" and not row.get("label"):
+        raise EvalError(BAD_LABEL)
+    if kind not in ("sft", "preference", "unpaired"):
+        grpo = " A GRPO run's prompts are measured on its rewards: `python -m ftlib evaluate RUN`."
+        raise EvalError(f"This {kind.replace('_', ' ')} row {NO_REFERENCE}{grpo if kind == 'prompt_only' else ''}")
     messages = rows.conversation(row)
     if not messages or messages[-1].get("role") != "assistant":
         raise EvalError("The row does not end with an assistant turn, so it has no reference answer.")
     if len(messages) < 2:
         raise EvalError("The row has an assistant answer but no prompt before it.")
     return messages
+
+
+def check_references(rows: Sequence[dict]) -> None:
+    """EvalError, before any model loads, when none of `rows` has a reference answer by its kind (prompts only,
+    answers labelled bad...): the first reason, as `evaluate` would give it after loading."""
+    if not rows:
+        raise EvalError("The test split is empty: save a split with some held-out rows first.")
+    reasons = []
+    for row in rows:
+        try:
+            conversation(row)
+            return
+        except UserError as exc:
+            reasons.append(str(exc))
+    raise EvalError(f"None of the {len(rows)} test rows can be evaluated: {reasons[0]}")
 
 
 @dataclass
@@ -433,6 +466,8 @@ class RunInfo:
     template_source: str = ""  # the Jinja text of a custom template
     method: str = "lora"
     beta: float = 0.1  # DPO's / KTO's: TRL's reward margin is beta x the log-ratio margin Evaluate reports
+    rewards: list = field(default_factory=list)  # GRPO's: what its held-out prompts' answers are scored with
+    max_length: int | None = None  # how long a row training kept (a GRPO prompt cut by it was left out)
 
     def chat_template(self, tokenizer):
         """The ftlib ChatTemplate the run trained with (its custom source included)."""
@@ -460,6 +495,8 @@ def run_info(run_dir: str | Path) -> RunInfo:
         template_source=config.template_source,
         method=config.method,
         beta=float(config.beta),
+        rewards=list(config.rewards or []),
+        max_length=config.max_length,
     )
 
 

@@ -12,6 +12,7 @@ each row to the model that runs it and calls `ftlib.sampling`'s batched loop onc
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -170,6 +171,101 @@ def adapter_name_for(path: Path, taken: set[str]) -> str:
     return name
 
 
+def is_reward_model(folder: Path) -> bool:
+    """Whether a tuned folder (an adapter or a full model) is a reward model's: a score head, not an LM head."""
+    import json
+
+    for name, key in (("adapter_config.json", "task_type"), ("config.json", "architectures")):
+        try:
+            value = json.loads((folder / name).read_text(encoding="utf-8")).get(key)
+        except (OSError, ValueError, AttributeError):
+            continue
+        values = value if isinstance(value, list) else [value]
+        if any(isinstance(v, str) and (v == "SEQ_CLS" or v.endswith("ForSequenceClassification")) for v in values):
+            return True
+    return False
+
+
+@functools.lru_cache(maxsize=4)
+def _layer_features(config_file: str, mtime: float) -> dict[str, tuple[int, int]]:  # noqa: ARG001 (mtime: a new file)
+    """(in_features, out_features) of every linear layer of the model whose config.json is `config_file`, from the
+    model built on the meta device (no weights are read or allocated)."""
+    import torch
+    from transformers import AutoConfig, AutoModelForCausalLM
+
+    from ftlib.models import trust_remote_code
+
+    config = AutoConfig.from_pretrained(Path(config_file).parent, trust_remote_code=trust_remote_code())
+    with torch.device("meta"):
+        model = AutoModelForCausalLM.from_config(config, trust_remote_code=trust_remote_code())
+    features = {
+        name: (getattr(m, "in_features", None), getattr(m, "out_features", None)) for name, m in model.named_modules()
+    }
+    return {name: sizes for name, sizes in features.items() if all(isinstance(n, int) for n in sizes)}
+
+
+def adapter_misfits(model_spec: str, adapter: Path) -> list[str]:
+    """The LoRA weights of `adapter` whose shapes do not fit the base `model_spec`, each as "size mismatch for
+    MODULE.lora_A: [16, 64] in the adapter, [16, 576] in this base"; [] when all fit or it cannot be told.
+
+    Read from the files' headers and the base built on the meta device (no weights), so a misfit is refused before
+    anything is loaded. A LoRA A is [r, in_features] and a B [out_features, r] of the layer it adapts; layers without
+    in/out features (embeddings, GPT-2's Conv1D) are left to PEFT's own check when the adapter loads.
+    """
+    import re
+
+    try:
+        from safetensors import safe_open
+
+        from ftlib.models import resolve_model
+
+        config_file = resolve_model(model_spec) / "config.json"
+        features = _layer_features(str(config_file), config_file.stat().st_mtime)
+        misfits = []
+        with safe_open(str(adapter / "adapter_model.safetensors"), "pt") as weights:
+            for key in weights.keys():
+                found = re.fullmatch(r"base_model\.model\.(.+)\.lora_([AB])\.weight", key)
+                if not found or found[1] not in features:
+                    continue
+                in_features, out_features = features[found[1]]
+                shape = list(weights.get_slice(key).get_shape())
+                fits = [shape[0], in_features] if found[2] == "A" else [out_features, shape[1]]
+                if shape != fits:
+                    misfits.append(
+                        f"size mismatch for {found[1]}.lora_{found[2]}: {shape} in the adapter, {fits} in this base"
+                    )
+        return misfits
+    except Exception:  # a pre-check only: what it cannot read, loading the adapter checks (and `attach_adapters` says)
+        return []
+
+
+def check_tuned(model_spec: str, tuned: dict[str, tuple[Path, bool]]) -> None:
+    """Refuse, before loading anything, a tuned model that cannot run in a comparison on `model_spec`: a reward model
+    (it scores answers, it does not write them) or an adapter whose weights do not fit this base. `tuned`: name ->
+    (folder, is_full_model), as `find_tuned` finds them. SamplingError in one line naming the fix."""
+    import json
+
+    for name, (path, full) in tuned.items():
+        if is_reward_model(path):
+            raise SamplingError(
+                f"'{name}' ({path}) is a reward model: it scores answers, it does not write them. Score answers with "
+                f"`python -m ftlib score RUN`, or measure it on held-out pairs with `python -m ftlib evaluate RUN`."
+            )
+        misfits = [] if full else adapter_misfits(model_spec, path)
+        if misfits:
+            try:
+                named = json.loads((path / "adapter_config.json").read_text(encoding="utf-8"))
+                named = named.get("base_model_name_or_path") if isinstance(named, dict) else None
+            except (OSError, ValueError):
+                named = None
+            hint = f"; its adapter_config.json names the base {named}" if named and named != model_spec else ""
+            raise SamplingError(
+                f"Could not load the adapter '{name}' from {path}: it does not fit the base model {model_spec} "
+                f"({len(misfits)} of its weights have other shapes than this base's, e.g. {misfits[0]}{hint}). "
+                "Give the base it was trained on with --model."
+            )
+
+
 def attach_adapters(model, adapters: dict[str, str | Path]):
     """Wrap `model` in a PeftModel holding every adapter under its name. This mutates `model` (PEFT injects
     LoRA layers into it): never pass a shared/cached model, load a fresh one."""
@@ -260,6 +356,9 @@ def load_model_set(
         path, full = find_tuned(p)
         name = adapter_name_for(path, set(adapters) | set(full_paths) | {"base"})
         (full_paths if full else adapters)[name] = path
+    # What cannot work is refused before the base loads: a reward model, an adapter trained on another base.
+    tuned = {name: (path, False) for name, path in adapters.items()}
+    check_tuned(model_spec, {**tuned, **{name: (path, True) for name, path in full_paths.items()}})
     tokenizer = tokenizer or load_tokenizer(model_spec)
     model = attach_adapters(load_model(model_spec, device=device, dtype=dtype).eval(), adapters)
     full_models = {}

@@ -347,25 +347,28 @@ def group_advantages(totals: Sequence[float], group_size: int, scale: bool = Tru
 # ---------------------------------------------------------------------------------------------------------------
 
 
-def check_reward_run(run_id: str):
-    """The RunDir of a finished reward-model run; RewardError saying what the run is otherwise."""
+def check_reward_run(run_id):
+    """The RunDir of a finished reward-model run (its id, or its RunDir); RewardError saying what it is otherwise."""
     from ftlib import workspace
     from ftlib.rundir import RunDir
 
-    run = RunDir(workspace.runs_dir() / workspace.safe_name(str(run_id), default="-"))
+    if isinstance(run_id, RunDir):  # a run folder given by its path (`evaluate RUN_DIR`), wherever it is
+        run, run_id = run_id, run_id.id
+    else:
+        run = RunDir(workspace.runs_dir() / workspace.safe_name(str(run_id), default="-"))
     if not run.exists():
         raise RewardError(
-            f"`model` names {run_id!r}, which is not a run here. Train a reward model first (method reward on "
+            f"There is no run {run_id!r} here. Train a reward model first (method reward on "
             "preference pairs) and give its run id (`python -m ftlib runs list`)."
         )
     method, state = run.read_config().get("method"), run.read_status().get("state")
     if method != "reward":
         raise RewardError(
-            f"`model` names run {run_id!r}, a {method} run, which is not a reward model: it writes answers, it does "
+            f"Run {run_id!r} is a {method} run, not a reward model: it writes answers, it does "
             "not score them. Give the id of a run trained with method reward."
         )
     if state != "finished" or run.output() is None:
-        raise RewardError(f"`model` names the reward model {run_id!r}, which is {state}: use it once it has finished.")
+        raise RewardError(f"The reward model {run_id!r} is {state}: use it once it has finished.")
     return run
 
 
@@ -442,8 +445,9 @@ class RewardModel:
         return self.score_ids([self.encode(p, c, t) for p, c, t in triples])
 
 
-def load_reward_model(run_id: str, device: str = "cpu") -> RewardModel:
-    """A finished reward-model run, loaded for scoring: its base with the adapter and score head, or its full model.
+def load_reward_model(run_id, device: str | None = "cpu") -> RewardModel:
+    """A finished reward-model run (its id, or its RunDir), loaded for scoring: its base with the adapter and score
+    head, or its full model (`device` None: the best one here).
 
     Loads with plain transformers + PEFT from the run's files (safetensors only), so an exported reward model
     scores the same anywhere.

@@ -51,26 +51,37 @@ def make_random_adapter(
     rank: int = 8,
     b_std: float = 0.05,
     targets: Sequence[str] = ("q_proj", "k_proj", "v_proj", "o_proj"),
+    score: bool = False,
 ) -> Path:
     """A LoRA adapter with random A and B (PEFT initializes B to zero, which would change nothing), saved to
-    `target`. For tests, demos and the benchmark: it makes the "tuned" model differ without training."""
+    `target`. For tests, demos and the benchmark: it makes the "tuned" model differ without training.
+
+    `score`: a reward model's adapter instead (a random one-number score head saved whole beside the LoRA weights,
+    with the tokenizer, as a reward-model run saves it), for `ftlib.rewards.load_reward_model`."""
     import torch
     from peft import LoraConfig, get_peft_model
 
-    from ftlib.models import load_model
+    from ftlib.models import load_model, load_tokenizer
 
-    model = load_model(model_spec, device="cpu", dtype="float32")
-    peft_model = get_peft_model(
-        model,
-        LoraConfig(r=rank, lora_alpha=2 * rank, target_modules=list(targets), lora_dropout=0.0, task_type="CAUSAL_LM"),
+    model = load_model(model_spec, device="cpu", dtype="float32", score=score)
+    config = LoraConfig(
+        r=rank,
+        lora_alpha=2 * rank,
+        target_modules=list(targets),
+        lora_dropout=0.0,
+        task_type="SEQ_CLS" if score else "CAUSAL_LM",
+        modules_to_save=["score"] if score else None,
     )
+    peft_model = get_peft_model(model, config)
     generator = torch.Generator().manual_seed(seed)
     with torch.no_grad():
         for name, param in peft_model.named_parameters():
-            if "lora_B" in name:
+            if "lora_B" in name or (score and "score" in name and "modules_to_save" in name):
                 param.copy_(torch.randn(param.shape, generator=generator) * b_std)
     target = Path(target)
     peft_model.save_pretrained(str(target))
+    if score:
+        load_tokenizer(model_spec).save_pretrained(str(target))
     return target
 
 

@@ -17,6 +17,7 @@ from ftlib import evaluate as E
 from ftlib import lease
 from ftlib import modelset as M
 from ftlib.errors import plural
+from ftlib.reward_eval import measured_by
 from ftlib.rundir import run_folder_of
 from ftlib.tuning_cost import TunedWith
 from ui import nav
@@ -74,6 +75,14 @@ if not info.test_rows:
         f"The run's dataset `{info.dataset}` has no held-out rows. Save a split with a test part on the "
         "**Data** page and train on it."
     )
+    st.stop()
+if measured_by(info.method, info.test_rows) == "rewards":  # no reference answer: no loss to show here
+    st.info(
+        "This GRPO run's held-out rows are prompts without reference answers, so there is no loss to measure. "
+        f"`python -m ftlib evaluate {run_name}` has the base and the tuned model answer them and scores both answers "
+        "with the run's rewards; the **Compare** page shows answers side by side."
+    )
+    nav.link("compare", label="Go to Compare", icon=":material/compare:")
     st.stop()
 st.caption(
     f"Base model `{info.model}` · dataset `{info.dataset}` · {len(info.test_rows)} held-out rows · "

@@ -204,7 +204,7 @@ REWARDS = "--rewards"
         (
             CHATS,
             "grpo",
-            "`rewards` item 2: `model` names 'nope', which is not a run here",
+            "`rewards` item 2: There is no run 'nope' here",
             [REWARDS, '[{"regex": "x"}, {"model": "nope"}]'],
         ),
     ],

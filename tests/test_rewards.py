@@ -112,13 +112,13 @@ def test_what_a_reward_names_is_checked_before_launch(tiny_model_dir):
     make_run("a-lora-run", {"method": "lora", "model": str(tiny_model_dir)})
     make_run("a-queued-reward", {"method": "reward", "model": str(tiny_model_dir)}, state="queued")
     cases = {
-        "nope": "not a run here. Train a reward model first",
-        "a-lora-run": "a lora run, which is not a reward model: it writes answers, it does not score them",
-        "a-queued-reward": "which is queued: use it once it has finished",
+        "nope": "There is no run 'nope' here. Train a reward model first",
+        "a-lora-run": "is a lora run, not a reward model: it writes answers, it does not score them",
+        "a-queued-reward": "The reward model 'a-queued-reward' is queued: use it once it has finished",
     }
     for run_id, message in cases.items():
         (problem,) = problems([{"regex": "x"}, {"model": run_id}])
-        assert problem.startswith("`rewards` item 2: `model` names") and message in problem, problem
+        assert problem.startswith("`rewards` item 2: ") and message in problem, problem
     (problem,) = problems([{"check": "alpaca_recipes"}])
     assert "not a shipped sample with a check; use one of: chat_style, preference_pairs" in problem
     assert problems([{"regex": "x"}, {"check": "chat_style"}]) == []

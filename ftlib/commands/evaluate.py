@@ -4,13 +4,26 @@
     python -m ftlib evaluate --model default --adapter ADAPTER_OR_RUN --data test.jsonl --csv out.csv
 
 With a run, its config.json names the model, the dataset (split as training did) and the chat template;
-the flags override them. `--json` prints the aggregates; `--csv` writes every row side by side.
+the flags override them. `--json` prints the aggregates; `--csv` writes every row side by side. What each kind of run
+is measured by:
+
+    conversations, pairs, KTO rows  base vs tuned loss on each reference answer, and both models' answers
+                                    (`ftlib.evaluate`; a KTO row labelled bad is no reference: skipped, and said)
+    a reward model (method reward)  its score head on each held-out pair: accuracy, margin, loss, as training's
+                                    held-out evaluation (`ftlib.reward_eval.evaluate_pairs`)
+    GRPO on prompts                 both models answer each prompt; the run's rewards score the answers
+                                    (`ftlib.reward_eval.evaluate_answers`)
+
+Everything that can be refused without a model is refused first, in one `error:` line: a --csv path that cannot be
+written, an adapter of another base (from its weights' shapes, before the base loads), a reward that cannot be
+computed. Skipped rows are said per reason, with their numbers (on stderr with --json).
 """
 
 from __future__ import annotations
 
 import json
 import math
+import os
 import sys
 from pathlib import Path
 from types import SimpleNamespace
@@ -47,16 +60,16 @@ def _clean(value):
 
 def _evaluate(args) -> int:
     from ftlib import evaluate as E
-    from ftlib import lease
     from ftlib import modelset as M
     from ftlib import sampling as S
     from ftlib.errors import UserError
-    from ftlib.sharing import print_waits
+    from ftlib.reward_eval import check_measurable, measured_by
+    from ftlib.rundir import RunDir, run_folder_of
 
+    # Everything that can be checked without a model is checked first: a typo should not cost an evaluation.
     S.check_max_new_tokens(args.max_new_tokens)
-    if args.csv and Path(args.csv).is_dir():  # refused before the evaluation, not after it
-        example = Path(args.csv) / "eval.csv"
-        raise UserError(f"--csv points at the folder {args.csv}: give a file name, e.g. {example}.")
+    if args.csv:
+        check_csv_path(args.csv)
     info = None
     if args.run:
         run = M.resolve_run(args.run)
@@ -64,13 +77,16 @@ def _evaluate(args) -> int:
     elif not (args.model and args.adapter and args.data):
         raise UserError("Give a finished run (RUN_DIR or id), or all of --model, --adapter and --data.")
     adapter = args.adapter or args.run
+    tuned = M.resolve_run(adapter)
+    trained = RunDir(run_folder_of(tuned)).read_config()  # the run the adapter is from ({}: a folder from outside)
+    method = trained.get("method") if isinstance(trained, dict) else None
     model = args.model or (info.model if info else None)
     if not model:
         raise UserError(f"'{args.run}' has no config.json naming its model; pass --model.")
     if args.model:  # a run's adapter fits only the base it was trained on: --model naming another is refused
         from ftlib.commands.sample import base_model
 
-        base_model(args.model, [M.resolve_run(adapter)])
+        base_model(args.model, [tuned])
     template = args.template or (info.template if info else "tokenizer")
     if args.data:
         rows, result = E.load_test_rows(args.data, fmt=args.fmt, column_map=column_map(args.map))
@@ -85,36 +101,162 @@ def _evaluate(args) -> int:
     else:
         raise UserError(f"'{args.run}' has no config.json naming its dataset; pass --data.")
 
-    def progress(message: str, fraction: float) -> None:
-        print(f"[{fraction:4.0%}] {message}", file=sys.stderr, flush=True)
+    measure = measured_by(method, rows[: args.limit or None])
+    check_measurable(measure, rows[: args.limit or None])  # no row to measure: said before any model loads
+    if measure == "pairs":  # a score head ranks answers: measured on pairs, not on a reference's loss
+        result = _reward_model(args, RunDir(run_folder_of(tuned)), rows)
+        template = trained.get("template") or "tokenizer"
+    elif measure == "rewards":  # prompts without answers: both models answer and the run's rewards score them
+        result = _grpo(args, model, tuned, rows, info, template, trained)
+    else:
+        result = _against_references(args, model, tuned, rows, info, template)
+    _report(args, result, model, template)
+    return 0
 
-    models = M.load_model_set(model, [M.resolve_run(adapter)], device=args.device)
-    name = models.tuned[0]
+
+def check_csv_path(path: str) -> None:
+    """Refuse, before the evaluation, a --csv path that cannot be written: a folder, a missing folder, one that is
+    not writable. A temporary file is made and removed where the CSV will go, as `workspace.write_files` writes it."""
+    import tempfile
+
+    from ftlib.commands import os_error_message
+    from ftlib.errors import UserError
+
+    target = Path(path).expanduser()
+    if target.is_dir():
+        raise UserError(f"--csv points at the folder {path}: give a file name, e.g. {Path(path) / 'eval.csv'}.")
+    folder = target.parent
+    if not folder.is_dir():
+        what = "is a file, not a folder" if folder.exists() else "does not exist: create it first"
+        raise UserError(f"--csv {path}: the folder {folder} {what}, or pass another --csv path.")
+    try:
+        fd, probe = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".tmp")
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise UserError(os_error_message(exc, "write the CSV file", path, "pass another --csv path")) from exc
+
+
+def _progress(message: str, fraction: float) -> None:
+    print(f"[{fraction:4.0%}] {message}", file=sys.stderr, flush=True)
+
+
+def _against_references(args, model: str, tuned: Path, rows: list, info, template: str):
+    """Base vs tuned on each row's reference answer: loss, perplexity, answers (`ftlib.evaluate`)."""
+    from ftlib import evaluate as E
+    from ftlib import lease
+    from ftlib.commands.sample import load_models
+    from ftlib.sharing import print_waits
+
+    models = load_models(model, [tuned], args.device)  # an adapter of other shapes: refused before the base loads
     # Takes turns on the device with a training run or the app (ftlib.lease); a wait is told on stderr.
     with lease.hold(models.device, "evaluation", "python -m ftlib evaluate", on_wait=print_waits()):
-        result = E.evaluate(
+        return E.evaluate(
             models,
             rows,
-            name,
+            models.tuned[0],
             max_new_tokens=args.max_new_tokens,
             batch_size=args.batch_size,
             limit=args.limit,
-            progress=progress,
+            progress=_progress,
             # The run's own template, a custom one's Jinja text included (a name alone cannot carry it).
             template=info.chat_template(models.tokenizer) if info and not args.template else template,
         )
+
+
+def _reward_model(args, run, rows: list):
+    """A reward-model run's held-out pairs, scored by its score head (`ftlib.reward_eval.evaluate_pairs`)."""
+    from ftlib import lease
+    from ftlib.errors import UserError
+    from ftlib.reward_eval import evaluate_pairs
+    from ftlib.rewards import load_reward_model
+    from ftlib.sharing import print_waits
+
+    if args.template:
+        raise UserError(
+            f"{run.id} is a reward model: it scores answers in the chat template it trained with, so --template does "
+            "not apply. Leave it out."
+        )
+    state = run.read_status().get("state", "finished")
+    if state != "finished" or run.output() is None:
+        raise UserError(
+            f"The reward model {run.id} is {state}, with nothing saved yet: evaluate it once it has finished."
+        )
+    scorer = load_reward_model(run, device=args.device)
+    scorer.batch_size = args.batch_size
+    device = str(next(scorer.model.parameters()).device)
+    with lease.hold(device, "evaluation", "python -m ftlib evaluate", on_wait=print_waits()):
+        return evaluate_pairs(scorer, rows, run.id, limit=args.limit, progress=_progress)
+
+
+def _grpo(args, model: str, tuned: Path, rows: list, info, template: str, trained: dict):
+    """A GRPO run's held-out prompts: both models' answers scored by the run's rewards (`evaluate_answers`)."""
+    from ftlib import lease
+    from ftlib.commands.sample import load_models
+    from ftlib.errors import UserError
+    from ftlib.models import pick_device
+    from ftlib.reward_eval import evaluate_answers
+    from ftlib.rewards import build_rewards
+    from ftlib.sharing import print_waits
+
+    try:  # before the models load: a reward that cannot be computed here refuses the evaluation
+        rewards = build_rewards(
+            info.rewards if info else trained.get("rewards") or [], device=pick_device(args.device)
+        )
+    except UserError as exc:
+        raise UserError(
+            f"This GRPO run's held-out rows are prompts without reference answers, and its rewards cannot be "
+            f"computed here: {exc} Compare the models' answers on the Compare page, or evaluate against reference "
+            "answers with --data FILE."
+        ) from exc
+    models = load_models(model, [tuned], args.device)
+    with lease.hold(models.device, "evaluation", "python -m ftlib evaluate", on_wait=print_waits()):
+        return evaluate_answers(
+            models,
+            rows,
+            models.tuned[0],
+            rewards,
+            template=info.chat_template(models.tokenizer) if info and not args.template else template,
+            max_length=info.max_length if info else trained.get("max_length"),
+            max_new_tokens=args.max_new_tokens,
+            batch_size=args.batch_size,
+            limit=args.limit,
+            progress=_progress,
+        )
+
+
+def skipped_reasons(skipped: list[tuple[int, str]], total: int) -> list[str]:
+    """One line per reason rows were skipped: how many, which (counted from 1) and why.
+
+    >>> skipped_reasons([(1, "Labelled bad."), (3, "Labelled bad."), (4, "Too long.")], 5)
+    ['skipped 2 of 5 test rows (rows 2, 4): Labelled bad.', 'skipped 1 of 5 test rows (row 5): Too long.']
+    """
+    from ftlib.errors import numbered
+
+    by_reason: dict[str, list[int]] = {}
+    for index, reason in skipped:
+        by_reason.setdefault(reason, []).append(index + 1)
+    return [
+        f"skipped {len(rows)} of {total} test rows ({numbered('row', rows)}): {reason}"
+        for reason, rows in by_reason.items()
+    ]
+
+
+def _report(args, result, model: str, template: str) -> None:
     agg = {k: _clean(v) for k, v in result.aggregates().items()}
     agg.update(model=model, template=template)
+    total = len(result.rows) + len(result.skipped)
     # The figures are printed before the CSV is written, so a full disk there loses none of the evaluation.
     if args.json:
         print(json.dumps(agg))
     else:
         for key, value in agg.items():
             print(f"{key}: {value:.4f}" if isinstance(value, float) else f"{key}: {value}")
-        for index, reason in result.skipped[:5]:
-            print(f"skipped test row {index + 1}: {reason}")
+    for line in skipped_reasons(result.skipped, total):  # with --json on stderr: stdout stays one JSON object
+        print(line, file=sys.stderr if args.json else sys.stdout)
     if args.csv:
         from ftlib.commands import os_error_message
+        from ftlib.errors import UserError
         from ftlib.workspace import write_files
 
         try:
@@ -123,4 +265,3 @@ def _evaluate(args) -> int:
             raise  # a full disk, already in words
         except OSError as exc:
             raise UserError(os_error_message(exc, "write the CSV file", args.csv, "pass another --csv path")) from exc
-    return 0

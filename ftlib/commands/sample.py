@@ -107,9 +107,11 @@ def _run_name(path: Path) -> str:
     return run_folder_of(path).name
 
 
-def _load(model: str, runs: list[Path], device: str | None):
+def load_models(model: str, runs: list[Path], device: str | None):
     """`load_model_set`, with its failures in one line: a base from a run's config.json that cannot be loaded here
-    names the run, and an adapter that does not fit its base says so once rather than listing each weight."""
+    names the run, and an adapter that does not fit its base says so once rather than listing each weight (it is
+    refused before the base loads where its shapes tell, `modelset.check_tuned`; else when PEFT loads it). `sample`
+    and `evaluate` load their models here."""
     from ftlib import modelset as M
     from ftlib.models import ModelError, check_model
 
@@ -146,7 +148,7 @@ def _sample(args) -> int:
     settings = [S.parse_setting(s) for s in (args.setting or ["greedy"])]
     S.check_max_new_tokens(args.max_new_tokens)
     runs = [M.resolve_run(a) for a in args.adapter]
-    models = _load(base_model(args.model, runs), runs, args.device)
+    models = load_models(base_model(args.model, runs), runs, args.device)
     # Each tuned model reads the prompt in the template it trained with (a custom one's Jinja text included).
     prompts = M.render_prompts(models, args.prompt, system=args.system, template=args.template)
     rows = S.grid_rows({name: p.ids for name, p in prompts.items()}, settings, models.names)

@@ -1,0 +1,357 @@
+"""Held-out measures made of scores, not of a reference's loss: a reward model on pairs, a GRPO run on its rewards.
+
+A reward model (`method: reward`) writes no answers: its score head ranks them, and the language-model loss of a
+reference says nothing about it. `evaluate_pairs` scores each held-out pair's chosen and rejected answers with the
+trained reward model (`ftlib.rewards.RewardModel`, as `python -m ftlib score` scores), each encoded as training
+encoded the pair (`ftlib.tokens.encode_row` with the run's template and max length). Accuracy is the share of pairs
+whose chosen answer scores higher (a tie counts as wrong), margin the mean of chosen - rejected, loss the mean of
+-log sigmoid(chosen - rejected), over the pairs: TRL's RewardTrainer formulas for eval_accuracy, eval_margin and
+eval_loss. (Its logged accuracy and margin average each eval batch's mean, so with a smaller last batch they can
+differ a little from these per-pair means; its eval_loss weighs every pair alike, as here.)
+
+A GRPO run learns from rewards on prompts without answers. `evaluate_answers` has the base and the tuned model
+answer each held-out prompt greedily (one batched loop, as `ftlib.evaluate`), prompted as training prompted them
+(`ftlib.alignment.training_rows`: a conversation's prompt is everything before its last answer), and scores both
+answers with the run's rewards (`ftlib.rewards.score_completions`, the answer text without special tokens, as TRL
+gives it): each model's mean total and each reward's mean, and the share of prompts whose tuned answer scores higher.
+
+    python -m ftlib evaluate REWARD_RUN --json      # reward_accuracy, mean_reward_margin, loss
+    python -m ftlib evaluate GRPO_RUN --json        # base_reward, tuned_reward, rows_improved, per reward
+
+Not known here: loading the models (modelset, rewards), runs and their queue, Streamlit.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+
+from ftlib.errors import UserError
+from ftlib.evaluate import EvalError, Progress, _chat_template, _csv_safe, _last_user, _mean
+from ftlib.rows import IGNORE_INDEX, as_turns, row_kind
+
+
+def _text(turns) -> str:
+    """An answer's text: its turns' contents (a bare string is one turn)."""
+    return "\n".join(str(t.get("content") or "") for t in as_turns(turns))
+
+
+def _table(rows: list[dict]) -> str:
+    out = io.StringIO()
+    if rows:
+        writer = csv.DictWriter(out, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows({k: _csv_safe(v) for k, v in row.items()} for row in rows)
+    return out.getvalue()
+
+
+def _selected(rows: Sequence[dict], limit: int | None) -> list[dict]:
+    selected = list(rows)[: limit if limit else None]
+    if not selected:
+        raise EvalError("The test split is empty: save a split with some held-out rows first.")
+    return selected
+
+
+def measured_by(method: str | None, rows: Sequence[dict]) -> str:
+    """What a run of `method` is measured by on these held-out rows: "pairs" (a reward model's score head ranks each
+    pair), "rewards" (a GRPO run on prompts without answers: its rewards score both models' answers) or "references"
+    (the loss of each row's reference answer, `ftlib.evaluate`).
+
+    >>> measured_by("grpo", [{"prompt": "Hi"}]), measured_by("grpo", [{"messages": []}]), measured_by("reward", [])
+    ('rewards', 'references', 'pairs')
+    """
+    if method == "reward":
+        return "pairs"
+    if method == "grpo" and any(row_kind(row) == "prompt_only" for row in rows):
+        return "rewards"
+    return "references"
+
+
+def check_measurable(measure: str, rows: Sequence[dict]) -> None:
+    """EvalError, before any model loads, when none of `rows` can be measured as `measure` (`measured_by`) needs:
+    no row with a reference answer, no preference pair for a reward model, no row at all."""
+    from ftlib.evaluate import check_references
+
+    if measure == "references":
+        check_references(rows)
+    selected = _selected(rows, None)
+    if measure == "pairs" and not any(row_kind(row) == "preference" for row in selected):
+        raise EvalError(f"None of the {len(selected)} test rows can be evaluated: {_not_a_pair(selected[0])}")
+
+
+def _not_a_pair(row: dict) -> str:
+    return (
+        f"This {row_kind(row).replace('_', ' ')} row is not a preference pair: a reward model is measured on pairs of "
+        "a chosen and a rejected answer to one prompt."
+    )
+
+
+# ---------------------------------------------------------------- a reward model on held-out pairs
+
+
+@dataclass
+class PairScore:
+    index: int  # position in the test split
+    prompt: str  # the last user message
+    chosen: str
+    rejected: str
+    chosen_score: float
+    rejected_score: float
+
+    @property
+    def margin(self) -> float:
+        return self.chosen_score - self.rejected_score
+
+    def as_dict(self) -> dict:
+        return dict(asdict(self), margin=self.margin, ranked_right=self.margin > 0)
+
+
+@dataclass
+class PairResult:
+    """A reward model's scores of held-out pairs; `skipped`: (test index, reason) of the rows it could not score."""
+
+    adapter: str  # the reward model's name (its run)
+    rows: list[PairScore]
+    skipped: list[tuple[int, str]] = field(default_factory=list)
+
+    def aggregates(self) -> dict:
+        """Accuracy, margin and loss over the pairs (TRL's RewardTrainer formulas, each pair weighed alike), and the
+        mean score of each side."""
+        margins = [r.margin for r in self.rows]
+        return {
+            "adapter": self.adapter,
+            "pairs": len(self.rows),
+            "skipped": len(self.skipped),
+            "reward_accuracy": _mean([float(m > 0) for m in margins]),
+            "mean_reward_margin": _mean(margins),
+            # -log sigmoid(m), written so that a large margin of either sign cannot overflow
+            "loss": _mean([max(-m, 0.0) + math.log1p(math.exp(-abs(m))) for m in margins]),
+            "mean_chosen_score": _mean([r.chosen_score for r in self.rows]),
+            "mean_rejected_score": _mean([r.rejected_score for r in self.rows]),
+        }
+
+    def to_csv(self) -> str:
+        return _table([r.as_dict() for r in self.rows])
+
+
+def evaluate_pairs(
+    reward_model,
+    rows: Sequence[dict],
+    name: str,
+    limit: int | None = None,
+    progress: Progress | None = None,
+    cancel: Callable[[], bool] | None = None,
+) -> PairResult:
+    """Score each held-out preference pair's chosen and rejected answers with `reward_model` (an
+    `ftlib.rewards.RewardModel`), in batches of its `batch_size` pairs. Rows that are not pairs, and pairs whose
+    answer the max length cuts away (training leaves them out too), are skipped with the reason."""
+    from ftlib.tokens import encode_row
+
+    selected = _selected(rows, limit)
+    report = progress or (lambda message, fraction: None)
+    prepared, skipped = [], []
+    for i, row in enumerate(selected):
+        if row_kind(row) != "preference":
+            skipped.append((i, _not_a_pair(row)))
+            continue
+        try:
+            # The policy only labels tokens; a pair whose answer kept no label was cut away by the max length.
+            enc = encode_row(
+                row, reward_model.tokenizer, reward_model.template, "last_assistant", reward_model.max_length
+            )
+        except UserError as exc:  # a template that cannot render the row: this row only
+            skipped.append((i, str(exc)))
+            continue
+        if any(all(x == IGNORE_INDEX for x in side.labels) for side in (enc.chosen, enc.rejected)):
+            skipped.append((i, f"The max length ({reward_model.max_length} tokens) cuts an answer away: training "
+                               "leaves such a pair out too."))  # fmt: skip
+            continue
+        prepared.append((i, row, enc))
+    if not prepared:
+        raise EvalError(f"None of the {len(selected)} test rows can be evaluated: {skipped[0][1]}")
+
+    out: list[PairScore] = []
+    step = max(1, int(getattr(reward_model, "batch_size", 8)))
+    for start in range(0, len(prepared), step):
+        if cancel and cancel():
+            break
+        chunk = prepared[start : start + step]
+        report(f"Scoring pairs {start + 1}-{start + len(chunk)} of {len(prepared)}", start / len(prepared))
+        scores = reward_model.score_ids(
+            [e.chosen.input_ids for *_, e in chunk] + [e.rejected.input_ids for *_, e in chunk]
+        )
+        for j, (i, row, _) in enumerate(chunk):
+            out.append(
+                PairScore(
+                    index=i,
+                    prompt=_last_user(as_turns(row.get("prompt"), "user") or [{}]),
+                    chosen=_text(row["chosen"]),
+                    rejected=_text(row["rejected"]),
+                    chosen_score=scores[j],
+                    rejected_score=scores[len(chunk) + j],
+                )
+            )
+    report("Done", 1.0)
+    return PairResult(adapter=name, rows=out, skipped=skipped)
+
+
+# ---------------------------------------------------------------- a GRPO run's answers under its rewards
+
+
+@dataclass
+class RewardedAnswers:
+    index: int  # position in the test split
+    prompt: str  # the last user message
+    base_output: str
+    tuned_output: str
+    base_scores: dict[str, float]  # reward name -> its (unweighted) score
+    tuned_scores: dict[str, float]
+    base_reward: float  # the weighted total, as GRPO sums it
+    tuned_reward: float
+
+    @property
+    def reward_change(self) -> float:
+        return self.tuned_reward - self.base_reward
+
+    @property
+    def moved(self) -> int:
+        """+1 when the tuned answer scores higher, -1 lower, 0 the same (a reward model's batches differ in the last
+        float digits, so the same answer may score 1e-8 apart: that is the same)."""
+        if math.isclose(self.tuned_reward, self.base_reward, rel_tol=1e-6, abs_tol=1e-6):
+            return 0
+        return 1 if self.tuned_reward > self.base_reward else -1
+
+    def as_dict(self) -> dict:
+        row = {k: v for k, v in asdict(self).items() if not k.endswith("_scores")}
+        row["reward_change"] = self.reward_change
+        for name in self.base_scores:
+            row[f"base_{name}"], row[f"tuned_{name}"] = self.base_scores[name], self.tuned_scores[name]
+        return row
+
+
+@dataclass
+class RewardResult:
+    """Both models' answers to held-out prompts and their rewards; `skipped`: (test index, reason)."""
+
+    adapter: str
+    rewards: list[str]  # the rewards' names, as the run's metrics name them (`reward_<name>`)
+    rows: list[RewardedAnswers]
+    skipped: list[tuple[int, str]] = field(default_factory=list)
+
+    def aggregates(self) -> dict:
+        """Each model's mean total reward and each reward's mean, and the share of prompts whose tuned answer scores
+        higher than the base's (`rows_improved`) and lower (`rows_worse`)."""
+        rows = self.rows
+        out = {
+            "adapter": self.adapter,
+            "rows": len(rows),
+            "skipped": len(self.skipped),
+            "base_reward": _mean([r.base_reward for r in rows]),
+            "tuned_reward": _mean([r.tuned_reward for r in rows]),
+            "reward_change": _mean([r.reward_change for r in rows]),
+            "rows_improved": _mean([float(r.moved > 0) for r in rows]),
+            "rows_worse": _mean([float(r.moved < 0) for r in rows]),
+        }
+        for name in self.rewards:
+            out[f"base_reward_{name}"] = _mean([r.base_scores[name] for r in rows])
+            out[f"tuned_reward_{name}"] = _mean([r.tuned_scores[name] for r in rows])
+        return out
+
+    def to_csv(self) -> str:
+        return _table([r.as_dict() for r in self.rows])
+
+
+def evaluate_answers(
+    model_set,
+    rows: Sequence[dict],
+    tuned: str,
+    rewards: list,
+    template="tokenizer",
+    max_length: int | None = None,
+    max_new_tokens: int = 64,
+    batch_size: int = 8,
+    limit: int | None = None,
+    progress: Progress | None = None,
+    cancel: Callable[[], bool] | None = None,
+) -> RewardResult:
+    """The base and the tuned model `tuned` of `model_set` answer each held-out row's prompt greedily; `rewards`
+    (`ftlib.rewards.build_rewards`, a GRPO run's) score both answers. Rows of any kind GRPO takes; a prompt the max
+    length cuts (training leaves it out) and a row without a prompt are skipped with the reason."""
+    from ftlib.alignment import prompt_row
+    from ftlib.modelset import generate_with_set
+    from ftlib.rewards import score_completions
+    from ftlib.sampling import GREEDY, GenRow
+    from ftlib.tokens import encode_row
+
+    if not rewards:
+        raise EvalError("No rewards to score the answers with: a GRPO run's config names them (`rewards`).")
+    if batch_size < 1:
+        raise EvalError(f"batch_size must be at least 1, got {batch_size}.")
+    selected = _selected(rows, limit)
+    report = progress or (lambda message, fraction: None)
+    tokenizer = model_set.tokenizer
+    template = _chat_template(template, tokenizer)
+    prepared, skipped = [], []
+    for i, row in enumerate(selected):
+        try:
+            if row_kind(row) == "text":
+                raise EvalError("A plain-text row has no prompt to answer.")
+            prompt = prompt_row(row)
+            if not as_turns(prompt.get("prompt"), "user"):
+                raise EvalError("The row has no prompt before its answer.")
+            # Only the prompt: GRPO's model writes the answer (encoded as its training prompts were).
+            enc = encode_row({"prompt": prompt["prompt"], "tools": prompt.get("tools")}, tokenizer, template,
+                             max_length=max_length)  # fmt: skip
+            if enc.truncated:
+                raise EvalError(f"The prompt is longer than the max length ({max_length} tokens): training leaves it "
+                                "out, since it would be answered mid-sentence.")  # fmt: skip
+        except UserError as exc:  # EvalError, TemplateError: this row only, keep going
+            skipped.append((i, str(exc)))
+            continue
+        prepared.append((i, enc))
+    if not prepared:
+        raise EvalError(f"None of the {len(selected)} test rows can be evaluated: {skipped[0][1]}")
+
+    out: list[RewardedAnswers] = []
+    for start in range(0, len(prepared), batch_size):
+        if cancel and cancel():
+            break
+        chunk = prepared[start : start + batch_size]
+        report(f"Answering prompts {start + 1}-{start + len(chunk)} of {len(prepared)}", start / len(prepared))
+        gen = [GenRow(tuple(e.input_ids), GREEDY, m) for _, e in chunk for m in (None, tuned)]
+        results = generate_with_set(model_set, gen, max_new_tokens=max_new_tokens, top_alternatives=0)
+        # TRL's rewards see the answer text without special tokens, as its decoding gives it.
+        answers = [tokenizer.decode(r.ids, skip_special_tokens=True) for r in results]
+        turns = [e.messages for _, e in chunk for _ in (0, 1)]
+        table = score_completions(rewards, turns, answers, [e.tools or None for _, e in chunk for _ in (0, 1)])
+        for j, (i, enc) in enumerate(chunk):
+            b, t = 2 * j, 2 * j + 1
+            out.append(
+                RewardedAnswers(
+                    index=i,
+                    prompt=_last_user(enc.messages or [{}]),
+                    base_output=answers[b],
+                    tuned_output=answers[t],
+                    base_scores={r.name: table.scores[r.name][b] for r in rewards},
+                    tuned_scores={r.name: table.scores[r.name][t] for r in rewards},
+                    base_reward=table.totals[b],
+                    tuned_reward=table.totals[t],
+                )
+            )
+    report("Done", 1.0)
+    return RewardResult(adapter=tuned, rewards=[r.name for r in rewards], rows=out, skipped=skipped)
+
+
+__all__ = [
+    "PairResult",
+    "PairScore",
+    "RewardResult",
+    "RewardedAnswers",
+    "check_measurable",
+    "evaluate_answers",
+    "evaluate_pairs",
+    "measured_by",
+]
