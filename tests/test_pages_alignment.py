@@ -317,9 +317,7 @@ def test_a_lora_run_named_as_a_reward_model_is_refused_under_the_rewards_box(tin
     at = _grpo_page(tiny_model_dir)
     at.text_area(key="train_rewards").set_value('[{"regex": "^Ahoy"}, {"model": "a-lora-run"}]').run()
     column = next(c for c in at.columns if any(t.key == "train_rewards" for t in c.text_area))
-    assert any(
-        "Run 'a-lora-run' is a lora run, not a reward model" in e.value for e in column.error
-    )
+    assert any("Run 'a-lora-run' is a lora run, not a reward model" in e.value for e in column.error)
     assert not any("Data or Tokens page" in c.value for c in at.caption)
     assert not [b for b in at.button if b.key == "train_start"]
 
