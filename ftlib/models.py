@@ -16,6 +16,7 @@ Not known here: chat templates (templates.py) and training-time wrapping (traini
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import shutil
@@ -322,6 +323,43 @@ def _check_safetensors(path: Path) -> None:
 def trust_remote_code() -> bool:
     """Off unless the operator enables it (`FTLIB_TRUST_REMOTE_CODE=1`)."""
     return os.environ.get("FTLIB_TRUST_REMOTE_CODE", "").strip().lower() in {"1", "true", "yes"}
+
+
+@dataclass(frozen=True)
+class Layer:
+    """One module of a model's layout: whether it is a linear layer (GPT-2's Conv1D too), and its in/out features."""
+
+    linear: bool
+    in_features: int | None
+    out_features: int | None
+
+
+def model_layers(model_dir: str | Path) -> dict[str, Layer]:
+    """Every module of the model in `model_dir` by its dotted name, built on the meta device from its config.json:
+    no weight is read or allocated (~0.3 s for a 135M model; cached per config file and its modification time).
+    For checks before a run or a load: LoRA target layers, an adapter's shapes against a base."""
+    config_file = Path(model_dir) / "config.json"
+    return _model_layers(str(config_file), config_file.stat().st_mtime)
+
+
+@functools.lru_cache(maxsize=4)
+def _model_layers(config_file: str, mtime: float) -> dict[str, Layer]:  # noqa: ARG001 (mtime: a changed file)
+    import torch
+    from transformers import AutoConfig, AutoModelForCausalLM
+
+    remote = trust_remote_code()
+    config = AutoConfig.from_pretrained(Path(config_file).parent, trust_remote_code=remote)
+    with torch.device("meta"):
+        model = AutoModelForCausalLM.from_config(config, trust_remote_code=remote)
+    return {
+        name: Layer(
+            isinstance(module, torch.nn.Linear) or type(module).__name__ == "Conv1D",
+            getattr(module, "in_features", None),
+            getattr(module, "out_features", None),
+        )
+        for name, module in model.named_modules()
+        if name
+    }
 
 
 def load_tokenizer(spec: str = DEFAULT_MODEL):

@@ -12,7 +12,6 @@ each row to the model that runs it and calls `ftlib.sampling`'s batched loop onc
 
 from __future__ import annotations
 
-import functools
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -186,24 +185,6 @@ def is_reward_model(folder: Path) -> bool:
     return False
 
 
-@functools.lru_cache(maxsize=4)
-def _layer_features(config_file: str, mtime: float) -> dict[str, tuple[int, int]]:  # noqa: ARG001 (mtime: a new file)
-    """(in_features, out_features) of every linear layer of the model whose config.json is `config_file`, from the
-    model built on the meta device (no weights are read or allocated)."""
-    import torch
-    from transformers import AutoConfig, AutoModelForCausalLM
-
-    from ftlib.models import trust_remote_code
-
-    config = AutoConfig.from_pretrained(Path(config_file).parent, trust_remote_code=trust_remote_code())
-    with torch.device("meta"):
-        model = AutoModelForCausalLM.from_config(config, trust_remote_code=trust_remote_code())
-    features = {
-        name: (getattr(m, "in_features", None), getattr(m, "out_features", None)) for name, m in model.named_modules()
-    }
-    return {name: sizes for name, sizes in features.items() if all(isinstance(n, int) for n in sizes)}
-
-
 def adapter_misfits(model_spec: str, adapter: Path) -> list[str]:
     """The LoRA weights of `adapter` whose shapes do not fit the base `model_spec`, each as "size mismatch for
     MODULE.lora_A: [16, 64] in the adapter, [16, 576] in this base"; [] when all fit or it cannot be told.
@@ -217,10 +198,14 @@ def adapter_misfits(model_spec: str, adapter: Path) -> list[str]:
     try:
         from safetensors import safe_open
 
-        from ftlib.models import resolve_model
+        from ftlib.models import model_layers, resolve_model
 
-        config_file = resolve_model(model_spec) / "config.json"
-        features = _layer_features(str(config_file), config_file.stat().st_mtime)
+        layers = model_layers(resolve_model(model_spec))
+        features = {
+            name: (layer.in_features, layer.out_features)
+            for name, layer in layers.items()
+            if isinstance(layer.in_features, int) and isinstance(layer.out_features, int)
+        }
         misfits = []
         with safe_open(str(adapter / "adapter_model.safetensors"), "pt") as weights:
             for key in weights.keys():

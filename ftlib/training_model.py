@@ -10,8 +10,6 @@ layers are told to keep the trainable path (`keep_4bit_trainable`).
 
 from __future__ import annotations
 
-import functools
-
 from ftlib.config import RunConfig
 
 
@@ -92,31 +90,6 @@ def keep_4bit_trainable(model) -> int:
 __all__ = ["keep_4bit_trainable", "load_training_model", "lora_config", "quantization_config"]
 
 
-@functools.cache
-def _layer_names(model_path: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """(every module's name, the linear layers' last name parts) of the model at `model_path`, built on the meta
-    device from its config: no weights are read (~0.3 s for a 135M model)."""
-    import torch
-    from transformers import AutoConfig, AutoModelForCausalLM
-
-    from ftlib.models import trust_remote_code
-
-    remote = trust_remote_code()
-    with torch.device("meta"):
-        model = AutoModelForCausalLM.from_config(
-            AutoConfig.from_pretrained(model_path, trust_remote_code=remote), trust_remote_code=remote
-        )
-    names = tuple(name for name, _ in model.named_modules() if name)
-    linear = tuple(
-        dict.fromkeys(
-            name.rsplit(".", 1)[-1]
-            for name, module in model.named_modules()
-            if isinstance(module, torch.nn.Linear) or type(module).__name__ == "Conv1D"  # GPT-2's linear layers
-        )
-    )
-    return names, linear
-
-
 def target_problems(config: RunConfig) -> list[str]:
     """Why the run's `lora_targets` cannot be right: a name that matches no layer of the model. PEFT matches a listed
     name against the end of each module's dotted name (`name == t or name.endswith("." + t)`); it raises at step 0
@@ -126,12 +99,14 @@ def target_problems(config: RunConfig) -> list[str]:
     targets = [t for t in config.lora_targets if t != "all-linear"]
     if not config.uses_adapter or not targets:
         return []
-    from ftlib.models import resolve_model
+    from ftlib.models import model_layers, resolve_model
 
     try:
-        names, linear = _layer_names(str(resolve_model(config.model)))
+        layers = model_layers(resolve_model(config.model))
     except Exception:  # a model this check cannot build (remote code off, an odd config): training reports it
         return []
+    names = list(layers)
+    linear = list(dict.fromkeys(name.rsplit(".", 1)[-1] for name, layer in layers.items() if layer.linear))
     extra = {"score"} if config.method == "reward" else set()  # the reward model's head, added at load
     unknown = [t for t in targets if t not in extra and not any(n == t or n.endswith("." + t) for n in names)]
     if not unknown:
