@@ -24,6 +24,7 @@ Not known here: what training does (training.py, worker.py), what a run folder h
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -326,7 +327,7 @@ def _reconcile_unlocked() -> None:
             else "No checkpoint was saved yet; resume starts from the beginning."
         )
         if crashed:
-            state, message = "failed", f"The training process crashed: {tail[-1] if tail else 'no log'} {where}"
+            state, message = "failed", f"The training process crashed: {crash_reason(tail)} {where}"
         else:
             state, message = (
                 "interrupted",
@@ -335,14 +336,36 @@ def _reconcile_unlocked() -> None:
                     f"the machine restarted). {where}"
                 ),
             )
-        run.end_attempt(
-            state=state,
-            phase="",
-            message=message,
-            error=message if crashed else None,
-            log_tail=tail,
-            stopped_by=None,  # even if a stop was asked for: the process died before it saved and ended
-        )
+        try:
+            run.end_attempt(
+                state=state,
+                phase="",
+                message=message,
+                error=message if crashed else None,
+                log_tail=tail,
+                stopped_by=None,  # even if a stop was asked for: the process died before it saved and ended
+            )
+        except OSError:  # a full disk (what may have ended the run): it stays as it reads until space is freed,
+            pass  # and listing or queueing runs goes on meanwhile
+
+
+# A line of a Python traceback that names the exception: "RuntimeError: ...", "torch.OutOfMemoryError: ...".
+_EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Interrupt)\b.*")
+
+
+def crash_reason(tail: list[str]) -> str:
+    """Why a training process died, from its log's last lines: the worker's own `[ftlib] error:` sentence (said
+    before it failed to write its status, e.g. on a full disk), else the exception a traceback ended with, else the
+    last line.
+
+    >>> crash_reason(["Traceback ...", "    super()._save_checkpoint(model, trial)", "RuntimeError: unexpected pos 5"])
+    'RuntimeError: unexpected pos 5'
+    """
+    said = [line.split("[ftlib] error:", 1)[1].strip() for line in tail if "[ftlib] error:" in line]
+    if said:
+        return said[-1]
+    named = [line.strip() for line in tail if _EXCEPTION_LINE.match(line.strip())]
+    return named[-1] if named else (tail[-1].strip() if tail else "no log")
 
 
 def reconcile() -> None:

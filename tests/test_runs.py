@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from ftlib import runs
+from ftlib import runs, workspace
 from ftlib.config import RunConfig
 from ftlib.worker import execute
 
@@ -64,6 +64,31 @@ def kill(run_id: str) -> None:
 # ---------------------------------------------------------------------------------------------------------------
 # Queue mechanics (stand-in processes)
 # ---------------------------------------------------------------------------------------------------------------
+
+
+def test_a_crash_after_a_full_disk_reads_as_the_workers_own_sentence_and_listing_goes_on(fake_runner, monkeypatch):
+    """A cold review: a checkpoint on a full disk left the run 'running' (its status could not be written), and once
+    noticed its message was "The training process crashed:     super()._save_checkpoint(model, Resume continues
+    ..." (the traceback's last line); while the disk stayed full, `runs list` itself failed writing status.json."""
+    fake_runner["code"] = (
+        "import sys; print('Traceback (most recent call last):'); print('RuntimeError: unexpected pos 5120 vs 5012');"
+        "print('[ftlib] error: The disk is full (No space left on device). Then resume.');"
+        "print('    super()._save_checkpoint(model, trial)'); sys.exit(1)"
+    )
+    crashed = runs.submit(config("full-disk"))
+    wait_for(lambda: "[ftlib] error" in " ".join(runs.find(crashed).log_tail()))
+    real = runs.RunDir.end_attempt
+
+    def disk_full(self, **fields):
+        raise workspace.DiskFullError(28, "No space left on device")
+
+    monkeypatch.setattr(runs.RunDir, "end_attempt", disk_full)
+    wait_for(lambda: not runs._alive(runs.find(crashed).read_status().get("pid"), runs.find(crashed)))
+    assert {r.id for r in runs.list_runs()} >= {crashed}  # listing goes on; the run reads as it did
+    monkeypatch.setattr(runs.RunDir, "end_attempt", real)
+    wait_for(lambda: states()[crashed] == "failed")
+    message = runs.find(crashed).summary().message
+    assert message.startswith("The training process crashed: The disk is full (No space left on device). Then resume.")
 
 
 def test_runs_start_in_order_one_at_a_time_per_device(fake_runner):
