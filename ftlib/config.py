@@ -111,7 +111,7 @@ class RunConfig(GRPOSettings):
     )
     test_size: float = setting(
         0.1,
-        label="Held-out rows",
+        label="Held-out share or rows",
         group="method",
         minimum=0.0,
         advanced=True,
