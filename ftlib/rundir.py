@@ -142,16 +142,16 @@ class RunSummary:
 
     @property
     def facts(self) -> str:
-        """What tells runs with one label apart (a real run from a two-step test): "40 steps · final loss 1.234"
-        (GRPO: "final reward 0.930", a reward model: "held-out accuracy 97%"), plus "diverged" for a run whose loss
-        rose."""
+        """What tells runs with one label apart (a real run from a two-step test): "40 steps · last step's loss
+        1.234" (the last step's own, which the Train page's headline averages over the last steps; GRPO: "last step's
+        reward 0.930", a reward model: "held-out accuracy 97%"), plus "diverged" for a run whose loss rose."""
         facts = [plural(self.step, "step")]
         if self.score == "accuracy" and (self.eval_score is not None or self.train_score is not None):
             held_out = self.eval_score is not None
             value = self.eval_score if held_out else self.train_score
             facts.append(f"{'held-out ' if held_out else ''}accuracy {score_text('accuracy', value)}")
         elif self.train_score is not None:
-            facts.append(f"final {self.score} {score_text(self.score, self.train_score, digits=3)}")
+            facts.append(f"last step's {self.score} {score_text(self.score, self.train_score, digits=3)}")
         if self.divergence is not None:
             facts.append("diverged")
         return " · ".join(facts)

@@ -152,7 +152,7 @@ def test_what_a_newcomer_sees_is_what_is_true(browser, start_server, tiny_model_
 
         open_page(page, "Evaluate")
         chosen = _main(page).get_by_role("combobox", name="Run", exact=True).input_value()
-        assert chosen.startswith("lora · chat_style") and f"{STOP_STEPS} steps · final loss" in chosen, chosen
+        assert chosen.startswith("lora · chat_style") and f"{STOP_STEPS} steps · last step's loss" in chosen, chosen
         evaluate_run(page, 2)
         main = _main(page)
         # Each row: its prompt, then the reference, the base and the tuned answer next to each other, with losses.

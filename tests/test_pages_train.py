@@ -257,10 +257,11 @@ def test_the_picker_the_heading_and_the_table_change_when_the_state_does(tiny_mo
     assert at.button(key="stopping_r-live").disabled  # says it is stopping, and cannot be pressed twice
 
     # What the worker writes when a stop it was asked for ends the run: the stored state stays `interrupted`, shown
-    # as "stopped — resumable" (a plain "interrupted" read as a crash), with the steps and final loss in the picker.
+    # as "stopped — resumable" (a plain "interrupted" read as a crash), with the steps and last step's loss in the
+    # picker.
     run.end_attempt(state="interrupted", stopped_by="user", message="Stopped at step 3.")
     at.run()
-    assert picker_labels(at) == [f"⏸️ {run.summary().label} — 3 steps · final loss 1.700"]
+    assert picker_labels(at) == [f"⏸️ {run.summary().label} — 3 steps · last step's loss 1.700"]
     assert headline(at).endswith("— stopped — resumable")
     assert at.dataframe[-1].value["state"].tolist() == ["⏸️ stopped — resumable"]
     assert at.button(key="resume_r-live")
@@ -433,7 +434,7 @@ def test_a_finished_run_whose_loss_rose_is_marked_diverged_not_ticked(tiny_model
     at = page(tiny_model_dir)
     assert not at.exception
     labels = picker_labels(at)
-    assert f"⚠️ {run.summary().label} — 6 steps · final loss 14.800 · diverged" in labels, labels
+    assert f"⚠️ {run.summary().label} — 6 steps · last step's loss 14.800 · diverged" in labels, labels
     assert sum(label.startswith("✅") for label in labels) == 1  # the run that learnt keeps its tick
     picker = next(s for s in at.selectbox if s.label == "Run")
     picker.select("r-diverged").run()
@@ -665,7 +666,7 @@ def test_a_grpo_run_shows_its_held_out_reward_never_a_held_out_loss(tiny_model_d
     assert "Loss" not in titles  # the training/held-out loss chart; engineers find GRPO's surrogate under theirs
     row = at.dataframe[-1].value.set_index("id").loc[run.id]
     assert (row["training"], row["held-out"]) == ("reward 0.900", "reward 1.240")
-    assert picker_labels(at) == [f"✅ {run.summary().label} — 6 steps · final reward 0.900"]
+    assert picker_labels(at) == [f"✅ {run.summary().label} — 6 steps · last step's reward 0.900"]
 
 
 def test_a_queued_run_says_its_place_in_line_and_its_steps_and_no_training_time(tiny_model_dir):

@@ -1,5 +1,5 @@
 """Which finished run Compare and Evaluate offer first: the newest one trained on the current dataset, named by a
-short label with its age, steps and final loss (so a two-step test run on other data is never taken silently)."""
+short label with its age, steps and last step's loss (so a two-step test run on other data is never taken silently)."""
 
 from __future__ import annotations
 
@@ -61,7 +61,7 @@ def test_the_newest_finished_run_on_the_current_dataset_is_offered_first(runs):
 def test_each_run_is_named_by_a_short_label_and_its_facts(runs):
     real = next(c for c in run_choices(M.list_run_adapters(), now=runs) if c.name == "real")
     assert real.label.startswith("lora · chat_style · ")
-    assert (real.facts, real.age) == ("40 steps · final loss 0.050", "25 min ago")
+    assert (real.facts, real.age) == ("40 steps · last step's loss 0.050", "25 min ago")
 
 
 @pytest.mark.parametrize(
@@ -121,7 +121,7 @@ def test_a_run_that_diverged_is_not_offered_first_and_says_so(runs, tiny_model_d
 
 def test_a_run_is_named_as_it_was_given_and_by_what_its_method_is_judged_by(tiny_model_dir, tmp_path):
     """Walk 5 #7, #16: the name typed in the form was in no picker; a GRPO run read as its surrogate loss (negative,
-    meaningless), a tiny loss as "final loss 0.000"."""
+    meaningless), a tiny loss as "last step's loss 0.000"."""
     adapter = empty_adapter(tmp_path)
     now = time.time()
     base = {"model": str(tiny_model_dir), "dataset": "pirate_prompts"}
@@ -131,9 +131,9 @@ def test_a_run_is_named_as_it_was_given_and_by_what_its_method_is_judged_by(tiny
     make_run("r-tiny", base, adapter=adapter, metrics=[{"kind": "train", "step": 1, "loss": 0.00042}], ended=now - 5)
     choices = {c.name: c for c in run_choices(M.list_run_adapters(), now=now)}
     assert choices["r-grpo"].label.startswith("ahoy-grpo · grpo (lora) · pirate_prompts · ")
-    assert choices["r-grpo"].facts == "2 steps · final reward 1.000"
+    assert choices["r-grpo"].facts == "2 steps · last step's reward 1.000"
     assert choices["r-tiny"].label.startswith("lora · pirate_prompts · ")  # no name given: as before
-    assert choices["r-tiny"].facts == "1 step · final loss 0.00042"  # not "0.000"
+    assert choices["r-tiny"].facts == "1 step · last step's loss 0.00042"  # not "0.000"
 
 
 def test_runs_on_two_base_models_name_their_model_and_a_template_not_the_models_own_is_named(tiny_model_dir, tmp_path):

@@ -1,6 +1,6 @@
 """The finished-run pickers of Compare and Evaluate: the run last chosen on either page comes first, unless a run on
 the current dataset finished since; else the newest finished run trained on the current dataset (ftlib.run_picker).
-Each run is named by its short label with its age, steps and final loss beside it.
+Each run is named by its short label with its age, steps and last step's loss beside it.
 
     name = pick_run("Run", runs, key="eval_run")                   # one run (Evaluate)
     names = pick_runs("Fine-tuned models", runs, key="cmp_runs")    # some runs (Compare)

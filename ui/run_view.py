@@ -405,9 +405,9 @@ def peak_memory_note(info: RunSummary) -> None:
 
 def run_option(info: RunSummary, label: str) -> str:
     """The Train page's run picker's text for a run: its state's icon, its short label (`ftlib.run_picker.with_base`),
-    and once it has ended its steps and final loss, which tell apart runs started the same minute on the same data. A
-    running run's text holds no step count: the picker is redrawn whenever its text changes, which would close it
-    every poll."""
+    and once it has ended its steps and last step's loss, which tell apart runs started the same minute on the same
+    data. A running run's text holds no step count: the picker is redrawn whenever its text changes, which would close
+    it every poll."""
     text = f"{state_icon(info)} {label}"
     return text if info.state in ACTIVE else f"{text} — {info.facts}"
 
