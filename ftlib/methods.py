@@ -313,9 +313,9 @@ class GRPOSettings:
         default_factory=list,
         hint=f"e.g. {REWARD_EXAMPLE}",
         help="What GRPO rewards: a list of {regex: PATTERN} (1 if the answer matches), {contains: TEXT}, {length: "
-        "{target: N}} (words; closer is better), {not_repeating: {}} (fewer repeated sentences), {check: SAMPLE} (a "
-        "shipped sample's check, e.g. chat_style), {model: RUN_ID} (a trained reward model), each with an optional "
-        "weight (default 1).",
+        "{target: N}} (words; closer is better), {not_repeating: {}} (fewer repeated sentences and word runs), "
+        "{check: SAMPLE} (a shipped sample's check, e.g. chat_style), {model: RUN_ID} (a trained reward model), each "
+        "with an optional weight (default 1).",
     )
     grpo_group_size: int = setting(
         4,

@@ -10,7 +10,7 @@ Every reward maps one completion (the answer text) to a number; a run's total is
     regex          1 if the pattern matches anywhere (`re.search`; anchor with ^ for "starts with"), else 0
     contains       1 if the text occurs (case-sensitive), else 0
     length         1 - |words - target| / target, floored at 0: closer to `target` words is better
-    not_repeating  distinct / total sentences, line by line: 1 = nothing repeated, lower = a collapsing answer
+    not_repeating  distinct / total sentences (line by line) and three-word runs, the lower: 1 = nothing repeated
     check          a shipped sample's behaviour check (ftlib.demo_data), 1 or 0: e.g. chat_style ("opens with Ahoy!")
     model          a finished reward-model run's score of the whole conversation (any real number)
     function       a Python function the server's operator registered (see below)
@@ -119,14 +119,25 @@ def repetition_units(text: str) -> list[str]:
     return [s.strip() for line in text.splitlines() for s in _SENTENCE.split(line.strip()) if s.strip()]
 
 
+# Word runs: an answer's words in threes, counted once it has this many of them (a short answer repeats none).
+WORD_RUNS_FROM = 4
+
+
 def not_repeating_score(text: str) -> float:
-    """Distinct units over all units (sentences, line by line): 1.0 when nothing repeats.
+    """Distinct over all, 1.0 when nothing repeats: of the sentences (line by line), and of the runs of three words
+    once there are WORD_RUNS_FROM of them; the lower of the two. The word runs catch a loop inside one sentence
+    ("Oh no, no no no no no"), which a reward counting sentences alone scores 1.0: GRPO would learn to write it.
 
     >>> not_repeating_score("- a\\n- b"), not_repeating_score("- a\\n- a\\n- a\\n- b"), not_repeating_score("")
     (1.0, 0.5, 1.0)
+    >>> round(not_repeating_score("Oh no, no no no no no no"), 3), not_repeating_score("Boil the water, then add it.")
+    (0.333, 1.0)
     """
     units = repetition_units(text)
-    return len(set(units)) / len(units) if units else 1.0
+    sentences = len(set(units)) / len(units) if units else 1.0
+    words = re.findall(r"\w+", text.lower())
+    runs = list(zip(words, words[1:], words[2:], strict=False))
+    return min(sentences, len(set(runs)) / len(runs)) if len(runs) >= WORD_RUNS_FROM else sentences
 
 
 def repeats_itself(text: str) -> bool:

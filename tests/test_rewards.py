@@ -291,3 +291,17 @@ def test_a_weight_0_reward_beside_a_weighted_one_is_kept_as_a_metric():
     """Only all-zero weights are refused: one reward at 0 beside others is shown but not trained on."""
     config = RunConfig(method="grpo", rewards=[{"regex": "^Ahoy", "weight": 0}, {"not_repeating": {}}])
     assert [r.get("weight", 1.0) for r in config.rewards] == [0, 1.0]
+
+
+def test_not_repeating_catches_a_loop_inside_one_sentence():
+    """A cold review: "Oh no, no no no ..." scored 1.0 (one sentence, nothing repeated): a GRPO reward a model can
+    game by looping. Word runs count too; ordinary answers, lists included, keep 1.0."""
+    loop = "Ahoy! Oh no, no no no no no no no no no no no no."
+    assert not_repeating_score(loop) < 0.5
+    for fine in (
+        "Ahoy! Boil the water, add the eggs and wait nine minutes.",
+        "- Rest.\n- Drink water.\n- Eat a light meal.\n- Sleep early.",
+        "Yes.",
+        "One two three four five.",
+    ):
+        assert not_repeating_score(fine) == 1.0, fine

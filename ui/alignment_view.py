@@ -32,7 +32,10 @@ REWARD_EXAMPLES = [
     ('{"regex": "^Ahoy"}', "1 when the answer matches the pattern (here: starts with Ahoy), else 0"),
     ('{"contains": "because"}', "1 when the text occurs in the answer (case-sensitive), else 0"),
     ('{"length": {"target": 40}}', "closer to 40 words is better: 1 at 40, 0 at 0 or 80 and beyond"),
-    ('{"not_repeating": {}}', "share of sentences not repeated: keeps answers from collapsing into loops"),
+    (
+        '{"not_repeating": {}}',
+        "share of sentences and three-word runs not repeated: keeps answers from collapsing into loops",
+    ),
     ('{"check": "chat_style"}', "a shipped sample's behaviour check: chat_style = opens with 'Ahoy!'"),
     ('{"model": "RUN_ID"}', "the score of a reward model you trained here (method: reward), for any answer"),
     ('{"function": "NAME"}', "a Python function the server's operator registered (never code from the browser)"),
