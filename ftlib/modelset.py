@@ -429,9 +429,24 @@ def rows_by_model(model_set: ModelSet, rows: Sequence[GenRow]) -> list[tuple[obj
     ]
 
 
+def check_context(model_set: ModelSet, rows: Sequence[GenRow], max_new_tokens: int) -> None:
+    """SamplingError when a prompt and the tokens asked for do not fit the model's context (its config's
+    `max_position_embeddings`): past it a model writes from positions it never saw, silently (a cold review: an
+    8,300-word prompt to SmolLM2's 8,192 answered "The code of")."""
+    limit = getattr(getattr(model_set.model, "config", None), "max_position_embeddings", None)
+    longest = max((len(row.input_ids) for row in rows), default=0)
+    if isinstance(limit, int) and longest + max_new_tokens > limit:
+        raise SamplingError(
+            f"The prompt is {longest} tokens and {max_new_tokens} new tokens are asked for: "
+            f"{longest + max_new_tokens} in all, over the model's context of {limit} tokens. Shorten the prompt or "
+            "ask for fewer new tokens."
+        )
+
+
 def generate_with_set(model_set: ModelSet, rows: Sequence[GenRow], **options) -> list[RowResult]:
     """`generate` over a ModelSet's models, one decoding loop per model (see `rows_by_model`); each result
     keeps its own row (the model's name included). `options` are `generate`'s."""
+    check_context(model_set, rows, int(options.get("max_new_tokens", 64)))
     results: list[RowResult | None] = [None] * len(rows)
     for model, indices, group in rows_by_model(model_set, rows):
         for i, result in zip(
@@ -505,6 +520,7 @@ class GenerationJob(BackgroundJob):
 
     def _decode(self) -> None:
         ms = self.model_set
+        check_context(ms, self.rows, self.max_new_tokens)
         # One decoding loop per model: the base and its adapters together, then each full fine-tune. Seeds are
         # per row and setting, so a row samples the same tokens whichever loop it is in.
         for model, indices, rows in rows_by_model(ms, self.rows):

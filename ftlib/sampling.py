@@ -57,8 +57,9 @@ class DecodingSetting:
 
     def __post_init__(self) -> None:
         t, k, p = self.temperature, self.top_k, self.top_p
-        if not isinstance(t, int | float) or math.isnan(t) or t < 0 or t > 100:
-            raise SamplingError(f"temperature must be a number from 0 to 100 (0 means greedy), got {t!r}.")
+        # Below 0.001 the logits / temperature overflow float32 (1e-50: inf, then NaN probabilities); it is greedy.
+        if not isinstance(t, int | float) or math.isnan(t) or not (t == 0 or 0.001 <= t <= 100):
+            raise SamplingError(f"temperature must be 0 (greedy) or a number from 0.001 to 100, got {t!r}.")
         if isinstance(k, bool) or not isinstance(k, int) or k < 0:
             raise SamplingError(f"top_k must be a whole number >= 0 (0 turns it off), got {k!r}.")
         if not isinstance(p, int | float) or math.isnan(p) or not 0 < p <= 1:
@@ -262,6 +263,10 @@ class GenRow:
     adapter: str | None = None
 
 
+def _digits(value: float) -> float:
+    return float(f"{value:.6g}")
+
+
 @dataclass
 class TokenInfo:
     id: int
@@ -275,10 +280,11 @@ class TokenInfo:
         return {
             "id": self.id,
             "text": self.text,
-            "prob": round(self.prob, 6),
-            "sample_prob": round(self.sample_prob, 6),
+            "prob": _digits(self.prob),  # 6 significant digits: a drawn token's 2e-9 is not printed as 0
+            "logprob": round(math.log(self.prob), 4) if self.prob > 0 else None,
+            "sample_prob": _digits(self.sample_prob),
             "stop": self.stop,
-            "alternatives": [{"text": t, "prob": round(p, 6)} for t, p in self.alternatives],
+            "alternatives": [{"text": t, "prob": _digits(p)} for t, p in self.alternatives],
         }
 
 

@@ -111,12 +111,37 @@ def test_sample_accepts_a_run_id_and_lists_alternatives(capsys, run, varied_dir)
         (["--setting", "beams=3"], "temperature, top_k, top_p"),
         (["--adapter", "/nonexistent/run"], "neither a folder nor a run id"),
         (["--max-new-tokens", "0"], "max_new_tokens"),
+        # A cold review: 1e-50 ended in torch.multinomial's traceback (logits / temperature overflow float32)
+        (["--setting", "temperature=1e-50"], "temperature must be 0 (greedy) or a number from 0.001 to 100"),
+        (["--alternatives", "100000"], "--alternatives must be from 0 to 100"),  # it crashed: index out of range
+        (["--prompt", "word " * 2100], "over the model's context of 2048 tokens"),  # answered silently before
     ],
 )
 def test_sample_user_errors_exit_2_with_a_message(capsys, varied_dir, argv, message):
     code = main(["sample", "--model", str(varied_dir), "--prompt", "Hi", *argv])
     err = capsys.readouterr().err
     assert code == 2 and err.startswith("error:") and message in err
+
+
+def test_a_drawn_token_never_reads_as_probability_0_and_has_its_logprob(capsys, varied_dir):
+    """A cold review: `--json` printed a drawn token's probability as 0.0 (rounded to 6 decimals); a log of it is
+    -inf. Six significant digits, and the log-probability beside it."""
+    import math
+
+    data = cli_json(
+        capsys, "sample", "--model", str(varied_dir), "--prompt", "Hi", "--setting", "temperature=3.0",
+        "--max-new-tokens", "12", "--seed", "1", "--json",
+    )  # fmt: skip
+    tokens = [t for r in data["results"] for t in r["tokens"]]
+    assert tokens and all(t["sample_prob"] > 0 for t in tokens)
+    assert all(math.isclose(t["logprob"], math.log(t["prob"]), abs_tol=1e-3) for t in tokens if t["prob"] > 0)
+
+
+def test_evaluate_limit_below_1_is_refused(capsys, run):
+    """--limit 0 evaluated every row and -1 all but the last (`rows[: limit or None]`)."""
+    for limit in ("0", "-1"):
+        assert main(["evaluate", str(run), "--limit", limit]) == 2
+        assert "must be 1 or more rows" in capsys.readouterr().err
 
 
 def test_a_command_in_its_own_process_prints_no_library_noise(run, varied_dir):

@@ -18,6 +18,8 @@ from pathlib import Path
 
 from ftlib.errors import UserError, plural
 
+MAX_ALTERNATIVES = 100  # alternatives listed per token in --json (each is a top-k over the vocabulary)
+
 
 def register(sub) -> None:
     p = sub.add_parser("sample", help="compare decoding settings and models on one prompt")
@@ -52,7 +54,12 @@ def register(sub) -> None:
         help="chat template for every model (default: each run's own; the base takes the first run's, else the "
         "model's own)",
     )
-    p.add_argument("--alternatives", type=int, default=0, help="top alternatives to list per token in --json")
+    p.add_argument(
+        "--alternatives",
+        type=int,
+        default=0,
+        help=f"top alternatives to list per token in --json (0 to {MAX_ALTERNATIVES})",
+    )
     p.add_argument("--device", default=None)
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=_sample)
@@ -147,6 +154,8 @@ def _sample(args) -> int:
     # Everything that can be checked without a model is checked first: a typo should not cost a model load.
     settings = [S.parse_setting(s) for s in (args.setting or ["greedy"])]
     S.check_max_new_tokens(args.max_new_tokens)
+    if not 0 <= args.alternatives <= MAX_ALTERNATIVES:  # refused before any model loads
+        raise UserError(f"--alternatives must be from 0 to {MAX_ALTERNATIVES}, got {args.alternatives}.")
     runs = [M.resolve_run(a) for a in args.adapter]
     models = load_models(base_model(args.model, runs), runs, args.device)
     # Each tuned model reads the prompt in the template it trained with (a custom one's Jinja text included).
@@ -159,17 +168,19 @@ def _sample(args) -> int:
             rows,
             max_new_tokens=args.max_new_tokens,
             seed=args.seed,
-            top_alternatives=max(args.alternatives, 0),
+            top_alternatives=args.alternatives,
         )
     out = []
     for r in results:
         tokens = []
         for t in r.tokens:
-            item = {"id": t.id, "text": t.text, "prob": round(t.prob, 6), "sample_prob": round(t.sample_prob, 6)}
+            # The token's numbers as TokenInfo gives them: 6 significant digits (a drawn 2e-9 is not 0), its logprob
+            said = t.as_dict()
+            item = {key: said[key] for key in ("id", "text", "prob", "logprob", "sample_prob")}
             if t.stop:
                 item["stop"] = True
             if args.alternatives > 0:
-                item["alternatives"] = [{"text": a, "prob": round(p, 6)} for a, p in t.alternatives]
+                item["alternatives"] = said["alternatives"]
             tokens.append(item)
         out.append(
             {
