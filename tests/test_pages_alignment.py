@@ -241,6 +241,14 @@ def test_compare_scores_the_grids_answers_with_a_reward_model(varied_model, tmp_
     prompt = [{"role": "user", "content": next(t.value for t in at.text_area if t.label == "Your message")}]
     want = dict(zip(answers, load_reward_model(reward.id).score(prompt, answers), strict=True))
     assert {a: s for a, s in zip(table["answer"], table["score"], strict=True)} == pytest.approx(want, abs=1e-5)
+    assert not [s for s in table["setting"] if "**" in s or ":gray[" in s]  # plain names, not the grid's markdown
+    # A cold review: a new grid (another seed) kept the old answers' scores under it
+    at.number_input(key="compare_seed").set_value(7).run()
+    next(b for b in at.button if b.label == "Generate").click().run()
+    run_until_done(at, "compare_job")
+    assert not at.exception, at.exception
+    assert cell_texts(at) != answers  # the sampled cells changed: the scores of the old ones are gone
+    assert not [d for d in at.dataframe if "score" in d.value]
 
 
 def test_the_reward_preview_survives_a_change_it_does_not_depend_on(tiny_model_dir, monkeypatch):

@@ -280,20 +280,37 @@ def score_answers(messages: list[dict], labels: dict, job, tools: list | None = 
         st.caption("Train a reward model (method **reward**, on preference pairs) to score these answers here.")
         return
     run_id = st.selectbox("Reward model", choices, key="compare_reward_model")
-    snapshot = job.snapshot()
-    cells = [(m, s) for m in labels["models"] for s in labels["settings"]]
+    cells = [(m, _plain(s)) for m in labels["models"] for s in labels["settings"]]
+    answers = ["".join(t.text for t in tokens) for tokens in job.snapshot()]
     if st.button("Score the answers", key="compare_score"):
-        answers = ["".join(t.text for t in tokens) for tokens in snapshot]
         with user_errors("Could not score the answers"):
             scores = _reward_model(run_id).score(messages, answers, tools)
-        st.session_state["compare_scores"] = [
+        rows = [
             {"model": m, "setting": s, "answer": a, "score": x}
             for (m, s), a, x in zip(cells, answers, scores, strict=True)
         ]
-    rows = st.session_state.get("compare_scores")
-    if rows and len(rows) == len(cells):
+        st.session_state["compare_scores"] = (run_id, answers, rows)
+    scored = st.session_state.get("compare_scores")
+    # Only the scores of the answers on the grid now, by the reward model picked now: a new grid (another seed, prompt
+    # or setting) or another reward model asks for a new press, never shows the old scores beside new answers.
+    if scored and scored[0] == run_id and scored[1] == answers:
         st.caption(f"Scored by `{run_id}`: higher means the reward model prefers it.")
-        _table(sorted(rows, key=lambda row: -row["score"]))
+        _table(sorted(scored[2], key=lambda row: -row["score"]))
+
+
+def _plain(label: str) -> str:
+    """A grid column's markdown heading as plain text for a table: "**balanced**  \n:gray[temperature 0.7 · ...]"
+    -> "balanced (temperature 0.7 · ...)".
+
+    >>> _plain("**balanced**  \\n:gray[temperature 0.7 · top-p 0.9]"), _plain("greedy")
+    ('balanced (temperature 0.7 · top-p 0.9)', 'greedy')
+    """
+    name, _, detail = label.partition("  \n")
+    name = name.replace("**", "").strip()
+    detail = detail.strip()
+    if detail.startswith(":gray[") and detail.endswith("]"):
+        detail = detail[len(":gray[") : -1]
+    return f"{name} ({detail})" if detail else name
 
 
 __all__ = [
