@@ -139,6 +139,8 @@ def parse_setting(text: str) -> DecodingSetting:
                 f"Cannot read the decoding setting '{text}': '{part}' is not key=value with a key among "
                 f"temperature, top_k, top_p (or a preset: {', '.join(PRESETS)})."
             )
+        if name in values:  # "temperature=0.8,temperature=0.2": the label would keep both, the last would win
+            raise SamplingError(f"'{text}' gives {name} twice: give each of temperature, top_k, top_p once.")
         try:
             values[name] = int(raw) if name == "top_k" else float(raw)
         except ValueError:

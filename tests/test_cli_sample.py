@@ -114,6 +114,8 @@ def test_sample_accepts_a_run_id_and_lists_alternatives(capsys, run, varied_dir)
         # A cold review: 1e-50 ended in torch.multinomial's traceback (logits / temperature overflow float32)
         (["--setting", "temperature=1e-50"], "temperature must be 0 (greedy) or a number from 0.001 to 100"),
         (["--alternatives", "100000"], "--alternatives must be from 0 to 100"),  # it crashed: index out of range
+        (["--setting", "temperature=0.8,temperature=0.2"], "gives temperature twice"),  # the last one won, unsaid
+        (["--prompt", "  "], "--prompt is empty"),
         (["--prompt", "word " * 2100], "over the model's context of 2048 tokens"),  # answered silently before
     ],
 )

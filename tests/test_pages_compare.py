@@ -547,6 +547,8 @@ def test_evaluate_measures_what_fine_tuning_cost(finished_run, varied_dir):
     cost = job.result
     assert shown["Everyday loss, base"] == f"{cost.forgetting.base_loss:.3f}"
     assert shown["Variety, tuned"] == f"{cost.diversity.tuned:.0%}"
+    variety = next(m for m in at.metric if m.label == "Variety, tuned")  # a share's change, in points (was "-5%")
+    assert variety.delta == f"{(cost.diversity.tuned - cost.diversity.base) * 100:+.0f} points"
     assert cost.forgetting.rows == len(general_rows())
     sentences = " ".join(m.value for m in at.markdown)
     # The forgetting advice fits the run evaluated (a LoRA run is never told to use LoRA), the change is graded.

@@ -154,6 +154,8 @@ def _sample(args) -> int:
     # Everything that can be checked without a model is checked first: a typo should not cost a model load.
     settings = [S.parse_setting(s) for s in (args.setting or ["greedy"])]
     S.check_max_new_tokens(args.max_new_tokens)
+    if not args.prompt.strip():  # the model would answer an empty user turn: a slip, not a question
+        raise UserError("--prompt is empty: give the user's message, e.g. --prompt 'How do I boil an egg?'.")
     if not 0 <= args.alternatives <= MAX_ALTERNATIVES:  # refused before any model loads
         raise UserError(f"--alternatives must be from 0 to {MAX_ALTERNATIVES}, got {args.alternatives}.")
     runs = [M.resolve_run(a) for a in args.adapter]
