@@ -123,7 +123,8 @@ def _evaluate(args) -> int:
         result = _grpo(args, model, tuned, rows, info, template, trained)
     else:
         result = _against_references(args, model, tuned, rows, info, template)
-    _report(args, result, model, template)
+    preference_beta = info.beta if info and info.method in ("dpo", "kto") else None
+    _report(args, result, model, template, preference_beta)
     return 0
 
 
@@ -255,9 +256,13 @@ def skipped_reasons(skipped: list[tuple[int, str]], total: int) -> list[str]:
     ]
 
 
-def _report(args, result, model: str, template: str) -> None:
+def _report(args, result, model: str, template: str, beta: float | None = None) -> None:
+    """The aggregates (text or --json), the skipped rows, the CSV. `beta`: a DPO/KTO run's, whose training log shows
+    TRL's rewards/margins, beta x the log-ratio margin printed here: both are given, so the two can be compared."""
     agg = {k: _clean(v) for k, v in result.aggregates().items()}
     agg.update(model=model, template=template)
+    if beta is not None and isinstance(agg.get("mean_reward_margin"), float):
+        agg.update(beta=beta, trl_reward_margin=beta * agg["mean_reward_margin"])
     total = len(result.rows) + len(result.skipped)
     # The figures are printed before the CSV is written, so a full disk there loses none of the evaluation.
     if args.json:
