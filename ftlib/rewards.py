@@ -144,8 +144,11 @@ def repeats_itself(text: str) -> bool:
     """An answer caught in a loop (what greedy decoding of a small model often writes): at least 3 sentences, counted
     as `not_repeating_score` counts them, and either one of them said 3 times or more with at most half of them
     different, or the answer ending in one sentence said 3 times in a row (a last one cut off by the token limit
-    aside; trailing punctuation ignored).
+    aside; trailing punctuation ignored); or, within sentences, at least 12 words whose three-word runs are at most
+    half different (a loop inside a line: "a gentle rain, a gentle rain, a gentle rain").
 
+    >>> repeats_itself("A gentle rain, a gentle rain, a gentle rain\\nA gentle rain, a gentle rain, a gentle rain")
+    True
     >>> repeats_itself("Boil an egg:\\n\\nBoil an egg:\\n\\nBoil an egg:\\n\\nB")
     True
     >>> repeats_itself("A poem.\\nThe sea,\\nA sky,\\nA place,\\nA place,\\nA place,\\nA pl")
@@ -155,6 +158,10 @@ def repeats_itself(text: str) -> bool:
     >>> repeats_itself("Rest.\\nRest.\\nRest.\\nThen drink water.\\nAnd eat.\\nAnd sleep.")
     False
     """
+    words = re.findall(r"\w+", text.lower())
+    runs = list(zip(words, words[1:], words[2:], strict=False))
+    if len(words) >= 12 and len(set(runs)) <= len(runs) / 2:
+        return True
     units = repetition_units(text)
     if len(units) < 3:
         return False

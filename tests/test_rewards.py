@@ -305,3 +305,12 @@ def test_not_repeating_catches_a_loop_inside_one_sentence():
         "One two three four five.",
     ):
         assert not_repeating_score(fine) == 1.0, fine
+
+
+def test_repeats_itself_catches_a_loop_inside_lines():
+    """A cold review: a greedy haiku, "A gentle rain, a gentle rain, a gentle rain" on two lines, read `repeats: false`
+    (two sentences, fewer than the three a loop needed)."""
+    from ftlib.rewards import repeats_itself
+
+    assert repeats_itself("A gentle rain, a gentle rain, a gentle rain\nA gentle rain, a gentle rain, a gentle rain")
+    assert not repeats_itself("Soft rain on the roof,\nthe garden drinks its fill now,\nclouds drift to the sea.")
