@@ -143,7 +143,7 @@ def test_evaluate_limit_below_1_is_refused(capsys, run):
     """--limit 0 evaluated every row and -1 all but the last (`rows[: limit or None]`)."""
     for limit in ("0", "-1"):
         assert main(["evaluate", str(run), "--limit", limit]) == 2
-        assert "must be 1 or more rows" in capsys.readouterr().err
+        assert f"argument --limit: {limit} must be at least 1" in capsys.readouterr().err
 
 
 def test_evaluate_of_a_dpo_run_gives_trls_margin_beside_its_own(capsys, varied_dir, adapter_template):

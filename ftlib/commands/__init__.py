@@ -51,6 +51,20 @@ def os_error_message(exc: OSError, action: str = "use", path: str | Path | None 
     return text + (f"; {fix}" if fix else "")
 
 
+def positive_int(text: str) -> int:
+    """An argparse type: a whole number of 1 or more (`--batch-size`, `evaluate --limit`: 0 or -1 there would read as
+    "all" or "all but the last")."""
+    import argparse
+
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} must be at least 1")
+    return value
+
+
 # --- reading a data file: the options every command that reads one has, and what it leaves out ------------------
 
 SHOWN_ROWS = 10  # rows a command lists by name before pointing at `data inspect` for the rest

@@ -19,6 +19,7 @@ from ftlib.commands import (
     add_data_options,
     inspect_command,
     load_data,
+    positive_int,
     skipped_rows,
     skipped_said,
     skipped_warning,
@@ -39,16 +40,6 @@ length), "masked" (--policy trains no token of the row) or "long_prompt" (a prom
 length, which GRPO leaves out); the strategies still count them. Without --json both are warnings on stderr."""
 
 
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{value} must be at least 1")
-    return value
-
-
 def register(sub) -> None:
     p = sub.add_parser(
         "batch",
@@ -64,13 +55,13 @@ def register(sub) -> None:
     run = field_specs()  # a run's defaults, which the Batches page previews too
     p.add_argument(
         "--batch-size",
-        type=_positive,
+        type=positive_int,
         default=run["batch_size"].default,
         help=f"examples per step, a preference pair counting as one (default: {run['batch_size'].default}, a run's)",
     )
     p.add_argument(
         "--max-length",
-        type=_positive,
+        type=positive_int,
         default=run["max_length"].default,
         help="longer sequences are cut to this for every strategy; also the packed row length "
         f"(default: {run['max_length'].default}, a run's)",

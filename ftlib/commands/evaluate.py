@@ -28,20 +28,7 @@ import sys
 from pathlib import Path
 from types import SimpleNamespace
 
-from ftlib.commands import add_data_options, column_map, skipped_warning
-
-
-def _positive(text: str) -> int:
-    """--limit: a whole number of rows, 1 or more (0 read as "all" and -1 as "all but the last")."""
-    import argparse
-
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number of rows") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be 1 or more rows (got {value}); leave it out for every row")
-    return value
+from ftlib.commands import add_data_options, column_map, positive_int, skipped_warning
 
 
 def register(sub) -> None:
@@ -57,7 +44,7 @@ def register(sub) -> None:
     p.add_argument("--data", default=None, help="a data file or saved split name (default: the run's test split)")
     add_data_options(p)  # --format and --map for a --data file, as `data inspect` reads it
     p.add_argument("--template", default=None, help="chat template (default: the run's, else the model's own)")
-    p.add_argument("--limit", type=_positive, default=None, help="evaluate only the first N test rows (N >= 1)")
+    p.add_argument("--limit", type=positive_int, default=None, help="evaluate only the first N test rows (N >= 1)")
     p.add_argument("--max-new-tokens", type=int, default=64)
     p.add_argument("--batch-size", type=int, default=8, help="test rows per batched generation")
     p.add_argument("--device", default=None)
