@@ -61,6 +61,7 @@ from ftlib.splits import count_test_rows, dedupe_rows, split_rows, split_warning
 
 __all__ = [
     "FORMATS",
+    "read_row",
     "DataError",
     "FieldNotice",
     "FileFields",
@@ -281,6 +282,31 @@ def _apply_map(record: dict, column_map: dict) -> dict:
     out = {k: v for k, v in record.items() if k not in sources and k not in column_map}
     out.update({fld: record.get(col) for fld, col in column_map.items() if col is not None})
     return out
+
+
+def read_row(value: Any):
+    """One row typed by hand (the Tokens page), read as a data file's row is: a list is a conversation, an object is
+    read in the format its keys point to (`formats.detect_row_format`). Returns `formats.Converted` (the canonical
+    row, its warnings, the keys not read); RowProblem with the reason when it cannot be used, naming every shape the
+    studio reads when no key points to one.
+
+    >>> read_row({"instruction": "Greet me.", "output": "Ahoy!", "id": 3}).ignored
+    ['id']
+    """
+    from ftlib.formats import FORMAT_HELP, format_label
+
+    record = {"messages": value} if isinstance(value, list) else value
+    fmt = detect_row_format(record)
+    if fmt is None:
+        shapes = "\n".join(f"- {line}" for line in FORMAT_HELP.values())
+        raise RowProblem(
+            "This row has none of the fields the studio reads. Write a list of messages, or an object in one of "
+            f"these shapes:\n\n{shapes}"
+        )
+    try:
+        return convert(record, fmt)
+    except RowProblem as exc:
+        raise RowProblem(f"This row, read as {format_label(fmt)}, cannot be used: {exc}.") from None
 
 
 def load_bytes(

@@ -21,7 +21,8 @@ import json
 import streamlit as st
 
 from ftlib.checks import preflight
-from ftlib.formats import FORMAT_HELP, RowProblem, convert, detect_row_format, format_label
+from ftlib.data import read_row
+from ftlib.formats import RowProblem
 from ftlib.prompt_checks import added_system_note, explain_refusal
 from ftlib.rows import conversation, row_kind
 from ftlib.templates import (
@@ -134,20 +135,12 @@ def pick_row():
 
 
 def typed_row(value):
-    """A typed row read as a data file's row is (ftlib.formats: ShareGPT, Alpaca, prompt/completion, pairs...; a
-    list is a conversation), its problems and unread fields said on the page; stops the page when it cannot be."""
-    record = {"messages": value} if isinstance(value, list) else value
-    fmt = detect_row_format(record)
-    if fmt is None:
-        st.error(
-            "This row has none of the fields the studio reads. Write a list of messages, or an object in one of "
-            "these shapes:\n\n" + "\n".join(f"- {line}" for line in FORMAT_HELP.values())
-        )
-        st.stop()
+    """A typed row read as a data file's row is (`ftlib.data.read_row`), its warnings and unread fields said on the
+    page; stops the page when it cannot be used."""
     try:
-        done = convert(record, fmt)
+        done = read_row(value)
     except RowProblem as exc:
-        st.error(f"This row, read as {format_label(fmt)}, cannot be used: {exc}.")
+        st.error(str(exc))
         st.stop()
     for warning in done.warnings:
         st.warning(warning)
