@@ -72,6 +72,13 @@ class ConfigWarning(UserWarning):
 ADAPTER = {"tuning": ("lora", "qlora")}
 
 
+def tuning_of(method: str, tuning: str | None) -> str | None:
+    """How a run's weights are updated: LoRA, QLoRA and full fine-tuning say it by their name; the preference
+    methods by their `tuning`. One truth the config, the Train form (whose adapter settings apply by it) and the CLI
+    read."""
+    return method if method in SFT_METHODS else tuning
+
+
 @dataclass
 class RunConfig(GRPOSettings):
     """Everything that defines a training run. Validated at construction; saved as the run's config.json.
@@ -445,8 +452,7 @@ class RunConfig(GRPOSettings):
             self.lora_targets = [t.strip() for t in self.lora_targets.split(",") if t.strip()]
         self.rewards = coerce_rewards(self.rewards, ConfigError)  # a list[dict]: JSON/YAML text from a form or flag
         coerce_fields(self, ConfigError)
-        if self.method in SFT_METHODS:
-            self.tuning = self.method  # one truth: `tuning` always says how the weights are updated
+        self.tuning = tuning_of(self.method, self.tuning)
         check_limits(self, ConfigError)
         self._check_combinations()
         if self.learning_rate is None:
@@ -563,6 +569,7 @@ def field_specs() -> dict[str, FieldSpec]:
 
 
 __all__ = [
+    "tuning_of",
     "BETA_METHODS",
     "DEFAULT_LR",
     "METHODS",

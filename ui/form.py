@@ -36,7 +36,7 @@ import json
 import streamlit as st
 
 from ftlib import workspace
-from ftlib.config import METHOD_HELP, PREFERENCE_METHODS, FieldSpec, default_learning_rate, field_specs
+from ftlib.config import METHOD_HELP, PREFERENCE_METHODS, FieldSpec, default_learning_rate, field_specs, tuning_of
 from ftlib.methods import NEEDS, SHORT_NEEDS
 from ui.kept import SHARED_SETTINGS, share, show_shared
 from ui.labels import POLICY_LABELS, TEMPLATE_LABELS, TRAIN_FORM
@@ -311,9 +311,9 @@ def config_form(
         except _Refused:
             refused.append(spec.label)
         if spec.name == "method" and values.get("method") not in PREFERENCE_METHODS:
-            # LoRA, QLoRA and full fine-tuning say how the weights train by their name, as RunConfig sets it: the
-            # adapter's settings (rank, alpha, dropout, targets, 4-bit format) ask for `tuning`.
-            values["tuning"] = values.get("method")
+            # The adapter's settings (rank, alpha, dropout, targets, 4-bit format) apply by `tuning`, which LoRA,
+            # QLoRA and full fine-tuning give by their name (no box of its own is drawn for them).
+            values["tuning"] = tuning_of(values["method"], None)
         if spec.name in after and after[spec.name](where, values.get(spec.name)):
             refused.append(spec.label)  # it drew why, under the box
         if spec.name != "method":  # the options, the box under them and "Which method?" say it in plain words
