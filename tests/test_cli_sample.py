@@ -136,6 +136,10 @@ def test_a_drawn_token_never_reads_as_probability_0_and_has_its_logprob(capsys, 
     )  # fmt: skip
     tokens = [t for r in data["results"] for t in r["tokens"]]
     assert tokens and all(t["sample_prob"] > 0 for t in tokens)
+    # The rounding itself, on a token as unlikely as the review's (round(p, 6) made these 0.0 and their log -inf)
+    rare = S.TokenInfo(id=1, text=" Amer", prob=2.3e-9, sample_prob=2.3e-9, alternatives=[(" Par", 4e-8)]).as_dict()
+    assert (rare["prob"], rare["sample_prob"], rare["alternatives"][0]["prob"]) == (2.3e-9, 2.3e-9, 4e-8)
+    assert rare["logprob"] == round(math.log(2.3e-9), 4)
     assert all(math.isclose(t["logprob"], math.log(t["prob"]), abs_tol=1e-3) for t in tokens if t["prob"] > 0)
 
 
