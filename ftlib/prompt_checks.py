@@ -227,6 +227,28 @@ def generation_prompt_report(encodings: list, tokenizer, template: ChatTemplate,
     return []
 
 
+def sampling_template_warnings(tokenizer, template: ChatTemplate) -> list[str]:
+    """What is wrong with generating from `template` on this tokenizer, one sentence each, for `sample` and
+    `evaluate` given `--template` (a run's own template was checked before it trained; the caller says the fix):
+    control tokens the tokenizer does not know (the model never read this format: SmolLM2 under the llama3 template
+    writes "#" again and again), and a generation prompt that is not how training opens a reply
+    (`check_generation_prompt` on a probe conversation). [] when the template fits."""
+    found = []
+    if missing := missing_special_tokens(tokenizer, template):
+        found.append(
+            f"the {template.title} template writes {', '.join(missing)}, which this model's tokenizer does not know "
+            "(each is read as several ordinary tokens): the model never saw this format, so its answers say little "
+            "about the model."
+        )
+    try:
+        mismatch = check_generation_prompt(encode_messages(list(_PROBE), tokenizer, template), tokenizer, template)
+    except UserError:
+        mismatch = None  # a template that refuses the probe refuses the prompt too, with its own message
+    if mismatch is not None:
+        found.append(mismatch.message)
+    return found
+
+
 @lru_cache(maxsize=32)
 def template_system_text(template: ChatTemplate) -> str | None:
     """The text a template writes into every system turn beside the row's own (Llama-3.1's "Cutting Knowledge Date:
@@ -324,5 +346,6 @@ __all__ = [
     "check_generation_prompt",
     "explain_refusal",
     "generation_prompt_report",
+    "sampling_template_warnings",
     "template_system_text",
 ]

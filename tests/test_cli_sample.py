@@ -392,3 +392,32 @@ def test_a_run_is_evaluated_on_its_own_base_model_only(capsys, run, varied_dir, 
     assert f"was trained on the base model {varied_dir}, not on --model {other}" in err
     agg = cli_json(capsys, "evaluate", "--model", str(varied_dir), str(run), "--max-new-tokens", "2", "--json")
     assert agg["rows"] >= 1
+
+
+def test_sample_warns_when_template_does_not_fit_the_model(capsys, varied_dir, adapter_template):
+    """A cold review: `sample --template llama3` on SmolLM2 answered "#" again and again, unwarned (the template's
+    control tokens are ordinary text to this tokenizer, and its generation prompt ends on a token training never
+    has there). The Tokens page and a run's pre-flight said so; sample and evaluate now do too, on stderr."""
+    base = ["sample", "--model", str(varied_dir), "--prompt", "Hello", "--max-new-tokens", "2"]
+    assert main([*base, "--template", "llama3"]) == 0
+    err = capsys.readouterr().err
+    assert "warning: --template llama3: the Llama-3 template writes <|begin_of_text|>" in err
+    assert "ends with '\\n\\n'" in err and err.count("Drop --template") == 2
+    assert main([*base, "--template", "chatml"]) == 0 and capsys.readouterr().err == ""  # it fits: nothing said
+    assert main(base) == 0 and capsys.readouterr().err == ""
+
+    # A run asked in another template than it learned in is warned, naming the one it learned in.
+    make_run(
+        "run-chatml", {"model": str(varied_dir), "dataset": "trees", "template": "chatml"}, adapter=adapter_template
+    )
+    assert main([*base, "--adapter", "run-chatml", "--template", "hermes"]) == 0
+    err = capsys.readouterr().err
+    assert "--template hermes is not the template the tuned model learned in (run-chatml with chatml)" in err
+    assert main([*base, "--adapter", "run-chatml", "--template", "chatml"]) == 0 and capsys.readouterr().err == ""
+
+
+def test_evaluate_warns_when_template_does_not_fit_the_model(capsys, run):
+    assert main(["evaluate", str(run), "--max-new-tokens", "2", "--limit", "1", "--template", "gemma"]) == 0
+    err = capsys.readouterr().err
+    assert "warning: --template gemma: the Gemma template writes <bos>" in err
+    assert "--template gemma is not the template the tuned model learned in (run-trees with tokenizer)" in err

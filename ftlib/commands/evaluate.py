@@ -146,10 +146,11 @@ def _against_references(args, model: str, tuned: Path, rows: list, info, templat
     """Base vs tuned on each row's reference answer: loss, perplexity, answers (`ftlib.evaluate`)."""
     from ftlib import evaluate as E
     from ftlib import lease
-    from ftlib.commands.sample import load_models
+    from ftlib.commands.sample import load_models, warn_template
     from ftlib.sharing import print_waits
 
     models = load_models(model, [tuned], args.device)  # an adapter of other shapes: refused before the base loads
+    warn_template(args.template, models.tokenizer, {n: t[0] for n, t in models.templates.items()})
     # Takes turns on the device with a training run or the app (ftlib.lease); a wait is told on stderr.
     with lease.hold(models.device, "evaluation", "python -m ftlib evaluate", on_wait=print_waits()):
         return E.evaluate(
@@ -193,7 +194,7 @@ def _reward_model(args, run, rows: list):
 def _grpo(args, model: str, tuned: Path, rows: list, info, template: str, trained: dict):
     """A GRPO run's held-out prompts: both models' answers scored by the run's rewards (`evaluate_answers`)."""
     from ftlib import lease
-    from ftlib.commands.sample import load_models
+    from ftlib.commands.sample import load_models, warn_template
     from ftlib.errors import UserError
     from ftlib.models import pick_device
     from ftlib.reward_eval import evaluate_answers
@@ -211,6 +212,7 @@ def _grpo(args, model: str, tuned: Path, rows: list, info, template: str, traine
             "answers with --data FILE."
         ) from exc
     models = load_models(model, [tuned], args.device)
+    warn_template(args.template, models.tokenizer, {n: t[0] for n, t in models.templates.items()})
     with lease.hold(models.device, "evaluation", "python -m ftlib evaluate", on_wait=print_waits()):
         return evaluate_answers(
             models,

@@ -14,6 +14,7 @@ its adapter fits only its own.
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 from ftlib.errors import UserError, plural
@@ -144,6 +145,31 @@ def load_models(model: str, runs: list[Path], device: str | None):
         ) from exc
 
 
+def warn_template(name: str | None, tokenizer, trained: dict[str, str]) -> None:
+    """`warning:` lines on stderr when `--template name` does not fit: its control tokens unknown to the tokenizer or
+    a generation prompt training never opens a reply with (`prompt_checks.sampling_template_warnings`), or another
+    template than a run (`trained`: run name -> the template it trained with) learned its replies in. Nothing
+    without `--template`: each model then reads its own."""
+    from ftlib.prompt_checks import sampling_template_warnings
+    from ftlib.templates import get_template
+
+    if name is None:
+        return
+    for said in sampling_template_warnings(tokenizer, get_template(name, tokenizer)):
+        print(
+            f"warning: --template {name}: {said[0].lower()}{said[1:]} Drop --template to use the model's own.",
+            file=sys.stderr,
+        )
+    others = {run: own for run, own in trained.items() if own != name}
+    if others:
+        each = ", ".join(f"{run} with {own}" for run, own in others.items())
+        print(
+            f"warning: --template {name} is not the template the tuned model learned in ({each}): it answers a "
+            "format it was not tuned on. Drop --template to give each model its own.",
+            file=sys.stderr,
+        )
+
+
 def _sample(args) -> int:
     from ftlib import lease
     from ftlib import modelset as M
@@ -160,6 +186,7 @@ def _sample(args) -> int:
         raise UserError(f"--alternatives must be from 0 to {MAX_ALTERNATIVES}, got {args.alternatives}.")
     runs = [M.resolve_run(a) for a in args.adapter]
     models = load_models(base_model(args.model, runs), runs, args.device)
+    warn_template(args.template, models.tokenizer, {n: t[0] for n, t in models.templates.items()})
     # Each tuned model reads the prompt in the template it trained with (a custom one's Jinja text included).
     prompts = M.render_prompts(models, args.prompt, system=args.system, template=args.template)
     rows = S.grid_rows({name: p.ids for name, p in prompts.items()}, settings, models.names)
