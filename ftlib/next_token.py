@@ -1,12 +1,13 @@
-"""The next-token view: the model's distribution for the token after a prompt, and what temperature, top-k and top-p
-do to it, token by token (the Compare page's chart and table).
+"""The next-token view: the model's distribution for the token after a prompt, and what the repetition penalty,
+temperature, top-k, top-p and min-p do to it, token by token (the Compare page's chart and table).
 
-    logits = next_token_logits(model, prompt_ids)          # [V] float32: one forward, no cache
-    view = next_token_view(logits, tokenizer, setting)     # the top tokens with each filter's verdict
+    logits = next_token_logits(model, prompt_ids)                    # [V] float32: one forward, no cache
+    view = next_token_view(logits, tokenizer, setting, prompt_ids)   # the top tokens with each filter's verdict
     percent(view.rows[0].prob)                             # "12.3%", "0.0020%": how every page prints a probability
 
-The filters are `ftlib.sampling.process_logits`, the very ones the decoding loop applies, so the view shows what
-sampling does. Not known here: Streamlit, the device lease (the caller holds it around the forward).
+The filters are `ftlib.decoding`'s `penalize_repeats` and `process_logits`, the very ones the decoding loop
+applies, so the view shows what sampling does. Not known here: Streamlit, the device lease (the caller holds it
+around the forward).
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ftlib.sampling import DecodingSetting, adapter_kwargs, model_device, process_logits, token_text
+from ftlib.decoding import DecodingSetting, penalize_repeats, process_logits
+from ftlib.sampling import adapter_kwargs, model_device, token_text
 
 
 @dataclass
@@ -24,10 +26,12 @@ class NextTokenRow:
     id: int
     text: str
     prob: float  # the model's own probability (temperature 1)
-    prob_temperature: float  # after temperature
+    prob_temperature: float  # after the repetition penalty and temperature
     kept_top_k: bool
     kept_top_p: bool  # survives top-k and then top-p
     final_prob: float  # renormalized over the kept set (0 when removed)
+    kept_min_p: bool = True  # survives top-k, top-p and then min-p: every filter
+    repeated: bool = False  # in the prompt, so the repetition penalty applies to it (when one is set)
 
 
 @dataclass
@@ -38,8 +42,9 @@ class NextTokenView:
     output_size: int  # the logits' length: the embedding's rows, often padded past vocab_size (to a multiple of 64)
     kept_after_top_k: int
     kept_after_top_p: int
+    kept_after_min_p: int
     entropy_bits: float  # of the model's own distribution (temperature 1, no filter): how unsure the model is
-    sampled_entropy_bits: float  # of the distribution this setting draws from (after temperature, top-k, top-p)
+    sampled_entropy_bits: float  # of the distribution this setting draws from (after every filter)
 
 
 def next_token_logits(model, input_ids: Sequence[int], adapter: str | None = None, lock=None):
@@ -54,24 +59,34 @@ def next_token_logits(model, input_ids: Sequence[int], adapter: str | None = Non
     return out.logits[0, -1].float().cpu()
 
 
-def next_token_view(logits, tokenizer, setting: DecodingSetting, top_n: int = 20) -> NextTokenView:
-    """The `top_n` most likely tokens and what temperature, top-k and top-p do to each of them. `logits`: [V] with
-    V the model's output size, which may exceed len(tokenizer) by rows of padding (kept: sampling draws from them
-    too, and the kept counts include them). Entropies are in bits: `entropy_bits` of the model's own distribution,
-    `sampled_entropy_bits` of the one the setting draws from (0 for greedy, log2(n) for n equally likely tokens)."""
+def next_token_view(
+    logits, tokenizer, setting: DecodingSetting, prompt_ids: Sequence[int] = (), top_n: int = 20
+) -> NextTokenView:
+    """The `top_n` most likely tokens and what the repetition penalty, temperature, top-k, top-p and min-p do to each
+    of them. `logits`: [V] with V the model's output size, which may exceed len(tokenizer) by rows of padding (kept:
+    sampling draws from them too, and the kept counts include them). `prompt_ids`: the prompt's tokens, which the
+    repetition penalty applies to (as the decoding loop's first step does). Entropies are in bits: `entropy_bits`
+    of the model's own distribution, `sampled_entropy_bits` of the one the setting draws from (0 for greedy,
+    log2(n) for n equally likely tokens)."""
     import torch
 
     logits = logits.float().reshape(1, -1)
     vocab = logits.shape[-1]
     probs = logits.softmax(-1)[0]
+    seen = torch.zeros((1, vocab), dtype=torch.bool)
+    if prompt_ids:
+        seen[0, torch.tensor(list(prompt_ids), dtype=torch.long)] = True
+    penalized = penalize_repeats(logits, seen, setting.repetition_penalty)
     temperature = 1.0 if setting.greedy else setting.temperature
     k = 1 if setting.greedy else setting.top_k  # greedy keeps exactly the argmax
-    after_t = (logits / temperature).softmax(-1)[0]
-    after_k = process_logits(logits, temperature, k, 1.0)[0]
-    final_scores = process_logits(logits, temperature, k, 1.0 if setting.greedy else setting.top_p)[0]
+    after_t = (penalized / temperature).softmax(-1)[0]
+    after_k = process_logits(penalized, temperature, k, 1.0)[0]
+    after_p = process_logits(penalized, temperature, k, 1.0 if setting.greedy else setting.top_p)[0]
+    final_scores = process_logits(penalized, temperature, k, setting.top_p, setting.min_p)[0]
     if setting.greedy:  # ties aside, greedy keeps only the argmax
         final_scores = torch.full_like(final_scores, -math.inf)
-        final_scores[int(logits.argmax())] = 0.0
+        final_scores[int(penalized.argmax())] = 0.0
+        after_p = final_scores
     final = final_scores.softmax(-1)
     top = torch.topk(probs, min(top_n, vocab)).indices.tolist()
     rows = [
@@ -81,8 +96,10 @@ def next_token_view(logits, tokenizer, setting: DecodingSetting, top_n: int = 20
             prob=float(probs[i]),
             prob_temperature=float(after_t[i]),
             kept_top_k=bool(torch.isfinite(after_k[i])),
-            kept_top_p=bool(torch.isfinite(final_scores[i])),
+            kept_top_p=bool(torch.isfinite(after_p[i])),
             final_prob=float(final[i]),
+            kept_min_p=bool(torch.isfinite(final_scores[i])),
+            repeated=bool(seen[0, i]),
         )
         for i in top
     ]
@@ -92,7 +109,8 @@ def next_token_view(logits, tokenizer, setting: DecodingSetting, top_n: int = 20
         vocab_size=len(tokenizer),
         output_size=vocab,
         kept_after_top_k=int(torch.isfinite(after_k).sum()),
-        kept_after_top_p=int(torch.isfinite(final_scores).sum()),
+        kept_after_top_p=int(torch.isfinite(after_p).sum()),
+        kept_after_min_p=int(torch.isfinite(final_scores).sum()),
         entropy_bits=_entropy_bits(probs),
         sampled_entropy_bits=_entropy_bits(final),
     )

@@ -1,8 +1,8 @@
-"""Decoding settings, logits processing and one batched decoding loop with per-row settings and models.
+"""One batched decoding loop with per-row settings and models (the settings and logits processing: ftlib.decoding).
 
-The loop (`generate_stream`) runs many rows at once: each row has its own prompt, its own decoding
-setting (greedy, temperature, top-k, top-p) and its own model (the base or a named LoRA adapter, mixed
-in one batch through PEFT's `adapter_names`). The batch is left-padded, the prompt goes through the
+The loop (`generate_stream`) runs many rows at once: each row has its own prompt, its own decoding setting
+(greedy, temperature, top-k, top-p, min-p, repetition penalty) and its own model (the base or a named LoRA adapter,
+mixed in one batch through PEFT's `adapter_names`). The batch is left-padded, the prompt goes through the
 model once with a KV cache, then every step feeds one token per row. N settings x M models therefore
 cost about one batched generation instead of N x M `generate` calls.
 
@@ -28,169 +28,24 @@ from __future__ import annotations
 import contextlib
 import inspect
 import math
-import zlib
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
-from ftlib.errors import UserError
+# The settings and logits processing live in ftlib.decoding; they are part of this module's API as they always were.
+from ftlib.decoding import (  # noqa: F401
+    GREEDY,
+    PRESETS,
+    DecodingSetting,
+    SamplingError,
+    parse_setting,
+    penalize_repeats,
+    process_logits,
+    row_seed,
+)
 
 MAX_NEW_TOKENS = 4096
 BASE = "__base__"  # PEFT's name for "no adapter" in a mixed-adapter batch
 _END_OF_TURN_TOKENS = ("<|im_end|>", "<|eot_id|>", "<end_of_turn>", "<|end|>", "<|endoftext|>", "</s>")
-
-
-class SamplingError(UserError):
-    """A decoding setting or request that cannot work; the message says how to fix it."""
-
-
-# ---------------------------------------------------------------- decoding settings
-
-
-@dataclass(frozen=True)
-class DecodingSetting:
-    """How one row picks its next token. `temperature=0` means greedy (always the most likely token)."""
-
-    temperature: float = 1.0  # divides the logits: <1 sharpens, >1 flattens; 0 = greedy
-    top_k: int = 0  # keep only the k most likely tokens; 0 = off
-    top_p: float = 1.0  # keep the smallest set of tokens whose probabilities sum to p; 1 = off
-    name: str = ""  # display label; not part of the seed
-
-    def __post_init__(self) -> None:
-        t, k, p = self.temperature, self.top_k, self.top_p
-        # Below 0.001 the logits / temperature overflow float32 (1e-50: inf, then NaN probabilities); it is greedy.
-        if not isinstance(t, int | float) or math.isnan(t) or not (t == 0 or 0.001 <= t <= 100):
-            raise SamplingError(f"temperature must be 0 (greedy) or a number from 0.001 to 100, got {t!r}.")
-        if isinstance(k, bool) or not isinstance(k, int) or k < 0:
-            raise SamplingError(f"top_k must be a whole number >= 0 (0 turns it off), got {k!r}.")
-        if not isinstance(p, int | float) or math.isnan(p) or not 0 < p <= 1:
-            raise SamplingError(
-                f"top_p must be above 0 and at most 1 (1 turns it off), got {p!r}. "
-                "For always the most likely token use greedy (temperature=0)."
-            )
-        if t == 0 and (k or p < 1):
-            raise SamplingError(
-                "temperature 0 means greedy decoding, which always takes the most likely token, so top_k/top_p "
-                "would have no effect. Remove them, or use a temperature above 0 to sample."
-            )
-
-    @property
-    def greedy(self) -> bool:
-        return self.temperature == 0
-
-    @property
-    def key(self) -> str:
-        """Canonical text of the values (the seed depends on it, the name does not)."""
-        if self.greedy:
-            return "greedy"
-        parts = [f"temperature={self.temperature:g}"]
-        if self.top_k:
-            parts.append(f"top_k={self.top_k}")
-        if self.top_p < 1:
-            parts.append(f"top_p={self.top_p:g}")
-        return ",".join(parts)
-
-    @property
-    def label(self) -> str:
-        return self.name or self.key
-
-    def as_dict(self) -> dict:
-        return asdict(self)
-
-
-GREEDY = DecodingSetting(temperature=0.0, name="greedy")
-PRESETS: dict[str, DecodingSetting] = {
-    "greedy": GREEDY,
-    "precise": DecodingSetting(temperature=0.3, top_k=20, name="precise"),
-    "balanced": DecodingSetting(temperature=0.7, top_p=0.9, name="balanced"),
-    "creative": DecodingSetting(temperature=1.0, top_p=0.95, name="creative"),
-    "wild": DecodingSetting(temperature=1.5, name="wild"),
-}
-
-_ALIASES = {
-    "temperature": "temperature",
-    "temp": "temperature",
-    "t": "temperature",
-    "top_k": "top_k",
-    "topk": "top_k",
-    "k": "top_k",
-    "top_p": "top_p",
-    "topp": "top_p",
-    "p": "top_p",
-}
-
-
-def parse_setting(text: str) -> DecodingSetting:
-    """A preset name or `key=value` pairs.
-
-    >>> parse_setting("temperature=0.8,top_p=0.9").key
-    'temperature=0.8,top_p=0.9'
-    >>> parse_setting("greedy").greedy
-    True
-    """
-    text = (text or "").strip()
-    if text.lower() in PRESETS:
-        return PRESETS[text.lower()]
-    values: dict = {}
-    for part in filter(None, (p.strip() for p in text.split(","))):
-        key, sep, raw = part.partition("=")
-        name = _ALIASES.get(key.strip().lower())
-        if not sep or name is None:
-            raise SamplingError(
-                f"Cannot read the decoding setting '{text}': '{part}' is not key=value with a key among "
-                f"temperature, top_k, top_p (or a preset: {', '.join(PRESETS)})."
-            )
-        if name in values:  # "temperature=0.8,temperature=0.2": the label would keep both, the last would win
-            raise SamplingError(f"'{text}' gives {name} twice: give each of temperature, top_k, top_p once.")
-        try:
-            values[name] = int(raw) if name == "top_k" else float(raw)
-        except ValueError:
-            raise SamplingError(f"'{part}' in '{text}': {raw.strip()!r} is not a number.") from None
-    if not values:
-        raise SamplingError(f"Empty decoding setting. Use a preset ({', '.join(PRESETS)}) or temperature=0.8,...")
-    return DecodingSetting(**values, name=text)
-
-
-def row_seed(seed: int, setting: DecodingSetting) -> int:
-    """The seed of one row's generator: stable across processes (crc32, not Python's salted hash)."""
-    return zlib.crc32(f"{int(seed)}|{setting.key}".encode()) & 0x7FFFFFFF
-
-
-# ---------------------------------------------------------------- logits processing
-
-
-def process_logits(logits, temperature, top_k, top_p):
-    """Per-row temperature, then top-k, then top-p (transformers' order); removed tokens become -inf.
-
-    `logits` is [B, V] float; `temperature` (>0), `top_k` (0 = off), `top_p` (1 = off) are [B] tensors
-    (or numbers). The result matches transformers' Temperature/TopK/TopP logits warpers row by row.
-    """
-    import torch
-
-    rows, vocab = logits.shape
-    device = logits.device
-    temperature = torch.as_tensor(temperature, dtype=logits.dtype, device=device).expand(rows)
-    top_k = torch.as_tensor(top_k, dtype=torch.long, device=device).expand(rows)
-    top_p = torch.as_tensor(top_p, dtype=logits.dtype, device=device).expand(rows)
-    scores = logits / temperature[:, None]
-    k_on = top_k > 0
-    if bool(k_on.any()):
-        kmax = int(min(int(top_k.max()), vocab))
-        kth = torch.topk(scores, kmax, dim=-1).values.gather(1, (top_k.clamp(1, kmax) - 1)[:, None])
-        # Ties with the k-th score survive, exactly as in TopKLogitsWarper.
-        kth = torch.where(k_on[:, None], kth, torch.full_like(kth, -math.inf))
-        scores = scores.masked_fill(scores < kth, -math.inf)
-    p_on = top_p < 1
-    if bool(p_on.any()):
-        from ftlib.nucleus import top_p_remove
-
-        idx = p_on.nonzero().squeeze(1)
-        sub = scores[idx]
-        # Drop the low tail whose mass is at most 1-p; the most likely token always stays (TopPLogitsWarper's set,
-        # found among the top tokens instead of sorting the vocabulary: ftlib.nucleus).
-        remove = top_p_remove(sub, top_p[idx])
-        scores = scores.clone()
-        scores[idx] = sub.masked_fill(remove, -math.inf)
-    return scores
 
 
 # ---------------------------------------------------------------- prompts and tokens
@@ -450,6 +305,10 @@ def generate_stream(
     temps = torch.tensor([rows[i].setting.temperature for i in sampled], device=device)
     ks = torch.tensor([rows[i].setting.top_k for i in sampled], dtype=torch.long, device=device)
     ps = torch.tensor([rows[i].setting.top_p for i in sampled], device=device)
+    mins = torch.tensor([rows[i].setting.min_p for i in sampled], device=device)
+    # A repetition penalty (greedy rows too) needs each row's tokens so far: a [n, V] mask, only when one is set.
+    penalties = torch.tensor([r.setting.repetition_penalty for r in rows], device=device)
+    penalized = bool((penalties != 1).any())
     generators = {}
     for i in sampled:
         generators[i] = torch.Generator(device=device)
@@ -481,13 +340,19 @@ def generate_stream(
             past.reorder_cache(index)  # the batch dimension of every layer's keys and values, as beam search does
             last = last[index]
         del out
+        if penalized:  # the prompt's real tokens count as seen, as in `generate` on the row alone (no padding)
+            vocab = last.shape[-1]  # padding goes to one extra column, dropped: a pad id may be a real token too
+            seen = torch.zeros((n, vocab + 1), dtype=torch.bool, device=device)
+            seen = seen.scatter_(1, input_ids.masked_fill(attention == 0, vocab), True)[:, :vocab]
         for _step in range(int(max_new_tokens)):
             logits = last.float()  # float32 like generate, whatever the model dtype
-            probs = logits.softmax(-1)
+            probs = logits.softmax(-1)  # the model's own probabilities, reported for every token
+            if penalized:
+                logits = penalize_repeats(logits, seen, penalties)
             next_ids = logits.argmax(-1)
             sample_probs = torch.ones(n, device=device)
             if sampled:
-                scores = process_logits(logits[idx], temps, ks, ps)
+                scores = process_logits(logits[idx], temps, ks, ps, mins)
                 sprobs = scores.softmax(-1)
                 # One generator per row: its draws do not depend on the other rows in the batch.
                 if draws == "inverse_cdf":
@@ -535,6 +400,8 @@ def generate_stream(
                         ),
                     )
                 )
+            if penalized:
+                seen[torch.arange(n, device=device), next_ids] |= running
             running &= ~is_stop
             yield events
             if not bool(running.any()) or _step + 1 >= max_new_tokens:

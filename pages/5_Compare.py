@@ -62,6 +62,8 @@ KEPT_BOXES = (
     "custom_t",
     "custom_k",
     "custom_p",
+    "custom_min_p",
+    "custom_penalty",
     "compare_seed",
     "compare_max_new",
 )
@@ -167,6 +169,25 @@ with st.container():
         )
         c_k = c2.slider("Top-k", 0, 200, default_for("custom_k", 0), key="custom_k", help="0 = off.")
         c_p = c3.slider("Top-p", 0.05, 1.0, default_for("custom_p", 1.0), 0.05, key="custom_p", help="1 = off.")
+        c1, c2, _ = st.columns(3)
+        c_min_p = c1.slider(
+            "Min-p",
+            0.0,
+            0.5,
+            default_for("custom_min_p", 0.0),
+            0.01,
+            key="custom_min_p",
+            help="Keep only tokens at least this share of the most likely token's probability. 0 = off.",
+        )
+        c_penalty = c2.slider(
+            "Repetition penalty",
+            0.5,
+            2.0,
+            default_for("custom_penalty", 1.0),
+            0.05,
+            key="custom_penalty",
+            help="Above 1, every token already in the prompt or the answer gets less likely (greedy too); 1 = off.",
+        )
     c1, c2, c3 = st.columns([1, 1, 2])
     seed = number_in_range(
         c1,
@@ -185,7 +206,13 @@ with st.container():
     if use_custom:
         with user_errors("This custom setting cannot work"):
             # Temperature 0 is greedy: the filters are dropped rather than refused, the sliders are just still set.
-            custom = S.DecodingSetting(c_t, 0 if c_t == 0 else c_k, 1.0 if c_t == 0 else c_p)
+            custom = S.DecodingSetting(
+                c_t,
+                0 if c_t == 0 else c_k,
+                1.0 if c_t == 0 else c_p,
+                min_p=0.0 if c_t == 0 else c_min_p,
+                repetition_penalty=c_penalty,
+            )
             settings.append(dataclasses.replace(custom, name=f"custom: {custom.key}"))
     if not settings:
         st.info("Pick at least one decoding setting.")
@@ -309,22 +336,34 @@ st.markdown(
     "- **Temperature** reshapes the odds before drawing: below 1 favours the likely tokens, above 1 gives rare "
     "ones more chance.\n"
     "- **Top-k** keeps only the k most likely tokens and draws among them.\n"
-    "- **Top-p** keeps the most likely tokens until their probabilities add up to p, and draws among those."
+    "- **Top-p** keeps the most likely tokens until their probabilities add up to p, and draws among those.\n"
+    "- **Min-p** keeps the tokens at least this share as likely as the most likely one: few when the model is sure, "
+    "many when it is not.\n"
+    "- **Repetition penalty** (applied first, greedy too) makes every token already in the prompt or the answer "
+    "less likely: here, the prompt's."
 )
 v1, v2, v3, v4 = st.columns(4)
 shown_names = choices_by_name(usable)
-restore("view_model", model_names)  # these four outlive a visit to another page too (ui.kept)
+restore("view_model", model_names)  # these sliders outlive a visit to another page too (ui.kept)
 view_model = v1.selectbox(
     "Model", model_names, key="view_model", format_func=lambda n: shown_names[n].label if n in shown_names else n
 )
 v_t = v2.slider("Temperature", 0.0, 2.0, default_for("view_t", 1.0), 0.05, key="view_t", help="0 = greedy.")
 v_k = v3.slider("Top-k (0 = off)", 0, 100, default_for("view_k", 0), key="view_k")
 v_p = v4.slider("Top-p (1 = off)", 0.05, 1.0, default_for("view_p", 1.0), 0.05, key="view_p")
-for key in ("view_model", "view_t", "view_k", "view_p"):
+_, v6, v7, _ = st.columns(4)
+v_min_p = v6.slider("Min-p (0 = off)", 0.0, 0.5, default_for("view_min_p", 0.0), 0.01, key="view_min_p")
+v_penalty = v7.slider(
+    "Repetition penalty (1 = off)", 0.5, 2.0, default_for("view_penalty", 1.0), 0.05, key="view_penalty"
+)
+for key in ("view_model", "view_t", "view_k", "view_p", "view_min_p", "view_penalty"):
     keep(key)
-if v_t == 0 and (v_k or v_p < 1):
-    st.caption("Temperature 0 is greedy: top-k and top-p have nothing left to filter.")
-view_setting = S.GREEDY if v_t == 0 else S.DecodingSetting(v_t, v_k, v_p)
+if v_t == 0 and (v_k or v_p < 1 or v_min_p):
+    st.caption("Temperature 0 is greedy: top-k, top-p and min-p have nothing left to filter.")
+if v_t == 0:
+    view_setting = S.DecodingSetting(0.0, repetition_penalty=v_penalty)
+else:
+    view_setting = S.DecodingSetting(v_t, v_k, v_p, min_p=v_min_p, repetition_penalty=v_penalty)
 logits_key = (model, adapters, view_model, prompt_ids[view_model])
 cache = st.session_state.setdefault("compare_logits", {})
 if logits_key not in cache:
@@ -336,7 +375,7 @@ if logits_key not in cache:
         with lease.hold(model_set.device, "generation", "the next-token view", on_wait=show_wait):
             view_ids = list(prompt_ids[view_model])  # the prompt as this model reads it (its own template)
             cache[logits_key] = N.next_token_logits(view_lm, view_ids, view_adapter, model_set.lock)
-view = N.next_token_view(cache[logits_key], tokenizer, view_setting, top_n=20)
+view = N.next_token_view(cache[logits_key], tokenizer, view_setting, prompt_ids[view_model], top_n=20)
 frame = next_token_frame(view)
 st.plotly_chart(next_token_figure(frame), width="stretch")
 st.caption(

@@ -191,6 +191,20 @@ def test_next_token_table_follows_the_sliders(finished_run, varied_dir):
     assert table["kept by top-k"].sum() == 5
     assert table["final"].sum() == pytest.approx(1.0, rel=1e-4)  # renormalized over the 5 kept tokens
     assert (table.loc[~table["kept by top-k"], "final"] == 0).all()
+    at.slider(key="view_k").set_value(0)
+    at.slider(key="view_min_p").set_value(0.3).run()  # min-p: only tokens near the most likely one stay
+    table = at.dataframe[-1].value
+    assert 1 <= table["kept by min-p"].sum() < 20 and (table.loc[~table["kept by min-p"], "final"] == 0).all()
+    kept = table.loc[table["kept by min-p"], "model"]
+    assert kept.min() >= 0.3 * table["model"].max() * (1 - 1e-4)
+    assert "in the prompt (penalized)" not in table
+    at.slider(key="view_min_p").set_value(0.0)
+    # The penalty's column says which candidates the prompt has (none of this model's top 20 here: the engine's
+    # test_next_token_view_applies_the_penalty_to_the_prompt_and_min_p_last checks the odds they lose).
+    at.slider(key="view_penalty").set_value(2.0).run()
+    table = at.dataframe[-1].value
+    assert "in the prompt (penalized)" in table and not at.exception
+    at.slider(key="view_penalty").set_value(1.0)
     next(s for s in at.slider if s.label == "Temperature" and s.key == "view_t").set_value(0.0)
     at.run()
     table = at.dataframe[-1].value
@@ -678,6 +692,8 @@ def test_compare_keeps_the_users_choices_after_a_visit_to_another_page(
     at.checkbox(key="compare_custom").check().run()
     at.slider(key="custom_t").set_value(0.5).run()
     at.slider(key="custom_k").set_value(40).run()
+    at.slider(key="custom_min_p").set_value(0.05).run()
+    at.slider(key="custom_penalty").set_value(1.2).run()
     at.number_input(key="compare_seed").set_value(1234).run()
     at.slider(key="compare_max_new").set_value(32).run()
     at.text_area(key="compare_prompt").input("Name three rivers in Spain.").run()
@@ -694,6 +710,7 @@ def test_compare_keeps_the_users_choices_after_a_visit_to_another_page(
     assert at.multiselect(key="compare_presets").value == ["balanced", "creative"]
     assert at.checkbox(key="compare_custom").value is True
     assert (at.slider(key="custom_t").value, at.slider(key="custom_k").value) == (0.5, 40)
+    assert (at.slider(key="custom_min_p").value, at.slider(key="custom_penalty").value) == (0.05, 1.2)
     assert at.number_input(key="compare_seed").value == 1234
     assert at.slider(key="compare_max_new").value == 32
     assert at.text_area(key="compare_prompt").value == "Name three rivers in Spain."
@@ -706,7 +723,11 @@ def test_compare_keeps_the_users_choices_after_a_visit_to_another_page(
     run_until_done(at.run(), "compare_job")
     assert not at.exception, at.exception
     headers = [m.value.replace("\u00a0", " ") for m in at.markdown if m.value.startswith("**")]
-    assert [h.split("**")[1] for h in headers[:3]] == ["balanced", "creative", "custom: temperature=0.5,top_k=40"]
+    assert [h.split("**")[1] for h in headers[:3]] == [
+        "balanced",
+        "creative",
+        "custom: temperature=0.5,top_k=40,min_p=0.05,repetition_penalty=1.2",
+    ]
     assert len(cell_texts(at)) == 2 * 3
     assert at.session_state["compare_job"].max_new_tokens == 32
     assert not any(c.value.startswith("These outputs") for c in at.caption)  # made with what the boxes show

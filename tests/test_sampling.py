@@ -8,7 +8,13 @@ from __future__ import annotations
 
 import pytest
 import torch
-from transformers import TemperatureLogitsWarper, TopKLogitsWarper, TopPLogitsWarper
+from transformers import (
+    MinPLogitsWarper,
+    RepetitionPenaltyLogitsProcessor,
+    TemperatureLogitsWarper,
+    TopKLogitsWarper,
+    TopPLogitsWarper,
+)
 
 from ftlib import modelset as M
 from ftlib import next_token as N
@@ -22,6 +28,8 @@ SAMPLED = [
     S.DecodingSetting(temperature=1.3, top_k=40),
     S.DecodingSetting(temperature=0.9, top_p=0.8),
     S.DecodingSetting(temperature=1.0, top_k=25, top_p=0.95),
+    S.DecodingSetting(temperature=1.2, min_p=0.1),
+    S.DecodingSetting(temperature=0.9, top_p=0.9, min_p=0.05, repetition_penalty=1.3),
 ]
 
 
@@ -70,8 +78,11 @@ def _reference(model, ids, setting, seed, max_new_tokens, stop=(2,)):
             "temperature": setting.temperature,
             "top_k": setting.top_k,
             "top_p": setting.top_p,
+            "min_p": setting.min_p or None,
         }
     )
+    if setting.repetition_penalty != 1:
+        kwargs["repetition_penalty"] = setting.repetition_penalty
     torch.manual_seed(S.row_seed(seed, setting))
     out = model.generate(
         input_ids=x,
@@ -102,6 +113,12 @@ def _reference(model, ids, setting, seed, max_new_tokens, stop=(2,)):
         ({"top_p": 1.5}, "top_p must be above 0"),
         ({"temperature": 0, "top_p": 0.9}, "temperature 0 means greedy"),
         ({"temperature": 0, "top_k": 5}, "temperature 0 means greedy"),
+        ({"temperature": 0, "min_p": 0.1}, "temperature 0 means greedy"),
+        ({"min_p": -0.1}, "min_p must be"),
+        ({"min_p": 1.0}, "min_p must be"),
+        ({"repetition_penalty": 0.0}, "repetition_penalty must be above 0"),
+        ({"repetition_penalty": 11}, "repetition_penalty must be above 0"),
+        ({"repetition_penalty": float("nan")}, "repetition_penalty must be"),
     ],
 )
 def test_invalid_settings_name_the_field(kwargs, message):
@@ -129,7 +146,8 @@ def test_parse_setting(text, temperature, top_k, top_p):
     "text, message",
     [
         ("temperature=hot", "is not a number"),
-        ("beam=4", "temperature, top_k, top_p"),
+        ("beam=4", "temperature, top_k, top_p, min_p, repetition_penalty"),
+        ("t=0,min_p=0.1", "no effect"),
         ("top_p", "key=value"),
         ("", "Empty decoding setting"),
     ],
@@ -139,6 +157,24 @@ def test_parse_setting_errors(text, message):
         S.parse_setting(text)
 
 
+@pytest.mark.parametrize(
+    "text, key",
+    [
+        ("t=0.8,minp=0.05", "temperature=0.8,min_p=0.05"),
+        ("repeat_penalty=1.2", "temperature=1,repetition_penalty=1.2"),
+        ("temperature=0,rep_penalty=1.15", "temperature=0,repetition_penalty=1.15"),
+        ("temperature=0.7,top_k=40,top_p=0.9,min_p=0.02,repetition_penalty=0.9", None),
+    ],
+)
+def test_min_p_and_repetition_penalty_settings_read_and_round_trip(text, key):
+    """A setting's key is read back into the same values (the seed is made from it), and a greedy one with a
+    repetition penalty stays greedy: the penalty applies before the argmax, as in `generate`."""
+    setting = S.parse_setting(text)
+    assert setting.key == (key or text)
+    assert S.parse_setting(setting.key).as_dict() == {**setting.as_dict(), "name": setting.key}
+    assert setting.greedy == text.startswith("temperature=0,")
+
+
 def test_row_seed_is_stable_and_ignores_the_display_name():
     a = S.DecodingSetting(temperature=0.8, top_p=0.9)
     # A fixed value: a switch to Python's salted hash() would break reproducibility across processes.
@@ -146,12 +182,15 @@ def test_row_seed_is_stable_and_ignores_the_display_name():
     assert S.row_seed(0, S.DecodingSetting(temperature=0.8, top_p=0.9, name="mine")) == S.row_seed(0, a)
     assert S.row_seed(1, a) != S.row_seed(0, a)
     assert S.row_seed(0, S.DecodingSetting(temperature=0.8)) != S.row_seed(0, a)
+    # min-p and the repetition penalty left at "off" keep every older setting's key, and so its samples.
+    assert S.DecodingSetting(temperature=0.8, top_p=0.9, min_p=0.0, repetition_penalty=1.0).key == a.key
+    assert S.row_seed(0, S.DecodingSetting(temperature=0.8, top_p=0.9, min_p=0.05)) != S.row_seed(0, a)
 
 
 # ---------------------------------------------------------------- logits processing vs transformers
 
 
-def _transformers_process(row_logits, temperature, top_k, top_p):
+def _transformers_process(row_logits, temperature, top_k, top_p, min_p=0.0):
     scores = row_logits[None].clone()
     if temperature != 1.0:
         scores = TemperatureLogitsWarper(temperature)(None, scores)
@@ -159,6 +198,8 @@ def _transformers_process(row_logits, temperature, top_k, top_p):
         scores = TopKLogitsWarper(top_k)(None, scores)
     if top_p < 1.0:
         scores = TopPLogitsWarper(top_p)(None, scores)
+    if min_p:
+        scores = MinPLogitsWarper(min_p)(None, scores)
     return scores[0]
 
 
@@ -179,6 +220,28 @@ def test_process_logits_matches_transformers_warpers_row_by_row(seed):
         torch.testing.assert_close(ours[i][kept], ref[kept])
     kept_counts = torch.isfinite(ours).sum(-1)
     assert kept_counts[0] == vocab and kept_counts[5] == 1 and 0 < kept_counts[3] <= 12
+
+    # min-p after the others, per row (0 = off), against MinPLogitsWarper.
+    mins = [0.0, 0.2, 0.05, 0.5, 0.1, 0.3, 0.0, 0.9]
+    ours = S.process_logits(logits, torch.tensor(temps), torch.tensor(ks), torch.tensor(ps), torch.tensor(mins))
+    for i in range(rows):
+        ref = _transformers_process(logits[i], temps[i], ks[i], ps[i], mins[i])
+        assert torch.equal(torch.isinf(ours[i]), torch.isinf(ref)), f"row {i}: different kept sets under min-p"
+        torch.testing.assert_close(ours[i][torch.isfinite(ref)], ref[torch.isfinite(ref)])
+    assert torch.isfinite(ours).sum(-1)[2] < kept_counts[2]  # min-p removed some of what top-p kept
+
+
+def test_repetition_penalty_matches_transformers_processor():
+    gen = torch.Generator().manual_seed(4)
+    logits = torch.randn(3, 50, generator=gen) * 3
+    history = torch.tensor([[1, 5, 5, 7, 30], [2, 2, 2, 2, 2], [0, 49, 10, 11, 12]])
+    seen = torch.zeros(3, 50, dtype=torch.bool).scatter_(1, history, True)
+    for penalty in (1.3, 0.7):
+        ref = RepetitionPenaltyLogitsProcessor(penalty)(history, logits.clone())
+        torch.testing.assert_close(S.penalize_repeats(logits, seen, penalty), ref)
+    ours = S.penalize_repeats(logits, seen, torch.tensor([1.5, 1.0, 2.0]))  # per row; 1 is off
+    assert torch.equal(ours[1], logits[1]) and not torch.equal(ours[0], logits[0])
+    assert bool((ours[0][seen[0]] < logits[0][seen[0]]).all())  # a penalty > 1 makes every seen token less likely
 
 
 def test_next_token_view_reports_each_filter(tok):
@@ -215,6 +278,42 @@ def test_greedy_rows_equal_generate_token_for_token(tok, base):
             ref = _reference(base, r.row.input_ids, r.row.setting, 0, 12)
             assert len(set(ref)) > 6  # the varied model does not just repeat itself
             assert r.ids == ref
+
+
+@pytest.mark.parametrize("penalty", [0.5, 1.5])
+def test_greedy_rows_with_a_repetition_penalty_equal_generate(tok, base, penalty):
+    """The penalty applies to greedy decoding too, over the prompt's tokens and the answer's so far, never to the
+    left padding a shorter prompt gets in the batch. Below 1 it favours seen tokens: the varied model, which never
+    picks a token twice, then takes some again, so a loop that ignored the penalty could not pass."""
+    penalized = S.DecodingSetting(temperature=0, repetition_penalty=penalty)
+    rows = [S.GenRow(_ids(tok, p), s) for p in PROMPTS for s in (penalized, S.GREEDY, SAMPLED[-1])]
+    results = S.generate(base, tok, rows, max_new_tokens=12, seed=0, stop_ids={2})
+    plain = {r.row.input_ids: r.ids for r in results if r.row.setting == S.GREEDY}
+    changed = 0
+    for r in results:
+        if r.row.setting == penalized:
+            assert r.ids == _reference(base, r.row.input_ids, penalized, 0, 12)
+            changed += r.ids != plain[r.row.input_ids]
+    if penalty < 1:
+        assert changed
+
+
+def test_next_token_view_applies_the_penalty_to_the_prompt_and_min_p_last(tok):
+    gen = torch.Generator().manual_seed(8)
+    logits = torch.randn(len(tok), generator=gen) * 4
+    prompt = torch.topk(logits, 3).indices.tolist()  # the three most likely tokens are in the prompt
+    setting = S.DecodingSetting(temperature=0.8, top_p=0.95, min_p=0.1, repetition_penalty=2.0)
+    view = N.next_token_view(logits, tok, setting, prompt, top_n=40)
+    seen = torch.zeros(1, len(tok), dtype=torch.bool)
+    seen[0, prompt] = True
+    scores = S.process_logits(S.penalize_repeats(logits[None], seen, 2.0), 0.8, 0, 0.95, 0.1)[0]
+    final = scores.softmax(-1)
+    for r in view.rows:
+        assert r.final_prob == pytest.approx(float(final[r.id]), rel=1e-5, abs=1e-12)
+        assert r.repeated == (r.id in prompt) and r.kept_min_p == bool(torch.isfinite(scores[r.id]))
+        assert r.kept_min_p <= r.kept_top_p <= r.kept_top_k
+    assert view.kept_after_min_p == int(torch.isfinite(scores).sum()) < view.kept_after_top_p
+    assert view.rows[0].id == prompt[0] and view.rows[0].final_prob < float(logits.softmax(-1)[prompt[0]])
 
 
 @pytest.mark.parametrize("setting", SAMPLED, ids=lambda s: s.key)

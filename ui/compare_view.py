@@ -172,20 +172,25 @@ def finished_line(p) -> str:
 
 
 def setting_values(setting) -> str:
-    """What a decoding setting (ftlib.sampling.DecodingSetting) does, in its values: under each column header.
+    """What a decoding setting (ftlib.decoding.DecodingSetting) does, in its values: under each column header.
+    Min-p and the repetition penalty are named only when set.
 
-    >>> from ftlib.sampling import DecodingSetting, GREEDY
+    >>> from ftlib.decoding import DecodingSetting, GREEDY
     >>> setting_values(DecodingSetting(0.7, 0, 0.9, name="balanced")).replace("\\u00a0", " ")
     'temperature 0.7 · top-k off · top-p 0.9'
-    >>> setting_values(GREEDY)
-    'always the most likely token'
+    >>> setting_values(GREEDY), setting_values(DecodingSetting(0, repetition_penalty=1.2)).replace("\\u00a0", " ")
+    ('always the most likely token', 'the most likely token · repetition penalty 1.2')
+    >>> setting_values(DecodingSetting(1.0, min_p=0.05)).replace("\\u00a0", " ")
+    'temperature 1 · top-k off · top-p off · min-p 0.05'
     """
+    # No-break spaces: a value never wraps away from its name.
+    penalty = f" · repetition penalty\u00a0{setting.repetition_penalty:g}" if setting.repetition_penalty != 1 else ""
     if setting.greedy:
-        return "always the most likely token"
+        return f"the most likely token{penalty}" if penalty else "always the most likely token"
     top_k = str(setting.top_k) if setting.top_k else "off"
     top_p = f"{setting.top_p:g}" if setting.top_p < 1 else "off"
-    # No-break spaces: a value never wraps away from its name.
-    return f"temperature\u00a0{setting.temperature:g} · top-k\u00a0{top_k} · top-p\u00a0{top_p}"
+    min_p = f" · min-p\u00a0{setting.min_p:g}" if setting.min_p else ""
+    return f"temperature\u00a0{setting.temperature:g} · top-k\u00a0{top_k} · top-p\u00a0{top_p}{min_p}{penalty}"
 
 
 def setting_header(setting) -> str:
@@ -203,6 +208,8 @@ def next_token_frame(view) -> pd.DataFrame:
                 "after temperature": r.prob_temperature,
                 "kept by top-k": r.kept_top_k,
                 "kept by top-p": r.kept_top_p,
+                "kept by min-p": r.kept_min_p,
+                **({"in the prompt (penalized)": r.repeated} if view.setting.repetition_penalty != 1 else {}),
                 "final": r.final_prob,
             }
             for r in view.rows
@@ -225,15 +232,19 @@ def vocabulary_line(view) -> str:
 
     >>> from types import SimpleNamespace as V
     >>> view = V(vocab_size=49158, output_size=49216, kept_after_top_k=49216, kept_after_top_p=900)
+    >>> view.kept_after_min_p = 7
     >>> for part in vocabulary_line(view).split("; "): print(part)
     49,158 tokens in the vocabulary, and 58 rows of padding in the model's output that no token uses
-    top-k keeps 49,216, then top-p keeps 900.
+    top-k keeps 49,216, then top-p keeps 900, then min-p keeps 7.
     """
     vocab = f"{view.vocab_size:,} tokens in the vocabulary"
     extra = view.output_size - view.vocab_size
     if extra > 0:
         vocab += f", and {plural(extra, 'row')} of padding in the model's output that no token uses"
-    return f"{vocab}; top-k keeps {view.kept_after_top_k:,}, then top-p keeps {view.kept_after_top_p:,}."
+    kept = f"{vocab}; top-k keeps {view.kept_after_top_k:,}, then top-p keeps {view.kept_after_top_p:,}"
+    if view.kept_after_min_p != view.kept_after_top_p:
+        kept += f", then min-p keeps {view.kept_after_min_p:,}"
+    return kept + "."
 
 
 def uncertainty_line(view) -> str:
@@ -264,8 +275,9 @@ def _bar(frame: pd.DataFrame, column: str, name: str, color) -> go.Bar:
 
 
 def next_token_figure(frame: pd.DataFrame) -> go.Figure:
-    """Grouped bars per candidate token: the model's odds, after temperature, and final (red when filtered out)."""
-    kept = ["#2ea043" if k else "#f85149" for k in frame["kept by top-p"]]
+    """Grouped bars per candidate token: the model's odds, after the penalty and temperature, and final (red when a
+    filter removed it)."""
+    kept = ["#2ea043" if k else "#f85149" for k in frame["kept by min-p"]]
     fig = go.Figure(
         [
             _bar(frame, "model", "model (T = 1)", "#9aa5b1"),

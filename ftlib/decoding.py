@@ -1,0 +1,241 @@
+"""How one row picks its next token: decoding settings (`DecodingSetting`, the presets, `parse_setting`) and the
+logits processing the decoding loop and the next-token view share (`penalize_repeats`, `process_logits`).
+
+The order and formulas are transformers' (`generation/logits_process.py`): the repetition penalty first, on every
+decoding (greedy too), then temperature, top-k, top-p and min-p, on sampled rows only.
+
+    parse_setting("temperature=0.8,min_p=0.05,repetition_penalty=1.2")
+    scores = process_logits(penalize_repeats(logits, seen, penalty), temperature, top_k, top_p, min_p)
+
+Not known here: models, prompts, the decoding loop (`ftlib.sampling`), Streamlit.
+"""
+
+from __future__ import annotations
+
+import math
+import zlib
+from dataclasses import asdict, dataclass
+
+from ftlib.errors import UserError
+
+MAX_REPETITION_PENALTY = 10.0
+
+
+class SamplingError(UserError):
+    """A decoding setting or request that cannot work; the message says how to fix it."""
+
+
+# ---------------------------------------------------------------- decoding settings
+
+
+def _number(value) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and not math.isnan(value)
+
+
+@dataclass(frozen=True)
+class DecodingSetting:
+    """How one row picks its next token. `temperature=0` means greedy (always the most likely token).
+
+    `min_p` keeps the tokens at least `min_p` times as likely as the most likely one (Nguyen et al. 2024, "Turning
+    Up the Heat: Min-p Sampling"; transformers' MinPLogitsWarper). `repetition_penalty` makes every token already in
+    the prompt or the answer less likely: a positive logit divided by it, a negative one multiplied (Keskar et al.
+    2019, CTRL; transformers' RepetitionPenaltyLogitsProcessor); it applies to greedy decoding too.
+    """
+
+    temperature: float = 1.0  # divides the logits: <1 sharpens, >1 flattens; 0 = greedy
+    top_k: int = 0  # keep only the k most likely tokens; 0 = off
+    top_p: float = 1.0  # keep the smallest set of tokens whose probabilities sum to p; 1 = off
+    name: str = ""  # display label; not part of the seed
+    min_p: float = 0.0  # keep tokens at least min_p x the most likely one's probability; 0 = off
+    repetition_penalty: float = 1.0  # >1 discourages tokens already seen, <1 encourages them; 1 = off
+
+    def __post_init__(self) -> None:
+        t, k, p = self.temperature, self.top_k, self.top_p
+        m, r = self.min_p, self.repetition_penalty
+        # Below 0.001 the logits / temperature overflow float32 (1e-50: inf, then NaN probabilities); it is greedy.
+        if not _number(t) or not (t == 0 or 0.001 <= t <= 100):
+            raise SamplingError(f"temperature must be 0 (greedy) or a number from 0.001 to 100, got {t!r}.")
+        if isinstance(k, bool) or not isinstance(k, int) or k < 0:
+            raise SamplingError(f"top_k must be a whole number >= 0 (0 turns it off), got {k!r}.")
+        if not _number(p) or not 0 < p <= 1:
+            raise SamplingError(
+                f"top_p must be above 0 and at most 1 (1 turns it off), got {p!r}. "
+                "For always the most likely token use greedy (temperature=0)."
+            )
+        if not _number(m) or not 0 <= m < 1:
+            raise SamplingError(
+                f"min_p must be at least 0 and below 1 (0 turns it off; 0.05-0.1 is usual), got {m!r}."
+            )
+        if not _number(r) or not 0 < r <= MAX_REPETITION_PENALTY:
+            raise SamplingError(
+                f"repetition_penalty must be above 0 and at most {MAX_REPETITION_PENALTY:g} (1 turns it off; 1.1-1.3 "
+                f"is usual), got {r!r}."
+            )
+        if t == 0 and (k or p < 1 or m):
+            raise SamplingError(
+                "temperature 0 means greedy decoding, which always takes the most likely token, so top_k/top_p/min_p "
+                "would have no effect. Remove them, or use a temperature above 0 to sample."
+            )
+
+    @property
+    def greedy(self) -> bool:
+        return self.temperature == 0
+
+    @property
+    def key(self) -> str:
+        """Canonical text of the values (the seed depends on it, the name does not); `parse_setting` reads it back.
+        Settings without min-p and a repetition penalty keep the keys (and so the seeds) they always had."""
+        penalty = f"repetition_penalty={self.repetition_penalty:g}" if self.repetition_penalty != 1 else ""
+        if self.greedy:
+            return f"temperature=0,{penalty}" if penalty else "greedy"
+        parts = [f"temperature={self.temperature:g}"]
+        if self.top_k:
+            parts.append(f"top_k={self.top_k}")
+        if self.top_p < 1:
+            parts.append(f"top_p={self.top_p:g}")
+        if self.min_p:
+            parts.append(f"min_p={self.min_p:g}")
+        if penalty:
+            parts.append(penalty)
+        return ",".join(parts)
+
+    @property
+    def label(self) -> str:
+        return self.name or self.key
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+GREEDY = DecodingSetting(temperature=0.0, name="greedy")
+PRESETS: dict[str, DecodingSetting] = {
+    "greedy": GREEDY,
+    "precise": DecodingSetting(temperature=0.3, top_k=20, name="precise"),
+    "balanced": DecodingSetting(temperature=0.7, top_p=0.9, name="balanced"),
+    "creative": DecodingSetting(temperature=1.0, top_p=0.95, name="creative"),
+    "wild": DecodingSetting(temperature=1.5, name="wild"),
+}
+
+_ALIASES = {
+    "temperature": "temperature",
+    "temp": "temperature",
+    "t": "temperature",
+    "top_k": "top_k",
+    "topk": "top_k",
+    "k": "top_k",
+    "top_p": "top_p",
+    "topp": "top_p",
+    "p": "top_p",
+    "min_p": "min_p",
+    "minp": "min_p",
+    "repetition_penalty": "repetition_penalty",
+    "repeat_penalty": "repetition_penalty",  # llama.cpp's and Ollama's name
+    "rep_penalty": "repetition_penalty",
+}
+_KEYS = "temperature, top_k, top_p, min_p, repetition_penalty"
+
+
+def parse_setting(text: str) -> DecodingSetting:
+    """A preset name or `key=value` pairs (keys: temperature, top_k, top_p, min_p, repetition_penalty).
+
+    >>> parse_setting("temperature=0.8,top_p=0.9").key
+    'temperature=0.8,top_p=0.9'
+    >>> parse_setting("greedy").greedy, parse_setting("t=0,repeat_penalty=1.2").key
+    (True, 'temperature=0,repetition_penalty=1.2')
+    """
+    text = (text or "").strip()
+    if text.lower() in PRESETS:
+        return PRESETS[text.lower()]
+    values: dict = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        key, sep, raw = part.partition("=")
+        name = _ALIASES.get(key.strip().lower())
+        if not sep or name is None:
+            raise SamplingError(
+                f"Cannot read the decoding setting '{text}': '{part}' is not key=value with a key among "
+                f"{_KEYS} (or a preset: {', '.join(PRESETS)})."
+            )
+        if name in values:  # "temperature=0.8,temperature=0.2": the label would keep both, the last would win
+            raise SamplingError(f"'{text}' gives {name} twice: give each of {_KEYS} once.")
+        try:
+            values[name] = int(raw) if name == "top_k" else float(raw)
+        except ValueError:
+            raise SamplingError(f"'{part}' in '{text}': {raw.strip()!r} is not a number.") from None
+    if not values:
+        raise SamplingError(f"Empty decoding setting. Use a preset ({', '.join(PRESETS)}) or temperature=0.8,...")
+    return DecodingSetting(**values, name=text)
+
+
+def row_seed(seed: int, setting: DecodingSetting) -> int:
+    """The seed of one row's generator: stable across processes (crc32, not Python's salted hash)."""
+    return zlib.crc32(f"{int(seed)}|{setting.key}".encode()) & 0x7FFFFFFF
+
+
+# ---------------------------------------------------------------- logits processing
+
+
+def penalize_repeats(logits, seen, penalty):
+    """transformers' RepetitionPenaltyLogitsProcessor, row by row: where `seen` is set, a logit > 0 is divided by
+    the row's `penalty`, one < 0 multiplied (so a penalty > 1 always makes the token less likely).
+
+    `logits` [B, V] float, `seen` [B, V] bool (the tokens of the row's prompt and answer so far; no padding),
+    `penalty` [B] tensor or a number (1 = off). Returns a new tensor; `logits` is not changed.
+    """
+    import torch
+
+    penalty = torch.as_tensor(penalty, dtype=logits.dtype, device=logits.device).expand(logits.shape[0])[:, None]
+    penalized = torch.where(logits < 0, logits * penalty, logits / penalty)
+    return torch.where(seen, penalized, logits)
+
+
+def process_logits(logits, temperature, top_k, top_p, min_p=0.0):
+    """Per-row temperature, then top-k, top-p and min-p (transformers' order); removed tokens become -inf.
+
+    `logits` is [B, V] float; `temperature` (>0), `top_k` (0 = off), `top_p` (1 = off), `min_p` (0 = off) are [B]
+    tensors (or numbers). The result matches transformers' Temperature/TopK/TopP/MinP logits warpers row by row.
+    """
+    import torch
+
+    rows, vocab = logits.shape
+    device = logits.device
+    temperature = torch.as_tensor(temperature, dtype=logits.dtype, device=device).expand(rows)
+    top_k = torch.as_tensor(top_k, dtype=torch.long, device=device).expand(rows)
+    top_p = torch.as_tensor(top_p, dtype=logits.dtype, device=device).expand(rows)
+    min_p = torch.as_tensor(min_p, dtype=logits.dtype, device=device).expand(rows)
+    scores = logits / temperature[:, None]
+    k_on = top_k > 0
+    if bool(k_on.any()):
+        kmax = int(min(int(top_k.max()), vocab))
+        kth = torch.topk(scores, kmax, dim=-1).values.gather(1, (top_k.clamp(1, kmax) - 1)[:, None])
+        # Ties with the k-th score survive, exactly as in TopKLogitsWarper.
+        kth = torch.where(k_on[:, None], kth, torch.full_like(kth, -math.inf))
+        scores = scores.masked_fill(scores < kth, -math.inf)
+    p_on = top_p < 1
+    if bool(p_on.any()):
+        from ftlib.nucleus import top_p_remove
+
+        idx = p_on.nonzero().squeeze(1)
+        sub = scores[idx]
+        # Drop the low tail whose mass is at most 1-p; the most likely token always stays (TopPLogitsWarper's set,
+        # found among the top tokens instead of sorting the vocabulary: ftlib.nucleus).
+        remove = top_p_remove(sub, top_p[idx])
+        scores = scores.clone()
+        scores[idx] = sub.masked_fill(remove, -math.inf)
+    if bool((min_p > 0).any()):
+        # MinPLogitsWarper: over what top-k and top-p kept (renormalised), below min_p x the top probability goes;
+        # the top token has exactly that and min_p < 1, so it always stays. min_p = 0 removes nothing.
+        probs = scores.softmax(-1)
+        scores = scores.masked_fill(probs < min_p[:, None] * probs.amax(-1, keepdim=True), -math.inf)
+    return scores
+
+
+__all__ = [
+    "GREEDY",
+    "PRESETS",
+    "DecodingSetting",
+    "SamplingError",
+    "parse_setting",
+    "penalize_repeats",
+    "process_logits",
+    "row_seed",
+]
