@@ -335,7 +335,9 @@ def test_sample_marks_an_answer_that_repeats_itself(capsys, run, varied_dir, mon
     monkeypatch.setattr(rewards, "repeats_itself", lambda text: True)  # the tiny model's words: make every one loop
     assert main(argv) == 0
     out = capsys.readouterr().out
-    assert out.count("↻ repeats itself: common for small models; try a sampled setting") == 2  # base and the run
+    assert (
+        out.count("↻ repeats itself: common for small models; try a sampled setting or repetition_penalty=1.2") == 2
+    )  # base and the run
 
 
 def test_a_run_is_sampled_on_its_own_base_model(capsys, run, varied_dir, varied_model):

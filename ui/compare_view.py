@@ -79,8 +79,10 @@ def card_html(token, sampled: bool = False) -> str:
 # Under a finished answer that loops (`ftlib.rewards.repeats_itself`): a model sure of every word of a loop colours
 # it all green, which reads as a broken model or app without a word.
 REPEATS = {
-    False: "↻ repeats itself — common for greedy decoding of small models; try a sampled column",
-    True: "↻ repeats itself — common for small models; a higher temperature or another seed may break the loop",
+    False: "↻ repeats itself — common for greedy decoding of small models; try a sampled column or a repetition "
+    "penalty",
+    True: "↻ repeats itself — common for small models; a higher temperature, a repetition penalty or another seed may "
+    "break the loop",
 }
 
 

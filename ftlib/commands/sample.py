@@ -235,6 +235,7 @@ def _sample(args) -> int:
         print(item["text"])
         if item["repeats"]:  # as Compare and Evaluate mark it
             fix = "try a sampled setting" if item["values"]["temperature"] == 0 else "another seed may break the loop"
+            fix += " or repetition_penalty=1.2"
             print(f"↻ repeats itself: common for small models; {fix}")
         print()
     return 0
