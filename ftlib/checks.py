@@ -71,10 +71,15 @@ def row_losses(enc: Encoded | PreferenceEncoded, template: ChatTemplate) -> list
 
 def template_report(encodings: list, template: ChatTemplate, numbers: list[int] | None = None) -> list[Check]:
     """`row_losses` over a split, each distinct check once (`summarize`, errors first), its message saying where, for
-    a run's pre-launch report: training rows are counted ("In 3 of 40 training rows: ..."); held-out rows, given
-    their `numbers` (1-based, one per encoding), are named ("In held-out row 2, scored ...: "), as the run's
-    evaluation and the Evaluate page score each of them."""
+    a run's pre-launch report. Training rows are counted ("In 3 of 40 training rows: ...") and also checked by
+    `check_eot_trained` (a reply the model never learns to end); held-out rows, given their `numbers` (1-based, one
+    per encoding), are named ("In held-out row 2, scored ...: "), as the run's evaluation and the Evaluate page
+    score each of them."""
     per_row = [row_losses(enc, template) for enc in encodings]
+    if numbers is None:  # training rows: a reply whose end is not trained never learns to stop (the README's promise)
+        for found, enc in zip(per_row, encodings, strict=True):
+            chats = [p for p in parts(enc).values() if p.kind not in ("text", "prompt_only")]
+            found += [c for p in chats if (c := check_eot_trained(p, template)) is not None][:1]
     out = []
     for check, count in summarize(per_row):
         if numbers is None:
@@ -189,9 +194,21 @@ def check_prompt_only(enc: Encoded) -> Check:
 def check_tool_calls_dropped(enc: Encoded, template: ChatTemplate) -> Check | None:
     """What a turn whose calls the template leaves out still trains: an empty reply (its end-of-turn marker right
     after the message before it: the model learns to say nothing), or its text without the call."""
-    turns = _dropped(enc, "tool_call")
-    if not turns:
+    dropped = _dropped(enc, "tool_call")
+    if not dropped:
         return None
+    # A turn with several calls of which the template writes some: its calls are seen, only not all of them.
+    written = {t.message for t in enc.tokens if t.segment == "tool_call"}
+    partly, turns = [i for i in dropped if i in written], [i for i in dropped if i not in written]
+    if not turns:
+        counts = ", ".join(f"{len(enc.messages[i].get('tool_calls') or [])} in turn {i}" for i in partly)
+        return Check(
+            "tool_calls_dropped",
+            "error",
+            f"The {template.title} template writes only some of the tool calls of assistant {_turns(partly)} (the "
+            f"row makes {counts}): the model learns to make fewer calls than the row does.",
+            _TOOL_FIX,
+        )
     trained = {t.message for t in enc.tokens if t.trained}
     wrote = {t.message for t in enc.tokens if t.trained and t.segment in ("content", "reasoning")}
     empty, text_only = [i for i in turns if i in trained - wrote], [i for i in turns if i in wrote]
@@ -207,10 +224,11 @@ def check_tool_calls_dropped(enc: Encoded, template: ChatTemplate) -> Check | No
             learned.append(f"{which} {'trains' if len(numbers) == 1 else 'train'} {what}")
     said = f"The {template.title} template leaves out the tool calls of assistant {_turns(turns)}"
     said += f", so {'; '.join(learned)}" if learned else ""
+    also = f" It also writes only some of the calls of {_turns(partly)}." if partly else ""
     return Check(
         "tool_calls_dropped",
         "error",
-        f"{said}. The model never sees a call, so it never learns to make one.",
+        f"{said}. The model never sees a call, so it never learns to make one.{also}",
         _TOOL_FIX,
     )
 

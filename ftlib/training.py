@@ -119,19 +119,26 @@ def encode_for_training(
         encoded = encode_rows(rows, tokenizer, template, config.mask_policy, config.max_length)
     except UserError:
         # Say which rows: encode them one by one (only on this failure path) and name each refusal.
+        from ftlib.prompt_checks import explain_refusal
+        from ftlib.templates import TemplateError
+
         refused = []
         for i, row in enumerate(rows, start=1):
             try:
                 encode_row(row, tokenizer, template, config.mask_policy, config.max_length)
+            except TemplateError as exc:  # with the fix where one is known (a template that takes no system turn)
+                said = explain_refusal(exc, template, row.get("messages"), row.get("tools"), tokenizer)
+                refused.append((i, str(said), said is not exc))
             except UserError as exc:
-                refused.append((i, str(exc)))
+                refused.append((i, str(exc), False))
         if not refused:
             raise
-        where = numbered("row" if split == "training" else f"{split} row", sorted({origin[i - 1] for i, _ in refused}))
-        raise ConfigError(
-            f"The chat template cannot render {where}: {refused[0][1]} Fix those rows, or pick another template on "
-            "the Tokens page."
-        ) from None
+        where = numbered(
+            "row" if split == "training" else f"{split} row", sorted({origin[i - 1] for i, *_ in refused})
+        )
+        _, said, explained = refused[0]
+        fix = "" if explained else " Fix those rows, or pick another chat template (Tokens or Train page; --template)."
+        raise ConfigError(f"The chat template cannot render {where}: {said}{fix}") from None
     out, dropped = [], []
     for i, enc in zip(origin, encoded, strict=True):
         parts = (enc.chosen, enc.rejected) if hasattr(enc, "chosen") else (enc,)

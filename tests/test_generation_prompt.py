@@ -180,3 +180,26 @@ def test_tokens_page_shows_the_warning_beside_the_templates_others():
     (box,) = [w.value for w in at.warning if "When the model generates" in w.value]
     assert "its prompt ends with ' ', but in training the text there is ' Half'" in box
     assert "Fix: End the generation prompt without the trailing space: `### Answer:`" in box
+
+
+# ChatML whose {% generation %} leaves the end-of-turn marker out: every reply trains, none learns to stop.
+END_UNTRAINED = (
+    "{% for m in messages %}{% if m.role == 'assistant' %}<|im_start|>assistant\n{% generation %}{{ m.content }}"
+    "{% endgeneration %}<|im_end|>\n{% else %}<|im_start|>{{ m.role }}\n{{ m.content }}<|im_end|>\n{% endif %}"
+    "{% endfor %}{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
+)
+
+
+def test_train_preflight_says_a_reply_never_learns_to_stop(smol_tokenizer):
+    """A cold review: the Tokens page warned `eot_not_trained`, but `train` and the Train page started the run
+    without a word, though the README promises that a reply the model never learns to end is said before training."""
+    from ftlib.run_preflight import preflight as run_preflight
+
+    rows = [ROW] * 4
+    config = RunConfig(model="default", template="custom", template_source=END_UNTRAINED, max_steps=1)
+    report = run_preflight(config, tokenizer=smol_tokenizer, rows=(rows, []))
+    said = [w for w in report.warnings if "is not trained as a single special token" in w]
+    assert report.ok and len(said) == 1, report.warnings
+    assert said[0].startswith("In 4 of 4 training rows: The end of assistant turn 1") and "ramble" in said[0]
+    plain = run_preflight(RunConfig(model="default", template="chatml"), tokenizer=smol_tokenizer, rows=(rows, []))
+    assert not [w for w in plain.warnings if "single special token" in w]

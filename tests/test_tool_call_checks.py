@@ -100,3 +100,29 @@ def test_the_empty_reply_is_what_the_encoding_trains(smol_tokenizer):
     enc = encode_row(WEATHER, smol_tokenizer, hermes)
     assert not any(c.code == "tool_calls_dropped" for c in preflight(enc, smol_tokenizer, hermes))
     assert "get_weather" in "".join(t.text for t in enc.tokens if t.trained)
+
+
+# ChatML that writes only a turn's first call (as a template written for one call per turn does).
+FIRST_CALL_ONLY = (
+    "{% for m in messages %}<|im_start|>{{ m.role }}\n{% if m.tool_calls %}<tool_call>\n"
+    '{"name": "{{ m.tool_calls[0].function.name }}", "arguments": {{ m.tool_calls[0].function.arguments | tojson }}}'
+    "\n</tool_call>{% else %}{{ m.content }}{% endif %}<|im_end|>\n{% endfor %}"
+    "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
+)
+
+
+def test_a_template_that_writes_only_some_calls_says_so(smol_tokenizer):
+    """A cold review: a template writing the first of two calls was said to leave out "the tool calls" and to train
+    "an empty reply" the model "never sees a call" in, while the first call was written and trained."""
+    template = get_template("custom", smol_tokenizer, source=FIRST_CALL_ONLY)
+    second = {**CALL, "id": "call_8b1c", "function": {"name": "get_weather", "arguments": {"city": "Nice"}}}
+    row = _with(1, tool_calls=[CALL, second])
+    row["messages"].insert(3, {"role": "tool", "tool_call_id": "call_8b1c", "content": '{"rain_mm": 0}'})
+    enc = encode_row(row, smol_tokenizer, template)
+    assert "Lyon" in "".join(t.text for t in enc.tokens if t.trained and t.message == 1)  # the first call trains
+    check = next(c for c in preflight(enc, smol_tokenizer, template) if c.code == "tool_calls_dropped")
+    assert check.message == (
+        "The custom template writes only some of the tool calls of assistant turn 1 (the row makes 2 in turn 1): "
+        "the model learns to make fewer calls than the row does."
+    )
+    assert "'hermes'" in check.fix

@@ -368,6 +368,28 @@ def test_a_refused_held_out_row_is_named_as_a_held_out_row(
     assert len(report.errors) == 1 and report.errors[0].startswith(training), report.errors
 
 
+NO_SYSTEM = (  # a Mistral-style template that refuses a system turn, as several real ones do
+    "{% if messages[0].role == 'system' %}{{ raise_exception('System role not supported') }}{% endif %}"
+    "{% for m in messages %}{% if m.role == 'user' %}[INST] {{ m.content }} [/INST]{% else %}{{ m.content }}</s>"
+    "{% endif %}{% endfor %}"
+)
+
+
+def test_a_template_that_takes_no_system_turn_is_refused_with_its_fix(tiny_model_dir, smol_tokenizer):
+    """A cold review: `tokens` and the Tokens page said how to fix a template's refusal of a system turn (merge it
+    into the first user message, or a built-in that takes one); `train` only said "pick another template on the
+    Tokens page", to a CLI user."""
+    from ftlib.run_preflight import preflight
+
+    plain = [{"messages": row["messages"][1:]} for row in SFT_ROWS]  # SFT_ROWS open on a system turn
+    rows = [*plain[:5], SFT_ROWS[5]]
+    config = tiny_config(tiny_model_dir, dataset="x", template="custom", template_source=NO_SYSTEM)
+    report = preflight(config, tokenizer=smol_tokenizer, rows=(rows, plain[6:7]))
+    (error,) = report.errors
+    assert error.startswith("The chat template cannot render row 6: The custom template refused this conversation: ")
+    assert "merge the system text into the first user message of your rows" in error and "Tokens page" not in error
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # Each method learns; adapters leave the base untouched
 # ---------------------------------------------------------------------------------------------------------------
