@@ -265,6 +265,33 @@ def passes(config: RunConfig, train_rows: int) -> float:
     return config.max_steps / steps_per_pass if config.max_steps else float(config.epochs)
 
 
+def grpo_prompts_per_step(config: RunConfig) -> int:
+    """The prompts one GRPO optimizer step takes: batch size (prompts, each answered group-size times) x gradient
+    accumulation x processes (TRL's generation batch over `num_generations`).
+
+    >>> grpo_prompts_per_step(RunConfig(method="grpo", batch_size=4, grad_accum=2))
+    8
+    """
+    return config.batch_size * config.grad_accum * config.nproc * config.nnodes
+
+
+def grpo_batch_error(config: RunConfig, train_rows: int) -> str | None:
+    """Why a GRPO run could not make a single step, or None: TRL's sampler yields only full batches of prompts, so
+    with fewer training prompts than a step takes it yields none (TRL then fails on an epoch with no batch, or a
+    max-steps run ends at step 0, "finished")."""
+    per_step = grpo_prompts_per_step(config)
+    if config.method != "grpo" or not 0 < train_rows < per_step:
+        return None
+    fits = max(1, train_rows // (per_step // config.batch_size))
+    return (
+        f"GRPO takes {per_step} prompts a step (batch size {config.batch_size}"
+        + (f" x gradient accumulation {config.grad_accum}" if config.grad_accum > 1 else "")
+        + (f" x {config.nproc * config.nnodes} processes" if config.nproc * config.nnodes > 1 else "")
+        + f"), but there are {train_rows} training prompts, so no step can run: set the batch size to {fits} or "
+        "less, or add prompts."
+    )
+
+
 def schedule_warnings(config: RunConfig, train_rows: int) -> list[str]:
     """What the learning rate, the batch size and the number of steps do, in plain words: a learning rate far above
     the method's proven one (`learning_rate_warnings`), a batch bigger than the split (a step cannot hold more rows
@@ -273,7 +300,17 @@ def schedule_warnings(config: RunConfig, train_rows: int) -> list[str]:
     if train_rows <= 0:
         return []
     out = learning_rate_warnings(config)
-    if config.batch_size > train_rows:
+    if config.method == "grpo":
+        # TRL's sampler leaves out a batch of prompts that is not full (`grpo_batch_error` refuses a split with none).
+        per_step = grpo_prompts_per_step(config)
+        left = train_rows % per_step
+        if train_rows >= per_step and left:
+            out.append(
+                f"Each GRPO step takes {per_step} prompts, so each pass over the {train_rows} training prompts uses "
+                f"{train_rows - left} of them; TRL leaves the other {left} out (which ones changes from pass to "
+                f"pass). A batch size that divides {train_rows} uses them all."
+            )
+    elif config.batch_size > train_rows:
         out.append(
             f"Batch size {config.batch_size} is more than the {train_rows} training rows: a step cannot hold more "
             f"rows than there are, so every step is one pass over all {train_rows}. A batch size of about "
@@ -318,6 +355,8 @@ __all__ = [
     "callbacks",
     "diverged",
     "finish_message",
+    "grpo_batch_error",
+    "grpo_prompts_per_step",
     "learning_rate_warnings",
     "memorising_from",
     "passes",

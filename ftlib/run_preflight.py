@@ -89,6 +89,8 @@ def preflight(config: RunConfig, tokenizer=None, rows: tuple[list[dict], list[di
             f"{numbered('Training row', dropped)} {'have' if len(dropped) > 1 else 'has'} {why} and will be left out."
         )
     report.warnings += overfitting.preflight_warnings(config, len(eval_encoded))
+    if grpo := overfitting.grpo_batch_error(config, len(encoded)):  # TRL's sampler would yield no batch at all
+        report.errors.append(grpo)
     report.warnings += overfitting.schedule_warnings(config, len(encoded))  # a batch above the rows; many passes
     # What the template leaves out (the Tokens page shows it row by row): said before a run starts, held-out rows too.
     found = checks.template_report(encoded, template) + checks.template_report(eval_encoded, template, eval_numbers)

@@ -150,7 +150,7 @@ def execute(run_dir: str | Path) -> str:
         if main:
             print(
                 f"[ftlib] {plural(prepared.train_rows, 'training row')}, {plural(prepared.eval_rows, 'eval row')} "
-                f"from {prepared.source}; {plural(prepared.dropped, 'row')} dropped (nothing to learn)",
+                f"from {prepared.source}; {plural(prepared.dropped, 'row')} dropped for having nothing to learn",
                 flush=True,
             )
             if checkpoint is not None:
@@ -184,6 +184,11 @@ def execute(run_dir: str | Path) -> str:
                 + "; resume continues from the last checkpoint.",
             )
             return "interrupted"
+        if prepared.trainer.state.global_step == 0:  # "finished" with nothing learned would be a lie
+            raise UserError(
+                "The run ended without a single training step: the trainer found no full batch of rows (GRPO leaves "
+                "out a batch with fewer prompts than the batch size). Lower the batch size or add rows."
+            )
         update(phase="saving")
         final = save_final(prepared, config, run.path)
         saved = final.is_dir()  # on machines other than 0, FSDP runs save nothing (the whole model is on machine 0)

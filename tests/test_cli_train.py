@@ -207,6 +207,13 @@ REWARDS = "--rewards"
             "`rewards` item 2: There is no run 'nope' here",
             [REWARDS, '[{"regex": "x"}, {"model": "nope"}]'],
         ),
+        (
+            [{"prompt": f"What is {i} + {i}?"} for i in range(5)],
+            "grpo",
+            "GRPO takes 8 prompts a step (batch size 8), but there are 5 training prompts, so no step can run: set "
+            "the batch size to 5 or less",
+            [REWARDS, '[{"regex": "x"}]', "--batch-size", "8"],
+        ),
     ],
     ids=[
         "unpaired-for-sft",
@@ -216,6 +223,7 @@ REWARDS = "--rewards"
         "pairs-for-grpo",
         "bad-regex",
         "no-such-reward-model",
+        "grpo-fewer-prompts-than-a-step",
     ],
 )
 def test_what_can_be_known_before_launch_is_refused_before_launch(

@@ -126,3 +126,21 @@ def test_running_out_of_memory_ends_the_run_with_advice(tiny_model_dir, tmp_path
     assert [e.value for e in at.error] == [status["message"]]
     assert at.button(key=f"resume_{run_id}")
     assert run_id not in at.session_state["train_watching"]  # the page stopped polling it
+
+
+def test_a_run_that_makes_no_step_fails_rather_than_finishes(tiny_model_dir, tmp_path, monkeypatch):
+    """A cold review: a GRPO run with fewer prompts than a step takes ended "finished" at step 0 with nothing learned
+    (TRL yields no batch). Preflight refuses that case now; the worker still never calls such a run finished."""
+    run_id = _run(tiny_model_dir, tmp_path, max_steps=2)
+    build = training.build_trainer
+
+    def build_without_steps(*args, **kwargs):
+        prepared = build(*args, **kwargs)
+        prepared.trainer.train = lambda *a, **k: None  # as TRL returns when its sampler yields nothing
+        return prepared
+
+    monkeypatch.setattr(training, "build_trainer", build_without_steps)
+    assert worker.execute(runs.find(run_id).path) == "failed"
+    status = runs.find(run_id).read_status()
+    assert status["message"].startswith("The run ended without a single training step"), status["message"]
+    assert not (runs.find(run_id).path / "adapter").exists()

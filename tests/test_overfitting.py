@@ -133,13 +133,58 @@ SCHEDULES = [
     ("five passes is still fine", {"max_steps": 100, "batch_size": 8}, 153, []),
     ("accumulation makes a step bigger", {"max_steps": 60, "batch_size": 8, "grad_accum": 4}, 153, ["12 passes"]),
     ("a few steps on a tiny split", {"max_steps": 3, "batch_size": 16}, 10, ["Batch size 16 is more than the 10"]),
-    (
-        "GRPO writes new answers every step: only the batch",
+    (  # no "every step is one pass": TRL yields no batch at all (grpo_batch_error refuses it), and no passes
+        "GRPO writes new answers every step",
         {"method": "grpo", "rewards": [{"contains": "Ahoy"}], "max_steps": 50, "batch_size": 16},
         10,
-        ["Batch size 16 is more than the 10"],
+        [],
+    ),
+    (
+        "GRPO leaves out the prompts of a batch that is not full",
+        {"method": "grpo", "rewards": [{"contains": "Ahoy"}], "max_steps": 50, "batch_size": 4},
+        10,
+        ["Each GRPO step takes 4 prompts, so each pass over the 10 training prompts uses 8 of them; TRL leaves the "],
     ),
 ]
+
+
+@pytest.mark.parametrize("rows, batch, accum, nproc", [(5, 8, 1, 1), (10, 4, 1, 1), (10, 3, 2, 1), (12, 2, 1, 2)])
+def test_grpo_prompts_per_step_are_what_trls_sampler_takes(tmp_path, rows, batch, accum, nproc):
+    """The prompts a GRPO step takes, against TRL's own sampler built as GRPOTrainer builds it from the run's
+    GRPOConfig: it yields only full batches, so fewer prompts than a step takes yield no step at all (a cold
+    review: a traceback, or a max-steps run "finished" at step 0)."""
+    import torch
+    from trl.trainer.utils import RepeatSampler
+
+    from ftlib import training
+
+    config = RunConfig(
+        model="m",
+        dataset="x",
+        method="grpo",
+        rewards=[{"contains": "a"}],
+        batch_size=batch,
+        grad_accum=accum,
+        nproc=nproc,
+        grpo_group_size=4,
+    )
+    args = training.trainer_arguments(config, tmp_path, "cpu", torch.float32, has_eval=False)
+    per_rank_prompts = args.generation_batch_size // args.num_generations  # as GRPOTrainer._get_train_sampler
+    sampler = RepeatSampler(range(rows), mini_repeat_count=4, batch_size=per_rank_prompts * nproc, shuffle=False)
+    used = len(set(sampler))
+    per_step = overfitting.grpo_prompts_per_step(config)
+    assert per_step == per_rank_prompts * nproc and used == rows - rows % per_step
+    error = overfitting.grpo_batch_error(config, rows)
+    assert (error is not None) == (used == 0)
+    if error:
+        assert (
+            error.startswith(f"GRPO takes {per_step} prompts a step (batch size {batch}")
+            and "no step can run" in error
+        )
+        fixed = RunConfig(
+            **{**config.to_dict(), "batch_size": int(error.split("set the batch size to ")[1].split()[0])}
+        )
+        assert overfitting.grpo_batch_error(fixed, rows) is None
 
 
 @pytest.mark.parametrize("settings, rows, said", [c[1:] for c in SCHEDULES], ids=[c[0] for c in SCHEDULES])
