@@ -492,6 +492,14 @@ class RunConfig(GRPOSettings):
                 "`batch_size` must be at least 2 for KTO: it estimates how far the model moved by pairing each answer "
                 "with another row's prompt in the same batch."
             )
+        if self.method == "kto" and self.mask_policy == "everything":
+            # The answer starts at the first trained token (alignment.prompt_start): with the prompt trained too
+            # there is no prompt, so the KL pairs are each row's own text and the rewards count the prompt.
+            raise ConfigError(
+                "`mask_policy` everything does not work with KTO: KTO scores the answer apart from its prompt (and "
+                "estimates the KL term from answers put after other rows' prompts), so the prompt must stay masked. "
+                "Use all_assistant, last_assistant or completion_only."
+            )
         if self.method == "grpo":
             check_rewards(self.rewards, ConfigError)
         elif self.beta <= 0 and self.method in ("dpo", "kto"):

@@ -69,6 +69,7 @@ def preflight(config: RunConfig, tokenizer=None, rows: tuple[list[dict], list[di
     report.longest = max((len(s.input_ids) for s in sequences(encoded)), default=0)
     report.warnings += cut_warnings(encoded, config.max_length, train_numbers)  # trained tokens past the cut
     report.warnings += alignment.kto_pair_notes(train, config.method)  # a pair is a good row and a bad row
+    report.warnings += kto_label_warnings(train, config.method)  # TRL's own balance check is in the skipped prepare
     if config.method == "grpo":
         from ftlib.rewards import problems
 
@@ -103,6 +104,27 @@ def preflight(config: RunConfig, tokenizer=None, rows: tuple[list[dict], list[di
             "be left out of the evaluation."
         )
     return report
+
+
+def kto_label_warnings(rows: list[dict], method: str) -> list[str]:
+    """A warning when every KTO training row has the same label: KTO (Ethayarajh et al. 2024) raises good answers
+    and lowers bad ones against the starting model, so with one kind only it learns half of what it is for. TRL warns
+    about the balance in `KTOTrainer._prepare_dataset`, which the studio's pre-tokenized trainer does not run.
+
+    >>> kto_label_warnings([{"prompt": "Hi", "completion": "Hello!", "label": True}] * 3, "kto")[0][:54]
+    'All 3 KTO training rows are labelled good (desirable):'
+    """
+    if method != "kto":
+        return []
+    labels = [bool(r.get("label")) for r in alignment.training_rows(rows, "kto")[0]]
+    if not labels or 0 < sum(labels) < len(labels):
+        return []
+    kind, other = ("good (desirable)", "bad") if labels[0] else ("bad (undesirable)", "good")
+    return [
+        f"All {len(labels)} KTO training rows are labelled {kind}: KTO learns by making good answers more likely "
+        f"and bad ones less likely than the starting model does, so with no {other} answers it learns only half of "
+        f"that. Add rows labelled {other}" + (", or train these rows with SFT (lora)." if labels[0] else ".")
+    ]
 
 
 def cut_warnings(encoded: list, max_length: int, numbers: list[int]) -> list[str]:

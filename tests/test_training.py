@@ -915,4 +915,30 @@ def test_load_rows_reads_a_file_as_the_run_kept_it_and_says_which(tmp_path, tiny
     workspace.keep_run_split(run_dir, *run_data.dataset_rows(config))
     path.write_text(json.dumps(rows[0]) + "\n", encoding="utf-8")  # the file changes after the run was queued
     kept_train, kept_test, said = load_rows(config, run_dir)
-    assert (kept_train, kept_test) == (train, test) and said == "file 'chats.jsonl' as split when the run was queued"
+    assert (kept_train, kept_test) == (train, test) and said == (
+        "file 'chats.jsonl' as split when the run was queued (1 of its 11 rows not usable, left out)"
+    )
+
+
+@pytest.mark.parametrize(
+    "labels, said",
+    [((True,) * 4, "good (desirable)"), ((False,) * 4, "bad (undesirable)"), ((True, False, True, True), None)],
+)
+def test_kto_with_one_kind_of_label_is_warned_before_launch(tiny_model_dir, smol_tokenizer, labels, said):
+    """A cold review: eight rows all labelled good trained without a word (TRL's balance warning lives in the
+    KTOTrainer step the studio replaces)."""
+    from ftlib.run_preflight import preflight
+
+    rows = [
+        {"prompt": f"What is {i} plus {i}?", "completion": f"It is {2 * i}.", "label": label}
+        for i, label in enumerate(labels)
+    ]
+    report = preflight(
+        tiny_config(tiny_model_dir, dataset="x", method="kto"), tokenizer=smol_tokenizer, rows=(rows, [])
+    )
+    found = [w for w in report.warnings if "KTO training rows are labelled" in w]
+    assert report.ok
+    if said is None:
+        assert found == []
+    else:
+        assert len(found) == 1 and found[0].startswith(f"All 4 KTO training rows are labelled {said}: ")
