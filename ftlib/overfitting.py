@@ -269,7 +269,7 @@ def grpo_prompts_per_step(config: RunConfig) -> int:
     """The prompts one GRPO optimizer step takes: batch size (prompts, each answered group-size times) x gradient
     accumulation x processes (TRL's generation batch over `num_generations`).
 
-    >>> grpo_prompts_per_step(RunConfig(method="grpo", batch_size=4, grad_accum=2))
+    >>> grpo_prompts_per_step(RunConfig(method="grpo", rewards=[{"regex": "x"}], batch_size=4, grad_accum=2))
     8
     """
     return config.batch_size * config.grad_accum * config.nproc * config.nnodes
