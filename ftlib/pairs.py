@@ -88,7 +88,9 @@ def split_transcripts(chosen: Any, rejected: Any) -> tuple[list[dict], list[dict
         turns = parse_transcript(value, name)
         last_user = max(i for i, m in enumerate(turns) if m["role"] == "user")
         if last_user == len(turns) - 1:
-            raise RowProblem(f"the {name} transcript ends with a Human: turn, so it holds no answer to prefer")
+            # parse_transcript drops a last "Assistant:" with nothing after it (HH-RLHF has such rows): say that.
+            ends = "an empty Assistant: turn" if value.rstrip().endswith("Assistant:") else "a Human: turn"
+            raise RowProblem(f"the {name} transcript ends with {ends}, so it holds no answer to prefer")
         split.append((turns[: last_user + 1], turns[last_user + 1 :]))
     (prompt, chosen_turns), (other, rejected_turns) = split
     if prompt != other:

@@ -193,6 +193,13 @@ def test_transcript_pairs_train_only_their_last_answers(smol_tokenizer):
         ),
         (
             {"chosen": hh("Human: Hi.", "Assistant: Hello."), "rejected": hh("Human: Hi.", "Assistant:")},
+            "the rejected transcript ends with an empty Assistant: turn, so it holds no answer",  # was "a Human:"
+        ),
+        (
+            {
+                "chosen": hh("Human: Hi.", "Assistant: Hello."),
+                "rejected": hh("Human: Hi.", "Assistant: Yo.", "Human: Hm?"),
+            },
             "the rejected transcript ends with a Human: turn, so it holds no answer",
         ),
         (
@@ -207,7 +214,7 @@ def test_transcript_pairs_train_only_their_last_answers(smol_tokenizer):
             "turn 2 of the 'chosen' transcript (Assistant:) is empty",
         ),
     ],
-    ids=["different-prompts", "same-answers", "no-answer", "one-sided", "empty-turn"],
+    ids=["different-prompts", "same-answers", "empty-last-answer", "ends-on-human", "one-sided", "empty-turn"],
 )
 def test_a_transcript_pair_that_cannot_be_preferred_is_refused_saying_why(record, reason):
     good = TRANSCRIPTS[0][1]
