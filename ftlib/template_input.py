@@ -1,7 +1,8 @@
 """What a chat template is given: canonical turns made into the dicts templates read, and markers to find them.
 
     plain = plain_messages(row["messages"])                      # checked copies of the turns, JSON types only
-    given = template_messages(plain, inline_reasoning=True)     # reasoning as <think> in content (or as fields)
+    given = template_messages(plain, inline_reasoning=True)     # reasoning as <think> in content (or as fields),
+                                                                # or as the file wrote it (`inline_think`)
     marked = template_messages(plain, inline_reasoning=True, marking=True)
     text, spans, generations = strip_marks(rendered_marked_text)  # {("o", "1"): (start, end), ...}
 
@@ -19,6 +20,7 @@ import json
 import re
 
 from ftlib.errors import UserError
+from ftlib.turns import INLINE_THINK, RowProblem, split_think
 
 # The names transformers gives a turn's reasoning (it fills all three from whichever the message has).
 REASONING_FIELDS = ("reasoning_content", "thinking", "reasoning")
@@ -55,8 +57,9 @@ def call_name(call: dict) -> str | None:
 
 def plain_messages(messages) -> list[dict]:
     """Canonical turns checked and copied as plain data: `role`, `content` (text), and where the turn has them
-    `reasoning` (text, also read from `reasoning_content`/`thinking`), `tool_calls` (each with a function name)
-    and scalar fields (`name`, `tool_call_id`, `weight`, ...). A malformed message is a TemplateError."""
+    `reasoning` (text, also read from `reasoning_content`/`thinking`) and `inline_think` (the text the file wrote
+    around it in the content, see ftlib/turns.py), `tool_calls` (each with a function name) and scalar fields
+    (`name`, `tool_call_id`, `weight`, ...). A malformed message is a TemplateError."""
     if not isinstance(messages, list | tuple) or not messages:
         raise TemplateError("A conversation must be a non-empty list of messages with 'role' and 'content'.")
     out = []
@@ -76,6 +79,8 @@ def plain_messages(messages) -> list[dict]:
             if not isinstance(reasoning, str):
                 raise TemplateError(f"Message {i} has reasoning that is not text.")
             plain["reasoning"] = reasoning
+        if message.get(INLINE_THINK) is not None:
+            plain[INLINE_THINK] = _inline_think(message[INLINE_THINK], reasoning or "", content, i)
         calls = message.get("tool_calls")
         if calls:
             calls = plain_data(calls, f"Message {i}'s tool_calls")
@@ -87,6 +92,22 @@ def plain_messages(messages) -> list[dict]:
             plain["tool_calls"] = calls
         out.append(plain)
     return out
+
+
+def _inline_think(wrap, reasoning: str, content: str, i: int) -> list[str]:
+    """[before, after] of a turn whose reasoning the file wrote inline, checked: the content as written
+    (before + reasoning + after + answer) splits back into this reasoning and answer."""
+    try:
+        ok = isinstance(wrap, list | tuple) and len(wrap) == 2 and all(isinstance(w, str) for w in wrap)
+        ok = ok and split_think(f"{wrap[0]}{reasoning}{wrap[1]}{content}") == (reasoning, content)
+    except RowProblem:
+        ok = False
+    if not ok:
+        raise TemplateError(
+            f"Message {i} has an `{INLINE_THINK}` that does not write its reasoning as one <think>...</think> block "
+            "before its answer; remove `inline_think` to have the reasoning written in as a field."
+        )
+    return list(wrap)
 
 
 def plain_tools(tools) -> list[dict] | None:
@@ -127,6 +148,11 @@ def template_messages(
     drops it from every turn: the checks say so), and templates that know nothing of reasoning keep it as text,
     where it is trained, rather than dropping it without a trace.
 
+    Reasoning the file wrote inline in the content (`inline_think`, no reasoning field) is given back as written,
+    whatever the template reads: `content` is the text of the file and no reasoning field is set, as transformers
+    gets those messages, so the text trained is the dataset's and equals `apply_chat_template` on them (a template
+    that splits `<think>` off itself, Qwen3's and DeepSeek-R1's, does so here too).
+
     Markers: empty text is marked only when the turn has nothing else to locate (or its index is in `mark_empty`),
     so a template testing whether content is empty (`{% if message.content %}`) sees the same answer with and
     without markers.
@@ -135,18 +161,22 @@ def template_messages(
     out = []
     for i, message in enumerate(plain):
         content, reasoning, calls = message["content"], message.get("reasoning", ""), message.get("tool_calls")
-        if not (reasoning or calls):  # the common turn: role and content only
+        wrap = message.get(INLINE_THINK)
+        if not (reasoning or calls or wrap):  # the common turn: role and content only
             if marking and _M0 not in content and _M1 not in content:
                 content = _mark(content, f"o{i}", f"c{i}") if content else f"{_M0}o{i}{_M1}{_M0}c{i}{_M1}"
             out.append({**message, "content": content})
             continue
-        msg = {k: v for k, v in message.items() if k != "reasoning"}
+        msg = {k: v for k, v in message.items() if k not in ("reasoning", INLINE_THINK)}
         mark = marking and not any(
-            _M0 in s or _M1 in s for s in (content, reasoning, *(call_name(c) for c in calls or ()))
+            _M0 in s or _M1 in s for s in (content, reasoning, *(wrap or ()), *(call_name(c) for c in calls or ()))
         )
         if mark and (content or not (reasoning or calls) or i in mark_empty):
             content = _mark(content, f"o{i}", f"c{i}") if content else f"{_M0}o{i}{_M1}{_M0}c{i}{_M1}"
-        if reasoning:
+        if wrap:  # written inline by the file: given back as written
+            given = _mark(reasoning, f"r{i}", f"R{i}") if mark and reasoning else reasoning
+            content = f"{wrap[0]}{given}{wrap[1]}{content}"
+        elif reasoning:
             given = given_reasoning(reasoning, inline)
             if mark:
                 given = _mark(given, f"r{i}", f"R{i}")

@@ -13,7 +13,8 @@ What is read, by role (OpenAI / Hugging Face messages, ShareGPT `from`/`value`, 
                function, ipython)
     content    text, or a list of parts with `text`/`value` of type text, reasoning/thinking or tool_call/tool_use
     assistant  reasoning from `reasoning_content`, `reasoning`, `thinking`, a reasoning part or a leading
-               <think>...</think> (split the way Qwen3's template splits it); `tool_calls` (or a legacy
+               <think>...</think> (split the way Qwen3's template splits it; the text around the reasoning is kept
+               as `inline_think`, so templates get the content as written); `tool_calls` (or a legacy
                `function_call`) with `arguments` as an object or JSON text -> always an object; `weight` or
                `loss_weight` 0/1
     tool       `name`, `tool_call_id`; an object as content becomes its JSON text
@@ -71,7 +72,9 @@ CALL_PARTS = {"tool_call", "tool_use", "function_call"}
 REASONING_FIELDS = ("reasoning_content", "reasoning", "thinking")
 WEIGHT_FIELDS = ("weight", "loss_weight")
 _TURN_KEYS = {"role", "from", "content", "value"}
-_ASSISTANT_KEYS = {*REASONING_FIELDS, *WEIGHT_FIELDS, "tool_calls", "function_call"}
+# The text around an inline reasoning, [before, after]: content as written = before + reasoning + after + answer.
+INLINE_THINK = "inline_think"
+_ASSISTANT_KEYS = {*REASONING_FIELDS, *WEIGHT_FIELDS, INLINE_THINK, "tool_calls", "function_call"}
 _TOOL_KEYS = {"name", "tool_call_id"}
 
 
@@ -295,6 +298,26 @@ def split_think(content: str) -> tuple[str | None, str]:
     return head.split("<think>", 1)[1].strip("\n"), answer.lstrip("\n")
 
 
+def split_think_as_written(content: str) -> tuple[str | None, str, list[str] | None]:
+    """`split_think`, and the text around the reasoning: (reasoning, answer, [before, after]) with
+    `before + reasoning + after + answer == content`; (None, content, None) for content that opens no <think>.
+
+    >>> split_think_as_written("<think>\\nTides follow the moon.\\n</think>\\n\\nAt 14:05.")
+    ('Tides follow the moon.', 'At 14:05.', ['<think>\\n', '\\n</think>\\n\\n'])
+    """
+    reasoning, answer = split_think(content)
+    if reasoning is None:
+        return None, content, None
+    start = content.index("<think>") + len("<think>")
+    start += len(content[start:]) - len(content[start:].lstrip("\n"))  # the newlines that open the block
+    end = start + len(reasoning)
+    return reasoning, answer, [content[:start], content[end : len(content) - len(answer)]]
+
+
+def _two_texts(value: Any) -> bool:
+    return isinstance(value, list) and len(value) == 2 and all(isinstance(v, str) for v in value)
+
+
 def _weight(turn: dict, where: str) -> int | None:
     key = next((k for k in WEIGHT_FIELDS if not missing(turn.get(k))), None)
     if key is None:
@@ -369,13 +392,22 @@ def _assistant(
             reasoning = [*reasoning, text(turn[key], f"the {key} of {where}", optional=True) or ""]
         elif not missing(turn.get(key)):
             raise RowProblem(f"the {key} of {where} must be text, but it is {kind_name(turn[key])}")
+    wrap, written = None, turn.get(INLINE_THINK)
+    if has_value(written):  # a canonical row read again: its content as the file first wrote it
+        if not (_two_texts(written) and len(reasoning) == 1 and isinstance(content, str)):
+            raise RowProblem(f"the {INLINE_THINK} of {where} must be the two texts written around its reasoning")
+        content, reasoning = written[0] + reasoning[0] + written[1] + content, []
     if isinstance(content, str):
         try:
-            inline, content = split_think(content)
+            inline, content, wrap = split_think_as_written(content)
         except RowProblem as exc:
             raise RowProblem(f"{where} {exc}") from None
         if inline is not None:
-            reasoning = [*reasoning, inline]
+            # Written inline only: the template gets the content as written. Beside a reasoning field or part
+            # (which templates read as such), the block is that reasoning again, split off as before.
+            wrap, reasoning = (None if reasoning else wrap), [*reasoning, inline]
+        elif has_value(written):
+            raise RowProblem(f"the {INLINE_THINK} of {where} does not write its reasoning as a <think> block")
     if len(set(reasoning)) > 1:
         raise RowProblem(f"{where} holds two different reasonings (e.g. a 'reasoning_content' and a <think> block)")
     if calls and (missing(content) or (isinstance(content, str) and not content.strip())):
@@ -387,6 +419,8 @@ def _assistant(
     out: dict = {"content": content}
     if reasoning:
         out["reasoning"] = reasoning[0]
+    if wrap:
+        out[INLINE_THINK] = wrap
     if calls:
         out["tool_calls"] = calls
     weight = _weight(turn, where)
@@ -547,6 +581,8 @@ __all__ = [
     "parse_tool_calls",
     "parse_tools",
     "parse_turn",
+    "INLINE_THINK",
     "split_think",
+    "split_think_as_written",
     "text",
 ]

@@ -24,6 +24,9 @@ ALL = ("jsonl", "json", "csv", "parquet")
 NO_PARQUET = ("jsonl", "json", "csv")  # values of mixed types in one column (text or parts) cannot be a Parquet column
 
 
+AROUND = ["<think>\n", "\n</think>\n\n"]  # the text a file wrote around an inline reasoning
+
+
 def m(role: str, content: str, **extra) -> dict:
     return {"role": role, "content": content, **extra}
 
@@ -179,14 +182,23 @@ CASES = [
             },
         ],
         "messages",
-        [{"messages": [Q, m("assistant", "42.", reasoning="Six sevens are 42.")]}] * 6,
+        # Written inline, the text around the reasoning is kept (`inline_think`): templates get the content as the
+        # file wrote it.
+        [
+            {"messages": [Q, m("assistant", "42.", reasoning="Six sevens are 42.")]},
+            {"messages": [Q, m("assistant", "42.", reasoning="Six sevens are 42.")]},
+            {"messages": [Q, m("assistant", "42.", reasoning="Six sevens are 42.")]},
+            {"messages": [Q, m("assistant", "42.", reasoning="Six sevens are 42.", inline_think=AROUND)]},
+            {"messages": [Q, m("assistant", "42.", reasoning="Six sevens are 42.")]},
+            {"messages": [Q, m("assistant", "42.", reasoning="Six sevens are 42.")]},
+        ],
     ),
     (
         "empty-think-block-is-kept-as-empty-reasoning",
         ALL,
         [{"messages": [Q, {"role": "assistant", "content": "<think>\n\n</think>\n\n42."}]}],
         "messages",
-        [{"messages": [Q, m("assistant", "42.", reasoning="")]}],
+        [{"messages": [Q, m("assistant", "42.", reasoning="", inline_think=["<think>\n\n", "</think>\n\n"])]}],
     ),
     (
         "openai-weight-and-loss-weight",
