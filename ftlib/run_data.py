@@ -5,12 +5,16 @@ whatever happens to the file or the split afterwards.
     config = absolute_paths(config)           # a dataset or model typed relative to this folder -> absolute
     train, test, meta = dataset_rows(config)  # the rows a run of this config trains and is evaluated on
     runs.create_run(config, rows=(train, test, meta))   # kept as the run's split/ (workspace.keep_run_split)
+    data = read_dataset(config, DataOptions(fmt="preference", column_map={"chosen": "good"}))  # `train --map`
+    data.loaded.errors, data.meta["read_with"]  # the file's rows left out; the --format/--map the run kept
 
 The worker trains in another folder than the one a path was typed in (ftlib.runs launches it from the code's folder):
 a relative path is made absolute here, where it was typed. A name (a saved split, a sample, a hub id, `default`)
 stays a name. What `dataset` names is read in the order `ftlib.training.load_rows` reads it: a split folder, then a
 split saved under that name, then a file, then a shipped sample. A data file is split with the run's `test_size` (a
-share below 1 or a number of rows, `ftlib.splits.as_test_size`) and `seed`.
+share below 1 or a number of rows, `ftlib.splits.as_test_size`) and `seed`, after it is read with the `--format` and
+`--map` of the command that queues the run (`DataOptions`), which the run's split/meta.json records (`read_with`):
+its rows are made once, so training, a resume and evaluation read the mapped rows without reading the file again.
 
 Not known here: how rows become tokens (training.py), the queue (runs.py).
 """
@@ -56,21 +60,63 @@ def absolute_paths(config: RunConfig) -> RunConfig:
     return dataclasses.replace(config, **changes) if changes else config
 
 
-def dataset_rows(config: RunConfig) -> tuple[list[dict], list[dict], dict]:
-    """(train, test, meta) for the config's dataset: a saved split's rows and meta.json, or a file's (or sample's)
-    rows split with `test_size` and `seed` and a meta saying how (`LoadResult.split_meta`). ConfigError (or the
-    file's DataError) when it cannot be read, naming the fix."""
+@dataclasses.dataclass
+class DataOptions:
+    """How a data file is read when a run's rows are made: `fmt` forces a format, `column_map` (field -> the file's
+    column or key) maps its fields, as `data inspect --format/--map` read it. Empty: detected, as the Data page
+    detects it. They apply to a data file only: a saved split was read with its own when it was saved."""
+
+    fmt: str | None = None
+    column_map: dict[str, str] | None = None
+
+    def __bool__(self) -> bool:
+        return bool(self.fmt or self.column_map)
+
+    def as_meta(self) -> dict:
+        """What the run's split/meta.json records of them (`read_with`): {"format": ..., "map": ["COLUMN=FIELD"]}."""
+        out: dict = {"format": self.fmt} if self.fmt else {}
+        if self.column_map:
+            out["map"] = [f"{col}={fld}" for fld, col in self.column_map.items()]
+        return out
+
+
+@dataclasses.dataclass
+class DatasetRows:
+    """The rows a run of a config trains and is evaluated on (`train`, `test`, `meta` as kept in its split/), and
+    `loaded`: the data file's LoadResult (its `errors` are the rows left out, its `notices` the fields not read), None
+    for a saved split."""
+
+    train: list[dict]
+    test: list[dict]
+    meta: dict
+    loaded: object | None = None
+
+    @property
+    def rows(self) -> tuple[list[dict], list[dict], dict]:
+        return self.train, self.test, self.meta
+
+
+def read_dataset(config: RunConfig, options: DataOptions | None = None) -> DatasetRows:
+    """The config's dataset read once: a saved split's rows and meta.json, or a file's (or sample's) rows, read with
+    `options`, split with `test_size` and `seed`, and a meta saying how (`LoadResult.split_meta`, with `read_with`:
+    the options given). ConfigError (or the file's DataError) when it cannot be read, naming the fix."""
     from ftlib.data import DataError, MappingNeeded, load_file, split_rows
     from ftlib.splits import as_test_size
 
+    options = options or DataOptions()
     spec = str(config.dataset or "").strip()
     if not spec:
         raise ConfigError("`dataset` is empty: name a saved split (see the Data page), a split folder or a data file.")
     folder = split_folder(spec)
     if folder is not None:
+        if options:
+            raise ConfigError(
+                f"--format and --map read a data file; `dataset` '{spec}' is a saved split, whose rows were read with "
+                "its own format and mapping when it was saved. Drop them, or give the data file."
+            )
         train, test, meta = workspace.load_split(str(folder))
-        return train, test, {**meta, "kept_from": "split"}
-    path, column_map, label, kind = Path(spec).expanduser(), None, Path(spec).name, "file"
+        return DatasetRows(train, test, {**meta, "kept_from": "split"})
+    path, column_map, label, kind = Path(spec).expanduser(), options.column_map, Path(spec).name, "file"
     if not path.exists():
         from ftlib.demo_data import SAMPLES
 
@@ -81,19 +127,25 @@ def dataset_rows(config: RunConfig) -> tuple[list[dict], list[dict], dict]:
                 "shipped sample. Save a split on the Data page, or give the path of a "
                 ".jsonl/.json/.csv/.parquet file."
             )
+        if options:
+            raise ConfigError(
+                f"--format and --map read a data file; '{spec}' is a shipped sample, read with its own. Drop them, "
+                f"or give the path of a file (the sample's is {sample.path})."
+            )
         path, column_map, label, kind = sample.path, sample.column_map, spec, "sample"
     if path.is_dir():
         raise ConfigError(f"`dataset` '{spec}' is a folder without meta.json: point to a saved split or a data file.")
     try:
-        result = load_file(path, column_map=column_map)
-    except MappingNeeded as exc:  # a run config names no mapping: a split saved with one carries it
+        result = load_file(path, fmt=options.fmt, column_map=column_map)
+    except MappingNeeded as exc:  # with --map on the command line, or a split saved with one
         raise ConfigError(
-            f"{exc} A run reads a data file without a mapping: save it as a split with one (on the Data page, or "
-            f"`python -m ftlib data split {path} --map COLUMN=FIELD --out DIR`) and train on it (--dataset DIR)."
+            f"{exc} Give the mapping with --map COLUMN=FIELD (repeat it), or save the file as a split with one (on "
+            f"the Data page, or `python -m ftlib data split {path} --map COLUMN=FIELD --out DIR`) and train on it "
+            "(--dataset DIR)."
         ) from None
     if not result.rows:
-        first = "; ".join(f"row {e.row}: {e.message}" for e in result.errors[:3])
-        raise ConfigError(f"No usable rows in '{path}'. {first}")
+        first = "; ".join(f"{result.where(e.row)}: {e.message}" for e in result.errors[:3])
+        raise ConfigError(f"No usable rows in '{path}' (read as {result.format}). {first}")
     size = as_test_size(config.test_size)
     if size:
         try:
@@ -103,7 +155,68 @@ def dataset_rows(config: RunConfig) -> tuple[list[dict], list[dict], dict]:
     else:  # no held-out rows: no evaluation
         train, test = list(result.rows), []
     meta = result.split_meta(label, config.seed, size, dedupe=False)
-    return train, test, {**meta, "name": label, "kept_from": kind}
+    read_with = options.as_meta()
+    meta = {**meta, "name": label, "kept_from": kind, **({"read_with": read_with} if read_with else {})}
+    return DatasetRows(train, test, meta, result)
+
+
+def dataset_rows(config: RunConfig, options: DataOptions | None = None) -> tuple[list[dict], list[dict], dict]:
+    """(train, test, meta) for the config's dataset (`read_dataset`): what `runs.create_run` keeps as its rows."""
+    return read_dataset(config, options).rows
+
+
+def how_read(meta: dict) -> str:
+    """How a run's data file was read when it was queued, from its kept meta.json: the --format/--map given and the
+    rows of the file that were not usable (left out then, named by `train`'s warning); "" when neither.
+
+    >>> how_read({"read_with": {"map": ["good=chosen"]}, "errors": 2, "total_rows": 6})
+    ', read with --map good=chosen (2 of its 6 rows not usable, left out)'
+    """
+    from ftlib.errors import plural
+
+    given, bad, total = read_with_words(meta), int(meta.get("errors") or 0), meta.get("total_rows")
+    said = f", read with {given}" if given else ""
+    if bad:
+        said += f" ({bad} of its {plural(total, 'row')} not usable, left out)" if total else f" ({bad} not usable)"
+    return said
+
+
+def read_with_words(meta: dict) -> str:
+    """How a run's data file was read, from its kept meta.json, in the words of the command line; "" when nothing
+    was given (the format detected, the mapping guessed or none).
+
+    >>> read_with_words({"read_with": {"format": "preference", "map": ["good=chosen", "bad=rejected"]}})
+    '--format preference --map good=chosen --map bad=rejected'
+    >>> read_with_words({})
+    ''
+    """
+    given = meta.get("read_with") or {}
+    words = [f"--format {given['format']}"] if given.get("format") else []
+    return " ".join(words + [f"--map {pair}" for pair in given.get("map") or []])
+
+
+def kept_data(run_dir: Path | str) -> dict:
+    """How a run's rows were made, from its own copy's meta.json (`workspace.keep_run_split`): {"dataset", "from"
+    (file, sample or split), "format" (as read), "read_with" (the --format/--map given), "rows_left_out" (rows of
+    the file not usable), "total_rows", "train_rows", "test_rows"}; {} for a run that kept none."""
+    import json
+
+    kept = workspace.kept_split(run_dir)
+    try:
+        meta = json.loads((kept / "meta.json").read_text(encoding="utf-8")) if kept else {}
+    except (OSError, ValueError):
+        return {}
+    out = {
+        "dataset": meta.get("name"),
+        "from": meta.get("kept_from"),
+        "format": meta.get("format"),
+        "read_with": meta.get("read_with") or {},
+        "rows_left_out": meta.get("errors"),
+        "total_rows": meta.get("total_rows"),
+        "train_rows": meta.get("train_rows"),
+        "test_rows": meta.get("test_rows"),
+    }
+    return {k: v for k, v in out.items() if v is not None}
 
 
 def readable_rows(config: RunConfig) -> tuple[list[dict], list[dict], dict] | None:
@@ -114,4 +227,15 @@ def readable_rows(config: RunConfig) -> tuple[list[dict], list[dict], dict] | No
         return None
 
 
-__all__ = ["absolute_paths", "dataset_rows", "readable_rows", "split_folder"]
+__all__ = [
+    "DataOptions",
+    "DatasetRows",
+    "absolute_paths",
+    "dataset_rows",
+    "how_read",
+    "kept_data",
+    "read_dataset",
+    "read_with_words",
+    "readable_rows",
+    "split_folder",
+]

@@ -392,6 +392,7 @@ def get(run_id: str) -> dict:
     return {
         **run.summary().as_dict(),
         "config": run.read_config(),
+        "data": run_data.kept_data(run.path),  # how its rows were read: the format, --format/--map, rows left out
         "metrics": run.read_metrics(),
         "path": str(run.path),
     }

@@ -67,11 +67,8 @@ def load_rows(config: RunConfig, run_dir: Path | str | None = None) -> tuple[lis
         train, test, meta = workspace.load_split(str(kept))
         name = meta.get("name", config.dataset)
         what = {"file": "file", "sample": "sample"}.get(meta.get("kept_from"), "saved split")
-        return (
-            train,
-            test,
-            f"{what} '{name}' as {'split' if what != 'saved split' else 'it was'} when the run was queued",
-        )
+        said = f"{what} '{name}' as {'split' if what != 'saved split' else 'it was'} when the run was queued"
+        return train, test, said + (run_data.how_read(meta) if what != "saved split" else "")
     train, test, meta = run_data.dataset_rows(config)
     if meta.get("kept_from") == "split":
         return train, test, f"saved split '{meta.get('name', config.dataset)}'"

@@ -148,6 +148,7 @@ def test_every_setting_is_a_flag_and_flags_override_the_file(monkeypatch, tmp_pa
     assert (saved["method"], saved["tuning"], saved["quant_type"], saved["max_steps"]) == ("qlora", "qlora", "fp4", 7)
     # A list of mappings (GRPO's rewards) is JSON or YAML on the command line; a conversation's prompt feeds GRPO.
     grpo = ["--method", "grpo", "--rewards", '[{"regex": "^A", "weight": 2}]', "--grpo-group-size", "6"]
+    grpo += ["--batch-size", "2"]  # a GRPO step takes batch-size prompts: the file has a handful
     assert main(["train", str(config), *flags[:4], *grpo, "--detach"]) == 0
     saved = runs.find(capsys.readouterr().out.strip()).read_config()
     assert (saved["rewards"], saved["grpo_group_size"]) == ([{"regex": "^A", "weight": 2}], 6)
@@ -253,7 +254,7 @@ def test_a_template_that_refuses_rows_is_named_with_the_rows(tmp_path, tiny_mode
     )
     assert proc.returncode == 2, proc.stdout + proc.stderr
     assert proc.stderr.startswith("error: The chat template cannot render row 4:"), proc.stderr
-    assert "another template" in proc.stderr and runs.list_runs(refresh=False) == []
+    assert "another chat template" in proc.stderr and runs.list_runs(refresh=False) == []
 
 
 def test_runs_list_says_a_stopped_run_is_resumable_and_a_rising_loss_diverged(capsys):

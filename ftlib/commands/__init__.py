@@ -165,3 +165,30 @@ def skipped_warning(result, args, few: int = 3) -> str | None:
         f"warning: {n} of {plural(result.total, 'row')} in {args.file} {'is' if n == 1 else 'are'} not used: "
         f"{skipped_said(result, few)}{more}. See every row with `{inspect_command(args)}`."
     )
+
+
+def unread_warning(result, args) -> str | None:
+    """One `warning:` line naming every field of the file nothing reads (UltraFeedback's `score_chosen`, ...), with
+    the rows it is in, as `data inspect` lists them one by one; None when every field is read."""
+    from ftlib.errors import plural
+
+    ignored = [n for n in result.notices if n.field and n.rows and not n.note]  # `notices.file_notices`' fields
+    if not ignored:
+        return None
+    listed = ", ".join(f"`{n.field}` in {plural(n.rows, 'row')}" for n in ignored[:8])
+    more = f" and {len(ignored) - 8} more" if len(ignored) > 8 else ""
+    one = len(ignored) == 1
+    return (
+        f"warning: {'a field' if one else f'{len(ignored)} fields'} of {args.file} {'is' if one else 'are'} not "
+        f"read: {listed}{more}; the studio neither shows nor trains {'it' if one else 'them'}. If one holds a "
+        f"field, map it with --map COLUMN=FIELD; see `{inspect_command(args)}`."
+    )
+
+
+def file_warnings(result, args) -> list[str]:
+    """The `warning:` lines a command that trains on a file prints before it starts: the rows it does not use
+    (`skipped_warning`), the fields nothing reads (`unread_warning`), then each other file-level warning (rows that
+    look like another format, answers left unread), one line each; notes on how the file was read are left out."""
+    fields = {id(n) for n in result.notices if n.field and n.rows and not n.note}
+    others = [f"warning: {n.message}" for n in result.notices if not n.note and id(n) not in fields]
+    return [w for w in (skipped_warning(result, args), unread_warning(result, args)) if w] + others

@@ -139,6 +139,8 @@ def _show(args) -> int:
         if key == "reward_accuracy" and info.get(key) is None:
             continue  # DPO's and a reward model's; "None" for every other run said nothing
         print(f"{key}: {info.get(key)}")
+        if key == "dataset" and info.get("data"):
+            print(f"rows: {_rows_said(info['data'])}")  # as kept when it was queued: how the file was read
         if key == "eval_loss":
             # What the run is judged by, as `runs list` says it: GRPO's mean reward (its loss is a surrogate near 0),
             # a reward model's accuracy, else the loss.
@@ -151,6 +153,27 @@ def _show(args) -> int:
         for line in info["log_tail"]:
             print(f"  | {line}")
     return 0
+
+
+def _rows_said(data: dict) -> str:
+    """What `runs show` says of the rows a run kept (`run_data.kept_data`).
+
+    >>> _rows_said({"from": "file", "format": "preference", "read_with": {"map": ["good=chosen"]}, "rows_left_out": 2,
+    ...             "total_rows": 6, "train_rows": 3, "test_rows": 1})
+    '3 training, 1 held out, kept when it was queued; the file read as preference with --map good=chosen; 2 of its 6 \
+rows not usable, left out'
+    """
+    from ftlib.errors import plural
+    from ftlib.run_data import read_with_words
+
+    said = f"{data.get('train_rows', '?')} training, {data.get('test_rows', '?')} held out, kept when it was queued"
+    if data.get("from") in ("file", "sample"):
+        given = read_with_words(data)
+        said += f"; the {data['from']} read as {data.get('format')}" + (f" with {given}" if given else "")
+        bad = data.get("rows_left_out") or 0
+        if bad:
+            said += f"; {bad} of its {plural(data.get('total_rows') or 0, 'row')} not usable, left out"
+    return said
 
 
 def _stop(args) -> int:

@@ -4,6 +4,7 @@
     python -m ftlib train --method lora --dataset chat_style --max-steps 20
     python -m ftlib train run.yaml --learning-rate 2e-3 --set epochs=1
     python -m ftlib train run.yaml --detach               # queue it and print the run id
+    python -m ftlib train --method dpo --dataset uf.jsonl --map good=chosen --map bad=rejected
     python -m ftlib train --method grpo --dataset pirate_prompts --rewards '[{"check": "chat_style"}]'
 
 Every setting of `ftlib.config.RunConfig` is a flag (`--help` lists them with their help, choices and limits):
@@ -15,6 +16,11 @@ A dataset or model given as a relative path is recorded absolute (the run trains
 run is queued, everything that can be known about it is checked (the dataset loads, its rows fit the method, the
 template renders them): a refusal is one `error:` line naming the rows, exit 2, and no run is created. The run
 keeps the rows it was checked on (a file's train/test split too): editing the file afterwards changes nothing.
+
+A data file is read as `data inspect` reads it, with `--format` and `--map COLUMN=FIELD` when given (they apply to a
+data file only; a saved split was read with its own when it was saved). The rows it cannot use and the fields nothing
+reads are named in `warning:` lines before the run is queued, and the run's split/meta.json records the format and
+mapping applied (`runs show` says them; training, a resume and evaluation read those rows).
 
 With `--json`, stdout holds only the run's summary as one JSON object (with `--detach`, as queued); the progress
 lines go to stderr.
@@ -32,7 +38,9 @@ import json
 import sys
 import time
 from dataclasses import dataclass
+from types import SimpleNamespace
 
+from ftlib.commands import add_data_options, column_map, file_warnings
 from ftlib.config import RENAMED, ConfigError, RunConfig, field_specs
 from ftlib.errors import UserError
 
@@ -66,6 +74,7 @@ def register(sub) -> None:
         metavar="KEY=VALUE",
         help="override one setting (YAML value syntax), e.g. --set epochs=1",
     )
+    add_data_options(p)  # --format and --map, as data inspect, tokens and batch have them: for a data file
     p.add_argument("--detach", action="store_true", help="queue the run and return at once")
     p.add_argument(
         "--json",
@@ -290,14 +299,20 @@ def _train(args) -> int:
     # A model folder without weights or with a broken config.json is refused here, as the sidebar refuses it: queued,
     # the run would only fail as it starts.
     check_model(config.model)
-    rows = run_data.dataset_rows(config)  # read and split once: what is checked is what the run keeps and trains on
-    report = preflight(config, rows=rows[:2])
+    # Read and split once, with --format/--map: what is checked is what the run keeps (its split/, with meta.json
+    # saying how the file was read) and trains, resumes and is evaluated on.
+    options = run_data.DataOptions(args.fmt, column_map(args.map))
+    data = run_data.read_dataset(config, options)
+    if data.loaded is not None:  # a data file: the rows it leaves out and the fields nothing reads, named
+        for line in file_warnings(data.loaded, SimpleNamespace(file=data.loaded.source, fmt=args.fmt, map=args.map)):
+            print(line, file=sys.stderr)
+    report = preflight(config, rows=(data.train, data.test))
     if not report.ok:
         raise ConfigError(" ".join(report.errors))
     ignored = ignored_settings(config, given)
     for warning in report.warnings + ([ignored] if ignored else []):
         print(f"warning: {warning}", file=sys.stderr)
-    run_id = runs.submit(config, estimated_memory=memory_estimate(config, report), rows=rows)
+    run_id = runs.submit(config, estimated_memory=memory_estimate(config, report), rows=data.rows)
     out = sys.stderr if args.json else sys.stdout  # with --json, stdout holds the JSON alone
     if args.detach:
         if args.json:

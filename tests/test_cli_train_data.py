@@ -1,0 +1,159 @@
+"""`python -m ftlib train --dataset FILE`: the file is read as `data inspect` reads it (review of the training CLI).
+
+`train` takes --format and --map as every command that reads a data file does; the rows it leaves out and the fields
+nothing reads are named in `warning:` lines (stderr, so `--json` keeps stdout pure) before the run is queued; the run
+keeps the mapped rows and its split/meta.json records what was applied, so training, a resume, evaluation and
+`runs show` agree with what was checked.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import pytest
+
+from ftlib import runs, workspace
+from ftlib.cli import main
+
+SMALL = ["--max-steps", "1", "--batch-size", "2", "--max-length", "64", "--save-every", "0", "--device", "cpu"]
+EDGE = [{"prompt": f"Question {i}?", "chosen": f"Good answer {i}.", "rejected": f"Bad answer {i}."} for i in range(6)]
+EDGE[1]["rejected"] = EDGE[1]["chosen"]  # line 2: nothing to prefer
+EDGE[2]["rejected"] = ""  # line 3: an empty answer
+# UltraFeedback's scores: fields nothing reads.
+SCORED = [dict(row, score_chosen=8.0, score_rejected=3.0) for row in EDGE]
+# Columns no format reads: only a mapping says which answer is the better one.
+RANKED = [{"question": f"Question {i}?", "worse": f"Bad answer {i}.", "better": f"Good answer {i}."} for i in range(8)]
+MAP = ["--map", "question=prompt", "--map", "better=chosen", "--map", "worse=rejected"]
+
+
+def write_rows(path, rows) -> str:
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return str(path)
+
+
+@pytest.fixture
+def no_training(monkeypatch):
+    """A stand-in for the training process: the run is queued and its folder written, nothing trains."""
+    monkeypatch.setattr(runs, "launch_command", lambda run, nproc: [sys.executable, "-c", "pass", str(run.path)])
+
+
+def warnings_of(err: str) -> list[str]:
+    return [line for line in err.splitlines() if line.startswith("warning:")]
+
+
+def test_rows_left_out_and_fields_not_read_are_named_before_the_run_is_queued(
+    tmp_path, capsys, tiny_model_dir, no_training
+):
+    """The defect: `train --dataset edge.jsonl` named neither refused row (only `preflight().source` counted them,
+    never printed) while the worker said "0 rows dropped"; UltraFeedback's score fields went unsaid."""
+    from ftlib.training import load_rows
+
+    path = write_rows(tmp_path / "edge.jsonl", SCORED)
+    args = ["train", "--method", "dpo", "--model", str(tiny_model_dir), "--dataset", path, *SMALL]
+    assert main([*args, "--detach", "--json"]) == 0
+    out = capsys.readouterr()
+    summary = json.loads(out.out)  # stdout is the JSON alone: the warnings went to stderr
+    said = warnings_of(out.err)
+    assert said[0] == (
+        f"warning: 2 of 6 rows in {path} are not used: line 2: chosen and rejected are the same, so there is nothing "
+        f"to prefer; line 3: the 'rejected' field is empty. See every row with `python -m ftlib data inspect {path}`."
+    )
+    assert said[1].startswith(f"warning: 2 fields of {path} are not read: `score_chosen` in 4 rows, `score_rejected`")
+    assert len([w for w in said if "score_chosen" in w]) == 1  # one line for every field nothing reads
+    run = runs.find(summary["id"])
+    kept = runs.get(run.id)["data"]
+    assert (kept["rows_left_out"], kept["total_rows"], kept["train_rows"] + kept["test_rows"]) == (2, 6, 4)
+    assert "read_with" not in json.loads((workspace.kept_split(run.path) / "meta.json").read_text())
+    # What the worker prints beside its count of rows with nothing to learn: the rows of the file left out.
+    _, _, source = load_rows(run.config(), run.path)
+    assert source == "file 'edge.jsonl' as split when the run was queued (2 of its 6 rows not usable, left out)"
+
+
+def test_map_and_format_make_the_rows_the_run_trains_resumes_and_is_evaluated_on(
+    tmp_path, capsys, tiny_model_dir, no_training
+):
+    """--map/--format are applied when the run's rows are made (its split/ copy), which the worker, a resume and
+    evaluation read: the file is never read again without them. The run records them; `runs show` says them."""
+    from ftlib.evaluate import run_info
+    from ftlib.training import load_rows
+
+    path = write_rows(tmp_path / "ranked.jsonl", RANKED)
+    args = ["train", "--method", "dpo", "--model", str(tiny_model_dir), "--dataset", path, "--test-size", "2", *SMALL]
+    assert main([*args, "--detach"]) == 2  # unmapped, the file reads as prompts alone: DPO cannot train on it
+    assert "DPO needs pairs" in capsys.readouterr().err and runs.list_runs(refresh=False) == []
+    assert main([*args, *MAP, "--format", "preference", "--detach"]) == 0
+    out = capsys.readouterr()
+    assert warnings_of(out.err) == []  # every row used, every column read
+    run = runs.find(out.out.strip())
+    train, test, source = load_rows(run.config(), run.path)  # what the worker and a resume train on
+    assert len(train) == 6 and len(test) == 2
+    assert all(
+        r["chosen"][-1]["content"].startswith("Good") and r["rejected"][-1]["content"].startswith("Bad")
+        for r in train + test
+    )
+    assert source == (
+        "file 'ranked.jsonl' as split when the run was queued, read with --format preference --map question=prompt "
+        "--map better=chosen --map worse=rejected"
+    )
+    assert run_info(run.path).test_rows == test  # evaluation's held-out rows: the mapped ones
+    data = runs.get(run.id)["data"]
+    assert data["read_with"] == {"format": "preference", "map": ["question=prompt", "better=chosen", "worse=rejected"]}
+    assert main(["runs", "show", run.id]) == 0
+    shown = capsys.readouterr().out
+    assert "rows: 6 training, 2 held out, kept when it was queued; the file read as preference with --format " in shown
+    # The file changes after the run was queued: the run's rows do not.
+    write_rows(tmp_path / "ranked.jsonl", RANKED[:1])
+    assert load_rows(run.config(), run.path)[:2] == (train, test)
+
+
+@pytest.mark.parametrize(
+    ("extra", "said"),
+    [
+        (["--map", "=chosen"], "--map '=chosen' should look like COLUMN=FIELD"),
+        (["--map", "question"], "--map 'question' should look like COLUMN=FIELD"),
+        (
+            ["--map", "answer=chosen"],
+            "has no field 'answer' (mapped to 'chosen'). Its fields: question, worse, better",
+        ),
+        (["--map", "question=query"], "Unknown field 'query' in the field mapping"),
+        (["--format", "ultrafeedback"], "Unknown format 'ultrafeedback'"),
+        (["--format", "alpaca"], "No usable rows in"),
+    ],
+)
+def test_bad_data_options_are_one_error_line_and_no_run(tmp_path, capsys, tiny_model_dir, no_training, extra, said):
+    path = write_rows(tmp_path / "ranked.jsonl", RANKED)
+    args = ["train", "--method", "dpo", "--model", str(tiny_model_dir), "--dataset", path, *SMALL, "--detach"]
+    assert main([*args, *extra]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error: ") and said in err[0]
+    assert runs.list_runs(refresh=False) == []
+
+
+def test_data_options_are_refused_for_a_saved_split_and_a_sample(tmp_path, capsys, tiny_model_dir, no_training):
+    """A saved split was read with its own format and mapping when it was saved (its meta.json says which), a shipped
+    sample with its own: --map there would be silently ignored, so it is refused."""
+    workspace.save_split("pairs", EDGE[:4], EDGE[4:])
+    for dataset, said in (("pairs", "is a saved split"), ("chat_style", "is a shipped sample")):
+        args = ["train", "--model", str(tiny_model_dir), "--dataset", dataset, *SMALL, "--detach"]
+        assert main([*args, "--map", "question=prompt"]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("error: --format and --map read a data file") and said in err
+    assert runs.list_runs(refresh=False) == []
+
+
+def test_a_mapped_file_trains_to_completion(tmp_path, capsys, tiny_model_dir):
+    """A real run: the worker trains on the mapped rows it kept, and its count line says what it counts."""
+    rows = RANKED + [{"question": "Same?", "worse": "Same.", "better": "Same."}]  # line 9: nothing to prefer
+    path = write_rows(tmp_path / "ranked.jsonl", rows)
+    args = ["train", "--method", "dpo", "--model", str(tiny_model_dir), "--dataset", path, "--test-size", "2", *SMALL]
+    assert main([*args, *MAP, "--json"]) == 0
+    out = capsys.readouterr()
+    summary = json.loads(out.out)
+    assert summary["state"] == "finished" and summary["step"] == 1
+    assert warnings_of(out.err)[0].startswith(f"warning: 1 of 9 rows in {path} is not used: line 9: chosen and")
+    assert (
+        "[ftlib] 6 training rows, 2 eval rows from file 'ranked.jsonl' as split when the run was queued, read with "
+        "--map question=prompt --map better=chosen --map worse=rejected (1 of its 9 rows not usable, left out); "
+        "0 rows dropped for having nothing to learn"
+    ) in out.err
