@@ -26,6 +26,7 @@ rewards compute (rewards.py), the run queue (runs.py).
 from __future__ import annotations
 
 import json
+import math
 import random
 import warnings
 import zlib
@@ -315,11 +316,20 @@ def prompt_parts(text) -> tuple[list[dict], list | None]:
     return list(value or []), None
 
 
+# The dataset column that carries a prompt row's other fields (rows.with_columns) through TRL, as JSON text: TRL
+# hands every dataset column to the reward functions, and JSON keeps each row's own fields and types as they are.
+COLUMNS_FIELD = "ftlib_columns"
+
+
 def prompt_dataset(encodings: list):
-    """A datasets.Dataset of prompts as `prompt_text` (TRL hands them to the rollout and the rewards as they are)."""
+    """A datasets.Dataset of prompts as `prompt_text` (TRL hands them to the rollout and the rewards as they are) and,
+    when any row carries other fields (`columns`), their JSON under COLUMNS_FIELD (TRL hands it to the rewards)."""
     from datasets import Dataset
 
-    return Dataset.from_dict({"prompt": [prompt_text(e.messages, e.tools) for e in encodings]})
+    data = {"prompt": [prompt_text(e.messages, e.tools) for e in encodings]}
+    if any(getattr(e, "columns", None) for e in encodings):
+        data[COLUMNS_FIELD] = [json.dumps(getattr(e, "columns", None) or {}) for e in encodings]
+    return Dataset.from_dict(data)
 
 
 class BatchedRollout:
@@ -373,14 +383,19 @@ class BatchedRollout:
 
 def reward_functions(rewards: list) -> list:
     """TRL reward functions for our rewards: `f(prompts, completions, **kw)` named after the reward (its metrics
-    are `rewards/<name>/mean`); prompts arrive as `prompt_text`, completions as text. Each reward gets the turns and
-    the tools of each answer's prompt."""
+    are `rewards/<name>/mean`); prompts arrive as `prompt_text`, completions as text, the rows' other fields as
+    COLUMNS_FIELD (one per answer: TRL repeats each row's columns for its answers). Each reward gets the turns, the
+    tools and the columns of each answer's prompt; what it returns is checked (`Reward.scores`): a reward that gives
+    anything but finite numbers stops the run with a RewardError naming it, rather than TRL training on NaN."""
     functions = []
     for reward in rewards:
 
         def function(prompts, completions, _reward=reward, **kwargs):
             parts = [prompt_parts(p) for p in prompts]
-            return _reward.score([m for m, _ in parts], list(completions), tools=[t for _, t in parts])
+            given = kwargs.get(COLUMNS_FIELD)
+            columns = [json.loads(c) if c else None for c in given] if given is not None else None
+            turns, tools = [m for m, _ in parts], [t for _, t in parts]
+            return _reward.scores(turns, list(completions), tools=tools, columns=columns)
 
         function.__name__ = reward.name
         functions.append(function)
@@ -401,7 +416,8 @@ def completion_rows(logs: dict, weights: dict[str, float], limit: int = 64) -> l
         row.update({n: float(scores[n][i]) for n in names if i < len(scores[n])})
         row["total"] = sum(weights[n] * row.get(n, 0.0) for n in names)
         row["advantage"] = float(advantages[i]) if i < len(advantages) else None
-        rows.append(row)
+        # JSON has no NaN: a number that is not finite (a reward TRL could not compute) is written as null.
+        rows.append({k: None if isinstance(v, float) and not math.isfinite(v) else v for k, v in row.items()})
     return rows[-limit:]
 
 
@@ -481,10 +497,12 @@ def make_trainer(config, model, args, tokenizer, template, train_enc, eval_enc, 
             eval_dataset=unpaired_dataset(eval_enc, config.seed) if eval_enc else None,
             **common,
         )
-    from ftlib.rewards import build_rewards
+    from ftlib.rewards import build_rewards, check_columns
     from ftlib.rundir import RunDir
 
     rewards = build_rewards(config.rewards, device=str(next(model.parameters()).device))
+    check_columns(rewards, [getattr(e, "columns", None) for e in train_enc])  # before any step: a missing column
+    check_columns(rewards, [getattr(e, "columns", None) for e in eval_enc or []], "held-out prompt")
     # The answers' length and temperature come from the GRPOConfig: TRL scores log-probabilities at that temperature.
     rollout = BatchedRollout(train_enc, tokenizer, args.max_completion_length, args.temperature, args.seed)
     rollout.add(eval_enc)
@@ -507,6 +525,7 @@ def make_trainer(config, model, args, tokenizer, template, train_enc, eval_enc, 
 
 __all__ = [
     "ALIGNMENT_METHODS",
+    "COLUMNS_FIELD",
     "BatchedRollout",
     "PreferenceCollator",
     "UnpairedCollator",

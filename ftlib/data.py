@@ -11,7 +11,8 @@
 Row numbers in errors are 1-based and point into the source: the line of a JSONL file, the element of a
 JSON array, the data row of a table (the first row under the header is 1). A bad row is reported and
 skipped; the good rows are kept. Problems with the whole file raise `DataError` with what to do. Nothing is
-dropped silently: a field no converter reads is reported once per file ("ignored field: `foo` in 300 rows").
+dropped silently: a field no converter reads is reported once per file ("ignored field: `foo` in 300 rows"); in a
+file of prompts it goes with each prompt to GRPO's reward functions instead (rows.with_columns), said in a note.
 
 A field mapping (`column_map`, field -> the file's column or key) works the same for every file type: the
 mapped keys are read under the field's name, a field mapped to None is not read, other keys keep their names.
@@ -44,6 +45,7 @@ from ftlib.notices import (
     file_notices,
     looks_like_text,
     own_chat_shape,
+    passed_columns,
     with_hint,
 )
 from ftlib.readers import (
@@ -369,6 +371,7 @@ def load_bytes(
             )
     source_of = {fld: col for fld, col in (column_map or {}).items() if col is not None}
     rows, numbers, warnings, ignored, unread_text, read_as = [], [], [], Counter(), Counter(), Counter()
+    passed = Counter()  # fields a prompt-only row carries to GRPO's reward functions (rows.with_columns)
     for number, record in records:
         shape = own_chat_shape(record, fmt)  # ShareGPT rows among messages rows, or the other way round
         try:
@@ -385,12 +388,14 @@ def load_bytes(
         numbers.append(number)
         warnings.extend(RowError(number, note) for note in done.warnings)
         ignored.update(source_of.get(k, k) for k in done.ignored)
+        passed.update(source_of.get(k, k) for k in done.row.get("columns", {}))
         read_as.update(done.notes)
-        unread_text.update(source_of.get(k, k) for k in done.ignored if looks_like_text(record.get(k)))
+        unread = [*done.ignored, *done.row.get("columns", {})]  # not part of the prompt: perhaps its answer
+        unread_text.update(source_of.get(k, k) for k in unread if looks_like_text(record.get(k)))
     errors.sort(key=lambda e: e.row)
     notices = [FieldNotice(note, note=True) for note in read_notes]
     notices += [FieldNotice(f"In {plural(n, 'row')}, {note}", rows=n, note=True) for note, n in read_as.items()]
-    notices += file_notices(ignored, records, fmt, {e.row for e in errors})
+    notices += file_notices(ignored, records, fmt, {e.row for e in errors}) + passed_columns(passed)
     # Prompts without answers while a field of sentences goes unread: that field probably holds the answers.
     answers = [c for c, n in unread_text.items() if 2 * n >= len(records)] if FORMAT_KIND[fmt] == "prompt_only" else []
     if answers and not forced:

@@ -20,10 +20,10 @@ Canonical rows are defined in ftlib/rows.py. Accepted inputs, by format name (wh
 Turns (roles, content parts, reasoning, tool calls, weights) are read by ftlib/turns.py; a `developer` turn is the
 system turn. A list in a text cell is read from its JSON, or from Python's repr as pandas' `to_csv` writes it
 (ftlib/cells.py, with a note); text holding anything but turns stays text. A row's `system` field is its first
-turn, or named in a warning when the conversation has a different system turn of its own. Every key of a record
-that a converter does not read and that holds a value is returned as ignored, so the file's report names it;
-images, audio and video are refused by name. A converter raises `RowProblem` with a sentence a non-engineer
-understands; soft problems (the row is kept) come back as warnings.
+turn, or named in a warning when the conversation has a different system turn of its own. A key of a record that no
+converter reads and that holds a value is named as ignored in the file's report; a prompt-only row carries it under
+`columns` instead (GRPO's rewards read them: rows.with_columns). Images, audio and video are refused by name. A
+converter raises `RowProblem` with a sentence a non-engineer understands; soft problems come back as warnings.
 
 Not known here: files (readers.py), voting and the file report (data.py).
 """
@@ -35,6 +35,7 @@ from typing import Any
 
 from ftlib.cells import looks_like_pairs, looks_like_tools, looks_like_turns, looks_written_as_list, python_value
 from ftlib.pairs import is_transcript, parse_transcript, split_common_prefix, split_text_prefix, split_transcripts
+from ftlib.rows import with_columns
 from ftlib.turns import (
     LABEL_WORDS,
     JSONProblem,
@@ -255,13 +256,13 @@ def convert(record: dict, fmt: str) -> Converted:
     if tools:
         row["tools"] = tools
     warnings += row_tool_warnings(row)  # a call or a result whose name or id matches nothing
-    return Converted(row, rec.warnings + warnings, rec.ignored(), rec.notes)
+    row, unread = with_columns(row, record, rec.ignored()) if fmt == "prompt_only" else (row, rec.ignored())
+    return Converted(row, rec.warnings + warnings, unread, rec.notes)
 
 
 def convert_record(record: dict, fmt: str) -> tuple[dict, list[str]]:
     """(canonical row, warnings) for `record` read as `fmt`; raises RowProblem when it cannot be used."""
-    done = convert(record, fmt)
-    return done.row, done.warnings
+    return (done := convert(record, fmt)).row, done.warnings
 
 
 # --- building blocks --------------------------------------------------------------------------------------

@@ -185,6 +185,7 @@ def unfit_methods(kinds: list[str], samples: dict[str, str]) -> dict[str, str]:
 REWARD_KINDS = {
     "regex": "a regular expression",
     "contains": "a piece of text",
+    "contains_column": "the name of a column of the prompts' file (e.g. answer)",
     "length": "{target: N} (a number of words)",
     "not_repeating": "{} (no options)",
     "check": "the name of a shipped sample with a behaviour check (e.g. chat_style)",
@@ -312,10 +313,11 @@ class GRPOSettings:
         when={"method": ("grpo",)},
         default_factory=list,
         hint=f"e.g. {REWARD_EXAMPLE}",
-        help="What GRPO rewards: a list of {regex: PATTERN} (1 if the answer matches), {contains: TEXT}, {length: "
-        "{target: N}} (words; closer is better), {not_repeating: {}} (fewer repeated sentences and word runs), "
-        "{check: SAMPLE} (a shipped sample's check, e.g. chat_style), {model: RUN_ID} (a trained reward model), each "
-        "with an optional weight (default 1).",
+        help="What GRPO rewards: a list of {regex: PATTERN} (1 if the answer matches), {contains: TEXT}, "
+        "{contains_column: COLUMN} (1 if the answer contains the prompt row's value of that column, e.g. answer), "
+        "{length: {target: N}} (words; closer is better), {not_repeating: {}} (fewer repeated sentences and word "
+        "runs), {check: SAMPLE} (a shipped sample's check, e.g. chat_style), {model: RUN_ID} (a trained reward "
+        "model), each with an optional weight (default 1).",
     )
     grpo_group_size: int = setting(
         4,

@@ -72,15 +72,36 @@ def _is_number(text: str) -> bool:
 
 
 def answers_unread(names: list[str], table: bool) -> FieldNotice:
+    """Read as prompts (guessed), while fields of sentences beside them may hold the answers: for GRPO they stay as
+    they are (each row passes them to the reward functions, which check the model's answers against them); mapped to
+    `completion` the rows become conversations to imitate, and GRPO would see the prompt alone."""
     what = "column" if table else "field"
     listed = ", ".join(f"`{n}`" for n in names)
     return FieldNotice(
-        f"read as prompts without answers (prompt_only), but the {what}{'s' if len(names) > 1 else ''} {listed} "
-        f"{'hold' if len(names) > 1 else 'holds'} text that is not read. If it holds the answers, map it to "
-        f"`completion` (the Answer column on the Data page, `--map {names[0]}=completion` in the CLI); if the file "
-        "really has no answers, pick the format 'prompt_only' (--format prompt_only) to say so.",
+        f"read as prompts without answers (prompt_only), and the {what}{'s' if len(names) > 1 else ''} {listed} "
+        f"{'hold' if len(names) > 1 else 'holds'} text beside each prompt. GRPO passes it to its reward functions "
+        f'(`{names[0]}=` to a registered one; built in: {{"contains_column": "{names[0]}"}}), which can check the '
+        "model's answers against it; the format 'prompt_only' (--format prompt_only) says that is meant. To imitate "
+        f"it as the answer instead (SFT, DPO), map it to `completion` (the Answer column on the Data page, "
+        f"`--map {names[0]}=completion` in the CLI): GRPO then sees the prompts alone, and no reward sees it.",
         field=names[0],
     )
+
+
+def passed_columns(passed: Counter) -> list[FieldNotice]:
+    """Notes on the fields a file of prompts carries beside each prompt (`rows.with_columns`), with the number of rows
+    each is in: not part of the prompt, never trained, passed to GRPO's reward functions under their own names."""
+    return [
+        FieldNotice(
+            f"`{name}` in {plural(n, 'row')} is not part of the prompt: GRPO passes it to the reward functions, as "
+            f'`{name}=` to a registered function (as TRL passes a dataset\'s columns); {{"contains_column": '
+            f'"{name}"}} rewards an answer that contains it.',
+            field=name,
+            rows=n,
+            note=True,
+        )
+        for name, n in passed.most_common()
+    ]
 
 
 def looks_like(record: dict) -> str | None:

@@ -219,7 +219,10 @@ class RewardedAnswers:
     @property
     def moved(self) -> int:
         """+1 when the tuned answer scores higher, -1 lower, 0 the same (a reward model's batches differ in the last
-        float digits, so the same answer may score 1e-8 apart: that is the same)."""
+        float digits, so the same answer may score 1e-8 apart: that is the same) or not comparable (a total that is
+        not a finite number moved neither way)."""
+        if not (math.isfinite(self.tuned_reward) and math.isfinite(self.base_reward)):
+            return 0
         if math.isclose(self.tuned_reward, self.base_reward, rel_tol=1e-6, abs_tol=1e-6):
             return 0
         return 1 if self.tuned_reward > self.base_reward else -1
@@ -278,7 +281,8 @@ def evaluate_answers(
     cancel: Callable[[], bool] | None = None,
 ) -> RewardResult:
     """The base and the tuned model `tuned` of `model_set` answer each held-out row's prompt greedily; `rewards`
-    (`ftlib.rewards.build_rewards`, a GRPO run's) score both answers. Rows of any kind GRPO takes; a prompt the max
+    (`ftlib.rewards.build_rewards`, a GRPO run's) score both answers, given each prompt row's tools and other fields
+    (its `columns`: a reference answer a reward compares with). Rows of any kind GRPO takes; a prompt the max
     length cuts (training leaves it out) and a row without a prompt are skipped with the reason."""
     from ftlib.alignment import prompt_row
     from ftlib.modelset import generate_with_set
@@ -303,8 +307,8 @@ def evaluate_answers(
             if not as_turns(prompt.get("prompt"), "user"):
                 raise EvalError("The row has no prompt before its answer.")
             # Only the prompt: GRPO's model writes the answer (encoded as its training prompts were).
-            enc = encode_row({"prompt": prompt["prompt"], "tools": prompt.get("tools")}, tokenizer, template,
-                             max_length=max_length)  # fmt: skip
+            only = {k: prompt.get(k) for k in ("prompt", "tools", "columns")}  # columns: what rewards compare with
+            enc = encode_row(only, tokenizer, template, max_length=max_length)
             if enc.truncated:
                 raise EvalError(f"The prompt is longer than the max length ({max_length} tokens): training leaves it "
                                 "out, since it would be answered mid-sentence.")  # fmt: skip
@@ -326,7 +330,9 @@ def evaluate_answers(
         # TRL's rewards see the answer text without special tokens, as its decoding gives it.
         answers = [tokenizer.decode(r.ids, skip_special_tokens=True) for r in results]
         turns = [e.messages for _, e in chunk for _ in (0, 1)]
-        table = score_completions(rewards, turns, answers, [e.tools or None for _, e in chunk for _ in (0, 1)])
+        tools = [e.tools or None for _, e in chunk for _ in (0, 1)]
+        columns = [e.columns or None for _, e in chunk for _ in (0, 1)]  # a prompt row's other fields (its answer)
+        table = score_completions(rewards, turns, answers, tools, columns)
         for j, (i, enc) in enumerate(chunk):
             b, t = 2 * j, 2 * j + 1
             out.append(

@@ -7,6 +7,8 @@ give them (Shao et al. 2024, DeepSeekMath). Not known here: drawing the table (u
 
 from __future__ import annotations
 
+import json
+
 from ftlib.alignment import BatchedRollout, prompt_text, training_rows
 from ftlib.jobs import BackgroundJob
 
@@ -17,9 +19,10 @@ def preview_rewards(model, tokenizer, config, rows: list[dict], prompts: int = 3
     reward's score of each, the weighted total and the advantage GRPO would give it (> 0 = made more likely), and
     under `messages` the whole prompt's turns (its system message included).
 
-    Rows of any kind GRPO takes; the same table as the live one (`completion_rows`), and under `tools` the row's
-    tool schemas where it has any (the prompt is rendered and scored with them). RewardError / ConfigError when a
-    reward cannot be used.
+    Rows of any kind GRPO takes; the same table as the live one (`completion_rows`), under `tools` the row's tool
+    schemas where it has any (the prompt is rendered and scored with them), under `columns` its other fields where it
+    has any (the rewards get them: `rows.with_columns`). RewardError / ConfigError when a reward cannot be used, or
+    gives an answer anything but a finite number (a registered function that raises or returns None or NaN).
     """
     from ftlib import sampling
     from ftlib.rewards import build_rewards, group_advantages, score_completions
@@ -41,7 +44,8 @@ def preview_rewards(model, tokenizer, config, rows: list[dict], prompts: int = 3
     answers = [tokenizer.decode(r.ids, skip_special_tokens=True) for r in results]
     turns = [e.messages for e in encoded for _ in range(group)]
     tools = [e.tools or None for e in encoded for _ in range(group)]
-    table = score_completions(rewards, turns, answers, tools)
+    columns = [e.columns or None for e in encoded for _ in range(group)]
+    table = score_completions(rewards, turns, answers, tools, columns)
     advantages = group_advantages(table.totals, group)
     out = []
     for i, answer in enumerate(answers):
@@ -49,14 +53,17 @@ def preview_rewards(model, tokenizer, config, rows: list[dict], prompts: int = 3
         row.update({r.name: table.scores[r.name][i] for r in rewards})
         # The whole prompt (a system message included) beside its last turn: what the rewards' scores depend on.
         row.update({"total": table.totals[i], "advantage": advantages[i], "messages": turns[i]})
-        out.append({**row, "tools": tools[i]} if tools[i] else row)
+        extra = {"tools": tools[i], "columns": columns[i]}  # the rewards see these too; shown beside the prompt
+        out.append({**row, **{k: v for k, v in extra.items() if v}})
     return out
 
 
 def preview_prompt(row: dict) -> str:
-    """Which prompt a preview row answers, as one string: its whole turns and its tools (rows of two prompts that
-    share a last turn, or differ only in their tools, are two prompts); its last turn where a row has no turns."""
-    return prompt_text(row.get("messages") or [{"role": "user", "content": row["prompt"]}], row.get("tools"))
+    """Which prompt a preview row answers, as one string: its whole turns, its tools and its columns (rows of two
+    prompts that share a last turn, or differ only in their tools or their columns, are two prompts); its last turn
+    where a row has no turns."""
+    text = prompt_text(row.get("messages") or [{"role": "user", "content": row["prompt"]}], row.get("tools"))
+    return text + json.dumps(row["columns"], sort_keys=True) if row.get("columns") else text
 
 
 def flat_prompts(rows: list[dict]) -> tuple[int, int]:

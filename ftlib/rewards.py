@@ -9,6 +9,7 @@ Every reward maps one completion (the answer text) to a number; a run's total is
 
     regex          1 if the pattern matches anywhere (`re.search`; anchor with ^ for "starts with"), else 0
     contains       1 if the text occurs (case-sensitive), else 0
+    contains_column  1 if the value of the prompt row's column (e.g. GSM8K's `answer`) occurs in the answer, else 0
     length         1 - |words - target| / target, floored at 0: closer to `target` words is better
     not_repeating  distinct / total sentences (line by line) and three-word runs, the lower: 1 = nothing repeated
     check          a shipped sample's behaviour check (ftlib.demo_data), 1 or 0: e.g. chat_style ("opens with Ahoy!")
@@ -16,11 +17,13 @@ Every reward maps one completion (the answer text) to a number; a run's total is
     function       a Python function the server's operator registered (see below)
 
 No code from a browser is ever run. An operator may register functions in a YAML/JSON file named by the
-environment variable FTLIB_REWARD_FUNCTIONS (unset = off): `{name: "package.module:function"}` or
-`{name: "/path/file.py:function"}`. They are trusted code, imported into the training process and called as
-`function(prompt=[turns...], completion="text") -> float`; anyone who can start a run can use them by name. A
-function that also takes `tools` (a parameter so named, or `**kwargs`) gets the row's tool schemas (None when it has
-none), as TRL passes a dataset's columns to its reward functions.
+environment variable FTLIB_REWARD_FUNCTIONS (unset = off); they are trusted code, called once per answer as
+`function(prompt=[turns...], completion="text") -> float`, given the row's `tools` and its columns (a file of
+prompts' other fields: `answer=`...) where they take them, as TRL passes a dataset's columns; anyone who can start a
+run can use them by name (ftlib/reward_functions.py: loading them, and refusing what they cannot be or return).
+
+Every reward's scores are checked: one finite number per answer, or a RewardError naming the reward and the value
+(`score_completions`, and GRPO's reward functions in alignment.py), so NaN never reaches an advantage or a file.
 
 Every reward of a row with `tools` sees them: a reward model scores the conversation rendered with them, as it was
 trained on it (`RewardModel.encode`).
@@ -30,36 +33,30 @@ Not known here: how GRPO calls them (alignment.py), the config's shape checks (m
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
-import inspect
 import json
-import os
+import math
 import re
-import statistics
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
-from ftlib.errors import UserError, plural
+from ftlib.errors import UserError, numbered, plural
 from ftlib.methods import check_rewards, coerce_rewards, looks_like_code, reward_kind
+from ftlib.reward_functions import (
+    REGISTER_HOW,
+    REGISTRY_ENV,
+    RewardError,
+    asked,
+    checked_score,
+    registered,
+    registered_functions,
+    takes_tools,
+)
 
-REGISTRY_ENV = "FTLIB_REWARD_FUNCTIONS"
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 _WORDS = re.compile(r"\S+")
 
 
-class RewardError(UserError):
-    """A reward cannot be used: an unknown sample or function, a run that is not a finished reward model."""
-
-
-# How a Python reward comes to exist: said wherever code or an unknown function name is refused.
-REGISTER_HOW = (
-    "Python code is never taken from the rewards themselves: the server's operator registers a function by naming "
-    f'it in the file {REGISTRY_ENV} points to (README, "Rewards for GRPO"), and the rewards then name it as '
-    '{"function": "NAME"}. Until then, use a built-in reward such as {"regex": "^Ahoy"}.'
-)
 CODE_IS_NOT_RUN = (
     'The Rewards box takes declarations such as [{"regex": "^Ahoy"}, {"not_repeating": {}}], not Python: '
     "code typed here is never run. To reward with a Python function of your own, the server's operator registers "
@@ -179,8 +176,9 @@ def repeats_itself(text: str) -> bool:
 
 @dataclass
 class Reward:
-    """One reward of a run: `score(prompts, completions, tools=None)` -> one number per completion; `tools`, when
-    given, holds each completion's row's tool schemas (None for a row without)."""
+    """One reward of a run: `score(prompts, completions, tools=None, columns=None)` -> one number per completion;
+    `tools`, when given, holds each completion's row's tool schemas (None for a row without), `columns` its row's
+    other fields ({name: value}, `rows.with_columns`; None for a row without)."""
 
     name: str  # unique in the run; metrics are `reward_<name>` (and `reward_<name>_std`)
     label: str  # for people: 'regex "^Ahoy"'
@@ -188,9 +186,39 @@ class Reward:
     spec: dict
     score: Callable[..., list[float]] = field(repr=False)
 
+    def scores(self, prompts, completions, tools=None, columns=None) -> list[float]:
+        """`score`, checked: one finite number per completion, else a RewardError naming this reward and the value
+        (a reward model's NaN, a registered function's None; TRL would take either as "no reward")."""
+        values = list(self.score(prompts, completions, tools=tools, columns=columns))
+        if len(values) != len(completions):
+            raise RewardError(f"The reward {self.label} gave {len(values)} scores for {len(completions)} answers.")
+        return [checked_score(v, f"The reward {self.label}", p) for v, p in zip(values, prompts, strict=True)]
+
 
 def _per_text(function: Callable[[str], float]):
-    return lambda prompts, completions, tools=None: [float(function(text)) for text in completions]
+    return lambda prompts, completions, tools=None, columns=None: [float(function(text)) for text in completions]
+
+
+def _column_contains(column: str):
+    """`contains_column`: 1.0 when the answer holds the value of its row's `column` (as text, stripped), else 0.0;
+    RewardError for a row without that column."""
+
+    def score(prompts, completions, tools=None, columns=None) -> list[float]:
+        columns = list(columns) if columns is not None else [None] * len(completions)
+        out = []
+        for prompt, text, given in zip(prompts, completions, columns, strict=True):
+            value = (given or {}).get(column)
+            if value is None or not str(value).strip():
+                has = f"its columns: {', '.join(given)}" if given else "it has none beside the prompt"
+                raise RewardError(
+                    f"`contains_column` names the column {column!r}, which the prompt {asked(prompt)} does not have "
+                    f"({has}). A file of prompts carries its other fields to the rewards, e.g. "
+                    f'{{"prompt": "What is 2+2?", "{column}": "4"}}.'
+                )
+            out.append(contains_score(str(value).strip(), text))
+        return out
+
+    return score
 
 
 def _sample_check(name: str):
@@ -203,68 +231,6 @@ def _sample_check(name: str):
             f"`check` names {name!r}, which is not a shipped sample with a check; use one of: {checkable}."
         )
     return lambda text: 1.0 if check(name, text) else 0.0
-
-
-def registered_functions() -> dict[str, str]:
-    """The operator's reward functions: name -> "module:function" or "file.py:function" ({} when none)."""
-    path = os.environ.get(REGISTRY_ENV, "").strip()
-    if not path:
-        return {}
-    file = Path(path).expanduser()
-    try:
-        text = file.read_text(encoding="utf-8")
-        import yaml
-
-        data = yaml.safe_load(text) if file.suffix.lower() in (".yaml", ".yml") else json.loads(text)
-    except Exception as exc:  # unreadable or unparsable: the operator's file, said once, plainly
-        raise RewardError(f"The reward-function registry {file} ({REGISTRY_ENV}) cannot be read: {exc}") from exc
-    if not isinstance(data, dict) or not all(isinstance(v, str) and ":" in v for v in data.values()):
-        raise RewardError(f"{file} ({REGISTRY_ENV}) must map names to 'module:function' or 'file.py:function'.")
-    return {str(k): v for k, v in data.items()}
-
-
-def takes_tools(function) -> bool:
-    """Whether a registered reward function accepts `tools=` (a parameter so named, or `**kwargs`). One written as
-    `function(prompt, completion)` is called as it always was.
-
-    >>> takes_tools(lambda prompt, completion: 1.0), takes_tools(lambda prompt, completion, tools=None: 1.0)
-    (False, True)
-    """
-    try:
-        parameters = inspect.signature(function).parameters.values()
-    except (TypeError, ValueError):  # a builtin or C function without a readable signature
-        return False
-    return any(p.name == "tools" or p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters)
-
-
-def _registered(name: str):
-    functions = registered_functions()
-    if name not in functions:
-        where = f"registered: {', '.join(functions)}" if functions else f"none are registered: {REGISTRY_ENV} unset"
-        raise RewardError(
-            f"`function` names {name!r}, which is not a reward function the server's operator registered ({where}). "
-            f"{REGISTER_HOW}"
-        )
-    target, _, attribute = functions[name].rpartition(":")
-    if target.endswith(".py"):
-        spec = importlib.util.spec_from_file_location(f"ftlib_reward_{name}", target)
-        if spec is None or spec.loader is None:
-            raise RewardError(f"Cannot load the registered reward file {target}.")
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)  # trusted: the operator wrote it into the server's config
-    else:
-        module = importlib.import_module(target)
-    function = getattr(module, attribute)
-    with_tools = takes_tools(function)
-
-    def score(prompts, completions, tools=None) -> list[float]:
-        tools = list(tools) if tools is not None else [None] * len(completions)
-        return [
-            float(function(prompt=p, completion=c, **({"tools": t} if with_tools else {})))
-            for p, c, t in zip(prompts, completions, tools, strict=True)
-        ]
-
-    return score
 
 
 def _label(spec: dict) -> str:
@@ -285,6 +251,8 @@ def build_rewards(specs: list[dict], device: str = "cpu", load_models: bool = Tr
                 score = _per_text(lambda text, pattern=value: regex_score(pattern, text))
             elif kind == "contains":
                 score = _per_text(lambda text, needle=value: contains_score(needle, text))
+            elif kind == "contains_column":
+                score = _column_contains(value)
             elif kind == "length":
                 score = _per_text(lambda text, target=float(value["target"]): length_score(target, text))
             elif kind == "not_repeating":
@@ -292,7 +260,7 @@ def build_rewards(specs: list[dict], device: str = "cpu", load_models: bool = Tr
             elif kind == "check":
                 score = _per_text(_sample_check(value))
             elif kind == "function":
-                score = _registered(value)
+                score = registered(value)
             else:
                 check_reward_run(value)
                 score = load_reward_model(value, device).score_many if load_models else None
@@ -315,6 +283,22 @@ def problems(specs: list[dict]) -> list[str]:
     return []
 
 
+def check_columns(rewards: list[Reward], columns: Sequence[dict | None], what: str = "training prompt") -> None:
+    """RewardError before training when a reward reads a column (`contains_column`) that some of the rows (each
+    row's `columns`, rows.with_columns) lack: it would stop the run at the first such row."""
+    for reward in rewards:
+        column = reward.spec.get("contains_column")
+        lacking = [n for n, given in enumerate(columns, start=1) if column is not None and column not in (given or {})]
+        if lacking:
+            has = sorted({k for given in columns for k in (given or {})})
+            raise RewardError(
+                f"The reward {reward.label} reads the column {column!r}, which {numbered(what, lacking)} "
+                f"{'does' if len(lacking) == 1 else 'do'} not have (the rows' columns: {', '.join(has) or 'none'}). "
+                "Name a column every prompt has, or read the file as prompt_only (--format prompt_only), whose rows "
+                "carry their other fields."
+            )
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # Scoring many completions, and what GRPO makes of the scores
 # ---------------------------------------------------------------------------------------------------------------
@@ -333,10 +317,13 @@ def score_completions(
     prompts: Sequence[list[dict]],
     completions: Sequence[str],
     tools: Sequence[list | None] | None = None,
+    columns: Sequence[dict | None] | None = None,
 ) -> ScoreTable:
     """Every reward on every (prompt, completion); totals = sum of weight x score, as TRL's GRPO sums them.
-    `tools`: each completion's row's tool schemas (None for one without; None altogether: no row has any)."""
-    scores = {r.name: [float(x) for x in r.score(prompts, completions, tools=tools)] for r in rewards}
+    `tools`: each completion's row's tool schemas (None for one without; None altogether: no row has any);
+    `columns`: each completion's row's other fields (`rows.with_columns`), likewise. RewardError when a reward
+    gives anything but one finite number per completion (`Reward.scores`)."""
+    scores = {r.name: r.scores(prompts, completions, tools=tools, columns=columns) for r in rewards}
     totals = [sum(r.weight * scores[r.name][i] for r in rewards) for i in range(len(completions))]
     return ScoreTable(scores, totals)
 
@@ -351,11 +338,15 @@ def group_advantages(totals: Sequence[float], group_size: int, scale: bool = Tru
     """
     if len(totals) % group_size:
         raise RewardError(f"{plural(len(totals), 'completion')} do not split into groups of {group_size}.")
+    if not all(math.isfinite(x) for x in totals):
+        bad = next(x for x in totals if not math.isfinite(x))
+        raise RewardError(f"An answer's total reward is {bad!r}: the rewards must sum to a finite number.")
     out = []
     for start in range(0, len(totals), group_size):
-        group = list(totals[start : start + group_size])
-        mean = statistics.fmean(group)
-        std = statistics.stdev(group) if len(group) > 1 else 0.0  # unbiased, like torch.std
+        group = [float(x) for x in totals[start : start + group_size]]
+        mean = math.fsum(group) / len(group)
+        # unbiased, like torch.std
+        std = math.sqrt(math.fsum((x - mean) ** 2 for x in group) / (len(group) - 1)) if len(group) > 1 else 0.0
         out += [(x - mean) / (std + 1e-4) if scale else x - mean for x in group]
     return out
 
@@ -455,9 +446,10 @@ class RewardModel:
         prompts: Sequence[list[dict]],
         completions: Sequence[str],
         tools: Sequence[list | None] | None = None,
+        columns: Sequence[dict | None] | None = None,
     ) -> list[float]:
         """One score per (prompt, completion), each with its row's tool schemas in `tools` (None: none): GRPO's
-        reward."""
+        reward. `columns` (the rows' other fields) are not scored: the model reads the conversation."""
         tools = list(tools) if tools is not None else [None] * len(completions)
         triples = zip(prompts, completions, tools, strict=True)
         return self.score_ids([self.encode(p, c, t) for p, c, t in triples])
@@ -513,7 +505,9 @@ __all__ = [
     "CODE_IS_NOT_RUN",
     "REGISTER_HOW",
     "build_rewards",
+    "check_columns",
     "check_reward_run",
+    "checked_score",
     "contains_score",
     "group_advantages",
     "length_score",

@@ -10,7 +10,9 @@ fork"); nothing downstream of `ftlib.data` looks at a file's own field names.
     text          {"text": str}                                                          SFT (every token)
     prompt_only   {"prompt": [turn, ...]}                                                 GRPO
 
-Preference, unpaired and prompt-only rows may carry `tools` too. A turn is
+Preference, unpaired and prompt-only rows may carry `tools` too. A prompt-only row carries the file's other fields
+of its record (a GSM8K-style `answer`, a `solution`, an id) under `columns`, {name: value}: GRPO passes them to its
+reward functions as keyword arguments, as TRL passes a dataset's columns (`with_columns`). A turn is
 `{"role": "system" | "user" | "assistant" | "tool", "content": str}` plus, where they apply:
 
     "reasoning": str            assistant: the model's thinking before its answer (from `reasoning_content`,
@@ -29,6 +31,8 @@ Not known here: reading files (data.py, formats.py), rendering (templates.py), l
 """
 
 from __future__ import annotations
+
+import json
 
 from ftlib.errors import UserError
 
@@ -87,6 +91,22 @@ def as_turns(value, role: str = "assistant") -> list[dict]:
     return list(value or [])
 
 
+# Where a prompt-only row keeps its record's other fields (GRPO's rewards read them; nothing is trained on them).
+COLUMNS = "columns"
+
+
+def with_columns(row: dict, record: dict, unread: list[str]) -> tuple[dict, list[str]]:
+    """A prompt-only `row` with the top-level fields of its `record` that nothing read (`unread`) under `columns`,
+    and what stays unread (keys inside turns, `field[].key`).
+
+    >>> with_columns({"prompt": []}, {"prompt": "2+2?", "answer": "4"}, ["answer", "prompt[].id"])
+    ({'prompt': [], 'columns': {'answer': '4'}}, ['prompt[].id'])
+    """
+    # As JSON holds them (a Parquet date becomes its text): the row is saved with its split and read back as is.
+    carried = {k: json.loads(json.dumps(record[k], default=str)) for k in unread if k in record}
+    return ({**row, COLUMNS: carried} if carried else row), [k for k in unread if k not in carried]
+
+
 def conversation(row: dict) -> list[dict]:
     """The conversation a row shows and trains on, as one list of turns.
 
@@ -106,6 +126,7 @@ def conversation(row: dict) -> list[dict]:
 
 
 __all__ = [
+    "COLUMNS",
     "IGNORE_INDEX",
     "KIND_HELP",
     "ROW_KINDS",
@@ -114,4 +135,5 @@ __all__ = [
     "conversation",
     "is_preference",
     "row_kind",
+    "with_columns",
 ]

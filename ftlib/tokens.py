@@ -91,6 +91,7 @@ class Encoded:
     segments: list[Segment] = field(default_factory=list, repr=False)
     messages: list[dict] = field(default_factory=list, repr=False)  # the canonical turns encoded ([] for text)
     tools: list | None = field(default=None, repr=False)
+    columns: dict = field(default_factory=dict, repr=False)  # a prompt-only row's other fields (GRPO's rewards)
     kind: str = "sft"  # the row kind (rows.ROW_KINDS)
     label: bool | None = None  # unpaired rows: good (True) or bad (False)
     template: str = ""
@@ -508,8 +509,9 @@ def _cut_turns(seg_of, trained, segments, messages, keep) -> list[dict]:
     return [dict(e, fully_cut=e["kept"] == 0) for _, e in sorted(stats.items()) if e["cut"]]
 
 
-def _assemble(encoded: list[Encoded], prompt, template: ChatTemplate) -> Encoded | PreferenceEncoded:
+def _assemble(encoded: list[Encoded], prompt, template: ChatTemplate, row: dict) -> Encoded | PreferenceEncoded:
     if prompt is None:
+        encoded[0].columns = dict(row.get("columns") or {})
         return encoded[0]
     tools = encoded[0].tools
     prompt_text = render(template, prompt, add_generation_prompt=True, tools=tools) if prompt else ""
@@ -529,7 +531,7 @@ def encode_row(
     template = _resolve_template(template, tokenizer)
     prepared, prompt = _prepare_row(row, template, policy, tokenizer)
     encoded = [_finish(p, *_tokenize(tokenizer, p.text), tokenizer, template, max_length) for p in prepared]
-    return _assemble(encoded, prompt, template)
+    return _assemble(encoded, prompt, template, row)
 
 
 def encode_rows(
@@ -545,7 +547,7 @@ def encode_rows(
     layout, prepared = [], []
     for row in rows:
         sequences, prompt = _prepare_row(row, template, policy, tokenizer)
-        layout.append((len(sequences), prompt))
+        layout.append((len(sequences), prompt, row))
         prepared += sequences
     tokenized = _tokenize_many(tokenizer, [p.text for p in prepared])
     encoded = [
@@ -553,8 +555,8 @@ def encode_rows(
         for p, (ids, offs) in zip(prepared, tokenized, strict=True)
     ]
     out, at = [], 0
-    for count, prompt in layout:
-        out.append(_assemble(encoded[at : at + count], prompt, template))
+    for count, prompt, row in layout:
+        out.append(_assemble(encoded[at : at + count], prompt, template, row))
         at += count
     return out
 

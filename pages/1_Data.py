@@ -230,9 +230,10 @@ def ask_for_other_half(pair: tuple[str, str], shown: str) -> None:
 def ask_for_answer_column(candidates: list[str], shown: str) -> None:
     listed = " or ".join(f"`{c}`" for c in candidates)
     st.info(
-        f"**{shown}** has a question column but no **Answer column** yet, and {listed} holds text nothing reads. "
-        f"Which column holds the answer the model should learn? Choose it as the **Answer column** above. (A file of "
-        f"prompts without answers, for online RL: set **Format** to {format_label('prompt_only')}.)"
+        f"**{shown}** has a question column but no **Answer column** yet, and {listed} holds text beside it. "
+        f"Which column holds the answer the model should learn? Choose it as the **Answer column** above. (Prompts "
+        f"for GRPO, which writes its own answers: set **Format** to {format_label('prompt_only')}; the other columns "
+        "then go with each prompt to the reward functions, which can check the answers against them.)"
     )
 
 

@@ -383,12 +383,17 @@ TICKETS = (
 
 def test_prompts_read_while_a_column_of_sentences_goes_unread_name_it_as_the_answers():
     """Walk 2, 3: read as prompts only, the table's `resolution` column (sentences, unlike the tags and ids) is
-    named first, with how to map it; said only when the format was guessed, not when prompts only was chosen."""
+    named first, with how to map it; said only when the format was guessed, not when prompts only was chosen. The
+    other columns go with each prompt to GRPO's reward functions (a note each), not ignored."""
     guessed = load_bytes(TICKETS, "tickets.csv")
     assert (guessed.format, guessed.unread_answers) == ("prompt_only", ["resolution"])
     first = guessed.notices[0]
     assert first.field == "resolution" and "`--map resolution=completion`" in first.message
-    assert [n.field for n in guessed.notices[1:]] == ["resolution", "category", "ticket"]  # each ignored field
+    assert [n.field for n in guessed.notices[1:]] == ["resolution", "category", "ticket"]  # each passed on
+    assert all(n.note and "GRPO passes it to the reward functions" in n.message for n in guessed.notices[1:])
+    assert guessed.rows[1]["columns"] == {"resolution": "Under Billing > History.", "category": "billing"} | {
+        "ticket": "T-1002"
+    }
     chosen = load_bytes(TICKETS, "tickets.csv", fmt="prompt_only")
     assert chosen.unread_answers == ["resolution"] and [n.field for n in chosen.notices] == [
         "resolution",

@@ -19,7 +19,7 @@ from tests.test_pages_train import PREF_ROWS, headline, page
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 PROMPT_ROWS = [
     {"prompt": [{"role": "system", "content": "Be a pirate."}, {"role": "user", "content": f"What is {i}?"}]}
-    for i in range(8)
+    for i in range(10)
 ]
 
 
@@ -52,7 +52,7 @@ def test_a_preference_split_offers_dpo_a_reward_model_and_kto_and_says_why_not_g
 
 
 def _grpo_page(tiny_model_dir) -> AppTest:
-    workspace.save_split("pirate", PROMPT_ROWS[:6], PROMPT_ROWS[6:])
+    workspace.save_split("pirate", PROMPT_ROWS[:8], PROMPT_ROWS[8:])
     at = page(tiny_model_dir)
     assert not at.exception
     method = at.radio(key="train_method")

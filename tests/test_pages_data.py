@@ -523,7 +523,11 @@ def test_a_table_read_as_prompts_with_an_unread_column_of_sentences_asks_for_the
     # Prompts only, said on purpose: read as such.
     at.selectbox(key="data_pair_answer").set_value("(none)").run()
     at.selectbox(key="data_format").set_value("prompt_only").run()
-    assert not at.info and {m.label: m.value for m in at.metric}["Format"] == "prompts only"
+    assert {m.label: m.value for m in at.metric}["Format"] == "prompts only"
+    # No question asked any more; the other columns go with each prompt to GRPO's rewards, each said in a note.
+    infos = [i.value for i in at.info]
+    assert not any("Answer column" in i for i in infos), infos
+    assert all("GRPO passes it to the reward functions" in i for i in infos) and len(infos) == 3, infos
 
 
 def test_a_query_reply_table_is_read_as_questions_and_answers(tmp_path):

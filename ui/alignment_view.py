@@ -31,6 +31,11 @@ POLL_SECONDS = 1.0
 REWARD_EXAMPLES = [
     ('{"regex": "^Ahoy"}', "1 when the answer matches the pattern (here: starts with Ahoy), else 0"),
     ('{"contains": "because"}', "1 when the text occurs in the answer (case-sensitive), else 0"),
+    (
+        '{"contains_column": "answer"}',
+        "1 when the answer contains the prompt row's value of that column (a file of prompts with, e.g., an "
+        "`answer` column: GSM8K), else 0",
+    ),
     ('{"length": {"target": 40}}', "closer to 40 words is better: 1 at 40, 0 at 0 or 80 and beyond"),
     (
         '{"not_repeating": {}}',
@@ -130,13 +135,16 @@ def preview_table(rows: list[dict]) -> None:
                     st.markdown(f"**{turn.get('role', '?')}**: {turn.get('content', '')}")
                 if tools:
                     st.markdown(f"**tools**: {', '.join(_tool_name(t) for t in tools)}")
+        if members[0].get("columns"):  # the row's other fields: the rewards get them (e.g. the right answer)
+            given = "; ".join(f"`{k}` = {json.dumps(v, ensure_ascii=False)}" for k, v in members[0]["columns"].items())
+            st.caption(f"Given to the rewards beside the prompt: {given}")
         shown = [
             {
                 "answer": r["answer"],
                 **{
                     k: v if v is None else round(float(v), 3)
                     for k, v in r.items()
-                    if k not in ("prompt", "answer", "messages", "tools")
+                    if k not in ("prompt", "answer", "messages", "tools", "columns")
                 },
             }
             for r in members

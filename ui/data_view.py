@@ -95,6 +95,9 @@ def show_row(row: dict, where: str, raw: bool) -> None:
         elif kind == "prompt_only":
             show_turns(as_turns(row["prompt"], "user"))
             st.caption("A prompt without an answer: the model writes answers itself (online RL).")
+            if row.get("columns"):  # rows.with_columns: not trained, passed to GRPO's reward functions
+                given = "; ".join(f"`{k}` = {json.dumps(v, ensure_ascii=False)}" for k, v in row["columns"].items())
+                st.caption(f"Given to GRPO's reward functions beside the prompt: {given}")
         elif kind == "preference":
             show_turns(as_turns(row["prompt"], "user"))
             good, bad = st.columns(2)

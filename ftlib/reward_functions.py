@@ -1,0 +1,211 @@
+"""GRPO's operator-registered reward functions: the registry, loading a function, calling it safely.
+
+    registered_functions()                  # {"correct": "/srv/rewards.py:correct"} from FTLIB_REWARD_FUNCTIONS
+    score = registered("correct")           # RewardError now when the file, module or function cannot be loaded
+    score(prompts, completions, tools, columns)   # one finite number per answer, or a RewardError naming the value
+
+An operator registers functions in a YAML/JSON file named by the environment variable FTLIB_REWARD_FUNCTIONS (unset =
+off): `{name: "package.module:function"}` or `{name: "/path/file.py:function"}`. They are trusted code, imported into
+the training process and called once per answer as `function(prompt=[turns...], completion="text", **taken)`, where
+`taken` holds what the function accepts (a parameter so named, or any with `**kwargs`) of the answer's row: `tools`
+(its tool schemas, None when it has none) and its columns (a file of prompts' other fields, rows.with_columns:
+`answer=`, `solution=`...), as TRL passes a dataset's columns to its reward functions.
+
+Nothing the operator's code does escapes as a traceback: a file, module or function that cannot be loaded (a typo
+in the name, a syntax error, a missing module) is a RewardError before launch, naming the reward, its file and what
+is wrong; a call that raises, or returns None, NaN, infinity or text, is a RewardError naming the function and the
+value (the preview, the run and the evaluation stop with it: TRL would read None or NaN as "no reward" and train on
+nothing).
+
+Not known here: the built-in rewards and how a run's rewards are built and scored (rewards.py).
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import inspect
+import json
+import math
+import os
+from pathlib import Path
+
+from ftlib.errors import UserError
+
+REGISTRY_ENV = "FTLIB_REWARD_FUNCTIONS"
+
+
+class RewardError(UserError):
+    """A reward cannot be used: an unknown sample or function, a run that is not a finished reward model."""
+
+
+# How a Python reward comes to exist: said wherever code or an unknown function name is refused.
+REGISTER_HOW = (
+    "Python code is never taken from the rewards themselves: the server's operator registers a function by naming "
+    f'it in the file {REGISTRY_ENV} points to (README, "Rewards for GRPO"), and the rewards then name it as '
+    '{"function": "NAME"}. Until then, use a built-in reward such as {"regex": "^Ahoy"}.'
+)
+
+
+def asked(prompt) -> str:
+    """A prompt's last turn, short, to say which answer a message is about."""
+    turns = prompt if isinstance(prompt, list) else [{"content": prompt}]
+    last = str(turns[-1].get("content", "")) if turns and isinstance(turns[-1], dict) else ""
+    return repr(last if len(last) <= 60 else last[:57] + "...")
+
+
+def checked_score(value, who: str, prompt=None) -> float:
+    """`value` as a float when it is one finite number; RewardError naming `who` (a reward) and the value otherwise
+    (None, NaN, infinity, text, a list): GRPO's advantages need a number per answer, and TRL would read None as NaN
+    and learn nothing from it.
+
+    >>> checked_score(1, "x"), checked_score(True, "x")
+    (1.0, 1.0)
+    """
+    number = None
+    if not isinstance(value, str | bytes):
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            pass
+    if number is None or not math.isfinite(number):
+        about = f" for an answer to {asked(prompt)}" if prompt is not None else ""
+        raise RewardError(
+            f"{who} returned {value!r}{about}: a reward must be one finite number per answer (return 0.0 for an "
+            "answer that earns nothing)."
+        )
+    return number
+
+
+def registered_functions() -> dict[str, str]:
+    """The operator's reward functions: name -> "module:function" or "file.py:function" ({} when none)."""
+    path = os.environ.get(REGISTRY_ENV, "").strip()
+    if not path:
+        return {}
+    file = Path(path).expanduser()
+    try:
+        text = file.read_text(encoding="utf-8")
+        import yaml
+
+        data = yaml.safe_load(text) if file.suffix.lower() in (".yaml", ".yml") else json.loads(text)
+    except Exception as exc:  # unreadable or unparsable: the operator's file, said once, plainly
+        raise RewardError(f"The reward-function registry {file} ({REGISTRY_ENV}) cannot be read: {exc}") from exc
+    if not isinstance(data, dict) or not all(isinstance(v, str) and ":" in v for v in data.values()):
+        raise RewardError(f"{file} ({REGISTRY_ENV}) must map names to 'module:function' or 'file.py:function'.")
+    return {str(k): v for k, v in data.items()}
+
+
+def _accepts(function) -> tuple[set[str], bool]:
+    """The keyword arguments a function names, and whether it takes `**kwargs` (nothing known: ({}, False))."""
+    try:
+        parameters = inspect.signature(function).parameters.values()
+    except (TypeError, ValueError):  # a builtin or C function without a readable signature
+        return set(), False
+    return {p.name for p in parameters}, any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters)
+
+
+def takes_tools(function) -> bool:
+    """Whether a registered reward function accepts `tools=` (a parameter so named, or `**kwargs`). One written as
+    `function(prompt, completion)` is called as it always was.
+
+    >>> takes_tools(lambda prompt, completion: 1.0), takes_tools(lambda prompt, completion, tools=None: 1.0)
+    (False, True)
+    """
+    names, takes_all = _accepts(function)
+    return takes_all or "tools" in names
+
+
+def _load_registered(name: str, target: str):
+    """The function `target` ("module:function" or "file.py:function") names; RewardError saying what is wrong: no
+    such file, module or function, a syntax error (with its line), an error while its module is imported."""
+    where, _, attribute = target.rpartition(":")
+    said = f"The registered reward function {name!r} ({target})"
+    if where.endswith(".py") and not Path(where).expanduser().is_file():
+        raise RewardError(f"{said} cannot be loaded: there is no file {where}.")
+    try:
+        if where.endswith(".py"):
+            spec = importlib.util.spec_from_file_location(f"ftlib_reward_{name}", Path(where).expanduser())
+            module = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(module)  # trusted: the operator wrote it into the server's config
+        else:
+            module = importlib.import_module(where)
+    except SyntaxError as exc:
+        raise RewardError(
+            f"{said} cannot be loaded: {exc.filename or where} has a syntax error at line {exc.lineno}: {exc.msg}."
+        ) from None
+    except ModuleNotFoundError as exc:
+        raise RewardError(
+            f"{said} cannot be loaded: there is no module {exc.name or where!r} (not installed in the Python that "
+            "runs the studio, or misspelt)."
+        ) from None
+    except Exception as exc:  # anything its module raises while it is imported
+        raise RewardError(f"{said} cannot be loaded: importing it raised {type(exc).__name__}: {exc}") from None
+    function = getattr(module, attribute, None)
+    if not callable(function):
+        own = [k for k, v in vars(module).items() if callable(v) and getattr(v, "__module__", None) == module.__name__]
+        defined = f" (it defines: {', '.join(own)})" if own else ""
+        raise RewardError(f"{said} cannot be loaded: {where} has no function {attribute!r}{defined}.")
+    return function
+
+
+def _failure(who: str, exc: Exception, prompt) -> RewardError:
+    """A call of the operator's function that raised: where in their code, or that it cannot be called so."""
+    import traceback
+
+    theirs = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename != __file__]
+    if not theirs:  # raised by the call itself: the function does not take these arguments
+        return RewardError(
+            f"{who} cannot be called as function(prompt=[turns], completion=text): {type(exc).__name__}: {exc}."
+        )
+    where = f"{Path(theirs[-1].filename).name} line {theirs[-1].lineno}"
+    return RewardError(f"{who} raised {type(exc).__name__}: {exc} ({where}) on an answer to {asked(prompt)}.")
+
+
+# What a registered function is given by these names whatever its row's columns are called.
+_OWN = ("prompt", "completion", "tools")
+
+
+def registered(name: str):
+    """The scorer of the registered function `name` (`Reward.score`'s shape): each answer scored by one call, given
+    the tools and the columns of its row it takes; RewardError when it cannot be loaded, and when a call raises or
+    returns anything but one finite number (naming the function and the value)."""
+    functions = registered_functions()
+    if name not in functions:
+        where = f"registered: {', '.join(functions)}" if functions else f"none are registered: {REGISTRY_ENV} unset"
+        raise RewardError(
+            f"`function` names {name!r}, which is not a reward function the server's operator registered ({where}). "
+            f"{REGISTER_HOW}"
+        )
+    function = _load_registered(name, functions[name])
+    names, takes_all = _accepts(function)
+    who = f"The reward function {name!r} ({functions[name]})"
+
+    def score(prompts, completions, tools=None, columns=None) -> list[float]:
+        tools = list(tools) if tools is not None else [None] * len(completions)
+        columns = list(columns) if columns is not None else [None] * len(completions)
+        out = []
+        for p, c, t, given in zip(prompts, completions, tools, columns, strict=True):
+            # The row's columns under their own names (those it takes), as TRL passes a dataset's columns.
+            kwargs = {k: v for k, v in (given or {}).items() if k not in _OWN and (takes_all or k in names)}
+            if takes_all or "tools" in names:
+                kwargs["tools"] = t
+            try:
+                value = function(prompt=p, completion=c, **kwargs)
+            except Exception as exc:  # the operator's code: said as theirs, with where it raised
+                raise _failure(who, exc, p) from None
+            out.append(checked_score(value, who, p))
+        return out
+
+    return score
+
+
+__all__ = [
+    "REGISTER_HOW",
+    "REGISTRY_ENV",
+    "RewardError",
+    "asked",
+    "checked_score",
+    "registered",
+    "registered_functions",
+    "takes_tools",
+]

@@ -1,0 +1,379 @@
+"""GRPO's rewards and the rest of a prompt's row: a file of prompts keeps its other columns (a GSM8K-style `answer`)
+with each row, to training, and registered reward functions receive them as TRL passes a dataset's columns; the
+built-in `contains_column` checks an answer against one. A registered function that cannot be loaded is refused
+before launch by name (CLI, Train page); one that raises or returns no finite number stops the preview, the run and
+the evaluation with its name and the value, and NaN never reaches a file or counts as worse."""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import replace
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from ftlib import runs
+from ftlib.alignment import COLUMNS_FIELD, completion_rows
+from ftlib.cli import main
+from ftlib.config import ConfigError, RunConfig
+from ftlib.data import load_bytes
+from ftlib.reward_eval import RewardedAnswers
+from ftlib.rewards import (
+    REGISTRY_ENV,
+    RewardError,
+    build_rewards,
+    check_columns,
+    group_advantages,
+    score_completions,
+    text_problems,
+)
+from tests.test_alignment import _steady
+
+QUESTIONS = [("What is 2+2?", "4"), ("Capital of France?", "Paris"), ("What is 3*3?", "9"), ("Half of 8?", "4")]
+GSM = "".join(json.dumps({"question": q, "answer": f"{q} ...\n#### {a}", "id": i}) + "\n" for i, (q, a) in
+              enumerate(QUESTIONS))  # fmt: skip
+PROMPTS_WITH_ANSWERS = "".join(json.dumps({"prompt": q, "answer": a, "level": 1}) + "\n" for q, a in QUESTIONS)
+ASKED = [[{"role": "user", "content": q}] for q, _ in QUESTIONS]
+
+FUNCTIONS = """
+import json
+
+LOG = {log!r}
+
+
+def logged(prompt, completion, **kwargs):
+    with open(LOG, "a") as handle:
+        handle.write(json.dumps({{"prompt": prompt[-1]["content"], "kwargs": kwargs}}) + "\\n")
+    return 1.0 if kwargs.get("answer") and str(kwargs["answer"]) in completion else 0.0
+
+
+def by_name(prompt, completion, answer):
+    return float(len(answer))
+
+
+def old_style(prompt, completion):
+    return 2.0
+
+
+def needs_answer(prompt, completion, answer):
+    return 1.0
+
+
+def nan(prompt, completion):
+    return float("nan")
+
+
+def none(prompt, completion):
+    return None
+
+
+def inf(prompt, completion):
+    return float("inf")
+
+
+def text(prompt, completion):
+    return "1.0"
+
+
+def boom(prompt, completion):
+    raise ValueError("my reward crashed")
+
+
+def wrong_signature(prompts, completions):
+    return [1.0] * len(completions)
+"""
+RAISES_AT = FUNCTIONS.splitlines().index('    raise ValueError("my reward crashed")') + 1
+BROKEN = "def f(prompt, completion:\n    return 1\n"
+RAISES_ON_IMPORT = "raise RuntimeError('no config here')\n"
+
+
+@pytest.fixture
+def registry(tmp_path, monkeypatch):
+    """The operator's registry: working functions, and entries that cannot load (a misspelt function, a syntax
+    error, a missing module, a missing file, a module that raises when imported)."""
+    log = tmp_path / "calls.jsonl"
+    funcs, broken, raising = tmp_path / "funcs.py", tmp_path / "broken.py", tmp_path / "raising.py"
+    funcs.write_text(FUNCTIONS.format(log=str(log)))
+    broken.write_text(BROKEN)
+    raising.write_text(RAISES_ON_IMPORT)
+    names = ("logged", "by_name", "old_style", "needs_answer", "nan", "none", "inf", "text", "boom", "wrong_signature")
+    table = {n: f"{funcs}:{n}" for n in names}
+    table.update(
+        missing=f"{funcs}:nosuch",
+        syntax=f"{broken}:f",
+        nomod="nosuchpkg.mod:f",
+        nofile=f"{tmp_path / 'nofile.py'}:f",
+        raising=f"{raising}:f",
+    )
+    path = tmp_path / "rewards.json"
+    path.write_text(json.dumps(table))
+    monkeypatch.setenv(REGISTRY_ENV, str(path))
+    return log
+
+
+def calls(log) -> list[dict]:
+    return [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# A. The columns travel with each prompt, and the rewards receive them
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def test_a_file_of_prompts_keeps_its_other_columns_and_says_they_go_to_the_rewards():
+    """Reviewed: `answer` was dropped when the file was read and named as "ignored", with the advice to map it to
+    `completion`, which makes the rows conversations whose answer GRPO then drops."""
+    guessed = load_bytes(PROMPTS_WITH_ANSWERS.encode(), "prompts.jsonl")
+    assert guessed.format == "prompt_only"
+    assert guessed.rows[0] == {"prompt": ASKED[0], "columns": {"answer": "4", "level": 1}}  # JSON types kept
+    assert not any(n.message.startswith("ignored field") for n in guessed.notices), guessed.notices
+    passed = {n.field: n for n in guessed.notices if n.note}
+    assert set(passed) == {"answer", "level"} and passed["answer"].rows == 4
+    assert "`answer` in 4 rows is not part of the prompt: GRPO passes it to the reward functions" in (
+        passed["answer"].message
+    )
+    # A column of sentences beside guessed prompts may be the answers: for GRPO they stay as they are.
+    sentences = b'{"prompt": "Capital of France?", "answer": "It is Paris."}\n'
+    advice = load_bytes(sentences, "p.jsonl").notices[0]
+    assert advice.field == "answer" and "GRPO passes it to its reward functions" in advice.message
+    assert '{"contains_column": "answer"}' in advice.message and "GRPO then sees the prompts alone" in advice.message
+    assert "If it holds the answers, map it" not in advice.message
+    chosen = load_bytes(PROMPTS_WITH_ANSWERS.encode(), "prompts.jsonl", fmt="prompt_only")
+    assert chosen.rows == guessed.rows and [n.field for n in chosen.notices] == ["answer", "level"]
+
+    # GSM8K's own field names: the question mapped to the prompt, the answer kept under its own name.
+    gsm = load_bytes(GSM.encode(), "gsm.jsonl", fmt="prompt_only", column_map={"prompt": "question"})
+    assert gsm.rows[1] == {"prompt": ASKED[1], "columns": {"answer": "Capital of France? ...\n#### Paris", "id": 1}}
+    # A table's cells are text; a conversation's unread fields are still ignored (nothing would read them).
+    table = load_bytes(b"q,answer\nWhat is 2+2?,4\n", "p.csv", fmt="prompt_only", column_map={"prompt": "q"})
+    assert table.rows == [{"prompt": ASKED[0], "columns": {"answer": "4"}}]
+    chat = {"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Yo"}], "source": "x"}
+    chats = load_bytes(json.dumps(chat).encode() + b"\n", "c.jsonl")
+    assert "columns" not in chats.rows[0] and any(
+        n.message.startswith("ignored field: `source`") for n in chats.notices
+    )
+
+
+def test_registered_functions_receive_the_rows_columns_under_their_names(registry):
+    rewards = build_rewards([{"function": n} for n in ("logged", "by_name", "old_style")])
+    columns = [{"answer": "4", "level": 1}, {"answer": "Paris", "level": 2}]
+    table = score_completions(rewards, ASKED[:2], ["It is 4.", "Lyon"], [None, None], columns)
+    assert table.scores == {"function": [1.0, 0.0], "function_2": [1.0, 5.0], "function_3": [2.0, 2.0]}
+    # **kwargs: every column (values of its own row, types kept) and the tools, as TRL gives dataset columns.
+    assert [c["kwargs"] for c in calls(registry)] == [{"answer": "4", "level": 1, "tools": None},
+                                                      {"answer": "Paris", "level": 2, "tools": None}]  # fmt: skip
+    # A function that needs a column the row lacks is refused by name, not a traceback.
+    with pytest.raises(RewardError, match=r"'needs_answer' .* cannot be called as function\(prompt=\[turns\]"):
+        score_completions(build_rewards([{"function": "needs_answer"}]), ASKED[:1], ["x"])
+
+
+def test_contains_column_rewards_an_answer_that_holds_its_rows_value():
+    (reward,) = build_rewards([{"contains_column": "answer"}])
+    assert reward.name == "contains_column" and reward.label == 'contains_column "answer"'
+    table = score_completions(
+        [reward], ASKED[:2], ["The sum is 4.", "Lyon."], columns=[{"answer": 4}, {"answer": "Paris"}]
+    )
+    assert table.scores == {"contains_column": [1.0, 0.0]}
+    with pytest.raises(RewardError, match="names the column 'answer', which the prompt 'What is 2\\+2\\?' does not"):
+        score_completions([reward], ASKED[:1], ["4"], columns=[{"solution": "4"}])
+    with pytest.raises(RewardError, match=r"reads the column 'answer', which training prompt 2 does not have"):
+        check_columns([reward], [{"answer": "4"}, {"solution": "x"}])
+    with pytest.raises(ConfigError, match="`contains_column` needs the name of a column"):
+        RunConfig(method="grpo", rewards=[{"contains_column": ""}])
+    assert text_problems('[{"contains_column": "answer"}]') == []
+
+
+def test_a_grpo_run_gives_each_answer_its_prompts_answer_column(varied_model, registry, tmp_path):
+    """The whole path: a data file of prompts with an `answer` column, split when the run is queued, trained one step
+    by TRL's GRPOTrainer; the registered function receives each answer's own row's `answer` (values per completion),
+    and `contains_column` reads it too."""
+    from ftlib.worker import execute
+
+    data = tmp_path / "gsm.jsonl"
+    data.write_text(PROMPTS_WITH_ANSWERS)
+    rewards = [{"function": "logged"}, {"contains_column": "answer"}]
+    config = _steady(varied_model(3), method="grpo", rewards=rewards, dataset=str(data), test_size=0.0,
+                     max_steps=1, batch_size=2, grpo_group_size=2, grpo_max_new_tokens=4)  # fmt: skip
+    run = runs.find(runs.create_run(config))
+    assert execute(run.path) == "finished", run.read_status()
+    seen = calls(registry)
+    assert len(seen) == 4  # two prompts x two answers
+    want = dict(QUESTIONS)
+    assert all(c["kwargs"]["answer"] == want[c["prompt"]] and c["kwargs"]["level"] == 1 for c in seen), seen
+    assert [c["prompt"] for c in seen][::2] == [c["prompt"] for c in seen][1::2]  # the group's answers, same row
+    step, table = run.latest_completions()
+    assert step == 1 and {"function", "contains_column"} <= set(table[0])
+
+
+def test_the_trl_dataset_carries_the_columns_beside_the_prompt(varied_model, tmp_path):
+    from ftlib.training import build_trainer
+
+    rows = [{"prompt": ASKED[0], "columns": {"answer": "4"}}, {"prompt": ASKED[1]}]
+    config = _steady(varied_model(3), method="grpo", rewards=[{"regex": "a"}], grpo_group_size=2)
+    prepared = build_trainer(config, tmp_path, rows=(rows, []))
+    dataset = prepared.trainer.train_dataset
+    assert [json.loads(c) for c in dataset[COLUMNS_FIELD]] == [{"answer": "4"}, {}]
+    plain = build_trainer(config, tmp_path / "plain", rows=([{"prompt": ASKED[0]}], []))
+    assert plain.trainer.train_dataset.column_names == ["prompt"]  # without columns: as it always was
+    with pytest.raises(RewardError, match="training prompt 2 does not have"):
+        build_trainer(replace(config, rewards=[{"contains_column": "answer"}]), tmp_path / "c", rows=(rows, []))
+
+
+def test_the_preview_scores_with_the_columns_and_shows_them(varied_model, registry):
+    from ftlib.models import load_model, load_tokenizer
+    from ftlib.reward_preview import preview_prompt, preview_rewards
+
+    model_dir = varied_model(3)
+    config = _steady(model_dir, method="grpo", rewards=[{"function": "by_name"}], grpo_group_size=2)
+    model, tokenizer = load_model(str(model_dir), device="cpu"), load_tokenizer(str(model_dir))
+    rows = [{"prompt": ASKED[0], "columns": {"answer": "4"}}, {"prompt": ASKED[0], "columns": {"answer": "four"}}]
+    table = preview_rewards(model, tokenizer, config, rows, prompts=2)
+    assert [r["function"] for r in table] == [1.0, 1.0, 4.0, 4.0]
+    assert [r["columns"] for r in table][::2] == [{"answer": "4"}, {"answer": "four"}]
+    assert len({preview_prompt(r) for r in table}) == 2  # one question, two rows: two prompts
+
+    config = replace(config, rewards=[{"function": "nan"}])
+    with pytest.raises(RewardError, match=r"'nan' .* returned nan for an answer to 'What is 2\+2\?'"):
+        preview_rewards(model, tokenizer, config, rows, prompts=1)
+
+
+def test_evaluate_scores_both_models_answers_with_each_prompts_columns(varied_model, registry, tmp_path):
+    from ftlib import modelset
+    from ftlib.reward_eval import evaluate_answers
+    from ftlib.testing import make_random_adapter
+
+    adapter = make_random_adapter(str(varied_model(3)), tmp_path / "lm" / "adapter", seed=5, b_std=0.5)
+    model_set = modelset.load_model_set(str(varied_model(3)), [adapter.parent])
+    rows = [{"prompt": ASKED[i], "columns": {"answer": a}} for i, (_, a) in enumerate(QUESTIONS[:2])]
+    rewards = build_rewards([{"function": "by_name"}, {"contains_column": "answer"}])
+    result = evaluate_answers(model_set, rows, model_set.tuned[0], rewards, max_new_tokens=4, batch_size=2)
+    assert [(r.base_scores["function"], r.tuned_scores["function"]) for r in result.rows] == [(1.0, 1.0), (5.0, 5.0)]
+    for row, (_, answer) in zip(result.rows, QUESTIONS, strict=False):
+        assert row.base_scores["contains_column"] == float(answer in row.base_output)
+
+
+def _draw_preview(rows):
+    from ui.alignment_view import preview_table
+
+    preview_table(rows)
+
+
+def test_the_preview_table_shows_the_columns_given_to_the_rewards():
+    rows = [
+        {"prompt": "What is 2+2?", "answer": f"It is {i}", "function": 0.0, "total": 0.0, "advantage": 0.0}
+        | {"messages": ASKED[0], "columns": {"answer": "4"}}
+        for i in range(2)
+    ]
+    at = AppTest.from_function(_draw_preview, args=(rows,)).run()
+    assert not at.exception
+    assert any(c.value == 'Given to the rewards beside the prompt: `answer` = "4"' for c in at.caption)
+    assert not any("<th>columns</th>" in h.proto.body for h in at.get("html"))
+
+
+def _draw_row(row):
+    from ui.data_view import show_row
+
+    show_row(row, "line 1", False)
+
+
+def test_the_data_page_shows_a_prompts_columns_beside_it():
+    row = {"prompt": ASKED[0], "columns": {"answer": "4", "level": 1}}
+    at = AppTest.from_function(_draw_row, args=(row,)).run()
+    assert not at.exception
+    assert 'Given to GRPO\'s reward functions beside the prompt: `answer` = "4"; `level` = 1' in [
+        c.value for c in at.caption
+    ]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# B. A function that cannot be loaded: refused by name before launch
+# ---------------------------------------------------------------------------------------------------------------
+
+CANNOT_LOAD = [
+    ("missing", "funcs.py has no function 'nosuch' (it defines: logged, by_name, old_style"),
+    ("syntax", "broken.py has a syntax error at line 1: '(' was never closed."),
+    ("nomod", "(nosuchpkg.mod:f) cannot be loaded: there is no module 'nosuchpkg'"),
+    ("nofile", "cannot be loaded: there is no file "),
+    ("raising", "cannot be loaded: importing it raised RuntimeError: no config here"),
+]
+
+
+@pytest.mark.parametrize("name, says", CANNOT_LOAD, ids=[c[0] for c in CANNOT_LOAD])
+def test_a_function_that_cannot_be_loaded_is_refused_by_name(registry, name, says):
+    (problem,) = text_problems(json.dumps([{"function": name}]))
+    assert problem.startswith(f"`rewards` item 1: The registered reward function '{name}' (") and says in problem
+
+
+def test_the_cli_refuses_it_in_one_error_line_before_the_run_starts(registry, tmp_path, capsys):
+    data = tmp_path / "prompts.jsonl"
+    data.write_text("".join(json.dumps({"prompt": q}) + "\n" for q, _ in QUESTIONS))
+    argv = ["train", "--method", "grpo", "--dataset", str(data), "--max-steps", "1", "--batch-size", "2"]
+    code = main([*argv, "--grpo-group-size", "2", "--rewards", '[{"function": "missing"}]'])
+    captured = capsys.readouterr()
+    lines = captured.err.splitlines()
+    assert code == 2 and len(lines) == 1 and lines[0].startswith("error: `rewards` item 1: The registered reward")
+    assert "funcs.py has no function 'nosuch'" in lines[0] and "Traceback" not in captured.err
+    assert runs.list_runs() == []
+
+
+def test_the_train_page_says_it_under_the_rewards_box(tiny_model_dir, registry):
+    from tests.test_pages_alignment import _grpo_page
+
+    at = _grpo_page(tiny_model_dir)
+    at.text_area(key="train_rewards").set_value('[{"function": "syntax"}]').run()
+    assert not at.exception
+    column = next(c for c in at.columns if any(t.key == "train_rewards" for t in c.text_area))
+    assert any("has a syntax error at line 1" in e.value for e in column.error)
+    assert not [b for b in at.button if b.key == "train_start"]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# C. A function that raises or returns no finite number: stopped with its name and the value
+# ---------------------------------------------------------------------------------------------------------------
+
+NOT_A_NUMBER = [
+    ("nan", "returned nan for an answer to 'What is 2+2?': a reward must be one finite number per answer"),
+    ("none", "returned None for an answer to 'What is 2+2?'"),
+    ("inf", "returned inf for an answer"),
+    ("text", "returned '1.0' for an answer"),
+    ("boom", f"raised ValueError: my reward crashed (funcs.py line {RAISES_AT}) on an answer to 'What is 2+2?'."),
+    ("wrong_signature", "cannot be called as function(prompt=[turns], completion=text): TypeError"),
+]
+
+
+@pytest.mark.parametrize("name, says", NOT_A_NUMBER, ids=[c[0] for c in NOT_A_NUMBER])
+def test_a_function_that_gives_no_finite_number_is_stopped_by_name(registry, name, says):
+    rewards = build_rewards([{"function": name}])
+    with pytest.raises(RewardError) as err:
+        score_completions(rewards, ASKED[:1], ["4"])
+    assert str(err.value).startswith(f"The reward function '{name}' (") and says in str(err.value), str(err.value)
+
+
+def test_a_grpo_run_whose_function_returns_nan_fails_with_that_message(varied_model, registry, tmp_path):
+    """Reviewed: TRL read NaN as "no reward", the run "finished" having learned nothing, with `"reward": null`."""
+    from ftlib.worker import execute
+
+    data = tmp_path / "prompts.jsonl"
+    data.write_text(PROMPTS_WITH_ANSWERS)
+    config = _steady(varied_model(3), method="grpo", rewards=[{"function": "nan"}], dataset=str(data),
+                     test_size=0.0, max_steps=1, batch_size=2, grpo_group_size=2, grpo_max_new_tokens=4)  # fmt: skip
+    run = runs.find(runs.create_run(config))
+    assert execute(run.path) == "failed"
+    status = run.read_status()
+    assert (
+        status["error"].startswith("The reward function 'nan' (") and "returned nan for an answer" in status["error"]
+    )
+    assert status.get("user_error") and not run.completions_file.exists()
+
+
+def test_nan_never_reaches_a_file_an_advantage_or_the_evaluations_verdict():
+    logs = {"prompt": [json.dumps(ASKED[0])] * 2, "completion": ["a", "b"], "advantages": [float("nan"), 0.0],
+            "rewards": {"model": [float("nan"), 1.0]}}  # fmt: skip
+    rows = completion_rows(logs, {"model": 1.0})
+    assert rows[0]["model"] is None and rows[0]["total"] is None and rows[0]["advantage"] is None
+    json.loads(json.dumps(rows, allow_nan=False))  # valid JSON
+    with pytest.raises(RewardError, match="An answer's total reward is nan"):
+        group_advantages([1.0, float("nan")], 2)
+    row = RewardedAnswers(0, "q", "a", "b", {"r": 1.0}, {"r": math.nan}, 1.0, math.nan)
+    assert row.moved == 0  # not comparable: neither better nor worse
