@@ -71,9 +71,14 @@ def preflight(config: RunConfig, tokenizer=None, rows: tuple[list[dict], list[di
     report.warnings += alignment.kto_pair_notes(train, config.method)  # a pair is a good row and a bad row
     report.warnings += kto_label_warnings(train, config.method)  # TRL's own balance check is in the skipped prepare
     if config.method == "grpo":
-        from ftlib.rewards import problems
+        from ftlib.rewards import RewardError, build_rewards, check_columns, problems
 
         report.errors += problems(config.rewards)  # a named run, sample or function that cannot be used
+        by_column = [r for r in config.rewards if "contains_column" in r]  # cheap to build: no model, no code
+        try:  # a prompt without the column a reward reads would stop the run at its first step
+            check_columns(build_rewards(by_column, device="cpu"), [getattr(e, "columns", None) for e in encoded])
+        except RewardError as exc:
+            report.errors.append(str(exc))
     why = (
         f"a prompt longer than the max length of {config.max_length}"
         if config.method == "grpo"

@@ -377,3 +377,23 @@ def test_nan_never_reaches_a_file_an_advantage_or_the_evaluations_verdict():
         group_advantages([1.0, float("nan")], 2)
     row = RewardedAnswers(0, "q", "a", "b", {"r": 1.0}, {"r": math.nan}, 1.0, math.nan)
     assert row.moved == 0  # not comparable: neither better nor worse
+
+
+def test_a_column_the_prompts_lack_is_refused_before_the_run_is_queued(tiny_model_dir):
+    """`contains_column` naming a column some prompts lack was refused only when the worker built the trainer: the
+    run was queued, then failed at once. The pre-launch report says it."""
+    from ftlib.run_preflight import preflight
+
+    rows = [
+        {"prompt": [{"role": "user", "content": f"{i} + {i}?"}], "columns": {"answer": str(2 * i)}} for i in range(4)
+    ]
+    rows[2] = {"prompt": rows[2]["prompt"]}  # no answer
+    config = RunConfig(
+        model=str(tiny_model_dir), method="grpo", rewards=[{"contains_column": "answer"}], batch_size=2, max_steps=1
+    )
+    report = preflight(config, rows=(rows, []))
+    assert (
+        len(report.errors) == 1
+        and "reads the column 'answer', which training prompt 3 does not have" in (report.errors[0])
+    ), report.errors
+    assert preflight(config, rows=(rows[:2] + rows[3:], [])).ok
