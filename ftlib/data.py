@@ -60,6 +60,7 @@ from ftlib.readers import (
 )
 from ftlib.rows import conversation, is_preference, row_kind
 from ftlib.splits import count_test_rows, dedupe_rows, split_rows, split_warnings
+from ftlib.turns import INLINE_THINK
 
 __all__ = [
     "FORMATS",
@@ -468,11 +469,20 @@ def row_counts(rows: list[dict], kind: str | None = None) -> dict[str, int]:
 
 def hf_messages(turns: list[dict]) -> list[dict]:
     """Canonical turns as transformers' chat templates read them: the reasoning as `reasoning_content` (Qwen3,
-    DeepSeek-R1 templates), no `weight` (no template knows it)."""
+    DeepSeek-R1 templates), or, where the file wrote it inline (`inline_think`), the content as the file wrote it, as
+    training gives it (`template_input.template_messages`); no `weight` (no template knows it).
+
+    >>> turn = {"role": "assistant", "content": "4.", "reasoning": "2+2", "inline_think": ["<think>", "</think>"]}
+    >>> hf_messages([turn])
+    [{'role': 'assistant', 'content': '<think>2+2</think>4.'}]
+    """
     out = []
     for turn in turns:
-        msg = {k: v for k, v in turn.items() if k not in ("reasoning", "weight")}
-        if turn.get("reasoning") is not None:
+        msg = {k: v for k, v in turn.items() if k not in ("reasoning", "weight", INLINE_THINK)}
+        wrap = turn.get(INLINE_THINK)
+        if wrap and turn.get("reasoning") is not None:
+            msg["content"] = f"{wrap[0]}{turn['reasoning']}{wrap[1]}{turn['content']}"
+        elif turn.get("reasoning") is not None:
             msg["reasoning_content"] = turn["reasoning"]
         out.append(msg)
     return out

@@ -280,3 +280,15 @@ def test_a_malformed_inline_think_is_refused(wrap):
         parse_messages([Q1, turn], "messages")
     with pytest.raises(TemplateError, match="inline_think"):
         render(get_template("chatml"), [Q1, turn])
+
+
+@pytest.mark.parametrize("shape", ["tight", "spaced", "multi"])
+@pytest.mark.parametrize("name", ["deepseek_r1", "r1_style", "qwen3_style"])
+def test_the_data_pages_lengths_render_inline_reasoning_as_written(name, shape, tokenizers):
+    """The Data page's token lengths (`data.render_row` through the tokenizer's own template) gave inline reasoning
+    as `reasoning_content` with the `inline_think` key beside it: other text than training's."""
+    from ftlib.data import render_row
+
+    tok, template, turns, _ = _case(tokenizers, name, ROWS[shape])
+    assert render_row({"messages": turns}, tok) == tok.apply_chat_template(ROWS[shape], tokenize=False)
+    assert render_row({"messages": turns}, tok) == encode_messages(turns, tok, template).text
