@@ -18,6 +18,8 @@ reward functions as keyword arguments, as TRL passes a dataset's columns (`with_
     "reasoning": str            assistant: the model's thinking before its answer (from `reasoning_content`,
                                 `reasoning`, `thinking`, a reasoning content part or an inline <think>...</think>);
                                 "" when the file wrote an empty one (e.g. `<think>\n\n</think>`), absent when none
+    "inline_think": [str, str]  assistant: the text the file wrote before and after an inline reasoning (content as
+                                written = before + reasoning + after + content): templates get it so (turns.py)
     "tool_calls": [{"type": "function", "function": {"name": str, "arguments": dict}, "id"?: str}, ...]
                                 assistant: calls the model makes (`content` may then be ""); `id` when the file
                                 gave one (templates such as Mistral's print it)
