@@ -24,7 +24,6 @@ Not known here: what training does (training.py, worker.py), what a run folder h
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -34,6 +33,7 @@ from pathlib import Path
 from ftlib import distributed, run_data, sharing, workspace
 from ftlib.config import RunConfig
 from ftlib.errors import UserError, plural
+from ftlib.run_processes import alive, crash_reason, running_in
 from ftlib.rundir import ACTIVE, DONE, STATES, RunDir, RunSummary, locked
 
 _QUEUE_LOCK = ".queue.lock"
@@ -189,6 +189,7 @@ def create_run(
                 method=config.method,
                 tuning=config.tuning,
                 message=QUEUED_MESSAGE,
+                rows_kept=rows is not None,  # its split/: a resume without it is refused
                 **({"estimated_memory": int(estimated_memory)} if estimated_memory else {}),
             )
         except BaseException:
@@ -276,32 +277,6 @@ def _reap() -> None:
             del _CHILDREN[pid]
 
 
-def _alive(pid: int | None, run: RunDir) -> bool:
-    if not pid:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    proc = Path(f"/proc/{pid}")
-    if proc.is_dir():
-        try:
-            state = (proc / "stat").read_text().rsplit(")", 1)[-1].split()[0]
-            if state in ("Z", "X"):
-                return False
-            # A recycled pid belongs to some other program: ours has the run folder on its command line. An empty
-            # one is a process in the middle of its exec (Popen returns once the exec began; the kernel sets the
-            # new command line a moment later): alive. Read as dead, a run launched under load was marked
-            # interrupted 6 ms after its start while it trained on (a CI run of tests/test_browser.py, 2026-11-30).
-            cmdline = (proc / "cmdline").read_bytes()
-            return not cmdline or str(run.path) in cmdline.replace(b"\0", b" ").decode(errors="replace")
-        except OSError:
-            return False
-    return True
-
-
 def _reconcile_unlocked() -> None:
     _reap()
     for run in _all():
@@ -311,7 +286,7 @@ def _reconcile_unlocked() -> None:
         pid = status.get("pid")
         if pid is None and time.time() - float(status.get("started") or 0) < 60:
             continue  # being launched right now
-        if _alive(pid, run):
+        if alive(pid, run):
             continue
         status = run.read_status()  # it may have written its final state just before exiting
         if status.get("state") not in ACTIVE:
@@ -347,25 +322,6 @@ def _reconcile_unlocked() -> None:
             )
         except OSError:  # a full disk (what may have ended the run): it stays as it reads until space is freed,
             pass  # and listing or queueing runs goes on meanwhile
-
-
-# A line of a Python traceback that names the exception: "RuntimeError: ...", "torch.OutOfMemoryError: ...".
-_EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Interrupt)\b.*")
-
-
-def crash_reason(tail: list[str]) -> str:
-    """Why a training process died, from its log's last lines: the worker's own `[ftlib] error:` sentence (said
-    before it failed to write its status, e.g. on a full disk), else the exception a traceback ended with, else the
-    last line.
-
-    >>> crash_reason(["Traceback ...", "    super()._save_checkpoint(model, trial)", "RuntimeError: unexpected pos 5"])
-    'RuntimeError: unexpected pos 5'
-    """
-    said = [line.split("[ftlib] error:", 1)[1].strip() for line in tail if "[ftlib] error:" in line]
-    if said:
-        return said[-1]
-    named = [line.strip() for line in tail if _EXCEPTION_LINE.match(line.strip())]
-    return named[-1] if named else (tail[-1].strip() if tail else "no log")
 
 
 def reconcile() -> None:
@@ -466,7 +422,11 @@ def stop(run_id: str) -> dict:
     with `stopped_by: "user"` (shown as "stopped — resumable", told apart from a process that died)."""
     run = find(run_id)
     with locked(workspace.runs_dir() / _QUEUE_LOCK):
-        state = run.read_status().get("state")
+        status = run.read_status()
+        state = status.get("state")
+        if state is None and running_in(run):  # status.json unreadable, its process training: the stop file works
+            run.request_stop()
+            return status
         if state == "queued":
             return run.update_status(
                 state="interrupted",
@@ -477,6 +437,8 @@ def stop(run_id: str) -> dict:
         if state in ACTIVE:
             run.request_stop()
             return run.update_status(state="stopping", message="Stopping: saving a checkpoint after this step.")
+    if state is None:
+        raise RunError(f"Run '{run_id}' has no readable status ({run.status_file.name}) and no process training it.")
     raise RunError(f"Run '{run_id}' is {state}; there is nothing to stop.")
 
 
@@ -493,6 +455,13 @@ def resume(run_id: str) -> dict:
             raise RunError(
                 f"Run '{run_id}' failed on its settings or data before saving a checkpoint, so a resume would fail "
                 f"the same way: {status.get('message') or 'see its log'} Fix that and start a new run."
+            )
+        if status.get("rows_kept") and workspace.kept_split(run.path) is None:
+            # Trained on its own copy of its rows: without it a resume would read the file as it is now, silently.
+            raise RunError(
+                f"Run '{run_id}' kept its own copy of its rows ({workspace.RUN_SPLIT_DIR}/ in its folder), which is "
+                "gone: a resume would train on the data as it is now, not on the rows it started with. Start a new "
+                "run on the data instead."
             )
         run.clear_stop()
         checkpoint = run.last_checkpoint()
@@ -529,9 +498,10 @@ def wait(run_id: str, timeout: float | None = None, poll: float = 1.0, on_poll=N
 
 
 def delete(run_id: str) -> None:
-    """Remove a run folder (refused while it is active)."""
+    """Remove a run folder (refused while it is active, or while a process trains it whatever its status says)."""
     run = find(run_id)
-    if run.read_status().get("state") in ACTIVE:
+    status = run.read_status()
+    if status.get("state") in ACTIVE or alive(status.get("pid"), run) or running_in(run):
         raise RunError(f"Run '{run_id}' is still running; stop it before deleting it.")
     shutil.rmtree(run.path)
 

@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import sys
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
 from ftlib import runs, workspace
 from ftlib.config import RunConfig
+from ftlib.run_processes import alive
 from ftlib.worker import execute
 
 
@@ -36,7 +39,7 @@ def fake_runner(monkeypatch):
     yield behaviour
     for run in runs._all():  # end every process this test started, by its own pid
         pid = run.read_status().get("pid")
-        if pid and runs._alive(pid, run):
+        if pid and alive(pid, run):
             os.killpg(pid, signal.SIGKILL)
     runs._reap()
 
@@ -58,7 +61,7 @@ def states() -> dict[str, str]:
 def kill(run_id: str) -> None:
     pid = runs.find(run_id).read_status()["pid"]
     os.killpg(pid, signal.SIGKILL)  # the run is its own session: this ends it and its children, nothing else
-    wait_for(lambda: not runs._alive(pid, runs.find(run_id)))
+    wait_for(lambda: not alive(pid, runs.find(run_id)))
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -83,7 +86,7 @@ def test_a_crash_after_a_full_disk_reads_as_the_workers_own_sentence_and_listing
         raise workspace.DiskFullError(28, "No space left on device")
 
     monkeypatch.setattr(runs.RunDir, "end_attempt", disk_full)
-    wait_for(lambda: not runs._alive(runs.find(crashed).read_status().get("pid"), runs.find(crashed)))
+    wait_for(lambda: not alive(runs.find(crashed).read_status().get("pid"), runs.find(crashed)))
     assert {r.id for r in runs.list_runs()} >= {crashed}  # listing goes on; the run reads as it did
     monkeypatch.setattr(runs.RunDir, "end_attempt", real)
     wait_for(lambda: states()[crashed] == "failed")
@@ -501,8 +504,68 @@ def test_a_process_in_the_middle_of_its_exec_counts_as_alive(tmp_path, monkeypat
     monkeypatch.setattr(
         Path, "read_bytes", lambda self: cmdline["now"] if str(self) == f"/proc/{me}/cmdline" else real(self)
     )
-    assert runs._alive(me, run)  # mid-exec
+    assert alive(me, run)  # mid-exec
     cmdline["now"] = f"python\0-m\0ftlib.worker\0{run.path}\0".encode()
-    assert runs._alive(me, run)
+    assert alive(me, run)
     cmdline["now"] = b"/usr/bin/some-other-program\0--flag\0"
-    assert not runs._alive(me, run)  # the pid now belongs to someone else
+    assert not alive(me, run)  # the pid now belongs to someone else
+
+
+def test_workers_a_dead_launcher_left_keep_the_run_running(fake_runner):
+    """A cold review: kill -9 of a `--nproc 2` run's torchrun left both workers training while the run read
+    "interrupted"; a resume then started a second set writing to the same folder. The run's session counts."""
+    fake_runner["code"] = (
+        "import os, subprocess, sys; subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(120)', "
+        "sys.argv[1]]); os._exit(0)"
+    )
+    run_id = runs.submit(config("orphans"))
+    run = runs.find(run_id)
+    pid = wait_for(lambda: run.read_status().get("pid"))
+    wait_for(lambda: _exited(pid), timeout=60)  # the launcher is gone (or a zombie): its child is not
+    assert states()[run_id] == "running" and alive(pid, run)  # its worker trains on
+    with pytest.raises(runs.RunError, match="still running"):
+        runs.delete(run_id)
+    with pytest.raises(runs.RunError, match="only interrupted or failed runs can be resumed"):
+        runs.resume(run_id)
+    os.killpg(pid, signal.SIGKILL)
+    wait_for(lambda: states()[run_id] == "interrupted")
+
+
+def test_a_run_whose_status_cannot_be_read_is_stopped_by_its_process_and_not_deleted_under_it(fake_runner):
+    run_id = runs.submit(config("garbled"))
+    run = runs.find(run_id)
+    wait_for(lambda: run.read_status().get("pid"))
+    pid = run.read_status()["pid"]
+    run.status_file.write_text('{"state": "runn')  # half a file
+    runs.stop(run_id)
+    assert run.stop_requested()  # the stop file: the worker reads it whatever its status says
+    with pytest.raises(runs.RunError, match="still running"):
+        runs.delete(run_id)
+    os.killpg(pid, signal.SIGKILL)
+    wait_for(lambda: not alive(pid, run))
+    with pytest.raises(runs.RunError, match="no readable status"):
+        runs.stop(run_id)
+    runs.delete(run_id)
+    assert not run.path.exists()
+
+
+def test_a_resume_without_the_runs_own_rows_is_refused(fake_runner):
+    """A cold review: with the run's split/ removed, a resume read the data file as it was then (60 rows where it
+    had trained on 171), without a word."""
+    rows = [{"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Yo"}]}] * 4
+    run_id = runs.submit(config("kept"), rows=(rows, [], {"name": "x"}))
+    run = runs.find(run_id)
+    wait_for(lambda: run.read_status().get("pid"))
+    runs.stop(run_id)
+    kill(run_id)
+    wait_for(lambda: states()[run_id] == "interrupted")
+    shutil.rmtree(run.path / "split")
+    with pytest.raises(runs.RunError, match="kept its own copy of its rows .split/ in its folder., which is gone"):
+        runs.resume(run_id)
+
+
+def _exited(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[-1].split()[0] in ("Z", "X")
+    except FileNotFoundError:
+        return True
