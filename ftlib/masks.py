@@ -7,7 +7,9 @@ An assistant turn is trained from where the model starts writing to the end of i
 - with `{% generation %}` tags, the tagged block(s) around the turn's parts (the template says what is trained);
 - without tags, from the end of the template's generation prompt (what `add_generation_prompt` writes before a
   reply, e.g. `<|im_start|>assistant\\n`) to the end of the end-of-turn marker after the turn's last part, and
-  for the conversation's last turn the template's final eos after it (Phi-3 writes `<|end|>\\n<|endoftext|>`).
+  for the conversation's last turn the template's final eos after it (Phi-3 writes `<|end|>\\n<|endoftext|>`);
+  a turn the marker does not close (a call ending in Llama-3.1's `<|eom_id|>` or gpt-oss's `<|call|>`) to where
+  the template's text of the turn ends, read off renders of the conversation up to it (`_written_end`).
 This equals taking the difference between the conversation rendered up to the turn with and without the
 generation prompt (tests/test_template_fixtures.py checks it against transformers), but reads it off one
 render of the whole conversation, so templates that rewrite earlier turns (Qwen3) do not shift it.
@@ -28,7 +30,7 @@ import os
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 
-from ftlib.templates import ChatTemplate, Rendered, TemplateError, render
+from ftlib.templates import ChatTemplate, Rendered, TemplateError, render, required_special_tokens, token_boundary
 
 POLICIES = ("all_assistant", "last_assistant", "completion_only", "everything")
 
@@ -156,16 +158,72 @@ def _turn_start(text, template, messages, tools, i, prev_end, first) -> int:
 
 
 def _untagged_pieces(text, template, messages, tools, i, first, last, prev_end, next_start):
+    """([start, end) of turn i, and the conversation-final eos after it where there is one), and what closes it.
+
+    The turn ends after its end-of-turn marker when that follows its last part before the next message; else
+    (a tool call closed by Llama-3.1's `<|eom_id|>` or gpt-oss's `<|call|>`, a reply without any marker) where the
+    template's own text of the turn ends (`_written_end`), closed by the control token it ends on, if any.
+    """
     start = _turn_start(text, template, messages, tools, i, prev_end, first)
-    end, eot = last, template.end_of_turn
+    eot = template.end_of_turn
     limit = len(text) if next_start is None else next_start
     if eot and 0 <= (at := text.find(eot, last)) and at + len(eot) <= limit:
-        end = at + len(eot)
+        end, closing = at + len(eot), eot
+    else:
+        end = _written_end(text, template, messages, tools, i, last, limit)
+        closing = max((t for t in _specials(template) if text.endswith(t, last, end)), key=len, default=None)
     pieces = [(start, end)]
     eos, rest = template.eos, text[end:]
     if next_start is None and i == len(messages) - 1 and eos and eos != eot and rest.strip() == eos:
         pieces.append((end, end + len(rest.rstrip())))  # the conversation-final eos (Phi-3)
-    return pieces
+    return pieces, closing
+
+
+def _specials(template: ChatTemplate) -> tuple[str, ...]:
+    return tuple(t for t in (*required_special_tokens(template), template.eos, template.bos) if t)
+
+
+def _written_end(text, template, messages, tools, i, last, limit) -> int:
+    """Where the template's text of turn i ends in `text`, trailing whitespace left out (as after an end-of-turn
+    marker): the turn's whole call or reply and what closes it, never the next message's header.
+
+    Read off the conversation up to this turn rendered as the template writes it when a reply follows (up to that
+    reply's header: the generation prompt), else with the generation prompt (transformers' prompt for the turn
+    after it), as far as it agrees with `text` in whole tokens. The first keeps turns written as they are when
+    another follows (gpt-oss drops earlier reasoning then). `last` (the end of the turn's last located part)
+    when neither agrees with `text` beyond it.
+    """
+    if i == len(messages) - 1:  # the conversation's last turn: its text runs to the end, less a final eos
+        eos, written = template.eos, text.rstrip()
+        if eos and eos != template.end_of_turn and written.endswith(eos):
+            written = written[: -len(eos)]  # a piece of its own (see _untagged_pieces)
+        return max(len(written.rstrip()), last)
+    best = last
+    for written in _turn_renders(template, messages, tools, i):
+        n = len(os.path.commonprefix([written, text]))
+        if n == len(written) and len(written.rstrip()) > last:  # (a cut before the turn's parts tells nothing)
+            return min(len(written.rstrip()), limit)
+        best = max(best, len(text[: token_boundary([written, text], n, _specials(template))].rstrip()))
+    return min(best, limit)
+
+
+def _turn_renders(template, messages, tools, i):
+    """The conversation up to turn i as the template writes it up to where the next message would begin: the
+    header of a probe reply after it, then the generation prompt. Lazily, as each costs a render."""
+    prompt = template.generation_prompt
+    for probe in ([{"role": "assistant", "content": _PROBE}], []):
+        try:
+            rendered = render(template, [*messages[: i + 1], *probe], add_generation_prompt=not probe, tools=tools)
+        except TemplateError:  # a template may refuse two replies in a row, or a conversation ending in a call
+            continue
+        if not probe:
+            at = len(rendered) - len(prompt) if rendered.endswith(prompt) else -1
+        elif prompt and _PROBE in rendered:  # (without a prompt, where the reply's header begins is not known)
+            at = rendered.rfind(prompt, 0, rendered.find(_PROBE))
+        else:
+            at = -1
+        if at >= 0:
+            yield rendered[:at]
 
 
 def _classify(text: str, start: int, end: int, parts, eot: str | None, final: bool) -> list[tuple[int, int, str]]:
@@ -236,13 +294,13 @@ def build_segments(
                 for gs, ge in rendered.generations
                 if (gs < end_part and ge > first) or (first == end_part and gs <= first <= ge)
             ]
-            pieces = [(s, e, False) for s, e in blocks if e > s]
+            pieces, closing = [(s, e, False) for s, e in blocks if e > s], template.end_of_turn
         else:
-            spans = _untagged_pieces(text, template, messages, tools, i, first, end_part, prev_end, next_start)
+            spans, closing = _untagged_pieces(
+                text, template, messages, tools, i, first, end_part, prev_end, next_start
+            )
             pieces = [(s, e, k == 1) for k, (s, e) in enumerate(spans) if e > s]
-        turn_pieces[i] = [
-            run for s, e, final in pieces for run in _classify(text, s, e, located[i], template.end_of_turn, final)
-        ]
+        turn_pieces[i] = [run for s, e, final in pieces for run in _classify(text, s, e, located[i], closing, final)]
     trained_from = None
     if policy == "everything":
         trained_from = 0

@@ -173,16 +173,8 @@ def get_template(name: str, tokenizer=None, source: str | None = None) -> ChatTe
             else ("custom", "a template written in the studio")
         )
         specials = _special_like(literals)
-        template = ChatTemplate(
-            name,
-            src,
-            label,
-            desc,
-            eot=eot or None,
-            bos=bos if uses_bos else None,
-            special_tokens=specials,
-            variables=variables,
-        )
+        # (fields in order: name, source, label, description, eot, bos, special_tokens, variables)
+        template = ChatTemplate(name, src, label, desc, eot or None, bos if uses_bos else None, specials, variables)
     else:
         raise TemplateError(f"Unknown template '{name}'. Choose one of: {', '.join(TEMPLATE_NAMES)}.")
     _compile(template.source)  # fail early, with a clear message, on a syntax error
@@ -203,8 +195,10 @@ def _probe(source: str, variables: tuple) -> tuple[str | None, str | None]:
 
     The marker is what the template writes right after a reply, up to the first whitespace, in the part that is
     the same after a reply followed by another turn and after the last reply: `<|im_end|>` after ChatML's
-    "answer<|im_end|>\\n<|im_start|>user" and "answer<|im_end|>\\n", `<｜end▁of▁sentence｜>` after DeepSeek's.
-    "" when the template writes nothing after a reply; None when the probe cannot be rendered (the template
+    "answer<|im_end|>\\n<|im_start|>user" and "answer<|im_end|>\\n", `<｜end▁of▁sentence｜>` after DeepSeek's. It is
+    whole tokens: where the replies share none (gpt-oss ends them in `<|end|>`, the last in `<|return|>`: only "<|"
+    is shared), it is the earlier replies' marker if that is a well-known one (`<|end|>`), else "". "" also
+    when the template writes nothing after a reply; None when the probe cannot be rendered (the template
     refuses a plain conversation). The generation prompt is what add_generation_prompt adds after a user turn.
     """
     probe = ChatTemplate("probe", source, variables=variables)
@@ -224,8 +218,9 @@ def _probe(source: str, variables: tuple) -> tuple[str | None, str | None]:
             follows.append(text[at + len(answer) :])
         if len(follows) < 2:
             continue
-        shared = follows[0][: len(os.path.commonprefix(follows))].strip()
-        eot = shared.split()[0] if shared else ""
+        shared = follows[0][: token_boundary(follows, len(os.path.commonprefix(follows)), dict(variables).values())]
+        known = next((m for m in _KNOWN_EOT if follows[0].lstrip().startswith(m)), "")
+        eot = shared.split()[0] if shared.strip() else known
         return eot, opened[len(closed) :] if opened.startswith(closed) else ""
     return None, None
 
@@ -238,6 +233,17 @@ def _reads_reasoning(source: str) -> bool:
         if key in REASONING_FIELDS:
             return True
     return False
+
+
+def token_boundary(texts, n: int, tokens=()) -> int:
+    """`n`, moved back to the start of any control token it falls inside in one of `texts`: one that looks like a
+    control token (`<|end|>`, `<｜User｜>`, `</s>`) or one of `tokens`. A marker read off renders by comparing
+    characters is whole tokens, never a piece of one."""
+    for text in texts:
+        inside = [m.start() for m in _SPECIAL_LIKE.finditer(text, max(0, n - 48), n + 48) if m.start() < n < m.end()]
+        inside += [s for t in tokens for s in range(max(0, n - len(t) + 1), n) if text.startswith(t, s)]
+        n = min([n, *inside])
+    return n
 
 
 def _special_like(literals: str) -> tuple[str, ...]:
@@ -523,16 +529,8 @@ def _rendered(text, spans, generations, plain, tools, template) -> Rendered:
         contents.append(span if i in cut else _widen(text, span, message["content"]))
         reasonings.append(_widen(text, spans.get(("r", str(i))), _given_reasoning(template, message)))
         calls.append([spans.get(("t", f"{i}.{j}")) for j in range(len(message.get("tool_calls") or ()))])
-    return Rendered(
-        text,
-        contents,
-        generations,
-        True,
-        reasonings,
-        calls,
-        [spans.get(("s", str(k))) for k in range(len(tools or ()))],
-        cut,
-    )
+    schemas = [spans.get(("s", str(k))) for k in range(len(tools or ()))]
+    return Rendered(text, contents, generations, True, reasonings, calls, schemas, cut)
 
 
 def _complete(found: Rendered, plain: list[dict], tools) -> bool:
@@ -596,4 +594,5 @@ __all__ = [
     "render",
     "render_spans",
     "required_special_tokens",
+    "token_boundary",
 ]
