@@ -107,6 +107,21 @@ def is_disk_full(exc: BaseException) -> bool:
     return any(t in str(exc).lower() for t in _DISK_TEXTS)  # e.g. SafetensorError, which is no OSError
 
 
+def _umask() -> int:
+    """The process's umask: from /proc (Linux), else by setting it and putting it back, which is not thread-safe
+    (a page's thread writing a file in between gets 0o022's mode) but is the only portable way."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def write_files(files: dict[Path, str | bytes], hint: str = "") -> None:
     """Write several files so that all of them are replaced or none is.
 
@@ -122,6 +137,9 @@ def write_files(files: dict[Path, str | bytes], hint: str = "") -> None:
             current.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=current.parent, prefix=f".{current.name}.", suffix=".tmp")
             written.append((tmp, current))
+            # mkstemp makes the file 0600: as any other file this process writes (the umask's mode), so that the
+            # other accounts of a shared server read a run's status and config as they read its other files.
+            os.chmod(tmp, 0o666 & ~_umask())
             with os.fdopen(fd, "wb") as handle:
                 handle.write(content.encode("utf-8") if isinstance(content, str) else content)
         for tmp, current in written:

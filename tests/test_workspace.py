@@ -132,3 +132,19 @@ def test_an_unreadable_settings_file_gives_no_settings(content):
     assert workspace.last_run_settings() == {}  # none recorded yet
     (workspace.workspace_dir() / workspace.RUN_SETTINGS_FILE).write_text(content)
     assert workspace.last_run_settings() == {}
+
+
+def test_files_written_whole_get_the_umasks_mode_not_mkstemps(tmp_path):
+    """A cold review: status.json, config.json and metrics were 0600 (mkstemp's mode), so the other accounts of a
+    shared server could not read a run at all; a file written by open() gets 0666 less the umask."""
+    import os
+    import stat
+
+    old = os.umask(0o027)
+    try:
+        workspace.atomic_write_text(tmp_path / "status.json", "{}")
+        (tmp_path / "plain.txt").write_text("x")
+    finally:
+        os.umask(old)
+    mode = stat.S_IMODE((tmp_path / "status.json").stat().st_mode)
+    assert mode == stat.S_IMODE((tmp_path / "plain.txt").stat().st_mode) == 0o640
