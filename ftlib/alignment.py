@@ -467,7 +467,11 @@ def make_trainer(config, model, args, tokenizer, template, train_enc, eval_enc, 
     """The TRL trainer for a reward, KTO or GRPO run (`common`: processing_class, peft_config, callbacks)."""
     import copy
 
-    from ftlib.distributed import trainer_class  # FSDP runs shard on CPU too, as SFT and DPO do
+    from ftlib import distributed
+    from ftlib.data_order import resumable
+
+    def trainer_class(base, config):  # FSDP runs shard on CPU too; every run resumes in its own order (data_order)
+        return distributed.trainer_class(resumable(base), config)
 
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
     if config.method == "reward":

@@ -112,12 +112,19 @@ def _draw_group(sizes: list[int], stream: np.random.SeedSequence, p: float) -> l
 
 class MaskPool:
     """Dropout masks for a model's fused LoRA layers, drawn together (`drop_masks`) instead of one small draw per
-    layer while the other core waits. The layer that asked first in the first forward (a decoder's first adapted
-    layer) starts each forward: its request draws a mask for every layer the pool has met, each for an input of
-    that layer's token count and the layer's own features and p, to take when its turn comes. A mask is taken
-    once; a layer that finds none of its input's shape (another token count, a second call in one forward) draws its
-    own, as `drop_mask` does, so nothing can make the pool draw more than once per forward of that first layer.
-    Each mask is still its own input's drops, independent of every other.
+    layer while the other core waits. The layer that asks first in a forward (a decoder's first adapted layer; the
+    first to ask in this pool's life) starts each forward: its request draws a mask for every layer the pool knows,
+    each for an input of that layer's token count and the layer's own features and p, to take when its turn comes.
+    A mask is taken once; a layer that finds none of its input's shape (another token count, a second call in one
+    forward) draws its own, as `drop_mask` does, so nothing can make the pool draw more than once per forward of
+    that first layer. Each mask is still its own input's drops, independent of every other.
+
+    The layers are `register`ed before the first forward (`fastpath.share_mask_draws`), so the first forward a
+    process runs draws exactly what every later one draws: one seed from torch's generator, the same sizes in the
+    same order. A pool that met its layers during its first forward drew that forward's masks layer by layer, and a
+    run resumed from a checkpoint (a new process, torch's generator restored) then dropped other elements at its
+    first step than the uninterrupted run did there, and drew a different count of seeds: every later mask differed
+    too. A layer asking unregistered is met then and joins the draws from the next forward on.
 
     Not for gradient checkpointing: its recomputed forward must drop what the first forward dropped, which
     `drop_mask` does (its seed comes from torch's generator, which the checkpoint restores) and a pool cannot.
@@ -126,6 +133,13 @@ class MaskPool:
     def __init__(self) -> None:
         self._layers: dict[int, tuple[int, float]] = {}  # a layer's key -> (input features, p), in the order met
         self._ready: dict[int, tuple[tuple, torch.Tensor]] = {}  # a layer's key -> ((shape, p), its next mask)
+        self._first: int | None = None  # the layer whose request starts a forward: the first ever to ask
+
+    def register(self, key: int, features: int, p: float) -> None:
+        """Draw masks for layer `key` (inputs of `features` columns, dropout `p`) from the first forward on. A p the
+        pool does not draw lists for (0, or above SPARSE_DROPOUT: dense masks, drawn per layer) is left out."""
+        if 0 < p <= SPARSE_DROPOUT:
+            self._layers[key] = (int(features), float(p))
 
     def mask(self, key: int, shape: torch.Size, p: float, device: torch.device) -> tuple[torch.Tensor, float]:
         """`drop_mask(shape, p, device)` for the layer `key` (its `id`), from the pool where it can be. Raises
@@ -139,8 +153,11 @@ class MaskPool:
         if device.type != "cpu" or not 0 < p <= SPARSE_DROPOUT or len(shape) != 2:
             return drop_mask(shape, p, device)
         shape = torch.Size(shape)
-        self._layers[key] = (shape[1], p)  # a new key goes last; a known one keeps its place
-        if key == next(iter(self._layers)):  # the first layer: a forward begins
+        if self._layers.get(key) != (shape[1], p):
+            self._layers[key] = (shape[1], p)  # a new key goes last; a known one keeps its place
+        if self._first is None:
+            self._first = key
+        if key == self._first:  # a forward begins
             self._draw(shape[0])
         entry = self._ready.pop(key, None)
         if entry is not None and entry[0] == (shape, p):

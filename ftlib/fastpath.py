@@ -350,11 +350,17 @@ def share_mask_draws(model) -> int:
     """Give the fused LoRA layers of `model` one `dropout_masks.MaskPool`, so their dropout masks are drawn together
     once per forward, on two threads, instead of one by one (LoRA SFT on CPU: the draws' share of a step 5.6% -> 2.6%,
     whole steps 0.94x the time; BENCHMARKS.md). Only for runs without gradient checkpointing (see MaskPool). Returns
-    how many layers share it."""
+    how many layers share it.
+
+    Each layer is registered with the pool in the model's order, with its input features and its adapter's dropout,
+    before any forward: a run's first step (a resumed run's too) then draws the masks every later step draws."""
     layers = [m for m in model.modules() if hasattr(m, "_ftlib_peft_forward")]
     pool = MaskPool()
     for layer in layers:
         layer._ftlib_mask_pool = pool
+        dropouts = [layer.lora_dropout[name] for name in layer.active_adapters if name in layer.lora_dropout]
+        if len(dropouts) == 1 and isinstance(dropouts[0], torch.nn.Dropout):  # one adapter, as _can_fuse asks
+            pool.register(id(layer), layer.in_features, float(dropouts[0].p))
     return len(layers)
 
 

@@ -329,6 +329,7 @@ def build_trainer(
     from transformers import PrinterCallback
 
     from ftlib import fastpath, packed_rows
+    from ftlib.data_order import resumable
     from ftlib.models import load_tokenizer
 
     train_rows, test_rows, source = load_rows(config, run_dir) if rows is None else (*rows, "rows given in code")
@@ -365,7 +366,7 @@ def build_trainer(
         args = trainer_arguments(config, run_dir, device, dtype, bool(eval_enc), evaluate_first=evaluate_first)
         # Full DPO needs a frozen copy of the starting model as reference; with adapters the base is the reference.
         ref_model = copy.deepcopy(model).eval() if not config.uses_adapter else None
-        trainer = distributed.trainer_class(dpo_trainer_class(), config)(
+        trainer = distributed.trainer_class(resumable(dpo_trainer_class()), config)(
             model=model,
             ref_model=ref_model,
             args=args,
@@ -398,7 +399,7 @@ def build_trainer(
             # Packing is padding-free already (and probed above): one probe of the model, not two.
             padding_free=not config.packing and micro > 1 and fastpath.padding_free(model),
         )
-        trainer = distributed.trainer_class(SFTTrainer, config)(
+        trainer = distributed.trainer_class(resumable(SFTTrainer), config)(
             model=model,
             args=args,
             train_dataset=sft_dataset(train_enc),

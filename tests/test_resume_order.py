@@ -1,0 +1,169 @@
+"""A run stopped at a step and resumed from its checkpoint trains what the same run uninterrupted trains: the same rows
+in each step and the same loss, with length grouping (ftlib.data_order) and with the fast path's dropout masks
+(dropout_masks.MaskPool). On the tiny 2-layer model, in-process: a run stopped as the worker stops one (a save, then
+the end of training) and resumed by a trainer built afresh, as a resumed worker builds it."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from transformers import TrainerCallback
+
+from ftlib import data_order, dropout_masks, fastpath
+from ftlib.training import build_trainer
+from tests.test_training import PREF_ROWS, tiny_config
+
+# Rows of clearly different lengths, so a length-grouped order and the batches it makes differ from seed to seed.
+ROWS = [
+    {
+        "messages": [
+            {"role": "user", "content": f"Count to {i}." + " Please." * (3 * i % 7)},
+            {"role": "assistant", "content": " ".join(str(n) for n in range(1, 2 + (5 * i) % 11))},
+        ]
+    }
+    for i in range(1, 11)
+]
+TRAIN, HELD_OUT = ROWS[:8], ROWS[8:]
+
+
+class StopAt(TrainerCallback):
+    """Stop after `step` as MetricsCallback stops a run on request: save the checkpoint a resume continues from."""
+
+    def __init__(self, step: int) -> None:
+        self.step = step
+
+    def on_step_end(self, args, state, control, **kwargs):
+        if state.global_step == self.step:
+            control.should_save = control.should_training_stop = True
+        return control
+
+
+def train(config, run_dir, stop_at: int | None = None, resume: bool = False):
+    """({step: logged loss}, {step: [input ids of each micro-batch]}) of one attempt of a run in `run_dir`."""
+    prepared = build_trainer(
+        config,
+        run_dir,
+        callbacks=[StopAt(stop_at)] if stop_at else [],
+        rows=(TRAIN, HELD_OUT),
+        evaluate_first=not resume,  # as the worker asks: a fresh run evaluates before its first step
+    )
+    trainer, rows = prepared.trainer, {}
+    compute_loss = trainer.compute_loss
+
+    def recording(model, inputs, *args, **kwargs):
+        if model.training:
+            rows.setdefault(trainer.state.global_step + 1, []).append(inputs["input_ids"].tolist())
+        return compute_loss(model, inputs, *args, **kwargs)
+
+    trainer.compute_loss = recording
+    checkpoint = None
+    if resume:  # the last one, as RunDir.last_checkpoint finds it
+        checkpoint = max((run_dir / "checkpoints").glob("checkpoint-*"), key=lambda p: int(p.name.split("-")[1]))
+    trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
+    return {r["step"]: r["loss"] for r in trainer.state.log_history if "loss" in r}, rows, trainer
+
+
+def assert_resume_continues(config, tmp_path, stop_at: int):
+    whole_losses, whole_rows, _ = train(config, tmp_path / "whole")
+    train(config, tmp_path / "stopped", stop_at=stop_at)
+    losses, rows, trainer = train(config, tmp_path / "stopped", resume=True)
+    steps = sorted(whole_losses)
+    assert steps == sorted(losses) and len(steps) > stop_at + 2
+    assert [rows[s] for s in steps[stop_at:]] == [whole_rows[s] for s in steps[stop_at:]]  # each step's rows
+    assert [losses[s] for s in steps] == pytest.approx([whole_losses[s] for s in steps], abs=1e-6, rel=0)
+    return trainer
+
+
+def test_a_length_grouped_run_resumed_mid_epoch_trains_the_uninterrupted_runs_batches(tiny_model_dir, tmp_path):
+    """The reviewer's run: length grouping on (the default), no dropout, stopped at step 2 of 4 per epoch; over two
+    epochs, so the resumed epoch skips its trained batches and the next epoch is shuffled from (seed, epoch) too."""
+    config = tiny_config(
+        tiny_model_dir, method="lora", max_steps=0, epochs=2.0, save_every=1, lora_dropout=0.0, learning_rate=1e-2
+    )
+    assert config.group_by_length
+    trainer = assert_resume_continues(config, tmp_path, stop_at=2)
+    assert isinstance(trainer._get_train_sampler(), data_order.SeededLengthGroupedSampler)
+
+
+def test_the_fast_paths_dropout_masks_after_a_resume_are_the_uninterrupted_runs(tiny_model_dir, tmp_path):
+    """Random sampling (accelerate's seeded sampler) and LoRA dropout on the fast path's shared mask draws: the
+    resumed process's first forward draws what the uninterrupted run's third forward drew."""
+    config = tiny_config(
+        tiny_model_dir,
+        method="lora",
+        max_steps=6,
+        save_every=1,
+        group_by_length=False,
+        lora_dropout=0.1,
+        learning_rate=1e-2,
+    )
+    trainer = assert_resume_continues(config, tmp_path, stop_at=2)
+    fused = [m for m in trainer.model.modules() if hasattr(m, "_ftlib_peft_forward")]
+    pools = {getattr(m, "_ftlib_mask_pool", None) for m in fused}
+    assert fastpath.enabled() and len(pools) == 1 and isinstance(pools.pop(), dropout_masks.MaskPool)
+
+
+def test_a_length_grouped_order_is_a_function_of_seed_and_epoch_alone():
+    lengths = [5, 40, 7, 33, 12, 90, 3, 64, 21, 18, 50, 9]
+    sampler = data_order.SeededLengthGroupedSampler(2, lengths, seed=7)
+    orders = []
+    for epoch, global_seed in ((0, 1), (1, 2), (0, 3)):
+        torch.manual_seed(global_seed)  # torch's global generator has no say
+        sampler.set_epoch(epoch)
+        orders.append(list(sampler))
+    assert orders[0] == orders[2] != orders[1] and sorted(orders[1]) == list(range(12))
+    assert orders[0][0] == 5  # the longest row leads, as transformers' LengthGroupedSampler puts it
+    assert list(data_order.SeededLengthGroupedSampler(2, lengths, seed=8)) != orders[0]
+
+
+@pytest.mark.parametrize(
+    "method, expected",
+    [
+        ("lora", "SeededLengthGroupedSampler"),
+        ("dpo", "SeededLengthGroupedSampler"),
+        ("reward", "SeededLengthGroupedSampler"),
+        ("kto", "SequentialSampler"),  # KTO's rows stay in the order alignment.unpaired_dataset shuffled them
+        ("grpo", "SeededRepeatSampler"),
+    ],
+)
+def test_every_trainer_the_studio_builds_orders_its_rows_by_seed_and_epoch(tiny_model_dir, tmp_path, method, expected):
+    extra = {"rewards": [{"regex": "^Ahoy", "weight": 1.0}]} if method == "grpo" else {}
+    rows = TRAIN if method in ("lora", "grpo") else PREF_ROWS
+    config = tiny_config(tiny_model_dir, method=method, **extra)
+    trainer = build_trainer(config, tmp_path, rows=(rows, [])).trainer
+    sampler = trainer._get_train_sampler()
+    assert type(sampler).__name__ == expected
+    if method == "grpo":  # TRL's generator moved on from epoch to epoch; a resumed second epoch replayed the first
+        first = list(sampler)
+        sampler.set_epoch(1)
+        second = list(sampler)
+        sampler.set_epoch(0)
+        assert list(sampler) == first != second
+
+
+def test_a_pool_with_registered_layers_draws_its_first_forward_as_every_later_one(monkeypatch):
+    """A pool that met its layers during its first forward drew that forward's masks layer by layer (and more seeds
+    from torch's generator): a resumed process's first step then dropped other elements than the uninterrupted run."""
+    cpu, draws = torch.device("cpu"), []
+    real = dropout_masks.drop_masks
+    monkeypatch.setattr(dropout_masks, "drop_masks", lambda sizes, p: draws.append(list(sizes)) or real(sizes, p))
+
+    def forward(pool) -> list[torch.Tensor]:
+        return [pool.mask(key, torch.Size([6, features]), 0.1, cpu)[0] for key, features in ((1, 8), (2, 20))]
+
+    def pool() -> dropout_masks.MaskPool:
+        made = dropout_masks.MaskPool()
+        made.register(1, 8, 0.1)
+        made.register(2, 20, 0.1)
+        made.register(3, 20, 0.0)  # no dropout: never drawn for
+        return made
+
+    torch.manual_seed(0)
+    whole = pool()
+    forward(whole)
+    saved = torch.get_rng_state()  # what a checkpoint after this step keeps
+    second = forward(whole)
+    assert draws == [[48, 120], [48, 120]]  # one draw per forward, every layer in it, from the first forward on
+    torch.set_rng_state(saved)
+    resumed = forward(pool())  # a new process: a new pool, torch's generator restored
+    assert draws[-1] == [48, 120] and all(torch.equal(a, b) for a, b in zip(resumed, second, strict=True))
