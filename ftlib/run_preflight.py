@@ -76,7 +76,8 @@ def preflight(config: RunConfig, tokenizer=None, rows: tuple[list[dict], list[di
         report.errors += problems(config.rewards)  # a named run, sample or function that cannot be used
         by_column = [r for r in config.rewards if "contains_column" in r]  # cheap to build: no model, no code
         try:  # a prompt without the column a reward reads would stop the run at its first step
-            check_columns(build_rewards(by_column, device="cpu"), [getattr(e, "columns", None) for e in encoded])
+            if by_column:  # (build_rewards refuses an empty list: that is `problems`' to say)
+                check_columns(build_rewards(by_column, device="cpu"), [getattr(e, "columns", None) for e in encoded])
         except RewardError as exc:
             report.errors.append(str(exc))
     why = (

@@ -397,3 +397,11 @@ def test_a_column_the_prompts_lack_is_refused_before_the_run_is_queued(tiny_mode
         and "reads the column 'answer', which training prompt 3 does not have" in (report.errors[0])
     ), report.errors
     assert preflight(config, rows=(rows[:2] + rows[3:], [])).ok
+
+
+def test_rewards_that_read_no_column_add_nothing_to_the_pre_launch_report(tiny_model_dir):
+    from ftlib.run_preflight import preflight
+
+    rows = [{"prompt": [{"role": "user", "content": f"{i} + {i}?"}]} for i in range(4)]
+    config = RunConfig(model=str(tiny_model_dir), method="grpo", rewards=[{"regex": "x"}], batch_size=2, max_steps=1)
+    assert preflight(config, rows=(rows, [])).errors == []
