@@ -3,24 +3,37 @@
     for item in downloads(run):                       # what the Train page offers, in order
         item.label, item.caption, item.build()        # build() returns the folder to zip (merging if needed)
     zip_folder(export_merged(run))                     # the same from code
+    nothing_to_download(run)                           # why a finished run offers nothing (its result was deleted)
 
 Every export is safetensors plus the tokenizer, whose `chat_template` is the template the run trained with
 (a custom template included), so a model loaded elsewhere formats chats exactly as training did. Builds go
-through `.partial` names renamed into place, after a free-space check: a full disk leaves no half file.
+through `.partial` names renamed into place, after a free-space check: a full disk leaves no half file. Builds of
+one run take turns (a lock file in the run folder, across processes and threads): a second click, tab or command
+waits for the first and takes its result; a build that died midway leaves a `.partial` the next one removes first
+(`remove_exported` removes it too). What is exported is checked to read whole first (`ftlib.integrity`: a cut
+adapter is refused by name, not loaded into a traceback), and is readable as the process's umask allows, like any
+file it creates (safetensors writes its files 0600: another user of a shared server could not load them).
 
 Not known here: the queue (runs.py), training (training.py).
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
+import shlex
 import shutil
+import stat
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from ftlib import workspace
+from ftlib.config import tuning_of
 from ftlib.errors import UserError
+from ftlib.integrity import damage_words, damaged_files
 from ftlib.rundir import RunDir
 
 
@@ -43,14 +56,28 @@ def export_adapter(run: RunDir) -> Path:
     if not (run.adapter_dir / "adapter_config.json").is_file():
         if (run.model_dir / "config.json").is_file():
             raise ExportError(f"Run '{run.id}' fine-tuned every weight, so it has no adapter: export the full model.")
-        raise ExportError(_no_adapter_yet(run))
+        raise ExportError(_no_result(run))
+    _check_whole(run, run.adapter_dir, "adapter")
+    _readable(run.adapter_dir)
     return run.adapter_dir
 
 
-def _no_adapter_yet(run: RunDir) -> str:
-    """Why a run has no adapter to export yet, and the way on: resume it, or take its last checkpoint's adapter."""
+def nothing_to_download(run: RunDir) -> str:
+    """Why `downloads(run)` is empty, in words: the run is not finished, or it or its result was deleted since."""
+    try:
+        _still_there(run)
+    except ExportError as exc:
+        return str(exc)
+    return _no_result(run)
+
+
+def _no_result(run: RunDir) -> str:
+    """Why a run has no adapter (or model) to export, and the way on: resume it, take its last checkpoint's, or (a
+    finished run whose result was deleted since) put it back or train again."""
     status = run.read_status()
     state, step = status.get("state"), status.get("step")
+    if state == "finished":
+        return _result_gone(run, step)
     said = f"Run '{run.id}' has no adapter yet: it is {state}" + (f" at step {step}" if step else "") + "."
     if state in ("running", "queued", "stopping"):
         return said + " The adapter is written when it finishes."
@@ -67,29 +94,126 @@ def _no_adapter_yet(run: RunDir) -> str:
     return said
 
 
+def _is_full(run: RunDir) -> bool:
+    """Whether the run fine-tuned every weight (its result is `model/`, not `adapter/`)."""
+    if run.read_status().get("output") in ("model", "adapter"):
+        return run.read_status()["output"] == "model"
+    config = run.read_config()
+    return tuning_of(str(config.get("method", "lora")), config.get("tuning", config.get("dpo_tuning"))) == "full"
+
+
+def _result_gone(run: RunDir, step) -> str:
+    """A finished run whose `adapter/` (or `model/`) is missing: deleted or moved after it ended."""
+    kind, folder = ("model", run.model_dir) if _is_full(run) else ("adapter", run.adapter_dir)
+    said = (
+        f"Run '{run.id}' finished" + (f" at step {step}" if step else "") + f", but its {kind} is no longer in its "
+        f"folder ({folder} is missing or incomplete): it was deleted or moved after the run ended, so there is "
+        "nothing to export."
+    )
+    checkpoint = run.last_checkpoint()
+    marker = "config.json" if kind == "model" else "adapter_config.json"
+    if checkpoint is not None and (checkpoint / marker).is_file():
+        return said + f" Its last checkpoint holds the {kind} as it was at {checkpoint.name}: {checkpoint}."
+    return said + f" Put the {kind} folder back there, or train the run again."
+
+
+def _check_whole(run: RunDir, folder: Path, what: str) -> None:
+    """Refuse to export `folder` when a file of it is damaged (cut short, overwritten), naming the file."""
+    damaged = damaged_files(folder)
+    if not damaged:
+        return
+    said = (
+        f"The {what} of run '{run.id}' is damaged: {damage_words(damaged)} (in {folder}). It cannot be exported "
+        "or loaded."
+    )
+    checkpoint = run.last_checkpoint()
+    if what == "adapter" and checkpoint is not None and (checkpoint / "adapter_config.json").is_file():
+        said += f" Its last checkpoint holds the adapter as it was at {checkpoint.name}: {checkpoint}."
+    else:
+        said += " Restore the folder from a copy, or train the run again."
+    raise ExportError(said)
+
+
 def export_model(run: RunDir) -> Path:
     """The full model folder of a full fine-tune."""
     _still_there(run)
     if not (run.model_dir / "config.json").is_file():
+        if _is_full(run):
+            raise ExportError(_no_result(run))
         raise ExportError(f"Run '{run.id}' has no full model: it trained an adapter (export it, or the merged model).")
+    _check_whole(run, run.model_dir, "model")
+    _readable(run.model_dir)
     return run.model_dir
+
+
+@contextlib.contextmanager
+def _one_build_at_a_time(run: RunDir, wait: bool = True):
+    """Held while a run's merged model or a zip is built, or the copies removed: across processes (two CLI
+    commands) and threads (two sessions of one server), each opening the lock file on its own. `wait=False` raises
+    an ExportError instead of waiting for a build in progress."""
+    with open(run.export_lock, "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            raise ExportError(
+                f"A download of run '{run.id}' is being prepared now (another tab or a command): try again once it "
+                "is ready."
+            ) from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _merged_partial(run: RunDir) -> Path:
+    return run.path / "merged.partial"
+
+
+def _is_merged_export(folder: Path) -> bool:
+    return (folder / "config.json").is_file()
 
 
 def export_merged(run: RunDir) -> Path:
     """A full model folder (safetensors + tokenizer) loadable with plain `AutoModelForCausalLM.from_pretrained`.
 
     Full fine-tuning already produced one; for adapters the base model is loaded in its full precision (also for
-    QLoRA) and the adapter is merged into it once, cached as `merged/`.
+    QLoRA) and the adapter is merged into it once, cached as `merged/`. Two builds at once take turns: the second
+    finds the first one's `merged/` and returns it.
     """
     _still_there(run)
     if (run.model_dir / "config.json").is_file():
-        return run.model_dir
+        return export_model(run)
     adapter = export_adapter(run)
     target = run.merged_dir
-    if (target / "config.json").is_file():
+    if _is_merged_export(target):
         return target
+    with _one_build_at_a_time(run):
+        if _is_merged_export(target):
+            return target  # built by another click, tab or command while this one waited
+        _clear_the_way(target)
+        tmp = _merged_partial(run)
+        shutil.rmtree(tmp, ignore_errors=True)  # what a build that died midway left (builds take turns: not ours)
+        merged = _merge(run, adapter)
+        needed = sum(p.numel() * p.element_size() for p in merged.state_dict().values())
+        workspace.check_free_space(run.path, needed, "the merged model")
+        from transformers import AutoTokenizer
+
+        with workspace.partial_output(tmp, target):  # a failed save (or rename) leaves no half model behind
+            merged.save_pretrained(str(tmp), safe_serialization=True)
+            AutoTokenizer.from_pretrained(str(adapter)).save_pretrained(str(tmp))  # saved with the adapter at the end
+            _readable(tmp, exact=True)
+            try:
+                tmp.rename(target)
+            except OSError:
+                if target.exists():  # put there while this build ran
+                    _clear_the_way(target)
+                raise
+    return target
+
+
+def _merge(run: RunDir, adapter: Path):
+    """The base model (full precision) with the run's adapter merged in."""
     from peft import PeftModel
-    from transformers import AutoTokenizer
 
     from ftlib.models import load_model
 
@@ -100,22 +224,43 @@ def export_merged(run: RunDir) -> Path:
         dtype=None if config.get("dtype", "auto") == "auto" else config["dtype"],
         score=config.get("method") == "reward",  # a reward model: the base with a score head, its adapter trained it
     )
-    merged = PeftModel.from_pretrained(base, str(adapter)).merge_and_unload()
-    needed = sum(p.numel() * p.element_size() for p in merged.state_dict().values())
-    workspace.check_free_space(run.path, needed, "the merged model")
-    tmp = run.path / "merged.partial"
-    shutil.rmtree(tmp, ignore_errors=True)
-    with workspace.partial_output(tmp, target):  # a failed save leaves no half model behind
-        merged.save_pretrained(str(tmp), safe_serialization=True)
-        AutoTokenizer.from_pretrained(str(adapter)).save_pretrained(str(tmp))  # saved with the adapter at the end
-    tmp.rename(target)
-    return target
+    try:
+        return PeftModel.from_pretrained(base, str(adapter)).merge_and_unload()
+    except Exception as exc:  # damage the cheap check cannot see (safetensors' own error names no file)
+        if type(exc).__name__ != "SafetensorError":
+            raise
+        raise ExportError(
+            f"The adapter of run '{run.id}' cannot be read ({exc}; in {adapter}): it is damaged. Restore the folder "
+            "from a copy, or train the run again."
+        ) from exc
+
+
+def _clear_the_way(target: Path) -> None:
+    """`merged/` is where the merged model goes: an empty folder there is removed; anything else is refused by name
+    (a folder that is not an earlier export, without a `config.json`: someone's own files)."""
+    if not target.exists() and not target.is_symlink():
+        return
+    if target.is_dir() and not target.is_symlink():
+        inside = sorted(p.name for p in target.iterdir())
+        if not inside:
+            target.rmdir()
+            return
+        held = ", ".join(inside[:5]) + (f" and {len(inside) - 5} more" if len(inside) > 5 else "")
+        what = f"a folder that is not an earlier export (it holds {held}, no config.json)"
+    else:
+        what = "a file, not an earlier export"
+    raise ExportError(
+        f"{target} is in the way of the merged model: {what}. Move it elsewhere or delete it "
+        f"(`rm -r {shlex.quote(str(target))}`), then export again."
+    )
 
 
 def exported_copies(run: RunDir) -> list[Path]:
-    """What downloads left in a run's folder and would build again: an adapter run's merged model (`merged/`) and
-    the zips (`exports/`). A full fine-tune's `model/` is its result, never one of them."""
-    return [p for p in (run.merged_dir, run.exports_dir) if p.is_dir()]
+    """What downloads left in a run's folder and would build again: an adapter run's merged model (`merged/`, when
+    it is one), a merged model a build that died midway left (`merged.partial/`) and the zips (`exports/`). A full
+    fine-tune's `model/` is its result, never one of them."""
+    merged = [run.merged_dir] if _is_merged_export(run.merged_dir) else []
+    return [p for p in (*merged, _merged_partial(run), run.exports_dir) if p.is_dir() and not p.is_symlink()]
 
 
 def exported_bytes(run: RunDir) -> int:
@@ -126,30 +271,79 @@ def exported_bytes(run: RunDir) -> int:
 
 def remove_exported(run: RunDir) -> int:
     """Remove a run's exported copies (`exported_copies`), its adapter or model untouched; returns the bytes freed.
-    A download builds them again."""
-    freed = exported_bytes(run)
-    for path in exported_copies(run):
-        shutil.rmtree(path)
+    A download builds them again. Refused (ExportError) while a download of the run is being built."""
+    if not run.path.is_dir():
+        return 0  # deleted meanwhile: nothing left to remove
+    with _one_build_at_a_time(run, wait=False):
+        freed = exported_bytes(run)
+        for path in exported_copies(run):
+            shutil.rmtree(path)
     return freed
 
 
 def zip_folder(folder: Path) -> Path:
-    """A zip of `folder` in its run's `exports/` (rebuilt when the folder is newer), for downloads."""
+    """A zip of `folder` in its run's `exports/` (rebuilt when the folder is newer), for downloads. Its entries are
+    readable as the process's umask allows, whatever the files' own modes."""
     folder = Path(folder)
-    archive = folder.parent / "exports" / f"{folder.parent.name}-{folder.name}.zip"
-    newest = max((p.stat().st_mtime for p in folder.rglob("*") if p.is_file()), default=0)
-    if archive.is_file() and archive.stat().st_mtime >= newest:
+    run = RunDir(folder.parent)
+    archive = run.exports_dir / f"{run.id}-{folder.name}.zip"
+    if _zip_is_current(archive, folder):
         return archive
-    archive.parent.mkdir(exist_ok=True)
-    # Safetensors hardly compress: the zip is about the folder's size.
-    workspace.check_free_space(
-        archive.parent, sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()), f"the zip of {folder.name}"
-    )
-    partial = str(archive.with_suffix("")) + ".partial"
-    with workspace.partial_output(Path(partial + ".zip"), archive):
-        base = shutil.make_archive(partial, "zip", root_dir=folder)
-    os.replace(base, archive)
+    with _one_build_at_a_time(run):
+        if _zip_is_current(archive, folder):
+            return archive  # zipped by another click, tab or command while this one waited
+        archive.parent.mkdir(exist_ok=True)
+        for leftover in archive.parent.glob("*.partial.zip"):  # builds take turns: a dead build's, not ours
+            leftover.unlink(missing_ok=True)
+        # Safetensors hardly compress: the zip is about the folder's size.
+        size = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+        workspace.check_free_space(archive.parent, size, f"the zip of {folder.name}")
+        partial = archive.with_name(archive.stem + ".partial.zip")
+        with workspace.partial_output(partial, archive):
+            _write_zip(folder, partial)
+            os.replace(partial, archive)
     return archive
+
+
+def _zip_is_current(archive: Path, folder: Path) -> bool:
+    newest = max((p.stat().st_mtime for p in folder.rglob("*") if p.is_file()), default=0)
+    return archive.is_file() and archive.stat().st_mtime >= newest
+
+
+def _write_zip(folder: Path, target: Path) -> None:
+    """`folder`'s files and subfolders at the zip's top level, as `shutil.make_archive` lays them out, with the
+    modes the umask gives a new file (safetensors' 0600 would unzip unreadable to the rest of a team)."""
+    mask = workspace.umask()
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(folder.rglob("*")):
+            name = path.relative_to(folder).as_posix()
+            if path.is_dir():
+                info = zipfile.ZipInfo.from_file(path, name)
+                info.external_attr = (stat.S_IFDIR | (0o777 & ~mask)) << 16 | 0x10  # 0x10: MS-DOS directory
+                archive.writestr(info, b"")
+            elif path.is_file():
+                info = zipfile.ZipInfo.from_file(path, name)
+                info.external_attr = (stat.S_IFREG | (0o666 & ~mask)) << 16
+                info.compress_type = zipfile.ZIP_DEFLATED
+                with open(path, "rb") as source, archive.open(info, "w") as sink:
+                    shutil.copyfileobj(source, sink, 2**20)
+
+
+def _readable(folder: Path, exact: bool = False) -> None:
+    """`folder` and what it holds readable as the umask allows any file this process creates: for a folder this
+    process built (`exact`), exactly those modes; for a run's own adapter or model, its read (and folders' search)
+    bits added only. A file that cannot be changed (another user's, on a shared server) is left as it is."""
+    mask = workspace.umask()
+    for path in (folder, *folder.rglob("*")):
+        if path.is_symlink():
+            continue
+        is_dir = path.is_dir()
+        allowed = (0o777 if is_dir else 0o666) & ~mask
+        with contextlib.suppress(OSError):
+            mode = stat.S_IMODE(path.stat().st_mode)
+            wanted = allowed if exact else mode | (allowed & (0o555 if is_dir else 0o444))
+            if wanted != mode:
+                os.chmod(path, wanted)
 
 
 @dataclass(frozen=True)
@@ -237,6 +431,7 @@ __all__ = [
     "export_model",
     "exported_bytes",
     "exported_copies",
+    "nothing_to_download",
     "remove_exported",
     "zip_folder",
 ]

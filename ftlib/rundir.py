@@ -13,7 +13,8 @@ The folder holds
     metrics.jsonl   one line per step / evaluation     train.log     everything the process printed
                     (its peak memory so far too)
     checkpoints/    checkpoint-N folders (resume)      adapter/ or model/   the result (safetensors)
-    STOP            present while a stop is requested  merged/, exports/    what downloads build
+    STOP            present while a stop is requested  merged/, exports/    what downloads build (one at a time:
+                                                                       .export.lock)
     completions.jsonl   GRPO: per logged step, the answers it wrote and their rewards (the latest is shown live)
     env.json        the FTLIB_* settings of the process that queued it, which its worker is started with
 
@@ -289,6 +290,11 @@ class RunDir:
     def exports_dir(self) -> Path:
         return self.path / "exports"
 
+    @property
+    def export_lock(self) -> Path:
+        """Held while a download of the run is built or the copies removed (ftlib.export): builds take turns."""
+        return self.path / ".export.lock"
+
     def exists(self) -> bool:
         return self.config_file.is_file()
 
@@ -502,7 +508,11 @@ class RunDir:
         whose failure may not happen again (a crash, out of memory, a full disk). A run that failed before saving a
         checkpoint on the person's own settings or data (`user_error` in status.json), or on a loss or gradient that
         turned NaN/inf (its last training row: the learning rate, which a resume keeps, made it), would start again
-        from step 0 and fail the same way."""
+        from step 0 and fail the same way; one that failed resuming from a damaged checkpoint (`damaged_checkpoint`)
+        would again while that checkpoint is there."""
+        damaged = status.get("damaged_checkpoint")  # its name, e.g. "checkpoint-4"
+        if damaged and (self.checkpoints / str(damaged)).exists():
+            return False
         if state == "interrupted":
             return True
         if state != "failed":

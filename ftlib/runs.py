@@ -451,6 +451,9 @@ def resume(run_id: str) -> dict:
         state = status.get("state")
         if state not in ("interrupted", "failed"):
             raise RunError(f"Run '{run_id}' is {state}; only interrupted or failed runs can be resumed.")
+        if not run.summary().resumable and status.get("damaged_checkpoint"):  # the worker's message says the way on
+            said = status.get("message") or "its last checkpoint is damaged."
+            raise RunError(f"Run '{run_id}' cannot resume: {said}")
         if not run.summary().resumable:
             raise RunError(
                 f"Run '{run_id}' failed on its settings or data before saving a checkpoint, so a resume would fail "

@@ -74,8 +74,9 @@ def quiet_known_noise() -> None:
         warnings.filterwarnings("ignore", message=re.escape(start), category=category)
 
 
-def friendly_error(exc: BaseException) -> str:
-    """One actionable sentence for the failures people meet: out of memory, a full disk, their own errors."""
+def friendly_error(exc: BaseException, checkpoint: Path | None = None) -> str:
+    """One actionable sentence for the failures people meet: out of memory, a full disk, their own errors, and (a
+    resume from `checkpoint`) a damaged checkpoint, named with the way on."""
     text = str(exc)
     lowered = text.lower()
     if (
@@ -98,7 +99,43 @@ def friendly_error(exc: BaseException) -> str:
         )
     if isinstance(exc, UserError):  # the engine's own errors already read as sentences
         return text
+    damaged = damaged_checkpoint(checkpoint)
+    if damaged:  # safetensors' and torch's errors name no file ("Error while deserializing header: ...")
+        return _damaged_checkpoint_words(checkpoint, damaged) + f" ({type(exc).__name__}: {text[:300]})"
     return f"{type(exc).__name__}: {text[:500]}"
+
+
+def damaged_checkpoint(checkpoint: Path | None) -> list[tuple[Path, str]]:
+    """The damaged files of the checkpoint a run resumed from (cut short, overwritten: `ftlib.integrity`)."""
+    from ftlib.integrity import damaged_files
+
+    return damaged_files(checkpoint) if checkpoint is not None else []
+
+
+def _damaged_checkpoint_words(checkpoint: Path, damaged: list[tuple[Path, str]]) -> str:
+    """ "checkpoint-4 of this run is damaged (...): delete it (`rm -r ...`) to resume from the one before ..." """
+    import shlex
+
+    from ftlib.integrity import damage_words
+
+    def step(path: Path) -> int:
+        number = path.name.rsplit("-", 1)[-1]
+        return int(number) if number.isdigit() else -1
+
+    before = [
+        step(p)
+        for p in checkpoint.parent.glob("checkpoint-*")
+        if 0 <= step(p) < step(checkpoint) and (p / "trainer_state.json").is_file()
+    ]
+    then = (
+        f"to resume from the one before (checkpoint-{max(before)})"
+        if before
+        else "to resume from the beginning (it has no earlier checkpoint)"
+    )
+    return (
+        f"{checkpoint.name} of this run is damaged ({damage_words(damaged)}): delete it "
+        f"(`rm -r {shlex.quote(str(checkpoint))}`) {then}, or start a new run."
+    )
 
 
 def execute(run_dir: str | Path) -> str:
@@ -115,6 +152,7 @@ def execute(run_dir: str | Path) -> str:
     owner = main  # writes status.json; the config's node_rank decides once it is read (the closures see the change)
     status = run.read_status()
     resume = bool(status.get("resume"))
+    checkpoint = None  # the one resumed from, once known: a failure may be its damage
 
     def update(**fields) -> None:
         if owner:
@@ -133,7 +171,7 @@ def execute(run_dir: str | Path) -> str:
             extra = {} if status.get("pid") else {"pid": os.getpid(), "started": time.time(), "ended": None}
             if status.get("state") != "stopping":
                 extra["state"] = "running"
-            update(phase="loading model and data", error=None, message="Running.", **extra)
+            update(phase="loading model and data", error=None, message="Running.", damaged_checkpoint=None, **extra)
         callback = MetricsCallback(run, is_main=main)
         checkpoint = run.last_checkpoint() if resume else None
         # The lease's callback first: its handover at the start of a step is then outside the step the metrics
@@ -217,8 +255,10 @@ def execute(run_dir: str | Path) -> str:
         if isinstance(exc, KeyboardInterrupt):
             end(state="interrupted", phase="", message="Interrupted.")
             return "interrupted"
-        message = friendly_error(exc)
+        message = friendly_error(exc, checkpoint)
         print(f"[ftlib] error: {message}", flush=True)
+        # A damaged checkpoint fails every resume from it: not offered again while it is there (RunSummary.resumable).
+        damaged = checkpoint.name if damaged_checkpoint(checkpoint) else None
         # A full disk (an OSError) may pass once space is freed; the user's settings or data fail the same way again
         # until they are fixed, so without a checkpoint there is nothing to resume (RunSummary.resumable).
         user_error = isinstance(exc, UserError) and not isinstance(exc, OSError)
@@ -230,6 +270,7 @@ def execute(run_dir: str | Path) -> str:
                 error=message,
                 log_tail=run.log_tail(),
                 user_error=user_error or None,
+                damaged_checkpoint=damaged,
             )
         except OSError:  # the disk may be too full for the status file too: the queue then reports the run as
             traceback.print_exc()  # ended unexpectedly (runs.reconcile), and the log holds the message

@@ -107,7 +107,7 @@ def is_disk_full(exc: BaseException) -> bool:
     return any(t in str(exc).lower() for t in _DISK_TEXTS)  # e.g. SafetensorError, which is no OSError
 
 
-def _umask() -> int:
+def umask() -> int:
     """The process's umask: from /proc (Linux), else by setting it and putting it back, which is not thread-safe
     (a page's thread writing a file in between gets 0o022's mode) but is the only portable way."""
     try:
@@ -139,7 +139,7 @@ def write_files(files: dict[Path, str | bytes], hint: str = "") -> None:
             written.append((tmp, current))
             # mkstemp makes the file 0600: as any other file this process writes (the umask's mode), so that the
             # other accounts of a shared server read a run's status and config as they read its other files.
-            os.chmod(tmp, 0o666 & ~_umask())
+            os.chmod(tmp, 0o666 & ~umask())
             with os.fdopen(fd, "wb") as handle:
                 handle.write(content.encode("utf-8") if isinstance(content, str) else content)
         for tmp, current in written:

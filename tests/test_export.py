@@ -1,9 +1,18 @@
 """Exports of a run deleted after the page offering them was drawn (walk 8B #11): the reason is the deletion, not
-"it has no adapter yet: it is None"."""
+"it has no adapter yet: it is None". Then a reviewer's: a folder in the way of `merged/`, two builds at once, what a
+crashed build left, a damaged adapter, a finished run whose result was deleted, files written 0600."""
 
 from __future__ import annotations
 
+import os
 import shutil
+import stat
+import subprocess
+import sys
+import threading
+import time
+import zipfile
+from pathlib import Path
 
 import pytest
 
@@ -50,3 +59,262 @@ def test_an_unfinished_run_says_how_to_get_its_adapter(tmp_path, state, with_che
     running = make_run("r-running", {"dataset": "d"}, state="running", root=tmp_path / "runs", step=2)
     with pytest.raises(export.ExportError, match="it is running at step 2. The adapter is written when it finishes"):
         export.export_adapter(running)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# A reviewer's defects: a folder in the way, two builds at once, a damaged adapter, a deleted result, 0600 files
+# ---------------------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def tiny_adapter(tmp_path_factory):
+    """A random LoRA adapter (with the tokenizer, as a run saves it) on a tiny model of its own."""
+    from ftlib.models import load_tokenizer
+    from ftlib.testing import make_random_adapter, make_tiny_model
+
+    root = tmp_path_factory.mktemp("export-model")
+    tiny = make_tiny_model(root / "tiny")
+    adapter = make_random_adapter(str(tiny), root / "adapter")
+    load_tokenizer(str(tiny)).save_pretrained(str(adapter))
+    return tiny, adapter
+
+
+@pytest.fixture
+def lora_run(tiny_adapter, tmp_path):
+    tiny, adapter = tiny_adapter
+    return make_run("r-lora", {"dataset": "d", "model": str(tiny)}, adapter=adapter, root=tmp_path / "runs", step=4)
+
+
+@pytest.fixture
+def umask_022():
+    old = os.umask(0o022)
+    yield
+    os.umask(old)
+
+
+def one_error_line(capsys, argv: list[str]) -> str:
+    """The CLI's one `error:` line and exit code 2: no traceback."""
+    from ftlib.cli import main
+
+    code = main(argv)
+    captured = capsys.readouterr()
+    assert (code, len(captured.err.splitlines()), captured.out) == (2, 1, ""), (code, captured.err, captured.out)
+    assert captured.err.startswith("error: ")
+    return captured.err.strip()
+
+
+def test_a_folder_in_the_way_of_the_merged_model_is_named_with_the_fix_and_nothing_is_left(lora_run, monkeypatch):
+    """The reviewer's `mkdir merged; echo note > merged/README.txt`: the error named `merged.partial` and left a full
+    merged model there. Now the folder in the way is named, with its fix, before anything is built."""
+    monkeypatch.setenv("FTLIB_WORKSPACE", str(lora_run.path.parent.parent))
+    lora_run.merged_dir.mkdir()
+    (lora_run.merged_dir / "README.txt").write_text("note")
+    with pytest.raises(export.ExportError) as raised:
+        export.export_merged(lora_run)
+    said = str(raised.value)
+    assert said.startswith(f"{lora_run.merged_dir} is in the way of the merged model: a folder that is not an earlier")
+    assert "README.txt" in said and f"`rm -r {lora_run.merged_dir}`" in said and ".partial" not in said
+    assert sorted(p.name for p in lora_run.path.iterdir() if "merged" in p.name) == ["merged"]
+    assert export.exported_copies(lora_run) == []  # someone's own folder is not offered for removal
+    (lora_run.merged_dir / "README.txt").unlink()  # an empty folder there is no obstacle
+    merged = export.export_merged(lora_run)
+    assert merged == lora_run.merged_dir and (merged / "config.json").is_file()
+
+
+def test_two_merged_exports_at_once_build_once_and_both_get_it(lora_run, monkeypatch):
+    """Two browser sessions clicking Download 3 s apart: the second failed on the first one's `merged.partial` and
+    left another. Builds take turns: one merges, the other waits and takes its result; one zip is written."""
+    merges = []
+    merge = export._merge
+
+    def counted(run, adapter):
+        merges.append(threading.current_thread().name)
+        time.sleep(0.5)  # long enough for the other thread to arrive while this one builds
+        return merge(run, adapter)
+
+    monkeypatch.setattr(export, "_merge", counted)
+    results, errors = [], []
+
+    def download():
+        try:
+            results.append(export.zip_folder(export.export_merged(lora_run)))
+        except Exception as exc:  # noqa: BLE001 (reported below)
+            errors.append(exc)
+
+    threads = [threading.Thread(target=download) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert errors == [] and len(merges) == 1
+    assert results == [lora_run.exports_dir / "r-lora-merged.zip"] * 3
+    assert sorted(p.name for p in lora_run.path.iterdir() if "merged" in p.name) == ["merged"]
+    assert [p.name for p in lora_run.exports_dir.iterdir()] == ["r-lora-merged.zip"]
+    with zipfile.ZipFile(results[0]) as archive:
+        assert archive.testzip() is None and "model.safetensors" in archive.namelist()
+
+
+def test_two_cli_exports_at_once_in_two_processes_both_print_the_merged_model(lora_run, monkeypatch):
+    """The reviewer's two `runs export RUN --merged` 3 s apart, as two processes."""
+    monkeypatch.setenv("FTLIB_WORKSPACE", str(lora_run.path.parent.parent))
+    command = [sys.executable, "-m", "ftlib", "runs", "export", lora_run.id, "--merged", "--zip"]
+    env = dict(os.environ, OMP_NUM_THREADS="1")
+    procs = [subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)]
+    time.sleep(1.0)
+    procs.append(subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+    outs = [proc.communicate(timeout=300) for proc in procs]
+    for proc, (out, err) in zip(procs, outs, strict=True):
+        assert proc.returncode == 0, err[-2000:]
+        assert out.split() == [str(lora_run.merged_dir), str(lora_run.exports_dir / "r-lora-merged.zip")]
+    assert sorted(p.name for p in lora_run.path.iterdir() if "merged" in p.name) == ["merged"]
+
+
+def test_what_a_crashed_build_left_is_listed_removed_and_cleared_by_the_next_build(lora_run):
+    partial = lora_run.path / "merged.partial"
+    partial.mkdir()
+    (partial / "model.safetensors").write_bytes(b"\0" * 4096)  # a build killed while writing
+    lora_run.exports_dir.mkdir()
+    (lora_run.exports_dir / "r-lora-merged.partial.zip").write_bytes(b"\0" * 1024)
+    assert export.exported_copies(lora_run) == [partial, lora_run.exports_dir]
+    assert export.exported_bytes(lora_run) == 4096 + 1024
+    assert export.remove_exported(lora_run) == 4096 + 1024  # "Remove them" frees them
+    assert not partial.exists() and not lora_run.exports_dir.exists()
+
+    partial.mkdir()
+    (partial / "model.safetensors").write_bytes(b"\0" * 4096)
+    merged = export.export_merged(lora_run)  # the next build starts clean
+    assert not partial.exists() and (merged / "model.safetensors").stat().st_size > 4096
+    export.zip_folder(merged)
+    assert export.exported_copies(lora_run) == [lora_run.merged_dir, lora_run.exports_dir]
+
+
+def test_removing_the_copies_while_a_download_is_built_is_refused_not_half_done(lora_run):
+    export.export_merged(lora_run)
+    with export._one_build_at_a_time(lora_run):  # another session's build, holding the run's export lock
+        with pytest.raises(export.ExportError, match="A download of run 'r-lora' is being prepared now"):
+            export.remove_exported(lora_run)
+    assert (lora_run.merged_dir / "config.json").is_file()
+    assert export.remove_exported(lora_run) > 0 and not lora_run.merged_dir.exists()
+
+
+def test_a_damaged_adapter_is_refused_by_name_without_a_traceback(lora_run, monkeypatch, capsys):
+    """`truncate -s 1000 adapter/adapter_model.safetensors`: `--merged` ended in safetensors' traceback, a plain
+    export printed the damaged folder with exit code 0."""
+    monkeypatch.setenv("FTLIB_WORKSPACE", str(lora_run.path.parent.parent))
+    weights = lora_run.adapter_dir / "adapter_model.safetensors"
+    os.truncate(weights, 1000)
+    for argv in (["runs", "export", "r-lora"], ["runs", "export", "r-lora", "--merged"]):
+        line = one_error_line(capsys, argv)
+        assert line.startswith("error: The adapter of run 'r-lora' is damaged: adapter_model.safetensors is cut short")
+        assert str(lora_run.adapter_dir) in line and "Traceback" not in line
+    assert not lora_run.merged_dir.exists() and not (lora_run.path / "merged.partial").exists()
+    with pytest.raises(export.ExportError, match="is damaged"):
+        export.zip_folder(export.export_adapter(lora_run))
+    # Damage the cheap check cannot see is still said in words, naming the folder.
+    monkeypatch.setattr(export, "_check_whole", lambda *a: None)
+    with pytest.raises(export.ExportError, match=r"The adapter of run 'r-lora' cannot be read \(Error while deser"):
+        export.export_merged(lora_run)
+
+
+@pytest.mark.parametrize("full", [False, True], ids=["adapter", "full"])
+def test_a_finished_run_whose_result_was_deleted_says_so_in_the_cli_and_on_the_train_page(
+    tiny_adapter, tmp_path, monkeypatch, capsys, full
+):
+    """It said "has no adapter yet: it is finished at step 4." and the Train page an empty "#### Export"."""
+    tiny, adapter = tiny_adapter
+    runs_dir = tmp_path / "workspace" / "runs"
+    config = {"dataset": "d", "model": str(tiny), "method": "full" if full else "lora"}
+    made = {"model": tiny} if full else {"adapter": adapter}
+    run = make_run("r-gone", config, root=runs_dir, step=4, output="model" if full else "adapter", **made)
+    kind = "model" if full else "adapter"
+    assert [d.kind for d in export.downloads(run)][0] == kind
+    shutil.rmtree(run.path / kind)
+    expected = (
+        f"Run 'r-gone' finished at step 4, but its {kind} is no longer in its folder ({run.path / kind} is missing or "
+        f"incomplete): it was deleted or moved after the run ended, so there is nothing to export. Put the {kind} "
+        "folder back there, or train the run again."
+    )
+    assert one_error_line(capsys, ["runs", "export", "r-gone"]) == f"error: {expected}"
+    assert one_error_line(capsys, ["runs", "export", "r-gone", "--merged"]) == f"error: {expected}"
+    assert export.downloads(run) == [] and export.nothing_to_download(run) == expected
+
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "app.py"), default_timeout=120)
+    at.session_state["active_model"] = str(tiny)
+    at.run().switch_page("pages/4_Train.py")
+    at.session_state["train_selected"] = "r-gone"
+    at.run()
+    assert not at.exception, at.exception
+    assert any(m.value == "#### Export" for m in at.markdown)
+    assert expected in [w.value for w in at.warning]
+
+
+def test_a_finished_runs_last_checkpoint_is_offered_when_its_adapter_is_gone(lora_run):
+    checkpoint = lora_run.checkpoints / "checkpoint-4"
+    shutil.copytree(lora_run.adapter_dir, checkpoint)
+    (checkpoint / "trainer_state.json").write_text("{}")
+    shutil.rmtree(lora_run.adapter_dir)
+    with pytest.raises(export.ExportError) as raised:
+        export.export_adapter(lora_run)
+    assert "yet" not in str(raised.value)
+    assert str(raised.value).endswith(
+        f"Its last checkpoint holds the adapter as it was at checkpoint-4: {checkpoint}."
+    )
+
+
+def test_exports_are_readable_as_the_umask_allows_and_still_load(lora_run, tiny_adapter, umask_022):
+    """safetensors writes its files 0600: another user of a shared server could not load `merged/` (a misleading
+    FileNotFoundError) nor the unzipped download. Files now get the modes any file the process creates gets."""
+    import torch
+    from peft import PeftModel
+    from transformers import AutoModelForCausalLM
+
+    weights = lora_run.adapter_dir / "adapter_model.safetensors"
+    os.chmod(weights, 0o600)  # as a run leaves it
+    adapter = export.export_adapter(lora_run)
+    assert stat.S_IMODE(weights.stat().st_mode) == 0o644
+    merged = export.export_merged(lora_run)
+    modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in (merged, *merged.iterdir())}
+    assert set(modes.values()) == {0o644, 0o755} and modes["merged"] == 0o755, modes
+    for folder in (adapter, merged):
+        with zipfile.ZipFile(export.zip_folder(folder)) as archive:
+            entries = {i.filename: (i.external_attr >> 16) & 0o777 for i in archive.infolist()}
+            assert set(entries.values()) == {0o644}, entries
+            assert sorted(entries) == sorted(p.name for p in folder.iterdir())
+            assert archive.testzip() is None
+
+    tiny, _ = tiny_adapter
+    ids = torch.tensor([[1, 2, 3, 4, 5]])
+    with torch.no_grad():
+        base = AutoModelForCausalLM.from_pretrained(str(tiny))
+        tuned = PeftModel.from_pretrained(base, str(adapter)).eval()(ids).logits
+        plain = AutoModelForCausalLM.from_pretrained(str(merged)).eval()(ids).logits
+    assert torch.allclose(tuned, plain, atol=1e-4)
+
+
+def test_the_cheap_checks_tell_a_whole_file_from_a_cut_or_overwritten_one(tiny_adapter, tmp_path):
+    import torch
+
+    from ftlib.integrity import damaged_files, file_problem
+
+    _, adapter = tiny_adapter
+    assert damaged_files(adapter) == []
+    whole = (adapter / "adapter_model.safetensors").read_bytes()
+    cases = {
+        "short.safetensors": (whole[:5], "cut short (5 bytes, too few for a safetensors header)"),
+        "header.safetensors": (whole[:1000], "cut short (1,000 bytes, fewer than its "),
+        "data.safetensors": (whole[:-10], f"cut short ({len(whole) - 10:,} of {len(whole):,} bytes)"),
+        "longer.safetensors": (whole + b"x", f"damaged ({len(whole) + 1:,} bytes where its header describes"),
+        "garbage.safetensors": (b"\xff" * 64, "not a safetensors file any more"),
+        "zeros.safetensors": (b"\0" * 64, "damaged (its header is not readable)"),
+        "state.json": (b'{"global_step": 4', "not readable JSON (cut short or overwritten)"),
+    }
+    for name, (content, said) in cases.items():
+        (tmp_path / name).write_bytes(content)
+        assert (file_problem(tmp_path / name) or "").startswith(said), (name, file_problem(tmp_path / name))
+    torch.save({"x": torch.zeros(1000)}, tmp_path / "optimizer.pt")
+    assert file_problem(tmp_path / "optimizer.pt") is None
+    os.truncate(tmp_path / "optimizer.pt", 2000)
+    assert file_problem(tmp_path / "optimizer.pt").startswith("cut short or damaged (2,000 bytes")
+    assert [p.name for p, _ in damaged_files(tmp_path)] == sorted([*cases, "optimizer.pt"])

@@ -8,6 +8,7 @@ import errno
 import json
 import os
 import resource
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -144,3 +145,48 @@ def test_a_run_that_makes_no_step_fails_rather_than_finishes(tiny_model_dir, tmp
     status = runs.find(run_id).read_status()
     assert status["message"].startswith("The run ended without a single training step"), status["message"]
     assert not (runs.find(run_id).path / "adapter").exists()
+
+
+def test_a_damaged_checkpoint_is_named_with_the_way_on_and_not_offered_again_as_is(tiny_model_dir, tmp_path):
+    """A reviewer's `truncate -s 1000 checkpoints/checkpoint-N/adapter_model.safetensors`, then `runs resume`: it
+    failed with safetensors' "Error while deserializing header: invalid header length" every time, still offered."""
+    run_id = _run(tiny_model_dir, tmp_path, max_steps=4, save_every=2)
+    run = runs.find(run_id)
+    assert worker.execute(run.path) == "finished"
+    checkpoint = run.last_checkpoint()
+    os.truncate(checkpoint / "adapter_model.safetensors", 1000)
+    run.update_status(state="interrupted", resume=True)  # as a killed run that `runs resume` queued again
+    assert worker.execute(run.path) == "failed"
+    message = run.read_status()["message"]
+    assert message.startswith(
+        f"{checkpoint.name} of this run is damaged (adapter_model.safetensors is cut short (1,000 bytes, fewer than "
+    ), message
+    assert f"delete it (`rm -r {checkpoint}`) to resume from the beginning (it has no earlier checkpoint)" in message
+    assert message.endswith("(SafetensorError: Error while deserializing header: invalid header length)")
+    assert not run.summary().resumable
+    with pytest.raises(runs.RunError, match=f"cannot resume: {checkpoint.name} of this run is damaged"):
+        runs.resume(run_id)
+    at = train_page(run_id)
+    assert message in [e.value for e in at.error]
+    assert f"resume_{run_id}" not in [b.key for b in at.button]
+    shutil.rmtree(checkpoint)  # the way on the message gives
+    assert run.summary().resumable
+
+
+def test_a_damaged_checkpoint_points_to_the_one_before(tmp_path):
+    checkpoints = tmp_path / "checkpoints"
+    for step in (2, 4, 6):
+        folder = checkpoints / f"checkpoint-{step}"
+        folder.mkdir(parents=True)
+        (folder / "trainer_state.json").write_text("{}")
+    (checkpoints / "checkpoint-6" / "optimizer.pt").write_bytes(b"PK\x03\x04" + b"\0" * 100)  # a cut torch.save zip
+    said = worker.friendly_error(
+        RuntimeError("PytorchStreamReader failed reading zip archive"), checkpoints / "checkpoint-6"
+    )
+    assert said.startswith(
+        "checkpoint-6 of this run is damaged (optimizer.pt is cut short or damaged (104 bytes, its zip directory is "
+        f"missing)): delete it (`rm -r {checkpoints / 'checkpoint-6'}`) to resume from the one before (checkpoint-4), "
+        "or start a new run. (RuntimeError: PytorchStreamReader"
+    ), said
+    # A whole checkpoint: the failure is said as it was.
+    assert worker.friendly_error(RuntimeError("boom"), checkpoints / "checkpoint-4") == "RuntimeError: boom"

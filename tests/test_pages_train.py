@@ -781,10 +781,11 @@ def test_exported_copies_say_their_size_and_can_be_removed_without_touching_the_
     adapter = tmp_path / "adapter"
     adapter.mkdir()
     (adapter / "adapter_config.json").write_text("{}")
-    (adapter / "adapter_model.safetensors").write_bytes(b"\0" * 1000)
+    (adapter / "adapter_model.safetensors").write_bytes(EMPTY_SAFETENSORS)
     run = make_run("r-exported", {"model": str(tiny_model_dir)}, adapter=adapter)
     run.merged_dir.mkdir()
     (run.merged_dir / "model.safetensors").write_bytes(b"\0" * (3 * 1024**2))
+    (run.merged_dir / "config.json").write_text("")  # what makes it an export (empty: the sizes stay round)
     run.exports_dir.mkdir()
     (run.exports_dir / "r-exported-merged.zip").write_bytes(b"\0" * (2 * 1024**2))
     assert export.exported_bytes(run) == 5 * 1024**2
@@ -844,11 +845,14 @@ def run_picker(at: AppTest):
     return next(s for s in at.selectbox if s.label == "Run")
 
 
-def test_deleting_a_run_a_teammate_deleted_first_says_so_and_leaves_no_other_run_one_click_away(tiny_model_dir):
+def test_deleting_a_run_a_teammate_deleted_first_says_so_and_leaves_no_other_run_one_click_away(
+    tiny_model_dir, tmp_path
+):
     """Walk 8B #3: Ben deleted ana-long while Ana had its Delete open. Her click said "There is no run '…'. `python
     -m ftlib runs list` shows the runs", and her picker moved to Ben's run with "Delete this run" under the pointer."""
     make_run("r-ana-long", {"model": str(tiny_model_dir), "name": "ana-long"})
-    make_run("r-ben", {"model": str(tiny_model_dir), "name": "ben-hot"})
+    # With its adapter: a finished run without one is warned about in its Export section.
+    make_run("r-ben", {"model": str(tiny_model_dir), "name": "ben-hot"}, adapter=fake_adapter(tmp_path))
     at = page(tiny_model_dir)
     at.session_state["train_selected"] = "r-ana-long"
     at.run().button(key="delete_ask_r-ana-long").click().run()
@@ -878,12 +882,17 @@ def test_the_delete_question_belongs_to_its_run_and_closes_when_another_is_picke
     assert all(r.state == "finished" for r in runs.list_runs())  # nothing was deleted
 
 
+# A safetensors file holding no tensor: an 8-byte header length, then the header `{}` padded to 8 bytes. Exports
+# check an adapter's files read whole (ftlib.integrity), so a fake one is a valid file.
+EMPTY_SAFETENSORS = (8).to_bytes(8, "little") + b"{}      "
+
+
 def fake_adapter(folder: Path) -> Path:
-    """An adapter folder as a LoRA run leaves it (its weights are zeros: nothing here loads them)."""
+    """An adapter folder as a LoRA run leaves it (no weights: nothing here loads them)."""
     adapter = folder / "adapter"
     adapter.mkdir()
     (adapter / "adapter_config.json").write_text("{}")
-    (adapter / "adapter_model.safetensors").write_bytes(b"\0" * 1000)
+    (adapter / "adapter_model.safetensors").write_bytes(EMPTY_SAFETENSORS)
     return adapter
 
 
@@ -959,6 +968,7 @@ def test_the_exported_copies_size_is_read_once_the_download_is_written(tiny_mode
     run = make_run("r-zip", {"model": str(tiny_model_dir)}, adapter=fake_adapter(tmp_path))
     run.merged_dir.mkdir()
     (run.merged_dir / "model.safetensors").write_bytes(b"\0" * (2 * 1024**2))
+    (run.merged_dir / "config.json").write_text("")  # what makes it an export (empty: the sizes stay round)
     at = page(tiny_model_dir)
     assert any("take 2 MiB" in c.value for c in at.caption)
 
@@ -993,6 +1003,7 @@ def test_removed_copies_are_said_once_and_a_teammates_stale_remove_says_there_wa
     run = make_run("r-shared", {"model": str(tiny_model_dir)}, adapter=fake_adapter(tmp_path))
     run.merged_dir.mkdir()
     (run.merged_dir / "model.safetensors").write_bytes(b"\0" * (3 * 1024**2))
+    (run.merged_dir / "config.json").write_text("")  # what makes it an export (empty: the sizes stay round)
     ana, ben = page(tiny_model_dir), page(tiny_model_dir)
     assert all(any("take 3 MiB" in c.value for c in at.caption) for at in (ana, ben))
     ben.button(key="rm_exports_r-shared").click().run()

@@ -469,6 +469,8 @@ def export_panel(run_id: str) -> None:
         return
     st.markdown("#### Export")
     items = export.downloads(run)
+    if not items:  # finished, but its adapter or model was deleted or moved since: say why, not an empty heading
+        st.warning(export.nothing_to_download(run))
     for item in items:
         show_download_failure(f"dl_{item.kind}_{run_id}")  # e.g. a full disk while zipping, from the last click
     for column, item in zip(st.columns(2), items, strict=False):

@@ -1,0 +1,114 @@
+"""Whether saved weights and training checkpoints read whole, checked cheaply: a safetensors file's header and the
+length it promises, the directory at the end of a `torch.save` zip, a JSON file's syntax.
+
+    file_problem(Path("adapter/adapter_model.safetensors"))   # None, or "cut short (1,000 of 30,704 bytes)"
+    damaged_files(run.adapter_dir)                             # [(path, problem), ...] for every damaged file
+
+A truncated or overwritten file (a copy cut off, a disk that filled while another program wrote, a hand edit) is
+found here before a library reads it and fails with a message that names no file ("Error while deserializing
+header: invalid header length"). Only the first bytes, the header and the file's length are read: cheap enough for
+every export and every failed resume, not a proof the numbers inside are right.
+
+Stdlib only; knows no run folder (rundir.py does).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import struct
+import zipfile
+from pathlib import Path
+
+# safetensors refuses headers over 100 MB; a bigger length read from the first 8 bytes means garbage there.
+_MAX_HEADER = 100_000_000
+# JSON files larger than this (a huge tokenizer.json) are not parsed: cheap checks only.
+_MAX_JSON = 64 * 2**20
+# What torch.save writes (a zip since torch 1.6); legacy pickles are not zips and are not checked.
+_TORCH_SUFFIXES = (".pt", ".pth", ".bin")
+
+
+def file_problem(path: str | Path) -> str | None:
+    """What is wrong with one saved file, in words ("cut short (1,000 of 30,704 bytes)"), or None when it reads
+    whole as far as a cheap check can tell (or is of a kind not checked)."""
+    path = Path(path)
+    try:
+        if path.suffix == ".safetensors":
+            return _safetensors_problem(path)
+        if path.suffix == ".json" and path.stat().st_size <= _MAX_JSON:
+            try:
+                json.loads(path.read_bytes())
+            except (ValueError, UnicodeDecodeError):
+                return "not readable JSON (cut short or overwritten)"
+            return None
+        if path.suffix in _TORCH_SUFFIXES:
+            return _torch_zip_problem(path)
+    except OSError as exc:
+        return f"cannot be read ({exc.strerror or exc})"
+    return None
+
+
+def damaged_files(folder: str | Path) -> list[tuple[Path, str]]:
+    """Every file under `folder` that `file_problem` finds damaged, with what is wrong, in name order."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        return []
+    found = []
+    for path in sorted(folder.rglob("*")):
+        if path.is_file():
+            problem = file_problem(path)
+            if problem:
+                found.append((path, problem))
+    return found
+
+
+def damage_words(damaged: list[tuple[Path, str]], limit: int = 3) -> str:
+    """The damaged files in one phrase: "adapter_model.safetensors is cut short (1,000 of 30,704 bytes)"."""
+    said = "; ".join(f"{path.name} is {problem}" for path, problem in damaged[:limit])
+    more = len(damaged) - limit
+    return said + (f"; and {more} more" if more > 0 else "")
+
+
+def _safetensors_problem(path: Path) -> str | None:
+    size = path.stat().st_size
+    with open(path, "rb") as handle:
+        head = handle.read(8)
+        if len(head) < 8:
+            return f"cut short ({size:,} bytes, too few for a safetensors header)"
+        (length,) = struct.unpack("<Q", head)
+        if length > _MAX_HEADER:
+            return "not a safetensors file any more (its first bytes are not a header length)"
+        if 8 + length > size:
+            return f"cut short ({size:,} bytes, fewer than its {length:,}-byte header alone)"
+        raw = handle.read(length)
+    try:
+        header = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        return "damaged (its header is not readable)"
+    if not isinstance(header, dict):
+        return "damaged (its header is not readable)"
+    try:
+        end = max((int(entry["data_offsets"][1]) for key, entry in header.items() if key != "__metadata__"), default=0)
+    except (KeyError, IndexError, TypeError, ValueError):
+        return "damaged (its header is not readable)"
+    expected = 8 + length + end
+    if size < expected:
+        return f"cut short ({size:,} of {expected:,} bytes)"
+    if size > expected:
+        return f"damaged ({size:,} bytes where its header describes {expected:,})"
+    return None
+
+
+def _torch_zip_problem(path: Path) -> str | None:
+    with open(path, "rb") as handle:
+        if handle.read(4) != b"PK\x03\x04":
+            return None  # a legacy pickle, or not torch's: not checked
+    try:
+        with zipfile.ZipFile(path) as archive:  # reads the directory at the end, where a cut file breaks first
+            archive.infolist()
+    except (zipfile.BadZipFile, EOFError, ValueError):
+        return f"cut short or damaged ({os.path.getsize(path):,} bytes, its zip directory is missing)"
+    return None
+
+
+__all__ = ["damage_words", "damaged_files", "file_problem"]
