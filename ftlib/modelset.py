@@ -124,8 +124,10 @@ class RunAdapter:
         return get_template(self.template, tokenizer=tokenizer, source=self.template_source or None)
 
 
-def list_run_adapters(root: Path | None = None) -> list[RunAdapter]:
-    """Every run under the workspace's runs/ (or `root`) that finished with an adapter or a full model, newest first.
+def list_run_adapters(root: Path | None = None, reward_models: bool = False) -> list[RunAdapter]:
+    """Every run under the workspace's runs/ (or `root`) that finished with an adapter or a full model, newest first;
+    reward-model runs only with `reward_models` (they score answers, they write none: the Evaluate page scores
+    held-out pairs with them, `ftlib.reward_eval`).
 
     Reads the run folders directly: `ftlib.runs.list_runs` would also advance the queue.
     """
@@ -138,7 +140,7 @@ def list_run_adapters(root: Path | None = None) -> list[RunAdapter]:
         run = RunDir(path)
         if run.read_status().get("state", "finished") != "finished":
             continue  # a running run may already have an adapter folder half written
-        if run.read_config().get("method") == "reward":
+        if run.read_config().get("method") == "reward" and not reward_models:
             continue  # a reward model scores answers, it does not write them (see ftlib.rewards)
         try:
             tuned, full = find_tuned(path)

@@ -31,6 +31,7 @@ from dataclasses import asdict, dataclass, field
 
 from ftlib.errors import UserError
 from ftlib.evaluate import EvalError, Progress, _chat_template, _csv_safe, _last_user, _mean
+from ftlib.jobs import BackgroundJob
 from ftlib.rows import IGNORE_INDEX, as_turns, row_kind
 
 
@@ -351,8 +352,39 @@ def evaluate_answers(
     return RewardResult(adapter=tuned, rewards=[r.name for r in rewards], rows=out, skipped=skipped)
 
 
+class PairsJob(BackgroundJob):
+    """A reward-model run's held-out pairs scored (`evaluate_pairs`) in a daemon thread with progress and cancel, for
+    the Evaluate page: the run is loaded in the thread too (`ftlib.rewards.load_reward_model`), so the page never
+    blocks; its scoring takes turns on the device like every evaluation (`ftlib.lease`)."""
+
+    thread_name = "ftlib-evaluate-pairs"
+    kind = "evaluation"
+
+    def __init__(self, run_id: str, rows: Sequence[dict], limit: int | None = None, device: str | None = None):
+        from ftlib.models import pick_device
+
+        device = pick_device(device)
+        super().__init__(f"scoring {run_id}'s held-out pairs", device=device)
+        self.run_id, self.rows, self.limit = run_id, list(rows), limit
+        self.message, self.fraction = "Loading the reward model", 0.0
+        self.result: PairResult | None = None
+
+    def _progress(self, message: str, fraction: float) -> None:
+        self.message, self.fraction = message, fraction
+
+    def work(self) -> None:
+        from ftlib.rewards import load_reward_model
+
+        check_measurable("pairs", self.rows)  # no pair at all: said before the model loads
+        scorer = load_reward_model(self.run_id, device=self.device)
+        self.result = evaluate_pairs(
+            scorer, self.rows, self.run_id, self.limit, progress=self._progress, cancel=lambda: self.cancelled
+        )
+
+
 __all__ = [
     "PairResult",
+    "PairsJob",
     "PairScore",
     "RewardResult",
     "RewardedAnswers",

@@ -1,5 +1,6 @@
 """Evaluate: base vs a fine-tuned run on the run's held-out rows. Reference, base and tuned answers side by side,
-per-row loss and perplexity of the reference, aggregates, best and worst rows, a per-token loss heatmap, CSV.
+per-row loss and perplexity of the reference, aggregates, best and worst rows, a per-token loss heatmap, CSV. A
+reward-model run is measured by its scores of the held-out pairs instead (ui.reward_eval_view).
 
 Drawing only: the evaluation runs in `ftlib.evaluate.EvalJob` (a thread that never calls st.*); a fragment polls
 its progress (`run_every`, only while it runs) and reruns the page once when it ends. The result stays in
@@ -27,6 +28,7 @@ from ui.evaluate_view import cost_section, loops_said, side_by_side, token_loss_
 from ui.inputs import number_in_range
 from ui.kept import default_for, keep
 from ui.labels import template_label
+from ui.reward_eval_view import pairs_section
 from ui.run_choice import choices_by_name, pick_run
 from ui.tables import html_table
 
@@ -52,7 +54,7 @@ st.caption(
     "surprised each model is by it (loss; lower is better) and let both models answer the same prompt."
 )
 
-runs = M.list_run_adapters()
+runs = M.list_run_adapters(reward_models=True)  # a reward model: its score head on held-out pairs
 if not runs:
     st.info("No finished run yet. Train one on the **Train** page, then come back.")
     nav.link("train", label="Go to Train", icon="🏋️")
@@ -75,6 +77,9 @@ if not info.test_rows:
         f"The run's dataset `{info.dataset}` has no held-out rows. Save a split with a test part on the "
         "**Data** page and train on it."
     )
+    st.stop()
+if info.method == "reward":  # it writes no answers: its scores of the held-out pairs (ui.reward_eval_view)
+    pairs_section(run_name, labels[run_name].label if run_name in labels else run_name, info.test_rows)
     st.stop()
 if measured_by(info.method, info.test_rows) == "rewards":  # no reference answer: no loss to show here
     st.info(

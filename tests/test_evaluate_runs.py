@@ -353,3 +353,27 @@ def test_the_evaluate_page_points_a_grpo_run_of_prompts_to_what_measures_it(vari
         "prompts without reference answers" in info and "python -m ftlib evaluate 20260101-000000-grpo-prompts" in info
     )
     assert not [b for b in at.button if b.label == "Evaluate"]  # nothing to press that could only fail
+
+
+def test_the_evaluate_page_scores_a_reward_runs_held_out_pairs_as_the_cli_does(capsys, reward_run, varied_dir):
+    """The Evaluate page did not offer reward-model runs at all (the CLI measured them); it now scores the run's
+    held-out pairs with its score head, the same numbers as `evaluate RUN`, the worst-ranked pair first."""
+    from tests.test_pages_compare import open_page
+
+    at = open_page("pages/6_Evaluate.py", varied_dir)
+    assert not at.exception, at.exception
+    assert at.selectbox(key="evaluate_pick").value == reward_run.id
+    assert any("A reward model writes no answers" in c.value for c in at.caption)
+    next(b for b in at.button if b.label == "Score the pairs").click()
+    at.run()
+    key = "evaluate_pairs_job"
+    assert at.session_state[key][1].wait(timeout=300)
+    at.run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    agg = cli_json(capsys, "evaluate", reward_run.id, "--json")
+    shown = {m.label: m.value for m in at.metric}
+    assert shown["Accuracy"] == f"{agg['reward_accuracy']:.0%}"
+    assert shown["Mean margin"] == f"{agg['mean_reward_margin']:+.3f}" and shown["Loss"] == f"{agg['loss']:.3f}"
+    table = at.dataframe[-1].value
+    assert len(table) == agg["pairs"] and table["margin"].is_monotonic_increasing
+    assert any(b.label == "Download CSV" for b in at.get("download_button"))

@@ -1,0 +1,115 @@
+"""The Evaluate page for a reward-model run: its score head on the run's held-out preference pairs.
+
+A reward model writes no answers, so there is no base-vs-tuned loss to show: each held-out pair's chosen and rejected
+answers are scored (`ftlib.reward_eval.PairsJob`, in a thread that never calls st.*), and the page shows how often
+the chosen answer scores higher (accuracy), by how much (margin), the loss, and the pairs themselves, worst first.
+The numbers are TRL's RewardTrainer's (the Train page's held-out chart plots the same during training).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from ftlib.errors import plural
+from ftlib.reward_eval import PairsJob
+from ui.inputs import number_in_range
+from ui.kept import default_for, keep
+
+JOB_KEY = "evaluate_pairs_job"  # (run name, its PairsJob): the last scoring of this session
+POLL_S = 0.5
+
+
+def pairs_section(run_name: str, label: str, rows: list[dict]) -> None:
+    """Everything the page shows for reward-model run `run_name` (named `label`) on its held-out `rows`."""
+    st.caption(
+        "A reward model writes no answers: it scores them. Here it scores each held-out pair's chosen and rejected "
+        "answer; a good one scores the chosen answer higher."
+    )
+    c1, _ = st.columns([1, 2])
+    rows_key = f"evaluate_pairs_rows_{run_name}"
+    n_rows = number_in_range(
+        c1,
+        "Pairs to score",
+        1,
+        len(rows),
+        default_for(rows_key, min(50, len(rows)), range(1, len(rows) + 1)),
+        key=rows_key,
+        help="One forward pass per answer: fast, even on a CPU.",
+        on_change=keep,
+        args=(rows_key,),
+    )
+    keep(rows_key)
+    held = st.session_state.get(JOB_KEY)
+    job: PairsJob | None = held[1] if held and held[0] == run_name else None
+    b1, b2, _ = st.columns([1, 1, 4])
+    if b1.button("Score the pairs", type="primary", disabled=n_rows is None):
+        if job is not None and not job.done:
+            job.cancel()
+        job = PairsJob(run_name, rows, limit=int(n_rows)).start()
+        st.session_state[JOB_KEY] = (run_name, job)
+    if job is not None and not job.done and b2.button("Stop"):
+        job.cancel()
+    if job is None:
+        if held:  # another run's scores: they come back when it is picked again
+            st.info(f"**{label}** has not been scored in this session: press **Score the pairs**.")
+        else:
+            st.info("Press **Score the pairs** to have the reward model score the held-out pairs.")
+        return
+    if not job.done:
+
+        @st.fragment(run_every=POLL_S)  # only while the job runs
+        def progress() -> None:
+            if job.done:
+                st.rerun()
+            if job.waiting:
+                st.info(f"⏳ {job.waiting}")
+            else:
+                st.empty()
+            st.progress(min(job.fraction, 1.0), text="Waiting for the device" if job.waiting else job.message)
+
+        progress()
+        return
+    if job.error:
+        st.error(f"Could not score the pairs: {job.error}")
+        return
+    if job.result is None or not job.result.rows:
+        st.warning("Stopped before any pair was scored.")
+        return
+    _result(job, run_name)
+
+
+def _result(job: PairsJob, run_name: str) -> None:
+    result = job.result
+    agg = result.aggregates()
+    if job.cancelled:
+        st.warning(f"Stopped early: {plural(len(result.rows), 'pair')} scored.")
+    m1, m2, m3 = st.columns(3)
+    m1.metric(
+        "Accuracy",
+        f"{agg['reward_accuracy']:.0%}",
+        help="Share of pairs whose chosen answer scores higher than the rejected one (a tie counts as wrong).",
+    )
+    m2.metric("Mean margin", f"{agg['mean_reward_margin']:+.3f}", help="Chosen score minus rejected score, averaged.")
+    m3.metric("Loss", f"{agg['loss']:.3f}", help="Mean of -log sigmoid(margin): what training minimised.")
+    st.caption(
+        f"On {plural(agg['pairs'], 'held-out pair')}; TRL's RewardTrainer formulas, as the Train page's held-out "
+        "chart plots them during training. A score means nothing alone: only which of two answers scores higher."
+    )
+    if result.skipped:
+        with st.expander(f"{plural(len(result.skipped), 'row')} not scored"):
+            skipped = [(i + 1, why) for i, why in result.skipped]  # rows counted from 1 on screen
+            st.dataframe(pd.DataFrame(skipped, columns=["test row", "why"]), hide_index=True)
+    table = pd.DataFrame([r.as_dict() for r in result.rows])
+    table.insert(0, "row", table.pop("index") + 1)
+    table = table.sort_values("margin")  # the pairs it ranks worst first: what to read
+    st.markdown("**The pairs, worst ranked first**")
+    st.dataframe(
+        table[["row", "prompt", "chosen", "rejected", "chosen_score", "rejected_score", "margin", "ranked_right"]],
+        hide_index=True,
+        width="stretch",
+    )
+    st.download_button("Download CSV", result.to_csv(), file_name=f"eval-{run_name}.csv", mime="text/csv")
+
+
+__all__ = ["pairs_section"]
