@@ -345,13 +345,15 @@ class RunDir:
         return status
 
     def end_attempt(self, **fields) -> dict:
-        """Record the end of the current attempt together with `fields`: its duration joins `parts_s`."""
+        """Record the end of the current attempt together with `fields`: its duration joins `parts_s`, up to
+        `fields["ended"]` when given (a process found dead: its last sign of life, not the moment it was noticed)."""
         with locked(self.path / ".status.lock"):
             status = self.read_status()
             now = time.time()
             started, ended = status.get("started"), status.get("ended")
             if started and not ended:
-                status["parts_s"] = [*(status.get("parts_s") or []), round(max(0.0, now - float(started)), 3)]
+                end = float(fields.get("ended") or now)
+                status["parts_s"] = [*(status.get("parts_s") or []), round(max(0.0, end - float(started)), 3)]
             status.update(fields)
             status["ended"] = fields.get("ended") or ended or now
             status["updated"] = now
@@ -370,6 +372,17 @@ class RunDir:
             except json.JSONDecodeError:
                 continue  # the writer is mid-line
         return rows
+
+    def last_sign_of_life(self) -> float | None:
+        """When the run's process last wrote its log or a metric (seconds since the epoch), None when it wrote
+        neither: what a dead process's attempt ends at, however long before anyone noticed it."""
+        times = []
+        for path in (self.log_file, self.metrics_file):
+            try:
+                times.append(path.stat().st_mtime)
+            except OSError:
+                continue
+        return max(times) if times else None
 
     def append_metric(self, row: dict) -> None:
         with open(self.metrics_file, "a", encoding="utf-8") as handle:

@@ -311,8 +311,13 @@ def _reconcile_unlocked() -> None:
                     f"the machine restarted). {where}"
                 ),
             )
+        # Its attempt ends where its process last wrote, not now: nobody may have listed runs for hours (the
+        # attempt of a worker the OOM killer ended read as two minutes of training for ten seconds).
+        last = run.last_sign_of_life()
+        started = float(status.get("started") or 0)
         try:
             run.end_attempt(
+                **({"ended": last} if last and last >= started else {}),
                 state=state,
                 phase="",
                 message=message,

@@ -569,3 +569,21 @@ def _exited(pid: int) -> bool:
         return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[-1].split()[0] in ("Z", "X")
     except FileNotFoundError:
         return True
+
+
+def test_a_dead_processs_attempt_ends_at_its_last_sign_of_life_not_when_noticed(fake_runner):
+    """A cold review: a worker killed at 10 s into its attempt and noticed two minutes later read as "0:02:06
+    training". The attempt ends where its process last wrote its log or a metric."""
+    fake_runner["code"] = "import time; print('step 1', flush=True); time.sleep(120)"
+    run_id = runs.submit(config("oom"))
+    run = runs.find(run_id)
+    wait_for(lambda: "step 1" in " ".join(run.log_tail()))
+    started = float(run.read_status()["started"])
+    os.utime(run.log_file, (started + 4.0, started + 4.0))  # its last write, 4 s into the attempt
+    pid = run.read_status()["pid"]
+    os.killpg(pid, signal.SIGKILL)
+    wait_for(lambda: not alive(pid, run))
+    time.sleep(1.5)  # noticed later
+    wait_for(lambda: states()[run_id] == "interrupted")
+    status = run.read_status()
+    assert status["parts_s"] == [pytest.approx(4.0, abs=0.01)] and status["ended"] == pytest.approx(started + 4.0)
