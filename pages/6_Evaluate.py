@@ -23,7 +23,7 @@ from ftlib.rundir import run_folder_of
 from ftlib.tuning_cost import TunedWith
 from ui import nav
 from ui.auth import require_password
-from ui.common import model_set_for, user_errors, wait_notice
+from ui.common import job_progress, model_set_for, user_errors, wait_notice
 from ui.evaluate_view import cost_section, loops_said, side_by_side, token_loss_figure
 from ui.inputs import number_in_range
 from ui.kept import default_for, keep
@@ -177,11 +177,7 @@ if not job.done:
             st.caption(f"Evaluating {job_label}; pick it again to see its result.")
         else:
             st.empty()
-        if job.waiting:
-            st.info(f"⏳ {job.waiting}")
-        else:
-            st.empty()
-        st.progress(min(job.fraction, 1.0), text="Waiting for the device" if job.waiting else job.message)
+        job_progress(job)
 
     progress()
     st.stop()

@@ -88,3 +88,13 @@ def varied_model(tiny_model_dir, tmp_path_factory):
         return made[seed]
 
     return make
+
+
+@pytest.fixture
+def no_training(monkeypatch):
+    """A stand-in for the training process: a run is queued and its folder written, nothing trains."""
+    import sys
+
+    from ftlib import runs
+
+    monkeypatch.setattr(runs, "launch_command", lambda run, nproc: [sys.executable, "-c", "pass", str(run.path)])

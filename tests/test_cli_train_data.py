@@ -9,12 +9,12 @@ keeps the mapped rows and its split/meta.json records what was applied, so train
 from __future__ import annotations
 
 import json
-import sys
 
 import pytest
 
 from ftlib import runs, workspace
 from ftlib.cli import main
+from tests.test_cli_train_settings import write_rows
 
 SMALL = ["--max-steps", "1", "--batch-size", "2", "--max-length", "64", "--save-every", "0", "--device", "cpu"]
 EDGE = [{"prompt": f"Question {i}?", "chosen": f"Good answer {i}.", "rejected": f"Bad answer {i}."} for i in range(6)]
@@ -25,17 +25,6 @@ SCORED = [dict(row, score_chosen=8.0, score_rejected=3.0) for row in EDGE]
 # Columns no format reads: only a mapping says which answer is the better one.
 RANKED = [{"question": f"Question {i}?", "worse": f"Bad answer {i}.", "better": f"Good answer {i}."} for i in range(8)]
 MAP = ["--map", "question=prompt", "--map", "better=chosen", "--map", "worse=rejected"]
-
-
-def write_rows(path, rows) -> str:
-    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
-    return str(path)
-
-
-@pytest.fixture
-def no_training(monkeypatch):
-    """A stand-in for the training process: the run is queued and its folder written, nothing trains."""
-    monkeypatch.setattr(runs, "launch_command", lambda run, nproc: [sys.executable, "-c", "pass", str(run.path)])
 
 
 def warnings_of(err: str) -> list[str]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 
 import pytest
 
@@ -27,12 +26,6 @@ SMALL = ["--max-steps", "1", "--batch-size", "2", "--max-length", "64", "--save-
 def write_rows(path, rows) -> str:
     path.write_text("".join(json.dumps(r) + "\n" for r in rows))
     return str(path)
-
-
-@pytest.fixture
-def no_training(monkeypatch):
-    """A stand-in for the training process: the run is queued and its folder written, nothing trains."""
-    monkeypatch.setattr(runs, "launch_command", lambda run, nproc: [sys.executable, "-c", "pass", str(run.path)])
 
 
 def only_run():

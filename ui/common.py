@@ -232,6 +232,17 @@ def wait_notice():
     return show
 
 
+def job_progress(job) -> None:
+    """Inside a polling fragment: where a background job (`ftlib.jobs.BackgroundJob` with `message` and `fraction`)
+    waits for the device, then its progress bar. The same elements in every poll, an empty slot when it does not
+    wait (see docs/ARCHITECTURE.md)."""
+    if job.waiting:
+        st.info(f"⏳ {job.waiting}")
+    else:
+        st.empty()
+    st.progress(min(job.fraction, 1.0), text="Waiting for the device" if job.waiting else job.message)
+
+
 def _session_id() -> str:
     ctx = get_script_run_ctx()
     return ctx.session_id if ctx else ""

@@ -13,6 +13,7 @@ import streamlit as st
 
 from ftlib.errors import plural
 from ftlib.reward_eval import PairsJob
+from ui.common import job_progress
 from ui.inputs import number_in_range
 from ui.kept import default_for, keep
 
@@ -62,11 +63,7 @@ def pairs_section(run_name: str, label: str, rows: list[dict]) -> None:
         def progress() -> None:
             if job.done:
                 st.rerun()
-            if job.waiting:
-                st.info(f"⏳ {job.waiting}")
-            else:
-                st.empty()
-            st.progress(min(job.fraction, 1.0), text="Waiting for the device" if job.waiting else job.message)
+            job_progress(job)
 
         progress()
         return
