@@ -250,7 +250,12 @@ class MetricsCallback(TrainerCallback):
         if self._step_began is not None:
             self._step_seconds += max(0.0, self.clock() - self._step_began)
             self._step_began = None
-        if not self.stopped and self._stop_requested(getattr(args, "device", None)):
+        last = bool(state.max_steps) and state.global_step >= state.max_steps
+        # A stop asked for during the last step: the run ends anyway, and finishes (it saves its result). Marked as
+        # stopped, it ended "interrupted" without a result, and its resume trained a step past max_steps.
+        # (asked on every step all the same: the ranks agree on it, and each one's peak memory rides along)
+        wanted = not self.stopped and self._stop_requested(getattr(args, "device", None))
+        if wanted and not last:
             self.stopped = True
             control.should_save = True  # the checkpoint a resume continues from
             control.should_training_stop = True

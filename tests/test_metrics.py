@@ -55,3 +55,17 @@ def test_a_run_already_at_the_proven_rate_is_told_a_lower_one_than_its_own(tmp_p
     logs = {"loss": float("nan"), "grad_norm": 1.0}
     callback.on_log(SimpleNamespace(learning_rate=0.002, fp16=True), state, control, logs=logs)
     assert "such as 0.00067, about a third of this run's 0.002" in callback.failure, callback.failure
+
+
+@pytest.mark.parametrize("step, stops", [(5, True), (6, False)])
+def test_a_stop_asked_during_the_last_step_lets_the_run_finish(tmp_path, step, stops):
+    """A cold review: `runs stop` landing on the last step ended the run "interrupted" without its result, and its
+    resume trained a step past max_steps (a real optimizer step for GRPO). On the last step the run finishes."""
+    run = make_run("r-stop", {"dataset": "d"}, state="running", root=tmp_path)
+    run.request_stop()
+    callback = MetricsCallback(run)
+    state, control = TrainerState(), TrainerControl()
+    state.global_step, state.max_steps = step, 6
+    callback.on_step_end(SimpleNamespace(device="cpu"), state, control)
+    assert callback.stopped is stops and bool(control.should_training_stop) is stops
+    assert bool(control.should_save) is stops  # the last step saves the run's result instead
