@@ -423,3 +423,15 @@ def test_evaluate_warns_when_template_does_not_fit_the_model(capsys, run):
     err = capsys.readouterr().err
     assert "warning: --template gemma: the Gemma template writes <bos>" in err
     assert "--template gemma is not the template the tuned model learned in (run-trees with tokenizer)" in err
+
+
+def test_a_damaged_adapter_is_one_line_naming_the_file(capsys, run, varied_dir):
+    """A cold review: a cut adapter file gave a traceback in `sample` and `evaluate` (safetensors' "incomplete
+    metadata", naming no file) and "a bug, not something you did" on Compare; `runs export` already named it."""
+    weights = next((run / "adapter").glob("*.safetensors"))
+    weights.write_bytes(weights.read_bytes()[:1000])
+    for argv in (["sample", "--adapter", str(run), "--prompt", "Hi"], ["evaluate", str(run)]):
+        assert main([*argv, "--max-new-tokens", "2"]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("error: The adapter of 'run-trees' (") and f"{weights.name} is cut short" in err, err
+        assert len(err.strip().splitlines()) == 1
