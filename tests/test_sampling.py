@@ -544,8 +544,11 @@ def test_a_full_fine_tune_that_cannot_load_is_explained(varied_dir, tmp_path):
     broken.mkdir(parents=True)
     (broken / "config.json").write_text("{}")
     (broken / "model.safetensors").write_bytes(b"not weights")
+    with pytest.raises(S.SamplingError, match="The model of 'broken' .* is damaged: model.safetensors is not a safe"):
+        M.load_model_set(str(varied_dir), [broken.parent], device="cpu")  # refused before anything loads
+    (broken / "model.safetensors").write_bytes(b"\x02\x00\x00\x00\x00\x00\x00\x00{}")  # whole, but no weights
     with pytest.raises(S.SamplingError, match="Could not load the fine-tuned model 'broken'"):
-        M.load_model_set(str(varied_dir), [broken.parent], device="cpu")
+        M.load_model_set(str(varied_dir), [broken.parent], device="cpu")  # transformers' refusal, said as ours
 
 
 # ---------------------------------------------------------------- prompts
