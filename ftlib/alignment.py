@@ -505,8 +505,8 @@ def make_trainer(config, model, args, tokenizer, template, train_enc, eval_enc, 
     from ftlib.rundir import RunDir
 
     rewards = build_rewards(config.rewards, device=str(next(model.parameters()).device))
-    check_columns(rewards, [getattr(e, "columns", None) for e in train_enc])  # before any step: a missing column
-    check_columns(rewards, [getattr(e, "columns", None) for e in eval_enc or []], "held-out prompt")
+    for encodings, what in ((train_enc, "training prompt"), (eval_enc or [], "held-out prompt")):  # before a step
+        check_columns(rewards, [getattr(e, "columns", None) for e in encodings], what, [e.messages for e in encodings])
     # The answers' length and temperature come from the GRPOConfig: TRL scores log-probabilities at that temperature.
     rollout = BatchedRollout(train_enc, tokenizer, args.max_completion_length, args.temperature, args.seed)
     rollout.add(eval_enc)

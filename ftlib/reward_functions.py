@@ -179,6 +179,12 @@ def registered(name: str):
     function = _load_registered(name, functions[name])
     names, takes_all = _accepts(function)
     who = f"The reward function {name!r} ({functions[name]})"
+    if names and not takes_all and not {"prompt", "completion"} <= names:  # refused before launch, not at step 0
+        raise RewardError(
+            f"{who} cannot be called as function(prompt=[turns], completion=text): it takes "
+            f"({', '.join(sorted(names))}). A studio reward function scores one answer (TRL's take lists of prompts "
+            "and completions): give it parameters named prompt and completion."
+        )
 
     def score(prompts, completions, tools=None, columns=None) -> list[float]:
         tools = list(tools) if tools is not None else [None] * len(completions)
@@ -196,7 +202,23 @@ def registered(name: str):
             out.append(checked_score(value, who, p))
         return out
 
+    score.columns_needed = _needed(function)  # each row must have these: checked before launch (rewards.check_columns)
     return score
+
+
+def _needed(function) -> set[str]:
+    """The parameters a function cannot be called without, other than the prompt, the answer and the tools: the
+    columns each prompt row must carry.
+
+    >>> sorted(_needed(lambda prompt, completion, answer, unit="kg", **kw: 1.0))
+    ['answer']
+    """
+    try:
+        parameters = inspect.signature(function).parameters.values()
+    except (TypeError, ValueError):
+        return set()
+    plain = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+    return {p.name for p in parameters if p.kind in plain and p.default is p.empty and p.name not in _OWN}
 
 
 __all__ = [

@@ -283,19 +283,29 @@ def problems(specs: list[dict]) -> list[str]:
     return []
 
 
-def check_columns(rewards: list[Reward], columns: Sequence[dict | None], what: str = "training prompt") -> None:
-    """RewardError before training when a reward reads a column (`contains_column`) that some of the rows (each
-    row's `columns`, rows.with_columns) lack: it would stop the run at the first such row."""
+def check_columns(
+    rewards: list[Reward], columns: Sequence[dict | None], what: str = "training prompt", prompts: Sequence = ()
+) -> None:
+    """RewardError before training when a reward reads a column that some of the rows (each row's `columns`,
+    rows.with_columns) lack: `contains_column`'s, or a registered function's parameter without a default
+    (`reward_functions.registered`'s `columns_needed`); it would stop the run at the first such row. `prompts`: the
+    rows' prompts (turns), the first lacking one quoted; else rows are numbered as `what` N."""
+    has = sorted({k for given in columns for k in (given or {})})
     for reward in rewards:
-        column = reward.spec.get("contains_column")
-        lacking = [n for n, given in enumerate(columns, start=1) if column is not None and column not in (given or {})]
-        if lacking:
-            has = sorted({k for given in columns for k in (given or {})})
+        needed = {reward.spec["contains_column"]} if "contains_column" in reward.spec else set()
+        needed |= set(getattr(reward.score, "columns_needed", ()))
+        for column in sorted(needed):
+            lacking = [n for n, given in enumerate(columns, start=1) if column not in (given or {})]
+            if not lacking:
+                continue
+            which = numbered(what, lacking)
+            if len(prompts) >= lacking[-1]:  # named by their words: a position in a shuffled split means nothing
+                first = asked(prompts[lacking[0] - 1])
+                which = f"the {what} {first}" if len(lacking) == 1 else f"{len(lacking)} {what}s ({first}, ...)"
             raise RewardError(
-                f"The reward {reward.label} reads the column {column!r}, which {numbered(what, lacking)} "
+                f"The reward {reward.label} reads the column {column!r}, which {which} "
                 f"{'does' if len(lacking) == 1 else 'do'} not have (the rows' columns: {', '.join(has) or 'none'}). "
-                "Name a column every prompt has, or read the file as prompt_only (--format prompt_only), whose rows "
-                "carry their other fields."
+                "Give every prompt that column in the data, or use a reward that reads one they all have."
             )
 
 

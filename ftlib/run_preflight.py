@@ -73,11 +73,15 @@ def preflight(config: RunConfig, tokenizer=None, rows: tuple[list[dict], list[di
     if config.method == "grpo":
         from ftlib.rewards import RewardError, build_rewards, check_columns, problems
 
-        report.errors += problems(config.rewards)  # a named run, sample or function that cannot be used
-        by_column = [r for r in config.rewards if "contains_column" in r]  # cheap to build: no model, no code
-        try:  # a prompt without the column a reward reads would stop the run at its first step
-            if by_column:  # (build_rewards refuses an empty list: that is `problems`' to say)
-                check_columns(build_rewards(by_column, device="cpu"), [getattr(e, "columns", None) for e in encoded])
+        unusable = problems(config.rewards)  # a named run, sample or function that cannot be used
+        report.errors += unusable
+        # A prompt without the column a reward reads would stop the run where it comes up: contains_column's, a
+        # registered function's parameter (cheap to build: no model loads; the functions' files load for `problems`).
+        reading = [r for r in config.rewards if "contains_column" in r or "function" in r]
+        try:
+            if reading and not unusable:  # (and build_rewards refuses an empty list: that is `problems`' to say)
+                columns = [getattr(e, "columns", None) for e in encoded]
+                check_columns(build_rewards(reading, device="cpu"), columns, prompts=[e.messages for e in encoded])
         except RewardError as exc:
             report.errors.append(str(exc))
     why = (

@@ -179,6 +179,8 @@ def test_contains_column_rewards_an_answer_that_holds_its_rows_value():
         score_completions([reward], ASKED[:1], ["4"], columns=[{"solution": "4"}])
     with pytest.raises(RewardError, match=r"reads the column 'answer', which training prompt 2 does not have"):
         check_columns([reward], [{"answer": "4"}, {"solution": "x"}])
+    with pytest.raises(RewardError, match=r"which the training prompt 'Capital of France\?' does not have"):
+        check_columns([reward], [{"answer": "4"}, {"solution": "x"}], prompts=ASKED[:2])  # named by its words
     with pytest.raises(ConfigError, match="`contains_column` needs the name of a column"):
         RunConfig(method="grpo", rewards=[{"contains_column": ""}])
     assert text_problems('[{"contains_column": "answer"}]') == []
@@ -216,7 +218,7 @@ def test_the_trl_dataset_carries_the_columns_beside_the_prompt(varied_model, tmp
     assert [json.loads(c) for c in dataset[COLUMNS_FIELD]] == [{"answer": "4"}, {}]
     plain = build_trainer(config, tmp_path / "plain", rows=([{"prompt": ASKED[0]}], []))
     assert plain.trainer.train_dataset.column_names == ["prompt"]  # without columns: as it always was
-    with pytest.raises(RewardError, match="training prompt 2 does not have"):
+    with pytest.raises(RewardError, match="the training prompt 'Capital of France\\?' does not have"):
         build_trainer(replace(config, rewards=[{"contains_column": "answer"}]), tmp_path / "c", rows=(rows, []))
 
 
@@ -338,8 +340,14 @@ NOT_A_NUMBER = [
     ("inf", "returned inf for an answer"),
     ("text", "returned '1.0' for an answer"),
     ("boom", f"raised ValueError: my reward crashed (funcs.py line {RAISES_AT}) on an answer to 'What is 2+2?'."),
-    ("wrong_signature", "cannot be called as function(prompt=[turns], completion=text): TypeError"),
 ]
+
+
+def test_a_function_written_for_trls_lists_is_refused_when_built(registry):
+    """A TRL-style `f(prompts, completions)` failed at the run's first step; its signature says it beforehand."""
+    with pytest.raises(RewardError, match=r"'wrong_signature' .* cannot be called as function\(prompt=\[turns\], "
+                       r"completion=text\): it takes \(completions, prompts\)"):  # fmt: skip
+        build_rewards([{"function": "wrong_signature"}])
 
 
 @pytest.mark.parametrize("name, says", NOT_A_NUMBER, ids=[c[0] for c in NOT_A_NUMBER])
@@ -394,9 +402,26 @@ def test_a_column_the_prompts_lack_is_refused_before_the_run_is_queued(tiny_mode
     report = preflight(config, rows=(rows, []))
     assert (
         len(report.errors) == 1
-        and "reads the column 'answer', which training prompt 3 does not have" in (report.errors[0])
+        and "reads the column 'answer', which the training prompt '2 + 2?' does not have" in (report.errors[0])
     ), report.errors
     assert preflight(config, rows=(rows[:2] + rows[3:], [])).ok
+
+
+def test_a_registered_function_needing_a_column_some_prompts_lack_is_refused_before_launch(tiny_model_dir, registry):
+    """A cold review: `def correct(prompt, completion, answer)` on prompts one of which had no `answer` trained three
+    steps, then failed "cannot be called as function(prompt=..., completion=...)"; contains_column was refused
+    before launch. A function's parameter without a default is a column every prompt must have."""
+    from ftlib.run_preflight import preflight
+
+    rows = [{"prompt": ASKED[i], "columns": {"answer": a}} for i, (_, a) in enumerate(QUESTIONS)]
+    rows[1] = {"prompt": ASKED[1]}
+    config = RunConfig(
+        model=str(tiny_model_dir), method="grpo", rewards=[{"function": "needs_answer"}], batch_size=2, max_steps=1
+    )
+    (error,) = preflight(config, rows=(rows, [])).errors
+    assert 'reward function "needs_answer"' in error and "which the training prompt 'Capital of France?'" in error
+    logged = replace(config, rewards=[{"function": "logged"}])  # takes **kwargs: needs no column
+    assert preflight(logged, rows=(rows, [])).ok
 
 
 def test_rewards_that_read_no_column_add_nothing_to_the_pre_launch_report(tiny_model_dir):
