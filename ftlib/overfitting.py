@@ -282,13 +282,19 @@ def grpo_batch_error(config: RunConfig, train_rows: int) -> str | None:
     per_step = grpo_prompts_per_step(config)
     if config.method != "grpo" or not 0 < train_rows < per_step:
         return None
-    fits = max(1, train_rows // (per_step // config.batch_size))
+    world = config.nproc * config.nnodes
+    others = per_step // config.batch_size  # gradient accumulation x processes
+    if train_rows >= others:
+        fix = f"set the batch size to {train_rows // others} or less"
+    elif train_rows >= world:  # even a batch of 1 is too many: fewer accumulation steps
+        fix = f"set the batch size to 1 and the gradient accumulation to {train_rows // world}"
+    else:
+        fix = f"use {train_rows} process{'es' if train_rows > 1 else ''} at most, with batch size 1"
     return (
         f"GRPO takes {per_step} prompts a step (batch size {config.batch_size}"
         + (f" x gradient accumulation {config.grad_accum}" if config.grad_accum > 1 else "")
-        + (f" x {config.nproc * config.nnodes} processes" if config.nproc * config.nnodes > 1 else "")
-        + f"), but there are {train_rows} training prompts, so no step can run: set the batch size to {fits} or "
-        "less, or add prompts."
+        + (f" x {world} processes" if world > 1 else "")
+        + f"), but there are {train_rows} training prompts, so no step can run: {fix}, or add prompts."
     )
 
 

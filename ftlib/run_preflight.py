@@ -133,7 +133,7 @@ def kto_label_warnings(rows: list[dict], method: str) -> list[str]:
     return [
         f"All {len(labels)} KTO training rows are labelled {kind}: KTO learns by making good answers more likely "
         f"and bad ones less likely than the starting model does, so with no {other} answers it learns only half of "
-        f"that. Add rows labelled {other}" + (", or train these rows with SFT (lora)." if labels[0] else ".")
+        f"that. Add rows labelled {other}."
     ]
 
 
