@@ -106,6 +106,11 @@ def test_map_and_format_make_the_rows_the_run_trains_resumes_and_is_evaluated_on
             "has no field 'answer' (mapped to 'chosen'). Its fields: question, worse, better",
         ),
         (["--map", "question=query"], "Unknown field 'query' in the field mapping"),
+        (  # a cold review: queued, and the model learned to echo the question
+            ["--map", "question=prompt", "--map", "question=chosen"],
+            "--map gives the column 'question' to two fields (question=prompt, question=chosen)",
+        ),
+        (["--map", "better=chosen", "--map", "worse=chosen"], "--map gives the field 'chosen' twice"),
         (["--format", "ultrafeedback"], "Unknown format 'ultrafeedback'"),
         (["--format", "alpaca"], "No usable rows in"),
     ],

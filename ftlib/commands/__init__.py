@@ -91,17 +91,29 @@ def add_data_options(parser) -> None:
 def column_map(pairs: list[str]) -> dict[str, str] | None:
     """`--map` pairs as load_file's column_map (field -> column).
 
+    A field given twice, or a column given to two fields, is refused: one of them would be lost, or the model would
+    learn to echo the column (`--map question=instruction --map question=output`).
+
     >>> column_map(["question=instruction", "a=b=output"]), column_map([])
     ({'instruction': 'question', 'output': 'a=b'}, None)
     """
     from ftlib.readers import DataError
 
-    out = {}
+    out: dict[str, str] = {}
     for pair in pairs:
         column, sep, fld = pair.rpartition("=")
+        column, fld = column.strip(), fld.strip()
         if not sep or not column or not fld:
             raise DataError(f"--map '{pair}' should look like COLUMN=FIELD, e.g. --map question=instruction")
-        out[fld.strip()] = column.strip()
+        if fld in out:
+            raise DataError(f"--map gives the field {fld!r} twice ({out[fld]}={fld}, {pair}): give it one column.")
+        if column in out.values():
+            other = next(f for f, c in out.items() if c == column)
+            raise DataError(
+                f"--map gives the column {column!r} to two fields ({column}={other}, {pair}): each column is one "
+                "field (the same text as question and answer teaches the model to repeat the question)."
+            )
+        out[fld] = column
     return out or None
 
 
