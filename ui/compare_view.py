@@ -36,9 +36,10 @@ CSS = """
 .ftgen .card .chosen code{background:#ddf4e4;font-weight:600}
 .ftgen .card .note{color:#666;margin-top:3px}
 .ftgen .card::after{display:block;color:#666;margin-top:3px;
-       content:"model: its own odds for this token; greedy always takes the top one. The list: its top choices."}
+       content:"model: its own odds for this token; greedy takes the top one (after the repetition penalty, where \
+the setting has one). The list: its top choices."}
 .ftgen[data-sampled] .card::after{content:"model: its own odds for this token. Under this setting: the odds it was \
-drawn with, after temperature, top-k and top-p. The list: the model's own top choices."}
+drawn with, after the repetition penalty, temperature, top-k, top-p and min-p. The list: the model's own top choices."}
 .ftgen .end[data-note="repeats"]{display:block;margin-top:4px;color:#9a6700;font-style:normal;
        font-family:sans-serif;font-size:12px}
 </style>
@@ -207,7 +208,7 @@ def next_token_frame(view) -> pd.DataFrame:
             {
                 "token": repr(r.text),
                 "model": r.prob,
-                "after temperature": r.prob_temperature,
+                "after penalty and temperature": r.prob_temperature,
                 "kept by top-k": r.kept_top_k,
                 "kept by top-p": r.kept_top_p,
                 "kept by min-p": r.kept_min_p,
@@ -219,7 +220,7 @@ def next_token_frame(view) -> pd.DataFrame:
     )
 
 
-PROBABILITY_COLUMNS = ("model", "after temperature", "final")
+PROBABILITY_COLUMNS = ("model", "after penalty and temperature", "final")
 
 
 def next_token_table(frame: pd.DataFrame):
@@ -283,7 +284,7 @@ def next_token_figure(frame: pd.DataFrame) -> go.Figure:
     fig = go.Figure(
         [
             _bar(frame, "model", "model (T = 1)", "#9aa5b1"),
-            _bar(frame, "after temperature", "after temperature", "#58a6ff"),
+            _bar(frame, "after penalty and temperature", "after penalty and temperature", "#58a6ff"),
             _bar(frame, "final", "final (renormalized)", kept),
         ]
     )

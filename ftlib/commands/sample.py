@@ -235,7 +235,11 @@ def _sample(args) -> int:
         print(item["text"])
         if item["repeats"]:  # as Compare and Evaluate mark it
             fix = "try a sampled setting" if item["values"]["temperature"] == 0 else "another seed may break the loop"
-            fix += " or repetition_penalty=1.2"
+            penalty = item["values"]["repetition_penalty"]
+            if penalty < 1:  # it asked for repeats
+                fix += f"; repetition_penalty={penalty:g} (below 1) makes repeats more likely, try 1.2"
+            else:
+                fix += f" or repetition_penalty={max(1.2, round(penalty + 0.2, 2)):g}"
             print(f"↻ repeats itself: common for small models; {fix}")
         print()
     return 0
