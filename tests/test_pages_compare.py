@@ -113,7 +113,7 @@ def test_compare_grid_streams_engine_outputs(finished_run, varied_dir):
     # What the numbers mean is said by the page's CSS under every card (sampled columns marked), not in each card.
     assert "data-sampled" in bodies[1] and "data-sampled" not in bodies[0] and "its own odds" not in bodies[0]
     css = next(h.proto.body for h in at.get("html") if ".card::after" in h.proto.body)
-    assert "greedy always takes the top one" in css and "[data-sampled] .card::after" in css
+    assert "greedy takes the top one (after the repetition penalty" in css and "[data-sampled] .card::after" in css
 
 
 def loop_tokens(pieces=("Bo", "il", " an", " egg", ":", "\n\n"), times: int = 16) -> list[S.TokenInfo]:
