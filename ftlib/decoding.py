@@ -136,18 +136,27 @@ _KEYS = "temperature, top_k, top_p, min_p, repetition_penalty"
 
 
 def parse_setting(text: str) -> DecodingSetting:
-    """A preset name or `key=value` pairs (keys: temperature, top_k, top_p, min_p, repetition_penalty).
+    """A preset name, `key=value` pairs (keys: temperature, top_k, top_p, min_p, repetition_penalty), or a preset
+    followed by pairs that change it.
 
     >>> parse_setting("temperature=0.8,top_p=0.9").key
     'temperature=0.8,top_p=0.9'
     >>> parse_setting("greedy").greedy, parse_setting("t=0,repeat_penalty=1.2").key
     (True, 'temperature=0,repetition_penalty=1.2')
+    >>> parse_setting("balanced,min_p=0.05").key  # a preset, changed
+    'temperature=0.7,top_p=0.9,min_p=0.05'
     """
     text = (text or "").strip()
     if text.lower() in PRESETS:
         return PRESETS[text.lower()]
+    parts = [p.strip() for p in text.split(",") if p.strip()]
     values: dict = {}
-    for part in filter(None, (p.strip() for p in text.split(","))):
+    if parts and parts[0].lower() in PRESETS:  # a preset with changes: "greedy,repetition_penalty=1.2"
+        preset = PRESETS[parts.pop(0).lower()]
+        base = {k: v for k, v in preset.as_dict().items() if k != "name"}
+    else:
+        base = {}
+    for part in parts:
         key, sep, raw = part.partition("=")
         name = _ALIASES.get(key.strip().lower())
         if not sep or name is None:
@@ -160,10 +169,11 @@ def parse_setting(text: str) -> DecodingSetting:
         try:
             values[name] = int(raw) if name == "top_k" else float(raw)
         except ValueError:
-            raise SamplingError(f"'{part}' in '{text}': {raw.strip()!r} is not a number.") from None
-    if not values:
+            kind = "a whole number" if name == "top_k" else "a number"
+            raise SamplingError(f"'{part}' in '{text}': {raw.strip()!r} is not {kind}.") from None
+    if not values and not base:
         raise SamplingError(f"Empty decoding setting. Use a preset ({', '.join(PRESETS)}) or temperature=0.8,...")
-    return DecodingSetting(**values, name=text)
+    return DecodingSetting(**{**base, **values}, name=text)
 
 
 def row_seed(seed: int, setting: DecodingSetting) -> int:

@@ -591,3 +591,18 @@ def test_generation_job_reports_errors_instead_of_dying(tok, model_set):
     job = M.GenerationJob(model_set, [S.GenRow(_ids(tok, "Hi"), adapter="nope")]).start()
     assert job.wait(timeout=60)
     assert "Unknown adapter" in job.error
+
+
+def test_a_preset_takes_changes_after_it():
+    """A cold review: `--setting 'greedy,repetition_penalty=1.2'` was refused; a preset then changes is read."""
+    setting = S.parse_setting("greedy,repetition_penalty=1.2")
+    assert (
+        setting.greedy
+        and setting.key == "temperature=0,repetition_penalty=1.2"
+        and setting.label == ("greedy,repetition_penalty=1.2")
+    )
+    assert S.parse_setting("creative, top_k=40").key == "temperature=1,top_k=40,top_p=0.95"
+    with pytest.raises(S.SamplingError, match="would have no effect"):
+        S.parse_setting("greedy,top_p=0.9")
+    with pytest.raises(S.SamplingError, match="'1.5' is not a whole number"):
+        S.parse_setting("top_k=1.5")
