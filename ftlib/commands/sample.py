@@ -45,7 +45,8 @@ def register(sub) -> None:
         default=[],
         metavar="SETTING",
         help="a preset (greedy, precise, balanced, creative, wild) or key=value pairs such as "
-        "temperature=0.8,top_k=40,top_p=0.9 (also min_p, repetition_penalty); repeat for several (default: greedy)",
+        "temperature=0.8,top_k=40,top_p=0.9 (also min_p, repetition_penalty), or a preset then pairs that change it "
+        "(greedy,repetition_penalty=1.2); repeat for several (default: greedy)",
     )
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--max-new-tokens", type=int, default=64)
