@@ -338,6 +338,7 @@ def load_bytes(
     fields = columns if columns is not None else _keys(raw)
     if column_map:
         _check_map(column_map, fields, filename, columns is not None)
+        column_map = _completed_map(column_map, fields, raw, fmt, read_notes)
     elif columns is not None:
         column_map = guess_column_map(columns)
         if not column_map:
@@ -417,6 +418,20 @@ def load_bytes(
         lines=lines,
         unread_answers=answers,
     )
+
+
+def _completed_map(column_map: dict, fields: list[str], raw: list, fmt: str | None, notes: list[str]) -> dict:
+    """A mapping given for some fields, completed by the guess for the others when the rows read with it alone fit
+    no format (`--map response=output` on a {question, response} file: the question stays unread and no format fits,
+    where the guess alone read question -> instruction). What the guess added is said in `notes`."""
+    if fmt is not None or any(detect_row_format(_apply_map(r, column_map)) for _, r in raw[:50]):
+        return column_map
+    taken = {c for c in column_map.values() if c is not None}
+    added = {f: c for f, c in (guess_column_map(fields) or {}).items() if f not in column_map and c not in taken}
+    if added:
+        said = ", ".join(f"{c} -> {f}" for f, c in added.items())
+        notes.append(f"The mapping given was completed by the guess for the other fields: {said}.")
+    return {**column_map, **added}
 
 
 def _vote(records: list[tuple[int, dict]], name: str, fields: list[str], table: bool) -> str:

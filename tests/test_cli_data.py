@@ -374,3 +374,21 @@ def test_map_and_format_are_options_of_every_command_that_reads_a_file(tmp_path,
     assert report.get("kind", "prompt_only") == "prompt_only" and report.get("format", "prompt_only") == "prompt_only"
     assert main([*command, str(path), "--map", "ask"]) == 2
     assert "should look like COLUMN=FIELD" in capsys.readouterr().err
+
+
+def test_a_partial_map_is_completed_by_the_guess_and_says_so(tmp_path, capsys):
+    """A cold review: `--map response=output` on a {question, response} file (read as alpaca without any --map) failed
+    "Could not recognise the format": a --map replaced the guess whole. The guess now fills the fields not given."""
+    data = tmp_path / "qa.jsonl"
+    data.write_text("".join(json.dumps({"question": f"Q{i}?", "response": f"A{i}."}) + "\n" for i in range(3)))
+    assert main(["data", "inspect", str(data), "--map", "response=output", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["format"] == "alpaca" and report["valid_rows"] == 3
+    assert report["column_map"] == {"output": "response", "instruction": "question"}
+    notes = [w["message"] for w in report["warnings"] if w.get("note")]
+    assert "The mapping given was completed by the guess for the other fields: question -> instruction." in notes
+    # A mapping that fits a format alone is taken as it is: nothing guessed beside it.
+    assert (
+        main(["data", "inspect", str(data), "--map", "question=prompt", "--map", "response=completion", "--json"]) == 0
+    )
+    assert json.loads(capsys.readouterr().out)["format"] == "prompt_completion"
