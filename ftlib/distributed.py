@@ -124,6 +124,14 @@ def device_for_process(config) -> str:
     return device
 
 
+def shards(config) -> bool:
+    """Whether the run is sharded with FSDP: `sharding` fsdp where the setting applies (its `when`: not a reward model,
+    KTO or GRPO, which the CLI then warns it ignores; it was applied all the same)."""
+    from ftlib.config import field_specs
+
+    return config.sharding == "fsdp" and field_specs()["sharding"].applies(config.to_dict())
+
+
 def trainer_kwargs(config) -> dict:
     """The TrainingArguments a run's sharding and machine count add (complete: nothing is patched later).
 
@@ -131,7 +139,7 @@ def trainer_kwargs(config) -> dict:
     checkpoint or model that `from_pretrained` loads), gradient checkpointing as FSDP's own activation checkpointing
     (transformers refuses both at once). Several machines without FSDP: each machine saves its own checkpoints.
     """
-    if config.sharding == "fsdp":
+    if shards(config):
         return {
             "fsdp": True,
             "fsdp_config": {
@@ -163,6 +171,9 @@ def refusals(config, gpus: int | None = None) -> list[str]:
     device = str(config.device)
     on_gpu = device.startswith("cuda") or (device == "auto" and gpus > 0)
     if not on_gpu:
+        # RunConfig refuses device cpu; auto without a GPU is the CPU as well (a cold review: it ran).
+        if config.nproc > 1 and config.uses_4bit:
+            return ["`nproc` above 1 with 4-bit weights needs GPUs, and this machine has none: use nproc 1."]
         return []
     if gpus == 0:
         return [f"`device` is {device} but this machine has no GPU that torch can use: use device cpu or auto."]
@@ -230,7 +241,8 @@ def cpu_process_warnings(config, gpus: int | None = None) -> list[str]:
     rows = config.batch_size * config.grad_accum
     return [
         f"nproc is {config.nproc} and the run trains on the CPU ({why}): {config.nproc} processes split its cores, "
-        f"each with its own copy of the model and {rows} rows per step ({rows * config.nproc} in all). That is no "
+        f"each with {'its share' if shards(config) else 'its own copy'} of the model and {rows} rows per step "
+        f"({rows * config.nproc} in all). That is no "
         "faster than one process for LoRA SFT and slower than one process for DPO and full fine-tuning (on 2 cores: "
         "0.9-1.05x and 0.5x). Use it to try a multi-GPU setup; set nproc to 1 for speed."
     ]
@@ -238,7 +250,7 @@ def cpu_process_warnings(config, gpus: int | None = None) -> list[str]:
 
 def trainer_class(base: type, config) -> type:
     """`base` (a transformers Trainer class), or for an FSDP run a subclass whose accelerator also shards on CPU."""
-    if config.sharding != "fsdp":
+    if not shards(config):
         return base
 
     class Sharded(base):

@@ -328,7 +328,9 @@ def estimate(
     # Full DPO, KTO and GRPO (with a KL penalty) score against a frozen copy of the starting model.
     compares = config.method in ("dpo", "kto") or (config.method == "grpo" and config.beta > 0)
     reference = weights if (compares and tuning == "full") else 0
-    shards = processes if config.sharding == "fsdp" else 1
+    from ftlib.distributed import shards as sharded
+
+    shards = processes if sharded(config) else 1
     if shards > 1:
         # FSDP2 gathers a block whole while it computes (and prefetches the next); the root's parameters (embeddings,
         # head, final norm) stay gathered through the step.

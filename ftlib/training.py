@@ -273,7 +273,7 @@ def trainer_arguments(
         data_seed=config.seed,
         use_cpu=device == "cpu",
         # FSDP has its own (ftlib.distributed).
-        **{_checkpointing_argument(cls): config.gradient_checkpointing and config.sharding != "fsdp"},
+        **{_checkpointing_argument(cls): config.gradient_checkpointing and not distributed.shards(config)},
         disable_tqdm=True,
         dataloader_num_workers=0,
         remove_unused_columns=False,

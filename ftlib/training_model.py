@@ -63,7 +63,9 @@ def load_training_model(config: RunConfig, device: str):
         return model, compute
     dtype = pick_dtype(device, fastpath.training_dtype(config.dtype, device, config.method))
     # FSDP moves each block's share onto its GPU as it shards: load on the CPU (one GPU may not hold it whole).
-    where = "cpu" if config.sharding == "fsdp" else device
+    from ftlib.distributed import shards
+
+    where = "cpu" if shards(config) else device
     model = load_model(
         config.model, device=where, dtype=str(dtype).removeprefix("torch."), score=config.method == "reward"
     )

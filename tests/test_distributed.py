@@ -163,3 +163,23 @@ def test_the_trainer_class_changes_only_for_fsdp():
     assert distributed.trainer_class(Base, RunConfig()) is Base
     sharded = distributed.trainer_class(Base, RunConfig(method="full", nproc=2, sharding="fsdp"))
     assert issubclass(sharded, Base) and sharded.__name__ == "Base"
+
+
+def test_sharding_applies_only_where_the_setting_does_and_4bit_on_an_auto_cpu_is_refused(tmp_path):
+    """A cold review: a reward-model run with --sharding fsdp was warned that sharding is ignored, and sharded all the
+    same; QLoRA with nproc 2 was refused with device cpu and ran with device auto on a machine without a GPU."""
+    import torch
+
+    from ftlib import training
+
+    reward = RunConfig(method="reward", nproc=2, sharding="fsdp")
+    assert not distributed.shards(reward) and distributed.trainer_class(dict, reward) is dict
+    assert not training.trainer_arguments(reward, tmp_path, "cpu", torch.float32, has_eval=False).fsdp
+    assert distributed.shards(RunConfig(method="full", nproc=2, sharding="fsdp"))
+    qlora = RunConfig(method="qlora", nproc=2)  # device auto
+    assert distributed.refusals(qlora, gpus=0) == [
+        "`nproc` above 1 with 4-bit weights needs GPUs, and this machine has none: use nproc 1."
+    ]
+    assert distributed.refusals(RunConfig(method="lora", nproc=2), gpus=0) == []
+    warning = distributed.cpu_process_warnings(RunConfig(method="full", nproc=2, sharding="fsdp"), gpus=0)[0]
+    assert "each with its share of the model" in warning
