@@ -96,19 +96,54 @@ def _names(cmdline: bytes, run: RunDir) -> bool:
 _EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Interrupt)\b.*")
 
 
+# torchrun's own failures, as its log says them, in words: (pattern, sentence with the match's groups).
+_LAUNCHER = (
+    (
+        re.compile(r"port: (\d+).*(EADDRINUSE|address already in use)", re.IGNORECASE),
+        "The rendezvous port {0} is in use on machine 0 (another program, or another run's rendezvous): give "
+        "--rdzv-endpoint another port on every machine, then resume.",
+    ),
+    (
+        re.compile(r"Timed out after (\d+) seconds waiting for clients\. (\d+)/(\d+) clients joined"),
+        "Only {1} of the {2} machines joined the rendezvous within {0} s: start `train` on every machine with the "
+        "same --rdzv-endpoint and --nnodes and its own --node-rank, then resume.",
+    ),
+    (
+        re.compile(r"exitcode\s*:\s*-9\b"),
+        "A process of this run was killed (SIGKILL: out of memory, or ended by hand), and the others stopped with it.",
+    ),
+)
+
+
 def crash_reason(tail: list[str]) -> str:
     """Why a training process died, from its log's last lines: the worker's own `[ftlib] error:` sentence (said
-    before it failed to write its status, e.g. on a full disk), else the exception a traceback ended with, else the
-    last line.
+    before it failed to write its status, e.g. on a full disk), else a launcher failure in words (`_LAUNCHER`: a
+    rendezvous port in use, machines that never joined, a killed process), else the exception a traceback ended
+    with, else the last line.
 
     >>> crash_reason(["Traceback ...", "    super()._save_checkpoint(model, trial)", "RuntimeError: unexpected pos 5"])
     'RuntimeError: unexpected pos 5'
+    >>> crash_reason(["torch.distributed.DistStoreError: Timed out after 901 seconds waiting for clients. 1/2 clients "
+    ...               "joined."])[:55]
+    'Only 1 of the 2 machines joined the rendezvous within 9'
     """
     said = [line.split("[ftlib] error:", 1)[1].strip() for line in tail if "[ftlib] error:" in line]
     if said:
         return said[-1]
+    for pattern, sentence in _LAUNCHER:
+        found = [m for line in tail if (m := pattern.search(line))]
+        if found:
+            return sentence.format(*found[-1].groups())
     named = [line.strip() for line in tail if _EXCEPTION_LINE.match(line.strip())]
     return named[-1] if named else (tail[-1].strip() if tail else "no log")
 
 
-__all__ = ["alive", "crash_reason", "running_in"]
+def crashed(tail: list[str]) -> bool:
+    """Whether a dead process's log ends in a failure (a traceback, an exception, a launcher's error) rather than
+    stopping mid-work (killed, the machine restarted)."""
+    return any("Traceback" in line or _EXCEPTION_LINE.match(line.strip()) for line in tail) or any(
+        pattern.search(line) for pattern, _ in _LAUNCHER for line in tail
+    )
+
+
+__all__ = ["alive", "crash_reason", "crashed", "running_in"]

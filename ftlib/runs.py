@@ -33,7 +33,7 @@ from pathlib import Path
 from ftlib import distributed, run_data, sharing, workspace
 from ftlib.config import RunConfig
 from ftlib.errors import UserError, plural
-from ftlib.run_processes import alive, crash_reason, running_in
+from ftlib.run_processes import alive, crash_reason, crashed, running_in
 from ftlib.rundir import ACTIVE, DONE, STATES, RunDir, RunSummary, locked
 
 _QUEUE_LOCK = ".queue.lock"
@@ -291,17 +291,16 @@ def _reconcile_unlocked() -> None:
         status = run.read_status()  # it may have written its final state just before exiting
         if status.get("state") not in ACTIVE:
             continue
-        tail = run.log_tail()
+        # torchrun's failure report runs to some 25 lines after the exception; more would reach an earlier attempt's
+        tail = run.log_tail(40)
         checkpoint = run.last_checkpoint()
-        crashed = any("Traceback" in line for line in tail) or any(
-            line.startswith(("Error", "RuntimeError")) for line in tail
-        )
+        failed = crashed(tail)
         where = (
             f"Resume continues from {checkpoint.name}."
             if checkpoint
             else "No checkpoint was saved yet; resume starts from the beginning."
         )
-        if crashed:
+        if failed:
             state, message = "failed", f"The training process crashed: {crash_reason(tail)} {where}"
         else:
             state, message = (
@@ -321,8 +320,8 @@ def _reconcile_unlocked() -> None:
                 state=state,
                 phase="",
                 message=message,
-                error=message if crashed else None,
-                log_tail=tail,
+                error=message if failed else None,
+                log_tail=tail[-20:],
                 stopped_by=None,  # even if a stop was asked for: the process died before it saved and ended
             )
         except OSError:  # a full disk (what may have ended the run): it stays as it reads until space is freed,

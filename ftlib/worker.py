@@ -99,6 +99,14 @@ def friendly_error(exc: BaseException, checkpoint: Path | None = None) -> str:
         )
     if isinstance(exc, UserError):  # the engine's own errors already read as sentences
         return text
+    if "gloo" in lowered and any(w in lowered for w in ("connection reset", "connection closed", "timed out waiting")):
+        # Another process of the run ended (killed, out of memory) or hangs: this one only saw its peer go away.
+        return (
+            "Another process of this run stopped answering (killed, out of memory, or stuck; on several machines: "
+            "one of them, or the network between them), so this one could not exchange gradients and stopped too. "
+            "Its log says which; resume the run on every machine. "
+            f"({type(exc).__name__}: {text[:200]})"
+        )
     damaged = damaged_checkpoint(checkpoint)
     if damaged:  # safetensors' and torch's errors name no file ("Error while deserializing header: ...")
         return _damaged_checkpoint_words(checkpoint, damaged) + f" ({type(exc).__name__}: {text[:300]})"

@@ -190,3 +190,22 @@ def test_a_damaged_checkpoint_points_to_the_one_before(tmp_path):
     ), said
     # A whole checkpoint: the failure is said as it was.
     assert worker.friendly_error(RuntimeError("boom"), checkpoints / "checkpoint-4") == "RuntimeError: boom"
+
+
+def test_a_peers_end_and_launcher_failures_read_as_what_happened():
+    """A cold review: a killed process of a 2-process run was reported as gloo's "Read error ... Connection reset by
+    peer ... GLHF!", a rendezvous port in use and machines that never joined as "killed, out of memory"."""
+    from ftlib.run_processes import crash_reason, crashed
+
+    gloo = RuntimeError("[../gloo/transport/tcp/pair.cc:537] Read error [127.0.0.1]:32690: Connection reset by peer")
+    said = worker.friendly_error(gloo)
+    assert said.startswith("Another process of this run stopped answering (killed, out of memory") and "resume" in said
+    port = [
+        "Traceback (most recent call last):",
+        "torch.distributed.DistNetworkError: The server socket has failed to listen on any local network address. "
+        "port: 29613, useIpv6: false, code: -98, name: EADDRINUSE, message: address already in use",
+    ]
+    assert crashed(port) and crash_reason(port).startswith("The rendezvous port 29613 is in use on machine 0")
+    killed = ["torch.distributed.elastic.multiprocessing.errors.ChildFailedError:", "  exitcode  : -9 (pid: 9301)"]
+    assert crash_reason(killed).startswith("A process of this run was killed (SIGKILL")
+    assert not crashed(["[ftlib] step 3", "Saving checkpoint"])  # ended mid-work: killed, not a crash
