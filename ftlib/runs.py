@@ -423,7 +423,8 @@ def active_runs() -> list[RunSummary]:
 
 def stop(run_id: str) -> dict:
     """Ask a run to stop: a queued run leaves the queue; a running one saves a checkpoint and ends `interrupted`,
-    with `stopped_by: "user"` (shown as "stopped — resumable", told apart from a process that died)."""
+    with `stopped_by: "user"` (shown as "stopped — resumable", told apart from a process that died). Asked again
+    while it is stopping, its processes are ended at once (SIGTERM), without the checkpoint of the step under way."""
     run = find(run_id)
     with locked(workspace.runs_dir() / _QUEUE_LOCK):
         status = run.read_status()
@@ -438,12 +439,30 @@ def stop(run_id: str) -> dict:
                 ended=time.time(),
                 message="Removed from the queue before it started. Resume puts it back in the queue.",
             )
+        if state == "stopping" and alive(status.get("pid"), run):  # asked again: now, as a second Ctrl-C does
+            _end_session(status["pid"])
+            return run.update_status(
+                message="Stopping now: its processes were told to end without saving this step (a run waiting for "
+                "other machines, or stuck waiting on one, never reaches the end of a step). Resume continues from "
+                "the last checkpoint."
+            )
         if state in ACTIVE:
             run.request_stop()
             return run.update_status(state="stopping", message="Stopping: saving a checkpoint after this step.")
     if state is None:
         raise RunError(f"Run '{run_id}' has no readable status ({run.status_file.name}) and no process training it.")
     raise RunError(f"Run '{run_id}' is {state}; there is nothing to stop.")
+
+
+def _end_session(pid: int) -> None:
+    """SIGTERM to every process of the run's session (torchrun and its workers; the worker takes a SIGTERM after a
+    stop request as "stop now")."""
+    import signal
+
+    try:
+        os.killpg(pid, signal.SIGTERM)
+    except (ProcessLookupError, PermissionError):
+        pass
 
 
 def resume(run_id: str) -> dict:

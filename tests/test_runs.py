@@ -587,3 +587,17 @@ def test_a_dead_processs_attempt_ends_at_its_last_sign_of_life_not_when_noticed(
     wait_for(lambda: states()[run_id] == "interrupted")
     status = run.read_status()
     assert status["parts_s"] == [pytest.approx(4.0, abs=0.01)] and status["ended"] == pytest.approx(started + 4.0)
+
+
+def test_a_second_stop_ends_a_run_that_never_reaches_the_end_of_a_step(fake_runner):
+    """A cold review: a run waiting for its other machines stayed "stopping" for its 15-minute rendezvous timeout:
+    the stop file is read between steps only. Asked again, its processes are ended."""
+    run_id = runs.submit(config("waits"))  # the stand-in sleeps: it never reads the stop file
+    run = runs.find(run_id)
+    pid = wait_for(lambda: run.read_status().get("pid"))
+    assert runs.stop(run_id)["state"] == "stopping"
+    time.sleep(0.5)
+    assert states()[run_id] == "stopping" and alive(pid, run)
+    assert runs.stop(run_id)["message"].startswith("Stopping now: its processes were told to end")
+    wait_for(lambda: states()[run_id] == "interrupted", timeout=60)
+    assert run.summary().resumable

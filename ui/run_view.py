@@ -289,6 +289,14 @@ def controls(info: RunSummary) -> None:
             disabled=True,
             help="The run saves a checkpoint after its current step, then ends.",
         )
+        b2.button(
+            "Stop now",
+            key=f"stop_now_{info.id}",
+            help="Ends the run's processes at once, without saving the step under way (for a run that never reaches "
+            "the end of a step, e.g. waiting for another machine). Resume continues from the last checkpoint.",
+            on_click=_stop,
+            args=(info.id,),
+        )
     if info.resumable and b1.button("Resume", key=f"resume_{info.id}", help="Continues from the last checkpoint."):
         with user_errors("Could not resume the run"):
             runs.resume(info.id)
