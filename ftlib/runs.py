@@ -99,8 +99,19 @@ def _device_key(device: str) -> str:
     return device
 
 
-def _conflict(a: str, b: str) -> bool:
-    # `cuda` means "the GPUs" and blocks every `cuda:N`; `cuda:0` and `cuda:1` can run side by side.
+def _slot(status: dict) -> tuple[str, str]:
+    """What a run occupies: its device, and the rendezvous of a run on several machines ("" for one machine)."""
+    return status.get("device", "cpu"), status.get("rendezvous") or ""
+
+
+def _conflict(a: str | tuple[str, str], b: str | tuple[str, str]) -> bool:
+    """Whether two runs' slots (`_slot`, or devices) exclude each other. `cuda` means "the GPUs" and blocks every
+    `cuda:N`; `cuda:0` and `cuda:1` can run side by side. Two machines' halves of one run (the same rendezvous)
+    never wait for each other: sharing a workspace (on one host, or a home folder several machines mount), the second
+    half queued behind the first, which waited for it until the rendezvous timed out."""
+    (a, ra), (b, rb) = (a if isinstance(a, tuple) else (a, "")), (b if isinstance(b, tuple) else (b, ""))
+    if ra and ra == rb:
+        return False
     if a == b:
         return True
     return (a == "cuda" and b.startswith("cuda")) or (b == "cuda" and a.startswith("cuda"))
@@ -190,6 +201,7 @@ def create_run(
                 tuning=config.tuning,
                 message=QUEUED_MESSAGE,
                 rows_kept=rows is not None,  # its split/: a resume without it is refused
+                rendezvous=f"{config.rdzv_endpoint} x{config.nnodes}" if config.nnodes > 1 else None,
                 **({"estimated_memory": int(estimated_memory)} if estimated_memory else {}),
             )
         except BaseException:
@@ -254,14 +266,13 @@ def advance() -> list[str]:
     with locked(workspace.runs_dir() / _QUEUE_LOCK):
         _reconcile_unlocked()
         statuses = [(run, run.read_status()) for run in _all()]
-        busy = [s.get("device", "cpu") for _, s in statuses if s.get("state") in ACTIVE]
+        busy = [_slot(s) for _, s in statuses if s.get("state") in ACTIVE]
         queued = sorted((s.get("queued_at", 0), run.id, run, s) for run, s in statuses if s.get("state") == "queued")
         for _, run_id, run, status in queued:
-            device = status.get("device", "cpu")
-            if any(_conflict(device, other) for other in busy):
+            if any(_conflict(_slot(status), other) for other in busy):
                 continue
             _launch(run)
-            busy.append(device)
+            busy.append(_slot(status))
             started.append(run_id)
     return started
 
@@ -391,11 +402,11 @@ def queue_place(run_id: str, named: int = 3) -> str:
     status = run.read_status()
     if status.get("state") != "queued":
         return ""
-    device, place = status.get("device", "cpu"), (status.get("queued_at", 0), run.id)
+    place = (status.get("queued_at", 0), run.id)
     training, waiting = [], []
     for other in _all():
         theirs = other.read_status()
-        if other == run or not _conflict(device, theirs.get("device", "cpu")):
+        if other == run or not _conflict(_slot(status), _slot(theirs)):
             continue
         if theirs.get("state") in ACTIVE:
             training.append(other)

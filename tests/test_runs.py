@@ -601,3 +601,14 @@ def test_a_second_stop_ends_a_run_that_never_reaches_the_end_of_a_step(fake_runn
     assert runs.stop(run_id)["message"].startswith("Stopping now: its processes were told to end")
     wait_for(lambda: states()[run_id] == "interrupted", timeout=60)
     assert run.summary().resumable
+
+
+def test_two_machines_halves_of_one_run_in_one_workspace_do_not_queue_behind_each_other(fake_runner):
+    """A cold review: machine 1's half of a two-machine run, queued in the workspace machine 0's half trained in (one
+    host, or a home folder both machines mount), waited behind it, while machine 0 waited for it to join."""
+    both = {"nnodes": 2, "rdzv_endpoint": "localhost:29612"}
+    first = runs.submit(config("m0", node_rank=0, **both))
+    second = runs.submit(config("m1", node_rank=1, **both))
+    wait_for(lambda: states()[first] == "running" and states()[second] == "running")
+    other = runs.submit(config("another", nnodes=2, node_rank=0, rdzv_endpoint="localhost:29700"))
+    assert states()[other] == "queued" and runs.queue_place(other).startswith("Queued: 3rd in line")
