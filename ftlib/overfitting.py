@@ -21,6 +21,7 @@ Not known here: the trainer (training.py), the run folder (rundir.py), drawing (
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from ftlib.config import RunConfig, default_learning_rate
@@ -321,6 +322,16 @@ def schedule_warnings(config: RunConfig, train_rows: int) -> list[str]:
             f"Batch size {config.batch_size} is more than the {train_rows} training rows: a step cannot hold more "
             f"rows than there are, so every step is one pass over all {train_rows}. A batch size of about "
             f"{max(2 if config.method == 'kto' else 1, min(8, train_rows // 4))} gives several steps per pass."
+        )
+    per_step = config.batch_size * config.grad_accum * config.nproc * config.nnodes
+    steps = math.ceil(max(1, -(-train_rows // per_step)) * config.epochs)
+    if not config.max_steps and steps == 1 and config.warmup_ratio > 0 and config.scheduler != "constant":
+        # transformers rounds a warmup share up to whole steps: the only step is the warmup's first, at rate 0. (Max
+        # steps 1 is asked for, a smoke test: not said; epochs that come to one step are a surprise.)
+        out.append(
+            "The run takes one optimizer step, and the warmup makes it the first step of the ramp, at learning rate "
+            "0: nothing is learned. Give it more steps (a smaller batch size, more epochs or max steps), or set the "
+            "warmup share to 0."
         )
     times = passes(config, train_rows)
     if times > MANY_PASSES and config.method != "grpo":

@@ -131,6 +131,14 @@ SCHEDULES = [
     ),
     ("ten epochs", {"epochs": 10.0}, 153, ["10 passes over 153 training rows"]),
     ("five passes is still fine", {"max_steps": 100, "batch_size": 8}, 153, []),
+    (  # a cold review: 3 rows over 2 processes of batch 2 made one step, at the warmup's rate 0, and "finished"
+        "one step learns nothing under a warmup",
+        {"batch_size": 2, "nproc": 2},
+        3,
+        ["The run takes one optimizer step, and the warmup makes it the first step of the ramp, at learning rate 0"],
+    ),
+    ("one step without a warmup", {"warmup_ratio": 0.0, "batch_size": 2, "nproc": 2}, 3, []),
+    ("one step asked for (a smoke test)", {"max_steps": 1, "batch_size": 2}, 10, []),
     ("accumulation makes a step bigger", {"max_steps": 60, "batch_size": 8, "grad_accum": 4}, 153, ["12 passes"]),
     ("a few steps on a tiny split", {"max_steps": 3, "batch_size": 16}, 10, ["Batch size 16 is more than the 10"]),
     (  # no "every step is one pass": TRL yields no batch at all (grpo_batch_error refuses it), and no passes
