@@ -28,12 +28,14 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from pathlib import Path
 
 from ftlib.errors import UserError, plural
 
 
 class ResumeError(UserError):
-    """The processes of a run would resume from different checkpoints; the message says which and what to do."""
+    """The processes of a run disagree: they would resume from different checkpoints, or train with other settings or
+    rows (`agree_on_settings`); the message says which and what to do."""
 
 
 def _value(config, name: str, default):
@@ -296,10 +298,68 @@ def agree_on_checkpoint(checkpoint) -> None:
     )
 
 
+# What may differ between the machines of one run: where each one keeps things, and which machine it is.
+_PER_MACHINE = ("node_rank", "device", "name", "dataset", "model", "template_source")
+
+
+def fingerprint(config, run_dir) -> dict:
+    """What every machine of a run must agree on: its settings (less `_PER_MACHINE`: paths and names may differ) and
+    a hash of the rows it trains (its own kept split; "" when it has none)."""
+    import hashlib
+
+    kept = Path(run_dir) / "split" / "train.jsonl"
+    rows = hashlib.sha256(kept.read_bytes()).hexdigest()[:16] if kept.is_file() else ""
+    settings = {k: v for k, v in config.to_dict().items() if k not in _PER_MACHINE}
+    return {"settings": settings, "rows": rows}
+
+
+def differences(prints: list[dict]) -> list[str]:
+    """How each machine's `fingerprint` differs from the first process's, in words; [] when all agree.
+
+    >>> a = {"settings": {"batch_size": 2, "seed": 0}, "rows": "ab"}
+    >>> differences([a, {"settings": {"batch_size": 4, "seed": 0}, "rows": "cd"}])
+    ['process 1: batch_size 4 (process 0: 2), other training rows']
+    """
+    first, out = prints[0], []
+    for rank, other in enumerate(prints[1:], start=1):
+        said = [
+            f"{k} {other['settings'].get(k)!r} (process 0: {v!r})".replace("'", "")
+            for k, v in first["settings"].items()
+            if other["settings"].get(k) != v
+        ]
+        if other["rows"] != first["rows"]:
+            said.append("other training rows")
+        if said:
+            out.append(f"process {rank}: {', '.join(said)}")
+    return out
+
+
+def agree_on_settings(config, run_dir) -> None:
+    """UserError on every process unless the machines of a run train with the same settings and rows (each machine
+    reads its own config and data: with other rows they trained a mix silently; with other max steps one waited for
+    the others in a collective for 30 minutes). Only for runs on several machines: one machine's processes share
+    one run folder."""
+    import torch.distributed as dist
+
+    if config.nnodes <= 1 or not (dist.is_available() and dist.is_initialized()) or dist.get_world_size() == 1:
+        return
+    prints: list = [None] * dist.get_world_size()
+    dist.all_gather_object(prints, fingerprint(config, run_dir))
+    found = differences(prints)
+    if found:
+        raise ResumeError(
+            f"The machines of this run were started with different settings or data ({'; '.join(found)}). Start "
+            "`train` on every machine with the same config and the same data file, then resume on each."
+        )
+
+
 __all__ = [
     "ResumeError",
     "Topology",
     "agree_on_checkpoint",
+    "agree_on_settings",
+    "differences",
+    "fingerprint",
     "device_for_process",
     "gpu_count",
     "launcher",

@@ -150,7 +150,7 @@ def execute(run_dir: str | Path) -> str:
     """Train the run in `run_dir` in this process; return its final state. Writes status as it goes (rank 0)."""
     from ftlib import overfitting
     from ftlib.config import RunConfig
-    from ftlib.distributed import Topology, agree_on_checkpoint
+    from ftlib.distributed import Topology, agree_on_checkpoint, agree_on_settings
     from ftlib.metrics import MetricsCallback
     from ftlib.training import attach_throughput, build_trainer, save_final
 
@@ -202,6 +202,7 @@ def execute(run_dir: str | Path) -> str:
             if checkpoint is not None:
                 print(f"[ftlib] resuming from {checkpoint.name}", flush=True)
         agree_on_checkpoint(checkpoint)
+        agree_on_settings(config, run.path)  # machines reading their own config and data: the same ones
         if owner and not main:
             print(
                 f"[ftlib] machine {where.node_rank} of {config.nnodes}: training with machine 0 at "

@@ -183,3 +183,27 @@ def test_sharding_applies_only_where_the_setting_does_and_4bit_on_an_auto_cpu_is
     assert distributed.refusals(RunConfig(method="lora", nproc=2), gpus=0) == []
     warning = distributed.cpu_process_warnings(RunConfig(method="full", nproc=2, sharding="fsdp"), gpus=0)[0]
     assert "each with its share of the model" in warning
+
+
+def test_machines_of_one_run_must_agree_on_settings_and_rows_but_not_on_paths(tmp_path):
+    """A cold review: two machines started with other datasets trained a mix of both and said "finished"; with other
+    max steps one waited 30 minutes in a collective. Each machine's fingerprint (settings less what may differ per
+    machine, and a hash of its kept rows) is compared at start (`agree_on_settings`, beside agree_on_checkpoint)."""
+    both = {"nnodes": 2, "rdzv_endpoint": "10.0.0.1:29500"}
+    for node in (0, 1):
+        (tmp_path / f"m{node}" / "split").mkdir(parents=True)
+        (tmp_path / f"m{node}" / "split" / "train.jsonl").write_text('{"text": "a"}\n')
+    m0 = distributed.fingerprint(
+        RunConfig(node_rank=0, model="/a/model", dataset="/a/d.jsonl", **both), tmp_path / "m0"
+    )
+    m1 = distributed.fingerprint(
+        RunConfig(node_rank=1, model="/b/model", dataset="/b/d.jsonl", **both), tmp_path / "m1"
+    )
+    assert distributed.differences([m0, m1]) == []  # paths and the node rank are each machine's own
+    other = distributed.fingerprint(RunConfig(node_rank=1, batch_size=4, max_steps=8, **both), tmp_path / "m1")
+    assert distributed.differences([m0, other]) == [
+        "process 1: max_steps 8 (process 0: 0), batch_size 4 (process 0: 8)"
+    ]
+    (tmp_path / "m1" / "split" / "train.jsonl").write_text('{"text": "b"}\n')
+    m1 = distributed.fingerprint(RunConfig(node_rank=1, **both), tmp_path / "m1")
+    assert distributed.differences([m0, m1]) == ["process 1: other training rows"]
