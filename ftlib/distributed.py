@@ -349,7 +349,7 @@ def agree_on_settings(config, run_dir) -> None:
     if found:
         raise ResumeError(
             f"The machines of this run were started with different settings or data ({'; '.join(found)}). Start "
-            "`train` on every machine with the same config and the same data file, then resume on each."
+            "`train` again on every machine with the same config and the same data file."
         )
 
 
