@@ -22,7 +22,7 @@ from ftlib.template_input import TemplateError
 from ftlib.templates import get_template, render
 from ftlib.tokens import encode_messages, encode_row
 from ftlib.turns import RowProblem, parse_messages, split_think, split_think_as_written
-from tests.test_template_fixtures import MODELS, fixture_tokenizer
+from tests.test_template_fixtures import MODELS, fixture_tokenizer, hf_messages
 
 # In the styles of DeepSeek-R1 (keeps what follows the last </think>), Qwen3 (reads `reasoning_content`, else splits
 # <think> off the content; keeps the thinking only after the last user turn) and ChatML (content verbatim).
@@ -99,19 +99,17 @@ def tokenizers(smol_tokenizer):
 
 
 def _hf(raw: list[dict], reads: bool) -> list[dict]:
-    """The messages transformers gets: as the file wrote them; a reasoning field as the studio documents it."""
+    """The messages transformers gets: as the file wrote them; a reasoning field as the studio documents it
+    (`hf_messages` of the fixtures' tests)."""
     out = []
     for message in raw:
         message = dict(message)
         if isinstance(message.get("content"), list):
             message["content"] = "".join(p["text"] for p in message["content"])
-        reasoning = message.pop("reasoning_content", None)
-        if reasoning and reads:
-            message["reasoning_content"] = reasoning
-        elif reasoning:
-            message["content"] = f"<think>\n{reasoning}\n</think>\n\n{message['content']}"
+        if "reasoning_content" in message:
+            message["reasoning"] = message.pop("reasoning_content")
         out.append(message)
-    return out
+    return hf_messages(out, reads)
 
 
 def _common(a: str, b: str) -> int:
