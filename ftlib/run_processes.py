@@ -16,11 +16,13 @@ from pathlib import Path
 from ftlib.rundir import RunDir
 
 
-def alive(pid: int | None, run: RunDir) -> bool:
+def alive(pid: int | None, run: RunDir, leader_exited: bool = False) -> bool:
     """Whether the run's process still trains: the one launched (`pid`), or, where it died, the processes of its
     session (a torchrun launcher killed with -9 leaves its workers training: read as dead, the run was called
-    interrupted while it trained on, and a resume started a second set of workers writing to the same folder)."""
-    return _process_alive(pid, run) or _group_alive(pid)
+    interrupted while it trained on, and a resume started a second set of workers writing to the same folder).
+    `leader_exited`: the launched process is the one asking, its command ended (ftlib.run_watch): only the rest of
+    its session counts."""
+    return (not leader_exited and _process_alive(pid, run)) or _group_alive(pid)
 
 
 def _group_alive(pid: int | None) -> bool:

@@ -6,17 +6,18 @@
     stop(run_id); resume(run_id); wait(run_id)
 
 Every run is a folder under `workspace.runs_dir()` (its files belong to `ftlib.rundir.RunDir`). One run is active
-per device; the others wait in order. The queue advances when a run ends (the worker starts the next one) and
+per device; the others wait in order. The queue advances when a run ends, however it ends (its launch process,
+ftlib.run_watch, starts the next one once the worker has exited, also after the OOM killer's SIGKILL), and
 whenever anything lists runs (`list_runs` reconciles first: a run whose process died is marked failed or
 interrupted, with its last log lines). Queue decisions happen under a file lock, so two browser tabs or CLI
 calls starting runs at the same moment both get queued and nothing is corrupted.
 
 A run is trained by its own process, `python -m ftlib.worker RUN_DIR` (under torchrun for several processes or
-machines: ftlib.distributed), started in a new session so it outlives the browser tab, the Streamlit server and the
-CLI that started it. Whichever process starts it (the CLI that queued it, the Streamlit server's queue, the worker of
-the run before), it trains with the FTLIB_* settings of the process that queued it (`RUN_ENV`, kept in its folder):
-a run queued from a shell with FTLIB_REWARD_FUNCTIONS set trains with those reward functions, also when the server
-starts it.
+machines: ftlib.distributed; both under ftlib.run_watch, the process status.json's `pid` names), started in a new
+session so it outlives the browser tab, the Streamlit server and the CLI that started it. Whichever process starts
+it (the CLI that queued it, the Streamlit server's queue, the run before's launch process), it trains with the
+FTLIB_* settings of the process that queued it (`RUN_ENV`, kept in its folder): a run queued from a shell with
+FTLIB_REWARD_FUNCTIONS set trains with those reward functions, also when the server starts it.
 
 Not known here: what training does (training.py, worker.py), what a run folder holds (rundir.py), exports (export.py).
 """
@@ -222,8 +223,10 @@ def submit(
 
 def launch_command(run: RunDir, config: RunConfig | dict) -> list[str]:
     """The command that trains `run`: the worker, or torchrun running the worker once per process (DDP or FSDP, on
-    this machine or as one of several: see ftlib.distributed.launcher)."""
-    return [sys.executable, *distributed.launcher(config), "-m", "ftlib.worker", str(run.path)]
+    this machine or as one of several: see ftlib.distributed.launcher), under ftlib.run_watch, which settles the run
+    and advances the queue once they end, however they end."""
+    watched = [sys.executable, *distributed.launcher(config), "-m", "ftlib.worker", str(run.path)]
+    return [sys.executable, "-m", "ftlib.run_watch", str(run.path), "--", *watched]
 
 
 def _launch(run: RunDir) -> None:
@@ -262,9 +265,20 @@ def _launch(run: RunDir) -> None:
 
 def advance() -> list[str]:
     """Start the oldest queued run on every free device; return the ids started."""
+    return _advance()
+
+
+def after_exit(run_dir: Path) -> list[str]:
+    """What a run's launch process (ftlib.run_watch) does once the training command it started has ended: settle the
+    run as `reconcile` does (interrupted or failed, unless the worker wrote its own end), not counting that process
+    itself as the run's, then start what the queue holds; return the ids started."""
+    return _advance(exited=(Path(run_dir).resolve(), os.getpid()))
+
+
+def _advance(exited: tuple[Path, int] | None = None) -> list[str]:
     started = []
     with locked(workspace.runs_dir() / _QUEUE_LOCK):
-        _reconcile_unlocked()
+        _reconcile_unlocked(exited)
         statuses = [(run, run.read_status()) for run in _all()]
         busy = [_slot(s) for _, s in statuses if s.get("state") in ACTIVE]
         queued = sorted((s.get("queued_at", 0), run.id, run, s) for run, s in statuses if s.get("state") == "queued")
@@ -288,7 +302,9 @@ def _reap() -> None:
             del _CHILDREN[pid]
 
 
-def _reconcile_unlocked() -> None:
+def _reconcile_unlocked(exited: tuple[Path, int] | None = None) -> None:
+    """`exited`: (run folder, pid) of a launch process whose command has ended (`after_exit`): that process is alive,
+    asking, but the run lives on only if other processes of its session do."""
     _reap()
     for run in _all():
         status = run.read_status()
@@ -297,7 +313,7 @@ def _reconcile_unlocked() -> None:
         pid = status.get("pid")
         if pid is None and time.time() - float(status.get("started") or 0) < 60:
             continue  # being launched right now
-        if alive(pid, run):
+        if alive(pid, run, leader_exited=exited == (run.path.resolve(), pid)):
             continue
         status = run.read_status()  # it may have written its final state just before exiting
         if status.get("state") not in ACTIVE:
@@ -551,6 +567,7 @@ __all__ = [
     "RunError",
     "active_runs",
     "advance",
+    "after_exit",
     "create_run",
     "delete",
     "find",

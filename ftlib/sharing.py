@@ -205,7 +205,7 @@ def inference_bytes(model: str, tuned: Sequence[str | os.PathLike] = (), device:
 
 def training_claims(gpu: str) -> list[tuple[str, int | None]]:
     """(run id, bytes still to take) for every queued or running run of the workspace on `gpu`: its memory
-    estimate (`ftlib.memory.estimate`; None when it cannot be made) less what its process holds there now (by
+    estimate (`ftlib.memory.estimate`; None when it cannot be made) less what its processes hold there now (by
     `nvidia-smi`; 0 when unknown)."""
     from ftlib import workspace
     from ftlib.config import RunConfig
@@ -229,8 +229,23 @@ def training_claims(gpu: str) -> list[tuple[str, int | None]]:
         except (OSError, UserError):  # e.g. a model folder gone since: assume the run needs the whole GPU
             claims.append((run.name, None))
             continue
-        claims.append((run.name, max(0, need - held.get(int(status.get("pid") or 0), 0))))
+        claims.append((run.name, max(0, need - _session_held(held, int(status.get("pid") or 0)))))
     return claims
+
+
+def _session_held(held: dict[int, int], leader: int) -> int:
+    """Bytes `held` ({pid: bytes}) by the processes of the session `leader` leads: a run's launch process leads it
+    (ftlib.run_watch), its worker or torchrun's workers are members and hold the memory."""
+    if not leader:
+        return 0
+    total = 0
+    for pid, used in held.items():
+        try:
+            member = pid == leader or os.getpgid(pid) == leader
+        except OSError:  # ended since nvidia-smi answered, or not ours to ask
+            member = False
+        total += used if member else 0
+    return total
 
 
 def _gpu_memory_by_pid() -> dict[int, int]:

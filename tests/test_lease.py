@@ -314,6 +314,32 @@ def test_a_running_run_claims_its_estimate_less_what_its_process_holds(tiny_mode
     assert ("run-with-a-model-gone", None) in sharing.training_claims("cuda:0")
 
 
+def test_a_runs_gpu_memory_is_what_the_processes_of_its_session_hold(tiny_model_dir, tmp_path, monkeypatch):
+    """status.json's pid is the run's launch process (ftlib.run_watch), which holds no GPU memory: its worker (or
+    torchrun's workers), members of its session, do. Counted by pid alone, a running run claimed its whole estimate
+    again and Compare moved to the CPU for memory the run already held."""
+    from ftlib import memory, workspace
+
+    leader = subprocess.Popen(
+        [sys.executable, "-c", "import subprocess, sys; subprocess.run([sys.executable, '-c', "
+         "'import os, time; print(os.getpid(), flush=True); time.sleep(60)'])"],
+        stdout=subprocess.PIPE, text=True, start_new_session=True,
+    )  # fmt: skip
+    try:
+        worker = int(leader.stdout.readline())
+        config = real_config(tiny_model_dir, tmp_path, device="cuda:0")
+        folder = workspace.runs_dir() / "run-running"
+        folder.mkdir(parents=True)
+        (folder / "config.json").write_text(json.dumps(config.to_dict()))
+        (folder / "status.json").write_text(json.dumps({"state": "running", "device": "cuda:0", "pid": leader.pid}))
+        monkeypatch.setattr(sharing, "_gpu_memory_by_pid", lambda: {worker: 1000, os.getpid(): 10**9})
+        need = memory.estimate(config, device="cuda:0").total
+        assert sharing.training_claims("cuda:0") == [("run-running", need - 1000)]  # not this process's memory
+    finally:
+        os.killpg(leader.pid, signal.SIGKILL)
+        leader.wait()
+
+
 def test_a_generation_job_says_it_waits_and_then_generates_what_it_would_have(tiny_model_dir, tmp_path):
     from ftlib import modelset as M
     from ftlib import sampling as S
