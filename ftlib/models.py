@@ -78,10 +78,22 @@ def _report(progress: Progress | None, message: str, fraction: float) -> None:
 
 
 def prepare_default_model(progress: Progress | None = None, force: bool = False) -> Path:
-    """Convert the embedded GGUF into a safetensors directory once; return that directory."""
+    """Convert the embedded GGUF into a safetensors directory once; return that directory. Processes starting at
+    the same moment (two sessions of a fresh server, the test suite's workers) convert it once: the others wait for
+    the first, then use its copy."""
+    from ftlib.rundir import locked
+
     target = default_model_dir()
     if (target / _READY_MARKER).is_file() and not force:
         return target
+    # Unlocked, each wrote its copy into the one `.partial` folder and removed the other's midway.
+    with locked(target.with_name(target.name + ".lock")):
+        if (target / _READY_MARKER).is_file() and not force:
+            return target
+        return _convert_default_model(target, progress)
+
+
+def _convert_default_model(target: Path, progress: Progress | None) -> Path:
     gguf = _default_gguf_path()
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer

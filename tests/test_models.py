@@ -222,3 +222,30 @@ def test_same_model_compares_folders_not_spellings(tmp_path, tiny_model_dir):
     assert models.same_model(str(tiny_model_dir), str(tiny_model_dir / ".." / tiny_model_dir.name))
     assert not models.same_model(str(tiny_model_dir), "default")
     assert models.same_model("default", str(models.default_model_dir()))
+
+
+def test_processes_preparing_the_default_model_at_once_convert_it_once(tmp_path, monkeypatch):
+    """Two sessions of a fresh server (or the suite's workers) asking for `default` at the same moment: unlocked, each
+    wrote its copy into the one `.partial` folder and removed the other's midway. The second waits and uses the
+    first's copy. (flock locks belong to open files, so two threads contend as two processes do.)"""
+    import threading
+    import time
+
+    monkeypatch.setenv("FTLIB_HOME", str(tmp_path / "home"))
+    converted = []
+
+    def convert(target, progress):
+        converted.append(threading.current_thread().name)
+        time.sleep(0.3)  # the second caller arrives while the first converts
+        target.mkdir(parents=True)
+        (target / models._READY_MARKER).write_text("{}")
+        return target
+
+    monkeypatch.setattr(models, "_convert_default_model", convert)
+    got = []
+    threads = [threading.Thread(target=lambda: got.append(models.prepare_default_model()), name=n) for n in "ab"]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(converted) == 1 and got == [models.default_model_dir()] * 2
