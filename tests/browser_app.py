@@ -416,10 +416,14 @@ def screenshot(page, folder: Path | None, name: str, full_page: bool = True) -> 
 
 def use_model(page, spec: str) -> None:
     """Type the model into the sidebar box (Enter commits it) and check that the app accepted it. A new session
-    starts from the model last chosen in the workspace, so the box may hold it already: read once the first run has
-    ended (mid-run it read '' once, and Enter on the value the session already has starts no rerun to wait for)."""
+    starts from the model last chosen in the workspace, so the box may hold it already: read once it shows a value
+    (a new session's box reads '' for a moment after its first run; typed over, Enter on the value the session
+    already has started no rerun, and the wait for one cost 20 s, twice a test)."""
+    from playwright.sync_api import expect
+
     wait_idle(page)
     box = page.locator('[data-testid="stSidebar"]').get_by_label("Model", exact=True)
+    expect(box).not_to_have_value("", timeout=LOAD_TIMEOUT_MS)  # the box is never empty once drawn ("default")
     if box.input_value() != spec:
         box.fill(spec)
         try:

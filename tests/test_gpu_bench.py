@@ -79,22 +79,6 @@ def _run(capsys, *args: str) -> str:
     return capsys.readouterr().out
 
 
-def test_cpu_path_on_a_tiny_model(tiny_model_dir, capsys):
-    out = _run(
-        capsys,
-        "--device", "cpu", "--model", str(tiny_model_dir), "--methods", "lora", "--sides", "ftlib,trl-fp32",
-        "--steps", "2", "--warmup", "0", "--sampling-rounds", "1", "--max-new-tokens", "4", "--budget", "900",
-    )  # fmt: skip
-    table = out[out.index("device: cpu") :]
-    ftlib_row = next(line for line in table.splitlines() if " ftlib " in line)
-    trl_row = next(line for line in table.splitlines() if " trl-fp32 " in line)
-    assert "FAILED" not in ftlib_row and "FAILED" not in trl_row, table
-    assert trl_row.rstrip().endswith("1.00x (fastest)")
-    assert ftlib_row.rstrip().endswith("x") and float(ftlib_row.split()[3].replace(",", "")) > 0  # tokens/s
-    grid = next(line for line in table.splitlines() if " grid " in line)
-    assert "greedy identical True" in grid, grid
-
-
 def test_a_failing_row_is_reported_not_raised(tmp_path, capsys):
     missing = tmp_path / "no-such-model"
     out = _run(
@@ -175,7 +159,8 @@ def test_the_device_script_refuses_without_the_carried_folder(tmp_path):
 
 
 def test_the_device_script_benchmarks_a_random_model_of_the_carried_shape(tiny_model_dir, tmp_path):
-    """The device run end to end on a CPU: import check, random weights of the carried shape, one bench.gpu row (the
+    """The device run end to end on a CPU, bench.gpu's CPU path with it: import check, random weights of the carried
+    shape, a studio row and a TRL row each in its own process, the Compare grid against sequential `generate` (the
     packages come from this environment; the carried site folder is empty)."""
     from bench import gpu_carry
 
@@ -183,13 +168,20 @@ def test_the_device_script_benchmarks_a_random_model_of_the_carried_shape(tiny_m
     (carry / "site").mkdir(parents=True)
     gpu_carry.shape_only(tiny_model_dir, carry / "model" / "tiny")
     proc = _device_script(
-        tmp_path, carry, "--methods", "lora", "--sides", "ftlib", "--steps", "1", "--warmup", "0", "--no-sampling"
-    )
+        tmp_path, carry, "--methods", "lora", "--sides", "ftlib,trl-fp32", "--steps", "1", "--warmup", "0",
+        "--sampling-rounds", "1", "--max-new-tokens", "4",
+    )  # fmt: skip
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     log = (tmp_path / "out" / "gpu.log").read_text()
     assert "trl " in log and "ftlib.training" in log  # the import check's lines
-    row = next(line for line in log.splitlines() if " lora " in line and " ftlib " in line)
+    table = log[log.index("device: cpu") :].splitlines()
+    row = next(line for line in table if " lora " in line and " ftlib " in line)
+    trl_row = next(line for line in table if " trl-fp32 " in line)
     assert "FAILED" not in row and "tiny-random-weights" in row, row
+    assert "FAILED" not in trl_row and trl_row.rstrip().endswith("1.00x (fastest)"), trl_row
+    assert row.rstrip().endswith("x") and float(row.split()[3].replace(",", "")) > 0  # tokens/s, and a ratio
+    grid = next(line for line in table if " grid " in line)
+    assert "greedy identical True" in grid, grid
     assert log.rstrip().endswith("(speed and memory only; see bench/gpu_carry.py)")
     result = json.loads((tmp_path / "out" / "gpu.json").read_text())
     assert result["rows"][0]["result"]["tokens_per_s"] > 0

@@ -32,7 +32,10 @@ def _stderr(code: str, **env: str) -> str:
 
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_loading_a_model_prints_no_progress_bar(tiny_model_dir, case):
-    code = CASES[case].format(model=str(tiny_model_dir))
-    assert "Loading weights" not in _stderr(code)
-    # The operator's own setting wins: =0 brings the bars back (and shows the check above could see them).
+    assert "Loading weights" not in _stderr(CASES[case].format(model=str(tiny_model_dir)))
+
+
+def test_the_operators_own_setting_brings_the_bars_back(tiny_model_dir):
+    """=0 wins over quiet_known_noise (and shows that the check above could see the bars)."""
+    code = CASES["import-then-quiet"].format(model=str(tiny_model_dir))
     assert "Loading weights" in _stderr(code, HF_HUB_DISABLE_PROGRESS_BARS="0")
