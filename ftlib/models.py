@@ -81,7 +81,7 @@ def prepare_default_model(progress: Progress | None = None, force: bool = False)
     """Convert the embedded GGUF into a safetensors directory once; return that directory. Processes starting at
     the same moment (two sessions of a fresh server, the test suite's workers) convert it once: the others wait for
     the first, then use its copy."""
-    from ftlib.rundir import locked
+    from ftlib.file_lock import locked
 
     target = default_model_dir()
     if (target / _READY_MARKER).is_file() and not force:

@@ -29,8 +29,6 @@ Not known here: the queue and processes (runs.py), what training does (training.
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import json
 import math
 import os
@@ -41,6 +39,7 @@ from pathlib import Path
 from ftlib import workspace
 from ftlib.config import RunConfig
 from ftlib.errors import plural
+from ftlib.file_lock import locked
 from ftlib.memory import human
 from ftlib.overfitting import Divergence, diverged
 
@@ -74,18 +73,6 @@ ENV_FILE = "env.json"
 # reads at a glance.
 SCORES = {"grpo": ("reward", "reward", "eval_reward"), "reward": ("accuracy", "accuracy", "eval_accuracy")}
 LOSS_SCORE = ("loss", "loss", "eval_loss")
-
-
-@contextlib.contextmanager
-def locked(path: Path):
-    """An exclusive advisory lock on `path` (created if missing), across processes; released on exit or death."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a+") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 @dataclass

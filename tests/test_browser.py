@@ -55,9 +55,7 @@ from tests.browser_app import (
 )
 from tests.test_runs import wait_for
 
-# One worker runs every real-browser test, one after the other (`make test` runs two workers): two Chromium
-# suites and their servers at once on 2 cores would slow each other to their timeouts.
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+pytestmark = pytest.mark.browser
 
 # A LoRA run on the tiny model: a few seconds of steps after the process starts (max length keeps steps short).
 RUN = {"batch_size": 2, "max_length": 128, "device": "cpu"}

@@ -42,9 +42,7 @@ from tests.browser_app import (
 )
 from tests.test_browser import RUN, artefacts_dir, browser, diagnostics, server_workspace, start_server  # noqa: F401
 
-# One worker runs every real-browser test, one after the other (`make test` runs two workers): two Chromium
-# suites and their servers at once on 2 cores would slow each other to their timeouts.
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+pytestmark = pytest.mark.browser
 
 STOP_STEPS = 80  # long enough to be stopped mid-way on a busy machine
 

@@ -14,6 +14,7 @@ HEAVY = ("torch", "transformers", "peft", "trl", "datasets", "bitsandbytes", "ac
 # module -> ftlib modules it must never import (directly or through others): lower layers below higher ones.
 BELOW = {
     "ftlib.errors": ("*",),
+    "ftlib.file_lock": ("*",),
     "ftlib.rows": ("*",),
     "ftlib.fields": ("*",),
     "ftlib.config": ("*",),
@@ -33,6 +34,7 @@ BELOW = {
 }
 ALLOWED_BELOW = {
     "ftlib.errors": set(),
+    "ftlib.file_lock": set(),
     "ftlib.fields": set(),
     "ftlib.rows": {"ftlib.errors"},
     "ftlib.config": {"ftlib.errors", "ftlib.fields", "ftlib.methods"},

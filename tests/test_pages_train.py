@@ -404,9 +404,10 @@ def test_the_form_offers_the_gpus_found_and_fsdp_when_there_are_several(tiny_mod
     monkeypatch.setattr(runs, "submit", lambda config, **kw: submitted.append(config) or "queued-run")
     at.button(key="train_start").click().run()
     assert [(c.nproc, c.sharding, c.method) for c in submitted] == [(4, "fsdp", "full")]
-    assert runs.launch_command(runs.RunDir(workspace.runs_dir() / "x"), submitted[0])[1:7] == [
+    command = runs.launch_command(runs.RunDir(workspace.runs_dir() / "x"), submitted[0])
+    assert command[command.index("--") + 2 : command.index("--") + 8] == [
         *("-m", "torch.distributed.run", "--standalone", "--nproc-per-node", "4", "-m"),
-    ]
+    ]  # under the run's launch process (ftlib.run_watch)
 
 
 def test_a_learning_rate_far_above_the_default_is_warned_before_start(tiny_model_dir):
