@@ -285,7 +285,10 @@ def _advance(exited: tuple[Path, int] | None = None) -> list[str]:
         for _, run_id, run, status in queued:
             if any(_conflict(_slot(status), other) for other in busy):
                 continue
-            _launch(run)
+            try:
+                _launch(run)
+            except PermissionError:  # another OS account's run this one may not write: left for its owner's queue
+                continue
             busy.append(_slot(status))
             started.append(run_id)
     return started

@@ -612,3 +612,22 @@ def test_two_machines_halves_of_one_run_in_one_workspace_do_not_queue_behind_eac
     wait_for(lambda: states()[first] == "running" and states()[second] == "running")
     other = runs.submit(config("another", nnodes=2, node_rank=0, rdzv_endpoint="localhost:29700"))
     assert states()[other] == "queued" and runs.queue_place(other).startswith("Queued: 3rd in line")
+
+
+def test_an_account_that_may_not_write_a_queued_run_lists_it_and_leaves_it_queued(fake_runner, monkeypatch):
+    """A shared workspace: a run queued by another OS account, its status not writable here. Listing runs (which
+    starts queued runs on free devices) failed with PermissionError; the run is left for its owner's queue."""
+    with monkeypatch.context() as patched:  # queued by the other account: nothing launches it here
+        patched.setattr(runs, "advance", lambda: [])
+        theirs = runs.submit(config("theirs"))
+    real_update = runs.RunDir.update_status
+
+    def not_ours(self, **fields):
+        if self.id == theirs:
+            raise PermissionError(13, "Permission denied", str(self.status_file))
+        return real_update(self, **fields)
+
+    monkeypatch.setattr(runs.RunDir, "update_status", not_ours)
+    assert states() == {theirs: "queued"}
+    monkeypatch.setattr(runs.RunDir, "update_status", real_update)  # its owner lists: it starts
+    assert states() == {theirs: "running"}
