@@ -33,15 +33,8 @@ setup-test: setup
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium fonts-noto-color-emoji >/dev/null; \
 	  else sudo apt-get update -qq && sudo apt-get install -y -qq chromium fonts-noto-color-emoji >/dev/null; fi; }
 
-# Two test processes (pytest-xdist) for all but the real-browser tests: most tests wait on a subprocess's start-up,
-# which two overlap (each gets half the cores' threads: tests/conftest.py). The browser tests then run alone: beside
-# other tests, 8 sessions generating on 2 cores slowed past their timeouts. Both parts run; either failing fails.
-# TEST_WORKERS=0 runs the first part in one process.
-TEST_WORKERS ?= 2
 test: setup-test lint
-	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) -m "not browser"; first=$$?; \
-	$(BIN)/python -m pytest -q -m browser; second=$$?; \
-	[ $$first -eq 0 ] && [ $$second -eq 0 ]
+	$(BIN)/python -m pytest -q
 
 lint: setup
 	$(BIN)/ruff check .

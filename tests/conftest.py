@@ -11,11 +11,8 @@ from pathlib import Path
 
 import pytest
 
-# Keep the 2-core machine responsive when several test processes run: under pytest-xdist (`make test`) each worker,
-# and the training processes its tests start, gets its share of the cores (two processes of 2 threads each on 2 cores
-# slow each other far more than 2x).
-_WORKERS = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT") or 1)
-os.environ.setdefault("OMP_NUM_THREADS", str(max(1, min(2, (os.cpu_count() or 2) // _WORKERS))))
+# Keep the 2-core machine responsive when several test processes run.
+os.environ.setdefault("OMP_NUM_THREADS", "2")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
