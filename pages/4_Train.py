@@ -34,6 +34,7 @@ from ui.auth import require_password
 from ui.common import active_model, active_split_name, cached_split, cached_tokenizer, user_errors
 from ui.form import config_form, forget, remember_started, remembered, start_from_last_run
 from ui.kept import custom_source, say_where_set
+from ui.labels import in_form_words
 from ui.run_view import (
     ACTIVE,
     deleted_note,
@@ -170,7 +171,7 @@ def new_run(model: str, split: str) -> None:
     try:
         config = RunConfig.from_dict(values)
     except ConfigError as exc:
-        st.error(str(exc))
+        st.error(in_form_words(str(exc)))
         return
     if config.uses_4bit and (config.device == "cpu" or config.device == "auto" and not cuda_available()):
         # Trains correctly there (ftlib.training_model.keep_4bit_trainable), just not fast: said, not refused.

@@ -1088,3 +1088,24 @@ def test_a_running_run_shows_its_peak_memory_beside_its_estimate_and_an_old_run_
     at.selectbox[-1].select("r-old").run()
     assert not at.exception and "r-old" in headline(at)
     assert peak_caption(at) is None
+
+
+def test_a_refused_combination_of_settings_is_said_in_the_forms_words(tiny_model_dir):
+    """KTO with the prompt trained too (its KL pairs need the prompt masked) was refused in the config file's words:
+    "`mask_policy` everything ... Use all_assistant, last_assistant or completion_only"."""
+    rows = [
+        {
+            "prompt": [{"role": "user", "content": f"Greet crew {i}"}],
+            "completion": [{"role": "assistant", "content": "Ahoy!" if i % 2 else "Hello."}],
+            "label": bool(i % 2),
+        }
+        for i in range(8)
+    ]
+    workspace.save_split("kto", rows[:6], rows[6:], {"format": "unpaired_preference"})
+    at = page(tiny_model_dir)
+    at.radio(key="train_method").set_value("kto").run()
+    at.selectbox(key="train_mask_policy").set_value("everything").run()
+    refusal = next(e.value for e in at.error if "KTO" in e.value)
+    assert refusal.startswith("**What is trained** everything does not work with KTO"), refusal
+    assert '"every assistant reply"' in refusal and "all_assistant" not in refusal and "`" not in refusal
+    assert "train_start" not in [b.key for b in at.button]

@@ -12,6 +12,8 @@ the Train form's default, ftlib/config.py).
 
 from __future__ import annotations
 
+import re
+
 import streamlit as st
 from streamlit import runtime
 
@@ -72,6 +74,21 @@ def training_default(name: str):
 def setting_label(name: str) -> str:
     """The run setting's name as the Train form shows it ('Max length (tokens)', 'Batch size')."""
     return field_specs()[name].label
+
+
+def in_form_words(message: str) -> str:
+    """A refusal of the settings (ftlib.config's ConfigError, worded for the CLI and config files) as the Train form
+    names things: each `setting` by its box's label, each mask policy by the choice the box shows.
+
+    >>> print(in_form_words("`mask_policy` everything does not work with KTO. Use all_assistant or completion_only."))
+    **What is trained** everything does not work with KTO. Use "every assistant reply" or "the completion only".
+    """
+    specs = field_specs()
+    said = re.sub(r"`(\w+)`", lambda m: f"**{specs[m[1]].label}**" if m[1] in specs else m[0], message)
+    for policy, label in POLICY_LABELS.items():
+        if "_" in policy:  # an identifier, never an English word of the sentence ("everything" is both)
+            said = re.sub(rf"\b{policy}\b", f'"{label}"', said)
+    return said
 
 
 def as_in_training(name: str, value) -> str:
