@@ -105,12 +105,12 @@ def _slot(status: dict) -> tuple[str, str]:
     return status.get("device", "cpu"), status.get("rendezvous") or ""
 
 
-def _conflict(a: str | tuple[str, str], b: str | tuple[str, str]) -> bool:
-    """Whether two runs' slots (`_slot`, or devices) exclude each other. `cuda` means "the GPUs" and blocks every
+def _conflict(a: tuple[str, str], b: tuple[str, str]) -> bool:
+    """Whether two runs' slots (`_slot`) exclude each other. `cuda` means "the GPUs" and blocks every
     `cuda:N`; `cuda:0` and `cuda:1` can run side by side. Two machines' halves of one run (the same rendezvous)
     never wait for each other: sharing a workspace (on one host, or a home folder several machines mount), the second
     half queued behind the first, which waited for it until the rendezvous timed out."""
-    (a, ra), (b, rb) = (a if isinstance(a, tuple) else (a, "")), (b if isinstance(b, tuple) else (b, ""))
+    (a, ra), (b, rb) = a, b
     if ra and ra == rb:
         return False
     if a == b:
