@@ -89,7 +89,40 @@ def keep_4bit_trainable(model) -> int:
     return len(layers)
 
 
-__all__ = ["keep_4bit_trainable", "load_training_model", "lora_config", "quantization_config"]
+def leave_out_bitsandbytes(config: RunConfig) -> bool:
+    """Make bitsandbytes look not installed to this process when the run quantizes nothing; True if it did.
+
+    PEFT imports bitsandbytes whenever it is installed (peft.helpers), and bitsandbytes wraps its kernels in
+    `torch.compile` at import, which imports torch's inductor: 0.8-1.2 s of every run's start on these CPUs
+    (measured, BENCHMARKS.md "Start-up"), for runs that never touch a 4-bit layer. A `None` in `sys.modules` is
+    Python's own "not importable" mark: `importlib.util.find_spec` then answers None, so PEFT and transformers see no
+    bitsandbytes. Kept for a QLoRA run and for a model folder saved quantized (its config.json has a
+    `quantization_config`); anything unreadable keeps it too. Call before PEFT or transformers is imported.
+    """
+    import json
+    import sys
+
+    from ftlib.models import resolve_model
+
+    if config.uses_4bit or "bitsandbytes" in sys.modules:
+        return False
+    try:
+        described = json.loads((resolve_model(config.model) / "config.json").read_text())
+    except Exception:  # the run's own loading says what is wrong; here only the speed is at stake
+        return False
+    if not isinstance(described, dict) or "quantization_config" in described:
+        return False
+    sys.modules["bitsandbytes"] = None
+    return True
+
+
+__all__ = [
+    "keep_4bit_trainable",
+    "leave_out_bitsandbytes",
+    "load_training_model",
+    "lora_config",
+    "quantization_config",
+]
 
 
 def target_problems(config: RunConfig) -> list[str]:

@@ -302,6 +302,17 @@ def install_stop_signal(run: RunDir) -> None:
     signal.signal(signal.SIGTERM, handler)
 
 
+def _leave_out_unused_libraries(run: RunDir) -> None:
+    """A second off a run's start where it quantizes nothing (ftlib.training_model.leave_out_bitsandbytes)."""
+    from ftlib.config import RunConfig
+    from ftlib.training_model import leave_out_bitsandbytes
+
+    try:
+        leave_out_bitsandbytes(RunConfig.from_file(run.config_file))
+    except Exception:  # a config that cannot be read fails in `execute`, with its message in status.json
+        pass
+
+
 def main(argv: list[str] | None = None) -> int:
     """`python -m ftlib.worker RUN_DIR`: train, then start the next queued run (rank 0 only)."""
     argv = sys.argv[1:] if argv is None else argv
@@ -314,6 +325,7 @@ def main(argv: list[str] | None = None) -> int:
     quiet_known_noise()  # before the libraries are imported: bitsandbytes logs on import
     run = RunDir(Path(argv[0]).resolve())
     install_stop_signal(run)
+    _leave_out_unused_libraries(run)
     state = execute(run.path)
     try:
         owner = Topology.current().owns(run.read_config().get("node_rank", 0))
