@@ -32,13 +32,13 @@ from ftlib.templates import TEMPLATE_NAMES
 from ui import alignment_view, nav
 from ui.auth import require_password
 from ui.common import active_model, active_split_name, cached_split, cached_tokenizer, user_errors
+from ui.export_view import export_panel
 from ui.form import config_form, forget, remember_started, remembered, start_from_last_run
 from ui.kept import custom_source, say_where_set
 from ui.labels import in_form_words
 from ui.run_view import (
     ACTIVE,
     deleted_note,
-    export_panel,
     gone_note,
     memory_panel,
     run_options,

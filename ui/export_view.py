@@ -1,0 +1,132 @@
+"""The Train page's Export panel: a finished run's download buttons (each file built only when clicked) and what its
+exported copies take on disk, with a button to remove them. The files are `ftlib.export`'s; only drawing here.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import streamlit as st
+
+from ftlib import export, runs
+from ftlib.errors import UserError
+from ftlib.memory import human
+from ui.common import deferred_download, show_download_failure
+
+EXPORTS_NOTE = "train_exports_note"  # session key: (run id, what the last "Remove them" click did), said once
+DOWNLOADED = "train_downloaded"  # session key: run id -> when a download button of it was last clicked
+
+# Downloads being prepared in this server now (run id -> how many), and when the last one of each run was ready: the
+# exported copies' size is read after they are written, not while a click's zip is still being built (walk 8B #7).
+_preparing: dict[str, int] = {}
+_prepared_at: dict[str, float] = {}
+_preparing_lock = threading.Lock()
+# The browser asks for a download's file beside the rerun its click starts, in either order: for this long after a
+# click, a download not yet begun counts as being prepared.
+REQUEST_GRACE_S = 5.0
+PREPARING_POLL_S = 1.0
+
+
+def _tracked(run_id: str, build):
+    """`build` (a download's file, made on Streamlit's thread when clicked), counted as preparing while it runs."""
+
+    def tracked():
+        with _preparing_lock:
+            _preparing[run_id] = _preparing.get(run_id, 0) + 1
+        try:
+            return build()
+        finally:
+            with _preparing_lock:
+                _preparing[run_id] -= 1
+                _prepared_at[run_id] = time.time()
+
+    return tracked
+
+
+def preparing(run_id: str, clicked: float | None = None) -> bool:
+    """Whether a download of the run is being prepared: one is building now, or this session clicked one
+    `REQUEST_GRACE_S` ago at most and none has been ready since."""
+    with _preparing_lock:
+        if _preparing.get(run_id):
+            return True
+        ready = _prepared_at.get(run_id, 0.0)
+    return clicked is not None and ready < clicked and time.time() - clicked < REQUEST_GRACE_S
+
+
+def export_panel(run_id: str) -> None:
+    """Download buttons for a finished run; each file is built only when its button is clicked."""
+    run = runs.find(run_id)
+    if run.read_status().get("state") != "finished":
+        return
+    st.markdown("#### Export")
+    items = export.downloads(run)
+    if not items:  # finished, but its adapter or model was deleted or moved since: say why, not an empty heading
+        st.warning(export.nothing_to_download(run))
+    for item in items:
+        show_download_failure(f"dl_{item.kind}_{run_id}")  # e.g. a full disk while zipping, from the last click
+    for column, item in zip(st.columns(2), items, strict=False):
+        key = f"dl_{item.kind}_{run_id}"
+        # Its click's rerun sees True: the browser asks for the file beside it. (An `on_click` callable instead
+        # made Streamlit 1.67 drop the file's callable before that request came: "Deferred file … not found".)
+        if column.download_button(
+            item.label,
+            key=key,
+            mime="application/zip",
+            file_name=item.file_name(run),
+            data=deferred_download(key, _tracked(run_id, lambda item=item: export.zip_folder(item.build()))),
+        ):
+            st.session_state.setdefault(DOWNLOADED, {})[run_id] = time.time()
+        column.caption(item.caption)
+    st.caption(f"On this machine: `{run.path}`")
+    exported_copies(run)
+
+
+def _remove_exports(run_id: str) -> None:
+    """The "Remove them" button's callback: it runs before the redraw, so the size under it is already the new one.
+    A stale button (a teammate removed them first, or deleted the run) says there was nothing left to remove."""
+    try:
+        freed = export.remove_exported(runs.find(run_id))
+    except (UserError, OSError) as exc:
+        st.session_state[EXPORTS_NOTE] = (run_id, "error", f"Could not remove the exported copies: {exc}")
+        return
+    if freed:
+        note = ("success", f"Removed {human(freed)}; the run's own result is untouched.")
+    else:
+        note = ("info", "Nothing to remove: the exported copies were already removed (perhaps in another tab).")
+    st.session_state[EXPORTS_NOTE] = (run_id, *note)
+
+
+def exported_copies(run) -> None:
+    """What the merged model and zips take in the run's folder, and a button to remove them. Read after the
+    downloads being prepared are written (a fragment polls until then), never mid-way (walk 8B #7)."""
+    clicked = st.session_state.get(DOWNLOADED, {}).get(run.id)
+    waiting = preparing(run.id, clicked)
+
+    @st.fragment(run_every=PREPARING_POLL_S if waiting else None)
+    def panel() -> None:
+        if preparing(run.id, clicked):
+            st.caption("⏳ Preparing the download… The size of the exported copies shows here once it is ready.")
+            return
+        st.session_state.get(DOWNLOADED, {}).pop(run.id, None)
+        if waiting:
+            st.rerun()  # ready: redraw the page once, polling off
+        note = st.session_state.get(EXPORTS_NOTE)
+        if note and note[0] == run.id:
+            del st.session_state[EXPORTS_NOTE]
+            getattr(st, note[1])(note[2])
+        size = export.exported_bytes(run)
+        if not size:
+            return
+        # A merged model and its zip: ~1 GB a LoRA run of the default model, easy to forget on a shared disk.
+        text, button = st.columns([4, 1])
+        text.caption(
+            f"The exported copies (the merged model, the zips) take {human(size)} in this run's folder; a download "
+            "builds them again. A model box pointing at this run's `merged/` folder would need it exported again."
+        )
+        button.button("Remove them", key=f"rm_exports_{run.id}", on_click=_remove_exports, args=(run.id,))
+
+    panel()
+
+
+__all__ = ["DOWNLOADED", "EXPORTS_NOTE", "export_panel", "exported_copies", "preparing"]
