@@ -86,16 +86,19 @@ FORMAT_FIELDS = {
     "text": ("text",),
     "prompt_only": ("prompt", "system", "tools"),
 }
-# One line per format, for pickers and help texts.
+# One line per format, for pickers and help texts. Text is wrapped in turns, so the chat template renders it as it
+# renders a conversation (TRL's trainers take plain-text fields as written, without a template).
 FORMAT_HELP = {
     "messages": "messages: [{role, content}, ...] (OpenAI / Hugging Face; tool calls, reasoning)",
     "sharegpt": "sharegpt: conversations: [{from, value}, ...]",
     "alpaca": "alpaca: instruction, input, output (history, system)",
-    "prompt_completion": "prompt_completion: prompt, completion",
-    "preference": "preference: prompt, chosen, rejected (DPO pairs)",
-    "unpaired_preference": "unpaired_preference: prompt, completion, label true/false, 1/0 or good/bad (KTO)",
+    "prompt_completion": "prompt_completion: prompt, completion (messages, or text read as a user turn and an "
+    "assistant turn)",
+    "preference": "preference: prompt, chosen, rejected (DPO pairs; messages, or text read as one turn each)",
+    "unpaired_preference": "unpaired_preference: prompt, completion, label true/false, 1/0 or good/bad (KTO; text "
+    "read as one turn each)",
     "text": "text: plain text, every token trained",
-    "prompt_only": "prompt_only: prompts without answers (online RL)",
+    "prompt_only": "prompt_only: prompts without answers (online RL; text read as a user turn)",
 }
 # Each format in plain words, for a page's headings and pickers (the standard name stays beside it: docs and the CLI
 # use it).

@@ -504,7 +504,9 @@ def test_formats_are_named_in_plain_words_with_their_standard_names():
     assert {m.label: m.value for m in at.metric}["Format"] == "chat messages"
     assert any(c.value.startswith("Read as chat messages (messages): [{role, content}") for c in at.caption)
     picker = at.selectbox(key="data_format")
-    assert picker.format_func("prompt_only") == ("prompts only — prompt_only: prompts without answers (online RL)")
+    assert picker.format_func("prompt_only") == (
+        "prompts only — prompt_only: prompts without answers (online RL; text read as a user turn)"
+    )
 
 
 def test_a_table_read_as_prompts_with_an_unread_column_of_sentences_asks_for_the_answer_column(tmp_path):
