@@ -37,7 +37,8 @@ from typing import Any, NamedTuple
 
 from ftlib.errors import plural
 from ftlib.formats import FIELDS, FORMAT_FIELDS, FORMAT_KIND, FORMATS, RowProblem, convert, detect_row_format
-from ftlib.mapping import guess_column_map, missing_fields
+from ftlib.label_values import rating_problem
+from ftlib.mapping import apply_map, check_map, guess_column_map, missing_fields
 from ftlib.notices import (
     CHAT_NOTES,
     FieldNotice,
@@ -268,25 +269,6 @@ def load_file(
     return result
 
 
-def _check_map(column_map: dict, fields: list[str], name: str, table: bool) -> None:
-    what = "column" if table else "field"
-    for fld, col in column_map.items():
-        if fld not in FIELDS:
-            raise DataError(f"Unknown field '{fld}' in the field mapping. Fields: {', '.join(FIELDS)}.")
-        if col is not None and col not in fields:
-            raise DataError(
-                f"{name} has no {what} '{col}' (mapped to '{fld}'). Its {what}s: {', '.join(map(str, fields))}."
-            )
-
-
-def _apply_map(record: dict, column_map: dict) -> dict:
-    """The record with mapped keys renamed to their fields; other keys keep their names, None-mapped fields go."""
-    sources = {col for col in column_map.values() if col is not None}
-    out = {k: v for k, v in record.items() if k not in sources and k not in column_map}
-    out.update({fld: record.get(col) for fld, col in column_map.items() if col is not None})
-    return out
-
-
 def read_row(value: Any):
     """One row typed by hand (the Tokens page), read as a data file's row is: a list is a conversation, an object is
     read in the format its keys point to (`formats.detect_row_format`). Returns `formats.Converted` (the canonical
@@ -337,10 +319,10 @@ def load_bytes(
         raise DataError(f"No row of {filename} could be read. {shown}")
     fields = columns if columns is not None else _keys(raw)
     if column_map:
-        _check_map(column_map, fields, filename, columns is not None)
+        check_map(column_map, fields, filename, columns is not None, FIELDS)
         column_map = _completed_map(column_map, fields, raw, fmt, read_notes)
     elif columns is not None:
-        column_map = guess_column_map(columns)
+        column_map = guess_column_map(columns, fmt) or guess_column_map(columns)
         if not column_map:
             raise MappingNeeded(
                 f"Could not tell which columns of {filename} hold the prompt and the answer "
@@ -352,11 +334,20 @@ def load_bytes(
                 None,
                 [],
             )
-    elif fmt is None and not any(detect_row_format(r) for _, r in raw):
-        column_map = guess_column_map(fields) or None  # e.g. a JSON file of {"question", "answer"} objects
-    records = [(n, _apply_map(r, column_map)) for n, r in raw] if column_map else raw
+    elif not any(detect_row_format(r) == fmt if fmt else detect_row_format(r) for _, r in raw):
+        # e.g. a JSON file of {"question", "answer"} objects: their names say which field each is (of the format
+        # given, when one is); a guess that renames nothing is no mapping
+        guess = guess_column_map(fields, fmt)
+        column_map = guess if any(f != c for f, c in guess.items()) else None
+    records, errors = _mapped(raw, column_map, errors) if column_map else (raw, errors)
     forced = fmt is not None  # the caller said which format: prompts only is then what they meant
     fmt = fmt or _vote(records, filename, fields, columns is not None)
+    if FORMAT_KIND[fmt] == "unpaired":  # a column of ratings: its 1s are its worst answers, not good ones
+        shown = {f: c for f, c in (column_map or {}).items() if c is not None}
+        noun = {"jsonl": "line", "json": "item"}.get(kind, "data row")
+        problem = rating_problem(records, shown, "column" if columns is not None else "field", noun)
+        if problem:
+            raise DataError(problem)
     if column_map:
         mapped = {k for _, r in records[:1] for k in r} | {f for f, c in column_map.items() if c is not None}
         gaps = missing_fields(fmt, mapped)
@@ -420,11 +411,24 @@ def load_bytes(
     )
 
 
+def _mapped(raw: list, column_map: dict, errors: list[RowError]) -> tuple[list, list[RowError]]:
+    """(records with the mapping applied, errors with the rows it refused: `mapping.apply_map`)."""
+    records, refused = [], []
+    for number, record in raw:
+        try:
+            records.append((number, apply_map(record, column_map)))
+        except RowProblem as exc:
+            refused.append(RowError(number, str(exc)))
+    if not records:
+        raise DataError(f"No row can be read with this field mapping: {refused[0].message} (row {refused[0].row}).")
+    return records, errors + refused
+
+
 def _completed_map(column_map: dict, fields: list[str], raw: list, fmt: str | None, notes: list[str]) -> dict:
     """A mapping given for some fields, completed by the guess for the others when the rows read with it alone fit
     no format (`--map response=output` on a {question, response} file: the question stays unread and no format fits,
     where the guess alone read question -> instruction). What the guess added is said in `notes`."""
-    if fmt is not None or any(detect_row_format(_apply_map(r, column_map)) for _, r in raw[:50]):
+    if fmt is not None or any(detect_row_format(_lenient(r, column_map)) for _, r in raw[:50]):
         return column_map
     taken = {c for c in column_map.values() if c is not None}
     added = {f: c for f, c in (guess_column_map(fields) or {}).items() if f not in column_map and c not in taken}
@@ -432,6 +436,14 @@ def _completed_map(column_map: dict, fields: list[str], raw: list, fmt: str | No
         said = ", ".join(f"{c} -> {f}" for f, c in added.items())
         notes.append(f"The mapping given was completed by the guess for the other fields: {said}.")
     return {**column_map, **added}
+
+
+def _lenient(record: dict, column_map: dict) -> dict:
+    """The record mapped, or unmapped where the mapping refuses it (only its shape is looked at here)."""
+    try:
+        return apply_map(record, column_map)
+    except RowProblem:
+        return record
 
 
 def _vote(records: list[tuple[int, dict]], name: str, fields: list[str], table: bool) -> str:

@@ -34,6 +34,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ftlib.cells import looks_like_pairs, looks_like_tools, looks_like_turns, looks_written_as_list, python_value
+from ftlib.format_notes import (
+    DEVELOPER_NOTE,
+    PROMPT_TRANSCRIPT_NOTE,
+    PYTHON_CELL_NOTE,
+    SHARED_TEXT_NOTE,
+    TRANSCRIPT_NOTE,
+)
 from ftlib.pairs import is_transcript, parse_transcript, split_common_prefix, split_text_prefix, split_transcripts
 from ftlib.rows import with_columns
 from ftlib.turns import (
@@ -231,7 +238,8 @@ class Record:
         value = self.get(key)
         if missing(value):
             wanted = ", ".join(FORMAT_FIELDS[self.fmt])
-            raise RowProblem(f"the '{key}' field is missing (this data is read as {self.fmt}: {wanted})", field=key)
+            state = "null" if key in self.data else "missing"  # `"output": null` is there, but empty
+            raise RowProblem(f"the '{key}' field is {state} (this data is read as {self.fmt}: {wanted})", field=key)
         return value
 
     def ignored(self) -> list[str]:
@@ -269,18 +277,6 @@ def convert_record(record: dict, fmt: str) -> tuple[dict, list[str]]:
 
 
 # --- building blocks --------------------------------------------------------------------------------------
-
-
-# Said once per file and field when a cell held a list written by Python (data.py adds the number of rows).
-PYTHON_CELL_NOTE = (
-    "`{field}` holds lists written by Python, not JSON (single quotes, as pandas' `to_csv` writes a column of lists): "
-    "read as those lists, keys holding None left out (a DataFrame read from Parquet gives them to objects that never "
-    "had them). To keep lists as lists, save the file as JSONL "
-    '(`df.to_json(path, orient="records", lines=True)`) or Parquet (`df.to_parquet(path)`).'
-)
-DEVELOPER_NOTE = (
-    "`{field}` has a `developer` turn (OpenAI's newer name of the system message): read as the system turn."
-)
 
 
 def _written(rec: Record, value: Any, field: str, accept) -> Any:
@@ -440,21 +436,6 @@ def _from_prompt_completion(rec: Record) -> tuple[dict, list[str]]:
     return {"messages": messages}, check_conversation(messages)
 
 
-# How a file's transcripts were read, said once per file (data.py adds the number of rows).
-TRANSCRIPT_NOTE = (
-    "`chosen` and `rejected` are whole Human/Assistant transcripts (as in Anthropic's HH-RLHF): each is read as "
-    "turns (Human: as the user, Assistant: as the assistant); the turns before the last answer are the prompt, and "
-    "that last answer is the chosen or the rejected one."
-)
-PROMPT_TRANSCRIPT_NOTE = (
-    "`{field}` is a Human/Assistant transcript: read as turns (Human: the user, Assistant: the assistant)."
-)
-SHARED_TEXT_NOTE = (
-    "`chosen` and `rejected` are whole texts with no prompt beside them: the text both begin with is read as the "
-    "prompt and the rest of each as its answer (as TRL's extract_prompt does). Where they part inside a word, the "
-    "prompt ends before it and the word's shared start belongs to both answers (tokens both answers share cancel "
-    "out in DPO's comparison). Add a 'prompt' field to say where the prompt ends."
-)
 # Fields that hold a preference row's prompt (`_prompt`): without any, plain-text answers hold it themselves.
 _PROMPT_KEYS = ("prompt", "conversations", "instruction", "question")
 

@@ -6,10 +6,19 @@
 Tables always get a mapping (their columns are the fields); JSON files get one when no row matches a format. The
 fields are those of ftlib.formats.FIELDS; `_SHAPES` lists, best first, the shapes a file's names may form.
 
-Not known here: reading files (readers.py), converting rows (formats.py), applying a mapping (data.py).
+A mapping given by the user is checked against the file (`check_map`) and applied row by row (`apply_map`): a
+field mapped from another column in a file that also has a column of the field's own name reads that column in the
+rows where the mapped one is empty (`--map conversation=conversations` on a file that spells it both ways), and
+refuses a row that has both (one of the two would be lost).
+
+Not known here: reading files (readers.py), converting rows (formats.py), loading a file (data.py).
 """
 
 from __future__ import annotations
+
+from typing import Any
+
+from ftlib.turns import RowProblem, has_value
 
 _SYSTEM = ("system", "system_prompt")
 # What projects call the user's side and the answer (Alpaca, Dolly, OASST/ShareGPT exports, FAQ and support-ticket
@@ -74,16 +83,21 @@ for _fmt, _required, _ in _SHAPES:
     REQUIRED_FIELDS.setdefault(_fmt, tuple(_required))
 
 
-def guess_column_map(columns: list[str]) -> dict[str, str]:
-    """Field -> column (or key) for the first shape whose required fields all have one.
+def guess_column_map(columns: list[str], fmt: str | None = None) -> dict[str, str]:
+    """Field -> column (or key) for the first shape (of format `fmt`, when given) whose required fields all have one;
+    {} when none fits.
 
     >>> guess_column_map(["Question", "Answer"])
     {'instruction': 'Question', 'output': 'Answer'}
+    >>> guess_column_map(["Question", "Answer"], "prompt_only")
+    {'prompt': 'Question'}
     """
     normal: dict[str, str] = {}
     for col in columns:
         normal.setdefault(str(col).strip().lower().replace(" ", "_").replace("-", "_"), col)
-    for _fmt, required, optional in _SHAPES:
+    for shape, required, optional in _SHAPES:
+        if fmt is not None and shape != fmt:
+            continue
         mapping: dict[str, str] = {}
         for fld, names in {**required, **optional}.items():
             col = next((normal[n] for n in names if n in normal and normal[n] not in mapping.values()), None)
@@ -100,4 +114,47 @@ def missing_fields(fmt: str, mapped: set[str]) -> list[str]:
     return min(gaps, key=len)
 
 
-__all__ = ["REQUIRED_FIELDS", "guess_column_map", "missing_fields"]
+def check_map(column_map: dict, fields: list, name: str, table: bool, known: tuple) -> None:
+    """DataError (readers.py) for a mapped field that is not one of `known`, or a column (a key) the file lacks."""
+    from ftlib.readers import DataError
+
+    what = "column" if table else "field"
+    for fld, col in column_map.items():
+        if fld not in known:
+            raise DataError(f"Unknown field '{fld}' in the field mapping. Fields: {', '.join(known)}.")
+        if col is not None and col not in fields:
+            raise DataError(
+                f"{name} has no {what} '{col}' (mapped to '{fld}'). Its {what}s: {', '.join(map(str, fields))}."
+            )
+
+
+def apply_map(record: dict, column_map: dict) -> dict:
+    """The record with mapped keys renamed to their fields; other keys keep their names, None-mapped fields go.
+
+    A field mapped from another column keeps the record's own value of that field where the mapped column is empty
+    (a file that names one thing two ways); a record holding both is a RowProblem, as one of them would be lost.
+
+    >>> apply_map({"q": "Hi", "response": "Hello", "id": 1}, {"instruction": "q", "output": "response"})
+    {'id': 1, 'instruction': 'Hi', 'output': 'Hello'}
+    >>> apply_map({"q": "Hi", "output": "Hey"}, {"instruction": "q", "output": "response"})["output"]
+    'Hey'
+    """
+    sources = {col for col in column_map.values() if col is not None}
+    out = {k: v for k, v in record.items() if k not in sources and k not in column_map}
+    for fld, col in column_map.items():
+        if col is None:
+            continue
+        value: Any = record.get(col)
+        own = record.get(fld) if fld != col and fld not in sources else None
+        if has_value(own):
+            if has_value(value):
+                raise RowProblem(
+                    f"it has both '{col}' (mapped to the {fld}) and its own '{fld}', so one of the two would be "
+                    f"lost. Keep one of them in this row, or map '{fld}' to another field"
+                )
+            value = own  # this row names it the other way
+        out[fld] = value
+    return out
+
+
+__all__ = ["REQUIRED_FIELDS", "apply_map", "check_map", "guess_column_map", "missing_fields"]

@@ -125,6 +125,16 @@ def has_value(value: Any) -> bool:
     return not (missing(value) or (isinstance(value, (str, list, dict)) and not value))
 
 
+def turn_text(turn: dict, content: Any, where: str) -> str:
+    """A turn's text (`text`); without one, a RowProblem saying what it holds instead (null, or text under a key
+    such as 'text')."""
+    if missing(content):
+        held = next((k for k in ("text", "message", "body", "utterance") if isinstance(turn.get(k), str)), None)
+        said = f"it has '{held}': name that key 'content'" if held else "give it the turn's text"
+        raise RowProblem(f"{where} has {'a null' if 'content' in turn else 'no'} 'content' ({said})")
+    return text(content, where)
+
+
 def text(value: Any, what: str, optional: bool = False) -> str | None:
     """A non-empty string, or None for an optional field left empty; RowProblem otherwise."""
     if missing(value) or (optional and value == ""):
@@ -375,7 +385,7 @@ def parse_turn(turn: Any, i: int, field: str, ignored: set[str]) -> dict:
     else:
         if reasoning or calls:
             raise RowProblem(f"{where} holds reasoning or a tool call; only the assistant's turns carry those")
-        out["content"] = text(content, where)
+        out["content"] = turn_text(turn, content, where)
     ignored.update(prefix + key for key, v in turn.items() if key not in used and has_value(v))
     return out
 
@@ -415,7 +425,7 @@ def _assistant(
     elif reasoning and isinstance(content, str) and not content.strip():
         raise RowProblem(f"{where} has reasoning but no answer after it")
     else:
-        content = text(content, where)
+        content = turn_text(turn, content, where)
     out: dict = {"content": content}
     if reasoning:
         out["reasoning"] = reasoning[0]

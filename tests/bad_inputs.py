@@ -361,7 +361,7 @@ CASES: list[Case] = [
         "content_null",
         "c_null.jsonl",
         lambda: sandwich(turn_with("content", None)),
-        r"turn 1 \(user\) of 'messages' is missing",
+        r"turn 1 \(user\) of 'messages' has a null 'content' \(give it the turn's text\)",
         **_R2,
     ),
     Case(

@@ -237,7 +237,7 @@ U, A = msg("user", "q"), msg("assistant", "a")
         ({"messages": [U, msg("assistant", "")]}, r"turn 2 \(assistant\) of 'messages' is empty"),
         ({"messages": [msg("user", "  \n "), A]}, r"turn 1 \(user\) of 'messages' is empty"),
         ({"messages": [{"role": "user", "content": 7}, A]}, "must be text, but it is a number"),
-        ({"messages": [{"role": "user"}, A]}, r"turn 1 \(user\) of 'messages' is missing"),
+        ({"messages": [{"role": "user"}, A]}, r"turn 1 \(user\) of 'messages' has no 'content' \(give"),
         ({"messages": [{"content": "x"}, A]}, "turn 1 of 'messages' has no role"),
         ({"messages": [U]}, "no assistant turn"),
         ({"messages": [U, A, msg("system", "late")]}, "turn 3 is a system message"),

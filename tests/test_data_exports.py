@@ -242,7 +242,7 @@ def test_a_null_cell_of_a_column_layout_names_its_row(tmp_path):
     pd.DataFrame([*ALPACA[:1], {"instruction": "Say bye.", "output": None}]).to_json(path)
     result = load_file(path)
     assert len(result.rows) == 1 and [e.row for e in result.errors] == [2]
-    assert "'output' field is missing" in result.errors[0].message
+    assert "'output' field is null" in result.errors[0].message
 
 
 # --- defect 4: Excel's sep= line ---------------------------------------------------------------------------------

@@ -1,0 +1,80 @@
+"""A good/bad label column that holds a rating: refused before its 1s are read as "good".
+
+KTO's rows carry a label, true for a good answer and false for a bad one; 1 and 0 are read as true and false
+(`turns.as_bool`). A column of ratings (1 to 5 stars, a 0-10 score) mapped or named as the label holds 1s too, and
+those are its *worst* answers: read one by one, every 1 would train as a good answer while the 4s and 5s are refused.
+`rating_problem` looks at the whole column first.
+
+Not known here: how a row's label is read (formats.py), loading a file (data.py).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ftlib.errors import numbered
+
+# The keys an unpaired row's label is read from, in the order formats._label reads them.
+LABEL_KEYS = ("label", "kto_tag")
+
+
+def as_number(value: Any) -> float | None:
+    """A label written as a number (an int, a float, or text holding one); None for booleans, words and the rest.
+
+    >>> [as_number(v) for v in (5, "4", " 2.5 ", True, "good", None, "nan")]
+    [5.0, 4.0, 2.5, None, None, None, None]
+    """
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        number = float(value)
+    elif isinstance(value, str):
+        try:
+            number = float(value.strip())
+        except ValueError:
+            return None
+    else:
+        return None
+    return number if number == number else None  # NaN is no rating
+
+
+def rating_problem(
+    records: list[tuple[int, dict]], shown: dict[str, str], what: str = "field", noun: str = "row"
+) -> str | None:
+    """Why an unpaired file's label column cannot be read as good/bad labels, or None when it can: it holds numbers
+    other than 0 and 1 (a rating). `records` are (line or row number, mapped record); `shown` maps a field to the
+    file's own column name, and `noun` what a number points to ("line" in JSONL), for the message.
+
+    >>> rows = [(1, {"label": 5}), (2, {"label": 1}), (3, {"label": "4"})]
+    >>> print(rating_problem(rows, {"label": "rating"}, "column"))  # doctest: +ELLIPSIS
+    The 'rating' column, read as the good/bad label, holds ratings (4 and 5 besides 0 and 1; rows 1, 3): read...
+    >>> rating_problem([(1, {"label": 1}), (2, {"label": "false"})], {})
+    >>> rating_problem([(1, {"label": 1}), (2, {"label": 0}), (3, {"label": 2}), (4, {"label": 1})], {})  # a typo
+    """
+    others: dict[float, list[int]] = {}
+    key, numbers = None, 0
+    for number, record in records:
+        key = next((k for k in LABEL_KEYS if k in record), key)
+        value = as_number(record.get(key)) if key else None
+        numbers += value is not None
+        if value is not None and value not in (0, 1):
+            others.setdefault(value, []).append(number)
+    off_scale = sum(map(len, others.values()))
+    # A scale shows as several other values (1-5 stars), or as one that is common (0-2); a stray 2 among good/bad
+    # labels is that row's own mistake, refused with its row (formats._label).
+    if not (len(others) >= 2 or (off_scale >= 2 and 4 * off_scale >= numbers)):
+        return None
+    values = sorted(others)
+    said = [f"{v:g}" for v in values[:5]] + (["..."] if len(values) > 5 else [])
+    rows = sorted(n for v in values for n in others[v])
+    name = shown.get(key, key)
+    return (
+        f"The '{name}' {what}, read as the good/bad label, holds ratings ({' and '.join(said)} besides 0 and 1; "
+        f"{numbered(noun, rows)}): read one by one, its 1s would train as good answers, though on such a scale they "
+        f"are the worst. Turn the rating into a label first (a 'label' {what}: true for the ratings you call good, "
+        "false for the bad ones, nothing for the rest), or pick another format (Format on the Data page, --format in "
+        "the CLI)."
+    )
+
+
+__all__ = ["LABEL_KEYS", "as_number", "rating_problem"]
