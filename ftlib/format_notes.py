@@ -1,8 +1,46 @@
-"""How a file's fields were read where that is not the obvious reading: said once per file in its report (data.py
-adds the number of rows). Each note names the field and what was done with it.
+"""Formats and readings in users' words: each format's plain name and help line (pickers, help texts, the Data
+page's "Read as" line), and how a file's fields were read where that is not the obvious reading, said once per file
+in its report (data.py adds the number of rows).
 
-Not known here: reading the fields (formats.py).
+Not known here: reading the fields (formats.py, which re-exports the names).
 """
+
+# One line per format, for pickers and help texts. Text is wrapped in turns, so the chat template renders it as it
+# renders a conversation (TRL's trainers take plain-text fields as written, without a template).
+FORMAT_HELP = {
+    "messages": "messages: [{role, content}, ...] (OpenAI / Hugging Face; tool calls, reasoning)",
+    "sharegpt": "sharegpt: conversations: [{from, value}, ...]",
+    "alpaca": "alpaca: instruction, input, output (history, system)",
+    "prompt_completion": "prompt_completion: prompt, completion (messages, or text read as a user turn and an "
+    "assistant turn)",
+    "preference": "preference: prompt, chosen, rejected (DPO pairs; messages, or text read as one turn each)",
+    "unpaired_preference": "unpaired_preference: prompt, completion, label true/false, 1/0 or good/bad (KTO; text "
+    "read as one turn each)",
+    "text": "text: plain text, every token trained",
+    "prompt_only": "prompt_only: prompts without answers (online RL; text read as a user turn)",
+}
+# Each format in plain words, for a page's headings and pickers (the standard name stays beside it: docs and the CLI
+# use it).
+FORMAT_PLAIN = {
+    "messages": "chat messages",
+    "sharegpt": "ShareGPT chats",
+    "alpaca": "instruction and answer",
+    "prompt_completion": "prompt and answer",
+    "preference": "preference pairs",
+    "unpaired_preference": "answers marked good or bad",
+    "text": "plain text",
+    "prompt_only": "prompts only",
+}
+
+
+def format_label(fmt: str) -> str:
+    """A format in plain words with its standard name beside it.
+
+    >>> format_label("prompt_only")
+    'prompts only (prompt_only)'
+    """
+    return f"{FORMAT_PLAIN.get(fmt, fmt)} ({fmt})"
+
 
 # Said once per file and field when a cell held a list written by Python (data.py adds the number of rows).
 PYTHON_CELL_NOTE = (
@@ -31,4 +69,13 @@ SHARED_TEXT_NOTE = (
     "out in DPO's comparison). Add a 'prompt' field to say where the prompt ends."
 )
 
-__all__ = ["DEVELOPER_NOTE", "PROMPT_TRANSCRIPT_NOTE", "PYTHON_CELL_NOTE", "SHARED_TEXT_NOTE", "TRANSCRIPT_NOTE"]
+__all__ = [
+    "FORMAT_HELP",
+    "FORMAT_PLAIN",
+    "format_label",
+    "DEVELOPER_NOTE",
+    "PROMPT_TRANSCRIPT_NOTE",
+    "PYTHON_CELL_NOTE",
+    "SHARED_TEXT_NOTE",
+    "TRANSCRIPT_NOTE",
+]

@@ -36,10 +36,13 @@ from typing import Any
 from ftlib.cells import looks_like_pairs, looks_like_tools, looks_like_turns, looks_written_as_list, python_value
 from ftlib.format_notes import (
     DEVELOPER_NOTE,
+    FORMAT_HELP,
+    FORMAT_PLAIN,
     PROMPT_TRANSCRIPT_NOTE,
     PYTHON_CELL_NOTE,
     SHARED_TEXT_NOTE,
     TRANSCRIPT_NOTE,
+    format_label,
 )
 from ftlib.pairs import is_transcript, parse_transcript, split_common_prefix, split_text_prefix, split_transcripts
 from ftlib.rows import with_columns
@@ -93,43 +96,6 @@ FORMAT_FIELDS = {
     "text": ("text",),
     "prompt_only": ("prompt", "system", "tools"),
 }
-# One line per format, for pickers and help texts. Text is wrapped in turns, so the chat template renders it as it
-# renders a conversation (TRL's trainers take plain-text fields as written, without a template).
-FORMAT_HELP = {
-    "messages": "messages: [{role, content}, ...] (OpenAI / Hugging Face; tool calls, reasoning)",
-    "sharegpt": "sharegpt: conversations: [{from, value}, ...]",
-    "alpaca": "alpaca: instruction, input, output (history, system)",
-    "prompt_completion": "prompt_completion: prompt, completion (messages, or text read as a user turn and an "
-    "assistant turn)",
-    "preference": "preference: prompt, chosen, rejected (DPO pairs; messages, or text read as one turn each)",
-    "unpaired_preference": "unpaired_preference: prompt, completion, label true/false, 1/0 or good/bad (KTO; text "
-    "read as one turn each)",
-    "text": "text: plain text, every token trained",
-    "prompt_only": "prompt_only: prompts without answers (online RL; text read as a user turn)",
-}
-# Each format in plain words, for a page's headings and pickers (the standard name stays beside it: docs and the CLI
-# use it).
-FORMAT_PLAIN = {
-    "messages": "chat messages",
-    "sharegpt": "ShareGPT chats",
-    "alpaca": "instruction and answer",
-    "prompt_completion": "prompt and answer",
-    "preference": "preference pairs",
-    "unpaired_preference": "answers marked good or bad",
-    "text": "plain text",
-    "prompt_only": "prompts only",
-}
-
-
-def format_label(fmt: str) -> str:
-    """A format in plain words with its standard name beside it.
-
-    >>> format_label("prompt_only")
-    'prompts only (prompt_only)'
-    """
-    return f"{FORMAT_PLAIN.get(fmt, fmt)} ({fmt})"
-
-
 # The fields a mapping may name (the editor's rows); source keys with other names map onto these.
 FIELDS = (
     "instruction",
@@ -459,6 +425,13 @@ def _same_prompt(rec: Record, prompt: list[dict]) -> None:
     given = rec.data.get("prompt")
     if isinstance(given, str) and any(m["content"] == given.strip() for m in prompt if m["role"] == "user"):
         rec.used.add("prompt")  # the same prompt written twice (e.g. UltraFeedback): nothing is dropped
+    elif isinstance(given, str) and given.strip():  # another question than the one the answers answer: said here
+        rec.used.add("prompt")
+        asked = next((m["content"] for m in reversed(prompt) if m["role"] == "user"), "")
+        rec.warnings.append(
+            f"its 'prompt' ({given.strip()[:40]!r}) is not the question the chosen and rejected conversations share "
+            f"({asked[:40]!r}); theirs is trained and the 'prompt' field is not read"
+        )
 
 
 def _shared_text(rec: Record) -> tuple[list, list, list]:
@@ -482,6 +455,20 @@ def _shared_text(rec: Record) -> tuple[list, list, list]:
     return _with_system(rec, [{"role": "user", "content": prompt}]), [_answer(good)], [_answer(bad)]
 
 
+def _answers_with_other_turns(rec: Record, chosen: list[dict], rejected: list[dict]) -> None:
+    """RowProblem for answers that start as answers (beside a prompt field) but hold a user or system turn later."""
+    if not any(k in rec.data for k in _PROMPT_KEYS) or "assistant" not in (chosen[0]["role"], rejected[0]["role"]):
+        return  # whole conversations, read by their shared beginning
+    for name, turns in (("chosen", chosen), ("rejected", rejected)):
+        at = next((i for i, m in enumerate(turns, 1) if m["role"] not in ("assistant", "tool")), None)
+        if at:
+            raise RowProblem(
+                f"'{name}' starts with the answer, yet its turn {at} is a {turns[at - 1]['role']} turn: beside a "
+                "prompt field, chosen and rejected are the answers alone (assistant and tool turns). Move the turns "
+                "before the last answer into the prompt, or give whole conversations without a prompt field"
+            )
+
+
 def _answer(content: str) -> dict:
     return {"role": "assistant", "content": content}
 
@@ -499,6 +486,7 @@ def _from_preference(rec: Record) -> tuple[dict, list[str]]:
     else:
         chosen, rejected = _side(rec, "chosen"), _side(rec, "rejected")
         if any(m["role"] not in ("assistant", "tool") for m in chosen + rejected):
+            _answers_with_other_turns(rec, chosen, rejected)
             # Whole conversations: the shared beginning is the prompt (as TRL's extract_prompt does).
             prompt, chosen, rejected = split_common_prefix(chosen, rejected)
             if not prompt:

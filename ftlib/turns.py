@@ -555,13 +555,14 @@ def check_conversation(messages: list[dict]) -> list[str]:
     offset = len(messages) - len(talk)
     if talk[0]["role"] == "assistant":
         warnings.append("the conversation starts with the assistant, not the user")
+    doubled = set()  # each role said once: its first pair
     for i in range(1, len(talk)):
-        if talk[i]["role"] == talk[i - 1]["role"] != "tool":
+        if talk[i]["role"] == talk[i - 1]["role"] != "tool" and talk[i]["role"] not in doubled:
+            doubled.add(talk[i]["role"])
             warnings.append(
                 f"turns {i + offset} and {i + offset + 1} are both from the {talk[i]['role']}; "
                 "some chat templates (Mistral, Gemma) refuse this"
             )
-            break
     if talk[-1]["role"] == "user":
         warnings.append("the last turn is a user message with no answer; it will not be trained")
     elif talk[-1]["role"] == "tool":

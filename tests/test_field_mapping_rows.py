@@ -129,3 +129,55 @@ def test_an_assistant_turn_with_null_content_and_no_call_says_so():
     row = {"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": None}]}
     with pytest.raises(RowProblem, match=r"turn 2 \(assistant\) of 'messages' has a null 'content'"):
         convert_record(row, "messages")
+
+
+def _pair(prompt, chosen_tail, rejected_tail):
+    asked = [{"role": "user", "content": "Name a harbour."}]
+    return {
+        "prompt": prompt,
+        "chosen": [*asked, {"role": "assistant", "content": chosen_tail}],
+        "rejected": [*asked, {"role": "assistant", "content": rejected_tail}],
+    }
+
+
+def test_a_prompt_field_that_is_not_the_conversations_question_is_warned_per_row():
+    result = load_bytes(
+        _jsonl(_pair("Name a planet.", "Dover.", "Mars."), _pair("Name a harbour.", "A", "B")), "p.jsonl"
+    )
+    assert len(result.rows) == 2 and result.errors == []
+    assert [(w.row, w.message) for w in result.warnings] == [
+        (
+            1,
+            "its 'prompt' ('Name a planet.') is not the question the chosen and rejected conversations share "
+            "('Name a harbour.'); theirs is trained and the 'prompt' field is not read",
+        )
+    ]
+    assert not [n for n in result.notices if "prompt" in n.message]  # said once, for its row, not as an ignored field
+
+
+def test_answers_beside_a_prompt_that_hold_a_user_turn_say_so():
+    row = {
+        "prompt": "Q5",
+        "chosen": [
+            {"role": "assistant", "content": "First."},
+            {"role": "user", "content": "More?"},
+            {"role": "assistant", "content": "Second."},
+        ],
+        "rejected": [{"role": "assistant", "content": "No."}],
+    }
+    with pytest.raises(RowProblem, match=r"^'chosen' starts with the answer, yet its turn 2 is a user turn: beside"):
+        convert_record(row, "preference")
+
+
+def test_two_turns_in_a_row_are_said_for_each_role():
+    turns = [
+        {"from": "human", "value": "Hi"},
+        {"from": "human", "value": "Are you there?"},
+        {"from": "gpt", "value": "Yes."},
+        {"from": "gpt", "value": "Still here."},
+    ]
+    _, warnings = convert_record({"conversations": turns}, "sharegpt")
+    assert [w.split(";")[0] for w in warnings] == [
+        "turns 1 and 2 are both from the user",
+        "turns 3 and 4 are both from the assistant",
+    ]
