@@ -157,7 +157,8 @@ class LoadResult:
             "test_size": test_size,
             "dedupe": dedupe,
             "errors": len(self.errors),
-            "warnings": len(self.warnings),
+            # What `data split` says as warnings: file-level ones (ignored fields), not notes, and kept rows' own.
+            "warnings": sum(not n.note for n in self.notices) + len(self.warnings),
             "valid_rows": self.valid_rows,
             "total_rows": self.total,
             "column_map": self.column_map,

@@ -1,8 +1,10 @@
 """Split canonical rows into train and test: exact-duplicate removal, the test size (a ratio or a row count), a
-seeded disjoint split that keeps a row's copies on one side, and what a split too small means for a run.
+seeded disjoint split that keeps a row's copies on one side and each label's share of unpaired good/bad answers
+(stratified, as scikit-learn's `train_test_split(stratify=labels)`), and what a split too small or one-sided means.
 
     train, test = split_rows(rows, test_size=0.1, seed=0, dedupe=True)
     split_warnings(len(train), len(test))        # plain-words warnings for a tiny split, [] for a usable one
+    split_warnings(len(train), len(test), "unpaired", train=train, test=test)  # + a part with one label only
 
 Not known here: files and formats (data.py, which re-exports these), where splits are saved (workspace.py).
 """
@@ -15,6 +17,7 @@ import random
 
 from ftlib.errors import plural
 from ftlib.readers import DataError
+from ftlib.rows import RowShapeError, row_kind
 
 
 def _key(row: dict) -> str:
@@ -107,9 +110,12 @@ def rows_in_words(n: int, kind: str = "sft", what: str = "") -> str:
     return plural(n, f"{what} {ROW_UNITS.get(kind, 'row')}".strip())
 
 
-def split_warnings(n_train: int, n_test: int, kind: str = "sft") -> list[str]:
+def split_warnings(
+    n_train: int, n_test: int, kind: str = "sft", train: list[dict] | None = None, test: list[dict] | None = None
+) -> list[str]:
     """Plain-words warnings for a split too small to train or to judge on (none for a usable one), counting rows
-    of `kind` (ftlib.rows.ROW_KINDS) in their own unit: preference pairs as pairs, prompts as prompts.
+    of `kind` (ftlib.rows.ROW_KINDS) in their own unit: preference pairs as pairs, prompts as prompts. Given the
+    split's rows (`train`, `test`), also where a part holds answers of one label only (`label_warnings`).
 
     >>> split_warnings(100, 10)
     []
@@ -135,6 +141,8 @@ def split_warnings(n_train: int, n_test: int, kind: str = "sft") -> list[str]:
             f"alone, so it jumps with each example and says little about new data, and Evaluate looks at only "
             f"{plural(n_test, unit)}. Keep at least {TINY_TEST_ROWS} held out."
         )
+    if train is not None and test is not None:
+        out += label_warnings(train, test)
     return out
 
 
@@ -143,12 +151,15 @@ def split_rows(
 ) -> tuple[list[dict], list[dict]]:
     """(train, test): a seeded, reproducible, disjoint split; each keeps the rows' original order.
 
-    `test_size` is a ratio in (0, 1) or a row count (`count_test_rows`). All exact copies of a row go to the same
-    side, so no held-out row is also trained on. The test split may then hold a few rows fewer than asked when the
-    copies do not add up to the count, or more when every row has more copies than that (it then holds the copies
-    of one row). Only a file of one row over and over cannot be kept apart: its copies go to both sides
-    (`rows_in_both` counts them). With `dedupe`, exact duplicates are dropped first. Without copies the split is the
-    seeded shuffle it always was: the same seed gives the same split.
+    `test_size` is a ratio in (0, 1) or a row count (`count_test_rows`). Unpaired answers (KTO: `label` good or bad)
+    are split per label, stratified: each label keeps its share of the rows in both parts, rounded as scikit-learn's
+    `train_test_split(stratify=labels)` rounds so that the test split holds exactly the rows asked for, and a label
+    with a single row stays in train (`label_test_counts`). All exact copies of a row go to the same side, so no
+    held-out row is also trained on. The test split may then hold a few rows fewer than asked when the copies do not
+    add up to the count, or more when every row has more copies than that (it then holds the copies of one row).
+    Only a file of one row over and over cannot be kept apart: its copies go to both sides (`rows_in_both` counts
+    them). With `dedupe`, exact duplicates are dropped first. Other rows without copies are split by the seeded
+    shuffle they always were: the same seed gives the same split.
 
     >>> train, test = split_rows([{"i": i} for i in range(10)], test_size=2, seed=0)
     >>> len(train), len(test)
@@ -156,6 +167,10 @@ def split_rows(
     >>> train, test = split_rows([{"i": 0}] * 3 + [{"i": 1}, {"i": 2}], test_size=2, seed=0)  # 3 copies of i=0
     >>> [r["i"] for r in train], [r["i"] for r in test]
     ([0, 0, 0], [1, 2])
+    >>> kto = [{"prompt": [], "completion": [{"i": i}], "label": i < 6} for i in range(10)]  # 6 good, 4 bad
+    >>> train, test = split_rows(kto, test_size=0.5, seed=0)
+    >>> [r["label"] for r in train].count(True), [r["label"] for r in test].count(True)  # 3 good, 2 bad in each
+    (3, 3)
     """
     if dedupe:
         rows, _ = dedupe_rows(rows)
@@ -166,15 +181,115 @@ def split_rows(
     # Without copies this is the shuffle of range(len(rows)) it always was: the same seed keeps the same split.
     order = list(copies.values())
     random.Random(seed).shuffle(order)
+    labels = unpaired_labels(rows) or [None] * len(rows)  # one stratum for rows without a label: as before
+    strata = list(dict.fromkeys(labels[group[0]] for group in order))  # in shuffled order: it breaks rounding ties
+    sizes = [sum(len(g) for g in order if labels[g[0]] == label) for label in strata]
+    room = dict(zip(strata, label_test_counts(sizes, count), strict=True))  # test rows each label still takes
     test_ids: set[int] = set()
-    for group in order:  # whole groups, in shuffled order, while they fit
-        if len(test_ids) + len(group) <= count:
+    for group in order:  # whole groups, in shuffled order, while they fit their label's share
+        label = labels[group[0]]
+        if len(group) <= room[label]:
             test_ids.update(group)
-        if len(test_ids) == count:
-            break
+            room[label] -= len(group)
+    for group in order:  # copies left a label short: whole groups of any label that still fit (none with one label)
+        if group[0] not in test_ids and len(test_ids) + len(group) <= count:
+            test_ids.update(group)
     if not test_ids:  # every row has more copies than the test split holds: the smallest group, or one row's copies
         test_ids.update(min(order, key=len) if len(order) > 1 else order[0][:count])
     return ([r for i, r in enumerate(rows) if i not in test_ids], [r for i, r in enumerate(rows) if i in test_ids])
+
+
+def unpaired_labels(rows: list[dict]) -> list[bool] | None:
+    """Each row's good (True) / bad (False) label when every row is an unpaired answer (ftlib.rows: prompt,
+    completion, label), else None: only those are split per label.
+
+    >>> unpaired_labels([{"prompt": [], "completion": [], "label": False}]), unpaired_labels([{"text": "Hi"}])
+    ([False], None)
+    """
+    try:
+        if rows and all(row_kind(row) == "unpaired" for row in rows):
+            return [bool(row["label"]) for row in rows]
+    except RowShapeError:  # hand-made rows of no canonical kind: split as they always were
+        pass
+    return None
+
+
+def label_test_counts(sizes: list[int], n_test: int) -> list[int]:
+    """How many of each label's rows (`sizes`, one per label) go to a test split of `n_test` rows, stratified as
+    scikit-learn's `StratifiedShuffleSplit`: the training rows are shared out in proportion to the sizes, rounded
+    down, and the rows still missing go to the labels with the largest remainders (a tie to the label given first);
+    each label's test rows are the rest, so the test split holds exactly `n_test`. A label with a single row keeps
+    it in train where another label can hold out one more instead (scikit-learn refuses such a split).
+
+    >>> label_test_counts([6, 4], 5), label_test_counts([6, 4], 3), label_test_counts([7, 3], 5)
+    ([3, 2], [2, 1], [3, 2])
+    >>> label_test_counts([9, 1], 5), label_test_counts([1, 1], 1), label_test_counts([10], 3)
+    ([5, 0], [0, 1], [3])
+    """
+    n = sum(sizes)
+    n_train = n - n_test
+    train = [size * n_train // n for size in sizes]
+    # Largest remainder first (in whole numbers: floats would break a tie by rounding noise); sorted() is stable.
+    by_remainder = sorted(range(len(sizes)), key=lambda i: -(sizes[i] * n_train % n))
+    for i in by_remainder[: n_train - sum(train)]:
+        train[i] += 1
+    test = [size - t for size, t in zip(sizes, train, strict=True)]
+    for single in [i for i, size in enumerate(sizes) if size == 1 and test[i] == 1]:
+        others = [i for i, size in enumerate(sizes) if size > 1 and train[i] > 0]
+        if others:  # the label with the most training rows holds out one more
+            other = max(others, key=lambda i: train[i])
+            test[single], train[single], test[other], train[other] = 0, 1, test[other] + 1, train[other] - 1
+    return test
+
+
+def label_warnings(train: list[dict], test: list[dict]) -> list[str]:
+    """Plain-words warnings where a split of unpaired answers (KTO) leaves a part with answers of one label only
+    ([] for other rows, and for a split with both labels on both sides).
+
+    >>> row = lambda good: {"prompt": [], "completion": [], "label": good}
+    >>> label_warnings([row(True), row(False)], [row(True)])[0].split(":")[0]
+    'The test split holds only answers labelled good'
+    >>> label_warnings([row(True), row(False)], [row(True), row(False)])
+    []
+    """
+    train_labels, test_labels = unpaired_labels(train) or [], unpaired_labels(test) or []
+    if not train_labels or not test_labels:
+        return []
+    every = train_labels + test_labels
+    if all(every) or not any(every):
+        one, other = ("good", "bad") if every[0] else ("bad", "good")
+        return [
+            f"Every answer in this file is labelled {one}: KTO learns by making good answers more likely and bad "
+            f"ones less likely than the starting model does, so with no {other} answers it learns only half of "
+            f"that. Add rows labelled {other}."
+        ]
+    out = []
+    if all(train_labels) or not any(train_labels):
+        one, other = ("good", "bad") if train_labels[0] else ("bad", "good")
+        n_other = sum(label != train_labels[0] for label in test_labels)
+        trained = (
+            f"All {len(train_labels)} training answers are" if len(train_labels) > 1 else "The only training answer is"
+        )
+        half = "making good answers more likely" if other == "good" else "making bad answers less likely"
+        out.append(
+            f"{trained} labelled {one}: the file's {plural(n_other, other + ' answer')} "
+            f"{'is' if n_other == 1 else 'are all'} in the test split, so a KTO run learns only half of what it is "
+            f"for ({half}). Hold out fewer rows or add rows labelled {other}."
+        )
+    if all(test_labels) or not any(test_labels):
+        one, other = ("good", "bad") if test_labels[0] else ("bad", "good")
+        n_other = sum(label != test_labels[0] for label in train_labels)
+        fix = (
+            f"Add rows labelled {other}: a label needs at least 2 rows to be on both sides."
+            if n_other == 1
+            else "Hold out more rows."
+        )
+        out.append(
+            f"The test split holds only answers labelled {one}: the file's {plural(n_other, other + ' answer')} "
+            f"{'is' if n_other == 1 else 'are all'} in train, so the held-out loss and Evaluate judge only how the "
+            f"model treats {one} answers. {fix}"
+        )
+    return out
 
 
 def rows_in_both(train: list[dict], test: list[dict]) -> int:

@@ -348,7 +348,9 @@ def split_and_save(result, label: str) -> None:
             f"Train **{n_train}** {unit if n_train == 1 else unit + 's'}, "
             f"test **{n_test}** {unit if n_test == 1 else unit + 's'}{dups}."
         )
-        for warning in split_warnings(len(rows) - n_test, n_test, result.kind):
+        # Answers labelled good/bad: the split itself shows whether a part is left with one label (it is cheap).
+        train, test = split_rows(rows, test_size, int(seed)) if result.kind == "unpaired" else (None, None)
+        for warning in split_warnings(len(rows) - n_test, n_test, result.kind, train=train, test=test):
             st.warning(warning)
     except UserError as exc:
         n_test = None

@@ -926,3 +926,16 @@ def test_saved_splits_of_two_uploads_of_one_name_say_when_and_from_what(tmp_path
     for name in ("train", "train_2", "demo"):
         assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", table.loc[name, "Saved"]), table.loc[name, "Saved"]
     assert table.loc["train_2", ["Train rows", "Test rows"]].tolist() == [3, 1]
+
+
+def test_a_split_that_leaves_one_label_on_a_side_is_warned_before_it_is_saved(tmp_path):
+    """KTO answers are split per label; with one bad answer in the file, the test part can only hold good ones."""
+    path = tmp_path / "judged.jsonl"
+    rows = [{"prompt": f"Name tide {i}.", "completion": "Spring.", "label": i < 7} for i in range(8)]
+    path.write_text("\n".join(json.dumps(r) for r in rows))
+    at = with_path(data_page(), path)
+    at.radio(key="split_mode").set_value("rows").run()
+    at.number_input(key="split_count").set_value(2).run()
+    assert not at.exception
+    said = [w.value for w in at.warning if "The test split holds only answers labelled good" in w.value]
+    assert said and "the file's 1 bad answer is in train" in said[0]

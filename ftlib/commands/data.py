@@ -43,7 +43,8 @@ def register(sub) -> None:
         help="write canonical train.jsonl and test.jsonl",
         description="Write canonical train.jsonl and test.jsonl, and meta.json saying how the file was read (format, "
         "column map, seed), into --out: `python -m ftlib train --dataset OUT` trains on that folder. Rows that fail "
-        "to load are named; exact copies of a row stay on one side (train or test).",
+        "to load are named; exact copies of a row stay on one side (train or test); answers labelled good or bad "
+        "(KTO) are split per label, so each label keeps its share in both files.",
     )
     common(split)
     split.add_argument("--test-size", type=_test_size, default=0.1, help="a ratio (0.1) or a row count (20)")
@@ -127,7 +128,7 @@ def _split(args) -> int:
     from ftlib.commands import os_error_message
     from ftlib.data import count_test_rows, dedupe_rows, split_rows, split_warnings
     from ftlib.errors import UserError
-    from ftlib.splits import ROW_UNITS, rows_in_both
+    from ftlib.splits import ROW_UNITS, rows_in_both, unpaired_labels
     from ftlib.workspace import jsonl_text, write_files
 
     _check_out(args.out)
@@ -169,15 +170,32 @@ def _split(args) -> int:
         print(line)
     for notice in result.notices:
         print(f"{'note' if notice.note else 'warning'}: {notice.message}")
+    for line in _row_warnings_said(result, args):  # kept rows with a warning: meta.json's `warnings` counts them too
+        print(line)
     asked = count_test_rows(len(rows), args.test_size)
     for line in _copies_said(0 if args.dedupe else dropped, len(test), asked, rows_in_both(train, test)):
         print(line)
-    for warning in split_warnings(len(train), len(test), result.kind):  # a split too small to train or judge on
+    # A split too small to train or judge on, or one that leaves a part with answers of one label only.
+    for warning in split_warnings(len(train), len(test), result.kind, train=train, test=test):
         print(f"warning: {warning}")
     unit = ROW_UNITS.get(result.kind, "row")  # preference pairs counted as pairs
-    print(f"train: {plural(len(train), unit)} -> {args.out / 'train.jsonl'}")
-    print(f"test:  {plural(len(test), unit)} -> {args.out / 'test.jsonl'}")
+    for part, name, pad in ((train, "train", ""), (test, "test", " ")):
+        labels = unpaired_labels(part)  # answers labelled good or bad: how many of each
+        each = f" ({sum(labels)} good, {len(labels) - sum(labels)} bad)" if labels else ""
+        print(f"{name}:{pad} {plural(len(part), unit)}{each} -> {args.out / (name + '.jsonl')}")
     return 0
+
+
+def _row_warnings_said(result, args) -> list[str]:
+    """The kept rows with a warning (a tool call that matches no tool, a last turn with no answer), one line each as
+    `data inspect` prints them, at most SHOWN_ROWS then where to see the rest; [] when there are none."""
+    from ftlib.commands import SHOWN_ROWS, inspect_command
+
+    rows = result.warnings
+    lines = [f"warning: {result.where(w.row)}: {w.message}" for w in rows[:SHOWN_ROWS]]
+    if len(rows) > SHOWN_ROWS:
+        lines.append(f"warning: ... and {len(rows) - SHOWN_ROWS} more rows; see `{inspect_command(args)}`")
+    return lines
 
 
 def _copies_said(copies: int, n_test: int, asked: int, in_both: int) -> list[str]:
