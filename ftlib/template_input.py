@@ -11,6 +11,9 @@ function name) and each tool schema's name; `templates.render_spans` renders onc
 learns where every part landed. Kinds: o/c content, r/R reasoning, t/T tool call name (index "message.call"),
 s/S tool schema name, g/G a `{% generation %}` block.
 
+A tool call's arguments are given as `Arguments`: an object that prints as its JSON text (see there).
+`tool_row_error` words a template's failure on a row with tool calls.
+
 Not known here: Jinja and the sandbox (templates.py), tokens (tokens.py).
 """
 
@@ -186,16 +189,105 @@ def template_messages(
                 msg.update(dict.fromkeys(REASONING_FIELDS, given))
         msg["content"] = content
         if calls:
-            msg["tool_calls"] = [_marked_call(c, f"{i}.{j}") if mark else c for j, c in enumerate(calls)]
+            msg["tool_calls"] = [given_call(c, f"{i}.{j}" if mark else None) for j, c in enumerate(calls)]
         out.append(msg)
     return out
 
 
-def _marked_call(call: dict, index: str) -> dict:
+class Arguments(dict):
+    """A tool call's `arguments` as a template is given them: the object (`tojson`, `.items()`, `is mapping`,
+    `args.city`, `for k in args`), written as its JSON text wherever the template writes it as text.
+
+    >>> args = Arguments({"city": "Zürich"})
+    >>> str(args), "call " + args, args + "!", args["city"], json.dumps(args) == json.dumps({"city": "Zürich"})
+    ('{"city": "Zürich"}', 'call {"city": "Zürich"}', '{"city": "Zürich"}!', 'Zürich', True)
+
+    Canonical rows keep arguments as an object (ftlib/turns.py parses OpenAI's JSON text), as Llama-3.1, Hermes
+    and Qwen templates need for `{{ arguments | tojson }}`. Templates written for OpenAI's JSON text print them
+    (`{{ arguments }}`, `~`, `| string`) or concatenate them (DeepSeek-V3/R1: `'```json\\n' + arguments`); a plain
+    dict would print as Python's repr (`{'city': 'Paris'}`, trained silently) or fail. Here they get the text an
+    OpenAI file holds, `json.dumps` of the object (with its characters as they are, as ftlib's `tojson`), so they
+    render what transformers renders from that file. `is string` stays False, so a template that tests it (Qwen3)
+    takes its `tojson` branch, which writes the same text. The repr is that text's repr too, as a template writing
+    a whole call (`{{ tool_call.function }}`) shows OpenAI's string arguments.
+    """
+
+    __slots__ = ()
+
+    def __str__(self) -> str:
+        return json.dumps(self, ensure_ascii=False)
+
+    def __repr__(self) -> str:
+        return repr(str(self))
+
+    def __add__(self, other):
+        return str(self) + other if isinstance(other, str) else NotImplemented
+
+    def __radd__(self, other):
+        return other + str(self) if isinstance(other, str) else NotImplemented
+
+
+def given_call(call: dict, index: str | None = None) -> dict:
+    """A copy of a tool call as a template is given it: its arguments an `Arguments`; with `index`, its function
+    name between markers."""
     call = json.loads(json.dumps(call))  # a copy: the row is never changed
     fn = call["function"] if isinstance(call.get("function"), dict) else call
-    fn["name"] = f"{_M0}t{index}{_M1}{fn['name']}{_M0}T{index}{_M1}"
+    if index is not None:
+        fn["name"] = f"{_M0}t{index}{_M1}{fn['name']}{_M0}T{index}{_M1}"
+    if type(fn.get("arguments")) is dict:
+        fn["arguments"] = Arguments(fn["arguments"])
     return call
+
+
+_COMMENT = re.compile(r"\{#.*?#\}", re.S)
+
+
+def tool_row_error(error: TemplateError, template, messages) -> TemplateError:
+    """`error` (a template failing on a row with tool calls or tool results) with what to do, as a new TemplateError.
+
+    A template that never reads `tool_calls` cannot show them: pick one that does. One that reads them and still
+    failed on a row with calls failed on something else, often a call in another shape than the one it is given
+    (OpenAI's, see `given_call`): the message says so, with the row's calls, rather than sending the user to
+    another template. `template` is a templates.ChatTemplate (its `title` and `source`).
+
+    >>> from ftlib.templates import get_template
+    >>> row = [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "", "tool_calls": [
+    ...     {"type": "function", "function": {"name": "ping", "arguments": {}}}]}]
+    >>> print(tool_row_error(TemplateError("It failed"), get_template("gemma"), row))
+    It failed. This row has tool calls or tool results: pick a template that shows them (hermes, llama31).
+    """
+    from ftlib.builtin_templates import TOOL_TEMPLATES  # (a leaf module: the texts of the built-ins)
+
+    said = str(error).rstrip()
+    said += "" if said.endswith((".", "!", "?")) else "."
+    calls = [
+        (i, call)
+        for i, m in enumerate(messages if isinstance(messages, list | tuple) else ())
+        if isinstance(m, dict) and isinstance(m.get("tool_calls"), list)
+        for call in m["tool_calls"]
+        if isinstance(call, dict) and call_name(call)
+    ]
+    builtins = ", ".join(TOOL_TEMPLATES)
+    if not calls or not re.search(r"\btool_calls\b", _COMMENT.sub("", template.source)):
+        return TemplateError(
+            f"{said} This row has tool calls or tool results: pick a template that shows them ({builtins})."
+        )
+    shown = "; ".join(f"turn {i} calls {_call_text(call)}" for i, call in calls[:3])
+    shown += f"; and {len(calls) - 3} more" if len(calls) > 3 else ""
+    return TemplateError(
+        f"{said} The {template.title} template does write tool calls, but it failed on this row's ({shown}): it "
+        "may expect them in another shape. Each call is given to it as OpenAI writes it, "
+        '{"type": "function", "function": {"name": ..., "arguments": {...}}}, the arguments an object that the '
+        "template writes as its JSON text when it prints or concatenates them. If its error is about the "
+        f"calls, change the template to read that shape, or pick a built-in that shows tools ({builtins})."
+    )
+
+
+def _call_text(call: dict) -> str:
+    fn = call["function"] if isinstance(call.get("function"), dict) else call
+    args = fn.get("arguments")
+    text = json.dumps(args, ensure_ascii=False) if isinstance(args, dict) else repr(args)
+    return f"{call_name(call)}({text if len(text) <= 80 else text[:77] + '...'})"
 
 
 def template_tools(tools: list[dict] | None, marking: bool) -> list[dict] | None:
@@ -247,12 +339,14 @@ def strip_marks(marked: str) -> tuple[str, dict[tuple[str, str], Span], list[Spa
 
 
 __all__ = [
+    "Arguments",
     "MARK_END",
     "MARK_START",
     "REASONING_FIELDS",
     "TemplateError",
     "Span",
     "call_name",
+    "given_call",
     "given_reasoning",
     "plain_data",
     "plain_messages",
@@ -260,4 +354,5 @@ __all__ = [
     "strip_marks",
     "template_messages",
     "template_tools",
+    "tool_row_error",
 ]

@@ -33,7 +33,8 @@ from functools import cached_property, lru_cache
 from ftlib.errors import UserError
 from ftlib.masks import MASKED_WHY, POLICIES, WHAT, Segment, assign, build_segments, dropped_parts
 from ftlib.rows import IGNORE_INDEX, as_turns, is_preference, row_kind
-from ftlib.templates import TOOL_TEMPLATES, ChatTemplate, TemplateError, get_template, render, render_spans
+from ftlib.template_input import tool_row_error
+from ftlib.templates import ChatTemplate, TemplateError, get_template, render, render_spans
 
 
 class EncodingError(UserError):
@@ -302,10 +303,7 @@ def _prepare_messages(messages, template: ChatTemplate, policy, train_from=0, to
     except TemplateError as exc:
         if not _has_tools(messages, tools):
             raise
-        raise TemplateError(
-            f"{exc} This row has tool calls or tool results: pick a template that shows them "
-            f"({', '.join(TOOL_TEMPLATES)})."
-        ) from None
+        raise tool_row_error(exc, template, messages) from None
     if kind == "prompt_only":
         train_from = len(messages)  # nothing is trained, whatever the policy
     segments, trained_from = build_segments(
