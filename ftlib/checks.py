@@ -20,12 +20,14 @@ from collections import Counter
 from functools import lru_cache
 
 from ftlib.check_result import SEVERITIES, Check
-from ftlib.errors import plural
+from ftlib.errors import numbered, plural
 from ftlib.prompt_checks import check_generation_prompt
 from ftlib.rows import IGNORE_INDEX
 from ftlib.templates import TOOL_TEMPLATES, ChatTemplate, TemplateError, missing_special_tokens, render
 from ftlib.tokens import Encoded, PreferenceEncoded, parts, tokenizer_adds_bos
 
+# Wordings of one check told apart in a split's report (`template_report`) before the other rows are only numbered.
+GROUPS = 3
 _TOOL_FIX = (
     f"Pick a template that writes tool calls and shows tools: the built-in '{TOOL_TEMPLATES[0]}' (ChatML with "
     f"<tool_call> blocks) or '{TOOL_TEMPLATES[1]}' (Llama-3.1 JSON calls), or the model's own if it supports them."
@@ -51,10 +53,14 @@ def preflight(
 
 def row_losses(enc: Encoded | PreferenceEncoded, template: ChatTemplate) -> list[Check]:
     """What the template leaves out of one encoded row (tool calls, tool definitions, reasoning, messages, a reply's
-    text): the part of `preflight` that a run, and an evaluation scoring the row, must hear about."""
+    text): the part of `preflight` that a run, and an evaluation scoring the row, must hear about. A prompt-only row
+    (GRPO's) can lose only its tool definitions: the model answers it without them."""
     found = []
     for part in parts(enc).values():
-        if part.kind in ("text", "prompt_only"):
+        if part.kind == "text":
+            continue
+        if part.kind == "prompt_only":  # a GRPO prompt: the model answers it without the tools it was not shown
+            found += [c for c in (check_tools_not_shown(part, template),) if c is not None]
             continue
         found += [
             c
@@ -69,38 +75,75 @@ def row_losses(enc: Encoded | PreferenceEncoded, template: ChatTemplate) -> list
     return found
 
 
-def template_report(encodings: list, template: ChatTemplate, numbers: list[int] | None = None) -> list[Check]:
-    """`row_losses` over a split, each distinct check once (`summarize`, errors first), its message saying where, for
-    a run's pre-launch report. Training rows are counted ("In 3 of 40 training rows: ...") and also checked by
-    `check_eot_trained` (a reply the model never learns to end); held-out rows, given their `numbers` (1-based, one
-    per encoding), are named ("In held-out row 2, scored ...: "), as the run's evaluation and the Evaluate page
-    score each of them."""
+def template_report(
+    encodings: list,
+    template: ChatTemplate,
+    numbers: list[int] | None = None,
+    split: str = "training",
+    total: int | None = None,
+) -> list[Check]:
+    """`row_losses` over a split, one check per code and severity (`summarize`, errors first), its message saying
+    which rows, for a run's pre-launch report. `numbers`: the row (1-based) of each encoding (KTO's two answers of a
+    pair share one), 1, 2, ... when None; `split` is "training" or "held-out"; `total`: the rows of the split, those
+    left out for having nothing to learn included (by default those of `numbers`). Training rows are counted and named
+    ("In 2 of 40 training rows (rows 3, 9): ...") and also checked by `check_eot_trained` (a reply the model never
+    learns to end); held-out rows are named ("In held-out row 2, scored as the template writes it: ..."), as the
+    run's evaluation and the Evaluate page score each of them. Rows that say it differently (another turn, another
+    effect) are not told one row's words: each wording comes with its own rows (`_in_rows`)."""
+    numbers = list(range(1, len(encodings) + 1)) if numbers is None else numbers
     per_row = [row_losses(enc, template) for enc in encodings]
-    if numbers is None:  # training rows: a reply whose end is not trained never learns to stop (the README's promise)
+    if split == "training":  # a reply whose end is not trained never learns to stop (the README's promise)
         for found, enc in zip(per_row, encodings, strict=True):
             chats = [p for p in parts(enc).values() if p.kind not in ("text", "prompt_only")]
             found += [c for p in chats if (c := check_eot_trained(p, template)) is not None][:1]
+    said: dict[tuple[str, str], dict[int, str]] = {}  # (code, severity) -> {row: its message}, a row's first
+    for number, found in zip(numbers, per_row, strict=True):
+        for c in found:
+            said.setdefault((c.code, c.severity), {}).setdefault(number, c.message)
     out = []
-    for check, count in summarize(per_row):
-        if numbers is None:
-            where = f"In {count} of {len(encodings)} training rows: " if len(encodings) > 1 else ""
-        else:
-            key = (check.code, check.severity)
-            # A row can give several encodings (KTO's two answers of a pair): each row is named once.
-            which = sorted(
-                {n for n, found in zip(numbers, per_row, strict=True) if key in {(c.code, c.severity) for c in found}}
-            )
-            shown = ", ".join(map(str, which[:8])) + (f" and {len(which) - 8} more" if len(which) > 8 else "")
-            where = f"In held-out row{'s' if len(which) > 1 else ''} {shown}, scored as the template writes it: "
-        out.append(Check(check.code, check.severity, where + check.message, check.fix, check.for_engineers))
+    for check, _ in summarize(per_row):
+        groups: dict[str, list[int]] = {}
+        for number, message in sorted(said[(check.code, check.severity)].items()):
+            groups.setdefault(message, []).append(number)
+        where = _in_rows(groups, total or len(set(numbers)), split)
+        out.append(Check(check.code, check.severity, where, check.fix, check.for_engineers))
     return out
+
+
+def _in_rows(groups: dict[str, list[int]], total: int, split: str) -> str:
+    """One message for the rows of a split that raised a check, `groups` {its wording: the rows with it}: the rows
+    named (all of a split's training rows are only counted), each wording once with its rows, the most common first;
+    past `GROUPS` wordings, the other rows are numbered only.
+
+    >>> _in_rows({"A.": [1, 3], "B.": [2]}, 4, "training")
+    'In 3 of 4 training rows (rows 1, 2, 3), in 2 ways. Rows 1, 3: A. Row 2: B.'
+    >>> _in_rows({"A.": [2]}, 3, "held-out")
+    'In held-out row 2, scored as the template writes it: A.'
+    """
+    which = sorted(n for rows in groups.values() for n in rows)
+    if split == "training":
+        named = "" if len(which) == total else f" ({numbered('row', which)})"
+        opening = f"In {len(which)} of {total} training rows{named}" if total > 1 else ""
+    else:
+        opening = f"In {numbered(f'{split} row', which)}, scored as the template writes it"
+    ranked = sorted(groups.items(), key=lambda group: (-len(group[1]), group[1][0]))
+    if len(ranked) == 1:
+        return f"{opening}: {ranked[0][0]}" if opening else ranked[0][0]
+    told = [f"{numbered('Row', rows)}: {message}" for message, rows in ranked[:GROUPS]]
+    if rest := sorted(n for _, rows in ranked[GROUPS:] for n in rows):
+        told.append(f"{numbered('Row', rest)}: the same in other turns or ways (the Tokens page shows each row).")
+    return f"{opening}, in {len(ranked)} ways. " + " ".join(told)
 
 
 def _checks(enc: Encoded, tokenizer, template: ChatTemplate, purpose: str) -> list[Check]:
     if enc.kind == "text":  # no template: only the tokenizer's own traps
         found = [check_no_trained(enc), check_double_bos(enc, tokenizer, template), check_pad_is_eos(enc, tokenizer)]
     elif enc.kind == "prompt_only":
-        found = [check_prompt_only(enc), check_missing_special_tokens(tokenizer, template)]
+        found = [
+            check_prompt_only(enc),
+            check_tools_not_shown(enc, template),
+            check_missing_special_tokens(tokenizer, template),
+        ]
     else:
         found = [
             check_no_trained(enc),
@@ -156,6 +199,18 @@ def check_no_trained(enc: Encoded) -> Check | None:
             "error",
             "Every assistant turn of this row has weight 0, so no token is trained: the row is context only.",
             "Give the turns to learn weight 1, or drop the row.",
+        )
+    last = answers[-1]
+    if enc.policy in ("last_assistant", "completion_only") and enc.messages[last].get("weight", 1) == 0:
+        # The policy trains only the last turn, which the data marks as context: the template is not at fault.
+        others = [i for i in answers[:-1] if enc.messages[i].get("weight", 1) != 0]
+        return Check(
+            "no_trained_tokens",
+            "error",
+            f"No token is trained: the last assistant turn of this row (turn {last}) has weight 0 in the data (shown "
+            f"as context, never trained), and the '{enc.policy}' policy trains only that turn.",
+            f"Use the 'all_assistant' policy to train the other assistant {_turns(others)}, or set the weight of "
+            f"turn {last} to 1 to train it.",
         )
     lost = set(_dropped(enc, "reasoning")) | set(_dropped(enc, "tool_call")) | set(_dropped(enc, "content"))
     if lost & set(answers):

@@ -59,9 +59,13 @@ def preflight(config: RunConfig, tokenizer=None, rows: tuple[list[dict], list[di
         tokenizer = tokenizer or load_tokenizer(config.model)
         template = run_template(config, tokenizer)
         train_numbers: list[int] = []  # the training row each encoding came from
-        encoded, dropped = encode_for_training(train, tokenizer, template, config, train_numbers)
+        left_out: list = []  # (row, encoding) of each row with nothing to learn, to say why
+        encoded, dropped = encode_for_training(train, tokenizer, template, config, train_numbers, left_out=left_out)
         eval_numbers: list[int] = []  # the test row each held-out encoding came from
-        eval_encoded, eval_dropped = encode_for_training(test, tokenizer, template, config, eval_numbers, "held-out")
+        eval_left_out: list = []
+        eval_encoded, eval_dropped = encode_for_training(
+            test, tokenizer, template, config, eval_numbers, "held-out", eval_left_out
+        )
     except UserError as exc:
         report.errors.append(str(exc))
         return report
@@ -90,30 +94,62 @@ def preflight(config: RunConfig, tokenizer=None, rows: tuple[list[dict], list[di
         else f"no token to learn from (cut by the max length of {config.max_length} or masked by "
         f"`{config.mask_policy}`)"
     )
+    reasons = "" if config.method == "grpo" else why_left_out(left_out)  # a GRPO prompt is left out when cut
     if not encoded:
-        report.errors.append(
-            f"None of the {len(train)} training rows can be trained: each has {why}. Check them on the Tokens page; "
-            "a longer max length or another mask policy usually fixes it."
-        )
+        hint = " Check them on the Tokens page; a longer max length or another mask policy usually fixes it."
+        if reasons:  # each row's own reason, with its fix
+            none = "The only training row cannot" if len(train) == 1 else f"None of the {len(train)} training rows can"
+            report.errors.append(f"{none} be trained.{reasons}")
+        else:
+            report.errors.append(f"None of the {len(train)} training rows can be trained: each has {why}.{hint}")
     elif dropped:
-        report.warnings.append(
-            f"{numbered('Training row', dropped)} {'have' if len(dropped) > 1 else 'has'} {why} and will be left out."
-        )
+        have = "" if reasons else f" {'have' if len(dropped) > 1 else 'has'} {why} and"  # each row's reason, if known
+        report.warnings.append(f"{numbered('Training row', dropped)}{have} will be left out.{reasons}")
     report.warnings += overfitting.preflight_warnings(config, len(eval_encoded))
     if grpo := overfitting.grpo_batch_error(config, len(encoded)):  # TRL's sampler would yield no batch at all
         report.errors.append(grpo)
     report.warnings += overfitting.schedule_warnings(config, len(encoded))  # a batch above the rows; many passes
     # What the template leaves out (the Tokens page shows it row by row): said before a run starts, held-out rows too.
-    found = checks.template_report(encoded, template) + checks.template_report(eval_encoded, template, eval_numbers)
+    found = checks.template_report(encoded, template, train_numbers, total=len(train))
+    found += checks.template_report(eval_encoded, template, eval_numbers, "held-out")
     found += prompt_checks.generation_prompt_report(encoded, tokenizer, template)  # a prompt training never has
     for check in found:
         (report.errors if check.severity == "error" else report.warnings).append(f"{check.message} {check.fix}")
     if eval_dropped:
         report.warnings.append(
             f"{numbered('Held-out row', eval_dropped)} score{'s' if len(eval_dropped) == 1 else ''} no token and will "
-            "be left out of the evaluation."
+            "be left out of the evaluation." + ("" if config.method == "grpo" else why_left_out(eval_left_out))
         )
     return report
+
+
+def why_left_out(left_out: list) -> str:
+    """Why rows are left out for having nothing to learn, as the Tokens page says it of each (`no_trained_tokens`):
+    each reason once, with its rows (numbered as `left_out`'s (row, encoding) pairs number them), the most common
+    first; past `checks.GROUPS` reasons, the other rows are numbered only. A single reason is said without its rows
+    (the caller's sentence names them). "" when `left_out` is empty.
+
+    A row's own words, not one row's for all: the last assistant turn given weight 0 under the 'last_assistant'
+    policy is not a template without {% generation %}, nor a reply cut by the max length.
+    """
+    from ftlib.tokens import parts
+
+    groups: dict[str, list] = {}  # what is said of a row -> (row, its fix) for each row it is said of
+    for number, enc in left_out:
+        part = next(p for p in parts(enc).values() if not p.num_trained)  # the side with nothing trained
+        found = checks.check_no_trained(part)
+        if found is not None:
+            groups.setdefault(found.message, []).append((number, found.fix))
+    ranked = sorted(groups.items(), key=lambda group: (-len(group[1]), group[1][0][0]))
+    told = []
+    for message, found in ranked[: checks.GROUPS]:
+        rows, fixes = sorted({n for n, _ in found}), {fix for _, fix in found}
+        # A fix naming one row's length is said only when every row of the group shares it.
+        said = message + (f" {fixes.pop()}" if len(fixes) == 1 else "")
+        told.append(said if len(ranked) == 1 else f"{numbered('Row', rows)}: {said}")  # one reason: the caller's rows
+    if rest := sorted({n for _, found in ranked[checks.GROUPS :] for n, _ in found}):
+        told.append(f"{numbered('Row', rest)}: the Tokens page shows why.")
+    return "".join(f" {said}" for said in told)
 
 
 def kto_label_warnings(rows: list[dict], method: str) -> list[str]:
@@ -173,4 +209,4 @@ def cut_warnings(encoded: list, max_length: int, numbers: list[int]) -> list[str
     ]
 
 
-__all__ = ["NAMED_ROWS", "Preflight", "cut_warnings", "preflight"]
+__all__ = ["NAMED_ROWS", "Preflight", "cut_warnings", "preflight", "why_left_out"]

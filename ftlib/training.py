@@ -99,11 +99,18 @@ def check_row_kinds(rows: list[dict], config: RunConfig, split: str = "training"
 
 
 def encode_for_training(
-    rows: list[dict], tokenizer, template, config: RunConfig, numbers: list[int] | None = None, split: str = "training"
+    rows: list[dict],
+    tokenizer,
+    template,
+    config: RunConfig,
+    numbers: list[int] | None = None,
+    split: str = "training",
+    left_out: list | None = None,
 ) -> tuple[list, list[int]]:
     """Encode rows exactly as the Tokens page does (one batched call); leave out rows with nothing to learn.
 
-    Returns (encodings, numbers of the rows left out, 1-based); `numbers`, if given, gets each encoding's row number.
+    Returns (encodings, numbers of the rows left out, 1-based); `numbers`, if given, gets each encoding's row number,
+    and `left_out` (row number, encoding) for each encoding left out, for the pre-launch report to say why.
     Raises ConfigError when a row's kind does not fit the method, or when the template refuses rows, naming them as
     rows of `split` ("training" or "held-out").
     """
@@ -143,6 +150,8 @@ def encode_for_training(
         # trains no token of its own, but one cut by the max length would be answered mid-sentence.
         if enc.truncated if config.method == "grpo" else any(all(x == IGNORE_INDEX for x in p.labels) for p in parts):
             dropped.append(i)
+            if left_out is not None:
+                left_out.append((i, enc))
             continue
         out.append(enc)
         if numbers is not None:

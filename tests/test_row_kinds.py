@@ -122,7 +122,7 @@ def test_a_training_run_is_refused_before_it_starts_when_its_template_drops_the_
     report = run_preflight(config, tokenizer=smol_tokenizer, rows=([DOVER, plain], []))
     dropped = [e for e in report.errors if "leaves out the tool calls" in e]
     if refused:
-        assert not report.ok and dropped == [dropped[0]] and dropped[0].startswith("In 1 of 2 training rows: ")
+        assert not report.ok and dropped == [dropped[0]] and dropped[0].startswith("In 1 of 2 training rows (row 1): ")
         assert "'hermes'" in dropped[0]  # the fix
         assert any("does not show the row's tool definitions" in w for w in report.warnings)
     else:

@@ -1,0 +1,235 @@
+"""The row checks' words: nothing in a row is dropped unsaid, and each message says what, where and how to fix it.
+
+Three defects a tester found: a GRPO prompt's `tools` that the template does not show went unsaid (in `tokens` and
+before a GRPO run); a last assistant turn given `weight: 0` under the 'last_assistant' policy was blamed on the
+template; and `train`'s refusal of rows whose tool calls the template drops told one row's turn and effect as every
+row's and named no row.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from ftlib.checks import GROUPS, _in_rows, preflight, template_report
+from ftlib.cli import main
+from ftlib.config import RunConfig
+from ftlib.run_preflight import preflight as run_preflight
+from ftlib.templates import get_template
+from ftlib.tokens import encode_row, encode_rows
+
+TOOL = {
+    "type": "function",
+    "function": {"name": "get_weather", "parameters": {"type": "object", "properties": {"city": {"type": "string"}}}},
+}
+
+
+def call(city: str, call_id: str = "c1") -> dict:
+    return {"id": call_id, "type": "function", "function": {"name": "get_weather", "arguments": {"city": city}}}
+
+
+def prompt_row(city: str) -> dict:
+    """A canonical prompt-only row (GRPO's), as the reader makes `{"prompt", "tools", "answer"}`."""
+    return {
+        "prompt": [{"role": "user", "content": f"Weather in {city}?"}],
+        "tools": [TOOL],
+        "columns": {"answer": city},
+    }
+
+
+def sft_row(city: str) -> dict:
+    question, answer = {"role": "user", "content": f"Weather in {city}?"}, {"role": "assistant", "content": "Sunny."}
+    return {"messages": [question, answer], "tools": [TOOL]}
+
+
+# A call-only turn 1 (an empty reply), a call-only turn 3 after a first exchange, a call beside text in turn 1.
+EMPTY_AT_1 = {
+    "messages": [
+        {"role": "user", "content": "Weather in Rome?"},
+        {"role": "assistant", "content": None, "tool_calls": [call("Rome")]},
+        {"role": "tool", "tool_call_id": "c1", "content": "25C"},
+        {"role": "assistant", "content": "25C in Rome."},
+    ]
+}
+EMPTY_AT_3 = {
+    "messages": [
+        {"role": "user", "content": "Hi"},
+        {"role": "assistant", "content": "Hello, ask me about the weather."},
+        {"role": "user", "content": "Weather in Paris?"},
+        {"role": "assistant", "content": None, "tool_calls": [call("Paris")]},
+        {"role": "tool", "tool_call_id": "c1", "content": "18C"},
+        {"role": "assistant", "content": "18C in Paris."},
+    ]
+}
+TEXT_AT_1 = {
+    "messages": [
+        {"role": "user", "content": "Weather in Oslo?"},
+        {"role": "assistant", "content": "Let me check.", "tool_calls": [call("Oslo")]},
+        {"role": "tool", "tool_call_id": "c1", "content": "3C"},
+        {"role": "assistant", "content": "3C in Oslo."},
+    ]
+}
+PLAIN = {"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello."}]}
+# The tester's mix.jsonl line 2: OpenAI's per-message weight, 0 on the last assistant turn.
+LAST_WEIGHT_0 = {
+    "messages": [
+        {"role": "user", "content": "Hi"},
+        {"role": "assistant", "content": "Hello"},
+        {"role": "user", "content": "Bye"},
+        {"role": "assistant", "content": "Ciao", "weight": 0},
+    ]
+}
+
+
+# --- 1. a prompt's tools the template does not show ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("template, said", [("tokenizer", True), ("hermes", False)])
+def test_a_prompt_only_row_hears_of_its_tools_as_the_other_kinds_do(smol_tokenizer, template, said):
+    """SmolLM2's own template shows no tools: the SFT row was warned, the GRPO prompt with the same tools was not."""
+    chat = get_template(template, smol_tokenizer)
+    prompt = {c.code: c for c in preflight(encode_row(prompt_row("Oslo"), smol_tokenizer, chat), smol_tokenizer, chat)}
+    sft = {c.code: c for c in preflight(encode_row(sft_row("Oslo"), smol_tokenizer, chat), smol_tokenizer, chat)}
+    assert "prompt_only" in prompt  # still told what the row is for
+    assert ("tools_not_shown" in prompt) is said and ("tools_not_shown" in sft) is said
+    if said:
+        assert prompt["tools_not_shown"] == sft["tools_not_shown"]  # same severity, wording and fix
+        assert prompt["tools_not_shown"].severity == "warning" and "'hermes'" in prompt["tools_not_shown"].fix
+
+
+@pytest.mark.parametrize("template, said", [("tokenizer", True), ("hermes", False)])
+def test_a_grpo_run_hears_of_its_prompts_tools_before_it_is_queued(tiny_model_dir, smol_tokenizer, template, said):
+    config = RunConfig(
+        model=str(tiny_model_dir),
+        dataset="x",
+        method="grpo",
+        template=template,
+        rewards=[{"contains_column": "answer"}],
+        grpo_group_size=2,
+        batch_size=2,
+        max_steps=1,
+        max_length=512,
+    )
+    report = run_preflight(config, tokenizer=smol_tokenizer, rows=([prompt_row("Oslo"), prompt_row("Rome")], []))
+    shown = [w for w in report.warnings if "does not show the row's tool definitions" in w]
+    assert report.ok, report.errors
+    if said:
+        assert shown == [shown[0]] and shown[0].startswith("In 2 of 2 training rows: The model's own template")
+    else:
+        assert not shown, report.warnings
+
+
+def test_train_grpo_says_the_tools_are_not_shown_before_the_run(tmp_path, capsys, tiny_model_dir, no_training):
+    path = tmp_path / "prompts_tools.jsonl"
+    lines = [{"prompt": f"Weather in {c}?", "tools": [TOOL], "answer": c} for c in ("Oslo", "Rome")]
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    args = ["train", "--method", "grpo", "--model", str(tiny_model_dir), "--dataset", str(path), "--detach"]
+    args += ["--rewards", '[{"contains_column": "answer"}]', "--max-steps", "1", "--grpo-group-size", "2"]
+    args += ["--batch-size", "2", "--test-size", "0", "--save-every", "0", "--device", "cpu"]
+    assert main(args) == 0
+    err = capsys.readouterr().err
+    assert "warning: In 2 of 2 training rows: The model's own template does not show the row's tool definitions" in err
+
+
+# --- 2. a last assistant turn of weight 0 under the 'last_assistant' policy ---------------------------------------
+
+
+@pytest.mark.parametrize("policy", ["last_assistant", "completion_only"])
+def test_a_weight_0_last_turn_is_named_as_why_nothing_is_trained(smol_tokenizer, policy):
+    template = get_template("tokenizer", smol_tokenizer)
+    enc = encode_row(LAST_WEIGHT_0, smol_tokenizer, template, policy)
+    (check,) = [c for c in preflight(enc, smol_tokenizer, template) if c.code == "no_trained_tokens"]
+    assert check.severity == "error"
+    assert "turn 3" in check.message and "weight 0" in check.message and f"'{policy}'" in check.message
+    assert "generation" not in check.message + check.fix  # the template is not at fault
+    assert "'all_assistant'" in check.fix and "turn 1" in check.fix and "weight of turn 3 to 1" in check.fix
+    # Under all_assistant the other turn trains, and the weight is only worth knowing.
+    enc = encode_row(LAST_WEIGHT_0, smol_tokenizer, template, "all_assistant")
+    codes = {c.code: c.severity for c in preflight(enc, smol_tokenizer, template)}
+    assert "no_trained_tokens" not in codes and codes["weight_zero"] == "info"
+
+
+def test_train_names_a_row_left_out_for_its_weight_0_last_turn_and_says_why(tiny_model_dir, smol_tokenizer):
+    config = RunConfig(model=str(tiny_model_dir), dataset="x", mask_policy="last_assistant", max_steps=1)
+    report = run_preflight(config, tokenizer=smol_tokenizer, rows=([PLAIN, LAST_WEIGHT_0, PLAIN], []))
+    (said,) = [w for w in report.warnings if "will be left out" in w]
+    assert report.ok and said.startswith("Training row 2 will be left out. No token is trained: the last assistant")
+    assert "(turn 3) has weight 0" in said and "'all_assistant'" in said and "generation" not in said
+    # Every row so: refused, with the reason.
+    alone = run_preflight(config, tokenizer=smol_tokenizer, rows=([LAST_WEIGHT_0], []))
+    assert not alone.ok and alone.errors[0].startswith("The only training row cannot be trained. No token is trained")
+    assert "(turn 3) has weight 0" in alone.errors[0]
+
+
+# --- 3. one row's words for every row -----------------------------------------------------------------------------
+
+
+def test_rows_whose_calls_are_dropped_are_named_each_with_its_own_turn_and_effect(tiny_model_dir, smol_tokenizer):
+    """The tester's oai_tools.jsonl: rows 1 (turn 3 empty), 2 (turn 1 empty), 4 (turn 1 text only) and a plain row 3.
+    The refusal said row 1's "turn 3 ... an empty reply" of all three and named none."""
+    config = RunConfig(model=str(tiny_model_dir), dataset="x", max_steps=1)
+    report = run_preflight(config, tokenizer=smol_tokenizer, rows=([EMPTY_AT_3, EMPTY_AT_1, PLAIN, TEXT_AT_1], []))
+    (said,) = [e for e in report.errors if "leaves out the tool calls" in e]
+    assert said.startswith("In 3 of 4 training rows (rows 1, 2, 4), in 3 ways. Row 1: The model's own template ")
+    row_1, row_2, row_4 = (said.split(f"Row {n}: ")[1] for n in (1, 2, 4))
+    assert "turn 3, so that turn trains an empty reply" in row_1.split("Row 2")[0]
+    assert "turn 1, so that turn trains an empty reply" in row_2.split("Row 4")[0]
+    assert "turn 1, so that turn trains only the text beside the call" in row_4
+    assert said.count("Pick a template") == 1  # the fix once
+    # Rows that say the same are named together.
+    same = run_preflight(config, tokenizer=smol_tokenizer, rows=([EMPTY_AT_1, PLAIN, EMPTY_AT_1], []))
+    (said,) = [e for e in same.errors if "leaves out the tool calls" in e]
+    assert said.startswith("In 2 of 3 training rows (rows 1, 3): The model's own template leaves out the tool calls")
+
+
+def test_a_held_out_row_is_told_in_its_own_words_too(tiny_model_dir, smol_tokenizer):
+    config = RunConfig(model=str(tiny_model_dir), dataset="x", max_steps=1)
+    report = run_preflight(config, tokenizer=smol_tokenizer, rows=([PLAIN, PLAIN], [PLAIN, EMPTY_AT_3, EMPTY_AT_1]))
+    (said,) = [e for e in report.errors if "leaves out the tool calls" in e]
+    assert said.startswith("In held-out rows 2, 3, scored as the template writes it, in 2 ways. Row 2: The ")
+    assert "turn 3" in said.split("Row 3: ")[0] and "turn 1" in said.split("Row 3: ")[1]
+
+
+# (id, {wording: its rows}, rows in the split, split, expected)
+IN_ROWS_CASES = [
+    ("every row alike", {"A.": [1, 2]}, 2, "training", "In 2 of 2 training rows: A."),
+    ("one row of one", {"A.": [1]}, 1, "training", "A."),
+    ("some rows", {"A.": [3, 9]}, 40, "training", "In 2 of 40 training rows (rows 3, 9): A."),
+    (
+        "two wordings",
+        {"B.": [2], "A.": [1, 3]},
+        4,
+        "training",
+        "In 3 of 4 training rows (rows 1, 2, 3), in 2 ways. Rows 1, 3: A. Row 2: B.",
+    ),
+    ("held-out", {"A.": [2, 5]}, 9, "held-out", "In held-out rows 2, 5, scored as the template writes it: A."),
+]
+
+
+@pytest.mark.parametrize(
+    "groups, total, split, expected", [c[1:] for c in IN_ROWS_CASES], ids=[c[0] for c in IN_ROWS_CASES]
+)
+def test_where_a_check_is_said_names_its_rows(groups, total, split, expected):
+    assert _in_rows(groups, total, split) == expected
+
+
+def test_ten_thousand_rows_each_in_its_own_words_stay_short():
+    """Each row its own turn: GROUPS wordings are told, with their rows; the other rows are numbered only, capped."""
+    groups = {f"Turn {n} is wrong.": [n] for n in range(1, 10_001)}
+    said = _in_rows(groups, 10_000, "training")
+    assert said.startswith("In 10000 of 10000 training rows, in 10000 ways. Row 1: Turn 1 is wrong. Row 2: ")
+    assert said.count("is wrong") == GROUPS
+    assert said.endswith(
+        "Rows 4, 5, 6, 7, 8, 9, 10, 11 and 9989 more: the same in other turns or ways (the Tokens "
+        "page shows each row)."
+    )
+    assert len(said) < 400
+
+
+def test_template_report_counts_rows_not_the_answers_of_a_pair(smol_tokenizer):
+    """KTO's two answers of a pair share a row number: the row is counted and named once."""
+    template = get_template("tokenizer", smol_tokenizer)
+    encodings = encode_rows([EMPTY_AT_1, EMPTY_AT_1, PLAIN], smol_tokenizer, template)
+    (check,) = [c for c in template_report(encodings, template, [1, 1, 2]) if c.code == "tool_calls_dropped"]
+    assert check.message.startswith("In 1 of 2 training rows (row 1): The model's own template")
