@@ -9,6 +9,9 @@ data row of a table (the first row under the header is 1). A record that is not 
 file that cannot be read at all raises `DataError` with what to do. A .json object that wraps its rows gets a note
 naming the key that holds them and the keys beside it (`json_layout`); so does one laid out as pandas'
 `DataFrame.to_json` writes by default, by column, or with orient "index" or "split" (`pandas_layout`).
+Nothing is lost without a word: a key written twice refuses its row (json_rows.py), a header naming a column twice
+refuses the file (`repeated_columns`), a .jsonl file holding one JSON array or pretty-printed objects is read whole,
+with a note (`jsonl_document`).
 
 A .csv is read with the delimiter its first lines use (`sniff_delimiter`: comma, semicolon, tab or vertical bar;
 Excel writes semicolons where the comma is the decimal mark); one that is not a comma is said in `Table.notes`.
@@ -36,6 +39,17 @@ from typing import Any, NamedTuple
 
 from ftlib.cells import drop_nulls
 from ftlib.errors import UserError
+from ftlib.json_rows import (
+    SPACE,
+    KeyedDecoder,
+    array_items,
+    documents,
+    lost_keys,
+    lost_message,
+    outer_keys_message,
+    pretty_error,
+    shape_note,
+)
 from ftlib.turns import JSONProblem, has_value, parse_json
 
 SUFFIXES = {
@@ -128,21 +142,30 @@ def _json_message(exc: json.JSONDecodeError) -> str:
 
 
 def jsonl_records(text: str) -> tuple[list[tuple[int, dict]], list[RowError]]:
-    """One record per non-blank line; a line that is not a JSON object is a RowError with its line number."""
+    """One record per non-blank line; a line that is not a JSON object, or that writes a key twice (`lost_message`),
+    is a RowError with its line number."""
     records, errors = [], []
+    decoder = KeyedDecoder()
+    parse, repeated = decoder.parse, decoder.repeated
     # Split on "\n" only: str.splitlines() would also split on U+2028, which JSON allows inside strings.
     for number, line in enumerate(text.split("\n"), start=1):
         line = line.strip()
         if not line:
             continue
         try:
-            value = parse_json(line)
+            value = parse(line)
         except json.JSONDecodeError as exc:
             errors.append(RowError(number, f"this line is not valid JSON ({_json_message(exc)}, column {exc.colno})"))
             continue
         except JSONProblem as exc:
             errors.append(RowError(number, f"this line cannot be read: {exc}"))
             continue
+        if repeated:
+            lost = lost_keys([value], repeated)[0]
+            repeated.clear()
+            if lost:
+                errors.append(RowError(number, lost_message(*lost[0], "this line")))
+                continue
         if isinstance(value, dict):
             records.append((number, value))
         else:
@@ -234,34 +257,97 @@ def pandas_layout(value: dict) -> tuple[list, str] | None:
     return None
 
 
+def _records(
+    rows: list, numbers: list[int], decoder: KeyedDecoder, name: str, text: str
+) -> tuple[list[tuple[int, dict]], list[RowError]]:
+    """The rows that are objects, numbered; RowError for the others and for rows that wrote a key twice."""
+    lost, outside = lost_keys(rows, decoder.repeated) if decoder.repeated else ({}, [])
+    if outside:
+        raise DataError(outer_keys_message(name, outside, text))
+    records, errors = [], []
+    for index, (number, row) in enumerate(zip(numbers, rows, strict=True)):
+        if index in lost:
+            errors.append(RowError(number, lost_message(*lost[index], "this entry")))
+        elif isinstance(row, dict):
+            records.append((number, row))
+        else:
+            errors.append(RowError(number, f"this entry is {describe(row)}, not an object {{...}}"))
+    return records, errors
+
+
 def json_records(text: str, name: str) -> tuple[list[tuple[int, dict]], list[RowError], list[str]]:
     """Records of a .json file and notes on where they were found (see `json_layout`); a JSONL file named .json is
-    read line by line."""
+    read line by line, with a note. An entry that writes a key twice is a RowError (`lost_message`); DataError for
+    invalid JSON, or a key written twice in the object around the rows."""
+    decoder = KeyedDecoder()
     try:
-        value = parse_json(text)
+        value = decoder.parse(text)
     except json.JSONDecodeError as exc:
         if exc.msg == "Extra data":  # several objects, one per line: a JSONL file named .json
-            return (*jsonl_records(text), [])
+            note = f"{name} holds one JSON object per line (JSONL), not one JSON value: it is read line by line."
+            return (*jsonl_records(text), [note])
         raise DataError(
             f"{name} is not valid JSON: {_json_message(exc)} at line {exc.lineno}, column "
             f"{exc.colno}. If it has one JSON object per line, name it .jsonl."
         ) from None
     except JSONProblem as exc:
         raise DataError(f"{name} cannot be read: {exc}.") from None
-    records, errors = [], []
     rows, note = json_layout(value)
-    for number, row in enumerate(rows, start=1):
-        if isinstance(row, dict):
-            records.append((number, row))
-        else:
-            errors.append(RowError(number, f"this entry is {describe(row)}, not an object {{...}}"))
-    return records, errors, [note] if note else []
+    return (*_records(rows, list(range(1, len(rows) + 1)), decoder, name, text), [note] if note else [])
+
+
+def jsonl_document(text: str, name: str) -> tuple[list[tuple[int, dict]], list[RowError], list[str]] | None:
+    """Records, bad rows and a note of a .jsonl file whose text is not one object per line but one JSON array, or
+    objects spread over several lines each (pretty-printed); None for a file to read line by line.
+
+    Only a file whose first line starts an array, or starts an object it does not end, is looked at, so a JSONL file
+    costs one parse of its first line. Rows are numbered by the line they start on; a lone object that wraps its
+    rows is read as `json_layout` reads it. DataError for pretty-printed text that is not valid JSON, with where.
+    """
+    start = SPACE.match(text).end()
+    head, end = text[start : start + 1], text.find("\n", start)
+    first = text[start : end if end >= 0 else len(text)].strip()
+    try:
+        parse_json(first)
+        continues = False
+    except json.JSONDecodeError as exc:
+        continues = exc.pos >= len(first)  # the line ends inside the value: it goes on below
+    except JSONProblem:
+        return None
+    if not (head == "[" or (head == "{" and continues)):
+        return None  # JSONL (perhaps with a broken first line: that line's error)
+    decoder = KeyedDecoder()
+    try:
+        found = array_items(text, decoder) if head == "[" else documents(text, decoder)
+    except json.JSONDecodeError as exc:
+        if not continues:
+            return None
+        raise DataError(pretty_error(name, exc.lineno, exc.colno, _json_message(exc))) from None
+    except JSONProblem as exc:
+        raise DataError(f"{name} cannot be read: {exc}.") from None
+    if found is None:
+        return None  # arrays one after another: lines that each hold one, which are row errors
+    shape = "array" if head == "[" else "object" if len(found) == 1 else "objects"
+    if shape == "object" and isinstance(found[0][1], dict):
+        rows, layout = json_layout(found[0][1])
+        if layout is not None or len(rows) != 1:  # it wraps its rows, or lays them out by column
+            records = _records(rows, list(range(1, len(rows) + 1)), decoder, name, text)
+            return (*records, [shape_note("wrapper", name, continues)] + ([layout] if layout else []))
+    numbers = [n for n, _ in found]
+    if shape == "array" and len(set(numbers)) < len(numbers):  # items side by side on a line: number by place
+        shape, numbers = "array_places", list(range(1, len(found) + 1))
+    records = _records([v for _, v in found], numbers, decoder, name, text)
+    return (*records, [shape_note(shape, name, continues)])
 
 
 def text_records(data: bytes, kind: str, name: str) -> tuple[list[tuple[int, dict]], list[RowError], list[str]]:
-    """Records of a JSONL or JSON file, bad rows, and notes on how the file was read (`json_layout`)."""
+    """Records of a JSONL or JSON file, bad rows, and notes on how the file was read (`json_layout`,
+    `jsonl_document`). DataError as `json_records` and `jsonl_document` raise it."""
     text = decode_text(data, name)
-    return (*jsonl_records(text), []) if kind == "jsonl" else json_records(text, name)
+    if kind != "jsonl":
+        return json_records(text, name)
+    document = jsonl_document(text, name)
+    return document if document is not None else (*jsonl_records(text), [])
 
 
 # --- tables -----------------------------------------------------------------------------------------------
@@ -394,6 +480,34 @@ def delimiter_note(delimiter: str) -> str:
     )
 
 
+def repeated_columns(columns: list[str], name: str, line: int | None) -> None:
+    """DataError naming each column name the header (on `line`; None for Parquet) holds more than once and where:
+    rows read as dicts keep only the last such column, so the others would be lost without a word.
+
+    >>> repeated_columns(["instruction", "output", "output"], "a.csv", 1)
+    Traceback (most recent call last):
+    ftlib.readers.DataError: a.csv names the column 'output' more than once in its header (line 1): columns 2 and 3. \
+Only one of them could be read: rename the others (e.g. 'output_2'), or delete the columns you do not want.
+    """
+    at: dict[str, list[str]] = {}
+    for number, column in enumerate(columns, start=1):
+        at.setdefault(column, []).append(str(number))
+    twice = {c: p for c, p in at.items() if len(p) > 1}
+    if not twice:
+        return
+    names = [f"'{c}'" if c.strip() else "(empty)" for c in twice]
+    said = "; ".join(
+        f"{n + ' in ' if len(twice) > 1 else ''}columns {', '.join(p[:-1])} and {p[-1]}"
+        for n, p in zip(names, twice.values(), strict=True)
+    )
+    where = f"in its header (line {line})" if line else "among its columns"
+    raise DataError(
+        f"{name} names the column{'s' if len(twice) > 1 else ''} {' and '.join(names)} more than once {where}: "
+        f"{said}. Only one of them could be read: rename the others (e.g. "
+        f"'{next(iter(twice)).strip() or 'answer'}_2'), or delete the columns you do not want."
+    )
+
+
 def read_table(data: bytes, kind: str, name: str) -> Table:
     """The columns, rows as dicts and the line of the file each row starts on of a CSV, TSV or Parquet file.
 
@@ -403,6 +517,7 @@ def read_table(data: bytes, kind: str, name: str) -> Table:
     """
     if kind == "parquet":
         table = read_parquet(data, name)
+        repeated_columns([str(c) for c in table.column_names], name, None)
         rows, notes = parquet_rows(table)
         return Table([str(c) for c in table.column_names], rows, None, None, notes)
     hint, text = excel_hint(decode_text(data, name))
@@ -432,6 +547,7 @@ def read_table(data: bytes, kind: str, name: str) -> Table:
         raise DataError(f"{name} is not a readable CSV file near line {last_line + 1} ({exc}).") from None
     if not columns:
         raise DataError(f"{name} has no header row. The first line must name the columns.")
+    repeated_columns(columns, name, 1 + skip)
     if hint:
         notes = [
             f"The first line, `sep={hint}`, is Excel's note of the delimiter, not a row: the columns are read as "
@@ -471,12 +587,14 @@ __all__ = [
     "json_layout",
     "json_records",
     "json_rows",
+    "jsonl_document",
     "jsonl_records",
     "parquet_columns",
     "peek_columns",
     "read_parquet",
     "read_path",
     "read_table",
+    "repeated_columns",
     "sniff_delimiter",
     "text_records",
 ]

@@ -388,10 +388,12 @@ CASES: list[Case] = [
     Case(
         "duplicate_keys",
         "dupes.jsonl",
-        b'{"messages": [{"role": "user", "content": "first"}, {"role": "assistant", "content": "A1"}], '
-        b'"messages": [{"role": "user", "content": "second"}, {"role": "assistant", "content": "A2"}]}\n',
-        None,
-        valid=1,
+        lambda: sandwich(
+            '{"messages": [{"role": "user", "content": "first"}, {"role": "assistant", "content": "A1"}], '
+            '"messages": [{"role": "user", "content": "second"}, {"role": "assistant", "content": "A2"}]}'
+        ),
+        r"the key 'messages' is written twice in this line; JSON readers keep only the last value",
+        **_R2,
     ),
     # Huge rows.
     Case("ten_thousand_turns", "long_chat.jsonl", lambda: jsonl(good(1), TEN_K_TURNS), None, valid=2),

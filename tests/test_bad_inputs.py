@@ -25,7 +25,7 @@ from streamlit.testing.v1 import AppTest
 
 from ftlib import workspace
 from ftlib.cli import main
-from ftlib.data import load_file
+from ftlib.data import DataError, load_file
 from ftlib.testing import make_run
 from tests.bad_inputs import BY_ID, CASES, CLI, FIVE_MB, FORMULAS, UI, Case, write_case
 from tests.test_pages_data import bad_rows
@@ -118,18 +118,15 @@ def test_huge_rows_are_kept_whole(tmp_path):
     assert story == FIVE_MB and len(story.encode()) > 5_000_000
 
 
-def test_duplicate_keys_last_value_wins_without_a_report(tmp_path):
-    # Python's json (like JavaScript's JSON.parse) keeps the LAST value of a repeated key; nothing reports it.
+def test_a_key_or_a_column_named_twice_is_never_read_as_its_last_value(tmp_path):
+    """Python's json (like JavaScript's JSON.parse) keeps the last value of a repeated key, and csv.DictReader the
+    last cell of a repeated column: one value would be lost without a word, so the row, or the file, is refused."""
     result = load_file(write_case(BY_ID["duplicate_keys"], tmp_path))
-    assert result.rows == [
-        {"messages": [{"role": "user", "content": "second"}, {"role": "assistant", "content": "A2"}]}
-    ]
-    assert (result.errors, result.warnings) == ([], [])
-    # A CSV header naming a column twice: csv.DictReader keeps the last cell, silently as well.
+    assert [e.row for e in result.errors] == [2] and len(result.rows) == 2
     table = tmp_path / "twice.csv"
     table.write_text("instruction,instruction,output\nfirst,second,out\n", encoding="utf-8")
-    result = load_file(table)
-    assert result.rows[0]["messages"][0]["content"] == "second" and result.warnings == []
+    with pytest.raises(DataError, match=r"names the column 'instruction' more than once in its header \(line 1\)"):
+        load_file(table)
 
 
 def test_formula_cells_stay_plain_text_in_rows_and_saved_splits(tmp_path, capsys):
