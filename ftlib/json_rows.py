@@ -16,7 +16,8 @@ and a test that skips lines would miss a key written with escapes (`"pr\\u006fmp
 line each starts; `array_items` does the same for the items of one array. Both raise json.JSONDecodeError, whose
 lineno and colno point into the whole text.
 
-Not known here: what a row is, or the wording of row errors (readers.py).
+Not known here: what a row is, or the wording of row errors (readers.py). A leaf module: turns.py and readers.py
+import `parse_json` and `JSONProblem` from here.
 """
 
 from __future__ import annotations
@@ -26,9 +27,18 @@ import re
 from collections import Counter
 from typing import Any
 
-from ftlib.turns import JSONProblem
+from ftlib.errors import UserError
 
 SPACE = json.decoder.WHITESPACE  # the whitespace JSON allows between values (space, tab, CR, LF)
+
+
+class JSONProblem(UserError):
+    """json.loads failed in a way JSONDecodeError does not cover, with a plain reason."""
+
+
+def parse_json(text: str) -> Any:
+    """json.loads, with the failures it raises outside JSONDecodeError turned into plain reasons (JSONProblem)."""
+    return _guarded(json.loads, text)
 
 
 class KeyedDecoder:
@@ -56,7 +66,7 @@ class KeyedDecoder:
         self._decoder = json.JSONDecoder(object_pairs_hook=pairs_hook)
 
     def parse(self, text: str) -> Any:
-        """The value of JSON `text` (as json.loads); json.JSONDecodeError for invalid JSON, JSONProblem (turns.py)
+        """The value of JSON `text` (as json.loads); json.JSONDecodeError for invalid JSON, JSONProblem
         for what json raises outside it (nesting thousands deep, a number too long)."""
         return _guarded(self._decoder.decode, text)
 
@@ -66,10 +76,10 @@ class KeyedDecoder:
 
 
 def _guarded(parse, *args):
-    # The same plain reasons as turns.parse_json gives for json.loads.
     try:
         return parse(*args)
     except RecursionError:
+        # A hostile or broken file can nest brackets thousands deep; Python's parser recurses per level.
         raise JSONProblem("it is nested too deeply (thousands of brackets inside each other)") from None
     except json.JSONDecodeError:
         raise
@@ -250,7 +260,9 @@ def array_items(text: str, decoder: KeyedDecoder) -> list[tuple[int, Any]] | Non
 
 __all__ = [
     "SPACE",
+    "JSONProblem",
     "KeyedDecoder",
+    "parse_json",
     "pretty_error",
     "shape_note",
     "array_items",

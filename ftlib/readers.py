@@ -9,9 +9,8 @@ data row of a table (the first row under the header is 1). A record that is not 
 file that cannot be read at all raises `DataError` with what to do. A .json object that wraps its rows gets a note
 naming the key that holds them and the keys beside it (`json_layout`); so does one laid out as pandas'
 `DataFrame.to_json` writes by default, by column, or with orient "index" or "split" (`pandas_layout`).
-Nothing is lost without a word: a key written twice refuses its row (json_rows.py), a header naming a column twice
-refuses the file (`repeated_columns`), a .jsonl file holding one JSON array or pretty-printed objects is read whole,
-with a note (`jsonl_document`).
+Nothing is lost without a word: a key written twice refuses its row (json_rows.py), a column named twice its file
+(`repeated_columns`); a .jsonl file of one JSON array or of pretty-printed objects is read whole (`jsonl_document`).
 
 A .csv is read with the delimiter its first lines use (`sniff_delimiter`: comma, semicolon, tab or vertical bar;
 Excel writes semicolons where the comma is the decimal mark); one that is not a comma is said in `Table.notes`.
@@ -40,17 +39,18 @@ from typing import Any, NamedTuple
 from ftlib.cells import drop_nulls
 from ftlib.errors import UserError
 from ftlib.json_rows import (
-    SPACE,
+    JSONProblem,
     KeyedDecoder,
     array_items,
     documents,
     lost_keys,
     lost_message,
     outer_keys_message,
+    parse_json,
     pretty_error,
     shape_note,
 )
-from ftlib.turns import JSONProblem, has_value, parse_json
+from ftlib.turns import has_value
 
 SUFFIXES = {
     ".jsonl": "jsonl",
@@ -304,7 +304,7 @@ def jsonl_document(text: str, name: str) -> tuple[list[tuple[int, dict]], list[R
     costs one parse of its first line. Rows are numbered by the line they start on; a lone object that wraps its
     rows is read as `json_layout` reads it. DataError for pretty-printed text that is not valid JSON, with where.
     """
-    start = SPACE.match(text).end()
+    start = json.decoder.WHITESPACE.match(text).end()
     head, end = text[start : start + 1], text.find("\n", start)
     first = text[start : end if end >= 0 else len(text)].strip()
     try:

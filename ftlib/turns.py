@@ -35,6 +35,7 @@ import math
 from typing import Any
 
 from ftlib.errors import UserError
+from ftlib.json_rows import JSONProblem, parse_json
 
 ROLES = {
     "system": "system",
@@ -78,29 +79,12 @@ _ASSISTANT_KEYS = {*REASONING_FIELDS, *WEIGHT_FIELDS, INLINE_THINK, "tool_calls"
 _TOOL_KEYS = {"name", "tool_call_id"}
 
 
-class JSONProblem(UserError):
-    """json.loads failed in a way JSONDecodeError does not cover, with a plain reason."""
-
-
 class RowProblem(UserError):
     """One row cannot be used; the message says why, in plain words. `field` names a missing field."""
 
     def __init__(self, message: str, field: str | None = None):
         super().__init__(message)
         self.field = field
-
-
-def parse_json(text: str) -> Any:
-    """json.loads, with the failures it raises outside JSONDecodeError turned into plain reasons."""
-    try:
-        return json.loads(text)
-    except RecursionError:
-        # A hostile or broken file can nest brackets thousands deep; Python's parser recurses per level.
-        raise JSONProblem("it is nested too deeply (thousands of brackets inside each other)") from None
-    except json.JSONDecodeError:
-        raise
-    except ValueError as exc:  # e.g. "Exceeds the limit (4300 digits) for integer string conversion"
-        raise JSONProblem(f"it holds a number too long to read ({str(exc).split(';')[0]})") from None
 
 
 def kind_name(value: Any) -> str:
