@@ -143,3 +143,31 @@ def seq(labels: list[int], kind: str = "sft") -> SimpleNamespace:
 )
 def test_untrained_rows_by_reason(encoded, expected):
     assert _untrained(encoded, max_length=4) == expected
+
+
+CALL = {
+    "messages": [
+        {"role": "user", "content": "Tide at Dover?"},
+        {
+            "role": "assistant",
+            "content": None,
+            "tool_calls": [{"type": "function", "function": {"name": "tide", "arguments": '{"port": "Dover"}'}}],
+        },
+        {"role": "tool", "content": "High at noon."},
+        {"role": "assistant", "content": "High tide is at noon."},
+    ]
+}
+
+
+def test_tool_calls_the_template_drops_are_said_as_train_says_them(tmp_path, capsys):
+    """`batch` counted a row whose tool calls the template leaves out as any other, while `train` refuses it."""
+    path = _write(tmp_path / "calls.jsonl", [SHORT, CALL])
+    assert main(["batch", str(path), "--max-length", "128"]) == 0
+    (warning,) = capsys.readouterr().err.splitlines()
+    assert warning.startswith("warning: `train` refuses these rows: In 1 of 2 training rows (row 2): The model's own")
+    assert "leaves out the tool calls of assistant turn 1" in warning and "'hermes'" in warning
+    assert main(["batch", str(path), "--max-length", "128", "--json"]) == 0
+    report = strict_json(capsys.readouterr().out)
+    assert [(c["code"], c["severity"]) for c in report["template_checks"]] == [("tool_calls_dropped", "error")]
+    assert main(["batch", str(path), "--max-length", "128", "--template", "hermes", "--json"]) == 0
+    assert strict_json(capsys.readouterr().out)["template_checks"] == []

@@ -7,7 +7,8 @@ Rows are encoded as training would encode them (`ftlib.tokens.encode_row`), then
 its sequences, as DPO trains it; pairs are never packed (the report says why). The batch size and max length
 default to a run's (RunConfig, as on the Train form and the Batches page). `--format` and `--map` read the file as
 `data inspect` does. Nothing is left out unsaid: rows that fail to load, and rows a run would leave out at this max
-length (nothing trained), are named in warnings on stderr (`skipped_rows` and `untrained_rows` in the JSON).
+length (nothing trained), are named in warnings on stderr (`skipped_rows` and `untrained_rows` in the JSON), and so
+is what the template leaves out of them (tool calls, tools, reasoning), as `train` says it (`template_checks`).
 """
 
 from __future__ import annotations
@@ -74,7 +75,7 @@ def register(sub) -> None:
 def _batch(args) -> int:
     import sys
 
-    from ftlib import batching
+    from ftlib import batching, checks
     from ftlib.data import DataError
     from ftlib.models import load_tokenizer
     from ftlib.templates import get_template
@@ -91,6 +92,8 @@ def _batch(args) -> int:
     encoded = _encode_all(result, tokenizer, template, args)
     stats = batching.compare_strategies(encoded, args.batch_size, args.max_length, seed=args.seed)
     untrained = _untrained(encoded, args.max_length)
+    # What the template leaves out of the rows (tool calls, tools, reasoning): `train` refuses or warns before a run.
+    losses = checks.template_report(encoded, template, list(result.row_numbers), total=len(encoded))
     report = {
         "file": str(args.file),
         "rows": len(result.rows),
@@ -106,6 +109,9 @@ def _batch(args) -> int:
         "untrained_rows": [
             {"row": result.row_numbers[i], "where": result.where(result.row_numbers[i]), "tokens": n, "reason": why}
             for i, why, n in untrained
+        ],
+        "template_checks": [
+            {"code": c.code, "severity": c.severity, "message": c.message, "fix": c.fix} for c in losses
         ],
     }
     if args.json:
@@ -136,6 +142,9 @@ def _batch(args) -> int:
     for warning in [skipped_warning(result, args), *_untrained_warnings(untrained, result, args)]:
         if warning:
             print(warning, file=sys.stderr)
+    for check in losses:
+        refused = "`train` refuses these rows: " if check.severity == "error" else ""
+        print(f"warning: {refused}{check.message} {check.fix}", file=sys.stderr)
     return 0
 
 
