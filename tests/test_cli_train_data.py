@@ -96,6 +96,23 @@ def test_map_and_format_make_the_rows_the_run_trains_resumes_and_is_evaluated_on
     assert load_rows(run.config(), run.path)[:2] == (train, test)
 
 
+def test_a_runs_own_config_given_again_reads_its_file_as_that_run_did(tmp_path, capsys, tiny_model_dir, no_training):
+    """config.json holds the settings, not --format/--map (the run's split/meta.json does): `train runs/ID/config.json`
+    read the file unmapped and refused it ("DPO needs pairs"). It reads it as the run did now, and says so."""
+    path = write_rows(tmp_path / "ranked.jsonl", RANKED)
+    args = ["train", "--method", "dpo", "--model", str(tiny_model_dir), "--dataset", path, "--test-size", "2", *SMALL]
+    assert main([*args, *MAP, "--format", "preference", "--detach"]) == 0
+    first = runs.find(capsys.readouterr().out.strip())
+    assert main(["train", str(first.path / "config.json"), "--detach"]) == 0
+    out = capsys.readouterr()
+    assert out.err.startswith(f"note: {first.path / 'config.json'} is the config of a run whose data file was read ")
+    again = runs.get(out.out.strip())["data"]
+    assert again["read_with"] == runs.get(first.id)["data"]["read_with"] and again["train_rows"] == 6
+    # Another file, or --map given: the command's own reading, no note.
+    assert main(["train", str(first.path / "config.json"), "--format", "preference", *MAP, "--detach"]) == 0
+    assert "note:" not in capsys.readouterr().err
+
+
 @pytest.mark.parametrize(
     ("extra", "said"),
     [

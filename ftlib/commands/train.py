@@ -38,6 +38,7 @@ import json
 import sys
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from types import SimpleNamespace
 
 from ftlib.commands import add_data_options, column_map, file_warnings
@@ -286,6 +287,26 @@ def memory_estimate(config: RunConfig, report) -> int | None:
     return est.total
 
 
+def _read_as_its_run(args, given: Given) -> tuple[str | None, list[str]]:
+    """The --format and --map to read the data file with: the command's, or, for a run's own config.json given again
+    on its own dataset without either (`train runs/ID/config.json`), the ones that run was queued with (its
+    split/meta.json keeps them; config.json does not), said in a note on stderr."""
+    from ftlib.run_data import kept_data, read_with_words
+
+    if args.fmt or args.map or not args.config or "dataset" in given.command_line:
+        return args.fmt, list(args.map or [])
+    kept = kept_data(Path(args.config).expanduser().resolve().parent)
+    read_with = kept.get("read_with") or {}
+    if kept.get("from") != "file" or not read_with:
+        return None, []
+    print(
+        f"note: {args.config} is the config of a run whose data file was read with {read_with_words(kept)}: read "
+        "the same way again (give --format or --map to read it otherwise).",
+        file=sys.stderr,
+    )
+    return read_with.get("format"), list(read_with.get("map") or [])
+
+
 def _train(args) -> int:
     from ftlib import run_data, runs
     from ftlib.models import check_model
@@ -301,10 +322,11 @@ def _train(args) -> int:
     check_model(config.model)
     # Read and split once, with --format/--map: what is checked is what the run keeps (its split/, with meta.json
     # saying how the file was read) and trains, resumes and is evaluated on.
-    options = run_data.DataOptions(args.fmt, column_map(args.map))
+    fmt, pairs = _read_as_its_run(args, given)
+    options = run_data.DataOptions(fmt, column_map(pairs))
     data = run_data.read_dataset(config, options)
     if data.loaded is not None:  # a data file: the rows it leaves out and the fields nothing reads, named
-        for line in file_warnings(data.loaded, SimpleNamespace(file=data.loaded.source, fmt=args.fmt, map=args.map)):
+        for line in file_warnings(data.loaded, SimpleNamespace(file=data.loaded.source, fmt=fmt, map=pairs)):
             print(line, file=sys.stderr)
     report = preflight(config, rows=(data.train, data.test))
     if not report.ok:
