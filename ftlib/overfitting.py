@@ -351,14 +351,25 @@ def finish_message(state, config: RunConfig) -> str | None:
         return None
     planned = state.max_steps
     if planned and state.global_step >= planned:
-        return f"Finished. The saved result is the best checkpoint: step {state.best_global_step}, held-out loss " + (
+        said = f"Finished. The saved result is the best checkpoint: step {state.best_global_step}, held-out loss " + (
             f"{state.best_metric:.4f}."
         )
-    return (
-        f"Stopped early at step {state.global_step} of {planned}: the held-out loss had not improved for "
-        f"{config.early_stopping_patience} evaluation(s). The saved result is the best checkpoint: step "
-        f"{state.best_global_step}, held-out loss {state.best_metric:.4f}."
-    )
+    else:
+        said = (
+            f"Stopped early at step {state.global_step} of {planned}: the held-out loss had not improved for "
+            f"{config.early_stopping_patience} evaluation(s). The saved result is the best checkpoint: step "
+            f"{state.best_global_step}, held-out loss {state.best_metric:.4f}."
+        )
+    # The evaluation before the first step (the untrained model's) is no checkpoint, so HF's best is chosen among the
+    # trained ones only: one that never beat it is worse than no training at all, which must be said.
+    before = next((e["eval_loss"] for e in state.log_history if e.get("step") == 0 and "eval_loss" in e), None)
+    if before is not None and state.best_metric is not None and state.best_metric >= before:
+        said += (
+            f" No evaluation beat the held-out loss before training ({before:.4f}): the saved result is worse on new "
+            f"rows than the untrained model. Lower the learning rate (it is {plain_number(config.learning_rate)}) "
+            "or train on more rows."
+        )
+    return said
 
 
 __all__ = [
