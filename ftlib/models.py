@@ -234,11 +234,71 @@ def check_model_dir(path: Path, spec: str | None = None) -> None:
     _check_safetensors(path)
 
 
-def check_model(spec: str = DEFAULT_MODEL, progress: Progress | None = None) -> Path:
-    """`resolve_model`, then `check_model_dir`: the check where a model is chosen. Returns the model's folder."""
+def check_model(spec: str = DEFAULT_MODEL, progress: Progress | None = None, method: str | None = None) -> Path:
+    """`resolve_model`, then `check_model_dir`: the check where a model is chosen. Returns the model's folder.
+
+    `method`: the training method the model is chosen for. `reward` takes a causal LM (a score head is added) or a
+    one-number sequence classifier (its head is kept); any other needs a model that writes text (`check_generates`).
+    None: no use is known yet (the sidebar's box), so both kinds pass; `load_model` and `load_model_set` refuse a
+    classifier where text is to be written.
+    """
     path = resolve_model(spec, progress)
     check_model_dir(path, spec)
+    if method == "reward":
+        _check_one_score(path, spec)
+    elif method is not None:
+        check_generates(path, spec)
     return path
+
+
+def sequence_classifier(path: Path) -> str | None:
+    """The architecture a model folder's config.json names when it is a sequence classifier (a reward model: a
+    score head, no LM head), e.g. `LlamaForSequenceClassification`; None for any other model or an unreadable file.
+
+    >>> import tempfile; folder = Path(tempfile.mkdtemp())
+    >>> _ = (folder / "config.json").write_text('{"architectures": ["LlamaForSequenceClassification"]}')
+    >>> sequence_classifier(folder), sequence_classifier(folder.parent)
+    ('LlamaForSequenceClassification', None)
+    """
+    try:
+        names = json.loads((Path(path) / "config.json").read_text(encoding="utf-8")).get("architectures")
+    except (OSError, ValueError, AttributeError):
+        return None
+    found = [n for n in names or [] if isinstance(n, str) and n.endswith("ForSequenceClassification")]
+    return found[0] if found else None
+
+
+def check_generates(path: Path, spec: str | None = None) -> None:
+    """Refuse a model folder that cannot write text: a sequence classifier (`sequence_classifier`). Loaded as a
+    causal LM it would get an LM head that was never trained with it (fresh, or the base's), and answer anyway."""
+    architecture = sequence_classifier(path)
+    if architecture is None:
+        return
+    name = spec or str(path)
+    run = Path(path).parent.name if Path(path).name == "merged" else "RUN"
+    raise ModelError(
+        f"'{name}' is a reward model ({architecture}: a score head, no language-model head): it scores answers, it "
+        "cannot write them, so it cannot be sampled, evaluated as a base or trained with this method. Score answers "
+        f"with it (`python -m ftlib score {run}`), use it as a GRPO reward "
+        f'(`--rewards \'[{{"model": "{run}"}}]\'`), or train a reward model from it (`--method reward`); to '
+        "write text, pick a causal language model (e.g. the base it was trained from)."
+    )
+
+
+def _check_one_score(path: Path, spec: str | None = None) -> None:
+    # A reward run loads a classifier with one output (num_labels=1); one with more labels would not fit its head.
+    if sequence_classifier(path) is None:
+        return
+    try:
+        config = json.loads((Path(path) / "config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return
+    labels = len(config.get("id2label") or {}) or config.get("num_labels") or 2  # transformers' default is 2
+    if labels != 1:
+        raise ModelError(
+            f"'{spec or path}' is a sequence classifier with {labels} outputs; a reward model scores with one. Train "
+            "the reward model from its causal base model instead (a one-number score head is added)."
+        )
 
 
 def same_model(a: str, b: str) -> bool:
@@ -388,7 +448,8 @@ def load_model(
     spec: str = DEFAULT_MODEL, device: str | None = None, dtype: str | None = None, quantization=None, score=False
 ):
     """Load a causal LM on the chosen device (`score`: with a one-number score head instead of the LM head, as a
-    reward model is trained and used: AutoModelForSequenceClassification with num_labels=1).
+    reward model is trained and used: AutoModelForSequenceClassification with num_labels=1). Without `score`, a
+    sequence classifier's folder (a merged reward model) is refused (`check_generates`).
 
     `quantization`: a transformers quantization config (QLoRA's BitsAndBytesConfig, built by
     `ftlib.training.quantization_config`); the weights are then placed on `device` as they load.
@@ -397,6 +458,8 @@ def load_model(
 
     path = resolve_model(spec)
     _check_safetensors(path)
+    if not score:
+        check_generates(path, spec)  # loaded as a causal LM, a classifier would write with an untrained head
     device = pick_device(device)
     torch_dtype = pick_dtype(device, dtype)
     kwargs: dict = {"dtype": torch_dtype, "use_safetensors": True, "trust_remote_code": trust_remote_code()}

@@ -300,6 +300,9 @@ class ModelSet:
     # The chat template each tuned model trained with, as (name, custom Jinja text or ""), read from its run's
     # config.json; a folder from outside a run has none (it is prompted like the base).
     templates: dict[str, tuple[str, str]] = field(default_factory=dict)
+    # Adapters on a base of their own, loaded otherwise than `model` (a QLoRA run's 4-bit base beside a LoRA run's
+    # full-precision one): name -> that base with the adapter in it (`ftlib.run_base`).
+    apart: dict[str, object] = field(default_factory=dict)
 
     @property
     def device(self) -> str:
@@ -319,6 +322,8 @@ class ModelSet:
         """The model that runs `name` (None or "base" = base) and the adapter to select in it (None = none)."""
         if name in self.full_models:
             return self.full_models[name], None
+        if name in self.apart:
+            return self.apart[name], name
         return self.model, None if name in (None, "base", BASE) else name
 
     def by_model(self, names: Sequence[str | None]) -> list[tuple[object, list[int], list[str | None]]]:
@@ -342,8 +347,12 @@ def load_model_set(
 ) -> ModelSet:
     """Load a fresh base model (and tokenizer, unless `tokenizer` is the model's, already loaded: sampling only
     reads it), attach the given adapters and load the given full fine-tunes (run dirs, adapter dirs or model dirs;
-    see `find_tuned`)."""
-    from ftlib.models import ModelError, load_model, load_tokenizer
+    see `find_tuned`). Each adapter is put on the base as its run trained it (4-bit for a QLoRA run: `ftlib.run_base`);
+    the base row is that base when every adapter shares it, else the base as `device`/`dtype` give it."""
+    from ftlib.models import ModelError, check_generates, load_model, load_tokenizer, resolve_model
+    from ftlib.run_base import load_run_base, quantization_key, run_config_of
+
+    check_generates(resolve_model(model_spec), model_spec)  # a reward model's folder writes nothing
 
     adapters: dict[str, Path] = {}
     full_paths: dict[str, Path] = {}
@@ -355,7 +364,18 @@ def load_model_set(
     tuned = {name: (path, False) for name, path in adapters.items()}
     check_tuned(model_spec, {**tuned, **{name: (path, True) for name, path in full_paths.items()}})
     tokenizer = tokenizer or load_tokenizer(model_spec)
-    model = attach_adapters(load_model(model_spec, device=device, dtype=dtype).eval(), adapters)
+    configs = {name: run_config_of(path) for name, path in adapters.items()}
+    keys = {name: quantization_key(config) for name, config in configs.items()}
+    shared = next(iter(keys.values())) if len(set(keys.values())) == 1 else None
+    on_base = {name: path for name, path in adapters.items() if keys[name] == shared}
+    first = next(iter(on_base), None)
+    base = load_run_base(model_spec, configs[first] if first else None, device=device, dtype=dtype)
+    model = attach_adapters(base.eval(), on_base)
+    apart = {  # an adapter whose run's base was loaded otherwise: on a base of its own
+        name: attach_adapters(load_run_base(model_spec, configs[name], device, dtype).eval(), {name: path})
+        for name, path in adapters.items()
+        if name not in on_base
+    }
     full_models = {}
     for name, path in full_paths.items():
         try:
@@ -367,7 +387,9 @@ def load_model_set(
         for name, path in {**adapters, **full_paths}.items()
         if (found := trained_template(path)) is not None
     }
-    return ModelSet(model=model, tokenizer=tokenizer, adapters=adapters, full_models=full_models, templates=templates)
+    return ModelSet(
+        model=model, tokenizer=tokenizer, adapters=adapters, full_models=full_models, templates=templates, apart=apart
+    )
 
 
 def trained_template(path: str | Path) -> tuple[str, str] | None:

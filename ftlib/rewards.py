@@ -489,8 +489,10 @@ def load_reward_model(run_id, device: str | None = "cpu") -> RewardModel:
         from peft import PeftModel
 
         from ftlib.modelset import find_adapter
+        from ftlib.run_base import load_run_base
 
-        base = load_model(config.get("model") or "default", device=device, dtype=dtype, score=True)
+        # On the base as the run trained it: a QLoRA reward model's adapter learned on its 4-bit base.
+        base = load_run_base(config.get("model") or "default", config, device=device, dtype=dtype, score=True)
         model = PeftModel.from_pretrained(base, str(find_adapter(folder)), is_trainable=False)
     model.config.pad_token_id = (
         tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
