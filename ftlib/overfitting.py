@@ -3,7 +3,8 @@
     turn = memorising_from(run.read_metrics())     # Turn(step=40, ...) or None: for the loss chart's marker
     turn.sentence()                                # one plain sentence for the page
     diverged(run.read_metrics(), method)           # Divergence(first_loss=3.2, last_loss=14.3) or None
-    schedule_warnings(config, train_rows)          # before launch: a batch above the rows, many passes, a huge rate
+    schedule_warnings(config, train_rows)          # before launch: a batch above the rows, many passes, a huge rate,
+                                                   # a warmup step at learning rate 0 that is much of a short run
     trainer_kwargs(config, eval_kwargs)            # what training.trainer_arguments adds when patience is on
     callbacks(config, has_eval)                    # [transformers.EarlyStoppingCallback] or []
 
@@ -25,6 +26,7 @@ import math
 from dataclasses import dataclass
 
 from ftlib.config import RunConfig, default_learning_rate
+from ftlib.errors import plural
 from ftlib.methods import METHOD_NAMES
 
 # The held-out loss must end this much above its best (relative) before the chart calls it a rise: a wobble of
@@ -302,7 +304,8 @@ def grpo_batch_error(config: RunConfig, train_rows: int) -> str | None:
 def schedule_warnings(config: RunConfig, train_rows: int) -> list[str]:
     """What the learning rate, the batch size and the number of steps do, in plain words: a learning rate far above
     the method's proven one (`learning_rate_warnings`), a batch bigger than the split (a step cannot hold more rows
-    than there are), and many passes over the same rows (the model memorises them). GRPO is spared the
+    than there are), a run so short that its warmup's step at learning rate 0 is a quarter of it or more
+    (`zero_rate_warning`), and many passes over the same rows (the model memorises them). GRPO is spared the
     last: it learns from answers it writes anew at every step."""
     if train_rows <= 0:
         return []
@@ -323,16 +326,8 @@ def schedule_warnings(config: RunConfig, train_rows: int) -> list[str]:
             f"rows than there are, so every step is one pass over all {train_rows}. A batch size of about "
             f"{max(2 if config.method == 'kto' else 1, min(8, train_rows // 4))} gives several steps per pass."
         )
-    per_step = config.batch_size * config.grad_accum * config.nproc * config.nnodes
-    steps = math.ceil(max(1, -(-train_rows // per_step)) * config.epochs)
-    if not config.max_steps and steps == 1 and config.warmup_ratio > 0 and config.scheduler != "constant":
-        # transformers rounds a warmup share up to whole steps: the only step is the warmup's first, at rate 0. (Max
-        # steps 1 is asked for, a smoke test: not said; epochs that come to one step are a surprise.)
-        out.append(
-            "The run takes one optimizer step, and the warmup makes it the first step of the ramp, at learning rate "
-            "0: nothing is learned. Give it more steps (a smaller batch size, more epochs or max steps), or set the "
-            "warmup share to 0."
-        )
+    if said := zero_rate_warning(config, train_rows):
+        out.append(said)
     times = passes(config, train_rows)
     if times > MANY_PASSES and config.method != "grpo":
         fewer = f"about {round(3 * config.max_steps / times) or 1} max steps (3 passes)" if config.max_steps else ""
@@ -343,6 +338,53 @@ def schedule_warnings(config: RunConfig, train_rows: int) -> list[str]:
             "watch the held-out loss on the chart."
         )
     return out
+
+
+def warmup_steps(config: RunConfig, steps: int) -> int:
+    """The warmup steps of a run of `steps` optimizer steps, as transformers counts them for its scheduler:
+    `TrainingArguments.get_warmup_steps` rounds the share up (`ceil(steps x warmup_ratio)`: any share above 0 makes
+    at least one), and the `constant` schedule has no warmup at all (`get_scheduler` ignores it).
+
+    >>> [warmup_steps(RunConfig(max_steps=m), m) for m in (1, 2, 20, 21)], warmup_steps(RunConfig(warmup_ratio=0), 9)
+    ([1, 1, 1, 2], 0)
+    """
+    if config.scheduler == "constant" or config.warmup_ratio <= 0:
+        return 0
+    return math.ceil(steps * config.warmup_ratio)  # training passes the share as warmup_steps (below 1: a share)
+
+
+def zero_rate_steps(config: RunConfig, steps: int) -> int:
+    """How many of a run's `steps` optimizer steps run at learning rate 0: the first warmup step (the ramp's factor
+    is step / warmup steps, and the first step is step 0), when there is a warmup; after it, cosine and linear decay
+    reach 0 only at step `steps`, one past the last.
+
+    >>> zero_rate_steps(RunConfig(max_steps=2), 2), zero_rate_steps(RunConfig(scheduler="constant"), 2)
+    (1, 0)
+    """
+    return min(1, warmup_steps(config, steps))
+
+
+def zero_rate_warning(config: RunConfig, train_rows: int) -> str | None:
+    """A warning when the steps at learning rate 0 (`zero_rate_steps`) are a quarter of the run or more: a
+    `--max-steps 1` run learned nothing (its held-out loss after equal to the one before) and said "Finished.", and
+    half of a 2-step run did nothing. None otherwise. The steps are max steps, else those the epochs come to."""
+    per_step = config.batch_size * config.grad_accum * config.nproc * config.nnodes
+    steps = config.max_steps or math.ceil(max(1, -(-train_rows // per_step)) * config.epochs)
+    zero, warmup = zero_rate_steps(config, steps), warmup_steps(config, steps)
+    if not zero or 4 * zero < steps:
+        return None
+    ramp = (
+        f"the warmup share (warmup_ratio) {config.warmup_ratio:g} of {plural(steps, 'step')} rounds up to a warmup of "
+        f"{plural(warmup, 'step')}, and the warmup's first step has learning rate 0"
+    )
+    more = "a higher max steps" if config.max_steps else "more epochs or a smaller batch size"
+    fix = (
+        f"Give it more steps ({more}; from 5 steps on, that one is under a quarter of the run), or set the warmup "
+        "share to 0 (a smaller one still rounds up to one warmup step, whose first step is at rate 0)."
+    )
+    if zero >= steps:
+        return f"The run's only optimizer step runs at learning rate 0, so it learns nothing: {ramp}. {fix}"
+    return f"{zero} of the run's {steps} optimizer steps runs at learning rate 0 and learns nothing: {ramp}. {fix}"
 
 
 def finish_message(state, config: RunConfig) -> str | None:
@@ -392,4 +434,7 @@ __all__ = [
     "preflight_warnings",
     "schedule_warnings",
     "trainer_kwargs",
+    "warmup_steps",
+    "zero_rate_steps",
+    "zero_rate_warning",
 ]

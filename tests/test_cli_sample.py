@@ -109,7 +109,7 @@ def test_sample_accepts_a_run_id_and_lists_alternatives(capsys, run, varied_dir)
     [
         (["--setting", "temperature=0,top_p=0.5"], "temperature 0 means greedy"),
         (["--setting", "beams=3"], "temperature, top_k, top_p"),
-        (["--adapter", "/nonexistent/run"], "neither a folder nor a run id"),
+        (["--adapter", "/nonexistent/run"], "is not a folder, and there is no run by that id or name"),
         (["--max-new-tokens", "0"], "max_new_tokens"),
         # A cold review: 1e-50 ended in torch.multinomial's traceback (logits / temperature overflow float32)
         (["--setting", "temperature=1e-50"], "temperature must be 0 (greedy) or a number from 0.001 to 100"),

@@ -16,7 +16,9 @@ from ftlib import runs, workspace
 from ftlib.cli import main
 from tests.test_cli_train_settings import write_rows
 
-SMALL = ["--max-steps", "1", "--batch-size", "2", "--max-length", "64", "--save-every", "0", "--device", "cpu"]
+# --warmup-ratio 0: one step under a warmup runs at learning rate 0 (warned, `overfitting.zero_rate_warning`).
+SMALL = ["--max-steps", "1", "--warmup-ratio", "0", "--batch-size", "2", "--max-length", "64", "--save-every", "0"]
+SMALL += ["--device", "cpu"]
 EDGE = [{"prompt": f"Question {i}?", "chosen": f"Good answer {i}.", "rejected": f"Bad answer {i}."} for i in range(6)]
 EDGE[1]["rejected"] = EDGE[1]["chosen"]  # line 2: nothing to prefer
 EDGE[2]["rejected"] = ""  # line 3: an empty answer

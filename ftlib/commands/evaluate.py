@@ -33,7 +33,7 @@ from ftlib.commands import add_data_options, column_map, positive_int, skipped_w
 
 def register(sub) -> None:
     p = sub.add_parser("evaluate", help="compare base and tuned on the held-out split")
-    p.add_argument("run", nargs="?", default=None, help="a finished run (folder or id)")
+    p.add_argument("run", nargs="?", default=None, help="a finished run (folder, id or name)")
     p.add_argument("--model", default=None, help="base model (default: the run's)")
     p.add_argument(
         "--adapter",
@@ -60,8 +60,8 @@ def _clean(value):
 
 def _evaluate(args) -> int:
     from ftlib import evaluate as E
-    from ftlib import modelset as M
     from ftlib import sampling as S
+    from ftlib.commands.runs import run_folder
     from ftlib.errors import UserError
     from ftlib.reward_eval import check_measurable, measured_by
     from ftlib.rundir import RunDir, run_folder_of
@@ -70,14 +70,13 @@ def _evaluate(args) -> int:
     S.check_max_new_tokens(args.max_new_tokens)
     if args.csv:
         check_csv_path(args.csv)
-    info = None
+    info = run = None
     if args.run:
-        run = M.resolve_run(args.run)
+        run = run_folder(args.run)  # a folder, or a run's id or name
         info = E.run_info(run) if (run / "config.json").is_file() else None
     elif not (args.model and args.adapter and args.data):
-        raise UserError("Give a finished run (RUN_DIR or id), or all of --model, --adapter and --data.")
-    adapter = args.adapter or args.run
-    tuned = M.resolve_run(adapter)
+        raise UserError("Give a finished run (RUN_DIR, id or name), or all of --model, --adapter and --data.")
+    tuned = run_folder(args.adapter) if args.adapter else run
     trained = RunDir(run_folder_of(tuned)).read_config()  # the run the adapter is from ({}: a folder from outside)
     method = trained.get("method") if isinstance(trained, dict) else None
     model = args.model or (info.model if info else None)

@@ -14,6 +14,9 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
+
+from ftlib.commands import positive_int
 
 
 def register(sub) -> None:
@@ -41,7 +44,10 @@ def register(sub) -> None:
     export.set_defaults(handler=_export)
     log = rsub.add_parser("log", help="the last lines of a run's log")
     log.add_argument("id")
-    log.add_argument("-n", type=int, default=40)
+    # At least 1: `-n 0` printed the whole log (a slice [-0:]) and `-n -2` all but its first two lines. A refusal
+    # rather than `tail -n 0`'s empty output: asking a run's log for no line is a slip, and nothing printed reads as
+    # an empty log.
+    log.add_argument("-n", type=positive_int, default=40, metavar="N", help="how many of the last lines (1 or more)")
     log.set_defaults(handler=_log)
     delete = rsub.add_parser("delete", help="remove a run folder (not while it runs)")
     delete.add_argument("id")
@@ -82,11 +88,13 @@ def workspace_words() -> str:
     )
 
 
-def run_id(given: str) -> str:
+def run_id(given: str, folder_too: bool = False, hint: str = "") -> str:
     """The run `given` names: its id (the folder name `runs list` shows), or the name the pages show for it (the
     name given when it was queued, e.g. `ana-team` for 20261130-173905-lora-ana-team), when exactly one run has it.
 
-    Several runs with that name are refused with their ids; no run is refused naming the workspace that was read.
+    Several runs with that name are refused with their ids; no run is refused naming the workspace that was read
+    (`folder_too`: the command also takes a folder, which `given` is not; `hint`: what to do, after the sentence).
+    Every command that takes a run resolves it here (`runs ...`, `sample --adapter`, `evaluate`, `score`).
     """
     from ftlib import runs
     from ftlib.errors import UserError
@@ -100,10 +108,21 @@ def run_id(given: str) -> str:
         return named[0]
     if named:
         raise UserError(f"Several runs are named '{given}': {', '.join(named)}. Give one of these ids.")
-    raise UserError(
-        f"There is no run '{given}', by id or by name, in {workspace_words()}. `python -m ftlib runs list` shows "
-        "the runs."
-    )
+    where = f"in {workspace_words()}. {hint}`python -m ftlib runs list` shows the runs."
+    if folder_too:
+        raise UserError(f"'{given}' is not a folder, and there is no run by that id or name {where}")
+    raise UserError(f"There is no run '{given}', by id or by name, {where}")
+
+
+def run_folder(given: str) -> Path:
+    """A folder as given (a run's, an adapter's, a full model's), else the folder of the run `given` names by id or
+    by name (`run_id`): what `sample --adapter` and `evaluate` take."""
+    from ftlib import runs
+
+    path = Path(given).expanduser()
+    if path.exists():
+        return path
+    return runs.find(run_id(given, folder_too=True)).path
 
 
 def _show(args) -> int:

@@ -17,6 +17,7 @@ import json
 import sys
 from pathlib import Path
 
+from ftlib.commands.runs import run_folder
 from ftlib.errors import UserError, plural
 
 MAX_ALTERNATIVES = 100  # alternatives listed per token in --json (each is a top-k over the vocabulary)
@@ -35,7 +36,8 @@ def register(sub) -> None:
         action="append",
         default=[],
         metavar="RUN_OR_DIR",
-        help="a finished run (folder or id), an adapter folder or a full fine-tuned model folder; repeat for several",
+        help="a finished run (folder, id or name), an adapter folder or a full fine-tuned model folder; repeat for "
+        "several",
     )
     p.add_argument("--prompt", required=True, help="the user message")
     p.add_argument("--system", default=None, help="optional system message")
@@ -146,6 +148,23 @@ def load_models(model: str, runs: list[Path], device: str | None):
         ) from exc
 
 
+def given_order(models, runs: list[Path]) -> list[str]:
+    """The models' names, base first, then the tuned ones in the order `--adapter` gave them.
+
+    `load_model_set` names each run in the order given (`adapter_name_for` over the names taken so far) but its
+    `names` lists the adapters before the full fine-tunes, so `--adapter A --adapter FULL --adapter C` printed
+    base, A, C, FULL. The names are made again here the same way, then put in that order.
+    """
+    from ftlib import modelset as M
+
+    named: list[str] = []
+    for run in runs:
+        named.append(M.adapter_name_for(M.find_tuned(run)[0], {"base", *named}))
+    if sorted(named) != sorted(models.tuned):  # named otherwise than load_model_set did: its own order
+        return models.names
+    return ["base", *named]
+
+
 def warn_template(name: str | None, tokenizer, trained: dict[str, str]) -> None:
     """`warning:` lines on stderr when `--template name` does not fit: its control tokens unknown to the tokenizer or
     a generation prompt training never opens a reply with (`prompt_checks.sampling_template_warnings`), or another
@@ -185,12 +204,12 @@ def _sample(args) -> int:
         raise UserError("--prompt is empty: give the user's message, e.g. --prompt 'How do I boil an egg?'.")
     if not 0 <= args.alternatives <= MAX_ALTERNATIVES:  # refused before any model loads
         raise UserError(f"--alternatives must be from 0 to {MAX_ALTERNATIVES}, got {args.alternatives}.")
-    runs = [M.resolve_run(a) for a in args.adapter]
+    runs = [run_folder(a) for a in args.adapter]  # a folder, or a run's id or name
     models = load_models(base_model(args.model, runs), runs, args.device)
     warn_template(args.template, models.tokenizer, {n: t[0] for n, t in models.templates.items()})
     # Each tuned model reads the prompt in the template it trained with (a custom one's Jinja text included).
     prompts = M.render_prompts(models, args.prompt, system=args.system, template=args.template)
-    rows = S.grid_rows({name: p.ids for name, p in prompts.items()}, settings, models.names)
+    rows = S.grid_rows({name: p.ids for name, p in prompts.items()}, settings, given_order(models, runs))
     # Takes turns on the device with a training run or the app (ftlib.lease); a wait is told on stderr.
     with lease.hold(models.device, "generation", "python -m ftlib sample", on_wait=print_waits()):
         results = M.generate_with_set(

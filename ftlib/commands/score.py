@@ -4,8 +4,8 @@
         --response "- Go to bed at the same time." --response "Go to bed at the same time." --json
     {"scores": [1.93, -0.41]}
 
-RUN is a finished run trained with `method: reward` (its id, as `runs list` prints it). Each answer is scored after
-the prompt, rendered with the chat template the reward model trained with; higher means preferred. Without
+RUN is a finished run trained with `method: reward` (its id, as `runs list` prints it, or its name). Each answer is
+scored after the prompt, rendered with the chat template the reward model trained with; higher means preferred. Without
 `--json` it prints one line per answer, best first.
 """
 
@@ -16,7 +16,7 @@ import json
 
 def register(sub) -> None:
     p = sub.add_parser("score", help="score answers to a prompt with a trained reward model")
-    p.add_argument("run", help="the id of a finished reward-model run")
+    p.add_argument("run", help="a finished reward-model run: its id or its name")
     p.add_argument("--prompt", required=True, help="the question or instruction the answers reply to")
     p.add_argument("--system", default=None, help="an optional system prompt before it")
     p.add_argument(
@@ -28,12 +28,15 @@ def register(sub) -> None:
 
 
 def _score(args) -> int:
+    from ftlib.commands.runs import run_id
     from ftlib.rewards import load_reward_model
 
     prompt = ([{"role": "system", "content": args.system}] if args.system else []) + [
         {"role": "user", "content": args.prompt}
     ]
-    scores = load_reward_model(args.run, device=args.device).score(prompt, args.response)
+    # By id or by name, as `runs show` takes a run (one name given to several runs is refused with their ids).
+    run = run_id(args.run, hint="Train a reward model first (method reward on preference pairs). ")
+    scores = load_reward_model(run, device=args.device).score(prompt, args.response)
     if args.json:
         print(json.dumps({"scores": scores}))
         return 0
