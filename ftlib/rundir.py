@@ -440,6 +440,26 @@ class RunDir:
             return self.model_dir, True
         return None
 
+    def reward_models_failed_on(self, status: dict | None = None) -> list[str]:
+        """The reward-model runs this run's failure came from: the ones it could not use (the worker records them as
+        `unusable_reward_models`; for a run that failed before it did, those of its config its user error names)."""
+        status = self.read_status() if status is None else status
+        if status.get("unusable_reward_models") or not status.get("user_error"):
+            return list(status.get("unusable_reward_models") or [])
+        config, error = self.read_config(), str(status.get("error") or "")
+        named = [spec.get("model") for spec in config.get("rewards") or [] if isinstance(spec, dict)]
+        return [name for name in named if isinstance(name, str) and repr(name) in error]
+
+    def is_finished_reward_model(self) -> bool:
+        """Whether this run is a reward model a GRPO run can score with now (`rewards.check_reward_run` says why
+        not): trained with method reward, finished, its result in its folder."""
+        return (
+            self.exists()
+            and self.read_config().get("method") == "reward"
+            and self.read_status().get("state") == "finished"
+            and self.output() is not None
+        )
+
     # -- the summary -------------------------------------------------------------------------------------------
     def summary(self) -> RunSummary:
         status, config = self.read_status(), self.read_config()
@@ -509,10 +529,18 @@ class RunDir:
         checkpoint on the person's own settings or data (`user_error` in status.json), or on a loss or gradient that
         turned NaN/inf (its last training row: the learning rate, which a resume keeps, made it), would start again
         from step 0 and fail the same way; one that failed resuming from a damaged checkpoint (`damaged_checkpoint`)
-        would again while that checkpoint is there."""
+        would again while that checkpoint is there. One that failed because a reward-model run it scores with could
+        not be used (`unusable_reward_models`) is resumable once each of them is a finished reward model again, asked
+        now (a run deleted, then copied back): not before, even from a checkpoint."""
         damaged = status.get("damaged_checkpoint")  # its name, e.g. "checkpoint-4"
         if damaged and (self.checkpoints / str(damaged)).exists():
             return False
+        waited_on = self.reward_models_failed_on(status)
+        if state == "failed" and waited_on:
+            return all(
+                RunDir(self.path.parent / workspace.safe_name(str(name), "-")).is_finished_reward_model()
+                for name in waited_on
+            )
         if state == "interrupted":
             return True
         if state != "failed":

@@ -31,7 +31,7 @@ import sys
 import time
 from pathlib import Path
 
-from ftlib import distributed, run_data, sharing, workspace
+from ftlib import distributed, run_data, run_resume, sharing, workspace
 from ftlib.config import RunConfig
 from ftlib.errors import UserError, plural
 from ftlib.run_processes import alive, crash_reason, crashed, running_in
@@ -330,7 +330,10 @@ def _reconcile_unlocked(exited: tuple[Path, int] | None = None) -> None:
             if checkpoint
             else "No checkpoint was saved yet; resume starts from the beginning."
         )
-        if failed:
+        stopped_now = bool(status.get("stop_now"))  # a second stop ended it, before it could say so itself
+        if stopped_now:
+            state, message = "interrupted", run_resume.stopped_now_message(run.summary().step, checkpoint)
+        elif failed:
             state, message = "failed", f"The training process crashed: {crash_reason(tail)} {where}"
         else:
             state, message = (
@@ -350,9 +353,10 @@ def _reconcile_unlocked(exited: tuple[Path, int] | None = None) -> None:
                 state=state,
                 phase="",
                 message=message,
-                error=message if failed else None,
+                error=message if state == "failed" else None,
                 log_tail=tail[-20:],
-                stopped_by=None,  # even if a stop was asked for: the process died before it saved and ended
+                # A first stop only asked: the process died before it saved and ended; a second one ended it.
+                stopped_by="user" if stopped_now else None,
             )
         except OSError:  # a full disk (what may have ended the run): it stays as it reads until space is freed,
             pass  # and listing or queueing runs goes on meanwhile
@@ -454,7 +458,8 @@ def active_runs() -> list[RunSummary]:
 def stop(run_id: str) -> dict:
     """Ask a run to stop: a queued run leaves the queue; a running one saves a checkpoint and ends `interrupted`,
     with `stopped_by: "user"` (shown as "stopped — resumable", told apart from a process that died). Asked again
-    while it is stopping, its processes are ended at once (SIGTERM), without the checkpoint of the step under way."""
+    while it is stopping, its processes are ended at once (SIGTERM), without the checkpoint of the step under way: it
+    ends `interrupted`, stopped by the user all the same, and resumes from the checkpoint before (ftlib.run_resume)."""
     run = find(run_id)
     with locked(workspace.runs_dir() / _QUEUE_LOCK):
         status = run.read_status()
@@ -470,11 +475,13 @@ def stop(run_id: str) -> dict:
                 message="Removed from the queue before it started. Resume puts it back in the queue.",
             )
         if state == "stopping" and alive(status.get("pid"), run):  # asked again: now, as a second Ctrl-C does
+            # Recorded first: a process that dies of the signal without a word is settled as this stop (reconcile).
+            run.update_status(stop_now=time.time())
             _end_session(status["pid"])
+            where = run_resume.resume_words(run.last_checkpoint())
             return run.update_status(
                 message="Stopping now: its processes were told to end without saving this step (a run waiting for "
-                "other machines, or stuck waiting on one, never reaches the end of a step). Resume continues from "
-                "the last checkpoint."
+                f"other machines, or stuck waiting on one, never reaches the end of a step); {where}."
             )
         if state in ACTIVE:
             run.request_stop()
@@ -504,21 +511,9 @@ def resume(run_id: str) -> dict:
         state = status.get("state")
         if state not in ("interrupted", "failed"):
             raise RunError(f"Run '{run_id}' is {state}; only interrupted or failed runs can be resumed.")
-        if not run.summary().resumable and status.get("damaged_checkpoint"):  # the worker's message says the way on
-            said = status.get("message") or "its last checkpoint is damaged."
-            raise RunError(f"Run '{run_id}' cannot resume: {said}")
-        if not run.summary().resumable:
-            raise RunError(
-                f"Run '{run_id}' failed on its settings or data before saving a checkpoint, so a resume would fail "
-                f"the same way: {status.get('message') or 'see its log'} Fix that and start a new run."
-            )
-        if status.get("rows_kept") and workspace.kept_split(run.path) is None:
-            # Trained on its own copy of its rows: without it a resume would read the file as it is now, silently.
-            raise RunError(
-                f"Run '{run_id}' kept its own copy of its rows ({workspace.RUN_SPLIT_DIR}/ in its folder), which is "
-                "gone: a resume would train on the data as it is now, not on the rows it started with. Start a new "
-                "run on the data instead."
-            )
+        refused = run_resume.refusal(run)  # asked now: a cause fixed since (a reward model back) refuses nothing
+        if refused:
+            raise RunError(refused)
         run.clear_stop()
         checkpoint = run.last_checkpoint()
         where = f"from {checkpoint.name}" if checkpoint else "from the beginning (no checkpoint yet)"
@@ -531,8 +526,10 @@ def resume(run_id: str) -> dict:
             ended=None,
             error=None,
             user_error=None,
+            unusable_reward_models=None,
             log_tail=None,
             stopped_by=None,
+            stop_now=None,
             message=f"Waiting to resume {where}.",
         )
     advance()

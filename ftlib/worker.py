@@ -7,7 +7,9 @@ The queue (runs.py) writes the run folder and starts this process in its own ses
 browser tab, the Streamlit server and the CLI that started it. Here the run's status is kept true at every
 phase (loading, training, saving, finished / failed / interrupted), and a failure of any kind ends as one
 readable message in status.json (out of memory, a full disk and the user's own errors each say what to do),
-never as a silent dead run. SIGTERM asks for a graceful stop (a checkpoint first); a second one stops now.
+never as a silent dead run. SIGTERM asks for a graceful stop (a checkpoint first); a second one, or one after a
+person asked to stop (`runs stop` asked twice: "Stop now"), stops now (`StopNow`): the run ends stopped as a stop
+does, without a checkpoint of the step under way, said in one line of the log rather than a traceback.
 Under torchrun, global rank 0 writes the metrics and the model, and the first process of the machine the run folder
 was created for writes its status (ftlib.distributed: on several machines each has its own run folder).
 
@@ -28,6 +30,7 @@ from pathlib import Path
 
 from ftlib import sharing, workspace
 from ftlib.errors import UserError, plural
+from ftlib.run_resume import resume_words, stopped_now_message, unusable_reward_models
 from ftlib.rundir import RunDir
 
 # Library messages every run printed that are harmless here and read as errors in "Last log lines" (issue 19, item
@@ -161,6 +164,7 @@ def execute(run_dir: str | Path) -> str:
     status = run.read_status()
     resume = bool(status.get("resume"))
     checkpoint = None  # the one resumed from, once known: a failure may be its damage
+    config = prepared = None  # once known: what a failure or a stop now is said with
 
     def update(**fields) -> None:
         if owner:
@@ -223,12 +227,13 @@ def execute(run_dir: str | Path) -> str:
         if callback.stopped:
             step = prepared.trainer.state.global_step
             by_signal = bool(_SIGNALLED) and not _SIGNALLED[0]  # a SIGTERM came first: the system, not the person
+            # The callback saved a checkpoint at this step (also with save_every 0): the resume continues from it.
             end(
                 state="interrupted",
                 stopped_by=None if by_signal else "user",
                 phase="",
                 message=(f"Stopped by the system (SIGTERM) at step {step}" if by_signal else f"Stopped at step {step}")
-                + "; resume continues from the last checkpoint.",
+                + f"; {resume_words(run.last_checkpoint())}.",
             )
             return "interrupted"
         if prepared.trainer.state.global_step == 0:  # "finished" with nothing learned would be a lie
@@ -255,15 +260,19 @@ def execute(run_dir: str | Path) -> str:
             max_steps=state.max_steps,
         )
         return "finished"
+    except KeyboardInterrupt as exc:  # a stop now (StopNow), or Ctrl-C where the worker was started by hand
+        by_user = not isinstance(exc, StopNow) or exc.by_user
+        step = prepared.trainer.state.global_step if prepared is not None else None
+        message = stopped_now_message(step, run.last_checkpoint(), by_user=by_user)
+        print(f"[ftlib] {message}", flush=True)  # what happened, not a traceback of where the signal came in
+        end(state="interrupted", stopped_by="user" if by_user else None, phase="", message=message)
+        return "interrupted"
     except BaseException as exc:  # a crash must end as a readable status, never a silent dead run
         # The user's own errors (settings, data, a full disk) are their message, one line in the log; a traceback
         # there only buries it. Anything else is a bug or a crash, and its traceback is what an engineer needs.
         if not isinstance(exc, UserError):
             traceback.print_exc()
         sys.stdout.flush()
-        if isinstance(exc, KeyboardInterrupt):
-            end(state="interrupted", phase="", message="Interrupted.")
-            return "interrupted"
         message = friendly_error(exc, checkpoint)
         print(f"[ftlib] error: {message}", flush=True)
         # A damaged checkpoint fails every resume from it: not offered again while it is there (RunSummary.resumable).
@@ -271,6 +280,10 @@ def execute(run_dir: str | Path) -> str:
         # A full disk (an OSError) may pass once space is freed; the user's settings or data fail the same way again
         # until they are fixed, so without a checkpoint there is nothing to resume (RunSummary.resumable).
         user_error = isinstance(exc, UserError) and not isinstance(exc, OSError)
+        # A reward-model run it scores with that could not be used (deleted, not finished) may be back later: a resume
+        # asks again then rather than repeating this message (ftlib.run_resume.refusal, RunSummary.resumable).
+        unusable = _unusable_reward_models(config) if user_error else {}
+        unusable = sorted(name for name in unusable if repr(name) in message)
         try:
             end(
                 state="failed",
@@ -280,23 +293,47 @@ def execute(run_dir: str | Path) -> str:
                 log_tail=run.log_tail(),
                 user_error=user_error or None,
                 damaged_checkpoint=damaged,
+                unusable_reward_models=unusable or None,
             )
         except OSError:  # the disk may be too full for the status file too: the queue then reports the run as
             traceback.print_exc()  # ended unexpectedly (runs.reconcile), and the log holds the message
         return "failed"
 
 
+def _unusable_reward_models(config) -> dict[str, str]:
+    """`run_resume.unusable_reward_models` of a run's config; {} when it could not be read or checked."""
+    try:
+        return unusable_reward_models(config.to_dict()) if config is not None else {}
+    except Exception:  # never turn the failure being recorded into another one
+        return {}
+
+
+class StopNow(KeyboardInterrupt):
+    """Raised by the SIGTERM handler to stop the run now, mid-step: `by_user` when a person had asked to stop (the
+    STOP file was there when the first SIGTERM came: `runs stop` asked twice), else the system's second SIGTERM."""
+
+    def __init__(self, by_user: bool):
+        super().__init__("stop now")
+        self.by_user = by_user
+
+
 # One entry per SIGTERM this process received: whether a person had asked for the stop already (a STOP file).
 _SIGNALLED: list[bool] = []
+# Set once a stop now is raised: further SIGTERMs are then ignored while the run ends.
+_ENDING: list[bool] = []
 
 
 def install_stop_signal(run: RunDir) -> None:
-    """SIGTERM asks for a graceful stop (a STOP file the trainer callback sees) instead of dying mid-step."""
+    """SIGTERM asks for a graceful stop (a STOP file the trainer callback sees) instead of dying mid-step; a second
+    one, or one after a person asked to stop, stops now (`StopNow`)."""
 
     def handler(signum, frame):  # noqa: ARG001
+        if _ENDING:
+            return
         _SIGNALLED.append(run.stop_requested())
         if len(_SIGNALLED) > 1 or _SIGNALLED[0]:
-            raise KeyboardInterrupt  # a second SIGTERM: stop now
+            _ENDING.append(True)  # a further SIGTERM (torchrun passes its own on) must not cut the ending short
+            raise StopNow(by_user=_SIGNALLED[0])
         run.request_stop()
 
     signal.signal(signal.SIGTERM, handler)

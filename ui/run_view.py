@@ -290,7 +290,8 @@ def controls(info: RunSummary) -> None:
             "Stop now",
             key=f"stop_now_{info.id}",
             help="Ends the run's processes at once, without saving the step under way (for a run that never reaches "
-            "the end of a step, e.g. waiting for another machine). Resume continues from the last checkpoint.",
+            "the end of a step, e.g. waiting for another machine). Resume continues from the last checkpoint saved "
+            "(from the beginning if there is none).",
             on_click=_stop,
             args=(info.id,),
         )

@@ -1,0 +1,116 @@
+"""Where a stopped or failed run resumes from, and whether a resume would fail again, checked now.
+
+    resume_words(run.last_checkpoint())   # "resume continues from checkpoint-6 (step 6)"
+    stopped_now_message(7, checkpoint)    # how a run stopped at once (a second stop) ends
+    refusal(run)                          # None, or why `runs resume` would fail the same way now
+    unusable_reward_models(config)        # {run id: why} for the reward-model runs a GRPO run scores with
+
+A failure's stored message says why the run failed then. Where the cause can be fixed outside the run (a reward-model
+run that was deleted, then copied back), whether a resume would fail again is asked now, not read from that message:
+a resume is refused only while it would really fail the same way.
+
+Not known here: the queue (runs.py), the run folder's files (rundir.py), what makes a reward model usable
+(rewards.check_reward_run).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ftlib import workspace
+from ftlib.errors import UserError
+from ftlib.rundir import RunDir
+
+
+def checkpoint_step(checkpoint: Path | None) -> int | None:
+    """The step a `checkpoint-N` folder was saved at.
+
+    >>> checkpoint_step(Path("runs/r1/checkpoints/checkpoint-6")), checkpoint_step(None)
+    (6, None)
+    """
+    number = checkpoint.name.rsplit("-", 1)[-1] if checkpoint is not None else ""
+    return int(number) if number.isdigit() else None
+
+
+def resume_words(checkpoint: Path | None) -> str:
+    """Where a resume continues from, as the end of a sentence (the newest complete checkpoint, or the beginning).
+
+    >>> resume_words(Path("runs/r1/checkpoints/checkpoint-6"))
+    'resume continues from checkpoint-6 (step 6)'
+    >>> resume_words(None)
+    'no checkpoint was saved, so a resume starts from the beginning'
+    """
+    if checkpoint is None:
+        return "no checkpoint was saved, so a resume starts from the beginning"
+    step = checkpoint_step(checkpoint)
+    return f"resume continues from {checkpoint.name}" + (f" (step {step})" if step is not None else "")
+
+
+def stopped_now_message(step: int | None, checkpoint: Path | None, by_user: bool = True) -> str:
+    """How a run stopped at once ends (a second stop: its processes told to end mid-step, so the step under way is
+    not saved): its last step, and where a resume continues from.
+
+    >>> stopped_now_message(7, Path("runs/r1/checkpoints/checkpoint-6"))
+    'Stopped at once at step 7 (a second stop), without saving a new checkpoint; resume continues from checkpoint-6 \
+(step 6).'
+    >>> stopped_now_message(0, None, by_user=False)
+    'Stopped at once by the system (a second SIGTERM) before its first step, without saving a new checkpoint; no \
+checkpoint was saved, so a resume starts from the beginning.'
+    """
+    who = "(a second stop)" if by_user else "by the system (a second SIGTERM)"
+    at = f"at step {step} {who}" if step else f"{who} before its first step"
+    return f"Stopped at once {at}, without saving a new checkpoint; {resume_words(checkpoint)}."
+
+
+def unusable_reward_models(config: dict) -> dict[str, str]:
+    """The reward-model runs a GRPO run's config (`rewards: [{"model": RUN_ID}]`) names that cannot be used now (gone,
+    not finished, not a reward model), each with the reason `rewards.check_reward_run` gives; {} for other runs."""
+    from ftlib.rewards import check_reward_run
+
+    found = {}
+    specs = config.get("rewards") or [] if config.get("method") == "grpo" else []
+    for spec in specs:
+        if not isinstance(spec, dict) or not isinstance(spec.get("model"), str):
+            continue
+        try:
+            check_reward_run(spec["model"])
+        except UserError as exc:
+            found[spec["model"]] = str(exc)
+    return found
+
+
+def refusal(run: RunDir) -> str | None:
+    """Why `runs resume` refuses the run now (None when it may resume): a damaged checkpoint it would resume from,
+    a reward-model run it failed on that still cannot be used, a failure on its settings or data before any
+    checkpoint, or its own copy of its rows gone. Only `interrupted` and `failed` runs are asked about."""
+    status = run.read_status()
+    resumable = run.summary().resumable
+    if not resumable and status.get("damaged_checkpoint"):  # the worker's message says the way on
+        said = status.get("message") or "its last checkpoint is damaged."
+        return f"Run '{run.id}' cannot resume: {said}"
+    if status.get("state") == "failed" and run.reward_models_failed_on(
+        status
+    ):  # asked now: the run may be back (copied in)
+        still = unusable_reward_models(run.read_config())
+        if still:
+            return (
+                f"Run '{run.id}' failed because a reward-model run it scores answers with could not be used, and it "
+                f"still cannot, so a resume would fail the same way: {' '.join(still.values())} Resume once that "
+                "run is back and finished, or start a new run with another reward model."
+            )
+    elif not resumable:
+        return (
+            f"Run '{run.id}' failed on its settings or data before saving a checkpoint, so a resume would fail "
+            f"the same way: {status.get('message') or 'see its log'} Fix that and start a new run."
+        )
+    if status.get("rows_kept") and workspace.kept_split(run.path) is None:
+        # Trained on its own copy of its rows: without it a resume would read the file as it is now, silently.
+        return (
+            f"Run '{run.id}' kept its own copy of its rows ({workspace.RUN_SPLIT_DIR}/ in its folder), which is "
+            "gone: a resume would train on the data as it is now, not on the rows it started with. Start a new "
+            "run on the data instead."
+        )
+    return None
+
+
+__all__ = ["checkpoint_step", "refusal", "resume_words", "stopped_now_message", "unusable_reward_models"]
