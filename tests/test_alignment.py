@@ -153,7 +153,7 @@ def test_an_exported_reward_model_reloads_with_plain_transformers_and_peft_to_th
     assert main([*argv, "--json"]) == 0
     assert json.loads(capsys.readouterr().out) == {"scores": pytest.approx(want, abs=1e-5)}
     assert main(["score", "no-such-run", "--prompt", "x", "--response", "y"]) == 2
-    assert capsys.readouterr().err.startswith("error: There is no run 'no-such-run' here")
+    assert capsys.readouterr().err.startswith("error: There is no run 'no-such-run', by id or by name, in ")
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -50,7 +50,7 @@ ARGPARSE_CASES = [
     ("unknown-command", ["trian"], "invalid choice: 'trian'"),
     ("missing-value", ["sample", "--prompt"], "sample: argument --prompt: expected one argument"),
     ("missing-required-option", ["score", "run-1", "--response", "a"], "score: the following arguments are required"),
-    ("bad-int", ["runs", "log", "some-run", "-n", "abc"], "runs log: argument -n: invalid int value: 'abc'"),
+    ("bad-int", ["runs", "log", "some-run", "-n", "abc"], "runs log: argument -n: 'abc' is not a whole number"),
     ("bad-test-size", ["data", "split", CHATS, "--out", "o", "--test-size", "abc"], "'abc' is neither a ratio"),
     ("bad-batch-size", ["batch", CHATS, "--batch-size", "0"], "batch: argument --batch-size: 0 must be at least 1"),
 ]
