@@ -24,19 +24,6 @@ from ftlib.rundir import run_folder_of
 from ftlib.sampling import BASE, GenRow, RowResult, SamplingError, TokenInfo, generate, generate_stream
 
 
-def resolve_run(spec: str | Path) -> Path:
-    """A run folder from a path, or from a run id (a folder name under the workspace's runs/)."""
-    path = Path(spec).expanduser()
-    if path.exists():
-        return path
-    from ftlib.workspace import runs_dir, safe_name
-
-    candidate = runs_dir() / safe_name(str(spec), default="")
-    if str(spec) and candidate.is_dir():
-        return candidate
-    raise SamplingError(f"'{spec}' is neither a folder nor a run id in {runs_dir()}.")
-
-
 def find_adapter(run_or_dir: str | Path) -> Path:
     """The adapter directory for a run: the dir itself if it has `adapter_config.json`, else `adapter/` or
     `final/` inside it, else the single child directory one level down that holds one. Its weights must be
@@ -303,6 +290,8 @@ class ModelSet:
     # Adapters on a base of their own, loaded otherwise than `model` (a QLoRA run's 4-bit base beside a LoRA run's
     # full-precision one): name -> that base with the adapter in it (`ftlib.run_base`).
     apart: dict[str, object] = field(default_factory=dict)
+    # The tuned models' names in the order they were given (adapters and full fine-tunes mixed), for `names`.
+    given: list[str] = field(default_factory=list)
 
     @property
     def device(self) -> str:
@@ -311,11 +300,13 @@ class ModelSet:
 
     @property
     def names(self) -> list[str]:
-        return ["base", *self.adapters, *self.full_models]
+        """ "base", then the tuned models in the order they were given (adapters, then full fine-tunes, for a set
+        built by hand)."""
+        return ["base", *(self.given or [*self.adapters, *self.full_models])]
 
     @property
     def tuned(self) -> list[str]:
-        """The fine-tuned models' names: adapters, then full fine-tunes."""
+        """The fine-tuned models' names, in the order they were given."""
         return self.names[1:]
 
     def route(self, name: str | None) -> tuple[object, str | None]:
@@ -356,10 +347,12 @@ def load_model_set(
 
     adapters: dict[str, Path] = {}
     full_paths: dict[str, Path] = {}
+    given: list[str] = []
     for p in tuned_paths:
         path, full = find_tuned(p)
-        name = adapter_name_for(path, set(adapters) | set(full_paths) | {"base"})
+        name = adapter_name_for(path, {*given, "base"})
         (full_paths if full else adapters)[name] = path
+        given.append(name)
     # What cannot work is refused before the base loads: a reward model, an adapter trained on another base.
     tuned = {name: (path, False) for name, path in adapters.items()}
     check_tuned(model_spec, {**tuned, **{name: (path, True) for name, path in full_paths.items()}})
@@ -388,7 +381,13 @@ def load_model_set(
         if (found := trained_template(path)) is not None
     }
     return ModelSet(
-        model=model, tokenizer=tokenizer, adapters=adapters, full_models=full_models, templates=templates, apart=apart
+        model=model,
+        tokenizer=tokenizer,
+        adapters=adapters,
+        full_models=full_models,
+        templates=templates,
+        apart=apart,
+        given=given,
     )
 
 

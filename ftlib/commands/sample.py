@@ -148,23 +148,6 @@ def load_models(model: str, runs: list[Path], device: str | None):
         ) from exc
 
 
-def given_order(models, runs: list[Path]) -> list[str]:
-    """The models' names, base first, then the tuned ones in the order `--adapter` gave them.
-
-    `load_model_set` names each run in the order given (`adapter_name_for` over the names taken so far) but its
-    `names` lists the adapters before the full fine-tunes, so `--adapter A --adapter FULL --adapter C` printed
-    base, A, C, FULL. The names are made again here the same way, then put in that order.
-    """
-    from ftlib import modelset as M
-
-    named: list[str] = []
-    for run in runs:
-        named.append(M.adapter_name_for(M.find_tuned(run)[0], {"base", *named}))
-    if sorted(named) != sorted(models.tuned):  # named otherwise than load_model_set did: its own order
-        return models.names
-    return ["base", *named]
-
-
 def warn_template(name: str | None, tokenizer, trained: dict[str, str]) -> None:
     """`warning:` lines on stderr when `--template name` does not fit: its control tokens unknown to the tokenizer or
     a generation prompt training never opens a reply with (`prompt_checks.sampling_template_warnings`), or another
@@ -209,7 +192,7 @@ def _sample(args) -> int:
     warn_template(args.template, models.tokenizer, {n: t[0] for n, t in models.templates.items()})
     # Each tuned model reads the prompt in the template it trained with (a custom one's Jinja text included).
     prompts = M.render_prompts(models, args.prompt, system=args.system, template=args.template)
-    rows = S.grid_rows({name: p.ids for name, p in prompts.items()}, settings, given_order(models, runs))
+    rows = S.grid_rows({name: p.ids for name, p in prompts.items()}, settings, models.names)
     # Takes turns on the device with a training run or the app (ftlib.lease); a wait is told on stderr.
     with lease.hold(models.device, "generation", "python -m ftlib sample", on_wait=print_waits()):
         results = M.generate_with_set(
