@@ -260,12 +260,18 @@ def sequence_classifier(path: Path) -> str | None:
     >>> sequence_classifier(folder), sequence_classifier(folder.parent)
     ('LlamaForSequenceClassification', None)
     """
+    names = _described(path).get("architectures")
+    found = [n for n in names if isinstance(n, str) and n.endswith("ForSequenceClassification")] if names else []
+    return found[0] if isinstance(names, list) and found else None
+
+
+def _described(path: Path) -> dict:
+    """A model folder's config.json, {} when it cannot be read as an object (check_model_dir says why)."""
     try:
-        names = json.loads((Path(path) / "config.json").read_text(encoding="utf-8")).get("architectures")
-    except (OSError, ValueError, AttributeError):
-        return None
-    found = [n for n in names or [] if isinstance(n, str) and n.endswith("ForSequenceClassification")]
-    return found[0] if found else None
+        described = json.loads((Path(path) / "config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return described if isinstance(described, dict) else {}
 
 
 def check_generates(path: Path, spec: str | None = None) -> None:
@@ -289,10 +295,7 @@ def _check_one_score(path: Path, spec: str | None = None) -> None:
     # A reward run loads a classifier with one output (num_labels=1); one with more labels would not fit its head.
     if sequence_classifier(path) is None:
         return
-    try:
-        config = json.loads((Path(path) / "config.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return
+    config = _described(path)
     labels = len(config.get("id2label") or {}) or config.get("num_labels") or 2  # transformers' default is 2
     if labels != 1:
         raise ModelError(
