@@ -263,9 +263,14 @@ def passes(config: RunConfig, train_rows: int) -> float:
     >>> passes(RunConfig(max_steps=20, batch_size=8), 153)
     1.0
     """
+    return config.max_steps / steps_per_pass(config, train_rows) if config.max_steps else float(config.epochs)
+
+
+def steps_per_pass(config: RunConfig, train_rows: int) -> int:
+    """The optimizer steps one pass over `train_rows` takes: batch_size x grad_accum rows a step per process, at
+    least one step (HF Trainer)."""
     per_step = config.batch_size * config.grad_accum * config.nproc * config.nnodes
-    steps_per_pass = max(1, -(-train_rows // per_step))
-    return config.max_steps / steps_per_pass if config.max_steps else float(config.epochs)
+    return max(1, -(-train_rows // per_step))
 
 
 def grpo_prompts_per_step(config: RunConfig) -> int:
@@ -368,8 +373,7 @@ def zero_rate_warning(config: RunConfig, train_rows: int) -> str | None:
     """A warning when the steps at learning rate 0 (`zero_rate_steps`) are a quarter of the run or more: a
     `--max-steps 1` run learned nothing (its held-out loss after equal to the one before) and said "Finished.", and
     half of a 2-step run did nothing. None otherwise. The steps are max steps, else those the epochs come to."""
-    per_step = config.batch_size * config.grad_accum * config.nproc * config.nnodes
-    steps = config.max_steps or math.ceil(max(1, -(-train_rows // per_step)) * config.epochs)
+    steps = config.max_steps or math.ceil(steps_per_pass(config, train_rows) * config.epochs)
     zero, warmup = zero_rate_steps(config, steps), warmup_steps(config, steps)
     if not zero or 4 * zero < steps:
         return None
