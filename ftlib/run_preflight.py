@@ -44,7 +44,7 @@ def preflight(config: RunConfig, tokenizer=None, rows: tuple[list[dict], list[di
     Loads the tokenizer (not the model); encodes every row once (about a second per thousand chat rows).
     """
     from ftlib.errors import UserError
-    from ftlib.models import load_tokenizer
+    from ftlib.models import check_model, load_tokenizer
     from ftlib.training import encode_for_training, load_rows, run_template, sequences
 
     report = Preflight(errors=distributed.refusals(config))  # what this machine's GPUs cannot run
@@ -56,6 +56,7 @@ def preflight(config: RunConfig, tokenizer=None, rows: tuple[list[dict], list[di
             train, test, report.source = load_rows(config)
         else:
             (train, test), report.source = rows, "rows given in code"
+        check_model(config.model, method=config.method)  # a reward model's folder writes no text (Train page, CLI)
         tokenizer = tokenizer or load_tokenizer(config.model)
         template = run_template(config, tokenizer)
         train_numbers: list[int] = []  # the training row each encoding came from

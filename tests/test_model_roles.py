@@ -57,6 +57,25 @@ def test_a_classifier_still_passes_where_no_use_is_known_and_a_causal_model_pass
     assert models.sequence_classifier(tiny_model_dir) is None
 
 
+def test_a_run_on_a_classifier_is_refused_before_it_starts_on_the_train_page_and_in_the_cli(
+    classifier_dir, tmp_path, capsys, no_training
+):
+    """The pre-launch report (the Train page's, before Start; `train`'s, before queueing) names the refusal."""
+    from ftlib.cli import main
+    from ftlib.run_preflight import preflight
+
+    rows = [{"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello."}]}] * 4
+    report = preflight(RunConfig(method="lora", model=str(classifier_dir)), rows=(rows, []))
+    assert not report.ok and "is a reward model (LlamaForSequenceClassification" in report.errors[0]
+    as_reward = preflight(RunConfig(method="reward", model=str(classifier_dir)), rows=(rows, []))
+    assert as_reward.errors and not any("is a reward model (" in e for e in as_reward.errors)  # only the rows' kind
+    data = tmp_path / "chats.jsonl"
+    data.write_text("\n".join(json.dumps(r) for r in rows))
+    assert main(["train", "--model", str(classifier_dir), "--dataset", str(data), "--max-steps", "1", "--detach"]) == 2
+    assert "is a reward model (LlamaForSequenceClassification" in capsys.readouterr().err
+    assert runs.list_runs(refresh=False) == []
+
+
 def test_a_reward_run_from_a_classifier_loads_it_as_one_with_its_own_score_head(classifier_dir):
     assert models.check_model(str(classifier_dir), method="reward") == classifier_dir
     model = models.load_model(str(classifier_dir), device="cpu", score=True)

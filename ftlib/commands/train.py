@@ -319,7 +319,7 @@ def _train(args) -> int:
     config = run_data.absolute_paths(config)
     # A model folder without weights or with a broken config.json is refused here, as the sidebar refuses it: queued,
     # the run would only fail as it starts.
-    check_model(config.model, method=config.method)  # a reward model folder cannot write text: SFT, DPO...
+    check_model(config.model)  # its role for the method (a reward model writes no text): in `preflight`
     # Read and split once, with --format/--map: what is checked is what the run keeps (its split/, with meta.json
     # saying how the file was read) and trains, resumes and is evaluated on.
     fmt, pairs = _read_as_its_run(args, given)
