@@ -450,6 +450,17 @@ class RunDir:
         named = [spec.get("model") for spec in config.get("rewards") or [] if isinstance(spec, dict)]
         return [name for name in named if isinstance(name, str) and repr(name) in error]
 
+    def is_finished_reward_model(self) -> bool:
+        """Whether this run is a reward model a GRPO run can score with now: `rewards.check_reward_run`'s conditions
+        (trained with method reward, finished, its result in its folder), asked here without its messages because
+        rewards imports this module (tests/test_layers.py refuses import cycles)."""
+        return (
+            self.exists()
+            and self.read_config().get("method") == "reward"
+            and self.read_status().get("state") == "finished"
+            and self.output() is not None
+        )
+
     # -- the summary -------------------------------------------------------------------------------------------
     def summary(self) -> RunSummary:
         status, config = self.read_status(), self.read_config()
@@ -525,10 +536,12 @@ class RunDir:
         damaged = status.get("damaged_checkpoint")  # its name, e.g. "checkpoint-4"
         if damaged and (self.checkpoints / str(damaged)).exists():
             return False
-        if state == "failed" and self.reward_models_failed_on(status):
-            from ftlib.run_resume import unusable_reward_models  # (run_resume imports this module)
-
-            return not unusable_reward_models(self.read_config())  # as `rewards.check_reward_run` finds them now
+        waited_on = self.reward_models_failed_on(status)
+        if state == "failed" and waited_on:
+            return all(
+                RunDir(self.path.parent / workspace.safe_name(str(name), "-")).is_finished_reward_model()
+                for name in waited_on
+            )
         if state == "interrupted":
             return True
         if state != "failed":
