@@ -391,6 +391,11 @@ def zero_rate_warning(config: RunConfig, train_rows: int) -> str | None:
     return f"{zero} of the run's {steps} optimizer steps runs at learning rate 0 and learns nothing: {ramp}. {fix}"
 
 
+def kept_step(state, config: RunConfig) -> int | None:
+    """The step whose checkpoint early stopping reloaded as the run's result (`load_best_model_at_end`), else None."""
+    return state.best_global_step if config.early_stopping_patience else None
+
+
 def finish_message(state, config: RunConfig) -> str | None:
     """What the run's status says when early stopping ended it (a transformers TrainerState), else None."""
     if not config.early_stopping_patience or state.best_global_step is None:
@@ -430,6 +435,7 @@ __all__ = [
     "diverged",
     "finish_message",
     "grpo_batch_error",
+    "kept_step",
     "grpo_prompts_per_step",
     "learning_rate_warnings",
     "memorising_from",

@@ -120,6 +120,7 @@ class RunSummary:
     estimated_memory: int | None = None
     processes: int = field(default=1, metadata={"json": False})  # processes training the run (torchrun)
     template: str = field(default="", metadata={"json": False})  # its config's chat template ("" = not recorded)
+    kept_step: int | None = None  # the checkpoint early stopping kept (eval_* are its evaluation's); None: the last
 
     @property
     def label(self) -> str:
@@ -482,6 +483,8 @@ class RunDir:
         divergence = None if state in ACTIVE or state == "queued" else diverged(metrics, method)
         score, train_key, eval_key = SCORES.get(method, LOSS_SCORE)
         last_train = next((m[train_key] for m in reversed(train) if m.get(train_key) is not None), None)
+        if (kept_step := status.get("kept_step")) is not None:  # the result is that checkpoint: judged by its eval
+            evals = [m for m in evals if m.get("step") == kept_step] or evals
         last_eval = next((m[eval_key] for m in reversed(evals) if m.get(eval_key) is not None), None)
         peaks = {key: _largest(metrics, key) for key in ("peak_memory", "peak_memory_reserved")}
         if method not in ("lora", "qlora", "full"):
@@ -522,6 +525,7 @@ class RunDir:
             estimated_memory=status.get("estimated_memory"),
             processes=_processes(config),
             template=str(config.get("template") or ""),
+            kept_step=kept_step,
         )
 
     def _resumable(self, state: str, status: dict, train: list[dict] = ()) -> bool:

@@ -256,6 +256,7 @@ def execute(run_dir: str | Path) -> str:
             phase="",
             output=final.name if saved else None,
             message=message,
+            kept_step=overfitting.kept_step(state, config),
             step=state.global_step,
             max_steps=state.max_steps,
         )

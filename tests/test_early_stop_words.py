@@ -34,3 +34,46 @@ def test_a_best_checkpoint_that_improved_says_only_where_it_is():
     assert said.endswith("The saved result is the best checkpoint: step 2, held-out loss 2.5000.")
     # A resumed run's history may start after step 0: nothing to compare with, nothing claimed.
     assert "untrained" not in finish_message(_state({2: 3.7, 4: 4.1}, best=2, step=4), CONFIG)
+
+
+METRICS = [
+    {"kind": "train", "step": 4, "loss": 0.5},
+    *({"kind": "eval", "step": s, "eval_loss": v} for s, v in ((0, 3.1976), (2, 3.7903), (4, 20.6997))),
+]
+
+
+def test_runs_list_and_show_judge_the_kept_checkpoint_not_the_last_evaluation(capsys):
+    """The same walk: `runs list` showed held-out loss 20.70, the last evaluation's, for a run whose result is step 2's
+    checkpoint (3.79). Every table now gives the kept checkpoint's, and `runs show` names both."""
+    from ftlib.cli import main
+    from ftlib.testing import make_run
+
+    run = make_run("early", {"dataset": "x", "early_stopping_patience": 1}, metrics=METRICS, kept_step=2)
+    summary = run.summary()
+    assert (summary.kept_step, summary.eval_loss, summary.eval_text) == (2, 3.7903, "loss 3.7903")
+    assert summary.as_dict()["kept_step"] == 2
+    assert main(["runs", "show", "early"]) == 0
+    out = capsys.readouterr().out
+    assert "held-out: loss 3.7903 (the kept checkpoint's, step 2; the last evaluation's, step 4: loss 20.6997)" in out
+    assert main(["runs", "list"]) == 0
+    assert "loss 3.7903" in capsys.readouterr().out
+    # A run that kept its last step (no early stopping) is judged by its last evaluation, as before.
+    plain = make_run("plain", {"dataset": "x"}, metrics=METRICS).summary()
+    assert (plain.kept_step, plain.eval_loss) == (None, 20.6997)
+
+
+def test_the_train_page_shows_the_kept_checkpoints_held_out_loss(tiny_model_dir):
+    from pathlib import Path
+
+    from streamlit.testing.v1 import AppTest
+
+    from ftlib.testing import make_run
+
+    config = {"dataset": "x", "early_stopping_patience": 1, "model": str(tiny_model_dir)}
+    run = make_run("20261202-000000-lora-early", config, metrics=METRICS, kept_step=2)
+    at = AppTest.from_file(str(Path(__file__).parents[1] / "app.py"), default_timeout=60)
+    at.run().switch_page("pages/4_Train.py")
+    at.session_state["train_selected"] = run.id
+    at.run()
+    assert not at.exception, at.exception
+    assert any(m.label == "Held-out loss (kept, step 2)" and m.value == "3.7903" for m in at.metric)

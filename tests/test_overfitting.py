@@ -86,6 +86,8 @@ def test_early_stopping_ends_the_run_and_exports_the_best_checkpoint(tiny_model_
     assert [s for s, _ in evals if s > best_step] == [best_step + 2, best_step + 4]  # patience 2, then it stops
     message = run.read_status()["message"]
     assert f"Stopped early at step {last_step} of 30" in message and f"step {best_step}" in message
+    # Tables judge the run by the checkpoint it kept, not by the last evaluation (whose loss is worse).
+    assert (run.summary().kept_step, run.summary().eval_loss) == (best_step, best)
     best_weights = load_file(str(run.checkpoints / f"checkpoint-{best_step}" / "adapter_model.safetensors"))
     saved = load_file(str(run.adapter_dir / "adapter_model.safetensors"))
     assert saved.keys() == best_weights.keys()

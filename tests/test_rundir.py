@@ -40,6 +40,8 @@ STABLE_KEYS = {
     "peak_memory",
     "peak_memory_reserved",
     "estimated_memory",
+    # added with early stopping's kept checkpoint: eval_loss is that checkpoint's evaluation, not the last one
+    "kept_step",
 }
 
 

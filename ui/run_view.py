@@ -119,17 +119,21 @@ HELD_OUT_HELP = (
 )
 
 
-def live_numbers(metrics: list[dict], method: str | None = None) -> None:
+def live_numbers(metrics: list[dict], method: str | None = None, kept_step: int | None = None) -> None:
     """The training loss (the mean of the last steps) and speed, and the latest held-out loss (MFU is for engineers,
-    below). GRPO's loss is a surrogate that means nothing to a person: its headline is the mean reward, on the step's
-    own answers and on held-out prompts."""
+    below); for a run whose early stopping kept an earlier checkpoint (`kept_step`), that checkpoint's. GRPO's loss
+    is a surrogate that means nothing to a person: its headline is the mean reward, on the step's own answers and on
+    held-out prompts."""
     last = next((row for row in reversed(metrics) if row.get("kind") == "train"), None)
     if last is None:
         return
-    held_out = next((row for row in reversed(metrics) if row.get("kind") == "eval"), None)
+    evals = [row for row in metrics if row.get("kind") == "eval"]
+    kept = [row for row in evals if kept_step is not None and row.get("step") == kept_step]
+    held_out = (kept or evals or [None])[-1]
     grpo = method == "grpo"
     # Until the first evaluation of a run the latest is step 0's, the starting model's: named so beside live numbers.
     before = " (before training)" if held_out is not None and held_out.get("step") == 0 else ""
+    before = f" (kept, step {kept_step})" if kept else before
     c1, c2, c3, c4 = st.columns(4)
     if grpo and last.get("reward") is not None:
         spread = f" ± {last['reward_std']:.3f}" if last.get("reward_std") is not None else ""
@@ -350,7 +354,7 @@ def show_run(run_id: str) -> None:
         # A queued run has not trained yet: no "0:00:00 training" (a resumed one's earlier time still shows).
         timing = "" if info.state == "queued" and not info.duration_s else f" · {timing_text(info)}"
         st.progress(float(info.progress), text=f"step {info.step} of {info.max_steps or '?'}{timing}{eta}")
-    live_numbers(metrics, method)
+    live_numbers(metrics, method, info.kept_step)
     peak_memory_note(info)
     went_wrong = info.divergence
     if went_wrong is not None:

@@ -163,7 +163,7 @@ def _show(args) -> int:
         if key == "eval_loss":
             # What the run is judged by, as `runs list` says it: GRPO's mean reward (its loss is a surrogate near 0),
             # a reward model's accuracy, else the loss.
-            print(f"training: {summary.train_text}\nheld-out: {summary.eval_text}")
+            print(f"training: {summary.train_text}\nheld-out: {summary.eval_text}{_kept_words(args.id, summary)}")
     memory = summary.memory_text  # "" for a run from before peaks were recorded
     if memory:
         print(f"memory: {memory}")
@@ -172,6 +172,26 @@ def _show(args) -> int:
         for line in info["log_tail"]:
             print(f"  | {line}")
     return 0
+
+
+def _kept_words(run_id: str, summary) -> str:
+    """What `runs show` adds to the held-out line of a run whose early stopping kept an earlier checkpoint as its
+    result: " (the kept checkpoint's, step 40; the last evaluation's, step 60: loss 20.7000)"; "" otherwise."""
+    from ftlib import runs
+    from ftlib.rundir import LOSS_SCORE, SCORES, score_text
+
+    if summary.kept_step is None:
+        return ""
+    run = runs.find(run_id)
+    key = SCORES.get(run.read_config().get("method"), LOSS_SCORE)[2]
+    evals = [m for m in run.read_metrics() if m.get("kind") == "eval" and m.get(key) is not None]
+    if not evals or evals[-1].get("step") == summary.kept_step:
+        return f" (the kept checkpoint's, step {summary.kept_step})"
+    last = evals[-1]
+    return (
+        f" (the kept checkpoint's, step {summary.kept_step}; the last evaluation's, step {last['step']}: "
+        f"{summary.score} {score_text(summary.score, last[key])})"
+    )
 
 
 def _rows_said(data: dict) -> str:
