@@ -16,32 +16,25 @@ that reads none gets it inline, `<think>\\n...\\n</think>\\n\\n` before the answ
 `template_messages`).
 
 Templates are untrusted code (they come from the hub and from the browser): they run in Jinja's immutable
-sandbox, as in transformers, with no file access, no Python internals and bounded output. Every failure is a
-`TemplateError` with a readable message, never a traceback.
+sandbox (template_sandbox.py), as in transformers, with no file access, no Python internals and bounded output.
+Every failure is a `TemplateError` with a readable message, never a traceback.
 
 Not known here: token ids and masks (tokens.py).
 """
 
 from __future__ import annotations
 
-import contextvars
-import json
 import os
 import re
 from dataclasses import dataclass, field, replace
-from datetime import datetime
 from functools import cached_property, lru_cache
 
 import jinja2
 import jinja2.ext
 import jinja2.nodes
-from jinja2.exceptions import SecurityError
-from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from ftlib.builtin_templates import BUILTINS, TOOL_TEMPLATES
 from ftlib.template_input import (
-    MARK_END,
-    MARK_START,
     REASONING_FIELDS,
     Span,
     TemplateError,
@@ -53,10 +46,8 @@ from ftlib.template_input import (
     template_messages,
     template_tools,
 )
+from ftlib.template_sandbox import MAX_RENDER_CHARS, compile_template, run_template
 
-# A rendered chat longer than this beyond 4x what its messages hold is refused: a template looping forever would
-# otherwise eat the memory, and a 5 MB message (written once, or twice with its reasoning) must still render.
-MAX_RENDER_CHARS = 2_000_000
 _GENERATION_TAG = re.compile(r"\{%-?\s*generation\s*-?%\}")
 
 
@@ -177,7 +168,7 @@ def get_template(name: str, tokenizer=None, source: str | None = None) -> ChatTe
         template = ChatTemplate(name, src, label, desc, eot or None, bos if uses_bos else None, specials, variables)
     else:
         raise TemplateError(f"Unknown template '{name}'. Choose one of: {', '.join(TEMPLATE_NAMES)}.")
-    _compile(template.source)  # fail early, with a clear message, on a syntax error
+    compile_template(template.source)  # fail early, with a clear message, on a syntax error
     return template
 
 
@@ -227,7 +218,7 @@ def _probe(source: str, variables: tuple) -> tuple[str | None, str | None]:
 
 @lru_cache(maxsize=64)
 def _reads_reasoning(source: str) -> bool:
-    ast = _compile(source).environment.parse(source)
+    ast = compile_template(source).environment.parse(source)
     for node in ast.find_all((jinja2.nodes.Getattr, jinja2.nodes.Getitem)):
         key = node.attr if isinstance(node, jinja2.nodes.Getattr) else getattr(node.arg, "value", None)
         if key in REASONING_FIELDS:
@@ -252,7 +243,7 @@ def _special_like(literals: str) -> tuple[str, ...]:
 
 def _literal_text(source: str) -> str:
     """The template's literal text and string constants (where its control tokens are written)."""
-    ast = _compile(source).environment.parse(source)
+    ast = compile_template(source).environment.parse(source)
     parts = [n.data for n in ast.find_all(jinja2.nodes.TemplateData)]
     parts += [n.value for n in ast.find_all(jinja2.nodes.Const) if isinstance(n.value, str)]
     return "\0".join(parts)
@@ -287,118 +278,6 @@ def add_missing_special_tokens(tokenizer, template: ChatTemplate):
     return tokenizer
 
 
-# ---------------------------------------------------------------------------------------------------------------
-# The sandbox.
-
-# While set, `{% generation %}` blocks wrap their output in markers (see render_spans). A context variable,
-# because a compiled template is shared between Streamlit sessions running in threads.
-_MARKING: contextvars.ContextVar[bool] = contextvars.ContextVar("ftlib_template_marking", default=False)
-
-
-class _GenerationTag(jinja2.ext.Extension):
-    """`{% generation %}...{% endgeneration %}`: marks what the assistant is trained on (as transformers does)."""
-
-    tags = {"generation"}
-
-    def parse(self, parser):
-        lineno = next(parser.stream).lineno
-        body = parser.parse_statements(("name:endgeneration",), drop_needle=True)
-        return jinja2.nodes.CallBlock(self.call_method("_support"), [], [], body).set_lineno(lineno)
-
-    def _support(self, caller):
-        rv = caller()
-        return f"{MARK_START}g{MARK_END}{rv}{MARK_START}G{MARK_END}" if _MARKING.get() else rv
-
-
-class _Refused(Exception):
-    """raise_exception() called by the template itself."""
-
-
-class _Sandbox(ImmutableSandboxedEnvironment):
-    # Intercept repetition and powers: `'a' * 10**10` would otherwise exhaust memory before any check runs.
-    intercepted_binops = frozenset({"*", "**"})
-
-    def unsafe_undefined(self, obj, attribute):
-        # Jinja returns a silent Undefined for blocked attributes (it prints as ""); refuse loudly instead.
-        raise SecurityError(f"access to attribute {attribute!r} of a {type(obj).__name__!r} object is blocked")
-
-    def call_binop(self, context, operator, left, right):
-        if operator == "**" and isinstance(right, int | float) and abs(right) > 64:
-            raise SecurityError("exponent too large")
-        if operator == "*":
-            for seq, n in ((left, right), (right, left)):
-                if isinstance(seq, str | list | tuple) and isinstance(n, int) and len(seq) * n > MAX_RENDER_CHARS:
-                    raise SecurityError("repetition too large")
-        return super().call_binop(context, operator, left, right)
-
-
-def _raise_exception(message):
-    raise _Refused(str(message))
-
-
-def _tojson(x, ensure_ascii=False, indent=None, separators=None, sort_keys=False):
-    # Jinja's own tojson escapes HTML characters; chat templates expect plain JSON (as in transformers).
-    return json.dumps(x, ensure_ascii=ensure_ascii, indent=indent, separators=separators, sort_keys=sort_keys)
-
-
-@lru_cache(maxsize=64)
-def _compile(source: str) -> jinja2.Template:
-    env = _Sandbox(trim_blocks=True, lstrip_blocks=True, extensions=[_GenerationTag, jinja2.ext.loopcontrols])
-    env.filters["tojson"] = _tojson
-    env.globals["raise_exception"] = _raise_exception
-    env.globals["strftime_now"] = lambda fmt: datetime.now().strftime(fmt)
-    try:
-        return env.from_string(source)
-    except jinja2.TemplateSyntaxError as exc:
-        raise TemplateError(
-            f"The template has a syntax error on line {exc.lineno}: {exc.message}. Fix the Jinja text and try again."
-        ) from None
-
-
-def _run(template: ChatTemplate, messages: list[dict], add_generation_prompt: bool, marking: bool, tools=None) -> str:
-    compiled = _compile(template.source)
-    variables = dict(template.variables)
-    token = _MARKING.set(marking)
-    limit = MAX_RENDER_CHARS + 4 * len(json.dumps([messages, tools], ensure_ascii=False, default=str))
-    try:
-        parts, size = [], 0
-        for block in compiled.generate(
-            messages=messages, add_generation_prompt=add_generation_prompt, tools=tools, documents=None, **variables
-        ):
-            size += len(block)
-            if size > limit:
-                raise TemplateError(
-                    f"The template produced more than {limit:,} characters; "
-                    "it is probably looping. Check its for-loops."
-                )
-            parts.append(block)
-        return "".join(parts)
-    except TemplateError:
-        raise
-    except _Refused as exc:  # ended as a sentence: a caller may add one ("This row has tool calls: ...")
-        said = str(exc).strip()
-        said += "" if said.endswith((".", "!", "?")) else "."
-        raise TemplateError(f"The {template.title} template refused this conversation: {said}") from None
-    except SecurityError as exc:
-        raise TemplateError(
-            f"The {template.title} template tried something the sandbox blocks ({exc}). Chat templates may only "
-            "format messages; they cannot reach Python internals, files or the network."
-        ) from None
-    except (TypeError, jinja2.TemplateNotFound) as exc:
-        if "loader" in str(exc) or isinstance(exc, jinja2.TemplateNotFound):
-            raise TemplateError(
-                f"The {template.title} template tries to include, import or extend another file; "
-                "templates must be self-contained."
-            ) from None
-        raise TemplateError(f"The {template.title} template failed while rendering: {exc}") from None
-    except Exception as exc:  # any other error inside untrusted template code
-        raise TemplateError(
-            f"The {template.title} template failed while rendering: {type(exc).__name__}: {exc}"
-        ) from None
-    finally:
-        _MARKING.reset(token)
-
-
 def _given(template: ChatTemplate, plain: list[dict]) -> list[dict]:
     return template_messages(plain, not template.reads_reasoning)
 
@@ -410,7 +289,7 @@ def render(template: ChatTemplate, messages, add_generation_prompt: bool = False
     '<|im_start|>user\\nHi<|im_end|>\\n'
     """
     plain, tools = plain_messages(messages), plain_tools(tools)
-    return _run(template, _given(template, plain), add_generation_prompt, False, tools)
+    return run_template(template, _given(template, plain), add_generation_prompt, False, tools)
 
 
 @dataclass
@@ -446,9 +325,9 @@ def render_spans(template: ChatTemplate, messages, add_generation_prompt: bool =
     plain, tools = plain_messages(messages), plain_tools(tools)
     text = None
     if not template.content_blind:
-        text = _run(template, _given(template, plain), add_generation_prompt, False, tools)
+        text = run_template(template, _given(template, plain), add_generation_prompt, False, tools)
     try:
-        marked_text = _run(
+        marked_text = run_template(
             template,
             template_messages(plain, not template.reads_reasoning, marking=True),
             add_generation_prompt,
@@ -462,7 +341,7 @@ def render_spans(template: ChatTemplate, messages, add_generation_prompt: bool =
     if marked_text and (clean == text or (text is None and _complete(found, plain, tools))):
         return _locate_empty(template, plain, tools, add_generation_prompt, found)
     if text is None:
-        text = _run(template, _given(template, plain), add_generation_prompt, False, tools)
+        text = run_template(template, _given(template, plain), add_generation_prompt, False, tools)
         if marked_text and clean == text:
             return _locate_empty(template, plain, tools, add_generation_prompt, found)
     return _search(
@@ -482,7 +361,9 @@ def _locate_empty(template: ChatTemplate, plain, tools, add_generation_prompt: b
         return found
     given = template_messages(plain, not template.reads_reasoning, marking=True, mark_empty=frozenset(empty))
     try:
-        clean, spans, _ = strip_marks(_run(template, given, add_generation_prompt, True, template_tools(tools, True)))
+        clean, spans, _ = strip_marks(
+            run_template(template, given, add_generation_prompt, True, template_tools(tools, True))
+        )
     except TemplateError:
         return found
     if clean == found.text:
@@ -575,7 +456,9 @@ def _generation_spans_plain(template: ChatTemplate, plain: list[dict], add_gener
     """Generation spans with unmarked contents (used when content markers disturbed the template)."""
     if not template.has_generation_tags:
         return []
-    _, _, generations = strip_marks(_run(template, _given(template, plain), add_generation_prompt, True, tools))
+    _, _, generations = strip_marks(
+        run_template(template, _given(template, plain), add_generation_prompt, True, tools)
+    )
     return generations
 
 
