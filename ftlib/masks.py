@@ -30,7 +30,15 @@ import os
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 
-from ftlib.templates import ChatTemplate, Rendered, TemplateError, render, required_special_tokens, token_boundary
+from ftlib.templates import (
+    ChatTemplate,
+    Rendered,
+    TemplateError,
+    ends_in_control_token,
+    render,
+    required_special_tokens,
+    token_boundary,
+)
 
 POLICIES = ("all_assistant", "last_assistant", "completion_only", "everything")
 
@@ -140,10 +148,15 @@ def _turn_start(text, template, messages, tools, i, prev_end, first) -> int:
     at = gap.rfind(prompt) if prompt else -1
     if at >= 0:
         return prev_end + at + len(prompt)
-    for n in range(len(prompt) - 1, 0, -1):  # DeepSeek's prompt ends in "<think>\n" its replies do not start with
+    # DeepSeek's prompt ends in "<think>\n" its replies do not start with: the turn starts after the longest head of
+    # the prompt that is written, when only whitespace follows it, or when it ends in a control token and what
+    # follows is the template's text of the turn (DeepSeek's `<｜Assistant｜>` before `<｜tool▁calls▁begin｜>...`).
+    specials = _specials(template)
+    for n in range(len(prompt) - 1, 0, -1):
         head = prompt[:n]
         at = gap.rfind(head)
-        if head.strip() and at >= 0 and not gap[at + n :].strip():
+        whole = token_boundary([gap[at:]], n, specials) == n and ends_in_control_token(head, specials)
+        if head.strip() and at >= 0 and (not gap[at + n :].strip() or whole):
             return prev_end + at + n
     if i > 0 and not prompt:  # no generation prompt (Mistral): the turn starts where the prompt render ends
         try:

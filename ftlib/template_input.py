@@ -137,11 +137,18 @@ def given_reasoning(reasoning: str, inline: bool) -> str:
 
 
 def template_messages(
-    plain: list[dict], inline_reasoning: bool, marking: bool = False, mark_empty: frozenset[int] = frozenset()
+    plain: list[dict],
+    inline_reasoning: bool,
+    marking: bool = False,
+    mark_empty: frozenset[int] = frozenset(),
+    null_call_content: bool = False,
 ) -> list[dict]:
     """What the template is given for each turn; with `marking`, invisible markers around each part.
 
     `inline_reasoning`: True for a template that reads no reasoning field (`ChatTemplate.reads_reasoning`).
+    `null_call_content`: True for a template that writes a turn's tool calls only when its content is null
+    (`ChatTemplate.calls_need_null_content`, DeepSeek-R1's): a turn of tool calls and no text is given content None,
+    as OpenAI's API writes it, instead of "" (what every other template is given, and how rows hold it).
 
     Reasoning: a template that reads a reasoning field gets it there, under all three names (as transformers
     aliases them), so the template decides where and whether to write it (Qwen3 keeps only the turns after the
@@ -187,7 +194,7 @@ def template_messages(
                 content = f"<think>\n{given}\n</think>\n\n{content}"
             else:
                 msg.update(dict.fromkeys(REASONING_FIELDS, given))
-        msg["content"] = content
+        msg["content"] = None if null_call_content and calls and not content else content
         if calls:
             msg["tool_calls"] = [given_call(c, f"{i}.{j}" if mark else None) for j, c in enumerate(calls)]
         out.append(msg)

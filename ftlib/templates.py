@@ -39,6 +39,7 @@ from ftlib.template_input import (
     Span,
     TemplateError,
     call_name,
+    given_call,
     given_reasoning,
     plain_messages,
     plain_tools,
@@ -93,6 +94,12 @@ class ChatTemplate:
     def reads_reasoning(self) -> bool:
         """Whether the template reads a reasoning field of a message (`reasoning_content`, `thinking`, ...)."""
         return _reads_reasoning(self.source)
+
+    @cached_property
+    def calls_need_null_content(self) -> bool:
+        """Whether the template writes an assistant turn's tool calls only when its content is null (DeepSeek-R1's
+        `message['content'] is none`): given "", it would drop every call of a turn that only calls tools."""
+        return _calls_need_null_content(self.source, self.variables)
 
     @cached_property
     def generation_prompt(self) -> str:
@@ -217,6 +224,22 @@ def _probe(source: str, variables: tuple) -> tuple[str | None, str | None]:
 
 
 @lru_cache(maxsize=64)
+def _calls_need_null_content(source: str, variables: tuple) -> bool:
+    """Rendered both ways, a turn that only calls a tool: the call is written with content None and not with ""."""
+    probe = ChatTemplate("probe", source, variables=variables)
+    call = given_call({"type": "function", "function": {"name": "ftlibprobe_tool", "arguments": {"x": 1}}})
+    written = []
+    for content in ("", None):
+        turns = [{"role": "user", "content": "ftlibprobe question"}, {"role": "assistant", "content": content}]
+        turns[1]["tool_calls"] = [call]
+        try:
+            written.append("ftlibprobe_tool" in run_template(probe, turns, False, False))
+        except TemplateError:
+            return False
+    return written == [False, True]
+
+
+@lru_cache(maxsize=64)
 def _reads_reasoning(source: str) -> bool:
     ast = compile_template(source).environment.parse(source)
     for node in ast.find_all((jinja2.nodes.Getattr, jinja2.nodes.Getitem)):
@@ -235,6 +258,18 @@ def token_boundary(texts, n: int, tokens=()) -> int:
         inside += [s for t in tokens for s in range(max(0, n - len(t) + 1), n) if text.startswith(t, s)]
         n = min([n, *inside])
     return n
+
+
+def ends_in_control_token(text: str, tokens=()) -> bool:
+    """Whether `text` ends in one of `tokens` or in what looks like a control token (`<｜Assistant｜>`, `<|im_end|>`).
+
+    >>> ends_in_control_token("<｜User｜>Hi<｜Assistant｜>"), ends_in_control_token("<｜Assistant｜><")
+    (True, False)
+    """
+    return any(text.endswith(t) for t in tokens if t) or bool(_CONTROL_AT_END.search(text))
+
+
+_CONTROL_AT_END = re.compile(f"(?:{_SPECIAL_LIKE.pattern})$")
 
 
 def _special_like(literals: str) -> tuple[str, ...]:
@@ -278,8 +313,11 @@ def add_missing_special_tokens(tokenizer, template: ChatTemplate):
     return tokenizer
 
 
-def _given(template: ChatTemplate, plain: list[dict]) -> list[dict]:
-    return template_messages(plain, not template.reads_reasoning)
+def _given(template: ChatTemplate, plain: list[dict], **marking) -> list[dict]:
+    """What `template` is given for `plain`'s turns (`marking`: template_messages' `marking` and `mark_empty`)."""
+    return template_messages(
+        plain, not template.reads_reasoning, null_call_content=template.calls_need_null_content, **marking
+    )
 
 
 def render(template: ChatTemplate, messages, add_generation_prompt: bool = False, tools=None) -> str:
@@ -329,7 +367,7 @@ def render_spans(template: ChatTemplate, messages, add_generation_prompt: bool =
     try:
         marked_text = run_template(
             template,
-            template_messages(plain, not template.reads_reasoning, marking=True),
+            _given(template, plain, marking=True),
             add_generation_prompt,
             True,
             template_tools(tools, True),
@@ -359,7 +397,7 @@ def _locate_empty(template: ChatTemplate, plain, tools, add_generation_prompt: b
     ]
     if not empty:
         return found
-    given = template_messages(plain, not template.reads_reasoning, marking=True, mark_empty=frozenset(empty))
+    given = _given(template, plain, marking=True, mark_empty=frozenset(empty))
     try:
         clean, spans, _ = strip_marks(
             run_template(template, given, add_generation_prompt, True, template_tools(tools, True))
@@ -472,6 +510,7 @@ __all__ = [
     "Rendered",
     "TemplateError",
     "add_missing_special_tokens",
+    "ends_in_control_token",
     "get_template",
     "missing_special_tokens",
     "render",

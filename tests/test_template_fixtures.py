@@ -17,7 +17,7 @@ import pytest
 
 from ftlib.checks import preflight
 from ftlib.rows import IGNORE_INDEX
-from ftlib.templates import TemplateError, get_template
+from ftlib.templates import TemplateError, get_template, token_boundary
 from ftlib.tokens import encode_messages, encode_row
 
 FIXTURES = Path(__file__).parent / "fixtures" / "templates"
@@ -152,11 +152,20 @@ def tokenizers(smol_tokenizer):
     return {name: fixture_tokenizer(smol_tokenizer, spec) for name, spec in {**MODELS, **TAGGED}.items()}
 
 
-def hf_messages(messages: list[dict], reads_reasoning: bool) -> list[dict]:
-    """The turns as transformers gets them: reasoning as `reasoning_content`, or inline <think> in content."""
+# Templates that write a turn's tool calls only when its content is null (`message['content'] is none`): transformers
+# is given such turns as OpenAI's API writes them, content None (given "", these templates drop every call).
+NULL_CALL_CONTENT = ("deepseek_r1_distill.jinja", "deepseek_r1_distill_training.jinja")
+
+
+def hf_messages(messages: list[dict], reads_reasoning: bool, tok=None) -> list[dict]:
+    """The turns as transformers gets them: reasoning as `reasoning_content`, or inline <think> in content; a turn
+    of tool calls only with content None where `tok`'s template is one of NULL_CALL_CONTENT."""
+    null_calls = tok is not None and any(tok.chat_template == (FIXTURES / f).read_text() for f in NULL_CALL_CONTENT)
     out = []
     for original in messages:
         message = {k: v for k, v in original.items() if k not in ("weight", "reasoning")}
+        if null_calls and message.get("tool_calls") and not message.get("content"):
+            message["content"] = None
         reasoning = original.get("reasoning")
         if reasoning and reads_reasoning:
             message["reasoning_content"] = reasoning
@@ -167,7 +176,30 @@ def hf_messages(messages: list[dict], reads_reasoning: bool) -> list[dict]:
 
 
 def hf_render(tok, messages, tools, reads_reasoning, **kw) -> str:
-    return tok.apply_chat_template(hf_messages(messages, reads_reasoning), tools=tools, tokenize=False, **kw)
+    given = hf_messages(messages, reads_reasoning, tok)
+    if any(m.get("content", "") is None for m in given):
+        return openai_render(tok, given, tools, kw.get("add_generation_prompt", False))[0]
+    return tok.apply_chat_template(given, tools=tools, tokenize=False, **kw)
+
+
+def openai_render(tok, messages, tools, add_generation_prompt=False):
+    """(text, `{% generation %}` spans) of transformers' own compiled template given the turns as OpenAI's API writes
+    them: a call-only turn's content None, arguments as JSON text. `apply_chat_template` (transformers >= 5) drops
+    None-valued keys before rendering, so through it a NULL_CALL_CONTENT template fails on such turns."""
+    import json
+
+    from transformers.utils.chat_template_utils import _compile_jinja_template, _render_with_assistant_indices
+
+    def text_arguments(call):
+        return {**call, "function": {**call["function"], "arguments": json.dumps(call["function"]["arguments"])}}
+
+    openai = [
+        {**m, "tool_calls": [text_arguments(c) for c in m["tool_calls"]]} if "tool_calls" in m else m for m in messages
+    ]
+    compiled = _compile_jinja_template(tok.chat_template)
+    return _render_with_assistant_indices(
+        compiled, openai, tools, None, add_generation_prompt, **tok.special_tokens_map
+    )
 
 
 def _common(a: str, b: str) -> int:
@@ -193,7 +225,10 @@ def reference_span(tok, messages, tools, reads_reasoning, k: int):
     if not full.startswith(before):
         return None
     prompt = hf_render(tok, messages[:k], tools, reads_reasoning, add_generation_prompt=True) if k else ""
-    return full, (max(len(before), _common(prompt, full)), len(full.rstrip()))
+    # In whole control tokens, as TRL compares token ids: DeepSeek's prompt "<｜Assistant｜><think>\n" and a call's
+    # "<｜Assistant｜><｜tool▁calls▁begin｜>" share "<｜Assistant｜><" in characters, not in tokens.
+    common = token_boundary([prompt, full], _common(prompt, full), tok.all_special_tokens)
+    return full, (max(len(before), common), len(full.rstrip()))
 
 
 def token_mask(tok, text: str, spans) -> tuple[list[int], list[int]]:
@@ -296,16 +331,18 @@ def test_generation_tags_agree_with_transformers_assistant_mask(name, shape, tok
     row, reads = ROWS[shape], TAGGED[name][4]
     if _refused(tok, row, reads):
         return
-    out = tok.apply_chat_template(
-        hf_messages(row["messages"], reads),
-        tools=row.get("tools"),
-        tokenize=True,
-        return_dict=True,
-        return_assistant_tokens_mask=True,
-    )
+    given = hf_messages(row["messages"], reads, tok)
     enc = encode_row(row, tok, template)
-    assert enc.input_ids == out["input_ids"]
-    expected = list(out["assistant_masks"])
+    if any(m.get("content", "") is None for m in given):  # transformers' template, OpenAI's turns (openai_render)
+        text, generations = openai_render(tok, given, row.get("tools"))
+        ids, expected = token_mask(tok, text, generations)
+        assert enc.input_ids == ids
+    else:
+        out = tok.apply_chat_template(
+            given, tools=row.get("tools"), tokenize=True, return_dict=True, return_assistant_tokens_mask=True
+        )
+        assert enc.input_ids == out["input_ids"]
+        expected = list(out["assistant_masks"])
     for t in enc.tokens:  # a weight-0 turn is masked although the template tags it
         if t.message is not None and row["messages"][t.message].get("weight", 1) == 0:
             expected[t.index] = 0
@@ -326,6 +363,27 @@ def test_end_of_turn_and_reasoning_field_are_read_from_the_template(name, tokeni
 
 def _codes(tok, template, row) -> dict:
     return {c.code: c for c in preflight(encode_row(row, tok, template), tok, template)}
+
+
+@pytest.mark.parametrize("name", [*MODELS, *TAGGED])
+def test_only_a_template_that_writes_calls_under_null_content_is_given_it(name, tokenizers):
+    _, template = _template(tokenizers, name)
+    assert template.calls_need_null_content == ({**MODELS, **TAGGED}[name][0] in NULL_CALL_CONTENT)
+
+
+@pytest.mark.parametrize("name", ["deepseek_r1", "deepseek_r1_training"])
+def test_deepseek_writes_and_trains_a_turn_that_only_calls_a_tool(name, tokenizers):
+    """DeepSeek-R1 writes a turn's tool calls only when its content is null: given "" (how rows hold a call-only
+    turn) it dropped every call, and the row was refused. Given None, the call is written and trained from the
+    `<｜tool▁calls▁begin｜>` that follows `<｜Assistant｜>` (the model writes it) to the end of the call; the training
+    variant trains its `{% generation %}` block, which holds `<｜Assistant｜>` too."""
+    tok, template = _template(tokenizers, name)
+    enc = encode_row(ROWS["tool_call"], tok, template)
+    assert "tool_calls_dropped" not in _codes(tok, template, ROWS["tool_call"])
+    call = "".join(t.text for t in enc.tokens if t.trained and t.message == 1)
+    header = "<｜Assistant｜>" if template.has_generation_tags else ""
+    assert call.startswith(f"{header}<｜tool▁calls▁begin｜><｜tool▁call▁begin｜>function<｜tool▁sep｜>lookup_tide")
+    assert '{"harbour": "Dover"}' in call and call.endswith("<｜tool▁call▁end｜>")
 
 
 def test_deepseek_end_of_sentence_is_the_trained_end_of_turn(tokenizers):
