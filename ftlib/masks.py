@@ -318,7 +318,13 @@ def build_segments(
     if policy == "everything":
         trained_from = 0
     elif policy == "completion_only" and last is not None and turn_pieces.get(last):
-        if messages[last].get("weight", 1) != 0:
+        if template.has_generation_tags:  # a block opened inside the header (`assistant{% generation %}\n`): the
+            # completion still starts after the generation prompt, as TRL's prompt/completion difference starts it
+            first, _ = extents[last]
+            prev_end = max((x[1] for x in extents[:last] if x is not None and x[1] <= first), default=0)
+            start = min(_turn_start(text, template, messages, tools, last, prev_end, first), first)
+            turn_pieces[last] = [(max(s, start), e, kind) for s, e, kind in turn_pieces[last] if e > start]
+        if messages[last].get("weight", 1) != 0 and turn_pieces[last]:
             trained_from = min(s for s, _, _ in turn_pieces[last])
     for i, message in enumerate(messages):
         role = message["role"]

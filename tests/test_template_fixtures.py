@@ -493,3 +493,36 @@ def test_the_default_system_message_a_template_adds_is_found_by_rendering(name, 
         assert added in hf_render(tok, turns, tools, template.reads_reasoning)
         assert added not in hf_render(tok, own, tools, template.reads_reasoning)
     assert added_system_prompt(template, own, tools) is None  # a row with its own system message
+
+
+@pytest.mark.parametrize("shape", ["chat", "reasoning", "reasoning_multi", "weight_zero", "tool_call"])
+@pytest.mark.parametrize("name", TAGGED)
+def test_completion_only_on_tagged_templates_equals_trls_prompt_completion_mask(name, shape, tokenizers):
+    """TRL's prompt/completion loss masks the prompt rendered with the generation prompt, whatever the template tags:
+    TRL's Qwen2.5 training template opens its block after `assistant` and before the header's `\\n`, and
+    completion_only trained that `\\n` (a cold review; the built-ins' test missed it)."""
+    from trl.data_utils import common_prefix_length
+
+    tok, template = _template(tokenizers, name)
+    row, reads = ROWS[shape], TAGGED[name][4]
+    messages = row["messages"]
+    kwargs = {"tokenize": True, "return_dict": True}
+    given = hf_messages(messages, reads, tok)
+    if _refused(tok, row, reads):
+        return
+
+    def ids(turns, add_generation_prompt=False):
+        if any(m.get("content", "") is None for m in turns):  # DeepSeek's call-only turn (see openai_render)
+            text = openai_render(tok, turns, row.get("tools"), add_generation_prompt)[0]
+            return tok(text, add_special_tokens=False)["input_ids"]
+        return tok.apply_chat_template(
+            turns, tools=row.get("tools"), add_generation_prompt=add_generation_prompt, **kwargs
+        )["input_ids"]
+
+    prompt_ids, full_ids = ids(given[:-1], add_generation_prompt=True), ids(given)
+    enc = encode_messages(messages, tok, template, "completion_only", tools=row.get("tools"))
+    if enc.input_ids != full_ids:  # Qwen3 rewrites earlier reasoning: no single prompt/completion difference
+        assert {c.code for c in preflight(enc, tok, template)} & {"not_prefix_preserving", "reasoning_dropped"}
+        return
+    start = common_prefix_length(prompt_ids, full_ids)
+    assert trained(enc) == [0] * start + [1] * (len(full_ids) - start)
