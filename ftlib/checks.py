@@ -10,21 +10,28 @@ list with row counts, for a dataset-level report.
 
 Codes: no_trained_tokens, prompt_only, eot_not_trained, missing_special_tokens, double_bos, pad_is_eos,
 truncated_assistant, not_prefix_preserving, generation_prompt_mismatch, padding_side, spans_approximate,
-tool_calls_dropped, tools_not_shown, reasoning_dropped, system_dropped, message_dropped, reply_dropped, weight_zero.
-The generation-prompt check (generation_prompt_mismatch) lives in `ftlib.prompt_checks`.
+tool_calls_dropped, tools_not_shown, reasoning_dropped, reasoning_inline, system_dropped, message_dropped,
+reply_dropped, weight_zero. The generation-prompt check (generation_prompt_mismatch) lives in `ftlib.prompt_checks`,
+those of the tokenizer's special tokens (missing_special_tokens, double_bos, pad_is_eos, padding_side) in
+`ftlib.tokenizer_checks`.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from functools import lru_cache
 
 from ftlib.check_result import SEVERITIES, Check
 from ftlib.errors import numbered, plural
 from ftlib.prompt_checks import check_generation_prompt
-from ftlib.rows import IGNORE_INDEX
-from ftlib.templates import TOOL_TEMPLATES, ChatTemplate, TemplateError, missing_special_tokens, render
-from ftlib.tokens import Encoded, PreferenceEncoded, parts, tokenizer_adds_bos
+from ftlib.templates import TOOL_TEMPLATES, ChatTemplate, TemplateError, render
+from ftlib.tokenizer_checks import (
+    check_double_bos,
+    check_missing_special_tokens,
+    check_pad_is_eos,
+    check_padding_side,
+)
+from ftlib.tokens import Encoded, PreferenceEncoded, parts
+from ftlib.turns import INLINE_THINK
 
 # Wordings of one check told apart in a split's report (`template_report`) before the other rows are only numbered.
 GROUPS = 3
@@ -150,6 +157,7 @@ def _checks(enc: Encoded, tokenizer, template: ChatTemplate, purpose: str) -> li
             check_tool_calls_dropped(enc, template),
             check_tools_not_shown(enc, template),
             check_reasoning_dropped(enc, template),
+            check_reasoning_inline(enc, template),
             check_messages_dropped(enc, template),
             check_eot_trained(enc, template),
             check_missing_special_tokens(tokenizer, template),
@@ -314,6 +322,28 @@ def check_reasoning_dropped(enc: Encoded, template: ChatTemplate) -> Check | Non
     )
 
 
+def check_reasoning_inline(enc: Encoded, template: ChatTemplate) -> Check | None:
+    """Reasoning given to a template that reads no reasoning field goes into the reply as `<think>` text
+    (template_input.template_messages says why); transformers and TRL would leave it out."""
+    dropped = set(_dropped(enc, "reasoning"))
+    turns = [
+        i
+        for i, m in enumerate(enc.messages)
+        if i >= enc.train_from and m.get("reasoning") and not m.get(INLINE_THINK) and i not in dropped
+    ]
+    if template.reads_reasoning or not turns:
+        return None
+    return Check(
+        "reasoning_inline",
+        "info",
+        f"The {template.title} template has no place for reasoning, so the reasoning of {_turns(turns)} is written "
+        "into the reply as <think>...</think> and trained with it (transformers and TRL, given this template, leave "
+        "it out).",
+        "Keep it to teach the model to think first; remove the reasoning from the rows to train answers alone, or "
+        "pick a template that reads `reasoning_content` (the model's own, if it has one) to write it its own way.",
+    )
+
+
 def check_messages_dropped(enc: Encoded, template: ChatTemplate) -> Check | None:
     lost = [i for i in _dropped(enc, "content") if enc.messages[i]["role"] != "assistant"]
     replies = [i for i in _dropped(enc, "content") if enc.messages[i]["role"] == "assistant" and i >= enc.train_from]
@@ -396,90 +426,6 @@ def check_eot_trained(enc: Encoded, template: ChatTemplate) -> Check | None:
     )
 
 
-@lru_cache(maxsize=8)
-def _missing(tokenizer, size: int, template: ChatTemplate) -> tuple[str, ...]:
-    # `size` (the vocabulary length) is in the key so that tokens added later invalidate the entry.
-    return tuple(missing_special_tokens(tokenizer, template))
-
-
-def check_missing_special_tokens(tokenizer, template: ChatTemplate) -> Check | None:
-    missing = _missing(tokenizer, len(tokenizer), template)
-    if not missing:
-        return None
-    return Check(
-        "missing_special_tokens",
-        "warning",
-        f"The {template.title} template writes {', '.join(missing)}, which this tokenizer does not know: "
-        "each is split into several ordinary tokens, so the model cannot emit it as one stop signal.",
-        "Use the model's own template, or add the tokens to the tokenizer (the 'Add the missing special tokens' "
-        "switch on the Tokens page) and resize the model's embeddings before training.",
-    )
-
-
-def check_double_bos(enc: Encoded, tokenizer, template: ChatTemplate) -> Check | None:
-    bos_ids = {tokenizer.bos_token_id}
-    if template.bos and enc.kind != "text":
-        ids = tokenizer.encode(template.bos, add_special_tokens=False)
-        if len(ids) == 1:
-            bos_ids.add(ids[0])
-    bos_ids.discard(None)
-    ids = enc.input_ids
-    if len(ids) >= 2 and ids[0] == ids[1] and ids[0] in bos_ids:
-        return Check(
-            "double_bos",
-            "error",
-            f"The sequence starts with two BOS tokens ({enc.piece(0)!r} twice): the model never saw this "
-            "at pre-training and quality drops.",
-            "Write BOS once: remove it from the template or from the first message.",
-        )
-    bos = tokenizer.bos_token
-    if bos and enc.kind != "text" and enc.text.startswith(bos) and tokenizer_adds_bos(tokenizer):
-        return Check(
-            "double_bos",
-            "info",
-            f"The template already writes {bos!r} and this tokenizer adds another one by default.",
-            "Nothing to do in this studio: it never adds a second one. In your own code, tokenize rendered text "
-            "with tokenizer(text, add_special_tokens=False).",
-            for_engineers=True,
-        )
-    return None
-
-
-def check_pad_is_eos(enc: Encoded, tokenizer) -> Check | None:
-    pad = tokenizer.pad_token_id
-    trained_ids = {label for label in enc.labels if label != IGNORE_INDEX}
-    if pad is None or pad not in trained_ids or pad not in enc.special_ids:
-        return None
-    tok = tokenizer.pad_token
-    return Check(
-        "pad_is_eos",
-        "info",
-        f"The padding token is the same as the trained end-of-turn token {tok!r}. This studio tells padding "
-        f"apart by its position, so the real {tok!r} stays trained; but training code that ignores every "
-        f"{tok!r} as padding would never teach the model to stop.",
-        "Nothing to do in this studio. In other training code, give the tokenizer a distinct pad token "
-        f"({_distinct_pad(tokenizer, trained_ids)}).",
-        for_engineers=True,
-    )
-
-
-def _distinct_pad(tokenizer, trained_ids: set[int]) -> str:
-    """How to give this tokenizer a pad token that is never trained: one of its own special tokens named for padding
-    or the end of text (Llama-3's `<|finetune_right_pad_id|>`, SmolLM2's and Qwen's `<|endoftext|>`), else a new
-    one."""
-    specials = {tokenizer.convert_tokens_to_ids(t): t for t in tokenizer.all_special_tokens}
-    specials.update({i: t.content for i, t in tokenizer.added_tokens_decoder.items() if t.special})
-    free = [t for i, t in specials.items() if i not in trained_ids and i != tokenizer.pad_token_id]
-    for word in ("pad", "endoftext", "unk"):
-        found = next((t for t in free if word in t.lower()), None)
-        if found:
-            return f"this tokenizer has one: tokenizer.pad_token = {found!r}"
-    return (
-        "this tokenizer has none to spare: tokenizer.add_special_tokens({'pad_token': '<pad>'}), then resize the "
-        "model's embeddings"
-    )
-
-
 def check_truncation(enc: Encoded) -> Check | None:
     hit = [t for t in enc.cut_turns if t["role"] == "assistant" and t["trained"]]
     if not hit:
@@ -523,30 +469,6 @@ def check_prefix_preserving(enc: Encoded, template: ChatTemplate) -> Check | Non
     return None
 
 
-def check_padding_side(tokenizer, purpose: str = "train") -> Check | None:
-    side = getattr(tokenizer, "padding_side", "right")
-    if purpose == "train" and side == "left":
-        return Check(
-            "padding_side",
-            "warning",
-            "The tokenizer pads on the left. Training expects right padding: with left padding the "
-            "positions shift and fp16 runs have produced NaN losses.",
-            "Nothing to do in this studio: it pads training batches on the right. In your own code, set "
-            "tokenizer.padding_side = 'right' for training.",
-            for_engineers=True,
-        )
-    if purpose == "generate" and side == "right":
-        return Check(
-            "padding_side",
-            "warning",
-            "The tokenizer pads on the right. Batched generation needs left padding, or shorter prompts "
-            "continue after their padding.",
-            "Set tokenizer.padding_side = 'left' when generating in batches.",
-            for_engineers=True,
-        )
-    return None
-
-
 def check_spans(enc: Encoded) -> Check | None:
     if enc.exact_spans:
         return None
@@ -575,6 +497,7 @@ def summarize(per_row: list[list[Check]]) -> list[tuple[Check, int]]:
 __all__ = [
     "SEVERITIES",
     "Check",
+    "check_padding_side",
     "preflight",
     "row_losses",
     "summarize",

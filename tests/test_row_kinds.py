@@ -147,7 +147,13 @@ def test_reasoning_is_trained_where_the_template_writes_it(name, smol_tokenizer)
     kinds = {t.segment for t in enc.tokens if t.trained}
     assert {"reasoning", "content", "end_of_turn"} <= kinds
     assert any("reasoning (trained" in t.reason for t in enc.tokens)
-    assert {c.code for c in preflight(enc, smol_tokenizer, template)} <= {"pad_is_eos"}
+    checks = {c.code: c for c in preflight(enc, smol_tokenizer, template)}
+    # Written inline, it is said (a review: transformers and TRL leave it out under these templates, silently here).
+    inline = name != "hermes"
+    assert set(checks) <= {"pad_is_eos", "reasoning_inline"} and ("reasoning_inline" in checks) == inline
+    if inline:
+        said = checks["reasoning_inline"]
+        assert said.severity == "info" and "reasoning of turn 1 is written into the reply as <think>" in said.message
 
 
 @pytest.mark.parametrize("name", ["chatml", "hermes", "tokenizer"])
@@ -319,3 +325,17 @@ def test_a_run_trains_every_tool_call_and_reasoning_row(tiny_model_dir, smol_tok
             assert "<think>" in text
     after = dict(prepared.trainer.model.named_parameters())
     assert any(not torch.equal(before[n], after[n].detach()) for n in before)
+
+
+def test_reasoning_the_file_wrote_inline_is_not_said_to_be_moved_inline(smol_tokenizer):
+    """Reasoning the file wrote in the content (`inline_think`) is trained as the file wrote it: nothing to say."""
+    template = get_template("chatml", smol_tokenizer)
+    turn = {
+        "role": "assistant",
+        "content": "No.",
+        "reasoning": "91 = 7 × 13.",
+        "inline_think": ["<think>\n", "\n</think>\n\n"],
+    }
+    enc = encode_row({"messages": [{"role": "user", "content": "Is 91 prime?"}, turn]}, smol_tokenizer, template)
+    assert "<think>\n91 = 7 × 13.\n</think>\n\nNo." in enc.text
+    assert "reasoning_inline" not in {c.code for c in preflight(enc, smol_tokenizer, template)}
