@@ -9,6 +9,7 @@ Built-ins never slice or inspect message text (they only concatenate it, and tes
 which lets `templates.render_spans` trust one marked render (`content_blind`).
 
     ChatML, Llama-3, Mistral [INST], Gemma, Alpaca, plain     conversations (tool calls not shown)
+    Raw text                                                   prompt + completion as written (TRL's standard rows)
     ChatML + tools (Hermes), Llama-3.1 + tools                 tool schemas, tool calls, tool results, reasoning
 
 Not known here: compiling and rendering (templates.py).
@@ -158,6 +159,23 @@ _PLAIN = (
 {%- if add_generation_prompt %}
     {{- 'Assistant:' }}
 {%- endif %}
+"""
+)
+
+# TRL's standard (not conversational) prompt/completion rows: the texts as written, one after the other, each
+# completion ending with eos; no roles, no generation prompt. For base models and data written as continuations.
+_TEXT = (
+    r"""{%- for message in messages %}
+    {%- if message['role'] == 'assistant' %}
+        {%- generation %}{{- message['content'] + eos_token }}{%- endgeneration %}
+    {%- elif message['role'] in ['system', 'user'] %}
+        {{- message['content'] }}
+    {%- else %}
+        """
+    + _UNKNOWN_ROLE
+    + r"""
+    {%- endif %}
+{%- endfor %}
 """
 )
 
@@ -319,6 +337,15 @@ BUILTINS: dict[str, tuple[str, str, str, str | None, str | None, tuple[str, ...]
     ),
     "alpaca": (_ALPACA, "Alpaca", "### Instruction: / ### Response:, reply ends with eos", None, None, ()),
     "plain": (_PLAIN, "Plain User:/Assistant:", "User: ... / Assistant: ..., reply ends with eos", None, None, ()),
+    "text": (
+        _TEXT,
+        "Raw text (no chat format)",
+        "prompt and completion as written, one after the other, completion ends with eos (TRL's standard "
+        "prompt/completion rows; for base models)",
+        None,
+        None,
+        (),
+    ),
     "hermes": (
         _HERMES,
         "ChatML + tools (Hermes)",

@@ -12,7 +12,7 @@ FORMAT_HELP = {
     "sharegpt": "sharegpt: conversations: [{from, value}, ...]",
     "alpaca": "alpaca: instruction, input, output (history, system)",
     "prompt_completion": "prompt_completion: prompt, completion (messages, or text read as a user turn and an "
-    "assistant turn)",
+    "assistant turn; the template 'text' writes text as it is, as TRL's standard rows)",
     "preference": "preference: prompt, chosen, rejected (DPO pairs; messages, or text read as one turn each)",
     "unpaired_preference": "unpaired_preference: prompt, completion, label true/false, 1/0 or good/bad (KTO; text "
     "read as one turn each)",

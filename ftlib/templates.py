@@ -1,8 +1,9 @@
 """Chat templates: the built-in formats, the tokenizer's own, custom ones, and sandboxed rendering.
 
 A template turns a conversation (canonical turns, see rows.py) into the one string the model is trained on.
-Built-ins (texts in builtin_templates.py): ChatML, Llama-3, Mistral/Llama-2 `[INST]`, Gemma, Alpaca, plain, and two
-that show tools: ChatML + tools (Hermes) and Llama-3.1 + tools.
+Built-ins (texts in builtin_templates.py): ChatML, Llama-3, Mistral/Llama-2 `[INST]`, Gemma, Alpaca, plain, raw text
+(TRL's standard prompt/completion rows as written), and two that show tools: ChatML + tools (Hermes) and Llama-3.1 +
+tools.
 
     tpl = get_template("chatml", tokenizer)          # or "tokenizer" (the model's own), or "custom", source=...
     text = render(tpl, messages, tools=row.get("tools"))

@@ -1,0 +1,50 @@
+"""The built-in 'text' template: TRL's standard (not conversational) prompt/completion rows, the texts as written
+one after the other and the completion ending with eos, trained on the completion. A review found string
+prompt/completion rows could only be trained inside a chat format (SmolLM2's own adds its default system prompt);
+a base model tuned on continuations (summaries, translations) needs them as TRL trains them."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from ftlib import data
+from ftlib.templates import get_template
+from ftlib.tokens import encode_rows
+
+ROWS = [
+    {"prompt": "The capital of France is", "completion": " Paris."},
+    {"prompt": "Translate to French: cat =>", "completion": " chat"},
+    {"prompt": "TL;DR of the report:\n", "completion": "Sales rose 4% on new stores."},
+]
+
+
+@pytest.mark.parametrize("policy", ["completion_only", "all_assistant"])
+def test_text_template_trains_string_prompt_completion_rows_as_trls_sft_trainer(policy, tmp_path, tiny_model_dir):
+    from datasets import Dataset
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from trl import SFTConfig, SFTTrainer
+
+    tok = AutoTokenizer.from_pretrained(tiny_model_dir)
+    args = SFTConfig(output_dir=str(tmp_path / "trl"), report_to=[], use_cpu=True, max_length=None)
+    model = AutoModelForCausalLM.from_pretrained(tiny_model_dir)
+    reference = SFTTrainer(model=model, args=args, train_dataset=Dataset.from_list(ROWS), processing_class=tok)
+    path = tmp_path / "rows.jsonl"
+    path.write_text("".join(json.dumps(row) + "\n" for row in ROWS), encoding="utf-8")
+    loaded = data.load_file(path)
+    assert not loaded.errors and loaded.format == "prompt_completion"
+    ours = encode_rows(loaded.rows, tok, get_template("text", tok), policy)
+    for theirs, enc in zip(reference.train_dataset, ours, strict=True):
+        assert enc.input_ids == list(theirs["input_ids"])
+        assert enc.labels == list(theirs["labels"])  # TRL's labels: -100 outside the completion mask
+    assert ours[0].text == "The capital of France is Paris." + tok.eos_token
+
+
+def test_text_template_writes_no_roles_and_prompts_with_the_text_alone(smol_tokenizer):
+    from ftlib.templates import render
+
+    template = get_template("text", smol_tokenizer)
+    assert template.generation_prompt == "" and template.end_of_turn == smol_tokenizer.eos_token
+    turns = [{"role": "system", "content": "Notes. "}, {"role": "user", "content": "Once upon a time"}]
+    assert render(template, turns, add_generation_prompt=True) == "Notes. Once upon a time"
