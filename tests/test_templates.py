@@ -130,7 +130,17 @@ def test_end_of_turn_per_builtin(name, eot, smol_tokenizer):
 
 
 def test_template_names_and_errors(smol_tokenizer):
-    assert set(BUILTIN_TEMPLATES) == {"chatml", "llama3", "mistral", "gemma", "alpaca", "plain", "text", "hermes", "llama31"}
+    assert set(BUILTIN_TEMPLATES) == {
+        "chatml",
+        "llama3",
+        "mistral",
+        "gemma",
+        "alpaca",
+        "plain",
+        "text",
+        "hermes",
+        "llama31",
+    }
     assert TEMPLATE_NAMES[-2:] == ("tokenizer", "custom")
     with pytest.raises(TemplateError, match="Unknown template 'nope'"):
         get_template("nope")
