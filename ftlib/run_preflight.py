@@ -97,7 +97,11 @@ def preflight(config: RunConfig, tokenizer=None, rows: tuple[list[dict], list[di
     )
     reasons = "" if config.method == "grpo" else why_left_out(left_out)  # a GRPO prompt is left out when cut
     if not encoded:
-        hint = " Check them on the Tokens page; a longer max length or another mask policy usually fixes it."
+        hint = (
+            " Check them on the Tokens page; a longer max length usually fixes it."
+            if config.method == "grpo"  # a GRPO prompt trains no token of its own: no mask policy to change
+            else " Check them on the Tokens page; a longer max length or another mask policy usually fixes it."
+        )
         if reasons:  # each row's own reason, with its fix
             none = "The only training row cannot" if len(train) == 1 else f"None of the {len(train)} training rows can"
             report.errors.append(f"{none} be trained.{reasons}")
@@ -117,10 +121,15 @@ def preflight(config: RunConfig, tokenizer=None, rows: tuple[list[dict], list[di
     for check in found:
         (report.errors if check.severity == "error" else report.warnings).append(f"{check.message} {check.fix}")
     if eval_dropped:
-        report.warnings.append(
-            f"{numbered('Held-out row', eval_dropped)} score{'s' if len(eval_dropped) == 1 else ''} no token and will "
-            "be left out of the evaluation." + ("" if config.method == "grpo" else why_left_out(eval_left_out))
+        one = len(eval_dropped) == 1
+        said = (  # a GRPO prompt is scored by its answers' rewards, and left out when the max length cuts it
+            f"{numbered('Held-out prompt', eval_dropped)} {'is' if one else 'are'} longer than the max length of "
+            f"{config.max_length} and will be left out of the evaluation."
+            if config.method == "grpo"
+            else f"{numbered('Held-out row', eval_dropped)} score{'s' if one else ''} no token and will be left out "
+            "of the evaluation." + why_left_out(eval_left_out)
         )
+        report.warnings.append(said)
     return report
 
 

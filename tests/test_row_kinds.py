@@ -339,3 +339,30 @@ def test_reasoning_the_file_wrote_inline_is_not_said_to_be_moved_inline(smol_tok
     enc = encode_row({"messages": [{"role": "user", "content": "Is 91 prime?"}, turn]}, smol_tokenizer, template)
     assert "<think>\n91 = 7 × 13.\n</think>\n\nNo." in enc.text
     assert "reasoning_inline" not in {c.code for c in preflight(enc, smol_tokenizer, template)}
+
+
+def test_grpo_prompts_cut_by_the_max_length_are_said_as_prompts_without_a_mask_policy(smol_tokenizer, tiny_model_dir):
+    """A cold walk: GRPO prompts all longer than the max length were refused with "another mask policy usually fixes
+    it" (GRPO's form has none) and held-out prompts "score no token" (a GRPO prompt is scored by its answers)."""
+    from ftlib.config import RunConfig
+    from ftlib.run_preflight import preflight as run_preflight
+
+    config = RunConfig(
+        model=str(tiny_model_dir), dataset="x", method="grpo", rewards=[{"contains": "a"}], max_length=16
+    )
+    long = [
+        {
+            "prompt": [
+                {
+                    "role": "user",
+                    "content": f"Tell me a long story about harbour number {i}, its ships, its sailors and its long, long history.",
+                }
+            ]
+        }
+        for i in range(4)
+    ]
+    report = run_preflight(config, tokenizer=smol_tokenizer, rows=(long, long[:2]))
+    said = " ".join(report.errors + report.warnings)
+    assert "None of the 4 training rows can be trained: each has a prompt longer than the max length of 16." in said
+    assert "mask policy" not in said and "score no token" not in said
+    assert "Held-out prompts 1, 2 are longer than the max length of 16 and will be left out of the evaluation." in said
