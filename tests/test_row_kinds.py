@@ -350,17 +350,8 @@ def test_grpo_prompts_cut_by_the_max_length_are_said_as_prompts_without_a_mask_p
     config = RunConfig(
         model=str(tiny_model_dir), dataset="x", method="grpo", rewards=[{"contains": "a"}], max_length=16
     )
-    long = [
-        {
-            "prompt": [
-                {
-                    "role": "user",
-                    "content": f"Tell me a long story about harbour number {i}, its ships, its sailors and its long, long history.",
-                }
-            ]
-        }
-        for i in range(4)
-    ]
+    story = "Tell me a long story about harbour number {}, its ships, its sailors and its long, long history."
+    long = [{"prompt": [{"role": "user", "content": story.format(i)}]} for i in range(4)]
     report = run_preflight(config, tokenizer=smol_tokenizer, rows=(long, long[:2]))
     said = " ".join(report.errors + report.warnings)
     assert "None of the 4 training rows can be trained: each has a prompt longer than the max length of 16." in said
