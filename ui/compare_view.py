@@ -111,11 +111,13 @@ def token_html(tokens, finish: str = "", model: str = "", sampled: bool = False)
 
 
 def duration(seconds: float) -> str:
-    """A duration as a person says it.
+    """A duration as a person says it; under 10 s to a tenth (a grid written in 0.4 s read "in 0 s").
 
-    >>> duration(42.4), duration(237), duration(3600)
-    ('42 s', '3 min 57 s', '60 min 0 s')
+    >>> duration(0.4), duration(9.96), duration(42.4), duration(237), duration(3600)
+    ('0.4 s', '10 s', '42 s', '3 min 57 s', '60 min 0 s')
     """
+    if round(seconds, 1) < 10:
+        return f"{seconds:.1f} s"
     seconds = round(seconds)
     return f"{seconds} s" if seconds < 60 else f"{seconds // 60} min {seconds % 60} s"
 
