@@ -326,10 +326,12 @@ def schedule_warnings(config: RunConfig, train_rows: int) -> list[str]:
                 f"pass). A batch size that divides {train_rows} uses them all."
             )
     elif config.batch_size > train_rows:
+        smaller = max(2 if config.method == "kto" else 1, min(8, train_rows // 3))
+        steps = -(-train_rows // smaller)
+        fix = f"A batch size of {smaller} gives {steps} steps per pass." if steps > 1 else "Add training rows."
         out.append(
             f"Batch size {config.batch_size} is more than the {train_rows} training rows: a step cannot hold more "
-            f"rows than there are, so every step is one pass over all {train_rows}. A batch size of about "
-            f"{max(2 if config.method == 'kto' else 1, min(8, train_rows // 4))} gives several steps per pass."
+            f"rows than there are, so every step is one pass over all {train_rows}. {fix}"
         )
     if said := zero_rate_warning(config, train_rows):
         out.append(said)

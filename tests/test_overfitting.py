@@ -274,3 +274,18 @@ def test_a_learning_rate_ten_times_the_methods_default_is_warned_with_the_defaul
         default = plain_number(default_learning_rate(method, tuning))
         assert said[0].startswith(f"Learning rate {plain_number(rate)} is ") and f"usual {default} for" in said[0]
         assert "loss blow up" in said[0]
+
+
+@pytest.mark.parametrize(
+    "method, rows, said",
+    [
+        ("lora", 6, "A batch size of 2 gives 3 steps per pass."),  # a cold walk: "a batch size of about 1"
+        ("lora", 153, None),  # batch 8 fits
+        ("lora", 2, "A batch size of 1 gives 2 steps per pass."),
+        ("kto", 2, "Add training rows."),  # KTO needs 2 rows a batch: no smaller batch gives a second step
+    ],
+)
+def test_a_batch_bigger_than_the_split_says_which_batch_size_gives_several_steps(method, rows, said):
+    config = RunConfig(model="m", dataset="x", method=method, batch_size=8, max_steps=3)
+    warnings = [w for w in overfitting.schedule_warnings(config, rows) if w.startswith("Batch size")]
+    assert (warnings[0].rsplit(". ", 1)[1] if warnings else None) == said
