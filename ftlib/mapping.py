@@ -23,7 +23,7 @@ from ftlib.turns import RowProblem, has_value
 _SYSTEM = ("system", "system_prompt")
 # What projects call the user's side and the answer (Alpaca, Dolly, OASST/ShareGPT exports, FAQ and support-ticket
 # tables, chat logs), best first.
-_PROMPT = ("prompt", "question", "query", "question_text", "user_message", "user_input", "user", "human")
+_PROMPT = ("prompt", "question", "query", "question_text", "user_message", "user_input", "user", "human", "q")
 _ANSWER = (
     "output",
     "answer",
@@ -39,6 +39,7 @@ _ANSWER = (
     "model_response",
     "bot_response",
     "gpt",
+    "a",  # FAQ tables' Q and A columns
 )
 _LABEL = ("label", "kto_tag")
 _CONVERSATIONS = ("conversations", "conversation")

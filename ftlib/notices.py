@@ -157,9 +157,10 @@ def file_notices(
         )
     for name, n in ignored.most_common():
         where = " (a key inside the turns)" if "[]." in name else ""
+        shown = f"`{name}`" if name.strip() else "the column with no name in the header"  # not "ignored field: ``"
         notices.append(
             FieldNotice(
-                f"ignored field: `{name}`{where} in {plural(n, 'row')}; the studio does not read it, so it is "
+                f"ignored field: {shown}{where} in {plural(n, 'row')}; the studio does not read it, so it is "
                 "neither shown nor trained",
                 field=name,
                 rows=n,

@@ -153,6 +153,11 @@ def _copy_pair(box: str, fld: str) -> None:
     st.session_state[f"data_map_{fld}"] = st.session_state[box]
 
 
+def column_label(column: str) -> str:
+    """A column as its box shows it: a header cell left empty would be a blank choice."""
+    return column if column.strip() else "(the column with no name)"
+
+
 def pair_boxes(fields: list[str], pair: tuple[str, str]) -> None:
     """The Question column / Answer column boxes: the two fields of `pair`, shown in plain words."""
     left, right = st.columns(2)
@@ -165,6 +170,7 @@ def pair_boxes(fields: list[str], pair: tuple[str, str]) -> None:
             label,
             [NONE, *fields],
             key=box,
+            format_func=column_label,
             on_change=_copy_pair,
             args=(box, fld),
             help=f"The column that holds {what}. It is read as the field `{fld}`; in the command line: "
@@ -206,7 +212,8 @@ def mapping_editor(path: str, fields: list[str], preset: dict | None, table: boo
         )
         grid = st.columns(5)
         chosen = {
-            fld: grid[i % 5].selectbox(fld, [NONE, *fields], key=f"data_map_{fld}") for i, fld in enumerate(FIELDS)
+            fld: grid[i % 5].selectbox(fld, [NONE, *fields], key=f"data_map_{fld}", format_func=column_label)
+            for i, fld in enumerate(FIELDS)
         }
     known["chosen"] = dict(chosen)
     mapping = {f: c for f, c in chosen.items() if c != NONE}

@@ -185,13 +185,13 @@ def test_inspect_json_reports_unpaired_counts_and_ignored_fields(tmp_path, capsy
 
 def test_map_works_for_jsonl(tmp_path, capsys):
     path = tmp_path / "qa.jsonl"
-    path.write_text('{"q": "6 x 7?", "a": "42."}\n')
+    path.write_text('{"ask": "6 x 7?", "say": "42."}\n')
     assert main(["data", "inspect", str(path), "--json"]) == 2
     assert "Field mapping" in capsys.readouterr().err  # names a control the Data page has, and --map
-    assert main(["data", "inspect", str(path), "--json", "--map", "q=instruction", "--map", "a=output"]) == 0
+    assert main(["data", "inspect", str(path), "--json", "--map", "ask=instruction", "--map", "say=output"]) == 0
     report = json.loads(capsys.readouterr().out)
-    assert (report["format"], report["column_map"]) == ("alpaca", {"instruction": "q", "output": "a"})
-    assert main(["data", "inspect", str(path), "--map", "x=instruction", "--map", "a=output"]) == 2
+    assert (report["format"], report["column_map"]) == ("alpaca", {"instruction": "ask", "output": "say"})
+    assert main(["data", "inspect", str(path), "--map", "x=instruction", "--map", "say=output"]) == 2
     assert "has no field 'x' (mapped to 'instruction')" in capsys.readouterr().err
 
 

@@ -367,6 +367,9 @@ def test_load_bytes_matches_load_file(tmp_path):
         (["user_message", "assistant_response"], {"instruction": "user_message", "output": "assistant_response"}),
         (["query", "response", "label"], {"prompt": "query", "completion": "response", "label": "label"}),
         (["query", "resolution"], {"prompt": "query"}),  # no answer name: prompts (see the next test)
+        # A cold walk: an FAQ table's Q and A columns were not guessed (both had to be picked by hand).
+        (["Q", "A", "notes", "", "Unnamed"], {"instruction": "Q", "output": "A"}),
+        (["question", "a"], {"instruction": "question", "output": "a"}),
     ],
 )
 def test_guess_column_map(columns, expected):

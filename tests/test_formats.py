@@ -701,7 +701,8 @@ def test_inline_think_splits_like_qwen3s_template(content):
 
 # --- field mapping for every file type -------------------------------------------------------------------------
 
-ODD = [{"q": "What is 6 x 7?", "a": "42.", "n": "x"}, {"q": "Half of 10?", "a": "5.", "n": "y"}]
+# Names nothing is guessed from ("q" and "a" are: FAQ tables use them).
+ODD = [{"ask": "What is 6 x 7?", "say": "42.", "n": "x"}, {"ask": "Half of 10?", "say": "5.", "n": "y"}]
 
 
 @pytest.mark.parametrize("kind", ALL)
@@ -709,15 +710,15 @@ def test_field_mapping_works_for_every_file_type(tmp_path, kind):
     path = write(tmp_path, ODD, kind)
     with pytest.raises(DataError, match="Field mapping"):
         load_file(path)  # nothing to recognise: the message names the control that fixes it
-    result = load_file(path, column_map={"instruction": "q", "output": "a"})
-    assert (result.format, result.column_map) == ("alpaca", {"instruction": "q", "output": "a"})
+    result = load_file(path, column_map={"instruction": "ask", "output": "say"})
+    assert (result.format, result.column_map) == ("alpaca", {"instruction": "ask", "output": "say"})
     assert result.rows[0] == {"messages": [m("user", "What is 6 x 7?"), A]}
     assert [(n.field, n.rows) for n in result.notices] == [("n", 2)]
     what = "column" if kind in ("csv", "parquet") else "field"
     with pytest.raises(DataError, match=f"has no {what} 'nope' \\(mapped to 'output'\\)"):
-        load_file(path, column_map={"instruction": "q", "output": "nope"})
+        load_file(path, column_map={"instruction": "ask", "output": "nope"})
     with pytest.raises(DataError, match="Unknown field 'answer'"):
-        load_file(path, column_map={"answer": "a"})
+        load_file(path, column_map={"answer": "say"})
 
 
 def test_a_mapping_to_none_stops_a_field_being_read(tmp_path):

@@ -939,3 +939,16 @@ def test_a_split_that_leaves_one_label_on_a_side_is_warned_before_it_is_saved(tm
     assert not at.exception
     said = [w.value for w in at.warning if "The test split holds only answers labelled good" in w.value]
     assert said and "the file's 1 bad answer is in train" in said[0]
+
+
+def test_a_column_with_no_name_is_named_so_in_the_boxes_and_the_warnings(tmp_path):
+    """A cold walk: a header `Q,A,notes,,x` offered a blank choice in the column boxes and warned of "ignored field:
+    ``"; Q and A were not guessed."""
+    path = tmp_path / "faq.csv"
+    path.write_text("Q,A,,notes\nWhat is 0?,It is 0.,kept,n0\nWhat is 1?,It is 1.,kept,n1\n")
+    at = with_path(data_page(), path)
+    assert not at.exception and not at.error
+    question = at.selectbox(key="data_pair_question")
+    assert (question.value, at.selectbox(key="data_pair_answer").value) == ("Q", "A")
+    assert "(the column with no name)" in question.options and "" not in question.options
+    assert any("ignored field: the column with no name in the header in 2 rows" in w.value for w in at.warning)
