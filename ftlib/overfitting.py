@@ -125,6 +125,21 @@ class Divergence:
         )
 
 
+SMOOTHING_STEPS = 10  # the training-loss headline (Train page, `runs show`) is the mean of this many last steps
+
+
+def smoothed_loss(metrics: list[dict], steps: int = SMOOTHING_STEPS) -> tuple[float, int] | None:
+    """(mean loss, how many steps it averages) over the last `steps` logged training steps of metrics.jsonl rows:
+    one step's loss is one batch's and jumps from batch to batch, so a headline of it alone misleads (walk 9 F6).
+
+    >>> rows = [{"kind": "train", "loss": 2.0}, {"kind": "eval", "eval_loss": 9.0}, {"kind": "train", "loss": 1.0}]
+    >>> smoothed_loss(rows)
+    (1.5, 2)
+    """
+    losses = [r["loss"] for r in metrics if r.get("kind") == "train" and r.get("loss") is not None][-steps:]
+    return (math.fsum(losses) / len(losses), len(losses)) if losses else None
+
+
 def diverged(rows: list[dict], method: str | None = None, ratio: float = DIVERGED) -> Divergence | None:
     """Whether a run's training loss ended more than `ratio` times its first logged value, from its metric rows
     (`kind` "train" with `loss`): the mean of the last `LAST_LOSSES` logged losses against the first. None when it
@@ -445,6 +460,7 @@ __all__ = [
     "plain_number",
     "preflight_warnings",
     "schedule_warnings",
+    "smoothed_loss",
     "trainer_kwargs",
     "warmup_steps",
     "zero_rate_steps",

@@ -16,7 +16,7 @@ import streamlit as st
 from ftlib import runs
 from ftlib.errors import UserError
 from ftlib.memory import human
-from ftlib.overfitting import NO_LOSS_TREND, memorising_from
+from ftlib.overfitting import NO_LOSS_TREND, memorising_from, smoothed_loss
 from ftlib.run_picker import duplicate_numbers, with_base
 from ftlib.rundir import RunSummary
 from ui.charts import chart_note, run_figures
@@ -30,7 +30,6 @@ STOP_ERROR = "train_stop_error"  # session key: why the last Stop click failed, 
 DELETED = "train_deleted"  # session key: the run the last Delete click removed, said once
 SELECTED = "train_selected"  # session key: the run the picker shows
 CONFIRMING = "train_confirm_delete"  # session key: the run whose "Delete…" was clicked, asking for confirmation
-SMOOTHING_STEPS = 10  # the training-loss headline is the mean of this many last steps
 
 
 def fmt_seconds(seconds: float | None) -> str:
@@ -83,13 +82,6 @@ def trained_share(metrics: list[dict]) -> float | None:
     counted = [r for r in metrics if r.get("kind") == "train" and r.get("trained_tokens") is not None]
     last = counted[-1] if counted else None
     return last["trained_tokens"] / last["tokens"] if last and last.get("tokens") else None
-
-
-def smoothed_loss(metrics: list[dict], steps: int = SMOOTHING_STEPS) -> tuple[float, int] | None:
-    """(mean loss, how many steps it averages) over the last `steps` logged training steps: one step's loss is one
-    batch's and jumps from batch to batch, so a headline of it alone misleads (walk 9 F6)."""
-    losses = [r["loss"] for r in metrics if r.get("kind") == "train" and r.get("loss") is not None][-steps:]
-    return (statistics.fmean(losses), len(losses)) if losses else None
 
 
 def loss_headline(metrics: list[dict]) -> tuple[str, str, str] | None:
@@ -514,7 +506,6 @@ __all__ = [
     "run_option",
     "runs_table",
     "show_run",
-    "smoothed_loss",
     "state_icon",
     "timing_text",
     "trained_share",

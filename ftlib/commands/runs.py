@@ -163,7 +163,8 @@ def _show(args) -> int:
         if key == "eval_loss":
             # What the run is judged by, as `runs list` says it: GRPO's mean reward (its loss is a surrogate near 0),
             # a reward model's accuracy, else the loss.
-            print(f"training: {summary.train_text}\nheld-out: {summary.eval_text}{_kept_words(args.id, summary)}")
+            print(f"training: {summary.train_text}{_mean_words(args.id, summary)}")
+            print(f"held-out: {summary.eval_text}{_kept_words(args.id, summary)}")
     memory = summary.memory_text  # "" for a run from before peaks were recorded
     if memory:
         print(f"memory: {memory}")
@@ -172,6 +173,18 @@ def _show(args) -> int:
         for line in info["log_tail"]:
             print(f"  | {line}")
     return 0
+
+
+def _mean_words(run_id: str, summary) -> str:
+    """What `runs show` adds to the training loss, the last step's: the mean of the last steps, the number the Train
+    page's headline shows (" (last step; mean of the last 10 steps 1.2345, as the Train page shows)")."""
+    from ftlib import runs
+    from ftlib.overfitting import smoothed_loss
+
+    smoothed = smoothed_loss(runs.find(run_id).read_metrics()) if summary.score == "loss" else None
+    if smoothed is None or smoothed[1] < 2:
+        return ""
+    return f" (last step; mean of the last {smoothed[1]} steps {smoothed[0]:.4f}, as the Train page shows)"
 
 
 def _kept_words(run_id: str, summary) -> str:
