@@ -382,7 +382,44 @@ class PairsJob(BackgroundJob):
         )
 
 
+class AnswersJob(BackgroundJob):
+    """A GRPO run's held-out prompts answered by both models of `model_set` and scored by the run's `rewards` (its
+    config's list, built in the thread: a reward model loads there) with `evaluate_answers`, in a daemon thread with
+    progress and cancel, for the Evaluate page; `kwargs` are evaluate_answers' (template, max_length, ...)."""
+
+    thread_name = "ftlib-evaluate-answers"
+    kind = "evaluation"
+
+    def __init__(self, model_set, rows: Sequence[dict], tuned: str, rewards: list, **kwargs):
+        super().__init__("an evaluation", device=model_set.device)
+        self.model_set, self.rows, self.tuned = model_set, list(rows), tuned
+        self.rewards, self.kwargs = rewards, kwargs
+        self.message, self.fraction = "Loading the rewards", 0.0
+        self.result: RewardResult | None = None
+
+    def _progress(self, message: str, fraction: float) -> None:
+        self.message, self.fraction = message, fraction
+
+    def work(self) -> None:
+        from ftlib.rewards import build_rewards
+
+        rewards = build_rewards(self.rewards, device=self.model_set.device)
+        self.result = evaluate_answers(
+            self.model_set,
+            self.rows,
+            self.tuned,
+            rewards,
+            progress=self._progress,
+            cancel=self._cancelled,
+            **self.kwargs,
+        )
+
+    def _cancelled(self) -> bool:
+        return self.cancelled
+
+
 __all__ = [
+    "AnswersJob",
     "PairResult",
     "PairsJob",
     "PairScore",

@@ -25,6 +25,7 @@ from ui import nav
 from ui.auth import require_password
 from ui.common import job_progress, model_set_for, user_errors, wait_notice
 from ui.evaluate_view import cost_section, loops_said, side_by_side, token_loss_figure
+from ui.grpo_eval_view import answers_section
 from ui.inputs import number_in_range
 from ui.kept import default_for, keep
 from ui.labels import template_label
@@ -81,13 +82,8 @@ if not info.test_rows:
 if info.method == "reward":  # it writes no answers: its scores of the held-out pairs (ui.reward_eval_view)
     pairs_section(run_name, labels[run_name].label if run_name in labels else run_name, info.test_rows)
     st.stop()
-if measured_by(info.method, info.test_rows) == "rewards":  # no reference answer: no loss to show here
-    st.info(
-        "This GRPO run's held-out rows are prompts without reference answers, so there is no loss to measure. "
-        f"`python -m ftlib evaluate {run_name}` has the base and the tuned model answer them and scores both answers "
-        "with the run's rewards; the **Compare** page shows answers side by side."
-    )
-    nav.link("compare", label="Go to Compare", icon=":material/compare:")
+if measured_by(info.method, info.test_rows) == "rewards":  # no reference answer: its rewards (ui.grpo_eval_view)
+    answers_section(run_name, labels[run_name].label if run_name in labels else run_name, info, str(run.path))
     st.stop()
 st.caption(
     f"Base model `{info.model}` · dataset `{info.dataset}` · {len(info.test_rows)} held-out rows · "

@@ -340,19 +340,31 @@ def test_the_evaluate_page_scores_a_kto_runs_good_answers_and_lists_the_bad_ones
     assert any(e.label == "2 rows skipped" for e in at.expander)
 
 
-def test_the_evaluate_page_points_a_grpo_run_of_prompts_to_what_measures_it(varied_dir, lm_adapter, nothing_loads):
-    from tests.test_pages_compare import open_page
+def test_the_evaluate_page_scores_a_grpo_runs_answers_with_its_rewards_as_the_cli_does(capsys, varied_dir, lm_adapter):
+    """A cold walk: the page only pointed a GRPO run of prompts to `python -m ftlib evaluate`. It now has both models
+    answer the held-out prompts and the run's rewards score them: the CLI's numbers, the worst change first."""
+    from tests.test_pages_compare import button, open_page
 
     workspace.save_split("prompts", PROMPTS, PROMPTS)
     config = {"method": "grpo", "model": str(varied_dir), "dataset": "prompts", "rewards": GRPO_REWARDS}
-    make_run("20260101-000000-grpo-prompts", config, adapter=lm_adapter)
+    run = make_run("20260101-000000-grpo-prompts", config, adapter=lm_adapter)
     at = open_page("pages/6_Evaluate.py", varied_dir)
     assert not at.exception and not at.error, (at.exception, [e.value for e in at.error])
-    (info,) = [i.value for i in at.info]
-    assert (
-        "prompts without reference answers" in info and "python -m ftlib evaluate 20260101-000000-grpo-prompts" in info
-    )
-    assert not [b for b in at.button if b.label == "Evaluate"]  # nothing to press that could only fail
+    assert any("the run's own rewards score both answers" in c.value for c in at.caption)
+    assert not [b for b in at.button if b.label == "Evaluate"]  # no loss to measure: nothing that could only fail
+    at.slider(key="evaluate_max_new").set_value(8)
+    button(at, "Answer and score").click()
+    at.run()
+    assert at.session_state["evaluate_answers_job"][1].wait(timeout=300)
+    at.run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    agg = cli_json(capsys, "evaluate", run.id, "--max-new-tokens", "8", "--json")
+    shown = {m.label: m.value for m in at.metric}
+    assert (shown["Base reward"], shown["Tuned reward"]) == (f"{agg['base_reward']:.3f}", f"{agg['tuned_reward']:.3f}")
+    assert shown["Tuned answer scores higher"] == f"{agg['rows_improved']:.0%}"
+    table = at.dataframe[-1].value
+    assert len(table) == agg["rows"] == 3 and table["reward_change"].is_monotonic_increasing
+    assert any(b.label == "Download CSV" for b in at.get("download_button"))
 
 
 def test_the_evaluate_page_scores_a_reward_runs_held_out_pairs_as_the_cli_does(capsys, reward_run, varied_dir):

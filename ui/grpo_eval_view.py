@@ -1,0 +1,137 @@
+"""The Evaluate page for a GRPO run of prompts: both models answer the held-out prompts, the run's rewards score both.
+
+A GRPO run's held-out rows are prompts without reference answers, so there is no loss to show: the base model and
+the tuned one each answer every prompt greedily (`ftlib.reward_eval.AnswersJob`, in a thread that never calls st.*),
+and the run's own rewards score both answers, as `python -m ftlib evaluate RUN` does. The page shows each model's
+mean reward, how often the tuned answer scores higher, each reward's means, and the answers, the worst change first.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from ftlib.errors import plural
+from ftlib.reward_eval import AnswersJob
+from ui.common import job_progress, model_set_for, user_errors
+from ui.inputs import number_in_range
+from ui.kept import default_for, keep
+
+JOB_KEY = "evaluate_answers_job"  # (run name, its AnswersJob): the last scoring of this session
+POLL_S = 0.5
+
+
+def answers_section(run_name: str, label: str, info, run_path: str) -> None:
+    """Everything the page shows for GRPO run `run_name` (named `label`; `info`: its ftlib.evaluate.RunInfo, its
+    folder `run_path`) on its held-out prompts."""
+    st.caption(
+        "A GRPO run's held-out rows are prompts without reference answers, so there is no loss to measure: the base "
+        "and the tuned model each answer every prompt (greedy), and the run's own rewards score both answers."
+    )
+    rows = info.test_rows
+    c1, c2, c3 = st.columns(3)
+    rows_key = f"evaluate_answers_rows_{run_name}"
+    n_rows = number_in_range(
+        c1,
+        "Prompts to answer",
+        1,
+        len(rows),
+        default_for(rows_key, min(20, len(rows)), range(1, len(rows) + 1)),
+        key=rows_key,
+        help="Both models answer every prompt: on a CPU, a few dozen prompts take a few minutes.",
+        on_change=keep,
+        args=(rows_key,),
+    )
+    max_new = c2.slider(
+        "Max new tokens per answer", 8, 256, default_for("evaluate_max_new", 64), 8, key="evaluate_max_new"
+    )
+    batch = c3.slider("Prompts per batch", 1, 32, default_for("evaluate_batch", 8), key="evaluate_batch")
+    for key in (rows_key, "evaluate_max_new", "evaluate_batch"):
+        keep(key)
+    held = st.session_state.get(JOB_KEY)
+    job: AnswersJob | None = held[1] if held and held[0] == run_name else None
+    b1, b2, _ = st.columns([1, 1, 4])
+    if b1.button("Answer and score", type="primary", disabled=n_rows is None):
+        if job is not None and not job.done:
+            job.cancel()
+        with user_errors("Could not load the model with the run's adapter"):
+            model_set = model_set_for(info.model, (run_path,))
+        job = AnswersJob(
+            model_set,
+            rows,
+            model_set.tuned[0],
+            info.rewards,
+            template=info.chat_template(model_set.tokenizer),  # a custom template's Jinja text included
+            max_length=info.max_length,
+            max_new_tokens=max_new,
+            batch_size=batch,
+            limit=int(n_rows),
+        ).start()
+        st.session_state[JOB_KEY] = (run_name, job)
+    if job is not None and not job.done and b2.button("Stop"):
+        job.cancel()
+    if job is None:
+        if held:  # another run's answers: they come back when it is picked again
+            st.info(f"**{label}** has not been evaluated in this session: press **Answer and score**.")
+        else:
+            st.info("Press **Answer and score** to have both models answer the held-out prompts.")
+        return
+    if not job.done:
+
+        @st.fragment(run_every=POLL_S)  # only while the job runs
+        def progress() -> None:
+            if job.done:
+                st.rerun()
+            job_progress(job)
+
+        progress()
+        return
+    if job.error:
+        st.error(f"Could not evaluate the run: {job.error}")
+        return
+    if job.result is None or not job.result.rows:
+        st.warning("Stopped before any prompt was answered.")
+        return
+    _result(job, run_name, len(rows))
+
+
+def _result(job: AnswersJob, run_name: str, held_out: int) -> None:
+    result = job.result
+    agg = result.aggregates()
+    if job.cancelled:
+        st.warning(f"Stopped early: {plural(len(result.rows), 'prompt')} answered.")
+    elif len(result.rows) < held_out:
+        st.caption(f"On {len(result.rows)} of the run's {plural(held_out, 'held-out prompt')}.")
+    m1, m2, m3 = st.columns(3)
+    m1.metric("Base reward", f"{agg['base_reward']:.3f}", help="The base model's answers' mean total reward.")
+    m2.metric(
+        "Tuned reward",
+        f"{agg['tuned_reward']:.3f}",
+        f"{agg['reward_change']:+.3f}",
+        help="The tuned model's answers' mean total reward (the weighted sum of the run's rewards, as GRPO sums it).",
+    )
+    m3.metric(
+        "Tuned answer scores higher",
+        f"{agg['rows_improved']:.0%}",
+        help=f"Share of prompts whose tuned answer scores more than the base's ({agg['rows_worse']:.0%} less).",
+    )
+    if len(result.rewards) > 1:  # each reward's part of the total
+        means = [
+            {"reward": name, "base": agg[f"base_reward_{name}"], "tuned": agg[f"tuned_reward_{name}"]}
+            for name in result.rewards
+        ]
+        st.dataframe(pd.DataFrame(means), hide_index=True)
+    if result.skipped:
+        with st.expander(f"{plural(len(result.skipped), 'prompt')} not answered"):
+            skipped = [(i + 1, why) for i, why in result.skipped]  # rows counted from 1 on screen
+            st.dataframe(pd.DataFrame(skipped, columns=["test row", "why"]), hide_index=True)
+    table = pd.DataFrame([r.as_dict() for r in result.rows])
+    table.insert(0, "row", table.pop("index") + 1)
+    table = table.sort_values("reward_change")  # where tuning did worst first: what to read
+    st.markdown("**The answers, the largest drop in reward first**")
+    shown = ["row", "prompt", "base_output", "tuned_output", "base_reward", "tuned_reward", "reward_change"]
+    st.dataframe(table[shown], hide_index=True, width="stretch")
+    st.download_button("Download CSV", result.to_csv(), file_name=f"eval-{run_name}.csv", mime="text/csv")
+
+
+__all__ = ["answers_section"]
