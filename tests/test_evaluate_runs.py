@@ -294,6 +294,16 @@ def test_prompts_without_answers_on_a_run_that_is_not_grpo_say_what_can_be_done(
     assert "--data FILE" in err and "Compare page" in err
 
 
+def test_a_run_without_held_out_rows_is_pointed_to_data(capsys, varied_dir, lm_adapter, nothing_loads):
+    """A lifecycle walk: `evaluate` of a run trained on a split without a test part said "save a split with some
+    held-out rows first" (retrain); in the CLI, --data evaluates it on other rows as it is."""
+    workspace.save_split("all-train", [CONVERSATION], [])
+    make_run("no-test-run", {"model": str(varied_dir), "dataset": "all-train"}, adapter=lm_adapter)
+    code, _, err = cli(capsys, "evaluate", "no-test-run")
+    one_error_line(code, err)
+    assert "The run's dataset `all-train` has no held-out rows." in err and "with --data" in err
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # 4. A --csv path that cannot be written: refused before the evaluation
 # ---------------------------------------------------------------------------------------------------------------

@@ -97,6 +97,12 @@ def _evaluate(args) -> int:
         raise UserError("--format and --map read a --data file: give one, or leave them out for the run's split.")
     elif info:
         rows = info.test_rows
+        if not rows:  # the page says "save a split with a test part"; here --data is the way, with no retraining
+            raise UserError(
+                f"The run's dataset `{info.dataset}` has no held-out rows. Evaluate it on rows it never trained on "
+                "with --data (a data file, or a saved split's name: its test part), or train on a split with a test "
+                "part."
+            )
     else:
         raise UserError(f"'{args.run}' has no config.json naming its dataset; pass --data.")
 
