@@ -330,6 +330,31 @@ def test_finished_is_the_last_line_after_every_progress_line():
                      "[r-done] finished: Finished."]  # fmt: skip
 
 
+def test_ctrl_c_on_a_queued_run_says_it_left_the_queue_not_that_it_saves_a_checkpoint(monkeypatch):
+    """A lifecycle walk: Ctrl-C on a foreground `train` still queued said "stopping (saving a checkpoint)"; a queued
+    run has nothing to save, and leaves the queue (resumable)."""
+    import time
+
+    from ftlib import runs
+    from ftlib.commands.train import follow
+    from ftlib.testing import make_run
+
+    make_run("r-queued", state="queued", max_steps=6)
+    monkeypatch.setattr(runs, "advance", lambda: None)  # it stays queued: another run is ahead of it
+    presses = [KeyboardInterrupt()]
+
+    def ctrl_c_while_waiting(_seconds):
+        if presses:
+            raise presses.pop()
+
+    monkeypatch.setattr(time, "sleep", ctrl_c_while_waiting)
+    out = io.StringIO()
+    assert follow("r-queued", out=out, poll=0).state == "interrupted"
+    said = out.getvalue()
+    assert "saving a checkpoint" not in said
+    assert "[r-queued] interrupted: Removed from the queue before it started. Resume puts it back" in said
+
+
 def test_runs_list_names_the_workspace_it_read(monkeypatch, tmp_path, capsys):
     """Walk 8B: without FTLIB_WORKSPACE, `runs list` said "no runs yet" and not where it looked (the server's runs were
     in another workspace)."""

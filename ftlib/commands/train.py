@@ -267,11 +267,13 @@ def follow(run_id: str, out=sys.stdout, poll: float = 1.0):
             if stopping:
                 raise
             stopping = True
-            print(f"[{run_id}] stopping (saving a checkpoint); Ctrl-C again to leave it running", file=out, flush=True)
             try:
-                runs.stop(run_id)
+                status = runs.stop(run_id)
             except runs.RunError:
-                pass
+                continue  # it ended meanwhile: the next look says how
+            if status.get("state") != "interrupted":  # a queued run left the queue: its state line says so next
+                said = "stopping (saving a checkpoint); Ctrl-C again to leave it running"
+                print(f"[{run_id}] {said}", file=out, flush=True)
 
 
 def memory_estimate(config: RunConfig, report) -> int | None:
