@@ -23,7 +23,7 @@ from ftlib.rundir import run_folder_of
 from ftlib.tuning_cost import TunedWith
 from ui import nav
 from ui.auth import require_password
-from ui.common import job_progress, model_set_for, user_errors, wait_notice
+from ui.common import job_progress, model_set_for, skipped_rows, user_errors, wait_notice
 from ui.evaluate_view import cost_section, loops_said, side_by_side, token_loss_figure
 from ui.grpo_eval_view import answers_section
 from ui.inputs import number_in_range
@@ -256,10 +256,7 @@ with st.expander("For engineers: perplexity"):
         help="exp(loss): roughly how many tokens the model hesitates between at each step.",
     )
     p2.metric("Tuned perplexity", _num(agg["tuned_perplexity"]))
-if result.skipped:
-    with st.expander(f"{plural(len(result.skipped), 'row')} skipped"):
-        skipped = [(i + 1, why) for i, why in result.skipped]  # rows counted from 1 on screen
-        st.dataframe(pd.DataFrame(skipped, columns=["test row", "why"]), hide_index=True)
+skipped_rows(result.skipped, f"{plural(len(result.skipped), 'row')} skipped")
 
 # ------------------------------------------------------------------------------------------------ what it cost
 

@@ -243,6 +243,59 @@ def job_progress(job) -> None:
     st.progress(min(job.fraction, 1.0), text="Waiting for the device" if job.waiting else job.message)
 
 
+def run_job_section(key: str, run_name: str, label: str, start_label: str, start, words: dict, disabled=False):
+    """The job part of an Evaluate section for one run: a start button, a Stop button while it runs, a polled
+    progress bar, its error; returns the finished job with result rows to show, else None (all said here).
+
+    `key`: the session key holding (run name, job), this session's last; `start()`: a started ftlib BackgroundJob;
+    `words`: "idle" (before any job), "done" (what the job does, "scored"), "error" (what failed) and "empty" (a job
+    stopped before any row). Another run's job is kept: its result comes back when that run is picked again."""
+    held = st.session_state.get(key)
+    job = held[1] if held and held[0] == run_name else None
+    b1, b2, _ = st.columns([1, 1, 4])
+    if b1.button(start_label, type="primary", disabled=disabled):
+        if job is not None and not job.done:
+            job.cancel()
+        job = start()
+        st.session_state[key] = (run_name, job)
+    if job is not None and not job.done and b2.button("Stop"):
+        job.cancel()
+    if job is None:
+        if held:
+            st.info(f"**{label}** has not been {words['done']} in this session: press **{start_label}**.")
+        else:
+            st.info(words["idle"])
+        return None
+    if not job.done:
+
+        @st.fragment(run_every=0.5)  # only while the job runs
+        def progress() -> None:
+            if job.done:
+                st.rerun()
+            job_progress(job)
+
+        progress()
+        return None
+    if job.error:
+        st.error(f"{words['error']}: {job.error}")
+        return None
+    if job.result is None or not job.result.rows:
+        st.warning(words["empty"])
+        return None
+    return job
+
+
+def skipped_rows(skipped: list[tuple[int, str]], title: str) -> None:
+    """An expander titled `title` listing the test rows an evaluation skipped ((0-based index, why) pairs), counted
+    from 1 as on the Data page; nothing when none was."""
+    if skipped:
+        import pandas as pd
+
+        with st.expander(title):
+            rows = [(i + 1, why) for i, why in skipped]
+            st.dataframe(pd.DataFrame(rows, columns=["test row", "why"]), hide_index=True)
+
+
 def _session_id() -> str:
     ctx = get_script_run_ctx()
     return ctx.session_id if ctx else ""

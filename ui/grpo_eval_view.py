@@ -13,12 +13,11 @@ import streamlit as st
 
 from ftlib.errors import plural
 from ftlib.reward_eval import AnswersJob
-from ui.common import job_progress, model_set_for, user_errors
+from ui.common import model_set_for, run_job_section, skipped_rows, user_errors
 from ui.inputs import number_in_range
 from ui.kept import default_for, keep
 
 JOB_KEY = "evaluate_answers_job"  # (run name, its AnswersJob): the last scoring of this session
-POLL_S = 0.5
 
 
 def answers_section(run_name: str, label: str, info, run_path: str) -> None:
@@ -48,15 +47,11 @@ def answers_section(run_name: str, label: str, info, run_path: str) -> None:
     batch = c3.slider("Prompts per batch", 1, 32, default_for("evaluate_batch", 8), key="evaluate_batch")
     for key in (rows_key, "evaluate_max_new", "evaluate_batch"):
         keep(key)
-    held = st.session_state.get(JOB_KEY)
-    job: AnswersJob | None = held[1] if held and held[0] == run_name else None
-    b1, b2, _ = st.columns([1, 1, 4])
-    if b1.button("Answer and score", type="primary", disabled=n_rows is None):
-        if job is not None and not job.done:
-            job.cancel()
+
+    def start() -> AnswersJob:
         with user_errors("Could not load the model with the run's adapter"):
             model_set = model_set_for(info.model, (run_path,))
-        job = AnswersJob(
+        return AnswersJob(
             model_set,
             rows,
             model_set.tuned[0],
@@ -67,32 +62,16 @@ def answers_section(run_name: str, label: str, info, run_path: str) -> None:
             batch_size=batch,
             limit=int(n_rows),
         ).start()
-        st.session_state[JOB_KEY] = (run_name, job)
-    if job is not None and not job.done and b2.button("Stop"):
-        job.cancel()
-    if job is None:
-        if held:  # another run's answers: they come back when it is picked again
-            st.info(f"**{label}** has not been evaluated in this session: press **Answer and score**.")
-        else:
-            st.info("Press **Answer and score** to have both models answer the held-out prompts.")
-        return
-    if not job.done:
 
-        @st.fragment(run_every=POLL_S)  # only while the job runs
-        def progress() -> None:
-            if job.done:
-                st.rerun()
-            job_progress(job)
-
-        progress()
-        return
-    if job.error:
-        st.error(f"Could not evaluate the run: {job.error}")
-        return
-    if job.result is None or not job.result.rows:
-        st.warning("Stopped before any prompt was answered.")
-        return
-    _result(job, run_name, len(rows))
+    words = {
+        "idle": "Press **Answer and score** to have both models answer the held-out prompts.",
+        "done": "evaluated",
+        "error": "Could not evaluate the run",
+        "empty": "Stopped before any prompt was answered.",
+    }
+    job = run_job_section(JOB_KEY, run_name, label, "Answer and score", start, words, disabled=n_rows is None)
+    if job is not None:
+        _result(job, run_name, len(rows))
 
 
 def _result(job: AnswersJob, run_name: str, held_out: int) -> None:
@@ -121,10 +100,7 @@ def _result(job: AnswersJob, run_name: str, held_out: int) -> None:
             for name in result.rewards
         ]
         st.dataframe(pd.DataFrame(means), hide_index=True)
-    if result.skipped:
-        with st.expander(f"{plural(len(result.skipped), 'prompt')} not answered"):
-            skipped = [(i + 1, why) for i, why in result.skipped]  # rows counted from 1 on screen
-            st.dataframe(pd.DataFrame(skipped, columns=["test row", "why"]), hide_index=True)
+    skipped_rows(result.skipped, f"{plural(len(result.skipped), 'prompt')} not answered")
     table = pd.DataFrame([r.as_dict() for r in result.rows])
     table.insert(0, "row", table.pop("index") + 1)
     table = table.sort_values("reward_change")  # where tuning did worst first: what to read

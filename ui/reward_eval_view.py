@@ -13,12 +13,11 @@ import streamlit as st
 
 from ftlib.errors import plural
 from ftlib.reward_eval import PairsJob
-from ui.common import job_progress
+from ui.common import run_job_section, skipped_rows
 from ui.inputs import number_in_range
 from ui.kept import default_for, keep
 
 JOB_KEY = "evaluate_pairs_job"  # (run name, its PairsJob): the last scoring of this session
-POLL_S = 0.5
 
 
 def pairs_section(run_name: str, label: str, rows: list[dict]) -> None:
@@ -41,39 +40,23 @@ def pairs_section(run_name: str, label: str, rows: list[dict]) -> None:
         args=(rows_key,),
     )
     keep(rows_key)
-    held = st.session_state.get(JOB_KEY)
-    job: PairsJob | None = held[1] if held and held[0] == run_name else None
-    b1, b2, _ = st.columns([1, 1, 4])
-    if b1.button("Score the pairs", type="primary", disabled=n_rows is None):
-        if job is not None and not job.done:
-            job.cancel()
-        job = PairsJob(run_name, rows, limit=int(n_rows)).start()
-        st.session_state[JOB_KEY] = (run_name, job)
-    if job is not None and not job.done and b2.button("Stop"):
-        job.cancel()
-    if job is None:
-        if held:  # another run's scores: they come back when it is picked again
-            st.info(f"**{label}** has not been scored in this session: press **Score the pairs**.")
-        else:
-            st.info("Press **Score the pairs** to have the reward model score the held-out pairs.")
-        return
-    if not job.done:
-
-        @st.fragment(run_every=POLL_S)  # only while the job runs
-        def progress() -> None:
-            if job.done:
-                st.rerun()
-            job_progress(job)
-
-        progress()
-        return
-    if job.error:
-        st.error(f"Could not score the pairs: {job.error}")
-        return
-    if job.result is None or not job.result.rows:
-        st.warning("Stopped before any pair was scored.")
-        return
-    _result(job, run_name)
+    words = {
+        "idle": "Press **Score the pairs** to have the reward model score the held-out pairs.",
+        "done": "scored",
+        "error": "Could not score the pairs",
+        "empty": "Stopped before any pair was scored.",
+    }
+    job = run_job_section(
+        JOB_KEY,
+        run_name,
+        label,
+        "Score the pairs",
+        lambda: PairsJob(run_name, rows, limit=int(n_rows)).start(),
+        words,
+        disabled=n_rows is None,
+    )
+    if job is not None:
+        _result(job, run_name)
 
 
 def _result(job: PairsJob, run_name: str) -> None:
@@ -93,10 +76,7 @@ def _result(job: PairsJob, run_name: str) -> None:
         f"On {plural(agg['pairs'], 'held-out pair')}; TRL's RewardTrainer formulas, as the Train page's held-out "
         "chart plots them during training. A score means nothing alone: only which of two answers scores higher."
     )
-    if result.skipped:
-        with st.expander(f"{plural(len(result.skipped), 'row')} not scored"):
-            skipped = [(i + 1, why) for i, why in result.skipped]  # rows counted from 1 on screen
-            st.dataframe(pd.DataFrame(skipped, columns=["test row", "why"]), hide_index=True)
+    skipped_rows(result.skipped, f"{plural(len(result.skipped), 'row')} not scored")
     table = pd.DataFrame([r.as_dict() for r in result.rows])
     table.insert(0, "row", table.pop("index") + 1)
     table = table.sort_values("margin")  # the pairs it ranks worst first: what to read
