@@ -272,12 +272,13 @@ def test_text_rows_are_their_own_format(tmp_path):
 
 def test_json_files_get_the_field_mapping_the_refusal_names(tmp_path):
     path = tmp_path / "odd.json"
-    path.write_text(json.dumps([{"q": "6 x 7?", "a": "42."}, {"q": "Half of 10?", "a": "5."}]), encoding="utf-8")
+    rows = [{"ask": "6 x 7?", "say": "42."}, {"ask": "Half of 10?", "say": "5."}]  # names nothing is guessed from
+    path.write_text(json.dumps(rows), encoding="utf-8")
     at = with_path(data_page(), path)
     assert not at.error and "under **Field mapping** above" in at.info[0].value
     assert [e.label for e in at.expander if e.label == "Field mapping"]  # the control the message names exists
-    at.selectbox(key="data_map_instruction").set_value("q").run()
-    at.selectbox(key="data_map_output").set_value("a").run()
+    at.selectbox(key="data_map_instruction").set_value("ask").run()
+    at.selectbox(key="data_map_output").set_value("say").run()
     assert not at.exception and not at.error, [e.value for e in at.error]
     metrics = {m.label: m.value for m in at.metric}
     assert (metrics["Format"], metrics["Valid rows"]) == ("instruction and answer", "2")
