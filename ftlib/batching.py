@@ -134,11 +134,8 @@ class Batch:
 
         if attention_mask is None:
             attention_mask = self.layout != "packed"
-        keys = (
-            ("input_ids", "attention_mask", "labels", "position_ids")
-            if attention_mask
-            else ("input_ids", "labels", "position_ids")
-        )
+        keys = ("input_ids", "attention_mask", "labels", "position_ids")
+        keys = [k for k in keys if attention_mask or k != "attention_mask"]
         return {k: torch.tensor(getattr(self, k), dtype=torch.long) for k in keys}
 
     def stats(self) -> BatchStats:
@@ -183,9 +180,7 @@ class _Example(NamedTuple):
 
 
 def _field(example: Any, name: str) -> Any:
-    if isinstance(example, Mapping):
-        return example.get(name)
-    return getattr(example, name, None)
+    return example.get(name) if isinstance(example, Mapping) else getattr(example, name, None)
 
 
 def _as_list(value: Any) -> list[int]:
@@ -258,9 +253,7 @@ def unavailable(examples: Sequence[Any]) -> dict[str, str]:
 
 
 def _round_up(n: int, multiple: int | None) -> int:
-    if not multiple:
-        return n
-    return -(-n // multiple) * multiple
+    return -(-n // multiple) * multiple if multiple else n
 
 
 def _positions(mask: list[int]) -> list[int]:
@@ -571,22 +564,29 @@ def compare_strategies(
 
 
 def encode_examples(
-    rows: Sequence[dict], tokenizer, template, policy: str, first: int = 0, strict: bool = False, pairs: bool = False
+    rows: Sequence[dict],
+    tokenizer,
+    template,
+    policy: str,
+    first: int = 0,
+    strict: bool = False,
+    pairs: bool = False,
+    max_length: int | None = None,
 ) -> tuple[list, list[str], list[int]]:
-    """The sequences `rows` train on, encoded as `ftlib.tokens` encodes them for training (no max length, no checks).
+    """The sequences `rows` train on, encoded as `ftlib.tokens` encodes them for a run (no checks).
 
-    Returns (examples, their names, the numbers of the rows that could not be encoded). A preference pair gives two
-    sequences, its chosen and its rejected answer ("row 3 · chosen", "row 3 · rejected"), as DPO runs both; rows
-    are numbered from `first`. With `strict`, a row that cannot be encoded raises its UserError instead. With
-    `pairs`, a pair stays one item ("row 3"), as `compare_strategies` counts it: one unit of the batch size.
+    Returns (examples, their names, the numbers of the rows that could not be encoded). Each is cut to its first
+    `max_length` tokens, as a run cuts it (None: whole). A preference pair gives two sequences, its chosen and its
+    rejected answer ("row 3 · chosen", "row 3 · rejected"), as DPO runs both; rows are numbered from `first`. With
+    `strict`, a row that cannot be encoded raises its UserError instead. With `pairs`, a pair stays one item
+    ("row 3"), as `compare_strategies` counts it: one unit of the batch size.
     """
-    from ftlib.errors import UserError
     from ftlib.tokens import encode_row
 
     examples, names, failed = [], [], []
     for number, row in enumerate(rows, start=first):
         try:
-            encoded = encode_row(row, tokenizer, template, policy, None)
+            encoded = encode_row(row, tokenizer, template, policy, max_length)
         except UserError:
             if strict:
                 raise

@@ -91,6 +91,18 @@ class FieldSpec:
     hint: str
     item: type | None = None  # a list's element type (str, or dict for a list of mappings such as GRPO's rewards)
 
+    def within_limits(self, value) -> bool:
+        """Whether a number is inside this setting's limits (at least / above / at most / below); True for None and
+        for a setting that is not a number."""
+        if value is None or self.kind not in (int, float):
+            return True
+        return (
+            (self.minimum is None or value >= self.minimum)
+            and (self.above is None or value > self.above)
+            and (self.maximum is None or value <= self.maximum)
+            and (self.below is None or value < self.below)
+        )
+
     def applies(self, values: dict) -> bool:
         """Whether this setting matters given the other values (e.g. LoRA rank only for adapters)."""
         return all(values.get(name) in allowed for name, allowed in self.when.items())
@@ -181,18 +193,10 @@ def _expected(spec: FieldSpec) -> str:
 def _check_limits(config, f: dataclasses.Field, error: type[Exception]) -> None:
     spec = specs_of(type(config))[f.name]
     value = getattr(config, f.name)
-    if value is None or spec.kind not in (int, float):
+    if spec.within_limits(value):
         return
-    rules = [
-        (spec.minimum, "at least", value >= (spec.minimum or 0)),
-        (spec.above, "above", value > (spec.above or 0)),
-        (spec.maximum, "at most", value <= (spec.maximum or 0)),
-        (spec.below, "below", value < (spec.below or 0)),
-    ]
-    rules = [(limit, words, ok) for limit, words, ok in rules if limit is not None]
-    if all(ok for _, _, ok in rules):
-        return
-    rule = " and ".join(f"{words} {limit:g}" for limit, words, _ in rules)
+    rules = [(spec.minimum, "at least"), (spec.above, "above"), (spec.maximum, "at most"), (spec.below, "below")]
+    rule = " and ".join(f"{words} {limit:g}" for limit, words in rules if limit is not None)
     raise error(f"`{f.name}` must be {rule}" + (f"; {spec.hint}" if spec.hint else "") + f" (got {value!r}).")
 
 

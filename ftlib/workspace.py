@@ -319,11 +319,22 @@ def last_active_split() -> str | None:
 RUN_SETTINGS_FILE = "last_run_settings.json"  # in the workspace: the settings of the run last started from the page
 
 
-def remember_run_settings(settings: dict) -> None:
-    """Record the settings of a run just started (`RunConfig.to_dict()`), so a fresh session's Train form starts from
-    them rather than from the defaults. Raises DiskFullError like `write_files`."""
-    record = {"settings": settings, "at": time.time()}
+def remember_run_settings(settings: dict, run_id: str | None = None) -> None:
+    """Record the settings of a run just started (`RunConfig.to_dict()`) and its id, so a fresh session's Train form
+    starts from them rather than from the defaults, and says which run they are from. Raises DiskFullError like
+    `write_files`."""
+    record = {"settings": settings, "at": time.time(), "run": run_id}
     write_files({workspace_dir() / RUN_SETTINGS_FILE: json.dumps(record, default=str)}, hint=space_hint())
+
+
+def last_run_id() -> str | None:
+    """The id of the run whose settings `remember_run_settings` recorded; None when none was, or none was given."""
+    try:
+        record = json.loads((workspace_dir() / RUN_SETTINGS_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    run = record.get("run") if isinstance(record, dict) else None
+    return run if isinstance(run, str) and run else None
 
 
 def last_run_settings() -> dict:

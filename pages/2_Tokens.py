@@ -7,11 +7,11 @@ preference rows and a good vs a bad answer for unpaired rows; plain text rows tr
 none. All logic is `ftlib.tokens` and `ftlib.checks`; this page draws. Encoding one row takes milliseconds, so it
 runs in the script.
 
-Every box keeps its value through a visit to another page (`ui.kept`). The chat template and what is trained are one
-choice with the Batches and Train pages: they start from the one last made on any of the three (a caption says when
-that was on another page), and a change here is the choice those pages start from. A custom template's text is
-written here only and kept until it is rewritten, whichever template is picked meanwhile; Batches and Train use it.
-The max length starts from the Train page's and follows it until it is set to something else here.
+Every box keeps its value through a visit to another page (`ui.kept`). The chat template, what is trained and the max
+length are one choice with the Batches and Train pages: they start from the one last made on any of the three (a
+caption says when that was on another page), and a change here is the choice those pages start from. A custom
+template's text is written here only and kept until it is rewritten, whichever template is picked meanwhile; Batches
+and Train use it. A max length no run takes (0 = no limit) is this preview's own, until the page is left.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ from ftlib.tokens import POLICIES, POLICY_HELP, PreferenceEncoded, encode_row, u
 from ui.auth import require_password
 from ui.common import active_model, active_split_name, cached_tokenizer, require_split, user_errors
 from ui.inputs import number_in_range
-from ui.kept import default_for, keep, keep_unless, restore, say_where_set, share, show_shared
+from ui.kept import allowed, default_for, keep, restore, say_where_set, share, show_shared
 from ui.labels import POLICY_LABELS, TEMPLATE_LABELS, as_in_training, policy_label, setting_label, training_default
 from ui.token_panels import markdown_quote, show_checks, show_counts, show_encoded, show_unpaired
 from ui.token_view import diff_html, legend_html, rendered_html, tokens_html
@@ -233,23 +233,30 @@ policy = c2.selectbox(
     args=("tok_policy", "mask_policy", "Tokens"),
 )
 say_where_set(c2, "mask_policy", policy, "Tokens")
-cut_at = training_default("max_length")  # what training cuts at unless the Train page says otherwise
+# One choice with Batches and Train (ui.kept): what training cuts at, and a change here is what it will cut at.
+restored = show_shared("tok_max_length", "max_length")
 max_length = number_in_range(
     c3,
     setting_label("max_length"),
     0,
     1_000_000,
-    default_for("tok_max_length", cut_at),
+    None if restored else training_default("max_length"),
     step=64,
     key="tok_max_length",
-    help="Tokens past this are cut, as training cuts them (shown in red). 0 = no limit.",
-    on_change=keep,
-    args=("tok_max_length",),
+    help="Tokens past this are cut, as training cuts them (shown in red); the Train and Batches pages use it too. "
+    "0 = no limit, for this preview only.",
+    on_change=share,
+    args=("tok_max_length", "max_length", "Tokens"),
 )
-keep_unless("tok_max_length", cut_at)  # untouched, it follows the Train page's max length
 if max_length is None:
     st.stop()
-c3.caption(as_in_training("max_length", max_length) if max_length else "No limit: for this preview only.")
+if max_length and allowed("max_length", max_length):
+    c3.caption(as_in_training("max_length", max_length, "Tokens"))
+else:  # a length no run takes: this page's own
+    c3.caption(
+        f"{'No limit' if not max_length else f'{max_length} tokens'}: for this preview only; training cuts at "
+        f"{training_default('max_length')}."
+    )
 max_length = max_length or None
 
 tokenizer = base_tokenizer

@@ -2,11 +2,13 @@
 each way of batching costs on the whole training split. Drawing only: batching is `ftlib.batching`, the grid and
 the overview are `ui.batch_view`.
 
-Every box keeps its value through a visit to another page (`ui.kept`). The chat template and what is trained are one
-choice with the Tokens and Train pages: they start from the one last made on any of the three (a caption says when
-that was on another page), and a change here is the choice those pages start from; Custom is offered, and used, while
-a custom template written on Tokens is kept. The batch size and max length of the whole-split table start from the
-Train page's and follow them until set to something else here, which is then for this preview only (said under each).
+Every box keeps its value through a visit to another page (`ui.kept`). The chat template, what is trained and the max
+length are one choice with the Tokens and Train pages: they start from the one last made on any of the three (a
+caption says when that was on another page), and a change here is the choice those pages start from; Custom is
+offered, and used, while a custom template written on Tokens is kept. The grids and the whole-split table show the
+rows cut at that max length, as a run cuts them (and say which were cut). The batch size of the whole-split table
+starts from the Train page's and follows it until set to something else here, which is then for this preview only
+(said under it).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import plotly.express as px
 import streamlit as st
 
 from ftlib import batching, fastpath
+from ftlib.config import field_specs
 from ftlib.errors import plural
 from ftlib.models import cuda_available
 from ftlib.rows import row_kind
@@ -50,6 +53,7 @@ from ui.labels import as_in_training, policy_label, setting_label, template_labe
 require_password()
 
 MAX_COLUMNS = 320  # wider grids get a "first position" slider; a browser table of thousands of cells crawls
+PACK_LIMITS = (8, 32768)  # the packed row length a grid offers
 STATS_ROW_LIMIT = 3000  # whole-split statistics look at this many rows at most
 
 
@@ -119,13 +123,19 @@ def split_stats(
 
 
 def whole_split(
-    name: str, train: list[dict], model: str, template_name: str, policy: str, source: str | None = None
+    name: str,
+    train: list[dict],
+    model: str,
+    template_name: str,
+    policy: str,
+    max_length: int,
+    source: str | None = None,
 ) -> None:
     st.subheader(f"All of `{name}`: which batching wastes least")
     s1, s2 = st.columns(2)
-    # Both start at the Train form's values, so the table shows what a run with them would do; a value set here is
-    # kept (for this preview only), an untouched box follows the Train page.
-    size_in_training, length_in_training = training_default("batch_size"), training_default("max_length")
+    # Starts at the Train form's value, so the table shows what a run with it would do; a value set here is kept (for
+    # this preview only), an untouched box follows the Train page. The max length is the one above (one choice).
+    size_in_training = training_default("batch_size")
     batch_size = number_in_range(
         s1,
         setting_label("batch_size"),
@@ -138,22 +148,13 @@ def whole_split(
         args=("batch_split_size",),
     )
     keep_unless("batch_split_size", size_in_training)
-    max_length = number_in_range(
-        s2,
-        setting_label("max_length"),
-        8,
-        131072,
-        default_for("batch_split_length", length_in_training),
-        key="batch_split_length",
-        help="Longer examples are cut to this for every strategy; it is also the packed row length.",
-        on_change=keep,
-        args=("batch_split_length",),
-    )
-    keep_unless("batch_split_length", length_in_training)
-    if batch_size is None or max_length is None:
+    if batch_size is None:
         return
     s1.caption(as_in_training("batch_size", batch_size))
-    s2.caption(as_in_training("max_length", max_length))
+    s2.caption(
+        f"Every strategy cuts longer examples to the max length set above ({plural(max_length, 'token')}), as a run "
+        "does; packing fills rows of that length."
+    )
     with user_errors("Could not compute the statistics"):
         stats, unusable, pairs, failed = split_stats(
             name, model, template_name, policy, int(batch_size), int(max_length), STATS_ROW_LIMIT, source
@@ -244,7 +245,8 @@ with user_errors("Could not load the tokenizer"):
 
 left, mid, right = st.columns(3)
 # One choice with Tokens and Train (ui.kept): the first option of each box is its default, so a choice put back
-# leaves no default to drop. Custom only while a custom template written on Tokens is kept.
+# leaves no default to drop. Custom only while a custom template written on Tokens is kept. The max length too: the
+# rows below are cut at it, as a run cuts them.
 source = custom_source() or None
 templates = ["tokenizer", *[t for t in TEMPLATE_NAMES if t not in ("tokenizer", "custom")]]
 if source:
@@ -274,12 +276,31 @@ policy = mid.selectbox(
     args=("batch_policy", "mask_policy", "Batches"),
 )
 say_where_set(mid, "mask_policy", policy, "Batches")
+restored = show_shared("batch_max_length", "max_length")
+spec = field_specs()["max_length"]
+max_length = number_in_range(
+    right,
+    setting_label("max_length"),
+    spec.minimum,
+    spec.maximum,
+    None if restored else training_default("max_length"),
+    step=spec.step,
+    key="batch_max_length",
+    help="Rows are cut to this many tokens, as training cuts them, in the grids and the table below; the Tokens and "
+    "Train pages use it too.",
+    on_change=share,
+    args=("batch_max_length", "max_length", "Batches"),
+)
+if max_length is None:
+    st.stop()
+right.caption(as_in_training("max_length", max_length, "Batches"))
 if not train:
     st.warning(f"The split `{name}` has no training rows. Save a split with some on the **Data** page.")
     st.stop()
+rows_box, first_box = st.columns(2)
 if len(train) > 1:
     most = min(16, len(train))
-    n_rows = right.slider(
+    n_rows = rows_box.slider(
         "Rows shown (preview only)",
         1,
         most,
@@ -291,10 +312,10 @@ if len(train) > 1:
     keep("batch_rows")
 else:
     n_rows = 1  # a slider needs two values to choose from
-    right.caption("One training row: nothing to pad against, but packing still shows its layout.")
+    rows_box.caption("One training row: nothing to pad against, but packing still shows its layout.")
 last_first = max(1, len(train) - n_rows + 1)
 number = number_in_range(
-    st,
+    first_box,
     "Starting at row",
     1,
     last_first,
@@ -317,20 +338,29 @@ with user_errors("Could not encode the rows"):
         policy,
         first=number,
         strict=True,
+        max_length=max_length,
+    )
+cut = [
+    f"{n} ({len(e.all_ids)} → {len(e.input_ids)} tokens)" for n, e in zip(names, examples, strict=True) if e.truncated
+]
+if cut:  # what a run does to them: the grids, their numbers and the packed row length below count the cut rows
+    st.info(
+        f"Cut to the max length of {plural(max_length, 'token')}, as a run cuts them: {', '.join(cut)}. The grids "
+        "below show these rows as a run sees them; the **Tokens** page shows where a row is cut."
     )
 original_labels = [batching.as_dict(e)["labels"] for e in examples]  # as encoded, before padding or packing
 lengths = [len(labels) for labels in original_labels]
 pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
 
 c1, c2, c3, c4 = st.columns(4)
-# Room for about two examples per row by default, so the packing view shows examples sharing a row.
+# Room for about two examples per row by default, so the packing view shows examples sharing a row; within the box's
+# limits (rows of a long max length may not fit two to a row: the grid says which it cuts to fit).
 default_pack = max(8, max(lengths), min(sum(lengths), 2 * max(lengths)))
-default_pack = -(-default_pack // 8) * 8
+default_pack = min(-(-default_pack // 8) * 8, PACK_LIMITS[1])
 pack_length = number_in_range(
     c1,
     "Packed row length",
-    8,
-    32768,
+    *PACK_LIMITS,
     default_for("batch_pack_length", default_pack),
     key="batch_pack_length",
     help="Examples are laid end to end in rows of at most this many tokens.",
@@ -390,4 +420,4 @@ with st.expander("For engineers: padding token, attention kernels"):
         )
     )
     st.markdown(PACKING_FOR_ENGINEERS)
-whole_split(name, train, model, template_name, policy, source)
+whole_split(name, train, model, template_name, policy, max_length, source)

@@ -6,9 +6,11 @@ fit the method, the template renders them, some row trains a token) is checked b
 folders on disk, so a refresh, a second tab or an app restart shows the same live run. The page polls (a
 fragment with `run_every`) only while a run is queued or running, and reruns once when it ends.
 
-The chat template and what is trained are one choice with the Tokens and Batches pages (`ui.kept`): the form starts
-from the one last made on any of the three, says under the box when that was on another page, and a change here is
-the choice they start from. Custom is offered while a custom template written on Tokens is kept.
+The chat template, what is trained and the max length are one choice with the Tokens and Batches pages (`ui.kept`):
+the form starts from the one last made on any of the three, says under the box when that was on another page, and a
+change here is the choice they start from. Custom is offered while a custom template written on Tokens is kept. A new
+session starts from the settings of the run last started (not its name), says so, and offers the defaults instead
+(`ui.form.last_run_note`).
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from ui import alignment_view, nav
 from ui.auth import require_password
 from ui.common import active_model, active_split_name, cached_split, cached_tokenizer, user_errors
 from ui.export_view import export_panel
-from ui.form import config_form, forget, remember_started, remembered, start_from_last_run
+from ui.form import config_form, forget, last_run_note, remember_started, remembered, start_from_last_run
 from ui.kept import custom_source, say_where_set
 from ui.labels import in_form_words
 from ui.run_view import (
@@ -99,7 +101,7 @@ def start_panel(config: RunConfig, split: str, saved_at: float | None) -> None:
         with user_errors("Could not start the run"):
             run_id = runs.submit(config, estimated_memory=est.total)  # kept, to show beside the run's measured peak
         with user_errors(f"Queued {run_id}, but its settings could not be kept for the next visit"):
-            remember_started(config)  # a refresh or a new tab starts the form from them, not from the defaults
+            remember_started(config, run_id)  # a refresh or a new tab starts the form from them, not the defaults
         st.session_state["train_selected"] = run_id  # the runs list below shows the new run
         st.toast(f"Queued {run_id}")
         st.rerun()
@@ -114,6 +116,7 @@ def new_run(model: str, split: str) -> None:
         "out for evaluation. Change them in the sidebar and on the Data page."
     )
     start_from_last_run()  # a new session: the settings of the run last started, before any box is drawn
+    last_run_note()  # which run they are from, and a button back to the defaults
     kinds = [row_kind(r) for r in train]
     methods = fitting_methods(kinds)
     if not methods:
@@ -153,6 +156,7 @@ def new_run(model: str, split: str) -> None:
             "nproc": gpu_note(found),
             "template": where_set("template"),
             "mask_policy": where_set("mask_policy"),
+            "max_length": where_set("max_length"),
         },
     )
     if values["method"] in unfit:  # the form said what data it needs and where to get it
@@ -180,7 +184,8 @@ def new_run(model: str, split: str) -> None:
 
 
 def where_set(setting: str):
-    """Under the template's or the mask policy's box: where its value was chosen, when on Tokens or Batches."""
+    """Under the template's, the mask policy's or the max length's box: where its value was chosen, when on Tokens or
+    Batches."""
 
     def draw(where, value) -> str:
         say_where_set(where, setting, value, "Train")

@@ -79,7 +79,7 @@ def test_controls_change_the_grids():
     right = grids(at)[0]
     assert "row 3" not in right and "row 2" in right and "row 0" not in right
     assert "<th>position id</th>" in right and "<th>label</th>" not in right
-    at.number_input[1].set_value(16).run()  # packed row length shorter than the rows: they get cut, with a warning
+    at.number_input(key="batch_pack_length").set_value(16).run()  # shorter than the rows: cut to fit, with a warning
     assert not at.exception, at.exception
     assert any("cut to fit" in w.value for w in at.warning)
 
@@ -155,7 +155,8 @@ def test_an_out_of_range_start_row_is_refused_with_the_field_named():
 
 def test_previews_start_at_what_training_uses_and_say_so(tmp_path, monkeypatch):
     """One max length and one batch size, named as the Train form names them: the Data page's length check and the
-    Batches table start at the Train form's defaults (RunConfig), the grid's row count says it is a preview only."""
+    Batches boxes start at the Train form's defaults (RunConfig), the grid's row count says it is a preview only. The
+    max length is one choice with Tokens and Train: set here, it is what training uses, and said so."""
     from ftlib.config import RunConfig
     from tests.test_pages_data import FIXTURES, data_page, with_path
 
@@ -163,14 +164,14 @@ def test_previews_start_at_what_training_uses_and_say_so(tmp_path, monkeypatch):
     assert (defaults.max_length, defaults.batch_size) == (384, 8)  # the sentinel: neither the old 512 nor 1024
     workspace.save_split("chats-defaults", sft_rows(12), sft_rows(2))
     at = run_page()
-    assert at.number_input(key="batch_split_length").value == defaults.max_length
-    assert at.number_input(key="batch_split_length").label == "Max length (tokens)"
+    assert at.number_input(key="batch_max_length").value == defaults.max_length
+    assert at.number_input(key="batch_max_length").label == "Max length (tokens)"
     assert at.number_input(key="batch_split_size").value == defaults.batch_size
     assert at.slider[0].label == "Rows shown (preview only)"
     captions = [c.value for c in at.caption]
     assert "Max length (tokens) 384, as in training (the Train page starts from 384)." in captions
-    at.number_input(key="batch_split_length").set_value(512).run()
-    assert any(c.value.startswith("Max length (tokens) 512 is for this preview only") for c in at.caption)
+    at.number_input(key="batch_max_length").set_value(512).run()
+    assert "Max length (tokens) 512, as in training: the Train page starts from it." in [c.value for c in at.caption]
 
     monkeypatch.setenv("FTLIB_DATA_DIRS", str(FIXTURES))
     at = with_path(data_page(), FIXTURES / "chat_mixed.jsonl")
@@ -236,7 +237,7 @@ def test_the_packing_tab_counts_padding_and_work_as_training_does_and_as_the_tab
     workspace.save_split("chats-packing", sft_rows(4), sft_rows(1))
     at = run_page()
     length = at.number_input(key="batch_pack_length").value
-    at.number_input(key="batch_split_length").set_value(length).run()  # the table packs into rows as long
+    at.number_input(key="batch_max_length").set_value(length).run()  # the table packs into rows as long (none cut)
     assert not at.exception, at.exception
     packing = at.tabs[2]
     values = {m.label: m.value for m in packing.metric}
@@ -363,7 +364,7 @@ def test_every_box_keeps_its_value_after_a_visit_to_another_page(duplicate_warni
     assert at.selectbox(key="batch_policy").value == "last_assistant"
     assert at.slider(key="batch_rows").value == 6 and at.number_input(key="batch_first").value == 10
     assert at.number_input(key="batch_split_size").value == 4
-    assert at.number_input(key="batch_split_length").value == 384  # untouched: the Train form's
+    assert at.number_input(key="batch_max_length").value == 384  # untouched: the Train form's
     assert at.number_input(key="batch_pack_length").value == 96
     assert at.toggle(key="batch_label_row").value is False and at.toggle(key="batch_position_row").value is True
     assert grids(at) == shown and at.dataframe[0].value.equals(table)
@@ -397,3 +398,43 @@ def test_the_whole_split_table_says_what_cpu_runs_skip_and_shows_no_infinity_for
     assert (table["trained"] == 0).all() and table["work per trained token"].isna().all()
     assert any(c.value.startswith("On this CPU server, GRPO runs") for c in at.caption)
     assert batch_view.padding_free_runs({"prompt_only", "sft"}) == "SFT runs"
+
+
+def test_a_row_longer_than_the_max_length_is_cut_as_a_run_cuts_it_and_the_packed_length_stays_in_range():
+    """Cold review 19: a split with one ~200k-token row among short ones opened Batches on "**Packed row length**:
+    200168 is out of range. Use a number from 8 to 32768." and no grid (its own default, unclamped); with a length
+    typed in, the grids showed that row whole ("200161 tokens in one row"), while a run cuts every row at the max
+    length. The grids count the rows as training encodes them (`ftlib.tokens.encode_rows` at the run's max length,
+    as `ftlib.training` does), say which were cut, and follow the max length set here."""
+    from ftlib.models import load_tokenizer
+    from ftlib.templates import get_template
+    from ftlib.tokens import encode_rows
+
+    essay = {"messages": [{"role": "user", "content": "All?"}, {"role": "assistant", "content": "tide " * 40000}]}
+    rows = [essay, *sft_rows(3)]
+    workspace.save_split("chats-huge", rows, sft_rows(1))
+    tok = load_tokenizer("default")
+    template = get_template("tokenizer", tok)
+    whole = len(encode_rows(rows[:1], tok, template, "all_assistant")[0].input_ids)
+    assert whole > 32768  # the sentinel: the row alone is longer than any packed row length the page offers
+
+    at = run_page()
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    assert len(grids(at)) == 3
+    assert 8 <= at.number_input(key="batch_pack_length").value <= 32768
+    for length in (384, 128):  # the Train form's default, then one set here
+        run = encode_rows(rows, tok, template, "all_assistant", length)  # what a run with that max length trains on
+        assert [len(e.input_ids) for e in run][0] == length and max(len(e.input_ids) for e in run[1:]) < length
+        trained = sum(sum(label != -100 for label in e.labels[1:]) for e in run)
+        right = {m.label: m.value for m in at.tabs[0].metric}
+        assert right["Rows × positions"] == f"4 × {length}"
+        assert right["Trained tokens"] == str(trained)
+        said = [i.value for i in at.info if i.value.startswith("Cut to the max length")]
+        assert said == [
+            f"Cut to the max length of {length} tokens, as a run cuts them: row 1 ({whole} → {length} tokens). The "
+            "grids below show these rows as a run sees them; the **Tokens** page shows where a row is cut."
+        ]
+        at.number_input(key="batch_max_length").set_value(128).run()
+        assert not at.exception and not at.error, at.exception
+    assert "Max length (tokens) 128, as in training: the Train page starts from it." in [c.value for c in at.caption]

@@ -468,7 +468,7 @@ def test_the_form_keeps_its_values_across_pages_and_tokens_and_batches_start_fro
     at.switch_page("pages/3_Batches.py").run()
     assert not at.exception
     assert at.number_input(key="batch_split_size").value == 4
-    assert at.number_input(key="batch_split_length").value == 128
+    assert at.number_input(key="batch_max_length").value == 128
     captions = [c.value for c in at.caption]
     assert "Batch size 4, as set on the Train page." in captions, captions
     assert "Max length (tokens) 128, as set on the Train page." in captions
@@ -576,9 +576,9 @@ def test_a_new_session_starts_the_form_from_the_run_last_started(tiny_model_dir,
     assert refreshed.number_input(key="train_learning_rate_lora_lora").value == pytest.approx(0.0005)
     assert refreshed.number_input(key="train_eval_every").value == 3
     assert refreshed.number_input(key="train_save_every").value == 5
-    assert refreshed.text_input(key="train_name").value == "lora-b"
+    assert refreshed.text_input(key="train_name").value == ""  # a name is one run's (see the test below)
     refreshed.button(key="train_start").click().run()
-    assert (submitted[-1].max_steps, submitted[-1].name) == (7, "lora-b")  # not a default run
+    assert (submitted[-1].max_steps, submitted[-1].name) == (7, "")  # not a default run
 
     stored = workspace.workspace_dir() / workspace.RUN_SETTINGS_FILE
     record = json.loads(stored.read_text())
@@ -589,6 +589,111 @@ def test_a_new_session_starts_the_form_from_the_run_last_started(tiny_model_dir,
     assert later.number_input(key="train_batch_size").value == 8  # 0 is below its limit: the default
     assert later.selectbox(key="train_scheduler").value == "cosine"
     assert later.number_input(key="train_max_steps").value == 9
+
+
+def test_a_new_session_says_which_run_its_settings_came_from_never_takes_its_name_and_can_start_from_the_defaults(
+    tiny_model_dir, monkeypatch
+):
+    """Cold review 19: a new browser session on another split silently showed `full 2 3 'experiment-A'`: every
+    setting of the run last started, its name too, with no word on where they came from and no way back to the
+    defaults. The name is not carried (a second run under it reads as the first); the form names the run its
+    settings came from, and "Start from the defaults" puts every box back, the choices shared with Tokens and
+    Batches too."""
+    from ftlib.config import RunConfig
+
+    workspace.save_split("numbers", SFT_ROWS[:10], SFT_ROWS[10:])
+
+    def submit(config, **kw):  # a run folder the picker lists, as the queue leaves it (finished: nothing to start)
+        make_run("r-started", config.to_dict(), state="finished")
+        return "r-started"
+
+    monkeypatch.setattr(runs, "submit", submit)
+    at = page(tiny_model_dir)
+    assert not [c for c in at.caption if c.value.startswith("Settings start from")]  # nothing was started yet
+    at.radio(key="train_method").set_value("full").run()
+    at.number_input(key="train_max_steps").set_value(2)
+    at.number_input(key="train_early_stopping_patience").set_value(3)
+    at.number_input(key="train_max_length").set_value(128)
+    at.text_input(key="train_name").set_value("experiment-A").run()
+    at.button(key="train_start").click().run()
+    assert not at.exception, at.exception
+
+    workspace.save_split("numbers-b", SFT_ROWS[2:], SFT_ROWS[:2])
+    fresh = AppTest.from_file(APP, default_timeout=120)  # a new session, on another split
+    fresh.session_state["active_model"] = str(tiny_model_dir)
+    fresh.session_state["active_split"] = "numbers-b"
+    fresh.run().switch_page("pages/4_Train.py").run()
+    assert not fresh.exception, fresh.exception
+
+    def form() -> tuple:
+        number = fresh.number_input
+        return (
+            fresh.radio(key="train_method").value,
+            number(key="train_max_steps").value,
+            number(key="train_early_stopping_patience").value,
+            number(key="train_max_length").value,
+            fresh.text_input(key="train_name").value,
+        )
+
+    assert form() == ("full", 2, 3, 128, "")
+    said = [c.value for c in fresh.caption if c.value.startswith("Settings start from")]
+    assert len(said) == 1 and said[0].startswith(
+        "Settings start from the last run started in this workspace, experiment-A · full · numbers · "
+    ), said
+    assert said[0].endswith(" (every setting but its name).")
+    fresh.switch_page("pages/2_Tokens.py").run()  # the run's max length is the shared choice's starting point
+    assert fresh.number_input(key="tok_max_length").value == 128
+
+    fresh.switch_page("pages/4_Train.py").run()
+    fresh.button(key="train_form_defaults").click().run()
+    assert not fresh.exception, fresh.exception
+    defaults = RunConfig(dataset="x")
+    assert form() == ("lora", defaults.max_steps, defaults.early_stopping_patience, defaults.max_length, "")
+    assert (defaults.max_steps, defaults.early_stopping_patience, defaults.max_length) != (2, 3, 128)  # sentinel
+    assert not [c for c in fresh.caption if c.value.startswith("Settings start from")]
+    fresh.switch_page("pages/2_Tokens.py").run()
+    assert fresh.number_input(key="tok_max_length").value == defaults.max_length
+
+
+def test_the_max_length_is_one_choice_on_tokens_batches_and_train(tiny_model_dir, monkeypatch, duplicate_warnings):
+    """Cold review 19: max length 128 set on Tokens (whose help says rows are cut "as training cuts them") came to
+    Train as 384, while the template and the mask policy set beside it came through. It is one choice on the three
+    pages, as they are: the last change wins, wherever it is made, and a page says where it was set. A length no run
+    takes (Tokens' 0 = no limit, a number out of range on Train) is not the choice."""
+    workspace.save_split("numbers", SFT_ROWS[:10], SFT_ROWS[10:])
+    at = page(tiny_model_dir)
+    boxes = {"Tokens": "tok_max_length", "Batches": "batch_max_length", "Train": "train_max_length"}
+
+    def shows(where: str, length: int, set_on: str) -> None:
+        at.switch_page({"Tokens": "pages/2_Tokens.py", "Batches": "pages/3_Batches.py"}.get(where, "pages/4_Train.py"))
+        at.run()
+        assert not at.exception, at.exception
+        assert at.number_input(key=boxes[where]).value == length, where
+        said = f"Max length (tokens) {length}, as set on the {set_on} page."
+        assert (said in [c.value for c in at.caption]) == (set_on != where), (where, [c.value for c in at.caption])
+
+    at.switch_page("pages/2_Tokens.py").run()
+    assert at.number_input(key="tok_max_length").value == 384  # the Train form's default, until a page changes it
+    at.number_input(key="tok_max_length").set_value(128).run()
+    shows("Train", 128, "Tokens")
+    shows("Batches", 128, "Tokens")
+    at.number_input(key="batch_max_length").set_value(96).run()
+    shows("Tokens", 96, "Batches")
+    at.number_input(key="tok_max_length").set_value(0).run()  # no limit: this preview's own
+    assert "No limit: for this preview only; training cuts at 96." in [c.value for c in at.caption]
+    shows("Train", 96, "Batches")
+    at.number_input(key="train_max_length").set_value(5).run()  # refused under its box, and left there
+    assert at.number_input(key="train_max_length").value == 5
+    assert [e.value for e in at.error if e.value.startswith("**Max length (tokens)**: 5 is out of range")]
+    at.number_input(key="train_max_length").set_value(256).run()
+    shows("Tokens", 256, "Train")
+    shows("Batches", 256, "Train")
+    shows("Train", 256, "Train")
+    submitted = []  # what Train shows is what a run gets
+    monkeypatch.setattr(runs, "submit", lambda config, **kw: submitted.append(config) or "queued-run")
+    at.button(key="train_start").click().run()
+    assert [c.max_length for c in submitted] == [256]
+    assert not duplicate_warnings, duplicate_warnings
 
 
 def test_the_gpus_box_says_what_was_found_and_that_several_machines_start_from_the_cli(tiny_model_dir, monkeypatch):

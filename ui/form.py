@@ -17,16 +17,18 @@ Streamlit drops a widget's state when its page is not drawn, so the form keeps a
 a session key of its own (`ui.labels.TRAIN_FORM`) and puts it back when the form is drawn again: a visit to Tokens
 or Batches does not reset it, and those pages start their previews from the values set here (`ui.labels`).
 
-The chat template and the mask policy are one choice on Tokens, Batches and Train (`ui.kept.SHARED_SETTINGS`): their
-boxes here start from the choice last made on any of the three pages, and a change here is that choice
-(`ui.kept.share`, as the box's callback), so Tokens and Batches start from it.
+The chat template, the mask policy and the max length are one choice on Tokens, Batches and Train
+(`ui.kept.SHARED_SETTINGS`): their boxes here start from the choice last made on any of the three pages, and a change
+here is that choice (`ui.kept.share`, as the box's callback), so Tokens and Batches start from it.
 
 A new session (a browser refresh, a second tab, a server restart) starts from the settings of the run last *started*
 in this workspace, not from the defaults: Start records them (`remember_started`, in the workspace's
 `last_run_settings.json`), and `start_from_last_run` puts them into that copy once per session, before the form is
 first drawn. Last started rather than last edited: what a refresh brings back is a run that was really set up, and
 typing in a box writes nothing to disk. A recorded value no longer valid (an unknown setting, a number out of its
-limits, a choice this server does not offer) is left out, and its box shows its default.
+limits, a choice this server does not offer) is left out, and its box shows its default; so is the run's name, which
+names that run alone. The form says which run its settings came from, with a button back to the defaults
+(`last_run_note`).
 """
 
 from __future__ import annotations
@@ -35,10 +37,11 @@ import json
 
 import streamlit as st
 
-from ftlib import workspace
+from ftlib import runs, workspace
 from ftlib.config import METHOD_HELP, PREFERENCE_METHODS, FieldSpec, default_learning_rate, field_specs, tuning_of
 from ftlib.methods import NEEDS, SHORT_NEEDS
-from ui.kept import SHARED_SETTINGS, share, show_shared
+from ftlib.run_picker import train_labels
+from ui.kept import SHARED, SHARED_SETTINGS, share, show_shared
 from ui.labels import POLICY_LABELS, TEMPLATE_LABELS, TRAIN_FORM
 
 KEY = "train"
@@ -84,9 +87,11 @@ def widget_key(name: str, values: dict) -> str:
     return f"{KEY}_{name}"
 
 
-# Recorded with the run, but set elsewhere (the sidebar, the Tokens page) or not a box of this form.
-NOT_RESTORED = ("model", "dataset", "template_source")
+# Recorded with the run, but set elsewhere (the sidebar, the Tokens page), not a box of this form, or naming that run
+# alone (a second run under its name would read as the first in the picker and the runs table).
+NOT_RESTORED = ("model", "dataset", "template_source", "name")
 STARTED = "train_form_from_last_run"  # session key: the last started run's settings were put into TRAIN_FORM
+FROM_RUN = "train_form_from_run"  # session key: the words naming that run, while the form starts from it
 
 
 def widget_value(spec: FieldSpec, value):
@@ -110,17 +115,58 @@ def start_from_last_run() -> None:
     settings = workspace.last_run_settings()
     kept = st.session_state.setdefault(TRAIN_FORM, {})
     specs = field_specs()
+    put_back = False
     for name, value in settings.items():
         if name in NOT_RESTORED or value is None:
             continue
         key = widget_key(name, settings)
-        if key not in st.session_state:
-            kept.setdefault(key, widget_value(specs[name], value))
+        if key not in st.session_state and key not in kept:
+            kept[key], put_back = widget_value(specs[name], value), True
+    if put_back:
+        st.session_state[FROM_RUN] = last_run_words(workspace.last_run_id())
 
 
-def remember_started(config) -> None:
-    """Record the settings of a run just started, for the next session's form (`start_from_last_run`)."""
-    workspace.remember_run_settings(config.to_dict())
+def last_run_words(run_id: str | None) -> str:
+    """The run the form's settings came from, as the run picker names it ("lora · chat_style · Dec 02 10:14"); ""
+    when it is not known (a record from before runs were named in it) or no longer listed (deleted)."""
+    return train_labels(runs.list_runs(refresh=False)).get(run_id, "") if run_id else ""
+
+
+def last_run_note() -> None:
+    """Over the form, while its settings are those of the run last started (`start_from_last_run`): which run, and a
+    button that puts every box back to its default."""
+    if FROM_RUN not in st.session_state:
+        return
+    words = st.session_state[FROM_RUN]
+    said, button = st.columns([4, 1])
+    said.caption(
+        f"Settings start from the last run started in this workspace{f', {words}' if words else ''} (every setting "
+        "but its name)."
+    )
+    button.button("Start from the defaults", key="train_form_defaults", on_click=start_from_defaults)
+
+
+def start_from_defaults() -> None:
+    """The callback of "Start from the defaults": every box of the form back to its default, its live value and the
+    copy kept for it (`TRAIN_FORM`) dropped; the template, mask policy and max length too, which are one choice with
+    Tokens and Batches (so they start from the defaults as well). The custom template's text written on Tokens
+    stays."""
+    boxes = {widget_key(name, {}) for name in field_specs()}
+    for key in [k for k in st.session_state if k in boxes or k.startswith(f"{KEY}_learning_rate_")]:
+        del st.session_state[key]
+    for name in field_specs():
+        st.session_state.pop(f"{KEY}_{name}_typed", None)
+    st.session_state[TRAIN_FORM] = {}
+    for setting in SHARED_SETTINGS:
+        st.session_state.get(SHARED, {}).pop(setting, None)
+    st.session_state.pop(FROM_RUN, None)
+
+
+def remember_started(config, run_id: str | None = None) -> None:
+    """Record the settings of a run just started (`run_id`), for the next session's form (`start_from_last_run`).
+    This session's form no longer starts from an earlier run: `last_run_note` says nothing more."""
+    st.session_state.pop(FROM_RUN, None)
+    workspace.remember_run_settings(config.to_dict(), run_id)
 
 
 class _Refused(Exception):
@@ -130,20 +176,11 @@ class _Refused(Exception):
 def out_of_range(spec: FieldSpec, value) -> str:
     """The sentence shown under a number box whose value is outside the setting's limits, naming it by its label;
     "" when the value is allowed."""
-    parts, bad = [], False
-    if spec.minimum is not None:
-        parts.append(f"at least {spec.minimum:g}")
-        bad |= value < spec.minimum
-    if spec.above is not None:
-        parts.append(f"above {spec.above:g}")
-        bad |= value <= spec.above
-    if spec.maximum is not None:
-        parts.append(f"at most {spec.maximum:g}")
-        bad |= value > spec.maximum
-    if spec.below is not None:
-        parts.append(f"below {spec.below:g}")
-        bad |= value >= spec.below
-    return f"**{spec.label}**: {value:g} is out of range; use a number {' and '.join(parts)}." if bad else ""
+    if spec.within_limits(value):
+        return ""
+    rules = [(spec.minimum, "at least"), (spec.above, "above"), (spec.maximum, "at most"), (spec.below, "below")]
+    parts = [f"{words} {limit:g}" for limit, words in rules if limit is not None]
+    return f"**{spec.label}**: {value:g} is out of range; use a number {' and '.join(parts)}."
 
 
 def typed(name: str) -> bool:
@@ -228,13 +265,14 @@ def _draw_widget(spec: FieldSpec, key: str, default, choices, where, placeholder
         # No min/max on the box: the browser would keep an out-of-range number on screen in red while the script
         # went on with the last good one. The typed value comes through and is refused here, under its box.
         cast = int if spec.kind is int else float
+        shared = spec.name in SHARED_SETTINGS  # the max length: one choice with Tokens and Batches
         value = where.number_input(
             label,
             value=None if restored else cast(default),
             step=cast(spec.step or (1 if spec.kind is int else 0.01)),
             key=key,
-            on_change=_changed,
-            args=(key,),
+            on_change=_chosen if shared else _changed,
+            args=(key, spec.name) if shared else (key,),
             **({} if spec.kind is int else {"format": spec.fmt or "%g"}),
         )
         problem = out_of_range(spec, value)
@@ -354,9 +392,11 @@ def config_form(
 __all__ = [
     "config_form",
     "forget",
+    "last_run_note",
     "out_of_range",
     "remember_started",
     "remembered",
+    "start_from_defaults",
     "start_from_last_run",
     "typed",
     "widget_key",

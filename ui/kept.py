@@ -21,16 +21,19 @@ A box someone types in and then leaves with a click on another page also passes 
 value typed goes with that click, so the run that receives it is the other page's and never draws the box; the
 callback runs first, whatever page runs.
 
-A box whose default follows something else (a preview of the Train page's max length, a packed length that fits the
+A box whose default follows something else (a preview of the Train page's batch size, a packed length that fits the
 rows shown) is kept with `keep_unless(key, default)`: only once the user set it to something else, so an untouched
 box follows what it previews again after a visit elsewhere, and a value chosen for the preview stays.
 
 The Train form keeps its values its own way (`ui.form`, under `ui.labels.TRAIN_FORM`).
 
-One choice on three pages. The chat template and the mask policy ("What is trained") are the same choice on Tokens,
-Batches and Train, not a box per page: whichever of these pages the user last changed it on, the others start from
-it and say so under the box ("Chat template: ChatML, as set on the Train page.", `say_where_set`). Last changed, not
-last shown: merely drawing a page never moves the choice, so a page the user did not touch always shows what was set
+One choice on three pages. The chat template, the mask policy ("What is trained") and the max length are the same
+choice on Tokens, Batches and Train, not a box per page: whichever of these pages the user last changed it on, the
+others start from it and say so under the box ("Chat template: ChatML, as set on the Train page.", `say_where_set`;
+"Max length (tokens) 128, as set on the Tokens page.", `ui.labels.as_in_training`). Last changed, not last shown:
+merely drawing a page never moves the choice, so a page the user did not touch always shows what was set elsewhere.
+A number a run would refuse (outside the setting's limits, such as the Tokens page's 0 = no limit) is not the choice:
+the box keeps it while its page is shown, as a preview of its own, and shows the choice again after a visit
 elsewhere. The rule in code:
 
     restored = show_shared("batch_template", "template", options)   # before the box: the choice, where it differs
@@ -51,11 +54,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui.labels import as_set_on, set_on_train
+from ftlib.config import field_specs
+from ui.labels import SHARED, as_set_on, chosen_for_training
 
 KEPT = "kept_widgets"  # widget key -> its last value; not a widget key, so Streamlit never drops it
-SHARED = "shared_choices"  # run setting -> (value, the page it was last changed on); not a widget key either
-SHARED_SETTINGS = ("template", "mask_policy")  # a box on each of Tokens, Batches and Train: one choice
+# SHARED (ui.labels): run setting -> (value, the page it was last changed on); not a widget key either.
+SHARED_SETTINGS = ("template", "mask_policy", "max_length")  # a box on each of Tokens, Batches and Train: one choice
 
 
 def restore(key: str, options=None) -> bool:
@@ -102,11 +106,20 @@ def keep_unless(key: str, default) -> None:
 def shared(setting: str) -> tuple | None:
     """(value, page) of a choice made on several pages: the last change in this session, else the Train form's own
     value (the run last started, a value set there) as (value, "Train"); None when neither."""
-    chosen = st.session_state.get(SHARED, {}).get(setting)
-    if chosen is not None:
-        return chosen
-    on_train = set_on_train(setting)
-    return None if on_train is None else (on_train, "Train")
+    return chosen_for_training(setting)
+
+
+def allowed(setting: str, value) -> bool:
+    """Whether a run takes `value` for `setting` (a number within the setting's limits; any other value: yes), so
+    that it can be the choice shared by Tokens, Batches and Train.
+
+    >>> allowed("max_length", 128), allowed("max_length", 0)
+    (True, False)
+    """
+    spec = field_specs().get(setting)
+    if spec is None or spec.kind not in (int, float) or isinstance(value, bool):
+        return True
+    return isinstance(value, int | float) and spec.within_limits(value)
 
 
 def shared_value(setting: str, default=None):
@@ -122,19 +135,20 @@ def custom_source() -> str:
 
 def share(key: str, setting: str, page: str) -> None:
     """The callback of a box for a shared choice (also called after drawing one that has no other way to be set):
-    its value becomes the choice, set on `page`."""
-    if key in st.session_state:
+    its value becomes the choice, set on `page`; a number a run would refuse (`allowed`) does not."""
+    if key in st.session_state and allowed(setting, st.session_state[key]):
         st.session_state.setdefault(SHARED, {})[setting] = (st.session_state[key], page)
 
 
 def show_shared(key: str, setting: str, options=None) -> bool:
-    """Before drawing a box for a shared choice: put the choice into it when the box shows another value (or none,
-    after a visit elsewhere) and the choice is among `options`; True when it did, so the box is drawn without a
-    default of its own."""
+    """Before drawing a box for a shared choice: put the choice into it when the box shows another value a run would
+    take (or none, after a visit elsewhere) and the choice is among `options`; True when it did, so the box is drawn
+    without a default of its own. A value a run would refuse stays: it was typed here (a preview's own, or refused
+    under the box)."""
     chosen = shared(setting)
     if chosen is None or (options is not None and chosen[0] not in list(options)):
         return False
-    if key in st.session_state and st.session_state[key] == chosen[0]:
+    if key in st.session_state and (st.session_state[key] == chosen[0] or not allowed(setting, st.session_state[key])):
         return False
     st.session_state[key] = chosen[0]
     return True
@@ -157,6 +171,7 @@ __all__ = [
     "KEPT",
     "SHARED",
     "SHARED_SETTINGS",
+    "allowed",
     "custom_source",
     "default_for",
     "keep",

@@ -1,7 +1,8 @@
 """What templates, mask policies and training settings are called on every page (Data, Tokens, Batches, Train): one
 name each, in plain words, with the short name the CLI and config files use kept in brackets where an engineer needs
-it; and the value a preview of a training setting starts from (the value set on the Train page in this session, else
-the Train form's default, ftlib/config.py).
+it; and the value a preview of a training setting starts from (the value last set in this session on Tokens, Batches
+or Train for a setting that is one choice there, `ui.kept`; else the value set on the Train page; else the Train
+form's default, ftlib/config.py).
 
     st.selectbox("Chat template", TEMPLATE_NAMES, format_func=template_label)
     st.selectbox("What is trained", POLICIES, format_func=policy_label)
@@ -63,12 +64,28 @@ def set_on_train(name: str):
     return None if value is None or value == field_specs()[name].default else value
 
 
+# Session key (not a widget's): run setting -> (value, the page it was last changed on), for the settings that are one
+# choice on Tokens, Batches and Train (`ui.kept.SHARED_SETTINGS`: the template, the mask policy, the max length).
+SHARED = "shared_choices"
+
+
+def chosen_for_training(name: str) -> tuple | None:
+    """(value, page) of the run setting `name` as a run started now would get it: its last change on Tokens, Batches
+    or Train in this session (`ui.kept.share`), else the Train form's own value (`set_on_train`) as (value, "Train");
+    None when neither (the form's default applies)."""
+    chosen = st.session_state.get(SHARED, {}).get(name) if runtime.exists() else None
+    if chosen is not None:
+        return chosen
+    on_train = set_on_train(name)
+    return None if on_train is None else (on_train, "Train")
+
+
 def training_default(name: str):
-    """What training will use for the run setting `name`: the value set on the Train page in this session, else the
-    form's default (RunConfig in ftlib/config.py). A page previewing that setting (a max length on Data, Tokens and
-    Batches, a batch size on Batches) starts from it, so a preview shows what training will do."""
-    value = set_on_train(name)
-    return field_specs()[name].default if value is None else value
+    """What training will use for the run setting `name` (`chosen_for_training`), else the form's default (RunConfig
+    in ftlib/config.py). A page previewing that setting (a max length on Data, Tokens and Batches, a batch size on
+    Batches) starts from it, so a preview shows what training will do."""
+    chosen = chosen_for_training(name)
+    return field_specs()[name].default if chosen is None else chosen[0]
 
 
 def setting_label(name: str) -> str:
@@ -91,19 +108,23 @@ def in_form_words(message: str) -> str:
     return said
 
 
-def as_in_training(name: str, value) -> str:
-    """One line under a preview of a training setting: whether `value` is what training uses by default.
+def as_in_training(name: str, value, here: str = "") -> str:
+    """One line under a preview of a training setting on the page `here`: whether `value` is what training uses, and
+    where that was set (`chosen_for_training`).
 
     >>> print(as_in_training("max_length", 384))
     Max length (tokens) 384, as in training (the Train page starts from 384).
     >>> print(as_in_training("batch_size", 4))
     Batch size 4 is for this preview only: training uses the Train page's value (8 unless you change it there).
     """
-    label, default, chosen = setting_label(name), field_specs()[name].default, set_on_train(name)
+    label, default, chosen = setting_label(name), field_specs()[name].default, chosen_for_training(name)
     if chosen is not None:
-        if value == chosen:
-            return f"{label} {value:g}, as set on the Train page."
-        return f"{label} {value:g} is for this preview only: training uses {chosen:g}, as set on the Train page."
+        used, page = chosen
+        if value == used and page == here:  # set on this page, a box that is one choice with the Train page's
+            return f"{label} {value:g}, as in training: the Train page starts from it."
+        if value == used:
+            return as_set_on(name, value, page)
+        return f"{label} {value:g} is for this preview only: training uses {used:g}, as set on the {page} page."
     if value == default:
         return f"{label} {value:g}, as in training (the Train page starts from {default:g})."
     return (
@@ -120,17 +141,23 @@ def as_set_on(name: str, value, page: str) -> str:
     Chat template: ChatML, as set on the Train page.
     >>> print(as_set_on("mask_policy", "last_assistant", "Batches"))
     What is trained: the last assistant reply, as set on the Batches page.
+    >>> print(as_set_on("max_length", 128, "Tokens"))
+    Max length (tokens) 128, as set on the Tokens page.
     """
+    if isinstance(value, int | float) and not isinstance(value, bool):  # a number reads after its name, no colon
+        return f"{setting_label(name)} {value:g}, as set on the {page} page."
     shown = {"template": template_label, "mask_policy": policy_label}.get(name, str)(value)
     return f"{setting_label(name)}: {shown}, as set on the {page} page."
 
 
 __all__ = [
     "POLICY_LABELS",
+    "SHARED",
     "TEMPLATE_LABELS",
     "TRAIN_FORM",
     "as_in_training",
     "as_set_on",
+    "chosen_for_training",
     "policy_label",
     "set_on_train",
     "setting_label",
