@@ -58,6 +58,7 @@ def export_adapter(run: RunDir) -> Path:
             raise ExportError(f"Run '{run.id}' fine-tuned every weight, so it has no adapter: export the full model.")
         raise ExportError(_no_result(run))
     _check_whole(run, run.adapter_dir, "adapter")
+    write_stops(run, run.adapter_dir)
     _readable(run.adapter_dir)
     return run.adapter_dir
 
@@ -74,11 +75,12 @@ def nothing_to_download(run: RunDir) -> str:
 def _no_result(run: RunDir) -> str:
     """Why a run has no adapter (or model) to export, and the way on: resume it, take its last checkpoint's, or (a
     finished run whose result was deleted since) put it back or train again."""
-    status = run.read_status()
-    state, step = status.get("state"), status.get("step")
+    summary = run.summary()  # as `runs list` and the Train page say it: "stopped — resumable", step 91/3000
+    state, step = summary.state, summary.step
     if state == "finished":
         return _result_gone(run, step)
-    said = f"Run '{run.id}' has no adapter yet: it is {state}" + (f" at step {step}" if step else "") + "."
+    at = f" at step {step}" + (f"/{summary.max_steps}" if summary.max_steps else "") if step else ""
+    said = f"Run '{run.id}' has no adapter yet: it is {summary.state_text}{at}."
     if state in ("running", "queued", "stopping"):
         return said + " The adapter is written when it finishes."
     checkpoint = run.last_checkpoint()
@@ -142,6 +144,7 @@ def export_model(run: RunDir) -> Path:
             raise ExportError(_no_result(run))
         raise ExportError(f"Run '{run.id}' has no full model: it trained an adapter (export it, or the merged model).")
     _check_whole(run, run.model_dir, "model")
+    write_stops(run, run.model_dir)
     _readable(run.model_dir)
     return run.model_dir
 
@@ -176,9 +179,10 @@ def _is_merged_export(folder: Path) -> bool:
 def export_merged(run: RunDir) -> Path:
     """A full model folder (safetensors + tokenizer) loadable with plain `AutoModelForCausalLM.from_pretrained`.
 
-    Full fine-tuning already produced one; for adapters the base model is loaded in its full precision (also for
-    QLoRA) and the adapter is merged into it once, cached as `merged/`. Two builds at once take turns: the second
-    finds the first one's `merged/` and returns it.
+    Full fine-tuning already produced one; for adapters the base model is loaded in full precision and the adapter
+    merged into it once, cached as `merged/`. A QLoRA run's base is the one its adapter trained on and the studio
+    samples: its 4-bit weights as the quantization gives them back (`_merge`). Two builds at once take turns: the
+    second finds the first one's `merged/` and returns it.
     """
     _still_there(run)
     if (run.model_dir / "config.json").is_file():
@@ -186,44 +190,84 @@ def export_merged(run: RunDir) -> Path:
     adapter = export_adapter(run)
     target = run.merged_dir
     if _is_merged_export(target):
+        write_stops(run, target)  # a merged model built before exports said where a reply ends
         return target
-    with _one_build_at_a_time(run):
+    with _said_if_deleted(run, "its merged model"), _one_build_at_a_time(run):
+        _still_there(run)  # deleted while this build waited for the lock
         if _is_merged_export(target):
             return target  # built by another click, tab or command while this one waited
-        _clear_the_way(target)
-        tmp = _merged_partial(run)
-        shutil.rmtree(tmp, ignore_errors=True)  # what a build that died midway left (builds take turns: not ours)
-        merged = _merge(run, adapter)
-        needed = sum(p.numel() * p.element_size() for p in merged.state_dict().values())
-        workspace.check_free_space(run.path, needed, "the merged model")
-        from transformers import AutoTokenizer
-
-        with workspace.partial_output(tmp, target):  # a failed save (or rename) leaves no half model behind
-            merged.save_pretrained(str(tmp), safe_serialization=True)
-            AutoTokenizer.from_pretrained(str(adapter)).save_pretrained(str(tmp))  # saved with the adapter at the end
-            _readable(tmp, exact=True)
-            try:
-                tmp.rename(target)
-            except OSError:
-                if target.exists():  # put there while this build ran
-                    _clear_the_way(target)
-                raise
+        _build_merged(run, adapter, target)
     return target
 
 
+@contextlib.contextmanager
+def _said_if_deleted(run: RunDir, what: str):
+    """Around a build: a run folder removed midway (`rm -r`, a script; `runs delete` refuses during a build) made
+    the build fail on a missing file, in words only an engineer reads. Said as what happened instead."""
+    try:
+        yield
+    except Exception as exc:
+        if isinstance(exc, ExportError) or run.exists():
+            raise
+        raise ExportError(
+            f"Run '{run.id}' was deleted while {what} was being built (from another tab or the command line): "
+            "nothing of it is left to download."
+        ) from exc
+
+
+def _build_merged(run: RunDir, adapter: Path, target: Path) -> None:
+    """Merge, save (through `merged.partial`) and rename into `merged/`; the caller holds the build lock."""
+    _clear_the_way(target)
+    tmp = _merged_partial(run)
+    shutil.rmtree(tmp, ignore_errors=True)  # what a build that died midway left (builds take turns: not ours)
+    merged = _merge(run, adapter)
+    needed = sum(p.numel() * p.element_size() for p in merged.state_dict().values())
+    workspace.check_free_space(run.path, needed, "the merged model")
+    from transformers import AutoTokenizer
+
+    with workspace.partial_output(tmp, target):  # a failed save (or rename) leaves no half model behind
+        merged.save_pretrained(str(tmp), safe_serialization=True)
+        AutoTokenizer.from_pretrained(str(adapter)).save_pretrained(str(tmp))  # saved with the adapter at the end
+        write_stops(run, tmp)
+        _readable(tmp, exact=True)
+        try:
+            tmp.rename(target)
+        except OSError:
+            if target.exists():  # put there while this build ran
+                _clear_the_way(target)
+            raise
+
+
 def _merge(run: RunDir, adapter: Path):
-    """The base model (full precision) with the run's adapter merged in."""
+    """The base model with the run's adapter merged in, in full precision: the model the studio samples and evaluates
+    (`ftlib.run_base`). A QLoRA run's base is loaded in 4-bit with the run's settings, as it trained, and given back
+    in full precision (transformers' `dequantize`): its weights are then dequant(quant(W)), the ones the adapter
+    learned to correct, and the adapter is merged into those, W' = dequant(quant(W)) + scale * B @ A. Merged into
+    the unquantized W instead it is another model (its first greedy token differed on a tiny run)."""
     from peft import PeftModel
 
-    from ftlib.models import load_model
+    from ftlib.run_base import load_run_base, quantization_key
 
     config = run.read_config()
-    base = load_model(
+    base = load_run_base(
         config.get("model", "default"),
+        config,
         device="cpu",
         dtype=None if config.get("dtype", "auto") == "auto" else config["dtype"],
         score=config.get("method") == "reward",  # a reward model: the base with a score head, its adapter trained it
     )
+    if quantization_key(config) is not None:
+        import logging
+
+        import torch
+
+        said = logging.getLogger("transformers.integrations.bitsandbytes")  # "dequantized in float32": on stderr
+        level = said.level
+        said.setLevel(logging.ERROR)
+        try:
+            base = base.dequantize().to(torch.float32)  # no rounding: every 4-bit value is exact in float32
+        finally:
+            said.setLevel(level)
     try:
         return PeftModel.from_pretrained(base, str(adapter)).merge_and_unload()
     except Exception as exc:  # damage the cheap check cannot see (safetensors' own error names no file)
@@ -233,6 +277,18 @@ def _merge(run: RunDir, adapter: Path):
             f"The adapter of run '{run.id}' cannot be read ({exc}; in {adapter}): it is damaged. Restore the folder "
             "from a copy, or train the run again."
         ) from exc
+
+
+def write_stops(run: RunDir, folder: Path) -> list[int]:
+    """`ftlib.stops.write_for_run` for the run's adapter, merged or full model folder: `generate` on it stops where
+    the studio does."""
+    from ftlib import stops
+
+    try:
+        return stops.write_for_run(run.read_config(), folder)
+    except Exception:
+        _still_there(run)  # the run deleted meanwhile (its folder gone while its tokenizer loaded): said so
+        raise
 
 
 def _clear_the_way(target: Path) -> None:
@@ -289,7 +345,8 @@ def zip_folder(folder: Path) -> Path:
     archive = run.exports_dir / f"{run.id}-{folder.name}.zip"
     if _zip_is_current(archive, folder):
         return archive
-    with _one_build_at_a_time(run):
+    with _said_if_deleted(run, f"the zip of its {folder.name}"), _one_build_at_a_time(run):
+        _still_there(run)  # deleted while this build waited for the lock
         if _zip_is_current(archive, folder):
             return archive  # zipped by another click, tab or command while this one waited
         archive.parent.mkdir(exist_ok=True)
@@ -359,23 +416,73 @@ class Download:
         return f"{run.id}-{self.kind}.zip"
 
 
+# What a download's folder needs beyond `from_pretrained` to answer as the studio's model does.
+_STOPS_WORDS = "`generate` stops where the studio does (its generation_config.json lists the end-of-turn tokens)."
+_ADAPTER_STOPS = (
+    " PEFT keeps the base's generation config, which may stop at the base's eos only: set "
+    "`model.generation_config = GenerationConfig.from_pretrained(folder)` so `generate` stops where the studio does."
+)
+
+
+def _qlora_words(config: dict, what: str) -> str:
+    """A QLoRA adapter's caption: the base it must go on to be the studio's model."""
+    from ftlib.run_base import qlora_loading
+
+    loading = qlora_loading(config)
+    if loading is None:
+        return ""
+    return (
+        f" It trained on the base in 4-bit: load the base with {loading} and then the adapter "
+        f"to get the studio's model; on the full-precision base it is another model ({what} is the studio's, in "
+        "full precision)."
+    )
+
+
+def loading_notes(run: RunDir, folder: Path) -> list[str]:
+    """What to know to load `folder` (an export of `run`) as the studio runs it, beyond `from_pretrained`, for the
+    command line: for an adapter, the 4-bit base of a QLoRA run and the end-of-turn ids the base's own generation
+    config leaves out (`ftlib.stops.adapter_note`); nothing for a model."""
+    if not (Path(folder) / "adapter_config.json").is_file():
+        return []
+    from ftlib.run_base import qlora_loading
+    from ftlib.stops import adapter_note
+
+    config, notes = run.read_config(), []
+    if (loading := qlora_loading(config)) is not None:
+        notes.append(
+            f"the adapter trained on its base in 4-bit: load the base with {loading} to get "
+            "the studio's model; on the full-precision base it is another model (`--merged` exports the studio's "
+            "model in full precision)."
+        )
+    return notes + [n for n in [adapter_note(config, Path(folder))] if n]
+
+
 def downloads(run: RunDir) -> list[Download]:
     """What a finished run can be downloaded as (empty before it finishes), in the order to offer them."""
-    if run.read_config().get("method") == "reward":
+    from ftlib.run_base import quantization_key
+
+    config = run.read_config()
+    if config.get("method") == "reward":
         return _reward_downloads(run)
     if (run.adapter_dir / "adapter_config.json").is_file():
+        qlora = " (a QLoRA run's: the 4-bit base it trained on, given back in full precision: the studio's model)"
         return [
             Download(
                 "adapter",
                 "Download the adapter (PEFT, .zip)",
-                "Small: load it on top of the base model with `PeftModel.from_pretrained(base, folder)`.",
+                "Small: load it on top of the base model with `PeftModel.from_pretrained(base, folder)`."
+                + _qlora_words(config, "the merged model")
+                + _ADAPTER_STOPS,
                 lambda: export_adapter(run),
             ),
             Download(
                 "merged",
                 "Download the merged model (.zip)",
-                "The adapter merged into the base: a plain model for `AutoModelForCausalLM.from_pretrained`. "
-                "Preparing it takes a moment.",
+                "The adapter merged into the base"
+                + (qlora if quantization_key(config) is not None else "")
+                + ": a plain model for `AutoModelForCausalLM.from_pretrained`. "
+                + _STOPS_WORDS
+                + " Preparing it takes a moment.",
                 lambda: export_merged(run),
             ),
         ]
@@ -384,7 +491,7 @@ def downloads(run: RunDir) -> list[Download]:
             Download(
                 "model",
                 "Download the model (.zip)",
-                "A full model folder (safetensors) for `AutoModelForCausalLM.from_pretrained`.",
+                "A full model folder (safetensors) for `AutoModelForCausalLM.from_pretrained`. " + _STOPS_WORDS,
                 lambda: export_model(run),
             )
         ]
@@ -399,7 +506,8 @@ def _reward_downloads(run: RunDir) -> list[Download]:
                 "adapter",
                 "Download the reward model's adapter and score head (PEFT, .zip)",
                 "Load the base with `AutoModelForSequenceClassification.from_pretrained(base, num_labels=1)`, then "
-                "`PeftModel.from_pretrained(that, folder)`; `.logits[:, 0]` is the score.",
+                "`PeftModel.from_pretrained(that, folder)`; `.logits[:, 0]` is the score."
+                + _qlora_words(run.read_config(), "the merged reward model"),
                 lambda: export_adapter(run),
             ),
             Download(
@@ -431,7 +539,9 @@ __all__ = [
     "export_model",
     "exported_bytes",
     "exported_copies",
+    "loading_notes",
     "nothing_to_download",
     "remove_exported",
+    "write_stops",
     "zip_folder",
 ]

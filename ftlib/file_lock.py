@@ -13,11 +13,11 @@ from pathlib import Path
 
 
 @contextlib.contextmanager
-def locked(path: Path):
+def locked(path: Path, wait: bool = True):
     """An exclusive advisory lock on `path` (created if missing), across processes; released on exit or death. A lock
     file this account may not write (another account's, in a shared workspace) is locked through a read-only handle:
     `flock` needs no write access, and opened for writing it raised PermissionError, so another account could not
-    even list the runs."""
+    even list the runs. `wait=False`: BlockingIOError at once when another holds it."""
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         handle = open(path, "a+")
@@ -26,7 +26,7 @@ def locked(path: Path):
             raise
         handle = open(path)
     with handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
+        fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
         try:
             yield
         finally:

@@ -21,7 +21,7 @@ from typing import NamedTuple
 from ftlib.jobs import BackgroundJob
 from ftlib.lease import ForwardLock
 from ftlib.rundir import run_folder_of
-from ftlib.sampling import BASE, GenRow, RowResult, SamplingError, TokenInfo, generate, generate_stream
+from ftlib.sampling import BASE, GenRow, RowResult, SamplingError, TokenInfo, generate, generate_stream, trained_stops
 
 
 def find_adapter(run_or_dir: str | Path) -> Path:
@@ -67,20 +67,15 @@ def find_full_model(run_or_dir: str | Path) -> Path | None:
     """The model folder of a full fine-tune: the dir itself, or `model/` inside a run; None when there is none."""
     path = Path(run_or_dir).expanduser()
     for folder in (path, path / "model"):
-        if (
-            (folder / "config.json").is_file()
-            and not (folder / "adapter_config.json").is_file()
-            and any(folder.glob("*.safetensors"))
-        ):
+        is_model = (folder / "config.json").is_file() and not (folder / "adapter_config.json").is_file()
+        if is_model and any(folder.glob("*.safetensors")):
             return folder
     return None
 
 
 def find_tuned(run_or_dir: str | Path) -> tuple[Path, bool]:
-    """What a finished run (or a folder) holds to compare with its base: (folder, is_full_model).
-
-    An adapter when there is one (see `find_adapter`), else the full model a full fine-tune saved.
-    """
+    """What a finished run (or a folder) holds to compare with its base: (folder, is_full_model). An adapter when
+    there is one (see `find_adapter`), else the full model a full fine-tune saved."""
     try:
         return find_adapter(run_or_dir), False
     except SamplingError as exc:
@@ -451,6 +446,12 @@ def render_prompts(
 # ---------------------------------------------------------------------------------------------------------------
 
 
+def set_stops(model_set: ModelSet, model, template=None) -> set[int]:
+    """Where a reply of `model` (one of the set's) ends: `trained_stops` for the templates its prompts are in
+    (`render_prompts`: each tuned model's own, or `template` where it overrode them)."""
+    return trained_stops(model_set.tokenizer, model, [model_set.templates.get(n) for n in model_set.tuned], template)
+
+
 def rows_by_model(model_set: ModelSet, rows: Sequence[GenRow]) -> list[tuple[object, list[int], list[GenRow]]]:
     """`rows` grouped by the model that decodes them (`ModelSet.by_model`): (model, indices into `rows`, the rows
     as that model runs them, naming the adapter to select in it)."""
@@ -474,15 +475,16 @@ def check_context(model_set: ModelSet, rows: Sequence[GenRow], max_new_tokens: i
         )
 
 
-def generate_with_set(model_set: ModelSet, rows: Sequence[GenRow], **options) -> list[RowResult]:
+def generate_with_set(model_set: ModelSet, rows: Sequence[GenRow], template=None, **options) -> list[RowResult]:
     """`generate` over a ModelSet's models, one decoding loop per model (see `rows_by_model`); each result
-    keeps its own row (the model's name included). `options` are `generate`'s."""
+    keeps its own row (the model's name included). `options` are `generate`'s; `template`: see `set_stops`."""
     check_context(model_set, rows, int(options.get("max_new_tokens", 64)))
     results: list[RowResult | None] = [None] * len(rows)
+    stops = options.pop("stop_ids", None)
     for model, indices, group in rows_by_model(model_set, rows):
-        for i, result in zip(
-            indices, generate(model, model_set.tokenizer, group, lock=model_set.lock, **options), strict=True
-        ):
+        ends = stops if stops is not None else set_stops(model_set, model, template)
+        found = generate(model, model_set.tokenizer, group, stop_ids=ends, lock=model_set.lock, **options)
+        for i, result in zip(indices, found, strict=True):
             result.row = rows[i]
             results[i] = result
     return results
@@ -561,6 +563,7 @@ class GenerationJob(BackgroundJob):
                 rows,
                 self.max_new_tokens,
                 self.seed,
+                stop_ids=set_stops(ms, model),
                 top_alternatives=self.top_alternatives,
                 lock=ms.lock,
             )

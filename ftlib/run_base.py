@@ -39,6 +39,28 @@ def quantization_key(config: dict) -> tuple | None:
     )
 
 
+def qlora_loading(config: dict) -> str | None:
+    """How `load_run_base` loads a QLoRA run's base, in words a user follows to put the run's adapter on the model it
+    trained on: the `quantization_config` to pass to `from_pretrained`; None for a full-precision base.
+
+    >>> said = qlora_loading({"tuning": "qlora", "quant_type": "nf4", "double_quant": True, "dtype": "auto"})
+    >>> said.split(", ")[:2]
+    ['`quantization_config=BitsAndBytesConfig(load_in_4bit=True', "bnb_4bit_quant_type='nf4'"]
+    >>> qlora_loading({"tuning": "qlora", "dtype": "bfloat16"}).split("compute_dtype=")[1], qlora_loading({})
+    ('torch.bfloat16)`', None)
+    """
+    key = quantization_key(config)
+    if key is None:
+        return None
+    quant_type, double_quant, dtype = key
+    compute = "float32" if dtype == "auto" else dtype  # auto: what `pick_dtype` gives a CPU
+    return (
+        f"`quantization_config=BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type={quant_type!r}, "
+        f"bnb_4bit_use_double_quant={double_quant}, bnb_4bit_compute_dtype=torch.{compute})`"
+        + (" (on a GPU with bfloat16, as the studio does there: torch.bfloat16)" if dtype == "auto" else "")
+    )
+
+
 def load_run_base(model_spec: str, config: dict | None, device: str | None = None, dtype=None, score: bool = False):
     """The base model `model_spec` for an adapter of the run whose config.json is `config`: 4-bit as the run trained
     it when the run is a QLoRA one (`dtype` is then its compute dtype, the run's own unless given), else
@@ -69,4 +91,4 @@ def load_run_base(model_spec: str, config: dict | None, device: str | None = Non
     return model
 
 
-__all__ = ["load_run_base", "quantization_key", "run_config_of"]
+__all__ = ["load_run_base", "qlora_loading", "quantization_key", "run_config_of"]

@@ -551,12 +551,21 @@ def wait(run_id: str, timeout: float | None = None, poll: float = 1.0, on_poll=N
 
 
 def delete(run_id: str) -> None:
-    """Remove a run folder (refused while it is active, or while a process trains it whatever its status says)."""
+    """Remove a run folder (refused while it is active, or while a process trains it whatever its status says, or
+    while a download of it is built: `ftlib.export` holds the run's export lock then, and the build would fail
+    midway on files gone)."""
     run = find(run_id)
     status = run.read_status()
     if status.get("state") in ACTIVE or alive(status.get("pid"), run) or running_in(run):
         raise RunError(f"Run '{run_id}' is still running; stop it before deleting it.")
-    shutil.rmtree(run.path)
+    try:
+        with locked(run.export_lock, wait=False):
+            shutil.rmtree(run.path)
+    except BlockingIOError:
+        raise RunError(
+            f"A download of run '{run_id}' is being prepared now (its merged model or a zip, in another tab or a "
+            "command): delete the run once it is ready."
+        ) from None
 
 
 __all__ = [

@@ -28,7 +28,7 @@ from __future__ import annotations
 import contextlib
 import inspect
 import math
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 # The settings and logits processing live in ftlib.decoding; they are part of this module's API as they always were.
@@ -95,8 +95,16 @@ def token_text(tokenizer, token_id: int) -> str:
     return _TOKEN_TEXT_CACHE[key]
 
 
-def stop_token_ids(tokenizer, model=None) -> set[int]:
-    """Token ids that end a reply: eos, the generation config's eos list and known end-of-turn tokens."""
+def stop_token_ids(tokenizer, model=None, templates: Sequence = ()) -> set[int]:
+    """Token ids that end a reply: eos, the generation config's eos list, known end-of-turn tokens, and the
+    end-of-turn marker of each of `templates` (ChatTemplates: those the prompts are written in, whose marker training
+    taught the model to end a reply with).
+
+    A known end-of-turn token that is the tokenizer's unknown token is left out (SmolLM2 names `<|endoftext|>` so),
+    but a template's own marker never is: a template that ends replies with `<|endoftext|>` trained that token as
+    the end. A marker the tokenizer does not hold as one token of its own (`<|eot_id|>` to SmolLM2's: it splits
+    it; a plain-text marker such as a newline) stops nothing.
+    """
     ids: set[int] = set()
     if tokenizer.eos_token_id is not None:
         ids.add(int(tokenizer.eos_token_id))
@@ -105,7 +113,23 @@ def stop_token_ids(tokenizer, model=None) -> set[int]:
     ids.update(int(e) for e in ([eos] if isinstance(eos, int) else (eos or [])))
     vocab = tokenizer.get_vocab()
     ids.update(vocab[t] for t in _END_OF_TURN_TOKENS if t in vocab and t != tokenizer.unk_token)
+    own = {*tokenizer.get_added_vocab(), *tokenizer.all_special_tokens}  # tokens of their own, never split
+    ids.update(vocab[m] for m in (t.end_of_turn for t in templates) if m in own and m in vocab)
     return ids
+
+
+def trained_stops(tokenizer, model, trained: Iterable[tuple[str, str] | None], template=None) -> set[int]:
+    """`stop_token_ids` for prompts written in the chat templates `trained` names, each as (name, custom Jinja text
+    or "") or None for the model's own: a comparison's tuned models' (the base is prompted in one of theirs, in its
+    own when there is none); `template` (a name or a ChatTemplate) instead when it overrides them all."""
+    from ftlib.templates import ChatTemplate, get_template
+
+    if template is not None:
+        chosen = [template if isinstance(template, ChatTemplate) else get_template(template, tokenizer)]
+    else:
+        keys = dict.fromkeys(t or ("tokenizer", "") for t in trained) or {("tokenizer", ""): None}
+        chosen = [get_template(name, tokenizer, source or None) for name, source in keys]
+    return stop_token_ids(tokenizer, model, chosen)
 
 
 # ---------------------------------------------------------------- batched generation

@@ -467,7 +467,8 @@ def save_final(prepared: Prepared, config: RunConfig, run_dir: Path) -> Path:
     """Save the adapter (PEFT format) or the full model, with the tokenizer, as safetensors.
 
     The tokenizer's `chat_template` becomes the template the run trained with (unless that was the model's own),
-    so the adapter, the merged model and anything loading them format chats exactly as training did.
+    so the adapter, the merged model and anything loading them format chats exactly as training did; the
+    generation_config.json's eos ids gain the template's end of turn, so they stop a reply where the studio does.
     """
     target = Path(run_dir) / ("adapter" if config.uses_adapter else "model")
     trainer, tokenizer = prepared.trainer, prepared.tokenizer
@@ -479,6 +480,11 @@ def save_final(prepared: Prepared, config: RunConfig, run_dir: Path) -> Path:
         if prepared.template.name != "tokenizer":
             tokenizer.chat_template = prepared.template.source
         tokenizer.save_pretrained(str(target))
+        if config.method != "reward":  # plain `generate` on the result stops where the studio does
+            from ftlib import stops
+
+            base = getattr(trainer.model, "generation_config", None)  # beside an adapter: the base's, ids added
+            stops.write_eos(target, tokenizer, prepared.template, base)
     return target
 
 

@@ -318,3 +318,58 @@ def test_the_cheap_checks_tell_a_whole_file_from_a_cut_or_overwritten_one(tiny_a
     os.truncate(tmp_path / "optimizer.pt", 2000)
     assert file_problem(tmp_path / "optimizer.pt").startswith("cut short or damaged (2,000 bytes")
     assert [p.name for p, _ in damaged_files(tmp_path)] == sorted([*cases, "optimizer.pt"])
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# A cold tester's: a run deleted while its merged model is built, a stopped run described otherwise than `runs list`
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def test_deleting_a_run_while_a_download_of_it_is_built_is_refused(lora_run, monkeypatch, capsys):
+    """The tester's `(runs export t-lora --merged --zip &); sleep 4; runs delete t-lora --yes`: the export exited 1
+    with PEFT's traceback on an adapter gone midway. `runs delete` refuses while a build holds the run's export lock
+    (the build then finishes whole), and deletes once it is done."""
+    monkeypatch.setenv("FTLIB_WORKSPACE", str(lora_run.path.parent.parent))
+    with export._one_build_at_a_time(lora_run):  # a build in progress (another process, tab or thread)
+        said = one_error_line(capsys, ["runs", "delete", "r-lora", "--yes"])
+    assert said == (
+        "error: A download of run 'r-lora' is being prepared now (its merged model or a zip, in another tab or a "
+        "command): delete the run once it is ready."
+    )
+    assert lora_run.exists()
+    from ftlib.cli import main
+
+    assert main(["runs", "delete", "r-lora", "--yes"]) == 0 and not lora_run.path.exists()
+
+
+def test_a_run_removed_while_its_merged_model_is_built_is_one_error_line(lora_run, monkeypatch, capsys):
+    """The folder removed anyway midway (`rm -r`, or a deletion that does not take the lock): one `error:` line and
+    exit 2, not PEFT's HFValidationError traceback."""
+    monkeypatch.setenv("FTLIB_WORKSPACE", str(lora_run.path.parent.parent))
+    merge = export._merge
+
+    def removed_midway(run, adapter):  # the folder goes while the base loads; PEFT then looks for the adapter
+        shutil.rmtree(run.path)
+        return merge(run, adapter)
+
+    monkeypatch.setattr(export, "_merge", removed_midway)
+    said = one_error_line(capsys, ["runs", "export", "r-lora", "--merged", "--zip"])
+    assert said == (
+        "error: Run 'r-lora' was deleted while its merged model was being built (from another tab or the command "
+        "line): nothing of it is left to download."
+    )
+
+
+def test_a_stopped_run_is_described_in_export_as_runs_list_describes_it(tmp_path, monkeypatch, capsys):
+    """The tester's: `runs list` said "stopped — resumable 91/3000", `runs export` "it is interrupted" with no step
+    (status.json's step stays 0 for a stopped run; the steps are in metrics.jsonl)."""
+    from ftlib.cli import main
+
+    monkeypatch.setenv("FTLIB_WORKSPACE", str(tmp_path))
+    make_run("r-stopped", {"dataset": "d", "max_steps": 3000}, state="interrupted", root=tmp_path / "runs", step=0,
+             stopped_by="user", metrics=[{"kind": "train", "step": s, "loss": 2.0} for s in (90, 91)])  # fmt: skip
+    assert main(["runs", "list"]) == 0
+    listed = capsys.readouterr().out.splitlines()[1]
+    assert "stopped — resumable" in listed and "91/3000" in listed
+    said = one_error_line(capsys, ["runs", "export", "r-stopped"])
+    assert said == "error: Run 'r-stopped' has no adapter yet: it is stopped — resumable at step 91/3000."

@@ -563,6 +563,27 @@ def test_exports_carry_the_template_the_run_trained_with(tiny_model_dir, templat
         assert saved.apply_chat_template(messages, tokenize=False) == render(ours, messages)
 
 
+# Replies end with `<|endoftext|>` (0), which is neither the tokenizer's eos (`<|im_end|>`, 2) nor a token the
+# studio stops at by name (SmolLM2 calls it its unknown token).
+EOT0_TEMPLATE = CUSTOM_TEMPLATE.replace("m['content'] + '<|im_end|>' }}{%- endgeneration", "m['content'] + "
+                                        "'<|endoftext|>' }}{%- endgeneration")  # fmt: skip
+
+
+@pytest.mark.parametrize("method", ["lora", "full"])
+def test_a_runs_result_says_where_a_reply_ends_for_plain_generate(tiny_model_dir, method):
+    """A cold tester's: a model saved by a run stopped `generate` only at the base's eos, where the studio stops at
+    the template's end of turn too. The saved generation_config.json lists both (the base's own first); beside an
+    adapter, it is the base's with the ids added (PEFT reads none there: `GenerationConfig.from_pretrained`)."""
+    from transformers import GenerationConfig
+
+    config = tiny_config(tiny_model_dir, method=method, max_steps=1, template="custom", template_source=EOT0_TEMPLATE)
+    run = runs.find(runs.create_run(config))
+    prepared = build_trainer(config, run.path, rows=(SFT_ROWS, []))
+    prepared.trainer.train()
+    saved = save_final(prepared, config, run.path)
+    assert GenerationConfig.from_pretrained(saved).eos_token_id == [2, 0]
+
+
 def test_a_nan_loss_fails_the_run_with_an_explanation(tiny_model_dir, tmp_path):
     from transformers import AutoModelForCausalLM
 

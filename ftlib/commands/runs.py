@@ -277,6 +277,8 @@ def _export(args) -> int:
     print(folder)
     if args.zip:
         print(export.zip_folder(folder))
+    for note in export.loading_notes(run, folder):  # on stderr: stdout stays the paths a script reads
+        print(f"note: {note}", file=sys.stderr)
     return 0
 
 

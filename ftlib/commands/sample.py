@@ -198,6 +198,7 @@ def _sample(args) -> int:
         results = M.generate_with_set(
             models,
             rows,
+            template=args.template,  # the one every prompt is written in, when given: its end of turn ends a reply
             max_new_tokens=args.max_new_tokens,
             seed=args.seed,
             top_alternatives=args.alternatives,
