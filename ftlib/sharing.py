@@ -77,7 +77,10 @@ def training_callback(label: str = "", on_wait=None):
 
     The wait before the first step is told on stdout (the run's log) unless `on_wait` is given. In a
     multi-process run sharing one CPU (DDP/FSDP on CPU) only each machine's first process holds it: the others
-    stop at the next all-reduce anyway, and two holders would wait for each other forever.
+    stop at the next all-reduce anyway, and two holders would wait for each other forever. For the same reason a
+    machine's first process stops waiting once the lease is held by this run itself (`label`, the run's id):
+    "machines" of one run that share a lock folder (two on one host, or a mounted home folder) share one CPU lease,
+    and the one holding it could not finish a step without the one waiting for it.
     """
     from transformers import TrainerCallback
 
@@ -89,8 +92,20 @@ def training_callback(label: str = "", on_wait=None):
         def on_train_begin(self, args, state, control, **kwargs):
             device = device_key(args.device)
             if device.startswith("cuda") or args.local_process_index == 0:
-                self.hold = Hold(device, "training", label, on_wait=on_wait or print_waits("[ftlib] ", sys.stdout))
-                self.hold.acquire()
+                said = on_wait or print_waits("[ftlib] ", sys.stdout)
+                machines = args.world_size > int(os.environ.get("LOCAL_WORLD_SIZE") or args.world_size)
+
+                def ours() -> bool:  # another machine of this very run holds this lease (see above)
+                    held = lease.holder(device)
+                    return machines and bool(label) and held.get("label") == label and held.get("pid") != os.getpid()
+
+                self.hold = Hold(device, "training", label, on_wait=lambda s: None if ours() else said(s))
+                self.hold.cancelled = ours
+                try:
+                    self.hold.acquire()
+                except lease.Cancelled:
+                    self.hold = None  # the run's other machine takes the turns for both
+                    return control
                 self.hold.on_wait = on_wait  # the log tells of the first wait, not of every turn given
             return control
 

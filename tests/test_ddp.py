@@ -95,6 +95,9 @@ def test_two_machines_of_one_process_train_what_one_process_trains(tiny_model_di
     reference = train_here(settings(tiny_model_dir, data, batch_size=4, **common))
 
     # Two machines: each its own workspace, the same run with its own node rank, meeting at machine 0's endpoint.
+    # One lock folder, as two machines on one host or a mounted home folder have: machine 0 held the CPU lease and
+    # machine 1 waited for it before its first step, forever (a cold reader's two-machine run froze at step 0).
+    monkeypatch.setenv("FTLIB_LOCK_DIR", str(tmp_path / "locks"))
     endpoint = f"127.0.0.1:{free_port()}"
     started = {}
     for node in (0, 1):

@@ -399,3 +399,33 @@ def test_a_hold_interrupted_right_after_it_got_the_device_lets_it_go():
     after = lease.Hold("cpu", "generation", "the next one", cancelled=lambda: time.monotonic() > deadline).acquire()
     assert after.held and lease.holder("cpu")["label"] == "the next one"
     after.release()
+
+
+@pytest.mark.parametrize(
+    "machines, label, waits",
+    [(2, "run-x", False), (2, "run-y", True), (1, "run-x", True)],
+    ids=["a machine of the holding run", "another run", "one machine"],
+)
+def test_a_machine_of_a_run_does_not_wait_for_the_lease_its_own_run_holds(
+    tmp_path, monkeypatch, machines, label, waits
+):
+    """A cold reader: two "machines" of one run on one host (one workspace, so one lock folder) froze before step 1:
+    machine 0 held the CPU lease and could not finish a step without machine 1, which waited for that lease. A
+    machine's first process now stops waiting once its own run holds the lease; anyone else still waits."""
+    from types import SimpleNamespace
+
+    log, release = tmp_path / "log", tmp_path / "release"
+    holder = worker(log, "hold", str(release))  # holds the CPU as the training run `run-x`
+    wait_for(lambda: any(e == "held" for _, e in events(log)), timeout=60, poll=0.05)
+    monkeypatch.setenv("LOCAL_WORLD_SIZE", "1")
+    callback = sharing.training_callback(label, on_wait=lambda state: None)
+    args = SimpleNamespace(device="cpu", local_process_index=0, world_size=machines)
+    began = threading.Event()
+    threading.Thread(target=lambda: (callback.on_train_begin(args, None, None), began.set()), daemon=True).start()
+    assert began.wait(timeout=2) is not waits
+    release.touch()
+    finish(holder)
+    assert began.wait(timeout=30)
+    assert (callback.hold is not None) is waits  # the run's other machine takes the turns for both
+    if callback.hold is not None:
+        callback.hold.release()
