@@ -386,9 +386,13 @@ def human(n: int | float | None) -> str:
     '3.00 GiB'
     >>> human(512 * 1024**2)
     '512 MiB'
+    >>> human(12_345), human(0)  # a queued run's folder read "0 MiB"
+    ('12 KiB', '0 KiB')
     """
     if n is None:
         return "?"
     if abs(n) >= GIB:
         return f"{n / GIB:.2f} GiB"
+    if abs(n) < 1024**2:
+        return f"{n / 1024:.0f} KiB"
     return f"{n / 1024**2:.0f} MiB"
