@@ -4,6 +4,7 @@
     stopped_now_message(7, checkpoint)    # how a run stopped at once (a second stop) ends
     refusal(run)                          # None, or why `runs resume` would fail the same way now
     unusable_reward_models(config)        # {run id: why} for the reward-model runs a GRPO run scores with
+    reward_model_users(run_id)            # the queued or training GRPO runs that score with this reward model
 
 A failure's stored message says why the run failed then. Where the cause can be fixed outside the run (a reward-model
 run that was deleted, then copied back), whether a resume would fail again is asked now, not read from that message:
@@ -79,6 +80,21 @@ def unusable_reward_models(config: dict) -> dict[str, str]:
     return found
 
 
+def reward_model_users(run_id: str) -> list[str]:
+    """The queued or training GRPO runs whose rewards score answers with the reward-model run `run_id`
+    (`{"model": run_id}`): deleting it now would fail them."""
+    root = workspace.runs_dir()
+    users = []
+    for folder in sorted(root.iterdir()) if root.is_dir() else []:
+        other = RunDir(folder)
+        if other.id == run_id or other.read_status().get("state") not in ("queued", "running", "stopping"):
+            continue
+        specs = other.read_config().get("rewards") or []
+        if any(isinstance(spec, dict) and spec.get("model") == run_id for spec in specs):
+            users.append(other.id)
+    return users
+
+
 def refusal(run: RunDir) -> str | None:
     """Why `runs resume` refuses the run now (None when it may resume): a damaged checkpoint it would resume from,
     a reward-model run it failed on that still cannot be used, a failure on its settings or data before any
@@ -113,4 +129,11 @@ def refusal(run: RunDir) -> str | None:
     return None
 
 
-__all__ = ["checkpoint_step", "refusal", "resume_words", "stopped_now_message", "unusable_reward_models"]
+__all__ = [
+    "checkpoint_step",
+    "refusal",
+    "resume_words",
+    "reward_model_users",
+    "stopped_now_message",
+    "unusable_reward_models",
+]
