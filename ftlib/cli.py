@@ -12,8 +12,10 @@ import argparse
 import importlib
 import os
 import sys
+import warnings
 
 from ftlib.commands import os_error_message
+from ftlib.config import ConfigWarning
 from ftlib.errors import UserError
 
 PROG = "python -m ftlib"
@@ -74,6 +76,23 @@ def check_model_argument(args: argparse.Namespace) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    with warnings.catch_warnings():  # puts the previous showwarning back when the command ends
+        shown = warnings.showwarning
+
+        def one_line(message, category, *where, **more) -> None:
+            """Our own warnings (an old config's renamed setting) as one `warning: ...` line on stderr, as the
+            commands print theirs, not Python's "train.py:165: ConfigWarning: ..." and a line of our code; any
+            other library's warning as before."""
+            if issubclass(category, ConfigWarning):
+                print(f"warning: {message}", file=sys.stderr)
+            else:
+                shown(message, category, *where, **more)
+
+        warnings.showwarning = one_line
+        return _main(argv)
+
+
+def _main(argv: list[str] | None) -> int:
     from ftlib.sharing import process_env
 
     process_env()  # before any command imports torch: idle OpenMP threads sleep, FTLIB_THREADS applies

@@ -131,8 +131,9 @@ class RunConfig(GRPOSettings):
         "tokenizer",
         label="Chat template",
         group="tokens",
-        help="How a conversation is written out as text for the model; the model's own template (`tokenizer`) is "
-        "the usual choice.",
+        help="How a conversation is written out as text for the model: the model's own template (tokenizer, the "
+        "usual choice), a built-in one (chatml, llama3, mistral, gemma, alpaca, plain, text, hermes, llama31; "
+        "the Tokens page shows each) or custom (the Jinja text in template_source).",
     )
     template_source: str = setting(
         "",
@@ -374,7 +375,7 @@ class RunConfig(GRPOSettings):
         label="Device",
         group="hardware",
         advanced=True,
-        help="Where to train: auto (GPU if present), cpu or cuda.",
+        help="Where to train: auto (a GPU if present), cpu, cuda, or cuda:N for one GPU (e.g. cuda:1).",
     )
     dtype: DType = setting(
         "auto",

@@ -317,7 +317,8 @@ class GRPOSettings:
         "{contains_column: COLUMN} (1 if the answer contains the prompt row's value of that column, e.g. answer), "
         "{length: {target: N}} (words; closer is better), {not_repeating: {}} (fewer repeated sentences and word "
         "runs), {check: SAMPLE} (a shipped sample's check, e.g. chat_style), {model: RUN_ID} (a trained reward "
-        "model), each with an optional weight (default 1).",
+        "model), {function: NAME} (a Python function the server's operator registered in FTLIB_REWARD_FUNCTIONS), "
+        "each with an optional weight (default 1).",
     )
     grpo_group_size: int = setting(
         4,

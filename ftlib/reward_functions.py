@@ -15,7 +15,7 @@ Nothing the operator's code does escapes as a traceback: a file, module or funct
 in the name, a syntax error, a missing module) is a RewardError before launch, naming the reward, its file and what
 is wrong; a call that raises, or returns None, NaN, infinity or text, is a RewardError naming the function and the
 value (the preview, the run and the evaluation stop with it: TRL would read None or NaN as "no reward" and train on
-nothing).
+nothing). A function written for TRL's batch signature (`prompts`, `completions` lists) is refused by name.
 
 Not known here: the built-in rewards and how a run's rewards are built and scored (rewards.py).
 """
@@ -163,6 +163,8 @@ def _failure(who: str, exc: Exception, prompt) -> RewardError:
 
 # What a registered function is given by these names whatever its row's columns are called.
 _OWN = ("prompt", "completion", "tools")
+# TRL's reward-function parameters for a whole batch (`def f(prompts, completions, **kwargs) -> list[float]`).
+TRL_BATCH = frozenset({"prompts", "completions", "completion_ids"})
 
 
 def registered(name: str):
@@ -179,6 +181,14 @@ def registered(name: str):
     function = _load_registered(name, functions[name])
     names, takes_all = _accepts(function)
     who = f"The reward function {name!r} ({functions[name]})"
+    trl = sorted(names & TRL_BATCH)
+    if trl:  # `completions` would otherwise be taken for a column every prompt lacks
+        raise RewardError(
+            f"{who} takes {', '.join(trl)}: TRL's batch signature (lists of prompts and completions in, a list of "
+            "rewards out), which is not supported here. A studio reward function scores one answer per call: take "
+            "`prompt` (the prompt's turns) and `completion` (the answer's text) and return one number, e.g. "
+            'def f(prompt, completion, **kwargs): ... (README, "Rewards for GRPO").'
+        )
     if names and not takes_all and not {"prompt", "completion"} <= names:  # refused before launch, not at step 0
         raise RewardError(
             f"{who} cannot be called as function(prompt=[turns], completion=text): it takes "
@@ -224,6 +234,7 @@ def _needed(function) -> set[str]:
 __all__ = [
     "REGISTER_HOW",
     "REGISTRY_ENV",
+    "TRL_BATCH",
     "RewardError",
     "asked",
     "checked_score",

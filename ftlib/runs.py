@@ -33,7 +33,7 @@ from pathlib import Path
 
 from ftlib import distributed, run_data, run_resume, sharing, workspace
 from ftlib.config import RunConfig
-from ftlib.errors import UserError, plural
+from ftlib.errors import UserError, numbered, plural
 from ftlib.run_processes import alive, crash_reason, crashed, running_in
 from ftlib.rundir import ACTIVE, DONE, STATES, RunDir, RunSummary, locked
 
@@ -49,6 +49,7 @@ RUN_ENV = (
     "FTLIB_FAST_PATH",  # ftlib.fastpath
     "FTLIB_CPU_BF16",
     "FTLIB_MICRO_TOKENS",
+    "FTLIB_PADDING_FREE",
     "FTLIB_ONEDNN_DECODE",  # GRPO's answers are decoded on CPU with it (ftlib.cpu_decode)
     "FTLIB_HOME",  # where `default` and cached models are found (ftlib.models)
     "FTLIB_ALLOW_HUB",
@@ -558,6 +559,12 @@ def delete(run_id: str) -> None:
     status = run.read_status()
     if status.get("state") in ACTIVE or alive(status.get("pid"), run) or running_in(run):
         raise RunError(f"Run '{run_id}' is still running; stop it before deleting it.")
+    if users := run_resume.reward_model_users(run.id):  # they would fail at their next reward
+        them, end = ("it", "it ends") if len(users) == 1 else ("them", "they end")
+        raise RunError(
+            f"Reward model '{run_id}' scores the answers of the queued or running {numbered('run', users)}: "
+            f"deleting it would fail {them}. Stop {them} first, or delete it once {end}."
+        )
     try:
         with locked(run.export_lock, wait=False):
             shutil.rmtree(run.path)

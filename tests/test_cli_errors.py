@@ -155,6 +155,32 @@ def test_train_help_shows_no_empty_defaults(capsys):
     assert "less memory, ~20% slower." in text and "option_strings" not in text
 
 
+def _train_help(capsys) -> dict[str, str]:
+    """`train --help`, one flag -> its help text (argparse's wrapping undone)."""
+    with pytest.raises(SystemExit):
+        main(["train", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    options = text.split("options:", 1)[1]
+    return {
+        flag: options.split(f"{flag} {flag[2:].replace('-', '_').upper()} ", 1)[1].split(" --", 1)[0]
+        for flag in ("--rewards", "--template", "--device")
+    }
+
+
+def test_train_help_names_every_value_a_setting_takes(capsys):
+    """A cold reader: `--rewards` listed every reward but `function`, `--template` named only `tokenizer`, and
+    `--device` said "auto, cpu or cuda" though `cuda:1` is accepted."""
+    from ftlib.config import RunConfig
+    from ftlib.methods import REWARD_KINDS
+    from ftlib.templates import TEMPLATE_NAMES
+
+    helps = _train_help(capsys)
+    assert [k for k in REWARD_KINDS if f"{{{k}:" not in helps["--rewards"]] == [], helps["--rewards"]
+    assert [n for n in TEMPLATE_NAMES if n not in helps["--template"]] == [], helps["--template"]
+    assert all(d in helps["--device"] for d in ("auto", "cpu", "cuda", "cuda:N")), helps["--device"]
+    assert RunConfig(device="cuda:1").device == "cuda:1"  # what the help offers is accepted
+
+
 def test_a_good_split_still_works_after_all_this(tmp_path, capsys):
     out = tmp_path / "new" / "splits"
     assert main(["data", "split", CHATS, "--test-size", "1", "--out", str(out)]) == 0

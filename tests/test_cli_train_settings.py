@@ -195,6 +195,19 @@ def test_a_setting_the_method_ignores_is_named_in_one_warning(
     assert warnings == [says]
 
 
+def test_an_old_configs_renamed_setting_is_one_warning_line(tmp_path, capsys, tiny_model_dir, no_training):
+    """A cold reader: `dpo_tuning` in an old config printed Python's "/.../train.py:165: ConfigWarning: ..." and the
+    line of our code that read it, where every other CLI warning is one `warning:` line."""
+    pairs = [{"prompt": f"Hi {i}", "chosen": f"Hello {i}.", "rejected": "Go."} for i in range(6)]
+    old = tmp_path / "old.yaml"
+    old.write_text(f"method: dpo\ndataset: {write_rows(tmp_path / 'pairs.jsonl', pairs)}\ndpo_tuning: lora\n")
+    assert main(["train", str(old), "--model", str(tiny_model_dir), "--detach"]) == 0
+    said = capsys.readouterr().err.splitlines()
+    renamed = [line for line in said if "dpo_tuning" in line]
+    assert renamed == ["warning: The setting `dpo_tuning` is now called `tuning`; it was read as `tuning`."], said
+    assert not [line for line in said if "ConfigWarning" in line or ".py:" in line or "RunConfig.from_dict" in line]
+
+
 def test_settings_that_apply_and_a_files_defaults_are_not_named(tmp_path, capsys, tiny_model_dir, no_training):
     from ftlib.config import RunConfig
 

@@ -82,6 +82,14 @@ def boom(prompt, completion):
 
 def wrong_signature(prompts, completions):
     return [1.0] * len(completions)
+
+
+def trl_canonical(completions, **kwargs):
+    return [1.0 for _ in completions]
+
+
+def trl_with_prompts(prompts, completions, **kw):
+    return [0.0] * len(completions)
 """
 RAISES_AT = FUNCTIONS.splitlines().index('    raise ValueError("my reward crashed")') + 1
 BROKEN = "def f(prompt, completion:\n    return 1\n"
@@ -97,7 +105,8 @@ def registry(tmp_path, monkeypatch):
     funcs.write_text(FUNCTIONS.format(log=str(log)))
     broken.write_text(BROKEN)
     raising.write_text(RAISES_ON_IMPORT)
-    names = ("logged", "by_name", "old_style", "needs_answer", "nan", "none", "inf", "text", "boom", "wrong_signature")
+    names = ("logged", "by_name", "old_style", "needs_answer", "nan", "none", "inf", "text", "boom", "wrong_signature",
+             "trl_canonical", "trl_with_prompts")  # fmt: skip
     table = {n: f"{funcs}:{n}" for n in names}
     table.update(
         missing=f"{funcs}:nosuch",
@@ -343,11 +352,35 @@ NOT_A_NUMBER = [
 ]
 
 
-def test_a_function_written_for_trls_lists_is_refused_when_built(registry):
-    """A TRL-style `f(prompts, completions)` failed at the run's first step; its signature says it beforehand."""
-    with pytest.raises(RewardError, match=r"'wrong_signature' .* cannot be called as function\(prompt=\[turns\], "
-                       r"completion=text\): it takes \(completions, prompts\)"):  # fmt: skip
-        build_rewards([{"function": "wrong_signature"}])
+TRL_SIGNATURES = [
+    ("wrong_signature", "takes completions, prompts:"),  # f(prompts, completions)
+    ("trl_canonical", "takes completions:"),  # TRL's documented f(completions, **kwargs)
+    ("trl_with_prompts", "takes completions, prompts:"),  # f(prompts, completions, **kw)
+]
+
+
+@pytest.mark.parametrize("name, takes", TRL_SIGNATURES, ids=[c[0] for c in TRL_SIGNATURES])
+def test_a_function_written_for_trls_lists_is_refused_when_built(registry, name, takes):
+    """A TRL-style `f(prompts, completions)` failed at the run's first step; its signature says it beforehand. With
+    `**kwargs` (TRL's own examples) a cold reader was told instead that 10 prompts lack the column 'completions'."""
+    with pytest.raises(RewardError) as err:
+        build_rewards([{"function": name}])
+    said = str(err.value)
+    assert f"The reward function '{name}' (" in said and takes in said, said
+    assert "TRL's batch signature" in said and "not supported here" in said and "column" not in said, said
+    assert "take `prompt`" in said and "`completion`" in said and "one answer per call" in said, said
+
+
+def test_a_trl_style_function_is_refused_before_launch_as_trls_not_as_a_missing_column(tiny_model_dir, registry):
+    from ftlib.run_preflight import preflight
+
+    rows = [{"prompt": ASKED[i], "columns": {"answer": a}} for i, (_, a) in enumerate(QUESTIONS)]
+    config = RunConfig(
+        model=str(tiny_model_dir), method="grpo", rewards=[{"function": "trl_canonical"}], batch_size=2, max_steps=1
+    )
+    errors = preflight(config, rows=(rows, [])).errors
+    assert errors and all("column" not in e for e in errors), errors
+    assert any("TRL's batch signature" in e for e in errors), errors
 
 
 @pytest.mark.parametrize("name, says", NOT_A_NUMBER, ids=[c[0] for c in NOT_A_NUMBER])

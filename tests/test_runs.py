@@ -315,6 +315,29 @@ def test_a_run_trains_with_the_settings_of_the_process_that_queued_it_whoever_st
     assert env["FTLIB_REWARD_FUNCTIONS"] == registry and env["OMP_NUM_THREADS"] == "3"
 
 
+# What only the server reads, never kept with a run (runs.RUN_ENV's comment says why), and a marker sharing.py sets.
+SERVER_ONLY = {"FTLIB_WORKSPACE", "FTLIB_PASSWORD", "FTLIB_WARM_UP", "FTLIB_DATA_DIRS", "FTLIB_MODEL_DIRS"}
+INTERNAL = {"FTLIB_DEFAULTED_ENV"}
+
+
+def test_every_setting_the_code_reads_is_in_the_readme_and_each_that_shapes_a_run_is_kept_with_it():
+    """A cold reader: FTLIB_PADDING_FREE (ftlib/fastpath.py) was in no table, and README said a run keeps "the
+    `FTLIB_*` settings" of the process that queued it where only `runs.RUN_ENV` is kept (FTLIB_PADDING_FREE not)."""
+    import re
+
+    root = Path(__file__).resolve().parents[1]
+    code = [*root.joinpath("ftlib").rglob("*.py"), *root.joinpath("ui").rglob("*.py"), *root.glob("*.py")]
+    read = {m for p in code for m in re.findall(r'"(FTLIB_[A-Z0-9_]+)"', p.read_text(encoding="utf-8"))} - INTERNAL
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    settings = readme.split("\n## Settings\n", 1)[1].split("\n## ", 1)[0]
+    table = {m for line in settings.splitlines() if line.startswith("| `") for m in re.findall(r"`(FTLIB_\w+)`", line)}
+    assert read - table == set(), "settings the code reads that README's Settings table does not name"
+    assert set(runs.RUN_ENV) == read - SERVER_ONLY, "a setting that shapes a run, not kept with it (or the reverse)"
+    kept = settings.split("A run keeps the settings", 1)[1].split("are not kept", 1)[0]
+    assert all(f"`{name}`" in kept for name in runs.RUN_ENV), "README names which settings a run keeps"
+    assert runs.run_env({"FTLIB_PADDING_FREE": "0", "FTLIB_WARM_UP": "0"}) == {"FTLIB_PADDING_FREE": "0"}
+
+
 def test_the_processes_of_a_cpu_run_split_its_thread_budget(fake_runner, monkeypatch):
     """torchrun gave each of two CPU processes the whole FTLIB_THREADS budget (their OpenMP threads then wait for each
     other), or 1 thread each when none was set; each gets its share, through the one environment torchrun hands on."""
@@ -631,3 +654,20 @@ def test_an_account_that_may_not_write_a_queued_run_lists_it_and_leaves_it_queue
     assert states() == {theirs: "queued"}
     monkeypatch.setattr(runs.RunDir, "update_status", real_update)  # its owner lists: it starts
     assert states() == {theirs: "running"}
+
+
+def test_a_reward_model_a_queued_grpo_run_scores_with_is_not_deleted_under_it():
+    """A lifecycle walk: deleting a reward-model run that a queued GRPO run scores its answers with was allowed; the
+    GRPO run then failed when it started. Refused now, naming the run; a stopped or finished user does not block."""
+    from ftlib.testing import make_run
+
+    make_run("rm-1", {"method": "reward", "dataset": "x"})
+    make_run("grpo-1", {"method": "grpo", "dataset": "x", "rewards": [{"model": "rm-1"}]}, state="queued")
+    make_run("grpo-2", {"method": "grpo", "dataset": "x", "rewards": [{"model": "rm-1"}]}, state="finished")
+    with pytest.raises(runs.RunError, match="scores the answers of the queued or running run grpo-1: deleting it"):
+        runs.delete("rm-1")
+    assert runs.find("rm-1").exists()
+    runs.stop("grpo-1")  # out of the queue: nothing waits for the reward model any more
+    runs.delete("rm-1")
+    with pytest.raises(runs.RunError):
+        runs.find("rm-1")
