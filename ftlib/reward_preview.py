@@ -37,8 +37,9 @@ def preview_rewards(model, tokenizer, config, rows: list[dict], prompts: int = 3
     setting = sampling.DecodingSetting(temperature=float(config.grpo_temperature))
     gen = [sampling.GenRow(tuple(e.input_ids), setting) for e in encoded for _ in range(group)]
     seeds = BatchedRollout([], tokenizer, 0, 1.0, config.seed).seeds(len(gen), step=-1)
+    stops = sampling.stop_token_ids(tokenizer, model, [template])  # its end of turn ends an answer, as in the run
     results = sampling.generate(
-        model, tokenizer, gen, config.grpo_max_new_tokens, seed=seeds, top_alternatives=0, lock=lock
+        model, tokenizer, gen, config.grpo_max_new_tokens, seed=seeds, top_alternatives=0, lock=lock, stop_ids=stops
     )
     # TRL's rewards see the answer text without special tokens, as its decoding gives it.
     answers = [tokenizer.decode(r.ids, skip_special_tokens=True) for r in results]

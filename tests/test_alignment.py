@@ -373,3 +373,28 @@ def test_grpo_scores_answers_with_the_fast_head_as_trls_head_does(varied_model, 
     answer = mask[:, -keep:].bool()
     torch.testing.assert_close(fast[0][answer], theirs[0][answer], atol=1e-4, rtol=1e-4)
     torch.testing.assert_close(fast[1][answer], theirs[1][answer], atol=1e-4, rtol=1e-4)
+
+
+def test_grpo_answers_and_the_reward_preview_stop_at_the_runs_end_of_turn_even_the_unk_token(
+    varied_model, tmp_path, monkeypatch
+):
+    """An export review: a template ending replies in SmolLM2's `<|endoftext|>` (its unk token) never stopped a reply
+    (`stop_token_ids` left the unk token out); the studio's sampling was fixed, GRPO's answers and the reward preview
+    now stop there too: what the run trains to end a reply with ends its answers."""
+    from ftlib import sampling
+    from ftlib.reward_preview import preview_rewards
+
+    template = (
+        "{% for m in messages %}{{ m['role'] }}: {{ m['content'] }}{% if m['role'] == 'assistant' %}<|endoftext|>"
+        "{% endif %}\n{% endfor %}{% if add_generation_prompt %}assistant: {% endif %}"
+    )
+    config, prepared = _grpo(varied_model(3), tmp_path, template="custom", template_source=template)
+    unk = prepared.tokenizer.convert_tokens_to_ids("<|endoftext|>")
+    assert prepared.tokenizer.unk_token == "<|endoftext|>" and unk not in sampling.stop_token_ids(prepared.tokenizer)
+    seen = []
+    real = sampling.generate
+    monkeypatch.setattr(sampling, "generate", lambda *a, **k: seen.append(k.get("stop_ids")) or real(*a, **k))
+    trainer = prepared.trainer
+    trainer.rollout_func([json.dumps(PROMPTS[0]["prompt"])] * 2, trainer)
+    preview_rewards(trainer.model.get_base_model(), prepared.tokenizer, config, PROMPTS, prompts=1)
+    assert len(seen) == 2 and all(stops and unk in stops for stops in seen)
