@@ -114,16 +114,48 @@ class Topology:
         return self.local_rank == 0 and self.node_rank == int(node_rank)
 
 
+# Set by the launcher for a one-process run on a GPU (`one_gpu`): the GPU as the server numbers it ("cuda:1"), which
+# the run's process sees alone, as cuda:0; the run takes its turns on the device lease under this name.
+GPU_ENV = "FTLIB_GPU"
+
+
 def device_for_process(config) -> str:
     """The device this process trains on: under torchrun each process of a machine owns the GPU of its local rank
-    (4-bit weights are placed as they load, so this is where they go)."""
+    (4-bit weights are placed as they load, so this is where they go); a one-process run on a GPU sees that GPU alone
+    (`one_gpu`), as cuda:0."""
     from ftlib.models import pick_device
 
+    if os.environ.get(GPU_ENV) and config.device != "cpu":
+        return "cuda:0"
     device = pick_device(None if config.device == "auto" else config.device)
     local_rank = os.environ.get("LOCAL_RANK")
     if device.startswith("cuda") and local_rank is not None:
         device = f"cuda:{int(local_rank)}"
     return device
+
+
+def one_gpu(config, env: dict, gpus: int | None = None) -> dict:
+    """A one-process run on a GPU sees that GPU alone: `CUDA_VISIBLE_DEVICES` in `env` (the launcher's; through any
+    mask it already holds) names GPU N of `cuda:N` (GPU 0 for `cuda` and `auto`), and `GPU_ENV` the GPU as the server
+    numbers it; returns `env`. Why: the HF Trainer given every GPU trains on cuda:0 whatever `cuda:N` says (two runs
+    queued on cuda:0 and cuda:1 shared GPU 0; a QLoRA run on cuda:1 was refused by accelerate), and wraps the model
+    in DataParallel over all of them (each step then trains batch x GPUs rows, and the per-module fused forwards stay
+    bound to GPU 0's copy). Several processes (torchrun: one per GPU) and CPU runs: `env` unchanged.
+
+    >>> one_gpu({"device": "cuda:1", "nproc": 1}, {"CUDA_VISIBLE_DEVICES": "2,3"}, gpus=2)
+    {'CUDA_VISIBLE_DEVICES': '3', 'FTLIB_GPU': 'cuda:1'}
+    >>> one_gpu({"device": "auto", "nproc": 1}, {}, gpus=4), one_gpu({"device": "auto", "nproc": 1}, {}, gpus=0)
+    ({'CUDA_VISIBLE_DEVICES': '0', 'FTLIB_GPU': 'cuda:0'}, {})
+    """
+    device, nproc = str(_value(config, "device", "auto")), int(_value(config, "nproc", 1))
+    gpus = gpu_count() if gpus is None else gpus
+    if nproc != 1 or device == "cpu" or gpus == 0:
+        return env
+    index = int(device.split(":", 1)[1]) if device.startswith("cuda:") else 0
+    mask = [d.strip() for d in env.get("CUDA_VISIBLE_DEVICES", "").split(",") if d.strip()]
+    env["CUDA_VISIBLE_DEVICES"] = mask[index] if index < len(mask) else str(index)
+    env[GPU_ENV] = f"cuda:{index}"
+    return env
 
 
 def shards(config) -> bool:
@@ -179,6 +211,8 @@ def refusals(config, gpus: int | None = None) -> list[str]:
         return []
     if gpus == 0:
         return [f"`device` is {device} but this machine has no GPU that torch can use: use device cpu or auto."]
+    if device.startswith("cuda:") and int(device.split(":", 1)[1]) >= gpus:
+        return [f"`device` is {device} but this machine has {plural(gpus, 'GPU')}, numbered from cuda:0."]
     if config.nproc > gpus:
         return [
             f"`nproc` is {config.nproc} but this machine has {plural(gpus, 'GPU')}: one process "

@@ -248,6 +248,7 @@ def _launch(run: RunDir) -> None:
     env.setdefault("TOKENIZERS_PARALLELISM", "false")
     sharing.process_env(env)  # issue 17: FTLIB_THREADS, and passive OpenMP waits only with the lease off
     distributed.cpu_threads(config, env)  # several processes on the CPU split its threads
+    distributed.one_gpu(config, env)  # one process on a GPU sees that GPU alone
     with open(run.log_file, "ab") as log:
         # A new session: the run outlives the browser tab, the Streamlit server and the CLI that started it.
         # cwd: the folder holding ftlib, so the worker imports the same code as this process.
@@ -552,9 +553,8 @@ def wait(run_id: str, timeout: float | None = None, poll: float = 1.0, on_poll=N
 
 
 def delete(run_id: str) -> None:
-    """Remove a run folder (refused while it is active, or while a process trains it whatever its status says, or
-    while a download of it is built: `ftlib.export` holds the run's export lock then, and the build would fail
-    midway on files gone)."""
+    """Remove a run folder; refused while it is active (or a process trains it, whatever its status says), while a
+    download of it is built (the run's export lock: the build would fail midway) or a GRPO run needs it."""
     run = find(run_id)
     status = run.read_status()
     if status.get("state") in ACTIVE or alive(status.get("pid"), run) or running_in(run):

@@ -25,6 +25,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from ftlib import lease
+from ftlib.distributed import GPU_ENV
 from ftlib.errors import UserError
 from ftlib.lease import Hold, WaitState, device_key
 
@@ -90,7 +91,8 @@ def training_callback(label: str = "", on_wait=None):
             self.stepped = False  # the first step follows the wait of on_train_begin: no handover before it
 
         def on_train_begin(self, args, state, control, **kwargs):
-            device = device_key(args.device)
+            # A one-process GPU run sees its GPU alone, as cuda:0: its turns are taken under the server's name for it.
+            device = device_key(os.environ.get(GPU_ENV) or args.device)
             if device.startswith("cuda") or args.local_process_index == 0:
                 said = on_wait or print_waits("[ftlib] ", sys.stdout)
                 machines = args.world_size > int(os.environ.get("LOCAL_WORLD_SIZE") or args.world_size)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from ftlib import runs, workspace
+from ftlib import lease, runs, workspace
 from ftlib.config import RunConfig
 from ftlib.run_processes import alive
 from ftlib.worker import execute
@@ -317,7 +317,7 @@ def test_a_run_trains_with_the_settings_of_the_process_that_queued_it_whoever_st
 
 # What only the server reads, never kept with a run (runs.RUN_ENV's comment says why), and a marker sharing.py sets.
 SERVER_ONLY = {"FTLIB_WORKSPACE", "FTLIB_PASSWORD", "FTLIB_WARM_UP", "FTLIB_DATA_DIRS", "FTLIB_MODEL_DIRS"}
-INTERNAL = {"FTLIB_DEFAULTED_ENV"}
+INTERNAL = {"FTLIB_DEFAULTED_ENV", "FTLIB_GPU"}  # set by the studio for its own processes
 
 
 def test_every_setting_the_code_reads_is_in_the_readme_and_each_that_shapes_a_run_is_kept_with_it():
@@ -336,6 +336,34 @@ def test_every_setting_the_code_reads_is_in_the_readme_and_each_that_shapes_a_ru
     kept = settings.split("A run keeps the settings", 1)[1].split("are not kept", 1)[0]
     assert all(f"`{name}`" in kept for name in runs.RUN_ENV), "README names which settings a run keeps"
     assert runs.run_env({"FTLIB_PADDING_FREE": "0", "FTLIB_WARM_UP": "0"}) == {"FTLIB_PADDING_FREE": "0"}
+
+
+def test_a_one_process_gpu_run_sees_its_gpu_alone_and_takes_turns_under_its_name(fake_runner, monkeypatch):
+    """A review of the GPU paths: given every GPU, the HF Trainer trained `cuda:1` on GPU 0 and wrapped a `cuda`/`auto`
+    run in DataParallel over all of them. The launcher shows a one-process GPU run its GPU alone (through the mask it
+    was given); the run trains on cuda:0 of what it sees and takes its lease turns under the server's name for it."""
+    from types import SimpleNamespace
+
+    from ftlib import distributed, sharing
+
+    monkeypatch.setattr(distributed, "gpu_count", lambda: 4)  # a GPU machine, as the launcher sees it
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "4,5,6,7")
+    fake_runner["code"] = RECORD_ENV
+    run_id = runs.submit(config("on-gpu-1", device="cuda:1"))
+    env = worker_env(run_id)
+    assert (env["CUDA_VISIBLE_DEVICES"], env["FTLIB_GPU"]) == ("5", "cuda:1")
+    kill(run_id)
+    assert distributed.refusals(config(device="cuda:4"), gpus=4) == [
+        "`device` is cuda:4 but this machine has 4 GPUs, numbered from cuda:0."
+    ]
+    monkeypatch.setenv("FTLIB_GPU", "cuda:1")  # inside that run's process
+    assert distributed.device_for_process(config(device="cuda:1")) == "cuda:0"
+    callback = sharing.training_callback("on-gpu-1", on_wait=lambda state: None)
+    callback.on_train_begin(SimpleNamespace(device="cuda:0", local_process_index=0, world_size=1), None, None)
+    try:
+        assert callback.hold.device == lease.device_key("cuda:1")
+    finally:
+        callback.hold.release()
 
 
 def test_the_processes_of_a_cpu_run_split_its_thread_budget(fake_runner, monkeypatch):
