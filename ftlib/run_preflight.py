@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from ftlib import alignment, checks, distributed, overfitting, prompt_checks
 from ftlib.config import RunConfig
 from ftlib.errors import numbered, plural
-from ftlib.training_model import cpu_dtype_warnings, target_problems
+from ftlib.training_model import cpu_dtype_warnings, gpu_dtype_problems, target_problems
 
 # Rows named in a warning before "and N more".
 NAMED_ROWS = 5
@@ -51,6 +51,7 @@ def preflight(config: RunConfig, tokenizer=None, rows: tuple[list[dict], list[di
     report.warnings += distributed.cpu_process_warnings(config)  # several processes on one CPU: slower, not faster
     report.errors += target_problems(config)  # LoRA target layers the model does not have (PEFT fails at step 0)
     report.warnings += cpu_dtype_warnings(config)  # float16 (or emulated bf16) on a CPU: many times slower
+    report.errors += gpu_dtype_problems(config)  # float16 weights trained on a GPU: refused at the first step
     try:
         if rows is None:
             train, test, report.source = load_rows(config)

@@ -175,3 +175,25 @@ def cpu_dtype_warnings(config: RunConfig, gpus: int | None = None) -> list[str]:
         f"Weights dtype {dtype} on the CPU: {why}. Set Weights dtype to auto (float32, or a bf16 base where the CPU "
         "multiplies bf16 natively) unless you are testing that format."
     ]
+
+
+def gpu_dtype_problems(config: RunConfig, gpus: int | None = None) -> list[str]:
+    """Why a run on a GPU cannot train in float16: weights that are trained in float16 (full fine-tuning, or a
+    reward model's score head, which PEFT keeps in the base's dtype) get float16 gradients, and the fp16 loss scaler
+    the HF Trainer then uses refuses them at the first optimizer step ("Attempting to unscale FP16 gradients",
+    torch.amp.GradScaler.unscale_). LoRA adapters are kept in float32 by PEFT, so they train. [] otherwise."""
+    from ftlib import distributed
+
+    if str(config.dtype) != "float16" or distributed.trains_on_cpu(config, gpus):
+        return []
+    what = (
+        "full fine-tuning trains every weight"
+        if not config.uses_adapter
+        else ("a reward model trains its score head" if config.method == "reward" else "")
+    )
+    if not what:
+        return []
+    return [
+        f"Weights dtype float16 on a GPU: {what} in float16, and the fp16 loss scaler refuses float16 gradients at "
+        "the first step. Set Weights dtype to auto (bfloat16 where the GPU has it) or float32."
+    ]

@@ -892,6 +892,25 @@ def test_a_number_format_the_cpu_cannot_compute_fast_is_warned_before_the_run(
         assert said[0].startswith(f"Weights dtype {dtype} on the CPU: ") and warned in said[0] and "auto" in said[0]
 
 
+@pytest.mark.parametrize(
+    "settings, gpus, refused",
+    [
+        ({"method": "full"}, 1, "full fine-tuning trains every weight in float16"),
+        ({"method": "dpo", "tuning": "full"}, 1, "full fine-tuning trains every weight in float16"),
+        ({"method": "reward"}, 1, "a reward model trains its score head in float16"),
+        ({"method": "lora"}, 1, None),  # PEFT keeps the adapters in float32
+        ({"method": "full"}, 0, None),  # on the CPU: slow (warned), not refused
+    ],
+)
+def test_float16_weights_trained_on_a_gpu_are_refused_before_the_run(settings, gpus, refused):
+    """A review of the GPU paths: float16 weights that are trained (a full fine-tune, a reward model's score head)
+    get float16 gradients, which the fp16 loss scaler refuses at the first optimizer step."""
+    from ftlib.training_model import gpu_dtype_problems
+
+    said = gpu_dtype_problems(RunConfig(dtype="float16", **settings), gpus=gpus)
+    assert (said[0] if said else None) is None if refused is None else refused in said[0] and "auto" in said[0]
+
+
 def test_preflight_names_rows_whose_trained_tokens_the_max_length_cuts(tiny_model_dir, smol_tokenizer):
     """A cold review: every row's 200-word answer was cut at max length 40 and the run trained without a word."""
     from ftlib.run_preflight import cut_warnings, preflight
