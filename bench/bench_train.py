@@ -241,13 +241,24 @@ def peak_memory(device: str) -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # kB on Linux
 
 
+def _collective_device():
+    """Where a tensor for an all-reduce must live: NCCL reduces only CUDA tensors (as ftlib.metrics does)."""
+    import torch
+
+    if torch.distributed.get_backend() == "nccl":
+        return torch.device("cuda", torch.cuda.current_device())
+    return torch.device("cpu")
+
+
 def bf16_usable(device: str) -> bool:
     """Whether bf16 matmuls run natively here (a CPU without AVX512_BF16/AMX emulates them ~100x slower)."""
     import torch
 
     from ftlib.fastpath import native_cpu_bf16
 
-    return torch.cuda.is_bf16_supported() if device.startswith("cuda") else native_cpu_bf16()
+    if device.startswith("cuda"):
+        return torch.cuda.is_bf16_supported(including_emulation=False)  # T4 and V100 only emulate it
+    return native_cpu_bf16()
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -543,7 +554,7 @@ def run_side(
         cpu = time.process_time() - cpu_start
         peak = peak_memory(device)  # before the held-out measure loads anything else
         if world > 1:  # every process's memory and CPU time; rank 0 alone measures the (identical) trained model
-            totals = torch.tensor([float(peak), cpu], dtype=torch.float64)
+            totals = torch.tensor([float(peak), cpu], dtype=torch.float64, device=_collective_device())
             torch.distributed.all_reduce(totals)
             peak, cpu = int(totals[0]), float(totals[1])
             if torch.distributed.get_rank() != 0:

@@ -341,7 +341,10 @@ def estimate(
         gradients, optimizer = gradients // shards, optimizer // shards
     elif processes > 1:
         gradients *= 2  # DDP's buckets: the gradients are copied there to be averaged across processes
-    fused = tuning == "lora" and fastpath.enabled()  # 4-bit layers keep PEFT's path
+    # 4-bit layers keep PEFT's path, and so does every layer under the Trainer's bf16/fp16 autocast on a GPU
+    # (fastpath._can_fuse steps aside there): PEFT's dropout then copies each adapted input.
+    autocast = device.startswith("cuda") and dtype in ("bfloat16", "float16")
+    fused = tuning == "lora" and fastpath.enabled() and not autocast
     fast_head = fastpath.enabled() and not device.startswith("cuda")  # ftlib.headloss, SFT and DPO
     activations = activation_bytes(
         shape, tokens, elem, dropout_inputs, config.gradient_checkpointing, fused, fast_head
@@ -369,14 +372,12 @@ def estimate(
 def _dtype_name(dtype: str, device: str) -> str:
     if dtype in ("float32", "bfloat16", "float16"):
         return dtype
-    if device.startswith("cuda"):
-        try:
-            import torch
+    try:
+        from ftlib.models import pick_dtype
 
-            return "bfloat16" if torch.cuda.is_bf16_supported() else "float16"
-        except Exception:
-            return "float16"
-    return "float32"
+        return str(pick_dtype(device, dtype)).removeprefix("torch.")  # the dtype a run loads with: one rule for both
+    except Exception:
+        return "float32"
 
 
 def human(n: int | float | None) -> str:

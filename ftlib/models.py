@@ -381,7 +381,8 @@ def pick_dtype(device: str, preferred: str | None = None):
         if preferred not in names:
             raise ModelError(f"Unknown dtype '{preferred}'. Use one of: auto, float32, bfloat16, float16.")
         return names[preferred]
-    if device.startswith("cuda") and torch.cuda.is_bf16_supported():
+    # Native bf16 only: T4 and V100 emulate it (the default counts emulation), far slower than fp32.
+    if device.startswith("cuda") and torch.cuda.is_bf16_supported(including_emulation=False):
         return torch.bfloat16
     return torch.float32
 

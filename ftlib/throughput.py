@@ -59,7 +59,8 @@ def matmul_peak(
     a = torch.randn(m, k, device=device, dtype=dtype)
     b = torch.randn(k, n, device=device, dtype=dtype)
     w = b.t().contiguous()  # [n, k]: a linear layer's weight
-    sync = torch.cuda.synchronize if str(device).startswith("cuda") else (lambda: None)
+    # The timed device's queue, not the current device's: a product on cuda:1 is not waited for by cuda:0's sync.
+    sync = (lambda: torch.cuda.synchronize(device)) if str(device).startswith("cuda") else (lambda: None)
     best = float("inf")
     for product in (lambda: a @ b, lambda: torch.nn.functional.linear(a, w)):
         product()  # warm-up: kernels chosen, memory touched

@@ -460,6 +460,10 @@ def attach_throughput(prepared: Prepared, callback) -> None:
     model = prepared.trainer.model
     callback.flops_per_token = throughput.flops_per_token(model, prepared.mean_length)
     callback.peak_flops = throughput.matmul_peak(prepared.device, prepared.dtype or next(model.parameters()).dtype)
+    if str(prepared.device).startswith("cuda"):
+        import torch
+
+        torch.cuda.reset_peak_memory_stats(prepared.device)  # the benchmark's products are not training memory
     callback.world_size = int(os.environ.get("WORLD_SIZE", "1"))
 
 

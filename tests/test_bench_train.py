@@ -91,3 +91,25 @@ def test_a_data_parallel_side_reports_both_processes_once(tiny_model_dir):
     result = reports[0]
     assert (result["side"], result["processes"], result["threads"], result["steps"]) == ("ftlib-dp2", 2, 1, 2)
     assert result["tokens"] > 0 and "heldout_loss" in result
+
+
+def test_bf16_counts_as_usable_only_on_gpus_that_have_it_natively(monkeypatch):
+    import torch
+
+    native = []
+    monkeypatch.setattr(
+        torch.cuda, "is_bf16_supported", lambda including_emulation=True: including_emulation or native
+    )
+    assert not bench_train.bf16_usable("cuda")  # a T4 or V100: emulated
+    native.append(True)
+    assert bench_train.bf16_usable("cuda:0")
+
+
+@pytest.mark.parametrize(("backend", "where"), [("nccl", "cuda:3"), ("gloo", "cpu")])
+def test_the_all_reduced_totals_live_where_the_backend_reduces(monkeypatch, backend, where):
+    """NCCL reduces CUDA tensors only: the peak-memory and CPU-time totals go to this process's GPU under it."""
+    import torch
+
+    monkeypatch.setattr(torch.distributed, "get_backend", lambda *a: backend)
+    monkeypatch.setattr(torch.cuda, "current_device", lambda: 3)
+    assert bench_train._collective_device() == torch.device(where)

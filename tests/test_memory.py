@@ -184,3 +184,46 @@ def test_estimate_is_close_to_the_measured_peak_on_cpu(tmp_path, settings):
     # RSS on CPU includes allocator slack that varies run to run: the same DPO case measured 1.99 GB once and
     # 2.81 GB in a full-suite run (estimate 2.03 GB). The band still catches an estimate off by a term.
     assert 0.7 <= result["estimate"] / result["measured"] <= 1.25, result
+
+
+def _gpu(monkeypatch, native_bf16: bool):
+    import torch
+
+    seen = []
+
+    def is_bf16_supported(including_emulation=True):
+        seen.append(including_emulation)
+        return native_bf16 or including_emulation  # a T4/V100 emulates bf16: True unless emulation is excluded
+
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", is_bf16_supported)
+    return seen
+
+
+@pytest.mark.parametrize("native_bf16", [True, False])
+def test_a_gpu_estimate_keeps_peft_dropout_copies_under_autocast(tiny_model_dir, monkeypatch, native_bf16):
+    """On a GPU the Trainer's bf16 autocast makes fastpath._can_fuse step aside, so PEFT's dropout copies each
+    adapted input; a GPU without native bf16 loads fp32 (no autocast) and the fused layers keep one-byte masks."""
+    _gpu(monkeypatch, native_bf16)
+    shape = memory.model_shape(str(tiny_model_dir))
+    adapted = sum(i for name, i, _ in shape.linears if memory._targeted(name, ["all-linear"])) // shape.layers
+    cfg = RunConfig(model=str(tiny_model_dir), max_length=512)
+    gpu = memory.estimate(cfg, device="cuda:0", available=80 * memory.GIB)
+    elem = 2 if native_bf16 else 4
+    assert gpu.dtype == ("bfloat16" if native_bf16 else "float32")
+    assert gpu.activations == memory.activation_bytes(shape, 8 * 512, elem, adapted, fused_lora=not native_bf16)
+    if native_bf16:
+        assert gpu.activations > memory.activation_bytes(shape, 8 * 512, elem, adapted, fused_lora=True)
+
+
+def test_the_estimate_loads_the_dtype_pick_dtype_loads_on_a_gpu_without_native_bf16(monkeypatch):
+    """A T4 or V100 emulates bf16 (torch's default check counts that): the run loads fp32 there, and so does the
+    estimate; both ask for native support."""
+    from ftlib.models import pick_dtype
+
+    seen = _gpu(monkeypatch, native_bf16=False)
+    assert str(pick_dtype("cuda")) == "torch.float32"
+    assert memory._dtype_name("auto", "cuda:0") == "float32"
+    assert seen and not any(seen)  # every check excluded emulation
+    _gpu(monkeypatch, native_bf16=True)
+    assert memory._dtype_name("auto", "cuda:0") == "bfloat16" == str(pick_dtype("cuda")).removeprefix("torch.")
+    assert memory._dtype_name("auto", "cpu") == "float32" and memory._dtype_name("float16", "cuda") == "float16"

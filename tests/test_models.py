@@ -249,3 +249,14 @@ def test_processes_preparing_the_default_model_at_once_convert_it_once(tmp_path,
     for thread in threads:
         thread.join()
     assert len(converted) == 1 and got == [models.default_model_dir()] * 2
+
+
+def test_a_gpu_that_only_emulates_bf16_loads_fp32(monkeypatch):
+    """T4 and V100 emulate bf16 (`is_bf16_supported()` counts emulation by default): fp32 there, bf16 where native."""
+    native = []
+    monkeypatch.setattr(
+        torch.cuda, "is_bf16_supported", lambda including_emulation=True: including_emulation or native
+    )
+    assert models.pick_dtype("cuda") is torch.float32
+    native.append(True)
+    assert models.pick_dtype("cuda:1") is torch.bfloat16

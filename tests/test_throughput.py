@@ -1,0 +1,31 @@
+"""ftlib.throughput's matmul peak on a GPU, on CPU by monkeypatching torch.cuda: it waits on the device it times,
+and the benchmark's products are left out of the run's peak GPU memory."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import torch
+
+from ftlib import throughput, training
+
+
+def test_the_matmul_peak_waits_on_the_device_it_times(monkeypatch):
+    synced = []
+    monkeypatch.setattr(torch.cuda, "synchronize", lambda device=None: synced.append(device))
+    real = torch.randn
+    monkeypatch.setattr(torch, "randn", lambda *shape, device=None, dtype=None: real(4, 4, dtype=dtype))
+    throughput.matmul_peak("cuda:1", "float32", seconds=0.0, cache=False)
+    assert synced and set(synced) == {"cuda:1"}  # not the current device's queue
+
+
+def test_the_peak_memory_is_reset_after_the_matmul_benchmark(monkeypatch):
+    calls = []
+    monkeypatch.setattr(throughput, "matmul_peak", lambda device, dtype: calls.append(("benchmark", device)) or 1e12)
+    monkeypatch.setattr(throughput, "flops_per_token", lambda model, length: 6.0)
+    monkeypatch.setattr(torch.cuda, "reset_peak_memory_stats", lambda device=None: calls.append(("reset", device)))
+    model = torch.nn.Linear(2, 2)
+    for device in ("cuda:1", "cpu"):
+        prepared = SimpleNamespace(trainer=SimpleNamespace(model=model), mean_length=8.0, device=device, dtype=None)
+        training.attach_throughput(prepared, SimpleNamespace())
+    assert calls == [("benchmark", "cuda:1"), ("reset", "cuda:1"), ("benchmark", "cpu")]
