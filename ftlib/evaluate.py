@@ -468,6 +468,7 @@ class RunInfo:
     beta: float = 0.1  # DPO's / KTO's: TRL's reward margin is beta x the log-ratio margin Evaluate reports
     rewards: list = field(default_factory=list)  # GRPO's: what its held-out prompts' answers are scored with
     max_length: int | None = None  # how long a row training kept (a GRPO prompt cut by it was left out)
+    answer_tokens: int | None = None  # GRPO's: how long the answers it trained on could be (its grpo_max_new_tokens)
 
     def chat_template(self, tokenizer):
         """The ftlib ChatTemplate the run trained with (its custom source included)."""
@@ -497,6 +498,7 @@ def run_info(run_dir: str | Path) -> RunInfo:
         beta=float(config.beta),
         rewards=list(config.rewards or []),
         max_length=config.max_length,
+        answer_tokens=config.grpo_max_new_tokens if config.method == "grpo" else None,
     )
 
 

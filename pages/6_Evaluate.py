@@ -50,10 +50,7 @@ def cached_run_info(run_path: str, mtime: float) -> E.RunInfo:  # noqa: ARG001 (
 
 
 st.title("Evaluate")
-st.caption(
-    "Did fine-tuning change anything? Each held-out conversation's last answer is the reference: we measure how "
-    "surprised each model is by it (loss; lower is better) and let both models answer the same prompt."
-)
+st.caption("Did fine-tuning change anything? Both models on the run's held-out rows, side by side.")
 
 runs = M.list_run_adapters(reward_models=True)  # a reward model: its score head on held-out pairs
 if not runs:
@@ -85,6 +82,10 @@ if info.method == "reward":  # it writes no answers: its scores of the held-out 
 if measured_by(info.method, info.test_rows) == "rewards":  # no reference answer: its rewards (ui.grpo_eval_view)
     answers_section(run_name, labels[run_name].label if run_name in labels else run_name, info, str(run.path))
     st.stop()
+st.caption(  # what the rest of the page measures (a reward model's and a GRPO run's sections say their own)
+    "Each held-out conversation's last answer is the reference: we measure how surprised each model is by it (loss; "
+    "lower is better) and let both models answer the same prompt."
+)
 st.caption(
     f"Base model `{info.model}` · dataset `{info.dataset}` · {len(info.test_rows)} held-out rows · "
     f"chat template: {template_label(info.template)}"  # as Tokens and Train name it, not the CLI's `tokenizer`

@@ -357,18 +357,21 @@ def test_the_evaluate_page_scores_a_grpo_runs_answers_with_its_rewards_as_the_cl
 
     workspace.save_split("prompts", PROMPTS, PROMPTS)
     config = {"method": "grpo", "model": str(varied_dir), "dataset": "prompts", "rewards": GRPO_REWARDS}
-    run = make_run("20260101-000000-grpo-prompts", config, adapter=lm_adapter)
+    run = make_run("20260101-000000-grpo-prompts", config | {"grpo_max_new_tokens": 8}, adapter=lm_adapter)
     at = open_page("pages/6_Evaluate.py", varied_dir)
     assert not at.exception and not at.error, (at.exception, [e.value for e in at.error])
     assert any("the run's own rewards score both answers" in c.value for c in at.caption)
+    assert not any("is the reference" in c.value for c in at.caption)  # a GRPO run's prompts have none
     assert not [b for b in at.button if b.label == "Evaluate"]  # no loss to measure: nothing that could only fail
-    at.slider(key="evaluate_max_new").set_value(8)
+    # As long as the answers the run trained on, on the page and in the CLI (a cold test: 64 against its 8 turned a
+    # length reward's picture around).
+    assert at.slider(key=f"evaluate_answer_tokens_{run.id}").value == 8
     button(at, "Answer and score").click()
     at.run()
     assert at.session_state["evaluate_answers_job"][1].wait(timeout=300)
     at.run()
     assert not at.exception and not at.error, [e.value for e in at.error]
-    agg = cli_json(capsys, "evaluate", run.id, "--max-new-tokens", "8", "--json")
+    agg = cli_json(capsys, "evaluate", run.id, "--json")
     shown = {m.label: m.value for m in at.metric}
     assert (shown["Base reward"], shown["Tuned reward"]) == (f"{agg['base_reward']:.3f}", f"{agg['tuned_reward']:.3f}")
     assert shown["Tuned answer scores higher"] == f"{agg['rows_improved']:.0%}"

@@ -41,11 +41,18 @@ def answers_section(run_name: str, label: str, info, run_path: str) -> None:
         on_change=keep,
         args=(rows_key,),
     )
+    trained = max(8, min(256, int(info.answer_tokens or 64)))  # as long as the answers the run trained on
     max_new = c2.slider(
-        "Max new tokens per answer", 8, 256, default_for("evaluate_max_new", 64), 8, key="evaluate_max_new"
+        "Max new tokens per answer",
+        8,
+        256,
+        default_for(f"evaluate_answer_tokens_{run_name}", trained),
+        key=f"evaluate_answer_tokens_{run_name}",
+        help=f"The run trained on answers of up to {info.answer_tokens or 64} tokens: a reward that counts words "
+        "(length) scores longer answers differently.",
     )
     batch = c3.slider("Prompts per batch", 1, 32, default_for("evaluate_batch", 8), key="evaluate_batch")
-    for key in (rows_key, "evaluate_max_new", "evaluate_batch"):
+    for key in (rows_key, f"evaluate_answer_tokens_{run_name}", "evaluate_batch"):
         keep(key)
 
     def start() -> AnswersJob:

@@ -45,7 +45,12 @@ def register(sub) -> None:
     add_data_options(p)  # --format and --map for a --data file, as `data inspect` reads it
     p.add_argument("--template", default=None, help="chat template (default: the run's, else the model's own)")
     p.add_argument("--limit", type=positive_int, default=None, help="evaluate only the first N test rows (N >= 1)")
-    p.add_argument("--max-new-tokens", type=int, default=64)
+    p.add_argument(
+        "--max-new-tokens",
+        type=int,
+        default=None,
+        help="tokens each answer may have (default 64; a GRPO run's: the answer length it trained with)",
+    )
     p.add_argument("--batch-size", type=int, default=8, help="test rows per batched generation")
     p.add_argument("--device", default=None)
     p.add_argument("--csv", default=None, metavar="FILE", help="write the per-row table as CSV")
@@ -67,7 +72,8 @@ def _evaluate(args) -> int:
     from ftlib.rundir import RunDir, run_folder_of
 
     # Everything that can be checked without a model is checked first: a typo should not cost an evaluation.
-    S.check_max_new_tokens(args.max_new_tokens)
+    if args.max_new_tokens is not None:
+        S.check_max_new_tokens(args.max_new_tokens)
     if args.csv:
         check_csv_path(args.csv)
     info = run = None
@@ -162,7 +168,7 @@ def _against_references(args, model: str, tuned: Path, rows: list, info, templat
             models,
             rows,
             models.tuned[0],
-            max_new_tokens=args.max_new_tokens,
+            max_new_tokens=args.max_new_tokens or 64,
             batch_size=args.batch_size,
             limit=args.limit,
             progress=_progress,
@@ -226,7 +232,8 @@ def _grpo(args, model: str, tuned: Path, rows: list, info, template: str, traine
             rewards,
             template=info.chat_template(models.tokenizer) if info and not args.template else template,
             max_length=info.max_length if info else trained.get("max_length"),
-            max_new_tokens=args.max_new_tokens,
+            # As long as the answers it trained on: a length reward scores 64 tokens and 8 apart (a cold test).
+            max_new_tokens=args.max_new_tokens or (info.answer_tokens if info else None) or 64,
             batch_size=args.batch_size,
             limit=args.limit,
             progress=_progress,
