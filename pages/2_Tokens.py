@@ -36,6 +36,7 @@ from ftlib.templates import (
 from ftlib.tokens import POLICIES, POLICY_HELP, PreferenceEncoded, encode_row, unpaired_partner
 from ui.auth import require_password
 from ui.common import active_model, active_split_name, cached_tokenizer, require_split, user_errors
+from ui.form import start_from_last_run
 from ui.inputs import number_in_range
 from ui.kept import allowed, default_for, keep, restore, say_where_set, share, show_shared
 from ui.labels import POLICY_LABELS, TEMPLATE_LABELS, as_in_training, policy_label, setting_label, training_default
@@ -45,6 +46,9 @@ from ui.token_view import diff_html, legend_html, rendered_html, tokens_html
 # A page is also served by its URL before any session has built app.py's navigation (Streamlit serves the
 # pages/ folder until then): the password is checked here too, not only in app.py.
 require_password()
+# A new session starts from the settings of the run last started, as the Train page does: its template, mask policy
+# and max length are the choices this page previews (a cold test: it showed the defaults until Train was opened).
+start_from_last_run()
 
 EXAMPLE = [
     {"role": "system", "content": "You answer in one short sentence."},

@@ -44,6 +44,7 @@ from ui.batch_view import (
     padding_said,
 )
 from ui.common import active_model, cached_split, cached_tokenizer, require_split, user_errors
+from ui.form import start_from_last_run
 from ui.inputs import number_in_range
 from ui.kept import custom_source, default_for, keep, keep_unless, restore, say_where_set, share, show_shared
 from ui.labels import as_in_training, policy_label, setting_label, template_label, training_default
@@ -51,6 +52,9 @@ from ui.labels import as_in_training, policy_label, setting_label, template_labe
 # A page is also served by its URL before any session has built app.py's navigation (Streamlit serves the
 # pages/ folder until then): the password is checked here too, not only in app.py.
 require_password()
+# A new session starts from the settings of the run last started, as the Train page does: its template, mask policy
+# and max length are the choices this page previews (a cold test: it showed the defaults until Train was opened).
+start_from_last_run()
 
 MAX_COLUMNS = 320  # wider grids get a "first position" slider; a browser table of thousands of cells crawls
 PACK_LIMITS = (8, 32768)  # the packed row length a grid offers

@@ -1214,3 +1214,32 @@ def test_a_refused_combination_of_settings_is_said_in_the_forms_words(tiny_model
     assert refusal.startswith("**What is trained** everything does not work with KTO"), refusal
     assert '"every assistant reply"' in refusal and "all_assistant" not in refusal and "`" not in refusal
     assert "train_start" not in [b.key for b in at.button]
+
+
+CUSTOM = (
+    "{% for m in messages %}<|im_start|>{{ m['role'] }}\n{{ m['content'] }}<|im_end|>\n{% endfor %}"
+    "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
+)
+
+
+def test_a_new_session_starts_every_page_from_the_last_run_its_custom_template_included(tiny_model_dir):
+    """A cold test of this session's features: a new session opened on Tokens showed the model's own template and
+    384 until Train was drawn; and a run with a custom template came back as the model's own (its Jinja text, kept
+    only by the session, was not put back) while the caption said "every setting but its name"."""
+    from ftlib.config import RunConfig
+
+    workspace.save_split("numbers", SFT_ROWS[:10], SFT_ROWS[10:])
+    last = RunConfig(model=str(tiny_model_dir), dataset="numbers", template="custom", template_source=CUSTOM)
+    workspace.remember_run_settings(last.to_dict() | {"max_length": 96}, "r-custom")
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.session_state["active_model"] = str(tiny_model_dir)
+    at.session_state["active_split"] = "numbers"
+    at.run().switch_page("pages/2_Tokens.py").run()  # Tokens first, before the Train page was ever drawn
+    assert not at.exception, at.exception
+    assert at.selectbox(key="tok_template").value == "custom"
+    assert at.number_input(key="tok_max_length").value == 96
+    at.switch_page("pages/4_Train.py").run()
+    assert not at.exception, at.exception
+    assert at.selectbox(key="train_template").value == "custom"
+    assert at.number_input(key="train_max_length").value == 96
+    assert [c for c in at.caption if c.value.startswith("Settings start from the last run started")]

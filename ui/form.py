@@ -122,6 +122,12 @@ def start_from_last_run() -> None:
         key = widget_key(name, settings)
         if key not in st.session_state and key not in kept:
             kept[key], put_back = widget_value(specs[name], value), True
+    source = settings.get("template_source")
+    if settings.get("template") == "custom" and source and "template_source" not in st.session_state.get(SHARED, {}):
+        # Its custom text is a choice of the Tokens page, kept in the session only: put back, so Custom is offered
+        # (a cold test: a new session said "every setting but its name" and trained the model's own template).
+        st.session_state.setdefault(SHARED, {})["template_source"] = (source, "Train")
+        put_back = True
     if put_back:
         st.session_state[FROM_RUN] = last_run_words(workspace.last_run_id())
 
