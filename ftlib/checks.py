@@ -11,9 +11,9 @@ list with row counts, for a dataset-level report.
 Codes: no_trained_tokens, prompt_only, eot_not_trained, missing_special_tokens, double_bos, pad_is_eos,
 truncated_assistant, not_prefix_preserving, generation_prompt_mismatch, padding_side, spans_approximate,
 tool_calls_dropped, tools_not_shown, reasoning_dropped, reasoning_inline, system_dropped, message_dropped,
-reply_dropped, weight_zero. The generation-prompt check (generation_prompt_mismatch) lives in `ftlib.prompt_checks`,
-those of the tokenizer's special tokens (missing_special_tokens, double_bos, pad_is_eos, padding_side) in
-`ftlib.tokenizer_checks`.
+reply_dropped, weight_zero, text_joins_turns. The generation-prompt check (generation_prompt_mismatch) lives in
+`ftlib.prompt_checks`, those of the tokenizer's special tokens (missing_special_tokens, double_bos, pad_is_eos,
+padding_side) in `ftlib.tokenizer_checks`.
 """
 
 from __future__ import annotations
@@ -158,6 +158,7 @@ def _checks(enc: Encoded, tokenizer, template: ChatTemplate, purpose: str) -> li
             check_tools_not_shown(enc, template),
             check_reasoning_dropped(enc, template),
             check_reasoning_inline(enc, template),
+            check_text_joins_turns(enc, template),
             check_messages_dropped(enc, template),
             check_eot_trained(enc, template),
             check_missing_special_tokens(tokenizer, template),
@@ -341,6 +342,25 @@ def check_reasoning_inline(enc: Encoded, template: ChatTemplate) -> Check | None
         "it out).",
         "Keep it to teach the model to think first; remove the reasoning from the rows to train answers alone, or "
         "pick a template that reads `reasoning_content` (the model's own, if it has one) to write it its own way.",
+    )
+
+
+def check_text_joins_turns(enc: Encoded, template: ChatTemplate) -> Check | None:
+    """The `text` built-in writes turns one after the other with nothing between them: made for one prompt and its
+    completion (TRL's standard rows), it runs a system prompt into the question and a conversation's turns together."""
+    if template.name != "text":
+        return None
+    roles = [m["role"] for m in enc.messages]
+    if roles.count("user") <= 1 and roles.count("assistant") <= 1 and "system" not in roles:
+        return None
+    return Check(
+        "text_joins_turns",
+        "warning",
+        f"The {template.title} template writes each turn's text right after the last one, with no role or separator: "
+        "it is made for a single prompt and its completion, and here a system prompt or several turns run together "
+        "(an end of text is trained in the middle of the row).",
+        "Use a chat template for conversations (the model's own, or ChatML), or keep one prompt and one completion "
+        "per row for this one.",
     )
 
 

@@ -48,3 +48,45 @@ def test_text_template_writes_no_roles_and_prompts_with_the_text_alone(smol_toke
     assert template.generation_prompt == "" and template.end_of_turn == smol_tokenizer.eos_token
     turns = [{"role": "system", "content": "Notes. "}, {"role": "user", "content": "Once upon a time"}]
     assert render(template, turns, add_generation_prompt=True) == "Notes. Once upon a time"
+
+
+@pytest.mark.parametrize(
+    "messages, warned",
+    [
+        ([{"role": "user", "content": "Once upon"}, {"role": "assistant", "content": " a time."}], False),
+        (
+            [
+                {"role": "system", "content": "You are terse."},
+                {"role": "user", "content": "Hi"},
+                {"role": "assistant", "content": "Hello."},
+            ],
+            True,
+        ),
+        (
+            [
+                {"role": "user", "content": "Hi"},
+                {"role": "assistant", "content": "Hello."},
+                {"role": "user", "content": "Bye"},
+                {"role": "assistant", "content": "Bye."},
+            ],
+            True,
+        ),
+    ],
+)
+def test_text_template_on_a_conversation_says_its_turns_run_together(smol_tokenizer, messages, warned):
+    """A cold test: a system prompt and several turns under `text` rendered as "You are terse.Hi 0Hello.<eos>Bye..."
+    with no word; a single prompt and completion, what the template is for, says nothing."""
+    from ftlib.checks import preflight
+    from ftlib.tokens import encode_row
+
+    template = get_template("text", smol_tokenizer)
+    codes = {
+        c.code: c
+        for c in preflight(encode_row({"messages": messages}, smol_tokenizer, template), smol_tokenizer, template)
+    }
+    assert ("text_joins_turns" in codes) is warned
+    if warned:
+        assert (
+            codes["text_joins_turns"].severity == "warning"
+            and "single prompt and its completion" in codes["text_joins_turns"].message
+        )
