@@ -352,7 +352,8 @@ def show_run(run_id: str) -> None:
     if went_wrong is not None:
         text = went_wrong.sentence()
         st.warning(
-            f"{text[0].upper()}{text[1:]} (New run starts from the method's proven one.) This run's result is "
+            f"{text[0].upper()}{text[1:]} (A new run starts from this one's settings: lower its learning rate "
+            "there.) This run's result is "
             "likely worse than the model it started from.",
             icon="⚠️",
         )
