@@ -262,6 +262,7 @@ def test_runs_show_says_grpos_reward_and_a_reward_models_accuracy(capsys):
         assert main(["runs", "show", run_id]) == 0
         said[run_id] = capsys.readouterr().out
     assert "training: reward 1.714\nheld-out: reward 1.859\n" in said["r-grpo"]
+    assert "train_loss" not in said["r-grpo"] and "eval_loss" not in said["r-grpo"]  # its surrogate, 2.5e-06
     assert "training: accuracy 75%\nheld-out: accuracy 100%\n" in said["r-reward"]
     assert "reward_accuracy: 0.75\n" in said["r-reward"]
     assert "training: loss 1.2500\nheld-out: -\n" in said["r-sft"] and "reward_accuracy" not in said["r-sft"]

@@ -157,6 +157,10 @@ def _show(args) -> int:
     ):
         if key == "reward_accuracy" and info.get(key) is None:
             continue  # DPO's and a reward model's; "None" for every other run said nothing
+        if key in ("train_loss", "eval_loss") and summary.score == "reward":  # GRPO's surrogate: 1.49e-08 read as a
+            if key == "eval_loss":  # result (its reward is what it is judged by, said next); --json keeps them
+                print(f"training: {summary.train_text}\nheld-out: {summary.eval_text}")
+            continue
         print(f"{key}: {info.get(key)}")
         if key == "dataset" and info.get("data"):
             print(f"rows: {_rows_said(info['data'])}")  # as kept when it was queued: how the file was read
