@@ -14,7 +14,7 @@ import pytest
 
 from ftlib import runs, workspace
 from ftlib.cli import main
-from tests.test_cli_train_settings import write_rows
+from tests.test_cli_train_settings import CHATS, write_rows
 
 # --warmup-ratio 0: one step under a warmup runs at learning rate 0 (warned, `overfitting.zero_rate_warning`).
 SMALL = ["--max-steps", "1", "--warmup-ratio", "0", "--batch-size", "2", "--max-length", "64", "--save-every", "0"]
@@ -170,3 +170,22 @@ def test_a_mapped_file_trains_to_completion(tmp_path, capsys, tiny_model_dir):
         "--map question=prompt --map better=chosen --map worse=rejected (1 of its 9 rows not usable, left out); "
         "0 rows dropped for having nothing to learn"
     ) in out.err
+
+
+def test_train_takes_a_template_file_as_tokens_does(tmp_path, capsys, tiny_model_dir, no_training):
+    """A cold test: `tokens` took --template-file, `train` wanted --template custom --template-source "$(cat f)"."""
+    template = tmp_path / "plain.jinja"
+    template.write_text(
+        "{% for m in messages %}{{ m['role'] }}: {{ m['content'] }}<|im_end|>\n{% endfor %}"
+        "{% if add_generation_prompt %}assistant: {% endif %}",
+        encoding="utf-8",
+    )
+    path = write_rows(tmp_path / "chats.jsonl", CHATS)
+    args = ["train", "--model", str(tiny_model_dir), "--dataset", path, *SMALL, "--detach"]
+    assert main([*args, "--template-file", str(template)]) == 0
+    config = runs.find(capsys.readouterr().out.strip()).read_config()
+    assert (config["template"], config["template_source"]) == ("custom", template.read_text(encoding="utf-8"))
+    assert main([*args, "--template-file", str(template), "--template", "chatml"]) == 2
+    assert "leave out --template" in capsys.readouterr().err
+    assert main([*args, "--template-file", str(tmp_path / "none.jinja")]) == 2
+    assert "does not exist" in capsys.readouterr().err

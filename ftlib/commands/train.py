@@ -76,6 +76,12 @@ def register(sub) -> None:
         help="override one setting (YAML value syntax), e.g. --set epochs=1",
     )
     add_data_options(p)  # --format and --map, as data inspect, tokens and batch have them: for a data file
+    p.add_argument(
+        "--template-file",
+        default=None,
+        metavar="FILE",
+        help="a custom Jinja chat template file, as `tokens --template-file` takes it (template custom, its text)",
+    )
     p.add_argument("--detach", action="store_true", help="queue the run and return at once")
     p.add_argument(
         "--json",
@@ -309,12 +315,26 @@ def _read_as_its_run(args, given: Given) -> tuple[str | None, list[str]]:
     return read_with.get("format"), list(read_with.get("map") or [])
 
 
+def _template_file(path: str | None, flags: dict) -> dict:
+    """`--template-file FILE` as the settings it stands for: template custom, its Jinja text the file's ({} without
+    one). Refused beside a --template other than custom or a --template-source: one template per run."""
+    if path is None:
+        return {}
+    if flags.get("template") not in (None, "custom") or flags.get("template_source") is not None:
+        raise ConfigError("--template-file gives the run its template: leave out --template and --template-source.")
+    file = Path(path).expanduser()
+    if not file.is_file():
+        raise ConfigError(f"Template file {file} does not exist.")
+    return {"template": "custom", "template_source": file.read_text(encoding="utf-8")}
+
+
 def _train(args) -> int:
     from ftlib import run_data, runs
     from ftlib.models import check_model
     from ftlib.run_preflight import preflight
 
     flags = {name: getattr(args, f"set_{name}") for name in field_specs()}
+    flags.update(_template_file(args.template_file, flags))
     given = given_settings(args.config, args.set, flags)
     config = given.config()
     # Where the path was typed: the run trains in another folder (runs._launch), where `sft.jsonl` is nothing.
