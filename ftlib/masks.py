@@ -294,11 +294,12 @@ def build_segments(
     last = trainable[-1] if trainable else None
     segments: list[Segment] = []
     turn_pieces: dict[int, list[tuple[int, int, str]]] = {}
+    prev_ends: dict[int, int] = {}  # where the text before each assistant turn's parts ends
     for i in assistants:
         if extents[i] is None:
             continue
         first, end_part = extents[i]
-        prev_end = max((x[1] for x in extents[:i] if x is not None and x[1] <= first), default=0)
+        prev_end = prev_ends[i] = max((x[1] for x in extents[:i] if x is not None and x[1] <= first), default=0)
         next_start = min((x[0] for x in extents[i + 1 :] if x is not None and x[0] >= end_part), default=None)
         if template.has_generation_tags:
             hi = len(text) if next_start is None else next_start
@@ -320,9 +321,8 @@ def build_segments(
     elif policy == "completion_only" and last is not None and turn_pieces.get(last):
         if template.has_generation_tags:  # a block opened inside the header (`assistant{% generation %}\n`): the
             # completion still starts after the generation prompt, as TRL's prompt/completion difference starts it
-            first, _ = extents[last]
-            prev_end = max((x[1] for x in extents[:last] if x is not None and x[1] <= first), default=0)
-            start = min(_turn_start(text, template, messages, tools, last, prev_end, first), first)
+            first = extents[last][0]
+            start = min(_turn_start(text, template, messages, tools, last, prev_ends[last], first), first)
             turn_pieces[last] = [(max(s, start), e, kind) for s, e, kind in turn_pieces[last] if e > start]
         if messages[last].get("weight", 1) != 0 and turn_pieces[last]:
             trained_from = min(s for s, _, _ in turn_pieces[last])
