@@ -12,9 +12,10 @@ objects that had fewer keys than pairs. On the parse alone it costs about a fift
 after, a .json array of them 0.79 s and 0.88 s. Counting each key's quotes in the text first measured slower (0.45 s),
 and a test that skips lines would miss a key written with escapes (`"pr\\u006fmpt"`).
 
-`documents` reads values written one after another (pretty-printed objects, several lines each) and says on which
-line each starts; `array_items` does the same for the items of one array. Both raise json.JSONDecodeError, whose
-lineno and colno point into the whole text.
+`documents` reads values written one after another (pretty-printed objects, several lines each; or separated by
+commas, an array without its brackets) and says on which line each starts; `array_items` does the same for the items
+of one array. Both raise json.JSONDecodeError, whose lineno and colno point into the whole text. The notes and
+refusals on such files are worded here too (`shape_note` for .jsonl, `values_note` for .json, `arrays_message`).
 
 Not known here: what a row is, or the wording of row errors (readers.py). A leaf module: turns.py and readers.py
 import `parse_json` and `JSONProblem` from here.
@@ -27,7 +28,7 @@ import re
 from collections import Counter
 from typing import Any
 
-from ftlib.errors import UserError
+from ftlib.errors import UserError, numbered
 
 SPACE = json.decoder.WHITESPACE  # the whitespace JSON allows between values (space, tab, CR, LF)
 
@@ -210,12 +211,62 @@ def pretty_error(name: str, line: int, column: int, problem: str) -> str:
     )
 
 
-def documents(text: str, decoder: KeyedDecoder) -> list[tuple[int, Any]]:
+# How a .json file of several JSON values one after another is read (readers.json_values): its rows are numbered by
+# the line each starts on, though the report calls a .json file's row "item N".
+_BY_LINE = 'numbered by the line it starts on (the report\'s "item N" is the one that starts on line N)'
+_VALUES = {
+    "jsonl": "one JSON object per line (JSONL), not one JSON value: it is read line by line, each line a row (the "
+    'report\'s "item N" is line N).',
+    "spread": f"JSON objects one after another, {_SPREAD}, not one JSON value: each is read as a row, {_BY_LINE}. "
+    "`jq -s . {name} > fixed.json` writes them as one array.",
+    "commas": "JSON objects separated by commas without the [ ] around them: they are read as the items of one JSON "
+    f"array, each a row {_BY_LINE}. Put [ before the first object and ] after the last to make it valid JSON.",
+    "comma_after": "one JSON value and a comma after it, which is left out.",
+}
+
+
+def values_note(shape: str, name: str) -> str:
+    """The note on a .json file read as JSON values one after another (shape: a key of `_VALUES`).
+
+    >>> values_note("commas", "a.json").split(":")[0]
+    'a.json holds JSON objects separated by commas without the [ ] around them'
+    """
+    return f"{name} holds " + _VALUES[shape].replace("{name}", name)
+
+
+def values_error(name: str, commas: bool, line: int, column: int, problem: str) -> str:
+    """Why a .json file of pretty-printed or comma-separated JSON values that is not valid JSON is refused, where, and
+    the fix."""
+    shape = "JSON objects separated by commas without the [ ] around them" if commas else f"JSON objects {_SPREAD}"
+    fix = ", and put [ before the first object and ] after the last" if commas else ""
+    where = f"line {line}, column {column} ({problem})"
+    return f"{name} holds {shape}, and is not valid JSON at {where}. Fix the JSON there{fix}."
+
+
+def arrays_message(name: str, lines: list[int]) -> str:
+    """Why a file of JSON arrays one after another (starting on `lines`) is refused: each may be a list of rows or one
+    conversation's turns, and reading either wrongly would lose the other without a word.
+
+    >>> arrays_message("a.json", [1, 4]).split(":")[0]
+    'a.json holds 2 JSON arrays one after another (starting on lines 1, 4), not one JSON value'
+    """
+    return (
+        f"{name} holds {len(lines)} JSON arrays one after another (starting on {numbered('line', lines)}), not one "
+        "JSON value: whether each array is a list of rows or one conversation's turns is not known, so none is read. "
+        f"Join them into one array of rows (`jq -s add {name} > fixed.json`), or, if each is a conversation, write "
+        f"one conversation per line (`jq -c '{{messages: .}}' {name} > fixed.jsonl`)."
+    )
+
+
+def documents(text: str, decoder: KeyedDecoder, commas: bool = False) -> list[tuple[int, Any]]:
     """(the 1-based line it starts on, value) of each JSON value in `text`, written one after another with only
-    whitespace between them (pretty-printed objects, several lines each).
+    whitespace between them (pretty-printed objects, several lines each); with `commas`, a comma between each two
+    (an array's items without its brackets; one after the last is allowed).
 
     >>> documents('{\\n "a": 1\\n}\\n{\\n "a": 2\\n}\\n', KeyedDecoder())
     [(1, {'a': 1}), (4, {'a': 2})]
+    >>> documents('{"a": 1},\\n{"a": 2},\\n', KeyedDecoder(), commas=True)
+    [(1, {'a': 1}), (2, {'a': 2})]
     """
     found, line, counted, pos = [], 1, 0, SPACE.match(text, 0).end()
     while pos < len(text):
@@ -224,6 +275,10 @@ def documents(text: str, decoder: KeyedDecoder) -> list[tuple[int, Any]]:
         value, pos = decoder.parse_at(text, pos)
         found.append((line, value))
         pos = SPACE.match(text, pos).end()
+        if commas and pos < len(text):
+            if text[pos] != ",":
+                raise json.JSONDecodeError("Expecting ',' delimiter", text, pos)
+            pos = SPACE.match(text, pos + 1).end()
     return found
 
 
@@ -266,9 +321,12 @@ __all__ = [
     "pretty_error",
     "shape_note",
     "array_items",
+    "arrays_message",
     "documents",
     "lost_keys",
     "lost_message",
     "outer_keys_message",
     "quoted",
+    "values_error",
+    "values_note",
 ]

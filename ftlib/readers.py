@@ -7,10 +7,12 @@
 Row numbers are 1-based and point into the source: the line of a JSONL file, the element of a JSON array, the
 data row of a table (the first row under the header is 1). A record that is not an object is a `RowError`; a
 file that cannot be read at all raises `DataError` with what to do. A .json object that wraps its rows gets a note
-naming the key that holds them and the keys beside it (`json_layout`); so does one laid out as pandas'
+naming the key that holds them and the keys beside it (`json_layout`, json_layout.py); so does one laid out as pandas'
 `DataFrame.to_json` writes by default, by column, or with orient "index" or "split" (`pandas_layout`).
 Nothing is lost without a word: a key written twice refuses its row (json_rows.py), a column named twice its file
-(`repeated_columns`); a .jsonl file of one JSON array or of pretty-printed objects is read whole (`jsonl_document`).
+(`repeated_columns`); a .jsonl file of one JSON array or of pretty-printed objects is read whole (`jsonl_document`),
+and so is a .json file of several values one after another: JSONL, pretty-printed objects, objects separated by
+commas without their array's brackets (`json_values`); JSON arrays one after another are refused, with the fix.
 
 A .csv is read with the delimiter its first lines use (`sniff_delimiter`: comma, semicolon, tab or vertical bar;
 Excel writes semicolons where the comma is the decimal mark); one that is not a comma is said in `Table.notes`.
@@ -38,10 +40,12 @@ from typing import Any, NamedTuple
 
 from ftlib.cells import drop_nulls
 from ftlib.errors import UserError
+from ftlib.json_layout import json_layout, json_rows
 from ftlib.json_rows import (
     JSONProblem,
     KeyedDecoder,
     array_items,
+    arrays_message,
     documents,
     lost_keys,
     lost_message,
@@ -49,8 +53,9 @@ from ftlib.json_rows import (
     parse_json,
     pretty_error,
     shape_note,
+    values_error,
+    values_note,
 )
-from ftlib.turns import has_value
 
 SUFFIXES = {
     ".jsonl": "jsonl",
@@ -173,90 +178,6 @@ def jsonl_records(text: str) -> tuple[list[tuple[int, dict]], list[RowError]]:
     return records, errors
 
 
-def json_rows(value: Any) -> list:
-    """Rows from a parsed .json file: an array, an object of columns, an object wrapping one array, or one row."""
-    return json_layout(value)[0]
-
-
-# Fields only a row has (ftlib.formats reads them): an object holding one is a row, whatever lists it holds.
-_ROW_KEYS = {"messages", "conversations", "prompt", "completion", "chosen", "rejected", "instruction", "text"}
-
-
-def json_layout(value: Any) -> tuple[list, str | None]:
-    """(rows, a note on where they were found) of a parsed .json file (see `json_rows`); the note names the key
-    that holds the rows (or the keys, read one after the other) and the keys beside them, which are not rows and
-    not read.
-
-    >>> json_layout({"version": "2", "data": [{"text": "a"}], "meta": {"n": 1}})[1]
-    "The rows are read from the key 'data'; the keys 'version', 'meta' are not rows and are ignored."
-    """
-    if isinstance(value, list):
-        return value, None
-    if not isinstance(value, dict):
-        return [value], None
-    lists = {k: v for k, v in value.items() if isinstance(v, list)}
-    wrapped = {k: v for k, v in lists.items() if v and all(isinstance(r, dict) for r in v)}
-    if any(any({"role", "from"} & set(r) for r in v) for v in wrapped.values()):
-        return [value], None  # a single conversation: its lists are turns, not rows
-    if wrapped and _ROW_KEYS & set(value):
-        return [value], None  # one row whose list of objects is a field of it (its `tools`), not the rows
-    if len(wrapped) == 1:
-        ((key, rows),) = wrapped.items()  # {"data": [rows], ...}
-        others = [k for k, v in value.items() if k != key and has_value(v)]
-        beside = ", ".join(f"'{k}'" for k in others)
-        if not others:
-            return rows, f"The rows are read from the key '{key}'."
-        what = (
-            f"the key {beside} is not rows and is" if len(others) == 1 else f"the keys {beside} are not rows and are"
-        )
-        return rows, f"The rows are read from the key '{key}'; {what} ignored."
-    if len(wrapped) > 1:  # {"train": [rows], "test": [rows]}: every row is used, one after the other
-        parts = [f"'{k}' ({len(v)} {'row' if len(v) == 1 else 'rows'})" for k, v in wrapped.items()]
-        others = [f"'{k}'" for k, v in value.items() if k not in wrapped and has_value(v)]
-        note = (
-            f"The rows of the keys {', '.join(parts[:-1])} and {parts[-1]} are read together, in that order: the "
-            "Data page makes its own train/test split (save one key's rows as a file of their own to keep them apart)."
-        )
-        if others:
-            which = f"key {others[0]} is" if len(others) == 1 else f"keys {', '.join(others)} are"
-            note += f" The {which} not rows and ignored."
-        return [r for v in wrapped.values() for r in v], note
-    pandas = pandas_layout(value)
-    if pandas:
-        return pandas
-    if lists and len(lists) == len(value) and len({len(v) for v in lists.values()}) == 1:
-        keys = list(lists)  # columns: {"instruction": [...], "output": [...]}
-        return [dict(zip(keys, cells, strict=True)) for cells in zip(*lists.values(), strict=True)], None
-    return [value], None
-
-
-def _numbered(value: dict) -> bool:
-    return bool(value) and all(isinstance(k, str) and k.lstrip("-").isdigit() for k in value)
-
-
-def pandas_layout(value: dict) -> tuple[list, str] | None:
-    """(rows, a note) of an object laid out as pandas' `DataFrame.to_json` writes one other than as records: by
-    column ({column: {row number: value}}, its default), by row number ({row number: {column: value}}, orient
-    "index") or split ({"columns", "index"?, "data": [[...]]}); None for any other object.
-
-    >>> pandas_layout({"instruction": {"0": "Say hi.", "1": "Count."}, "output": {"0": "Hi.", "1": "1 2 3"}})[0]
-    [{'instruction': 'Say hi.', 'output': 'Hi.'}, {'instruction': 'Count.', 'output': '1 2 3'}]
-    """
-    how = "The file is laid out {}, as pandas' `DataFrame.to_json({})` writes it: each {} is read as a row."
-    inner = [v for v in value.values() if isinstance(v, dict)]
-    if inner and len(inner) == len(value) and all(_numbered(v) and v.keys() == inner[0].keys() for v in inner):
-        rows = [{column: cells[n] for column, cells in value.items()} for n in inner[0]]
-        return rows, how.format("by column ({column: {row number: value}})", "path", "row number")
-    if inner and len(inner) == len(value) and _numbered(value):
-        return inner, how.format("by row number ({row number: {column: value}})", 'path, orient="index"', "entry")
-    columns, data = value.get("columns"), value.get("data")
-    if {"columns", "data"} <= set(value) <= {"columns", "index", "data"} and isinstance(columns, list):
-        if isinstance(data, list) and all(isinstance(r, list) and len(r) == len(columns) for r in data):
-            rows = [dict(zip(map(str, columns), cells, strict=True)) for cells in data]
-            return rows, how.format('as "columns" and "data"', 'path, orient="split"', "list in 'data'")
-    return None
-
-
 def _records(
     rows: list, numbers: list[int], decoder: KeyedDecoder, name: str, text: str
 ) -> tuple[list[tuple[int, dict]], list[RowError]]:
@@ -276,16 +197,16 @@ def _records(
 
 
 def json_records(text: str, name: str) -> tuple[list[tuple[int, dict]], list[RowError], list[str]]:
-    """Records of a .json file and notes on where they were found (see `json_layout`); a JSONL file named .json is
-    read line by line, with a note. An entry that writes a key twice is a RowError (`lost_message`); DataError for
+    """Records of a .json file and notes on where they were found (see `json_layout`); a file of several JSON values
+    one after another (JSONL named .json, pretty-printed objects, objects separated by commas) is read as
+    `json_values` reads it, with a note. An entry that writes a key twice is a RowError (`lost_message`); DataError for
     invalid JSON, or a key written twice in the object around the rows."""
     decoder = KeyedDecoder()
     try:
         value = decoder.parse(text)
     except json.JSONDecodeError as exc:
-        if exc.msg == "Extra data":  # several objects, one per line: a JSONL file named .json
-            note = f"{name} holds one JSON object per line (JSONL), not one JSON value: it is read line by line."
-            return (*jsonl_records(text), [note])
+        if exc.msg == "Extra data":  # a whole first value, then more: exc.pos is where the next one (or a comma) is
+            return json_values(text, name, commas=text[exc.pos : exc.pos + 1] == ",")
         raise DataError(
             f"{name} is not valid JSON: {_json_message(exc)} at line {exc.lineno}, column "
             f"{exc.colno}. If it has one JSON object per line, name it .jsonl."
@@ -294,6 +215,56 @@ def json_records(text: str, name: str) -> tuple[list[tuple[int, dict]], list[Row
         raise DataError(f"{name} cannot be read: {exc}.") from None
     rows, note = json_layout(value)
     return (*_records(rows, list(range(1, len(rows) + 1)), decoder, name, text), [note] if note else [])
+
+
+def json_values(text: str, name: str, commas: bool) -> tuple[list[tuple[int, dict]], list[RowError], list[str]]:
+    """Records, bad rows and a note of a .json file holding several JSON values one after another rather than one:
+    objects one per line (JSONL named .json), pretty-printed objects, or, with `commas`, objects separated by commas
+    without the [ ] around them. Each value is a row numbered by the line it starts on, as a .jsonl file of them is
+    read (`jsonl_document`); a value that is not an object is a bad row there.
+
+    One object per line with a line that is not valid JSON is read line by line (that line a bad row, as in a .jsonl
+    file). DataError for pretty-printed or comma-separated text that is not valid JSON, with where, and for arrays one
+    after another (`arrays_message`).
+    """
+    by_line = None
+    if not commas and _spread(text) is False:  # JSONL named .json: read line by line (faster), unless a line fails
+        by_line = jsonl_records(text)
+        if not by_line[1]:
+            return (*by_line, [values_note("jsonl", name)])
+    decoder = KeyedDecoder()
+    try:
+        found = documents(text, decoder, commas=commas)
+    except (json.JSONDecodeError, JSONProblem) as exc:
+        if by_line is not None:  # JSONL with a broken line: that line only is a bad row
+            return (*by_line, [values_note("jsonl", name)])
+        if isinstance(exc, JSONProblem):
+            raise DataError(f"{name} cannot be read: {exc}.") from None
+        raise DataError(values_error(name, commas, exc.lineno, exc.colno, _json_message(exc))) from None
+    if len(found) == 1:  # one value and a comma after it: the comma is all there is to leave out
+        rows, layout = json_layout(found[0][1])
+        notes = [values_note("comma_after", name)] + ([layout] if layout else [])
+        return (*_records(rows, list(range(1, len(rows) + 1)), decoder, name, text), notes)
+    if all(isinstance(v, list) for _, v in found):
+        raise DataError(arrays_message(name, [n for n, _ in found]))
+    one_per_line = sum(1 for line in text.split("\n") if line.strip()) == len(found)
+    note = values_note("commas" if commas else "jsonl" if one_per_line else "spread", name)
+    return (*_records([v for _, v in found], [n for n, _ in found], decoder, name, text), [note])
+
+
+def _spread(text: str) -> bool | None:
+    """Whether the first line of `text` starts a JSON value it does not end (pretty-printed); None when that line
+    cannot be read for another reason (nested too deep, a number too long)."""
+    start = json.decoder.WHITESPACE.match(text).end()
+    end = text.find("\n", start)
+    first = text[start : end if end >= 0 else len(text)].strip()
+    try:
+        parse_json(first)
+        return False
+    except json.JSONDecodeError as exc:
+        return exc.pos >= len(first)  # the line ends inside the value: it goes on below
+    except JSONProblem:
+        return None
 
 
 def jsonl_document(text: str, name: str) -> tuple[list[tuple[int, dict]], list[RowError], list[str]] | None:
@@ -305,14 +276,8 @@ def jsonl_document(text: str, name: str) -> tuple[list[tuple[int, dict]], list[R
     rows is read as `json_layout` reads it. DataError for pretty-printed text that is not valid JSON, with where.
     """
     start = json.decoder.WHITESPACE.match(text).end()
-    head, end = text[start : start + 1], text.find("\n", start)
-    first = text[start : end if end >= 0 else len(text)].strip()
-    try:
-        parse_json(first)
-        continues = False
-    except json.JSONDecodeError as exc:
-        continues = exc.pos >= len(first)  # the line ends inside the value: it goes on below
-    except JSONProblem:
+    head, continues = text[start : start + 1], _spread(text)
+    if continues is None:
         return None
     if not (head == "[" or (head == "{" and continues)):
         return None  # JSONL (perhaps with a broken first line: that line's error)
@@ -325,8 +290,8 @@ def jsonl_document(text: str, name: str) -> tuple[list[tuple[int, dict]], list[R
         raise DataError(pretty_error(name, exc.lineno, exc.colno, _json_message(exc))) from None
     except JSONProblem as exc:
         raise DataError(f"{name} cannot be read: {exc}.") from None
-    if found is None:
-        return None  # arrays one after another: lines that each hold one, which are row errors
+    if found is None:  # other values follow the array: arrays alone are refused, else each line is read
+        return _other_values(text, name)
     shape = "array" if head == "[" else "object" if len(found) == 1 else "objects"
     if shape == "object" and isinstance(found[0][1], dict):
         rows, layout = json_layout(found[0][1])
@@ -338,6 +303,19 @@ def jsonl_document(text: str, name: str) -> tuple[list[tuple[int, dict]], list[R
         shape, numbers = "array_places", list(range(1, len(found) + 1))
     records = _records([v for _, v in found], numbers, decoder, name, text)
     return (*records, [shape_note(shape, name, continues)])
+
+
+def _other_values(text: str, name: str) -> None:
+    """None (read `text` line by line, a line holding an array a bad row), or DataError when `text` is JSON arrays
+    alone, one after another (`arrays_message`): items read line by line would be rows with their brackets' lines
+    refused."""
+    try:
+        found = documents(text, KeyedDecoder())
+    except (json.JSONDecodeError, JSONProblem):
+        return None
+    if all(isinstance(value, list) for _, value in found):
+        raise DataError(arrays_message(name, [n for n, _ in found]))
+    return None
 
 
 def text_records(data: bytes, kind: str, name: str) -> tuple[list[tuple[int, dict]], list[RowError], list[str]]:
@@ -587,6 +565,7 @@ __all__ = [
     "json_layout",
     "json_records",
     "json_rows",
+    "json_values",
     "jsonl_document",
     "jsonl_records",
     "parquet_columns",

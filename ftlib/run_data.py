@@ -195,10 +195,23 @@ def read_with_words(meta: dict) -> str:
     return " ".join(words + [f"--map {pair}" for pair in given.get("map") or []])
 
 
+def mapped_words(column_map: dict | None) -> str:
+    """A mapping a split's rows were read with (field -> column, as `LoadResult.column_map`), in the words of the
+    command line; the fields read under their own name, and those left unmapped, are not said.
+
+    >>> mapped_words({"prompt": "question", "chosen": "better", "rejected": "rejected", "system": None})
+    '--map question=prompt --map better=chosen'
+    """
+    pairs = [f"--map {column}={fld}" for fld, column in (column_map or {}).items() if column and column != fld]
+    return " ".join(pairs)
+
+
 def kept_data(run_dir: Path | str) -> dict:
     """How a run's rows were made, from its own copy's meta.json (`workspace.keep_run_split`): {"dataset", "from"
-    (file, sample or split), "format" (as read), "read_with" (the --format/--map given), "rows_left_out" (rows of
-    the file not usable), "total_rows", "train_rows", "test_rows"}; {} for a run that kept none."""
+    (file, sample or split), "format" (as read), "read_with" (the --format/--map given), "column_map" (field -> the
+    column it was read from, where not the field's own name: the mapping given, the Data page's or guessed),
+    "split_of" (a saved split's file), "rows_left_out" (rows of the file not usable), "total_rows", "train_rows",
+    "test_rows"}; {} for a run that kept none."""
     import json
 
     kept = workspace.kept_split(run_dir)
@@ -211,6 +224,8 @@ def kept_data(run_dir: Path | str) -> dict:
         "from": meta.get("kept_from"),
         "format": meta.get("format"),
         "read_with": meta.get("read_with") or {},
+        "column_map": {f: c for f, c in (meta.get("column_map") or {}).items() if c and c != f} or None,
+        "split_of": meta.get("source") if meta.get("kept_from") == "split" else None,
         "rows_left_out": meta.get("errors"),
         "total_rows": meta.get("total_rows"),
         "train_rows": meta.get("train_rows"),
@@ -234,6 +249,7 @@ __all__ = [
     "dataset_rows",
     "how_read",
     "kept_data",
+    "mapped_words",
     "read_dataset",
     "read_with_words",
     "readable_rows",

@@ -95,7 +95,8 @@ def test_preference_row_prints_chosen_and_rejected(tmp_path, capsys):
     )
     code, out = run_json(capsys, path, "--row", 0, "--template", "chatml")
     assert code == 0
-    assert set(out) == {"prompt_text", "chosen", "rejected", "skipped_rows"} and out["skipped_rows"] == []
+    assert set(out) == {"prompt_text", "chosen", "rejected", "file_row", "where", "skipped_rows"}
+    assert out["skipped_rows"] == [] and (out["file_row"], out["where"]) == (1, "line 1")
     assert out["prompt_text"] == "<|im_start|>user\nBest pet?<|im_end|>\n<|im_start|>assistant\n"
     for key, answer in (("chosen", "Dogs."), ("rejected", "Rocks.")):
         inner = out[key]
@@ -183,7 +184,7 @@ def test_module_entry_point(sft_file):
     help_text = subprocess.run(
         [sys.executable, "-m", "ftlib", "tokens", "--help"], cwd=ROOT, capture_output=True, text=True, timeout=120
     ).stdout
-    assert "0-based among the file's valid rows" in help_text and '"chosen"' in help_text
+    assert "--row N counts from 0 among FILE's valid rows" in help_text and '"chosen"' in help_text
 
 
 # Canonical rows of every kind, as the data readers produce them (the readers themselves are tested in test_data).
@@ -209,7 +210,8 @@ def test_every_row_kind_keeps_the_json_contract(kind, monkeypatch, capsys, tmp_p
         "unpaired": {"prompt": "Greet me", "completion": "Go away.", "label": False},
         "prompt_only": {"prompt": [{"role": "user", "content": "Write a shanty."}]},
     }[kind]
-    monkeypatch.setattr(ftlib.data, "load_file", lambda path, **read_as: types.SimpleNamespace(rows=[row], errors=[]))
+    loaded = types.SimpleNamespace(rows=[row], errors=[], row_numbers=[1], where=lambda n: f"line {n}")
+    monkeypatch.setattr(ftlib.data, "load_file", lambda path, **read_as: loaded)
     template, exit_code, trained, masked = KINDS[kind]
     code, out = run_json(capsys, tmp_path / "rows.jsonl", "--row", 0, "--template", template)
     assert code == exit_code
@@ -243,7 +245,10 @@ def test_rows_that_failed_to_load_are_named_not_skipped_in_silence(sft_file, cap
 def test_out_of_range_and_empty_files_say_how_many_rows_failed(sft_file, tmp_path, capsys):
     assert main(["tokens", str(sft_file), "--row", "2"]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("error: --row 2 is out of range: ") and "2 valid rows (0 to 1); 1 other row failed" in err
+    assert (
+        err.startswith("error: --row 2 is out of range: ")
+        and "2 valid rows, which --row counts from 0 (0 to 1); 1 other row failed" in err
+    )
     broken = tmp_path / "broken.jsonl"
     broken.write_text('{"messages": [{"role": "user", "content": "Only a question"}]}\n[1]\n', encoding="utf-8")
     assert main(["tokens", str(broken)]) == 2

@@ -4,8 +4,11 @@
     python -m ftlib evaluate --model default --adapter ADAPTER_OR_RUN --data test.jsonl --csv out.csv
 
 With a run, its config.json names the model, the dataset (split as training did) and the chat template;
-the flags override them. `--json` prints the aggregates; `--csv` writes every row side by side. What each kind of run
-is measured by:
+the flags override them. `--json` prints the aggregates and, under "per_row", every row evaluated with the fields the
+`--csv` file has for it (both models' answers, their losses or scores; a GRPO run's answers with each reward's score:
+`base_<reward>`, `tuned_<reward>`), its `index` counted from 0 in the test split as in the CSV and its `row` counted
+from 1, as the skipped rows and the Evaluate page count; `--csv` writes the same rows side by side. What each kind of
+run is measured by:
 
     conversations, pairs, KTO rows  base vs tuned loss on each reference answer, and both models' answers
                                     (`ftlib.evaluate`; a KTO row labelled bad is no reference: skipped, and said)
@@ -54,7 +57,12 @@ def register(sub) -> None:
     p.add_argument("--batch-size", type=int, default=8, help="test rows per batched generation")
     p.add_argument("--device", default=None)
     p.add_argument("--csv", default=None, metavar="FILE", help="write the per-row table as CSV")
-    p.add_argument("--json", action="store_true")
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help='print the aggregates as JSON, with every evaluated row under "per_row" (the fields of --csv; "row" '
+        'counted from 1, "index" from 0)',
+    )
     p.set_defaults(handler=_evaluate)
 
 
@@ -257,6 +265,19 @@ def skipped_reasons(skipped: list[tuple[int, str]], total: int) -> list[str]:
     ]
 
 
+def per_row(result) -> list[dict]:
+    """Every evaluated row of `result` (an EvalResult, PairResult or RewardResult) as `--json` lists it: the fields its
+    CSV row has (`as_dict`), NaN and infinities as null, and `row`, the row counted from 1 (`index` counts from 0).
+
+    >>> from ftlib.reward_eval import RewardedAnswers, RewardResult
+    >>> answers = RewardedAnswers(2, "Hi", "Hello.", "Ahoy!", {"regex": 0.0}, {"regex": 1.0}, 0.0, 1.0)
+    >>> record = per_row(RewardResult("run", ["regex"], [answers]))[0]
+    >>> record["row"], record["index"], record["tuned_output"], record["tuned_regex"], record["reward_change"]
+    (3, 2, 'Ahoy!', 1.0, 1.0)
+    """
+    return [{"row": r.index + 1, **{k: _clean(v) for k, v in r.as_dict().items()}} for r in result.rows]
+
+
 def _report(args, result, model: str, template: str, beta: float | None = None) -> None:
     """The aggregates (text or --json), the skipped rows, the CSV. `beta`: a DPO/KTO run's, whose training log shows
     TRL's rewards/margins, beta x the log-ratio margin printed here: both are given, so the two can be compared."""
@@ -267,7 +288,7 @@ def _report(args, result, model: str, template: str, beta: float | None = None) 
     total = len(result.rows) + len(result.skipped)
     # The figures are printed before the CSV is written, so a full disk there loses none of the evaluation.
     if args.json:
-        print(json.dumps(agg))
+        print(json.dumps({**agg, "per_row": per_row(result)}))
     else:
         for key, value in agg.items():
             print(f"{key}: {value:.4f}" if isinstance(value, float) else f"{key}: {value}")

@@ -218,11 +218,19 @@ def _rows_said(data: dict) -> str:
     ...             "total_rows": 6, "train_rows": 3, "test_rows": 1})
     '3 training, 1 held out, kept when it was queued; the file read as preference with --map good=chosen; 2 of its 6 \
 rows not usable, left out'
+    >>> _rows_said({"from": "split", "format": "preference", "split_of": "ranked.csv", "train_rows": 3, "test_rows": 1,
+    ...             "column_map": {"chosen": "better"}})
+    '3 training, 1 held out, kept when it was queued; the split made from ranked.csv read as preference with --map \
+better=chosen'
     """
     from ftlib.errors import plural
-    from ftlib.run_data import read_with_words
+    from ftlib.run_data import mapped_words, read_with_words
 
     said = f"{data.get('train_rows', '?')} training, {data.get('test_rows', '?')} held out, kept when it was queued"
+    if data.get("from") == "split" and data.get("format"):  # the Train page's runs: how the Data page read the file
+        mapped = mapped_words(data.get("column_map"))
+        made = f" made from {data['split_of']}" if data.get("split_of") else ""
+        said += f"; the split{made} read as {data['format']}" + (f" with {mapped}" if mapped else "")
     if data.get("from") in ("file", "sample"):
         given = read_with_words(data)
         said += f"; the {data['from']} read as {data.get('format')}" + (f" with {given}" if given else "")

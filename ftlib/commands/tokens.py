@@ -26,15 +26,18 @@ from ftlib.errors import UserError, plural
 
 HELP = """\
 Render one row of FILE with a chat template, tokenize it and show which tokens are trained.
-ROW is 0-based among the file's valid rows after conversion to canonical rows (rows that failed to load are
-skipped, so row 0 is the first row that loaded). --json prints
+--row N counts from 0 among FILE's valid rows, the rows left once those that fail to load are set aside (--row 0 is
+the first valid row). That is not how `data inspect`, `train` and the Data page number a file's rows ("line 3",
+"item 3", "data row 3": the row's place in the file, counted from 1): the output says which of those the row shown
+is, in its first line ("--row 1 (counted from 0 among 2 valid rows) is line 3 of FILE"), and in the JSON as
+"file_row" (3) and "where" ("line 3"). --json prints
 {"kind", "template", "policy", "text", "input_ids", "labels", "attention_mask", "tokens": [{"id", "text", "role",
 "segment", "trained", "special", "label", "reason"}], "checks": [{"code", "severity", "message", "fix"}],
-"skipped_rows", ...} ("label": true/false beside them for an unpaired row); for a preference row it prints
-{"prompt_text", "chosen": {...}, "rejected": {...}, "skipped_rows"}, each side with the keys above.
-"skipped_rows" lists the rows of FILE that failed to load, [{"row", "where", "message"}] as `data inspect --json`
-lists its errors; without --json they are named in a warning on stderr. --format and --map read FILE as
-`data inspect` reads it.
+"file_row", "where", "skipped_rows", ...} ("label": true/false beside them for an unpaired row); for a preference row
+it prints {"prompt_text", "chosen": {...}, "rejected": {...}, "file_row", "where", "skipped_rows"}, each side with
+the keys above. "skipped_rows" lists the rows of FILE that failed to load, [{"row", "where", "message"}] as
+`data inspect --json` lists its errors ("row" counted from 1 in the file, as "file_row"); without --json they are
+named in a warning on stderr. --format and --map read FILE as `data inspect` reads it.
 Exit status: 0, or 1 when a check of severity "error" fires (e.g. no trained tokens), 2 on bad input."""
 
 
@@ -50,7 +53,13 @@ def register(sub) -> None:
     )
     p.add_argument("file", help="dataset file (.jsonl, .json, .csv, .tsv, .parquet)")
     add_data_options(p)  # --format and --map, as `data inspect` has them
-    p.add_argument("--row", type=int, default=0, help="0-based index among the file's valid rows (default 0)")
+    p.add_argument(
+        "--row",
+        type=int,
+        default=0,
+        help="which row: counted from 0 among the file's valid rows (default 0, the first); not the line or row "
+        "number `data inspect` and `train` name, which count from 1 in the file (the output says which that is)",
+    )
     p.add_argument(
         "--template",
         default="tokenizer",
@@ -121,7 +130,9 @@ def _run(args) -> int:
             enc = encode_row(row, tokenizer, template, args.policy, args.max_length)
     except TemplateError as exc:  # with the fix where one is known (a template that takes no system turn)
         raise explain_refusal(exc, template, turns, row.get("tools"), tokenizer) from None
+    source = result.row_numbers[args.row]  # where the row is in the file, as data inspect and train name rows
     if args.json:
+        out.update(file_row=source, where=result.where(source))
         out["skipped_rows"] = skipped_rows(result)  # the rows --row does not count, with where and why
         print(json.dumps(out, ensure_ascii=False))
         checks = [c for part in (out.get("chosen"), out.get("rejected"), out) if part for c in part.get("checks", [])]
@@ -129,7 +140,9 @@ def _run(args) -> int:
     checks = preflight(enc, tokenizer, template)
     warning = skipped_warning(result, args)
     if warning:  # --row counts valid rows only: say which row of the file this is
-        print(f"{warning} --row {args.row} is {result.where(result.row_numbers[args.row])}.", file=sys.stderr)
+        print(f"{warning} --row {args.row} is {result.where(source)}.", file=sys.stderr)
+    among = plural(len(result.rows), "valid row")
+    print(f"--row {args.row} (counted from 0 among {among}) is {result.where(source)} of {args.file}")
     for name, part in parts(enc).items():
         _print_table(name, part)
     for c in checks:
@@ -151,7 +164,8 @@ def _check_row(result, args) -> None:
     if not 0 <= args.row < n:
         also = f"; {plural(failed, 'other row')} failed to load. {see}" if failed else "."
         raise UserError(
-            f"--row {args.row} is out of range: {args.file} has {plural(n, 'valid row')} (0 to {n - 1}){also}"
+            f"--row {args.row} is out of range: {args.file} has {plural(n, 'valid row')}, which --row counts from 0 "
+            f"(0 to {n - 1}){also}"
         )
 
 

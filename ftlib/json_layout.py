@@ -1,0 +1,106 @@
+"""Where the rows of a parsed .json file are: an array, an object that wraps them, columns, pandas' layouts.
+
+    rows, note = json_layout(json.loads(text))   # the rows, and a note naming the key that holds them (or None)
+    json_rows(value)                             # the rows alone
+
+A .json file is one JSON value; its rows are the value itself when it is an array, the array under one key of an
+object that wraps them (`{"version": 2, "data": [...]}`, the keys beside it named in the note), the arrays of several
+such keys one after the other (`{"train": [...], "test": [...]}`), lists of cells by column, or one of the layouts
+pandas' `DataFrame.to_json` writes (`pandas_layout`). An object that is itself a row (a conversation, a row with
+`tools`) stays one row.
+
+Not known here: reading the text, numbering rows and their errors (readers.py), formats (formats.py).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ftlib.turns import has_value
+
+
+def json_rows(value: Any) -> list:
+    """Rows from a parsed .json file: an array, an object of columns, an object wrapping one array, or one row."""
+    return json_layout(value)[0]
+
+
+# Fields only a row has (ftlib.formats reads them): an object holding one is a row, whatever lists it holds.
+_ROW_KEYS = {"messages", "conversations", "prompt", "completion", "chosen", "rejected", "instruction", "text"}
+
+
+def json_layout(value: Any) -> tuple[list, str | None]:
+    """(rows, a note on where they were found) of a parsed .json file (see `json_rows`); the note names the key
+    that holds the rows (or the keys, read one after the other) and the keys beside them, which are not rows and
+    not read.
+
+    >>> json_layout({"version": "2", "data": [{"text": "a"}], "meta": {"n": 1}})[1]
+    "The rows are read from the key 'data'; the keys 'version', 'meta' are not rows and are ignored."
+    """
+    if isinstance(value, list):
+        return value, None
+    if not isinstance(value, dict):
+        return [value], None
+    lists = {k: v for k, v in value.items() if isinstance(v, list)}
+    wrapped = {k: v for k, v in lists.items() if v and all(isinstance(r, dict) for r in v)}
+    if any(any({"role", "from"} & set(r) for r in v) for v in wrapped.values()):
+        return [value], None  # a single conversation: its lists are turns, not rows
+    if wrapped and _ROW_KEYS & set(value):
+        return [value], None  # one row whose list of objects is a field of it (its `tools`), not the rows
+    if len(wrapped) == 1:
+        ((key, rows),) = wrapped.items()  # {"data": [rows], ...}
+        others = [k for k, v in value.items() if k != key and has_value(v)]
+        beside = ", ".join(f"'{k}'" for k in others)
+        if not others:
+            return rows, f"The rows are read from the key '{key}'."
+        what = (
+            f"the key {beside} is not rows and is" if len(others) == 1 else f"the keys {beside} are not rows and are"
+        )
+        return rows, f"The rows are read from the key '{key}'; {what} ignored."
+    if len(wrapped) > 1:  # {"train": [rows], "test": [rows]}: every row is used, one after the other
+        parts = [f"'{k}' ({len(v)} {'row' if len(v) == 1 else 'rows'})" for k, v in wrapped.items()]
+        others = [f"'{k}'" for k, v in value.items() if k not in wrapped and has_value(v)]
+        note = (
+            f"The rows of the keys {', '.join(parts[:-1])} and {parts[-1]} are read together, in that order: the "
+            "Data page makes its own train/test split (save one key's rows as a file of their own to keep them apart)."
+        )
+        if others:
+            which = f"key {others[0]} is" if len(others) == 1 else f"keys {', '.join(others)} are"
+            note += f" The {which} not rows and ignored."
+        return [r for v in wrapped.values() for r in v], note
+    pandas = pandas_layout(value)
+    if pandas:
+        return pandas
+    if lists and len(lists) == len(value) and len({len(v) for v in lists.values()}) == 1:
+        keys = list(lists)  # columns: {"instruction": [...], "output": [...]}
+        return [dict(zip(keys, cells, strict=True)) for cells in zip(*lists.values(), strict=True)], None
+    return [value], None
+
+
+def _numbered(value: dict) -> bool:
+    return bool(value) and all(isinstance(k, str) and k.lstrip("-").isdigit() for k in value)
+
+
+def pandas_layout(value: dict) -> tuple[list, str] | None:
+    """(rows, a note) of an object laid out as pandas' `DataFrame.to_json` writes one other than as records: by
+    column ({column: {row number: value}}, its default), by row number ({row number: {column: value}}, orient
+    "index") or split ({"columns", "index"?, "data": [[...]]}); None for any other object.
+
+    >>> pandas_layout({"instruction": {"0": "Say hi.", "1": "Count."}, "output": {"0": "Hi.", "1": "1 2 3"}})[0]
+    [{'instruction': 'Say hi.', 'output': 'Hi.'}, {'instruction': 'Count.', 'output': '1 2 3'}]
+    """
+    how = "The file is laid out {}, as pandas' `DataFrame.to_json({})` writes it: each {} is read as a row."
+    inner = [v for v in value.values() if isinstance(v, dict)]
+    if inner and len(inner) == len(value) and all(_numbered(v) and v.keys() == inner[0].keys() for v in inner):
+        rows = [{column: cells[n] for column, cells in value.items()} for n in inner[0]]
+        return rows, how.format("by column ({column: {row number: value}})", "path", "row number")
+    if inner and len(inner) == len(value) and _numbered(value):
+        return inner, how.format("by row number ({row number: {column: value}})", 'path, orient="index"', "entry")
+    columns, data = value.get("columns"), value.get("data")
+    if {"columns", "data"} <= set(value) <= {"columns", "index", "data"} and isinstance(columns, list):
+        if isinstance(data, list) and all(isinstance(r, list) and len(r) == len(columns) for r in data):
+            rows = [dict(zip(map(str, columns), cells, strict=True)) for cells in data]
+            return rows, how.format('as "columns" and "data"', 'path, orient="split"', "list in 'data'")
+    return None
+
+
+__all__ = ["json_layout", "json_rows", "pandas_layout"]

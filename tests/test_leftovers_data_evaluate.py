@@ -1,0 +1,92 @@
+"""`evaluate --json` lists every evaluated row under "per_row", with the fields its `--csv` row has: a GRPO run's
+prompt, both models' answers and each reward's score (it printed only the means, while --csv had the answers), an SFT
+run's answers and losses, a reward model's pair scores. `row` counts from 1 as the skipped rows and the Evaluate page
+count, `index` from 0 as the CSV does."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import pytest
+
+from ftlib import workspace
+from ftlib.cli import main
+from ftlib.rewards import length_score, regex_score
+from ftlib.testing import make_random_adapter, make_run
+
+PROMPTS = [{"prompt": [{"role": "user", "content": p}]} for p in ("Write a line about tea.", "Name a colour.", "Hi.")]
+GRPO_REWARDS = [{"length": {"target": 4}}, {"regex": "[aeiou]", "weight": 0.5}]
+SFT_ROWS = [
+    {"messages": [{"role": "user", "content": q}, {"role": "assistant", "content": a}]}
+    for q, a in (("Name a fruit.", "Apple."), ("Name a tree.", "An oak tree."))
+]
+PAIRS = [
+    {
+        "prompt": [{"role": "user", "content": p}],
+        "chosen": [{"role": "assistant", "content": c}],
+        "rejected": [{"role": "assistant", "content": r}],
+    }
+    for p, c, r in (("Name a fruit.", "Apple.", "Go away, I will not."), ("Say hi.", "Hello there!", "No."))
+]
+
+
+@pytest.fixture(scope="module")
+def varied_dir(varied_model):
+    return varied_model(3)
+
+
+@pytest.fixture(scope="module")
+def lm_adapter(varied_dir, tmp_path_factory):
+    return make_random_adapter(str(varied_dir), tmp_path_factory.mktemp("lm") / "adapter", seed=5, b_std=0.5)
+
+
+def evaluate_json(capsys, *argv) -> dict:
+    assert main(["evaluate", *map(str, argv), "--json"]) == 0
+    return json.loads(capsys.readouterr().out)  # stdout is the one JSON object
+
+
+def csv_rows(path) -> list[dict]:
+    return list(csv.DictReader(path.open(encoding="utf-8")))
+
+
+def test_a_grpo_runs_json_has_each_rows_answers_and_reward_scores(capsys, varied_dir, lm_adapter, tmp_path):
+    workspace.save_split("prompts", PROMPTS, PROMPTS)
+    config = {"method": "grpo", "model": str(varied_dir), "dataset": "prompts", "rewards": GRPO_REWARDS}
+    make_run("grpo-run", config, adapter=lm_adapter)
+    out_csv = tmp_path / "grpo.csv"
+    report = evaluate_json(capsys, "grpo-run", "--max-new-tokens", "6", "--csv", out_csv)
+    rows = report["per_row"]
+    assert [r["prompt"] for r in rows] == [p["prompt"][0]["content"] for p in PROMPTS]
+    assert [(r["row"], r["index"]) for r in rows] == [(1, 0), (2, 1), (3, 2)]
+    for record in rows:
+        for side in ("base", "tuned"):
+            text = record[f"{side}_output"]
+            assert record[f"{side}_length"] == length_score(4, text) and record[f"{side}_regex"] == regex_score(
+                "[aeiou]", text
+            )
+            assert record[f"{side}_reward"] == pytest.approx(record[f"{side}_length"] + 0.5 * record[f"{side}_regex"])
+    assert report["tuned_reward"] == pytest.approx(sum(r["tuned_reward"] for r in rows) / 3)
+    # The same rows as --csv writes them, field for field.
+    written = csv_rows(out_csv)
+    assert [set(r) for r in written] == [set(r) - {"row"} for r in rows]
+    assert [r["tuned_output"] for r in written] == [r["tuned_output"] for r in rows]
+
+
+def test_an_sft_runs_and_a_reward_models_json_list_their_rows_too(capsys, varied_dir, lm_adapter, tmp_path):
+    workspace.save_split("trees", SFT_ROWS[:1], SFT_ROWS)
+    make_run("sft-run", {"model": str(varied_dir), "dataset": "trees"}, adapter=lm_adapter)
+    out_csv = tmp_path / "sft.csv"
+    report = evaluate_json(capsys, "sft-run", "--max-new-tokens", "2", "--csv", out_csv)
+    rows = report["per_row"]
+    assert [(r["row"], r["reference"]) for r in rows] == [(1, "Apple."), (2, "An oak tree.")]
+    assert [r["tuned_loss"] for r in rows] == [pytest.approx(float(r["tuned_loss"])) for r in csv_rows(out_csv)]
+    assert report["mean_row_tuned_loss"] == pytest.approx(sum(r["tuned_loss"] for r in rows) / 2)
+
+    score_head = make_random_adapter(str(varied_dir), tmp_path / "rm", seed=6, b_std=0.5, score=True)
+    workspace.save_split("pairs", PAIRS, PAIRS)
+    make_run("rm-run", {"method": "reward", "model": str(varied_dir), "dataset": "pairs"}, adapter=score_head)
+    report = evaluate_json(capsys, "rm-run")
+    rows = report["per_row"]
+    assert [(r["row"], r["chosen"]) for r in rows] == [(1, "Apple."), (2, "Hello there!")]
+    assert report["reward_accuracy"] == sum(r["ranked_right"] for r in rows) / 2

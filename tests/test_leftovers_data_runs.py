@@ -1,0 +1,51 @@
+"""How a run's data was read (the format and the column mapping) reaches what says and reproduces the run.
+
+A run queued with `train --format/--map` keeps them in its split/meta.json, not in config.json (RunConfig has no such
+setting; config.json is written by rundir.py from it): `runs show` says them, `train runs/ID/config.json` reads the
+file with them again (tests/test_cli_train_data.py), and a resume trains on the mapped rows it kept. A run of the
+Train page is queued on a saved split, whose mapping the Data page applied: `runs show` said nothing of it; it now says
+the split's file, its format and mapping, as `data split --map` reproduces them."""
+
+from __future__ import annotations
+
+import json
+
+from ftlib import runs
+from ftlib.cli import main
+from tests.test_cli_train_data import MAP, RANKED, SMALL, write_rows
+
+
+def test_runs_show_says_how_a_saved_splits_file_was_read(tmp_path, capsys, tiny_model_dir, no_training):
+    path = write_rows(tmp_path / "ranked.jsonl", RANKED)
+    split = tmp_path / "ranked-split"
+    assert main(["data", "split", path, *MAP, "--test-size", "2", "--out", str(split)]) == 0
+    args = ["train", "--method", "dpo", "--model", str(tiny_model_dir), "--dataset", str(split), *SMALL, "--detach"]
+    assert main(args) == 0
+    run_id = capsys.readouterr().out.strip().splitlines()[-1]
+    data = runs.get(run_id)["data"]
+    assert data["column_map"] == {"prompt": "question", "chosen": "better", "rejected": "worse"}
+    assert (data["from"], data["split_of"], data["format"]) == ("split", "ranked.jsonl", "preference")
+    assert main(["runs", "show", run_id]) == 0
+    shown = capsys.readouterr().out
+    assert (
+        "rows: 6 training, 2 held out, kept when it was queued; the split made from ranked.jsonl read as preference "
+        "with --map question=prompt --map better=chosen --map worse=rejected\n"
+    ) in shown
+
+
+def test_a_resumed_run_keeps_the_rows_its_map_made(tmp_path, capsys, tiny_model_dir, no_training):
+    from ftlib.training import load_rows
+
+    path = write_rows(tmp_path / "ranked.jsonl", RANKED)
+    args = ["train", "--method", "dpo", "--model", str(tiny_model_dir), "--dataset", path, "--test-size", "2", *SMALL]
+    assert main([*args, *MAP, "--detach"]) == 0
+    run = runs.find(capsys.readouterr().out.strip())
+    before = load_rows(run.config(), run.path)
+    write_rows(tmp_path / "ranked.jsonl", RANKED[:2])  # the file changes: the run's rows do not
+    runs.wait(run.id, timeout=60, poll=0.2)  # the stand-in worker ends; the run is then stopped, as if by a person
+    run.update_status(state="interrupted")
+    assert main(["runs", "resume", run.id]) == 0
+    capsys.readouterr()
+    assert load_rows(run.config(), run.path) == before  # what the worker trains on when it resumes
+    assert runs.get(run.id)["data"]["read_with"]["map"] == ["question=prompt", "better=chosen", "worse=rejected"]
+    assert json.loads(run.config_file.read_text())["dataset"] == path
