@@ -382,8 +382,10 @@ class RunConfig(GRPOSettings):
         label="Weights dtype",
         group="hardware",
         advanced=True,
-        help="Number format of the weights: auto (bf16 on recent GPUs; on CPU fp32, except a bf16 frozen base for "
-        "LoRA where the CPU multiplies bf16 natively), float32, bfloat16, float16.",
+        help="Number format of the weights: auto (on a GPU with bf16: a frozen LoRA/QLoRA base in bf16, and full "
+        "fine-tuning keeps float32 weights, gradients and optimizer state, computed in bf16: mixed precision; on CPU "
+        "fp32, except a bf16 frozen base for LoRA where the CPU multiplies bf16 natively), float32, bfloat16 (pure "
+        "bf16 even for full fine-tuning: half the memory, but updates below bf16's resolution are lost), float16.",
     )
     gradient_checkpointing: bool = setting(
         False,

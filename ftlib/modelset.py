@@ -216,6 +216,7 @@ def check_tuned(model_spec: str, tuned: dict[str, tuple[Path, bool]]) -> None:
     import json
 
     from ftlib.integrity import damage_words, damaged_files
+    from ftlib.models import DEFAULT_HUB_ID
 
     for name, (path, full) in tuned.items():
         if damaged := damaged_files(path):  # safetensors' own error names no file ("incomplete metadata")
@@ -235,7 +236,8 @@ def check_tuned(model_spec: str, tuned: dict[str, tuple[Path, bool]]) -> None:
                 named = named.get("base_model_name_or_path") if isinstance(named, dict) else None
             except (OSError, ValueError):
                 named = None
-            hint = f"; its adapter_config.json names the base {named}" if named and named != model_spec else ""
+            said = " (the studio's default model)" if named == DEFAULT_HUB_ID and model_spec != "default" else ""
+            hint = f"; its adapter_config.json names the base {named}{said}" if named and named != model_spec else ""
             raise SamplingError(
                 f"Could not load the adapter '{name}' from {path}: it does not fit the base model {model_spec} "
                 f"({len(misfits)} of its weights have other shapes than this base's, e.g. {misfits[0]}{hint}). "

@@ -46,6 +46,7 @@ from ftlib.training_model import (
     load_training_model,
     lora_config,
     quantization_config,
+    training_dtypes,
 )
 
 # Methods whose padded batches run padding-free on a CPU (ftlib.headloss.pack_padded_rows, packed_rows): DPO's and the
@@ -204,7 +205,8 @@ def trainer_arguments(
     """
     import torch
 
-    # TRL turns bf16 autocast on by default; follow the weights' dtype instead (on CPU: fp32, autocast only slows).
+    # TRL turns bf16 autocast on by default; follow the run's compute dtype `dtype` instead (fp32 master weights of a
+    # full fine-tune on a GPU still compute in bf16: training_model.training_dtypes); never on CPU (it only slows).
     on_gpu = device.startswith("cuda")
     kwargs: dict[str, Any] = {"bf16": on_gpu and dtype == torch.bfloat16, "fp16": on_gpu and dtype == torch.float16}
     if has_eval:
@@ -313,6 +315,7 @@ class Prepared:
     source: str
     device: str = "cpu"
     dtype: Any = None  # the compute dtype (4-bit runs compute in this one too)
+    weights_dtype: Any = None  # the dtype the weights were loaded in (a QLoRA base: the one it was quantized from)
     mean_length: float = 0.0  # tokens per training sequence (per chosen/rejected sequence for DPO)
 
 
@@ -357,6 +360,7 @@ def build_trainer(
     torch.manual_seed(config.seed)
     device = device_for_process(config)
     model, dtype = load_training_model(config, device)
+    weights_dtype = training_dtypes(config, device)[0]
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
     callbacks = [*(callbacks or []), *overfitting.callbacks(config, bool(eval_enc))]
     common = dict(processing_class=tokenizer, peft_config=lora_config(config), callbacks=callbacks)
@@ -449,6 +453,7 @@ def build_trainer(
         source=source,
         device=device,
         dtype=dtype,
+        weights_dtype=weights_dtype,
         mean_length=sum(len(s.input_ids) for s in seqs) / len(seqs),
     )
 
@@ -473,6 +478,9 @@ def save_final(prepared: Prepared, config: RunConfig, run_dir: Path) -> Path:
     The tokenizer's `chat_template` becomes the template the run trained with (unless that was the model's own),
     so the adapter, the merged model and anything loading them format chats exactly as training did; the
     generation_config.json's eos ids gain the template's end of turn, so they stop a reply where the studio does.
+    An adapter names its base by hub id where one is known (`models.name_hub_base`), not by this server's folder.
+    The run's status records `weights_dtype`, the dtype its weights were loaded in: a QLoRA base was quantized
+    from it, and an export quantizes it again from the same (`export._merge`).
     """
     target = Path(run_dir) / ("adapter" if config.uses_adapter else "model")
     trainer, tokenizer = prepared.trainer, prepared.tokenizer
@@ -481,6 +489,14 @@ def save_final(prepared: Prepared, config: RunConfig, run_dir: Path) -> Path:
         # The Trainer pickles its arguments beside the weights; the run's config.json already says them, and an
         # export (and whoever unzips it) should hold safetensors and JSON only: unpickling a file can run code.
         (target / "training_args.bin").unlink(missing_ok=True)
+        if config.uses_adapter:
+            from ftlib.models import name_hub_base
+
+            name_hub_base(target, config.model)
+        if prepared.weights_dtype is not None:
+            from ftlib.rundir import RunDir
+
+            RunDir(run_dir).update_status(weights_dtype=str(prepared.weights_dtype).removeprefix("torch."))
         if prepared.template.name != "tokenizer":
             tokenizer.chat_template = prepared.template.source
         tokenizer.save_pretrained(str(target))

@@ -46,30 +46,50 @@ def quantization_config(config: RunConfig, compute_dtype):
     )
 
 
-def load_training_model(config: RunConfig, device: str):
-    """(model, compute dtype) for the run: 4-bit for QLoRA, else in fastpath's training dtype."""
+def training_dtypes(config: RunConfig, device: str):
+    """(weights' dtype, compute dtype) of the run on `device`, as torch dtypes. They differ on a GPU under `auto`
+    when the run trains the model's own weights (full fine-tuning): fp32 weights, bf16 products under the Trainer's
+    autocast (`fastpath.training_dtype`); a QLoRA base is quantized from weights loaded in the compute dtype."""
     from ftlib import fastpath
-    from ftlib.models import load_model, pick_dtype
+    from ftlib.models import pick_dtype
 
+    if config.uses_4bit:
+        compute = pick_dtype(device, config.dtype)
+        return compute, compute
+    args = (config.dtype, device, config.method, config.tuning)
+    return pick_dtype(device, fastpath.training_dtype(*args)), pick_dtype(device, fastpath.compute_dtype(*args))
+
+
+def load_training_model(config: RunConfig, device: str):
+    """(model, compute dtype) for the run: 4-bit for QLoRA, else in the weights' dtype of `training_dtypes`. The
+    compute dtype is what the Trainer's bf16/fp16 autocast follows (training.trainer_arguments).
+
+    Under `auto`, every weight the run trains is fp32 (mixed precision): full fine-tuning loads fp32 weights on a GPU
+    too, PEFT upcasts the adapters itself (`autocast_adapter_dtype`), and a LoRA reward model's score head, which PEFT
+    copies in the base's dtype (`modules_to_save`), is made fp32 here before PEFT copies it."""
+    from ftlib.models import load_model
+
+    weights, compute = training_dtypes(config, device)
     if config.uses_4bit:
         from peft import prepare_model_for_kbit_training
 
-        compute = pick_dtype(device, config.dtype)
         quantization = quantization_config(config, compute)
         model = load_model(config.model, device, config.dtype, quantization, score=config.method == "reward")
-        # Casts norms to fp32 and enables input grads so a frozen 4-bit base can pass gradients to adapters.
+        # Casts norms (and a reward model's score head) to fp32 and enables input grads so a frozen 4-bit base can
+        # pass gradients to adapters.
         model = prepare_model_for_kbit_training(model, use_gradient_checkpointing=config.gradient_checkpointing)
         keep_4bit_trainable(model)
         return model, compute
-    dtype = pick_dtype(device, fastpath.training_dtype(config.dtype, device, config.method))
     # FSDP moves each block's share onto its GPU as it shards: load on the CPU (one GPU may not hold it whole).
     from ftlib.distributed import shards
 
     where = "cpu" if shards(config) else device
-    model = load_model(
-        config.model, device=where, dtype=str(dtype).removeprefix("torch."), score=config.method == "reward"
-    )
-    return model, next(model.parameters()).dtype
+    reward = config.method == "reward"
+    model = load_model(config.model, device=where, dtype=str(weights).removeprefix("torch."), score=reward)
+    head = getattr(model, "score", None) if reward and config.dtype in (None, "", "auto") else None
+    if head is not None:
+        head.float()  # no-op where the base is fp32 already (CPU); under a bf16 base the GPU's autocast multiplies it
+    return model, compute
 
 
 def keep_4bit_trainable(model) -> int:
@@ -120,6 +140,7 @@ __all__ = [
     "keep_4bit_trainable",
     "leave_out_bitsandbytes",
     "load_training_model",
+    "training_dtypes",
     "lora_config",
     "quantization_config",
 ]
@@ -195,5 +216,6 @@ def gpu_dtype_problems(config: RunConfig, gpus: int | None = None) -> list[str]:
         return []
     return [
         f"Weights dtype float16 on a GPU: {what} in float16, and the fp16 loss scaler refuses float16 gradients at "
-        "the first step. Set Weights dtype to auto (bfloat16 where the GPU has it) or float32."
+        "the first step. Set Weights dtype to auto (float32 weights computed in bfloat16 where the GPU has it), "
+        "bfloat16 or float32."
     ]

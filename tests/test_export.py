@@ -373,3 +373,44 @@ def test_a_stopped_run_is_described_in_export_as_runs_list_describes_it(tmp_path
     assert "stopped — resumable" in listed and "91/3000" in listed
     said = one_error_line(capsys, ["runs", "export", "r-stopped"])
     assert said == "error: Run 'r-stopped' has no adapter yet: it is stopped — resumable at step 91/3000."
+
+
+def test_a_qlora_merged_export_quantizes_from_the_dtype_the_run_loaded_its_base_in(tiny_model_dir, tmp_path):
+    """A QLoRA run on a GPU with bf16 (`auto`) loads its base in bf16 and bitsandbytes quantizes that; the merged
+    export quantized the fp32 weights instead (a CPU load), so its 4-bit codes and scales, and the weights given back,
+    were not the run's (up to 0.014 apart on weights of at most 0.07 here). The run records the dtype in its status
+    (`weights_dtype`, as training.save_final writes it) and the export quantizes from it: its weights are
+    dequant(quant(bf16 W)) as the run's forward computed them, plus the adapter's update."""
+    import bitsandbytes.functional as F
+    import torch
+    from peft import PeftModel
+    from safetensors.torch import load_file
+    from transformers import AutoTokenizer
+
+    from ftlib.models import load_model
+    from ftlib.testing import make_random_adapter
+
+    adapter = make_random_adapter(str(tiny_model_dir), tmp_path / "made" / "adapter", b_std=0.3)
+    AutoTokenizer.from_pretrained(str(tiny_model_dir)).save_pretrained(str(adapter))  # as a run saves it
+    config = {"dataset": "d", "model": str(tiny_model_dir), "method": "qlora"}  # nf4, double quantization
+    run = make_run("r-qlora-gpu", config, adapter=adapter, root=tmp_path / "runs", weights_dtype="bfloat16")
+    older = make_run("r-qlora-older", config, adapter=adapter, root=tmp_path / "runs")
+    assert (export.quantized_from(run), export.quantized_from(older)) == ("bfloat16", None)  # older: fp32, as before
+
+    merged = load_file(str(export.export_merged(run) / "model.safetensors"))
+    base = load_file(str(tiny_model_dir / "model.safetensors"))
+    plain = load_model(str(tiny_model_dir), device="cpu")
+    updated = PeftModel.from_pretrained(plain, str(adapter)).merge_and_unload().state_dict()  # W + the update
+
+    def given_back(weight, dtype):  # bitsandbytes' 4-bit round trip from `dtype`, as transformers loads it
+        codes, state = F.quantize_4bit(weight.to(dtype), blocksize=64, compress_statistics=True, quant_type="nf4")
+        return F.dequantize_4bit(codes, state).float()
+
+    names = [n for n in base if ".layers." in n and n.endswith("_proj.weight")]
+    assert len(names) == 14
+    for name in names:
+        update = updated[name] - base[name]  # zero for the MLP: the adapter holds attention layers only
+        want = given_back(base[name], torch.bfloat16) + update
+        torch.testing.assert_close(merged[name], want, atol=2e-6, rtol=0)
+        # The sentinel: quantized from fp32 (what the export did) the weights are another model's.
+        assert (given_back(base[name], torch.float32) + update - want).abs().max() > 1e-3, name

@@ -208,8 +208,13 @@ def test_a_qlora_adapters_caption_and_the_cli_say_how_to_load_the_studios_model(
     assert f"load the base with `quantization_config={loading}` (on a GPU with bfloat16" in caption["adapter"]
     assert "the studio's model" in caption["merged"]
     assert all("4-bit" not in d.caption for d in export.downloads(lora))
-    (note,) = export.loading_notes(qlora, qlora.adapter_dir)
+    note, default_base = export.loading_notes(qlora, qlora.adapter_dir)
     assert note.startswith(
         f"the adapter trained on its base in 4-bit: load the base with `quantization_config={loading}`"
     )
-    assert export.loading_notes(lora, lora.adapter_dir) == []
+    # The default model's adapters name the hub id, whose weights are not exactly the studio's dequantized GGUF.
+    assert default_base.startswith("It names its base HuggingFaceTB/SmolLM2-135M-Instruct")
+    assert export.loading_notes(lora, lora.adapter_dir) == [default_base]
+    own = make_run("r-o", {"dataset": "d", "model": str(tmp_path / "my-model")}, adapter=adapter, root=tmp_path / "r2")
+    assert export.loading_notes(own, own.adapter_dir) == []
+    assert "names its base" not in {d.kind: d.caption for d in export.downloads(own)}["adapter"]

@@ -227,3 +227,70 @@ def test_the_estimate_loads_the_dtype_pick_dtype_loads_on_a_gpu_without_native_b
     _gpu(monkeypatch, native_bf16=True)
     assert memory._dtype_name("auto", "cuda:0") == "bfloat16" == str(pick_dtype("cuda")).removeprefix("torch.")
     assert memory._dtype_name("auto", "cpu") == "float32" and memory._dtype_name("float16", "cuda") == "float16"
+
+
+def test_a_full_fine_tune_on_a_gpu_keeps_fp32_master_weights_under_auto(tiny_model_dir, monkeypatch):
+    """Mixed precision as the run trains it (training_model.training_dtypes): `auto` keeps fp32 weights, gradients
+    and AdamW state for what is trained whole, plus the bf16 copy autocast multiplies with, and computes in bf16
+    (activations in bf16); an explicit bfloat16 is pure bf16, half of it; a frozen LoRA base stays bf16, and QLoRA's
+    unquantized weights are fp32 (prepare_model_for_kbit_training). The preflight says what halves it when it does
+    not fit."""
+    _gpu(monkeypatch, native_bf16=True)
+    shape = memory.model_shape(str(tiny_model_dir))
+    params, linear = shape.params, shape.linear_params
+
+    def gpu(available=80 * memory.GIB, **kw):
+        config = RunConfig(model=str(tiny_model_dir), max_length=512, **kw)
+        return memory.estimate(config, device="cuda:0", available=available)
+
+    auto, pure = gpu(method="full"), gpu(method="full", dtype="bfloat16")
+    copy = (linear + shape.vocab * shape.hidden) * 2
+    assert (auto.dtype, auto.compute, auto.working_copy) == ("float32", "bfloat16", copy)
+    assert (auto.weights, auto.gradients, auto.optimizer) == (params * 4 + copy, params * 4, params * 8)
+    assert auto.activations == memory.activation_bytes(shape, 8 * 512, 2)  # computed in bf16 under autocast
+    assert "multiplied in bfloat16 (autocast)" in auto.rows()[0][2] and auto.total == sum(n for _, n, _ in auto.rows())
+    assert (pure.dtype, pure.compute, pure.working_copy) == ("bfloat16", "", 0)
+    assert (pure.weights, pure.gradients, pure.optimizer) == (params * 2, params * 2, params * 4)
+    assert pure.activations == auto.activations
+    assert gpu(method="dpo", tuning="full").reference == params * 4  # a copy of the fp32 start
+    lora = gpu()
+    assert (lora.dtype, lora.weights, lora.compute, lora.working_copy) == ("bfloat16", params * 2, "", 0)
+    qlora = gpu(method="qlora")
+    assert qlora.weights == int(linear * (0.5 + 1 / 64) + (params - linear) * 4)
+    # Too big: the number format is named where it halves the weights, and only there.
+    assert auto.too_big() is None
+    said = gpu(method="full", available=1).too_big()
+    assert said.startswith("More than the 0 KiB of GPU memory on cuda:0. Lower the batch size")
+    assert "Or set Weights dtype to bfloat16: it halves the memory of the weights" in said
+    assert "auto keeps float32 master weights" in said
+    for settings in ({"method": "full", "dtype": "bfloat16"}, {"method": "lora"}):
+        assert "Weights dtype" not in gpu(available=1, **settings).too_big()
+    assert "free RAM on cpu" in memory.estimate(RunConfig(model=str(tiny_model_dir)), "cpu", available=1).too_big()
+
+
+def test_fsdp_on_a_gpu_upcasts_what_it_trains_to_fp32_as_accelerate_does(tiny_model_dir, monkeypatch):
+    """accelerate's FSDP2 path, under the Trainer's bf16 mixed precision, upcasts every trainable parameter that is
+    not fp32 to fp32 before sharding (so an explicit bfloat16 full fine-tune shards fp32 weights, gradients and AdamW
+    state) and gathers in bf16 (MixedPrecisionPolicy param_dtype); frozen weights keep their dtype."""
+    import inspect
+
+    from accelerate.utils import fsdp_utils
+
+    source = inspect.getsource(fsdp_utils.fsdp2_prepare_model)  # the rule the estimate follows, still there
+    assert 'accelerator.mixed_precision != "no"' in source and "param.data.to(torch.float32)" in source
+    _gpu(monkeypatch, native_bf16=True)
+    shape = memory.model_shape(str(tiny_model_dir))
+    params, linear = shape.params, shape.linear_params
+    gathered = (params - linear + 2 * linear // shape.layers) * 2  # in bf16
+
+    def fsdp(**kw):
+        config = RunConfig(model=str(tiny_model_dir), nproc=2, sharding="fsdp", **kw)
+        return memory.estimate(config, device="cuda:0", available=80 * memory.GIB)
+
+    for dtype in ("bfloat16", "auto"):
+        full = fsdp(method="full", dtype=dtype)
+        assert full.dtype == "float32" and full.working_copy == 0, dtype
+        assert (full.weights, full.gradients, full.optimizer) == (params * 4 // 2 + gathered, params * 2, params * 4)
+    lora = fsdp()  # the frozen base stays bf16, the adapters are fp32 already
+    adapter = memory.lora_params(shape, 16, ["all-linear"])
+    assert (lora.weights, lora.gradients) == (params * 2 // 2 + gathered, adapter * 4 // 2)

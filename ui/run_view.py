@@ -378,8 +378,9 @@ def show_run(run_id: str) -> None:
     elif info.state in ACTIVE:
         st.caption("The first numbers appear after the first training step.")
     if method == "grpo":
-        from ui.alignment_view import completions_table
+        from ui.alignment_view import completions_table, step_reward_parts
 
+        step_reward_parts(config.get("rewards") or [], metrics, info.kept_step)  # the Reward metric, reward by reward
         completions_table(run)
     watching = st.session_state.setdefault(WATCHING, set())
     if info.state in ACTIVE:
@@ -473,10 +474,7 @@ def memory_panel(est, longest: int) -> None:
         )
         where = "GPU memory" if est.device.startswith("cuda") else "free RAM"
         if est.fits is False:
-            st.error(
-                f"More than the {human(est.available)} of {where} on {est.device}. Lower the batch size or max "
-                "length, turn on gradient checkpointing, or use LoRA/QLoRA."
-            )
+            st.error(est.too_big())
         elif est.fits:
             st.success(f"Fits: {human(est.available)} of {where} on {est.device}.")
         st.caption(

@@ -1,0 +1,134 @@
+"""Mixed precision on a GPU, on a CPU machine: with Weights dtype `auto` every weight a run trains is fp32 (master
+weights, gradients and AdamW state) and the products run in bf16 under the Trainer's autocast, as standard mixed
+precision has it; a frozen LoRA/QLoRA base stays bf16; an explicit `bfloat16` is pure bf16 (the user's choice).
+
+A bf16-capable GPU is faked (`torch.cuda.is_bf16_supported`), and the model the run would put on it is loaded on the
+CPU instead (`models.load_model` wrapped): what is checked is the dtype each weight is loaded and trained in, and that
+the Trainer's bf16 autocast stays on. The sentinel: one AdamW step at a small learning rate moves nearly every fp32
+weight and few bf16 ones (updates below bf16's resolution round away: the defect this guards against).
+"""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from ftlib.config import RunConfig
+
+GRPO = {"rewards": [{"regex": "^Ahoy"}]}
+
+# (id, settings, weights' dtype as loaded, dtype of every trained weight once PEFT wrapped the model)
+CASES = [
+    ("full", {"method": "full"}, torch.float32, torch.float32),
+    ("dpo-full", {"method": "dpo", "tuning": "full"}, torch.float32, torch.float32),
+    ("kto-full", {"method": "kto", "tuning": "full"}, torch.float32, torch.float32),
+    ("grpo-full", {"method": "grpo", "tuning": "full", **GRPO}, torch.float32, torch.float32),
+    ("reward-full", {"method": "reward", "tuning": "full"}, torch.float32, torch.float32),
+    # A frozen base stays bf16; PEFT upcasts the adapters (autocast_adapter_dtype), not a reward model's score head.
+    ("lora", {"method": "lora"}, torch.bfloat16, torch.float32),
+    ("dpo-lora", {"method": "dpo"}, torch.bfloat16, torch.float32),
+    ("reward-lora", {"method": "reward"}, torch.bfloat16, torch.float32),
+    # The user's memory-saving choice: pure bf16.
+    ("full-bf16", {"method": "full", "dtype": "bfloat16"}, torch.bfloat16, torch.bfloat16),
+]
+
+
+@pytest.fixture
+def gpu(monkeypatch):
+    """A GPU with native bf16, whose model loads land on the CPU; returns the (device, dtype) of each load asked."""
+    from ftlib import models
+
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda including_emulation=True: True)
+    real, asked = models.load_model, []
+
+    def on_cpu(spec, device=None, dtype=None, quantization=None, score=False):
+        asked.append((device, dtype))
+        return real(spec, "cpu", dtype, quantization, score)
+
+    monkeypatch.setattr(models, "load_model", on_cpu)
+    return asked
+
+
+def _trained(config: RunConfig, model):
+    """The model as its trainer trains it: wrapped by PEFT for an adapter run (TRL's get_peft_model, same config)."""
+    from peft import get_peft_model
+
+    from ftlib.training_model import lora_config
+
+    return get_peft_model(model, lora_config(config)) if config.uses_adapter else model
+
+
+@pytest.mark.parametrize(("settings", "loaded", "trained"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_auto_on_a_gpu_trains_every_trained_weight_in_fp32_and_computes_in_bf16(
+    tiny_model_dir, gpu, settings, loaded, trained
+):
+    from ftlib.training_model import load_training_model
+
+    config = RunConfig(model=str(tiny_model_dir), **settings)
+    model, compute = load_training_model(config, "cuda")
+    assert gpu == [("cuda", str(loaded).removeprefix("torch."))]
+    assert compute == torch.bfloat16  # what the Trainer's autocast follows (trainer_arguments)
+    model = _trained(config, model)
+    dtypes = {name: p.dtype for name, p in model.named_parameters() if p.requires_grad}
+    assert dtypes and set(dtypes.values()) == {trained}, {n: d for n, d in dtypes.items() if d != trained}
+    # The frozen base (a reward model's score head aside: its fp32 original stays beside PEFT's trained copy).
+    frozen = {p.dtype for n, p in model.named_parameters() if not p.requires_grad and "score" not in n.split(".")}
+    assert frozen == (set() if not config.uses_adapter else {torch.bfloat16})
+
+
+@pytest.mark.parametrize(
+    ("settings", "native_bf16", "bf16"),
+    [({"method": "full"}, True, True), ({"method": "lora"}, True, True), ({"method": "full"}, False, False)],
+    ids=["full", "lora", "full-no-native-bf16"],
+)
+def test_the_trainer_autocasts_in_the_compute_dtype_not_the_weights(
+    tiny_model_dir, gpu, monkeypatch, tmp_path, settings, native_bf16, bf16
+):
+    """fp32 master weights must not turn the Trainer's bf16 autocast off (it read the weights' dtype); a GPU without
+    native bf16 (T4, V100) trains fp32 without it."""
+    import transformers.training_args as training_args
+
+    from ftlib.training import trainer_arguments
+    from ftlib.training_model import load_training_model
+
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda including_emulation=True: native_bf16)
+    monkeypatch.setattr(training_args, "is_torch_bf16_gpu_available", lambda: True)  # TrainingArguments' own check
+    config = RunConfig(model=str(tiny_model_dir), **settings)
+    model, compute = load_training_model(config, "cuda")
+    args = trainer_arguments(config, tmp_path, "cuda", compute, has_eval=False)
+    assert (args.bf16, args.fp16) == (bf16, False)
+    if not native_bf16:
+        assert next(model.parameters()).dtype == compute == torch.float32
+
+
+def _moved_share(model) -> float:
+    """One AdamW step at lr 1e-5 under bf16 autocast (the CPU's, standing in for the GPU's): the share of weights
+    it changed."""
+    ids = torch.tensor([[1, 9690, 198, 28, 1359, 354, 2, 198, 1, 520, 9531]])
+    before = [p.detach().clone() for p in model.parameters()]
+    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-5, weight_decay=0.0)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        loss = model(input_ids=ids, labels=ids).loss
+    loss.backward()
+    optimizer.step()
+    moved = sum(int((p.detach() != b).sum()) for p, b in zip(model.parameters(), before, strict=True))
+    return moved / sum(b.numel() for b in before)
+
+
+def test_a_small_update_moves_fp32_master_weights_and_rounds_away_in_pure_bf16(tiny_model_dir, gpu):
+    from ftlib.training_model import load_training_model
+
+    auto, _ = load_training_model(RunConfig(model=str(tiny_model_dir), method="full"), "cuda")
+    pure, _ = load_training_model(RunConfig(model=str(tiny_model_dir), method="full", dtype="bfloat16"), "cuda")
+    assert _moved_share(auto) > 0.95
+    assert _moved_share(pure) < 0.5  # the sentinel: bf16 weights keep most updates of 1e-5 from landing
+
+
+def test_a_qlora_base_is_quantized_from_its_compute_dtype(gpu):
+    """What a QLoRA run's status records as `weights_dtype` (training.save_final) and its export quantizes from
+    again (export.quantized_from): bf16 on a GPU with bf16 under `auto`, fp32 on CPU, the explicit dtype otherwise."""
+    from ftlib.training_model import training_dtypes
+
+    assert training_dtypes(RunConfig(method="qlora"), "cuda") == (torch.bfloat16, torch.bfloat16)
+    assert training_dtypes(RunConfig(method="qlora"), "cpu") == (torch.float32, torch.float32)
+    assert training_dtypes(RunConfig(method="qlora", dtype="float32"), "cuda") == (torch.float32, torch.float32)
