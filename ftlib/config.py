@@ -382,10 +382,9 @@ class RunConfig(GRPOSettings):
         label="Weights dtype",
         group="hardware",
         advanced=True,
-        help="Number format of the weights: auto (on a GPU with bf16: a frozen LoRA/QLoRA base in bf16, and full "
-        "fine-tuning keeps float32 weights, gradients and optimizer state, computed in bf16: mixed precision; on CPU "
-        "fp32, except a bf16 frozen base for LoRA where the CPU multiplies bf16 natively), float32, bfloat16 (pure "
-        "bf16 even for full fine-tuning: half the memory, but updates below bf16's resolution are lost), float16.",
+        help="Number format of the weights: auto (GPU: a frozen LoRA base in bf16, fully trained weights fp32 computed"
+        " in bf16, mixed precision; CPU: fp32, a LoRA base in bf16 where the CPU has native bf16), float32, bfloat16 "
+        "(pure bf16: half the memory, updates below bf16's resolution lost), float16.",
     )
     gradient_checkpointing: bool = setting(
         False,

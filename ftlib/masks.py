@@ -43,11 +43,17 @@ from ftlib.templates import (
 POLICIES = ("all_assistant", "last_assistant", "completion_only", "everything")
 
 WHAT = {"system": "system prompt", "user": "user prompt", "assistant": "assistant reply", "tool": "tool result"}
+# The built-in `text` template writes a row as TRL's standard prompt/completion text, with no roles and no chat
+# markup: its parts are named as TRL names them (the system and user turns' text is the prompt, the assistant's the
+# completion), not as a chat's turns (`what_of`, `TEXT_TEMPLATE`).
+TEXT_TEMPLATE = "text"
+TEXT_WHAT = {"system": "prompt", "user": "prompt", "assistant": "completion"}
 MASKED_WHY = {
     "user prompt": " — masked: the model should not learn to write the user's words",
     "system prompt": " — masked",
     "tool result": " — masked: the tool wrote it; the model reads it but does not learn to write it",
     "template scaffolding": " — masked",
+    "prompt": " — masked: the model reads it and learns only the completion after it",
 }
 _TRAINED = {
     "content": "assistant reply (trained)",
@@ -57,7 +63,22 @@ _TRAINED = {
     "end_of_conversation": "end of the conversation (the template's final eos) — trained",
     "turn_template": "written by the template inside the assistant's turn (trained: the model writes it too)",
 }
+_TEXT_TRAINED = _TRAINED | {
+    "content": "completion (trained)",
+    "end_of_turn": "end of the completion (the eos after it) — trained so the model learns to stop",
+    "turn_template": "written by the template inside the completion (trained: the model writes it too)",
+}
 _TAGGED_TEMPLATE_TEXT = "inside the template's {% generation %} block with the reply (trained)"
+
+
+def what_of(role: str, template: str) -> str:
+    """A message's part in the words of its template (`template`: its name): a chat's turns, or the prompt and the
+    completion of the `text` template's raw text.
+
+    >>> what_of("user", "chatml"), what_of("user", "text"), what_of("assistant", "text")
+    ('user prompt', 'prompt', 'completion')
+    """
+    return (TEXT_WHAT if template == TEXT_TEMPLATE else WHAT).get(role, f"{role} message")
 
 
 @dataclass
@@ -334,10 +355,10 @@ def build_segments(
         span = rendered.contents[i]
         if span is None or span[1] <= span[0]:
             continue
+        what = what_of(role, template.name)
         if role == "assistant":  # a tagged template left this reply outside its generation blocks
-            reason = "assistant reply outside the template's {% generation %} block — masked"
+            reason = f"{what} outside the template's {{% generation %}} block — masked"
         else:
-            what = WHAT.get(role, f"{role} message")
             reason = what + MASKED_WHY.get(what, " — masked")
         segments.append(Segment(span[0], span[1], role, "content", i, False, reason))
     # Generation blocks that hold no message part (a custom template may tag other text).
@@ -365,20 +386,23 @@ def _assistant_segments(i, message, pieces, policy, last, train_from, template) 
         (policy in ("all_assistant", "everything") and i >= train_from)
         or (policy in ("last_assistant", "completion_only") and i == last)
     )
+    text = template.name == TEXT_TEMPLATE  # raw prompt/completion text: no turns to name
+    turn = "completion" if text else "assistant turn"
     out = []
     for start, end, kind in pieces:
         if on:
-            reason = _TRAINED[kind]
-            if kind == "turn_template" and template.has_generation_tags:
+            reason = (_TEXT_TRAINED if text else _TRAINED)[kind]
+            if kind == "turn_template" and template.has_generation_tags and not text:
                 reason = _TAGGED_TEMPLATE_TEXT
         elif i < train_from:
-            reason = "assistant turn inside the prompt — masked: only the answer after the prompt is trained"
+            answer = "completion" if text else "answer"
+            reason = f"{turn} inside the prompt — masked: only the {answer} after the prompt is trained"
         elif weight == 0:
-            reason = "assistant turn with weight 0 — masked: the data marks it as context, not to be learned"
+            reason = f"{turn} with weight 0 — masked: the data marks it as context, not to be learned"
         elif policy == "last_assistant":
-            reason = "earlier assistant turn — masked: this policy trains only the last assistant turn"
+            reason = f"earlier {turn} — masked: this policy trains only the last {turn}"
         else:
-            reason = "earlier assistant turn — part of the prompt, masked (completion only)"
+            reason = f"earlier {turn} — part of the prompt, masked (completion only)"
         out.append(Segment(start, end, "assistant", kind, i, on, reason))
     return out
 
@@ -431,4 +455,16 @@ def _assign_slow(starts, ends, segments, trained_from):
     return seg_of, trained
 
 
-__all__ = ["MASKED_WHY", "POLICIES", "WHAT", "Segment", "assign", "build_segments", "dropped_parts", "located_parts"]
+__all__ = [
+    "MASKED_WHY",
+    "POLICIES",
+    "TEXT_TEMPLATE",
+    "TEXT_WHAT",
+    "WHAT",
+    "Segment",
+    "assign",
+    "build_segments",
+    "dropped_parts",
+    "located_parts",
+    "what_of",
+]

@@ -243,7 +243,7 @@ def build_rewards(specs: list[dict], device: str = "cpu", load_models: bool = Tr
     """The rewards of a run config, ready to score (reward models loaded on `device` unless `load_models` is
     False, then only checked). RewardError names the reward that cannot be used and what to do."""
     check_rewards(specs, RewardError)
-    rewards, taken = [], set()
+    rewards, names = [], reward_names(specs)
     for number, spec in enumerate(specs, start=1):
         kind, value = reward_kind(spec), spec[reward_kind(spec)]
         try:
@@ -266,12 +266,55 @@ def build_rewards(specs: list[dict], device: str = "cpu", load_models: bool = Tr
                 score = load_reward_model(value, device).score_many if load_models else None
         except UserError as exc:
             raise RewardError(f"`rewards` item {number}: {exc}") from None
+        rewards.append(Reward(names[number - 1], _label(spec), float(spec.get("weight", 1.0)), dict(spec), score))
+    return rewards
+
+
+def reward_names(specs: list[dict]) -> list[str]:
+    """Each reward's name in a run (its metrics are `reward_<name>`): its kind, numbered from the second of a kind.
+
+    >>> reward_names([{"regex": "^A"}, {"not_repeating": {}}, {"regex": "B$"}])
+    ['regex', 'not_repeating', 'regex_2']
+    """
+    names, taken = [], set()
+    for spec in specs:
+        kind = reward_kind(spec)
         name, n = kind, 2
         while name in taken:
             name, n = f"{kind}_{n}", n + 1
         taken.add(name)
-        rewards.append(Reward(name, _label(spec), float(spec.get("weight", 1.0)), dict(spec), score))
-    return rewards
+        names.append(name)
+    return names
+
+
+@dataclass(frozen=True)
+class RewardPart:
+    """One reward's share of a mean total: its mean score (unweighted, as `reward_<name>` logs it), its weight and
+    `part` = weight x mean. The parts of a run's rewards sum to the mean total it reports (`reward`): GRPO's total of
+    an answer is the weighted sum of its scores, and a mean of sums is the sum of the means."""
+
+    name: str
+    label: str  # for people: 'regex "^Ahoy"'
+    weight: float
+    mean: float | None  # None: not measured (a metrics row without it)
+    part: float | None
+
+
+def weighted_parts(specs: list[dict], means: dict[str, float | None]) -> list[RewardPart]:
+    """Each reward of a run's config (`specs`, nothing loaded) with its mean score from `means` (by reward name, as
+    `reward_names`), its weight and its part of the total. RewardError for rewards that cannot work.
+
+    >>> specs = [{"regex": "^A", "weight": 2}, {"not_repeating": {}, "weight": 0.5}]
+    >>> [(p.name, p.weight, p.mean, p.part) for p in weighted_parts(specs, {"regex": 0.25, "not_repeating": 0.8})]
+    [('regex', 2.0, 0.25, 0.5), ('not_repeating', 0.5, 0.8, 0.4)]
+    """
+    check_rewards(specs, RewardError)
+    parts = []
+    for name, spec in zip(reward_names(specs), specs, strict=True):
+        weight, mean = float(spec.get("weight", 1.0)), means.get(name)
+        part = weight * float(mean) if mean is not None else None
+        parts.append(RewardPart(name, _label(spec), weight, None if mean is None else float(mean), part))
+    return parts
 
 
 def problems(specs: list[dict]) -> list[str]:
@@ -475,11 +518,12 @@ def load_reward_model(run_id, device: str | None = "cpu") -> RewardModel:
     from transformers import AutoTokenizer
 
     from ftlib.models import load_model, trust_remote_code
+    from ftlib.run_base import run_config_of
     from ftlib.templates import get_template
 
     run = check_reward_run(run_id)
     folder, full = run.output()
-    config = run.read_config()
+    config = run_config_of(run.path)  # a QLoRA run's base dtype as it recorded it
     # Saved with the run (beside an adapter too): its chat template is the one the reward model trained with.
     tokenizer = AutoTokenizer.from_pretrained(str(folder), trust_remote_code=trust_remote_code())
     dtype = None if config.get("dtype", "auto") == "auto" else config["dtype"]
@@ -513,6 +557,7 @@ __all__ = [
     "Reward",
     "RewardError",
     "RewardModel",
+    "RewardPart",
     "ScoreTable",
     "CODE_IS_NOT_RUN",
     "REGISTER_HOW",
@@ -531,9 +576,11 @@ __all__ = [
     "regex_score",
     "registered_functions",
     "repeats_itself",
+    "reward_names",
     "reward_runs",
     "repetition_units",
     "score_completions",
     "takes_tools",
     "text_problems",
+    "weighted_parts",
 ]

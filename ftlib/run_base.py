@@ -15,9 +15,19 @@ from ftlib.rundir import RunDir, run_folder_of
 
 def run_config_of(path) -> dict:
     """The config.json of the run that `path` (the run, or its adapter/ or model/ folder) belongs to; {} when there
-    is no readable one (an adapter from outside a run)."""
-    config = RunDir(run_folder_of(path)).read_config()
-    return config if isinstance(config, dict) else {}
+    is no readable one (an adapter from outside a run). A QLoRA run under dtype `auto` that recorded the dtype it
+    quantized its base from (`status.weights_dtype`: bfloat16 on a GPU) has that dtype, so its base is quantized from
+    the same weights wherever it is loaded again (on CPU `auto` would quantize from float32: other 4-bit codes)."""
+    run = RunDir(run_folder_of(path))
+    config = run.read_config()
+    if not isinstance(config, dict):
+        return {}
+    if quantization_key(config) is not None and config.get("dtype", "auto") in ("auto", "", None):
+        status = run.read_status()
+        recorded = status.get("weights_dtype") if isinstance(status, dict) else None
+        if recorded in ("float32", "bfloat16", "float16"):
+            return {**config, "dtype": recorded}
+    return config
 
 
 def quantization_key(config: dict) -> tuple | None:

@@ -31,7 +31,7 @@ from dataclasses import asdict, dataclass, field
 from functools import cached_property, lru_cache
 
 from ftlib.errors import UserError
-from ftlib.masks import MASKED_WHY, POLICIES, WHAT, Segment, assign, build_segments, dropped_parts
+from ftlib.masks import MASKED_WHY, POLICIES, TEXT_TEMPLATE, Segment, assign, build_segments, dropped_parts, what_of
 from ftlib.rows import IGNORE_INDEX, as_turns, is_preference, row_kind
 from ftlib.template_input import tool_row_error
 from ftlib.templates import ChatTemplate, TemplateError, get_template, render, render_spans
@@ -140,7 +140,7 @@ class Encoded:
             return "cut by max length — not part of the training sequence"
         if seg is not None and seg.trained == trained:
             return seg.reason
-        what = _describe(seg)
+        what = _describe(seg, self.template)
         if trained:
             return f"{what} — trained (policy: {self.policy.replace('_', ' ')})"
         if self.kind == "prompt_only":
@@ -233,16 +233,23 @@ def parts(enc: Encoded | PreferenceEncoded) -> dict[str, Encoded]:
     return {"": enc}
 
 
-def _describe(seg: Segment | None) -> str:
+def _describe(seg: Segment | None, template: str = "") -> str:
+    """What a token's segment is, in the words of its template (`template`: its name; the `text` template's raw
+    prompt/completion text has no turns: `masks.what_of`)."""
+    text = template == TEXT_TEMPLATE
     if seg is None or seg.kind == "template":
         return "template scaffolding"
     if seg.kind == "end_of_turn":
-        return "end of assistant turn"
+        return "end of the completion" if text else "end of assistant turn"
     if seg.kind == "turn_template":
-        return "assistant-turn text written by the template"
+        return (
+            "text written by the template inside the completion"
+            if text
+            else "assistant-turn text written by the template"
+        )
     if seg.kind in ("reasoning", "tool_call"):
         return "assistant reasoning" if seg.kind == "reasoning" else "assistant tool call"
-    return WHAT.get(seg.role, f"{seg.role} message")
+    return what_of(seg.role, template)
 
 
 _SPECIAL_CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()

@@ -8,7 +8,6 @@ that come from the browser are sanitized here; nothing outside the workspace is 
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import errno
 import json
 import os
@@ -314,71 +313,6 @@ def last_active_split() -> str | None:
     if isinstance(name, str) and name and (split_folder(name) / "meta.json").is_file():
         return split_folder(name).name
     return None
-
-
-RUN_SETTINGS_FILE = "last_run_settings.json"  # in the workspace: the settings of the run last started from the page
-
-
-def remember_run_settings(settings: dict, run_id: str | None = None) -> None:
-    """Record the settings of a run just started (`RunConfig.to_dict()`) and its id, so a fresh session's Train form
-    starts from them rather than from the defaults, and says which run they are from. Raises DiskFullError like
-    `write_files`."""
-    record = {"settings": settings, "at": time.time(), "run": run_id}
-    write_files({workspace_dir() / RUN_SETTINGS_FILE: json.dumps(record, default=str)}, hint=space_hint())
-
-
-def last_run_id() -> str | None:
-    """The id of the run whose settings `remember_run_settings` recorded; None when none was, or none was given."""
-    try:
-        record = json.loads((workspace_dir() / RUN_SETTINGS_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    run = record.get("run") if isinstance(record, dict) else None
-    return run if isinstance(run, str) and run else None
-
-
-def last_run_settings() -> dict:
-    """The settings `remember_run_settings` recorded, each checked alone against its declaration (`RunConfig`): an
-    unknown setting, a value of the wrong type, out of its limits or no longer among its choices is left out, never
-    an error (the form's default applies to it). An old name is read as its new one. {} when nothing was recorded.
-
-    >>> remember_run_settings({"max_steps": 40, "learning_rate": 5.0, "colour": "red"})   # doctest: +SKIP
-    >>> last_run_settings()                                                              # doctest: +SKIP
-    {'max_steps': 40}
-    """
-    import copy
-
-    from ftlib.config import RENAMED, ConfigError, RunConfig
-    from ftlib.fields import check_limits, coerce_fields
-    from ftlib.methods import check_rewards, coerce_rewards
-
-    try:
-        record = json.loads((workspace_dir() / RUN_SETTINGS_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    stored = record.get("settings") if isinstance(record, dict) else None
-    if not isinstance(stored, dict):
-        return {}
-    base, kept = RunConfig(), {}
-    specs = {f.name: f for f in dataclasses.fields(RunConfig)}
-    for name, value in stored.items():
-        name = RENAMED.get(name, name)
-        if name not in specs or name in kept:
-            continue
-        probe = copy.copy(base)  # one setting changed: its own type and limits are checked, not its combinations
-        try:
-            if name == "rewards":
-                value = coerce_rewards(value, ConfigError)
-                check_rewards(value, ConfigError)
-            elif name == "lora_targets" and not (isinstance(value, list) and all(isinstance(t, str) for t in value)):
-                continue
-            setattr(probe, name, value)
-            coerce_fields(probe, ConfigError)
-            check_limits(probe, ConfigError)
-        except ConfigError:
-            continue
-        kept[name] = getattr(probe, name)
-    return kept
 
 
 def split_origin(meta: dict) -> str:

@@ -11,7 +11,9 @@ Every box keeps its value through a visit to another page (`ui.kept`). The chat 
 length are one choice with the Batches and Train pages: they start from the one last made on any of the three (a
 caption says when that was on another page), and a change here is the choice those pages start from. A custom
 template's text is written here only and kept until it is rewritten, whichever template is picked meanwhile; Batches
-and Train use it. A max length no run takes (0 = no limit) is this preview's own, until the page is left.
+and Train use it. A max length no run takes (0 = no limit) is this preview's own, said so beside the one training
+uses; it is kept for the session (a visit to another page brings it back) until the max length is changed again on
+any of the three pages (`ui.kept.PREVIEWS`).
 """
 
 from __future__ import annotations
@@ -248,7 +250,8 @@ max_length = number_in_range(
     step=64,
     key="tok_max_length",
     help="Tokens past this are cut, as training cuts them (shown in red); the Train and Batches pages use it too. "
-    "0 = no limit, for this preview only.",
+    "0 = no limit, for this preview only (kept while you visit other pages): training still cuts at the max length "
+    "named under this box.",
     on_change=share,
     args=("tok_max_length", "max_length", "Tokens"),
 )

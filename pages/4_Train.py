@@ -100,8 +100,7 @@ def start_panel(config: RunConfig, split: str, saved_at: float | None) -> None:
     if st.button("Start training", type="primary", key="train_start"):
         with user_errors("Could not start the run"):
             run_id = runs.submit(config, estimated_memory=est.total)  # kept, to show beside the run's measured peak
-        with user_errors(f"Queued {run_id}, but its settings could not be kept for the next visit"):
-            remember_started(config, run_id)  # a refresh or a new tab starts the form from them, not the defaults
+        remember_started()  # a refresh or a new tab starts the form from this run's settings, not the defaults
         st.session_state["train_selected"] = run_id  # the runs list below shows the new run
         st.toast(f"Queued {run_id}")
         st.rerun()

@@ -132,3 +132,26 @@ def test_a_qlora_base_is_quantized_from_its_compute_dtype(gpu):
     assert training_dtypes(RunConfig(method="qlora"), "cuda") == (torch.bfloat16, torch.bfloat16)
     assert training_dtypes(RunConfig(method="qlora"), "cpu") == (torch.float32, torch.float32)
     assert training_dtypes(RunConfig(method="qlora", dtype="float32"), "cuda") == (torch.float32, torch.float32)
+
+
+def test_sampling_and_scoring_load_a_qlora_base_in_the_dtype_the_run_quantized_it_from(tmp_path):
+    """A QLoRA run trained on a bf16 GPU records `weights_dtype`; the config its adapter is loaded with again
+    (run_base.run_config_of: Compare, Evaluate, score) carries it, so the base is quantized from the same weights.
+    A run without the record, one that named its dtype, and a LoRA run keep their own."""
+    import json
+
+    from ftlib.run_base import run_config_of
+
+    def run(name: str, config: dict, status: dict):
+        folder = tmp_path / name
+        (folder / "adapter").mkdir(parents=True)
+        (folder / "config.json").write_text(json.dumps(config))
+        (folder / "status.json").write_text(json.dumps(status))
+        return run_config_of(folder / "adapter")["dtype"]
+
+    qlora = {"tuning": "qlora", "dtype": "auto"}
+    assert run("gpu", qlora, {"weights_dtype": "bfloat16"}) == "bfloat16"
+    assert run("old", qlora, {}) == "auto"
+    assert run("named", {**qlora, "dtype": "float32"}, {"weights_dtype": "bfloat16"}) == "float32"
+    assert run("lora", {"tuning": "lora", "dtype": "auto"}, {"weights_dtype": "bfloat16"}) == "auto"
+    assert run("odd", qlora, {"weights_dtype": "int8"}) == "auto"

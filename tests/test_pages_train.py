@@ -557,7 +557,12 @@ def test_a_new_session_starts_the_form_from_the_run_last_started(tiny_model_dir,
     default."""
     workspace.save_split("numbers", SFT_ROWS[:10], SFT_ROWS[10:])
     submitted = []
-    monkeypatch.setattr(runs, "submit", lambda config, **kw: submitted.append(config) or "queued-run")
+
+    def submit(config, **kw):  # a run folder as the queue leaves it (finished: nothing to start)
+        submitted.append(config)
+        return make_run(f"r-{len(submitted)}", config.to_dict(), state="finished").id
+
+    monkeypatch.setattr(runs, "submit", submit)
     at = page(tiny_model_dir)
     at.number_input(key="train_max_steps").set_value(7)
     at.number_input(key="train_learning_rate_lora_lora").set_value(0.0005)
@@ -580,9 +585,9 @@ def test_a_new_session_starts_the_form_from_the_run_last_started(tiny_model_dir,
     refreshed.button(key="train_start").click().run()
     assert (submitted[-1].max_steps, submitted[-1].name) == (7, "")  # not a default run
 
-    stored = workspace.workspace_dir() / workspace.RUN_SETTINGS_FILE
+    stored = runs.find("r-2").config_file  # the run last started: its settings edited by hand, or by an older app
     record = json.loads(stored.read_text())
-    record["settings"].update(batch_size=0, scheduler="zigzag", colour="red", max_steps=9)
+    record.update(batch_size=0, scheduler="zigzag", colour="red", max_steps=9)
     stored.write_text(json.dumps(record))
     later = page(tiny_model_dir)
     assert not later.exception and not later.error
@@ -1230,7 +1235,7 @@ def test_a_new_session_starts_every_page_from_the_last_run_its_custom_template_i
 
     workspace.save_split("numbers", SFT_ROWS[:10], SFT_ROWS[10:])
     last = RunConfig(model=str(tiny_model_dir), dataset="numbers", template="custom", template_source=CUSTOM)
-    workspace.remember_run_settings(last.to_dict() | {"max_length": 96}, "r-custom")
+    make_run("r-custom", last.to_dict() | {"max_length": 96})
     at = AppTest.from_file(APP, default_timeout=120)
     at.session_state["active_model"] = str(tiny_model_dir)
     at.session_state["active_split"] = "numbers"

@@ -103,37 +103,6 @@ def test_the_split_last_saved_or_made_active_is_remembered_until_it_is_gone():
     assert workspace.last_active_split() is None
 
 
-# What a stored settings file may hold after the app changed under it: (id, stored, what comes back for that name).
-STORED_SETTINGS = [
-    ("kept", {"max_steps": 7}, {"max_steps": 7}),
-    ("a number from a JSON file", {"learning_rate": "5e-4"}, {"learning_rate": 0.0005}),
-    ("unknown setting", {"colour": "red"}, {}),
-    ("below its limit", {"batch_size": 0}, {}),
-    ("above its limit", {"learning_rate": 3.0}, {}),
-    ("a bool for a number", {"epochs": True}, {}),
-    ("a choice no longer offered", {"scheduler": "zigzag"}, {}),
-    ("an old name", {"dpo_beta": 0.25}, {"beta": 0.25}),
-    ("a reward that cannot work", {"rewards": [{"regex": "(oops"}]}, {}),
-    ("rewards", {"rewards": [{"regex": "^Ahoy", "weight": 2.0}]}, {"rewards": [{"regex": "^Ahoy", "weight": 2.0}]}),
-    ("layer names not a list", {"lora_targets": 5}, {}),
-]
-
-
-@pytest.mark.parametrize("stored, kept", [c[1:] for c in STORED_SETTINGS], ids=[c[0] for c in STORED_SETTINGS])
-def test_the_last_run_settings_come_back_without_what_is_no_longer_valid(stored, kept):
-    """A new session's Train form starts from the settings of the run last started; a value that is no longer valid
-    is left out (its box shows the default), never an error."""
-    workspace.remember_run_settings({"name": "lora-b", **stored})
-    assert workspace.last_run_settings() == {"name": "lora-b", **kept}
-
-
-@pytest.mark.parametrize("content", ["", "{not json", '["a", "list"]', '{"settings": 5}'])
-def test_an_unreadable_settings_file_gives_no_settings(content):
-    assert workspace.last_run_settings() == {}  # none recorded yet
-    (workspace.workspace_dir() / workspace.RUN_SETTINGS_FILE).write_text(content)
-    assert workspace.last_run_settings() == {}
-
-
 def test_files_written_whole_get_the_umasks_mode_not_mkstemps(tmp_path):
     """A cold review: status.json, config.json and metrics were 0600 (mkstemp's mode), so the other accounts of a
     shared server could not read a run at all; a file written by open() gets 0666 less the umask."""

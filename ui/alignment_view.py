@@ -14,7 +14,8 @@ import streamlit as st
 
 from ftlib.config import RunConfig
 from ftlib.demo_data import EXAMPLE_REWARDS
-from ftlib.rewards import text_problems
+from ftlib.errors import UserError
+from ftlib.rewards import text_problems, weighted_parts
 from ftlib.rundir import RunDir
 from ui.common import cached_split, model_set_for, user_errors
 from ui.form import typed, widget_key
@@ -174,12 +175,13 @@ def reward_preview(config: RunConfig, split: str) -> None:
     """Before launch: a few answers from the model as it is now, and what each reward gives them."""
     st.markdown("#### What the rewards see")
     who = "the default model" if config.model == "default" else f"`{config.model}`"
+    total = total_words(config.rewards)
     st.caption(
         f"{config.grpo_group_size} answers by {who} to each of three training prompts, written the way "
         f"training writes them: sampled at temperature {config.grpo_temperature:g} (Sampling temperature, under More "
         "settings), so some read oddly; the rewards should score those low. Beside each answer, each reward's "
-        "score. GRPO makes the answers with a positive advantage (a better total than the others to the same "
-        "prompt) more likely, and those below it less."
+        f"score and the total{f' ({total})' if total else ''}. GRPO makes the answers with a positive advantage (a "
+        "better total than the others to the same prompt) more likely, and those below it less."
     )
     wanted = preview_key(config)
     previous = st.session_state.get(PREVIEW_KEY)
@@ -222,6 +224,75 @@ def reward_preview(config: RunConfig, split: str) -> None:
     result()
 
 
+PARTS_CAPTION = (
+    "An answer's total reward is the weighted sum of its rewards' scores, the number GRPO learns from: each reward's "
+    "part is its weight × its mean score, and the parts add up to the mean total{where}."
+)
+
+
+def reward_parts(specs: list, sides: dict[str, tuple[dict, float | None]], where: str = "") -> bool:
+    """A table of each reward's mean score, its weight and its part of the mean total (weight × mean), for each side
+    (`sides`: name -> (mean score by reward name, the mean total the run or the evaluation reports), e.g. "base" and
+    "tuned"), and a total row with the reported totals, which the parts add up to (`ftlib.rewards.weighted_parts`).
+    False, drawing nothing, for rewards that cannot be read (a config.json edited by hand)."""
+    try:
+        parts = {side: weighted_parts(specs, means) for side, (means, _) in sides.items()}
+    except UserError:
+        return False
+    rows = []
+    for i, first in enumerate(next(iter(parts.values()))):
+        row = {"reward": first.label, "weight": first.weight}
+        for side, side_parts in parts.items():
+            row[f"{side}: mean score"], row[f"{side}: × weight"] = side_parts[i].mean, side_parts[i].part
+        rows.append(row)
+    total = {"reward": "total (weighted sum)", "weight": None}
+    for side, (_, reported) in sides.items():
+        total[f"{side}: mean score"], total[f"{side}: × weight"] = None, reported
+    rows.append(total)
+    numbers = [c for c in rows[0] if c not in ("reward", "weight")]
+    st.dataframe(
+        pd.DataFrame(rows),
+        hide_index=True,
+        column_config={
+            "weight": st.column_config.NumberColumn(format="%g"),
+            **{c: st.column_config.NumberColumn(format="%.3f") for c in numbers},
+        },
+    )
+    st.caption(PARTS_CAPTION.format(where=where))
+    return True
+
+
+def step_reward_parts(specs: list, metrics: list[dict], kept_step: int | None = None) -> None:
+    """A GRPO run's rewards at its last logged step and at the held-out evaluation the page shows (the one early
+    stopping kept, else the latest): each reward's mean, weight and part of the total, the total being the run's
+    logged `reward` (`eval_reward`), the Reward and Held-out reward above."""
+    last = next((r for r in reversed(metrics) if r.get("kind") == "train" and r.get("reward") is not None), None)
+    if last is None:
+        return
+    evals = [r for r in metrics if r.get("kind") == "eval" and r.get("eval_reward") is not None]
+    held_out = ([r for r in evals if kept_step is not None and r.get("step") == kept_step] or evals or [None])[-1]
+    sides = {f"step {last['step']}": (_means(last, "reward_"), last["reward"])}
+    if held_out is not None:
+        sides[f"held-out, step {held_out['step']}"] = (_means(held_out, "eval_reward_"), held_out["eval_reward"])
+    st.markdown("**Each reward's part of the total**")
+    reward_parts(specs, sides, where=" (the Reward above)")
+
+
+def _means(row: dict, prefix: str) -> dict:
+    """A metrics row's per-reward means by reward name (`reward_<name>`, `eval_reward_<name>`)."""
+    return {k[len(prefix) :]: v for k, v in row.items() if k.startswith(prefix)}
+
+
+def total_words(specs: list) -> str:
+    """How an answer's total is made of the columns' scores, for the tables of answers: "total = 2 × regex + 0.5 ×
+    not_repeating" ("" for rewards that cannot be read)."""
+    try:
+        parts = weighted_parts(specs, {})
+    except UserError:
+        return ""
+    return "total = " + " + ".join(f"{p.weight:g} × {p.name}" for p in parts)
+
+
 def completions_table(run: RunDir) -> None:
     """GRPO's answers of its latest logged step, with each reward's score, the total and the advantage (live)."""
     latest = run.latest_completions()
@@ -229,9 +300,11 @@ def completions_table(run: RunDir) -> None:
         return
     step, rows = latest
     st.markdown(f"#### Latest answers (step {step})")
+    total = total_words(run.read_config().get("rewards") or [])
     st.caption(
-        "What GRPO wrote at this step and how each reward scored it. Advantage above 0: made more likely; below 0: "
-        "less. A prompt whose answers all score the same teaches nothing (advantage 0)."
+        f"What GRPO wrote at this step and how each reward scored it{f' ({total})' if total else ''}. Advantage "
+        "above 0: made more likely; below 0: less. A prompt whose answers all score the same teaches nothing "
+        "(advantage 0)."
     )
     _table(rows, height=320)
 

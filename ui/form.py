@@ -22,10 +22,10 @@ The chat template, the mask policy and the max length are one choice on Tokens, 
 here is that choice (`ui.kept.share`, as the box's callback), so Tokens and Batches start from it.
 
 A new session (a browser refresh, a second tab, a server restart) starts from the settings of the run last *started*
-in this workspace, not from the defaults: Start records them (`remember_started`, in the workspace's
-`last_run_settings.json`), and `start_from_last_run` puts them into that copy once per session, before the form is
-first drawn. Last started rather than last edited: what a refresh brings back is a run that was really set up, and
-typing in a box writes nothing to disk. A recorded value no longer valid (an unknown setting, a number out of its
+in this workspace, from this page or the CLI alike, not from the defaults: `start_from_last_run` puts that run's own
+settings (its config.json: `ftlib.last_run`) into that copy once per session, before the form is first drawn. Last
+started rather than last edited: what a refresh brings back is a run that was really set up, and typing in a box
+writes nothing to disk. A recorded value no longer valid (an unknown setting, a number out of its
 limits, a choice this server does not offer) is left out, and its box shows its default; so is the run's name, which
 names that run alone. The form says which run its settings came from, with a button back to the defaults
 (`last_run_note`).
@@ -37,8 +37,9 @@ import json
 
 import streamlit as st
 
-from ftlib import runs, workspace
+from ftlib import runs
 from ftlib.config import METHOD_HELP, PREFERENCE_METHODS, FieldSpec, default_learning_rate, field_specs, tuning_of
+from ftlib.last_run import last_run_settings
 from ftlib.methods import NEEDS, SHORT_NEEDS
 from ftlib.run_picker import train_labels
 from ui.kept import SHARED, SHARED_SETTINGS, share, show_shared
@@ -105,14 +106,14 @@ def widget_value(spec: FieldSpec, value):
 
 
 def start_from_last_run() -> None:
-    """Once per session, before the form is first drawn: put the settings of the run last started in this workspace
-    (`workspace.last_run_settings`, which leaves out what is no longer valid) into the form's kept values, as if they
-    had been set on an earlier visit. A box already set in this session keeps its value; a choice this page does not
-    offer is not put back when drawn (`_restore`)."""
+    """Once per session, before the form is first drawn: put the settings of the run last started in this workspace,
+    from the page or the CLI (`ftlib.last_run.last_run_settings`, which leaves out what is no longer valid) into the
+    form's kept values, as if they had been set on an earlier visit. A box already set in this session keeps its
+    value; a choice this page does not offer is not put back when drawn (`_restore`)."""
     if st.session_state.get(STARTED):
         return
     st.session_state[STARTED] = True
-    settings = workspace.last_run_settings()
+    run_id, settings = last_run_settings()
     kept = st.session_state.setdefault(TRAIN_FORM, {})
     specs = field_specs()
     put_back = False
@@ -129,12 +130,12 @@ def start_from_last_run() -> None:
         st.session_state.setdefault(SHARED, {})["template_source"] = (source, "Train")
         put_back = True
     if put_back:
-        st.session_state[FROM_RUN] = last_run_words(workspace.last_run_id())
+        st.session_state[FROM_RUN] = last_run_words(run_id)
 
 
 def last_run_words(run_id: str | None) -> str:
     """The run the form's settings came from, as the run picker names it ("lora · chat_style · Dec 02 10:14"); ""
-    when it is not known (a record from before runs were named in it) or no longer listed (deleted)."""
+    when it is no longer listed (deleted since)."""
     return train_labels(runs.list_runs(refresh=False)).get(run_id, "") if run_id else ""
 
 
@@ -168,11 +169,10 @@ def start_from_defaults() -> None:
     st.session_state.pop(FROM_RUN, None)
 
 
-def remember_started(config, run_id: str | None = None) -> None:
-    """Record the settings of a run just started (`run_id`), for the next session's form (`start_from_last_run`).
-    This session's form no longer starts from an earlier run: `last_run_note` says nothing more."""
+def remember_started() -> None:
+    """A run was just started from this form: the form no longer starts from an earlier run, so `last_run_note` says
+    nothing more. (The next session's form starts from the new run's own config.json: nothing to record here.)"""
     st.session_state.pop(FROM_RUN, None)
-    workspace.remember_run_settings(config.to_dict(), run_id)
 
 
 class _Refused(Exception):

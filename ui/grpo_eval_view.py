@@ -3,7 +3,8 @@
 A GRPO run's held-out rows are prompts without reference answers, so there is no loss to show: the base model and
 the tuned one each answer every prompt greedily (`ftlib.reward_eval.AnswersJob`, in a thread that never calls st.*),
 and the run's own rewards score both answers, as `python -m ftlib evaluate RUN` does. The page shows each model's
-mean reward, how often the tuned answer scores higher, each reward's means, and the answers, the worst change first.
+mean reward, how often the tuned answer scores higher, each reward's mean with its weight and its part of the total,
+and the answers, the worst change first.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import streamlit as st
 
 from ftlib.errors import plural
 from ftlib.reward_eval import AnswersJob
+from ui.alignment_view import reward_parts
 from ui.common import model_set_for, run_job_section, skipped_rows, user_errors
 from ui.inputs import number_in_range
 from ui.kept import default_for, keep
@@ -78,10 +80,10 @@ def answers_section(run_name: str, label: str, info, run_path: str) -> None:
     }
     job = run_job_section(JOB_KEY, run_name, label, "Answer and score", start, words, disabled=n_rows is None)
     if job is not None:
-        _result(job, run_name, len(rows))
+        _result(job, run_name, len(rows), info.rewards)
 
 
-def _result(job: AnswersJob, run_name: str, held_out: int) -> None:
+def _result(job: AnswersJob, run_name: str, held_out: int, specs: list) -> None:
     result = job.result
     agg = result.aggregates()
     if job.cancelled:
@@ -101,12 +103,12 @@ def _result(job: AnswersJob, run_name: str, held_out: int) -> None:
         f"{agg['rows_improved']:.0%}",
         help=f"Share of prompts whose tuned answer scores more than the base's ({agg['rows_worse']:.0%} less).",
     )
-    if len(result.rewards) > 1:  # each reward's part of the total
-        means = [
-            {"reward": name, "base": agg[f"base_reward_{name}"], "tuned": agg[f"tuned_reward_{name}"]}
-            for name in result.rewards
-        ]
-        st.dataframe(pd.DataFrame(means), hide_index=True)
+    if len(result.rewards) > 1 or any(spec.get("weight", 1) != 1 for spec in specs):  # each reward's part
+        sides = {
+            side: ({name: agg[f"{side}_reward_{name}"] for name in result.rewards}, agg[f"{side}_reward"])
+            for side in ("base", "tuned")
+        }
+        reward_parts(specs, sides, where=" (the Base and Tuned reward above)")
     skipped_rows(result.skipped, f"{plural(len(result.skipped), 'prompt')} not answered")
     table = pd.DataFrame([r.as_dict() for r in result.rows])
     table.insert(0, "row", table.pop("index") + 1)

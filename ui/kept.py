@@ -33,8 +33,9 @@ others start from it and say so under the box ("Chat template: ChatML, as set on
 "Max length (tokens) 128, as set on the Tokens page.", `ui.labels.as_in_training`). Last changed, not last shown:
 merely drawing a page never moves the choice, so a page the user did not touch always shows what was set elsewhere.
 A number a run would refuse (outside the setting's limits, such as the Tokens page's 0 = no limit) is not the choice:
-the box keeps it while its page is shown, as a preview of its own, and shows the choice again after a visit
-elsewhere. The rule in code:
+it is that box's preview of its own, said so under the box beside what training uses, and kept for the session
+(`PREVIEWS`): a visit to another page brings it back, until the choice itself changes after it was typed (on any of
+the pages: the last change wins, as always), when the box shows the new choice. The rule in code:
 
     restored = show_shared("batch_template", "template", options)   # before the box: the choice, where it differs
     name = st.selectbox("Chat template", options, index=None if restored else 0, key="batch_template",
@@ -60,6 +61,9 @@ from ui.labels import SHARED, as_set_on, chosen_for_training
 KEPT = "kept_widgets"  # widget key -> its last value; not a widget key, so Streamlit never drops it
 # SHARED (ui.labels): run setting -> (value, the page it was last changed on); not a widget key either.
 SHARED_SETTINGS = ("template", "mask_policy", "max_length")  # a box on each of Tokens, Batches and Train: one choice
+# Session key: widget key -> (a value typed there that a run would refuse, the shared choice it was typed over): a
+# preview of that box's own (Tokens' 0 = no limit), put back after a visit elsewhere while the choice is unchanged.
+PREVIEWS = "shared_previews"
 
 
 def restore(key: str, options=None) -> bool:
@@ -135,17 +139,32 @@ def custom_source() -> str:
 
 def share(key: str, setting: str, page: str) -> None:
     """The callback of a box for a shared choice (also called after drawing one that has no other way to be set):
-    its value becomes the choice, set on `page`; a number a run would refuse (`allowed`) does not."""
-    if key in st.session_state and allowed(setting, st.session_state[key]):
+    its value becomes the choice, set on `page`; a number a run would refuse (`allowed`) does not: it is the box's
+    own preview, kept with the choice it was typed over (`PREVIEWS`, put back by `show_shared`)."""
+    if key not in st.session_state:
+        return
+    previews = st.session_state.setdefault(PREVIEWS, {})
+    if allowed(setting, st.session_state[key]):
         st.session_state.setdefault(SHARED, {})[setting] = (st.session_state[key], page)
+        previews.pop(key, None)
+    else:
+        previews[key] = (st.session_state[key], shared(setting))
 
 
 def show_shared(key: str, setting: str, options=None) -> bool:
     """Before drawing a box for a shared choice: put the choice into it when the box shows another value a run would
     take (or none, after a visit elsewhere) and the choice is among `options`; True when it did, so the box is drawn
     without a default of its own. A value a run would refuse stays: it was typed here (a preview's own, or refused
-    under the box)."""
+    under the box); after a visit elsewhere that preview is put back while the choice is the one it was typed over
+    (`PREVIEWS`), and dropped for a choice made since."""
     chosen = shared(setting)
+    previews = st.session_state.get(PREVIEWS, {})
+    if key not in st.session_state and key in previews:
+        value, over = previews[key]
+        if over == chosen:  # the choice has not changed since the preview was typed: it is still this box's
+            st.session_state[key] = value
+            return True
+        del previews[key]  # a choice made since wins, as the last change does
     if chosen is None or (options is not None and chosen[0] not in list(options)):
         return False
     if key in st.session_state and (st.session_state[key] == chosen[0] or not allowed(setting, st.session_state[key])):
@@ -169,6 +188,7 @@ def say_where_set(where, setting: str, value, here: str) -> None:
 
 __all__ = [
     "KEPT",
+    "PREVIEWS",
     "SHARED",
     "SHARED_SETTINGS",
     "allowed",

@@ -10,6 +10,7 @@ import re
 import streamlit as st
 
 from ftlib.errors import plural
+from ftlib.masks import TEXT_TEMPLATE, what_of
 from ui.token_view import rendered_html, token_rows, tokens_html
 
 SEVERITY = {"error": st.error, "warning": st.warning, "info": st.info}
@@ -45,6 +46,14 @@ def show_counts(enc, compact: bool = False) -> None:
     cols[2].metric("% trained", f"{counts['pct_trained']}%")
     if not compact:
         cols[3].metric("Cut by max length", counts["cut"])
+    if getattr(enc, "template", "") == TEXT_TEMPLATE:  # raw prompt/completion text: its parts, not chat roles
+        parts: dict[str, dict[str, int]] = {}
+        for role, v in counts["per_role"].items():
+            part = parts.setdefault(what_of(role, TEXT_TEMPLATE), {"trained": 0, "total": 0})
+            part["trained"], part["total"] = part["trained"] + v["trained"], part["total"] + v["total"]
+        said = ", ".join(f"{part}: {v['trained']}/{v['total']}" for part, v in parts.items())
+        st.caption(f"Trained / total per part: {said}")
+        return
     per_role = ", ".join(f"{role}: {v['trained']}/{v['total']}" for role, v in counts["per_role"].items())
     st.caption(f"Trained / total per role: {per_role}")
 
