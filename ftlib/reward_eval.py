@@ -244,9 +244,11 @@ class RewardResult:
     rewards: list[str]  # the rewards' names, as the run's metrics name them (`reward_<name>`)
     rows: list[RewardedAnswers]
     skipped: list[tuple[int, str]] = field(default_factory=list)
+    weights: dict[str, float] = field(default_factory=dict)  # each reward's weight in the total (name -> weight)
 
     def aggregates(self) -> dict:
-        """Each model's mean total reward and each reward's mean, and the share of prompts whose tuned answer scores
+        """Each model's mean total reward and each reward's mean (unweighted, as the run logs `reward_<name>`) and
+        weight (`weight_<name>`: the total is the weighted sum), and the share of prompts whose tuned answer scores
         higher than the base's (`rows_improved`) and lower (`rows_worse`)."""
         rows = self.rows
         out = {
@@ -262,6 +264,8 @@ class RewardResult:
         for name in self.rewards:
             out[f"base_reward_{name}"] = _mean([r.base_scores[name] for r in rows])
             out[f"tuned_reward_{name}"] = _mean([r.tuned_scores[name] for r in rows])
+            if name in self.weights:
+                out[f"weight_{name}"] = self.weights[name]
         return out
 
     def to_csv(self) -> str:
@@ -349,7 +353,8 @@ def evaluate_answers(
                 )
             )
     report("Done", 1.0)
-    return RewardResult(adapter=tuned, rewards=[r.name for r in rewards], rows=out, skipped=skipped)
+    weights = {r.name: r.weight for r in rewards}
+    return RewardResult(adapter=tuned, rewards=[r.name for r in rewards], rows=out, skipped=skipped, weights=weights)
 
 
 class PairsJob(BackgroundJob):

@@ -258,6 +258,11 @@ def test_a_grpo_runs_answers_are_scored_by_its_rewards(varied_dir, lm_adapter):
         sum(r.tuned_scores["length"] for r in result.rows) / 3
     )
     assert agg["reward_change"] == pytest.approx(agg["tuned_reward"] - agg["base_reward"])
+    # Each reward's weight beside its unweighted mean: the weighted means sum to the total.
+    assert (agg["weight_length"], agg["weight_regex"]) == (1.0, 0.5)
+    for side in ("base", "tuned"):
+        parts = [agg[f"weight_{n}"] * agg[f"{side}_reward_{n}"] for n in ("length", "regex")]
+        assert sum(parts) == pytest.approx(agg[f"{side}_reward"])
     assert measured_by("grpo", PROMPTS) == "rewards" and measured_by("grpo", [CONVERSATION]) == "references"
 
 
