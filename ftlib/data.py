@@ -117,7 +117,7 @@ class LoadResult:
     source: str = ""
     notices: list[FieldNotice] = field(default_factory=list)
     fields: list[str] = field(default_factory=list)  # the file's own top-level fields (columns or keys)
-    file_type: str = ""  # jsonl | json | csv | tsv | parquet
+    file_type: str = ""  # jsonl | json | csv | tsv | parquet: how rows are named (jsonl: a .json file read by line)
     lines: list[int] | None = None  # CSV/TSV: the line of the file data row n starts on is lines[n - 1]
     # Read as prompt_only: the unread columns or keys that hold sentences in at least half the rows (the answers?)
     unread_answers: list[str] = field(default_factory=list)
@@ -224,12 +224,13 @@ def _keys(records: list[tuple[int, dict]]) -> list[str]:
 
 def _raw_records(data: bytes, filename: str, kind: str):
     """(records, bad rows, a table's columns or None, the line each table row starts on or None, the reader's
-    notes on the file)."""
+    notes on the file, how its rows are numbered: `kind`, or "jsonl" for a .json file numbered by line)."""
     if kind in TABLE_KINDS:
         table = read_table(data, kind, filename)
-        return (*_table_records(table.columns, table.rows, table.delimiter), table.columns, table.lines, table.notes)
-    records, errors, notes = text_records(data, kind, filename)
-    return records, errors, None, None, notes
+        records = _table_records(table.columns, table.rows, table.delimiter)
+        return (*records, table.columns, table.lines, table.notes, kind)
+    records, errors, notes, by_line = text_records(data, kind, filename)
+    return records, errors, None, None, notes, "jsonl" if by_line else kind
 
 
 class FileFields(NamedTuple):
@@ -248,7 +249,7 @@ def peek_fields(path: str | Path) -> FileFields:
         return FileFields(columns, True)
     if not data.strip(b" \t\r\n\xef\xbb\xbf"):
         return FileFields([], False)
-    records, _, _ = text_records(data, file_kind(path.name, data), path.name)
+    records, *_ = text_records(data, file_kind(path.name, data), path.name)
     return FileFields(_keys(records[:PEEK_ROWS]), False)
 
 
@@ -310,7 +311,7 @@ def load_bytes(
     if not data.strip(b" \t\r\n\xef\xbb\xbf"):
         raise DataError(f"{filename} is empty. Choose a file with at least one row.")
     kind = file_kind(filename, data)
-    raw, errors, columns, lines, read_notes = _raw_records(data, filename, kind)
+    raw, errors, columns, lines, read_notes, numbered = _raw_records(data, filename, kind)
     total = len(raw) + len(errors)
     if not raw and not errors:
         held = {"parquet": "columns but no rows", "json": "no rows (an empty list)"}.get(kind, "a header but no rows")
@@ -406,7 +407,7 @@ def load_bytes(
         mapped,
         notices=notices,
         fields=fields,
-        file_type=kind,
+        file_type=numbered,  # where a row is, in the file's words: "line 4" of a .json read by line
         lines=lines,
         unread_answers=answers,
     )

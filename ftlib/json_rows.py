@@ -212,11 +212,10 @@ def pretty_error(name: str, line: int, column: int, problem: str) -> str:
 
 
 # How a .json file of several JSON values one after another is read (readers.json_values): its rows are numbered by
-# the line each starts on, though the report calls a .json file's row "item N".
-_BY_LINE = 'numbered by the line it starts on (the report\'s "item N" is the one that starts on line N)'
+# the line each starts on, as a .jsonl file's are.
+_BY_LINE = "named by the line it starts on"
 _VALUES = {
-    "jsonl": "one JSON object per line (JSONL), not one JSON value: it is read line by line, each line a row (the "
-    'report\'s "item N" is line N).',
+    "jsonl": "one JSON object per line (JSONL), not one JSON value: it is read line by line, each line a row.",
     "spread": f"JSON objects one after another, {_SPREAD}, not one JSON value: each is read as a row, {_BY_LINE}. "
     "`jq -s . {name} > fixed.json` writes them as one array.",
     "commas": "JSON objects separated by commas without the [ ] around them: they are read as the items of one JSON "

@@ -1,7 +1,7 @@
 """Read a dataset file into raw records: (source row number, dict) pairs, before any format is known.
 
     kind = file_kind("chats.jsonl", data)        # jsonl | json | csv | tsv | parquet (extension, else sniffed)
-    records, errors, notes = text_records(data, kind, name)   # JSONL / JSON
+    records, errors, notes, by_line = text_records(data, kind, name)   # JSONL / JSON
     table = read_table(data, kind, name)         # CSV / TSV / Parquet: columns, rows, lines, delimiter, notes
 
 Row numbers are 1-based and point into the source: the line of a JSONL file, the element of a JSON array, the
@@ -196,11 +196,11 @@ def _records(
     return records, errors
 
 
-def json_records(text: str, name: str) -> tuple[list[tuple[int, dict]], list[RowError], list[str]]:
-    """Records of a .json file and notes on where they were found (see `json_layout`); a file of several JSON values
-    one after another (JSONL named .json, pretty-printed objects, objects separated by commas) is read as
-    `json_values` reads it, with a note. An entry that writes a key twice is a RowError (`lost_message`); DataError for
-    invalid JSON, or a key written twice in the object around the rows."""
+def json_records(text: str, name: str) -> tuple[list[tuple[int, dict]], list[RowError], list[str], bool]:
+    """Records of a .json file, notes on where they were found (see `json_layout`), and whether its rows are numbered
+    by line; a file of several JSON values one after another (JSONL named .json, pretty-printed objects, objects
+    separated by commas) is read as `json_values` reads it, with a note. An entry that writes a key twice is a
+    RowError (`lost_message`); DataError for invalid JSON, or a key written twice in the object around the rows."""
     decoder = KeyedDecoder()
     try:
         value = decoder.parse(text)
@@ -214,14 +214,15 @@ def json_records(text: str, name: str) -> tuple[list[tuple[int, dict]], list[Row
     except JSONProblem as exc:
         raise DataError(f"{name} cannot be read: {exc}.") from None
     rows, note = json_layout(value)
-    return (*_records(rows, list(range(1, len(rows) + 1)), decoder, name, text), [note] if note else [])
+    return (*_records(rows, list(range(1, len(rows) + 1)), decoder, name, text), [note] if note else [], False)
 
 
-def json_values(text: str, name: str, commas: bool) -> tuple[list[tuple[int, dict]], list[RowError], list[str]]:
-    """Records, bad rows and a note of a .json file holding several JSON values one after another rather than one:
-    objects one per line (JSONL named .json), pretty-printed objects, or, with `commas`, objects separated by commas
-    without the [ ] around them. Each value is a row numbered by the line it starts on, as a .jsonl file of them is
-    read (`jsonl_document`); a value that is not an object is a bad row there.
+def json_values(text: str, name: str, commas: bool) -> tuple[list[tuple[int, dict]], list[RowError], list[str], bool]:
+    """Records, bad rows, a note and whether rows are numbered by line (they are, but for one value) of a .json file
+    holding several JSON values one after another rather than one: objects one per line (JSONL named .json),
+    pretty-printed objects, or, with `commas`, objects separated by commas without the [ ] around them. Each value is
+    a row numbered by the line it starts on, as a .jsonl file of them is read (`jsonl_document`); a value that is not
+    an object is a bad row there.
 
     One object per line with a line that is not valid JSON is read line by line (that line a bad row, as in a .jsonl
     file). DataError for pretty-printed or comma-separated text that is not valid JSON, with where, and for arrays one
@@ -231,25 +232,25 @@ def json_values(text: str, name: str, commas: bool) -> tuple[list[tuple[int, dic
     if not commas and _spread(text) is False:  # JSONL named .json: read line by line (faster), unless a line fails
         by_line = jsonl_records(text)
         if not by_line[1]:
-            return (*by_line, [values_note("jsonl", name)])
+            return (*by_line, [values_note("jsonl", name)], True)
     decoder = KeyedDecoder()
     try:
         found = documents(text, decoder, commas=commas)
     except (json.JSONDecodeError, JSONProblem) as exc:
         if by_line is not None:  # JSONL with a broken line: that line only is a bad row
-            return (*by_line, [values_note("jsonl", name)])
+            return (*by_line, [values_note("jsonl", name)], True)
         if isinstance(exc, JSONProblem):
             raise DataError(f"{name} cannot be read: {exc}.") from None
         raise DataError(values_error(name, commas, exc.lineno, exc.colno, _json_message(exc))) from None
     if len(found) == 1:  # one value and a comma after it: the comma is all there is to leave out
         rows, layout = json_layout(found[0][1])
         notes = [values_note("comma_after", name)] + ([layout] if layout else [])
-        return (*_records(rows, list(range(1, len(rows) + 1)), decoder, name, text), notes)
+        return (*_records(rows, list(range(1, len(rows) + 1)), decoder, name, text), notes, False)
     if all(isinstance(v, list) for _, v in found):
         raise DataError(arrays_message(name, [n for n, _ in found]))
     one_per_line = sum(1 for line in text.split("\n") if line.strip()) == len(found)
     note = values_note("commas" if commas else "jsonl" if one_per_line else "spread", name)
-    return (*_records([v for _, v in found], [n for n, _ in found], decoder, name, text), [note])
+    return (*_records([v for _, v in found], [n for n, _ in found], decoder, name, text), [note], True)
 
 
 def _spread(text: str) -> bool | None:
@@ -318,14 +319,15 @@ def _other_values(text: str, name: str) -> None:
     return None
 
 
-def text_records(data: bytes, kind: str, name: str) -> tuple[list[tuple[int, dict]], list[RowError], list[str]]:
-    """Records of a JSONL or JSON file, bad rows, and notes on how the file was read (`json_layout`,
-    `jsonl_document`). DataError as `json_records` and `jsonl_document` raise it."""
+def text_records(data: bytes, kind: str, name: str) -> tuple[list[tuple[int, dict]], list[RowError], list[str], bool]:
+    """Records of a JSONL or JSON file, bad rows, notes on how the file was read (`json_layout`, `jsonl_document`),
+    and whether the rows are numbered by the line each starts on (a JSONL file's, and a .json file's of several
+    values: `json_values`) rather than by item. DataError as `json_records` and `jsonl_document` raise it."""
     text = decode_text(data, name)
     if kind != "jsonl":
         return json_records(text, name)
     document = jsonl_document(text, name)
-    return document if document is not None else (*jsonl_records(text), [])
+    return (*document, True) if document is not None else (*jsonl_records(text), [], True)
 
 
 # --- tables -----------------------------------------------------------------------------------------------

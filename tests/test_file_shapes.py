@@ -233,6 +233,6 @@ def test_the_tester_files_as_the_cli_reports_them(tmp_path, capsys):
 
 def test_a_plain_jsonl_file_is_read_line_by_line():
     text = "".join(json.dumps(pc(f"Q{i}", f"A{i}")) + "\n" for i in range(1, 4))
-    records, errors, notes = text_records(text.encode(), "jsonl", "plain.jsonl")
+    records, errors, notes, _ = text_records(text.encode(), "jsonl", "plain.jsonl")
     assert ([n for n, _ in records], errors, notes) == ([1, 2, 3], [], [])
     assert jsonl_records(text) == (records, [])

@@ -51,7 +51,7 @@ READ = [
         ["Q1", "Q3"],
         [1, 6],
         {5: "this entry is text, not an object"},
-        'the report\'s "item N" is the one that starts on line N',
+        "named by the line it starts on",
     ),
     (
         "pretty_object_writing_a_key_twice",
@@ -96,6 +96,10 @@ def test_several_json_values_in_a_json_file_are_each_a_row(text, prompts, number
 def test_the_same_text_reads_the_same_rows_named_json_or_jsonl():
     as_json, as_jsonl = load_bytes(PRETTY.encode(), "c.json"), load_bytes(PRETTY.encode(), "c.jsonl")
     assert (as_json.rows, as_json.row_numbers) == (as_jsonl.rows, as_jsonl.row_numbers)
+    # Rows numbered by line are named by line, as a .jsonl file's are; an array's items stay "item N".
+    assert as_json.where(5) == as_jsonl.where(5) == "line 5"
+    array = load_bytes(json.dumps([pc("Q1", "A1"), pc("Q2", "A2")]).encode(), "a.json")
+    assert array.where(2) == "item 2"
 
 
 ARRAYS = json.dumps([pc("Q1", "A1")], indent=2) + "\n" + json.dumps([pc("Q2", "A2"), pc("Q3", "A3")], indent=2)
@@ -145,7 +149,7 @@ def test_data_inspect_reads_the_pretty_json_file_of_the_report(tmp_path, capsys)
     assert main(["data", "inspect", str(path), "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert (report["format"], report["valid_rows"], report["errors"]) == ("prompt_completion", 2, [])
-    assert "numbered by the line it starts on" in report["warnings"][0]["message"]
+    assert "named by the line it starts on" in report["warnings"][0]["message"]
 
 
 def test_train_reads_the_pretty_json_file(tmp_path, capsys, tiny_model_dir, no_training):
