@@ -231,36 +231,13 @@ def trainer_kwargs(config: RunConfig, has_eval: bool, eval_kwargs: dict) -> dict
 
 
 def callbacks(config: RunConfig, has_eval: bool) -> list:
-    """[EarlyStoppingCallback(patience)] when early stopping is on (one that also keeps tied weights out of the
-    reload's missing keys: `tied_keys`), else []."""
+    """[EarlyStoppingCallback(patience)] when early stopping is on, else []. (Its reload of a tied model's best
+    checkpoint says nothing of the LM head left out of it: `training_model.spare_tied_keys`.)"""
     if not active(config, has_eval):
         return []
     from transformers import EarlyStoppingCallback
 
-    class EarlyStopping(EarlyStoppingCallback):
-        def on_init_end(self, args, state, control, model=None, **kwargs):
-            # `load_best_model_at_end` reloads a full model's best checkpoint with strict=False, and HF warns "There
-            # were missing keys in the checkpoint model loaded: ['lm_head.weight']" for a model whose LM head is its
-            # embeddings (SmolLM2): save_pretrained leaves that copy out of every checkpoint, and the embeddings it
-            # shares its tensor with are loaded. HF ties the weights again instead of warning when the missing keys
-            # are exactly the model's `_keys_to_ignore_on_save`, so the tied keys are listed there: any other missing
-            # key is still warned about. What is saved does not change (save_pretrained leaves tied copies out).
-            if model is not None and (tied := tied_keys(model)):
-                model._keys_to_ignore_on_save = set(model._keys_to_ignore_on_save or ()) | tied
-            return super().on_init_end(args, state, control, **kwargs)
-
-    return [EarlyStopping(early_stopping_patience=config.early_stopping_patience)]
-
-
-def tied_keys(model) -> set[str]:
-    """The parameter names of a transformers model that are another parameter of it (an LM head tied to the
-    embeddings: `all_tied_weights_keys`, checked to share the tensor now); set() for other models (a PEFT model,
-    whose reload loads only its adapter)."""
-    mapping = getattr(model, "all_tied_weights_keys", None)
-    if not isinstance(mapping, dict) or not mapping or not hasattr(model, "_keys_to_ignore_on_save"):
-        return set()
-    params = dict(model.named_parameters(remove_duplicate=False))
-    return {t for t, s in mapping.items() if t in params and s in params and params[t] is params[s]}
+    return [EarlyStoppingCallback(early_stopping_patience=config.early_stopping_patience)]
 
 
 def preflight_warnings(config: RunConfig, eval_rows: int) -> list[str]:

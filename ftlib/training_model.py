@@ -86,10 +86,37 @@ def load_training_model(config: RunConfig, device: str):
     where = "cpu" if shards(config) else device
     reward = config.method == "reward"
     model = load_model(config.model, device=where, dtype=str(weights).removeprefix("torch."), score=reward)
+    spare_tied_keys(model)
     head = getattr(model, "score", None) if reward and config.dtype in (None, "", "auto") else None
     if head is not None:
         head.float()  # no-op where the base is fp32 already (CPU); under a bf16 base the GPU's autocast multiplies it
     return model, compute
+
+
+def spare_tied_keys(model) -> set[str]:
+    """List `model`'s tied parameters (an LM head that is its embeddings: `tied_keys`) where the HF Trainer looks
+    when it loads a checkpoint (`_keys_to_ignore_on_save`); returns them.
+
+    A full model's checkpoint leaves the tied copy out (save_pretrained), so resuming a run or early stopping's reload
+    of its best checkpoint loads without it, and the Trainer warns "There were missing keys in the checkpoint model
+    loaded: ['lm_head.weight']" unless the missing keys are exactly these: it then ties the weights again
+    (`Trainer._issue_warnings_after_load`). Any other missing key is still warned about, every key named. What is
+    saved does not change: save_pretrained leaves tied copies out either way."""
+    tied = tied_keys(model)
+    if tied:
+        model._keys_to_ignore_on_save = set(model._keys_to_ignore_on_save or ()) | tied
+    return tied
+
+
+def tied_keys(model) -> set[str]:
+    """The parameter names of a transformers model that are another parameter of it (an LM head tied to the
+    embeddings: `all_tied_weights_keys`, checked to share the tensor now); set() for other models (a PEFT model,
+    whose reload loads only its adapter)."""
+    mapping = getattr(model, "all_tied_weights_keys", None)
+    if not isinstance(mapping, dict) or not mapping or not hasattr(model, "_keys_to_ignore_on_save"):
+        return set()
+    params = dict(model.named_parameters(remove_duplicate=False))
+    return {t for t, s in mapping.items() if t in params and s in params and params[t] is params[s]}
 
 
 def keep_4bit_trainable(model) -> int:
@@ -143,6 +170,8 @@ __all__ = [
     "training_dtypes",
     "lora_config",
     "quantization_config",
+    "spare_tied_keys",
+    "tied_keys",
 ]
 
 

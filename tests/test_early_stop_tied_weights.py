@@ -1,4 +1,4 @@
-"""Early stopping's reload of a full fine-tune whose LM head is its embeddings (SmolLM2, the tiny test model): no
+"""Early stopping's reload (and a resume) of a full fine-tune whose LM head is its embeddings (SmolLM2, the tiny test model): no
 misleading "missing keys ['lm_head.weight']" in the run's log, the kept model is the best checkpoint, and a key that
 is really missing is still warned about."""
 
@@ -8,9 +8,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from ftlib import overfitting, workspace
-from ftlib.config import RunConfig
+from ftlib import workspace
 from ftlib.testing import make_run
+from ftlib.training_model import spare_tied_keys
 from ftlib.worker import execute
 from tests.test_overfitting import CHAT, HELD_OUT
 
@@ -52,18 +52,15 @@ def test_a_full_fine_tune_stopped_early_reloads_its_best_checkpoint_without_a_mi
 
 
 def test_only_the_tied_key_is_spared_a_really_missing_key_is_still_warned(tiny_model_dir, trainer_warnings):
-    """The callback lists the tied LM head where HF Trainer reads it (`_keys_to_ignore_on_save`): a reload missing
-    exactly it re-ties the weights; one missing any other key still warns, naming every key."""
+    """The tied LM head is listed where HF Trainer reads it (`_keys_to_ignore_on_save`): a reload missing exactly it
+    re-ties the weights; one missing any other key still warns, naming every key."""
     from torch.nn.modules.module import _IncompatibleKeys
     from transformers import AutoModelForCausalLM, Trainer
 
     model = AutoModelForCausalLM.from_pretrained(str(tiny_model_dir))
-    assert overfitting.tied_keys(model) == {"lm_head.weight"}
     untied = AutoModelForCausalLM.from_pretrained(str(tiny_model_dir), tie_word_embeddings=False)
-    assert overfitting.tied_keys(untied) == set()
-    (callback,) = overfitting.callbacks(RunConfig(method="full", early_stopping_patience=2, eval_every=2), True)
-    assert callback.early_stopping_patience == 2
-    callback.on_init_end(None, None, None, model=model)
+    assert spare_tied_keys(untied) == set()
+    assert spare_tied_keys(model) == {"lm_head.weight"}
     trainer = SimpleNamespace(model=model)
     Trainer._issue_warnings_after_load(trainer, _IncompatibleKeys(["lm_head.weight"], []))
     assert trainer_warnings == []
@@ -71,3 +68,17 @@ def test_only_the_tied_key_is_spared_a_really_missing_key_is_still_warned(tiny_m
     assert trainer_warnings == [
         "There were missing keys in the checkpoint model loaded: ['lm_head.weight', 'model.norm.weight']."
     ]
+
+
+def test_a_resumed_full_fine_tune_loads_its_checkpoint_without_a_missing_keys_warning(
+    tiny_model_dir, tmp_path, trainer_warnings
+):
+    """Resuming reloads the checkpoint as early stopping does (strict=False): no warning for the tied LM head, and the
+    run continues as the uninterrupted one (tests.test_resume_order)."""
+    from tests.test_resume_order import assert_resume_continues
+    from tests.test_training import tiny_config
+
+    config = tiny_config(tiny_model_dir, method="full", max_steps=6, save_every=0)
+    trainer = assert_resume_continues(config, tmp_path, stop_at=2)
+    assert not [w for w in trainer_warnings if "missing keys" in w], trainer_warnings
+    assert trainer.model.lm_head.weight is trainer.model.model.embed_tokens.weight  # tied again after the load
