@@ -1,6 +1,6 @@
-"""Early stopping's reload (and a resume) of a full fine-tune whose LM head is its embeddings (SmolLM2, the tiny test model): no
-misleading "missing keys ['lm_head.weight']" in the run's log, the kept model is the best checkpoint, and a key that
-is really missing is still warned about."""
+"""Early stopping's reload (and a resume) of a full fine-tune whose LM head is its embeddings (SmolLM2, the tiny
+test model): no misleading "missing keys ['lm_head.weight']" in the run's log, the kept model is the best
+checkpoint, and a key that is really missing is still warned about."""
 
 from __future__ import annotations
 
