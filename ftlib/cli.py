@@ -118,9 +118,10 @@ def _main(argv: list[str] | None) -> int:
         fix = "check the path and that you may read and write there"
         print(f"error: {os_error_message(exc, fix=fix)}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:  # a SIGTERM a command took as Ctrl-C (commands.train.Terminated): 128 + 15
+        terminated = type(exc).__name__ == "Terminated"
+        print("terminated" if terminated else "interrupted", file=sys.stderr)
+        return 143 if terminated else 130
 
 
 if __name__ == "__main__":

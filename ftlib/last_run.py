@@ -41,7 +41,8 @@ def _created(run: RunDir) -> float:
 
 def newest_runs() -> list[RunDir]:
     """The workspace's runs (folders with a config.json), the most recently queued first."""
-    found = [RunDir(p) for p in workspace.runs_dir().iterdir() if (p / "config.json").is_file()]
+    folders = workspace.runs_dir().iterdir()  # not a run being created (run_create's hidden `.ID.partial`)
+    found = [RunDir(p) for p in folders if not p.name.startswith(".") and (p / "config.json").is_file()]
     return sorted(found, key=_created, reverse=True)
 
 

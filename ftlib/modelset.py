@@ -120,15 +120,15 @@ def list_run_adapters(root: Path | None = None, reward_models: bool = False) -> 
     out = []
     for path in sorted((p for p in root.iterdir() if p.is_dir()), key=lambda p: p.stat().st_mtime, reverse=True):
         run = RunDir(path)
-        if run.read_status().get("state", "finished") != "finished":
-            continue  # a running run may already have an adapter folder half written
-        if run.read_config().get("method") == "reward" and not reward_models:
+        # Not a run going (its adapter may be half written), nor one whose status.json or config.json does not read.
+        if run.read_status().get("state") != "finished" or not (config := run.read_config()):
+            continue
+        if config.get("method") == "reward" and not reward_models:
             continue  # a reward model scores answers, it does not write them (see ftlib.rewards)
         try:
             tuned, full = find_tuned(path)
         except SamplingError:
             continue
-        config = run.read_config()
         out.append(
             RunAdapter(
                 run.id,

@@ -4,7 +4,7 @@
     run.config()                     # the RunConfig (config.json)
     run.update_status(state="running", phase="training")      # status.json, merged under the run's own lock
     run.append_metric({"kind": "train", "step": 3, "loss": 1.2})   # metrics.jsonl, one JSON object per line
-    run.summary()                    # a RunSummary: state, progress, losses, timings, for tables and the CLI
+    run.summary()                    # a RunSummary (ftlib.run_summary): state, progress, losses, timings
 
 The folder holds
 
@@ -24,6 +24,11 @@ whose process was killed or lost in a restart ends `interrupted` without it (old
 survive resumes: each attempt's training time is added to `runtime_before` when it ends, so the total shown is
 the whole run's, with the parts listed.
 
+A file that does not read (cut short, not UTF-8, not a JSON object; ftlib.run_files reads them) reads as empty,
+and the summary names it and what to do (`RunSummary.unreadable`): one damaged run never stops the others or the
+queue. A status.json that is missing or does not read reads as state `unknown`, resumable while its config reads.
+`log_start` in status.json is where the current attempt's lines begin in train.log, which every attempt appends to.
+
 Not known here: the queue and processes (runs.py), what training does (training.py, worker.py).
 """
 
@@ -33,15 +38,15 @@ import json
 import math
 import os
 import time
-from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 from ftlib import workspace
 from ftlib.config import RunConfig
 from ftlib.errors import plural
 from ftlib.file_lock import locked
-from ftlib.memory import human
-from ftlib.overfitting import Divergence, diverged
+from ftlib.overfitting import diverged
+from ftlib.run_files import MISSING, json_lines, json_object, text_tail
+from ftlib.run_summary import LOSS_SCORE, SCORES, RunSummary, score_text
 
 STATES = ("queued", "running", "stopping", "finished", "failed", "interrupted")
 ACTIVE = ("running", "stopping")
@@ -67,147 +72,6 @@ LOG_FILE = "train.log"
 STOP_FILE = "STOP"
 COMPLETIONS_FILE = "completions.jsonl"
 ENV_FILE = "env.json"
-# What each method's runs are judged by in tables and pickers: (the word, the training metric, the held-out metric).
-# GRPO's loss is a surrogate that says nothing to a person (it sits near 0, often below); its rewards do. A reward
-# model's loss falls to 0.000 at three decimals long before it stops improving; the share of pairs it ranks right
-# reads at a glance.
-SCORES = {"grpo": ("reward", "reward", "eval_reward"), "reward": ("accuracy", "accuracy", "eval_accuracy")}
-LOSS_SCORE = ("loss", "loss", "eval_loss")
-
-
-@dataclass
-class RunSummary:
-    """One row of the runs table, typed. `as_dict()` is the CLI's JSON (`runs list --json`); keys are stable."""
-
-    id: str
-    name: str
-    state: str
-    phase: str
-    method: str  # e.g. "lora", or "dpo (lora)"
-    model: str
-    dataset: str
-    device: str
-    created: float | None
-    started: float | None  # when the current (or last) attempt started
-    ended: float | None
-    duration_s: float  # training wall time over every attempt (resumes included)
-    parts_s: list[float]  # the attempts' durations, oldest first
-    step: int
-    max_steps: int
-    progress: float  # 0..1
-    eta_s: float | None
-    train_loss: float | None
-    eval_loss: float | None
-    reward_accuracy: float | None
-    message: str
-    output: str | None  # "adapter" or "model" once finished
-    log_tail: list[str] = field(default_factory=list)
-    resumable: bool = False
-    stopped_by_user: bool = False  # `interrupted` because the person stopped it, not because its process died
-    # An ended run whose training loss ended far above where it started (ftlib.overfitting.diverged); None otherwise.
-    divergence: Divergence | None = None
-    # What the run is judged by (SCORES: "loss", GRPO's "reward", a reward model's "accuracy") and its last training
-    # and held-out values. Not in `as_dict()`, whose keys are stable: `runs show --json` has every metric.
-    score: str = field(default="loss", metadata={"json": False})
-    train_score: float | None = field(default=None, metadata={"json": False})
-    eval_score: float | None = field(default=None, metadata={"json": False})
-    # Measured peak memory in bytes (ftlib.metrics.peak_memory: the process's peak resident memory on CPU, torch's
-    # allocated and reserved on a GPU; the largest process's), the largest over every attempt; None before the first
-    # logged step and for runs from before it was recorded.
-    peak_memory: int | None = None
-    peak_memory_reserved: int | None = None  # on a GPU only
-    # The estimate (ftlib.memory, bytes per process) shown when the run was started; None where none was recorded.
-    estimated_memory: int | None = None
-    processes: int = field(default=1, metadata={"json": False})  # processes training the run (torchrun)
-    template: str = field(default="", metadata={"json": False})  # its config's chat template ("" = not recorded)
-    kept_step: int | None = None  # the checkpoint early stopping kept (eval_* are its evaluation's); None: the last
-
-    @property
-    def label(self) -> str:
-        """A short name for pickers: the run name the person gave (if any) · method · dataset · when it was created."""
-        when = time.strftime("%b %d %H:%M", time.localtime(self.created)) if self.created else "?"
-        dataset = Path(self.dataset).stem if self.dataset else "?"
-        return " · ".join(x for x in (self.name.strip(), self.method, dataset, when) if x)
-
-    @property
-    def facts(self) -> str:
-        """What tells runs with one label apart (a real run from a two-step test): "40 steps · last step's loss
-        1.234" (the last step's own, which the Train page's headline averages over the last steps; GRPO: "last step's
-        reward 0.930", a reward model: "held-out accuracy 97%"), plus "diverged" for a run whose loss rose."""
-        facts = [plural(self.step, "step")]
-        if self.score == "accuracy" and (self.eval_score is not None or self.train_score is not None):
-            held_out = self.eval_score is not None
-            value = self.eval_score if held_out else self.train_score
-            facts.append(f"{'held-out ' if held_out else ''}accuracy {score_text('accuracy', value)}")
-        elif self.train_score is not None:
-            facts.append(f"last step's {self.score} {score_text(self.score, self.train_score, digits=3)}")
-        if self.divergence is not None:
-            facts.append("diverged")
-        return " · ".join(facts)
-
-    @property
-    def train_text(self) -> str:
-        """The last training value in words for tables: "loss 1.2345", "reward 0.930", "accuracy 97%"; "-" without."""
-        return "-" if self.train_score is None else f"{self.score} {score_text(self.score, self.train_score)}"
-
-    @property
-    def eval_text(self) -> str:
-        """The same for the last held-out evaluation."""
-        return "-" if self.eval_score is None else f"{self.score} {score_text(self.score, self.eval_score)}"
-
-    @property
-    def state_text(self) -> str:
-        """The state in words, for the Train page and `runs list`: a run the person stopped reads "stopped —
-        resumable" (its stored state is `interrupted`, which read as a crash); "interrupted" is kept for a run whose
-        process was killed or lost in a restart; a finished run whose loss rose reads "finished, diverged"."""
-        if self.stopped_by_user:
-            return "stopped — resumable"
-        if self.state == "finished" and self.divergence is not None:
-            return "finished, diverged"
-        return self.state
-
-    @property
-    def memory_text(self) -> str:
-        """The measured peak beside the estimate: "Peak memory 1.68 GiB (process, estimated 1.25 GiB before the
-        start)"; on a GPU "Peak GPU memory 1.40 GiB allocated, 1.62 GiB reserved (...)"; "" without a measured peak."""
-        if self.peak_memory is None:
-            return ""
-        gpu = self.peak_memory_reserved is not None
-        head = (
-            f"Peak GPU memory {human(self.peak_memory)} allocated, {human(self.peak_memory_reserved)} reserved"
-            if gpu
-            else f"Peak memory {human(self.peak_memory)}"
-        )
-        unit, units = ("GPU", "GPUs") if gpu else ("process", "processes")
-        if self.processes > 1:
-            notes = [f"the largest of {plural(self.processes, unit, units)}"]
-        else:
-            notes = [] if gpu else ["process"]  # a CPU run's resident memory: the whole process, Python included
-        if self.estimated_memory:
-            per = f" per {unit}" if self.processes > 1 else ""
-            notes.append(f"estimated {human(self.estimated_memory)}{per} before the start")
-        return head + (f" ({', '.join(notes)})" if notes else "")
-
-    def as_dict(self) -> dict:
-        hidden = {f.name for f in fields(self) if f.metadata.get("json") is False}
-        return {k: v for k, v in asdict(self).items() if k not in hidden}
-
-
-def score_text(score: str, value: float, digits: int | None = None) -> str:
-    """A run's score as a person reads it: a share in percent, a loss (4 decimals) or a reward (3) with enough digits
-    to tell a small value from 0.
-
-    >>> score_text("accuracy", 0.968), score_text("loss", 1.23456), score_text("reward", 0.9)
-    ('97%', '1.2346', '0.900')
-    >>> score_text("loss", 0.000123, digits=3)
-    '0.000123'
-    """
-    if score == "accuracy":
-        return f"{value:.0%}"
-    digits = digits or (4 if score == "loss" else 3)
-    if value != 0 and abs(value) < 10 ** (1 - digits):
-        return f"{value:.3g}"
-    return f"{value:.{digits}f}"
 
 
 class RunDir:
@@ -289,10 +153,7 @@ class RunDir:
     # -- config ------------------------------------------------------------------------------------------------
     def read_config(self) -> dict:
         """config.json as saved ({} when unreadable); see `config()` for the validated RunConfig."""
-        try:
-            return json.loads(self.config_file.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError):
-            return {}
+        return json_object(self.config_file)[0]
 
     def config(self) -> RunConfig:
         """The run's RunConfig (old spellings read with a warning); ConfigError when it is not valid."""
@@ -304,11 +165,7 @@ class RunDir:
     # -- the environment it was queued with --------------------------------------------------------------------
     def read_env(self) -> dict[str, str]:
         """env.json: the settings its worker is started with ({} for a run queued before runs kept them)."""
-        try:
-            env = json.loads(self.env_file.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError):
-            return {}
-        return {str(k): str(v) for k, v in env.items()} if isinstance(env, dict) else {}
+        return {str(k): str(v) for k, v in json_object(self.env_file)[0].items()}
 
     def write_env(self, env: dict[str, str]) -> None:
         workspace.atomic_write_text(self.env_file, json.dumps(env, indent=1, sort_keys=True))
@@ -318,10 +175,16 @@ class RunDir:
 
     # -- status ------------------------------------------------------------------------------------------------
     def read_status(self) -> dict:
-        try:
-            return json.loads(self.status_file.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError):
-            return {}
+        """status.json ({} when missing or unreadable: `checked_status` says which)."""
+        return json_object(self.status_file)[0]
+
+    def checked_status(self) -> tuple[dict, str | None]:
+        """(status, None), or ({}, what is wrong with status.json) when it is missing, does not read, or names no
+        state: "is empty", "holds a JSON list, not an object" (`ftlib.run_files.json_object`)."""
+        status, problem = json_object(self.status_file)
+        if problem is None and status.get("state") not in STATES:
+            return {}, "names no state this version knows"
+        return status, problem
 
     def update_status(self, **fields) -> dict:
         """Merge fields into status.json atomically, under the run's own lock (the worker and the UI both write)."""
@@ -350,16 +213,16 @@ class RunDir:
 
     # -- metrics -----------------------------------------------------------------------------------------------
     def read_metrics(self) -> list[dict]:
-        """All complete metric rows (a half-written last line is skipped)."""
-        if not self.metrics_file.is_file():
-            return []
-        rows = []
-        for line in self.metrics_file.read_text(encoding="utf-8").splitlines():
-            try:
-                rows.append(json.loads(line))
-            except json.JSONDecodeError:
-                continue  # the writer is mid-line
-        return rows
+        """All complete metric rows: a half-written last line (the writer is mid-line) and damaged lines are left out
+        (`checked_metrics` counts those)."""
+        return self.checked_metrics()[0]
+
+    def checked_metrics(self, live: bool = True) -> tuple[list[dict], int]:
+        """(metric rows, damaged lines left out): a row is a JSON object with a whole-number step; `live`: the run's
+        process may be writing, so a last line without its newline is that write, not damage."""
+        rows, bad = json_lines(self.metrics_file, live)
+        kept = [row for row in rows if type(row.get("step")) is int]
+        return kept, bad + len(rows) - len(kept)
 
     def last_sign_of_life(self) -> float | None:
         """When the run's process last wrote its log or a metric (seconds since the epoch), None when it wrote
@@ -388,30 +251,17 @@ class RunDir:
             handle.write(json.dumps({"step": step, "rows": rows}) + "\n")
 
     def latest_completions(self) -> tuple[int, list[dict]] | None:
-        """(step, rows) of the last complete completions line; None before the first."""
-        if not self.completions_file.is_file():
-            return None
-        for line in reversed(self.completions_file.read_text(encoding="utf-8").splitlines()):
-            try:
-                entry = json.loads(line)
-            except json.JSONDecodeError:
-                continue  # the writer is mid-line
-            return int(entry["step"]), list(entry["rows"])
+        """(step, rows) of the last complete completions line; None before the first (damaged lines left out)."""
+        for entry in reversed(json_lines(self.completions_file)[0]):
+            if type(entry.get("step")) is int and isinstance(entry.get("rows"), list):
+                return entry["step"], entry["rows"]
         return None
 
     # -- log ---------------------------------------------------------------------------------------------------
-    def log_tail(self, lines: int = 20) -> list[str]:
-        """The last non-empty lines of the run's log."""
-        if not self.log_file.is_file():
-            return []
-        with open(self.log_file, "rb") as handle:
-            handle.seek(0, os.SEEK_END)
-            size = handle.tell()
-            handle.seek(max(0, size - 64_000))
-            text = handle.read().decode("utf-8", errors="replace")
-        # tqdm-style carriage returns put many updates on one line; keep the last of each.
-        out = [line.rsplit("\r", 1)[-1].rstrip() for line in text.splitlines()]
-        return [line for line in out if line.strip()][-lines:]
+    def log_tail(self, lines: int = 20, since: int | None = 0) -> list[str]:
+        """The last non-empty lines of the run's log written after byte `since` (status.json's `log_start`: where the
+        current attempt's lines begin, the log being appended to across resumes)."""
+        return text_tail(self.log_file, lines, since=_count(since))
 
     # -- stopping ----------------------------------------------------------------------------------------------
     def request_stop(self) -> None:
@@ -464,14 +314,18 @@ class RunDir:
 
     # -- the summary -------------------------------------------------------------------------------------------
     def summary(self) -> RunSummary:
-        status, config = self.read_status(), self.read_config()
-        metrics = self.read_metrics()
+        (status, status_problem), (config, config_problem) = self.checked_status(), json_object(self.config_file)
+        state = status.get("state", "unknown")
+        damage = self._damage_message(status_problem, config_problem)  # "" when both read
+        # A finished run's file is whole: a last line without its newline was cut short, not being written.
+        metrics, left_out = self.checked_metrics(live=state not in DONE)
         train = [m for m in metrics if m.get("kind") == "train"]
         evals = [m for m in metrics if m.get("kind") == "eval"]
-        state = status.get("state", "unknown")
-        step = train[-1]["step"] if train else int(status.get("step") or 0)
+        step = train[-1]["step"] if train else _count(status.get("step"))
+        if state == "finished":  # the trainer's count at the end, whatever metrics.jsonl kept
+            step = max(step, _count(status.get("step")))
         # Before training begins (queued, loading), the steps the config fixes; the trainer's count once it starts.
-        max_steps = int(status.get("max_steps") or 0) or _fixed_steps(config)
+        max_steps = _count(status.get("max_steps")) or _fixed_steps(config)
         started, ended = status.get("started"), status.get("ended")
         parts = [float(p) for p in status.get("parts_s") or []]
         if started and not ended and state in ACTIVE:
@@ -498,7 +352,7 @@ class RunDir:
             model=config.get("model", ""),
             dataset=config.get("dataset", ""),
             device=status.get("device", ""),
-            created=status.get("created"),
+            created=status.get("created") or _modified(self.config_file),  # a lost status: when it was queued
             started=started,
             ended=ended,
             duration_s=round(sum(parts), 1),
@@ -512,10 +366,11 @@ class RunDir:
             # DPO's share of pairs whose chosen answer gains more than the rejected one; a reward model's, of pairs it
             # scores the chosen answer higher (its `accuracy`): the same question, one key.
             reward_accuracy=train[-1].get("accuracy" if score == "accuracy" else "reward_accuracy") if train else None,
-            message=status.get("message", ""),
+            message=damage or status.get("message", ""),
             output=status.get("output"),
-            log_tail=status.get("log_tail") or ([] if state not in ("failed", "interrupted") else self.log_tail()),
-            resumable=self._resumable(state, status, train),
+            log_tail=status.get("log_tail")
+            or ([] if state not in ("failed", "interrupted") else self.log_tail(since=status.get("log_start"))),
+            resumable=not config_problem and (bool(status_problem) or self._resumable(state, status, train)),
             stopped_by_user=state == "interrupted" and status.get("stopped_by") == "user",
             divergence=divergence,
             score=score,
@@ -526,6 +381,26 @@ class RunDir:
             processes=_processes(config),
             template=str(config.get("template") or ""),
             kept_step=kept_step,
+            unreadable=([damage] if damage else []) + _left_out_words(left_out),
+        )
+
+    def _damage_message(self, status_problem: str | None, config_problem: str | None) -> str:
+        """What to do about a run whose config.json or status.json does not read ("" when both read)."""
+        how = f"`python -m ftlib runs delete {self.id}`, or Delete on the Train page"
+        if config_problem:
+            return (
+                f"{CONFIG_FILE} {config_problem}: the run's settings are lost, so it cannot resume. Delete it ({how})."
+            )
+        if not status_problem:
+            return ""
+        checkpoint, result = self.last_checkpoint(), self.output()
+        where = f"from {checkpoint.name}" if checkpoint else "from the beginning, as it has no checkpoint"
+        cause = " (a `train` killed while it created the run?)" if status_problem == MISSING else ""
+        kept = f" Its result is in {result[0].name}/, as a finished run leaves it." if result else ""
+        return (
+            f"{STATUS_FILE} {status_problem}{cause}: the run's state is lost.{kept} Resume it to train again {where}, "
+            f"or delete it (`python -m ftlib runs resume {self.id}` or `runs delete {self.id}`; Resume and Delete on "
+            "the Train page)."
         )
 
     def _resumable(self, state: str, status: dict, train: list[dict] = ()) -> bool:
@@ -566,6 +441,27 @@ def _largest(metrics: list[dict], key: str) -> int | None:
     return int(max(values)) if values else None
 
 
+def _left_out_words(left_out: int) -> list[str]:
+    if not left_out:
+        return []
+    return [
+        f"{METRICS_FILE} has {plural(left_out, 'damaged line')} (cut short, or not a metric row), left out of the "
+        "charts and numbers."
+    ]
+
+
+def _modified(path: Path) -> float | None:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return None
+
+
+def _count(value) -> int:
+    """A whole number read from a run's file, 0 where it holds none (missing, damaged, another kind of value)."""
+    return value if type(value) is int and value > 0 else 0
+
+
 def _processes(config: dict) -> int:
     """Processes training the run: per machine times machines (1 for runs saved before these settings)."""
     try:
@@ -589,7 +485,9 @@ __all__ = [
     "DONE",
     "ENV_FILE",
     "LOG_FILE",
+    "LOSS_SCORE",
     "METRICS_FILE",
+    "SCORES",
     "STATES",
     "STATUS_FILE",
     "STOP_FILE",

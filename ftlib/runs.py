@@ -16,8 +16,11 @@ A run is trained by its own process, `python -m ftlib.worker RUN_DIR` (under tor
 machines: ftlib.distributed; both under ftlib.run_watch, the process status.json's `pid` names), started in a new
 session so it outlives the browser tab, the Streamlit server and the CLI that started it. Whichever process starts
 it (the CLI that queued it, the Streamlit server's queue, the run before's launch process), it trains with the
-FTLIB_* settings of the process that queued it (`RUN_ENV`, kept in its folder): a run queued from a shell with
-FTLIB_REWARD_FUNCTIONS set trains with those reward functions, also when the server starts it.
+FTLIB_* settings of the process that queued it (`RUN_ENV`, kept in its folder: ftlib.run_env): a run queued from a
+shell with FTLIB_REWARD_FUNCTIONS set trains with those reward functions, also when the server starts it. A run's
+folder is made whole before it is listed (ftlib.run_create); one whose files do not read is listed saying so, and
+never stops the queue (ftlib.run_files). An account that may only read the workspace lists runs without changing
+them (`refresh_runs`).
 
 Not known here: what training does (training.py, worker.py), what a run folder holds (rundir.py), exports (export.py).
 """
@@ -34,38 +37,13 @@ from pathlib import Path
 from ftlib import distributed, run_data, run_resume, sharing, workspace
 from ftlib.config import RunConfig
 from ftlib.errors import UserError, numbered, plural
+from ftlib.run_create import QUEUE_LOCK as _QUEUE_LOCK
+from ftlib.run_create import QUEUED_MESSAGE, create_run, queued_status, remove_abandoned
+from ftlib.run_env import RUN_ENV, recorded_env, run_env
+from ftlib.run_files import file_size
 from ftlib.run_processes import alive, crash_reason, crashed, running_in
 from ftlib.rundir import ACTIVE, DONE, STATES, RunDir, RunSummary, locked
 
-_QUEUE_LOCK = ".queue.lock"
-QUEUED_MESSAGE = "Waiting for its turn."  # a new run's status message; `queue_place` says more
-# The FTLIB_* settings that change how a run trains (README, "Settings"), taken from the process that queues it and
-# applied over the environment of the process that launches it. Not FTLIB_WORKSPACE (the launcher passes its own,
-# which holds the run), nor what only a server reads (FTLIB_PASSWORD, a secret; FTLIB_WARM_UP; the folders a
-# browser may read, FTLIB_DATA_DIRS / FTLIB_MODEL_DIRS).
-RUN_ENV = (
-    "FTLIB_REWARD_FUNCTIONS",  # GRPO's operator-registered reward functions (ftlib.rewards)
-    "FTLIB_THREADS",  # the run's torch threads (ftlib.sharing)
-    "FTLIB_FAST_PATH",  # ftlib.fastpath
-    "FTLIB_CPU_BF16",
-    "FTLIB_MICRO_TOKENS",
-    "FTLIB_PADDING_FREE",
-    "FTLIB_ONEDNN_DECODE",  # GRPO's answers are decoded on CPU with it (ftlib.cpu_decode)
-    "FTLIB_HOME",  # where `default` and cached models are found (ftlib.models)
-    "FTLIB_ALLOW_HUB",
-    "FTLIB_TRUST_REMOTE_CODE",
-    "FTLIB_LEASE",  # taking turns on the device (ftlib.lease)
-    "FTLIB_LEASE_MIN_TURN_S",
-    "FTLIB_LEASE_MAX_TURN_S",
-    "FTLIB_LOCK_DIR",
-)
-# Those naming a file or folder: made absolute when recorded, since the worker runs in another folder.
-_PATH_ENV = ("FTLIB_REWARD_FUNCTIONS", "FTLIB_HOME", "FTLIB_LOCK_DIR")
-# Those that let a run execute code, fetch it, or choose where files are read and written: taken from a run folder
-# only when its env.json is this user's own file, writable by nobody else (as ssh treats its keys): whoever can
-# merely write into the workspace must not make the server's user run code (a registry of "reward functions", a
-# model's custom code) or write where it points.
-_CODE_ENV = ("FTLIB_REWARD_FUNCTIONS", "FTLIB_TRUST_REMOTE_CODE", "FTLIB_ALLOW_HUB", "FTLIB_HOME", "FTLIB_LOCK_DIR")
 # Processes this Python process started, so their exit is reaped (a dead child otherwise lingers as a zombie
 # that still answers kill(pid, 0)).
 _CHILDREN: dict[int, subprocess.Popen] = {}
@@ -85,20 +63,14 @@ def find(run_id: str) -> RunDir:
 
 
 def _all() -> list[RunDir]:
-    return [RunDir(p) for p in sorted(workspace.runs_dir().iterdir()) if (p / "config.json").is_file()]
+    """Every run folder (one with a config.json), not a run being created (`create_run`'s hidden `.ID.partial`)."""
+    folders = sorted(workspace.runs_dir().iterdir())
+    return [RunDir(p) for p in folders if not p.name.startswith(".") and (p / "config.json").is_file()]
 
 
 # ---------------------------------------------------------------------------------------------------------------
 # Creating and starting
 # ---------------------------------------------------------------------------------------------------------------
-
-
-def _device_key(device: str) -> str:
-    if device in ("", "auto", None):
-        import torch
-
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    return device
 
 
 def _slot(status: dict) -> tuple[str, str]:
@@ -117,99 +89,6 @@ def _conflict(a: tuple[str, str], b: tuple[str, str]) -> bool:
     if a == b:
         return True
     return (a == "cuda" and b.startswith("cuda")) or (b == "cuda" and a.startswith("cuda"))
-
-
-def _new_id(config: RunConfig) -> str:
-    stem = config.name or Path(str(config.dataset)).stem or "run"
-    base = workspace.safe_name(f"{time.strftime('%Y%m%d-%H%M%S')}-{config.method}-{stem}", default="run")[:80]
-    candidate, n = base, 2
-    while (workspace.runs_dir() / candidate).exists():
-        candidate, n = f"{base}-{n}", n + 1
-    return candidate
-
-
-def run_env(environ: dict | None = None) -> dict[str, str]:
-    """The `RUN_ENV` settings set in `environ` (this process's environment by default), paths made absolute.
-
-    >>> run_env({"FTLIB_THREADS": "4", "FTLIB_PASSWORD": "hunter2", "HF_TOKEN": "hf_x", "FTLIB_LOCK_DIR": "/l"})
-    {'FTLIB_THREADS': '4', 'FTLIB_LOCK_DIR': '/l'}
-    """
-    environ = os.environ if environ is None else environ
-    out = {}
-    for key in RUN_ENV:
-        value = environ.get(key)
-        if value is None:
-            continue
-        if key in _PATH_ENV and value.strip():
-            value = os.path.abspath(os.path.expanduser(value.strip()))
-        out[key] = value
-    return out
-
-
-def recorded_env(run: RunDir) -> dict[str, str]:
-    """The settings a run was queued with (its env.json) that its worker may be started with: only `RUN_ENV` names
-    (never PYTHONPATH, LD_PRELOAD or the like, whatever the file holds), and those that can run code (`_CODE_ENV`)
-    only from a file this user owns and nobody else may write."""
-    import stat
-
-    recorded = {k: v for k, v in run.read_env().items() if k in RUN_ENV}
-    try:
-        info = run.env_file.stat()
-        own = info.st_uid == os.getuid() and not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
-    except OSError:
-        own = False
-    return {k: v for k, v in recorded.items() if own or k not in _CODE_ENV}
-
-
-def create_run(
-    config: RunConfig | dict, estimated_memory: int | None = None, rows: tuple[list, list, dict] | None = None
-) -> str:
-    """Write a new run folder in state `queued` and return its id (does not start it). The run keeps this process's
-    FTLIB_* settings (`RUN_ENV`): it trains with them whichever process launches it, resumes included.
-
-    A dataset or model given as a path relative to this process's folder is recorded absolute (the worker runs in
-    another folder), and the run keeps its own copy of its rows (`rows`: `run_data.dataset_rows(config)`, the rows
-    the caller checked; read here when not given): the saved split, or the train/test split of a data file made now.
-    A split saved over, a file edited later, changes neither a resume nor the run's evaluation.
-
-    `estimated_memory`: the memory estimate shown before the start (`ftlib.memory.estimate(...).total`, bytes per
-    process), kept in status.json so the run's measured peak can be read beside it.
-    """
-    if isinstance(config, dict):
-        config = RunConfig.from_dict(config)
-    config = run_data.absolute_paths(config)
-    if rows is None:
-        rows = run_data.readable_rows(config)  # read before the queue's lock: a big file takes a while
-    root = workspace.runs_dir()
-    with locked(root / _QUEUE_LOCK):
-        run_id = _new_id(config)
-        run = RunDir(root / run_id)
-        run.path.mkdir(parents=True)
-        try:
-            run.write_config(config)
-            # Its own copy of its rows: a teammate saving over a split's name later changes neither a resume nor the
-            # run's evaluation (walk 8B: Evaluate showed another person's rows for a finished run), nor does an edit
-            # to the data file it was split from.
-            if rows is not None:
-                workspace.keep_run_split(run.path, *rows)
-            run.write_env(run_env())
-            run.update_status(
-                id=run_id,
-                state="queued",
-                created=time.time(),
-                queued_at=time.time_ns(),
-                device=_device_key(config.device),
-                method=config.method,
-                tuning=config.tuning,
-                message=QUEUED_MESSAGE,
-                rows_kept=rows is not None,  # its split/: a resume without it is refused
-                rendezvous=f"{config.rdzv_endpoint} x{config.nnodes}" if config.nnodes > 1 else None,
-                **({"estimated_memory": int(estimated_memory)} if estimated_memory else {}),
-            )
-        except BaseException:
-            shutil.rmtree(run.path, ignore_errors=True)  # e.g. a full disk: no half-made run left in the list
-            raise
-    return run_id
 
 
 def submit(
@@ -232,7 +111,8 @@ def launch_command(run: RunDir, config: RunConfig | dict) -> list[str]:
 
 def _launch(run: RunDir) -> None:
     config = run.read_config()
-    # Written before the process exists, so no other caller can launch this run twice.
+    # Written before the process exists, so no other caller can launch this run twice. `log_start`: where this
+    # attempt's lines begin in train.log, which every attempt appends to: a dead process is judged by its own lines.
     run.update_status(
         state="running",
         phase="starting",
@@ -240,6 +120,7 @@ def _launch(run: RunDir) -> None:
         pid=None,
         message=distributed.starting_message(config),
         ended=None,
+        log_start=file_size(run.log_file),
     )
     env = dict(os.environ)
     env.update(recorded_env(run))  # the settings of the process that queued it, not of the one starting it now
@@ -280,6 +161,7 @@ def after_exit(run_dir: Path) -> list[str]:
 def _advance(exited: tuple[Path, int] | None = None) -> list[str]:
     started = []
     with locked(workspace.runs_dir() / _QUEUE_LOCK):
+        remove_abandoned(workspace.runs_dir())  # what a `train` killed while it created its run left
         _reconcile_unlocked(exited)
         statuses = [(run, run.read_status()) for run in _all()]
         busy = [_slot(s) for _, s in statuses if s.get("state") in ACTIVE]
@@ -323,8 +205,9 @@ def _reconcile_unlocked(exited: tuple[Path, int] | None = None) -> None:
         status = run.read_status()  # it may have written its final state just before exiting
         if status.get("state") not in ACTIVE:
             continue
-        # torchrun's failure report runs to some 25 lines after the exception; more would reach an earlier attempt's
-        tail = run.log_tail(40)
+        # torchrun's failure report runs to some 25 lines after the exception. Only this attempt's lines: a resumed
+        # run killed while loading read as the attempt before's crash ("The training process crashed: ...").
+        tail = run.log_tail(40, since=status.get("log_start"))
         checkpoint = run.last_checkpoint()
         failed = crashed(tail)
         where = (
@@ -375,11 +258,33 @@ def reconcile() -> None:
 # ---------------------------------------------------------------------------------------------------------------
 
 
-def list_runs(refresh: bool = True) -> list[RunSummary]:
-    """Every run, newest first. With `refresh`, dead processes are noticed and the queue advances first."""
-    if refresh:
-        advance()
+def list_runs(refresh: bool = True, notes: list[str] | None = None) -> list[RunSummary]:
+    """Every run, newest first. With `refresh`, dead processes are noticed and the queue advances first;
+    where this account may only read the workspace, the runs are listed as their files say, and `notes` (when
+    given) gets the sentence saying so."""
+    note = refresh_runs() if refresh else ""
+    if note and notes is not None:
+        notes.append(note)
     return sorted((run.summary() for run in _all()), key=lambda r: r.created or 0, reverse=True)
+
+
+def refresh_runs() -> str:
+    """Notice dead processes and advance the queue (`advance`); "" when done. An account that may only read the
+    workspace (README: "Without write access an account still lists and reads them") changes nothing: the returned
+    sentence says the states shown may be out of date."""
+    import errno
+
+    try:
+        advance()
+    except OSError as exc:
+        if exc.errno not in (errno.EACCES, errno.EPERM, errno.EROFS):
+            raise
+        return (
+            f"This account may not write the workspace ({exc.strerror or exc}: {exc.filename or workspace.runs_dir()}"
+            "): the runs are shown as their files say, without noticing a run whose process has ended, so a state "
+            "may be out of date."
+        )
+    return ""
 
 
 def get(run_id: str) -> dict:
@@ -489,7 +394,10 @@ def stop(run_id: str) -> dict:
             run.request_stop()
             return run.update_status(state="stopping", message="Stopping: saving a checkpoint after this step.")
     if state is None:
-        raise RunError(f"Run '{run_id}' has no readable status ({run.status_file.name}) and no process training it.")
+        raise RunError(
+            f"Run '{run_id}' has no readable status ({run.status_file.name}) and no process training it: there is "
+            f"nothing to stop. Resume it or delete it (`python -m ftlib runs resume|delete {run_id}`)."
+        )
     raise RunError(f"Run '{run_id}' is {state}; there is nothing to stop.")
 
 
@@ -505,13 +413,17 @@ def _end_session(pid: int) -> None:
 
 
 def resume(run_id: str) -> dict:
-    """Queue a stopped, killed or failed run again; it continues from its last checkpoint with optimizer state."""
+    """Queue a stopped, killed or failed run again; it continues from its last checkpoint with optimizer state. A run
+    whose status.json is missing or does not read resumes as a killed one would, from its config."""
     run = find(run_id)
     with locked(workspace.runs_dir() / _QUEUE_LOCK):
         _reconcile_unlocked()
-        status = run.read_status()
+        status, problem = run.checked_status()
         state = status.get("state")
-        if state not in ("interrupted", "failed"):
+        if not run.read_config():  # config.json does not read: the run's settings are lost
+            raise RunError(f"Run '{run_id}' cannot resume: {run.summary().message}")
+        lost = _lost_status(run, problem) if problem else {}
+        if not problem and state not in ("interrupted", "failed"):
             raise RunError(f"Run '{run_id}' is {state}; only interrupted or failed runs can be resumed.")
         refused = run_resume.refusal(run)  # asked now: a cause fixed since (a reward model back) refuses nothing
         if refused:
@@ -521,6 +433,7 @@ def resume(run_id: str) -> dict:
         where = f"from {checkpoint.name}" if checkpoint else "from the beginning (no checkpoint yet)"
         # `started` is cleared too: the attempt that ended is already counted in `parts_s`.
         status = run.update_status(
+            **lost,
             state="queued",
             resume=True,
             queued_at=time.time_ns(),
@@ -536,6 +449,19 @@ def resume(run_id: str) -> dict:
         )
     advance()
     return status
+
+
+def _lost_status(run: RunDir, problem: str) -> dict:
+    """What a resume writes beside its own fields for a run whose status.json is missing or damaged: a new one from
+    its config, as if its process had died (RunError while a process trains it)."""
+    if running_in(run):
+        raise RunError(
+            f"Run '{run.id}': {run.status_file.name} {problem}, and a process is training it: stop it first "
+            f"(`python -m ftlib runs stop {run.id}`), then resume it."
+        )
+    created = run.config_file.stat().st_mtime  # when it was queued, near enough
+    status = queued_status(run.id, run.config(), workspace.kept_split(run.path) is not None, created=created)
+    return {k: v for k, v in status.items() if k not in ("state", "queued_at", "message")}
 
 
 def wait(run_id: str, timeout: float | None = None, poll: float = 1.0, on_poll=None) -> RunSummary:
@@ -579,6 +505,7 @@ __all__ = [
     "ACTIVE",
     "DONE",
     "QUEUED_MESSAGE",
+    "RUN_ENV",
     "STATES",
     "RunError",
     "active_runs",
@@ -592,6 +519,8 @@ __all__ = [
     "list_runs",
     "queue_place",
     "reconcile",
+    "recorded_env",
+    "refresh_runs",
     "resume",
     "run_env",
     "stop",

@@ -17,7 +17,6 @@ Not known here: the lease's own rules (lease.py), how runs are queued (runs.py),
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -227,13 +226,15 @@ def training_claims(gpu: str) -> list[tuple[str, int | None]]:
     from ftlib import workspace
     from ftlib.config import RunConfig
     from ftlib.memory import estimate
+    from ftlib.rundir import RunDir
 
     claims, held = [], None
     root = workspace.runs_dir()
     for run in sorted(p for p in root.iterdir() if p.is_dir()) if root.is_dir() else []:
+        folder = RunDir(run)
+        status = folder.read_status()  # {} when damaged: one bad run folder must not stop every GPU run's start
         try:
-            status = json.loads((run / "status.json").read_text(encoding="utf-8"))
-            config = RunConfig.from_dict(json.loads((run / "config.json").read_text(encoding="utf-8")))
+            config = RunConfig.from_dict(folder.read_config())
         except (OSError, ValueError, UserError):  # unreadable, half written, or a config this version refuses
             continue
         run_device = device_key(status.get("device") or config.device)

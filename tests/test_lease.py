@@ -313,6 +313,12 @@ def test_a_running_run_claims_its_estimate_less_what_its_process_holds(tiny_mode
     (gone / "status.json").write_text(json.dumps({"state": "queued", "device": "cuda:0"}))
     assert ("run-with-a-model-gone", None) in sharing.training_claims("cuda:0")
 
+    damaged = workspace.runs_dir() / "run-damaged"  # one bad folder must not stop every GPU run from starting
+    damaged.mkdir()
+    (damaged / "config.json").write_text(json.dumps(config.to_dict()))
+    (damaged / "status.json").write_text("[]")
+    assert "run-damaged" not in dict(sharing.training_claims("cuda:0"))
+
 
 def test_a_runs_gpu_memory_is_what_the_processes_of_its_session_hold(tiny_model_dir, tmp_path, monkeypatch):
     """status.json's pid is the run's launch process (ftlib.run_watch), which holds no GPU memory: its worker (or

@@ -42,6 +42,9 @@ STABLE_KEYS = {
     "estimated_memory",
     # added with early stopping's kept checkpoint: eval_loss is that checkpoint's evaluation, not the last one
     "kept_step",
+    # added with damaged run folders: each file of the run that did not read, in a sentence (status.json, config.json,
+    # metrics.jsonl lines left out)
+    "unreadable",
 }
 
 

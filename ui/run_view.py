@@ -43,6 +43,8 @@ def state_icon(info: RunSummary) -> str:
         return "⚠️"  # ended unexpectedly: not the pause sign a person's own stop shows
     if info.state == "finished" and info.divergence is not None:
         return "⚠️"  # finished, but the loss rose: not the green tick of a run that learnt something
+    if info.state == "unknown":
+        return "⚠️"  # its status.json is missing or does not read: what to do is said under its heading
     return STATE_ICON.get(info.state, "")
 
 
@@ -297,7 +299,7 @@ def controls(info: RunSummary) -> None:
         st.rerun()
     if st.session_state.get(CONFIRMING, info.id) != info.id:
         st.session_state.pop(CONFIRMING)  # asked for another run: switching runs closes the confirmation
-    if info.state in runs.DONE:
+    if info.state in (*runs.DONE, "unknown"):  # "unknown": its status.json does not read; delete refuses while it runs
         # Two clicks: "Delete…" opens a confirmation that names this run and belongs to it (a popover stayed open
         # when the picker moved to another run, its button under the pointer: walk 8B #3).
         b2.button(
@@ -327,7 +329,7 @@ def delete_confirmation(run_id: str) -> None:
 def show_run(run_id: str) -> None:
     """Status, progress, charts and controls of one run (drawn inside a polling fragment while it is active)."""
     try:
-        runs.advance()  # notices a dead process and starts the next queued run
+        stale = runs.refresh_runs()  # notices a dead process and starts the next queued run ("" unless read-only)
         run = runs.find(run_id)
     except runs.RunError as exc:
         st.warning(str(exc))
@@ -335,9 +337,14 @@ def show_run(run_id: str) -> None:
     info, metrics, config = run.summary(), run.read_metrics(), run.read_config()
     method = config.get("method")
     st.markdown(f"#### {state_icon(info)} `{run_id}` — {info.state_text}")
+    if stale:
+        st.caption(stale)
+    for said in info.unreadable:  # a damaged file of the run: which, and what to do
+        st.warning(said, icon="⚠️")
     # A queued run: where it is in line and behind what, rather than "Waiting for its turn."
-    # A failed run's message is the red box under the controls: not here as well.
+    # A failed run's message is the red box under the controls: not here as well; a damaged run's is the warning.
     message = runs.queue_place(run_id) if info.state == "queued" else "" if info.state == "failed" else info.message
+    message = "" if message in info.unreadable else message
     # The selected run names its base model even where the picker's labels leave it out (every run on one model).
     label = with_base(info, info.template, show_model=True)
     st.caption(" · ".join(x for x in (label, info.phase, message) if x))
@@ -358,7 +365,7 @@ def show_run(run_id: str) -> None:
             icon="⚠️",
         )
     controls(info)
-    if info.state == "failed":
+    if info.state == "failed" and info.message not in info.unreadable:  # a damaged config is said above
         st.error(info.message)
     if info.state in ("failed", "interrupted") and info.log_tail:
         with st.expander("Last log lines"):

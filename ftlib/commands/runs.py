@@ -58,7 +58,10 @@ def register(sub) -> None:
 def _list(args) -> int:
     from ftlib import runs
 
-    rows = runs.list_runs()
+    notes: list[str] = []
+    rows = runs.list_runs(notes=notes)  # a read-only workspace: listed as its files say, with a note
+    for note in notes:
+        print(f"note: {note}", file=sys.stderr)
     if args.json:
         print(json.dumps([{k: v for k, v in r.as_dict().items() if k != "log_tail"} for r in rows]))
         return 0
@@ -70,6 +73,9 @@ def _list(args) -> int:
     for r in rows:
         step = f"{r.step}/{r.max_steps or '?'}"
         print(f"{r.id:<48}{r.state_text:<21}{r.method:<14}{step:>11}  {r.train_text:<16}{r.eval_text:<16}{r.dataset}")
+    for r in rows:  # a damaged run: which file, and what to do (delete it, or resume it)
+        for said in r.unreadable:
+            print(f"note: {r.id}: {said}", file=sys.stderr)
     return 0
 
 
@@ -128,7 +134,9 @@ def run_folder(given: str) -> Path:
 def _show(args) -> int:
     from ftlib import runs
 
-    runs.advance()
+    note = runs.refresh_runs()  # "" unless this account may only read the workspace
+    if note:
+        print(f"note: {note}", file=sys.stderr)
     args.id = run_id(args.id)
     info = runs.get(args.id)
     if args.json:
@@ -169,6 +177,9 @@ def _show(args) -> int:
             # a reward model's accuracy, else the loss.
             print(f"training: {summary.train_text}{_mean_words(args.id, summary)}")
             print(f"held-out: {summary.eval_text}{_kept_words(args.id, summary)}")
+    for said in summary.unreadable:
+        if said != info.get("message"):  # a lost status or config: the message above says it
+            print(f"unreadable: {said}")
     memory = summary.memory_text  # "" for a run from before peaks were recorded
     if memory:
         print(f"memory: {memory}")

@@ -26,16 +26,20 @@ With `--json`, stdout holds only the run's summary as one JSON object (with `--d
 lines go to stderr.
 
 The run goes through the same queue as the browser's runs (one active run per device) and lives in its own run
-directory; Ctrl-C asks it to stop gracefully (it saves a checkpoint; `runs resume ID` continues it).
+directory; Ctrl-C, or a SIGTERM (`timeout`, a job scheduler), asks it to stop gracefully (it saves a checkpoint;
+`runs resume ID` continues it); a second one leaves the command, the run ending on its own.
 Exit code: 0 finished, 1 failed, 2 refused before launch, 3 interrupted.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import functools
 import json
+import signal
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -244,8 +248,38 @@ def _shown(value) -> str:
     return f" {value}" if isinstance(value, (str, int, float)) and len(str(value)) <= 40 else ""
 
 
+class Terminated(KeyboardInterrupt):
+    """A SIGTERM to a command following a run (`timeout 600 python -m ftlib train ...`, a job scheduler's end, `kill`):
+    taken as Ctrl-C is. Left to its default, the command ended (exit 143) without a word while its run, in a session
+    of its own, trained on in the background (cold review t5): whoever sends SIGTERM to `train` means the training to
+    end, so the run stops as at Ctrl-C, saving a checkpoint that `runs resume` continues from."""
+
+
+@contextlib.contextmanager
+def sigterm_as_ctrl_c():
+    """Within it, SIGTERM raises `Terminated` (in the main thread; elsewhere a signal cannot be handled)."""
+
+    def terminated(signum, frame):  # noqa: ARG001
+        raise Terminated()
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, terminated)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def follow(run_id: str, out=sys.stdout, poll: float = 1.0):
-    """Print the run's new log lines until it ends; Ctrl-C asks for a graceful stop. Returns its RunSummary."""
+    """Print the run's new log lines until it ends; Ctrl-C or SIGTERM asks for a graceful stop (`Terminated`), a
+    second one leaves the run stopping on its own. Returns its RunSummary."""
+    with sigterm_as_ctrl_c():
+        return _follow(run_id, out, poll)
+
+
+def _follow(run_id: str, out, poll: float):
     from ftlib import runs
 
     run = runs.find(run_id)
@@ -269,8 +303,15 @@ def follow(run_id: str, out=sys.stdout, poll: float = 1.0):
             if info.state in runs.DONE:
                 return info
             time.sleep(poll)
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as exc:
+            how = "SIGTERM" if isinstance(exc, Terminated) else "Ctrl-C"
             if stopping:
+                print(
+                    f"[{run_id}] {how} again: no longer followed; the run ends once its checkpoint is saved "
+                    f"(`python -m ftlib runs show {run_id}`; `runs stop {run_id}` stops it at once)",
+                    file=out,
+                    flush=True,
+                )
                 raise
             stopping = True
             try:
@@ -278,7 +319,7 @@ def follow(run_id: str, out=sys.stdout, poll: float = 1.0):
             except runs.RunError:
                 continue  # it ended meanwhile: the next look says how
             if status.get("state") != "interrupted":  # a queued run left the queue: its state line says so next
-                said = "stopping (saving a checkpoint); Ctrl-C again to leave it running"
+                said = f"stopping on {how} (saving a checkpoint); {how} again to leave it running"
                 print(f"[{run_id}] {said}", file=out, flush=True)
 
 
@@ -365,7 +406,10 @@ def _train(args) -> int:
             print(run_id)
         return 0
     print(f"run {run_id} in {runs.find(run_id).path}", file=out, flush=True)
-    info = follow(run_id, out=out)
+    try:
+        info = follow(run_id, out=out)
+    except Terminated:  # a second SIGTERM: left, as a process ended by it reports it
+        return 128 + signal.SIGTERM
     if args.json:
         print(json.dumps(_summary(run_id)))
     else:

@@ -1,0 +1,169 @@
+"""One row of the runs table, typed: `RunSummary` (what `RunDir.summary()` reads from a run's folder), its words for
+tables, pickers and the CLI, and how each method's runs are judged (`SCORES`: a loss, GRPO's reward, a reward model's
+accuracy).
+
+    info = RunDir(path).summary()
+    info.state_text, info.facts, info.train_text    # "stopped — resumable", "40 steps · last step's loss 1.234", ...
+    info.as_dict()                                    # `runs list --json`: its keys are stable
+
+Not known here: the run folder's files (rundir.py, which builds a summary and re-exports these names).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+
+from ftlib.errors import plural
+from ftlib.memory import human
+from ftlib.overfitting import Divergence
+
+# What each method's runs are judged by in tables and pickers: (the word, the training metric, the held-out metric).
+# GRPO's loss is a surrogate that says nothing to a person (it sits near 0, often below); its rewards do. A reward
+# model's loss falls to 0.000 at three decimals long before it stops improving; the share of pairs it ranks right
+# reads at a glance.
+SCORES = {"grpo": ("reward", "reward", "eval_reward"), "reward": ("accuracy", "accuracy", "eval_accuracy")}
+LOSS_SCORE = ("loss", "loss", "eval_loss")
+
+
+@dataclass
+class RunSummary:
+    """One row of the runs table, typed. `as_dict()` is the CLI's JSON (`runs list --json`); keys are stable."""
+
+    id: str
+    name: str
+    state: str
+    phase: str
+    method: str  # e.g. "lora", or "dpo (lora)"
+    model: str
+    dataset: str
+    device: str
+    created: float | None
+    started: float | None  # when the current (or last) attempt started
+    ended: float | None
+    duration_s: float  # training wall time over every attempt (resumes included)
+    parts_s: list[float]  # the attempts' durations, oldest first
+    step: int
+    max_steps: int
+    progress: float  # 0..1
+    eta_s: float | None
+    train_loss: float | None
+    eval_loss: float | None
+    reward_accuracy: float | None
+    message: str
+    output: str | None  # "adapter" or "model" once finished
+    log_tail: list[str] = field(default_factory=list)
+    resumable: bool = False
+    stopped_by_user: bool = False  # `interrupted` because the person stopped it, not because its process died
+    # An ended run whose training loss ended far above where it started (ftlib.overfitting.diverged); None otherwise.
+    divergence: Divergence | None = None
+    # What the run is judged by (SCORES: "loss", GRPO's "reward", a reward model's "accuracy") and its last training
+    # and held-out values. Not in `as_dict()`, whose keys are stable: `runs show --json` has every metric.
+    score: str = field(default="loss", metadata={"json": False})
+    train_score: float | None = field(default=None, metadata={"json": False})
+    eval_score: float | None = field(default=None, metadata={"json": False})
+    # Measured peak memory in bytes (ftlib.metrics.peak_memory: the process's peak resident memory on CPU, torch's
+    # allocated and reserved on a GPU; the largest process's), the largest over every attempt; None before the first
+    # logged step and for runs from before it was recorded.
+    peak_memory: int | None = None
+    peak_memory_reserved: int | None = None  # on a GPU only
+    # The estimate (ftlib.memory, bytes per process) shown when the run was started; None where none was recorded.
+    estimated_memory: int | None = None
+    processes: int = field(default=1, metadata={"json": False})  # processes training the run (torchrun)
+    template: str = field(default="", metadata={"json": False})  # its config's chat template ("" = not recorded)
+    kept_step: int | None = None  # the checkpoint early stopping kept (eval_* are its evaluation's); None: the last
+    # Each file of the run that could not be read, in a sentence ("status.json is empty"); [] when all read.
+    unreadable: list[str] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        """A short name for pickers: the run name the person gave (if any) · method · dataset · when it was created."""
+        when = time.strftime("%b %d %H:%M", time.localtime(self.created)) if self.created else "?"
+        dataset = Path(self.dataset).stem if self.dataset else "?"
+        return " · ".join(x for x in (self.name.strip(), self.method, dataset, when) if x)
+
+    @property
+    def facts(self) -> str:
+        """What tells runs with one label apart (a real run from a two-step test): "40 steps · last step's loss
+        1.234" (the last step's own, which the Train page's headline averages over the last steps; GRPO: "last step's
+        reward 0.930", a reward model: "held-out accuracy 97%"), plus "diverged" for a run whose loss rose."""
+        facts = [plural(self.step, "step")]
+        if self.score == "accuracy" and (self.eval_score is not None or self.train_score is not None):
+            held_out = self.eval_score is not None
+            value = self.eval_score if held_out else self.train_score
+            facts.append(f"{'held-out ' if held_out else ''}accuracy {score_text('accuracy', value)}")
+        elif self.train_score is not None:
+            facts.append(f"last step's {self.score} {score_text(self.score, self.train_score, digits=3)}")
+        if self.divergence is not None:
+            facts.append("diverged")
+        return " · ".join(facts)
+
+    @property
+    def train_text(self) -> str:
+        """The last training value in words for tables: "loss 1.2345", "reward 0.930", "accuracy 97%"; "-" without."""
+        return "-" if self.train_score is None else f"{self.score} {score_text(self.score, self.train_score)}"
+
+    @property
+    def eval_text(self) -> str:
+        """The same for the last held-out evaluation."""
+        return "-" if self.eval_score is None else f"{self.score} {score_text(self.score, self.eval_score)}"
+
+    @property
+    def state_text(self) -> str:
+        """The state in words, for the Train page and `runs list`: a run the person stopped reads "stopped —
+        resumable" (its stored state is `interrupted`, which read as a crash); "interrupted" is kept for a run whose
+        process was killed or lost in a restart; a finished run whose loss rose reads "finished, diverged"."""
+        if self.stopped_by_user:
+            return "stopped — resumable"
+        if self.state == "unknown":  # status.json missing or damaged: `message` says what to do
+            return "no readable status"
+        if self.state == "finished" and self.divergence is not None:
+            return "finished, diverged"
+        return self.state
+
+    @property
+    def memory_text(self) -> str:
+        """The measured peak beside the estimate: "Peak memory 1.68 GiB (process, estimated 1.25 GiB before the
+        start)"; on a GPU "Peak GPU memory 1.40 GiB allocated, 1.62 GiB reserved (...)"; "" without a measured peak."""
+        if self.peak_memory is None:
+            return ""
+        gpu = self.peak_memory_reserved is not None
+        head = (
+            f"Peak GPU memory {human(self.peak_memory)} allocated, {human(self.peak_memory_reserved)} reserved"
+            if gpu
+            else f"Peak memory {human(self.peak_memory)}"
+        )
+        unit, units = ("GPU", "GPUs") if gpu else ("process", "processes")
+        if self.processes > 1:
+            notes = [f"the largest of {plural(self.processes, unit, units)}"]
+        else:
+            notes = [] if gpu else ["process"]  # a CPU run's resident memory: the whole process, Python included
+        if self.estimated_memory:
+            per = f" per {unit}" if self.processes > 1 else ""
+            notes.append(f"estimated {human(self.estimated_memory)}{per} before the start")
+        return head + (f" ({', '.join(notes)})" if notes else "")
+
+    def as_dict(self) -> dict:
+        hidden = {f.name for f in fields(self) if f.metadata.get("json") is False}
+        return {k: v for k, v in asdict(self).items() if k not in hidden}
+
+
+def score_text(score: str, value: float, digits: int | None = None) -> str:
+    """A run's score as a person reads it: a share in percent, a loss (4 decimals) or a reward (3) with enough digits
+    to tell a small value from 0.
+
+    >>> score_text("accuracy", 0.968), score_text("loss", 1.23456), score_text("reward", 0.9)
+    ('97%', '1.2346', '0.900')
+    >>> score_text("loss", 0.000123, digits=3)
+    '0.000123'
+    """
+    if score == "accuracy":
+        return f"{value:.0%}"
+    digits = digits or (4 if score == "loss" else 3)
+    if value != 0 and abs(value) < 10 ** (1 - digits):
+        return f"{value:.3g}"
+    return f"{value:.{digits}f}"
+
+
+__all__ = ["LOSS_SCORE", "SCORES", "RunSummary", "score_text"]
