@@ -33,7 +33,7 @@ from pathlib import Path
 from ftlib import workspace
 from ftlib.config import tuning_of
 from ftlib.errors import UserError
-from ftlib.integrity import damage_words, damaged_files
+from ftlib.integrity import damage_words, damaged_files, missing_weights
 from ftlib.rundir import RunDir
 
 
@@ -81,27 +81,32 @@ def nothing_to_download(run: RunDir) -> str:
     return _no_result(run)
 
 
-def _no_result(run: RunDir) -> str:
+def _no_result(run: RunDir, left: Path | None = None) -> str:
     """Why a run has no adapter (or model) to export, and the way on: resume it, take its last checkpoint's, or (a
-    finished run whose result was deleted since) put it back or train again."""
+    finished run whose result was deleted since) put it back or train again. `left`: the result folder a run that
+    did not finish has all the same (a save cut short, or one whose run died before it was recorded as finished)."""
     summary = run.summary()  # as `runs list` and the Train page say it: "stopped — resumable", step 91/3000
     state, step = summary.state, summary.step
     if state == "finished":
         return _result_gone(run, step)
+    kind = "model" if _is_full(run) else "adapter"
     at = f" at step {step}" + (f"/{summary.max_steps}" if summary.max_steps else "") if step else ""
-    said = f"Run '{run.id}' has no adapter yet: it is {summary.state_text}{at}."
+    said = f"Run '{run.id}' has no {kind} yet: it is {summary.state_text}{at}."
     if state in ("running", "queued", "stopping"):
-        return said + " The adapter is written when it finishes."
-    checkpoint = run.last_checkpoint()
-    if state in ("interrupted", "failed") and checkpoint is not None:
-        said += (
-            f" Resume it to finish (Resume on the Train page, or `python -m ftlib runs resume {run.id}`); its last "
-            f"checkpoint holds the adapter as it was at {checkpoint.name}: {checkpoint}"
+        return said + f" The {kind} is written when it finishes."
+    if left is not None:
+        said = (
+            f"Run '{run.id}' did not finish: it is {summary.state_text}{at}, so its {left.name}/ folder is not its "
+            "result (what a save cut short left, or one the run died before recording)."
         )
-        if (checkpoint / "adapter_config.json").is_file():
-            said += " (loadable with PeftModel.from_pretrained)."
-        else:
-            said += "."
+    checkpoint = run.last_checkpoint()
+    how = f"Resume it to finish (Resume on the Train page, or `python -m ftlib runs resume {run.id}`)"
+    if state in ("interrupted", "failed") and checkpoint is not None:
+        peft = (checkpoint / "adapter_config.json").is_file()
+        said += f" {how}; its last checkpoint holds the {kind} as it was at {checkpoint.name}: {checkpoint}"
+        said += " (loadable with PeftModel.from_pretrained)." if peft else "."
+    elif left is not None:
+        said += f" {how}."
     return said
 
 
@@ -129,13 +134,16 @@ def _result_gone(run: RunDir, step) -> str:
 
 
 def _check_whole(run: RunDir, folder: Path, what: str) -> None:
-    """Refuse to export `folder` when a file of it is damaged (cut short, overwritten), naming the file."""
-    damaged = damaged_files(folder)
-    if not damaged:
+    """Refuse to export `folder` when it is not the run's result (the run did not finish), lacks its weights (a save
+    cut short) or a file of it is damaged (cut short, overwritten), naming the file and the way on."""
+    if run.read_status().get("state") != "finished":  # as Compare lists runs (modelset): known to have finished
+        raise ExportError(_no_result(run, left=folder))
+    missing, damaged = missing_weights(folder), damaged_files(folder)
+    if not missing + damaged:
         return
     said = (
-        f"The {what} of run '{run.id}' is damaged: {damage_words(damaged)} (in {folder}). It cannot be exported "
-        "or loaded."
+        f"The {what} of run '{run.id}' is {'damaged' if damaged else 'incomplete'}: {damage_words(missing + damaged)} "
+        f"(in {folder}). It cannot be exported or loaded."
     )
     checkpoint = run.last_checkpoint()
     if what == "adapter" and checkpoint is not None and (checkpoint / "adapter_config.json").is_file():
@@ -350,12 +358,13 @@ def exported_bytes(run: RunDir) -> int:
     return sum(f.stat().st_size for p in exported_copies(run) for f in p.rglob("*") if f.is_file())
 
 
-def remove_exported(run: RunDir) -> int:
+def remove_exported(run: RunDir, wait: bool = False) -> int:
     """Remove a run's exported copies (`exported_copies`), its adapter or model untouched; returns the bytes freed.
-    A download builds them again. Refused (ExportError) while a download of the run is being built."""
+    A download builds them again. Refused (ExportError) while a download of the run is being built, unless `wait`:
+    the worker removes them, once that build is done, before it writes a new result they would no longer match."""
     if not run.path.is_dir():
         return 0  # deleted meanwhile: nothing left to remove
-    with _one_build_at_a_time(run, wait=False):
+    with _one_build_at_a_time(run, wait=wait):
         freed = exported_bytes(run)
         for path in exported_copies(run):
             shutil.rmtree(path)
@@ -501,6 +510,8 @@ def downloads(run: RunDir) -> list[Download]:
     """What a finished run can be downloaded as (empty before it finishes), in the order to offer them."""
     from ftlib.run_base import quantization_key
 
+    if run.read_status().get("state") != "finished":  # a result folder there is not its result (yet)
+        return []
     config = run.read_config()
     if config.get("method") == "reward":
         return _reward_downloads(run)

@@ -3,6 +3,7 @@ length it promises, the directory at the end of a `torch.save` zip, a JSON file'
 
     file_problem(Path("adapter/adapter_model.safetensors"))   # None, or "cut short (1,000 of 30,704 bytes)"
     damaged_files(run.adapter_dir)                             # [(path, problem), ...] for every damaged file
+    missing_weights(run.model_dir)                             # [(path, "missing")] for weights it lacks
 
 A truncated or overwritten file (a copy cut off, a disk that filled while another program wrote, a hand edit) is
 found here before a library reads it and fails with a message that names no file ("Error while deserializing
@@ -62,6 +63,28 @@ def damaged_files(folder: str | Path) -> list[tuple[Path, str]]:
     return found
 
 
+def missing_weights(folder: str | Path) -> list[tuple[Path, str]]:
+    """The weights files a saved adapter or model folder lacks, each as (path, "missing"), in `damaged_files`' shape:
+    an adapter (`adapter_config.json`) needs `adapter_model.safetensors`; a model (`config.json`) `model.safetensors`,
+    or `model.safetensors.index.json` and every shard it lists. A save cut short (killed, a full disk) may leave the
+    configs and no weights, which `damaged_files`, checking the files there, cannot see. [] for a folder that is
+    neither, or whose index cannot be read (`damaged_files` says so)."""
+    folder = Path(folder)
+    if (folder / "adapter_config.json").is_file():
+        needed = [folder / "adapter_model.safetensors"]
+    elif not (folder / "config.json").is_file() or (folder / "model.safetensors").is_file():
+        return []
+    elif (index := folder / "model.safetensors.index.json").is_file():
+        try:
+            shards = json.loads(index.read_bytes())["weight_map"].values()
+            needed = [folder / name for name in sorted(set(shards))]
+        except (OSError, ValueError, UnicodeDecodeError, KeyError, TypeError, AttributeError):
+            return []
+    else:
+        needed = [folder / "model.safetensors"]
+    return [(path, "missing") for path in needed if not path.is_file()]
+
+
 def damage_words(damaged: list[tuple[Path, str]], limit: int = 3) -> str:
     """The damaged files in one phrase: "adapter_model.safetensors is cut short (1,000 of 30,704 bytes)"."""
     said = "; ".join(f"{path.name} is {problem}" for path, problem in damaged[:limit])
@@ -111,4 +134,4 @@ def _torch_zip_problem(path: Path) -> str | None:
     return None
 
 
-__all__ = ["damage_words", "damaged_files", "file_problem"]
+__all__ = ["damage_words", "damaged_files", "file_problem", "missing_weights"]

@@ -1,6 +1,7 @@
 """Where a stopped or failed run resumes from, and whether a resume would fail again, checked now.
 
     resume_words(run.last_checkpoint())   # "resume continues from checkpoint-6 (step 6)"
+    ended_at(run.last_checkpoint())       # True: saved where training had ended, a resume only writes the result
     stopped_now_message(7, checkpoint)    # how a run stopped at once (a second stop) ends
     refusal(run)                          # None, or why `runs resume` would fail the same way now
     unusable_reward_models(config)        # {run id: why} for the reward-model runs a GRPO run scores with
@@ -16,6 +17,7 @@ Not known here: the queue (runs.py), the run folder's files (rundir.py), what ma
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from ftlib import workspace
@@ -31,6 +33,30 @@ def checkpoint_step(checkpoint: Path | None) -> int | None:
     """
     number = checkpoint.name.rsplit("-", 1)[-1] if checkpoint is not None else ""
     return int(number) if number.isdigit() else None
+
+
+def ended_at(checkpoint: Path | None) -> bool:
+    """Whether `checkpoint` was saved where the run's training had ended: at its last step (`max_steps`, or the last
+    step of its last epoch), or where early stopping ran out of patience. HF Trainer saves one there just before the
+    run writes its result, so a run that died writing it (killed, a full disk) resumes from it; the Trainer would then
+    train one more step (its loop checks the step count only after a step, where max_steps is not a whole number of
+    epochs), past the end, on a batch the run never had. Read from its `trainer_state.json`; False when unreadable.
+
+    >>> ended_at(None)
+    False
+    """
+    try:
+        state = json.loads((checkpoint / "trainer_state.json").read_text(encoding="utf-8"))
+        step, last = int(state.get("global_step") or 0), int(state.get("max_steps") or 0)
+        # Early stopping's count of evaluations without improvement, as the Trainer saved it with the checkpoint.
+        stopping = (state.get("stateful_callbacks") or {}).get("EarlyStoppingCallback") or {}
+        stopping = stopping[-1] if isinstance(stopping, list) else stopping
+        patience = stopping.get("args", {}).get("early_stopping_patience")
+        waited = stopping.get("attributes", {}).get("early_stopping_patience_counter")
+    except (OSError, TypeError, ValueError, AttributeError, IndexError):
+        return False
+    stopped_early = isinstance(patience, int) and isinstance(waited, int) and 0 < patience <= waited
+    return 0 < last <= step or stopped_early
 
 
 def resume_words(checkpoint: Path | None) -> str:
@@ -131,6 +157,7 @@ def refusal(run: RunDir) -> str | None:
 
 __all__ = [
     "checkpoint_step",
+    "ended_at",
     "refusal",
     "resume_words",
     "reward_model_users",

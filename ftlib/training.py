@@ -23,8 +23,10 @@ logging (metrics.py), memory (memory.py).
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -472,6 +474,11 @@ def attach_throughput(prepared: Prepared, callback) -> None:
     callback.world_size = int(os.environ.get("WORLD_SIZE", "1"))
 
 
+# Where a run's result is written before it is renamed into place (`save_final`): a folder one level down, so that
+# nothing looking for a run's adapter (`<run>/*/adapter_config.json`) or model finds a half-written one there.
+PARTIAL_DIR = ".partial"
+
+
 def save_final(prepared: Prepared, config: RunConfig, run_dir: Path) -> Path:
     """Save the adapter (PEFT format) or the full model, with the tokenizer, as safetensors.
 
@@ -481,31 +488,56 @@ def save_final(prepared: Prepared, config: RunConfig, run_dir: Path) -> Path:
     An adapter names its base by hub id where one is known (`models.name_hub_base`), not by this server's folder.
     The run's status records `weights_dtype`, the dtype its weights were loaded in: a QLoRA base was quantized
     from it, and an export quantizes it again from the same (`export._merge`).
+
+    Everything is written into `.partial/adapter` (or `model`) first and renamed to `adapter/` only when complete: a
+    run killed or out of disk midway leaves no half result where exports, sampling and evaluation read one (a full
+    model's weights alone take seconds to write), and what it left is removed by the next save
+    (`remove_unfinished_save`). A result there already (from an attempt that died before it was recorded as finished)
+    is moved aside first, then replaced.
     """
-    target = Path(run_dir) / ("adapter" if config.uses_adapter else "model")
+    run_dir = Path(run_dir)
+    target = run_dir / ("adapter" if config.uses_adapter else "model")
     trainer, tokenizer = prepared.trainer, prepared.tokenizer
-    trainer.save_model(str(target))  # PEFT models save only the adapter; only the saving processes write
-    if trainer.args.should_save:  # global rank 0, or each machine's first process (distributed.trainer_kwargs)
+    saving = trainer.args.should_save  # global rank 0, or each machine's first process (distributed.trainer_kwargs)
+    partial = run_dir / PARTIAL_DIR / target.name
+    if saving:
+        remove_unfinished_save(run_dir)
+    # On any failure (a full disk: a DiskFullError naming the result) the partial result goes; the earlier one stays.
+    with workspace.partial_output(run_dir / PARTIAL_DIR, target) if saving else contextlib.nullcontext():
+        trainer.save_model(str(partial))  # PEFT models save only the adapter; every process takes part (FSDP)
+        if not saving:
+            return target
         # The Trainer pickles its arguments beside the weights; the run's config.json already says them, and an
         # export (and whoever unzips it) should hold safetensors and JSON only: unpickling a file can run code.
-        (target / "training_args.bin").unlink(missing_ok=True)
+        (partial / "training_args.bin").unlink(missing_ok=True)
         if config.uses_adapter:
             from ftlib.models import name_hub_base
 
-            name_hub_base(target, config.model)
+            name_hub_base(partial, config.model)
         if prepared.weights_dtype is not None:
             from ftlib.rundir import RunDir
 
             RunDir(run_dir).update_status(weights_dtype=str(prepared.weights_dtype).removeprefix("torch."))
         if prepared.template.name != "tokenizer":
             tokenizer.chat_template = prepared.template.source
-        tokenizer.save_pretrained(str(target))
+        tokenizer.save_pretrained(str(partial))
         if config.method != "reward":  # plain `generate` on the result stops where the studio does
             from ftlib import stops
 
             base = getattr(trainer.model, "generation_config", None)  # beside an adapter: the base's, ids added
-            stops.write_eos(target, tokenizer, prepared.template, base)
+            stops.write_eos(partial, tokenizer, prepared.template, base)
+        if target.exists() or target.is_symlink():  # a folder cannot be renamed onto one that holds files
+            os.replace(target, partial.with_name(f"{target.name}.replaced"))
+        os.replace(partial, target)
+    remove_unfinished_save(run_dir)  # the result it replaced, if any
     return target
+
+
+def remove_unfinished_save(run_dir: Path | str) -> None:
+    """Remove what a `save_final` that did not complete left in the run's folder (killed midway: a half-written
+    result, safetensors' temporary file of a model's weights among it), and a result it moved aside. Only the
+    process that saves calls it, while no other one saves the run."""
+    shutil.rmtree(Path(run_dir) / PARTIAL_DIR, ignore_errors=True)
 
 
 __all__ = [
@@ -521,6 +553,7 @@ __all__ = [
     "lora_config",
     "preference_dataset",
     "quantization_config",
+    "remove_unfinished_save",
     "run_template",
     "save_final",
     "sft_dataset",

@@ -9,7 +9,9 @@ phase (loading, training, saving, finished / failed / interrupted), and a failur
 readable message in status.json (out of memory, a full disk and the user's own errors each say what to do),
 never as a silent dead run. SIGTERM asks for a graceful stop (a checkpoint first); a second one, or one after a
 person asked to stop (`runs stop` asked twice: "Stop now"), stops now (`StopNow`): the run ends stopped as a stop
-does, without a checkpoint of the step under way, said in one line of the log rather than a traceback.
+does, without a checkpoint of the step under way, said in one line of the log rather than a traceback. A run that
+died writing its result resumes from the checkpoint of its last step and only writes the result from it (no step past
+the end: `train_no_step`); a merged model or zip built from an earlier result goes first (`export.remove_exported`).
 Under torchrun, global rank 0 writes the metrics and the model, and the first process of the machine the run folder
 was created for writes its status (ftlib.distributed: on several machines each has its own run folder).
 
@@ -30,7 +32,7 @@ from pathlib import Path
 
 from ftlib import sharing, workspace
 from ftlib.errors import UserError, plural
-from ftlib.run_resume import resume_words, stopped_now_message, unusable_reward_models
+from ftlib.run_resume import ended_at, resume_words, stopped_now_message, unusable_reward_models
 from ftlib.rundir import RunDir
 
 # Library messages every run printed that are harmless here and read as errors in "Last log lines" (issue 19, item
@@ -151,11 +153,11 @@ def _damaged_checkpoint_words(checkpoint: Path, damaged: list[tuple[Path, str]])
 
 def execute(run_dir: str | Path) -> str:
     """Train the run in `run_dir` in this process; return its final state. Writes status as it goes (rank 0)."""
-    from ftlib import overfitting
+    from ftlib import export, overfitting
     from ftlib.config import RunConfig
     from ftlib.distributed import Topology, agree_on_checkpoint, agree_on_settings
     from ftlib.metrics import MetricsCallback
-    from ftlib.training import attach_throughput, build_trainer, save_final
+    from ftlib.training import attach_throughput, build_trainer, remove_unfinished_save, save_final
 
     run = RunDir(Path(run_dir))
     where = Topology.current()
@@ -186,6 +188,9 @@ def execute(run_dir: str | Path) -> str:
             update(phase="loading model and data", error=None, message="Running.", damaged_checkpoint=None, **extra)
         callback = MetricsCallback(run, is_main=main)
         checkpoint = run.last_checkpoint() if resume else None
+        if resume and main:
+            remove_unfinished_save(run.path)  # a result half written when the run died: disk space back first
+        ended = ended_at(checkpoint)  # saved after the last step: the run died writing its result
         # The lease's callback first: its handover at the start of a step is then outside the step the metrics
         # callback times for tokens/s. A run that starts from step 0 evaluates once before it (the base model's
         # held-out loss, step 0 of the chart); one resumed from a checkpoint has that point already.
@@ -204,7 +209,8 @@ def execute(run_dir: str | Path) -> str:
                 flush=True,
             )
             if checkpoint is not None:
-                print(f"[ftlib] resuming from {checkpoint.name}", flush=True)
+                rest = ": training had ended there, so only its result is written" if ended else ""
+                print(f"[ftlib] resuming from {checkpoint.name}{rest}", flush=True)
         agree_on_checkpoint(checkpoint)
         agree_on_settings(config, run.path)  # machines reading their own config and data: the same ones
         if owner and not main:
@@ -220,6 +226,8 @@ def execute(run_dir: str | Path) -> str:
             eval_rows=prepared.eval_rows,
             resumed_from=checkpoint.name if checkpoint else None,
         )
+        if ended:
+            train_no_step(prepared.trainer)
         prepared.trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
         if callback.failure:
             end(state="failed", phase="", message=callback.failure, error=callback.failure)
@@ -242,6 +250,10 @@ def execute(run_dir: str | Path) -> str:
                 "out a batch with fewer prompts than the batch size). Lower the batch size or add rows."
             )
         update(phase="saving")
+        # A merged model or a zip built from an earlier result (`runs export` of a run that died saving, before
+        # exports asked for a finished run) would no longer match: removed first, so none outlives what it came from.
+        if prepared.trainer.args.should_save and export.exported_copies(run):
+            export.remove_exported(run, wait=True)
         final = save_final(prepared, config, run.path)
         saved = final.is_dir()  # on machines other than 0, FSDP runs save nothing (the whole model is on machine 0)
         state = prepared.trainer.state
@@ -291,7 +303,7 @@ def execute(run_dir: str | Path) -> str:
                 phase="",
                 message=message,
                 error=message,
-                log_tail=run.log_tail(),
+                log_tail=run.log_tail(since=run.read_status().get("log_start")),  # this attempt's lines
                 user_error=user_error or None,
                 damaged_checkpoint=damaged,
                 unusable_reward_models=unusable or None,
@@ -299,6 +311,38 @@ def execute(run_dir: str | Path) -> str:
         except OSError:  # the disk may be too full for the status file too: the queue then reports the run as
             traceback.print_exc()  # ended unexpectedly (runs.reconcile), and the log holds the message
         return "failed"
+
+
+def train_no_step(trainer) -> None:
+    """Make `trainer.train(resume_from_checkpoint=...)` train no step, for a checkpoint saved where the run's training
+    had ended (`run_resume.ended_at`). The Trainer still loads it (and at the end early stopping's best checkpoint)
+    exactly as after the run's last step, and the result is saved from that; only the step it would train past the
+    end is left out. Each step starts by collecting its batches (`get_batch_samples`): there are none, and the loop is
+    told to stop; the evaluation and the checkpoint an epoch's end asks for are left out too, and the summary the
+    Trainer logs at the end (the run has all three at that step already, from before it died; this attempt's summary
+    would say a training loss of 0 over no step)."""
+    from transformers import TrainerCallback
+
+    asked = []
+    log = trainer.log
+
+    def no_summary(logs, *args, **kwargs):
+        if "train_runtime" not in logs:
+            log(logs, *args, **kwargs)
+
+    def no_batches(*args, **kwargs):
+        asked.append(True)
+        trainer.control.should_training_stop = True
+        return [], None
+
+    class NothingAtTheEnd(TrainerCallback):
+        def on_epoch_end(self, args, state, control, **kwargs):
+            if asked:
+                control.should_evaluate = control.should_save = False
+            return control
+
+    trainer.get_batch_samples, trainer.log = no_batches, no_summary
+    trainer.add_callback(NothingAtTheEnd())
 
 
 def _unusable_reward_models(config) -> dict[str, str]:

@@ -56,6 +56,7 @@ def test_a_default_model_runs_adapter_names_the_hub_id_and_the_studio_still_samp
     prepared = build_trainer(config, run.path, rows=(ROWS, []))
     prepared.trainer.train()
     save_final(prepared, config, run.path)
+    run.update_status(state="finished")  # as the worker records it: only a finished run's adapter is exported
     assert _named(run.adapter_dir) == (HUB_ID, HUB_ID)
     assert str(tiny_default) not in (run.adapter_dir / "adapter_config.json").read_text(encoding="utf-8")
     assert run.read_status()["weights_dtype"] == "float32"  # what a QLoRA export would quantize from (CPU: fp32)

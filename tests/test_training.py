@@ -511,6 +511,7 @@ def test_exports_reload_to_identical_logits_with_plain_transformers_and_peft(tin
     prepared = build_trainer(config, path, rows=(SFT_ROWS, []))
     prepared.trainer.train()
     save_final(prepared, config, path)
+    runs.find(run_id).update_status(state="finished")  # as the worker records it: only a finished run is exported
     trained = prepared.trainer.model.eval()
     ids = torch.tensor([[1, 9690, 198, 28, 1359, 354, 2, 198, 1, 520, 9531]])
     want = _logits(trained, ids)
@@ -555,6 +556,7 @@ def test_exports_carry_the_template_the_run_trained_with(tiny_model_dir, templat
     prepared = build_trainer(config, run.path, rows=(SFT_ROWS, []))
     prepared.trainer.train()
     save_final(prepared, config, run.path)
+    run.update_status(state="finished")  # as the worker records it: only a finished run is exported
     ours = get_template(template, AutoTokenizer.from_pretrained(tiny_model_dir), source=source or None)
     messages = SFT_ROWS[0]["messages"]
     for folder in (export.export_adapter(run), export.export_merged(run)):
