@@ -56,8 +56,11 @@ def matmul_peak(
     m, k, n = size
     if str(device).startswith("cuda"):
         m, k, n = 8192, 8192, 8192  # a GPU needs a big product to reach its peak
-    a = torch.randn(m, k, device=device, dtype=dtype)
-    b = torch.randn(k, n, device=device, dtype=dtype)
+    # Its own generator: a run measures this after seeding, and drawing from the global one shifted its dropout
+    # masks by whether this process had measured before (two equal runs in one process differed).
+    draws = torch.Generator(device=device).manual_seed(0)
+    a = torch.randn(m, k, device=device, dtype=dtype, generator=draws)
+    b = torch.randn(k, n, device=device, dtype=dtype, generator=draws)
     w = b.t().contiguous()  # [n, k]: a linear layer's weight
     # The timed device's queue, not the current device's: a product on cuda:1 is not waited for by cuda:0's sync.
     sync = (lambda: torch.cuda.synchronize(device)) if str(device).startswith("cuda") else (lambda: None)

@@ -13,10 +13,21 @@ from ftlib import throughput, training
 def test_the_matmul_peak_waits_on_the_device_it_times(monkeypatch):
     synced = []
     monkeypatch.setattr(torch.cuda, "synchronize", lambda device=None: synced.append(device))
-    real = torch.randn
-    monkeypatch.setattr(torch, "randn", lambda *shape, device=None, dtype=None: real(4, 4, dtype=dtype))
+    real, generator = torch.randn, torch.Generator
+    monkeypatch.setattr(torch, "randn", lambda *shape, device=None, dtype=None, **kw: real(4, 4, dtype=dtype, **kw))
+    monkeypatch.setattr(torch, "Generator", lambda device=None: generator())
     throughput.matmul_peak("cuda:1", "float32", seconds=0.0, cache=False)
     assert synced and set(synced) == {"cuda:1"}  # not the current device's queue
+
+
+def test_the_matmul_peak_leaves_the_runs_random_numbers_alone():
+    """A run measures the peak after seeding: drawing its products from the global generator shifted the run's
+    dropout masks by whether this process had measured before (two equal runs in one process differed)."""
+    torch.manual_seed(7)
+    expected = torch.rand(3)
+    torch.manual_seed(7)
+    throughput.matmul_peak("cpu", "float32", seconds=0.0, size=(8, 8, 8), cache=False)
+    assert torch.equal(torch.rand(3), expected)
 
 
 def test_the_peak_memory_is_reset_after_the_matmul_benchmark(monkeypatch):
