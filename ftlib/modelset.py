@@ -215,11 +215,11 @@ def check_tuned(model_spec: str, tuned: dict[str, tuple[Path, bool]]) -> None:
     line naming the fix."""
     import json
 
-    from ftlib.integrity import damage_words, damaged_files
+    from ftlib.integrity import damage_words, damaged_files, missing_weights
     from ftlib.models import DEFAULT_HUB_ID
 
     for name, (path, full) in tuned.items():
-        if damaged := damaged_files(path):  # safetensors' own error names no file ("incomplete metadata")
+        if damaged := damaged_files(path) + missing_weights(path):  # a shard of a sharded model gone, too  # safetensors' own error names no file ("incomplete metadata")
             raise SamplingError(
                 f"The {'model' if full else 'adapter'} of '{name}' ({path}) is damaged: {damage_words(damaged)}. It "
                 "cannot be loaded; train the run again, or resume it from a checkpoint that reads whole."

@@ -6,6 +6,8 @@ token (a freshly initialised tiny Llama repeats one token, which would let a bro
 
 from __future__ import annotations
 
+import json
+
 import pytest
 import torch
 from transformers import (
@@ -549,6 +551,16 @@ def test_a_full_fine_tune_that_cannot_load_is_explained(varied_dir, tmp_path):
     (broken / "model.safetensors").write_bytes(b"\x02\x00\x00\x00\x00\x00\x00\x00{}")  # whole, but no weights
     with pytest.raises(S.SamplingError, match="Could not load the fine-tuned model 'broken'"):
         M.load_model_set(str(varied_dir), [broken.parent], device="cpu")  # transformers' refusal, said as ours
+    # A sharded model missing a shard (a copy cut short): named before anything loads.
+    (broken / "model.safetensors").unlink()
+    index = {
+        "metadata": {},
+        "weight_map": {"a": "model-00001-of-00002.safetensors", "b": "model-00002-of-00002.safetensors"},
+    }
+    (broken / "model.safetensors.index.json").write_text(json.dumps(index))
+    (broken / "model-00001-of-00002.safetensors").write_bytes(b"\x02\x00\x00\x00\x00\x00\x00\x00{}")
+    with pytest.raises(S.SamplingError, match="is damaged: model-00002-of-00002.safetensors is missing"):
+        M.load_model_set(str(varied_dir), [broken.parent], device="cpu")
 
 
 # ---------------------------------------------------------------- prompts
