@@ -219,7 +219,7 @@ def check_tuned(model_spec: str, tuned: dict[str, tuple[Path, bool]]) -> None:
     from ftlib.models import DEFAULT_HUB_ID
 
     for name, (path, full) in tuned.items():
-        if damaged := damaged_files(path) + missing_weights(path):  # a shard of a sharded model gone, too  # safetensors' own error names no file ("incomplete metadata")
+        if damaged := damaged_files(path) + missing_weights(path):  # a shard gone too; safetensors' own error names no file ("incomplete metadata")
             raise SamplingError(
                 f"The {'model' if full else 'adapter'} of '{name}' ({path}) is damaged: {damage_words(damaged)}. It "
                 "cannot be loaded; train the run again, or resume it from a checkpoint that reads whole."
