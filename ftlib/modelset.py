@@ -211,15 +211,15 @@ def adapter_misfits(model_spec: str, adapter: Path) -> list[str]:
 def check_tuned(model_spec: str, tuned: dict[str, tuple[Path, bool]]) -> None:
     """Refuse, before loading anything, a tuned model that cannot run in a comparison on `model_spec`: a reward model
     (it scores answers, it does not write them) or an adapter whose weights do not fit this base. `tuned`: name ->
-    (folder, is_full_model), as `find_tuned` finds them; a damaged file (`ftlib.integrity`) too. SamplingError in one
-    line naming the fix."""
+    (folder, is_full_model), as `find_tuned` finds them; a damaged or missing weights file too. SamplingError naming
+    the fix."""
     import json
 
     from ftlib.integrity import damage_words, damaged_files, missing_weights
     from ftlib.models import DEFAULT_HUB_ID
 
     for name, (path, full) in tuned.items():
-        if damaged := damaged_files(path) + missing_weights(path):  # a shard gone too; safetensors' own error names no file ("incomplete metadata")
+        if damaged := damaged_files(path) + missing_weights(path):  # safetensors' own errors name no file
             raise SamplingError(
                 f"The {'model' if full else 'adapter'} of '{name}' ({path}) is damaged: {damage_words(damaged)}. It "
                 "cannot be loaded; train the run again, or resume it from a checkpoint that reads whole."
