@@ -21,10 +21,10 @@ import pytest
 
 from ftlib import runs, workspace
 from ftlib.cli import main
-from ftlib.config import RunConfig
 from ftlib.modelset import list_run_adapters
 from ftlib.run_processes import alive
 from ftlib.testing import make_run
+from tests.test_runs import config, fake_runner, wait_for  # noqa: F401 (fake_runner: a fixture used by name)
 
 STEPS = [{"kind": "train", "step": s, "loss": 2.0 / s, "elapsed": float(s)} for s in range(1, 7)]
 # (id, file, bytes written over it, the sentence the run is listed with). Each crashed every `runs` command, the
@@ -40,34 +40,6 @@ DAMAGE = [
 ]
 
 
-def config(name: str = "", **kw) -> RunConfig:
-    return RunConfig(dataset="nowhere.jsonl", name=name, device="cpu", **kw)
-
-
-@pytest.fixture
-def fake_runner(monkeypatch):
-    """Launch a stand-in process instead of training: `behaviour["code"]` is what it runs."""
-    behaviour = {"code": "import time; time.sleep(120)"}
-    monkeypatch.setattr(
-        runs, "launch_command", lambda run, nproc: [sys.executable, "-c", behaviour["code"], str(run.path)]
-    )
-    yield behaviour
-    for run in runs._all():  # end every process this test started, by its own pid
-        pid = run.read_status().get("pid")
-        if pid and alive(pid, run):
-            os.killpg(pid, signal.SIGKILL)
-    runs._reap()
-
-
-def wait_for(predicate, timeout: float = 120, poll: float = 0.2):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if value := predicate():
-            return value
-        time.sleep(poll)
-    raise AssertionError("condition not reached in time")
-
-
 def damaged(run_id: str, file: str, data: bytes):
     """A finished 6-step run whose `file` holds `data` (metrics.jsonl: `data` appended)."""
     run = make_run(run_id, {"dataset": "chat_style", "max_steps": 6}, metrics=STEPS, step=6, max_steps=6)
@@ -78,7 +50,12 @@ def damaged(run_id: str, file: str, data: bytes):
 
 @pytest.mark.parametrize(("run_id", "file", "data", "says"), DAMAGE, ids=[d[0] for d in DAMAGE])
 def test_a_damaged_run_is_listed_naming_the_file_and_what_to_do_and_the_others_are_unaffected(
-    run_id, file, data, says, fake_runner, capsys
+    run_id,
+    file,
+    data,
+    says,
+    fake_runner,  # noqa: F811 (the fixture imported above)
+    capsys,
 ):
     make_run("a-good", {"dataset": "chat_style", "max_steps": 6}, metrics=STEPS, step=6, max_steps=6)
     damaged(run_id, file, data)
@@ -103,7 +80,7 @@ def test_a_damaged_run_is_listed_naming_the_file_and_what_to_do_and_the_others_a
     assert {r.id: r.state for r in runs.list_runs()}[queued] == "running"
 
 
-def test_a_worker_ending_beside_a_damaged_run_still_moves_the_queue_on(fake_runner):
+def test_a_worker_ending_beside_a_damaged_run_still_moves_the_queue_on(fake_runner):  # noqa: F811
     """The cold review: `train` created its folder, then crashed in `advance()` (status.json `[]` in another run),
     and the new run stayed queued for good; the worker's end-of-run advance failed the same way."""
     damaged("x-broken", "status.json", b"[]")
@@ -146,7 +123,7 @@ def test_compare_offers_only_runs_known_to_have_finished(tmp_path):
     assert [r.name for r in list_run_adapters()] == ["r-good"]
 
 
-def test_a_kill_after_a_resume_is_judged_by_the_new_attempts_log_not_the_crash_before(fake_runner):
+def test_a_kill_after_a_resume_is_judged_by_the_new_attempts_log_not_the_crash_before(fake_runner):  # noqa: F811
     """The cold review: a run that crashed once, resumed, then killed while loading, read "The training process
     crashed: PermissionError ..." and failed: train.log is appended across attempts, and the earlier traceback was
     among its last 40 lines."""
@@ -191,7 +168,7 @@ def test_a_train_killed_while_it_creates_its_run_leaves_no_run_behind():
     assert left() == []
 
 
-def test_a_run_with_only_its_config_says_so_and_resumes_from_it(fake_runner, capsys):
+def test_a_run_with_only_its_config_says_so_and_resumes_from_it(fake_runner, capsys):  # noqa: F811
     """The cold review: a folder holding only config.json read `unknown ... 0/2` for good, `runs show` gave an empty
     message, and `runs resume` said "Run '…' is None; only interrupted or failed runs can be resumed."."""
     run = make_run("r-config-only", {"dataset": "nowhere.jsonl", "max_steps": 2}, state=None)
