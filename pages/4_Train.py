@@ -15,6 +15,7 @@ session starts from the settings of the run last started (not its name), says so
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 import streamlit as st
@@ -231,11 +232,25 @@ def run_list() -> None:
         by_id = {r.id: r for r in all_runs}
         selected = st.session_state.get("train_selected")
         default = selected if selected in by_id else (active[0] if active else all_runs[0].id)
-        # No widget key: the options' labels carry each run's state icon (and, once ended, its steps and final
-        # loss), so the picker is redrawn when one changes and starts on the remembered run.
+        # The options' labels carry each run's state icon (and, once ended, its steps and final loss): the picker is
+        # drawn afresh on the remembered run when one changes, or when the remembered run does (a new run started,
+        # one deleted), by a key made of both. A pick is remembered in its callback, before the script runs, so the
+        # widget drawn next already starts on it: a keyless picker (its identity holding the chosen index) dropped
+        # every second pick, sent to the widget drawn before it (a cold review, 2026-12-02).
         labels = train_labels(all_runs)  # each run's base model (when runs used several) and its own template
         texts = run_options(all_runs, labels)
-        run_id = st.selectbox("Run", list(by_id), index=list(by_id).index(default), format_func=texts.__getitem__)
+        drawn = "\n".join([default, *(texts[i] for i in by_id)])
+        key = "train_run_" + hashlib.sha1(drawn.encode()).hexdigest()[:16]
+        index = list(by_id).index(default)
+        run_id = st.selectbox(
+            "Run",
+            list(by_id),
+            index=index,
+            format_func=texts.__getitem__,
+            key=key,
+            on_change=remember_pick,
+            args=(key,),
+        )
         st.session_state["train_selected"] = run_id
         show_run(run_id)
         export_panel(run_id)
@@ -244,6 +259,11 @@ def run_list() -> None:
         runs_table(all_runs, labels)
 
     section()
+
+
+def remember_pick(key: str) -> None:
+    """The run picker's callback: the run picked is the one the page shows (before the script runs again)."""
+    st.session_state["train_selected"] = st.session_state[key]
 
 
 st.title("Train")

@@ -286,6 +286,23 @@ def test_two_runs_of_the_same_minute_on_the_same_data_can_each_be_picked(tiny_mo
     assert next(s for s in at.selectbox if s.label == "Run").format_func(at.session_state["train_selected"]) == other
 
 
+def test_every_pick_in_the_run_picker_is_shown_not_every_second_one(tiny_model_dir):
+    """A cold review: in one session, every second pick showed the run picked before (its Resume, Delete and Export
+    acting on it): the keyless picker's identity held the chosen index, so a pick went to the widget drawn before."""
+    workspace.save_split("numbers", SFT_ROWS[:10], SFT_ROWS[10:])
+    names = [f"r-{n}" for n in ("apple", "bread", "cocoa", "dates")]
+    for i, name in enumerate(names):
+        config = {"model": str(tiny_model_dir), "dataset": "numbers", "max_steps": 10, "name": name}
+        make_run(name, config, state="finished", created=time.time() - 600 + 60 * i)
+    at = page(tiny_model_dir)
+    for name in ("r-bread", "r-dates", "r-apple", "r-cocoa", "r-bread"):
+        next(s for s in at.selectbox if s.label == "Run").select(name).run()
+        assert not at.exception
+        assert at.session_state["train_selected"] == name
+        assert next(s for s in at.selectbox if s.label == "Run").value == name
+        assert name in headline(at), (name, headline(at))
+
+
 def test_a_run_whose_process_died_reads_interrupted_not_stopped(tiny_model_dir):
     make_run("r-killed", {"model": str(tiny_model_dir)}, state="interrupted", max_steps=10, parts_s=[30.0])
     at = page(tiny_model_dir)
