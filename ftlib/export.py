@@ -82,21 +82,21 @@ def nothing_to_download(run: RunDir) -> str:
 
 
 def _no_result(run: RunDir, left: Path | None = None) -> str:
-    """Why a run has no adapter (or model) to export, and the way on: resume it, take its last checkpoint's, or (a
-    finished run whose result was deleted since) put it back or train again. `left`: the result folder a run that
-    did not finish has all the same (a save cut short, or one whose run died before it was recorded as finished)."""
+    """Why a run has no adapter (or model) to export, and the way on: resume, its last checkpoint's, or (a finished
+    run's result deleted since) put it back or train again. `left`: a result folder of a run that did not finish."""
     summary = run.summary()  # as `runs list` and the Train page say it: "stopped — resumable", step 91/3000
     state, step = summary.state, summary.step
     if state == "finished":
         return _result_gone(run, step)
     kind = "model" if _is_full(run) else "adapter"
     at = f" at step {step}" + (f"/{summary.max_steps}" if summary.max_steps else "") if step else ""
-    said = f"Run '{run.id}' has no {kind} yet: it is {summary.state_text}{at}."
+    now = "its status does not read" if state == "unknown" else f"it is {summary.state_text}"  # unknown: run_files
+    said = f"Run '{run.id}' has no {kind} yet: {now}{at}."
     if state in ("running", "queued", "stopping"):
         return said + f" The {kind} is written when it finishes."
     if left is not None:
         said = (
-            f"Run '{run.id}' did not finish: it is {summary.state_text}{at}, so its {left.name}/ folder is not its "
+            f"Run '{run.id}' did not finish: {now}{at}, so its {left.name}/ folder is not its "
             "result (what a save cut short left, or one the run died before recording)."
         )
     checkpoint = run.last_checkpoint()

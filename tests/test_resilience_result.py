@@ -278,6 +278,14 @@ def test_a_run_that_did_not_finish_is_not_exported_from_a_result_folder_left_the
     assert export.downloads(run) == [] and not run.merged_dir.exists()
 
 
+def test_a_run_whose_status_does_not_read_is_not_exported_in_plain_words(saved_adapter, tmp_path, capsys):
+    """A cold review read "it is no readable status at step 3/3": the state's label pasted where a state goes."""
+    run = make_run("r-lost", {"dataset": "d"}, adapter=saved_adapter, root=tmp_path / "workspace" / "runs")
+    run.status_file.write_text("[]")
+    said = one_error_line(capsys, ["runs", "export", "r-lost"])
+    assert said.startswith("error: Run 'r-lost' did not finish: its status does not read, so its adapter/ folder")
+
+
 def test_a_partial_result_is_nowhere_a_tuned_model_is_looked_for(saved_adapter, tmp_path):
     """Compare, Evaluate and `sample --adapter RUN` look for `<run>/*/adapter_config.json`: the result being written
     (`.partial/adapter`) is one level further down."""
