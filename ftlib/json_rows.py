@@ -257,6 +257,22 @@ def arrays_message(name: str, lines: list[int]) -> str:
     )
 
 
+def mixed_message(name: str, lines: list[int]) -> str:
+    """Why a file of JSON objects with JSON arrays among them (starting on `lines`) is refused: an array may hold
+    rows or one conversation's turns, and reading it as one bad row would lose what it holds.
+
+    >>> mixed_message("a.json", [1]).split(":")[0]
+    'a.json holds JSON objects one after another with a JSON array among them (starting on line 1)'
+    """
+    one = "a JSON array" if len(lines) == 1 else f"{len(lines)} JSON arrays"
+    return (
+        f"{name} holds JSON objects one after another with {one} among them (starting on {numbered('line', lines)}):"
+        " whether an array holds rows or one conversation's turns is not known, so the file is not read. Write each"
+        f" row as an object, e.g. with `jq -s 'map(if type == \"array\" then .[] else . end)' {name} > fixed.json`"
+        " if the arrays hold rows."
+    )
+
+
 def documents(text: str, decoder: KeyedDecoder, commas: bool = False) -> list[tuple[int, Any]]:
     """(the 1-based line it starts on, value) of each JSON value in `text`, written one after another with only
     whitespace between them (pretty-printed objects, several lines each); with `commas`, a comma between each two
@@ -321,6 +337,7 @@ __all__ = [
     "shape_note",
     "array_items",
     "arrays_message",
+    "mixed_message",
     "documents",
     "lost_keys",
     "lost_message",

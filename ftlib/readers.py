@@ -49,6 +49,7 @@ from ftlib.json_rows import (
     documents,
     lost_keys,
     lost_message,
+    mixed_message,
     outer_keys_message,
     parse_json,
     pretty_error,
@@ -246,8 +247,8 @@ def json_values(text: str, name: str, commas: bool) -> tuple[list[tuple[int, dic
         rows, layout = json_layout(found[0][1])
         notes = [values_note("comma_after", name)] + ([layout] if layout else [])
         return (*_records(rows, list(range(1, len(rows) + 1)), decoder, name, text), notes, False)
-    if all(isinstance(v, list) for _, v in found):
-        raise DataError(arrays_message(name, [n for n, _ in found]))
+    if lists := [n for n, v in found if isinstance(v, list)]:  # each a list of rows, or one conversation's turns?
+        raise DataError((arrays_message if len(lists) == len(found) else mixed_message)(name, lists))
     one_per_line = sum(1 for line in text.split("\n") if line.strip()) == len(found)
     note = values_note("commas" if commas else "jsonl" if one_per_line else "spread", name)
     return (*_records([v for _, v in found], [n for n, _ in found], decoder, name, text), [note], True)

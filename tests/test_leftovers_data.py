@@ -93,6 +93,14 @@ def test_several_json_values_in_a_json_file_are_each_a_row(text, prompts, number
     assert result.total == len(prompts) + len(bad)  # nothing vanished between the file and the report
 
 
+def test_an_array_among_pretty_objects_is_refused_not_read_as_one_bad_row():
+    """A cold review: an array of two conversations, then an object, read as "1 of the file's 2 rows cannot be used"
+    (the array one bad row): three conversations, two lost under a vague count."""
+    text = json.dumps([pc("Q1", "A1"), pc("Q2", "A2")]) + "\n" + json.dumps(pc("Q3", "A3"), indent=1)
+    with pytest.raises(DataError, match="with a JSON array among them .starting on line 1.: whether an array holds"):
+        load_bytes(text.encode(), "m.json")
+
+
 def test_the_same_text_reads_the_same_rows_named_json_or_jsonl():
     as_json, as_jsonl = load_bytes(PRETTY.encode(), "c.json"), load_bytes(PRETTY.encode(), "c.jsonl")
     assert (as_json.rows, as_json.row_numbers) == (as_jsonl.rows, as_jsonl.row_numbers)
