@@ -258,18 +258,16 @@ def _build_merged(run: RunDir, adapter: Path, target: Path) -> None:
 def _merge(run: RunDir, adapter: Path):
     """The base model with the run's adapter merged in, in full precision: the model the studio samples and evaluates
     (`ftlib.run_base`). A QLoRA run's base is loaded in 4-bit with the run's settings, quantized from the dtype the
-    run loaded it in (`quantized_from`), as it trained, and given back in full precision (transformers'
-    `dequantize`, exact in float32): its weights are then dequant(quant(W)), the ones the adapter
-    learned to correct, and the adapter is merged into those, W' = dequant(quant(W)) + scale * B @ A. Merged into
-    the unquantized W instead it is another model (its first greedy token differed on a tiny run)."""
+    run loaded it in (`run_base.run_config_of`), as it trained, and given back in full precision (transformers'
+    `dequantize`, exact in float32): its weights are then dequant(quant(W)), the ones the adapter learned to
+    correct, and the adapter is merged into those, W' = dequant(quant(W)) + scale * B @ A. Merged into the
+    unquantized W instead it is another model (its first greedy token differed on a tiny run)."""
     from peft import PeftModel
 
-    from ftlib.run_base import load_run_base, quantization_key
+    from ftlib.run_base import load_run_base, quantization_key, run_config_of
 
-    config = run.read_config()
+    config = run_config_of(run.path)  # a QLoRA base's dtype as the run recorded it, as sampling reads it too
     dtype = None if config.get("dtype", "auto") == "auto" else config["dtype"]
-    if dtype is None and quantization_key(config) is not None:
-        dtype = quantized_from(run)
     base = load_run_base(
         config.get("model", "default"),
         config,
@@ -298,18 +296,6 @@ def _merge(run: RunDir, adapter: Path):
             f"The adapter of run '{run.id}' cannot be read ({exc}; in {adapter}): it is damaged. Restore the folder "
             "from a copy, or train the run again."
         ) from exc
-
-
-def quantized_from(run: RunDir) -> str | None:
-    """The dtype a QLoRA run's base weights were loaded in before bitsandbytes quantized them, as its status records it
-    (`training.save_final`: bfloat16 on a GPU with bf16 under `auto`, float32 on CPU); None when not recorded (a run
-    saved before runs recorded it: its base is then quantized from what `auto` loads here, float32).
-
-    Quantized from bf16 the 4-bit codes and scales differ from those quantized from fp32, and the weights are given
-    back (dequantized) in bf16: `_merge` loads the base in that dtype, so the export's weights are the run's own.
-    """
-    recorded = run.read_status().get("weights_dtype")
-    return recorded if recorded in ("float32", "bfloat16", "float16") else None
 
 
 def write_stops(run: RunDir, folder: Path) -> list[int]:
@@ -593,7 +579,6 @@ __all__ = [
     "exported_copies",
     "loading_notes",
     "nothing_to_download",
-    "quantized_from",
     "remove_exported",
     "write_stops",
     "zip_folder",

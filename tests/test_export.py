@@ -395,7 +395,10 @@ def test_a_qlora_merged_export_quantizes_from_the_dtype_the_run_loaded_its_base_
     config = {"dataset": "d", "model": str(tiny_model_dir), "method": "qlora"}  # nf4, double quantization
     run = make_run("r-qlora-gpu", config, adapter=adapter, root=tmp_path / "runs", weights_dtype="bfloat16")
     older = make_run("r-qlora-older", config, adapter=adapter, root=tmp_path / "runs")
-    assert (export.quantized_from(run), export.quantized_from(older)) == ("bfloat16", None)  # older: fp32, as before
+    from ftlib.run_base import run_config_of
+
+    quantized_from = (run_config_of(run.path)["dtype"], run_config_of(older.path)["dtype"])
+    assert quantized_from == ("bfloat16", "auto")  # the older run: from fp32, as before
 
     merged = load_file(str(export.export_merged(run) / "model.safetensors"))
     base = load_file(str(tiny_model_dir / "model.safetensors"))

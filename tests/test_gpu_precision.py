@@ -126,7 +126,7 @@ def test_a_small_update_moves_fp32_master_weights_and_rounds_away_in_pure_bf16(t
 
 def test_a_qlora_base_is_quantized_from_its_compute_dtype(gpu):
     """What a QLoRA run's status records as `weights_dtype` (training.save_final) and its export quantizes from
-    again (export.quantized_from): bf16 on a GPU with bf16 under `auto`, fp32 on CPU, the explicit dtype otherwise."""
+    again (run_base.run_config_of): bf16 on a GPU with bf16 under `auto`, fp32 on CPU, the explicit dtype otherwise."""
     from ftlib.training_model import training_dtypes
 
     assert training_dtypes(RunConfig(method="qlora"), "cuda") == (torch.bfloat16, torch.bfloat16)
