@@ -22,7 +22,7 @@ from collections import Counter
 
 from ftlib.check_result import SEVERITIES, Check
 from ftlib.errors import numbered, plural
-from ftlib.prompt_checks import check_generation_prompt
+from ftlib.prompt_checks import check_generation_prompt, turns_named
 from ftlib.templates import TOOL_TEMPLATES, ChatTemplate, TemplateError, render
 from ftlib.tokenizer_checks import (
     check_double_bos,
@@ -174,11 +174,6 @@ def _checks(enc: Encoded, tokenizer, template: ChatTemplate, purpose: str) -> li
     return [c for c in found if c is not None]
 
 
-def _turns(numbers) -> str:
-    numbers = sorted(numbers)
-    return f"turn{'s' if len(numbers) > 1 else ''} {', '.join(map(str, numbers))}"
-
-
 def _dropped(enc: Encoded, what: str) -> list[int]:
     return [d["message"] for d in enc.dropped if d["what"] == what and d["message"] is not None]
 
@@ -216,18 +211,19 @@ def check_no_trained(enc: Encoded) -> Check | None:
         return Check(
             "no_trained_tokens",
             "error",
-            f"No token is trained: the last assistant turn of this row (turn {last}) has weight 0 in the data (shown "
-            f"as context, never trained), and the '{enc.policy}' policy trains only that turn.",
-            f"Use the 'all_assistant' policy to train the other assistant {_turns(others)}, or set the weight of "
-            f"turn {last} to 1 to train it.",
+            f"No token is trained: the last assistant turn of this row ({turns_named([last])}) has weight 0 in the "
+            f"data (shown as context, never trained), and the '{enc.policy}' policy trains only that turn.",
+            f"Use the 'all_assistant' policy to train the other assistant {turns_named(others)}, or set the weight of "
+            f"{turns_named([last])} to 1 to train it.",
         )
     lost = set(_dropped(enc, "reasoning")) | set(_dropped(enc, "tool_call")) | set(_dropped(enc, "content"))
     if lost & set(answers):
         return Check(
             "no_trained_tokens",
             "error",
-            f"No token is trained: the template leaves out what the assistant writes in {_turns(lost & set(answers))} "
-            "(its reasoning, reply or tool calls), so this row would teach the model nothing.",
+            "No token is trained: the template leaves out what the assistant writes in "
+            f"{turns_named(lost & set(answers))} (its reasoning, reply or tool calls), so this row would teach the "
+            "model nothing.",
             "Pick a template that writes every part of the reply (built-in 'hermes' or 'llama31' keep reasoning "
             "and tool calls in every turn), or split the row into one row per assistant turn.",
         )
@@ -265,12 +261,12 @@ def check_tool_calls_dropped(enc: Encoded, template: ChatTemplate) -> Check | No
     written = {t.message for t in enc.tokens if t.segment == "tool_call"}
     partly, turns = [i for i in dropped if i in written], [i for i in dropped if i not in written]
     if not turns:
-        counts = ", ".join(f"{len(enc.messages[i].get('tool_calls') or [])} in turn {i}" for i in partly)
+        counts = ", ".join(f"{len(enc.messages[i].get('tool_calls') or [])} in {turns_named([i])}" for i in partly)
         return Check(
             "tool_calls_dropped",
             "error",
-            f"The {template.title} template writes only some of the tool calls of assistant {_turns(partly)} (the "
-            f"row makes {counts}): the model learns to make fewer calls than the row does.",
+            f"The {template.title} template writes only some of the tool calls of assistant {turns_named(partly)} "
+            f"(the row makes {counts}): the model learns to make fewer calls than the row does.",
             _TOOL_FIX,
         )
     trained = {t.message for t in enc.tokens if t.trained}
@@ -284,11 +280,11 @@ def check_tool_calls_dropped(enc: Encoded, template: ChatTemplate) -> Check | No
         (text_only, "only the text beside the call: the model learns to write it alone"),
     ):
         if numbers:
-            which = "that turn" if numbers == turns and len(numbers) == 1 else _turns(numbers)
+            which = "that turn" if numbers == turns and len(numbers) == 1 else turns_named(numbers)
             learned.append(f"{which} {'trains' if len(numbers) == 1 else 'train'} {what}")
-    said = f"The {template.title} template leaves out the tool calls of assistant {_turns(turns)}"
+    said = f"The {template.title} template leaves out the tool calls of assistant {turns_named(turns)}"
     said += f", so {'; '.join(learned)}" if learned else ""
-    also = f" It also writes only some of the calls of {_turns(partly)}." if partly else ""
+    also = f" It also writes only some of the calls of {turns_named(partly)}." if partly else ""
     return Check(
         "tool_calls_dropped",
         "error",
@@ -316,7 +312,7 @@ def check_reasoning_dropped(enc: Encoded, template: ChatTemplate) -> Check | Non
     return Check(
         "reasoning_dropped",
         "warning",
-        f"The {template.title} template removes the model's reasoning from {_turns(turns)}: the model will not "
+        f"The {template.title} template removes the model's reasoning from {turns_named(turns)}: the model will not "
         "learn to think there (many reasoning templates keep only the last turn's thinking, some none).",
         "Split the conversation into one row per assistant turn (each ending on the turn whose reasoning is "
         "kept), or pick a template that keeps reasoning in every turn (built-in 'hermes' or 'llama31').",
@@ -337,9 +333,9 @@ def check_reasoning_inline(enc: Encoded, template: ChatTemplate) -> Check | None
     return Check(
         "reasoning_inline",
         "info",
-        f"The {template.title} template has no place for reasoning, so the reasoning of {_turns(turns)} is written "
-        "into the reply as <think>...</think> and trained with it (transformers and TRL, given this template, leave "
-        "it out).",
+        f"The {template.title} template has no place for reasoning, so the reasoning of {turns_named(turns)} is "
+        "written into the reply as <think>...</think> and trained with it (transformers and TRL, given this template, "
+        "leave it out).",
         "Keep it to teach the model to think first; remove the reasoning from the rows to train answers alone, or "
         "pick a template that reads `reasoning_content` (the model's own, if it has one) to write it its own way.",
     )
@@ -371,7 +367,7 @@ def check_messages_dropped(enc: Encoded, template: ChatTemplate) -> Check | None
         return Check(
             "reply_dropped",
             "warning",
-            f"The {template.title} template leaves out the text of assistant {_turns(replies)} (it writes only "
+            f"The {template.title} template leaves out the text of assistant {turns_named(replies)} (it writes only "
             "the tool call, or rewrites the reply): the model will not learn to write it.",
             "Pick a template that writes the text beside a tool call (built-in 'hermes'), or move the text into a "
             "turn of its own.",
@@ -388,12 +384,12 @@ def check_messages_dropped(enc: Encoded, template: ChatTemplate) -> Check | None
             "Use the built-in 'mistral' template (it puts the system message in the first user turn), or "
             "merge the system text into the first user message.",
         )
-    roles = ", ".join(f"{i} ({enc.messages[i]['role']})" for i in lost)
+    roles = ", ".join(f"{i + 1} ({enc.messages[i]['role']})" for i in lost)  # counted from 1, as `turns_named` counts
     return Check(
         "message_dropped",
         "warning",
         f"The {template.title} template leaves out message{'s' if len(lost) > 1 else ''} {roles}: the model "
-        "is trained on a conversation without them.",
+        f"is trained on a conversation without {'them' if len(lost) > 1 else 'it'}.",
         "Pick a template that writes every turn; for tool results, one that shows tools: "
         f"'{TOOL_TEMPLATES[0]}' or '{TOOL_TEMPLATES[1]}'.",
     )
@@ -406,7 +402,7 @@ def check_weight_zero(enc: Encoded) -> Check | None:
     return Check(
         "weight_zero",
         "info",
-        f"Assistant {_turns(turns)} {'have' if len(turns) > 1 else 'has'} weight 0 in the data: shown to the "
+        f"Assistant {turns_named(turns)} {'have' if len(turns) > 1 else 'has'} weight 0 in the data: shown to the "
         "model as context, never trained.",
         "Nothing to do if that is intended; set the weight to 1 to train a turn.",
     )
@@ -438,7 +434,7 @@ def check_eot_trained(enc: Encoded, template: ChatTemplate) -> Check | None:
     return Check(
         "eot_not_trained",
         "warning",
-        f"The end of assistant {_turns(bad)} is not trained as a single special token (expected {eot!r}): the "
+        f"The end of assistant {turns_named(bad)} is not trained as a single special token (expected {eot!r}): the "
         "model never learns to stop and will ramble at inference, while the loss curve looks fine.",
         "Use a built-in template with the 'all_assistant' or 'last_assistant' policy; in a custom template "
         "put the end-of-turn marker inside {% generation %}; if the marker is split into pieces, add it "
@@ -450,7 +446,10 @@ def check_truncation(enc: Encoded) -> Check | None:
     hit = [t for t in enc.cut_turns if t["role"] == "assistant" and t["trained"]]
     if not hit:
         return None
-    cuts = [f"turn {t['message']} ({'all tokens' if t['fully_cut'] else plural(t['cut'], 'token')} cut)" for t in hit]
+    cuts = [
+        f"{turns_named([t['message']])} ({'all tokens' if t['fully_cut'] else plural(t['cut'], 'token')} cut)"
+        for t in hit
+    ]
     return Check(
         "truncated_assistant",
         "warning",
@@ -480,7 +479,7 @@ def check_prefix_preserving(enc: Encoded, template: ChatTemplate) -> Check | Non
             return Check(
                 "not_prefix_preserving",
                 "warning",
-                f"The template writes the turns up to message {k} differently once later turns follow "
+                f"The template writes the turns up to message {k + 1} differently once later turns follow "
                 "(it rewrites history, e.g. strips reasoning): training sees contexts the model never "
                 "sees when it generates.",
                 "Use a prefix-preserving template (all built-ins are), or split multi-turn rows into one "

@@ -220,6 +220,10 @@ _VALUES = {
     "`jq -s . {name} > fixed.json` writes them as one array.",
     "commas": "JSON objects separated by commas without the [ ] around them: they are read as the items of one JSON "
     f"array, each a row {_BY_LINE}. Put [ before the first object and ] after the last to make it valid JSON.",
+    # `[{...}, {...},]` is not valid JSON either: the comma after the last object goes first.
+    "commas_after_last": "JSON objects separated by commas without the [ ] around them, and a comma after the last "
+    f"one: they are read as the items of one JSON array, each a row {_BY_LINE}. Delete the comma after the last "
+    "object, then put [ before the first object and ] after the last to make it valid JSON.",
     "comma_after": "one JSON value and a comma after it, which is left out.",
 }
 
@@ -233,27 +237,40 @@ def values_note(shape: str, name: str) -> str:
     return f"{name} holds " + _VALUES[shape].replace("{name}", name)
 
 
-def values_error(name: str, commas: bool, line: int, column: int, problem: str) -> str:
+def values_error(name: str, commas: bool, line: int, column: int, problem: str, comma_last: bool = False) -> str:
     """Why a .json file of pretty-printed or comma-separated JSON values that is not valid JSON is refused, where, and
-    the fix."""
+    the fix; `comma_last`: the text ends on a comma, which the fix deletes too (`[{...},]` is not JSON either)."""
     shape = "JSON objects separated by commas without the [ ] around them" if commas else f"JSON objects {_SPREAD}"
     fix = ", and put [ before the first object and ] after the last" if commas else ""
+    if commas and comma_last:
+        fix = ", delete the comma after the last object" + fix
     where = f"line {line}, column {column} ({problem})"
     return f"{name} holds {shape}, and is not valid JSON at {where}. Fix the JSON there{fix}."
 
 
-def arrays_message(name: str, lines: list[int]) -> str:
+def arrays_message(name: str, lines: list[int], jsonl: bool = False) -> str:
     """Why a file of JSON arrays one after another (starting on `lines`) is refused: each may be a list of rows or one
-    conversation's turns, and reading either wrongly would lose the other without a word.
+    conversation's turns, and reading either wrongly would lose the other without a word. A .json file (one JSON value)
+    holds too many values; a .jsonl file (`jsonl`: one value per line, each an object) holds arrays where its objects
+    belong, each line one JSON value all the same.
 
     >>> arrays_message("a.json", [1, 4]).split(":")[0]
     'a.json holds 2 JSON arrays one after another (starting on lines 1, 4), not one JSON value'
+    >>> arrays_message("a.jsonl", [1, 2], jsonl=True).split(":")[0]
+    'a.jsonl holds 2 JSON arrays [...] (starting on lines 1, 2), not objects'
     """
+    unknown = "whether each array is a list of rows or one conversation's turns is not known, so none is read"
+    if jsonl:
+        return (
+            f"{name} holds {len(lines)} JSON arrays [...] (starting on {numbered('line', lines)}), not objects: a "
+            f".jsonl file has one JSON object {{...}} per line, each a row; {unknown}. If each array is one "
+            f"conversation's turns, write one conversation per line (`jq -c '{{messages: .}}' {name} > fixed.jsonl`); "
+            f"if each holds rows, write one row per line (`jq -c '.[]' {name} > fixed.jsonl`)."
+        )
     return (
         f"{name} holds {len(lines)} JSON arrays one after another (starting on {numbered('line', lines)}), not one "
-        "JSON value: whether each array is a list of rows or one conversation's turns is not known, so none is read. "
-        f"Join them into one array of rows (`jq -s add {name} > fixed.json`), or, if each is a conversation, write "
-        f"one conversation per line (`jq -c '{{messages: .}}' {name} > fixed.jsonl`)."
+        f"JSON value: {unknown}. Join them into one array of rows (`jq -s add {name} > fixed.json`), or, if each is a "
+        f"conversation, write one conversation per line (`jq -c '{{messages: .}}' {name} > fixed.jsonl`)."
     )
 
 

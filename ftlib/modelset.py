@@ -20,7 +20,8 @@ from typing import NamedTuple
 
 from ftlib.jobs import BackgroundJob
 from ftlib.lease import ForwardLock
-from ftlib.rundir import run_folder_of
+from ftlib.run_files import MISSING, json_object
+from ftlib.rundir import RunDir, run_folder_of
 from ftlib.sampling import BASE, GenRow, RowResult, SamplingError, TokenInfo, generate, generate_stream, trained_stops
 
 
@@ -113,7 +114,6 @@ def list_run_adapters(root: Path | None = None, reward_models: bool = False) -> 
 
     Reads the run folders directly: `ftlib.runs.list_runs` would also advance the queue.
     """
-    from ftlib.rundir import RunDir
     from ftlib.workspace import runs_dir
 
     root = Path(root) if root else runs_dir()
@@ -156,13 +156,8 @@ def adapter_name_for(path: Path, taken: set[str]) -> str:
 
 def is_reward_model(folder: Path) -> bool:
     """Whether a tuned folder (an adapter or a full model) is a reward model's: a score head, not an LM head."""
-    import json
-
     for name, key in (("adapter_config.json", "task_type"), ("config.json", "architectures")):
-        try:
-            value = json.loads((folder / name).read_text(encoding="utf-8")).get(key)
-        except (OSError, ValueError, AttributeError):
-            continue
+        value = json_object(folder / name)[0].get(key)  # {} for a file that is missing or does not read
         values = value if isinstance(value, list) else [value]
         if any(isinstance(v, str) and (v == "SEQ_CLS" or v.endswith("ForSequenceClassification")) for v in values):
             return True
@@ -208,17 +203,29 @@ def adapter_misfits(model_spec: str, adapter: Path) -> list[str]:
         return []
 
 
-def check_tuned(model_spec: str, tuned: dict[str, tuple[Path, bool]]) -> None:
-    """Refuse, before loading anything, a tuned model that cannot run in a comparison on `model_spec`: a reward model
-    (it scores answers, it does not write them) or an adapter whose weights do not fit this base. `tuned`: name ->
-    (folder, is_full_model), as `find_tuned` finds them; a damaged or missing weights file too. SamplingError naming
-    the fix."""
-    import json
+def check_run_status(tuned: str | Path) -> None:
+    """Refuse a tuned folder of a run (`<run>/adapter`) whose status.json is there but does not read (`[]`, bytes not
+    UTF-8, cut short, no state): whether the run finished, so whether the folder is its result, is not known (`runs
+    export` refuses it too). A folder from outside a run, or a run from before status files, has none: not refused."""
+    run = RunDir(run_folder_of(tuned))
+    if (problem := run.checked_status()[1]) not in (None, MISSING):
+        raise SamplingError(
+            f"Run '{run.id}' cannot be used: its status file {run.status_file} {problem}, so whether it finished, and "
+            f"so whether its {Path(tuned).name}/ folder is its result, is not known. Resume it (`python -m ftlib runs "
+            f"resume {run.id}`, or Resume on the Train page) or delete it (`python -m ftlib runs delete {run.id}`)."
+        )
 
+
+def check_tuned(model_spec: str, tuned: dict[str, tuple[Path, bool]]) -> None:
+    """Refuse, before loading anything, a tuned model that cannot run in a comparison on `model_spec`: one of a run
+    whose status.json does not read (`check_run_status`), a reward model (it scores answers, it does not write them)
+    or an adapter whose weights do not fit this base. `tuned`: name -> (folder, is_full_model), as `find_tuned` finds
+    them; a damaged or missing weights file too. SamplingError naming the fix."""
     from ftlib.integrity import damage_words, damaged_files, missing_weights
     from ftlib.models import DEFAULT_HUB_ID
 
     for name, (path, full) in tuned.items():
+        check_run_status(path)
         if damaged := damaged_files(path) + missing_weights(path):  # safetensors' own errors name no file
             raise SamplingError(
                 f"The {'model' if full else 'adapter'} of '{name}' ({path}) is damaged: {damage_words(damaged)}. It "
@@ -229,13 +236,8 @@ def check_tuned(model_spec: str, tuned: dict[str, tuple[Path, bool]]) -> None:
                 f"'{name}' ({path}) is a reward model: it scores answers, it does not write them. Score answers with "
                 f"`python -m ftlib score RUN`, or measure it on held-out pairs with `python -m ftlib evaluate RUN`."
             )
-        misfits = [] if full else adapter_misfits(model_spec, path)
-        if misfits:
-            try:
-                named = json.loads((path / "adapter_config.json").read_text(encoding="utf-8"))
-                named = named.get("base_model_name_or_path") if isinstance(named, dict) else None
-            except (OSError, ValueError):
-                named = None
+        if misfits := ([] if full else adapter_misfits(model_spec, path)):
+            named = json_object(path / "adapter_config.json")[0].get("base_model_name_or_path")
             said = " (the studio's default model)" if named == DEFAULT_HUB_ID and model_spec != "default" else ""
             hint = f"; its adapter_config.json names the base {named}{said}" if named and named != model_spec else ""
             raise SamplingError(
@@ -391,8 +393,6 @@ def load_model_set(
 def trained_template(path: str | Path) -> tuple[str, str] | None:
     """The chat template a run trained with, as (name, custom Jinja text or ""), from the config.json of the run
     that `path` (the run, or its adapter/ or model/ folder) belongs to; None when there is no readable one."""
-    from ftlib.rundir import RunDir
-
     config = RunDir(run_folder_of(path)).read_config()
     name = config.get("template") if isinstance(config, dict) else None
     if not isinstance(name, str) or not name:

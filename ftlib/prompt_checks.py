@@ -49,13 +49,20 @@ def _shown(pieces: list[str]) -> str:
     return " + ".join(repr(p) for p in pieces)
 
 
-def _turns(numbers: list[int]) -> str:
+def turns_named(indices) -> str:
+    """Messages of a conversation, given by their index in it (from 0), as every check names them: counted from 1, as
+    people count and as a row's own problems are worded (`ftlib.turns`: "turn 2 (assistant) of 'messages' is empty").
+
+    >>> turns_named([2]), turns_named([4, 2])
+    ('turn 3', 'turns 3, 5')
+    """
+    numbers = sorted(i + 1 for i in indices)
     return f"turn{'s' if len(numbers) > 1 else ''} {', '.join(map(str, numbers))}"
 
 
 def _turn(enc: Encoded, i: int) -> str:
-    """How the message names turn `i`: " turn 3 (a tool call)" (the message index, as the other checks number turns,
-    and what the turn writes), or "" for the only reply of a row, where there is nothing to tell apart."""
+    """How the message names the turn of message `i`: " turn 3 (a tool call)" (counted from 1, `turns_named`, and
+    what the turn writes), or "" for the only reply of a row, where there is nothing to tell apart."""
     message = enc.messages[i]
     if message.get("tool_calls"):
         what = "a reply with a tool call" if (message.get("content") or "").strip() else "a tool call"
@@ -63,7 +70,7 @@ def _turn(enc: Encoded, i: int) -> str:
         return ""
     else:
         what = "a reply with reasoning" if message.get("reasoning") else "a reply"
-    return f" turn {i} ({what})"
+    return f" {turns_named([i])} ({what})"
 
 
 def _checked_turns(enc: Encoded) -> list[int]:
@@ -154,7 +161,7 @@ def check_generation_prompt(enc: Encoded, tokenizer, template: ChatTemplate) -> 
         return None
     i, prompt, got = found[0]
     turn, others = _turn(enc, i), [j for j, *_ in found[1:]]
-    also = f" The same goes for {_turns(others)}." if others else ""
+    also = f" The same goes for {turns_named(others)}." if others else ""
     title, ids = template.title, list(got["input_ids"])
     if not enc.text.startswith(prompt):  # the template writes other text at generation than in training
         at = len(os.path.commonprefix([prompt, enc.text]))
@@ -196,7 +203,7 @@ def check_generation_prompt(enc: Encoded, tokenizer, template: ChatTemplate) -> 
     extra = after[: len(after) - len(after.lstrip())]
     if extra:  # the turn itself writes more whitespace after the header than the generation prompt ends on
         fix += (
-            f" Or write turn {i} without the extra {_WHITESPACE.get(extra, repr(extra))} after its "
+            f" Or write {turns_named([i])} without the extra {_WHITESPACE.get(extra, repr(extra))} after its "
             f"header, so it opens on exactly the generation prompt ({_shown([tail + extra])} in training, "
             f"{tail!r} at generation)."
         )
@@ -348,4 +355,5 @@ __all__ = [
     "generation_prompt_report",
     "sampling_template_warnings",
     "template_system_text",
+    "turns_named",
 ]

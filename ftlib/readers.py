@@ -242,7 +242,8 @@ def json_values(text: str, name: str, commas: bool) -> tuple[list[tuple[int, dic
             return (*by_line, [values_note("jsonl", name)], True)
         if isinstance(exc, JSONProblem):
             raise DataError(f"{name} cannot be read: {exc}.") from None
-        raise DataError(values_error(name, commas, exc.lineno, exc.colno, _json_message(exc))) from None
+        problem = _json_message(exc)
+        raise DataError(values_error(name, commas, exc.lineno, exc.colno, problem, _ends_on_comma(text))) from None
     if len(found) == 1:  # one value and a comma after it: the comma is all there is to leave out
         rows, layout = json_layout(found[0][1])
         notes = [values_note("comma_after", name)] + ([layout] if layout else [])
@@ -250,8 +251,22 @@ def json_values(text: str, name: str, commas: bool) -> tuple[list[tuple[int, dic
     if lists := [n for n, v in found if isinstance(v, list)]:  # each a list of rows, or one conversation's turns?
         raise DataError((arrays_message if len(lists) == len(found) else mixed_message)(name, lists))
     one_per_line = sum(1 for line in text.split("\n") if line.strip()) == len(found)
-    note = values_note("commas" if commas else "jsonl" if one_per_line else "spread", name)
+    shape = ("commas_after_last" if _ends_on_comma(text) else "commas") if commas else None
+    note = values_note(shape or ("jsonl" if one_per_line else "spread"), name)
     return (*_records([v for _, v in found], [n for n, _ in found], decoder, name, text), [note], True)
+
+
+def _ends_on_comma(text: str) -> bool:
+    """Whether the last character of `text` that is not JSON whitespace is a comma (read from the end: a large file's
+    text is not copied). `[{...}, {...},]` is not valid JSON: the fix deletes that comma too.
+
+    >>> _ends_on_comma('{"a": 1},\\n{"a": 2},\\n\\n'), _ends_on_comma('{"a": 1},\\n{"a": 2}\\n')
+    (True, False)
+    """
+    end = len(text)
+    while end and text[end - 1] in " \t\r\n":
+        end -= 1
+    return text[end - 1 : end] == ","
 
 
 def _spread(text: str) -> bool | None:
@@ -316,7 +331,7 @@ def _other_values(text: str, name: str) -> None:
     except (json.JSONDecodeError, JSONProblem):
         return None
     if all(isinstance(value, list) for _, value in found):
-        raise DataError(arrays_message(name, [n for n, _ in found]))
+        raise DataError(arrays_message(name, [n for n, _ in found], jsonl=True))
     return None
 
 

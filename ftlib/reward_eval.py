@@ -229,10 +229,12 @@ class RewardedAnswers:
         return 1 if self.tuned_reward > self.base_reward else -1
 
     def as_dict(self) -> dict:
+        """The row as --json and --csv give it: each reward's score as `base_reward_<name>` / `tuned_reward_<name>`,
+        named as `RewardResult.aggregates` names its mean (a reward named `output` leaves `base_output` the answer)."""
         row = {k: v for k, v in asdict(self).items() if not k.endswith("_scores")}
         row["reward_change"] = self.reward_change
         for name in self.base_scores:
-            row[f"base_{name}"], row[f"tuned_{name}"] = self.base_scores[name], self.tuned_scores[name]
+            row[f"base_reward_{name}"], row[f"tuned_reward_{name}"] = self.base_scores[name], self.tuned_scores[name]
         return row
 
 

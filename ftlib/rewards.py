@@ -423,6 +423,10 @@ def check_reward_run(run_id):
             f"There is no run {run_id!r} here. Train a reward model first (method reward on "
             "preference pairs) and give its run id (`python -m ftlib runs list`)."
         )
+    if found := run.output():  # a status.json that does not read: refused as Compare and `sample` refuse it
+        from ftlib.modelset import check_run_status
+
+        check_run_status(found[0])
     method, state = run.read_config().get("method"), run.read_status().get("state")
     if method != "reward":
         raise RewardError(

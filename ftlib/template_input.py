@@ -269,7 +269,8 @@ def tool_row_error(error: TemplateError, template, messages) -> TemplateError:
     said += "" if said.endswith((".", "!", "?")) else "."
     calls = [
         (i, call)
-        for i, m in enumerate(messages if isinstance(messages, list | tuple) else ())
+        # turns counted from 1, as every check names them (`prompt_checks.turns_named`)
+        for i, m in enumerate(messages if isinstance(messages, list | tuple) else (), start=1)
         if isinstance(m, dict) and isinstance(m.get("tool_calls"), list)
         for call in m["tool_calls"]
         if isinstance(call, dict) and call_name(call)

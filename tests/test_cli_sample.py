@@ -435,3 +435,75 @@ def test_a_damaged_adapter_is_one_line_naming_the_file(capsys, run, varied_dir):
         err = capsys.readouterr().err
         assert err.startswith("error: The adapter of 'run-trees' (") and f"{weights.name} is cut short" in err, err
         assert len(err.strip().splitlines()) == 1
+
+
+# A run whose status.json does not read: whether it finished, so whether its adapter/ is its result (and not what a
+# save cut short left), is not known. `runs export` refused it while `sample`, `evaluate`, Compare and Evaluate loaded
+# the adapter all the same. (id, what status.json holds, the words for it, as `runs list` words them)
+DAMAGED_STATUS = [
+    ("a-list", b"[]\n", "holds a JSON list, not an object"),
+    ("bytes", b"\xff\xfe{\x00\x91", "is not UTF-8 text (damaged bytes)"),
+    ("cut", b'{"id": "run-trees", "state": "fini', "is not complete JSON (cut short or overwritten)"),
+]
+
+
+def refused_for_its_status(said: str, run) -> None:
+    """The refusal names the file, what is wrong with it and the way on, in one line."""
+    assert f"Run 'run-trees' cannot be used: its status file {run / 'status.json'} " in said, said
+    assert "whether it finished, and so whether its adapter/ folder is its result, is not known" in said, said
+    assert "python -m ftlib runs resume run-trees" in said and "python -m ftlib runs delete run-trees" in said, said
+    assert "\n" not in said.strip()
+
+
+@pytest.mark.parametrize("data, words", [c[1:] for c in DAMAGED_STATUS], ids=[c[0] for c in DAMAGED_STATUS])
+def test_sample_and_evaluate_refuse_a_run_whose_status_does_not_read(capsys, run, data, words, monkeypatch):
+    from ftlib import models
+
+    (run / "status.json").write_bytes(data)
+    monkeypatch.setattr(models, "load_model", lambda *a, **k: pytest.fail("a model was loaded before the refusal"))
+    for argv in (["sample", "--adapter", str(run), "--prompt", "Hi"], ["evaluate", "run-trees"]):
+        assert main([*argv, "--max-new-tokens", "2"]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("error: ") and words in err, err
+        refused_for_its_status(err.removeprefix("error: "), run)
+
+
+def test_the_engine_refuses_it_where_compare_and_evaluate_load_their_models(run, varied_dir, monkeypatch):
+    """`modelset.check_tuned`, which `load_model_set` (Compare, Evaluate, `sample`, `evaluate`) runs before anything
+    loads; a run from before status files (none at all) and an adapter folder from outside a run are loaded as ever."""
+    from ftlib import models
+
+    tuned = {"run-trees": (run / "adapter", False)}
+    M.check_tuned(str(varied_dir), tuned)  # status.json reads: nothing to say
+    (run / "status.json").unlink()
+    M.check_tuned(str(varied_dir), tuned)  # a run from before status files
+    (run / "status.json").write_bytes(b"[]")
+    with pytest.raises(S.SamplingError) as caught:
+        M.check_tuned(str(varied_dir), tuned)
+    refused_for_its_status(str(caught.value), run)
+    monkeypatch.setattr(models, "load_model", lambda *a, **k: pytest.fail("a model was loaded before the refusal"))
+    with pytest.raises(S.SamplingError, match="cannot be used: its status file"):
+        M.load_model_set(str(varied_dir), [str(run)], device="cpu")
+    monkeypatch.undo()
+    outside = run.parent.parent / "outside"  # the adapter alone, copied out of the run
+    shutil.copytree(run / "adapter", outside / "adapter")
+    assert M.load_model_set(str(varied_dir), [str(outside / "adapter")], device="cpu").tuned == ["outside"]
+
+
+def test_a_reward_model_whose_status_does_not_read_is_refused_the_same_way(capsys, varied_dir, tmp_path):
+    """A reward model is scored without `load_model_set` (`evaluate RUN`, the Evaluate page's PairsJob): it said
+    "The reward model 'run-trees' is None" or loaded it."""
+    from ftlib.reward_eval import PairsJob
+
+    pair = {"prompt": "Hi", "chosen": "Hello.", "rejected": "Go away."}
+    workspace.save_split("pairs", [pair], [pair])
+    score_head = make_random_adapter(str(varied_dir), tmp_path / "rm", seed=6, b_std=0.5, score=True)
+    run = make_run("run-trees", {"method": "reward", "model": str(varied_dir), "dataset": "pairs"}, adapter=score_head)
+    (run.path / "status.json").write_bytes(b"\xff\xfe")
+    assert main(["evaluate", "run-trees"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ")
+    refused_for_its_status(err.removeprefix("error: "), run.path)
+    job = PairsJob("run-trees", [pair], device="cpu").start()
+    assert job.wait(timeout=60) and job.error is not None
+    refused_for_its_status(job.error, run.path)

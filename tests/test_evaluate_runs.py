@@ -277,7 +277,7 @@ def test_the_cli_evaluates_a_grpo_run_on_its_rewards_and_refuses_one_it_cannot_c
     assert agg["rows"] == 3 and {"base_reward", "tuned_reward", "rows_improved", "base_reward_regex"} <= set(agg)
     rows = list(csv.DictReader(out_csv.open(encoding="utf-8")))
     assert [r["prompt"] for r in rows] == [p["prompt"][0]["content"] for p in PROMPTS]
-    assert all(float(r["tuned_length"]) == length_score(4, r["tuned_output"]) for r in rows)
+    assert all(float(r["tuned_reward_length"]) == length_score(4, r["tuned_output"]) for r in rows)
 
     # A reward this server cannot compute: refused before any model loads, with what can be done instead.
     monkeypatch.delenv("FTLIB_REWARD_FUNCTIONS", raising=False)

@@ -122,7 +122,12 @@ REFUSED = [
         ["a.json holds 2 JSON arrays one after another (starting on lines 1, 7)", "jq -s add a.json > fixed.json"],
     ),
     ("arrays_one_per_line", "t.json", TURNS, ["holds 2 JSON arrays", "jq -c '{messages: .}' t.json > fixed.jsonl"]),
-    ("pretty_arrays_in_a_jsonl_file", "a.jsonl", ARRAYS, ["holds 2 JSON arrays one after another"]),
+    (  # each value is one JSON value, an array where an object belongs (tests/test_json_fix_words.py)
+        "pretty_arrays_in_a_jsonl_file",
+        "a.jsonl",
+        ARRAYS,
+        ["a.jsonl holds 2 JSON arrays [...] (starting on lines 1, 7), not objects", "jq -c '.[]' a.jsonl"],
+    ),
     (
         "pretty_objects_not_valid_json",
         "p.json",

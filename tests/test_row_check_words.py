@@ -43,8 +43,8 @@ def sft_row(city: str) -> dict:
     return {"messages": [question, answer], "tools": [TOOL]}
 
 
-# A call-only turn 1 (an empty reply), a call-only turn 3 after a first exchange, a call beside text in turn 1.
-EMPTY_AT_1 = {
+# A call-only turn 2 (an empty reply), a call-only turn 4 after a first exchange, a call beside text in turn 2.
+EMPTY_AT_2 = {
     "messages": [
         {"role": "user", "content": "Weather in Rome?"},
         {"role": "assistant", "content": None, "tool_calls": [call("Rome")]},
@@ -52,7 +52,7 @@ EMPTY_AT_1 = {
         {"role": "assistant", "content": "25C in Rome."},
     ]
 }
-EMPTY_AT_3 = {
+EMPTY_AT_4 = {
     "messages": [
         {"role": "user", "content": "Hi"},
         {"role": "assistant", "content": "Hello, ask me about the weather."},
@@ -62,7 +62,7 @@ EMPTY_AT_3 = {
         {"role": "assistant", "content": "18C in Paris."},
     ]
 }
-TEXT_AT_1 = {
+TEXT_AT_2 = {
     "messages": [
         {"role": "user", "content": "Weather in Oslo?"},
         {"role": "assistant", "content": "Let me check.", "tool_calls": [call("Oslo")]},
@@ -141,9 +141,9 @@ def test_a_weight_0_last_turn_is_named_as_why_nothing_is_trained(smol_tokenizer,
     enc = encode_row(LAST_WEIGHT_0, smol_tokenizer, template, policy)
     (check,) = [c for c in preflight(enc, smol_tokenizer, template) if c.code == "no_trained_tokens"]
     assert check.severity == "error"
-    assert "turn 3" in check.message and "weight 0" in check.message and f"'{policy}'" in check.message
+    assert "turn 4" in check.message and "weight 0" in check.message and f"'{policy}'" in check.message
     assert "generation" not in check.message + check.fix  # the template is not at fault
-    assert "'all_assistant'" in check.fix and "turn 1" in check.fix and "weight of turn 3 to 1" in check.fix
+    assert "'all_assistant'" in check.fix and "turn 2" in check.fix and "weight of turn 4 to 1" in check.fix
     # Under all_assistant the other turn trains, and the weight is only worth knowing.
     enc = encode_row(LAST_WEIGHT_0, smol_tokenizer, template, "all_assistant")
     codes = {c.code: c.severity for c in preflight(enc, smol_tokenizer, template)}
@@ -155,40 +155,40 @@ def test_train_names_a_row_left_out_for_its_weight_0_last_turn_and_says_why(tiny
     report = run_preflight(config, tokenizer=smol_tokenizer, rows=([PLAIN, LAST_WEIGHT_0, PLAIN], []))
     (said,) = [w for w in report.warnings if "will be left out" in w]
     assert report.ok and said.startswith("Training row 2 will be left out. No token is trained: the last assistant")
-    assert "(turn 3) has weight 0" in said and "'all_assistant'" in said and "generation" not in said
+    assert "(turn 4) has weight 0" in said and "'all_assistant'" in said and "generation" not in said
     # Every row so: refused, with the reason.
     alone = run_preflight(config, tokenizer=smol_tokenizer, rows=([LAST_WEIGHT_0], []))
     assert not alone.ok and alone.errors[0].startswith("The only training row cannot be trained. No token is trained")
-    assert "(turn 3) has weight 0" in alone.errors[0]
+    assert "(turn 4) has weight 0" in alone.errors[0]
 
 
 # --- 3. one row's words for every row -----------------------------------------------------------------------------
 
 
 def test_rows_whose_calls_are_dropped_are_named_each_with_its_own_turn_and_effect(tiny_model_dir, smol_tokenizer):
-    """The tester's oai_tools.jsonl: rows 1 (turn 3 empty), 2 (turn 1 empty), 4 (turn 1 text only) and a plain row 3.
-    The refusal said row 1's "turn 3 ... an empty reply" of all three and named none."""
+    """The tester's oai_tools.jsonl: rows 1 (turn 4 empty), 2 (turn 2 empty), 4 (turn 2 text only) and a plain row 3.
+    The refusal said row 1's "turn 4 ... an empty reply" of all three and named none."""
     config = RunConfig(model=str(tiny_model_dir), dataset="x", max_steps=1)
-    report = run_preflight(config, tokenizer=smol_tokenizer, rows=([EMPTY_AT_3, EMPTY_AT_1, PLAIN, TEXT_AT_1], []))
+    report = run_preflight(config, tokenizer=smol_tokenizer, rows=([EMPTY_AT_4, EMPTY_AT_2, PLAIN, TEXT_AT_2], []))
     (said,) = [e for e in report.errors if "leaves out the tool calls" in e]
     assert said.startswith("In 3 of 4 training rows (rows 1, 2, 4), in 3 ways. Row 1: The model's own template ")
     row_1, row_2, row_4 = (said.split(f"Row {n}: ")[1] for n in (1, 2, 4))
-    assert "turn 3, so that turn trains an empty reply" in row_1.split("Row 2")[0]
-    assert "turn 1, so that turn trains an empty reply" in row_2.split("Row 4")[0]
-    assert "turn 1, so that turn trains only the text beside the call" in row_4
+    assert "turn 4, so that turn trains an empty reply" in row_1.split("Row 2")[0]
+    assert "turn 2, so that turn trains an empty reply" in row_2.split("Row 4")[0]
+    assert "turn 2, so that turn trains only the text beside the call" in row_4
     assert said.count("Pick a template") == 1  # the fix once
     # Rows that say the same are named together.
-    same = run_preflight(config, tokenizer=smol_tokenizer, rows=([EMPTY_AT_1, PLAIN, EMPTY_AT_1], []))
+    same = run_preflight(config, tokenizer=smol_tokenizer, rows=([EMPTY_AT_2, PLAIN, EMPTY_AT_2], []))
     (said,) = [e for e in same.errors if "leaves out the tool calls" in e]
     assert said.startswith("In 2 of 3 training rows (rows 1, 3): The model's own template leaves out the tool calls")
 
 
 def test_a_held_out_row_is_told_in_its_own_words_too(tiny_model_dir, smol_tokenizer):
     config = RunConfig(model=str(tiny_model_dir), dataset="x", max_steps=1)
-    report = run_preflight(config, tokenizer=smol_tokenizer, rows=([PLAIN, PLAIN], [PLAIN, EMPTY_AT_3, EMPTY_AT_1]))
+    report = run_preflight(config, tokenizer=smol_tokenizer, rows=([PLAIN, PLAIN], [PLAIN, EMPTY_AT_4, EMPTY_AT_2]))
     (said,) = [e for e in report.errors if "leaves out the tool calls" in e]
     assert said.startswith("In held-out rows 2, 3, scored as the template writes it, in 2 ways. Row 2: The ")
-    assert "turn 3" in said.split("Row 3: ")[0] and "turn 1" in said.split("Row 3: ")[1]
+    assert "turn 4" in said.split("Row 3: ")[0] and "turn 2" in said.split("Row 3: ")[1]
 
 
 # (id, {wording: its rows}, rows in the split, split, expected)
@@ -230,6 +230,99 @@ def test_ten_thousand_rows_each_in_its_own_words_stay_short():
 def test_template_report_counts_rows_not_the_answers_of_a_pair(smol_tokenizer):
     """KTO's two answers of a pair share a row number: the row is counted and named once."""
     template = get_template("tokenizer", smol_tokenizer)
-    encodings = encode_rows([EMPTY_AT_1, EMPTY_AT_1, PLAIN], smol_tokenizer, template)
+    encodings = encode_rows([EMPTY_AT_2, EMPTY_AT_2, PLAIN], smol_tokenizer, template)
     (check,) = [c for c in template_report(encodings, template, [1, 1, 2]) if c.code == "tool_calls_dropped"]
     assert check.message.startswith("In 1 of 2 training rows (row 1): The model's own template")
+
+
+# --- 4. turns counted from 1, as the row's own problems count them ----------------------------------------------
+# The checks named a message by its index in the conversation: the first message was "turn 0", while a row's own
+# problems (turns.py: "turn 2 (assistant) of 'messages' is empty") and the people reading both count from 1. A
+# system message opens every row here, so the first reply is message 3: counted from 0 it would read "turn 2".
+
+SYSTEM = {"role": "system", "content": "Be brief."}
+TOOL_CALL_ROW = {
+    "messages": [
+        SYSTEM,
+        {"role": "user", "content": "Weather in Rome?"},
+        {"role": "assistant", "content": None, "tool_calls": [call("Rome")]},
+        {"role": "tool", "tool_call_id": "c1", "content": "25C"},
+        {"role": "assistant", "content": "25C in Rome."},
+    ]
+}
+
+
+def chat(*replies: dict) -> dict:
+    """A system message, then a question before each reply: the replies are messages 3, 5, ..."""
+    return {
+        "messages": [SYSTEM, *(m for i, r in enumerate(replies) for m in ({"role": "user", "content": f"Q{i}"}, r))]
+    }
+
+
+def reply(text: str, **fields) -> dict:
+    return {"role": "assistant", "content": text, **fields}
+
+
+# Custom templates that each leave one thing out: a reply's end-of-turn untrained, an earlier reply's <think> text,
+# a tool result, a trailing space after the generation prompt that training glues to the reply's first word.
+CONTENT_ONLY = (
+    "{% for m in messages %}<|im_start|>{{ m['role'] }}\n{% if m['role'] == 'assistant' %}"
+    "{% generation %}{{ m['content'] }}{% endgeneration %}{% else %}{{ m['content'] }}{% endif %}"
+    "<|im_end|>\n{% endfor %}"
+)
+STRIPS_THINK = (
+    "{% for m in messages %}<|im_start|>{{ m['role'] }}\n{% if m['role'] == 'assistant' and not loop.last %}"
+    "{{ m['content'].split('</think>')[-1] }}{% else %}{{ m['content'] }}{% endif %}<|im_end|>\n{% endfor %}"
+)
+NO_TOOL_RESULTS = (
+    "{% for m in messages %}{% if m['role'] != 'tool' %}<|im_start|>{{ m['role'] }}\n{% if m['role'] == "
+    "'assistant' %}{% generation %}{{ m['content'] or '' }}<|im_end|>{% endgeneration %}{% else %}{{ m['content'] }}"
+    "<|im_end|>{% endif %}\n{% endif %}{% endfor %}"
+)
+TRAILING_SPACE = (
+    "{% for m in messages %}{{ m['role'] }}: {% if m['role'] == 'assistant' %}{% generation %}{{ m['content'] }}"
+    "<|im_end|>{% endgeneration %}{% else %}{{ m['content'] }}<|im_end|>{% endif %}\n{% endfor %}"
+    "{% if add_generation_prompt %}assistant: {% endif %}"
+)
+# (id, row, template (a name or a custom source), policy, max length, check code, words it says, words it must not)
+TURN_CASES = [
+    ("weight_zero", chat(reply("A", weight=0), reply("B")), "tokenizer", "all_assistant", None, "weight_zero",
+     ["Assistant turn 3 has weight 0"], ["turn 2"]),
+    ("last_turn_weight_zero", chat(reply("A"), reply("B", weight=0)), "tokenizer", "last_assistant", None,
+     "no_trained_tokens", ["(turn 5) has weight 0", "other assistant turn 3,", "weight of turn 5 to 1"],
+     ["turn 4", "turn 2"]),
+    ("tool_calls_dropped", TOOL_CALL_ROW, "tokenizer", "all_assistant", None, "tool_calls_dropped",
+     ["tool calls of assistant turn 3, so that turn"], ["turn 2"]),
+    ("reasoning_inline", chat(reply("A", reasoning="Think.")), "tokenizer", "all_assistant", None,
+     "reasoning_inline", ["the reasoning of turn 3 is written"], ["turn 2"]),
+    ("truncated_assistant", chat(reply("Hello there, my friend, how are you on this fine day")), "chatml",
+     "all_assistant", 20, "truncated_assistant", ["cuts assistant turn 3 ("], ["turn 2"]),
+    ("eot_not_trained", chat(reply("A"), reply("B")), CONTENT_ONLY, "all_assistant", None, "eot_not_trained",
+     ["The end of assistant turns 3, 5 is not"], ["turns 2, 4"]),
+    ("reasoning_dropped", chat(reply("<think>Hm.</think>A"), reply("B")), STRIPS_THINK, "all_assistant", None,
+     "reasoning_dropped", ["reasoning from turn 3:"], ["turn 2"]),
+    ("not_prefix_preserving", chat(reply("<think>Hm.</think>A"), reply("B")), STRIPS_THINK, "all_assistant", None,
+     "not_prefix_preserving", ["the turns up to message 3 differently"], ["message 2"]),
+    ("message_dropped", TOOL_CALL_ROW | {"messages": [*TOOL_CALL_ROW["messages"][:2], reply("Let me look.",
+     tool_calls=[call("Rome")]), *TOOL_CALL_ROW["messages"][3:]]}, NO_TOOL_RESULTS, "all_assistant", None,
+     "message_dropped", ["leaves out message 4 (tool)"], ["message 3 (tool)"]),
+    ("generation_prompt_mismatch", chat(reply("Hello there."), reply("1000.")), TRAILING_SPACE, "all_assistant",
+     None, "generation_prompt_mismatch", ["When the model generates turn 3 (a reply)"], ["turn 2"]),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "row, template, policy, max_length, code, says, not_said",
+    [c[1:] for c in TURN_CASES],
+    ids=[c[0] for c in TURN_CASES],
+)
+def test_every_check_counts_turns_from_1(smol_tokenizer, row, template, policy, max_length, code, says, not_said):
+    chosen = get_template("custom", smol_tokenizer, source=template) if "{%" in template else template
+    chosen = get_template(chosen, smol_tokenizer) if isinstance(chosen, str) else chosen
+    enc = encode_row(row, smol_tokenizer, chosen, policy, max_length)
+    (check,) = [c for c in preflight(enc, smol_tokenizer, chosen) if c.code == code]
+    said = f"{check.message} {check.fix}"
+    for words in says:
+        assert words in said, said
+    for words in not_said:
+        assert words not in said, said

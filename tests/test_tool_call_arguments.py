@@ -197,7 +197,7 @@ def test_a_template_that_shows_tool_calls_but_fails_says_what_failed(smol_tokeni
     said = str(tool_row_error(raised.value, template, messages))
     assert said.startswith(str(raised.value).rstrip("."))  # the template's own error first
     assert "has no attribute 'name'" in said
-    assert 'turn 1 calls get_weather({"city": "Paris"})' in said  # the row's calls
+    assert 'turn 2 calls get_weather({"city": "Paris"})' in said  # the row's calls, its turns counted from 1
     assert "another shape" in said and '"arguments": {...}' in said
     assert "pick a template that shows them" not in said
 

@@ -6,8 +6,10 @@
 With a run, its config.json names the model, the dataset (split as training did) and the chat template;
 the flags override them. `--json` prints the aggregates and, under "per_row", every row evaluated with the fields the
 `--csv` file has for it (both models' answers, their losses or scores; a GRPO run's answers with each reward's score:
-`base_<reward>`, `tuned_<reward>`), its `index` counted from 0 in the test split as in the CSV and its `row` counted
-from 1, as the skipped rows and the Evaluate page count; `--csv` writes the same rows side by side. What each kind of
+`base_reward_<reward>`, `tuned_reward_<reward>`, as the aggregates name its mean), its `index` counted from 0 in the
+test split as in the CSV and its `row` counted from 1, as the skipped rows and the Evaluate page count; with
+`--data FILE`, also where the row is in that file (`file_row`, `where`: "line 4", as `tokens --row` names it), since
+rows the file could not give are skipped and not counted. `--csv` writes the same rows side by side. What each kind of
 run is measured by:
 
     conversations, pairs, KTO rows  base vs tuned loss on each reference answer, and both models' answers
@@ -61,7 +63,7 @@ def register(sub) -> None:
         "--json",
         action="store_true",
         help='print the aggregates as JSON, with every evaluated row under "per_row" (the fields of --csv; "row" '
-        'counted from 1, "index" from 0)',
+        'counted from 1, "index" from 0; with --data FILE, "file_row" and "where": the row\'s place in FILE)',
     )
     p.set_defaults(handler=_evaluate)
 
@@ -101,10 +103,11 @@ def _evaluate(args) -> int:
 
         base_model(args.model, [tuned])
     template = args.template or (info.template if info else "tokenizer")
+    loaded = None  # a --data file's LoadResult: where in the file each row is
     if args.data:
-        rows, result = E.load_test_rows(args.data, fmt=args.fmt, column_map=column_map(args.map))
+        rows, loaded = E.load_test_rows(args.data, fmt=args.fmt, column_map=column_map(args.map))
         # A data file's rows it could not read are named on stderr, not skipped unsaid.
-        warning = result and skipped_warning(result, SimpleNamespace(file=args.data, fmt=args.fmt, map=args.map))
+        warning = loaded and skipped_warning(loaded, SimpleNamespace(file=args.data, fmt=args.fmt, map=args.map))
         if warning:
             print(warning, file=sys.stderr)
     elif args.fmt or args.map:
@@ -130,7 +133,7 @@ def _evaluate(args) -> int:
     else:
         result = _against_references(args, model, tuned, rows, info, template)
     preference_beta = info.beta if info and info.method in ("dpo", "kto") else None
-    _report(args, result, model, template, preference_beta)
+    _report(args, result, model, template, preference_beta, loaded)
     return 0
 
 
@@ -265,22 +268,34 @@ def skipped_reasons(skipped: list[tuple[int, str]], total: int) -> list[str]:
     ]
 
 
-def per_row(result) -> list[dict]:
+def per_row(result, source=None) -> list[dict]:
     """Every evaluated row of `result` (an EvalResult, PairResult or RewardResult) as `--json` lists it: the fields its
     CSV row has (`as_dict`), NaN and infinities as null, and `row`, the row counted from 1 (`index` counts from 0).
+
+    `source`: the data file's `ftlib.data.LoadResult` the rows are (`--data FILE`). Rows it could not give are not
+    counted, so each row also says where it is in the file as `tokens --row` says it: `file_row`, its row number there
+    (`LoadResult.row_numbers`), and `where`, that place in the words of the file's type (`LoadResult.where`: "line 4").
 
     >>> from ftlib.reward_eval import RewardedAnswers, RewardResult
     >>> answers = RewardedAnswers(2, "Hi", "Hello.", "Ahoy!", {"regex": 0.0}, {"regex": 1.0}, 0.0, 1.0)
     >>> record = per_row(RewardResult("run", ["regex"], [answers]))[0]
-    >>> record["row"], record["index"], record["tuned_output"], record["tuned_regex"], record["reward_change"]
+    >>> record["row"], record["index"], record["tuned_output"], record["tuned_reward_regex"], record["reward_change"]
     (3, 2, 'Ahoy!', 1.0, 1.0)
     """
-    return [{"row": r.index + 1, **{k: _clean(v) for k, v in r.as_dict().items()}} for r in result.rows]
+    out = []
+    for r in result.rows:
+        record = {"row": r.index + 1, **{k: _clean(v) for k, v in r.as_dict().items()}}
+        if source is not None:
+            file_row = source.row_numbers[r.index]
+            record.update(file_row=file_row, where=source.where(file_row))
+        out.append(record)
+    return out
 
 
-def _report(args, result, model: str, template: str, beta: float | None = None) -> None:
+def _report(args, result, model: str, template: str, beta: float | None = None, source=None) -> None:
     """The aggregates (text or --json), the skipped rows, the CSV. `beta`: a DPO/KTO run's, whose training log shows
-    TRL's rewards/margins, beta x the log-ratio margin printed here: both are given, so the two can be compared."""
+    TRL's rewards/margins, beta x the log-ratio margin printed here: both are given, so the two can be compared.
+    `source`: the --data file's LoadResult, for where each row of --json is in it (`per_row`)."""
     agg = {k: _clean(v) for k, v in result.aggregates().items()}
     agg.update(model=model, template=template)
     if beta is not None and isinstance(agg.get("mean_reward_margin"), float):
@@ -288,7 +303,7 @@ def _report(args, result, model: str, template: str, beta: float | None = None) 
     total = len(result.rows) + len(result.skipped)
     # The figures are printed before the CSV is written, so a full disk there loses none of the evaluation.
     if args.json:
-        print(json.dumps({**agg, "per_row": per_row(result)}))
+        print(json.dumps({**agg, "per_row": per_row(result, source)}))
     else:
         for key, value in agg.items():
             print(f"{key}: {value:.4f}" if isinstance(value, float) else f"{key}: {value}")
