@@ -20,11 +20,10 @@ from __future__ import annotations
 import copy
 import dataclasses
 
-from ftlib import workspace
 from ftlib.config import RENAMED, ConfigError, RunConfig
 from ftlib.fields import check_limits, coerce_fields
 from ftlib.methods import check_rewards, coerce_rewards
-from ftlib.rundir import RunDir
+from ftlib.rundir import RunDir, run_folders
 
 
 def _created(run: RunDir) -> float:
@@ -40,10 +39,8 @@ def _created(run: RunDir) -> float:
 
 
 def newest_runs() -> list[RunDir]:
-    """The workspace's runs (folders with a config.json), the most recently queued first."""
-    folders = workspace.runs_dir().iterdir()  # not a run being created (run_create's hidden `.ID.partial`)
-    found = [RunDir(p) for p in folders if not p.name.startswith(".") and (p / "config.json").is_file()]
-    return sorted(found, key=_created, reverse=True)
+    """The workspace's runs (`rundir.run_folders`: as the queue lists them), the most recently queued first."""
+    return sorted(run_folders(), key=_created, reverse=True)
 
 
 def valid_settings(stored: dict) -> dict:

@@ -2,6 +2,7 @@
 
     resume_words(run.last_checkpoint())   # "resume continues from checkpoint-6 (step 6)"
     ended_at(run.last_checkpoint())       # True: saved where training had ended, a resume only writes the result
+                                          # (ftlib.run_files, which rundir reads it with too)
     stopped_now_message(7, checkpoint)    # how a run stopped at once (a second stop) ends
     refusal(run)                          # None, or why `runs resume` would fail the same way now
     unusable_reward_models(config)        # {run id: why} for the reward-model runs a GRPO run scores with
@@ -17,50 +18,17 @@ Not known here: the queue (runs.py), the run folder's files (rundir.py), what ma
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from ftlib import workspace
 from ftlib.errors import UserError
+from ftlib.run_files import checkpoint_step, ended_at  # what a checkpoint's own files say (re-exported: worker)
 from ftlib.rundir import RunDir
 
 
-def checkpoint_step(checkpoint: Path | None) -> int | None:
-    """The step a `checkpoint-N` folder was saved at.
-
-    >>> checkpoint_step(Path("runs/r1/checkpoints/checkpoint-6")), checkpoint_step(None)
-    (6, None)
-    """
-    number = checkpoint.name.rsplit("-", 1)[-1] if checkpoint is not None else ""
-    return int(number) if number.isdigit() else None
-
-
-def ended_at(checkpoint: Path | None) -> bool:
-    """Whether `checkpoint` was saved where the run's training had ended: at its last step (`max_steps`, or the last
-    step of its last epoch), or where early stopping ran out of patience. HF Trainer saves one there just before the
-    run writes its result, so a run that died writing it (killed, a full disk) resumes from it; the Trainer would then
-    train one more step (its loop checks the step count only after a step, where max_steps is not a whole number of
-    epochs), past the end, on a batch the run never had. Read from its `trainer_state.json`; False when unreadable.
-
-    >>> ended_at(None)
-    False
-    """
-    try:
-        state = json.loads((checkpoint / "trainer_state.json").read_text(encoding="utf-8"))
-        step, last = int(state.get("global_step") or 0), int(state.get("max_steps") or 0)
-        # Early stopping's count of evaluations without improvement, as the Trainer saved it with the checkpoint.
-        stopping = (state.get("stateful_callbacks") or {}).get("EarlyStoppingCallback") or {}
-        stopping = stopping[-1] if isinstance(stopping, list) else stopping
-        patience = stopping.get("args", {}).get("early_stopping_patience")
-        waited = stopping.get("attributes", {}).get("early_stopping_patience_counter")
-    except (OSError, TypeError, ValueError, AttributeError, IndexError):
-        return False
-    stopped_early = isinstance(patience, int) and isinstance(waited, int) and 0 < patience <= waited
-    return 0 < last <= step or stopped_early
-
-
 def resume_words(checkpoint: Path | None) -> str:
-    """Where a resume continues from, as the end of a sentence (the newest complete checkpoint, or the beginning).
+    """Where a resume continues from, as the end of a sentence (the newest complete checkpoint, or the beginning);
+    from a checkpoint saved where training had ended (`ended_at`), a resume trains no step: it only writes the result.
 
     >>> resume_words(Path("runs/r1/checkpoints/checkpoint-6"))
     'resume continues from checkpoint-6 (step 6)'
@@ -69,6 +37,10 @@ def resume_words(checkpoint: Path | None) -> str:
     """
     if checkpoint is None:
         return "no checkpoint was saved, so a resume starts from the beginning"
+    if ended_at(checkpoint):
+        return (
+            f"training had ended at {checkpoint.name}, so a resume only writes the result from it (no step is trained)"
+        )
     step = checkpoint_step(checkpoint)
     return f"resume continues from {checkpoint.name}" + (f" (step {step})" if step is not None else "")
 

@@ -26,7 +26,9 @@ the whole run's, with the parts listed.
 
 A file that does not read (cut short, not UTF-8, not a JSON object; ftlib.run_files reads them) reads as empty,
 and the summary names it and what to do (`RunSummary.unreadable`): one damaged run never stops the others or the
-queue. A status.json that is missing or does not read reads as state `unknown`, resumable while its config reads.
+queue. So does a value of another kind than its field's (`STATUS_FIELDS`, `CONFIG_TEXTS`; a metric that is not a
+number), read as missing. A status.json that is missing or does not read reads as state `unknown`, resumable while
+its config reads.
 `log_start` in status.json is where the current attempt's lines begin in train.log, which every attempt appends to.
 
 Not known here: the queue and processes (runs.py), what training does (training.py, worker.py).
@@ -45,7 +47,22 @@ from ftlib.config import RunConfig
 from ftlib.errors import plural
 from ftlib.file_lock import locked
 from ftlib.overfitting import diverged
-from ftlib.run_files import MISSING, json_lines, json_object, text_tail
+from ftlib.run_files import (
+    COUNT,
+    DURATIONS,
+    MISSING,
+    ORDER,
+    TEXT,
+    TEXTS,
+    WHEN,
+    ended_at,
+    is_number,
+    json_lines,
+    json_object,
+    text_tail,
+    typed,
+    wrong_words,
+)
 from ftlib.run_summary import LOSS_SCORE, SCORES, RunSummary, score_text
 
 STATES = ("queued", "running", "stopping", "finished", "failed", "interrupted")
@@ -72,6 +89,19 @@ LOG_FILE = "train.log"
 STOP_FILE = "STOP"
 COMPLETIONS_FILE = "completions.jsonl"
 ENV_FILE = "env.json"
+# What each field of status.json that is read holds (ftlib.run_files.typed): a value of another kind reads as missing,
+# and the summary names it. Fields not named here (flags such as `user_error`, `rows_kept`) are read as they are.
+STATUS_FIELDS = {
+    **dict.fromkeys(("created", "started", "ended", "updated", "train_started", "stop_now"), WHEN),
+    "queued_at": ORDER,  # nanoseconds since 1970
+    "parts_s": DURATIONS,
+    **dict.fromkeys(("step", "max_steps", "kept_step", "log_start", "estimated_memory", "pid"), COUNT),
+    **dict.fromkeys(("id", "phase", "message", "device", "output", "method", "tuning", "stopped_by"), TEXT),
+    **dict.fromkeys(("damaged_checkpoint", "error", "rendezvous", "weights_dtype", "resumed_from"), TEXT),
+    **dict.fromkeys(("log_tail", "unusable_reward_models"), TEXTS),
+}
+# The settings of config.json a summary reads as text (a RunConfig reads the others, "40" for 40 too).
+CONFIG_TEXTS = dict.fromkeys(("name", "method", "tuning", "dpo_tuning", "model", "dataset", "template"), TEXT)
 
 
 class RunDir:
@@ -175,16 +205,22 @@ class RunDir:
 
     # -- status ------------------------------------------------------------------------------------------------
     def read_status(self) -> dict:
-        """status.json ({} when missing or unreadable: `checked_status` says which)."""
-        return json_object(self.status_file)[0]
+        """status.json ({} when missing or unreadable: `checked_status` says which), without a value of another kind
+        than its field's (`STATUS_FIELDS`): every reader gets a number where a number is read."""
+        return self._status()[0]
 
     def checked_status(self) -> tuple[dict, str | None]:
         """(status, None), or ({}, what is wrong with status.json) when it is missing, does not read, or names no
         state: "is empty", "holds a JSON list, not an object" (`ftlib.run_files.json_object`)."""
+        return self._status()[:2]
+
+    def _status(self) -> tuple[dict, str | None, list[str]]:
+        """`checked_status`, and the fields left out for holding a value of another kind (`ftlib.run_files.typed`)."""
         status, problem = json_object(self.status_file)
         if problem is None and status.get("state") not in STATES:
-            return {}, "names no state this version knows"
-        return status, problem
+            return {}, "names no state this version knows", []
+        status, wrong = typed(status, STATUS_FIELDS)
+        return status, problem, wrong
 
     def update_status(self, **fields) -> dict:
         """Merge fields into status.json atomically, under the run's own lock (the worker and the UI both write)."""
@@ -218,11 +254,22 @@ class RunDir:
         return self.checked_metrics()[0]
 
     def checked_metrics(self, live: bool = True) -> tuple[list[dict], int]:
-        """(metric rows, damaged lines left out): a row is a JSON object with a whole-number step; `live`: the run's
-        process may be writing, so a last line without its newline is that write, not damage."""
+        """(metric rows, damaged lines left out): a row is a JSON object with a whole-number step, whose values but
+        its `kind` are numbers (another value is left out of its row: `_metrics` names it); `live`: the run's process
+        may be writing, so a last line without its newline is that write, not damage."""
+        return self._metrics(live)[:2]
+
+    def _metrics(self, live: bool = True) -> tuple[list[dict], int, list[str]]:
+        """`checked_metrics`, and the names of the values left out of their rows for not being numbers."""
         rows, bad = json_lines(self.metrics_file, live)
-        kept = [row for row in rows if type(row.get("step")) is int]
-        return kept, bad + len(rows) - len(kept)
+        kept, wrong = [], set()
+        for row in rows:
+            if type(row.get("step")) is not int:
+                continue
+            odd = [k for k, v in row.items() if k != "kind" and v is not None and not is_number(v)]
+            wrong.update(odd)
+            kept.append({k: v for k, v in row.items() if k not in odd})
+        return kept, bad + len(rows) - len(kept), sorted(wrong)
 
     def last_sign_of_life(self) -> float | None:
         """When the run's process last wrote its log or a metric (seconds since the epoch), None when it wrote
@@ -297,8 +344,8 @@ class RunDir:
         status = self.read_status() if status is None else status
         if status.get("unusable_reward_models") or not status.get("user_error"):
             return list(status.get("unusable_reward_models") or [])
-        config, error = self.read_config(), str(status.get("error") or "")
-        named = [spec.get("model") for spec in config.get("rewards") or [] if isinstance(spec, dict)]
+        rewards, error = self.read_config().get("rewards"), str(status.get("error") or "")
+        named = [spec.get("model") for spec in rewards if isinstance(spec, dict)] if isinstance(rewards, list) else []
         return [name for name in named if isinstance(name, str) and repr(name) in error]
 
     def is_finished_reward_model(self) -> bool:
@@ -314,11 +361,13 @@ class RunDir:
 
     # -- the summary -------------------------------------------------------------------------------------------
     def summary(self) -> RunSummary:
-        (status, status_problem), (config, config_problem) = self.checked_status(), json_object(self.config_file)
+        status, status_problem, status_wrong = self._status()
+        config, config_problem = json_object(self.config_file)
+        config, config_wrong = typed(config, CONFIG_TEXTS)  # a value of another kind: as if missing, and named
         state = status.get("state", "unknown")
         damage = self._damage_message(status_problem, config_problem)  # "" when both read
         # A finished run's file is whole: a last line without its newline was cut short, not being written.
-        metrics, left_out = self.checked_metrics(live=state not in DONE)
+        metrics, left_out, metrics_wrong = self._metrics(live=state not in DONE)
         train = [m for m in metrics if m.get("kind") == "train"]
         evals = [m for m in metrics if m.get("kind") == "eval"]
         step = train[-1]["step"] if train else _count(status.get("step"))
@@ -327,12 +376,13 @@ class RunDir:
         # Before training begins (queued, loading), the steps the config fixes; the trainer's count once it starts.
         max_steps = _count(status.get("max_steps")) or _fixed_steps(config)
         started, ended = status.get("started"), status.get("ended")
-        parts = [float(p) for p in status.get("parts_s") or []]
+        parts = [float(p) for p in status.get("parts_s") or []]  # numbers, 0 or more (STATUS_FIELDS)
         if started and not ended and state in ACTIVE:
             parts = [*parts, max(0.0, time.time() - float(started))]  # the attempt running now
         elapsed = train[-1].get("elapsed", 0.0) if train else 0.0
         eta = elapsed / step * (max_steps - step) if state in ACTIVE and step and max_steps and elapsed else None
-        method = config.get("method", status.get("method", "?"))
+        eta = eta if eta is None or math.isfinite(eta) else None  # a logged time that is NaN or Infinity
+        method = config.get("method") or status.get("method") or "?"
         # Judged once the run has ended (a run going may still come down), from the metrics read above.
         divergence = None if state in ACTIVE or state == "queued" else diverged(metrics, method)
         score, train_key, eval_key = SCORES.get(method, LOSS_SCORE)
@@ -342,16 +392,16 @@ class RunDir:
         last_eval = next((m[eval_key] for m in reversed(evals) if m.get(eval_key) is not None), None)
         peaks = {key: _largest(metrics, key) for key in ("peak_memory", "peak_memory_reserved")}
         if method not in ("lora", "qlora", "full"):
-            method = f"{method} ({config.get('tuning', config.get('dpo_tuning', 'lora'))})"
+            method = f"{method} ({config.get('tuning') or config.get('dpo_tuning') or 'lora'})"
         return RunSummary(
             id=self.id,
-            name=config.get("name", ""),
+            name=config.get("name") or "",
             state=state,
-            phase=status.get("phase", ""),
+            phase=status.get("phase") or "",
             method=method,
-            model=config.get("model", ""),
-            dataset=config.get("dataset", ""),
-            device=status.get("device", ""),
+            model=config.get("model") or "",
+            dataset=config.get("dataset") or "",
+            device=status.get("device") or "",
             created=status.get("created") or _modified(self.config_file),  # a lost status: when it was queued
             started=started,
             ended=ended,
@@ -366,7 +416,7 @@ class RunDir:
             # DPO's share of pairs whose chosen answer gains more than the rejected one; a reward model's, of pairs it
             # scores the chosen answer higher (its `accuracy`): the same question, one key.
             reward_accuracy=train[-1].get("accuracy" if score == "accuracy" else "reward_accuracy") if train else None,
-            message=damage or status.get("message", ""),
+            message=damage or status.get("message") or "",
             output=status.get("output"),
             log_tail=status.get("log_tail")
             or ([] if state not in ("failed", "interrupted") else self.log_tail(since=status.get("log_start"))),
@@ -381,7 +431,13 @@ class RunDir:
             processes=_processes(config),
             template=str(config.get("template") or ""),
             kept_step=kept_step,
-            unreadable=([damage] if damage else []) + _left_out_words(left_out),
+            unreadable=[
+                *([damage] if damage else []),
+                *wrong_words(STATUS_FILE, status_wrong),
+                *wrong_words(CONFIG_FILE, config_wrong),
+                *_left_out_words(left_out),
+                *_not_numbers_words(metrics_wrong),
+            ],
         )
 
     def _damage_message(self, status_problem: str | None, config_problem: str | None) -> str:
@@ -394,11 +450,15 @@ class RunDir:
         if not status_problem:
             return ""
         checkpoint, result = self.last_checkpoint(), self.output()
-        where = f"from {checkpoint.name}" if checkpoint else "from the beginning, as it has no checkpoint"
         cause = " (a `train` killed while it created the run?)" if status_problem == MISSING else ""
         kept = f" Its result is in {result[0].name}/, as a finished run leaves it." if result else ""
+        if ended_at(checkpoint):  # the worker then trains no step (`run_resume.ended_at`): it writes the result
+            does = f"write its result again from {checkpoint.name}, where its training had ended (no step is trained)"
+        else:
+            where = f"from {checkpoint.name}" if checkpoint else "from the beginning, as it has no checkpoint"
+            does = f"train again {where}" + (", replacing that result" if result else "")
         return (
-            f"{STATUS_FILE} {status_problem}{cause}: the run's state is lost.{kept} Resume it to train again {where}, "
+            f"{STATUS_FILE} {status_problem}{cause}: the run's state is lost.{kept} Resume it to {does}, "
             f"or delete it (`python -m ftlib runs resume {self.id}` or `runs delete {self.id}`; Resume and Delete on "
             "the Train page)."
         )
@@ -429,6 +489,17 @@ class RunDir:
         return not (status.get("user_error") or broke) or self.last_checkpoint() is not None
 
 
+def run_folders(root: str | Path | None = None) -> list[RunDir]:
+    """The run folders under `root` (the workspace's runs/), by name: each folder with a config.json, not a run being
+    created (ftlib.run_create's hidden `.ID.partial`) nor the queue's files. The queue (runs.py) and the run a new
+    Train form starts from (last_run.py) list runs with this."""
+    root = Path(root) if root is not None else workspace.runs_dir()
+    if not root.is_dir():
+        return []
+    folders = sorted(p for p in root.iterdir() if not p.name.startswith("."))
+    return [RunDir(p) for p in folders if (p / CONFIG_FILE).is_file()]
+
+
 def _finite(value) -> bool:
     """A logged number that is finite, or none logged (a step may leave out its gradient size)."""
     return value is None or (isinstance(value, (int, float)) and math.isfinite(value))
@@ -437,7 +508,7 @@ def _finite(value) -> bool:
 def _largest(metrics: list[dict], key: str) -> int | None:
     """The largest value of `key` in the metric rows (a resumed run's attempts each start from their own process's
     peak); None where no row has it."""
-    values = [row[key] for row in metrics if isinstance(row.get(key), (int, float))]
+    values = [row[key] for row in metrics if is_number(row.get(key)) and math.isfinite(row[key])]
     return int(max(values)) if values else None
 
 
@@ -447,6 +518,16 @@ def _left_out_words(left_out: int) -> list[str]:
     return [
         f"{METRICS_FILE} has {plural(left_out, 'damaged line')} (cut short, or not a metric row), left out of the "
         "charts and numbers."
+    ]
+
+
+def _not_numbers_words(names: list[str]) -> list[str]:
+    if not names:
+        return []
+    return [
+        f"{METRICS_FILE} holds values that are not numbers, left out of the charts and numbers: "
+        + ", ".join(f"`{name}`" for name in names)
+        + "."
     ]
 
 
@@ -482,6 +563,7 @@ __all__ = [
     "ACTIVE",
     "COMPLETIONS_FILE",
     "CONFIG_FILE",
+    "CONFIG_TEXTS",
     "DONE",
     "ENV_FILE",
     "LOG_FILE",
@@ -489,10 +571,12 @@ __all__ = [
     "METRICS_FILE",
     "SCORES",
     "STATES",
+    "STATUS_FIELDS",
     "STATUS_FILE",
     "STOP_FILE",
     "RunDir",
     "RunSummary",
     "locked",
+    "run_folders",
     "score_text",
 ]

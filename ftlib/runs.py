@@ -42,7 +42,7 @@ from ftlib.run_create import QUEUED_MESSAGE, create_run, queued_status, remove_a
 from ftlib.run_env import RUN_ENV, recorded_env, run_env
 from ftlib.run_files import file_size
 from ftlib.run_processes import alive, crash_reason, crashed, running_in
-from ftlib.rundir import ACTIVE, DONE, STATES, RunDir, RunSummary, locked
+from ftlib.rundir import ACTIVE, DONE, STATES, RunDir, RunSummary, locked, run_folders
 
 # Processes this Python process started, so their exit is reaped (a dead child otherwise lingers as a zombie
 # that still answers kill(pid, 0)).
@@ -64,8 +64,7 @@ def find(run_id: str) -> RunDir:
 
 def _all() -> list[RunDir]:
     """Every run folder (one with a config.json), not a run being created (`create_run`'s hidden `.ID.partial`)."""
-    folders = sorted(workspace.runs_dir().iterdir())
-    return [RunDir(p) for p in folders if not p.name.startswith(".") and (p / "config.json").is_file()]
+    return run_folders()
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -75,7 +74,7 @@ def _all() -> list[RunDir]:
 
 def _slot(status: dict) -> tuple[str, str]:
     """What a run occupies: its device, and the rendezvous of a run on several machines ("" for one machine)."""
-    return status.get("device", "cpu"), status.get("rendezvous") or ""
+    return status.get("device") or "cpu", status.get("rendezvous") or ""
 
 
 def _conflict(a: tuple[str, str], b: tuple[str, str]) -> bool:
@@ -210,11 +209,10 @@ def _reconcile_unlocked(exited: tuple[Path, int] | None = None) -> None:
         tail = run.log_tail(40, since=status.get("log_start"))
         checkpoint = run.last_checkpoint()
         failed = crashed(tail)
-        where = (
-            f"Resume continues from {checkpoint.name}."
-            if checkpoint
-            else "No checkpoint was saved yet; resume starts from the beginning."
-        )
+        # What a resume does from there: continue from the checkpoint, start over, or, from one saved where training
+        # had ended (a process killed writing its result), only write the result (`run_resume.resume_words`).
+        said = run_resume.resume_words(checkpoint)
+        where = f"{said[0].upper()}{said[1:]}."
         stopped_now = bool(status.get("stop_now"))  # a second stop ended it, before it could say so itself
         if stopped_now:
             state, message = "interrupted", run_resume.stopped_now_message(run.summary().step, checkpoint)

@@ -10,7 +10,8 @@ The chat template, what is trained and the max length are one choice with the To
 the form starts from the one last made on any of the three, says under the box when that was on another page, and a
 change here is the choice they start from. Custom is offered while a custom template written on Tokens is kept. A new
 session starts from the settings of the run last started (not its name), says so, and offers the defaults instead
-(`ui.form.last_run_note`).
+(`ui.form.last_run_note`); that run is the one on disk at each redraw (deleted here, elsewhere or with the CLI: the one
+before it), and a method of it the split cannot train is said not to be taken (`ui.form`).
 """
 
 from __future__ import annotations
@@ -36,7 +37,16 @@ from ui import alignment_view, nav
 from ui.auth import require_password
 from ui.common import active_model, active_split_name, cached_split, cached_tokenizer, user_errors
 from ui.export_view import export_panel
-from ui.form import config_form, forget, last_run_note, remember_started, remembered, start_from_last_run
+from ui.form import (
+    config_form,
+    forget,
+    form_source,
+    last_run_note,
+    remember_started,
+    remembered,
+    run_method,
+    start_from_last_run,
+)
 from ui.kept import custom_source, say_where_set
 from ui.labels import in_form_words
 from ui.run_view import (
@@ -52,6 +62,9 @@ from ui.run_view import (
 # A page is also served by its URL before any session has built app.py's navigation (Streamlit serves the
 # pages/ folder until then): the password is checked here too, not only in app.py.
 require_password()
+# The settings of the run last started (a new session), or of the one on disk now (that run deleted since), before any
+# box is drawn and before the runs below, whose Delete reruns the page when it removes that run.
+start_from_last_run()
 
 POLL_SECONDS = 2.0
 QLORA_ON_CPU = (
@@ -115,8 +128,6 @@ def new_run(model: str, split: str) -> None:
         f"Model **{model}** · dataset **{split}**: {rows_in_words(len(train), kind, 'training')}, {len(test)} held "
         "out for evaluation. Change them in the sidebar and on the Data page."
     )
-    start_from_last_run()  # a new session: the settings of the run last started, before any box is drawn
-    last_run_note()  # which run they are from, and a button back to the defaults
     kinds = [row_kind(r) for r in train]
     methods = fitting_methods(kinds)
     if not methods:
@@ -137,6 +148,11 @@ def new_run(model: str, split: str) -> None:
     if st.session_state.get("train_method_split") != split and remembered("train_method") in unfit:
         forget("train_method")
     st.session_state["train_method_split"] = split
+    # The method the form starts on: the run's it starts from where this split can train it (a split changed back to
+    # one it fits brings it back), else the first that fits.
+    default_method = run_method() if run_method() in methods else methods[0]
+    shown = remembered("train_method") if remembered("train_method") in METHODS else default_method
+    last_run_note(shown, unfit)  # which run the settings are from, what was not taken, and a way back to the defaults
     values, refused = config_form(
         fixed={"model": model, "dataset": split},
         choices={
@@ -146,7 +162,7 @@ def new_run(model: str, split: str) -> None:
             "nproc": tuple(range(1, gpus + 1)),
         },
         # The template and what is trained start from the choice shared with Tokens and Batches (ui.kept), not here.
-        defaults={"method": methods[0]},
+        defaults={"method": default_method},
         hidden=("test_size", "template_source", "nnodes", "node_rank", "rdzv_endpoint")
         + (("sharding",) if gpus == 1 else ()),
         unfit=unfit,
@@ -221,8 +237,10 @@ def run_list() -> None:
 
     @st.fragment(run_every=POLL_SECONDS if active else None)
     def section() -> None:
-        deleted_note()
         all_runs = runs.list_runs()
+        if form_source() not in (None, *(r.id for r in all_runs)):
+            st.rerun()  # the run the form starts from was deleted: the whole page, so the form follows the disk
+        deleted_note()
         gone_note({r.id for r in all_runs})  # deleted elsewhere: said before the picker moves to another run
         if not all_runs:  # the last one was just deleted
             st.caption("No runs yet.")

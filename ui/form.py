@@ -28,7 +28,13 @@ started rather than last edited: what a refresh brings back is a run that was re
 writes nothing to disk. A recorded value no longer valid (an unknown setting, a number out of its
 limits, a choice this server does not offer) is left out, and its box shows its default; so is the run's name, which
 names that run alone. The form says which run its settings came from, with a button back to the defaults
-(`last_run_note`).
+(`last_run_note`), and what it did not take from it: a run whose method the split cannot train gives the form
+everything but its method and what only that method uses (its learning rate among them).
+
+That run is the one on disk, not only when the session began: when it is deleted (on this page, in another tab, with
+`runs delete`) or another run is started elsewhere, every box still holding the value taken from it starts from the
+run last started now (none left: its default), as a new session would, and the note names that run. A box set in this
+session keeps its value.
 """
 
 from __future__ import annotations
@@ -43,7 +49,7 @@ from ftlib.last_run import last_run_settings
 from ftlib.methods import NEEDS, SHORT_NEEDS
 from ftlib.run_picker import train_labels
 from ui.kept import SHARED, SHARED_SETTINGS, share, show_shared
-from ui.labels import POLICY_LABELS, TEMPLATE_LABELS, TRAIN_FORM
+from ui.labels import FROM_RUN, POLICY_LABELS, TEMPLATE_LABELS, TRAIN_FORM
 
 KEY = "train"
 GROUP_TITLES = {
@@ -92,7 +98,7 @@ def widget_key(name: str, values: dict) -> str:
 # alone (a second run under its name would read as the first in the picker and the runs table).
 NOT_RESTORED = ("model", "dataset", "template_source", "name")
 STARTED = "train_form_from_last_run"  # session key: the last started run's settings were put into TRAIN_FORM
-FROM_RUN = "train_form_from_run"  # session key: the words naming that run, while the form starts from it
+# FROM_RUN (ui.labels), a session key: that run, its words and the values taken from it, while the form starts from it.
 
 
 def widget_value(spec: FieldSpec, value):
@@ -106,31 +112,77 @@ def widget_value(spec: FieldSpec, value):
 
 
 def start_from_last_run() -> None:
-    """Once per session, before the form is first drawn: put the settings of the run last started in this workspace,
-    from the page or the CLI (`ftlib.last_run.last_run_settings`, which leaves out what is no longer valid) into the
-    form's kept values, as if they had been set on an earlier visit. A box already set in this session keeps its
-    value; a choice this page does not offer is not put back when drawn (`_restore`)."""
-    if st.session_state.get(STARTED):
+    """Before the form is drawn (and before Tokens and Batches read it): once per session, put the settings of the run
+    last started in this workspace, from the page or the CLI (`ftlib.last_run.last_run_settings`, which leaves out what
+    is no longer valid) into the form's kept values, as if they had been set on an earlier visit. A box already set in
+    this session keeps its value; a choice this page does not offer is not put back when drawn (`_restore`).
+
+    Later in the session, while the form starts from that run: when the run last started on disk is another one now
+    (that run deleted, or a newer one started elsewhere), the boxes still holding what was taken from it start from
+    the one on disk instead (`_follow`)."""
+    if not st.session_state.get(STARTED):
+        st.session_state[STARTED] = True
+        _take(*last_run_settings())
         return
-    st.session_state[STARTED] = True
+    origin = st.session_state.get(FROM_RUN)
+    if origin is None:  # the form holds the defaults, or what was set or started in this session
+        return
     run_id, settings = last_run_settings()
+    if run_id != origin["run"]:
+        _follow(origin, run_id, settings)
+
+
+def _take(run_id: str | None, settings: dict) -> None:
+    """Put `settings` (of the run `run_id`) into the form's kept values where this session set no box, and remember
+    what was taken (FROM_RUN) while anything was."""
     kept = st.session_state.setdefault(TRAIN_FORM, {})
     specs = field_specs()
-    put_back = False
+    taken = {}
     for name, value in settings.items():
         if name in NOT_RESTORED or value is None:
             continue
         key = widget_key(name, settings)
         if key not in st.session_state and key not in kept:
-            kept[key], put_back = widget_value(specs[name], value), True
+            kept[key] = taken[key] = widget_value(specs[name], value)
     source = settings.get("template_source")
-    if settings.get("template") == "custom" and source and "template_source" not in st.session_state.get(SHARED, {}):
+    put_source = settings.get("template") == "custom" and source
+    if put_source and "template_source" not in st.session_state.get(SHARED, {}):
         # Its custom text is a choice of the Tokens page, kept in the session only: put back, so Custom is offered
         # (a cold test: a new session said "every setting but its name" and trained the model's own template).
         st.session_state.setdefault(SHARED, {})["template_source"] = (source, "Train")
-        put_back = True
-    if put_back:
-        st.session_state[FROM_RUN] = last_run_words(run_id)
+        taken["template_source"] = source
+    if taken:
+        words = last_run_words(run_id)
+        st.session_state[FROM_RUN] = {"run": run_id, "words": words, "method": settings.get("method"), "values": taken}
+    else:
+        st.session_state.pop(FROM_RUN, None)
+
+
+def _follow(origin: dict, run_id: str | None, settings: dict) -> None:
+    """The run the form started from (`origin`, FROM_RUN) is no longer the last started: every box still holding the
+    value taken from it is dropped (live and kept, so its default applies), then the settings of the run last started
+    now (`run_id`; None: no run left) are taken as a new session takes them."""
+    kept = st.session_state.setdefault(TRAIN_FORM, {})
+    for key, value in origin["values"].items():
+        if key == "template_source":  # the custom text stays: it is the Tokens page's, written there
+            continue
+        if remembered(key) == value:  # nobody changed it in this session
+            st.session_state.pop(key, None)
+            kept.pop(key, None)
+    st.session_state.pop(FROM_RUN, None)
+    _take(run_id, settings)
+
+
+def form_source() -> str | None:
+    """The id of the run the form's settings start from (`start_from_last_run`), None when they do not."""
+    origin = st.session_state.get(FROM_RUN)
+    return origin["run"] if origin else None
+
+
+def run_method() -> str | None:
+    """The method of the run the form's settings start from, None when they do not."""
+    origin = st.session_state.get(FROM_RUN)
+    return origin.get("method") if origin else None
 
 
 def last_run_words(run_id: str | None) -> str:
@@ -139,17 +191,26 @@ def last_run_words(run_id: str | None) -> str:
     return train_labels(runs.list_runs(refresh=False)).get(run_id, "") if run_id else ""
 
 
-def last_run_note() -> None:
-    """Over the form, while its settings are those of the run last started (`start_from_last_run`): which run, and a
-    button that puts every box back to its default."""
-    if FROM_RUN not in st.session_state:
+def last_run_note(shown_method: str | None = None, unfit: dict[str, str] | None = None) -> None:
+    """Over the form, while its settings are those of the run last started (`start_from_last_run`): which run, what
+    was not taken from it, and a button that puts every box back to its default. `shown_method`: the method the form
+    shows; when it is not the run's (the split cannot train the run's method, or another was picked), its method, its
+    learning rate (kept per method) and what only its method uses are not taken, and the note says so; `unfit`: the
+    methods this split cannot train, each with what it needs."""
+    origin = st.session_state.get(FROM_RUN)
+    if origin is None:
         return
-    words = st.session_state[FROM_RUN]
+    words, method = origin["words"], origin.get("method")
+    head = f"Settings start from the last run started in this workspace{f', {words}' if words else ''}"
+    if method is None or shown_method in (None, method):
+        text = f"{head} (every setting but its name)."
+    else:
+        label = CHOICE_LABELS["method"].get(method, method)
+        text = f"{head}: every setting but its name, its method, its learning rate and those only {label} uses."
+        if method in (unfit or {}):
+            text += f" {label} needs {SHORT_NEEDS[method]}, which this split does not hold."
     said, button = st.columns([4, 1])
-    said.caption(
-        f"Settings start from the last run started in this workspace{f', {words}' if words else ''} (every setting "
-        "but its name)."
-    )
+    said.caption(text)
     button.button("Start from the defaults", key="train_form_defaults", on_click=start_from_defaults)
 
 
@@ -398,10 +459,12 @@ def config_form(
 __all__ = [
     "config_form",
     "forget",
+    "form_source",
     "last_run_note",
     "out_of_range",
     "remember_started",
     "remembered",
+    "run_method",
     "start_from_defaults",
     "start_from_last_run",
     "typed",

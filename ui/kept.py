@@ -30,8 +30,10 @@ The Train form keeps its values its own way (`ui.form`, under `ui.labels.TRAIN_F
 One choice on three pages. The chat template, the mask policy ("What is trained") and the max length are the same
 choice on Tokens, Batches and Train, not a box per page: whichever of these pages the user last changed it on, the
 others start from it and say so under the box ("Chat template: ChatML, as set on the Train page.", `say_where_set`;
-"Max length (tokens) 128, as set on the Tokens page.", `ui.labels.as_in_training`). Last changed, not last shown:
-merely drawing a page never moves the choice, so a page the user did not touch always shows what was set elsewhere.
+"Max length (tokens) 128, as set on the Tokens page.", `ui.labels.as_in_training`; a value the Train form took from the
+run last started and nobody changed: "..., from the last run started (...), which the Train page starts from."). Last
+changed, not last shown: merely drawing a page never moves the choice, so a page the user did not touch always shows
+what was set elsewhere.
 A number a run would refuse (outside the setting's limits, such as the Tokens page's 0 = no limit) is not the choice:
 it is that box's preview of its own, said so under the box beside what training uses, and kept for the session
 (`PREVIEWS`): a visit to another page brings it back, until the choice itself changes after it was typed (on any of
@@ -56,7 +58,7 @@ from __future__ import annotations
 import streamlit as st
 
 from ftlib.config import field_specs
-from ui.labels import SHARED, as_set_on, chosen_for_training
+from ui.labels import LAST_RUN, SHARED, as_set_on, chosen_for_training
 
 KEPT = "kept_widgets"  # widget key -> its last value; not a widget key, so Streamlit never drops it
 # SHARED (ui.labels): run setting -> (value, the page it was last changed on); not a widget key either.
@@ -174,9 +176,12 @@ def show_shared(key: str, setting: str, options=None) -> bool:
 
 
 def set_elsewhere(setting: str, value, here: str) -> str | None:
-    """The page the shown `value` of a shared choice was set on, when that is not `here`; else None."""
+    """The page the shown `value` of a shared choice was set on (or `LAST_RUN`: taken from the run last started),
+    when that is not `here`; else None. On Train, a value taken from the last run is said once, over the form."""
     chosen = shared(setting)
-    return chosen[1] if chosen is not None and chosen[1] != here and chosen[0] == value else None
+    if chosen is None or chosen[0] != value or chosen[1] == here or (chosen[1] == LAST_RUN and here == "Train"):
+        return None
+    return chosen[1]
 
 
 def say_where_set(where, setting: str, value, here: str) -> None:

@@ -1,14 +1,16 @@
 """What templates, mask policies and training settings are called on every page (Data, Tokens, Batches, Train): one
 name each, in plain words, with the short name the CLI and config files use kept in brackets where an engineer needs
 it; and the value a preview of a training setting starts from (the value last set in this session on Tokens, Batches
-or Train for a setting that is one choice there, `ui.kept`; else the value set on the Train page; else the Train
-form's default, ftlib/config.py).
+or Train for a setting that is one choice there, `ui.kept`; else the value set on the Train page, or the one the Train
+form took from the run last started and nobody changed since, said as such: `LAST_RUN`; else the Train form's default,
+ftlib/config.py).
 
     st.selectbox("Chat template", TEMPLATE_NAMES, format_func=template_label)
     st.selectbox("What is trained", POLICIES, format_func=policy_label)
     st.slider(setting_label("max_length"), 16, 2048, training_default("max_length"))
     st.caption(as_in_training("max_length", value))
     st.caption(as_set_on("template", "chatml", "Train"))     # a choice made on another page (ui.kept)
+    st.caption(as_set_on("max_length", 512, LAST_RUN))      # "..., from the last run started (lora · ...), which ..."
 """
 
 from __future__ import annotations
@@ -52,6 +54,12 @@ def policy_label(policy: str) -> str:
 # widget's state when its page is not drawn; ui/form.py restores the form from this copy, and the other pages read
 # what was set there.
 TRAIN_FORM = "train_form_saved"
+# Session key (not a widget's), while the Train form starts from the run last started (ui/form.py): {"run": its id,
+# "words": its label, "method": its method, "values": {widget key: the value put into TRAIN_FORM from it}}.
+FROM_RUN = "train_form_from_run"
+# Where a setting's value was chosen, beside the pages' names: the run last started, read by the Train form and
+# unchanged since (a run started from the command line set it, not anyone on the Train page).
+LAST_RUN = "last run"
 
 
 def set_on_train(name: str):
@@ -77,7 +85,24 @@ def chosen_for_training(name: str) -> tuple | None:
     if chosen is not None:
         return chosen
     on_train = set_on_train(name)
-    return None if on_train is None else (on_train, "Train")
+    if on_train is None:
+        return None
+    origin = st.session_state.get(FROM_RUN) or {}
+    from_run = f"train_{name}" in origin.get("values", {}) and origin["values"][f"train_{name}"] == on_train
+    return on_train, LAST_RUN if from_run else "Train"
+
+
+def source_words(page: str) -> str:
+    """Where a value was chosen, as the end of a sentence: "as set on the Tokens page"; for `LAST_RUN`, "from the last
+    run started (lora · chat_style · Dec 02 10:14), which the Train page starts from".
+
+    >>> source_words("Batches")
+    'as set on the Batches page'
+    """
+    if page != LAST_RUN:
+        return f"as set on the {page} page"
+    words = ((st.session_state.get(FROM_RUN) or {}).get("words") or "") if runtime.exists() else ""
+    return f"from the last run started{f' ({words})' if words else ''}, which the Train page starts from"
 
 
 def training_default(name: str):
@@ -124,7 +149,7 @@ def as_in_training(name: str, value, here: str = "") -> str:
             return f"{label} {value:g}, as in training: the Train page starts from it."
         if value == used:
             return as_set_on(name, value, page)
-        return f"{label} {value:g} is for this preview only: training uses {used:g}, as set on the {page} page."
+        return f"{label} {value:g} is for this preview only: training uses {used:g}, {source_words(page)}."
     if value == default:
         return f"{label} {value:g}, as in training (the Train page starts from {default:g})."
     return (
@@ -135,7 +160,8 @@ def as_in_training(name: str, value, here: str = "") -> str:
 
 def as_set_on(name: str, value, page: str) -> str:
     """One line under a box whose value was chosen on another page (the chat template and the mask policy are one
-    choice on Tokens, Batches and Train: `ui.kept`), as the Train form names the setting and the value.
+    choice on Tokens, Batches and Train: `ui.kept`), or taken from the run last started (`page` LAST_RUN), as the
+    Train form names the setting and the value.
 
     >>> print(as_set_on("template", "chatml", "Train"))
     Chat template: ChatML, as set on the Train page.
@@ -145,12 +171,14 @@ def as_set_on(name: str, value, page: str) -> str:
     Max length (tokens) 128, as set on the Tokens page.
     """
     if isinstance(value, int | float) and not isinstance(value, bool):  # a number reads after its name, no colon
-        return f"{setting_label(name)} {value:g}, as set on the {page} page."
+        return f"{setting_label(name)} {value:g}, {source_words(page)}."
     shown = {"template": template_label, "mask_policy": policy_label}.get(name, str)(value)
-    return f"{setting_label(name)}: {shown}, as set on the {page} page."
+    return f"{setting_label(name)}: {shown}, {source_words(page)}."
 
 
 __all__ = [
+    "FROM_RUN",
+    "LAST_RUN",
     "POLICY_LABELS",
     "SHARED",
     "TEMPLATE_LABELS",
@@ -161,6 +189,7 @@ __all__ = [
     "policy_label",
     "set_on_train",
     "setting_label",
+    "source_words",
     "template_label",
     "training_default",
 ]
