@@ -206,8 +206,9 @@ class RunDir:
     # -- status ------------------------------------------------------------------------------------------------
     def read_status(self) -> dict:
         """status.json ({} when missing or unreadable: `checked_status` says which), without a value of another kind
-        than its field's (`STATUS_FIELDS`): every reader gets a number where a number is read."""
-        return self._status()[0]
+        than its field's (`STATUS_FIELDS`): every reader gets a number where a number is read. One that names no state
+        is read as it is (`checked_status` judges it): `update_status` merges into it, and keeps what it holds."""
+        return typed(json_object(self.status_file)[0], STATUS_FIELDS)[0]
 
     def checked_status(self) -> tuple[dict, str | None]:
         """(status, None), or ({}, what is wrong with status.json) when it is missing, does not read, or names no
