@@ -16,17 +16,9 @@ from ftlib import workspace
 from ftlib.cli import main
 from ftlib.config import RunConfig
 from ftlib.testing import make_run
+from tests.test_leftovers_ui_last_run import CHATS  # the same twelve conversations
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
-CHATS = [
-    {
-        "messages": [
-            {"role": "user", "content": f"What is {i} plus {i}?"},
-            {"role": "assistant", "content": f"Ahoy! It is {2 * i}."},
-        ]
-    }
-    for i in range(12)
-]
 PAIRS = [
     {
         "prompt": [{"role": "user", "content": f"Facts about {i}?"}],
