@@ -380,14 +380,16 @@ def stop(run_id: str) -> dict:
                 message="Removed from the queue before it started. Resume puts it back in the queue.",
             )
         if state == "stopping" and alive(status.get("pid"), run):  # asked again: now, as a second Ctrl-C does
-            # Recorded first: a process that dies of the signal without a word is settled as this stop (reconcile).
-            run.update_status(stop_now=time.time())
-            _end_session(status["pid"])
+            # Recorded before the signal: a process that dies of it without a word is settled as this stop
+            # (reconcile), and a worker that ends at once writes its own last message after this one, not before.
             where = run_resume.resume_words(run.last_checkpoint())
-            return run.update_status(
+            said = run.update_status(
+                stop_now=time.time(),
                 message="Stopping now: its processes were told to end without saving this step (a run waiting for "
-                f"other machines, or stuck waiting on one, never reaches the end of a step); {where}."
+                f"other machines, or stuck waiting on one, never reaches the end of a step); {where}.",
             )
+            _end_session(status["pid"])
+            return said
         if state in ACTIVE:
             run.request_stop()
             return run.update_status(state="stopping", message="Stopping: saving a checkpoint after this step.")

@@ -69,6 +69,26 @@ def test_a_stop_now_that_kills_a_process_before_it_can_say_so_is_still_the_perso
     assert "stop_now" not in {k for k, v in run.read_status().items() if v is not None}
 
 
+@pytest.mark.usefixtures("fake_runner")
+def test_a_worker_that_ends_the_moment_it_is_signalled_keeps_its_own_last_message(monkeypatch):
+    """The worker writes "Stopped at once ..." as it ends; the queue's "Stopping now ..." must not land after it
+    (it did when written after the signal: a stopped run then said "Stopping now" for good)."""
+    run_id = runs.submit(config("waits"))
+    run = runs.find(run_id)
+    wait_for(lambda: run.read_status().get("pid"))
+    runs.stop(run_id)
+    real_end = runs._end_session
+
+    def worker_ends_at_once(pid):  # as a fast worker does between the signal and the queue's next line
+        run.update_status(state="interrupted", stopped_by="user", message="Stopped at once at step 3 (a second stop).")
+        real_end(pid)
+
+    monkeypatch.setattr(runs, "_end_session", worker_ends_at_once)
+    assert runs.stop(run_id)["message"].startswith("Stopping now")
+    assert run.read_status()["message"] == "Stopped at once at step 3 (a second stop)."
+    wait_for(lambda: states()[run_id] == "interrupted", timeout=60)
+
+
 @pytest.mark.parametrize(("stop_file", "by_user"), [(True, True), (False, False)])
 def test_the_sigterm_handler_stops_now_on_a_stop_already_asked_and_then_ignores_further_signals(
     tmp_path, monkeypatch, stop_file, by_user
