@@ -33,8 +33,12 @@ setup-test: setup
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium fonts-noto-color-emoji >/dev/null; \
 	  else sudo apt-get update -qq && sudo apt-get install -y -qq chromium fonts-noto-color-emoji >/dev/null; fi; }
 
+# Two pytest-xdist workers, each test file on one of them (its module fixtures built once), the browser files first
+# (tests/conftest.py): the suite waits on subprocesses and servers much of the time, so one process alone kept about
+# one core busy. TEST_WORKERS=0: one process.
+TEST_WORKERS ?= 2
 test: setup-test lint
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder)
 
 lint: setup
 	$(BIN)/ruff check .
