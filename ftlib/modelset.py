@@ -21,7 +21,7 @@ from typing import NamedTuple
 from ftlib.jobs import BackgroundJob
 from ftlib.lease import ForwardLock
 from ftlib.run_files import MISSING, json_object
-from ftlib.rundir import RunDir, run_folder_of
+from ftlib.rundir import RunDir, run_folder_of, run_folders
 from ftlib.sampling import BASE, GenRow, RowResult, SamplingError, TokenInfo, generate, generate_stream, trained_stops
 
 
@@ -114,12 +114,9 @@ def list_run_adapters(root: Path | None = None, reward_models: bool = False) -> 
 
     Reads the run folders directly: `ftlib.runs.list_runs` would also advance the queue.
     """
-    from ftlib.workspace import runs_dir
-
-    root = Path(root) if root else runs_dir()
     out = []
-    for path in sorted((p for p in root.iterdir() if p.is_dir()), key=lambda p: p.stat().st_mtime, reverse=True):
-        run = RunDir(path)
+    for run in sorted(run_folders(root), key=lambda run: run.path.stat().st_mtime, reverse=True):
+        path = run.path
         # Not a run going (its adapter may be half written), nor one whose status.json or config.json does not read.
         if run.read_status().get("state") != "finished" or not (config := run.read_config()):
             continue

@@ -440,19 +440,13 @@ def check_reward_run(run_id):
 
 def reward_runs() -> list[str]:
     """The ids of the finished reward-model runs of the workspace, newest first (what a score view offers)."""
-    from ftlib import workspace
-    from ftlib.rundir import RunDir
+    from ftlib.rundir import run_folders
 
     found = []
-    for path in sorted(workspace.runs_dir().iterdir(), reverse=True):
-        run = RunDir(path)
-        if (
-            run.exists()
-            and run.read_config().get("method") == "reward"
-            and run.read_status().get("state") == "finished"
-        ):
-            if run.output() is not None:
-                found.append(run.id)
+    for run in reversed(run_folders()):  # ids begin with their start time
+        config, status = run.read_config(), run.read_status()
+        if config.get("method") == "reward" and status.get("state") == "finished" and run.output() is not None:
+            found.append(run.id)
     return found
 
 

@@ -223,15 +223,13 @@ def training_claims(gpu: str) -> list[tuple[str, int | None]]:
     """(run id, bytes still to take) for every queued or running run of the workspace on `gpu`: its memory
     estimate (`ftlib.memory.estimate`; None when it cannot be made) less what its processes hold there now (by
     `nvidia-smi`; 0 when unknown)."""
-    from ftlib import workspace
     from ftlib.config import RunConfig
     from ftlib.memory import estimate
-    from ftlib.rundir import RunDir
+    from ftlib.rundir import run_folders
 
     claims, held = [], None
-    root = workspace.runs_dir()
-    for run in sorted(p for p in root.iterdir() if p.is_dir()) if root.is_dir() else []:
-        folder = RunDir(run)
+    for folder in run_folders():
+        run = folder.path
         status = folder.read_status()  # {} when damaged: one bad run folder must not stop every GPU run's start
         try:
             config = RunConfig.from_dict(folder.read_config())

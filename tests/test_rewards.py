@@ -234,6 +234,33 @@ def test_a_reward_model_is_not_offered_where_models_write_answers(tmp_path):
     assert sorted(r.name for r in list_run_adapters()) == ["20261201-000000-lora-chat", "20261201-000002-grpo-pirate"]
 
 
+def test_run_lists_skip_runs_being_created_and_stray_files(tmp_path):
+    """The score view's reward models, Compare's runs and the GPU claims read the run folders as the queue does
+    (`rundir.run_folders`): a run still being created (`.ID.partial`) and stray files are not runs."""
+    import shutil
+
+    from ftlib import sharing, workspace
+    from ftlib.modelset import list_run_adapters
+    from ftlib.rewards import reward_runs
+    from ftlib.testing import make_run
+
+    adapter = tmp_path / "adapter"
+    adapter.mkdir()
+    (adapter / "adapter_config.json").write_text("{}")
+    (adapter / "adapter_model.safetensors").write_bytes(b"")
+    older = make_run("20261201-000000-reward-pairs", {"method": "reward"}, adapter=adapter)
+    make_run("20261201-000001-reward-pairs", {"method": "reward"}, adapter=adapter)
+    make_run("20261201-000002-lora-chat", {"method": "lora"}, adapter=adapter)
+    shutil.copytree(older.path, workspace.runs_dir() / ".20261201-000003-reward-pairs.partial")
+    (workspace.runs_dir() / "notes.txt").write_text("not a run")
+    (workspace.runs_dir() / "empty-folder").mkdir()
+
+    assert reward_runs() == ["20261201-000001-reward-pairs", "20261201-000000-reward-pairs"]
+    assert [r.name for r in list_run_adapters()] == ["20261201-000002-lora-chat"]
+    assert list_run_adapters(root=tmp_path / "no-runs-here") == []
+    assert sharing.training_claims("cuda:0") == []  # nothing queued or running
+
+
 def test_a_preview_counts_the_prompts_whose_answers_all_score_the_same():
     from ftlib.reward_preview import flat_prompts
 
