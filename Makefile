@@ -34,8 +34,8 @@ setup-test: setup
 	  else sudo apt-get update -qq && sudo apt-get install -y -qq chromium fonts-noto-color-emoji >/dev/null; fi; }
 
 # Two pytest-xdist workers, each test file on one of them (its module fixtures built once), the browser files first
-# (tests/conftest.py): the suite waits on subprocesses and servers much of the time, so one process alone kept about
-# one core busy. TEST_WORKERS=0: one process.
+# (tests/conftest.py): one process alone kept about one core of two busy (it waits on subprocesses and servers).
+# On the 2-core AVX2 CPU: 31-32 min against 36-38 in one process (the suite is ~45 CPU-minutes). TEST_WORKERS=0: one.
 TEST_WORKERS ?= 2
 test: setup-test lint
 	$(BIN)/python -m pytest -q $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder)
