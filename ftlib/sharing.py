@@ -229,7 +229,6 @@ def training_claims(gpu: str) -> list[tuple[str, int | None]]:
 
     claims, held = [], None
     for folder in run_folders():
-        run = folder.path
         status = folder.read_status()  # {} when damaged: one bad run folder must not stop every GPU run's start
         try:
             config = RunConfig.from_dict(folder.read_config())
@@ -243,9 +242,9 @@ def training_claims(gpu: str) -> list[tuple[str, int | None]]:
         try:
             need = estimate(config, device=device_key(gpu)).total
         except (OSError, UserError):  # e.g. a model folder gone since: assume the run needs the whole GPU
-            claims.append((run.name, None))
+            claims.append((folder.id, None))
             continue
-        claims.append((run.name, max(0, need - _session_held(held, int(status.get("pid") or 0)))))
+        claims.append((folder.id, max(0, need - _session_held(held, int(status.get("pid") or 0)))))
     return claims
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -306,6 +307,9 @@ def test_a_running_run_claims_its_estimate_less_what_its_process_holds(tiny_mode
     assert sharing.training_claims("cuda:0") == [("run-queued", need), ("run-running", need - 1000)]
     assert sharing.training_claims("cuda") == sharing.training_claims("cuda:0")
     assert sharing.training_claims("cuda:1") == []
+    creating = workspace.runs_dir() / ".run-being-created.partial"  # ftlib.run_create's folder, not a run yet
+    shutil.copytree(workspace.runs_dir() / "run-queued", creating)
+    assert sharing.training_claims("cuda:0") == [("run-queued", need), ("run-running", need - 1000)]
 
     gone = workspace.runs_dir() / "run-with-a-model-gone"  # its memory cannot be estimated any more
     gone.mkdir()

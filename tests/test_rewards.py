@@ -235,11 +235,11 @@ def test_a_reward_model_is_not_offered_where_models_write_answers(tmp_path):
 
 
 def test_run_lists_skip_runs_being_created_and_stray_files(tmp_path):
-    """The score view's reward models, Compare's runs and the GPU claims read the run folders as the queue does
-    (`rundir.run_folders`): a run still being created (`.ID.partial`) and stray files are not runs."""
+    """The score view's reward models and Compare's runs read the run folders as the queue does (`rundir.run_folders`;
+    the GPU claims too: test_lease): a run still being created (`.ID.partial`) and stray files are not runs."""
     import shutil
 
-    from ftlib import sharing, workspace
+    from ftlib import workspace
     from ftlib.modelset import list_run_adapters
     from ftlib.rewards import reward_runs
     from ftlib.testing import make_run
@@ -258,7 +258,6 @@ def test_run_lists_skip_runs_being_created_and_stray_files(tmp_path):
     assert reward_runs() == ["20261201-000001-reward-pairs", "20261201-000000-reward-pairs"]
     assert [r.name for r in list_run_adapters()] == ["20261201-000002-lora-chat"]
     assert list_run_adapters(root=tmp_path / "no-runs-here") == []
-    assert sharing.training_claims("cuda:0") == []  # nothing queued or running
 
 
 def test_a_preview_counts_the_prompts_whose_answers_all_score_the_same():
