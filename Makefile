@@ -33,12 +33,23 @@ setup-test: setup
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium fonts-noto-color-emoji >/dev/null; \
 	  else sudo apt-get update -qq && sudo apt-get install -y -qq chromium fonts-noto-color-emoji >/dev/null; fi; }
 
-# Two pytest-xdist workers, each test file on one of them (its module fixtures built once), the browser files first
-# (tests/conftest.py): one process alone kept about one core of two busy (it waits on subprocesses and servers).
-# On the 2-core AVX2 CPU: 31-32 min against 36-38 in one process (the suite is ~45 CPU-minutes). TEST_WORKERS=0: one.
+# Two phases, both always run (the exit status fails if either failed). First everything but the real-browser tests
+# in two pytest-xdist workers, each test file on one of them (its module fixtures built once): both cores busy.
+# Then the browser tests alone in one process: beside another worker they starved it (Chromium's tabs, the app's
+# server and its training run, each in a session of its own, outnumber a worker's one thread): test_alignment.py
+# took 55-63 s beside the 8-session test against 17.5 s alone, and the whole suite in two workers took 32 min.
+# On the 2-core AVX2 CPU: 13-14 min + 7 min (the suite is ~28 CPU-minutes). TEST_WORKERS=0: all in one process.
 TEST_WORKERS ?= 2
+XDIST = -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 test: setup-test lint
-	$(BIN)/python -m pytest -q $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder)
+ifeq ($(TEST_WORKERS),0)
+	$(BIN)/python -m pytest -q
+else
+	status=0; \
+	$(BIN)/python -m pytest -q -m "not browser" $(XDIST) || status=$$?; \
+	$(BIN)/python -m pytest -q -m browser || status=$$?; \
+	exit $$status
+endif
 
 lint: setup
 	$(BIN)/ruff check .

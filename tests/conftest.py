@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 # Keep the 2-core machine responsive when several test processes run: pytest-xdist's workers (`make test` runs
-# two) share the cores rather than each taking all of them, which slows every process far more than 2x.
+# two, then the browser tests in one process) share the cores rather than each taking all of them, which slows
+# every process far more than 2x.
 _WORKERS = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT") or 1)
 os.environ.setdefault("OMP_NUM_THREADS", str(max(1, 2 // _WORKERS)))
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -22,13 +23,6 @@ os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 os.environ.setdefault("FTLIB_CPU_BF16", "0")
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def pytest_collection_modifyitems(config, items):
-    """The real-browser tests first: they are the longest files (minutes each), so under `make test`'s two xdist
-    workers (`--dist loadfile --no-loadscope-reorder`) one starts them while the other takes everything else,
-    rather than one file holding the suite's last ten minutes."""
-    items.sort(key=lambda item: item.get_closest_marker("browser") is None)  # stable: the rest keep their order
 
 
 @pytest.fixture(autouse=True)
