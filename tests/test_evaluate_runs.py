@@ -228,6 +228,20 @@ def test_kto_rows_labelled_good_are_references_and_bad_ones_are_left_out_with_th
     assert json.loads(out)["skipped"] == 2 and "skipped 2 of 4 test rows (rows 2, 4)" in err  # stdout: JSON only
 
 
+def test_rows_skipped_from_a_data_file_are_named_by_their_line_in_it(varied_dir, lm_adapter, tmp_path, capsys):
+    """With --data FILE, a skipped row is named where it is in the file: here an unreadable line comes first, so
+    the bad-labelled rows read 2nd and 4th are lines 3 and 5 (counting among the rows read said 2 and 4)."""
+    lines = [json.dumps(KTO_ROWS[0]), "{not json", *(json.dumps(row) for row in KTO_ROWS[1:])]
+    data = tmp_path / "held_out.jsonl"
+    data.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    workspace.save_split("kto", KTO_ROWS, KTO_ROWS)  # the run's own split: --data reads the file instead
+    make_run("kto-file", {"method": "kto", "model": str(varied_dir), "dataset": "kto"}, adapter=lm_adapter)
+    code, out, err = cli(capsys, "evaluate", "kto-file", "--data", str(data), "--max-new-tokens", "2")
+    assert code == 0, err
+    assert "line 2" in err  # the unreadable line, named on stderr
+    assert "skipped 2 of 4 test rows read from the file (lines 3, 5): Its answer is labelled bad" in out
+
+
 def test_a_grpo_runs_answers_are_scored_by_its_rewards(varied_dir, lm_adapter):
     """Both models answer each prompt greedily (transformers' own greedy generation is the reference) and the run's
     rewards score those answers; totals are weighted as GRPO sums them."""

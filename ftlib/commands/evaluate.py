@@ -251,19 +251,31 @@ def _grpo(args, model: str, tuned: Path, rows: list, info, template: str, traine
         )
 
 
-def skipped_reasons(skipped: list[tuple[int, str]], total: int) -> list[str]:
-    """One line per reason rows were skipped: how many, which (counted from 1) and why.
+def skipped_reasons(skipped: list[tuple[int, str]], total: int, source=None) -> list[str]:
+    """One line per reason rows were skipped: how many of the `total` rows read, which and why.
+
+    Rows are counted from 1 among the rows read; with `source`, the --data file's `ftlib.data.LoadResult`, they are
+    named by their place in that file instead (a file's unreadable rows are not among those read, so row 2 read can
+    be line 3 of the file).
 
     >>> skipped_reasons([(1, "Labelled bad."), (3, "Labelled bad."), (4, "Too long.")], 5)
     ['skipped 2 of 5 test rows (rows 2, 4): Labelled bad.', 'skipped 1 of 5 test rows (row 5): Too long.']
+    >>> from ftlib.data import LoadResult
+    >>> source = LoadResult("kto", [], [], 4, [1, 3, 4], file_type="jsonl")
+    >>> skipped_reasons([(1, "Labelled bad.")], 3, source)
+    ['skipped 1 of 3 test rows read from the file (line 3): Labelled bad.']
     """
     from ftlib.errors import numbered
 
+    noun, read = "row", ""
+    if source is not None:
+        noun = {"jsonl": "line", "json": "item"}.get(source.file_type, "data row")
+        read = " read from the file"
     by_reason: dict[str, list[int]] = {}
     for index, reason in skipped:
-        by_reason.setdefault(reason, []).append(index + 1)
+        by_reason.setdefault(reason, []).append(source.row_numbers[index] if source is not None else index + 1)
     return [
-        f"skipped {len(rows)} of {total} test rows ({numbered('row', rows)}): {reason}"
+        f"skipped {len(rows)} of {total} test rows{read} ({numbered(noun, rows)}): {reason}"
         for reason, rows in by_reason.items()
     ]
 
@@ -307,7 +319,7 @@ def _report(args, result, model: str, template: str, beta: float | None = None, 
     else:
         for key, value in agg.items():
             print(f"{key}: {value:.4f}" if isinstance(value, float) else f"{key}: {value}")
-    for line in skipped_reasons(result.skipped, total):  # with --json on stderr: stdout stays one JSON object
+    for line in skipped_reasons(result.skipped, total, source):  # with --json on stderr: stdout stays one JSON object
         print(line, file=sys.stderr if args.json else sys.stdout)
     if args.csv:
         from ftlib.commands import os_error_message
