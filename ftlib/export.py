@@ -31,9 +31,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ftlib import workspace
-from ftlib.config import tuning_of
 from ftlib.errors import UserError
 from ftlib.integrity import damage_words, damaged_files, missing_weights
+from ftlib.run_result import is_full_run, no_result_reason
 from ftlib.rundir import RunDir
 
 
@@ -56,7 +56,7 @@ def export_adapter(run: RunDir) -> Path:
     if not (run.adapter_dir / "adapter_config.json").is_file():
         if (run.model_dir / "config.json").is_file():
             raise ExportError(f"Run '{run.id}' fine-tuned every weight, so it has no adapter: export the full model.")
-        raise ExportError(_no_result(run))
+        raise ExportError(no_result_reason(run))
     _check_whole(run, run.adapter_dir, "adapter")
     write_stops(run, run.adapter_dir)
     _name_base(run, run.adapter_dir)
@@ -78,66 +78,14 @@ def nothing_to_download(run: RunDir) -> str:
         _still_there(run)
     except ExportError as exc:
         return str(exc)
-    return _no_result(run)
-
-
-def _no_result(run: RunDir, left: Path | None = None) -> str:
-    """Why a run has no adapter (or model) to export, and the way on: resume, its last checkpoint's, or (a finished
-    run's result deleted since) put it back or train again. `left`: a result folder of a run that did not finish."""
-    summary = run.summary()  # as `runs list` and the Train page say it: "stopped — resumable", step 91/3000
-    state, step = summary.state, summary.step
-    if state == "finished":
-        return _result_gone(run, step)
-    kind = "model" if _is_full(run) else "adapter"
-    at = f" at step {step}" + (f"/{summary.max_steps}" if summary.max_steps else "") if step else ""
-    now = "its status does not read" if state == "unknown" else f"it is {summary.state_text}"  # unknown: run_files
-    said = f"Run '{run.id}' has no {kind} yet: {now}{at}."
-    if state in ("running", "queued", "stopping"):
-        return said + f" The {kind} is written when it finishes."
-    if left is not None:
-        said = (
-            f"Run '{run.id}' did not finish: {now}{at}, so its {left.name}/ folder is not its "
-            "result (what a save cut short left, or one the run died before recording)."
-        )
-    checkpoint = run.last_checkpoint()
-    how = f"Resume it to finish (Resume on the Train page, or `python -m ftlib runs resume {run.id}`)"
-    if state in ("interrupted", "failed") and checkpoint is not None:
-        peft = (checkpoint / "adapter_config.json").is_file()
-        said += f" {how}; its last checkpoint holds the {kind} as it was at {checkpoint.name}: {checkpoint}"
-        said += " (loadable with PeftModel.from_pretrained)." if peft else "."
-    elif left is not None:
-        said += f" {how}."
-    return said
-
-
-def _is_full(run: RunDir) -> bool:
-    """Whether the run fine-tuned every weight (its result is `model/`, not `adapter/`)."""
-    if run.read_status().get("output") in ("model", "adapter"):
-        return run.read_status()["output"] == "model"
-    config = run.read_config()
-    return tuning_of(str(config.get("method", "lora")), config.get("tuning", config.get("dpo_tuning"))) == "full"
-
-
-def _result_gone(run: RunDir, step) -> str:
-    """A finished run whose `adapter/` (or `model/`) is missing: deleted or moved after it ended."""
-    kind, folder = ("model", run.model_dir) if _is_full(run) else ("adapter", run.adapter_dir)
-    said = (
-        f"Run '{run.id}' finished" + (f" at step {step}" if step else "") + f", but its {kind} is no longer in its "
-        f"folder ({folder} is missing or incomplete): it was deleted or moved after the run ended, so there is "
-        "nothing to export."
-    )
-    checkpoint = run.last_checkpoint()
-    marker = "config.json" if kind == "model" else "adapter_config.json"
-    if checkpoint is not None and (checkpoint / marker).is_file():
-        return said + f" Its last checkpoint holds the {kind} as it was at {checkpoint.name}: {checkpoint}."
-    return said + f" Put the {kind} folder back there, or train the run again."
+    return no_result_reason(run)
 
 
 def _check_whole(run: RunDir, folder: Path, what: str) -> None:
     """Refuse to export `folder` when it is not the run's result (the run did not finish), lacks its weights (a save
     cut short) or a file of it is damaged (cut short, overwritten), naming the file and the way on."""
     if run.read_status().get("state") != "finished":  # as Compare lists runs (modelset): known to have finished
-        raise ExportError(_no_result(run, left=folder))
+        raise ExportError(no_result_reason(run, left=folder))
     missing, damaged = missing_weights(folder), damaged_files(folder)
     if not missing + damaged:
         return
@@ -157,8 +105,8 @@ def export_model(run: RunDir) -> Path:
     """The full model folder of a full fine-tune."""
     _still_there(run)
     if not (run.model_dir / "config.json").is_file():
-        if _is_full(run):
-            raise ExportError(_no_result(run))
+        if is_full_run(run):
+            raise ExportError(no_result_reason(run))
         raise ExportError(f"Run '{run.id}' has no full model: it trained an adapter (export it, or the merged model).")
     _check_whole(run, run.model_dir, "model")
     write_stops(run, run.model_dir)

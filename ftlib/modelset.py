@@ -20,7 +20,8 @@ from typing import NamedTuple
 
 from ftlib.jobs import BackgroundJob
 from ftlib.lease import ForwardLock
-from ftlib.run_files import MISSING, json_object
+from ftlib.run_files import json_object
+from ftlib.run_result import check_run_status
 from ftlib.rundir import RunDir, run_folder_of, run_folders
 from ftlib.sampling import BASE, GenRow, RowResult, SamplingError, TokenInfo, generate, generate_stream, trained_stops
 
@@ -76,12 +77,14 @@ def find_full_model(run_or_dir: str | Path) -> Path | None:
 
 def find_tuned(run_or_dir: str | Path) -> tuple[Path, bool]:
     """What a finished run (or a folder) holds to compare with its base: (folder, is_full_model). An adapter when
-    there is one (see `find_adapter`), else the full model a full fine-tune saved."""
+    there is one (see `find_adapter`), else the full model a full fine-tune saved. SamplingError when it holds
+    neither, or when it is a run that did not finish (its state and the way on: `ftlib.run_result`)."""
     try:
         return find_adapter(run_or_dir), False
     except SamplingError as exc:
         full = find_full_model(run_or_dir)
         if full is None:
+            check_run_status(run_or_dir, SamplingError)  # a run not finished: its state and the way on
             raise SamplingError(
                 f"{exc} Nor is there a full fine-tuned model (model/config.json with safetensors weights)."
             ) from exc
@@ -200,29 +203,17 @@ def adapter_misfits(model_spec: str, adapter: Path) -> list[str]:
         return []
 
 
-def check_run_status(tuned: str | Path) -> None:
-    """Refuse a tuned folder of a run (`<run>/adapter`) whose status.json is there but does not read (`[]`, bytes not
-    UTF-8, cut short, no state): whether the run finished, so whether the folder is its result, is not known (`runs
-    export` refuses it too). A folder from outside a run, or a run from before status files, has none: not refused."""
-    run = RunDir(run_folder_of(tuned))
-    if (problem := run.checked_status()[1]) not in (None, MISSING):
-        raise SamplingError(
-            f"Run '{run.id}' cannot be used: its status file {run.status_file} {problem}, so whether it finished, and "
-            f"so whether its {Path(tuned).name}/ folder is its result, is not known. Resume it (`python -m ftlib runs "
-            f"resume {run.id}`, or Resume on the Train page) or delete it (`python -m ftlib runs delete {run.id}`)."
-        )
-
-
 def check_tuned(model_spec: str, tuned: dict[str, tuple[Path, bool]]) -> None:
     """Refuse, before loading anything, a tuned model that cannot run in a comparison on `model_spec`: one of a run
-    whose status.json does not read (`check_run_status`), a reward model (it scores answers, it does not write them)
-    or an adapter whose weights do not fit this base. `tuned`: name -> (folder, is_full_model), as `find_tuned` finds
-    them; a damaged or missing weights file too. SamplingError naming the fix."""
+    that did not finish or whose status.json does not read (`check_run_status`), a reward model (it scores answers,
+    it does not write them) or an adapter whose weights do not fit this base. `tuned`: name -> (folder,
+    is_full_model), as `find_tuned` finds them; a damaged or missing weights file too. SamplingError naming the
+    fix."""
     from ftlib.integrity import damage_words, damaged_files, missing_weights
     from ftlib.models import DEFAULT_HUB_ID
 
     for name, (path, full) in tuned.items():
-        check_run_status(path)
+        check_run_status(path, SamplingError)
         if damaged := damaged_files(path) + missing_weights(path):  # safetensors' own errors name no file
             raise SamplingError(
                 f"The {'model' if full else 'adapter'} of '{name}' ({path}) is damaged: {damage_words(damaged)}. It "

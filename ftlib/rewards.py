@@ -424,9 +424,9 @@ def check_reward_run(run_id):
             "preference pairs) and give its run id (`python -m ftlib runs list`)."
         )
     if found := run.output():  # a status.json that does not read: refused as Compare and `sample` refuse it
-        from ftlib.modelset import check_run_status
+        from ftlib.run_result import check_run_status
 
-        check_run_status(found[0])
+        check_run_status(found[0], RewardError, finished=False)  # an unfinished one: said below, with its kind
     method, state = run.read_config().get("method"), run.read_status().get("state")
     if method != "reward":
         raise RewardError(

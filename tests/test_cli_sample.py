@@ -14,6 +14,7 @@ from ftlib import modelset as M
 from ftlib import sampling as S
 from ftlib import workspace
 from ftlib.cli import main
+from ftlib.rundir import RunDir
 from ftlib.testing import make_random_adapter, make_run
 
 ROWS = [
@@ -466,6 +467,34 @@ def test_sample_and_evaluate_refuse_a_run_whose_status_does_not_read(capsys, run
         err = capsys.readouterr().err
         assert err.startswith("error: ") and words in err, err
         refused_for_its_status(err.removeprefix("error: "), run)
+
+
+def test_sample_and_evaluate_refuse_what_a_run_left_before_it_finished(capsys, run, varied_dir, monkeypatch):
+    """`runs export` refused the adapter/ of a run that had not finished (what a save cut short may leave) while
+    `sample` and `evaluate` loaded it; and a running run without one said "No adapter ... Is the run finished?"
+    though its status says. Both now say the run's state and the way on, as export does, before a model loads."""
+    from ftlib import models
+
+    monkeypatch.setattr(models, "load_model", lambda *a, **k: pytest.fail("a model was loaded before the refusal"))
+    RunDir(run).update_status(state="interrupted", step=5, max_steps=10)
+    checkpoint = run / "checkpoints" / "checkpoint-5"
+    shutil.copytree(run / "adapter", checkpoint)
+    (checkpoint / "trainer_state.json").write_text("{}")
+    for argv in (["sample", "--adapter", "run-trees", "--prompt", "Hi"], ["evaluate", "run-trees"]):
+        assert main([*argv, "--max-new-tokens", "2"]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("error: Run 'run-trees' did not finish: it is interrupted at step 5/10, so its adapter/")
+        assert "python -m ftlib runs resume run-trees" in err and str(checkpoint) in err and err.count("\n") == 1
+    shutil.rmtree(run / "adapter")
+    RunDir(run).update_status(state="running", step=3)
+    sample = ["sample", "--model", str(varied_dir), "--adapter", "run-trees", "--prompt", "Hi"]
+    for argv in (sample, ["evaluate", "run-trees"]):
+        assert main([*argv, "--max-new-tokens", "2"]) == 2
+        err = capsys.readouterr().err
+        assert err == (
+            "error: Run 'run-trees' has no adapter yet: it is running at step 3/10. "
+            "The adapter is written when it finishes.\n"
+        )
 
 
 def test_the_engine_refuses_it_where_compare_and_evaluate_load_their_models(run, varied_dir, monkeypatch):

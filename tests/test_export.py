@@ -50,7 +50,8 @@ def test_an_unfinished_run_says_how_to_get_its_adapter(tmp_path, state, with_che
     with pytest.raises(export.ExportError) as raised:
         export.export_adapter(run)
     said = str(raised.value)
-    assert said.startswith(f"Run 'r-unfinished' has no adapter yet: it is {state} at step 6.")
+    now = "it failed" if state == "failed" else f"it is {state}"
+    assert said.startswith(f"Run 'r-unfinished' has no adapter yet: {now} at step 6.")
     if with_checkpoint:
         assert "`python -m ftlib runs resume r-unfinished`" in said and str(checkpoint) in said
         assert said.endswith("(loadable with PeftModel.from_pretrained).")
