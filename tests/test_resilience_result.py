@@ -270,8 +270,9 @@ def test_a_run_that_did_not_finish_is_not_exported_from_a_result_folder_left_the
         (run.checkpoints / "checkpoint-4").mkdir(parents=True)
         (run.checkpoints / "checkpoint-4" / "trainer_state.json").write_text("{}")
     said = one_error_line(capsys, ["runs", "export", "r-cut", "--merged"])
+    now = "it failed" if state == "failed" else f"it is {state}"
     assert said.startswith(
-        f"error: Run 'r-cut' did not finish: it is {state} at step 4/4, so its adapter/ folder is not its result ("
+        f"error: Run 'r-cut' did not finish: {now} at step 4/4, so its adapter/ folder is not its result ("
     )
     assert "Resume it to finish (Resume on the Train page, or `python -m ftlib runs resume r-cut`)" in said
     assert ("its last checkpoint holds the adapter as it was at checkpoint-4" in said) is checkpoint
@@ -296,5 +297,8 @@ def test_a_partial_result_is_nowhere_a_tuned_model_is_looked_for(saved_adapter, 
 
     run = make_run("r-saving", {"dataset": "d"}, state="running", root=tmp_path / "runs")
     shutil.copytree(saved_adapter, run.path / ".partial" / "adapter")
+    with pytest.raises(SamplingError, match="has no adapter yet: it is running"):
+        find_tuned(run.path)
+    run.status_file.unlink()  # no status to tell: the folders alone, and the partial one is not among them
     with pytest.raises(SamplingError, match="No adapter in"):
         find_tuned(run.path)
