@@ -33,7 +33,7 @@ from pathlib import Path
 from ftlib import workspace
 from ftlib.errors import UserError
 from ftlib.integrity import damage_words, damaged_files, missing_weights
-from ftlib.run_result import is_full_run, no_result_reason
+from ftlib.run_result import check_run_status, is_full_run, no_result_reason
 from ftlib.rundir import RunDir
 
 
@@ -84,8 +84,8 @@ def nothing_to_download(run: RunDir) -> str:
 def _check_whole(run: RunDir, folder: Path, what: str) -> None:
     """Refuse to export `folder` when it is not the run's result (the run did not finish), lacks its weights (a save
     cut short) or a file of it is damaged (cut short, overwritten), naming the file and the way on."""
-    if run.read_status().get("state") != "finished":  # as Compare lists runs (modelset): known to have finished
-        raise ExportError(no_result_reason(run, left=folder))
+    # As sample, evaluate and Compare take a run's result (run_result): known to have finished.
+    check_run_status(folder, ExportError, missing_ok=False)
     missing, damaged = missing_weights(folder), damaged_files(folder)
     if not missing + damaged:
         return

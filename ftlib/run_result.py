@@ -72,16 +72,19 @@ def _result_gone(run: RunDir, step) -> str:
     return said + f" Put the {kind} folder back there, or train the run again."
 
 
-def check_run_status(tuned: str | Path, error: type[Exception] = UserError, finished: bool = True) -> None:
+def check_run_status(
+    tuned: str | Path, error: type[Exception] = UserError, finished: bool = True, missing_ok: bool = True
+) -> None:
     """Refuse the result folder of a run (`<run>/adapter`, `<run>/model`, or the run's folder) unless the run
     finished: its status.json does not read (`[]`, bytes not UTF-8, cut short, no state), so whether the folder is
     its result is not known; or it is running, stopped or failed (`no_result_reason` says which, and the way on).
-    `runs export` refuses both too. A folder from outside a run, or a run from before status files, has no status
-    file: not refused. `finished=False`: only the status that does not read is refused (a caller that says more
-    about the run's state itself). Raises `error` (the caller's kind of UserError) with the words."""
+    A folder from outside a run, or a run from before status files, has no status file: not refused unless
+    `missing_ok=False` (export: a run in the workspace always has one). `finished=False`: only the status that does
+    not read is refused (a caller that says more about the run's state itself). Raises `error` (the caller's kind
+    of UserError) with the words."""
     run = RunDir(run_folder_of(tuned))
     status, problem = run.checked_status()
-    if problem not in (None, MISSING):
+    if problem is not None and (problem != MISSING or not missing_ok):
         raise error(
             f"Run '{run.id}' cannot be used: its status file {run.status_file} {problem}, so whether it finished, and "
             f"so whether its {Path(tuned).name}/ folder is its result, is not known. Resume it (`python -m ftlib runs "

@@ -284,7 +284,17 @@ def test_a_run_whose_status_does_not_read_is_not_exported_in_plain_words(saved_a
     run = make_run("r-lost", {"dataset": "d"}, adapter=saved_adapter, root=tmp_path / "workspace" / "runs")
     run.status_file.write_text("[]")
     said = one_error_line(capsys, ["runs", "export", "r-lost"])
-    assert said.startswith("error: Run 'r-lost' did not finish: its status does not read, so its adapter/ folder")
+    # The words `sample` and `evaluate` give for the same run (run_result.check_run_status): not "did not finish".
+    assert said.startswith(
+        f"error: Run 'r-lost' cannot be used: its status file {run.status_file} holds a JSON list, not an object, so "
+        "whether it finished, and so whether its adapter/ folder is its result, is not known."
+    ), said
+    assert "`python -m ftlib runs resume r-lost`" in said and "`python -m ftlib runs delete r-lost`" in said
+    # Unlike a folder from outside the workspace, a run's missing status.json is refused too.
+    run.status_file.unlink()
+    said = one_error_line(capsys, ["runs", "export", "r-lost"])
+    assert said.startswith(f"error: Run 'r-lost' cannot be used: its status file {run.status_file} is missing"), said
+    assert export.downloads(run) == []
 
 
 def test_a_partial_result_is_nowhere_a_tuned_model_is_looked_for(saved_adapter, tmp_path):
