@@ -412,7 +412,9 @@ def assign(offsets: list[tuple[int, int]], segments: list[Segment], trained_from
 
     A token is trained when any of its characters is in a trained span, as transformers marks every token from
     the one holding a span's first character to the one holding its last. Where a token touches several
-    segments it belongs to the first trained one, else the first one.
+    segments it belongs to a trained one before an untrained one, then to the message's own text (content,
+    reasoning, a tool call) before text the template wrote, then to the first: " Yes" after Mistral's "[/INST]"
+    holds the template's space and the reply, and is the reply.
     """
     n = len(offsets)
     starts = [s for s, _ in offsets]
@@ -422,7 +424,7 @@ def assign(offsets: list[tuple[int, int]], segments: list[Segment], trained_from
         return _assign_slow(starts, ends, segments, trained_from)
     # Tokens are sorted by start and end: each segment covers one slice of them. Later writes win, so write the
     # untrained segments, then the trained ones, each group backwards (the first overlapping segment wins).
-    order = sorted(range(len(segments)), key=lambda j: (segments[j].trained, -j))
+    order = sorted(range(len(segments)), key=lambda j: _rank(segments[j], j))
     for j in order:
         seg = segments[j]
         a, b = bisect_right(ends, seg.start), bisect_left(starts, seg.end)
@@ -436,20 +438,26 @@ def assign(offsets: list[tuple[int, int]], segments: list[Segment], trained_from
     return seg_of, trained
 
 
+_MESSAGE_TEXT = frozenset({"content", "reasoning", "tool_call"})
+
+
+def _rank(seg: Segment, j: int) -> tuple:
+    """Which of the segments a token touches it belongs to: the highest rank (see `assign`)."""
+    return seg.trained, seg.kind in _MESSAGE_TEXT, -j
+
+
 def _assign_slow(starts, ends, segments, trained_from):
     """The same assignment token by token, for tokenizers whose offsets are not sorted."""
     seg_ends = [s.end for s in segments]
     seg_of, trained = [], []
     for s, e in zip(starts, ends, strict=True):
         j = bisect_right(seg_ends, s)
-        best, hit = -1, False
+        touched = []
         while j < len(segments) and segments[j].start < e:
-            if best < 0:
-                best = j
-            if segments[j].trained:
-                best, hit = j, True
-                break
+            touched.append(j)
             j += 1
+        best = max(touched, key=lambda k: _rank(segments[k], k), default=-1)
+        hit = any(segments[k].trained for k in touched)
         seg_of.append(best)
         trained.append(hit or (trained_from is not None and e > trained_from))
     return seg_of, trained

@@ -253,6 +253,33 @@ def test_records_reasons_roles_and_bytes(smol_tokenizer):
     assert enc.counts()["per_role"]["assistant"] == {"total": enc.num_trained, "trained": enc.num_trained}
 
 
+# Mistral v1's way: a space between "[/INST]" and the reply, and after "[INST]" before the user's words.
+SPACED_INST = (
+    "{{ bos_token }}{% for m in messages %}{% if m['role'] == 'user' %}{{ ' [INST] ' + m['content'] + ' [/INST]' }}"
+    "{% else %}{{ ' ' + m['content'] + eos_token }}{% endif %}{% endfor %}"
+)
+
+
+def test_a_token_holding_a_template_space_and_the_reply_is_the_reply(smol_tokenizer):
+    """A cold review found " Yes" (the template's space and a one-word reply in one token) shown as text the template
+    wrote: the first segment a token touched won. The message's own words win now, trained or not."""
+    conv = [
+        {"role": "user", "content": "Is water wet?"},
+        {"role": "assistant", "content": "Yes"},
+        {"role": "user", "content": "Is fire cold?"},
+        {"role": "assistant", "content": "No"},
+    ]
+    enc = encode_messages(conv, smol_tokenizer, get_template("custom", smol_tokenizer, source=SPACED_INST))
+    by_text = {t.text: t for t in enc.tokens}
+    for word in (" Yes", " No"):
+        assert (by_text[word].segment, by_text[word].trained) == ("content", True), by_text[word]
+        assert by_text[word].reason == "assistant reply (trained)"
+    assert by_text[" Is"].segment == "content" and by_text[" Is"].reason.startswith("user prompt — masked")
+    # The labels are what they were: the space before each reply is trained with it.
+    eos = smol_tokenizer.eos_token
+    assert [t.text for t in enc.tokens if t.trained] == [" Yes", eos, " No", eos]
+
+
 def test_last_assistant_reason(smol_tokenizer):
     enc = encode_messages(CONVERSATIONS["multi"], smol_tokenizer, "chatml", policy="last_assistant")
     earlier = [t for t in enc.tokens if t.message == 1]
