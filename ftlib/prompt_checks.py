@@ -23,7 +23,15 @@ from ftlib.builtin_templates import TOOL_TEMPLATES
 from ftlib.check_result import Check
 from ftlib.errors import UserError
 from ftlib.masks import added_system_prompt
-from ftlib.templates import ChatTemplate, TemplateError, get_template, missing_special_tokens, render
+from ftlib.templates import (
+    ChatTemplate,
+    TemplateError,
+    get_template,
+    missing_special_tokens,
+    render,
+    required_special_tokens,
+    token_boundary,
+)
 from ftlib.tokens import Encoded, encode_messages, parts
 
 # A conversation to probe a template with: its answer opens on a word, which BPE glues to a space before it.
@@ -164,9 +172,15 @@ def check_generation_prompt(enc: Encoded, tokenizer, template: ChatTemplate) -> 
     also = f" The same goes for {turns_named(others)}." if others else ""
     title, ids = template.title, list(got["input_ids"])
     if not enc.text.startswith(prompt):  # the template writes other text at generation than in training
+        # Quotes start and end on whole control tokens (`<｜end▁of▁sentence｜>`, not `｜end▁of▁sentence｜>`), and
+        # where a word or tag starts: `<think>`, not `think>` after the `<` both texts share.
+        specials = (*required_special_tokens(template), *tokenizer.all_special_tokens)
         at = len(os.path.commonprefix([prompt, enc.text]))
-        ours = prompt[at:][:40]
-        theirs = enc.text[at:][: max(24, len(ours))]
+        at -= len(re.search(r"[^\s>]{0,40}\Z", prompt[:at])[0])
+        at = token_boundary([prompt, enc.text], at, specials)
+        ours = prompt[at : max(token_boundary([prompt], at + 40, specials), at + 1)]
+        theirs = enc.text[at : max(token_boundary([enc.text], at + max(24, len(ours)), specials), at + 1)]
+        before = prompt[token_boundary([prompt], max(0, at - 30), specials) : at]
         fix = (
             "make the generation prompt the exact text that opens an assistant turn in training (the same header, "
             "the same whitespace)."
@@ -178,9 +192,7 @@ def check_generation_prompt(enc: Encoded, tokenizer, template: ChatTemplate) -> 
             "generation_prompt_mismatch",
             "warning",
             f"When the model generates{turn}, the {title} template writes {ours!r} after "
-            f"{prompt[max(0, at - 30) : at]!r}, but in training the text there is {theirs!r}: "
-            + _CONSEQUENCE.format(what="text")
-            + also,
+            f"{before!r}, but in training the text there is {theirs!r}: " + _CONSEQUENCE.format(what="text") + also,
             _template_fix(enc, tokenizer, template, fix, text=True),
         )
     n = len(os.path.commonprefix([ids, enc.all_ids]))  # the first token that differs

@@ -86,6 +86,24 @@ def test_a_generation_prompt_training_never_has_is_said_with_its_fix(smol_tokeni
         assert found[0].fix.startswith("End the generation prompt without the trailing space: `### Answer:`")
 
 
+def test_the_quotes_start_where_a_token_or_tag_starts(smol_tokenizer):
+    """A cold review read "writes 'think>\\n' after '...<｜Assistant｜><', but in training the text there is
+    '｜end▁of▁sentence｜><｜Assi'": both texts shared the first character of different tags, and the quotes cut
+    control tokens in two. They start and end on whole tokens now, and the fix sees the `<think>` it explains."""
+    from ftlib.templates import add_missing_special_tokens
+    from tests.test_inline_reasoning import R1_STYLE
+
+    template = get_template("custom", smol_tokenizer, source=R1_STYLE)
+    tok = add_missing_special_tokens(smol_tokenizer, template)  # `<｜end▁of▁sentence｜>` one token, as in training
+    row = {"messages": [{"role": "user", "content": "Bold?"}, {"role": "assistant", "content": "<b>Yes</b>, bold."}]}
+    (found,) = said(row, tok, template)
+    assert (
+        "template writes '<think>\\n' after '<|im_start|><｜User｜>Bold?<｜Assistant｜>', but in training the text "
+        "there is '<b>Yes</b>, bold.'" in found.message  # 24 characters, short of the whole end token
+    ), found.message
+    assert "opens a thinking block (<think>)" in found.fix
+
+
 SHAPES = {
     "one turn": ROW,
     "system and two turns": {
