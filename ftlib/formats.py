@@ -44,6 +44,7 @@ from ftlib.format_notes import (
     TRANSCRIPT_NOTE,
     format_label,
 )
+from ftlib.json_rows import RepeatedKeys
 from ftlib.pairs import is_transcript, parse_transcript, split_common_prefix, split_text_prefix, split_transcripts
 from ftlib.rows import with_columns
 from ftlib.turns import (
@@ -252,6 +253,8 @@ def _written(rec: Record, value: Any, field: str, accept) -> Any:
         return value
     try:
         return parse_json(value)
+    except RepeatedKeys as exc:  # valid JSON, but the first value of a key would be lost
+        raise RowProblem(f"the '{field}' field cannot be read: {exc}") from None
     except Exception:  # JSONDecodeError, JSONProblem: perhaps Python's repr
         pass
     parsed = python_value(value)

@@ -37,9 +37,27 @@ class JSONProblem(UserError):
     """json.loads failed in a way JSONDecodeError does not cover, with a plain reason."""
 
 
+class RepeatedKeys(JSONProblem):
+    """JSON text (a cell, a tool call's arguments) wrote a key twice in one object: the first value would be lost."""
+
+
 def parse_json(text: str) -> Any:
-    """json.loads, with the failures it raises outside JSONDecodeError turned into plain reasons (JSONProblem)."""
-    return _guarded(json.loads, text)
+    """json.loads of JSON text inside a row (a CSV cell, a tool call's `arguments`, a `tools` string), with the
+    failures it raises outside JSONDecodeError turned into plain reasons (JSONProblem), and a key written twice in
+    one object refused (RepeatedKeys), as a key written twice in a line of the file is: json.loads keeps the last
+    value, so the first would be lost without a word.
+
+    >>> parse_json('{"city": "Oslo", "city": "Rome"}')
+    Traceback (most recent call last):
+    ftlib.json_rows.RepeatedKeys: the key 'city' is written twice in one object; JSON readers keep only the last \
+value, so the first would be lost without a word: keep one of them (rename or delete the other)
+    """
+    decoder = KeyedDecoder()
+    value = decoder.parse(text)
+    if decoder.repeated:
+        keys = list(dict.fromkeys(k for _, ks in decoder.repeated for k in ks))
+        raise RepeatedKeys(lost_message(keys, [], "one object"))
+    return value
 
 
 class KeyedDecoder:
@@ -349,6 +367,7 @@ __all__ = [
     "SPACE",
     "JSONProblem",
     "KeyedDecoder",
+    "RepeatedKeys",
     "parse_json",
     "pretty_error",
     "shape_note",

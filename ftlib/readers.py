@@ -44,6 +44,7 @@ from ftlib.json_layout import json_layout, json_rows
 from ftlib.json_rows import (
     JSONProblem,
     KeyedDecoder,
+    RepeatedKeys,
     array_items,
     arrays_message,
     documents,
@@ -280,6 +281,8 @@ def _spread(text: str) -> bool | None:
         return False
     except json.JSONDecodeError as exc:
         return exc.pos >= len(first)  # the line ends inside the value: it goes on below
+    except RepeatedKeys:
+        return False  # a whole value; the key written twice is refused where the line is read as a row
     except JSONProblem:
         return None
 

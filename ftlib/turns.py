@@ -185,9 +185,10 @@ def _arguments(value: Any, label: str) -> dict:
     if isinstance(value, str):
         try:
             value = parse_json(value) if value.strip() else {}
-        except (json.JSONDecodeError, JSONProblem) as exc:
-            reason = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
-            raise RowProblem(f"the arguments of {label} are not valid JSON ({reason})") from None
+        except json.JSONDecodeError as exc:
+            raise RowProblem(f"the arguments of {label} are not valid JSON ({exc.msg})") from None
+        except JSONProblem as exc:
+            raise RowProblem(f"the arguments of {label} cannot be read: {exc}") from None
     if not isinstance(value, dict):
         raise RowProblem(f"the arguments of {label} must be a JSON object, but they are {kind_name(value)}")
     return value

@@ -97,6 +97,55 @@ READ_CASES = [
         {3: "the key 'prompt' is written twice in this entry"},
         "one JSON array",
     ),
+    # JSON text inside a row (a CSV cell, a tool call's arguments, a tools string) is JSON too: a cold review found a
+    # key written twice there kept its last value without a word.
+    (
+        "duplicate_key_in_json_text_of_a_csv_cell",
+        "c.csv",
+        'messages\n"[{""role"": ""user"", ""content"": ""Q1""}, {""role"": ""assistant"", ""content"": ""A1""}]"\n'
+        '"[{""role"": ""user"", ""content"": ""first"", ""content"": ""second""}, '
+        '{""role"": ""assistant"", ""content"": ""A2""}]"\n',
+        ["Q1"],
+        [1],
+        {2: "the 'messages' field cannot be read: the key 'content' is written twice in one object; JSON readers"},
+        "",
+    ),
+    (
+        "duplicate_key_in_tool_call_arguments_text",
+        "t.jsonl",
+        json.dumps({"messages": [{"role": "user", "content": "Q1"}, {"role": "assistant", "content": "A1"}]})
+        + "\n"
+        + json.dumps(
+            {
+                "messages": [
+                    {"role": "user", "content": "Q2"},
+                    {
+                        "role": "assistant",
+                        "tool_calls": [{"function": {"name": "w", "arguments": '{"c": "Oslo", "c": "Rome"}'}}],
+                    },
+                    {"role": "tool", "content": "12C"},
+                    {"role": "assistant", "content": "12C."},
+                ]
+            }
+        )
+        + "\n",
+        ["Q1"],
+        [1],
+        {2: "the arguments of tool call 1 (`w`) of turn 2 (assistant) of 'messages' cannot be read: the key 'c' is "},
+        "",
+    ),
+    (
+        "duplicate_key_in_tools_text",
+        "t.jsonl",
+        json.dumps(pc("Q1", "A1"))
+        + "\n"
+        + json.dumps({**pc("Q2", "A2"), "tools": '[{"name": "w", "name": "v", "parameters": {}}]'})
+        + "\n",
+        ["Q1"],
+        [1],
+        {2: "the key 'name' is written twice in one object"},
+        "",
+    ),
     (
         "jsonl_named_json_still_line_by_line",
         "l.json",
