@@ -371,6 +371,8 @@ def parse_turn(turn: Any, i: int, field: str, ignored: set[str]) -> dict:
         if reasoning or calls:
             raise RowProblem(f"{where} holds reasoning or a tool call; only the assistant's turns carry those")
         out["content"] = turn_text(turn, content, where)
+    if role != "assistant":  # weight 0 says what the studio does with a prompt turn anyway (not trained): read
+        used |= {k for k in WEIGHT_FIELDS if turn.get(k) in (0, "0")}
     ignored.update(prefix + key for key, v in turn.items() if key not in used and has_value(v))
     return out
 

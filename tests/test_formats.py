@@ -607,6 +607,22 @@ def test_ignored_fields_are_named_once_per_file_with_their_row_count(tmp_path, k
     assert summary["warnings"][first] == {"row": None, "message": messages[0], "field": "id", "rows": 3}
 
 
+def test_weight_0_on_a_prompt_turn_is_read_and_weight_1_there_is_named(tmp_path):
+    """OpenAI-style files put `weight` on every turn: 0 on a user or system turn says what the studio does anyway
+    (not trained), so it is read, not named ignored (a cold review found it named though the assistant's was read);
+    1 there would ask to train a prompt turn, which the studio does not do: named."""
+    records = [
+        {"messages": [m("system", "s", weight=0), m("user", "q", weight=0), m("assistant", "a", weight=1)]},
+        {"messages": [m("user", "q", weight=0), m("assistant", "a", weight=0), m("user", "q2"), A]},
+    ]
+    result = load_file(write(tmp_path, records, "jsonl"))
+    assert result.errors == [] and [n.message for n in result.notices if not n.note] == []
+    assert [t.get("weight") for t in result.rows[1]["messages"]] == [None, 0, None, None]
+    records[0]["messages"][1]["weight"] = 1
+    result = load_file(write(tmp_path, records, "jsonl"))
+    assert {n.field: n.rows for n in result.notices if not n.note} == {"messages[].weight": 1}
+
+
 def test_a_csv_column_nothing_reads_is_named(tmp_path):
     path = tmp_path / "qa.csv"
     path.write_text("question,answer,notes\nWhat is 6 x 7?,42.,checked\nHalf of 10?,5.,\n", encoding="utf-8")
