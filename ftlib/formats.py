@@ -515,7 +515,8 @@ def _from_preference(rec: Record) -> tuple[dict, list[str]]:
 
 
 def _label(rec: Record) -> bool:
-    key = "label" if "label" in rec.data else "kto_tag"
+    # LLaMA-Factory's name where the row has it; otherwise the usual one, so a row with neither is told of 'label'.
+    key = "kto_tag" if "kto_tag" in rec.data and "label" not in rec.data else "label"
     value = rec.require(key)
     label = as_bool(value)
     if label is None:

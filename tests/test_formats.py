@@ -580,6 +580,17 @@ def test_a_refused_row_names_the_real_reason(record, match):
     assert re.search(match, result.errors[0].message), result.errors[0].message
 
 
+def test_pairs_read_as_unpaired_are_told_of_label_not_llama_factorys_kto_tag():
+    """A cold review forced `--format unpaired_preference` on chosen/rejected pairs and was told "the 'kto_tag' field
+    is missing": the name only LLaMA-Factory's files use, in a row that has neither."""
+    payload = json.dumps({"prompt": "Say hi", "chosen": "Hi!", "rejected": "No."}).encode()
+    (error,) = load_bytes(payload, "pairs.jsonl", fmt="unpaired_preference").errors
+    assert error.message.startswith("the 'label' field is missing"), error.message
+    tagged = json.dumps({"prompt": "Say hi", "completion": "Hi!", "kto_tag": "maybe"}).encode()
+    (error,) = load_bytes(tagged, "kto.jsonl", fmt="unpaired_preference").errors
+    assert error.message.startswith("the 'kto_tag' must be true"), error.message
+
+
 def test_an_assistant_turn_with_only_a_tool_call_is_valid_not_missing():
     result = load_bytes(json.dumps(CASES[0][2][0]).encode(), "t.jsonl")
     assert result.errors == [] and result.rows == [TIDE_ROW]
