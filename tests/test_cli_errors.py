@@ -53,6 +53,9 @@ ARGPARSE_CASES = [
     ("bad-int", ["runs", "log", "some-run", "-n", "abc"], "runs log: argument -n: 'abc' is not a whole number"),
     ("bad-test-size", ["data", "split", CHATS, "--out", "o", "--test-size", "abc"], "'abc' is neither a ratio"),
     ("bad-batch-size", ["batch", CHATS, "--batch-size", "0"], "batch: argument --batch-size: 0 must be at least 1"),
+    # Not "line 1 (and 1 other row) cannot be encoded: Unknown mask policy", with a `tokens` command to try (a cold
+    # review): a policy no row can have is refused before any row is read.
+    ("bad-choice-of-batch-policy", ["batch", CHATS, "--policy", "bogus"], "batch: argument --policy: invalid choice"),
 ]
 
 

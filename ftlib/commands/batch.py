@@ -42,6 +42,8 @@ length, which GRPO leaves out); the strategies still count them. Without --json 
 
 
 def register(sub) -> None:
+    from ftlib.tokens import POLICIES
+
     p = sub.add_parser(
         "batch",
         help="padding, length grouping and packing statistics for a dataset file",
@@ -52,7 +54,7 @@ def register(sub) -> None:
     add_data_options(p)  # --format and --map, as `data inspect` has them
     p.add_argument("--model", default="default", help="whose tokenizer to use (default: the embedded SmolLM2)")
     p.add_argument("--template", default="tokenizer", help="chat template: tokenizer (the model's own) or a built-in")
-    p.add_argument("--policy", default="all_assistant", help="which tokens are trained (see `ftlib.tokens`)")
+    p.add_argument("--policy", default="all_assistant", choices=POLICIES, help="which tokens are trained")
     run = field_specs()  # a run's defaults, which the Batches page previews too
     p.add_argument(
         "--batch-size",
