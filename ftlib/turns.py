@@ -482,8 +482,10 @@ def check_tool_order(messages: list[dict], what: str = "turn") -> None:
 
 def tool_warnings(messages: list[dict], tools: list[dict] | None) -> list[str]:
     """Warnings (the row is kept) for tool use that does not add up: a tool result whose `tool_call_id` answers no
-    earlier call's id, and a call to a function the row's `tools` do not define (when it has any). The model trains
-    on such calls as written, so a typo in a name or an id is learned.
+    earlier call's id, a call to a function the row's `tools` do not define (when it has any), and a call in a row
+    with no `tools` whose function no earlier message names (a system prompt may describe the tools in words). The
+    model trains on such calls as written, so a typo in a name or an id is learned, and a function it is never shown
+    is called from nothing.
 
     >>> call = {"role": "assistant", "content": "", "tool_calls": [{"id": "c1", "function": {"name": "get_time"}}]}
     >>> result = {"role": "tool", "content": "12:00", "tool_call_id": "c9"}
@@ -500,6 +502,12 @@ def tool_warnings(messages: list[dict], tools: list[dict] | None) -> list[str]:
                 out.append(
                     f"turn {i} calls '{name}': the row's tools define {', '.join(sorted(map(str, defined)))}, not it; "
                     "the call is trained as written"
+                )
+            elif not tools and not any(name in str(m.get("content") or "") for m in messages[: i - 1]):
+                out.append(
+                    f"turn {i} calls '{name}', but the row defines no tools (no `tools` field) and no message before "
+                    "it names that function: the model learns to call a function it is never shown. Give the row "
+                    "its tool schemas in a `tools` field (or a `tools` column)"
                 )
         answered = msg.get("tool_call_id")
         if msg["role"] == "tool" and answered and answered not in ids:

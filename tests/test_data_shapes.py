@@ -571,3 +571,29 @@ def test_tool_calls_and_results_that_match_nothing_are_named_and_kept(tmp_path):
     assert [w.row for w in result.warnings] == [1, 1], said
     assert any("turn 2 calls 'get_time': the row's tools define get_weather, not it" in m for m in said)
     assert any("turn 3 answers the tool call 'call_9': no call before it has that id (call_1)" in m for m in said)
+
+
+def test_a_call_to_a_function_no_tools_field_or_message_names_is_said(tmp_path):
+    """A cold review: rows calling `w` with an empty tools cell trained without a word. Where no `tools` are given
+    and no message before the call names the function, the model learns to call what it is never shown; a system
+    prompt that describes the tool in words is enough."""
+    call = {"id": "c1", "function": {"name": "get_weather", "arguments": {"city": "Oslo"}}}
+    after = [{"role": "tool", "tool_call_id": "c1", "content": "3C"}, {"role": "assistant", "content": "3C."}]
+    asks = [{"role": "user", "content": "Weather?"}, {"role": "assistant", "content": "", "tool_calls": [call]}]
+    rows = [
+        {"messages": asks + after},
+        {"messages": [{"role": "system", "content": "You may call get_weather(city)."}, *asks, *after]},
+        {"messages": asks + after, "tools": []},
+    ]
+    path = tmp_path / "calls.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    result = load_file(path)
+    assert result.valid_rows == 3
+    assert {w.row: w.message for w in result.warnings} == {
+        1: "turn 2 calls 'get_weather', but the row defines no tools (no `tools` field) and no message before it "
+        "names that function: the model learns to call a function it is never shown. Give the row its tool schemas "
+        "in a `tools` field (or a `tools` column)",
+        3: "turn 2 calls 'get_weather', but the row defines no tools (no `tools` field) and no message before it "
+        "names that function: the model learns to call a function it is never shown. Give the row its tool schemas "
+        "in a `tools` field (or a `tools` column)",
+    }
