@@ -57,6 +57,7 @@ from ftlib.readers import (
     peek_columns,
     read_path,
     read_table,
+    shown_name,
     text_records,
 )
 from ftlib.rows import conversation, is_preference, row_kind
@@ -238,18 +239,20 @@ class FileFields(NamedTuple):
     table: bool  # CSV/TSV/Parquet: every row has every column
 
 
-def peek_fields(path: str | Path) -> FileFields:
+def peek_fields(path: str | Path, name: str | None = None) -> FileFields:
     """The top-level fields of a file, for the field-mapping editor.
 
-    It does not detect a format, so a file no format recognises still has fields. Raises DataError like load_file.
+    It does not detect a format, so a file no format recognises still has fields. Raises DataError like load_file
+    (`name` as there).
     """
     data, path = read_path(path)
-    columns = peek_columns(path)
+    name = shown_name(path, name)
+    columns = peek_columns(path, name)
     if columns is not None:
         return FileFields(columns, True)
     if not data.strip(b" \t\r\n\xef\xbb\xbf"):
         return FileFields([], False)
-    records, *_ = text_records(data, file_kind(path.name, data), path.name)
+    records, *_ = text_records(data, file_kind(name, data), name)
     return FileFields(_keys(records[:PEEK_ROWS]), False)
 
 
@@ -265,8 +268,7 @@ def load_file(
     """Read a file from disk; see `load_bytes`. `name` is the file's name in messages when it is not the name on
     disk (an upload stored as `<date>-<time>-<tag>-faq.csv` is `faq.csv` to its user); it must keep the suffix."""
     data, path = read_path(path)
-    shown = name if name and Path(name).suffix.lower() == path.suffix.lower() else path.name
-    result = load_bytes(data, shown, fmt=fmt, column_map=column_map)
+    result = load_bytes(data, shown_name(path, name), fmt=fmt, column_map=column_map)
     result.source = str(path)
     return result
 

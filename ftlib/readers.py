@@ -106,8 +106,43 @@ def read_path(path: str | Path) -> tuple[bytes, Path]:
         raise DataError(f"{path} cannot be read (permission denied). Make it readable or copy it.") from None
 
 
+# The first bytes of compressed files, their suffix and the command that opens them (dataset hubs publish
+# `.jsonl.gz`).
+_COMPRESSED = {
+    b"\x1f\x8b": ("gzip", ".gz", "gunzip"),
+    b"PK\x03\x04": ("zip", ".zip", "unzip"),
+    b"BZh": ("bzip2", ".bz2", "bunzip2"),
+    b"\xfd7zXZ\x00": ("xz", ".xz", "unxz"),
+    b"\x28\xb5\x2f\xfd": ("zstd", ".zst", "unzstd"),
+}
+
+
+def _compressed(name: str, data: bytes) -> None:
+    """DataError naming the compression and the command that opens it, for a compressed file (whatever its name).
+
+    >>> _compressed("rows.jsonl.gz", b"\\x1f\\x8b\\x08")
+    Traceback (most recent call last):
+    ftlib.readers.DataError: rows.jsonl.gz is gzip-compressed. Decompress it first (`gunzip rows.jsonl.gz`), then \
+choose rows.jsonl: the studio reads .jsonl, .json, .csv, .tsv or .parquet files as they are.
+    """
+    for magic, (what, suffix, tool) in _COMPRESSED.items():
+        if not data.startswith(magic):
+            continue
+        if Path(name).suffix.lower() == suffix:
+            how, inner = f"`{tool} {name}`", Path(name).stem
+        else:  # the tools want their own suffix on the name
+            how, inner = f"rename it {name}{suffix}, then `{tool} {name}{suffix}`", name
+        shown = inner if Path(inner).suffix else "the file it holds"
+        raise DataError(
+            f"{name} is {what}-compressed. Decompress it first ({how}), then choose {shown}: the studio reads "
+            f"{SUPPORTED} files as they are."
+        )
+
+
 def file_kind(name: str, data: bytes) -> str:
-    """jsonl | json | csv | tsv | parquet, from the extension, else from the first bytes."""
+    """jsonl | json | csv | tsv | parquet, from the extension, else from the first bytes. DataError for a compressed
+    file (it says how to decompress it) and for any other kind."""
+    _compressed(name, data)
     kind = SUFFIXES.get(Path(name).suffix.lower())
     if kind:
         return kind
@@ -557,15 +592,23 @@ def read_table(data: bytes, kind: str, name: str) -> Table:
     return Table(columns, rows, lines, delimiter, notes)
 
 
-def peek_columns(path: str | Path) -> list[str] | None:
-    """The column names of a CSV/TSV/Parquet file (header or schema only), or None for JSON files."""
+def shown_name(path: Path, name: str | None) -> str:
+    """The file's name in messages: `name` (an upload's name as its user knows it, `faq.csv` for the stored
+    `<date>-<time>-<tag>-faq.csv`) when it keeps the suffix, else the name on disk."""
+    return name if name and Path(name).suffix.lower() == path.suffix.lower() else path.name
+
+
+def peek_columns(path: str | Path, name: str | None = None) -> list[str] | None:
+    """The column names of a CSV/TSV/Parquet file (header or schema only), or None for JSON files. `name`: as
+    `shown_name`."""
     data, path = read_path(path)
-    kind = file_kind(path.name, data)
+    name = shown_name(path, name)
+    kind = file_kind(name, data)
     if kind not in TABLE_KINDS:
         return None
     if kind == "parquet":
-        return parquet_columns(data, path.name)
-    hint, text = excel_hint(decode_text(data, path.name))
+        return parquet_columns(data, name)
+    hint, text = excel_hint(decode_text(data, name))
     first = text.split("\n", 1)[0]
     return next(csv.reader([first], delimiter=hint or ("\t" if kind == "tsv" else sniff_delimiter(text))), [])
 
@@ -579,6 +622,7 @@ __all__ = [
     "RowError",
     "Table",
     "check_path",
+    "shown_name",
     "decode_text",
     "delimiter_note",
     "describe",

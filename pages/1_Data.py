@@ -57,8 +57,8 @@ def load_cached(path: str, mtime: float, fmt: str | None, mapping: tuple | None,
 
 
 @st.cache_data(max_entries=8, show_spinner="Reading the file's fields...")
-def fields_cached(path: str, mtime: float):
-    return peek_fields(path)
+def fields_cached(path: str, mtime: float, shown: str):
+    return peek_fields(path, shown)
 
 
 def choose_source() -> tuple[str | None, str, str, dict | None]:
@@ -496,7 +496,7 @@ if not path:
 
 with user_errors("Could not read this file"):
     mtime = check_path(path).stat().st_mtime  # in the cache keys: an edited file is read again
-    fields, table = fields_cached(path, mtime)
+    fields, table = fields_cached(path, mtime, shown)
 mapping = mapping_editor(path, fields, preset, table) if fields else None
 
 choose_format_for(path)

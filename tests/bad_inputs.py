@@ -180,8 +180,28 @@ CASES: list[Case] = [
     # Not text at all, or not UTF-8.
     Case("random_bytes", "random.jsonl", lambda: random.Random(7).randbytes(4096), _BINARY),
     Case("png_renamed", "picture.jsonl", png, _BINARY, upload=True),
-    Case("zip_renamed", "archive.csv", zipped_csv, _BINARY, upload=True),
-    Case("gzip_jsonl", "chats.jsonl", lambda: gzip.compress(jsonl(good(1), good(2)), mtime=0), _BINARY, upload=True),
+    # Compressed files are named as such, with the command that opens them (not "a binary file").
+    Case(
+        "zip_renamed",
+        "archive.csv",
+        zipped_csv,
+        # the name as its user knows it, not the upload's stored `<date>-<time>-<tag>-archive.csv`
+        r"(^|: )archive\.csv is zip-compressed\. Decompress it first \(rename it archive\.csv\.zip, then `unzip ",
+        upload=True,
+    ),
+    Case(
+        "gzip_jsonl",
+        "chats.jsonl",
+        lambda: gzip.compress(jsonl(good(1), good(2)), mtime=0),
+        r"(^|: )chats\.jsonl is gzip-compressed\. Decompress it first \(rename it chats\.jsonl\.gz, then `gunzip ",
+        upload=True,
+    ),
+    Case(
+        "gzip_named_gz",
+        "chats.jsonl.gz",
+        lambda: gzip.compress(jsonl(good(1), good(2)), mtime=0),
+        r"Decompress it first \(`gunzip chats.jsonl.gz`\), then choose chats.jsonl: the studio reads",
+    ),
     Case(
         "utf16_bom",
         "wide.jsonl",
