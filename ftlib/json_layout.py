@@ -28,6 +28,12 @@ def json_rows(value: Any) -> list:
 _ROW_KEYS = {"messages", "conversations", "prompt", "completion", "chosen", "rejected", "instruction", "text"}
 
 
+def _is_turns(item: Any) -> bool:
+    """Whether `item` is a conversation written as a bare list of turns (objects with a role, or ShareGPT's from)."""
+    turns = isinstance(item, list) and bool(item)
+    return turns and all(isinstance(t, dict) and bool({"role", "from"} & set(t)) for t in item)
+
+
 def json_layout(value: Any) -> tuple[list, str | None]:
     """(rows, a note on where they were found) of a parsed .json file (see `json_rows`); the note names the key
     that holds the rows (or the keys, read one after the other) and the keys beside them, which are not rows and
@@ -37,6 +43,9 @@ def json_layout(value: Any) -> tuple[list, str | None]:
     "The rows are read from the key 'data'; the keys 'version', 'meta' are not rows and are ignored."
     """
     if isinstance(value, list):
+        if value and all(_is_turns(item) for item in value):  # [[turns], [turns]]: conversations, bare
+            rows = [{"messages": item} for item in value]
+            return rows, "Each item of the array is a list of turns: each is read as one conversation (`messages`)."
         return value, None
     if not isinstance(value, dict):
         return [value], None

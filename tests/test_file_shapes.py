@@ -146,6 +146,20 @@ READ_CASES = [
         {2: "the key 'name' is written twice in one object"},
         "",
     ),
+    (  # a cold review: refused item by item as "a list, not an object", with no fix
+        "json_array_of_bare_conversations",
+        "c.json",
+        json.dumps(
+            [
+                [{"role": "user", "content": "Q1"}, {"role": "assistant", "content": "A1"}],
+                [{"from": "human", "value": "Q2"}, {"from": "gpt", "value": "A2"}],
+            ]
+        ),
+        ["Q1", "Q2"],
+        [1, 2],
+        {},
+        "Each item of the array is a list of turns: each is read as one conversation (`messages`).",
+    ),
     (
         "jsonl_named_json_still_line_by_line",
         "l.json",
