@@ -41,6 +41,8 @@ def json_layout(value: Any) -> tuple[list, str | None]:
 
     >>> json_layout({"version": "2", "data": [{"text": "a"}], "meta": {"n": 1}})[1]
     "The rows are read from the key 'data'; the keys 'version', 'meta' are not rows and are ignored."
+    >>> json_layout({"train": [{"text": "a"}, {"text": "b"}], "sources": [{"url": "x"}]})[1]
+    "The rows are read from the key 'train'; the key 'sources' is not rows and is ignored."
     """
     if isinstance(value, list):
         if value and all(_is_turns(item) for item in value):  # [[turns], [turns]]: conversations, bare
@@ -55,6 +57,9 @@ def json_layout(value: Any) -> tuple[list, str | None]:
         return [value], None  # a single conversation: its lists are turns, not rows
     if wrapped and _ROW_KEYS & set(value):
         return [value], None  # one row whose list of objects is a field of it (its `tools`), not the rows
+    if len(wrapped) > 1:  # a list of objects sharing no field with the longest one's is not rows ({"meta": [...]})
+        fields = {k for r in max(wrapped.values(), key=len) for k in r}
+        wrapped = {k: v for k, v in wrapped.items() if any(fields & set(r) for r in v)}
     if len(wrapped) == 1:
         ((key, rows),) = wrapped.items()  # {"data": [rows], ...}
         others = [k for k, v in value.items() if k != key and has_value(v)]
