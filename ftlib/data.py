@@ -62,7 +62,7 @@ from ftlib.readers import (
 )
 from ftlib.rows import conversation, is_preference, row_kind
 from ftlib.splits import count_test_rows, dedupe_rows, split_rows, split_warnings
-from ftlib.turns import INLINE_THINK
+from ftlib.turns import INLINE_THINK, has_value
 
 __all__ = [
     "FORMATS",
@@ -374,9 +374,18 @@ def load_bytes(
         try:
             done = convert(record, shape)
         except RowProblem as exc:
-            column = source_of.get(exc.field) if columns is not None else None
-            # In a table, name the column the user sees rather than our field name.
-            message = f"the '{column}' cell is empty (that column holds the {exc.field})" if column else str(exc)
+            # Name the column (or key) the user sees rather than our field name it was mapped to.
+            source = source_of.get(exc.field)
+            if source and columns is not None:
+                message = f"the '{source}' cell is empty (that column holds the {exc.field})"
+            elif source:
+                message = f"the '{source}' field is missing or empty (it is read as the {exc.field})"
+                unread = [k for k in record if k not in column_map and has_value(record[k])]
+                if unread:  # {"question", "response"} among {"question", "answer"} rows: perhaps that is it
+                    which = "which is" if len(unread) == 1 else "which are"
+                    message += f"; the row also has {', '.join(repr(k) for k in unread)}, {which} not read"
+            else:
+                message = str(exc)
             errors.append(RowError(number, with_hint(message, record, shape)))
             continue
         if shape != fmt:

@@ -160,6 +160,15 @@ READ_CASES = [
         {},
         "Each item of the array is a list of turns: each is read as one conversation (`messages`).",
     ),
+    (  # a cold review was told "the 'output' field is null": a name the file does not use, for a key it lacks
+        "guessed_keys_a_row_lacks_are_its_own",
+        "qa.jsonl",
+        '{"question": "Q1", "answer": "A1"}\n{"question": "Q2", "response": "A2"}\n',
+        ["Q1"],
+        [1],
+        {2: "the 'answer' field is missing or empty (it is read as the output); the row also has 'response', which"},
+        "",
+    ),
     (
         "jsonl_named_json_still_line_by_line",
         "l.json",
