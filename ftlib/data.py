@@ -369,6 +369,7 @@ def load_bytes(
     source_of = {fld: col for fld, col in (column_map or {}).items() if col is not None}
     rows, numbers, warnings, ignored, unread_text, read_as = [], [], [], Counter(), Counter(), Counter()
     passed = Counter()  # fields a prompt-only row carries to GRPO's reward functions (rows.with_columns)
+    found_at: dict[str, list[int]] = {}  # the first rows each ignored field is in
     for number, record in records:
         shape = own_chat_shape(record, fmt)  # ShareGPT rows among messages rows, or the other way round
         try:
@@ -393,7 +394,10 @@ def load_bytes(
         rows.append(done.row)
         numbers.append(number)
         warnings.extend(RowError(number, note) for note in done.warnings)
-        ignored.update(source_of.get(k, k) for k in done.ignored)
+        for name in {source_of.get(k, k) for k in done.ignored}:
+            ignored[name] += 1
+            if len(found_at.setdefault(name, [])) < 3:
+                found_at[name].append(number)
         passed.update(source_of.get(k, k) for k in done.row.get("columns", {}))
         read_as.update(done.notes)
         unread = [*done.ignored, *done.row.get("columns", {})]  # not part of the prompt: perhaps its answer
@@ -401,7 +405,9 @@ def load_bytes(
     errors.sort(key=lambda e: e.row)
     notices = [FieldNotice(note, note=True) for note in read_notes]
     notices += [FieldNotice(f"In {plural(n, 'row')}, {note}", rows=n, note=True) for note, n in read_as.items()]
-    notices += file_notices(ignored, records, fmt, {e.row for e in errors}) + passed_columns(passed)
+    where = LoadResult(fmt, [], [], 0, [], file_type=numbered, lines=lines).where
+    places = {name: [where(n) for n in numbers] for name, numbers in found_at.items()}
+    notices += file_notices(ignored, records, fmt, {e.row for e in errors}, places) + passed_columns(passed)
     # Prompts without answers while a field of sentences goes unread: that field probably holds the answers.
     answers = [c for c, n in unread_text.items() if 2 * n >= len(records)] if FORMAT_KIND[fmt] == "prompt_only" else []
     if answers and not forced:

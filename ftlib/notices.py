@@ -124,10 +124,15 @@ _ALSO_READ = {"preference": ("chosen_messages", "rejected_messages", "question")
 
 
 def file_notices(
-    ignored: Counter, records: list[tuple[int, dict]], fmt: str, refused: set[int] | frozenset[int] = frozenset()
+    ignored: Counter,
+    records: list[tuple[int, dict]],
+    fmt: str,
+    refused: set[int] | frozenset[int] = frozenset(),
+    found_at: dict[str, list[str]] | None = None,
 ) -> list[FieldNotice]:
     """Rows that look like another format (saying which of them are read and which `refused`, by row number), then
-    the fields no converter read, with the number of rows each is in."""
+    the fields no converter read, with the number of rows each is in and where the first are (`found_at`: field ->
+    the first rows' places in the file's words, "line 31")."""
     notices = []
     looks: dict[str, list[tuple[int, dict]]] = {}
     for number, record in records:
@@ -158,9 +163,12 @@ def file_notices(
     for name, n in ignored.most_common():
         where = " (a key inside the turns)" if "[]." in name else ""
         shown = f"`{name}`" if name.strip() else "the column with no name in the header"  # not "ignored field: ``"
+        places, at = (found_at or {}).get(name, []), ""
+        if places and n < len(records):  # a stray key in one row of thousands is found by its place
+            at = f" ({', '.join(places)})" if n <= len(places) else f" (the first: {places[0]})"
         notices.append(
             FieldNotice(
-                f"ignored field: {shown}{where} in {plural(n, 'row')}; the studio does not read it, so it is "
+                f"ignored field: {shown}{where} in {plural(n, 'row')}{at}; the studio does not read it, so it is "
                 "neither shown nor trained",
                 field=name,
                 rows=n,

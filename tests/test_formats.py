@@ -618,6 +618,28 @@ def test_ignored_fields_are_named_once_per_file_with_their_row_count(tmp_path, k
     assert summary["warnings"][first] == {"row": None, "message": messages[0], "field": "id", "rows": 3}
 
 
+@pytest.mark.parametrize(
+    "kind, note_at, source_at",
+    [
+        ("jsonl", "line 5, line 7", "line 4"),
+        ("csv", "data row 5 (line 6 of the file), data row 7 (line 8 of the file)", "data row 4 (line 5 of the file)"),
+    ],
+)
+def test_a_field_in_some_rows_only_is_found_by_its_place(tmp_path, kind, note_at, source_at):
+    """A cold review: a stray key in one row of 31 was named with a count and no place. A field in some rows gives
+    where they are (the first three, or the first); one in every row needs none."""
+    records = [{"instruction": f"q{i}", "output": f"a{i}", "id": i} for i in range(8)]
+    for i in (4, 6):
+        records[i]["note"] = "check"
+    for i in range(3, 8):
+        records[i]["source"] = "forum"
+    result = load_file(write(tmp_path, records, kind))
+    said = {n.field: n.message for n in result.notices if not n.note}
+    assert "`id` in 8 rows;" in said["id"]
+    assert f"`note` in 2 rows ({note_at});" in said["note"]
+    assert f"`source` in 5 rows (the first: {source_at});" in said["source"]
+
+
 def test_weight_0_on_a_prompt_turn_is_read_and_weight_1_there_is_named(tmp_path):
     """OpenAI-style files put `weight` on every turn: 0 on a user or system turn says what the studio does anyway
     (not trained), so it is read, not named ignored (a cold review found it named though the assistant's was read);
