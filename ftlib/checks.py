@@ -11,9 +11,9 @@ list with row counts, for a dataset-level report.
 Codes: no_trained_tokens, prompt_only, eot_not_trained, missing_special_tokens, double_bos, pad_is_eos,
 truncated_assistant, not_prefix_preserving, generation_prompt_mismatch, padding_side, spans_approximate,
 tool_calls_dropped, tools_not_shown, reasoning_dropped, reasoning_inline, system_dropped, message_dropped,
-reply_dropped, weight_zero, text_joins_turns. The generation-prompt check (generation_prompt_mismatch) lives in
-`ftlib.prompt_checks`, those of the tokenizer's special tokens (missing_special_tokens, double_bos, pad_is_eos,
-padding_side) in `ftlib.tokenizer_checks`.
+reply_dropped, weight_zero, text_joins_turns, control_token_in_text. The generation-prompt check
+(generation_prompt_mismatch) lives in `ftlib.prompt_checks`, those of the tokenizer's special tokens
+(missing_special_tokens, double_bos, pad_is_eos, padding_side, control_token_in_text) in `ftlib.tokenizer_checks`.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from ftlib.tokenizer_checks import (
     check_missing_special_tokens,
     check_pad_is_eos,
     check_padding_side,
+    control_token_checks,
 )
 from ftlib.tokens import Encoded, PreferenceEncoded, parts
 from ftlib.turns import INLINE_THINK
@@ -94,8 +95,9 @@ def template_report(
     pair share one), 1, 2, ... when None; `split` is "training" or "held-out"; `total`: the rows of the split, those
     left out for having nothing to learn included (by default those of `numbers`). Training rows are counted and named
     ("In 2 of 40 training rows (rows 3, 9): ...") and also checked by `check_eot_trained` (a reply the model never
-    learns to end); held-out rows are named ("In held-out row 2, scored as the template writes it: ..."), as the
-    run's evaluation and the Evaluate page score each of them. Rows that say it differently (another turn, another
+    learns to end) and `control_token_checks` (a control token in a turn's own text, which the model learns to
+    write); held-out rows are named ("In held-out row 2, scored as the template writes it: ..."), as the run's
+    evaluation and the Evaluate page score each of them. Rows that say it differently (another turn, another
     effect) are not told one row's words: each wording comes with its own rows (`_in_rows`)."""
     numbers = list(range(1, len(encodings) + 1)) if numbers is None else numbers
     per_row = [row_losses(enc, template) for enc in encodings]
@@ -103,6 +105,9 @@ def template_report(
         for found, enc in zip(per_row, encodings, strict=True):
             chats = [p for p in parts(enc).values() if p.kind not in ("text", "prompt_only")]
             found += [c for p in chats if (c := check_eot_trained(p, template)) is not None][:1]
+            # a pair's two answers share their prompt: a control token in it is said once
+            said = {(c.severity, c.message): c for p in chats for c in control_token_checks(p, template)}
+            found += list(said.values())
     said: dict[tuple[str, str], dict[int, str]] = {}  # (code, severity) -> {row: its message}, a row's first
     for number, found in zip(numbers, per_row, strict=True):
         for c in found:
@@ -150,6 +155,7 @@ def _checks(enc: Encoded, tokenizer, template: ChatTemplate, purpose: str) -> li
             check_prompt_only(enc),
             check_tools_not_shown(enc, template),
             check_missing_special_tokens(tokenizer, template),
+            *control_token_checks(enc, template),
         ]
     else:
         found = [
@@ -161,6 +167,7 @@ def _checks(enc: Encoded, tokenizer, template: ChatTemplate, purpose: str) -> li
             check_text_joins_turns(enc, template),
             check_messages_dropped(enc, template),
             check_eot_trained(enc, template),
+            *control_token_checks(enc, template),
             check_missing_special_tokens(tokenizer, template),
             check_double_bos(enc, tokenizer, template),
             check_pad_is_eos(enc, tokenizer),

@@ -1,16 +1,22 @@
 """Checks on what the tokenizer does with special tokens: control tokens it does not know, a BOS written twice, a
-pad token that is the trained end-of-turn token, the padding side. Each returns a `Check` or None; `checks.preflight`
-runs them with the others.
+pad token that is the trained end-of-turn token, the padding side, control tokens written inside a message's own
+text (`control_token_checks`, a list: a warning and an error may both apply). Each other returns a `Check` or None;
+`checks.preflight` runs them with the others.
 """
 
 from __future__ import annotations
 
+import json
 from functools import lru_cache
 
 from ftlib.check_result import Check
+from ftlib.prompt_checks import turns_named
 from ftlib.rows import IGNORE_INDEX
-from ftlib.templates import ChatTemplate, missing_special_tokens
+from ftlib.templates import ChatTemplate, missing_special_tokens, required_special_tokens
 from ftlib.tokens import Encoded, tokenizer_adds_bos
+
+# The parts of a turn that are the row's own text (what the template writes around them is not looked at).
+_OWN_TEXT = ("content", "reasoning", "tool_call")
 
 
 @lru_cache(maxsize=8)
@@ -121,4 +127,101 @@ def check_padding_side(tokenizer, purpose: str = "train") -> Check | None:
     return None
 
 
-__all__ = ["check_double_bos", "check_missing_special_tokens", "check_pad_is_eos", "check_padding_side"]
+def _written(message: dict) -> str:
+    """The text a turn brings to the template: its content, reasoning and tool calls (names and arguments)."""
+    calls = [c.get("function", c) for c in message.get("tool_calls") or [] if isinstance(c, dict)]
+    said = [message.get("content"), message.get("reasoning"), *(json.dumps(c, ensure_ascii=False) for c in calls)]
+    return "\n".join(s for s in said if isinstance(s, str))
+
+
+def _control_hits(enc: Encoded, template: ChatTemplate) -> dict[int, dict[str, tuple[bool, bool, int]]]:
+    """{message: {control token: (trained, read as one special token, where in the text)}} for each control token in
+    a turn's own text that reaches the rendered text: a special token this row's tokens hold, or one the template
+    writes."""
+    present = enc.special_ids.intersection(enc.all_ids)  # looked up by id first: most rows hold few specials
+    specials = {enc.piece(enc.all_ids.index(i)).strip() for i in present}
+    controls = sorted((specials | set(required_special_tokens(template))) - {""}, key=len, reverse=True)
+    hits: dict[int, dict[str, tuple[bool, bool, int]]] = {}
+    for i, message in enumerate(enc.messages):
+        written = _written(message)
+        for token in (c for c in controls if c in written):
+            spans = [(s.start, s.end) for s in enc.segments if s.message == i and s.kind in _OWN_TEXT]
+            found = [at for s, e in spans if (at := enc.text.find(token, s, e)) >= 0 and at + len(token) <= e]
+            if not found:
+                continue  # the template left that part out: other checks say so
+            at = found[0]
+            covering = [k for k, (s, e) in enumerate(enc.offsets) if s < at + len(token) and e > at]
+            trained = any(enc.token_trained[k] for k in covering)
+            one = any(enc.all_ids[k] in enc.special_ids and enc.piece(k).strip() == token for k in covering)
+            hits.setdefault(i, {})[token] = (trained, one, at)
+    return hits
+
+
+def _quoted(tokens) -> str:
+    listed = [repr(t) for t in tokens]
+    return listed[0] if len(listed) == 1 else f"{', '.join(listed[:-1])} and {listed[-1]}"
+
+
+def control_token_checks(enc: Encoded, template: ChatTemplate) -> list[Check]:
+    """Control tokens written inside a message's own text (`Explain <|im_end|>`): the tokenizer reads them as the
+    control token itself, as transformers and TRL do (`tokenizer(text, add_special_tokens=False)` gives the special
+    id, here and in their trainers), so the row holds a turn boundary that is not there. An error where a trained
+    assistant turn holds one (the model learns to write it mid-answer), a warning for every other turn (the model
+    only reads it: a fake boundary in its context). [] when no turn's text holds one."""
+    if enc.kind == "text" or not enc.messages:
+        return []
+    hits = _control_hits(enc, template)
+    if not hits:
+        return []
+    # Graded as tool_calls_dropped is: a trained reply that teaches the model to end its turn mid-answer (or to
+    # write a turn of another role) is silent damage the loss never shows, so it is an error and refuses a run;
+    # read only (a user's turn, a tool result, an untrained reply), it misleads the model's context: a warning.
+    ordered = {i: sorted(found, key=lambda t, found=found: found[t][2]) for i, found in hits.items()}  # as written
+    trained = {i: [t for t in tokens if hits[i][t][0]] for i, tokens in ordered.items()}
+    read = {i: [t for t in tokens if not hits[i][t][0]] for i, tokens in ordered.items()}
+    out = []
+    for severity, groups in (("error", trained), ("warning", read)):
+        groups = {i: tokens for i, tokens in groups.items() if tokens}
+        if not groups:
+            continue
+        tokens = list(dict.fromkeys(t for _, found in sorted(groups.items()) for t in found))
+        it, each = ("it", "it") if len(tokens) == 1 else ("them", "each")
+        where = "; ".join(
+            f"{turns_named([i])} ({enc.messages[i]['role']}{', trained' if severity == 'error' else ''}) writes "
+            f"{_quoted(found)} in its own text"
+            for i, found in sorted(groups.items())
+        )
+        if all(hits[i][t][1] for i, found in groups.items() for t in found):
+            how = f"this tokenizer reads {each} as the control token itself (one special token, not characters)"
+        else:  # a template's control token this tokenizer does not know: the same pieces as the template's own
+            how = (
+                f"{each} is the text of a control token the {template.title} template writes, read as the same "
+                "pieces as where the template writes it"
+            )
+        effect = (
+            f"the model learns to write {it} in the middle of an answer: an end of turn there stops its reply at "
+            "generation, a turn's start begins a fake turn of another role."
+            if severity == "error"
+            else "the model reads a turn boundary where the row means text (a fake end or start of a turn)."
+        )
+        first = tokens[0]
+        out.append(
+            Check(
+                "control_token_in_text",
+                severity,
+                f"{where[0].upper()}{where[1:]}: {how}, so {effect}",
+                f"Remove {_quoted(tokens)} from the data, or write {it} so that the tokenizer reads plain text: with "
+                f"a space inside ({first[0] + ' ' + first[1:]!r}) or escaped. The Tokens page shows which tokens are "
+                "read as control tokens.",
+            )
+        )
+    return out
+
+
+__all__ = [
+    "check_double_bos",
+    "check_missing_special_tokens",
+    "check_pad_is_eos",
+    "check_padding_side",
+    "control_token_checks",
+]

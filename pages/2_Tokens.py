@@ -72,6 +72,9 @@ words (or the template's headers) wastes capacity and can make it continue the u
 
 Colours: green = trained, grey = masked, purple/dashed = special token, striped = padding, red = cut by the
 max length. Hover a token to see its id, label and why.
+
+A **control token written inside a message** (`<|im_end|>` typed in a reply) is read as the control token itself,
+not as text: in a trained reply the model learns to end its turn there. The checks name the turn and the token.
 """
 
 
