@@ -13,7 +13,9 @@ truncated_assistant, not_prefix_preserving, generation_prompt_mismatch, padding_
 tool_calls_dropped, tools_not_shown, reasoning_dropped, reasoning_inline, system_dropped, message_dropped,
 reply_dropped, weight_zero, text_joins_turns, control_token_in_text. The generation-prompt check
 (generation_prompt_mismatch) lives in `ftlib.prompt_checks`, those of the tokenizer's special tokens
-(missing_special_tokens, double_bos, pad_is_eos, padding_side, control_token_in_text) in `ftlib.tokenizer_checks`.
+(missing_special_tokens, double_bos, pad_is_eos, padding_side, control_token_in_text) in `ftlib.tokenizer_checks`;
+cut_in_training (what a run at its default max length would cut of a row shown whole: `tokens` without --max-length)
+is `ftlib.run_preflight.run_cut_check`. No fix asks for a longer max length than the model reads (`longer_fix`).
 """
 
 from __future__ import annotations
@@ -43,13 +45,18 @@ _TOOL_FIX = (
 
 
 def preflight(
-    enc: Encoded | PreferenceEncoded, tokenizer, template: ChatTemplate, purpose: str = "train"
+    enc: Encoded | PreferenceEncoded,
+    tokenizer,
+    template: ChatTemplate,
+    purpose: str = "train",
+    context: int | None = None,
 ) -> list[Check]:
     """All checks for one encoded row (both sequences of a preference pair, each distinct check once), errors
-    first; `purpose` is "train" or "generate" (for the padding side)."""
+    first; `purpose` is "train" or "generate" (for the padding side); `context`: the model's context length
+    (`models.context_length`), so that no fix asks for a max length the model cannot read."""
     seen, out = set(), []
     for part in parts(enc).values():
-        for check in _checks(part, tokenizer, template, purpose):
+        for check in _checks(part, tokenizer, template, purpose, context):
             # The generation prompt is the template's: said once for a pair, whichever answer's first word it quotes.
             key = check.code if check.code == "generation_prompt_mismatch" else (check.code, check.message)
             if key not in seen:
@@ -147,9 +154,13 @@ def _in_rows(groups: dict[str, list[int]], total: int, split: str) -> str:
     return f"{opening}, in {len(ranked)} ways. " + " ".join(told)
 
 
-def _checks(enc: Encoded, tokenizer, template: ChatTemplate, purpose: str) -> list[Check]:
+def _checks(enc: Encoded, tokenizer, template: ChatTemplate, purpose: str, context: int | None) -> list[Check]:
     if enc.kind == "text":  # no template: only the tokenizer's own traps
-        found = [check_no_trained(enc), check_double_bos(enc, tokenizer, template), check_pad_is_eos(enc, tokenizer)]
+        found = [
+            check_no_trained(enc, context),
+            check_double_bos(enc, tokenizer, template),
+            check_pad_is_eos(enc, tokenizer),
+        ]
     elif enc.kind == "prompt_only":
         found = [
             check_prompt_only(enc),
@@ -159,7 +170,7 @@ def _checks(enc: Encoded, tokenizer, template: ChatTemplate, purpose: str) -> li
         ]
     else:
         found = [
-            check_no_trained(enc),
+            check_no_trained(enc, context),
             check_tool_calls_dropped(enc, template),
             check_tools_not_shown(enc, template),
             check_reasoning_dropped(enc, template),
@@ -171,7 +182,7 @@ def _checks(enc: Encoded, tokenizer, template: ChatTemplate, purpose: str) -> li
             check_missing_special_tokens(tokenizer, template),
             check_double_bos(enc, tokenizer, template),
             check_pad_is_eos(enc, tokenizer),
-            check_truncation(enc),
+            check_truncation(enc, context),
             check_prefix_preserving(enc, template),
             check_generation_prompt(enc, tokenizer, template),
             check_spans(enc),
@@ -185,7 +196,29 @@ def _dropped(enc: Encoded, what: str) -> list[int]:
     return [d["message"] for d in enc.dropped if d["what"] == what and d["message"] is not None]
 
 
-def check_no_trained(enc: Encoded) -> Check | None:
+def longer_fix(length: int, context: int | None, rows: str = "the row") -> str:
+    """How to train a row of `length` tokens that the max length cuts: a max length that fits it, or, when it is
+    longer than the model's `context` (None: not known), a shorter row, as no max length fits it.
+
+    >>> longer_fix(900, 8192)
+    'Raise the max length to at least 900 tokens (the model reads up to 8192), or shorten or drop the row.'
+    >>> longer_fix(20044, 8192)[:94]
+    'This row is longer than the model can read at all (20044 tokens; its context is 8192 tokens): '
+    """
+    if context is None:
+        return f"Raise the max length to at least {length} tokens, or shorten or drop {rows}."
+    if length <= context:
+        reads = f"(the model reads up to {context})"
+        return f"Raise the max length to at least {length} tokens {reads}, or shorten or drop {rows}."
+    return (
+        f"This row is longer than the model can read at all ({length} tokens; its context is {context} tokens): no "
+        "max length fits it. Split it into shorter rows (one per exchange, or its text in parts), shorten it, or "
+        "drop it."
+    )
+
+
+def check_no_trained(enc: Encoded, context: int | None = None) -> Check | None:
+    """Nothing of the row is trained, and why (`context`: the model's context length, for the fix of a cut row)."""
     if enc.num_trained:
         return None
     if enc.truncated and any(enc.token_trained):
@@ -194,7 +227,7 @@ def check_no_trained(enc: Encoded) -> Check | None:
             "error",
             f"Every trained token was cut by the max length ({len(enc.input_ids)} tokens): this row "
             "teaches the model nothing.",
-            f"Raise the max length to at least {len(enc.all_ids)} tokens, or shorten or drop the row.",
+            longer_fix(len(enc.all_ids), context),
         )
     answers = [i for i, m in enumerate(enc.messages) if m["role"] == "assistant" and i >= enc.train_from]
     if not answers:
@@ -449,7 +482,8 @@ def check_eot_trained(enc: Encoded, template: ChatTemplate) -> Check | None:
     )
 
 
-def check_truncation(enc: Encoded) -> Check | None:
+def check_truncation(enc: Encoded, context: int | None = None) -> Check | None:
+    """Trained assistant turns the max length cuts (`context`: the model's context length, for the fix)."""
     hit = [t for t in enc.cut_turns if t["role"] == "assistant" and t["trained"]]
     if not hit:
         return None
@@ -462,7 +496,7 @@ def check_truncation(enc: Encoded) -> Check | None:
         "warning",
         f"The max length of {len(enc.input_ids)} tokens cuts assistant {', '.join(cuts)}: a reply cut "
         "mid-way loses its end-of-turn token, so the row teaches the model to stop nowhere.",
-        f"Raise the max length to at least {len(enc.all_ids)} tokens, or shorten or drop long rows.",
+        longer_fix(len(enc.all_ids), context, "long rows"),
     )
 
 

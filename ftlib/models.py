@@ -334,6 +334,17 @@ def _described(path: Path) -> dict:
     return described if isinstance(described, dict) else {}
 
 
+def context_length(spec: str = DEFAULT_MODEL) -> int | None:
+    """The most tokens the model reads at once, from its config.json (`max_position_embeddings`, GPT-2's
+    `n_positions`, a multimodal model's `text_config`; no weights read); None when it names none."""
+    described = _described(resolve_model(spec))
+    for config in (described, described.get("text_config")):
+        for key in ("max_position_embeddings", "n_positions"):
+            if isinstance(config, dict) and isinstance(found := config.get(key), int) and found > 0:
+                return found
+    return None
+
+
 def check_generates(path: Path, spec: str | None = None) -> None:
     """Refuse a model folder that cannot write text: a sequence classifier (`sequence_classifier`). Loaded as a
     causal LM it would get an LM head that was never trained with it (fresh, or the base's), and answer anyway."""

@@ -13,6 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ftlib import alignment, checks, distributed, overfitting, prompt_checks
+from ftlib.check_result import Check
+from ftlib.checks import longer_fix
 from ftlib.config import RunConfig
 from ftlib.errors import numbered, plural
 from ftlib.training_model import cpu_dtype_warnings, gpu_dtype_problems, target_problems
@@ -44,7 +46,7 @@ def preflight(config: RunConfig, tokenizer=None, rows: tuple[list[dict], list[di
     Loads the tokenizer (not the model); encodes every row once (about a second per thousand chat rows).
     """
     from ftlib.errors import UserError
-    from ftlib.models import check_model, load_tokenizer
+    from ftlib.models import check_model, context_length, load_tokenizer
     from ftlib.training import encode_for_training, load_rows, run_template, sequences
 
     report = Preflight(errors=distributed.refusals(config))  # what this machine's GPUs cannot run
@@ -60,6 +62,7 @@ def preflight(config: RunConfig, tokenizer=None, rows: tuple[list[dict], list[di
         check_model(config.model, method=config.method)  # a reward model's folder writes no text (Train page, CLI)
         tokenizer = tokenizer or load_tokenizer(config.model)
         template = run_template(config, tokenizer)
+        context = context_length(config.model)  # what no fix may ask a max length beyond
         train_numbers: list[int] = []  # the training row each encoding came from
         left_out: list = []  # (row, encoding) of each row with nothing to learn, to say why
         encoded, dropped = encode_for_training(train, tokenizer, template, config, train_numbers, left_out=left_out)
@@ -73,7 +76,7 @@ def preflight(config: RunConfig, tokenizer=None, rows: tuple[list[dict], list[di
         return report
     report.train_rows, report.eval_rows = len(encoded), len(eval_encoded)
     report.longest = max((len(s.input_ids) for s in sequences(encoded)), default=0)
-    report.warnings += cut_warnings(encoded, config.max_length, train_numbers)  # trained tokens past the cut
+    report.warnings += cut_warnings(encoded, config.max_length, train_numbers, context)  # trained tokens past the cut
     report.warnings += alignment.kto_pair_notes(train, config.method)  # a pair is a good row and a bad row
     report.warnings += kto_label_warnings(train, config.method)  # TRL's own balance check is in the skipped prepare
     if config.method == "grpo":
@@ -96,7 +99,7 @@ def preflight(config: RunConfig, tokenizer=None, rows: tuple[list[dict], list[di
         else f"no token to learn from (cut by the max length of {config.max_length} or masked by "
         f"`{config.mask_policy}`)"
     )
-    reasons = "" if config.method == "grpo" else why_left_out(left_out)  # a GRPO prompt is left out when cut
+    reasons = "" if config.method == "grpo" else why_left_out(left_out, context)  # a GRPO prompt is left out when cut
     if not encoded:
         hint = (
             " Check them on the Tokens page; a longer max length usually fixes it."
@@ -128,27 +131,28 @@ def preflight(config: RunConfig, tokenizer=None, rows: tuple[list[dict], list[di
             f"{config.max_length} and will be left out of the evaluation."
             if config.method == "grpo"
             else f"{numbered('Held-out row', eval_dropped)} score{'s' if one else ''} no token and will be left out "
-            "of the evaluation." + why_left_out(eval_left_out)
+            "of the evaluation." + why_left_out(eval_left_out, context)
         )
         report.warnings.append(said)
     return report
 
 
-def why_left_out(left_out: list) -> str:
+def why_left_out(left_out: list, context: int | None = None) -> str:
     """Why rows are left out for having nothing to learn, as the Tokens page says it of each (`no_trained_tokens`):
     each reason once, with its rows (numbered as `left_out`'s (row, encoding) pairs number them), the most common
     first; past `checks.GROUPS` reasons, the other rows are numbered only. A single reason is said without its rows
     (the caller's sentence names them). "" when `left_out` is empty.
 
     A row's own words, not one row's for all: the last assistant turn given weight 0 under the 'last_assistant'
-    policy is not a template without {% generation %}, nor a reply cut by the max length.
+    policy is not a template without {% generation %}, nor a reply cut by the max length. `context`: the model's
+    context length (`models.context_length`): a fix never asks for a longer max length than the model reads.
     """
     from ftlib.tokens import parts
 
     groups: dict[str, list] = {}  # what is said of a row -> (row, its fix) for each row it is said of
     for number, enc in left_out:
         part = next(p for p in parts(enc).values() if not p.num_trained)  # the side with nothing trained
-        found = checks.check_no_trained(part)
+        found = checks.check_no_trained(part, context)
         if found is not None:
             groups.setdefault(found.message, []).append((number, found.fix))
     ranked = sorted(groups.items(), key=lambda group: (-len(group[1]), group[1][0][0]))
@@ -184,22 +188,25 @@ def kto_label_warnings(rows: list[dict], method: str) -> list[str]:
     ]
 
 
-def cut_warnings(encoded: list, max_length: int, numbers: list[int]) -> list[str]:
+def cut_warnings(encoded: list, max_length: int, numbers: list[int], context: int | None = None) -> list[str]:
     """A warning naming the training rows whose trained tokens the max length cuts off (the row is kept, its end is
     never learned), with how much of everything trained that is; [] when none is cut. A preference pair counts
-    once, by either answer. `numbers`: the training row (1-based) of each encoding.
+    once, by either answer. `numbers`: the training row (1-based) of each encoding; `context`: the model's context
+    length, past which no max length helps (the rows longer than it are named).
 
     The rows left with nothing to learn at all are said elsewhere (`encode_for_training` leaves them out).
     """
     from ftlib.tokens import parts
 
-    cut_rows, lost, total, longest = [], 0, 0, 0
+    cut_rows, lost, total, longest, unreadable = [], 0, 0, 0, []
     for number, enc in zip(numbers, encoded, strict=False):
         row_lost = 0
         for part in parts(enc).values():
             trained = [t for t in part.token_trained if t] if part.token_trained else []
             total += len(trained)
             longest = max(longest, len(part.all_ids))
+            if context and len(part.all_ids) > context and number not in unreadable:
+                unreadable.append(number)
             if part.truncated:
                 row_lost += sum(1 for t in part.token_trained[len(part.input_ids) :] if t)
         if row_lost:
@@ -212,12 +219,63 @@ def cut_warnings(encoded: list, max_length: int, numbers: list[int]) -> list[str
     )
     share = f" ({lost / total:.0%} of all trained tokens)" if total else ""
     are = "is" if len(cut_rows) == 1 else "are"
+    fix = f"Raise the max length (the longest row has {longest} tokens) or shorten those rows"
+    if unreadable:  # no max length fits a row the model cannot read at all
+        one = len(unreadable) == 1
+        fix = (
+            f"Raise the max length, at most to the model's context of {context} tokens, or shorten those rows; "
+            f"{numbered('training row', unreadable)} {'is' if one else 'are'} longer than the model can read at all "
+            f"(the longest has {longest} tokens): split {'it' if one else 'them'} into shorter rows, shorten "
+            f"{'it' if one else 'them'} or drop {'it' if one else 'them'}"
+        )
     return [
         f"{plural(len(cut_rows), 'training row')} {are} longer than the max length of {max_length} tokens and cut: "
-        f"{plural(lost, 'trained token')}{share} past the cut are never learned (training rows {named}). Raise the "
-        f"max length (the longest row has {longest} tokens) or shorten those rows; the Tokens page shows where a row "
-        "is cut."
+        f"{plural(lost, 'trained token')}{share} past the cut are never learned (training rows {named}). {fix}; the "
+        "Tokens page shows where a row is cut."
     ]
 
 
-__all__ = ["NAMED_ROWS", "Preflight", "cut_warnings", "preflight", "why_left_out"]
+def run_cut_check(enc, max_length: int, context: int | None = None) -> Check | None:
+    """What a training run at `max_length` tokens (a run's default, for `tokens` run without --max-length) would cut
+    of a row encoded whole: a warning `cut_in_training` with the trained tokens lost, the turns whose end goes, and
+    a fix that asks for no longer max length than the model's `context`; None when the row fits.
+    """
+    from ftlib.config import field_specs
+    from ftlib.prompt_checks import turns_named
+    from ftlib.tokens import parts
+
+    length, trained, lost, turns, text = 0, 0, 0, set(), False
+    for part in parts(enc).values():
+        length = max(length, len(part.all_ids))
+        trained += sum(part.token_trained)
+        past = [k for k in range(max_length, len(part.all_ids)) if part.token_trained[k]]
+        lost += len(past)
+        turns |= {part.segments[j].message for k in past if (j := part.token_segments[k]) >= 0}
+        text |= part.kind == "text" and bool(past)
+    if not lost:
+        return None
+    label = field_specs()["max_length"].label
+    said = (
+        f"A training run cuts each row at its max length, {max_length} tokens unless set (`train --max-length`, the "
+        f"Train page's '{label}'); this row is {length} tokens"
+    )
+    if lost == trained:
+        said += (
+            f", so a run would cut all {plural(trained, 'trained token')} of it and leave the row out: nothing left."
+        )
+    else:
+        named = sorted(t for t in turns if t is not None)
+        ends = "the text" if text else f"assistant {turns_named(named)}" if named else "the reply"
+        said += (
+            f", so a run would cut {lost} of its {plural(trained, 'trained token')} ({lost / trained:.0%}), the end "
+            f"of {ends} included: the model would never learn to end {'it' if text or len(turns) == 1 else 'them'}."
+        )
+    return Check(
+        "cut_in_training",
+        "warning",
+        said,
+        f"{longer_fix(length, context)} `tokens --max-length N` shows where a run at N tokens cuts it.",
+    )
+
+
+__all__ = ["NAMED_ROWS", "Preflight", "cut_warnings", "preflight", "run_cut_check", "why_left_out"]

@@ -25,6 +25,7 @@ import streamlit as st
 from ftlib.checks import preflight
 from ftlib.data import read_row
 from ftlib.formats import RowProblem
+from ftlib.models import context_length
 from ftlib.prompt_checks import added_system_note, explain_refusal
 from ftlib.rows import conversation, row_kind
 from ftlib.templates import (
@@ -209,13 +210,19 @@ def note_added_system(row, template) -> None:
         st.info(note, icon=None)
 
 
+@st.cache_data(max_entries=8, show_spinner=False)
+def model_context(model: str) -> int | None:
+    """The model's context length (its config.json), which no fix on this page asks a max length beyond."""
+    return context_length(model)
+
+
 def encode(row, tokenizer, template, policy, max_length):
     with user_errors("Could not encode this example"):
         try:
             enc = encode_row(row, tokenizer, template, policy, max_length)
         except TemplateError as exc:  # with the fix where one is known (a template that takes no system turn)
             raise explain_refusal(exc, template, conversation(row), row.get("tools"), tokenizer) from None
-        return enc, preflight(enc, tokenizer, template)
+        return enc, preflight(enc, tokenizer, template, context=model_context(model))
 
 
 st.title("Tokens")

@@ -4,8 +4,9 @@ Shows what one row becomes: the rendered text (tool calls and reasoning as the t
 labels (-100 = not trained) and each token's role and reason, plus the pre-flight checks and a note when the
 template adds a system prompt the row does not have. For a preference row the JSON is `{"chosen": {...},
 "rejected": {...}}` (same inner keys) with `"prompt_text"` beside them. Rows of the file that failed to load are
-named (a warning on stderr; `"skipped_rows"` in the JSON). Exit codes: 0 ok, 1 a check of severity "error" fired,
-2 bad input.
+named (a warning on stderr; `"skipped_rows"` in the JSON). Without --max-length the row is shown whole, and a warning
+(`cut_in_training`) says what a run at its default max length would cut of it. Exit codes: 0 ok, 1 a check of
+severity "error" fired, 2 bad input.
 """
 
 from __future__ import annotations
@@ -69,7 +70,13 @@ def register(sub) -> None:
     p.add_argument("--template-file", default=None, help="a custom Jinja chat template file (overrides --template)")
     p.add_argument("--model", default="default", help="model whose tokenizer to use (default: the embedded one)")
     p.add_argument("--policy", default="all_assistant", choices=POLICIES, help="which tokens are trained")
-    p.add_argument("--max-length", type=int, default=None, help="cut sequences to this many tokens")
+    p.add_argument(
+        "--max-length",
+        type=int,
+        default=None,
+        help="cut sequences to this many tokens, as a run does (default: none, the row shown whole, with a warning "
+        "when a run at its default max length would cut it)",
+    )
     p.add_argument(
         "--add-missing-tokens",
         action="store_true",
@@ -79,28 +86,50 @@ def register(sub) -> None:
     p.set_defaults(handler=_run)
 
 
-def row_json(row: dict, tokenizer, template, policy: str = "all_assistant", max_length: int | None = None) -> dict:
-    """What `tokens --json` prints for one canonical row: the encoding with each sequence's pre-flight checks.
+def row_json(
+    row: dict,
+    tokenizer,
+    template,
+    policy: str = "all_assistant",
+    max_length: int | None = None,
+    context: int | None = None,
+) -> dict:
+    """What `tokens --json` prints for one canonical row: the encoding with each sequence's pre-flight checks
+    (`context`: the model's context length, which no fix asks a max length beyond; without `max_length`, what a
+    run at its default max length would cut is among them: `cut_in_training`).
 
     An SFT, text, unpaired or prompt-only row gives one object (`kind` says which; an unpaired row has its
     `label`); a preference row gives {"prompt_text", "chosen": {...}, "rejected": {...}}.
     """
-    from ftlib.checks import preflight
     from ftlib.tokens import encode_row, parts
 
     enc = encode_row(row, tokenizer, template, policy, max_length)
     out = {
-        name: {**part.as_dict(), "checks": [c.as_dict() for c in preflight(part, tokenizer, template)]}
+        name: {
+            **part.as_dict(),
+            "checks": [c.as_dict() for c in _checks(part, tokenizer, template, max_length, context)],
+        }
         for name, part in parts(enc).items()
     }
     return {"prompt_text": enc.prompt_text, **out} if "" not in out else out[""]
 
 
+def _checks(enc, tokenizer, template, max_length: int | None, context: int | None) -> list:
+    """The pre-flight checks, and without a max length what a run at its default one would cut (a warning)."""
+    from ftlib.checks import SEVERITIES, preflight
+    from ftlib.config import field_specs
+    from ftlib.run_preflight import run_cut_check
+
+    found = preflight(enc, tokenizer, template, context=context)
+    if max_length is None and (cut := run_cut_check(enc, field_specs()["max_length"].default, context)):
+        found.append(cut)
+    return sorted(found, key=lambda c: SEVERITIES.index(c.severity))  # errors first, as preflight orders them
+
+
 def _run(args) -> int:
     from pathlib import Path
 
-    from ftlib.checks import preflight
-    from ftlib.models import load_tokenizer
+    from ftlib.models import context_length, load_tokenizer
     from ftlib.prompt_checks import added_system_note, explain_refusal
     from ftlib.rows import conversation, row_kind
     from ftlib.templates import TemplateError, add_missing_special_tokens, get_template
@@ -111,6 +140,7 @@ def _run(args) -> int:
     result = load_data(args)
     _check_row(result, args)
     tokenizer = load_tokenizer(args.model)
+    context = context_length(args.model)  # the longest row the model reads: no fix asks for a max length past it
     if args.template_file:
         path = Path(args.template_file)
         if not path.is_file():
@@ -125,7 +155,7 @@ def _run(args) -> int:
     turns = [] if row_kind(row) == "text" else conversation(row)
     try:
         if args.json:
-            out = row_json(row, tokenizer, template, args.policy, args.max_length)
+            out = row_json(row, tokenizer, template, args.policy, args.max_length, context)
         else:
             enc = encode_row(row, tokenizer, template, args.policy, args.max_length)
     except TemplateError as exc:  # with the fix where one is known (a template that takes no system turn)
@@ -137,7 +167,7 @@ def _run(args) -> int:
         print(json.dumps(out, ensure_ascii=False))
         checks = [c for part in (out.get("chosen"), out.get("rejected"), out) if part for c in part.get("checks", [])]
         return 1 if any(c["severity"] == "error" for c in checks) else 0
-    checks = preflight(enc, tokenizer, template)
+    checks = _checks(enc, tokenizer, template, args.max_length, context)
     warning = skipped_warning(result, args)
     if warning:  # --row counts valid rows only: say which row of the file this is
         print(f"{warning} --row {args.row} is {result.where(source)}.", file=sys.stderr)
