@@ -380,8 +380,14 @@ def text_records(data: bytes, kind: str, name: str) -> tuple[list[tuple[int, dic
     text = decode_text(data, name)
     if kind != "jsonl":
         return json_records(text, name)
+    notes = []
+    if "\r" in text.rstrip("\r") and "\n" not in text:  # classic Mac OS line ends; JSON strings hold no raw CR
+        text = text.replace("\r", "\n")
+        notes.append(f"The lines of {name} end with a carriage return alone (old Mac OS line ends): read as lines.")
     document = jsonl_document(text, name)
-    return (*document, True) if document is not None else (*jsonl_records(text), [], True)
+    if document is not None:
+        return (*document[:2], notes + document[2], True)
+    return (*jsonl_records(text), notes, True)
 
 
 # --- tables -----------------------------------------------------------------------------------------------

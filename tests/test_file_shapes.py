@@ -169,6 +169,15 @@ READ_CASES = [
         {2: "the 'answer' field is missing or empty (it is read as the output); the row also has 'response', which"},
         "",
     ),
+    (  # a cold review: every row refused as "not valid JSON (Extra data)"
+        "jsonl_with_carriage_returns_alone",
+        "mac.jsonl",
+        json.dumps(pc("Q1", "A1")) + "\r" + json.dumps(pc("Q2", "A2")) + "\r",
+        ["Q1", "Q2"],
+        [1, 2],
+        {},
+        "The lines of mac.jsonl end with a carriage return alone (old Mac OS line ends): read as lines.",
+    ),
     (
         "jsonl_named_json_still_line_by_line",
         "l.json",
