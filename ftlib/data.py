@@ -37,7 +37,7 @@ from typing import Any, NamedTuple
 
 from ftlib.errors import plural
 from ftlib.formats import FIELDS, FORMAT_FIELDS, FORMAT_KIND, FORMATS, RowProblem, convert, detect_row_format
-from ftlib.label_values import rating_problem
+from ftlib.label_values import contradicting_labels, rating_problem
 from ftlib.mapping import apply_map, check_map, guess_column_map, missing_fields
 from ftlib.notices import (
     CHAT_NOTES,
@@ -394,7 +394,7 @@ def load_bytes(
         rows.append(done.row)
         numbers.append(number)
         warnings.extend(RowError(number, note) for note in done.warnings)
-        for name in {source_of.get(k, k) for k in done.ignored}:
+        for name in dict.fromkeys(source_of.get(k, k) for k in done.ignored):  # once a row, in order
             ignored[name] += 1
             if len(found_at.setdefault(name, [])) < 3:
                 found_at[name].append(number)
@@ -408,6 +408,8 @@ def load_bytes(
     where = LoadResult(fmt, [], [], 0, [], file_type=numbered, lines=lines).where
     places = {name: [where(n) for n in numbers] for name, numbers in found_at.items()}
     notices += file_notices(ignored, records, fmt, {e.row for e in errors}, places) + passed_columns(passed)
+    if both := contradicting_labels(rows, [where(n) for n in numbers]):  # a KTO answer labelled good and bad
+        notices.append(FieldNotice(both))
     # Prompts without answers while a field of sentences goes unread: that field probably holds the answers.
     answers = [c for c, n in unread_text.items() if 2 * n >= len(records)] if FORMAT_KIND[fmt] == "prompt_only" else []
     if answers and not forced:

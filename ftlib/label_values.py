@@ -10,6 +10,7 @@ Not known here: how a row's label is read (formats.py), loading a file (data.py)
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from ftlib.errors import numbered
@@ -77,4 +78,31 @@ def rating_problem(
     )
 
 
-__all__ = ["LABEL_KEYS", "as_number", "rating_problem"]
+def contradicting_labels(rows: list[dict], places: list[str], shown: int = 3) -> str | None:
+    """A warning naming unpaired rows that hold the same prompt and answer labelled good in one and bad in another
+    (`places`: where each row is in the file, "line 4"); None when no answer is labelled both ways. KTO would push
+    the same answer up and down at once, and a train/test split can put one label on each side.
+
+    >>> row = {"prompt": [{"role": "user", "content": "Hi"}], "completion": [{"role": "assistant", "content": "Yo"}]}
+    >>> contradicting_labels([row | {"label": True}, row | {"label": False}], ["line 1", "line 2"])[:76]
+    '1 answer is labelled both good and bad: the same prompt and answer in line 1'
+    """
+    seen: dict[str, dict[bool, str]] = {}
+    for row, place in zip(rows, places, strict=True):
+        if isinstance(row.get("label"), bool):
+            key = json.dumps([row.get("prompt"), row.get("completion")], sort_keys=True, ensure_ascii=False)
+            seen.setdefault(key, {}).setdefault(row["label"], place)
+    both = [labels for labels in seen.values() if len(labels) == 2]
+    if not both:
+        return None
+    told = "; ".join(f"in {labels[True]} (good) and {labels[False]} (bad)" for labels in both[:shown])
+    more = f"; and {len(both) - shown} more" if len(both) > shown else ""
+    one = len(both) == 1
+    return (
+        f"{len(both)} answer{'' if one else 's'} {'is' if one else 'are'} labelled both good and bad: the same prompt "
+        f"and answer {told}{more}. KTO would push {'it' if one else 'each'} up and down at once, and a split can put "
+        "one label in training and the other in the held-out rows. Keep the right label and drop the other row."
+    )
+
+
+__all__ = ["LABEL_KEYS", "as_number", "contradicting_labels", "rating_problem"]

@@ -580,6 +580,25 @@ def test_a_refused_row_names_the_real_reason(record, match):
     assert re.search(match, result.errors[0].message), result.errors[0].message
 
 
+def test_an_answer_labelled_both_good_and_bad_is_named_with_its_rows():
+    """A cold review: the same prompt and answer labelled true and false trained both ways without a word (and a split
+    put one in each part). Both rows are kept (which label is right is the user's call) and named."""
+    rows = [
+        {"prompt": "Hi", "completion": "Hello", "label": True},
+        {"prompt": "Hi", "completion": "Go away", "label": False},
+        {"prompt": "Hi", "completion": "Hello", "label": "false"},
+        {"prompt": "Hi", "completion": "Go away", "label": 0},
+    ]
+    result = load_bytes("".join(json.dumps(r) + "\n" for r in rows).encode(), "kto.jsonl")
+    assert len(result.rows) == 4
+    (said,) = [n.message for n in result.notices if "labelled both" in n.message]
+    assert said.startswith(
+        "1 answer is labelled both good and bad: the same prompt and answer in line 1 (good) and line 3 (bad). KTO "
+    ), said
+    result = load_bytes("".join(json.dumps(r) + "\n" for r in rows[:2]).encode(), "kto.jsonl")
+    assert not [n for n in result.notices if "labelled both" in n.message]
+
+
 def test_pairs_read_as_unpaired_are_told_of_label_not_llama_factorys_kto_tag():
     """A cold review forced `--format unpaired_preference` on chosen/rejected pairs and was told "the 'kto_tag' field
     is missing": the name only LLaMA-Factory's files use, in a row that has neither."""
