@@ -13,7 +13,9 @@ truncated_assistant, not_prefix_preserving, generation_prompt_mismatch, padding_
 tool_calls_dropped, tools_not_shown, reasoning_dropped, reasoning_inline, system_dropped, message_dropped,
 reply_dropped, weight_zero, text_joins_turns, control_token_in_text. The generation-prompt check
 (generation_prompt_mismatch) lives in `ftlib.prompt_checks`, those of the tokenizer's special tokens
-(missing_special_tokens, double_bos, pad_is_eos, padding_side, control_token_in_text) in `ftlib.tokenizer_checks`;
+(missing_special_tokens, double_bos, pad_is_eos, padding_side, control_token_in_text) in `ftlib.tokenizer_checks`,
+those of what a template does to the row's messages (tool_calls_dropped, tools_not_shown, reasoning_dropped,
+reasoning_inline, text_joins_turns, system_dropped, message_dropped, reply_dropped) in `ftlib.message_checks`;
 cut_in_training (what a run at its default max length would cut of a row shown whole: `tokens` without --max-length)
 is `ftlib.run_preflight.run_cut_check`. No fix asks for a longer max length than the model reads (`longer_fix`).
 """
@@ -24,8 +26,17 @@ from collections import Counter
 
 from ftlib.check_result import SEVERITIES, Check
 from ftlib.errors import numbered, plural
+from ftlib.message_checks import (
+    check_messages_dropped,
+    check_reasoning_dropped,
+    check_reasoning_inline,
+    check_text_joins_turns,
+    check_tool_calls_dropped,
+    check_tools_not_shown,
+    left_out,
+)
 from ftlib.prompt_checks import check_generation_prompt, turns_named
-from ftlib.templates import TOOL_TEMPLATES, ChatTemplate, TemplateError, render
+from ftlib.templates import ChatTemplate, TemplateError, render
 from ftlib.tokenizer_checks import (
     check_double_bos,
     check_missing_special_tokens,
@@ -34,14 +45,9 @@ from ftlib.tokenizer_checks import (
     control_token_checks,
 )
 from ftlib.tokens import Encoded, PreferenceEncoded, parts
-from ftlib.turns import INLINE_THINK
 
 # Wordings of one check told apart in a split's report (`template_report`) before the other rows are only numbered.
 GROUPS = 3
-_TOOL_FIX = (
-    f"Pick a template that writes tool calls and shows tools: the built-in '{TOOL_TEMPLATES[0]}' (ChatML with "
-    f"<tool_call> blocks) or '{TOOL_TEMPLATES[1]}' (Llama-3.1 JSON calls), or the model's own if it supports them."
-)
 
 
 def preflight(
@@ -192,10 +198,6 @@ def _checks(enc: Encoded, tokenizer, template: ChatTemplate, purpose: str, conte
     return [c for c in found if c is not None]
 
 
-def _dropped(enc: Encoded, what: str) -> list[int]:
-    return [d["message"] for d in enc.dropped if d["what"] == what and d["message"] is not None]
-
-
 def longer_fix(length: int, context: int | None, rows: str = "the row") -> str:
     """How to train a row of `length` tokens that the max length cuts: a max length that fits it, or, when it is
     longer than the model's `context` (None: not known), a shorter row, as no max length fits it.
@@ -256,7 +258,7 @@ def check_no_trained(enc: Encoded, context: int | None = None) -> Check | None:
             f"Use the 'all_assistant' policy to train the other assistant {turns_named(others)}, or set the weight of "
             f"{turns_named([last])} to 1 to train it.",
         )
-    lost = set(_dropped(enc, "reasoning")) | set(_dropped(enc, "tool_call")) | set(_dropped(enc, "content"))
+    lost = set(left_out(enc, "reasoning")) | set(left_out(enc, "tool_call")) | set(left_out(enc, "content"))
     if lost & set(answers):
         return Check(
             "no_trained_tokens",
@@ -288,150 +290,6 @@ def check_prompt_only(enc: Encoded) -> Check:
         "train it, as there is no answer to imitate or judge.",
         "For GRPO, nothing to change. To fine-tune on answers, use a dataset with them (conversations, "
         "prompt/completion).",
-    )
-
-
-def check_tool_calls_dropped(enc: Encoded, template: ChatTemplate) -> Check | None:
-    """What a turn whose calls the template leaves out still trains: an empty reply (its end-of-turn marker right
-    after the message before it: the model learns to say nothing), or its text without the call."""
-    dropped = _dropped(enc, "tool_call")
-    if not dropped:
-        return None
-    # A turn with several calls of which the template writes some: its calls are seen, only not all of them.
-    written = {t.message for t in enc.tokens if t.segment == "tool_call"}
-    partly, turns = [i for i in dropped if i in written], [i for i in dropped if i not in written]
-    if not turns:
-        counts = ", ".join(f"{len(enc.messages[i].get('tool_calls') or [])} in {turns_named([i])}" for i in partly)
-        return Check(
-            "tool_calls_dropped",
-            "error",
-            f"The {template.title} template writes only some of the tool calls of assistant {turns_named(partly)} "
-            f"(the row makes {counts}): the model learns to make fewer calls than the row does.",
-            _TOOL_FIX,
-        )
-    trained = {t.message for t in enc.tokens if t.trained}
-    wrote = {t.message for t in enc.tokens if t.trained and t.segment in ("content", "reasoning")}
-    empty, text_only = [i for i in turns if i in trained - wrote], [i for i in turns if i in wrote]
-    asked = all(i > 0 and enc.messages[i - 1]["role"] == "user" for i in empty)
-    after = "the user's question" if asked else "the message before it"
-    learned = []
-    for numbers, what in (
-        (empty, f"an empty reply: right after {after}, the model learns to answer with nothing"),
-        (text_only, "only the text beside the call: the model learns to write it alone"),
-    ):
-        if numbers:
-            which = "that turn" if numbers == turns and len(numbers) == 1 else turns_named(numbers)
-            learned.append(f"{which} {'trains' if len(numbers) == 1 else 'train'} {what}")
-    said = f"The {template.title} template leaves out the tool calls of assistant {turns_named(turns)}"
-    said += f", so {'; '.join(learned)}" if learned else ""
-    also = f" It also writes only some of the calls of {turns_named(partly)}." if partly else ""
-    return Check(
-        "tool_calls_dropped",
-        "error",
-        f"{said}. The model never sees a call, so it never learns to make one.{also}",
-        _TOOL_FIX,
-    )
-
-
-def check_tools_not_shown(enc: Encoded, template: ChatTemplate) -> Check | None:
-    if not any(d["what"] == "tools" for d in enc.dropped):
-        return None
-    return Check(
-        "tools_not_shown",
-        "warning",
-        f"The {template.title} template does not show the row's tool definitions (`tools`): the model is "
-        "trained to use tools it was never shown.",
-        _TOOL_FIX,
-    )
-
-
-def check_reasoning_dropped(enc: Encoded, template: ChatTemplate) -> Check | None:
-    turns = [i for i in _dropped(enc, "reasoning") if i >= enc.train_from]
-    if not turns:
-        return None
-    return Check(
-        "reasoning_dropped",
-        "warning",
-        f"The {template.title} template removes the model's reasoning from {turns_named(turns)}: the model will not "
-        "learn to think there (many reasoning templates keep only the last turn's thinking, some none).",
-        "Split the conversation into one row per assistant turn (each ending on the turn whose reasoning is "
-        "kept), or pick a template that keeps reasoning in every turn (built-in 'hermes' or 'llama31').",
-    )
-
-
-def check_reasoning_inline(enc: Encoded, template: ChatTemplate) -> Check | None:
-    """Reasoning given to a template that reads no reasoning field goes into the reply as `<think>` text
-    (template_input.template_messages says why); transformers and TRL would leave it out."""
-    dropped = set(_dropped(enc, "reasoning"))
-    turns = [
-        i
-        for i, m in enumerate(enc.messages)
-        if i >= enc.train_from and m.get("reasoning") and not m.get(INLINE_THINK) and i not in dropped
-    ]
-    if template.reads_reasoning or not turns:
-        return None
-    return Check(
-        "reasoning_inline",
-        "info",
-        f"The {template.title} template has no place for reasoning, so the reasoning of {turns_named(turns)} is "
-        "written into the reply as <think>...</think> and trained with it (transformers and TRL, given this template, "
-        "leave it out).",
-        "Keep it to teach the model to think first; remove the reasoning from the rows to train answers alone, or "
-        "pick a template that reads `reasoning_content` (the model's own, if it has one) to write it its own way.",
-    )
-
-
-def check_text_joins_turns(enc: Encoded, template: ChatTemplate) -> Check | None:
-    """The `text` built-in writes turns one after the other with nothing between them: made for one prompt and its
-    completion (TRL's standard rows), it runs a system prompt into the question and a conversation's turns together."""
-    if template.name != "text":
-        return None
-    roles = [m["role"] for m in enc.messages]
-    if roles.count("user") <= 1 and roles.count("assistant") <= 1 and "system" not in roles:
-        return None
-    return Check(
-        "text_joins_turns",
-        "warning",
-        f"The {template.title} template writes each turn's text right after the last one, with no role or separator: "
-        "it is made for a single prompt and its completion, and here a system prompt or several turns run together "
-        "(an end of text is trained in the middle of the row).",
-        "Use a chat template for conversations (the model's own, or ChatML), or keep one prompt and one completion "
-        "per row for this one.",
-    )
-
-
-def check_messages_dropped(enc: Encoded, template: ChatTemplate) -> Check | None:
-    lost = [i for i in _dropped(enc, "content") if enc.messages[i]["role"] != "assistant"]
-    replies = [i for i in _dropped(enc, "content") if enc.messages[i]["role"] == "assistant" and i >= enc.train_from]
-    if replies and not lost:
-        return Check(
-            "reply_dropped",
-            "warning",
-            f"The {template.title} template leaves out the text of assistant {turns_named(replies)} (it writes only "
-            "the tool call, or rewrites the reply): the model will not learn to write it.",
-            "Pick a template that writes the text beside a tool call (built-in 'hermes'), or move the text into a "
-            "turn of its own.",
-        )
-    if not lost:
-        return None
-    if any(enc.messages[i]["role"] == "system" for i in lost):
-        return Check(
-            "system_dropped",
-            "warning",
-            f"The {template.title} template leaves out the system message of this conversation (some Mistral "
-            "templates do when the row ends with the assistant's turn): the model is trained without the "
-            "instructions it will be given.",
-            "Use the built-in 'mistral' template (it puts the system message in the first user turn), or "
-            "merge the system text into the first user message.",
-        )
-    roles = ", ".join(f"{i + 1} ({enc.messages[i]['role']})" for i in lost)  # counted from 1, as `turns_named` counts
-    return Check(
-        "message_dropped",
-        "warning",
-        f"The {template.title} template leaves out message{'s' if len(lost) > 1 else ''} {roles}: the model "
-        f"is trained on a conversation without {'them' if len(lost) > 1 else 'it'}.",
-        "Pick a template that writes every turn; for tool results, one that shows tools: "
-        f"'{TOOL_TEMPLATES[0]}' or '{TOOL_TEMPLATES[1]}'.",
     )
 
 

@@ -1,0 +1,182 @@
+"""Checks of what a template does to a row's messages: leaves out tool calls, tool definitions, reasoning or a
+message's text, or writes turns back to back with nothing to tell them apart. Each returns a `Check` or None;
+`ftlib.checks.preflight` runs them with the others, and `row_losses` tells a run about the ones that lose data.
+
+    check_messages_dropped(enc, template)  # enc: a tokens.Encoded
+
+Not known here: the tokenizer's special tokens (tokenizer_checks), the masks of the turns (checks.py).
+"""
+
+from __future__ import annotations
+
+from ftlib.check_result import Check
+from ftlib.prompt_checks import turns_named
+from ftlib.templates import TOOL_TEMPLATES, ChatTemplate
+from ftlib.tokens import Encoded
+from ftlib.turns import INLINE_THINK
+
+TOOL_FIX = (
+    f"Pick a template that writes tool calls and shows tools: the built-in '{TOOL_TEMPLATES[0]}' (ChatML with "
+    f"<tool_call> blocks) or '{TOOL_TEMPLATES[1]}' (Llama-3.1 JSON calls), or the model's own if it supports them."
+)
+
+
+def left_out(enc: Encoded, what: str) -> list[int]:
+    """The messages (by index) of which the template leaves out `what` ("content", "reasoning", "tool_call")."""
+    return [d["message"] for d in enc.dropped if d["what"] == what and d["message"] is not None]
+
+
+def check_tool_calls_dropped(enc: Encoded, template: ChatTemplate) -> Check | None:
+    """What a turn whose calls the template leaves out still trains: an empty reply (its end-of-turn marker right
+    after the message before it: the model learns to say nothing), or its text without the call."""
+    dropped = left_out(enc, "tool_call")
+    if not dropped:
+        return None
+    # A turn with several calls of which the template writes some: its calls are seen, only not all of them.
+    written = {t.message for t in enc.tokens if t.segment == "tool_call"}
+    partly, turns = [i for i in dropped if i in written], [i for i in dropped if i not in written]
+    if not turns:
+        counts = ", ".join(f"{len(enc.messages[i].get('tool_calls') or [])} in {turns_named([i])}" for i in partly)
+        return Check(
+            "tool_calls_dropped",
+            "error",
+            f"The {template.title} template writes only some of the tool calls of assistant {turns_named(partly)} "
+            f"(the row makes {counts}): the model learns to make fewer calls than the row does.",
+            TOOL_FIX,
+        )
+    trained = {t.message for t in enc.tokens if t.trained}
+    wrote = {t.message for t in enc.tokens if t.trained and t.segment in ("content", "reasoning")}
+    empty, text_only = [i for i in turns if i in trained - wrote], [i for i in turns if i in wrote]
+    asked = all(i > 0 and enc.messages[i - 1]["role"] == "user" for i in empty)
+    after = "the user's question" if asked else "the message before it"
+    learned = []
+    for numbers, what in (
+        (empty, f"an empty reply: right after {after}, the model learns to answer with nothing"),
+        (text_only, "only the text beside the call: the model learns to write it alone"),
+    ):
+        if numbers:
+            which = "that turn" if numbers == turns and len(numbers) == 1 else turns_named(numbers)
+            learned.append(f"{which} {'trains' if len(numbers) == 1 else 'train'} {what}")
+    said = f"The {template.title} template leaves out the tool calls of assistant {turns_named(turns)}"
+    said += f", so {'; '.join(learned)}" if learned else ""
+    also = f" It also writes only some of the calls of {turns_named(partly)}." if partly else ""
+    return Check(
+        "tool_calls_dropped",
+        "error",
+        f"{said}. The model never sees a call, so it never learns to make one.{also}",
+        TOOL_FIX,
+    )
+
+
+def check_tools_not_shown(enc: Encoded, template: ChatTemplate) -> Check | None:
+    if not any(d["what"] == "tools" for d in enc.dropped):
+        return None
+    return Check(
+        "tools_not_shown",
+        "warning",
+        f"The {template.title} template does not show the row's tool definitions (`tools`): the model is "
+        "trained to use tools it was never shown.",
+        TOOL_FIX,
+    )
+
+
+def check_reasoning_dropped(enc: Encoded, template: ChatTemplate) -> Check | None:
+    turns = [i for i in left_out(enc, "reasoning") if i >= enc.train_from]
+    if not turns:
+        return None
+    return Check(
+        "reasoning_dropped",
+        "warning",
+        f"The {template.title} template removes the model's reasoning from {turns_named(turns)}: the model will not "
+        "learn to think there (many reasoning templates keep only the last turn's thinking, some none).",
+        "Split the conversation into one row per assistant turn (each ending on the turn whose reasoning is "
+        "kept), or pick a template that keeps reasoning in every turn (built-in 'hermes' or 'llama31').",
+    )
+
+
+def check_reasoning_inline(enc: Encoded, template: ChatTemplate) -> Check | None:
+    """Reasoning given to a template that reads no reasoning field goes into the reply as `<think>` text
+    (template_input.template_messages says why); transformers and TRL would leave it out."""
+    dropped = set(left_out(enc, "reasoning"))
+    turns = [
+        i
+        for i, m in enumerate(enc.messages)
+        if i >= enc.train_from and m.get("reasoning") and not m.get(INLINE_THINK) and i not in dropped
+    ]
+    if template.reads_reasoning or not turns:
+        return None
+    return Check(
+        "reasoning_inline",
+        "info",
+        f"The {template.title} template has no place for reasoning, so the reasoning of {turns_named(turns)} is "
+        "written into the reply as <think>...</think> and trained with it (transformers and TRL, given this template, "
+        "leave it out).",
+        "Keep it to teach the model to think first; remove the reasoning from the rows to train answers alone, or "
+        "pick a template that reads `reasoning_content` (the model's own, if it has one) to write it its own way.",
+    )
+
+
+def check_text_joins_turns(enc: Encoded, template: ChatTemplate) -> Check | None:
+    """The `text` built-in writes turns one after the other with nothing between them: made for one prompt and its
+    completion (TRL's standard rows), it runs a system prompt into the question and a conversation's turns together."""
+    if template.name != "text":
+        return None
+    roles = [m["role"] for m in enc.messages]
+    if roles.count("user") <= 1 and roles.count("assistant") <= 1 and "system" not in roles:
+        return None
+    return Check(
+        "text_joins_turns",
+        "warning",
+        f"The {template.title} template writes each turn's text right after the last one, with no role or separator: "
+        "it is made for a single prompt and its completion, and here a system prompt or several turns run together "
+        "(an end of text is trained in the middle of the row).",
+        "Use a chat template for conversations (the model's own, or ChatML), or keep one prompt and one completion "
+        "per row for this one.",
+    )
+
+
+def check_messages_dropped(enc: Encoded, template: ChatTemplate) -> Check | None:
+    lost = [i for i in left_out(enc, "content") if enc.messages[i]["role"] != "assistant"]
+    replies = [i for i in left_out(enc, "content") if enc.messages[i]["role"] == "assistant" and i >= enc.train_from]
+    if replies and not lost:
+        return Check(
+            "reply_dropped",
+            "warning",
+            f"The {template.title} template leaves out the text of assistant {turns_named(replies)} (it writes only "
+            "the tool call, or rewrites the reply): the model will not learn to write it.",
+            "Pick a template that writes the text beside a tool call (built-in 'hermes'), or move the text into a "
+            "turn of its own.",
+        )
+    if not lost:
+        return None
+    if any(enc.messages[i]["role"] == "system" for i in lost):
+        return Check(
+            "system_dropped",
+            "warning",
+            f"The {template.title} template leaves out the system message of this conversation (some Mistral "
+            "templates do when the row ends with the assistant's turn): the model is trained without the "
+            "instructions it will be given.",
+            "Use the built-in 'mistral' template (it puts the system message in the first user turn), or "
+            "merge the system text into the first user message.",
+        )
+    roles = ", ".join(f"{i + 1} ({enc.messages[i]['role']})" for i in lost)  # counted from 1, as `turns_named` counts
+    return Check(
+        "message_dropped",
+        "warning",
+        f"The {template.title} template leaves out message{'s' if len(lost) > 1 else ''} {roles}: the model "
+        f"is trained on a conversation without {'them' if len(lost) > 1 else 'it'}.",
+        "Pick a template that writes every turn; for tool results, one that shows tools: "
+        f"'{TOOL_TEMPLATES[0]}' or '{TOOL_TEMPLATES[1]}'.",
+    )
+
+
+__all__ = [
+    "TOOL_FIX",
+    "check_messages_dropped",
+    "check_reasoning_dropped",
+    "check_reasoning_inline",
+    "check_text_joins_turns",
+    "check_tool_calls_dropped",
+    "check_tools_not_shown",
+    "left_out",
+]
