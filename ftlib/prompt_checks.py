@@ -23,6 +23,7 @@ from ftlib.builtin_templates import TOOL_TEMPLATES
 from ftlib.check_result import Check
 from ftlib.errors import UserError
 from ftlib.masks import added_system_prompt
+from ftlib.template_input import tool_row_error
 from ftlib.templates import (
     ChatTemplate,
     TemplateError,
@@ -334,7 +335,9 @@ def explain_refusal(error: TemplateError, template: ChatTemplate, messages: list
     A template that takes no system turn (Gemma's and some Mistral templates raise "System role not supported") is
     recognised by rendering the conversation again with the system text merged into the first user message: if
     that renders, the fix is to merge it in the data or to pick a built-in template that takes a system turn (one
-    whose control tokens `tokenizer` knows, when given). Otherwise `error` is returned as it is."""
+    whose control tokens `tokenizer` knows, when given). If the merged conversation is refused for another reason
+    (Gemma's alternating roles, on a row with tool results), the fix comes first and that reason after it, with the
+    fix for a row with tools where it has them (`tool_row_error`). Otherwise `error` is returned as it is."""
     if not isinstance(messages, list) or not all(isinstance(m, dict) for m in messages):
         return error  # not a conversation: the error says what is wrong with it
     system = [m for m in messages if m.get("role") == "system"]
@@ -343,21 +346,33 @@ def explain_refusal(error: TemplateError, template: ChatTemplate, messages: list
     if not system or user is None:
         return error
     user["content"] = "\n\n".join([*(m.get("content") or "" for m in system), user.get("content") or ""])
-    try:
-        render(template, merged, tools=tools)
-    except TemplateError:
-        return error  # refused for another reason too
+    refusals = []  # (the row's own refusal, the merged row's), as the template words them
+    for conversation in (messages, merged):
+        try:
+            render(template, conversation, tools=tools)
+        except TemplateError as exc:
+            refusals.append(exc)
+        else:
+            refusals.append(None)
+    first, then = refusals
+    if then is not None and (first is None or str(then) == str(first)):
+        return error  # refused for another reason, not (only) the system turn
     tools_used = bool(tools) or any(m.get("tool_calls") or m.get("role") == "tool" for m in messages)
     names = TOOL_TEMPLATES if tools_used else ("mistral", "chatml", "llama3", *TOOL_TEMPLATES)
     known = [n for n in names if tokenizer is None or not missing_special_tokens(tokenizer, get_template(n))]
     name = (known or names)[0]
     how = "writes it into the first user turn" if name in ("mistral", "gemma") else "gives it a turn of its own"
-    said = str(error).rstrip()
-    return TemplateError(
+    said = str(error if first is None else first).rstrip()  # (the row's own words, before any fix for its tools)
+    said = (
         f"{said}{'' if said.endswith(('.', '!', '?')) else '.'} The {template.title} template takes no system turn: "
         "merge the system text into the first user message of your rows, or pick a built-in template that takes one "
         f"(built-in '{name}' {how})."
     )
+    if then is None:
+        return TemplateError(said)
+    still = str(tool_row_error(then, template, merged) if tools_used else then)
+    still = still.removeprefix(f"The {template.title} template refused this conversation: ")
+    return TemplateError(f"{said} With the system text merged into the first user message, it still refuses: {still}")
 
 
 __all__ = [

@@ -340,7 +340,14 @@ def test_cli_batch_names_the_row_and_ends_each_sentence(model_dirs, tmp_path, ca
     tools.write_text(json.dumps(rows[3]) + "\n")
     assert main(["batch", str(tools), "--model", model]) == 2
     err = capsys.readouterr().err
-    assert "System role not supported. This row has tool calls or tool results: pick a template" in err
+    # The system turn is refused first, so its fix comes first; merged, the row's tool results still break the
+    # alternation this template demands, so the fix for tools follows it (it used to come alone).
+    assert "System role not supported. The model's own template takes no system turn: merge the system text" in err
+    assert err.index("takes no system turn") < err.index(
+        "With the system text merged into the first user message, it still refuses: Conversation roles must "
+        "alternate user/assistant/user/assistant/... This row has tool calls or tool results: pick a template that "
+        "shows them (hermes, llama31)."
+    )
     assert f"{tools}, line 1 cannot be encoded" in err
 
 
