@@ -316,7 +316,7 @@ def check_eot_trained(enc: Encoded, template: ChatTemplate) -> Check | None:
         seg = enc.segments[j] if j >= 0 else None
         if enc.token_trained[i] and seg is not None and seg.role == "assistant" and seg.message is not None:
             last_trained[seg.message] = i
-    bad = []
+    bad, ends = [], {}  # the turns whose end is not trained, where each one's trained text ends
     for message, k in sorted(last_trained.items()):
         if message in cut:
             continue  # a cut turn is reported by the truncation check
@@ -326,8 +326,11 @@ def check_eot_trained(enc: Encoded, template: ChatTemplate) -> Check | None:
             k -= 1
         if enc.input_ids[k] not in enc.special_ids:
             bad.append(message)
+            ends[message] = enc.offsets[k][1]
     if not bad:
         return None
+    if not any(_writes_eot(enc, template, m, ends[m]) for m in bad):
+        return _no_eot_written(bad, template)
     eot = template.end_of_turn or "the end-of-turn token"
     return Check(
         "eot_not_trained",
@@ -337,6 +340,36 @@ def check_eot_trained(enc: Encoded, template: ChatTemplate) -> Check | None:
         "Use a built-in template with the 'all_assistant' or 'last_assistant' policy; in a custom template "
         "put the end-of-turn marker inside {% generation %}; if the marker is split into pieces, add it "
         "as a special token.",
+    )
+
+
+def _writes_eot(enc: Encoded, template: ChatTemplate, message: int, end: int) -> bool:
+    """Whether the template writes an end-of-turn marker for assistant turn `message`, whose trained text ends at
+    character `end`: one the masks found (split into ordinary tokens, say), a control token the turn ends on
+    (DeepSeek's `<｜tool▁call▁end｜>`, which a tokenizer may not know), or the marker after it, untrained."""
+    if any(s.message == message and s.kind == "end_of_turn" for s in enc.segments):
+        return True
+    markers = [t for t in (*template.special_tokens, template.end_of_turn, template.eos) if t]
+    if enc.text[:end].rstrip().endswith(tuple(markers)):
+        return True
+    after = min(
+        (s.start for s in enc.segments if s.message is not None and s.message > message), default=len(enc.text)
+    )
+    return bool(template.end_of_turn) and template.end_of_turn in enc.text[end:after]
+
+
+def _no_eot_written(turns: list[int], template: ChatTemplate) -> Check:
+    """eot_not_trained where the template writes no end-of-turn marker at all between a reply and what follows it
+    (`Q: ...` / `A: ...` templates, or one that writes each turn's text alone)."""
+    eos = f"{{{{ eos_token }}}} ({template.eos!r} for this tokenizer)" if template.eos else "the tokenizer's eos token"
+    inside = ", inside its {% generation %} block" if template.has_generation_tags else ""
+    return Check(
+        "eot_not_trained",
+        "warning",
+        f"The {template.title} template writes no end-of-turn marker after the reply in {turns_named(turns)}: no "
+        "token teaches the model to stop, so it will ramble at inference, while the loss curve looks fine.",
+        f"Write an end-of-turn marker right after the reply in the template's assistant turn{inside}, e.g. {eos}: "
+        "the studio then trains it, and generation stops there.",
     )
 
 

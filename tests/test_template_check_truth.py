@@ -1,0 +1,96 @@
+"""What the checks say of a custom template is true of the row it fires on (a cold review, defects 3 to 7).
+
+A template that writes a message in capitals was said to leave it out; one that writes the system message under the
+assistant's header was said to add a system prompt called "assistant"; a template refusing the system role on a row
+with tools was given only the tools' fix; a template that writes no end-of-turn marker was told it should have written
+'<|im_end|>'; and a template writing turns back to back was only told about the missing marker. Each case below is a
+template that does one of these, the row, the check that must fire, words it must say and words that would be false.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from ftlib.checks import preflight
+from ftlib.templates import get_template
+from ftlib.tokens import encode_row
+
+CHAT = [
+    {"role": "user", "content": "Hi there"},
+    {"role": "assistant", "content": "Hello!"},
+    {"role": "user", "content": "What is 2+2?"},
+    {"role": "assistant", "content": "It is 4."},
+]
+SYSTEM_CHAT = [{"role": "system", "content": "You are terse."}, *CHAT]
+TOOL_CHAT = [
+    {"role": "system", "content": "Use tools."},
+    {"role": "user", "content": "Weather in Paris?"},
+    {
+        "role": "assistant",
+        "content": "",
+        "tool_calls": [{"type": "function", "function": {"name": "get_weather", "arguments": {"city": "Paris"}}}],
+    },
+    {"role": "tool", "name": "get_weather", "content": '{"temp": 21}'},
+    {"role": "assistant", "content": "It is 21C in Paris."},
+]
+TOOLS = [{"type": "function", "function": {"name": "get_weather", "parameters": {"type": "object"}}}]
+
+UPPER = (
+    "{% for m in messages %}{{ '<|im_start|>' + m['role'] + '\\n' + m['content'] | upper + '<|im_end|>\\n' }}"
+    "{% endfor %}"
+)
+UPPER_REPLIES = (
+    "{% for m in messages %}{{ '<|im_start|>' + m['role'] + '\\n' }}{% if m['role'] == 'assistant' %}"
+    "{{ m['content'] | upper }}{% else %}{{ m['content'] }}{% endif %}{{ '<|im_end|>\\n' }}{% endfor %}"
+)
+NO_SYSTEM = (  # leaves the system message out for good: what "leaves out" must still say
+    "{% for m in messages %}{% if m['role'] != 'system' %}{{ '<|im_start|>' + m['role'] + '\\n' + m['content'] + "
+    "'<|im_end|>\\n' }}{% endif %}{% endfor %}"
+)
+SYSTEM_AS_ASSISTANT = (
+    "{% for m in messages %}{% if m.role == 'user' %}{{ '<|im_start|>user\\n' + m.content + '<|im_end|>\\n' }}"
+    "{% else %}{{ '<|im_start|>assistant\\n' + m.content + '<|im_end|>\\n' }}{% endif %}{% endfor %}"
+    "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}"
+)
+QA = (
+    "{% for m in messages %}{% if m.role == 'user' %}Q: {{ m.content }}\n{% else %}A: {{ m.content }}\n\n{% endif %}"
+    "{% endfor %}{% if add_generation_prompt %}A:{% endif %}"
+)
+MARKER_UNTRAINED = (  # writes '<|im_end|>' after each reply, outside the trained block: the old words are right
+    "{% for m in messages %}<|im_start|>{{ m['role'] }}\n{% if m['role'] == 'assistant' %}"
+    "{% generation %}{{ m['content'] }}{% endgeneration %}{% else %}{{ m['content'] }}{% endif %}<|im_end|>\n"
+    "{% endfor %}{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
+)
+BARE = "{% for m in messages %}{{ m.content }}{% endfor %}"
+GEMMA_STRICT = (
+    "{{ bos_token }}{% if messages[0]['role'] == 'system' %}{{ raise_exception('System role not supported') }}"
+    "{% endif %}{% for message in messages %}{% if (message['role'] == 'user') != (loop.index0 % 2 == 0) %}"
+    "{{ raise_exception('Conversation roles must alternate user/assistant/user/assistant/...') }}{% endif %}"
+    "{{ '<start_of_turn>' + message['role'] + '\\n' + message['content'] | trim + '<end_of_turn>\\n' }}{% endfor %}"
+    "{% if add_generation_prompt %}{{ '<start_of_turn>model\\n' }}{% endif %}"
+)
+
+# (id, template source, messages, check code, words it says, words that would be false here)
+CASES = [
+    ("no_end_of_turn_marker", QA, CHAT, "eot_not_trained",
+     ["writes no end-of-turn marker after the reply in turns 2, 4", "the model to stop",
+      "{{ eos_token }} ('<|im_end|>' for this tokenizer)"],
+     ["expected", "{% generation %}"]),
+    ("no_end_of_turn_marker_after_bare_turns", BARE, SYSTEM_CHAT, "eot_not_trained",
+     ["writes no end-of-turn marker after the reply in turns 3, 5"], ["expected"]),
+    ("marker_written_untrained", MARKER_UNTRAINED, CHAT, "eot_not_trained",  # the sentinel: a marker is written
+     ["is not trained as a single special token (expected '<|im_end|>')"], ["writes no end-of-turn marker"]),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("source, messages, code, says, false_here", [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_each_check_says_what_the_template_does(smol_tokenizer, source, messages, code, says, false_here):
+    template = get_template("custom", smol_tokenizer, source=source)
+    enc = encode_row({"messages": messages}, smol_tokenizer, template)
+    found = {c.code: c for c in preflight(enc, smol_tokenizer, template)}
+    assert code in found, sorted(found)
+    said = f"{found[code].message} {found[code].fix}"
+    for words in says:
+        assert words in said, said
+    for words in false_here:
+        assert words not in said, said
