@@ -27,6 +27,8 @@ from collections import Counter
 from ftlib.check_result import SEVERITIES, Check
 from ftlib.errors import numbered, plural
 from ftlib.message_checks import (
+    IN_ANOTHER_FORM,
+    REWRITE_FIX,
     check_messages_dropped,
     check_reasoning_dropped,
     check_reasoning_inline,
@@ -34,6 +36,7 @@ from ftlib.message_checks import (
     check_tool_calls_dropped,
     check_tools_not_shown,
     left_out,
+    rewritten,
 )
 from ftlib.prompt_checks import check_generation_prompt, turns_named
 from ftlib.templates import ChatTemplate, TemplateError, render
@@ -258,16 +261,31 @@ def check_no_trained(enc: Encoded, context: int | None = None) -> Check | None:
             f"Use the 'all_assistant' policy to train the other assistant {turns_named(others)}, or set the weight of "
             f"{turns_named([last])} to 1 to train it.",
         )
-    lost = set(left_out(enc, "reasoning")) | set(left_out(enc, "tool_call")) | set(left_out(enc, "content"))
+    others = set(left_out(enc, "reasoning")) | set(left_out(enc, "tool_call"))  # parts of a reply lost, not changed
+    lost = others | set(left_out(enc, "content"))
     if lost & set(answers):
+        changed = {i for i in lost & set(answers) if i in rewritten(enc) and i not in others}
+        said, fixes = [], []
+        if gone := sorted(lost & set(answers) - changed):
+            said.append(
+                f"the template leaves out what the assistant writes in {turns_named(gone)} (its reasoning, reply or "
+                "tool calls)"
+            )
+            fixes.append(
+                "Pick a template that writes every part of the reply (built-in 'hermes' or 'llama31' keep reasoning "
+                "and tool calls in every turn), or split the row into one row per assistant turn."
+            )
+        if changed:
+            said.append(
+                f"the template writes the reply in {turns_named(sorted(changed))} {IN_ANOTHER_FORM}, and the studio "
+                "trains a reply where it finds the row's text"
+            )
+            fixes.append(REWRITE_FIX)
         return Check(
             "no_trained_tokens",
             "error",
-            "No token is trained: the template leaves out what the assistant writes in "
-            f"{turns_named(lost & set(answers))} (its reasoning, reply or tool calls), so this row would teach the "
-            "model nothing.",
-            "Pick a template that writes every part of the reply (built-in 'hermes' or 'llama31' keep reasoning "
-            "and tool calls in every turn), or split the row into one row per assistant turn.",
+            f"No token is trained: {'; '.join(said)}, so this row would teach the model nothing.",
+            " ".join(fixes),
         )
     return Check(
         "no_trained_tokens",

@@ -114,11 +114,15 @@ def located_parts(rendered: Rendered, i: int) -> list[tuple[int, int, str]]:
 
 def dropped_parts(rendered: Rendered, messages: list[dict], tools) -> list[dict]:
     """What the template left out: `{"message": i, "what": "content" | "reasoning" | "tool_call"}` per part,
-    and `{"message": None, "what": "tools"}` when no tool schema appears in the text."""
+    and `{"message": None, "what": "tools"}` when no tool schema appears in the text. A message's content that is
+    not in the text as written but is in another form (`| upper`, spacing changed) is also marked `"rewritten": True`:
+    the template writes it, only changed, so its place in the text is not known."""
     out = []
+    folded = _folded(rendered.text)
     for i, message in enumerate(messages):
         if message.get("content") and rendered.contents[i] is None:
-            out.append({"message": i, "what": "content"})
+            changed = message["content"].strip() not in rendered.text and _found(_folded(message["content"]), folded)
+            out.append({"message": i, "what": "content"} | ({"rewritten": True} if changed else {}))
         elif i in rendered.cut:  # the template kept only the end of the content: what went was reasoning or text
             out.append({"message": i, "what": "reasoning" if "</think>" in message["content"] else "content"})
         if message.get("reasoning") and rendered.reasonings[i] is None:
@@ -128,6 +132,16 @@ def dropped_parts(rendered: Rendered, messages: list[dict], tools) -> list[dict]
     if tools and not any(span is not None for span in rendered.tools):
         out.append({"message": None, "what": "tools"})
     return out
+
+
+def _folded(text: str) -> str:
+    """`text` in lower case with every run of whitespace one space: the form a rewritten message is found in."""
+    return " ".join(text.split()).casefold()
+
+
+def _found(folded: str, text: str) -> bool:
+    # (a message of one or two characters, "a" or "ok", would be "found" inside any word)
+    return len(folded) >= 3 and folded in text
 
 
 _PROBE = "\ue000probe\ue001"  # a system text no template writes by itself (private-use characters)

@@ -1,5 +1,6 @@
 """Checks of what a template does to a row's messages: leaves out tool calls, tool definitions, reasoning or a
-message's text, or writes turns back to back with nothing to tell them apart. Each returns a `Check` or None;
+message's text, writes a message in another form, or writes turns back to back with nothing to tell them apart.
+Each returns a `Check` or None;
 `ftlib.checks.preflight` runs them with the others, and `row_losses` tells a run about the ones that lose data.
 
     check_messages_dropped(enc, template)  # enc: a tokens.Encoded
@@ -135,21 +136,59 @@ def check_text_joins_turns(enc: Encoded, template: ChatTemplate) -> Check | None
     )
 
 
+def rewritten(enc: Encoded) -> set[int]:
+    """The messages whose text the template writes changed (`| upper`), not left out (`masks.dropped_parts`)."""
+    return {d["message"] for d in enc.dropped if d["what"] == "content" and d.get("rewritten")}
+
+
+# What a message written in another form is: `masks.dropped_parts` finds it with letter case and spacing ignored.
+IN_ANOTHER_FORM = "in another form than the row has it (another letter case or spacing)"
+REWRITE_FIX = (
+    "Make the template write each message's text as it is (remove the filter that changes it, such as `| upper`); "
+    "to train on changed text, change it in the rows instead."
+)
+
+
+def _messages(enc: Encoded, which: list[int]) -> str:
+    """ "messages 2 (user), 4 (tool)": counted from 1, as `turns_named` counts."""
+    roles = ", ".join(f"{i + 1} ({enc.messages[i]['role']})" for i in which)
+    return f"message{'s' if len(which) > 1 else ''} {roles}"
+
+
 def check_messages_dropped(enc: Encoded, template: ChatTemplate) -> Check | None:
+    changed = rewritten(enc)
     lost = [i for i in left_out(enc, "content") if enc.messages[i]["role"] != "assistant"]
     replies = [i for i in left_out(enc, "content") if enc.messages[i]["role"] == "assistant" and i >= enc.train_from]
     if replies and not lost:
-        return Check(
-            "reply_dropped",
-            "warning",
-            f"The {template.title} template leaves out the text of assistant {turns_named(replies)} (it writes only "
-            "the tool call, or rewrites the reply): the model will not learn to write it.",
-            "Pick a template that writes the text beside a tool call (built-in 'hermes'), or move the text into a "
-            "turn of its own.",
-        )
+        said, fixes = [], []
+        if gone := [i for i in replies if i not in changed]:
+            said.append(
+                f"The {template.title} template leaves out the text of assistant {turns_named(gone)} (it writes only "
+                "the tool call, or changes the reply so it cannot be found): the model will not learn to write it."
+            )
+            fixes.append(
+                "Pick a template that writes the text beside a tool call (built-in 'hermes'), or move the text into "
+                "a turn of its own."
+            )
+        if other := [i for i in replies if i in changed]:
+            said.append(
+                f"The {template.title} template writes the reply of assistant {turns_named(other)} {IN_ANOTHER_FORM}: "
+                "the studio trains a reply where it finds the row's text, so that reply is not trained."
+            )
+            fixes.append(REWRITE_FIX)
+        return Check("reply_dropped", "warning", " ".join(said), " ".join(fixes))
     if not lost:
         return None
-    if any(enc.messages[i]["role"] == "system" for i in lost):
+    system = [i for i in lost if enc.messages[i]["role"] == "system"]
+    if system and system[0] in changed:
+        return Check(
+            "system_dropped",
+            "warning",
+            f"The {template.title} template writes the system message {IN_ANOTHER_FORM}: the model is trained on the "
+            "changed instructions, not the row's.",
+            REWRITE_FIX,
+        )
+    if system:
         return Check(
             "system_dropped",
             "warning",
@@ -159,18 +198,28 @@ def check_messages_dropped(enc: Encoded, template: ChatTemplate) -> Check | None
             "Use the built-in 'mistral' template (it puts the system message in the first user turn), or "
             "merge the system text into the first user message.",
         )
-    roles = ", ".join(f"{i + 1} ({enc.messages[i]['role']})" for i in lost)  # counted from 1, as `turns_named` counts
-    return Check(
-        "message_dropped",
-        "warning",
-        f"The {template.title} template leaves out message{'s' if len(lost) > 1 else ''} {roles}: the model "
-        f"is trained on a conversation without {'them' if len(lost) > 1 else 'it'}.",
-        "Pick a template that writes every turn; for tool results, one that shows tools: "
-        f"'{TOOL_TEMPLATES[0]}' or '{TOOL_TEMPLATES[1]}'.",
-    )
+    said, fixes = [], []
+    if gone := [i for i in lost if i not in changed]:
+        said.append(
+            f"The {template.title} template leaves out {_messages(enc, gone)}: the model is trained on a "
+            f"conversation without {'them' if len(gone) > 1 else 'it'}."
+        )
+        fixes.append(
+            "Pick a template that writes every turn; for tool results, one that shows tools: "
+            f"'{TOOL_TEMPLATES[0]}' or '{TOOL_TEMPLATES[1]}'."
+        )
+    if other := [i for i in lost if i in changed]:
+        said.append(
+            f"The {template.title} template writes {_messages(enc, other)} {IN_ANOTHER_FORM}: the model is "
+            "trained on the changed text, not the row's."
+        )
+        fixes.append(REWRITE_FIX)
+    return Check("message_dropped", "warning", " ".join(said), " ".join(fixes))
 
 
 __all__ = [
+    "IN_ANOTHER_FORM",
+    "REWRITE_FIX",
     "TOOL_FIX",
     "check_messages_dropped",
     "check_reasoning_dropped",
@@ -179,4 +228,5 @@ __all__ = [
     "check_tool_calls_dropped",
     "check_tools_not_shown",
     "left_out",
+    "rewritten",
 ]

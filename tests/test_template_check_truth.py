@@ -72,6 +72,22 @@ GEMMA_STRICT = (
 
 # (id, template source, messages, check code, words it says, words that would be false here)
 CASES = [
+    ("system_in_capitals", UPPER, SYSTEM_CHAT, "system_dropped",
+     ["writes the system message in another form than the row has it (another letter case or spacing)",
+      "trained on the changed instructions", "remove the filter that changes it, such as `| upper`"],
+     ["leaves out", "Mistral"]),
+    ("replies_in_capitals", UPPER, SYSTEM_CHAT, "no_trained_tokens",
+     ["writes the reply in turns 3, 5 in another form than the row has it", "trains a reply where it finds the row's "
+      "text, so this row would teach the model nothing", "`| upper`"],
+     ["leaves out", "'hermes'"]),
+    ("user_turns_in_capitals", UPPER, CHAT, "message_dropped",
+     ["writes messages 1 (user), 3 (user) in another form", "trained on the changed text, not the row's"],
+     ["leaves out"]),
+    ("only_replies_in_capitals", UPPER_REPLIES, CHAT, "reply_dropped",
+     ["writes the reply of assistant turns 2, 4 in another form", "so that reply is not trained"],
+     ["leaves out", "tool call"]),
+    ("system_left_out", NO_SYSTEM, SYSTEM_CHAT, "system_dropped",  # the sentinel: a message truly gone
+     ["leaves out the system message"], ["another form"]),
     ("no_end_of_turn_marker", QA, CHAT, "eot_not_trained",
      ["writes no end-of-turn marker after the reply in turns 2, 4", "the model to stop",
       "{{ eos_token }} ('<|im_end|>' for this tokenizer)"],
@@ -94,3 +110,12 @@ def test_each_check_says_what_the_template_does(smol_tokenizer, source, messages
         assert words in said, said
     for words in false_here:
         assert words not in said, said
+
+
+def test_capitals_are_in_the_text_and_a_left_out_message_is_not(smol_tokenizer):
+    """The reference for the words above: the rendered text holds the row's text in capitals, and not at all."""
+    upper = encode_row({"messages": SYSTEM_CHAT}, smol_tokenizer, get_template("custom", smol_tokenizer, UPPER))
+    assert "YOU ARE TERSE." in upper.text and "You are terse." not in upper.text
+    assert all(d.get("rewritten") for d in upper.dropped if d["what"] == "content")
+    gone = encode_row({"messages": SYSTEM_CHAT}, smol_tokenizer, get_template("custom", smol_tokenizer, NO_SYSTEM))
+    assert "terse" not in gone.text.lower() and gone.dropped == [{"message": 0, "what": "content"}]
