@@ -11,13 +11,14 @@ list with row counts, for a dataset-level report.
 Codes: no_trained_tokens, prompt_only, eot_not_trained, missing_special_tokens, double_bos, pad_is_eos,
 truncated_assistant, not_prefix_preserving, generation_prompt_mismatch, padding_side, spans_approximate,
 tool_calls_dropped, tools_not_shown, reasoning_dropped, reasoning_inline, system_dropped, message_dropped,
-reply_dropped, weight_zero, text_joins_turns, control_token_in_text. The generation-prompt check
-(generation_prompt_mismatch) lives in `ftlib.prompt_checks`, those of the tokenizer's special tokens
+reply_dropped, system_as_assistant, weight_zero, text_joins_turns, control_token_in_text. The generation-prompt
+check (generation_prompt_mismatch) lives in `ftlib.prompt_checks`, those of the tokenizer's special tokens
 (missing_special_tokens, double_bos, pad_is_eos, padding_side, control_token_in_text) in `ftlib.tokenizer_checks`,
 those of what a template does to the row's messages (tool_calls_dropped, tools_not_shown, reasoning_dropped,
-reasoning_inline, text_joins_turns, system_dropped, message_dropped, reply_dropped) in `ftlib.message_checks`;
-cut_in_training (what a run at its default max length would cut of a row shown whole: `tokens` without --max-length)
-is `ftlib.run_preflight.run_cut_check`. No fix asks for a longer max length than the model reads (`longer_fix`).
+reasoning_inline, text_joins_turns, system_dropped, message_dropped, reply_dropped, system_as_assistant) in
+`ftlib.message_checks`; cut_in_training (what a run at its default max length would cut of a row shown whole:
+`tokens` without --max-length) is `ftlib.run_preflight.run_cut_check`. No fix asks for a longer max length than the
+model reads (`longer_fix`).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from ftlib.message_checks import (
     check_messages_dropped,
     check_reasoning_dropped,
     check_reasoning_inline,
+    check_system_as_assistant,
     check_text_joins_turns,
     check_tool_calls_dropped,
     check_tools_not_shown,
@@ -186,6 +188,7 @@ def _checks(enc: Encoded, tokenizer, template: ChatTemplate, purpose: str, conte
             check_reasoning_inline(enc, template),
             check_text_joins_turns(enc, template),
             check_messages_dropped(enc, template),
+            check_system_as_assistant(enc, template),
             check_eot_trained(enc, template),
             *control_token_checks(enc, template),
             check_missing_special_tokens(tokenizer, template),

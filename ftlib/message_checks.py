@@ -1,6 +1,6 @@
 """Checks of what a template does to a row's messages: leaves out tool calls, tool definitions, reasoning or a
-message's text, writes a message in another form, or writes turns back to back with nothing to tell them apart.
-Each returns a `Check` or None;
+message's text, writes a message in another form or the system message as the assistant's, or writes turns back to
+back with nothing to tell them apart. Each returns a `Check` or None;
 `ftlib.checks.preflight` runs them with the others, and `row_losses` tells a run about the ones that lose data.
 
     check_messages_dropped(enc, template)  # enc: a tokens.Encoded
@@ -149,6 +149,30 @@ REWRITE_FIX = (
 )
 
 
+def check_system_as_assistant(enc: Encoded, template: ChatTemplate) -> Check | None:
+    """A template without a system turn of its own may write the system message under the header it opens a reply
+    with (its generation prompt): the masks call it the system prompt, the model reads it as its own reply."""
+    header = template.generation_prompt.strip()
+    if not header:
+        return None
+    written = [
+        s
+        for s in enc.segments
+        if s.role == "system" and s.kind == "content" and enc.text[: s.start].rstrip().endswith(header)
+    ]
+    if not written:
+        return None
+    return Check(
+        "system_as_assistant",
+        "warning",
+        f"The {template.title} template writes the system message under the assistant's header "
+        f"({template.generation_prompt!r}), as if the model had written it: the model is trained to read its "
+        "instructions as its own earlier reply, not as a system prompt to follow.",
+        "Give the system role a header of its own in the template (ChatML writes '<|im_start|>system\\n'), or merge "
+        "the system text into the first user message.",
+    )
+
+
 def _messages(enc: Encoded, which: list[int]) -> str:
     """ "messages 2 (user), 4 (tool)": counted from 1, as `turns_named` counts."""
     roles = ", ".join(f"{i + 1} ({enc.messages[i]['role']})" for i in which)
@@ -224,6 +248,7 @@ __all__ = [
     "check_messages_dropped",
     "check_reasoning_dropped",
     "check_reasoning_inline",
+    "check_system_as_assistant",
     "check_text_joins_turns",
     "check_tool_calls_dropped",
     "check_tools_not_shown",

@@ -48,9 +48,10 @@ _WHITESPACE = {" ": "space", "\n": "newline", "\n\n": "blank line"}
 # Built-ins offered when the model's own template does not fit: tool rows need one that writes tool calls.
 _FITTING = ("chatml", "llama3", "gemma", "mistral")
 # Control tokens of the common families (`<|eot_id|>`, `<｜User｜>`, `<start_of_turn>`, `[INST]`), and a turn's role
-# header, which bound the text a template writes into a system turn by itself.
+# header, which bound the text a template writes into a system turn by itself. Any role's: a template without a system
+# turn writes the system message under another role's header (`<|im_start|>assistant\n`), which adds no text to it.
 _CONTROL = re.compile(r"<\|[^<>|\s]{1,40}\|>|<｜[^<>｜\s]{1,40}｜>|</?[A-Za-z_]{1,30}>|\[/?[A-Z_]{2,30}\]")
-_ROLE_HEADER = re.compile(r"^\s*(?:system|user|developer|human)\b\s*:?", re.IGNORECASE)
+_ROLE_HEADER = re.compile(r"^\s*(?:system|user|developer|human|assistant|model)\b\s*:?", re.IGNORECASE)
 _SYSTEM_PROBE, _QUESTION_PROBE = "\ue000system probe\ue001", "\ue002question probe\ue003"
 
 

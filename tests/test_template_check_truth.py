@@ -12,6 +12,7 @@ from __future__ import annotations
 import pytest
 
 from ftlib.checks import preflight
+from ftlib.prompt_checks import added_system_note
 from ftlib.templates import get_template
 from ftlib.tokens import encode_row
 
@@ -96,6 +97,10 @@ CASES = [
      ["writes no end-of-turn marker after the reply in turns 3, 5"], ["expected"]),
     ("marker_written_untrained", MARKER_UNTRAINED, CHAT, "eot_not_trained",  # the sentinel: a marker is written
      ["is not trained as a single special token (expected '<|im_end|>')"], ["writes no end-of-turn marker"]),
+    ("system_under_the_assistant_header", SYSTEM_AS_ASSISTANT, SYSTEM_CHAT, "system_as_assistant",
+     ["writes the system message under the assistant's header ('<|im_start|>assistant\\n')",
+      "as its own earlier reply", "header of its own", "merge the system text into the first user message"],
+     []),
 ]  # fmt: skip
 
 
@@ -119,3 +124,11 @@ def test_capitals_are_in_the_text_and_a_left_out_message_is_not(smol_tokenizer):
     assert all(d.get("rewritten") for d in upper.dropped if d["what"] == "content")
     gone = encode_row({"messages": SYSTEM_CHAT}, smol_tokenizer, get_template("custom", smol_tokenizer, NO_SYSTEM))
     assert "terse" not in gone.text.lower() and gone.dropped == [{"message": 0, "what": "content"}]
+
+
+def test_a_system_message_under_the_assistant_header_adds_no_system_prompt(smol_tokenizer):
+    template = get_template("custom", smol_tokenizer, source=SYSTEM_AS_ASSISTANT)
+    enc = encode_row({"messages": SYSTEM_CHAT}, smol_tokenizer, template)
+    assert enc.text.startswith("<|im_start|>assistant\nYou are terse.<|im_end|>")  # what the check says, as written
+    assert added_system_note(template, SYSTEM_CHAT) is None  # was: adds "assistant" on every row
+    assert added_system_note(template, CHAT) is None
