@@ -118,22 +118,65 @@ def check_reasoning_inline(enc: Encoded, template: ChatTemplate) -> Check | None
 
 
 def check_text_joins_turns(enc: Encoded, template: ChatTemplate) -> Check | None:
-    """The `text` built-in writes turns one after the other with nothing between them: made for one prompt and its
-    completion (TRL's standard rows), it runs a system prompt into the question and a conversation's turns together."""
-    if template.name != "text":
+    """Turns written one right after another with nothing between them. The `text` built-in does it by design: made
+    for one prompt and its completion (TRL's standard rows), it runs a system prompt into the question and a
+    conversation's turns together. Any other template that does it (`{{ m.content }}` in a loop) has no role header or
+    separator between the turns whose text touches."""
+    if template.name == "text":
+        roles = [m["role"] for m in enc.messages]
+        if roles.count("user") <= 1 and roles.count("assistant") <= 1 and "system" not in roles:
+            return None
+        return Check(
+            "text_joins_turns",
+            "warning",
+            f"The {template.title} template writes each turn's text right after the last one, with no role or "
+            "separator: it is made for a single prompt and its completion, and here a system prompt or several turns "
+            "run together (an end of text is trained in the middle of the row).",
+            "Use a chat template for conversations (the model's own, or ChatML), or keep one prompt and one "
+            "completion per row for this one.",
+        )
+    joins = _touching(enc)
+    if not joins:
         return None
-    roles = [m["role"] for m in enc.messages]
-    if roles.count("user") <= 1 and roles.count("assistant") <= 1 and "system" not in roles:
-        return None
+    chains: list[list[int]] = []  # runs of turns each touching the next: [0, 1, 2] for 0-1 and 1-2
+    for i, j in joins:
+        if chains and chains[-1][-1] == i:
+            chains[-1].append(j)
+        else:
+            chains.append([i, j])
+    named = ", ".join(f"{c[0] + 1} {'and' if len(c) == 2 else 'to'} {c[-1] + 1}" for c in chains)
+    (a, end), (start, b) = (_extent(enc, m) for m in joins[0])  # the first join, quoted
+    shown = enc.text[max(a, end - 20) : min(b, start + 20)]
     return Check(
         "text_joins_turns",
         "warning",
-        f"The {template.title} template writes each turn's text right after the last one, with no role or separator: "
-        "it is made for a single prompt and its completion, and here a system prompt or several turns run together "
-        "(an end of text is trained in the middle of the row).",
-        "Use a chat template for conversations (the model's own, or ChatML), or keep one prompt and one completion "
-        "per row for this one.",
+        f"The {template.title} template writes turns {named} right after one another, with no role header or "
+        f"separator between them (“{shown}”): the model cannot tell where one turn ends and the next begins, or who "
+        "wrote which.",
+        "Write each turn's role and an end-of-turn marker around its text in the template (ChatML writes "
+        "'<|im_start|>user\\n' before a turn's text and '<|im_end|>\\n' after it), or use the model's own template or "
+        "a built-in one.",
     )
+
+
+def _extent(enc: Encoded, message: int) -> tuple[int, int]:
+    """Where message `message`'s own text (its content and reasoning) begins and ends in the rendered text. Not its
+    tool calls: their segments hold the template's text around each call too (`masks._classify`)."""
+    spans = [(s.start, s.end) for s in enc.segments if s.message == message and s.kind in _OWN_TEXT]
+    return min(a for a, _ in spans), max(b for _, b in spans)
+
+
+_OWN_TEXT = ("content", "reasoning")
+
+
+def _touching(enc: Encoded) -> list[tuple[int, int]]:
+    """Pairs of consecutive messages (i, i + 1) whose texts touch: nothing at all is written between them."""
+    present = sorted({s.message for s in enc.segments if s.message is not None and s.kind in _OWN_TEXT})
+    pairs = []
+    for i, j in zip(present, present[1:], strict=False):
+        if j == i + 1 and _extent(enc, i)[1] == _extent(enc, j)[0]:
+            pairs.append((i, j))
+    return pairs
 
 
 def rewritten(enc: Encoded) -> set[int]:

@@ -12,8 +12,8 @@ from __future__ import annotations
 import pytest
 
 from ftlib.checks import preflight
-from ftlib.prompt_checks import added_system_note
-from ftlib.templates import get_template
+from ftlib.prompt_checks import added_system_note, explain_refusal
+from ftlib.templates import BUILTIN_TEMPLATES, TemplateError, get_template
 from ftlib.tokens import encode_row
 
 CHAT = [
@@ -89,6 +89,10 @@ CASES = [
      ["leaves out", "tool call"]),
     ("system_left_out", NO_SYSTEM, SYSTEM_CHAT, "system_dropped",  # the sentinel: a message truly gone
      ["leaves out the system message"], ["another form"]),
+    ("system_under_the_assistant_header", SYSTEM_AS_ASSISTANT, SYSTEM_CHAT, "system_as_assistant",
+     ["writes the system message under the assistant's header ('<|im_start|>assistant\\n')",
+      "as its own earlier reply", "header of its own", "merge the system text into the first user message"],
+     []),
     ("no_end_of_turn_marker", QA, CHAT, "eot_not_trained",
      ["writes no end-of-turn marker after the reply in turns 2, 4", "the model to stop",
       "{{ eos_token }} ('<|im_end|>' for this tokenizer)"],
@@ -97,10 +101,10 @@ CASES = [
      ["writes no end-of-turn marker after the reply in turns 3, 5"], ["expected"]),
     ("marker_written_untrained", MARKER_UNTRAINED, CHAT, "eot_not_trained",  # the sentinel: a marker is written
      ["is not trained as a single special token (expected '<|im_end|>')"], ["writes no end-of-turn marker"]),
-    ("system_under_the_assistant_header", SYSTEM_AS_ASSISTANT, SYSTEM_CHAT, "system_as_assistant",
-     ["writes the system message under the assistant's header ('<|im_start|>assistant\\n')",
-      "as its own earlier reply", "header of its own", "merge the system text into the first user message"],
-     []),
+    ("turns_back_to_back", BARE, SYSTEM_CHAT, "text_joins_turns",
+     ["writes turns 1 to 5 right after one another, with no role header or separator between them",
+      "(“You are terse.Hi there”)", "where one turn ends and the next begins", "'<|im_start|>user\\n'"],
+     ["single prompt", "end of text"]),
 ]  # fmt: skip
 
 
@@ -132,3 +136,43 @@ def test_a_system_message_under_the_assistant_header_adds_no_system_prompt(smol_
     assert enc.text.startswith("<|im_start|>assistant\nYou are terse.<|im_end|>")  # what the check says, as written
     assert added_system_note(template, SYSTEM_CHAT) is None  # was: adds "assistant" on every row
     assert added_system_note(template, CHAT) is None
+
+
+def test_a_template_refusing_the_system_role_on_a_tool_row_gives_the_system_fix_first(smol_tokenizer):
+    template = get_template("custom", smol_tokenizer, source=GEMMA_STRICT)
+    row = {"messages": TOOL_CHAT, "tools": TOOLS}
+    with pytest.raises(TemplateError) as refused:
+        encode_row(row, smol_tokenizer, template)
+    said = str(explain_refusal(refused.value, template, TOOL_CHAT, TOOLS, smol_tokenizer))
+    system_fix = "System role not supported. The custom template takes no system turn: merge the system text"
+    tools_fix = (
+        "With the system text merged into the first user message, it still refuses: Conversation roles must "
+        "alternate user/assistant/user/assistant/... This row has tool calls or tool results: pick a template that "
+        "shows them (hermes, llama31)."
+    )
+    assert said.startswith(f"The custom template refused this conversation: {system_fix}")
+    assert said.index(system_fix) < said.index(tools_fix) and said.endswith(tools_fix)
+    # The same template on a row without tools: the system fix alone, as before.
+    with pytest.raises(TemplateError) as plain:
+        encode_row({"messages": SYSTEM_CHAT}, smol_tokenizer, template)
+    alone = str(explain_refusal(plain.value, template, SYSTEM_CHAT, None, smol_tokenizer))
+    assert system_fix in alone and "still refuses" not in alone and "tool" not in alone
+
+
+NEW_WORDS = ("text_joins_turns", "system_as_assistant")
+
+
+@pytest.mark.parametrize("name", [*(n for n in BUILTIN_TEMPLATES if n != "text"), "tokenizer"])
+@pytest.mark.parametrize("messages", [CHAT, SYSTEM_CHAT, TOOL_CHAT], ids=["chat", "system", "tools"])
+def test_built_in_templates_and_the_model_s_own_say_none_of_it_on_normal_rows(smol_tokenizer, name, messages):
+    template = get_template(name, smol_tokenizer)
+    try:
+        enc = encode_row(
+            {"messages": messages, "tools": TOOLS if messages is TOOL_CHAT else None}, smol_tokenizer, template
+        )
+    except TemplateError:
+        pytest.skip(f"{name} refuses this row")
+    found = preflight(enc, smol_tokenizer, template)
+    assert not [c.code for c in found if c.code in NEW_WORDS]
+    said = " ".join(c.message for c in found)
+    assert "another form" not in said and "writes no end-of-turn marker" not in said

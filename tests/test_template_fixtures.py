@@ -526,3 +526,18 @@ def test_completion_only_on_tagged_templates_equals_trls_prompt_completion_mask(
         return
     start = common_prefix_length(prompt_ids, full_ids)
     assert trained(enc) == [0] * start + [1] * (len(full_ids) - start)
+
+
+@pytest.mark.parametrize("shape", ROWS)
+@pytest.mark.parametrize("name", [*MODELS, *TAGGED])
+def test_published_templates_never_hear_the_words_for_broken_custom_ones(name, shape, tokenizers):
+    """Turns written back to back, a system message under the assistant's header, a message in another form, no
+    end-of-turn marker: checks for custom templates (tests/test_template_check_truth.py) that no real one earns."""
+    tok, template = _template(tokenizers, name)
+    try:
+        checks = _codes(tok, template, ROWS[shape])
+    except TemplateError:
+        return  # refused (Gemma's system turn, Mistral's roles): said as the template says it
+    assert not {"text_joins_turns", "system_as_assistant"} & set(checks), sorted(checks)
+    said = " ".join(c.message for c in checks.values())
+    assert "another form" not in said and "writes no end-of-turn marker" not in said, said
