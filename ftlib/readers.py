@@ -39,7 +39,17 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from ftlib.cells import drop_nulls
-from ftlib.errors import UserError
+from ftlib.file_bytes import (
+    SUFFIXES,
+    SUPPORTED,
+    TABLE_KINDS,
+    DataError,
+    check_path,
+    decode_text,
+    file_kind,
+    read_path,
+    shown_name,
+)
 from ftlib.json_layout import json_layout, json_rows
 from ftlib.json_rows import (
     JSONProblem,
@@ -59,22 +69,6 @@ from ftlib.json_rows import (
     values_note,
 )
 
-SUFFIXES = {
-    ".jsonl": "jsonl",
-    ".ndjson": "jsonl",
-    ".json": "json",
-    ".csv": "csv",
-    ".tsv": "tsv",
-    ".parquet": "parquet",
-    ".pq": "parquet",
-}
-TABLE_KINDS = {"csv", "tsv", "parquet"}
-SUPPORTED = ".jsonl, .json, .csv, .tsv or .parquet"
-
-
-class DataError(UserError):
-    """The file as a whole cannot be used; the message names the file and what to do."""
-
 
 @dataclass
 class RowError:
@@ -85,91 +79,6 @@ class RowError:
 
     def as_dict(self) -> dict:
         return {"row": self.row, "message": self.message}
-
-
-def check_path(path: str | Path) -> Path:
-    """The path of an existing file; DataError for a missing file or a folder."""
-    path = Path(path).expanduser()
-    if not path.exists():
-        raise DataError(f"{path} does not exist. Check the path (it is read on the machine running the app).")
-    if path.is_dir():
-        raise DataError(f"{path} is a folder; choose a {SUPPORTED} file inside it.")
-    return path
-
-
-def read_path(path: str | Path) -> tuple[bytes, Path]:
-    """(the file's bytes, its path); DataError for a missing file, a folder or no permission."""
-    path = check_path(path)
-    try:
-        return path.read_bytes(), path
-    except PermissionError:
-        raise DataError(f"{path} cannot be read (permission denied). Make it readable or copy it.") from None
-
-
-# The first bytes of compressed files, their suffix and the command that opens them (dataset hubs publish
-# `.jsonl.gz`).
-_COMPRESSED = {
-    b"\x1f\x8b": ("gzip", ".gz", "gunzip"),
-    b"PK\x03\x04": ("zip", ".zip", "unzip"),
-    b"BZh": ("bzip2", ".bz2", "bunzip2"),
-    b"\xfd7zXZ\x00": ("xz", ".xz", "unxz"),
-    b"\x28\xb5\x2f\xfd": ("zstd", ".zst", "unzstd"),
-}
-
-
-def _compressed(name: str, data: bytes) -> None:
-    """DataError naming the compression and the command that opens it, for a compressed file (whatever its name).
-
-    >>> _compressed("rows.jsonl.gz", b"\\x1f\\x8b\\x08")
-    Traceback (most recent call last):
-    ftlib.readers.DataError: rows.jsonl.gz is gzip-compressed. Decompress it first (`gunzip rows.jsonl.gz`), then \
-choose rows.jsonl: the studio reads .jsonl, .json, .csv, .tsv or .parquet files as they are.
-    """
-    for magic, (what, suffix, tool) in _COMPRESSED.items():
-        if not data.startswith(magic):
-            continue
-        if Path(name).suffix.lower() == suffix:
-            how, inner = f"`{tool} {name}`", Path(name).stem
-        else:  # the tools want their own suffix on the name
-            how, inner = f"rename it {name}{suffix}, then `{tool} {name}{suffix}`", name
-        shown = inner if Path(inner).suffix else "the file it holds"
-        raise DataError(
-            f"{name} is {what}-compressed. Decompress it first ({how}), then choose {shown}: the studio reads "
-            f"{SUPPORTED} files as they are."
-        )
-
-
-def file_kind(name: str, data: bytes) -> str:
-    """jsonl | json | csv | tsv | parquet, from the extension, else from the first bytes. DataError for a compressed
-    file (it says how to decompress it) and for any other kind."""
-    _compressed(name, data)
-    kind = SUFFIXES.get(Path(name).suffix.lower())
-    if kind:
-        return kind
-    if data[:4] == b"PAR1":
-        return "parquet"
-    head = data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
-    if head in (b"[", b"{"):
-        return "json" if head == b"[" else "jsonl"
-    raise DataError(f"{name}: unsupported file type '{Path(name).suffix or '(none)'}'. Use a {SUPPORTED} file.")
-
-
-def decode_text(data: bytes, name: str) -> str:
-    """UTF-8 text (a BOM is dropped); binary and other encodings are refused with the fix."""
-    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        raise DataError(
-            f'{name} is saved as UTF-16. Save it again as UTF-8 ("UTF-8" in the editor\'s '
-            "save dialog, or `iconv -f UTF-16 -t UTF-8`)."
-        )
-    if b"\x00" in data[:8192]:
-        raise DataError(f"{name} looks like a binary file, not text. Choose a {SUPPORTED} file.")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise DataError(
-            f"{name} is not UTF-8 text (byte 0x{data[exc.start]:02x} at position {exc.start}). "
-            "Save it again as UTF-8, e.g. `iconv -f latin1 -t UTF-8`."
-        ) from None
 
 
 def describe(value: Any) -> str:
@@ -526,8 +435,8 @@ def repeated_columns(columns: list[str], name: str, line: int | None) -> None:
 
     >>> repeated_columns(["instruction", "output", "output"], "a.csv", 1)
     Traceback (most recent call last):
-    ftlib.readers.DataError: a.csv names the column 'output' more than once in its header (line 1): columns 2 and 3. \
-Only one of them could be read: rename the others (e.g. 'output_2'), or delete the columns you do not want.
+    ftlib.file_bytes.DataError: a.csv names the column 'output' more than once in its header (line 1): columns 2 and \
+3. Only one of them could be read: rename the others (e.g. 'output_2'), or delete the columns you do not want.
     """
     at: dict[str, list[str]] = {}
     for number, column in enumerate(columns, start=1):
@@ -596,12 +505,6 @@ def read_table(data: bytes, kind: str, name: str) -> Table:
     else:
         notes = [delimiter_note(delimiter)] if kind == "csv" and delimiter != "," else []
     return Table(columns, rows, lines, delimiter, notes)
-
-
-def shown_name(path: Path, name: str | None) -> str:
-    """The file's name in messages: `name` (an upload's name as its user knows it, `faq.csv` for the stored
-    `<date>-<time>-<tag>-faq.csv`) when it keeps the suffix, else the name on disk."""
-    return name if name and Path(name).suffix.lower() == path.suffix.lower() else path.name
 
 
 def peek_columns(path: str | Path, name: str | None = None) -> list[str] | None:
