@@ -210,7 +210,9 @@ def process_logits(logits, temperature, top_k, top_p, min_p=0.0):
     device = logits.device
     temperature = torch.as_tensor(temperature, dtype=logits.dtype, device=device).expand(rows)
     top_k = torch.as_tensor(top_k, dtype=torch.long, device=device).expand(rows)
-    top_p = torch.as_tensor(top_p, dtype=logits.dtype, device=device).expand(rows)
+    # float64 on the CPU, as the Python float transformers' TopPLogitsWarper keeps: its threshold 1 - p is taken in
+    # float64 before it meets the float32 scores (1 - float32(0.9999) is 1.7e-8 off, enough to keep one more token).
+    top_p = torch.as_tensor(top_p, dtype=torch.float64, device="cpu").expand(rows)
     min_p = torch.as_tensor(min_p, dtype=logits.dtype, device=device).expand(rows)
     scores = logits / temperature[:, None]
     k_on = top_k > 0
@@ -224,11 +226,12 @@ def process_logits(logits, temperature, top_k, top_p, min_p=0.0):
     if bool(p_on.any()):
         from ftlib.nucleus import top_p_remove
 
-        idx = p_on.nonzero().squeeze(1)
+        on = p_on.nonzero().squeeze(1)
+        idx = on.to(device)
         sub = scores[idx]
         # Drop the low tail whose mass is at most 1-p; the most likely token always stays (TopPLogitsWarper's set,
         # found among the top tokens instead of sorting the vocabulary: ftlib.nucleus).
-        remove = top_p_remove(sub, top_p[idx])
+        remove = top_p_remove(sub, top_p[on])
         scores = scores.clone()
         scores[idx] = sub.masked_fill(remove, -math.inf)
     if bool((min_p > 0).any()):

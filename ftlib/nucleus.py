@@ -22,12 +22,19 @@ CANDIDATES = 1024
 MARGIN = 1e-5
 
 
+def tail_mass(top_p: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
+    """1 - top_p as the warper's threshold: taken in float64 (the warper's `top_p` is a Python float), then in the
+    dtype and on the device of `like`. Pass top_p in float64 to match it exactly: 1 - float32(0.9999) is 1.7e-8 off,
+    which keeps one token more than `generate` on a flat row."""
+    return (1 - top_p.to("cpu", torch.float64)).to(device=like.device, dtype=like.dtype)
+
+
 def top_p_remove_sorted(scores: torch.Tensor, top_p: torch.Tensor) -> torch.Tensor:
     """The warper's own computation: a bool [R, V] of removed tokens for scores [R, V] and top_p [R] (ascending sort,
     softmax, cumulative sum, the most likely token always kept)."""
     sorted_logits, sorted_indices = torch.sort(scores, descending=False)
     cumulative = sorted_logits.softmax(dim=-1).cumsum(dim=-1)
-    remove = cumulative <= (1 - top_p)[:, None]
+    remove = cumulative <= tail_mass(top_p, cumulative)[:, None]
     remove[:, -1] = False
     return remove.scatter(1, sorted_indices, remove)
 
@@ -42,7 +49,7 @@ def top_p_remove(scores: torch.Tensor, top_p: torch.Tensor) -> torch.Tensor:
     top, index = torch.topk(scores, count, dim=-1)  # descending
     probs = (top - torch.logsumexp(scores, dim=-1, keepdim=True)).exp()
     above = probs.cumsum(dim=-1) - probs  # probability mass of the candidates ranked above each one
-    p = top_p.to(above.dtype)[:, None]
+    p = top_p.to(device=above.device, dtype=above.dtype)[:, None]
     remove = above >= p
     remove[:, 0] = False
     first_removed = remove.int().argmax(dim=-1)  # 0 when none is removed (the top token never is)
@@ -58,8 +65,8 @@ def top_p_remove(scores: torch.Tensor, top_p: torch.Tensor) -> torch.Tensor:
     result.scatter_(1, index, remove)
     undecided = (~decided).nonzero().squeeze(1)
     if len(undecided):
-        result[undecided] = top_p_remove_sorted(scores[undecided], top_p[undecided])
+        result[undecided] = top_p_remove_sorted(scores[undecided], top_p[undecided.to(top_p.device)])
     return result
 
 
-__all__ = ["CANDIDATES", "MARGIN", "top_p_remove", "top_p_remove_sorted"]
+__all__ = ["CANDIDATES", "MARGIN", "tail_mass", "top_p_remove", "top_p_remove_sorted"]

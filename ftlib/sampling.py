@@ -328,7 +328,7 @@ def generate_stream(
     idx = torch.tensor(sampled, dtype=torch.long, device=device)
     temps = torch.tensor([rows[i].setting.temperature for i in sampled], device=device)
     ks = torch.tensor([rows[i].setting.top_k for i in sampled], dtype=torch.long, device=device)
-    ps = torch.tensor([rows[i].setting.top_p for i in sampled], device=device)
+    ps = torch.tensor([rows[i].setting.top_p for i in sampled], dtype=torch.float64)  # on the CPU: decoding.py
     mins = torch.tensor([rows[i].setting.min_p for i in sampled], device=device)
     # A repetition penalty (greedy rows too) needs each row's tokens so far: a [n, V] mask, only when one is set.
     penalties = torch.tensor([r.setting.repetition_penalty for r in rows], device=device)
