@@ -7,7 +7,11 @@ model once with a KV cache, then every step feeds one token per row. N settings 
 cost about one batched generation instead of N x M `generate` calls.
 
 What is guaranteed (and tested):
-- A greedy row equals `model.generate(do_sample=False)` on the same prompt token for token.
+- A greedy row equals `model.generate(do_sample=False)` on the same prompt token for token, in float32 (a CPU's
+  dtype). In bf16 (a GPU's) a row batched beside prompts of other lengths can differ from it alone, as `generate`'s
+  own left-padded batches do: bf16's rounding changes with the padding and the matmul shapes (a cold review:
+  "assist" alone, "help" batched, on SmolLM2 in bf16 for ftlib and for batched `generate` alike). Rows of one
+  prompt (the Compare grid's settings) are not padded and still match.
 - A sampled row draws from its own `torch.Generator`, seeded from (seed, the row's setting); it does not
   share random numbers with the other rows, so the same seed, setting, model and prompt give the same
   sample run after run, whichever other rows share the batch. Rows of base and tuned with the same
