@@ -76,6 +76,14 @@ def preflight(config: RunConfig, tokenizer=None, rows: tuple[list[dict], list[di
         return report
     report.train_rows, report.eval_rows = len(encoded), len(eval_encoded)
     report.longest = max((len(s.input_ids) for s in sequences(encoded)), default=0)
+    longest = max(report.longest, max((len(s.input_ids) for s in sequences(eval_encoded)), default=0))
+    if context and longest > context:  # past its positions a model reads garbage (or fails mid-run): refused now
+        report.errors.append(
+            f"The max length of {config.max_length} tokens lets rows of up to {longest} tokens through, but the "
+            f"model reads at most {context} (its context, max_position_embeddings in its config.json): training on "
+            f"positions past that teaches nothing and can fail mid-run. Set the max length to {context} or less "
+            "(longer rows are then cut, and said), or shorten those rows."
+        )
     report.warnings += cut_warnings(encoded, config.max_length, train_numbers, context)  # trained tokens past the cut
     report.warnings += alignment.kto_pair_notes(train, config.method)  # a pair is a good row and a bad row
     report.warnings += kto_label_warnings(train, config.method)  # TRL's own balance check is in the skipped prepare

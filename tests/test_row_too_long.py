@@ -102,3 +102,19 @@ def test_a_runs_report_bounds_its_advice_by_the_models_context(tiny_model_dir, s
     fits = run_preflight(config, tokenizer=smol_tokenizer, rows=([short, long_row(200), short], []))
     (said,) = [w for w in fits.warnings if "and cut" in w]
     assert "Raise the max length (the longest row has" in said and "can read at all" not in said
+
+
+def test_a_max_length_that_lets_rows_past_the_models_context_is_refused(tiny_model_dir, smol_tokenizer):
+    """A cold review trained at `--max-length 100000` on a row of 3,602 tokens with a model reading 2048: rc 0,
+    "0 rows dropped", positions past the context trained. Refused before the run now, naming both numbers; a large
+    max length over rows the model reads whole is harmless and not refused."""
+    short = {"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Ahoy!"}]}
+    config = RunConfig(model=str(tiny_model_dir), dataset="x", max_steps=1, max_length=100000)
+    report = run_preflight(config, tokenizer=smol_tokenizer, rows=([short, long_row(2500)], []))
+    (said,) = [e for e in report.errors if "context" in e]
+    assert said.startswith("The max length of 100000 tokens lets rows of up to ") and "reads at most 2048" in said
+    assert "Set the max length to 2048 or less" in said
+    held_out = run_preflight(config, tokenizer=smol_tokenizer, rows=([short, short], [long_row(2500)]))
+    assert [e for e in held_out.errors if "reads at most 2048" in e]
+    fine = run_preflight(config, tokenizer=smol_tokenizer, rows=([short, short], [short]))
+    assert not [e for e in fine.errors if "context" in e]
