@@ -391,3 +391,19 @@ def test_runs_commands_take_the_name_the_pages_show(capsys):
     assert main(["runs", "stop", "nobody"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: There is no run 'nobody', by id or by name, in ") and "FTLIB_WORKSPACE" in err
+
+
+@pytest.mark.parametrize("state, code", [("finished", 0), ("failed", 1), ("interrupted", 3)])
+def test_runs_resume_wait_exits_as_train_does(monkeypatch, capsys, state, code):
+    """A cold review: Ctrl-C on `runs resume --wait` left a resumable run and exited 1 (failed); `train` exits 3 for
+    the same stop. Both map the run's end through `train.exit_code`."""
+    from types import SimpleNamespace
+
+    from ftlib.commands import train as train_command
+    from ftlib.testing import make_run
+
+    make_run("20261203-070000-lora-cleo", {"name": "cleo"}, state="interrupted", stopped_by="user", max_steps=6)
+    monkeypatch.setattr(runs, "resume", lambda run_id: {"state": "queued", "message": "Queued."})
+    monkeypatch.setattr(train_command, "follow", lambda run_id: SimpleNamespace(state=state))
+    assert main(["runs", "resume", "cleo", "--wait"]) == code
+    assert "20261203-070000-lora-cleo: queued - Queued." in capsys.readouterr().out

@@ -35,7 +35,9 @@ def register(sub) -> None:
     stop.set_defaults(handler=_stop)
     resume = rsub.add_parser("resume", help="queue an interrupted or failed run again, from its last checkpoint")
     resume.add_argument("id")
-    resume.add_argument("--wait", action="store_true", help="follow it until it ends")
+    resume.add_argument(
+        "--wait", action="store_true", help="follow it until it ends; exit codes as `train`'s (0 finished, 3 stopped)"
+    )
     resume.set_defaults(handler=_resume)
     export = rsub.add_parser("export", help="print the folder of the adapter (PEFT) or of a merged full model")
     export.add_argument("id")
@@ -280,10 +282,10 @@ def _resume(args) -> int:
     status = runs.resume(args.id)
     print(f"{args.id}: {status['state']} - {status.get('message', '')}")
     if args.wait:
-        from ftlib.commands.train import follow
+        from ftlib.commands.train import exit_code, follow
 
         info = follow(args.id)
-        return 0 if info.state == "finished" else 1
+        return exit_code(info.state)  # as `train`'s: a Ctrl-C stop is 3 (resumable), not 1 (failed)
     return 0
 
 

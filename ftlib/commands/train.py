@@ -49,12 +49,22 @@ from ftlib.commands import add_data_options, column_map, file_warnings
 from ftlib.config import RENAMED, ConfigError, RunConfig, field_specs
 from ftlib.errors import UserError
 
+EXIT_CODES = {"finished": 0, "failed": 1, "interrupted": 3}  # 2: refused before launch (every command's user error)
+EXIT_CODES_SAID = "Exit code: 0 finished, 1 failed, 2 refused before launch, 3 interrupted (stopped, resumable)."
+
+
+def exit_code(state: str) -> int:
+    """The exit code of a followed run that ended in `state` (`train`, `runs resume --wait`): EXIT_CODES, 1 else."""
+    return EXIT_CODES.get(state, 1)
+
 
 def register(sub) -> None:
     p = sub.add_parser(
         "train",
         help="run one training run to completion (SFT full/LoRA/QLoRA, DPO, a reward model, KTO or GRPO)",
-        description="Queue one training run and follow it. Settings come from CONFIG and the flags below.",
+        description="Queue one training run and follow it. Settings come from CONFIG and the flags below. Ctrl-C "
+        "stops it gracefully (a checkpoint; `runs resume ID` continues it).",
+        epilog=EXIT_CODES_SAID,
     )
     p.add_argument("config", nargs="?", default=None, help="a run config file (.yaml, .yml or .json)")
     groups = {}
@@ -422,7 +432,7 @@ def _train(args) -> int:
         if not args.json:
             for line in info.log_tail or []:
                 print(f"  | {line}", file=sys.stderr)
-    return {"finished": 0, "failed": 1, "interrupted": 3}.get(info.state, 1)
+    return exit_code(info.state)
 
 
 def _summary(run_id: str) -> dict:
