@@ -224,22 +224,48 @@ def settings_from_dict(
     return cls(**data)
 
 
+def _yaml_mapping(text: str) -> bool:
+    """Whether `text` reads as a YAML mapping (PyYAML installed): settings written as YAML in a .json file."""
+    try:
+        import yaml
+
+        return isinstance(yaml.safe_load(text), dict)
+    except Exception:  # no PyYAML, or not YAML either: no hint
+        return False
+
+
 def settings_file_data(path: str | Path, error: type[Exception]) -> dict:
     """The mapping of settings in a YAML (needs PyYAML) or JSON file; `error` when it is missing, unreadable or not a
     mapping."""
     path = Path(path)
     if not path.is_file():
         raise error(f"The config file '{path}' does not exist.")
+    suffix = path.suffix.lower()
+    if suffix not in (".yaml", ".yml", ".json"):
+        raise error(
+            f"'{path}' is not a config file the studio reads: name it .yaml, .yml or .json (it ends in "
+            f"'{suffix or 'no suffix'}'), as its text is written."
+        )
     text = path.read_text(encoding="utf-8")
-    try:
-        if path.suffix.lower() in (".yaml", ".yml"):
-            import yaml
-
-            data = yaml.safe_load(text) or {}
-        else:
+    if suffix == ".json":
+        try:
             data = json.loads(text)
-    except Exception as exc:  # yaml and json raise different types; both mean "cannot parse"
-        raise error(f"Could not read '{path}' as {path.suffix.lstrip('.') or 'JSON'}: {exc}") from exc
+        except json.JSONDecodeError as exc:
+            looks = _yaml_mapping(text)  # settings written as YAML in a .json file
+            hint = f" It reads as YAML: name it {path.stem}.yaml." if looks else ""
+            raise error(
+                f"Could not read '{path}' as JSON: {exc.msg} (line {exc.lineno}, column {exc.colno}).{hint}"
+            ) from None
+    else:
+        import yaml
+
+        try:
+            data = yaml.safe_load(text) or {}
+        except yaml.YAMLError as exc:  # one line, with where: its own message spans several, naming no file
+            mark = getattr(exc, "problem_mark", None)
+            where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
+            what = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+            raise error(f"Could not read '{path}' as YAML: {what}{where}.") from None
     if not isinstance(data, dict):
         raise error(f"'{path}' must hold a mapping of settings (key: value), not a {type(data).__name__}.")
     return data

@@ -212,3 +212,23 @@ def test_a_reader_that_stops_early_ends_the_command_quietly(tmp_path, kind):
     proc.stdout.close()  # the reader is gone before anything is written
     assert proc.wait(timeout=120) == 0
     assert proc.stderr.read() == b""
+
+
+@pytest.mark.parametrize(
+    "name, text, says",
+    [
+        # PyYAML's own message spans four lines and names "<unicode string>", not the file
+        ("bad.yaml", "method: lora\n  bad: [\n", "as YAML: mapping values are not allowed here (line 2, column 6)."),
+        ("run.json", "method: lora\nmax_steps: 3\n", "as JSON: Expecting value (line 1, column 1). It reads as YAML"),
+        ("run.txt", '{"method": "lora"}', "is not a config file the studio reads: name it .yaml, .yml or .json"),
+    ],
+)
+def test_a_config_file_that_does_not_read_is_one_line_naming_it(tmp_path, capsys, name, text, says):
+    """A cold review: a YAML error was four lines naming no file, a .txt file was read as JSON and said 'as txt',
+    and YAML in a .json file had no hint."""
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    line = one_error_line(capsys, ["train", str(path)])
+    assert str(path) in line and says in line, line
+    if name == "run.json":
+        assert line.endswith("name it run.yaml."), line
