@@ -215,13 +215,18 @@ def settings_from_dict(
             if new not in data:
                 data[new] = value
             warnings.warn(f"The setting `{old}` is now called `{new}`; it was read as `{new}`.", warning, stacklevel=3)
-    known = {f.name for f in dataclasses.fields(cls)}
-    for key in data:
+    refuse_unknown(data, {f.name for f in dataclasses.fields(cls)}, error)
+    return cls(**data)
+
+
+def refuse_unknown(keys, known: set[str], error: type[Exception], where: str = "") -> None:
+    """`error` for the first of `keys` not in `known`, naming the closest known setting; `where` (" in run.yaml")
+    says where it was written."""
+    for key in keys:
         if key not in known:
             close = difflib.get_close_matches(key, sorted(known), n=1)
             hint = f" Did you mean `{close[0]}`?" if close else f" Known settings: {', '.join(sorted(known))}."
-            raise error(f"Unknown setting `{key}`.{hint}")
-    return cls(**data)
+            raise error(f"Unknown setting `{key}`{where}.{hint}")
 
 
 def _yaml_mapping(text: str) -> bool:

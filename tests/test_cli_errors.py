@@ -232,3 +232,15 @@ def test_a_config_file_that_does_not_read_is_one_line_naming_it(tmp_path, capsys
     assert str(path) in line and says in line, line
     if name == "run.json":
         assert line.endswith("name it run.yaml."), line
+
+
+def test_a_misspelt_key_in_a_config_file_names_the_file(tmp_path, capsys):
+    """A cold review: the same typo in a file and in --set read alike, so with both the user could not tell where."""
+    path = tmp_path / "typo.yaml"
+    path.write_text("lerning_rate: 0.01\n", encoding="utf-8")
+    line = one_error_line(capsys, ["train", str(path)])
+    assert line == f"error: Unknown setting `lerning_rate` in {path}. Did you mean `learning_rate`?", line
+    path.write_text("dpo_tuning: lora\n", encoding="utf-8")  # an old name is still read (with a warning), not refused
+    assert main(["train", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "is now called `tuning`" in err and "Unknown setting" not in err, err

@@ -195,9 +195,11 @@ def given_settings(path: str | None, overrides: list[str], flags: dict | None = 
     """What the command gives, read and checked for conflicts: a setting given both as a flag and with `--set` (or
     twice with `--set`) with different values is refused naming both (the flag used to win, silently). Over the
     file's value either is normal: that is what they are for."""
-    from ftlib.fields import settings_file_data
+    from ftlib.fields import refuse_unknown, settings_file_data
 
     from_file = settings_file_data(path, ConfigError) if path else {}
+    # A misspelt key is named with its file: the same typo in --set would read alike (RunConfig names no source).
+    refuse_unknown(from_file, set(field_specs()) | set(RENAMED), ConfigError, f" in {path}")
     sets = {RENAMED.get(k, k): v for k, v in _overrides(overrides).items()}
     from_flags = {name: _flag_value(name, value) for name, value in (flags or {}).items() if value is not None}
     for name, value in from_flags.items():
