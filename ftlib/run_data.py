@@ -151,7 +151,11 @@ def read_dataset(config: RunConfig, options: DataOptions | None = None) -> Datas
         try:
             train, test = split_rows(result.rows, test_size=size, seed=config.seed)
         except DataError as exc:
-            raise ConfigError(f"`test_size` {config.test_size:g} cannot split '{label}': {exc}") from None
+            # test_size 0 trains on every row with none held out: the way on for a file too small to split
+            raise ConfigError(
+                f"`test_size` {config.test_size:g} cannot split '{label}': {exc} Give a test size that fits, or "
+                "test_size 0 (`--test-size 0`) to train on every row with none held out (no held-out loss)."
+            ) from None
     else:  # no held-out rows: no evaluation
         train, test = list(result.rows), []
     meta = result.split_meta(label, config.seed, size, dedupe=False)

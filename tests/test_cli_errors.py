@@ -244,3 +244,12 @@ def test_a_misspelt_key_in_a_config_file_names_the_file(tmp_path, capsys):
     assert main(["train", str(path)]) == 2
     err = capsys.readouterr().err
     assert "is now called `tuning`" in err and "Unknown setting" not in err, err
+
+
+def test_a_file_too_small_to_split_is_told_of_test_size_0(tmp_path, capsys):
+    """A cold review: one row refused with "needs at least 2 rows" and no way on, while `--test-size 0` trains it."""
+    path = tmp_path / "one.jsonl"
+    path.write_text('{"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Yo"}]}\n')
+    line = one_error_line(capsys, ["train", "--dataset", str(path), "--max-steps", "1"])
+    assert "`test_size` 0.1 cannot split 'one.jsonl': A train/test split needs at least 2 rows; there is 1." in line
+    assert line.endswith("test_size 0 (`--test-size 0`) to train on every row with none held out (no held-out loss).")
