@@ -398,7 +398,7 @@ def stop(run_id: str) -> dict:
             f"Run '{run_id}' has no readable status ({run.status_file.name}) and no process training it: there is "
             f"nothing to stop. Resume it or delete it (`python -m ftlib runs resume|delete {run_id}`)."
         )
-    raise RunError(f"Run '{run_id}' is {state}; there is nothing to stop.")
+    raise RunError(f"Run '{run_id}' is {run.summary().state_text}; there is nothing to stop.")  # as runs list says
 
 
 def _end_session(pid: int) -> None:

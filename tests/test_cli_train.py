@@ -407,3 +407,20 @@ def test_runs_resume_wait_exits_as_train_does(monkeypatch, capsys, state, code):
     monkeypatch.setattr(train_command, "follow", lambda run_id: SimpleNamespace(state=state))
     assert main(["runs", "resume", "cleo", "--wait"]) == code
     assert "20261203-070000-lora-cleo: queued - Queued." in capsys.readouterr().out
+
+
+def test_a_stopped_run_has_one_name_in_list_show_and_stop(capsys):
+    """A cold review: `runs list` said "stopped — resumable", `runs show` "state: interrupted" (which reads as a
+    crash) and a second `runs stop` "is interrupted"; a finished run showed `phase: ` and `eta_s: None`."""
+    from ftlib.testing import make_run
+
+    make_run("20261203-071500-lora-dee", {"name": "dee"}, state="interrupted", stopped_by="user", max_steps=6)
+    make_run("20261203-071600-lora-eve", {"name": "eve"}, max_steps=6)
+    assert main(["runs", "show", "dee"]) == 0
+    out = capsys.readouterr().out
+    assert "state: stopped — resumable\n" in out and "interrupted" not in out, out
+    assert main(["runs", "stop", "dee"]) == 2
+    assert "'20261203-071500-lora-dee' is stopped — resumable; there is nothing to stop." in capsys.readouterr().err
+    assert main(["runs", "show", "eve"]) == 0
+    out = capsys.readouterr().out
+    assert "state: finished\n" in out and "None" not in out and "\nphase: \n" not in out, out

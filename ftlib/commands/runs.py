@@ -171,7 +171,11 @@ def _show(args) -> int:
             if key == "eval_loss":  # result (its reward is what it is judged by, said next); --json keeps them
                 print(f"training: {summary.train_text}\nheld-out: {summary.eval_text}")
             continue
-        print(f"{key}: {info.get(key)}")
+        value = info.get(key)
+        if key == "state":  # as `runs list` and the pages say it: "stopped — resumable", not "interrupted"
+            value = summary.state_text
+        if value is not None and value != "":  # a finished run's phase and eta: nothing to say, not "None"
+            print(f"{key}: {value}")
         if key == "dataset" and info.get("data"):
             print(f"rows: {_rows_said(info['data'])}")  # as kept when it was queued: how the file was read
         if key == "eval_loss":
