@@ -414,6 +414,29 @@ def kept_step(state, config: RunConfig) -> int | None:
     return state.best_global_step if config.early_stopping_patience else None
 
 
+def no_signal_note(log_history: list[dict]) -> str:
+    """The sentence that ends a GRPO run's message when every logged step gave each group of answers equal rewards
+    (TRL's `frac_reward_zero_std` 1, or `reward_std` 0 where it logs no such fraction): every advantage (a reward minus
+    its group's mean, DeepSeekMath's GRPO) was 0, so nothing was learned; "" otherwise.
+
+    >>> no_signal_note([{"step": 1, "reward": 0.5, "reward_std": 0.0}, {"step": 2, "reward_std": 0.0}])[:56]
+    ' Every group of answers got equal rewards at every step:'
+    >>> no_signal_note([{"step": 1, "reward_std": 0.0}, {"step": 2, "reward_std": 0.25}])
+    ''
+    """
+    steps = [e for e in log_history if "reward_std" in e or "frac_reward_zero_std" in e]
+    flat = [e.get("frac_reward_zero_std", 1.0) >= 1.0 and not e.get("reward_std") for e in steps]
+    if not steps or not all(flat):
+        return ""
+    return (
+        " Every group of answers got equal rewards at every step: GRPO had nothing to learn from (reward_std 0): "
+        "an answer's advantage is its reward minus its group's mean, 0 for every answer, and the model is unchanged. "
+        "Use rewards that tell the answers apart (a graded reward rather than all or nothing, one the answers can "
+        "meet), a higher temperature (grpo_temperature) or more answers per prompt (grpo_group_size); the Train "
+        "page's reward preview shows what they score."
+    )
+
+
 def finish_message(state, config: RunConfig) -> str | None:
     """What the run's status says when early stopping ended it (a transformers TrainerState), else None."""
     if not config.early_stopping_patience or state.best_global_step is None:

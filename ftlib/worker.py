@@ -258,6 +258,8 @@ def execute(run_dir: str | Path) -> str:
         saved = final.is_dir()  # on machines other than 0, FSDP runs save nothing (the whole model is on machine 0)
         state = prepared.trainer.state
         message = overfitting.finish_message(state, config) or "Finished."  # early stopping says where it stopped
+        if config.method == "grpo":  # a run whose answers all scored alike learned nothing: said, not "Finished."
+            message += overfitting.no_signal_note(state.log_history)
         if not main:
             message = (
                 f"Finished as machine {where.node_rank} of {config.nnodes}; machine 0's run folder has the metrics"

@@ -241,6 +241,20 @@ def test_grpo_is_followed_by_its_reward_not_its_surrogate_loss(tmp_path, capsys,
     assert "loss" not in last
 
 
+def test_a_grpo_run_whose_answers_all_score_alike_says_it_learned_nothing(tmp_path, capsys, tiny_model_dir):
+    """A cold review: every step logged `reward 0.500 ± 0.000 ... grad 0.000` and the run said plain "Finished.";
+    equal rewards in every group make every advantage 0 (the mean is subtracted), so nothing was learned."""
+    data = write_rows(tmp_path / "prompts.jsonl", PROMPTS)
+    argv = ["train", "--model", str(tiny_model_dir), "--dataset", data, "--method", "grpo"]
+    never = '[{"regex": "^no answer is this$"}]'  # 0 for every answer
+    assert main([*argv, "--rewards", never, "--grpo-group-size", "2", "--grpo-max-new-tokens", "4", *SMALL]) == 0
+    message = only_run().read_status()["message"]
+    assert message.startswith("Finished. Every group of answers got equal rewards at every step: GRPO had nothing"), (
+        message
+    )
+    assert "grpo_group_size" in message
+
+
 def test_runs_show_says_grpos_reward_and_a_reward_models_accuracy(capsys):
     """Review 4: `runs show` printed `reward_accuracy: None` for a reward model (it read DPO's key) and GRPO's loss."""
     from ftlib.testing import make_run
