@@ -452,12 +452,13 @@ def assign(offsets: list[tuple[int, int]], segments: list[Segment], trained_from
     return seg_of, trained
 
 
-_MESSAGE_TEXT = frozenset({"content", "reasoning", "tool_call"})
+# The kinds of segment that hold a message's own text (what the row wrote), not text the template wrote around it.
+MESSAGE_TEXT = frozenset({"content", "reasoning", "tool_call"})
 
 
 def _rank(seg: Segment, j: int) -> tuple:
     """Which of the segments a token touches it belongs to: the highest rank (see `assign`)."""
-    return seg.trained, seg.kind in _MESSAGE_TEXT, -j
+    return seg.trained, seg.kind in MESSAGE_TEXT, -j
 
 
 def _assign_slow(starts, ends, segments, trained_from):
@@ -479,6 +480,7 @@ def _assign_slow(starts, ends, segments, trained_from):
 
 __all__ = [
     "MASKED_WHY",
+    "MESSAGE_TEXT",
     "POLICIES",
     "TEXT_TEMPLATE",
     "TEXT_WHAT",

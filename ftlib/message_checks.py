@@ -135,7 +135,8 @@ def check_text_joins_turns(enc: Encoded, template: ChatTemplate) -> Check | None
             "Use a chat template for conversations (the model's own, or ChatML), or keep one prompt and one "
             "completion per row for this one.",
         )
-    joins = _touching(enc)
+    extents = _extents(enc)
+    joins = _touching(extents)
     if not joins:
         return None
     chains: list[list[int]] = []  # runs of turns each touching the next: [0, 1, 2] for 0-1 and 1-2
@@ -145,7 +146,7 @@ def check_text_joins_turns(enc: Encoded, template: ChatTemplate) -> Check | None
         else:
             chains.append([i, j])
     named = ", ".join(f"{c[0] + 1} {'and' if len(c) == 2 else 'to'} {c[-1] + 1}" for c in chains)
-    (a, end), (start, b) = (_extent(enc, m) for m in joins[0])  # the first join, quoted
+    (a, end), (start, b) = (extents[m] for m in joins[0])  # the first join, quoted
     shown = enc.text[max(a, end - 20) : min(b, start + 20)]
     return Check(
         "text_joins_turns",
@@ -159,24 +160,20 @@ def check_text_joins_turns(enc: Encoded, template: ChatTemplate) -> Check | None
     )
 
 
-def _extent(enc: Encoded, message: int) -> tuple[int, int]:
-    """Where message `message`'s own text (its content and reasoning) begins and ends in the rendered text. Not its
-    tool calls: their segments hold the template's text around each call too (`masks._classify`)."""
-    spans = [(s.start, s.end) for s in enc.segments if s.message == message and s.kind in _OWN_TEXT]
-    return min(a for a, _ in spans), max(b for _, b in spans)
+def _extents(enc: Encoded) -> dict[int, tuple[int, int]]:
+    """Where each message's own text (its content and reasoning) begins and ends in the rendered text. Not its tool
+    calls: their segments hold the template's text around each call too (`masks._classify`)."""
+    out: dict[int, tuple[int, int]] = {}
+    for s in enc.segments:
+        if s.message is not None and s.kind in ("content", "reasoning"):
+            a, b = out.get(s.message, (s.start, s.end))
+            out[s.message] = (min(a, s.start), max(b, s.end))
+    return out
 
 
-_OWN_TEXT = ("content", "reasoning")
-
-
-def _touching(enc: Encoded) -> list[tuple[int, int]]:
+def _touching(extents: dict[int, tuple[int, int]]) -> list[tuple[int, int]]:
     """Pairs of consecutive messages (i, i + 1) whose texts touch: nothing at all is written between them."""
-    present = sorted({s.message for s in enc.segments if s.message is not None and s.kind in _OWN_TEXT})
-    pairs = []
-    for i, j in zip(present, present[1:], strict=False):
-        if j == i + 1 and _extent(enc, i)[1] == _extent(enc, j)[0]:
-            pairs.append((i, j))
-    return pairs
+    return [(i, i + 1) for i in sorted(extents) if i + 1 in extents and extents[i][1] == extents[i + 1][0]]
 
 
 def rewritten(enc: Encoded) -> set[int]:

@@ -10,13 +10,11 @@ import json
 from functools import lru_cache
 
 from ftlib.check_result import Check
+from ftlib.masks import MESSAGE_TEXT
 from ftlib.prompt_checks import turns_named
 from ftlib.rows import IGNORE_INDEX
 from ftlib.templates import ChatTemplate, missing_special_tokens, required_special_tokens
 from ftlib.tokens import Encoded, tokenizer_adds_bos
-
-# The parts of a turn that are the row's own text (what the template writes around them is not looked at).
-_OWN_TEXT = ("content", "reasoning", "tool_call")
 
 
 @lru_cache(maxsize=8)
@@ -145,7 +143,7 @@ def _control_hits(enc: Encoded, template: ChatTemplate) -> dict[int, dict[str, t
     for i, message in enumerate(enc.messages):
         written = _written(message)
         for token in (c for c in controls if c in written):
-            spans = [(s.start, s.end) for s in enc.segments if s.message == i and s.kind in _OWN_TEXT]
+            spans = [(s.start, s.end) for s in enc.segments if s.message == i and s.kind in MESSAGE_TEXT]
             found = [at for s, e in spans if (at := enc.text.find(token, s, e)) >= 0 and at + len(token) <= e]
             if not found:
                 continue  # the template left that part out: other checks say so
