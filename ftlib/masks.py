@@ -118,9 +118,11 @@ def dropped_parts(rendered: Rendered, messages: list[dict], tools) -> list[dict]
     not in the text as written but is in another form (`| upper`, spacing changed) is also marked `"rewritten": True`:
     the template writes it, only changed, so its place in the text is not known."""
     out = []
-    folded = _folded(rendered.text)
+    folded = None  # the rendered text folded, only for a row that has a message not found as written (rare)
     for i, message in enumerate(messages):
         if message.get("content") and rendered.contents[i] is None:
+            if folded is None:
+                folded = _folded(rendered.text)
             changed = message["content"].strip() not in rendered.text and _found(_folded(message["content"]), folded)
             out.append({"message": i, "what": "content"} | ({"rewritten": True} if changed else {}))
         elif i in rendered.cut:  # the template kept only the end of the content: what went was reasoning or text
