@@ -408,7 +408,8 @@ def load_bytes(
     where = LoadResult(fmt, [], [], 0, [], file_type=numbered, lines=lines).where
     places = {name: [where(n) for n in numbers] for name, numbers in found_at.items()}
     notices += file_notices(ignored, records, fmt, {e.row for e in errors}, places) + passed_columns(passed)
-    if both := contradicting_labels(rows, [where(n) for n in numbers]):  # a KTO answer labelled good and bad
+    unpaired = FORMAT_KIND[fmt] == "unpaired"  # a KTO answer labelled good and bad:
+    if unpaired and (both := contradicting_labels(rows, [where(n) for n in numbers])):
         notices.append(FieldNotice(both))
     # Prompts without answers while a field of sentences goes unread: that field probably holds the answers.
     answers = [c for c, n in unread_text.items() if 2 * n >= len(records)] if FORMAT_KIND[fmt] == "prompt_only" else []
