@@ -28,7 +28,6 @@ templates beyond the tokenizer's own (templates.py) and label masking (tokens.py
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -62,6 +61,7 @@ from ftlib.readers import (
 )
 from ftlib.rows import conversation, is_preference, row_kind
 from ftlib.splits import count_test_rows, dedupe_rows, split_rows, split_warnings
+from ftlib.table_records import numbers_as_text, numbers_note, table_records
 from ftlib.turns import INLINE_THINK, has_value
 
 __all__ = [
@@ -187,38 +187,6 @@ class LoadResult:
 # --- reading files ----------------------------------------------------------------------------------------
 
 
-def _cell(value: Any) -> Any:
-    """A table cell as the converters expect it: missing -> None, numbers -> text, lists kept."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return None
-    if isinstance(value, str):
-        return value if value.strip() else None
-    if isinstance(value, (int, float, bool)):
-        return str(value)
-    return value
-
-
-def _table_records(
-    columns: list[str], rows: list[dict], delimiter: str | None
-) -> tuple[list[tuple[int, dict]], list[RowError]]:
-    records, errors = [], []
-    mark = "a tab" if delimiter == "\t" else f"a '{delimiter}'"
-    for i, row in enumerate(rows, 1):
-        extra = row.get(None)  # csv.DictReader's restkey: cells beyond the header
-        if extra:
-            errors.append(
-                RowError(
-                    i,
-                    f"this row has {len(columns) + len(extra)} cells but the header names "
-                    f"{plural(len(columns), 'column')}; a cell probably holds {mark} outside quotes. "
-                    "Put that cell in double quotes.",
-                )
-            )
-            continue
-        records.append((i, {col: _cell(row.get(col)) for col in columns}))
-    return records, errors
-
-
 def _keys(records: list[tuple[int, dict]]) -> list[str]:
     return list(dict.fromkeys(k for _, r in records for k in r))
 
@@ -228,7 +196,7 @@ def _raw_records(data: bytes, filename: str, kind: str):
     notes on the file, how its rows are numbered: `kind`, or "jsonl" for a .json file numbered by line)."""
     if kind in TABLE_KINDS:
         table = read_table(data, kind, filename)
-        records = _table_records(table.columns, table.rows, table.delimiter)
+        records = table_records(table.columns, table.rows, table.delimiter)
         return (*records, table.columns, table.lines, table.notes, kind)
     records, errors, notes, by_line = text_records(data, kind, filename)
     return records, errors, None, None, notes, "jsonl" if by_line else kind
@@ -370,8 +338,15 @@ def load_bytes(
     rows, numbers, warnings, ignored, unread_text, read_as = [], [], [], Counter(), Counter(), Counter()
     passed = Counter()  # fields a prompt-only row carries to GRPO's reward functions (rows.with_columns)
     found_at: dict[str, list[int]] = {}  # the first rows each ignored field is in
+    as_text: Counter = Counter()  # fields holding a number, read as its text (table_records.numbers_as_text)
+    as_text_at: dict[str, list[int]] = {}  # the first rows each is in
     for number, record in records:
         shape = own_chat_shape(record, fmt)  # ShareGPT rows among messages rows, or the other way round
+        record, turned = numbers_as_text(record, shape)
+        as_text.update(turned)
+        for name in turned:
+            if len(as_text_at.setdefault(name, [])) < 3:
+                as_text_at[name].append(number)
         try:
             done = convert(record, shape)
         except RowProblem as exc:
@@ -408,6 +383,7 @@ def load_bytes(
     where = LoadResult(fmt, [], [], 0, [], file_type=numbered, lines=lines).where
     places = {name: [where(n) for n in numbers] for name, numbers in found_at.items()}
     notices += file_notices(ignored, records, fmt, {e.row for e in errors}, places) + passed_columns(passed)
+    notices += numbers_note(as_text, {k: [where(n) for n in at] for k, at in as_text_at.items()}, source_of)
     unpaired = FORMAT_KIND[fmt] == "unpaired"  # a KTO answer labelled good and bad:
     if unpaired and (both := contradicting_labels(rows, [where(n) for n in numbers])):
         notices.append(FieldNotice(both))

@@ -126,7 +126,8 @@ def text(value: Any, what: str, optional: bool = False) -> str | None:
             return None
         raise RowProblem(f"{what} is missing")
     if not isinstance(value, str):
-        raise RowProblem(f"{what} must be text, but it is {kind_name(value)}")
+        quoted = f' (in quotes: "{json.dumps(value)}")' if isinstance(value, (int, float)) else ""
+        raise RowProblem(f"{what} must be text, but it is {kind_name(value)}: write it as text{quoted}")
     if not value.strip():
         if optional:
             return None

@@ -249,7 +249,7 @@ U, A = msg("user", "q"), msg("assistant", "a")
             "this row has an image .turn 1 .user. of 'messages'.; the studio trains text-only models",
         ),
         ({"conversations": [sg("human", "q"), sg("tool", "x")]}, "turn 2 is a tool result, but the turn before"),
-        ({"instruction": "do", "output": 5}, "the output .the answer. must be text"),
+        ({"instruction": "do", "output": {"n": 5}}, "the output .the answer. must be text"),
         ({"instruction": "", "output": "x"}, "the instruction is empty"),
         ({"instruction": "do", "input": "x"}, "the 'output' field is missing"),
         ({"prompt": "p", "completion": [msg("user", "x")]}, "completion must contain only assistant turns"),

@@ -494,13 +494,17 @@ def test_a_system_field_beside_a_system_turn_of_its_own_is_named_not_dropped(rec
     "record, said",
     [
         (
-            {"prompt": "2+2=", "completion": 4},
+            {"prompt": "2+2=", "completion": float("inf")},
             '\'completion\' must be text, or a list of messages like [{"role": "assistant"',
         ),
-        ({"prompt": 42, "completion": "Yes."}, '\'prompt\' must be text, or a list of messages like [{"role": "user"'),
+        (
+            {"prompt": float("-inf"), "completion": "Yes."},
+            '\'prompt\' must be text, or a list of messages like [{"role": "user"',
+        ),
     ],
 )
-def test_a_number_where_text_belongs_says_text_or_messages(record, said):
+def test_a_number_with_no_text_where_text_belongs_says_text_or_messages(record, said):
+    """Infinity (which Python's json writes and reads) has no text to be read as, unlike 4 (numbers_as_text)."""
     (error,) = load_bytes(lines(record), "pc.jsonl", fmt="prompt_completion").errors
     assert said in error.message and error.message.endswith("but it is a number")
 
@@ -597,3 +601,54 @@ def test_a_call_to_a_function_no_tools_field_or_message_names_is_said(tmp_path):
         "names that function: the model learns to call a function it is never shown. Give the row its tool schemas "
         "in a `tools` field (or a `tools` column)",
     }
+
+
+def _parquet(records: list[dict]) -> bytes:
+    import io
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    out = io.BytesIO()
+    pq.write_table(pa.Table.from_pylist(records), out)
+    return out.getvalue()
+
+
+def test_numbers_and_true_false_in_text_fields_read_as_json_writes_them_in_every_file_type():
+    """A math set's numeric answers and a yes/no set's true/false: a JSONL file used to refuse every row ("must be
+    text, but it is a number") while the same Parquet file trained them as Python's str wrote them ("True")."""
+    records = [
+        {"instruction": "What is 2+2?", "output": 4},
+        {"instruction": "Half of 13?", "output": 6.5},
+        {"instruction": "Is 3 odd?", "output": True},
+    ]
+    jsonl = load_bytes(lines(*records), "math.jsonl")
+    # One file per row: a Parquet column is of one type, and one holding 4 and 6.5 holds 4.0 (read as "4.0").
+    parquet = [load_bytes(_parquet([r]), f"row{i}.parquet") for i, r in enumerate(records)]
+    csv = load_bytes(b"instruction,output\nWhat is 2+2?,4\nHalf of 13?,6.5\nIs 3 odd?,true\n", "math.csv")
+    answers = [r["messages"][-1]["content"] for r in jsonl.rows]
+    assert jsonl.errors == [] and answers == ["4", "6.5", "true"]
+    assert [r["messages"][-1]["content"] for p in parquet for r in p.rows] == answers
+    assert [r["messages"] for r in csv.rows] == [r["messages"] for r in jsonl.rows]
+    (note,) = [n for n in jsonl.notices if n.field == "output"]
+    assert note.note and "in 3 rows (line 1, line 2, line 3)" in note.message and '4 as "4"' in note.message
+    assert all(any(n.field == "output" and "data row 1" in n.message for n in p.notices) for p in parquet)
+    assert not any("number" in n.message for n in csv.notices)  # a CSV cell is text as written: nothing to say
+
+
+def test_numbers_outside_text_fields_keep_their_values():
+    """A Parquet label column of true/false still judges the answers, and a prompt file's numeric column still
+    reaches GRPO's reward functions as a number (as TRL passes a dataset's columns)."""
+    kto = load_bytes(
+        _parquet(
+            [
+                {"prompt": "2+2?", "completion": "4", "label": True},
+                {"prompt": "2+2?", "completion": "5", "label": False},
+            ]
+        ),
+        "kto.parquet",
+    )
+    assert kto.format == "unpaired_preference" and [r["label"] for r in kto.rows] == [True, False]
+    prompts = load_bytes(lines({"prompt": "What is 6*7?", "answer": 42}), "gsm.jsonl", fmt="prompt_only")
+    assert prompts.rows[0]["columns"] == {"answer": 42}
+    assert not any("number" in n.message for n in prompts.notices)

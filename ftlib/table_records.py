@@ -1,0 +1,110 @@
+"""A file's records as the converters read them: table cells (`table_records`) and numbers in text fields.
+
+    table_records(["instruction", "output"], [{"instruction": "2+2?", "output": ""}], ",")
+        -> ([(1, {"instruction": "2+2?", "output": None})], [])
+    numbers_as_text({"instruction": "2+2?", "output": 4}, "alpaca")   -> ({"instruction": "2+2?", "output": "4"},
+                                                                          ["output"])
+
+A number or true/false where a format reads text (a math set's `"answer": 42`, a yes/no set's `"answer": true`, a
+Parquet column of ints) is read as the text JSON writes for it, and said in a note (`numbers_note`): a JSONL file
+and a Parquet file holding the same values give the same rows, as a CSV file writing them so does. A number as a
+turn's content inside a conversation stays refused, with the quotes to write (turns.text): chat exports write text.
+
+Not known here: reading files (readers.py), converting records (formats.py), the load (data.py).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from typing import Any
+
+from ftlib.errors import plural
+from ftlib.formats import FORMAT_FIELDS
+from ftlib.notices import FieldNotice
+from ftlib.readers import RowError
+
+# The fields read as one piece of text (not turns, tools or a label).
+TEXT_FIELDS = frozenset(
+    ("instruction", "input", "output", "system", "prompt", "completion", "chosen", "rejected", "text")
+)
+
+
+def cell(value: Any) -> Any:
+    """A table cell as the converters expect it: missing or blank -> None; numbers, true/false and lists kept (a
+    Parquet column's types: `numbers_as_text` reads them in text fields, with a note, as it reads a JSON file's)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if isinstance(value, str):
+        return value if value.strip() else None
+    return value
+
+
+def table_records(
+    columns: list[str], rows: list[dict], delimiter: str | None
+) -> tuple[list[tuple[int, dict]], list[RowError]]:
+    """(data-row number from 1, {column: cell}) for each row of a table; a row with more cells than its header
+    names is a RowError (a cell holding the delimiter outside quotes)."""
+    records, errors = [], []
+    mark = "a tab" if delimiter == "\t" else f"a '{delimiter}'"
+    for i, row in enumerate(rows, 1):
+        extra = row.get(None)  # csv.DictReader's restkey: cells beyond the header
+        if extra:
+            errors.append(
+                RowError(
+                    i,
+                    f"this row has {len(columns) + len(extra)} cells but the header names "
+                    f"{plural(len(columns), 'column')}; a cell probably holds {mark} outside quotes. "
+                    "Put that cell in double quotes.",
+                )
+            )
+            continue
+        records.append((i, {col: cell(row.get(col)) for col in columns}))
+    return records, errors
+
+
+def _as_json_text(value: bool | int | float) -> str:
+    """The text JSON writes for a value: `4`, `6.5`, `4.0`, `true` (Python's str would write `True`)."""
+    return ("true" if value else "false") if isinstance(value, bool) else str(value)
+
+
+def numbers_as_text(record: dict, fmt: str) -> tuple[dict, list[str]]:
+    """`record` with each finite number or true/false under a field `fmt` reads as text turned into its JSON text,
+    and the fields turned (in the record's order). Other fields (a label, an id, what GRPO passes to its reward
+    functions) keep their values.
+
+    >>> numbers_as_text({"prompt": "Half of 13?", "completion": 6.5, "id": 7}, "prompt_completion")
+    ({'prompt': 'Half of 13?', 'completion': '6.5', 'id': 7}, ['completion'])
+    >>> numbers_as_text({"instruction": "Is 3 odd?", "output": True, "label": True}, "alpaca")[0]["output"]
+    'true'
+    """
+    read = TEXT_FIELDS.intersection(FORMAT_FIELDS[fmt])
+    turned = [k for k, v in record.items() if k in read and isinstance(v, (int, float)) and math.isfinite(v)]
+    if not turned:
+        return record, []
+    return {k: _as_json_text(v) if k in turned else v for k, v in record.items()}, turned
+
+
+def numbers_note(counts: Counter, places: dict[str, list[str]], source_of: dict[str, str]) -> list[FieldNotice]:
+    """A note per field whose numbers were read as text (`counts`: field -> rows), with where the first are
+    (`places`) and under the file's own name for it (`source_of`: field -> the column or key it was mapped from)."""
+    notices = []
+    for name, n in counts.most_common():
+        shown = source_of.get(name, name)
+        at = places.get(name, [])
+        where = f" ({', '.join(at)})" if n <= len(at) else f" (the first: {at[0]})" if at else ""
+        also = f", read as the {name}" if shown != name else ""
+        notices.append(
+            FieldNotice(
+                f"`{shown}`{also} holds a number or true/false, not text, in {plural(n, 'row')}{where}: read as the "
+                'text JSON writes for it (4 as "4", 6.5 as "6.5", true as "true"), which the template writes and the '
+                'model reads or learns. To train other words ("yes"), write them into the file.',
+                field=shown,
+                rows=n,
+                note=True,
+            )
+        )
+    return notices
+
+
+__all__ = ["TEXT_FIELDS", "cell", "numbers_as_text", "numbers_note", "table_records"]
