@@ -11,6 +11,7 @@ stored under. Not known here: records and rows (readers.py).
 
 from __future__ import annotations
 
+import codecs
 from pathlib import Path
 
 from ftlib.errors import UserError
@@ -108,13 +109,31 @@ def decode_text(data: bytes, name: str) -> str:
         )
     if b"\x00" in data[:8192]:
         raise DataError(f"{name} looks like a binary file, not text. Choose a {SUPPORTED} file.")
+    bom = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
     try:
-        return data.decode("utf-8-sig")
+        return data[bom:].decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise DataError(
-            f"{name} is not UTF-8 text (byte 0x{data[exc.start]:02x} at position {exc.start}). "
-            "Save it again as UTF-8, e.g. `iconv -f latin1 -t UTF-8`."
-        ) from None
+        raise DataError(f"{name} is not UTF-8 text ({_bad_byte(data, bom + exc.start)}). {_RESAVE}") from None
+
+
+_RESAVE = 'Save it again as UTF-8 ("UTF-8" in the editor\'s save dialog, or `iconv -f latin1 -t UTF-8`).'
+
+
+def _bad_byte(data: bytes, at: int) -> str:
+    """Where the first byte UTF-8 cannot read is, in the file's own counting (a BOM counts), and what it would be
+    in Windows-1252, the usual other encoding of a spreadsheet's export.
+
+    >>> _bad_byte(b"\\xef\\xbb\\xbfa;b\\nWelt;\\xc4rger\\n", 12)
+    "byte 0xc4 on line 2, column 6: 'Ä' in Windows-1252 (Latin-1)"
+    """
+    line = data.count(b"\n", 0, at) + 1
+    column = at - (data.rfind(b"\n", 0, at) + 1) + 1  # in bytes: the line's text cannot be read as characters
+    said = f"byte 0x{data[at]:02x} on line {line}, column {column}"
+    try:
+        char = bytes([data[at]]).decode("cp1252")
+    except UnicodeDecodeError:
+        return said
+    return f"{said}: {char!r} in Windows-1252 (Latin-1)" if char.isprintable() else said
 
 
 def shown_name(path: Path, name: str | None) -> str:

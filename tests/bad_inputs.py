@@ -215,7 +215,13 @@ CASES: list[Case] = [
         "latin1_csv",
         "latin.csv",
         "question,answer\nCafé?,Oui\n".encode("latin-1"),
-        r"not UTF-8 text \(byte 0xe9 at position 19\)",
+        r"not UTF-8 text \(byte 0xe9 on line 2, column 4: 'é' in Windows-1252 \(Latin-1\)\)",
+    ),
+    Case(  # counted in the file's bytes, the BOM's three among them: the byte named is the one that is wrong
+        "latin1_csv_after_bom",
+        "latin_bom.csv",
+        b"\xef\xbb\xbf" + "question;answer\nGr\xfc\xdfe?;Hallo\n".encode("latin-1"),
+        r"not UTF-8 text \(byte 0xfc on line 2, column 3: 'ü' in Windows-1252",
     ),
     Case(
         "nul_in_first_line",
