@@ -141,11 +141,16 @@ def _is_merged_export(folder: Path) -> bool:
     return (folder / "config.json").is_file()
 
 
+def _whole(folder: Path) -> bool:
+    """Whether a merged model built earlier still holds all its weights, none of its files damaged."""
+    return not missing_weights(folder) and not damaged_files(folder)
+
+
 def export_merged(run: RunDir) -> Path:
     """A full model folder (safetensors + tokenizer) loadable with plain `AutoModelForCausalLM.from_pretrained`.
 
     Full fine-tuning already produced one; for adapters the base model is loaded in full precision and the adapter
-    merged into it once, cached as `merged/`. A QLoRA run's base is the one its adapter trained on and the studio
+    merged into it once, cached as `merged/` (built again when a file of it was damaged or lost since). A QLoRA run's base is the one its adapter trained on and the studio
     samples: its 4-bit weights as the quantization gives them back (`_merge`). Two builds at once take turns: the
     second finds the first one's `merged/` and returns it.
     """
@@ -154,13 +159,16 @@ def export_merged(run: RunDir) -> Path:
         return export_model(run)
     adapter = export_adapter(run)
     target = run.merged_dir
-    if _is_merged_export(target):
+    if _is_merged_export(target) and _whole(target):
         write_stops(run, target)  # a merged model built before exports said where a reply ends
         return target
     with _said_if_deleted(run, "its merged model"), _one_build_at_a_time(run):
         _still_there(run)  # deleted while this build waited for the lock
         if _is_merged_export(target):
-            return target  # built by another click, tab or command while this one waited
+            if _whole(target):
+                return target  # built by another click, tab or command while this one waited
+            # A copy built from the adapter, damaged since (cut short, overwritten): handed out, it would not load.
+            shutil.rmtree(target)
         _build_merged(run, adapter, target)
     return target
 

@@ -189,6 +189,30 @@ def test_what_a_crashed_build_left_is_listed_removed_and_cleared_by_the_next_bui
     assert export.exported_copies(lora_run) == [lora_run.merged_dir, lora_run.exports_dir]
 
 
+@pytest.mark.parametrize("damage", ["cut short", "weights gone", "empty config"])
+def test_a_merged_model_damaged_since_it_was_built_is_built_again_not_handed_out(lora_run, damage):
+    """A reviewer truncated `merged/model.safetensors` and exported again: the folder and its zip were handed out
+    (exit 0) and failed in `from_pretrained` ("incomplete metadata"). A `merged/` holding `{}` as its config.json
+    passed too. The cached copy is checked as the adapter is, and built again from the adapter."""
+    from transformers import AutoModelForCausalLM
+
+    merged = export.export_merged(lora_run)
+    weights = merged / "model.safetensors"
+    if damage == "cut short":
+        with open(weights, "r+b") as handle:
+            handle.truncate(weights.stat().st_size // 2)
+    elif damage == "weights gone":
+        weights.unlink()
+    else:
+        shutil.rmtree(merged)
+        merged.mkdir()
+        (merged / "config.json").write_text("{}")
+    again = export.export_merged(lora_run)
+    assert again == merged and export.damaged_files(again) == [] and export.missing_weights(again) == []
+    AutoModelForCausalLM.from_pretrained(again)  # loads: no SafetensorError
+    assert export.zip_folder(again).stat().st_size > 0
+
+
 def test_removing_the_copies_while_a_download_is_built_is_refused_not_half_done(lora_run):
     export.export_merged(lora_run)
     with export._one_build_at_a_time(lora_run):  # another session's build, holding the run's export lock
