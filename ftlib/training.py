@@ -503,6 +503,11 @@ def save_final(prepared: Prepared, config: RunConfig, run_dir: Path) -> Path:
     if saving:
         remove_unfinished_save(run_dir)
     # On any failure (a full disk: a DiskFullError naming the result) the partial result goes; the earlier one stays.
+    model_config = getattr(trainer.model, "config", None)
+    if not config.uses_adapter and getattr(model_config, "use_cache", None) is False:
+        # Training turns the KV cache off (gradient checkpointing, TRL); saved so, the model would return no cache
+        # from a plain forward. A result is for generating: saved as its base was, with the cache on.
+        model_config.use_cache = True
     with workspace.partial_output(run_dir / PARTIAL_DIR, target) if saving else contextlib.nullcontext():
         trainer.save_model(str(partial))  # PEFT models save only the adapter; every process takes part (FSDP)
         if not saving:

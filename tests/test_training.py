@@ -521,6 +521,8 @@ def test_exports_reload_to_identical_logits_with_plain_transformers_and_peft(tin
     run = runs.find(run_id)
     saved = path / ("adapter" if method == "lora" else "model")
     assert not list(saved.glob("*.bin")), "a pickle beside the weights (the Trainer's training_args.bin)"
+    if method == "full":  # training turned the KV cache off; the result generates with it, as its base does
+        assert AutoModelForCausalLM.from_pretrained(saved).config.use_cache is True
     merged = AutoModelForCausalLM.from_pretrained(export.export_merged(run)).eval()
     torch.testing.assert_close(_logits(merged, ids), want, atol=1e-5, rtol=1e-5)
     if method == "lora":
