@@ -150,9 +150,9 @@ def export_merged(run: RunDir) -> Path:
     """A full model folder (safetensors + tokenizer) loadable with plain `AutoModelForCausalLM.from_pretrained`.
 
     Full fine-tuning already produced one; for adapters the base model is loaded in full precision and the adapter
-    merged into it once, cached as `merged/` (built again when a file of it was damaged or lost since). A QLoRA run's base is the one its adapter trained on and the studio
-    samples: its 4-bit weights as the quantization gives them back (`_merge`). Two builds at once take turns: the
-    second finds the first one's `merged/` and returns it.
+    merged into it once, cached as `merged/` (built again when a file of it was damaged or lost since). A QLoRA
+    run's base is the one its adapter trained on and the studio samples: its 4-bit weights as the quantization gives
+    them back (`_merge`). Two builds at once take turns: the second finds the first one's `merged/` and returns it.
     """
     _still_there(run)
     if (run.model_dir / "config.json").is_file():
