@@ -369,4 +369,14 @@ BUILTINS: dict[str, tuple[str, str, str, str | None, str | None, tuple[str, ...]
 # dropping them).
 TOOL_TEMPLATES = ("hermes", "llama31")
 
-__all__ = ["BUILTINS", "TOOL_TEMPLATES"]
+
+def builtin_named(name: str) -> str:
+    """A built-in template in a fix, as both its users know it: the Chat template box's label and the CLI's name.
+
+    >>> builtin_named("hermes")
+    "'ChatML + tools (Hermes)' (--template hermes)"
+    """
+    return f"'{BUILTINS[name][1]}' (--template {name})"
+
+
+__all__ = ["BUILTINS", "TOOL_TEMPLATES", "builtin_named"]

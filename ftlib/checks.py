@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+from ftlib.builtin_templates import builtin_named
 from ftlib.check_result import SEVERITIES, Check
 from ftlib.errors import numbered, plural
 from ftlib.message_checks import (
@@ -275,7 +276,8 @@ def check_no_trained(enc: Encoded, context: int | None = None) -> Check | None:
                 "tool calls)"
             )
             fixes.append(
-                "Pick a template that writes every part of the reply (built-in 'hermes' or 'llama31' keep reasoning "
+                f"Pick a template that writes every part of the reply (built-in {builtin_named('hermes')} or "
+                f"{builtin_named('llama31')} keep reasoning "
                 "and tool calls in every turn), or split the row into one row per assistant turn."
             )
         if changed:

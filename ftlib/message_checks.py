@@ -10,6 +10,7 @@ Not known here: the tokenizer's special tokens (tokenizer_checks), the masks of 
 
 from __future__ import annotations
 
+from ftlib.builtin_templates import builtin_named
 from ftlib.check_result import Check
 from ftlib.prompt_checks import turns_named
 from ftlib.templates import TOOL_TEMPLATES, ChatTemplate
@@ -17,8 +18,9 @@ from ftlib.tokens import Encoded
 from ftlib.turns import INLINE_THINK
 
 TOOL_FIX = (
-    f"Pick a template that writes tool calls and shows tools: the built-in '{TOOL_TEMPLATES[0]}' (ChatML with "
-    f"<tool_call> blocks) or '{TOOL_TEMPLATES[1]}' (Llama-3.1 JSON calls), or the model's own if it supports them."
+    f"Pick a template that writes tool calls and shows tools: the built-in {builtin_named(TOOL_TEMPLATES[0])}, "
+    f"ChatML with <tool_call> blocks, or {builtin_named(TOOL_TEMPLATES[1])}, JSON calls; or the model's own if it "
+    "supports them."
 )
 
 
@@ -91,7 +93,8 @@ def check_reasoning_dropped(enc: Encoded, template: ChatTemplate) -> Check | Non
         f"The {template.title} template removes the model's reasoning from {turns_named(turns)}: the model will not "
         "learn to think there (many reasoning templates keep only the last turn's thinking, some none).",
         "Split the conversation into one row per assistant turn (each ending on the turn whose reasoning is "
-        "kept), or pick a template that keeps reasoning in every turn (built-in 'hermes' or 'llama31').",
+        f"kept), or pick a template that keeps reasoning in every turn (built-in {builtin_named('hermes')} or "
+        f"{builtin_named('llama31')}).",
     )
 
 
@@ -231,8 +234,8 @@ def check_messages_dropped(enc: Encoded, template: ChatTemplate) -> Check | None
                 "the tool call, or changes the reply so it cannot be found): the model will not learn to write it."
             )
             fixes.append(
-                "Pick a template that writes the text beside a tool call (built-in 'hermes'), or move the text into "
-                "a turn of its own."
+                f"Pick a template that writes the text beside a tool call (built-in {builtin_named('hermes')}), or "
+                "move the text into a turn of its own."
             )
         if other := [i for i in replies if i in changed]:
             said.append(
@@ -259,7 +262,8 @@ def check_messages_dropped(enc: Encoded, template: ChatTemplate) -> Check | None
             f"The {template.title} template leaves out the system message of this conversation (some Mistral "
             "templates do when the row ends with the assistant's turn): the model is trained without the "
             "instructions it will be given.",
-            "Use the built-in 'mistral' template (it puts the system message in the first user turn), or "
+            f"Use the built-in {builtin_named('mistral')} template (it puts the system message in the first user "
+            "turn), or "
             "merge the system text into the first user message.",
         )
     said, fixes = [], []

@@ -19,7 +19,7 @@ import re
 from collections.abc import Callable
 from functools import lru_cache
 
-from ftlib.builtin_templates import TOOL_TEMPLATES
+from ftlib.builtin_templates import TOOL_TEMPLATES, builtin_named
 from ftlib.check_result import Check
 from ftlib.errors import UserError
 from ftlib.masks import added_system_prompt
@@ -137,7 +137,7 @@ def _template_fix(enc: Encoded, tokenizer, template: ChatTemplate, fix: str, tex
         return fix[0].upper() + fix[1:]
     if template.name == "tokenizer":
         fits = _builtin_that_fits(enc, tokenizer)
-        named = f" (built-in '{fits}' does for this row)" if fits else ""
+        named = f" (built-in {builtin_named(fits)} does for this row)" if fits else ""
         what = (
             "writes another opening at generation than in training"
             if text
@@ -367,7 +367,7 @@ def explain_refusal(error: TemplateError, template: ChatTemplate, messages: list
     said = (
         f"{said}{'' if said.endswith(('.', '!', '?')) else '.'} The {template.title} template takes no system turn: "
         "merge the system text into the first user message of your rows, or pick a built-in template that takes one "
-        f"(built-in '{name}' {how})."
+        f"(built-in {builtin_named(name)} {how})."
     )
     if then is None:
         return TemplateError(said)

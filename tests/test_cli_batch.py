@@ -165,7 +165,10 @@ def test_tool_calls_the_template_drops_are_said_as_train_says_them(tmp_path, cap
     assert main(["batch", str(path), "--max-length", "128"]) == 0
     (warning,) = capsys.readouterr().err.splitlines()
     assert warning.startswith("warning: `train` refuses these rows: In 1 of 2 training rows (row 2): The model's own")
-    assert "leaves out the tool calls of assistant turn 2" in warning and "'hermes'" in warning
+    assert (
+        "leaves out the tool calls of assistant turn 2" in warning
+        and "'ChatML + tools (Hermes)' (--template hermes)" in warning
+    )
     assert main(["batch", str(path), "--max-length", "128", "--json"]) == 0
     report = strict_json(capsys.readouterr().out)
     assert [(c["code"], c["severity"]) for c in report["template_checks"]] == [("tool_calls_dropped", "error")]

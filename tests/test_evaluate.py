@@ -288,7 +288,11 @@ def test_a_held_out_row_whose_tool_call_the_template_drops_is_skipped_with_the_r
     assert job.wait(timeout=120) and job.error is None
     assert [r.index for r in job.result.rows] == [0]
     ((index, why),) = job.result.skipped
-    assert index == 1 and "leaves out the tool calls of assistant turn 2" in why and "'hermes'" in why
+    assert (
+        index == 1
+        and "leaves out the tool calls of assistant turn 2" in why
+        and "'ChatML + tools (Hermes)' (--template hermes)" in why
+    )
     assert "the row is skipped" in why and job.result.aggregates()["skipped"] == 1
     scored = E.evaluate(model_set, info.test_rows, name, max_new_tokens=4, template="hermes")
     assert [r.index for r in scored.rows] == [0, 1] and not scored.skipped

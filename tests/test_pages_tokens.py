@@ -237,7 +237,10 @@ def test_tool_row_checks_the_template_and_trains_the_call(page):
 
     at = _typed(run(page), ROWS["tool_call"])
     # The model's own template (SmolLM2) drops the call and the schemas: said, with the built-ins that show them.
-    assert any("leaves out the tool calls" in e.value and "'hermes'" in e.value for e in at.error)
+    assert any(
+        "leaves out the tool calls" in e.value and "'ChatML + tools (Hermes)' (--template hermes)" in e.value
+        for e in at.error
+    )
     at.selectbox(key="tok_template").set_value("hermes")
     run(at)
     assert not at.error

@@ -95,7 +95,10 @@ def test_a_prompt_only_row_hears_of_its_tools_as_the_other_kinds_do(smol_tokeniz
     assert ("tools_not_shown" in prompt) is said and ("tools_not_shown" in sft) is said
     if said:
         assert prompt["tools_not_shown"] == sft["tools_not_shown"]  # same severity, wording and fix
-        assert prompt["tools_not_shown"].severity == "warning" and "'hermes'" in prompt["tools_not_shown"].fix
+        assert (
+            prompt["tools_not_shown"].severity == "warning"
+            and "'ChatML + tools (Hermes)' (--template hermes)" in prompt["tools_not_shown"].fix
+        )
 
 
 @pytest.mark.parametrize("template, said", [("tokenizer", True), ("hermes", False)])

@@ -103,7 +103,10 @@ def test_a_template_that_drops_tools_says_so_and_names_one_that_shows_them(smol_
     assert checks["tool_calls_dropped"].severity == "error" and "turn 2" in checks["tool_calls_dropped"].message
     assert checks["tools_not_shown"].severity == "warning"
     for code in ("tool_calls_dropped", "tools_not_shown"):
-        assert "'hermes'" in checks[code].fix and "'llama31'" in checks[code].fix
+        assert (
+            "'ChatML + tools (Hermes)' (--template hermes)" in checks[code].fix
+            and "'Llama-3.1 + tools' (--template llama31)" in checks[code].fix
+        )
     # The answer is still trained, the result still masked.
     assert "High tide in Dover is at 14:05." in trained_text(enc)
 
@@ -123,7 +126,7 @@ def test_a_training_run_is_refused_before_it_starts_when_its_template_drops_the_
     dropped = [e for e in report.errors if "leaves out the tool calls" in e]
     if refused:
         assert not report.ok and dropped == [dropped[0]] and dropped[0].startswith("In 1 of 2 training rows (row 1): ")
-        assert "'hermes'" in dropped[0]  # the fix
+        assert "'ChatML + tools (Hermes)' (--template hermes)" in dropped[0]  # the fix
         assert any("does not show the row's tool definitions" in w for w in report.warnings)
     else:
         assert report.ok and not dropped, report.errors

@@ -198,9 +198,9 @@ FIXES = [
         "tokenizer",
         LLAMA_DATED,
         "The model's own template itself writes this opening so that this tokenizer splits it differently from its "
-        "generation prompt: pick a built-in template that writes both the same way (built-in 'chatml' does for this "
-        "row), or copy the model's own template into a custom template and there end the generation prompt without "
-        "the trailing blank line",
+        "generation prompt: pick a built-in template that writes both the same way (built-in 'ChatML' "
+        "(--template chatml) does for this row), or copy the model's own template into a custom template and there "
+        "end the generation prompt without the trailing blank line",
         "use the model's own template",
     ),
     (
@@ -208,8 +208,9 @@ FIXES = [
         "tokenizer",
         qa_template("Assistant:", "### Answer: "),
         "The model's own template itself writes another opening at generation than in training: pick a built-in "
-        "template that writes both the same way (built-in 'chatml' does for this row), or copy the model's own "
-        "template into a custom template and there make the generation prompt the exact text that opens",
+        "template that writes both the same way (built-in 'ChatML' (--template chatml) does for this row), or copy "
+        "the model's own template into a custom template and there make the generation prompt the exact text that "
+        "opens",
         "splits",
     ),
 ]
@@ -229,7 +230,7 @@ def test_the_fix_fits_the_template_in_use(smol_tokenizer, name, source, says, ne
 
 def test_the_model_s_own_template_with_tool_calls_names_a_built_in_that_writes_them(qwen_tok):
     (check,) = said(TOOL_ROW, qwen_tok, get_template("tokenizer", qwen_tok))
-    assert "(built-in 'hermes' does for this row)" in check.fix
+    assert "(built-in 'ChatML + tools (Hermes)' (--template hermes) does for this row)" in check.fix
     assert opens_as_generated(qwen_tok, get_template("hermes", qwen_tok), TOOL_ROW, 1)
 
 
@@ -295,10 +296,13 @@ def test_a_template_without_system_turns_gets_the_fix(smol_tokenizer):
     merged = [{"role": "user", "content": SYSTEM_CHAT[0]["content"] + "\n\n" + CHAT[0]["content"]}, CHAT[1]]
     assert render(template, merged)  # the reference: merged into the first user turn, the template takes it
     said = str(explain_refusal(refused.value, template, SYSTEM_CHAT, None, smol_tokenizer))
-    assert said == (
-        "The custom template refused this conversation: System role not supported. The custom template takes no "
-        "system turn: merge the system text into the first user message of your rows, or pick a built-in template "
-        "that takes one (built-in 'chatml' gives it a turn of its own)."  # 'mistral' writes <s>, unknown to SmolLM2
+    assert (
+        said
+        == (
+            "The custom template refused this conversation: System role not supported. The custom template takes no "
+            "system turn: merge the system text into the first user message of your rows, or pick a built-in template "
+            "that takes one (built-in 'ChatML' (--template chatml) gives it a turn of its own)."
+        )  # not 'mistral': it writes <s>, unknown to SmolLM2
     )
     alternating = [CHAT[0], CHAT[0], CHAT[1]]  # refused for another reason: said as it is
     with pytest.raises(TemplateError) as other:

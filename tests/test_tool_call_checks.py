@@ -82,7 +82,7 @@ def test_the_message_says_what_a_turn_without_its_call_teaches(smol_tokenizer, r
         assert words in check.message, check.message
     for words in never:
         assert words not in check.message, check.message
-    assert "writes tool calls" in check.fix and "'hermes'" in check.fix
+    assert "writes tool calls" in check.fix and "'ChatML + tools (Hermes)' (--template hermes)" in check.fix
 
 
 def test_the_empty_reply_is_what_the_encoding_trains(smol_tokenizer):
@@ -125,4 +125,4 @@ def test_a_template_that_writes_only_some_calls_says_so(smol_tokenizer):
         "The custom template writes only some of the tool calls of assistant turn 2 (the row makes 2 in turn 2): "
         "the model learns to make fewer calls than the row does."
     )
-    assert "'hermes'" in check.fix
+    assert "'ChatML + tools (Hermes)' (--template hermes)" in check.fix
