@@ -88,7 +88,8 @@ choose rows.jsonl: the studio reads .jsonl, .json, .csv, .tsv or .parquet files 
 def file_kind(name: str, data: bytes) -> str:
     """jsonl | json | csv | tsv | parquet, from the extension, else from the first bytes. DataError for a compressed
     file (it says how to decompress it) and for any other kind."""
-    _compressed(name, data)
+    if Path(name).suffix.lower() not in _SHEETS:  # .xlsx and .ods are zip files inside: not to be unzipped
+        _compressed(name, data)
     kind = SUFFIXES.get(Path(name).suffix.lower())
     if kind:
         return kind
@@ -97,7 +98,31 @@ def file_kind(name: str, data: bytes) -> str:
     head = data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
     if head in (b"[", b"{"):
         return "json" if head == b"[" else "jsonl"
-    raise DataError(f"{name}: unsupported file type '{Path(name).suffix or '(none)'}'. Use a {SUPPORTED} file.")
+    suffix = Path(name).suffix.lower()
+    raise DataError(f"{name}: unsupported file type '{suffix or '(none)'}'. Use a {SUPPORTED} file.{_convert(name)}")
+
+
+_SHEETS = (".xlsx", ".xls", ".ods")
+
+
+def _convert(name: str) -> str:
+    """How to bring a usual other kind of file (plain text, a spreadsheet) to one the studio reads; "" otherwise.
+
+    >>> print(_convert("notes.txt"))  # doctest: +NORMALIZE_WHITESPACE
+     To train on plain text (next-token prediction on every token), write each document as one line {"text": ...}
+     of a .jsonl file, e.g. `python -c "import json,sys; print(json.dumps({'text': open(sys.argv[1]).read()}))"
+     notes.txt > notes.jsonl`.
+    """
+    path = Path(name)
+    if path.suffix.lower() in (".txt", ".md", ".text"):
+        command = "import json,sys; print(json.dumps({'text': open(sys.argv[1]).read()}))"
+        return (
+            " To train on plain text (next-token prediction on every token), write each document as one line "
+            f'{{"text": ...}} of a .jsonl file, e.g. `python -c "{command}" {path.name} > {path.stem}.jsonl`.'
+        )
+    if path.suffix.lower() in _SHEETS:
+        return " Save the sheet as CSV (UTF-8) from the spreadsheet program first."
+    return ""
 
 
 def decode_text(data: bytes, name: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -192,7 +193,8 @@ def test_bom_and_crlf_are_tolerated(tmp_path, kind):
         ('{"prompt": "a"}'.encode("utf-16"), "wide.json", "wide.json is saved as UTF-16"),
         (b"", "empty.jsonl", "empty.jsonl is empty"),
         (b"\xef\xbb\xbf\n  \r\n", "blank.csv", "blank.csv is empty"),
-        (b"not json at all", "notes.txt", "unsupported file type '.txt'"),
+        (b"not json at all", "notes.txt", r"unsupported file type '.txt'.*> notes.jsonl`"),
+        (b"PK\x03\x04", "faq.xlsx", r"unsupported file type '.xlsx'.*Save the sheet as CSV"),
         (b'[{"a": 1,]', "broken.json", "broken.json is not valid JSON"),
         (b"PAR1garbage", "bad.parquet", "bad.parquet is not a readable Parquet file"),
         (b'{"body": "hello"}\n{"body": "bye"}\n', "plain.jsonl", "rows have the fields body"),
@@ -597,3 +599,18 @@ def test_an_unmapped_table_asks_for_a_mapping_with_what_a_page_needs():
             b"Kundenfrage,Antwort\nWie?,So.\n", "faq.csv", fmt="preference", column_map={"prompt": "Kundenfrage"}
         )
     assert (caught.value.fmt, caught.value.gaps) == ("preference", ["chosen", "rejected"])
+
+
+def test_the_command_offered_for_a_text_file_makes_a_file_the_studio_reads(tmp_path):
+    """The fix a .txt file is given is run as written: its result loads as one raw-text row holding the whole file."""
+    import re
+    import subprocess
+
+    notes = tmp_path / "notes.txt"
+    notes.write_text('First line of the notes.\nSecond line, with a quote: "yes".\n')
+    with pytest.raises(DataError) as raised:
+        load_file(notes)
+    command = re.search(r"`(python -c .*)`", str(raised.value)).group(1)
+    subprocess.run(command.replace("python", sys.executable, 1), shell=True, cwd=tmp_path, check=True)
+    result = load_file(tmp_path / "notes.jsonl")
+    assert result.format == "text" and [r["text"] for r in result.rows] == [notes.read_text()]
