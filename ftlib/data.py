@@ -193,13 +193,14 @@ def _keys(records: list[tuple[int, dict]]) -> list[str]:
 
 def _raw_records(data: bytes, filename: str, kind: str):
     """(records, bad rows, a table's columns or None, the line each table row starts on or None, the reader's
-    notes on the file, how its rows are numbered: `kind`, or "jsonl" for a .json file numbered by line)."""
+    notes on the file, how its rows are numbered: `kind`, or "jsonl" for a .json file numbered by line, and what
+    CSV rows with fewer cells than the header lack: `table_records`)."""
     if kind in TABLE_KINDS:
         table = read_table(data, kind, filename)
-        records = table_records(table.columns, table.rows, table.delimiter)
-        return (*records, table.columns, table.lines, table.notes, kind)
+        records, errors, short = table_records(table.columns, table.rows, table.delimiter)
+        return records, errors, table.columns, table.lines, table.notes, kind, short
     records, errors, notes, by_line = text_records(data, kind, filename)
-    return records, errors, None, None, notes, "jsonl" if by_line else kind
+    return records, errors, None, None, notes, "jsonl" if by_line else kind, {}
 
 
 class FileFields(NamedTuple):
@@ -281,7 +282,7 @@ def load_bytes(
     if not data.strip(b" \t\r\n\xef\xbb\xbf"):
         raise DataError(f"{filename} is empty. Choose a file with at least one row.")
     kind = file_kind(filename, data)
-    raw, errors, columns, lines, read_notes, numbered = _raw_records(data, filename, kind)
+    raw, errors, columns, lines, read_notes, numbered, short = _raw_records(data, filename, kind)
     total = len(raw) + len(errors)
     if not raw and not errors:
         held = {"parquet": "columns but no rows", "json": "no rows (an empty list)"}.get(kind, "a header but no rows")
@@ -362,6 +363,8 @@ def load_bytes(
                     message += f"; the row also has {', '.join(repr(k) for k in unread)}, {which} not read"
             else:
                 message = str(exc)
+            if number in short:  # the empty cell is one the row never had
+                message += f"; {short[number]}"
             errors.append(RowError(number, with_hint(message, record, shape)))
             continue
         if shape != fmt:

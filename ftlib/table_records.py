@@ -1,7 +1,7 @@
 """A file's records as the converters read them: table cells (`table_records`) and numbers in text fields.
 
     table_records(["instruction", "output"], [{"instruction": "2+2?", "output": ""}], ",")
-        -> ([(1, {"instruction": "2+2?", "output": None})], [])
+        -> ([(1, {"instruction": "2+2?", "output": None})], [], {})
     numbers_as_text({"instruction": "2+2?", "output": 4}, "alpaca")   -> ({"instruction": "2+2?", "output": "4"},
                                                                           ["output"])
 
@@ -42,10 +42,12 @@ def cell(value: Any) -> Any:
 
 def table_records(
     columns: list[str], rows: list[dict], delimiter: str | None
-) -> tuple[list[tuple[int, dict]], list[RowError]]:
+) -> tuple[list[tuple[int, dict]], list[RowError], dict[int, str]]:
     """(data-row number from 1, {column: cell}) for each row of a table; a row with more cells than its header
-    names is a RowError (a cell holding the delimiter outside quotes)."""
-    records, errors = [], []
+    names is a RowError (a cell holding the delimiter outside quotes). The third part says, for each CSV row with
+    fewer cells than the header names, how many: its missing cells read as empty, and an error a row then gets
+    ("the 'output' cell is empty") is only half the story without it."""
+    records, errors, short = [], [], {}
     mark = "a tab" if delimiter == "\t" else f"a '{delimiter}'"
     for i, row in enumerate(rows, 1):
         extra = row.get(None)  # csv.DictReader's restkey: cells beyond the header
@@ -59,8 +61,16 @@ def table_records(
                 )
             )
             continue
+        # csv.DictReader's restval (None) fills the cells a row lacks; an empty cell it reads as "".
+        missing = [c for c in columns if row.get(c) is None] if delimiter is not None else []
+        if missing:
+            short[i] = (
+                f"this row has {plural(len(columns) - len(missing), 'cell')} but the header names "
+                f"{plural(len(columns), 'column')}, so {', '.join(repr(c) for c in missing)} read as empty: a cell "
+                f"or {mark} is missing"
+            )
         records.append((i, {col: cell(row.get(col)) for col in columns}))
-    return records, errors
+    return records, errors, short
 
 
 def _as_json_text(value: bool | int | float) -> str:

@@ -652,3 +652,16 @@ def test_numbers_outside_text_fields_keep_their_values():
     prompts = load_bytes(lines({"prompt": "What is 6*7?", "answer": 42}), "gsm.jsonl", fmt="prompt_only")
     assert prompts.rows[0]["columns"] == {"answer": 42}
     assert not any("number" in n.message for n in prompts.notices)
+
+
+def test_a_csv_row_short_of_cells_is_told_so_when_its_empty_cell_refuses_it():
+    """A reviewer's `C,x` under `instruction,input,output` was told only "the 'output' cell is empty": the row has
+    no such cell at all. A short row whose missing cells are not needed is read, as before."""
+    result = load_bytes(b"instruction,input,output\nA,,x\nB,y,z\nC,x\n", "ragged.csv")
+    (error,) = result.errors
+    assert error.row == 3 and error.message == (
+        "the 'output' cell is empty (that column holds the output); this row has 2 cells but the header names 3 "
+        "columns, so 'output' read as empty: a cell or a ',' is missing"
+    )
+    optional_last = load_bytes(b"instruction,output,input\nA,x\n", "short.csv")
+    assert optional_last.errors == [] and len(optional_last.rows) == 1
