@@ -76,6 +76,17 @@ FORMATS = (
     "text",
     "prompt_only",
 )
+# What a row of each format cannot do without, as a row error says it.
+_NEEDS = {
+    "messages": "'messages'",
+    "sharegpt": "'conversations'",
+    "alpaca": "'instruction' and 'output'",
+    "prompt_completion": "'prompt' and 'completion'",
+    "preference": "'chosen' and 'rejected'",
+    "unpaired_preference": "an answer and its 'label'",
+    "text": "'text'",
+    "prompt_only": "'prompt'",
+}
 FORMAT_KIND = {
     "messages": "sft",
     "sharegpt": "sft",
@@ -204,9 +215,11 @@ class Record:
     def require(self, key: str) -> Any:
         value = self.get(key)
         if missing(value):
-            wanted = ", ".join(FORMAT_FIELDS[self.fmt])
             state = "null" if key in self.data else "missing"  # `"output": null` is there, but empty
-            raise RowProblem(f"the '{key}' field is {state} (this data is read as {self.fmt}: {wanted})", field=key)
+            raise RowProblem(
+                f"the '{key}' field is {state}: rows read as {format_label(self.fmt)} need {_NEEDS[self.fmt]}",
+                field=key,
+            )
         return value
 
     def ignored(self) -> list[str]:

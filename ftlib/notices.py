@@ -106,11 +106,21 @@ def passed_columns(passed: Counter) -> list[FieldNotice]:
 
 def looks_like(record: dict) -> str | None:
     """The format to suggest for a record: its own, except a conversation format for a row with a label field (read
-    as a conversation, an answer marked bad would be trained)."""
+    as a conversation, an answer marked bad would be trained), and prompts only for a row holding an answer's field
+    (a pair's `chosen` without its `rejected` is a broken pair, not a prompt to read alone).
+
+    >>> looks_like({"prompt": "2+2?", "chosen": "4"}) is None
+    True
+    """
     own = detect_row_format(record)
     if own and FORMAT_KIND[own] == "sft" and {"label", "kto_tag"} & set(record):
         return None
+    if own == "prompt_only" and _ANSWER_FIELDS & set(record):
+        return None
     return own
+
+
+_ANSWER_FIELDS = frozenset(("chosen", "rejected", "chosen_messages", "rejected_messages", "completion", "output"))
 
 
 def with_hint(message: str, record: dict, fmt: str) -> str:

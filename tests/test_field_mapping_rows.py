@@ -106,7 +106,10 @@ def test_a_stray_number_among_good_and_bad_labels_is_only_its_rows_error():
 
 
 def test_a_null_value_says_null_and_an_absent_one_missing():
-    with pytest.raises(RowProblem, match=r"^the 'output' field is null \(this data is read as alpaca"):
+    with pytest.raises(
+        RowProblem,
+        match=r"^the 'output' field is null: rows read as instruction and answer \(alpaca\) need 'instruction' and",
+    ):
         convert_record({"instruction": "Hi", "output": None}, "alpaca")
     with pytest.raises(RowProblem, match=r"^the 'output' field is missing"):
         convert_record({"instruction": "Hi"}, "alpaca")
