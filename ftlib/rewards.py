@@ -36,10 +36,10 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from ftlib.answer_notes import repeats_itself, repetition_units  # repeats_itself: re-exported, as before
 from ftlib.errors import UserError, numbered, plural
 from ftlib.methods import check_rewards, coerce_rewards, looks_like_code, reward_kind
 from ftlib.reward_functions import (
@@ -53,7 +53,6 @@ from ftlib.reward_functions import (
     takes_tools,
 )
 
-_SENTENCE = re.compile(r"(?<=[.!?])\s+")
 _WORDS = re.compile(r"\S+")
 
 
@@ -107,15 +106,6 @@ def length_score(target: float, text: str) -> float:
     return max(0.0, 1.0 - abs(words - target) / target)
 
 
-def repetition_units(text: str) -> list[str]:
-    """The units a repetition is counted in: the sentences of every non-empty line (a list item is one).
-
-    >>> repetition_units("Ahoy! Ahoy!\\n\\n- Rest.\\n- Drink water")
-    ['Ahoy!', 'Ahoy!', '- Rest.', '- Drink water']
-    """
-    return [s.strip() for line in text.splitlines() for s in _SENTENCE.split(line.strip()) if s.strip()]
-
-
 # Word runs: an answer's words in threes, counted once it has this many of them (a short answer repeats none).
 WORD_RUNS_FROM = 4
 
@@ -135,38 +125,6 @@ def not_repeating_score(text: str) -> float:
     words = re.findall(r"\w+", text.lower())
     runs = list(zip(words, words[1:], words[2:], strict=False))
     return min(sentences, len(set(runs)) / len(runs)) if len(runs) >= WORD_RUNS_FROM else sentences
-
-
-def repeats_itself(text: str) -> bool:
-    """An answer caught in a loop (what greedy decoding of a small model often writes): at least 3 sentences, counted
-    as `not_repeating_score` counts them, and either one of them said 3 times or more with at most half of them
-    different, or the answer ending in one sentence said 3 times in a row (a last one cut off by the token limit
-    aside; trailing punctuation ignored); or, within sentences, at least 12 words whose three-word runs are at most
-    half different (a loop inside a line: "a gentle rain, a gentle rain, a gentle rain").
-
-    >>> repeats_itself("A gentle rain, a gentle rain, a gentle rain\\nA gentle rain, a gentle rain, a gentle rain")
-    True
-    >>> repeats_itself("Boil an egg:\\n\\nBoil an egg:\\n\\nBoil an egg:\\n\\nB")
-    True
-    >>> repeats_itself("A poem.\\nThe sea,\\nA sky,\\nA place,\\nA place,\\nA place,\\nA pl")
-    True
-    >>> repeats_itself("Ahoy! Boil it. Ahoy!"), repeats_itself("- Rest.\\n- Drink water.\\n- Rest.")
-    (False, False)
-    >>> repeats_itself("Rest.\\nRest.\\nRest.\\nThen drink water.\\nAnd eat.\\nAnd sleep.")
-    False
-    """
-    words = re.findall(r"\w+", text.lower())
-    runs = list(zip(words, words[1:], words[2:], strict=False))
-    if len(words) >= 12 and len(set(runs)) <= len(runs) / 2:
-        return True
-    units = repetition_units(text)
-    if len(units) < 3:
-        return False
-    if max(Counter(units).values()) >= 3 and len(set(units)) <= len(units) / 2:  # not_repeating_score <= 0.5
-        return True
-    ends = [u.rstrip(",.;:!? ") for u in units[-4:]]
-    cut_short = len(ends) == 4 and ends[0].startswith(ends[3])  # the last one is the loop's start, cut off
-    return len(set(ends[-3:])) == 1 or (cut_short and len(set(ends[:3])) == 1)
 
 
 # ---------------------------------------------------------------------------------------------------------------

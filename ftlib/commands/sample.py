@@ -177,7 +177,7 @@ def _sample(args) -> int:
     from ftlib import lease
     from ftlib import modelset as M
     from ftlib import sampling as S
-    from ftlib.rewards import repeats_itself
+    from ftlib.answer_notes import repeats_itself
     from ftlib.sharing import print_waits
 
     # Everything that can be checked without a model is checked first: a typo should not cost a model load.
