@@ -679,9 +679,11 @@ def wait_grid(page, timeout: float = 300_000) -> dict[str, list[str]]:
     cells = main.locator(".ftgen[data-model]")
     for i in range(cells.count()):
         cell = cells.nth(i)
-        # Each token's own text is its span's first text node; its hover card (hidden until hovered) follows it.
+        # Each token's own text is its span's first text node; its hover card (hidden until hovered) follows it. A line
+        # break is drawn as ↵ before it (ui.compare_view.answer_html): the text is the model's, without the mark.
         texts = cell.locator("span.tok").evaluate_all(
-            "els => els.map(e => e.firstChild && e.firstChild.nodeType === 3 ? e.firstChild.textContent : '')"
+            "els => els.map(e => e.firstChild && e.firstChild.nodeType === 3"
+            " ? e.firstChild.textContent.replaceAll('↵\\n', '\\n') : '')"
         )
         rows.setdefault(cell.get_attribute("data-model"), []).append("".join(texts))
     return rows

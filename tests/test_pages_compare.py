@@ -17,7 +17,7 @@ from ftlib import modelset as M
 from ftlib import next_token as N
 from ftlib import sampling as S
 from ftlib import workspace
-from ftlib.rewards import repeats_itself
+from ftlib.answer_notes import repeats_itself
 from ftlib.testing import make_random_adapter, make_run
 from ui.compare_view import REPEATS, token_html
 
@@ -75,7 +75,8 @@ def cell_texts(at) -> list[str]:
     bodies = [h.proto.body for h in at.get("html") if 'class="ftgen"' in h.proto.body]
     # The end markers and each token's hover card (which holds no span of its own) are not the cell's text.
     drop = r"<span class=\"(?:end|card)\"[^>]*>.*?</span>|<[^>]+>"
-    return [html.unescape(re.sub(drop, "", b)) for b in bodies]
+    # A line break is drawn as ↵ before it (ui.compare_view.answer_html): the text is the model's, without the mark.
+    return [html.unescape(re.sub(drop, "", b)).replace("↵\n", "\n") for b in bodies]
 
 
 def test_compare_grid_streams_engine_outputs(finished_run, varied_dir):
@@ -150,6 +151,14 @@ LOOPS = [
         REPEATS[False],
     ),
     ("an ordinary answer", loop_tokens((" Ahoy!", " Boil", " it", " ten", " minutes."), 1), "stop", False, None),
+    # The cold review's base model, greedy: blank lines, then one "word" to the token limit (no spaces, no sentences).
+    (
+        "a loop inside a word",
+        [*loop_tokens(("\n",), 40), *loop_tokens(("less", "ness"), 60)],
+        "length",
+        False,
+        REPEATS[False],
+    ),
 ]
 
 
@@ -159,6 +168,24 @@ def test_an_answer_that_repeats_itself_is_marked_in_its_cell(tokens, finish, sam
     notes = re.findall(r'<span class="end" data-note="repeats">(.*?)</span>', body)
     assert notes == ([html.escape(note)] if note else [])
     assert body.count('class="tok"') == sum(not t.stop for t in tokens)  # the answer itself is all still drawn
+
+
+def test_a_line_break_is_drawn_as_a_tinted_mark_and_a_blank_answer_says_what_it_holds_as_evaluate_says_it():
+    """A cold review: a greedy cell of 40 newline tokens was a tall empty box, each token tinting nothing and marked
+    nowhere; Evaluate said "(only whitespace: 64 newlines)" of the same kind of answer."""
+    from ftlib.answer_notes import whitespace_said
+
+    blank = token_html(loop_tokens(("\n",), 40), "length")
+    assert blank.count('style="background:hsl(') == 40  # every newline token still drawn, with its card
+    marks = re.findall(r'<span class="tok"[^>]*>(.*?)<span class="card">', blank, re.DOTALL)
+    assert marks == ["↵\n"] * 40  # the mark is the span's own text: tinted, and there to hover
+    assert re.findall(r'data-note="whitespace">(.*?)</span>', blank) == ["(only whitespace: 40 newlines)"]
+    assert whitespace_said("\n" * 40) == "(only whitespace: 40 newlines)"  # Evaluate's words for its answers
+    assert "data-note=" not in token_html(loop_tokens(("\n",), 40), "")  # still streaming: not judged yet
+    stopped = token_html([S.TokenInfo(2, "", 0.9, 1.0, [], stop=True)], "stop")
+    assert re.findall(r'data-note="whitespace">(.*?)</span>', stopped) == ["(nothing: it stopped at once)"]
+    worded = token_html(loop_tokens(("Ahoy", "!\n", "Boil", " it."), 1), "stop")
+    assert "data-note=" not in worded and '>!↵\n<span class="card">' in worded  # a line break in a worded answer
 
 
 def test_the_grid_marks_the_cells_that_repeat_themselves(finished_run, varied_dir):

@@ -13,9 +13,9 @@ import html
 import pandas as pd
 import plotly.graph_objects as go
 
+from ftlib.answer_notes import only_whitespace, repeats_itself, whitespace_said
 from ftlib.errors import plural
 from ftlib.next_token import percent
-from ftlib.rewards import repeats_itself
 
 CSS = """
 <style>
@@ -40,7 +40,7 @@ CSS = """
 the setting has one). The list: its top choices."}
 .ftgen[data-sampled] .card::after{content:"model: its own odds for this token. Under this setting: the odds it was \
 drawn with, after the repetition penalty, temperature, top-k, top-p and min-p. The list: the model's own top choices."}
-.ftgen .end[data-note="repeats"]{display:block;margin-top:4px;color:#9a6700;font-style:normal;
+.ftgen .end[data-note]{display:block;margin-top:4px;color:#9a6700;font-style:normal;
        font-family:sans-serif;font-size:12px}
 </style>
 """
@@ -77,8 +77,8 @@ def card_html(token, sampled: bool = False) -> str:
     return f'<span class="card"><div class="head">{head}</div>{listed}</span>'
 
 
-# Under a finished answer that loops (`ftlib.rewards.repeats_itself`): a model sure of every word of a loop colours
-# it all green, which reads as a broken model or app without a word.
+# Under a finished answer that loops (`ftlib.answer_notes.repeats_itself`): a model sure of every word of a loop
+# colours it all green, which reads as a broken model or app without a word.
 REPEATS = {
     False: "↻ repeats itself — common for greedy decoding of small models; try a sampled column or a repetition "
     "penalty",
@@ -87,12 +87,24 @@ REPEATS = {
 }
 
 
+def answer_html(text: str) -> str:
+    r"""A generated token's text for its cell, escaped: a line break drawn as ↵ before it breaks the line, as the
+    Tokens page draws it, so a newline token has a tinted mark to hover (alone, it tinted nothing: a cell of 40
+    newlines was a tall empty box).
+
+    >>> answer_html("\n\n"), answer_html(" <b>")
+    ('↵\n↵\n', ' &lt;b&gt;')
+    """
+    return html.escape(text).replace("\n", "↵\n")
+
+
 def token_html(tokens, finish: str = "", model: str = "", sampled: bool = False) -> str:
     """Generated tokens (ftlib.sampling.TokenInfo) tinted by the model's probability (red unlikely, green likely),
-    each with a hover card; an end marker for a stop or the length limit. `model` names the cell's model in a
-    `data-model` attribute (what a browser test reads); `sampled` says the column samples (not greedy), so the card
-    shows the probability each token was drawn with beside the model's. A finished answer (`finish` given) that
-    repeats itself gets a note under it (`REPEATS`, in a `data-note="repeats"` span)."""
+    each with a hover card, line breaks drawn as ↵ (`answer_html`); an end marker for a stop or the length limit.
+    `model` names the cell's model in a `data-model` attribute (what a browser test reads); `sampled` says the column
+    samples (not greedy), so the card shows the probability each token was drawn with beside the model's. A finished
+    answer (`finish` given) that repeats itself gets a note under it (`REPEATS`, in a `data-note="repeats"` span);
+    one that shows nothing says what it holds, as Evaluate says it (`whitespace_said`, `data-note="whitespace"`)."""
     parts = []
     for t in tokens:
         if t.stop:
@@ -100,10 +112,13 @@ def token_html(tokens, finish: str = "", model: str = "", sampled: bool = False)
             continue
         hue = int(120 * min(max(t.prob, 0.0), 1.0))
         card = card_html(t, sampled)
-        parts.append(f'<span class="tok" style="background:hsl({hue},75%,80%)">{html.escape(t.text)}{card}</span>')
+        parts.append(f'<span class="tok" style="background:hsl({hue},75%,80%)">{answer_html(t.text)}{card}</span>')
     if finish == "length":
         parts.append('<span class="end">… (max new tokens)</span>')
-    if finish and repeats_itself("".join(t.text for t in tokens if not t.stop)):
+    text = "".join(t.text for t in tokens if not t.stop)
+    if finish and only_whitespace(text):
+        parts.append(f'<span class="end" data-note="whitespace">{html.escape(whitespace_said(text))}</span>')
+    elif finish and repeats_itself(text):
         parts.append(f'<span class="end" data-note="repeats">{html.escape(REPEATS[sampled])}</span>')
     data = f' data-model="{html.escape(model, quote=True)}"' if model else ""
     data += " data-sampled" if sampled else ""  # the cards' note (CSS) says what a sampled column's odds are
@@ -305,6 +320,7 @@ __all__ = [
     "PROBABILITY_COLUMNS",
     "REPEATS",
     "LONG_ON_CPU",
+    "answer_html",
     "card_html",
     "duration",
     "finished_line",
