@@ -24,7 +24,15 @@ from ftlib.tuning_cost import TunedWith
 from ui import nav
 from ui.auth import require_password
 from ui.common import job_progress, model_set_for, skipped_rows, user_errors, wait_notice
-from ui.evaluate_view import cost_section, loops_said, side_by_side, token_loss_figure
+from ui.evaluate_view import (
+    HEATMAP_NOTE,
+    blanks,
+    blanks_said,
+    cost_section,
+    loops_said,
+    side_by_side,
+    token_loss_figure,
+)
 from ui.grpo_eval_view import answers_section
 from ui.inputs import number_in_range
 from ui.kept import default_for, keep
@@ -206,24 +214,31 @@ m1, m2, m3 = st.columns(3)
 # What the mean weighs, since the Train page's held-out loss of the same rows can differ (walk 9 F2).
 LOSS_HELP = (
     "Mean surprise per reference token (nats); lower is better. Every token of each held-out row's last answer "
-    "counts alike. The Train page's held-out loss can differ a little: it is the trainer's, each batch's mean over "
+    "counts alike. The Train page's held-out loss can differ: it is the trainer's, each batch's mean over "
     "the replies the run's mask policy trains (every reply, by default), averaged over batches."
 )
 m1.metric("Base loss", f"{agg['base_loss']:.3f}", help=LOSS_HELP)
 m2.metric(
     "Tuned loss", f"{agg['tuned_loss']:.3f}", f"{agg['loss_change']:+.3f}", delta_color="inverse", help=LOSS_HELP
 )
+blank = blanks(result.rows)  # tuned answers of only whitespace: a better number is no success for them
 m3.metric(
     "Closer to the reference",
     f"{agg['rows_improved']:.0%}",
+    f"but {blank} of {len(result.rows)} tuned answers show nothing" if blank else None,
+    delta_color="orange",
+    delta_arrow="off",
     help="Share of rows whose reference answer the tuned model finds more likely than the base model did.",
 )
 st.caption(
-    "Loss measures how close each model's wording is to the reference answers, not whether its own answers are "
-    "right: read the answers side by side below to judge that."
+    "Loss here: the mean over every token of each held-out row's last answer (the Train page's held-out loss covers "
+    "every reply the run trains, so the two differ for the same rows). It measures how close each model's wording is "
+    "to the reference answers, not whether its own answers are right: read the answers side by side below."
 )
-if loops := loops_said(result.rows):  # what those numbers cannot show (Compare marks its cells the same way)
-    st.warning(loops)
+# What those numbers cannot show (Compare marks its cells the same way): answers that loop, or show nothing.
+for said in (loops_said(result.rows), blanks_said(result.rows)):
+    if said:
+        st.warning(said)
 if agg["pairs"]:
     st.markdown(f"**Preference pairs** ({agg['pairs']}): which of the two answers each model finds more likely")
     margin = f"mean log-ratio margin {agg['mean_reward_margin']:+.2f} nats"
@@ -316,6 +331,4 @@ with user_errors("Could not score this row"):
     with lease.hold(ms.device, "evaluation", "a per-token view", on_wait=show_wait):
         view = E.token_losses(ms, job.rows[pick], result.adapter, template=job.kwargs.get("template", "tokenizer"))
 st.plotly_chart(token_loss_figure(view), width="stretch")
-st.caption(
-    "Darker = more surprising. Only the reference answer and its end-of-turn token are scored; the prompt is context."
-)
+st.caption(HEATMAP_NOTE)

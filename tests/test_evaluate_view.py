@@ -127,3 +127,44 @@ def test_an_answer_of_only_whitespace_says_what_it_wrote_and_an_empty_one_that_i
     assert not at.exception, at.exception
     texts = [t.value for t in at.text]
     assert texts == ["How long is a day?", "24 hours.", HONEST, shown]
+
+
+def test_the_per_token_heatmap_has_one_colour_scale_for_every_run():
+    """A cold review: auto-ranged from 10.6 to 11, tokens at loss 10.6 (no better than guessing among 49k tokens)
+    were drawn white, "not surprising". The scale is fixed: loss 0 white, 1 chance in 10,000 or less darkest."""
+    import math
+
+    from ftlib.evaluate import TokenLosses
+    from ui.evaluate_view import LOSS_MAX, token_loss_figure
+
+    def figure(losses):
+        view = TokenLosses(
+            tokens=["<prompt>", *[f"t{i}" for i in range(len(losses))]],
+            scored=[False, *[True] * len(losses)],
+            losses={"base": [None, *losses], "tuned": [None, *losses]},
+        )
+        return token_loss_figure(view).data[0]
+
+    near_uniform, sure = figure([10.6, 10.8, 11.0]), figure([0.01, 0.2, 0.7])
+    for heat in (near_uniform, sure):
+        assert (heat.zmin, heat.zmax) == (0.0, LOSS_MAX)  # the same scale, whatever the row's losses
+    assert LOSS_MAX == pytest.approx(math.log(10_000)) and min(near_uniform.z[0]) > LOSS_MAX  # drawn darkest
+    ticks = dict(zip(near_uniform.colorbar.tickvals, near_uniform.colorbar.ticktext, strict=True))
+    assert ticks[0.0] == "0.0 (100%)" and ticks[LOSS_MAX] == "9.2 (0.01%)"
+    assert near_uniform.customdata[0][0] == "0.0025%"  # the hover: the chance the model gave the reference token
+
+
+def test_answers_that_show_nothing_are_counted_under_the_numbers_they_flatter():
+    """A cold review: "Closer to the reference 100%" for a model that wrote 64 newlines read as a success."""
+    from ui.evaluate_view import blanks, blanks_said
+
+    rows = [
+        EvalRow(0, "Q?", "A.", HONEST, "\n" * 64, 2.0, 1.0, 3),
+        EvalRow(1, "Q?", "A.", "", " ", 2.0, 1.0, 3),
+        EvalRow(2, "Q?", "A.", HONEST, HONEST, 2.0, 1.0, 3),
+    ]
+    assert blanks(rows) == 2
+    said = blanks_said(rows)
+    assert said.startswith("⚠ 2 of 3 tuned answers and 1 of the base model's show nothing (empty or only whitespace)")
+    assert '"closer to the reference"' in said and "no success" in said
+    assert blanks_said(rows[2:]) is None

@@ -8,18 +8,20 @@ are drawn with `st.text` (verbatim: no Markdown).
 from __future__ import annotations
 
 import json
+import math
 
 import plotly.graph_objects as go
 import streamlit as st
 
+from ftlib.answer_notes import only_whitespace, repeats_itself, whitespace_said
 from ftlib.demo_data import GENERAL_PROMPTS
 from ftlib.errors import plural
-from ftlib.rewards import repeats_itself
+from ftlib.next_token import percent
 from ftlib.tuning_cost import GRADE_HELP, CostJob
 
 ROWS_PER_PAGE = 8
-# Under an answer caught in a loop (`ftlib.rewards.repeats_itself`), as Compare marks its cells: the loss scores the
-# reference answer, never the model's own, so a looping answer can sit beside a lower loss without a word.
+# Under an answer caught in a loop (`ftlib.answer_notes.repeats_itself`), as Compare marks its cells: the loss scores
+# the reference answer, never the model's own, so a looping answer can sit beside a lower loss without a word.
 REPEATS = "↻ repeats itself — common for greedy decoding of small or briefly tuned models; the loss does not see it"
 COST_KEY = "evaluate_cost"  # session key: (run name, the CostJob measuring it)
 POLL_S = 0.5
@@ -36,24 +38,6 @@ def _turn_text(message: dict) -> str:
             f"(calls {function.get('name')} with {json.dumps(function.get('arguments'), ensure_ascii=False)})"
         )
     return f"{message.get('role', '?')}: " + "\n".join(p for p in parts if p)
-
-
-def whitespace_said(text: str) -> str:
-    r"""What an answer that shows nothing holds: "(nothing: it stopped at once)" when it is empty, else what
-    whitespace the model wrote (a model that wrote 64 newlines ran to the token limit; it did not stop).
-
-    >>> whitespace_said("\n" * 64)
-    '(only whitespace: 64 newlines)'
-    >>> whitespace_said(" \n ")
-    '(only whitespace: 2 spaces and 1 newline)'
-    """
-    if not text:
-        return "(nothing: it stopped at once)"
-    kinds = {" ": "space", "\n": "newline", "\t": "tab"}
-    counts = [plural(text.count(c), name) for c, name in kinds.items() if text.count(c)]
-    if other := sum(c not in kinds for c in text):
-        counts.append(plural(other, "other blank character"))
-    return f"(only whitespace: {' and '.join(counts) if len(counts) < 3 else ', '.join(counts)})"
 
 
 def answer(text: str) -> None:
@@ -74,6 +58,26 @@ def loops_said(rows) -> str | None:
     return (
         f"↻ {tuned} of {plural(len(rows), 'tuned answer')} and {base} of the base model's repeat themselves instead "
         "of answering: the loss scores the reference answers, not these, so read them side by side below."
+    )
+
+
+def blanks(rows) -> int:
+    """How many of the tuned model's answers show nothing (`ftlib.answer_notes.only_whitespace`)."""
+    return sum(only_whitespace(r.tuned_output) for r in rows)
+
+
+def blanks_said(rows) -> str | None:
+    """One line for the aggregates when answers show nothing (empty, or only whitespace such as 64 newlines): the
+    loss and "closer to the reference" score the reference answers, so a model that writes nothing can still look
+    better there; None when every answer shows something."""
+    base = sum(only_whitespace(r.base_output) for r in rows)
+    tuned = blanks(rows)
+    if not base and not tuned:
+        return None
+    return (
+        f"⚠ {tuned} of {plural(len(rows), 'tuned answer')} and {base} of the base model's show nothing (empty or only "
+        'whitespace): the loss and "closer to the reference" score the reference answers, not these, so a better '
+        "number above is no success for them."
     )
 
 
@@ -189,19 +193,42 @@ def cost_section(model_set, tuned: str, template: str, run_name: str, run=None) 
         cost_panel(job.result, run)
 
 
+# The heatmap's colour scale, the same on every run and row: from loss 0 (the model was sure of the token) to the
+# loss of a token it gave 1 chance in 10,000 (9.2 nats), darkest for anything less likely. Auto-ranged, a run whose
+# tokens all lay between 10.6 and 11 drew 10.6 (no better than guessing among 49k tokens) white: "not surprising".
+LOSS_TICKS = [(0.0, "100%"), (math.log(2), "50%"), (math.log(10), "10%"), (math.log(100), "1%")]
+LOSS_TICKS += [(math.log(1000), "0.1%"), (math.log(10_000), "0.01%")]
+LOSS_MAX = LOSS_TICKS[-1][0]
+HEATMAP_NOTE = (
+    "Colour = how surprised each model is by the reference token, on one scale for every run: white = the model "
+    "was sure of it (loss 0), darkest = it gave the token 1 chance in 10,000 or less (loss 9.2 and above). Only the "
+    "reference answer and its end-of-turn token are scored; the prompt is context."
+)
+
+
 def token_loss_figure(view) -> go.Figure:
-    """The per-token loss heatmap of one row (an ftlib.evaluate.TokenLosses): base on top, tuned below."""
+    """The per-token loss heatmap of one row (an ftlib.evaluate.TokenLosses): base on top, tuned below, coloured on
+    a fixed scale (`LOSS_TICKS`: loss 0 to LOSS_MAX, each tick with the chance it means), so a colour means the same
+    on every run; the hover gives each token's loss and chance."""
     scored = [i for i, s in enumerate(view.scored) if s]
     labels = [f"{j}:{view.tokens[i]!r}" for j, i in enumerate(scored)]
     z = [[view.losses[name][i] for i in scored] for name in view.losses]
+    chances = [[percent(math.exp(-loss)) for loss in row] for row in z]
     heat = go.Figure(
         go.Heatmap(
             z=z,
             x=labels,
             y=["base", "tuned"][: len(z)],
+            zmin=0.0,
+            zmax=LOSS_MAX,
             colorscale="Reds",
-            colorbar={"title": "loss"},
-            hovertemplate="%{y} · token %{x}<br>loss %{z:.2f}<extra></extra>",
+            colorbar={
+                "title": "loss (chance)",
+                "tickvals": [loss for loss, _ in LOSS_TICKS],
+                "ticktext": [f"{loss:.1f} ({chance})" for loss, chance in LOSS_TICKS],
+            },
+            customdata=chances,
+            hovertemplate="%{y} · token %{x}<br>loss %{z:.2f} · the model gave it %{customdata}<extra></extra>",
         )
     )
     heat.update_layout(
@@ -212,14 +239,18 @@ def token_loss_figure(view) -> go.Figure:
 
 __all__ = [
     "COST_KEY",
+    "HEATMAP_NOTE",
+    "LOSS_MAX",
+    "LOSS_TICKS",
     "REPEATS",
     "ROWS_PER_PAGE",
     "answer",
+    "blanks",
+    "blanks_said",
     "cost_panel",
     "cost_section",
     "loops_said",
     "side_by_side",
     "token_loss_figure",
     "tool_names",
-    "whitespace_said",
 ]
