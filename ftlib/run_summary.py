@@ -25,6 +25,9 @@ from ftlib.overfitting import Divergence
 # reads at a glance.
 SCORES = {"grpo": ("reward", "reward", "eval_reward"), "reward": ("accuracy", "accuracy", "eval_accuracy")}
 LOSS_SCORE = ("loss", "loss", "eval_loss")
+# The heading over each run's last training value (`train_text`) in `runs list` and the Train page's runs table: the
+# last step's own, where the Train page's headline and `runs show` also give the mean of the last steps.
+LAST_STEP_HEADING = "training (last step)"
 
 
 @dataclass
@@ -166,4 +169,4 @@ def score_text(score: str, value: float, digits: int | None = None) -> str:
     return f"{value:.{digits}f}"
 
 
-__all__ = ["LOSS_SCORE", "SCORES", "RunSummary", "score_text"]
+__all__ = ["LAST_STEP_HEADING", "LOSS_SCORE", "SCORES", "RunSummary", "score_text"]

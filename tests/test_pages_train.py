@@ -793,7 +793,7 @@ def test_a_grpo_run_shows_its_held_out_reward_never_a_held_out_loss(tiny_model_d
     titles = [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in at.get("plotly_chart")]
     assert "Loss" not in titles  # the training/held-out loss chart; engineers find GRPO's surrogate under theirs
     row = at.dataframe[-1].value.set_index("id").loc[run.id]
-    assert (row["training"], row["held-out"]) == ("reward 0.900", "reward 1.240")
+    assert (row["training (last step)"], row["held-out"]) == ("reward 0.900", "reward 1.240")
     assert picker_labels(at) == [f"✅ {run.summary().label} — 6 steps · last step's reward 0.900"]
 
 
@@ -857,7 +857,7 @@ def test_a_failed_run_shows_dashes_and_resume_only_where_it_can_help(tiny_model_
     assert any(e.value == settings for e in at.error)
     assert not any(b.key == "resume_r-settings" for b in at.button)  # resuming would fail the same way
     table = at.dataframe[-1].value.set_index("id")
-    assert table.loc["r-settings", ["training", "held-out"]].tolist() == ["-", "-"]
+    assert table.loc["r-settings", ["training (last step)", "held-out"]].tolist() == ["-", "-"]
     at.session_state["train_selected"] = "r-crash"
     assert at.run().button(key="resume_r-crash")  # a crash may not happen again
 
@@ -870,7 +870,7 @@ def test_a_reward_model_is_named_by_its_accuracy_not_a_loss_of_0_000(tiny_model_
     assert not at.exception, at.exception
     assert picker_labels(at) == [f"✅ {run.summary().label} — 3 steps · held-out accuracy 88%"]
     row = at.dataframe[-1].value.set_index("id").loc[run.id]
-    assert (row["training"], row["held-out"]) == ("accuracy 96%", "accuracy 88%")
+    assert (row["training (last step)"], row["held-out"]) == ("accuracy 96%", "accuracy 88%")
 
 
 def test_a_value_typed_then_left_with_the_click_that_opens_another_page_is_kept(tiny_model_dir):
@@ -1265,3 +1265,60 @@ def test_a_new_session_starts_every_page_from_the_last_run_its_custom_template_i
     assert at.selectbox(key="train_template").value == "custom"
     assert at.number_input(key="train_max_length").value == 96
     assert [c for c in at.caption if c.value.startswith("Settings start from the last run started")]
+
+
+def _column_rows(node) -> list[list[list[str]]]:
+    """Every row of columns on the page, each column as the keys of its buttons."""
+    rows, kids = [], list(getattr(node, "children", {}).values())
+    if kids and all(type(k).__name__ == "Column" for k in kids):
+        rows.append([[b.key for b in k.button] for k in kids])
+    for kid in kids:
+        rows += _column_rows(kid)
+    return rows
+
+
+def test_the_runs_table_shows_a_long_run_label_whole_and_delete_sits_first(tiny_model_dir):
+    """A cold review: the table's run column cut "lora · ChatML + tools (Hermes) template · chat_tools · Dec 03 08:58"
+    at "…templat", and a finished run's "Delete…" sat alone in the second column, a gap to its left."""
+    from ui.run_view import RUN_LABEL_FITS, WRAPPING_ROW_HEIGHT
+
+    name = "a run with a long name that its column cannot hold"
+    run = make_run("r-long", {"model": str(tiny_model_dir), "name": name}, max_steps=2, metrics=_two_steps())
+    at = page(tiny_model_dir)
+    assert not at.exception, at.exception
+    table = at.dataframe[-1]
+    label = table.value.set_index("id").loc[run.id, "run"]
+    assert name in label and len(label) > RUN_LABEL_FITS
+    assert table.proto.row_height == WRAPPING_ROW_HEIGHT  # rows tall enough that Streamlit wraps the cell
+    buttons = next(r for r in _column_rows(at.main) if ["delete_ask_r-long"] in r)
+    assert buttons[0] == ["delete_ask_r-long"]  # the first column: nothing else to press for a finished run
+
+    stopped = make_run("r-short", {"model": str(tiny_model_dir)}, state="running", metrics=_two_steps())
+    stopped.end_attempt(state="interrupted", stopped_by="user", message="Stopped at step 2.")
+    at.session_state["train_selected"] = stopped.id
+    at.run()
+    assert not at.exception, at.exception
+    buttons = next(r for r in _column_rows(at.main) if ["delete_ask_r-short"] in r)
+    assert buttons[:2] == [["resume_r-short"], ["delete_ask_r-short"]]  # beside Resume, as before
+    assert at.dataframe[-1].proto.row_height == WRAPPING_ROW_HEIGHT  # one long label: every row may wrap
+
+
+def _two_steps() -> list[dict]:
+    return [{"kind": "train", "step": s, "loss": 2.0 / s} for s in (1, 2)] + [
+        {"kind": "eval", "step": 2, "eval_loss": 1.5}
+    ]
+
+
+def test_runs_list_and_the_runs_table_say_the_training_value_is_the_last_steps(tiny_model_dir, capsys):
+    """A cold review: the headline said "Training loss, last 6 steps 10.7119" while the table and `runs list` said
+    "loss 10.6250" of the same run, unnamed: the last step's own."""
+    from ftlib.cli import main
+
+    make_run("r-words", {"model": str(tiny_model_dir)}, max_steps=2, metrics=_two_steps())
+    at = page(tiny_model_dir)
+    assert at.dataframe[-1].value.set_index("id").loc["r-words", "training (last step)"] == "loss 1.0000"
+    assert any(m.label == "Training loss, last 2 steps" and m.value == "1.5000" for m in at.metric)
+    assert main(["runs", "list"]) == 0
+    head, row = capsys.readouterr().out.splitlines()[:2]
+    assert "training (last step)" in head and "loss 1.0000" in row
+    assert head.index("training (last step)") == row.index("loss 1.0000")  # the column under its heading

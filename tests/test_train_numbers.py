@@ -68,6 +68,9 @@ def test_the_headline_loss_is_the_mean_of_the_last_steps_and_the_speed_names_wha
     assert loss.value == f"{statistics.fmean(losses[-10:]):.4f}" != f"{losses[-1]:.4f}"
     assert "The last step's own (step 12): 1.9000" in loss.proto.help
     assert "Evaluate page" in shown["Held-out loss"].proto.help
+    # Said where it shows, not only on hover (a cold review compared it with Evaluate's loss of the same rows).
+    assert any(c.value.startswith("Held-out loss: over every reply the run trains") for c in at.caption)
+    assert any("Evaluate page's loss counts only each row's last answer" in c.value for c in at.caption)
     read = shown["Tokens per second"].proto.help
     assert "prompt and answer" in read and "trained" not in read
     trained = shown["Trained tokens per second"]
@@ -108,6 +111,9 @@ def test_the_evaluate_page_says_what_its_loss_averages_and_why_trains_can_differ
     for label in ("Base loss", "Tuned loss"):
         assert "each held-out row's last answer" in helps[label], helps
         assert "Train page's held-out loss can differ" in helps[label], helps
+    said = [c.value for c in at.caption if c.value.startswith("Loss here:")]
+    assert len(said) == 1 and "each held-out row's last answer" in said[0], said  # on the page, not only on hover
+    assert "the Train page's held-out loss covers every reply the run trains" in said[0]
 
 
 def test_a_held_out_number_from_before_training_says_so(tiny_model_dir):

@@ -16,8 +16,10 @@ import streamlit as st
 from ftlib import runs
 from ftlib.errors import UserError
 from ftlib.memory import human
+from ftlib.methods import SFT_METHODS
 from ftlib.overfitting import NO_LOSS_TREND, memorising_from, smoothed_loss
 from ftlib.run_picker import duplicate_numbers, with_base
+from ftlib.run_summary import LAST_STEP_HEADING
 from ftlib.rundir import RunSummary
 from ui.charts import chart_note, run_figures
 from ui.common import user_errors
@@ -109,7 +111,13 @@ HELD_OUT_HELP = (
     "The same on rows it never trains on (step {step}): the number that tells whether it learns something that "
     "carries over. It is the trainer's eval loss: each batch's mean over the tokens the run's mask policy trains "
     "(every reply, by default), averaged over batches. The Evaluate page counts every token of each row's last "
-    "answer alike, so its number can differ a little."
+    "answer alike, so its number for the same rows differs."
+)
+# Under the numbers, once an SFT run's held-out loss shows (the alignment methods' loss is their own objective): the
+# Evaluate page's loss of the same rows and run differs, and a hover-only help left users comparing the two.
+HELD_OUT_NOTE = (
+    "Held-out loss: over every reply the run trains in its held-out rows (the mask policy's, the trainer's mean). "
+    "The Evaluate page's loss counts only each row's last answer, so the two differ for the same rows."
 )
 
 
@@ -125,6 +133,7 @@ def live_numbers(metrics: list[dict], method: str | None = None, kept_step: int 
     kept = [row for row in evals if kept_step is not None and row.get("step") == kept_step]
     held_out = (kept or evals or [None])[-1]
     grpo = method == "grpo"
+    said_held_out = False
     # Until the first evaluation of a run the latest is step 0's, the starting model's: named so beside live numbers.
     before = " (before training)" if held_out is not None and held_out.get("step") == 0 else ""
     before = f" (kept, step {kept_step})" if kept else before
@@ -150,6 +159,7 @@ def live_numbers(metrics: list[dict], method: str | None = None, kept_step: int 
         c2.metric(
             f"Held-out loss{before}", f"{held_out['eval_loss']:.4f}", help=HELD_OUT_HELP.format(step=held_out["step"])
         )
+        said_held_out = method in (*SFT_METHODS, None)  # the alignment methods' loss is their own objective
     speed, trained = typical_speed(metrics), typical_speed(metrics, "trained_tokens_per_s")
     share = trained_share(metrics)
     if speed is not None:
@@ -179,6 +189,8 @@ def live_numbers(metrics: list[dict], method: str | None = None, kept_step: int 
     for column, (name, key, why, spread) in zip(st.columns(len(shown)) if shown else [], shown, strict=True):
         text = f"{last[key]:.3f}" + (f" ± {last[spread]:.3f}" if spread and last.get(spread) is not None else "")
         column.metric(name, text, help=why)
+    if said_held_out:
+        st.caption(HELD_OUT_NOTE)
 
 
 def engineer_numbers(metrics: list[dict], figures: list, run_id: str) -> None:
@@ -302,7 +314,8 @@ def controls(info: RunSummary) -> None:
     if info.state in (*runs.DONE, "unknown"):  # "unknown": its status.json does not read; delete refuses while it runs
         # Two clicks: "Delete…" opens a confirmation that names this run and belongs to it (a popover stayed open
         # when the picker moved to another run, its button under the pointer: walk 8B #3).
-        b2.button(
+        # In the first free column: beside Resume, else first (alone in the second it sat after an empty gap).
+        (b2 if info.resumable else b1).button(
             "Delete…",
             key=f"delete_ask_{info.id}",
             help="Remove this run and its folder from the server (asks first).",
@@ -436,6 +449,13 @@ def run_options(infos: list[RunSummary], labels: dict[str, str]) -> dict[str, st
     }
 
 
+# The runs table's column of each run's last training value: the last step's own, where the Train page's headline
+# averages the last steps ("Training loss, last 10 steps"); `runs list` heads its column with the same words.
+TRAINING_COLUMN = LAST_STEP_HEADING
+RUN_LABEL_FITS = 30  # characters of a run's label its column shows on one line
+WRAPPING_ROW_HEIGHT = 72  # px: above 4rem, Streamlit wraps a long cell (three lines of a label fit)
+
+
 def runs_table(rows: list[RunSummary], labels: dict[str, str]) -> None:
     """Every run, one row each, named as the picker names it (`labels`: `ftlib.run_picker.train_labels`): what it is
     judged by (a loss; GRPO's mean reward, a reward model's accuracy) at its last step and held-out evaluation, "-"
@@ -447,7 +467,7 @@ def runs_table(rows: list[RunSummary], labels: dict[str, str]) -> None:
                 "state": f"{state_icon(r)} {r.state_text}",
                 "steps": f"{r.step}/{r.max_steps or '?'}",
                 "training time": "-" if r.state == "queued" and not r.duration_s else fmt_seconds(r.duration_s),
-                "training": r.train_text,
+                TRAINING_COLUMN: r.train_text,
                 "held-out": r.eval_text,
                 "training loss": r.train_loss,
                 "held-out loss": r.eval_loss,
@@ -459,15 +479,25 @@ def runs_table(rows: list[RunSummary], labels: dict[str, str]) -> None:
     # Widths in pixels, wide enough for the longest value ("⏸️ stopped — resumable"): a cut word misleads. The run
     # id and the raw losses are in the table's data (tests, a copy) but not shown: the heading above names the
     # selected run's id, and "training" / "held-out" say each run's numbers in words.
-    widths = {"run": 230, "state": 180, "steps": 70, "training time": 110, "training": 140, "held-out": 140}
+    widths = {"run": 230, "state": 180, "steps": 70, "training time": 110, TRAINING_COLUMN: 150, "held-out": 140}
     helps = {
-        "training": "At the last step: the loss (lower is better); for GRPO the mean reward of its answers, for a "
-        "reward model the share of pairs it ranks right (higher is better).",
+        TRAINING_COLUMN: "At the last step: the loss (lower is better); for GRPO the mean reward of its answers, for "
+        "a reward model the share of pairs it ranks right (higher is better).",
         "held-out": "The same on the held-out rows, at the last evaluation.",
     }
     config = {name: st.column_config.TextColumn(width=w, help=helps.get(name)) for name, w in widths.items()}
     order = [c for c in table.columns if c not in ("id", "training loss", "held-out loss")]
-    st.dataframe(table, hide_index=True, width="stretch", column_config=config, column_order=order)
+    # A run's label is often longer than its column ("lora · ChatML + tools (Hermes) template · chat_tools · Dec 03
+    # 08:58" was cut at "…templat"): rows taller than 4rem let Streamlit wrap a cell, so each shows whole.
+    tall = any(len(label) > RUN_LABEL_FITS for label in table["run"])
+    st.dataframe(
+        table,
+        hide_index=True,
+        width="stretch",
+        column_config=config,
+        column_order=order,
+        row_height=WRAPPING_ROW_HEIGHT if tall else None,
+    )
 
 
 def memory_panel(est, longest: int) -> None:

@@ -59,6 +59,7 @@ def register(sub) -> None:
 
 def _list(args) -> int:
     from ftlib import runs
+    from ftlib.run_summary import LAST_STEP_HEADING
 
     notes: list[str] = []
     rows = runs.list_runs(notes=notes)  # a read-only workspace: listed as its files say, with a note
@@ -71,10 +72,11 @@ def _list(args) -> int:
         print(f"no runs yet in {workspace_words()}: start one with `python -m ftlib train CONFIG.yaml`")
         return 0
     # What each run is judged by, in words: "loss 1.2345", GRPO "reward 0.930", a reward model "accuracy 97%".
-    print(f"{'id':<48}{'state':<21}{'method':<14}{'step':>11}  {'training':<16}{'held-out':<16}dataset")
+    # The training value is the last step's own, as the Train page's runs table heads it (not its headline's mean).
+    print(f"{'id':<48}{'state':<21}{'method':<14}{'step':>11}  {LAST_STEP_HEADING:<22}{'held-out':<16}dataset")
     for r in rows:
         step = f"{r.step}/{r.max_steps or '?'}"
-        print(f"{r.id:<48}{r.state_text:<21}{r.method:<14}{step:>11}  {r.train_text:<16}{r.eval_text:<16}{r.dataset}")
+        print(f"{r.id:<48}{r.state_text:<21}{r.method:<14}{step:>11}  {r.train_text:<22}{r.eval_text:<16}{r.dataset}")
     for r in rows:  # a damaged run: which file, and what to do (delete it, or resume it)
         for said in r.unreadable:
             print(f"note: {r.id}: {said}", file=sys.stderr)
