@@ -327,13 +327,13 @@ def test_sample_prompts_each_run_in_the_template_it_trained_with(capsys, varied_
 
 def test_sample_marks_an_answer_that_repeats_itself(capsys, run, varied_dir, monkeypatch):
     """Walk 7: Compare and Evaluate mark a looping answer with ↻; `sample` did not. The JSON says it of each answer
-    (`ftlib.rewards.repeats_itself` on its text); the text output adds the mark under a looping one."""
-    from ftlib import rewards
+    (`ftlib.answer_notes.repeats_itself` on its text); the text output adds the mark under a looping one."""
+    from ftlib import answer_notes
 
     argv = ["sample", "--model", str(varied_dir), "--adapter", str(run), "--prompt", "Hi", "--max-new-tokens", "12"]
     data = cli_json(capsys, *argv, "--json")
-    assert [r["repeats"] for r in data["results"]] == [rewards.repeats_itself(r["text"]) for r in data["results"]]
-    monkeypatch.setattr(rewards, "repeats_itself", lambda text: True)  # the tiny model's words: make every one loop
+    assert [r["repeats"] for r in data["results"]] == [answer_notes.repeats_itself(r["text"]) for r in data["results"]]
+    monkeypatch.setattr(answer_notes, "repeats_itself", lambda text: True)  # the tiny model's words: make each loop
     assert main(argv) == 0
     out = capsys.readouterr().out
     assert (
