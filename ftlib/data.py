@@ -16,7 +16,9 @@ file of prompts it goes with each prompt to GRPO's reward functions instead (row
 
 A field mapping (`column_map`, field -> the file's column or key) works the same for every file type: the
 mapped keys are read under the field's name, a field mapped to None is not read, other keys keep their names.
-Tables without a mapping get a guessed one; JSON files whose rows match no format get one guessed too.
+Tables without a mapping get one guessed from their column names, for the format those names are the fields of
+when they are (`prompt` and `answer`: prompts, `answer` passed to GRPO's rewards, as from a JSON file); JSON files
+whose rows match no format get one guessed too.
 
 The rows of a file are read as the format most of them have; rows of the other shape of a conversation (ShareGPT
 among `messages` rows, or the other way round) are read as they are written, with a note.
@@ -295,7 +297,10 @@ def load_bytes(
         check_map(column_map, fields, filename, columns is not None, FIELDS)
         column_map = _completed_map(column_map, fields, raw, fmt, read_notes)
     elif columns is not None:
-        column_map = guess_column_map(columns, fmt) or guess_column_map(columns)
+        # Columns named as a format's fields are read as that format, as a JSON file's keys are: `prompt` and
+        # `answer` are prompts with a column for GRPO's rewards from a .csv or .parquet too, not guessed as alpaca.
+        named = fmt or Counter(detect_row_format(r) for _, r in raw).most_common(1)[0][0]
+        column_map = guess_column_map(columns, named) or guess_column_map(columns)
         if not column_map:
             raise MappingNeeded(
                 f"Could not tell which columns of {filename} hold the prompt and the answer "

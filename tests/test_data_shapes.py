@@ -665,3 +665,28 @@ def test_a_csv_row_short_of_cells_is_told_so_when_its_empty_cell_refuses_it():
     )
     optional_last = load_bytes(b"instruction,output,input\nA,x\n", "short.csv")
     assert optional_last.errors == [] and len(optional_last.rows) == 1
+
+
+def test_prompts_with_an_answer_column_read_alike_from_jsonl_csv_and_parquet():
+    """A reviewer's GRPO file: from JSONL, prompts with `answer` passed to the rewards; from CSV or Parquet, the
+    same rows were guessed as alpaca, GRPO threw the answer away without a word, and {"contains_column": "answer"}
+    was refused; conversational prompts in Parquet (the hub's layout) were refused as "the instruction must be
+    text". Columns named as a format's fields are read as that format, whatever the file type."""
+    records = [
+        {"prompt": "What is 6 times 7? Answer with the number.", "answer": "The answer is 42."},
+        {"prompt": "Name the capital of France in one word.", "answer": "It is Paris."},
+    ]
+    csv = "prompt,answer\n" + "".join(f'"{r["prompt"]}","{r["answer"]}"\n' for r in records)
+    loaded = [
+        load_bytes(lines(*records), "grpo.jsonl"),
+        load_bytes(csv.encode(), "grpo.csv"),
+        load_bytes(_parquet(records), "grpo.parquet"),
+    ]
+    assert [r.format for r in loaded] == ["prompt_only"] * 3
+    assert loaded[1].rows == loaded[2].rows == loaded[0].rows
+    assert [r["columns"] for r in loaded[0].rows] == [{"answer": r["answer"]} for r in records]
+    for result in loaded:  # said loudly, with the way to read the column as the answer to imitate instead
+        assert any("map it to `completion`" in n.message and not n.note for n in result.notices)
+    conversational = [{"prompt": [{"role": "user", "content": r["prompt"]}], "answer": r["answer"]} for r in records]
+    chats = load_bytes(_parquet(conversational), "grpo_chat.parquet")
+    assert chats.errors == [] and chats.rows == loaded[0].rows
