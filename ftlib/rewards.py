@@ -368,8 +368,9 @@ def group_advantages(totals: Sequence[float], group_size: int, scale: bool = Tru
 
 
 def check_reward_run(run_id):
-    """The RunDir of a finished reward-model run (its id, or its RunDir); RewardError saying what it is otherwise."""
-    from ftlib import workspace
+    """The RunDir of a finished reward-model run (its id, the name it was queued with as `score` and `runs show`
+    take it, or its RunDir); RewardError saying what it is otherwise."""
+    from ftlib import runs, workspace
     from ftlib.rundir import RunDir
 
     if isinstance(run_id, RunDir):  # a run folder given by its path (`evaluate RUN_DIR`), wherever it is
@@ -377,10 +378,16 @@ def check_reward_run(run_id):
     else:
         run = RunDir(workspace.runs_dir() / workspace.safe_name(str(run_id), default="-"))
     if not run.exists():
-        raise RewardError(
-            f"There is no run {run_id!r} here. Train a reward model first (method reward on "
-            "preference pairs) and give its run id (`python -m ftlib runs list`)."
-        )
+        given = str(run_id).strip()
+        named = [r.id for r in runs.list_runs(refresh=False) if r.name.strip() and r.name.strip() == given]
+        if len(named) > 1:
+            raise RewardError(f"Several runs are named {given!r}: {', '.join(named)}. Give one of these ids.")
+        if not named:
+            raise RewardError(
+                f"There is no run {run_id!r} here, by id or by name. Train a reward model first (method reward on "
+                "preference pairs) and give its run id or name (`python -m ftlib runs list`)."
+            )
+        run = RunDir(workspace.runs_dir() / named[0])
     if found := run.output():  # a status.json that does not read: refused as Compare and `sample` refuse it
         from ftlib.run_result import check_run_status
 

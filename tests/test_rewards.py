@@ -16,6 +16,7 @@ from ftlib.rewards import (
     REGISTRY_ENV,
     RewardError,
     build_rewards,
+    check_reward_run,
     group_advantages,
     length_score,
     not_repeating_score,
@@ -106,13 +107,23 @@ def test_rewards_read_from_json_or_yaml_text_as_a_form_or_flag_gives_them():
     assert RunConfig(method="lora").rewards == []  # only GRPO needs rewards
 
 
-def test_what_a_reward_names_is_checked_before_launch(tiny_model_dir):
+def test_what_a_reward_names_is_checked_before_launch(tiny_model_dir, tmp_path):
     from ftlib.testing import make_run
 
     make_run("a-lora-run", {"method": "lora", "model": str(tiny_model_dir)})
     make_run("a-queued-reward", {"method": "reward", "model": str(tiny_model_dir)}, state="queued")
+    for n in (1, 2):
+        make_run(f"2026120{n}-00000{n}-reward-twice", {"method": "reward", "model": ".", "name": "twice"})
+    # By the name it was queued with, as `score`, `evaluate` and `runs show` take a run (a reviewer's "rm1").
+    adapter = tmp_path / "adapter"
+    adapter.mkdir()
+    (adapter / "adapter_config.json").write_text("{}")
+    config = {"method": "reward", "model": str(tiny_model_dir), "name": "rm1"}
+    named = make_run("20261130-120000-reward-rm1", config, adapter=adapter)
+    assert check_reward_run("rm1").path == named.path and problems([{"model": "rm1"}]) == []
     cases = {
-        "nope": "There is no run 'nope' here. Train a reward model first",
+        "nope": "There is no run 'nope' here, by id or by name. Train a reward model first",
+        "twice": "Several runs are named 'twice': 20261202-000002-reward-twice, 20261201-000001-reward-twice",
         "a-lora-run": "is a lora run, not a reward model: it writes answers, it does not score them",
         "a-queued-reward": "The reward model 'a-queued-reward' is queued: use it once it has finished",
     }
