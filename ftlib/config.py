@@ -43,6 +43,7 @@ from ftlib.methods import (
     check_rewards,
     coerce_rewards,
     default_learning_rate,
+    method_setting_problem,
 )
 
 Method = Literal["lora", "qlora", "full", "dpo", "reward", "kto", "grpo"]
@@ -485,29 +486,12 @@ class RunConfig(GRPOSettings):
             )
         if self.device not in ("auto", "cpu", "cuda") and not str(self.device).startswith("cuda:"):
             raise ConfigError(f"`device` must be auto, cpu, cuda or cuda:N (got {self.device!r}).")
-        if self.packing and self.method not in SFT_METHODS:
-            raise ConfigError(f"`packing` works for SFT only: {self.method} compares whole answers. Turn packing off.")
         if self.uses_4bit and self.device == "cpu" and self.nproc > 1:
             raise ConfigError("`nproc` above 1 with 4-bit weights needs GPUs; use nproc 1 on CPU.")
-        if self.method == "kto" and self.batch_size < 2:
-            raise ConfigError(
-                "`batch_size` must be at least 2 for KTO: it estimates how far the model moved by pairing each answer "
-                "with another row's prompt in the same batch."
-            )
-        if self.method == "kto" and self.mask_policy == "everything":
-            # The answer starts at the first trained token (alignment.prompt_start): with the prompt trained too
-            # there is no prompt, so the KL pairs are each row's own text and the rewards count the prompt.
-            raise ConfigError(
-                "`mask_policy` everything does not work with KTO: KTO scores the answer apart from its prompt (and "
-                "estimates the KL term from answers put after other rows' prompts), so the prompt must stay masked. "
-                "Use all_assistant, last_assistant or completion_only."
-            )
+        if problem := method_setting_problem(self):
+            raise ConfigError(problem)
         if self.method == "grpo":
             check_rewards(self.rewards, ConfigError)
-        elif self.beta <= 0 and self.method in ("dpo", "kto"):
-            raise ConfigError(
-                f"`beta` must be above 0 for {self.method.upper()} (0 only turns GRPO's KL penalty off)."
-            )
         if self.node_rank >= self.nnodes:
             raise ConfigError(
                 f"`node_rank` must be below `nnodes` (machines are numbered 0 to {self.nnodes - 1}; got "

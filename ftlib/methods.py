@@ -353,6 +353,35 @@ class GRPOSettings:
     )
 
 
+def method_setting_problem(config) -> str | None:
+    """What a method cannot take among a RunConfig's settings (packing, KTO's batch of one, a trained prompt,
+    beta 0), in a refusal's words; None when it takes them all. GRPO's rewards are `check_rewards`'."""
+    method = config.method
+    if config.packing and method not in SFT_METHODS:
+        return f"`packing` works for SFT only: {method} compares whole answers. Turn packing off."
+    if method == "kto" and config.batch_size < 2:
+        return (
+            "`batch_size` must be at least 2 for KTO: it estimates how far the model moved by pairing each answer "
+            "with another row's prompt in the same batch."
+        )
+    if method in ("dpo", "kto") and config.mask_policy == "everything":
+        # The answer starts at the first trained token (alignment.prompt_start): with the prompt trained too, KTO's
+        # KL pairs are each row's own text; in DPO the shared prompt cancels out of the loss but not out of the
+        # logged rewards, accuracies and log-probabilities, which would then count it (a reviewer's -304.8 for -39.3).
+        why = (
+            "estimates the KL term from answers put after other rows' prompts"
+            if method == "kto"
+            else "trains nothing more with the prompt: the same before both answers, it cancels out of the loss"
+        )
+        return (
+            f"`mask_policy` everything does not work with {method.upper()}: it scores each answer apart from its "
+            f"prompt ({why}), so the prompt must stay masked. Use all_assistant, last_assistant or completion_only."
+        )
+    if method in ("dpo", "kto") and config.beta <= 0:
+        return f"`beta` must be above 0 for {method.upper()} (0 only turns GRPO's KL penalty off)."
+    return None
+
+
 __all__ = [
     "BETA_METHODS",
     "GRPOSettings",
@@ -371,6 +400,7 @@ __all__ = [
     "coerce_rewards",
     "default_learning_rate",
     "how_to_get",
+    "method_setting_problem",
     "methods_for",
     "reward_kind",
     "wrong_rows",

@@ -255,6 +255,7 @@ def test_every_field_is_declared_completely():
         ({"method": "dpo", "beta": 0}, "`beta` must be above 0 for DPO (0 only turns GRPO's KL penalty off)"),
         ({"method": "kto", "batch_size": 1}, "`batch_size` must be at least 2 for KTO"),
         ({"method": "kto", "mask_policy": "everything"}, "`mask_policy` everything does not work with KTO"),
+        ({"method": "dpo", "mask_policy": "everything"}, "does not work with DPO: it scores each answer apart from"),
         ({"method": "qlora", "sharding": "fsdp", "nproc": 2}, "`sharding` fsdp cannot split 4-bit (QLoRA) weights"),
         ({"method": "full", "sharding": "fsdp"}, "set nproc to the number of GPUs (2 or more), or use sharding none"),
         ({"nnodes": 2}, "`rdzv_endpoint` must be HOST:PORT of machine 0 when nnodes is 2"),
