@@ -90,7 +90,7 @@ def pick_row():
     """The row to show, and the split it comes from with its index (None, None for a typed row)."""
     has_split = active_split_name() is not None
     restored = restore("tok_source", SOURCES if has_split else SOURCES[1:])  # no split: a row of one is not put back
-    index = None if restored else 0 if has_split else 1
+    index = 0 if restored or has_split else 1  # restored: Streamlit's own index 0 (no warning; None is clearable)
     source = st.radio("Example", SOURCES, index=index, horizontal=True, key="tok_source")
     keep("tok_source")
     if source == SOURCES[0]:
@@ -166,7 +166,7 @@ def pick_template(key: str, label: str, tokenizer, default: str = "tokenizer", s
         restored, on_change, args = show_shared(key, "template", TEMPLATE_NAMES), share, (key, "template", "Tokens")
     else:
         restored, on_change, args = restore(key, TEMPLATE_NAMES), keep, (key,)
-    index = None if restored else TEMPLATE_NAMES.index(default)
+    index = 0 if restored else TEMPLATE_NAMES.index(default)  # restored: Streamlit's own index 0; None is clearable
     name = st.selectbox(
         label, TEMPLATE_NAMES, index=index, key=key, format_func=TEMPLATE_LABELS.get, on_change=on_change, args=args
     )

@@ -718,6 +718,64 @@ def test_the_max_length_is_one_choice_on_tokens_batches_and_train(tiny_model_dir
     assert not duplicate_warnings, duplicate_warnings
 
 
+def clearable(at: AppTest) -> list[str]:
+    """The keys of the select boxes, radios and number boxes drawn with no default: Streamlit gives such a box a
+    "Clear value" button, and emptied it holds no value at all."""
+    boxes = [*at.selectbox, *at.radio, *at.number_input]
+    return [box.key for box in boxes if not box.proto.HasField("default")]
+
+
+def test_no_box_put_back_after_a_visit_or_in_a_new_session_can_be_emptied(
+    tiny_model_dir, monkeypatch, duplicate_warnings
+):
+    """A cold review: Hermes picked on Tokens, Train's Chat template box showed it with a "Clear value" button (a box
+    put back was drawn with index=None, so that Streamlit would not warn of a default beside it); cleared, it said
+    `Unknown template ''.` with the internal ids, and on Tokens nothing was drawn under the box. A box put back, after
+    a visit elsewhere or from the run last started, is drawn on Streamlit's own default (index 0, "min"), which does
+    not warn either, and keeps the value put back."""
+    workspace.save_split("numbers", SFT_ROWS[:10], SFT_ROWS[10:])
+    monkeypatch.setattr(runs, "submit", lambda config, **kw: make_run("r-1", config.to_dict(), state="finished").id)
+    at = page(tiny_model_dir)
+    at.switch_page("pages/2_Tokens.py").run()
+    at.selectbox(key="tok_template").set_value("hermes").run()
+    at.selectbox(key="tok_policy").set_value("last_assistant").run()
+    at.radio(key="tok_source").set_value("Type a conversation").run()
+    at.toggle(key="tok_compare").set_value(True).run()
+    at.selectbox(key="tok_template_b").set_value("llama3").run()  # a box of this page alone, kept by ui.kept
+    at.switch_page("pages/4_Train.py").run()
+    at.radio(key="train_method").set_value("full").run()
+    at.number_input(key="train_max_steps").set_value(7).run()
+    at.selectbox(key="train_scheduler").set_value("linear").run()  # not the default, cosine (a sentinel)
+    at.switch_page("pages/3_Batches.py").run()
+
+    def walk(session: AppTest, pages: tuple[str, ...]) -> None:
+        for name in pages:
+            session.switch_page(f"pages/{name}.py").run()
+            assert not session.exception and not session.error, (name, session.exception, session.error)
+            assert not clearable(session), (name, clearable(session))
+            if name == "2_Tokens":
+                assert session.selectbox(key="tok_template").value == "hermes"
+                assert session.selectbox(key="tok_policy").value == "last_assistant"
+            if name == "4_Train":
+                assert session.selectbox(key="train_template").value == "hermes"
+                assert session.number_input(key="train_max_steps").value == 7
+                assert session.selectbox(key="train_scheduler").value == "linear"
+
+    walk(at, ("2_Tokens", "4_Train", "3_Batches", "2_Tokens", "4_Train"))
+    assert at.radio(key="train_method").value == "full"
+    at.switch_page("pages/2_Tokens.py").run()
+    assert (at.radio(key="tok_source").value, at.selectbox(key="tok_template_b").value) == (
+        "Type a conversation",
+        "llama3",
+    )
+    at.switch_page("pages/4_Train.py").run()
+    at.button(key="train_start").click().run()
+
+    fresh = page(tiny_model_dir)  # a new session: Train starts from the run last started, Tokens from its template
+    walk(fresh, ("4_Train", "2_Tokens", "3_Batches", "4_Train"))
+    assert not duplicate_warnings, duplicate_warnings
+
+
 def test_the_gpus_box_says_what_was_found_and_that_several_machines_start_from_the_cli(tiny_model_dir, monkeypatch):
     """Walk 5: "GPUs: 1" with no word on a machine without a GPU, and nothing about several machines."""
     from ftlib import distributed

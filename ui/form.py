@@ -292,8 +292,9 @@ def forget(key: str) -> None:
 
 def _restore(key: str, choices) -> bool:
     """Put back a widget's value that Streamlit dropped while another page was drawn (from the copy under
-    TRAIN_FORM); True when it did, so the widget is drawn without a default of its own (a default beside a value set
-    through session state makes Streamlit warn)."""
+    TRAIN_FORM); True when it did, so the widget is drawn with Streamlit's own default (index 0, "min", "", False),
+    not its own (a default beside a value set through session state makes Streamlit warn) and never None (a select box
+    or a number box drawn with None can be emptied)."""
     kept = st.session_state.get(TRAIN_FORM, {})
     if key in st.session_state or key not in kept or (choices is not None and kept[key] not in list(choices)):
         return False
@@ -316,7 +317,9 @@ def _draw_widget(spec: FieldSpec, key: str, default, choices, where, placeholder
     label = spec.label
     if choices is not None:
         options = list(choices)
-        index = None if restored else options.index(default) if default in options else 0
+        # Put back (`restored`): the box holds its value through session state and is drawn on index 0, Streamlit's
+        # own default (no warning); index=None would give it a "Clear value" button, and nothing chosen is no setting.
+        index = 0 if restored else options.index(default) if default in options else 0
         labels = dict(CHOICE_LABELS.get(spec.name, {}))
         # Streamlit cannot grey out one option of a radio: the methods this split cannot train say what they need.
         labels.update({m: f"{labels.get(m, m)} — needs {SHORT_NEEDS[m]}" for m in unfit})
@@ -335,7 +338,7 @@ def _draw_widget(spec: FieldSpec, key: str, default, choices, where, placeholder
         shared = spec.name in SHARED_SETTINGS  # the max length: one choice with Tokens and Batches
         value = where.number_input(
             label,
-            value=None if restored else cast(default),
+            value="min" if restored else cast(default),  # Streamlit's own default, as index 0 above (None: clearable)
             step=cast(spec.step or (1 if spec.kind is int else 0.01)),
             key=key,
             on_change=_chosen if shared else _changed,

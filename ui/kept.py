@@ -13,9 +13,10 @@ back before drawing it again if Streamlit dropped it (`restore`):
     keep("presets")
 
 A widget given both a default and a value through session state makes Streamlit warn ("created with a default value
-but also had its value set via the Session State API"), so a box whose default is not Streamlit's own (index 0, "",
-False) is drawn without one when `restore` put its value back. A kept choice no longer offered (a file, split or run
-gone) is not put back: the box shows its default; of a kept list, the items still offered are put back.
+but also had its value set via the Session State API"), so a box whose value `restore` put back is drawn with
+Streamlit's own default (index 0, "min", "", False), which does not warn; never with None, which gives a select box
+or a number box a "Clear value" button: emptied, it holds no choice at all. A kept choice no longer offered (a file,
+split or run gone) is not put back: the box shows its default; of a kept list, the items still offered are put back.
 
 A box someone types in and then leaves with a click on another page also passes `on_change=keep, args=(key,)`: the
 value typed goes with that click, so the run that receives it is the other page's and never draws the box; the
@@ -40,7 +41,7 @@ it is that box's preview of its own, said so under the box beside what training 
 the pages: the last change wins, as always), when the box shows the new choice. The rule in code:
 
     restored = show_shared("batch_template", "template", options)   # before the box: the choice, where it differs
-    name = st.selectbox("Chat template", options, index=None if restored else 0, key="batch_template",
+    name = st.selectbox("Chat template", options, index=0 if restored else start, key="batch_template",
                         on_change=share, args=("batch_template", "template", "Batches"))   # a change is the choice
     say_where_set(st, "template", name, "Batches")
 
@@ -70,8 +71,9 @@ PREVIEWS = "shared_previews"
 
 def restore(key: str, options=None) -> bool:
     """Put back a box's value that Streamlit dropped while another page was shown (call before drawing the box);
-    True when it did, so the caller draws the box without a default of its own. A kept value not among `options` is
-    left out (of a list, the items not among them; none left of a non-empty list: nothing is put back)."""
+    True when it did, so the caller draws the box with Streamlit's own default (index 0, "min"), not one of its own.
+    A kept value not among `options` is left out (of a list, the items not among them; none left of a non-empty list:
+    nothing is put back)."""
     kept = st.session_state.get(KEPT, {})
     if key in st.session_state or key not in kept:
         return False
@@ -156,9 +158,9 @@ def share(key: str, setting: str, page: str) -> None:
 def show_shared(key: str, setting: str, options=None) -> bool:
     """Before drawing a box for a shared choice: put the choice into it when the box shows another value a run would
     take (or none, after a visit elsewhere) and the choice is among `options`; True when it did, so the box is drawn
-    without a default of its own. A value a run would refuse stays: it was typed here (a preview's own, or refused
-    under the box); after a visit elsewhere that preview is put back while the choice is the one it was typed over
-    (`PREVIEWS`), and dropped for a choice made since."""
+    with Streamlit's own default (index 0, "min"; never None). A value a run would refuse stays: it was typed here (a
+    preview's own, or refused under the box); after a visit elsewhere that preview is put back while the choice is the
+    one it was typed over (`PREVIEWS`), and dropped for a choice made since."""
     chosen = shared(setting)
     previews = st.session_state.get(PREVIEWS, {})
     if key not in st.session_state and key in previews:
