@@ -315,6 +315,32 @@ def last_active_split() -> str | None:
     return None
 
 
+CHOICES_DIR = "choices"  # in the workspace: one file per choice a new session starts from (`remember_choice`)
+
+
+def remember_choice(name: str, value) -> None:
+    """Record `value` (text, a number, anything JSON writes) as the last change made to the choice `name` in this
+    workspace, so a new session (a browser refresh, a second tab, an app restart) starts from it, as it starts from the
+    split last made active (the Data page's source and file). One file a choice: two people changing two choices at
+    once do not undo each other; on one choice the last change wins. Raises DiskFullError like `write_files`."""
+    record = json.dumps({"value": value, "at": time.time()}, ensure_ascii=False)
+    write_files({_subdir(CHOICES_DIR) / f"{safe_name(name, default='choice')}.json": record}, hint=space_hint())
+
+
+def remembered_choices() -> dict:
+    """Every choice `remember_choice` recorded in this workspace: name -> value, unchecked (the caller checks it
+    against what it offers now); a record that cannot be read is left out."""
+    found = {}
+    for path in sorted(_subdir(CHOICES_DIR).glob("*.json")):
+        try:
+            record = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if isinstance(record, dict) and "value" in record:
+            found[path.stem] = record["value"]
+    return found
+
+
 def split_origin(meta: dict) -> str:
     """Where a saved split's rows came from, in words, from its meta.json as saved (`path` is the file that was read):
     an upload by its name on the user's machine and when it was uploaded, a shipped sample by its name, any other

@@ -46,6 +46,8 @@ UNTICK_KEY = "split_untick"  # the Replace box to untick on the next run, after 
 # Streamlit drops the value of every box a run does not draw, so a visit to another page empties this page's boxes.
 # What the user chose is copied under plain keys, which outlive a page change, and put back before the box is drawn:
 # the source and split boxes by `ui.kept`, each file's field mapping under MAPS and its Format under FORMATS_KEY.
+# The source and the file it opens (sample, upload, path) are also recorded in the workspace (`ui.kept`'s
+# ACROSS_SESSIONS): a refresh opens the same file again. Its mapping and Format are this session's only.
 MAPS = "data_maps"  # path -> {"start": the guess or the file's own names, "chosen": field -> column or NONE}
 FORMATS_KEY = "data_formats"  # path -> the Format box's value for that file ("auto" until the user picks one)
 
@@ -89,7 +91,7 @@ def choose_source() -> tuple[str | None, str, str, dict | None]:
         if upload is not None:
             marker = (upload.name, upload.size, getattr(upload, "file_id", ""))
             if st.session_state.get("data_upload_marker") != marker:
-                # Saved into the workspace once per upload, so a refresh or another page loses nothing.
+                # Saved into the workspace once per upload, and reopened below after another page or a refresh.
                 with user_errors("Could not store the upload"):
                     saved = workspace.save_upload(upload.name, upload.getvalue())
                 st.session_state.update(data_upload_marker=marker, data_upload_path=str(saved))

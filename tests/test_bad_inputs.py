@@ -338,7 +338,7 @@ def test_formula_cells_are_shown_verbatim_on_the_page(batch):
 def test_nothing_is_written_outside_the_workspace(batch):
     assert batch.outside_after == batch.outside_before
     top = {p.name for p in batch.workspace.iterdir()}
-    assert top <= {"uploads", "datasets", "runs", workspace.ACTIVE_SPLIT_FILE}, top
+    assert top <= {"uploads", "datasets", "runs", workspace.CHOICES_DIR, workspace.ACTIVE_SPLIT_FILE}, top
     assert {p.name for p in (batch.workspace / "datasets").iterdir()} == {KEPT_SPLIT}
     assert len(list(batch.uploads.iterdir())) == sum(c.upload for c in CASES)
     for case in CASES:

@@ -953,3 +953,56 @@ def test_a_column_with_no_name_is_named_so_in_the_boxes_and_the_warnings(tmp_pat
     assert (question.value, at.selectbox(key="data_pair_answer").value) == ("Q", "A")
     assert "(the column with no name)" in question.options and "" not in question.options
     assert any("ignored field: the column with no name in the header in 2 rows" in w.value for w in at.warning)
+
+
+def opened(at: AppTest) -> tuple[str, str, str]:
+    """(the source, the file it opened as its box names it, the valid rows read)."""
+    source = at.radio(key="data_source").value
+    box = {"Sample": "data_sample", "Upload": "data_earlier"}.get(source)
+    named = at.selectbox(key=box).value if box else at.text_input(key="data_path").value
+    return source, named, {m.label: m.value for m in at.metric}.get("Valid rows", "")
+
+
+def test_a_refresh_opens_the_file_last_open_not_a_sample(tmp_path):
+    """A cold review: an upload, then F5: the page went back to Sample and showed chat_style's rows, the upload one
+    box away, and "Save split" saved the sample. A new session (a refresh, a second tab, a restart) opens what was
+    last open in the workspace: the upload, a path, a sample; an upload deleted since is not reopened."""
+    at = data_page()
+    at.radio(key="data_source").set_value("Upload").run()
+    upload(at, "my tickets.csv", QA_CSV)
+    (stored,) = workspace.list_uploads()
+    refreshed = data_page()  # a new session on the same workspace
+    assert not refreshed.error and not refreshed.info, [i.value for i in refreshed.info]
+    assert opened(refreshed) == ("Upload", stored.name, "3")
+    assert refreshed.text_input(key="split_name").value == "my_tickets"  # what "Save split" saves is the upload
+
+    csv = tmp_path / "local.csv"
+    csv.write_bytes(QA_CSV.replace(b"Lima\n", b"Lima\nWho wrote Hamlet?,Shakespeare\n"))
+    with_path(refreshed, csv)
+    assert opened(data_page()) == ("Local path", str(csv), "4")
+    refreshed.radio(key="data_source").set_value("Sample").run()
+    refreshed.selectbox(key="data_sample").set_value("qa_table").run()  # not the first sample (a sentinel)
+    assert opened(data_page())[:2] == ("Sample", "qa_table")
+
+    refreshed.radio(key="data_source").set_value("Upload").run()
+    upload(refreshed, "other.csv", QA_CSV)
+    refreshed.file_uploader(key="data_upload").clear().run()
+    refreshed.selectbox(key="data_earlier").set_value(stored.name).run()
+    assert opened(refreshed) == ("Upload", stored.name, "3")
+    stored.unlink()  # deleted since: the box shows nothing chosen, the other upload is not opened in its place
+    later = data_page()
+    assert not later.exception, later.exception
+    assert opened(later) == ("Upload", "(none)", "")
+
+
+def test_a_session_that_changed_nothing_does_not_undo_what_another_opened():
+    """The workspace is shared (a server serves several people): the last change wins, and a session merely shown
+    again (a rerun of a Data page opened before) records nothing over it."""
+    first = data_page()
+    second = data_page()
+    second.radio(key="data_source").set_value("Upload").run()
+    upload(second, "theirs.csv", QA_CSV)
+    first.switch_page("pages/2_Tokens.py").run()
+    first.switch_page("pages/1_Data.py").run()  # still on its sample, drawn again
+    assert opened(first)[0] == "Sample"
+    assert opened(data_page())[0] == "Upload"

@@ -28,6 +28,14 @@ box follows what it previews again after a visit elsewhere, and a value chosen f
 
 The Train form keeps its values its own way (`ui.form`, under `ui.labels.TRAIN_FORM`).
 
+A few boxes outlive the session too (`ACROSS_SESSIONS`): what the Data page had open (the source, the sample, the
+upload reopened, the path typed). A change to one is recorded in the workspace (`ftlib.workspace.remember_choice`), and
+a new session (a refresh, a second tab, a server restart) starts its kept values from those records before its first
+box is drawn, so `restore` puts them back as after a visit to another page, checked against what is offered now (an
+upload deleted since is not put back). Their scope is the workspace's, as the split made active, the model chosen and
+the run last started are: on a shared server, the last change anyone made. A value is recorded when it differs from
+what this session last read or wrote there, so a session that changed nothing does not undo what another chose since.
+
 One choice on three pages. The chat template, the mask policy ("What is trained") and the max length are the same
 choice on Tokens, Batches and Train, not a box per page: whichever of these pages the user last changed it on, the
 others start from it and say so under the box ("Chat template: ChatML, as set on the Train page.", `say_where_set`;
@@ -58,6 +66,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from ftlib import workspace
 from ftlib.config import field_specs
 from ui.labels import LAST_RUN, SHARED, as_set_on, chosen_for_training
 
@@ -67,6 +76,29 @@ SHARED_SETTINGS = ("template", "mask_policy", "max_length")  # a box on each of 
 # Session key: widget key -> (a value typed there that a run would refuse, the shared choice it was typed over): a
 # preview of that box's own (Tokens' 0 = no limit), put back after a visit elsewhere while the choice is unchanged.
 PREVIEWS = "shared_previews"
+# Kept across sessions as well (in the workspace, see above).
+ACROSS_SESSIONS = ("data_source", "data_sample", "data_earlier", "data_path")
+ACROSS_PREFIXES: tuple[str, ...] = ()
+# Session key: key -> its value as last read from or written to the workspace (present once the session read them).
+ON_DISK = "kept_on_disk"
+
+
+def across_sessions(key: str) -> bool:
+    """Whether a box's kept value is recorded in the workspace, for a new session to start from."""
+    return key in ACROSS_SESSIONS or key.startswith(ACROSS_PREFIXES)
+
+
+def _from_workspace() -> dict:
+    """Once per session, before its first box is kept or put back: the values recorded in the workspace become the
+    session's kept values (a new session starts from them); returns what is on disk, as this session knows it."""
+    known = st.session_state.get(ON_DISK)
+    if known is None:
+        known = {k: v for k, v in workspace.remembered_choices().items() if across_sessions(k)}
+        kept = st.session_state.setdefault(KEPT, {})
+        for key, value in known.items():
+            kept.setdefault(key, value)
+        st.session_state[ON_DISK] = known
+    return known
 
 
 def restore(key: str, options=None) -> bool:
@@ -74,6 +106,7 @@ def restore(key: str, options=None) -> bool:
     True when it did, so the caller draws the box with Streamlit's own default (index 0, "min"), not one of its own.
     A kept value not among `options` is left out (of a list, the items not among them; none left of a non-empty list:
     nothing is put back)."""
+    _from_workspace()
     kept = st.session_state.get(KEPT, {})
     if key in st.session_state or key not in kept:
         return False
@@ -97,9 +130,22 @@ def default_for(key: str, default, options=None):
 
 
 def keep(key: str, value=None) -> None:
-    """Copy a box's value (or `value`) under KEPT, for `restore` after a visit to another page."""
-    if value is not None or key in st.session_state:
-        st.session_state.setdefault(KEPT, {})[key] = st.session_state[key] if value is None else value
+    """Copy a box's value (or `value`) under KEPT, for `restore` after a visit to another page; a box kept across
+    sessions (`ACROSS_SESSIONS`) also into the workspace, when it differs from what this session last read or wrote
+    there (a full disk: this session keeps it, only a new one will not start from it)."""
+    if value is None and key not in st.session_state:
+        return
+    value = st.session_state[key] if value is None else value
+    st.session_state.setdefault(KEPT, {})[key] = value
+    if not across_sessions(key):
+        return
+    known = _from_workspace()
+    if key not in known or known[key] != value:
+        known[key] = value
+        try:
+            workspace.remember_choice(key, value)
+        except (OSError, TypeError, ValueError):  # a full disk, or a value JSON cannot write: kept in this session
+            pass
 
 
 def keep_unless(key: str, default) -> None:
@@ -194,10 +240,12 @@ def say_where_set(where, setting: str, value, here: str) -> None:
 
 
 __all__ = [
+    "ACROSS_SESSIONS",
     "KEPT",
     "PREVIEWS",
     "SHARED",
     "SHARED_SETTINGS",
+    "across_sessions",
     "allowed",
     "custom_source",
     "default_for",
