@@ -321,8 +321,9 @@ CHOICES_DIR = "choices"  # in the workspace: one file per choice a new session s
 def remember_choice(name: str, value) -> None:
     """Record `value` (text, a number, anything JSON writes) as the last change made to the choice `name` in this
     workspace, so a new session (a browser refresh, a second tab, an app restart) starts from it, as it starts from the
-    split last made active (the Data page's source and file). One file a choice: two people changing two choices at
-    once do not undo each other; on one choice the last change wins. Raises DiskFullError like `write_files`."""
+    split last made active: the Data page's source and file, the row the Tokens page shows, Compare's prompt. One
+    file a choice: two people changing two choices at once do not undo each other; on one choice the last change wins.
+    Raises DiskFullError like `write_files`."""
     record = json.dumps({"value": value, "at": time.time()}, ensure_ascii=False)
     write_files({_subdir(CHOICES_DIR) / f"{safe_name(name, default='choice')}.json": record}, hint=space_hint())
 

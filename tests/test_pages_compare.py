@@ -1010,3 +1010,15 @@ def test_evaluate_keeps_the_rows_to_evaluate_per_run_and_says_when_a_result_cove
     button(at, "Evaluate").click()
     run_until_done(at.run(), "evaluate_job")
     assert "On 2 of the run's 3 held-out rows." in [c.value for c in at.caption]
+
+
+def test_a_refresh_keeps_the_prompt_last_typed(finished_run, varied_dir):
+    """A cold review: a refresh (a new session) brought back the sea poem in place of the prompt typed. The prompt
+    and the system message are recorded in the workspace, and a new session starts from them."""
+    at = open_page("pages/5_Compare.py", varied_dir)
+    at.text_area(key="compare_prompt").input("Name three rivers in Spain.")
+    at.text_input(key="compare_system").input("Answer in French.").run()
+    refreshed = open_page("pages/5_Compare.py", varied_dir)
+    assert not refreshed.exception, refreshed.exception
+    assert refreshed.text_area(key="compare_prompt").value == "Name three rivers in Spain."
+    assert refreshed.text_input(key="compare_system").value == "Answer in French."

@@ -401,6 +401,31 @@ def visit(at: AppTest, page: str) -> AppTest:
     return at
 
 
+def test_a_refresh_shows_the_row_last_shown_and_the_conversation_last_typed(duplicate_warnings):
+    """A cold review: a refresh (a new session) brought Tokens back to row 1, as the Data page went back to a sample.
+    The row shown, or the conversation typed, is recorded in the workspace and a new session starts from it; a row
+    past the end of the split active now is not put back."""
+    workspace.save_split("chats-kept", TRAIN * 3, TRAIN[:1], {"format": "messages"})
+    at = in_app("pages/2_Tokens.py")
+    at.number_input(key="tok_row").set_value(4).run()  # not row 1 (a sentinel)
+    refreshed = in_app("pages/2_Tokens.py")
+    assert (refreshed.radio(key="tok_source").value, refreshed.number_input(key="tok_row").value) == (
+        "Row from the dataset",
+        4,
+    )
+    refreshed.radio(key="tok_source").set_value("Type a conversation").run()
+    typed = [{"role": "user", "content": "Capital of Chile?"}, {"role": "assistant", "content": "Santiago."}]
+    refreshed.text_area(key="tok_conversation").input(json.dumps(typed)).run()
+    again = in_app("pages/2_Tokens.py")
+    assert again.radio(key="tok_source").value == "Type a conversation"
+    assert json.loads(again.text_area(key="tok_conversation").value) == typed
+    again.radio(key="tok_source").set_value("Row from the dataset").run()
+    workspace.save_split("chats-short", TRAIN, TRAIN[:1], {"format": "messages"})  # active now: 2 rows
+    shorter = in_app("pages/2_Tokens.py")
+    assert not shorter.error and shorter.number_input(key="tok_row").value == 1
+    assert not duplicate_warnings, duplicate_warnings
+
+
 def test_every_box_keeps_its_value_after_a_visit_to_another_page(duplicate_warnings):
     """A cold review: Tokens -> Batches -> Tokens came back with the model's own template, every reply, row 1, max
     length 384 and the toggles off: everything set was gone (Data and Compare keep theirs)."""

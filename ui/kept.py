@@ -29,11 +29,12 @@ box follows what it previews again after a visit elsewhere, and a value chosen f
 The Train form keeps its values its own way (`ui.form`, under `ui.labels.TRAIN_FORM`).
 
 A few boxes outlive the session too (`ACROSS_SESSIONS`): what the Data page had open (the source, the sample, the
-upload reopened, the path typed). A change to one is recorded in the workspace (`ftlib.workspace.remember_choice`), and
-a new session (a refresh, a second tab, a server restart) starts its kept values from those records before its first
-box is drawn, so `restore` puts them back as after a visit to another page, checked against what is offered now (an
-upload deleted since is not put back). Their scope is the workspace's, as the split made active, the model chosen and
-the run last started are: on a shared server, the last change anyone made. A value is recorded when it differs from
+upload reopened, the path typed), the row the Tokens page shows (or the conversation typed there) and Compare's
+prompt. A change to one is recorded in the workspace (`ftlib.workspace.remember_choice`), and a new session (a
+refresh, a second tab, a server restart) starts its kept values from those records before its first box is drawn,
+so `restore` puts them back as after a visit to another page, checked against what is offered now (an upload
+deleted since is not put back). Their scope is the workspace's, as the split made active, the model chosen and the
+run last started are: on a shared server, the last change anyone made. A value is recorded when it differs from
 what this session last read or wrote there, so a session that changed nothing does not undo what another chose since.
 
 One choice on three pages. The chat template, the mask policy ("What is trained") and the max length are the same
@@ -76,9 +77,13 @@ SHARED_SETTINGS = ("template", "mask_policy", "max_length")  # a box on each of 
 # Session key: widget key -> (a value typed there that a run would refuse, the shared choice it was typed over): a
 # preview of that box's own (Tokens' 0 = no limit), put back after a visit elsewhere while the choice is unchanged.
 PREVIEWS = "shared_previews"
-# Kept across sessions as well (in the workspace, see above).
-ACROSS_SESSIONS = ("data_source", "data_sample", "data_earlier", "data_path")
-ACROSS_PREFIXES: tuple[str, ...] = ()
+# Kept across sessions as well (in the workspace, see above): these keys, and Compare's test row of each split.
+ACROSS_SESSIONS = (
+    *("data_source", "data_sample", "data_earlier", "data_path"),
+    *("tok_source", "tok_part", "tok_row", "tok_conversation"),
+    *("compare_source", "compare_prompt", "compare_system"),
+)
+ACROSS_PREFIXES = ("compare_row_",)
 # Session key: key -> its value as last read from or written to the workspace (present once the session read them).
 ON_DISK = "kept_on_disk"
 
