@@ -95,13 +95,21 @@ def registered_functions() -> dict[str, str]:
     return {str(k): v for k, v in data.items()}
 
 
-def _accepts(function) -> tuple[set[str], bool]:
-    """The keyword arguments a function names, and whether it takes `**kwargs` (nothing known: ({}, False))."""
+def _accepts(function) -> tuple[set[str] | None, bool]:
+    """The keyword arguments a function takes by name, and whether it takes `**kwargs` (nothing known: (None, False)).
+    A positional-only parameter (`def f(prompt, completion, /)`) is not one: called by name, it would raise.
+
+    >>> sorted(_accepts(lambda prompt, completion, /, answer=None: 1.0)[0])
+    ['answer']
+    """
     try:
         parameters = inspect.signature(function).parameters.values()
     except (TypeError, ValueError):  # a builtin or C function without a readable signature
-        return set(), False
-    return {p.name for p in parameters}, any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters)
+        return None, False
+    by_name = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+    return {p.name for p in parameters if p.kind in by_name}, any(
+        p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters
+    )
 
 
 def takes_tools(function) -> bool:
@@ -112,7 +120,7 @@ def takes_tools(function) -> bool:
     (False, True)
     """
     names, takes_all = _accepts(function)
-    return takes_all or "tools" in names
+    return takes_all or "tools" in (names or ())
 
 
 def _load_registered(name: str, target: str):
@@ -181,7 +189,7 @@ def registered(name: str):
     function = _load_registered(name, functions[name])
     names, takes_all = _accepts(function)
     who = f"The reward function {name!r} ({functions[name]})"
-    trl = sorted(names & TRL_BATCH)
+    trl = sorted((names or set()) & TRL_BATCH)
     if trl:  # `completions` would otherwise be taken for a column every prompt lacks
         raise RewardError(
             f"{who} takes {', '.join(trl)}: TRL's batch signature (lists of prompts and completions in, a list of "
@@ -189,11 +197,12 @@ def registered(name: str):
             "`prompt` (the prompt's turns) and `completion` (the answer's text) and return one number, e.g. "
             'def f(prompt, completion, **kwargs): ... (README, "Rewards for GRPO").'
         )
-    if names and not takes_all and not {"prompt", "completion"} <= names:  # refused before launch, not at step 0
+    if names is not None and not takes_all and not {"prompt", "completion"} <= names:  # before launch, not at step 0
+        takes = f"it takes ({', '.join(sorted(names))})" if names else "it takes no argument by name"
         raise RewardError(
-            f"{who} cannot be called as function(prompt=[turns], completion=text): it takes "
-            f"({', '.join(sorted(names))}). A studio reward function scores one answer (TRL's take lists of prompts "
-            "and completions): give it parameters named prompt and completion."
+            f"{who} cannot be called as function(prompt=[turns], completion=text): {takes}. A studio reward "
+            "function scores one answer (TRL's take lists of prompts and completions): give it parameters named "
+            "prompt and completion, taken by name (no `/` after them)."
         )
 
     def score(prompts, completions, tools=None, columns=None) -> list[float]:

@@ -84,6 +84,10 @@ def wrong_signature(prompts, completions):
     return [1.0] * len(completions)
 
 
+def positional_only(prompt, completion, /):
+    return 1.0
+
+
 def trl_canonical(completions, **kwargs):
     return [1.0 for _ in completions]
 
@@ -106,7 +110,7 @@ def registry(tmp_path, monkeypatch):
     broken.write_text(BROKEN)
     raising.write_text(RAISES_ON_IMPORT)
     names = ("logged", "by_name", "old_style", "needs_answer", "nan", "none", "inf", "text", "boom", "wrong_signature",
-             "trl_canonical", "trl_with_prompts")  # fmt: skip
+             "trl_canonical", "trl_with_prompts", "positional_only")  # fmt: skip
     table = {n: f"{funcs}:{n}" for n in names}
     table.update(
         missing=f"{funcs}:nosuch",
@@ -357,6 +361,15 @@ TRL_SIGNATURES = [
     ("trl_canonical", "takes completions:"),  # TRL's documented f(completions, **kwargs)
     ("trl_with_prompts", "takes completions, prompts:"),  # f(prompts, completions, **kw)
 ]
+
+
+def test_a_function_taking_its_arguments_by_position_only_is_refused_when_built(registry):
+    """A reviewer's `def f(prompt, completion, /)` passed the check (its parameters have the right names) and failed
+    at the run's first step: called by name, it raises. Refused before launch, with what to change."""
+    with pytest.raises(RewardError) as err:
+        build_rewards([{"function": "positional_only"}])
+    said = str(err.value)
+    assert "cannot be called as function(prompt=[turns], completion=text): it takes no argument by name" in said
 
 
 @pytest.mark.parametrize("name, takes", TRL_SIGNATURES, ids=[c[0] for c in TRL_SIGNATURES])
