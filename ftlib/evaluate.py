@@ -502,6 +502,26 @@ def run_info(run_dir: str | Path) -> RunInfo:
     )
 
 
+def trained_on(rows: Sequence[dict], run_dir: str | Path) -> list[int]:
+    """The indices of `rows` that the run in `run_dir` trained on (the same row among its kept training rows): on
+    them the tuned model is measured on what it was taught, not on rows it never saw. [] when the folder is no run's,
+    or its rows cannot be read any more (its data file gone): nothing is known, nothing is said."""
+    import json
+
+    from ftlib.rundir import RunDir
+    from ftlib.training import load_rows
+
+    run = RunDir(Path(run_dir))
+    if not run.config_file.is_file():
+        return []
+    try:
+        train, _, _ = load_rows(run.config(), run.path)
+    except Exception:  # an outside folder, a run whose rows are gone: no claim either way
+        return []
+    seen = {json.dumps(r, sort_keys=True, ensure_ascii=False) for r in train}
+    return [i for i, r in enumerate(rows) if json.dumps(r, sort_keys=True, ensure_ascii=False) in seen]
+
+
 def load_test_rows(data: str | Path, fmt: str | None = None, column_map: dict | None = None) -> tuple[list[dict], Any]:
     """(rows, the file's `LoadResult` or None): the test part of a saved split (by name or folder), or a data file's
     rows read with `fmt` and `column_map` (its LoadResult's `errors` name the rows it could not use). EvalError when

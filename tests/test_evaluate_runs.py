@@ -242,6 +242,21 @@ def test_rows_skipped_from_a_data_file_are_named_by_their_line_in_it(varied_dir,
     assert "skipped 2 of 4 test rows read from the file (lines 3, 5): Its answer is labelled bad" in out
 
 
+def test_data_rows_the_run_trained_on_are_named_before_they_are_measured(varied_dir, lm_adapter, tmp_path, capsys):
+    """A reviewer's `evaluate RUN --data FILE` scored rows the run had trained on as if held out, without a word."""
+    trained = [{"messages": turns("user", f"Name a river, {n}.") + turns("assistant", "The Nile.")} for n in "ab"]
+    workspace.save_split("rivers", trained, [CONVERSATION])
+    make_run("river-run", {"model": str(varied_dir), "dataset": "rivers"}, adapter=lm_adapter)
+    rows = [CONVERSATION, trained[1]]  # a held-out row, then one the run trained on
+    data = tmp_path / "mixed.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    code, _, err = cli(capsys, "evaluate", "river-run", "--data", str(data), "--max-new-tokens", "2")
+    assert code == 0, err
+    assert f"warning: 1 of the 2 rows of {data} are rows the run trained on (line 2):" in err
+    code, _, err = cli(capsys, "evaluate", "river-run", "--max-new-tokens", "2")  # its own held-out rows
+    assert code == 0 and "trained on" not in err, err
+
+
 def test_a_grpo_runs_answers_are_scored_by_its_rewards(varied_dir, lm_adapter):
     """Both models answer each prompt greedily (transformers' own greedy generation is the reference) and the run's
     rewards score those answers; totals are weighted as GRPO sums them."""

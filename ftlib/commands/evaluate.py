@@ -110,6 +110,8 @@ def _evaluate(args) -> int:
         warning = loaded and skipped_warning(loaded, SimpleNamespace(file=args.data, fmt=args.fmt, map=args.map))
         if warning:
             print(warning, file=sys.stderr)
+        if seen := E.trained_on(rows[: args.limit or None], run_folder_of(tuned)):
+            print(trained_rows_warning(seen, len(rows[: args.limit or None]), args.data, loaded), file=sys.stderr)
     elif args.fmt or args.map:
         raise UserError("--format and --map read a --data file: give one, or leave them out for the run's split.")
     elif info:
@@ -135,6 +137,18 @@ def _evaluate(args) -> int:
     preference_beta = info.beta if info and info.method in ("dpo", "kto") else None
     _report(args, result, model, template, preference_beta, loaded)
     return 0
+
+
+def trained_rows_warning(seen: list[int], total: int, data: str, loaded) -> str:
+    """The warning for --data rows the tuned run trained on (`evaluate.trained_on`), naming the first few where
+    they are in the file (`loaded`, its LoadResult; None for a saved split's test part)."""
+    places = [f"row {i + 1}" if loaded is None else loaded.where(loaded.row_numbers[i]) for i in seen[:3]]
+    more = f" and {len(seen) - 3} more" if len(seen) > 3 else ""
+    return (
+        f"warning: {len(seen)} of the {total} rows of {data} are rows the run trained on ({', '.join(places)}{more}): "
+        "on them the tuned model is measured on what it was taught, not on new rows. Evaluate on the run's held-out "
+        "rows (leave out --data), or on a file without them."
+    )
 
 
 def check_csv_path(path: str) -> None:
