@@ -377,6 +377,11 @@ def _check_prompt(prompt: list[dict]) -> None:
     for i, msg in enumerate(prompt[1:], start=2):
         if msg["role"] == "system":
             raise RowProblem(f"turn {i} of the prompt is a system message; it can only be the first turn")
+    if prompt[-1]["role"] == "assistant":  # a prefill (TRL passes it on): the studio trains answers after a user
+        raise RowProblem(
+            "the prompt must end with a user turn, but it ends with an assistant turn (the start of an answer to "
+            "continue): move that text to the beginning of the answers, or leave it out"
+        )
     if prompt[-1]["role"] not in ("user", "tool"):
         raise RowProblem(f"the prompt must end with a user turn, but it ends with a {prompt[-1]['role']} turn")
 
@@ -475,13 +480,19 @@ def _answers_with_other_turns(rec: Record, chosen: list[dict], rejected: list[di
     """RowProblem for answers that start as answers (beside a prompt field) but hold a user or system turn later."""
     if not any(k in rec.data for k in _PROMPT_KEYS) or "assistant" not in (chosen[0]["role"], rejected[0]["role"]):
         return  # whole conversations, read by their shared beginning
-    for name, turns in (("chosen", chosen), ("rejected", rejected)):
+    for (name, turns), other in zip((("chosen", chosen), ("rejected", rejected)), ("rejected", "chosen"), strict=True):
         at = next((i for i, m in enumerate(turns, 1) if m["role"] not in ("assistant", "tool")), None)
         if at:
+            role = turns[at - 1]["role"]
+            where = (
+                f"'{name}' starts with the answer, yet its turn {at} is a {role} turn"
+                if at > 1
+                else f"'{name}' starts with a {role} turn, while '{other}' starts with the answer"
+            )
             raise RowProblem(
-                f"'{name}' starts with the answer, yet its turn {at} is a {turns[at - 1]['role']} turn: beside a "
-                "prompt field, chosen and rejected are the answers alone (assistant and tool turns). Move the turns "
-                "before the last answer into the prompt, or give whole conversations without a prompt field"
+                f"{where}: beside a prompt field, chosen and rejected are the answers alone (assistant and tool "
+                "turns). Move the turns before the last answer into the prompt, or give whole conversations without "
+                "a prompt field"
             )
 
 

@@ -690,3 +690,14 @@ def test_prompts_with_an_answer_column_read_alike_from_jsonl_csv_and_parquet():
     conversational = [{"prompt": [{"role": "user", "content": r["prompt"]}], "answer": r["answer"]} for r in records]
     chats = load_bytes(_parquet(conversational), "grpo_chat.parquet")
     assert chats.errors == [] and chats.rows == loaded[0].rows
+
+
+def test_a_pair_whose_answers_start_differently_and_a_prefilled_prompt_are_told_what_is_true():
+    """A reviewer's pair with `chosen` opening on a user turn was told "'chosen' starts with the answer"; a prompt
+    ending with the start of an answer (a prefill, which TRL passes on) was told it ends with "a assistant turn"."""
+    pair = {"prompt": [u("What is 2+2?")], "chosen": [u("4")], "rejected": [a("5")]}
+    (error,) = load_bytes(lines(pair), "pairs.jsonl").errors
+    assert error.message.startswith("'chosen' starts with a user turn, while 'rejected' starts with the answer:")
+    prefill = {"prompt": [u("What is 2+2?"), a("The answer is")]}
+    (error,) = load_bytes(lines(prefill), "prompts.jsonl", fmt="prompt_only").errors
+    assert "ends with an assistant turn (the start of an answer to continue): move that text" in error.message
