@@ -29,6 +29,11 @@ def left_out(enc: Encoded, what: str) -> list[int]:
     return [d["message"] for d in enc.dropped if d["what"] == what and d["message"] is not None]
 
 
+_UNSEEN = "The model never sees a call, so it never learns to make one."
+# Calls only read, never trained (a preference pair's prompt, a turn of weight 0): the context lacks them.
+_UNSEEN_CONTEXT = "The model never sees these calls: the tool results after them answer a call it was never shown."
+
+
 def check_tool_calls_dropped(enc: Encoded, template: ChatTemplate) -> Check | None:
     """What a turn whose calls the template leaves out still trains: an empty reply (its end-of-turn marker right
     after the message before it: the model learns to say nothing), or its text without the call."""
@@ -66,7 +71,7 @@ def check_tool_calls_dropped(enc: Encoded, template: ChatTemplate) -> Check | No
     return Check(
         "tool_calls_dropped",
         "error",
-        f"{said}. The model never sees a call, so it never learns to make one.{also}",
+        f"{said}. {_UNSEEN if any(i in trained for i in turns) else _UNSEEN_CONTEXT}{also}",
         TOOL_FIX,
     )
 

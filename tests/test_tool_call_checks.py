@@ -66,8 +66,8 @@ CASES = [
     (
         "a call in a turn that is not trained (weight 0): nothing learned from it",
         _with(1, weight=0),
-        ["leaves out the tool calls of assistant turn 2.", "never sees a call, so it never learns to make one"],
-        ["empty reply", "text beside the call", "as if it had"],
+        ["leaves out the tool calls of assistant turn 2.", "the tool results after them answer a call it was never"],
+        ["empty reply", "text beside the call", "as if it had", "learns to make one"],  # it is not trained at all
     ),
 ]
 
