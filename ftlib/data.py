@@ -39,7 +39,7 @@ from typing import Any, NamedTuple
 from ftlib.errors import plural
 from ftlib.formats import FIELDS, FORMAT_FIELDS, FORMAT_KIND, FORMATS, RowProblem, convert, detect_row_format
 from ftlib.label_values import contradicting_labels, rating_problem
-from ftlib.mapping import apply_map, check_map, guess_column_map, missing_fields
+from ftlib.mapping import apply_map, check_map, guess_column_map, missing_fields, prompt_column
 from ftlib.notices import (
     CHAT_NOTES,
     FieldNotice,
@@ -302,8 +302,14 @@ def load_bytes(
         named = fmt or Counter(detect_row_format(r) for _, r in raw).most_common(1)[0][0]
         column_map = guess_column_map(columns, named) or guess_column_map(columns)
         if not column_map:
+            question = prompt_column(columns)
             raise MappingNeeded(
-                f"Could not tell which columns of {filename} hold the prompt and the answer "
+                f"{filename} has the prompt in '{question}' but no column named as an answer (output, answer, "
+                f"response, completion...; columns: {', '.join(columns)}). Map the column that holds the answers to "
+                "output under Field mapping on the Data page (`--map COLUMN=output` in the CLI), or add the answers "
+                "in a column of their own."
+                if question
+                else f"Could not tell which columns of {filename} hold the prompt and the answer "
                 f"(columns: {', '.join(columns)}). Map them under Field mapping on the Data page "
                 "(`--map question=instruction` in the CLI), e.g. question -> instruction, answer -> output.",
                 filename,

@@ -109,6 +109,18 @@ def guess_column_map(columns: list[str], fmt: str | None = None) -> dict[str, st
     return {}
 
 
+def prompt_column(columns: list[str]) -> str | None:
+    """The column a file's prompt is in, by its name as an answer's would be guessed (`_SHAPES`' alpaca instruction);
+    None when no name reads as one. For saying what a file with no answer column lacks.
+
+    >>> prompt_column(["instruction", "input"]), prompt_column(["id", "notes"])
+    ('instruction', None)
+    """
+    names = next(required["instruction"] for shape, required, _ in _SHAPES if shape == "alpaca")
+    normal = {str(c).strip().lower().replace(" ", "_").replace("-", "_"): c for c in reversed(columns)}
+    return next((normal[n] for n in names if n in normal), None)
+
+
 def missing_fields(fmt: str, mapped: set[str]) -> list[str]:
     """Required fields of `fmt` that `mapped` lacks, for the shape of `fmt` closest to complete ([] if one fits)."""
     gaps = [[f for f in required if f not in mapped] for name, required, _ in _SHAPES if name == fmt]
@@ -158,4 +170,4 @@ def apply_map(record: dict, column_map: dict) -> dict:
     return out
 
 
-__all__ = ["REQUIRED_FIELDS", "apply_map", "check_map", "guess_column_map", "missing_fields"]
+__all__ = ["REQUIRED_FIELDS", "apply_map", "check_map", "guess_column_map", "missing_fields", "prompt_column"]

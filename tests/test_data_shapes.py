@@ -12,6 +12,7 @@ import json
 import pytest
 
 from ftlib.data import load_bytes, load_file
+from ftlib.readers import DataError
 from tests.test_formats import write
 
 # A KTO file: each answer judged good or bad. The bad answers are sentinels that must never become training targets.
@@ -701,3 +702,14 @@ def test_a_pair_whose_answers_start_differently_and_a_prefilled_prompt_are_told_
     prefill = {"prompt": [u("What is 2+2?"), a("The answer is")]}
     (error,) = load_bytes(lines(prefill), "prompts.jsonl", fmt="prompt_only").errors
     assert "ends with an assistant turn (the start of an answer to continue): move that text" in error.message
+
+
+def test_a_table_with_a_prompt_column_and_no_answer_column_is_told_what_it_lacks():
+    """A reviewer's `instruction,input` CSV was asked to "choose its Question column and its Answer column", with no
+    word that it has no answer column at all."""
+    with pytest.raises(DataError) as raised:
+        load_bytes(b"instruction,input\nDo a,\nDo b,x\n", "no_answers.csv")
+    assert str(raised.value).startswith(
+        "no_answers.csv has the prompt in 'instruction' but no column named as an answer (output, answer, response, "
+        "completion...; columns: instruction, input). Map the column that holds the answers to output"
+    )
