@@ -92,6 +92,27 @@ def _json_message(exc: json.JSONDecodeError) -> str:
     return f"{exc.msg} character {exc.pos}" if exc.msg.endswith(" at") else exc.msg
 
 
+def _line_problem(exc: json.JSONDecodeError, line: str) -> str:
+    """What is wrong with one JSONL line, in words where JSON's own are cryptic: a line that stops before its JSON
+    does (cut short, or one object written over several lines) was "Expecting ',' delimiter, column 36".
+
+    >>> _line_problem(json.JSONDecodeError("Expecting ',' delimiter", '{"a": "b"', 9), '{"a": "b"')
+    'it ends before its JSON does, a closing } or ] missing; the line was cut short, or one object is written over \
+several lines: write each on one line'
+    """
+    if exc.msg.startswith("Unterminated string"):
+        return (
+            f'the text that starts at column {exc.colno} has no closing " on it; the line was cut short, or the text '
+            "holds a line break: write it as \\n"
+        )
+    if exc.pos >= len(line):
+        return (
+            "it ends before its JSON does, a closing } or ] missing; the line was cut short, or one object is written "
+            "over several lines: write each on one line"
+        )
+    return f"{_json_message(exc)} (column {exc.colno})"
+
+
 def jsonl_records(text: str) -> tuple[list[tuple[int, dict]], list[RowError]]:
     """One record per non-blank line; a line that is not a JSON object, or that writes a key twice (`lost_message`),
     is a RowError with its line number."""
@@ -106,7 +127,7 @@ def jsonl_records(text: str) -> tuple[list[tuple[int, dict]], list[RowError]]:
         try:
             value = parse(line)
         except json.JSONDecodeError as exc:
-            errors.append(RowError(number, f"this line is not valid JSON ({_json_message(exc)}, column {exc.colno})"))
+            errors.append(RowError(number, f"this line is not valid JSON: {_line_problem(exc, line)}"))
             continue
         except JSONProblem as exc:
             errors.append(RowError(number, f"this line cannot be read: {exc}"))

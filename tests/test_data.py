@@ -219,13 +219,17 @@ def test_malformed_jsonl_lines_keep_good_rows_with_line_numbers(tmp_path):
     path = tmp_path / "mixed.jsonl"
     path.write_text("\n".join(lines), encoding="utf-8")
     result = load_file(path)
-    assert [(e.row, e.message.split(" (")[0]) for e in result.errors] == [
+    assert [(e.row, e.message.split(": ")[0].split(" (")[0]) for e in result.errors] == [
         (2, "this line is not valid JSON"),
         (4, "this line holds a list, not an object {...}"),
         (5, "this line holds a number, not an object {...}"),
     ]
     assert result.row_numbers == [1, 6] and result.total == 5
     assert result.rows[1]["messages"][1]["content"] == "c2"
+    # a line cut short: said in words, not as JSON's "Expecting value"
+    assert result.errors[0].message.endswith("it ends before its JSON does, a closing } or ] missing; the line was "
+                                             "cut short, or one object is written over several lines: write each "
+                                             "on one line")  # fmt: skip
 
 
 U, A = msg("user", "q"), msg("assistant", "a")
