@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import shutil
 
 import pytest
@@ -317,6 +318,29 @@ def test_the_cli_evaluates_a_grpo_run_on_its_rewards_and_refuses_one_it_cannot_c
     one_error_line(code, err)
     assert "prompts without reference answers, and its rewards cannot be computed here" in err
     assert "Compare page" in err and "--data FILE" in err
+
+
+def test_a_grpo_run_is_evaluated_with_the_reward_registry_it_was_queued_with(
+    capsys, varied_dir, lm_adapter, tmp_path, monkeypatch
+):
+    """A reviewer evaluated a GRPO run of a registered function from a shell without FTLIB_REWARD_FUNCTIONS: refused,
+    though the run's env.json names the registry its worker used. Read from there, as the worker does (only from a
+    file of this user's that nobody else may write: it names code)."""
+    funcs, registry = tmp_path / "funcs.py", tmp_path / "rewards.json"
+    funcs.write_text("def shout(prompt, completion):\n    return float(completion.isupper())\n")
+    registry.write_text(json.dumps({"shout": f"{funcs}:shout"}))
+    workspace.save_split("prompts", PROMPTS, PROMPTS)
+    config = {"method": "grpo", "model": str(varied_dir), "dataset": "prompts", "rewards": [{"function": "shout"}]}
+    run = make_run("grpo-fn", config, adapter=lm_adapter)
+    run.write_env({"FTLIB_REWARD_FUNCTIONS": str(registry)})
+    monkeypatch.delenv("FTLIB_REWARD_FUNCTIONS", raising=False)
+    agg = cli_json(capsys, "evaluate", "grpo-fn", "--max-new-tokens", "2", "--json")
+    assert agg["rows"] == 3 and "base_reward" in agg
+    os.chmod(run.env_file, 0o666)  # writable by anyone: not trusted to name code
+    monkeypatch.delenv("FTLIB_REWARD_FUNCTIONS", raising=False)
+    code, _, err = cli(capsys, "evaluate", "grpo-fn")
+    one_error_line(code, err)
+    assert "rewards cannot be computed here" in err
 
 
 def test_prompts_without_answers_on_a_run_that_is_not_grpo_say_what_can_be_done(capsys, varied_dir, lm_adapter):

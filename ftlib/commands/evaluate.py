@@ -234,9 +234,17 @@ def _grpo(args, model: str, tuned: Path, rows: list, info, template: str, traine
     from ftlib.errors import UserError
     from ftlib.models import pick_device
     from ftlib.reward_eval import evaluate_answers
+    from ftlib.reward_functions import REGISTRY_ENV
     from ftlib.rewards import build_rewards
+    from ftlib.run_env import recorded_env
+    from ftlib.rundir import RunDir, run_folder_of
     from ftlib.sharing import print_waits
 
+    if not os.environ.get(REGISTRY_ENV, "").strip() and (run := RunDir(run_folder_of(tuned))).config_file.is_file():
+        # The registry the run was queued with (its env.json), as its worker read it; only from a file of this
+        # user's that nobody else may write (`recorded_env`): it names code to import.
+        if recorded := recorded_env(run).get(REGISTRY_ENV):
+            os.environ[REGISTRY_ENV] = recorded  # this command's own process, which ends with it
     try:  # before the models load: a reward that cannot be computed here refuses the evaluation
         rewards = build_rewards(
             info.rewards if info else trained.get("rewards") or [], device=pick_device(args.device)
