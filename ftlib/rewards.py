@@ -370,8 +370,8 @@ def group_advantages(totals: Sequence[float], group_size: int, scale: bool = Tru
 def check_reward_run(run_id):
     """The RunDir of a finished reward-model run (its id, the name it was queued with as `score` and `runs show`
     take it, or its RunDir); RewardError saying what it is otherwise."""
-    from ftlib import runs, workspace
-    from ftlib.rundir import RunDir
+    from ftlib import workspace
+    from ftlib.rundir import RunDir, run_folders
 
     if isinstance(run_id, RunDir):  # a run folder given by its path (`evaluate RUN_DIR`), wherever it is
         run, run_id = run_id, run_id.id
@@ -379,7 +379,10 @@ def check_reward_run(run_id):
         run = RunDir(workspace.runs_dir() / workspace.safe_name(str(run_id), default="-"))
     if not run.exists():
         given = str(run_id).strip()
-        named = [r.id for r in runs.list_runs(refresh=False) if r.name.strip() and r.name.strip() == given]
+        # Newest first, as `runs list` shows them (ids begin with their time); the name a run was queued with.
+        named = [
+            r.id for r in reversed(run_folders()) if given and str(r.read_config().get("name") or "").strip() == given
+        ]
         if len(named) > 1:
             raise RewardError(f"Several runs are named {given!r}: {', '.join(named)}. Give one of these ids.")
         if not named:
