@@ -14,7 +14,9 @@ one: DPO's implicit reward margin over beta, log pi(chosen)/pi_base(chosen) - lo
 tuning often makes both answers less likely, so the loss on the chosen answer can rise while the preference improves.
 A KTO row labelled good is a reference like a conversation; one labelled bad is none (skipped, with the reason).
 
-A reward model and a GRPO run's prompts are measured on scores, not on a reference's loss: `ftlib.reward_eval`.
+A raw-text row has no answer: every token of its text is the reference, as training scored it, and nothing is
+generated for it (`ftlib.text_eval`). A reward model and a GRPO run's prompts are measured on scores, not on a
+reference's loss: `ftlib.reward_eval`.
 
     python -m ftlib evaluate RUN_DIR --json
     python -m ftlib evaluate --model default --adapter RUN_OR_ADAPTER_DIR --data test.jsonl --json
@@ -38,6 +40,7 @@ from ftlib.jobs import BackgroundJob
 from ftlib.modelset import generate_with_set
 from ftlib.rows import IGNORE_INDEX, row_kind
 from ftlib.sampling import BASE, GREEDY, GenRow, adapter_kwargs, render_prompt
+from ftlib.text_eval import is_text, text_tokens
 
 Progress = Callable[[str, float], None]
 
@@ -84,8 +87,8 @@ def check_references(rows: Sequence[dict]) -> None:
     reasons = []
     for row in rows:
         try:
-            conversation(row)
-            return
+            if is_text(row) or conversation(row):  # a text row: every token of it is the reference
+                return
         except UserError as exc:
             reasons.append(str(exc))
     raise EvalError(f"None of the {len(rows)} test rows can be evaluated: {reasons[0]}")
@@ -117,6 +120,16 @@ def encode_reference(messages: list[dict], tokenizer, template="tokenizer", tool
     # The same encoder the trainer uses, so "reference tokens" mean exactly what training learned from.
     enc = encode_row({"messages": messages, "tools": tools}, tokenizer, template, "last_assistant", None)
     return Reference(list(enc.input_ids), list(enc.labels), [t.text for t in enc.tokens], row_losses(enc, template))
+
+
+def row_reference(row: dict, tokenizer, template="tokenizer") -> tuple[list[dict] | None, Reference]:
+    """(the row's conversation, its Reference); a raw-text row has no conversation (None), and every token of its
+    text but the first is its reference (`ftlib.text_eval`)."""
+    template = _chat_template(template, tokenizer)
+    if is_text(row):
+        return None, Reference(*text_tokens(row, tokenizer, template))
+    messages = conversation(row)
+    return messages, encode_reference(messages, tokenizer, template, row.get("tools"))
 
 
 # ---------------------------------------------------------------- scoring
@@ -178,7 +191,7 @@ def losses_with_set(model_set, ref: Reference, names: Sequence[str | None]) -> l
 def token_losses(model_set, row: dict, tuned: str | None, template: str = "tokenizer") -> TokenLosses:
     """Per-token loss of one row's reference under the base and (when given) the tuned model `tuned`, an adapter
     or a full fine-tune of `model_set`."""
-    ref = encode_reference(conversation(row), model_set.tokenizer, template, row.get("tools"))
+    _, ref = row_reference(row, model_set.tokenizer, template)
     names = ["base"] + ([tuned] if tuned else [])
     per = losses_with_set(model_set, ref, names)
     scored = [lab != IGNORE_INDEX for lab in ref.labels]
@@ -203,16 +216,20 @@ def _ppl(loss: float) -> float:
 @dataclass
 class EvalRow:
     index: int  # position in the test split
-    prompt: str  # the last user message (the full prompt is the conversation before the reference)
-    reference: str
-    base_output: str
-    tuned_output: str
+    prompt: str  # the last user message (the full prompt is the conversation before the reference); text: ""
+    reference: str  # a raw-text row's: its text
+    base_output: str | None  # None: a raw-text row, scored and not answered (`ftlib.text_eval`)
+    tuned_output: str | None
     base_loss: float
     tuned_loss: float
     tokens: int  # number of reference tokens scored
     # Preference pairs only (None otherwise): the rejected answer's summed log-probability (nats) under each model.
     base_rejected_logp: float | None = None
     tuned_rejected_logp: float | None = None
+
+    @property
+    def is_text(self) -> bool:
+        return self.base_output is None
 
     @property
     def is_pair(self) -> bool:
@@ -284,6 +301,7 @@ class EvalResult:
             "rows_improved": (sum(r.tuned_loss < r.base_loss for r in rows) / len(rows)) if rows else float("nan"),
             "mean_row_base_loss": _mean([r.base_loss for r in rows]),
             "mean_row_tuned_loss": _mean([r.tuned_loss for r in rows]),
+            "text_rows": sum(r.is_text for r in rows),  # scored on every token, not answered (`ftlib.text_eval`)
             **self.pair_aggregates(),
         }
 
@@ -390,8 +408,8 @@ def evaluate(
     prepared, skipped = [], []
     for i, row in enumerate(selected):
         try:
-            messages, tools = conversation(row), row.get("tools")  # a tool-calling row is asked with its tools
-            ref = encode_reference(messages, tokenizer, template, tools)
+            messages, ref = row_reference(row, tokenizer, template)  # a text row: no messages, its every token
+            tools = row.get("tools")  # a tool-calling row is asked with its tools
             if all(label == IGNORE_INDEX for label in ref.labels):
                 raise EvalError("no reference tokens (the template or the mask left nothing to score)")
             cut = next((c for c in ref.template_losses if c.severity == "error"), None)
@@ -400,7 +418,7 @@ def evaluate(
                     f"{cut.message} Both models would answer and be scored on the conversation without them, so "
                     f"the row is skipped. {cut.fix}"
                 )
-            _, prompt_ids = render_prompt(tokenizer, messages[:-1], template=template, tools=tools)
+            prompt_ids = messages and render_prompt(tokenizer, messages[:-1], template=template, tools=tools)[1]
             rejected = _rejected_reference(row, tokenizer, template)
         except UserError as exc:  # EvalError, SamplingError, TemplateError: this row only, keep going
             skipped.append((i, str(exc)))
@@ -416,10 +434,15 @@ def evaluate(
         if cancel and cancel():
             break
         chunk = prepared[start : start + batch_size]
-        report(f"Answering rows {start + 1}-{start + len(chunk)} of {len(prepared)}", start / len(prepared))
-        gen_rows = [GenRow(tuple(p[3]), GREEDY, m) for p in chunk for m in (None, tuned)]
-        results = generate_with_set(model_set, gen_rows, max_new_tokens=max_new_tokens, top_alternatives=0)
-        for j, (i, messages, ref, _, rejected) in enumerate(chunk):
+        asked = [p for p in chunk if p[1]]  # a text row has no prompt: scored, not answered
+        doing = "Answering" if asked else "Scoring"
+        report(f"{doing} rows {start + 1}-{start + len(chunk)} of {len(prepared)}", start / len(prepared))
+        gen_rows = [GenRow(tuple(p[3]), GREEDY, m) for p in asked for m in (None, tuned)]
+        results = gen_rows and generate_with_set(
+            model_set, gen_rows, max_new_tokens=max_new_tokens, top_alternatives=0
+        )
+        answers = {p[0]: (results[2 * j].text, results[2 * j + 1].text) for j, p in enumerate(asked)}
+        for i, messages, ref, _, rejected in chunk:
             base_l, tuned_l = losses_with_set(model_set, ref, [None, tuned])
             # A pair's rejected answer: its summed log-probability under each model (the loss sums are negated).
             rej = (
@@ -431,10 +454,10 @@ def evaluate(
             out_rows.append(
                 EvalRow(
                     index=i,
-                    prompt=_last_user(messages[:-1]),
-                    reference=messages[-1].get("content") or "",
-                    base_output=results[2 * j].text,
-                    tuned_output=results[2 * j + 1].text,
+                    prompt=_last_user(messages[:-1]) if messages else "",
+                    reference=(messages[-1].get("content") or "") if messages else selected[i]["text"],
+                    base_output=answers.get(i, (None, None))[0],
+                    tuned_output=answers.get(i, (None, None))[1],
                     base_loss=_mean(base_l),
                     tuned_loss=_mean(tuned_l),
                     tokens=len(base_l),

@@ -59,7 +59,7 @@ def _selected(rows: Sequence[dict], limit: int | None) -> list[dict]:
 def measured_by(method: str | None, rows: Sequence[dict]) -> str:
     """What a run of `method` is measured by on these held-out rows: "pairs" (a reward model's score head ranks each
     pair), "rewards" (a GRPO run on prompts without answers: its rewards score both models' answers) or "references"
-    (the loss of each row's reference answer, `ftlib.evaluate`).
+    (the loss of each row's reference answer, or of every token of a raw text, `ftlib.evaluate`).
 
     >>> measured_by("grpo", [{"prompt": "Hi"}]), measured_by("grpo", [{"messages": []}]), measured_by("reward", [])
     ('rewards', 'references', 'pairs')

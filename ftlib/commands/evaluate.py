@@ -14,6 +14,8 @@ run is measured by:
 
     conversations, pairs, KTO rows  base vs tuned loss on each reference answer, and both models' answers
                                     (`ftlib.evaluate`; a KTO row labelled bad is no reference: skipped, and said)
+    raw text (format `text`)        base vs tuned loss on every token of each text, as training scored it; no
+                                    answers (their outputs are null; "text_rows" counts them: `ftlib.text_eval`)
     a reward model (method reward)  its score head on each held-out pair: accuracy, margin, loss, as training's
                                     held-out evaluation (`ftlib.reward_eval.evaluate_pairs`)
     GRPO on prompts                 both models answer each prompt; the run's rewards score the answers
@@ -341,6 +343,10 @@ def _report(args, result, model: str, template: str, beta: float | None = None, 
     else:
         for key, value in agg.items():
             print(f"{key}: {value:.4f}" if isinstance(value, float) else f"{key}: {value}")
+    if agg.get("text_rows"):  # what those numbers are of, where no answer was generated
+        from ftlib.text_eval import TEXT_NOTE
+
+        print(f"note: {TEXT_NOTE}", file=sys.stderr if args.json else sys.stdout)
     for line in skipped_reasons(result.skipped, total, source):  # with --json on stderr: stdout stays one JSON object
         print(line, file=sys.stderr if args.json else sys.stdout)
     if args.csv:
