@@ -1,6 +1,7 @@
 """Evaluate: base vs a fine-tuned run on the run's held-out rows. Reference, base and tuned answers side by side,
 per-row loss and perplexity of the reference, aggregates, best and worst rows, a per-token loss heatmap, CSV. A
-reward-model run is measured by its scores of the held-out pairs instead (ui.reward_eval_view).
+raw-text run's rows are scored on their every token, as training scored them, and not answered (`ftlib.text_eval`).
+A reward-model run is measured by its scores of the held-out pairs instead (ui.reward_eval_view).
 
 Drawing only: the evaluation runs in `ftlib.evaluate.EvalJob` (a thread that never calls st.*); a fragment polls
 its progress (`run_every`, only while it runs) and reruns the page once when it ends. The result stays in
@@ -20,12 +21,14 @@ from ftlib import modelset as M
 from ftlib.errors import plural
 from ftlib.reward_eval import measured_by
 from ftlib.rundir import run_folder_of
+from ftlib.text_eval import TEXT_NOTE, is_text
 from ftlib.tuning_cost import TunedWith
 from ui import nav
 from ui.auth import require_password
 from ui.common import job_progress, model_set_for, skipped_rows, user_errors, wait_notice
 from ui.evaluate_view import (
     HEATMAP_NOTE,
+    TEXT_HEATMAP_NOTE,
     blanks,
     blanks_said,
     cost_section,
@@ -90,9 +93,13 @@ if info.method == "reward":  # it writes no answers: its scores of the held-out 
 if measured_by(info.method, info.test_rows) == "rewards":  # no reference answer: its rewards (ui.grpo_eval_view)
     answers_section(run_name, labels[run_name].label if run_name in labels else run_name, info, str(run.path))
     st.stop()
+all_text = all(is_text(row) for row in info.test_rows)  # raw text: no prompt to answer, every token scored
 st.caption(  # what the rest of the page measures (a reward model's and a GRPO run's sections say their own)
-    "Each held-out conversation's last answer is the reference: we measure how surprised each model is by it (loss; "
-    "lower is better) and let both models answer the same prompt."
+    "Each held-out text is the reference, every token of it, as training scored it: we measure how surprised each "
+    "model is by it (loss; lower is better). Text has no prompt, so no answers are generated."
+    if all_text
+    else "Each held-out conversation's last answer is the reference: we measure how surprised each model is by it "
+    "(loss; lower is better) and let both models answer the same prompt."
 )
 st.caption(
     f"Base model `{info.model}` · dataset `{info.dataset}` · {len(info.test_rows)} held-out rows · "
@@ -112,8 +119,10 @@ n_rows = number_in_range(
     on_change=keep,  # typed and left with a click on another page: this run never draws it
     args=(rows_key,),
 )
-max_new = c2.slider(
-    "Max new tokens per answer", 8, 256, default_for("evaluate_max_new", 64), 8, key="evaluate_max_new"
+max_new = (  # text rows are not answered: no length to choose
+    64
+    if all_text
+    else c2.slider("Max new tokens per answer", 8, 256, default_for("evaluate_max_new", 64), 8, key="evaluate_max_new")
 )
 batch = c3.slider(
     "Rows per batch",
@@ -123,7 +132,7 @@ batch = c3.slider(
     key="evaluate_batch",
     help="Rows answered together in one decoding loop.",
 )
-for key in (rows_key, "evaluate_max_new", "evaluate_batch"):
+for key in (rows_key, "evaluate_batch") if all_text else (rows_key, "evaluate_max_new", "evaluate_batch"):
     keep(key)
 
 job: E.EvalJob | None = st.session_state.get(JOB_KEY)
@@ -159,7 +168,7 @@ if job is not None and not job.done and b2.button("Stop"):
     job.cancel()
 
 if job is None:
-    st.info("Press **Evaluate** to score and answer the held-out rows with both models.")
+    st.info(f"Press **Evaluate** to score {'' if all_text else 'and answer '}the held-out rows with both models.")
     st.stop()
 job_run = st.session_state.get(RUN_KEY, run_name)
 job_label = labels[job_run].label if job_run in labels else job_run
@@ -202,6 +211,11 @@ if not result.rows:
 # ------------------------------------------------------------------------------------------------ aggregates
 
 
+def _said(row: E.EvalRow) -> str:
+    """What names a row: its prompt, or a text row's opening words."""
+    return row.prompt or (row.reference[:100] + ("…" if len(row.reference) > 100 else ""))
+
+
 def _num(value: float) -> str:
     return f"{value:,.2f}" if abs(value) < 1e4 else f"{value:.3g}"
 
@@ -230,11 +244,20 @@ m3.metric(
     delta_arrow="off",
     help="Share of rows whose reference answer the tuned model finds more likely than the base model did.",
 )
-st.caption(
-    "Loss here: the mean over every token of each held-out row's last answer (the Train page's held-out loss covers "
-    "every reply the run trains, so the two differ for the same rows). It measures how close each model's wording is "
-    "to the reference answers, not whether its own answers are right: read the answers side by side below."
-)
+if agg["text_rows"]:
+    st.caption(TEXT_NOTE)
+if agg["text_rows"] < len(result.rows):  # some rows were answered
+    st.caption(
+        "Loss here: the mean over every token of each held-out row's last answer (the Train page's held-out loss "
+        "covers every reply the run trains, so the two differ for the same rows). It measures how close each model's "
+        "wording is to the reference answers, not whether its own answers are right: read the answers side by side "
+        "below."
+    )
+else:  # text only: the tokens training's held-out loss counts, weighted by token rather than by batch
+    st.caption(
+        "Loss here: the mean over every token of the held-out texts, the tokens the Train page's held-out loss counts "
+        "(that one is each batch's mean, averaged over batches, so the two can differ a little)."
+    )
 # What those numbers cannot show (Compare marks its cells the same way): answers that loop, or show nothing.
 for said in (loops_said(result.rows), blanks_said(result.rows)):
     if said:
@@ -283,12 +306,14 @@ cost_section(job.model_set, result.adapter, job.kwargs.get("template", "tokenize
 
 # ------------------------------------------------------------------------------------------------ side by side
 
-st.subheader("Side by side")
-side_by_side(
-    result.rows,
-    contexts={r.index: E.conversation(job.rows[r.index])[:-1] for r in result.rows},
-    tools={r.index: job.rows[r.index].get("tools") for r in result.rows},  # the models read them too
-)
+answered = [r for r in result.rows if not r.is_text]  # a text row has no answers to set side by side
+if answered:
+    st.subheader("Side by side")
+    side_by_side(
+        answered,
+        contexts={r.index: E.conversation(job.rows[r.index])[:-1] for r in answered},
+        tools={r.index: job.rows[r.index].get("tools") for r in answered},  # the models read them too
+    )
 # On screen rows count from 1 (as on the Data page); the CSV keeps the engine's 0-based `index`.
 table = pd.DataFrame([r.as_dict() for r in result.rows])
 if not agg["pairs"]:  # the preference columns are empty for conversations
@@ -301,6 +326,8 @@ if not agg["pairs"]:  # the preference columns are empty for conversations
             "reward_margin",
         ]
     )
+if not answered:  # text rows only: no prompt, no answers
+    table = table.drop(columns=["prompt", "base_output", "tuned_output"])
 table.insert(0, "row", table.pop("index") + 1)
 with st.expander("All rows as one table"):
     st.dataframe(table, hide_index=True, width="stretch")
@@ -312,7 +339,7 @@ for col, title, rows in (
 ):
     col.markdown(title)
     if rows:  # a wrapped table: a long prompt must not push the change out of view
-        shown = [{"row": r.index + 1, "prompt": r.prompt, "change": f"{r.loss_change:+.3f}"} for r in rows]
+        shown = [{"row": r.index + 1, "prompt": _said(r), "change": f"{r.loss_change:+.3f}"} for r in rows]
         col.html(html_table(shown))
     else:
         col.caption("None.")
@@ -321,7 +348,7 @@ st.download_button("Download CSV", result.to_csv(), file_name=f"eval-{job_run}.c
 # ------------------------------------------------------------------------------------------------ per-token loss
 
 st.subheader("Where the reference surprises each model")
-prompts = {r.index: r.prompt for r in result.rows}
+prompts = {r.index: _said(r) for r in result.rows}
 pick = st.selectbox("Row", list(prompts), format_func=lambda i: f"{i + 1}: {prompts[i][:70]}")
 ms = job.model_set  # the model, rows and template the job used, whatever is selected above now
 show_wait = wait_notice()
@@ -331,4 +358,4 @@ with user_errors("Could not score this row"):
     with lease.hold(ms.device, "evaluation", "a per-token view", on_wait=show_wait):
         view = E.token_losses(ms, job.rows[pick], result.adapter, template=job.kwargs.get("template", "tokenizer"))
 st.plotly_chart(token_loss_figure(view), width="stretch")
-st.caption(HEATMAP_NOTE)
+st.caption(TEXT_HEATMAP_NOTE if is_text(job.rows[pick]) else HEATMAP_NOTE)

@@ -51,6 +51,7 @@ def answer(text: str) -> None:
 def loops_said(rows) -> str | None:
     """One line for the aggregates when answers loop (`ftlib.evaluate.EvalRow`s): how many of each model's, since
     the numbers above it (loss, closer to the reference) cannot show it; None when no answer loops."""
+    rows = [r for r in rows if not r.is_text]  # a text row is scored, not answered: nothing to loop
     base = sum(repeats_itself(r.base_output) for r in rows)
     tuned = sum(repeats_itself(r.tuned_output) for r in rows)
     if not base and not tuned:
@@ -63,13 +64,14 @@ def loops_said(rows) -> str | None:
 
 def blanks(rows) -> int:
     """How many of the tuned model's answers show nothing (`ftlib.answer_notes.only_whitespace`)."""
-    return sum(only_whitespace(r.tuned_output) for r in rows)
+    return sum(only_whitespace(r.tuned_output) for r in rows if not r.is_text)
 
 
 def blanks_said(rows) -> str | None:
     """One line for the aggregates when answers show nothing (empty, or only whitespace such as 64 newlines): the
     loss and "closer to the reference" score the reference answers, so a model that writes nothing can still look
     better there; None when every answer shows something."""
+    rows = [r for r in rows if not r.is_text]  # a text row is scored, not answered
     base = sum(only_whitespace(r.base_output) for r in rows)
     tuned = blanks(rows)
     if not base and not tuned:
@@ -199,10 +201,15 @@ def cost_section(model_set, tuned: str, template: str, run_name: str, run=None) 
 LOSS_TICKS = [(0.0, "100%"), (math.log(2), "50%"), (math.log(10), "10%"), (math.log(100), "1%")]
 LOSS_TICKS += [(math.log(1000), "0.1%"), (math.log(10_000), "0.01%")]
 LOSS_MAX = LOSS_TICKS[-1][0]
-HEATMAP_NOTE = (
+_SCALE_NOTE = (
     "Colour = how surprised each model is by the reference token, on one scale for every run: white = the model "
-    "was sure of it (loss 0), darkest = it gave the token 1 chance in 10,000 or less (loss 9.2 and above). Only the "
-    "reference answer and its end-of-turn token are scored; the prompt is context."
+    "was sure of it (loss 0), darkest = it gave the token 1 chance in 10,000 or less (loss 9.2 and above)."
+)
+HEATMAP_NOTE = _SCALE_NOTE + " Only the reference answer and its end-of-turn token are scored; the prompt is context."
+# A raw-text row (`ftlib.text_eval`): the reference is the whole text.
+TEXT_HEATMAP_NOTE = (
+    _SCALE_NOTE + " Every token of the text is scored, its end-of-text token included, but the first: nothing "
+    "before it predicts it."
 )
 
 
@@ -244,6 +251,7 @@ __all__ = [
     "LOSS_TICKS",
     "REPEATS",
     "ROWS_PER_PAGE",
+    "TEXT_HEATMAP_NOTE",
     "answer",
     "blanks",
     "blanks_said",
