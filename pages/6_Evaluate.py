@@ -221,6 +221,7 @@ def _num(value: float) -> str:
 
 
 agg = result.aggregates()
+answered = [r for r in result.rows if not r.is_text]  # a text row is scored, not answered (`ftlib.text_eval`)
 st.subheader("What it gained")
 if len(result.rows) < len(info.test_rows):  # every number below is of these rows only
     st.caption(f"On {len(result.rows)} of the run's {plural(len(info.test_rows), 'held-out row')}.")
@@ -231,6 +232,11 @@ LOSS_HELP = (
     "counts alike. The Train page's held-out loss can differ: it is the trainer's, each batch's mean over "
     "the replies the run's mask policy trains (every reply, by default), averaged over batches."
 )
+if not answered:  # raw text only: its every token is the reference
+    LOSS_HELP = (
+        "Mean surprise per token of the held-out texts (nats); lower is better. Every token counts alike; the Train "
+        "page's held-out loss over the same tokens is each batch's mean, averaged over batches."
+    )
 m1.metric("Base loss", f"{agg['base_loss']:.3f}", help=LOSS_HELP)
 m2.metric(
     "Tuned loss", f"{agg['tuned_loss']:.3f}", f"{agg['loss_change']:+.3f}", delta_color="inverse", help=LOSS_HELP
@@ -242,11 +248,12 @@ m3.metric(
     f"but {blank} of {len(result.rows)} tuned answers show nothing" if blank else None,
     delta_color="orange",
     delta_arrow="off",
-    help="Share of rows whose reference answer the tuned model finds more likely than the base model did.",
+    help=f"Share of rows whose {'reference answer' if answered else 'text'} the tuned model finds more likely than "
+    "the base model did.",
 )
 if agg["text_rows"]:
     st.caption(TEXT_NOTE)
-if agg["text_rows"] < len(result.rows):  # some rows were answered
+if answered:
     st.caption(
         "Loss here: the mean over every token of each held-out row's last answer (the Train page's held-out loss "
         "covers every reply the run trains, so the two differ for the same rows). It measures how close each model's "
@@ -306,8 +313,7 @@ cost_section(job.model_set, result.adapter, job.kwargs.get("template", "tokenize
 
 # ------------------------------------------------------------------------------------------------ side by side
 
-answered = [r for r in result.rows if not r.is_text]  # a text row has no answers to set side by side
-if answered:
+if answered:  # a text row has no answers to set side by side
     st.subheader("Side by side")
     side_by_side(
         answered,

@@ -116,6 +116,7 @@ def test_the_evaluate_page_scores_a_text_run_as_the_cli_does(capsys, text_run, v
     run_until_done(at.run(), "evaluate_job")
     assert not at.exception and not at.error, (at.exception, [e.value for e in at.error])
     shown = {m.label: m.value for m in at.metric}
+    assert "per token of the held-out texts" in next(m for m in at.metric if m.label == "Base loss").help
     assert main(["evaluate", text_run.id, "--json"]) == 0
     agg = json.loads(capsys.readouterr().out)
     assert (shown["Base loss"], shown["Tuned loss"]) == (f"{agg['base_loss']:.3f}", f"{agg['tuned_loss']:.3f}")
