@@ -5,7 +5,8 @@ base model and under the tuned adapter (teacher forcing: loss = mean negative lo
 reference tokens, perplexity = exp(loss)), and both models answer the prompt greedily in one batched,
 mixed-adapter generation (`ftlib.sampling`). Which tokens count as the reference comes from
 `ftlib.tokens.encode_row` with policy `last_assistant` (the last reply's content and its end-of-turn
-token), with the run's own chat template: the same labels training used.
+token), with the run's own chat template, uncut: training's labels may count every reply and stop at its max length,
+so the run's held-out loss of the same rows differs. A raw-text row is scored on its every token (`ftlib.text_eval`).
 
 A preference pair's reference is its chosen answer; its rejected answer is scored too, so the result says which of
 the two each model finds more likely (summed log-probabilities) and how far tuning moved the pair toward the chosen
