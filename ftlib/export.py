@@ -65,9 +65,9 @@ def export_adapter(run: RunDir) -> Path:
 
 
 def _name_base(run: RunDir, folder: Path) -> None:
-    """The adapter in `folder` names its base by hub id where the studio knows one (`models.name_hub_base`): an
+    """The adapter in `folder` names its base by hub id where the studio knows one (`hub_base.name_hub_base`): an
     adapter saved before runs did so too."""
-    from ftlib.models import name_hub_base
+    from ftlib.hub_base import name_hub_base
 
     name_hub_base(folder, str(run.read_config().get("model") or "default"))
 

@@ -163,6 +163,8 @@ def resolve_model(spec: str = DEFAULT_MODEL, progress: Progress | None = None) -
             raise ModelError(f"'{spec}' is a file, not a model directory. Point to the folder holding config.json.")
         if not _is_model_dir(path) and (path / "adapter_config.json").is_file():
             run = path.parent.name if path.name == "adapter" else "RUN"
+            if '"SEQ_CLS"' in (path / "adapter_config.json").read_text(errors="replace"):  # a reward model's
+                _reward_model_refused(spec, run, "an adapter with a score head (a reward model's)")
             raise ModelError(
                 f"'{spec}' holds a LoRA adapter (adapter_config.json), not a whole model: it only works inside its "
                 "base model. To compare it with the base, pick its run on Compare or Evaluate; to use it as a model, "
@@ -200,42 +202,6 @@ def hub_id(spec: str = DEFAULT_MODEL) -> str | None:
             return parts[-3].removeprefix("models--").replace("--", "/")
         return None
     return None if spec.startswith((".", "/", "~")) or spec.count("/") > 1 else spec
-
-
-def name_hub_base(folder: str | Path, spec: str) -> str | None:
-    """Name the hub id of `spec` (`hub_id`) as the base of the adapter in `folder`: adapter_config.json's
-    `base_model_name_or_path` and the model card's `base_model` (README.md), where PEFT writes the folder the base was
-    loaded from (this server's `$FTLIB_HOME/models/...`, which no other machine has). The studio finds a run's base
-    in its config.json, never there. Returns the id named; None, writing nothing, when no hub id is known (a folder of
-    the user's own keeps its path) or `folder` holds no adapter_config.json."""
-    config_file = Path(folder) / "adapter_config.json"
-    name = hub_id(spec)
-    try:
-        config = json.loads(config_file.read_text(encoding="utf-8")) if name else None
-    except (OSError, ValueError):
-        return None
-    if not isinstance(config, dict):
-        return None
-    if config.get("base_model_name_or_path") != name:
-        _replace_text(config_file, json.dumps({**config, "base_model_name_or_path": name}, indent=2, sort_keys=True))
-    card = Path(folder) / "README.md"
-    text = card.read_text(encoding="utf-8") if card.is_file() else ""
-    if text.startswith("---\n") and "\n---" in text[3:]:
-        head, rest = text[4:].split("\n---", 1)
-        lines = [f"base_model: {name}" if line.startswith("base_model:") else line for line in head.split("\n")]
-        if "\n".join(lines) != head:
-            _replace_text(card, "---\n" + "\n".join(lines) + "\n---" + rest)
-    return name
-
-
-def _replace_text(path: Path, text: str) -> None:
-    """Write `path` whole through a temporary file renamed into place, readable as the umask allows."""
-    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
-    try:
-        partial.write_text(text, encoding="utf-8")
-        os.replace(partial, path)
-    finally:
-        partial.unlink(missing_ok=True)
 
 
 # The weights files `from_pretrained` reads from a model folder (transformers' SAFE_WEIGHTS_NAME, WEIGHTS_NAME and
@@ -351,14 +317,16 @@ def check_generates(path: Path, spec: str | None = None) -> None:
     architecture = sequence_classifier(path)
     if architecture is None:
         return
-    name = spec or str(path)
     run = Path(path).parent.name if Path(path).name == "merged" else "RUN"
+    _reward_model_refused(spec or str(path), run, f"{architecture}: a score head, no language-model head")
+
+
+def _reward_model_refused(name: str, run: str, what: str) -> None:
     raise ModelError(
-        f"'{name}' is a reward model ({architecture}: a score head, no language-model head): it scores answers, it "
-        "cannot write them, so it cannot be sampled, evaluated as a base or trained with this method. Score answers "
-        f"with it (`python -m ftlib score {run}`), use it as a GRPO reward "
-        f'(`--rewards \'[{{"model": "{run}"}}]\'`), or train a reward model from it (`--method reward`); to '
-        "write text, pick a causal language model (e.g. the base it was trained from)."
+        f"'{name}' is a reward model ({what}): it scores answers, it cannot write them, so it cannot be sampled, "
+        f"evaluated as a base or trained with this method. Score answers with it (`python -m ftlib score {run}`), "
+        f'use it as a GRPO reward (`--rewards \'[{{"model": "{run}"}}]\'`), or train a reward model from it '
+        "(`--method reward`); to write text, pick a causal language model (e.g. the base it was trained from)."
     )
 
 

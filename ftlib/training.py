@@ -485,7 +485,7 @@ def save_final(prepared: Prepared, config: RunConfig, run_dir: Path) -> Path:
     The tokenizer's `chat_template` becomes the template the run trained with (unless that was the model's own),
     so the adapter, the merged model and anything loading them format chats exactly as training did; the
     generation_config.json's eos ids gain the template's end of turn, so they stop a reply where the studio does.
-    An adapter names its base by hub id where one is known (`models.name_hub_base`), not by this server's folder.
+    An adapter names its base by hub id where one is known (`hub_base.name_hub_base`), not by this server's folder.
     The run's status records `weights_dtype`, the dtype its weights were loaded in: a QLoRA base was quantized
     from it, and an export quantizes it again from the same (`export._merge`).
 
@@ -516,7 +516,7 @@ def save_final(prepared: Prepared, config: RunConfig, run_dir: Path) -> Path:
         # export (and whoever unzips it) should hold safetensors and JSON only: unpickling a file can run code.
         (partial / "training_args.bin").unlink(missing_ok=True)
         if config.uses_adapter:
-            from ftlib.models import name_hub_base
+            from ftlib.hub_base import name_hub_base
 
             name_hub_base(partial, config.model)
         if prepared.weights_dtype is not None:

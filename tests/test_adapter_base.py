@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from ftlib import export, models, runs
+from ftlib import export, hub_base, models, runs
 from ftlib.config import RunConfig
 from ftlib.testing import make_random_adapter, make_run
 
@@ -82,7 +82,7 @@ def test_an_older_runs_adapter_is_named_by_its_export_and_a_users_own_folder_kee
     own = make_random_adapter(str(tiny_model_dir), tmp_path / "made" / "own")
     mine = make_run("r-own", {"dataset": "d", "model": str(tiny_model_dir)}, adapter=own, root=tmp_path / "runs")
     before = (mine.adapter_dir / "adapter_config.json").read_text(encoding="utf-8")
-    assert models.name_hub_base(mine.adapter_dir, str(tiny_model_dir)) is None
+    assert hub_base.name_hub_base(mine.adapter_dir, str(tiny_model_dir)) is None
     assert (export.export_adapter(mine) / "adapter_config.json").read_text(encoding="utf-8") == before
 
 

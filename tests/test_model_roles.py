@@ -141,3 +141,18 @@ def test_a_qlora_runs_evaluated_held_out_loss_is_its_own_final_held_out_loss(var
     full = M.ModelSet(model=plain, tokenizer=model_set.tokenizer, adapters={"t": M.find_adapter(run.path)})
     other = E.evaluate(full, info.test_rows, "t", max_new_tokens=1).aggregates()
     assert abs(other["tuned_loss"] - own) > 1e-3 * own
+
+
+def test_a_reward_models_adapter_given_as_a_model_is_told_it_scores_not_that_it_should_be_merged(tmp_path):
+    """A reviewer gave `--model runs/<reward run>/adapter` and was told to export the merged model and point there,
+    which is then refused as a reward model: the advice went round in a circle. Said once, what it is for."""
+    from ftlib.models import ModelError, resolve_model
+
+    adapter = tmp_path / "rm-1" / "adapter"
+    adapter.mkdir(parents=True)
+    (adapter / "adapter_config.json").write_text('{"peft_type": "LORA", "task_type": "SEQ_CLS"}')
+    with pytest.raises(ModelError) as raised:
+        resolve_model(str(adapter))
+    said = str(raised.value)
+    assert "is a reward model (an adapter with a score head" in said and "python -m ftlib score rm-1" in said
+    assert "export the merged model" not in said
