@@ -10,8 +10,7 @@ LoRA is trained). The Train page's form (`ui/form.py`) and the CLI's `train` fla
 fields, so a choice or a default is written here and nowhere else. Translating a config into the libraries'
 objects (TrainingArguments, LoraConfig, BitsAndBytesConfig) is `ftlib.training`'s job; this module is stdlib only.
 
-Old spellings still load (`RENAMED`), with a warning naming the new one. What each method is, the rows it trains on,
-its proven learning rates and the shape of GRPO's rewards are `ftlib.methods`' (re-exported here).
+Old spellings load with a warning naming the new one (`RENAMED`); the methods themselves are `ftlib.methods`'.
 """
 
 from __future__ import annotations

@@ -177,6 +177,51 @@ def unfit_methods(kinds: list[str], samples: dict[str, str]) -> dict[str, str]:
     return out
 
 
+# What a method cannot batch, in the words `train` says it: one rule for the config's check (packing), the trainer's
+# row order (training.trainer_arguments: length grouping), the Batches page and `python -m ftlib batch`.
+PACKING_METHODS = SFT_METHODS
+# Methods whose trainer orders its rows itself, so Group by length does not apply to them.
+OWN_ROW_ORDER = {
+    "kto": "KTO reads its rows in the order they were shuffled once with the seed (its KL estimate pairs each answer "
+    "with other rows' prompts in its batch), so grouping by length does not apply.",
+    "grpo": "GRPO draws its prompts in an order of its own (TRL's RepeatSampler, shuffled with the seed), so grouping "
+    "by length does not apply.",
+}
+
+
+def packing_refusal(methods: list[str]) -> str | None:
+    """Why `train` refuses packing for each of `methods`, or None when one of them packs.
+
+    >>> packing_refusal(["kto"])
+    '`packing` works for SFT only: kto compares whole answers. Turn packing off.'
+    >>> packing_refusal(["dpo", "reward"]), packing_refusal(["lora", "grpo"])
+    ('`packing` works for SFT only: dpo and reward compare whole answers. Turn packing off.', None)
+    """
+    if not methods or any(m in PACKING_METHODS for m in methods):
+        return None
+    names = ", ".join(methods[:-1]) + " and " + methods[-1] if len(methods) > 1 else methods[0]
+    verb = "compares" if len(methods) == 1 else "compare"
+    return f"`packing` works for SFT only: {names} {verb} whole answers. Turn packing off."
+
+
+def batching_refusals(kinds: list[str]) -> dict[str, str]:
+    """The batching strategies (ftlib.batch_costs.STRATEGIES) that no method training rows of these canonical kinds
+    can use, and why: packing (`packing_refusal`), length grouping (`OWN_ROW_ORDER`). A strategy refused for the
+    methods of one kind present is refused.
+
+    >>> sorted(batching_refusals(["unpaired"])), sorted(batching_refusals(["preference"])), batching_refusals(["sft"])
+    (['length_grouped', 'packing'], ['packing'], {})
+    """
+    out: dict[str, str] = {}
+    for kind in dict.fromkeys(kinds):
+        fits = methods_for(kind)
+        if "packing" not in out and (why := packing_refusal(fits)):
+            out["packing"] = why
+        if "length_grouped" not in out and fits and all(m in OWN_ROW_ORDER for m in fits):
+            out["length_grouped"] = " ".join(OWN_ROW_ORDER[m] for m in fits)
+    return out
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # GRPO's rewards: their shape is checked here; what they name (a run, a sample) before launch (ftlib.rewards)
 # ---------------------------------------------------------------------------------------------------------------
@@ -357,8 +402,8 @@ def method_setting_problem(config) -> str | None:
     """What a method cannot take among a RunConfig's settings (packing, KTO's batch of one, a trained prompt,
     beta 0), in a refusal's words; None when it takes them all. GRPO's rewards are `check_rewards`'."""
     method = config.method
-    if config.packing and method not in SFT_METHODS:
-        return f"`packing` works for SFT only: {method} compares whole answers. Turn packing off."
+    if config.packing and (refused := packing_refusal([method])):  # the Batches page says it too
+        return refused
     if method == "kto" and config.batch_size < 2:
         return (
             "`batch_size` must be at least 2 for KTO: it estimates how far the model moved by pairing each answer "
@@ -390,6 +435,10 @@ __all__ = [
     "METHOD_NAMES",
     "METHOD_ROWS",
     "PREFERENCE_METHODS",
+    "PACKING_METHODS",
+    "OWN_ROW_ORDER",
+    "batching_refusals",
+    "packing_refusal",
     "REWARD_EXAMPLE",
     "looks_like_code",
     "REWARD_KINDS",

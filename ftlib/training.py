@@ -43,6 +43,7 @@ from ftlib.alignment import (
 from ftlib.config import ConfigError, RunConfig
 from ftlib.distributed import device_for_process
 from ftlib.errors import numbered, plural
+from ftlib.methods import OWN_ROW_ORDER
 from ftlib.rows import IGNORE_INDEX, row_kind
 from ftlib.training_model import (
     load_training_model,
@@ -224,7 +225,8 @@ def trainer_arguments(
         {"save_strategy": "steps", "save_steps": config.save_every} if config.save_every else {"save_strategy": "no"}
     )
     kwargs.update(overfitting.trainer_kwargs(config, has_eval, kwargs))  # early stopping: a save at each evaluation
-    sampling = "group_by_length" if config.group_by_length else "random"
+    grouped = config.group_by_length and config.method not in OWN_ROW_ORDER  # KTO and GRPO order their own rows
+    sampling = "group_by_length" if grouped else "random"
     step_rows = config.batch_size * (config.grpo_group_size if config.method == "grpo" else 1)
     if config.method == "dpo":
         from trl import DPOConfig as cls
