@@ -19,7 +19,10 @@ the label at t + 1. `batch_stats` counts work the same way the loss does.
 What this module does not know: attention kernels. Examples in a packed row stay apart only when the model gets
 no 2-D attention mask and reads the restarting position ids (transformers then uses flash-attention's varlen path
 or builds a block-diagonal mask for sdpa/eager), or gets the block mask itself (`Batch.block_mask`). That is why
-`Batch.as_tensors()` leaves `attention_mask` out of a packed batch, as TRL's padding-free collator does.
+`Batch.as_tensors()` leaves `attention_mask` out of a packed batch, as TRL's padding-free collator does. Forward it
+with `use_cache=False`: transformers reads restarting position ids as packed examples only when no cache is passed,
+and a Llama-like model makes one whenever `use_cache` is left at its default, in train mode too; then the examples
+see each other (TRL's trainers pass `use_cache=False`). What each strategy costs on a dataset: `ftlib.batch_costs`.
 """
 
 from __future__ import annotations
@@ -28,23 +31,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal, NamedTuple
 
-from ftlib.batch_plans import length_groups, plan_bfd, plan_in_order, step_plan
+from ftlib.batch_plans import length_groups, plan_bfd, plan_in_order
 from ftlib.errors import UserError
 from ftlib.rows import IGNORE_INDEX
 
 SIDES = ("right", "left")
 PACKING = ("bfd", "in_order")
 OVERFLOW = ("truncate", "split")
-STRATEGIES = ("right_padding", "length_grouped", "packing")
-STRATEGY_LABELS = {
-    "right_padding": "Padding, in order",
-    "length_grouped": "Padding, grouped by length",
-    "packing": "Packing",
-}
-PAIRS_NOT_PACKED = (
-    "Preference pairs are not packed: DPO and reward models compare each pair's whole chosen and rejected answers, "
-    "so a step pads them side by side (the Train form refuses packing for these methods)."
-)
 
 
 class BatchingError(UserError):
@@ -127,8 +120,10 @@ class Batch:
         """`input_ids`, `attention_mask`, `labels`, `position_ids` as int64 torch tensors of shape (rows, width).
 
         By default a packed batch comes without `attention_mask`, as from TRL's padding-free collator: given only
-        the restarting position ids, transformers keeps each example to itself (flash-attention's varlen path, or
-        a block-diagonal mask for sdpa/eager), while a 2-D mask of ones would let packed examples see each other.
+        the restarting position ids and `use_cache=False`, transformers keeps each example to itself (flash-attention's
+        varlen path, or a block-diagonal mask for sdpa/eager), while a 2-D mask of ones would let packed examples see
+        each other. With the cache left on (a Llama-like model's default, train mode included) transformers does not
+        look for packed examples and they see each other too: pass `use_cache=False` with these tensors.
         """
         import torch
 
@@ -245,11 +240,6 @@ def lengths_of(examples: Iterable[Any]) -> list[int]:
 def pairs_in(examples: Iterable[Any]) -> int:
     """How many items are preference pairs (each trains its chosen and rejected answer in the same step)."""
     return sum(len(expand_pairs([e])) == 2 for e in examples)
-
-
-def unavailable(examples: Sequence[Any]) -> dict[str, str]:
-    """The strategies these examples cannot be trained with, and why (`compare_strategies` leaves them out)."""
-    return {"packing": PAIRS_NOT_PACKED} if pairs_in(examples) else {}
 
 
 def _round_up(n: int, multiple: int | None) -> int:
@@ -477,90 +467,6 @@ def batch_stats(batches: Sequence[Batch], strategy: str = "") -> BatchStats:
         truncated_examples=len({o.example for o in overflow}),
         dropped_tokens=sum(o.length - o.kept for o in overflow),
     )
-
-
-def make_batches(
-    examples: Sequence[Any],
-    batch_size: int,
-    strategy: str,
-    max_length: int | None = None,
-    pad_id: int = 0,
-    seed: int = 0,
-    pad_to_multiple_of: int | None = None,
-) -> list[Batch]:
-    """All the batches one strategy makes from a dataset, as a trainer would feed them (one epoch).
-
-    `right_padding`: consecutive examples, each batch padded to its longest. `length_grouped`: the same, with
-    batches from `group_by_length`. `packing`: best-fit-decreasing rows of `max_length`, `batch_size` rows per
-    batch, flattened into one row without padding as TRL's padding-free collator does (so a batch has one row).
-    `max_length` truncates every strategy alike (packing needs it; None = the longest example).
-    A preference pair is one of a batch's `batch_size`, with its chosen and rejected (`step_plan`); pairs never pack.
-    """
-    if strategy not in STRATEGIES:
-        raise BatchingError(f"Unknown strategy {strategy!r}; use one of {', '.join(STRATEGIES)}.")
-    if batch_size < 1:
-        raise BatchingError(f"batch_size must be at least 1, not {batch_size}.")
-    items = [expand_pairs([e]) for e in examples]  # one sequence, or a pair's chosen and rejected
-    exs = _read([seq for item in items for seq in item])
-    if strategy == "packing":
-        if any(len(item) == 2 for item in items):
-            raise BatchingError(PAIRS_NOT_PACKED)
-        length = max_length or max(len(e.ids) for e in exs)
-        pieces, origin, report = _pieces(exs, length, "truncate")
-        bins = plan_bfd([len(p.ids) for p in pieces], length)
-        # TRL trains packed rows padding-free: the batch's rows are laid end to end in one row, no padding at all
-        # (examples stay apart through the position ids). So one batch = `batch_size` packed rows, flattened.
-        out = [
-            _build_packed(
-                pieces,
-                origin,
-                [[p for b in bins[i : i + batch_size] for p in b]],
-                pad_id,
-                IGNORE_INDEX,
-                pad_to_multiple_of,
-            )
-            for i in range(0, len(bins), batch_size)
-        ]
-        out[0].overflow = report  # reported once, so stats do not count it per batch
-        return out
-    at = iter(exs)
-    lengths = [[len(next(at).ids) for _ in item] for item in items]
-    groups = step_plan(lengths, batch_size, strategy == "length_grouped", seed)
-    out = []
-    for group in groups:
-        b = collate([exs[i] for i in group], pad_id, "right", pad_to_multiple_of, max_length=max_length)
-        b.segments = [[s._replace(example=group[s.example]) for s in row] for row in b.segments]
-        b.overflow = [o._replace(example=group[o.example]) for o in b.overflow]
-        out.append(b)
-    return out
-
-
-def strategy_stats(
-    examples: Sequence[Any],
-    batch_size: int,
-    strategy: str,
-    max_length: int | None = None,
-    seed: int = 0,
-    pad_to_multiple_of: int | None = None,
-) -> BatchStats:
-    """`batch_stats` of the batches `make_batches` builds with one strategy."""
-    batches = make_batches(
-        examples, batch_size, strategy, max_length, seed=seed, pad_to_multiple_of=pad_to_multiple_of
-    )
-    return batch_stats(batches, strategy)
-
-
-def compare_strategies(
-    examples: Sequence[Any],
-    batch_size: int = 8,
-    max_length: int | None = None,
-    seed: int = 0,
-    pad_to_multiple_of: int | None = None,
-) -> list[BatchStats]:
-    """`strategy_stats` for every strategy in `STRATEGIES` these examples can use (not `unavailable`), same
-    examples, same settings. A preference pair is one unit of the batch size, with both its sequences."""
-    usable = [s for s in STRATEGIES if s not in unavailable(examples)]
-    return [strategy_stats(examples, batch_size, s, max_length, seed, pad_to_multiple_of) for s in usable]
 
 
 def encode_examples(

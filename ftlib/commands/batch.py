@@ -3,9 +3,12 @@
     python -m ftlib batch chats.jsonl --model default --template tokenizer --batch-size 8 --max-length 384 --json
 
 Rows are encoded as training would encode them (`ftlib.tokens.encode_row`), then batched with every strategy in
-`ftlib.batching.STRATEGIES` they can use. A preference pair is one of a step's `--batch-size` rows and brings both
-its sequences, as DPO trains it; pairs are never packed (the report says why). The batch size and max length
-default to a run's (RunConfig, as on the Train form and the Batches page). `--format` and `--map` read the file as
+`ftlib.batch_costs.STRATEGIES` they can use: padding in a run's shuffled order (the padding expected over its random
+orders), length grouping, packing. A preference pair is one of a batch's `--batch-size` rows and brings both its
+sequences, as DPO trains it; what the rows' methods cannot use (packing for pairs, KTO's rows and GRPO's prompts;
+length grouping for KTO and GRPO) is said with `train`'s reason. Steps are optimizer steps, `--grad-accum` batches
+each. The batch size, gradient accumulation and max length default to a run's (RunConfig, as on the Train form and
+the Batches page). `--format` and `--map` read the file as
 `data inspect` does. Nothing is left out unsaid: rows that fail to load, and rows a run would leave out at this max
 length (nothing trained), are named in warnings on stderr (`skipped_rows` and `untrained_rows` in the JSON), and so
 is what the template leaves out of them (tool calls, tools, reasoning), as `train` says it (`template_checks`).
@@ -31,8 +34,11 @@ from ftlib.errors import UserError, plural
 DESCRIPTION = """\
 What padding, length grouping and packing each cost on FILE's rows, encoded as a run encodes them.
 --json prints {"file", "rows" (valid rows), "rows_read", "sequences", "pairs", "batch_size", "max_length",
-"strategies": [{"strategy", "batches", "real_tokens", "padded_positions", "pad_fraction", "trained_tokens",
-"computed_per_trained", "dropped_tokens", ...}], "unavailable": {strategy: why}, "skipped_rows", "untrained_rows"}.
+"grad_accum", "strategies": [{"strategy", "batches", "steps" (optimizer steps: batches / grad_accum, rounded up),
+"real_tokens", "padded_positions", "pad_fraction", "trained_tokens", "computed_per_trained", "dropped_tokens", ...}],
+"unavailable": {strategy: why}, "skipped_rows", "untrained_rows"}. Strategy "right_padding" ("Padding, shuffled (as
+a run)") counts the padding expected over a run's random orders, rounded to whole positions; "computed_per_trained"
+is rounded to 2 decimals, as printed.
 "computed_per_trained" is null where no token is trained: prompt-only rows (GRPO) train no token of their own,
 GRPO writes the answers and trains those. "skipped_rows": the rows of FILE that failed to load,
 [{"row", "where", "message"}] as `data inspect --json` lists them. "untrained_rows": the rows a run would leave out
@@ -63,6 +69,12 @@ def register(sub) -> None:
         help=f"examples per step, a preference pair counting as one (default: {run['batch_size'].default}, a run's)",
     )
     p.add_argument(
+        "--grad-accum",
+        type=positive_int,
+        default=run["grad_accum"].default,
+        help=f"batches per optimizer step, for counting steps (default: {run['grad_accum'].default}, a run's)",
+    )
+    p.add_argument(
         "--max-length",
         type=positive_int,
         default=run["max_length"].default,
@@ -77,7 +89,7 @@ def register(sub) -> None:
 def _batch(args) -> int:
     import sys
 
-    from ftlib import batching, checks
+    from ftlib import batch_costs, batching, checks
     from ftlib.data import DataError
     from ftlib.models import load_tokenizer
     from ftlib.templates import get_template
@@ -92,7 +104,7 @@ def _batch(args) -> int:
     tokenizer = load_tokenizer(args.model)
     template = get_template(args.template, tokenizer)
     encoded = _encode_all(result, tokenizer, template, args)
-    stats = batching.compare_strategies(encoded, args.batch_size, args.max_length, seed=args.seed)
+    stats = batch_costs.compare_strategies(encoded, args.batch_size, args.max_length, seed=args.seed)
     untrained = _untrained(encoded, args.max_length)
     # What the template leaves out of the rows (tool calls, tools, reasoning): `train` refuses or warns before a run.
     losses = checks.template_report(encoded, template, list(result.row_numbers), total=len(encoded))
@@ -103,10 +115,10 @@ def _batch(args) -> int:
         "sequences": len(batching.expand_pairs(encoded)),
         "pairs": batching.pairs_in(encoded),
         "batch_size": args.batch_size,
+        "grad_accum": args.grad_accum,
         "max_length": args.max_length,
-        # null, not Infinity (which is not JSON), where nothing is trained
-        "strategies": [s.as_dict() | ({} if s.trained_tokens else {"computed_per_trained": None}) for s in stats],
-        "unavailable": batching.unavailable(encoded),  # strategy -> why these rows cannot use it
+        "strategies": batch_costs.strategy_rows(stats, args.grad_accum),  # as the Batches page shows them
+        "unavailable": batch_costs.unavailable(encoded),  # strategy -> why these rows' methods cannot use it
         "skipped_rows": skipped_rows(result),
         "untrained_rows": [
             {"row": result.row_numbers[i], "where": result.where(result.row_numbers[i]), "tokens": n, "reason": why}
@@ -119,23 +131,23 @@ def _batch(args) -> int:
     if args.json:
         print(json.dumps(report))
         return 0
-    step = f"a step takes {plural(args.batch_size, 'pair')}"
+    step = f"a batch takes {plural(args.batch_size, 'pair')}"
     pairs = f" ({plural(report['pairs'], 'preference pair')}: {step})" if report["pairs"] else ""
+    accum = f" x gradient accumulation {args.grad_accum} a step" if args.grad_accum > 1 else ""
     print(
         f"{plural(report['rows'], 'row')}, {plural(report['sequences'], 'sequence')}{pairs}, "
-        f"batch size {args.batch_size}, "
-        f"max length {args.max_length}"
+        f"batch size {args.batch_size}{accum}, max length {args.max_length}"
     )
-    # "steps", as the Batches page calls them (one batch a step; the JSON keeps its key "batches")
-    print(f"{'strategy':<28}{'steps':>8}{'real':>10}{'padded':>10}{'pad %':>8}{'computed/trained':>18}{'cut':>8}")
-    for s in stats:
-        per_trained = f"{s.computed_per_trained:.2f}" if s.trained_tokens else "-"
+    # "steps", as the Batches page calls them: optimizer steps (the JSON's "steps"; "batches" is the forward batches)
+    print(f"{'strategy':<30}{'steps':>8}{'real':>10}{'padded':>10}{'pad %':>8}{'computed/trained':>18}{'cut':>8}")
+    for s, said in zip(stats, report["strategies"], strict=True):
+        per_trained = "-" if said["computed_per_trained"] is None else f"{said['computed_per_trained']:.2f}"
         print(
-            f"{batching.STRATEGY_LABELS[s.strategy]:<28}{s.batches:>8}{s.real_tokens:>10}{s.padded_positions:>10}"
-            f"{s.pad_fraction:>8.1%}{per_trained:>18}{s.dropped_tokens:>8}"
+            f"{batch_costs.STRATEGY_LABELS[s.strategy]:<30}{said['steps']:>8}{s.real_tokens:>10}"
+            f"{s.padded_positions:>10}{s.pad_fraction:>8.1%}{per_trained:>18}{s.dropped_tokens:>8}"
         )
     for strategy, why in report["unavailable"].items():
-        print(f"{batching.STRATEGY_LABELS[strategy]}: not available. {why}")
+        print(f"{batch_costs.STRATEGY_LABELS[strategy]}: not available. {why}")
     if result.kind == "prompt_only":
         print(
             "note: computed/trained is '-': prompt-only rows train no token of their own. GRPO writes answers to them "

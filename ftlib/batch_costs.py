@@ -1,0 +1,179 @@
+"""What each way of batching costs on a whole dataset, as a run would batch it: padding in a run's shuffled order,
+length grouping, packing (`STRATEGIES`), and which of them the rows' methods cannot use.
+
+    compare_strategies(encoded, batch_size=8, max_length=512)   # one BatchStats per strategy these rows can use
+    unavailable(encoded)                                        # {"packing": "`packing` works for SFT only: ..."}
+
+- `right_padding`, "Padding, shuffled (as a run)": a run without length grouping shuffles its rows every epoch
+  (transformers' RandomSampler; KTO shuffles once with the seed, GRPO draws its prompts shuffled), so the padding is
+  the one expected over every random order (`batch_plans.shuffled_positions`, exact), not that of the file's order,
+  which on a file sorted by length looks like grouping.
+- `length_grouped`: batches of similar lengths (`batch_plans.length_groups`) for one shuffle of the seed.
+- `packing`: best-fit decreasing rows of max length, each batch run padding-free as TRL does.
+
+Not known here: how a batch is padded or packed (`ftlib.batching`), which methods refuse what (`ftlib.methods`, the
+rule `train` applies).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import Any
+
+from ftlib.batch_plans import optimizer_steps, plan_bfd, shuffled_positions, step_plan
+from ftlib.batching import (
+    IGNORE_INDEX,
+    Batch,
+    BatchingError,
+    BatchStats,
+    _build_packed,
+    _field,
+    _pieces,
+    _read,
+    _round_up,
+    batch_stats,
+    collate,
+    expand_pairs,
+    pairs_in,
+)
+from ftlib.methods import batching_refusals
+
+STRATEGIES = ("right_padding", "length_grouped", "packing")
+STRATEGY_LABELS = {
+    "right_padding": "Padding, shuffled (as a run)",
+    "length_grouped": "Padding, grouped by length",
+    "packing": "Packing",
+}
+
+
+def kinds_of(examples: Sequence[Any]) -> list[str]:
+    """The canonical row kind (ftlib.rows) of each encoded example: its `kind`, else a pair's "preference" or "sft"."""
+    return [_field(e, "kind") or ("preference" if pairs_in([e]) else "sft") for e in examples]
+
+
+def unavailable(examples: Sequence[Any]) -> dict[str, str]:
+    """The strategies no method that trains these examples can use, and why, in the words `train` refuses packing with
+    (`ftlib.methods.batching_refusals`); `compare_strategies` leaves them out."""
+    refused = batching_refusals(kinds_of(examples))
+    return {s: refused[s] for s in STRATEGIES if s in refused}
+
+
+def make_batches(
+    examples: Sequence[Any],
+    batch_size: int,
+    strategy: str,
+    max_length: int | None = None,
+    pad_id: int = 0,
+    seed: int = 0,
+    pad_to_multiple_of: int | None = None,
+) -> list[Batch]:
+    """All the batches one strategy makes from a dataset for one epoch.
+
+    `right_padding`: consecutive examples in the given order, each batch padded to its longest (a run shuffles them
+    first: `strategy_stats` counts its expected padding). `length_grouped`: the same, with batches from
+    `group_by_length`. `packing`: best-fit-decreasing rows of `max_length`, `batch_size` rows per batch, flattened into
+    one row without padding as TRL's padding-free collator does (so a batch has one row). `max_length` truncates every
+    strategy alike (packing needs it; None = the longest example). A preference pair is one of a batch's
+    `batch_size`, with its chosen and rejected (`step_plan`); pairs never pack.
+    """
+    if strategy not in STRATEGIES:
+        raise BatchingError(f"Unknown strategy {strategy!r}; use one of {', '.join(STRATEGIES)}.")
+    if batch_size < 1:
+        raise BatchingError(f"batch_size must be at least 1, not {batch_size}.")
+    items = [expand_pairs([e]) for e in examples]  # one sequence, or a pair's chosen and rejected
+    exs = _read([seq for item in items for seq in item])
+    if strategy == "packing":
+        if "packing" in unavailable(examples):
+            raise BatchingError(unavailable(examples)["packing"])
+        length = max_length or max(len(e.ids) for e in exs)
+        pieces, origin, report = _pieces(exs, length, "truncate")
+        bins = plan_bfd([len(p.ids) for p in pieces], length)
+        # TRL trains packed rows padding-free: the batch's rows are laid end to end in one row, no padding at all
+        # (examples stay apart through the position ids). So one batch = `batch_size` packed rows, flattened.
+        out = [
+            _build_packed(
+                pieces,
+                origin,
+                [[p for b in bins[i : i + batch_size] for p in b]],
+                pad_id,
+                IGNORE_INDEX,
+                pad_to_multiple_of,
+            )
+            for i in range(0, len(bins), batch_size)
+        ]
+        out[0].overflow = report  # reported once, so stats do not count it per batch
+        return out
+    at = iter(exs)
+    lengths = [[len(next(at).ids) for _ in item] for item in items]
+    groups = step_plan(lengths, batch_size, strategy == "length_grouped", seed)
+    out = []
+    for group in groups:
+        b = collate([exs[i] for i in group], pad_id, "right", pad_to_multiple_of, max_length=max_length)
+        b.segments = [[s._replace(example=group[s.example]) for s in row] for row in b.segments]
+        b.overflow = [o._replace(example=group[o.example]) for o in b.overflow]
+        out.append(b)
+    return out
+
+
+def strategy_stats(
+    examples: Sequence[Any],
+    batch_size: int,
+    strategy: str,
+    max_length: int | None = None,
+    seed: int = 0,
+    pad_to_multiple_of: int | None = None,
+) -> BatchStats:
+    """`batch_stats` of the batches `make_batches` builds with one strategy; for `right_padding` the padded and
+    computed positions are those expected over a run's random orders (`shuffled_positions`, rounded to a whole
+    position), everything else (steps, real and trained tokens, cuts) being the same in every order."""
+    batches = make_batches(
+        examples, batch_size, strategy, max_length, seed=seed, pad_to_multiple_of=pad_to_multiple_of
+    )
+    stats = batch_stats(batches, strategy)
+    if strategy != "right_padding":
+        return stats
+    units = [[len(e.ids) for e in _read(expand_pairs([item]))] for item in examples]
+    widths = [_round_up(min(max(u), max_length or max(u)), pad_to_multiple_of) for u in units]
+    computed = round(shuffled_positions(widths, [len(u) for u in units], batch_size))
+    return replace(stats, computed_positions=computed, padded_positions=computed - stats.real_tokens)
+
+
+def compare_strategies(
+    examples: Sequence[Any],
+    batch_size: int = 8,
+    max_length: int | None = None,
+    seed: int = 0,
+    pad_to_multiple_of: int | None = None,
+) -> list[BatchStats]:
+    """`strategy_stats` for every strategy in `STRATEGIES` these examples can use (not `unavailable`), same
+    examples, same settings. A preference pair is one unit of the batch size, with both its sequences."""
+    usable = [s for s in STRATEGIES if s not in unavailable(examples)]
+    return [strategy_stats(examples, batch_size, s, max_length, seed, pad_to_multiple_of) for s in usable]
+
+
+def strategy_rows(stats: Sequence[BatchStats], grad_accum: int = 1) -> list[dict[str, Any]]:
+    """What the Batches page and `python -m ftlib batch` show of each strategy: `BatchStats.as_dict()` plus "steps",
+    the optimizer steps of `grad_accum` batches each (`optimizer_steps`), and "computed_per_trained" rounded to 2
+    decimals once, here, so both show the same string (a browser rounding 4.625 up beside Python's 4.62), None where
+    no token is trained (prompt-only rows: GRPO trains the answers it writes)."""
+    return [
+        s.as_dict()
+        | {
+            "steps": optimizer_steps(s.batches, grad_accum),
+            "computed_per_trained": round(s.computed_per_trained, 2) if s.trained_tokens else None,
+        }
+        for s in stats
+    ]
+
+
+__all__ = [
+    "STRATEGIES",
+    "STRATEGY_LABELS",
+    "compare_strategies",
+    "kinds_of",
+    "make_batches",
+    "strategy_rows",
+    "strategy_stats",
+    "unavailable",
+]
