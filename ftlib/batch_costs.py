@@ -84,7 +84,7 @@ def make_batches(
     items = [expand_pairs([e]) for e in examples]  # one sequence, or a pair's chosen and rejected
     exs = _read([seq for item in items for seq in item])
     if strategy == "packing":
-        if "packing" in unavailable(examples):
+        if any(len(item) == 2 for item in items):  # a pair's answers cannot lie apart (sequences of any kind may)
             raise BatchingError(unavailable(examples)["packing"])
         length = max_length or max(len(e.ids) for e in exs)
         pieces, origin, report = _pieces(exs, length, "truncate")
