@@ -17,9 +17,10 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-from ftlib import batching, fastpath
+from ftlib import batch_costs, batching, checks, fastpath
 from ftlib.config import field_specs
 from ftlib.errors import plural
+from ftlib.methods import batching_refusals
 from ftlib.models import cuda_available
 from ftlib.rows import row_kind
 from ftlib.templates import TEMPLATE_NAMES, get_template
@@ -42,6 +43,7 @@ from ui.batch_view import (
     overview,
     padding_free_runs,
     padding_said,
+    steps_help,
 )
 from ui.common import active_model, cached_split, cached_tokenizer, require_split, user_errors
 from ui.form import start_from_last_run
@@ -78,7 +80,9 @@ def draw(
     s = trained_as or drawn
     a, b, c, d = st.columns(4)
     a.metric("Rows × positions", f"{batch.shape[0]} × {batch.shape[1]}")
-    b.metric("Padding", f"{s.padded_positions} ({s.pad_fraction:.0%})")
+    # A padding-free run (CPU) computes none of the grey cells; a GPU run computes them all: the headline says both.
+    on_gpu = f"{drawn.padded_positions} ({drawn.pad_fraction:.0%}) on a GPU · 0 here"
+    b.metric("Padding", on_gpu if padding_free else f"{s.padded_positions} ({s.pad_fraction:.0%})")
     b.caption(padding_said(batch.layout, drawn, s, padding_free, runs))
     c.metric("Trained tokens", s.trained_tokens)
     trained = s.trained_tokens > 0
@@ -111,19 +115,39 @@ def split_stats(
     max_length: int,
     limit: int,
     source: str | None = None,
+    grad_accum: int = 1,
 ) -> tuple[list[dict], dict[str, str], int, int]:
-    """`compare_strategies` over the first `limit` training rows (a preference pair is one of a step's rows, with
-    both answers, as DPO trains it), the strategies they cannot use and why, how many are pairs, and how many rows
-    failed to encode. Cached: the page reruns on every click and this takes about a second per few thousand rows.
-    `source`: a custom template's Jinja text."""
+    """`compare_strategies` over the first `limit` training rows (a preference pair is one of a batch's rows, with
+    both answers, as DPO trains it) as `strategy_rows` (`ftlib batch`'s numbers, steps of `grad_accum` batches), the
+    strategies they cannot use and why, how many are pairs, and how many rows failed to encode. Cached: the page
+    reruns on every click and this takes about a second per few thousand rows. `source`: a custom template's Jinja
+    text."""
     tok = cached_tokenizer(model_spec)
     examples, _, failed = batching.encode_examples(
         cached_split(split)[0][:limit], tok, get_template(template, tok, source=source), policy, pairs=True
     )
     if not examples:
         return [], {}, 0, len(failed)
-    stats = [s.as_dict() for s in batching.compare_strategies(examples, batch_size, max_length)]
-    return stats, batching.unavailable(examples), batching.pairs_in(examples), len(failed)
+    stats = batch_costs.strategy_rows(batch_costs.compare_strategies(examples, batch_size, max_length), grad_accum)
+    return stats, batch_costs.unavailable(examples), batching.pairs_in(examples), len(failed)
+
+
+@st.cache_data(max_entries=16, show_spinner="Checking the template on the training split...")
+def split_template_checks(
+    split: str, model_spec: str, template: str, policy: str, limit: int, source: str | None = None
+) -> list[tuple[str, str, str]]:
+    """What the template leaves out of the first `limit` training rows (tool calls, tools, reasoning), as (severity,
+    message, fix): `checks.template_report`, what `train` refuses or warns about and `ftlib batch` prints."""
+    tok = cached_tokenizer(model_spec)
+    chosen = get_template(template, tok, source=source)
+    rows = cached_split(split)[0][:limit]
+    examples, numbers = [], []
+    for number, row in enumerate(rows, start=1):  # one row at a time, so each check names the row's number
+        encoded, _, _ = batching.encode_examples([row], tok, chosen, policy, pairs=True)
+        examples += encoded
+        numbers += [number] * len(encoded)
+    found = checks.template_report(examples, chosen, numbers, total=len(rows)) if examples else []
+    return [(c.severity, c.message, c.fix) for c in found]
 
 
 def whole_split(
@@ -155,27 +179,31 @@ def whole_split(
     if batch_size is None:
         return
     s1.caption(as_in_training("batch_size", batch_size))
+    grad_accum = int(training_default("grad_accum"))  # steps are optimizer steps, as the Train page's run makes them
+    if grad_accum > 1:
+        s1.caption(f"A step adds up {grad_accum} batches ({setting_label('grad_accum')}, as on the Train page).")
     s2.caption(
         f"Every strategy cuts longer examples to the max length set above ({plural(max_length, 'token')}), as a run "
         "does; packing fills rows of that length."
     )
     with user_errors("Could not compute the statistics"):
         stats, unusable, pairs, failed = split_stats(
-            name, model, template_name, policy, int(batch_size), int(max_length), STATS_ROW_LIMIT, source
+            name, model, template_name, policy, int(batch_size), int(max_length), STATS_ROW_LIMIT, source, grad_accum
         )
     if not stats:
         st.warning("No training row could be encoded with these settings.")
         return
     table = pd.DataFrame(
         {
-            "strategy": [batching.STRATEGY_LABELS[s["strategy"]] for s in stats],
-            "steps": [s["batches"] for s in stats],
+            "strategy": [batch_costs.STRATEGY_LABELS[s["strategy"]] for s in stats],
+            "steps": [s["steps"] for s in stats],
             "real tokens": [s["real_tokens"] for s in stats],
             "padding": [s["padded_positions"] for s in stats],
-            "padding share": [s["pad_fraction"] for s in stats],
+            # in percent, rounded here: 2.36 and 2.03 both read 0.02 as fractions on the chart
+            "padding share (%)": [round(100 * s["pad_fraction"], 2) for s in stats],
             "trained": [s["trained_tokens"] for s in stats],
             # empty, not infinite, where nothing is trained (prompt-only rows: GRPO trains the answers it writes)
-            "work per trained token": [s["computed_per_trained"] if s["trained_tokens"] else None for s in stats],
+            "work per trained token": [s["computed_per_trained"] for s in stats],  # rounded as `ftlib batch` prints
             "cut": [s["dropped_tokens"] for s in stats],
         }
     )
@@ -186,9 +214,9 @@ def whole_split(
         width="stretch",
         column_config={
             "strategy": st.column_config.TextColumn(width=230),
-            "steps": number(help="Batches, one optimizer step each."),
+            "steps": number(help=steps_help(grad_accum)),
             "padding": number(help="Positions filled with padding."),
-            "padding share": number(format="percent", help="Share of the computed positions that are padding."),
+            "padding share (%)": number(format="%.2f%%", help="Share of the computed positions that are padding."),
             "trained": number(help="Tokens the loss learns from."),
             "work per trained token": number(
                 format="%.2f", width=170, help=WORK_HELP + " Empty where no token is trained."
@@ -207,7 +235,7 @@ def whole_split(
     note = f"{sequences} from the training split"
     if pairs:  # a step takes `batch_size` pairs, so twice as many sequences
         note = (
-            f"{plural(pairs, 'preference pair')} ({sequences}) from the training split: a step takes "
+            f"{plural(pairs, 'preference pair')} ({sequences}) from the training split: a batch takes "
             f"{plural(batch_size, 'pair')}, the chosen and the rejected answer of each side by side, as DPO trains "
             "them"
         )
@@ -217,10 +245,10 @@ def whole_split(
         note += f"; {plural(failed, 'row')} could not be encoded and {'was' if failed == 1 else 'were'} left out"
     st.caption(f"{note}. {STRATEGIES_SAID} **{WORK_LABEL}**: {WORK_SAID}")
     for strategy, why in unusable.items():
-        st.info(f"**{batching.STRATEGY_LABELS[strategy]}** cannot be used on this split. {why}")
+        st.info(f"**{batch_costs.STRATEGY_LABELS[strategy]}** cannot be used on this split. {why}")
     with st.expander("For engineers: how this table is counted"):
         st.markdown(TABLE_FOR_ENGINEERS)
-    long_table = table.melt(id_vars="strategy", value_vars=["padding share", "work per trained token"])
+    long_table = table.melt(id_vars="strategy", value_vars=["padding share (%)", "work per trained token"])
     # One neutral colour: a red bar would read as "bad" (the palette's third colour fell on packing, the best).
     fig = px.bar(
         long_table,
@@ -344,6 +372,12 @@ with user_errors("Could not encode the rows"):
         strict=True,
         max_length=max_length,
     )
+with user_errors("Could not check the template"):
+    # What Train refuses or warns about these rows under this template, as the Tokens page and `ftlib batch` say it.
+    for severity, message, fix in split_template_checks(name, model, template_name, policy, STATS_ROW_LIMIT, source):
+        (st.error if severity == "error" else st.warning)(
+            ("Train refuses these rows: " if severity == "error" else "") + f"{message} {fix}"
+        )
 cut = [
     f"{n} ({len(e.all_ids)} → {len(e.input_ids)} tokens)" for n, e in zip(names, examples, strict=True) if e.truncated
 ]
@@ -392,18 +426,18 @@ with user_errors("Could not batch the rows"):
         "Packing": batching.pack(examples, int(pack_length), pad_id),
     }
     # What training computes for the packed rows: TRL lays them end to end as one row (as the table below counts).
-    packed_in_training = batching.strategy_stats(examples, len(examples), "packing", int(pack_length))
+    packed_in_training = batch_costs.strategy_stats(examples, len(examples), "packing", int(pack_length))
     # What a padding-free run computes for the right-padded rows: the same rows in order, end to end in one row.
     padding_free_in_training = batching.pack(examples, sum(lengths), pad_id, strategy="in_order").stats()
 st.caption("Hover a cell for its token id, attention, label and position id.")
 # The preview lays out each pair's two answers as sequences; a run never packs pairs.
 kinds_shown = {row_kind(r) for r in train[first : first + n_rows]}
-pairs_shown = "preference" in kinds_shown
+not_packed = batching_refusals(list(kinds_shown)).get("packing")  # train's refusal, for the rows' methods
 runs = padding_free_runs(kinds_shown)  # who, on a CPU server, lays these rows end to end
 for tab, (title, batch) in zip(st.tabs(list(views)), views.items(), strict=True):
     with tab:
-        if title == "Packing" and pairs_shown:
-            st.info(f"How these sequences would lie end to end; a run does not do this. {batching.PAIRS_NOT_PACKED}")
+        if title == "Packing" and not_packed:
+            st.info(f"How these sequences would lie end to end; a run does not do this. {not_packed}")
         # SFT, DPO and reward-model runs on CPU lay right-padded rows end to end (ftlib.fastpath.padding_free; pairs
         # through ftlib.headloss.pack_padded_rows and ftlib.packed_rows.pack_score_rows); GPUs pad.
         padding_free = title.startswith("Right") and not cuda_available() and fastpath.padding_free_allowed()

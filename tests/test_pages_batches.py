@@ -63,8 +63,8 @@ def test_sft_split_renders_three_views_and_stats():
     assert "start of a packed example" in packed  # the boundary label explained on hover
     assert "Answer" in right  # token text, not ids
     table = at.dataframe[0].value
-    assert list(table["strategy"]) == ["Padding, in order", "Padding, grouped by length", "Packing"]
-    assert table["padding share"].iloc[2] < table["padding share"].iloc[0]
+    assert list(table["strategy"]) == ["Padding, shuffled (as a run)", "Padding, grouped by length", "Packing"]
+    assert table["padding share (%)"].iloc[2] < table["padding share (%)"].iloc[0]
     assert len(set(table["trained"])) == 1
     assert any("left" in e.label.lower() for e in at.expander)
 
@@ -97,22 +97,24 @@ def test_preference_split_shows_chosen_and_rejected():
 def test_preference_steps_count_pairs_and_packing_is_not_offered():
     """Walk 3: 18 pairs at batch size 8 showed 36 sequences in 5 steps and ranked packing first (1 step, no padding),
     though DPO takes 8 pairs a step (epoch 1.0 at step 3) and the Train form refuses packing for it."""
-    from ftlib.batching import PAIRS_NOT_PACKED
+    from ftlib.batch_costs import unavailable
 
     workspace.save_split("prefs-steps", preference_rows(18), preference_rows(2))
     at = run_page()
     assert not at.exception, at.exception
     table = at.dataframe[0].value
-    assert list(table["strategy"]) == ["Padding, in order", "Padding, grouped by length"]
+    assert list(table["strategy"]) == ["Padding, shuffled (as a run)", "Padding, grouped by length"]
     assert list(table["steps"]) == [3, 3]  # ceil(18 pairs / 8), the Train form's batch size
     captions = " ".join(c.value for c in at.caption)
-    assert "18 preference pairs (36 sequences) from the training split: a step takes 8 pairs" in captions
-    assert f"**Packing** cannot be used on this split. {PAIRS_NOT_PACKED}" in [i.value for i in at.info]
+    assert "18 preference pairs (36 sequences) from the training split: a batch takes 8 pairs" in captions
+    refused = unavailable([{"chosen": {"input_ids": [1]}, "rejected": {"input_ids": [2]}}])["packing"]
+    assert refused.startswith("`packing` works for SFT only: dpo, reward and kto compare whole answers.")
+    assert f"**Packing** cannot be used on this split. {refused}" in [i.value for i in at.info]
     # The preview's Packing tab says so too: it shows a layout a run never uses.
     assert any(i.value.startswith("How these sequences would lie end to end; a run does not") for i in at.info)
     (box,) = [e for e in at.expander if e.label == "For engineers: how this table is counted"]
     engineers = " ".join(m.value for m in box.markdown)
-    assert "a step takes *batch size* pairs and runs both answers of each" in engineers
+    assert "a batch takes *batch size* pairs and runs both answers of each" in engineers
     assert "batches of *batch size* sequences" not in engineers  # as steps of sequences, 18 pairs would be 5 steps
     at.number_input(key="batch_split_size").set_value(4).run()
     assert list(at.dataframe[0].value["steps"]) == [5, 5]  # ceil(18 / 4)
@@ -231,7 +233,8 @@ def test_the_packing_tab_counts_padding_and_work_as_training_does_and_as_the_tab
     packing pads 0%: the tab counted the grey cells that square off its picture, the table what training computes
     (TRL lays a batch's packed rows end to end as one row). Same rows, same packed length: the same numbers, and the
     grey cells named at the number. "Work per trained token" has one plain sentence beside it."""
-    from ftlib.batching import batch_stats, make_batches
+    from ftlib.batch_costs import make_batches
+    from ftlib.batching import batch_stats
     from ui.batch_view import WORK_LABEL, WORK_SAID
 
     workspace.save_split("chats-packing", sft_rows(4), sft_rows(1))
@@ -325,7 +328,8 @@ def test_the_right_padding_tabs_numbers_are_what_this_server_computes(gpu, monke
         assert right[WORK_LABEL] == f"{rectangle / trained:.2f}"
         assert "computed in training" in caption
     else:  # padding-free: no padding computed, the real tokens only; the picture's numbers in the caption
-        assert right["Padding"] == "0 (0%)"
+        # the headline agrees with the grey cells (cold review: "Padding 0 (0%)" beside a grid of them)
+        assert right["Padding"] == f"{rectangle - real} ({(rectangle - real) / rectangle:.0%}) on a GPU · 0 here"
         assert right[WORK_LABEL] == f"{real / trained:.2f}"
         assert f"end to end (padding-free), {real} tokens in one row" in caption
         assert (
@@ -438,3 +442,67 @@ def test_a_row_longer_than_the_max_length_is_cut_as_a_run_cuts_it_and_the_packed
         at.number_input(key="batch_max_length").set_value(128).run()
         assert not at.exception and not at.error, at.exception
     assert "Max length (tokens) 128, as in training: the Train page starts from it." in [c.value for c in at.caption]
+
+
+def test_the_whole_split_table_counts_as_a_run_and_its_chart_shows_percentages(monkeypatch):
+    """Cold reviews: the chart's padding-share bars were fractions, both labelled 0.02 beside 2.36% and 2.03% in the
+    table; steps ignored gradient accumulation; work per trained token was rounded by the browser (4.63 beside the
+    CLI's 4.62). The numbers are `ftlib batch`'s, rounded once in Python."""
+    import json
+
+    from ftlib import batch_costs
+    from ftlib.batch_plans import optimizer_steps
+
+    monkeypatch.setattr("ui.labels.training_default", lambda name: {"batch_size": 2, "grad_accum": 3}.get(name, 384))
+    workspace.save_split("chats-chart", sft_rows(12), sft_rows(2))
+    at = run_page()
+    assert not at.exception, at.exception
+    table = at.dataframe[0].value
+    assert list(table["strategy"]) == [batch_costs.STRATEGY_LABELS[s] for s in batch_costs.STRATEGIES]
+    assert list(table["steps"]) == [optimizer_steps(6, 3), optimizer_steps(6, 3), table["steps"][2]]
+    assert list(table["steps"])[:2] == [2, 2]  # 12 rows, 2 a batch, 3 batches a step
+    for column in ("padding share (%)", "work per trained token"):
+        assert all(round(v, 2) == v for v in table[column])
+    assert 1 < table["padding share (%)"][0] < 100  # percent, not a fraction
+    (chart,) = [json.loads(c.proto.spec) for c in at.get("plotly_chart") if "padding share" in c.proto.spec]
+    # the facet is the table's column in percent, its bar labels to 2 decimals: 2.36 and 2.03 apart, not both 0.02
+    assert any(a["text"] == "padding share (%)" for a in chart["layout"]["annotations"])
+    assert all(trace["texttemplate"].endswith(":.2f}") for trace in chart["data"])
+    assert any("A step adds up 3 batches" in c.value for c in at.caption)
+
+
+def test_a_template_train_refuses_is_said_as_the_cli_says_it():
+    """Cold review: a tool-call split with the model's own template drew its grids silently, while Tokens showed a red
+    error and `ftlib batch` warned "`train` refuses these rows ..."."""
+    import json
+
+    from ftlib import checks
+    from ftlib.batching import encode_examples
+    from ftlib.models import load_tokenizer
+    from ftlib.templates import get_template
+
+    call = {
+        "id": "c0",
+        "type": "function",
+        "function": {"name": "get_weather", "arguments": json.dumps({"city": "X"})},
+    }
+    rows = [
+        {
+            "messages": [
+                {"role": "user", "content": f"Weather in city {i}?"},
+                {"role": "assistant", "content": None, "tool_calls": [call]},
+                {"role": "tool", "tool_call_id": "c0", "content": "20"},
+                {"role": "assistant", "content": f"It is 20 in city {i}."},
+            ]
+        }
+        for i in range(4)
+    ]
+    workspace.save_split("tools-refused", rows, rows[:1])
+    tok = load_tokenizer("default")
+    template = get_template("tokenizer", tok)
+    examples, _, _ = encode_examples(rows, tok, template, "all_assistant", pairs=True)
+    refused = [c for c in checks.template_report(examples, template, [1, 2, 3, 4], total=4) if c.severity == "error"]
+    assert refused  # the sentinel: train refuses these rows with this template
+    at = run_page()
+    assert not at.exception, at.exception
+    assert f"Train refuses these rows: {refused[0].message} {refused[0].fix}" in [e.value for e in at.error]

@@ -100,17 +100,32 @@ def padding_said(layout: str, drawn, trained_as, padding_free: bool = False, run
     return "Grey cells after each row: computed in training, never learned from (label -100)."
 
 
+def steps_help(grad_accum: int) -> str:
+    """The help of the whole-split table's steps column, for the Train page's gradient accumulation.
+
+    >>> steps_help(1)
+    'Optimizer steps in one pass: one batch a step (gradient accumulation 1, as on the Train page).'
+    """
+    per = "one batch" if grad_accum == 1 else f"{grad_accum} batches"
+    return f"Optimizer steps in one pass: {per} a step (gradient accumulation {grad_accum}, as on the Train page)."
+
+
 # Under the whole-split table, in plain words; the method's names are in TABLE_FOR_ENGINEERS.
 STRATEGIES_SAID = (
     "Grouping by length puts rows of similar length in the same batch; packing fills each row as full as it can, "
     "longest examples first."
 )
 TABLE_FOR_ENGINEERS = """
-- **steps**: batches of *batch size* examples, one optimizer step each (no gradient accumulation). An example is
-  one sequence, except a preference pair: a step takes *batch size* pairs and runs both answers of each, the chosen
-  ones then the rejected, as TRL's DPOTrainer and RewardTrainer stack them, so 8 pairs a step are 16 sequences.
+- **steps**: optimizer steps in one pass: batches of *batch size* examples, *gradient accumulation* batches a step
+  (the Train page's), a last shorter group counting as a step, as transformers' Trainer counts them. An example is
+  one sequence, except a preference pair: a batch takes *batch size* pairs and runs both answers of each, the chosen
+  ones then the rejected, as TRL's DPOTrainer and RewardTrainer stack them, so 8 pairs a batch are 16 sequences.
+- **Padding, shuffled (as a run)**: what a run without *group by length* computes: its sampler shuffles the rows
+  every epoch, so the padding is the one expected over every random order (computed exactly, not sampled; rounded
+  to whole positions), not that of the file's order (a file sorted by length would look grouped).
 - **Padding, grouped by length**: batches of similar lengths, in random order (the Train form's *group by length*,
-  like transformers' `group_by_length`).
+  like transformers' `group_by_length`), for one shuffle of the seed. KTO and GRPO order their rows themselves, so
+  it is not offered for their rows.
 - **Packing**: best-fit decreasing (BFD) into rows of *max length*, as TRL packs (`SFTConfig(packing=True)`, its
   default `packing_strategy="bfd"`); TRL then runs a batch of packed rows padding-free, as one flattened row.
 - **work per trained token**: computed positions (real tokens and padding) ÷ tokens whose label is not -100.
