@@ -80,7 +80,7 @@ CASES = [
     ("replies_in_capitals", UPPER, SYSTEM_CHAT, "no_trained_tokens",
      ["writes the reply in turns 3, 5 in another form than the row has it", "trains a reply where it finds the row's "
       "text, so this row would teach the model nothing", "`| upper`"],
-     ["leaves out", "'hermes'"]),
+     ["leaves out", "--template hermes"]),
     ("user_turns_in_capitals", UPPER, CHAT, "message_dropped",
      ["writes messages 1 (user), 3 (user) in another form", "trained on the changed text, not the row's"],
      ["leaves out"]),

@@ -324,7 +324,7 @@ def test_preflight_names_a_held_out_row_whose_tool_call_the_template_drops(
         assert not report.ok and len(dropped) == 1
         assert (
             dropped[0].startswith("In held-out row 2, scored as the template writes it: The ")
-            and "'hermes'" in dropped[0]
+            and "'ChatML + tools (Hermes)' (--template hermes)" in dropped[0]
         )
         assert any(w.startswith("In held-out row 2, ") and "tool definitions" in w for w in report.warnings)
         assert not [m for m in report.errors + report.warnings if "training rows" in m]  # the training rows are fine
