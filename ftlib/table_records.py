@@ -78,6 +78,16 @@ def _as_json_text(value: bool | int | float) -> str:
     return ("true" if value else "false") if isinstance(value, bool) else str(value)
 
 
+def _has_text(value) -> bool:
+    """A number or true/false with a JSON text: not NaN or an infinity. An int is tested as it is (math.isfinite
+    would convert it to a float, which overflows past 308 digits).
+
+    >>> [_has_text(v) for v in (4, 6.5, True, 10**400, float("nan"), float("inf"), "4", None)]
+    [True, True, True, True, False, False, False, False]
+    """
+    return isinstance(value, int) or (isinstance(value, float) and math.isfinite(value))
+
+
 def numbers_as_text(record: dict, fmt: str) -> tuple[dict, list[str]]:
     """`record` with each finite number or true/false under a field `fmt` reads as text turned into its JSON text,
     and the fields turned (in the record's order). Other fields (a label, an id, what GRPO passes to its reward
@@ -89,7 +99,7 @@ def numbers_as_text(record: dict, fmt: str) -> tuple[dict, list[str]]:
     'true'
     """
     read = TEXT_FIELDS.intersection(FORMAT_FIELDS[fmt])
-    turned = [k for k, v in record.items() if k in read and isinstance(v, (int, float)) and math.isfinite(v)]
+    turned = [k for k, v in record.items() if k in read and _has_text(v)]
     if not turned:
         return record, []
     return {k: _as_json_text(v) if k in turned else v for k, v in record.items()}, turned

@@ -713,3 +713,9 @@ def test_a_table_with_a_prompt_column_and_no_answer_column_is_told_what_it_lacks
         "no_answers.csv has the prompt in 'instruction' but no column named as an answer (output, answer, response, "
         "completion...; columns: instruction, input). Map the column that holds the answers to output"
     )
+
+
+def test_a_number_too_large_for_a_float_is_read_as_its_digits():
+    """math.isfinite(10**400) raises OverflowError: the check must not turn an int into a float on its way."""
+    (row,) = load_bytes(lines({"instruction": "A big number?", "output": 10**400}), "big.jsonl").rows
+    assert row["messages"][-1]["content"] == "1" + "0" * 400
