@@ -174,6 +174,7 @@ class RunConfig(GRPOSettings):
         label="Group by length",
         group="tokens",
         advanced=True,
+        when={"method": (*SFT_METHODS, "dpo", "reward")},  # KTO and GRPO order their own rows (methods.OWN_ROW_ORDER)
         help="Put examples of similar length in the same batch, so less compute goes to padding (batches still come "
         "in random order).",
     )

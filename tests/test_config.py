@@ -295,3 +295,14 @@ def test_gradient_checkpointing_reaches_the_trainer_under_the_name_this_transfor
     assert training._checkpointing_argument(Now) == "activation_checkpointing"
     assert args(RunConfig(gradient_checkpointing=True), tmp_path).gradient_checkpointing is True
     assert args(RunConfig(gradient_checkpointing=False), tmp_path).gradient_checkpointing is False
+
+
+def test_group_by_length_is_offered_only_where_a_run_groups_its_rows():
+    """A reviewer's: the Train form offered Group by length for KTO and GRPO, which order their own rows and ignored
+    it. The setting applies to the methods whose trainer groups (the Train form draws a field where it applies)."""
+    from ftlib.config import field_specs
+    from ftlib.methods import OWN_ROW_ORDER
+
+    spec = field_specs()["group_by_length"]
+    applies = {m: spec.applies({"method": m}) for m in ("lora", "qlora", "full", "dpo", "reward", "kto", "grpo")}
+    assert sorted(m for m, yes in applies.items() if not yes) == sorted(OWN_ROW_ORDER) == ["grpo", "kto"]
