@@ -44,10 +44,25 @@ def character_loop(text: str) -> str | None:
     >>> character_loop("hahaha, " * 3), character_loop("A tide, a sea, a shore.")
     (None, None)
     """
-    for run in _CHARACTER_RUN.finditer(text):
-        if len(run.group(0)) >= LOOP_CHARACTERS and re.search(r"\w", run.group(1)):
-            return run.group(1)
-    return None
+    return next((run.group(1) for run in _loops(text)), None)
+
+
+def _loops(text: str):
+    """The runs of `_CHARACTER_RUN` in `text` that are loops: at least LOOP_CHARACTERS long, a letter or digit in
+    their unit."""
+    return (
+        r for r in _CHARACTER_RUN.finditer(text) if len(r.group(0)) >= LOOP_CHARACTERS and re.search(r"\w", r.group(1))
+    )
+
+
+def looped_characters(text: str) -> int:
+    """How many characters of `text` are in loops of characters (`character_loop`'s runs: a unit of up to 40
+    characters said 6 times or more, at least LOOP_CHARACTERS long, holding a letter or digit).
+
+    >>> looped_characters("\\n" * 40 + "lessness" * 60), looped_characters("A tide, a sea.")
+    (480, 0)
+    """
+    return sum(len(run.group(0)) for run in _loops(text))
 
 
 def repeats_itself(text: str) -> bool:
@@ -117,6 +132,7 @@ def whitespace_said(text: str) -> str:
 __all__ = [
     "LOOP_CHARACTERS",
     "character_loop",
+    "looped_characters",
     "only_whitespace",
     "repeats_itself",
     "repetition_units",

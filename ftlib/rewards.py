@@ -39,7 +39,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from ftlib.answer_notes import repeats_itself, repetition_units  # repeats_itself: re-exported, as before
+from ftlib.answer_notes import looped_characters, repeats_itself, repetition_units  # repeats_itself: re-exported
 from ftlib.errors import UserError, numbered, plural
 from ftlib.methods import check_rewards, coerce_rewards, looks_like_code, reward_kind
 from ftlib.reward_functions import (
@@ -111,20 +111,25 @@ WORD_RUNS_FROM = 4
 
 
 def not_repeating_score(text: str) -> float:
-    """Distinct over all, 1.0 when nothing repeats: of the sentences (line by line), and of the runs of three words
-    once there are WORD_RUNS_FROM of them; the lower of the two. The word runs catch a loop inside one sentence
-    ("Oh no, no no no no no"), which a reward counting sentences alone scores 1.0: GRPO would learn to write it.
+    """Distinct over all, 1.0 when nothing repeats: of the sentences (line by line), of the runs of three words once
+    there are WORD_RUNS_FROM of them, and of the characters (the share not in a loop of characters, as Compare marks
+    one: `answer_notes.looped_characters`); the lowest. The word runs catch a loop inside one sentence ("Oh no, no no
+    no no no"), the characters one inside a word ("lessnesslessness..."), which sentences and words alone score 1.0:
+    GRPO would learn to write them.
 
     >>> not_repeating_score("- a\\n- b"), not_repeating_score("- a\\n- a\\n- a\\n- b"), not_repeating_score("")
     (1.0, 0.5, 1.0)
     >>> round(not_repeating_score("Oh no, no no no no no no"), 3), not_repeating_score("Boil the water, then add it.")
     (0.333, 1.0)
+    >>> not_repeating_score("lessness" * 60), round(not_repeating_score("Here: " + "ab1" * 20), 3)
+    (0.0, 0.091)
     """
     units = repetition_units(text)
     sentences = len(set(units)) / len(units) if units else 1.0
     words = re.findall(r"\w+", text.lower())
     runs = list(zip(words, words[1:], words[2:], strict=False))
-    return min(sentences, len(set(runs)) / len(runs)) if len(runs) >= WORD_RUNS_FROM else sentences
+    score = min(sentences, len(set(runs)) / len(runs)) if len(runs) >= WORD_RUNS_FROM else sentences
+    return min(score, 1.0 - looped_characters(text) / len(text)) if text else score
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -42,6 +42,7 @@ CASES = [
     ({"not_repeating": {}}, COLLAPSED, 0.5),  # 2 distinct of 4 lines
     ({"not_repeating": {}}, "Go. Go. Go. Stop.", 0.5),  # sentences count, not only lines
     ({"not_repeating": {}}, "Ahoy! Ahoy! Ahoy!\n\nThe sky is blue.", 0.5),  # a repeated opening is caught too
+    ({"not_repeating": {}}, "lessness" * 60, 0.0),  # a loop inside one word: no sentence or word run repeats
     ({"check": "chat_style"}, PIRATE, 1.0),
     ({"check": "chat_style"}, PLAIN, 0.0),
     ({"check": "preference_pairs"}, "- Drink more water daily.\n- Sleep eight hours.", 1.0),
