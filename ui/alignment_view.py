@@ -40,7 +40,7 @@ REWARD_EXAMPLES = [
     ('{"length": {"target": 40}}', "closer to 40 words is better: 1 at 40, 0 at 0 or 80 and beyond"),
     (
         '{"not_repeating": {}}',
-        "share of sentences and three-word runs not repeated: keeps answers from collapsing into loops",
+        "share of sentences, three-word runs and characters not repeated: keeps answers from collapsing into loops",
     ),
     ('{"check": "chat_style"}', "a shipped sample's behaviour check: chat_style = opens with 'Ahoy!'"),
     ('{"model": "RUN_ID"}', "the score of a reward model you trained here (method: reward), for any answer"),
