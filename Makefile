@@ -39,7 +39,7 @@ setup-test: setup
 # Then the browser tests alone in one process: beside another worker they starved it (Chromium's tabs, the app's
 # server and its training run, each in a session of its own, outnumber a worker's one thread): test_alignment.py
 # took 55-63 s beside the 8-session test against 17.5 s alone, and the whole suite in two workers took 32 min.
-# On the 2-core AVX2 CPU: 12.5-16 min + 5.5-7.5 min; 19:39-25:13 for `bash .ci/run` on a fresh clone, installs included.
+# On the 2-core AVX2 CPU: 12.5-16.5 min + 5.5-8 min; 19:39-26:28 for `bash .ci/run` on a fresh clone, installs included.
 # TEST_WORKERS=0: all in one process.
 TEST_WORKERS ?= 2
 XDIST = -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
