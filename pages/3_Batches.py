@@ -141,11 +141,9 @@ def split_template_checks(
     tok = cached_tokenizer(model_spec)
     chosen = get_template(template, tok, source=source)
     rows = cached_split(split)[0][:limit]
-    examples, numbers = [], []
-    for number, row in enumerate(rows, start=1):  # one row at a time, so each check names the row's number
-        encoded, _, _ = batching.encode_examples([row], tok, chosen, policy, pairs=True)
-        examples += encoded
-        numbers += [number] * len(encoded)
+    examples, _, failed = batching.encode_examples(rows, tok, chosen, policy, first=1, pairs=True)
+    skipped = set(failed)
+    numbers = [n for n in range(1, len(rows) + 1) if n not in skipped]  # one item a row (`pairs`): its number
     found = checks.template_report(examples, chosen, numbers, total=len(rows)) if examples else []
     return [(c.severity, c.message, c.fix) for c in found]
 
