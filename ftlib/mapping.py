@@ -84,6 +84,15 @@ for _fmt, _required, _ in _SHAPES:
     REQUIRED_FIELDS.setdefault(_fmt, tuple(_required))
 
 
+def _normal_names(columns: list[str]) -> dict[str, str]:
+    """Each column under its name as `_SHAPES` spells names (lower case, spaces and dashes as "_"); the first column
+    of a name wins."""
+    normal: dict[str, str] = {}
+    for col in columns:
+        normal.setdefault(str(col).strip().lower().replace(" ", "_").replace("-", "_"), col)
+    return normal
+
+
 def guess_column_map(columns: list[str], fmt: str | None = None) -> dict[str, str]:
     """Field -> column (or key) for the first shape (of format `fmt`, when given) whose required fields all have one;
     {} when none fits.
@@ -93,9 +102,7 @@ def guess_column_map(columns: list[str], fmt: str | None = None) -> dict[str, st
     >>> guess_column_map(["Question", "Answer"], "prompt_only")
     {'prompt': 'Question'}
     """
-    normal: dict[str, str] = {}
-    for col in columns:
-        normal.setdefault(str(col).strip().lower().replace(" ", "_").replace("-", "_"), col)
+    normal = _normal_names(columns)
     for shape, required, optional in _SHAPES:
         if fmt is not None and shape != fmt:
             continue
@@ -117,7 +124,7 @@ def prompt_column(columns: list[str]) -> str | None:
     ('instruction', None)
     """
     names = next(required["instruction"] for shape, required, _ in _SHAPES if shape == "alpaca")
-    normal = {str(c).strip().lower().replace(" ", "_").replace("-", "_"): c for c in reversed(columns)}
+    normal = _normal_names(columns)
     return next((normal[n] for n in names if n in normal), None)
 
 
