@@ -129,6 +129,17 @@ def with_hint(message: str, record: dict, fmt: str) -> str:
     return f"{message} (this row looks like {own}, not {fmt})" if own and own != fmt else message
 
 
+def places_said(n: int, places: list[str]) -> str:
+    """Where the `n` rows of a notice are, from the first rows' places: all of them, or the first; "" when none.
+
+    >>> places_said(2, ["line 3", "line 9"]), places_said(40, ["line 3", "line 9", "line 12"]), places_said(1, [])
+    (' (line 3, line 9)', ' (the first: line 3)', '')
+    """
+    if not places:
+        return ""
+    return f" ({', '.join(places)})" if n <= len(places) else f" (the first: {places[0]})"
+
+
 # Keys a format reads beyond FORMAT_FIELDS (synonyms read from JSON rows as written).
 _ALSO_READ = {"preference": ("chosen_messages", "rejected_messages", "question"), "unpaired_preference": ("kto_tag",)}
 
@@ -175,7 +186,7 @@ def file_notices(
         shown = f"`{name}`" if name.strip() else "the column with no name in the header"  # not "ignored field: ``"
         places, at = (found_at or {}).get(name, []), ""
         if places and n < len(records):  # a stray key in one row of thousands is found by its place
-            at = f" ({', '.join(places)})" if n <= len(places) else f" (the first: {places[0]})"
+            at = places_said(n, places)
         notices.append(
             FieldNotice(
                 f"ignored field: {shown}{where} in {plural(n, 'row')}{at}; the studio does not read it, so it is "

@@ -21,7 +21,7 @@ from typing import Any
 
 from ftlib.errors import plural
 from ftlib.formats import FORMAT_FIELDS
-from ftlib.notices import FieldNotice
+from ftlib.notices import FieldNotice, places_said
 from ftlib.readers import RowError
 
 # The fields read as one piece of text (not turns, tools or a label).
@@ -111,8 +111,7 @@ def numbers_note(counts: Counter, places: dict[str, list[str]], source_of: dict[
     notices = []
     for name, n in counts.most_common():
         shown = source_of.get(name, name)
-        at = places.get(name, [])
-        where = f" ({', '.join(at)})" if n <= len(at) else f" (the first: {at[0]})" if at else ""
+        where = places_said(n, places.get(name, []))
         also = f", read as the {name}" if shown != name else ""
         notices.append(
             FieldNotice(
