@@ -27,15 +27,15 @@ from ftlib.batching import (
     Batch,
     BatchingError,
     BatchStats,
-    _build_packed,
-    _field,
-    _pieces,
-    _read,
-    _round_up,
     batch_stats,
+    build_packed,
     collate,
+    example_field,
     expand_pairs,
+    packed_pieces,
     pairs_in,
+    read_examples,
+    round_up,
 )
 from ftlib.methods import batching_refusals
 
@@ -49,7 +49,7 @@ STRATEGY_LABELS = {
 
 def kinds_of(examples: Sequence[Any]) -> list[str]:
     """The canonical row kind (ftlib.rows) of each encoded example: its `kind`, else a pair's "preference" or "sft"."""
-    return [_field(e, "kind") or ("preference" if pairs_in([e]) else "sft") for e in examples]
+    return [example_field(e, "kind") or ("preference" if pairs_in([e]) else "sft") for e in examples]
 
 
 def unavailable(examples: Sequence[Any]) -> dict[str, str]:
@@ -82,17 +82,17 @@ def make_batches(
     if batch_size < 1:
         raise BatchingError(f"batch_size must be at least 1, not {batch_size}.")
     items = [expand_pairs([e]) for e in examples]  # one sequence, or a pair's chosen and rejected
-    exs = _read([seq for item in items for seq in item])
+    exs = read_examples([seq for item in items for seq in item])
     if strategy == "packing":
         if any(len(item) == 2 for item in items):  # a pair's answers cannot lie apart (sequences of any kind may)
             raise BatchingError(unavailable(examples)["packing"])
         length = max_length or max(len(e.ids) for e in exs)
-        pieces, origin, report = _pieces(exs, length, "truncate")
+        pieces, origin, report = packed_pieces(exs, length, "truncate")
         bins = plan_bfd([len(p.ids) for p in pieces], length)
         # TRL trains packed rows padding-free: the batch's rows are laid end to end in one row, no padding at all
         # (examples stay apart through the position ids). So one batch = `batch_size` packed rows, flattened.
         out = [
-            _build_packed(
+            build_packed(
                 pieces,
                 origin,
                 [[p for b in bins[i : i + batch_size] for p in b]],
@@ -133,8 +133,8 @@ def strategy_stats(
     stats = batch_stats(batches, strategy)
     if strategy != "right_padding":
         return stats
-    units = [[len(e.ids) for e in _read(expand_pairs([item]))] for item in examples]
-    widths = [_round_up(min(max(u), max_length or max(u)), pad_to_multiple_of) for u in units]
+    units = [[len(e.ids) for e in read_examples(expand_pairs([item]))] for item in examples]
+    widths = [round_up(min(max(u), max_length or max(u)), pad_to_multiple_of) for u in units]
     computed = round(shuffled_positions(widths, [len(u) for u in units], batch_size))
     return replace(stats, computed_positions=computed, padded_positions=computed - stats.real_tokens)
 

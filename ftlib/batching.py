@@ -174,7 +174,8 @@ class _Example(NamedTuple):
     mask: list[int]
 
 
-def _field(example: Any, name: str) -> Any:
+def example_field(example: Any, name: str) -> Any:
+    """A field of an encoded example, a mapping (`{"input_ids": ...}`) or an object (`Encoded`); None if absent."""
     return example.get(name) if isinstance(example, Mapping) else getattr(example, name, None)
 
 
@@ -184,13 +185,15 @@ def _as_list(value: Any) -> list[int]:
     return [int(v) for v in value]
 
 
-def _read(examples: Iterable[Any]) -> list[_Example]:
+def read_examples(examples: Iterable[Any]) -> list[_Example]:
+    """Encoded examples (mappings or `Encoded`) as ids, labels and attention mask lists; BatchingError for one without
+    input_ids or tokens."""
     out = []
     for i, ex in enumerate(examples):
         if isinstance(ex, _Example):
             out.append(ex)
             continue
-        ids = _field(ex, "input_ids")
+        ids = example_field(ex, "input_ids")
         if ids is None:
             raise BatchingError(
                 f"Example {i} has no input_ids. Pass encoded examples (ftlib.tokens.encode_row), not raw rows."
@@ -198,10 +201,10 @@ def _read(examples: Iterable[Any]) -> list[_Example]:
         ids = _as_list(ids)
         if not ids:
             raise BatchingError(f"Example {i} has no tokens; drop empty examples before batching.")
-        labels = _field(ex, "labels")
+        labels = example_field(ex, "labels")
         # No labels means train on every token, as transformers' collators do.
         labels = list(ids) if labels is None else _as_list(labels)
-        mask = _field(ex, "attention_mask")
+        mask = example_field(ex, "attention_mask")
         mask = [1] * len(ids) if mask is None else _as_list(mask)
         if not len(ids) == len(labels) == len(mask):
             raise BatchingError(
@@ -216,7 +219,7 @@ def _read(examples: Iterable[Any]) -> list[_Example]:
 
 def as_dict(example: Any) -> dict[str, list[int]]:
     """`input_ids`, `labels` and `attention_mask` of one example as plain lists (labels default to the ids)."""
-    e = _read([example])[0]
+    e = read_examples([example])[0]
     return {"input_ids": e.ids, "labels": e.labels, "attention_mask": e.mask}
 
 
@@ -225,8 +228,8 @@ def expand_pairs(items: Iterable[Any]) -> list[Any]:
     order, as DPO trains on both; SFT encodings pass through."""
     out = []
     for item in items:
-        chosen, rejected = _field(item, "chosen"), _field(item, "rejected")
-        if chosen is not None and rejected is not None and _field(item, "input_ids") is None:
+        chosen, rejected = example_field(item, "chosen"), example_field(item, "rejected")
+        if chosen is not None and rejected is not None and example_field(item, "input_ids") is None:
             out.extend([chosen, rejected])
         else:
             out.append(item)
@@ -234,7 +237,7 @@ def expand_pairs(items: Iterable[Any]) -> list[Any]:
 
 
 def lengths_of(examples: Iterable[Any]) -> list[int]:
-    return [len(_as_list(_field(ex, "input_ids"))) for ex in examples]
+    return [len(_as_list(example_field(ex, "input_ids"))) for ex in examples]
 
 
 def pairs_in(examples: Iterable[Any]) -> int:
@@ -242,7 +245,12 @@ def pairs_in(examples: Iterable[Any]) -> int:
     return sum(len(expand_pairs([e])) == 2 for e in examples)
 
 
-def _round_up(n: int, multiple: int | None) -> int:
+def round_up(n: int, multiple: int | None) -> int:
+    """`n` rounded up to a multiple of `multiple` (padding to a multiple of 8, say); `n` when None.
+
+    >>> round_up(13, 8), round_up(13, None)
+    (16, 13)
+    """
     return -(-n // multiple) * multiple if multiple else n
 
 
@@ -302,8 +310,8 @@ def collate(
         raise BatchingError(f"padding_side must be 'right' or 'left', not {padding_side!r}.")
     if max_length is not None and max_length < 1:
         raise BatchingError(f"max_length must be at least 1, not {max_length}.")
-    exs, overflow = _truncate(_read(examples), max_length)
-    width = _round_up(max(len(e.ids) for e in exs), pad_to_multiple_of)
+    exs, overflow = _truncate(read_examples(examples), max_length)
+    width = round_up(max(len(e.ids) for e in exs), pad_to_multiple_of)
     batch = Batch([], [], [], [], layout=padding_side, segments=[], overflow=overflow, label_pad=label_pad)
     for i, e in enumerate(exs):
         n_pad = width - len(e.ids)
@@ -326,7 +334,9 @@ def collate(
 # ----------------------------------------------------------------------------------------------------- packing
 
 
-def _pieces(exs: list[_Example], max_length: int, overflow: str) -> tuple[list[_Example], list[int], list[Overflow]]:
+def packed_pieces(
+    exs: list[_Example], max_length: int, overflow: str
+) -> tuple[list[_Example], list[int], list[Overflow]]:
     """Examples no longer than max_length, the original index of each, and what was cut or split."""
     if overflow not in OVERFLOW:
         raise BatchingError(f"overflow must be 'truncate' or 'split', not {overflow!r}.")
@@ -355,7 +365,7 @@ def _pieces(exs: list[_Example], max_length: int, overflow: str) -> tuple[list[_
     return pieces, origin, report
 
 
-def _build_packed(
+def build_packed(
     pieces: list[_Example],
     origin: list[int],
     bins: list[list[int]],
@@ -363,7 +373,10 @@ def _build_packed(
     label_pad: int,
     pad_to_multiple_of: int | None,
 ) -> Batch:
-    width = _round_up(max(sum(len(pieces[p].ids) for p in b) for b in bins), pad_to_multiple_of)
+    """One packed Batch: a row per bin of `bins` (indices into `pieces`, whose `origin` is each piece's example),
+    position ids restarting at each piece, each piece's first label and the padding `label_pad`, rows padded to the
+    longest."""
+    width = round_up(max(sum(len(pieces[p].ids) for p in b) for b in bins), pad_to_multiple_of)
     batch = Batch([], [], [], [], layout="packed", segments=[], label_pad=label_pad)
     for b in bins:
         ids: list[int] = []
@@ -414,9 +427,9 @@ def pack(
         raise BatchingError(f"max_length must be at least 1, not {max_length}.")
     if strategy not in PACKING:
         raise BatchingError(f"Packing strategy must be one of {', '.join(PACKING)}, not {strategy!r}.")
-    pieces, origin, report = _pieces(_read(examples), max_length, overflow)
+    pieces, origin, report = packed_pieces(read_examples(examples), max_length, overflow)
     plan = plan_bfd if strategy == "bfd" else plan_in_order
-    batch = _build_packed(
+    batch = build_packed(
         pieces, origin, plan([len(p.ids) for p in pieces], max_length), pad_id, label_pad, pad_to_multiple_of
     )
     batch.overflow = report
