@@ -214,6 +214,10 @@ class _Wire:
         self.start = time.monotonic()
         self.events: collections.deque[str] = collections.deque(maxlen=60)
         self.fragment_runs, self.last_fragment, self.run_begun, self.last_message = 0, 0.0, 0.0, 0.0
+        # Which side went quiet when a page stops updating: the browser's timed fragment reruns asked for since the
+        # server's last message (a page whose timer died asks for none; a server ignoring them gets them), and the
+        # fragment the server last told the browser to poll.
+        self.asked_since, self.last_asked, self.polled_fragment = 0, "", ""
         self.last_event, self.repeats, self.last_repeat = "", 0, 0.0
         self.page_errors: list[str] = []  # uncaught errors of the page's own code (Streamlit's browser side)
 
@@ -253,15 +257,22 @@ class _Wire:
             self.events.append(f"{self.last_fragment:7.1f}s ... {self.fragment_runs} fragment run(s) finished")
             self.fragment_runs = 0
 
+    def asked(self, fragment_id: str, auto: bool) -> None:
+        self.asked_since += 1
+        self.last_asked = f"{'timed' if auto else 'a'} rerun of {fragment_id or 'the whole script'} at {self.elapsed():.1f}s"
+
     def lines(self) -> list[str]:
         self._flush()
         return [
             *self.events,
-            f"{self.elapsed():7.1f}s (now; the last message from the server at {self.last_message:.1f}s)",
+            f"{self.elapsed():7.1f}s (now; the last message from the server at {self.last_message:.1f}s; since then "
+            f"the browser asked for {self.asked_since} rerun(s){', the last a ' + self.last_asked if self.asked_since else ''}"
+            f"; the server last set a timer on fragment {self.polled_fragment or '(none)'})",
         ]
 
 
 def _count_finished_runs(page) -> None:
+    from streamlit.proto.BackMsg_pb2 import BackMsg
     from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
     counted = (ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_WITH_COMPILE_ERROR)
@@ -271,9 +282,11 @@ def _count_finished_runs(page) -> None:
     def on_frame(payload) -> None:
         if not isinstance(payload, bytes):
             return
-        wire.last_message = wire.elapsed()
+        wire.last_message, wire.asked_since = wire.elapsed(), 0
         message = ForwardMsg.FromString(payload)
         kind = message.WhichOneof("type")
+        if kind == "auto_rerun":
+            wire.polled_fragment = f"{message.auto_rerun.fragment_id} every {message.auto_rerun.interval:g} s"
         if kind == "script_finished":
             wire.finished(ForwardMsg.ScriptFinishedStatus.Name(message.script_finished))
             if message.script_finished in counted:
@@ -281,9 +294,18 @@ def _count_finished_runs(page) -> None:
         elif kind == "new_session":
             wire.begun()
 
+    def on_sent(payload) -> None:
+        if not isinstance(payload, bytes):
+            return
+        with contextlib.suppress(Exception):  # a message this reader does not know: not a rerun
+            message = BackMsg.FromString(payload)
+            if message.WhichOneof("type") == "rerun_script":
+                wire.asked(message.rerun_script.fragment_id, message.rerun_script.is_auto_rerun)
+
     def on_socket(socket) -> None:
         wire.note(f"websocket open {socket.url}")
         socket.on("framereceived", on_frame)
+        socket.on("framesent", on_sent)
         socket.on("close", lambda _socket: wire.note("websocket closed"))
 
     # A reconnect (server restart) opens a new websocket; each one is counted.
