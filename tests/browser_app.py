@@ -259,15 +259,17 @@ class _Wire:
 
     def asked(self, fragment_id: str, auto: bool) -> None:
         self.asked_since += 1
-        self.last_asked = f"{'timed' if auto else 'a'} rerun of {fragment_id or 'the whole script'} at {self.elapsed():.1f}s"
+        what = fragment_id or "the whole script"
+        self.last_asked = f"{'timed' if auto else 'a'} rerun of {what} at {self.elapsed():.1f}s"
 
     def lines(self) -> list[str]:
         self._flush()
+        last = f", the last a {self.last_asked}" if self.asked_since else ""
         return [
             *self.events,
             f"{self.elapsed():7.1f}s (now; the last message from the server at {self.last_message:.1f}s; since then "
-            f"the browser asked for {self.asked_since} rerun(s){', the last a ' + self.last_asked if self.asked_since else ''}"
-            f"; the server last set a timer on fragment {self.polled_fragment or '(none)'})",
+            f"the browser asked for {self.asked_since} rerun(s){last}; the server last set a timer on fragment "
+            f"{self.polled_fragment or '(none)'})",
         ]
 
 
