@@ -238,7 +238,7 @@ with st.container():
 job: M.GenerationJob | None = st.session_state.get(JOB_KEY)
 # What a grid was made with besides the prompt: the grid says so when the boxes above no longer match it.
 request = (tuple(model_names), tuple(s.key for s in settings), seed, max_new, tuple(sorted(prompt_ids.items())))
-b1, b2, _ = st.columns([1, 1, 4])
+b1, _ = st.columns([1, 5])
 if b1.button("Generate", type="primary", disabled=seed is None):
     if job is not None and not job.done:
         job.cancel()
@@ -254,9 +254,6 @@ if b1.button("Generate", type="primary", disabled=seed is None):
         "prompt": messages,
         "request": request,
     }
-if job is not None and not job.done and b2.button("Stop"):
-    job.cancel()
-
 running = job is not None and not job.done
 
 
@@ -270,11 +267,21 @@ running = job is not None and not job.done
 # without its grid. Seen in 3 of 3 tries with 8 sessions on 2 busy cores and a run finishing among them; with the
 # fixed layout, in none of 3 (tests/test_browser.py, the grids test, its run shortened to 40 steps, beside a second
 # browser test run and two busy loops).
+#
+# The Stop button is the fragment's too: drawn outside it, it was left on a page whose grid had finished (CI, 1 of 8
+# sessions on 2 busy cores): the whole-page run that removes it crossed the fragment's last timed run on its way,
+# and Streamlit's browser side kept the button. The fragment's own runs draw it, and take it away, now.
 @st.fragment(run_every=POLL_S if running else None)
 def grid() -> None:
     if job is None:
         st.info("Press **Generate** to fill the grid: one column per setting, one row per model.")
         return
+    stop_slot, _ = st.columns([1, 5])
+    if not job.done:
+        if stop_slot.button("Stop"):
+            job.cancel()
+    else:
+        stop_slot.empty()
     labels = st.session_state[LABELS_KEY]
     if labels["prompt"] != messages:
         st.caption("These outputs are for an earlier prompt; press **Generate** to run this one.")

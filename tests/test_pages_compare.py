@@ -1022,3 +1022,26 @@ def test_a_refresh_keeps_the_prompt_last_typed(finished_run, varied_dir):
     assert not refreshed.exception, refreshed.exception
     assert refreshed.text_area(key="compare_prompt").value == "Name three rivers in Spain."
     assert refreshed.text_input(key="compare_system").value == "Answer in French."
+
+
+def test_the_stop_button_is_drawn_by_the_grid_while_it_runs_and_stops_it(finished_run, varied_dir):
+    """The Stop button lives in the grid's polling fragment, whose runs are the last a page gets while it fills: drawn
+    outside it, a whole-page run crossing the fragment's last timed run left it on a finished page (CI, the 8-session
+    browser test). Running: there and it cancels the job; finished: gone. (AppTest cannot tell a fragment's elements
+    from the page's: that it is the fragment's is the browser test's to show.)"""
+    at = open_page("pages/5_Compare.py", varied_dir)
+    assert [b.label for b in at.button if b.label == "Stop"] == []  # no grid yet
+    button(at, "Generate").click()
+    at = run_until_done(at.run(), "compare_job")
+    assert not at.exception, at.exception
+    assert [b.label for b in at.button if b.label == "Stop"] == []  # finished: nothing to stop
+
+    job = at.session_state["compare_job"]
+    full = job.snapshot()
+    job.tokens[:] = [t[:1] for t in full]  # the same grid seen mid-way, as the page's next poll draws it
+    job.done = False
+    at.run()
+    assert not at.exception, at.exception
+    button(at, "Stop").click().run()
+    assert job.cancelled  # the thread ends at its next check; here it has ended already
+    job.tokens[:], job.done = full, True
