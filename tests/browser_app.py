@@ -677,6 +677,9 @@ def waiting_position(page, timeout: float = LOAD_TIMEOUT_MS) -> int:
     return handle.json_value()
 
 
+STALLED_S = 60.0  # seconds without a message from the server after which a polling page has stalled
+
+
 def wait_grid(page, timeout: float = 300_000) -> dict[str, list[str]]:
     """On the Compare page, after Generate: wait until the grid is whole; returns row name -> cell texts."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
@@ -696,8 +699,21 @@ def wait_grid(page, timeout: float = 300_000) -> dict[str, list[str]]:
                 raise
     if page.locator(EXCEPTION).count():
         raise AssertionError(f"The Compare page shows an exception: {exceptions(page)}")
-    # The Stop button exists only while the job runs; the script reruns once when it ends.
-    main.get_by_role("button", name="Stop", exact=True).wait_for(state="detached", timeout=timeout)
+    # The Stop button exists only while the job runs; the script reruns once when it ends. While it runs the grid
+    # polls twice a second: a page the server has said nothing to for a minute has stalled, and fails now.
+    stop = main.get_by_role("button", name="Stop", exact=True)
+    while True:
+        try:
+            stop.wait_for(state="detached", timeout=5_000)
+            break
+        except PlaywrightTimeout:
+            wire = _WIRE[page]
+            if wire.elapsed() - wire.last_message > STALLED_S:
+                raise AssertionError(
+                    f"The Compare page stalled with its Stop button shown:\n{wire_log(page)}"
+                ) from None
+            if time.monotonic() > deadline:
+                raise
     wait_idle(page, timeout)
     rows: dict[str, list[str]] = {}
     cells = main.locator(".ftgen[data-model]")
