@@ -3,6 +3,7 @@
     for item in downloads(run):                       # what the Train page offers, in order
         item.label, item.caption, item.build()        # build() returns the folder to zip (merging if needed)
     zip_folder(export_merged(run))                     # the same from code
+    copy_export(export_adapter(run), Path("out"))      # `runs export --out out`: a copy where the user wants it
     nothing_to_download(run)                           # why a finished run offers nothing (its result was deleted)
 
 Every export is safetensors plus the tokenizer, whose `chat_template` is the template the run trained with
@@ -336,6 +337,46 @@ def zip_folder(folder: Path) -> Path:
             _write_zip(folder, partial)
             os.replace(partial, archive)
     return archive
+
+
+def copy_export(folder: Path, target: Path, zip_too: bool = False) -> list[Path]:
+    """A copy of the export `folder` at `target` (`runs export --out`), its parents made as needed; with `zip_too`
+    also `<target>.zip`. Returns the paths written. Both are built under `.partial` names renamed into place, after
+    a free-space check, and their files get the modes the umask gives new files, as every export's do.
+
+    Refused (ExportError) before anything is written when `target` (or its zip) is in the way: an existing file, a
+    folder that is not empty, or a place inside `folder` itself."""
+    folder, target = Path(folder).resolve(), Path(target).expanduser().resolve()
+    archive = target.with_name(target.name + ".zip")
+    if target == folder or folder in target.parents:
+        raise ExportError(f"--out {target} is inside the export it would copy ({folder}): name a folder elsewhere.")
+    for path, what in ((target, "folder"), *([(archive, "zip")] if zip_too else [])):
+        if path.exists() and not (what == "folder" and path.is_dir() and not any(path.iterdir())):
+            kind = "a folder that is not empty" if path.is_dir() else "a file"
+            raise ExportError(
+                f"--out: {path} is already {kind}, and the export's {what} would replace it. Name a new folder "
+                "(it is made for you), or move that one away first. Nothing was written."
+            )
+    size = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+    target.parent.mkdir(parents=True, exist_ok=True)
+    # Safetensors hardly compress: the zip is about the folder's size.
+    workspace.check_free_space(target.parent, size * (2 if zip_too else 1), f"a copy of {folder.name}")
+    partial = target.with_name(f".{target.name}.partial")
+    shutil.rmtree(partial, ignore_errors=True)  # what a copy that died midway left
+    with workspace.partial_output(partial, target):
+        # copyfile, not copy2: safetensors' own 0600 would keep the copy from the rest of a team, as in zips.
+        shutil.copytree(folder, partial, copy_function=shutil.copyfile)
+        if target.is_dir():
+            target.rmdir()  # the empty folder named: os.replace cannot rename a folder onto it
+        os.replace(partial, target)
+    written = [target]
+    if zip_too:
+        partial_zip = archive.with_name(f".{archive.name}.partial")
+        with workspace.partial_output(partial_zip, archive):
+            _write_zip(target, partial_zip)
+            os.replace(partial_zip, archive)
+        written.append(archive)
+    return written
 
 
 def _zip_is_current(archive: Path, folder: Path) -> bool:

@@ -442,3 +442,75 @@ def test_a_qlora_merged_export_quantizes_from_the_dtype_the_run_loaded_its_base_
         torch.testing.assert_close(merged[name], want, atol=2e-6, rtol=0)
         # The sentinel: quantized from fp32 (what the export did) the weights are another model's.
         assert (given_back(base[name], torch.float32) + update - want).abs().max() > 1e-3, name
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# `runs export --out DIR`: a copy where the user wants it
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def test_export_out_copies_the_adapter_and_its_zip_readable_by_the_team(lora_run, tmp_path, monkeypatch, capsys):
+    """`runs export ID --out DIR --zip` prints DIR and DIR.zip: the adapter's files byte for byte, parents made,
+    nothing half-made left beside them."""
+    from ftlib.cli import main
+
+    monkeypatch.setenv("FTLIB_WORKSPACE", str(lora_run.path.parent.parent))
+    target = tmp_path / "shared" / "models" / "pirate-lora"
+    assert main(["runs", "export", "r-lora", "--out", str(target), "--zip"]) == 0
+    printed = capsys.readouterr().out.splitlines()
+    assert printed == [str(target), str(target) + ".zip"]
+    source = sorted(p.relative_to(lora_run.adapter_dir) for p in lora_run.adapter_dir.rglob("*") if p.is_file())
+    assert sorted(p.relative_to(target) for p in target.rglob("*") if p.is_file()) == source
+    for name in source:
+        assert (target / name).read_bytes() == (lora_run.adapter_dir / name).read_bytes()
+    with zipfile.ZipFile(str(target) + ".zip") as archive:
+        assert sorted(n for n in archive.namelist() if not n.endswith("/")) == [p.as_posix() for p in source]
+    assert not list(target.parent.glob(".*partial*"))
+
+
+def test_an_export_copy_is_readable_as_the_umask_allows(tmp_path, umask_022):
+    """Safetensors writes its files 0600: a copy keeping that mode would be unreadable to the rest of a team."""
+    source = tmp_path / "adapter"
+    source.mkdir()
+    (source / "adapter_model.safetensors").write_bytes(b"weights")
+    (source / "adapter_model.safetensors").chmod(0o600)
+    (copy,) = export.copy_export(source, tmp_path / "copy")
+    assert stat.S_IMODE((copy / "adapter_model.safetensors").stat().st_mode) == 0o644
+    assert stat.S_IMODE((source / "adapter_model.safetensors").stat().st_mode) == 0o600  # the source as it was
+
+
+def test_export_out_refuses_what_is_in_its_way_before_writing_anything(lora_run, tmp_path, monkeypatch, capsys):
+    """A folder holding something, a file, a zip already there, a place inside the export: one `error:` line each,
+    and nothing written. An empty folder is taken."""
+    monkeypatch.setenv("FTLIB_WORKSPACE", str(lora_run.path.parent.parent))
+    full = tmp_path / "full"
+    full.mkdir()
+    (full / "notes.txt").write_text("mine")
+    line = one_error_line(capsys, ["runs", "export", "r-lora", "--out", str(full)])
+    assert line == (
+        f"error: --out: {full} is already a folder that is not empty, and the export's folder would replace it. "
+        "Name a new folder (it is made for you), or move that one away first. Nothing was written."
+    )
+    assert [p.name for p in full.iterdir()] == ["notes.txt"]
+
+    a_file = tmp_path / "a-file"
+    a_file.write_text("x")
+    assert f"{a_file} is already a file, and the export's folder" in one_error_line(
+        capsys, ["runs", "export", "r-lora", "--out", str(a_file)]
+    )
+    fresh = tmp_path / "fresh"
+    (tmp_path / "fresh.zip").write_text("an older zip")
+    line = one_error_line(capsys, ["runs", "export", "r-lora", "--out", str(fresh), "--zip"])
+    assert f"{fresh}.zip is already a file, and the export's zip would replace it" in line
+    assert not fresh.exists() and (tmp_path / "fresh.zip").read_text() == "an older zip"
+
+    inside = lora_run.adapter_dir / "copy"
+    assert one_error_line(capsys, ["runs", "export", "r-lora", "--out", str(inside)]).startswith(
+        f"error: --out {inside} is inside the export it would copy ({lora_run.adapter_dir}): name a folder elsewhere."
+    )
+    assert not inside.exists()
+
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert export.copy_export(lora_run.adapter_dir, empty) == [empty]
+    assert (empty / "adapter_config.json").is_file()

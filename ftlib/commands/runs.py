@@ -4,7 +4,7 @@ python -m ftlib runs list --json
 python -m ftlib runs show 20261123-091500-lora-chat_style --json
 python -m ftlib runs stop ID            # graceful: saves a checkpoint, ends `interrupted`
 python -m ftlib runs resume ID          # continues from the last checkpoint (optimizer state included)
-python -m ftlib runs export ID [--merged] [--zip]
+python -m ftlib runs export ID [--merged] [--zip] [--out DIR]
 
 ID is a run's id (its folder name) or the name the pages show for it, when one run has it (`runs resume ana-team`).
 The runs are those of the workspace FTLIB_WORKSPACE names (else the default one): `runs list` says which.
@@ -43,6 +43,12 @@ def register(sub) -> None:
     export.add_argument("id")
     export.add_argument("--merged", action="store_true", help="merge the adapter into the base model first")
     export.add_argument("--zip", action="store_true", help="also write a .zip of the folder and print its path")
+    export.add_argument(
+        "--out",
+        metavar="DIR",
+        help="copy the export to DIR (made if missing; refused if it holds anything) and print DIR; with --zip, "
+        "also DIR.zip. Without it the export stays in the run's folder",
+    )
     export.set_defaults(handler=_export)
     log = rsub.add_parser("log", help="the last lines of a run's log")
     log.add_argument("id")
@@ -305,9 +311,14 @@ def _export(args) -> int:
         folder = export.export_model(run)  # a full fine-tune: its model is what there is to export
     else:
         folder = export.export_adapter(run)
-    print(folder)
-    if args.zip:
-        print(export.zip_folder(folder))
+    if args.out:
+        written = export.copy_export(folder, Path(args.out), zip_too=args.zip)
+        folder = written[0]
+        print(*written, sep="\n")
+    else:
+        print(folder)
+        if args.zip:
+            print(export.zip_folder(folder))
     for note in export.loading_notes(run, folder):  # on stderr: stdout stays the paths a script reads
         print(f"note: {note}", file=sys.stderr)
     return 0
