@@ -13,11 +13,13 @@ FORMAT_HELP = {
     "alpaca": "alpaca: instruction, input, output (history, system)",
     "prompt_completion": "prompt_completion: prompt, completion (messages, or text read as a user turn and an "
     "assistant turn; the template 'text' writes text as it is, as TRL's standard rows)",
-    "preference": "preference: prompt, chosen, rejected (DPO pairs; messages, or text read as one turn each)",
+    "preference": "preference: prompt, chosen, rejected (DPO pairs; messages, or text read as one turn each; the "
+    "template 'text' writes text as it is, as TRL's standard rows)",
     "unpaired_preference": "unpaired_preference: prompt, completion, label true/false, 1/0 or good/bad (KTO; text "
-    "read as one turn each)",
+    "read as one turn each; the template 'text' writes text as it is, as TRL's standard rows)",
     "text": "text: plain text, every token trained",
-    "prompt_only": "prompt_only: prompts without answers (online RL; text read as a user turn)",
+    "prompt_only": "prompt_only: prompts without answers (online RL; text read as a user turn; the template 'text' "
+    "writes text as it is, as TRL's standard rows)",
 }
 # Each format in plain words, for a page's headings and pickers (the standard name stays beside it: docs and the CLI
 # use it).
