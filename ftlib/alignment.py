@@ -226,7 +226,8 @@ def pairwise_metrics(chosen, rejected) -> dict[str, float]:
 
 def unpaired_dataset(encodings: list, seed: int):
     """A datasets.Dataset of unpaired sequences (ids, our labels, where the answer starts, good or bad), shuffled
-    with `seed`: KTO reads it in order (TRL demands it), and its KL pairs are formed within each batch."""
+    with `seed`, and its KL pairs formed within each batch (UnpairedCollator). TRL's KTOTrainer read it in this order
+    under transformers < 5.2; from 5.2 on it draws it in the Trainer's own order, shuffled each epoch with the seed."""
     from datasets import Dataset
 
     order = list(range(len(encodings)))

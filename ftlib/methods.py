@@ -182,8 +182,8 @@ def unfit_methods(kinds: list[str], samples: dict[str, str]) -> dict[str, str]:
 PACKING_METHODS = SFT_METHODS
 # Methods whose trainer orders its rows itself, so Group by length does not apply to them.
 OWN_ROW_ORDER = {
-    "kto": "KTO reads its rows in the order they were shuffled once with the seed (its KL estimate pairs each answer "
-    "with other rows' prompts in its batch), so grouping by length does not apply.",
+    "kto": "KTO's rows are not grouped by length here: TRL's KTOTrainer shuffles them each epoch with the seed, and "
+    "its KL estimate pairs each answer with another row's prompt in the same batch (grouping would change which).",
     "grpo": "GRPO draws its prompts in an order of its own (TRL's RepeatSampler, shuffled with the seed), so grouping "
     "by length does not apply.",
 }
