@@ -269,8 +269,9 @@ running = job is not None and not job.done
 # browser test run and two busy loops).
 #
 # The Stop button is the fragment's too: drawn outside it, it was left on a page whose grid had finished (CI, 1 of 8
-# sessions on 2 busy cores): the whole-page run that removes it crossed the fragment's last timed run on its way,
-# and Streamlit's browser side kept the button. The fragment's own runs draw it, and take it away, now.
+# sessions on 2 busy cores). As the wire log reads (not reproduced since), the whole-page run that drops it was
+# followed at once by one more timed run of the fragment, and Streamlit's browser side then skipped that page run's
+# removal of stale elements. The fragment's own runs draw the button and take it away now.
 @st.fragment(run_every=POLL_S if running else None)
 def grid() -> None:
     if job is None:
