@@ -218,6 +218,7 @@ class _Wire:
         # server's last message (a page whose timer died asks for none; a server ignoring them gets them), and the
         # fragment the server last told the browser to poll.
         self.asked_since, self.last_asked, self.polled_fragment = 0, "", ""
+        self.fragment_total = 0  # fragment runs finished since the page opened (fragment_runs counts since a note)
         self.last_event, self.repeats, self.last_repeat = "", 0, 0.0
         self.page_errors: list[str] = []  # uncaught errors of the page's own code (Streamlit's browser side)
 
@@ -241,6 +242,7 @@ class _Wire:
 
     def finished(self, status: str) -> None:
         if status == "FINISHED_FRAGMENT_RUN_SUCCESSFULLY":
+            self.fragment_total += 1
             self._flush_repeats()
             self.fragment_runs, self.last_fragment, self.last_event = self.fragment_runs + 1, self.elapsed(), ""
         else:
@@ -567,9 +569,11 @@ def start_run(
     return new.locator("code").inner_text()
 
 
-def start_grpo_run(page, rewards: str, max_steps: int, batch_size: int = 2, answer_tokens: int = 8) -> str:
+def start_grpo_run(
+    page, rewards: str, max_steps: int, batch_size: int = 2, answer_tokens: int = 8, before_start=None
+) -> str:
     """On the Train page, with a split of prompts active: a GRPO run with these rewards (JSON text), started with
-    the button; returns its run id."""
+    the button (`before_start()` first, once the form is filled); returns its run id."""
     open_page(page, "Train")
     main = _main(page)
     box = main.get_by_label("Rewards (a JSON or YAML list)", exact=True)
@@ -581,10 +585,29 @@ def start_grpo_run(page, rewards: str, max_steps: int, batch_size: int = 2, answ
     set_number(page, "Max steps (0 = use epochs)", max_steps)
     open_expander(page, "More settings")
     select_option(page, "Device", "cpu")
+    if before_start is not None:
+        before_start()
     rerun_after(page, lambda: click_button(page, "Start training"))
     run_heading(page).wait_for()
     wait_idle(page)
     return run_heading(page).locator("code").inner_text()
+
+
+def preview_rewards(page, timeout: float = 120_000) -> None:
+    """On the Train page's GRPO form: press "Preview the rewards" and wait for the preview; then the button is back
+    and the page has stopped polling (no fragment run for two poll periods)."""
+    rerun_after(page, lambda: click_button(page, "Preview the rewards"))
+    _main(page).get_by_text("Answers are sampled at temperature").first.wait_for(timeout=timeout)
+    wait_idle(page, timeout)
+    button = _main(page).get_by_role("button", name="Preview the rewards", exact=True)
+    deadline = time.monotonic() + timeout / 1000
+    while not button.is_enabled():  # the page's one rerun after the preview brings it back
+        assert time.monotonic() < deadline, f"the Preview button stayed disabled after the preview:\n{wire_log(page)}"
+        page.wait_for_timeout(100)
+    wire = _WIRE[page]
+    before = wire.fragment_total
+    page.wait_for_timeout(2_500)
+    assert wire.fragment_total == before, f"the finished preview still polls:\n{wire_log(page)}"
 
 
 def answers_step(page, after: int = 0, timeout: float = 300_000) -> int:

@@ -39,6 +39,7 @@ from tests.browser_app import (
     open_at_once,
     open_page,
     press_generate,
+    preview_rewards,
     progress_text,
     run_heading,
     screenshot,
@@ -378,7 +379,15 @@ def test_a_grpo_runs_answers_table_follows_the_run_live(browser, start_server, t
     page = new_page(browser, server.url)
     with diagnostics(request, "grpo", [page]), lease.hold("cpu", "generation", "the test") as held:
         use_model(page, str(tiny_model_dir))
-        run_id = start_grpo_run(page, '[{"regex": "[aeiou]"}, {"length": {"target": 3}}]', GRPO_STEPS)
+
+        def preview() -> None:  # the form filled: its rewards previewed on the device, the test's turn lent to it
+            held.release()
+            preview_rewards(page)
+            held.acquire()
+
+        run_id = start_grpo_run(
+            page, '[{"regex": "[aeiou]"}, {"length": {"target": 3}}]', GRPO_STEPS, before_start=preview
+        )
 
         def one_step() -> None:
             wait_for(lambda: lease.waiting("cpu"))  # the run, waiting for the device

@@ -197,11 +197,17 @@ def reward_preview(config: RunConfig, split: str) -> None:
     if job is None:
         return
 
-    @st.fragment(run_every=POLL_SECONDS if not job.done else None)
+    polling = not job.done
+
+    @st.fragment(run_every=POLL_SECONDS if polling else None)
     def result() -> None:
         if not job.done:
             st.caption(f"⏳ {job.waiting}" if job.waiting else "Writing answers and scoring them...")
             return
+        if polling:
+            # Once, as Compare's grid does: the button above comes back, and the finished preview stops polling (it
+            # redrew its table every second and kept the button disabled until something else reran the page).
+            st.rerun()
         if job.error:
             st.error(f"Could not preview the rewards: {job.error}")
             return
