@@ -5,7 +5,7 @@ length grouping, packing (`STRATEGIES`), and which of them the rows' methods can
     unavailable(encoded)                                        # {"packing": "`packing` works for SFT only: ..."}
 
 - `right_padding`, "Padding, shuffled (as a run)": a run without length grouping shuffles its rows every epoch
-  (transformers' RandomSampler; KTO shuffles once with the seed, GRPO draws its prompts shuffled), so the padding is
+  (transformers' RandomSampler, KTO's too; GRPO draws its prompts shuffled), so the padding is
   the one expected over every random order (`batch_plans.shuffled_positions`, exact), not that of the file's order,
   which on a file sorted by length looks like grouping.
 - `length_grouped`: batches of similar lengths (`batch_plans.length_groups`) for one shuffle of the seed.
