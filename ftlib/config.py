@@ -34,8 +34,10 @@ from ftlib.fields import (
 from ftlib.methods import (
     BETA_METHODS,
     DEFAULT_LR,
+    GROUPING_METHODS,
     METHOD_HELP,
     METHOD_ROWS,
+    PACKING_METHODS,
     PREFERENCE_METHODS,
     SFT_METHODS,
     GRPOSettings,
@@ -166,7 +168,7 @@ class RunConfig(GRPOSettings):
         label="Packing",
         group="tokens",
         advanced=True,
-        when={"method": SFT_METHODS},
+        when={"method": PACKING_METHODS},  # the rule `train` refuses packing by (methods.packing_refusal)
         help="Pack several short examples into one sequence so less compute goes to padding.",
     )
     group_by_length: bool = setting(
@@ -174,7 +176,7 @@ class RunConfig(GRPOSettings):
         label="Group by length",
         group="tokens",
         advanced=True,
-        when={"method": (*SFT_METHODS, "dpo", "reward")},  # KTO and GRPO order their own rows (methods.OWN_ROW_ORDER)
+        when={"method": GROUPING_METHODS},  # KTO and GRPO order their own rows (methods.OWN_ROW_ORDER)
         help="Put examples of similar length in the same batch, so less compute goes to padding (batches still come "
         "in random order).",
     )

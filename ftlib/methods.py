@@ -187,6 +187,8 @@ OWN_ROW_ORDER = {
     "grpo": "GRPO draws its prompts in an order of its own (TRL's RepeatSampler, shuffled with the seed), so grouping "
     "by length does not apply.",
 }
+# The methods the Train form offers Group by length to: those that do not order their own rows.
+GROUPING_METHODS = tuple(m for m in METHOD_NAMES if m not in OWN_ROW_ORDER)
 
 
 def packing_refusal(methods: list[str]) -> str | None:
@@ -436,6 +438,7 @@ __all__ = [
     "METHOD_ROWS",
     "PREFERENCE_METHODS",
     "PACKING_METHODS",
+    "GROUPING_METHODS",
     "OWN_ROW_ORDER",
     "batching_refusals",
     "packing_refusal",
