@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ftlib.formats import FORMAT_FIELDS, format_label
 from ftlib.turns import RowProblem, has_value
 
 _SYSTEM = ("system", "system_prompt")
@@ -82,6 +83,38 @@ _SHAPES: list[tuple[str, dict, dict]] = [
 REQUIRED_FIELDS = {}
 for _fmt, _required, _ in _SHAPES:
     REQUIRED_FIELDS.setdefault(_fmt, tuple(_required))
+
+# Each field of the mapping editor in users' words (its box's help, with the formats that read it).
+FIELD_PLAIN = {
+    "instruction": "The task or question the user gives.",
+    "input": "Extra context for the instruction, added to the user's turn.",
+    "output": "The answer the model learns to give to the instruction.",
+    "system": "A system message, put before the conversation.",
+    "history": "Earlier question and answer pairs, put before the instruction as earlier turns.",
+    "prompt": "What the model is asked: a text, or a list of {role, content} messages.",
+    "completion": "The answer to the prompt: a text, or a list of messages.",
+    "chosen": "The better answer of a pair (or a whole conversation that ends with it).",
+    "rejected": "The worse answer of the same pair.",
+    "label": "Whether the completion is a good answer: true/false, 1/0 or good/bad.",
+    "messages": "A whole conversation: a list of {role, content} turns (tool calls and reasoning too).",
+    "conversations": "A ShareGPT conversation: a list of {from, value} turns.",
+    "tools": "The tools the model may call (JSON schemas), given to the chat template.",
+    "text": "Plain text, every token of it trained.",
+}
+
+
+def field_help(field: str) -> str:
+    """A field of `ftlib.formats.FIELDS` in users' words, with the formats that read it (those that need it marked).
+
+    >>> field_help("text")
+    'Plain text, every token of it trained. Read by: plain text (text), needed.'
+    """
+    readers = [
+        format_label(fmt) + (", needed" if field in REQUIRED_FIELDS.get(fmt, ()) else "")
+        for fmt, fields in FORMAT_FIELDS.items()
+        if field in fields
+    ]
+    return f"{FIELD_PLAIN[field]} Read by: {'; '.join(readers)}."
 
 
 def _normal_names(columns: list[str]) -> dict[str, str]:

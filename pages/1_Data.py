@@ -25,6 +25,7 @@ from ftlib.data import (
 from ftlib.demo_data import sample_choices
 from ftlib.errors import UserError, plural
 from ftlib.formats import FIELDS, FORMAT_HELP, FORMAT_KIND, FORMAT_PLAIN, format_label
+from ftlib.mapping import field_help
 from ftlib.readers import check_path
 from ftlib.splits import ROW_UNITS, default_test_ratio, rows_in_words
 from ui.auth import require_password
@@ -209,12 +210,14 @@ def mapping_editor(path: str, fields: list[str], preset: dict | None, table: boo
         start = "Guessed from the column names" if table else "The file's own names are read as they are"
         st.caption(
             f"Which of the file's fields holds which part of an example. {start}; change it if it is wrong. Fields "
-            "not mapped keep their names; what no format reads is listed as ignored. What each format reads: "
-            "see **Format** below."
+            "not mapped keep their names; what no format reads is listed as ignored. Each box's ? says what its field "
+            "holds and which formats read it; what each format reads: see **Format** below."
         )
         grid = st.columns(5)
         chosen = {
-            fld: grid[i % 5].selectbox(fld, [NONE, *fields], key=f"data_map_{fld}", format_func=column_label)
+            fld: grid[i % 5].selectbox(
+                fld, [NONE, *fields], key=f"data_map_{fld}", format_func=column_label, help=field_help(fld)
+            )
             for i, fld in enumerate(FIELDS)
         }
     known["chosen"] = dict(chosen)

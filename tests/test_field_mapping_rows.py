@@ -5,6 +5,7 @@
 - `--format alpaca` keeps the guess from names (`question` -> instruction) that the detected format had.
 - A label column of ratings (1-5) is refused before its 1s train as good answers; a stray 2 stays that row's error.
 - A null where a value belongs says null, and a turn's text under another key names the key.
+- Each field of the mapping editor says what it holds and which formats read it (those that need it marked).
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ import json
 import pytest
 
 from ftlib.data import DataError, load_bytes
-from ftlib.formats import convert_record
+from ftlib.formats import FIELDS, FORMAT_FIELDS, convert_record, format_label
+from ftlib.mapping import FIELD_PLAIN, REQUIRED_FIELDS, field_help
 from ftlib.turns import RowProblem
 
 
@@ -184,3 +186,13 @@ def test_two_turns_in_a_row_are_said_for_each_role():
         "turns 1 and 2 are both from the user",
         "turns 3 and 4 are both from the assistant",
     ]
+
+
+@pytest.mark.parametrize("field", FIELDS)
+def test_each_mapping_box_says_what_its_field_holds_and_which_formats_read_it(field):
+    said = field_help(field)
+    assert said.startswith(FIELD_PLAIN[field])
+    for fmt, fields in FORMAT_FIELDS.items():
+        named = format_label(fmt) in said
+        assert named == (field in fields), (fmt, said)
+        assert (f"{format_label(fmt)}, needed" in said) == (field in REQUIRED_FIELDS[fmt]), (fmt, said)

@@ -162,6 +162,9 @@ def test_upload_is_stored_once_in_the_workspace_and_can_be_reopened():
 def test_table_with_column_mapping_and_format_override():
     at = with_path(data_page(), FIXTURES / "qa.csv")
     assert at.selectbox(key="data_map_instruction").value == "question"
+    # Each box says what its field holds, in words, and which formats read it.
+    assert at.selectbox(key="data_map_label").help.startswith("Whether the completion is a good answer")
+    assert "answers marked good or bad (unpaired_preference), needed" in at.selectbox(key="data_map_label").help
     assert {m.label: m.value for m in at.metric}["Format"] == "instruction and answer"
     at.selectbox(key="data_map_instruction").set_value("(none)").run()
     at.selectbox(key="data_map_output").set_value("(none)").run()
