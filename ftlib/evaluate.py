@@ -5,8 +5,10 @@ base model and under the tuned adapter (teacher forcing: loss = mean negative lo
 reference tokens, perplexity = exp(loss)), and both models answer the prompt greedily in one batched,
 mixed-adapter generation (`ftlib.sampling`). Which tokens count as the reference comes from
 `ftlib.tokens.encode_row` with policy `last_assistant` (the last reply's content and its end-of-turn
-token), with the run's own chat template, uncut: training's labels may count every reply and stop at its max length,
-so the run's held-out loss of the same rows differs. A raw-text row is scored on its every token (`ftlib.text_eval`).
+token), with the run's own chat template, cut at the run's max length as training cut its rows (`max_length`: what
+lies past it was never trained, so neither model is scored on it; the rows cut are counted). Training's labels may
+count every reply, so the run's held-out loss of the same rows differs. A raw-text row is scored on its every token
+(`ftlib.text_eval`), cut the same way.
 
 A preference pair's reference is its chosen answer; its rejected answer is scored too, so the result says which of
 the two each model finds more likely (summed log-probabilities) and how far tuning moved the pair toward the chosen
@@ -32,11 +34,10 @@ import io
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
-from typing import Any
 
 from ftlib import rows
 from ftlib.errors import UserError
+from ftlib.eval_runs import EvalError, RunInfo, load_test_rows, run_info, trained_on  # noqa: F401 (their home before)
 from ftlib.jobs import BackgroundJob
 from ftlib.modelset import generate_with_set
 from ftlib.rows import IGNORE_INDEX, row_kind
@@ -44,10 +45,6 @@ from ftlib.sampling import BASE, GREEDY, GenRow, adapter_kwargs, render_prompt
 from ftlib.text_eval import is_text, text_tokens
 
 Progress = Callable[[str, float], None]
-
-
-class EvalError(UserError):
-    """Evaluation input that cannot work; the message says what to change."""
 
 
 # ---------------------------------------------------------------- which tokens are the reference
@@ -101,6 +98,16 @@ class Reference:
     labels: list[int]  # -100 where the token is not part of the reference
     token_texts: list[str]
     template_losses: list = field(default_factory=list)  # `checks.row_losses`: what the template left out
+
+    def cut(self, max_length: int | None) -> tuple[Reference, bool]:
+        """(this reference cut to its first `max_length` tokens, as `ftlib.tokens` cuts a training row; whether
+        anything was cut). None: uncut."""
+        if max_length is None or len(self.input_ids) <= max_length:
+            return self, False
+        kept = Reference(
+            self.input_ids[:max_length], self.labels[:max_length], self.token_texts[:max_length], self.template_losses
+        )
+        return kept, True
 
 
 def _chat_template(template, tokenizer):
@@ -283,6 +290,8 @@ class EvalResult:
     adapter: str
     rows: list[EvalRow]
     skipped: list[tuple[int, str]] = field(default_factory=list)  # (test index, reason)
+    cut: list[int] = field(default_factory=list)  # test indices scored on their first `max_length` tokens only
+    max_length: int | None = None  # the run's, where the references were cut (None: uncut)
     base_token_loss: float = float("nan")
     tuned_token_loss: float = float("nan")
 
@@ -293,6 +302,7 @@ class EvalResult:
             "adapter": self.adapter,
             "rows": len(rows),
             "skipped": len(self.skipped),
+            "cut_rows": len(self.cut),  # scored on their first `max_length` tokens, as training cut them
             "tokens": sum(r.tokens for r in rows),
             "base_loss": self.base_token_loss,
             "tuned_loss": self.tuned_token_loss,
@@ -305,6 +315,22 @@ class EvalResult:
             "text_rows": sum(r.is_text for r in rows),  # scored on every token, not answered (`ftlib.text_eval`)
             **self.pair_aggregates(),
         }
+
+    def cut_note(self) -> str:
+        """A sentence on the rows scored on their first `max_length` tokens only ("" when none were cut).
+
+        >>> EvalResult("run", [], cut=[0, 4], max_length=512).cut_note()[:65]
+        "2 rows (1, 5) were scored on the first 512 tokens only: the run's"
+        """
+        if not self.cut:
+            return ""
+        numbers = ", ".join(str(i + 1) for i in self.cut[:10]) + (", ..." if len(self.cut) > 10 else "")
+        return (
+            f"{'1 row' if len(self.cut) == 1 else f'{len(self.cut)} rows'} ({numbers}) "
+            f"{'was' if len(self.cut) == 1 else 'were'} scored on the first {self.max_length} tokens only: the run's "
+            "max length, where training cut its rows. What lies past it was never trained, so neither model is scored "
+            "on it."
+        )
 
     def pair_aggregates(self) -> dict:
         """Over the preference pairs (none: `pairs` 0 and nothing else): the share of pairs whose chosen answer each
@@ -357,13 +383,14 @@ def _csv_safe(value):
     return value
 
 
-def _rejected_reference(row: dict, tokenizer, template) -> Reference | None:
-    """A preference pair's rejected answer after its prompt, encoded as the chosen one is; None for other rows.
-    Raises EvalError when the template leaves none of it to score."""
+def _rejected_reference(row: dict, tokenizer, template, max_length: int | None = None) -> Reference | None:
+    """A preference pair's rejected answer after its prompt, encoded (and cut at `max_length`) as the chosen one is;
+    None for other rows. Raises EvalError when the template or the cut leaves none of it to score."""
     if row_kind(row) != "preference":
         return None
     prompt = rows.as_turns(row.get("prompt"), "user")
     ref = encode_reference(prompt + rows.as_turns(row["rejected"]), tokenizer, template, row.get("tools"))
+    ref = ref.cut(max_length)[0]
     if all(label == IGNORE_INDEX for label in ref.labels):
         raise EvalError("no rejected-answer tokens to score (the template or the mask left nothing of it)")
     return ref
@@ -386,6 +413,7 @@ def evaluate(
     progress: Progress | None = None,
     cancel: Callable[[], bool] | None = None,
     template: str = "tokenizer",
+    max_length: int | None = None,
 ) -> EvalResult:
     """Score and answer each test row with the base and the tuned model `tuned` (an adapter's or a full
     fine-tune's name in `model_set`, an `ftlib.modelset.ModelSet`).
@@ -394,7 +422,9 @@ def evaluate(
     adapter shares the base's loop; a full fine-tune runs its own loop over the same rows).
     Rows without a reference answer, and rows the template cuts as training refuses to (a tool call left out:
     both models would be scored on a conversation without it), are skipped and listed in `skipped`.
-    `cancel()` returning True stops between batches with the rows done so far.
+    `cancel()` returning True stops between batches with the rows done so far. `max_length`: the run's, where
+    training cut its rows; each reference is cut there too (the rows cut are listed in `cut`), and a row whose
+    reference begins past it is skipped, as training learned nothing of it.
     """
     if not tuned or tuned == BASE:
         raise EvalError("Evaluation compares the base with a tuned model; pass the adapter's or run's name.")
@@ -406,11 +436,17 @@ def evaluate(
     report = progress or (lambda message, fraction: None)
     tokenizer = model_set.tokenizer
     template = _chat_template(template, tokenizer)  # once, not per row
-    prepared, skipped = [], []
+    prepared, skipped, cut_rows = [], [], []
     for i, row in enumerate(selected):
         try:
             messages, ref = row_reference(row, tokenizer, template)  # a text row: no messages, its every token
             tools = row.get("tools")  # a tool-calling row is asked with its tools
+            ref, was_cut = ref.cut(max_length)
+            if was_cut and all(label == IGNORE_INDEX for label in ref.labels):
+                raise EvalError(
+                    f"its reference answer begins after the run's max length ({max_length} tokens), where training "
+                    "cut the row: the run learned nothing of it, so there is nothing to score."
+                )
             if all(label == IGNORE_INDEX for label in ref.labels):
                 raise EvalError("no reference tokens (the template or the mask left nothing to score)")
             cut = next((c for c in ref.template_losses if c.severity == "error"), None)
@@ -420,11 +456,12 @@ def evaluate(
                     f"the row is skipped. {cut.fix}"
                 )
             prompt_ids = messages and render_prompt(tokenizer, messages[:-1], template=template, tools=tools)[1]
-            rejected = _rejected_reference(row, tokenizer, template)
+            rejected = _rejected_reference(row, tokenizer, template, max_length)
         except UserError as exc:  # EvalError, SamplingError, TemplateError: this row only, keep going
             skipped.append((i, str(exc)))
             continue
         prepared.append((i, messages, ref, prompt_ids, rejected))
+        cut_rows += [i] if was_cut else []
     if not prepared:
         raise EvalError(f"None of the {len(selected)} test rows can be evaluated: {skipped[0][1]}")
 
@@ -471,100 +508,11 @@ def evaluate(
         adapter=tuned,
         rows=out_rows,
         skipped=skipped,
+        cut=[i for i in cut_rows if i in {r.index for r in out_rows}],  # a cancelled evaluation scored only some
+        max_length=max_length,
         base_token_loss=total_nll["base"] / total_tokens if total_tokens else float("nan"),
         tuned_token_loss=total_nll["tuned"] / total_tokens if total_tokens else float("nan"),
     )
-
-
-# ---------------------------------------------------------------- runs and data files
-
-
-@dataclass
-class RunInfo:
-    """What evaluating a run needs from its config: the base model, the test rows and the template."""
-
-    model: str
-    dataset: str
-    template: str
-    test_rows: list[dict]
-    template_source: str = ""  # the Jinja text of a custom template
-    method: str = "lora"
-    beta: float = 0.1  # DPO's / KTO's: TRL's reward margin is beta x the log-ratio margin Evaluate reports
-    rewards: list = field(default_factory=list)  # GRPO's: what its held-out prompts' answers are scored with
-    max_length: int | None = None  # how long a row training kept (a GRPO prompt cut by it was left out)
-    answer_tokens: int | None = None  # GRPO's: how long the answers it trained on could be (its grpo_max_new_tokens)
-
-    def chat_template(self, tokenizer):
-        """The ftlib ChatTemplate the run trained with (its custom source included)."""
-        from ftlib.templates import get_template
-
-        return get_template(self.template, tokenizer=tokenizer, source=self.template_source or None)
-
-
-def run_info(run_dir: str | Path) -> RunInfo:
-    """Read a run's config and load its held-out rows the way training did."""
-    from ftlib.rundir import RunDir
-    from ftlib.training import load_rows
-
-    run = RunDir(Path(run_dir))
-    if not run.config_file.is_file():
-        raise EvalError(f"'{run_dir}' has no config.json; pass --model, --adapter and --data instead.")
-    config = run.config()
-    # The same loader as training, so a plain data file is split with the run's own test_size and seed.
-    _, test, _ = load_rows(config, run.path)  # its own copy of a saved split, when it has one
-    return RunInfo(
-        model=config.model,
-        dataset=config.dataset,
-        template=config.template,
-        test_rows=list(test),
-        template_source=config.template_source,
-        method=config.method,
-        beta=float(config.beta),
-        rewards=list(config.rewards or []),
-        max_length=config.max_length,
-        answer_tokens=config.grpo_max_new_tokens if config.method == "grpo" else None,
-    )
-
-
-def trained_on(rows: Sequence[dict], run_dir: str | Path) -> list[int]:
-    """The indices of `rows` that the run in `run_dir` trained on (the same row among its kept training rows): on
-    them the tuned model is measured on what it was taught, not on rows it never saw. [] when the folder is no run's,
-    or its rows cannot be read any more (its data file gone): nothing is known, nothing is said."""
-    import json
-
-    from ftlib.rundir import RunDir
-    from ftlib.training import load_rows
-
-    run = RunDir(Path(run_dir))
-    if not run.config_file.is_file():
-        return []
-    try:
-        train, _, _ = load_rows(run.config(), run.path)
-    except Exception:  # an outside folder, a run whose rows are gone: no claim either way
-        return []
-    seen = {json.dumps(r, sort_keys=True, ensure_ascii=False) for r in train}
-    return [i for i, r in enumerate(rows) if json.dumps(r, sort_keys=True, ensure_ascii=False) in seen]
-
-
-def load_test_rows(data: str | Path, fmt: str | None = None, column_map: dict | None = None) -> tuple[list[dict], Any]:
-    """(rows, the file's `LoadResult` or None): the test part of a saved split (by name or folder), or a data file's
-    rows read with `fmt` and `column_map` (its LoadResult's `errors` name the rows it could not use). EvalError when
-    nothing is usable."""
-    from ftlib.workspace import load_split
-
-    path = Path(data).expanduser()
-    if path.is_file():
-        from ftlib.data import load_file
-
-        result = load_file(path, fmt=fmt, column_map=column_map)
-        if not result.rows:
-            first = "; ".join(f"{result.where(e.row)}: {e.message}" for e in result.errors[:2])
-            raise EvalError(f"No usable rows in {path} (read as {result.format}): {first}")
-        return list(result.rows), result
-    try:
-        return load_split(str(data))[1], None
-    except FileNotFoundError as exc:
-        raise EvalError(f"'{data}' is neither a data file nor a saved split name ({exc}).") from exc
 
 
 class EvalJob(BackgroundJob):

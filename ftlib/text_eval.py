@@ -46,7 +46,8 @@ def text_tokens(row: dict, tokenizer, template) -> tuple[list[int], list[int], l
     """
     from ftlib.tokens import encode_row
 
-    # The mask policy does not apply to text (every token is trained); max_length: none, as a reference answer's.
+    # The mask policy does not apply to text (every token is trained); uncut here: `evaluate` cuts every reference
+    # at the run's max length (`Reference.cut`).
     enc = encode_row(row, tokenizer, template, "everything", None)
     labels = [IGNORE_INDEX, *enc.labels[1:]]
     return list(enc.input_ids), labels, [t.text for t in enc.tokens]

@@ -160,6 +160,7 @@ if b1.button("Evaluate", type="primary", disabled=n_rows is None):
         batch_size=batch,
         limit=int(n_rows),
         template=info.chat_template(model_set.tokenizer),  # a custom template's Jinja text included
+        max_length=info.max_length,  # each reference cut where training cut the run's rows
         label="an evaluation",
     ).start()
     st.session_state[JOB_KEY] = job
@@ -303,6 +304,8 @@ with st.expander("For engineers: perplexity"):
     )
     p2.metric("Tuned perplexity", _num(agg["tuned_perplexity"]))
 skipped_rows(result.skipped, f"{plural(len(result.skipped), 'row')} skipped")
+if result.cut:
+    st.caption(result.cut_note())
 
 # ------------------------------------------------------------------------------------------------ what it cost
 

@@ -297,3 +297,48 @@ def test_a_held_out_row_whose_tool_call_the_template_drops_is_skipped_with_the_r
     scored = E.evaluate(model_set, info.test_rows, name, max_new_tokens=4, template="hermes")
     assert [r.index for r in scored.rows] == [0, 1] and not scored.skipped
     assert scored.rows[1].reference == "It is 4 °C with sleet in Oslo."
+
+
+def test_references_are_cut_at_the_runs_max_length_as_training_cut_its_rows(
+    model_set, varied_dir, tuned_reference, capsys
+):
+    """A row longer than the run's max length is scored on the tokens training kept (the trainer's own encoder, cut
+    there), the losses those of transformers on the cut ids; a row whose answer begins past it is skipped, and said;
+    the CLI's report says which rows were cut."""
+    from types import SimpleNamespace
+
+    from ftlib.commands.evaluate import _report
+    from ftlib.templates import get_template
+    from ftlib.tokens import encode_row
+
+    weather = " ".join(["The weather stays mild and dry all week."] * 6)
+    rows = [
+        ROWS[0],  # short: uncut
+        {"messages": [{"role": "user", "content": "Describe the week."}, {"role": "assistant", "content": weather}]},
+        {"messages": [{"role": "user", "content": weather}, {"role": "assistant", "content": "Fine."}]},
+    ]
+    tok = model_set.tokenizer
+    whole = [E.encode_reference(r["messages"], tok) for r in rows]
+    answer_starts = [next(i for i, lab in enumerate(ref.labels) if lab != -100) for ref in whole]
+    max_length = max(len(whole[0].input_ids), answer_starts[1] + 5)
+    assert len(whole[1].input_ids) > max_length and answer_starts[2] >= max_length  # the rows' shapes hold
+
+    result = E.evaluate(model_set, rows, model_set.names[1], max_new_tokens=2, max_length=max_length)
+    assert result.cut == [1] and result.aggregates()["cut_rows"] == 1
+    assert [i for i, _ in result.skipped] == [2] and "begins after the run's max length" in result.skipped[0][1]
+    trained = encode_row(rows[1], tok, get_template("tokenizer", tok), "last_assistant", max_length)
+    cut_row = next(r for r in result.rows if r.index == 1)
+    assert cut_row.tokens == sum(lab != -100 for lab in trained.labels) < sum(lab != -100 for lab in whole[1].labels)
+    ids, labels = torch.tensor([trained.input_ids]), torch.tensor([trained.labels])
+    with torch.no_grad():
+        base_loss = load_model(str(varied_dir), device="cpu").eval()(input_ids=ids, labels=labels).loss.item()
+        tuned_loss = tuned_reference(input_ids=ids, labels=labels).loss.item()
+    assert cut_row.base_loss == pytest.approx(base_loss, rel=1e-4)
+    assert cut_row.tuned_loss == pytest.approx(tuned_loss, rel=1e-4)
+    uncut = E.evaluate(model_set, rows, model_set.names[1], max_new_tokens=2)
+    assert uncut.cut == [] and not uncut.skipped and uncut.cut_note() == ""
+
+    _report(SimpleNamespace(json=False, csv=None), result, "m", "tokenizer")
+    out = capsys.readouterr().out
+    assert f"note: 1 row (2) was scored on the first {max_length} tokens only: the run's max length" in out
+    assert "cut_rows: 1" in out

@@ -1045,3 +1045,31 @@ def test_the_stop_button_is_drawn_by_the_grid_while_it_runs_and_stops_it(finishe
     button(at, "Stop").click().run()
     assert job.cancelled  # the thread ends at its next check; here it has ended already
     job.tokens[:], job.done = full, True
+
+
+def test_evaluate_page_cuts_the_references_at_the_runs_max_length_and_says_which_rows(varied_dir, adapter_template):
+    """A run trained at a max length shorter than a held-out row: the page scores what training kept, and says so."""
+    from ftlib import evaluate as E
+
+    workspace.save_split("colours", TEST_ROWS[:1], TEST_ROWS, {"format": "messages"})
+    tok = M.load_model_set(str(varied_dir), []).tokenizer
+    lengths = [len(E.encode_reference(r["messages"], tok).input_ids) for r in TEST_ROWS]
+    max_length = lengths[1] - 2  # the longest row ("One, two, three.") loses the end of its answer
+    config = {
+        "model": str(varied_dir),
+        "dataset": "colours",
+        "template": "tokenizer",
+        "method": "lora",
+        "max_length": max_length,
+    }
+    make_run("20260101-000000-lora-colours", config, adapter=adapter_template)
+    at = open_page("pages/6_Evaluate.py", varied_dir)
+    button(at, "Evaluate").click()
+    run_until_done(at.run(), "evaluate_job")
+    assert not at.exception, at.exception
+    cut = [i + 1 for i, n in enumerate(lengths) if n > max_length]
+    assert 2 in cut and at.session_state["evaluate_job"].result.cut == [i - 1 for i in cut]
+    assert any(
+        f"({', '.join(map(str, cut))})" in c.value and f"the first {max_length} tokens only" in c.value
+        for c in at.caption
+    ), [c.value for c in at.caption]

@@ -13,7 +13,8 @@ rows the file could not give are skipped and not counted. `--csv` writes the sam
 run is measured by:
 
     conversations, pairs, KTO rows  base vs tuned loss on each reference answer, and both models' answers
-                                    (`ftlib.evaluate`; a KTO row labelled bad is no reference: skipped, and said)
+                                    (`ftlib.evaluate`; a KTO row labelled bad is no reference: skipped, and said;
+                                    each reference cut at the run's max length, the rows cut said in a note)
     raw text (format `text`)        base vs tuned loss on every token of each text, as training scored it; no
                                     answers (their outputs are null; "text_rows" counts them: `ftlib.text_eval`)
     a reward model (method reward)  its score head on each held-out pair: accuracy, margin, loss, as training's
@@ -135,7 +136,7 @@ def _evaluate(args) -> int:
     elif measure == "rewards":  # prompts without answers: both models answer and the run's rewards score them
         result = _grpo(args, model, tuned, rows, info, template, trained)
     else:
-        result = _against_references(args, model, tuned, rows, info, template)
+        result = _against_references(args, model, tuned, rows, info, template, trained)
     preference_beta = info.beta if info and info.method in ("dpo", "kto") else None
     _report(args, result, model, template, preference_beta, loaded)
     return 0
@@ -180,8 +181,9 @@ def _progress(message: str, fraction: float) -> None:
     print(f"[{fraction:4.0%}] {message}", file=sys.stderr, flush=True)
 
 
-def _against_references(args, model: str, tuned: Path, rows: list, info, template: str):
-    """Base vs tuned on each row's reference answer: loss, perplexity, answers (`ftlib.evaluate`)."""
+def _against_references(args, model: str, tuned: Path, rows: list, info, template: str, trained: dict):
+    """Base vs tuned on each row's reference answer: loss, perplexity, answers (`ftlib.evaluate`), each reference cut
+    at the run's max length as training cut its rows."""
     from ftlib import evaluate as E
     from ftlib import lease
     from ftlib.commands.sample import load_models, warn_template
@@ -201,6 +203,7 @@ def _against_references(args, model: str, tuned: Path, rows: list, info, templat
             progress=_progress,
             # The run's own template, a custom one's Jinja text included (a name alone cannot carry it).
             template=info.chat_template(models.tokenizer) if info and not args.template else template,
+            max_length=info.max_length if info else trained.get("max_length"),
         )
 
 
@@ -347,6 +350,8 @@ def _report(args, result, model: str, template: str, beta: float | None = None, 
         from ftlib.text_eval import TEXT_NOTE
 
         print(f"note: {TEXT_NOTE}", file=sys.stderr if args.json else sys.stdout)
+    if note := getattr(result, "cut_note", lambda: "")():  # a reward model's or GRPO's result cuts no reference
+        print(f"note: {note}", file=sys.stderr if args.json else sys.stdout)
     for line in skipped_reasons(result.skipped, total, source):  # with --json on stderr: stdout stays one JSON object
         print(line, file=sys.stderr if args.json else sys.stdout)
     if args.csv:
