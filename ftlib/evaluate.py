@@ -196,10 +196,12 @@ def losses_with_set(model_set, ref: Reference, names: Sequence[str | None]) -> l
     return out
 
 
-def token_losses(model_set, row: dict, tuned: str | None, template: str = "tokenizer") -> TokenLosses:
+def token_losses(
+    model_set, row: dict, tuned: str | None, template: str = "tokenizer", max_length: int | None = None
+) -> TokenLosses:
     """Per-token loss of one row's reference under the base and (when given) the tuned model `tuned`, an adapter
-    or a full fine-tune of `model_set`."""
-    _, ref = row_reference(row, model_set.tokenizer, template)
+    or a full fine-tune of `model_set`; cut at `max_length` as `evaluate` cuts it (the tokens shown end there)."""
+    ref = row_reference(row, model_set.tokenizer, template)[1].cut(max_length)[0]
     names = ["base"] + ([tuned] if tuned else [])
     per = losses_with_set(model_set, ref, names)
     scored = [lab != IGNORE_INDEX for lab in ref.labels]

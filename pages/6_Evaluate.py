@@ -365,6 +365,12 @@ show_wait = wait_notice()
 with user_errors("Could not score this row"):
     # Two forwards, in turn with a training run or other sessions (ftlib.lease); a wait is shown above.
     with lease.hold(ms.device, "evaluation", "a per-token view", on_wait=show_wait):
-        view = E.token_losses(ms, job.rows[pick], result.adapter, template=job.kwargs.get("template", "tokenizer"))
+        view = E.token_losses(
+            ms,
+            job.rows[pick],
+            result.adapter,
+            template=job.kwargs.get("template", "tokenizer"),
+            max_length=job.kwargs.get("max_length"),  # the tokens the table's losses are of
+        )
 st.plotly_chart(token_loss_figure(view), width="stretch")
 st.caption(TEXT_HEATMAP_NOTE if is_text(job.rows[pick]) else HEATMAP_NOTE)

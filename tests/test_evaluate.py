@@ -335,6 +335,9 @@ def test_references_are_cut_at_the_runs_max_length_as_training_cut_its_rows(
         tuned_loss = tuned_reference(input_ids=ids, labels=labels).loss.item()
     assert cut_row.base_loss == pytest.approx(base_loss, rel=1e-4)
     assert cut_row.tuned_loss == pytest.approx(tuned_loss, rel=1e-4)
+    view = E.token_losses(model_set, rows[1], model_set.names[1], max_length=max_length)  # the page's per-token view
+    assert len(view.tokens) == max_length and sum(view.scored) == cut_row.tokens
+    assert sum(v for v in view.losses["base"] if v is not None) / cut_row.tokens == pytest.approx(cut_row.base_loss)
     uncut = E.evaluate(model_set, rows, model_set.names[1], max_new_tokens=2)
     assert uncut.cut == [] and not uncut.skipped and uncut.cut_note() == ""
 
