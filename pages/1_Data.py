@@ -32,7 +32,7 @@ from ui.auth import require_password
 from ui.common import active_split_name, cached_split, set_active_split, user_errors
 from ui.data_view import show_report, show_row, token_histogram
 from ui.inputs import number_in_range
-from ui.kept import KEPT, default_for, keep, restore
+from ui.kept import KEPT, default_for, keep, record_dict, recorded_dict, restore
 
 # A page is also served by its URL before any session has built app.py's navigation (Streamlit serves the
 # pages/ folder until then): the password is checked here too, not only in app.py.
@@ -48,7 +48,8 @@ UNTICK_KEY = "split_untick"  # the Replace box to untick on the next run, after 
 # What the user chose is copied under plain keys, which outlive a page change, and put back before the box is drawn:
 # the source and split boxes by `ui.kept`, each file's field mapping under MAPS and its Format under FORMATS_KEY.
 # The source and the file it opens (sample, upload, path) are also recorded in the workspace (`ui.kept`'s
-# ACROSS_SESSIONS): a refresh opens the same file again. Its mapping and Format are this session's only.
+# ACROSS_SESSIONS), and so are MAPS and FORMATS_KEY (`ui.kept.record_dict`, the last 20 files): a refresh opens the
+# same file again, read with the mapping and Format set for it.
 MAPS = "data_maps"  # path -> {"start": the guess or the file's own names, "chosen": field -> column or NONE}
 FORMATS_KEY = "data_formats"  # path -> the Format box's value for that file ("auto" until the user picks one)
 
@@ -188,9 +189,9 @@ def mapping_editor(path: str, fields: list[str], preset: dict | None, table: boo
     is one (`simple_pair`), every field of every format behind an expander; a JSON file starts from its own names.
     A field set to "(none)" whose name the file also uses is passed as None, so it is really not read.
     """
-    maps = st.session_state.setdefault(MAPS, {})
+    maps = recorded_dict(MAPS)
     known = maps.get(path)
-    if known is None or not {c for c in known["chosen"].values() if c != NONE} <= set(fields):
+    if not _well_formed(known) or not {c for c in known["chosen"].values() if c != NONE} <= set(fields):
         # A file not seen in this session (or edited since, its columns changed): the guess, or its own names.
         guess = preset if preset and set(preset.values()) <= set(fields) else guess_column_map(fields)
         start = guess if table else {f: f for f in FIELDS if f in fields}
@@ -225,6 +226,17 @@ def mapping_editor(path: str, fields: list[str], preset: dict | None, table: boo
     if not table and mapping == st.session_state["data_map_start"]:
         return None
     return mapping | {f: None for f, c in chosen.items() if c == NONE and f in fields}
+
+
+def _well_formed(known) -> bool:
+    """Whether a file's mapping as recorded (perhaps by an older version, in the workspace) names a column or NONE
+    for every field of FIELDS."""
+    return (
+        isinstance(known, dict)
+        and isinstance(known.get("start"), dict)
+        and isinstance(known.get("chosen"), dict)
+        and all(isinstance(known["chosen"].get(fld), str) for fld in FIELDS)
+    )
 
 
 def pair_missing(pair: tuple[str, str]) -> list[str]:
@@ -485,7 +497,7 @@ def choose_format_for(path: str) -> None:
     still read while the browser showed "detect automatically" (walk 4, 2)."""
     if st.session_state.get("data_format_for") != path or "data_format" not in st.session_state:
         # Another file than last run, or back from another page (which dropped the box).
-        kept = st.session_state.get(FORMATS_KEY, {}).get(path, "auto")
+        kept = recorded_dict(FORMATS_KEY).get(path, "auto")
         st.session_state["data_format"] = kept if kept in ("auto", *FORMATS) else "auto"
         st.session_state["data_format_for"] = path
 
@@ -511,7 +523,12 @@ fmt_choice = st.selectbox(
     key="data_format",
     format_func=lambda f: "detect automatically" if f == "auto" else f"{FORMAT_PLAIN[f]} — {FORMAT_HELP[f]}",
 )
-st.session_state.setdefault(FORMATS_KEY, {})[path] = fmt_choice
+recorded_dict(FORMATS_KEY)[path] = fmt_choice
+for key in (MAPS, FORMATS_KEY):  # a refresh or a new tab reads this file as it is set now
+    chosen = recorded_dict(key)
+    if path in chosen:  # a file with no fields has no mapping
+        chosen[path] = chosen.pop(path)  # the file last opened last: the record keeps the 20 last opened
+    record_dict(key)
 map_key = tuple(sorted(mapping.items())) if mapping is not None else None
 half = simple_pair() if table and fmt_choice == "auto" else None
 guessed = {f: c for f, c in (mapping or {}).items() if c is not None} == st.session_state.get("data_map_start")

@@ -1010,3 +1010,38 @@ def test_a_session_that_changed_nothing_does_not_undo_what_another_opened():
     first.switch_page("pages/1_Data.py").run()  # still on its sample, drawn again
     assert opened(first)[0] == "Sample"
     assert opened(data_page())[0] == "Upload"
+
+
+def test_a_refresh_reads_the_file_with_the_mapping_and_format_set_for_it(tmp_path):
+    """A refresh (a new session on the same workspace) used to read the file with the guessed mapping and "detect
+    automatically" again, whatever the user had set: both are recorded per file now, and a second file keeps its own."""
+    at = with_path(data_page(), FIXTURES / "qa.csv")
+    at.selectbox(key="data_map_instruction").set_value("(none)").run()
+    at.selectbox(key="data_map_output").set_value("(none)").run()
+    at.selectbox(key="data_map_prompt").set_value("question").run()
+    at.selectbox(key="data_map_completion").set_value("answer").run()
+    at.selectbox(key="data_format").set_value("prompt_completion").run()
+    assert not at.exception and {m.label: m.value for m in at.metric}["Format"] == "prompt and answer"
+
+    refreshed = data_page()  # opens qa.csv again (the path last typed), read as it was set
+    assert refreshed.text_input(key="data_path").value == str(FIXTURES / "qa.csv")
+    assert refreshed.selectbox(key="data_map_prompt").value == "question"
+    assert refreshed.selectbox(key="data_map_instruction").value == "(none)"
+    assert refreshed.selectbox(key="data_format").value == "prompt_completion"
+    assert {m.label: m.value for m in refreshed.metric}["Format"] == "prompt and answer"
+
+    other = tmp_path / "other.csv"
+    other.write_bytes((FIXTURES / "qa.csv").read_bytes())
+    with_path(refreshed, other)  # another file: its own guess, detected
+    assert refreshed.selectbox(key="data_map_instruction").value == "question"
+    assert refreshed.selectbox(key="data_format").value == "auto"
+    back = with_path(data_page(), FIXTURES / "qa.csv")  # and back: the first file's own settings
+    assert back.selectbox(key="data_map_prompt").value == "question"
+    assert back.selectbox(key="data_format").value == "prompt_completion"
+
+
+def test_a_mapping_recorded_by_another_version_is_not_trusted(tmp_path):
+    """A record missing fields (written before FIELDS grew) falls back to the guess instead of failing the page."""
+    workspace.remember_choice("data_maps", {str(FIXTURES / "qa.csv"): {"start": {}, "chosen": {"prompt": "question"}}})
+    at = with_path(data_page(), FIXTURES / "qa.csv")
+    assert not at.exception and at.selectbox(key="data_map_instruction").value == "question"  # the guess

@@ -29,9 +29,10 @@ box follows what it previews again after a visit elsewhere, and a value chosen f
 The Train form keeps its values its own way (`ui.form`, under `ui.labels.TRAIN_FORM`).
 
 A few boxes outlive the session too (`ACROSS_SESSIONS`): what the Data page had open (the source, the sample, the
-upload reopened, the path typed), the row the Tokens page shows (or the conversation typed there) and Compare's
-prompt. A change to one is recorded in the workspace (`ftlib.workspace.remember_choice`), and a new session (a
-refresh, a second tab, a server restart) starts its kept values from those records before its first box is drawn,
+upload reopened, the path typed; and, by `recorded_dict`/`record_dict`, each file's field mapping and Format),
+the row the Tokens page shows (or the conversation typed there) and Compare's prompt. A change to one is recorded in
+the workspace (`ftlib.workspace.remember_choice`), and a new session (a refresh, a second tab, a server restart)
+starts its kept values from those records before its first box is drawn,
 so `restore` puts them back as after a visit to another page, checked against what is offered now (an upload
 deleted since is not put back). Their scope is the workspace's, as the split made active, the model chosen and the
 run last started are: on a shared server, the last change anyone made. A value is recorded when it differs from
@@ -65,6 +66,8 @@ offer Custom while there is one.
 
 from __future__ import annotations
 
+import json
+
 import streamlit as st
 
 from ftlib import workspace
@@ -86,6 +89,7 @@ ACROSS_SESSIONS = (
 ACROSS_PREFIXES = ("compare_row_",)
 # Session key: key -> its value as last read from or written to the workspace (present once the session read them).
 ON_DISK = "kept_on_disk"
+DICTS_ON_DISK = "kept_dicts_on_disk"  # the same for `recorded_dict`'s dicts: key -> their JSON text
 
 
 def across_sessions(key: str) -> bool:
@@ -151,6 +155,35 @@ def keep(key: str, value=None) -> None:
             workspace.remember_choice(key, value)
         except (OSError, TypeError, ValueError):  # a full disk, or a value JSON cannot write: kept in this session
             pass
+
+
+def recorded_dict(key: str) -> dict:
+    """A session's dict of choices per item (the Data page's field mapping and Format of each file it opened), under
+    the plain session key `key`: a new session starts it, once, from the workspace's record of it (`record_dict`),
+    so a refresh finds each file read as it was set. Returns the session's dict, for the page to change in place."""
+    if key not in st.session_state:
+        recorded = workspace.remembered_choices().get(key)
+        st.session_state[key] = recorded if isinstance(recorded, dict) else {}  # read from JSON: this session's own
+        st.session_state.setdefault(DICTS_ON_DISK, {})[key] = json.dumps(st.session_state[key])
+    return st.session_state[key]
+
+
+def record_dict(key: str, limit: int = 20) -> None:
+    """Record the session's dict under `key` in the workspace (its last `limit` items, in its order), when it differs
+    from what this session last read or wrote there; a full disk keeps it in this session only."""
+    items = st.session_state.get(key)
+    if not isinstance(items, dict):
+        return
+    latest = dict(list(items.items())[-limit:])  # the last used last: the caller moves an item to the end
+    text = json.dumps(latest)
+    on_disk = st.session_state.setdefault(DICTS_ON_DISK, {})
+    if on_disk.get(key) == text:
+        return
+    on_disk[key] = text
+    try:
+        workspace.remember_choice(key, latest)
+    except (OSError, TypeError, ValueError):
+        pass
 
 
 def keep_unless(key: str, default) -> None:
