@@ -1014,7 +1014,7 @@ def test_a_session_that_changed_nothing_does_not_undo_what_another_opened():
 
 def test_a_refresh_reads_the_file_with_the_mapping_and_format_set_for_it(tmp_path):
     """A refresh (a new session on the same workspace) used to read the file with the guessed mapping and "detect
-    automatically" again, whatever the user had set: both are recorded per file now, and a second file keeps its own."""
+    automatically" again, whatever the user had set: both are recorded per file now, and another file keeps its own."""
     at = with_path(data_page(), FIXTURES / "qa.csv")
     at.selectbox(key="data_map_instruction").set_value("(none)").run()
     at.selectbox(key="data_map_output").set_value("(none)").run()
