@@ -36,7 +36,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 
 from ftlib import rows
-from ftlib.errors import UserError
+from ftlib.errors import UserError, numbered
 from ftlib.eval_runs import EvalError, RunInfo, load_test_rows, run_info, trained_on  # noqa: F401 (their home before)
 from ftlib.jobs import BackgroundJob
 from ftlib.modelset import generate_with_set
@@ -318,20 +318,23 @@ class EvalResult:
             **self.pair_aggregates(),
         }
 
-    def cut_note(self) -> str:
-        """A sentence on the rows scored on their first `max_length` tokens only ("" when none were cut).
+    def cut_note(self, number: Callable[[int], int] | None = None, noun: str = "row") -> str:
+        """A sentence on the rows scored on their first `max_length` tokens only ("" when none were cut); a row is
+        named by `number(test index)` (default: counted from 1), as a `noun` ("line": where it is in a --data file).
 
-        >>> EvalResult("run", [], cut=[0, 4], max_length=512).cut_note()[:65]
-        "2 rows (1, 5) were scored on the first 512 tokens only: the run's"
+        >>> EvalResult("run", [], cut=[0, 4], max_length=512).cut_note()[:50]
+        'Rows 1, 5 were scored on the first 512 tokens only'
+        >>> EvalResult("run", [], cut=[2], max_length=64).cut_note(lambda i: i + 3, "line")[:45]
+        'Line 5 was scored on the first 64 tokens only'
         """
         if not self.cut:
             return ""
-        numbers = ", ".join(str(i + 1) for i in self.cut[:10]) + (", ..." if len(self.cut) > 10 else "")
+        number = number or (lambda i: i + 1)
+        which = numbered(noun, [number(i) for i in self.cut])
         return (
-            f"{'1 row' if len(self.cut) == 1 else f'{len(self.cut)} rows'} ({numbers}) "
-            f"{'was' if len(self.cut) == 1 else 'were'} scored on the first {self.max_length} tokens only: the run's "
-            "max length, where training cut its rows. What lies past it was never trained, so neither model is scored "
-            "on it."
+            f"{which[0].upper()}{which[1:]} {'was' if len(self.cut) == 1 else 'were'} scored on the first "
+            f"{self.max_length} tokens only: the run's max length, where training cut its rows. What lies past it was "
+            "never trained, so neither model is scored on it."
         )
 
     def pair_aggregates(self) -> dict:
@@ -385,17 +388,28 @@ def _csv_safe(value):
     return value
 
 
-def _rejected_reference(row: dict, tokenizer, template, max_length: int | None = None) -> Reference | None:
-    """A preference pair's rejected answer after its prompt, encoded (and cut at `max_length`) as the chosen one is;
-    None for other rows. Raises EvalError when the template or the cut leaves none of it to score."""
+def _rejected_reference(
+    row: dict, tokenizer, template, max_length: int | None = None
+) -> tuple[Reference | None, bool]:
+    """(a preference pair's rejected answer after its prompt, encoded and cut at `max_length` as the chosen one is;
+    whether it was cut); (None, False) for other rows. Raises EvalError when nothing of it is left to score."""
     if row_kind(row) != "preference":
-        return None
+        return None, False
     prompt = rows.as_turns(row.get("prompt"), "user")
     ref = encode_reference(prompt + rows.as_turns(row["rejected"]), tokenizer, template, row.get("tools"))
-    ref = ref.cut(max_length)[0]
     if all(label == IGNORE_INDEX for label in ref.labels):
         raise EvalError("no rejected-answer tokens to score (the template or the mask left nothing of it)")
-    return ref
+    ref, was_cut = ref.cut(max_length)
+    if all(label == IGNORE_INDEX for label in ref.labels):
+        raise EvalError(_past_the_cut("rejected answer", max_length))
+    return ref, was_cut
+
+
+def _past_the_cut(what: str, max_length: int | None) -> str:
+    return (
+        f"its {what} begins after the run's max length ({max_length} tokens), where training cut the row: the run "
+        "learned nothing of it, so there is nothing to score."
+    )
 
 
 def _last_user(messages: list[dict]) -> str:
@@ -443,14 +457,11 @@ def evaluate(
         try:
             messages, ref = row_reference(row, tokenizer, template)  # a text row: no messages, its every token
             tools = row.get("tools")  # a tool-calling row is asked with its tools
-            ref, was_cut = ref.cut(max_length)
-            if was_cut and all(label == IGNORE_INDEX for label in ref.labels):
-                raise EvalError(
-                    f"its reference answer begins after the run's max length ({max_length} tokens), where training "
-                    "cut the row: the run learned nothing of it, so there is nothing to score."
-                )
             if all(label == IGNORE_INDEX for label in ref.labels):
                 raise EvalError("no reference tokens (the template or the mask left nothing to score)")
+            ref, was_cut = ref.cut(max_length)
+            if all(label == IGNORE_INDEX for label in ref.labels):
+                raise EvalError(_past_the_cut("reference answer", max_length))
             cut = next((c for c in ref.template_losses if c.severity == "error"), None)
             if cut is not None:  # what preflight refuses to train on is not scored either
                 raise EvalError(
@@ -458,12 +469,12 @@ def evaluate(
                     f"the row is skipped. {cut.fix}"
                 )
             prompt_ids = messages and render_prompt(tokenizer, messages[:-1], template=template, tools=tools)[1]
-            rejected = _rejected_reference(row, tokenizer, template, max_length)
+            rejected, rejected_cut = _rejected_reference(row, tokenizer, template, max_length)
         except UserError as exc:  # EvalError, SamplingError, TemplateError: this row only, keep going
             skipped.append((i, str(exc)))
             continue
         prepared.append((i, messages, ref, prompt_ids, rejected))
-        cut_rows += [i] if was_cut else []
+        cut_rows += [i] if was_cut or rejected_cut else []  # a pair: either answer
     if not prepared:
         raise EvalError(f"None of the {len(selected)} test rows can be evaluated: {skipped[0][1]}")
 

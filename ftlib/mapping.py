@@ -83,6 +83,13 @@ _SHAPES: list[tuple[str, dict, dict]] = [
 REQUIRED_FIELDS = {}
 for _fmt, _required, _ in _SHAPES:
     REQUIRED_FIELDS.setdefault(_fmt, tuple(_required))
+# Fields a format reads beyond its FORMAT_FIELDS: KTO's Alpaca-shaped rows, {"instruction", "input"?, "output",
+# "label"} (`formats._from_unpaired`; formats.py is at its 600-line limit, hence here).
+_ALSO_MAPPED = {"unpaired_preference": ("instruction", "input", "output")}
+# The fields every shape of a format needs (KTO's label; not its prompt, which a row of messages does without).
+ALWAYS_REQUIRED = {
+    fmt: set.intersection(*(set(required) for f, required, _ in _SHAPES if f == fmt)) for fmt in REQUIRED_FIELDS
+}
 
 # Each field of the mapping editor in users' words (its box's help, with the formats that read it).
 FIELD_PLAIN = {
@@ -104,15 +111,16 @@ FIELD_PLAIN = {
 
 
 def field_help(field: str) -> str:
-    """A field of `ftlib.formats.FIELDS` in users' words, with the formats that read it (those that need it marked).
+    """A field of `ftlib.formats.FIELDS` in users' words, with the formats that read it (those whose every shape
+    needs it marked).
 
     >>> field_help("text")
     'Plain text, every token of it trained. Read by: plain text (text), needed.'
     """
     readers = [
-        format_label(fmt) + (", needed" if field in REQUIRED_FIELDS.get(fmt, ()) else "")
+        format_label(fmt) + (", needed" if field in ALWAYS_REQUIRED.get(fmt, ()) else "")
         for fmt, fields in FORMAT_FIELDS.items()
-        if field in fields
+        if field in fields or field in _ALSO_MAPPED.get(fmt, ())
     ]
     return f"{FIELD_PLAIN[field]} Read by: {'; '.join(readers)}."
 

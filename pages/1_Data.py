@@ -48,8 +48,8 @@ UNTICK_KEY = "split_untick"  # the Replace box to untick on the next run, after 
 # What the user chose is copied under plain keys, which outlive a page change, and put back before the box is drawn:
 # the source and split boxes by `ui.kept`, each file's field mapping under MAPS and its Format under FORMATS_KEY.
 # The source and the file it opens (sample, upload, path) are also recorded in the workspace (`ui.kept`'s
-# ACROSS_SESSIONS), and so are MAPS and FORMATS_KEY (`ui.kept.record_dict`, the last 20 files): a refresh opens the
-# same file again, read with the mapping and Format set for it.
+# ACROSS_SESSIONS), and so are MAPS and FORMATS_KEY (`ui.kept.record_dict`, the 20 files set last): a refresh opens
+# the same file again, read with the mapping and Format set for it.
 MAPS = "data_maps"  # path -> {"start": the guess or the file's own names, "chosen": field -> column or NONE}
 FORMATS_KEY = "data_formats"  # path -> the Format box's value for that file ("auto" until the user picks one)
 
@@ -525,10 +525,7 @@ fmt_choice = st.selectbox(
 )
 recorded_dict(FORMATS_KEY)[path] = fmt_choice
 for key in (MAPS, FORMATS_KEY):  # a refresh or a new tab reads this file as it is set now
-    chosen = recorded_dict(key)
-    if path in chosen:  # a file with no fields has no mapping
-        chosen[path] = chosen.pop(path)  # the file last opened last: the record keeps the 20 last opened
-    record_dict(key)
+    record_dict(key, path)
 map_key = tuple(sorted(mapping.items())) if mapping is not None else None
 half = simple_pair() if table and fmt_choice == "auto" else None
 guessed = {f: c for f, c in (mapping or {}).items() if c is not None} == st.session_state.get("data_map_start")

@@ -316,15 +316,20 @@ def test_references_are_cut_at_the_runs_max_length_as_training_cut_its_rows(
         ROWS[0],  # short: uncut
         {"messages": [{"role": "user", "content": "Describe the week."}, {"role": "assistant", "content": weather}]},
         {"messages": [{"role": "user", "content": weather}, {"role": "assistant", "content": "Fine."}]},
+        {  # a pair whose chosen answer fits and whose rejected one is cut: counted among the rows cut
+            "prompt": [{"role": "user", "content": "Describe the week."}],
+            "chosen": [{"role": "assistant", "content": "Mild."}],
+            "rejected": [{"role": "assistant", "content": weather}],
+        },
     ]
     tok = model_set.tokenizer
-    whole = [E.encode_reference(r["messages"], tok) for r in rows]
+    whole = [E.encode_reference(r["messages"], tok) for r in rows[:3]]
     answer_starts = [next(i for i, lab in enumerate(ref.labels) if lab != -100) for ref in whole]
     max_length = max(len(whole[0].input_ids), answer_starts[1] + 5)
     assert len(whole[1].input_ids) > max_length and answer_starts[2] >= max_length  # the rows' shapes hold
 
     result = E.evaluate(model_set, rows, model_set.names[1], max_new_tokens=2, max_length=max_length)
-    assert result.cut == [1] and result.aggregates()["cut_rows"] == 1
+    assert result.cut == [1, 3] and result.aggregates()["cut_rows"] == 2
     assert [i for i, _ in result.skipped] == [2] and "begins after the run's max length" in result.skipped[0][1]
     trained = encode_row(rows[1], tok, get_template("tokenizer", tok), "last_assistant", max_length)
     cut_row = next(r for r in result.rows if r.index == 1)
@@ -343,5 +348,14 @@ def test_references_are_cut_at_the_runs_max_length_as_training_cut_its_rows(
 
     _report(SimpleNamespace(json=False, csv=None), result, "m", "tokenizer")
     out = capsys.readouterr().out
-    assert f"note: 1 row (2) was scored on the first {max_length} tokens only: the run's max length" in out
-    assert "cut_rows: 1" in out
+    assert f"note: Rows 2, 4 were scored on the first {max_length} tokens only: the run's max length" in out
+    assert "cut_rows: 2" in out
+    pair = next(r for r in result.rows if r.index == 3)
+    rejected = E.encode_reference(rows[3]["prompt"] + rows[3]["rejected"], tok)
+    assert len(rejected.input_ids) > max_length
+    cut_rejected = rejected.cut(max_length)[0]
+    ids, labels = torch.tensor([cut_rejected.input_ids]), torch.tensor([cut_rejected.labels])
+    n = sum(lab != -100 for lab in cut_rejected.labels)
+    with torch.no_grad():  # its summed log-probability is of the tokens training kept
+        logp = -load_model(str(varied_dir), device="cpu").eval()(input_ids=ids, labels=labels).loss.item() * n
+    assert pair.base_rejected_logp == pytest.approx(logp, rel=1e-4)

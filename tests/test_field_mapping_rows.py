@@ -16,7 +16,7 @@ import pytest
 
 from ftlib.data import DataError, load_bytes
 from ftlib.formats import FIELDS, FORMAT_FIELDS, convert_record, format_label
-from ftlib.mapping import FIELD_PLAIN, REQUIRED_FIELDS, field_help
+from ftlib.mapping import ALWAYS_REQUIRED, FIELD_PLAIN, REQUIRED_FIELDS, field_help
 from ftlib.turns import RowProblem
 
 
@@ -194,5 +194,11 @@ def test_each_mapping_box_says_what_its_field_holds_and_which_formats_read_it(fi
     assert said.startswith(FIELD_PLAIN[field])
     for fmt, fields in FORMAT_FIELDS.items():
         named = format_label(fmt) in said
-        assert named == (field in fields), (fmt, said)
-        assert (f"{format_label(fmt)}, needed" in said) == (field in REQUIRED_FIELDS[fmt]), (fmt, said)
+        kto_alpaca = fmt == "unpaired_preference" and field in ("instruction", "input", "output")  # _from_unpaired
+        assert named == (field in fields or kto_alpaca), (fmt, said)
+        assert (f"{format_label(fmt)}, needed" in said) == (field in ALWAYS_REQUIRED[fmt]), (fmt, said)
+        assert field not in ALWAYS_REQUIRED[fmt] or field in REQUIRED_FIELDS[fmt]  # a subset of the first shape's
+    if field in ("prompt", "completion"):  # KTO reads them, but a file of messages and labels needs neither
+        assert "(unpaired_preference)" in said and "(unpaired_preference), needed" not in said, said
+    if field == "label":
+        assert "answers marked good or bad (unpaired_preference), needed" in said

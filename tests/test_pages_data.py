@@ -1045,3 +1045,21 @@ def test_a_mapping_recorded_by_another_version_is_not_trusted(tmp_path):
     workspace.remember_choice("data_maps", {str(FIXTURES / "qa.csv"): {"start": {}, "chosen": {"prompt": "question"}}})
     at = with_path(data_page(), FIXTURES / "qa.csv")
     assert not at.exception and at.selectbox(key="data_map_instruction").value == "question"  # the guess
+
+
+def test_two_tabs_setting_two_files_keep_both_mappings(tmp_path):
+    """Each file's mapping is recorded on its own: a tab opening another file does not undo the mapping a second tab
+    set for the first one since (nor does a tab that changed nothing)."""
+    other = tmp_path / "other.csv"
+    other.write_bytes((FIXTURES / "qa.csv").read_bytes())
+    first = with_path(data_page(), FIXTURES / "qa.csv")  # reads qa.csv with its guess
+    second = with_path(data_page(), FIXTURES / "qa.csv")
+    second.selectbox(key="data_map_instruction").set_value("(none)").run()
+    second.selectbox(key="data_map_output").set_value("(none)").run()
+    second.selectbox(key="data_map_prompt").set_value("question").run()
+    second.selectbox(key="data_map_completion").set_value("answer").run()
+    first.selectbox(key="data_format").set_value("alpaca").run()  # the first tab changes qa.csv's Format only
+    with_path(first, other)
+    later = with_path(data_page(), FIXTURES / "qa.csv")
+    assert later.selectbox(key="data_map_prompt").value == "question"  # the second tab's mapping
+    assert later.selectbox(key="data_format").value == "alpaca"  # the first tab's Format

@@ -89,7 +89,7 @@ ACROSS_SESSIONS = (
 ACROSS_PREFIXES = ("compare_row_",)
 # Session key: key -> its value as last read from or written to the workspace (present once the session read them).
 ON_DISK = "kept_on_disk"
-DICTS_ON_DISK = "kept_dicts_on_disk"  # the same for `recorded_dict`'s dicts: key -> their JSON text
+DICTS_ON_DISK = "kept_dicts_on_disk"  # the same for `recorded_dict`'s dicts: key -> item -> its JSON text
 
 
 def across_sessions(key: str) -> bool:
@@ -163,25 +163,32 @@ def recorded_dict(key: str) -> dict:
     so a refresh finds each file read as it was set. Returns the session's dict, for the page to change in place."""
     if key not in st.session_state:
         recorded = workspace.remembered_choices().get(key)
-        st.session_state[key] = recorded if isinstance(recorded, dict) else {}  # read from JSON: this session's own
-        st.session_state.setdefault(DICTS_ON_DISK, {})[key] = json.dumps(st.session_state[key])
+        recorded = recorded if isinstance(recorded, dict) else {}
+        st.session_state[key] = recorded  # read from JSON: this session's own objects
+        known = st.session_state.setdefault(DICTS_ON_DISK, {})
+        known[key] = {item: json.dumps(value) for item, value in recorded.items()}
     return st.session_state[key]
 
 
-def record_dict(key: str, limit: int = 20) -> None:
-    """Record the session's dict under `key` in the workspace (its last `limit` items, in its order), when it differs
-    from what this session last read or wrote there; a full disk keeps it in this session only."""
-    items = st.session_state.get(key)
-    if not isinstance(items, dict):
+def record_dict(key: str, item: str, limit: int = 20) -> None:
+    """Record the session's choice for `item` (of its dict under `key`) in the workspace, when it differs from what
+    this session last read or wrote there for it: merged into the record as it is on disk now, so another session's
+    choices for other items stay (and one this session did not change is not undone); the `limit` items changed last
+    are kept. A full disk keeps it in this session only."""
+    value = st.session_state.get(key, {}).get(item)
+    if value is None:
         return
-    latest = dict(list(items.items())[-limit:])  # the last used last: the caller moves an item to the end
-    text = json.dumps(latest)
-    on_disk = st.session_state.setdefault(DICTS_ON_DISK, {})
-    if on_disk.get(key) == text:
+    text = json.dumps(value)
+    known = st.session_state.setdefault(DICTS_ON_DISK, {}).setdefault(key, {})
+    if known.get(item) == text:
         return
-    on_disk[key] = text
+    known[item] = text
+    recorded = workspace.remembered_choices().get(key)
+    recorded = recorded if isinstance(recorded, dict) else {}
+    recorded.pop(item, None)  # re-inserted last: the record drops the items changed longest ago
+    recorded[item] = value
     try:
-        workspace.remember_choice(key, latest)
+        workspace.remember_choice(key, dict(list(recorded.items())[-limit:]))
     except (OSError, TypeError, ValueError):
         pass
 

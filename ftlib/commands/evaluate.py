@@ -278,6 +278,11 @@ def _grpo(args, model: str, tuned: Path, rows: list, info, template: str, traine
         )
 
 
+def file_noun(source) -> str:
+    """What a row of a --data file (its `ftlib.data.LoadResult`) is called where it is named: a line, an item."""
+    return {"jsonl": "line", "json": "item"}.get(source.file_type, "data row")
+
+
 def skipped_reasons(skipped: list[tuple[int, str]], total: int, source=None) -> list[str]:
     """One line per reason rows were skipped: how many of the `total` rows read, which and why.
 
@@ -296,8 +301,7 @@ def skipped_reasons(skipped: list[tuple[int, str]], total: int, source=None) -> 
 
     noun, read = "row", ""
     if source is not None:
-        noun = {"jsonl": "line", "json": "item"}.get(source.file_type, "data row")
-        read = " read from the file"
+        noun, read = file_noun(source), " read from the file"
     by_reason: dict[str, list[int]] = {}
     for index, reason in skipped:
         by_reason.setdefault(reason, []).append(source.row_numbers[index] if source is not None else index + 1)
@@ -350,7 +354,10 @@ def _report(args, result, model: str, template: str, beta: float | None = None, 
         from ftlib.text_eval import TEXT_NOTE
 
         print(f"note: {TEXT_NOTE}", file=sys.stderr if args.json else sys.stdout)
-    if note := getattr(result, "cut_note", lambda: "")():  # a reward model's or GRPO's result cuts no reference
+    if getattr(result, "cut", None):  # a reward model's or GRPO's result cuts no reference
+        note = (
+            result.cut_note(lambda i: source.row_numbers[i], file_noun(source)) if source else result.cut_note()
+        )  # rows named as the skipped ones are, below
         print(f"note: {note}", file=sys.stderr if args.json else sys.stdout)
     for line in skipped_reasons(result.skipped, total, source):  # with --json on stderr: stdout stays one JSON object
         print(line, file=sys.stderr if args.json else sys.stdout)
