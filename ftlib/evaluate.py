@@ -521,7 +521,7 @@ def evaluate(
         adapter=tuned,
         rows=out_rows,
         skipped=skipped,
-        cut=[i for i in cut_rows if i in {r.index for r in out_rows}],  # a cancelled evaluation scored only some
+        cut=sorted(set(cut_rows) & {r.index for r in out_rows}),  # a cancelled evaluation scored only some
         max_length=max_length,
         base_token_loss=total_nll["base"] / total_tokens if total_tokens else float("nan"),
         tuned_token_loss=total_nll["tuned"] / total_tokens if total_tokens else float("nan"),

@@ -32,8 +32,8 @@ A few boxes outlive the session too (`ACROSS_SESSIONS`): what the Data page had 
 upload reopened, the path typed; and, by `recorded_dict`/`record_dict`, each file's field mapping and Format),
 the row the Tokens page shows (or the conversation typed there) and Compare's prompt. A change to one is recorded in
 the workspace (`ftlib.workspace.remember_choice`), and a new session (a refresh, a second tab, a server restart)
-starts its kept values from those records before its first box is drawn,
-so `restore` puts them back as after a visit to another page, checked against what is offered now (an upload
+starts its kept values from those records before its first box is drawn, so `restore` puts them back as after a
+visit to another page, checked against what is offered now (an upload
 deleted since is not put back). Their scope is the workspace's, as the split made active, the model chosen and the
 run last started are: on a shared server, the last change anyone made. A value is recorded when it differs from
 what this session last read or wrote there, so a session that changed nothing does not undo what another chose since.
