@@ -507,6 +507,10 @@ def load_model(
     device = pick_device(device)
     torch_dtype = pick_dtype(device, dtype)
     kwargs: dict = {"dtype": torch_dtype, "use_safetensors": True, "trust_remote_code": trust_remote_code()}
+    # transformers 5.25 turned Hub kernels on by default (with `kernels` installed): `model.train()` then
+    # re-kernelizes, putting back each layer's class forward (undoing cpu_norm's one-node norm) and, on a GPU,
+    # downloading kernels from the Hub, which the studio never does at run time. 5.24's default, kept explicit.
+    kwargs["use_kernels"] = False
     if quantization is not None:
         kwargs["quantization_config"] = quantization
         kwargs["device_map"] = {"": device}

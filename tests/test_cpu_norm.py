@@ -128,6 +128,20 @@ def test_a_norm_called_with_more_than_its_input_runs_its_own_forward():
     assert torch.equal(norm(x), LlamaRMSNorm.forward(norm, x))
 
 
+def test_switching_between_train_and_eval_keeps_a_loaded_models_norms_switched(tiny_model_dir):
+    # transformers 5.25 loads models with Hub kernels on by default when `kernels` is installed; `train()` and
+    # `eval()` then re-kernelize, putting each norm's class forward back. load_model turns them off.
+    from ftlib.models import load_model
+
+    model = load_model(str(tiny_model_dir), device="cpu")
+    assert cpu_norm.use_for(model) > 0
+    model.train()
+    model.eval()
+    model.train()
+    norms = [m for m in model.modules() if type(m).__name__ == "LlamaRMSNorm"]
+    assert norms and all(cpu_norm.switched(m) for m in norms)
+
+
 def test_a_cpu_training_run_switches_the_norms_and_the_plain_path_does_not(varied_model, tmp_path, monkeypatch):
     from ftlib.training import build_trainer
     from tests.test_training import SFT_ROWS, tiny_config
