@@ -348,105 +348,110 @@ def generate_stream(
 
     # Inside: the decoding steps' few-row products run through oneDNN on CPU (ftlib.cpu_decode; ~1.5-2.8x faster
     # than dense for the large weights); the prefill's many rows stay dense.
-    with torch.inference_mode(), cpu_decode.onednn_linears(model):
-        # Rows with the same prompt and adapter (a Compare grid's settings, GRPO's group) share one prefill: its KV
-        # cache and last logits are computed once and copied to each of them.
-        firsts, inverse = _shared_prompts(rows)
-        with lock:
-            out = model(
-                input_ids=input_ids[firsts],
-                attention_mask=attention[firsts],
-                position_ids=positions[firsts],
-                use_cache=True,
-                logits_to_keep=1,
-                **adapter_kwargs(model, [rows[i].adapter for i in firsts]),
-            )
-        past = _kv_cache(out)
-        last = out.logits[:, -1]
-        if len(firsts) < n:
-            index = torch.tensor(inverse, dtype=torch.long, device=device)
-            past.reorder_cache(index)  # the batch dimension of every layer's keys and values, as beam search does
-            last = last[index]
-        del out
-        if penalized:  # the prompt's real tokens count as seen, as in `generate` on the row alone (no padding)
-            vocab = last.shape[-1]  # padding goes to one extra column, dropped: a pad id may be a real token too
-            seen = torch.zeros((n, vocab + 1), dtype=torch.bool, device=device)
-            seen = seen.scatter_(1, input_ids.masked_fill(attention == 0, vocab), True)[:, :vocab]
-        for _step in range(int(max_new_tokens)):
-            logits = last.float()  # float32 like generate, whatever the model dtype
-            probs = logits.softmax(-1)  # the model's own probabilities, reported for every token
-            if penalized:
-                logits = penalize_repeats(logits, seen, penalties)
-            next_ids = logits.argmax(-1)
-            sample_probs = torch.ones(n, device=device)
-            if sampled:
-                scores = process_logits(logits[idx], temps, ks, ps, mins)
-                sprobs = scores.softmax(-1)
-                # One generator per row: its draws do not depend on the other rows in the batch.
-                if draws == "inverse_cdf":
-                    drawn = inverse_cdf_draws(sprobs, [generators[i] for i in sampled])
-                    next_ids[idx], sample_probs[idx] = drawn, sprobs.gather(1, drawn[:, None])[:, 0]
-                else:
-                    for j, i in enumerate(sampled):
-                        tok = torch.multinomial(sprobs[j : j + 1], 1, generator=generators[i])[0, 0]
-                        next_ids[i] = tok
-                        sample_probs[i] = sprobs[j, tok]
-            next_ids = torch.where(running, next_ids, torch.full_like(next_ids, pad_id))
-            chosen_p = probs.gather(1, next_ids[:, None])[:, 0]
-            alt_p, alt_i = torch.topk(probs, top_alternatives, dim=-1) if top_alternatives else (None, None)
-            is_stop = torch.isin(next_ids, stops) if len(stops) else torch.zeros_like(running)
-
-            # One device-to-host copy per step for everything the events need.
-            ids_l, chosen_l, samp_l, stop_l, run_l = (
-                next_ids.tolist(),
-                chosen_p.tolist(),
-                sample_probs.tolist(),
-                is_stop.tolist(),
-                running.tolist(),
-            )
-            alt_pl, alt_il = (alt_p.tolist(), alt_i.tolist()) if alt_p is not None else ([[]] * n, [[]] * n)
-            events = []
-            for i in range(n):
-                if not run_l[i]:
-                    continue
-                counts[i] += 1
-                stop = bool(stop_l[i])
-                text = detok[i].flush() if stop else detok[i].push(ids_l[i])
-                if not stop and counts[i] >= max_new_tokens:
-                    text += detok[i].flush()
-                alts = [(token_text(tokenizer, a), p) for a, p in zip(alt_il[i], alt_pl[i], strict=True)]
-                events.append(
-                    (
-                        i,
-                        TokenInfo(
-                            id=ids_l[i],
-                            text=text,
-                            prob=chosen_l[i],
-                            sample_prob=samp_l[i],
-                            alternatives=alts,
-                            stop=stop,
-                        ),
-                    )
+    with cpu_decode.onednn_linears(model):
+        # Inference mode is entered around each step's work, never across a `yield`: grad mode belongs to the
+        # thread, and a suspended (or closed) stream must not leave its caller's thread in inference mode.
+        with torch.inference_mode():
+            # Rows with the same prompt and adapter (a Compare grid's settings, GRPO's group) share one prefill: its KV
+            # cache and last logits are computed once and copied to each of them.
+            firsts, inverse = _shared_prompts(rows)
+            with lock:
+                out = model(
+                    input_ids=input_ids[firsts],
+                    attention_mask=attention[firsts],
+                    position_ids=positions[firsts],
+                    use_cache=True,
+                    logits_to_keep=1,
+                    **adapter_kwargs(model, [rows[i].adapter for i in firsts]),
                 )
-            if penalized:
-                seen[torch.arange(n, device=device), next_ids] |= running
-            running &= ~is_stop
+            past = _kv_cache(out)
+            last = out.logits[:, -1]
+            if len(firsts) < n:
+                index = torch.tensor(inverse, dtype=torch.long, device=device)
+                past.reorder_cache(index)  # the batch dimension of every layer's keys and values, as beam search does
+                last = last[index]
+            del out
+            if penalized:  # the prompt's real tokens count as seen, as in `generate` on the row alone (no padding)
+                vocab = last.shape[-1]  # padding goes to one extra column, dropped: a pad id may be a real token too
+                seen = torch.zeros((n, vocab + 1), dtype=torch.bool, device=device)
+                seen = seen.scatter_(1, input_ids.masked_fill(attention == 0, vocab), True)[:, :vocab]
+        for _step in range(int(max_new_tokens)):
+            with torch.inference_mode():
+                logits = last.float()  # float32 like generate, whatever the model dtype
+                probs = logits.softmax(-1)  # the model's own probabilities, reported for every token
+                if penalized:
+                    logits = penalize_repeats(logits, seen, penalties)
+                next_ids = logits.argmax(-1)
+                sample_probs = torch.ones(n, device=device)
+                if sampled:
+                    scores = process_logits(logits[idx], temps, ks, ps, mins)
+                    sprobs = scores.softmax(-1)
+                    # One generator per row: its draws do not depend on the other rows in the batch.
+                    if draws == "inverse_cdf":
+                        drawn = inverse_cdf_draws(sprobs, [generators[i] for i in sampled])
+                        next_ids[idx], sample_probs[idx] = drawn, sprobs.gather(1, drawn[:, None])[:, 0]
+                    else:
+                        for j, i in enumerate(sampled):
+                            tok = torch.multinomial(sprobs[j : j + 1], 1, generator=generators[i])[0, 0]
+                            next_ids[i] = tok
+                            sample_probs[i] = sprobs[j, tok]
+                next_ids = torch.where(running, next_ids, torch.full_like(next_ids, pad_id))
+                chosen_p = probs.gather(1, next_ids[:, None])[:, 0]
+                alt_p, alt_i = torch.topk(probs, top_alternatives, dim=-1) if top_alternatives else (None, None)
+                is_stop = torch.isin(next_ids, stops) if len(stops) else torch.zeros_like(running)
+
+                # One device-to-host copy per step for everything the events need.
+                ids_l, chosen_l, samp_l, stop_l, run_l = (
+                    next_ids.tolist(),
+                    chosen_p.tolist(),
+                    sample_probs.tolist(),
+                    is_stop.tolist(),
+                    running.tolist(),
+                )
+                alt_pl, alt_il = (alt_p.tolist(), alt_i.tolist()) if alt_p is not None else ([[]] * n, [[]] * n)
+                events = []
+                for i in range(n):
+                    if not run_l[i]:
+                        continue
+                    counts[i] += 1
+                    stop = bool(stop_l[i])
+                    text = detok[i].flush() if stop else detok[i].push(ids_l[i])
+                    if not stop and counts[i] >= max_new_tokens:
+                        text += detok[i].flush()
+                    alts = [(token_text(tokenizer, a), p) for a, p in zip(alt_il[i], alt_pl[i], strict=True)]
+                    events.append(
+                        (
+                            i,
+                            TokenInfo(
+                                id=ids_l[i],
+                                text=text,
+                                prob=chosen_l[i],
+                                sample_prob=samp_l[i],
+                                alternatives=alts,
+                                stop=stop,
+                            ),
+                        )
+                    )
+                if penalized:
+                    seen[torch.arange(n, device=device), next_ids] |= running
+                running &= ~is_stop
             yield events
             if not bool(running.any()) or _step + 1 >= max_new_tokens:
                 break
-            attention = torch.cat([attention, torch.ones((n, 1), dtype=attention.dtype, device=device)], dim=1)
-            positions = positions[:, -1:] + 1
-            with lock:
-                out = model(
-                    input_ids=next_ids[:, None],
-                    attention_mask=attention,
-                    position_ids=positions,
-                    **{cache_name: past},
-                    use_cache=True,
-                    **extra,
-                )
-            past, last = _kv_cache(out), out.logits[:, -1]
-            del out
+            with torch.inference_mode():
+                attention = torch.cat([attention, torch.ones((n, 1), dtype=attention.dtype, device=device)], dim=1)
+                positions = positions[:, -1:] + 1
+                with lock:
+                    out = model(
+                        input_ids=next_ids[:, None],
+                        attention_mask=attention,
+                        position_ids=positions,
+                        **{cache_name: past},
+                        use_cache=True,
+                        **extra,
+                    )
+                past, last = _kv_cache(out), out.logits[:, -1]
+                del out
 
 
 def generate(

@@ -382,6 +382,19 @@ def test_stream_yields_one_token_per_running_row_per_step(tok, base):
     assert all(0 not in [i for i, _ in events] for events in steps[3:])
 
 
+def test_a_suspended_or_closed_stream_leaves_its_callers_grad_mode_alone(tok, base):
+    # Grad mode belongs to the thread: a stream that held inference mode across its yields left its caller in it.
+    import torch
+
+    stream = S.generate_stream(base, tok, [S.GenRow(_ids(tok, PROMPTS[0]))], max_new_tokens=8, stop_ids=set())
+    next(stream)
+    assert not torch.is_inference_mode_enabled() and torch.is_grad_enabled()
+    with torch.no_grad():
+        next(stream)
+        stream.close()
+    assert torch.is_grad_enabled() and not torch.is_inference_mode_enabled()
+
+
 def test_detokenizer_holds_back_half_characters(tok):
     text = "naïve café 日本語 🙂 done"
     ids = tok(text, add_special_tokens=False)["input_ids"]
