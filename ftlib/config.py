@@ -41,6 +41,7 @@ from ftlib.methods import (
     PREFERENCE_METHODS,
     SFT_METHODS,
     GRPOSettings,
+    KTOSettings,
     check_rewards,
     coerce_rewards,
     default_learning_rate,
@@ -82,10 +83,11 @@ def tuning_of(method: str, tuning: str | None) -> str | None:
 
 
 @dataclass
-class RunConfig(GRPOSettings):
+class RunConfig(KTOSettings, GRPOSettings):
     """Everything that defines a training run. Validated at construction; saved as the run's config.json.
 
-    GRPO's own settings (rewards, group size, answer length, temperature) are declared in `ftlib.methods`.
+    GRPO's own settings (rewards, group size, answer length, temperature) and KTO's loss weights are declared in
+    `ftlib.methods`.
     """
 
     # -- what to train ------------------------------------------------------------------------------------------

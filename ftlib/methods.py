@@ -400,6 +400,38 @@ class GRPOSettings:
     )
 
 
+@dataclass
+class KTOSettings:
+    """KTO's loss weights, part of every RunConfig (shown only for method kto): TRL's `KTOConfig` names and
+    defaults. The KTO paper (Ethayarajh et al. 2024, Eq. 8) recommends 1 <= (desirable_weight * good rows) /
+    (undesirable_weight * bad rows) <= 4/3; the run's preflight says when the data puts it outside."""
+
+    desirable_weight: float = setting(
+        1.0,
+        label="Weight of good answers",
+        group="preference",
+        minimum=0.0,
+        maximum=100.0,
+        step=0.1,
+        advanced=True,
+        when={"method": ("kto",)},
+        help="How much each answer labelled good counts in KTO's loss (TRL's desirable_weight). Raise it when good "
+        "answers are few: the check before the run says by how much.",
+    )
+    undesirable_weight: float = setting(
+        1.0,
+        label="Weight of bad answers",
+        group="preference",
+        minimum=0.0,
+        maximum=100.0,
+        step=0.1,
+        advanced=True,
+        when={"method": ("kto",)},
+        help="How much each answer labelled bad counts in KTO's loss (TRL's undesirable_weight). Raise it when bad "
+        "answers are few: the check before the run says by how much.",
+    )
+
+
 def method_setting_problem(config) -> str | None:
     """What a method cannot take among a RunConfig's settings (packing, KTO's batch of one, a trained prompt,
     beta 0), in a refusal's words; None when it takes them all. GRPO's rewards are `check_rewards`'."""
@@ -424,6 +456,8 @@ def method_setting_problem(config) -> str | None:
             f"`mask_policy` everything does not work with {method.upper()}: it scores each answer apart from its "
             f"prompt ({why}), so the prompt must stay masked. Use all_assistant, last_assistant or completion_only."
         )
+    if method == "kto" and config.desirable_weight == 0 and config.undesirable_weight == 0:
+        return "`desirable_weight` and `undesirable_weight` are both 0: KTO's loss would be 0 and train nothing."
     if method in ("dpo", "kto") and config.beta <= 0:
         return f"`beta` must be above 0 for {method.upper()} (0 only turns GRPO's KL penalty off)."
     return None
@@ -432,6 +466,7 @@ def method_setting_problem(config) -> str | None:
 __all__ = [
     "BETA_METHODS",
     "GRPOSettings",
+    "KTOSettings",
     "DEFAULT_LR",
     "METHOD_HELP",
     "METHOD_NAMES",

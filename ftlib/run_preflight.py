@@ -10,6 +10,7 @@ schedule, early stopping, and rows whose trained tokens the max length cuts. Enc
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 from ftlib import alignment, checks, distributed, overfitting, prompt_checks
@@ -86,7 +87,8 @@ def preflight(config: RunConfig, tokenizer=None, rows: tuple[list[dict], list[di
         )
     report.warnings += cut_warnings(encoded, config.max_length, train_numbers, context)  # trained tokens past the cut
     report.warnings += alignment.kto_pair_notes(train, config.method)  # a pair is a good row and a bad row
-    report.warnings += kto_label_warnings(train, config.method)  # TRL's own balance check is in the skipped prepare
+    # TRL's own balance check is in the prepare step the studio skips.
+    report.warnings += kto_label_warnings(train, config.method, config.desirable_weight, config.undesirable_weight)
     if config.method == "grpo":
         from ftlib.rewards import RewardError, build_rewards, check_columns, problems
 
@@ -175,10 +177,12 @@ def why_left_out(left_out: list, context: int | None = None) -> str:
     return "".join(f" {said}" for said in told)
 
 
-def kto_label_warnings(rows: list[dict], method: str) -> list[str]:
-    """A warning when every KTO training row has the same label: KTO (Ethayarajh et al. 2024) raises good answers
-    and lowers bad ones against the starting model, so with one kind only it learns half of what it is for. TRL warns
-    about the balance in `KTOTrainer._prepare_dataset`, which the studio's pre-tokenized trainer does not run.
+def kto_label_warnings(rows: list[dict], method: str, desirable_weight: float = 1.0, undesirable_weight: float = 1.0):
+    """Warnings (a list of str) on the labels of KTO's training rows: all of one kind, or good and bad answers
+    weighed outside the range the KTO paper recommends (Ethayarajh et al. 2024, Eq. 8):
+    1 <= desirable_weight * good / (undesirable_weight * bad) <= 4/3. KTO raises good answers and lowers bad ones
+    against the starting model. TRL warns about the balance in `KTOTrainer._prepare_dataset`, which the studio's
+    pre-tokenized trainer does not run.
 
     >>> kto_label_warnings([{"prompt": "Hi", "completion": "Hello!", "label": True}] * 3, "kto")[0][:54]
     'All 3 KTO training rows are labelled good (desirable):'
@@ -186,14 +190,63 @@ def kto_label_warnings(rows: list[dict], method: str) -> list[str]:
     if method != "kto":
         return []
     labels = [bool(r.get("label")) for r in alignment.training_rows(rows, "kto")[0]]
-    if not labels or 0 < sum(labels) < len(labels):
+    if not labels:
         return []
+    good = sum(labels)
+    if 0 < good < len(labels):
+        return kto_weight_warnings(good, len(labels) - good, desirable_weight, undesirable_weight)
     kind, other = ("good (desirable)", "bad") if labels[0] else ("bad (undesirable)", "good")
     return [
         f"All {len(labels)} KTO training rows are labelled {kind}: KTO learns by making good answers more likely "
         f"and bad ones less likely than the starting model does, so with no {other} answers it learns only half of "
         f"that. Add rows labelled {other}."
     ]
+
+
+def kto_weight_warnings(good: int, bad: int, desirable_weight: float, undesirable_weight: float) -> list[str]:
+    """A warning when `good` and `bad` training answers (both > 0) weigh outside the KTO paper's range (Eq. 8,
+    Ethayarajh et al. 2024; TRL's `KTOTrainer` checks the same), naming the weights that would put them inside.
+
+    >>> kto_weight_warnings(9, 3, 1.0, 1.0)[0][-44:]
+    'Set `undesirable_weight` between 2.25 and 3.'
+    >>> kto_weight_warnings(4, 3, 1.0, 1.0)  # 4/3: inside
+    []
+    """
+    weighed_good, weighed_bad = desirable_weight * good, undesirable_weight * bad
+    if weighed_bad and 1 <= weighed_good / weighed_bad <= 4 / 3 + 1e-9:
+        return []
+    if not weighed_good or not weighed_bad:
+        zero = "desirable_weight" if not weighed_good else "undesirable_weight"
+        return [
+            f"`{zero}` is 0: KTO will learn only from the {'bad' if zero == 'desirable_weight' else 'good'} answers. "
+            "Set it above 0 to use both kinds."
+        ]
+    # The weight of the fewer kind, raised into the range with the other kept (weights stay >= 1 for the usual
+    # lopsided files); lowering the other instead is said when raising would pass the setting's maximum (100).
+    raise_bad = ("undesirable_weight", weighed_good / bad * 3 / 4, weighed_good / bad)
+    raise_good = ("desirable_weight", weighed_bad / good, weighed_bad / good * 4 / 3)
+    first, second = (raise_bad, raise_good) if weighed_good > weighed_bad else (raise_good, raise_bad)
+    name, low, high = first if first[1] <= 100 else second
+    return [
+        f"KTO would weigh the {plural(good, 'good answer')} {_number(weighed_good / weighed_bad)} times the "
+        f"{plural(bad, 'bad one')} "
+        f"(`desirable_weight` {desirable_weight:g} × {good} against `undesirable_weight` {undesirable_weight:g} × "
+        f"{bad}), "
+        "where the KTO paper recommends 1 to 4/3 times: a lopsided balance trains mostly one kind. "
+        f"Set `{name}` between {_number(low, up=True)} and {_number(high, up=False)}."
+    ]
+
+
+def _number(x: float, up: bool | None = None) -> str:
+    """x > 0 to 3 significant digits; `up` rounds up (True) or down (False), so a range's ends stay inside it.
+
+    >>> _number(0.7512), _number(2.2501, up=True), _number(2.9999, up=False), _number(1234.0)
+    ('0.751', '2.26', '2.99', '1234')
+    """
+    scale = 10.0 ** (2 - math.floor(math.log10(x)))
+    if up is not None:  # the 1e-9 keeps an exact bound (2.25 held as 2.2500000001) from moving a step
+        x = (math.ceil(x * scale - 1e-9) if up else math.floor(x * scale + 1e-9)) / scale
+    return f"{x:.0f}" if x >= 1000 else f"{x:.3g}"
 
 
 def cut_warnings(encoded: list, max_length: int, numbers: list[int], context: int | None = None) -> list[str]:

@@ -240,7 +240,13 @@ def trainer_arguments(
         from trl import KTOConfig as cls
 
         # TRL's KL estimate wants rows in order: alignment.unpaired_dataset shuffled them with the seed already.
-        kwargs.update(beta=float(config.beta), max_length=None, disable_dropout=True)
+        kwargs.update(
+            beta=float(config.beta),
+            desirable_weight=float(config.desirable_weight),
+            undesirable_weight=float(config.undesirable_weight),
+            max_length=None,
+            disable_dropout=True,
+        )
         sampling = "sequential"
     elif config.method == "grpo":
         from trl import GRPOConfig as cls

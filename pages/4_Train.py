@@ -94,10 +94,10 @@ def cached_preflight(config_json: str, split: str, saved_at: float | None, root:
 def start_panel(config: RunConfig, split: str, saved_at: float | None) -> None:
     """What is known before launch, the memory estimate, and the Start button (only when nothing refuses it)."""
     report = cached_preflight(json.dumps(config.to_dict()), split, saved_at, str(workspace.workspace_dir()))
-    for error in report.errors:
-        st.error(error)
+    for error in report.errors:  # worded for the CLI too: each `setting` said by its box's label here
+        st.error(in_form_words(error))
     for warning in report.warnings:
-        st.warning(warning)
+        st.warning(in_form_words(warning))
     if not report.ok:
         st.caption("Fix what is named above (on the Data or Tokens page, or in the settings) to start a run.")
         return

@@ -190,6 +190,29 @@ def test_kto_batches_agree_with_trls_collator_on_our_trained_tokens(tiny_model_d
     assert all(prompt_start(e) > 0 for e in encoded)
 
 
+def test_kto_weights_reach_trls_loss_as_the_weights_of_good_and_bad_answers(tiny_model_dir, tmp_path):
+    config = tiny_config(tiny_model_dir, method="kto", desirable_weight=2.0, undesirable_weight=3.0)
+    trainer = build_trainer(config, tmp_path, rows=(UNPAIRED, [])).trainer
+    assert (trainer.desirable_weight, trainer.undesirable_weight) == (2.0, 3.0)
+    torch.manual_seed(0)
+    with torch.no_grad():  # the policy away from the reference, so good and bad answers lose different amounts
+        for name, p in trainer.model.named_parameters():
+            if "lora_B" in name:
+                p.normal_(0, 0.5)
+    trainer.model.eval()
+    batch = trainer.data_collator([trainer.train_dataset[i] for i in range(6)])
+
+    def loss(desirable, undesirable):
+        trainer.desirable_weight, trainer.undesirable_weight = desirable, undesirable
+        with torch.no_grad():
+            return float(trainer.compute_loss(trainer.model, dict(batch)))
+
+    both, good_only, bad_only = loss(2.0, 3.0), loss(1.0, 0.0), loss(0.0, 1.0)
+    assert good_only > 0 and bad_only > 0 and good_only != pytest.approx(bad_only)
+    # TRL's loss: the mean over the batch of desirable_weight * each good answer's loss, undesirable_weight * each bad
+    assert both == pytest.approx(2 * good_only + 3 * bad_only, rel=1e-5)
+
+
 KTO_NOTES = [
     # (id, method, training rows, the note expected: None for none)
     (

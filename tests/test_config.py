@@ -50,7 +50,7 @@ def trained_texts(config, tokenizer) -> list[str]:
 
 # (setting, value, probe(config, ctx) -> what arrived, expected)
 CASES = [
-    # GRPO's settings (declared in ftlib.methods.GRPOSettings, so they come first)
+    # GRPO's settings (declared in ftlib.methods.GRPOSettings, so they come first, then KTO's)
     (
         "rewards",
         [{"contains": "Ahoy", "weight": 0.5}],
@@ -65,6 +65,9 @@ CASES = [
     ),
     ("grpo_max_new_tokens", 17, lambda c, x: args(c, x.tmp).max_completion_length, 17),
     ("grpo_temperature", 0.7, lambda c, x: args(c, x.tmp).temperature, 0.7),
+    # KTO's loss weights (ftlib.methods.KTOSettings)
+    ("desirable_weight", 1.5, lambda c, x: args(c, x.tmp).desirable_weight, 1.5),
+    ("undesirable_weight", 2.5, lambda c, x: args(c, x.tmp).undesirable_weight, 2.5),
     ("method", "dpo", lambda c, x: type(args(c, x.tmp)).__name__, "DPOConfig"),
     ("tuning", "full", lambda c, x: (training.lora_config(c), c.uses_adapter), (None, False)),
     ("model", "TINY", lambda c, x: training.load_training_model(c, "cpu")[0].config.hidden_size, 64),
@@ -158,6 +161,8 @@ NEEDS = {
     "grpo_group_size": {"method": "grpo", "rewards": [{"regex": "x"}]},
     "grpo_max_new_tokens": {"method": "grpo", "rewards": [{"regex": "x"}]},
     "grpo_temperature": {"method": "grpo", "rewards": [{"regex": "x"}]},
+    "desirable_weight": {"method": "kto"},
+    "undesirable_weight": {"method": "kto"},
     "template_source": {"template": "custom"},
     "dtype": {"method": "full"},
     "sharding": {"method": "full", "nproc": 2},

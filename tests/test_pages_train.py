@@ -1296,6 +1296,21 @@ def test_a_refused_combination_of_settings_is_said_in_the_forms_words(tiny_model
     assert "train_start" not in [b.key for b in at.button]
 
 
+def test_kto_on_lopsided_labels_says_which_weight_to_raise_and_the_box_is_there(tiny_model_dir):
+    rows = [
+        {"prompt": f"Greet crew {i}", "completion": "Ahoy!" if i < 6 else "Go away.", "label": i < 6} for i in range(8)
+    ]
+    workspace.save_split("kto-lopsided", rows[:7], rows[7:], {"format": "unpaired_preference"})
+    at = page(tiny_model_dir)
+    at.radio(key="train_method").set_value("kto").run()
+    said = [w.value for w in at.warning if "KTO would weigh" in w.value]
+    assert len(said) == 1 and "the 6 good answers 6 times the 1 bad one" in said[0], said
+    assert "Set **Weight of bad answers** between 4.5 and 6." in said[0] and "`" not in said[0]
+    at.number_input(key="train_undesirable_weight").set_value(5.0).run()
+    assert not any("KTO would weigh" in w.value for w in at.warning)
+    assert "train_start" in [b.key for b in at.button]
+
+
 CUSTOM = (
     "{% for m in messages %}<|im_start|>{{ m['role'] }}\n{{ m['content'] }}<|im_end|>\n{% endfor %}"
     "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"

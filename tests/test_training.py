@@ -965,6 +965,41 @@ def test_load_rows_reads_a_file_as_the_run_kept_it_and_says_which(tmp_path, tiny
 
 
 @pytest.mark.parametrize(
+    "good, bad, weights, said",
+    [
+        (6, 2, {}, "Set `undesirable_weight` between 2.25 and 3."),
+        (2, 6, {}, "Set `desirable_weight` between 3 and 4."),
+        (6, 2, {"undesirable_weight": 2.5}, None),
+        (4, 3, {}, None),  # 4/3: the top of the KTO paper's range
+        (3, 3, {"desirable_weight": 0.0}, "`desirable_weight` is 0: KTO will learn only from the bad answers."),
+    ],
+)
+def test_kto_weights_outside_the_papers_range_are_warned_before_launch(
+    tiny_model_dir, smol_tokenizer, good, bad, weights, said
+):
+    from ftlib.run_preflight import preflight
+
+    rows = [
+        {"prompt": f"What is {i} plus {i}?", "completion": f"It is {2 * i}.", "label": i < good}
+        for i in range(good + bad)
+    ]
+    config = tiny_config(tiny_model_dir, dataset="x", method="kto", **weights)
+    report = preflight(config, tokenizer=smol_tokenizer, rows=(rows, []))
+    found = [w for w in report.warnings if "desirable_weight" in w]
+    assert report.ok
+    if said is None:
+        assert found == []
+    else:
+        assert len(found) == 1 and said in found[0], found
+        assert f"the {good} good answers" in found[0] or "is 0" in said
+
+
+def test_kto_with_both_weights_zero_is_refused():
+    with pytest.raises(ConfigError, match="both 0"):
+        RunConfig(method="kto", desirable_weight=0.0, undesirable_weight=0.0)
+
+
+@pytest.mark.parametrize(
     "labels, said",
     [((True,) * 4, "good (desirable)"), ((False,) * 4, "bad (undesirable)"), ((True, False, True, True), None)],
 )
