@@ -31,7 +31,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ftlib import workspace
+from ftlib import merged_sources, workspace
 from ftlib.errors import UserError
 from ftlib.integrity import damage_words, damaged_files, missing_weights
 from ftlib.run_result import check_run_status, is_full_run, no_result_reason
@@ -160,15 +160,16 @@ def export_merged(run: RunDir) -> Path:
         return export_model(run)
     adapter = export_adapter(run)
     target = run.merged_dir
-    if _is_merged_export(target) and _whole(target):
+    if _is_merged_export(target) and _whole(target) and not merged_sources.changed(run):
         write_stops(run, target)  # a merged model built before exports said where a reply ends
         return target
     with _said_if_deleted(run, "its merged model"), _one_build_at_a_time(run):
         _still_there(run)  # deleted while this build waited for the lock
         if _is_merged_export(target):
-            if _whole(target):
+            if _whole(target) and not merged_sources.changed(run):
                 return target  # built by another click, tab or command while this one waited
-            # A copy built from the adapter, damaged since (cut short, overwritten): handed out, it would not load.
+            # A copy damaged since (cut short, overwritten): handed out, it would not load; or one built from a base
+            # or adapter that changed since (merged_sources): it would be another model.
             shutil.rmtree(target)
         _build_merged(run, adapter, target)
     return target
@@ -194,6 +195,7 @@ def _build_merged(run: RunDir, adapter: Path, target: Path) -> None:
     _clear_the_way(target)
     tmp = _merged_partial(run)
     shutil.rmtree(tmp, ignore_errors=True)  # what a build that died midway left (builds take turns: not ours)
+    sources = merged_sources.current(run)  # before the merge reads them: a change during it is caught next time
     merged = _merge(run, adapter)
     needed = sum(p.numel() * p.element_size() for p in merged.state_dict().values())
     workspace.check_free_space(run.path, needed, "the merged model")
@@ -210,6 +212,7 @@ def _build_merged(run: RunDir, adapter: Path, target: Path) -> None:
             if target.exists():  # put there while this build ran
                 _clear_the_way(target)
             raise
+    merged_sources.record(run, sources)
 
 
 def _merge(run: RunDir, adapter: Path):
@@ -311,6 +314,7 @@ def remove_exported(run: RunDir, wait: bool = False) -> int:
         freed = exported_bytes(run)
         for path in exported_copies(run):
             shutil.rmtree(path)
+        merged_sources.record(run, None)
     return freed
 
 

@@ -15,6 +15,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+import torch
 
 from ftlib import export
 from ftlib.testing import make_run
@@ -149,7 +150,7 @@ def test_two_merged_exports_at_once_build_once_and_both_get_it(lora_run, monkeyp
         thread.join(120)
     assert errors == [] and len(merges) == 1
     assert results == [lora_run.exports_dir / "r-lora-merged.zip"] * 3
-    assert sorted(p.name for p in lora_run.path.iterdir() if "merged" in p.name) == ["merged"]
+    assert sorted(p.name for p in lora_run.path.iterdir() if "merged" in p.name) == ["merged", "merged.sources.json"]
     assert [p.name for p in lora_run.exports_dir.iterdir()] == ["r-lora-merged.zip"]
     with zipfile.ZipFile(results[0]) as archive:
         assert archive.testzip() is None and "model.safetensors" in archive.namelist()
@@ -167,7 +168,7 @@ def test_two_cli_exports_at_once_in_two_processes_both_print_the_merged_model(lo
     for proc, (out, err) in zip(procs, outs, strict=True):
         assert proc.returncode == 0, err[-2000:]
         assert out.split() == [str(lora_run.merged_dir), str(lora_run.exports_dir / "r-lora-merged.zip")]
-    assert sorted(p.name for p in lora_run.path.iterdir() if "merged" in p.name) == ["merged"]
+    assert sorted(p.name for p in lora_run.path.iterdir() if "merged" in p.name) == ["merged", "merged.sources.json"]
 
 
 def test_what_a_crashed_build_left_is_listed_removed_and_cleared_by_the_next_build(lora_run):
@@ -187,6 +188,39 @@ def test_what_a_crashed_build_left_is_listed_removed_and_cleared_by_the_next_bui
     assert not partial.exists() and (merged / "model.safetensors").stat().st_size > 4096
     export.zip_folder(merged)
     assert export.exported_copies(lora_run) == [lora_run.merged_dir, lora_run.exports_dir]
+
+
+def test_a_merged_model_is_built_again_once_its_base_or_adapter_changed(tiny_adapter, tmp_path):
+    """A cached `merged/` was handed out whatever happened to its sources since: a base folder replaced by another
+    checkpoint under the same path, or an adapter restored from an older copy, gave the old merge."""
+    from safetensors.torch import load_file, save_file
+    from transformers import AutoModelForCausalLM
+
+    tiny, adapter = tiny_adapter
+    base = tmp_path / "base"
+    shutil.copytree(tiny, base)  # a base of this test's own, changed below
+    run = make_run("r-src", {"dataset": "d", "model": str(base)}, adapter=adapter, root=tmp_path / "runs", step=4)
+    merged = export.export_merged(run)
+    built = (merged / "model.safetensors").stat().st_mtime_ns
+    assert export.export_merged(run) == merged and (merged / "model.safetensors").stat().st_mtime_ns == built
+
+    model = AutoModelForCausalLM.from_pretrained(base)
+    with torch.no_grad():
+        model.model.embed_tokens.weight.add_(1.0)  # LoRA does not train the embeddings: they are the base's
+    model.save_pretrained(base)
+    merged = export.export_merged(run)
+    embeddings = load_file(merged / "model.safetensors")["model.embed_tokens.weight"]
+    assert torch.equal(embeddings, model.model.embed_tokens.weight.detach())
+
+    weights = run.adapter_dir / "adapter_model.safetensors"
+    tensors = load_file(weights)
+    save_file({name: t * 2 for name, t in tensors.items()}, weights)  # an adapter restored from another copy
+    before = load_file(merged / "model.safetensors")
+    after = load_file(export.export_merged(run) / "model.safetensors")
+    changed = [name for name in after if not torch.equal(after[name], before[name])]
+    assert changed and all("proj" in name for name in changed)  # the layers the adapter trains, merged again
+    export.remove_exported(run)  # the record goes with the merged model it describes
+    assert not run.merged_dir.exists() and not (run.path / "merged.sources.json").exists()
 
 
 @pytest.mark.parametrize("damage", ["cut short", "weights gone", "empty config"])
