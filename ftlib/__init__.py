@@ -4,4 +4,12 @@ Data flows one way: file -> data (canonical rows) -> templates + tokens (ids, la
 -> batching -> training (run directory) -> sampling / evaluate.
 """
 
+import os
+
 __version__ = "0.1.0"
+
+# Hub kernels, which transformers 5.25 turns on by default once the `kernels` package is installed, swap layers'
+# forwards on every `train()` / `eval()` (undoing the CPU fast path's own, ftlib.cpu_norm) and download kernels from
+# the Hub, where the studio downloads nothing behind the user's back. Off in every process that imports ftlib, for
+# models TRL loads itself too (a full GRPO run's reference model); `load_model` also asks for them off.
+os.environ.setdefault("USE_HUB_KERNELS", "0")

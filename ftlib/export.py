@@ -212,7 +212,8 @@ def _build_merged(run: RunDir, adapter: Path, target: Path) -> None:
             if target.exists():  # put there while this build ran
                 _clear_the_way(target)
             raise
-    merged_sources.record(run, sources)
+    # A base first converted by this very merge (the default model) had no files to stamp before it.
+    merged_sources.record(run, sources if sources is not None else merged_sources.current(run))
 
 
 def _merge(run: RunDir, adapter: Path):

@@ -213,7 +213,8 @@ def kto_weight_warnings(good: int, bad: int, desirable_weight: float, undesirabl
     []
     """
     weighed_good, weighed_bad = desirable_weight * good, undesirable_weight * bad
-    if weighed_bad and 1 <= weighed_good / weighed_bad <= 4 / 3 + 1e-9:
+    # The bounds with a float's slack: a weight set to the advice's end (2.2 for 55 good, 25 bad) lands on them.
+    if weighed_bad and 1 - 1e-9 <= weighed_good / weighed_bad <= 4 / 3 + 1e-9:
         return []
     if not weighed_good or not weighed_bad:
         zero = "desirable_weight" if not weighed_good else "undesirable_weight"
@@ -228,13 +229,26 @@ def kto_weight_warnings(good: int, bad: int, desirable_weight: float, undesirabl
     first, second = (raise_bad, raise_good) if weighed_good > weighed_bad else (raise_good, raise_bad)
     name, low, high = first if first[1] <= 100 else second
     return [
-        f"KTO would weigh the {plural(good, 'good answer')} {_number(weighed_good / weighed_bad)} times the "
+        f"KTO would weigh the {plural(good, 'good answer')} {_ratio(weighed_good / weighed_bad)} times the "
         f"{plural(bad, 'bad one')} "
         f"(`desirable_weight` {desirable_weight:g} × {good} against `undesirable_weight` {undesirable_weight:g} × "
         f"{bad}), "
         "where the KTO paper recommends 1 to 4/3 times: a lopsided balance trains mostly one kind. "
         f"Set `{name}` between {_number(low, up=True)} and {_number(high, up=False)}."
     ]
+
+
+def _ratio(ratio: float) -> str:
+    """A ratio outside [1, 4/3] in as few digits as keep it from reading as an end of that range.
+
+    >>> _ratio(3.0), _ratio(0.9998), _ratio(1.33341)
+    ('3', '0.9998', '1.3334')
+    """
+    for digits in range(3, 9):
+        said = f"{ratio:.{digits}g}"
+        if not 1 <= float(said) <= 4 / 3:  # still outside as written
+            return said
+    return said
 
 
 def _number(x: float, up: bool | None = None) -> str:

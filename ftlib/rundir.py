@@ -169,6 +169,11 @@ class RunDir:
         return self.path / "merged"
 
     @property
+    def merged_sources(self) -> Path:
+        """What `merged/` was built from (ftlib.merged_sources): beside it, not in the folder a download hands out."""
+        return self.path / "merged.sources.json"
+
+    @property
     def exports_dir(self) -> Path:
         return self.path / "exports"
 

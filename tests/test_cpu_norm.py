@@ -142,6 +142,18 @@ def test_switching_between_train_and_eval_keeps_a_loaded_models_norms_switched(t
     assert norms and all(cpu_norm.switched(m) for m in norms)
 
 
+def test_a_model_trl_loads_itself_has_hub_kernels_off_too(tiny_model_dir):
+    # A full GRPO run's reference model is TRL's own load (`create_model_from_path`), not load_model's: ftlib's
+    # import turns Hub kernels off for the process (USE_HUB_KERNELS), so its norms keep their switch as well.
+    from trl.trainer.utils import create_model_from_path
+
+    reference = create_model_from_path(str(tiny_model_dir))
+    assert not getattr(reference, "use_kernels", False)
+    assert cpu_norm.use_for(reference) > 0
+    reference.train()
+    assert all(cpu_norm.switched(m) for m in reference.modules() if type(m).__name__ == "LlamaRMSNorm")
+
+
 def test_a_cpu_training_run_switches_the_norms_and_the_plain_path_does_not(varied_model, tmp_path, monkeypatch):
     from ftlib.training import build_trainer
     from tests.test_training import SFT_ROWS, tiny_config

@@ -18,6 +18,7 @@ import pytest
 import torch
 
 from ftlib import export
+from ftlib.rundir import RunDir
 from ftlib.testing import make_run
 
 
@@ -203,6 +204,9 @@ def test_a_merged_model_is_built_again_once_its_base_or_adapter_changed(tiny_ada
     merged = export.export_merged(run)
     built = (merged / "model.safetensors").stat().st_mtime_ns
     assert export.export_merged(run) == merged and (merged / "model.safetensors").stat().st_mtime_ns == built
+    run = RunDir(shutil.move(run.path, tmp_path / "moved"))  # a workspace moved whole is no change of sources
+    merged = export.export_merged(run)
+    assert merged == run.merged_dir and (merged / "model.safetensors").stat().st_mtime_ns == built
 
     model = AutoModelForCausalLM.from_pretrained(base)
     with torch.no_grad():
@@ -220,7 +224,7 @@ def test_a_merged_model_is_built_again_once_its_base_or_adapter_changed(tiny_ada
     changed = [name for name in after if not torch.equal(after[name], before[name])]
     assert changed and all("proj" in name for name in changed)  # the layers the adapter trains, merged again
     export.remove_exported(run)  # the record goes with the merged model it describes
-    assert not run.merged_dir.exists() and not (run.path / "merged.sources.json").exists()
+    assert not run.merged_dir.exists() and not run.merged_sources.exists()
 
 
 @pytest.mark.parametrize("damage", ["cut short", "weights gone", "empty config"])

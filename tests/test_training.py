@@ -994,6 +994,27 @@ def test_kto_weights_outside_the_papers_range_are_warned_before_launch(
         assert f"the {good} good answers" in found[0] or "is 0" in said
 
 
+def test_setting_either_end_of_the_advised_kto_weight_range_silences_the_warning():
+    """A reviewer's 55 good and 25 bad answers: the advice said 1.65 to 2.2, and 2.2 still warned (1 - 1e-16)."""
+    import re
+
+    from ftlib.run_preflight import kto_weight_warnings
+
+    checked = 0
+    for good in range(1, 70, 3):
+        for bad in range(1, 70, 4):
+            for weights in ((1.0, 1.0), (1.5, 1.0), (1.0, 0.7)):
+                said = kto_weight_warnings(good, bad, *weights)
+                if not said:
+                    continue
+                name, low, high = re.search(r"Set `(\w+)` between ([\d.]+) and ([\d.]+)\.$", said[0]).groups()
+                for value in (float(low), float(high)):
+                    desirable, undesirable = (value, weights[1]) if name == "desirable_weight" else (weights[0], value)
+                    assert kto_weight_warnings(good, bad, desirable, undesirable) == [], (good, bad, name, value)
+                    checked += 1
+    assert checked > 500
+
+
 def test_kto_with_both_weights_zero_is_refused():
     with pytest.raises(ConfigError, match="both 0"):
         RunConfig(method="kto", desirable_weight=0.0, undesirable_weight=0.0)

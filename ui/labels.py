@@ -124,12 +124,15 @@ def in_form_words(message: str) -> str:
 
     >>> print(in_form_words("`mask_policy` everything does not work with KTO. Use all_assistant or completion_only."))
     **What is trained** everything does not work with KTO. Use "every assistant reply" or "the completion only".
+    >>> print(in_form_words("the 'last_assistant' policy masks it; `completion_only` does not"))
+    the "the last assistant reply" policy masks it; "the completion only" does not
     """
     specs = field_specs()
     said = re.sub(r"`(\w+)`", lambda m: f"**{specs[m[1]].label}**" if m[1] in specs else m[0], message)
     for policy, label in POLICY_LABELS.items():
         if "_" in policy:  # an identifier, never an English word of the sentence ("everything" is both)
-            said = re.sub(rf"\b{policy}\b", f'"{label}"', said)
+            # with the quotes or backticks around it, if any: the label brings its own
+            said = re.sub(rf"([`'\"]?)\b{policy}\b\1", f'"{label}"', said)
     return said
 
 
