@@ -88,7 +88,8 @@ def preflight(config: RunConfig, tokenizer=None, rows: tuple[list[dict], list[di
     report.warnings += cut_warnings(encoded, config.max_length, train_numbers, context)  # trained tokens past the cut
     report.warnings += alignment.kto_pair_notes(train, config.method)  # a pair is a good row and a bad row
     # TRL's own balance check is in the prepare step the studio skips.
-    report.warnings += kto_label_warnings(train, config.method, config.desirable_weight, config.undesirable_weight)
+    labels = [bool(e.label) for e in encoded] if config.method == "kto" else []  # the rows training keeps
+    report.warnings += kto_label_warnings(labels, config.method, config.desirable_weight, config.undesirable_weight)
     if config.method == "grpo":
         from ftlib.rewards import RewardError, build_rewards, check_columns, problems
 
@@ -177,19 +178,20 @@ def why_left_out(left_out: list, context: int | None = None) -> str:
     return "".join(f" {said}" for said in told)
 
 
-def kto_label_warnings(rows: list[dict], method: str, desirable_weight: float = 1.0, undesirable_weight: float = 1.0):
-    """Warnings (a list of str) on the labels of KTO's training rows: all of one kind, or good and bad answers
-    weighed outside the range the KTO paper recommends (Ethayarajh et al. 2024, Eq. 8):
-    1 <= desirable_weight * good / (undesirable_weight * bad) <= 4/3. KTO raises good answers and lowers bad ones
-    against the starting model. TRL warns about the balance in `KTOTrainer._prepare_dataset`, which the studio's
-    pre-tokenized trainer does not run.
+def kto_label_warnings(
+    labels: list[bool], method: str, desirable_weight: float = 1.0, undesirable_weight: float = 1.0
+) -> list[str]:
+    """Warnings on the labels of KTO's training rows as encoded (a pair is a good and a bad row; rows with nothing to
+    learn are left out): all of one kind, or good and bad answers weighed outside the range the KTO paper recommends
+    (Ethayarajh et al. 2024, Eq. 8): 1 <= desirable_weight * good / (undesirable_weight * bad) <= 4/3. KTO raises
+    good answers and lowers bad ones against the starting model. TRL warns about the balance in
+    `KTOTrainer._prepare_dataset`, which the studio's pre-tokenized trainer does not run.
 
-    >>> kto_label_warnings([{"prompt": "Hi", "completion": "Hello!", "label": True}] * 3, "kto")[0][:54]
+    >>> kto_label_warnings([True] * 3, "kto")[0][:54]
     'All 3 KTO training rows are labelled good (desirable):'
     """
     if method != "kto":
         return []
-    labels = [bool(r.get("label")) for r in alignment.training_rows(rows, "kto")[0]]
     if not labels:
         return []
     good = sum(labels)
