@@ -25,6 +25,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from ftlib import hub_allowed
 from ftlib.errors import UserError
 
 DEFAULT_MODEL = "default"
@@ -47,11 +48,6 @@ def ftlib_home() -> Path:
     """Root for caches, workspaces and runs: `$FTLIB_HOME`, else `~/.cache/ftlib`."""
     home = os.environ.get("FTLIB_HOME")
     return Path(home).expanduser() if home else Path.home() / ".cache" / "ftlib"
-
-
-def hub_allowed() -> bool:
-    """Hub downloads are opt-in: `FTLIB_ALLOW_HUB=1`."""
-    return os.environ.get("FTLIB_ALLOW_HUB", "").strip().lower() in {"1", "true", "yes"}
 
 
 def _default_gguf_path() -> Path:

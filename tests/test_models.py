@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 
 import pytest
 import torch
@@ -59,6 +62,18 @@ def test_hub_id_is_refused_offline_without_opt_in(monkeypatch, tmp_path):
     monkeypatch.delenv("FTLIB_ALLOW_HUB", raising=False)
     with pytest.raises(ModelError, match="FTLIB_ALLOW_HUB"):
         models.resolve_model("someorg/some-model")
+
+
+@pytest.mark.parametrize("allowed, offline", [("", "True"), ("1", "False")])
+def test_importing_ftlib_keeps_every_library_off_the_hub_unless_hub_access_is_on(allowed, offline):
+    # bitsandbytes (imported by PEFT) asks the Hub for a CPU kernel at import; transformers 5.25 turns Hub kernels
+    # on for every model. Neither, unless FTLIB_ALLOW_HUB=1 (and Hub kernels stay off: they undo cpu_norm).
+    env = {k: v for k, v in os.environ.items() if k not in ("HF_HUB_OFFLINE", "USE_HUB_KERNELS", "FTLIB_ALLOW_HUB")}
+    code = "import ftlib, huggingface_hub.constants as c, os; print(c.HF_HUB_OFFLINE, os.environ['USE_HUB_KERNELS'])"
+    said = subprocess.run(
+        [sys.executable, "-c", code], env=env | {"FTLIB_ALLOW_HUB": allowed}, capture_output=True, text=True
+    )
+    assert said.stdout.split() == [offline, "0"], said.stderr[-2000:]
 
 
 def test_pickled_weights_are_refused(tmp_path, tiny_model_dir):
