@@ -41,8 +41,8 @@ from ftlib.rundir import RunDir
 KNOWN_HARMLESS_LOGS = (
     # bitsandbytes, imported by PEFT, looks for an optional faster 4-bit kernel for CPUs with AVX512-BF16 and falls
     # back to its own; LoRA and full fine-tuning never use 4-bit layers, and QLoRA runs the same math without it.
-    # Since transformers 5.25 brought the `kernels` package, that look-up asks the Hub (kernels-community): offline
-    # it fails into this message; online, on such a CPU, bitsandbytes fetches the kernel (its choice, not ours).
+    # Since transformers 5.25 brought the `kernels` package, that look-up asks the Hub (kernels-community); `import
+    # ftlib` sets HF_HUB_OFFLINE=1 unless FTLIB_ALLOW_HUB is on, so it fails into this message at once.
     ("bitsandbytes.backends.cpu.ops", "Failed to load CPU gemm_4bit_forward from kernels-community"),
 )
 KNOWN_HARMLESS_WARNINGS = (
