@@ -230,6 +230,7 @@ def kto_weight_warnings(good: int, bad: int, desirable_weight: float, undesirabl
     raise_good = ("desirable_weight", weighed_bad / good, weighed_bad / good * 4 / 3)
     first, second = (raise_bad, raise_good) if weighed_good > weighed_bad else (raise_good, raise_bad)
     name, low, high = first if first[1] <= 100 else second
+    high = min(high, 100.0)  # the setting's maximum: the advice names only values the form and CLI take
     return [
         f"KTO would weigh the {plural(good, 'good answer')} {_ratio(weighed_good / weighed_bad)} times the "
         f"{plural(bad, 'bad one')} "

@@ -1001,17 +1001,18 @@ def test_setting_either_end_of_the_advised_kto_weight_range_silences_the_warning
     from ftlib.run_preflight import kto_weight_warnings
 
     checked = 0
-    for good in range(1, 70, 3):
-        for bad in range(1, 70, 4):
-            for weights in ((1.0, 1.0), (1.5, 1.0), (1.0, 0.7)):
-                said = kto_weight_warnings(good, bad, *weights)
-                if not said:
-                    continue
-                name, low, high = re.search(r"Set `(\w+)` between ([\d.]+) and ([\d.]+)\.$", said[0]).groups()
-                for value in (float(low), float(high)):
-                    desirable, undesirable = (value, weights[1]) if name == "desirable_weight" else (weights[0], value)
-                    assert kto_weight_warnings(good, bad, desirable, undesirable) == [], (good, bad, name, value)
-                    checked += 1
+    counts = [(good, bad) for good in range(1, 70, 3) for bad in range(1, 70, 4)] + [(120, 1), (250, 2), (1, 150)]
+    for good, bad in counts:
+        for weights in ((1.0, 1.0), (1.5, 1.0), (1.0, 0.7)):
+            said = kto_weight_warnings(good, bad, *weights)
+            if not said:
+                continue
+            name, low, high = re.search(r"Set `(\w+)` between ([\d.]+) and ([\d.]+)\.$", said[0]).groups()
+            for value in (float(low), float(high)):
+                desirable, undesirable = (value, weights[1]) if name == "desirable_weight" else (weights[0], value)
+                assert 0 < value <= 100  # what the setting takes (RunConfig refuses more)
+                assert kto_weight_warnings(good, bad, desirable, undesirable) == [], (good, bad, name, value)
+                checked += 1
     assert checked > 500
 
 
