@@ -35,34 +35,16 @@ def _stamps(folder: Path, role: str, patterns: list[str]) -> Sources:
     return stamps
 
 
-def _base_folder(spec: str) -> Path | None:
-    """The run's base model folder as it is on this machine, or None: converts nothing and downloads nothing (a
-    hub id counts only from the local cache)."""
-    from ftlib.models import DEFAULT_MODEL, ModelError, default_model_dir, resolve_model
-
-    spec = (spec or DEFAULT_MODEL).strip()
-    if spec == DEFAULT_MODEL:
-        folder = default_model_dir()
-    elif Path(spec).expanduser().exists() or spec.startswith((".", "/", "~")):
-        try:
-            folder = resolve_model(spec)
-        except (ModelError, OSError):
-            return None
-    else:
-        try:
-            from huggingface_hub import snapshot_download
-
-            folder = Path(snapshot_download(spec, local_files_only=True))
-        except Exception:  # not cached, or not an id: nothing to compare against
-            return None
-    return folder if folder.is_dir() else None
-
-
 def current(run: RunDir) -> Sources | None:
     """{"base/FILE" or "adapter/FILE": [bytes, mtime_ns]} of the run's base model (config.json, *.safetensors,
     *.bin) and adapter (*.safetensors) as they are now; None when the base cannot be found here."""
-    base = _base_folder(str(run.read_config().get("model") or ""))
-    if base is None:
+    from ftlib.models import ModelError, resolve_model
+
+    try:  # as it is here: converts nothing, downloads nothing
+        base = resolve_model(str(run.read_config().get("model") or ""), fetch=False)
+    except (ModelError, OSError):
+        return None
+    if not base.is_dir():  # the default model, not converted yet
         return None
     patterns = ["config.json", "*.safetensors", "*.bin"]
     return _stamps(base, "base", patterns) | _stamps(run.adapter_dir, "adapter", ["*.safetensors"])

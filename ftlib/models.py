@@ -126,8 +126,8 @@ def _is_model_dir(path: Path) -> bool:
     return (path / "config.json").is_file()
 
 
-def _hub_snapshot(model_id: str) -> Path:
-    """A hub id from the local cache, or downloaded only when hub access is enabled."""
+def _hub_snapshot(model_id: str, fetch: bool = True) -> Path:
+    """A hub id from the local cache, or downloaded only when hub access is enabled (and `fetch`)."""
     from huggingface_hub import snapshot_download
     from huggingface_hub.errors import LocalEntryNotFoundError
 
@@ -137,6 +137,8 @@ def _hub_snapshot(model_id: str) -> Path:
         pass
     except Exception as exc:  # malformed ids and the like
         raise ModelError(f"'{model_id}' is not a model this studio can find: {exc}") from exc
+    if not fetch:
+        raise ModelError(f"The model '{model_id}' is not in the local Hugging Face cache.")
     if not hub_allowed():
         raise ModelError(
             f"The model '{model_id}' is not in the local Hugging Face cache and hub downloads are off. "
@@ -148,11 +150,13 @@ def _hub_snapshot(model_id: str) -> Path:
         raise ModelError(f"Could not download '{model_id}' from the hub ({type(exc).__name__}: {exc}).") from exc
 
 
-def resolve_model(spec: str = DEFAULT_MODEL, progress: Progress | None = None) -> Path:
-    """Turn a model spec (`default`, a local directory, or a hub id) into a local model directory."""
+def resolve_model(spec: str = DEFAULT_MODEL, progress: Progress | None = None, fetch: bool = True) -> Path:
+    """Turn a model spec (`default`, a local directory, or a hub id) into a local model directory. Without `fetch`,
+    only as it is on this machine: the default model's folder unconverted (perhaps not there yet), a hub id from the
+    local cache alone (ModelError when it is not there)."""
     spec = (spec or DEFAULT_MODEL).strip()
     if spec == DEFAULT_MODEL:
-        return prepare_default_model(progress)
+        return prepare_default_model(progress) if fetch else default_model_dir()
     path = Path(spec).expanduser()
     if path.exists():
         if not path.is_dir():
@@ -175,7 +179,7 @@ def resolve_model(spec: str = DEFAULT_MODEL, progress: Progress | None = None) -
         return path
     if spec.startswith((".", "/", "~")) or spec.count("/") > 1:
         raise ModelError(f"The model directory '{spec}' does not exist.")
-    return _hub_snapshot(spec)
+    return _hub_snapshot(spec, fetch)
 
 
 def hub_id(spec: str = DEFAULT_MODEL) -> str | None:

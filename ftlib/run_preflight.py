@@ -254,16 +254,16 @@ def _ratio(ratio: float) -> str:
     return said
 
 
-def _number(x: float, up: bool | None = None) -> str:
-    """x > 0 to 3 significant digits; `up` rounds up (True) or down (False), so a range's ends stay inside it.
+def _number(x: float, up: bool) -> str:
+    """x > 0 to 3 significant digits, rounded up (`up`) or down, so a range's ends stay inside it.
 
-    >>> _number(0.7512), _number(2.2501, up=True), _number(2.9999, up=False), _number(1234.0)
-    ('0.751', '2.26', '2.99', '1234')
+    >>> _number(2.2501, up=True), _number(2.9999, up=False), _number(0.0066667, up=False), _number(67.5, up=True)
+    ('2.26', '2.99', '0.00666', '67.5')
     """
     scale = 10.0 ** (2 - math.floor(math.log10(x)))
-    if up is not None:  # the 1e-9 keeps an exact bound (2.25 held as 2.2500000001) from moving a step
-        x = (math.ceil(x * scale - 1e-9) if up else math.floor(x * scale + 1e-9)) / scale
-    return f"{x:.0f}" if x >= 1000 else f"{x:.3g}"
+    # the 1e-9 keeps an exact bound (2.25 held as 2.2500000001) from moving a step
+    x = (math.ceil(x * scale - 1e-9) if up else math.floor(x * scale + 1e-9)) / scale
+    return f"{x:.3g}"
 
 
 def cut_warnings(encoded: list, max_length: int, numbers: list[int], context: int | None = None) -> list[str]:

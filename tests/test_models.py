@@ -64,6 +64,27 @@ def test_hub_id_is_refused_offline_without_opt_in(monkeypatch, tmp_path):
         models.resolve_model("someorg/some-model")
 
 
+def test_without_fetch_a_hub_id_is_looked_up_in_the_cache_only_even_with_hub_access(monkeypatch, tmp_path):
+    import huggingface_hub
+    from huggingface_hub.errors import LocalEntryNotFoundError
+
+    downloads = []
+
+    def snapshot_download(model_id, local_files_only=False, **kwargs):
+        if local_files_only:
+            raise LocalEntryNotFoundError("not cached")
+        downloads.append(model_id)
+        return str(tmp_path)
+
+    monkeypatch.setattr(huggingface_hub, "snapshot_download", snapshot_download)
+    monkeypatch.setenv("FTLIB_ALLOW_HUB", "1")
+    with pytest.raises(ModelError, match="not in the local Hugging Face cache"):
+        models.resolve_model("someorg/some-model", fetch=False)
+    assert downloads == []
+    assert models.resolve_model("someorg/some-model") == tmp_path and downloads == ["someorg/some-model"]
+    assert models.resolve_model("default", fetch=False) == models.default_model_dir()
+
+
 @pytest.mark.parametrize("allowed, offline", [("", "True"), ("1", "False")])
 def test_importing_ftlib_keeps_every_library_off_the_hub_unless_hub_access_is_on(allowed, offline):
     # bitsandbytes (imported by PEFT) asks the Hub for a CPU kernel at import; transformers 5.25 turns Hub kernels
