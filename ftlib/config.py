@@ -31,6 +31,7 @@ from ftlib.fields import (
     settings_from_dict,
     specs_of,
 )
+from ftlib.loss_types import LossTypeSettings
 from ftlib.methods import (
     BETA_METHODS,
     DEFAULT_LR,
@@ -83,11 +84,11 @@ def tuning_of(method: str, tuning: str | None) -> str | None:
 
 
 @dataclass
-class RunConfig(KTOSettings, GRPOSettings):
+class RunConfig(LossTypeSettings, KTOSettings, GRPOSettings):
     """Everything that defines a training run. Validated at construction; saved as the run's config.json.
 
     GRPO's own settings (rewards, group size, answer length, temperature) and KTO's loss weights are declared in
-    `ftlib.methods`.
+    `ftlib.methods`, the loss each preference method trains with (TRL's loss_type) in `ftlib.loss_types`.
     """
 
     # -- what to train ------------------------------------------------------------------------------------------

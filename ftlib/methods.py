@@ -438,10 +438,10 @@ def method_setting_problem(config) -> str | None:
     method = config.method
     if config.packing and (refused := packing_refusal([method])):  # the Batches page says it too
         return refused
-    if method == "kto" and config.batch_size < 2:
+    if method == "kto" and config.kto_loss_type == "kto" and config.batch_size < 2:
         return (
             "`batch_size` must be at least 2 for KTO: it estimates how far the model moved by pairing each answer "
-            "with another row's prompt in the same batch."
+            "with another row's prompt in the same batch (`kto_loss_type` apo_zero_unpaired needs no such estimate)."
         )
     if method in ("dpo", "kto") and config.mask_policy == "everything":
         # The answer starts at the first trained token (alignment.prompt_start): with the prompt trained too, KTO's

@@ -231,7 +231,8 @@ def trainer_arguments(
     if config.method == "dpo":
         from trl import DPOConfig as cls
 
-        kwargs.update(beta=float(config.beta), max_length=None)  # rows are already cut by ftlib.tokens
+        # Rows are already cut by ftlib.tokens.
+        kwargs.update(beta=float(config.beta), loss_type=[config.dpo_loss_type], max_length=None)
     elif config.method == "reward":
         from trl import RewardConfig as cls
 
@@ -242,6 +243,7 @@ def trainer_arguments(
         # TRL's KL estimate wants rows in order: alignment.unpaired_dataset shuffled them with the seed already.
         kwargs.update(
             beta=float(config.beta),
+            loss_type=config.kto_loss_type,
             desirable_weight=float(config.desirable_weight),
             undesirable_weight=float(config.undesirable_weight),
             max_length=None,
@@ -253,6 +255,7 @@ def trainer_arguments(
 
         kwargs.update(
             beta=float(config.beta),
+            loss_type=config.grpo_loss_type,
             num_generations=config.grpo_group_size,  # batch_size counts prompts; TRL's batches count answers
             max_completion_length=config.grpo_max_new_tokens,
             temperature=float(config.grpo_temperature),

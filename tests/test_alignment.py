@@ -13,7 +13,7 @@ import torch
 
 from ftlib import export, runs
 from ftlib.alignment import UnpairedCollator, pairwise_metrics, prompt_start, unpaired_dataset
-from ftlib.config import RunConfig
+from ftlib.config import ConfigError, RunConfig
 from ftlib.metrics import MetricsCallback
 from ftlib.rewards import group_advantages, load_reward_model
 from ftlib.training import build_trainer, encode_for_training, run_template, save_final
@@ -55,6 +55,11 @@ STEPS = [
     pytest.param({"method": "kto", "learning_rate": 1e-2}, UNPAIRED, id="kto-lora"),
     pytest.param({"method": "kto", "tuning": "full", "learning_rate": 1e-3}, PREF_ROWS[:3], id="kto-full-on-pairs"),
     pytest.param({"method": "grpo", "rewards": GRPO_REWARDS, "learning_rate": 1e-2}, PROMPTS, id="grpo-lora"),
+    pytest.param(
+        {"method": "grpo", "rewards": GRPO_REWARDS, "learning_rate": 1e-2, "grpo_loss_type": "dr_grpo"},
+        PROMPTS,
+        id="grpo-lora-dr_grpo",
+    ),
 ]
 
 
@@ -211,6 +216,51 @@ def test_kto_weights_reach_trls_loss_as_the_weights_of_good_and_bad_answers(tiny
     assert good_only > 0 and bad_only > 0 and good_only != pytest.approx(bad_only)
     # TRL's loss: the mean over the batch of desirable_weight * each good answer's loss, undesirable_weight * each bad
     assert both == pytest.approx(2 * good_only + 3 * bad_only, rel=1e-5)
+
+
+def test_kto_apo_zero_unpaired_reaches_trls_loss_and_trains_with_batches_of_one(tiny_model_dir, tmp_path):
+    """`kto_loss_type` apo_zero_unpaired (D'Oosterlinck et al. 2024, the APO-zero loss on single answers): no KL
+    estimate, so a batch of one is accepted (KTO's own loss refuses it), and the loss on a fixed batch is the mean
+    of desirable_weight * (1 - sigmoid(beta * log-ratio)) over good answers and undesirable_weight *
+    sigmoid(beta * log-ratio) over bad ones, with log-ratios from a plain forward with and without the adapter."""
+    from tests.test_training import _sequence_logps
+
+    with pytest.raises(ConfigError, match="at least 2 for KTO"):
+        tiny_config(tiny_model_dir, method="kto", batch_size=1)
+    beta, weights = 0.3, (1.5, 0.5)
+    config = tiny_config(
+        tiny_model_dir,
+        method="kto",
+        kto_loss_type="apo_zero_unpaired",
+        batch_size=1,
+        beta=beta,
+        desirable_weight=weights[0],
+        undesirable_weight=weights[1],
+    )
+    trainer = build_trainer(config, tmp_path, rows=(UNPAIRED, [])).trainer
+    assert trainer.calculate_KL is False
+    torch.manual_seed(0)
+    with torch.no_grad():
+        for name, p in trainer.model.named_parameters():
+            if "lora_B" in name:
+                p.normal_(0, 0.5)
+    trainer.model.eval()
+    batch = trainer.data_collator([trainer.train_dataset[i] for i in range(6)])
+    with torch.no_grad():
+        loss = float(trainer.compute_loss(trainer.model, dict(batch)))
+        ids, attention, mask = batch["input_ids"], batch["attention_mask"], batch["completion_mask"]
+        policy = _sequence_logps(trainer.model(input_ids=ids, attention_mask=attention).logits, ids, mask)
+        with trainer.model.disable_adapter():
+            ref = _sequence_logps(trainer.model(input_ids=ids, attention_mask=attention).logits, ids, mask)
+    ratio, good = policy - ref, batch["label"]
+    assert ratio.abs().min() > 1e-3
+    losses = torch.cat(
+        [weights[0] * (1 - torch.sigmoid(beta * ratio[good])), weights[1] * torch.sigmoid(beta * ratio[~good])]
+    )
+    assert loss == pytest.approx(float(losses.mean()), rel=1e-4)
+    trainer.model.train()
+    trainer.train()  # batches of one step (TRL raises for its KTO loss with them)
+    assert trainer.state.global_step == config.max_steps
 
 
 KTO_NOTES = [

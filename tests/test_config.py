@@ -50,7 +50,7 @@ def trained_texts(config, tokenizer) -> list[str]:
 
 # (setting, value, probe(config, ctx) -> what arrived, expected)
 CASES = [
-    # GRPO's settings (declared in ftlib.methods.GRPOSettings, so they come first, then KTO's)
+    # GRPO's settings (declared in ftlib.methods.GRPOSettings, so they come first, then KTO's, then the loss types)
     (
         "rewards",
         [{"contains": "Ahoy", "weight": 0.5}],
@@ -68,6 +68,10 @@ CASES = [
     # KTO's loss weights (ftlib.methods.KTOSettings)
     ("desirable_weight", 1.5, lambda c, x: args(c, x.tmp).desirable_weight, 1.5),
     ("undesirable_weight", 2.5, lambda c, x: args(c, x.tmp).undesirable_weight, 2.5),
+    # The loss each preference method trains with (ftlib.loss_types.LossTypeSettings)
+    ("dpo_loss_type", "ipo", lambda c, x: args(c, x.tmp).loss_type, ["ipo"]),
+    ("kto_loss_type", "apo_zero_unpaired", lambda c, x: args(c, x.tmp).loss_type, "apo_zero_unpaired"),
+    ("grpo_loss_type", "dr_grpo", lambda c, x: args(c, x.tmp).loss_type, "dr_grpo"),
     ("method", "dpo", lambda c, x: type(args(c, x.tmp)).__name__, "DPOConfig"),
     ("tuning", "full", lambda c, x: (training.lora_config(c), c.uses_adapter), (None, False)),
     ("model", "TINY", lambda c, x: training.load_training_model(c, "cpu")[0].config.hidden_size, 64),
@@ -163,6 +167,9 @@ NEEDS = {
     "grpo_temperature": {"method": "grpo", "rewards": [{"regex": "x"}]},
     "desirable_weight": {"method": "kto"},
     "undesirable_weight": {"method": "kto"},
+    "dpo_loss_type": {"method": "dpo"},
+    "kto_loss_type": {"method": "kto"},
+    "grpo_loss_type": {"method": "grpo", "rewards": [{"regex": "x"}]},
     "template_source": {"template": "custom"},
     "dtype": {"method": "full"},
     "sharding": {"method": "full", "nproc": 2},

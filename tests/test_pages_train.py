@@ -1311,6 +1311,25 @@ def test_kto_on_lopsided_labels_says_which_weight_to_raise_and_the_box_is_there(
     assert "train_start" in [b.key for b in at.button]
 
 
+def test_the_kto_loss_is_a_choice_in_words_and_apo_zero_unpaired_takes_batches_of_one(tiny_model_dir):
+    rows = [
+        {"prompt": f"Greet crew {i}", "completion": "Ahoy!" if i % 2 else "Go away.", "label": bool(i % 2)}
+        for i in range(8)
+    ]
+    workspace.save_split("kto-loss", rows[:6], rows[6:], {"format": "unpaired_preference"})
+    at = page(tiny_model_dir)
+    at.radio(key="train_method").set_value("kto").run()
+    assert "train_dpo_loss_type" not in [s.key for s in at.selectbox]  # each loss is shown for its method only
+    loss = at.selectbox(key="train_kto_loss_type")
+    assert loss.value == "kto" and loss.label == "KTO loss"
+    assert loss.options[1].startswith("apo_zero_unpaired: APO-zero on single answers")  # the options' words
+    at.number_input(key="train_batch_size").set_value(1).run()
+    assert any("at least 2 for KTO" in e.value for e in at.error)
+    at.selectbox(key="train_kto_loss_type").set_value("apo_zero_unpaired").run()
+    assert not any("at least 2 for KTO" in e.value for e in at.error), [e.value for e in at.error]
+    assert "train_start" in [b.key for b in at.button]
+
+
 CUSTOM = (
     "{% for m in messages %}<|im_start|>{{ m['role'] }}\n{{ m['content'] }}<|im_end|>\n{% endfor %}"
     "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"

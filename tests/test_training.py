@@ -461,9 +461,26 @@ def _sequence_logps(logits, input_ids, completion_mask):
     return (logps * completion_mask[:, 1:]).sum(-1)
 
 
-def test_dpo_loss_matches_the_formula_on_a_fixed_batch(tiny_model_dir, tmp_path):
+def _logsig(x):
+    return torch.nn.functional.logsigmoid(x)
+
+
+# Each DPO loss the studio offers (`dpo_loss_type`), from its paper: (policy - reference) log-ratios of the chosen and
+# rejected answers `c`, `r`, their trained-token counts `nc`, `nr`, and beta `b`.
+DPO_LOSSES = {
+    "sigmoid": lambda c, r, nc, nr, b: -_logsig(b * (c - r)),  # Rafailov et al. 2023, Eq. 7
+    "ipo": lambda c, r, nc, nr, b: (c / nc - r / nr - 1 / (2 * b)) ** 2,  # Azar et al. 2023, Eq. 17, per-token average
+    "hinge": lambda c, r, nc, nr, b: torch.relu(1 - b * (c - r)),  # SLiC, Zhao et al. 2023
+    "apo_zero": lambda c, r, nc, nr, b: 1 - torch.sigmoid(b * c) + torch.sigmoid(b * r),  # D'Oosterlinck et al. 2024
+    "nca_pair": lambda c, r, nc, nr, b: -_logsig(b * c) - 0.5 * _logsig(-b * c) - 0.5 * _logsig(-b * r),  # Chen 2024
+    "sppo_hard": lambda c, r, nc, nr, b: (c - 0.5 / b) ** 2 + (r + 0.5 / b) ** 2,  # Wu et al. 2024, hard labels
+}
+
+
+@pytest.mark.parametrize("loss_type", list(DPO_LOSSES))
+def test_dpo_loss_matches_the_formula_on_a_fixed_batch(tiny_model_dir, tmp_path, loss_type):
     beta = 0.25
-    config = tiny_config(tiny_model_dir, method="dpo", beta=beta)
+    config = tiny_config(tiny_model_dir, method="dpo", beta=beta, dpo_loss_type=loss_type)
     trainer = build_trainer(config, tmp_path, rows=(PREF_ROWS, [])).trainer
     model = trainer.model
     torch.manual_seed(0)
@@ -483,8 +500,11 @@ def test_dpo_loss_matches_the_formula_on_a_fixed_batch(tiny_model_dir, tmp_path)
         ref = _sequence_logps(ref_out.logits, batch["input_ids"], mask)
     pc, pr = policy.chunk(2)
     rc, rr = ref.chunk(2)
-    expected = -torch.nn.functional.logsigmoid(beta * ((pc - rc) - (pr - rr))).mean()
+    nc, nr = mask.sum(-1).float().chunk(2)  # the trained tokens of each answer: the page's labels
     assert (pc - rc - (pr - rr)).abs().max() > 1e-3  # the sentinel: not the trivial log(2)
+    expected = DPO_LOSSES[loss_type](pc - rc, pr - rr, nc, nr, beta).mean()
+    others = [float(f(pc - rc, pr - rr, nc, nr, beta).mean()) for t, f in DPO_LOSSES.items() if t != loss_type]
+    assert all(abs(o - float(expected)) > 1e-3 for o in others)  # this batch tells the losses apart
     assert float(loss) == pytest.approx(float(expected), rel=1e-4, abs=1e-5)
     margins = trainer._metrics["eval"]["rewards/margins"][-1]
     assert margins == pytest.approx(float((beta * ((pc - rc) - (pr - rr))).mean()), rel=1e-4, abs=1e-5)

@@ -46,6 +46,7 @@ import streamlit as st
 from ftlib import runs
 from ftlib.config import METHOD_HELP, PREFERENCE_METHODS, FieldSpec, default_learning_rate, field_specs, tuning_of
 from ftlib.last_run import last_run_settings
+from ftlib.loss_types import LOSS_TYPE_LABELS
 from ftlib.methods import NEEDS, SHORT_NEEDS
 from ftlib.run_picker import train_labels
 from ui.kept import SHARED, SHARED_SETTINGS, share, show_shared
@@ -75,6 +76,7 @@ CHOICE_LABELS = {
     "template": TEMPLATE_LABELS,
     "mask_policy": POLICY_LABELS,
     "sharding": {"none": "none: a whole copy per GPU (DDP)", "fsdp": "FSDP: split across the GPUs"},
+    **LOSS_TYPE_LABELS,
 }
 RADIOS = ("method", "tuning")
 # A setting's help said otherwise for one method, where its general sentence would mislead: (setting, method) -> text.
