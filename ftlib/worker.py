@@ -44,6 +44,11 @@ KNOWN_HARMLESS_LOGS = (
     # Since transformers 5.25 brought the `kernels` package, that look-up asks the Hub (kernels-community); `import
     # ftlib` sets HF_HUB_OFFLINE=1 unless FTLIB_ALLOW_HUB is on, so it fails into this message at once.
     ("bitsandbytes.backends.cpu.ops", "Failed to load CPU gemm_4bit_forward from kernels-community"),
+    # The same look-up, offline, first tells (through the `kernels` package) that it skips the publisher check.
+    (
+        "kernels._internals.hf_hub",
+        "Skipping publisher trust check for 'kernels-community/quantization-bitsandbytes' because",
+    ),
 )
 KNOWN_HARMLESS_WARNINGS = (
     # TRL reads transformers' deprecated alias (trl/models/utils.py); the value is the same under the new name.
