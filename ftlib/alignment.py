@@ -259,6 +259,7 @@ class UnpairedCollator:
     """
 
     pad_id: int
+    kl: bool = True  # build the KL sequences (KTO's own loss; apo_zero_unpaired makes no KL estimate)
 
     def _pad(self, seqs: list[list[int]], masks: list[list[int]], prefix: str) -> dict:
         import torch
@@ -281,13 +282,15 @@ class UnpairedCollator:
 
         masks = [[int(x != IGNORE_INDEX) for x in e["labels"]] for e in examples]
         batch = self._pad([list(e["input_ids"]) for e in examples], masks, "")
+        batch["label"] = torch.tensor([bool(e["label"]) for e in examples])
+        if not self.kl:
+            return batch
         kl_ids, kl_masks = [], []
         for i, e in enumerate(examples):
             other, start, at = examples[i - 1], e["answer_start"], examples[i - 1]["answer_start"]
             kl_ids.append(list(e["input_ids"][:start]) + list(other["input_ids"][at:]))
             kl_masks.append([0] * start + masks[i - 1][at:])
         batch.update(self._pad(kl_ids, kl_masks, "KL_"))
-        batch["label"] = torch.tensor([bool(e["label"]) for e in examples])
         return batch
 
 
@@ -445,6 +448,14 @@ def _kto_trainer_class():
         def _prepare_dataset(self, dataset, processing_class, args, dataset_name):
             return dataset
 
+        def log(self, logs, start_time=None):
+            # A loss without KTO's KL estimate (apo_zero_unpaired) still logs `kl` 0 at every step: a number that
+            # reads "the model has not moved". Leave it out of the run's metrics instead.
+            if not self.calculate_KL:
+                for metrics in self._metrics.values():
+                    metrics.pop("kl", None)
+            super().log(logs, start_time)
+
         def _set_signature_columns_if_needed(self):
             if self._signature_columns is None:
                 self._signature_columns = ["input_ids", "labels", "answer_start", "label"]
@@ -506,7 +517,7 @@ def make_trainer(config, model, args, tokenizer, template, train_enc, eval_enc, 
             model=model,
             ref_model=ref_model,
             args=args,
-            data_collator=UnpairedCollator(pad_id=pad_id),
+            data_collator=UnpairedCollator(pad_id=pad_id, kl=config.kto_loss_type == "kto"),
             train_dataset=unpaired_dataset(train_enc, config.seed),
             eval_dataset=unpaired_dataset(eval_enc, config.seed) if eval_enc else None,
             **common,

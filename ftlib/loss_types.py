@@ -4,8 +4,11 @@ by paper. TRL computes every one of them; `training.trainer_arguments` passes th
 
     LOSS_TYPE_LABELS["dpo_loss_type"]["ipo"]   # "IPO (Azar et al. 2023): ..." for the Train form's list
 
-Offered: the losses that need no setting beyond beta (TRL's `robust` and `exo_pair` need label smoothing, which the
-studio does not expose; `aot` sorts margins across the batch; `sft` alone is not a preference loss).
+Offered: the losses that need no setting beyond beta and behave the same on any machine. Not offered: TRL's `robust`
+and `exo_pair` (they need label smoothing, which the studio does not expose), `aot` (sorts margins across the batch),
+`sft` (alone not a preference loss), `discopop` (at TRL's tau its first steps favour the rejected answer, and it
+overflows to NaN on wide margins: a reviewer's run had reward accuracy 0.00 for four steps), GRPO's `bnpo` (averaged
+per micro-batch, which the studio sizes per machine: on a GPU it equals dapo, on a CPU it does not).
 """
 
 from __future__ import annotations
@@ -16,27 +19,27 @@ from typing import Literal
 from ftlib.fields import setting
 
 DPOLossType = Literal[
-    "sigmoid", "ipo", "hinge", "sigmoid_norm", "apo_zero", "apo_down", "sppo_hard", "nca_pair", "bco_pair", "discopop"
+    "sigmoid", "ipo", "hinge", "sigmoid_norm", "apo_zero", "apo_down", "sppo_hard", "nca_pair", "bco_pair"
 ]
 KTOLossType = Literal["kto", "apo_zero_unpaired"]
-GRPOLossType = Literal["dapo", "grpo", "dr_grpo", "bnpo"]
+GRPOLossType = Literal["dapo", "grpo", "dr_grpo"]
 
 # Each choice in the Train form's words: the loss, its paper, and when to pick it.
 LOSS_TYPE_LABELS = {
     "dpo_loss_type": {
         "sigmoid": "sigmoid: DPO (Rafailov et al. 2023), the usual choice",
-        "ipo": "ipo: IPO (Azar et al. 2023), a squared loss on per-token averages that stops at a margin of "
-        "1/(2 beta): less overfitting when one answer always wins",
-        "hinge": "hinge: SLiC (Zhao et al. 2023), stops pushing a pair once its margin passes 1/beta",
+        "ipo": "ipo: IPO (Azar et al. 2023), a squared loss that pulls each pair's per-token log-ratio gap towards "
+        "1/(2 beta), no further: less overfitting when one answer always wins; wants a larger beta (0.5-1)",
+        "hinge": "hinge: a SLiC-style hinge (Zhao et al. 2023) on the log-ratios against the starting model: stops "
+        "pushing a pair once its gap passes 1/beta",
         "sigmoid_norm": "sigmoid_norm: DPO on per-token averages, so long answers weigh no more than short ones",
         "apo_zero": "apo_zero: APO-zero (D'Oosterlinck et al. 2024), when chosen answers are better than the "
         "model's own",
         "apo_down": "apo_down: APO-down (D'Oosterlinck et al. 2024), when even chosen answers are worse than the "
         "model's own",
         "sppo_hard": "sppo_hard: SPPO with hard labels (Wu et al. 2024)",
-        "nca_pair": "nca_pair: NCA (Chen et al. 2024), keeps chosen answers from becoming less likely",
-        "bco_pair": "bco_pair: BCO on pairs (Jung et al. 2024)",
-        "discopop": "discopop: DiscoPOP (Lu et al. 2024), a blend of DPO's loss and an exponential one",
+        "nca_pair": "nca_pair: NCA (Chen et al. 2024), tends to keep chosen answers from becoming less likely",
+        "bco_pair": "bco_pair: BCO on pairs (Jung et al. 2024), without the paper's running reward shift",
     },
     "kto_loss_type": {
         "kto": "kto: KTO (Ethayarajh et al. 2024), measured against an estimate of how far the model moved",
@@ -47,8 +50,9 @@ LOSS_TYPE_LABELS = {
         "dapo": "dapo: every answer token of the step counts the same (Yu et al. 2025), TRL's default",
         "grpo": "grpo: each answer's tokens averaged, then the answers (Shao et al. 2024): favours short right "
         "answers and long wrong ones",
-        "dr_grpo": "dr_grpo: tokens summed and divided by the max answer length (Liu et al. 2025), no length bias",
-        "bnpo": "bnpo: tokens averaged over each micro-batch's answer tokens",
+        "dr_grpo": "dr_grpo: Dr. GRPO (Liu et al. 2025): tokens summed and divided by a constant (answers x max "
+        "answer length), and rewards not divided by their group's spread: no length or difficulty bias; "
+        "smaller steps than dapo when answers are short",
     },
 }
 
@@ -89,4 +93,35 @@ class LossTypeSettings:
     )
 
 
-__all__ = ["DPOLossType", "GRPOLossType", "KTOLossType", "LOSS_TYPE_LABELS", "LossTypeSettings"]
+def loss_type_warnings(config) -> list[str]:
+    """What to know before a run about its loss (a RunConfig), in a warning's words: IPO with a small beta.
+
+    TRL's IPO loss is (gap - 1/(2 beta))^2 on the per-token log-ratio gap between the chosen and rejected answers
+    (Azar et al. 2023, Eq. 17). Training starts at gap 0, so at beta 0.1 the loss starts at 25 and pulls towards a
+    gap of 5 nats a token: a reviewer's run had every step's gradient cut by `max_grad_norm` (grad norm 9.5-18).
+
+    >>> from types import SimpleNamespace as S
+    >>> loss_type_warnings(S(method="dpo", dpo_loss_type="ipo", beta=0.1))[0][:62]
+    '`dpo_loss_type` ipo with `beta` 0.1 pulls each pair towards a '
+    >>> loss_type_warnings(S(method="dpo", dpo_loss_type="ipo", beta=0.5))
+    []
+    """
+    if config.method != "dpo" or config.dpo_loss_type != "ipo" or config.beta >= 0.5:
+        return []
+    target = 1 / (2 * config.beta)
+    return [
+        f"`dpo_loss_type` ipo with `beta` {config.beta:g} pulls each pair towards a gap of {target:.3g} between the "
+        f"chosen and rejected answers' log-ratios per token (1/(2 beta)), far from the 0 where training starts: the "
+        f"loss starts near {target**2:.3g} and `max_grad_norm` cuts most steps. IPO's beta is the paper's tau; "
+        "0.5-1 (a gap of 1-0.5) pulls more gently."
+    ]
+
+
+__all__ = [
+    "DPOLossType",
+    "GRPOLossType",
+    "KTOLossType",
+    "LOSS_TYPE_LABELS",
+    "LossTypeSettings",
+    "loss_type_warnings",
+]

@@ -447,11 +447,12 @@ def method_setting_problem(config) -> str | None:
         # The answer starts at the first trained token (alignment.prompt_start): with the prompt trained too, KTO's
         # KL pairs are each row's own text; in DPO the shared prompt cancels out of the loss but not out of the
         # logged rewards, accuracies and log-probabilities, which would then count it (a reviewer's -304.8 for -39.3).
-        why = (
-            "estimates the KL term from answers put after other rows' prompts"
-            if method == "kto"
-            else "trains nothing more with the prompt: the same before both answers, it cancels out of the loss"
-        )
+        if method == "dpo":
+            why = "trains nothing more with the prompt: the same before both answers, it cancels out of the loss"
+        elif config.kto_loss_type == "kto":
+            why = "estimates the KL term from answers put after other rows' prompts"
+        else:  # apo_zero_unpaired
+            why = "its loss weighs the answer alone against the starting model"
         return (
             f"`mask_policy` everything does not work with {method.upper()}: it scores each answer apart from its "
             f"prompt ({why}), so the prompt must stay masked. Use all_assistant, last_assistant or completion_only."

@@ -18,6 +18,7 @@ from ftlib.check_result import Check
 from ftlib.checks import longer_fix
 from ftlib.config import RunConfig
 from ftlib.errors import numbered, plural
+from ftlib.loss_types import loss_type_warnings
 from ftlib.training_model import cpu_dtype_warnings, gpu_dtype_problems, target_problems
 
 # Rows named in a warning before "and N more".
@@ -89,7 +90,9 @@ def preflight(config: RunConfig, tokenizer=None, rows: tuple[list[dict], list[di
     report.warnings += alignment.kto_pair_notes(train, config.method)  # a pair is a good row and a bad row
     # TRL's own balance check is in the prepare step the studio skips.
     labels = [bool(e.label) for e in encoded] if config.method == "kto" else []  # the rows training keeps
-    report.warnings += kto_label_warnings(labels, config.method, config.desirable_weight, config.undesirable_weight)
+    weights = (config.desirable_weight, config.undesirable_weight)
+    report.warnings += kto_label_warnings(labels, config.method, *weights, loss_type=config.kto_loss_type)
+    report.warnings += loss_type_warnings(config)  # a loss whose target is far from where training starts
     if config.method == "grpo":
         from ftlib.rewards import RewardError, build_rewards, check_columns, problems
 
@@ -179,13 +182,18 @@ def why_left_out(left_out: list, context: int | None = None) -> str:
 
 
 def kto_label_warnings(
-    labels: list[bool], method: str, desirable_weight: float = 1.0, undesirable_weight: float = 1.0
+    labels: list[bool],
+    method: str,
+    desirable_weight: float = 1.0,
+    undesirable_weight: float = 1.0,
+    loss_type: str = "kto",
 ) -> list[str]:
     """Warnings on the labels of KTO's training rows as encoded (a pair is a good and a bad row; rows with nothing to
     learn are left out): all of one kind, or good and bad answers weighed outside the range the KTO paper recommends
     (Ethayarajh et al. 2024, Eq. 8): 1 <= desirable_weight * good / (undesirable_weight * bad) <= 4/3. KTO raises
     good answers and lowers bad ones against the starting model. TRL warns about the balance in
-    `KTOTrainer._prepare_dataset`, which the studio's pre-tokenized trainer does not run.
+    `KTOTrainer._prepare_dataset`, which the studio's pre-tokenized trainer does not run. The range is the KTO loss's:
+    with another `loss_type` (apo_zero_unpaired) only a weight of 0 is said.
 
     >>> kto_label_warnings([True] * 3, "kto")[0][:54]
     'All 3 KTO training rows are labelled good (desirable):'
@@ -196,7 +204,7 @@ def kto_label_warnings(
         return []
     good = sum(labels)
     if 0 < good < len(labels):
-        return kto_weight_warnings(good, len(labels) - good, desirable_weight, undesirable_weight)
+        return kto_weight_warnings(good, len(labels) - good, desirable_weight, undesirable_weight, loss_type == "kto")
     kind, other = ("good (desirable)", "bad") if labels[0] else ("bad (undesirable)", "good")
     return [
         f"All {len(labels)} KTO training rows are labelled {kind}: KTO learns by making good answers more likely "
@@ -205,9 +213,12 @@ def kto_label_warnings(
     ]
 
 
-def kto_weight_warnings(good: int, bad: int, desirable_weight: float, undesirable_weight: float) -> list[str]:
+def kto_weight_warnings(
+    good: int, bad: int, desirable_weight: float, undesirable_weight: float, paper_range: bool = True
+) -> list[str]:
     """A warning when `good` and `bad` training answers (both > 0) weigh outside the KTO paper's range (Eq. 8,
-    Ethayarajh et al. 2024; TRL's `KTOTrainer` checks the same), naming the weights that would put them inside.
+    Ethayarajh et al. 2024; TRL's `KTOTrainer` checks the same), naming the weights that would put them inside;
+    without `paper_range` (a loss the range was not made for), only when a weight is 0.
 
     >>> kto_weight_warnings(9, 3, 1.0, 1.0)[0][-44:]
     'Set `undesirable_weight` between 2.25 and 3.'
@@ -224,6 +235,8 @@ def kto_weight_warnings(good: int, bad: int, desirable_weight: float, undesirabl
             f"`{zero}` is 0: KTO will learn only from the {'bad' if zero == 'desirable_weight' else 'good'} answers. "
             "Set it above 0 to use both kinds."
         ]
+    if not paper_range:
+        return []
     # The weight of the fewer kind, raised into the range with the other kept (weights stay >= 1 for the usual
     # lopsided files); lowering the other instead is said when raising would pass the setting's maximum (100).
     raise_bad = ("undesirable_weight", weighed_good / bad * 3 / 4, weighed_good / bad)

@@ -256,6 +256,9 @@ def trainer_arguments(
         kwargs.update(
             beta=float(config.beta),
             loss_type=config.grpo_loss_type,
+            # Dr. GRPO (Liu et al. 2025) also drops the division by each group's reward spread; TRL's dr_grpo loss
+            # alone does not, so the studio's dr_grpo is the paper's both ways.
+            scale_rewards="none" if config.grpo_loss_type == "dr_grpo" else "group",
             num_generations=config.grpo_group_size,  # batch_size counts prompts; TRL's batches count answers
             max_completion_length=config.grpo_max_new_tokens,
             temperature=float(config.grpo_temperature),

@@ -258,9 +258,12 @@ def test_kto_apo_zero_unpaired_reaches_trls_loss_and_trains_with_batches_of_one(
         [weights[0] * (1 - torch.sigmoid(beta * ratio[good])), weights[1] * torch.sigmoid(beta * ratio[~good])]
     )
     assert loss == pytest.approx(float(losses.mean()), rel=1e-4)
+    assert not [k for k in batch if k.startswith("KL_")]  # no KL sequences built for a loss that reads none
     trainer.model.train()
     trainer.train()  # batches of one step (TRL raises for its KTO loss with them)
     assert trainer.state.global_step == config.max_steps
+    logged = [row for row in trainer.state.log_history if "loss" in row]
+    assert logged and not [row for row in logged if "kl" in row]  # TRL's 0 ("not moved") is not logged
 
 
 KTO_NOTES = [

@@ -71,7 +71,12 @@ CASES = [
     # The loss each preference method trains with (ftlib.loss_types.LossTypeSettings)
     ("dpo_loss_type", "ipo", lambda c, x: args(c, x.tmp).loss_type, ["ipo"]),
     ("kto_loss_type", "apo_zero_unpaired", lambda c, x: args(c, x.tmp).loss_type, "apo_zero_unpaired"),
-    ("grpo_loss_type", "dr_grpo", lambda c, x: args(c, x.tmp).loss_type, "dr_grpo"),
+    (
+        "grpo_loss_type",
+        "dr_grpo",
+        lambda c, x: (args(c, x.tmp).loss_type, args(c, x.tmp).scale_rewards),
+        ("dr_grpo", "none"),
+    ),
     ("method", "dpo", lambda c, x: type(args(c, x.tmp)).__name__, "DPOConfig"),
     ("tuning", "full", lambda c, x: (training.lora_config(c), c.uses_adapter), (None, False)),
     ("model", "TINY", lambda c, x: training.load_training_model(c, "cpu")[0].config.hidden_size, 64),

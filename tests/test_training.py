@@ -477,12 +477,31 @@ DPO_LOSSES = {
     "sigmoid_norm": lambda c, r, nc, nr, b: -_logsig(b * (c / nc - r / nr)),  # DPO on per-token averages
     "apo_down": lambda c, r, nc, nr, b: torch.sigmoid(b * c) + 1 - torch.sigmoid(b * (c - r)),  # APO, Eq. 8
     "bco_pair": lambda c, r, nc, nr, b: -_logsig(b * c) - _logsig(-b * r),  # Jung et al. 2024, on pairs
-    # Lu et al. 2024, Eq. 5, at TRL's default temperature tau 0.05
-    "discopop": lambda c, r, nc, nr, b: (
-        -_logsig(b * (c - r)) * (1 - torch.sigmoid(b * (c - r) / 0.05))
-        + torch.exp(-b * (c - r)) * torch.sigmoid(b * (c - r) / 0.05)
-    ),
 }
+
+
+def test_every_offered_dpo_loss_has_its_formula_here():
+    from ftlib.loss_types import LOSS_TYPE_LABELS
+
+    assert sorted(DPO_LOSSES) == sorted(LOSS_TYPE_LABELS["dpo_loss_type"])
+
+
+@pytest.mark.parametrize(
+    "settings, said",
+    [
+        ({"dpo_loss_type": "ipo"}, "`dpo_loss_type` ipo with `beta` 0.1 pulls each pair towards a gap of 5 "),
+        ({"dpo_loss_type": "ipo", "beta": 0.5}, None),
+        ({"dpo_loss_type": "sigmoid"}, None),
+    ],
+)
+def test_ipo_with_a_small_beta_is_said_before_the_run(tiny_model_dir, smol_tokenizer, settings, said):
+    from ftlib.run_preflight import preflight
+
+    config = tiny_config(tiny_model_dir, method="dpo", **settings)
+    report = preflight(config, tokenizer=smol_tokenizer, rows=(PREF_ROWS, []))
+    assert report.ok, report.errors
+    found = [w for w in report.warnings if "ipo" in w]
+    assert [w[: len(said)] for w in found] == ([said] if said else []), report.warnings
 
 
 @pytest.mark.parametrize("loss_type", list(DPO_LOSSES))
@@ -1008,6 +1027,14 @@ def test_load_rows_reads_a_file_as_the_run_kept_it_and_says_which(tmp_path, tiny
         (6, 2, {"undesirable_weight": 2.5}, None),
         (4, 3, {}, None),  # 4/3: the top of the KTO paper's range
         (3, 3, {"desirable_weight": 0.0}, "`desirable_weight` is 0: KTO will learn only from the bad answers."),
+        # The range is the KTO loss's: APO-zero on single answers hears only of a weight of 0
+        (6, 2, {"kto_loss_type": "apo_zero_unpaired"}, None),
+        (
+            3,
+            3,
+            {"kto_loss_type": "apo_zero_unpaired", "desirable_weight": 0.0},
+            "`desirable_weight` is 0: KTO will learn only from the bad answers.",
+        ),
     ],
 )
 def test_kto_weights_outside_the_papers_range_are_warned_before_launch(

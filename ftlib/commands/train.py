@@ -48,6 +48,7 @@ from types import SimpleNamespace
 from ftlib.commands import add_data_options, column_map, file_warnings
 from ftlib.config import RENAMED, ConfigError, RunConfig, field_specs
 from ftlib.errors import UserError
+from ftlib.loss_types import LOSS_TYPE_LABELS
 
 EXIT_CODES = {"finished": 0, "failed": 1, "interrupted": 3}  # 2: refused before launch (every command's user error)
 EXIT_CODES_SAID = "Exit code: 0 finished, 1 failed, 2 refused before launch, 3 interrupted (stopped, resumable)."
@@ -73,7 +74,9 @@ def register(sub) -> None:
         flag = "--" + spec.name.replace("_", "-")
         default = "a proven value for the method" if spec.default is None else spec.default
         default = ",".join(default) if isinstance(default, list) else default
-        text = spec.help + (f" Choices: {', '.join(spec.choices)}." if spec.choices else "")
+        words = LOSS_TYPE_LABELS.get(spec.name)  # a loss's choices say what each is, as the Train form's list does
+        choices = "; ".join(words[c] for c in spec.choices) if words else ", ".join(spec.choices or ())
+        text = spec.help + (f" Choices: {choices}." if spec.choices else "")
         text += f" Default: {default}." if default != "" else ""  # an empty default (no dataset, no rewards): none
         text = text.replace("%", "%%")  # argparse formats help with %: "~20% slower" printed its own internals
         if spec.kind is bool:
