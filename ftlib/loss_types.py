@@ -93,6 +93,13 @@ class LossTypeSettings:
     )
 
 
+def grpo_scales_rewards(loss_type: str) -> bool:
+    """Whether GRPO divides each answer's advantage by its group's reward spread (TRL's `scale_rewards` "group"):
+    not for Dr. GRPO (Liu et al. 2025), which drops that division along with the length normalisation. TRL's dr_grpo
+    loss does only the latter, so training (`scale_rewards`) and the reward preview both read this."""
+    return loss_type != "dr_grpo"
+
+
 def loss_type_warnings(config) -> list[str]:
     """What to know before a run about its loss (a RunConfig), in a warning's words: IPO with a small beta.
 
@@ -123,5 +130,6 @@ __all__ = [
     "KTOLossType",
     "LOSS_TYPE_LABELS",
     "LossTypeSettings",
+    "grpo_scales_rewards",
     "loss_type_warnings",
 ]

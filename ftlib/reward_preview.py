@@ -25,6 +25,7 @@ def preview_rewards(model, tokenizer, config, rows: list[dict], prompts: int = 3
     gives an answer anything but a finite number (a registered function that raises or returns None or NaN).
     """
     from ftlib import sampling
+    from ftlib.loss_types import grpo_scales_rewards
     from ftlib.rewards import build_rewards, group_advantages, score_completions
     from ftlib.templates import get_template
     from ftlib.tokens import encode_rows
@@ -47,7 +48,7 @@ def preview_rewards(model, tokenizer, config, rows: list[dict], prompts: int = 3
     tools = [e.tools or None for e in encoded for _ in range(group)]
     columns = [e.columns or None for e in encoded for _ in range(group)]
     table = score_completions(rewards, turns, answers, tools, columns)
-    advantages = group_advantages(table.totals, group)
+    advantages = group_advantages(table.totals, group, scale=grpo_scales_rewards(config.grpo_loss_type))
     out = []
     for i, answer in enumerate(answers):
         row = {"prompt": str(turns[i][-1].get("content", "")) if turns[i] else "", "answer": answer}

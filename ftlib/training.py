@@ -43,6 +43,7 @@ from ftlib.alignment import (
 from ftlib.config import ConfigError, RunConfig
 from ftlib.distributed import device_for_process
 from ftlib.errors import numbered, plural
+from ftlib.loss_types import grpo_scales_rewards
 from ftlib.methods import OWN_ROW_ORDER
 from ftlib.rows import IGNORE_INDEX, row_kind
 from ftlib.training_model import (
@@ -256,9 +257,7 @@ def trainer_arguments(
         kwargs.update(
             beta=float(config.beta),
             loss_type=config.grpo_loss_type,
-            # Dr. GRPO (Liu et al. 2025) also drops the division by each group's reward spread; TRL's dr_grpo loss
-            # alone does not, so the studio's dr_grpo is the paper's both ways.
-            scale_rewards="none" if config.grpo_loss_type == "dr_grpo" else "group",
+            scale_rewards="group" if grpo_scales_rewards(config.grpo_loss_type) else "none",  # not Dr. GRPO's
             num_generations=config.grpo_group_size,  # batch_size counts prompts; TRL's batches count answers
             max_completion_length=config.grpo_max_new_tokens,
             temperature=float(config.grpo_temperature),

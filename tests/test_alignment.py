@@ -332,8 +332,14 @@ def test_grpo_answers_come_from_the_batched_decoding_one_generator_each(varied_m
     assert len({tuple(c) for c in out["completion_ids"][:4]}) > 1  # a group's answers differ
 
 
-def test_grpo_advantages_for_fixed_rewards_equal_trls(varied_model, tmp_path):
-    config, prepared = _grpo(varied_model(3), tmp_path, grpo_group_size=3, batch_size=2)
+@pytest.mark.parametrize("loss_type, scaled", [("dapo", True), ("dr_grpo", False)])
+def test_grpo_advantages_for_fixed_rewards_equal_trls(varied_model, tmp_path, loss_type, scaled):
+    """Each answer's advantage as the reward preview computes it (`group_advantages`) is TRL's; Dr. GRPO's is not
+    divided by its group's spread (Liu et al. 2025), in training and in the preview alike."""
+    from ftlib.loss_types import grpo_scales_rewards
+
+    assert grpo_scales_rewards(loss_type) is scaled
+    config, prepared = _grpo(varied_model(3), tmp_path, grpo_group_size=3, batch_size=2, grpo_loss_type=loss_type)
     trainer = prepared.trainer
     fixed = [0.0, 1.0, 0.5, 2.0, 2.0, -1.0]
 
@@ -346,7 +352,9 @@ def test_grpo_advantages_for_fixed_rewards_equal_trls(varied_model, tmp_path):
     trainer.model.train()
     inputs = [{"prompt": json.dumps(PROMPTS[i // 3]["prompt"])} for i in range(6)]
     output = trainer._generate_and_score_completions(inputs)
-    assert output["advantages"].tolist() == pytest.approx(group_advantages([2 * x for x in fixed], 3), abs=1e-5)
+    expected = group_advantages([2 * x for x in fixed], 3, scale=scaled)
+    assert output["advantages"].tolist() == pytest.approx(expected, abs=1e-5)
+    assert expected != pytest.approx(group_advantages([2 * x for x in fixed], 3, scale=not scaled), abs=1e-3)
 
 
 def test_a_reward_model_run_scores_grpo_answers_live(varied_model, tmp_path):

@@ -26,7 +26,7 @@ PREVIEW_KEY = "grpo_preview"  # session key: (what the preview depends on, the j
 # rows): a change to any other (the run name, max steps, learning rate...) keeps the preview, about a minute of CPU.
 PREVIEW_SETTINGS = (
     *("model", "dataset", "rewards", "template", "template_source", "mask_policy", "max_length"),
-    *("grpo_group_size", "grpo_temperature", "grpo_max_new_tokens", "seed"),
+    *("grpo_group_size", "grpo_temperature", "grpo_max_new_tokens", "grpo_loss_type", "seed"),
 )
 POLL_SECONDS = 1.0
 REWARD_EXAMPLES = [
