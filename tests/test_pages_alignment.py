@@ -376,3 +376,19 @@ def test_the_pirate_prompts_hint_names_the_rewards_the_example_button_writes():
     assert "{check: chat_style}" in hint and "{not_repeating: {}} at weight 2" in hint
     assert [r.get("weight") for r in written] == [1.0, 2.0] and written[0]["check"] == "chat_style"
     assert "“Use the example rewards” on the Train page" in hint
+
+
+def test_a_kto_run_without_a_kl_estimate_draws_no_kl_chart():
+    """KTO's apo_zero_unpaired loss makes no KL estimate: its run page draws no (empty) KL chart; a run of KTO's own
+    loss, or one from before the setting existed, still does."""
+    from ui.charts import run_figures
+
+    rows = [{"kind": "train", "step": s, "loss": 0.5, "rewards_chosen": 0.1, "kl": 0.2} for s in (1, 2)]
+
+    def titles(config):
+        return [f.layout.title.text for f in run_figures(rows, dpo=False, method="kto", config=config)[0]]
+
+    assert "KL estimate (one batch each step: noisy, never below 0)" in titles({"kto_loss_type": "kto"})
+    assert titles({}) == titles({"kto_loss_type": "kto"})
+    assert not [t for t in titles({"kto_loss_type": "apo_zero_unpaired"}) if "KL" in t]
+    assert "Rewards (KTO)" in titles({"kto_loss_type": "apo_zero_unpaired"})

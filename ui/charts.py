@@ -157,7 +157,7 @@ def reward_model_figures(rows: list[dict]) -> list[go.Figure]:
 
 def kto_figures(rows: list[dict], estimates_kl: bool = True) -> list[go.Figure]:
     """KTO: the rewards of good and bad answers (they should part), and its KL estimate (`estimates_kl`: not for the
-    apo_zero_unpaired loss, which TRL logs as 0 throughout)."""
+    apo_zero_unpaired loss, which makes none; the studio's trainer then logs no `kl`)."""
     rewards = _figure(
         "Rewards (KTO)",
         [
