@@ -2,7 +2,8 @@
 offered as three settings (one per method, each shown only for its method) with what each choice is, in words and
 by paper. TRL computes every one of them; `training.trainer_arguments` passes the run's choice on.
 
-    LOSS_TYPE_LABELS["dpo_loss_type"]["ipo"]   # "IPO (Azar et al. 2023): ..." for the Train form's list
+    LOSS_TYPE_LABELS["dpo_loss_type"]["ipo"]   # "ipo: IPO (Azar et al. 2023), ..." for the form's list, --help
+    grpo_scales_rewards("dr_grpo")              # False: Dr. GRPO's advantages are not divided by the group's spread
 
 Offered: the losses that need no setting beyond beta and behave the same on any machine. Not offered: TRL's `robust`
 and `exo_pair` (they need label smoothing, which the studio does not expose), `aot` (sorts margins across the batch),

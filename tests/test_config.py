@@ -200,6 +200,14 @@ def test_the_table_covers_every_setting():
     assert [name for name, *_ in CASES] == list(field_specs())
 
 
+def test_every_loss_choice_has_its_words_for_the_form_and_the_cli():
+    from ftlib.loss_types import LOSS_TYPE_LABELS
+
+    for name, words in LOSS_TYPE_LABELS.items():
+        assert list(words) == list(field_specs()[name].choices), name
+        assert all(text.startswith(f"{choice}: ") for choice, text in words.items()), name
+
+
 @pytest.mark.parametrize("name, value, probe, expected", CASES, ids=[c[0] for c in CASES])
 def test_every_setting_reaches_its_consumer(ctx, name, value, probe, expected):
     if isinstance(value, str):

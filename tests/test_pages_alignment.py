@@ -379,16 +379,16 @@ def test_the_pirate_prompts_hint_names_the_rewards_the_example_button_writes():
 
 
 def test_a_kto_run_without_a_kl_estimate_draws_no_kl_chart():
-    """KTO's apo_zero_unpaired loss makes no KL estimate: its run page draws no (empty) KL chart; a run of KTO's own
-    loss, or one from before the setting existed, still does."""
+    """KTO's apo_zero_unpaired loss makes no KL estimate and its run logs no `kl` (test_alignment.py): its run page
+    draws no (empty) KL chart; a run of KTO's own loss, which logs one every step, still does."""
     from ui.charts import run_figures
 
-    rows = [{"kind": "train", "step": s, "loss": 0.5, "rewards_chosen": 0.1, "kl": 0.2} for s in (1, 2)]
+    own = [{"kind": "train", "step": s, "loss": 0.5, "rewards_chosen": 0.1, "kl": 0.2} for s in (1, 2)]
+    apo = [{k: v for k, v in row.items() if k != "kl"} for row in own]
 
-    def titles(config):
-        return [f.layout.title.text for f in run_figures(rows, dpo=False, method="kto", config=config)[0]]
+    def titles(rows):
+        return [f.layout.title.text for f in run_figures(rows, dpo=False, method="kto")[0]]
 
-    assert "KL estimate (one batch each step: noisy, never below 0)" in titles({"kto_loss_type": "kto"})
-    assert titles({}) == titles({"kto_loss_type": "kto"})
-    assert not [t for t in titles({"kto_loss_type": "apo_zero_unpaired"}) if "KL" in t]
-    assert "Rewards (KTO)" in titles({"kto_loss_type": "apo_zero_unpaired"})
+    assert "KL estimate (one batch each step: noisy, never below 0)" in titles(own)
+    assert not [t for t in titles(apo) if "KL" in t]
+    assert "Rewards (KTO)" in titles(apo)

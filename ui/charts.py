@@ -155,9 +155,9 @@ def reward_model_figures(rows: list[dict]) -> list[go.Figure]:
     return [accuracy, margin]
 
 
-def kto_figures(rows: list[dict], estimates_kl: bool = True) -> list[go.Figure]:
-    """KTO: the rewards of good and bad answers (they should part), and its KL estimate (`estimates_kl`: not for the
-    apo_zero_unpaired loss, which makes none; the studio's trainer then logs no `kl`)."""
+def kto_figures(rows: list[dict]) -> list[go.Figure]:
+    """KTO: the rewards of good and bad answers (they should part), and its KL estimate where the run logs one (the
+    apo_zero_unpaired loss makes none, and the studio's KTO trainer then logs no `kl`)."""
     rewards = _figure(
         "Rewards (KTO)",
         [
@@ -168,7 +168,7 @@ def kto_figures(rows: list[dict], estimates_kl: bool = True) -> list[go.Figure]:
     )
     # TRL's KTO estimates KL from one batch of mismatched prompt/answer pairs and clamps it at 0 (the KTO paper's
     # z_ref): it jumps from step to step and sits at 0 often; its trend is what to read.
-    if not estimates_kl:
+    if not any(row.get("kl") is not None for row in rows):
         return [rewards]
     return [rewards, metric_figure(rows, "kl", "KL estimate (one batch each step: noisy, never below 0)")]
 
@@ -200,19 +200,15 @@ def grpo_figures(rows: list[dict]) -> list[go.Figure]:
     ]
 
 
-def run_figures(
-    rows: list[dict], dpo: bool, method: str | None = None, config: dict | None = None
-) -> tuple[list[go.Figure], list[go.Figure]]:
+def run_figures(rows: list[dict], dpo: bool, method: str | None = None) -> tuple[list[go.Figure], list[go.Figure]]:
     """The page's charts for one run, in display order: (for everyone, for engineers). GRPO's loss is a surrogate
     whose value (near 0, often below) says nothing about the answers, and its held-out loss less: its rewards come
-    first, and its training loss is for engineers only. `config`: the run's settings (its KTO loss)."""
+    first, and its training loss is for engineers only."""
     grpo = method == "grpo"
     figures = [] if grpo else [loss_figure(rows)]
     if dpo:
         figures += [reward_figure(rows), accuracy_figure(rows)]
-    if method == "kto":
-        figures += kto_figures(rows, estimates_kl=(config or {}).get("kto_loss_type", "kto") == "kto")
-    extra = {"reward": reward_model_figures, "grpo": grpo_figures}.get(method)
+    extra = {"reward": reward_model_figures, "kto": kto_figures, "grpo": grpo_figures}.get(method)
     figures += extra(rows) if extra else []
     figures += [
         metric_figure(rows, "learning_rate", "Learning rate"),

@@ -384,7 +384,7 @@ def show_run(run_id: str) -> None:
         with st.expander("Last log lines"):
             st.code("\n".join(info.log_tail))
     if metrics:
-        plain, engineers = run_figures(metrics, dpo=method == "dpo", method=method, config=config)
+        plain, engineers = run_figures(metrics, dpo=method == "dpo", method=method)
         # GRPO's held-out loss is its surrogate's: rising or falling, it does not say the model memorises.
         turn = None if method in NO_LOSS_TREND else memorising_from(metrics)
         if turn is not None:
