@@ -10,7 +10,9 @@ them the mask draws and the masked copies, the attention (`cpu_attention`), the 
 (`cpu_norm`), rotary embeddings (transformers' `apply_rotary_pos_emb`, forward only) and the optimizer step. "rest"
 is what none of them covers (autograd's own work, SwiGLU, residual adds, casts, the Trainer's loop). Pieces nest:
 the masks are inside the LoRA layers' time, and the bracketed Trainer rows (its `training_step`: forward, loss and
-backward; the batch fetch; gradient clipping) contain or sit beside the rest.
+backward; the batch fetch; gradient clipping) contain or sit beside the rest. DPO's bracketed reference forward (the
+adapter disabled, no gradient) contains its share of the attention, head and norm rows, and its base products, which
+are in no other row: they count in the rest.
 """
 
 from __future__ import annotations
@@ -67,6 +69,25 @@ def instrument() -> None:
     Trainer.training_step = _timed("[Trainer.training_step]", Trainer.training_step)
     Trainer.get_batch_samples = _timed("[Trainer.get_batch_samples]", Trainer.get_batch_samples)
     torch.nn.utils.clip_grad_norm_ = _timed("[clip_grad_norm_]", torch.nn.utils.clip_grad_norm_)
+    _time_reference_forward()
+
+
+def _time_reference_forward() -> None:
+    """DPOTrainer's reference forward of a LoRA run: the block under TRL's `use_adapter` (adapters disabled)."""
+    import contextlib
+
+    from trl.trainer import dpo_trainer
+
+    use_adapter = dpo_trainer.use_adapter
+
+    @contextlib.contextmanager
+    def timed(*args, **kwargs):
+        start = time.perf_counter()
+        with use_adapter(*args, **kwargs):
+            yield
+        SPENT["[DPO reference forward]"] += time.perf_counter() - start
+
+    dpo_trainer.use_adapter = timed
 
 
 def main(argv: list[str] | None = None) -> int:
