@@ -92,7 +92,8 @@ def pick_row():
     restored = restore("tok_source", SOURCES if has_split else SOURCES[1:])  # no split: a row of one is not put back
     index = 0 if restored or has_split else 1  # restored: Streamlit's own index 0 (no warning; None is clearable)
     source = st.radio("Example", SOURCES, index=index, horizontal=True, key="tok_source")
-    keep("tok_source")
+    if has_split:  # without one, "Type" is the only choice, not the user's: a split saved later is shown
+        keep("tok_source")
     if source == SOURCES[0]:
         name, train, test, _ = require_split()
         c1, c2 = st.columns([1, 2])
@@ -325,7 +326,8 @@ elif kind == "unpaired":  # beside the nearest row of the split with the opposit
     partner = unpaired_partner(rows, index) if rows is not None else None
     others = [encode(rows[partner], tokenizer, template, policy, max_length)] if partner is not None else []
     note_added_system(row, template)
-    numbers = (index + 1,) + ((partner + 1,) if others else ())  # rows count from 1 on screen
+    # Rows count from 1 on screen; a typed row has no number (and no partner).
+    numbers = () if index is None else (index + 1,) + ((partner + 1,) if others else ())
     show_unpaired([(enc, checks), *others], show_ids, as_table, numbers)
 elif compare:
     default_b = "chatml" if template.name != "chatml" else "llama3"

@@ -498,3 +498,29 @@ def test_a_custom_template_written_here_stays_here_and_is_the_one_train_uses(tin
     monkeypatch.setattr(runs, "submit", lambda config, **kw: submitted.append(config) or "queued-run")
     at.button(key="train_start").click().run()
     assert [(c.template, c.template_source) for c in submitted] == [("custom", rewritten)]
+
+
+def test_a_typed_good_or_bad_answer_is_shown_alone(page):
+    """A cold review: a typed prompt+completion+label row (the box says it is accepted) crashed the page on its row
+    number (a typed row has none), and the typed text, kept in the workspace, crashed every new session too."""
+    at = _typed(run(page), {"prompt": "Hi", "completion": "Hello", "label": False})
+    assert at.subheader[0].value == "Unpaired answers: a good and a bad example"
+    assert [m.value for m in at.markdown if m.value.startswith("####")] == ["#### Bad answer (labelled bad)"]
+    assert any("No row with the opposite label" in i.value for i in at.info)
+    assert not any(c.value.startswith("Row ") for c in at.caption)  # no row number for a typed row
+    assert [t for k, t in pills(at) if "ft-trained" in k][:1] == ["Hello"]
+
+
+def test_without_a_split_typing_is_not_recorded_as_the_users_choice(duplicate_warnings):
+    """A cold review: Tokens opened before any split fell back to "Type a conversation" and recorded that as the
+    user's choice, so after a split was saved it (and every new session) kept showing the example instead of the
+    data. The fallback is not recorded; a choice of typing made while a split exists still is."""
+    at = in_app("pages/2_Tokens.py")
+    assert at.radio(key="tok_source").value == "Type a conversation"
+    workspace.save_split("chats-later", TRAIN * 3, TRAIN[:1], {"format": "messages"})
+    back = visit(visit(at, "pages/0_Home.py"), "pages/2_Tokens.py")
+    assert back.radio(key="tok_source").value == "Row from the dataset"
+    assert in_app("pages/2_Tokens.py").radio(key="tok_source").value == "Row from the dataset"  # a new session too
+    at.radio(key="tok_source").set_value("Type a conversation").run()  # chosen now, with a split to choose from
+    assert in_app("pages/2_Tokens.py").radio(key="tok_source").value == "Type a conversation"
+    assert not duplicate_warnings, duplicate_warnings
