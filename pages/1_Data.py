@@ -294,8 +294,14 @@ def preview(result) -> None:
     st.subheader("Preview")
     pages = max(1, -(-len(result.rows) // PAGE_SIZE))
     left, right = st.columns([1, 3])
+    restore("data_raw")
     raw = right.toggle("Show raw JSON (the canonical rows that will be saved)", key="data_raw")
-    page = number_in_range(left, f"Page (of {pages})", 1, pages, 1, key="data_page")
+    keep("data_raw")
+    first = default_for("data_page", 1, range(1, pages + 1))  # a kept page past this file's last is not put back
+    page = number_in_range(
+        left, f"Page (of {pages})", 1, pages, first, key="data_page", on_change=keep, args=("data_page",)
+    )
+    keep("data_page")
     if page is None:
         return
     start = (page - 1) * PAGE_SIZE
@@ -551,6 +557,7 @@ if st.session_state.get("data_loaded") != path:
     # data_page is dropped, not set: a number box with a default also given through the Session State API makes
     # Streamlit log a warning; dropped, it comes back at its default, the first page.
     st.session_state.pop("data_page", None)
+    st.session_state.get(KEPT, {}).pop("data_page", None)
     st.session_state.update(data_loaded=path, split_name=workspace.safe_name(label, "dataset"))
 
 show_report(result)

@@ -704,6 +704,27 @@ def test_the_split_settings_survive_a_visit_to_another_page(tmp_path, monkeypatc
     assert not logged, logged
 
 
+def test_the_preview_and_length_boxes_survive_a_visit_to_another_page(tmp_path, duplicate_warnings):
+    """A cold review: the length-check slider, the preview page and "Show raw JSON" came back at 384, page 1 and off
+    after a visit to Train, Batches and Tokens. They are kept; the slider only once moved (untouched, it follows the
+    Train form's max length), and the page starts at 1 for another file."""
+    rows = [{"prompt": f"Question {i}?", "completion": f"Answer {i}."} for i in range(16)]
+    at = with_path(data_page(), write_jsonl(tmp_path / "sixteen.jsonl", rows))
+    at.slider(key="data_max_length").set_value(128).run()
+    at.number_input(key="data_page").set_value(3).run()
+    at.toggle(key="data_raw").set_value(True).run()
+    round_trip(round_trip(at, "pages/4_Train.py"), "pages/3_Batches.py")
+    assert at.slider(key="data_max_length").value == 128
+    assert at.number_input(key="data_page").value == 3 and at.toggle(key="data_raw").value is True
+    assert [c.value for c in at.caption if c.value.startswith("Line ")] == [f"Line {n}" for n in range(11, 16)]
+    assert len(at.json) == 5  # page 3 of 5-row pages, as raw JSON
+    at = with_path(at, write_jsonl(tmp_path / "other.jsonl", rows[:12]))
+    assert at.number_input(key="data_page").value == 1  # another file starts at its first page
+    at.slider(key="data_max_length").set_value(384).run()  # back at the Train form's: not kept as a choice
+    assert "data_max_length" not in at.session_state["kept_widgets"]
+    assert not duplicate_warnings, duplicate_warnings
+
+
 def test_switching_to_rows_proposes_the_rows_the_ratio_gave(tmp_path):
     """Walk 4, 10: on a 16-row file, "rows" proposed 10 test rows (62%); it now keeps the split the ratio showed."""
     rows = [{"prompt": f"Question {i}?", "completion": f"Answer {i}."} for i in range(16)]

@@ -19,7 +19,7 @@ from ftlib.rows import as_turns, conversation, row_kind
 from ftlib.templates import TOOL_TEMPLATES, get_template, render
 from ftlib.tokens import encode_row
 from ui.common import active_model, cached_tokenizer, user_errors
-from ui.kept import custom_source, shared_value
+from ui.kept import custom_source, default_for, keep, keep_unless, shared_value
 from ui.labels import as_in_training, setting_label, template_label, training_default
 from ui.tables import html_table
 
@@ -240,15 +240,19 @@ def token_histogram(result, key: tuple) -> None:
     longest = max(lengths)
     top = max(2048, 1 << (longest - 1).bit_length())
     # -- the length-check slider (walk-view): starts at the Train form's max length and says whether it is that one
+    start = min(training_default("max_length"), top)
     cutoff = st.slider(
         setting_label("max_length"),
         16,
         top,
-        min(training_default("max_length"), top),
+        default_for("data_max_length", start, range(16, top + 1)),
         16,
         key="data_max_length",
         help="Training cuts every example to this many tokens; this slider only previews it.",
+        on_change=keep,
+        args=("data_max_length",),
     )
+    keep_unless("data_max_length", start)  # untouched, it follows the Train form's max length after a visit there
     st.caption(as_in_training("max_length", cutoff))
     # -- end of the length-check slider
     over, fraction = count_truncated(lengths, cutoff)
