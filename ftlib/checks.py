@@ -114,16 +114,19 @@ def template_report(
     pair share one), 1, 2, ... when None; `split` is "training" or "held-out"; `total`: the rows of the split, those
     left out for having nothing to learn included (by default those of `numbers`). Training rows are counted and named
     ("In 2 of 40 training rows (rows 3, 9): ...") and also checked by `check_eot_trained` (a reply the model never
-    learns to end) and `control_token_checks` (a control token in a turn's own text, which the model learns to
-    write); held-out rows are named ("In held-out row 2, scored as the template writes it: ..."), as the run's
-    evaluation and the Evaluate page score each of them. Rows that say it differently (another turn, another
-    effect) are not told one row's words: each wording comes with its own rows (`_in_rows`)."""
+    learns to end), `check_text_joins_turns` (turns run together) and `control_token_checks` (a control token in a
+    turn's own text, which the model learns to write); held-out rows are named ("In held-out row 2, scored as the
+    template writes it: ..."), as the run's evaluation and the Evaluate page score each of them. Rows that say it
+    differently (another turn, another effect) are not told one row's words: each wording comes with its own rows
+    (`_in_rows`)."""
     numbers = list(range(1, len(encodings) + 1)) if numbers is None else numbers
     per_row = [row_losses(enc, template) for enc in encodings]
     if split == "training":  # a reply whose end is not trained never learns to stop (the README's promise)
         for found, enc in zip(per_row, encodings, strict=True):
             chats = [p for p in parts(enc).values() if p.kind not in ("text", "prompt_only")]
             found += [c for p in chats if (c := check_eot_trained(p, template)) is not None][:1]
+            # turns run together teach the model replies glued to the next turn (the Tokens page says it too)
+            found += [c for p in chats if (c := check_text_joins_turns(p, template)) is not None][:1]
             # a pair's two answers share their prompt: a control token in it is said once
             said = {(c.severity, c.message): c for p in chats for c in control_token_checks(p, template)}
             found += list(said.values())

@@ -90,3 +90,25 @@ def test_text_template_on_a_conversation_says_its_turns_run_together(smol_tokeni
             codes["text_joins_turns"].severity == "warning"
             and "single prompt and its completion" in codes["text_joins_turns"].message
         )
+
+
+def test_a_run_with_the_text_template_on_conversations_is_warned_before_it_starts(tiny_model_dir):
+    """A cold review: the Tokens page warned that `text` runs a conversation's turns together, the Train page (the
+    run's pre-launch report) said nothing. It names the training rows; prompt/completion rows raise nothing."""
+    from ftlib.config import RunConfig
+    from ftlib.run_preflight import preflight
+
+    chats = [
+        {"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello."}]},
+        {
+            "messages": [
+                {"role": "system", "content": "You are terse."},
+                {"role": "user", "content": "Hi"},
+                {"role": "assistant", "content": "Hello."},
+            ]
+        },
+    ]
+    config = RunConfig(model=str(tiny_model_dir), template="text", max_length=64)
+    warned = [w for w in preflight(config, rows=(chats, [])).warnings if "with no role or separator" in w]
+    assert len(warned) == 1 and warned[0].startswith("In 1 of 2 training rows (row 2): The Raw text")
+    assert not any("with no role or separator" in w for w in preflight(config, rows=(ROWS, [])).warnings)
