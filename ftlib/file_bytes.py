@@ -141,7 +141,9 @@ def decode_text(data: bytes, name: str) -> str:
         raise DataError(f"{name} is not UTF-8 text ({_bad_byte(data, bom + exc.start)}). {_RESAVE}") from None
 
 
-_RESAVE = 'Save it again as UTF-8 ("UTF-8" in the editor\'s save dialog, or `iconv -f latin1 -t UTF-8`).'
+# Windows-1252, not Latin-1: the two agree from 0xa0 up, and Latin-1 reads Windows' curly quotes and dashes
+# (0x80-0x9f) as invisible control characters that the file would then carry into training.
+_RESAVE = 'Save it again as UTF-8 ("UTF-8" in the editor\'s save dialog, or `iconv -f WINDOWS-1252 -t UTF-8`).'
 
 
 def _bad_byte(data: bytes, at: int) -> str:
@@ -158,7 +160,9 @@ def _bad_byte(data: bytes, at: int) -> str:
         char = bytes([data[at]]).decode("cp1252")
     except UnicodeDecodeError:
         return said
-    return f"{said}: {char!r} in Windows-1252 (Latin-1)" if char.isprintable() else said
+    if not char.isprintable():
+        return said
+    return f"{said}: {char!r} in Windows-1252" + (" (Latin-1)" if data[at] >= 0xA0 else "")
 
 
 def shown_name(path: Path, name: str | None) -> str:

@@ -217,6 +217,12 @@ CASES: list[Case] = [
         "question,answer\nCafé?,Oui\n".encode("latin-1"),
         r"not UTF-8 text \(byte 0xe9 on line 2, column 4: 'é' in Windows-1252 \(Latin-1\)\)",
     ),
+    Case(  # a curly quote: Windows-1252's, a control character in Latin-1 (whose fix would keep it in the text)
+        "cp1252_quote",
+        "quoted.jsonl",
+        b'{"prompt": "Say \x93hi\x94", "completion": "Hello"}\n',
+        r"byte 0x93 on line 1, column 17: '\u201c' in Windows-1252\)\. .*`iconv -f WINDOWS-1252 -t UTF-8`",
+    ),
     Case(  # counted in the file's bytes, the BOM's three among them: the byte named is the one that is wrong
         "latin1_csv_after_bom",
         "latin_bom.csv",
