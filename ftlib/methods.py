@@ -27,8 +27,8 @@ BETA_METHODS = ("dpo", "kto", "grpo")  # the methods that hold the model near wh
 METHOD_HELP = {
     "lora": "LoRA freezes the model and trains a small add-on (an adapter, a few % of the weights): fast, light on "
     "memory, a small file. The usual first choice.",
-    "qlora": "QLoRA is LoRA on a copy of the model squeezed into 4 bits: the least memory, so bigger models fit on "
-    "one GPU; a little slower and slightly less exact (on CPU much slower).",
+    "qlora": "QLoRA is LoRA on a copy of the model squeezed into 4 bits: the least memory for the weights, so bigger "
+    "models fit on one GPU; a little slower and slightly less exact (on CPU much slower).",
     "full": "Full fine-tuning updates every weight: the most capacity, but about four times the model's size in "
     "memory, and the result is a whole model copy.",
     "dpo": "DPO learns from pairs of a better (chosen) and a worse (rejected) answer to the same prompt: it makes "

@@ -68,8 +68,10 @@ start_from_last_run()
 
 POLL_SECONDS = 2.0
 QLORA_ON_CPU = (
-    "4-bit weights on the CPU: they take about a quarter of the memory, but bitsandbytes' CPU kernels train slower "
-    "than {fix} on the full weights here. On a GPU, QLoRA is the usual way to fit a model too big for LoRA."
+    "4-bit weights on the CPU: the weights take about a quarter of the memory, but bitsandbytes' CPU kernels train "
+    "slower than {fix} on the full weights here, and the 4-bit layers keep bigger activations (they run outside the "
+    "studio's CPU fast path): for a small model the whole run can need more memory than LoRA, as the estimate below "
+    "counts. On a GPU, QLoRA is the usual way to fit a model too big for LoRA."
 )
 
 

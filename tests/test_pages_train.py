@@ -808,6 +808,8 @@ def test_qlora_on_the_cpu_says_what_4bit_means_there_and_still_starts(tiny_model
     assert not at.exception and not at.error, [e.value for e in at.error]
     said = " ".join(i.value for i in at.info)
     assert "4-bit weights on the CPU" in said and "a quarter of the memory" in said and fix in said, said
+    # A cold review: "the least memory" beside an estimate twice LoRA's (bigger fp32 activations off the fast path).
+    assert "can need more memory than LoRA" in said, said
     assert any(b.key == "train_start" for b in at.button)
 
 
