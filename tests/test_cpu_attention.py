@@ -288,3 +288,24 @@ def test_packed_rows_of_a_sliding_window_model_keep_the_window():
     with torch.no_grad():  # without the window the rows' last tokens see more of their row: the test can tell
         wide = windowless.model(input_ids=ids, attention_mask=attention).last_hidden_state[attention.bool()]
     assert (wide - padded).abs().max() > 1e-2
+
+
+@pytest.mark.parametrize("bf16, products", [("1", "bfloat16"), ("0", "float32")])
+def test_mfu_is_measured_against_the_peak_of_the_dtype_the_products_run_in(
+    varied_model, tmp_path, monkeypatch, bf16, products
+):
+    """A cold review: a LoRA DPO run's MFU read 159%. Its model is fp32 (the stream) while bf16_products multiplies
+    its layers in bf16, and the peak was fp32's (4-7x lower on a bf16 CPU). The run's peak is now its products'."""
+    from ftlib import throughput
+    from ftlib.metrics import MetricsCallback
+    from ftlib.training import attach_throughput, build_trainer
+    from tests.test_training import PREF_ROWS, tiny_config
+
+    monkeypatch.setenv("FTLIB_CPU_BF16", bf16)
+    measured = []
+    monkeypatch.setattr(throughput, "matmul_peak", lambda device, dtype, **kw: measured.append(dtype) or 1e9)
+    config = tiny_config(varied_model(6), method="dpo", batch_size=2, max_steps=1)
+    prepared = build_trainer(config, tmp_path, rows=(PREF_ROWS, []))
+    assert next(prepared.trainer.model.parameters()).dtype == torch.float32  # the stream is fp32 either way
+    attach_throughput(prepared, MetricsCallback(tmp_path / "run"))
+    assert [str(d).removeprefix("torch.") for d in measured] == [products]

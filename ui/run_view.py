@@ -204,7 +204,8 @@ def engineer_numbers(metrics: list[dict], figures: list, run_id: str) -> None:
                 "MFU",
                 f"{last['mfu']:.1%}",
                 help="Model FLOPs utilization: the FLOPs the model needs for these tokens over the matmul peak "
-                "measured on this device, in this dtype, when the run started.",
+                "measured on this device, in the dtype the products run in, when the run started (a machine busy "
+                "then measures a low peak, and MFU reads high).",
             )
         charts(figures, run_id)
 
