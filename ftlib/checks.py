@@ -41,7 +41,7 @@ from ftlib.message_checks import (
     left_out,
     rewritten,
 )
-from ftlib.prompt_checks import check_generation_prompt, turns_named
+from ftlib.prompt_checks import check_generation_prompt, check_no_generation_prompt, turns_named
 from ftlib.templates import ChatTemplate, TemplateError, render
 from ftlib.tokenizer_checks import (
     check_double_bos,
@@ -201,6 +201,7 @@ def _checks(enc: Encoded, tokenizer, template: ChatTemplate, purpose: str, conte
             check_truncation(enc, context),
             check_prefix_preserving(enc, template),
             check_generation_prompt(enc, tokenizer, template),
+            check_no_generation_prompt(enc, tokenizer, template),
             check_spans(enc),
             check_weight_zero(enc),
         ]

@@ -112,6 +112,46 @@ def _mismatched_turns(enc: Encoded, tokenizer, template: ChatTemplate) -> list[t
     return [(i, *found) for i in _checked_turns(enc) if (found := _mismatch(enc, tokenizer, template, i))]
 
 
+def check_no_generation_prompt(enc: Encoded, tokenizer, template: ChatTemplate) -> Check | None:
+    """A template that writes no generation prompt (it ignores `add_generation_prompt`) while its replies open with
+    text of their own (`<|im_start|>assistant\\n`). A reply is trained from where the generation prompt ends
+    (ftlib.masks, as transformers' difference of the two renders), so with none that opening is trained as the reply's
+    first words: the model learns to write its own role header, and at generation it is given none to continue from.
+    The built-in `text` template writes no opening at all (TRL's prompt/completion text): nothing to say there."""
+    turns = _checked_turns(enc)
+    if not turns or template.name == "text":
+        return None
+    i = turns[0]
+    try:
+        context = render(template, enc.messages[:i], tools=enc.tools)
+        with_prompt = render(template, enc.messages[:i], add_generation_prompt=True, tools=enc.tools)
+    except TemplateError:
+        return None
+    if with_prompt != context:
+        return None
+    own = [s for s in enc.segments if s.message == i and s.kind in ("content", "reasoning", "tool_call")]
+    start = min((s.start for s in own), default=None)
+    opening = [s for s in enc.segments if s.message == i and s.kind == "turn_template" and s.trained]
+    written = "".join(enc.text[s.start : s.end] for s in opening if start is None or s.end <= start)
+    if not written.strip():
+        return None
+    return Check(
+        "no_generation_prompt",
+        "warning",
+        f"The {template.title} template writes no generation prompt (it ignores `add_generation_prompt`), so the "
+        f"text that opens each reply, {written!r}, is trained as part of the reply: the model learns to write its "
+        "own role header, and when it generates it is given none, so it writes the header itself first.",
+        _template_fix(
+            enc,
+            tokenizer,
+            template,
+            "write the reply's opening when a generation prompt is asked for, at the end of the template: "
+            f"`{{% if add_generation_prompt %}}{{{{ {written!r} }}}}{{% endif %}}`.",
+            text=True,
+        ),
+    )
+
+
 def _builtin_that_fits(enc: Encoded, tokenizer) -> str | None:
     """A built-in template that writes this row's turns, knows this tokenizer's control tokens and opens every
     trained turn as its generation prompt ends: the one to name when the model's own template does not."""
@@ -232,8 +272,9 @@ def check_generation_prompt(enc: Encoded, tokenizer, template: ChatTemplate) -> 
 
 
 def generation_prompt_report(encodings: list, tokenizer, template: ChatTemplate, first: int = 5) -> list[Check]:
-    """`check_generation_prompt` on the first few training rows, then on a probe conversation whose answer opens on
-    a word, for a run's pre-launch report: one warning at most, as the generation prompt is the template's."""
+    """`check_generation_prompt` (or `check_no_generation_prompt`) on the first few training rows, then on a probe
+    conversation whose answer opens on a word, for a run's pre-launch report: one warning at most, as the generation
+    prompt is the template's."""
     chats = [p for enc in encodings[:first] for p in parts(enc).values() if p.kind not in ("text", "prompt_only")]
     if not chats:
         return []
@@ -242,7 +283,9 @@ def generation_prompt_report(encodings: list, tokenizer, template: ChatTemplate,
     except UserError:
         pass  # a template that refuses the probe is judged on the rows alone
     for part in chats:
-        found = check_generation_prompt(part, tokenizer, template)
+        found = check_generation_prompt(part, tokenizer, template) or check_no_generation_prompt(
+            part, tokenizer, template
+        )
         if found is not None:
             return [found]
     return []
@@ -379,6 +422,7 @@ def explain_refusal(error: TemplateError, template: ChatTemplate, messages: list
 __all__ = [
     "added_system_note",
     "check_generation_prompt",
+    "check_no_generation_prompt",
     "explain_refusal",
     "generation_prompt_report",
     "sampling_template_warnings",

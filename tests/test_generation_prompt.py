@@ -221,3 +221,40 @@ def test_train_preflight_says_a_reply_never_learns_to_stop(smol_tokenizer):
     assert said[0].startswith("In 4 of 4 training rows: The end of assistant turn 2") and "ramble" in said[0]
     plain = run_preflight(RunConfig(model="default", template="chatml"), tokenizer=smol_tokenizer, rows=(rows, []))
     assert not [w for w in plain.warnings if "single special token" in w]
+
+
+# A template as people write it for ChatML without the generation prompt (transformers' own default adds one).
+NO_GENERATION_PROMPT = "{% for m in messages %}<|im_start|>{{ m.role }}\n{{ m.content }}<|im_end|>\n{% endfor %}"
+
+
+def test_a_template_without_a_generation_prompt_is_said_to_train_the_role_header(smol_tokenizer):
+    """A cold review: a custom template that ignores add_generation_prompt trained `<|im_start|>assistant\\n` as the
+    reply's first tokens (a reply is trained from where the generation prompt ends, as transformers' difference of
+    the two renders), with no word. Said on Tokens and before a run, with a fix that, applied, trains the reply
+    alone."""
+    from ftlib.run_preflight import preflight as run_preflight
+
+    template = get_template("custom", smol_tokenizer, source=NO_GENERATION_PROMPT)
+    enc = encode_row(ROW, smol_tokenizer, template)
+    assert "".join(t.text for t in enc.tokens if t.label != -100).startswith("<|im_start|>assistant\nHalf")
+    (found,) = [c for c in preflight(enc, smol_tokenizer, template) if c.code == "no_generation_prompt"]
+    assert "'<|im_start|>assistant\\n', is trained as part of the reply" in found.message
+    fixed = NO_GENERATION_PROMPT + found.fix.split("`")[1]  # the fix's Jinja, added at the end as it says
+    assert fixed.endswith("{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}")
+    mended = get_template("custom", smol_tokenizer, source=fixed)
+    enc = encode_row(ROW, smol_tokenizer, mended)
+    assert enc.tokens[[t.label != -100 for t in enc.tokens].index(True)].text == "Half"
+    assert not [c for c in preflight(enc, smol_tokenizer, mended) if c.code in ("no_generation_prompt", CODE)]
+    assert generation_is_a_prefix(smol_tokenizer, mended, ROW)
+
+    config = RunConfig(model="default", template="custom", template_source=NO_GENERATION_PROMPT, max_steps=1)
+    report = run_preflight(config, tokenizer=smol_tokenizer, rows=([ROW] * 2, []))
+    assert report.ok and len([w for w in report.warnings if "writes no generation prompt" in w]) == 1
+
+
+@pytest.mark.parametrize("name", [*BUILTIN_TEMPLATES, "tokenizer"])
+def test_no_built_in_template_lacks_a_generation_prompt(smol_tokenizer, name):
+    template = get_template(name, smol_tokenizer)
+    for row in SHAPES.values():
+        checks = preflight(encode_row(row, smol_tokenizer, template), smol_tokenizer, template)
+        assert not [c for c in checks if c.code == "no_generation_prompt"], name
