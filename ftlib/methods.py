@@ -287,7 +287,8 @@ def coerce_rewards(value, error: type[Exception]) -> list:
     if isinstance(value, dict):
         value = [value]
     if not isinstance(value, list | tuple):
-        raise error(f"`rewards` must be a list such as {REWARD_EXAMPLE} (got {type(value).__name__}).")
+        got = f"the text {value!r}" if isinstance(value, str) else f"a {type(value).__name__}: {value!r}"
+        raise error(f"`rewards` must be a list such as {REWARD_EXAMPLE} (got {got}).")
     return [dict(item) if isinstance(item, dict) else item for item in value]
 
 

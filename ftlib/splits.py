@@ -123,14 +123,18 @@ def split_warnings(
     ['Only 6 training rows', 'Only 1 held-out row']
     >>> split_warnings(6, 8, kind="preference")[0].split(".")[0]
     'Only 6 training pairs'
+    >>> split_warnings(9, 8, kind="unpaired")[0].split(".")[0]
+    'Only 9 labelled answers for training'
     """
     from ftlib.errors import plural
 
     unit = ROW_UNITS.get(kind, "row")
     out = []
     if n_train < TINY_TRAIN_ROWS:
+        # "9 labelled answers for training", not "9 training labelled answers"
+        counted = plural(n_train, unit) + " for training" if " " in unit else plural(n_train, "training " + unit)
         out.append(
-            f"Only {plural(n_train, 'training ' + unit)}. A run shows the model these few examples over and over: it "
+            f"Only {counted}. A run shows the model these few examples over and over: it "
             "copies their wording within a few steps and learns little it can use on new questions. Aim for at least "
             f"{TINY_TRAIN_ROWS} (a few hundred is typical)."
         )

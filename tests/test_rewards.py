@@ -106,6 +106,9 @@ def test_rewards_read_from_json_or_yaml_text_as_a_form_or_flag_gives_them():
     assert RunConfig(method="grpo", rewards=yaml_text).rewards == RunConfig(method="grpo", rewards=json_text).rewards
     assert RunConfig(method="grpo", rewards={"contains": "x"}).rewards == [{"contains": "x"}]
     assert RunConfig(method="lora").rewards == []  # only GRPO needs rewards
+    # A cold review: a lone word said "(got str)".
+    with pytest.raises(ConfigError, match=r"must be a list such as .* \(got the text 'regex'\)\."):
+        RunConfig(method="grpo", rewards="regex")
 
 
 def test_what_a_reward_names_is_checked_before_launch(tiny_model_dir, tmp_path):
