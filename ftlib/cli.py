@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
+import re
 import sys
 import warnings
 
@@ -32,6 +33,12 @@ class Parser(argparse.ArgumentParser):
 
     argparse makes every subparser with its parent's class, so each command and action reports the same way.
     """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # argparse reads `-1e-3` as an option (its pattern knows only -1 and -0.001): `--learning-rate -1e-3` said
+        # "expected one argument" instead of the setting's own range message.
+        self._negative_number_matcher = re.compile(r"^-(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")
 
     def error(self, message: str):
         raise UsageError(f"{self._command()}{message}; see {self.prog} --help")

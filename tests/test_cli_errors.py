@@ -56,6 +56,15 @@ ARGPARSE_CASES = [
     # Not "line 1 (and 1 other row) cannot be encoded: Unknown mask policy", with a `tokens` command to try (a cold
     # review): a policy no row can have is refused before any row is read.
     ("bad-choice-of-batch-policy", ["batch", CHATS, "--policy", "bogus"], "batch: argument --policy: invalid choice"),
+    # A cold review: torch's own RuntimeError traceback, from midway through loading (train already refused these).
+    ("bad-device-sample", ["sample", "--prompt", "Hi", "--device", "gpu"], "sample: argument --device: 'gpu' is not"),
+    ("bad-device-evaluate", ["evaluate", "some-run", "--device", "mps"], "evaluate: argument --device: 'mps' is not"),
+    (
+        "bad-device-score",
+        ["score", "r", "--prompt", "a", "--response", "b", "--device", "meta"],
+        "use auto, cpu, cuda",
+    ),
+    ("bad-device-models", ["models", "info", "--device", "cuda:x"], "models info: argument --device: 'cuda:x' is not"),
 ]
 
 
@@ -65,6 +74,12 @@ def test_a_refused_command_line_is_one_error_line(capsys, argv, says):
     assert says in line, line
     if "invalid choice" in says:
         assert "(choose from '" in line  # the allowed values are named
+
+
+def test_a_negative_number_in_e_notation_is_a_value_not_an_option(capsys):
+    """A cold review: `--learning-rate -1e-3` said "expected one argument" (argparse took it for an option)."""
+    line = one_error_line(capsys, ["train", "--method", "lora", "--dataset", "chat_style", "--learning-rate", "-1e-3"])
+    assert line.startswith("error: `learning_rate` must be above 0") and "(got -0.001)" in line, line
 
 
 def test_bad_choice_names_the_allowed_values_and_the_help(capsys):

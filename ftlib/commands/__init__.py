@@ -65,6 +65,24 @@ def positive_int(text: str) -> int:
     return value
 
 
+DEVICE_HELP = "where the model runs: auto (a GPU when there is one), cpu, cuda or cuda:N"
+
+
+def device_name(text: str) -> str:
+    """An argparse type: a device as `train --device` takes it (auto, cpu, cuda, cuda:N), so `sample`, `evaluate`
+    and `score` refuse `gpu` or `mps` in one line instead of torch failing midway on them.
+
+    >>> device_name("cuda:1"), device_name(" CPU ")
+    ('cuda:1', 'cpu')
+    """
+    import argparse
+
+    value = text.strip().lower()
+    if value in ("auto", "cpu", "cuda") or (value.startswith("cuda:") and value[5:].isdigit()):
+        return value
+    raise argparse.ArgumentTypeError(f"'{text}' is not a device: use auto, cpu, cuda or cuda:N (N a GPU's number)")
+
+
 # --- reading a data file: the options every command that reads one has, and what it leaves out ------------------
 
 SHOWN_ROWS = 10  # rows a command lists by name before pointing at `data inspect` for the rest

@@ -36,7 +36,7 @@ import sys
 from pathlib import Path
 from types import SimpleNamespace
 
-from ftlib.commands import add_data_options, column_map, positive_int, skipped_warning
+from ftlib.commands import DEVICE_HELP, add_data_options, column_map, device_name, positive_int, skipped_warning
 
 
 def register(sub) -> None:
@@ -60,7 +60,7 @@ def register(sub) -> None:
         help="tokens each answer may have (default 64; a GRPO run's: the answer length it trained with)",
     )
     p.add_argument("--batch-size", type=int, default=8, help="test rows per batched generation")
-    p.add_argument("--device", default=None)
+    p.add_argument("--device", default=None, type=device_name, help=DEVICE_HELP)
     p.add_argument("--csv", default=None, metavar="FILE", help="write the per-row table as CSV")
     p.add_argument(
         "--json",

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import sys
 
+from ftlib.commands import DEVICE_HELP, device_name
+
 
 def register(sub) -> None:
     p = sub.add_parser("models", help="prepare and inspect models")
@@ -15,7 +17,7 @@ def register(sub) -> None:
     prep.set_defaults(handler=_prepare)
     info = msub.add_parser("info", help="parameter count, dtype, device and memory of a model")
     info.add_argument("model", nargs="?", default="default")
-    info.add_argument("--device", default=None)
+    info.add_argument("--device", default=None, type=device_name, help=DEVICE_HELP)
     info.add_argument("--json", action="store_true")
     info.set_defaults(handler=_info)
 

@@ -17,6 +17,7 @@ import json
 import sys
 from pathlib import Path
 
+from ftlib.commands import DEVICE_HELP, device_name
 from ftlib.commands.runs import run_folder
 from ftlib.errors import UserError, plural
 
@@ -64,7 +65,7 @@ def register(sub) -> None:
         default=0,
         help=f"top alternatives to list per token in --json (0 to {MAX_ALTERNATIVES})",
     )
-    p.add_argument("--device", default=None)
+    p.add_argument("--device", default=None, type=device_name, help=DEVICE_HELP)
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=_sample)
 

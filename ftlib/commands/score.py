@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import json
 
+from ftlib.commands import DEVICE_HELP, device_name
+
 
 def register(sub) -> None:
     p = sub.add_parser("score", help="score answers to a prompt with a trained reward model")
@@ -22,7 +24,7 @@ def register(sub) -> None:
     p.add_argument(
         "--response", action="append", required=True, metavar="TEXT", help="an answer to score (repeat the flag)"
     )
-    p.add_argument("--device", default="cpu")
+    p.add_argument("--device", default="cpu", type=device_name, help=DEVICE_HELP + " (default cpu)")
     p.add_argument("--json", action="store_true", help='print {"scores": [...]}')
     p.set_defaults(handler=_score)
 
