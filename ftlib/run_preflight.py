@@ -56,6 +56,7 @@ def preflight(config: RunConfig, tokenizer=None, rows: tuple[list[dict], list[di
     report.errors += target_problems(config)  # LoRA target layers the model does not have (PEFT fails at step 0)
     report.warnings += cpu_dtype_warnings(config)  # float16 (or emulated bf16) on a CPU: many times slower
     report.errors += gpu_dtype_problems(config)  # float16 weights trained on a GPU: refused at the first step
+    report.errors += quantization_problems(config)  # QLoRA without bitsandbytes: failed in the worker, "the model"
     try:
         if rows is None:
             train, test, report.source = load_rows(config)
@@ -149,6 +150,24 @@ def preflight(config: RunConfig, tokenizer=None, rows: tuple[list[dict], list[di
         )
         report.warnings.append(said)
     return report
+
+
+def quantization_problems(config: RunConfig) -> list[str]:
+    """QLoRA (4-bit weights) where bitsandbytes, which quantizes them, is not installed or does not import: said before
+    the run is queued, with the fix ([] for other runs, or when it imports)."""
+    if not config.uses_4bit:
+        return []
+    try:
+        import bitsandbytes  # noqa: F401  (imported for its own checks: a broken build raises here)
+    except Exception as exc:  # ImportError, or whatever a broken build raises on import
+        what = "is not installed here" if isinstance(exc, ModuleNotFoundError) else f"does not import here ({exc})"
+        switch = "`method` lora" if config.method == "qlora" else "`tuning` lora"
+        return [
+            f"QLoRA (4-bit weights) needs the bitsandbytes library, which {what}: install it into the studio's "
+            f"environment (`.venv/bin/pip install bitsandbytes`), or train a LoRA adapter on the full weights "
+            f"({switch})."
+        ]
+    return []
 
 
 def why_left_out(left_out: list, context: int | None = None) -> str:
@@ -369,4 +388,12 @@ def run_cut_check(enc, max_length: int, context: int | None = None) -> Check | N
     )
 
 
-__all__ = ["NAMED_ROWS", "Preflight", "cut_warnings", "preflight", "run_cut_check", "why_left_out"]
+__all__ = [
+    "NAMED_ROWS",
+    "Preflight",
+    "cut_warnings",
+    "preflight",
+    "quantization_problems",
+    "run_cut_check",
+    "why_left_out",
+]

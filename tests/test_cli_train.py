@@ -424,3 +424,28 @@ def test_a_stopped_run_has_one_name_in_list_show_and_stop(capsys):
     assert main(["runs", "show", "eve"]) == 0
     out = capsys.readouterr().out
     assert "state: finished\n" in out and "None" not in out and "\nphase: \n" not in out, out
+
+
+def test_qlora_without_bitsandbytes_is_refused_before_a_run_is_queued(monkeypatch, capsys, tiny_model_dir):
+    """A cold review: QLoRA without bitsandbytes was queued and failed in the worker, blaming the model ("Could not
+    load the model ... No module named bitsandbytes"), exit 1. It is refused before the run exists, with the fix."""
+    import sys
+
+    monkeypatch.setitem(sys.modules, "bitsandbytes", None)  # `import bitsandbytes` raises ModuleNotFoundError
+    argv = [
+        "train",
+        "--method",
+        "qlora",
+        "--model",
+        str(tiny_model_dir),
+        "--dataset",
+        "chat_style",
+        "--max-steps",
+        "1",
+    ]
+    assert main(argv) == 2
+    said = capsys.readouterr().err
+    assert said.startswith("error: ") and said.count("\n") == 1, said
+    assert "QLoRA (4-bit weights) needs the bitsandbytes library, which is not installed here" in said
+    assert "(`method` lora)" in said
+    assert runs.list_runs() == []
