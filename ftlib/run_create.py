@@ -13,6 +13,7 @@ Not known here: starting runs and the queue's order (runs.py), the run folder's 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import time
 from pathlib import Path
@@ -37,6 +38,9 @@ def _device_key(device: str) -> str:
 
 def _new_id(config: RunConfig) -> str:
     stem = config.name or Path(str(config.dataset)).stem or "run"
+    # A name with folders in it ("exp/v1") keeps its parts, joined: safe_name keeps only a path's last part, which
+    # took the date and method off the id too ("v1").
+    stem = "_".join(p for p in re.split(r"[\\/]+", stem) if p not in ("", ".", "..")) or "run"
     base = workspace.safe_name(f"{time.strftime('%Y%m%d-%H%M%S')}-{config.method}-{stem}", default="run")[:80]
     candidate, n = base, 2
     while (workspace.runs_dir() / candidate).exists():

@@ -699,3 +699,14 @@ def test_a_reward_model_a_queued_grpo_run_scores_with_is_not_deleted_under_it():
     runs.delete("rm-1")
     with pytest.raises(runs.RunError):
         runs.find("rm-1")
+
+
+def test_a_run_name_with_folders_in_it_keeps_the_date_and_method_in_the_id(tiny_model_dir):
+    """A cold review: `--name exp/v1` made the id `v1` (and `../../etc` made `etc`): safe_name keeps a path's last
+    part, which dropped the date and method the ids of all other runs start with."""
+    import re
+
+    for name, tail in (("exp/v1", "lora-exp_v1"), ("../../etc", "lora-etc"), ("a\\b", "lora-a_b")):
+        run_id = runs.create_run(RunConfig(model=str(tiny_model_dir), dataset="no-such-split", name=name))
+        assert re.fullmatch(rf"\d{{8}}-\d{{6}}-{tail}(-\d+)?", run_id), run_id
+        assert (workspace.runs_dir() / run_id).is_dir()
