@@ -411,6 +411,21 @@ def check_reward_run(run_id):
     return run
 
 
+def with_reward_run_ids(specs: list[dict]) -> list[dict]:
+    """`specs` with each reward model given by name (`{"model": "rm1"}`) given by its run id, as a run records them:
+    a reward model deleted and another trained under its name must not score the run's resume or evaluation
+    unnoticed. Names that resolve to no finished reward model are kept as given (the run's checks refuse them)."""
+    out = []
+    for spec in specs:
+        if isinstance(spec, dict) and isinstance(spec.get("model"), str):
+            try:
+                spec = {**spec, "model": check_reward_run(spec["model"]).id}
+            except RewardError:
+                pass
+        out.append(spec)
+    return out
+
+
 def reward_runs() -> list[str]:
     """The ids of the finished reward-model runs of the workspace, newest first (what a score view offers)."""
     from ftlib.rundir import run_folders
@@ -554,4 +569,5 @@ __all__ = [
     "takes_tools",
     "text_problems",
     "weighted_parts",
+    "with_reward_run_ids",
 ]

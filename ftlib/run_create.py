@@ -12,6 +12,7 @@ Not known here: starting runs and the queue's order (runs.py), the run folder's 
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import shutil
@@ -65,6 +66,10 @@ def create_run(
     if isinstance(config, dict):
         config = RunConfig.from_dict(config)
     config = run_data.absolute_paths(config)
+    if config.rewards:  # reward models by run id: another trained under a deleted one's name must not stand in
+        from ftlib.rewards import with_reward_run_ids
+
+        config = dataclasses.replace(config, rewards=with_reward_run_ids(config.rewards))
     if rows is None:
         rows = run_data.readable_rows(config)  # read before the queue's lock: a big file takes a while
     root = workspace.runs_dir()

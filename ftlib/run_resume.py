@@ -78,17 +78,19 @@ def unusable_reward_models(config: dict) -> dict[str, str]:
     return found
 
 
-def reward_model_users(run_id: str) -> list[str]:
-    """The queued or training GRPO runs whose rewards score answers with the reward-model run `run_id`
-    (`{"model": run_id}`): deleting it now would fail them."""
+def reward_model_users(run_id: str, states: tuple[str, ...] | None = ("queued", "running", "stopping")) -> list[str]:
+    """The GRPO runs whose rewards score answers with the reward-model run `run_id` (`{"model": run_id}`, or its
+    name, as runs queued before names were recorded as ids have it), in one of `states` (None: any): by default the
+    queued or training ones, which deleting it now would fail."""
     root = workspace.runs_dir()
+    names = {run_id, str(RunDir(root / run_id).read_config().get("name") or "").strip()} - {""}
     users = []
     for folder in sorted(root.iterdir()) if root.is_dir() else []:
         other = RunDir(folder)
-        if other.id == run_id or other.read_status().get("state") not in ("queued", "running", "stopping"):
+        if other.id == run_id or (states is not None and other.read_status().get("state") not in states):
             continue
         specs = other.read_config().get("rewards") or []
-        if any(isinstance(spec, dict) and spec.get("model") == run_id for spec in specs):
+        if any(isinstance(spec, dict) and spec.get("model") in names for spec in specs):
             users.append(other.id)
     return users
 

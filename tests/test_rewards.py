@@ -139,6 +139,35 @@ def test_what_a_reward_names_is_checked_before_launch(tiny_model_dir, tmp_path):
     assert problems([{"regex": "x"}, {"check": "chat_style"}]) == []
 
 
+def test_a_run_records_its_reward_model_by_id_and_deleting_that_model_warns(tiny_model_dir, tmp_path, capsys):
+    """A cold review: a GRPO run recorded `{"model": "rm1"}`; `runs delete rm1 --yes` said nothing, and another reward
+    model trained under that name would then have scored the run's resume and evaluation unnoticed."""
+    from ftlib import runs
+    from ftlib.cli import main
+    from ftlib.run_resume import reward_model_users
+    from ftlib.testing import make_run
+
+    adapter = tmp_path / "adapter"
+    adapter.mkdir()
+    (adapter / "adapter_config.json").write_text("{}")
+    config = {"method": "reward", "model": str(tiny_model_dir), "name": "rm1"}
+    model_id = make_run("20261130-120000-reward-rm1", config, adapter=adapter).id
+    rewards = [{"model": "rm1", "weight": 0.5}, {"regex": "^Ahoy"}, {"model": "nope"}]
+    grpo = RunConfig(method="grpo", model=str(tiny_model_dir), dataset="no-such-split", rewards=rewards)
+    run_id = runs.create_run(grpo)
+    recorded = runs.find(run_id).read_config()["rewards"]
+    assert recorded == [{"model": model_id, "weight": 0.5}, {"regex": "^Ahoy"}, {"model": "nope"}]
+    assert reward_model_users(model_id) == [run_id] and reward_model_users(run_id) == []
+    assert main(["runs", "delete", "rm1", "--yes"]) == 2  # queued: refused, as before
+    capsys.readouterr()
+
+    runs.find(run_id).update_status(state="finished")
+    assert reward_model_users(model_id) == [] and reward_model_users(model_id, states=None) == [run_id]
+    assert main(["runs", "delete", "rm1", "--yes"]) == 0
+    said = capsys.readouterr().err
+    assert said.startswith(f"warning: {run_id} scores with this reward model: without it, resuming or evaluating")
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # Operator-registered functions: off by default, trusted code when on
 # ---------------------------------------------------------------------------------------------------------------
