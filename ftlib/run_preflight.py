@@ -87,7 +87,8 @@ def preflight(config: RunConfig, tokenizer=None, rows: tuple[list[dict], list[di
             f"positions past that teaches nothing and can fail mid-run. Set the max length to {context} or less "
             "(longer rows are then cut, and said), or shorten those rows."
         )
-    report.warnings += cut_warnings(encoded, config.max_length, train_numbers, context)  # trained tokens past the cut
+    # trained tokens past the cut; the longest row named counts the rows left out for it too
+    report.warnings += cut_warnings(encoded, config.max_length, train_numbers, context, [e for _, e in left_out])
     report.warnings += alignment.kto_pair_notes(train, config.method)  # a pair is a good row and a bad row
     # TRL's own balance check is in the prepare step the studio skips.
     labels = [bool(e.label) for e in encoded] if config.method == "kto" else []  # the rows training keeps
@@ -298,17 +299,21 @@ def _number(x: float, up: bool) -> str:
     return f"{x:.3g}"
 
 
-def cut_warnings(encoded: list, max_length: int, numbers: list[int], context: int | None = None) -> list[str]:
+def cut_warnings(
+    encoded: list, max_length: int, numbers: list[int], context: int | None = None, left_out: list = ()
+) -> list[str]:
     """A warning naming the training rows whose trained tokens the max length cuts off (the row is kept, its end is
     never learned), with how much of everything trained that is; [] when none is cut. A preference pair counts
     once, by either answer. `numbers`: the training row (1-based) of each encoding; `context`: the model's context
     length, past which no max length helps (the rows longer than it are named).
 
-    The rows left with nothing to learn at all are said elsewhere (`encode_for_training` leaves them out).
+    The rows left with nothing to learn at all are said elsewhere (`encode_for_training` leaves them out); their
+    encodings (`left_out`) count in the longest row the fix names, so a max length raised to it keeps them too.
     """
     from ftlib.tokens import parts
 
-    cut_rows, lost, total, longest, unreadable = [], 0, 0, 0, []
+    cut_rows, lost, total, unreadable = [], 0, 0, []
+    longest = max((len(p.all_ids) for enc in left_out for p in parts(enc).values()), default=0)
     for number, enc in zip(numbers, encoded, strict=False):
         row_lost = 0
         for part in parts(enc).values():

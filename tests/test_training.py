@@ -973,6 +973,7 @@ def test_float16_weights_trained_on_a_gpu_are_refused_before_the_run(settings, g
 def test_preflight_names_rows_whose_trained_tokens_the_max_length_cuts(tiny_model_dir, smol_tokenizer):
     """A cold review: every row's 200-word answer was cut at max length 40 and the run trained without a word."""
     from ftlib.run_preflight import cut_warnings, preflight
+    from ftlib.tokens import encode_row
     from ftlib.training import encode_for_training, run_template
 
     short = [
@@ -993,6 +994,14 @@ def test_preflight_names_rows_whose_trained_tokens_the_max_length_cuts(tiny_mode
     roomy = tiny_config(tiny_model_dir, dataset="x", max_length=512)
     assert not [w for w in preflight(roomy, tokenizer=smol_tokenizer, rows=(rows, short[3:])).warnings if "cut:" in w]
     assert cut_warnings([], 48, []) == []
+    # A cold review: a row left out (its long question leaves its answer past the cut) was not counted in the longest
+    # row the fix names, so raising the max length to that still left it out.
+    asked = {"messages": [{"role": "user", "content": "why " * 150}, {"role": "assistant", "content": "Because."}]}
+    report = preflight(config, tokenizer=smol_tokenizer, rows=([*rows, asked], short[3:]))
+    template = run_template(config, smol_tokenizer)
+    longest = max(len(encode_row(r, smol_tokenizer, template).all_ids) for r in (long, asked))
+    said = [w for w in report.warnings if "longer than the max length of 48 tokens and cut" in w]
+    assert len(said) == 1 and f"the longest row has {longest} tokens" in said[0], said
 
 
 def test_load_rows_reads_a_file_as_the_run_kept_it_and_says_which(tmp_path, tiny_model_dir):
