@@ -290,7 +290,8 @@ def load_bytes(
         held = {"parquet": "columns but no rows", "json": "no rows (an empty list)"}.get(kind, "a header but no rows")
         raise DataError(f"{filename} has {held}. Choose a file with at least one row, or add rows to this one.")
     if not raw:
-        shown = "; ".join(f"row {e.row}: {e.message}" for e in errors[:3])
+        where = LoadResult("text", [], [], 0, [], file_type=numbered, lines=lines).where  # "line 1" of a JSONL file
+        shown = "; ".join(f"{where(e.row)}: {e.message}" for e in errors[:3])
         raise DataError(f"No row of {filename} could be read. {shown}")
     fields = columns if columns is not None else _keys(raw)
     if column_map:

@@ -1,6 +1,7 @@
 """Formats and readings in users' words: each format's plain name and help line (pickers, help texts, the Data
-page's "Read as" line), and how a file's fields were read where that is not the obvious reading, said once per file
-in its report (data.py adds the number of rows).
+page's "Read as" line), the fields each reads and a mapping may name (the field-mapping editor), and how a file's
+fields were read where that is not the obvious reading, said once per file in its report (data.py adds the number of
+rows).
 
 Not known here: reading the fields (formats.py, which re-exports the names).
 """
@@ -34,6 +35,35 @@ FORMAT_PLAIN = {
     "prompt_only": "prompts only",
 }
 
+# The fields each format reads, as shown to users (required first) and offered in the field-mapping editor.
+FORMAT_FIELDS = {
+    "messages": ("messages", "system", "tools"),
+    "sharegpt": ("conversations", "system", "tools"),
+    "alpaca": ("instruction", "output", "input", "system", "history"),
+    "prompt_completion": ("prompt", "completion", "system", "tools"),
+    "preference": ("chosen", "rejected", "prompt", "instruction", "input", "conversations", "system", "tools"),
+    "unpaired_preference": ("label", "prompt", "completion", "messages", "conversations", "system", "tools"),
+    "text": ("text",),
+    "prompt_only": ("prompt", "system", "tools"),
+}
+# The fields a mapping may name (the editor's rows); source keys with other names map onto these.
+FIELDS = (
+    "instruction",
+    "input",
+    "output",
+    "system",
+    "history",
+    "prompt",
+    "completion",
+    "chosen",
+    "rejected",
+    "label",
+    "messages",
+    "conversations",
+    "tools",
+    "text",
+)
+
 
 def format_label(fmt: str) -> str:
     """A format in plain words with its standard name beside it.
@@ -50,6 +80,10 @@ PYTHON_CELL_NOTE = (
     "read as those lists, keys holding None left out (a DataFrame read from Parquet gives them to objects that never "
     "had them). To keep lists as lists, save the file as JSONL "
     '(`df.to_json(path, orient="records", lines=True)`) or Parquet (`df.to_parquet(path)`).'
+)
+FUNCTIONS_NOTE = (
+    "`functions` (OpenAI's legacy name of `tools`, beside `function_call` turns) is read as the row's tools, each "
+    'schema as a `tools` entry {"type": "function", "function": schema}.'
 )
 DEVELOPER_NOTE = (
     "`{field}` has a `developer` turn (OpenAI's newer name of the system message): read as the system turn."
@@ -72,6 +106,9 @@ SHARED_TEXT_NOTE = (
 )
 
 __all__ = [
+    "FIELDS",
+    "FORMAT_FIELDS",
+    "FUNCTIONS_NOTE",
     "FORMAT_HELP",
     "FORMAT_PLAIN",
     "format_label",

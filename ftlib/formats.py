@@ -20,10 +20,11 @@ Canonical rows are defined in ftlib/rows.py. Accepted inputs, by format name (wh
 Turns (roles, content parts, reasoning, tool calls, weights) are read by ftlib/turns.py; a `developer` turn is the
 system turn. A list in a text cell is read from its JSON, or from Python's repr as pandas' `to_csv` writes it
 (ftlib/cells.py, with a note); text holding anything but turns stays text. A row's `system` field is its first
-turn, or named in a warning when the conversation has a different system turn of its own. A key of a record that no
-converter reads and that holds a value is named as ignored in the file's report; a prompt-only row carries it under
-`columns` instead (GRPO's rewards read them: rows.with_columns). Images, audio and video are refused by name. A
-converter raises `RowProblem` with a sentence a non-engineer understands; soft problems come back as warnings.
+turn, or named in a warning when the conversation has a different system turn of its own. A row without `tools`
+may hold OpenAI's legacy `functions`, read as its tools (a note). A key of a record that no converter reads and
+that holds a value is named as ignored in the file's report; a prompt-only row carries it under `columns` instead
+(GRPO's rewards read them: rows.with_columns). Images, audio and video are refused by name. A converter raises
+`RowProblem` with a sentence a non-engineer understands; soft problems come back as warnings.
 
 Not known here: files (readers.py), voting and the file report (data.py).
 """
@@ -36,8 +37,11 @@ from typing import Any
 from ftlib.cells import looks_like_pairs, looks_like_tools, looks_like_turns, looks_written_as_list, python_value
 from ftlib.format_notes import (
     DEVELOPER_NOTE,
+    FIELDS,
+    FORMAT_FIELDS,
     FORMAT_HELP,
     FORMAT_PLAIN,
+    FUNCTIONS_NOTE,
     PROMPT_TRANSCRIPT_NOTE,
     PYTHON_CELL_NOTE,
     SHARED_TEXT_NOTE,
@@ -46,7 +50,7 @@ from ftlib.format_notes import (
 )
 from ftlib.json_rows import RepeatedKeys
 from ftlib.pairs import is_transcript, parse_transcript, split_common_prefix, split_text_prefix, split_transcripts
-from ftlib.rows import with_columns
+from ftlib.rows import row_tool_warnings, with_columns
 from ftlib.turns import (
     LABEL_WORDS,
     JSONProblem,
@@ -62,7 +66,6 @@ from ftlib.turns import (
     parse_json,
     parse_messages,
     parse_tools,
-    row_tool_warnings,
     text,
 )
 
@@ -97,34 +100,6 @@ FORMAT_KIND = {
     "text": "text",
     "prompt_only": "prompt_only",
 }
-# The fields each format reads, as shown to users (required first) and offered in the field-mapping editor.
-FORMAT_FIELDS = {
-    "messages": ("messages", "system", "tools"),
-    "sharegpt": ("conversations", "system", "tools"),
-    "alpaca": ("instruction", "output", "input", "system", "history"),
-    "prompt_completion": ("prompt", "completion", "system", "tools"),
-    "preference": ("chosen", "rejected", "prompt", "instruction", "input", "conversations", "system", "tools"),
-    "unpaired_preference": ("label", "prompt", "completion", "messages", "conversations", "system", "tools"),
-    "text": ("text",),
-    "prompt_only": ("prompt", "system", "tools"),
-}
-# The fields a mapping may name (the editor's rows); source keys with other names map onto these.
-FIELDS = (
-    "instruction",
-    "input",
-    "output",
-    "system",
-    "history",
-    "prompt",
-    "completion",
-    "chosen",
-    "rejected",
-    "label",
-    "messages",
-    "conversations",
-    "tools",
-    "text",
-)
 # Row-level media (LLaVA's "image", LLaMA-Factory's "images"/"audios"/"videos"): refused, never dropped.
 MEDIA_FIELDS = {
     k: noun
@@ -243,7 +218,7 @@ def convert(record: dict, fmt: str) -> Converted:
         )
     rec = Record(record, fmt)
     row, warnings = _CONVERTERS[fmt](rec)
-    tools = parse_tools(_written(rec, rec.get("tools"), "tools", looks_like_tools)) if fmt != "text" else None
+    tools = _tools(rec) if fmt != "text" else None
     if tools:
         row["tools"] = tools
     warnings += row_tool_warnings(row)  # a call or a result whose name or id matches nothing
@@ -275,6 +250,28 @@ def _written(rec: Record, value: Any, field: str, accept) -> Any:
         return value
     _note(rec, PYTHON_CELL_NOTE.format(field=field))
     return parsed
+
+
+def _tools(rec: Record) -> list[dict] | None:
+    """The row's tool schemas: `tools`, else OpenAI's legacy `functions` (bare schemas, each wrapped as a `tools`
+    entry, with a note). A row with both reads them only when they agree (a converter may write both)."""
+    tools = parse_tools(_written(rec, rec.get("tools"), "tools", looks_like_tools))
+    if not rec.has("functions"):
+        return tools
+    functions = _wrapped(parse_tools(_written(rec, rec.get("functions"), "functions", looks_like_tools), "functions"))
+    if tools and _wrapped(tools) != functions:
+        raise RowProblem(
+            "this row has both `tools` and `functions` (OpenAI's legacy name of tools), and they differ: the studio "
+            "reads one list of tools. Move the functions into `tools` and remove `functions`"
+        )
+    if not tools:
+        _note(rec, FUNCTIONS_NOTE)
+    return functions
+
+
+def _wrapped(schemas: list[dict] | None) -> list[dict]:
+    """Tool schemas as `tools` entries: a bare {name, description, parameters} inside {"type": "function", ...}."""
+    return [s if isinstance(s.get("function"), dict) else {"type": "function", "function": s} for s in schemas or []]
 
 
 def _turns(rec: Record, value: Any, field: str) -> list[dict]:
@@ -400,12 +397,12 @@ def _answer_only(turns: list[dict], name: str) -> None:
 
 def _from_messages(rec: Record) -> tuple[dict, list[str]]:
     messages = _conversation(rec, "messages")
-    return {"messages": messages}, check_conversation(messages)
+    return {"messages": messages}, check_conversation(messages, "messages")
 
 
 def _from_sharegpt(rec: Record) -> tuple[dict, list[str]]:
     messages = _conversation(rec, "conversations")
-    return {"messages": messages}, check_conversation(messages)
+    return {"messages": messages}, check_conversation(messages, "conversations")
 
 
 def _from_alpaca(rec: Record) -> tuple[dict, list[str]]:

@@ -15,7 +15,8 @@ and a test that skips lines would miss a key written with escapes (`"pr\\u006fmp
 `documents` reads values written one after another (pretty-printed objects, several lines each; or separated by
 commas, an array without its brackets) and says on which line each starts; `array_items` does the same for the items
 of one array. Both raise json.JSONDecodeError, whose lineno and colno point into the whole text. The notes and
-refusals on such files are worded here too (`shape_note` for .jsonl, `values_note` for .json, `arrays_message`).
+refusals on such files are worded here too (`shape_note` for .jsonl, `values_note` for .json, `arrays_message`), and
+what json's decoder found wrong (`json_problem`: a comma before a closing bracket in plain words).
 
 Not known here: what a row is, or the wording of row errors (readers.py). A leaf module: turns.py and readers.py
 import `parse_json` and `JSONProblem` from here.
@@ -210,6 +211,42 @@ _SHAPES = {
 }
 
 
+def json_problem(exc: json.JSONDecodeError) -> str:
+    """What json's decoder found wrong, in its words; a comma before a closing bracket in ours (`closing_comma`)."""
+    if close := closing_comma(exc):  # JSON's own words point at the bracket: "Expecting value"
+        last = "item" if close == "]" else "key and value"
+        return (
+            f"there is a comma before the closing {close}, after the last {last}, which JSON does not allow; remove it"
+        )
+    # exc.msg sometimes ends in "at" already ("Unterminated string starting at"); exc.pos completes it.
+    return f"{exc.msg} character {exc.pos}" if exc.msg.endswith(" at") else exc.msg
+
+
+def closing_comma(exc: json.JSONDecodeError) -> str | None:
+    """The bracket (] or }) that a comma comes right before where `exc` failed (`[{...}, {...},]`), which JSON
+    allows nowhere; None for any other problem. Read backwards from the error: a large file's text is not copied.
+
+    >>> try:
+    ...     json.loads('[{"a": 1},\\n]')
+    ... except json.JSONDecodeError as exc:
+    ...     closing_comma(exc)
+    ']'
+    >>> try:
+    ...     json.loads('[{"a": 1,]')
+    ... except json.JSONDecodeError as exc:
+    ...     closing_comma(exc) is None
+    True
+    """
+    doc, end = exc.doc, exc.pos
+    # An array wants a value after its comma, an object a key: `{"a": 1,]` lacks its }, and says so in json's words.
+    expected = {"]": "Expecting value", "}": "Expecting property name"}.get(doc[end : end + 1])
+    if expected is None or not exc.msg.startswith(expected):
+        return None
+    while end and doc[end - 1] in " \t\r\n":
+        end -= 1
+    return doc[exc.pos] if doc[end - 1 : end] == "," else None
+
+
 def shape_note(shape: str, name: str, spread: bool) -> str:
     """The note on a .jsonl file read as one JSON document (shape: a key of `_SHAPES`), `spread` when its first value
     goes on over several lines.
@@ -373,6 +410,8 @@ __all__ = [
     "shape_note",
     "array_items",
     "arrays_message",
+    "closing_comma",
+    "json_problem",
     "mixed_message",
     "documents",
     "lost_keys",

@@ -123,9 +123,29 @@ def looks_like(record: dict) -> str | None:
 _ANSWER_FIELDS = frozenset(("chosen", "rejected", "chosen_messages", "rejected_messages", "completion", "output"))
 
 
+# The conversation formats, by the field that holds the turns: read as prompts for GRPO by mapping it to prompt.
+_CHATS = {"messages": "messages", "sharegpt": "conversations"}
+
+
+def _as_prompt(fmt: str) -> str:
+    """How rows of the conversation format `fmt` are read as prompts only (a conversation that has no answer yet).
+
+    >>> _as_prompt("sharegpt").split(" (Field")[0]
+    'To read their turns as prompts (for GRPO), map `conversations` to prompt'
+    """
+    key = _CHATS[fmt]
+    return (
+        f"To read their turns as prompts (for GRPO), map `{key}` to prompt (Field mapping on the Data page: "
+        f"{key} -> prompt; --map {key}=prompt in the CLI)"
+    )
+
+
 def with_hint(message: str, record: dict, fmt: str) -> str:
-    """A row error, plus the format the row looks like when that is another one (19.10: say what fits)."""
+    """A row error, plus the format the row looks like when that is another one (19.10: say what fits); a chat row
+    read as prompts only is told how its turns are read as the prompt."""
     own = looks_like(record)
+    if fmt == "prompt_only" and own in _CHATS:
+        return f"{message} (this row looks like {own}: to read its turns as the prompt, map `{_CHATS[own]}` to prompt)"
     return f"{message} (this row looks like {own}, not {fmt})" if own and own != fmt else message
 
 
@@ -174,10 +194,12 @@ def file_notices(
                 f"{bad} of them {'is' if bad == 1 else 'are'} refused (their errors say why), the "
                 f"others are read as {fmt} without what only {other} uses"
             )
+        pick = f"Pick the format '{other}' (Format on the Data page, --format in the CLI) to read them as that"
+        if bad and fmt == "prompt_only" and other in _CHATS:  # a chat without answers is refused as a chat too
+            pick = f"{_as_prompt(other)}; or, to train on them as chats, {pick[0].lower()}{pick[1:]}"
         notices.append(
             FieldNotice(
-                f"{plural(n, 'row')} {'looks' if n == 1 else 'look'} like {other}{has}, not {fmt}: {fate}. Pick the "
-                f"format '{other}' (Format on the Data page, --format in the CLI) to read them as that.",
+                f"{plural(n, 'row')} {'looks' if n == 1 else 'look'} like {other}{has}, not {fmt}: {fate}. {pick}.",
                 rows=n,
             )
         )

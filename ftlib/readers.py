@@ -57,7 +57,9 @@ from ftlib.json_rows import (
     RepeatedKeys,
     array_items,
     arrays_message,
+    closing_comma,
     documents,
+    json_problem,
     lost_keys,
     lost_message,
     mixed_message,
@@ -87,11 +89,6 @@ def describe(value: Any) -> str:
     return {list: "a list", dict: "an object", str: "text", bool: "true/false"}.get(type(value), "a number")
 
 
-def _json_message(exc: json.JSONDecodeError) -> str:
-    # exc.msg sometimes ends in "at" already ("Unterminated string starting at"); exc.pos completes it.
-    return f"{exc.msg} character {exc.pos}" if exc.msg.endswith(" at") else exc.msg
-
-
 def _line_problem(exc: json.JSONDecodeError, line: str) -> str:
     """What is wrong with one JSONL line, in words where JSON's own are cryptic: a line that stops before its JSON
     does (cut short, or one object written over several lines) was "Expecting ',' delimiter, column 36".
@@ -110,7 +107,22 @@ several lines: write each on one line'
             "it ends before its JSON does, a closing } or ] missing; the line was cut short, or one object is written "
             "over several lines: write each on one line"
         )
-    return f"{_json_message(exc)} (column {exc.colno})"
+    return f"{json_problem(exc)} (column {exc.colno})"
+
+
+def _line_error(exc: json.JSONDecodeError, line: str) -> str:
+    """A JSONL line's error: a comma after its object (`{...},`, as a JSON array's items are written) in words.
+
+    >>> _line_error(json.JSONDecodeError("Extra data", '{"a": 1},', 8), '{"a": 1},')
+    'this line ends with a comma after its object: JSON Lines has one object per line with nothing after it; remove \
+the comma'
+    """
+    if exc.msg == "Extra data" and line[exc.pos :].strip() == ",":
+        return (
+            "this line ends with a comma after its object: JSON Lines has one object per line with nothing after it; "
+            "remove the comma"
+        )
+    return f"this line is not valid JSON: {_line_problem(exc, line)}"
 
 
 def jsonl_records(text: str) -> tuple[list[tuple[int, dict]], list[RowError]]:
@@ -127,7 +139,7 @@ def jsonl_records(text: str) -> tuple[list[tuple[int, dict]], list[RowError]]:
         try:
             value = parse(line)
         except json.JSONDecodeError as exc:
-            errors.append(RowError(number, f"this line is not valid JSON: {_line_problem(exc, line)}"))
+            errors.append(RowError(number, _line_error(exc, line)))
             continue
         except JSONProblem as exc:
             errors.append(RowError(number, f"this line cannot be read: {exc}"))
@@ -174,10 +186,13 @@ def json_records(text: str, name: str) -> tuple[list[tuple[int, dict]], list[Row
     except json.JSONDecodeError as exc:
         if exc.msg == "Extra data":  # a whole first value, then more: exc.pos is where the next one (or a comma) is
             return json_values(text, name, commas=text[exc.pos : exc.pos + 1] == ",")
-        raise DataError(
-            f"{name} is not valid JSON: {_json_message(exc)} at line {exc.lineno}, column "
-            f"{exc.colno}. If it has one JSON object per line, name it .jsonl."
-        ) from None
+        where = f"at line {exc.lineno}, column {exc.colno}"
+        if closing_comma(exc):
+            raise DataError(f"{name} is not valid JSON {where}: {json_problem(exc)}.") from None
+        # Read as .jsonl, objects one per line lose only their broken lines; an array or one object, nothing more.
+        objects = text.lstrip("\ufeff \t\r\n")[:1] == "{" and sum(1 for ln in text.split("\n") if ln.strip()) > 1
+        hint = " If it has one JSON object per line, name it .jsonl." if objects else ""
+        raise DataError(f"{name} is not valid JSON: {json_problem(exc)} {where}.{hint}") from None
     except JSONProblem as exc:
         raise DataError(f"{name} cannot be read: {exc}.") from None
     rows, note = json_layout(value)
@@ -208,7 +223,7 @@ def json_values(text: str, name: str, commas: bool) -> tuple[list[tuple[int, dic
             return (*by_line, [values_note("jsonl", name)], True)
         if isinstance(exc, JSONProblem):
             raise DataError(f"{name} cannot be read: {exc}.") from None
-        problem = _json_message(exc)
+        problem = json_problem(exc)
         raise DataError(values_error(name, commas, exc.lineno, exc.colno, problem, _ends_on_comma(text))) from None
     if len(found) == 1:  # one value and a comma after it: the comma is all there is to leave out
         rows, layout = json_layout(found[0][1])
@@ -272,7 +287,7 @@ def jsonl_document(text: str, name: str) -> tuple[list[tuple[int, dict]], list[R
     except json.JSONDecodeError as exc:
         if not continues:
             return None
-        raise DataError(pretty_error(name, exc.lineno, exc.colno, _json_message(exc))) from None
+        raise DataError(pretty_error(name, exc.lineno, exc.colno, json_problem(exc))) from None
     except JSONProblem as exc:
         raise DataError(f"{name} cannot be read: {exc}.") from None
     if found is None:  # other values follow the array: arrays alone are refused, else each line is read

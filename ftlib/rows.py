@@ -29,6 +29,9 @@ reward functions as keyword arguments, as TRL passes a dataset's columns (`with_
 
 `IGNORE_INDEX` (-100) is the label of a token the loss skips, as in PyTorch's cross-entropy and every HF trainer.
 
+Tool use that does not add up (a call to a function the row never shows, a result answering no call) is said in
+warnings here (`tool_warnings`), the row kept: its turns are trained as written.
+
 Not known here: reading files (data.py, formats.py), rendering (templates.py), labels (tokens.py).
 """
 
@@ -127,6 +130,55 @@ def conversation(row: dict) -> list[dict]:
     return [{"role": "assistant", "content": row["text"]}]
 
 
+def tool_warnings(messages: list[dict], tools: list[dict] | None) -> list[str]:
+    """Warnings (the row is kept) for tool use that does not add up: a tool result whose `tool_call_id` answers no
+    earlier call's id, a call to a function the row's `tools` do not define (when it has any), and a call in a row
+    with no `tools` whose function no earlier message names (a system prompt may describe the tools in words). The
+    model trains on such calls as written, so a typo in a name or an id is learned, and a function it is never shown
+    is called from nothing.
+
+    >>> call = {"role": "assistant", "content": "", "tool_calls": [{"id": "c1", "function": {"name": "get_time"}}]}
+    >>> result = {"role": "tool", "content": "12:00", "tool_call_id": "c9"}
+    >>> [w.split(":")[0] for w in tool_warnings([call, result], [{"function": {"name": "get_weather"}}])]
+    ["turn 1 calls 'get_time'", "turn 2 answers the tool call 'c9'"]
+    """
+    defined = {(t.get("function") if isinstance(t.get("function"), dict) else t).get("name") for t in tools or []}
+    out, ids = [], set()
+    for i, msg in enumerate(messages, start=1):
+        for call in msg.get("tool_calls") or []:
+            ids.add(call.get("id"))
+            name = call["function"]["name"]
+            if tools and name not in defined:
+                out.append(
+                    f"turn {i} calls '{name}': the row's tools define {', '.join(sorted(map(str, defined)))}, not it; "
+                    "the call is trained as written"
+                )
+            elif not tools and not any(name in str(m.get("content") or "") for m in messages[: i - 1]):
+                out.append(
+                    f"turn {i} calls '{name}', but the row defines no tools (no `tools` field) and no message before "
+                    "it names that function: the model learns to call a function it is never shown. Give the row "
+                    "its tool schemas in a `tools` field (or a `tools` column)"
+                )
+        answered = msg.get("tool_call_id")
+        if msg["role"] == "tool" and answered and answered not in ids:
+            out.append(
+                f"turn {i} answers the tool call '{answered}': no call before it has that id "
+                f"({', '.join(sorted(str(x) for x in ids if x)) or 'none has an id'})"
+            )
+    return out
+
+
+def row_tool_warnings(row: dict) -> list[str]:
+    """`tool_warnings` of a canonical row: its messages, or its prompt with each answer after it."""
+    if "messages" in row:
+        conversations = [row["messages"]]
+    else:
+        prompt = row.get("prompt") if isinstance(row.get("prompt"), list) else []
+        answers = [row[k] for k in ("chosen", "rejected", "completion") if isinstance(row.get(k), list)]
+        conversations = [prompt + answer for answer in answers] or [prompt]
+    return list(dict.fromkeys(w for turns in conversations for w in tool_warnings(turns, row.get("tools"))))
+
+
 __all__ = [
     "COLUMNS",
     "IGNORE_INDEX",
@@ -137,5 +189,7 @@ __all__ = [
     "conversation",
     "is_preference",
     "row_kind",
+    "row_tool_warnings",
+    "tool_warnings",
     "with_columns",
 ]

@@ -195,11 +195,21 @@ def _arguments(value: Any, label: str) -> dict:
     return value
 
 
-def parse_tool_calls(value: Any, where: str, ignored: set[str] | None = None, prefix: str = "") -> list[dict]:
+def parse_tool_calls(
+    value: Any, where: str, ignored: set[str] | None = None, prefix: str = "", path: str = "tool_calls[]"
+) -> list[dict]:
     """Canonical tool calls from OpenAI `tool_calls`, a {name, arguments} object, or JSON text of either.
 
     Each becomes {"type": "function", "function": {"name": str, "arguments": dict}} (+ "id" when given);
     `arguments` written as JSON text is parsed, and text that is not a JSON object is a RowProblem naming the call.
+    A key of a call (or of its `function`) that is not read is added to `ignored` as `<prefix><path>.<key>`
+    (`<prefix><path>.function.<key>`).
+
+    >>> unread = set()
+    >>> _ = parse_tool_calls([{"id": "c1", "index": 0, "function": {"name": "f", "arguments": "{}", "strict": True}}],
+    ...                      "turn 2", unread, "messages[].")
+    >>> sorted(unread)
+    ['messages[].tool_calls[].function.strict', 'messages[].tool_calls[].index']
     """
     value = json_value(value, f"the tool call of {where}")
     calls = [value] if isinstance(value, dict) else value
@@ -226,7 +236,10 @@ def parse_tool_calls(value: Any, where: str, ignored: set[str] | None = None, pr
         out.append(entry)
         if ignored is not None:
             used = {"type", "id", "function", "text"} if nested else {"type", "id", "name", args_key}
-            ignored.update(f"{prefix}tool_calls[].{k2}" for k2, v in call.items() if k2 not in used and has_value(v))
+            ignored.update(f"{prefix}{path}.{k2}" for k2, v in call.items() if k2 not in used and has_value(v))
+            if nested:  # OpenAI's `function` holds the name and the arguments; anything else beside them is unread
+                unread = (k2 for k2, v in spec.items() if k2 not in ("name", args_key) and has_value(v))
+                ignored.update(f"{prefix}{path}.function.{k2}" for k2 in unread)
     return out
 
 
@@ -263,9 +276,11 @@ def parse_content(value: Any, where: str, ignored: set[str], prefix: str) -> tup
         elif kind in REASONING_PARTS:
             reasoning.append(_part_text(part, ("reasoning", "thinking", "text", "value"), label))
             used = {"type", "reasoning", "thinking", "text", "value", "signature"}
-        elif kind in CALL_PARTS:
-            calls.extend(parse_tool_calls(part.get("tool_call", part), where))
-            used = set(part)
+        elif kind in CALL_PARTS:  # the part is the call, or holds it under `tool_call`
+            inner = "tool_call" in part
+            path = "content[].tool_call" if inner else "content[]"
+            calls.extend(parse_tool_calls(part["tool_call"] if inner else part, where, ignored, prefix, path))
+            used = {"type", "tool_call"} if inner else set(part)
         else:
             raise RowProblem(
                 f"{label} has the type '{part.get('type')}', which the studio does not read "
@@ -476,66 +491,31 @@ def check_tool_order(messages: list[dict], what: str = "turn") -> None:
             continue
         before = messages[i - 2] if i > 1 else None
         if before is None or not (before["role"] == "tool" or before.get("tool_calls")):
+            problem = (
+                f"{what} {i} is a tool result, but the {what} before it is not an assistant turn that calls a tool"
+            )
+            if before is not None and before["role"] == "assistant" and "<tool_call>" in (before.get("content") or ""):
+                # Hermes function calling writes its calls as text; read as text, the call is trained as words
+                raise RowProblem(
+                    f"{problem}: {what} {i - 1} writes its call as <tool_call> text in its content (as Hermes "
+                    "function-calling data does), which the studio does not read as a call. Write the calls as "
+                    'OpenAI `tool_calls` ({"role": "assistant", "tool_calls": [{"type": "function", "function": '
+                    '{"name": ..., "arguments": {...}}}]}) or as ShareGPT `function_call` turns (the call\'s JSON as '
+                    "the value), and each result as a `tool` (ShareGPT: `observation`) turn without the "
+                    "<tool_response> tags"
+                )
             raise RowProblem(
-                f"{what} {i} is a tool result, but the turn before it is not an assistant turn that calls a tool"
+                f"{problem}: give the assistant turn before it its `tool_calls`, or leave the tool result out"
             )
 
 
-def tool_warnings(messages: list[dict], tools: list[dict] | None) -> list[str]:
-    """Warnings (the row is kept) for tool use that does not add up: a tool result whose `tool_call_id` answers no
-    earlier call's id, a call to a function the row's `tools` do not define (when it has any), and a call in a row
-    with no `tools` whose function no earlier message names (a system prompt may describe the tools in words). The
-    model trains on such calls as written, so a typo in a name or an id is learned, and a function it is never shown
-    is called from nothing.
-
-    >>> call = {"role": "assistant", "content": "", "tool_calls": [{"id": "c1", "function": {"name": "get_time"}}]}
-    >>> result = {"role": "tool", "content": "12:00", "tool_call_id": "c9"}
-    >>> [w.split(":")[0] for w in tool_warnings([call, result], [{"function": {"name": "get_weather"}}])]
-    ["turn 1 calls 'get_time'", "turn 2 answers the tool call 'c9'"]
-    """
-    defined = {(t.get("function") if isinstance(t.get("function"), dict) else t).get("name") for t in tools or []}
-    out, ids = [], set()
-    for i, msg in enumerate(messages, start=1):
-        for call in msg.get("tool_calls") or []:
-            ids.add(call.get("id"))
-            name = call["function"]["name"]
-            if tools and name not in defined:
-                out.append(
-                    f"turn {i} calls '{name}': the row's tools define {', '.join(sorted(map(str, defined)))}, not it; "
-                    "the call is trained as written"
-                )
-            elif not tools and not any(name in str(m.get("content") or "") for m in messages[: i - 1]):
-                out.append(
-                    f"turn {i} calls '{name}', but the row defines no tools (no `tools` field) and no message before "
-                    "it names that function: the model learns to call a function it is never shown. Give the row "
-                    "its tool schemas in a `tools` field (or a `tools` column)"
-                )
-        answered = msg.get("tool_call_id")
-        if msg["role"] == "tool" and answered and answered not in ids:
-            out.append(
-                f"turn {i} answers the tool call '{answered}': no call before it has that id "
-                f"({', '.join(sorted(str(x) for x in ids if x)) or 'none has an id'})"
-            )
-    return out
-
-
-def row_tool_warnings(row: dict) -> list[str]:
-    """`tool_warnings` of a canonical row (ftlib.rows): its messages, or its prompt with each answer after it."""
-    if "messages" in row:
-        conversations = [row["messages"]]
-    else:
-        prompt = row.get("prompt") if isinstance(row.get("prompt"), list) else []
-        answers = [row[k] for k in ("chosen", "rejected", "completion") if isinstance(row.get(k), list)]
-        conversations = [prompt + answer for answer in answers] or [prompt]
-    return list(dict.fromkeys(w for turns in conversations for w in tool_warnings(turns, row.get("tools"))))
-
-
-def check_conversation(messages: list[dict]) -> list[str]:
+def check_conversation(messages: list[dict], field: str | None = None) -> list[str]:
     """Raise RowProblem for unusable conversations; return warnings for odd but trainable ones.
 
-    Errors: a system turn after the start, a tool result with no tool call before it, no assistant turn, every
-    assistant turn weighted 0. Warnings (kept): the assistant speaks first, two turns in a row from one role (some
-    templates, e.g. Mistral's and Gemma's, refuse those), an unanswered last user turn or tool result.
+    Errors: a system turn after the start, a tool result with no tool call before it, no assistant turn (the fix
+    names `field`, the row's conversation field, read as a prompt for GRPO), every assistant turn weighted 0.
+    Warnings (kept): the assistant speaks first, two turns in a row from one role (some templates, e.g. Mistral's
+    and Gemma's, refuse those), an unanswered last user turn or tool result.
     """
     for i, msg in enumerate(messages[1:], start=2):
         if msg["role"] == "system":
@@ -543,7 +523,14 @@ def check_conversation(messages: list[dict]) -> list[str]:
     check_tool_order(messages)
     answers = [m for m in messages if m["role"] == "assistant"]
     if not answers:
-        raise RowProblem("there is no assistant turn, so there is nothing to train on")
+        # Prompts without answers are GRPO's rows (the model writes the answers): read from the prompt field
+        hint = (
+            f". If these are prompts without answers (for GRPO), read `{field}` as the prompt: Field mapping on the "
+            f"Data page, {field} -> prompt (CLI: --map {field}=prompt)"
+            if field
+            else ""
+        )
+        raise RowProblem(f"there is no assistant turn, so there is nothing to train on{hint}")
     if all(m.get("weight") == 0 for m in answers):
         raise RowProblem("every assistant turn has weight 0 (not trained), so there is nothing to train on")
     warnings = []
@@ -567,8 +554,6 @@ def check_conversation(messages: list[dict]) -> list[str]:
 
 
 __all__ = [
-    "row_tool_warnings",
-    "tool_warnings",
     "LABEL_WORDS",
     "MEDIA",
     "as_bool",

@@ -281,7 +281,7 @@ CASES: list[Case] = [
         "html_page",
         "download.jsonl",
         b"<!DOCTYPE html>\n<html><body>404</body></html>\n",
-        r"No row of download.jsonl could be read\. row 1: this line is not valid JSON",
+        r"No row of download.jsonl could be read\. line 1: this line is not valid JSON",
     ),
     Case(
         "blank_lines_crlf",

@@ -567,6 +567,35 @@ REFUSALS = [
         r"entry 1 of 'history' must be an \[instruction, response\] pair",
     ),
     ("empty-text", {"text": "   "}, r"the text is empty"),
+    (  # a cold review: OpenAI's legacy `functions` beside `tools` that name other functions
+        "tools-and-legacy-functions-that-differ",
+        {"messages": [U, A], "tools": [TIDE_TOOL], "functions": [{"name": "moon_phase", "parameters": {}}]},
+        r"this row has both `tools` and `functions` \(OpenAI's legacy name of tools\), and they differ: .* Move the "
+        r"functions into `tools` and remove `functions`",
+    ),
+    (  # a cold review: Hermes function calling writes the call as text, so the result answered nothing
+        "hermes-tool-call-written-as-text",
+        {
+            "conversations": [
+                {"from": "human", "value": "Tide at Dover?"},
+                {
+                    "from": "gpt",
+                    "value": "<tool_call>\n{'arguments': {'harbour': 'Dover'}, 'name': 'lookup_tide'}\n</tool_call>",
+                },
+                {"from": "tool", "value": '<tool_response>\n{"high": "14:05"}\n</tool_response>'},
+                {"from": "gpt", "value": "At 14:05."},
+            ]
+        },
+        r"turn 3 is a tool result, .*: turn 2 writes its call as <tool_call> text in its content \(as Hermes "
+        r"function-calling data does\), which the studio does not read as a call\. Write the calls as OpenAI "
+        r"`tool_calls` .* or as ShareGPT `function_call` turns",
+    ),
+    (
+        "tool-result-after-no-call",
+        {"messages": [U, A, m("tool", "14:05"), A]},
+        r"turn 3 is a tool result, but the turn before it is not an assistant turn that calls a tool: give the "
+        r"assistant turn before it its `tool_calls`, or leave the tool result out",
+    ),
     ("prompt-only-ending-with-the-assistant", {"prompt": [U, A]}, r"the prompt must end with a user turn"),
 ]
 
@@ -613,6 +642,86 @@ def test_pairs_read_as_unpaired_are_told_of_label_not_llama_factorys_kto_tag():
 def test_an_assistant_turn_with_only_a_tool_call_is_valid_not_missing():
     result = load_bytes(json.dumps(CASES[0][2][0]).encode(), "t.jsonl")
     assert result.errors == [] and result.rows == [TIDE_ROW]
+
+
+# OpenAI's legacy function calling: `functions` holds the row's schemas, bare, beside `function_call` turns.
+LEGACY_ROW = {
+    "messages": [
+        m("user", TIDE_Q),
+        {
+            "role": "assistant",
+            "content": None,
+            "function_call": {"name": "lookup_tide", "arguments": '{"harbour": "Dover"}'},
+        },
+        {"role": "function", "name": "lookup_tide", "content": "High tide 14:05"},
+        m("assistant", TIDE_A),
+    ],
+    "functions": [TIDE_TOOL["function"]],
+}
+
+
+@pytest.mark.parametrize("kind", ["jsonl", "csv"])
+def test_legacy_functions_are_the_rows_tools(tmp_path, kind):
+    """A cold review: `functions` was named ignored while the row's call was warned to call a function it never
+    showed. Its bare schemas are read as the row's tools, in the shape a `tools` entry has, with a note."""
+    result = load_file(write(tmp_path, [LEGACY_ROW], kind))
+    assert [e.as_dict() for e in result.errors] == [] and result.warnings == []
+    (row,) = result.rows
+    assert row["tools"] == [TIDE_TOOL]  # {"type": "function", "function": schema}, as TIDE_ROW's `tools`
+    assert row["messages"][1]["tool_calls"] == [call("lookup_tide", {"harbour": "Dover"})]
+    said = [n.message for n in result.notices]
+    assert [n for n in said if "ignored field" in n] == []
+    assert any("`functions` (OpenAI's legacy name of `tools`" in n and "read as the row's tools" in n for n in said)
+    # Beside `tools` that say the same (a converter may write both), both are read as one list, without a word.
+    both = load_bytes(json.dumps({**LEGACY_ROW, "tools": [TIDE_TOOL]}).encode(), "both.jsonl")
+    assert both.rows == [row] and [n.message for n in both.notices] == []
+
+
+def test_unread_keys_of_a_tool_calls_function_are_named():
+    """A cold review: a key inside `tool_calls[].function` beside its name and arguments vanished without a word,
+    while one beside `function` was named. Both are named, and so are those of a call written as a content part."""
+    turn = m("assistant", "", tool_calls=[call("lookup_tide", '{"harbour": "Dover"}', id="c1", index=0)])
+    turn["tool_calls"][0]["function"]["note"] = "sentinel-note"
+    parts = m(
+        "assistant",
+        [{"type": "tool_use", "id": "c2", "name": "lookup_tide", "input": {"harbour": "Dover"}, "cache": "x"}],
+    )
+    rows = [{"messages": [m("user", TIDE_Q), t, m("tool", "14:05"), A], "tools": [TIDE_TOOL]} for t in (turn, parts)]
+    result = load_bytes("".join(json.dumps(r) + "\n" for r in rows).encode(), "calls.jsonl")
+    assert len(result.rows) == 2 and result.errors == []
+    assert {n.field: n.rows for n in result.notices} == {
+        "messages[].tool_calls[].function.note": 1,
+        "messages[].tool_calls[].index": 1,
+        "messages[].content[].cache": 1,
+    }
+
+
+USER_ONLY = [
+    {"messages": [m("user", "What is 6 x 7?")]},
+    {"messages": [m("system", "Be exact."), m("user", "Half of 10?")]},
+]
+
+
+def test_a_chat_without_answers_is_told_how_to_read_it_as_prompts():
+    """A cold review: user-only `messages` rows were refused with "nothing to train on", and forced to prompt_only
+    told to pick the format 'messages' (circular). Both now say the mapping that reads them, and it does."""
+    payload = "".join(json.dumps(r) + "\n" for r in USER_ONLY).encode()
+    refused = load_bytes(payload, "prompts.jsonl")
+    assert refused.rows == [] and len(refused.errors) == 2
+    said = refused.errors[0].message
+    assert said.startswith("there is no assistant turn, so there is nothing to train on. If these are prompts"), said
+    assert "Field mapping on the Data page, messages -> prompt (CLI: --map messages=prompt)" in said
+    forced = load_bytes(payload, "prompts.jsonl", fmt="prompt_only")
+    (notice,) = [n.message for n in forced.notices]
+    assert (
+        "map `messages` to prompt (Field mapping on the Data page: messages -> prompt; --map messages=prompt" in notice
+    )
+    assert forced.errors[0].message.endswith(
+        "(this row looks like messages: to read its turns as the prompt, map `messages` to prompt)"
+    )
+    mapped = load_bytes(payload, "prompts.jsonl", column_map={"prompt": "messages"})  # the advice, followed
+    assert mapped.format == "prompt_only" and mapped.errors == []
+    assert [r["prompt"] for r in mapped.rows] == [r["messages"] for r in USER_ONLY]
 
 
 # --- nothing is dropped silently ------------------------------------------------------------------------------

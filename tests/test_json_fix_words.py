@@ -10,6 +10,7 @@ brackets put, the comma deleted, jq run as given) and Python's json module, or t
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 
@@ -114,3 +115,64 @@ def test_the_jq_commands_a_jsonl_file_of_arrays_is_given_give_rows(tmp_path):
         subprocess.run(["jq", "-c", "{messages: .}", str(path)], capture_output=True, check=True).stdout, "f.jsonl"
     )
     assert [r["messages"] for r in conversations.rows] == CONVERSATIONS and not conversations.errors
+
+
+# --- trailing commas: said as such, and the comma removed where the message points gives the rows -----------------
+
+
+def without_comma(text: str, line: int, column: int | None = None) -> str:
+    """`text` with the last comma before `column` of `line` (1-based; None: the line's end) deleted."""
+    lines = text.split("\n")
+    head = lines[line - 1][: None if column is None else column - 1]
+    before = "\n".join(lines[: line - 1] + [head])
+    cut = before.rindex(",")
+    return text[:cut] + text[cut + 1 :]
+
+
+# (id, file name, its text, the words the refusal or each bad row uses); ROWS again once each comma is removed
+TRAILING = [
+    (
+        "jsonl_every_line",
+        "c.jsonl",
+        "".join(line + ",\n" for line in ONE_PER_LINE),
+        "ends with a comma after its object",
+    ),
+    ("jsonl_some_lines", "c.jsonl", ",\n".join(ONE_PER_LINE) + "\n", "ends with a comma after its object"),
+    ("jsonl_inside_an_object", "c.jsonl", ONE_PER_LINE[0][:-1] + ",}\n" + "\n".join(ONE_PER_LINE[1:]), "closing }"),
+    ("json_array_on_one_line", "c.json", "[" + ", ".join(ONE_PER_LINE) + ",]", "closing ]"),
+    ("json_array_pretty", "c.json", "[\n" + ",\n".join(PRETTY) + ",\n]\n", "closing ]"),
+    ("jsonl_holding_a_pretty_array", "c.jsonl", "[\n" + ",\n".join(PRETTY) + ",\n]\n", "closing ]"),
+]
+
+
+@pytest.mark.parametrize("name, text, words", [c[1:] for c in TRAILING], ids=[c[0] for c in TRAILING])
+def test_a_trailing_comma_is_named_and_removing_it_gives_the_rows(name, text, words):
+    """A cold review: a JSONL file whose lines end in `},` was told "Extra data (column 37)", and `[{...},]` in a
+    .json file "Expecting value ... If it has one JSON object per line, name it .jsonl", which would not help. The
+    comma is named, with where it is; deleting it there gives the rows."""
+    try:
+        result = load_bytes(text.encode(), name)
+    except DataError as exc:  # the whole file: where the comma is, as "line L, column C"
+        said = str(exc)
+        assert words in said and ".jsonl." not in said and "Extra data" not in said, said
+        if said.startswith("No row of"):  # every line refused: the first are given by line, as per-row errors are
+            assert said.startswith(f"No row of {name} could be read. line 1: this line ends with a comma after its"), (
+                said
+            )
+            fixed = text
+            for line in range(len(ROWS), 0, -1):
+                fixed = without_comma(fixed, line)
+        else:
+            line, column = map(int, re.search(r"at line (\d+), column (\d+)", said).groups())
+            fixed = without_comma(text, line, column)
+    else:  # bad lines of a JSONL file: each says what to remove
+        assert result.errors, result.rows
+        fixed = text
+        for error in reversed(result.errors):
+            assert words in error.message and "remove" in error.message, error.message
+            column = re.search(r"\(column (\d+)\)", error.message)
+            fixed = without_comma(fixed, error.row, int(column.group(1)) if column else None)
+    assert load_bytes(fixed.encode(), name).rows == [
+        {"messages": [{"role": "user", "content": r["prompt"]}, {"role": "assistant", "content": r["completion"]}]}
+        for r in ROWS
+    ]
