@@ -19,6 +19,7 @@ from ftlib.checks import longer_fix
 from ftlib.config import RunConfig
 from ftlib.errors import numbered, plural
 from ftlib.loss_types import loss_type_warnings
+from ftlib.rows import row_kind
 from ftlib.training_model import cpu_dtype_warnings, gpu_dtype_problems, target_problems
 
 # Rows named in a warning before "and N more".
@@ -98,6 +99,8 @@ def preflight(config: RunConfig, tokenizer=None, rows: tuple[list[dict], list[di
     if config.method == "grpo":
         from ftlib.rewards import RewardError, build_rewards, check_columns, problems
 
+        report.warnings += grpo_conversation_notes(train)
+
         unusable = problems(config.rewards)  # a named run, sample or function that cannot be used
         report.errors += unusable
         # A prompt without the column a reward reads would stop the run where it comes up: contains_column's, a
@@ -151,6 +154,20 @@ def preflight(config: RunConfig, tokenizer=None, rows: tuple[list[dict], list[di
         )
         report.warnings.append(said)
     return report
+
+
+def grpo_conversation_notes(train: list[dict]) -> list[str]:
+    """GRPO on conversations (rows with answers): each is read as a prompt, up to its last answer, which is neither
+    trained nor given to the rewards; said before the run, as nothing says it elsewhere (a cold review)."""
+    chats = sum(row_kind(row) == "sft" for row in train)
+    if not chats:
+        return []
+    return [
+        f"GRPO reads {plural(chats, 'training conversation')} as prompts: each up to its last answer, which is "
+        "neither trained nor shown to the rewards (the model writes its own answers). For a reward to compare the "
+        "model's answers with a reference, give the rows as a `prompt` with the reference in a column of its own "
+        '(`{"contains_column": "answer"}`, or a registered function\'s parameter).'
+    ]
 
 
 def quantization_problems(config: RunConfig) -> list[str]:
@@ -397,6 +414,7 @@ __all__ = [
     "NAMED_ROWS",
     "Preflight",
     "cut_warnings",
+    "grpo_conversation_notes",
     "preflight",
     "quantization_problems",
     "run_cut_check",

@@ -384,3 +384,24 @@ def test_repeats_itself_catches_a_loop_inside_lines():
 
     assert repeats_itself("A gentle rain, a gentle rain, a gentle rain\nA gentle rain, a gentle rain, a gentle rain")
     assert not repeats_itself("Soft rain on the roof,\nthe garden drinks its fill now,\nclouds drift to the sea.")
+
+
+def test_grpo_on_conversations_says_their_answers_are_not_used(tiny_model_dir):
+    """A cold review: GRPO on a split of conversations ran without a word that each row's answer is left out (the
+    model writes its own); a split of prompts says nothing."""
+    from ftlib.run_preflight import preflight
+
+    chats = [
+        {"messages": [{"role": "user", "content": f"Name a colour {i}."}, {"role": "assistant", "content": "Red."}]}
+        for i in range(3)
+    ]
+    prompts = [{"prompt": [{"role": "user", "content": f"Name a colour {i}."}]} for i in range(3)]
+    config = RunConfig(method="grpo", model=str(tiny_model_dir), rewards=[{"regex": "^Red"}], max_length=64)
+    said = [w for w in preflight(config, rows=(chats, [])).warnings if w.startswith("GRPO reads")]
+    assert said == [
+        "GRPO reads 3 training conversations as prompts: each up to its last answer, which is neither trained nor "
+        "shown to the rewards (the model writes its own answers). For a reward to compare the model's answers with a "
+        'reference, give the rows as a `prompt` with the reference in a column of its own (`{"contains_column": '
+        '"answer"}`, or a registered function\'s parameter).'
+    ]
+    assert not [w for w in preflight(config, rows=(prompts, [])).warnings if w.startswith("GRPO reads")]
