@@ -55,7 +55,11 @@ ARGPARSE_CASES = [
     ("bad-batch-size", ["batch", CHATS, "--batch-size", "0"], "batch: argument --batch-size: 0 must be at least 1"),
     # Not "line 1 (and 1 other row) cannot be encoded: Unknown mask policy", with a `tokens` command to try (a cold
     # review): a policy no row can have is refused before any row is read.
-    ("bad-choice-of-batch-policy", ["batch", CHATS, "--policy", "bogus"], "batch: argument --policy: invalid choice"),
+    (
+        "bad-choice-of-batch-policy",
+        ["batch", CHATS, "--policy", "bogus"],
+        "batch: argument --policy/--mask-policy: invalid choice",
+    ),
     # A cold review: torch's own RuntimeError traceback, from midway through loading (train already refused these).
     ("bad-device-sample", ["sample", "--prompt", "Hi", "--device", "gpu"], "sample: argument --device: 'gpu' is not"),
     ("bad-device-evaluate", ["evaluate", "some-run", "--device", "mps"], "evaluate: argument --device: 'mps' is not"),
@@ -268,3 +272,26 @@ def test_a_file_too_small_to_split_is_told_of_test_size_0(tmp_path, capsys):
     line = one_error_line(capsys, ["train", "--dataset", str(path), "--max-steps", "1"])
     assert "`test_size` 0.1 cannot split 'one.jsonl': A train/test split needs at least 2 rows; there is 1." in line
     assert line.endswith("test_size 0 (`--test-size 0`) to train on every row with none held out (no held-out loss).")
+
+
+def test_every_option_has_help_and_presets_say_their_values(capsys):
+    """A cold review: `sample --seed`, `--max-new-tokens`, `--json` and `runs list --json` had no help, the presets
+    were names without values, and the mask policy was `tokens --policy` but `train --mask-policy` (both work now)."""
+    from ftlib.cli import build_parser
+
+    def options(parser, path=""):
+        for action in parser._actions:
+            if getattr(action, "choices", None) and isinstance(action.choices, dict):  # subcommands
+                for name, sub in action.choices.items():
+                    yield from options(sub, f"{path} {name}")
+            elif action.option_strings and action.dest != "help":
+                yield f"{path} {action.option_strings[0]}", action.help
+
+    missing = [name for name, said in options(build_parser()) if not said]
+    assert not missing, missing
+    with pytest.raises(SystemExit):
+        main(["sample", "--help"])
+    assert "precise (temperature=0.3,top_k=20)" in " ".join(capsys.readouterr().out.split())
+    parser = build_parser()
+    for command in ("tokens", "batch"):
+        assert parser.parse_args([command, CHATS, "--mask-policy", "last_assistant"]).policy == "last_assistant"

@@ -60,7 +60,14 @@ def register(sub) -> None:
     add_data_options(p)  # --format and --map, as `data inspect` has them
     p.add_argument("--model", default="default", help="whose tokenizer to use (default: the embedded SmolLM2)")
     p.add_argument("--template", default="tokenizer", help="chat template: tokenizer (the model's own) or a built-in")
-    p.add_argument("--policy", default="all_assistant", choices=POLICIES, help="which tokens are trained")
+    p.add_argument(
+        "--policy",
+        "--mask-policy",  # train's name of it (the run setting `mask_policy`)
+        dest="policy",
+        default="all_assistant",
+        choices=POLICIES,
+        help="which tokens are trained (train's --mask-policy)",
+    )
     run = field_specs()  # a run's defaults, which the Batches page previews too
     p.add_argument(
         "--batch-size",

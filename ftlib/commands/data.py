@@ -48,7 +48,7 @@ def register(sub) -> None:
     )
     common(split)
     split.add_argument("--test-size", type=_test_size, default=0.1, help="a ratio (0.1) or a row count (20)")
-    split.add_argument("--seed", type=int, default=0)
+    split.add_argument("--seed", type=int, default=0, help="seed of the shuffle (the same seed, the same split)")
     split.add_argument("--dedupe", action="store_true", help="drop exact duplicate rows before splitting")
     split.add_argument("--out", required=True, type=Path, help="folder for train.jsonl and test.jsonl")
     split.set_defaults(handler=_split)

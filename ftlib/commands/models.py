@@ -18,7 +18,7 @@ def register(sub) -> None:
     info = msub.add_parser("info", help="parameter count, dtype, device and memory of a model")
     info.add_argument("model", nargs="?", default="default")
     info.add_argument("--device", default=None, type=device_name, help=DEVICE_HELP)
-    info.add_argument("--json", action="store_true")
+    info.add_argument("--json", action="store_true", help="print one JSON object")
     info.set_defaults(handler=_info)
 
 

@@ -24,7 +24,7 @@ def register(sub) -> None:
     rsub = p.add_subparsers(dest="runs_command", metavar="ACTION")
     rsub.required = True
     lst = rsub.add_parser("list", help="every run with its status, newest first")
-    lst.add_argument("--json", action="store_true")
+    lst.add_argument("--json", action="store_true", help="print JSON, one object per run")
     lst.set_defaults(handler=_list)
     show = rsub.add_parser("show", help="one run: status, config, last metrics")
     show.add_argument("id")

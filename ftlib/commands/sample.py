@@ -19,9 +19,16 @@ from pathlib import Path
 
 from ftlib.commands import DEVICE_HELP, device_name
 from ftlib.commands.runs import run_folder
+from ftlib.decoding import PRESETS
 from ftlib.errors import UserError, plural
 
 MAX_ALTERNATIVES = 100  # alternatives listed per token in --json (each is a top-k over the vocabulary)
+
+
+# Each preset with its values, for --help: "greedy (temperature=0), precise (temperature=0.3,top_k=20), ..."
+PRESET_VALUES = ", ".join(
+    f"{name} ({'temperature=0' if setting.key == 'greedy' else setting.key})" for name, setting in PRESETS.items()
+)
 
 
 def register(sub) -> None:
@@ -47,12 +54,14 @@ def register(sub) -> None:
         action="append",
         default=[],
         metavar="SETTING",
-        help="a preset (greedy, precise, balanced, creative, wild) or key=value pairs such as "
+        help=f"a preset ({PRESET_VALUES}) or key=value pairs such as "
         "temperature=0.8,top_k=40,top_p=0.9 (also min_p, repetition_penalty), or a preset then pairs that change it "
         "(greedy,repetition_penalty=1.2); repeat for several (default: greedy)",
     )
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--max-new-tokens", type=int, default=64)
+    p.add_argument(
+        "--seed", type=int, default=0, help="seed of the sampled settings' random draws (same seed, same text)"
+    )
+    p.add_argument("--max-new-tokens", type=int, default=64, help="longest answer, in tokens (default 64)")
     p.add_argument(
         "--template",
         default=None,
@@ -66,7 +75,7 @@ def register(sub) -> None:
         help=f"top alternatives to list per token in --json (0 to {MAX_ALTERNATIVES})",
     )
     p.add_argument("--device", default=None, type=device_name, help=DEVICE_HELP)
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="print JSON (with each token's probability) instead of text")
     p.set_defaults(handler=_sample)
 
 

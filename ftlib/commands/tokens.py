@@ -69,7 +69,14 @@ def register(sub) -> None:
     )
     p.add_argument("--template-file", default=None, help="a custom Jinja chat template file (overrides --template)")
     p.add_argument("--model", default="default", help="model whose tokenizer to use (default: the embedded one)")
-    p.add_argument("--policy", default="all_assistant", choices=POLICIES, help="which tokens are trained")
+    p.add_argument(
+        "--policy",
+        "--mask-policy",  # train's name of it (the run setting `mask_policy`)
+        dest="policy",
+        default="all_assistant",
+        choices=POLICIES,
+        help="which tokens are trained (train's --mask-policy)",
+    )
     p.add_argument(
         "--max-length",
         type=int,
