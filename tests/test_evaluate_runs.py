@@ -460,3 +460,13 @@ def test_the_evaluate_page_scores_a_reward_runs_held_out_pairs_as_the_cli_does(c
     table = at.dataframe[-1].value
     assert len(table) == agg["pairs"] and table["margin"].is_monotonic_increasing
     assert any(b.label == "Download CSV" for b in at.get("download_button"))
+
+
+def test_score_takes_a_reward_runs_folder_as_sample_and_evaluate_do(capsys, reward_run, tmp_path):
+    """A cold review: `score <run folder>` said "There is no run '<folder>'", where `sample` and `evaluate` take a
+    run's folder; a folder that is not a run's is refused with what to do with it."""
+    argv = ["--prompt", "Hi", "--response", "Ahoy!", "--response", "Hello.", "--json"]
+    by_id = cli_json(capsys, "score", reward_run.id, *argv)
+    assert cli_json(capsys, "score", reward_run.path, *argv) == by_id
+    code, _, err = cli(capsys, "score", tmp_path, *argv)
+    assert "is a folder but not a run's: score takes a reward-model run" in one_error_line(code, err)

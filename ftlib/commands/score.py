@@ -18,7 +18,7 @@ from ftlib.commands import DEVICE_HELP, device_name
 
 def register(sub) -> None:
     p = sub.add_parser("score", help="score answers to a prompt with a trained reward model")
-    p.add_argument("run", help="a finished reward-model run: its id or its name")
+    p.add_argument("run", help="a finished reward-model run: its id, its name or its folder")
     p.add_argument("--prompt", required=True, help="the question or instruction the answers reply to")
     p.add_argument("--system", default=None, help="an optional system prompt before it")
     p.add_argument(
@@ -29,6 +29,27 @@ def register(sub) -> None:
     p.set_defaults(handler=_score)
 
 
+def _reward_run(given: str, run_id):
+    """The run `given` names: by id or by name, as `runs show` takes a run (one name given to several runs is refused
+    with their ids), or by its folder (as `sample` and `evaluate` take one); a folder that is not a run's is refused
+    with what to do with it."""
+    from pathlib import Path
+
+    from ftlib.errors import UserError
+    from ftlib.rundir import RunDir
+
+    path = Path(given).expanduser()
+    if path.is_dir():
+        if (path / "config.json").is_file() and (path / "status.json").is_file():
+            return RunDir(path)
+        raise UserError(
+            f"{given} is a folder but not a run's: score takes a reward-model run (its id, name or folder). An "
+            "exported reward model loads in transformers as AutoModelForSequenceClassification (a merged export) or "
+            "with PEFT on its base (an adapter)."
+        )
+    return run_id(given, hint="Train a reward model first (method reward on preference pairs). ")
+
+
 def _score(args) -> int:
     from ftlib.commands.runs import run_id
     from ftlib.rewards import load_reward_model
@@ -36,8 +57,7 @@ def _score(args) -> int:
     prompt = ([{"role": "system", "content": args.system}] if args.system else []) + [
         {"role": "user", "content": args.prompt}
     ]
-    # By id or by name, as `runs show` takes a run (one name given to several runs is refused with their ids).
-    run = run_id(args.run, hint="Train a reward model first (method reward on preference pairs). ")
+    run = _reward_run(args.run, run_id)
     scores = load_reward_model(run, device=args.device).score(prompt, args.response)
     if args.json:
         print(json.dumps({"scores": scores}))
