@@ -71,11 +71,12 @@ def draw(
     trained_as=None,
     padding_free: bool = False,
     runs: str = "SFT runs",
+    prompts_only: bool = False,
 ) -> None:
     """The batch's numbers, grid and overview. `trained_as`: the batch's statistics as training computes it (a packed
     batch runs padding-free, so the padding that squares off the picture is not computed); the picture's own if
     None. `padding_free`: this server's runs do not compute the right padding either (`padding_said`); `runs`: which
-    runs (`padding_free_runs`)."""
+    runs (`padding_free_runs`); `prompts_only`: GRPO's prompts, which train the answers the model writes to them."""
     drawn = batch.stats()
     s = trained_as or drawn
     a, b, c, d = st.columns(4)
@@ -86,13 +87,18 @@ def draw(
     b.caption(padding_said(batch.layout, drawn, s, padding_free, runs))
     c.metric("Trained tokens", s.trained_tokens)
     trained = s.trained_tokens > 0
+    untrained = (
+        "GRPO trains on the answers the model writes to these prompts, not on the prompts: their cost shows in a run."
+        if prompts_only
+        else "No token of these rows is trained with this setting, so all of the work would be wasted."
+    )
     d.metric(
         WORK_LABEL,
         f"{s.computed_per_trained:.2f}" if trained else "none trained",
-        help=WORK_HELP
-        if trained
-        else "No token of these rows is trained with this setting, so all of the work would be wasted.",
+        help=WORK_HELP if trained else untrained,
     )
+    if prompts_only and not trained:
+        c.caption("Prompts for GRPO: the model writes the answers it trains on, during the run.")
     d.caption(WORK_SAID)
     st.caption(CAPTIONS[batch.layout])
     st.plotly_chart(overview(batch, shown.names), width="stretch", key=f"{key}_overview")
@@ -440,7 +446,8 @@ for tab, (title, batch) in zip(st.tabs(list(views)), views.items(), strict=True)
         # through ftlib.headloss.pack_padded_rows and ftlib.packed_rows.pack_score_rows); GPUs pad.
         padding_free = title.startswith("Right") and not cuda_available() and fastpath.padding_free_allowed()
         trained_as = packed_in_training if title == "Packing" else padding_free_in_training if padding_free else None
-        draw(batch, shown, original_labels, title.split()[0].lower(), trained_as, padding_free, runs)
+        prompts_only = kinds_shown == {"prompt_only"}
+        draw(batch, shown, original_labels, title.split()[0].lower(), trained_as, padding_free, runs, prompts_only)
 with st.expander("Why training pads on the right and generation on the left", expanded=True):
     st.markdown(WHY_PADDING)
 with st.expander("What packing saves, and what it costs", expanded=True):

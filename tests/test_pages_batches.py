@@ -506,3 +506,15 @@ def test_a_template_train_refuses_is_said_as_the_cli_says_it():
     at = run_page()
     assert not at.exception, at.exception
     assert f"Train refuses these rows: {refused[0].message} {refused[0].fix}" in [e.value for e in at.error]
+
+
+def test_a_split_of_prompts_says_grpo_trains_the_answers_it_writes():
+    """A cold review: GRPO's prompts showed "Trained tokens 0" and "none trained: all of the work would be wasted",
+    with no word that GRPO trains on the answers the model writes to them."""
+    prompts = [{"prompt": [{"role": "user", "content": f"Name a sea {i}."}]} for i in range(6)]
+    workspace.save_split("prompts-grpo", prompts, prompts[:1], {"format": "prompt_only"})
+    at = run_page()
+    assert not at.exception, at.exception
+    said = [c.value for c in at.caption]
+    assert "Prompts for GRPO: the model writes the answers it trains on, during the run." in said
+    assert not any("all of the work would be wasted" in (m.help or "") for m in at.metric)
