@@ -71,7 +71,8 @@ _SHAPES: list[tuple[str, dict, dict]] = [
     (
         "alpaca",
         {
-            "instruction": ("instruction", "instructions", *_PROMPT),
+            # `input` last: beside an instruction it is Alpaca's context; alone ({input, output}) it is the question
+            "instruction": ("instruction", "instructions", *_PROMPT, "input"),
             "output": _ANSWER,
         },
         {"input": ("input", "context"), "system": _SYSTEM, "history": ("history",)},
@@ -142,6 +143,10 @@ def guess_column_map(columns: list[str], fmt: str | None = None) -> dict[str, st
     {'instruction': 'Question', 'output': 'Answer'}
     >>> guess_column_map(["Question", "Answer"], "prompt_only")
     {'prompt': 'Question'}
+    >>> guess_column_map(["input", "response"])
+    {'instruction': 'input', 'output': 'response'}
+    >>> guess_column_map(["instruction", "input", "output"])["input"]
+    'input'
     """
     normal = _normal_names(columns)
     for shape, required, optional in _SHAPES:

@@ -423,8 +423,10 @@ def split_and_save(result, label: str) -> None:
         # Drawn again from the top, so what was drawn above from the old split (the "already saved" warning with its
         # row counts, the ticked Replace box) shows the new one; the tick is dropped there (a next save asks again).
         st.session_state[UNTICK_KEY] = f"split_replace_{folder.name}"
+        saved_kind = FORMAT_KIND.get(meta.get("format"), "sft")  # counted in pairs, labelled answers, ...
         st.session_state[SAVED_KEY] = (
-            f"Saved **{folder.name}**: {len(train)} train and {len(test)} test rows. It is now the "
+            f"Saved **{folder.name}**: {rows_in_words(len(train), saved_kind, 'train')} and "
+            f"{rows_in_words(len(test), saved_kind, 'test')}. It is now the "
             "active dataset for the other pages."
         )
         st.rerun()

@@ -20,7 +20,9 @@ from ftlib import lease
 from ftlib import modelset as M
 from ftlib.errors import plural
 from ftlib.reward_eval import measured_by
+from ftlib.rows import row_kind
 from ftlib.rundir import run_folder_of
+from ftlib.splits import rows_in_words
 from ftlib.text_eval import TEXT_NOTE, is_text
 from ftlib.tuning_cost import TunedWith
 from ui import nav
@@ -102,7 +104,8 @@ st.caption(  # what the rest of the page measures (a reward model's and a GRPO r
     "(loss; lower is better) and let both models answer the same prompt."
 )
 st.caption(
-    f"Base model `{info.model}` · dataset `{info.dataset}` · {len(info.test_rows)} held-out rows · "
+    f"Base model `{info.model}` · dataset `{info.dataset}` · "
+    f"{rows_in_words(len(info.test_rows), row_kind(info.test_rows[0]), 'held-out')} · "
     f"chat template: {template_label(info.template)}"  # as Tokens and Train name it, not the CLI's `tokenizer`
 )
 

@@ -202,3 +202,15 @@ def test_each_mapping_box_says_what_its_field_holds_and_which_formats_read_it(fi
         assert "(unpaired_preference)" in said and "(unpaired_preference), needed" not in said, said
     if field == "label":
         assert "answers marked good or bad (unpaired_preference), needed" in said
+
+
+@pytest.mark.parametrize("answer", ["output", "response"])
+def test_input_and_an_answer_alone_read_as_a_question_and_its_answer(answer):
+    """A cold review: {"input", "output"} and {"input", "response"} rows were "Could not recognise the format", where
+    {"query", "response"} and {"instruction", "answer"} read as Alpaca. Alone beside an answer, `input` is the
+    question; beside an instruction it stays Alpaca's context."""
+    loaded = load_bytes(_jsonl({"input": "Translate: cat", answer: "chat"}), "pairs.jsonl")
+    assert loaded.format == "alpaca" and loaded.column_map == {"instruction": "input", "output": answer}
+    assert [m["content"] for m in loaded.rows[0]["messages"]] == ["Translate: cat", "chat"]
+    both = load_bytes(_jsonl({"instruction": "Translate:", "input": "cat", "output": "chat"}), "alpaca.jsonl")
+    assert both.rows[0]["messages"][0]["content"] == "Translate:\n\ncat"

@@ -326,6 +326,8 @@ def test_a_split_of_preference_pairs_is_counted_in_pairs(tmp_path):
     warned = [w.value for w in at.warning if w.value.startswith("Only ")]
     assert [w.split(".")[0] for w in warned] == ["Only 7 training pairs", "Only 1 held-out pair"]
     assert "Evaluate looks at only 1 pair" in warned[1] and "rows" not in " ".join(warned)
+    at.button(key="split_save").click().run()  # a cold review: "Saved ...: 7 train and 1 test rows"
+    assert any(s.value.startswith("Saved **pairs**: 7 train pairs and 1 test pair.") for s in at.success)
 
 
 def test_a_new_file_starts_at_page_one_without_a_session_state_warning(tmp_path, monkeypatch):
@@ -484,7 +486,7 @@ def test_replacing_a_split_refreshes_its_counts_and_unticks_replace():
     at.checkbox(key="split_replace_my_chats").check().run()
     at.button(key="split_save").click().run()
     assert not at.exception and not at.error, [e.value for e in at.error]
-    assert any("Saved **my_chats**: 2 train and 2 test rows" in s.value for s in at.success)
+    assert any("Saved **my_chats**: 2 train rows and 2 test rows" in s.value for s in at.success)
     replace = at.checkbox(key="split_replace_my_chats")
     assert not replace.value and replace.proto.set_value and at.button(key="split_save").disabled  # unticked on screen
     # Right after the save: no warning about the split just saved, only how a second save would behave.
