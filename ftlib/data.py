@@ -63,7 +63,7 @@ from ftlib.readers import (
 )
 from ftlib.rows import conversation, is_preference, row_kind
 from ftlib.splits import count_test_rows, dedupe_rows, split_rows, split_warnings
-from ftlib.table_records import numbers_as_text, numbers_note, table_records
+from ftlib.table_records import numbers_as_text, numbers_note, plain_line_breaks, table_records
 from ftlib.turns import INLINE_THINK, has_value
 
 __all__ = [
@@ -200,7 +200,8 @@ def _raw_records(data: bytes, filename: str, kind: str):
     if kind in TABLE_KINDS:
         table = read_table(data, kind, filename)
         records, errors, short = table_records(table.columns, table.rows, table.delimiter)
-        return records, errors, table.columns, table.lines, table.notes, kind, short
+        notes = table.notes + (plain_line_breaks(records) if table.delimiter else [])  # CSV/TSV: Excel's \r\n
+        return records, errors, table.columns, table.lines, notes, kind, short
     records, errors, notes, by_line = text_records(data, kind, filename)
     return records, errors, None, None, notes, "jsonl" if by_line else kind, {}
 

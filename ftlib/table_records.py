@@ -73,6 +73,30 @@ def table_records(
     return records, errors, short
 
 
+def plain_line_breaks(records: list[tuple[int, dict]]) -> list[str]:
+    """A CSV/TSV file's Windows line breaks inside cells (`\\r\\n`, as Excel writes a quoted cell's lines) as plain
+    `\\n`, in place; the note that says so, or [] when no cell had one. Trained as written, a model learns to write
+    `\\r` before every line break of its answers.
+
+    >>> rows = [(1, {"answer": "one\\r\\ntwo", "id": None})]
+    >>> plain_line_breaks(rows)[0].startswith("1 cell holds Windows line breaks"), rows[0][1]["answer"]
+    (True, 'one\\ntwo')
+    """
+    cells = 0
+    for _, record in records:
+        for key, value in record.items():
+            if isinstance(value, str) and "\r" in value:
+                record[key] = value.replace("\r\n", "\n").replace("\r", "\n")
+                cells += 1
+    if not cells:
+        return []
+    holds = "holds" if cells == 1 else "hold"
+    return [
+        f"{plural(cells, 'cell')} {holds} Windows line breaks (\\r\\n): read as plain ones (\\n), as JSONL and the "
+        "chat templates write them; trained as written, a model would learn to write \\r before each line break."
+    ]
+
+
 def _as_json_text(value: bool | int | float) -> str:
     """The text JSON writes for a value: `4`, `6.5`, `4.0`, `true` (Python's str would write `True`)."""
     return ("true" if value else "false") if isinstance(value, bool) else str(value)
@@ -126,4 +150,4 @@ def numbers_note(counts: Counter, places: dict[str, list[str]], source_of: dict[
     return notices
 
 
-__all__ = ["TEXT_FIELDS", "cell", "numbers_as_text", "numbers_note", "table_records"]
+__all__ = ["TEXT_FIELDS", "cell", "numbers_as_text", "numbers_note", "plain_line_breaks", "table_records"]

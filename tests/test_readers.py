@@ -114,3 +114,17 @@ def test_data_inspect_prints_the_delimiter_as_a_note(tmp_path, capsys):
     lines = capsys.readouterr().out.splitlines()
     assert any(line.startswith("note:") and "separated by semicolons" in line for line in lines), lines
     assert not any(line.startswith("warning:") and "separated by" in line for line in lines)
+
+
+@pytest.mark.parametrize("sep", [",", "\t"])
+def test_windows_line_breaks_inside_cells_are_read_as_plain_ones_and_said(sep):
+    """A cold review: a quoted CSV cell written by Excel on Windows ("line one\\r\\nline two") was trained with its
+    \\r; each is read as a plain line break, in a note; the lines the rows start on are unchanged."""
+    from ftlib.data import load_bytes
+
+    text = f'prompt{sep}completion\r\n"line one\r\nline two"{sep}"answer\r\nsecond"\r\nHi{sep}Hello\r\n'
+    loaded = load_bytes(text.encode(), "crlf.csv" if sep == "," else "crlf.tsv")
+    turns = [[m["content"] for m in r["messages"]] for r in loaded.rows]
+    assert turns == [["line one\nline two", "answer\nsecond"], ["Hi", "Hello"]]
+    assert any(n.message.startswith("2 cells hold Windows line breaks") for n in loaded.notices)
+    assert loaded.where(2).endswith("(line 5 of the file)")  # the record before it spans lines 2 to 4
