@@ -65,6 +65,20 @@ def positive_int(text: str) -> int:
     return value
 
 
+def add_policy_option(parser) -> None:
+    """`--policy` (or train's name of it, `--mask-policy`): which tokens are trained, for `tokens` and `batch`."""
+    from ftlib.masks import POLICIES
+
+    parser.add_argument(
+        "--policy",
+        "--mask-policy",  # the run setting `mask_policy`, as `train` spells it
+        dest="policy",
+        default="all_assistant",
+        choices=POLICIES,
+        help="which tokens are trained (train's --mask-policy)",
+    )
+
+
 DEVICE_HELP = "where the model runs: auto (a GPU when there is one), cpu, cuda or cuda:N"
 
 

@@ -21,6 +21,7 @@ import json
 
 from ftlib.commands import (
     add_data_options,
+    add_policy_option,
     inspect_command,
     load_data,
     positive_int,
@@ -48,8 +49,6 @@ length, which GRPO leaves out); the strategies still count them. Without --json 
 
 
 def register(sub) -> None:
-    from ftlib.tokens import POLICIES
-
     p = sub.add_parser(
         "batch",
         help="padding, length grouping and packing statistics for a dataset file",
@@ -60,14 +59,7 @@ def register(sub) -> None:
     add_data_options(p)  # --format and --map, as `data inspect` has them
     p.add_argument("--model", default="default", help="whose tokenizer to use (default: the embedded SmolLM2)")
     p.add_argument("--template", default="tokenizer", help="chat template: tokenizer (the model's own) or a built-in")
-    p.add_argument(
-        "--policy",
-        "--mask-policy",  # train's name of it (the run setting `mask_policy`)
-        dest="policy",
-        default="all_assistant",
-        choices=POLICIES,
-        help="which tokens are trained (train's --mask-policy)",
-    )
+    add_policy_option(p)
     run = field_specs()  # a run's defaults, which the Batches page previews too
     p.add_argument(
         "--batch-size",

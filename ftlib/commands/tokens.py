@@ -17,6 +17,7 @@ import sys
 
 from ftlib.commands import (
     add_data_options,
+    add_policy_option,
     inspect_command,
     load_data,
     skipped_rows,
@@ -44,7 +45,6 @@ Exit status: 0, or 1 when a check of severity "error" fires (e.g. no trained tok
 
 def register(sub) -> None:
     from ftlib.templates import TEMPLATE_NAMES
-    from ftlib.tokens import POLICIES
 
     p = sub.add_parser(
         "tokens",
@@ -69,14 +69,7 @@ def register(sub) -> None:
     )
     p.add_argument("--template-file", default=None, help="a custom Jinja chat template file (overrides --template)")
     p.add_argument("--model", default="default", help="model whose tokenizer to use (default: the embedded one)")
-    p.add_argument(
-        "--policy",
-        "--mask-policy",  # train's name of it (the run setting `mask_policy`)
-        dest="policy",
-        default="all_assistant",
-        choices=POLICIES,
-        help="which tokens are trained (train's --mask-policy)",
-    )
+    add_policy_option(p)
     p.add_argument(
         "--max-length",
         type=int,
