@@ -50,7 +50,7 @@ from ftlib.format_notes import (
 )
 from ftlib.json_rows import RepeatedKeys
 from ftlib.pairs import is_transcript, parse_transcript, split_common_prefix, split_text_prefix, split_transcripts
-from ftlib.rows import row_tool_warnings, with_columns
+from ftlib.rows import control_character_warnings, row_tool_warnings, with_columns
 from ftlib.turns import (
     LABEL_WORDS,
     JSONProblem,
@@ -221,7 +221,7 @@ def convert(record: dict, fmt: str) -> Converted:
     tools = _tools(rec) if fmt != "text" else None
     if tools:
         row["tools"] = tools
-    warnings += row_tool_warnings(row)  # a call or a result whose name or id matches nothing
+    warnings += row_tool_warnings(row) + control_character_warnings(row)  # a call matching nothing; \x1b in text
     row, unread = with_columns(row, record, rec.ignored()) if fmt == "prompt_only" else (row, rec.ignored())
     return Converted(row, rec.warnings + warnings, unread, rec.notes)
 

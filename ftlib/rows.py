@@ -38,6 +38,7 @@ Not known here: reading files (data.py, formats.py), rendering (templates.py), l
 from __future__ import annotations
 
 import json
+import re
 
 from ftlib.errors import UserError
 
@@ -179,6 +180,37 @@ def row_tool_warnings(row: dict) -> list[str]:
     return list(dict.fromkeys(w for turns in conversations for w in tool_warnings(turns, row.get("tools"))))
 
 
+# Invisible control characters: C0 but tab, newline and carriage return; DEL; C1 (0x80-0x9f).
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def control_character_warnings(row: dict) -> list[str]:
+    """A warning (the row is kept) for text of a canonical row holding invisible control characters: a terminal's
+    colour codes, a file decoded with the wrong encoding (Latin-1 reads Windows' curly quotes as C1 controls).
+    Trained as written, the model learns to write them.
+
+    >>> control_character_warnings({"text": "Hello\\x1b[31m"})[0][:60]
+    'the text holds invisible control characters (U+001B): traine'
+    """
+    found = sorted({c for text in _texts(row) for c in _CONTROL_CHARACTERS.findall(text)})
+    if not found:
+        return []
+    named = ", ".join(f"U+{ord(c):04X}" for c in found[:5]) + (" and more" if len(found) > 5 else "")
+    return [
+        f"the text holds invisible control characters ({named}): trained as written, the model learns to write "
+        "them; remove them from the file (a terminal's colour codes, or text decoded with the wrong encoding)"
+    ]
+
+
+def _texts(value):
+    """Every string inside a row's values (turns, answers, tool schemas)."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict | list):
+        for item in value.values() if isinstance(value, dict) else value:
+            yield from _texts(item)
+
+
 __all__ = [
     "COLUMNS",
     "IGNORE_INDEX",
@@ -189,6 +221,7 @@ __all__ = [
     "conversation",
     "is_preference",
     "row_kind",
+    "control_character_warnings",
     "row_tool_warnings",
     "tool_warnings",
     "with_columns",

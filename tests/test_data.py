@@ -629,3 +629,14 @@ def test_the_command_offered_for_a_text_file_makes_a_file_the_studio_reads(tmp_p
     subprocess.run(command.replace("python", sys.executable, 1), shell=True, cwd=tmp_path, check=True)
     result = load_file(tmp_path / "notes.jsonl")
     assert result.format == "text" and [r["text"] for r in result.rows] == [notes.read_text()]
+
+
+def test_invisible_control_characters_in_text_are_warned_and_the_row_kept():
+    """A cold review: "Hello\\x1b[31m" (a terminal's colour code) and a NUL were trained without a word."""
+    rows = [
+        {"prompt": "Hi\u0000there", "completion": "Hello\u001b[31m"},
+        {"prompt": "Tabs\tand\r\nbreaks", "completion": "are fine.\n"},
+    ]
+    loaded = load_bytes("".join(json.dumps(r) + "\n" for r in rows).encode(), "ctrl.jsonl")
+    assert len(loaded.rows) == 2 and [w.row for w in loaded.warnings] == [1]
+    assert loaded.warnings[0].message.startswith("the text holds invisible control characters (U+0000, U+001B)")
