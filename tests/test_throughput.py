@@ -37,6 +37,8 @@ def test_the_peak_memory_is_reset_after_the_matmul_benchmark(monkeypatch):
     monkeypatch.setattr(torch.cuda, "reset_peak_memory_stats", lambda device=None: calls.append(("reset", device)))
     model = torch.nn.Linear(2, 2)
     for device in ("cuda:1", "cpu"):
-        prepared = SimpleNamespace(trainer=SimpleNamespace(model=model), mean_length=8.0, device=device, dtype=None)
+        prepared = SimpleNamespace(
+            trainer=SimpleNamespace(model=model), mean_length=8.0, device=device, dtype=None, products_dtype=None
+        )
         training.attach_throughput(prepared, SimpleNamespace())
     assert calls == [("benchmark", "cuda:1"), ("reset", "cuda:1"), ("benchmark", "cpu")]
