@@ -445,12 +445,11 @@ def build_trainer(
     if not config.gradient_checkpointing:  # a checkpoint's recomputed forward must redraw its masks (MaskPool)
         fastpath.share_mask_draws(trainer.model)
     # KTO's and GRPO's frozen reference copy (full tuning) multiplies as the policy does, attention included.
-    products_bf16 = []
+    policy_in_bf16 = False  # the trained model's products run in bf16: its MFU's peak (attach_throughput)
     for model_for_products in (trainer.model, getattr(trainer, "ref_model", None)):
         if model_for_products is not None:
-            products_bf16.append(
-                fastpath.bf16_products(model_for_products, config.method, device, config.dtype, tuning=config.tuning)
-            )
+            applied = fastpath.bf16_products(model_for_products, config.method, device, config.dtype, config.tuning)
+            policy_in_bf16 = policy_in_bf16 or (applied and model_for_products is trainer.model)
             fastpath.fast_attention(model_for_products)
             fastpath.fast_norms(model_for_products)
     # After the trainer gave the model (and DPO's reference copy) TRL's fused LM head; WPO weighting needs an
@@ -472,7 +471,7 @@ def build_trainer(
         source=source,
         device=device,
         dtype=dtype,
-        products_dtype=torch.bfloat16 if products_bf16[0] else None,
+        products_dtype=torch.bfloat16 if policy_in_bf16 else None,
         weights_dtype=weights_dtype,
         mean_length=sum(len(s.input_ids) for s in seqs) / len(seqs),
     )
