@@ -62,7 +62,7 @@ from ftlib.readers import (
     text_records,
 )
 from ftlib.rows import conversation, is_preference, row_kind
-from ftlib.splits import count_test_rows, dedupe_rows, split_rows, split_warnings
+from ftlib.splits import count_test_rows, dedupe_rows, duplicates_note, split_rows, split_warnings
 from ftlib.table_records import numbers_as_text, numbers_note, plain_line_breaks, table_records
 from ftlib.turns import INLINE_THINK, has_value
 
@@ -400,6 +400,7 @@ def load_bytes(
     places = {name: [where(n) for n in numbers] for name, numbers in found_at.items()}
     notices += file_notices(ignored, records, fmt, {e.row for e in errors}, places) + passed_columns(passed)
     notices += numbers_note(as_text, {k: [where(n) for n in at] for k, at in as_text_at.items()}, source_of)
+    notices += [FieldNotice(note, note=True) for note in duplicates_note(rows, [where(n) for n in numbers])]
     unpaired = FORMAT_KIND[fmt] == "unpaired"  # a KTO answer labelled good and bad:
     if unpaired and (both := contradicting_labels(rows, [where(n) for n in numbers])):
         notices.append(FieldNotice(both))

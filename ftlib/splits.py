@@ -36,6 +36,32 @@ def dedupe_rows(rows: list[dict]) -> tuple[list[dict], int]:
     return out, len(rows) - len(out)
 
 
+def duplicates_note(rows: list[dict], places: list[str], shown: int = 3) -> list[str]:
+    """The note on rows that repeat an earlier row exactly (`dedupe_rows`' copies), naming the first few by `places`
+    (where each row is in the file: "line 4"); [] when there are none. A copy weighs its example twice in training,
+    and one in both parts of a split makes the held-out loss look better than it is.
+
+    >>> duplicates_note([{"a": 1}, {"a": 2}, {"a": 1}], ["line 1", "line 2", "line 3"])[0][:55]
+    '1 row repeats an earlier one exactly: line 3 (of line 1'
+    """
+    first: dict[str, int] = {}
+    copies = []
+    for i, row in enumerate(rows):
+        key = _key(row)
+        if key in first:
+            copies.append(f"{places[i]} (of {places[first[key]]})")
+        else:
+            first[key] = i
+    if not copies:
+        return []
+    more = f" and {len(copies) - shown} more" if len(copies) > shown else ""
+    return [
+        f"{plural(len(copies), 'row')} {'repeats' if len(copies) == 1 else 'repeat'} an earlier one exactly: "
+        f"{', '.join(copies[:shown])}{more}. A copy counts its example twice in training, and a copy on each side of "
+        "a split flatters the held-out loss: Drop exact duplicates when saving the split (--dedupe) keeps one."
+    ]
+
+
 def count_test_rows(n: int, test_size: float | int) -> int:
     """How many of `n` rows go to the test split; raises DataError for impossible sizes."""
     if isinstance(test_size, bool) or not isinstance(test_size, (int, float)):

@@ -160,7 +160,7 @@ def test_inspect_json_reports_unpaired_counts_and_ignored_fields(tmp_path, capsy
     path = tmp_path / "kto.jsonl"
     rows = [
         {"prompt": "6 x 7?", "completion": c, "label": ok, "id": i}
-        for i, (c, ok) in enumerate([("42.", True)] * 2 + [("48.", False)])
+        for i, (c, ok) in enumerate([("42.", True), ("It is 42.", True), ("48.", False)])
     ]
     path.write_text("".join(json.dumps(r) + "\n" for r in rows))
     assert main(["data", "inspect", str(path), "--json"]) == 0

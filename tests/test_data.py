@@ -496,6 +496,17 @@ def test_dedupe_drops_exact_duplicates_before_splitting():
     assert not leaks
 
 
+def test_a_file_report_names_rows_that_repeat_an_earlier_one():
+    """A cold review: `data inspect` said nothing of five identical rows; only `split` counted them."""
+    row = {"prompt": "Hi", "completion": "Hello"}
+    text = "\n".join(json.dumps(r) for r in [row, {"prompt": "Bye", "completion": "Bye."}, row, row]) + "\n"
+    (note,) = [n.message for n in load_bytes(text.encode(), "copies.jsonl").notices if "repeat" in n.message]
+    assert note.startswith("2 rows repeat an earlier one exactly: line 3 (of line 1), line 4 (of line 1).")
+    assert not [
+        n for n in load_bytes(text.encode()[: text.index("\n", 60) + 1], "x.jsonl").notices if "repeat" in n.message
+    ]
+
+
 @pytest.mark.parametrize(
     "rows, test_size, match",
     [

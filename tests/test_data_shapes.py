@@ -238,18 +238,21 @@ def test_a_prompt_written_as_a_transcript_is_read_as_its_turns():
     assert any(n.note and "`prompt` is a Human/Assistant transcript" in n.message for n in result.notices)
 
 
+TWO_ALPACA = [{"instruction": "Say hi.", "output": "Hi."}, {"instruction": "Say bye.", "output": "Bye."}]
+
+
 @pytest.mark.parametrize(
     "document, note",
     [
         (
-            {"version": "1.2", "data": [{"instruction": "Say hi.", "output": "Hi."}] * 2, "meta": {"source": "us"}},
+            {"version": "1.2", "data": TWO_ALPACA, "meta": {"source": "us"}},
             "The rows are read from the key 'data'; the keys 'version', 'meta' are not rows and are ignored.",
         ),
         (
-            {"rows": [{"instruction": "Say hi.", "output": "Hi."}] * 2, "license": "CC-BY"},
+            {"rows": TWO_ALPACA, "license": "CC-BY"},
             "The rows are read from the key 'rows'; the key 'license' is not rows and is ignored.",
         ),
-        ({"data": [{"instruction": "Say hi.", "output": "Hi."}] * 2}, "The rows are read from the key 'data'."),
+        ({"data": TWO_ALPACA}, "The rows are read from the key 'data'."),
     ],
 )
 def test_a_json_object_wrapping_its_rows_names_the_key_and_what_is_beside_it(document, note):
@@ -405,7 +408,7 @@ def test_a_label_refusal_lists_every_word_it_reads():
 
 def test_the_developer_role_is_the_system_turn_with_a_note():
     row = {"messages": [{"role": "developer", "content": "Answer in French."}, u("Hi."), a("Salut.")]}
-    result = load_bytes(lines(row, row), "dev.jsonl")
+    result = load_bytes(lines(row, {**row, "messages": [*row["messages"][:2], a("Bonjour.")]}), "dev.jsonl")
     assert result.errors == [] and result.rows[0]["messages"][0] == {"role": "system", "content": "Answer in French."}
     assert [n.message for n in result.notices] == [
         "In 2 rows, `messages` has a `developer` turn (OpenAI's newer name of the system message): read as the system "
@@ -533,7 +536,8 @@ def test_a_file_mixing_messages_and_sharegpt_rows_reads_each_as_written():
 
 
 def test_rows_of_another_format_say_they_are_refused_when_they_are():
-    rows = [{"messages": [u("Hi."), a("Hello.")]}] * 3 + [{"instruction": "Say hi.", "output": "Hi."}]
+    rows = [{"messages": [u("Hi."), a(answer)]} for answer in ("Hello.", "Hey.", "Hi!")]
+    rows.append({"instruction": "Say hi.", "output": "Hi."})
     result = load_bytes(lines(*rows), "mixed.jsonl")
     assert len(result.rows) == 3 and [e.row for e in result.errors] == [4]
     (warning,) = result.notices

@@ -411,8 +411,10 @@ def test_every_shape_in_every_file_type(tmp_path, kind, records, fmt, expected):
     assert [e.as_dict() for e in result.errors] == []
     assert (result.format, result.rows) == (fmt, expected)
     # Nothing in these rows goes unread. Parquet gives every turn the keys any turn has; the nulls of the keys a turn
-    # never had are left out, which a note says (tests/test_readers.py).
-    assert [n.message for n in result.notices if not (kind == "parquet" and NULLS_LEFT_OUT in n.message)] == []
+    # never had are left out, which a note says (tests/test_readers.py). Rows that spell one answer several ways
+    # read as the same row, which the duplicates note says (the reasoning case).
+    said = [n.message for n in result.notices if not (kind == "parquet" and NULLS_LEFT_OUT in n.message)]
+    assert [s for s in said if "repeat an earlier one exactly" not in s] == []
     assert result.row_numbers == list(range(1, len(records) + 1))
 
 
@@ -730,7 +732,7 @@ def test_a_chat_without_answers_is_told_how_to_read_it_as_prompts():
 @pytest.mark.parametrize("kind", ["jsonl", "json", "parquet"])
 def test_ignored_fields_are_named_once_per_file_with_their_row_count(tmp_path, kind):
     records = [
-        {"id": i, "source": "forum", "messages": [{"role": "user", "content": "q", "timestamp": "12:00"}, A]}
+        {"id": i, "source": "forum", "messages": [{"role": "user", "content": f"q{i}", "timestamp": "12:00"}, A]}
         for i in range(3)
     ]
     records[2]["source"] = None  # a null is no data: not counted
@@ -802,7 +804,8 @@ def test_a_preference_file_read_as_sharegpt_says_what_it_drops():
         "chosen": {"from": "gpt", "value": "42."},
         "rejected": {"from": "gpt", "value": "48."},
     }
-    payload = (json.dumps(row) + "\n").encode() * 2
+    other = {**row, "conversations": [*row["conversations"][:2], {"from": "human", "value": "7 x 6?"}]}
+    payload = (json.dumps(row) + "\n" + json.dumps(other) + "\n").encode()
     assert load_bytes(payload, "p.jsonl").format == "preference"  # detected right by itself
     forced = load_bytes(payload, "p.jsonl", fmt="sharegpt")
     assert len(forced.rows) == 2
