@@ -237,6 +237,18 @@ class RunDir:
             workspace.atomic_write_text(self.status_file, json.dumps(status, indent=1))
         return status
 
+    def update_status_while(self, states, **fields) -> dict | None:
+        """`update_status` only while the run's state is one of `states` (checked under the lock); None when it was
+        not: the worker may have ended the run since the caller read its status."""
+        with locked(self.path / ".status.lock"):
+            status = self.read_status()
+            if status.get("state") not in states:
+                return None
+            status.update(fields)
+            status["updated"] = time.time()
+            workspace.atomic_write_text(self.status_file, json.dumps(status, indent=1))
+        return status
+
     def end_attempt(self, **fields) -> dict:
         """Record the end of the current attempt together with `fields`: its duration joins `parts_s`, up to
         `fields["ended"]` when given (a process found dead: its last sign of life, not the moment it was noticed)."""

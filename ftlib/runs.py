@@ -392,7 +392,16 @@ def stop(run_id: str) -> dict:
             return said
         if state in ACTIVE:
             run.request_stop()
-            return run.update_status(state="stopping", message="Stopping: saving a checkpoint after this step.")
+            said = run.update_status_while(
+                ACTIVE, state="stopping", message="Stopping: saving a checkpoint after this step."
+            )
+            if said is not None:
+                return said
+            # It ended between the read above and the request (finished after its last step): a finished run must
+            # not read "stopping", nor keep a STOP file that nothing will ever see.
+            run.clear_stop()
+            status = run.read_status()
+            state = status.get("state")
     if state is None:
         raise RunError(
             f"Run '{run_id}' has no readable status ({run.status_file.name}) and no process training it: there is "

@@ -272,6 +272,7 @@ def execute(run_dir: str | Path) -> str:
                 f"Finished as machine {where.node_rank} of {config.nnodes}; machine 0's run folder has the metrics"
                 + ("." if saved else " and the trained model.")
             )
+        run.clear_stop()  # a stop asked after the last step finds nothing to stop: no STOP file outlives the run
         end(
             state="finished",
             phase="",

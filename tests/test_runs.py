@@ -710,3 +710,24 @@ def test_a_run_name_with_folders_in_it_keeps_the_date_and_method_in_the_id(tiny_
         run_id = runs.create_run(RunConfig(model=str(tiny_model_dir), dataset="no-such-split", name=name))
         assert re.fullmatch(rf"\d{{8}}-\d{{6}}-{tail}(-\d+)?", run_id), run_id
         assert (workspace.runs_dir() / run_id).is_dir()
+
+
+def test_a_stop_that_meets_the_run_finishing_leaves_it_finished_and_without_a_stop_file(fake_runner, monkeypatch):
+    """Noticed in a review: a stop asked as the run wrote "finished" could write "stopping" over it, and left a STOP
+    file in the finished run's folder."""
+    run_id = runs.submit(config("racing"))
+    run = runs.find(run_id)
+    wait_for(lambda: run.read_status().get("pid"))
+    pid = run.read_status()["pid"]
+    real_request = type(run).request_stop
+
+    def finished_meanwhile(self):  # the worker writes "finished" between the stop's read and its request
+        self.update_status(state="finished", message="Finished.")
+        real_request(self)
+
+    monkeypatch.setattr(type(run), "request_stop", finished_meanwhile)
+    with pytest.raises(runs.RunError, match="nothing to stop"):
+        runs.stop(run_id)
+    assert (run.read_status()["state"], run.stop_requested()) == ("finished", False)
+    os.killpg(pid, signal.SIGKILL)
+    wait_for(lambda: not alive(pid, run))
