@@ -21,27 +21,37 @@ from ftlib.turns import RowProblem, text
 
 # A turn of an Anthropic HH-RLHF transcript starts a paragraph: "Human:" inside a line is part of the text.
 _TRANSCRIPT_TURN = re.compile(r"\n\n(Human|Assistant):[ \t]?")
+# Copies of it re-exported with one newline between turns: a turn starts a line (only where no turn starts a
+# paragraph: in a paragraph transcript a line starting "Human:" is part of a turn's text).
+_TRANSCRIPT_LINE_TURN = re.compile(r"\n(Human|Assistant):[ \t]?")
 
 
 def is_transcript(value: Any) -> bool:
-    """Whether `value` is a whole Human/Assistant transcript as Anthropic's HH-RLHF writes one.
+    """Whether `value` is a whole Human/Assistant transcript as Anthropic's HH-RLHF writes one (turns a blank line
+    apart), or as copies of it write one (a line apart).
 
     >>> is_transcript("\\n\\nHuman: Hi.\\n\\nAssistant: Hello!"), is_transcript("Human nature is odd.")
     (True, False)
+    >>> is_transcript("Human: Hi.\\nAssistant: Hello!")
+    True
     """
-    return isinstance(value, str) and value.lstrip().startswith("Human:") and "\n\nAssistant:" in value
+    return isinstance(value, str) and value.lstrip().startswith("Human:") and "\nAssistant:" in value
 
 
 def parse_transcript(value: str, field: str) -> list[dict]:
     """The turns of a Human/Assistant transcript: Human -> user, Assistant -> assistant, each turn's text stripped.
 
-    A turn starts at a blank line followed by "Human:" or "Assistant:"; a last "Assistant:" with nothing after it
-    (a prompt waiting for its answer) is not a turn; any other empty turn is a RowProblem.
+    A turn starts at a blank line followed by "Human:" or "Assistant:" (at a line's start where the transcript has
+    no blank line before an "Assistant:"); a last "Assistant:" with nothing after it (a prompt waiting for its
+    answer) is not a turn; any other empty turn is a RowProblem.
 
     >>> parse_transcript("\\n\\nHuman: Hi.\\n\\nAssistant: Hello! Human: is a word here.", "chosen")
     [{'role': 'user', 'content': 'Hi.'}, {'role': 'assistant', 'content': 'Hello! Human: is a word here.'}]
+    >>> [m["content"] for m in parse_transcript("Human: Hi.\\nAssistant: Hello!\\nHuman: Bye.", "chosen")]
+    ['Hi.', 'Hello!', 'Bye.']
     """
-    parts = _TRANSCRIPT_TURN.split("\n\n" + value.lstrip())
+    turn = _TRANSCRIPT_TURN if "\n\nAssistant:" in value else _TRANSCRIPT_LINE_TURN
+    parts = turn.split("\n\n" + value.lstrip())
     turns = []
     for k in range(1, len(parts), 2):
         content = parts[k + 1].strip()

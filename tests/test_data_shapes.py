@@ -158,6 +158,25 @@ def test_hh_rlhf_transcripts_are_read_as_turns_with_a_note(tmp_path, kind):
     assert [n.message for n in result.notices if not n.note] == []
 
 
+def test_transcripts_a_line_apart_are_read_as_turns_too():
+    """Copies of HH-RLHF re-exported with one newline between turns were read as two plain texts: the prompt was
+    "Human: ...\\nAssistant:" as one user turn, trained under the chat template as if it were the user's words."""
+    one_line = {
+        "chosen": "Human: Hi.\nAssistant: Hello.\nHuman: Capital of Peru?\nAssistant: Lima.\nIt is on the coast.",
+        "rejected": "Human: Hi.\nAssistant: Hello.\nHuman: Capital of Peru?\nAssistant: Cusco.",
+    }
+    result = load_bytes((json.dumps(one_line) + "\n").encode(), "hh.jsonl")
+    assert (result.format, result.errors) == ("preference", [])
+    assert result.rows == [
+        {
+            "prompt": [u("Hi."), a("Hello."), u("Capital of Peru?")],
+            "chosen": [a("Lima.\nIt is on the coast.")],
+            "rejected": [a("Cusco.")],
+        }
+    ]
+    assert "whole Human/Assistant transcripts" in result.notices[0].message
+
+
 def test_transcript_pairs_train_only_their_last_answers(smol_tokenizer):
     """Tokens, Batches and Train encode the pairs: each sequence trains its own last answer, never a Human turn."""
     from ftlib.batching import encode_examples
