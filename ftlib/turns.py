@@ -45,6 +45,9 @@ ROLES = {
     "assistant": "assistant",
     "gpt": "assistant",
     "model": "assistant",
+    "chatgpt": "assistant",  # the original ShareGPT scrape names the assistant by its product in some rows
+    "bing": "assistant",
+    "bard": "assistant",
     "function_call": "assistant",  # ShareGPT (LLaMA-Factory): the assistant's call, as JSON in `value`
     "tool": "tool",
     "observation": "tool",  # ShareGPT (LLaMA-Factory): a tool's result

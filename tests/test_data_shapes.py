@@ -425,6 +425,15 @@ def test_a_label_refusal_lists_every_word_it_reads():
     assert all(f" {word}" in error.message for word in (*LABEL_WORDS[True], *LABEL_WORDS[False]))
 
 
+@pytest.mark.parametrize("speaker", ["chatgpt", "bing", "bard"])
+def test_sharegpt_turns_named_after_an_assistant_product_are_the_assistants(speaker):
+    """The original ShareGPT scrape names some answers' speaker by product; they were refused as unknown roles."""
+    row = {"conversations": [{"from": "human", "value": "Hi."}, {"from": speaker, "value": "Hello."}]}
+    result = load_bytes(lines(row), "scrape.jsonl")
+    assert (result.format, result.errors) == ("sharegpt", [])
+    assert result.rows[0]["messages"] == [u("Hi."), a("Hello.")]
+
+
 def test_the_developer_role_is_the_system_turn_with_a_note():
     row = {"messages": [{"role": "developer", "content": "Answer in French."}, u("Hi."), a("Salut.")]}
     result = load_bytes(lines(row, {**row, "messages": [*row["messages"][:2], a("Bonjour.")]}), "dev.jsonl")
