@@ -11,7 +11,10 @@ What is rendered and why: templates.py.
 from __future__ import annotations
 
 import contextvars
+import functools
 import json
+import re
+import time
 from datetime import datetime
 from functools import lru_cache
 
@@ -26,6 +29,14 @@ from ftlib.template_input import MARK_END, MARK_START, TemplateError
 # A rendered chat longer than this beyond 4x what its messages hold is refused: a template looping forever would
 # otherwise eat the memory, and a 5 MB message (written once, or twice with its reasoning) must still render.
 MAX_RENDER_CHARS = 2_000_000
+
+# A render's loops may step this many times in all, for this long: a chat's loops step once per message or tool,
+# while loops nested over `range` (each up to Jinja's 100,000) print nothing and would run for hours.
+MAX_LOOP_STEPS = 1_000_000
+MAX_RENDER_SECONDS = 10.0
+_TICK = "ftlib_loop_step"  # called at the top of every for-loop body (_Sandbox._parse puts the call there)
+# The widths and precisions of a format string: `%0300000000d`, `%.5f`, `{:>300000000}` (a huge one is refused).
+_FORMAT_SIZES = re.compile(r"%[-#0 +]*(\d*)(?:\.(\d+))?|\{[^{}]*:[^{}\d]*(\d*)(?:\.(\d+))?[^{}]*\}")
 
 # While set, `{% generation %}` blocks wrap their output in markers (see render_spans). A context variable,
 # because a compiled template is shared between Streamlit sessions running in threads.
@@ -51,9 +62,74 @@ class _Refused(Exception):
     """raise_exception() called by the template itself."""
 
 
+class _Budget:
+    """One render's loop steps and deadline (a context variable: renders run in several Streamlit threads)."""
+
+    def __init__(self, limit: int):
+        self.steps = 0
+        self.deadline = time.monotonic() + MAX_RENDER_SECONDS
+        self.limit = limit  # the render's output cap: no text joined inside it may be longer
+
+
+_BUDGET: contextvars.ContextVar[_Budget | None] = contextvars.ContextVar("ftlib_template_budget", default=None)
+
+
+def _loop_step() -> str:
+    budget = _BUDGET.get()
+    if budget is None:
+        return ""
+    budget.steps += 1
+    if budget.steps > MAX_LOOP_STEPS or (budget.steps % 1024 == 0 and time.monotonic() > budget.deadline):
+        raise TemplateError(
+            f"The template's loops ran more than {MAX_LOOP_STEPS:,} steps or {MAX_RENDER_SECONDS:g} seconds for one "
+            "conversation; it is probably looping. Check its for-loops."
+        )
+    return ""
+
+
+def _check_sizes(args, kwargs) -> None:
+    """Refuse a number that asks for more text than a render may hold (a width, a count), before any is made."""
+    for value in (*args, *kwargs.values()):
+        if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_RENDER_CHARS:
+            raise SecurityError(f"a size too large for a chat template ({value})")
+
+
+def _check_format(fmt: str) -> None:
+    """Refuse a format string whose width or precision asks for more text than a render may hold.
+
+    >>> _check_format("%s: %5.2f {:>8}")
+    >>> _check_format("%0300000000d")
+    Traceback (most recent call last):
+    jinja2.exceptions.SecurityError: a format width too large for a chat template (%0300000000)
+    """
+    for match in _FORMAT_SIZES.finditer(fmt):
+        if any(group and int(group) > MAX_RENDER_CHARS for group in match.groups()):
+            raise SecurityError(f"a format width too large for a chat template ({match.group(0)[:40]})")
+
+
+def _guarded_filter(name, function):
+    @functools.wraps(function)  # keeps Jinja's pass_context/pass_environment marks
+    def guarded(*args, **kwargs):
+        _check_sizes(args, kwargs)
+        texts = [a for a in args if isinstance(a, str)]
+        if name == "format" and texts:
+            _check_format(texts[0])
+        if name == "replace" and len(texts) >= 3:
+            _check_replace(*texts[-3:])
+        return function(*args, **kwargs)
+
+    return guarded
+
+
+def _check_replace(text: str, old: str, new: str) -> None:
+    if old and len(new) > len(old) and len(text) + text.count(old) * (len(new) - len(old)) > MAX_RENDER_CHARS:
+        raise SecurityError("a replace() too large for a chat template")
+
+
 class _Sandbox(ImmutableSandboxedEnvironment):
-    # Intercept repetition and powers: `'a' * 10**10` would otherwise exhaust memory before any check runs.
-    intercepted_binops = frozenset({"*", "**"})
+    # Intercept repetition, powers, joins and %-formatting: `'a' * 10**10` would otherwise exhaust memory before any
+    # check runs.
+    intercepted_binops = frozenset({"*", "**", "+", "%"})
 
     def unsafe_undefined(self, obj, attribute):
         # Jinja returns a silent Undefined for blocked attributes (it prints as ""); refuse loudly instead.
@@ -66,7 +142,35 @@ class _Sandbox(ImmutableSandboxedEnvironment):
             for seq, n in ((left, right), (right, left)):
                 if isinstance(seq, str | list | tuple) and isinstance(n, int) and len(seq) * n > MAX_RENDER_CHARS:
                     raise SecurityError("repetition too large")
+        if operator == "+" and isinstance(left, str | list) and isinstance(right, str | list):
+            budget = _BUDGET.get()
+            if len(left) + len(right) > (budget.limit if budget else MAX_RENDER_CHARS):
+                raise SecurityError("a text too large for a chat template")
+        if operator == "%" and isinstance(left, str):
+            _check_format(left)
         return super().call_binop(context, operator, left, right)
+
+    def call(__self, __context, __obj, *args, **kwargs):  # noqa: N805 (Jinja's own signature)
+        _check_sizes(args, kwargs)  # 'a'.ljust(10**9), '{:{w}}'.format(1, w=10**9)
+        if getattr(__obj, "__name__", None) == "replace" and isinstance(getattr(__obj, "__self__", None), str):
+            if len(args) >= 2 and all(isinstance(a, str) for a in args[:2]):
+                _check_replace(__obj.__self__, args[0], args[1])
+        return super().call(__context, __obj, *args, **kwargs)
+
+    def wrap_str_format(self, value):
+        fmt = super().wrap_str_format(value)
+        if fmt is not None:
+            _check_format(value.__self__)  # '{:>300000000}'.format(1)
+        return fmt
+
+    def _parse(self, source, name, filename):
+        # Every for-loop body starts with a call that counts the step (_loop_step): the only place a template can
+        # spin without writing anything, which the output cap would not see.
+        tree = super()._parse(source, name, filename)
+        for loop in tree.find_all(jinja2.nodes.For):
+            tick = jinja2.nodes.Call(jinja2.nodes.Name(_TICK, "load"), [], [], None, None)
+            loop.body.insert(0, jinja2.nodes.Output([tick]))
+        return tree
 
 
 def _raise_exception(message):
@@ -82,6 +186,8 @@ def _tojson(x, ensure_ascii=False, indent=None, separators=None, sort_keys=False
 def compile_template(source: str) -> jinja2.Template:
     env = _Sandbox(trim_blocks=True, lstrip_blocks=True, extensions=[_GenerationTag, jinja2.ext.loopcontrols])
     env.filters["tojson"] = _tojson
+    env.filters.update({name: _guarded_filter(name, f) for name, f in env.filters.items()})
+    env.globals[_TICK] = _loop_step
     env.globals["raise_exception"] = _raise_exception
     env.globals["strftime_now"] = lambda fmt: datetime.now().strftime(fmt)
     try:
@@ -97,6 +203,7 @@ def run_template(template, messages: list[dict], add_generation_prompt: bool, ma
     variables = dict(template.variables)
     token = _MARKING.set(marking)
     limit = MAX_RENDER_CHARS + 4 * len(json.dumps([messages, tools], ensure_ascii=False, default=str))
+    budget = _BUDGET.set(_Budget(limit))
     try:
         parts, size = [], 0
         for block in compiled.generate(
@@ -134,6 +241,7 @@ def run_template(template, messages: list[dict], add_generation_prompt: bool, ma
         ) from None
     finally:
         _MARKING.reset(token)
+        _BUDGET.reset(budget)
 
 
 __all__ = ["MAX_RENDER_CHARS", "compile_template", "run_template"]

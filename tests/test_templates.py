@@ -187,6 +187,17 @@ def test_raise_exception_is_a_template_error(smol_tokenizer):
         "{{ 'a' * 10**9 }}",
         "{{ 2 ** 10000 }}",
         "{% for i in range(99999) %}{{ 'x' * 100 }}{% endfor %}",
+        # A cold review: these made 1.5 GB before the output cap saw them (or hung, printing nothing).
+        "{{ 'a'|center(300000000) }}",
+        "{{ '%0300000000d' % 1 }}",
+        "{{ '%0300000000d'|format(1) }}",
+        "{{ '{:>300000000}'.format(1) }}",
+        "{{ '{:>{w}}'.format(1, w=300000000) }}",
+        "{{ 'a'.ljust(300000000) }}",
+        "{{ ('a' * 1000000)|replace('a', 'bbbbbbbbbb') }}",
+        "{{ ('a' * 1000000).replace('a', 'bbbbbbbbbb') }}",
+        "{% set ns = namespace(s='') %}{% for i in range(9999) %}{% set ns.s = ns.s + 'a' * 1000000 %}{% endfor %}",
+        "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}",
     ],
 )
 def test_sandbox_escapes_are_template_errors(source, smol_tokenizer):
@@ -196,6 +207,19 @@ def test_sandbox_escapes_are_template_errors(source, smol_tokenizer):
     message = str(info.value)
     assert "root:" not in message and "Traceback" not in message  # nothing leaked from a file or a stack
     assert any(word in message for word in ("sandbox", "self-contained", "more than", "failed"))
+
+
+def test_the_sandbox_limits_leave_ordinary_formatting_alone():
+    """Numbers in a message, widths and replaces of ordinary size, and loops over messages render as before."""
+    source = (
+        "{% for m in messages %}{{ '%s (%d chars)' % (m.content, m.content|length) }}|{{ '{:>6}'.format(m.role) }}|"
+        "{{ m.content|replace('1', 'one') }}|{{ m.content.replace('0', 'zero') }}|{{ '%5.1f'|format(1.25) }}"
+        "{% for i in range(3) %}{{ i }}{% endfor %}{% endfor %}"
+    )
+    text = render(get_template("custom", source=source), [{"role": "user", "content": "Call 5551234567 at 10"}])
+    assert text == (
+        "Call 5551234567 at 10 (21 chars)|  user|Call 555one234567 at one0|Call 5551234567 at 1zero|  1.2012"
+    )
 
 
 def test_messages_are_validated():
