@@ -3,6 +3,7 @@ length grouping, packing (`STRATEGIES`), and which of them the rows' methods can
 
     compare_strategies(encoded, batch_size=8, max_length=512)   # one BatchStats per strategy these rows can use
     unavailable(encoded)                                        # {"packing": "`packing` works for SFT only: ..."}
+    untrained_rows(encoded, max_length=512)                     # [(index, "cut", tokens)]: rows a run leaves out
 
 - `right_padding`, "Padding, shuffled (as a run)": a run without length grouping shuffles its rows every epoch
   (transformers' RandomSampler, KTO's too; GRPO draws its prompts shuffled), so the padding is
@@ -167,6 +168,26 @@ def strategy_rows(stats: Sequence[BatchStats], grad_accum: int = 1) -> list[dict
     ]
 
 
+def untrained_rows(encoded: Sequence, max_length: int) -> list[tuple[int, str, int]]:
+    """The rows a run leaves out at `max_length`, by the rule of `ftlib.training.encode_for_training`: (index among
+    `encoded`, reason, the row's longest sequence in tokens). Reasons: "cut" (every trained token lies past the max
+    length), "masked" (the policy trains no token of the row, cut or not) and "long_prompt" (a prompt-only row
+    longer than the max length: GRPO would answer it cut mid-sentence, so a run leaves it out)."""
+    out = []
+    for i, enc in enumerate(encoded):
+        seqs = expand_pairs([enc])  # a pair is left out when either answer trains nothing
+        tokens = max(len(s.input_ids) for s in seqs)
+        if getattr(enc, "kind", None) == "prompt_only":
+            if tokens > max_length:
+                out.append((i, "long_prompt", tokens))
+            continue
+        for s in seqs:
+            if all(label == IGNORE_INDEX for label in s.labels[:max_length]):
+                out.append((i, "cut" if any(label != IGNORE_INDEX for label in s.labels) else "masked", tokens))
+                break
+    return out
+
+
 __all__ = [
     "STRATEGIES",
     "STRATEGY_LABELS",
@@ -176,4 +197,5 @@ __all__ = [
     "strategy_rows",
     "strategy_stats",
     "unavailable",
+    "untrained_rows",
 ]

@@ -122,20 +122,22 @@ def split_stats(
     limit: int,
     source: str | None = None,
     grad_accum: int = 1,
-) -> tuple[list[dict], dict[str, str], int, int]:
+) -> tuple[list[dict], dict[str, str], int, int, list[tuple[str, str, int]]]:
     """`compare_strategies` over the first `limit` training rows (a preference pair is one of a batch's rows, with
     both answers, as DPO trains it) as `strategy_rows` (`ftlib batch`'s numbers, steps of `grad_accum` batches), the
-    strategies they cannot use and why, how many are pairs, and how many rows failed to encode. Cached: the page
+    strategies they cannot use and why, how many are pairs, how many rows failed to encode, and the rows a run
+    would leave out at `max_length` as (name, reason, tokens) (`batch_costs.untrained_rows`). Cached: the page
     reruns on every click and this takes about a second per few thousand rows. `source`: a custom template's Jinja
     text."""
     tok = cached_tokenizer(model_spec)
-    examples, _, failed = batching.encode_examples(
-        cached_split(split)[0][:limit], tok, get_template(template, tok, source=source), policy, pairs=True
+    examples, names, failed = batching.encode_examples(
+        cached_split(split)[0][:limit], tok, get_template(template, tok, source=source), policy, first=1, pairs=True
     )
     if not examples:
-        return [], {}, 0, len(failed)
+        return [], {}, 0, len(failed), []
     stats = batch_costs.strategy_rows(batch_costs.compare_strategies(examples, batch_size, max_length), grad_accum)
-    return stats, batch_costs.unavailable(examples), batching.pairs_in(examples), len(failed)
+    untrained = [(names[i], why, n) for i, why, n in batch_costs.untrained_rows(examples, max_length)]
+    return stats, batch_costs.unavailable(examples), batching.pairs_in(examples), len(failed), untrained
 
 
 @st.cache_data(max_entries=16, show_spinner="Checking the template on the training split...")
@@ -152,6 +154,39 @@ def split_template_checks(
     numbers = [n for n in range(1, len(rows) + 1) if n not in skipped]  # one item a row (`pairs`): its number
     found = checks.template_report(examples, chosen, numbers, total=len(rows)) if examples else []
     return [(c.severity, c.message, c.fix) for c in found]
+
+
+def untrained_warnings(untrained: list[tuple[str, str, int]], max_length: int, policy: str, few: int = 3) -> list[str]:
+    """The rows a run would leave out (`split_stats`' last item), one warning per reason, in this page's words (the
+    CLI's `ftlib batch` prints the same)."""
+    out = []
+    for reason in ("cut", "masked", "long_prompt"):
+        found = [(name, n) for name, why, n in untrained if why == reason]
+        if not found:
+            continue
+        named = ", ".join(f"{name} ({n} tokens)" for name, n in found[:few])
+        named += f" and {len(found) - few} more" if len(found) > few else ""
+        one = len(found) == 1
+        them, their = ("it", "its") if one else ("them", "their")
+        if reason == "long_prompt":
+            said = (
+                f"{plural(len(found), 'prompt')} {'is' if one else 'are'} longer than the max length of "
+                f"{max_length} tokens: {named}. A GRPO run leaves {them} out (the model would answer a prompt cut "
+                "mid-sentence). Raise the max length above, or shorten the prompts."
+            )
+        elif reason == "cut":
+            said = (
+                f"{plural(len(found), 'row')} would train nothing at max length {max_length}, all {their} trained "
+                f"tokens lying past the cut: {named}. A run leaves {them} out. Raise the max length above, or "
+                "shorten the rows."
+            )
+        else:
+            said = (
+                f"{plural(len(found), 'row')} would train nothing: the loss policy '{policy}' trains none of {their} "
+                f"tokens: {named}. A run leaves {them} out. Pick another loss policy, or fix the rows."
+            )
+        out.append(said + f" The table above still counts {them}.")
+    return out
 
 
 def whole_split(
@@ -191,7 +226,7 @@ def whole_split(
         "does; packing fills rows of that length."
     )
     with user_errors("Could not compute the statistics"):
-        stats, unusable, pairs, failed = split_stats(
+        stats, unusable, pairs, failed, untrained = split_stats(
             name, model, template_name, policy, int(batch_size), int(max_length), STATS_ROW_LIMIT, source, grad_accum
         )
     if not stats:
@@ -250,6 +285,8 @@ def whole_split(
     st.caption(f"{note}. {STRATEGIES_SAID} **{WORK_LABEL}**: {WORK_SAID}")
     for strategy, why in unusable.items():
         st.info(f"**{batch_costs.STRATEGY_LABELS[strategy]}** cannot be used on this split. {why}")
+    for said in untrained_warnings(untrained, max_length, policy):
+        st.warning(said)
     with st.expander("For engineers: how this table is counted"):
         st.markdown(TABLE_FOR_ENGINEERS)
     long_table = table.melt(id_vars="strategy", value_vars=["padding share (%)", "work per trained token"])

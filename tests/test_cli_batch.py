@@ -10,8 +10,8 @@ from types import SimpleNamespace
 
 import pytest
 
+from ftlib.batch_costs import untrained_rows
 from ftlib.cli import main
-from ftlib.commands.batch import _untrained
 
 IGN = -100
 
@@ -142,7 +142,7 @@ def seq(labels: list[int], kind: str = "sft") -> SimpleNamespace:
     ids=["trained", "cut", "masked", "long-prompt", "pair"],
 )
 def test_untrained_rows_by_reason(encoded, expected):
-    assert _untrained(encoded, max_length=4) == expected
+    assert untrained_rows(encoded, max_length=4) == expected
 
 
 CALL = {

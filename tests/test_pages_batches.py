@@ -518,3 +518,25 @@ def test_a_split_of_prompts_says_grpo_trains_the_answers_it_writes():
     said = [c.value for c in at.caption]
     assert "Prompts for GRPO: the model writes the answers it trains on, during the run." in said
     assert not any("all of the work would be wasted" in (m.help or "") for m in at.metric)
+
+
+def test_rows_a_run_leaves_out_at_the_max_length_are_named_as_the_cli_names_them():
+    """A cold review: at max length 64 the CLI's `ftlib batch` warned that 2 rows would train nothing (every trained
+    token past the cut), the page said nothing. Both use `batch_costs.untrained_rows`."""
+    long_prompt = {
+        "messages": [
+            {"role": "user", "content": "Read this. " + "tide " * 120},
+            {"role": "assistant", "content": "Ok."},
+        ]
+    }
+    workspace.save_split("chats-cut", [*sft_rows(3), long_prompt], sft_rows(1))
+    at = run_page()
+    assert not at.exception, at.exception
+    assert not [w.value for w in at.warning if "would train nothing" in w.value]  # at the Train form's 384 it fits
+    at.number_input(key="batch_max_length").set_value(64).run()
+    assert not at.exception, at.exception
+    (said,) = [w.value for w in at.warning if "would train nothing" in w.value]
+    assert said.startswith(
+        "1 row would train nothing at max length 64, all its trained tokens lying past the cut: row 4"
+    )
+    assert "A run leaves it out." in said and "The table above still counts it." in said

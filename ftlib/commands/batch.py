@@ -104,7 +104,7 @@ def _batch(args) -> int:
     template = get_template(args.template, tokenizer)
     encoded = _encode_all(result, tokenizer, template, args)
     stats = batch_costs.compare_strategies(encoded, args.batch_size, args.max_length, seed=args.seed)
-    untrained = _untrained(encoded, args.max_length)
+    untrained = batch_costs.untrained_rows(encoded, args.max_length)
     # What the template leaves out of the rows (tool calls, tools, reasoning): `train` refuses or warns before a run.
     losses = checks.template_report(encoded, template, list(result.row_numbers), total=len(encoded))
     report = {
@@ -174,32 +174,9 @@ def _tokens_command(args, i: int, max_length: bool = False) -> str:
     return " ".join(words)
 
 
-def _untrained(encoded: list, max_length: int) -> list[tuple[int, str, int]]:
-    """The rows a run leaves out at `max_length`, by the rule of `ftlib.training.encode_for_training`: (index among
-    `encoded`, reason, the row's longest sequence in tokens). Reasons: "cut" (every trained token lies past the max
-    length), "masked" (the policy trains no token of the row, cut or not) and "long_prompt" (a prompt-only row
-    longer than the max length: GRPO would answer it cut mid-sentence, so a run leaves it out)."""
-    from ftlib import batching
-    from ftlib.rows import IGNORE_INDEX
-
-    out = []
-    for i, enc in enumerate(encoded):
-        seqs = batching.expand_pairs([enc])  # a pair is left out when either answer trains nothing
-        tokens = max(len(s.input_ids) for s in seqs)
-        if getattr(enc, "kind", None) == "prompt_only":
-            if tokens > max_length:
-                out.append((i, "long_prompt", tokens))
-            continue
-        for s in seqs:
-            if all(label == IGNORE_INDEX for label in s.labels[:max_length]):
-                out.append((i, "cut" if any(label != IGNORE_INDEX for label in s.labels) else "masked", tokens))
-                break
-    return out
-
-
 def _untrained_warnings(untrained: list, result, args, few: int = 3) -> list[str]:
-    """One `warning:` line per reason in `untrained` (see `_untrained`): how many rows, the first `few`, what a run
-    does with them and how to fix it."""
+    """One `warning:` line per reason in `untrained` (see `batch_costs.untrained_rows`): how many rows, the first
+    `few`, what a run does with them and how to fix it (the Batches page says the same in its words)."""
     out = []
     for reason in ("cut", "masked", "long_prompt"):
         found = [(i, n) for i, why, n in untrained if why == reason]
