@@ -133,6 +133,8 @@ def check_no_generation_prompt(enc: Encoded, tokenizer, template: ChatTemplate) 
     start = min((s.start for s in own), default=None)
     opening = [s for s in enc.segments if s.message == i and s.kind == "turn_template" and s.trained]
     written = "".join(enc.text[s.start : s.end] for s in opening if start is None or s.end <= start)
+    if any(s.kind == "reasoning" for s in own):  # the <think> the studio writes a reasoning in: the reply's, no header
+        written = re.sub(r"<think>\s*$", "", written)
     if not written.strip():
         return None
     return Check(

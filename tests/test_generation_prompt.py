@@ -258,3 +258,28 @@ def test_no_built_in_template_lacks_a_generation_prompt(smol_tokenizer, name):
     for row in SHAPES.values():
         checks = preflight(encode_row(row, smol_tokenizer, template), smol_tokenizer, template)
         assert not [c for c in checks if c.code == "no_generation_prompt"], name
+
+
+def test_the_think_block_the_studio_writes_a_reasoning_in_is_not_taken_for_a_role_header(smol_tokenizer):
+    """A cold review: under Mistral's [INST] template (no generation prompt: a reply follows `[/INST]`), a reply with
+    reasoning was said to train "'<think>\\n', ... its own role header", with a fix that would open every answer in
+    <think>. The <think> is the reply's own reasoning, written inline by the studio."""
+    row = {
+        "messages": [
+            {"role": "user", "content": "What is 2+3?"},
+            {"role": "assistant", "reasoning_content": "2 plus 3 is 5.", "content": "5"},
+        ]
+    }
+    mistral = get_template("mistral", smol_tokenizer)
+    enc = encode_row(row, smol_tokenizer, mistral)
+    assert "[/INST]<think>\n2 plus 3 is 5." in enc.text  # the sentinel: the reasoning is written inline
+    checks = preflight(enc, smol_tokenizer, mistral)
+    assert not [c for c in checks if c.code == "no_generation_prompt"]
+    # A header the template writes before it is still said, without the <think>.
+    custom = get_template("custom", smol_tokenizer, source=NO_GENERATION_PROMPT)
+    (found,) = [
+        c
+        for c in preflight(encode_row(row, smol_tokenizer, custom), smol_tokenizer, custom)
+        if c.code == "no_generation_prompt"
+    ]
+    assert "'<|im_start|>assistant\\n', is trained" in found.message
