@@ -324,6 +324,16 @@ def check_weight_zero(enc: Encoded) -> Check | None:
     turns = [i for i, m in enumerate(enc.messages) if m["role"] == "assistant" and m.get("weight", 1) == 0]
     if not turns or not enc.num_trained:
         return None
+    have = "have" if len(turns) > 1 else "has"
+    if enc.policy == "everything":  # trains every token from the first (masks.py): the weights too are overruled
+        return Check(
+            "weight_zero",
+            "warning",
+            f"Assistant {turns_named(turns)} {have} weight 0 in the data, but the 'everything' loss policy trains "
+            "every token, those turns included.",
+            "Use the 'all_assistant' policy to leave weight-0 turns untrained; keep 'everything' to train the whole "
+            "text as it is.",
+        )
     return Check(
         "weight_zero",
         "info",

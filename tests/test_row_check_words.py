@@ -153,6 +153,16 @@ def test_a_weight_0_last_turn_is_named_as_why_nothing_is_trained(smol_tokenizer,
     assert "no_trained_tokens" not in codes and codes["weight_zero"] == "info"
 
 
+def test_under_the_everything_policy_a_weight_0_turn_is_said_to_be_trained(smol_tokenizer):
+    """A cold review: `--policy everything` trained a weight-0 turn while the note said "never trained"."""
+    template = get_template("tokenizer", smol_tokenizer)
+    enc = encode_row(LAST_WEIGHT_0, smol_tokenizer, template, "everything")
+    assert all(label != -100 for label in enc.labels[1:])  # the sentinel: every token is trained, the turn too
+    (check,) = [c for c in preflight(enc, smol_tokenizer, template) if c.code == "weight_zero"]
+    assert check.severity == "warning" and "those turns included" in check.message and "never" not in check.message
+    assert "'all_assistant'" in check.fix
+
+
 def test_train_names_a_row_left_out_for_its_weight_0_last_turn_and_says_why(tiny_model_dir, smol_tokenizer):
     config = RunConfig(model=str(tiny_model_dir), dataset="x", mask_policy="last_assistant", max_steps=1)
     report = run_preflight(config, tokenizer=smol_tokenizer, rows=([PLAIN, LAST_WEIGHT_0, PLAIN], []))
