@@ -401,6 +401,9 @@ def explain_refusal(error: TemplateError, template: ChatTemplate, messages: list
         else:
             refusals.append(None)
     first, then = refusals
+    refused = f"The {template.title} template refused this conversation"  # its own raise_exception, as run_template
+    if first is not None and not str(first).startswith(refused):
+        return error  # it failed (a loop, the sandbox), it did not refuse the row: no system turn is to blame
     if then is not None and (first is None or str(then) == str(first)):
         return error  # refused for another reason, not (only) the system turn
     tools_used = bool(tools) or any(m.get("tool_calls") or m.get("role") == "tool" for m in messages)

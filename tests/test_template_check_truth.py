@@ -159,6 +159,17 @@ def test_a_template_refusing_the_system_role_on_a_tool_row_gives_the_system_fix_
     assert system_fix in alone and "still refuses" not in alone and "tool" not in alone
 
 
+def test_a_template_that_fails_on_a_row_with_a_system_turn_is_not_said_to_refuse_the_system_turn(smol_tokenizer):
+    """A cold review: a template writing too much ("probably looping") was also said to "take no system turn": the
+    two renders' messages differ by their character counts, which read as a refusal the merge had changed."""
+    looping = "{% for i in range(100000) %}{% for m in messages %}{{ m['content'] }}{% endfor %}{% endfor %}"
+    template = get_template("custom", smol_tokenizer, source=looping)
+    with pytest.raises(TemplateError) as failed:
+        encode_row({"messages": SYSTEM_CHAT}, smol_tokenizer, template)
+    said = str(explain_refusal(failed.value, template, SYSTEM_CHAT, None, smol_tokenizer))
+    assert "probably looping" in said and "system turn" not in said
+
+
 NEW_WORDS = ("text_joins_turns", "system_as_assistant")
 
 
