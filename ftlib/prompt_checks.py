@@ -51,7 +51,10 @@ _FITTING = ("chatml", "llama3", "gemma", "mistral")
 # header, which bound the text a template writes into a system turn by itself. Any role's: a template without a system
 # turn writes the system message under another role's header (`<|im_start|>assistant\n`), which adds no text to it.
 _CONTROL = re.compile(r"<\|[^<>|\s]{1,40}\|>|<｜[^<>｜\s]{1,40}｜>|</?[A-Za-z_]{1,30}>|\[/?[A-Z_]{2,30}\]")
-_ROLE_HEADER = re.compile(r"^\s*(?:system|user|developer|human|assistant|model)\b\s*:?", re.IGNORECASE)
+# A role header, in plain text too: "system", "System:", "### system:", "[system]" (the marks are the header's).
+_ROLE_HEADER = re.compile(
+    r"^\s*[^\w\s]{0,4}\s*(?:system|user|developer|human|assistant|model)\b\s*[^\w\s]{0,3}", re.IGNORECASE
+)
 _SYSTEM_PROBE, _QUESTION_PROBE = "\ue000system probe\ue001", "\ue002question probe\ue003"
 
 

@@ -159,6 +159,18 @@ def test_a_template_refusing_the_system_role_on_a_tool_row_gives_the_system_fix_
     assert system_fix in alone and "still refuses" not in alone and "tool" not in alone
 
 
+@pytest.mark.parametrize("header", ["### {{ m.role }}: ", "[{{ m.role }}] ", "{{ m.role|capitalize }}: "])
+def test_a_plain_text_role_header_is_not_a_system_prompt_the_template_adds(smol_tokenizer, header):
+    """A cold review: `### {{ m.role }}: {{ m.content }}` was said to add "### system:" to every row's system prompt:
+    only role headers beside control tokens were recognised as headers."""
+    source = "{% for m in messages %}" + header + "{{ m.content }}\n{% endfor %}"
+    template = get_template("custom", smol_tokenizer, source=source)
+    assert added_system_note(template, SYSTEM_CHAT) is None
+    # Text the template does write into every system turn is still found behind such a header.
+    adds = source.replace("{{ m.content }}", "{% if m.role == 'system' %}Today is Monday. {% endif %}{{ m.content }}")
+    assert "Today is Monday." in added_system_note(get_template("custom", smol_tokenizer, source=adds), SYSTEM_CHAT)
+
+
 def test_a_template_that_fails_on_a_row_with_a_system_turn_is_not_said_to_refuse_the_system_turn(smol_tokenizer):
     """A cold review: a template writing too much ("probably looping") was also said to "take no system turn": the
     two renders' messages differ by their character counts, which read as a refusal the merge had changed."""
