@@ -174,3 +174,28 @@ def test_tool_calls_the_template_drops_are_said_as_train_says_them(tmp_path, cap
     assert [(c["code"], c["severity"]) for c in report["template_checks"]] == [("tool_calls_dropped", "error")]
     assert main(["batch", str(path), "--max-length", "128", "--template", "hermes", "--json"]) == 0
     assert strict_json(capsys.readouterr().out)["template_checks"] == []
+
+
+def test_a_custom_template_file_is_counted_as_tokens_renders_it(tmp_path, capsys, smol_tokenizer):
+    """A cold review: `batch --template custom` said "write or paste one first" and had no --template-file, as
+    `tokens` and `train` have it. The counts are the file's template's: its trained tokens are the replies alone."""
+    from ftlib.batching import encode_examples
+    from ftlib.templates import get_template
+
+    source = (
+        "{% for m in messages %}<|im_start|>{{ m.role }}\n{% if m.role == 'assistant' %}{% generation %}"
+        "{{ m.content }}<|im_end|>{% endgeneration %}{% else %}{{ m.content }}<|im_end|>{% endif %}\n{% endfor %}"
+        "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
+    )
+    template_file = tmp_path / "tagged.jinja"
+    template_file.write_text(source, encoding="utf-8")
+    path = _write(tmp_path / "chats.jsonl", [SHORT, LONG])
+    assert main(["batch", str(path), "--template-file", str(template_file), "--json"]) == 0
+    report = strict_json(capsys.readouterr().out)
+    examples, _, _ = encode_examples(
+        [SHORT, LONG], smol_tokenizer, get_template("custom", source=source), "all_assistant"
+    )
+    trained = sum(sum(label != -100 for label in e.labels) for e in examples)
+    assert {s["trained_tokens"] for s in report["strategies"]} == {trained}
+    assert main(["batch", str(path), "--template-file", str(tmp_path / "missing.jinja")]) == 2
+    assert capsys.readouterr().err.startswith("error: Template file ")

@@ -79,6 +79,40 @@ def add_policy_option(parser) -> None:
     )
 
 
+def add_template_options(parser) -> None:
+    """`--template` (a built-in or the model's own) and `--template-file` (a custom Jinja template), for `tokens` and
+    `batch`; `chosen_template` reads them."""
+    from ftlib.templates import TEMPLATE_NAMES
+
+    parser.add_argument(
+        "--template",
+        default="tokenizer",
+        choices=[n for n in TEMPLATE_NAMES if n != "custom"],
+        help="chat template; 'tokenizer' is the model's own (default)",
+    )
+    parser.add_argument(
+        "--template-file", default=None, help="a custom Jinja chat template file (overrides --template)"
+    )
+
+
+def chosen_template(args, tokenizer):
+    """The template `add_template_options` named: the file's Jinja as a custom template, else `--template`.
+    UserError for a file that cannot be read."""
+    from ftlib.errors import UserError
+    from ftlib.templates import get_template
+
+    if not args.template_file:
+        return get_template(args.template, tokenizer)
+    path = Path(args.template_file)
+    try:
+        source = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise UserError(f"Template file {path} does not exist.") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UserError(f"Template file {path} could not be read as UTF-8 text ({exc}).") from None
+    return get_template("custom", tokenizer, source=source)
+
+
 DEVICE_HELP = "where the model runs: auto (a GPU when there is one), cpu, cuda or cuda:N"
 
 

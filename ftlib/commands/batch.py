@@ -22,6 +22,8 @@ import json
 from ftlib.commands import (
     add_data_options,
     add_policy_option,
+    add_template_options,
+    chosen_template,
     inspect_command,
     load_data,
     positive_int,
@@ -58,7 +60,7 @@ def register(sub) -> None:
     p.add_argument("file", help="a dataset file (.jsonl, .json, .csv, .tsv, .parquet)")
     add_data_options(p)  # --format and --map, as `data inspect` has them
     p.add_argument("--model", default="default", help="whose tokenizer to use (default: the embedded SmolLM2)")
-    p.add_argument("--template", default="tokenizer", help="chat template: tokenizer (the model's own) or a built-in")
+    add_template_options(p)
     add_policy_option(p)
     run = field_specs()  # a run's defaults, which the Batches page previews too
     p.add_argument(
@@ -91,7 +93,6 @@ def _batch(args) -> int:
     from ftlib import batch_costs, batching, checks
     from ftlib.data import DataError
     from ftlib.models import load_tokenizer
-    from ftlib.templates import get_template
 
     result = load_data(args)
     if not result.rows:
@@ -101,7 +102,7 @@ def _batch(args) -> int:
             f"See every row with `{inspect_command(args)}`."
         )
     tokenizer = load_tokenizer(args.model)
-    template = get_template(args.template, tokenizer)
+    template = chosen_template(args, tokenizer)
     encoded = _encode_all(result, tokenizer, template, args)
     stats = batch_costs.compare_strategies(encoded, args.batch_size, args.max_length, seed=args.seed)
     untrained = batch_costs.untrained_rows(encoded, args.max_length)

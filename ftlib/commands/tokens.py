@@ -18,6 +18,8 @@ import sys
 from ftlib.commands import (
     add_data_options,
     add_policy_option,
+    add_template_options,
+    chosen_template,
     inspect_command,
     load_data,
     skipped_rows,
@@ -44,8 +46,6 @@ Exit status: 0, or 1 when a check of severity "error" fires (e.g. no trained tok
 
 
 def register(sub) -> None:
-    from ftlib.templates import TEMPLATE_NAMES
-
     p = sub.add_parser(
         "tokens",
         help="show the tokens, labels and masks of one row",
@@ -61,13 +61,7 @@ def register(sub) -> None:
         help="which row: counted from 0 among the file's valid rows (default 0, the first); not the line or row "
         "number `data inspect` and `train` name, which count from 1 in the file (the output says which that is)",
     )
-    p.add_argument(
-        "--template",
-        default="tokenizer",
-        choices=[n for n in TEMPLATE_NAMES if n != "custom"],
-        help="chat template; 'tokenizer' is the model's own (default)",
-    )
-    p.add_argument("--template-file", default=None, help="a custom Jinja chat template file (overrides --template)")
+    add_template_options(p)
     p.add_argument("--model", default="default", help="model whose tokenizer to use (default: the embedded one)")
     add_policy_option(p)
     p.add_argument(
@@ -127,8 +121,6 @@ def _checks(enc, tokenizer, template, max_length: int | None, context: int | Non
 
 
 def _run(args) -> int:
-    from pathlib import Path
-
     from ftlib.models import context_length, load_tokenizer
     from ftlib.prompt_checks import added_system_note, explain_refusal
     from ftlib.rows import conversation, row_kind
@@ -141,13 +133,7 @@ def _run(args) -> int:
     _check_row(result, args)
     tokenizer = load_tokenizer(args.model)
     context = context_length(args.model)  # the longest row the model reads: no fix asks for a max length past it
-    if args.template_file:
-        path = Path(args.template_file)
-        if not path.is_file():
-            raise UserError(f"Template file {path} does not exist.")
-        template = get_template("custom", tokenizer, source=path.read_text(encoding="utf-8"))
-    else:
-        template = get_template(args.template, tokenizer)
+    template = chosen_template(args, tokenizer)
     if args.add_missing_tokens:
         tokenizer = add_missing_special_tokens(tokenizer, template)
         template = get_template(template.name, tokenizer, source=template.source)
