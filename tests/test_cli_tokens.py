@@ -95,7 +95,7 @@ def test_preference_row_prints_chosen_and_rejected(tmp_path, capsys):
     )
     code, out = run_json(capsys, path, "--row", 0, "--template", "chatml")
     assert code == 0
-    assert set(out) == {"prompt_text", "chosen", "rejected", "file_row", "where", "skipped_rows"}
+    assert set(out) == {"prompt_text", "chosen", "rejected", "file_row", "where", "skipped_rows", "row_warnings"}
     assert out["skipped_rows"] == [] and (out["file_row"], out["where"]) == (1, "line 1")
     assert out["prompt_text"] == "<|im_start|>user\nBest pet?<|im_end|>\n<|im_start|>assistant\n"
     for key, answer in (("chosen", "Dogs."), ("rejected", "Rocks.")):
@@ -210,7 +210,7 @@ def test_every_row_kind_keeps_the_json_contract(kind, monkeypatch, capsys, tmp_p
         "unpaired": {"prompt": "Greet me", "completion": "Go away.", "label": False},
         "prompt_only": {"prompt": [{"role": "user", "content": "Write a shanty."}]},
     }[kind]
-    loaded = types.SimpleNamespace(rows=[row], errors=[], row_numbers=[1], where=lambda n: f"line {n}")
+    loaded = types.SimpleNamespace(rows=[row], errors=[], warnings=[], row_numbers=[1], where=lambda n: f"line {n}")
     monkeypatch.setattr(ftlib.data, "load_file", lambda path, **read_as: loaded)
     template, exit_code, trained, masked = KINDS[kind]
     code, out = run_json(capsys, tmp_path / "rows.jsonl", "--row", 0, "--template", template)
@@ -255,3 +255,34 @@ def test_out_of_range_and_empty_files_say_how_many_rows_failed(sft_file, tmp_pat
     (line,) = capsys.readouterr().err.splitlines()  # it said "has 0 valid rows (0 to -1)"
     assert line.startswith(f"error: {broken} has no valid row (2 rows failed to load: line 1: ")
     assert "(0 to -1)" not in line and f"`python -m ftlib data inspect {broken}`" in line
+
+
+def test_the_rows_own_warnings_are_said_as_data_inspect_says_them(tmp_path, capsys):
+    """A cold review: `data inspect` and the Tokens page warned of a call to a tool the row does not define and of
+    invisible control characters; `tokens` showed the row without a word."""
+    weather = {"type": "function", "function": {"name": "get_weather", "parameters": {"type": "object"}}}
+    row = {
+        "messages": [
+            {"role": "user", "content": "Weather in Lima?\x1b[31m"},
+            {
+                "role": "assistant",
+                "content": "",
+                "tool_calls": [{"type": "function", "function": {"name": "get_wether", "arguments": {}}}],
+            },
+            {"role": "tool", "content": "Sunny."},
+            {"role": "assistant", "content": "Sunny."},
+        ],
+        "tools": [weather],
+    }
+    path = tmp_path / "tools.jsonl"
+    path.write_text(json.dumps(row) + "\n", encoding="utf-8")
+    assert main(["data", "inspect", str(path), "--json"]) == 0
+    inspected = [w["message"] for w in json.loads(capsys.readouterr().out)["warnings"] if w["row"] == 1]
+    assert any("get_wether" in w for w in inspected) and any("control characters" in w for w in inspected)
+    main(["tokens", str(path), "--template", "hermes"])
+    err = capsys.readouterr().err.splitlines()
+    assert [line for line in err if line.startswith("warning: line 1: ")] == [
+        f"warning: line 1: {w}" for w in inspected
+    ]
+    _, out = run_json(capsys, path, "--template", "hermes")
+    assert out["row_warnings"] == inspected

@@ -36,12 +36,14 @@ the first valid row). That is not how `data inspect`, `train` and the Data page 
 is, in its first line ("--row 1 (counted from 0 among 2 valid rows) is line 3 of FILE"), and in the JSON as
 "file_row" (3) and "where" ("line 3"). --json prints
 {"kind", "template", "policy", "text", "input_ids", "labels", "attention_mask", "tokens": [{"id", "text", "role",
-"segment", "trained", "special", "label", "reason"}], "checks": [{"code", "severity", "message", "fix"}],
-"file_row", "where", "skipped_rows", ...} ("label": true/false beside them for an unpaired row); for a preference row
-it prints {"prompt_text", "chosen": {...}, "rejected": {...}, "file_row", "where", "skipped_rows"}, each side with
-the keys above. "skipped_rows" lists the rows of FILE that failed to load, [{"row", "where", "message"}] as
-`data inspect --json` lists its errors ("row" counted from 1 in the file, as "file_row"); without --json they are
-named in a warning on stderr. --format and --map read FILE as `data inspect` reads it.
+"segment", "trained", "special", "label", "reason"}], "checks": [{"code", "severity", "message", "fix"}], "file_row",
+"where", "skipped_rows", "row_warnings", ...} ("label": true/false beside them for an unpaired row); for a preference
+row it prints {"prompt_text", "chosen": {...}, "rejected": {...}, "file_row", "where", "skipped_rows",
+"row_warnings"}, each side with the keys above. "row_warnings": what `data inspect` warns of this row (a tool call
+that matches no tool, invisible control characters), as text; without --json each is a warning on stderr.
+"skipped_rows" lists the rows of FILE that failed to load, [{"row", "where", "message"}] as `data inspect --json`
+lists its errors ("row" counted from 1 in the file, as "file_row"); without --json they are named in a warning on
+stderr. --format and --map read FILE as `data inspect` reads it.
 Exit status: 0, or 1 when a check of severity "error" fires (e.g. no trained tokens), 2 on bad input."""
 
 
@@ -150,6 +152,7 @@ def _run(args) -> int:
     if args.json:
         out.update(file_row=source, where=result.where(source))
         out["skipped_rows"] = skipped_rows(result)  # the rows --row does not count, with where and why
+        out["row_warnings"] = [w.message for w in result.warnings if w.row == source]  # as data inspect says them
         print(json.dumps(out, ensure_ascii=False))
         checks = [c for part in (out.get("chosen"), out.get("rejected"), out) if part for c in part.get("checks", [])]
         return 1 if any(c["severity"] == "error" for c in checks) else 0
@@ -159,6 +162,8 @@ def _run(args) -> int:
         print(f"{warning} --row {args.row} is {result.where(source)}.", file=sys.stderr)
     among = plural(len(result.rows), "valid row")
     print(f"--row {args.row} (counted from 0 among {among}) is {result.where(source)} of {args.file}")
+    for said in (w.message for w in result.warnings if w.row == source):  # as `data inspect` and the page say them
+        print(f"warning: {result.where(source)}: {said}", file=sys.stderr)
     for name, part in parts(enc).items():
         _print_table(name, part)
     for c in checks:
@@ -190,6 +195,19 @@ def _one_line(text: str) -> str:
     return text.strip().replace("\n", "↵ ")
 
 
+def _shown(text: str) -> str:
+    """A token's text quoted as JSON, with invisible format characters escaped too (U+202E would reorder the rest of
+    the terminal line; zero-width ones would not be seen): JSON escapes only the control characters.
+
+    >>> print(_shown("a\\u202eb"), _shown("é\\n"))
+    "a\\u202eb" "é\\n"
+    """
+    import unicodedata
+
+    quoted = json.dumps(text, ensure_ascii=False)
+    return "".join(f"\\u{ord(c):04x}" if unicodedata.category(c) == "Cf" else c for c in quoted)
+
+
 def _print_table(name: str, enc) -> None:
     counts = enc.counts()
     title = f"[{name}] " if name else ""
@@ -200,7 +218,4 @@ def _print_table(name: str, enc) -> None:
     )
     print(f"{'#':>4} {'id':>6} {'label':>6}  {'role':<10} {'text':<24} reason")
     for t in enc.tokens:
-        print(
-            f"{t.index:>4} {t.id:>6} {t.label:>6}  {t.role:<10} "
-            f"{json.dumps(t.text, ensure_ascii=False)[:24]:<24} {t.reason}"
-        )
+        print(f"{t.index:>4} {t.id:>6} {t.label:>6}  {t.role:<10} {_shown(t.text)[:24]:<24} {t.reason}")
