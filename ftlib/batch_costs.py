@@ -38,6 +38,7 @@ from ftlib.batching import (
     read_examples,
     round_up,
 )
+from ftlib.errors import plural
 from ftlib.methods import batching_refusals
 
 STRATEGIES = ("right_padding", "length_grouped", "packing")
@@ -188,6 +189,43 @@ def untrained_rows(encoded: Sequence, max_length: int) -> list[tuple[int, str, i
     return out
 
 
+def untrained_warnings(
+    untrained: list[tuple[str, str, int]], max_length: int, policy: str, fixes: dict[str, str], few: int = 3
+) -> list[str]:
+    """One warning per reason among `untrained` ((where the row is, reason, tokens), reasons as `untrained_rows`):
+    how many rows, the first `few`, what a run does with them, then `fixes[reason]` (the CLI names its options, the
+    Batches page its boxes). `policy`: the loss policy in the caller's words ("--policy everything")."""
+    out = []
+    for reason in ("cut", "masked", "long_prompt"):
+        found = [(where, n) for where, why, n in untrained if why == reason]
+        if not found:
+            continue
+        named = ", ".join(f"{where} ({n} tokens)" for where, n in found[:few])
+        named += f" and {len(found) - few} more" if len(found) > few else ""
+        one = len(found) == 1
+        them, their = ("it", "its") if one else ("them", "their")
+        if reason == "long_prompt":
+            said = (
+                f"{plural(len(found), 'prompt')} {'is' if one else 'are'} longer than the max length of {max_length} "
+                f"tokens: {named}. A GRPO run leaves {them} out (the model would answer a prompt cut mid-sentence)"
+            )
+        elif reason == "cut":
+            said = (
+                f"{plural(len(found), 'row')} would train nothing at max length {max_length}, all {their} trained "
+                f"tokens lying past the cut: {named}. A run leaves {them} out"
+            )
+        else:
+            said = (
+                f"{plural(len(found), 'row')} would train nothing: {policy} trains none of {their} tokens: {named}. "
+                f"A run leaves {them} out"
+            )
+        left = "no prompt" if reason == "long_prompt" else "no row"
+        out.append(
+            f"{said} (and refuses to start when {left} is left); the table above still counts {them}. {fixes[reason]}"
+        )
+    return out
+
+
 __all__ = [
     "STRATEGIES",
     "STRATEGY_LABELS",
@@ -198,4 +236,5 @@ __all__ = [
     "strategy_stats",
     "unavailable",
     "untrained_rows",
+    "untrained_warnings",
 ]

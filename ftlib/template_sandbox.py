@@ -194,8 +194,8 @@ def compile_template(source: str) -> jinja2.Template:
         return env.from_string(source)
     except jinja2.TemplateSyntaxError as exc:
         raise TemplateError(
-            f"The template has a syntax error on line {exc.lineno}: {(exc.message or '').rstrip('.')}. Fix the Jinja text and "
-            "try again."
+            f"The template has a syntax error on line {exc.lineno}: {(exc.message or '').rstrip('.')}. Fix the Jinja "
+            "text and try again."
         ) from None
 
 

@@ -156,39 +156,6 @@ def split_template_checks(
     return [(c.severity, c.message, c.fix) for c in found]
 
 
-def untrained_warnings(untrained: list[tuple[str, str, int]], max_length: int, policy: str, few: int = 3) -> list[str]:
-    """The rows a run would leave out (`split_stats`' last item), one warning per reason, in this page's words (the
-    CLI's `ftlib batch` prints the same)."""
-    out = []
-    for reason in ("cut", "masked", "long_prompt"):
-        found = [(name, n) for name, why, n in untrained if why == reason]
-        if not found:
-            continue
-        named = ", ".join(f"{name} ({n} tokens)" for name, n in found[:few])
-        named += f" and {len(found) - few} more" if len(found) > few else ""
-        one = len(found) == 1
-        them, their = ("it", "its") if one else ("them", "their")
-        if reason == "long_prompt":
-            said = (
-                f"{plural(len(found), 'prompt')} {'is' if one else 'are'} longer than the max length of "
-                f"{max_length} tokens: {named}. A GRPO run leaves {them} out (the model would answer a prompt cut "
-                "mid-sentence). Raise the max length above, or shorten the prompts."
-            )
-        elif reason == "cut":
-            said = (
-                f"{plural(len(found), 'row')} would train nothing at max length {max_length}, all {their} trained "
-                f"tokens lying past the cut: {named}. A run leaves {them} out. Raise the max length above, or "
-                "shorten the rows."
-            )
-        else:
-            said = (
-                f"{plural(len(found), 'row')} would train nothing: the loss policy '{policy}' trains none of {their} "
-                f"tokens: {named}. A run leaves {them} out. Pick another loss policy, or fix the rows."
-            )
-        out.append(said + f" The table above still counts {them}.")
-    return out
-
-
 def whole_split(
     name: str,
     train: list[dict],
@@ -285,7 +252,12 @@ def whole_split(
     st.caption(f"{note}. {STRATEGIES_SAID} **{WORK_LABEL}**: {WORK_SAID}")
     for strategy, why in unusable.items():
         st.info(f"**{batch_costs.STRATEGY_LABELS[strategy]}** cannot be used on this split. {why}")
-    for said in untrained_warnings(untrained, max_length, policy):
+    fixes = {
+        "cut": "Raise the max length above, or shorten the rows.",
+        "masked": "Pick another loss policy above, or fix the rows.",
+        "long_prompt": "Raise the max length above, or shorten the prompts.",
+    }
+    for said in batch_costs.untrained_warnings(untrained, max_length, f"the loss policy '{policy}'", fixes):
         st.warning(said)
     with st.expander("For engineers: how this table is counted"):
         st.markdown(TABLE_FOR_ENGINEERS)

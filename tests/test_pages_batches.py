@@ -539,4 +539,7 @@ def test_rows_a_run_leaves_out_at_the_max_length_are_named_as_the_cli_names_them
     assert said.startswith(
         "1 row would train nothing at max length 64, all its trained tokens lying past the cut: row 4"
     )
-    assert "A run leaves it out." in said and "The table above still counts it." in said
+    assert (
+        "A run leaves it out (and refuses to start when no row is left)" in said
+        and "the table above still counts it. Raise the max length above" in said
+    )

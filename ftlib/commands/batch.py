@@ -175,41 +175,23 @@ def _tokens_command(args, i: int, max_length: bool = False) -> str:
     return " ".join(words)
 
 
-def _untrained_warnings(untrained: list, result, args, few: int = 3) -> list[str]:
-    """One `warning:` line per reason in `untrained` (see `batch_costs.untrained_rows`): how many rows, the first
-    `few`, what a run does with them and how to fix it (the Batches page says the same in its words)."""
-    out = []
-    for reason in ("cut", "masked", "long_prompt"):
-        found = [(i, n) for i, why, n in untrained if why == reason]
-        if not found:
-            continue
-        named = ", ".join(f"{result.where(result.row_numbers[i])} ({n} tokens)" for i, n in found[:few])
-        named += f" and {len(found) - few} more" if len(found) > few else ""
-        one = len(found) == 1
-        if reason == "long_prompt":
-            said = (
-                f"{plural(len(found), 'prompt')} {'is' if one else 'are'} longer than the max length of "
-                f"{args.max_length} tokens: {named}. A GRPO run leaves {'it' if one else 'them'} out (the model "
-                "would answer a prompt cut mid-sentence) and refuses to start when no prompt is left; the table above "
-                f"still counts {'it' if one else 'them'}. Use a larger --max-length or shorter prompts."
-            )
-        else:
-            them, their = ("it", "its") if one else ("them", "their")
-            said = (
-                f"{plural(len(found), 'row')} would train nothing at max length {args.max_length}, all {their} "
-                f"trained tokens lying past the cut: {named}."
-                if reason == "cut"
-                else f"{plural(len(found), 'row')} would train nothing: --policy {args.policy} trains none of {their} "
-                f"tokens: {named}."
-            )
-            fix = "a larger --max-length or shorter rows" if reason == "cut" else "another --policy, or fix the rows"
-            said += (
-                f" A run leaves {them} out (and refuses to start when no row is left); the table above still counts "
-                f"{them}. Use {fix}"
-            )
-            said += f"; see one with `{_tokens_command(args, found[0][0], reason == 'cut')}`."
-        out.append(f"warning: {said}")
-    return out
+def _untrained_warnings(untrained: list, result, args) -> list[str]:
+    """`batch_costs.untrained_warnings` for `untrained` (`batch_costs.untrained_rows`), each a `warning:` line whose
+    fix names this command's options and the `tokens` command that shows the first such row."""
+    from ftlib import batch_costs
+
+    first = {}
+    for i, why, _ in untrained:
+        first.setdefault(why, i)
+    see = {why: f"; see one with `{_tokens_command(args, i, why == 'cut')}`." for why, i in first.items()}
+    fixes = {
+        "cut": "Use a larger --max-length or shorter rows" + see.get("cut", "."),
+        "masked": "Use another --policy, or fix the rows" + see.get("masked", "."),
+        "long_prompt": "Use a larger --max-length or shorter prompts.",
+    }
+    named = [(result.where(result.row_numbers[i]), why, n) for i, why, n in untrained]
+    said = batch_costs.untrained_warnings(named, args.max_length, f"--policy {args.policy}", fixes)
+    return [f"warning: {s}" for s in said]
 
 
 def _encode_all(result, tokenizer, template, args) -> list:
