@@ -145,6 +145,8 @@ def parse_setting(text: str) -> DecodingSetting:
     (True, 'temperature=0,repetition_penalty=1.2')
     >>> parse_setting("balanced,min_p=0.05").key  # a preset, changed
     'temperature=0.7,top_p=0.9,min_p=0.05'
+    >>> parse_setting("balanced,temperature=0").key  # made greedy: the preset's filters would do nothing
+    'greedy'
     """
     text = (text or "").strip()
     if text.lower() in PRESETS:
@@ -157,6 +159,11 @@ def parse_setting(text: str) -> DecodingSetting:
     else:
         base = {}
     for part in parts:
+        if part.count("=") > 1 or ";" in part:  # "temperature=0.8 top_p=0.9": pairs not split by commas
+            raise SamplingError(
+                f"Cannot read the decoding setting '{text}': '{part}' holds more than one key=value pair. Separate "
+                "them with commas: temperature=0.8,top_p=0.9."
+            )
         key, sep, raw = part.partition("=")
         name = _ALIASES.get(key.strip().lower())
         if not sep or name is None:
@@ -173,6 +180,9 @@ def parse_setting(text: str) -> DecodingSetting:
             raise SamplingError(f"'{part}' in '{text}': {raw.strip()!r} is not {kind}.") from None
     if not values and not base:
         raise SamplingError(f"Empty decoding setting. Use a preset ({', '.join(PRESETS)}) or temperature=0.8,...")
+    if values.get("temperature") == 0:  # a preset made greedy: its own top_k/top_p/min_p would do nothing (the
+        # user's own would still be refused, as they asked for them), as the Compare page drops them
+        base = {k: v for k, v in base.items() if k not in ("top_k", "top_p", "min_p")}
     return DecodingSetting(**{**base, **values}, name=text)
 
 

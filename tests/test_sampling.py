@@ -152,11 +152,21 @@ def test_parse_setting(text, temperature, top_k, top_p):
         ("t=0,min_p=0.1", "no effect"),
         ("top_p", "key=value"),
         ("", "Empty decoding setting"),
+        ("balanced,t=0,top_p=0.9", "no effect"),  # the user's own filter on a greedy setting is still refused
+        ("temperature=0.8 top_p=0.9", "Separate them with commas"),  # a cold review: "'0.8 top_p=0.9' is not a number"
+        ("temperature=0.8;top_p=0.9", "Separate them with commas"),
     ],
 )
 def test_parse_setting_errors(text, message):
     with pytest.raises(S.SamplingError, match=message):
         S.parse_setting(text)
+
+
+def test_a_preset_made_greedy_drops_its_own_filters():
+    """A cold review: `balanced,temperature=0` was refused for a top_p the user never typed (the preset's)."""
+    assert S.parse_setting("balanced,temperature=0").as_dict() == S.parse_setting("greedy").as_dict() | {
+        "name": "balanced,temperature=0"
+    }
 
 
 @pytest.mark.parametrize(
