@@ -238,8 +238,12 @@ with st.container():
 job: M.GenerationJob | None = st.session_state.get(JOB_KEY)
 # What a grid was made with besides the prompt: the grid says so when the boxes above no longer match it.
 request = (tuple(model_names), tuple(s.key for s in settings), seed, max_new, tuple(sorted(prompt_ids.items())))
-b1, _ = st.columns([1, 5])
-if b1.button("Generate", type="primary", disabled=seed is None):
+b1, b2 = st.columns([1, 5])
+# The model would answer an empty user turn (the CLI refuses `--prompt ''` too): a slip, not a question.
+empty_prompt = not messages or not str(messages[-1].get("content") or "").strip()
+if empty_prompt:
+    b2.warning("Type a message first: the model would answer an empty one.")
+if b1.button("Generate", type="primary", disabled=seed is None or empty_prompt):
     if job is not None and not job.done:
         job.cancel()
     rows = S.grid_rows(prompt_ids, settings, [None if m == "base" else m for m in model_names])

@@ -266,6 +266,16 @@ def test_compare_without_runs_shows_the_base_only(varied_dir):
     assert len(cell_texts(at)) == 3
 
 
+def test_an_empty_message_is_not_generated_from(varied_dir):
+    """A cold review: with "Your message" cleared, Generate answered an empty user turn (the CLI refuses it)."""
+    at = open_page("pages/5_Compare.py", varied_dir)
+    assert not button(at, "Generate").disabled  # the sentinel: the default prompt generates
+    at.text_area(key="compare_prompt").set_value("   ").run()
+    assert not at.exception, at.exception
+    assert button(at, "Generate").disabled
+    assert "Type a message first" in " ".join(w.value for w in at.warning)
+
+
 def test_evaluate_page_shows_aggregates_table_heatmap_and_csv(finished_run, varied_dir):
     at = open_page("pages/6_Evaluate.py", varied_dir)
     assert not at.exception, at.exception
