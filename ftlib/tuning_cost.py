@@ -220,7 +220,11 @@ class Diversity:
                 "repeats itself."
             )
         if self.tuned > self.base + SAME_DIVERSITY:
-            return f"The tuned model's answers vary more than the base model's ({numbers})."
+            # Not a win in itself: sampled noise (a model tuned too hard, or too briefly) has the most distinct pairs.
+            return (
+                f"The tuned model's answers vary more than the base model's ({numbers}). More variety is not better "
+                "in itself: answers that wander off the question or into noise vary most: read the sampled answers."
+            )
         return (
             f"Both models vary their answers about as much from one sample to the next ({numbers}). This compares "
             "different answers to the same question; it does not see a line repeated within one answer."

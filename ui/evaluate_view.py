@@ -145,7 +145,9 @@ def cost_panel(cost, run=None) -> None:
     )
     c3.metric("Variety, base", f"{varied.base:.0%}", help="Distinct word pairs over sampled answers to one question.")
     # A change of a share, in percentage points ("-5 points" for 90% -> 85%; "-5%" read as a relative drop)
-    c4.metric("Variety, tuned", f"{varied.tuned:.0%}", f"{(varied.tuned - varied.base) * 100:+.0f} points")
+    # Neither colour: more variety is not good in itself (noise varies most), nor less bad (a style is sameness).
+    points = f"{(varied.tuned - varied.base) * 100:+.0f} points"
+    c4.metric("Variety, tuned", f"{varied.tuned:.0%}", points, delta_color="off")
     st.markdown(f"- {lost.sentence(run)}\n- {varied.sentence()}")
     with st.expander("The sampled answers behind the variety numbers"):
         for question, base, tuned in varied.answers:
