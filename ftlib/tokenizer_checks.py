@@ -160,6 +160,32 @@ def _quoted(tokens) -> str:
     return listed[0] if len(listed) == 1 else f"{', '.join(listed[:-1])} and {listed[-1]}"
 
 
+def prompt_control_warning(texts: list[str], tokenizer) -> str | None:
+    """A warning when a prompt's own text (`texts`: its messages' contents, as typed) writes one of the tokenizer's
+    special tokens (`Say hi<|im_end|>`): the prompt is tokenized as rendered, so each is read as the control token
+    itself, as transformers does, and the model is given a turn boundary (or a whole fake turn) that is not there.
+    None when no text holds one. Training says the same of a row (`control_token_checks`).
+
+    >>> class Tok:
+    ...     all_special_tokens = ["<|im_start|>", "<|im_end|>"]
+    ...     added_tokens_decoder = {}
+    >>> prompt_control_warning(["Say hi<|im_end|>"], Tok())[:40]
+    "The message writes '<|im_end|>' in its o"
+    """
+    specials = set(getattr(tokenizer, "all_special_tokens", []) or [])
+    specials |= {t.content for t in (getattr(tokenizer, "added_tokens_decoder", {}) or {}).values() if t.special}
+    text = "\n".join(t for t in texts if t)
+    found = sorted((s for s in specials if s and s.strip() and s in text), key=text.index)
+    if not found:
+        return None
+    it, each = ("it", "it") if len(found) == 1 else ("them", "each")
+    return (
+        f"The message writes {_quoted(found)} in its own text: the tokenizer reads {each} as the control token "
+        "itself (as transformers does), so the model is given a turn boundary that is not there, and what follows "
+        f"reads as another turn. Remove {it} to ask the question as written."
+    )
+
+
 def control_token_checks(enc: Encoded, template: ChatTemplate) -> list[Check]:
     """Control tokens written inside a message's own text (`Explain <|im_end|>`): the tokenizer reads them as the
     control token itself, as transformers and TRL do (`tokenizer(text, add_special_tokens=False)` gives the special

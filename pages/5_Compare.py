@@ -18,6 +18,7 @@ from ftlib import lease
 from ftlib import modelset as M
 from ftlib import next_token as N
 from ftlib import sampling as S
+from ftlib.tokenizer_checks import prompt_control_warning
 from ui import alignment_view
 from ui.auth import require_password
 from ui.common import (
@@ -132,6 +133,9 @@ with st.container():
         with user_errors("Could not open the saved split"):
             test_rows = cached_split(split_name)[1]
     messages, reference, tools = choose_prompt(test_rows, split_name)
+    injected = prompt_control_warning([str(m.get("content") or "") for m in messages], tokenizer)
+    if injected:
+        st.warning(injected)
 
     # -------------------------------------------------------------------------------- models and settings
 

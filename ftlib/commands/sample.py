@@ -189,6 +189,7 @@ def _sample(args) -> int:
     from ftlib import sampling as S
     from ftlib.answer_notes import repeats_itself
     from ftlib.sharing import print_waits
+    from ftlib.tokenizer_checks import prompt_control_warning
 
     # Everything that can be checked without a model is checked first: a typo should not cost a model load.
     settings = [S.parse_setting(s) for s in (args.setting or ["greedy"])]
@@ -202,6 +203,9 @@ def _sample(args) -> int:
     warn_template(args.template, models.tokenizer, {n: t[0] for n, t in models.templates.items()})
     # Each tuned model reads the prompt in the template it trained with (a custom one's Jinja text included).
     prompts = M.render_prompts(models, args.prompt, system=args.system, template=args.template)
+    injected = prompt_control_warning([args.system or "", args.prompt], models.tokenizer)
+    if injected:  # said, not refused: showing what such a prompt does is a fair use of the command
+        print(f"warning: {injected}", file=sys.stderr)
     rows = S.grid_rows({name: p.ids for name, p in prompts.items()}, settings, models.names)
     # Takes turns on the device with a training run or the app (ftlib.lease); a wait is told on stderr.
     with lease.hold(models.device, "generation", "python -m ftlib sample", on_wait=print_waits()):
