@@ -129,7 +129,23 @@ def whitespace_said(text: str) -> str:
     return f"(only whitespace: {' and '.join(counts) if len(counts) < 3 else ', '.join(counts)})"
 
 
+def loops_said(rows, see: str = "read them side by side below") -> str | None:
+    """One line for an evaluation's aggregates when answers loop (`ftlib.evaluate.EvalRow`s): how many of each
+    model's, since the numbers (loss, closer to the reference) cannot show it; None when no answer loops. `see`: where
+    the answers are (the Evaluate page's table, the CLI's --json)."""
+    rows = [r for r in rows if not r.is_text]  # a text row is scored, not answered: nothing to loop
+    base = sum(repeats_itself(r.base_output) for r in rows)
+    tuned = sum(repeats_itself(r.tuned_output) for r in rows)
+    if not base and not tuned:
+        return None
+    return (
+        f"↻ {tuned} of {plural(len(rows), 'tuned answer')} and {base} of the base model's repeat themselves instead "
+        f"of answering: the loss scores the reference answers, not these, so {see}."
+    )
+
+
 __all__ = [
+    "loops_said",
     "LOOP_CHARACTERS",
     "character_loop",
     "looped_characters",

@@ -197,6 +197,22 @@ def test_a_command_in_its_own_process_prints_no_library_noise(run, varied_dir):
     assert failed.returncode == 2 and failed.stderr.startswith("error:"), failed.stderr
 
 
+def test_evaluate_says_when_answers_loop_as_the_page_does(capsys, run, monkeypatch):
+    """A cold review: `evaluate RUN` printed the totals only, while 2 of 3 tuned answers were "Ahoy! Ahoy! ..."
+    loops, which the Evaluate page says under its numbers."""
+    from ftlib import answer_notes
+
+    assert main(["evaluate", str(run), "--max-new-tokens", "4"]) == 0
+    assert "repeat themselves" not in capsys.readouterr().out  # the sentinel: the tiny model's words do not loop
+    monkeypatch.setattr(answer_notes, "repeats_itself", lambda text: True)
+    assert main(["evaluate", str(run), "--max-new-tokens", "4"]) == 0
+    said = [line for line in capsys.readouterr().out.splitlines() if "repeat themselves" in line]
+    assert said == [
+        "note: ↻ 2 of 2 tuned answers and 2 of the base model's repeat themselves instead of answering: the loss "
+        "scores the reference answers, not these, so see each with --json or --csv."
+    ]
+
+
 def test_evaluate_run_json_and_csv(capsys, run, tmp_path):
     out_csv = tmp_path / "eval.csv"
     agg = cli_json(capsys, "evaluate", str(run), "--max-new-tokens", "4", "--csv", str(out_csv), "--json")

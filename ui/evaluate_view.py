@@ -13,7 +13,7 @@ import math
 import plotly.graph_objects as go
 import streamlit as st
 
-from ftlib.answer_notes import only_whitespace, repeats_itself, whitespace_said
+from ftlib.answer_notes import loops_said, only_whitespace, repeats_itself, whitespace_said
 from ftlib.demo_data import GENERAL_PROMPTS
 from ftlib.errors import plural
 from ftlib.next_token import percent
@@ -46,20 +46,6 @@ def answer(text: str) -> None:
     st.text(text.strip() or whitespace_said(text))
     if repeats_itself(text):
         st.caption(REPEATS)
-
-
-def loops_said(rows) -> str | None:
-    """One line for the aggregates when answers loop (`ftlib.evaluate.EvalRow`s): how many of each model's, since
-    the numbers above it (loss, closer to the reference) cannot show it; None when no answer loops."""
-    rows = [r for r in rows if not r.is_text]  # a text row is scored, not answered: nothing to loop
-    base = sum(repeats_itself(r.base_output) for r in rows)
-    tuned = sum(repeats_itself(r.tuned_output) for r in rows)
-    if not base and not tuned:
-        return None
-    return (
-        f"↻ {tuned} of {plural(len(rows), 'tuned answer')} and {base} of the base model's repeat themselves instead "
-        "of answering: the loss scores the reference answers, not these, so read them side by side below."
-    )
 
 
 def blanks(rows) -> int:

@@ -350,6 +350,13 @@ def _report(args, result, model: str, template: str, beta: float | None = None, 
     else:
         for key, value in agg.items():
             print(f"{key}: {value:.4f}" if isinstance(value, float) else f"{key}: {value}")
+    rows = getattr(result, "rows", [])
+    if rows and all(hasattr(r, "is_text") for r in rows):  # generated answers (not a reward model's, GRPO's)
+        from ftlib.answer_notes import loops_said
+
+        loops = loops_said(rows, "see each with --json or --csv")  # as the Evaluate page says it
+        if loops:
+            print(f"note: {loops}", file=sys.stderr if args.json else sys.stdout)
     if agg.get("text_rows"):  # what those numbers are of, where no answer was generated
         from ftlib.text_eval import TEXT_NOTE
 
