@@ -17,7 +17,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ftlib.decoding import DecodingSetting, penalize_repeats, process_logits
+from ftlib.decoding import DecodingSetting, SamplingError, penalize_repeats, process_logits
 from ftlib.sampling import adapter_kwargs, model_device, token_text
 
 
@@ -48,8 +48,17 @@ class NextTokenView:
 
 
 def next_token_logits(model, input_ids: Sequence[int], adapter: str | None = None, lock=None):
-    """The model's raw logits [V] (float32, cpu) for the token after `input_ids`."""
+    """The model's raw logits [V] (float32, cpu) for the token after `input_ids`. SamplingError when the prompt
+    leaves no room in the model's context (`max_position_embeddings`) for that token, as the grid refuses it
+    (`modelset.check_context`): past it the distribution is read from positions the model never saw."""
     import torch
+
+    limit = getattr(getattr(model, "config", None), "max_position_embeddings", None)
+    if isinstance(limit, int) and len(input_ids) + 1 > limit:
+        raise SamplingError(
+            f"The prompt is {len(input_ids)} tokens, over the model's context of {limit} tokens with the next one: "
+            "shorten the prompt."
+        )
 
     device = model_device(model)
     ids = torch.tensor([list(input_ids)], dtype=torch.long, device=device)

@@ -644,3 +644,12 @@ def test_a_preset_takes_changes_after_it():
         S.parse_setting("greedy,top_p=0.9")
     with pytest.raises(S.SamplingError, match="'1.5' is not a whole number"):
         S.parse_setting("top_k=1.5")
+
+
+def test_the_next_token_view_refuses_a_prompt_past_the_context_as_the_grid_does(base):
+    """A cold review: a 9,031-token prompt was refused by the grid and read by the next-token view, from positions
+    the model never saw."""
+    limit = base.config.max_position_embeddings
+    assert N.next_token_logits(base, [1] * (limit - 1)).shape[0] == base.config.vocab_size  # room for one: read
+    with pytest.raises(S.SamplingError, match=f"over the model's context of {limit} tokens"):
+        N.next_token_logits(base, [1] * limit)
