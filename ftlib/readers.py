@@ -267,6 +267,18 @@ def _spread(text: str) -> bool | None:
         return None
 
 
+def _second_line_is_a_row(text: str) -> bool:
+    """Whether the second non-blank line of `text` is a whole JSON object by itself: JSONL under a first line cut
+    short, not pretty-printed JSON (whose second line is a piece of the first value, `  "messages": [`)."""
+    lines = [line.strip() for line in text.splitlines()[1:3] if line.strip()][:1]
+    if not lines or not lines[0].startswith("{"):
+        return False
+    try:
+        return isinstance(parse_json(lines[0]), dict)
+    except (json.JSONDecodeError, JSONProblem):
+        return False
+
+
 def jsonl_document(text: str, name: str) -> tuple[list[tuple[int, dict]], list[RowError], list[str]] | None:
     """Records, bad rows and a note of a .jsonl file whose text is not one object per line but one JSON array, or
     objects spread over several lines each (pretty-printed); None for a file to read line by line.
@@ -285,8 +297,8 @@ def jsonl_document(text: str, name: str) -> tuple[list[tuple[int, dict]], list[R
     try:
         found = array_items(text, decoder) if head == "[" else documents(text, decoder)
     except json.JSONDecodeError as exc:
-        if not continues:
-            return None
+        if not continues or (head == "{" and _second_line_is_a_row(text)):
+            return None  # JSONL whose first line is broken (cut short): read line by line, that line a bad row
         raise DataError(pretty_error(name, exc.lineno, exc.colno, json_problem(exc))) from None
     except JSONProblem as exc:
         raise DataError(f"{name} cannot be read: {exc}.") from None

@@ -317,3 +317,14 @@ def test_a_plain_jsonl_file_is_read_line_by_line():
     records, errors, notes, _ = text_records(text.encode(), "jsonl", "plain.jsonl")
     assert ([n for n, _ in records], errors, notes) == ([1, 2, 3], [], [])
     assert jsonl_records(text) == (records, [])
+
+
+def test_a_jsonl_file_whose_first_line_is_cut_short_reads_its_other_lines():
+    """A cold review: a broken first line (cut short) refused the whole JSONL file as "pretty-printed", pointing at
+    line 2, with a `jq -c .` fix that fails on it too; the same line anywhere else is one bad row."""
+    good = b'{"prompt": "Q1", "completion": "A1"}\n{"prompt": "Q2", "completion": "A2"}\n'
+    cut = b'{"prompt": "Q0", "completion": "A\n'
+    result = load_bytes(cut + good, "cut.jsonl")
+    assert ["Q1" in str(result.rows[0]), "Q2" in str(result.rows[1]), len(result.rows)] == [True, True, 2]
+    assert [e.row for e in result.errors] == [1] and "cut short" in result.errors[0].message
+    assert load_bytes(good[:37] + cut + good[37:], "cut.jsonl").errors[0].row == 2  # the same line, elsewhere
