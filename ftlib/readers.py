@@ -270,11 +270,9 @@ def _spread(text: str) -> bool | None:
 def _second_line_is_a_row(text: str) -> bool:
     """Whether the second non-blank line of `text` is a whole JSON object by itself: JSONL under a first line cut
     short, not pretty-printed JSON (whose second line is a piece of the first value, `  "messages": [`)."""
-    lines = [line.strip() for line in text.splitlines()[1:3] if line.strip()][:1]
-    if not lines or not lines[0].startswith("{"):
-        return False
+    line = next((line.strip() for line in text.splitlines()[1:3] if line.strip()), "")
     try:
-        return isinstance(parse_json(lines[0]), dict)
+        return line.startswith("{") and isinstance(parse_json(line), dict)
     except (json.JSONDecodeError, JSONProblem):
         return False
 
