@@ -26,6 +26,7 @@ import os
 import shlex
 import shutil
 import stat
+import tempfile
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -363,9 +364,20 @@ def copy_export(folder: Path, target: Path, zip_too: bool = False) -> list[Path]
                 "(it is made for you), or move that one away first. Nothing was written."
             )
     size = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
-    target.parent.mkdir(parents=True, exist_ok=True)
-    # Safetensors hardly compress: the zip is about the folder's size.
-    workspace.check_free_space(target.parent, size * (2 if zip_too else 1), f"a copy of {folder.name}")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ExportError(f"--out: cannot make {target.parent} ({exc.strerror}). Name another folder.") from None
+    try:  # a file tried for real: /proc, a read-only mount, a folder of another user's are not full disks
+        tempfile.TemporaryFile(dir=target.parent).close()
+    except OSError as exc:
+        if not workspace.is_disk_full(exc):
+            raise ExportError(
+                f"--out: {target.parent} cannot be written to ({exc.strerror}). Name another folder; nothing was "
+                "written."
+            ) from None
+    advice = "Free space there or name another --out folder; nothing was written."  # a zip is about the folder's size
+    workspace.check_free_space(target.parent, size * (2 if zip_too else 1), f"a copy of {folder.name}", advice)
     partial = target.with_name(f".{target.name}.partial")
     shutil.rmtree(partial, ignore_errors=True)  # what a copy that died midway left
     with workspace.partial_output(partial, target):

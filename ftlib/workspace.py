@@ -181,14 +181,15 @@ def free_bytes(folder: Path) -> int:
     return shutil.disk_usage(folder).free
 
 
-def check_free_space(folder: Path, needed: int, what: str) -> None:
-    """Refuse up front (DiskFullError) when `folder`'s disk has less than `needed` bytes free for `what`."""
+def check_free_space(folder: Path, needed: int, what: str, advice: str = "") -> None:
+    """Refuse up front (DiskFullError) when `folder`'s disk has less than `needed` bytes free for `what`. `advice`:
+    what to do instead (default: free space, or move the workspace)."""
     free = free_bytes(folder)
     if free < needed:
         raise disk_full_error(
             folder,
             f"{what} needs about {needed / 2**20:,.0f} MiB, {free / 2**20:,.0f} MiB free",
-            "Free space there or point FTLIB_WORKSPACE at a bigger disk; nothing was written.",
+            advice or "Free space there or point FTLIB_WORKSPACE at a bigger disk; nothing was written.",
         )
 
 

@@ -548,6 +548,10 @@ def test_export_out_refuses_what_is_in_its_way_before_writing_anything(lora_run,
     )
     assert not inside.exists()
 
+    # A place that cannot be written is said so, not "the disk is full ... point FTLIB_WORKSPACE" (a cold review).
+    line = one_error_line(capsys, ["runs", "export", "r-lora", "--out", "/proc/ftlib-copy"])
+    assert line.startswith("error: --out: /proc cannot be written to (") and "disk is full" not in line
+
     empty = tmp_path / "empty"
     empty.mkdir()
     assert export.copy_export(lora_run.adapter_dir, empty) == [empty]
