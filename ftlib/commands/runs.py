@@ -24,7 +24,12 @@ def register(sub) -> None:
     rsub = p.add_subparsers(dest="runs_command", metavar="ACTION")
     rsub.required = True
     lst = rsub.add_parser("list", help="every run with its status, newest first")
-    lst.add_argument("--json", action="store_true", help="print JSON, one object per run")
+    lst.add_argument(
+        "--json",
+        action="store_true",
+        help="print one JSON array, an object per run ('method' as the table shows it: 'dpo (lora)'; "
+        "`runs show ID --json` has the run's config, its method and tuning as set)",
+    )
     lst.set_defaults(handler=_list)
     show = rsub.add_parser("show", help="one run: status, config, last metrics")
     show.add_argument("id")
