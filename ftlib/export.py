@@ -452,8 +452,7 @@ class Download:
 
 # What a download's folder needs beyond `from_pretrained` to answer as the studio's model does.
 _STOPS_WORDS = "`generate` stops where the studio does (its generation_config.json lists the end-of-turn tokens)."
-_ADAPTER_STOPS = (
-    " PEFT keeps the base's generation config, which may stop at the base's eos only: set "
+_ADAPTER_STOPS = " PEFT keeps the base's generation config, which may stop at the base's eos only: set " + (
     "`model.generation_config = GenerationConfig.from_pretrained(folder)` so `generate` stops where the studio does."
 )
 
@@ -491,6 +490,7 @@ def loading_notes(run: RunDir, folder: Path) -> list[str]:
     config leaves out (`ftlib.stops.adapter_note`); nothing for a model."""
     if not (Path(folder) / "adapter_config.json").is_file():
         return []
+    from ftlib.models import default_model_dir
     from ftlib.run_base import qlora_loading
     from ftlib.stops import adapter_note
 
@@ -502,7 +502,8 @@ def loading_notes(run: RunDir, folder: Path) -> list[str]:
             "model in full precision)."
         )
     if words := _default_base_words(config, "the `--merged` export"):
-        notes.append(words.strip())
+        base = f"AutoModelForCausalLM.from_pretrained({str(default_model_dir())!r})"  # the studio's, offline
+        notes.append(f"{words.strip()} Exactly, offline: `PeftModel.from_pretrained({base}, {str(folder)!r})`.")
     return notes + [n for n in [adapter_note(config, Path(folder))] if n]
 
 

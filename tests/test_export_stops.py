@@ -214,7 +214,13 @@ def test_a_qlora_adapters_caption_and_the_cli_say_how_to_load_the_studios_model(
     )
     # The default model's adapters name the hub id, whose weights are not exactly the studio's dequantized GGUF.
     assert default_base.startswith("It names its base HuggingFaceTB/SmolLM2-135M-Instruct")
-    assert export.loading_notes(lora, lora.adapter_dir) == [default_base]
+    (lora_base,) = export.loading_notes(lora, lora.adapter_dir)
+    assert lora_base.split(" Exactly, offline")[0] == default_base.split(" Exactly, offline")[0]
+    # A cold review: offline, PEFT's one-line load went to the hub for that id; the exact local call is given.
+    from ftlib.models import default_model_dir
+
+    exact = f"PeftModel.from_pretrained(AutoModelForCausalLM.from_pretrained({str(default_model_dir())!r}), "
+    assert lora_base.endswith(f"Exactly, offline: `{exact}{str(lora.adapter_dir)!r})`.")
     own = make_run("r-o", {"dataset": "d", "model": str(tmp_path / "my-model")}, adapter=adapter, root=tmp_path / "r2")
     assert export.loading_notes(own, own.adapter_dir) == []
     assert "names its base" not in {d.kind: d.caption for d in export.downloads(own)}["adapter"]
