@@ -228,7 +228,8 @@ agg = result.aggregates()
 answered = [r for r in result.rows if not r.is_text]  # a text row is scored, not answered (`ftlib.text_eval`)
 st.subheader("What it gained")
 if len(result.rows) < len(info.test_rows):  # every number below is of these rows only
-    st.caption(f"On {len(result.rows)} of the run's {plural(len(info.test_rows), 'held-out row')}.")
+    held_out = rows_in_words(len(info.test_rows), row_kind(info.test_rows[0]), "held-out")  # pairs as pairs
+    st.caption(f"On {len(result.rows)} of the run's {held_out}.")
 m1, m2, m3 = st.columns(3)
 # What the mean weighs, since the Train page's held-out loss of the same rows can differ (walk 9 F2).
 LOSS_HELP = (
