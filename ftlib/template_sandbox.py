@@ -121,8 +121,14 @@ def _guarded_filter(name, function):
     return guarded
 
 
+def _render_limit() -> int:
+    """The output cap of the render under way (it grows with the messages: a 5 MB answer still renders)."""
+    budget = _BUDGET.get()
+    return budget.limit if budget else MAX_RENDER_CHARS
+
+
 def _check_replace(text: str, old: str, new: str) -> None:
-    if old and len(new) > len(old) and len(text) + text.count(old) * (len(new) - len(old)) > MAX_RENDER_CHARS:
+    if old and len(new) > len(old) and len(text) + text.count(old) * (len(new) - len(old)) > _render_limit():
         raise SecurityError("a replace() too large for a chat template")
 
 
@@ -143,8 +149,7 @@ class _Sandbox(ImmutableSandboxedEnvironment):
                 if isinstance(seq, str | list | tuple) and isinstance(n, int) and len(seq) * n > MAX_RENDER_CHARS:
                     raise SecurityError("repetition too large")
         if operator == "+" and isinstance(left, str | list) and isinstance(right, str | list):
-            budget = _BUDGET.get()
-            if len(left) + len(right) > (budget.limit if budget else MAX_RENDER_CHARS):
+            if len(left) + len(right) > _render_limit():
                 raise SecurityError("a text too large for a chat template")
         if operator == "%" and isinstance(left, str):
             _check_format(left)

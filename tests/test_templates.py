@@ -283,3 +283,6 @@ def test_a_looping_template_is_stopped_but_a_five_megabyte_message_renders():
     story = "The quick brown fox jumps over the lazy dog. " * 120_000  # 5.4 MB
     chat = [{"role": "user", "content": "Tell me a long story."}, {"role": "assistant", "content": story}]
     assert story in render(get_template("chatml"), chat)
+    # Joined and replaced inside the template too: the sandbox's size checks follow the render's own cap.
+    doubled = "{% for m in messages %}{{ (m['content'] + '\\n')|replace('. ', '.  ') }}{% endfor %}"
+    assert story.replace(". ", ".  ") in render(get_template("custom", source=doubled), chat)
