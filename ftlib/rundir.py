@@ -230,19 +230,14 @@ class RunDir:
 
     def update_status(self, **fields) -> dict:
         """Merge fields into status.json atomically, under the run's own lock (the worker and the UI both write)."""
-        with locked(self.path / ".status.lock"):
-            status = self.read_status()
-            status.update(fields)
-            status["updated"] = time.time()
-            workspace.atomic_write_text(self.status_file, json.dumps(status, indent=1))
-        return status
+        return self.update_status_while(None, **fields)
 
     def update_status_while(self, states, **fields) -> dict | None:
-        """`update_status` only while the run's state is one of `states` (checked under the lock); None when it was
-        not: the worker may have ended the run since the caller read its status."""
+        """`update_status` only while the run's state is one of `states` (None: any), checked under the lock; None
+        when it was not: the worker may have ended the run since the caller read its status."""
         with locked(self.path / ".status.lock"):
             status = self.read_status()
-            if status.get("state") not in states:
+            if states is not None and status.get("state") not in states:
                 return None
             status.update(fields)
             status["updated"] = time.time()

@@ -199,6 +199,26 @@ def real_config(tiny_model_dir, tmp_path, **kw) -> RunConfig:
     return RunConfig(**base)
 
 
+def test_a_stop_asked_while_the_result_is_saved_finds_the_run_finished_and_leaves_no_stop_file(
+    tiny_model_dir, tmp_path, monkeypatch
+):
+    """A stop that comes after the last step (the worker saving the result) has nothing to stop: the run ends
+    finished and no STOP file outlives it (it did, noticed in a review)."""
+    from ftlib import training
+
+    run_id = runs.create_run(real_config(tiny_model_dir, tmp_path, max_steps=2, eval_every=0, save_every=0))
+    run = runs.find(run_id)
+    save_final = training.save_final
+
+    def stop_asked_meanwhile(*args, **kwargs):
+        run.request_stop()
+        return save_final(*args, **kwargs)
+
+    monkeypatch.setattr(training, "save_final", stop_asked_meanwhile)
+    assert execute(run.path) == "finished"
+    assert (run.read_status()["state"], run.stop_requested()) == ("finished", False)
+
+
 def step_of(run_id: str) -> int:
     rows = [r for r in runs.find(run_id).read_metrics() if r.get("kind") == "train"]
     return rows[-1]["step"] if rows else 0
