@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from ftlib.templates import (
@@ -187,17 +189,6 @@ def test_raise_exception_is_a_template_error(smol_tokenizer):
         "{{ 'a' * 10**9 }}",
         "{{ 2 ** 10000 }}",
         "{% for i in range(99999) %}{{ 'x' * 100 }}{% endfor %}",
-        # A cold review: these made 1.5 GB before the output cap saw them (or hung, printing nothing).
-        "{{ 'a'|center(300000000) }}",
-        "{{ '%0300000000d' % 1 }}",
-        "{{ '%0300000000d'|format(1) }}",
-        "{{ '{:>300000000}'.format(1) }}",
-        "{{ '{:>{w}}'.format(1, w=300000000) }}",
-        "{{ 'a'.ljust(300000000) }}",
-        "{{ ('a' * 1000000)|replace('a', 'bbbbbbbbbb') }}",
-        "{{ ('a' * 1000000).replace('a', 'bbbbbbbbbb') }}",
-        "{% set ns = namespace(s='') %}{% for i in range(9999) %}{% set ns.s = ns.s + 'a' * 1000000 %}{% endfor %}",
-        "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}",
     ],
 )
 def test_sandbox_escapes_are_template_errors(source, smol_tokenizer):
@@ -207,6 +198,31 @@ def test_sandbox_escapes_are_template_errors(source, smol_tokenizer):
     message = str(info.value)
     assert "root:" not in message and "Traceback" not in message  # nothing leaked from a file or a stack
     assert any(word in message for word in ("sandbox", "self-contained", "more than", "failed"))
+
+
+@pytest.mark.parametrize(
+    "source, said",
+    [
+        ("{{ 'a'|center(300000000) }}", "a size too large"),
+        ("{{ '%0300000000d' % 1 }}", "a format width too large"),
+        ("{{ '%0300000000d'|format(1) }}", "a format width too large"),
+        ("{{ '{:>300000000}'.format(1) }}", "a format width too large"),
+        ("{{ '{:>{w}}'.format(1, w=300000000) }}", "a size too large"),
+        ("{{ 'a'.ljust(300000000) }}", "a size too large"),
+        ("{{ ('a' * 1000000)|replace('a', 'bbbbbbbbbb') }}", "a replace() too large"),
+        ("{{ ('a' * 1000000).replace('a', 'bbbbbbbbbb') }}", "a replace() too large"),
+        (
+            "{% set ns = namespace(s='') %}{% for i in range(999) %}{% set ns.s = ns.s + 'a' * 1000000 %}{% endfor %}",
+            "a text too large",
+        ),
+        ("{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}", "loops ran more than"),
+    ],
+)
+def test_what_would_take_gigabytes_or_hours_is_refused_before_it_is_made(source, said):
+    """A cold review: these made 1.5 GB before the output cap saw them, or hung the Tokens page printing nothing.
+    Each is refused by its own check (the output cap's "more than ... characters" would come after the memory)."""
+    with pytest.raises(TemplateError, match=re.escape(said)):
+        render(get_template("custom", source=source), [{"role": "user", "content": "hi"}])
 
 
 def test_the_sandbox_limits_leave_ordinary_formatting_alone():
