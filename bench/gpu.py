@@ -15,8 +15,10 @@ sequential `generate` calls (`bench.bench_sampling`), greedy rows checked token 
 
 Robust by design: a row that fails (an out-of-memory, bitsandbytes missing, a crash) or runs past its share of the
 time is reported in its table cell with the reason, and the other rows go on; rows still queued when `--budget`
-seconds are spent are listed as skipped, so the whole run stays under 8 minutes (about 25 processes of ~10 s on a
-recent GPU with the default model). Prints ONE table, then the ratios against TRL's fastest setting per method.
+seconds are spent are listed as skipped, so the whole run stays under 8 minutes. On the lent H200 (gVisor) a row took
+~45 s, ~20 of them starting Python and importing torch and TRL: 480 s measure ~9 rows, so `plan` runs TRL's
+checkpointed settings last and the grid before them. Prints ONE table, with ftlib's ratio against TRL's fastest
+measured setting per method.
 
 `--device cpu` runs the same path on a CPU (CI runs it on a tiny model, tests/test_gpu_bench.py); `--methods` and
 `--sides` pick rows. The alignment trainers of issue 16 are rows too, not run by default (they would push a second
@@ -44,6 +46,7 @@ METHODS = ("lora", "qlora", "full", "dpo")
 SIDES = ("ftlib", "trl-bf16", "trl-bf16-gc", "trl-fp32", "trl-fp32-gc")
 # QLoRA's base is 4-bit either way: TRL's settings there are autocast on/off over the same 4-bit weights.
 ROW_TIMEOUT_S = 180
+SAMPLING_RESERVE_S = 150.0
 
 
 @dataclass
@@ -61,8 +64,14 @@ class Row:
 
 
 def plan(models: list[str], methods: list[str], sides: list[str]) -> list[Row]:
-    """Rows in the order they run: per model, per method, ftlib first, then TRL's settings."""
-    return [Row(model, method, side) for model in models for method in methods for side in sides]
+    """Rows in the order they run: per model, per method, ftlib first, then TRL's settings without gradient
+    checkpointing; TRL's checkpointed settings come after all of those, since a budget runs out at the list's end.
+
+    Why: on the lent H200 each row cost ~45 s (~20 s of it starting Python and importing torch and TRL), so the
+    default budget measured 8 of 20 rows in the plain order (LoRA and QLoRA, no full or DPO). Checkpointing recomputes
+    the forward and was never TRL's fastest there (0.5-0.6x TRL without it, BENCHMARKS.md)."""
+    rows = [Row(model, method, side) for model in models for method in methods for side in sides]
+    return sorted(rows, key=lambda row: row.side.endswith("-gc"))  # stable: the rest keep their order
 
 
 def run_row(row: Row, args, timeout: float) -> dict:
@@ -99,6 +108,18 @@ def run_sampling(model: str, args, timeout: float) -> dict:
         "--json",
     ]
     return run_child(command, timeout=timeout)
+
+
+def run_grids(models: list[str], args, deadline: float) -> dict[str, dict]:
+    """The Compare grid against sequential `generate` for each model, in what is left of the budget."""
+    grids: dict[str, dict] = {}
+    for model in models:
+        left = deadline - time.monotonic()
+        if left < 10:
+            grids[model] = {"skipped": "skipped: time budget spent"}
+            continue
+        grids[model] = run_sampling(model, args, timeout=min(args.row_timeout, left))
+    return grids
 
 
 def _cell(row: Row, peaks: dict) -> str:
@@ -193,8 +214,12 @@ def main(argv: list[str] | None = None) -> int:
     sides = [s.strip() for s in args.sides.split(",") if s.strip()]
     rows = plan(models, methods, sides)
     sampling: dict[str, dict] = {}
-    reserve = 60.0 if args.sampling else 0.0  # keep time for the grid at the end
+    # The grid runs once the rows without checkpointing are done (TRL's checkpointed settings are the least likely to
+    # be its fastest); it took over 60 s on the H200 (a process start, two model loads, three rounds).
+    reserve = SAMPLING_RESERVE_S if args.sampling else 0.0
     for i, row in enumerate(rows):
+        if row.side.endswith("-gc") and args.sampling and not sampling:
+            sampling, reserve = run_grids(models, args, deadline), 0.0
         left = deadline - reserve - time.monotonic()
         if row.side.startswith("trl") and "bf16" in row.side and "bfloat16" not in peaks:
             row.result = {"skipped": "skipped: bf16 is emulated on this device"}
@@ -207,13 +232,8 @@ def main(argv: list[str] | None = None) -> int:
             f"[{time.monotonic() - started:5.0f} s] {i + 1}/{len(rows)} {row.model} {row.method} {row.side}: {status}"
         )
         sys.stdout.flush()
-    if args.sampling:
-        for model in models:
-            left = deadline - time.monotonic()
-            if left < 10:
-                sampling[model] = {"skipped": "skipped: time budget spent"}
-                continue
-            sampling[model] = run_sampling(model, args, timeout=min(args.row_timeout, left))
+    if args.sampling and not sampling:
+        sampling = run_grids(models, args, deadline)
     print()
     print(render(rows, sampling, peaks, device_name))
     print(f"\n{len(rows)} rows in {time.monotonic() - started:.0f} s ({sum(r.ok for r in rows)} measured)")

@@ -134,7 +134,7 @@ def build(dest: Path, python_version: str = "3.12", model: str = "default") -> P
 
 RUN_HINT = """\
 {dest} holds {mib:.1f} MiB (the device tool takes 64 MiB with the working tree). On a session lent a GPU, one call:
-  run(command="bash bench/gpu_device.sh", carry=["{dest}"], timeout_s=560)
+  run(command="bash bench/gpu_device.sh", carry=["{dest}"], timeout_s=580)
 It prints the table; $OUT/gpu.log and $OUT/gpu.json come back. Record them in BENCHMARKS.md with the GPU's name."""
 
 

@@ -2,12 +2,12 @@
 # The GPU benchmark on the device tool's lent machine, in one call (bench/gpu_carry.py says why it is built so):
 #
 #   here:   .venv/bin/python -m bench.gpu_carry build
-#   there:  run(command="bash bench/gpu_device.sh", carry=[".gpu-carry"], timeout_s=560)
+#   there:  run(command="bash bench/gpu_device.sh", carry=[".gpu-carry"], timeout_s=580)
 #
 # Puts the carried packages first on the path, materialises the default model's shape with random weights, checks
 # that every library the rows need imports (so a missing one costs seconds, not the lease), then runs bench.gpu.
 # Output: the table on stdout and in $OUT/gpu.log; bench.gpu's JSON (its last stderr line) in $OUT/gpu.json.
-# BUDGET (seconds for bench.gpu's rows, default 420) and any arguments (passed to bench.gpu) change the run;
+# BUDGET (seconds for bench.gpu's rows, default 480) and any arguments (passed to bench.gpu) change the run;
 # DEVICE=cpu runs the same path on a CPU (how it was tested without a GPU; tests/test_gpu_bench.py); CARRY, OUT, PY
 # (the Python to use), MODELS (where the random-weight model is written) and FTLIB_HOME have defaults for the device.
 set -uo pipefail
@@ -57,7 +57,7 @@ MODEL=${MODELS:-/tmp/gpu-models}/$(basename "$SHAPE")-random-weights
 "$PY" -m bench.gpu_carry materialize "$SHAPE" "$MODEL" 2>&1 | tee -a "$OUT/gpu.log"
 [ "${PIPESTATUS[0]}" -eq 0 ] || exit 2
 
-"$PY" -m bench.gpu --device "$DEVICE" --model "$MODEL" --budget "${BUDGET:-420}" "$@" \
+"$PY" -m bench.gpu --device "$DEVICE" --model "$MODEL" --budget "${BUDGET:-480}" "$@" \
     2> >(tee "$OUT/gpu.stderr" >&2) | tee -a "$OUT/gpu.log"
 status=${PIPESTATUS[0]}
 wait  # the stderr tee

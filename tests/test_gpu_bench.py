@@ -31,15 +31,44 @@ def _result(side: str, tokens_per_s: float, precision: str = "fp32") -> dict:
     }
 
 
+def test_plan_runs_trl_checkpointed_settings_after_every_other_row():
+    """A budget that runs out skips the settings least likely to be TRL's fastest, not whole methods."""
+    rows = gpu.plan(["default"], ["lora", "dpo"], ["ftlib", "trl-bf16-gc", "trl-fp32", "trl-fp32-gc"])
+    assert [(r.method, r.side) for r in rows] == [
+        ("lora", "ftlib"),
+        ("lora", "trl-fp32"),
+        ("dpo", "ftlib"),
+        ("dpo", "trl-fp32"),
+        ("lora", "trl-bf16-gc"),
+        ("lora", "trl-fp32-gc"),
+        ("dpo", "trl-bf16-gc"),
+        ("dpo", "trl-fp32-gc"),
+    ]
+
+
+def test_the_grid_runs_after_the_rows_without_checkpointing_and_before_the_rest(monkeypatch, capsys):
+    import ftlib.throughput
+
+    ran = []
+    monkeypatch.setattr(ftlib.throughput, "matmul_peak", lambda *a, **k: 1e12)
+    monkeypatch.setattr(gpu, "run_row", lambda row, args, timeout: ran.append(row.side) or _result(row.side, 1.0))
+    monkeypatch.setattr(gpu, "run_sampling", lambda model, args, timeout: ran.append("grid") or {"error": "x"})
+    argv = ["--device", "cpu", "--methods", "lora", "--sides", "ftlib,trl-fp32-gc,trl-fp32", "--budget", "600"]
+    assert gpu.main(argv) == 0
+    assert ran == ["ftlib", "trl-fp32", "grid", "trl-fp32-gc"]
+    assert gpu.main([*argv, "--no-sampling"]) == 0
+    assert ran[4:] == ["ftlib", "trl-fp32", "trl-fp32-gc"]
+
+
 def test_table_compares_with_the_fastest_trl_setting_and_keeps_failed_rows():
     rows = gpu.plan(["default"], ["lora", "dpo"], ["ftlib", "trl-bf16", "trl-fp32-gc"])
-    assert [(r.method, r.side) for r in rows][:3] == [("lora", "ftlib"), ("lora", "trl-bf16"), ("lora", "trl-fp32-gc")]
-    rows[0].result = _result("ftlib", 3000.0, "bf16 base")
-    rows[1].result = _result("trl-bf16", 1500.0, "bf16 autocast")
-    rows[2].result = _result("trl-fp32-gc", 1000.0)
-    rows[3].result = _result("ftlib", 900.0)
-    rows[4].result = {"error": "exit 1: torch.OutOfMemoryError: CUDA out of memory"}
-    # rows[5] never ran: the time budget was spent
+    row = {(r.method, r.side): r for r in rows}
+    row["lora", "ftlib"].result = _result("ftlib", 3000.0, "bf16 base")
+    row["lora", "trl-bf16"].result = _result("trl-bf16", 1500.0, "bf16 autocast")
+    row["lora", "trl-fp32-gc"].result = _result("trl-fp32-gc", 1000.0)
+    row["dpo", "ftlib"].result = _result("ftlib", 900.0)
+    row["dpo", "trl-bf16"].result = {"error": "exit 1: torch.OutOfMemoryError: CUDA out of memory"}
+    # dpo's trl-fp32-gc never ran: the time budget was spent
     peaks = {"float32": 50e12, "bfloat16": 800e12}
     sampling = {"default": {"error": "timed out after 60 s"}}
     text = gpu.render(rows, sampling, peaks, "Test GPU")
