@@ -17,6 +17,9 @@ process (so peak memory is its own), one after the other:
   skipped on a CPU without native bf16 matmuls (emulated there, ~100x slower: never TRL's fastest).
 - `ftlib`: `ftlib.training.build_trainer` with the Train page's defaults (its fast path on).
 - `ftlib-plain`: the same with the fast path off (`FTLIB_FAST_PATH=0`): what the fast path itself is worth.
+- `ftlib-fp32`: the same with the weights dtype `float32` (the Train page's *Weights dtype*): on a GPU, fp32
+  weights and products with no autocast, as `trl-fp32`; on the H200 TRL's fp32 beat its bf16 autocast by 1.5x
+  on the default model, whose steps are bound by kernel launches (BENCHMARKS.md).
 - any side + `-dp2` (`ftlib-dp2`, `trl-bf16-dp2`, ...): that side as 2 data-parallel processes on this machine
   (torchrun, gloo; what the studio's `nproc 2` starts on a CPU): each with half the threads and half the rows of a
   step, so the steps, their rows and the token count are the single process's. Memory and CPU time are both
@@ -54,6 +57,7 @@ The child protocol (`--child SIDE`, one JSON line on stdout) is what `bench/gpu.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import resource
@@ -99,6 +103,7 @@ DATA_PARALLEL = "-dp2"
 SIDES = (
     "ftlib",
     "ftlib-plain",
+    "ftlib-fp32",
     *TRL_SETTINGS,
     "ftlib" + DATA_PARALLEL,
     *(side + DATA_PARALLEL for side in TRL_SETTINGS),
@@ -535,6 +540,8 @@ def run_side(
     device = pick_device(device)
     world = int(os.environ.get("WORLD_SIZE", "1"))  # torchrun's, for a data-parallel side
     config = _config(method, model, epochs, max_steps, "cpu" if device == "cpu" else device, batch_size, world)
+    if setting_of(side) == "ftlib-fp32":
+        config = dataclasses.replace(config, dtype="float32")
     if device.startswith("cuda"):
         torch.cuda.reset_peak_memory_stats()
     with tempfile.TemporaryDirectory() as out:

@@ -43,7 +43,7 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 ROOT = Path(__file__).resolve().parents[1]
 METHODS = ("lora", "qlora", "full", "dpo")
-SIDES = ("ftlib", "trl-bf16", "trl-bf16-gc", "trl-fp32", "trl-fp32-gc")
+SIDES = ("ftlib", "trl-fp32", "trl-bf16", "ftlib-fp32", "trl-bf16-gc", "trl-fp32-gc")
 # QLoRA's base is 4-bit either way: TRL's settings there are autocast on/off over the same 4-bit weights.
 ROW_TIMEOUT_S = 180
 SAMPLING_RESERVE_S = 150.0

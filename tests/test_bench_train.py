@@ -5,6 +5,7 @@ GRPO sides call."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 
 import pytest
@@ -113,3 +114,15 @@ def test_the_all_reduced_totals_live_where_the_backend_reduces(monkeypatch, back
     monkeypatch.setattr(torch.distributed, "get_backend", lambda *a: backend)
     monkeypatch.setattr(torch.cuda, "current_device", lambda: 3)
     assert bench_train._collective_device() == torch.device(where)
+
+
+def test_the_fp32_studio_side_trains_fp32_where_the_studio_would_pick_a_bf16_base(tiny_model_dir):
+    """`ftlib-fp32` is the studio with *Weights dtype* float32: what `trl-fp32` runs, for the GPU table."""
+    env = os.environ | {"FTLIB_CPU_BF16": "1", "OMP_NUM_THREADS": "1"}  # the studio's own pick: a bf16 LoRA base
+    precisions = {}
+    for side in ("ftlib", "ftlib-fp32"):
+        child = bench_train.child_command(side, "lora", str(tiny_model_dir), 1.0, 2, "cpu", batch_size=4)
+        result = bench_train.run_child(child, timeout=600, env=env)
+        assert "error" not in result, result
+        precisions[side] = result["precision"]
+    assert precisions == {"ftlib": "bf16 base", "ftlib-fp32": "fp32"}
