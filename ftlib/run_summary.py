@@ -38,7 +38,8 @@ class RunSummary:
     name: str
     state: str
     phase: str
-    method: str  # e.g. "lora", or "dpo (lora)"
+    method: str  # the table's label: "lora", or "dpo (lora)" (`runs show --json` has the config's own values)
+    tuning: str  # what trains: "lora", "qlora" or "full"
     model: str
     dataset: str
     device: str

@@ -404,14 +404,17 @@ class RunDir:
             evals = [m for m in evals if m.get("step") == kept_step] or evals
         last_eval = next((m[eval_key] for m in reversed(evals) if m.get(eval_key) is not None), None)
         peaks = {key: _largest(metrics, key) for key in ("peak_memory", "peak_memory_reserved")}
-        if method not in ("lora", "qlora", "full"):
-            method = f"{method} ({config.get('tuning') or config.get('dpo_tuning') or 'lora'})"
+        own = method in ("lora", "qlora", "full")  # the method names what trains
+        tuning = method if own else config.get("tuning") or config.get("dpo_tuning") or "lora"
+        if not own:
+            method = f"{method} ({tuning})"
         return RunSummary(
             id=self.id,
             name=config.get("name") or "",
             state=state,
             phase=status.get("phase") or "",
             method=method,
+            tuning=tuning,
             model=config.get("model") or "",
             dataset=config.get("dataset") or "",
             device=status.get("device") or "",

@@ -449,3 +449,16 @@ def test_qlora_without_bitsandbytes_is_refused_before_a_run_is_queued(monkeypatc
     assert "QLoRA (4-bit weights) needs the bitsandbytes library, which is not installed here" in said
     assert "(`method` lora)" in said
     assert runs.list_runs() == []
+
+
+def test_runs_list_json_gives_what_trains_beside_the_tables_label(monkeypatch, tmp_path, capsys):
+    """`method` is the runs table's label ("dpo (full)"); `tuning` says what trains without parsing it."""
+    from ftlib.testing import make_run
+
+    monkeypatch.setenv("FTLIB_HOME", str(tmp_path))
+    make_run("r-dpo", {"method": "dpo", "tuning": "full"})
+    make_run("r-qlora", {"method": "qlora"})
+    make_run("r-kto", {"method": "kto"})
+    assert main(["runs", "list", "--json"]) == 0
+    listed = {r["id"]: (r["method"], r["tuning"]) for r in json.loads(capsys.readouterr().out)}
+    assert listed == {"r-dpo": ("dpo (full)", "full"), "r-qlora": ("qlora", "qlora"), "r-kto": ("kto (lora)", "lora")}

@@ -27,8 +27,8 @@ def register(sub) -> None:
     lst.add_argument(
         "--json",
         action="store_true",
-        help="print one JSON array, an object per run ('method' as the table shows it: 'dpo (lora)'; "
-        "`runs show ID --json` has the run's config, its method and tuning as set)",
+        help="print one JSON array, an object per run ('method' as the table shows it: 'dpo (lora)'; 'tuning': "
+        "lora, qlora or full; `runs show ID --json` has the run's whole config)",
     )
     lst.set_defaults(handler=_list)
     show = rsub.add_parser("show", help="one run: status, config, last metrics")
