@@ -19,6 +19,8 @@ from dataclasses import asdict, dataclass
 from ftlib.errors import UserError
 
 MAX_REPETITION_PENALTY = 10.0
+# The seeds a grid takes (the Compare page's box and `sample --seed`): one range, so either reproduces the other.
+SEED_RANGE = (0, 2**31 - 1)
 
 
 class SamplingError(UserError):

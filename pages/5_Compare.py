@@ -18,6 +18,7 @@ from ftlib import lease
 from ftlib import modelset as M
 from ftlib import next_token as N
 from ftlib import sampling as S
+from ftlib.decoding import SEED_RANGE
 from ftlib.tokenizer_checks import prompt_control_warning
 from ui import alignment_view
 from ui.auth import require_password
@@ -196,8 +197,7 @@ with st.container():
     seed = number_in_range(
         c1,
         "Seed",
-        0,
-        2**31 - 1,
+        *SEED_RANGE,
         default_for("compare_seed", 0),
         key="compare_seed",
         help="The same seed gives the same samples, run after run.",

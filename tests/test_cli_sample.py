@@ -563,3 +563,13 @@ def test_a_reward_model_whose_status_does_not_read_is_refused_the_same_way(capsy
     job = PairsJob("run-trees", [pair], device="cpu").start()
     assert job.wait(timeout=60) and job.error is not None
     refused_for_its_status(job.error, run.path)
+
+
+@pytest.mark.parametrize(
+    ("seed", "said"), [("-5", "-5 is outside 0..2147483647"), ("2147483648", "outside"), ("x", "not a whole")]
+)
+def test_a_seed_the_compare_page_could_not_take_is_refused_before_loading(capsys, seed, said):
+    """`sample --seed` takes the Compare page's range (decoding.SEED_RANGE): a grid drawn here can be redrawn there."""
+    assert main(["sample", "--prompt", "Hi", "--seed", seed]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and said in err and len(err.strip().splitlines()) == 1, err

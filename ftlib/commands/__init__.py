@@ -65,6 +65,23 @@ def positive_int(text: str) -> int:
     return value
 
 
+def sample_seed(text: str) -> int:
+    """An argparse type: a seed in decoding.SEED_RANGE (`sample --seed`): one the Compare page takes too, so it can
+    reproduce what the CLI drew."""
+    import argparse
+
+    from ftlib.decoding import SEED_RANGE
+
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+    low, high = SEED_RANGE
+    if not low <= value <= high:
+        raise argparse.ArgumentTypeError(f"{value} is outside {low}..{high}, the seeds the Compare page takes")
+    return value
+
+
 def add_policy_option(parser) -> None:
     """`--policy` (or train's name of it, `--mask-policy`): which tokens are trained, for `tokens` and `batch`."""
     from ftlib.masks import POLICIES

@@ -17,7 +17,7 @@ import json
 import sys
 from pathlib import Path
 
-from ftlib.commands import DEVICE_HELP, device_name
+from ftlib.commands import DEVICE_HELP, device_name, sample_seed
 from ftlib.commands.runs import run_folder
 from ftlib.decoding import PRESETS
 from ftlib.errors import UserError, plural
@@ -59,7 +59,10 @@ def register(sub) -> None:
         "(greedy,repetition_penalty=1.2); repeat for several (default: greedy)",
     )
     p.add_argument(
-        "--seed", type=int, default=0, help="seed of the sampled settings' random draws (same seed, same text)"
+        "--seed",
+        type=sample_seed,
+        default=0,
+        help="seed of the sampled settings' random draws, 0 to 2147483647 (same seed, same text, here and on Compare)",
     )
     p.add_argument("--max-new-tokens", type=int, default=64, help="longest answer, in tokens (default 64)")
     p.add_argument(
