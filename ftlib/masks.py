@@ -26,6 +26,7 @@ Not known here: tokenization (tokens.py), what is wrong with a row (checks.py).
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
@@ -68,6 +69,8 @@ _TEXT_TRAINED = _TRAINED | {
     "end_of_turn": "end of the completion (the eos after it) — trained so the model learns to stop",
     "turn_template": "written by the template inside the completion (trained: the model writes it too)",
 }
+# Appended to the reason of each trained span of an unpaired row labelled bad (`build_segments`).
+BAD_ANSWER = " — labelled bad: training makes it less likely (KTO)"
 _TAGGED_TEMPLATE_TEXT = "inside the template's {% generation %} block with the reply (trained)"
 
 
@@ -317,11 +320,13 @@ def build_segments(
     policy: str,
     train_from: int = 0,
     tools=None,
+    label: bool | None = None,
 ) -> tuple[list[Segment], int | None]:
     """Meaningful spans of the text, and the character from which everything is trained (None: no such point).
 
     `messages` are canonical turns (an assistant turn with `weight` 0 is never trained); assistant turns before
-    `train_from` are the prompt of a preference or unpaired row and are never trained.
+    `train_from` are the prompt of a preference or unpaired row and are never trained. `label`: an unpaired row's
+    (False: a bad answer, whose trained spans say that training makes it less likely).
     """
     text = rendered.text
     located = [located_parts(rendered, i) for i in range(len(messages))]
@@ -393,6 +398,8 @@ def build_segments(
                     )
                 )
     segments.sort(key=lambda s: (s.start, s.end))
+    if label is False:  # KTO's undesirable term: the same tokens, pushed down instead of up
+        segments = [dataclasses.replace(s, reason=s.reason + BAD_ANSWER) if s.trained else s for s in segments]
     return segments, trained_from
 
 

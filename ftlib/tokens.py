@@ -314,7 +314,7 @@ def _prepare_messages(messages, template: ChatTemplate, policy, train_from=0, to
     if kind == "prompt_only":
         train_from = len(messages)  # nothing is trained, whatever the policy
     segments, trained_from = build_segments(
-        rendered, template, messages, "all_assistant" if kind == "prompt_only" else policy, train_from, tools
+        rendered, template, messages, "all_assistant" if kind == "prompt_only" else policy, train_from, tools, label
     )
     return _Prepared(
         rendered.text,

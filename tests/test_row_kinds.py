@@ -227,6 +227,12 @@ def test_unpaired_rows_train_the_answer_and_keep_their_label(smol_tokenizer):
         assert enc.kind == "unpaired" and enc.label is row["label"]
         assert trained_text(enc) == row["completion"][0]["content"] + "<|im_end|>"
         assert enc.as_dict()["label"] is row["label"]
+        # A bad answer's trained tokens say they are pushed down (a good one's read as any reply's)
+        reasons = {t.reason for t in enc.tokens if t.trained}
+        assert (
+            all(r.endswith("labelled bad: training makes it less likely (KTO)") for r in reasons) is not row["label"]
+        )
+        assert not any("labelled bad" in t.reason for t in enc.tokens if not t.trained)
     assert [unpaired_partner(rows, i) for i in range(3)] == [2, 2, 0]
     assert unpaired_partner(rows[:2], 0) is None
     assert unpaired_partner([ROWS["chat"]], 0) is None
