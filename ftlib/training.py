@@ -203,8 +203,9 @@ def trainer_arguments(
     `micro`: rows per forward pass when a step of `batch_size` rows (GRPO: batch_size x group size answers) is
     split into micro-batches (fastpath.micro_batch_size); gradient accumulation makes up the rest: the same update.
     `evaluate_first`: evaluate the held-out rows once before the first step (transformers' `eval_on_start`), so the
-    loss chart starts at the base model's held-out loss (step 0); for a run starting from step 0, not a resume. Not
-    for GRPO, whose held-out loss is a policy loss on fresh answers, not a measure of the base model.
+    loss chart starts at the base model's held-out loss (step 0); for a run starting from step 0, not a resume. For
+    GRPO the step-0 point is the base model's held-out reward (its answers to the held-out prompts, scored); its
+    held-out loss, a policy loss on fresh answers, is not shown.
     `padding_free`: SFT rows end to end without padding (fastpath.padding_free); packing always is.
     """
     import torch
@@ -219,7 +220,7 @@ def trainer_arguments(
             if config.eval_every
             else {"eval_strategy": "epoch"}
         )
-        kwargs["eval_on_start"] = evaluate_first and config.method != "grpo"
+        kwargs["eval_on_start"] = evaluate_first
     else:
         kwargs["eval_strategy"] = "no"
     kwargs.update(

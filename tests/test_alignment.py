@@ -311,6 +311,17 @@ def _grpo(model_dir, tmp_path, rewards=None, **settings):
     return config, build_trainer(config, tmp_path, rows=(PROMPTS, []))
 
 
+def test_a_fresh_grpo_run_scores_the_base_models_held_out_answers_at_step_0(tiny_model_dir, tmp_path):
+    """The reward chart's "before" point: GRPO evaluates its held-out prompts before the first step, as the other
+    methods evaluate their held-out loss (the worker's evaluate_first)."""
+    config = _steady(tiny_model_dir, method="grpo", rewards=GRPO_REWARDS, max_steps=1)
+    prepared = build_trainer(config, tmp_path, rows=(PROMPTS, PROMPTS[:2]), evaluate_first=True)
+    prepared.trainer.train()
+    evals = [h for h in prepared.trainer.state.log_history if "eval_reward" in h]
+    assert [h["step"] for h in evals] == [0, 1], evals
+    assert all(math.isfinite(h["eval_reward"]) for h in evals)
+
+
 def test_grpo_answers_come_from_the_batched_decoding_one_generator_each(varied_model, tmp_path):
     from ftlib import sampling
 

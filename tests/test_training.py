@@ -792,7 +792,7 @@ def test_tokens_per_second_counts_the_steps_not_evaluation_or_checkpoints(tmp_pa
 
 def test_a_fresh_run_evaluates_before_its_first_step_and_a_resume_does_not(tmp_path):
     """Issue 19, item 21: the held-out curve starts at step 0 (the base model) on a run that starts from the
-    beginning; not for GRPO, whose held-out loss is a policy loss, nor without held-out rows."""
+    beginning (GRPO's: its held-out reward, tests/test_alignment.py); not for a resume nor without held-out rows."""
     from ftlib import training
 
     def eval_on_start(method: str = "lora", has_eval: bool = True, first: bool = True) -> bool:
@@ -804,7 +804,7 @@ def test_a_fresh_run_evaluates_before_its_first_step_and_a_resume_does_not(tmp_p
 
     assert eval_on_start() and eval_on_start("dpo") and eval_on_start("reward")
     assert not eval_on_start(first=False)  # a resume: step 0 is in its metrics already
-    assert not eval_on_start("grpo") and not eval_on_start(has_eval=False)
+    assert eval_on_start("grpo") and not eval_on_start("grpo", first=False) and not eval_on_start(has_eval=False)
 
 
 def test_known_library_noise_is_kept_out_of_the_run_log_and_nothing_else(caplog):
