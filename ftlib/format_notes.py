@@ -42,7 +42,10 @@ FORMAT_FIELDS = {
     "alpaca": ("instruction", "output", "input", "system", "history"),
     "prompt_completion": ("prompt", "completion", "system", "tools"),
     "preference": ("chosen", "rejected", "prompt", "instruction", "input", "conversations", "system", "tools"),
-    "unpaired_preference": ("label", "prompt", "completion", "messages", "conversations", "system", "tools"),
+    "unpaired_preference": (
+        *("label", "prompt", "completion", "messages", "conversations", "instruction", "input", "output"),
+        *("system", "tools"),
+    ),
     "text": ("text",),
     "prompt_only": ("prompt", "system", "tools"),
 }

@@ -84,9 +84,6 @@ _SHAPES: list[tuple[str, dict, dict]] = [
 REQUIRED_FIELDS = {}
 for _fmt, _required, _ in _SHAPES:
     REQUIRED_FIELDS.setdefault(_fmt, tuple(_required))
-# Fields a format reads beyond its FORMAT_FIELDS: KTO's Alpaca-shaped rows, {"instruction", "input"?, "output",
-# "label"} (`formats._from_unpaired`; formats.py is at its 600-line limit, hence here).
-_ALSO_MAPPED = {"unpaired_preference": ("instruction", "input", "output")}
 # The fields every shape of a format needs (KTO's label; not its prompt, which a row of messages does without).
 ALWAYS_REQUIRED = {
     fmt: set.intersection(*(set(required) for f, required, _ in _SHAPES if f == fmt)) for fmt in REQUIRED_FIELDS
@@ -121,7 +118,7 @@ def field_help(field: str) -> str:
     readers = [
         format_label(fmt) + (", needed" if field in ALWAYS_REQUIRED.get(fmt, ()) else "")
         for fmt, fields in FORMAT_FIELDS.items()
-        if field in fields or field in _ALSO_MAPPED.get(fmt, ())
+        if field in fields
     ]
     return f"{FIELD_PLAIN[field]} Read by: {'; '.join(readers)}."
 

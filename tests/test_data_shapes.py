@@ -669,6 +669,21 @@ def test_numbers_and_true_false_in_text_fields_read_as_json_writes_them_in_every
     assert not any("number" in n.message for n in csv.notices)  # a CSV cell is text as written: nothing to say
 
 
+def test_kto_rows_in_alpacas_shape_read_numeric_answers_as_alpaca_rows_do():
+    """{"instruction", "output", "label"} rows (KTO's Alpaca shape) refused every numeric answer that the same file
+    without labels trained: their text fields were missing from the format's field list (format_notes.FORMAT_FIELDS)."""
+    kto = load_bytes(
+        lines(
+            {"instruction": "Half of 13?", "output": 6.5, "label": True},
+            {"instruction": "Half of 8?", "output": 5, "label": False},
+        ),
+        "kto.jsonl",
+    )
+    assert kto.format == "unpaired_preference" and kto.errors == []
+    assert [(r["completion"][-1]["content"], r["label"]) for r in kto.rows] == [("6.5", True), ("5", False)]
+    assert [n.field for n in kto.notices if n.note] == ["output"]
+
+
 def test_numbers_outside_text_fields_keep_their_values():
     """A Parquet label column of true/false still judges the answers, and a prompt file's numeric column still
     reaches GRPO's reward functions as a number (as TRL passes a dataset's columns)."""
