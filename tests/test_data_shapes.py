@@ -671,7 +671,7 @@ def test_numbers_and_true_false_in_text_fields_read_as_json_writes_them_in_every
 
 def test_kto_rows_in_alpacas_shape_read_numeric_answers_as_alpaca_rows_do():
     """{"instruction", "output", "label"} rows (KTO's Alpaca shape) refused every numeric answer that the same file
-    without labels trained: their text fields were missing from the format's field list (format_notes.FORMAT_FIELDS)."""
+    without labels trained: their text fields were missing from the format's field list (FORMAT_FIELDS)."""
     kto = load_bytes(
         lines(
             {"instruction": "Half of 13?", "output": 6.5, "label": True},
