@@ -284,12 +284,8 @@ def execute(run_dir: str | Path) -> str:
         )
         return "finished"
     except KeyboardInterrupt as exc:  # a stop now (StopNow), or Ctrl-C where the worker was started by hand
-        by_user = not isinstance(exc, StopNow) or exc.by_user
         step = prepared.trainer.state.global_step if prepared is not None else None
-        message = stopped_now_message(step, run.last_checkpoint(), by_user=by_user)
-        print(f"[ftlib] {message}", flush=True)  # what happened, not a traceback of where the signal came in
-        end(state="interrupted", stopped_by="user" if by_user else None, phase="", message=message)
-        return "interrupted"
+        return stopped_now(run, exc, step, owner)
     except BaseException as exc:  # a crash must end as a readable status, never a silent dead run
         # The user's own errors (settings, data, a full disk) are their message, one line in the log; a traceback
         # there only buries it. Anything else is a bug or a crash, and its traceback is what an engineer needs.
@@ -363,6 +359,17 @@ def _unusable_reward_models(config) -> dict[str, str]:
         return {}
 
 
+def stopped_now(run: RunDir, exc: KeyboardInterrupt, step: int | None, owner: bool) -> str:
+    """End a run stopped at once (a StopNow, or Ctrl-C) at `step` (None: before its first): its message in the log,
+    not a traceback of where the signal came in, and status `interrupted` (written by the status's `owner`)."""
+    by_user = not isinstance(exc, StopNow) or exc.by_user
+    message = stopped_now_message(step, run.last_checkpoint(), by_user=by_user)
+    print(f"[ftlib] {message}", flush=True)
+    if owner:
+        run.end_attempt(state="interrupted", stopped_by="user" if by_user else None, phase="", message=message)
+    return "interrupted"
+
+
 class StopNow(KeyboardInterrupt):
     """Raised by the SIGTERM handler to stop the run now, mid-step: `by_user` when a person had asked to stop (the
     STOP file was there when the first SIGTERM came: `runs stop` asked twice), else the system's second SIGTERM."""
@@ -417,8 +424,11 @@ def main(argv: list[str] | None = None) -> int:
     quiet_known_noise()  # before the libraries are imported: bitsandbytes logs on import
     run = RunDir(Path(argv[0]).resolve())
     install_stop_signal(run)
-    _leave_out_unused_libraries(run)
-    state = execute(run.path)
+    try:
+        _leave_out_unused_libraries(run)
+        state = execute(run.path)
+    except KeyboardInterrupt as exc:  # a stop now while the libraries load, before execute's own handler is set up
+        state = stopped_now(run, exc, None, Topology.current().is_main)
     try:
         owner = Topology.current().owns(run.read_config().get("node_rank", 0))
     except Exception:  # an unreadable config: the failure is in status.json already

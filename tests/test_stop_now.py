@@ -134,6 +134,26 @@ def test_a_stop_now_while_loading_ends_the_attempt_with_the_checkpoint_it_would_
     )
 
 
+def test_a_stop_now_while_the_libraries_import_ends_the_run_without_a_traceback(monkeypatch, capsys):
+    """A second stop within a second of the start landed in an import above execute's handler: the log ended in a
+    traceback of torch's import code and `StopNow: stop now` (a cold review)."""
+    from ftlib import runs
+
+    def importing(*args, **kwargs):
+        raise worker.StopNow(by_user=True)
+
+    monkeypatch.setattr(worker, "_leave_out_unused_libraries", importing)
+    monkeypatch.setattr(worker, "install_stop_signal", lambda run: None)
+    monkeypatch.setattr(runs, "advance", lambda: None)
+    run = make_run("r-importing", {"dataset": "rows.jsonl"}, state="stopping", started=1.0, pid=os.getpid())
+    assert worker.main([str(run.path)]) == 0
+    status = run.read_status()
+    assert (status["state"], status["stopped_by"]) == ("interrupted", "user")
+    assert status["message"].startswith("Stopped at once (a second stop) before its first step")
+    out = capsys.readouterr()
+    assert "Traceback" not in out.out + out.err and "[ftlib] Stopped at once" in out.out
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # Resuming a run that failed on a reward-model run
 # ---------------------------------------------------------------------------------------------------------------
