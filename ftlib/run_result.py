@@ -46,6 +46,8 @@ def no_result_reason(run: RunDir, left: Path | None = None) -> str:
         said += " (loadable with PeftModel.from_pretrained)." if peft else "."
     elif left is not None:
         said += f" {how}."
+    elif summary.resumable:  # stopped or lost before its first checkpoint: a resume trains it from the start
+        said += f" {how}: it starts from the beginning, as it has no checkpoint."
     return said
 
 

@@ -433,7 +433,7 @@ def resume(run_id: str) -> dict:
             raise RunError(f"Run '{run_id}' cannot resume: {run.summary().message}")
         lost = _lost_status(run, problem) if problem else {}
         if not problem and state not in ("interrupted", "failed"):
-            raise RunError(f"Run '{run_id}' is {state}; only interrupted or failed runs can be resumed.")
+            raise RunError(f"Run '{run_id}' is {state}; only stopped, interrupted or failed runs can be resumed.")
         refused = run_resume.refusal(run)  # asked now: a cause fixed since (a reward model back) refuses nothing
         if refused:
             raise RunError(refused)

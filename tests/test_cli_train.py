@@ -462,3 +462,12 @@ def test_runs_list_json_gives_what_trains_beside_the_tables_label(monkeypatch, t
     assert main(["runs", "list", "--json"]) == 0
     listed = {r["id"]: (r["method"], r["tuning"]) for r in json.loads(capsys.readouterr().out)}
     assert listed == {"r-dpo": ("dpo (full)", "full"), "r-qlora": ("qlora", "qlora"), "r-kto": ("kto (lora)", "lora")}
+
+
+def test_runs_log_of_a_run_that_never_started_says_so(monkeypatch, tmp_path, capsys):
+    from ftlib.testing import make_run
+
+    monkeypatch.setenv("FTLIB_HOME", str(tmp_path))
+    make_run("r-never", {"method": "lora"}, state="interrupted", message="Stopped before it started.")
+    assert main(["runs", "log", "r-never"]) == 0
+    assert capsys.readouterr().out == "no log yet: r-never is interrupted (Stopped before it started.)\n"

@@ -57,8 +57,8 @@ def test_an_unfinished_run_says_how_to_get_its_adapter(tmp_path, state, with_che
     if with_checkpoint:
         assert "`python -m ftlib runs resume r-unfinished`" in said and str(checkpoint) in said
         assert said.endswith("(loadable with PeftModel.from_pretrained).")
-    else:
-        assert "checkpoint" not in said
+    else:  # a resume trains it from the start: no checkpoint is pointed at
+        assert "checkpoint-" not in said and said.endswith("it starts from the beginning, as it has no checkpoint.")
     running = make_run("r-running", {"dataset": "d"}, state="running", root=tmp_path / "runs", step=2)
     with pytest.raises(export.ExportError, match="it is running at step 2. The adapter is written when it finishes"):
         export.export_adapter(running)
@@ -435,7 +435,11 @@ def test_a_stopped_run_is_described_in_export_as_runs_list_describes_it(tmp_path
     listed = capsys.readouterr().out.splitlines()[1]
     assert "stopped — resumable" in listed and "91/3000" in listed
     said = one_error_line(capsys, ["runs", "export", "r-stopped"])
-    assert said == "error: Run 'r-stopped' has no adapter yet: it is stopped — resumable at step 91/3000."
+    assert said == (
+        "error: Run 'r-stopped' has no adapter yet: it is stopped — resumable at step 91/3000. Resume it to finish "
+        "(Resume on the Train page, or `python -m ftlib runs resume r-stopped`): it starts from the beginning, as it "
+        "has no checkpoint."
+    )
 
 
 def test_a_qlora_merged_export_quantizes_from_the_dtype_the_run_loaded_its_base_in(tiny_model_dir, tmp_path):

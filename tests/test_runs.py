@@ -149,7 +149,7 @@ def test_stop_takes_a_queued_run_out_and_resume_puts_it_back_last(fake_runner):
     assert not runs.find(waiting).summary().stopped_by_user
     kill(running)
     assert states() == {running: "interrupted", waiting: "queued", later: "running"}
-    with pytest.raises(runs.RunError, match="only interrupted or failed"):
+    with pytest.raises(runs.RunError, match="only stopped, interrupted or failed"):
         runs.resume(later)
     with pytest.raises(runs.RunError, match="There is no run"):
         runs.stop("../../etc")
@@ -596,7 +596,7 @@ def test_workers_a_dead_launcher_left_keep_the_run_running(fake_runner):
     assert states()[run_id] == "running" and alive(pid, run)  # its worker trains on
     with pytest.raises(runs.RunError, match="still running"):
         runs.delete(run_id)
-    with pytest.raises(runs.RunError, match="only interrupted or failed runs can be resumed"):
+    with pytest.raises(runs.RunError, match="only stopped, interrupted or failed runs can be resumed"):
         runs.resume(run_id)
     os.killpg(pid, signal.SIGKILL)
     wait_for(lambda: states()[run_id] == "interrupted")

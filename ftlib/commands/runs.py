@@ -38,7 +38,9 @@ def register(sub) -> None:
     stop = rsub.add_parser("stop", help="stop a run gracefully (or take it out of the queue)")
     stop.add_argument("id", nargs="?", help="the run (default: the one running or queued, when there is one)")
     stop.set_defaults(handler=_stop)
-    resume = rsub.add_parser("resume", help="queue an interrupted or failed run again, from its last checkpoint")
+    resume = rsub.add_parser(
+        "resume", help="queue a stopped, interrupted or failed run again from its last checkpoint"
+    )
     resume.add_argument("id")
     resume.add_argument(
         "--wait", action="store_true", help="follow it until it ends; exit codes as `train`'s (0 finished, 3 stopped)"
@@ -332,8 +334,13 @@ def _export(args) -> int:
 def _log(args) -> int:
     from ftlib import runs
 
-    for line in runs.find(run_id(args.id)).log_tail(lines=args.n):
+    run = runs.find(run_id(args.id))
+    lines = run.log_tail(lines=args.n)
+    for line in lines:
         print(line)
+    if not lines:  # said, so an empty answer is not taken for a log that failed to read
+        summary = run.summary()
+        print(f"no log yet: {run.id} is {summary.state}" + (f" ({summary.message})" if summary.message else ""))
     return 0
 
 
