@@ -36,10 +36,20 @@ def name_hub_base(folder: str | Path, spec: str) -> str | None:
     text = card.read_text(encoding="utf-8") if card.is_file() else ""
     if text.startswith("---\n") and "\n---" in text[3:]:
         head, rest = text[4:].split("\n---", 1)
-        lines = [f"base_model: {name}" if line.startswith("base_model:") else line for line in head.split("\n")]
+        lines = [_named(line, name) for line in head.split("\n")]
         if "\n".join(lines) != head:
             _replace_text(card, "---\n" + "\n".join(lines) + "\n---" + rest)
     return name
+
+
+def _named(line: str, name: str) -> str:
+    """A line of the card's front matter with the base named `name`: `base_model:` and PEFT's tag of it
+    (`- base_model:adapter:<the folder>`), which would otherwise publish this server's path."""
+    if line.startswith("base_model:"):
+        return f"base_model: {name}"
+    if line.lstrip().startswith("- base_model:adapter:"):
+        return line[: line.index("- ")] + f"- base_model:adapter:{name}"
+    return line
 
 
 def _replace_text(path: Path, text: str) -> None:

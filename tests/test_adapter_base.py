@@ -59,6 +59,9 @@ def test_a_default_model_runs_adapter_names_the_hub_id_and_the_studio_still_samp
     run.update_status(state="finished")  # as the worker records it: only a finished run's adapter is exported
     assert _named(run.adapter_dir) == (HUB_ID, HUB_ID)
     assert str(tiny_default) not in (run.adapter_dir / "adapter_config.json").read_text(encoding="utf-8")
+    # PEFT's tag of the base too (a cold review: it published this server's path)
+    card = (run.adapter_dir / "README.md").read_text(encoding="utf-8")
+    assert str(tiny_default) not in card and f"- base_model:adapter:{HUB_ID}\n" in card
     assert run.read_status()["weights_dtype"] == "float32"  # what a QLoRA export would quantize from (CPU: fp32)
     assert _named(export.export_adapter(run)) == (HUB_ID, HUB_ID)
 
