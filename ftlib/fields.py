@@ -254,7 +254,7 @@ def settings_file_data(path: str | Path, error: type[Exception]) -> dict:
     text = path.read_text(encoding="utf-8")
     if suffix == ".json":
         try:
-            data = json.loads(text)
+            data = json.loads(text, object_pairs_hook=functools.partial(_unique_keys, path, error))
         except json.JSONDecodeError as exc:
             looks = _yaml_mapping(text)  # settings written as YAML in a .json file
             hint = f" It reads as YAML: name it {path.stem}.yaml." if looks else ""
@@ -265,7 +265,7 @@ def settings_file_data(path: str | Path, error: type[Exception]) -> dict:
         import yaml
 
         try:
-            data = yaml.safe_load(text) or {}
+            data = yaml.load(text, Loader=_unique_key_loader(path, error)) or {}  # a SafeLoader
         except yaml.YAMLError as exc:  # one line, with where: its own message spans several, naming no file
             mark = getattr(exc, "problem_mark", None)
             where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
@@ -274,3 +274,33 @@ def settings_file_data(path: str | Path, error: type[Exception]) -> dict:
     if not isinstance(data, dict):
         raise error(f"'{path}' must hold a mapping of settings (key: value), not a {type(data).__name__}.")
     return data
+
+
+def _unique_keys(path: Path, error: type[Exception], pairs: list[tuple]) -> dict:
+    """A JSON object from its (key, value) pairs; `error` when a key is given twice (json keeps the last silently:
+    `max_steps` written twice trained the second with no word)."""
+    keys = [key for key, _ in pairs]
+    if twice := next((key for i, key in enumerate(keys) if key in keys[:i]), None):
+        raise error(f"'{path}' sets `{twice}` twice: keep one of them.")
+    return dict(pairs)
+
+
+def _unique_key_loader(path: Path, error: type[Exception]):
+    """PyYAML's SafeLoader refusing a mapping that gives a key twice (it keeps the last silently), naming the lines."""
+    import yaml
+
+    class UniqueKeyLoader(yaml.SafeLoader):
+        pass
+
+    def mapping(loader, node, deep=False):
+        lines: dict = {}
+        for key_node, _ in node.value:
+            key = loader.construct_object(key_node, deep=deep)
+            line = key_node.start_mark.line + 1
+            if isinstance(key, (str, int, float, bool)) and key in lines:
+                raise error(f"'{path}' sets `{key}` twice (lines {lines[key]} and {line}): keep one of them.")
+            lines[key] = line
+        return loader.construct_mapping(node, deep=deep)
+
+    UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, mapping)
+    return UniqueKeyLoader

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 import warnings
 
 import pytest
@@ -331,3 +332,28 @@ def test_group_by_length_is_offered_only_where_a_run_groups_its_rows():
     spec = field_specs()["group_by_length"]
     applies = {m: spec.applies({"method": m}) for m in ("lora", "qlora", "full", "dpo", "reward", "kto", "grpo")}
     assert sorted(m for m, yes in applies.items() if not yes) == sorted(OWN_ROW_ORDER) == ["grpo", "kto"]
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "said"),
+    [
+        ("run.yaml", "max_steps: 1\nlora_r: 4\nmax_steps: 2\n", "sets `max_steps` twice (lines 1 and 3)"),
+        ("run.json", '{"max_steps": 1, "max_steps": 2}', "sets `max_steps` twice"),
+        ("run.yaml", "rewards:\n  - regex: a\n    regex: b\n", "sets `regex` twice (lines 2 and 3)"),
+    ],
+)
+def test_a_setting_given_twice_in_a_config_file_is_refused_not_the_last_kept(tmp_path, name, text, said):
+    """YAML and JSON readers keep the last of a repeated key without a word: `max_steps: 1` then `max_steps: 2`
+    trained 2 steps (a cold review)."""
+    path = tmp_path / name
+    path.write_text(text)
+    with pytest.raises(ConfigError, match=re.escape(f"{said}: keep one of them.")):
+        RunConfig.from_file(path)
+    # The same file with the repeat renamed reads (the check looks at keys within one mapping only)
+    path.write_text(
+        text.replace("max_steps: 2", "epochs: 2")
+        .replace('"max_steps": 2', '"epochs": 2')
+        .replace("regex: b", "weight: 2")
+    )
+    read = RunConfig.from_file(path)
+    assert read.rewards == [{"regex": "a", "weight": 2}] if "rewards" in text else read.max_steps == 1
