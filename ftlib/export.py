@@ -35,6 +35,7 @@ from pathlib import Path
 from ftlib import merged_sources, workspace
 from ftlib.errors import UserError
 from ftlib.integrity import damage_words, damaged_files, missing_weights
+from ftlib.model_card import write_card
 from ftlib.run_result import check_run_status, is_full_run, no_result_reason
 from ftlib.rundir import RunDir
 
@@ -61,17 +62,9 @@ def export_adapter(run: RunDir) -> Path:
         raise ExportError(no_result_reason(run))
     _check_whole(run, run.adapter_dir, "adapter")
     write_stops(run, run.adapter_dir)
-    _name_base(run, run.adapter_dir)
+    write_card(run, run.adapter_dir, "adapter")  # PEFT's blank template, its base named by hub id
     _readable(run.adapter_dir)
     return run.adapter_dir
-
-
-def _name_base(run: RunDir, folder: Path) -> None:
-    """The adapter in `folder` names its base by hub id where the studio knows one (`hub_base.name_hub_base`): an
-    adapter saved before runs did so too."""
-    from ftlib.hub_base import name_hub_base
-
-    name_hub_base(folder, str(run.read_config().get("model") or "default"))
 
 
 def nothing_to_download(run: RunDir) -> str:
@@ -112,6 +105,7 @@ def export_model(run: RunDir) -> Path:
         raise ExportError(f"Run '{run.id}' has no full model: it trained an adapter (export it, or the merged model).")
     _check_whole(run, run.model_dir, "model")
     write_stops(run, run.model_dir)
+    write_card(run, run.model_dir, "model")
     _readable(run.model_dir)
     return run.model_dir
 
@@ -206,6 +200,7 @@ def _build_merged(run: RunDir, adapter: Path, target: Path) -> None:
         merged.save_pretrained(str(tmp), safe_serialization=True)
         AutoTokenizer.from_pretrained(str(adapter)).save_pretrained(str(tmp))  # saved with the adapter at the end
         write_stops(run, tmp)
+        write_card(run, tmp, "merged")
         _readable(tmp, exact=True)
         try:
             tmp.rename(target)

@@ -64,6 +64,11 @@ def test_a_default_model_runs_adapter_names_the_hub_id_and_the_studio_still_samp
     assert str(tiny_default) not in card and f"- base_model:adapter:{HUB_ID}\n" in card
     assert run.read_status()["weights_dtype"] == "float32"  # what a QLoRA export would quantize from (CPU: fp32)
     assert _named(export.export_adapter(run)) == (HUB_ID, HUB_ID)
+    # Its card says what it is (PEFT leaves a blank template: "[More Information Needed]" 39 times; a cold review)
+    card = (run.adapter_dir / "README.md").read_text(encoding="utf-8")
+    assert "More Information Needed" not in card and card.count("base_model: ") == 1
+    assert f"A LoRA adapter of `{HUB_ID}`" in card and "- **Method:** lora" in card
+    assert "Q4_1 GGUF, dequantized" in card and f'AutoModelForCausalLM.from_pretrained("{HUB_ID}")' in card
 
     ids = torch.tensor([[1, 9690, 198, 28, 1359, 354, 2, 198, 1, 520, 9531]])
     with torch.no_grad():
@@ -82,6 +87,11 @@ def test_an_older_runs_adapter_is_named_by_its_export_and_a_users_own_folder_kee
     assert _named(older) == (str(tiny_default), str(tiny_default))
     run = make_run("r-older", {"dataset": "d"}, adapter=older, root=tmp_path / "runs")
     assert _named(export.export_adapter(run)) == (HUB_ID, HUB_ID)
+    # Its card says what it is (PEFT leaves a blank template: "[More Information Needed]" 39 times; a cold review)
+    card = (run.adapter_dir / "README.md").read_text(encoding="utf-8")
+    assert "More Information Needed" not in card and card.count("base_model: ") == 1
+    assert f"A LoRA adapter of `{HUB_ID}`" in card and "- **Method:** lora" in card
+    assert "Q4_1 GGUF, dequantized" in card and f'AutoModelForCausalLM.from_pretrained("{HUB_ID}")' in card
     own = make_random_adapter(str(tiny_model_dir), tmp_path / "made" / "own")
     mine = make_run("r-own", {"dataset": "d", "model": str(tiny_model_dir)}, adapter=own, root=tmp_path / "runs")
     before = (mine.adapter_dir / "adapter_config.json").read_text(encoding="utf-8")

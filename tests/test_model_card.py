@@ -1,0 +1,43 @@
+"""ftlib.model_card: an export's README.md says what the run was (PEFT left an adapter a blank template, and a full or
+merged model had no card at all: a cold review)."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from ftlib.model_card import card_text, write_card
+from ftlib.testing import make_run
+
+STEPS = [{"kind": "train", "step": s, "loss": 2.0 / s, "elapsed": float(s)} for s in (1, 2, 3)]
+
+
+def test_a_full_models_card_is_made_whole_with_the_runs_facts(tmp_path):
+    run = make_run("r-full", {"method": "full", "model": "org/base", "dataset": "/d/math.jsonl", "name": "Math"},
+                   root=tmp_path, metrics=STEPS, max_steps=3)  # fmt: skip
+    card = card_text(run, "model")
+    front, body = card.split("---\n")[1], card.split("---\n", 2)[2]
+    assert "base_model: org/base\n" in front and "library_name: transformers" in front and "- full\n" in front
+    assert body.startswith("\n# Math\n\nA fine-tuned model of `org/base`, trained with ftlib.")
+    assert "- **Steps:** 3 of 3" in body and "- **Data:** `math.jsonl`" in body and "LoRA rank" not in body
+    assert "- **Last training value:** loss 0.6667" in body and "Q4_1" not in body  # not the default model
+    assert 'AutoModelForCausalLM.from_pretrained("path/to/this/folder")' in body and "peft" not in body
+
+
+def test_an_adapters_card_keeps_peft_front_matter_and_says_a_4_bit_base(tmp_path):
+    run = make_run("r-q", {"method": "qlora", "model": "org/base"}, root=tmp_path, metrics=STEPS)
+    folder = tmp_path / "adapter"
+    folder.mkdir()
+    (folder / "README.md").write_text("---\nbase_model: org/base\nlibrary_name: peft\ntags:\n- lora\n---\n\n# Model "
+                                      "Card for Model ID\n\n[More Information Needed]\n")  # fmt: skip
+    card = write_card(run, folder, "adapter").read_text(encoding="utf-8")
+    os.utime(folder / "README.md", ns=(10**9, 10**9))  # a time no write now would leave
+    assert write_card(run, folder, "adapter").stat().st_mtime_ns == 10**9  # the same card: not written again
+    assert card.startswith("---\nbase_model: org/base\nlibrary_name: peft\ntags:\n- lora\n---\n\n# r-q\n")
+    assert "A QLoRA adapter (LoRA trained on a 4-bit base) of `org/base`" in card
+    assert "More Information Needed" not in card and "PeftModel.from_pretrained" in card
+    merged = card_text(run, "merged")
+    assert "with its LoRA adapter merged into the weights" in merged and "PeftModel" not in merged
+    with pytest.raises(ValueError, match="kind must be one of"):
+        card_text(run, "checkpoint")
