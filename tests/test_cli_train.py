@@ -404,7 +404,7 @@ def test_runs_resume_wait_exits_as_train_does(monkeypatch, capsys, state, code):
 
     make_run("20261203-070000-lora-cleo", {"name": "cleo"}, state="interrupted", stopped_by="user", max_steps=6)
     monkeypatch.setattr(runs, "resume", lambda run_id: {"state": "queued", "message": "Queued."})
-    monkeypatch.setattr(train_command, "follow", lambda run_id: SimpleNamespace(state=state))
+    monkeypatch.setattr(train_command, "follow", lambda run_id, offset=0: SimpleNamespace(state=state))
     assert main(["runs", "resume", "cleo", "--wait"]) == code
     assert "20261203-070000-lora-cleo: queued - Queued." in capsys.readouterr().out
 
@@ -471,3 +471,27 @@ def test_runs_log_of_a_run_that_never_started_says_so(monkeypatch, tmp_path, cap
     make_run("r-never", {"method": "lora"}, state="interrupted", message="Stopped before it started.")
     assert main(["runs", "log", "r-never"]) == 0
     assert capsys.readouterr().out == "no log yet: r-never is interrupted (Stopped before it started.)\n"
+
+
+def test_resume_wait_prints_the_new_attempts_lines_only(monkeypatch, capsys):
+    """A cold review: `runs resume ID --wait` reprinted steps 1-59 of the stopped attempt before its resume, reading
+    as a run started over."""
+    from ftlib.testing import make_run
+
+    run = make_run("r-again", {"max_steps": 6}, state="interrupted", stopped_by="user", message="Stopped.")
+    run.log_file.write_text("[step 1/6] loss 2.0000\n[step 2/6] loss 1.9000\n")
+
+    def resumed(run_id):  # the new attempt appends its lines, then finishes
+        with open(run.log_file, "a", encoding="utf-8") as log:
+            log.write("[ftlib] resuming from checkpoint-2\n[step 3/6] loss 1.8000\n")
+        run.update_status(state="finished", message="Finished.")
+        return run.read_status()
+
+    monkeypatch.setattr(runs, "resume", resumed)
+    assert main(["runs", "resume", "r-again", "--wait"]) == 0
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[1:] == [
+        "[ftlib] resuming from checkpoint-2",
+        "[step 3/6] loss 1.8000",
+        "[r-again] finished: Finished.",
+    ]

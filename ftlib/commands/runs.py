@@ -298,12 +298,14 @@ def _resume(args) -> int:
     from ftlib import runs
 
     args.id = run_id(args.id)
+    log = runs.find(args.id).log_file
+    earlier = log.stat().st_size if log.is_file() else 0  # the earlier attempts' lines: not printed again
     status = runs.resume(args.id)
     print(f"{args.id}: {status['state']} - {status.get('message', '')}")
     if args.wait:
         from ftlib.commands.train import exit_code, follow
 
-        info = follow(args.id)
+        info = follow(args.id, offset=earlier)
         return exit_code(info.state)  # as `train`'s: a Ctrl-C stop is 3 (resumable), not 1 (failed)
     return 0
 

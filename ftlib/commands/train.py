@@ -287,18 +287,19 @@ def sigterm_as_ctrl_c():
         signal.signal(signal.SIGTERM, previous)
 
 
-def follow(run_id: str, out=sys.stdout, poll: float = 1.0):
-    """Print the run's new log lines until it ends; Ctrl-C or SIGTERM asks for a graceful stop (`Terminated`), a
-    second one leaves the run stopping on its own. Returns its RunSummary."""
+def follow(run_id: str, out=None, poll: float = 1.0, offset: int = 0):
+    """Print the run's log lines from byte `offset` (a resume: where the earlier attempts' end) until it ends; Ctrl-C
+    or SIGTERM asks for a graceful stop (`Terminated`), a second one leaves the run stopping on its own. Returns its
+    RunSummary. `out`: where to print (sys.stdout as it is at the call, not at import)."""
     with sigterm_as_ctrl_c():
-        return _follow(run_id, out, poll)
+        return _follow(run_id, out or sys.stdout, poll, offset)
 
 
-def _follow(run_id: str, out, poll: float):
+def _follow(run_id: str, out, poll: float, offset: int):
     from ftlib import runs
 
     run = runs.find(run_id)
-    offset, stopping, last_state = 0, False, None
+    stopping, last_state = False, None
     while True:
         try:
             info = runs.wait(run_id, timeout=0)
