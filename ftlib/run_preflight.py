@@ -156,6 +156,24 @@ def preflight(config: RunConfig, tokenizer=None, rows: tuple[list[dict], list[di
     return report
 
 
+QLORA_ON_CPU = (
+    "4-bit weights on the CPU: the weights take about a quarter of the memory, but bitsandbytes' CPU kernels train "
+    "slower than {fix} on the full weights here, and the 4-bit layers keep bigger activations (they run outside the "
+    "studio's CPU fast path): for a small model the whole run can need more memory than LoRA, as the estimate "
+    "counts. On a GPU, QLoRA is the usual way to fit a model too big for LoRA."
+)
+
+
+def qlora_on_cpu_note(config: RunConfig) -> str | None:
+    """What a 4-bit run that will train on the CPU should know (it trains correctly there, just not fast: said, not
+    refused; the Train page and `train` both say it); None for any other run."""
+    from ftlib.models import cuda_available
+
+    if not config.uses_4bit or config.device not in ("cpu", "auto") or config.device == "auto" and cuda_available():
+        return None
+    return QLORA_ON_CPU.format(fix="LoRA" if config.method == "qlora" else "a LoRA adapter")
+
+
 def grpo_conversation_notes(train: list[dict]) -> list[str]:
     """GRPO on conversations (rows with answers): each is read as a prompt, up to its last answer, which is neither
     trained nor given to the rewards; said before the run, as nothing says it elsewhere (a cold review)."""
@@ -415,6 +433,7 @@ __all__ = [
     "Preflight",
     "cut_warnings",
     "grpo_conversation_notes",
+    "qlora_on_cpu_note",
     "preflight",
     "quantization_problems",
     "run_cut_check",

@@ -30,7 +30,7 @@ from ftlib.memory import estimate, model_shape
 from ftlib.methods import fitting_methods, unfit_methods
 from ftlib.rows import KIND_HELP, row_kind
 from ftlib.run_picker import train_labels
-from ftlib.run_preflight import Preflight, preflight
+from ftlib.run_preflight import Preflight, preflight, qlora_on_cpu_note
 from ftlib.splits import rows_in_words
 from ftlib.templates import TEMPLATE_NAMES
 from ui import alignment_view, nav
@@ -67,12 +67,6 @@ require_password()
 start_from_last_run()
 
 POLL_SECONDS = 2.0
-QLORA_ON_CPU = (
-    "4-bit weights on the CPU: the weights take about a quarter of the memory, but bitsandbytes' CPU kernels train "
-    "slower than {fix} on the full weights here, and the 4-bit layers keep bigger activations (they run outside the "
-    "studio's CPU fast path): for a small model the whole run can need more memory than LoRA, as the estimate below "
-    "counts. On a GPU, QLoRA is the usual way to fit a model too big for LoRA."
-)
 
 
 @st.cache_resource(show_spinner=False)
@@ -195,9 +189,8 @@ def new_run(model: str, split: str) -> None:
     except ConfigError as exc:
         st.error(in_form_words(str(exc)))
         return
-    if config.uses_4bit and (config.device == "cpu" or config.device == "auto" and not cuda_available()):
-        # Trains correctly there (ftlib.training_model.keep_4bit_trainable), just not fast: said, not refused.
-        st.info(QLORA_ON_CPU.format(fix="LoRA" if config.method == "qlora" else "a LoRA adapter"))
+    if note := qlora_on_cpu_note(config):  # trains correctly there (training_model.keep_4bit_trainable), not fast
+        st.info(note)
     start_panel(config, split, meta.get("saved_at"))
 
 

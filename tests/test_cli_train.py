@@ -495,3 +495,15 @@ def test_resume_wait_prints_the_new_attempts_lines_only(monkeypatch, capsys):
         "[step 3/6] loss 1.8000",
         "[r-again] finished: Finished.",
     ]
+
+
+def test_train_says_what_qlora_on_the_cpu_costs_as_the_train_page_does(monkeypatch, tmp_path, capsys, tiny_model_dir):
+    """A cold review: the Train page explained a 4-bit run on the CPU (slower, more memory for a small model); the
+    CLI started it without a word. One engine text now (run_preflight.qlora_on_cpu_note)."""
+    monkeypatch.setattr(runs, "launch_command", lambda run, nproc: [sys.executable, "-c", "pass", str(run.path)])
+    data = str(_rows_file(tmp_path, CHATS))
+    flags = ["--model", str(tiny_model_dir), "--dataset", data, "--device", "cpu", "--detach"]
+    assert main(["train", "--method", "qlora", *flags]) == 0
+    assert "note: 4-bit weights on the CPU" in capsys.readouterr().err
+    assert main(["train", "--method", "lora", *flags]) == 0
+    assert "4-bit" not in capsys.readouterr().err

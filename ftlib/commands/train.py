@@ -388,7 +388,7 @@ def _template_file(path: str | None, flags: dict) -> dict:
 def _train(args) -> int:
     from ftlib import run_data, runs
     from ftlib.models import check_model
-    from ftlib.run_preflight import preflight
+    from ftlib.run_preflight import preflight, qlora_on_cpu_note
 
     flags = {name: getattr(args, f"set_{name}") for name in field_specs()}
     flags.update(_template_file(args.template_file, flags))
@@ -413,6 +413,8 @@ def _train(args) -> int:
     ignored = ignored_settings(config, given)
     for warning in report.warnings + ([ignored] if ignored else []):
         print(f"warning: {warning}", file=sys.stderr)
+    if note := qlora_on_cpu_note(config):
+        print(f"note: {note}", file=sys.stderr)
     run_id = runs.submit(config, estimated_memory=memory_estimate(config, report), rows=data.rows)
     out = sys.stderr if args.json else sys.stdout  # with --json, stdout holds the JSON alone
     if args.detach:
