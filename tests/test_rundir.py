@@ -15,6 +15,7 @@ STABLE_KEYS = {
     "state",
     "phase",
     "method",
+    "tuning",
     "model",
     "dataset",
     "device",
