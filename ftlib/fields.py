@@ -254,7 +254,7 @@ def settings_file_data(path: str | Path, error: type[Exception]) -> dict:
     text = path.read_text(encoding="utf-8")
     if suffix == ".json":
         try:
-            data = json.loads(text, object_pairs_hook=functools.partial(_unique_keys, path, error))
+            data = json.loads(text, object_pairs_hook=functools.partial(unique_keys, path, error))
         except json.JSONDecodeError as exc:
             looks = _yaml_mapping(text)  # settings written as YAML in a .json file
             hint = f" It reads as YAML: name it {path.stem}.yaml." if looks else ""
@@ -265,7 +265,7 @@ def settings_file_data(path: str | Path, error: type[Exception]) -> dict:
         import yaml
 
         try:
-            data = yaml.load(text, Loader=_unique_key_loader(path, error)) or {}  # a SafeLoader
+            data = yaml.load(text, Loader=unique_key_loader(path, error)) or {}  # a SafeLoader
         except yaml.YAMLError as exc:  # one line, with where: its own message spans several, naming no file
             mark = getattr(exc, "problem_mark", None)
             where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
@@ -276,7 +276,7 @@ def settings_file_data(path: str | Path, error: type[Exception]) -> dict:
     return data
 
 
-def _unique_keys(path: Path, error: type[Exception], pairs: list[tuple]) -> dict:
+def unique_keys(path: Path, error: type[Exception], pairs: list[tuple]) -> dict:
     """A JSON object from its (key, value) pairs; `error` when a key is given twice (json keeps the last silently:
     `max_steps` written twice trained the second with no word)."""
     keys = [key for key, _ in pairs]
@@ -285,7 +285,7 @@ def _unique_keys(path: Path, error: type[Exception], pairs: list[tuple]) -> dict
     return dict(pairs)
 
 
-def _unique_key_loader(path: Path, error: type[Exception]):
+def unique_key_loader(path: Path, error: type[Exception]):
     """PyYAML's SafeLoader refusing a mapping that gives a key twice (it keeps the last silently), naming the lines."""
     import yaml
 

@@ -22,6 +22,7 @@ Not known here: the built-in rewards and how a run's rewards are built and score
 
 from __future__ import annotations
 
+import functools
 import importlib
 import importlib.util
 import inspect
@@ -87,7 +88,13 @@ def registered_functions() -> dict[str, str]:
         text = file.read_text(encoding="utf-8")
         import yaml
 
-        data = yaml.safe_load(text) if file.suffix.lower() in (".yaml", ".yml") else json.loads(text)
+        from ftlib.fields import unique_key_loader, unique_keys
+
+        # A name given twice is refused, naming it: YAML and JSON both keep the last one silently.
+        if file.suffix.lower() in (".yaml", ".yml"):
+            data = yaml.load(text, Loader=unique_key_loader(file, RewardError))  # a SafeLoader
+        else:
+            data = json.loads(text, object_pairs_hook=functools.partial(unique_keys, file, RewardError))
     except Exception as exc:  # unreadable or unparsable: the operator's file, said once, plainly
         raise RewardError(f"The reward-function registry {file} ({REGISTRY_ENV}) cannot be read: {exc}") from exc
     if not isinstance(data, dict) or not all(isinstance(v, str) and ":" in v for v in data.values()):

@@ -25,6 +25,7 @@ from ftlib.rewards import (
     build_rewards,
     check_columns,
     group_advantages,
+    registered_functions,
     score_completions,
     text_problems,
 )
@@ -476,3 +477,23 @@ def test_rewards_that_read_no_column_add_nothing_to_the_pre_launch_report(tiny_m
     rows = [{"prompt": [{"role": "user", "content": f"{i} + {i}?"}]} for i in range(4)]
     config = RunConfig(model=str(tiny_model_dir), method="grpo", rewards=[{"regex": "x"}], batch_size=2, max_steps=1)
     assert preflight(config, rows=(rows, [])).errors == []
+
+
+@pytest.mark.parametrize(
+    "name, text, said",
+    [
+        (
+            "rewards.yaml",
+            "correct: /srv/a.py:f\nshort: /srv/a.py:g\ncorrect: /srv/b.py:f\n",
+            r"`correct` twice \(lines 1 and 3\)",
+        ),
+        ("rewards.json", '{"correct": "/srv/a.py:f", "correct": "/srv/b.py:f"}', "`correct` twice"),
+    ],
+)
+def test_a_registry_that_names_a_function_twice_is_refused_naming_it(tmp_path, monkeypatch, name, text, said):
+    """YAML and JSON keep the last of a repeated key silently: the operator's first `correct` vanished unsaid."""
+    path = tmp_path / name
+    path.write_text(text)
+    monkeypatch.setenv(REGISTRY_ENV, str(path))
+    with pytest.raises(RewardError, match=rf"registry .*cannot be read: .*sets {said}: keep one of them"):
+        registered_functions()
