@@ -58,3 +58,74 @@ def test_a_page_opened_by_its_url_asks_for_the_password_too(page, monkeypatch):
     assert [t for t in at.text_input if t.label == "Password"], "login form expected"
     assert [t.value for t in at.title] == ["Fine-tuning studio"]  # the login's title only: nothing of the page
     assert len(at.main.children) <= 2  # the title and the login form
+
+
+@pytest.fixture
+def secrets_file(tmp_path, monkeypatch):
+    """Point Streamlit at a secrets file of the test's own (written by the returned function), unparsed yet."""
+    from streamlit import config as st_config
+    from streamlit.runtime.secrets import secrets_singleton
+
+    path = tmp_path / "secrets.toml"
+    monkeypatch.delenv("FTLIB_PASSWORD", raising=False)
+    old = st_config.get_option("secrets.files")
+    st_config.set_option("secrets.files", [str(path)])
+    secrets_singleton._secrets = None
+    yield path.write_text
+    st_config.set_option("secrets.files", old)
+    secrets_singleton._secrets = None
+
+
+def _closed(at, says: str) -> None:
+    assert not at.exception, at.exception
+    assert any(says in e.value for e in at.error), [e.value for e in at.error]
+    assert not [t for t in at.text_input if t.label == "Model"], "nothing of the app before the gate opens"
+
+
+@pytest.mark.parametrize("text", ['password = "s3cret\n', 'password = "a"\npassword = "b"\n'])
+def test_a_secrets_file_that_cannot_be_read_keeps_the_app_closed(secrets_file, text):
+    """A typo in secrets.toml (an unclosed quote, a key given twice) turned the password off: the app opened to
+    anyone with one line in the server's log (a cold review). It stays closed now, saying what to fix."""
+    secrets_file(text)
+    _closed(_app().run(), "The server's secrets file cannot be read")
+
+
+def test_a_password_that_is_not_text_keeps_the_app_closed(monkeypatch):
+    """`password = 12345` (no quotes) raised AttributeError on the first attempt to log in."""
+    monkeypatch.delenv("FTLIB_PASSWORD", raising=False)
+    at = _app()
+    at.secrets["password"] = 12345
+    at.run()
+    _closed(at, "`password` in `.streamlit/secrets.toml` is a int, not text")
+    assert "12345" not in " ".join(e.value for e in at.error)  # the secret is not shown to whoever opens the page
+
+
+AUTH = {
+    "redirect_uri": "http://localhost:8501/oauth2callback",
+    "cookie_secret": "x" * 32,
+    "client_id": "id",
+    "client_secret": "s",
+    "server_metadata_url": "https://id.example.com/.well-known/openid-configuration",
+}
+
+
+def test_an_oidc_section_makes_every_session_sign_in(monkeypatch):
+    """The README offered OIDC (`[auth]` in secrets.toml) as the alternative to a password, but nothing called
+    st.login: with [auth] and no password the app was open to anyone (a cold review)."""
+    import ui.auth
+
+    monkeypatch.delenv("FTLIB_PASSWORD", raising=False)
+    monkeypatch.setattr(ui.auth, "_authlib_installed", lambda: True)
+    at = _app()
+    at.secrets["auth"] = AUTH
+    at.user = {"is_logged_in": False}
+    at.run()
+    assert not at.exception, at.exception
+    assert [b.label for b in at.button] == ["Sign in"]
+    assert not [t for t in at.text_input if t.label == "Model"]
+    at.user = {"is_logged_in": True, "email": "ana@example.com"}
+    at.run()
+    assert not at.exception, at.exception
+    assert [t for t in at.text_input if t.label == "Model"], "a signed-in session sees the app"
+    monkeypatch.setattr(ui.auth, "_authlib_installed", lambda: False)  # st.login cannot work: closed, and why
+    _closed(at.run(), "needs Authlib, not installed here")

@@ -1,41 +1,107 @@
-"""Optional access password for a shared server deployment.
+"""Who may use a shared server: an access password, Streamlit's OIDC sign-in, or neither.
 
-Set `FTLIB_PASSWORD` in the environment (or `password` in `.streamlit/secrets.toml`) and every browser
-session must enter it once before any page runs. Without it the app is open, as a local tool should be.
-For single sign-on use Streamlit's built-in OIDC login instead (`st.login`, see README).
+Set `FTLIB_PASSWORD` in the environment (or `password` in `.streamlit/secrets.toml`) and every browser session must
+enter it once before any page runs. An `[auth]` section in `.streamlit/secrets.toml` (Streamlit's OIDC settings:
+redirect_uri, cookie_secret, client_id, client_secret, server_metadata_url; it needs Authlib) makes every session
+sign in with `st.login` first; with both, both are asked. Without either the app is open, as a local tool should be.
+
+It fails closed: a secrets file that cannot be read, a password that is not text, or a sign-in that cannot work
+(Authlib missing) keeps every page shut with a message saying what to fix, never open with the gate silently off.
 """
 
 from __future__ import annotations
 
 import hmac
+import importlib.util
 import os
+from dataclasses import dataclass
 
 import streamlit as st
 
 _OK_KEY = "_ftlib_authenticated"
+SECRETS_FILE = ".streamlit/secrets.toml"
 
 
-def configured_password() -> str | None:
-    password = os.environ.get("FTLIB_PASSWORD")
-    if password:
-        return password
+@dataclass(frozen=True)
+class Access:
+    """What the server asks of a browser session: a password (or None), an OIDC sign-in, or a `problem` that keeps
+    the app closed until the operator fixes it."""
+
+    password: str | None = None
+    sign_in: bool = False
+    problem: str | None = None
+
+
+def _secrets() -> tuple[dict, str | None]:
+    """The secrets file's settings ({} when there is none) and why it cannot be read (None when it can)."""
     try:
-        return st.secrets.get("password")  # type: ignore[no-any-return]
-    except Exception:  # no secrets file: the normal local case
-        return None
+        return {"password": st.secrets.get("password"), "auth": st.secrets.get("auth")}, None
+    except Exception as exc:  # Streamlit's own error for a missing file too: only that one leaves the app open
+        if getattr(exc, "error_id", None) == "no-secrets-found":
+            return {}, None
+        return {}, str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+
+
+def access() -> Access:
+    """What this server's settings ask of a session (`Access`), read now from the environment and the secrets file."""
+    secrets, unreadable = _secrets()
+    if unreadable:
+        return Access(
+            problem=f"The server's secrets file cannot be read ({unreadable}), so the studio stays closed: it may "
+            f"hold the access password. Fix `{SECRETS_FILE}` and reload this page."
+        )
+    password = os.environ.get("FTLIB_PASSWORD") or secrets.get("password")
+    if password is not None and not isinstance(password, str):
+        return Access(
+            problem=f"`password` in `{SECRETS_FILE}` is a {type(password).__name__}, not text, so the studio stays "
+            'closed: write it in quotes (password = "...") and reload this page.'
+        )
+    sign_in = bool(secrets.get("auth"))
+    if sign_in and not _authlib_installed():
+        return Access(
+            problem=f"`{SECRETS_FILE}` sets up a sign-in (`[auth]`), which needs Authlib, not installed here, so the "
+            "studio stays closed: run `pip install 'Authlib>=1.3.2'` in the server's environment and restart it."
+        )
+    return Access(password=password or None, sign_in=sign_in)
+
+
+def _authlib_installed() -> bool:
+    return importlib.util.find_spec("authlib") is not None  # what st.login needs (Streamlit's `auth` extra)
+
+
+def _signed_in() -> bool:
+    try:
+        return bool(st.user.to_dict().get("is_logged_in"))
+    except Exception:  # no user information in this session: not signed in
+        return False
 
 
 def require_password() -> None:
-    """Stop the script with a login form until the session has entered the configured password."""
-    password = configured_password()
-    if not password or st.session_state.get(_OK_KEY):
+    """Stop the script until the session has signed in and entered the password, as far as the server asks for
+    either (`access`); a server whose settings cannot be read stops every session with what to fix."""
+    gate = access()
+    if gate.problem:
+        st.title("Fine-tuning studio")
+        st.error(gate.problem)
+        st.stop()
+    if gate.sign_in and not _signed_in():
+        st.title("Fine-tuning studio")
+        st.write("Sign in to use this studio.")
+        if st.button("Sign in"):
+            try:
+                st.login()
+            except Exception as exc:  # Streamlit's own error for incomplete [auth] settings: said, not a traceback
+                st.error(f"The sign-in cannot start: {exc}. Ask the person who runs this server to check `[auth]` "
+                         f"in `{SECRETS_FILE}`.")  # fmt: skip
+        st.stop()
+    if not gate.password or st.session_state.get(_OK_KEY):
         return
     st.title("Fine-tuning studio")
     with st.form("login"):
         attempt = st.text_input("Password", type="password")
         submitted = st.form_submit_button("Enter")
     # compare_digest: no timing side channel on the shared secret.
-    if submitted and hmac.compare_digest(attempt.encode(), password.encode()):
+    if submitted and hmac.compare_digest(attempt.encode(), gate.password.encode()):
         st.session_state[_OK_KEY] = True
         st.rerun()
     if submitted:
