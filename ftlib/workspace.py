@@ -333,7 +333,8 @@ def remembered_choices() -> dict:
     """Every choice `remember_choice` recorded in this workspace: name -> value, unchecked (the caller checks it
     against what it offers now); a record that cannot be read is left out."""
     found = {}
-    for path in sorted(_subdir(CHOICES_DIR).glob("*.json")):
+    # Read without creating the folder: a workspace this account may only read still opens its pages.
+    for path in sorted((workspace_dir() / CHOICES_DIR).glob("*.json")):
         try:
             record = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):

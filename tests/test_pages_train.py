@@ -1416,3 +1416,39 @@ def test_runs_list_and_the_runs_table_say_the_training_value_is_the_last_steps(t
     head, row = capsys.readouterr().out.splitlines()[:2]
     assert "training (last step)" in head and "loss 1.0000" in row
     assert head.index("training (last step)") == row.index("loss 1.0000")  # the column under its heading
+
+
+def test_stop_and_delete_in_a_workspace_this_server_may_not_write_say_so_in_words(tiny_model_dir, monkeypatch):
+    """A teammate's run written without the group's write access: Stop and Delete showed PermissionError tracebacks
+    (a cold review with a read-only workspace). Each says what could not be done and the team set-up that fixes it."""
+    make_run("r-live", {"model": str(tiny_model_dir)}, state="running", phase="training", started=time.time())
+    make_run("r-done", {"model": str(tiny_model_dir)})
+
+    def denied(run_id, *args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(runs.find(run_id).path / "STOP"))
+
+    monkeypatch.setattr(runs, "stop", denied)
+    monkeypatch.setattr(runs, "delete", denied)
+    at = page(tiny_model_dir)
+    at.session_state["train_selected"] = "r-live"
+    at.run().button(key="stop_r-live").click().run()
+    assert not at.exception, at.exception
+    (said,) = [e.value for e in at.error]
+    assert said.startswith("Could not stop the run: cannot use ") and said.endswith(
+        "/r-live/STOP: permission denied; this server's account may not write there: give the workspace group write "
+        "access (README: Running it for a team)"
+    )
+    at.session_state["train_selected"] = "r-done"
+    at.run().button(key="delete_ask_r-done").click().run()
+    at.button(key="delete_r-done").click().run()
+    assert not at.exception, at.exception
+    assert [e.value.split(":")[0] for e in at.error] == ["Could not delete the run"]
+    assert "permission denied" in at.error[0].value and "Errno" not in at.error[0].value
+
+
+def test_remembered_choices_are_read_without_creating_their_folder(tmp_path, monkeypatch):
+    """The Data page crashed on a workspace the account may only read: reading the remembered choices made their
+    folder first (a cold review)."""
+    monkeypatch.setenv("FTLIB_WORKSPACE", str(tmp_path / "ws"))
+    (tmp_path / "ws").mkdir()
+    assert workspace.remembered_choices() == {} and not (tmp_path / "ws" / workspace.CHOICES_DIR).exists()

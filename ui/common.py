@@ -7,6 +7,7 @@ Per-user choices live in `st.session_state`; models and tokenizers are shared th
 from __future__ import annotations
 
 import contextlib
+import errno
 import logging
 import threading
 import traceback
@@ -17,7 +18,7 @@ import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from ftlib import workspace
-from ftlib.errors import UserError, user_message
+from ftlib.errors import UserError, os_error_message, user_message
 from ui import nav
 
 MODEL_KEY = "active_model"
@@ -191,6 +192,19 @@ def cached_split(name: str):
 cached_split.clear = _cached_split.clear  # the Data page calls cached_split.clear() after saving
 
 
+# What to do when the server's account may not write a file in the workspace (a teammate's run, made without the
+# shared group's write access): the README's team set-up.
+NOT_WRITABLE = (
+    "this server's account may not write there: give the workspace group write access (README: Running it for a team)"
+)
+_NO_WRITE = (errno.EACCES, errno.EPERM, errno.EROFS)
+
+
+def os_failure(exc: OSError) -> str:
+    """An OSError in words (`ftlib.errors.os_error_message`), with the team set-up to fix one of write access."""
+    return os_error_message(exc, fix=NOT_WRITABLE if exc.errno in _NO_WRITE else "")
+
+
 @contextlib.contextmanager
 def user_errors(what: str):
     """Show a failure as one message and stop the page, never a raw traceback.
@@ -200,8 +214,11 @@ def user_errors(what: str):
     """
     try:
         yield
-    except (UserError, OSError) as exc:
+    except UserError as exc:
         st.error(f"{what}: {exc}")
+        st.stop()
+    except OSError as exc:  # in words, not "[Errno 13] Permission denied: '...'"
+        st.error(f"{what}: {os_failure(exc)}.")
         st.stop()
     except Exception as exc:  # noqa: BLE001 (a bug: shown with its traceback rather than a dead page)
         st.error(

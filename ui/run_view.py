@@ -22,7 +22,7 @@ from ftlib.run_picker import duplicate_numbers, with_base
 from ftlib.run_summary import LAST_STEP_HEADING
 from ftlib.rundir import RunSummary
 from ui.charts import chart_note, run_figures
-from ui.common import user_errors
+from ui.common import os_failure, user_errors
 from ui.tables import html_table
 
 ACTIVE = ("queued", *runs.ACTIVE)
@@ -227,6 +227,8 @@ def _stop(run_id: str) -> None:
         runs.stop(run_id)
     except UserError as exc:
         st.session_state[STOP_ERROR] = f"Could not stop the run: {exc}"
+    except OSError as exc:  # a workspace this server's account may not write (README: Running it for a team)
+        st.session_state[STOP_ERROR] = f"Could not stop the run: {os_failure(exc)}"
 
 
 def _still_there(run_id: str) -> bool:
@@ -252,10 +254,11 @@ def _delete(run_id: str) -> None:
     st.session_state.pop(CONFIRMING, None)
     try:
         runs.delete(run_id)
-    except UserError as exc:
+    except (UserError, OSError) as exc:
         if not _still_there(run_id):  # deleted meanwhile elsewhere: `gone_note` says so, in a browser's words
             return
-        st.session_state[STOP_ERROR] = f"Could not delete the run: {exc}"
+        said = os_failure(exc) if isinstance(exc, OSError) else exc
+        st.session_state[STOP_ERROR] = f"Could not delete the run: {said}"
         return
     st.session_state.pop(SELECTED, None)
     st.session_state[DELETED] = run_id
