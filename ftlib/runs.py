@@ -27,6 +27,7 @@ Not known here: what training does (training.py, worker.py), what a run folder h
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import subprocess
@@ -43,6 +44,9 @@ from ftlib.run_env import RUN_ENV, recorded_env, run_env
 from ftlib.run_files import file_size
 from ftlib.run_processes import alive, crash_reason, crashed, running_in
 from ftlib.rundir import ACTIVE, DONE, STATES, RunDir, RunSummary, locked, run_folders
+
+# What an account that may only read the workspace (or a teammate's run folder) meets when it writes there.
+_NO_WRITE = (errno.EACCES, errno.EPERM, errno.EROFS)
 
 # Processes this Python process started, so their exit is reaped (a dead child otherwise lingers as a zombie
 # that still answers kill(pid, 0)).
@@ -145,9 +149,10 @@ def _launch(run: RunDir) -> None:
     run.update_status(pid=proc.pid)
 
 
-def advance() -> list[str]:
-    """Start the oldest queued run on every free device; return the ids started."""
-    return _advance()
+def advance(unsettled: list[tuple[str, OSError]] | None = None) -> list[str]:
+    """Start the oldest queued run on every free device; return the ids started. `unsettled` (when given) gets (run
+    id, error) for each run whose process has ended but whose folder this account may not write."""
+    return _advance(unsettled=unsettled)
 
 
 def after_exit(run_dir: Path) -> list[str]:
@@ -157,11 +162,12 @@ def after_exit(run_dir: Path) -> list[str]:
     return _advance(exited=(Path(run_dir).resolve(), os.getpid()))
 
 
-def _advance(exited: tuple[Path, int] | None = None) -> list[str]:
+def _advance(exited: tuple[Path, int] | None = None, unsettled: list[tuple[str, OSError]] | None = None) -> list[str]:
+    """`unsettled` (when given) gets each run whose process has ended but whose status this account may not write."""
     started = []
     with locked(workspace.runs_dir() / _QUEUE_LOCK):
         remove_abandoned(workspace.runs_dir())  # what a `train` killed while it created its run left
-        _reconcile_unlocked(exited)
+        _reconcile_unlocked(exited, unsettled)
         statuses = [(run, run.read_status()) for run in _all()]
         busy = [_slot(s) for _, s in statuses if s.get("state") in ACTIVE]
         queued = sorted((s.get("queued_at", 0), run.id, run, s) for run, s in statuses if s.get("state") == "queued")
@@ -188,9 +194,12 @@ def _reap() -> None:
             del _CHILDREN[pid]
 
 
-def _reconcile_unlocked(exited: tuple[Path, int] | None = None) -> None:
+def _reconcile_unlocked(
+    exited: tuple[Path, int] | None = None, unsettled: list[tuple[str, OSError]] | None = None
+) -> None:
     """`exited`: (run folder, pid) of a launch process whose command has ended (`after_exit`): that process is alive,
-    asking, but the run lives on only if other processes of its session do."""
+    asking, but the run lives on only if other processes of its session do. `unsettled` (when given) gets (run id,
+    error) for each ended run this account may not mark as ended (a teammate's run folder it may only read)."""
     _reap()
     for run in _all():
         status = run.read_status()
@@ -241,8 +250,10 @@ def _reconcile_unlocked(exited: tuple[Path, int] | None = None) -> None:
                 # A first stop only asked: the process died before it saved and ended; a second one ended it.
                 stopped_by="user" if stopped_now else None,
             )
-        except OSError:  # a full disk (what may have ended the run): it stays as it reads until space is freed,
-            pass  # and listing or queueing runs goes on meanwhile
+        except OSError as exc:  # a full disk (what may have ended the run): it stays as it reads until space is
+            # freed, and listing or queueing runs goes on meanwhile; a folder this account may only read: said
+            if unsettled is not None and exc.errno in _NO_WRITE:
+                unsettled.append((run.id, exc))
 
 
 def reconcile() -> None:
@@ -270,17 +281,25 @@ def refresh_runs() -> str:
     """Notice dead processes and advance the queue (`advance`); "" when done. An account that may only read the
     workspace (README: "Without write access an account still lists and reads them") changes nothing: the returned
     sentence says the states shown may be out of date."""
-    import errno
-
+    unsettled: list[tuple[str, OSError]] = []
     try:
-        advance()
+        advance(unsettled=unsettled)
     except OSError as exc:
-        if exc.errno not in (errno.EACCES, errno.EPERM, errno.EROFS):
+        if exc.errno not in _NO_WRITE:
             raise
         return (
             f"This account may not write the workspace ({exc.strerror or exc}: {exc.filename or workspace.runs_dir()}"
             "): the runs are shown as their files say, without noticing a run whose process has ended, so a state "
             "may be out of date."
+        )
+    if unsettled:
+        ids = ", ".join(f"'{run_id}'" for run_id, _ in unsettled)
+        exc = unsettled[0][1]
+        return (
+            f"The process of {plural(len(unsettled), 'run')} {ids} has ended, but this account may not write "
+            f"{'its' if len(unsettled) == 1 else 'their'} folder ({exc.strerror or exc}: {exc.filename}): "
+            f"{'it is' if len(unsettled) == 1 else 'they are'} shown as {'its' if len(unsettled) == 1 else 'their'} "
+            "files say until an account that may write there lists the runs."
         )
     return ""
 

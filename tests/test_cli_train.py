@@ -340,7 +340,7 @@ def test_ctrl_c_on_a_queued_run_says_it_left_the_queue_not_that_it_saves_a_check
     from ftlib.testing import make_run
 
     make_run("r-queued", state="queued", max_steps=6)
-    monkeypatch.setattr(runs, "advance", lambda: None)  # it stays queued: another run is ahead of it
+    monkeypatch.setattr(runs, "advance", lambda **_: None)  # it stays queued: another run is ahead of it
     presses = [KeyboardInterrupt()]
 
     def ctrl_c_while_waiting(_seconds):

@@ -216,13 +216,36 @@ def test_an_account_that_may_only_read_the_workspace_lists_and_shows_its_runs(mo
     ]
 
 
+def test_a_dead_run_in_a_folder_this_account_may_only_read_is_listed_with_a_note(monkeypatch, capsys):
+    """A teammate's run whose process died, in a folder this account may not write: `runs list` said `running` with
+    no note, exit 0, and the Train page offered Stop (a cold review); marking it ended failed silently."""
+    from ftlib.rundir import RunDir
+
+    run = make_run("r-dead", {"dataset": "d"}, state="running", phase="training", pid=2**22 + 12345, started=1.0)
+    denied = PermissionError(13, "Permission denied", str(run.path / "status.json"))
+
+    def end_attempt(self, **kwargs):
+        raise denied
+
+    monkeypatch.setattr(RunDir, "end_attempt", end_attempt)
+    notes: list[str] = []
+    assert {r.id: r.state for r in runs.list_runs(notes=notes)} == {"r-dead": "running"}
+    assert notes == [
+        f"The process of 1 run 'r-dead' has ended, but this account may not write its folder (Permission denied: "
+        f"{run.path / 'status.json'}): it is shown as its files say until an account that may write there lists "
+        "the runs."
+    ]
+    assert main(["runs", "list"]) == 0
+    assert "note: The process of 1 run 'r-dead' has ended" in capsys.readouterr().err
+
+
 def test_sigterm_to_a_foreground_train_stops_its_run_as_ctrl_c_does(monkeypatch):
     """The cold review: `timeout 600 python -m ftlib train ...` exited 143 at its SIGTERM without a word, and the run
     trained on in the background. SIGTERM now asks the run to stop (a checkpoint first), as the first Ctrl-C does."""
     from ftlib.commands import train
 
     run = make_run("r-fg", {"dataset": "d", "max_steps": 40}, state="running", pid=None, started=time.time())
-    monkeypatch.setattr(runs, "advance", lambda: [])  # its process is the test: nothing else is started or settled
+    monkeypatch.setattr(runs, "advance", lambda **_: [])  # its process is the test: nothing else is started or settled
     sent, real_sleep = [], time.sleep
 
     def sleep(_seconds):

@@ -689,7 +689,7 @@ def test_an_account_that_may_not_write_a_queued_run_lists_it_and_leaves_it_queue
     """A shared workspace: a run queued by another OS account, its status not writable here. Listing runs (which
     starts queued runs on free devices) failed with PermissionError; the run is left for its owner's queue."""
     with monkeypatch.context() as patched:  # queued by the other account: nothing launches it here
-        patched.setattr(runs, "advance", lambda: [])
+        patched.setattr(runs, "advance", lambda **_: [])
         theirs = runs.submit(config("theirs"))
     real_update = runs.RunDir.update_status
 

@@ -144,7 +144,7 @@ def test_a_stop_now_while_the_libraries_import_ends_the_run_without_a_traceback(
 
     monkeypatch.setattr(worker, "_leave_out_unused_libraries", importing)
     monkeypatch.setattr(worker, "install_stop_signal", lambda run: None)
-    monkeypatch.setattr(runs, "advance", lambda: None)
+    monkeypatch.setattr(runs, "advance", lambda **_: None)
     run = make_run("r-importing", {"dataset": "rows.jsonl"}, state="stopping", started=1.0, pid=os.getpid())
     assert worker.main([str(run.path)]) == 0
     status = run.read_status()
