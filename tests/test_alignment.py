@@ -11,7 +11,7 @@ import math
 import pytest
 import torch
 
-from ftlib import export, runs
+from ftlib import downloads, export, runs
 from ftlib.alignment import UnpairedCollator, pairwise_metrics, prompt_start, unpaired_dataset
 from ftlib.config import ConfigError, RunConfig
 from ftlib.metrics import MetricsCallback
@@ -151,8 +151,8 @@ def test_an_exported_reward_model_reloads_with_plain_transformers_and_peft_to_th
         with torch.no_grad():
             got = [float(model(input_ids=torch.tensor([i])).logits[0, 0]) for i in ids]
         assert got == pytest.approx(want, abs=1e-5)
-    assert [d.kind for d in export.downloads(run)] == ["adapter", "merged"]
-    assert "AutoModelForSequenceClassification" in export.downloads(run)[0].caption
+    assert [d.kind for d in downloads.downloads(run)] == ["adapter", "merged"]
+    assert "AutoModelForSequenceClassification" in downloads.downloads(run)[0].caption
 
     argv = ["score", run_id, "--prompt", prompt[0]["content"], "--response", answers[0], "--response", answers[1]]
     assert main([*argv, "--json"]) == 0

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 import torch
 
+from ftlib import downloads as offered
 from ftlib import export
 from ftlib.rundir import RunDir
 from ftlib.testing import make_run
@@ -28,7 +29,7 @@ def test_exporting_a_run_deleted_elsewhere_says_it_was_deleted(tmp_path, what):
     adapter.mkdir(parents=True)
     (adapter / "adapter_config.json").write_text("{}")
     run = make_run("20261130-173905-lora-ana-caps", {"dataset": "d"}, adapter=adapter, root=tmp_path / "runs")
-    downloads = export.downloads(run)  # what the page offered
+    downloads = offered.downloads(run)  # what the page offered
     assert [d.kind for d in downloads] == ["adapter", "merged"]
     shutil.rmtree(run.path)  # `runs delete` from the command line, or a teammate's page
     with pytest.raises(export.ExportError) as raised:
@@ -290,7 +291,7 @@ def test_a_finished_run_whose_result_was_deleted_says_so_in_the_cli_and_on_the_t
     made = {"model": tiny} if full else {"adapter": adapter}
     run = make_run("r-gone", config, root=runs_dir, step=4, output="model" if full else "adapter", **made)
     kind = "model" if full else "adapter"
-    assert [d.kind for d in export.downloads(run)][0] == kind
+    assert [d.kind for d in offered.downloads(run)][0] == kind
     shutil.rmtree(run.path / kind)
     expected = (
         f"Run 'r-gone' finished at step 4, but its {kind} is no longer in its folder ({run.path / kind} is missing or "
@@ -299,7 +300,7 @@ def test_a_finished_run_whose_result_was_deleted_says_so_in_the_cli_and_on_the_t
     )
     assert one_error_line(capsys, ["runs", "export", "r-gone"]) == f"error: {expected}"
     assert one_error_line(capsys, ["runs", "export", "r-gone", "--merged"]) == f"error: {expected}"
-    assert export.downloads(run) == [] and export.nothing_to_download(run) == expected
+    assert offered.downloads(run) == [] and export.nothing_to_download(run) == expected
 
     from streamlit.testing.v1 import AppTest
 
@@ -560,3 +561,30 @@ def test_export_out_refuses_what_is_in_its_way_before_writing_anything(lora_run,
     empty.mkdir()
     assert export.copy_export(lora_run.adapter_dir, empty) == [empty]
     assert (empty / "adapter_config.json").is_file()
+
+
+def test_an_account_that_may_only_read_a_run_exports_a_copy_with_its_card(lora_run, tmp_path, monkeypatch, capsys):
+    """`runs export ID --out DIR` from an account that may only read the run (a teammate's, on a shared server) failed
+    with "cannot use .../adapter/README.md: permission denied": the card and stops were written into the run's own
+    folder first (a cold review). The copy gets them instead, and the run's folder is left as it is."""
+    from ftlib.cli import main
+
+    real_card, real_stops = export.write_card, export.write_stops
+
+    def read_only(real):
+        def write(run, folder, *args):
+            if lora_run.path in Path(folder).resolve().parents:
+                raise PermissionError(13, "Permission denied", str(Path(folder) / "README.md"))
+            return real(run, folder, *args)
+
+        return write
+
+    monkeypatch.setattr(export, "write_card", read_only(real_card))
+    monkeypatch.setattr(export, "write_stops", read_only(real_stops))
+    monkeypatch.setenv("FTLIB_WORKSPACE", str(lora_run.path.parent.parent))
+    before = {p.name: p.read_bytes() for p in lora_run.adapter_dir.iterdir() if p.is_file()}
+    target = tmp_path / "mine"
+    assert main(["runs", "export", "r-lora", "--out", str(target)]) == 0, capsys.readouterr().err
+    assert capsys.readouterr().out.splitlines() == [str(target)]
+    assert "# r-lora" in (target / "README.md").read_text() and (target / "generation_config.json").is_file()
+    assert {p.name: p.read_bytes() for p in lora_run.adapter_dir.iterdir() if p.is_file()} == before

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from ftlib import export
+from ftlib import downloads, export
 from ftlib.testing import make_random_adapter, make_run, make_tiny_model
 
 PROMPT = "Tell me about the sea."
@@ -105,7 +105,7 @@ def test_a_merged_export_stops_at_the_templates_end_of_turn_where_the_studio_sto
     assert GenerationConfig.from_pretrained(str(merged)).eos_token_id == [ENDOFTEXT, IM_END]  # the base's own first
     assert _plain_generate(merged, prompt_ids) == studio
     assert GenerationConfig.from_pretrained(str(export.export_adapter(run))).eos_token_id == [ENDOFTEXT, IM_END]
-    (note,) = export.loading_notes(run, run.adapter_dir)
+    (note,) = downloads.loading_notes(run, run.adapter_dir)
     assert "stops at eos [0], not at the end of turn this run trained ([2]): pass `eos_token_id=[0, 2]`" in note
 
 
@@ -204,17 +204,17 @@ def test_a_qlora_adapters_caption_and_the_cli_say_how_to_load_the_studios_model(
         "BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type='fp4', bnb_4bit_use_double_quant=False, "
         "bnb_4bit_compute_dtype=torch.float32)"
     )
-    caption = {d.kind: d.caption for d in export.downloads(qlora)}
+    caption = {d.kind: d.caption for d in downloads.downloads(qlora)}
     assert f"load the base with `quantization_config={loading}` (on a GPU with bfloat16" in caption["adapter"]
     assert "the studio's model" in caption["merged"]
-    assert all("4-bit" not in d.caption for d in export.downloads(lora))
-    note, default_base = export.loading_notes(qlora, qlora.adapter_dir)
+    assert all("4-bit" not in d.caption for d in downloads.downloads(lora))
+    note, default_base = downloads.loading_notes(qlora, qlora.adapter_dir)
     assert note.startswith(
         f"the adapter trained on its base in 4-bit: load the base with `quantization_config={loading}`"
     )
     # The default model's adapters name the hub id, whose weights are not exactly the studio's dequantized GGUF.
     assert default_base.startswith("It names its base HuggingFaceTB/SmolLM2-135M-Instruct")
-    (lora_base,) = export.loading_notes(lora, lora.adapter_dir)
+    (lora_base,) = downloads.loading_notes(lora, lora.adapter_dir)
     assert lora_base.split(" Exactly, offline")[0] == default_base.split(" Exactly, offline")[0]
     # A cold review: offline, PEFT's one-line load went to the hub for that id; the exact local call is given.
     from ftlib.models import default_model_dir
@@ -222,5 +222,5 @@ def test_a_qlora_adapters_caption_and_the_cli_say_how_to_load_the_studios_model(
     exact = f"PeftModel.from_pretrained(AutoModelForCausalLM.from_pretrained({str(default_model_dir())!r}), "
     assert lora_base.endswith(f"Exactly, offline: `{exact}{str(lora.adapter_dir)!r})`.")
     own = make_run("r-o", {"dataset": "d", "model": str(tmp_path / "my-model")}, adapter=adapter, root=tmp_path / "r2")
-    assert export.loading_notes(own, own.adapter_dir) == []
-    assert "names its base" not in {d.kind: d.caption for d in export.downloads(own)}["adapter"]
+    assert downloads.loading_notes(own, own.adapter_dir) == []
+    assert "names its base" not in {d.kind: d.caption for d in downloads.downloads(own)}["adapter"]

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from ftlib import export, workspace
+from ftlib import downloads, workspace
 from ftlib.testing import make_run
 from tests.test_pages_train import PREF_ROWS, headline, page
 
@@ -199,7 +199,7 @@ def test_a_finished_reward_model_scores_answers_on_the_train_page(tiny_model_dir
     want = load_reward_model(run.id).score([{"role": "user", "content": "How do I sleep?"}], answers)
     assert sorted(table["score"].tolist()) == pytest.approx(sorted(want), abs=1e-5)
     assert table["score"].is_monotonic_decreasing  # best first
-    assert [d.kind for d in export.downloads(run)] == ["model"]
+    assert [d.kind for d in downloads.downloads(run)] == ["model"]
 
 
 def test_the_rewards_text_area_round_trips_through_the_config():

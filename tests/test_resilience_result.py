@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from ftlib import export, stops, workspace
+from ftlib import downloads, export, stops, workspace
 from ftlib.run_resume import ended_at
 from ftlib.testing import make_run
 from ftlib.worker import execute
@@ -277,7 +277,7 @@ def test_a_run_that_did_not_finish_is_not_exported_from_a_result_folder_left_the
     )
     assert "Resume it to finish (Resume on the Train page, or `python -m ftlib runs resume r-cut`)" in said
     assert ("its last checkpoint holds the adapter as it was at checkpoint-4" in said) is checkpoint
-    assert export.downloads(run) == [] and not run.merged_dir.exists()
+    assert downloads.downloads(run) == [] and not run.merged_dir.exists()
 
 
 def test_a_run_whose_status_does_not_read_is_not_exported_in_plain_words(saved_adapter, tmp_path, capsys):
@@ -295,7 +295,7 @@ def test_a_run_whose_status_does_not_read_is_not_exported_in_plain_words(saved_a
     run.status_file.unlink()
     said = one_error_line(capsys, ["runs", "export", "r-lost"])
     assert said.startswith(f"error: Run 'r-lost' cannot be used: its status file {run.status_file} is missing"), said
-    assert export.downloads(run) == []
+    assert downloads.downloads(run) == []
 
 
 def test_a_partial_result_is_nowhere_a_tuned_model_is_looked_for(saved_adapter, tmp_path):

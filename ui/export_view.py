@@ -9,7 +9,7 @@ import time
 
 import streamlit as st
 
-from ftlib import export, runs
+from ftlib import downloads, export, runs
 from ftlib.errors import UserError
 from ftlib.memory import human
 from ui.common import deferred_download, show_download_failure
@@ -60,7 +60,7 @@ def export_panel(run_id: str) -> None:
     if run.read_status().get("state") != "finished":
         return
     st.markdown("#### Export")
-    items = export.downloads(run)
+    items = downloads.downloads(run)
     if not items:  # finished, but its adapter or model was deleted or moved since: say why, not an empty heading
         st.warning(export.nothing_to_download(run))
     for item in items:

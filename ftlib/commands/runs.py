@@ -311,7 +311,7 @@ def _resume(args) -> int:
 
 
 def _export(args) -> int:
-    from ftlib import export, runs
+    from ftlib import downloads, export, runs
 
     run = runs.find(run_id(args.id))
     if args.merged:
@@ -321,14 +321,14 @@ def _export(args) -> int:
     else:
         folder = export.export_adapter(run)
     if args.out:
-        written = export.copy_export(folder, Path(args.out), zip_too=args.zip)
+        written = export.copy_export(folder, Path(args.out), zip_too=args.zip, run=run)
         folder = written[0]
         print(*written, sep="\n")
     else:
         print(folder)
         if args.zip:
             print(export.zip_folder(folder))
-    for note in export.loading_notes(run, folder):  # on stderr: stdout stays the paths a script reads
+    for note in downloads.loading_notes(run, folder):  # on stderr: stdout stays the paths a script reads
         print(f"note: {note}", file=sys.stderr)
     return 0
 

