@@ -196,10 +196,11 @@ def gpu_count() -> int:
     return torch.cuda.device_count() if torch.cuda.is_available() else 0
 
 
-def refusals(config, gpus: int | None = None) -> list[str]:
+def refusals(config, gpus: int | None = None, cores: int | None = None) -> list[str]:
     """What this machine cannot run of `config`'s processes, each with the setting and the fix ([] when it can).
 
-    `gpus`: GPUs here (default: `gpu_count()`). Settings that are wrong anywhere are refused by RunConfig itself.
+    `gpus`: GPUs here (default: `gpu_count()`); `cores`: the CPU cores this process may use (default: `cpu_cores()`).
+    Settings that are wrong anywhere are refused by RunConfig itself.
     """
     gpus = gpu_count() if gpus is None else gpus
     device = str(config.device)
@@ -208,6 +209,13 @@ def refusals(config, gpus: int | None = None) -> list[str]:
         # RunConfig refuses device cpu; auto without a GPU is the CPU as well (a cold review: it ran).
         if config.nproc > 1 and config.uses_4bit:
             return ["`nproc` above 1 with 4-bit weights needs GPUs, and this machine has none: use nproc 1."]
+        cores = cpu_cores() if cores is None else cores
+        if config.nproc > cores:  # 64 processes on 2 cores, each with its copy of the model: no step in 4 minutes
+            return [
+                f"`nproc` is {config.nproc} but the run trains on the CPU, and this machine has "
+                f"{plural(cores, 'core')} for it: each process needs a core of its own (and holds its own copy of the "
+                f"model), so set nproc to {cores} or fewer (on a CPU one process is the fastest for most methods)."
+            ]
         return []
     if gpus == 0:
         return [f"`device` is {device} but this machine has no GPU that torch can use: use device cpu or auto."]

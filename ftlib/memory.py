@@ -127,6 +127,8 @@ class MemoryEstimate:
     overhead: int
     available: int | None = None  # bytes the device has (total GPU memory, or the machine's available RAM)
     processes: int = 1  # processes training the run, each on its own device; the parts above are per process
+    sharing: int = 1  # of those, the processes sharing `available` (on a CPU, this machine's: they share its RAM)
+    per: str = "GPU"  # what each process trains on, for "per GPU" / "per process" (on a CPU)
     shards: int = 1  # processes the weights, gradients and optimizer state are split over (FSDP), else 1
     step_rows: int = 1  # sequences one optimizer step runs per process (GRPO: prompts x answers per prompt)
     pass_rows: int = 1  # of those, the sequences one forward pass holds (fewer on CPU: micro-batches)
@@ -140,7 +142,7 @@ class MemoryEstimate:
 
     @property
     def fits(self) -> bool | None:
-        return None if self.available is None else self.total <= self.available
+        return None if self.available is None else self.total * self.sharing <= self.available
 
     def too_big(self) -> str | None:
         """What to say when the run does not fit the device: the memory there and what lowers the estimate, the
@@ -153,6 +155,11 @@ class MemoryEstimate:
             f"More than the {human(self.available)} of {where} on {self.device}. Lower the batch size or max "
             "length, turn on gradient checkpointing, or use LoRA/QLoRA."
         )
+        if self.sharing > 1:  # each of this machine's processes holds its own copy: the RAM is split between them
+            said = (
+                f"{self.sharing} processes of {human(self.total)} each ({human(self.total * self.sharing)}) are "
+                f"{said[0].lower()}{said[1:]} Or train with fewer processes (nproc)."
+            )
         if self.halves_with:
             said += (
                 f" Or set Weights dtype to {self.halves_with}: it halves the memory of the weights, their gradients "
@@ -217,6 +224,7 @@ class MemoryEstimate:
             "available": self.available,
             "fits": self.fits,
             "processes": self.processes,
+            "sharing": self.sharing,
             "shards": self.shards,
             "step_rows": self.step_rows,
             "pass_rows": self.pass_rows,
@@ -341,6 +349,7 @@ def estimate(
     tokens = sequences * seq
     tuning = config.tuning
     from ftlib.distributed import shards as sharded
+    from ftlib.distributed import trains_on_cpu
 
     shards = processes if sharded(config) else 1
     # accelerate's FSDP2 path upcasts every trainable parameter to fp32 under mixed precision (module docstring).
@@ -399,6 +408,7 @@ def estimate(
     # Full fine-tuning's fp32 master weights under `auto` on one GPU: an explicit bfloat16 halves what it trains.
     halves = tuning == "full" and shards == 1 and elem == 4 and act_elem == 2 and config.dtype in (None, "", "auto")
     overhead = _OVERHEAD["cuda" if device.startswith("cuda") else "cpu"]
+    on_cpu = not device.startswith("cuda") and trains_on_cpu(config)  # its processes share this machine's RAM
     return MemoryEstimate(
         device=device,
         dtype=weight_label,
@@ -412,6 +422,8 @@ def estimate(
         overhead=overhead,
         available=available if available is not None else _device_memory(device),
         processes=processes,
+        sharing=config.nproc if on_cpu else 1,
+        per="process" if on_cpu else "GPU",
         shards=shards,
         step_rows=step_rows * (2 if config.method in ("dpo", "reward") else 1),
         pass_rows=sequences,

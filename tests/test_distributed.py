@@ -70,10 +70,13 @@ def test_global_rank_zero_keeps_the_results_and_each_machine_its_own_status(monk
     )  # FSDP's whole model exists on global rank 0 only
 
 
-# (settings, GPUs on this machine, the refusal's words; None = it can run)
+# (settings, GPUs on this machine, the refusal's words; None = it can run). The machine has 4 CPU cores.
 REFUSALS = [
     ({"device": "auto", "nproc": 2}, 0, None),  # no GPU: processes on the CPU (gloo)
     ({"device": "cpu", "nproc": 4}, 2, None),
+    # A cold review: 64 processes on 2 cores ran with a warning and made no step in 4 minutes.
+    ({"device": "cpu", "nproc": 5}, 2, "`nproc` is 5 but the run trains on the CPU, and this machine has 4 cores"),
+    ({"device": "auto", "nproc": 8}, 0, "so set nproc to 4 or fewer"),
     ({"device": "auto", "nproc": 2}, 2, None),
     ({"device": "auto", "nproc": 4}, 2, "`nproc` is 4 but this machine has 2 GPUs: one process trains on each GPU"),
     ({"device": "cuda", "nproc": 2}, 1, "so set nproc to 1 or fewer"),
@@ -83,7 +86,7 @@ REFUSALS = [
 
 @pytest.mark.parametrize("settings, gpus, words", REFUSALS)
 def test_what_this_machines_gpus_cannot_run_is_refused_with_the_fix(settings, gpus, words):
-    refused = distributed.refusals(RunConfig(**settings), gpus=gpus)
+    refused = distributed.refusals(RunConfig(**settings), gpus=gpus, cores=4)
     if words is None:
         assert refused == []
     else:

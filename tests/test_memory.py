@@ -294,3 +294,17 @@ def test_fsdp_on_a_gpu_upcasts_what_it_trains_to_fp32_as_accelerate_does(tiny_mo
     lora = fsdp()  # the frozen base stays bf16, the adapters are fp32 already
     adapter = memory.lora_params(shape, 16, ["all-linear"])
     assert (lora.weights, lora.gradients) == (params * 2 // 2 + gathered, adapter * 4 // 2)
+
+
+def test_processes_on_one_cpu_share_its_ram_and_are_judged_together(tiny_model_dir):
+    """On a CPU each of a run's processes holds its own copy in the same RAM: 4 processes of 1 GB each were told they
+    fit 2 GB of free RAM (each compared alone). On GPUs each process has its own memory."""
+    one = memory.estimate(RunConfig(model=str(tiny_model_dir)), device="cpu", available=0)
+    four = memory.estimate(RunConfig(model=str(tiny_model_dir), nproc=4), device="cpu", available=int(one.total * 2.5))
+    assert four.sharing == 4 and four.fits is False
+    assert four.too_big().startswith(f"4 processes of {memory.human(four.total)} each (")
+    assert four.too_big().endswith("Or train with fewer processes (nproc).")
+    enough = memory.estimate(RunConfig(model=str(tiny_model_dir), nproc=4), device="cpu", available=four.total * 4)
+    assert enough.fits is True
+    gpus = memory.estimate(RunConfig(model=str(tiny_model_dir), nproc=4), device="cuda:0", available=four.total * 2)
+    assert gpus.sharing == 1 and gpus.fits is True  # one GPU's memory each

@@ -509,7 +509,7 @@ def memory_panel(est, longest: int) -> None:
     c1, c2 = st.columns([1, 2])
     with c1:
         st.metric(
-            "Estimated peak memory" + (" per GPU" if est.processes > 1 else ""),
+            "Estimated peak memory" + (f" per {est.per}" if est.processes > 1 else ""),
             human(est.total),
             help="Weights + gradients + optimizer state + activations, for the longest batch of this dataset.",
         )
@@ -517,7 +517,8 @@ def memory_panel(est, longest: int) -> None:
         if est.fits is False:
             st.error(est.too_big())
         elif est.fits:
-            st.success(f"Fits: {human(est.available)} of {where} on {est.device}.")
+            shared = f"its {est.sharing} processes ({human(est.total * est.sharing)}) in " if est.sharing > 1 else ""
+            st.success(f"Fits: {shared}{human(est.available)} of {where} on {est.device}.")
         st.caption(
             f"{est.trainable / 1e6:.2f}M of {est.params / 1e6:.0f}M parameters trained; longest sequence "
             f"{longest} tokens."
