@@ -115,6 +115,31 @@ def test_reward_model_loss_and_accuracy_agree_with_trls_formula_on_a_fixed_batch
     assert ours["loss"] == pytest.approx(float(loss), rel=1e-5) and ours["margin"] == pytest.approx(logged["margin"])
 
 
+def test_a_reward_models_held_out_accuracy_and_margin_are_over_pairs_not_batches(tiny_model_dir, tmp_path):
+    """TRL logs the mean of each batch's accuracy: 7 held-out pairs in batches of 4 and 3 read "accuracy 0.50" (not a
+    number of sevenths) while Evaluate said 0.43 (a cold review). The logged values are now the pairs' own."""
+    held_out = [
+        {**row, "chosen": row["rejected"], "rejected": row["chosen"]} if i % 3 == 0 else row
+        for i, row in enumerate(PREF_ROWS[1:8])
+    ]  # some pairs swapped, so a model with spread scores ranks some of them wrong
+    config = tiny_config(tiny_model_dir, method="reward", batch_size=4)
+    trainer = build_trainer(config, tmp_path, rows=(PREF_ROWS[:1], held_out)).trainer
+    torch.manual_seed(3)
+    with torch.no_grad():
+        for name, p in trainer.model.named_parameters():
+            if "score" in name or "lora_B" in name:
+                p.normal_(0, 0.5)
+    logged = trainer.evaluate()
+    batch = trainer.data_collator([trainer.eval_dataset[i] for i in range(len(trainer.eval_dataset))])
+    with torch.no_grad():
+        scores = trainer.model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).logits[:, 0]
+    per_pair = pairwise_metrics(*scores.chunk(2))
+    assert len(trainer.eval_dataset) == 7 and 0 < per_pair["accuracy"] < 1
+    assert logged["eval_accuracy"] == pytest.approx(per_pair["accuracy"])  # a number of sevenths
+    assert logged["eval_margin"] == pytest.approx(per_pair["margin"], rel=1e-4, abs=1e-6)
+    assert logged["eval_loss"] == pytest.approx(per_pair["loss"], rel=1e-4)  # the Trainer's own: per pair already
+
+
 def _finished_reward_run(model_dir, **settings) -> tuple[str, object]:
     config = tiny_config(model_dir, method="reward", max_steps=3, learning_rate=1e-2, **settings)
     run_id = runs.create_run(config)
