@@ -271,14 +271,23 @@ def test_runs_show_says_grpos_reward_and_a_reward_models_accuracy(capsys):
     make_run("r-grpo", {"method": "grpo", "rewards": [{"regex": "x"}]}, metrics=grpo, max_steps=3)
     make_run("r-reward", {"method": "reward"}, metrics=reward, max_steps=4)
     make_run("r-sft", {}, metrics=sft, max_steps=2)
+    dpo = [
+        {"kind": "train", "step": 2, "loss": 0.69, "reward_accuracy": 1.0, "reward_margin": 0.01},
+        {"kind": "eval", "step": 2, "eval_loss": 0.70, "eval_reward_accuracy": 0.25},
+    ]
+    make_run("r-dpo", {"method": "dpo"}, metrics=dpo, max_steps=2)
     said = {}
-    for run_id in ("r-grpo", "r-reward", "r-sft"):
+    for run_id in ("r-grpo", "r-reward", "r-sft", "r-dpo"):
         assert main(["runs", "show", run_id]) == 0
         said[run_id] = capsys.readouterr().out
     assert "training: reward 1.714\nheld-out: reward 1.859\n" in said["r-grpo"]
     assert "train_loss" not in said["r-grpo"] and "eval_loss" not in said["r-grpo"]  # its surrogate, 2.5e-06
     assert "training: accuracy 75%\nheld-out: accuracy 100%\n" in said["r-reward"]
-    assert "reward_accuracy: 0.75\n" in said["r-reward"]
+    # One training batch's, labelled so (a cold review: "reward_accuracy: 1.0" under a held-out line read as the
+    # run's result); DPO's held-out reward accuracy is on its held-out line.
+    assert "reward_accuracy (last training step): 0.75\n" in said["r-reward"]
+    assert "held-out: loss 0.7000, reward accuracy 25%\n" in said["r-dpo"]
+    assert "reward_accuracy (last training step): 1.0\n" in said["r-dpo"]
     assert "training: loss 1.2500\nheld-out: -\n" in said["r-sft"] and "reward_accuracy" not in said["r-sft"]
     assert main(["runs", "show", "r-reward", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["reward_accuracy"] == 0.75

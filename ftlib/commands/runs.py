@@ -189,6 +189,8 @@ def _show(args) -> int:
         value = info.get(key)
         if key == "state":  # as `runs list` and the pages say it: "stopped — resumable", not "interrupted"
             value = summary.state_text
+        if key == "reward_accuracy":  # one batch's: a run's result is the held-out line's (a cold review)
+            key = "reward_accuracy (last training step)"
         if value is not None and value != "":  # a finished run's phase and eta: nothing to say, not "None"
             print(f"{key}: {value}")
         if key == "dataset" and info.get("data"):
@@ -197,7 +199,7 @@ def _show(args) -> int:
             # What the run is judged by, as `runs list` says it: GRPO's mean reward (its loss is a surrogate near 0),
             # a reward model's accuracy, else the loss.
             print(f"training: {summary.train_text}{_mean_words(args.id, summary)}")
-            print(f"held-out: {summary.eval_text}{_kept_words(args.id, summary)}")
+            print(f"held-out: {summary.eval_text}{_held_out_accuracy(info)}{_kept_words(args.id, summary)}")
     for said in summary.unreadable:
         if said != info.get("message"):  # a lost status or config: the message above says it
             print(f"unreadable: {said}")
@@ -221,6 +223,15 @@ def _mean_words(run_id: str, summary) -> str:
     if smoothed is None or smoothed[1] < 2:
         return ""
     return f" (last step; mean of the last {smoothed[1]} steps {smoothed[0]:.4f}, as the Train page shows)"
+
+
+def _held_out_accuracy(info: dict) -> str:
+    """DPO's held-out reward accuracy for the held-out line (", reward accuracy 75%"), from the last evaluation that
+    measured it; "" for other methods or before one."""
+    evals = [
+        m for m in info.get("metrics", []) if m.get("kind") == "eval" and m.get("eval_reward_accuracy") is not None
+    ]
+    return f", reward accuracy {evals[-1]['eval_reward_accuracy']:.0%}" if evals else ""
 
 
 def _kept_words(run_id: str, summary) -> str:
