@@ -293,7 +293,7 @@ def evaluate_answers(
     length cuts (training leaves it out) and a row without a prompt are skipped with the reason."""
     from ftlib.alignment import prompt_row
     from ftlib.modelset import generate_with_set
-    from ftlib.rewards import score_completions
+    from ftlib.rewards import check_columns, score_completions
     from ftlib.sampling import GREEDY, GenRow
     from ftlib.tokens import encode_row
 
@@ -325,6 +325,11 @@ def evaluate_answers(
         prepared.append((i, enc))
     if not prepared:
         raise EvalError(f"None of the {len(selected)} test rows can be evaluated: {skipped[0][1]}")
+    # A reward reading a column some prompt lacks fails at that prompt: refused now, as training refuses it, and not
+    # after every answer was written (a cold review: an `evaluate --data` file without the `answer` column).
+    check_columns(
+        rewards, [e.columns or None for _, e in prepared], "held-out prompt", [e.messages for _, e in prepared]
+    )
 
     out: list[RewardedAnswers] = []
     for start in range(0, len(prepared), batch_size):

@@ -254,7 +254,7 @@ def test_the_preview_scores_with_the_columns_and_shows_them(varied_model, regist
         preview_rewards(model, tokenizer, config, rows, prompts=1)
 
 
-def test_evaluate_scores_both_models_answers_with_each_prompts_columns(varied_model, registry, tmp_path):
+def test_evaluate_scores_both_models_answers_with_each_prompts_columns(varied_model, registry, tmp_path, monkeypatch):
     from ftlib import modelset
     from ftlib.reward_eval import evaluate_answers
     from ftlib.testing import make_random_adapter
@@ -267,6 +267,14 @@ def test_evaluate_scores_both_models_answers_with_each_prompts_columns(varied_mo
     assert [(r.base_scores["function"], r.tuned_scores["function"]) for r in result.rows] == [(1.0, 1.0), (5.0, 5.0)]
     for row, (_, answer) in zip(result.rows, QUESTIONS, strict=False):
         assert row.base_scores["contains_column"] == float(answer in row.base_output)
+    # A prompt without the column a reward reads is refused before any answer is written (a cold review: `evaluate
+    # --data` generated every answer, then blamed the function's signature).
+    answered = []
+    monkeypatch.setattr(modelset, "generate_with_set", lambda *args, **kwargs: answered.append(args))
+    lacking = [*rows, {"prompt": ASKED[1]}]
+    with pytest.raises(RewardError, match=r"reads the column 'answer', which the held-out prompt 'Capital of"):
+        evaluate_answers(model_set, lacking, model_set.tuned[0], rewards, max_new_tokens=4, batch_size=2)
+    assert answered == []
 
 
 def _draw_preview(rows):
