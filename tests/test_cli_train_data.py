@@ -9,6 +9,7 @@ keeps the mapped rows and its split/meta.json records what was applied, so train
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -189,3 +190,29 @@ def test_train_takes_a_template_file_as_tokens_does(tmp_path, capsys, tiny_model
     assert "leave out --template" in capsys.readouterr().err
     assert main([*args, "--template-file", str(tmp_path / "none.jinja")]) == 2
     assert "does not exist" in capsys.readouterr().err
+
+
+def test_rows_train_warns_about_are_found_in_the_file_by_their_line(tmp_path, capsys, tiny_model_dir, no_training):
+    """`train` warned "Training row 3 will be left out" of a shuffled split: row 3 of the run's split/train.jsonl,
+    line 5 of the file, and nothing said so (a cold review). A note now gives each named row's line."""
+    long_prompt = " ".join(["word"] * 300)
+    rows = [dict(row) for row in EDGE[3:]] + [
+        {"prompt": f"Question {i}?", "chosen": f"Good {i}.", "rejected": f"Bad {i}."} for i in range(7)
+    ]
+    rows[1]["prompt"] = rows[4]["prompt"] = long_prompt  # lines 2 and 5: every answer token cut by the max length
+    path = write_rows(tmp_path / "long.jsonl", rows)
+    args = ["train", "--method", "dpo", "--model", str(tiny_model_dir), "--dataset", path, "--test-size", "3"]
+    assert main([*args, *SMALL, "--seed", "3", "--detach"]) == 0
+    err = capsys.readouterr().err
+    (note,) = [line for line in err.splitlines() if line.startswith("note: The row numbers above")]
+    run = runs.find(runs.list_runs()[0].id)
+    split = workspace.kept_split(run.path)
+    kept = {
+        side: [json.loads(line) for line in (split / f"{part}.jsonl").read_text().splitlines()]
+        for side, part in (("training", "train"), ("held-out", "test"))
+    }
+    named = re.findall(r"(training|held-out) row (\d+) is line (\d+)", note)
+    assert named and {int(line) for _, _, line in named} <= {2, 5}  # the long prompts' lines, and only those
+    for side, n, line in named:  # each named row of the split is the row on that line of the file
+        assert kept[side][int(n) - 1]["prompt"][-1]["content"] == rows[int(line) - 1]["prompt"] == long_prompt
+    assert note.startswith("note: The row numbers above count the run's training and held-out rows, not the rows of")

@@ -413,6 +413,8 @@ def _train(args) -> int:
     ignored = ignored_settings(config, given)
     for warning in report.warnings + ([ignored] if ignored else []):
         print(f"warning: {warning}", file=sys.stderr)
+    if where := run_data.file_lines_note(data, report.warnings):  # "training row 3" of a shuffled split: its line
+        print(f"note: {where}", file=sys.stderr)
     if note := qlora_on_cpu_note(config):
         print(f"note: {note}", file=sys.stderr)
     run_id = runs.submit(config, estimated_memory=memory_estimate(config, report), rows=data.rows)
