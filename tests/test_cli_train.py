@@ -507,3 +507,20 @@ def test_train_says_what_qlora_on_the_cpu_costs_as_the_train_page_does(monkeypat
     assert "note: 4-bit weights on the CPU" in capsys.readouterr().err
     assert main(["train", "--method", "lora", *flags]) == 0
     assert "4-bit" not in capsys.readouterr().err
+
+
+def test_a_failed_runs_error_is_not_repeated_by_its_log_tail(monkeypatch, capsys, tiny_model_dir, no_training):
+    """A cold review: a reward that raised was printed as the log's `[ftlib] error:` line, the state line, `error:`
+    and again in the log tail under it. The tail keeps only the lines following the run did not print."""
+    from types import SimpleNamespace
+
+    from ftlib.commands import train as train_command
+
+    tail = ["[ftlib] error: The reward function 'boom' raised ValueError.", "a library's own line of context"]
+    ended = SimpleNamespace(state="failed", message="The reward function 'boom' raised ValueError.", log_tail=tail,
+                            train_score=None, eval_score=None, duration_s=7.0, step=0, max_steps=1)  # fmt: skip
+    monkeypatch.setattr(train_command, "follow", lambda run_id, out=None: ended)
+    assert main(["train", "--model", str(tiny_model_dir), "--dataset", "chat_style", "--max-steps", "1"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("The reward function 'boom' raised ValueError.") == 1  # the `error:` line alone
+    assert "error: The reward function 'boom' raised ValueError.\n  | a library's own line of context\n" in err

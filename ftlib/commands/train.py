@@ -287,6 +287,11 @@ def sigterm_as_ctrl_c():
         signal.signal(signal.SIGTERM, previous)
 
 
+def _followed(line: str) -> bool:
+    """Whether `follow` prints a log line: the run's own progress lines and errors, not library noise."""
+    return line.startswith("[") or "Error" in line or "Traceback" in line
+
+
 def follow(run_id: str, out=None, poll: float = 1.0, offset: int = 0):
     """Print the run's log lines from byte `offset` (a resume: where the earlier attempts' end) until it ends; Ctrl-C
     or SIGTERM asks for a graceful stop (`Terminated`), a second one leaves the run stopping on its own. Returns its
@@ -311,7 +316,7 @@ def _follow(run_id: str, out, poll: float, offset: int):
                     chunk = handle.read()
                     offset = handle.tell()
                 for line in chunk.splitlines():
-                    if line.startswith("[") or "Error" in line or "Traceback" in line:
+                    if _followed(line):
                         print(line, file=out, flush=True)  # our progress lines and errors, not library noise
             if info.state != last_state:
                 print(f"[{run_id}] {info.state}: {info.message}", file=out, flush=True)
@@ -439,8 +444,8 @@ def _train(args) -> int:
         print(f"[{run_id}] {info.state} after {info.duration_s:.0f}s, step {info.step}/{info.max_steps}{scores}")
     if info.state == "failed":
         print(f"error: {info.message}", file=sys.stderr)
-        if not args.json:
-            for line in info.log_tail or []:
+        if not args.json:  # the log's last lines that following it did not print already (a cold review: each 3 times)
+            for line in [line for line in info.log_tail or [] if not _followed(line)]:
                 print(f"  | {line}", file=sys.stderr)
     return exit_code(info.state)
 
