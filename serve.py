@@ -6,7 +6,8 @@ the first visitor finds the model ready or nearly so instead of waiting for it f
 at once; nothing waits on the warm-up. `FTLIB_WARM_UP=0` turns it off (a server that never uses the default
 model); `streamlit run app.py` still works, without it. It also sets the process's OpenMP environment before
 torch loads (`ftlib.sharing.process_env`), and `kill -USR1 <server pid>` prints every thread's stack to the server's
-log (a page that hangs: where each session's script and background job stands).
+log (a page that hangs: where each session's script and background job stands). At start-up the run queue moves on
+(`resume_queue`): runs a reboot killed are marked interrupted and the next queued run starts.
 """
 
 from __future__ import annotations
@@ -35,9 +36,23 @@ WARM_UP = os.environ.get("FTLIB_WARM_UP", "1").strip().lower() not in ("0", "fal
 
 @asynccontextmanager
 async def lifespan(app):  # noqa: ARG001 (the ASGI app, unused)
+    threading.Thread(target=resume_queue, name="ftlib-queue", daemon=True).start()
     if WARM_UP:
         threading.Thread(target=_warm_up, name="ftlib-warm-up", daemon=True).start()
     yield
+
+
+def resume_queue() -> None:
+    """At start-up, settle the runs whose processes died with the server's machine (a reboot) and start what the
+    queue holds, without waiting for someone to open the Train page or list runs (a cold review)."""
+    from ftlib import runs
+
+    try:
+        note = runs.refresh_runs()  # "" unless this account may only read the workspace
+    except Exception as exc:  # noqa: BLE001 (the server starts anyway; the Train page tries again)
+        note = f"could not look at the run queue ({type(exc).__name__}: {exc}); the Train page tries again"
+    if note:
+        print(f"ftlib: {note}", file=sys.stderr, flush=True)
 
 
 def _warm_up() -> None:
