@@ -491,7 +491,8 @@ def test_cli_runs_stop_without_an_id_stops_the_one_active_run_or_names_them(fake
     assert main(["runs", "stop"]) == 2
     said = capsys.readouterr().err  # newest first, as `runs list` orders them
     assert said.startswith("error: runs stop: which run?") and first in said and second in said
-    runs.stop(second)
+    assert main(["runs", "stop", second]) == 0  # said as `runs list` says it (a cold review: "interrupted - ...")
+    assert capsys.readouterr().out.startswith(f"{second}: stopped — resumable - ")
     assert main(["runs", "stop"]) == 0  # one left: that one
     assert capsys.readouterr().out.startswith(f"{first}: ")
     wait_for(lambda: states()[first] in ("interrupted", "stopping"))

@@ -288,7 +288,8 @@ def _stop(args) -> int:
 
     chosen = run_id(args.id) if args.id else _the_active_run()
     status = runs.stop(chosen)
-    print(f"{chosen}: {status['state']} - {status.get('message', '')}")
+    state = runs.find(chosen).summary().state_text  # as `runs list` says it: "stopped — resumable", not "interrupted"
+    print(f"{chosen}: {state} - {status.get('message', '')}")
     return 0
 
 
