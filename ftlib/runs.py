@@ -459,6 +459,9 @@ def resume(run_id: str) -> dict:
         run.clear_stop()
         checkpoint = run.last_checkpoint()
         where = f"from {checkpoint.name}" if checkpoint else "from the beginning (no checkpoint yet)"
+        summary = run.summary()
+        # Stopped while still queued: it waits for its turn, as a new run does (not "to resume from the beginning").
+        never_started = not lost and checkpoint is None and not summary.step and not summary.parts_s
         # `started` is cleared too: the attempt that ended is already counted in `parts_s`.
         status = run.update_status(
             **lost,
@@ -473,7 +476,7 @@ def resume(run_id: str) -> dict:
             log_tail=None,
             stopped_by=None,
             stop_now=None,
-            message=f"Waiting to resume {where}.",
+            message=QUEUED_MESSAGE if never_started else f"Waiting to resume {where}.",
         )
     advance()
     return status

@@ -145,7 +145,9 @@ def test_stop_takes_a_queued_run_out_and_resume_puts_it_back_last(fake_runner):
     running, waiting, later = (runs.submit(config(n)) for n in ("r", "w", "l"))
     runs.stop(waiting)
     assert states()[waiting] == "interrupted" and runs.find(waiting).summary().stopped_by_user
-    runs.resume(waiting)  # back in the queue, behind `later`
+    # Back in the queue, behind `later`; it never started, so it waits for its turn as a new run does (a cold
+    # review: "Waiting to resume from the beginning").
+    assert runs.resume(waiting)["message"] == "Waiting for its turn."
     assert not runs.find(waiting).summary().stopped_by_user
     kill(running)
     assert states() == {running: "interrupted", waiting: "queued", later: "running"}
