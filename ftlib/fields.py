@@ -267,13 +267,18 @@ def settings_file_data(path: str | Path, error: type[Exception]) -> dict:
         try:
             data = yaml.load(text, Loader=unique_key_loader(path, error)) or {}  # a SafeLoader
         except yaml.YAMLError as exc:  # one line, with where: its own message spans several, naming no file
-            mark = getattr(exc, "problem_mark", None)
-            where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
-            what = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-            raise error(f"Could not read '{path}' as YAML: {what}{where}.") from None
+            raise error(f"Could not read '{path}' as YAML: {yaml_problem(exc)}.") from None
     if not isinstance(data, dict):
         raise error(f"'{path}' must hold a mapping of settings (key: value), not a {type(data).__name__}.")
     return data
+
+
+def yaml_problem(exc: Exception) -> str:
+    """A PyYAML error in one line, with where: "expected ',' or ']', but got '<stream end>' (line 2, column 1)"
+    (its own message spans several lines and names no file)."""
+    mark = getattr(exc, "problem_mark", None)
+    where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
+    return f"{getattr(exc, 'problem', None) or str(exc).splitlines()[0]}{where}"
 
 
 def unique_keys(path: Path, error: type[Exception], pairs: list[tuple]) -> dict:

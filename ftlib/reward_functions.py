@@ -5,7 +5,8 @@
     score(prompts, completions, tools, columns)   # one finite number per answer, or a RewardError naming the value
 
 An operator registers functions in a YAML/JSON file named by the environment variable FTLIB_REWARD_FUNCTIONS (unset =
-off): `{name: "package.module:function"}` or `{name: "/path/file.py:function"}`. They are trusted code, imported into
+off): `{name: "package.module:function"}` or `{name: "/path/file.py:function"}` (a relative path is read from the
+registry file's folder). They are trusted code, imported into
 the training process and called once per answer as `function(prompt=[turns...], completion="text", **taken)`, where
 `taken` holds what the function accepts (a parameter so named, or any with `**kwargs`) of the answer's row: `tools`
 (its tool schemas, None when it has none) and its columns (a file of prompts' other fields, rows.with_columns:
@@ -88,18 +89,32 @@ def registered_functions() -> dict[str, str]:
         text = file.read_text(encoding="utf-8")
         import yaml
 
-        from ftlib.fields import unique_key_loader, unique_keys
+        from ftlib.fields import unique_key_loader, unique_keys, yaml_problem
 
         # A name given twice is refused, naming it: YAML and JSON both keep the last one silently.
         if file.suffix.lower() in (".yaml", ".yml"):
             data = yaml.load(text, Loader=unique_key_loader(file, RewardError))  # a SafeLoader
         else:
             data = json.loads(text, object_pairs_hook=functools.partial(unique_keys, file, RewardError))
-    except Exception as exc:  # unreadable or unparsable: the operator's file, said once, plainly
-        raise RewardError(f"The reward-function registry {file} ({REGISTRY_ENV}) cannot be read: {exc}") from exc
+    except Exception as exc:  # unreadable or unparsable: the operator's file, said once, plainly, in one line
+        said = yaml_problem(exc) if type(exc).__module__.startswith("yaml") else str(exc)
+        raise RewardError(f"The reward-function registry {file} ({REGISTRY_ENV}) cannot be read: {said}") from exc
     if not isinstance(data, dict) or not all(isinstance(v, str) and ":" in v for v in data.values()):
         raise RewardError(f"{file} ({REGISTRY_ENV}) must map names to 'module:function' or 'file.py:function'.")
-    return {str(k): v for k, v in data.items()}
+    return {str(k): _beside(v, file.parent) for k, v in data.items()}
+
+
+def _beside(target: str, folder: Path) -> str:
+    """`target` with a relative "file.py" path read from `folder` (the registry's own): a run trains in its own
+    folder, where a path relative to wherever the server started means nothing.
+
+    >>> _beside("rewards.py:correct", Path("/srv/ml")), _beside("pkg.mod:f", Path("/srv/ml"))
+    ('/srv/ml/rewards.py:correct', 'pkg.mod:f')
+    """
+    where, _, function = target.rpartition(":")
+    if where.endswith(".py") and not Path(where).expanduser().is_absolute():
+        return f"{folder / where}:{function}"
+    return target
 
 
 def _accepts(function) -> tuple[set[str] | None, bool]:

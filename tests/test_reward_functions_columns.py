@@ -505,3 +505,19 @@ def test_a_registry_that_names_a_function_twice_is_refused_naming_it(tmp_path, m
     monkeypatch.setenv(REGISTRY_ENV, str(path))
     with pytest.raises(RewardError, match=rf"registry .*cannot be read: .*sets {said}: keep one of them"):
         registered_functions()
+
+
+def test_a_registry_names_a_file_beside_it_and_a_syntax_error_is_one_line(tmp_path, monkeypatch):
+    """A cold review: `correct: good.py:correct` failed with "there is no file good.py" though good.py sat beside the
+    registry (read from wherever the process started), and a YAML typo printed PyYAML's several lines."""
+    (tmp_path / "good.py").write_text("def correct(prompt, completion):\n    return 1.0\n")
+    registry = tmp_path / "rewards.yaml"
+    registry.write_text("correct: good.py:correct\n")
+    monkeypatch.setenv(REGISTRY_ENV, str(registry))
+    monkeypatch.chdir("/")
+    assert registered_functions() == {"correct": f"{tmp_path / 'good.py'}:correct"}
+    assert score_completions(build_rewards([{"function": "correct"}]), ASKED[:1], ["4"]).scores == {"function": [1.0]}
+    registry.write_text("correct: [good.py:correct\n")
+    with pytest.raises(RewardError) as caught:
+        registered_functions()
+    assert "\n" not in str(caught.value) and "(line 2, column 1)" in str(caught.value)
