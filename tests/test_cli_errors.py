@@ -69,6 +69,13 @@ ARGPARSE_CASES = [
         "use auto, cpu, cuda",
     ),
     ("bad-device-models", ["models", "info", "--device", "cuda:x"], "models info: argument --device: 'cuda:x' is not"),
+    # A cold review: a reward model scored an empty prompt and answer without a word.
+    ("empty-score-prompt", ["score", "r", "--prompt", " ", "--response", "b"], "score: --prompt is empty"),
+    (
+        "empty-score-answer",
+        ["score", "r", "--prompt", "a", "--response", "b", "--response", ""],
+        "--response 2 is empty",
+    ),
 ]
 
 

@@ -52,8 +52,14 @@ def _reward_run(given: str, run_id):
 
 def _score(args) -> int:
     from ftlib.commands.runs import run_id
+    from ftlib.errors import UserError
     from ftlib.rewards import load_reward_model
 
+    # A reward model scores a conversation: an empty prompt or answer gets a number that means nothing.
+    if not args.prompt.strip():
+        raise UserError("score: --prompt is empty: give the question the answers reply to.")
+    if empty := [n for n, text in enumerate(args.response, start=1) if not text.strip()]:
+        raise UserError(f"score: --response {empty[0]} is empty: give each answer to score its text.")
     prompt = ([{"role": "system", "content": args.system}] if args.system else []) + [
         {"role": "user", "content": args.prompt}
     ]
