@@ -353,7 +353,8 @@ def parse_turn(turn: Any, i: int, field: str, ignored: set[str]) -> dict:
         raise RowProblem(f"turn {i} of '{field}' is {kind_name(turn)}, not a message with a role and content")
     raw_role = turn.get("role") if turn.get("role") is not None else turn.get("from")
     if raw_role is None:
-        raise RowProblem(f"turn {i} of '{field}' has no role (expected 'role' or 'from')")
+        has = ", ".join(f"`{k}`" for k in list(turn)[:5]) or "nothing"  # {"text": ...}: what it holds instead
+        raise RowProblem(f"turn {i} of '{field}' has no role (expected 'role' or 'from'; it has {has})")
     tag = raw_role.strip().lower() if isinstance(raw_role, str) else None
     role = ROLES.get(tag)
     if role is None:

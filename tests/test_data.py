@@ -244,7 +244,10 @@ U, A = msg("user", "q"), msg("assistant", "a")
         ({"messages": [msg("user", "  \n "), A]}, r"turn 1 \(user\) of 'messages' is empty"),
         ({"messages": [{"role": "user", "content": 7}, A]}, "must be text, but it is a number"),
         ({"messages": [{"role": "user"}, A]}, r"turn 1 \(user\) of 'messages' has no 'content' \(give"),
-        ({"messages": [{"content": "x"}, A]}, "turn 1 of 'messages' has no role"),
+        (
+            {"messages": [{"content": "x"}, A]},
+            r"turn 1 of 'messages' has no role \(expected 'role' or 'from'; it has `content`\)",
+        ),
         ({"messages": [U]}, "no assistant turn"),
         ({"messages": [U, A, msg("system", "late")]}, "turn 3 is a system message"),
         ({"messages": "hello"}, "'messages' must be a list of messages"),
