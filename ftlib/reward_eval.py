@@ -247,11 +247,13 @@ class RewardResult:
     rows: list[RewardedAnswers]
     skipped: list[tuple[int, str]] = field(default_factory=list)
     weights: dict[str, float] = field(default_factory=dict)  # each reward's weight in the total (name -> weight)
+    # Each reward's name -> what it is for people ('function "correct"'): the names number a kind ("function_2").
+    labels: dict[str, str] = field(default_factory=dict)
 
     def aggregates(self) -> dict:
         """Each model's mean total reward and each reward's mean (unweighted, as the run logs `reward_<name>`) and
-        weight (`weight_<name>`: the total is the weighted sum), and the share of prompts whose tuned answer scores
-        higher than the base's (`rows_improved`) and lower (`rows_worse`)."""
+        weight (`weight_<name>`: the total is the weighted sum), what each name is (`reward_labels`), and the share
+        of prompts whose tuned answer scores higher than the base's (`rows_improved`) and lower (`rows_worse`)."""
         rows = self.rows
         out = {
             "adapter": self.adapter,
@@ -262,6 +264,7 @@ class RewardResult:
             "reward_change": _mean([r.reward_change for r in rows]),
             "rows_improved": _mean([float(r.moved > 0) for r in rows]),
             "rows_worse": _mean([float(r.moved < 0) for r in rows]),
+            **({"reward_labels": dict(self.labels)} if self.labels else {}),
         }
         for name in self.rewards:
             out[f"base_reward_{name}"] = _mean([r.base_scores[name] for r in rows])
@@ -361,7 +364,14 @@ def evaluate_answers(
             )
     report("Done", 1.0)
     weights = {r.name: r.weight for r in rewards}
-    return RewardResult(adapter=tuned, rewards=[r.name for r in rewards], rows=out, skipped=skipped, weights=weights)
+    return RewardResult(
+        adapter=tuned,
+        rewards=[r.name for r in rewards],
+        rows=out,
+        skipped=skipped,
+        weights=weights,
+        labels={r.name: r.label for r in rewards},
+    )
 
 
 class PairsJob(BackgroundJob):

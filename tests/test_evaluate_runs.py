@@ -290,6 +290,10 @@ def test_a_grpo_runs_answers_are_scored_by_its_rewards(varied_dir, lm_adapter):
     assert agg["reward_change"] == pytest.approx(agg["tuned_reward"] - agg["base_reward"])
     # Each reward's weight beside its unweighted mean: the weighted means sum to the total.
     assert (agg["weight_length"], agg["weight_regex"]) == (1.0, 0.5)
+    # What each name is, for people (a cold review: `base_reward_function_2` did not say which function).
+    assert agg["reward_labels"] == {r.name: r.label for r in rewards} and agg["reward_labels"]["regex"].startswith(
+        "regex"
+    )
     for side in ("base", "tuned"):
         parts = [agg[f"weight_{n}"] * agg[f"{side}_reward_{n}"] for n in ("length", "regex")]
         assert sum(parts) == pytest.approx(agg[f"{side}_reward"])

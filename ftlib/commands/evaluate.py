@@ -349,6 +349,8 @@ def _report(args, result, model: str, template: str, beta: float | None = None, 
         print(json.dumps({**agg, "per_row": per_row(result, source)}))
     else:
         for key, value in agg.items():
+            if key == "reward_labels":  # which reward each `base_reward_<name>` is: "function_2" says no more
+                value = "; ".join(f"{name} = {label}" for name, label in value.items())
             print(f"{key}: {value:.4f}" if isinstance(value, float) else f"{key}: {value}")
     rows = getattr(result, "rows", [])
     if rows and all(hasattr(r, "is_text") for r in rows):  # generated answers (not a reward model's, GRPO's)
