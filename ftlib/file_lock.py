@@ -13,12 +13,15 @@ from pathlib import Path
 
 
 @contextlib.contextmanager
-def locked(path: Path, wait: bool = True):
+def locked(path: Path, wait: bool = True, make_parent: bool = True):
     """An exclusive advisory lock on `path` (created if missing), across processes; released on exit or death. A lock
     file this account may not write (another account's, in a shared workspace) is locked through a read-only handle:
     `flock` needs no write access, and opened for writing it raised PermissionError, so another account could not
-    even list the runs. `wait=False`: BlockingIOError at once when another holds it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    even list the runs. `wait=False`: BlockingIOError at once when another holds it. `make_parent=False`:
+    FileNotFoundError when the folder is gone (a run's status lock: a run folder deleted by hand while it trained is
+    not made anew around a lone status.json, listed nowhere)."""
+    if make_parent:
+        path.parent.mkdir(parents=True, exist_ok=True)
     try:
         handle = open(path, "a+")
     except PermissionError:

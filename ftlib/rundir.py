@@ -235,7 +235,7 @@ class RunDir:
     def update_status_while(self, states, **fields) -> dict | None:
         """`update_status` only while the run's state is one of `states` (None: any), checked under the lock; None
         when it was not: the worker may have ended the run since the caller read its status."""
-        with locked(self.path / ".status.lock"):
+        with locked(self.path / ".status.lock", make_parent=False):  # a deleted run is not made anew
             status = self.read_status()
             if states is not None and status.get("state") not in states:
                 return None
@@ -247,7 +247,7 @@ class RunDir:
     def end_attempt(self, **fields) -> dict:
         """Record the end of the current attempt together with `fields`: its duration joins `parts_s`, up to
         `fields["ended"]` when given (a process found dead: its last sign of life, not the moment it was noticed)."""
-        with locked(self.path / ".status.lock"):
+        with locked(self.path / ".status.lock", make_parent=False):  # a deleted run is not made anew
             status = self.read_status()
             now = time.time()
             started, ended = status.get("started"), status.get("ended")

@@ -4,7 +4,10 @@ the summary is typed and its JSON keys are stable, and a run's result is found w
 from __future__ import annotations
 
 import json
+import shutil
 import time
+
+import pytest
 
 from ftlib.rundir import RunDir, RunSummary
 from ftlib.testing import make_run
@@ -127,3 +130,15 @@ def test_a_run_that_failed_on_a_nan_or_inf_is_resumable_only_from_a_checkpoint(t
     checkpoint.mkdir(parents=True)
     (checkpoint / "trainer_state.json").write_text("{}")
     assert RunDir(tmp_path / "r-inf-grad").summary().resumable  # steps 1-3 were fine: it continues from there
+
+
+def test_a_run_folder_deleted_while_it_trains_is_not_made_again_around_its_status(tmp_path):
+    """A cold review: `rm -rf` of a training run's folder left, after the worker failed, a folder holding only
+    status.json (listed nowhere, cleaned by nothing). Its status is not written into a folder made anew."""
+    run = make_run("r-gone", {"dataset": "d"}, root=tmp_path, state="running")
+    shutil.rmtree(run.path)
+    with pytest.raises(FileNotFoundError):
+        run.update_status(state="failed", message="metrics.jsonl is gone")
+    with pytest.raises(FileNotFoundError):
+        run.end_attempt(state="failed")
+    assert not run.path.exists()
