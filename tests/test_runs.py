@@ -428,7 +428,7 @@ def test_a_run_folder_cannot_make_the_server_run_code_through_its_recorded_setti
     assert env["FTLIB_THREADS"] == "2"
 
 
-def test_a_queued_run_says_where_it_is_in_line_and_behind_what(fake_runner):
+def test_a_queued_run_says_where_it_is_in_line_and_behind_what(fake_runner, capsys):
     """Walk 5 #6: a queued run said "Waiting for its turn. · step 0 of ? · 0:00:00 training"."""
     first = runs.submit(config("lora-a", max_steps=12))
     second = runs.submit(config("lora-b", max_steps=20))
@@ -444,6 +444,10 @@ def test_a_queued_run_says_where_it_is_in_line_and_behind_what(fake_runner):
         f"Queued: 3rd in line, after {first_label} (training, step 5 of 12) and {second_label} (queued)."
     )
     assert runs.queue_place(first) == runs.queue_place(elsewhere) == ""  # running: not in line
+    from ftlib.cli import main  # `runs show` says it in its text and its JSON alike (the JSON said "Waiting ...")
+
+    assert main(["runs", "show", second, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["message"] == runs.queue_place(second)
     waiting = runs.find(second).summary()
     assert (waiting.step, waiting.max_steps, waiting.duration_s) == (0, 20, 0)  # its steps are known before it starts
     assert runs.find(third).summary().max_steps == 0  # "?": the trainer counts them from the epochs

@@ -156,11 +156,11 @@ def _show(args) -> int:
         print(f"note: {note}", file=sys.stderr)
     args.id = run_id(args.id)
     info = runs.get(args.id)
+    if info["state"] == "queued":  # where it is in line and behind what, in the text and the JSON alike
+        info["message"] = runs.queue_place(args.id)
     if args.json:
         print(json.dumps(info))
         return 0
-    if info["state"] == "queued":
-        info["message"] = runs.queue_place(args.id)  # where it is in line and behind what
     summary = runs.find(args.id).summary()
     for key in (
         "id",
