@@ -9,7 +9,8 @@ Every reward maps one completion (the answer text) to a number; a run's total is
 
     regex          1 if the pattern matches anywhere (`re.search`; anchor with ^ for "starts with"), else 0
     contains       1 if the text occurs (case-sensitive), else 0
-    contains_column  1 if the value of the prompt row's column (e.g. GSM8K's `answer`) occurs in the answer, else 0
+    contains_column  1 if the value of the prompt row's column (e.g. GSM8K's `answer`, its final answer after "####")
+                   occurs in the answer as a whole word or number ("10" is not in "100"), else 0
     length         1 - |words - target| / target, floored at 0: closer to `target` words is better
     not_repeating  distinct / total sentences (line by line) and three-word runs, the lower: 1 = nothing repeated
     check          a shipped sample's behaviour check (ftlib.demo_data), 1 or 0: e.g. chat_style ("opens with Ahoy!")
@@ -96,6 +97,32 @@ def contains_score(needle: str, text: str) -> float:
     return 1.0 if needle in text else 0.0
 
 
+def column_answer(value: str) -> str:
+    """The answer a row's column gives, to find in the model's: GSM8K's worked solution ends "#### 42" (its final
+    answer after the last "####"); any other value is itself, stripped.
+
+    >>> column_answer("3 plus 3 is 6.\\n#### 6"), column_answer(" Paris ")
+    ('6', 'Paris')
+    """
+    return value.rsplit("####", 1)[1].strip() if "####" in value else value.strip()
+
+
+def column_answer_score(value: str, text: str) -> float:
+    """1.0 when the model's answer `text` holds the column's answer (`column_answer`) as a whole word or number, else
+    0.0: "10" is not in "It is 100." nor in "6.10" or "-10" (a substring match gave those full marks: a cold review).
+
+    >>> [column_answer_score("10", t) for t in ("It is 10.", "It is 100.", "It is 6.10", "It is -10", "10,000")]
+    [1.0, 0.0, 0.0, 0.0, 0.0]
+    >>> column_answer_score("3 plus 3 is 6.\\n#### 6", "The answer is 6."), column_answer_score("Paris", "Parisian")
+    (1.0, 0.0)
+    """
+    answer = column_answer(value)
+    # Not inside a longer word or number: no word character either side, no digit group or decimal going on, and no
+    # minus sign before a number.
+    before = r"(?<![\w])(?<!\d[.,])" + (r"(?<!-)" if answer[:1].isdigit() else "")
+    return 1.0 if re.search(before + re.escape(answer) + r"(?!\w)(?![.,]\d)", text) else 0.0
+
+
 def length_score(target: float, text: str) -> float:
     """How close the word count is to `target`: 1 - |words - target| / target, at least 0.
 
@@ -163,8 +190,8 @@ def _per_text(function: Callable[[str], float]):
 
 
 def _column_contains(column: str):
-    """`contains_column`: 1.0 when the answer holds the value of its row's `column` (as text, stripped), else 0.0;
-    RewardError for a row without that column."""
+    """`contains_column`: 1.0 when the answer holds the value of its row's `column` as a whole word or number (GSM8K's
+    final answer after "####": `column_answer_score`), else 0.0; RewardError for a row without that column."""
 
     def score(prompts, completions, tools=None, columns=None) -> list[float]:
         columns = list(columns) if columns is not None else [None] * len(completions)
@@ -178,7 +205,7 @@ def _column_contains(column: str):
                     f"({has}). A file of prompts carries its other fields to the rewards, e.g. "
                     f'{{"prompt": "What is 2+2?", "{column}": "4"}}.'
                 )
-            out.append(contains_score(str(value).strip(), text))
+            out.append(column_answer_score(str(value), text))
         return out
 
     return score

@@ -189,6 +189,17 @@ def test_contains_column_rewards_an_answer_that_holds_its_rows_value():
         [reward], ASKED[:2], ["The sum is 4.", "Lyon."], columns=[{"answer": 4}, {"answer": "Paris"}]
     )
     assert table.scores == {"contains_column": [1.0, 0.0]}
+    # A whole number, and GSM8K's final answer after "####" (a cold review: "It is 100." scored 1 for 10, and "The
+    # answer is 6." scored 0 against the worked solution "3 plus 3 is 6.\n#### 6").
+    answers = ["It is 100.", "It is 10.", "The answer is 6.", "The answer is 16."]
+    columns = [
+        {"answer": 10},
+        {"answer": 10},
+        {"answer": "3 plus 3 is 6.\n#### 6"},
+        {"answer": "3 plus 3 is 6.\n#### 6"},
+    ]
+    scored = score_completions([reward], ASKED[:1] * 4, answers, columns=columns)
+    assert scored.scores == {"contains_column": [0.0, 1.0, 1.0, 0.0]}
     with pytest.raises(RewardError, match="names the column 'answer', which the prompt 'What is 2\\+2\\?' does not"):
         score_completions([reward], ASKED[:1], ["4"], columns=[{"solution": "4"}])
     with pytest.raises(RewardError, match=r"reads the column 'answer', which training prompt 2 does not have"):
