@@ -392,3 +392,27 @@ def test_a_kto_run_without_a_kl_estimate_draws_no_kl_chart():
     assert "KL estimate (one batch each step: noisy, never below 0)" in titles(own)
     assert not [t for t in titles(apo) if "KL" in t]
     assert "Rewards (KTO)" in titles(apo)
+
+
+def test_the_train_page_says_a_steps_accuracy_and_the_held_out_one_apart(tiny_model_dir):
+    """A cold review: a reward model right on every held-out pair showed "Accuracy 0.000" (its last training step's
+    batch) beside the held-out loss; a DPO run showed no accuracy at all (it logs `reward_accuracy`)."""
+    reward = [{"kind": "train", "step": 2, "loss": 0.7, "accuracy": 0.0, "margin": -0.01},
+              {"kind": "eval", "step": 2, "eval_loss": 0.6, "eval_accuracy": 1.0}]  # fmt: skip
+    dpo = [{"kind": "train", "step": 2, "loss": 0.69, "reward_accuracy": 0.5},
+           {"kind": "eval", "step": 2, "eval_loss": 0.7, "eval_reward_accuracy": 0.25}]  # fmt: skip
+    make_run("r-rm", {"method": "reward", "model": str(tiny_model_dir)}, metrics=reward, max_steps=2)
+    make_run("r-dpo", {"method": "dpo", "model": str(tiny_model_dir)}, metrics=dpo, max_steps=2)
+    shown = {}
+    for run_id in ("r-rm", "r-dpo"):
+        at = AppTest.from_file(APP, default_timeout=60)
+        at.run().switch_page("pages/4_Train.py")
+        at.session_state["train_selected"] = run_id
+        at.run()
+        assert not at.exception, at.exception
+        shown[run_id] = {m.label: m.value for m in at.metric}
+    assert (shown["r-rm"]["Accuracy (last step)"], shown["r-rm"]["Held-out accuracy"]) == ("0%", "100%")
+    assert (shown["r-dpo"]["Reward accuracy (last step)"], shown["r-dpo"]["Held-out reward accuracy"]) == (
+        "50%",
+        "25%",
+    )

@@ -177,17 +177,29 @@ def live_numbers(metrics: list[dict], method: str | None = None, kept_step: int 
             help=f"Of the tokens read, those the loss is computed on (labels not -100: the replies the model learns "
             f"to write); {share:.0%} of the tokens read so far. The median over the steps, as beside.",
         )
-    extra = [  # the alignment methods' headline numbers (see ftlib.metrics); GRPO's reward is above
-        ("Accuracy", "accuracy", "Share of pairs whose chosen answer scored above the rejected one.", None),
-        ("KL", "kl", "How far the model has moved from where it started (0 = not at all).", None),
+    # The alignment methods' headline numbers (see ftlib.metrics); GRPO's reward is above. A training step's accuracy
+    # is of its few pairs: said so, with the held-out one beside it (a cold review: a reward model right on every
+    # held-out pair showed "Accuracy 0.000", its last step's batch).
+    pairs = "Share of pairs whose chosen answer scored above the rejected one"
+    dpo_pairs = "Share of pairs whose chosen answer the model made likelier than the rejected one (against the start)"
+    evaluated = held_out or {}
+    extra = [
+        ("Accuracy (last step)", last, "accuracy", f"{pairs}, in the last training step's pairs.", None),
+        ("Held-out accuracy", evaluated, "eval_accuracy", f"{pairs}, in the held-out pairs.", None),
+        ("Reward accuracy (last step)", last, "reward_accuracy", f"{dpo_pairs}, in the last step's pairs.", None),
+        ("Held-out reward accuracy", evaluated, "eval_reward_accuracy", f"{dpo_pairs}, in the held-out pairs.", None),
+        ("KL", last, "kl", "How far the model has moved from where it started (0 = not at all).", None),
     ]
     if not grpo:
         extra.insert(
-            0, ("Reward", "reward", "The mean total reward of this step's answers (± their spread).", "reward_std")
+            0,
+            ("Reward", last, "reward", "The mean total reward of this step's answers (± their spread).", "reward_std"),
         )
-    shown = [(n, k, h, s) for n, k, h, s in extra if last.get(k) is not None]
-    for column, (name, key, why, spread) in zip(st.columns(len(shown)) if shown else [], shown, strict=True):
-        text = f"{last[key]:.3f}" + (f" ± {last[spread]:.3f}" if spread and last.get(spread) is not None else "")
+    shown = [(n, row, k, h, s) for n, row, k, h, s in extra if row.get(k) is not None]
+    for column, (name, row, key, why, spread) in zip(st.columns(len(shown)) if shown else [], shown, strict=True):
+        share = "accuracy" in key  # a share of pairs: a percentage, as the run picker says it
+        text = f"{row[key]:.0%}" if share else f"{row[key]:.3f}"
+        text += f" ± {row[spread]:.3f}" if spread and row.get(spread) is not None else ""
         column.metric(name, text, help=why)
     if said_held_out:
         st.caption(HELD_OUT_NOTE)
