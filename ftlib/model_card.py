@@ -54,7 +54,7 @@ def card_text(run: RunDir, kind: str, front: str = "") -> str:
             f"{config.get('lora_r')} / {config.get('lora_alpha')}" if summary.tuning != "full" else "",
         ),
         ("Last training value", summary.train_text if summary.train_score is not None else ""),
-        ("Held-out value", f"{summary.score} {summary.eval_score:.4f}" if summary.eval_score is not None else ""),
+        ("Held-out value", summary.eval_text if summary.eval_score is not None else ""),  # as the training value
         ("Chat template", f"`{template}`" if template not in ("", "tokenizer") else "the base model's own"),
         ("Run", f"`{run.id}`"),
     ]

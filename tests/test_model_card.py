@@ -46,10 +46,15 @@ def test_an_adapters_card_keeps_peft_front_matter_and_says_a_4_bit_base(tmp_path
 def test_a_reward_models_card_says_it_scores_and_loads_as_a_sequence_classifier(tmp_path):
     """A reward model outputs one score; its card said `pipeline_tag: text-generation` and loaded it with
     AutoModelForCausalLM, which drops the trained score head (a cold review)."""
-    run = make_run("r-rm", {"method": "reward", "model": "org/base"}, root=tmp_path, metrics=STEPS)
+    steps = [
+        {"kind": "train", "step": 1, "loss": 0.7, "accuracy": 0.5},
+        {"kind": "eval", "step": 1, "eval_accuracy": 1.0},
+    ]
+    run = make_run("r-rm", {"method": "reward", "model": "org/base"}, root=tmp_path, metrics=steps)
     full = card_text(run, "model")
     assert "pipeline_tag: text-classification" in full and "text-generation" not in full and "- reward-model" in full
     assert "A reward model of `org/base`" in full
+    assert "- **Last training value:** accuracy 50%" in full and "- **Held-out value:** accuracy 100%" in full
     assert 'AutoModelForSequenceClassification.from_pretrained("path/to/this/folder")' in full
     assert "AutoModelForCausalLM" not in full
     adapter = card_text(run, "adapter", front="base_model: org/base\nlibrary_name: peft")
