@@ -263,16 +263,13 @@ def write_stops(run: RunDir, folder: Path) -> list[int]:
         raise
 
 
-def describe(run: RunDir, folder: Path, kind: str) -> bool:
+def describe(run: RunDir, folder: Path, kind: str) -> None:
     """Write the stops (`write_stops`) and the model card (`model_card.write_card`) of `run`'s `kind` export into
-    `folder`; False, writing nothing, where this account may only read it (a teammate's run on a shared server:
-    `copy_export` describes the copy instead)."""
-    try:
+    `folder`; nothing where this account may only read it (a teammate's run on a shared server: `copy_export`
+    describes the copy instead)."""
+    with contextlib.suppress(PermissionError):
         write_stops(run, folder)
         write_card(run, folder, kind)
-    except PermissionError:
-        return False
-    return True
 
 
 def _clear_the_way(target: Path) -> None:
@@ -388,7 +385,7 @@ def copy_export(folder: Path, target: Path, zip_too: bool = False, run: RunDir |
         # copyfile, not copy2: safetensors' own 0600 would keep the copy from the rest of a team, as in zips.
         shutil.copytree(folder, partial, copy_function=shutil.copyfile)
         if run is not None:
-            describe(run, partial, "merged" if folder.name == "merged" else folder.name)  # "adapter" or "model"
+            describe(run, partial, folder.name)  # the run's "adapter", "model" or "merged" folder
         if target.is_dir():
             target.rmdir()  # the empty folder named: os.replace cannot rename a folder onto it
         os.replace(partial, target)
