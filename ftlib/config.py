@@ -388,8 +388,9 @@ class RunConfig(LossTypeSettings, KTOSettings, GRPOSettings):
         label="Weights dtype",
         group="hardware",
         advanced=True,
-        help="Number format of the weights: auto (GPU: a frozen LoRA base in bf16, fully trained weights fp32 computed"
-        " in bf16, mixed precision; CPU: fp32, a LoRA base in bf16 where the CPU has native bf16), float32, bfloat16 "
+        help="Number format of the weights: auto (GPU: fp32 for a model under 200M parameters, faster there; larger "
+        "ones a frozen LoRA base in bf16, fully trained weights fp32 computed in bf16, mixed precision; CPU: fp32, a "
+        "LoRA base in bf16 where the CPU has native bf16), float32, bfloat16 "
         "(pure bf16: half the memory, updates below bf16's resolution lost), float16.",
     )
     gradient_checkpointing: bool = setting(

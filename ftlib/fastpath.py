@@ -56,7 +56,7 @@ def enabled() -> bool:
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# A bf16 base on CPUs that multiply bf16 natively
+# CPUs that multiply bf16 natively (ftlib.precision decides what a run loads in)
 # ---------------------------------------------------------------------------------------------------------------
 
 
@@ -69,39 +69,6 @@ def native_cpu_bf16(cpuinfo: str = "/proc/cpuinfo") -> bool:
     except OSError:
         return False
     return "avx512_bf16" in flags or "amx_bf16" in flags
-
-
-def training_dtype(requested: str, device: str, method: str, tuning: str | None = None) -> str:
-    """The weights' dtype a run loads with (a name, or `auto`: `models.pick_dtype`'s): `requested`, but under `auto`
-    float32 on a GPU for a run that trains the model's own weights (`tuning` or method `full`): fp32 master weights,
-    gradients and AdamW state, bf16 products under the Trainer's autocast (`compute_dtype`), as standard mixed
-    precision has it (in bf16 weights, AdamW updates below ~1/256 of a weight round away). A frozen LoRA/QLoRA base
-    stays `auto` there (PEFT keeps adapters fp32); an explicit `bfloat16` is pure bf16, half the weights' memory.
-    On CPU, `auto` is a bf16 frozen base for LoRA SFT (method `lora`) where the CPU has native bf16 (module
-    docstring) and FTLIB_CPU_BF16 allows it; DPO, full fine-tuning, the reward model, KTO and GRPO load fp32 there and
-    get bf16 products under an fp32 stream (`bf16_products`): a bf16 stream rounds their small signals away."""
-    if requested not in (None, "", "auto"):
-        return requested
-    if str(device).startswith("cuda"):
-        return "float32" if "full" in (tuning, method) else requested
-    if method != "lora" or not enabled():
-        return requested
-    choice = os.environ.get("FTLIB_CPU_BF16", "auto").strip().lower()
-    if choice in ("1", "true", "yes", "on") or (choice == "auto" and native_cpu_bf16()):
-        return "bfloat16"
-    return requested
-
-
-def compute_dtype(requested: str, device: str, method: str, tuning: str | None = None) -> str:
-    """The dtype a run's products compute in (a name, or `auto`). On a GPU the one `requested` names, whatever the
-    weights are stored in: the Trainer's bf16/fp16 autocast follows it. On CPU the weights' own (`training_dtype`).
-
-    >>> compute_dtype("auto", "cuda", "full", "full"), training_dtype("auto", "cuda", "full", "full")
-    ('auto', 'float32')
-    """
-    if str(device).startswith("cuda"):
-        return requested
-    return training_dtype(requested, device, method, tuning)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -428,10 +395,10 @@ def bf16_products(model, method: str, device: str, requested_dtype: str, tuning:
     bf16 too (`_MixedLinear`, fp32 logits): what GRPO's answer writing (ftlib.sampling) runs every token; training
     scores through ftlib.headloss, which already multiplies in bf16. Returns whether it applied.
 
-    A whole bf16 model (what LoRA SFT uses, `training_dtype`) was measured to lose DPO's signal: adapter deltas and the
-    small policy-vs-reference differences round away in a bf16 residual stream (BENCHMARKS.md); fp32 matmuls cost
-    4-7x bf16's on such CPUs. Needs the model as `fuse_lora` left it (PEFT LoRA layers routed through the fused path).
-    QLoRA (4-bit layers), GPUs and several processes (WORLD_SIZE > 1) are left as they are.
+    A whole bf16 model (what LoRA SFT uses, `precision.training_dtype`) was measured to lose DPO's signal: adapter
+    deltas and the small policy-vs-reference differences round away in a bf16 residual stream (BENCHMARKS.md); fp32
+    matmuls cost 4-7x bf16's on such CPUs. Needs the model as `fuse_lora` left it (PEFT LoRA layers routed through
+    the fused path). QLoRA (4-bit layers), GPUs and several processes (WORLD_SIZE > 1) are left as they are.
     """
     if not enabled() or method not in BF16_PRODUCT_METHODS or requested_dtype not in (None, "", "auto"):
         return False
@@ -576,7 +543,6 @@ __all__ = [
     "BF16_PRODUCT_METHODS",
     "CPU_TOKEN_BUDGET",
     "bf16_products",
-    "compute_dtype",
     "enabled",
     "fast_attention",
     "fast_norms",
@@ -587,6 +553,5 @@ __all__ = [
     "padding_free",
     "padding_free_allowed",
     "share_mask_draws",
-    "training_dtype",
     "unfuse_lora",
 ]

@@ -3,9 +3,10 @@
 The model's shape comes from its config alone (instantiated on the `meta` device, so nothing is loaded), and
 the estimate follows what the trainers really keep:
 
-- weights: every parameter in the dtype the run loads it in (`fastpath.training_dtype`: under `auto` a full
-  fine-tune on a GPU keeps fp32 master weights and computes in bf16 under the Trainer's autocast, which also keeps
-  a bf16 copy of the weights it multiplies; an explicit `bfloat16` is pure bf16, half of that); QLoRA stores the
+- weights: every parameter in the dtype the run loads it in (`precision.training_dtype`: under `auto` a model
+  under 200M parameters is fp32 throughout on a GPU; a larger full fine-tune there keeps fp32 master weights and
+  computes in bf16 under the Trainer's autocast, which also keeps a bf16 copy of the weights it multiplies; an
+  explicit `bfloat16` is pure bf16, half of that); QLoRA stores the
   linear layers of the blocks in 4 bits (plus one fp32 scale per 64 weights, halved again by double quantization)
   and the rest in fp32 (PEFT's `prepare_model_for_kbit_training` upcasts them); full DPO, KTO and GRPO also keep a
   frozen reference copy.
@@ -321,14 +322,14 @@ def estimate(
     `seq_len`: the typical padded sequence length (default: the config's max_length, the worst case).
     `train_rows`: the rows the run trains on, when known: a batch bigger than them holds only them.
     """
-    from ftlib import fastpath
+    from ftlib import fastpath, precision
     from ftlib.models import pick_device
 
     shape = shape or model_shape(config.model)
     device = device or pick_device(None if config.device == "auto" else config.device)
-    dtypes = (config.dtype, device, config.method, config.tuning)
-    dtype = _dtype_name(fastpath.training_dtype(*dtypes), device)  # the weights, as the run loads them
-    compute = _dtype_name(fastpath.compute_dtype(*dtypes), device)
+    dtypes = (config.dtype, device, config.method, config.tuning, shape.params)
+    dtype = _dtype_name(precision.training_dtype(*dtypes), device)  # the weights, as the run loads them
+    compute = _dtype_name(precision.compute_dtype(*dtypes), device)
     elem = _BYTES[dtype]
     # The Trainer's bf16/fp16 autocast on a GPU (training.trainer_arguments follows the compute dtype): activations
     # in the compute dtype, whatever the weights are stored in.

@@ -405,7 +405,7 @@ def pick_device(preferred: str | None = None) -> str:
 
 
 def pick_dtype(device: str, preferred: str | None = None):
-    """bf16 on GPUs that support it, fp32 on CPU. A run's weights follow fastpath.training_dtype: fp32 master weights
+    """bf16 on GPUs that support it, fp32 on CPU. A run's weights follow precision.training_dtype: fp32 master weights
     for full fine-tuning on a GPU (computed in this dtype), a bf16 frozen LoRA base on CPUs with native bf16."""
     import torch
 

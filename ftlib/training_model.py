@@ -47,17 +47,31 @@ def quantization_config(config: RunConfig, compute_dtype):
 
 
 def training_dtypes(config: RunConfig, device: str):
-    """(weights' dtype, compute dtype) of the run on `device`, as torch dtypes. They differ on a GPU under `auto`
-    when the run trains the model's own weights (full fine-tuning): fp32 weights, bf16 products under the Trainer's
-    autocast (`fastpath.training_dtype`); a QLoRA base is quantized from weights loaded in the compute dtype."""
-    from ftlib import fastpath
+    """(weights' dtype, compute dtype) of the run on `device`, as torch dtypes (ftlib.precision). They differ on a GPU
+    under `auto` when the run trains the model's own weights (full fine-tuning) of a model too big for fp32 to be
+    faster (`precision.small_for_gpu`): fp32 weights, bf16 products under the Trainer's autocast; a QLoRA base is
+    quantized from weights loaded in the compute dtype."""
+    from ftlib import precision
     from ftlib.models import pick_dtype
 
     if config.uses_4bit:
         compute = pick_dtype(device, config.dtype)
         return compute, compute
-    args = (config.dtype, device, config.method, config.tuning)
-    return pick_dtype(device, fastpath.training_dtype(*args)), pick_dtype(device, fastpath.compute_dtype(*args))
+    args = (config.dtype, device, config.method, config.tuning, model_parameters(config.model, device))
+    return pick_dtype(device, precision.training_dtype(*args)), pick_dtype(device, precision.compute_dtype(*args))
+
+
+def model_parameters(spec: str, device: str) -> int | None:
+    """The model's parameter count from its config (no weights read), what `auto` on a GPU goes by; None on CPU
+    (not needed there) or when its config cannot be instantiated (`auto` then takes the larger-model choice)."""
+    if not str(device).startswith("cuda"):
+        return None
+    from ftlib.memory import model_shape
+
+    try:
+        return model_shape(spec).params
+    except Exception:  # an architecture transformers cannot build from its config alone: the general rule applies
+        return None
 
 
 def load_training_model(config: RunConfig, device: str):
@@ -167,6 +181,7 @@ __all__ = [
     "keep_4bit_trainable",
     "leave_out_bitsandbytes",
     "load_training_model",
+    "model_parameters",
     "training_dtypes",
     "lora_config",
     "quantization_config",

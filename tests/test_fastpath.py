@@ -8,7 +8,7 @@ import json
 import pytest
 import torch
 
-from ftlib import cpu_attention, dropout_masks, fastpath
+from ftlib import cpu_attention, dropout_masks, fastpath, precision
 from tests.test_training import SFT_ROWS, tiny_config
 
 
@@ -427,7 +427,7 @@ def test_fused_lora_on_a_bf16_base_is_as_exact_as_peft(varied_model):
 def test_training_dtype(requested, device, method, env, expected, monkeypatch):
     for name, value in env.items():
         monkeypatch.setenv(name, value)
-    assert fastpath.training_dtype(requested, device, method) == expected
+    assert precision.training_dtype(requested, device, method) == expected
 
 
 def test_native_cpu_bf16_reads_the_cpu_flags(tmp_path):

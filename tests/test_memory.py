@@ -186,9 +186,14 @@ def test_estimate_is_close_to_the_measured_peak_on_cpu(tmp_path, settings):
     assert 0.7 <= result["estimate"] / result["measured"] <= 1.25, result
 
 
-def _gpu(monkeypatch, native_bf16: bool):
+def _gpu(monkeypatch, native_bf16: bool, small_in_fp32: bool = False):
+    """A faked GPU. The tiny model stands for a large one unless `small_in_fp32` (precision.small_for_gpu)."""
     import torch
 
+    from ftlib import precision
+
+    if not small_in_fp32:
+        monkeypatch.setattr(precision, "SMALL_GPU_MODEL", 0)
     seen = []
 
     def is_bf16_supported(including_emulation=True):
