@@ -60,6 +60,7 @@ import argparse
 import dataclasses
 import json
 import os
+import re
 import resource
 import subprocess
 import sys
@@ -692,13 +693,24 @@ def run_child(command: list[str], timeout: float | None = None, env: dict | None
     except subprocess.TimeoutExpired:
         return {"error": f"timed out after {timeout:.0f} s"}
     lines = [line for line in proc.stdout.splitlines() if line.startswith("{")]
-    if proc.returncode != 0 or not lines:
-        tail = [line for line in (proc.stderr or proc.stdout).strip().splitlines() if line.strip()]
-        return {
-            "error": f"exit {proc.returncode}: {tail[-1][:200] if tail else 'no output'}",
-            "log": proc.stderr[-4000:],
-        }
-    return json.loads(lines[-1])
+    if lines:  # its measures, even where it exited non-zero to flag a check (bench_sampling: greedy rows differ)
+        return {**json.loads(lines[-1]), **({"exit": proc.returncode} if proc.returncode else {})}
+    return {"error": f"exit {proc.returncode}: {_last_words(proc.stderr + proc.stdout)}", "log": proc.stderr[-4000:]}
+
+
+def _last_words(output: str) -> str:
+    """The line of a failed child's output that says why: its last `error:` or exception line, else its last line
+    that is not a progress bar (a weight-loading bar hid a grid's reason on the H200).
+
+    >>> _last_words("Traceback ...\\nValueError: no\\nLoading: 100%|##| 272/272 [00:00<00:00, 3578.0it/s]\\n")
+    'ValueError: no'
+    >>> _last_words(""), _last_words("one\\ntwo\\n")
+    ('no output', 'two')
+    """
+    lines = [line.strip() for line in output.replace("\r", "\n").splitlines() if line.strip()]
+    lines = [line for line in lines if not re.search(r"\d+%\|", line)]  # tqdm's "42%|####  |"
+    said = [line for line in lines if line.startswith("error:") or re.match(r"[A-Za-z_.]*(Error|Exception)\b", line)]
+    return (said or lines or ["no output"])[-1][:200]
 
 
 def measure_peaks(device: str) -> dict:

@@ -170,10 +170,12 @@ def render(rows: list[Row], sampling: dict[str, dict], peaks: dict, device_name:
         if "error" in r or "skipped" in r:
             lines.append(f"{name:<24} {'grid':<6} {'Compare':<12} {r.get('error') or r.get('skipped')}")
             continue
+        differs = r.get("greedy_first_difference")
         lines.append(
             f"{name:<24} {'grid':<6} {'Compare':<12} {r['rows']} rows: batched {r['batched_s']:.2f} s, sequential "
-            f"generate {r['sequential_s']:.2f} s: {r['speedup']:.2f}x; greedy identical {r['greedy_identical']}, "
-            f"sampled {r['sampled_identical']}/{r['sampled_rows']}; peak {r['peak_bytes'] / 2**30:.2f} GiB"
+            f"generate {r['sequential_s']:.2f} s: {r['speedup']:.2f}x; greedy identical {r['greedy_identical']}"
+            + (f" (first differs at token {differs})" if differs is not None else "")
+            + f", sampled {r['sampled_identical']}/{r['sampled_rows']}; peak {r['peak_bytes'] / 2**30:.2f} GiB"
         )
     return "\n".join(lines)
 

@@ -216,3 +216,34 @@ def test_the_device_script_benchmarks_a_random_model_of_the_carried_shape(tiny_m
     assert result["rows"][0]["result"]["tokens_per_s"] > 0
     marker = tmp_path / "models" / "tiny-random-weights" / gpu_carry.MARKER
     assert json.loads(marker.read_text())["weights"] == "random"
+
+
+def test_a_child_that_flags_a_check_keeps_its_measures_and_a_failed_one_says_why(tmp_path):
+    """On the H200 the grid's child exited 1 (its greedy rows differed from `generate`) and the table showed only the
+    last progress bar of its weight loading: the measures and the reason were both lost."""
+    from bench import bench_train
+
+    def child(code: str) -> dict:
+        script = tmp_path / "child.py"
+        script.write_text(code)
+        return bench_train.run_child([sys.executable, str(script)], timeout=60)
+
+    flagged = child('import json, sys\nprint(json.dumps({"speedup": 3.0, "greedy_identical": False}))\nsys.exit(1)\n')
+    assert flagged == {"speedup": 3.0, "greedy_identical": False, "exit": 1}
+    bar = "Loading weights: 100%|##########| 272/272 [00:00<00:00, 3577.97it/s]"
+    failed = child(f"import sys\nprint('ValueError: no such row', file=sys.stderr)\nprint({bar!r}, file=sys.stderr)\n"
+                   "sys.exit(1)\n")  # fmt: skip
+    assert failed["error"] == "exit 1: ValueError: no such row"
+    assert (
+        child("import sys\nprint('loading', file=sys.stderr)\nprint('\\r 42%|####', file=sys.stderr)\nsys.exit(3)\n")[
+            "error"
+        ]
+        == "exit 3: loading"
+    )
+
+
+def test_the_grid_line_says_where_greedy_rows_first_differ():
+    grid = {"rows": 8, "batched_s": 1.0, "sequential_s": 4.0, "speedup": 4.0, "greedy_identical": False,
+            "greedy_first_difference": 17, "sampled_identical": 3, "sampled_rows": 6, "peak_bytes": 2**30}  # fmt: skip
+    line = gpu.render([], {"default": grid}, {"float32": 1e12}, "Test GPU").splitlines()[-1]
+    assert "4.00x; greedy identical False (first differs at token 17), sampled 3/6" in line, line
