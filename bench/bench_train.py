@@ -19,7 +19,8 @@ process (so peak memory is its own), one after the other:
 - `ftlib-plain`: the same with the fast path off (`FTLIB_FAST_PATH=0`): what the fast path itself is worth.
 - `ftlib-fp32`: the same with the weights dtype `float32` (the Train page's *Weights dtype*): on a GPU, fp32
   weights and products with no autocast, as `trl-fp32`; on the H200 TRL's fp32 beat its bf16 autocast by 1.5x
-  on the default model, whose steps are bound by kernel launches (BENCHMARKS.md).
+  on the default model, whose steps are bound by kernel launches (BENCHMARKS.md). Under `auto` a model under 200M
+  parameters trains so on a GPU anyway (ftlib.precision).
 - any side + `-dp2` (`ftlib-dp2`, `trl-bf16-dp2`, ...): that side as 2 data-parallel processes on this machine
   (torchrun, gloo; what the studio's `nproc 2` starts on a CPU): each with half the threads and half the rows of a
   step, so the steps, their rows and the token count are the single process's. Memory and CPU time are both

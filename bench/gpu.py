@@ -43,9 +43,10 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 ROOT = Path(__file__).resolve().parents[1]
 METHODS = ("lora", "qlora", "full", "dpo")
-# In the order they run (`plan`): after the H200's first table, the studio's fp32 and fast-path-off sides say whether
-# its gap there is the bf16 default or the CPU fast path's parts that also run on a GPU (fuse_lora, fuse_head).
-SIDES = ("ftlib", "trl-fp32", "ftlib-fp32", "ftlib-plain", "trl-bf16", "trl-bf16-gc", "trl-fp32-gc")
+# In the order they run (`plan`). Since the H200's second table a model under 200M parameters trains in fp32 under
+# `auto` (ftlib.precision), so `ftlib` is `ftlib-fp32` there; `ftlib-plain` (fast path off) says what the fast path's
+# parts that also run on a GPU (fuse_lora, fuse_head) are worth; `ftlib-fp32` differs for a larger `--model2`.
+SIDES = ("ftlib", "trl-fp32", "ftlib-plain", "trl-bf16", "ftlib-fp32", "trl-bf16-gc", "trl-fp32-gc")
 # QLoRA's base is 4-bit either way: TRL's settings there are autocast on/off over the same 4-bit weights.
 ROW_TIMEOUT_S = 180
 SAMPLING_RESERVE_S = 150.0
