@@ -19,13 +19,16 @@ from ftlib import fastpath
 SMALL_GPU_MODEL = 200_000_000
 
 
-def small_for_gpu(device: str, params: int | None) -> bool:
-    """Whether `auto` trains a model of `params` parameters (None: unknown) in fp32 on `device`.
+def small_for_gpu(device: str, params: int | None, tuning: str | None = None) -> bool:
+    """Whether `auto` trains a model of `params` parameters (None: unknown) in fp32 on `device`. Not a QLoRA run
+    (`tuning` qlora): its 4-bit base computes in bf16 on a GPU with it (training_model.training_dtypes).
 
     >>> small_for_gpu("cuda", 134_515_008), small_for_gpu("cuda", 1_235_814_400), small_for_gpu("cpu", 10)
     (True, False, False)
+    >>> small_for_gpu("cuda", 134_515_008, "qlora")
+    False
     """
-    return str(device).startswith("cuda") and params is not None and params < SMALL_GPU_MODEL
+    return str(device).startswith("cuda") and params is not None and params < SMALL_GPU_MODEL and tuning != "qlora"
 
 
 def training_dtype(
@@ -44,7 +47,7 @@ def training_dtype(
     if requested not in (None, "", "auto"):
         return requested
     if str(device).startswith("cuda"):
-        return "float32" if small_for_gpu(device, params) or "full" in (tuning, method) else requested
+        return "float32" if small_for_gpu(device, params, tuning) or "full" in (tuning, method) else requested
     if method != "lora" or not fastpath.enabled():
         return requested
     choice = os.environ.get("FTLIB_CPU_BF16", "auto").strip().lower()
@@ -66,7 +69,7 @@ def compute_dtype(
     ('float32', 'bfloat16')
     """
     if str(device).startswith("cuda"):
-        return "float32" if requested in (None, "", "auto") and small_for_gpu(device, params) else requested
+        return "float32" if requested in (None, "", "auto") and small_for_gpu(device, params, tuning) else requested
     return training_dtype(requested, device, method, tuning)
 
 

@@ -217,3 +217,19 @@ def test_the_small_model_rule_goes_by_parameters_and_yields_to_a_named_dtype(tin
     monkeypatch.setattr(memory, "model_shape", lambda spec: (_ for _ in ()).throw(ValueError("unknown model type")))
     assert model_parameters(str(tiny_model_dir), "cuda") is None
     assert training_dtypes(lora, "cuda") == (torch.bfloat16, torch.bfloat16)
+
+
+def test_a_small_qlora_run_is_estimated_as_it_computes_in_bf16(tiny_model_dir, small_gpu):
+    """A cold review: the memory estimate took a small model's QLoRA run on a GPU for fp32 without autocast (twice
+    its activations), while its 4-bit base computes in bf16 under the Trainer's autocast (training_dtypes)."""
+    from ftlib import memory
+    from ftlib.training_model import training_dtypes
+
+    config = RunConfig(model=str(tiny_model_dir), method="qlora")
+    assert training_dtypes(config, "cuda") == (torch.bfloat16, torch.bfloat16)
+    qlora = memory.estimate(config, device="cuda:0", available=80 * memory.GIB)
+    lora = memory.estimate(RunConfig(model=str(tiny_model_dir)), device="cuda:0", available=80 * memory.GIB)
+    assert qlora.dtype == "4-bit" and lora.dtype == "float32"
+    shape = memory.model_shape(str(tiny_model_dir))
+    adapted = sum(i for name, i, _ in shape.linears if memory._targeted(name, ["all-linear"])) // shape.layers
+    assert qlora.activations == memory.activation_bytes(shape, 8 * config.max_length, 2, adapted, fused_lora=False)
