@@ -4,6 +4,7 @@ length it promises, the directory at the end of a `torch.save` zip, a JSON file'
     file_problem(Path("adapter/adapter_model.safetensors"))   # None, or "cut short (1,000 of 30,704 bytes)"
     damaged_files(run.adapter_dir)                             # [(path, problem), ...] for every damaged file
     missing_weights(run.model_dir)                             # [(path, "missing")] for weights it lacks
+    stored_parameters(model_dir)                               # 134515008: what a model's files hold, from headers
 
 A truncated or overwritten file (a copy cut off, a disk that filled while another program wrote, a hand edit) is
 found here before a library reads it and fails with a message that names no file ("Error while deserializing
@@ -120,6 +121,34 @@ def _safetensors_problem(path: Path) -> str | None:
     if size > expected:
         return f"damaged ({size:,} bytes where its header describes {expected:,})"
     return None
+
+
+def stored_parameters(folder: str | Path) -> int | None:
+    """The number of values a model folder's safetensors files hold (its parameters: tied weights are stored once),
+    from their headers alone; None when a file has no readable header or there is none.
+
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> header = json.dumps({"w": {"dtype": "F32", "shape": [3, 4], "data_offsets": [0, 48]}}).encode()
+    >>> _ = (folder / "model.safetensors").write_bytes(struct.pack("<Q", len(header)) + header + bytes(48))
+    >>> stored_parameters(folder), stored_parameters(folder / "missing")
+    (12, None)
+    """
+    total, files = 0, sorted(Path(folder).glob("*.safetensors"))
+    for path in files:
+        try:
+            with open(path, "rb") as handle:
+                (length,) = struct.unpack("<Q", handle.read(8))
+                header = json.loads(handle.read(length)) if length <= _MAX_HEADER else None
+            for key, entry in header.items():
+                if key != "__metadata__":
+                    count = 1
+                    for size in entry["shape"]:
+                        count *= int(size)
+                    total += count
+        except (OSError, struct.error, ValueError, UnicodeDecodeError, AttributeError, KeyError, TypeError):
+            return None
+    return total if files else None
 
 
 def _torch_zip_problem(path: Path) -> str | None:

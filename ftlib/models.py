@@ -27,6 +27,7 @@ from pathlib import Path
 
 from ftlib import hub_allowed
 from ftlib.errors import UserError
+from ftlib.integrity import stored_parameters
 
 DEFAULT_MODEL = "default"
 DEFAULT_MODEL_NAME = "SmolLM2-135M-Instruct"
@@ -404,9 +405,11 @@ def pick_device(preferred: str | None = None) -> str:
     return preferred
 
 
-def pick_dtype(device: str, preferred: str | None = None):
-    """bf16 on GPUs that support it, fp32 on CPU. A run's weights follow precision.training_dtype: fp32 master weights
-    for full fine-tuning on a GPU (computed in this dtype), a bf16 frozen LoRA base on CPUs with native bf16."""
+def pick_dtype(device: str, preferred: str | None = None, params: int | None = None):
+    """bf16 on GPUs that support it, fp32 on CPU and on a GPU for a model of `params` parameters small enough to
+    train in fp32 there (`precision.small_for_gpu`: it is sampled and evaluated in the dtype it trained in). A run's
+    weights follow precision.training_dtype: fp32 master weights for full fine-tuning on a GPU (computed in this
+    dtype), a bf16 frozen LoRA base on CPUs with native bf16."""
     import torch
 
     if preferred not in (None, "", "auto"):
@@ -423,7 +426,9 @@ def pick_dtype(device: str, preferred: str | None = None):
         return names[preferred]
     # Native bf16 only: T4 and V100 emulate it (the default counts emulation), far slower than fp32.
     if device.startswith("cuda") and torch.cuda.is_bf16_supported(including_emulation=False):
-        return torch.bfloat16
+        from ftlib.precision import small_for_gpu
+
+        return torch.float32 if small_for_gpu(device, params) else torch.bfloat16
     return torch.float32
 
 
@@ -505,7 +510,9 @@ def load_model(
     if not score:
         check_generates(path, spec)  # loaded as a causal LM, a classifier would write with an untrained head
     device = pick_device(device)
-    torch_dtype = pick_dtype(device, dtype)
+    # Under `auto` on a GPU a small model loads fp32, as it trains (a 4-bit base is quantized from its compute dtype).
+    small = quantization is None and dtype in (None, "", "auto") and device.startswith("cuda")
+    torch_dtype = pick_dtype(device, dtype, stored_parameters(path) if small else None)
     kwargs: dict = {"dtype": torch_dtype, "use_safetensors": True, "trust_remote_code": trust_remote_code()}
     # transformers 5.25 turned Hub kernels on by default (with `kernels` installed): `model.train()` then
     # re-kernelizes, putting back each layer's class forward (undoing cpu_norm's one-node norm) and, on a GPU,

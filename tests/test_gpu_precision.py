@@ -233,3 +233,34 @@ def test_a_small_qlora_run_is_estimated_as_it_computes_in_bf16(tiny_model_dir, s
     shape = memory.model_shape(str(tiny_model_dir))
     adapted = sum(i for name, i, _ in shape.linears if memory._targeted(name, ["all-linear"])) // shape.layers
     assert qlora.activations == memory.activation_bytes(shape, 8 * config.max_length, 2, adapted, fused_lora=False)
+
+
+def test_a_small_model_is_sampled_on_a_gpu_in_the_dtype_it_trained_in(tiny_model_dir, monkeypatch):
+    """A cold review: a small model trained in fp32 on a GPU (`auto`) was loaded in bf16 for Compare, Evaluate and
+    scoring, so they measured another model than the run trained (a small adapter's loss change flipped sign in bf16
+    on the default model). Under `auto` the loaders now follow the same rule, from the weights' headers; a named
+    dtype and a 4-bit base (quantized from its compute dtype) keep theirs."""
+    import transformers
+
+    from ftlib import models, precision
+
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda including_emulation=True: True)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    asked = []
+
+    class Loaded:
+        def to(self, device):
+            return self
+
+    def from_pretrained(path, **kwargs):
+        asked.append(kwargs["dtype"])
+        return Loaded()
+
+    monkeypatch.setattr(transformers.AutoModelForCausalLM, "from_pretrained", from_pretrained)
+    models.load_model(str(tiny_model_dir), "cuda:1")
+    models.load_model(str(tiny_model_dir), "cuda", "bfloat16")
+    models.load_model(str(tiny_model_dir), "cuda", quantization=object())
+    models.load_model(str(tiny_model_dir), "cpu")
+    monkeypatch.setattr(precision, "SMALL_GPU_MODEL", 0)  # the same model standing for a large one
+    models.load_model(str(tiny_model_dir), "cuda")
+    assert asked == [torch.float32, torch.bfloat16, torch.bfloat16, torch.float32, torch.bfloat16]
