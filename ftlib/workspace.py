@@ -396,6 +396,24 @@ def list_splits() -> list[dict]:
     return sorted(out, key=lambda m: m.get("saved_at") or 0, reverse=True)
 
 
+def split_version(name: str) -> tuple:
+    """What changes whenever the split saved as `name` is replaced, however (the Data page, the CLI, a teammate):
+    each of its files' (modification time in ns, size), () while there is none. A cache keyed by it stays true.
+
+    >>> split_version("no such split here")
+    ()
+    """
+    folder = split_folder(name)
+    stamps = []
+    for file in ("meta.json", "train.jsonl", "test.jsonl"):
+        try:
+            stat = (folder / file).stat()
+        except OSError:
+            return ()
+        stamps.append((stat.st_mtime_ns, stat.st_size))
+    return tuple(stamps)
+
+
 def load_split(name_or_path: str) -> tuple[list[dict], list[dict], dict]:
     """(train, test, meta) of a saved split, by name or by its folder path."""
     folder = Path(name_or_path)

@@ -17,7 +17,7 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-from ftlib import batch_costs, batching, checks, fastpath
+from ftlib import batch_costs, batching, checks, fastpath, workspace
 from ftlib.config import field_specs
 from ftlib.errors import plural
 from ftlib.methods import batching_refusals
@@ -114,6 +114,7 @@ def draw(
 @st.cache_data(max_entries=16, show_spinner="Batching the training split every way...")
 def split_stats(
     split: str,
+    version: tuple,
     model_spec: str,
     template: str,
     policy: str,
@@ -127,8 +128,9 @@ def split_stats(
     both answers, as DPO trains it) as `strategy_rows` (`ftlib batch`'s numbers, steps of `grad_accum` batches), the
     strategies they cannot use and why, how many are pairs, how many rows failed to encode, and the rows a run
     would leave out at `max_length` as (name, reason, tokens) (`batch_costs.untrained_rows`). Cached: the page
-    reruns on every click and this takes about a second per few thousand rows. `source`: a custom template's Jinja
-    text."""
+    reruns on every click and this takes about a second per few thousand rows; `version` (`workspace.split_version`)
+    keys the split as saved now, so a split replaced under the same name is counted again. `source`: a custom
+    template's Jinja text."""
     tok = cached_tokenizer(model_spec)
     examples, names, failed = batching.encode_examples(
         cached_split(split)[0][:limit], tok, get_template(template, tok, source=source), policy, first=1, pairs=True
@@ -142,10 +144,11 @@ def split_stats(
 
 @st.cache_data(max_entries=16, show_spinner="Checking the template on the training split...")
 def split_template_checks(
-    split: str, model_spec: str, template: str, policy: str, limit: int, source: str | None = None
+    split: str, version: tuple, model_spec: str, template: str, policy: str, limit: int, source: str | None = None
 ) -> list[tuple[str, str, str]]:
     """What the template leaves out of the first `limit` training rows (tool calls, tools, reasoning), as (severity,
-    message, fix): `checks.template_report`, what `train` refuses or warns about and `ftlib batch` prints."""
+    message, fix): `checks.template_report`, what `train` refuses or warns about and `ftlib batch` prints. `version`
+    as `split_stats`'s."""
     tok = cached_tokenizer(model_spec)
     chosen = get_template(template, tok, source=source)
     rows = cached_split(split)[0][:limit]
@@ -194,7 +197,16 @@ def whole_split(
     )
     with user_errors("Could not compute the statistics"):
         stats, unusable, pairs, failed, untrained = split_stats(
-            name, model, template_name, policy, int(batch_size), int(max_length), STATS_ROW_LIMIT, source, grad_accum
+            name,
+            workspace.split_version(name),
+            model,
+            template_name,
+            policy,
+            int(batch_size),
+            int(max_length),
+            STATS_ROW_LIMIT,
+            source,
+            grad_accum,
         )
     if not stats:
         st.warning("No training row could be encoded with these settings.")
@@ -387,7 +399,10 @@ with user_errors("Could not encode the rows"):
     )
 with user_errors("Could not check the template"):
     # What Train refuses or warns about these rows under this template, as the Tokens page and `ftlib batch` say it.
-    for severity, message, fix in split_template_checks(name, model, template_name, policy, STATS_ROW_LIMIT, source):
+    version = workspace.split_version(name)
+    for severity, message, fix in split_template_checks(
+        name, version, model, template_name, policy, STATS_ROW_LIMIT, source
+    ):
         (st.error if severity == "error" else st.warning)(
             ("Train refuses these rows: " if severity == "error" else "") + f"{message} {fix}"
         )

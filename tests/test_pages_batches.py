@@ -543,3 +543,30 @@ def test_rows_a_run_leaves_out_at_the_max_length_are_named_as_the_cli_names_them
         "A run leaves it out (and refuses to start when no row is left)" in said
         and "the table above still counts it. Raise the max length above" in said
     )
+
+
+def test_a_split_replaced_under_the_same_name_is_counted_and_checked_again():
+    """Cold review: after a split was replaced under its name (the Data page's Replace, the CLI, another server), the
+    whole-split table still counted the old rows and the template check of the old ones hid "Train refuses these
+    rows": both were cached by the split's name alone, for every session of the server."""
+    call = {"id": "c0", "type": "function", "function": {"name": "get_time", "arguments": "{}"}}
+    tools = [
+        {
+            "messages": [
+                {"role": "user", "content": f"Time in zone {i}?"},
+                {"role": "assistant", "content": None, "tool_calls": [call]},
+                {"role": "tool", "tool_call_id": "c0", "content": "noon"},
+                {"role": "assistant", "content": f"Noon in zone {i}."},
+            ]
+        }
+        for i in range(4)
+    ]
+    workspace.save_split("replaced-later", sft_rows(12), sft_rows(2))
+    before = run_page()
+    assert not before.exception and not before.error, before.exception
+    assert any(c.value.startswith("12 sequences") for c in before.caption), [c.value for c in before.caption]
+    workspace.save_split("replaced-later", tools, tools[:1])  # no cache cleared: as a CLI save would do
+    after = run_page()
+    assert not after.exception, after.exception
+    assert any(c.value.startswith("4 sequences") for c in after.caption), [c.value for c in after.caption]
+    assert any(e.value.startswith("Train refuses these rows") for e in after.error), [e.value for e in after.error]

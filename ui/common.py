@@ -180,13 +180,14 @@ def warm_up(model: str = "default") -> bool:
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
-def _cached_split(name: str, root: str):
+def _cached_split(name: str, root: str, version: tuple):  # noqa: ARG001 (root, version: a new key when they change)
     return workspace.load_split(name)
 
 
 def cached_split(name: str):
-    """(train, test, meta) of a saved split, cached per workspace and name (the Data page clears it on save)."""
-    return _cached_split(name, str(workspace.workspace_dir()))
+    """(train, test, meta) of a saved split, cached per workspace, name and version (`workspace.split_version`: a
+    split replaced by the CLI or another server is read again; the Data page also clears it on save)."""
+    return _cached_split(name, str(workspace.workspace_dir()), workspace.split_version(name))
 
 
 cached_split.clear = _cached_split.clear  # the Data page calls cached_split.clear() after saving
