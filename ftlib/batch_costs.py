@@ -5,7 +5,7 @@ length grouping, packing (`STRATEGIES`), and which of them the rows' methods can
     unavailable(encoded)                                        # {"packing": "`packing` works for SFT only: ..."}
     untrained_rows(encoded, max_length=512)                     # [(index, "cut", tokens)]: rows a run leaves out
 
-- `right_padding`, "Padding, shuffled (as a run)": a run without length grouping shuffles its rows every epoch
+- `right_padding`, "Padding, shuffled": a run without length grouping shuffles its rows every epoch
   (transformers' RandomSampler, KTO's too; GRPO draws its prompts shuffled), so the padding is
   the one expected over every random order (`batch_plans.shuffled_positions`, exact), not that of the file's order,
   which on a file sorted by length looks like grouping.
@@ -39,14 +39,28 @@ from ftlib.batching import (
     round_up,
 )
 from ftlib.errors import plural
-from ftlib.methods import batching_refusals
+from ftlib.methods import GROUPING_METHODS, PACKING_METHODS, batching_refusals
 
 STRATEGIES = ("right_padding", "length_grouped", "packing")
 STRATEGY_LABELS = {
-    "right_padding": "Padding, shuffled (as a run)",
+    "right_padding": "Padding, shuffled",
     "length_grouped": "Padding, grouped by length",
     "packing": "Packing",
 }
+
+
+def run_strategy(method: str, packing: bool, group_by_length: bool) -> str:
+    """Which of `STRATEGIES` a run of `method` with these settings batches by (the training arguments' rule): packing
+    where the method packs, else length groups where it groups (KTO and GRPO keep their own shuffled order).
+
+    >>> run_strategy("lora", False, True), run_strategy("full", True, True), run_strategy("kto", False, True)
+    ('length_grouped', 'packing', 'right_padding')
+    >>> run_strategy("dpo", True, False)
+    'right_padding'
+    """
+    if packing and method in PACKING_METHODS:
+        return "packing"
+    return "length_grouped" if group_by_length and method in GROUPING_METHODS else "right_padding"
 
 
 def kinds_of(examples: Sequence[Any]) -> list[str]:
@@ -231,6 +245,7 @@ __all__ = [
     "STRATEGY_LABELS",
     "compare_strategies",
     "kinds_of",
+    "run_strategy",
     "make_batches",
     "strategy_rows",
     "strategy_stats",

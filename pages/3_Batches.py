@@ -262,6 +262,16 @@ def whole_split(
     if failed:
         note += f"; {plural(failed, 'row')} could not be encoded and {'was' if failed == 1 else 'were'} left out"
     st.caption(f"{note}. {STRATEGIES_SAID} **{WORK_LABEL}**: {WORK_SAID}")
+    # Which row is the run's: a default one groups by length (a reviewer read "shuffled" as what a run does).
+    method = training_default("method")
+    used = batch_costs.run_strategy(method, training_default("packing"), training_default("group_by_length"))
+    if any(s["strategy"] == used for s in stats):
+        st.caption(
+            f"A run with the Train page's settings now ({setting_label('method')} {method}, "
+            f"{setting_label('group_by_length')} {'on' if training_default('group_by_length') else 'off'}, "
+            f"{setting_label('packing')} {'on' if training_default('packing') else 'off'}) batches as "
+            f"**{batch_costs.STRATEGY_LABELS[used]}**."
+        )
     for strategy, why in unusable.items():
         st.info(f"**{batch_costs.STRATEGY_LABELS[strategy]}** cannot be used on this split. {why}")
     fixes = {

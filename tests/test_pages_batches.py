@@ -63,7 +63,7 @@ def test_sft_split_renders_three_views_and_stats():
     assert "start of a packed example" in packed  # the boundary label explained on hover
     assert "Answer" in right  # token text, not ids
     table = at.dataframe[0].value
-    assert list(table["strategy"]) == ["Padding, shuffled (as a run)", "Padding, grouped by length", "Packing"]
+    assert list(table["strategy"]) == ["Padding, shuffled", "Padding, grouped by length", "Packing"]
     assert table["padding share (%)"].iloc[2] < table["padding share (%)"].iloc[0]
     assert len(set(table["trained"])) == 1
     assert any("left" in e.label.lower() for e in at.expander)
@@ -103,7 +103,7 @@ def test_preference_steps_count_pairs_and_packing_is_not_offered():
     at = run_page()
     assert not at.exception, at.exception
     table = at.dataframe[0].value
-    assert list(table["strategy"]) == ["Padding, shuffled (as a run)", "Padding, grouped by length"]
+    assert list(table["strategy"]) == ["Padding, shuffled", "Padding, grouped by length"]
     assert list(table["steps"]) == [3, 3]  # ceil(18 pairs / 8), the Train form's batch size
     captions = " ".join(c.value for c in at.caption)
     assert "18 preference pairs (36 sequences) from the training split: a batch takes 8 pairs" in captions
@@ -570,3 +570,21 @@ def test_a_split_replaced_under_the_same_name_is_counted_and_checked_again():
     assert not after.exception, after.exception
     assert any(c.value.startswith("4 sequences") for c in after.caption), [c.value for c in after.caption]
     assert any(e.value.startswith("Train refuses these rows") for e in after.error), [e.value for e in after.error]
+
+
+def test_the_table_says_which_row_a_run_with_the_train_pages_settings_batches_as(monkeypatch):
+    """Cold review: the row labelled "Padding, shuffled (as a run)" was not what a default run does: a default run
+    groups by length (2.0% padding against the label's 57.6% on a mixed file)."""
+    workspace.save_split("run-row", sft_rows(12), sft_rows(2))
+    at = run_page()
+    assert not at.exception, at.exception
+    said = [c.value for c in at.caption if c.value.startswith("A run with the Train page's settings now")]
+    assert said and said[0].endswith("batches as **Padding, grouped by length**."), said
+    assert "Group by length on" in said[0] and "Packing off" in said[0], said
+    settings = {"packing": True, "group_by_length": True, "method": "lora"}
+    monkeypatch.setattr(
+        "ui.labels.training_default", lambda name: settings.get(name, 384 if name != "batch_size" else 4)
+    )
+    at = run_page()
+    said = [c.value for c in at.caption if c.value.startswith("A run with the Train page's settings now")]
+    assert said and said[0].endswith("batches as **Packing**."), said

@@ -120,7 +120,7 @@ TABLE_FOR_ENGINEERS = """
   (the Train page's), a last shorter group counting as a step, as transformers' Trainer counts them. An example is
   one sequence, except a preference pair: a batch takes *batch size* pairs and runs both answers of each, the chosen
   ones then the rejected, as TRL's DPOTrainer and RewardTrainer stack them, so 8 pairs a batch are 16 sequences.
-- **Padding, shuffled (as a run)**: what a run without *group by length* computes: its sampler shuffles the rows
+- **Padding, shuffled**: what a run without *group by length* computes: its sampler shuffles the rows
   every epoch, so the padding is the one expected over every random order (computed exactly, not sampled; rounded
   to whole positions), not that of the file's order (a file sorted by length would look grouped).
 - **Padding, grouped by length**: batches of similar lengths, in random order (the Train form's *group by length*,

@@ -39,8 +39,9 @@ What padding, length grouping and packing each cost on FILE's rows, encoded as a
 --json prints {"file", "rows" (valid rows), "rows_read", "sequences", "pairs", "batch_size", "max_length",
 "grad_accum", "strategies": [{"strategy", "batches", "steps" (optimizer steps: batches / grad_accum, rounded up),
 "real_tokens", "padded_positions", "pad_fraction", "trained_tokens", "computed_per_trained", "dropped_tokens", ...}],
-"unavailable": {strategy: why}, "skipped_rows", "untrained_rows"}. Strategy "right_padding" ("Padding, shuffled (as
-a run)") counts the padding expected over a run's random orders, rounded to whole positions; "computed_per_trained"
+"unavailable": {strategy: why}, "skipped_rows", "untrained_rows"}. Strategy "right_padding" ("Padding, shuffled", a
+run without group_by_length) counts the padding expected over a run's random orders, rounded to whole positions; a
+default run groups by length ("length_grouped"), or packs with packing on; "computed_per_trained"
 is rounded to 2 decimals, as printed.
 "computed_per_trained" is null where no token is trained: prompt-only rows (GRPO) train no token of their own,
 GRPO writes the answers and trains those. "skipped_rows": the rows of FILE that failed to load,
