@@ -482,6 +482,20 @@ def batch_stats(batches: Sequence[Batch], strategy: str = "") -> BatchStats:
     )
 
 
+def refusal(error: UserError, row: dict, template, tokenizer=None) -> str:
+    """Why a run refuses `row` (`error`, its encoding's UserError), with the fix where one is known: a template's
+    refusal of a conversation is explained by `prompt_checks.explain_refusal` (e.g. a template without a system
+    turn), as `train` and `ftlib batch` say it. Ends with a full stop."""
+    from ftlib.prompt_checks import explain_refusal
+    from ftlib.rows import conversation, row_kind
+    from ftlib.templates import TemplateError
+
+    if isinstance(error, TemplateError) and row_kind(row) != "text":
+        error = explain_refusal(error, template, conversation(row), row.get("tools"), tokenizer)
+    said = str(error).rstrip()
+    return said if said.endswith((".", "!", "?")) else said + "."
+
+
 def encode_examples(
     rows: Sequence[dict],
     tokenizer,
@@ -491,25 +505,25 @@ def encode_examples(
     strict: bool = False,
     pairs: bool = False,
     max_length: int | None = None,
-) -> tuple[list, list[str], list[int]]:
+) -> tuple[list, list[str], dict[int, str]]:
     """The sequences `rows` train on, encoded as `ftlib.tokens` encodes them for a run (no checks).
 
-    Returns (examples, their names, the numbers of the rows that could not be encoded). Each is cut to its first
-    `max_length` tokens, as a run cuts it (None: whole). A preference pair gives two sequences, its chosen and its
-    rejected answer ("row 3 · chosen", "row 3 · rejected"), as DPO runs both; rows are numbered from `first`. With
-    `strict`, a row that cannot be encoded raises its UserError instead. With `pairs`, a pair stays one item
-    ("row 3"), as `compare_strategies` counts it: one unit of the batch size.
+    Returns (examples, their names, {number: why} of the rows that could not be encoded: a run refuses them). Each
+    is cut to its first `max_length` tokens, as a run cuts it (None: whole). A preference pair gives two sequences,
+    its chosen and its rejected answer ("row 3 · chosen", "row 3 · rejected"), as DPO runs both; rows are numbered
+    from `first`. With `strict`, a row that cannot be encoded raises a UserError naming it (`refusal`) instead. With
+    `pairs`, a pair stays one item ("row 3"), as `compare_strategies` counts it: one unit of the batch size.
     """
     from ftlib.tokens import encode_row
 
-    examples, names, failed = [], [], []
+    examples, names, failed = [], [], {}
     for number, row in enumerate(rows, start=first):
         try:
             encoded = encode_row(row, tokenizer, template, policy, max_length)
-        except UserError:
+        except UserError as exc:
+            failed[number] = refusal(exc, row, template, tokenizer)
             if strict:
-                raise
-            failed.append(number)
+                raise UserError(f"Row {number} cannot be encoded: {failed[number]}") from exc
             continue
         parts = [encoded] if pairs else expand_pairs([encoded])
         suffixes = ["chosen", "rejected"] if len(parts) == 2 else [""]

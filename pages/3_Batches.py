@@ -123,10 +123,11 @@ def split_stats(
     limit: int,
     source: str | None = None,
     grad_accum: int = 1,
-) -> tuple[list[dict], dict[str, str], int, int, list[tuple[str, str, int]]]:
+) -> tuple[list[dict], dict[str, str], int, dict[int, str], list[tuple[str, str, int]]]:
     """`compare_strategies` over the first `limit` training rows (a preference pair is one of a batch's rows, with
     both answers, as DPO trains it) as `strategy_rows` (`ftlib batch`'s numbers, steps of `grad_accum` batches), the
-    strategies they cannot use and why, how many are pairs, how many rows failed to encode, and the rows a run
+    strategies they cannot use and why, how many are pairs, {row number: why} of the rows a run refuses (they
+    cannot be encoded: left out of the table), and the rows a run
     would leave out at `max_length` as (name, reason, tokens) (`batch_costs.untrained_rows`). Cached: the page
     reruns on every click and this takes about a second per few thousand rows; `version` (`workspace.split_version`)
     keys the split as saved now, so a split replaced under the same name is counted again. `source`: a custom
@@ -136,10 +137,10 @@ def split_stats(
         cached_split(split)[0][:limit], tok, get_template(template, tok, source=source), policy, first=1, pairs=True
     )
     if not examples:
-        return [], {}, 0, len(failed), []
+        return [], {}, 0, failed, []
     stats = batch_costs.strategy_rows(batch_costs.compare_strategies(examples, batch_size, max_length), grad_accum)
     untrained = [(names[i], why, n) for i, why, n in batch_costs.untrained_rows(examples, max_length)]
-    return stats, batch_costs.unavailable(examples), batching.pairs_in(examples), len(failed), untrained
+    return stats, batch_costs.unavailable(examples), batching.pairs_in(examples), failed, untrained
 
 
 @st.cache_data(max_entries=16, show_spinner="Checking the template on the training split...")
@@ -208,6 +209,13 @@ def whole_split(
             source,
             grad_accum,
         )
+    if failed:  # as `train` and `ftlib batch` refuse them
+        number, why = next(iter(failed.items()))
+        others = f" (and {plural(len(failed) - 1, 'other row')})" if len(failed) > 1 else ""
+        st.error(
+            f"Train refuses these rows: row {number}{others} of the training split cannot be encoded: {why} The "
+            "**Tokens** page shows the row."
+        )
     if not stats:
         st.warning("No training row could be encoded with these settings.")
         return
@@ -260,7 +268,9 @@ def whole_split(
     if len(train) > STATS_ROW_LIMIT:
         note += f" (the first {STATS_ROW_LIMIT} of {len(train)} rows)"
     if failed:
-        note += f"; {plural(failed, 'row')} could not be encoded and {'was' if failed == 1 else 'were'} left out"
+        note += (
+            f"; {plural(len(failed), 'row')} a run refuses (above) {'is' if len(failed) == 1 else 'are'} not counted"
+        )
     st.caption(f"{note}. {STRATEGIES_SAID} **{WORK_LABEL}**: {WORK_SAID}")
     # Which row is the run's: a default one groups by length (a reviewer read "shuffled" as what a run does).
     method = training_default("method")

@@ -588,3 +588,31 @@ def test_the_table_says_which_row_a_run_with_the_train_pages_settings_batches_as
     at = run_page()
     said = [c.value for c in at.caption if c.value.startswith("A run with the Train page's settings now")]
     assert said and said[0].endswith("batches as **Packing**."), said
+
+
+def test_rows_a_run_refuses_are_said_with_their_number_not_quietly_left_out():
+    """Cold review: with a template that cannot render tool results, the table said "3 rows could not be encoded and
+    were left out" (no row named) while `train` refuses the split, and a refused row in the preview stopped the page
+    with the template's message alone."""
+    call = {"id": "c0", "type": "function", "function": {"name": "get_time", "arguments": "{}"}}
+    tool_row = {
+        "messages": [
+            {"role": "user", "content": "Time?"},
+            {"role": "assistant", "content": None, "tool_calls": [call]},
+            {"role": "tool", "tool_call_id": "c0", "content": "noon"},
+            {"role": "assistant", "content": "Noon."},
+        ]
+    }
+    workspace.save_split("some-refused", [*sft_rows(4), tool_row, tool_row], sft_rows(1))
+    at = run_page()
+    at.selectbox[0].set_value("alpaca").run()
+    assert not at.exception, at.exception
+    refused = [e.value for e in at.error if e.value.startswith("Train refuses these rows: row 5 (and 1 other row)")]
+    assert refused and 'Unknown role "tool"' in refused[0] and "pick a template that shows them" in refused[0]
+    assert any("2 rows a run refuses (above) are not counted" in c.value for c in at.caption)
+    assert len(grids(at)) == 3  # rows 1-4 preview as before
+    at.number_input(key="batch_first").set_value(3).run()
+    assert not at.exception, at.exception
+    assert any(e.value.startswith("Could not encode the rows: Row 5 cannot be encoded: ") for e in at.error), [
+        e.value for e in at.error
+    ]

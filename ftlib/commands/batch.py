@@ -198,9 +198,7 @@ def _untrained_warnings(untrained: list, result, args) -> list[str]:
 def _encode_all(result, tokenizer, template, args) -> list:
     """Every row encoded as training encodes it; a row that cannot be is named (where it is in the file, the rows
     that fail with it counted, and the `tokens` command that shows it), with the fix where one is known."""
-    from ftlib.prompt_checks import explain_refusal
-    from ftlib.rows import conversation, row_kind
-    from ftlib.templates import TemplateError
+    from ftlib.batching import refusal
     from ftlib.tokens import encode_row
 
     encoded, failed = [], []
@@ -208,16 +206,13 @@ def _encode_all(result, tokenizer, template, args) -> list:
         try:
             encoded.append(encode_row(row, tokenizer, template, args.policy, None))
         except UserError as exc:
-            if isinstance(exc, TemplateError) and row_kind(row) != "text":
-                exc = explain_refusal(exc, template, conversation(row), row.get("tools"), tokenizer)
-            failed.append((i, exc))
+            failed.append((i, refusal(exc, row, template, tokenizer)))
     if not failed:
         return encoded
-    i, exc = failed[0]
+    i, said = failed[0]
     others = f" (and {plural(len(failed) - 1, 'other row')})" if len(failed) > 1 else ""
-    said = str(exc).rstrip()
     show = _tokens_command(args, i)
     raise UserError(
-        f"{args.file}, {result.where(result.row_numbers[i])}{others} cannot be encoded: {said}"
-        f"{'' if said.endswith(('.', '!', '?')) else '.'} See the row with `{show}`."
+        f"{args.file}, {result.where(result.row_numbers[i])}{others} cannot be encoded: {said} See the row with "
+        f"`{show}`."
     )
