@@ -616,3 +616,28 @@ def test_rows_a_run_refuses_are_said_with_their_number_not_quietly_left_out():
     assert any(e.value.startswith("Could not encode the rows: Row 5 cannot be encoded: ") for e in at.error), [
         e.value for e in at.error
     ]
+
+
+def test_a_row_train_refuses_past_the_first_three_thousand_is_still_said():
+    """Cold review: the template checks and the rows a run leaves out looked at the first 3,000 rows only, so a
+    5,000-row split with tool calls in row 4,501 showed no error on the page while `train` and `ftlib batch` refused
+    it. The split is encoded once for the table and the checks, up to STATS_ROW_LIMIT rows."""
+    call = {"id": "c0", "type": "function", "function": {"name": "get_time", "arguments": "{}"}}
+    tool_row = {
+        "messages": [
+            {"role": "user", "content": "Time?"},
+            {"role": "assistant", "content": None, "tool_calls": [call]},
+            {"role": "tool", "tool_call_id": "c0", "content": "noon"},
+            {"role": "assistant", "content": "Noon."},
+        ]
+    }
+    rows = [
+        {"messages": [{"role": "user", "content": f"Q{i}?"}, {"role": "assistant", "content": "A."}]}
+        for i in range(3500)
+    ]
+    workspace.save_split("late-tools", [*rows, tool_row], rows[:1])
+    at = run_page()
+    assert not at.exception, at.exception
+    refused = [e.value for e in at.error if e.value.startswith("Train refuses these rows")]
+    assert refused and "3501" in refused[0], [e.value for e in at.error]
+    assert any(c.value.startswith("3501 sequences") for c in at.caption), [c.value for c in at.caption]
