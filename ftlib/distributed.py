@@ -74,6 +74,18 @@ def launcher(config) -> list[str]:
     return ["-m", "torch.distributed.run", *where, "--nproc-per-node", str(nproc)]
 
 
+def rendezvous_group(config) -> str:
+    """What every machine of a multi-machine run shares, and no other run at the same time: where they meet
+    (`rdzv_endpoint`). "" for a run on one machine.
+
+    >>> rendezvous_group({"nnodes": 2, "rdzv_endpoint": "10.0.0.1:29500"}), rendezvous_group({"nnodes": 1})
+    ('rendezvous 10.0.0.1:29500', '')
+    """
+    if int(_value(config, "nnodes", 1)) <= 1:
+        return ""
+    return f"rendezvous {str(_value(config, 'rdzv_endpoint', '')).strip()}"
+
+
 def starting_message(config) -> str:
     """What a run's status says while its processes start (several machines wait for each other first)."""
     nnodes = int(_value(config, "nnodes", 1))
@@ -406,6 +418,7 @@ __all__ = [
     "gpu_count",
     "launcher",
     "refusals",
+    "rendezvous_group",
     "starting_message",
     "trainer_class",
     "trainer_kwargs",

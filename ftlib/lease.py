@@ -173,7 +173,8 @@ class Hold:
     (for `ForwardLock`) and releases at the end.
 
     `on_wait(state)` is called while waiting (with a `WaitState`, when it changes and at least every second) and
-    once with None when the wait is over; `cancelled()` returning True ends a wait with `Cancelled`.
+    once with None when the wait is over; `cancelled()` returning True ends a wait with `Cancelled`. `group`: what
+    the holds of one multi-machine run share (each machine's run has its own id: `label`), in the holder file.
     `waited_s` (seconds spent in line) and `handovers` (turns given to others) are kept for reports.
     """
 
@@ -184,8 +185,9 @@ class Hold:
         label: str = "",
         on_wait: Callable[[WaitState | None], None] | None = None,
         cancelled: Callable[[], bool] | None = None,
+        group: str = "",
     ):
-        self.device, self.kind, self.label = device_key(device), kind, label
+        self.device, self.kind, self.label, self.group = device_key(device), kind, label, group
         self.on_wait, self.cancelled = on_wait, cancelled
         self.held = False
         self.waited_s, self.handovers = 0.0, 0
@@ -248,6 +250,7 @@ class Hold:
         info = {
             "kind": self.kind,
             "label": self.label,
+            "group": self.group,
             "pid": os.getpid(),
             "id": self.id,
             "since": self._since_wall,
@@ -334,7 +337,7 @@ def _holds() -> list[Hold]:
     return _local.holds
 
 
-def hold(device, kind: str, label: str = "", on_wait=None, cancelled=None):
+def hold(device, kind: str, label: str = "", on_wait=None, cancelled=None, group: str = ""):
     """A context manager holding `device` for heavy work of this `kind` ("training", "generation", "evaluation",
     ...) named `label` in the waiters' messages; see `Hold`. Inside another hold of the same device in the same
     thread, it is that hold."""
@@ -342,7 +345,7 @@ def hold(device, kind: str, label: str = "", on_wait=None, cancelled=None):
     for outer in _holds():
         if outer.device == key:
             return contextlib.nullcontext(outer)
-    return Hold(key, kind, label, on_wait=on_wait, cancelled=cancelled)
+    return Hold(key, kind, label, on_wait=on_wait, cancelled=cancelled, group=group)
 
 
 def checkpoint() -> None:

@@ -70,7 +70,7 @@ def _flag_on(value: str) -> bool:
     return value.strip().lower() not in ("0", "false", "no", "off")
 
 
-def training_callback(label: str = "", on_wait=None):
+def training_callback(label: str = "", on_wait=None, group: str = ""):
     """A transformers `TrainerCallback` holding the training device (`args.device`) from the first step to the
     end of training, handing it over between optimizer steps to whoever waits (`Hold.checkpoint`), once the last
     step is logged, evaluated and saved.
@@ -78,9 +78,10 @@ def training_callback(label: str = "", on_wait=None):
     The wait before the first step is told on stdout (the run's log) unless `on_wait` is given. In a
     multi-process run sharing one CPU (DDP/FSDP on CPU) only each machine's first process holds it: the others
     stop at the next all-reduce anyway, and two holders would wait for each other forever. For the same reason a
-    machine's first process stops waiting once the lease is held by this run itself (`label`, the run's id):
-    "machines" of one run that share a lock folder (two on one host, or a mounted home folder) share one CPU lease,
-    and the one holding it could not finish a step without the one waiting for it.
+    machine's first process stops waiting once the lease is held by this run itself (`group`, what its machines
+    share: the rendezvous endpoint; or `label`, the run's id, which each machine's workspace names on its own, a
+    second apart under load): "machines" of one run that share a lock folder (two on one host, or a mounted home
+    folder) share one CPU lease, and the one holding it could not finish a step without the one waiting for it.
     """
     from transformers import TrainerCallback
 
@@ -98,9 +99,10 @@ def training_callback(label: str = "", on_wait=None):
 
                 def ours() -> bool:  # another machine of this very run holds this lease (see above)
                     held = lease.holder(device)
-                    return machines and bool(label) and held.get("label") == label and held.get("pid") != os.getpid()
+                    same = (bool(group) and held.get("group") == group) or (bool(label) and held.get("label") == label)
+                    return machines and same and held.get("pid") != os.getpid()
 
-                self.hold = Hold(device, "training", label, on_wait=lambda s: None if ours() else said(s))
+                self.hold = Hold(device, "training", label, on_wait=lambda s: None if ours() else said(s), group=group)
                 self.hold.cancelled = ours
                 try:
                     self.hold.acquire()

@@ -162,7 +162,7 @@ def execute(run_dir: str | Path) -> str:
     """Train the run in `run_dir` in this process; return its final state. Writes status as it goes (rank 0)."""
     from ftlib import export, overfitting
     from ftlib.config import RunConfig
-    from ftlib.distributed import Topology, agree_on_checkpoint, agree_on_settings
+    from ftlib.distributed import Topology, agree_on_checkpoint, agree_on_settings, rendezvous_group
     from ftlib.metrics import MetricsCallback
     from ftlib.training import attach_throughput, build_trainer, remove_unfinished_save, save_final
 
@@ -204,7 +204,8 @@ def execute(run_dir: str | Path) -> str:
         prepared = build_trainer(
             config,
             run.path,
-            callbacks=[sharing.training_callback(run.path.name), callback],
+            # Machines of one run meet at one endpoint; each names the run by its own workspace's id.
+            callbacks=[sharing.training_callback(run.path.name, group=rendezvous_group(config)), callback],
             evaluate_first=checkpoint is None,
         )
         attach_throughput(prepared, callback)

@@ -44,7 +44,8 @@ def main(argv: list[str]) -> int:
                 log(path, "-")
             log(path, f"handovers {held.handovers}")
     elif mode == "hold":
-        with lease.hold("cpu", "training", "run-x"):
+        # A machine of a multi-machine run names its run by its own id; LEASE_GROUP is what its machines share.
+        with lease.hold("cpu", "training", "run-x", group=os.environ.get("LEASE_GROUP", "")):
             log(path, "held")
             while not Path(arg).exists():
                 time.sleep(0.02)

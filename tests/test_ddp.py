@@ -108,6 +108,9 @@ def test_two_machines_of_one_process_train_what_one_process_trains(tiny_model_di
         started[node] = runs.submit(config)
         if node == 0:  # it cannot start training before machine 1 exists
             assert "waiting until every machine has joined" in runs.find(started[0]).summary().message
+            # Queued a second apart, as two people start them: each workspace names the run by its own id (a CI run
+            # under load froze so for 600 s: machine 1 waited for the CPU lease held under machine 0's id).
+            time.sleep(1.1)
     infos, deadline = {}, time.time() + 600
     while len(infos) < 2 and time.time() < deadline:
         for node, run_id in started.items():

@@ -411,24 +411,41 @@ def test_a_hold_interrupted_right_after_it_got_the_device_lets_it_go():
     after.release()
 
 
+GROUP = "rendezvous 127.0.0.1:29511"
+
+
 @pytest.mark.parametrize(
-    "machines, label, waits",
-    [(2, "run-x", False), (2, "run-y", True), (1, "run-x", True)],
-    ids=["a machine of the holding run", "another run", "one machine"],
+    "machines, label, group, waits",
+    [
+        (2, "run-x", "", False),
+        (2, "run-y", GROUP, False),
+        (2, "run-y", "", True),
+        (2, "run-y", "rendezvous 127.0.0.1:29512", True),
+        (1, "run-x", "", True),
+    ],
+    ids=[
+        "a machine of the holding run",
+        "its id a second later",
+        "another run",
+        "another run elsewhere",
+        "one machine",
+    ],
 )
 def test_a_machine_of_a_run_does_not_wait_for_the_lease_its_own_run_holds(
-    tmp_path, monkeypatch, machines, label, waits
+    tmp_path, monkeypatch, machines, label, group, waits
 ):
     """A cold reader: two "machines" of one run on one host (one workspace, so one lock folder) froze before step 1:
     machine 0 held the CPU lease and could not finish a step without machine 1, which waited for that lease. A
-    machine's first process now stops waiting once its own run holds the lease; anyone else still waits."""
+    machine's first process now stops waiting once its own run holds the lease; anyone else still waits. Machines
+    with a workspace each name the run by their own id, which differed when they were queued a second apart (a CI
+    run under load froze so for 600 s): what they share is where they meet (`distributed.rendezvous_group`)."""
     from types import SimpleNamespace
 
     log, release = tmp_path / "log", tmp_path / "release"
-    holder = worker(log, "hold", str(release))  # holds the CPU as the training run `run-x`
+    holder = worker(log, "hold", str(release), LEASE_GROUP=GROUP)  # holds the CPU as the training run `run-x`
     wait_for(lambda: any(e == "held" for _, e in events(log)), timeout=60, poll=0.05)
     monkeypatch.setenv("LOCAL_WORLD_SIZE", "1")
-    callback = sharing.training_callback(label, on_wait=lambda state: None)
+    callback = sharing.training_callback(label, on_wait=lambda state: None, group=group)
     args = SimpleNamespace(device="cpu", local_process_index=0, world_size=machines)
     began = threading.Event()
     threading.Thread(target=lambda: (callback.on_train_begin(args, None, None), began.set()), daemon=True).start()
