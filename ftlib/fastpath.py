@@ -365,10 +365,10 @@ def fuse_head(model, temperature: float = 1.0, pack_rows: bool = False) -> bool:
     return fused
 
 
-def pack_score_rows(model) -> bool:
+def pack_score_rows(model, device: str | None = None) -> bool:
     """A reward model's right-padded batches run padding-free (ftlib.packed_rows), for a model `padding_free`
     allows. Returns whether its forward was wrapped."""
-    base = _cpu_model(model)
+    base = _cpu_model(model, device)
     return base is not None and packed_rows.pack_score_rows(base)
 
 
@@ -473,10 +473,12 @@ def _bf16_full(model, generating_head: bool = False) -> bool:
     return True
 
 
-def _cpu_model(model):
-    """The transformers model under `model` (a PEFT wrapper's base model) when the fast path is on and it is on CPU;
-    None otherwise."""
-    if not enabled():
+def _cpu_model(model, device: str | None = None):
+    """The transformers model under `model` (a PEFT wrapper's base model) when the fast path is on and it trains on
+    CPU: on `device`, the run's, where given, else where its weights are now. None otherwise. (An FSDP run's model is
+    loaded on the CPU and moved to its GPU as the trainer shards it: by its weights it looked like a CPU run, and
+    its GPU attention computed every packed position against every other, a reviewer found.)"""
+    if not enabled() or (device is not None and not str(device).startswith("cpu")):
         return None
     base = model.get_base_model() if hasattr(model, "get_base_model") else model
     return base if next(base.parameters()).device.type == "cpu" else None
@@ -489,17 +491,17 @@ def padding_free_allowed() -> bool:
     return enabled() and os.environ.get("FTLIB_PADDING_FREE", "1").strip().lower() not in ("0", "false", "no", "off")
 
 
-def padding_free(model) -> bool:
+def padding_free(model, device: str | None = None) -> bool:
     """Whether a run on this model lays each SFT micro-batch's rows end to end in one sequence (TRL's
     `padding_free`: no pad tokens, positions restarting at each row) instead of padding them to the longest: on CPU
     with the fast path, where ftlib.cpu_attention attends each row on its own (its padded layout holds only the
     attention's q, k and v). Every product, norm and dropout mask then skips the padding (~11% of the tokens of the
     benchmark's length-sorted micro-batches). The alignment trainers' padded rows run so too (DPO, KTO and GRPO
     through `fuse_head(pack_rows=True)`, the reward model through `pack_score_rows`). `FTLIB_PADDING_FREE=0` pads
-    them (to measure what this is worth)."""
+    them (to measure what this is worth). `device`: the run's (see `_cpu_model`)."""
     if not padding_free_allowed():
         return False
-    base = _cpu_model(model)
+    base = _cpu_model(model, device)
     if base is None or getattr(base.config, "_attn_implementation", None) != "sdpa":
         return False
     # A reward model's classifier returns one score per row: its decoder's hidden states show what rows read.
@@ -508,10 +510,10 @@ def padding_free(model) -> bool:
     )
 
 
-def fast_attention(model) -> bool:
+def fast_attention(model, device: str | None = None) -> bool:
     """On CPU, give a model about to train the short-row bf16 attention of ftlib.cpu_attention (it steps aside by
-    itself for fp32, long rows and generation). Returns whether the model switched."""
-    base = _cpu_model(model)
+    itself for fp32, long rows and generation). Returns whether the model switched. `device`: the run's."""
+    base = _cpu_model(model, device)
     if base is None:
         return False
     from ftlib import cpu_attention
@@ -519,10 +521,10 @@ def fast_attention(model) -> bool:
     return cpu_attention.use_for(base)
 
 
-def fast_norms(model) -> int:
+def fast_norms(model, device: str | None = None) -> int:
     """On CPU, give a model about to train ftlib.cpu_norm's one-node RMSNorm where it computes the model's own norm.
-    Returns how many norm modules switched."""
-    base = _cpu_model(model)
+    Returns how many norm modules switched. `device`: the run's."""
+    base = _cpu_model(model, device)
     if base is None:
         return 0
     from ftlib import cpu_norm

@@ -427,7 +427,7 @@ def build_trainer(
             micro=micro,
             evaluate_first=evaluate_first,
             # Packing is padding-free already (and probed above): one probe of the model, not two.
-            padding_free=not config.packing and micro > 1 and fastpath.padding_free(model),
+            padding_free=not config.packing and micro > 1 and fastpath.padding_free(model, device),
         )
         trainer = distributed.trainer_class(resumable(SFTTrainer), config)(
             model=model,
@@ -440,9 +440,9 @@ def build_trainer(
     # The alignment trainers' rows come padded (DPO's pairs: 12.8% of the shipped pairs' positions; GRPO's prompts on
     # the left, its answers on the right): the fast LM head (DPO, KTO, GRPO) and the reward model's forward run them
     # padding-free. Probed before fast_attention renames the model's attention (padding_free looks for `sdpa`).
-    pack_rows = config.method in ALIGNMENT_PACKED and fastpath.padding_free(trainer.model)
+    pack_rows = config.method in ALIGNMENT_PACKED and fastpath.padding_free(trainer.model, device)
     if pack_rows and config.method == "reward":
-        fastpath.pack_score_rows(trainer.model)
+        fastpath.pack_score_rows(trainer.model, device)
     if not config.gradient_checkpointing:  # a checkpoint's recomputed forward must redraw its masks (MaskPool)
         fastpath.share_mask_draws(trainer.model)
     # KTO's and GRPO's frozen reference copy (full tuning) multiplies as the policy does, attention included.
@@ -451,8 +451,8 @@ def build_trainer(
         if model_for_products is not None:
             applied = fastpath.bf16_products(model_for_products, config.method, device, config.dtype, config.tuning)
             policy_in_bf16 = policy_in_bf16 or (applied and model_for_products is trainer.model)
-            fastpath.fast_attention(model_for_products)
-            fastpath.fast_norms(model_for_products)
+            fastpath.fast_attention(model_for_products, device)
+            fastpath.fast_norms(model_for_products, device)
     # After the trainer gave the model (and DPO's reference copy) TRL's fused LM head; WPO weighting needs an
     # output the fast head does not compute. GRPO's head scores at its sampling temperature (TRL's `temperature`).
     if not getattr(args, "use_weighting", False):

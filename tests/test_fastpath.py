@@ -682,3 +682,18 @@ def test_grpo_with_bf16_products_tracks_fp32(tiny_model_dir, tmp_path, monkeypat
     assert (ref16[mask] - ref32[mask]).abs().max() < 0.05  # log-probabilities of ~-10: bf16 rounding of the logits
     results = [_loss_and_grads_of(t, s) for t, s in zip((fp32, mixed), scored, strict=True)]
     _assert_tracks(*results, loss_rtol=5e-2, grad_rtol=5e-2)
+
+
+def test_a_run_on_a_gpu_gets_no_cpu_fast_path_while_its_weights_still_sit_on_the_cpu(tiny_model_dir):
+    """A review: an FSDP run loads its model on the CPU and the trainer moves each shard to its GPU later, so the
+    CPU-only parts judged by where the weights were turned on for a GPU run: padding-free rows (then one [1, T] row
+    whose GPU attention computes every position against every other), the CPU attention and norms. They now go by
+    the run's device."""
+    from ftlib.models import load_model
+
+    model = load_model(str(tiny_model_dir), device="cpu")
+    assert fastpath.padding_free(model, "cuda:0") is False and fastpath.padding_free(model, "cuda") is False
+    assert fastpath.fast_attention(model, "cuda:1") is False and fastpath.fast_norms(model, "cuda:0") == 0
+    assert fastpath.pack_score_rows(model, "cuda:0") is False
+    assert model.config._attn_implementation == "sdpa"  # untouched
+    assert fastpath.padding_free(model, "cpu") is True and fastpath.padding_free(model) is True  # as before on CPU
