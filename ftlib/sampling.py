@@ -216,26 +216,35 @@ def adapter_kwargs(model, adapters: Sequence[str | None]) -> dict:
 
 
 class _Detokenizer:
-    """Turns a row's growing id list into text pieces, holding back half of a multi-byte character."""
+    """Turns a row's growing id list into text pieces, holding back half of a multi-byte character.
+
+    Incremental, as vLLM's `detokenize_incrementally` and transformers' TextStreamer: each new piece is the text of
+    the ids since the last piece given, decoded after the few ids before them (a SentencePiece tokenizer drops a
+    word's leading space at the start of what it decodes), minus the text of those context ids alone. Decoding the
+    whole answer at every token cost 20 ms a step for 32 rows at 1,024 tokens (a review), growing with the answer."""
 
     def __init__(self, tokenizer):
         self.tokenizer = tokenizer
         self.ids: list[int] = []
-        self.text = ""
+        self.prefix, self.read = 0, 0  # ids[prefix:read]: context already given out; ids[read:]: not given yet
+
+    def _decode(self, ids: list[int]) -> str:
+        return self.tokenizer.decode(ids, clean_up_tokenization_spaces=False)
 
     def push(self, token_id: int) -> str:
         self.ids.append(token_id)
-        full = self.tokenizer.decode(self.ids, clean_up_tokenization_spaces=False)
-        if full.endswith("\ufffd"):  # an incomplete UTF-8 sequence: wait for the next byte token
+        before = self._decode(self.ids[self.prefix : self.read])
+        now = self._decode(self.ids[self.prefix :])
+        if now.endswith("\ufffd") or len(now) <= len(before):  # half a UTF-8 character: wait for its next byte
             return ""
-        # Byte-level BPE decodes prefix-stably, so the new characters are the tail past the old text.
-        piece, self.text = full[len(self.text) :], full
-        return piece
+        self.prefix, self.read = self.read, len(self.ids)
+        return now[len(before) :]
 
     def flush(self) -> str:
-        full = self.tokenizer.decode(self.ids, clean_up_tokenization_spaces=False)
-        piece, self.text = full[len(self.text) :], full
-        return piece
+        before = self._decode(self.ids[self.prefix : self.read])
+        now = self._decode(self.ids[self.prefix :])
+        self.prefix = self.read = len(self.ids)
+        return now[len(before) :]
 
 
 def _cache_argument(model) -> str:
