@@ -221,15 +221,19 @@ def process_logits(logits, temperature, top_k, top_p, min_p=0.0):
     rows, vocab = logits.shape
     device = logits.device
     temperature = torch.as_tensor(temperature, dtype=logits.dtype, device=device).expand(rows)
-    top_k = torch.as_tensor(top_k, dtype=torch.long, device=device).expand(rows)
+    # Which filters run is decided on the CPU copies of the settings: on a GPU, asking the device (`.any()`, `.max()`)
+    # waits for it at every generated token. Settings given on the CPU (as sampling.generate gives them) cost no wait.
+    k_host = torch.as_tensor(top_k, dtype=torch.long).cpu().expand(rows)
+    top_k = k_host.to(device)
     # float64 on the CPU, as the Python float transformers' TopPLogitsWarper keeps: its threshold 1 - p is taken in
     # float64 before it meets the float32 scores (1 - float32(0.9999) is 1.7e-8 off, enough to keep one more token).
     top_p = torch.as_tensor(top_p, dtype=torch.float64, device="cpu").expand(rows)
-    min_p = torch.as_tensor(min_p, dtype=logits.dtype, device=device).expand(rows)
+    min_host = torch.as_tensor(min_p, dtype=logits.dtype).cpu().expand(rows)
+    min_p = min_host.to(device)
     scores = logits / temperature[:, None]
     k_on = top_k > 0
-    if bool(k_on.any()):
-        kmax = int(min(int(top_k.max()), vocab))
+    if bool((k_host > 0).any()):
+        kmax = int(min(int(k_host.max()), vocab))
         kth = torch.topk(scores, kmax, dim=-1).values.gather(1, (top_k.clamp(1, kmax) - 1)[:, None])
         # Ties with the k-th score survive, exactly as in TopKLogitsWarper.
         kth = torch.where(k_on[:, None], kth, torch.full_like(kth, -math.inf))
@@ -246,7 +250,7 @@ def process_logits(logits, temperature, top_k, top_p, min_p=0.0):
         remove = top_p_remove(sub, top_p[on])
         scores = scores.clone()
         scores[idx] = sub.masked_fill(remove, -math.inf)
-    if bool((min_p > 0).any()):
+    if bool((min_host > 0).any()):
         # MinPLogitsWarper: over what top-k and top-p kept (renormalised), below min_p x the top probability goes;
         # the top token has exactly that and min_p < 1, so it always stays. min_p = 0 removes nothing.
         probs = scores.softmax(-1)

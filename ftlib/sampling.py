@@ -340,9 +340,10 @@ def generate_stream(
     sampled = [i for i, r in enumerate(rows) if not r.setting.greedy]
     idx = torch.tensor(sampled, dtype=torch.long, device=device)
     temps = torch.tensor([rows[i].setting.temperature for i in sampled], device=device)
-    ks = torch.tensor([rows[i].setting.top_k for i in sampled], dtype=torch.long, device=device)
-    ps = torch.tensor([rows[i].setting.top_p for i in sampled], dtype=torch.float64)  # on the CPU: decoding.py
-    mins = torch.tensor([rows[i].setting.min_p for i in sampled], device=device)
+    # On the CPU: process_logits decides there which filters run (a GPU would be waited for at every token).
+    ks = torch.tensor([rows[i].setting.top_k for i in sampled], dtype=torch.long)
+    ps = torch.tensor([rows[i].setting.top_p for i in sampled], dtype=torch.float64)
+    mins = torch.tensor([rows[i].setting.min_p for i in sampled])
     # A repetition penalty (greedy rows too) needs each row's tokens so far: a [n, V] mask, only when one is set.
     penalties = torch.tensor([r.setting.repetition_penalty for r in rows], device=device)
     penalized = bool((penalties != 1).any())
