@@ -17,6 +17,38 @@ from pathlib import Path
 from ftlib.errors import os_error_message  # noqa: F401 (re-exported: the commands word OSErrors with it)
 
 
+def run_setting_int(name: str):
+    """An argparse type: a whole number inside the limits a run's setting `name` has (`--max-length` of `batch` and
+    `tokens` took 8 and 200000, which `train` refuses).
+
+    >>> run_setting_int("max_length")("384")
+    384
+    >>> run_setting_int("max_length")("8")
+    Traceback (most recent call last):
+    argparse.ArgumentTypeError: 8 is out of range: a run's max_length is at least 16 and at most 131072
+    """
+    import argparse
+
+    from ftlib.config import field_specs
+
+    spec = field_specs()[name]
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+        if not spec.within_limits(value):
+            limits = [f"at least {spec.minimum}" if spec.minimum is not None else ""]
+            limits += [f"at most {spec.maximum}" if spec.maximum is not None else ""]
+            said = " and ".join(limit for limit in limits if limit)
+            raise argparse.ArgumentTypeError(f"{value} is out of range: a run's {name} is {said}")
+        return value
+
+    parse.__name__ = name  # argparse names the type in its own messages
+    return parse
+
+
 def positive_int(text: str) -> int:
     """An argparse type: a whole number of 1 or more (`--batch-size`, `evaluate --limit`: 0 or -1 there would read as
     "all" or "all but the last")."""

@@ -27,6 +27,7 @@ from ftlib.commands import (
     inspect_command,
     load_data,
     positive_int,
+    run_setting_int,
     skipped_rows,
     skipped_said,
     skipped_warning,
@@ -78,7 +79,7 @@ def register(sub) -> None:
     )
     p.add_argument(
         "--max-length",
-        type=positive_int,
+        type=run_setting_int("max_length"),
         default=run["max_length"].default,
         help="longer sequences are cut to this for every strategy; also the packed row length "
         f"(default: {run['max_length'].default}, a run's)",
