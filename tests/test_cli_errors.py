@@ -53,13 +53,14 @@ ARGPARSE_CASES = [
     ("bad-int", ["runs", "log", "some-run", "-n", "abc"], "runs log: argument -n: 'abc' is not a whole number"),
     ("bad-test-size", ["data", "split", CHATS, "--out", "o", "--test-size", "abc"], "'abc' is neither a ratio"),
     ("bad-batch-size", ["batch", CHATS, "--batch-size", "0"], "batch: argument --batch-size: 0 must be at least 1"),
-    # A cold review: `batch` and `tokens` took a max length `train` refuses (and counted rows cut to 8 tokens).
+    # A cold review: `batch` took a max length `train` refuses (and counted rows cut to 8 tokens). `tokens` still shows
+    # a row cut anywhere: it teaches what a cut does.
     (
         "short-batch-max-length",
         ["batch", CHATS, "--max-length", "8"],
         "batch: argument --max-length: 8 is out of range: a run's max_length is at least 16 and at most 131072",
     ),
-    ("long-tokens-max-length", ["tokens", CHATS, "--max-length", "200000"], "200000 is out of range: a run's"),
+    ("long-batch-max-length", ["batch", CHATS, "--max-length", "200000"], "200000 is out of range: a run's"),
     # Not "line 1 (and 1 other row) cannot be encoded: Unknown mask policy", with a `tokens` command to try (a cold
     # review): a policy no row can have is refused before any row is read.
     (

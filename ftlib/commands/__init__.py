@@ -18,8 +18,8 @@ from ftlib.errors import os_error_message  # noqa: F401 (re-exported: the comman
 
 
 def run_setting_int(name: str):
-    """An argparse type: a whole number inside the limits a run's setting `name` has (`--max-length` of `batch` and
-    `tokens` took 8 and 200000, which `train` refuses).
+    """An argparse type: a whole number inside the limits a run's setting `name` has (`batch --max-length` took 8
+    and 200000, which `train` refuses).
 
     >>> run_setting_int("max_length")("384")
     384

@@ -22,7 +22,6 @@ from ftlib.commands import (
     chosen_template,
     inspect_command,
     load_data,
-    run_setting_int,
     skipped_rows,
     skipped_said,
     skipped_warning,
@@ -69,7 +68,7 @@ def register(sub) -> None:
     add_policy_option(p)
     p.add_argument(
         "--max-length",
-        type=run_setting_int("max_length"),
+        type=int,
         default=None,
         help="cut sequences to this many tokens, as a run does (default: none, the row shown whole, with a warning "
         "when a run at its default max length would cut it)",
