@@ -59,7 +59,8 @@ require_password()
 start_from_last_run()
 
 MAX_COLUMNS = 320  # wider grids get a "first position" slider; a browser table of thousands of cells crawls
-PACK_LIMITS = (8, 32768)  # the packed row length a grid offers
+PACK_LIMITS = (8, int(field_specs()["max_length"].maximum))  # the packed row length a grid offers: any max length
+PACK_DEFAULT = "batch_pack_length_default"  # the length the untouched box last showed
 # Whole-split statistics and template checks look at this many rows at most (encoded once: ~1 s per 1,500 rows on a
 # 2-core CPU); past it the page says the check before a run covers the rest (a review found refusals hidden at 3,000).
 STATS_ROW_LIMIT = 20_000
@@ -458,11 +459,18 @@ c1, c2, c3, c4 = st.columns(4)
 # limits (rows of a long max length may not fit two to a row: the grid says which it cuts to fit).
 default_pack = max(8, max(lengths), min(sum(lengths), 2 * max(lengths)))
 default_pack = min(-(-default_pack // 8) * 8, PACK_LIMITS[1])
+# An untouched box follows the rows shown: Streamlit keeps a keyed box's first value whatever default it is drawn
+# with later (a review: rows 5-8 of 284 tokens packed into rows of 80, rows 1-4's fit, cut and undercounted).
+if st.session_state.get("batch_pack_length", default_pack) == st.session_state.get(PACK_DEFAULT, default_pack):
+    if "batch_pack_length" in st.session_state:
+        st.session_state["batch_pack_length"] = default_pack
+pack_start = None if "batch_pack_length" in st.session_state else default_for("batch_pack_length", default_pack)
+st.session_state[PACK_DEFAULT] = default_pack
 pack_length = number_in_range(
     c1,
     "Packed row length",
     *PACK_LIMITS,
-    default_for("batch_pack_length", default_pack),
+    pack_start,
     key="batch_pack_length",
     help="Examples are laid end to end in rows of at most this many tokens.",
     on_change=keep,

@@ -641,3 +641,25 @@ def test_a_row_train_refuses_past_the_first_three_thousand_is_still_said():
     refused = [e.value for e in at.error if e.value.startswith("Train refuses these rows")]
     assert refused and "3501" in refused[0], [e.value for e in at.error]
     assert any(c.value.startswith("3501 sequences") for c in at.caption), [c.value for c in at.caption]
+
+
+def test_an_untouched_packed_row_length_follows_the_rows_shown_and_a_typed_one_stays():
+    """Cold review: the box kept the length that fit rows 1-4 when the preview moved to rows 5-8 of 284 tokens
+    (Streamlit keeps a keyed box's first value), so packing cut them to 80 and counted 192 trained tokens against
+    the padding tabs' 1,004. A length typed in the box is the user's and stays."""
+    short = sft_rows(4)
+    long = [
+        {"messages": [{"role": "user", "content": f"Tell me {i}."}, {"role": "assistant", "content": "word " * 270}]}
+        for i in range(4)
+    ]
+    workspace.save_split("pack-follows", short + long, short[:1])
+    at = run_page()
+    first = at.number_input(key="batch_pack_length").value
+    at.number_input(key="batch_first").set_value(5).run()
+    assert not at.exception, at.exception
+    followed = at.number_input(key="batch_pack_length").value
+    assert followed > first and followed >= 280, (first, followed)
+    assert not any("cut to fit" in w.value for w in at.warning), [w.value for w in at.warning]
+    at.number_input(key="batch_pack_length").set_value(1024).run()
+    at.number_input(key="batch_first").set_value(1).run()
+    assert at.number_input(key="batch_pack_length").value == 1024
