@@ -300,7 +300,9 @@ def collate(
 
     Labels are copied as given, like transformers' `DataCollatorForSeq2Seq`. After the one-token shift the first
     position's label is never scored in a right-padded row, but with left padding the first real token's label is
-    scored (predicted from a pad): examples from `ftlib.tokens` never train their first token, so this stays moot.
+    scored (predicted from a pad). Chat rows never train their first token; raw-text rows and the `everything`
+    policy do keep its label: a right-padded batch then trains one token fewer per row than a left-padded one
+    (`batch_stats` counts what the loss scores; the Batches page's grid shows position 0 as never scored).
     """
     if pack:
         if max_length is None:

@@ -663,3 +663,17 @@ def test_an_untouched_packed_row_length_follows_the_rows_shown_and_a_typed_one_s
     at.number_input(key="batch_pack_length").set_value(1024).run()
     at.number_input(key="batch_first").set_value(1).run()
     assert at.number_input(key="batch_pack_length").value == 1024
+
+
+def test_the_grid_shows_as_trained_exactly_the_tokens_its_trained_count_counts():
+    """Cold review: for raw-text rows (and the `everything` policy) every row's position 0 was green, "trained: the
+    loss scores this token", while the tab's count rightly left it out: the loss predicts each token from the one
+    before it. Position 0 now says it is never scored."""
+    rows = [{"text": f"The lighthouse keeper {i} wrote a letter home about the sea{'s' * i}."} for i in range(4)]
+    workspace.save_split("texts-first-token", rows, rows[:1])
+    at = run_page()
+    assert not at.exception, at.exception
+    right = grids(at)[0]
+    counted = [int(m.value.replace(",", "")) for m in at.metric if m.label == "Trained tokens"][0]
+    assert right.count("trained: the loss scores this token") == counted
+    assert right.count("never scored: the loss predicts each token from the one before it") == 4

@@ -194,12 +194,16 @@ def cell_text(text: str) -> str:
 def _kind(batch: batching.Batch, r: int, j: int) -> str:
     if not batch.attention_mask[r][j]:
         return "pad"
-    return "trained" if batch.labels[r][j] != batch.label_pad else "masked"
+    # Position 0 is never scored, whatever its label: the loss predicts each token from the one before it (a raw-text
+    # row or the `everything` policy keeps its first label; a review counted 30 green cells beside 27 trained tokens).
+    return "trained" if batch.labels[r][j] != batch.label_pad and j > 0 else "masked"
 
 
-def _why(batch: batching.Batch, kind: str, at_start: bool, original_label: int) -> str:
+def _why(batch: batching.Batch, kind: str, at_start: bool, original_label: int, position: int = 1) -> str:
     if kind == "pad":
         return "padding: not attended, not trained"
+    if position == 0 and original_label != batch.label_pad:
+        return "never scored: the loss predicts each token from the one before it, and position 0 has none"
     if batch.layout == "packed" and at_start:
         return (
             "start of a packed example: position id back to 0, label -100 so it is never predicted from the "
@@ -227,7 +231,7 @@ def grid_html(batch: batching.Batch, shown: Shown, original_labels: list[list[in
                 seg = next(s for s in batch.segments[r] if s.start <= j < s.end)
                 start = j == seg.start
                 text = shown.texts[k][j - seg.start]
-                why = _why(batch, kind, start, original_labels[k][j - seg.start])
+                why = _why(batch, kind, start, original_labels[k][j - seg.start], j)
             tip = f"position {j} · id {tid} · attention {batch.attention_mask[r][j]} · label {lab} · position id {pos}"
             cls = " class='start'" if start and batch.layout == "packed" else ""
             out.append(
