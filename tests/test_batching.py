@@ -501,7 +501,7 @@ def test_cli_batch_reports_a_missing_file(tmp_path, capsys):
 
 def test_the_batch_overview_of_long_rows_is_drawn_in_spans_with_their_counts():
     """Cold review: the overview sent one hover text per position, 18.5 MB on every rerun for 16 rows of 4,096
-    positions. Past OVERVIEW_COLUMNS a cell is a span of positions with its counts; short batches keep one cell each."""
+    positions. Past OVERVIEW_COLUMNS a cell is a span of positions with its counts; short batches keep a cell each."""
     import json
 
     from ui.batch_view import OVERVIEW_COLUMNS, overview
