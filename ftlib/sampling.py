@@ -410,15 +410,19 @@ def generate_stream(
                 alt_p, alt_i = torch.topk(probs, top_alternatives, dim=-1) if top_alternatives else (None, None)
                 is_stop = torch.isin(next_ids, stops) if len(stops) else torch.zeros_like(running)
 
-                # One device-to-host copy per step for everything the events need.
-                ids_l, chosen_l, samp_l, stop_l, run_l = (
-                    next_ids.tolist(),
-                    chosen_p.tolist(),
-                    sample_probs.tolist(),
-                    is_stop.tolist(),
-                    running.tolist(),
-                )
-                alt_pl, alt_il = (alt_p.tolist(), alt_i.tolist()) if alt_p is not None else ([[]] * n, [[]] * n)
+                # One device-to-host copy per step for everything the events need: each `.tolist()` waits for a GPU.
+                # float64 holds the ids and the float32 probabilities exactly.
+                parts = [torch.stack([c.double() for c in (next_ids, chosen_p, sample_probs, is_stop, running)], 1)]
+                if alt_p is not None:
+                    parts += [alt_p.double(), alt_i.double()]
+                table = torch.cat(parts, dim=1).tolist()
+                ids_l = [int(r[0]) for r in table]
+                chosen_l, samp_l = [r[1] for r in table], [r[2] for r in table]
+                stop_l, run_l = [bool(r[3]) for r in table], [bool(r[4]) for r in table]
+                width = alt_p.shape[1] if alt_p is not None else 0
+                alt_pl = [r[5 : 5 + width] for r in table]
+                alt_il = [[int(x) for x in r[5 + width :]] for r in table]
+                still_running = any(run and not stop for run, stop in zip(run_l, stop_l, strict=True))
                 events = []
                 for i in range(n):
                     if not run_l[i]:
@@ -446,7 +450,7 @@ def generate_stream(
                     seen[torch.arange(n, device=device), next_ids] |= running
                 running &= ~is_stop
             yield events
-            if not bool(running.any()) or _step + 1 >= max_new_tokens:
+            if not still_running or _step + 1 >= max_new_tokens:
                 break
             with torch.inference_mode():
                 attention = torch.cat([attention, torch.ones((n, 1), dtype=attention.dtype, device=device)], dim=1)
