@@ -211,14 +211,17 @@ def choose_device(gpu: str, need: int, free: int, claims: Sequence[tuple[str, in
 
 def inference_bytes(model: str, tuned: Sequence[str | os.PathLike] = (), device: str = "cuda") -> int:
     """About what `ftlib.modelset.load_model_set(model, tuned)` takes on `device`: the base's weights in the dtype
-    it loads in (bf16/fp16 on a GPU), once more per full fine-tune (adapters are small), plus a quarter for
+    it loads in (`models.pick_dtype`: bf16 on a GPU with it, fp32 on CPU, on a GPU without native bf16 and for a
+    small model, `precision.small_for_gpu`), once more per full fine-tune (adapters are small), plus a quarter for
     activations and the KV cache of a grid."""
     from ftlib.memory import model_shape
+    from ftlib.models import pick_dtype
     from ftlib.modelset import find_tuned
 
-    elem = 4 if device == "cpu" else 2
+    params = model_shape(model).params
+    elem = 4 if device == "cpu" else pick_dtype(device, None, params).itemsize
     copies = 1 + sum(1 for path in tuned if find_tuned(path)[1])
-    return int(model_shape(model).params * elem * copies * 1.25)
+    return int(params * elem * copies * 1.25)
 
 
 def training_claims(gpu: str) -> list[tuple[str, int | None]]:

@@ -264,3 +264,18 @@ def test_a_small_model_is_sampled_on_a_gpu_in_the_dtype_it_trained_in(tiny_model
     monkeypatch.setattr(precision, "SMALL_GPU_MODEL", 0)  # the same model standing for a large one
     models.load_model(str(tiny_model_dir), "cuda")
     assert asked == [torch.float32, torch.bfloat16, torch.bfloat16, torch.float32, torch.bfloat16]
+
+
+def test_what_compare_claims_on_a_gpu_is_the_dtype_it_loads_in(tiny_model_dir, monkeypatch):
+    """`sharing.inference_bytes` (whether Compare and Evaluate fit beside training on a GPU) counted 2 bytes a weight
+    on any GPU: a small model loads fp32 there now (as it trains), and so does any model on a GPU without bf16."""
+    from ftlib import memory, precision, sharing
+
+    params = memory.model_shape(str(tiny_model_dir)).params
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda including_emulation=True: True)
+    assert sharing.inference_bytes(str(tiny_model_dir), (), "cuda:0") == int(params * 4 * 1.25)  # small: fp32
+    monkeypatch.setattr(precision, "SMALL_GPU_MODEL", 0)
+    assert sharing.inference_bytes(str(tiny_model_dir), (), "cuda:0") == int(params * 2 * 1.25)  # bf16
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda including_emulation=True: False)  # a T4, a V100
+    assert sharing.inference_bytes(str(tiny_model_dir), (), "cuda:0") == int(params * 4 * 1.25)
+    assert sharing.inference_bytes(str(tiny_model_dir), (), "cpu") == int(params * 4 * 1.25)
