@@ -37,6 +37,20 @@ def preference_rows(n):
     ]
 
 
+def tool_row(i: int = 0) -> dict:
+    """A chat row with a tool call and its result: the default model's own template drops the call (Train refuses
+    it), Alpaca's knows no `tool` role."""
+    call = {"id": "c0", "type": "function", "function": {"name": "get_time", "arguments": "{}"}}
+    return {
+        "messages": [
+            {"role": "user", "content": f"Time in zone {i}?"},
+            {"role": "assistant", "content": None, "tool_calls": [call]},
+            {"role": "tool", "tool_call_id": "c0", "content": "noon"},
+            {"role": "assistant", "content": f"Noon in zone {i}."},
+        ]
+    }
+
+
 def run_page() -> AppTest:
     """The page inside the app's navigation (its links to other pages need it). Each test saves its split under its
     own name: `ui.common.cached_split` caches by name for the whole process."""
@@ -549,18 +563,7 @@ def test_a_split_replaced_under_the_same_name_is_counted_and_checked_again():
     """Cold review: after a split was replaced under its name (the Data page's Replace, the CLI, another server), the
     whole-split table still counted the old rows and the template check of the old ones hid "Train refuses these
     rows": both were cached by the split's name alone, for every session of the server."""
-    call = {"id": "c0", "type": "function", "function": {"name": "get_time", "arguments": "{}"}}
-    tools = [
-        {
-            "messages": [
-                {"role": "user", "content": f"Time in zone {i}?"},
-                {"role": "assistant", "content": None, "tool_calls": [call]},
-                {"role": "tool", "tool_call_id": "c0", "content": "noon"},
-                {"role": "assistant", "content": f"Noon in zone {i}."},
-            ]
-        }
-        for i in range(4)
-    ]
+    tools = [tool_row(i) for i in range(4)]
     workspace.save_split("replaced-later", sft_rows(12), sft_rows(2))
     before = run_page()
     assert not before.exception and not before.error, before.exception
@@ -594,16 +597,7 @@ def test_rows_a_run_refuses_are_said_with_their_number_not_quietly_left_out():
     """Cold review: with a template that cannot render tool results, the table said "3 rows could not be encoded and
     were left out" (no row named) while `train` refuses the split, and a refused row in the preview stopped the page
     with the template's message alone."""
-    call = {"id": "c0", "type": "function", "function": {"name": "get_time", "arguments": "{}"}}
-    tool_row = {
-        "messages": [
-            {"role": "user", "content": "Time?"},
-            {"role": "assistant", "content": None, "tool_calls": [call]},
-            {"role": "tool", "tool_call_id": "c0", "content": "noon"},
-            {"role": "assistant", "content": "Noon."},
-        ]
-    }
-    workspace.save_split("some-refused", [*sft_rows(4), tool_row, tool_row], sft_rows(1))
+    workspace.save_split("some-refused", [*sft_rows(4), tool_row(5), tool_row(6)], sft_rows(1))
     at = run_page()
     at.selectbox[0].set_value("alpaca").run()
     assert not at.exception, at.exception
@@ -622,20 +616,11 @@ def test_a_row_train_refuses_past_the_first_three_thousand_is_still_said():
     """Cold review: the template checks and the rows a run leaves out looked at the first 3,000 rows only, so a
     5,000-row split with tool calls in row 4,501 showed no error on the page while `train` and `ftlib batch` refused
     it. The split is encoded once for the table and the checks, up to STATS_ROW_LIMIT rows."""
-    call = {"id": "c0", "type": "function", "function": {"name": "get_time", "arguments": "{}"}}
-    tool_row = {
-        "messages": [
-            {"role": "user", "content": "Time?"},
-            {"role": "assistant", "content": None, "tool_calls": [call]},
-            {"role": "tool", "tool_call_id": "c0", "content": "noon"},
-            {"role": "assistant", "content": "Noon."},
-        ]
-    }
     rows = [
         {"messages": [{"role": "user", "content": f"Q{i}?"}, {"role": "assistant", "content": "A."}]}
         for i in range(3500)
     ]
-    workspace.save_split("late-tools", [*rows, tool_row], rows[:1])
+    workspace.save_split("late-tools", [*rows, tool_row()], rows[:1])
     at = run_page()
     assert not at.exception, at.exception
     refused = [e.value for e in at.error if e.value.startswith("Train refuses these rows")]
