@@ -62,8 +62,9 @@ MAX_COLUMNS = 320  # wider grids get a "first position" slider; a browser table 
 PACK_LIMITS = (8, int(field_specs()["max_length"].maximum))  # the packed row length a grid offers: any max length
 PACK_DEFAULT = "batch_pack_length_default"  # the length the untouched box last showed
 # Whole-split statistics and template checks look at this many rows at most (encoded once: ~1 s per 1,500 rows on a
-# 2-core CPU); past it the page says the check before a run covers the rest (a review found refusals hidden at 3,000).
-STATS_ROW_LIMIT = 20_000
+# 2-core CPU, ~100 KB a row held while the page is used); past it the page says that the Train page's check before a
+# run covers the rest (a review found refusals past row 3,000 unsaid; 20,000 rows took a minute and 2.5 GB).
+STATS_ROW_LIMIT = 3000
 
 
 def draw(
@@ -114,7 +115,8 @@ def draw(
         st.warning(f"Longer than the packed row length, cut to fit: {cut}. Raise the packed row length to keep them.")
 
 
-@st.cache_resource(max_entries=4, show_spinner="Encoding the training split as a run encodes it...")
+# One split's encoding at a time, for ten minutes: the server's memory is shared by every session.
+@st.cache_resource(max_entries=1, ttl=600, show_spinner="Encoding the training split as a run encodes it...")
 def split_encoded(
     split: str, version: tuple, model_spec: str, template: str, policy: str, limit: int, source: str | None = None
 ) -> tuple[list, list[str], dict[int, str]]:

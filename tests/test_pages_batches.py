@@ -612,20 +612,19 @@ def test_rows_a_run_refuses_are_said_with_their_number_not_quietly_left_out():
     ]
 
 
-def test_a_row_train_refuses_past_the_first_three_thousand_is_still_said():
-    """Cold review: the template checks and the rows a run leaves out looked at the first 3,000 rows only, so a
-    5,000-row split with tool calls in row 4,501 showed no error on the page while `train` and `ftlib batch` refused
-    it. The split is encoded once for the table and the checks, up to STATS_ROW_LIMIT rows."""
+def test_past_the_rows_it_checks_the_page_says_the_train_page_checks_the_rest():
+    """Cold review: the template checks and the rows a run leaves out look at the first 3,000 rows only (20,000 took a
+    minute and 2.5 GB of the server), and a 5,000-row split with tool calls in row 4,501 showed no error and only a
+    caption: the page now says that it checked part of the split and where every row is checked."""
     rows = [
         {"messages": [{"role": "user", "content": f"Q{i}?"}, {"role": "assistant", "content": "A."}]}
-        for i in range(3500)
+        for i in range(3000)
     ]
     workspace.save_split("late-tools", [*rows, tool_row()], rows[:1])
     at = run_page()
     assert not at.exception, at.exception
-    refused = [e.value for e in at.error if e.value.startswith("Train refuses these rows")]
-    assert refused and "3501" in refused[0], [e.value for e in at.error]
-    assert any(c.value.startswith("3501 sequences") for c in at.caption), [c.value for c in at.caption]
+    said = [i.value for i in at.info if i.value.startswith("This page checks and counts the first 3,000 of the")]
+    assert said and "3,001 training rows" in said[0] and "**Train** page checks every row" in said[0], said
 
 
 def test_an_untouched_packed_row_length_follows_the_rows_shown_and_a_typed_one_stays():
