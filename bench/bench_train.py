@@ -693,10 +693,26 @@ def run_child(command: list[str], timeout: float | None = None, env: dict | None
         )
     except subprocess.TimeoutExpired:
         return {"error": f"timed out after {timeout:.0f} s"}
-    lines = [line for line in proc.stdout.splitlines() if line.startswith("{")]
-    if lines:  # its measures, even where it exited non-zero to flag a check (bench_sampling: greedy rows differ)
-        return {**json.loads(lines[-1]), **({"exit": proc.returncode} if proc.returncode else {})}
+    result = _last_json(proc.stdout)
+    # A child that measured and then failed a check it states (`"check"`: bench_sampling's greedy rows differing) keeps
+    # its measures; any other non-zero exit is a failure, whatever dict-like lines it printed before (TRL's logs).
+    if result is not None and (proc.returncode == 0 or "check" in result):
+        return {**result, **({"exit": proc.returncode} if proc.returncode else {})}
     return {"error": f"exit {proc.returncode}: {_last_words(proc.stderr + proc.stdout)}", "log": proc.stderr[-4000:]}
+
+
+def _last_json(output: str) -> dict | None:
+    """The last line of `output` that is a JSON object (a child's result); None without one. Lines that look like one
+    and are not (transformers' PrinterCallback prints Python dicts) are passed over."""
+    for line in reversed(output.splitlines()):
+        if line.startswith("{"):
+            try:
+                value = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(value, dict):
+                return value
+    return None
 
 
 def _last_words(output: str) -> str:
