@@ -134,7 +134,16 @@ def stored_parameters(folder: str | Path) -> int | None:
     >>> stored_parameters(folder), stored_parameters(folder / "missing")
     (12, None)
     """
-    total, files = 0, sorted(Path(folder).glob("*.safetensors"))
+    folder = Path(folder)
+    files = sorted(folder.glob("*.safetensors"))
+    index = folder / "model.safetensors.index.json"
+    if index.is_file():  # a sharded checkpoint: only the shards its index names (a stale extra one is not the model)
+        try:
+            named = set(json.loads(index.read_text(encoding="utf-8"))["weight_map"].values())
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            return None
+        files = [path for path in files if path.name in named]
+    total = 0
     for path in files:
         try:
             with open(path, "rb") as handle:

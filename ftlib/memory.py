@@ -327,7 +327,9 @@ def estimate(
 
     shape = shape or model_shape(config.model)
     device = device or pick_device(None if config.device == "auto" else config.device)
-    dtypes = (config.dtype, device, config.method, config.tuning, shape.params)
+    from ftlib.training_model import model_parameters
+
+    dtypes = (config.dtype, device, config.method, config.tuning, model_parameters(config.model, device))
     dtype = _dtype_name(precision.training_dtype(*dtypes), device)  # the weights, as the run loads them
     compute = _dtype_name(precision.compute_dtype(*dtypes), device)
     elem = _BYTES[dtype]

@@ -441,6 +441,17 @@ def _check_safetensors(path: Path) -> None:
         )
 
 
+def weights_parameters(spec: str) -> int | None:
+    """How many parameters the model `spec` names holds, from its weight files' headers (`integrity.stored_parameters`:
+    no weights read, no code run): the one count `auto` picks a GPU run's dtype by, for training, the memory estimate
+    and loading alike (a count from the config differed for remote-code models and checkpoints storing tied weights
+    twice). None when it cannot be read."""
+    try:
+        return stored_parameters(resolve_model(spec, fetch=False))
+    except (UserError, OSError):
+        return None
+
+
 def trust_remote_code() -> bool:
     """Off unless the operator enables it (`FTLIB_TRUST_REMOTE_CODE=1`)."""
     return os.environ.get("FTLIB_TRUST_REMOTE_CODE", "").strip().lower() in {"1", "true", "yes"}

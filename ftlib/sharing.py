@@ -215,11 +215,11 @@ def inference_bytes(model: str, tuned: Sequence[str | os.PathLike] = (), device:
     small model, `precision.small_for_gpu`), once more per full fine-tune (adapters are small), plus a quarter for
     activations and the KV cache of a grid."""
     from ftlib.memory import model_shape
-    from ftlib.models import pick_dtype
+    from ftlib.models import pick_dtype, weights_parameters
     from ftlib.modelset import find_tuned
 
     params = model_shape(model).params
-    elem = 4 if device == "cpu" else pick_dtype(device, None, params).itemsize
+    elem = 4 if device == "cpu" else pick_dtype(device, None, weights_parameters(model)).itemsize
     copies = 1 + sum(1 for path in tuned if find_tuned(path)[1])
     return int(params * elem * copies * 1.25)
 

@@ -62,16 +62,13 @@ def training_dtypes(config: RunConfig, device: str):
 
 
 def model_parameters(spec: str, device: str) -> int | None:
-    """The model's parameter count from its config (no weights read), what `auto` on a GPU goes by; None on CPU
-    (not needed there) or when its config cannot be instantiated (`auto` then takes the larger-model choice)."""
+    """What `auto` on a GPU goes by (`precision.small_for_gpu`): `models.weights_parameters`, the count
+    `models.load_model` loads by too; None on CPU (not needed there)."""
     if not str(device).startswith("cuda"):
         return None
-    from ftlib.memory import model_shape
+    from ftlib.models import weights_parameters
 
-    try:
-        return model_shape(spec).params
-    except Exception:  # an architecture transformers cannot build from its config alone: the general rule applies
-        return None
+    return weights_parameters(spec)
 
 
 def load_training_model(config: RunConfig, device: str):

@@ -201,7 +201,8 @@ def test_auto_trains_a_small_model_in_fp32_on_a_gpu_without_autocast(
 
 def test_the_small_model_rule_goes_by_parameters_and_yields_to_a_named_dtype(tiny_model_dir, small_gpu, monkeypatch):
     """The default model's shape (134.5M parameters) is small; a 1.2B one is not; a named dtype always wins; a model
-    whose size cannot be read from its config takes the larger-model choice (bf16 base, bf16 autocast)."""
+    whose size cannot be read from its weights' headers takes the larger-model choice (bf16 base, bf16 autocast).
+    Training, the memory estimate and loading count alike (`models.weights_parameters`)."""
     from ftlib import memory, precision
     from ftlib.training_model import model_parameters, training_dtypes
 
@@ -214,7 +215,9 @@ def test_the_small_model_rule_goes_by_parameters_and_yields_to_a_named_dtype(tin
         torch.bfloat16,
     )
     assert precision.training_dtype("auto", "cuda", "lora", params=1_235_814_400) == "auto"  # bf16 on this GPU
-    monkeypatch.setattr(memory, "model_shape", lambda spec: (_ for _ in ()).throw(ValueError("unknown model type")))
+    from ftlib import models
+
+    monkeypatch.setattr(models, "stored_parameters", lambda folder: None)  # weights whose headers cannot be read
     assert model_parameters(str(tiny_model_dir), "cuda") is None
     assert training_dtypes(lora, "cuda") == (torch.bfloat16, torch.bfloat16)
 
@@ -279,3 +282,24 @@ def test_what_compare_claims_on_a_gpu_is_the_dtype_it_loads_in(tiny_model_dir, m
     monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda including_emulation=True: False)  # a T4, a V100
     assert sharing.inference_bytes(str(tiny_model_dir), (), "cuda:0") == int(params * 4 * 1.25)
     assert sharing.inference_bytes(str(tiny_model_dir), (), "cpu") == int(params * 4 * 1.25)
+
+
+def test_a_sharded_checkpoint_counts_the_shards_its_index_names(tmp_path):
+    """A review: the header count globbed every *.safetensors, a stale extra shard beside a sharded checkpoint too."""
+    import json
+    import struct
+
+    from ftlib.integrity import stored_parameters
+
+    def shard(name: str, shape: list[int]) -> None:
+        header = json.dumps({"w": {"dtype": "F32", "shape": shape, "data_offsets": [0, 4 * shape[0] * shape[1]]}})
+        data = struct.pack("<Q", len(header)) + header.encode() + bytes(4 * shape[0] * shape[1])
+        (tmp_path / name).write_bytes(data)
+
+    shard("model-00001-of-00002.safetensors", [4, 5])
+    shard("model-00002-of-00002.safetensors", [2, 3])
+    shard("model-old.safetensors", [100, 100])
+    assert stored_parameters(tmp_path) == 20 + 6 + 10_000  # no index: every file
+    weight_map = {"a": "model-00001-of-00002.safetensors", "b": "model-00002-of-00002.safetensors"}
+    (tmp_path / "model.safetensors.index.json").write_text(json.dumps({"weight_map": weight_map}))
+    assert stored_parameters(tmp_path) == 26
