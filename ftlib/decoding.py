@@ -210,11 +210,22 @@ def penalize_repeats(logits, seen, penalty):
     return torch.where(seen, penalized, logits)
 
 
-def process_logits(logits, temperature, top_k, top_p, min_p=0.0):
+def settings_on_device(top_k, top_p, min_p, device) -> tuple:
+    """(top_k, min_p, the rows top_p filters) on `device`, from the [B] settings on the CPU: `process_logits`'s
+    `on_device`."""
+    import torch
+
+    rows = torch.as_tensor(top_p, dtype=torch.float64).lt(1).nonzero().squeeze(1)
+    return torch.as_tensor(top_k).to(device), torch.as_tensor(min_p).to(device), rows.to(device)
+
+
+def process_logits(logits, temperature, top_k, top_p, min_p=0.0, on_device=None):
     """Per-row temperature, then top-k, top-p and min-p (transformers' order); removed tokens become -inf.
 
     `logits` is [B, V] float; `temperature` (>0), `top_k` (0 = off), `top_p` (1 = off), `min_p` (0 = off) are [B]
     tensors (or numbers). The result matches transformers' Temperature/TopK/TopP/MinP logits warpers row by row.
+    `on_device`: `settings_on_device(top_k, top_p, min_p, device)`, made once for a decoding loop: copying the
+    settings to a GPU at every token waits for it each time.
     """
     import torch
 
@@ -224,12 +235,11 @@ def process_logits(logits, temperature, top_k, top_p, min_p=0.0):
     # Which filters run is decided on the CPU copies of the settings: on a GPU, asking the device (`.any()`, `.max()`)
     # waits for it at every generated token. Settings given on the CPU (as sampling.generate gives them) cost no wait.
     k_host = torch.as_tensor(top_k, dtype=torch.long).cpu().expand(rows)
-    top_k = k_host.to(device)
     # float64 on the CPU, as the Python float transformers' TopPLogitsWarper keeps: its threshold 1 - p is taken in
     # float64 before it meets the float32 scores (1 - float32(0.9999) is 1.7e-8 off, enough to keep one more token).
     top_p = torch.as_tensor(top_p, dtype=torch.float64, device="cpu").expand(rows)
     min_host = torch.as_tensor(min_p, dtype=logits.dtype).cpu().expand(rows)
-    min_p = min_host.to(device)
+    top_k, min_p, p_rows = on_device or settings_on_device(k_host, top_p, min_host, device)
     scores = logits / temperature[:, None]
     k_on = top_k > 0
     if bool((k_host > 0).any()):
@@ -243,7 +253,7 @@ def process_logits(logits, temperature, top_k, top_p, min_p=0.0):
         from ftlib.nucleus import top_p_remove
 
         on = p_on.nonzero().squeeze(1)
-        idx = on.to(device)
+        idx = p_rows
         sub = scores[idx]
         # Drop the low tail whose mass is at most 1-p; the most likely token always stays (TopPLogitsWarper's set,
         # found among the top tokens instead of sorting the vocabulary: ftlib.nucleus).
@@ -266,5 +276,6 @@ __all__ = [
     "parse_setting",
     "penalize_repeats",
     "process_logits",
+    "settings_on_device",
     "row_seed",
 ]

@@ -45,6 +45,7 @@ from ftlib.decoding import (  # noqa: F401
     penalize_repeats,
     process_logits,
     row_seed,
+    settings_on_device,
 )
 
 MAX_NEW_TOKENS = 4096
@@ -344,6 +345,7 @@ def generate_stream(
     ks = torch.tensor([rows[i].setting.top_k for i in sampled], dtype=torch.long)
     ps = torch.tensor([rows[i].setting.top_p for i in sampled], dtype=torch.float64)
     mins = torch.tensor([rows[i].setting.min_p for i in sampled])
+    on_device = settings_on_device(ks, ps, mins, device) if sampled else None  # once: each copy waits for a GPU
     # A repetition penalty (greedy rows too) needs each row's tokens so far: a [n, V] mask, only when one is set.
     penalties = torch.tensor([r.setting.repetition_penalty for r in rows], device=device)
     penalized = bool((penalties != 1).any())
@@ -394,7 +396,7 @@ def generate_stream(
                 next_ids = logits.argmax(-1)
                 sample_probs = torch.ones(n, device=device)
                 if sampled:
-                    scores = process_logits(logits[idx], temps, ks, ps, mins)
+                    scores = process_logits(logits[idx], temps, ks, ps, mins, on_device)
                     sprobs = scores.softmax(-1)
                     # One generator per row: its draws do not depend on the other rows in the batch.
                     if draws == "inverse_cdf":
