@@ -145,8 +145,8 @@ def split_stats(
     """`compare_strategies` over the first `limit` training rows (a preference pair is one of a batch's rows, with
     both answers, as DPO trains it) as `strategy_rows` (`ftlib batch`'s numbers, steps of `grad_accum` batches), the
     strategies they cannot use and why, how many are pairs, {row number: why} of the rows a run refuses (they
-    cannot be encoded: left out of the table), and the rows a run
-    would leave out at `max_length` as (name, reason, tokens) (`batch_costs.untrained_rows`). Cached: the page
+    cannot be encoded: left out of the table), and the rows a run would leave out at `max_length` as (name, reason,
+    tokens) (`batch_costs.untrained_rows`). Cached: the page
     reruns on every click and this takes about a second per few thousand rows; `version` (`workspace.split_version`)
     keys the split as saved now, so a split replaced under the same name is counted again. `source`: a custom
     template's Jinja text."""
