@@ -542,7 +542,8 @@ def make_trainer(config, model, args, tokenizer, template, train_enc, eval_enc, 
     from ftlib.rewards import build_rewards, check_columns
     from ftlib.rundir import RunDir
 
-    rewards = build_rewards(config.rewards, device=str(next(model.parameters()).device))
+    # The run's device, not its weights' (an FSDP run's sit on the CPU until the trainer shards them onto its GPU).
+    rewards = build_rewards(config.rewards, device=str(args.device))
     for encodings, what in ((train_enc, "training prompt"), (eval_enc or [], "held-out prompt")):  # before a step
         check_columns(rewards, [getattr(e, "columns", None) for e in encodings], what, [e.messages for e in encodings])
     # The answers' length and temperature come from the GRPOConfig: TRL scores log-probabilities at that temperature.
