@@ -398,7 +398,9 @@ def list_splits() -> list[dict]:
 
 def split_version(name: str) -> tuple:
     """What changes whenever the split saved as `name` is replaced, however (the Data page, the CLI, a teammate):
-    each of its files' (modification time in ns, size), () while there is none. A cache keyed by it stays true.
+    each of its files' (inode, modification time in ns, size), () while there is none: a file written anew and
+    renamed into place (`write_files`) is another inode even within one tick of a coarse clock. A cache keyed by it
+    stays true.
 
     >>> split_version("no such split here")
     ()
@@ -410,7 +412,7 @@ def split_version(name: str) -> tuple:
             stat = (folder / file).stat()
         except OSError:
             return ()
-        stamps.append((stat.st_mtime_ns, stat.st_size))
+        stamps.append((stat.st_ino, stat.st_mtime_ns, stat.st_size))
     return tuple(stamps)
 
 

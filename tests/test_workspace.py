@@ -117,3 +117,25 @@ def test_files_written_whole_get_the_umasks_mode_not_mkstemps(tmp_path):
         os.umask(old)
     mode = stat.S_IMODE((tmp_path / "status.json").stat().st_mode)
     assert mode == stat.S_IMODE((tmp_path / "plain.txt").stat().st_mode) == 0o640
+
+
+def test_a_split_replaced_within_one_clock_tick_by_files_of_the_same_size_has_another_version():
+    """The Batches page and `cached_split` key a split by `split_version`: a replacement of the same size whose
+    modification times a coarse filesystem clock left equal must still read as new (its files are new inodes)."""
+    import os
+
+    def sizes(folder):
+        return [(folder / name).stat().st_size for name in ("train.jsonl", "test.jsonl")]
+
+    rows = [{"text": "one"}, {"text": "two"}]
+    folder = workspace.save_split("same-size", rows, rows[:1])
+    before, sized = workspace.split_version("same-size"), sizes(folder)
+    times = {name: (folder / name).stat().st_mtime_ns for name in ("meta.json", "train.jsonl", "test.jsonl")}
+    meta = (folder / "meta.json").read_bytes()
+    workspace.save_split("same-size", [{"text": "uno"}, {"text": "dos"}], [{"text": "uno"}])
+    (folder / "meta.json").write_bytes(meta)  # in place, as it was: only the rows changed
+    for name, ns in times.items():
+        os.utime(folder / name, ns=(ns, ns))
+    assert sizes(folder) == sized
+    assert workspace.split_version("same-size") != before
+    assert workspace.split_version("never-saved") == ()
