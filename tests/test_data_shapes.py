@@ -187,7 +187,7 @@ def test_transcript_pairs_train_only_their_last_answers(smol_tokenizer):
     examples, names, failed = encode_examples(
         rows, smol_tokenizer, get_template("chatml", smol_tokenizer), "all_assistant"
     )
-    assert failed == [] and names[:2] == ["row 0 · chosen", "row 0 · rejected"] and len(examples) == 6
+    assert failed == {} and names[:2] == ["row 0 · chosen", "row 0 · rejected"] and len(examples) == 6
     for example, (_, _, row), side in zip(
         examples, [t for t in TRANSCRIPTS for _ in (0, 1)], ["chosen", "rejected"] * 3, strict=True
     ):
