@@ -694,6 +694,8 @@ def test_a_run_on_a_gpu_gets_no_cpu_fast_path_while_its_weights_still_sit_on_the
     model = load_model(str(tiny_model_dir), device="cpu")
     assert fastpath.padding_free(model, "cuda:0") is False and fastpath.padding_free(model, "cuda") is False
     assert fastpath.fast_attention(model, "cuda:1") is False and fastpath.fast_norms(model, "cuda:0") == 0
-    assert fastpath.pack_score_rows(model, "cuda:0") is False
     assert model.config._attn_implementation == "sdpa"  # untouched
     assert fastpath.padding_free(model, "cpu") is True and fastpath.padding_free(model) is True  # as before on CPU
+    classifier = load_model(str(tiny_model_dir), device="cpu", score=True)  # a reward model's
+    assert fastpath.pack_score_rows(classifier, "cuda:0") is False
+    assert fastpath.pack_score_rows(classifier, "cpu") is True  # the sentinel: it does wrap on a CPU run
