@@ -175,6 +175,7 @@ def split_template_checks(
 
 def whole_split(
     name: str,
+    version: tuple,
     train: list[dict],
     model: str,
     template_name: str,
@@ -212,7 +213,7 @@ def whole_split(
     with user_errors("Could not compute the statistics"):
         stats, unusable, pairs, failed, untrained = split_stats(
             name,
-            workspace.split_version(name),
+            version,
             model,
             template_name,
             policy,
@@ -329,6 +330,7 @@ st.caption(
     "that rectangle from the same few examples, and what each one wastes."
 )
 name, train, test, meta = require_split()
+version = workspace.split_version(name)  # the split as saved now: what the cached encodings are keyed by
 model = active_model()
 with user_errors("Could not load the tokenizer"):
     tokenizer = cached_tokenizer(model)
@@ -432,7 +434,6 @@ with user_errors("Could not encode the rows"):
     )
 with user_errors("Could not check the template"):
     # What Train refuses or warns about these rows under this template, as the Tokens page and `ftlib batch` say it.
-    version = workspace.split_version(name)
     for severity, message, fix in split_template_checks(
         name, version, model, template_name, policy, STATS_ROW_LIMIT, source
     ):
@@ -463,9 +464,9 @@ default_pack = max(8, max(lengths), min(sum(lengths), 2 * max(lengths)))
 default_pack = min(-(-default_pack // 8) * 8, PACK_LIMITS[1])
 # An untouched box follows the rows shown: Streamlit keeps a keyed box's first value whatever default it is drawn
 # with later (a review: rows 5-8 of 284 tokens packed into rows of 80, rows 1-4's fit, cut and undercounted).
-if st.session_state.get("batch_pack_length", default_pack) == st.session_state.get(PACK_DEFAULT, default_pack):
-    if "batch_pack_length" in st.session_state:
-        st.session_state["batch_pack_length"] = default_pack
+shown_before = st.session_state.get(PACK_DEFAULT, default_pack)
+if "batch_pack_length" in st.session_state and st.session_state["batch_pack_length"] == shown_before:
+    st.session_state["batch_pack_length"] = default_pack
 pack_start = None if "batch_pack_length" in st.session_state else default_for("batch_pack_length", default_pack)
 st.session_state[PACK_DEFAULT] = default_pack
 pack_length = number_in_range(
@@ -532,4 +533,4 @@ with st.expander("For engineers: padding token, attention kernels"):
         )
     )
     st.markdown(PACKING_FOR_ENGINEERS)
-whole_split(name, train, model, template_name, policy, max_length, source)
+whole_split(name, version, train, model, template_name, policy, max_length, source)
