@@ -222,7 +222,7 @@ class _Detokenizer:
     Incremental, as vLLM's `detokenize_incrementally` and transformers' TextStreamer: each new piece is the text of
     the ids since the last piece given, decoded after the few ids before them (a SentencePiece tokenizer drops a
     word's leading space at the start of what it decodes), minus the text of those context ids alone. Decoding the
-    whole answer at every token cost 20 ms a step for 32 rows at 1,024 tokens (a review), growing with the answer."""
+    whole answer at every token cost 6-10 ms a step for 32 rows at token 1,024, 0.2 ms now (bench/bench_detok.py)."""
 
     def __init__(self, tokenizer):
         self.tokenizer = tokenizer
