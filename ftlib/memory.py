@@ -401,9 +401,9 @@ def estimate(
         gradients, optimizer = gradients // shards, optimizer // shards
     elif processes > 1:
         gradients *= 2  # DDP's buckets: the gradients are copied there to be averaged across processes
-    # 4-bit layers keep PEFT's path, and so does every layer under the Trainer's bf16/fp16 autocast on a GPU
-    # (fastpath._can_fuse steps aside there): PEFT's dropout then copies each adapted input.
-    fused = tuning == "lora" and fastpath.enabled() and not autocast
+    # 4-bit layers keep PEFT's path, and so does every layer of a run on a GPU (fastpath.fuse_lora): PEFT's dropout
+    # then copies each adapted input.
+    fused = tuning == "lora" and fastpath.enabled() and not autocast and not device.startswith("cuda")
     fast_head = fastpath.enabled() and not device.startswith("cuda")  # ftlib.headloss, SFT and DPO
     activations = activation_bytes(
         shape, tokens, act_elem, dropout_inputs, config.gradient_checkpointing, fused, fast_head

@@ -436,7 +436,7 @@ def build_trainer(
             eval_dataset=sft_dataset(eval_enc) if eval_enc else None,
             **common,
         )
-    fastpath.fuse_lora(trainer.model)  # after the trainer wrapped the model with PEFT
+    fastpath.fuse_lora(trainer.model, device)  # after the trainer wrapped the model with PEFT
     # The alignment trainers' rows come padded (DPO's pairs: 12.8% of the shipped pairs' positions; GRPO's prompts on
     # the left, its answers on the right): the fast LM head (DPO, KTO, GRPO) and the reward model's forward run them
     # padding-free. Probed before fast_attention renames the model's attention (padding_free looks for `sdpa`).
