@@ -45,7 +45,8 @@ ROOT = Path(__file__).resolve().parents[1]
 METHODS = ("lora", "qlora", "full", "dpo")
 # In the order they run (`plan`). Since the H200's second table a model under 200M parameters trains in fp32 under
 # `auto` (ftlib.precision), so `ftlib` is `ftlib-fp32` there; `ftlib-plain` (fast path off) says what the fast path's
-# parts that also run on a GPU (fuse_lora, fuse_head) are worth; `ftlib-fp32` differs for a larger `--model2`.
+# parts that still run on a GPU are worth (`fuse_head`'s wrapper; since the third lease `fuse_lora` is CPU-only, so
+# the two should match); `ftlib-fp32` differs for a larger `--model2`.
 SIDES = ("ftlib", "trl-fp32", "ftlib-plain", "trl-bf16", "ftlib-fp32", "trl-bf16-gc", "trl-fp32-gc")
 # QLoRA's base is 4-bit either way: TRL's settings there are autocast on/off over the same 4-bit weights.
 ROW_TIMEOUT_S = 180
