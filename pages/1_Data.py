@@ -19,6 +19,7 @@ from ftlib.data import (
     guess_column_map,
     load_file,
     peek_fields,
+    row_counts,
     split_rows,
     split_warnings,
 )
@@ -54,10 +55,36 @@ MAPS = "data_maps"  # path -> {"start": the guess or the file's own names, "chos
 FORMATS_KEY = "data_formats"  # path -> the Format box's value for that file ("auto" until the user picks one)
 
 
-@st.cache_data(max_entries=8, show_spinner="Reading the file...")
+# The parsed file and what is derived from all its rows are shared by every session and never mutated (ui.common's
+# rule). st.cache_data would unpickle a fresh copy of every row on each rerun: 2.5-3.5 s a click with 100,000 chat
+# rows loaded (a 2026-12-04 review), where this hands back the object. Fewer entries than cache_data kept, and an
+# hour's life: the objects are ~2.5x their pickles' size.
+@st.cache_resource(max_entries=4, ttl=3600, show_spinner="Reading the file...")
 def load_cached(path: str, mtime: float, fmt: str | None, mapping: tuple | None, shown: str):
     """The parsed file; `mtime` is in the key so an edited file is read again; `shown` is its name in messages."""
     return load_file(path, fmt=fmt, column_map=dict(mapping) if mapping is not None else None, name=shown)
+
+
+@st.cache_resource(max_entries=4, ttl=3600, show_spinner="Dropping exact duplicates...")
+def deduped_cached(key: tuple) -> tuple[list[dict], int]:
+    """`dedupe_rows` of the rows `load_cached(*key)` read."""
+    return dedupe_rows(load_cached(*key).rows)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def label_warnings_cached(key: tuple, dedupe: bool, test_size: float, seed: int) -> list[str]:
+    """`split_warnings` of the split the Save button would make of answers labelled good/bad (where a part is left
+    with one label), kept per settings: the split itself costs ~1 s a click on 60,000 rows."""
+    rows = deduped_cached(key)[0] if dedupe else load_cached(*key).rows
+    train, test = split_rows(rows, test_size, seed)
+    return split_warnings(len(train), len(test), "unpaired", train=train, test=test)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def row_counts_cached(key: tuple) -> dict[str, int]:
+    """`row_counts` of the rows `load_cached(*key)` read (the report's metrics)."""
+    result = load_cached(*key)
+    return row_counts(result.rows, result.kind)
 
 
 @st.cache_data(max_entries=8, show_spinner="Reading the file's fields...")
@@ -325,7 +352,8 @@ def _ratio_typed() -> None:
     keep("split_ratio_typed", True)  # from now on the box keeps what was typed, whatever rows are shown
 
 
-def split_and_save(result, label: str) -> None:
+def split_and_save(result, label: str, key: tuple) -> None:
+    """The split boxes, their warnings and the Save button, for the file `load_cached(*key)` read (`result`)."""
     st.subheader("Split and save")
     c1, c2, c3, c4 = st.columns(4)
     # Every box is kept (ui.kept) so a visit to another page finds the split as it was set (walk 4, 1); a box whose
@@ -338,7 +366,7 @@ def split_and_save(result, label: str) -> None:
         "Drop exact duplicates", key="split_dedupe", help="So the same example cannot be in both train and test."
     )
     keep("split_dedupe")
-    rows, dropped = dedupe_rows(result.rows) if dedupe else (result.rows, 0)
+    rows, dropped = deduped_cached(key) if dedupe else (result.rows, 0)
     # No limits in the boxes themselves: the browser would keep showing an out-of-range number while the last
     # good one is used. Whatever is typed is checked below (ftlib.data.count_test_rows) and refused by name.
     if mode == "ratio":
@@ -378,9 +406,12 @@ def split_and_save(result, label: str) -> None:
             f"Train **{n_train}** {unit if n_train == 1 else unit + 's'}, "
             f"test **{n_test}** {unit if n_test == 1 else unit + 's'}{dups}."
         )
-        # Answers labelled good/bad: the split itself shows whether a part is left with one label (it is cheap).
-        train, test = split_rows(rows, test_size, int(seed)) if result.kind == "unpaired" else (None, None)
-        for warning in split_warnings(len(rows) - n_test, n_test, result.kind, train=train, test=test):
+        # Answers labelled good/bad: the split itself shows whether a part is left with one label.
+        if result.kind == "unpaired" and seed is not None:
+            warnings = label_warnings_cached(key, dedupe, test_size, int(seed))
+        else:
+            warnings = split_warnings(len(rows) - n_test, n_test, result.kind)
+        for warning in warnings:
             st.warning(warning)
     except UserError as exc:
         n_test = None
@@ -542,9 +573,10 @@ if half and len(pair_missing(half)) == 1 and not guessed:
     # A guess of one column (a table of prompts) is read as it is.
     ask_for_other_half(half, shown)
     st.stop()
+load_key = (path, mtime, None if fmt_choice == "auto" else fmt_choice, map_key, shown)
 with user_errors("Could not read this file"):
     try:
-        result = load_cached(path, mtime, None if fmt_choice == "auto" else fmt_choice, map_key, shown)
+        result = load_cached(*load_key)
     except MappingNeeded as need:
         ask_for_mapping(need, shown)
         st.stop()
@@ -562,11 +594,11 @@ if st.session_state.get("data_loaded") != path:
     st.session_state.get(KEPT, {}).pop("data_page", None)
     st.session_state.update(data_loaded=path, split_name=workspace.safe_name(label, "dataset"))
 
-show_report(result)
+show_report(result, row_counts_cached(load_key))
 if not result.rows:
     st.error("No row of this file can be used. Fix the rows listed above, or pick another Format or Field mapping.")
     st.stop()
 
 preview(result)
-split_and_save(result, label)
+split_and_save(result, label, load_key)
 token_histogram(result, (path, mtime, fmt_choice, map_key))

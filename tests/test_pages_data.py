@@ -1086,3 +1086,40 @@ def test_two_tabs_setting_two_files_keep_both_mappings(tmp_path):
     later = with_path(data_page(), FIXTURES / "qa.csv")
     assert later.selectbox(key="data_map_prompt").value == "question"  # the second tab's mapping
     assert later.selectbox(key="data_format").value == "alpaca"  # the first tab's Format
+
+
+def test_the_parsed_file_is_handed_back_not_copied_and_the_page_never_changes_it(tmp_path, monkeypatch):
+    """A review (2026-12-04): with 100,000 chat rows loaded every click took ~3 s, st.cache_data unpickling a copy of
+    every row at each rerun. The parsed file is now shared (st.cache_resource): each rerun draws the object read once,
+    and what the page does with it (dedupe, the one-label split check, a save) leaves its rows as they were read."""
+    import copy
+
+    from ftlib import data
+    from ui import data_view
+
+    path = tmp_path / "labelled.jsonl"
+    rows = [{"prompt": f"Name tide {i % 9}.", "completion": "Spring.", "label": i % 3 > 0} for i in range(24)]
+    path.write_text("\n".join(json.dumps(r) for r in rows))
+    reads, shown = [], []
+    real_load, real_report = data.load_file, data_view.show_report
+
+    def load_file(*args, **kwargs):
+        result = real_load(*args, **kwargs)
+        reads.append((result, copy.deepcopy(result.rows)))
+        return result
+
+    monkeypatch.setattr(data, "load_file", load_file)
+    monkeypatch.setattr(data_view, "show_report", lambda result, *a: shown.append(result) or real_report(result, *a))
+    at = with_path(data_page(), path)
+    at.checkbox(key="split_dedupe").check().run()
+    at.number_input(key="split_seed").set_value(3).run()
+    at.button(key="split_save").click().run()
+    assert not at.exception, at.exception
+    reads = [(result, as_read) for result, as_read in reads if str(result.source).endswith("labelled.jsonl")]
+    shown = [result for result in shown if str(result.source).endswith("labelled.jsonl")]
+    assert len(reads) == 1 and len(shown) >= 4
+    result, as_read = reads[0]
+    assert all(drawn is result for drawn in shown)  # the object itself, not a copy per rerun
+    assert result.rows == as_read  # nothing the page did changed the shared rows
+    train, test, _ = workspace.load_split(workspace.last_active_split())
+    assert len(train) + len(test) == 9  # the 9 distinct rows, deduped

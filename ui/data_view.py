@@ -12,7 +12,7 @@ from functools import partial
 
 import streamlit as st
 
-from ftlib.data import count_truncated, dataset_stats
+from ftlib.data import count_truncated, dataset_stats, row_counts
 from ftlib.errors import plural
 from ftlib.formats import FORMAT_HELP, FORMAT_PLAIN, format_label
 from ftlib.rows import as_turns, conversation, row_kind
@@ -115,9 +115,10 @@ def show_row(row: dict, where: str, raw: bool) -> None:
             show_turns(row["messages"])
 
 
-def show_report(result) -> None:
-    """Metrics (good/bad answers for unpaired rows), what the rows hold, file-level notices, the skipped rows."""
-    counts = result.summary()["counts"]
+def show_report(result, counts: dict[str, int] | None = None) -> None:
+    """Metrics (good/bad answers for unpaired rows), what the rows hold, file-level notices, the skipped rows.
+    `counts`: `ftlib.data.row_counts` of its rows where the page keeps them (counted here otherwise)."""
+    counts = counts if counts is not None else row_counts(result.rows, result.kind)
     # The format in plain words; its standard name (what docs and the CLI call it) on the line below.
     metrics = {"Format": FORMAT_PLAIN[result.format], "Rows read": result.total, "Valid rows": result.valid_rows}
     metrics["Skipped rows"] = len(result.errors)
