@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import math
 import random
+from collections import Counter
 
 from ftlib.errors import plural
 from ftlib.readers import DataError
@@ -43,23 +44,65 @@ def duplicates_note(rows: list[dict], places: list[str], shown: int = 3) -> list
 
     >>> duplicates_note([{"a": 1}, {"a": 2}, {"a": 1}], ["line 1", "line 2", "line 3"])[0][:55]
     '1 row repeats an earlier one exactly: line 3 (of line 1'
+    >>> note = duplicates_note([{"a": 1}] * 4, ["line 1", "line 2", "line 3", "line 4"])[0]
+    >>> "The row at line 1 is there 4 times." in note
+    True
     """
     first: dict[str, int] = {}
-    copies = []
+    copies, times = [], Counter()  # times: how often each first row is there
     for i, row in enumerate(rows):
         key = _key(row)
         if key in first:
             copies.append(f"{places[i]} (of {places[first[key]]})")
+            times[first[key]] += 1
         else:
             first[key] = i
     if not copies:
         return []
     more = f" and {len(copies) - shown} more" if len(copies) > shown else ""
+    # One row copied hundreds of times reads like a few scattered copies in the list above: say how many.
+    most, extra = times.most_common(1)[0]
+    most_said = f" The row at {places[most]} is there {extra + 1:,} times." if extra >= 2 else ""
     return [
         f"{plural(len(copies), 'row')} {'repeats' if len(copies) == 1 else 'repeat'} an earlier one exactly: "
-        f"{', '.join(copies[:shown])}{more}. A copy counts its example twice in training, and a copy on each side of "
-        "a split flatters the held-out loss: Drop exact duplicates when saving the split (--dedupe) keeps one."
+        f"{', '.join(copies[:shown])}{more}.{most_said} A copy counts its example twice in training, and a copy on "
+        "each side of a split flatters the held-out loss: Drop exact duplicates when saving the split (--dedupe) "
+        "keeps one."
     ]
+
+
+# A part of a split more than this share copies of one row measures (or teaches) that row more than the data.
+CROWDED_SHARE = 0.1
+
+
+def crowded_warnings(train: list[dict], test: list[dict]) -> list[str]:
+    """Where one row's exact copies are more than CROWDED_SHARE of a part of a split (at least 3 of its rows): a
+    split keeps a row's copies on one side, so a row repeated thousands of times can fill half the held-out rows
+    (a 2026-12-04 review: 5,000 of 10,000 for 7 seeds of 80).
+
+    >>> crowded_warnings([{"t": i} for i in range(20)], [{"t": "hi"}] * 3 + [{"t": 99}])[0][:62]
+    '3 of the 4 held-out rows are copies of one row ({"t": "hi"}): '
+    >>> crowded_warnings([{"t": i} for i in range(20)], [{"t": i} for i in range(20, 30)])
+    []
+    """
+    out = []
+    for part, rows in (("held-out", test), ("training", train)):
+        if len(rows) < 3:
+            continue
+        key, n = Counter(_key(row) for row in rows).most_common(1)[0]
+        if n < 3 or n <= CROWDED_SHARE * len(rows):
+            continue
+        shown = key if len(key) <= 60 else key[:57] + "..."
+        effect = (
+            "the held-out loss and Evaluate would mostly measure that one example"
+            if part == "held-out"
+            else "a run would spend that share of its steps on one example"
+        )
+        out.append(
+            f"{n:,} of the {len(rows):,} {part} rows are copies of one row ({shown}): {effect}. Drop exact "
+            "duplicates when saving the split (--dedupe) keeps one."
+        )
+    return out
 
 
 def count_test_rows(n: int, test_size: float | int) -> int:
@@ -141,7 +184,8 @@ def split_warnings(
 ) -> list[str]:
     """Plain-words warnings for a split too small to train or to judge on (none for a usable one), counting rows
     of `kind` (ftlib.rows.ROW_KINDS) in their own unit: preference pairs as pairs, prompts as prompts. Given the
-    split's rows (`train`, `test`), also where a part holds answers of one label only (`label_warnings`).
+    split's rows (`train`, `test`), also where a part holds answers of one label only (`label_warnings`) or is
+    crowded by one row's copies (`crowded_warnings`).
 
     >>> split_warnings(100, 10)
     []
@@ -172,7 +216,7 @@ def split_warnings(
             f"{plural(n_test, unit)}. Keep at least {TINY_TEST_ROWS} held out."
         )
     if train is not None and test is not None:
-        out += label_warnings(train, test)
+        out += label_warnings(train, test) + crowded_warnings(train, test)
     return out
 
 

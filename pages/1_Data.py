@@ -72,12 +72,12 @@ def deduped_cached(key: tuple) -> tuple[list[dict], int]:
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def label_warnings_cached(key: tuple, dedupe: bool, test_size: float, seed: int) -> list[str]:
-    """`split_warnings` of the split the Save button would make of answers labelled good/bad (where a part is left
-    with one label), kept per settings: the split itself costs ~1 s a click on 60,000 rows."""
+def split_warnings_cached(key: tuple, dedupe: bool, test_size: float, seed: int) -> list[str]:
+    """`split_warnings` of the split the Save button would make (a part left with one label, a part crowded by one
+    row's copies), kept per settings: the split itself costs ~1 s a click on 60,000 rows."""
     rows = deduped_cached(key)[0] if dedupe else load_cached(*key).rows
     train, test = split_rows(rows, test_size, seed)
-    return split_warnings(len(train), len(test), "unpaired", train=train, test=test)
+    return split_warnings(len(train), len(test), load_cached(*key).kind, train=train, test=test)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -406,9 +406,11 @@ def split_and_save(result, label: str, key: tuple) -> None:
             f"Train **{n_train}** {unit if n_train == 1 else unit + 's'}, "
             f"test **{n_test}** {unit if n_test == 1 else unit + 's'}{dups}."
         )
-        # Answers labelled good/bad: the split itself shows whether a part is left with one label.
-        if result.kind == "unpaired" and seed is not None:
-            warnings = label_warnings_cached(key, dedupe, test_size, int(seed))
+        # Answers labelled good/bad, or a file with copies: the split itself shows whether a part is left with one
+        # label or filled by one row's copies (a split keeps a row's copies on one side).
+        needs_split = result.kind == "unpaired" or (not dedupe and deduped_cached(key)[1] > 0)
+        if needs_split and seed is not None:
+            warnings = split_warnings_cached(key, dedupe, test_size, int(seed))
         else:
             warnings = split_warnings(len(rows) - n_test, n_test, result.kind)
         for warning in warnings:

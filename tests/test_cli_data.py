@@ -392,3 +392,21 @@ def test_a_partial_map_is_completed_by_the_guess_and_says_so(tmp_path, capsys):
         main(["data", "inspect", str(data), "--map", "question=prompt", "--map", "response=completion", "--json"]) == 0
     )
     assert json.loads(capsys.readouterr().out)["format"] == "prompt_completion"
+
+
+def test_split_warns_when_one_rows_copies_crowd_the_held_out_rows(tmp_path, capsys):
+    """A review: one boilerplate row copied 5,000 times filled half a 10,000-row test split with only the copies note
+    said. The copies stay on one side; when that side is mostly them, the split says so."""
+    from ftlib.data import load_file, split_rows
+
+    rows = [{"prompt": "hi", "completion": "Hello!"}] * 30 + [
+        {"prompt": f"Q{i}?", "completion": f"A{i}."} for i in range(70)
+    ]
+    path = _jsonl(tmp_path / "boilerplate.jsonl", rows)
+    loaded = load_file(str(path)).rows
+    seed = next(s for s in range(200) if sum('"hi"' in json.dumps(r) for r in split_rows(loaded, 30, s)[1]) == 30)
+    printed = main_out(
+        capsys, ["data", "split", str(path), "--test-size", "30", "--seed", str(seed), "--out", str(tmp_path / "o")]
+    )
+    assert "warning: 30 of the 30 held-out rows are copies of one row" in printed
+    assert "The row at line 1 is there 30 times." in main_out(capsys, ["data", "inspect", str(path)])

@@ -1123,3 +1123,28 @@ def test_the_parsed_file_is_handed_back_not_copied_and_the_page_never_changes_it
     assert result.rows == as_read  # nothing the page did changed the shared rows
     train, test, _ = workspace.load_split(workspace.last_active_split())
     assert len(train) + len(test) == 9  # the 9 distinct rows, deduped
+
+
+def test_a_split_crowded_by_one_rows_copies_is_warned_before_it_is_saved(tmp_path):
+    """A review: one row copied 5,000 times filled half of a 10,000-row test split, with no word of it (a split keeps
+    a row's copies on one side). The file report says how often the row is there; the split, before it is saved,
+    that the held-out rows are mostly that row."""
+    from ftlib.data import split_rows
+
+    path = tmp_path / "copies.jsonl"
+    rows = [{"prompt": "hi", "completion": "Hello!"}] * 12 + [
+        {"prompt": f"Name river {i}.", "completion": f"River {i}."} for i in range(28)
+    ]
+    path.write_text("\n".join(json.dumps(r) for r in rows))
+    loaded = load_file(str(path)).rows
+    seed = next(s for s in range(200) if sum('"hi"' in json.dumps(r) for r in split_rows(loaded, 12, s)[1]) == 12)
+    at = with_path(data_page(), path)
+    assert "The row at line 1 is there 12 times." in " ".join(e.value for e in [*at.warning, *at.info, *at.caption])
+    at.radio(key="split_mode").set_value("rows").run()
+    at.number_input(key="split_count").set_value(12).run()
+    at.number_input(key="split_seed").set_value(seed).run()
+    assert not at.exception, at.exception
+    said = [w.value for w in at.warning if "are copies of one row" in w.value]
+    assert said and said[0].startswith("12 of the 12 held-out rows are copies of one row")
+    at.checkbox(key="split_dedupe").check().run()  # one copy kept: nothing to warn of
+    assert not [w.value for w in at.warning if "are copies of one row" in w.value]
