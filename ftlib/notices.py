@@ -34,6 +34,7 @@ class FieldNotice:
     field: str | None = None  # the file's own name of an ignored field (a column, a key, `turns[].key`)
     rows: int = 0  # how many rows it concerns
     note: bool = False
+    ignored: bool = False  # a field nothing reads (`file_notices`): past IGNORED_SHOWN of them, said in one line
 
     def as_dict(self) -> dict:
         # "row": None marks a file-level entry among the per-row warnings of `data inspect --json`.
@@ -215,6 +216,30 @@ def file_notices(
                 "neither shown nor trained",
                 field=name,
                 rows=n,
+                ignored=True,
             )
         )
     return notices
+
+
+# Ignored fields said one by one: a file of hundreds of varying keys (a review: 700) would otherwise bury the rest.
+IGNORED_SHOWN = 10
+
+
+def shown_notices(notices: list[FieldNotice], limit: int = IGNORED_SHOWN) -> tuple[list[FieldNotice], str]:
+    """(the notices to say one by one, a line for the ignored fields past the first `limit` or ""). Every notice
+    that is not an ignored field is kept; ignored fields come most common first (`file_notices`), so the ones left
+    for the line are those in the fewest rows. `data inspect --json` still lists each.
+
+    >>> many = [FieldNotice(f"ignored field: `k{i}` ...", field=f"k{i}", rows=1, ignored=True) for i in range(13)]
+    >>> shown, rest = shown_notices([FieldNotice("a note", field="n", note=True), *many])
+    >>> len(shown), rest
+    (11, 'and 3 more ignored fields, not read: `k10`, `k11`, `k12`')
+    """
+    ignored = [n for n in notices if n.ignored]
+    if len(ignored) <= limit:
+        return list(notices), ""
+    hidden = {id(n) for n in ignored[limit:]}
+    names = [f"`{n.field}`" for n in ignored[limit:]]
+    listed = ", ".join(names[:8]) + (f" and {len(names) - 8} others" if len(names) > 8 else "")
+    return [n for n in notices if id(n) not in hidden], f"and {len(names)} more ignored fields, not read: {listed}"

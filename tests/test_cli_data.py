@@ -410,3 +410,19 @@ def test_split_warns_when_one_rows_copies_crowd_the_held_out_rows(tmp_path, caps
     )
     assert "warning: 30 of the 30 held-out rows are copies of one row" in printed
     assert "The row at line 1 is there 30 times." in main_out(capsys, ["data", "inspect", str(path)])
+
+
+def test_hundreds_of_ignored_fields_are_said_in_ten_lines_and_one(tmp_path, capsys):
+    """A review: a file of 400 varying keys printed 400 `warning:` lines (and the Data page one box of 400 bullets).
+    The ten in most rows are said one by one, the rest in one line; `--json` still lists each."""
+    rows = [{"prompt": f"Q{i}?", "completion": f"A{i}.", f"extra_{i % 40}": i, "source": "web"} for i in range(80)]
+    path = _jsonl(tmp_path / "keys.jsonl", rows)
+    printed = main_out(capsys, ["data", "inspect", str(path)])
+    ignored = [line for line in printed.splitlines() if "ignored field" in line]
+    assert len(ignored) == 11 and "`source` in 80 rows" in ignored[0]
+    assert ignored[-1].startswith("warning:    ... and 31 more ignored fields, not read: `extra_")
+    assert ignored[-1].endswith("and 23 others (--json lists each)")
+    listed = json.loads(main_out(capsys, ["data", "inspect", str(path), "--json"]))
+    assert sum(w["message"].startswith("ignored field") for w in listed["warnings"]) == 41
+    said = main_out(capsys, ["data", "split", str(path), "--out", str(tmp_path / "o")])
+    assert sum("ignored field" in line for line in said.splitlines()) == 11

@@ -1148,3 +1148,18 @@ def test_a_split_crowded_by_one_rows_copies_is_warned_before_it_is_saved(tmp_pat
     assert said and said[0].startswith("12 of the 12 held-out rows are copies of one row")
     at.checkbox(key="split_dedupe").check().run()  # one copy kept: nothing to warn of
     assert not [w.value for w in at.warning if "are copies of one row" in w.value]
+
+
+def test_hundreds_of_ignored_fields_are_a_short_list_and_a_table(tmp_path):
+    """A review: 700 ignored fields made one warning of 700 bullets (98,863 characters). The ten in most rows are
+    bullets, the rest one line, and every one is in a table under an expander."""
+    rows = [{"prompt": f"Q{i}?", "completion": f"A{i}.", f"extra_{i % 40}": i, "source": "web"} for i in range(80)]
+    path = tmp_path / "keys.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in rows))
+    at = with_path(data_page(), path)
+    assert not at.exception, at.exception
+    (box,) = [w.value for w in at.warning if "ignored field" in w.value]
+    assert box.count("\n- ") + 1 == 11 and "- And 31 more ignored fields, not read: `extra_" in box
+    assert any(e.label == "All 41 ignored fields" for e in at.expander)
+    (table,) = [d.value for d in at.dataframe if "field" in d.value.columns]
+    assert len(table) == 41 and set(table["rows"]) == {80, 2}

@@ -15,6 +15,7 @@ import streamlit as st
 from ftlib.data import count_truncated, dataset_stats, row_counts
 from ftlib.errors import plural
 from ftlib.formats import FORMAT_HELP, FORMAT_PLAIN, format_label
+from ftlib.notices import shown_notices
 from ftlib.rows import as_turns, conversation, row_kind
 from ftlib.templates import TOOL_TEMPLATES, get_template, render
 from ftlib.tokens import encode_row
@@ -142,12 +143,17 @@ def show_report(result, counts: dict[str, int] | None = None) -> None:
         )
     # What the reader chose for the file (a delimiter other than the comma) is a note, not a problem: shown as
     # information, like the tool-call note above; what may be wrong (fields not read, another format) as warnings.
-    notes = [n.message for n in result.notices if n.note]
-    problems = [n.message for n in result.notices if not n.note]
+    notices, rest = shown_notices(result.notices)
+    notes = [n.message for n in notices if n.note]
+    problems = [n.message for n in notices if not n.note] + ([rest[0].upper() + rest[1:] + "."] if rest else [])
     for note in notes:
         st.info(note)
     if problems:
         st.warning("\n".join(f"- {m}" for m in problems))
+    if rest:  # every field nothing reads, in a table rather than hundreds of bullets
+        ignored = [{"field": n.field, "rows": n.rows} for n in result.notices if n.ignored]
+        with st.expander(f"All {len(ignored)} ignored fields"):
+            st.dataframe(ignored, hide_index=True)
     if result.errors:
         bad, kept = len(result.errors), result.total - len(result.errors)
         st.warning(

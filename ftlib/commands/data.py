@@ -87,8 +87,13 @@ def _inspect(args) -> int:
         counts = {k: v for k, v in result.summary()["counts"].items() if v or k in ("good", "bad")}
         if counts:
             print("holding:    " + ", ".join(f"{k} {v}" for k, v in counts.items()))
-        for notice in result.notices:
+        from ftlib.notices import shown_notices
+
+        notices, rest = shown_notices(result.notices)
+        for notice in notices:
             print(f"{'note:' if notice.note else 'warning:':<12}{notice.message}")
+        if rest:
+            print(f"{'warning:':<12}... {rest} (--json lists each)")
         for label, items in (("errors", result.errors), ("warnings", result.warnings)):
             if items:
                 print(f"{label} ({len(items)}):")
@@ -128,6 +133,7 @@ def _split(args) -> int:
     from ftlib.commands import os_error_message
     from ftlib.data import count_test_rows, dedupe_rows, split_rows, split_warnings
     from ftlib.errors import UserError
+    from ftlib.notices import shown_notices
     from ftlib.splits import ROW_UNITS, rows_in_both, unpaired_labels
     from ftlib.workspace import jsonl_text, write_files
 
@@ -168,8 +174,11 @@ def _split(args) -> int:
     )
     for line in skipped_lines(result, args):  # each row that is not in either file, with where and why
         print(line)
-    for notice in result.notices:
+    notices, rest = shown_notices(result.notices)
+    for notice in notices:
         print(f"{'note' if notice.note else 'warning'}: {notice.message}")
+    if rest:
+        print(f"warning: ... {rest} (`data inspect --json` lists each)")
     for line in _row_warnings_said(result, args):  # kept rows with a warning: meta.json's `warnings` counts them too
         print(line)
     asked = count_test_rows(len(rows), args.test_size)
