@@ -539,6 +539,8 @@ class EvalJob(BackgroundJob):
         self.model_set, self.rows, self.adapter, self.kwargs = model_set, list(rows), adapter, kwargs
         self.message, self.fraction = "Starting", 0.0
         self.result: EvalResult | None = None
+        self.token_views: dict[int, TokenLosses] = {}  # `token_losses` of a row of the result, by row: a page's cache
+        self.models_spec: tuple | None = None  # what a page loaded `model_set` from, to get it back once it let go
 
     def _progress(self, message: str, fraction: float) -> None:
         self.message, self.fraction = message, fraction

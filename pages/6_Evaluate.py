@@ -57,6 +57,12 @@ KEEP_FINISHED = 4
 POLL_S = 0.5
 
 
+def job_models(job: E.EvalJob):
+    """The job's model set: its own while it is the job just run, else model_set_for's (cached) from the spec it was
+    loaded from."""
+    return job.model_set if job.model_set is not None else model_set_for(*job.models_spec, say_where=False)
+
+
 @st.cache_data(max_entries=4, show_spinner="Loading the run's held-out rows...")
 def cached_run_info(run_path: str, mtime: float) -> E.RunInfo:  # noqa: ARG001 (mtime: refresh on change)
     return E.run_info(run_path)
@@ -141,6 +147,10 @@ for key in (rows_key, "evaluate_batch") if all_text else (rows_key, "evaluate_ma
 job: E.EvalJob | None = st.session_state.get(JOB_KEY)
 finished: dict = st.session_state.setdefault(FINISHED_KEY, {})
 if job is not None and job.done and job.result is not None:
+    # A finished job keeps no model of its own: its set comes back from model_set_for's cache (`job_models`), so the
+    # few kept for a return visit do not each hold a copy of the model (a review: 4 copies of one base).
+    if job.models_spec is not None:
+        job.model_set = None
     finished.pop(st.session_state.get(RUN_KEY), None)  # re-inserted last: the newest stay
     finished[st.session_state.get(RUN_KEY)] = job
     while len(finished) > KEEP_FINISHED:
@@ -165,7 +175,9 @@ if b1.button("Evaluate", type="primary", disabled=n_rows is None):
         template=info.chat_template(model_set.tokenizer),  # a custom template's Jinja text included
         max_length=info.max_length,  # each reference cut where training cut the run's rows
         label="an evaluation",
-    ).start()
+    )
+    job.models_spec = (info.model, (str(run.path),))  # model_set_for's key: the set comes back from there
+    job.start()
     st.session_state[JOB_KEY] = job
     st.session_state[RUN_KEY] = run_name
 if job is not None and not job.done and b2.button("Stop"):
@@ -316,7 +328,7 @@ if result.cut:
 st.subheader("What it cost")
 evaluated = by_name.get(job_run)  # the run the shown evaluation used, whatever is picked above now
 tuned_with = TunedWith.from_run(run_folder_of(evaluated.path)) if evaluated else None
-cost_section(job.model_set, result.adapter, job.kwargs.get("template", "tokenizer"), job_run, tuned_with)
+cost_section(job_models(job), result.adapter, job.kwargs.get("template", "tokenizer"), job_run, tuned_with)
 
 # ------------------------------------------------------------------------------------------------ side by side
 
@@ -363,18 +375,20 @@ st.download_button("Download CSV", result.to_csv(), file_name=f"eval-{job_run}.c
 st.subheader("Where the reference surprises each model")
 prompts = {r.index: _said(r) for r in result.rows}
 pick = st.selectbox("Row", list(prompts), format_func=lambda i: f"{i + 1}: {prompts[i][:70]}")
-ms = job.model_set  # the model, rows and template the job used, whatever is selected above now
 show_wait = wait_notice()
 
-with user_errors("Could not score this row"):
-    # Two forwards, in turn with a training run or other sessions (ftlib.lease); a wait is shown above.
-    with lease.hold(ms.device, "evaluation", "a per-token view", on_wait=show_wait):
-        view = E.token_losses(
-            ms,
-            job.rows[pick],
-            result.adapter,
-            template=job.kwargs.get("template", "tokenizer"),
-            max_length=job.kwargs.get("max_length"),  # the tokens the table's losses are of
-        )
+view = job.token_views.get(pick)  # scored once per row: a rerun (any box on the page) draws it again
+if view is None:
+    with user_errors("Could not score this row"):
+        ms = job_models(job)  # the model, rows and template the job used, whatever is selected above now
+        # Two forwards, in turn with a training run or other sessions (ftlib.lease); a wait is shown above.
+        with lease.hold(ms.device, "evaluation", "a per-token view", on_wait=show_wait):
+            view = job.token_views[pick] = E.token_losses(
+                ms,
+                job.rows[pick],
+                result.adapter,
+                template=job.kwargs.get("template", "tokenizer"),
+                max_length=job.kwargs.get("max_length"),  # the tokens the table's losses are of
+            )
 st.plotly_chart(token_loss_figure(view), width="stretch")
 st.caption(TEXT_HEATMAP_NOTE if is_text(job.rows[pick]) else HEATMAP_NOTE)

@@ -1096,3 +1096,28 @@ def test_evaluate_page_cuts_the_references_at_the_runs_max_length_and_says_which
         and f"the first {max_length} tokens only" in c.value
         for c in at.caption
     ), [c.value for c in at.caption]
+
+
+def test_a_finished_evaluation_keeps_no_model_of_its_own_and_scores_a_rows_tokens_once(
+    finished_run, varied_dir, monkeypatch
+):
+    """A review: each finished evaluation kept for a return visit held its own model set (4 copies of one base), and
+    the per-token view ran its two forwards again at every rerun. The finished job lets go of its set (it comes back
+    from model_set_for's cache) and keeps the views it drew."""
+    from ftlib import evaluate as E
+
+    calls = []
+    real = E.token_losses
+    monkeypatch.setattr(E, "token_losses", lambda *a, **k: calls.append(a[2]) or real(*a, **k))
+    at = open_page("pages/6_Evaluate.py", varied_dir)
+    button(at, "Evaluate").click()
+    run_until_done(at.run(), "evaluate_job")
+    at.run()
+    assert not at.exception, at.exception
+    job = at.session_state["evaluate_job"]
+    assert job.model_set is None and job.models_spec[0] == str(varied_dir)
+    assert at.get("plotly_chart") and len(calls) == 1
+    at.run()
+    at.run()
+    assert len(calls) == 1 and at.get("plotly_chart")  # drawn again from the kept view
+    assert list(job.token_views) == [0]
