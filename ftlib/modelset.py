@@ -525,9 +525,11 @@ class GenerationJob(BackgroundJob):
         seed: int = 0,
         top_alternatives: int = 5,
         label: str = "a generation",
+        template=None,
     ):
+        """`template`: the one the prompts were rendered in where it overrode each model's own (`render_prompts`)."""
         super().__init__(label, device=model_set.device)  # the device lease its forwards take turns on
-        self.model_set = model_set
+        self.model_set, self.template = model_set, template
         self.rows = list(rows)
         self.max_new_tokens, self.seed, self.top_alternatives = max_new_tokens, seed, top_alternatives
         self.tokens: list[list[TokenInfo]] = [[] for _ in self.rows]
@@ -553,7 +555,7 @@ class GenerationJob(BackgroundJob):
                 rows,
                 self.max_new_tokens,
                 self.seed,
-                stop_ids=set_stops(ms, model),
+                stop_ids=set_stops(ms, model, self.template),
                 top_alternatives=self.top_alternatives,
                 lock=ms.lock,
             )

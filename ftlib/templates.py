@@ -129,6 +129,12 @@ def _tokenizer_variables(tokenizer) -> tuple[tuple[str, str], ...]:
     return tuple(sorted(variables.items()))
 
 
+def has_own_template(tokenizer) -> bool:
+    """Whether `tokenizer` carries a chat template of its own (`get_template("tokenizer", ...)` works)."""
+    source = getattr(tokenizer, "chat_template", None)
+    return bool(source.get("default") if isinstance(source, dict) else source)
+
+
 def _tokenizer_source(tokenizer) -> str:
     source = getattr(tokenizer, "chat_template", None)
     if isinstance(source, dict):  # named variants: the default one is the chat template

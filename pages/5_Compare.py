@@ -19,6 +19,7 @@ from ftlib import modelset as M
 from ftlib import next_token as N
 from ftlib import sampling as S
 from ftlib.decoding import SEED_RANGE
+from ftlib.templates import BUILTIN_TEMPLATES, has_own_template
 from ftlib.tokenizer_checks import prompt_control_warning
 from ui import alignment_view
 from ui.auth import require_password
@@ -226,10 +227,20 @@ with st.container():
     with user_errors("Could not load the model with its adapters"):
         model_set = model_set_for(model, adapters)
     model_names = model_set.names
+    written_in = None  # each model's own (below); a model without one and no run to lend one: a built-in, picked
+    if not chosen_runs and not has_own_template(model_set.tokenizer):
+        written_in = c3.selectbox(
+            "Chat template",
+            list(BUILTIN_TEMPLATES),
+            format_func=template_label,
+            key="compare_template",
+            help="This model has no chat template of its own: the prompt is written in the one picked here. A run "
+            "tuned on the model reads it in the template it trained with.",
+        )
     with user_errors("Could not render the prompt"):
         # Each run reads the prompt in the chat template it trained with (the base: the first run's), and a test
         # row's tool schemas as training rendered them.
-        prompts = M.render_prompts(model_set, messages, tools=tools)
+        prompts = M.render_prompts(model_set, messages, tools=tools, template=written_in)
     prompt_ids = {name: tuple(p.ids) for name, p in prompts.items()}
     prompt_view(prompts, reference, choices_by_name(usable))
     # Beside the slider: a long grid on a CPU says so before it starts (a 512-token grid took 4 minutes unannounced).
@@ -251,7 +262,9 @@ if b1.button("Generate", type="primary", disabled=seed is None or empty_prompt):
     if job is not None and not job.done:
         job.cancel()
     rows = S.grid_rows(prompt_ids, settings, [None if m == "base" else m for m in model_names])
-    job = M.GenerationJob(model_set, rows, max_new_tokens=max_new, seed=int(seed), label="a Compare grid").start()
+    job = M.GenerationJob(
+        model_set, rows, max_new_tokens=max_new, seed=int(seed), label="a Compare grid", template=written_in
+    ).start()
     st.session_state[JOB_KEY] = job
     runs_shown = choices_by_name(usable)  # each run's short label and facts stand for its long id
     st.session_state[LABELS_KEY] = {

@@ -7,6 +7,7 @@ next-token table must follow the sliders, and the Evaluate page must show aggreg
 from __future__ import annotations
 
 import html
+import json
 import re
 from pathlib import Path
 
@@ -1121,3 +1122,29 @@ def test_a_finished_evaluation_keeps_no_model_of_its_own_and_scores_a_rows_token
     at.run()
     assert len(calls) == 1 and at.get("plotly_chart")  # drawn again from the kept view
     assert list(job.token_views) == [0]
+
+
+def test_a_model_without_a_chat_template_is_compared_in_a_built_in_one_picked_on_the_page(varied_dir, tmp_path):
+    """A review: a model with no chat template of its own stopped the whole Compare page with advice to pick a
+    built-in template, which the page did not offer. It now offers them when no run lends its own."""
+    import shutil
+
+    bare = tmp_path / "no-template"
+    shutil.copytree(varied_dir, bare)
+    (bare / "chat_template.jinja").unlink(missing_ok=True)
+    config = json.loads((bare / "tokenizer_config.json").read_text())
+    config.pop("chat_template", None)
+    (bare / "tokenizer_config.json").write_text(json.dumps(config))
+    at = open_page("pages/5_Compare.py", bare)
+    assert not at.exception and not at.error, (at.exception, [e.value for e in at.error])
+    picker = at.selectbox(key="compare_template")
+    assert picker.value == "chatml" and "Llama-3" in picker.options
+    assert any("chat template: ChatML" in e.label for e in at.expander)
+    picker.set_value("llama3").run()
+    assert not at.exception and not at.error
+    assert any("<|start_header_id|>user<|end_header_id|>" in c.value for c in at.code)
+    button(at, "Generate").click()
+    run_until_done(at.run(), "compare_job")
+    assert not at.exception and not at.error and len(cell_texts(at)) >= 1
+    own = open_page("pages/5_Compare.py", varied_dir)  # the sentinel: a model with its own template is not asked
+    assert "compare_template" not in [s.key for s in own.selectbox]
