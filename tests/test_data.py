@@ -447,6 +447,30 @@ def test_peek_columns(tmp_path):
     assert data.peek_columns(write_records(tmp_path, FORMAT_CASES[3][1], "jsonl")) is None
 
 
+def test_peek_fields_of_a_long_jsonl_file_parses_its_first_rows_only(tmp_path, monkeypatch):
+    """A review: the mapping editor's field list parsed all 100,000 lines of a JSONL file to keep the keys of the first
+    1,000 (2-5 s). It parses those lines alone, and the whole file only where they do not parse alone."""
+    rows = [{"prompt": f"Q{i}?", "completion": f"A{i}.", **({"late": 1} if i > 1500 else {})} for i in range(3000)]
+    path = tmp_path / "long.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    parsed, real = [], data.text_records
+    monkeypatch.setattr(data, "text_records", lambda d, *a: parsed.append(len(d)) or real(d, *a))
+    assert data.peek_fields(path) == (["prompt", "completion"], False)
+    assert len(parsed) == 1 and parsed[0] < path.stat().st_size / 2
+    pretty = tmp_path / "pretty.jsonl"  # pretty-printed JSON under a .jsonl name, cut mid-object: read whole
+    pretty.write_text("\n".join(json.dumps({"n": i, "id": i, **r}, indent=2) for i, r in enumerate(rows[:1200])))
+    assert data.peek_fields(pretty) == (["n", "id", "prompt", "completion"], False)
+    assert parsed[-1] == pretty.stat().st_size  # 6 lines an object: the 1,000th line cuts one in two
+    wrapped = tmp_path / "wrapped.jsonl"  # one object wrapping the rows, pretty-printed: read whole, rows unwrapped
+    wrapped.write_text(json.dumps({"data": rows[:1200]}, indent=2))
+    assert data.peek_fields(wrapped) == (["prompt", "completion"], False) and parsed[-1] == wrapped.stat().st_size
+    short = tmp_path / "short.jsonl"
+    short.write_text(json.dumps({"text": "One line."}) + "\n")
+    assert data.peek_fields(short) == (["text"], False)
+    table = write_records(tmp_path, FORMAT_CASES[3][1], "csv")
+    assert data.peek_fields(table) == (["prompt", "completion"], True)
+
+
 PREFIX_CASES = [
     ([U, A], [U, msg("assistant", "b")]),
     (
