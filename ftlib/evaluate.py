@@ -223,6 +223,20 @@ def _ppl(loss: float) -> float:
     return math.exp(loss) if loss == loss and loss < 700 else float("inf")
 
 
+def reference_text(message: dict) -> str:
+    """A reference answer as one text for the table and the CSV: its reasoning, its words and each tool call it makes
+    (`name({arguments})`), one per line; the loss scores all of them, as the chat template writes them.
+
+    >>> reference_text({"reasoning": "Rain?", "tool_calls": [{"name": "weather", "arguments": {}}]}).splitlines()
+    ['(reasoning) Rain?', 'weather({})']
+    """
+    from ftlib.template_input import call_text
+
+    said = [f"(reasoning) {message['reasoning']}"] if message.get("reasoning") else []
+    said += [str(message["content"])] if message.get("content") else []
+    return "\n".join(said + [call_text(call, limit=None) for call in message.get("tool_calls") or []])
+
+
 @dataclass
 class EvalRow:
     index: int  # position in the test split
@@ -506,7 +520,7 @@ def evaluate(
                 EvalRow(
                     index=i,
                     prompt=_last_user(messages[:-1]) if messages else "",
-                    reference=(messages[-1].get("content") or "") if messages else selected[i]["text"],
+                    reference=reference_text(messages[-1]) if messages else selected[i]["text"],
                     base_output=answers.get(i, (None, None))[0],
                     tuned_output=answers.get(i, (None, None))[1],
                     base_loss=_mean(base_l),

@@ -280,7 +280,7 @@ def tool_row_error(error: TemplateError, template, messages) -> TemplateError:
         return TemplateError(
             f"{said} This row has tool calls or tool results: pick a template that shows them ({builtins})."
         )
-    shown = "; ".join(f"turn {i} calls {_call_text(call)}" for i, call in calls[:3])
+    shown = "; ".join(f"turn {i} calls {call_text(call)}" for i, call in calls[:3])
     shown += f"; and {len(calls) - 3} more" if len(calls) > 3 else ""
     return TemplateError(
         f"{said} The {template.title} template does write tool calls, but it failed on this row's ({shown}): it "
@@ -291,11 +291,16 @@ def tool_row_error(error: TemplateError, template, messages) -> TemplateError:
     )
 
 
-def _call_text(call: dict) -> str:
+def call_text(call: dict, limit: int | None = 80) -> str:
+    """A tool call in one line, `name({"arg": ...})`, its arguments cut to `limit` characters (None: whole).
+
+    >>> call_text({"type": "function", "function": {"name": "get_weather", "arguments": {"city": "Oslo"}}})
+    'get_weather({"city": "Oslo"})'
+    """
     fn = call["function"] if isinstance(call.get("function"), dict) else call
     args = fn.get("arguments")
     text = json.dumps(args, ensure_ascii=False) if isinstance(args, dict) else repr(args)
-    return f"{call_name(call)}({text if len(text) <= 80 else text[:77] + '...'})"
+    return f"{call_name(call)}({text if limit is None or len(text) <= limit else text[: limit - 3] + '...'})"
 
 
 def template_tools(tools: list[dict] | None, marking: bool) -> list[dict] | None:

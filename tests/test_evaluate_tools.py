@@ -141,6 +141,17 @@ def test_evaluate_prompts_and_scores_a_tool_row_with_its_tools(model_set, name, 
     assert result.rows[0].base_loss == pytest.approx(sum(base_losses) / len(base_losses))
 
 
+def test_a_reference_that_calls_a_tool_is_shown_with_its_call_and_reasoning(model_set):
+    """A review: a reference answer made of a tool call showed as "" in Evaluate's table and CSV (its content), while
+    the loss scored the call's tokens; its reasoning was dropped too."""
+    reasoned = {"role": "assistant", "content": "", "reasoning": "Oslo needs a lookup.", "tool_calls": [CALL]}
+    row = {"tools": [TOOL], "messages": [*ROW["messages"][:2], reasoned]}
+    template = chat_template("qwen-like", model_set.tokenizer)
+    result = E.evaluate(model_set, [row], model_set.names[1], max_new_tokens=2, template=template)
+    assert result.rows[0].reference == '(reasoning) Oslo needs a lookup.\nget_weather_zq({"city": "Oslo"})'
+    assert 'get_weather_zq({""city"": ""Oslo""})' in result.to_csv()
+
+
 def test_a_preference_rows_rejected_answer_is_scored_with_its_tools(model_set):
     tokenizer = model_set.tokenizer
     template = get_template("hermes", tokenizer)
