@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+import time
 import traceback
 
 from ftlib import lease
@@ -28,6 +29,7 @@ class BackgroundJob:
         self.done = False
         self.cancelled = False
         self.waiting = ""  # while waiting for the device: why, and the position in line
+        self.began: float | None = None  # time.monotonic() when work() began, the device held
         self._thread: threading.Thread | None = None
 
     def work(self) -> None:
@@ -41,6 +43,7 @@ class BackgroundJob:
     def _run(self) -> None:
         try:
             with self.hold_device(self.device) if self.device else contextlib.nullcontext():
+                self.began = time.monotonic()
                 self.work()
         except lease.Cancelled:  # cancelled while it waited for the device: nothing went wrong
             self.cancelled = True

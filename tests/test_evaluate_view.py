@@ -3,6 +3,8 @@ there is more to it (earlier turns, a system message, tool calls and results).""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -168,3 +170,31 @@ def test_answers_that_show_nothing_are_counted_under_the_numbers_they_flatter():
     assert said.startswith("⚠ 2 of 3 tuned answers and 1 of the base model's show nothing (empty or only whitespace)")
     assert '"closer to the reference"' in said and "no success" in said
     assert blanks_said(rows[2:]) is None
+
+
+def draw_progress(began_ago, fraction):
+    import time
+
+    from ftlib.jobs import BackgroundJob
+    from ui.common import job_progress
+
+    job = BackgroundJob("an evaluation")
+    job.message, job.fraction = "Answering rows 25-32 of 100", fraction
+    job.began = None if began_ago is None else time.monotonic() - began_ago
+    job_progress(job)
+
+
+@pytest.mark.parametrize(
+    "began_ago, fraction, said",
+    [
+        (80, 0.25, r"Answering rows 25-32 of 100 · 1 min 2\d s so far, about 4 min \d s left"),
+        (1, 0.25, "Answering rows 25-32 of 100"),  # its first seconds: the share says little yet
+        (None, 0.0, "Answering rows 25-32 of 100"),  # not begun
+    ],
+)
+def test_a_long_job_says_how_long_it_has_run_and_about_how_long_is_left(began_ago, fraction, said):
+    """A review: 500 held-out rows took ~15 minutes with only "Answering rows 25-32 of 100" to go by."""
+    at = AppTest.from_function(draw_progress, args=(began_ago, fraction)).run()
+    assert not at.exception, at.exception
+    (bar,) = at.get("progress")
+    assert re.fullmatch(said, bar.proto.text), bar.proto.text  # the seconds the test itself takes may add one

@@ -10,6 +10,7 @@ import contextlib
 import errno
 import logging
 import threading
+import time
 import traceback
 from collections.abc import Callable
 from pathlib import Path
@@ -258,7 +259,13 @@ def job_progress(job) -> None:
         st.info(f"⏳ {job.waiting}")
     else:
         st.empty()
-    st.progress(min(job.fraction, 1.0), text="Waiting for the device" if job.waiting else job.message)
+    text = "Waiting for the device" if job.waiting else job.message
+    if not job.waiting and job.began is not None:  # a long evaluation says how long it has left (a review)
+        from ui.compare_view import so_far_and_left
+
+        if said := so_far_and_left(time.monotonic() - job.began, job.fraction):
+            text = f"{text} · {said}"
+    st.progress(min(job.fraction, 1.0), text=text)
 
 
 def run_job_section(key: str, run_name: str, label: str, start_label: str, start, words: dict, disabled=False):

@@ -137,6 +137,21 @@ def duration(seconds: float) -> str:
     return f"{seconds} s" if seconds < 60 else f"{seconds // 60} min {seconds % 60} s"
 
 
+def so_far_and_left(elapsed_s: float, fraction: float) -> str:
+    """How long a job has run and, from the share of its work done, about how long it has left; "" for its first
+    seconds (the share says little yet).
+
+    >>> so_far_and_left(80, 0.25), so_far_and_left(3, 0.5), so_far_and_left(30, 0.0)
+    ('1 min 20 s so far, about 4 min 0 s left', '', '30 s so far')
+    """
+    if elapsed_s < 5:
+        return ""
+    said = f"{duration(elapsed_s)} so far"
+    if 0.02 <= fraction < 1:
+        said += f", about {duration(elapsed_s * (1 - fraction) / fraction)} left"
+    return said
+
+
 # From this many max new tokens a CPU grid is called long, before this session has measured how fast it writes.
 LONG_ON_CPU = 256
 
