@@ -85,7 +85,12 @@ def prompt_view(prompts: dict[str, M.ModelPrompt], reference: dict | None, shown
         # The template as Tokens and Train name it ("The model's own template"), not the CLI's `tokenizer`.
         named = template_label(prompt.template)
         with st.expander(f"What the model sees ({len(prompt.ids)} tokens, chat template: {named}){who}"):
-            st.code(prompt.text, language=None, wrap_lines=True)
+            # st.code drops a text's last line break, and a generation prompt often ends in one or two (Llama-3's
+            # header, ChatML's `assistant` line) that the model does read: each is drawn as ↵.
+            body = prompt.text.rstrip("\n")
+            st.code(body + "↵" * (len(prompt.text) - len(body)), language=None, wrap_lines=True)
+            if body != prompt.text:
+                st.caption("↵ at the end: the line breaks the prompt ends with, which the model reads too.")
             if reference is not None and i == 0:
                 reference_view(reference)
     if len(groups) > 1:

@@ -247,7 +247,7 @@ def test_compare_prompt_from_the_test_split_shows_the_reference(finished_run, va
     picker.set_value(1).run()
     assert not at.exception, at.exception
     codes = [c.value for c in at.code]
-    assert any("Count to three." in c and c.rstrip().endswith("assistant") for c in codes)
+    assert any("Count to three." in c and c.endswith("assistant↵") for c in codes)  # its closing line break shown
     assert "One, two, three." in codes  # the reference answer, not part of the prompt
     assert not any(e.label == "The test row's reference answer" for e in at.expander)  # nothing generated yet
     # Walk 7: after Generate, the reference sits beside the answers, not only folded in "What the model sees".
@@ -333,7 +333,7 @@ def test_a_run_trained_with_a_custom_template_is_compared_and_evaluated_with_it(
     at = open_page("pages/5_Compare.py", varied_dir)
     assert not at.exception and not at.error, (at.exception, [e.value for e in at.error])
     prompt = next(c.value for c in at.code if "user says" in c.value)
-    assert prompt.rstrip().endswith("assistant says")  # the run's template, generation prompt included
+    assert prompt.endswith("assistant says↵")  # the run's template, generation prompt included
 
     at = open_page("pages/6_Evaluate.py", varied_dir)
     button(at, "Evaluate").click()

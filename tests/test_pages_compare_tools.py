@@ -57,7 +57,9 @@ def test_compare_shows_and_asks_a_tool_rows_prompt_with_its_tools(varied_dir, ad
     assert not at.exception and not at.error, (at.exception, [e.value for e in at.error])
     (seen,) = [e for e in at.expander if e.label.startswith("What the model sees")]
     assert seen.label == f"What the model sees ({len(ids)} tokens, chat template: ChatML + tools (Hermes))"
-    assert seen.code[0].value == text.rstrip("\n")  # training's prompt, tools included (st.code drops the last \n)
+    # Training's prompt, tools included, its closing line breaks drawn as ↵ (st.code would drop the last one).
+    assert seen.code[0].value == text.rstrip("\n") + "↵" * (len(text) - len(text.rstrip("\n")))
+    assert text.endswith("\n") and seen.code[0].value.endswith("↵")
     # Generated from those ids: what the grid was asked with.
     next(m for m in at.multiselect if m.label.startswith("Decoding settings")).set_value(["greedy"]).run()
     button(at, "Generate").click()
