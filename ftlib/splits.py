@@ -75,6 +75,16 @@ def duplicates_note(rows: list[dict], places: list[str], shown: int = 3) -> list
 CROWDED_SHARE = 0.1
 
 
+def most_copies(rows: list[dict]) -> int:
+    """How many times the most repeated row is there (1: no copies; 0: no rows). Where it is at most CROWDED_SHARE of
+    a part, or under 3, no split of the rows is crowded (`crowded_warnings`): the Data page then skips splitting them.
+
+    >>> most_copies([{"a": 1}, {"a": 2}, {"a": 1}]), most_copies([])
+    (2, 0)
+    """
+    return max(Counter(_key(row) for row in rows).values(), default=0)
+
+
 def crowded_warnings(train: list[dict], test: list[dict]) -> list[str]:
     """Where one row's exact copies are more than CROWDED_SHARE of a part of a split (at least 3 of its rows): a
     split keeps a row's copies on one side, so a row repeated thousands of times can fill half the held-out rows
