@@ -328,7 +328,7 @@ if result.cut:
 st.subheader("What it cost")
 evaluated = by_name.get(job_run)  # the run the shown evaluation used, whatever is picked above now
 tuned_with = TunedWith.from_run(run_folder_of(evaluated.path)) if evaluated else None
-cost_section(job_models(job), result.adapter, job.kwargs.get("template", "tokenizer"), job_run, tuned_with)
+cost_section(lambda: job_models(job), result.adapter, job.kwargs.get("template", "tokenizer"), job_run, tuned_with)
 
 # ------------------------------------------------------------------------------------------------ side by side
 

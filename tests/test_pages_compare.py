@@ -1118,10 +1118,17 @@ def test_a_finished_evaluation_keeps_no_model_of_its_own_and_scores_a_rows_token
     job = at.session_state["evaluate_job"]
     assert job.model_set is None and job.models_spec[0] == str(varied_dir)
     assert at.get("plotly_chart") and len(calls) == 1
+    from ftlib import modelset
+    from ui.common import cached_model_set
+
+    loads, real_load = [], modelset.load_model_set
+    monkeypatch.setattr(modelset, "load_model_set", lambda *a, **k: loads.append(a) or real_load(*a, **k))
+    cached_model_set.clear()  # the shared cache let the set go (3 entries for every session)
     at.run()
     at.run()
     assert len(calls) == 1 and at.get("plotly_chart")  # drawn again from the kept view
     assert list(job.token_views) == [0]
+    assert loads == []  # a plain rerun loads nothing: the cost section asks for the set only when pressed
 
 
 def test_a_model_without_a_chat_template_is_compared_in_a_built_in_one_picked_on_the_page(varied_dir, tmp_path):
