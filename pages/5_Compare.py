@@ -19,7 +19,7 @@ from ftlib import modelset as M
 from ftlib import next_token as N
 from ftlib import sampling as S
 from ftlib.decoding import SEED_RANGE
-from ftlib.templates import BUILTIN_TEMPLATES, has_own_template
+from ftlib.templates import BUILTIN_TEMPLATES, TOOL_TEMPLATES, has_own_template
 from ftlib.tokenizer_checks import prompt_control_warning
 from ui import alignment_view
 from ui.auth import require_password
@@ -234,14 +234,27 @@ with st.container():
     model_names = model_set.names
     written_in = None  # each model's own (below); a model without one and no run to lend one: a built-in, picked
     if not chosen_runs and not has_own_template(model_set.tokenizer):
+        names = list(BUILTIN_TEMPLATES)
+        # A test row with tool schemas or calls starts on a template that writes them (ChatML leaves them out): one
+        # box for such rows, one for the others, each keeping what was picked in it.
+        with_tools = bool(tools) or any(m.get("tool_calls") for m in messages)
+        box = "compare_template_tools" if with_tools else "compare_template"
+        put_back = restore(box, names)
         written_in = c3.selectbox(
             "Chat template",
-            list(BUILTIN_TEMPLATES),
+            names,
+            index=0 if put_back else names.index(TOOL_TEMPLATES[0] if with_tools else names[0]),
             format_func=template_label,
-            key="compare_template",
+            key=box,
             help="This model has no chat template of its own: the prompt is written in the one picked here. A run "
             "tuned on the model reads it in the template it trained with.",
         )
+        keep(box)
+        if with_tools and written_in not in TOOL_TEMPLATES:
+            c3.warning(
+                f"{template_label(written_in)} writes no tool schemas or calls: this row's are left out of the "
+                f"prompt. {' and '.join(template_label(t) for t in TOOL_TEMPLATES)} write them."
+            )
     with user_errors("Could not render the prompt"):
         # Each run reads the prompt in the chat template it trained with (the base: the first run's), and a test
         # row's tool schemas as training rendered them.

@@ -1131,17 +1131,22 @@ def test_a_finished_evaluation_keeps_no_model_of_its_own_and_scores_a_rows_token
     assert loads == []  # a plain rerun loads nothing: the cost section asks for the set only when pressed
 
 
+def without_chat_template(model_dir: Path, target: Path) -> Path:
+    """A copy of the model folder `model_dir` whose tokenizer has no chat template of its own."""
+    import shutil
+
+    shutil.copytree(model_dir, target)
+    (target / "chat_template.jinja").unlink(missing_ok=True)
+    config = json.loads((target / "tokenizer_config.json").read_text())
+    config.pop("chat_template", None)
+    (target / "tokenizer_config.json").write_text(json.dumps(config))
+    return target
+
+
 def test_a_model_without_a_chat_template_is_compared_in_a_built_in_one_picked_on_the_page(varied_dir, tmp_path):
     """A review: a model with no chat template of its own stopped the whole Compare page with advice to pick a
     built-in template, which the page did not offer. It now offers them when no run lends its own."""
-    import shutil
-
-    bare = tmp_path / "no-template"
-    shutil.copytree(varied_dir, bare)
-    (bare / "chat_template.jinja").unlink(missing_ok=True)
-    config = json.loads((bare / "tokenizer_config.json").read_text())
-    config.pop("chat_template", None)
-    (bare / "tokenizer_config.json").write_text(json.dumps(config))
+    bare = without_chat_template(varied_dir, tmp_path / "no-template")
     at = open_page("pages/5_Compare.py", bare)
     assert not at.exception and not at.error, (at.exception, [e.value for e in at.error])
     picker = at.selectbox(key="compare_template")

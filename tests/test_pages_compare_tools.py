@@ -16,7 +16,7 @@ from ftlib.templates import get_template
 from ftlib.testing import make_random_adapter, make_run
 from ftlib.tokens import encode_row
 from tests.test_evaluate_tools import ROW
-from tests.test_pages_compare import TEST_ROWS, button, open_page, run_until_done
+from tests.test_pages_compare import TEST_ROWS, button, open_page, run_until_done, without_chat_template
 
 SCHEMA = "The city, e.g. Oslo"  # in the tool's schema only: shown where the tools are, nowhere else
 
@@ -116,3 +116,24 @@ def test_compare_and_evaluate_call_the_models_own_template_as_tokens_and_train_d
     at = open_page("pages/6_Evaluate.py", varied_dir)
     (facts,) = [c.value for c in at.caption if c.value.startswith("Base model")]
     assert facts.endswith("· chat template: The model's own template") and "tokenizer" not in facts
+
+
+def test_a_model_without_a_template_writes_a_tool_row_in_one_that_keeps_its_tools(varied_dir, tmp_path):
+    """A review: for a model without a chat template the Compare page's built-in picker started on ChatML, which
+    writes no tool schemas or calls: a test row's tools were left out unsaid. Such a row starts on Hermes; a
+    template picked that leaves them out is warned; the pick is kept across pages."""
+    bare = without_chat_template(varied_dir, tmp_path / "bare")
+    workspace.save_split("weather", [ROW], [TEST_ROWS[0], ROW], {"format": "messages"})
+    at = open_page("pages/5_Compare.py", bare)
+    next(r for r in at.radio if "Pick from the test split" in r.options).set_value("Pick from the test split").run()
+    next(s for s in at.selectbox if s.label.startswith("Test row")).set_value(1).run()
+    assert not at.exception and not at.error, (at.exception, [e.value for e in at.error])
+    assert at.selectbox(key="compare_template_tools").value == "hermes"  # its own box: ChatML stays for the others
+    (seen,) = [e for e in at.expander if e.label.startswith("What the model sees")]
+    assert SCHEMA in seen.code[0].value and not [w for w in at.warning if "writes no tool schemas" in w.value]
+    at.selectbox(key="compare_template_tools").set_value("chatml").run()
+    (said,) = [w.value for w in at.warning if "writes no tool schemas" in w.value]
+    assert said.startswith("ChatML writes no tool schemas or calls: this row's are left out of the prompt.")
+    at.switch_page("pages/1_Data.py").run()
+    at.switch_page("pages/5_Compare.py").run()
+    assert at.selectbox(key="compare_template_tools").value == "chatml"  # kept across a visit to another page
