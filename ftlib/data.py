@@ -230,7 +230,7 @@ def peek_fields(path: str | Path, name: str | None = None) -> FileFields:
         records, errors, *_ = text_records(data[:end], kind, name) if 0 < end < len(data) else ([], [1])
     except DataError:  # those lines cut a pretty-printed value in two
         records, errors = [], [1]
-    if errors or not records:  # the whole file: not JSONL line by line (pretty-printed JSON in a .jsonl), or short
+    if errors or len(records) < PEEK_ROWS:  # the whole file: short, blank lines, pretty-printed JSON in a .jsonl
         records, *_ = text_records(data, kind, name)
     return FileFields(_keys(records[:PEEK_ROWS]), False)
 

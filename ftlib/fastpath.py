@@ -312,7 +312,7 @@ def _fused_forward(layer, x, *args, **kwargs):
     )
 
 
-def fuse_lora(model, device: str | None = None) -> int:
+def fuse_lora(model, device: str) -> int:
     """Route every plain PEFT LoRA linear of `model` through the fused layer; returns how many.
 
     Only `peft.tuners.lora.Linear` itself is patched (4-bit and other subclasses keep PEFT's path), per instance,
@@ -321,7 +321,7 @@ def fuse_lora(model, device: str | None = None) -> int:
     PEFT's layer (there its dropout is one cheap kernel, and the fused layer measured 0.83-0.89x PEFT's speed: LoRA
     SFT and DPO of the 135M model in fp32 on an H200, BENCHMARKS.md).
     """
-    if not enabled() or (device is not None and not str(device).startswith("cpu")):
+    if not enabled() or not str(device).startswith("cpu"):
         return 0
     from peft.tuners.lora.layer import Linear as LoraLinear
 

@@ -464,6 +464,11 @@ def test_peek_fields_of_a_long_jsonl_file_parses_its_first_rows_only(tmp_path, m
     wrapped = tmp_path / "wrapped.jsonl"  # one object wrapping the rows, pretty-printed: read whole, rows unwrapped
     wrapped.write_text(json.dumps({"data": rows[:1200]}, indent=2))
     assert data.peek_fields(wrapped) == (["prompt", "completion"], False) and parsed[-1] == wrapped.stat().st_size
+    # Fewer than 1,000 rows in those lines (blank lines; objects that end on line 1,000): the whole file, whose later
+    # rows may hold keys the first ones lack (a review).
+    blanks = tmp_path / "blanks.jsonl"
+    blanks.write_text("".join(json.dumps(r) + "\n\n" for r in rows[:600]) + json.dumps({"text": "x", "system": "s"}))
+    assert data.peek_fields(blanks) == (["prompt", "completion", "text", "system"], False)
     short = tmp_path / "short.jsonl"
     short.write_text(json.dumps({"text": "One line."}) + "\n")
     assert data.peek_fields(short) == (["text"], False)

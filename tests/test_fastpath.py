@@ -57,7 +57,7 @@ def test_fused_lora_matches_peft_without_dropout(varied_model):
     model = _lora_model(varied_model(5), dropout=0.0)
     ids = _ids()
     plain = _loss_and_grads(model, ids)
-    assert fastpath.fuse_lora(model) == 2 * 7  # every linear of both blocks; not the LM head
+    assert fastpath.fuse_lora(model, "cpu") == 2 * 7  # every linear of both blocks; not the LM head
     fused = _loss_and_grads(model, ids)
     _assert_same(plain, fused)
     fastpath.unfuse_lora(model)
@@ -98,7 +98,7 @@ def test_fused_lora_matches_peft_with_the_same_dropout_mask(varied_model, monkey
 
     order = iter(layers)  # the fused path draws one mask per layer, in forward order
     monkeypatch.setattr(fastpath, "drop_mask", lambda shape, p, device: given(*masks[id(next(order))]))
-    fastpath.fuse_lora(model)
+    fastpath.fuse_lora(model, "cpu")
     fused = _loss_and_grads(model, ids)
     _assert_same(plain, fused)
 
@@ -225,7 +225,7 @@ def test_layers_sharing_mask_draws_compute_what_peft_computes_with_the_masks_the
     model = _lora_model(varied_model(5), dropout=0.1)
     ids = _ids()
     layers = [m for m in model.modules() if hasattr(m, "lora_dropout") and "default" in m.lora_dropout]
-    fastpath.fuse_lora(model)
+    fastpath.fuse_lora(model, "cpu")
     assert fastpath.share_mask_draws(model) == len(layers) == 14
     pool = layers[0]._ftlib_mask_pool
     handed = {}
@@ -253,7 +253,7 @@ def test_layers_sharing_mask_draws_compute_what_peft_computes_with_the_masks_the
 def test_layers_sharing_mask_draws_refuse_a_checkpoints_recomputed_forward(varied_model):
     """A recomputed forward gets no other layer's or a fresh mask silently: the pool raises."""
     model = _lora_model(varied_model(5), dropout=0.1)
-    fastpath.fuse_lora(model)
+    fastpath.fuse_lora(model, "cpu")
     fastpath.share_mask_draws(model)
     model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
     model.enable_input_require_grads()
@@ -281,7 +281,7 @@ def test_runs_share_mask_draws_unless_they_recompute_forwards(varied_model, tmp_
 def test_fused_layer_steps_aside_where_it_would_differ(varied_model):
     model = _lora_model(varied_model(5), dropout=0.0)
     ids = _ids()
-    fastpath.fuse_lora(model)
+    fastpath.fuse_lora(model, "cpu")
     model.eval()
     with torch.no_grad():
         tuned = model(input_ids=ids).logits
@@ -295,7 +295,7 @@ def test_fused_layer_steps_aside_where_it_would_differ(varied_model):
     torch.testing.assert_close(tuned, tuned_plain, rtol=1e-5, atol=1e-5)
     assert not torch.allclose(tuned, base)
     # Under autocast the PEFT path runs (the fused function does not choose per-op dtypes).
-    fastpath.fuse_lora(model)
+    fastpath.fuse_lora(model, "cpu")
     calls = []
     layer = next(m for m in model.modules() if hasattr(m, "_ftlib_peft_forward"))
     original = layer._ftlib_peft_forward
@@ -308,7 +308,7 @@ def test_fused_layer_steps_aside_where_it_would_differ(varied_model):
 def test_fast_path_off_leaves_peft_alone(varied_model, monkeypatch):
     monkeypatch.setenv("FTLIB_FAST_PATH", "0")
     model = _lora_model(varied_model(5), dropout=0.0)
-    assert fastpath.fuse_lora(model) == 0
+    assert fastpath.fuse_lora(model, "cpu") == 0
     assert fastpath.micro_batch_size(8, 400, "cpu") == 8
 
 
@@ -388,7 +388,7 @@ def test_fused_lora_on_a_bf16_base_is_as_exact_as_peft(varied_model):
         if not param.requires_grad:
             param.data = param.data.to(torch.bfloat16)
     peft_bf16 = _loss_and_grads(model, ids)
-    fastpath.fuse_lora(model)
+    fastpath.fuse_lora(model, "cpu")
     calls = []
     original = fastpath._LoraLinear.apply
     fastpath._LoraLinear.apply = lambda *a: calls.append(1) or original(*a)
