@@ -30,6 +30,7 @@ class BackgroundJob:
         self.cancelled = False
         self.waiting = ""  # while waiting for the device: why, and the position in line
         self.began: float | None = None  # time.monotonic() when work() began, the device held
+        self.ended_at: float | None = None  # time.monotonic() when it ended, however it ended
         self._thread: threading.Thread | None = None
 
     def work(self) -> None:
@@ -53,6 +54,7 @@ class BackgroundJob:
                 self.traceback = traceback.format_exc()
         finally:
             self.waiting = ""
+            self.ended_at = time.monotonic()
             self.done = True
 
     def hold_device(self, device):

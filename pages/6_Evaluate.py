@@ -34,6 +34,7 @@ from ui.evaluate_view import (
     blanks,
     blanks_said,
     cost_section,
+    evaluation_time_note,
     loops_said,
     side_by_side,
     token_loss_figure,
@@ -52,6 +53,7 @@ require_password()
 
 JOB_KEY = "evaluate_job"
 RUN_KEY = "evaluate_run"  # the run the job evaluates
+RATE_KEY = "evaluate_rate"  # (seconds a row, max new tokens) of this session's last finished evaluation
 FINISHED_KEY = "evaluate_finished"  # run name -> its last finished EvalJob (the newest few): picking it again shows it
 KEEP_FINISHED = 4
 POLL_S = 0.5
@@ -146,6 +148,12 @@ for key in (rows_key, "evaluate_batch") if all_text else (rows_key, "evaluate_ma
 
 job: E.EvalJob | None = st.session_state.get(JOB_KEY)
 finished: dict = st.session_state.setdefault(FINISHED_KEY, {})
+if job is not None and job.done and job.result is not None and job.result.rows and job.began and job.ended_at:
+    # How fast this device evaluates: the estimate under the rows box (a review: 500 rows, ~15 min, unannounced).
+    per_row = (job.ended_at - job.began) / len(job.result.rows)
+    st.session_state[RATE_KEY] = (per_row, job.kwargs.get("max_new_tokens", 64))
+if n_rows is not None and (note := evaluation_time_note(int(n_rows), max_new, st.session_state.get(RATE_KEY))):
+    c1.caption(note)
 if job is not None and job.done and job.result is not None:
     # A finished job keeps no model of its own: its set comes back from model_set_for's cache (`job_models`), so the
     # few kept for a return visit do not each hold a copy of the model (a review: 4 copies of one base).

@@ -1160,3 +1160,23 @@ def test_a_model_without_a_chat_template_is_compared_in_a_built_in_one_picked_on
     assert not at.exception and not at.error and len(cell_texts(at)) >= 1
     own = open_page("pages/5_Compare.py", varied_dir)  # the sentinel: a model with its own template is not asked
     assert "compare_template" not in [s.key for s in own.selectbox]
+
+
+def test_evaluate_says_about_how_long_the_rows_take_from_the_last_evaluation(finished_run, varied_dir):
+    """A review: the only word before 500 rows (~15 min on a CPU) was "a few dozen rows take a few minutes". From the
+    session's last evaluation, the page says about how long the rows asked for take."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.session_state["active_model"] = str(varied_dir)
+    at.session_state["evaluate_rate"] = (30.0, 32)  # 30 s a row at 32 new tokens: a slow machine's last evaluation
+    at.run()
+    at.switch_page("pages/6_Evaluate.py").run()
+    assert not at.exception, at.exception
+    said = [c.value for c in at.caption if c.value.startswith("⏱")]
+    assert said == [
+        "⏱ About 3 min 0 s for 3 rows, at the 30.0 s a row of your last evaluation, scaled to 64 new tokens from 32."
+    ]
+    button(at, "Evaluate").click()
+    run_until_done(at.run(), "evaluate_job")
+    per_row, tokens = at.session_state["evaluate_rate"]  # this evaluation's own measure now
+    assert tokens == 64 and 0 < per_row < 30
+    assert not [c for c in at.caption if c.value.startswith("⏱")]  # the tiny model's 3 rows: under a minute

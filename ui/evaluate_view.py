@@ -18,6 +18,7 @@ from ftlib.demo_data import GENERAL_PROMPTS
 from ftlib.errors import plural
 from ftlib.next_token import percent
 from ftlib.tuning_cost import GRADE_HELP, CostJob
+from ui.compare_view import duration
 
 ROWS_PER_PAGE = 8
 # Under an answer caught in a loop (`ftlib.answer_notes.repeats_itself`), as Compare marks its cells: the loss scores
@@ -144,6 +145,29 @@ def cost_panel(cost, run=None) -> None:
             for b, t in zip(base, tuned, strict=True):
                 left.text(b.strip() or "(empty)")
                 right.text(t.strip() or "(empty)")
+
+
+def evaluation_time_note(rows: int, max_new_tokens: int, last: tuple[float, int] | None) -> str | None:
+    """Under the rows box: about how long evaluating `rows` rows takes, from the seconds a row and the max new tokens
+    of this session's last evaluation (`last`; None: none yet), scaled by the answers' length; None under a minute.
+
+    >>> evaluation_time_note(500, 64, (1.8, 64))
+    '⏱ About 15 min 0 s for 500 rows, at the 1.8 s a row of your last evaluation (64 new tokens).'
+    >>> evaluation_time_note(20, 64, (1.8, 64)) is None, evaluation_time_note(500, 64, None) is None
+    (True, True)
+    """
+    if not last:
+        return None
+    per_row, then = last
+    seconds = rows * per_row * max_new_tokens / max(then, 1)  # answers dominate: about as long as they may be
+    if seconds < 60:
+        return None
+    scaled = "" if max_new_tokens == then else f", scaled to {max_new_tokens} new tokens from {then}"
+    length = f" ({then} new tokens)" if not scaled else ""
+    return (
+        f"⏱ About {duration(seconds)} for {rows} rows, at the {per_row:.1f} s a row of your last evaluation"
+        f"{length}{scaled}."
+    )
 
 
 def cost_section(model_set, tuned: str, template: str, run_name: str, run=None) -> None:
