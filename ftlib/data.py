@@ -374,7 +374,8 @@ def load_bytes(
             # Name the column (or key) the user sees rather than our field name it was mapped to.
             source = source_of.get(exc.field)
             if source and columns is not None:
-                message = f"the '{source}' cell is empty (that column holds the {exc.field})"
+                fix = "" if number in short else ": fill it in"  # a short row: the missing cell is said below
+                message = f"the '{source}' cell is empty (that column holds the {exc.field}){fix}"
             elif source:
                 message = f"the '{source}' field is missing or empty (it is read as the {exc.field})"
                 unread = [k for k in record if k not in column_map and has_value(record[k])]

@@ -134,7 +134,7 @@ def text(value: Any, what: str, optional: bool = False) -> str | None:
     if not value.strip():
         if optional:
             return None
-        raise RowProblem(f"{what} is empty")
+        raise RowProblem(f"{what} is empty: write its text there")
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:

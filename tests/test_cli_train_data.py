@@ -49,7 +49,8 @@ def test_rows_left_out_and_fields_not_read_are_named_before_the_run_is_queued(
     said = warnings_of(out.err)
     assert said[0] == (
         f"warning: 2 of 6 rows in {path} are not used: line 2: chosen and rejected are the same, so there is nothing "
-        f"to prefer; line 3: the 'rejected' field is empty. See every row with `python -m ftlib data inspect {path}`."
+        f"to prefer; line 3: the 'rejected' field is empty: write its text there. See every row with "
+        f"`python -m ftlib data inspect {path}`."
     )
     assert said[1].startswith(f"warning: 2 fields of {path} are not read: `score_chosen` in 4 rows, `score_rejected`")
     assert len([w for w in said if "score_chosen" in w]) == 1  # one line for every field nothing reads

@@ -427,7 +427,7 @@ def test_explicit_column_map_for_a_table(tmp_path):
     # The number cell stays the text "42"; the empty cell is an error that names the column.
     assert result.rows == [{"messages": [msg("user", "What is 6x7?"), msg("assistant", "42")]}]
     assert [(e.row, e.message) for e in result.errors] == [
-        (2, "the 'a_text' cell is empty (that column holds the completion)")
+        (2, "the 'a_text' cell is empty (that column holds the completion): fill it in")
     ]
     assert data.peek_columns(path) == ["q_text", "a_text", "notes"]
     with pytest.raises(DataError, match="no column 'nope'"):
