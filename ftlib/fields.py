@@ -103,6 +103,11 @@ class FieldSpec:
             and (self.below is None or value < self.below)
         )
 
+    def limits_said(self) -> str:
+        """This setting's limits in words: "at least 16 and at most 131072" ("" for none)."""
+        rules = [(self.minimum, "at least"), (self.above, "above"), (self.maximum, "at most"), (self.below, "below")]
+        return " and ".join(f"{words} {limit:g}" for limit, words in rules if limit is not None)
+
     def applies(self, values: dict) -> bool:
         """Whether this setting matters given the other values (e.g. LoRA rank only for adapters)."""
         return all(values.get(name) in allowed for name, allowed in self.when.items())
@@ -195,9 +200,9 @@ def _check_limits(config, f: dataclasses.Field, error: type[Exception]) -> None:
     value = getattr(config, f.name)
     if spec.within_limits(value):
         return
-    rules = [(spec.minimum, "at least"), (spec.above, "above"), (spec.maximum, "at most"), (spec.below, "below")]
-    rule = " and ".join(f"{words} {limit:g}" for limit, words in rules if limit is not None)
-    raise error(f"`{f.name}` must be {rule}" + (f"; {spec.hint}" if spec.hint else "") + f" (got {value!r}).")
+    raise error(
+        f"`{f.name}` must be {spec.limits_said()}" + (f"; {spec.hint}" if spec.hint else "") + f" (got {value!r})."
+    )
 
 
 __all__ = ["FieldSpec", "check_limits", "coerce_fields", "setting", "specs_of"]

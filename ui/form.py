@@ -247,9 +247,7 @@ def out_of_range(spec: FieldSpec, value) -> str:
     "" when the value is allowed."""
     if spec.within_limits(value):
         return ""
-    rules = [(spec.minimum, "at least"), (spec.above, "above"), (spec.maximum, "at most"), (spec.below, "below")]
-    parts = [f"{words} {limit:g}" for limit, words in rules if limit is not None]
-    return f"**{spec.label}**: {value:g} is out of range; use a number {' and '.join(parts)}."
+    return f"**{spec.label}**: {value:g} is out of range; use a number {spec.limits_said()}."
 
 
 def typed(name: str) -> bool:

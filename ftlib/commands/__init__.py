@@ -39,10 +39,7 @@ def run_setting_int(name: str):
         except ValueError:
             raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
         if not spec.within_limits(value):
-            limits = [f"at least {spec.minimum}" if spec.minimum is not None else ""]
-            limits += [f"at most {spec.maximum}" if spec.maximum is not None else ""]
-            said = " and ".join(limit for limit in limits if limit)
-            raise argparse.ArgumentTypeError(f"{value} is out of range: a run's {name} is {said}")
+            raise argparse.ArgumentTypeError(f"{value} is out of range: a run's {name} is {spec.limits_said()}")
         return value
 
     parse.__name__ = name  # argparse names the type in its own messages
