@@ -76,13 +76,23 @@ CROWDED_SHARE = 0.1
 
 
 def most_copies(rows: list[dict]) -> int:
-    """How many times the most repeated row is there (1: no copies; 0: no rows). Where it is at most CROWDED_SHARE of
-    a part, or under 3, no split of the rows is crowded (`crowded_warnings`): the Data page then skips splitting them.
+    """How many times the most repeated row is there (1: no copies; 0: no rows): see `may_crowd`.
 
     >>> most_copies([{"a": 1}, {"a": 2}, {"a": 1}]), most_copies([])
     (2, 0)
     """
     return max(Counter(_key(row) for row in rows).values(), default=0)
+
+
+def may_crowd(copies: int, n_train: int, n_test: int) -> bool:
+    """Whether a row there `copies` times (`most_copies`) could crowd a part of a split of `n_train` and `n_test`
+    rows (`crowded_warnings`); False spares splitting the rows to look. Against half the share: a part can end a few
+    rows short of the size asked when whole groups of copies do not fit.
+
+    >>> may_crowd(12, 28, 12), may_crowd(3, 90_000, 10_000), may_crowd(2, 8, 2)
+    (True, False, False)
+    """
+    return copies >= 3 and copies > CROWDED_SHARE / 2 * min(n_train, n_test)
 
 
 def crowded_warnings(train: list[dict], test: list[dict]) -> list[str]:

@@ -28,7 +28,7 @@ from ftlib.errors import UserError, plural
 from ftlib.formats import FIELDS, FORMAT_HELP, FORMAT_KIND, FORMAT_PLAIN, format_label
 from ftlib.mapping import field_help
 from ftlib.readers import check_path
-from ftlib.splits import CROWDED_SHARE, ROW_UNITS, default_test_ratio, most_copies, rows_in_words
+from ftlib.splits import ROW_UNITS, default_test_ratio, may_crowd, most_copies, rows_in_words
 from ui.auth import require_password
 from ui.common import active_split_name, cached_split, set_active_split, user_errors
 from ui.data_view import show_report, show_row, token_histogram
@@ -414,9 +414,8 @@ def split_and_save(result, label: str, key: tuple) -> None:
         )
         # Answers labelled good/bad, or a file with copies: the split itself shows whether a part is left with one
         # label or filled by one row's copies (a split keeps a row's copies on one side).
-        copies = 0 if dedupe else most_copies_cached(key)  # only a row this often can crowd a part: 2+ s to check
-        # (Half the share: a part can end a few rows short of the size asked when whole groups do not fit.)
-        crowdable = copies >= 3 and copies > CROWDED_SHARE / 2 * min(n_test, len(rows) - n_test)
+        # Splitting the rows to look costs 2 s and more on 100,000: only where a part could be crowded.
+        crowdable = not dedupe and may_crowd(most_copies_cached(key), len(rows) - n_test, n_test)
         needs_split = result.kind == "unpaired" or crowdable
         if needs_split and seed is not None:
             warnings = split_warnings_cached(key, dedupe, test_size, int(seed))
