@@ -23,6 +23,7 @@ from ftlib.builtin_templates import TOOL_TEMPLATES, builtin_named
 from ftlib.check_result import Check
 from ftlib.errors import UserError
 from ftlib.masks import added_system_prompt
+from ftlib.rows import uses_tools
 from ftlib.template_input import tool_row_error
 from ftlib.templates import (
     ChatTemplate,
@@ -160,8 +161,7 @@ def check_no_generation_prompt(enc: Encoded, tokenizer, template: ChatTemplate) 
 def _builtin_that_fits(enc: Encoded, tokenizer) -> str | None:
     """A built-in template that writes this row's turns, knows this tokenizer's control tokens and opens every
     trained turn as its generation prompt ends: the one to name when the model's own template does not."""
-    tools = bool(enc.tools) or any(m.get("tool_calls") or m["role"] == "tool" for m in enc.messages)
-    for name in TOOL_TEMPLATES if tools else (*_FITTING, *TOOL_TEMPLATES):
+    for name in TOOL_TEMPLATES if uses_tools(enc.messages, enc.tools) else (*_FITTING, *TOOL_TEMPLATES):
         template = get_template(name, tokenizer)
         if missing_special_tokens(tokenizer, template):
             continue
@@ -409,7 +409,7 @@ def explain_refusal(error: TemplateError, template: ChatTemplate, messages: list
         return error  # it failed (a loop, the sandbox), it did not refuse the row: no system turn is to blame
     if then is not None and (first is None or str(then) == str(first)):
         return error  # refused for another reason, not (only) the system turn
-    tools_used = bool(tools) or any(m.get("tool_calls") or m.get("role") == "tool" for m in messages)
+    tools_used = uses_tools(messages, tools)
     names = TOOL_TEMPLATES if tools_used else ("mistral", "chatml", "llama3", *TOOL_TEMPLATES)
     known = [n for n in names if tokenizer is None or not missing_special_tokens(tokenizer, get_template(n))]
     name = (known or names)[0]

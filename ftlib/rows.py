@@ -113,6 +113,16 @@ def with_columns(row: dict, record: dict, unread: list[str]) -> tuple[dict, list
     return ({**row, COLUMNS: carried} if carried else row), [k for k in unread if k not in carried]
 
 
+def uses_tools(messages: list[dict], tools=None) -> bool:
+    """Whether a conversation involves tools: schemas given (`tools`), a turn calling one or a tool's result. Such a
+    row wants a template that writes them (`builtin_templates.TOOL_TEMPLATES`).
+
+    >>> uses_tools([{"role": "user", "content": "Hi"}]), uses_tools([{"role": "tool", "content": "4"}])
+    (False, True)
+    """
+    return bool(tools) or any(m.get("tool_calls") or m.get("role") == "tool" for m in messages)
+
+
 def conversation(row: dict) -> list[dict]:
     """The conversation a row shows and trains on, as one list of turns.
 
@@ -224,5 +234,6 @@ __all__ = [
     "control_character_warnings",
     "row_tool_warnings",
     "tool_warnings",
+    "uses_tools",
     "with_columns",
 ]

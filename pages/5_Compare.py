@@ -19,6 +19,7 @@ from ftlib import modelset as M
 from ftlib import next_token as N
 from ftlib import sampling as S
 from ftlib.decoding import SEED_RANGE
+from ftlib.rows import uses_tools
 from ftlib.templates import BUILTIN_TEMPLATES, TOOL_TEMPLATES, has_own_template
 from ftlib.tokenizer_checks import prompt_control_warning
 from ui import alignment_view
@@ -237,7 +238,7 @@ with st.container():
         names = list(BUILTIN_TEMPLATES)
         # A test row with tool schemas or calls starts on a template that writes them (ChatML leaves them out): one
         # box for such rows, one for the others, each keeping what was picked in it.
-        with_tools = bool(tools) or any(m.get("tool_calls") for m in messages)
+        with_tools = uses_tools(messages, tools)
         box = "compare_template_tools" if with_tools else "compare_template"
         put_back = restore(box, names)
         written_in = c3.selectbox(
