@@ -55,10 +55,10 @@ MAPS = "data_maps"  # path -> {"start": the guess or the file's own names, "chos
 FORMATS_KEY = "data_formats"  # path -> the Format box's value for that file ("auto" until the user picks one)
 
 
-# The parsed file and what is derived from all its rows are shared by every session and never mutated (ui.common's
-# rule). st.cache_data would unpickle a fresh copy of every row on each rerun: 2.5-3.5 s a click with 100,000 chat
-# rows loaded (a 2026-12-04 review), where this hands back the object. Fewer entries than cache_data kept, and an
-# hour's life: the objects are ~2.5x their pickles' size.
+# The parsed file and its deduped rows are shared by every session and never mutated (ui.common's rule).
+# st.cache_data would unpickle a fresh copy of every row on each rerun: 1.9 s a click with 100,000 chat rows loaded,
+# 0.07 s now (bench/bench_data_page.py). Fewer entries than cache_data kept, and an hour's life: the objects take
+# more memory than their pickles.
 @st.cache_resource(max_entries=4, ttl=3600, show_spinner="Reading the file...")
 def load_cached(path: str, mtime: float, fmt: str | None, mapping: tuple | None, shown: str):
     """The parsed file; `mtime` is in the key so an edited file is read again; `shown` is its name in messages."""
