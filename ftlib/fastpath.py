@@ -318,7 +318,7 @@ def fuse_lora(model, device: str) -> int:
     Only `peft.tuners.lora.Linear` itself is patched (4-bit and other subclasses keep PEFT's path), per instance,
     so saved adapters, state dicts and `unfuse_lora` are unaffected. Each call still checks the layer is in a
     state the fused function covers and otherwise runs PEFT's forward. `device`: the run's; a run on a GPU keeps
-    PEFT's layer (there its dropout is one cheap kernel, and the fused layer measured 0.83-0.89x PEFT's speed: LoRA
+    PEFT's layer (there its dropout is one cheap kernel, and the fused layer measured 0.85-0.90x PEFT's speed: LoRA
     SFT and DPO of the 135M model in fp32 on an H200, BENCHMARKS.md).
     """
     if not enabled() or not str(device).startswith("cpu"):

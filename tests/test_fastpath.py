@@ -702,7 +702,7 @@ def test_a_run_on_a_gpu_gets_no_cpu_fast_path_while_its_weights_still_sit_on_the
 
 
 def test_a_lora_run_on_a_gpu_keeps_peft_layers(varied_model):
-    """Measured on an H200 (BENCHMARKS.md, 2026-12-04): LoRA SFT and DPO in fp32 ran 0.83-0.89x as fast with the
+    """Measured on an H200 (BENCHMARKS.md, 2026-12-04): LoRA SFT and DPO in fp32 ran 0.85-0.90x as fast with the
     fused layer as with PEFT's; a GPU run keeps PEFT's, a CPU run still fuses."""
     model = _lora_model(varied_model(5), dropout=0.1)
     assert fastpath.fuse_lora(model, "cuda:0") == 0 and fastpath.fuse_lora(model, "cuda") == 0
