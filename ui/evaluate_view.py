@@ -172,8 +172,8 @@ def evaluation_time_note(rows: int, max_new_tokens: int, last: tuple[float, int]
 
 def cost_section(model_set, tuned: str, template: str, run_name: str, run=None) -> None:
     """What fine-tuning cost, measured on demand (a CostJob in the background, polled while it runs); `run` (an
-    ftlib.tuning_cost.TunedWith) fits the advice to the run's settings. `model_set`: the set, or a function that
-    returns it, called only when the measure starts (a finished evaluation's set may have to be loaded again)."""
+    ftlib.tuning_cost.TunedWith) fits the advice to the run's settings. `model_set`: a function returning the model
+    set, called only when the measure starts (a finished evaluation's set may have to be loaded again)."""
     st.caption(
         "Fine-tuning can cost something too: forgetting some of what the model could do, and answering more "
         f"alike. Both are measured on everyday questions unrelated to your data (`samples/{GENERAL_PROMPTS.name}`)."
@@ -182,8 +182,7 @@ def cost_section(model_set, tuned: str, template: str, run_name: str, run=None) 
     job = held[1] if held and held[0] == run_name else None
     running = job is not None and not job.done
     if st.button("Measure what it cost", key="evaluate_cost_start", disabled=running):
-        models = model_set() if callable(model_set) else model_set
-        job = CostJob(models, tuned, template=template, label="measuring what fine-tuning cost").start()
+        job = CostJob(model_set(), tuned, template=template, label="measuring what fine-tuning cost").start()
         st.session_state[COST_KEY] = (run_name, job)
         running = True
     if job is None:
