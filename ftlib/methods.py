@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ftlib.fields import setting
+from ftlib.fields import setting, yaml_problem
 
 SFT_METHODS = ("lora", "qlora", "full")  # the method is the tuning
 PREFERENCE_METHODS = ("dpo", "reward", "kto", "grpo")  # alignment after SFT: these take a separate `tuning`
@@ -281,8 +281,8 @@ def coerce_rewards(value, error: type[Exception]) -> list:
 
             value = yaml.safe_load(value)
         except Exception as exc:  # yaml raises several error types; all mean "cannot parse"
-            raise error(
-                f"`rewards` is not valid JSON or YAML ({exc}). Write a list such as {REWARD_EXAMPLE}."
+            raise error(  # in one line: PyYAML's own message spans several
+                f"`rewards` is not valid JSON or YAML ({yaml_problem(exc)}). Write a list such as {REWARD_EXAMPLE}."
             ) from None
     if isinstance(value, dict):
         value = [value]
@@ -295,6 +295,38 @@ def coerce_rewards(value, error: type[Exception]) -> list:
 def reward_kind(spec: dict) -> str:
     """The kind of one (checked) reward: its key other than `weight`."""
     return next(k for k in spec if k != "weight")
+
+
+# Columns of the tables of answers beside the rewards' (and `reward_std`, TRL's spread of the total): no reward's name.
+_TAKEN_NAMES = {"prompt", "answer", "total", "advantage", "messages", "tools", "columns", "step", "std"}
+
+
+def reward_names(specs: list[dict], by_kind: bool = False) -> list[str]:
+    """Each reward's name in a run (its metrics are `reward_<name>`, its column in the tables of answers): a
+    registered function's own name, when a plain word (TRL's metric keys split on "/"), else the reward's kind;
+    numbered from the second of a name. `by_kind`: the names runs before 2026-12-04 logged, every function
+    "function".
+
+    >>> reward_names([{"regex": "^A"}, {"function": "correct"}, {"regex": "B$"}, {"function": "a/b"}])
+    ['regex', 'correct', 'regex_2', 'function']
+    >>> reward_names([{"function": "total"}, {"function": "regex"}, {"regex": "B$"}])
+    ['function', 'regex', 'regex_2']
+    >>> reward_names([{"function": "correct"}, {"function": "short"}], by_kind=True)
+    ['function', 'function_2']
+    """
+    names, taken = [], set()
+    for spec in specs:
+        kind = reward_kind(spec)
+        own = spec[kind] if kind == "function" and not by_kind else ""
+        # "_std" closes the key of a reward's spread (`reward_<name>_std`): such a name would read as one.
+        plain = isinstance(own, str) and re.fullmatch(r"\w[\w.-]*", own) and not own.endswith("_std")
+        base = own if plain and own not in _TAKEN_NAMES else kind
+        name, n = base, 2
+        while name in taken:
+            name, n = f"{base}_{n}", n + 1
+        taken.add(name)
+        names.append(name)
+    return names
 
 
 def check_rewards(rewards: list, error: type[Exception]) -> None:
@@ -492,5 +524,6 @@ __all__ = [
     "method_setting_problem",
     "methods_for",
     "reward_kind",
+    "reward_names",
     "wrong_rows",
 ]

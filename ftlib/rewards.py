@@ -42,7 +42,7 @@ from dataclasses import dataclass, field
 
 from ftlib.answer_notes import looped_characters, repeats_itself, repetition_units  # repeats_itself: re-exported
 from ftlib.errors import UserError, numbered, plural
-from ftlib.methods import check_rewards, coerce_rewards, looks_like_code, reward_kind
+from ftlib.methods import check_rewards, coerce_rewards, looks_like_code, reward_kind, reward_names
 from ftlib.reward_functions import (
     REGISTER_HOW,
     REGISTRY_ENV,
@@ -260,23 +260,6 @@ def build_rewards(specs: list[dict], device: str = "cpu", load_models: bool = Tr
     return rewards
 
 
-def reward_names(specs: list[dict]) -> list[str]:
-    """Each reward's name in a run (its metrics are `reward_<name>`): its kind, numbered from the second of a kind.
-
-    >>> reward_names([{"regex": "^A"}, {"not_repeating": {}}, {"regex": "B$"}])
-    ['regex', 'not_repeating', 'regex_2']
-    """
-    names, taken = [], set()
-    for spec in specs:
-        kind = reward_kind(spec)
-        name, n = kind, 2
-        while name in taken:
-            name, n = f"{kind}_{n}", n + 1
-        taken.add(name)
-        names.append(name)
-    return names
-
-
 @dataclass(frozen=True)
 class RewardPart:
     """One reward's share of a mean total: its mean score (unweighted, as `reward_<name>` logs it), its weight and
@@ -299,8 +282,10 @@ def weighted_parts(specs: list[dict], means: dict[str, float | None]) -> list[Re
     [('regex', 2.0, 0.25, 0.5), ('not_repeating', 0.5, 0.8, 0.4)]
     """
     check_rewards(specs, RewardError)
-    parts = []
-    for name, spec in zip(reward_names(specs), specs, strict=True):
+    parts, names, old = [], reward_names(specs), reward_names(specs, by_kind=True)
+    if not (set(names) - set(old)) & means.keys() and (set(old) - set(names)) & means.keys():
+        names = old  # a run logged before functions were named as registered (2026-12-04)
+    for name, spec in zip(names, specs, strict=True):
         weight, mean = float(spec.get("weight", 1.0)), means.get(name)
         part = weight * float(mean) if mean is not None else None
         parts.append(RewardPart(name, _label(spec), weight, None if mean is None else float(mean), part))

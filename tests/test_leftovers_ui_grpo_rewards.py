@@ -35,6 +35,25 @@ def test_weighted_parts_name_the_rewards_as_the_run_logs_them_and_add_up():
     assert [p.part for p in weighted_parts(specs, {"regex": 0.5})][1:] == [None, None]  # not measured: no part
 
 
+def test_a_registered_function_is_named_as_registered_and_older_runs_still_read():
+    """A cold review: two registered functions logged `reward_function` and `reward_function_2`, and the page's
+    columns, captions and chart legend said no more; the name the operator registered says which is which."""
+    specs = [{"function": "correct", "weight": 1}, {"function": "length_r", "weight": 0.5}, {"function": "x/y"}]
+    assert reward_names(specs) == ["correct", "length_r", "function"]  # "/" would split TRL's metric key
+    parts = weighted_parts(specs, {"correct": 1.0, "length_r": 0.5, "function": 0.0})
+    assert [(p.name, p.part) for p in parts] == [("correct", 1.0), ("length_r", 0.25), ("function", 0.0)]
+    # A run logged before 2026-12-04 (every function "function", numbered): its means are found under those names.
+    old = weighted_parts(specs, {"function": 1.0, "function_2": 0.5, "function_3": 0.0})
+    assert [(p.name, p.mean) for p in old] == [("function", 1.0), ("function_2", 0.5), ("function_3", 0.0)]
+
+
+def test_a_rewards_text_that_does_not_parse_is_refused_in_one_line():
+    from ftlib.rewards import text_problems
+
+    (problem,) = text_problems("[{function: x")
+    assert "\n" not in problem and "not valid JSON or YAML" in problem and "(line 1, column" in problem
+
+
 def test_the_train_page_shows_each_rewards_weight_and_part_adding_up_to_the_logged_reward(varied_model, tmp_path):
     """A real tiny GRPO run: what TRL logs per reward (`rewards/<name>/mean`, unweighted) times each weight sums to
     the `reward` it logs, on every step and held-out evaluation; the page's table shows those parts and that total."""

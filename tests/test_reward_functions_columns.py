@@ -173,7 +173,7 @@ def test_registered_functions_receive_the_rows_columns_under_their_names(registr
     rewards = build_rewards([{"function": n} for n in ("logged", "by_name", "old_style")])
     columns = [{"answer": "4", "level": 1}, {"answer": "Paris", "level": 2}]
     table = score_completions(rewards, ASKED[:2], ["It is 4.", "Lyon"], [None, None], columns)
-    assert table.scores == {"function": [1.0, 0.0], "function_2": [1.0, 5.0], "function_3": [2.0, 2.0]}
+    assert table.scores == {"logged": [1.0, 0.0], "by_name": [1.0, 5.0], "old_style": [2.0, 2.0]}
     # **kwargs: every column (values of its own row, types kept) and the tools, as TRL gives dataset columns.
     assert [c["kwargs"] for c in calls(registry)] == [{"answer": "4", "level": 1, "tools": None},
                                                       {"answer": "Paris", "level": 2, "tools": None}]  # fmt: skip
@@ -230,7 +230,9 @@ def test_a_grpo_run_gives_each_answer_its_prompts_answer_column(varied_model, re
     assert all(c["kwargs"]["answer"] == want[c["prompt"]] and c["kwargs"]["level"] == 1 for c in seen), seen
     assert [c["prompt"] for c in seen][::2] == [c["prompt"] for c in seen][1::2]  # the group's answers, same row
     step, table = run.latest_completions()
-    assert step == 1 and {"function", "contains_column"} <= set(table[0])
+    # The function by the name it was registered under (it read `function` before: two of them said nothing).
+    assert step == 1 and {"logged", "contains_column"} <= set(table[0])
+    assert {"reward_logged", "reward_contains_column"} <= set().union(*run.read_metrics())
 
 
 def test_the_trl_dataset_carries_the_columns_beside_the_prompt(varied_model, tmp_path):
@@ -256,7 +258,7 @@ def test_the_preview_scores_with_the_columns_and_shows_them(varied_model, regist
     model, tokenizer = load_model(str(model_dir), device="cpu"), load_tokenizer(str(model_dir))
     rows = [{"prompt": ASKED[0], "columns": {"answer": "4"}}, {"prompt": ASKED[0], "columns": {"answer": "four"}}]
     table = preview_rewards(model, tokenizer, config, rows, prompts=2)
-    assert [r["function"] for r in table] == [1.0, 1.0, 4.0, 4.0]
+    assert [r["by_name"] for r in table] == [1.0, 1.0, 4.0, 4.0]
     assert [r["columns"] for r in table][::2] == [{"answer": "4"}, {"answer": "four"}]
     assert len({preview_prompt(r) for r in table}) == 2  # one question, two rows: two prompts
 
@@ -275,7 +277,7 @@ def test_evaluate_scores_both_models_answers_with_each_prompts_columns(varied_mo
     rows = [{"prompt": ASKED[i], "columns": {"answer": a}} for i, (_, a) in enumerate(QUESTIONS[:2])]
     rewards = build_rewards([{"function": "by_name"}, {"contains_column": "answer"}])
     result = evaluate_answers(model_set, rows, model_set.tuned[0], rewards, max_new_tokens=4, batch_size=2)
-    assert [(r.base_scores["function"], r.tuned_scores["function"]) for r in result.rows] == [(1.0, 1.0), (5.0, 5.0)]
+    assert [(r.base_scores["by_name"], r.tuned_scores["by_name"]) for r in result.rows] == [(1.0, 1.0), (5.0, 5.0)]
     for row, (_, answer) in zip(result.rows, QUESTIONS, strict=False):
         assert row.base_scores["contains_column"] == float(answer in row.base_output)
     # A prompt without the column a reward reads is refused before any answer is written (a cold review: `evaluate
@@ -527,7 +529,7 @@ def test_a_registry_names_a_file_beside_it_and_a_syntax_error_is_one_line(tmp_pa
     monkeypatch.setenv(REGISTRY_ENV, str(registry))
     monkeypatch.chdir("/")
     assert registered_functions() == {"correct": f"{tmp_path / 'good.py'}:correct"}
-    assert score_completions(build_rewards([{"function": "correct"}]), ASKED[:1], ["4"]).scores == {"function": [1.0]}
+    assert score_completions(build_rewards([{"function": "correct"}]), ASKED[:1], ["4"]).scores == {"correct": [1.0]}
     registry.write_text("correct: [good.py:correct\n")
     with pytest.raises(RewardError) as caught:
         registered_functions()

@@ -132,21 +132,21 @@ def test_grpo_prompts_that_differ_only_in_tools_are_prompted_and_rewarded_each_w
     texts = [prepared.tokenizer.decode(w) for w in want]
     assert "get_weather" in texts[0] and "get_weather" not in texts[1]
     rewards = trainer._logs["rewards"]
-    assert list(rewards["function"]) == [2.0, 2.0, 0.0, 0.0]  # count_tools: given each prompt's own tools
-    assert list(rewards["function_2"]) == [20.0, 20.0, 0.0, 0.0]  # **kwargs: given them too
-    assert list(rewards["function_3"]) == [2.0, 2.0, 2.0, 2.0]  # written without tools: called as it always was
+    assert list(rewards["count_tools"]) == [2.0, 2.0, 0.0, 0.0]  # as registered: given each prompt's own tools
+    assert list(rewards["takes_all"]) == [20.0, 20.0, 0.0, 0.0]  # **kwargs: given them too
+    assert list(rewards["old_style"]) == [2.0, 2.0, 2.0, 2.0]  # written without tools: called as it always was
 
 
 def test_score_completions_passes_each_answers_tools_to_every_reward(registered):
     rewards = build_rewards(registered + [{"regex": "a"}])
     table = score_completions(rewards, [QUESTION, QUESTION], ["a", "b"], [TOOLS, None])
     assert table.scores == {
-        "function": [2.0, 0.0],
-        "function_2": [20.0, 0.0],
-        "function_3": [2.0, 2.0],
+        "count_tools": [2.0, 0.0],
+        "takes_all": [20.0, 0.0],
+        "old_style": [2.0, 2.0],
         "regex": [1.0, 0.0],
     }
-    assert score_completions(rewards, [QUESTION], ["a"]).scores["function"] == [0.0]  # no tools given: none
+    assert score_completions(rewards, [QUESTION], ["a"]).scores["count_tools"] == [0.0]  # no tools given: none
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -165,7 +165,7 @@ def test_the_preview_counts_prompts_that_differ_only_in_tools_as_two(varied_mode
     model, tokenizer = load_model(str(model_dir), device="cpu"), load_tokenizer(str(model_dir))
     rows = [{"prompt": QUESTION, "tools": TOOLS}, {"prompt": QUESTION}]
     table = preview_rewards(model, tokenizer, config, rows, prompts=2)
-    assert [r["function"] for r in table] == [2.0, 2.0, 0.0, 0.0]  # each prompt scored with its own tools
+    assert [r["count_tools"] for r in table] == [2.0, 2.0, 0.0, 0.0]  # each prompt scored with its own tools
     assert [r.get("tools") for r in table] == [TOOLS, TOOLS, None, None]
     assert len({preview_prompt(r) for r in table}) == 2
     assert flat_prompts(table)[1] == 2
