@@ -8,6 +8,8 @@ from __future__ import annotations
 import json
 import statistics
 
+import pytest
+
 from ftlib import runs, workspace
 from ftlib.models import load_tokenizer
 from ftlib.templates import get_template
@@ -125,3 +127,21 @@ def test_a_held_out_number_from_before_training_says_so(tiny_model_dir):
     at = page(tiny_model_dir)
     shown = {m.label: m.value for m in at.metric}
     assert shown.get("Held-out loss (before training)") == "1.5000" and "Held-out loss" not in shown, shown
+
+
+@pytest.mark.parametrize(
+    "method, said",
+    [
+        ("kto", "KTO's objective on the held-out answers"),
+        ("reward", "-log sigmoid(chosen score - rejected score)"),
+        ("dpo", "DPO's objective on the held-out pairs"),
+    ],
+)
+def test_a_preference_runs_held_out_loss_says_what_its_objective_is(tiny_model_dir, method, said):
+    """A cold review: a KTO run's and a reward model's "Held-out loss" help described SFT's mean over the tokens the
+    mask policy trains; each method's loss is its own objective, said as such."""
+    make_run(f"r-{method}", {"model": str(tiny_model_dir), "method": method}, max_steps=3, metrics=_steps([1, 1, 1]))
+    at = page(tiny_model_dir)
+    help_text = {m.label: m.proto.help for m in at.metric}["Held-out loss"]
+    assert said in help_text and "mask policy" not in help_text, help_text
+    assert not any(c.value.startswith("Held-out loss: over every reply") for c in at.caption)

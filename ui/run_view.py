@@ -113,6 +113,29 @@ HELD_OUT_HELP = (
     "(every reply, by default), averaged over batches. The Evaluate page counts every token of each row's last "
     "answer alike, so its number for the same rows differs."
 )
+# The preference methods' loss is their own objective, not a loss over tokens (a cold review: KTO's and the reward
+# model's held-out loss were explained as SFT's).
+HELD_OUT_OBJECTIVES = {
+    "dpo": "DPO's objective on the held-out pairs (with the default loss type, -log sigmoid(beta x how much more "
+    "than the starting model it prefers the chosen answer): 0.693 at the start, lower as it prefers the chosen ones)",
+    "reward": "the reward model's loss on the held-out pairs, -log sigmoid(chosen score - rejected score): 0.693 "
+    "when it cannot tell them apart, lower as it scores the chosen answers above the rejected ones",
+    "kto": "KTO's objective on the held-out answers (with the default loss type, 1 - sigmoid(beta x (how much "
+    "likelier than at the start the model finds a good answer, less a KL estimate)), the reverse for bad answers, "
+    "weighted: 0.5 at the start, lower as good answers gain and bad ones lose)",
+}
+
+
+def held_out_help(method: str | None, step: int) -> str:
+    """The held-out loss's help: what the number is for this run's method."""
+    if method in HELD_OUT_OBJECTIVES:
+        return (
+            f"The same on rows it never trains on (step {step}): whether what it learns carries over. It is "
+            f"{HELD_OUT_OBJECTIVES[method]}. The Evaluate page measures the run otherwise."
+        )
+    return HELD_OUT_HELP.format(step=step)
+
+
 # Under the numbers, once an SFT run's held-out loss shows (the alignment methods' loss is their own objective): the
 # Evaluate page's loss of the same rows and run differs, and a hover-only help left users comparing the two.
 HELD_OUT_NOTE = (
@@ -157,7 +180,7 @@ def live_numbers(metrics: list[dict], method: str | None = None, kept_step: int 
         )
     elif not grpo and held_out is not None and held_out.get("eval_loss") is not None:
         c2.metric(
-            f"Held-out loss{before}", f"{held_out['eval_loss']:.4f}", help=HELD_OUT_HELP.format(step=held_out["step"])
+            f"Held-out loss{before}", f"{held_out['eval_loss']:.4f}", help=held_out_help(method, held_out["step"])
         )
         said_held_out = method in (*SFT_METHODS, None)  # the alignment methods' loss is their own objective
     speed, trained = typical_speed(metrics), typical_speed(metrics, "trained_tokens_per_s")
