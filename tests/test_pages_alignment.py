@@ -202,6 +202,41 @@ def test_a_finished_reward_model_scores_answers_on_the_train_page(tiny_model_dir
     assert [d.kind for d in downloads.downloads(run)] == ["model"]
 
 
+def test_the_score_panel_refuses_an_empty_prompt_or_answers_and_shows_scores_only_for_the_text_they_scored(
+    tiny_model_dir, tmp_path
+):
+    run = _reward_run(tiny_model_dir, tmp_path)
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run().switch_page("pages/4_Train.py")
+    at.session_state["train_selected"] = run.id
+    at.run()
+    prompt, score = at.text_input(key=f"score_prompt_{run.id}"), at.button(key=f"score_button_{run.id}")
+
+    def scores() -> list:
+        return [d.value for d in at.dataframe if "score" in d.value]
+
+    prompt.set_value("")
+    score.click().run()  # as `ftlib score --prompt ""` refuses: an empty user turn's score means nothing
+    assert not at.exception, at.exception
+    assert any("prompt is empty" in w.value for w in at.warning), [w.value for w in at.warning]
+    assert not scores()
+
+    at.text_input(key=f"score_prompt_{run.id}").set_value("Hi")
+    at.button(key=f"score_button_{run.id}").click().run()
+    assert len(scores()) == 1 and not at.warning
+    for i in range(2):
+        at.text_area(key=f"score_answer_{run.id}_{i}").set_value("")
+    at.button(key=f"score_button_{run.id}").click().run()
+    assert any("Every answer is empty" in w.value for w in at.warning), [w.value for w in at.warning]
+    assert not scores()  # never the scores of the answers just emptied
+    at.text_area(key=f"score_answer_{run.id}_0").set_value("Sleep more.").run()
+    assert not scores()  # nor beside a new answer before it is scored
+    assert any("changed since they were scored" in c.value for c in at.caption)
+    at.button(key=f"score_button_{run.id}").click().run()
+    (table,) = scores()
+    assert table["answer"].tolist() == ["Sleep more."]
+
+
 def test_the_rewards_text_area_round_trips_through_the_config():
     from ftlib.config import RunConfig
 

@@ -345,15 +345,25 @@ def score_panel(run_id: str) -> None:
         )
     ]
     answers = [a for a in answers if a.strip()]
-    if st.button("Score", key=f"score_button_{run_id}") and answers:
-        with user_errors("Could not score the answers"):
-            scores = _reward_model(run_id).score([{"role": "user", "content": prompt}], answers)
-        st.session_state[f"score_result_{run_id}"] = [
-            {"answer": a, "score": s} for a, s in zip(answers, scores, strict=True)
-        ]
-    result = st.session_state.get(f"score_result_{run_id}")
-    if result:
-        _table(sorted(result, key=lambda row: -row["score"]))
+    key = f"score_result_{run_id}"
+    if st.button("Score", key=f"score_button_{run_id}"):
+        # As `ftlib score` refuses: a reward model scores a conversation, and an empty turn's score means nothing.
+        if not prompt.strip():
+            st.warning("The prompt is empty: write the question the answers reply to, then press Score.")
+        elif not answers:
+            st.warning("Every answer is empty: write at least one answer to score, then press Score.")
+        else:
+            with user_errors("Could not score the answers"):
+                scores = _reward_model(run_id).score([{"role": "user", "content": prompt}], answers)
+            rows = [{"answer": a, "score": s} for a, s in zip(answers, scores, strict=True)]
+            st.session_state[key] = (prompt, answers, rows)
+    scored = st.session_state.get(key)
+    # Only the scores of the prompt and answers in the boxes now (as Compare's `score_answers`): an edit asks for a
+    # new press, never shows the old scores beside new text.
+    if scored and scored[:2] == (prompt, answers):
+        _table(sorted(scored[2], key=lambda row: -row["score"]))
+    elif scored:
+        st.caption("The prompt or the answers changed since they were scored: press **Score** to score them.")
 
 
 def score_answers(messages: list[dict], labels: dict, job, tools: list | None = None) -> None:
