@@ -19,6 +19,7 @@ from ftlib.checks import longer_fix
 from ftlib.config import RunConfig
 from ftlib.errors import numbered, plural
 from ftlib.loss_types import loss_type_warnings
+from ftlib.methods import kto_kl_warnings
 from ftlib.rows import row_kind
 from ftlib.training_model import cpu_dtype_warnings, gpu_dtype_problems, target_problems
 
@@ -134,6 +135,7 @@ def preflight(config: RunConfig, tokenizer=None, rows: tuple[list[dict], list[di
         have = "" if reasons else f" {'have' if len(dropped) > 1 else 'has'} {why} and"  # each row's reason, if known
         report.warnings.append(f"{numbered('Training row', dropped)}{have} will be left out.{reasons}")
     report.warnings += overfitting.preflight_warnings(config, len(eval_encoded))
+    report.warnings += kto_kl_warnings(config, len(eval_encoded))  # a held-out row alone in its batch reads 0.5
     if grpo := overfitting.grpo_batch_error(config, len(encoded)):  # TRL's sampler would yield no batch at all
         report.errors.append(grpo)
     report.warnings += overfitting.schedule_warnings(config, len(encoded))  # a batch above the rows; many passes

@@ -326,6 +326,38 @@ def test_kto_on_preference_pairs_says_how_it_reads_them_before_launch(
         assert report.train_rows == len(rows) + sum("chosen" in r for r in rows)  # each pair is two rows
 
 
+# (id, settings, held-out rows, the warning's start or None): KTO's KL estimate pairs a row with the one before it
+# in its batch (UnpairedCollator), so a held-out row alone in its batch is paired with itself and reads 0.5.
+KTO_KL_ALONE = [
+    ("one held-out row", {}, 1, "The held-out split has a single row"),
+    ("3 rows in batches of 2", {}, 3, "The 3 held-out rows leave a last evaluation batch of one row (batch size 2)"),
+    ("5 rows in batches of 4", {"batch_size": 4}, 5, "The 5 held-out rows leave a last evaluation batch of one"),
+    ("4 rows in batches of 2", {}, 4, None),
+    ("3 rows in batches of 4", {"batch_size": 4}, 3, None),
+    ("no held-out rows", {}, 0, None),
+    ("apo_zero_unpaired makes no KL estimate", {"kto_loss_type": "apo_zero_unpaired"}, 1, None),
+]
+
+
+@pytest.mark.parametrize("settings, held_out, said", [c[1:] for c in KTO_KL_ALONE], ids=[c[0] for c in KTO_KL_ALONE])
+def test_kto_warns_before_launch_when_a_held_out_row_is_alone_in_its_batch(
+    tiny_model_dir, smol_tokenizer, settings, held_out, said
+):
+    """A review's `train --method kto --test-size 1`: every held-out loss read 0.5000, said by nothing."""
+    from ftlib.run_preflight import preflight
+
+    config = tiny_config(tiny_model_dir, method="kto", **settings)
+    report = preflight(config, tokenizer=smol_tokenizer, rows=(UNPAIRED, UNPAIRED[:held_out]))
+    assert report.ok, report.errors
+    assert report.eval_rows == held_out
+    found = [w for w in report.warnings if "paired with itself" in w]
+    if said is None:
+        assert not found, found
+    else:
+        assert len(found) == 1 and found[0].startswith(said), report.warnings
+        assert "about 0.5" in found[0] and "apo_zero_unpaired" in found[0]  # what it reads, and a fix
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # GRPO
 # ---------------------------------------------------------------------------------------------------------------
