@@ -67,6 +67,8 @@ class RunSummary:
     score: str = field(default="loss", metadata={"json": False})
     train_score: float | None = field(default=None, metadata={"json": False})
     eval_score: float | None = field(default=None, metadata={"json": False})
+    # The step `train_score` was logged at: the last step's, unless metrics.jsonl lost the lines after it.
+    train_score_step: int | None = field(default=None, metadata={"json": False})
     # Measured peak memory in bytes (ftlib.metrics.peak_memory: the process's peak resident memory on CPU, torch's
     # allocated and reserved on a GPU; the largest process's), the largest over every attempt; None before the first
     # logged step and for runs from before it was recorded.
@@ -98,15 +100,25 @@ class RunSummary:
             value = self.eval_score if held_out else self.train_score
             facts.append(f"{'held-out ' if held_out else ''}accuracy {score_text('accuracy', value)}")
         elif self.train_score is not None:
-            facts.append(f"last step's {self.score} {score_text(self.score, self.train_score, digits=3)}")
+            facts.append(f"{self._score_step}'s {self.score} {score_text(self.score, self.train_score, digits=3)}")
         if self.divergence is not None:
             facts.append("diverged")
         return " · ".join(facts)
 
     @property
+    def _score_step(self) -> str:
+        """ "last step", or "step 1" where the later steps' metrics were lost (a cut file)."""
+        lost = self.train_score_step is not None and self.train_score_step < self.step
+        return f"step {self.train_score_step}" if lost else "last step"
+
+    @property
     def train_text(self) -> str:
-        """The last training value in words for tables: "loss 1.2345", "reward 0.930", "accuracy 97%"; "-" without."""
-        return "-" if self.train_score is None else f"{self.score} {score_text(self.score, self.train_score)}"
+        """The last training value in words for tables: "loss 1.2345", "reward 0.930", "accuracy 97%" ("loss 1.2345
+        (step 1)" where the later steps' metrics were lost); "-" without."""
+        if self.train_score is None:
+            return "-"
+        step = f" ({self._score_step})" if self._score_step != "last step" else ""
+        return f"{self.score} {score_text(self.score, self.train_score)}{step}"
 
     @property
     def eval_text(self) -> str:

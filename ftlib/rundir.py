@@ -55,6 +55,7 @@ from ftlib.run_files import (
     TEXT,
     TEXTS,
     WHEN,
+    cached_json_lines,
     ended_at,
     is_number,
     json_lines,
@@ -183,7 +184,8 @@ class RunDir:
         return self.path / ".export.lock"
 
     def exists(self) -> bool:
-        return self.config_file.is_file()
+        """Holds config.json, or another file only runs write: a run that lost its config is listed and deletable."""
+        return any((self.path / name).is_file() for name in (CONFIG_FILE, STATUS_FILE, METRICS_FILE, LOG_FILE))
 
     # -- config ------------------------------------------------------------------------------------------------
     def read_config(self) -> dict:
@@ -274,7 +276,7 @@ class RunDir:
 
     def _metrics(self, live: bool = True) -> tuple[list[dict], int, list[str]]:
         """`checked_metrics`, and the names of the values left out of their rows for not being numbers."""
-        rows, bad = json_lines(self.metrics_file, live)
+        rows, bad = cached_json_lines(self.metrics_file, live)
         kept, wrong = [], set()
         for row in rows:
             if type(row.get("step")) is not int:
@@ -399,7 +401,9 @@ class RunDir:
         # Judged once the run has ended (a run going may still come down), from the metrics read above.
         divergence = None if state in ACTIVE or state == "queued" else diverged(metrics, method)
         score, train_key, eval_key = SCORES.get(method, LOSS_SCORE)
-        last_train = next((m[train_key] for m in reversed(train) if m.get(train_key) is not None), None)
+        scored = next(
+            (m for m in reversed(train) if m.get(train_key) is not None), {}
+        )  # a cut file: not the last step
         if (kept_step := status.get("kept_step")) is not None:  # the result is that checkpoint: judged by its eval
             evals = [m for m in evals if m.get("step") == kept_step] or evals
         last_eval = next((m[eval_key] for m in reversed(evals) if m.get(eval_key) is not None), None)
@@ -440,7 +444,8 @@ class RunDir:
             stopped_by_user=state == "interrupted" and status.get("stopped_by") == "user",
             divergence=divergence,
             score=score,
-            train_score=last_train,
+            train_score=scored.get(train_key),
+            train_score_step=scored.get("step"),
             eval_score=last_eval,
             **peaks,
             estimated_memory=status.get("estimated_memory"),
@@ -506,14 +511,14 @@ class RunDir:
 
 
 def run_folders(root: str | Path | None = None) -> list[RunDir]:
-    """The run folders under `root` (the workspace's runs/), by name: each folder with a config.json, not a run being
-    created (ftlib.run_create's hidden `.ID.partial`) nor the queue's files. The queue (runs.py) and the run a new
-    Train form starts from (last_run.py) list runs with this."""
+    """The run folders under `root` (the workspace's runs/), by name (`RunDir.exists`), not a run being created
+    (run_create's hidden `.ID.partial`) nor the queue's files. The queue (runs.py) and the run a new Train form starts
+    from (last_run.py) list runs with this."""
     root = Path(root) if root is not None else workspace.runs_dir()
     if not root.is_dir():
         return []
     folders = sorted(p for p in root.iterdir() if not p.name.startswith("."))
-    return [RunDir(p) for p in folders if (p / CONFIG_FILE).is_file()]
+    return [run for run in map(RunDir, folders) if run.exists()]
 
 
 def _finite(value) -> bool:
@@ -529,12 +534,8 @@ def _largest(metrics: list[dict], key: str) -> int | None:
 
 
 def _left_out_words(left_out: int) -> list[str]:
-    if not left_out:
-        return []
-    return [
-        f"{METRICS_FILE} has {plural(left_out, 'damaged line')} (cut short, or not a metric row), left out of the "
-        "charts and numbers."
-    ]
+    said = f"{METRICS_FILE} has {plural(left_out, 'damaged line')} (cut short, or not a metric row), left out of the"
+    return [said + " charts and numbers."] if left_out else []
 
 
 def _not_numbers_words(names: list[str]) -> list[str]:

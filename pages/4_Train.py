@@ -229,10 +229,13 @@ def run_list() -> None:
         st.caption("No runs yet.")
         return
     active = tuple(r.id for r in first if r.state in ACTIVE)
+    # The runs just listed serve this run of the script; only the fragment's own reruns list them again (each listing
+    # reads every run's files: twice a rerun was twice the work, every 2 s while a run trains).
+    listed = [first]
 
     @st.fragment(run_every=POLL_SECONDS if active else None)
     def section() -> None:
-        all_runs = runs.list_runs()
+        all_runs = listed.pop() if listed else runs.list_runs()
         if form_source() not in (None, *(r.id for r in all_runs)):
             st.rerun()  # the run the form starts from was deleted: the whole page, so the form follows the disk
         deleted_note()
@@ -244,7 +247,9 @@ def run_list() -> None:
             st.rerun()  # a run started or ended: redraw the page once, polling on or off
         by_id = {r.id: r for r in all_runs}
         selected = st.session_state.get("train_selected")
-        default = selected if selected in by_id else (active[0] if active else all_runs[0].id)
+        # Opens on the run training (its live curve is what one comes for), not the newest run queued behind it.
+        training = [r.id for r in all_runs if r.state in ACTIVE and r.state != "queued"]
+        default = selected if selected in by_id else next(iter(training or active), all_runs[0].id)
         # The options' labels carry each run's state icon (and, once ended, its steps and final loss): the picker is
         # drawn afresh on the remembered run when one changes, or when the remembered run does (a new run started,
         # one deleted), by a key made of both. A pick is remembered in its callback, before the script runs, so the

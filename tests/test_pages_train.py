@@ -881,6 +881,8 @@ def test_a_queued_run_says_its_place_in_line_and_its_steps_and_no_training_time(
     )
     at = page(tiny_model_dir)
     picker = next(s for s in at.selectbox if s.label == "Run")
+    # It opens on the run training, not the newest run queued behind it (a cold review: it opened on the 4th in line).
+    assert picker.value == ahead.id
     picker.select(waiting.id).run()
     assert not at.exception, at.exception
     said = " ".join(c.value for c in at.caption)
@@ -890,6 +892,18 @@ def test_a_queued_run_says_its_place_in_line_and_its_steps_and_no_training_time(
     assert bar == "step 0 of 12", bar  # its steps as configured; no "0:00:00 training" before it trains
     table = at.dataframe[-1].value.set_index("id")
     assert (table.loc[waiting.id, "steps"], table.loc[waiting.id, "training time"]) == ("0/12", "-")
+
+
+def test_a_rerun_lists_the_runs_once(tiny_model_dir, monkeypatch):
+    """A cold review: each rerun listed every run twice (the page, then its fragment), each listing reading every run's
+    files, every 2 s while a run trains."""
+    make_run("r-one", {"model": str(tiny_model_dir), "dataset": "numbers"})
+    at = page(tiny_model_dir)
+    calls = []
+    listing = runs.list_runs
+    monkeypatch.setattr(runs, "list_runs", lambda *a, **k: calls.append(1) or listing(*a, **k))
+    at.run()
+    assert not at.exception and len(calls) == 1 and picker_labels(at)
 
 
 def test_each_run_reads_by_the_name_it_was_given(tiny_model_dir):

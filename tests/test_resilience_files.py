@@ -102,6 +102,12 @@ def test_a_finished_run_whose_metrics_were_cut_short_reads_its_steps_and_says_li
     assert info.unreadable == [
         "metrics.jsonl has 1 damaged line (cut short, or not a metric row), left out of the charts and numbers."
     ]
+    # Its loss is step 1's, the last that reads: said so, not as the last step's (a cold review saw step 1's loss
+    # beside "2 steps" as if the last step's).
+    assert (info.train_score, info.train_score_step) == (2.0, 1)
+    assert info.facts == "6 steps · step 1's loss 2.000" and info.train_text == "loss 2.0000 (step 1)"
+    whole = make_run("r-whole", {"dataset": "chat_style", "max_steps": 6}, metrics=STEPS, step=6, max_steps=6)
+    assert whole.summary().facts == "6 steps · last step's loss 0.333" and "step" not in whole.summary().train_text
     running = make_run("r-live", {"dataset": "chat_style"}, state="running", metrics=STEPS[:2])
     with open(running.metrics_file, "a") as handle:
         handle.write('{"kind": "train", "st')  # the writer is mid-line: not damage
@@ -185,6 +191,20 @@ def test_a_run_with_only_its_config_says_so_and_resumes_from_it(fake_runner, cap
     status = run.read_status()
     assert status["device"] == "cpu" and status["method"] == "lora" and status["created"]
     assert wait_for(lambda: {r.id: r.state for r in runs.list_runs()}[run.id] == "running")
+
+
+def test_a_run_that_lost_its_config_is_listed_as_damaged_and_can_be_deleted(capsys):
+    """A cold review: a run folder without config.json (adapter, checkpoints and metrics still there) was in no list,
+    and `runs show`/`export`/`delete` said "There is no run": its disk space lost for good, without a word."""
+    run = make_run("r-lost-config", {"dataset": "chat_style", "max_steps": 6}, metrics=STEPS, step=6, max_steps=6)
+    run.config_file.unlink()
+    (info,) = [r for r in runs.list_runs() if r.id == run.id]
+    assert info.unreadable[0].startswith("config.json is missing: the run's settings are lost, so it cannot resume.")
+    assert not info.resumable and info.step == 6
+    assert main(["runs", "show", run.id]) == 0
+    assert main(["runs", "delete", run.id, "--yes"]) == 0 and not run.path.exists()
+    (run.path.parent / "notes").mkdir()  # a folder of the person's own, holding no run's file: not a run
+    assert [r.id for r in runs.list_runs()] == []
 
 
 def test_a_run_whose_config_does_not_read_refuses_to_resume_saying_why():
