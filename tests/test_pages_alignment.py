@@ -451,3 +451,18 @@ def test_the_train_page_says_a_steps_accuracy_and_the_held_out_one_apart(tiny_mo
         "50%",
         "25%",
     )
+
+
+def test_the_train_page_shows_a_small_kl_in_significant_digits_not_as_zero(tiny_model_dir):
+    """A cold review: a GRPO run whose metrics held KL 4.4e-5 to 3.5e-4 read "KL 0.000" on the Train page."""
+    rows = [{"kind": "train", "step": s, "loss": 0.0, "reward": 0.5, "reward_std": 0.1, "kl": kl}
+            for s, kl in ((1, 4.4e-5), (2, 3.5e-4))]  # fmt: skip
+    config = {"method": "grpo", "model": str(tiny_model_dir), "rewards": [{"not_repeating": {}}]}
+    make_run("r-grpo", config, metrics=rows, max_steps=2)
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run().switch_page("pages/4_Train.py")
+    at.session_state["train_selected"] = "r-grpo"
+    at.run()
+    assert not at.exception, at.exception
+    shown = {m.label: m.value for m in at.metric}
+    assert shown["KL"] == "0.00035", shown

@@ -221,7 +221,8 @@ def live_numbers(metrics: list[dict], method: str | None = None, kept_step: int 
     shown = [(n, row, k, h, s) for n, row, k, h, s in extra if row.get(k) is not None]
     for column, (name, row, key, why, spread) in zip(st.columns(len(shown)) if shown else [], shown, strict=True):
         share = "accuracy" in key  # a share of pairs: a percentage, as the run picker says it
-        text = f"{row[key]:.0%}" if share else f"{row[key]:.3f}"
+        # KL starts near 0 and grows slowly (GRPO's: 4e-5 to 4e-4): significant digits, never "0.000" when it is not 0.
+        text = f"{row[key]:.0%}" if share else f"{row[key]:.3g}" if key == "kl" else f"{row[key]:.3f}"
         text += f" ± {row[spread]:.3f}" if spread and row.get(spread) is not None else ""
         column.metric(name, text, help=why)
     if said_held_out:
