@@ -200,8 +200,9 @@ def _column_contains(column: str):
             value = (given or {}).get(column)
             if value is None or not str(value).strip():
                 has = f"its columns: {', '.join(given)}" if given else "it has none beside the prompt"
+                lacks = "leaves empty" if column in (given or {}) else "does not have"  # "" or None given in code
                 raise RewardError(
-                    f"`contains_column` names the column {column!r}, which the prompt {asked(prompt)} does not have "
+                    f"`contains_column` names the column {column!r}, which the prompt {asked(prompt)} {lacks} "
                     f"({has}). A file of prompts carries its other fields to the rewards, e.g. "
                     f'{{"prompt": "What is 2+2?", "{column}": "4"}}.'
                 )
@@ -320,6 +321,12 @@ def check_columns(
             if len(prompts) >= lacking[-1]:  # named by their words: a position in a shuffled split means nothing
                 first = asked(prompts[lacking[0] - 1])
                 which = f"the {what} {first}" if len(lacking) == 1 else f"{len(lacking)} {what}s ({first}, ...)"
+            if column in has:  # other rows have it: a file's empty or null cell is not carried (formats.ignored)
+                raise RewardError(
+                    f"The reward {reward.label} reads the column {column!r}, which is empty, null or missing in "
+                    f"{which}, where the other {len(columns) - len(lacking)} give it a value. Give those prompts a "
+                    "value in that column, or leave them out of the data."
+                )
             raise RewardError(
                 f"The reward {reward.label} reads the column {column!r}, which {which} "
                 f"{'does' if len(lacking) == 1 else 'do'} not have (the rows' columns: {', '.join(has) or 'none'}). "

@@ -202,10 +202,14 @@ def test_contains_column_rewards_an_answer_that_holds_its_rows_value():
     assert scored.scores == {"contains_column": [0.0, 1.0, 1.0, 0.0]}
     with pytest.raises(RewardError, match="names the column 'answer', which the prompt 'What is 2\\+2\\?' does not"):
         score_completions([reward], ASKED[:1], ["4"], columns=[{"solution": "4"}])
-    with pytest.raises(RewardError, match=r"reads the column 'answer', which training prompt 2 does not have"):
-        check_columns([reward], [{"answer": "4"}, {"solution": "x"}])
-    with pytest.raises(RewardError, match=r"which the training prompt 'Capital of France\?' does not have"):
+    with pytest.raises(RewardError, match=r"reads the column 'answer', which is empty, null or missing in training "):
+        check_columns([reward], [{"answer": "4"}, {"solution": "x"}])  # prompt 2, where the other 1 gives it a value
+    with pytest.raises(RewardError, match=r"missing in the training prompt 'Capital of France\?', where the other 1"):
         check_columns([reward], [{"answer": "4"}, {"solution": "x"}], prompts=ASKED[:2])  # named by its words
+    with pytest.raises(RewardError, match=r"which training prompts 1, 2 do not have \(the rows' columns: solution\)"):
+        check_columns([reward], [{"solution": "4"}, {"solution": "x"}])  # no row has it at all
+    with pytest.raises(RewardError, match="which the prompt 'What is 2\\+2\\?' leaves empty"):
+        score_completions([reward], ASKED[:1], ["4"], columns=[{"answer": ""}])
     with pytest.raises(ConfigError, match="`contains_column` needs the name of a column"):
         RunConfig(method="grpo", rewards=[{"contains_column": ""}])
     assert text_problems('[{"contains_column": "answer"}]') == []
@@ -245,7 +249,7 @@ def test_the_trl_dataset_carries_the_columns_beside_the_prompt(varied_model, tmp
     assert [json.loads(c) for c in dataset[COLUMNS_FIELD]] == [{"answer": "4"}, {}]
     plain = build_trainer(config, tmp_path / "plain", rows=([{"prompt": ASKED[0]}], []))
     assert plain.trainer.train_dataset.column_names == ["prompt"]  # without columns: as it always was
-    with pytest.raises(RewardError, match="the training prompt 'Capital of France\\?' does not have"):
+    with pytest.raises(RewardError, match="missing in the training prompt 'Capital of France\\?'"):
         build_trainer(replace(config, rewards=[{"contains_column": "answer"}]), tmp_path / "c", rows=(rows, []))
 
 
@@ -285,7 +289,10 @@ def test_evaluate_scores_both_models_answers_with_each_prompts_columns(varied_mo
     answered = []
     monkeypatch.setattr(modelset, "generate_with_set", lambda *args, **kwargs: answered.append(args))
     lacking = [*rows, {"prompt": ASKED[1]}]
-    with pytest.raises(RewardError, match=r"reads the column 'answer', which the held-out prompt 'Capital of"):
+    with pytest.raises(
+        RewardError,
+        match=r"reads the column 'answer', which is empty, null or missing in the held-out prompt 'Capital of",
+    ):
         evaluate_answers(model_set, lacking, model_set.tuned[0], rewards, max_new_tokens=4, batch_size=2)
     assert answered == []
 
@@ -470,9 +477,26 @@ def test_a_column_the_prompts_lack_is_refused_before_the_run_is_queued(tiny_mode
     report = preflight(config, rows=(rows, []))
     assert (
         len(report.errors) == 1
-        and "reads the column 'answer', which the training prompt '2 + 2?' does not have" in (report.errors[0])
+        and "reads the column 'answer', which is empty, null or missing in the training prompt '2 + 2?'"
+        in (report.errors[0])
     ), report.errors
     assert preflight(config, rows=(rows[:2] + rows[3:], [])).ok
+
+
+def test_a_column_empty_or_null_in_some_rows_of_a_file_is_refused_as_empty_not_as_absent(tmp_path, capsys):
+    """A cold review: a file whose `answer` was "" in one row and null in another was refused before the run with
+    "which 2 training prompts ... do not have (the rows' columns: answer)": the rows have the column, empty."""
+    data = tmp_path / "prompts.jsonl"
+    rows = [{"prompt": "What is 3+3?", "answer": ""}, {"prompt": "What is 1+3?", "answer": None}]
+    rows += [{"prompt": q, "answer": a} for q, a in QUESTIONS]
+    data.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    argv = ["train", "--method", "grpo", "--dataset", str(data), "--test-size", "0", "--max-steps", "1"]
+    code = main([*argv, "--rewards", '[{"contains_column": "answer"}]'])
+    captured = capsys.readouterr()
+    lines = captured.err.splitlines()
+    assert code == 2 and len(lines) == 1, captured.err
+    assert "which is empty, null or missing in 2 training prompts ('What is " in lines[0], lines[0]
+    assert "where the other 4 give it a value" in lines[0] and "do not have" not in lines[0]
 
 
 def test_a_registered_function_needing_a_column_some_prompts_lack_is_refused_before_launch(tiny_model_dir, registry):
@@ -487,7 +511,7 @@ def test_a_registered_function_needing_a_column_some_prompts_lack_is_refused_bef
         model=str(tiny_model_dir), method="grpo", rewards=[{"function": "needs_answer"}], batch_size=2, max_steps=1
     )
     (error,) = preflight(config, rows=(rows, [])).errors
-    assert 'reward function "needs_answer"' in error and "which the training prompt 'Capital of France?'" in error
+    assert 'reward function "needs_answer"' in error and "missing in the training prompt 'Capital of France?'" in error
     logged = replace(config, rewards=[{"function": "logged"}])  # takes **kwargs: needs no column
     assert preflight(logged, rows=(rows, [])).ok
 
