@@ -211,9 +211,16 @@ def execute(run_dir: str | Path) -> str:
         attach_throughput(prepared, callback)
         callback.count_trained_tokens(prepared.trainer)  # TRL logs only the tokens read, prompt and answer alike
         if main:
+            # As `training.encode_for_training` leaves rows out: a GRPO prompt trains no token of its own, and is left
+            # out only when the max length cuts it (it would be answered mid-sentence).
+            why = (
+                f"a prompt longer than the max length of {config.max_length}"
+                if config.method == "grpo"
+                else "nothing to learn"
+            )
             print(
                 f"[ftlib] {plural(prepared.train_rows, 'training row')}, {plural(prepared.eval_rows, 'eval row')} "
-                f"from {prepared.source}; {plural(prepared.dropped, 'row')} dropped for having nothing to learn",
+                f"from {prepared.source}; {plural(prepared.dropped, 'row')} dropped for having {why}",
                 flush=True,
             )
             if checkpoint is not None:

@@ -174,6 +174,36 @@ def test_a_mapped_file_trains_to_completion(tmp_path, capsys, tiny_model_dir):
     ) in out.err
 
 
+LONG = "Tell me a long story about " + "the sea and the sky and " * 20  # past --max-length 64, prompt and answer
+# (id, the method's flags, rows of which the last is too long, the worker's reason for leaving it out)
+DROPPED = [
+    (
+        "grpo: a prompt cut",
+        "--method grpo --grpo-group-size 2 --grpo-max-new-tokens 4 --rewards".split() + ["[{not_repeating: {}}]"],
+        [{"prompt": f"Say hello to sailor {i}."} for i in range(3)] + [{"prompt": LONG}],
+        "1 row dropped for having a prompt longer than the max length of 64",
+    ),
+    (
+        "lora: an answer cut whole",
+        ["--method", "lora"],
+        CHATS[:3] + [{"messages": [{"role": "user", "content": LONG}, {"role": "assistant", "content": "Yes."}]}],
+        "1 row dropped for having nothing to learn",
+    ),
+]
+
+
+@pytest.mark.parametrize("flags, rows, said", [c[1:] for c in DROPPED], ids=[c[0] for c in DROPPED])
+def test_the_workers_count_line_says_why_its_rows_were_left_out(tmp_path, capsys, tiny_model_dir, flags, rows, said):
+    """A cold review: a GRPO prompt left out for its length (the pre-run warning said so) was then "1 row dropped for
+    having nothing to learn" in the worker's line."""
+    path = write_rows(tmp_path / "rows.jsonl", rows)
+    args = ["train", "--model", str(tiny_model_dir), "--dataset", path, "--test-size", "0", *SMALL, *flags]
+    assert main([*args, "--json"]) == 0
+    err = capsys.readouterr().err
+    (line,) = [line for line in err.splitlines() if line.startswith("[ftlib] 3 training rows")]
+    assert line.endswith(said), line
+
+
 def test_train_takes_a_template_file_as_tokens_does(tmp_path, capsys, tiny_model_dir, no_training):
     """A cold test: `tokens` took --template-file, `train` wanted --template custom --template-source "$(cat f)"."""
     template = tmp_path / "plain.jinja"
