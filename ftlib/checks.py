@@ -41,7 +41,7 @@ from ftlib.message_checks import (
     left_out,
     rewritten,
 )
-from ftlib.prompt_checks import check_generation_prompt, check_no_generation_prompt, turns_named
+from ftlib.prompt_checks import check_generation_prompt, check_no_generation_prompt, sampled_turns, turns_named
 from ftlib.templates import ChatTemplate, TemplateError, render
 from ftlib.tokenizer_checks import (
     check_double_bos,
@@ -52,6 +52,8 @@ from ftlib.tokenizer_checks import (
 )
 from ftlib.tokens import Encoded, PreferenceEncoded, parts
 
+# Turns a cut-turn warning names before it counts the rest (a 300-turn row named every one: 3,827 characters).
+NAMED_TURNS = 4
 # Wordings of one check told apart in a split's report (`template_report`) before the other rows are only numbered.
 GROUPS = 3
 
@@ -411,19 +413,33 @@ def _no_eot_written(turns: list[int], template: ChatTemplate) -> Check:
 
 
 def check_truncation(enc: Encoded, context: int | None = None) -> Check | None:
-    """Trained assistant turns the max length cuts (`context`: the model's context length, for the fix)."""
+    """Trained assistant turns the max length cuts (`context`: the model's context length, for the fix): the first
+    few named, the rest counted, and what it costs: a reply cut mid-way trains no end-of-turn token (the model learns
+    to stop nowhere), one cut entirely trains nothing."""
     hit = [t for t in enc.cut_turns if t["role"] == "assistant" and t["trained"]]
     if not hit:
         return None
     cuts = [
         f"{turns_named([t['message']])} ({'all tokens' if t['fully_cut'] else plural(t['cut'], 'token')} cut)"
-        for t in hit
+        for t in hit[:NAMED_TURNS]
     ]
+    more = f" and {plural(len(hit) - NAMED_TURNS, 'more turn')}" if len(hit) > NAMED_TURNS else ""
+    entirely = sum(t["fully_cut"] for t in hit)
+    midway = "a reply cut mid-way loses its end-of-turn token, so the row teaches the model to stop nowhere"
+    if not entirely:
+        cost = midway
+    elif entirely == len(hit):  # nothing of these replies is left to train: no ending is taught wrong
+        them = "that reply is" if entirely == 1 else f"those {entirely} replies are"
+        cost = (
+            f"{them} cut entirely, so never trained: the model learns nothing from {'it' if entirely == 1 else 'them'}"
+        )
+    else:
+        them = "the reply" if entirely == 1 else f"the {entirely} replies"
+        cost = f"{midway}, and {them} cut entirely {'is' if entirely == 1 else 'are'} never trained"
     return Check(
         "truncated_assistant",
         "warning",
-        f"The max length of {len(enc.input_ids)} tokens cuts assistant {', '.join(cuts)}: a reply cut "
-        "mid-way loses its end-of-turn token, so the row teaches the model to stop nowhere.",
+        f"The max length of {len(enc.input_ids)} tokens cuts assistant {', '.join(cuts)}{more}: {cost}.",
         longer_fix(len(enc.all_ids), context, "long rows"),
     )
 
@@ -436,10 +452,11 @@ def _without_final_eos(text: str, template: ChatTemplate) -> str:
 
 
 def check_prefix_preserving(enc: Encoded, template: ChatTemplate) -> Check | None:
-    """Rendering the conversation up to each assistant turn must give a prefix of the full rendering."""
-    for k, message in enumerate(enc.messages[:-1]):
-        if message["role"] != "assistant":
-            continue
+    """Rendering the conversation up to each assistant turn must give a prefix of the full rendering: each turn's of a
+    short row, the first and last few and the first of each kind of a long one (`prompt_checks.sampled_turns`: each
+    render is as long as the row, so rendering every prefix grew with the square of the turns)."""
+    replies = [k for k, message in enumerate(enc.messages[:-1]) if message["role"] == "assistant"]
+    for k in sampled_turns(enc.messages, replies):
         try:
             prefix = render(template, enc.messages[: k + 1], tools=enc.tools)
         except TemplateError:

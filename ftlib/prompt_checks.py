@@ -56,6 +56,8 @@ _CONTROL = re.compile(r"<\|[^<>|\s]{1,40}\|>|<｜[^<>｜\s]{1,40}｜>|</?[A-Za-z
 _ROLE_HEADER = re.compile(
     r"^\s*[^\w\s]{0,4}\s*(?:system|user|developer|human|assistant|model)\b\s*[^\w\s]{0,3}", re.IGNORECASE
 )
+# Replies at each end of a row that the checks rendering a conversation up to a reply look at (`sampled_turns`).
+EDGE_TURNS = 3
 _SYSTEM_PROBE, _QUESTION_PROBE = "\ue000system probe\ue001", "\ue002question probe\ue003"
 
 
@@ -87,6 +89,44 @@ def _turn(enc: Encoded, i: int) -> str:
     return f" {turns_named([i])} ({what})"
 
 
+def _reply_kind(messages: list[dict], i: int) -> tuple:
+    """What a template or a tokenizer may treat differently in or before reply `i`: the turn before it (a user's, a
+    tool result's), a tool call, reasoning, markup inside its text (`<think>`, a control token), and what its text
+    opens on (BPE glues a generation prompt's trailing space to a word, not to a digit: a letter, a digit, a space,
+    or the character itself)."""
+    message, content = messages[i], messages[i].get("content")
+    text = content if isinstance(content, str) else ""
+    first = text[:1]
+    opens = "letter" if first.isalpha() else "digit" if first.isdigit() else "space" if first.isspace() else first
+    before = messages[i - 1].get("role") if i > 0 else None
+    markup = bool(_CONTROL.search(text))
+    return before, bool(message.get("tool_calls")), bool(message.get("reasoning")), markup, opens
+
+
+def sampled_turns(messages: list[dict], turns: list[int], edge: int = EDGE_TURNS) -> list[int]:
+    """The replies of `turns` (indices into `messages`, in order) a check that renders the conversation up to each
+    one looks at: the first and last `edge`, and the first of each kind (`_reply_kind`: what comes before it, a tool
+    call, reasoning, markup in its text, what its text opens on). Each such render is as long as the row, so checking
+    every reply grew with the square of the turns (a 600-turn row: 6.1 s of pre-flight checks); replies of one kind
+    are written and split into tokens alike, so these find what checking all of them finds but for a template that
+    treats a reply by its place in the middle of a long row. All of `turns` when there are no more than these.
+
+    >>> chat = [{"role": r, "content": c} for _ in range(6) for r, c in (("user", "Q"), ("assistant", "A"))]
+    >>> sampled_turns(chat, [1, 3, 5, 7, 9, 11], edge=2)
+    [1, 3, 9, 11]
+    >>> chat[5]["content"] = "42"  # a reply that opens on a digit: one of another kind
+    >>> sampled_turns(chat, [1, 3, 5, 7, 9, 11], edge=2)
+    [1, 3, 5, 9, 11]
+    """
+    kinds, chosen = set(), set(turns[:edge] + turns[-edge:])
+    for i in turns:
+        kind = _reply_kind(messages, i)
+        if kind not in kinds:
+            kinds.add(kind)
+            chosen.add(i)
+    return sorted(chosen)
+
+
 def _checked_turns(enc: Encoded) -> list[int]:
     """The assistant turns whose opening the generation prompt must match: every trained one, and the last."""
     answers = [i for i, m in enumerate(enc.messages) if m["role"] == "assistant"]
@@ -113,7 +153,9 @@ def _mismatch(enc: Encoded, tokenizer, template: ChatTemplate, i: int):
 
 
 def _mismatched_turns(enc: Encoded, tokenizer, template: ChatTemplate) -> list[tuple[int, str, dict]]:
-    return [(i, *found) for i in _checked_turns(enc) if (found := _mismatch(enc, tokenizer, template, i))]
+    """(turn, prompt, its tokenization) of each reply checked (`sampled_turns` of `_checked_turns`) that differs."""
+    turns = sampled_turns(enc.messages, _checked_turns(enc))
+    return [(i, *found) for i in turns if (found := _mismatch(enc, tokenizer, template, i))]
 
 
 def check_no_generation_prompt(enc: Encoded, tokenizer, template: ChatTemplate) -> Check | None:
@@ -201,15 +243,16 @@ def _template_fix(enc: Encoded, tokenizer, template: ChatTemplate, fix: str, tex
 def check_generation_prompt(enc: Encoded, tokenizer, template: ChatTemplate) -> Check | None:
     """What the model generates from must be, token for token, how training's text opens each trained reply.
 
-    For every trained assistant turn (and the last), the prompt is the conversation before it with the template's
-    generation prompt, tokenized as `sampling.render_prompt` tokenizes it (no special tokens added: the template
-    wrote them); its ids must be a prefix of the row's training ids. A generation prompt that ends in a space
-    (`### Answer: `) is not: BPE glues the space to the reply's first word in training (`:` + ` The`), so at
-    generation the model continues from a lone ` ` it never saw before an answer. Nor is `<|im_start|>assistant\\n`
-    where the template writes an empty reply's tool call after one more newline: a tokenizer that knows `<tool_call>`
-    trains the merged `\\n\\n` there, and the model never learns to open a call from the prompt it generates from. A
-    prompt whose text differs (a `<think>` opened only at generation) is said too. One warning a row: the first turn
-    that differs, the others named.
+    For each trained assistant turn (and the last) of a row, the first and last few and the first of each kind in a
+    long one (`sampled_turns`: every turn's would grow with the square of the turns), the prompt is the
+    conversation before it with the template's generation prompt, tokenized as `sampling.render_prompt` tokenizes
+    it (no special tokens added: the template wrote them); its ids must be a prefix of the row's training ids. A
+    generation prompt that ends in a space (`### Answer: `) is not: BPE glues the space to the reply's first word in
+    training (`:` + ` The`), so at generation the model continues from a lone ` ` it never saw before an answer. Nor
+    is `<|im_start|>assistant\n` where the template writes an empty reply's tool call after one more newline: a
+    tokenizer that knows `<tool_call>` trains the merged `\n\n` there, and the model never learns to open a call
+    from the prompt it generates from. A prompt whose text differs (a `<think>` opened only at generation) is said
+    too. One warning a row: the first turn that differs, the others checked named (and how many were, when not all).
     """
     found = _mismatched_turns(enc, tokenizer, template)
     if not found:
@@ -217,6 +260,12 @@ def check_generation_prompt(enc: Encoded, tokenizer, template: ChatTemplate) -> 
     i, prompt, got = found[0]
     turn, others = _turn(enc, i), [j for j, *_ in found[1:]]
     also = f" The same goes for {turns_named(others)}." if others else ""
+    replies = _checked_turns(enc)
+    if others and len(checked := sampled_turns(enc.messages, replies)) < len(replies):
+        also = (
+            also[:-1]
+            + f" ({len(checked)} of its {len(replies)} replies checked: the first and last few, one of each kind)."
+        )
     title, ids = template.title, list(got["input_ids"])
     if not enc.text.startswith(prompt):  # the template writes other text at generation than in training
         # Quotes start and end on whole control tokens (`<｜end▁of▁sentence｜>`, not `｜end▁of▁sentence｜>`), and
@@ -433,6 +482,7 @@ __all__ = [
     "check_no_generation_prompt",
     "explain_refusal",
     "generation_prompt_report",
+    "sampled_turns",
     "sampling_template_warnings",
     "template_system_text",
     "turns_named",

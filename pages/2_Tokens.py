@@ -5,7 +5,8 @@ the rendered text (tool calls and reasoning as the template writes them), every 
 masked / special, the counts, the pre-flight checks, two templates side by side, chosen vs rejected for
 preference rows and a good vs a bad answer for unpaired rows; plain text rows train every token, prompt-only rows
 none. All logic is `ftlib.tokens` and `ftlib.checks`; this page draws. Encoding one row takes milliseconds, so it
-runs in the script.
+runs in the script; its pre-flight checks are cached per row and settings (`cached_preflight`), so a click that
+changes neither does not run them again.
 
 Every box keeps its value through a visit to another page (`ui.kept`). The chat template, what is trained and the max
 length are one choice with the Batches and Train pages: they start from the one last made on any of the three (a
@@ -217,13 +218,26 @@ def model_context(model: str) -> int | None:
     return context_length(model)
 
 
+# What the checks of one encoding depend on is its key; the encoding, tokenizer and template (`_`: not hashed) follow
+# from it. Uncached, every click reran them, one that changed nothing about the row too (an "Ids and labels" toggle:
+# 3.4 s on a 600-turn row before the checks were bounded); they are small, so st.cache_data's copy costs nothing.
+@st.cache_data(max_entries=16, show_spinner="Running the pre-flight checks...")
+def cached_preflight(key: tuple, context: int | None, _enc, _tokenizer, _template) -> list:  # noqa: ARG001 (key)
+    return preflight(_enc, _tokenizer, _template, context=context)
+
+
 def encode(row, tokenizer, template, policy, max_length):
+    """The row's encoding and its pre-flight checks, those cached per (row, model, tokens added, template, policy,
+    max length)."""
     with user_errors("Could not encode this example"):
         try:
             enc = encode_row(row, tokenizer, template, policy, max_length)
         except TemplateError as exc:  # with the fix where one is known (a template that takes no system turn)
             raise explain_refusal(exc, template, conversation(row), row.get("tools"), tokenizer) from None
-        return enc, preflight(enc, tokenizer, template, context=model_context(model))
+        shown = json.dumps(row, sort_keys=True, ensure_ascii=False, default=repr)
+        # The tokenizer: the model's own, or its copy with the template's missing tokens added (tokenizer_with_tokens).
+        key = (shown, model, tokenizer is not base_tokenizer, template.name, template.source, policy, max_length)
+        return enc, cached_preflight(key, model_context(model), enc, tokenizer, template)
 
 
 st.title("Tokens")

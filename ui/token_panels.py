@@ -11,7 +11,7 @@ import streamlit as st
 
 from ftlib.errors import plural
 from ftlib.masks import TEXT_TEMPLATE, what_of
-from ui.token_view import rendered_html, token_rows, tokens_html
+from ui.token_view import CUT_DRAWN, rendered_html, token_rows, tokens_html
 
 SEVERITY = {"error": st.error, "warning": st.warning, "info": st.info}
 
@@ -66,6 +66,12 @@ def show_encoded(enc, show_ids: bool, as_table: bool, compact: bool = False) -> 
     st.html(tokens_html(enc.tokens, show_ids=show_ids, cut_tokens=enc.cut_tokens))
     if as_table:
         st.dataframe(token_rows(enc.tokens), hide_index=True, width="stretch")
+        if cut := len(enc.all_ids) - len(enc.input_ids):  # the table is the training sequence: say what it leaves out
+            st.caption(
+                f"One row per token of the training sequence: the {plural(cut, 'token')} cut by the max length "
+                f"{'is' if cut == 1 else 'are'} not in this table (the token view above draws the first "
+                f"{min(cut, CUT_DRAWN):,})."
+            )
 
 
 def show_unpaired(shown, show_ids: bool, as_table: bool, rows: tuple[int, ...] = ()) -> None:
