@@ -279,6 +279,10 @@ class ModelSet:
     apart: dict[str, object] = field(default_factory=dict)
     # The tuned models' names in the order they were given (adapters and full fine-tunes mixed), for `names`.
     given: list[str] = field(default_factory=list)
+    # An adapter's name inside its model where the set's name is not it (a base shared by sets: ftlib.shared_base),
+    # and what keeps such shared models loaded while the set is in use.
+    selected: dict[str, str] = field(default_factory=dict)
+    holds: list = field(default_factory=list, repr=False)
 
     @property
     def device(self) -> str:
@@ -301,8 +305,8 @@ class ModelSet:
         if name in self.full_models:
             return self.full_models[name], None
         if name in self.apart:
-            return self.apart[name], name
-        return self.model, None if name in (None, "base", BASE) else name
+            return self.apart[name], self.selected.get(name, name)
+        return self.model, None if name in (None, "base", BASE) else self.selected.get(name, name)
 
     def by_model(self, names: Sequence[str | None]) -> list[tuple[object, list[int], list[str | None]]]:
         """Positions in `names` grouped by the model that runs them: (model, indices into `names`, the adapter to

@@ -1118,11 +1118,11 @@ def test_a_finished_evaluation_keeps_no_model_of_its_own_and_scores_a_rows_token
     job = at.session_state["evaluate_job"]
     assert job.model_set is None and job.models_spec[0] == str(varied_dir)
     assert at.get("plotly_chart") and len(calls) == 1
-    from ftlib import modelset
+    from ftlib import models
     from ui.common import cached_model_set
 
-    loads, real_load = [], modelset.load_model_set
-    monkeypatch.setattr(modelset, "load_model_set", lambda *a, **k: loads.append(a) or real_load(*a, **k))
+    loads, real_load = [], models.load_model
+    monkeypatch.setattr(models, "load_model", lambda *a, **k: loads.append(a) or real_load(*a, **k))
     cached_model_set.clear()  # the shared cache let the set go (3 entries for every session)
     at.run()
     at.run()

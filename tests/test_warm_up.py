@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import ftlib.modelset
+import ftlib.models
 from ui import common
 
 
@@ -15,10 +15,32 @@ def test_warm_up_fills_the_caches_the_pages_read(tiny_model_dir, monkeypatch):
     def no_second_load(*args, **kwargs):
         raise AssertionError("the page loaded the model again instead of using the warmed cache")
 
-    monkeypatch.setattr(ftlib.modelset, "load_model_set", no_second_load)
+    monkeypatch.setattr(ftlib.models, "load_model", no_second_load)
     model_set = common.model_set_for(spec, ())  # what the pages call
     assert model_set.names == ["base"] and model_set.tokenizer is not None
     assert common.model_set_for(spec, ()) is model_set
+    common.cached_model_set.clear()
+
+
+def test_the_pages_sets_of_runs_share_the_warmed_base(tiny_model_dir, tmp_path, monkeypatch):
+    """Compare's and Evaluate's sets of runs load their adapters into the base the warm-up loaded: each set loaded a
+    base of its own before (three copies of a 7B model on a GPU for three sets)."""
+    from ftlib.testing import make_random_adapter, make_run
+
+    spec = str(tiny_model_dir)
+    common.cached_model_set.clear()
+    assert common.warm_up(spec) is True
+    adapter = make_random_adapter(spec, tmp_path / "adapter", seed=3)
+    run = make_run("r-shared", {"model": spec, "dataset": "d"}, adapter=adapter)
+
+    def no_second_load(*args, **kwargs):
+        raise AssertionError("a set of runs loaded a base of its own")
+
+    monkeypatch.setattr(ftlib.models, "load_model", no_second_load)
+    alone, tuned = common.model_set_for(spec, ()), common.model_set_for(spec, (str(run.path),))
+    assert tuned.names == ["base", "r-shared"] and tuned is not alone
+    weight = alone.model.get_input_embeddings().weight
+    assert tuned.model.get_input_embeddings().weight.data_ptr() == weight.data_ptr()
     common.cached_model_set.clear()
 
 

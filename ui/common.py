@@ -134,18 +134,25 @@ def cached_tokenizer(model: str):
     return load_tokenizer(model)
 
 
+@st.cache_resource(show_spinner=False)
+def shared_bases():
+    """The server's loaded bases (`ftlib.shared_base.SharedBases`): one copy of a model for every set of its runs."""
+    from ftlib.shared_base import SharedBases
+
+    return SharedBases()
+
+
 @st.cache_resource(max_entries=3, show_spinner="Loading the model and its adapters...")
 def cached_model_set(model: str, adapters: tuple[str, ...], device: str | None = None):
-    """A base model wrapped with these adapters (an `ftlib.modelset.ModelSet`) on `device` (None: the default
-    one), shared by Compare and Evaluate; pages get it through `model_set_for`, which picks the device.
+    """A base model with these runs' adapters (an `ftlib.modelset.ModelSet`) on `device` (None: the default one),
+    shared by Compare and Evaluate; pages get it through `model_set_for`, which picks the device.
 
-    Each set loads its own base: a shared base must never be wrapped, PEFT mutates it. The set's lock serializes
-    forwards, since adapter routing uses hooks on the shared modules.
+    The sets share their base (`shared_bases`: each adapter loaded into one copy of it by a name of its own; before,
+    each set loaded a base of its own, three copies of a 7B model for three sets); a base goes when no set cached here
+    holds it. The device's lock serializes forwards, since adapter routing uses hooks on the shared modules.
     """
-    from ftlib.modelset import load_model_set
-
     # One tokenizer load, not two.
-    return load_model_set(model, list(adapters), device=device, tokenizer=cached_tokenizer(model))
+    return shared_bases().model_set(model, list(adapters), device=device, tokenizer=cached_tokenizer(model))
 
 
 def model_set_for(model: str, adapters: tuple[str, ...], say_where: bool = True):

@@ -1,0 +1,184 @@
+"""One copy of a base model for every set of tuned models a server's pages ask for.
+
+    bases = SharedBases()
+    a = bases.model_set("default", [])                      # the base alone (the server's warm-up)
+    b = bases.model_set("default", ["runs/r1"])             # the same base, r1's adapter loaded into it
+    c = bases.model_set("default", ["runs/r1", "runs/r2"])  # the same base again, r2's adapter added
+    # a.model, b.model and c.model share every weight: one copy of the base in memory, not three
+
+Compare and Evaluate each asked `modelset.load_model_set` for a fresh base per set of runs (PEFT injects LoRA layers
+into the model it wraps, so a wrapped base could not be shared): three sets of a 7B model were three copies of it on
+the GPU. Here each base is loaded once per (model, device, dtype, 4-bit settings) and every adapter any set asks for
+is loaded into it by a name of its own (PEFT `load_adapter`); a set (`ModelSet`) is a view that routes its rows to
+its adapters by those names (`ModelSet.selected`). A full fine-tune is a model of its own, shared by path.
+
+Why a base row stays the base: rows select their adapter per forward (PEFT's `adapter_names`, `sampling.
+adapter_kwargs`), and a forward without them (a set made before the base was wrapped holds the unwrapped model,
+whose layers are now PEFT's) runs no adapter, because every LoRA layer's active adapters are set to none after each
+load (`_no_active_adapter`). Loads take the device's forward lock, which every forward takes: no forward sees a base
+half-way through a load.
+
+A base lives as long as a set using it (weak references): when the pages' cache lets go of every set of a model, its
+base goes too. Adapters stay loaded in their base while it lives (a few MB each). Not for training (nothing here is
+trainable) nor for the CLI, which loads what one command needs (`load_model_set`).
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from collections.abc import Sequence
+from pathlib import Path
+
+from ftlib.lease import ForwardLock
+from ftlib.modelset import (
+    ModelSet,
+    SamplingError,
+    adapter_name_for,
+    check_tuned,
+    find_adapter,
+    find_tuned,
+    trained_template,
+)
+
+
+class _Base:
+    """One loaded base and the adapters loaded into it: `model` is the base until the first adapter, then the
+    PeftModel around it; `names` maps each adapter folder to its name inside the model."""
+
+    def __init__(self, model) -> None:
+        self.model = model
+        self.names: dict[str, str] = {}
+
+    def attach(self, path: Path, lock: ForwardLock) -> str:
+        """The name of the adapter at `path` in this base, loaded first when it is not there yet."""
+        folder = find_adapter(path)
+        key = str(folder.resolve())
+        if key in self.names:
+            return self.names[key]
+        from peft import PeftModel
+
+        name = f"adapter_{len(self.names) + 1}"  # its own in this base, whatever each set calls it
+        with lock:
+            try:
+                if isinstance(self.model, PeftModel):
+                    self.model.load_adapter(str(folder), adapter_name=name, is_trainable=False)
+                else:
+                    self.model = PeftModel.from_pretrained(
+                        self.model, str(folder), adapter_name=name, is_trainable=False
+                    ).eval()
+            except (ValueError, RuntimeError, KeyError, OSError) as exc:
+                raise SamplingError(
+                    f"Could not load the adapter from {folder}: {exc}. Was it trained on this base model?"
+                ) from exc
+            _no_active_adapter(self.model)
+        self.names[key] = name
+        return name
+
+
+def _no_active_adapter(model) -> None:
+    """Every LoRA layer with no adapter active: a forward without `adapter_names` runs the base (PEFT activates the
+    first adapter loaded, and `load_adapter` re-activates the model's active one)."""
+    from peft.tuners.tuners_utils import BaseTunerLayer
+
+    for module in model.modules():
+        if isinstance(module, BaseTunerLayer):
+            module.set_adapter([], inference_mode=True)
+
+
+class SharedBases:
+    """The bases, adapters and full fine-tunes of one process's model sets (`model_set`), each loaded once."""
+
+    def __init__(self) -> None:
+        self._bases: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
+        self._full: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
+        self._locks: dict[str, ForwardLock] = {}
+        self._loading = threading.Lock()  # one set built at a time: two pages never load one base twice
+
+    def model_set(
+        self,
+        model_spec: str,
+        tuned_paths: Sequence[str | Path] = (),
+        device: str | None = None,
+        dtype: str | None = None,
+        tokenizer=None,
+    ) -> ModelSet:
+        """As `modelset.load_model_set` (the same checks, names, templates and errors), on the bases already loaded:
+        the base `model_spec` as `device`/`dtype` give it (4-bit as a QLoRA run trained, for its adapters), with the
+        given runs' adapters loaded into it and their full fine-tunes beside it."""
+        from ftlib.models import check_generates, load_model, load_tokenizer, pick_device, resolve_model
+        from ftlib.run_base import quantization_key, run_config_of
+
+        check_generates(resolve_model(model_spec), model_spec)
+        adapters: dict[str, Path] = {}
+        full_paths: dict[str, Path] = {}
+        given: list[str] = []
+        for p in tuned_paths:
+            path, full = find_tuned(p)
+            name = adapter_name_for(path, {*given, "base"})
+            (full_paths if full else adapters)[name] = path
+            given.append(name)
+        check_tuned(
+            model_spec,
+            {**{n: (p, False) for n, p in adapters.items()}, **{n: (p, True) for n, p in full_paths.items()}},
+        )
+        tokenizer = tokenizer or load_tokenizer(model_spec)
+        configs = {name: run_config_of(path) for name, path in adapters.items()}
+        keys = {name: quantization_key(config) for name, config in configs.items()}
+        shared = next(iter(keys.values())) if len(set(keys.values())) == 1 else None
+        first = next((name for name in adapters if keys[name] == shared), None)
+        where = pick_device(device)
+        lock = self._locks.setdefault(where, ForwardLock())
+        with self._loading:
+            held = [self._base(model_spec, shared, configs[first] if first else None, where, dtype)]
+            selected, apart = {}, {}
+            for name, path in adapters.items():
+                base = (
+                    held[0]
+                    if keys[name] == shared
+                    else self._base(model_spec, keys[name], configs[name], where, dtype)
+                )
+                held.append(base)
+                selected[name] = base.attach(path, lock)
+                if base is not held[0]:
+                    apart[name] = base
+            full_models = {}
+            for name, path in full_paths.items():
+                found = self._full.get((str(path), where, dtype))
+                if found is None:
+                    from ftlib.models import ModelError
+
+                    try:
+                        found = _Base(load_model(str(path), device=where, dtype=dtype).eval())
+                    except ModelError as exc:
+                        raise SamplingError(f"Could not load the fine-tuned model '{name}': {exc}") from exc
+                    self._full[(str(path), where, dtype)] = found
+                held.append(found)
+                full_models[name] = found.model
+        templates = {n: t for n, p in {**adapters, **full_paths}.items() if (t := trained_template(p)) is not None}
+        return ModelSet(
+            model=held[0].model,
+            tokenizer=tokenizer,
+            adapters=adapters,
+            lock=lock,
+            full_models=full_models,
+            templates=templates,
+            apart={name: base.model for name, base in apart.items()},
+            given=given,
+            selected=selected,
+            holds=held,
+        )
+
+    def _base(self, model_spec: str, key, config: dict | None, device: str, dtype: str | None) -> _Base:
+        """The loaded base for adapters of runs whose 4-bit settings are `key` (None: not 4-bit), loaded first when
+        no set holds it now."""
+        from ftlib.run_base import load_run_base
+
+        found = self._bases.get((model_spec, device, dtype, key))
+        if found is None:
+            found = _Base(load_run_base(model_spec, config, device=device, dtype=dtype).eval())
+            self._bases[(model_spec, device, dtype, key)] = found
+        return found
+
+
+__all__ = ["SharedBases"]

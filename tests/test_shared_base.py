@@ -1,0 +1,93 @@
+"""One copy of a base for every model set the pages ask for (`ftlib.shared_base`): Compare and Evaluate each loaded a
+fresh base per set of runs, so three sets of a 7B model were three copies of it on the GPU. The sets share the base's
+weights, each adapter is loaded into it once by a name of its own, a base row stays the base whatever else is loaded,
+and each row's answer is what a set loaded alone (`modelset.load_model_set`) gives."""
+
+from __future__ import annotations
+
+import gc
+
+import pytest
+import torch
+
+from ftlib import models, sampling
+from ftlib.modelset import generate_with_set, load_model_set
+from ftlib.shared_base import SharedBases
+from ftlib.testing import make_random_adapter, make_run
+
+
+@pytest.fixture
+def two_runs(varied_model, tmp_path):
+    model = str(varied_model(4))
+    runs = []
+    for seed, run_id in ((1, "run-one"), (2, "run-two")):
+        adapter = make_random_adapter(model, tmp_path / run_id, seed=seed, b_std=0.5)
+        runs.append(make_run(run_id, {"model": model, "dataset": "d", "template": "chatml"}, adapter=adapter).path)
+    return model, runs
+
+
+def _loads(monkeypatch) -> list:
+    calls = []
+    load = models.load_model
+    monkeypatch.setattr(models, "load_model", lambda *a, **k: calls.append(a[0]) or load(*a, **k))
+    return calls
+
+
+def _answers(model_set, names, tokens=6):
+    _, ids = sampling.render_prompt(model_set.tokenizer, "Name a tree.")
+    rows = sampling.grid_rows(ids, [sampling.GREEDY], names)
+    return [r.ids for r in generate_with_set(model_set, rows, max_new_tokens=tokens)]
+
+
+def _logits(model, ids):
+    with torch.no_grad():
+        return model(torch.tensor([ids])).logits
+
+
+def test_sets_of_one_model_share_one_base_and_answer_as_sets_loaded_alone(two_runs, monkeypatch):
+    model, (one, two) = two_runs
+    calls = _loads(monkeypatch)
+    bases = SharedBases()
+    alone = bases.model_set(model, [])  # the server's warm-up: the base, unwrapped
+    _, ids = sampling.render_prompt(alone.tokenizer, "Name a tree.")
+    plain = _logits(alone.model, ids)
+    first = bases.model_set(model, [one])
+    both = bases.model_set(model, [one, two])
+    assert len(calls) == 1  # one base loaded for the three sets
+    embeddings = {s.model.get_input_embeddings().weight.data_ptr() for s in (alone, first, both)}
+    assert len(embeddings) == 1  # one tensor, not three copies
+    assert both.names == ["base", "run-one", "run-two"] and first.names == ["base", "run-one"]
+
+    # The set made before any adapter was loaded holds the unwrapped base: still the base, not the adapter loaded.
+    assert torch.equal(_logits(alone.model, ids), plain)
+    fresh = load_model_set(model, [one, two])
+    assert _answers(both, both.names) == _answers(fresh, fresh.names)
+    assert _answers(first, first.names) == _answers(fresh, ["base", "run-one"])
+    assert _answers(alone, ["base"]) == _answers(fresh, ["base"])
+    assert _answers(fresh, ["run-one"]) != _answers(fresh, ["base"])  # sentinel: the adapters change the answers
+    # Each adapter was loaded once, into the one base, whichever sets asked for it.
+    assert sorted(both.model.peft_config) == sorted(set(first.selected.values()) | set(both.selected.values()))
+    assert len(both.model.peft_config) == 2 and first.lock is both.lock is alone.lock
+
+
+def test_a_base_no_set_uses_is_let_go_and_loaded_again_when_asked(two_runs, monkeypatch):
+    model, (one, _) = two_runs
+    calls = _loads(monkeypatch)
+    bases = SharedBases()
+    held = bases.model_set(model, [one])
+    assert len(calls) == 1
+    del held
+    gc.collect()
+    again = bases.model_set(model, [one])
+    assert len(calls) == 2 and again.names == ["base", "run-one"]
+
+
+def test_a_full_fine_tune_is_shared_by_path(varied_model, tmp_path, monkeypatch):
+    model = str(varied_model(4))
+    run = make_run("run-full", {"model": model, "dataset": "d", "method": "full"}, model=varied_model(5)).path
+    calls = _loads(monkeypatch)
+    bases = SharedBases()
+    a, b = bases.model_set(model, [run]), bases.model_set(model, [run])
+    assert len(calls) == 2 and a.full_models["run-full"] is b.full_models["run-full"]  # the base, then the tune
+    fresh = load_model_set(model, [run])
+    assert _answers(a, a.names) == _answers(fresh, fresh.names)
