@@ -192,24 +192,36 @@ def row_tool_warnings(row: dict) -> list[str]:
 
 # Invisible control characters: C0 but tab, newline and carriage return; DEL; C1 (0x80-0x9f).
 _CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# Those and Unicode's direction embeddings, overrides and isolates (not the LRM/RLM marks right-to-left text uses).
+_UNSEEN_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_CONTROL_WHY = "a terminal's colour codes, or text decoded with the wrong encoding"
+_DIRECTION_WHY = "they show the text around them in another order than it is written, here and in most viewers"
 
 
 def control_character_warnings(row: dict) -> list[str]:
-    """A warning (the row is kept) for text of a canonical row holding invisible control characters: a terminal's
-    colour codes, a file decoded with the wrong encoding (Latin-1 reads Windows' curly quotes as C1 controls).
-    Trained as written, the model learns to write them.
+    """A warning (the row is kept) for text of a canonical row holding invisible control characters (a terminal's
+    colour codes, a file decoded with the wrong encoding: Latin-1 reads Windows' curly quotes as C1 controls), and
+    one for Unicode's direction controls (U+202E shows "evil" as "live"). Trained as written, the model learns to
+    write them.
 
     >>> control_character_warnings({"text": "Hello\\x1b[31m"})[0][:60]
     'the text holds invisible control characters (U+001B): traine'
+    >>> control_character_warnings({"text": "Say \\u202elive\\u202c"})[0][:55]
+    'the text holds direction controls (U+202C, U+202E): tra'
     """
-    found = sorted({c for text in _texts(row) for c in _CONTROL_CHARACTERS.findall(text)})
-    if not found:
-        return []
-    named = ", ".join(f"U+{ord(c):04X}" for c in found[:5]) + (" and more" if len(found) > 5 else "")
-    return [
-        f"the text holds invisible control characters ({named}): trained as written, the model learns to write "
-        "them; remove them from the file (a terminal's colour codes, or text decoded with the wrong encoding)"
-    ]
+    found = sorted({c for text in _texts(row) for c in _UNSEEN_CHARACTERS.findall(text)})  # one pass: 100k rows
+    out = []
+    for chars, what, why in (
+        ([c for c in found if _CONTROL_CHARACTERS.match(c)], "invisible control characters", _CONTROL_WHY),
+        ([c for c in found if not _CONTROL_CHARACTERS.match(c)], "direction controls", _DIRECTION_WHY),
+    ):
+        if chars:
+            named = ", ".join(f"U+{ord(c):04X}" for c in chars[:5]) + (" and more" if len(chars) > 5 else "")
+            out.append(
+                f"the text holds {what} ({named}): trained as written, the model learns to write them; remove them "
+                f"from the file ({why})"
+            )
+    return out
 
 
 def _texts(value):

@@ -663,6 +663,22 @@ def test_the_command_offered_for_a_text_file_makes_a_file_the_studio_reads(tmp_p
     assert result.format == "text" and [r["text"] for r in result.rows] == [notes.read_text()]
 
 
+def test_direction_controls_are_warned_and_drawn_as_marks_not_obeyed():
+    """A cold review: a right-to-left override (U+202E) showed a row's "evil" as "live" on Data and Tokens, and the
+    template's <|im_end|> backwards after it, without a word."""
+    from ui.token_view import rendered_html, tokens_html
+
+    rows = [
+        {"prompt": "Translate: \u202elive\u202c hello", "completion": "مرحبا"},
+        {"prompt": "Hi", "completion": "Yo"},
+    ]
+    loaded = load_bytes("".join(json.dumps(r) + "\n" for r in rows).encode(), "bidi.jsonl")
+    assert len(loaded.rows) == 2 and [w.row for w in loaded.warnings] == [1]  # Arabic text alone is no warning
+    assert loaded.warnings[0].message.startswith("the text holds direction controls (U+202C, U+202E)")
+    shown = rendered_html(rows[0]["prompt"]) + tokens_html([{"text": "\u202elive", "trained": False}])
+    assert "\u202e" not in shown and "\u202c" not in shown and shown.count("⟨U+202E⟩") == 2 and "⟨U+202C⟩" in shown
+
+
 def test_invisible_control_characters_in_text_are_warned_and_the_row_kept():
     """A cold review: "Hello\\x1b[31m" (a terminal's colour code) and a NUL were trained without a word."""
     rows = [

@@ -68,9 +68,24 @@ def _get(token, name: str, default=None):
     return token.get(name, default) if isinstance(token, dict) else getattr(token, name, default)
 
 
+# Unicode's direction embeddings, overrides and isolates: drawn as they are, they reorder the text shown around them
+# (U+202E showed a row's "evil" as "live", and the template's <|im_end|> backwards: a cold review).
+_DIRECTION = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
+def marked(text: str) -> str:
+    """Escaped text with each direction control drawn as a visible mark (⟨U+202E⟩) instead of acting on the text.
+
+    >>> marked("a\u202eb<")
+    'a<span class="ft-ws">⟨U+202E⟩</span>b&lt;'
+    """
+    return _DIRECTION.sub(lambda m: f'<span class="ft-ws">⟨U+{ord(m.group()):04X}⟩</span>', html.escape(text))
+
+
 def visible(text: str) -> str:
-    """Escaped text with whitespace made visible: · for spaces, ↵ for newlines, → for tabs."""
-    out = html.escape(text)
+    """Escaped text with whitespace made visible: · for spaces, ↵ for newlines, → for tabs; direction controls
+    marked (`marked`)."""
+    out = marked(text)
     for raw, mark in ((" ", "·"), ("\t", "→"), ("\n", "↵")):
         out = out.replace(raw, f'<span class="ft-ws">{mark}</span>')
     return out
@@ -176,7 +191,7 @@ def flow_html(pieces) -> str:
             if special or (pending and not (space or newline)):
                 may_break()  # whitespace and a newline stay on the line they end
             pending = False
-            shown = visible(chunk) if space or newline else html.escape(chunk)
+            shown = visible(chunk) if space or newline else marked(chunk)
             word.append(f'<span class="{klass}">{shown}</span>' if klass else shown)
             if newline:
                 flush()
