@@ -85,9 +85,14 @@ def draw(
     s = trained_as or drawn
     a, b, c, d = st.columns(4)
     a.metric("Rows × positions", f"{batch.shape[0]} × {batch.shape[1]}")
-    # A padding-free run (CPU) computes none of the grey cells; a GPU run computes them all: the headline says both.
-    on_gpu = f"{drawn.padded_positions} ({drawn.pad_fraction:.0%}) on a GPU · 0 here"
-    b.metric("Padding", on_gpu if padding_free else f"{s.padded_positions} ({s.pad_fraction:.0%})")
+    # A padding-free run (CPU) computes none of the grey cells; a GPU run computes them all. The label says which
+    # the number is, the caption below gives the GPU's ("48 (13%) on a GPU · 0 here" was cut to "48 (13%) o…").
+    if padding_free:
+        b.metric(
+            "Padding computed here", "0", help="On a GPU: " + f"{drawn.padded_positions} ({drawn.pad_fraction:.0%})."
+        )
+    else:
+        b.metric("Padding", f"{s.padded_positions} ({s.pad_fraction:.0%})")
     b.caption(padding_said(batch.layout, drawn, s, padding_free, runs))
     c.metric("Trained tokens", s.trained_tokens)
     trained = s.trained_tokens > 0
@@ -267,9 +272,8 @@ def whole_split(
     if not cuda_available() and fastpath.padding_free_allowed():
         # The grid above says these runs compute no right padding; the table counts a padded batch's (a GPU's).
         st.caption(
-            f"On this CPU server, {padding_free_runs({row_kind(r) for r in train})} lay the right-padded rows end to "
-            "end and compute none of the padding the right-padding rows count here; the table shows what a padded "
-            "batch computes, as on a GPU."
+            "The table counts what a padded batch computes, as on a GPU. On this CPU server, "
+            f"{padding_free_runs({row_kind(r) for r in train})} lay the rows end to end and compute no padding."
         )
     sequences = plural(stats[0]["examples"], "sequence")
     note = f"{sequences} from the training split"

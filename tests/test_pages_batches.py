@@ -343,7 +343,8 @@ def test_the_right_padding_tabs_numbers_are_what_this_server_computes(gpu, monke
         assert "computed in training" in caption
     else:  # padding-free: no padding computed, the real tokens only; the picture's numbers in the caption
         # the headline agrees with the grey cells (cold review: "Padding 0 (0%)" beside a grid of them)
-        assert right["Padding"] == f"{rectangle - real} ({(rectangle - real) / rectangle:.0%}) on a GPU · 0 here"
+        # whole: "48 (13%) on a GPU · 0 here" was cut to "48 (13%) o…" (a visual review)
+        assert right["Padding computed here"] == "0" and "Padding" not in right
         assert right[WORK_LABEL] == f"{real / trained:.2f}"
         assert f"end to end (padding-free), {real} tokens in one row" in caption
         assert (
@@ -406,15 +407,15 @@ def test_the_whole_split_table_says_what_cpu_runs_skip_and_shows_no_infinity_for
     workspace.save_split("chats-cpu", sft_rows(12), sft_rows(2))
     at = run_page()
     assert not at.exception, at.exception
-    said = [c.value for c in at.caption if c.value.startswith("On this CPU server, SFT runs lay the right-padded")]
-    assert said and "as on a GPU" in said[0]
+    said = [c.value for c in at.caption if c.value.startswith("The table counts what a padded batch computes")]
+    assert said and "On this CPU server, SFT runs lay the rows end to end and compute no padding." in said[0]
     prompts = [{"prompt": [{"role": "user", "content": f"Sing shanty {i}."}]} for i in range(12)]
     workspace.save_split("prompts-only", prompts, prompts[:2])
     at = run_page()
     assert not at.exception, at.exception
     table = at.dataframe[0].value
     assert (table["trained"] == 0).all() and table["work per trained token"].isna().all()
-    assert any(c.value.startswith("On this CPU server, GRPO runs") for c in at.caption)
+    assert any("On this CPU server, GRPO runs lay the rows end to end" in c.value for c in at.caption)
     assert batch_view.padding_free_runs({"prompt_only", "sft"}) == "SFT runs"
 
 
