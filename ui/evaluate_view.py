@@ -133,8 +133,15 @@ def cost_panel(cost, run=None) -> None:
     c3.metric("Variety, base", f"{varied.base:.0%}", help="Distinct word pairs over sampled answers to one question.")
     # A change of a share, in percentage points ("-5 points" for 90% -> 85%; "-5%" read as a relative drop)
     # Neither colour: more variety is not good in itself (noise varies most), nor less bad (a style is sameness).
-    points = f"{(varied.tuned - varied.base) * 100:+.0f} points"
-    c4.metric("Variety, tuned", f"{varied.tuned:.0%}", points, delta_color="off")
+    # Of the shares as shown: 90% and 98% read "+8 points", not the unrounded "+9" (a visual review).
+    points = f"{round(varied.tuned * 100) - round(varied.base * 100):+d} points"
+    c4.metric(
+        "Variety, tuned",
+        f"{varied.tuned:.0%}",
+        points,
+        delta_color="off",
+        help="The same for the tuned model; the change is in percentage points.",
+    )
     st.markdown(f"- {lost.sentence(run)}\n- {varied.sentence()}")
     with st.expander("The sampled answers behind the variety numbers"):
         for question, base, tuned in varied.answers:
