@@ -20,7 +20,7 @@ STEPS = [
     (
         "data",
         "📂",
-        "Load a file (JSONL, JSON, CSV, Parquet). See its format, the rows that cannot be used and why, "
+        "Load a file (JSONL, JSON, CSV, TSV, Parquet). See its format, the rows that cannot be used and why, "
         "and save a train/test split.",
     ),
     (
@@ -37,8 +37,8 @@ STEPS = [
     (
         "train",
         "🏋️",
-        "Pick a method (LoRA, QLoRA, full, DPO, KTO, a reward model or GRPO), press Train and watch it learn. "
-        "Runs survive a refresh.",
+        "Pick a method (LoRA, QLoRA, full, DPO, KTO, a reward model or GRPO), press Start training and watch it "
+        "learn. Runs survive a refresh.",
     ),
     (
         "compare",

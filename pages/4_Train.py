@@ -286,8 +286,8 @@ def remember_pick(key: str) -> None:
 
 st.title("Train")
 st.caption(
-    "Pick a method, check the memory it needs, press Start, and watch the run. Runs keep going if you close "
-    "the tab; come back any time."
+    "Pick a method, check the memory it needs, press **Start training**, and watch the run. Runs keep going if you "
+    "close the tab; come back any time."
 )
 new_run_box = st.container()
 st.divider()
