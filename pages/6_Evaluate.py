@@ -167,7 +167,7 @@ if (job is None or job.done) and st.session_state.get(RUN_KEY) != run_name and r
     # Back on a run evaluated earlier in this session: its result, not the last one of another run.
     job = st.session_state[JOB_KEY] = finished[run_name]
     st.session_state[RUN_KEY] = run_name
-b1, b2, _ = st.columns([1, 1, 4])
+b1, b2, _ = st.columns([2, 2, 3])  # wide enough at 800 px: [1, 1, 4] cut the button to "Eval…"
 if b1.button("Evaluate", type="primary", disabled=n_rows is None):
     if job is not None and not job.done:
         job.cancel()

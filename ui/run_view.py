@@ -318,7 +318,7 @@ def gone_note(run_ids) -> None:
 
 def controls(info: RunSummary) -> None:
     # One button at a time (Stop, Stopping… or Resume), always in the first column: Resume sat one column in.
-    b1, b2, _ = st.columns([1, 1, 4])
+    b1, b2, _ = st.columns([2, 2, 3])  # [1, 1, 4] cut "Delete…" to "Dele…" at 800 px
     if STOP_ERROR in st.session_state:
         st.error(st.session_state.pop(STOP_ERROR))
     if info.state in ("queued", "running"):
