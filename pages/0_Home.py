@@ -53,6 +53,8 @@ STEPS = [
     ),
 ]
 
+CARD_WIDTH = 255  # pixels: three cards a row beside the sidebar at 1280 px, one at 800 px
+
 # The lifecycle of a chat model, and where each method of the Train page sits in it.
 LIFECYCLE = [
     (
@@ -156,19 +158,20 @@ with st.container(border=True):
     right.caption("Saved splits live in the workspace and survive a refresh.")
 
 st.subheader("The pipeline")
-columns = []
+# Cards of a fixed width in a row that wraps: as many a row as the screen holds (st.columns(3) and st.columns(5) cut
+# words mid-way at 800 px: "Pre-trainin g", "Open Batche").
+cards = st.container(horizontal=True)
 for number, (page, icon, text) in enumerate(STEPS, start=1):
-    if not columns:
-        columns = list(st.columns(3))  # a new row of three cards
-    with columns.pop(0).container(border=True):
+    with cards.container(border=True, width=CARD_WIDTH):
         st.markdown(f"#### {icon} {number}. {nav.title(page)}")
         st.markdown(text)
         nav.link(page, label=f"Open {nav.title(page)}", icon="➡️")
 
 st.subheader("The lifecycle of a chat model")
 st.caption("Where each method of the Train page sits. Most projects do step 2; steps 3-5 align the model further.")
-for column, (title, text) in zip(st.columns(len(LIFECYCLE)), LIFECYCLE, strict=True):
-    with column.container(border=True):
+stages = st.container(horizontal=True)
+for title, text in LIFECYCLE:
+    with stages.container(border=True, width=CARD_WIDTH):
         st.markdown(f"**{title}**")
         st.markdown(text)
 
