@@ -218,7 +218,8 @@ def cost_section(model_set, tuned: str, template: str, run_name: str, run=None) 
 # The heatmap's colour scale, the same on every run and row: from loss 0 (the model was sure of the token) to the
 # loss of a token it gave 1 chance in 10,000 (9.2 nats), darkest for anything less likely. Auto-ranged, a run whose
 # tokens all lay between 10.6 and 11 drew 10.6 (no better than guessing among 49k tokens) white: "not surprising".
-LOSS_TICKS = [(0.0, "100%"), (math.log(2), "50%"), (math.log(10), "10%"), (math.log(100), "1%")]
+# A tick a power of ten of chance: evenly spaced in loss (a 50% tick sat on the 100% one in the 220 px chart).
+LOSS_TICKS = [(0.0, "100%"), (math.log(10), "10%"), (math.log(100), "1%")]
 LOSS_TICKS += [(math.log(1000), "0.1%"), (math.log(10_000), "0.01%")]
 LOSS_MAX = LOSS_TICKS[-1][0]
 _SCALE_NOTE = (
