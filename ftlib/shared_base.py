@@ -49,16 +49,19 @@ class _Base:
     def __init__(self, model) -> None:
         self.model = model
         self.names: dict[str, str] = {}
+        self.tries = 0  # adapters this base was asked to load: each try's name is new, a failed one's included
 
-    def attach(self, path: Path, lock: ForwardLock) -> str:
-        """The name of the adapter at `path` in this base, loaded first when it is not there yet."""
+    def attach(self, path: Path, lock: ForwardLock, shown: str) -> str:
+        """The name of the adapter at `path` in this base, loaded first when it is not there yet (`shown`: the set's
+        name for it, for the error)."""
         folder = find_adapter(path)
         key = str(folder.resolve())
         if key in self.names:
             return self.names[key]
         from peft import PeftModel
 
-        name = f"adapter_{len(self.names) + 1}"  # its own in this base, whatever each set calls it
+        self.tries += 1
+        name = f"adapter_{self.tries}"  # its own in this base, whatever each set calls it
         with lock:
             try:
                 if isinstance(self.model, PeftModel):
@@ -69,9 +72,10 @@ class _Base:
                     ).eval()
             except (ValueError, RuntimeError, KeyError, OSError) as exc:
                 raise SamplingError(
-                    f"Could not load the adapter from {folder}: {exc}. Was it trained on this base model?"
+                    f"Could not load the adapter '{shown}' from {folder}: {exc}. Was it trained on this base model?"
                 ) from exc
-            _no_active_adapter(self.model)
+            finally:  # a load that failed half-way may have put its layers in: never active either
+                _no_active_adapter(self.model)
         self.names[key] = name
         return name
 
@@ -139,7 +143,7 @@ class SharedBases:
                     else self._base(model_spec, keys[name], configs[name], where, dtype)
                 )
                 held.append(base)
-                selected[name] = base.attach(path, lock)
+                selected[name] = base.attach(path, lock, name)
                 if base is not held[0]:
                     apart[name] = base
             full_models = {}

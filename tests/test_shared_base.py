@@ -91,3 +91,32 @@ def test_a_full_fine_tune_is_shared_by_path(varied_model, tmp_path, monkeypatch)
     assert len(calls) == 2 and a.full_models["run-full"] is b.full_models["run-full"]  # the base, then the tune
     fresh = load_model_set(model, [run])
     assert _answers(a, a.names) == _answers(fresh, fresh.names)
+
+
+def test_an_adapter_that_fails_to_load_leaves_the_base_and_the_other_sets_as_they_were(
+    two_runs, tmp_path, monkeypatch
+):
+    """A load that fails after PEFT put the adapter's layers in (a disk error mid-read): refused naming the run, and
+    no set's rows change; the next adapter loads under a name of its own."""
+    from peft import PeftModel
+
+    from ftlib.errors import UserError
+
+    model, (one, two) = two_runs
+    bases = SharedBases()
+    first = bases.model_set(model, [one])
+    before = _answers(first, first.names)
+    load = PeftModel.load_adapter
+
+    def half_way(self, *args, **kwargs):
+        load(self, *args, **kwargs)
+        raise RuntimeError("the disk went away")
+
+    monkeypatch.setattr(PeftModel, "load_adapter", half_way)
+    with pytest.raises(UserError, match="Could not load the adapter 'run-two' from .*the disk went away"):
+        bases.model_set(model, [one, two])
+    monkeypatch.setattr(PeftModel, "load_adapter", load)
+    assert _answers(first, first.names) == before  # the base row still the base, run-one still run-one
+    later = bases.model_set(model, [one, two])
+    fresh = load_model_set(model, [one, two])
+    assert _answers(later, later.names) == _answers(fresh, fresh.names)
