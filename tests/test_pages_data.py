@@ -1163,3 +1163,20 @@ def test_hundreds_of_ignored_fields_are_a_short_list_and_a_table(tmp_path):
     assert any(e.label == "All 41 ignored fields" for e in at.expander)
     (table,) = [d.value for d in at.dataframe if "field" in d.value.columns]
     assert len(table) == 41 and set(table["rows"]) == {80, 2}
+
+
+def _draw_turns(turns):
+    from ui.data_view import show_turns
+
+    show_turns(turns)
+
+
+def test_the_preview_shows_a_turns_text_as_it_is_written():
+    """A visual review: st.text dedents and strips ("    def f():" showed as "def f():", a reply's leading space went
+    unseen); such text shows in a code block, which keeps it; plain text stays plain."""
+    code = "    def f():\n        return 1"
+    turns = [{"role": "user", "content": "Write f."}, {"role": "assistant", "content": code}]
+    at = AppTest.from_function(_draw_turns, args=(turns + [{"role": "user", "content": " Paris"}],)).run()
+    assert not at.exception, at.exception
+    assert [c.value for c in at.code] == [code, " Paris"]
+    assert [t.value for t in at.text] == ["Write f."]

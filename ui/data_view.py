@@ -8,6 +8,7 @@ Texts are drawn with `st.text` (verbatim: no Markdown, so `*`, `_`, `<` and form
 from __future__ import annotations
 
 import json
+import textwrap
 from functools import partial
 
 import streamlit as st
@@ -43,6 +44,16 @@ AVATARS = {
 }
 
 
+def verbatim(text: str) -> None:
+    """`text` as it is: st.text drops what starts and ends it and dedents it (textwrap.dedent: "    def f():" showed
+    as "def f():", a reply's leading space went unseen); text it would change shows in a code block, which keeps it.
+    """
+    if textwrap.dedent(text).strip() == text:
+        st.text(text)
+    else:
+        st.code(text, language=None, wrap_lines=True)
+
+
 def show_turns(turns: list[dict]) -> None:
     """One chat message per turn; reasoning, tool calls and a weight of 0 are labelled inside it."""
     for turn in turns:
@@ -51,9 +62,9 @@ def show_turns(turns: list[dict]) -> None:
                 st.caption("Tool result" + (f" of `{turn['name']}`" if turn.get("name") else ""))
             if turn.get("reasoning"):
                 st.caption("Reasoning (before the answer)")
-                st.text(turn["reasoning"])
+                verbatim(turn["reasoning"])
             if turn.get("content"):
-                st.text(turn["content"])
+                verbatim(turn["content"])
             for call in turn.get("tool_calls") or []:
                 fn = call["function"]
                 st.caption("Tool call")
@@ -92,7 +103,7 @@ def show_row(row: dict, where: str, raw: bool) -> None:
         show_tools(row)
         if kind == "text":
             st.caption("Plain text: every token is trained (next-token prediction, no chat template).")
-            st.text(row["text"])
+            verbatim(row["text"])
         elif kind == "prompt_only":
             show_turns(as_turns(row["prompt"], "user"))
             st.caption("A prompt without an answer: the model writes answers itself (online RL).")
