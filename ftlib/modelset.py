@@ -320,6 +320,27 @@ class ModelSet:
         return list(groups.values())
 
 
+def plan_tuned(model_spec: str, tuned_paths: Sequence[str | Path]) -> tuple:
+    """(adapters and full fine-tunes {name: folder}, all names in order, each adapter's run config and base key
+    (`run_base.quantization_key`), the key all share or None) of `tuned_paths` (`find_tuned`). UserError, before any
+    base loads, for what cannot work: a reward model, an adapter of another base."""
+    from ftlib.models import check_generates, resolve_model
+    from ftlib.run_base import quantization_key, run_config_of
+
+    check_generates(resolve_model(model_spec), model_spec)  # a reward model's folder writes nothing
+    adapters, full_paths, given = {}, {}, []  # {name: folder} twice, and the names in the order given
+    for p in tuned_paths:
+        path, full = find_tuned(p)
+        name = adapter_name_for(path, {*given, "base"})
+        (full_paths if full else adapters)[name] = path
+        given.append(name)
+    check_tuned(model_spec, {n: (path, n in full_paths) for n, path in {**adapters, **full_paths}.items()})
+    configs = {name: run_config_of(path) for name, path in adapters.items()}
+    keys = {name: quantization_key(config) for name, config in configs.items()}
+    shared = next(iter(keys.values())) if len(set(keys.values())) == 1 else None
+    return adapters, full_paths, given, configs, keys, shared
+
+
 def load_model_set(
     model_spec: str,
     tuned_paths: Sequence[str | Path] = (),
@@ -331,26 +352,11 @@ def load_model_set(
     reads it), attach the given adapters and load the given full fine-tunes (run dirs, adapter dirs or model dirs;
     see `find_tuned`). Each adapter is put on the base as its run trained it (4-bit for a QLoRA run: `ftlib.run_base`);
     the base row is that base when every adapter shares it, else the base as `device`/`dtype` give it."""
-    from ftlib.models import ModelError, check_generates, load_model, load_tokenizer, resolve_model
-    from ftlib.run_base import load_run_base, quantization_key, run_config_of
+    from ftlib.models import ModelError, load_model, load_tokenizer
+    from ftlib.run_base import load_run_base
 
-    check_generates(resolve_model(model_spec), model_spec)  # a reward model's folder writes nothing
-
-    adapters: dict[str, Path] = {}
-    full_paths: dict[str, Path] = {}
-    given: list[str] = []
-    for p in tuned_paths:
-        path, full = find_tuned(p)
-        name = adapter_name_for(path, {*given, "base"})
-        (full_paths if full else adapters)[name] = path
-        given.append(name)
-    # What cannot work is refused before the base loads: a reward model, an adapter trained on another base.
-    tuned = {name: (path, False) for name, path in adapters.items()}
-    check_tuned(model_spec, {**tuned, **{name: (path, True) for name, path in full_paths.items()}})
+    adapters, full_paths, given, configs, keys, shared = plan_tuned(model_spec, tuned_paths)
     tokenizer = tokenizer or load_tokenizer(model_spec)
-    configs = {name: run_config_of(path) for name, path in adapters.items()}
-    keys = {name: quantization_key(config) for name, config in configs.items()}
-    shared = next(iter(keys.values())) if len(set(keys.values())) == 1 else None
     on_base = {name: path for name, path in adapters.items() if keys[name] == shared}
     first = next(iter(on_base), None)
     base = load_run_base(model_spec, configs[first] if first else None, device=device, dtype=dtype)

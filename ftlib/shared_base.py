@@ -34,10 +34,8 @@ from ftlib.lease import ForwardLock
 from ftlib.modelset import (
     ModelSet,
     SamplingError,
-    adapter_name_for,
-    check_tuned,
     find_adapter,
-    find_tuned,
+    plan_tuned,
     trained_template,
 )
 
@@ -110,26 +108,10 @@ class SharedBases:
         """As `modelset.load_model_set` (the same checks, names, templates and errors), on the bases already loaded:
         the base `model_spec` as `device`/`dtype` give it (4-bit as a QLoRA run trained, for its adapters), with the
         given runs' adapters loaded into it and their full fine-tunes beside it."""
-        from ftlib.models import check_generates, load_model, load_tokenizer, pick_device, resolve_model
-        from ftlib.run_base import quantization_key, run_config_of
+        from ftlib.models import load_model, load_tokenizer, pick_device
 
-        check_generates(resolve_model(model_spec), model_spec)
-        adapters: dict[str, Path] = {}
-        full_paths: dict[str, Path] = {}
-        given: list[str] = []
-        for p in tuned_paths:
-            path, full = find_tuned(p)
-            name = adapter_name_for(path, {*given, "base"})
-            (full_paths if full else adapters)[name] = path
-            given.append(name)
-        check_tuned(
-            model_spec,
-            {**{n: (p, False) for n, p in adapters.items()}, **{n: (p, True) for n, p in full_paths.items()}},
-        )
+        adapters, full_paths, given, configs, keys, shared = plan_tuned(model_spec, tuned_paths)
         tokenizer = tokenizer or load_tokenizer(model_spec)
-        configs = {name: run_config_of(path) for name, path in adapters.items()}
-        keys = {name: quantization_key(config) for name, config in configs.items()}
-        shared = next(iter(keys.values())) if len(set(keys.values())) == 1 else None
         first = next((name for name in adapters if keys[name] == shared), None)
         where = pick_device(device)
         lock = self._locks.setdefault(where, ForwardLock())
