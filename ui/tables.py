@@ -12,7 +12,8 @@ import html
 
 CSS = """
 <style>
-.ft-table{border-collapse:collapse;width:100%;font-size:0.875rem;}
+.ft-scroll{overflow-x:auto;}
+.ft-table{border-collapse:collapse;width:100%;min-width:28em;font-size:0.875rem;}
 .ft-table th{text-align:left;font-weight:600;color:#555;border-bottom:1px solid #ddd;padding:4px 8px;}
 .ft-table td{vertical-align:top;border-bottom:1px solid #eee;padding:4px 8px;white-space:normal;
   overflow-wrap:anywhere;}
@@ -27,7 +28,9 @@ def html_table(rows: list[dict], widths: dict[str, str] | None = None) -> str:
         return ""
     widths = widths or {}
     head = list(rows[0])
-    out = [CSS, '<table class="ft-table"><thead><tr>']
+    # A narrow column scrolls the table sideways rather than breaking its words letter by letter (a visual review:
+    # the memory table's text column at 800 px read "alloca/tor", "Adam/W").
+    out = [CSS, '<div class="ft-scroll"><table class="ft-table"><thead><tr>']
     for name in head:
         style = f' style="width:{widths[name]}"' if name in widths else ""
         out.append(f"<th{style}>{html.escape(str(name))}</th>")
@@ -39,7 +42,7 @@ def html_table(rows: list[dict], widths: dict[str, str] | None = None) -> str:
             klass = ' class="ft-num"' if isinstance(value, (int, float)) and not isinstance(value, bool) else ""
             cells.append(f"<td{klass}>{html.escape('' if value is None else str(value))}</td>")
         out.append("<tr>" + "".join(cells) + "</tr>")
-    out.append("</tbody></table>")
+    out.append("</tbody></table></div>")
     return "".join(out)
 
 
