@@ -145,3 +145,13 @@ def test_the_evaluate_page_shows_each_rewards_weight_and_part_adding_up_to_each_
     assert abs(agg["tuned_reward_length"] + agg["tuned_reward_regex"] - agg["tuned_reward"]) > 1e-3  # weights matter
     shown = {m.label: m.value for m in at.metric}
     assert shown["Tuned reward"] == f"{agg['tuned_reward']:.3f}"  # the total row is the metric above it
+
+
+def test_the_total_of_a_table_of_answers_is_said_in_the_tables_own_names():
+    from ui.alignment_view import total_words
+
+    specs = [{"function": "correct", "weight": 2}, {"regex": "^A", "weight": 0.5}]
+    assert total_words(specs) == "total = 2 × correct + 0.5 × regex"
+    # A run's answers logged before functions were named as registered: its columns say "function".
+    old = {"prompt": "Q", "answer": "A", "function": 1.0, "regex": 0.0, "total": 2.0, "advantage": 0.1}
+    assert total_words(specs, old) == "total = 2 × function + 0.5 × regex"

@@ -289,11 +289,12 @@ def _means(row: dict, prefix: str) -> dict:
     return {k[len(prefix) :]: v for k, v in row.items() if k.startswith(prefix)}
 
 
-def total_words(specs: list) -> str:
+def total_words(specs: list, columns=()) -> str:
     """How an answer's total is made of the columns' scores, for the tables of answers: "total = 2 × regex + 0.5 ×
-    not_repeating" ("" for rewards that cannot be read)."""
+    not_repeating" ("" for rewards that cannot be read); `columns`: the table's, so a run that named its rewards
+    otherwise (before 2026-12-04, every function "function") is said in its own names."""
     try:
-        parts = weighted_parts(specs, {})
+        parts = weighted_parts(specs, dict.fromkeys(columns))
     except UserError:
         return ""
     return "total = " + " + ".join(f"{p.weight:g} × {p.name}" for p in parts)
@@ -306,7 +307,7 @@ def completions_table(run: RunDir) -> None:
         return
     step, rows = latest
     st.markdown(f"#### Latest answers (step {step})")
-    total = total_words(run.read_config().get("rewards") or [])
+    total = total_words(run.read_config().get("rewards") or [], rows[0] if rows else ())
     st.caption(
         f"What GRPO wrote at this step and how each reward scored it{f' ({total})' if total else ''}. Advantage "
         "above 0: made more likely; below 0: less. A prompt whose answers all score the same teaches nothing "
