@@ -52,3 +52,42 @@ def test_the_cache_holds_a_bounded_number_of_bytes(tmp_path, monkeypatch):
     big.write_text("".join(json.dumps({"step": s, "loss": 0.5}) + "\n" for s in range(40)))
     assert len(run_files.cached_json_lines(big)[0]) == 40 and str(big) not in {k[0] for k in run_files._PARSED}
     assert run_files.cached_json_lines(tmp_path / "none.jsonl") == ([], 0)
+
+
+def test_sessions_reading_metrics_at_once_never_trip_over_each_other(tmp_path, monkeypatch):
+    """A review: the cache is one dict every session's thread reads (a Train page polls every 2 s); without a lock,
+    one thread's change to it during another's pass over it raised "dictionary keys changed during iteration"."""
+    import sys
+    import threading
+
+    monkeypatch.setattr(run_files, "_PARSED", {})
+    files = []
+    for i in range(60):
+        path = tmp_path / f"m{i}.jsonl"
+        path.write_text("".join(json.dumps({"kind": "train", "step": s, "loss": 1.0}) + "\n" for s in range(20)))
+        files.append(path)
+    errors = []
+
+    def read(k: int) -> None:
+        for n in range(300):
+            for path in files[k::3]:
+                try:
+                    run_files.cached_json_lines(path)
+                except Exception as exc:  # noqa: BLE001 (what the test looks for)
+                    errors.append(repr(exc))
+                    return
+                if n % 7 == 0:  # a live run's next step
+                    with open(path, "a") as handle:
+                        handle.write(json.dumps({"kind": "train", "step": 999, "loss": 1.0}) + "\n")
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # threads switch as often as they can: the race shows at once, not in a week
+    try:
+        threads = [threading.Thread(target=read, args=(k,)) for k in range(3)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert errors == []
