@@ -297,8 +297,10 @@ def reward_kind(spec: dict) -> str:
     return next(k for k in spec if k != "weight")
 
 
-# Columns of the tables of answers beside the rewards' (and `reward_std`, TRL's spread of the total): no reward's name.
+# Columns of the tables of answers beside the rewards', and metric keys `reward_<name>` would take (`reward_std`, TRL's
+# spread of the total; DPO's `reward_accuracy` and `reward_margin`, which the Train page shows as DPO's): no reward's.
 _TAKEN_NAMES = {"prompt", "answer", "total", "advantage", "messages", "tools", "columns", "step", "std"}
+_TAKEN_NAMES |= {"accuracy", "margin"}
 
 
 def reward_names(specs: list[dict], by_kind: bool = False) -> list[str]:
@@ -309,8 +311,8 @@ def reward_names(specs: list[dict], by_kind: bool = False) -> list[str]:
 
     >>> reward_names([{"regex": "^A"}, {"function": "correct"}, {"regex": "B$"}, {"function": "a/b"}])
     ['regex', 'correct', 'regex_2', 'function']
-    >>> reward_names([{"function": "total"}, {"function": "regex"}, {"regex": "B$"}])
-    ['function', 'regex', 'regex_2']
+    >>> reward_names([{"function": "total"}, {"function": "regex"}, {"regex": "B$"}, {"function": "accuracy"}])
+    ['function', 'regex', 'regex_2', 'function_2']
     >>> reward_names([{"function": "correct"}, {"function": "short"}], by_kind=True)
     ['function', 'function_2']
     """
