@@ -194,7 +194,10 @@ def model_device(model):
 
 
 def _is_peft(model) -> bool:
-    return hasattr(model, "peft_config") and hasattr(model, "base_model")
+    # Not by its attributes: a model PEFT wrapped has `peft_config` too, and no `adapter_names` (ftlib.shared_base)
+    from peft import PeftModel
+
+    return isinstance(model, PeftModel)
 
 
 def adapter_names(model) -> list[str]:

@@ -19,14 +19,16 @@ load (`_no_active_adapter`). Loads take the device's forward lock, which every f
 half-way through a load.
 
 A base lives as long as a set using it (weak references): when the pages' cache lets go of every set of a model, its
-base goes too. Adapters stay loaded in their base while it lives (a few MB each). Not for training (nothing here is
-trainable) nor for the CLI, which loads what one command needs (`load_model_set`).
+base goes too. An adapter no live set selects is unloaded when the next set is built (~160 MB for a 7B model's at
+the default rank, in fp32; a server whose pages opened run after run kept them all). Not for training (nothing here
+is trainable) nor for the CLI, which loads what one command needs (`load_model_set`).
 """
 
 from __future__ import annotations
 
 import threading
 import weakref
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -48,6 +50,7 @@ class _Base:
         self.model = model
         self.names: dict[str, str] = {}
         self.tries = 0  # adapters this base was asked to load: each try's name is new, a failed one's included
+        self.users: Counter = Counter()  # an adapter's name in the model -> the live sets that select it
 
     def attach(self, path: Path, lock: ForwardLock, shown: str) -> str:
         """The name of the adapter at `path` in this base, loaded first when it is not there yet (`shown`: the set's
@@ -79,12 +82,13 @@ class _Base:
 
 
 def _no_active_adapter(model) -> None:
-    """Every LoRA layer with no adapter active: a forward without `adapter_names` runs the base (PEFT activates the
-    first adapter loaded, and `load_adapter` re-activates the model's active one)."""
+    """Every LoRA layer, and every module an adapter saves whole (`modules_to_save`: a copy of the LM head), with no
+    adapter active: a forward without `adapter_names` runs the base (PEFT activates the first adapter loaded)."""
     from peft.tuners.tuners_utils import BaseTunerLayer
+    from peft.utils.other import AuxiliaryTrainingWrapper
 
     for module in model.modules():
-        if isinstance(module, BaseTunerLayer):
+        if isinstance(module, BaseTunerLayer | AuxiliaryTrainingWrapper):
             module.set_adapter([], inference_mode=True)
 
 
@@ -96,6 +100,10 @@ class SharedBases:
         self._full: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
         self._locks: dict[str, ForwardLock] = {}
         self._loading = threading.Lock()  # one set built at a time: two pages never load one base twice
+        # Adapters no live set selects any more, unloaded when the next set is built (`_unload_unused`). An RLock:
+        # a set's finalizer runs wherever the garbage collector does, this thread holding it included.
+        self._unused: list[tuple[weakref.ref, str, ForwardLock]] = []
+        self._unused_lock = threading.RLock()
 
     def model_set(
         self,
@@ -116,33 +124,41 @@ class SharedBases:
         where = pick_device(device)
         lock = self._locks.setdefault(where, ForwardLock())
         with self._loading:
-            held = [self._base(model_spec, shared, configs[first] if first else None, where, dtype)]
-            selected, apart = {}, {}
-            for name, path in adapters.items():
-                base = (
-                    held[0]
-                    if keys[name] == shared
-                    else self._base(model_spec, keys[name], configs[name], where, dtype)
-                )
-                held.append(base)
-                selected[name] = base.attach(path, lock, name)
-                if base is not held[0]:
-                    apart[name] = base
-            full_models = {}
-            for name, path in full_paths.items():
-                found = self._full.get((str(path), where, dtype))
-                if found is None:
-                    from ftlib.models import ModelError
+            self._unload_unused()
+            selecting: list = []  # (base, the adapter's name in it, the device's lock) of each adapter
+            try:
+                held = [self._base(model_spec, shared, configs[first] if first else None, where, dtype)]
+                selected, apart = {}, {}
+                for name, path in adapters.items():
+                    base = (
+                        held[0]
+                        if keys[name] == shared
+                        else self._base(model_spec, keys[name], configs[name], where, dtype)
+                    )
+                    held.append(base)
+                    selected[name] = base.attach(path, lock, name)
+                    selecting.append((base, selected[name], lock))
+                    base.users[selected[name]] += 1
+                    if base is not held[0]:
+                        apart[name] = base
+                full_models = {}
+                for name, path in full_paths.items():
+                    found = self._full.get((str(path), where, dtype))
+                    if found is None:
+                        from ftlib.models import ModelError
 
-                    try:
-                        found = _Base(load_model(str(path), device=where, dtype=dtype).eval())
-                    except ModelError as exc:
-                        raise SamplingError(f"Could not load the fine-tuned model '{name}': {exc}") from exc
-                    self._full[(str(path), where, dtype)] = found
-                held.append(found)
-                full_models[name] = found.model
+                        try:
+                            found = _Base(load_model(str(path), device=where, dtype=dtype).eval())
+                        except ModelError as exc:
+                            raise SamplingError(f"Could not load the fine-tuned model '{name}': {exc}") from exc
+                        self._full[(str(path), where, dtype)] = found
+                    held.append(found)
+                    full_models[name] = found.model
+            except BaseException:
+                self._release(selecting)  # what this set loaded before it failed may go
+                raise
         templates = {n: t for n, p in {**adapters, **full_paths}.items() if (t := trained_template(p)) is not None}
-        return ModelSet(
+        model_set = ModelSet(
             model=held[0].model,
             tokenizer=tokenizer,
             adapters=adapters,
@@ -154,6 +170,34 @@ class SharedBases:
             selected=selected,
             holds=held,
         )
+        weakref.finalize(model_set, self._release, selecting)  # holds its bases until the set goes, as the set did
+        return model_set
+
+    def _release(self, selecting: list) -> None:
+        """A set went: each adapter it selected that no live set selects now waits to be unloaded."""
+        with self._unused_lock:
+            for base, inside, lock in selecting:
+                base.users[inside] -= 1
+                if base.users[inside] <= 0:
+                    self._unused.append((weakref.ref(base), inside, lock))
+
+    def _unload_unused(self) -> None:
+        """Unload the adapters no live set selects (PEFT `delete_adapter`, under the device's lock): a server whose
+        pages opened run after run kept every adapter in the base (~160 MB each for a 7B model's, in fp32). The last
+        adapter of a base stays (PEFT keeps at least one); it goes with its base."""
+        with self._unused_lock:
+            unused, self._unused = self._unused, []
+        for ref, inside, lock in unused:
+            base = ref()
+            if base is None or base.users[inside] > 0 or inside not in base.names.values() or len(base.names) < 2:
+                continue
+            with lock:
+                base.model.delete_adapter(inside)
+                # PeftModel keeps the deleted one as its active adapter (its config lookups would fail): another
+                # adapter for it, then none in the layers.
+                base.model.set_adapter(next(iter(base.model.peft_config)), inference_mode=True)
+                _no_active_adapter(base.model)
+            base.names = {key: name for key, name in base.names.items() if name != inside}
 
     def _base(self, model_spec: str, key, config: dict | None, device: str, dtype: str | None) -> _Base:
         """The loaded base for adapters of runs whose 4-bit settings are `key` (None: not 4-bit), loaded first when

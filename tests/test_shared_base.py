@@ -120,3 +120,45 @@ def test_an_adapter_that_fails_to_load_leaves_the_base_and_the_other_sets_as_the
     later = bases.model_set(model, [one, two])
     fresh = load_model_set(model, [one, two])
     assert _answers(later, later.names) == _answers(fresh, fresh.names)
+
+
+def test_an_adapter_that_saves_a_whole_module_leaves_a_base_row_the_base(varied_model, tmp_path):
+    """A review: an adapter with `modules_to_save` (its own copy of the LM head) stayed active in the base a set made
+    before it holds, so that set's base rows wrote with the adapter's head."""
+    from peft import LoraConfig, get_peft_model
+
+    model = str(varied_model(4))
+    peft = get_peft_model(
+        models.load_model(model, device="cpu"),
+        LoraConfig(r=4, target_modules=["q_proj"], modules_to_save=["lm_head"], init_lora_weights=False),
+    )
+    with torch.no_grad():
+        peft.base_model.model.lm_head.modules_to_save["default"].weight.mul_(-3.0)
+    peft.save_pretrained(tmp_path / "saved")
+    run = make_run("run-head", {"model": model, "dataset": "d"}, adapter=tmp_path / "saved").path
+    bases = SharedBases()
+    alone = bases.model_set(model, [])
+    before = _answers(alone, ["base"])
+    tuned = bases.model_set(model, [run])
+    assert _answers(alone, ["base"]) == before == _answers(tuned, ["base"])
+    assert _answers(tuned, ["run-head"]) != before  # sentinel: the saved head changes the answers
+
+
+def test_an_adapter_no_set_selects_is_unloaded_and_loads_again_when_asked(two_runs):
+    """A review: every run opened on Compare or Evaluate stayed loaded in the base while any set of it lived (the
+    warm-up's does, for good): ~160 MB each for a 7B model's adapter."""
+    model, (one, two) = two_runs
+    bases = SharedBases()
+    alone = bases.model_set(model, [])
+    first = bases.model_set(model, [one])
+    second = bases.model_set(model, [two])
+    peft = second.model
+    assert len(peft.peft_config) == 2
+    del first
+    gc.collect()
+    third = bases.model_set(model, [two])  # the next set built unloads run-one's adapter: no set selects it
+    assert list(peft.peft_config) == [second.selected["run-two"]] == [third.selected["run-two"]]
+    again = bases.model_set(model, [one, two])
+    fresh = load_model_set(model, [one, two])
+    assert _answers(again, again.names) == _answers(fresh, fresh.names)
+    assert _answers(alone, ["base"]) == _answers(fresh, ["base"])  # an unload activates no adapter either
