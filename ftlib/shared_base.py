@@ -173,6 +173,11 @@ class SharedBases:
         weakref.finalize(model_set, self._release, selecting)  # holds its bases until the set goes, as the set did
         return model_set
 
+    def has_base(self, model_spec: str, device: str) -> bool:
+        """Whether the base `model_spec` is loaded on `device` as a set without 4-bit runs uses it (for
+        `sharing.inference_device`: only what a new set adds must fit there)."""
+        return (model_spec, device, None, None) in self._bases
+
     def _release(self, selecting: list) -> None:
         """A set went: each adapter it selected that no live set selects now waits to be unloaded."""
         with self._unused_lock:

@@ -209,11 +209,14 @@ def choose_device(gpu: str, need: int, free: int, claims: Sequence[tuple[str, in
     )
 
 
-def inference_bytes(model: str, tuned: Sequence[str | os.PathLike] = (), device: str = "cuda") -> int:
+def inference_bytes(
+    model: str, tuned: Sequence[str | os.PathLike] = (), device: str = "cuda", base_loaded: bool = False
+) -> int:
     """About what `ftlib.modelset.load_model_set(model, tuned)` takes on `device`: the base's weights in the dtype
     it loads in (`models.pick_dtype`: bf16 on a GPU with it, fp32 on CPU, on a GPU without native bf16 and for a
     small model, `precision.small_for_gpu`), once more per full fine-tune (adapters are small), plus a quarter for
-    activations and the KV cache of a grid."""
+    activations and the KV cache of a grid. `base_loaded`: the base is there already (`shared_base.SharedBases`
+    shares it), so only the rest is counted."""
     from ftlib.memory import model_shape
     from ftlib.models import pick_dtype, weights_parameters
     from ftlib.modelset import find_tuned
@@ -221,7 +224,7 @@ def inference_bytes(model: str, tuned: Sequence[str | os.PathLike] = (), device:
     params = model_shape(model).params
     elem = 4 if device == "cpu" else pick_dtype(device, None, weights_parameters(model)).itemsize
     copies = 1 + sum(1 for path in tuned if find_tuned(path)[1])
-    return int(params * elem * copies * 1.25)
+    return int(params * elem * (copies * 1.25 - (1 if base_loaded else 0)))
 
 
 def training_claims(gpu: str) -> list[tuple[str, int | None]]:
@@ -287,13 +290,18 @@ def _gpu_memory_by_pid() -> dict[int, int]:
     return used
 
 
-def inference_device(model: str, tuned: Sequence[str | os.PathLike] = ()) -> Placement:
+def inference_device(
+    model: str, tuned: Sequence[str | os.PathLike] = (), loaded: Callable[[str], bool] | None = None
+) -> Placement:
     """Where Compare and Evaluate should load `model` with `tuned` (run or adapter folders): the CPU on a machine
-    without a GPU; else GPU 0 unless the training runs there need its memory (see `choose_device`)."""
+    without a GPU; else GPU 0 unless the training runs there need its memory (see `choose_device`). `loaded(device)`:
+    whether the base is loaded there already (`shared_base.SharedBases.has_base`): then only the rest must fit (a
+    review: a 24 GB GPU holding a 7B base sent every set of runs to the CPU, a second copy of the base there)."""
     import torch
 
     if not torch.cuda.is_available():
         return Placement("cpu")
     gpu = "cuda:0"
     free, _total = torch.cuda.mem_get_info(0)
-    return choose_device(gpu, inference_bytes(model, tuned), free, training_claims(gpu))
+    need = inference_bytes(model, tuned, base_loaded=bool(loaded and loaded(gpu)))
+    return choose_device(gpu, need, free, training_claims(gpu))

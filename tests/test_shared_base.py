@@ -162,3 +162,25 @@ def test_an_adapter_no_set_selects_is_unloaded_and_loads_again_when_asked(two_ru
     fresh = load_model_set(model, [one, two])
     assert _answers(again, again.names) == _answers(fresh, fresh.names)
     assert _answers(alone, ["base"]) == _answers(fresh, ["base"])  # an unload activates no adapter either
+
+
+def test_a_set_on_a_gpu_holding_its_base_counts_only_what_it_adds(varied_model, monkeypatch):
+    """A review: Compare's placement counted a whole base for every set, so a GPU that held the shared base but not a
+    second copy sent every set of runs to the CPU, where a second copy of the base loaded."""
+    from ftlib import memory, sharing
+
+    model = str(varied_model(4))
+    weights = memory.model_shape(model).params * 4  # fp32: small models load so on a GPU too
+    assert sharing.inference_bytes(model, (), "cpu", base_loaded=True) == int(weights * 0.25)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    free = sharing.GPU_MARGIN + int(weights * 0.5)  # what the GPU keeps aside, and half a base
+    monkeypatch.setattr(torch.cuda, "mem_get_info", lambda device=0: (free, 80 * 2**30))
+    monkeypatch.setattr(sharing, "training_claims", lambda gpu: [])
+    monkeypatch.setattr(
+        sharing, "inference_bytes", lambda m, t, base_loaded=False: int(weights * (0.25 + (not base_loaded)))
+    )
+    assert sharing.inference_device(model).device == "cpu"  # a whole base does not fit in the free half
+    assert sharing.inference_device(model, loaded=lambda device: device == "cuda:0").device == "cuda:0"
+    bases = SharedBases()
+    held = bases.model_set(model, [], device="cpu")
+    assert bases.has_base(model, "cpu") and not bases.has_base(model, "cuda:0") and held.names == ["base"]

@@ -161,7 +161,7 @@ def model_set_for(model: str, adapters: tuple[str, ...], say_where: bool = True)
     models are not on the GPU or share it with a run."""
     from ftlib.sharing import inference_device
 
-    place = inference_device(model, adapters)
+    place = inference_device(model, adapters, loaded=lambda device: shared_bases().has_base(model, device))
     if say_where and place.reason:
         st.caption(place.reason)
     return cached_model_set(model, adapters, place.device)
