@@ -81,6 +81,26 @@ class _Base:
         return name
 
 
+def keeps_whole_weights(folder: Path) -> bool:
+    """Whether an adapter holds more than LoRA matrices: modules it saves whole (`modules_to_save`: its own LM head),
+    trainable tokens, or a layer's own weights (PEFT saves `embed_tokens.base_layer.weight` for a LoRA on embeddings).
+    Such an adapter gets a base of its own: loaded into a shared one, its saved modules broke the other adapters'
+    rows (PEFT looks them up by adapter in a mixed batch) and its saved weights overwrote the base every set reads
+    (a review, 2026-12-04)."""
+    from safetensors import safe_open
+
+    from ftlib.run_files import json_object
+
+    config = json_object(folder / "adapter_config.json")[0]
+    if config.get("modules_to_save") or config.get("trainable_token_indices"):
+        return True
+    for path in folder.glob("*.safetensors"):
+        with safe_open(str(path), "pt") as weights:
+            if any("lora_" not in key for key in weights.keys()):
+                return True
+    return False
+
+
 def _no_active_adapter(model) -> None:
     """Every LoRA layer, and every module an adapter saves whole (`modules_to_save`: a copy of the LM head), with no
     adapter active: a forward without `adapter_names` runs the base (PEFT activates the first adapter loaded)."""
@@ -135,6 +155,9 @@ class SharedBases:
                         if keys[name] == shared
                         else self._base(model_spec, keys[name], configs[name], where, dtype)
                     )
+                    if keeps_whole_weights(find_adapter(path)):  # on a base of its own: see the function
+                        own = ("own", str(find_adapter(path).resolve()), keys[name])
+                        base = self._base(model_spec, own, configs[name], where, dtype)
                     held.append(base)
                     selected[name] = base.attach(path, lock, name)
                     selecting.append((base, selected[name], lock))
@@ -194,7 +217,11 @@ class SharedBases:
             unused, self._unused = self._unused, []
         for ref, inside, lock in unused:
             base = ref()
-            if base is None or base.users[inside] > 0 or inside not in base.names.values() or len(base.names) < 2:
+            if base is None or base.users[inside] > 0 or inside not in base.names.values():
+                continue
+            if len(base.names) < 2:  # the last: unloaded once another is loaded beside it
+                with self._unused_lock:
+                    self._unused.append((ref, inside, lock))
                 continue
             with lock:
                 base.model.delete_adapter(inside)
@@ -205,8 +232,8 @@ class SharedBases:
             base.names = {key: name for key, name in base.names.items() if name != inside}
 
     def _base(self, model_spec: str, key, config: dict | None, device: str, dtype: str | None) -> _Base:
-        """The loaded base for adapters of runs whose 4-bit settings are `key` (None: not 4-bit), loaded first when
-        no set holds it now."""
+        """The loaded base for adapters of runs whose 4-bit settings are `key` (None: not 4-bit; ("own", folder, ...):
+        one adapter's own, `keeps_whole_weights`), loaded first when no set holds it now."""
         from ftlib.run_base import load_run_base
 
         found = self._bases.get((model_spec, device, dtype, key))

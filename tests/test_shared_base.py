@@ -122,26 +122,42 @@ def test_an_adapter_that_fails_to_load_leaves_the_base_and_the_other_sets_as_the
     assert _answers(later, later.names) == _answers(fresh, fresh.names)
 
 
-def test_an_adapter_that_saves_a_whole_module_leaves_a_base_row_the_base(varied_model, tmp_path):
-    """A review: an adapter with `modules_to_save` (its own copy of the LM head) stayed active in the base a set made
-    before it holds, so that set's base rows wrote with the adapter's head."""
+def _saving_adapter(model: str, folder, **config):
+    """A LoRA adapter of `model` that saves more than LoRA matrices (`config`: modules_to_save, embedding targets)."""
     from peft import LoraConfig, get_peft_model
 
-    model = str(varied_model(4))
-    peft = get_peft_model(
-        models.load_model(model, device="cpu"),
-        LoraConfig(r=4, target_modules=["q_proj"], modules_to_save=["lm_head"], init_lora_weights=False),
-    )
+    peft = get_peft_model(models.load_model(model, device="cpu"), LoraConfig(r=4, init_lora_weights=False, **config))
     with torch.no_grad():
-        peft.base_model.model.lm_head.modules_to_save["default"].weight.mul_(-3.0)
-    peft.save_pretrained(tmp_path / "saved")
-    run = make_run("run-head", {"model": model, "dataset": "d"}, adapter=tmp_path / "saved").path
+        for name, param in peft.named_parameters():
+            if "modules_to_save" in name:
+                param.mul_(-3.0)
+    peft.save_pretrained(folder, save_embedding_layers=True)
+    return folder
+
+
+@pytest.mark.parametrize(
+    "config",
+    [{"target_modules": ["q_proj"], "modules_to_save": ["lm_head"]}, {"target_modules": ["embed_tokens", "q_proj"]}],
+    ids=["modules_to_save", "embedding"],
+)
+def test_an_adapter_that_saves_whole_weights_changes_no_other_sets_rows(two_runs, tmp_path, config):
+    """Reviews: an adapter with `modules_to_save` (its own LM head) stayed active in a base set made before it, and
+    broke every other adapter's rows on the shared base (PEFT looks its saved module up by adapter: KeyError); a LoRA
+    on embeddings saves the embedding's own weights, which overwrote the base every set reads. Such an adapter gets a
+    base of its own."""
+    model, (one, _) = two_runs
+    saving = _saving_adapter(model, tmp_path / "saved", **config)
+    run = make_run("run-whole", {"model": model, "dataset": "d", "template": "chatml"}, adapter=saving).path
     bases = SharedBases()
-    alone = bases.model_set(model, [])
-    before = _answers(alone, ["base"])
-    tuned = bases.model_set(model, [run])
-    assert _answers(alone, ["base"]) == before == _answers(tuned, ["base"])
-    assert _answers(tuned, ["run-head"]) != before  # sentinel: the saved head changes the answers
+    alone, first = bases.model_set(model, []), bases.model_set(model, [one])
+    _, ids = sampling.render_prompt(alone.tokenizer, "Name a tree.")
+    before, logits = _answers(first, first.names), _logits(alone.model, ids)
+    whole = bases.model_set(model, [run, one])
+    assert "run-whole" in whole.apart and "run-one" not in whole.apart  # its own base; run-one on the shared one
+    assert torch.equal(_logits(alone.model, ids), logits) and _answers(first, first.names) == before
+    fresh = load_model_set(model, [run])
+    assert _answers(whole, ["base", "run-whole"]) == _answers(fresh, fresh.names)
+    assert _answers(whole, ["run-one"]) == before[1:]
 
 
 def test_an_adapter_no_set_selects_is_unloaded_and_loads_again_when_asked(two_runs):
@@ -184,3 +200,19 @@ def test_a_set_on_a_gpu_holding_its_base_counts_only_what_it_adds(varied_model, 
     bases = SharedBases()
     held = bases.model_set(model, [], device="cpu")
     assert bases.has_base(model, "cpu") and not bases.has_base(model, "cuda:0") and held.names == ["base"]
+
+
+def test_the_last_adapter_left_unused_is_unloaded_once_another_is_loaded(two_runs, tmp_path):
+    """A review: an adapter no set used, but the only one in its base when a set was built, was dropped from the
+    list to unload and stayed loaded as long as the base lived."""
+    model, (one, two) = two_runs
+    bases = SharedBases()
+    alone = bases.model_set(model, [])
+    held = bases.model_set(model, [one])
+    peft = held.model
+    del held
+    gc.collect()
+    bases.model_set(model, [])  # run-one is the base's only adapter: it stays for now
+    second = bases.model_set(model, [two])
+    bases.model_set(model, [two])  # the next set built unloads run-one, no longer the last
+    assert list(peft.peft_config) == [second.selected["run-two"]] and alone.names == ["base"]
