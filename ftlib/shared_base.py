@@ -150,14 +150,14 @@ class SharedBases:
                 held = [self._base(model_spec, shared, configs[first] if first else None, where, dtype)]
                 selected, apart = {}, {}
                 for name, path in adapters.items():
-                    base = (
-                        held[0]
-                        if keys[name] == shared
-                        else self._base(model_spec, keys[name], configs[name], where, dtype)
-                    )
-                    if keeps_whole_weights(find_adapter(path)):  # on a base of its own: see the function
-                        own = ("own", str(find_adapter(path).resolve()), keys[name])
+                    folder = find_adapter(path)
+                    if keeps_whole_weights(folder):  # on a base of its own: see the function
+                        own = ("own", str(folder.resolve()), keys[name])
                         base = self._base(model_spec, own, configs[name], where, dtype)
+                    elif keys[name] == shared:
+                        base = held[0]
+                    else:  # a QLoRA run's 4-bit base beside a LoRA run's, or the other way round
+                        base = self._base(model_spec, keys[name], configs[name], where, dtype)
                     held.append(base)
                     selected[name] = base.attach(path, lock, name)
                     selecting.append((base, selected[name], lock))
