@@ -100,16 +100,17 @@ class RunSummary:
             value = self.eval_score if held_out else self.train_score
             facts.append(f"{'held-out ' if held_out else ''}accuracy {score_text('accuracy', value)}")
         elif self.train_score is not None:
-            facts.append(f"{self._score_step}'s {self.score} {score_text(self.score, self.train_score, digits=3)}")
+            when = f"step {self._lost_after}" if self._lost_after else "last step"
+            facts.append(f"{when}'s {self.score} {score_text(self.score, self.train_score, digits=3)}")
         if self.divergence is not None:
             facts.append("diverged")
         return " · ".join(facts)
 
     @property
-    def _score_step(self) -> str:
-        """ "last step", or "step 1" where the later steps' metrics were lost (a cut file)."""
-        lost = self.train_score_step is not None and self.train_score_step < self.step
-        return f"step {self.train_score_step}" if lost else "last step"
+    def _lost_after(self) -> int | None:
+        """The step `train_score` is from where the later steps' metrics were lost (a cut file); None otherwise."""
+        step = self.train_score_step
+        return step if step is not None and step < self.step else None
 
     @property
     def train_text(self) -> str:
@@ -117,7 +118,7 @@ class RunSummary:
         (step 1)" where the later steps' metrics were lost); "-" without."""
         if self.train_score is None:
             return "-"
-        step = f" ({self._score_step})" if self._score_step != "last step" else ""
+        step = f" (step {self._lost_after})" if self._lost_after else ""
         return f"{self.score} {score_text(self.score, self.train_score)}{step}"
 
     @property

@@ -401,9 +401,8 @@ class RunDir:
         # Judged once the run has ended (a run going may still come down), from the metrics read above.
         divergence = None if state in ACTIVE or state == "queued" else diverged(metrics, method)
         score, train_key, eval_key = SCORES.get(method, LOSS_SCORE)
-        scored = next(
-            (m for m in reversed(train) if m.get(train_key) is not None), {}
-        )  # a cut file: not the last step
+        # The last row with a score: in a cut file, not the last step's (`RunSummary.train_score_step` says so).
+        scored = next((m for m in reversed(train) if m.get(train_key) is not None), {})
         if (kept_step := status.get("kept_step")) is not None:  # the result is that checkpoint: judged by its eval
             evals = [m for m in evals if m.get("step") == kept_step] or evals
         last_eval = next((m[eval_key] for m in reversed(evals) if m.get(eval_key) is not None), None)
