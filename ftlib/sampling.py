@@ -32,6 +32,7 @@ from __future__ import annotations
 import contextlib
 import inspect
 import math
+import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -194,10 +195,10 @@ def model_device(model):
 
 
 def _is_peft(model) -> bool:
-    # Not by its attributes: a model PEFT wrapped has `peft_config` too, and no `adapter_names` (ftlib.shared_base)
-    from peft import PeftModel
-
-    return isinstance(model, PeftModel)
+    # Not by its attributes: a model PEFT wrapped has `peft_config` too, and no `adapter_names` (ftlib.shared_base).
+    # Without peft imported no model is a PeftModel: a base-only generation does not import it.
+    peft = sys.modules.get("peft")
+    return peft is not None and isinstance(model, peft.PeftModel)
 
 
 def adapter_names(model) -> list[str]:
