@@ -192,8 +192,10 @@ def row_tool_warnings(row: dict) -> list[str]:
 
 # Invisible control characters: C0 but tab, newline and carriage return; DEL; C1 (0x80-0x9f).
 _CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-# Those and Unicode's direction embeddings, overrides and isolates (not the LRM/RLM marks right-to-left text uses).
-_UNSEEN_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# Unicode's direction embeddings, overrides and isolates (not the LRM/RLM marks right-to-left text uses): they show
+# the text around them in another order than it is written (the Tokens page draws them as marks: ui.token_view).
+DIRECTION_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+_UNSEEN_CHARACTERS = re.compile(_CONTROL_CHARACTERS.pattern[:-1] + DIRECTION_CONTROLS.pattern[1:])  # both, one pass
 _CONTROL_WHY = "a terminal's colour codes, or text decoded with the wrong encoding"
 _DIRECTION_WHY = "they show the text around them in another order than it is written, here and in most viewers"
 
@@ -235,6 +237,7 @@ def _texts(value):
 
 __all__ = [
     "COLUMNS",
+    "DIRECTION_CONTROLS",
     "IGNORE_INDEX",
     "KIND_HELP",
     "ROW_KINDS",

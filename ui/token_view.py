@@ -21,7 +21,7 @@ import difflib
 import html
 import re
 
-from ftlib.rows import IGNORE_INDEX
+from ftlib.rows import DIRECTION_CONTROLS, IGNORE_INDEX
 
 CSS = """
 <style>
@@ -68,18 +68,15 @@ def _get(token, name: str, default=None):
     return token.get(name, default) if isinstance(token, dict) else getattr(token, name, default)
 
 
-# Unicode's direction embeddings, overrides and isolates: drawn as they are, they reorder the text shown around them
-# (U+202E showed a row's "evil" as "live", and the template's <|im_end|> backwards: a cold review).
-_DIRECTION = re.compile("[\u202a-\u202e\u2066-\u2069]")
-
-
 def marked(text: str) -> str:
     """Escaped text with each direction control drawn as a visible mark (⟨U+202E⟩) instead of acting on the text.
 
     >>> marked("a\u202eb<")
     'a<span class="ft-ws">⟨U+202E⟩</span>b&lt;'
     """
-    return _DIRECTION.sub(lambda m: f'<span class="ft-ws">⟨U+{ord(m.group()):04X}⟩</span>', html.escape(text))
+    # Drawn as they are, they reorder the text shown around them (U+202E showed a row's "evil" as "live", and the
+    # template's <|im_end|> backwards: a cold review).
+    return DIRECTION_CONTROLS.sub(lambda m: f'<span class="ft-ws">⟨U+{ord(m.group()):04X}⟩</span>', html.escape(text))
 
 
 def visible(text: str) -> str:
