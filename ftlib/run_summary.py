@@ -78,6 +78,8 @@ class RunSummary:
     estimated_memory: int | None = None
     processes: int = field(default=1, metadata={"json": False})  # processes training the run (torchrun)
     template: str = field(default="", metadata={"json": False})  # its config's chat template ("" = not recorded)
+    # When it was queued (nanoseconds since 1970; status.json's `queued_at`): the queue starts runs in this order.
+    queued_at: float | None = field(default=None, metadata={"json": False})
     kept_step: int | None = None  # the checkpoint early stopping kept (eval_* are its evaluation's); None: the last
     # Each file of the run that could not be read, in a sentence ("status.json is empty"); [] when all read.
     unreadable: list[str] = field(default_factory=list)

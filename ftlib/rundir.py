@@ -421,7 +421,8 @@ class RunDir:
             model=config.get("model") or "",
             dataset=config.get("dataset") or "",
             device=status.get("device") or "",
-            created=status.get("created") or _modified(self.config_file),  # a lost status: when it was queued
+            created=status.get("created") or _modified(self.config_file),
+            queued_at=status.get("queued_at"),  # a lost status: when it was queued
             started=started,
             ended=ended,
             duration_s=round(sum(parts), 1),

@@ -1,7 +1,7 @@
 """The run queue: create runs, start them one per device, notice dead processes, stop, resume, wait, delete.
 
     run_id = submit(RunConfig(method="lora", dataset="chat_style"))   # queued, and started if its device is free
-    for run in list_runs():                                            # RunSummary objects, newest first
+    for run in list_runs():                                  # RunSummary objects, training and queued first
         print(run.id, run.state, run.step, run.max_steps)
     stop(run_id); resume(run_id); wait(run_id)
 
@@ -268,13 +268,31 @@ def reconcile() -> None:
 
 
 def list_runs(refresh: bool = True, notes: list[str] | None = None) -> list[RunSummary]:
-    """Every run, newest first. With `refresh`, dead processes are noticed and the queue advances first;
-    where this account may only read the workspace, the runs are listed as their files say, and `notes` (when
-    given) gets the sentence saying so."""
+    """Every run: those training first, then those queued in the order they will start, then the rest newest first
+    (`in_line_order`). With `refresh`, dead processes are noticed and the queue advances first; where this account
+    may only read the workspace, the runs are listed as their files say, and `notes` (when given) gets the sentence
+    saying so."""
     note = refresh_runs() if refresh else ""
     if note and notes is not None:
         notes.append(note)
-    return sorted((run.summary() for run in _all()), key=lambda r: r.created or 0, reverse=True)
+    return in_line_order([run.summary() for run in _all()])
+
+
+def in_line_order(infos: list[RunSummary]) -> list[RunSummary]:
+    """`infos` as the runs table and `runs list` show them: running (or stopping) runs first, newest first; then
+    queued runs in the order the queue starts them (`queued_at`, then id, as `advance` does), so a resumed run 4th in
+    line does not sit among finished runs by its creation time; then every other run, newest first.
+
+    >>> from types import SimpleNamespace as S
+    >>> rows = [S(id="a", state="finished", created=3, queued_at=3), S(id="b", state="queued", created=1, queued_at=9),
+    ...         S(id="c", state="queued", created=2, queued_at=5), S(id="d", state="running", created=0, queued_at=0)]
+    >>> [r.id for r in in_line_order(rows)]
+    ['d', 'c', 'b', 'a']
+    """
+    newest_first = sorted(infos, key=lambda r: r.created or 0, reverse=True)
+    active = [r for r in newest_first if r.state in ACTIVE]
+    queued = sorted((r for r in infos if r.state == "queued"), key=lambda r: (r.queued_at or 0, r.id))
+    return active + queued + [r for r in newest_first if r.state not in (*ACTIVE, "queued")]
 
 
 def refresh_runs() -> str:

@@ -23,7 +23,9 @@ def register(sub) -> None:
     p = sub.add_parser("runs", help="list, inspect, stop, resume and export training runs")
     rsub = p.add_subparsers(dest="runs_command", metavar="ACTION")
     rsub.required = True
-    lst = rsub.add_parser("list", help="every run with its status, newest first")
+    lst = rsub.add_parser(
+        "list", help="every run with its status: those training, then those queued in line order, then newest first"
+    )
     lst.add_argument(
         "--json",
         action="store_true",
