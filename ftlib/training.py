@@ -327,8 +327,9 @@ class Prepared:
     template: Any  # the ftlib ChatTemplate the rows were rendered with (saved with the result)
     train_rows: int
     eval_rows: int
-    dropped: int
+    dropped: int  # training rows left out (`encode_for_training`)
     source: str
+    eval_dropped: int = 0  # held-out rows left out
     device: str = "cpu"
     dtype: Any = None  # the compute dtype (4-bit runs compute in this one too)
     products_dtype: Any = None  # bf16 when fastpath.bf16_products multiplies an fp32 model's layers in it
@@ -468,7 +469,8 @@ def build_trainer(
         template=template,
         train_rows=len(train_enc),
         eval_rows=len(eval_enc),
-        dropped=len(dropped) + len(eval_dropped),
+        dropped=len(dropped),
+        eval_dropped=len(eval_dropped),
         source=source,
         device=device,
         dtype=dtype,

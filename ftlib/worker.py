@@ -218,9 +218,12 @@ def execute(run_dir: str | Path) -> str:
                 if config.method == "grpo"
                 else "nothing to learn"
             )
+            # Each split's own count: "1 row dropped" of a run holding out rows did not say which split lost it.
+            splits = ((prepared.dropped, "training"), (prepared.eval_dropped, "eval"))
+            dropped = " and ".join(plural(n, f"{split} row") for n, split in splits if n) or "0 rows"
             print(
                 f"[ftlib] {plural(prepared.train_rows, 'training row')}, {plural(prepared.eval_rows, 'eval row')} "
-                f"from {prepared.source}; {plural(prepared.dropped, 'row')} dropped for having {why}",
+                f"from {prepared.source}; {dropped} dropped for having {why}",
                 flush=True,
             )
             if checkpoint is not None:

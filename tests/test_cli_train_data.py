@@ -181,13 +181,13 @@ DROPPED = [
         "grpo: a prompt cut",
         "--method grpo --grpo-group-size 2 --grpo-max-new-tokens 4 --rewards".split() + ["[{not_repeating: {}}]"],
         [{"prompt": f"Say hello to sailor {i}."} for i in range(3)] + [{"prompt": LONG}],
-        "1 row dropped for having a prompt longer than the max length of 64",
+        "1 training row dropped for having a prompt longer than the max length of 64",
     ),
     (
         "lora: an answer cut whole",
         ["--method", "lora"],
         CHATS[:3] + [{"messages": [{"role": "user", "content": LONG}, {"role": "assistant", "content": "Yes."}]}],
-        "1 row dropped for having nothing to learn",
+        "1 training row dropped for having nothing to learn",
     ),
 ]
 
@@ -247,3 +247,14 @@ def test_rows_train_warns_about_are_found_in_the_file_by_their_line(tmp_path, ca
     for side, n, line in named:  # each named row of the split is the row on that line of the file
         assert kept[side][int(n) - 1]["prompt"][-1]["content"] == rows[int(line) - 1]["prompt"] == long_prompt
     assert note.startswith("note: The row numbers above count the run's training and held-out rows, not the rows of")
+
+
+def test_the_workers_count_line_names_the_split_each_dropped_row_came_from(capsys, tiny_model_dir):
+    """A left-alone note: the count line added the training and held-out rows left out into one "2 rows dropped"."""
+    long_chat = {"messages": [{"role": "user", "content": LONG}, {"role": "assistant", "content": "Yes."}]}
+    workspace.save_split("one-long-each", [*CHATS[:3], long_chat], [CHATS[0], long_chat])
+    args = ["train", "--model", str(tiny_model_dir), "--dataset", "one-long-each", *SMALL, "--json"]
+    assert main(args) == 0
+    (line,) = [line for line in capsys.readouterr().err.splitlines() if " dropped for having " in line]
+    assert line.startswith("[ftlib] 3 training rows, 1 eval row from "), line
+    assert line.endswith("; 1 training row and 1 eval row dropped for having nothing to learn"), line
