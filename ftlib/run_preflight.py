@@ -135,7 +135,8 @@ def preflight(config: RunConfig, tokenizer=None, rows: tuple[list[dict], list[di
         have = "" if reasons else f" {'have' if len(dropped) > 1 else 'has'} {why} and"  # each row's reason, if known
         report.warnings.append(f"{numbered('Training row', dropped)}{have} will be left out.{reasons}")
     report.warnings += overfitting.preflight_warnings(config, len(eval_encoded))
-    report.warnings += kto_kl_warnings(config, len(eval_encoded))  # a held-out row alone in its batch reads 0.5
+    # A row alone in its batch is paired with itself: a held-out one reads 0.5, a training one's step has no drift.
+    report.warnings += kto_kl_warnings(config, len(eval_encoded), len(encoded))
     if grpo := overfitting.grpo_batch_error(config, len(encoded)):  # TRL's sampler would yield no batch at all
         report.errors.append(grpo)
     report.warnings += overfitting.schedule_warnings(config, len(encoded))  # a batch above the rows; many passes

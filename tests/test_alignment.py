@@ -358,6 +358,35 @@ def test_kto_warns_before_launch_when_a_held_out_row_is_alone_in_its_batch(
         assert "about 0.5" in found[0] and "apo_zero_unpaired" in found[0]  # what it reads, and a fix
 
 
+# (id, training rows, batch size, whether a training batch of one is warned of): each epoch's last batch holds
+# rows % batch size rows; one row alone is paired with itself for its KL estimate.
+KTO_TRAIN_ALONE = [
+    ("5 rows in batches of 2", 5, 2, True),
+    ("9 rows in batches of 4", 9, 4, True),
+    ("6 rows in batches of 4", 6, 4, False),
+    ("4 rows in batches of 2", 4, 2, False),
+]
+
+
+@pytest.mark.parametrize("rows, batch, warned", [c[1:] for c in KTO_TRAIN_ALONE], ids=[c[0] for c in KTO_TRAIN_ALONE])
+def test_kto_warns_before_launch_when_a_training_row_is_alone_in_each_epochs_last_batch(
+    tiny_model_dir, smol_tokenizer, rows, batch, warned
+):
+    """A left-alone note: a KTO training batch of one row (rows % batch == 1) paired the row with itself for one
+    step each epoch, said by nothing."""
+    from ftlib.run_preflight import preflight
+
+    config = tiny_config(tiny_model_dir, method="kto", batch_size=batch)
+    train = [UNPAIRED[i % len(UNPAIRED)] | {"prompt": f"Is {i} a number?"} for i in range(rows)]
+    report = preflight(config, tokenizer=smol_tokenizer, rows=(train, UNPAIRED[: batch * 2]))
+    assert report.ok and report.train_rows == rows, report.errors
+    found = [w for w in report.warnings if "training rows leave a last batch of one row" in w]
+    assert len(found) == warned, report.warnings
+    if warned:
+        assert found[0].startswith(f"The {rows} training rows leave") and f"(batch size {batch})" in found[0]
+        assert "paired with itself" in found[0] and "apo_zero_unpaired" in found[0]  # why, and a fix
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # GRPO
 # ---------------------------------------------------------------------------------------------------------------
