@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from ftlib.blank_values import blank_values, row_noun
 from ftlib.errors import plural
 from ftlib.formats import FIELDS, FORMAT_FIELDS, FORMAT_KIND, FORMATS, RowProblem, convert, detect_row_format
 from ftlib.label_values import contradicting_labels, rating_problem
@@ -337,8 +338,7 @@ def load_bytes(
     fmt = fmt or _vote(records, filename, fields, columns is not None)
     if FORMAT_KIND[fmt] == "unpaired":  # a column of ratings: its 1s are its worst answers, not good ones
         shown = {f: c for f, c in (column_map or {}).items() if c is not None}
-        noun = {"jsonl": "line", "json": "item"}.get(kind, "data row")
-        problem = rating_problem(records, shown, "column" if columns is not None else "field", noun)
+        problem = rating_problem(records, shown, "column" if columns is not None else "field", row_noun(numbered))
         if problem:
             raise DataError(problem)
     if column_map:
@@ -426,7 +426,7 @@ def load_bytes(
         warnings,
         columns,
         mapped,
-        notices=notices,
+        notices=notices + blank_values(records, numbers, fmt, source_of, numbered, columns is not None),
         fields=fields,
         file_type=numbered,  # where a row is, in the file's words: "line 4" of a .json read by line
         lines=lines,

@@ -190,11 +190,13 @@ class Record:
     def require(self, key: str) -> Any:
         value = self.get(key)
         if missing(value):
-            state = "null" if key in self.data else "missing"  # `"output": null` is there, but empty
-            raise RowProblem(
-                f"the '{key}' field is {state}: rows read as {format_label(self.fmt)} need {_NEEDS[self.fmt]}",
-                field=key,
-            )
+            needs = f"rows read as {format_label(self.fmt)} need {_NEEDS[self.fmt]}"
+            if key not in self.data:
+                raise RowProblem(f"the '{key}' field is missing: {needs}", field=key)
+            # `"output": null` is there, but empty: what to do, and the format's needs where they name it (a pair's
+            # null 'prompt' is not one of the 'chosen' and 'rejected' every pair needs)
+            needs = f"{needs}; fill it in" if f"'{key}'" in _NEEDS[self.fmt] else "fill it in"
+            raise RowProblem(f"the '{key}' field is null: {needs}, or leave the row out", field=key)
         return value
 
     def ignored(self) -> list[str]:

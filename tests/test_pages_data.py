@@ -267,6 +267,16 @@ def test_tool_calls_reasoning_and_ignored_fields_are_shown(tmp_path):
     assert not any("Tool calls reach the model" in i.value for i in plain.info)
 
 
+def test_a_column_empty_in_some_rows_is_named_as_data_inspect_names_it(tmp_path):
+    # The engine's notice (ftlib.blank_values), drawn among the file's warnings: which rows give GRPO no `answer`.
+    rows = [{"prompt": "2+2?", "answer": "4"}, {"prompt": "3+3?", "answer": None}, {"prompt": "1+1?", "answer": "2"}]
+    at = with_path(data_page(), write_jsonl(tmp_path / "prompts.jsonl", rows))
+    assert not at.error, [e.value for e in at.error]
+    said = [w.value for w in at.warning if "empty or null" in w.value]
+    assert len(said) == 1 and "The field `answer` is empty or null in 1 row (line 2)" in said[0]
+    assert "Fill in `answer` for those prompts" in said[0]
+
+
 def test_text_rows_are_their_own_format(tmp_path):
     at = with_path(data_page(), write_jsonl(tmp_path / "story.jsonl", [{"text": "Once upon a tide."}] * 2))
     assert {m.label: m.value for m in at.metric}["Format"] == "plain text"

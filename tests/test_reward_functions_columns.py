@@ -494,9 +494,11 @@ def test_a_column_empty_or_null_in_some_rows_of_a_file_is_refused_as_empty_not_a
     code = main([*argv, "--rewards", '[{"contains_column": "answer"}]'])
     captured = capsys.readouterr()
     lines = captured.err.splitlines()
-    assert code == 2 and len(lines) == 1, captured.err
-    assert "which is empty, null or missing in 2 training prompts ('What is " in lines[0], lines[0]
-    assert "where the other 4 give it a value" in lines[0] and "do not have" not in lines[0]
+    assert code == 2 and len(lines) == 2, captured.err
+    # The file's own warning names the lines (ftlib.blank_values), the refusal the prompts, by their words.
+    assert lines[0].startswith("warning: The field `answer` is empty or null in 2 rows (lines 1, 2)"), lines[0]
+    assert "which is empty, null or missing in 2 training prompts ('What is " in lines[1], lines[1]
+    assert "where the other 4 give it a value" in lines[1] and "do not have" not in lines[1]
 
 
 def test_a_registered_function_needing_a_column_some_prompts_lack_is_refused_before_launch(tiny_model_dir, registry):

@@ -262,7 +262,7 @@ def unread_warning(result, args) -> str | None:
     the rows it is in, as `data inspect` lists them one by one; None when every field is read."""
     from ftlib.errors import plural
 
-    ignored = [n for n in result.notices if n.field and n.rows and not n.note]  # `notices.file_notices`' fields
+    ignored = [n for n in result.notices if n.ignored]  # `notices.file_notices`' fields nothing reads
     if not ignored:
         return None
     listed = ", ".join(f"`{n.field}` in {plural(n.rows, 'row')}" for n in ignored[:8])
@@ -279,6 +279,6 @@ def file_warnings(result, args) -> list[str]:
     """The `warning:` lines a command that trains on a file prints before it starts: the rows it does not use
     (`skipped_warning`), the fields nothing reads (`unread_warning`), then each other file-level warning (rows that
     look like another format, answers left unread), one line each; notes on how the file was read are left out."""
-    fields = {id(n) for n in result.notices if n.field and n.rows and not n.note}
+    fields = {id(n) for n in result.notices if n.ignored}
     others = [f"warning: {n.message}" for n in result.notices if not n.note and id(n) not in fields]
     return [w for w in (skipped_warning(result, args), unread_warning(result, args)) if w] + others
