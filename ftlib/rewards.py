@@ -311,10 +311,15 @@ def check_columns(
     rows' prompts (turns), the first lacking one quoted; else rows are numbered as `what` N."""
     has = sorted({k for given in columns for k in (given or {})})
     for reward in rewards:
-        needed = {reward.spec["contains_column"]} if "contains_column" in reward.spec else set()
+        compared = reward.spec.get("contains_column")  # its text is looked for: one of only spaces stops the run too
+        needed = {compared} if compared is not None else set()
         needed |= set(getattr(reward.score, "columns_needed", ()))
         for column in sorted(needed):
-            lacking = [n for n, given in enumerate(columns, start=1) if column not in (given or {})]
+            lacking = [
+                n
+                for n, given in enumerate(columns, start=1)
+                if column not in (given or {}) or (column == compared and not str(given[column]).strip())
+            ]
             if not lacking:
                 continue
             which = numbered(what, lacking)
