@@ -252,7 +252,9 @@ def test_inspect_names_a_skipped_csv_row_with_its_file_line_as_the_page_does(tmp
     path = tmp_path / "faq.csv"
     path.write_text('question,answer\nFirst?,One.\nSecond?,"Two,\nstill two."\nThird?\nFourth?,Four.\n')
     assert main(["data", "inspect", str(path)]) == 0
-    assert "  data row 3 (line 5 of the file): the 'answer' cell is empty" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "  data row 3 (line 5 of the file): the 'answer' cell is empty" in out
+    assert "\nrows left out (1):\n" in out  # headed as `data split` heads them (it read "errors (1):")
     assert main(["data", "inspect", str(path), "--json"]) == 0  # the JSON says it too (it gave the row number only)
     (error,) = json.loads(capsys.readouterr().out)["errors"]
     assert (error["row"], error["where"]) == (3, "data row 3 (line 5 of the file)")

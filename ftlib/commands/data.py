@@ -94,7 +94,7 @@ def _inspect(args) -> int:
             print(f"{'note:' if notice.note else 'warning:':<12}{notice.message}")
         if rest:
             print(f"{'warning:':<12}... {rest} (--json lists each)")
-        for label, items in (("errors", result.errors), ("warnings", result.warnings)):
+        for label, items in (("rows left out", result.errors), ("warnings", result.warnings)):  # as `data split`
             if items:
                 print(f"{label} ({len(items)}):")
                 for item in items[:50]:
