@@ -129,14 +129,17 @@ SMOOTHING_STEPS = 10  # the training-loss headline (Train page, `runs show`) is 
 
 
 def smoothed_loss(metrics: list[dict], steps: int = SMOOTHING_STEPS) -> tuple[float, int] | None:
-    """(mean loss, how many steps it averages) over the last `steps` logged training steps of metrics.jsonl rows:
-    one step's loss is one batch's and jumps from batch to batch, so a headline of it alone misleads (walk 9 F6).
+    """(mean loss, how many steps it averages) over the last `steps` logged training steps of metrics.jsonl rows, and
+    at most the later half of them: one step's loss is one batch's and jumps from batch to batch, so a headline of it
+    alone misleads (walk 9 F6); but in a run of a few steps the first ones, before it learnt anything, would make the
+    headline several times the last step's (a 4-step run's 1.10 beside its last step's 0.30: a newcomer's walk).
 
     >>> rows = [{"kind": "train", "loss": 2.0}, {"kind": "eval", "eval_loss": 9.0}, {"kind": "train", "loss": 1.0}]
-    >>> smoothed_loss(rows)
-    (1.5, 2)
+    >>> smoothed_loss(rows), smoothed_loss(rows * 2)
+    ((1.0, 1), (1.5, 2))
     """
-    losses = [r["loss"] for r in metrics if r.get("kind") == "train" and r.get("loss") is not None][-steps:]
+    losses = [r["loss"] for r in metrics if r.get("kind") == "train" and r.get("loss") is not None]
+    losses = losses[-min(steps, max(1, len(losses) // 2)) :]
     return (math.fsum(losses) / len(losses), len(losses)) if losses else None
 
 

@@ -37,6 +37,8 @@ def test_a_best_checkpoint_that_improved_says_only_where_it_is():
 
 
 METRICS = [
+    {"kind": "train", "step": 1, "loss": 0.9},
+    {"kind": "train", "step": 2, "loss": 0.8},
     {"kind": "train", "step": 3, "loss": 0.7},
     {"kind": "train", "step": 4, "loss": 0.5},
     *({"kind": "eval", "step": s, "eval_loss": v} for s, v in ((0, 3.1976), (2, 3.7903), (4, 20.6997))),

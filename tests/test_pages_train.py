@@ -1425,7 +1425,7 @@ def test_runs_list_and_the_runs_table_say_the_training_value_is_the_last_steps(t
     make_run("r-words", {"model": str(tiny_model_dir)}, max_steps=2, metrics=_two_steps())
     at = page(tiny_model_dir)
     assert at.dataframe[-1].value.set_index("id").loc["r-words", "training (last step)"] == "loss 1.0000"
-    assert any(m.label == "Training loss, last 2 steps" and m.value == "1.5000" for m in at.metric)
+    assert any(m.label == "Training loss, step 2" and m.value == "1.0000" for m in at.metric)  # the later half
     assert main(["runs", "list"]) == 0
     head, row = capsys.readouterr().out.splitlines()[:2]
     assert "training (last step)" in head and "loss 1.0000" in row

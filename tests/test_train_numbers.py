@@ -12,6 +12,7 @@ import pytest
 
 from ftlib import runs, workspace
 from ftlib.models import load_tokenizer
+from ftlib.overfitting import smoothed_loss
 from ftlib.templates import get_template
 from ftlib.testing import make_random_adapter, make_run
 from ftlib.tokens import encode_row
@@ -66,8 +67,9 @@ def test_the_headline_loss_is_the_mean_of_the_last_steps_and_the_speed_names_wha
     at = page(tiny_model_dir)
     shown = {m.label: m for m in at.metric}
 
-    loss = shown["Training loss, last 10 steps"]
-    assert loss.value == f"{statistics.fmean(losses[-10:]):.4f}" != f"{losses[-1]:.4f}"
+    # The later half of a run of 12 steps; of 20 steps or more, the last 10.
+    loss = shown["Training loss, last 6 steps"]
+    assert loss.value == f"{statistics.fmean(losses[-6:]):.4f}" != f"{losses[-1]:.4f}"
     assert "The last step's own (step 12): 1.9000" in loss.proto.help
     assert "Evaluate page" in shown["Held-out loss"].proto.help
     # Said where it shows, not only on hover (a cold review compared it with Evaluate's loss of the same rows).
@@ -96,7 +98,7 @@ def test_a_run_that_did_not_count_its_trained_tokens_shows_no_trained_number(tin
     at = page(tiny_model_dir)
     labels = [m.label for m in at.metric]
     assert "Tokens per second" in labels and "Trained tokens per second" not in labels
-    assert "Training loss, last 3 steps" in labels
+    assert "Training loss, step 3" in labels  # one step is the later half of three
     assert not any("The trained line" in c.value for c in at.caption)
 
 
@@ -145,3 +147,15 @@ def test_a_preference_runs_held_out_loss_says_what_its_objective_is(tiny_model_d
     help_text = {m.label: m.proto.help for m in at.metric}["Held-out loss"]
     assert said in help_text and "mask policy" not in help_text, help_text
     assert not any(c.value.startswith("Held-out loss: over every reply") for c in at.caption)
+
+
+def test_a_short_runs_headline_averages_its_later_half_not_the_steps_before_it_learnt(tiny_model_dir):
+    """A newcomer's walk: a 4-step run's headline read "Training loss, last 4 steps 1.1001" beside the picker's "last
+    step's loss 0.303" (its first step's loss before it learnt anything in the mean), and the held-out loss looked
+    five times lower than training's. The headline averages at most the later half of the steps."""
+    losses = [3.2, 0.6, 0.35, 0.3]
+    make_run("r-short", {"model": str(tiny_model_dir)}, max_steps=4, metrics=_steps(losses))
+    shown = {m.label: m for m in page(tiny_model_dir).metric}
+    assert shown["Training loss, last 2 steps"].value == f"{statistics.fmean(losses[-2:]):.4f}"
+    many = [1.0 + 1 / step for step in range(1, 41)]
+    assert smoothed_loss(_steps(many)) == (pytest.approx(statistics.fmean(many[-10:])), 10)  # then the last 10
