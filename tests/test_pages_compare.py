@@ -1187,3 +1187,25 @@ def test_evaluate_says_about_how_long_the_rows_take_from_the_last_evaluation(fin
     per_row, tokens = at.session_state["evaluate_rate"]  # this evaluation's own measure now
     assert tokens == 64 and 0 < per_row < 30
     assert not [c for c in at.caption if c.value.startswith("⏱")]  # the tiny model's 3 rows: under a minute
+
+
+def test_a_typed_prompt_says_it_gives_no_tools_or_system_message_where_the_test_rows_have_them(varied_dir):
+    """A newcomer's walk: a run trained on tool-calling rows, asked a typed question, answered in prose on both sides
+    with nothing saying the typed prompt offered it no tools (only a picked row does)."""
+    tools = [{"type": "function", "function": {"name": "weather", "parameters": {"type": "object"}}}]
+    chat = [
+        {"role": "system", "content": "You answer with tools."},
+        {"role": "user", "content": "Weather in Rome?"},
+        {"role": "assistant", "content": "Sunny."},
+    ]
+    rows = [{"messages": chat, "tools": tools}, {"messages": chat[1:]}]
+    workspace.save_split("tooly", rows, rows, {"format": "messages"})
+    at = open_page("pages/5_Compare.py", varied_dir)
+    (note,) = [c.value for c in at.caption if c.value.startswith("A typed prompt gives the models")]
+    assert "no tools (1 row of the test split offers them)" in note
+    assert "no system message (1 row of the test split begins with one)" in note and "Pick from the test split" in note
+    at.text_input(key="compare_system").set_value("Be brief.").run()
+    (note,) = [c.value for c in at.caption if c.value.startswith("A typed prompt gives the models")]
+    assert "no tools" in note and "system" not in note  # a system message typed: only the tools are missing
+    at.radio(key="compare_source").set_value("Pick from the test split").run()
+    assert not [c.value for c in at.caption if c.value.startswith("A typed prompt")]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from ftlib.errors import plural
 from ftlib.evaluate import EvalError, conversation
 from ui.kept import default_for, keep, restore
 
@@ -17,6 +18,39 @@ def conversation_or_row(row: dict) -> list[dict]:
         return conversation(row)
     except EvalError:
         return list(row.get("messages") or row.get("prompt") or [])
+
+
+def typed_prompt_note(test_rows: list[dict], system_typed: bool = False) -> str:
+    """What a typed prompt lacks that the split's rows give the models: their tool schemas, their system message
+    (unless one is typed). "" when they give neither. A model trained to call tools answers a typed question in prose:
+    without this, its answer read as if the training had not taken (a newcomer's walk).
+
+    >>> typed_prompt_note([{"messages": [{"role": "user", "content": "Hi"}], "tools": [{"name": "f"}]}] * 2)[:74]
+    'A typed prompt gives the models no tools (2 rows of the test split offer t'
+    >>> typed_prompt_note([{"messages": [{"role": "user", "content": "Hi"}]}])
+    ''
+    """
+    with_tools = sum(bool(row.get("tools")) for row in test_rows)
+    with_system = 0 if system_typed else sum(_opens_with_system(row) for row in test_rows)
+
+    def rows(n: int, verb: str) -> str:  # "2 rows of the test split offer", "1 row ... offers"
+        return f"{plural(n, 'row')} of the test split {verb}{'s' * (n == 1)}"
+
+    lacks = [f"no tools ({rows(with_tools, 'offer')} them)"] if with_tools else []
+    if with_system:
+        lacks.append(f"no system message ({rows(with_system, 'begin')} with one)")
+    if not lacks:
+        return ""
+    return (
+        f"A typed prompt gives the models {' and '.join(lacks)}: a model trained with them may answer otherwise "
+        "without them (one trained to call tools answers in prose). **Pick from the test split** to give them a "
+        "row's, as training did."
+    )
+
+
+def _opens_with_system(row: dict) -> bool:
+    turns = conversation_or_row(row)
+    return bool(turns) and turns[0].get("role") == "system"
 
 
 def choose_prompt(test_rows: list[dict], split_name: str | None) -> tuple[list[dict], dict | None, list | None]:
@@ -45,6 +79,8 @@ def choose_prompt(test_rows: list[dict], split_name: str | None) -> tuple[list[d
         messages = [{"role": "user", "content": prompt}]
         if system.strip():
             messages.insert(0, {"role": "system", "content": system})
+        if note := typed_prompt_note(test_rows, system_typed=bool(system.strip())):
+            st.caption(note)
         return messages, None, None
 
     def label(i: int) -> str:
@@ -61,4 +97,4 @@ def choose_prompt(test_rows: list[dict], split_name: str | None) -> tuple[list[d
     return messages, None, tools
 
 
-__all__ = ["choose_prompt", "conversation_or_row"]
+__all__ = ["choose_prompt", "conversation_or_row", "typed_prompt_note"]
