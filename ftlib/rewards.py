@@ -7,7 +7,7 @@
 
 Every reward maps one completion (the answer text) to a number; a run's total is the weighted sum. The built-ins:
 
-    regex          1 if the pattern matches anywhere (`re.search`; anchor with ^ for "starts with"), else 0
+    regex          1 if the pattern matches anywhere (`re.search`, at most 1 s an answer; ^ for "starts with"), else 0
     contains       1 if the text occurs (case-sensitive), else 0
     contains_column  1 if the value of the prompt row's column (e.g. GSM8K's `answer`, its final answer after "####")
                    occurs in the answer as a whole word or number ("10" is not in "100"), else 0
@@ -40,6 +40,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from ftlib import pattern_search
 from ftlib.answer_notes import looped_characters, repeats_itself, repetition_units  # repeats_itself: re-exported
 from ftlib.errors import UserError, numbered, plural
 from ftlib.methods import check_rewards, coerce_rewards, looks_like_code, reward_kind, reward_names
@@ -84,12 +85,12 @@ def text_problems(text: str) -> list[str]:
 
 
 def regex_score(pattern: str, text: str) -> float:
-    """1.0 when `pattern` matches somewhere in `text` (`re.search`), else 0.0.
+    """1.0 when `pattern` matches somewhere in `text` (`re.search`'s rule, bounded in time: pattern_search), else 0.0.
 
     >>> regex_score("^Ahoy", "Ahoy! Hi."), regex_score("^Ahoy", "Well, Ahoy")
     (1.0, 0.0)
     """
-    return 1.0 if re.search(pattern, text) else 0.0
+    return 1.0 if pattern_search.search(pattern, text) else 0.0
 
 
 def contains_score(needle: str, text: str) -> float:

@@ -405,3 +405,35 @@ def test_grpo_on_conversations_says_their_answers_are_not_used(tiny_model_dir):
         '"answer"}`, or a registered function\'s parameter).'
     ]
     assert not [w for w in preflight(config, rows=(prompts, [])).warnings if w.startswith("GRPO reads")]
+
+
+def test_a_regex_reward_that_backtracks_without_end_is_stopped_and_leaves_the_server_running():
+    """A review: `{"regex": "(a+)+$"}` was accepted, and Python's `re` held the GIL while it tried exponentially many
+    matches on one answer (4.5 s at 27 characters, 16x per 4 more): a reward preview in one session (a thread of the
+    server) froze every session. The search now runs without the GIL and stops at a time limit, said as a
+    RewardError naming the pattern and the fix."""
+    import threading
+
+    from ftlib import pattern_search
+    from ftlib.reward_functions import RewardError
+
+    rewards = build_rewards([{"regex": "(a|aa)+$"}])
+    with pytest.raises(RewardError, match=r"The regex reward '\(a\|aa\)\+\$' took over 1 s on one answer \(41 char"):
+        score_completions(rewards, ["Say a."], ["a" * 40 + "!"])
+    ticks, done = [0], threading.Event()
+
+    def other_session():
+        while not done.is_set():
+            ticks[0] += 1
+            done.wait(0.01)
+
+    beside = threading.Thread(target=other_session)
+    beside.start()
+    try:
+        with pytest.raises(pattern_search.PatternTimeout):
+            pattern_search.search("(a|aa)+$", "a" * 40 + "!", seconds=0.5)
+    finally:
+        done.set()
+        beside.join()
+    assert ticks[0] > 10, ticks  # about 50; under `re`, holding the GIL, 1
+    assert score_completions(rewards, ["Say a."], ["aaaa"]).scores == {"regex": [1.0]}  # a match is still a match
