@@ -198,15 +198,8 @@ def space_hint() -> str:
 
 
 def save_upload(filename: str, data: bytes) -> Path:
-    """Store an uploaded file under uploads/ with a sanitized, unique name; the same file uploaded again (its name
-    and bytes) is the copy stored before, not another one in the "reopen an earlier upload" list."""
+    """Store an uploaded file under uploads/ with a sanitized, unique name."""
     name = safe_name(filename, default="upload")
-    for earlier in (p for p in list_uploads() if upload_name(p) == name):
-        try:
-            if earlier.stat().st_size == len(data) and earlier.read_bytes() == data:
-                return earlier
-        except OSError:  # removed meanwhile, or unreadable to this account: stored anew
-            continue
     # A short random tag keeps two uploads of the same name in the same second apart.
     target = uploads_dir() / f"{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}-{name}"
     write_files({target: data}, hint=space_hint())  # never a half upload listed among the earlier ones

@@ -172,15 +172,6 @@ def test_same_upload_name_twice_in_one_second_keeps_both(monkeypatch):
     assert first.read_bytes() == b'{"first": 1}\n' and second.read_bytes() == b'{"second": 2}\n'
 
 
-def test_the_same_file_uploaded_again_is_the_copy_stored_before():
-    """A newcomer's walk: four uploads of one file stored four copies, listed four times to reopen."""
-    first = workspace.save_upload("prefs.parquet", b"PAR1 bytes")
-    assert workspace.save_upload("prefs.parquet", b"PAR1 bytes") == first
-    edited = workspace.save_upload("prefs.parquet", b"PAR1 other bytes")  # the same name, changed: a file of its own
-    renamed = workspace.save_upload("copy.parquet", b"PAR1 bytes")  # the same bytes, another name: its own too
-    assert len({first, edited, renamed}) == 3 and len(workspace.list_uploads()) == 3
-
-
 # --- the Data page: the whole corpus in one AppTest session ---------------------------------------------------
 
 
