@@ -18,13 +18,15 @@ A field mapping (`column_map`, field -> the file's column or key) works the same
 mapped keys are read under the field's name, a field mapped to None is not read, other keys keep their names.
 Tables without a mapping get one guessed from their column names, for the format those names are the fields of
 when they are (`prompt` and `answer`: prompts, `answer` passed to GRPO's rewards, as from a JSON file); JSON files
-whose rows match no format get one guessed too.
+whose rows match no format get one guessed too. A prompt beside a field named as the model's reply (`response`,
+`output`) is read as prompt and answer, with a note (mapping.reply_map), from every file type.
 
 The rows of a file are read as the format most of them have; rows of the other shape of a conversation (ShareGPT
 among `messages` rows, or the other way round) are read as they are written, with a note.
 
 Files are read by `ftlib/readers.py`, records converted by `ftlib/formats.py` (turns by `ftlib/turns.py`), the
-field mapping guessed by `ftlib/mapping.py`, the file's notices worded by `ftlib/notices.py`. Not known here: chat
+field mapping guessed by `ftlib/mapping.py`, the file's notices worded by `ftlib/notices.py` (text in a chat
+template's markup: `ftlib/text_markup.py`). Not known here: chat
 templates beyond the tokenizer's own (templates.py) and label masking (tokens.py).
 """
 
@@ -40,7 +42,15 @@ from ftlib.blank_values import blank_values, row_noun
 from ftlib.errors import plural
 from ftlib.formats import FIELDS, FORMAT_FIELDS, FORMAT_KIND, FORMATS, RowProblem, convert, detect_row_format
 from ftlib.label_values import contradicting_labels, rating_problem
-from ftlib.mapping import apply_map, check_map, guess_column_map, missing_fields, prompt_column
+from ftlib.mapping import (
+    apply_map,
+    check_map,
+    completed_map,
+    guess_column_map,
+    missing_fields,
+    prompt_column,
+    reply_map,
+)
 from ftlib.notices import (
     CHAT_NOTES,
     FieldNotice,
@@ -65,6 +75,7 @@ from ftlib.readers import (
 from ftlib.rows import conversation, is_preference, row_kind
 from ftlib.splits import count_test_rows, dedupe_rows, duplicates_note, split_rows, split_warnings
 from ftlib.table_records import numbers_as_text, numbers_note, plain_line_breaks, table_records
+from ftlib.text_markup import chat_markup
 from ftlib.turns import INLINE_THINK, has_value
 
 __all__ = [
@@ -305,12 +316,14 @@ def load_bytes(
     fields = columns if columns is not None else _keys(raw)
     if column_map:
         check_map(column_map, fields, filename, columns is not None, FIELDS)
-        column_map = _completed_map(column_map, fields, raw, fmt, read_notes)
+        column_map = completed_map(column_map, fields, raw, fmt, read_notes)
     elif columns is not None:
         # Columns named as a format's fields are read as that format, as a JSON file's keys are: `prompt` and
         # `answer` are prompts with a column for GRPO's rewards from a .csv or .parquet too, not guessed as alpaca.
+        # `prompt` beside `response` (a reply's name, not GRPO's `answer`): prompt and answer (reply_map)
         named = fmt or Counter(detect_row_format(r) for _, r in raw).most_common(1)[0][0]
-        column_map = guess_column_map(columns, named) or guess_column_map(columns)
+        column_map = reply_map(raw, columns, fmt, read_notes) or guess_column_map(columns, named)
+        column_map = column_map or guess_column_map(columns)
         if not column_map:
             question = prompt_column(columns)
             raise MappingNeeded(
@@ -333,6 +346,8 @@ def load_bytes(
         # given, when one is); a guess that renames nothing is no mapping
         guess = guess_column_map(fields, fmt)
         column_map = guess if any(f != c for f, c in guess.items()) else None
+    else:  # rows of prompts beside a field named as the reply ({prompt, response}): prompt and answer
+        column_map = reply_map(raw, fields, fmt, read_notes)
     records, errors = _mapped(raw, column_map, errors) if column_map else (raw, errors)
     forced = fmt is not None  # the caller said which format: prompts only is then what they meant
     fmt = fmt or _vote(records, filename, fields, columns is not None)
@@ -417,6 +432,8 @@ def load_bytes(
     if answers and not forced:
         notices.insert(0, answers_unread(answers, columns is not None))
     mapped = {f: c for f, c in column_map.items() if c is not None} if column_map else None
+    # Text holding a chat transcript in a template's markup: its user turns are trained too (text_markup)
+    markup = chat_markup(rows, numbers, forced, source_of.get("text", "text"), numbered) if fmt == "text" else []
     return LoadResult(
         fmt,
         rows,
@@ -426,7 +443,7 @@ def load_bytes(
         warnings,
         columns,
         mapped,
-        notices=notices + blank_values(records, numbers, fmt, source_of, numbered, columns is not None),
+        notices=notices + blank_values(records, numbers, fmt, source_of, numbered, columns is not None) + markup,
         fields=fields,
         file_type=numbered,  # where a row is, in the file's words: "line 4" of a .json read by line
         lines=lines,
@@ -445,28 +462,6 @@ def _mapped(raw: list, column_map: dict, errors: list[RowError]) -> tuple[list, 
     if not records:
         raise DataError(f"No row can be read with this field mapping: {refused[0].message} (row {refused[0].row}).")
     return records, errors + refused
-
-
-def _completed_map(column_map: dict, fields: list[str], raw: list, fmt: str | None, notes: list[str]) -> dict:
-    """A mapping given for some fields, completed by the guess for the others when the rows read with it alone fit
-    no format (`--map response=output` on a {question, response} file: the question stays unread and no format fits,
-    where the guess alone read question -> instruction). What the guess added is said in `notes`."""
-    if fmt is not None or any(detect_row_format(_lenient(r, column_map)) for _, r in raw[:50]):
-        return column_map
-    taken = {c for c in column_map.values() if c is not None}
-    added = {f: c for f, c in (guess_column_map(fields) or {}).items() if f not in column_map and c not in taken}
-    if added:
-        said = ", ".join(f"{c} -> {f}" for f, c in added.items())
-        notes.append(f"The mapping given was completed by the guess for the other fields: {said}.")
-    return {**column_map, **added}
-
-
-def _lenient(record: dict, column_map: dict) -> dict:
-    """The record mapped, or unmapped where the mapping refuses it (only its shape is looked at here)."""
-    try:
-        return apply_map(record, column_map)
-    except RowProblem:
-        return record
 
 
 def _vote(records: list[tuple[int, dict]], name: str, fields: list[str], table: bool) -> str:

@@ -16,9 +16,10 @@ Not known here: reading files (readers.py), converting rows (formats.py), loadin
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
-from ftlib.formats import FORMAT_FIELDS, format_label
+from ftlib.formats import FORMAT_FIELDS, detect_row_format, format_label
 from ftlib.turns import RowProblem, has_value
 
 _SYSTEM = ("system", "system_prompt")
@@ -42,6 +43,10 @@ _ANSWER = (
     "gpt",
     "a",  # FAQ tables' Q and A columns
 )
+# Beside a `prompt`, a field named as the model's reply is the answer to learn ({prompt, response} rows: prompt and
+# answer, as Dolly's instruction/response); `answer`, `target` and `a` stay what GRPO's reward functions check the
+# model's answers against (TRL's math sets write {prompt, answer}), passed beside each prompt (`reply_map`).
+_REPLY = tuple(n for n in _ANSWER if n not in ("answer", "target", "a"))
 _LABEL = ("label", "kto_tag")
 _CONVERSATIONS = ("conversations", "conversation")
 # (format, required fields, optional fields): field -> names that mean it (lower-case, spaces as "_"), best first.
@@ -68,6 +73,7 @@ _SHAPES: list[tuple[str, dict, dict]] = [
     ("messages", {"messages": ("messages",)}, {"system": _SYSTEM, "tools": ("tools",)}),
     ("sharegpt", {"conversations": _CONVERSATIONS}, {"system": _SYSTEM, "tools": ("tools",)}),
     ("prompt_completion", {"prompt": ("prompt",), "completion": ("completion",)}, {"system": _SYSTEM}),
+    ("prompt_completion", {"prompt": ("prompt",), "completion": _REPLY}, {"system": _SYSTEM, "tools": ("tools",)}),
     (
         "alpaca",
         {
@@ -220,4 +226,61 @@ def apply_map(record: dict, column_map: dict) -> dict:
     return out
 
 
-__all__ = ["REQUIRED_FIELDS", "apply_map", "check_map", "guess_column_map", "missing_fields", "prompt_column"]
+def completed_map(column_map: dict, fields: list[str], raw: list, fmt: str | None, notes: list[str]) -> dict:
+    """A mapping given for some fields, completed by the guess for the others when the rows read with it alone fit
+    no format (`--map response=output` on a {question, response} file: the question stays unread and no format fits,
+    where the guess alone read question -> instruction). What the guess added is said in `notes`."""
+    if fmt is not None or any(detect_row_format(_lenient(r, column_map)) for _, r in raw[:50]):
+        return column_map
+    taken = {c for c in column_map.values() if c is not None}
+    added = {f: c for f, c in (guess_column_map(fields) or {}).items() if f not in column_map and c not in taken}
+    if added:
+        said = ", ".join(f"{c} -> {f}" for f, c in added.items())
+        notes.append(f"The mapping given was completed by the guess for the other fields: {said}.")
+    return {**column_map, **added}
+
+
+def _lenient(record: dict, column_map: dict) -> dict:
+    """The record mapped, or unmapped where the mapping refuses it (only its shape is looked at here)."""
+    try:
+        return apply_map(record, column_map)
+    except RowProblem:
+        return record
+
+
+def reply_map(raw: list[tuple[int, dict]], fields: list[str], fmt: str | None, notes: list[str]) -> dict[str, str]:
+    """A file whose rows are prompts beside a field named as the model's reply (`response`, `output`, `reply`...)
+    in at least half of them, with no format given: read as prompt and answer (prompt_completion, the reply as
+    the completion), said in `notes`; {} for any other file. `answer` beside a prompt stays a column for GRPO's
+    reward functions (`_REPLY`), and so do the replies when the format given is prompts only.
+
+    >>> reply_map([(1, {"prompt": "2+2?", "response": "4."})], ["prompt", "response"], None, [])
+    {'prompt': 'prompt', 'completion': 'response'}
+    >>> reply_map([(1, {"prompt": "2+2?", "answer": "4"})], ["prompt", "answer"], None, [])
+    {}
+    """
+    if fmt is not None or Counter(detect_row_format(r) for _, r in raw).most_common(1)[0][0] != "prompt_only":
+        return {}
+    guess = guess_column_map(fields, "prompt_completion")
+    reply = guess.get("completion")
+    if reply is None or reply == "completion" or 2 * sum(has_value(r.get(reply)) for _, r in raw) < len(raw):
+        return {}
+    notes.append(
+        f"`{reply}` is read as the answer to each `{guess['prompt']}`, as {format_label('prompt_completion')}: the "
+        f"prompt is the user's turn and `{reply}` the assistant's, the one trained. For prompts alone, whose answers "
+        f"GRPO writes itself (`{reply}` then goes to its reward functions), set Format to "
+        f"{format_label('prompt_only')} on the Data page (`--format prompt_only` in the CLI)."
+    )
+    return guess
+
+
+__all__ = [
+    "REQUIRED_FIELDS",
+    "apply_map",
+    "check_map",
+    "completed_map",
+    "guess_column_map",
+    "missing_fields",
+    "prompt_column",
+    "reply_map",
+]

@@ -77,13 +77,15 @@ def answers_unread(names: list[str], table: bool) -> FieldNotice:
     they are (each row passes them to the reward functions, which check the model's answers against them); mapped to
     `completion` the rows become conversations to imitate, and GRPO would see the prompt alone."""
     what = "column" if table else "field"
+    # The page's control for it: a table's Answer column box; a JSON file's `completion` box under Field mapping
+    box = "as the Answer column" if table else "in the `completion` box under Field mapping"
     listed = ", ".join(f"`{n}`" for n in names)
     return FieldNotice(
         f"read as prompts without answers (prompt_only), and the {what}{'s' if len(names) > 1 else ''} {listed} "
         f"{'hold' if len(names) > 1 else 'holds'} text beside each prompt. GRPO passes it to its reward functions "
         f'(`{names[0]}=` to a registered one; built in: {{"contains_column": "{names[0]}"}}), which can check the '
         "model's answers against it; the format 'prompt_only' (--format prompt_only) says that is meant. To imitate "
-        f"it as the answer instead (SFT, DPO), map it to `completion` (the Answer column on the Data page, "
+        f"it as the answer instead (SFT, DPO), map it to `completion` (choose `{names[0]}` {box} on the Data page; "
         f"`--map {names[0]}=completion` in the CLI): GRPO then sees the prompts alone, and no reward sees it.",
         field=names[0],
     )

@@ -361,7 +361,9 @@ def test_load_bytes_matches_load_file(tmp_path):
         (["question", "answer"], {"instruction": "question", "output": "answer"}),
         (["Instruction", "Input", "Output"], {"instruction": "Instruction", "input": "Input", "output": "Output"}),
         (["prompt", "completion"], {"prompt": "prompt", "completion": "completion"}),
-        (["prompt", "response"], {"instruction": "prompt", "output": "response"}),
+        # `prompt` is prompt_completion's own name: a reply's name beside it is the completion (a list of messages
+        # as the prompt reads too, which alpaca's instruction refuses)
+        (["prompt", "response"], {"prompt": "prompt", "completion": "response"}),
         (["id", "prompt", "chosen", "rejected"], {"prompt": "prompt", "chosen": "chosen", "rejected": "rejected"}),
         (["messages", "source"], {"messages": "messages"}),
         (["conversations", "system_prompt"], {"conversations": "conversations", "system": "system_prompt"}),
