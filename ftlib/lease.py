@@ -217,7 +217,12 @@ class Hold:
                 ahead = waiting(self.device, before=ticket.name)
                 if not ahead and self._try_lock(root / f"{name}.lock"):
                     break
-                state = WaitState(self.device, len(ahead) + 1, holder(self.device))
+                held_by = holder(self.device)
+                if (
+                    held_by.get("id") == self.id
+                ):  # the file still names this lease's last hold: who holds now is unknown
+                    held_by = {}
+                state = WaitState(self.device, len(ahead) + 1, held_by)
                 now = time.monotonic()
                 if self.on_wait is not None and (state != last or now >= next_report):
                     self.on_wait(state)

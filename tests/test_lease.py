@@ -175,6 +175,25 @@ def test_holds_nest_and_the_forward_lock_is_a_safe_point():
     assert not lock.locked()
 
 
+def test_a_hold_waiting_after_its_own_handover_does_not_name_itself_as_the_holder():
+    """A review: `sample` beside a training run printed "position 2 in line (python -m ftlib sample is using it)":
+    a hold that hands over writes the holder file as it leaves (its turn's length), so waiting again it read its own
+    name there until the next holder wrote theirs."""
+    seen, other = [], lease.Hold("cpu", "training", "run-x")
+    other.acquire()
+    mine = lease.Hold("cpu", "sample", "python -m ftlib sample", on_wait=seen.append)
+    mine._write_holder()  # what its release at a handover leaves: the file names it
+    waiting = threading.Thread(target=mine.acquire)
+    waiting.start()
+    try:
+        wait_for(lambda: seen, timeout=30, poll=0.01)
+    finally:
+        other.release()
+        waiting.join(timeout=30)
+        mine.release()
+    assert seen[0].message == "Waiting for a free slot on the CPU: position 1 in line.", seen[0].message
+
+
 def test_off_switch_makes_holds_free(monkeypatch, tmp_path):
     monkeypatch.setenv("FTLIB_LEASE", "0")
     with lease.hold("cpu", "a"), lease.Hold("cpu", "b") as second:  # a second, separate hold: no wait
