@@ -3,11 +3,15 @@ per-row loss and perplexity of the reference, aggregates, best and worst rows, a
 raw-text run's rows are scored on their every token, as training scored them, and not answered (`ftlib.text_eval`).
 A reward-model run is measured by its scores of the held-out pairs instead (ui.reward_eval_view).
 
-Drawing only: the evaluation runs in `ftlib.evaluate.EvalJob` (a thread that never calls st.*); a fragment polls
-its progress (`run_every`, only while it runs) and reruns the page once when it ends. The result stays in
-session_state, so reruns and other widgets do not lose it. Heavy work takes turns on the device (`ftlib.lease`):
-while the evaluation waits for a training run or another session, the page says so, with the position in line.
-The boxes keep their values through a visit to another page (`ui.kept`); the number of rows, per run.
+Drawing only: the evaluation runs in `ftlib.eval_results.KeptEvalJob` (an `ftlib.evaluate.EvalJob`, a thread that
+never calls st.*); a fragment polls its progress (`run_every`, only while it runs) and reruns the page once when it
+ends. The result stays in session_state, so reruns and other widgets do not lose it, and one that ran to its end (and
+what tuning cost) is kept in the run's folder from the job's thread (`ftlib.eval_results`): a reload, another tab or a
+later visit with the same choices (the boxes outlive the session: `ui.kept.ACROSS_SESSIONS`) shows it again, saying
+when it was measured; a result kept for other choices is only named. Heavy work takes turns on the device
+(`ftlib.lease`): while the evaluation waits for a training run or another session, the page says so, with the
+position in line. The boxes keep their values through a visit to another page (`ui.kept`); the number of rows, per
+run.
 """
 
 from __future__ import annotations
@@ -15,9 +19,11 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from ftlib import eval_results as K
 from ftlib import evaluate as E
 from ftlib import lease
 from ftlib import modelset as M
+from ftlib.demo_data import general_rows
 from ftlib.errors import plural
 from ftlib.reward_eval import measured_by
 from ftlib.rows import row_kind
@@ -27,7 +33,7 @@ from ftlib.text_eval import TEXT_NOTE, is_text
 from ftlib.tuning_cost import TunedWith
 from ui import nav
 from ui.auth import require_password
-from ui.common import job_progress, model_set_for, skipped_rows, user_errors, wait_notice
+from ui.common import cached_tokenizer, job_progress, model_set_for, skipped_rows, user_errors, wait_notice
 from ui.evaluate_view import (
     HEATMAP_NOTE,
     TEXT_HEATMAP_NOTE,
@@ -35,7 +41,10 @@ from ui.evaluate_view import (
     blanks_said,
     cost_section,
     evaluation_time_note,
+    kept_said,
     loops_said,
+    other_choices_said,
+    row_label,
     side_by_side,
     token_loss_figure,
 )
@@ -146,6 +155,22 @@ batch = c3.slider(
 for key in (rows_key, "evaluate_batch") if all_text else (rows_key, "evaluate_max_new", "evaluate_batch"):
     keep(key)
 
+# Everything that decides the result (`ftlib.eval_results`): a result kept with the run under it is shown again.
+kept_key = (
+    None
+    if n_rows is None
+    else K.heldout_key(
+        run.path,
+        model=info.model,
+        rows=info.test_rows[: int(n_rows)],
+        limit=int(n_rows),
+        max_new_tokens=max_new,
+        batch_size=batch,
+        template=info.template,
+        template_source=info.template_source,
+        max_length=info.max_length,
+    )
+)
 job: E.EvalJob | None = st.session_state.get(JOB_KEY)
 finished: dict = st.session_state.setdefault(FINISHED_KEY, {})
 if job is not None and job.done and job.result is not None and job.result.rows and job.began and job.ended_at:
@@ -167,13 +192,31 @@ if (job is None or job.done) and st.session_state.get(RUN_KEY) != run_name and r
     # Back on a run evaluated earlier in this session: its result, not the last one of another run.
     job = st.session_state[JOB_KEY] = finished[run_name]
     st.session_state[RUN_KEY] = run_name
+mine = job is not None and st.session_state.get(RUN_KEY) == run_name  # this session's job is of this run
+if (job is None or job.done) and kept_key is not None and (not mine or getattr(job, "kept_key", None) != kept_key):
+    # Measured earlier with these very choices (a reload, another tab, another day): that result, not nothing.
+    kept = K.KeptEvalJob.restored(
+        run_path,
+        kept_key,
+        info.test_rows,
+        max_new_tokens=max_new,
+        batch_size=batch,
+        limit=int(n_rows),
+        # a custom template's Jinja text included, as a job started below gets it (the per-token view reads it)
+        template=info.chat_template(cached_tokenizer(info.model)) if info.template_source else info.template,
+        max_length=info.max_length,
+    )
+    if kept is not None:
+        kept.models_spec = (info.model, (str(run.path),))
+        job = st.session_state[JOB_KEY] = kept
+        st.session_state[RUN_KEY] = run_name
 b1, b2, _ = st.columns([2, 2, 3])  # wide enough at 800 px: [1, 1, 4] cut the button to "Eval…"
 if b1.button("Evaluate", type="primary", disabled=n_rows is None):
     if job is not None and not job.done:
         job.cancel()
     with user_errors("Could not load the model with the run's adapter"):
         model_set = model_set_for(info.model, (str(run.path),))
-    job = E.EvalJob(
+    job = K.KeptEvalJob(  # kept with the run under `kept_key` once it has run to its end
         model_set,
         info.test_rows,
         model_set.tuned[0],
@@ -183,6 +226,8 @@ if b1.button("Evaluate", type="primary", disabled=n_rows is None):
         template=info.chat_template(model_set.tokenizer),  # a custom template's Jinja text included
         max_length=info.max_length,  # each reference cut where training cut the run's rows
         label="an evaluation",
+        run_dir=run_path,
+        key=kept_key,
     )
     job.models_spec = (info.model, (str(run.path),))  # model_set_for's key: the set comes back from there
     job.start()
@@ -193,6 +238,8 @@ if job is not None and not job.done and b2.button("Stop"):
 
 if job is None:
     st.info(f"Press **Evaluate** to score {'' if all_text else 'and answer '}the held-out rows with both models.")
+    if kept_key is not None and (said := other_choices_said(None, kept_key, K.others(run_path, kept_key))):
+        st.caption(said)
     st.stop()
 job_run = st.session_state.get(RUN_KEY, run_name)
 job_label = labels[job_run].label if job_run in labels else job_run
@@ -202,6 +249,8 @@ if job_run != run_name and job.done:
         f"**{labels[run_name].label}** has not been evaluated in this session: press **Evaluate**. The last "
         f"evaluation, of {job_label}, comes back when you pick that run."
     )
+    if kept_key is not None and (said := other_choices_said(None, kept_key, K.others(run_path, kept_key))):
+        st.caption(said)
     st.stop()
 
 if not job.done:
@@ -235,11 +284,6 @@ if not result.rows:
 # ------------------------------------------------------------------------------------------------ aggregates
 
 
-def _said(row: E.EvalRow) -> str:
-    """What names a row: its prompt, or a text row's opening words."""
-    return row.prompt or (row.reference[:100] + ("…" if len(row.reference) > 100 else ""))
-
-
 def _num(value: float) -> str:
     return f"{value:,.2f}" if abs(value) < 1e4 else f"{value:.3g}"
 
@@ -247,6 +291,10 @@ def _num(value: float) -> str:
 agg = result.aggregates()
 answered = [r for r in result.rows if not r.is_text]  # a text row is scored, not answered (`ftlib.text_eval`)
 st.subheader("What it gained")
+if getattr(job, "measured_at", None) is not None:  # kept from an earlier visit (a reload, another tab)
+    st.caption(kept_said(job.measured_at))
+if said := other_choices_said(getattr(job, "kept_key", None), kept_key):
+    st.caption(said)
 if len(result.rows) < len(info.test_rows):  # every number below is of these rows only
     held_out = rows_in_words(len(info.test_rows), row_kind(info.test_rows[0]), "held-out")  # pairs as pairs
     st.caption(f"On {len(result.rows)} of the run's {held_out}.")
@@ -336,15 +384,29 @@ if result.cut:
 st.subheader("What it cost")
 evaluated = by_name.get(job_run)  # the run the shown evaluation used, whatever is picked above now
 tuned_with = TunedWith.from_run(run_folder_of(evaluated.path)) if evaluated else None
-cost_section(lambda: job_models(job), result.adapter, job.kwargs.get("template", "tokenizer"), job_run, tuned_with)
+cost_kept = evaluated and (
+    run_folder_of(evaluated.path),
+    K.cost_key(
+        evaluated.path,
+        model=info.model,
+        template=info.template,
+        template_source=info.template_source,
+        prompts=general_rows(),
+    ),
+)
+cost_section(
+    lambda: job_models(job), result.adapter, job.kwargs.get("template", "tokenizer"), job_run, tuned_with, cost_kept
+)
 
 # ------------------------------------------------------------------------------------------------ side by side
 
+# Each row's conversation before its reference: what tells rows apart whose last user turns are alike (`row_label`).
+contexts = {r.index: E.conversation(job.rows[r.index])[:-1] for r in answered}
 if answered:  # a text row has no answers to set side by side
     st.subheader("Side by side")
     side_by_side(
         answered,
-        contexts={r.index: E.conversation(job.rows[r.index])[:-1] for r in answered},
+        contexts=contexts,
         tools={r.index: job.rows[r.index].get("tools") for r in answered},  # the models read them too
     )
 # On screen rows count from 1 (as on the Data page); the CSV keeps the engine's 0-based `index`.
@@ -372,7 +434,10 @@ for col, title, rows in (
 ):
     col.markdown(title)
     if rows:  # a wrapped table: a long prompt must not push the change out of view
-        shown = [{"row": r.index + 1, "prompt": _said(r), "change": f"{r.loss_change:+.3f}"} for r in rows]
+        shown = [
+            {"row": r.index + 1, "prompt": row_label(r, contexts.get(r.index)), "change": f"{r.loss_change:+.3f}"}
+            for r in rows
+        ]
         col.html(html_table(shown))
     else:
         col.caption("None.")
@@ -381,8 +446,8 @@ st.download_button("Download CSV", result.to_csv(), file_name=f"eval-{job_run}.c
 # ------------------------------------------------------------------------------------------------ per-token loss
 
 st.subheader("Where the reference surprises each model")
-prompts = {r.index: _said(r) for r in result.rows}
-pick = st.selectbox("Row", list(prompts), format_func=lambda i: f"{i + 1}: {prompts[i][:70]}")
+prompts = {r.index: row_label(r, contexts.get(r.index)) for r in result.rows}
+pick = st.selectbox("Row", list(prompts), format_func=lambda i: f"{i + 1}: {prompts[i][:90]}")
 show_wait = wait_notice()
 
 view = job.token_views.get(pick)  # scored once per row: a rerun (any box on the page) draws it again

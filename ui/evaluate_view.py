@@ -9,15 +9,18 @@ from __future__ import annotations
 
 import json
 import math
+import time
 
 import plotly.graph_objects as go
 import streamlit as st
 
+from ftlib import eval_results as K
 from ftlib.answer_notes import loops_said, only_whitespace, repeats_itself, whitespace_said
 from ftlib.demo_data import GENERAL_PROMPTS
 from ftlib.errors import plural
 from ftlib.next_token import percent
-from ftlib.tuning_cost import GRADE_HELP, CostJob
+from ftlib.run_picker import age_words
+from ftlib.tuning_cost import GRADE_HELP
 from ui.compare_view import duration
 
 ROWS_PER_PAGE = 8
@@ -39,6 +42,82 @@ def _turn_text(message: dict) -> str:
             f"(calls {function.get('name')} with {json.dumps(function.get('arguments'), ensure_ascii=False)})"
         )
     return f"{message.get('role', '?')}: " + "\n".join(p for p in parts if p)
+
+
+def _user_turns(context: list[dict] | None) -> list[str]:
+    return [str(m.get("content") or "") for m in context or [] if m.get("role") == "user"]
+
+
+def _start(text: str, width: int) -> str:
+    text = " ".join(text.split())  # one line: a turn's line breaks would break a picker's option
+    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
+
+
+def row_label(row, context: list[dict] | None = None, width: int = 40) -> str:
+    """What tells a held-out row (an `ftlib.evaluate.EvalRow`) apart from the others in one line, for its header, the
+    best and worst rows and the Row picker: its prompt; of a conversation with several user turns (`context`: the
+    messages before the reference), the start of its first user turn, then its last, and how many turns the models
+    read (ShareGPT-like rows often all end "Thanks! Another?"); a text row's opening words.
+
+    >>> from types import SimpleNamespace as R
+    >>> row_label(R(prompt="Name a colour.", reference="Blue."), [{"role": "user", "content": "Name a colour."}])
+    'Name a colour.'
+    >>> turns = [{"role": "user", "content": "Tell me a joke about cats"}, {"role": "assistant", "content": "..."},
+    ...          {"role": "user", "content": "Thanks! Another?"}]
+    >>> row_label(R(prompt="Thanks! Another?", reference="..."), turns, width=12)
+    'Tell me a j… → Thanks! Ano… (3 turns)'
+    """
+    if not row.prompt and context is None:  # a text row: no prompt, its text is the reference
+        return _start(row.reference, 2 * width + 20)
+    users = _user_turns(context)
+    if len(users) < 2:
+        return row.prompt
+    return f"{_start(users[0], width)} → {_start(users[-1], width)} ({plural(len(context), 'turn')})"
+
+
+def kept_said(measured_at: float, button: str = "Evaluate", now: float | None = None) -> str:
+    """The caption over a result kept from an earlier visit: when it was measured, and that `button` measures again.
+
+    >>> kept_said(0.0, now=7200.0)[-69:]
+    '(2 h ago) and kept with the run. Press **Evaluate** to measure again.'
+    """
+    now = time.time() if now is None else now
+    when = time.strftime("%Y-%m-%d %H:%M", time.localtime(measured_at))
+    ago = age_words(now - measured_at)
+    return f"Measured on {when} ({ago}) and kept with the run. Press **{button}** to measure again."
+
+
+def choices_said(key: dict) -> str:
+    """The choices a kept held-out result was measured with (`ftlib.eval_results.heldout_key`), in the boxes' words.
+
+    >>> choices_said({"limit": 3, "max_new_tokens": 32, "batch_size": 8})
+    '3 rows, 32 max new tokens, 8 rows per batch'
+    """
+    return (
+        f"{plural(int(key.get('limit') or 0), 'row')}, {key.get('max_new_tokens')} max new tokens, "
+        f"{key.get('batch_size')} rows per batch"
+    )
+
+
+def other_choices_said(shown: dict | None, current: dict | None, others: list | None = None) -> str | None:
+    """A line when the result shown was measured with other choices than the boxes hold now (`shown`, `current`:
+    `heldout_key`s; None: unknown), or, with no result shown, when results of this run with other choices are kept
+    (`others`: `ftlib.eval_results.Kept`, newest first); None when there is nothing to say."""
+    if shown is not None and current is not None and shown != current:
+        same = {k: v for k, v in shown.items() if k not in ("limit", "max_new_tokens", "batch_size")}
+        if same == {k: v for k, v in current.items() if k not in ("limit", "max_new_tokens", "batch_size")}:
+            return (
+                f"This result was measured with {choices_said(shown)}, not the choices above: press **Evaluate** to "
+                "measure with them."
+            )
+        return "This result was measured before the run or its rows changed: press **Evaluate** to measure again."
+    if shown is None and others:
+        latest = others[0]
+        return (
+            f"This run was evaluated {age_words(time.time() - latest.at)} with other choices "
+            f"({choices_said(latest.key)}): set those above to see that result again."
+        )
+    return None
 
 
 def answer(text: str) -> None:
@@ -90,9 +169,11 @@ def side_by_side(rows, key: str = "eval_side_page", contexts: dict | None = None
     start = (int(page) - 1) * ROWS_PER_PAGE
     for row in rows[start : start + ROWS_PER_PAGE]:
         with st.container(border=True):
-            st.caption(f"Held-out row {row.index + 1} · the prompt")  # counted from 1, as on the Data page
-            st.text(row.prompt)
             context = (contexts or {}).get(row.index) or []
+            label = row_label(row, context)  # several user turns: which conversation, then its last turn in full
+            said = "the prompt" if label == row.prompt else f"{label} · its last turn:"
+            st.caption(f"Held-out row {row.index + 1} · {said}")  # counted from 1, as on the Data page
+            st.text(row.prompt)
             offered = (tools or {}).get(row.index)
             if len(context) > 1 or offered:  # earlier turns, a system message, tools: what both models also read
                 with st.expander(f"The whole prompt the models read ({plural(len(context), 'turn')})"):
@@ -177,10 +258,12 @@ def evaluation_time_note(rows: int, max_new_tokens: int, last: tuple[float, int]
     )
 
 
-def cost_section(model_set, tuned: str, template: str, run_name: str, run=None) -> None:
+def cost_section(model_set, tuned: str, template: str, run_name: str, run=None, kept=None) -> None:
     """What fine-tuning cost, measured on demand (a CostJob in the background, polled while it runs); `run` (an
     ftlib.tuning_cost.TunedWith) fits the advice to the run's settings. `model_set`: a function returning the model
-    set, called only when the measure starts (a finished evaluation's set may have to be loaded again)."""
+    set, called only when the measure starts (a finished evaluation's set may have to be loaded again). `kept`: (the
+    run's folder, its `ftlib.eval_results.cost_key`): a result measured to its end is kept there, and one kept from
+    an earlier visit is shown until this session measures again."""
     st.caption(
         "Fine-tuning can cost something too: forgetting some of what the model could do, and answering more "
         f"alike. Both are measured on everyday questions unrelated to your data (`samples/{GENERAL_PROMPTS.name}`)."
@@ -189,10 +272,15 @@ def cost_section(model_set, tuned: str, template: str, run_name: str, run=None) 
     job = held[1] if held and held[0] == run_name else None
     running = job is not None and not job.done
     if st.button("Measure what it cost", key="evaluate_cost_start", disabled=running):
-        job = CostJob(model_set(), tuned, template=template, label="measuring what fine-tuning cost").start()
-        st.session_state[COST_KEY] = (run_name, job)
+        folder, key = kept or (None, None)  # kept with the run once measured, from the job's thread
+        job = K.KeptCostJob(model_set(), tuned, run_dir=folder, key=key, template=template)
+        st.session_state[COST_KEY] = (run_name, job.start())
         running = True
     if job is None:
+        found = K.restore(*kept) if kept is not None else None
+        if found is not None:
+            st.caption(kept_said(found[1], "Measure what it cost"))
+            cost_panel(found[0], run)
         return
     if running:
 
@@ -276,9 +364,13 @@ __all__ = [
     "answer",
     "blanks",
     "blanks_said",
+    "choices_said",
     "cost_panel",
     "cost_section",
+    "kept_said",
     "loops_said",
+    "other_choices_said",
+    "row_label",
     "side_by_side",
     "token_loss_figure",
     "tool_names",

@@ -1,0 +1,299 @@
+"""A finished evaluation kept with its run, so a reload, a second tab or a later visit shows it again.
+
+    key = heldout_key(run.path, "adapter", model="default", rows=test_rows[:20], limit=20, max_new_tokens=64,
+                      batch_size=8, template="tokenizer", template_source="", max_length=512)
+    keep(run.path, key, result_record(result))       # <run>/evaluations/heldout-<digest>.json, written whole
+    kept = find(run.path, key)                       # a Kept (its value and when it was measured), or None
+    result_from_record(kept.value)                   # the EvalResult again
+
+    job = KeptEvalJob(model_set, rows, adapter, run_dir=run.path, key=key, ...).start()   # kept once it ends
+    job = KeptEvalJob.restored(run.path, key, rows, ...)   # a done job holding the kept result, or None
+
+What is kept: the Evaluate page's held-out result (each row's prompt, reference, both answers and losses; the
+aggregates are computed from them) and what tuning cost (the everyday questions' losses and the sampled answers),
+never tensors or per-token losses (the page scores a row's tokens again when it is picked). A result is found only
+under the key it was measured with: everything that decides it (the held-out rows themselves, by a hash of their
+JSON, so another split or source is another key; how many of them, the decoding length and batch, the base model,
+the chat template and its text, the run's max length, and the tuned weights by each file's size and modification
+time, so a run trained further is measured again). The file repeats its key, which is compared whole on reading.
+
+The records live in the run's folder (`KEPT_DIR`), so deleting the run deletes them; at most `KEEP` of each kind per
+run, the most recently measured. Keeping is best effort: an account that may only read the workspace, a full disk
+or a value JSON cannot write keeps nothing and says nothing (`keep` returns False); a record that does not read
+(cut short, not JSON, another key) is not found.
+
+Not known here: measuring (evaluate.py, tuning_cost.py), Streamlit; the CLI's `evaluate` prints its result and keeps
+nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from types import SimpleNamespace
+
+from ftlib import workspace
+from ftlib.evaluate import EvalJob, EvalResult, EvalRow
+from ftlib.tuning_cost import CostJob, Diversity, Forgetting, TuningCost
+
+KEPT_DIR = "evaluations"  # in a run's folder: one JSON file per kept result
+KEEP = 4  # results of each kind kept per run, the most recently measured
+VERSION = 1  # of the records' layout: a record of another version is another key
+# What `ftlib.tuning_cost.tuning_cost` measures with when the page passes only the template (its defaults).
+COST_SETTINGS = {"questions": 8, "samples": 4, "max_new_tokens": 40, "seed": 0}
+
+
+@dataclass
+class Kept:
+    """A kept result: its key, when it was measured (epoch seconds) and its record."""
+
+    key: dict
+    at: float
+    value: dict
+
+
+def digest(value) -> str:
+    """A hash of `value` as canonical JSON (sorted keys), hex.
+
+    >>> digest({"b": 1, "a": [2]}) == digest({"a": [2], "b": 1})
+    True
+    """
+    text = json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def weights_stamp(folder: Path | str) -> dict[str, list[int]]:
+    """{file: [bytes, mtime_ns]} of the weight files of a run's result (`adapter/` or `model/`): a run trained further
+    gets another stamp. Only weights: exports write generation_config.json and the base's name into those folders
+    (as `ftlib.merged_sources` counts them). {} when the folder does not read."""
+    folder = Path(folder)
+    stamps = {}
+    try:
+        for path in sorted(folder.iterdir()):
+            if path.is_file() and path.suffix in (".safetensors", ".bin"):
+                info = path.stat()
+                stamps[path.name] = [info.st_size, info.st_mtime_ns]
+    except OSError:
+        return {}
+    return stamps
+
+
+def heldout_key(
+    tuned: Path | str,
+    *,
+    model: str,
+    rows: Sequence[dict],
+    limit: int,
+    max_new_tokens: int,
+    batch_size: int,
+    template: str,
+    template_source: str,
+    max_length: int | None,
+) -> dict:
+    """What decides the Evaluate page's held-out result: `tuned` (the run's `adapter/` or `model/` folder), the base
+    `model`, the held-out `rows` it evaluates (the first `limit` of the run's), the decoding length and batch (in
+    bf16 a row's greedy answer can differ with the rows beside it), the chat template and the run's max length."""
+    return {
+        "kind": "heldout",
+        "version": VERSION,
+        "weights": weights_stamp(tuned),
+        "model": str(model),
+        "rows": digest(list(rows)),
+        "limit": int(limit),
+        "max_new_tokens": int(max_new_tokens),
+        "batch_size": int(batch_size),
+        "template": str(template),
+        "template_source": digest(template_source or ""),
+        "max_length": max_length,
+    }
+
+
+def cost_key(tuned: Path | str, *, model: str, template: str, template_source: str, prompts: Sequence[dict]) -> dict:
+    """What decides what tuning cost (`ftlib.tuning_cost.tuning_cost` at `COST_SETTINGS`): the tuned weights, the base
+    `model`, the chat template and the general `prompts` it is measured on."""
+    return {
+        "kind": "cost",
+        "version": VERSION,
+        "weights": weights_stamp(tuned),
+        "model": str(model),
+        "template": str(template),
+        "template_source": digest(template_source or ""),
+        "prompts": digest(list(prompts)),
+        "settings": COST_SETTINGS,
+    }
+
+
+def _folder(run_dir: Path | str) -> Path:
+    return Path(run_dir) / KEPT_DIR
+
+
+def _path(run_dir: Path | str, key: dict) -> Path:
+    return _folder(run_dir) / f"{key.get('kind', 'result')}-{digest(key)[:24]}.json"
+
+
+def _read(path: Path) -> Kept | None:
+    """The record in `path`, or None when it does not read as one (missing, cut short, not JSON, fields missing)."""
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(record, dict):
+        return None
+    key, at, value = record.get("key"), record.get("at"), record.get("value")
+    if not isinstance(key, dict) or not isinstance(value, dict) or type(at) not in (int, float):
+        return None
+    return Kept(key, float(at), value)
+
+
+def _kept(run_dir: Path | str, kind: str) -> list[tuple[Path, Kept]]:
+    """The records of `kind` in the run's folder that read, most recently measured first."""
+    found = []
+    for path in _folder(run_dir).glob(f"{kind}-*.json"):
+        if (kept := _read(path)) is not None and kept.key.get("kind") == kind:
+            found.append((path, kept))
+    return sorted(found, key=lambda item: item[1].at, reverse=True)
+
+
+def find(run_dir: Path | str, key: dict) -> Kept | None:
+    """The result kept in the run's folder under exactly `key` (compared whole, not by its hash), or None."""
+    kept = _read(_path(run_dir, key))
+    return kept if kept is not None and kept.key == json.loads(json.dumps(key)) else None
+
+
+def others(run_dir: Path | str, key: dict) -> list[Kept]:
+    """The results of `key`'s kind kept for the run under other keys (other choices), most recently measured first."""
+    plain = json.loads(json.dumps(key))
+    return [kept for _, kept in _kept(run_dir, str(key.get("kind"))) if kept.key != plain]
+
+
+def keep(run_dir: Path | str, key: dict, value: dict, now: float | None = None) -> bool:
+    """Write `value` under `key` into the run's folder (a temporary file renamed into place) and drop the records of
+    its kind beyond the `KEEP` most recent. True when kept; False, silently, when it cannot be (an account that may
+    only read the workspace, a full disk, a run deleted meanwhile, a value JSON cannot write)."""
+    run_dir = Path(run_dir)
+    if not run_dir.is_dir():  # deleted while it was measured: no folder to bring back
+        return False
+    record = {"key": key, "at": time.time() if now is None else now, "value": value}
+    try:
+        text = json.dumps(record, ensure_ascii=False)
+        before = run_dir.stat()
+        made = not _folder(run_dir).exists()
+        workspace.write_files({_path(run_dir, key): text})
+        if made:  # a new entry in the run's folder moves its time, which orders the lists of runs "newest first"
+            os.utime(run_dir, ns=(before.st_atime_ns, before.st_mtime_ns))
+        for path, _ in _kept(run_dir, str(key.get("kind")))[KEEP:]:
+            path.unlink(missing_ok=True)
+    except (OSError, TypeError, ValueError):
+        return False
+    return True
+
+
+def result_record(result: EvalResult) -> dict:
+    """An EvalResult as JSON can write it: its rows' prompts, references, answers and losses (no tensors)."""
+    return asdict(result)
+
+
+def result_from_record(record: dict) -> EvalResult:
+    """The EvalResult `result_record` wrote (KeyError, TypeError or ValueError when the record is not one)."""
+    return EvalResult(
+        adapter=str(record["adapter"]),
+        rows=[EvalRow(**row) for row in record["rows"]],
+        skipped=[(int(i), str(reason)) for i, reason in record.get("skipped", [])],
+        cut=[int(i) for i in record.get("cut", [])],
+        max_length=record.get("max_length"),
+        base_token_loss=float(record["base_token_loss"]),
+        tuned_token_loss=float(record["tuned_token_loss"]),
+    )
+
+
+def cost_record(cost: TuningCost) -> dict:
+    """A TuningCost as JSON can write it: the losses per question and the sampled answers."""
+    return asdict(cost)
+
+
+def cost_from_record(record: dict) -> TuningCost:
+    """The TuningCost `cost_record` wrote (KeyError, TypeError or ValueError when the record is not one)."""
+    lost, varied = dict(record["forgetting"]), dict(record["diversity"])
+    lost["per_row"] = [tuple(row) for row in lost.get("per_row", [])]
+    varied["answers"] = [(q, list(base), list(tuned)) for q, base, tuned in varied.get("answers", [])]
+    return TuningCost(Forgetting(**lost), Diversity(**varied))
+
+
+def restore(run_dir: Path | str, key: dict) -> tuple[EvalResult | TuningCost, float] | None:
+    """(the result kept under `key`, rebuilt, and when it was measured), or None when none is kept or its record does
+    not rebuild (another version's fields, a damaged value)."""
+    kept = find(run_dir, key)
+    if kept is None:
+        return None
+    rebuild = result_from_record if key.get("kind") == "heldout" else cost_from_record
+    try:
+        return rebuild(kept.value), kept.at
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return None
+
+
+class KeptEvalJob(EvalJob):
+    """An EvalJob whose result, once it has run to its end (not stopped), is kept in `run_dir` under `key`, from the
+    job's own thread: a tab closed meanwhile still finds it. `restored` gives a done one holding a kept result."""
+
+    def __init__(self, model_set, rows: Sequence[dict], adapter: str, *, run_dir=None, key=None, **kwargs):
+        super().__init__(model_set, rows, adapter, **kwargs)
+        self.run_dir, self.kept_key = run_dir, key
+        self.measured_at: float | None = None  # a result kept from earlier: when it was measured (epoch seconds)
+
+    def work(self) -> None:
+        super().work()
+        if self.run_dir is not None and self.kept_key is not None and self.result is not None and not self.cancelled:
+            keep(self.run_dir, self.kept_key, result_record(self.result))
+
+    @classmethod
+    def restored(cls, run_dir: Path | str, key: dict, rows: Sequence[dict], **kwargs) -> KeptEvalJob | None:
+        """A done job holding the result kept under `key` (measured on `rows` with `kwargs`), or None when none is:
+        no model and no thread (a page gets its models back as for any finished job)."""
+        found = restore(run_dir, key)
+        if found is None or not isinstance(found[0], EvalResult):
+            return None
+        job = cls(SimpleNamespace(device=None), rows, found[0].adapter, run_dir=run_dir, key=key, **kwargs)
+        job.model_set, job.result, job.measured_at = None, found[0], found[1]
+        job.message, job.fraction, job.done = "Done", 1.0, True
+        return job
+
+
+class KeptCostJob(CostJob):
+    """A CostJob whose result, once measured to its end, is kept in `run_dir` under `key` (`cost_key`)."""
+
+    def __init__(self, model_set, tuned: str, *, run_dir=None, key=None, **kwargs):
+        super().__init__(model_set, tuned, **kwargs)
+        self.run_dir, self.kept_key = run_dir, key
+
+    def work(self) -> None:
+        super().work()
+        if self.run_dir is not None and self.kept_key is not None and self.result is not None and not self.cancelled:
+            keep(self.run_dir, self.kept_key, cost_record(self.result))
+
+
+__all__ = [
+    "COST_SETTINGS",
+    "KEEP",
+    "KEPT_DIR",
+    "Kept",
+    "KeptCostJob",
+    "KeptEvalJob",
+    "cost_from_record",
+    "cost_key",
+    "cost_record",
+    "digest",
+    "find",
+    "heldout_key",
+    "keep",
+    "others",
+    "restore",
+    "result_from_record",
+    "result_record",
+    "weights_stamp",
+]

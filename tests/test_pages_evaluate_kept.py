@@ -1,0 +1,267 @@
+"""Evaluate's results kept with the run: a reload (a fresh AppTest session on the same workspace) shows the held-out
+result and what tuning cost again, saying when they were measured; other choices do not show it; a workspace this
+account may only write nothing to keeps nothing and says nothing. And rows that end alike are told apart.
+
+The engine's side (`ftlib.eval_results`): keys, damaged records, the bound per run, the run folder's time.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from ftlib import eval_results as K
+from ftlib import workspace
+from ftlib.evaluate import EvalResult, EvalRow
+from ftlib.testing import make_random_adapter, make_run
+from ftlib.tuning_cost import Diversity, Forgetting, TuningCost
+from ui.evaluate_view import row_label
+
+ROOT = Path(__file__).resolve().parents[1]
+TEST_ROWS = [
+    {"messages": [{"role": "user", "content": "Name a colour."}, {"role": "assistant", "content": "Blue."}]},
+    {"messages": [{"role": "user", "content": "Count to three."}, {"role": "assistant", "content": "One, two."}]},
+    {"messages": [{"role": "user", "content": "Say yes."}, {"role": "assistant", "content": "Yes!"}]},
+]
+RUN_ID = "20260101-000000-lora-colours"
+
+
+@pytest.fixture(scope="module")
+def varied_dir(varied_model):
+    return varied_model(2)
+
+
+@pytest.fixture(scope="module")
+def adapter_template(varied_dir, tmp_path_factory):
+    return make_random_adapter(str(varied_dir), tmp_path_factory.mktemp("adapter") / "adapter", seed=9, b_std=0.5)
+
+
+def _run(varied_dir, adapter, test_rows, name="colours"):
+    workspace.save_split(name, test_rows[:1], test_rows, {"format": "messages"})
+    config = {"model": str(varied_dir), "dataset": name, "template": "tokenizer", "method": "lora"}
+    return make_run(RUN_ID, config, adapter=adapter).path
+
+
+@pytest.fixture
+def finished_run(varied_dir, adapter_template):
+    return _run(varied_dir, adapter_template, TEST_ROWS)
+
+
+def open_page(model: Path) -> AppTest:
+    """A new session (what a browser reload or a second tab is) on the Evaluate page."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.session_state["active_model"] = str(model)
+    at.run()
+    return at.switch_page("pages/6_Evaluate.py").run()
+
+
+def button(at, label):
+    return next(b for b in at.button if b.label == label)
+
+
+def evaluate(at: AppTest, rows: int = 2, max_new: int = 8) -> AppTest:
+    next(n for n in at.number_input if n.label == "Rows to evaluate").set_value(rows).run()
+    at.slider(key="evaluate_max_new").set_value(max_new).run()
+    button(at, "Evaluate").click()
+    at.run()
+    assert at.session_state["evaluate_job"].wait(timeout=300)
+    return at.run()
+
+
+def metrics(at) -> dict:
+    return {m.label: m.value for m in at.metric}
+
+
+def test_a_finished_evaluation_and_its_cost_come_back_after_a_reload(finished_run, varied_dir):
+    """A newcomer's walk: after a reload the page said "Press Evaluate to score..." again, minutes of work gone."""
+    at = evaluate(open_page(varied_dir))
+    assert not at.exception, at.exception
+    shown = metrics(at)
+    table = at.dataframe[0].value
+    button(at, "Measure what it cost").click()
+    at.run()
+    assert at.session_state["evaluate_cost"][1].wait(timeout=300)
+    at.run()
+    cost = metrics(at)
+    assert "Everyday loss, base" in cost
+    kept = sorted(p.name for p in (finished_run / K.KEPT_DIR).iterdir())  # in the run's folder: deleted with it
+    assert [name.split("-")[0] for name in kept] == ["cost", "heldout"]
+
+    again = open_page(varied_dir)  # a reload: a new session, nothing in session state
+    assert not again.exception, again.exception
+    assert not any("Press **Evaluate**" in i.value for i in again.info)
+    assert metrics(again) == cost  # the held-out numbers and what it cost, as measured
+    assert again.dataframe[0].value.equals(table)
+    captions = [c.value for c in again.caption]
+    assert any(c.startswith("Measured on ") and "Press **Evaluate** to measure again." in c for c in captions)
+    assert any("Press **Measure what it cost** to measure again." in c for c in captions)
+    assert "On 2 of the run's 3 held-out rows." in captions  # the boxes came back with the session: 2 rows
+    assert again.get("plotly_chart")  # the per-token view, scored again from the kept rows
+    assert {k: shown[k] for k in shown} == {k: metrics(again)[k] for k in shown}
+
+
+def test_a_result_kept_for_other_choices_is_not_shown_as_this_one(finished_run, varied_dir):
+    at = evaluate(open_page(varied_dir), rows=2, max_new=8)
+    assert at.dataframe
+    workspace.remember_choice("evaluate_max_new", 16)  # someone chose another answer length since
+    again = open_page(varied_dir)
+    assert not again.exception, again.exception
+    assert not again.dataframe and not again.metric
+    assert any("Press **Evaluate**" in i.value for i in again.info)
+    said = " ".join(c.value for c in again.caption)
+    assert "evaluated just now with other choices (2 rows, 8 max new tokens, 8 rows per batch)" in said
+    # Back to the choices it was measured with: the kept result.
+    again.slider(key="evaluate_max_new").set_value(8).run()
+    assert again.dataframe and metrics(again) == metrics(at)
+
+
+def test_a_workspace_this_account_may_only_read_keeps_nothing_and_says_nothing(finished_run, varied_dir, monkeypatch):
+    def refuse(files, hint=""):
+        raise PermissionError(13, "Permission denied", str(next(iter(files))))
+
+    monkeypatch.setattr(workspace, "write_files", refuse)
+    at = evaluate(open_page(varied_dir))
+    assert not at.exception and not at.error, (at.exception, [e.value for e in at.error])
+    assert at.session_state["evaluate_job"].error is None and at.dataframe
+    assert not (finished_run / K.KEPT_DIR).exists()
+
+
+MULTI_TURN = [  # ShareGPT-like: every conversation ends with the same last user turn
+    {
+        "messages": [
+            {"role": "user", "content": f"Tell me a joke about {topic}"},
+            {"role": "assistant", "content": f"A {topic} walks into a bar."},
+            {"role": "user", "content": "Thanks! Another?"},
+            {"role": "assistant", "content": f"Two {topic}s walk into a bar."},
+        ]
+    }
+    for topic in ("cats", "dogs", "owls")
+]
+
+
+def test_rows_that_end_with_the_same_user_turn_are_told_apart(varied_dir, adapter_template):
+    """Every header, the "Helped most" line and the Row picker showed "Thanks! Another?" alone."""
+    _run(varied_dir, adapter_template, MULTI_TURN, name="jokes")
+    at = evaluate(open_page(varied_dir), rows=3)
+    assert not at.exception, at.exception
+    headers = [c.value for c in at.caption if c.value.startswith("Held-out row ")]
+    assert len(headers) == 3 and len(set(headers)) == 3
+    assert headers[0] == "Held-out row 1 · Tell me a joke about cats → Thanks! Another? (3 turns) · its last turn:"
+    options = next(s for s in at.selectbox if s.label == "Row").options
+    assert [o.split(": ", 1)[1] for o in options] == [
+        f"Tell me a joke about {t} → Thanks! Another? (3 turns)" for t in ("cats", "dogs", "owls")
+    ]
+    tables = " ".join(h.proto.body for h in at.get("html") if "<table" in h.proto.body)
+    assert "Tell me a joke about" in tables  # the best and worst rows name their conversation, not only its end
+
+
+def test_a_row_label_keeps_a_single_turn_prompt_and_a_text_rows_opening():
+    plain = EvalRow(0, "Name a colour.", "Blue.", "Red.", "Blue.", 1.0, 0.5, 2)
+    assert row_label(plain, [{"role": "user", "content": "Name a colour."}]) == "Name a colour."
+    text = EvalRow(1, "", "Once upon a time " * 20, None, None, 1.0, 0.5, 40)
+    assert row_label(text).startswith("Once upon a time Once") and row_label(text).endswith("…")
+
+
+# ------------------------------------------------------------------------------------------------ the engine's side
+
+
+def _result(adapter="run") -> EvalResult:
+    rows = [EvalRow(0, "Q?", "A.", "B.", "A.", 1.5, 0.7, 3), EvalRow(2, "P?", "R.", " ", "R.", 2.0, float("nan"), 2)]
+    return EvalResult(adapter, rows, skipped=[(1, "no answer")], cut=[2], max_length=64, base_token_loss=1.7)
+
+
+def _key(adapter_dir, **changed):
+    settings = dict(
+        model="default",
+        rows=TEST_ROWS,
+        limit=3,
+        max_new_tokens=64,
+        batch_size=8,
+        template="tokenizer",
+        template_source="",
+        max_length=512,
+    )
+    return K.heldout_key(adapter_dir, **(settings | changed))
+
+
+@pytest.fixture
+def run_dir(tmp_path) -> Path:
+    (tmp_path / "run" / "adapter").mkdir(parents=True)
+    (tmp_path / "run" / "adapter" / "adapter_model.safetensors").write_bytes(b"weights")
+    return tmp_path / "run"
+
+
+def test_a_kept_result_reads_back_whole_and_only_under_its_own_key(run_dir):
+    key = _key(run_dir / "adapter")
+    assert K.keep(run_dir, key, K.result_record(_result()), now=100.0)
+    back, at = K.restore(run_dir, key)
+    assert at == 100.0 and back.skipped == [(1, "no answer")] and back.cut == [2]
+    assert back.rows[0] == _result().rows[0] and back.aggregates()["base_loss"] == 1.7
+    assert back.rows[1].base_output == " " and back.rows[1].tuned_loss != back.rows[1].tuned_loss  # NaN kept
+    for changed in (
+        {"rows": TEST_ROWS[:2]},  # another split or source: other rows
+        {"limit": 2},
+        {"max_new_tokens": 32},
+        {"batch_size": 4},
+        {"model": "other/model"},
+        {"template": "chatml"},
+        {"template_source": "{{ messages }}"},
+        {"max_length": 256},
+    ):
+        assert K.restore(run_dir, _key(run_dir / "adapter", **changed)) is None, changed
+    (run_dir / "adapter" / "adapter_model.safetensors").write_bytes(b"trained further")
+    assert K.restore(run_dir, _key(run_dir / "adapter")) is None  # the weights changed since
+
+
+def test_what_tuning_cost_reads_back_whole(run_dir):
+    cost = TuningCost(
+        Forgetting(2.0, 2.5, 2, 40, [("Q?", 2.0, 2.5)]), Diversity(0.9, 0.8, 1, 2, [("Q?", ["a"], ["b"])])
+    )
+    key = K.cost_key(run_dir / "adapter", model="default", template="tokenizer", template_source="", prompts=TEST_ROWS)
+    assert K.keep(run_dir, key, K.cost_record(cost))
+    assert K.restore(run_dir, key)[0] == cost
+    assert K.restore(run_dir, _key(run_dir / "adapter")) is None  # a held-out key finds no cost
+
+
+@pytest.mark.parametrize(
+    "damage",
+    ["", "{", "[]", '{"key": {}, "at": 1, "value": {}}', "\xff\xfe", '{"key": KEY, "at": "x", "value": {}}'],
+)
+def test_a_damaged_record_is_not_found_and_fails_nothing(run_dir, damage):
+    key = _key(run_dir / "adapter")
+    assert K.keep(run_dir, key, K.result_record(_result()))
+    (path,) = (run_dir / K.KEPT_DIR).iterdir()
+    path.write_text(damage.replace("KEY", json.dumps(key)), encoding="latin-1")
+    assert K.restore(run_dir, key) is None and K.others(run_dir, key) == []
+    assert K.keep(run_dir, key, K.result_record(_result()))  # measured again: kept over it
+    assert K.restore(run_dir, key) is not None
+
+
+def test_a_record_of_the_right_key_but_another_layout_is_not_restored(run_dir):
+    key = _key(run_dir / "adapter")
+    assert K.keep(run_dir, key, {"rows": "not rows"})
+    assert K.find(run_dir, key) is not None and K.restore(run_dir, key) is None
+
+
+def test_only_the_last_few_results_of_a_run_are_kept_and_the_runs_time_stays(run_dir):
+    os.utime(run_dir, ns=(1_000_000_000, 1_000_000_000))
+    for i in range(K.KEEP + 2):
+        assert K.keep(run_dir, _key(run_dir / "adapter", limit=i + 1), K.result_record(_result()), now=float(i))
+    assert run_dir.stat().st_mtime_ns == 1_000_000_000  # lists of runs order by it, "newest first"
+    kept = K.others(run_dir, _key(run_dir / "adapter", limit=99))
+    assert [k.key["limit"] for k in kept] == [6, 5, 4, 3][: K.KEEP]
+    assert K.restore(run_dir, _key(run_dir / "adapter", limit=1)) is None  # the oldest dropped
+    assert all(p.parent.parent == run_dir for p in (run_dir / K.KEPT_DIR).iterdir())  # deleted with the run
+
+
+def test_keeping_where_nothing_may_be_written_is_silent(run_dir, monkeypatch):
+    def refuse(files, hint=""):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(workspace, "write_files", refuse)
+    assert K.keep(run_dir, _key(run_dir / "adapter"), K.result_record(_result())) is False
+    assert K.keep(run_dir / "gone", _key(run_dir / "adapter"), {}) is False  # a run deleted while it was measured
