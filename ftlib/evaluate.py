@@ -3,7 +3,7 @@
 For each test conversation the last assistant turn is the reference. Its tokens are scored under the
 base model and under the tuned adapter (teacher forcing: loss = mean negative log-likelihood of the
 reference tokens, perplexity = exp(loss)), and both models answer the prompt greedily in one batched,
-mixed-adapter generation (`ftlib.sampling`). Which tokens count as the reference comes from
+mixed-adapter generation (`ftlib.sampling`). Which tokens count as the reference (`ftlib.references`) comes from
 `ftlib.tokens.encode_row` with policy `last_assistant` (the last reply's content and its end-of-turn
 token), with the run's own chat template, cut at the run's max length as training cut its rows (`max_length`: what
 lies past it was never trained, so neither model is scored on it; the rows cut are counted). Training's labels may
@@ -35,109 +35,26 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 
-from ftlib import rows
 from ftlib.errors import UserError, numbered
 from ftlib.eval_runs import EvalError, RunInfo, load_test_rows, run_info, trained_on  # noqa: F401 (their home before)
 from ftlib.jobs import BackgroundJob
 from ftlib.modelset import generate_with_set
-from ftlib.rows import IGNORE_INDEX, row_kind
+from ftlib.references import (  # noqa: F401 (their home before: pages, tests and other modules import them here)
+    BAD_LABEL,
+    NO_REFERENCE,
+    Reference,
+    _chat_template,
+    check_references,
+    conversation,
+    cut_reference,
+    encode_reference,
+    rejected_reference,
+    row_reference,
+)
+from ftlib.rows import IGNORE_INDEX
 from ftlib.sampling import BASE, GREEDY, GenRow, adapter_kwargs, render_prompt
-from ftlib.text_eval import is_text, text_tokens
 
 Progress = Callable[[str, float], None]
-
-
-# ---------------------------------------------------------------- which tokens are the reference
-
-
-BAD_LABEL = (
-    "Its answer is labelled bad (an example of what not to say, as KTO trains on it), so it is not a reference "
-    "answer: only the good-labelled rows' answers are scored."
-)
-NO_REFERENCE = (
-    "has no reference answer to score. Evaluate on rows with answers (conversations, preference pairs or "
-    "good-labelled answers; the CLI's --data FILE), or compare the models' answers on the Compare page."
-)
-
-
-def conversation(row: dict) -> list[dict]:
-    """The messages of a canonical row, ending with the reference assistant turn (preference: chosen; unpaired:
-    a good-labelled completion, KTO's desirable example; a bad-labelled one is no reference and is refused)."""
-    kind = row_kind(row)
-    if kind == "unpaired" and not row.get("label"):
-        raise EvalError(BAD_LABEL)
-    if kind not in ("sft", "preference", "unpaired"):
-        grpo = " A GRPO run's prompts are measured on its rewards: `python -m ftlib evaluate RUN`."
-        raise EvalError(f"This {kind.replace('_', ' ')} row {NO_REFERENCE}{grpo if kind == 'prompt_only' else ''}")
-    messages = rows.conversation(row)
-    if not messages or messages[-1].get("role") != "assistant":
-        raise EvalError("The row does not end with an assistant turn, so it has no reference answer.")
-    if len(messages) < 2:
-        raise EvalError("The row has an assistant answer but no prompt before it.")
-    return messages
-
-
-def check_references(rows: Sequence[dict]) -> None:
-    """EvalError, before any model loads, when none of `rows` has a reference answer by its kind (prompts only,
-    answers labelled bad...): the first reason, as `evaluate` would give it after loading."""
-    if not rows:
-        raise EvalError("The test split is empty: save a split with some held-out rows first.")
-    reasons = []
-    for row in rows:
-        try:
-            if is_text(row) or conversation(row):  # a text row: every token of it is the reference
-                return
-        except UserError as exc:
-            reasons.append(str(exc))
-    raise EvalError(f"None of the {len(rows)} test rows can be evaluated: {reasons[0]}")
-
-
-@dataclass
-class Reference:
-    input_ids: list[int]
-    labels: list[int]  # -100 where the token is not part of the reference
-    token_texts: list[str]
-    template_losses: list = field(default_factory=list)  # `checks.row_losses`: what the template left out
-
-    def cut(self, max_length: int | None) -> tuple[Reference, bool]:
-        """(this reference cut to its first `max_length` tokens, as `ftlib.tokens` cuts a training row; whether
-        anything was cut). None: uncut."""
-        if max_length is None or len(self.input_ids) <= max_length:
-            return self, False
-        kept = Reference(
-            self.input_ids[:max_length], self.labels[:max_length], self.token_texts[:max_length], self.template_losses
-        )
-        return kept, True
-
-
-def _chat_template(template, tokenizer):
-    """A ChatTemplate from its name (`tokenizer` = the model's own), or the ChatTemplate given (a run's custom one)."""
-    from ftlib.templates import ChatTemplate, get_template
-
-    return template if isinstance(template, ChatTemplate) else get_template(template, tokenizer)
-
-
-def encode_reference(messages: list[dict], tokenizer, template="tokenizer", tools=None) -> Reference:
-    """Token ids of the whole conversation, labelled on the last assistant turn and its end-of-turn token, and
-    what the template (a name or a ChatTemplate) left out of it. `tools`: the row's tool schemas (`row["tools"]`),
-    rendered as training rendered them."""
-    from ftlib.checks import row_losses
-    from ftlib.tokens import encode_row
-
-    template = _chat_template(template, tokenizer)
-    # The same encoder the trainer uses, so "reference tokens" mean exactly what training learned from.
-    enc = encode_row({"messages": messages, "tools": tools}, tokenizer, template, "last_assistant", None)
-    return Reference(list(enc.input_ids), list(enc.labels), [t.text for t in enc.tokens], row_losses(enc, template))
-
-
-def row_reference(row: dict, tokenizer, template="tokenizer") -> tuple[list[dict] | None, Reference]:
-    """(the row's conversation, its Reference); a raw-text row has no conversation (None), and every token of its
-    text but the first is its reference (`ftlib.text_eval`)."""
-    template = _chat_template(template, tokenizer)
-    if is_text(row):
-        return None, Reference(*text_tokens(row, tokenizer, template))
-    messages = conversation(row)
-    return messages, encode_reference(messages, tokenizer, template, row.get("tools"))
 
 
 # ---------------------------------------------------------------- scoring
@@ -402,30 +319,6 @@ def _csv_safe(value):
     return value
 
 
-def _rejected_reference(
-    row: dict, tokenizer, template, max_length: int | None = None
-) -> tuple[Reference | None, bool]:
-    """(a preference pair's rejected answer after its prompt, encoded and cut at `max_length` as the chosen one is;
-    whether it was cut); (None, False) for other rows. Raises EvalError when nothing of it is left to score."""
-    if row_kind(row) != "preference":
-        return None, False
-    prompt = rows.as_turns(row.get("prompt"), "user")
-    ref = encode_reference(prompt + rows.as_turns(row["rejected"]), tokenizer, template, row.get("tools"))
-    if all(label == IGNORE_INDEX for label in ref.labels):
-        raise EvalError("no rejected-answer tokens to score (the template or the mask left nothing of it)")
-    ref, was_cut = ref.cut(max_length)
-    if all(label == IGNORE_INDEX for label in ref.labels):
-        raise EvalError(_past_the_cut("rejected answer", max_length))
-    return ref, was_cut
-
-
-def _past_the_cut(what: str, max_length: int | None) -> str:
-    return (
-        f"its {what} begins after the run's max length ({max_length} tokens), where training cut the row: the run "
-        "learned nothing of it, so there is nothing to score."
-    )
-
-
 def _last_user(messages: list[dict]) -> str:
     for m in reversed(messages):
         if m.get("role") == "user":
@@ -473,9 +366,7 @@ def evaluate(
             tools = row.get("tools")  # a tool-calling row is asked with its tools
             if all(label == IGNORE_INDEX for label in ref.labels):
                 raise EvalError("no reference tokens (the template or the mask left nothing to score)")
-            ref, was_cut = ref.cut(max_length)
-            if all(label == IGNORE_INDEX for label in ref.labels):
-                raise EvalError(_past_the_cut("reference answer", max_length))
+            ref, was_cut = cut_reference(ref, max_length)  # the rule preflight warns by: `references.begins_past`
             cut = next((c for c in ref.template_losses if c.severity == "error"), None)
             if cut is not None:  # what preflight refuses to train on is not scored either
                 raise EvalError(
@@ -483,7 +374,7 @@ def evaluate(
                     f"the row is skipped. {cut.fix}"
                 )
             prompt_ids = messages and render_prompt(tokenizer, messages[:-1], template=template, tools=tools)[1]
-            rejected, rejected_cut = _rejected_reference(row, tokenizer, template, max_length)
+            rejected, rejected_cut = rejected_reference(row, tokenizer, template, max_length)
         except UserError as exc:  # EvalError, SamplingError, TemplateError: this row only, keep going
             skipped.append((i, str(exc)))
             continue

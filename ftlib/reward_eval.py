@@ -32,6 +32,7 @@ from dataclasses import asdict, dataclass, field
 from ftlib.errors import UserError
 from ftlib.evaluate import EvalError, Progress, _chat_template, _csv_safe, _last_user, _mean
 from ftlib.jobs import BackgroundJob
+from ftlib.references import measured_by  # noqa: F401 (its home before: pages and the CLI import it here)
 from ftlib.rows import IGNORE_INDEX, as_turns, row_kind
 
 
@@ -54,21 +55,6 @@ def _selected(rows: Sequence[dict], limit: int | None) -> list[dict]:
     if not selected:
         raise EvalError("The test split is empty: save a split with some held-out rows first.")
     return selected
-
-
-def measured_by(method: str | None, rows: Sequence[dict]) -> str:
-    """What a run of `method` is measured by on these held-out rows: "pairs" (a reward model's score head ranks each
-    pair), "rewards" (a GRPO run on prompts without answers: its rewards score both models' answers) or "references"
-    (the loss of each row's reference answer, or of every token of a raw text, `ftlib.evaluate`).
-
-    >>> measured_by("grpo", [{"prompt": "Hi"}]), measured_by("grpo", [{"messages": []}]), measured_by("reward", [])
-    ('rewards', 'references', 'pairs')
-    """
-    if method == "reward":
-        return "pairs"
-    if method == "grpo" and any(row_kind(row) == "prompt_only" for row in rows):
-        return "rewards"
-    return "references"
 
 
 def check_measurable(measure: str, rows: Sequence[dict]) -> None:

@@ -20,6 +20,7 @@ from ftlib.config import RunConfig
 from ftlib.errors import numbered, plural
 from ftlib.loss_types import loss_type_warnings
 from ftlib.methods import kto_kl_warnings
+from ftlib.references import measured_by
 from ftlib.rows import row_kind
 from ftlib.training_model import cpu_dtype_warnings, gpu_dtype_problems, target_problems
 
@@ -90,7 +91,8 @@ def preflight(config: RunConfig, tokenizer=None, rows: tuple[list[dict], list[di
             "(longer rows are then cut, and said), or shorten those rows."
         )
     # trained tokens past the cut; the longest row named counts the rows left out for it too
-    report.warnings += cut_warnings(encoded, config.max_length, train_numbers, context, [e for _, e in left_out])
+    cut_out = [e for _, e in left_out]
+    report.warnings += cut_warnings(encoded, config.max_length, train_numbers, context, cut_out, template.title)
     report.warnings += alignment.kto_pair_notes(train, config.method)  # a pair is a good row and a bad row
     # TRL's own balance check is in the prepare step the studio skips.
     labels = [bool(e.label) for e in encoded] if config.method == "kto" else []  # the rows training keeps
@@ -156,6 +158,10 @@ def preflight(config: RunConfig, tokenizer=None, rows: tuple[list[dict], list[di
             "of the evaluation." + why_left_out(eval_left_out, context)
         )
         report.warnings.append(said)
+    # What Evaluate scores: each held-out row's reference answer, encoded again only when the max length cuts a row.
+    held_out = eval_encoded + [e for _, e in eval_left_out]
+    if measured_by(config.method, test) == "references" and any(s.truncated for s in sequences(held_out)):
+        report.warnings += unscored_warnings(test, tokenizer, template, config.max_length, context)
     return report
 
 
@@ -338,12 +344,19 @@ def _number(x: float, up: bool) -> str:
 
 
 def cut_warnings(
-    encoded: list, max_length: int, numbers: list[int], context: int | None = None, left_out: list = ()
+    encoded: list,
+    max_length: int,
+    numbers: list[int],
+    context: int | None = None,
+    left_out: list = (),
+    template: str = "",
 ) -> list[str]:
     """A warning naming the training rows whose trained tokens the max length cuts off (the row is kept, its end is
-    never learned), with how much of everything trained that is; [] when none is cut. A preference pair counts
-    once, by either answer. `numbers`: the training row (1-based) of each encoding; `context`: the model's context
-    length, past which no max length helps (the rows longer than it are named).
+    never learned), with how much of everything trained that is, the rows whose final reply is cut entirely or
+    loses its end (`final_reply_cut`), and the max length that keeps every row whole; [] when none is cut. A
+    preference pair counts once, by either answer. `numbers`: the training row (1-based) of each encoding;
+    `context`: the model's context length, past which no max length helps (the rows longer than it are named);
+    `template`: the run's template's title, which the lengths are counted in (another template writes other lengths).
 
     The rows left with nothing to learn at all are said elsewhere (`encode_for_training` leaves them out); their
     encodings (`left_out`) count in the longest row the fix names, so a max length raised to it keeps them too.
@@ -351,6 +364,7 @@ def cut_warnings(
     from ftlib.tokens import parts
 
     cut_rows, lost, total, unreadable = [], 0, 0, []
+    ends: dict[str, list[int]] = {"entirely": [], "partly": [], "before": []}  # rows, by what the cut takes
     longest = max((len(p.all_ids) for enc in left_out for p in parts(enc).values()), default=0)
     for number, enc in zip(numbers, encoded, strict=False):
         row_lost = 0
@@ -365,14 +379,20 @@ def cut_warnings(
         if row_lost:
             cut_rows.append(number)
             lost += row_lost
+            said = [final_reply_cut(part) for part in parts(enc).values()]
+            if end := next((e for e in ("entirely", "partly") if any(e == cut for cut, _ in said)), None):
+                ends[end].append(number)
+            if end == "entirely" and any(before for _, before in said):
+                ends["before"].append(number)
     if not cut_rows:
         return []
-    named = ", ".join(map(str, cut_rows[:NAMED_ROWS])) + (
-        f" and {len(cut_rows) - NAMED_ROWS} more" if len(cut_rows) > NAMED_ROWS else ""
-    )
-    share = f" ({lost / total:.0%} of all trained tokens)" if total else ""
+    share = f" ({lost / total:.0%} of all trained tokens)".replace("(0%", "(under 1%") if total else ""
     are = "is" if len(cut_rows) == 1 else "are"
-    fix = f"Raise the max length (the longest row has {longest} tokens) or shorten those rows"
+    written = f" as the {template} template writes it" if template else ""
+    fix = (
+        f"Raise the max length (the longest row has {longest} tokens{written}: a max length of {longest} keeps "
+        "every row whole) or shorten those rows"
+    )
     if unreadable:  # no max length fits a row the model cannot read at all
         one = len(unreadable) == 1
         fix = (
@@ -383,8 +403,75 @@ def cut_warnings(
         )
     return [
         f"{plural(len(cut_rows), 'training row')} {are} longer than the max length of {max_length} tokens and cut: "
-        f"{plural(lost, 'trained token')}{share} past the cut are never learned (training rows {named}). {fix}; the "
-        "Tokens page shows where a row is cut."
+        f"{plural(lost, 'trained token')}{share} past the cut {'is' if lost == 1 else 'are'} never learned "
+        f"({numbered('training row', cut_rows, NAMED_ROWS)})."
+        f"{_ends_said(ends, len(cut_rows))} {fix}; the Tokens page shows where a row is cut."
+    ]
+
+
+def final_reply_cut(enc) -> tuple[str | None, bool]:
+    """(what the max length cuts of the last assistant reply of one encoded sequence, when it is trained: "entirely",
+    "partly" (its end, end-of-turn token included) or None; whether the reply before it is cut mid-way too, losing its
+    end-of-turn token), from the turns the cut reaches (`Encoded.cut_turns`)."""
+    last = max((k for k, m in enumerate(enc.messages) if m.get("role") == "assistant"), default=None)
+    replies = [t for t in enc.cut_turns if t["role"] == "assistant" and t["trained"]]
+    final = next((t for t in replies if t["message"] == last), None)
+    if final is None:
+        return None, False
+    return ("entirely" if final["fully_cut"] else "partly"), any(not t["fully_cut"] for t in replies if t is not final)
+
+
+def _ends_said(ends: dict[str, list[int]], cut: int) -> str:
+    """The sentences of `cut_warnings` on the final replies the cut takes (`ends`: the rows of each kind, of `cut`
+    rows cut in all); "" when it takes none."""
+
+    def among(rows: list[int]) -> str:  # which of the rows cut, named unless it is all of them
+        if len(rows) == cut:
+            return "this row" if cut == 1 else f"all {cut}"
+        return f"{len(rows)} of them ({numbered('training row', rows, NAMED_ROWS)})"
+
+    said = ""
+    if entirely := ends["entirely"]:
+        before = ends["before"]
+        which = "each" if len(before) == len(entirely) else f"{len(before)} of those"
+        also = f", and in {which} the reply before it is cut mid-way (its end-of-turn token lost)" if before else ""
+        said += (
+            f" In {among(entirely)} the final reply is cut off entirely{also}: the model never sees how "
+            f"{'this conversation ends' if len(entirely) == 1 else 'these conversations end'}."
+        )
+    if partly := ends["partly"]:
+        said += (
+            f" In {among(partly)} the final reply loses its end, its end-of-turn token included, so the model learns "
+            "to stop nowhere."
+        )
+    return said
+
+
+def unscored_warnings(test: list[dict], tokenizer, template, max_length: int, context: int | None = None) -> list[str]:
+    """A warning naming the held-out rows whose reference answer begins past the max length: Evaluate skips them, by
+    its own rule (`references.begins_past`), as training learns nothing of them; when that is every held-out row
+    with a reference, Evaluate will have nothing to score. The fix names the max length that scores them whole
+    (bounded by the model's `context`). [] when none is skipped so."""
+    from ftlib.references import references_past
+
+    past, referenced, longest = references_past(test, tokenizer, template, max_length)
+    if not past:
+        return []
+    rows = numbered("held-out row", [i + 1 for i in past], NAMED_ROWS)
+    begins = f"begins after the max length of {max_length} tokens, where training cuts the rows"
+    fix = longer_fix(longest, context, "those rows")
+    if len(past) == referenced:
+        every = "the only held-out row" if referenced == 1 else f"each of the {referenced} held-out rows"
+        return [
+            f"Evaluate will have nothing to score after this run: the reference answer (the last reply) of {every} "
+            f"({rows}) {begins}, so the run learns nothing of {'it' if referenced == 1 else 'those answers'} and "
+            f"Evaluate can score none of them. {fix}"
+        ]
+    one = len(past) == 1
+    return [
+        f"Evaluate will not be able to score {len(past)} of the {referenced} held-out rows ({rows}): "
+        f"{'its' if one else 'their'} reference answer (the last reply) {begins}, so the run learns nothing of "
+        f"{'it' if one else 'them'} and Evaluate skips {'it' if one else 'them'}. {fix}"
     ]
 
 
@@ -435,10 +522,12 @@ __all__ = [
     "NAMED_ROWS",
     "Preflight",
     "cut_warnings",
+    "final_reply_cut",
     "grpo_conversation_notes",
     "qlora_on_cpu_note",
     "preflight",
     "quantization_problems",
     "run_cut_check",
+    "unscored_warnings",
     "why_left_out",
 ]

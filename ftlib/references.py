@@ -1,0 +1,208 @@
+"""Which tokens of a held-out row are its reference answer, and what a run's max length leaves of it: the one rule
+`ftlib.evaluate` scores by and the run's pre-flight report warns by before the run starts
+(`run_preflight.unscored_warnings`).
+
+A conversation's reference is its last assistant turn and its end-of-turn token (`ftlib.tokens.encode_row`, policy
+`last_assistant`); a preference pair's is its chosen answer, its rejected answer scored beside it; a raw text's is
+every token of it but the first (`ftlib.text_eval`). Training cuts each row at the run's max length, so a reference
+is cut there too, and a row whose reference begins past it cannot be scored: the run learned nothing of it
+(`begins_past`).
+
+    >>> begins_past(Reference([1, 2, 3, 4], [-100, -100, -100, 4], ["a", "b", "c", "d"]), max_length=3)
+    True
+
+Not known here: models, scoring, generation, Streamlit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from ftlib import rows
+from ftlib.errors import UserError
+from ftlib.eval_runs import EvalError
+from ftlib.rows import IGNORE_INDEX, row_kind
+from ftlib.text_eval import is_text, text_tokens
+
+BAD_LABEL = (
+    "Its answer is labelled bad (an example of what not to say, as KTO trains on it), so it is not a reference "
+    "answer: only the good-labelled rows' answers are scored."
+)
+NO_REFERENCE = (
+    "has no reference answer to score. Evaluate on rows with answers (conversations, preference pairs or "
+    "good-labelled answers; the CLI's --data FILE), or compare the models' answers on the Compare page."
+)
+
+
+def measured_by(method: str | None, rows: Sequence[dict]) -> str:
+    """What a run of `method` is measured by on these held-out rows: "pairs" (a reward model's score head ranks each
+    pair), "rewards" (a GRPO run on prompts without answers: its rewards score both models' answers) or "references"
+    (the loss of each row's reference answer, or of every token of a raw text, `ftlib.evaluate`).
+
+    >>> measured_by("grpo", [{"prompt": "Hi"}]), measured_by("grpo", [{"messages": []}]), measured_by("reward", [])
+    ('rewards', 'references', 'pairs')
+    """
+    if method == "reward":
+        return "pairs"
+    if method == "grpo" and any(row_kind(row) == "prompt_only" for row in rows):
+        return "rewards"
+    return "references"
+
+
+def conversation(row: dict) -> list[dict]:
+    """The messages of a canonical row, ending with the reference assistant turn (preference: chosen; unpaired:
+    a good-labelled completion, KTO's desirable example; a bad-labelled one is no reference and is refused)."""
+    kind = row_kind(row)
+    if kind == "unpaired" and not row.get("label"):
+        raise EvalError(BAD_LABEL)
+    if kind not in ("sft", "preference", "unpaired"):
+        grpo = " A GRPO run's prompts are measured on its rewards: `python -m ftlib evaluate RUN`."
+        raise EvalError(f"This {kind.replace('_', ' ')} row {NO_REFERENCE}{grpo if kind == 'prompt_only' else ''}")
+    messages = rows.conversation(row)
+    if not messages or messages[-1].get("role") != "assistant":
+        raise EvalError("The row does not end with an assistant turn, so it has no reference answer.")
+    if len(messages) < 2:
+        raise EvalError("The row has an assistant answer but no prompt before it.")
+    return messages
+
+
+def check_references(rows: Sequence[dict]) -> None:
+    """EvalError, before any model loads, when none of `rows` has a reference answer by its kind (prompts only,
+    answers labelled bad...): the first reason, as `evaluate` would give it after loading."""
+    if not rows:
+        raise EvalError("The test split is empty: save a split with some held-out rows first.")
+    reasons = []
+    for row in rows:
+        try:
+            if is_text(row) or conversation(row):  # a text row: every token of it is the reference
+                return
+        except UserError as exc:
+            reasons.append(str(exc))
+    raise EvalError(f"None of the {len(rows)} test rows can be evaluated: {reasons[0]}")
+
+
+@dataclass
+class Reference:
+    input_ids: list[int]
+    labels: list[int]  # -100 where the token is not part of the reference
+    token_texts: list[str]
+    template_losses: list = field(default_factory=list)  # `checks.row_losses`: what the template left out
+
+    def cut(self, max_length: int | None) -> tuple[Reference, bool]:
+        """(this reference cut to its first `max_length` tokens, as `ftlib.tokens` cuts a training row; whether
+        anything was cut). None: uncut."""
+        if max_length is None or len(self.input_ids) <= max_length:
+            return self, False
+        kept = Reference(
+            self.input_ids[:max_length], self.labels[:max_length], self.token_texts[:max_length], self.template_losses
+        )
+        return kept, True
+
+
+def _chat_template(template, tokenizer):
+    """A ChatTemplate from its name (`tokenizer` = the model's own), or the ChatTemplate given (a run's custom one)."""
+    from ftlib.templates import ChatTemplate, get_template
+
+    return template if isinstance(template, ChatTemplate) else get_template(template, tokenizer)
+
+
+def encode_reference(messages: list[dict], tokenizer, template="tokenizer", tools=None) -> Reference:
+    """Token ids of the whole conversation, labelled on the last assistant turn and its end-of-turn token, and
+    what the template (a name or a ChatTemplate) left out of it. `tools`: the row's tool schemas (`row["tools"]`),
+    rendered as training rendered them."""
+    from ftlib.checks import row_losses
+    from ftlib.tokens import encode_row
+
+    template = _chat_template(template, tokenizer)
+    # The same encoder the trainer uses, so "reference tokens" mean exactly what training learned from.
+    enc = encode_row({"messages": messages, "tools": tools}, tokenizer, template, "last_assistant", None)
+    return Reference(list(enc.input_ids), list(enc.labels), [t.text for t in enc.tokens], row_losses(enc, template))
+
+
+def row_reference(row: dict, tokenizer, template="tokenizer") -> tuple[list[dict] | None, Reference]:
+    """(the row's conversation, its Reference); a raw-text row has no conversation (None), and every token of its
+    text but the first is its reference (`ftlib.text_eval`)."""
+    template = _chat_template(template, tokenizer)
+    if is_text(row):
+        return None, Reference(*text_tokens(row, tokenizer, template))
+    messages = conversation(row)
+    return messages, encode_reference(messages, tokenizer, template, row.get("tools"))
+
+
+def begins_past(ref: Reference, max_length: int | None) -> bool:
+    """Whether a run cutting its rows at `max_length` tokens (None: uncut) leaves none of `ref`'s reference tokens,
+    though it has some: the answer begins past the cut, so the run learned nothing of it and it cannot be scored."""
+    labels = ref.labels
+    return (
+        max_length is not None
+        and any(lab != IGNORE_INDEX for lab in labels[max_length:])
+        and all(lab == IGNORE_INDEX for lab in labels[:max_length])
+    )
+
+
+def past_the_cut(what: str, max_length: int | None) -> str:
+    """Why a row whose `what` ("reference answer") begins past the run's max length is not scored."""
+    return (
+        f"its {what} begins after the run's max length ({max_length} tokens), where training cut the row: the run "
+        "learned nothing of it, so there is nothing to score."
+    )
+
+
+def cut_reference(ref: Reference, max_length: int | None, what: str = "reference answer") -> tuple[Reference, bool]:
+    """(`ref` cut at `max_length` as training cut its row, whether anything was cut); EvalError when its `what` begins
+    past the cut (`begins_past`)."""
+    if begins_past(ref, max_length):
+        raise EvalError(past_the_cut(what, max_length))
+    return ref.cut(max_length)
+
+
+def rejected_reference(row: dict, tokenizer, template, max_length: int | None = None) -> tuple[Reference | None, bool]:
+    """(a preference pair's rejected answer after its prompt, encoded and cut at `max_length` as the chosen one is;
+    whether it was cut); (None, False) for other rows. Raises EvalError when nothing of it is left to score."""
+    if row_kind(row) != "preference":
+        return None, False
+    prompt = rows.as_turns(row.get("prompt"), "user")
+    ref = encode_reference(prompt + rows.as_turns(row["rejected"]), tokenizer, template, row.get("tools"))
+    if all(label == IGNORE_INDEX for label in ref.labels):
+        raise EvalError("no rejected-answer tokens to score (the template or the mask left nothing of it)")
+    return cut_reference(ref, max_length, "rejected answer")
+
+
+def references_past(rows: Sequence[dict], tokenizer, template, max_length: int) -> tuple[list[int], int, int]:
+    """(the 0-based indices of `rows` whose reference answer, or a pair's rejected answer, begins past `max_length`:
+    Evaluate skips them; how many of `rows` have a reference answer at all; the longest of the rows skipped, in
+    tokens: the max length that scores them whole). A row without a reference (a prompt, an answer labelled bad) is
+    neither: it is skipped for that, whatever the max length."""
+    template = _chat_template(template, tokenizer)
+    past, referenced, longest = [], 0, 0
+    for i, row in enumerate(rows):
+        try:
+            whole = [row_reference(row, tokenizer, template)[1]]
+            whole += [ref for ref in [rejected_reference(row, tokenizer, template)[0]] if ref is not None]
+        except UserError:  # no reference, or a template that cannot write it: not the max length's doing
+            continue
+        if not any(lab != IGNORE_INDEX for lab in whole[0].labels):
+            continue
+        referenced += 1
+        if any(begins_past(ref, max_length) for ref in whole):
+            past.append(i)
+            longest = max(longest, *(len(ref.input_ids) for ref in whole))
+    return past, referenced, longest
+
+
+__all__ = [
+    "BAD_LABEL",
+    "NO_REFERENCE",
+    "Reference",
+    "begins_past",
+    "check_references",
+    "conversation",
+    "cut_reference",
+    "encode_reference",
+    "measured_by",
+    "past_the_cut",
+    "references_past",
+    "rejected_reference",
+    "row_reference",
+]
