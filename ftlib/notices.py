@@ -72,13 +72,19 @@ def _is_number(text: str) -> bool:
     return True
 
 
+def answer_box(table: bool) -> str:
+    """Where the Data page maps a field to the answer: a table's Answer column box; a JSON file's `completion` box
+    under Field mapping."""
+    return "as the Answer column" if table else "in the `completion` box under Field mapping"
+
+
 def answers_unread(names: list[str], table: bool) -> FieldNotice:
     """Read as prompts (guessed), while fields of sentences beside them may hold the answers: for GRPO they stay as
     they are (each row passes them to the reward functions, which check the model's answers against them); mapped to
     `completion` the rows become conversations to imitate, and GRPO would see the prompt alone."""
     what = "column" if table else "field"
     # The page's control for it: a table's Answer column box; a JSON file's `completion` box under Field mapping
-    box = "as the Answer column" if table else "in the `completion` box under Field mapping"
+    box = answer_box(table)
     listed = ", ".join(f"`{n}`" for n in names)
     return FieldNotice(
         f"read as prompts without answers (prompt_only), and the {what}{'s' if len(names) > 1 else ''} {listed} "
@@ -91,14 +97,16 @@ def answers_unread(names: list[str], table: bool) -> FieldNotice:
     )
 
 
-def passed_columns(passed: Counter) -> list[FieldNotice]:
+def passed_columns(passed: Counter, table: bool = False) -> list[FieldNotice]:
     """Notes on the fields a file of prompts carries beside each prompt (`rows.with_columns`), with the number of rows
-    each is in: not part of the prompt, never trained, passed to GRPO's reward functions under their own names."""
+    each is in: not part of the prompt, never trained, passed to GRPO's reward functions under their own names; and
+    how to train one as the answer instead (`table`: a CSV, TSV or Parquet file, whose page control differs)."""
     return [
         FieldNotice(
             f"`{name}` in {plural(n, 'row')} is not part of the prompt: GRPO passes it to the reward functions, as "
             f'`{name}=` to a registered function (as TRL passes a dataset\'s columns); {{"contains_column": '
-            f'"{name}"}} rewards an answer that contains it.',
+            f'"{name}"}} rewards an answer that contains it. To train it as the answer instead (SFT, DPO), choose '
+            f"`{name}` {answer_box(table)} on the Data page (`--map {name}=completion` in the CLI).",
             field=name,
             rows=n,
             note=True,

@@ -6,6 +6,7 @@ All parsing, validation, splitting and measuring is `ftlib.data`; this page only
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from pathlib import Path
 
 import streamlit as st
@@ -13,6 +14,7 @@ import streamlit as st
 from ftlib import workspace
 from ftlib.data import (
     FORMATS,
+    DataError,
     MappingNeeded,
     count_test_rows,
     dedupe_rows,
@@ -215,20 +217,37 @@ def pair_boxes(fields: list[str], pair: tuple[str, str]) -> None:
         )
 
 
-def mapping_editor(path: str, fields: list[str], preset: dict | None, table: bool) -> dict | None:
+def engine_reading(key: tuple, fields: list[str]) -> tuple[dict, bool]:
+    """How the engine reads a table's columns by itself (`load_file` without a mapping, what `data inspect` and
+    `train` read: `prompt` beside `answer` is prompts with a column for GRPO's rewards, `prompt` beside `response`
+    prompt and answer), and True; the column-name guess where it asks for a mapping, and False. The page's guess
+    alone had read a `prompt,answer` table as instruction and answer, the answer trained, where the CLI reads
+    prompts."""
+    try:
+        return dict(load_cached(*key).column_map or {}), True
+    except DataError:  # MappingNeeded too: the page asks the same question once the file is loaded
+        return guess_column_map(fields), False
+
+
+def mapping_editor(
+    path: str, fields: list[str], preset: dict | None, table: bool, engine_map: Callable[[], tuple[dict, bool]]
+) -> dict | None:
     """Field -> the file's column or key, or None to read the file's own names (JSON left as it is).
 
-    A table starts from the sample's own map or a guess, and shows a Question/Answer pair first when the mapping
-    is one (`simple_pair`), every field of every format behind an expander; a JSON file starts from its own names.
+    A table starts from the sample's own map or the engine's own reading (`engine_map`: `engine_reading`), and shows
+    a Question/Answer pair first when the mapping is one (`simple_pair`), every field of every format behind an
+    expander; a JSON file starts from its own names.
     A field set to "(none)" whose name the file also uses is passed as None, so it is really not read.
     """
     maps = recorded_dict(MAPS)
     known = maps.get(path)
     if not _well_formed(known) or not {c for c in known["chosen"].values() if c != NONE} <= set(fields):
         # A file not seen in this session (or edited since, its columns changed): the guess, or its own names.
-        guess = preset if preset and set(preset.values()) <= set(fields) else guess_column_map(fields)
+        preset = preset if preset and set(preset.values()) <= set(fields) else None
+        guess, engine = (preset, False) if preset or not table else engine_map()
         start = guess if table else {f: f for f in FIELDS if f in fields}
         known = maps[path] = {"start": start, "chosen": {fld: start.get(fld, NONE) for fld in FIELDS}}
+        known["engine"] = engine  # the start is the engine's own reading: loaded as it is while left unchanged
     if st.session_state.get("data_map_for") != path or any(f"data_map_{f}" not in st.session_state for f in FIELDS):
         # Another file than last run, or back from another page (which dropped the boxes): its mapping as last set.
         for fld in FIELDS:
@@ -563,7 +582,8 @@ if not path:
 with user_errors("Could not read this file"):
     mtime = check_path(path).stat().st_mtime  # in the cache keys: an edited file is read again
     fields, table = fields_cached(path, mtime, shown)
-mapping = mapping_editor(path, fields, preset, table) if fields else None
+unmapped_key = (path, mtime, None, None, shown)  # the file read as the engine reads it unasked
+mapping = mapping_editor(path, fields, preset, table, lambda: engine_reading(unmapped_key, fields)) if fields else None
 
 choose_format_for(path)
 fmt_choice = st.selectbox(
@@ -584,6 +604,9 @@ if half and len(pair_missing(half)) == 1 and not guessed:
     ask_for_other_half(half, shown)
     st.stop()
 load_key = (path, mtime, None if fmt_choice == "auto" else fmt_choice, map_key, shown)
+if table and fmt_choice == "auto" and recorded_dict(MAPS)[path].get("engine") and map_key is not None:
+    if mapping == recorded_dict(MAPS)[path]["start"]:
+        load_key = unmapped_key  # the engine's own reading, loaded for the start: not parsed a second time
 with user_errors("Could not read this file"):
     try:
         result = load_cached(*load_key)

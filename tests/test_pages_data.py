@@ -545,7 +545,7 @@ def test_a_table_read_as_prompts_with_an_unread_column_of_sentences_asks_for_the
     assert {m.label: m.value for m in at.metric}["Format"] == "prompts only"
     # No question asked any more; the other columns go with each prompt to GRPO's rewards, each said in a note.
     infos = [i.value for i in at.info]
-    assert not any("Answer column" in i for i in infos), infos
+    assert not any("no **Answer column** yet" in i for i in infos), infos  # (each note says how to choose one)
     assert all("GRPO passes it to the reward functions" in i for i in infos) and len(infos) == 3, infos
 
 

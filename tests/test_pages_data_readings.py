@@ -32,3 +32,21 @@ def test_a_json_file_of_prompts_and_answers_names_the_field_mapping_box(tmp_path
     assert [e.label for e in at.expander if e.label == "Field mapping"]  # the control the warning names exists
     at.selectbox(key="data_map_completion").set_value("answer").run()
     assert {m.label: m.value for m in at.metric}["Format"] == "prompt and answer"
+
+
+def test_a_table_of_prompts_and_answers_is_read_on_the_page_as_the_cli_reads_it(tmp_path, capsys):
+    """A newcomer's walk: a `prompt,answer` CSV was instruction and answer on the Data page (its column-name guess,
+    the answer trained) and prompts with a column for GRPO's rewards in `data inspect` and `train`. The page starts
+    from the engine's own reading now, and says how to train the answer instead."""
+    from ftlib.cli import main
+
+    path = tmp_path / "sums.csv"
+    path.write_text("prompt,answer\nWhat is 2+2?,4\nWhat is 3+3?,6\nWhat is 4+4?,8\n", encoding="utf-8")
+    assert main(["data", "inspect", str(path)]) == 0
+    assert "format:     prompt_only" in capsys.readouterr().out
+    at = with_path(data_page(), str(path))
+    assert {m.label: m.value for m in at.metric}["Format"] == "prompts only"
+    (note,) = [i.value for i in at.info if "`answer` in 3 rows is not part of the prompt" in i.value]
+    assert "choose `answer` as the Answer column on the Data page (`--map answer=completion` in the CLI)" in note
+    at.selectbox(key="data_pair_answer").set_value("answer").run()  # the control the note names
+    assert {m.label: m.value for m in at.metric}["Format"] == "prompt and answer"
