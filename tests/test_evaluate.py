@@ -345,6 +345,11 @@ def test_references_are_cut_at_the_runs_max_length_as_training_cut_its_rows(
     assert sum(v for v in view.losses["base"] if v is not None) / cut_row.tokens == pytest.approx(cut_row.base_loss)
     uncut = E.evaluate(model_set, rows, model_set.names[1], max_new_tokens=2)
     assert uncut.cut == [] and not uncut.skipped and uncut.cut_note() == ""
+    # Only rows whose answer begins past the cut: the dead end names the max length that keeps them (a walk).
+    with pytest.raises(
+        E.EvalError, match=rf"begins after .* A run with a max length of {len(whole[2].input_ids)} tok"
+    ):
+        E.evaluate(model_set, rows[2:3], model_set.names[1], max_new_tokens=2, max_length=max_length)
 
     _report(SimpleNamespace(json=False, csv=None), result, "m", "tokenizer")
     out = capsys.readouterr().out
