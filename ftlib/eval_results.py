@@ -94,16 +94,19 @@ def heldout_key(
     template: str,
     template_source: str,
     max_length: int | None,
+    all_rows: Sequence[dict] | None = None,
 ) -> dict:
     """What decides the Evaluate page's held-out result: `tuned` (the run's `adapter/` or `model/` folder), the base
-    `model`, the held-out `rows` it evaluates (the first `limit` of the run's), the decoding length and batch (in
-    bf16 a row's greedy answer can differ with the rows beside it), the chat template and the run's max length."""
+    `model`, the held-out `rows` it evaluates (the first `limit` of the run's `all_rows`), the decoding length and
+    batch (in bf16 a row's greedy answer can differ with the rows beside it), the chat template and the run's max
+    length. The page's boxes set `BOX_CHOICES`; the rest is the run's and its split's (`split`: all the rows)."""
     return {
         "kind": "heldout",
         "version": VERSION,
         "weights": weights_stamp(tuned),
         "model": str(model),
         "rows": digest(list(rows)),
+        "split": digest(list(rows if all_rows is None else all_rows)),
         "limit": int(limit),
         "max_new_tokens": int(max_new_tokens),
         "batch_size": int(batch_size),
@@ -165,10 +168,21 @@ def find(run_dir: Path | str, key: dict) -> Kept | None:
     return kept if kept is not None and kept.key == json.loads(json.dumps(key)) else None
 
 
+# What the Evaluate page's boxes choose (the rows evaluated follow from the limit); the rest of a key is the run's.
+BOX_CHOICES = ("limit", "rows", "max_new_tokens", "batch_size")
+
+
+def outside_boxes(key: dict) -> dict:
+    """`key` without what the page's boxes choose: equal for two results of the same weights, split and template."""
+    return {k: v for k, v in json.loads(json.dumps(key)).items() if k not in BOX_CHOICES}
+
+
 def others(run_dir: Path | str, key: dict) -> list[Kept]:
-    """The results of `key`'s kind kept for the run under other keys (other choices), most recently measured first."""
-    plain = json.loads(json.dumps(key))
-    return [kept for _, kept in _kept(run_dir, str(key.get("kind"))) if kept.key != plain]
+    """The results of `key`'s kind kept for the run under other choices of the page's boxes (`BOX_CHOICES`), the rest
+    of the key the same, most recently measured first: the ones the boxes can bring back. Results of earlier
+    weights, another split or template are not among them (no box brings them back)."""
+    plain, same = json.loads(json.dumps(key)), outside_boxes(key)
+    return [k for _, k in _kept(run_dir, str(key.get("kind"))) if k.key != plain and outside_boxes(k.key) == same]
 
 
 def keep(run_dir: Path | str, key: dict, value: dict, now: float | None = None) -> bool:
@@ -278,6 +292,7 @@ class KeptCostJob(CostJob):
 
 
 __all__ = [
+    "BOX_CHOICES",
     "COST_SETTINGS",
     "KEEP",
     "KEPT_DIR",
@@ -292,6 +307,7 @@ __all__ = [
     "heldout_key",
     "keep",
     "others",
+    "outside_boxes",
     "restore",
     "result_from_record",
     "result_record",

@@ -169,6 +169,7 @@ kept_key = (
         template=info.template,
         template_source=info.template_source,
         max_length=info.max_length,
+        all_rows=info.test_rows,
     )
 )
 job: E.EvalJob | None = st.session_state.get(JOB_KEY)

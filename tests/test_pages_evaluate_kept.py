@@ -265,3 +265,21 @@ def test_keeping_where_nothing_may_be_written_is_silent(run_dir, monkeypatch):
     monkeypatch.setattr(workspace, "write_files", refuse)
     assert K.keep(run_dir, _key(run_dir / "adapter"), K.result_record(_result())) is False
     assert K.keep(run_dir / "gone", _key(run_dir / "adapter"), {}) is False  # a run deleted while it was measured
+
+
+def test_only_results_the_boxes_can_bring_back_are_named_and_a_changed_row_count_is_said_as_one(run_dir):
+    """A diff review: a result of earlier weights was named with "set those above to see that result again" while
+    the boxes already held its choices; and moving "Rows to evaluate" said "the run or its rows changed" (the rows'
+    digest follows the row count)."""
+    from ui.evaluate_view import other_choices_said
+
+    def key(limit, **changed):
+        return _key(run_dir / "adapter", rows=TEST_ROWS[:limit], limit=limit, all_rows=TEST_ROWS, **changed)
+
+    assert K.keep(run_dir, key(3), K.result_record(_result()), now=100.0)
+    assert [k.key["limit"] for k in K.others(run_dir, key(2))] == [3]  # the row count brings it back
+    said = other_choices_said(key(3), key(2))
+    assert said.startswith("This result was measured with 3 rows, 64 max new tokens") and "changed" not in said
+    (run_dir / "adapter" / "adapter_model.safetensors").write_bytes(b"trained further")
+    assert K.others(run_dir, key(2)) == [] and K.others(run_dir, key(3)) == []  # no box brings back old weights
+    assert other_choices_said(None, key(3), K.others(run_dir, key(3))) is None

@@ -104,8 +104,7 @@ def other_choices_said(shown: dict | None, current: dict | None, others: list | 
     `heldout_key`s; None: unknown), or, with no result shown, when results of this run with other choices are kept
     (`others`: `ftlib.eval_results.Kept`, newest first); None when there is nothing to say."""
     if shown is not None and current is not None and shown != current:
-        same = {k: v for k, v in shown.items() if k not in ("limit", "max_new_tokens", "batch_size")}
-        if same == {k: v for k, v in current.items() if k not in ("limit", "max_new_tokens", "batch_size")}:
+        if K.outside_boxes(shown) == K.outside_boxes(current):  # only the boxes differ (the rows follow the row count)
             return (
                 f"This result was measured with {choices_said(shown)}, not the choices above: press **Evaluate** to "
                 "measure with them."
