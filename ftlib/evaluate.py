@@ -49,6 +49,7 @@ from ftlib.references import (  # noqa: F401 (their home before: pages, tests an
     conversation,
     cut_reference,
     encode_reference,
+    references_past,
     rejected_reference,
     row_reference,
 )
@@ -361,14 +362,14 @@ def evaluate(
     tokenizer = model_set.tokenizer
     template = _chat_template(template, tokenizer)  # once, not per row
     prepared, skipped, cut_rows = [], [], []
-    past = []  # the lengths of the rows whose reference begins past the max length: what a run would need
+    past = []  # the rows whose reference begins past the max length
     for i, row in enumerate(selected):
         try:
             messages, ref = row_reference(row, tokenizer, template)  # a text row: no messages, its every token
             tools = row.get("tools")  # a tool-calling row is asked with its tools
             if all(label == IGNORE_INDEX for label in ref.labels):
                 raise EvalError("no reference tokens (the template or the mask left nothing to score)")
-            past += [len(ref.input_ids)] if begins_past(ref, max_length) else []
+            past += [i] if begins_past(ref, max_length) else []
             ref, was_cut = cut_reference(ref, max_length)  # the rule preflight warns by: `references.begins_past`
             cut = next((c for c in ref.template_losses if c.severity == "error"), None)
             if cut is not None:  # what preflight refuses to train on is not scored either
@@ -384,10 +385,10 @@ def evaluate(
         prepared.append((i, messages, ref, prompt_ids, rejected))
         cut_rows += [i] if was_cut or rejected_cut else []  # a pair: either answer
     if not prepared:
-        # Every row's answer past the cut: the max length a run needs to learn and score them (a walk's dead end).
-        need = (
-            f" A run with a max length of {max(past)} tokens keeps them whole." if len(past) == len(selected) else ""
-        )
+        # Every row's answer past the cut: the max length a run needs to learn and score them (a walk's dead end),
+        # counted as the pre-run report counts it (a pair's rejected answer too).
+        longest = references_past(selected, tokenizer, template, max_length)[2] if len(past) == len(selected) else 0
+        need = f" A run with a max length of {longest} tokens keeps them whole." if longest else ""
         raise EvalError(f"None of the {len(selected)} test rows can be evaluated: {skipped[0][1]}{need}")
 
     out_rows: list[EvalRow] = []

@@ -350,6 +350,14 @@ def test_references_are_cut_at_the_runs_max_length_as_training_cut_its_rows(
         E.EvalError, match=rf"begins after .* A run with a max length of {len(whole[2].input_ids)} tok"
     ):
         E.evaluate(model_set, rows[2:3], model_set.names[1], max_new_tokens=2, max_length=max_length)
+    pair = {  # both answers past the cut: the longer, rejected one sets the length, as the pre-run report says
+        "prompt": [{"role": "user", "content": weather}],
+        "chosen": [{"role": "assistant", "content": "Fine."}],
+        "rejected": [{"role": "assistant", "content": weather}],
+    }
+    longest = len(E.encode_reference(pair["prompt"] + pair["rejected"], tok).input_ids)
+    with pytest.raises(E.EvalError, match=rf"A run with a max length of {longest} tokens keeps them whole\."):
+        E.evaluate(model_set, [pair], model_set.names[1], max_new_tokens=2, max_length=max_length)
 
     _report(SimpleNamespace(json=False, csv=None), result, "m", "tokenizer")
     out = capsys.readouterr().out
