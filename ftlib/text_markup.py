@@ -30,8 +30,8 @@ _START = r"(?:^|(?<=\n))[ \t]*"  # a turn boundary: the start of the text or of 
 _SCHEMES = [
     (
         "ChatML (`<|im_start|>user` ... `<|im_start|>assistant`)",
-        r"(?:^|\n|<\|im_end\|>)[ \t]*<\|im_start\|>user[ \t]*(?:\n|$)",
-        r"(?:^|\n|<\|im_end\|>)[ \t]*<\|im_start\|>assistant[ \t]*(?:\n|$)",
+        r"(?:^|\n|<\|im_end\|>)[ \t]*<\|im_start\|>user[ \t\r]*(?:\n|$)",
+        r"(?:^|\n|<\|im_end\|>)[ \t]*<\|im_start\|>assistant[ \t\r]*(?:\n|$)",
     ),
     (
         "Llama 3's (`<|start_header_id|>user<|end_header_id|>` ... assistant)",
@@ -40,8 +40,8 @@ _SCHEMES = [
     ),
     (
         "Gemma's (`<start_of_turn>user` ... `<start_of_turn>model`)",
-        r"(?:^|\n|<end_of_turn>|<bos>)[ \t]*<start_of_turn>user[ \t]*(?:\n|$)",
-        r"(?:^|\n|<end_of_turn>)[ \t]*<start_of_turn>model[ \t]*(?:\n|$)",
+        r"(?:^|\n|<end_of_turn>|<bos>)[ \t]*<start_of_turn>user[ \t\r]*(?:\n|$)",
+        r"(?:^|\n|<end_of_turn>)[ \t]*<start_of_turn>model[ \t\r]*(?:\n|$)",
     ),
     (
         "Phi's or Zephyr's (`<|user|>` ... `<|assistant|>`)",

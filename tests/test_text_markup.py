@@ -43,6 +43,9 @@ MARKUP_CASES = [
     ("prose_human", "Human: nature, the essay says. Assistant: professors agree.", None),
     ("one_side_only", "<|im_start|>user\nA prompt with no reply yet.<|im_end|>", None),
     ("plain", "Once upon a time there was a lighthouse keeper.", None),
+    # Windows line ends inside a JSON string (a diff review: CSV cells are normalised, JSON text is not)
+    ("chatml_crlf", "<|im_start|>user\r\nName a bird.<|im_end|>\r\n<|im_start|>assistant\r\nA wren.", "ChatML"),
+    ("gemma_crlf", "<start_of_turn>user\r\nName a stone.<end_of_turn>\r\n<start_of_turn>model\r\nSlate.", "Gemma"),
 ]
 
 
