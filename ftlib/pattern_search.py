@@ -17,13 +17,16 @@ import regex
 from ftlib.reward_functions import RewardError
 
 SEARCH_SECONDS = 1.0  # one answer; a sane pattern takes microseconds on a few hundred characters
+# A training run's own process (ftlib.worker.main): no session shares it, and a search slowed by the run's own load
+# must not stop it hours in; a pattern that backtracks without end still stops it, said, instead of hanging.
+RUN_SEARCH_SECONDS = 30.0
 
 
 class PatternTimeout(RewardError):
     """A regex reward's pattern ran past SEARCH_SECONDS on one answer."""
 
 
-def search(pattern: str, text: str, seconds: float = SEARCH_SECONDS) -> bool:
+def search(pattern: str, text: str, seconds: float | None = None) -> bool:
     """Whether `pattern` (Python `re` syntax) matches somewhere in `text`; PatternTimeout after `seconds`, RewardError
     for a pattern `re` compiles and `regex` does not.
 
@@ -35,6 +38,7 @@ def search(pattern: str, text: str, seconds: float = SEARCH_SECONDS) -> bool:
     ...     print(str(exc).split(" and was")[0])
     The regex reward '(a|aa)+$' took over 0.05 s on one answer (41 characters)
     """
+    seconds = SEARCH_SECONDS if seconds is None else seconds  # read at the call: a worker raises it for its run
     try:
         return regex.search(pattern, text, timeout=seconds, concurrent=True) is not None
     except TimeoutError:
@@ -50,4 +54,4 @@ def search(pattern: str, text: str, seconds: float = SEARCH_SECONDS) -> bool:
         ) from None
 
 
-__all__ = ["SEARCH_SECONDS", "PatternTimeout", "search"]
+__all__ = ["RUN_SEARCH_SECONDS", "SEARCH_SECONDS", "PatternTimeout", "search"]

@@ -433,6 +433,9 @@ def main(argv: list[str] | None = None) -> int:
     from ftlib.distributed import Topology
 
     quiet_known_noise()  # before the libraries are imported: bitsandbytes logs on import
+    from ftlib import pattern_search
+
+    pattern_search.SEARCH_SECONDS = pattern_search.RUN_SEARCH_SECONDS  # this process is the run's alone
     run = RunDir(Path(argv[0]).resolve())
     install_stop_signal(run)
     try:

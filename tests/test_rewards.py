@@ -437,3 +437,20 @@ def test_a_regex_reward_that_backtracks_without_end_is_stopped_and_leaves_the_se
         beside.join()
     assert ticks[0] > 10, ticks  # about 50; under `re`, holding the GIL, 1
     assert score_completions(rewards, ["Say a."], ["aaaa"]).scores == {"regex": [1.0]}  # a match is still a match
+
+
+def test_a_training_runs_own_process_gives_a_regex_search_longer_than_a_server_session(monkeypatch, tmp_path):
+    """A diff review: the 1 s limit, there to keep the server's sessions running, would stop a GRPO run hours in when
+    its own load slowed a sane pattern past it. The worker's process (no session shares it) allows RUN_SEARCH_SECONDS;
+    a pattern that backtracks without end still stops the run, said."""
+    from ftlib import pattern_search, runs, worker
+
+    monkeypatch.setattr(pattern_search, "SEARCH_SECONDS", pattern_search.SEARCH_SECONDS)  # put back after the test
+    seen = []
+    monkeypatch.setattr(worker, "execute", lambda path: seen.append(pattern_search.SEARCH_SECONDS) or "finished")
+    monkeypatch.setattr(worker, "install_stop_signal", lambda run: None)
+    monkeypatch.setattr(worker, "_leave_out_unused_libraries", lambda run: None)
+    monkeypatch.setattr(runs, "advance", lambda: [])
+    assert pattern_search.SEARCH_SECONDS == 1.0
+    assert worker.main([str(tmp_path / "run")]) == 0
+    assert seen == [pattern_search.RUN_SEARCH_SECONDS] and pattern_search.RUN_SEARCH_SECONDS >= 10
