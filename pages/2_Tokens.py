@@ -37,6 +37,7 @@ from ftlib.templates import (
     get_template,
     missing_special_tokens,
 )
+from ftlib.text_markup import markup_of
 from ftlib.tokens import POLICIES, POLICY_HELP, PreferenceEncoded, encode_row, unpaired_partner
 from ui.auth import require_password
 from ui.common import active_model, active_split_name, cached_tokenizer, require_split, user_errors
@@ -366,6 +367,12 @@ elif compare:
 else:
     if enc.kind == "text":
         st.caption("A plain text row: every token is trained (next-token prediction, as in pre-training).")
+        if markup := markup_of(row.get("text")):  # what the Data page warns of for the file, said for this row
+            st.warning(
+                f"This text holds a conversation in {markup} markup: every token below is trained, the user's turn "
+                "and the markup as much as the reply, so the model learns to write the user's side too. To train "
+                "only the replies, give such rows as `messages` (see the Data page's warning for the file)."
+            )
     elif enc.kind == "prompt_only":
         st.caption("A prompt without an answer, shown as the model would get it: nothing is trained.")
     show_checks(checks, added_system_notes(row, template))

@@ -281,6 +281,11 @@ def test_text_rows_train_everything_and_prompt_only_rows_nothing(page):
     at = _typed(run(page), {"text": "Tides turn twice a day."})
     assert metrics(at)[2] == "100.0%"
     assert any("every token is trained" in c.value for c in at.caption)
+    assert not at.warning  # prose: nothing to say
+    chat = "<|im_start|>user\nName a tide.<|im_end|>\n<|im_start|>assistant\nThe neap.<|im_end|>"
+    at = _typed(at, {"text": chat})  # a newcomer's walk: 100% trained, the user's turn too, said by nothing here
+    assert metrics(at)[2] == "100.0%"
+    assert any(w.value.startswith("This text holds a conversation in ChatML") for w in at.warning)
     at = _typed(at, {"prompt": [{"role": "user", "content": "Write a shanty."}]})
     assert metrics(at)[1] == "0"
     assert not at.error and any("It is for GRPO" in i.value for i in at.info)  # GRPO's data: not shown as an error
