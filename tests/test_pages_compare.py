@@ -1209,3 +1209,26 @@ def test_a_typed_prompt_says_it_gives_no_tools_or_system_message_where_the_test_
     assert "no tools" in note and "system" not in note  # a system message typed: only the tools are missing
     at.radio(key="compare_source").set_value("Pick from the test split").run()
     assert not [c.value for c in at.caption if c.value.startswith("A typed prompt")]
+
+
+def test_test_rows_of_several_turns_ending_alike_are_told_apart_in_the_row_picker(varied_dir):
+    """A walk: every row of a multi-turn split read "Thanks, tell me more." in Compare's row picker."""
+    rows = [
+        {
+            "messages": [
+                {"role": "user", "content": f"Tell me about the {topic}."},
+                {"role": "assistant", "content": "Gladly."},
+                {"role": "user", "content": "Thanks, tell me more."},
+                {"role": "assistant", "content": "More."},
+            ]
+        }
+        for topic in ("moon", "tides")
+    ]
+    workspace.save_split("talks", rows, rows, {"format": "messages"})
+    at = open_page("pages/5_Compare.py", varied_dir)
+    at.radio(key="compare_source").set_value("Pick from the test split").run()
+    options = next(s for s in at.selectbox if s.label.startswith("Test row")).options
+    assert options == [
+        "1: Tell me about the moon. → Thanks, tell me more. (3 turns)",
+        "2: Tell me about the tides. → Thanks, tell me more. (3 turns)",
+    ]

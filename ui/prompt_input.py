@@ -5,10 +5,13 @@ visit to another page (`ui.kept`); the row picked is kept per split."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import streamlit as st
 
 from ftlib.errors import plural
 from ftlib.evaluate import EvalError, conversation
+from ui.evaluate_view import row_label
 from ui.kept import default_for, keep, restore
 
 
@@ -84,8 +87,12 @@ def choose_prompt(test_rows: list[dict], split_name: str | None) -> tuple[list[d
         return messages, None, None
 
     def label(i: int) -> str:
-        user = next((m["content"] for m in reversed(conversation_or_row(test_rows[i])) if m["role"] == "user"), "")
-        return f"{i + 1}: {user[:70]}"  # counted from 1, as the Data, Tokens and Evaluate pages count rows
+        turns = conversation_or_row(test_rows[i])
+        asked = turns[:-1] if turns and turns[-1]["role"] == "assistant" else turns
+        user = next((str(m["content"]) for m in reversed(asked) if m["role"] == "user"), "")
+        # Rows of several turns named as Evaluate names them (first user turn → last): ShareGPT-like rows often all
+        # end "Thanks, tell me more." Counted from 1, as the Data, Tokens and Evaluate pages count rows.
+        return f"{i + 1}: {row_label(SimpleNamespace(prompt=user[:70], reference=''), asked, width=30)}"
 
     key = f"compare_row_{split_name}"  # row 3 of one split is not row 3 of another
     restore(key, range(len(test_rows)))
