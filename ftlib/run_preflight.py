@@ -146,8 +146,13 @@ def preflight(config: RunConfig, tokenizer=None, rows: tuple[list[dict], list[di
     found = checks.template_report(encoded, template, train_numbers, total=len(train))
     found += checks.template_report(eval_encoded, template, eval_numbers, "held-out")
     found += prompt_checks.generation_prompt_report(encoded, tokenizer, template)  # a prompt training never has
+    # One block per problem: the held-out rows' message joins the training rows' where the fix is the same (a walk saw
+    # four error blocks, each with the same 70-word fix, for two checks on two splits).
+    merged: dict[tuple[str, str, str], list[str]] = {}
     for check in found:
-        (report.errors if check.severity == "error" else report.warnings).append(f"{check.message} {check.fix}")
+        merged.setdefault((check.severity, check.code, check.fix), []).append(check.message)
+    for (severity, _, fix), messages in merged.items():
+        (report.errors if severity == "error" else report.warnings).append(f"{' '.join(messages)} {fix}")
     if eval_dropped:
         one = len(eval_dropped) == 1
         said = (  # a GRPO prompt is scored by its answers' rewards, and left out when the max length cuts it

@@ -332,6 +332,21 @@ def test_preflight_names_a_held_out_row_whose_tool_call_the_template_drops(
         assert report.ok and not dropped, report.errors
 
 
+def test_preflight_says_a_problem_of_training_and_held_out_rows_once_with_its_fix(
+    tmp_path, tiny_model_dir, smol_tokenizer
+):
+    """A walk: a tools split under the model's own template showed four error blocks (two checks on two splits), each
+    with the same 70-word fix. One block per problem: the held-out rows' words join the training rows'."""
+    from ftlib.run_preflight import preflight
+
+    rows = sharegpt_tool_rows(tmp_path, plain=7)
+    config = tiny_config(tiny_model_dir, dataset="x", template="tokenizer")
+    report = preflight(config, tokenizer=smol_tokenizer, rows=([*rows[:5], rows[-1]], [rows[5], rows[-1]]))
+    (dropped,) = [e for e in report.errors if "leaves out the tool calls" in e]
+    assert dropped.startswith("In 1 of 6 training rows (row 6): The ") and " In held-out row 2, scored as " in dropped
+    assert dropped.count("'ChatML + tools (Hermes)' (--template hermes)") == 1  # the fix, said once
+
+
 HELD_OUT_REFUSALS = [
     # (id, method, template, the test split's second row, the message's opening)
     ("wrong kind", "dpo", "chatml", SFT_ROWS[7], "Held-out row 2: DPO needs pairs of a chosen and a rejected answer"),
