@@ -113,8 +113,9 @@ def chat_markup(rows: list[dict], numbers: list[int], forced: bool, name: str, f
         fix = f"Plain text was chosen, so that is what is meant; to train only the replies instead, {replies}."
     else:
         fix = (
-            f"To train only the replies, {replies}. To train every token on purpose (a transcript as written), set "
-            f"Format to {format_label('text')} on the Data page (`--format text` in the CLI)."
+            f"To train only the replies, {replies}. To train every token on purpose (a transcript as written), choose "
+            f"Format {format_label('text')} yourself on the Data page (`--format text` in the CLI): the file is read "
+            "the same, and this becomes a note."
         )
     return [
         FieldNotice(

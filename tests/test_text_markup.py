@@ -63,7 +63,7 @@ def test_a_text_file_of_chatml_transcripts_warns_with_its_rows_and_the_fix():
     assert not notice.note and notice.field == "text" and notice.rows == 3
     assert "in 3 rows of 4: ChatML" in notice.message and "(lines 1, 3, 4)" in notice.message
     assert "the user's turns and the markup" in notice.message and "`messages`" in notice.message
-    assert "--format text" in notice.message
+    assert "--format text" in notice.message and "this becomes a note" in notice.message  # what choosing it changes
 
 
 def test_plain_text_chosen_says_it_as_a_note_and_prose_says_nothing():
