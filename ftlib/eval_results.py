@@ -29,6 +29,7 @@ nothing.
 from __future__ import annotations
 
 import hashlib
+import inspect
 import json
 import os
 import time
@@ -37,15 +38,19 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from types import SimpleNamespace
 
-from ftlib import workspace
+from ftlib import merged_sources, workspace
 from ftlib.evaluate import EvalJob, EvalResult, EvalRow
-from ftlib.tuning_cost import CostJob, Diversity, Forgetting, TuningCost
+from ftlib.tuning_cost import CostJob, Diversity, Forgetting, TuningCost, tuning_cost
 
 KEPT_DIR = "evaluations"  # in a run's folder: one JSON file per kept result
 KEEP = 4  # results of each kind kept per run, the most recently measured
 VERSION = 1  # of the records' layout: a record of another version is another key
-# What `ftlib.tuning_cost.tuning_cost` measures with when the page passes only the template (its defaults).
-COST_SETTINGS = {"questions": 8, "samples": 4, "max_new_tokens": 40, "seed": 0}
+# What `ftlib.tuning_cost.tuning_cost` measures with when the page passes only the template: its own defaults, read
+# from it (a default changed there is another key here).
+COST_SETTINGS = {
+    name: inspect.signature(tuning_cost).parameters[name].default
+    for name in ("questions", "samples", "max_new_tokens", "seed")
+}
 
 
 @dataclass
@@ -68,19 +73,13 @@ def digest(value) -> str:
 
 
 def weights_stamp(folder: Path | str) -> dict[str, list[int]]:
-    """{file: [bytes, mtime_ns]} of the weight files of a run's result (`adapter/` or `model/`): a run trained further
-    gets another stamp. Only weights: exports write generation_config.json and the base's name into those folders
-    (as `ftlib.merged_sources` counts them). {} when the folder does not read."""
-    folder = Path(folder)
-    stamps = {}
+    """{"weights/FILE": [bytes, mtime_ns]} of the weight files of a run's result (`adapter/` or `model/`), as
+    `ftlib.merged_sources` stamps a merge's sources: a run trained further gets another stamp. Only weights: exports
+    write generation_config.json and the base's name into those folders. {} when the folder does not read."""
     try:
-        for path in sorted(folder.iterdir()):
-            if path.is_file() and path.suffix in (".safetensors", ".bin"):
-                info = path.stat()
-                stamps[path.name] = [info.st_size, info.st_mtime_ns]
+        return merged_sources.file_stamps(Path(folder), "weights", ["*.safetensors", "*.bin"])
     except OSError:
         return {}
-    return stamps
 
 
 def heldout_key(

@@ -27,7 +27,8 @@ from ftlib.rundir import RunDir
 Sources = dict[str, list[int]]
 
 
-def _stamps(folder: Path, role: str, patterns: list[str]) -> Sources:
+def file_stamps(folder: Path, role: str, patterns: list[str]) -> Sources:
+    """{"ROLE/FILE": [bytes, mtime_ns]} of the files of `folder` matching `patterns` (none for a missing folder)."""
     stamps = {}
     for path in sorted({p for pattern in patterns for p in folder.glob(pattern) if p.is_file()}):
         info = path.stat()
@@ -47,7 +48,7 @@ def current(run: RunDir) -> Sources | None:
     if not base.is_dir():  # the default model, not converted yet
         return None
     patterns = ["config.json", "*.safetensors", "*.bin"]
-    return _stamps(base, "base", patterns) | _stamps(run.adapter_dir, "adapter", ["*.safetensors"])
+    return file_stamps(base, "base", patterns) | file_stamps(run.adapter_dir, "adapter", ["*.safetensors"])
 
 
 def record(run: RunDir, sources: Sources | None) -> None:
