@@ -391,7 +391,8 @@ def cut_warnings(
                 ends["before"].append(number)
     if not cut_rows:
         return []
-    share = f" ({lost / total:.0%} of all trained tokens)".replace("(0%", "(under 1%") if total else ""
+    percent = f"{lost / total:.0%}" if total else ""
+    share = f" ({'under 1%' if percent == '0%' else percent} of all trained tokens)" if total else ""
     are = "is" if len(cut_rows) == 1 else "are"
     written = f" as the {template} template writes it" if template else ""
     fix = (
