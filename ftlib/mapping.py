@@ -259,11 +259,15 @@ def reply_map(raw: list[tuple[int, dict]], fields: list[str], fmt: str | None, n
     >>> reply_map([(1, {"prompt": "2+2?", "answer": "4"})], ["prompt", "answer"], None, [])
     {}
     """
-    if fmt is not None or Counter(detect_row_format(r) for _, r in raw).most_common(1)[0][0] != "prompt_only":
+    if fmt is not None:
         return {}
-    guess = guess_column_map(fields, "prompt_completion")
+    guess = guess_column_map(fields, "prompt_completion")  # from the names first: most files stop here, unread
     reply = guess.get("completion")
-    if reply is None or reply == "completion" or 2 * sum(has_value(r.get(reply)) for _, r in raw) < len(raw):
+    if reply is None or reply == "completion":
+        return {}
+    if Counter(detect_row_format(r) for _, r in raw).most_common(1)[0][0] != "prompt_only":
+        return {}
+    if 2 * sum(has_value(r.get(reply)) for _, r in raw) < len(raw):
         return {}
     notes.append(
         f"`{reply}` is read as the answer to each `{guess['prompt']}`, as {format_label('prompt_completion')}: the "
