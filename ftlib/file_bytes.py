@@ -1,12 +1,14 @@
 """A dataset file as bytes, before any row is read: where it is, what kind it is, its text.
 
-    data, path = read_path("rows.jsonl")     # DataError for a missing file, a folder, no permission
-    kind = file_kind(path.name, data)        # jsonl | json | csv | tsv | parquet (extension, else sniffed)
-    text = decode_text(data, path.name)      # UTF-8 (a BOM dropped); UTF-16, Latin-1 and binary refused with the fix
+    data, path = read_path("rows.jsonl.gz")  # DataError for a missing file, a folder, no permission
+    data, name = opened(data, path.name)     # a compressed file's own file: its bytes, its name ("rows.jsonl")
+    kind = file_kind(name, data)             # jsonl | json | csv | tsv | parquet (extension, else sniffed)
+    text = decode_text(data, name)           # UTF-8 (a BOM dropped); UTF-16, Latin-1 and binary refused with the fix
 
-A compressed file (gzip, zip, bzip2, xz, zstd: dataset hubs publish `.jsonl.gz`) is refused by name, with the command
-that opens it. `shown_name` is the name messages use: an upload's name as its user knows it, not the name it is
-stored under. Not known here: records and rows (readers.py).
+A compressed file (gzip, bzip2, xz, zstd, or a zip archive of one file: dataset hubs publish `.jsonl.gz`) is read
+as the file it holds, bounded by `MAX_OPENED` so an archive that expands without end is refused rather than filling
+the memory. `shown_name` is the name messages use: an upload's name as its user knows it, not the name it is stored
+under. Not known here: records and rows (readers.py).
 """
 
 from __future__ import annotations
@@ -61,35 +63,115 @@ _COMPRESSED = {
     b"\xfd7zXZ\x00": ("xz", ".xz", "unxz"),
     b"\x28\xb5\x2f\xfd": ("zstd", ".zst", "unzstd"),
 }
+COMPRESSED_SUFFIXES = tuple(suffix for _, suffix, _ in _COMPRESSED.values())
+# The most a compressed file may hold once opened: the upload limit (.streamlit/config.toml's maxUploadSize) twice
+# over. A file of a few KB can expand to terabytes (a "zip bomb"); reading is bounded by this, never by what the
+# archive declares.
+MAX_OPENED = 2 << 30
+# Names in a zip archive that are not the user's data: macOS's resource forks and folder files, folders.
+_ZIP_CLUTTER = ("__MACOSX/", ".DS_Store")
 
 
-def _compressed(name: str, data: bytes) -> None:
-    """DataError naming the compression and the command that opens it, for a compressed file (whatever its name).
+def _compression(data: bytes) -> tuple[str, str, str] | None:
+    """(what, suffix, command) of a compressed file's first bytes, or None."""
+    return next((found for magic, found in _COMPRESSED.items() if data.startswith(magic)), None)
 
-    >>> _compressed("rows.jsonl.gz", b"\\x1f\\x8b\\x08")
-    Traceback (most recent call last):
-    ftlib.file_bytes.DataError: rows.jsonl.gz is gzip-compressed. Decompress it first (`gunzip rows.jsonl.gz`), then \
-choose rows.jsonl: the studio reads .jsonl, .json, .csv, .tsv or .parquet files as they are.
+
+def opened(data: bytes, name: str) -> tuple[bytes, str]:
+    """The bytes of the file a compressed file holds and that file's name; (`data`, `name`) for any other file.
+
+    gzip, bzip2, xz and zstd hold one file, named by dropping the compression's suffix (`rows.jsonl.gz` holds
+    `rows.jsonl`; a compressed file without that suffix keeps its name); a zip archive must hold exactly one file,
+    named as a path inside the archive (`faq.zip/data/faq.csv`). Spreadsheets (.xlsx, .ods: zip files inside) are
+    left as they are, for `file_kind` to refuse with the fix. Raises DataError for a zip of several files or none
+    (naming them), a damaged or cut-short file, a tar archive, a file compressed twice, and more than MAX_OPENED
+    bytes once opened.
+
+    >>> import gzip
+    >>> opened(gzip.compress(b'{"text": "hi"}\\n'), "rows.jsonl.gz")
+    (b'{"text": "hi"}\\n', 'rows.jsonl')
     """
-    for magic, (what, suffix, tool) in _COMPRESSED.items():
-        if not data.startswith(magic):
-            continue
-        if Path(name).suffix.lower() == suffix:
-            how, inner = f"`{tool} {name}`", Path(name).stem
-        else:  # the tools want their own suffix on the name
-            how, inner = f"rename it {name}{suffix}, then `{tool} {name}{suffix}`", name
-        shown = inner if Path(inner).suffix else "the file it holds"
+    found = _compression(data)
+    if found is None or Path(name).suffix.lower() in _SHEETS:
+        return data, name
+    what, suffix, tool = found
+    try:
+        if what == "zip":
+            data, inner = _one_zip_member(data, name)
+        else:
+            inner = name[: -len(suffix)] if name.lower().endswith(suffix) else name
+            data = _decompressor(what)(data)
+    except DataError:
+        raise
+    except Exception as exc:  # each library's own error for damaged data (zlib.error, EOFError, LZMAError, ...)
         raise DataError(
-            f"{name} is {what}-compressed. Decompress it first ({how}), then choose {shown}: the studio reads "
-            f"{SUPPORTED} files as they are."
+            f"{name} is {what}-compressed but cannot be decompressed ({type(exc).__name__}: {exc}): it is damaged or "
+            f"cut short. Download or copy it again (`{tool} -t {name}` tests it)."
+        ) from None
+    if len(data) > MAX_OPENED:
+        raise DataError(
+            f"{name} holds more than {MAX_OPENED >> 30} GiB once decompressed, more than the studio reads from one "
+            f"file. Decompress it (`{tool} {name}`) and split it into smaller files (`split -l 100000`)."
         )
+    if data[257:262] == b"ustar":  # the mark of a tar archive, at this offset in its first header
+        raise DataError(
+            f"{name} holds a tar archive (a folder of files). Extract it (`tar xf {name}`) and choose one {SUPPORTED} "
+            "file from it."
+        )
+    if _compression(data) is not None and Path(inner).suffix.lower() not in _SHEETS:
+        raise DataError(f"{name} is compressed twice. Decompress it (`{tool} {name}`), then choose the file it holds.")
+    return data, inner
+
+
+def _decompressor(what: str):
+    """A function of compressed bytes to at most MAX_OPENED + 1 decompressed bytes (one more says "too many")."""
+    import bz2
+    import gzip
+    import io
+    import lzma
+
+    import zstandard
+
+    opener = {
+        "gzip": lambda f: gzip.GzipFile(fileobj=f),
+        "bzip2": bz2.BZ2File,
+        "xz": lzma.LZMAFile,
+        "zstd": lambda f: zstandard.ZstdDecompressor().stream_reader(f, read_across_frames=True),
+    }[what]
+
+    def read(data: bytes) -> bytes:
+        out = bytearray()  # in chunks: a stream's read(n) may return fewer bytes than asked before its end
+        with opener(io.BytesIO(data)) as stream:
+            while len(out) <= MAX_OPENED and (chunk := stream.read(min(64 << 20, MAX_OPENED + 1 - len(out)))):
+                out += chunk
+        return bytes(out)
+
+    return read
+
+
+def _one_zip_member(data: bytes, name: str) -> tuple[bytes, str]:
+    """The bytes and name of the one file a zip archive holds; DataError for none or several."""
+    import io
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        members = [
+            m for m in archive.infolist() if not m.is_dir() and not any(part in m.filename for part in _ZIP_CLUTTER)
+        ]
+        if len(members) != 1:
+            listed = ", ".join(m.filename for m in members[:5]) + (", ..." if len(members) > 5 else "")
+            held = f"{len(members)} files ({listed})" if members else "no file"
+            raise DataError(
+                f"{name} holds {held}; the studio reads a zip archive of exactly one file. Extract it (`unzip "
+                f"{name}`) and choose one {SUPPORTED} file."
+            )
+        with archive.open(members[0]) as member:
+            return member.read(MAX_OPENED + 1), f"{name}/{members[0].filename}"
 
 
 def file_kind(name: str, data: bytes) -> str:
-    """jsonl | json | csv | tsv | parquet, from the extension, else from the first bytes. DataError for a compressed
-    file (it says how to decompress it) and for any other kind."""
-    if Path(name).suffix.lower() not in _SHEETS:  # .xlsx and .ods are zip files inside: not to be unzipped
-        _compressed(name, data)
+    """jsonl | json | csv | tsv | parquet, from the extension, else from the first bytes, of a file as `opened`
+    gives it. DataError for any other kind."""
     kind = SUFFIXES.get(Path(name).suffix.lower())
     if kind:
         return kind
@@ -165,6 +247,16 @@ def _bad_byte(data: bytes, at: int) -> str:
     return f"{said}: {char!r} in Windows-1252" + (" (Latin-1)" if data[at] >= 0xA0 else "")
 
 
+def data_stem(name: str | Path) -> str:
+    """A data file's name without its suffixes, compression's included.
+
+    >>> data_stem("faq.jsonl"), data_stem("/data/faq.jsonl.gz"), data_stem("split-1")
+    ('faq', 'faq', 'split-1')
+    """
+    path = Path(name)
+    return (path.with_suffix("") if path.suffix.lower() in COMPRESSED_SUFFIXES else path).stem
+
+
 def shown_name(path: Path, name: str | None) -> str:
     """The file's name in messages: `name` (an upload's name as its user knows it, `faq.csv` for the stored
     `<date>-<time>-<tag>-faq.csv`) when it keeps the suffix, else the name on disk."""
@@ -172,13 +264,17 @@ def shown_name(path: Path, name: str | None) -> str:
 
 
 __all__ = [
+    "COMPRESSED_SUFFIXES",
+    "MAX_OPENED",
     "SUFFIXES",
     "SUPPORTED",
     "TABLE_KINDS",
     "DataError",
     "check_path",
+    "data_stem",
     "decode_text",
     "file_kind",
+    "opened",
     "read_path",
     "shown_name",
 ]

@@ -32,13 +32,12 @@ from __future__ import annotations
 import csv
 import io
 import json
-import re
 from dataclasses import dataclass
-from itertools import islice
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from ftlib.cells import drop_nulls
+from ftlib.csv_dialect import DELIMITERS, delimiter_note, excel_hint, sniff_delimiter
 from ftlib.file_bytes import (
     SUFFIXES,
     SUPPORTED,
@@ -47,6 +46,7 @@ from ftlib.file_bytes import (
     check_path,
     decode_text,
     file_kind,
+    opened,
     read_path,
     shown_name,
 )
@@ -375,60 +375,6 @@ def _newlines(row: dict) -> int:
     return sum(c.count("\n") for c in cells if isinstance(c, str))
 
 
-# What .csv files use between cells, and their names in a note. The first is the default: a header without any of
-# them is one column, read with it.
-DELIMITERS = {",": "commas (,)", ";": "semicolons (;)", "\t": "tabs", "|": "vertical bars (|)"}
-SNIFF_RECORDS = 50  # records of the file's start `sniff_delimiter` reads
-SNIFF_CHARS = 1 << 20  # ... within at most this many characters
-
-
-def sniff_delimiter(text: str) -> str:
-    r"""The delimiter of CSV text: of those that split its header in two or more columns, the one that gives most of
-    the next rows the header's number of cells (ties: the order of DELIMITERS); "," when none splits the header.
-
-    Each candidate reads the lines with the csv module, so a delimiter inside a quoted cell does not count.
-
-    >>> sniff_delimiter('question;answer\nWhat is 2+2?;"Four, as 2+2=4."\n')
-    ';'
-    >>> sniff_delimiter('question,answer\nList two fruits.,"Apple; pear."\n')
-    ','
-    >>> sniff_delimiter("text\nOne; two, three.\n")
-    ','
-    """
-    sample = text[:SNIFF_CHARS]
-    best, best_share = ",", -1.0
-    for delimiter in DELIMITERS:
-        reader = csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter)
-        records: list[list[str]] = []
-        try:
-            records = [r for r in islice(reader, SNIFF_RECORDS + 1) if r]
-        except csv.Error:  # a broken quote: this delimiter's records up to it are not known, so it is not chosen
-            continue
-        if len(sample) < len(text) and len(records) > 1:
-            records.pop()  # may be cut short by the sample's end
-        if not records or len(records[0]) < 2:
-            continue
-        rows = records[1:]
-        share = sum(len(r) == len(records[0]) for r in rows) / len(rows) if rows else 1.0
-        if share > best_share:
-            best, best_share = delimiter, share
-    return best
-
-
-_EXCEL_HINT = re.compile(r"sep=([^\r\n\"])[ ]*(?:\r\n|\n|\r|$)")
-
-
-def excel_hint(text: str) -> tuple[str | None, str]:
-    r"""(the delimiter a first line `sep=;` names, the text after that line): Excel writes that line to say which
-    delimiter the file uses (`sep=,`, `sep=;`, a tab) and reads it so; (None, text) when the first line is not one.
-
-    >>> excel_hint("sep=;\r\nquestion;answer\r\n")
-    (';', 'question;answer\r\n')
-    """
-    match = _EXCEL_HINT.match(text)
-    return (match.group(1), text[match.end() :]) if match else (None, text)
-
-
 class Table(NamedTuple):
     """A table file as read: `lines` are where each row starts, `delimiter` is between cells (both None for
     Parquet); `notes` are what the reader chose that its user should know (a .csv delimiter other than a comma)."""
@@ -465,14 +411,6 @@ def parquet_rows(table) -> tuple[list[dict], list[str]]:
         "every object of a column the keys any of them has, so a key an object never had reads back as null (as "
         "pandas' to_parquet writes it), and a null written on purpose cannot be told from it."
     ]
-
-
-def delimiter_note(delimiter: str) -> str:
-    return (
-        f"The columns are read as separated by {DELIMITERS[delimiter]}, not commas, as in the file's header line "
-        "(spreadsheets in many languages save CSV files so). If the columns look wrong, save the file as CSV with "
-        "commas."
-    )
 
 
 def repeated_columns(columns: list[str], name: str, line: int | None) -> None:
@@ -554,18 +492,20 @@ def read_table(data: bytes, kind: str, name: str) -> Table:
 
 
 def peek_columns(path: str | Path, name: str | None = None) -> list[str] | None:
-    """The column names of a CSV/TSV/Parquet file (header or schema only), or None for JSON files. `name`: as
-    `shown_name`."""
+    """The column names of a CSV/TSV/Parquet file (header or schema only); None for JSON. `name`: as `shown_name`."""
     data, path = read_path(path)
-    name = shown_name(path, name)
+    data, name = opened(data, shown_name(path, name))
     kind = file_kind(name, data)
-    if kind not in TABLE_KINDS:
-        return None
+    return table_columns(data, name, kind) if kind in TABLE_KINDS else None
+
+
+def table_columns(data: bytes, name: str, kind: str) -> list[str]:
+    """The column names of a CSV/TSV/Parquet file's bytes (as `opened` gives them), from its header or schema."""
     if kind == "parquet":
         return parquet_columns(data, name)
     hint, text = excel_hint(decode_text(data, name))
-    first = text.split("\n", 1)[0]
-    return next(csv.reader([first], delimiter=hint or ("\t" if kind == "tsv" else sniff_delimiter(text))), [])
+    delimiter = hint or ("\t" if kind == "tsv" else sniff_delimiter(text))
+    return next(csv.reader([text.split("\n", 1)[0]], delimiter=delimiter), [])
 
 
 __all__ = [
@@ -578,6 +518,7 @@ __all__ = [
     "Table",
     "check_path",
     "shown_name",
+    "table_columns",
     "decode_text",
     "delimiter_note",
     "describe",

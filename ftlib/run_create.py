@@ -21,6 +21,7 @@ from pathlib import Path
 
 from ftlib import run_data, workspace
 from ftlib.config import RunConfig
+from ftlib.file_bytes import data_stem
 from ftlib.run_env import run_env
 from ftlib.rundir import RunDir, locked
 
@@ -38,7 +39,7 @@ def _device_key(device: str) -> str:
 
 
 def _new_id(config: RunConfig) -> str:
-    stem = config.name or Path(str(config.dataset)).stem or "run"
+    stem = config.name or data_stem(str(config.dataset)) or "run"
     # A name with folders in it ("exp/v1") keeps its parts, joined: safe_name keeps only a path's last part, which
     # took the date and method off the id too ("v1").
     stem = "_".join(p for p in re.split(r"[\\/]+", stem) if p not in ("", ".", "..")) or "run"

@@ -21,6 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from ftlib.file_bytes import data_stem
 from ftlib.rundir import RunDir, RunSummary, run_folder_of
 from ftlib.templates import BUILTIN_TEMPLATES
 
@@ -58,7 +59,7 @@ def age_words(seconds: float) -> str:
 
 def dataset_name(dataset: str) -> str:
     """The short name of a run's dataset setting: a saved split's name, a file's stem."""
-    return Path(dataset).stem if dataset else ""
+    return data_stem(dataset) if dataset else ""
 
 
 # The folder names a finished run gives its outputs: a base model chosen from one is named with its run's id too.

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import time
 from dataclasses import asdict, dataclass, field, fields
-from pathlib import Path
 
 from ftlib.errors import plural
+from ftlib.file_bytes import data_stem
 from ftlib.memory import human
 from ftlib.overfitting import Divergence
 
@@ -88,7 +88,7 @@ class RunSummary:
     def label(self) -> str:
         """A short name for pickers: the run name the person gave (if any) · method · dataset · when it was created."""
         when = time.strftime("%b %d %H:%M", time.localtime(self.created)) if self.created else "?"
-        dataset = Path(self.dataset).stem if self.dataset else "?"
+        dataset = data_stem(self.dataset) if self.dataset else "?"
         return " · ".join(x for x in (self.name.strip(), self.method, dataset, when) if x)
 
     @property

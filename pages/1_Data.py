@@ -27,6 +27,7 @@ from ftlib.data import (
 )
 from ftlib.demo_data import sample_choices
 from ftlib.errors import UserError, plural
+from ftlib.file_bytes import data_stem
 from ftlib.formats import FIELDS, FORMAT_HELP, FORMAT_KIND, FORMAT_PLAIN, format_label
 from ftlib.mapping import field_help
 from ftlib.readers import check_path
@@ -42,7 +43,7 @@ from ui.kept import KEPT, default_for, keep, record_dict, recorded_dict, restore
 require_password()
 
 SOURCES = ("Sample", "Upload", "Local path")
-FILE_TYPES = ["jsonl", "ndjson", "json", "csv", "tsv", "parquet"]
+FILE_TYPES = ["jsonl", "ndjson", "json", "csv", "tsv", "parquet", "pq", "gz", "bz2", "xz", "zst", "zip"]
 PAGE_SIZE = 5
 NONE = "(none)"
 SAVED_KEY, ACTIVATED_KEY = "split_saved_message", "split_activated_message"  # a success line shown on the next run
@@ -133,7 +134,7 @@ def choose_source() -> tuple[str | None, str, str, dict | None]:
                     saved = workspace.save_upload(upload.name, upload.getvalue())
                 st.session_state.update(data_upload_marker=marker, data_upload_path=str(saved))
             keep("data_earlier", Path(st.session_state["data_upload_path"]).name)
-            return st.session_state["data_upload_path"], Path(upload.name).stem, upload.name, None
+            return st.session_state["data_upload_path"], data_stem(upload.name), upload.name, None
         earlier = workspace.list_uploads()
         if earlier:
             if dropped:  # not when the user removed the file from the box: then nothing is read
@@ -147,7 +148,7 @@ def choose_source() -> tuple[str | None, str, str, dict | None]:
             keep("data_earlier")
             if pick != NONE:
                 original = workspace.upload_name(pick)  # stored as "<date>-<time>-<tag>-<original name>"
-                return str(workspace.uploads_dir() / pick), Path(original).stem, original, None
+                return str(workspace.uploads_dir() / pick), data_stem(original), original, None
         return None, "", "", None
     restore("data_path")
     typed = st.text_input(
@@ -165,7 +166,7 @@ def choose_source() -> tuple[str | None, str, str, dict | None]:
     with user_errors("This path cannot be used"):
         # The browser is shared: a typed path must stay inside the folders the operator allowed.
         path = workspace.check_browser_path(typed.strip(), workspace.data_roots(), what="data file")
-    return str(path), path.stem, path.name, None
+    return str(path), data_stem(path), path.name, None
 
 
 # The simple pair offered first for a table: a question and its answer. Alpaca's fields when the mapping already

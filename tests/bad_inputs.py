@@ -28,6 +28,7 @@ import io
 import json
 import random
 import struct
+import tarfile
 import zipfile
 import zlib
 from collections.abc import Callable
@@ -143,10 +144,24 @@ def png() -> bytes:
     )
 
 
-def zipped_csv() -> bytes:
+def zipped(files: dict[str, bytes | str]) -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as archive:
-        archive.writestr("qa.csv", GOOD_CSV)
+        for name, data in files.items():
+            archive.writestr(name, data)
+    return out.getvalue()
+
+
+def zipped_csv() -> bytes:
+    return zipped({"qa.csv": GOOD_CSV})
+
+
+def tarred(name: str, data: bytes) -> bytes:
+    out = io.BytesIO()
+    with tarfile.open(fileobj=out, mode="w") as archive:
+        info = tarfile.TarInfo(name)
+        info.size = len(data)
+        archive.addfile(info, io.BytesIO(data))
     return out.getvalue()
 
 
@@ -180,27 +195,35 @@ CASES: list[Case] = [
     # Not text at all, or not UTF-8.
     Case("random_bytes", "random.jsonl", lambda: random.Random(7).randbytes(4096), _BINARY),
     Case("png_renamed", "picture.jsonl", png, _BINARY, upload=True),
-    # Compressed files are named as such, with the command that opens them (not "a binary file").
+    # Compressed files are read as the file they hold (a zip: exactly one); what cannot be opened says why and how.
+    Case("zip_renamed", "archive.csv", zipped_csv, None, valid=2, upload=True),
+    Case("gzip_jsonl", "chats.jsonl", lambda: gzip.compress(jsonl(good(1), good(2)), mtime=0), None, valid=2),
+    Case("gzip_named_gz", "chats.jsonl.gz", lambda: gzip.compress(jsonl(good(1), good(2)), mtime=0), None, valid=2),
     Case(
-        "zip_renamed",
-        "archive.csv",
-        zipped_csv,
-        # the name as its user knows it, not the upload's stored `<date>-<time>-<tag>-archive.csv`
-        r"(^|: )archive\.csv is zip-compressed\. Decompress it first \(rename it archive\.csv\.zip, then `unzip ",
-        upload=True,
-    ),
-    Case(
-        "gzip_jsonl",
-        "chats.jsonl",
-        lambda: gzip.compress(jsonl(good(1), good(2)), mtime=0),
-        r"(^|: )chats\.jsonl is gzip-compressed\. Decompress it first \(rename it chats\.jsonl\.gz, then `gunzip ",
-        upload=True,
-    ),
-    Case(
-        "gzip_named_gz",
+        "gzip_cut_short",
         "chats.jsonl.gz",
-        lambda: gzip.compress(jsonl(good(1), good(2)), mtime=0),
-        r"Decompress it first \(`gunzip chats.jsonl.gz`\), then choose chats.jsonl: the studio reads",
+        lambda: gzip.compress(jsonl(good(1), good(2)), mtime=0)[:-12],
+        r"chats\.jsonl\.gz is gzip-compressed but cannot be decompressed \(EOFError: .*cut short\. .*`gunzip -t ",
+        upload=True,
+    ),
+    Case(
+        "zip_of_two_files",
+        "both.zip",
+        lambda: zipped({"train.jsonl": jsonl(good(1)), "test.jsonl": jsonl(good(2))}),
+        r"both\.zip holds 2 files \(train\.jsonl, test\.jsonl\); the studio reads a zip archive of exactly one file\.",
+        upload=True,
+    ),
+    Case(
+        "tar_gz",
+        "chats.tar.gz",
+        lambda: gzip.compress(tarred("chats.jsonl", jsonl(good(1))), mtime=0),
+        r"chats\.tar\.gz holds a tar archive .*`tar xf chats\.tar\.gz`",
+    ),
+    Case(
+        "gzip_twice",
+        "chats.jsonl.gz.gz",
+        lambda: gzip.compress(gzip.compress(jsonl(good(1)), mtime=0), mtime=0),
+        r"chats\.jsonl\.gz\.gz is compressed twice\. Decompress it \(`gunzip chats\.jsonl\.gz\.gz`\)",
     ),
     Case(
         "utf16_bom",
