@@ -1,7 +1,7 @@
 """A dataset file as bytes, before any row is read: where it is, what kind it is, its text.
 
     data, path = read_path("rows.jsonl.gz")  # DataError for a missing file, a folder, no permission
-    data, name = opened(data, path.name)     # a compressed file's own file: its bytes, its name ("rows.jsonl")
+    data, name = opened(data, path.name)     # a compressed file's own file: its bytes, the name messages use
     kind = file_kind(name, data)             # jsonl | json | csv | tsv | parquet (extension, else sniffed)
     text = decode_text(data, name)           # UTF-8 (a BOM dropped); UTF-16, Latin-1 and binary refused with the fix
 
@@ -80,16 +80,15 @@ def _compression(data: bytes) -> tuple[str, str, str] | None:
 def opened(data: bytes, name: str) -> tuple[bytes, str]:
     """The bytes of the file a compressed file holds and that file's name; (`data`, `name`) for any other file.
 
-    gzip, bzip2, xz and zstd hold one file, named by dropping the compression's suffix (`rows.jsonl.gz` holds
-    `rows.jsonl`; a compressed file without that suffix keeps its name); a zip archive must hold exactly one file,
-    named as a path inside the archive (`faq.zip/data/faq.csv`). Spreadsheets (.xlsx, .ods: zip files inside) are
-    left as they are, for `file_kind` to refuse with the fix. Raises DataError for a zip of several files or none
-    (naming them), a damaged or cut-short file, a tar archive, a file compressed twice, and more than MAX_OPENED
-    bytes once opened.
+    gzip, bzip2, xz and zstd hold one file, which keeps the name (`file_kind` reads `rows.jsonl.gz` as JSONL); a
+    zip archive must hold exactly one file, named as a path inside the archive (`faq.zip/data/faq.csv`).
+    Spreadsheets (.xlsx, .ods: zip files inside) are left as they are, for `file_kind` to refuse with the fix.
+    Raises DataError for a zip of several files or none (naming them), a damaged or cut-short file, a tar archive, a
+    file compressed twice, and more than MAX_OPENED bytes once opened.
 
     >>> import gzip
     >>> opened(gzip.compress(b'{"text": "hi"}\\n'), "rows.jsonl.gz")
-    (b'{"text": "hi"}\\n', 'rows.jsonl')
+    (b'{"text": "hi"}\\n', 'rows.jsonl.gz')
     """
     found = _compression(data)
     if found is None or Path(name).suffix.lower() in _SHEETS:
@@ -99,8 +98,7 @@ def opened(data: bytes, name: str) -> tuple[bytes, str]:
         if what == "zip":
             data, inner = _one_zip_member(data, name)
         else:
-            inner = name[: -len(suffix)] if name.lower().endswith(suffix) else name
-            data = _decompressor(what)(data)
+            inner, data = name, _decompressor(what)(data)
     except DataError:
         raise
     except Exception as exc:  # each library's own error for damaged data (zlib.error, EOFError, LZMAError, ...)
@@ -170,9 +168,14 @@ def _one_zip_member(data: bytes, name: str) -> tuple[bytes, str]:
 
 
 def file_kind(name: str, data: bytes) -> str:
-    """jsonl | json | csv | tsv | parquet, from the extension, else from the first bytes, of a file as `opened`
-    gives it. DataError for any other kind."""
-    kind = SUFFIXES.get(Path(name).suffix.lower())
+    """jsonl | json | csv | tsv | parquet, from the extension (before a compression's: `.jsonl.gz` is JSONL), else
+    from the first bytes, of a file as `opened` gives it. DataError for any other kind.
+
+    A name ending in a compression's suffix whose bytes are not compressed (a browser that decompressed a download
+    served with `Content-Encoding: gzip` keeps its `.gz` name) is read by the name before that suffix too.
+    """
+    inner = Path(name).with_suffix("") if Path(name).suffix.lower() in COMPRESSED_SUFFIXES else Path(name)
+    kind = SUFFIXES.get(inner.suffix.lower())
     if kind:
         return kind
     if data[:4] == b"PAR1":
@@ -180,8 +183,10 @@ def file_kind(name: str, data: bytes) -> str:
     head = data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
     if head in (b"[", b"{"):
         return "json" if head == b"[" else "jsonl"
-    suffix = Path(name).suffix.lower()
-    raise DataError(f"{name}: unsupported file type '{suffix or '(none)'}'. Use a {SUPPORTED} file.{_convert(name)}")
+    suffix = inner.suffix.lower()
+    raise DataError(
+        f"{name}: unsupported file type '{suffix or '(none)'}'. Use a {SUPPORTED} file.{_convert(inner.name)}"
+    )
 
 
 _SHEETS = (".xlsx", ".xls", ".ods")

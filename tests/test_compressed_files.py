@@ -52,6 +52,8 @@ def test_each_compression_is_read_as_the_file_it_holds(suffix, tmp_path):
     result = data.load_file(path)
     assert result.format == "messages" and [r["messages"] for r in result.rows] == [r["messages"] for r in ROWS]
     assert not result.errors
+    with pytest.raises(DataError, match=rf"^No row of chats\.jsonl{suffix} could be read\. line 2: "):
+        data.load_bytes(COMPRESS[suffix](b"\n{oops\n"), f"chats.jsonl{suffix}")
 
 
 def test_a_zstd_file_of_several_frames_is_read_whole(tmp_path):
@@ -104,7 +106,7 @@ def test_a_file_that_expands_past_the_limit_is_refused_before_it_fills_the_memor
         opened(bomb, "big.jsonl.gz")
     with pytest.raises(DataError, match="holds more than"):
         opened(zipped({"big.jsonl": b" " * 5000}), "big.zip")
-    assert opened(gzip.compress(b" " * 1000, mtime=0), "ok.jsonl.gz") == (b" " * 1000, "ok.jsonl")
+    assert opened(gzip.compress(b" " * 1000, mtime=0), "ok.jsonl.gz") == (b" " * 1000, "ok.jsonl.gz")
 
 
 def test_damaged_and_empty_archives_say_what_is_wrong():
@@ -128,7 +130,13 @@ def test_spreadsheets_are_not_unzipped_but_refused_with_their_fix():
 
 def test_other_files_pass_through_untouched():
     assert opened(JSONL, "chats.jsonl") == (JSONL, "chats.jsonl")
-    assert opened(CSV, "odd.gz") == (CSV, "odd.gz")  # named .gz, not gzip: the name is not the judge
+    # Named compressed but not (a browser decompressed the download and kept the name): read as what it is.
+    assert opened(CSV, "faq.csv.gz") == (CSV, "faq.csv.gz")
+    assert data.load_bytes(CSV, "faq.csv.gz").column_map
+    assert data.load_bytes(JSONL, "chats.jsonl.gz").valid_rows == 3
+    assert data.load_bytes(JSONL, "chats.zip").valid_rows == 3  # sniffed: no suffix left to go by
+    with pytest.raises(DataError, match=r"^notes\.txt\.gz: unsupported file type '\.txt'\. .*notes\.txt > notes"):
+        data.load_bytes(b"Plain words.\n", "notes.txt.gz")
 
 
 def test_runs_and_pickers_name_a_compressed_dataset_by_its_stem():
