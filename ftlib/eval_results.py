@@ -10,20 +10,22 @@
     job = KeptEvalJob.restored(run.path, key, rows, ...)   # a done job holding the kept result, or None
 
 What is kept: the Evaluate page's held-out result (each row's prompt, reference, both answers and losses; the
-aggregates are computed from them) and what tuning cost (the everyday questions' losses and the sampled answers),
-never tensors or per-token losses (the page scores a row's tokens again when it is picked). A result is found only
-under the key it was measured with: everything that decides it (the held-out rows themselves, by a hash of their
-JSON, so another split or source is another key; how many of them, the decoding length and batch, the base model,
-the chat template and its text, the run's max length, and the tuned weights by each file's size and modification
-time, so a run trained further is measured again). The file repeats its key, which is compared whole on reading.
+aggregates are computed from them), what tuning cost (the everyday questions' losses and the sampled answers), a
+reward model's scores of held-out pairs (`pairs_key`, `KeptPairsJob`) and a GRPO run's answers with their rewards
+(`answers_key`, `KeptAnswersJob`), never tensors or per-token losses (the page scores a row's tokens again when it
+is picked). A result is found only under the key it was measured with: everything that decides it (the held-out rows
+themselves, by a hash of their JSON, so another split or source is another key; how many of them, the decoding length
+and batch, the base model, the chat template and its text, the run's max length, a GRPO run's rewards, and the tuned
+weights by each file's size and modification time, so a run trained further is measured again). The file repeats its
+key, which is compared whole on reading.
 
 The records live in the run's folder (`KEPT_DIR`), so deleting the run deletes them; at most `KEEP` of each kind per
 run, the most recently measured. Keeping is best effort: an account that may only read the workspace, a full disk
 or a value JSON cannot write keeps nothing and says nothing (`keep` returns False); a record that does not read
-(cut short, not JSON, another key) is not found.
+(cut short, not JSON, another key) is not found. The CLI's `evaluate` of a run keeps its result the same way where
+it measured what the page measures, under the key the page would use (`offered`: choices the page's boxes can make).
 
-Not known here: measuring (evaluate.py, tuning_cost.py), Streamlit; the CLI's `evaluate` prints its result and keeps
-nothing.
+Not known here: measuring (evaluate.py, reward_eval.py, tuning_cost.py), Streamlit.
 """
 
 from __future__ import annotations
@@ -40,6 +42,8 @@ from types import SimpleNamespace
 
 from ftlib import merged_sources, workspace
 from ftlib.evaluate import EvalJob, EvalResult, EvalRow
+from ftlib.reward_eval import AnswersJob, PairResult, PairScore, PairsJob, RewardedAnswers, RewardResult
+from ftlib.rewards import RewardModel
 from ftlib.tuning_cost import CostJob, Diversity, Forgetting, TuningCost, tuning_cost
 
 KEPT_DIR = "evaluations"  # in a run's folder: one JSON file per kept result
@@ -50,6 +54,15 @@ VERSION = 1  # of the records' layout: a record of another version is another ke
 COST_SETTINGS = {
     name: inspect.signature(tuning_cost).parameters[name].default
     for name in ("questions", "samples", "max_new_tokens", "seed")
+}
+# The batch a reward model scores the page's pairs in (`ftlib.reward_eval.PairsJob` leaves RewardModel's default).
+PAIRS_BATCH = RewardModel.__dataclass_fields__["batch_size"].default
+# What the Evaluate page's boxes can choose, per kind of result: a result measured with other choices (by the CLI) is
+# not kept, since no box would bring it back and it would push out one that can.
+BOX_RANGES = {
+    "heldout": {"max_new_tokens": range(8, 257, 8), "batch_size": range(1, 33)},
+    "answers": {"max_new_tokens": range(8, 257), "batch_size": range(1, 33)},
+    "pairs": {"batch_size": range(PAIRS_BATCH, PAIRS_BATCH + 1)},
 }
 
 
@@ -100,19 +113,76 @@ def heldout_key(
     batch (in bf16 a row's greedy answer can differ with the rows beside it), the chat template and the run's max
     length. The page's boxes set `BOX_CHOICES`; the rest is the run's and its split's (`split`: all the rows)."""
     return {
-        "kind": "heldout",
+        **_rows_key("heldout", tuned, model, rows, limit, template, template_source, max_length, all_rows),
+        "max_new_tokens": int(max_new_tokens),
+        "batch_size": int(batch_size),
+    }
+
+
+def _rows_key(kind, tuned, model, rows, limit, template, template_source, max_length, all_rows) -> dict:
+    """What decides any result on a run's held-out rows: the weights, base, rows, template and max length."""
+    return {
+        "kind": kind,
         "version": VERSION,
         "weights": weights_stamp(tuned),
         "model": str(model),
         "rows": digest(list(rows)),
         "split": digest(list(rows if all_rows is None else all_rows)),
         "limit": int(limit),
-        "max_new_tokens": int(max_new_tokens),
-        "batch_size": int(batch_size),
         "template": str(template),
         "template_source": digest(template_source or ""),
         "max_length": max_length,
     }
+
+
+def pairs_key(
+    tuned: Path | str,
+    *,
+    model: str,
+    rows: Sequence[dict],
+    limit: int,
+    template: str,
+    template_source: str,
+    max_length: int | None,
+    all_rows: Sequence[dict] | None = None,
+    batch_size: int = PAIRS_BATCH,
+) -> dict:
+    """What decides a reward model's scores of the held-out pairs (`ftlib.reward_eval.evaluate_pairs`): its weights
+    (`tuned`: its `adapter/` or `model/`), base, template and max length (the run's config), the first `limit` of
+    `all_rows`, and the batch it scores them in (padding: a score's last digits)."""
+    key = _rows_key("pairs", tuned, model, rows, limit, template, template_source, max_length, all_rows)
+    return key | {"batch_size": int(batch_size)}
+
+
+def answers_key(
+    tuned: Path | str,
+    *,
+    model: str,
+    rows: Sequence[dict],
+    limit: int,
+    max_new_tokens: int,
+    batch_size: int,
+    template: str,
+    template_source: str,
+    max_length: int | None,
+    rewards: Sequence[dict],
+    all_rows: Sequence[dict] | None = None,
+) -> dict:
+    """What decides a GRPO run's answers and their rewards (`ftlib.reward_eval.evaluate_answers`): what decides a
+    held-out result (`heldout_key`) and the run's `rewards` (their specs, as its config lists them)."""
+    key = _rows_key("answers", tuned, model, rows, limit, template, template_source, max_length, all_rows)
+    return key | {"max_new_tokens": int(max_new_tokens), "batch_size": int(batch_size), "rewards": digest(rewards)}
+
+
+def offered(key: dict) -> bool:
+    """Whether the Evaluate page's boxes can choose what `key` was measured with (`BOX_RANGES`).
+
+    >>> offered({"kind": "heldout", "max_new_tokens": 64, "batch_size": 8})
+    True
+    >>> offered({"kind": "heldout", "max_new_tokens": 10, "batch_size": 8})
+    False
+    """
+    return all(key.get(name) in choices for name, choices in BOX_RANGES.get(str(key.get("kind")), {}).items())
 
 
 def cost_key(tuned: Path | str, *, model: str, template: str, template_source: str, prompts: Sequence[dict]) -> dict:
@@ -206,8 +276,9 @@ def keep(run_dir: Path | str, key: dict, value: dict, now: float | None = None) 
     return True
 
 
-def result_record(result: EvalResult) -> dict:
-    """An EvalResult as JSON can write it: its rows' prompts, references, answers and losses (no tensors)."""
+def result_record(result: EvalResult | PairResult | RewardResult) -> dict:
+    """A result as JSON can write it: an EvalResult's rows' prompts, references, answers and losses (no tensors); a
+    PairResult's pairs and scores; a RewardResult's answers and each reward's scores."""
     return asdict(result)
 
 
@@ -237,15 +308,45 @@ def cost_from_record(record: dict) -> TuningCost:
     return TuningCost(Forgetting(**lost), Diversity(**varied))
 
 
-def restore(run_dir: Path | str, key: dict) -> tuple[EvalResult | TuningCost, float] | None:
-    """(the result kept under `key`, rebuilt, and when it was measured), or None when none is kept or its record does
-    not rebuild (another version's fields, a damaged value)."""
+def _skipped(record: dict) -> list[tuple[int, str]]:
+    return [(int(i), str(reason)) for i, reason in record.get("skipped", [])]
+
+
+def pairs_from_record(record: dict) -> PairResult:
+    """The PairResult `result_record` wrote (KeyError, TypeError or ValueError when the record is not one)."""
+    rows = [PairScore(**row) for row in record["rows"]]
+    return PairResult(adapter=str(record["adapter"]), rows=rows, skipped=_skipped(record))
+
+
+def answers_from_record(record: dict) -> RewardResult:
+    """The RewardResult `result_record` wrote (KeyError, TypeError or ValueError when the record is not one)."""
+    return RewardResult(
+        adapter=str(record["adapter"]),
+        rewards=[str(name) for name in record["rewards"]],
+        rows=[RewardedAnswers(**row) for row in record["rows"]],
+        skipped=_skipped(record),
+        weights=dict(record.get("weights", {})),
+        labels=dict(record.get("labels", {})),
+    )
+
+
+REBUILD = {  # each kind of key -> what rebuilds its record
+    "heldout": result_from_record,
+    "cost": cost_from_record,
+    "pairs": pairs_from_record,
+    "answers": answers_from_record,
+}
+
+
+def restore(run_dir: Path | str, key: dict) -> tuple[object, float] | None:
+    """(the result kept under `key`, rebuilt by its kind's `REBUILD`: an EvalResult, TuningCost, PairResult or
+    RewardResult, and when it was measured), or None when none is kept or its record does not rebuild (another
+    version's fields, a damaged value)."""
     kept = find(run_dir, key)
-    if kept is None:
+    if kept is None or key.get("kind") not in REBUILD:
         return None
-    rebuild = result_from_record if key.get("kind") == "heldout" else cost_from_record
     try:
-        return rebuild(kept.value), kept.at
+        return REBUILD[key["kind"]](kept.value), kept.at
     except (KeyError, TypeError, ValueError, AttributeError):
         return None
 
@@ -290,14 +391,79 @@ class KeptCostJob(CostJob):
             keep(self.run_dir, self.kept_key, cost_record(self.result))
 
 
+def _done(job, result, measured_at: float) -> None:
+    """`job` as a job that ran to its end: holding `result`, measured at `measured_at`, no thread."""
+    job.result, job.measured_at = result, measured_at
+    job.message, job.fraction, job.done = "Done", 1.0, True
+
+
+class KeptPairsJob(PairsJob):
+    """A PairsJob whose result, once scored to its end, is kept in `run_dir` under `key` (`pairs_key`), from the job's
+    own thread. `restored` gives a done one holding a kept result."""
+
+    def __init__(self, run_id: str, rows: Sequence[dict], limit=None, device=None, *, run_dir=None, key=None):
+        super().__init__(run_id, rows, limit, device)
+        self.run_dir, self.kept_key = run_dir, key
+        self.measured_at: float | None = None  # a result kept from earlier: when it was measured (epoch seconds)
+
+    def work(self) -> None:
+        super().work()
+        if self.run_dir is not None and self.kept_key is not None and self.result is not None and not self.cancelled:
+            keep(self.run_dir, self.kept_key, result_record(self.result))
+
+    @classmethod
+    def restored(cls, run_dir: Path | str, key: dict, run_id: str, rows: Sequence[dict], limit=None):
+        """A done job holding the scores kept under `key`, or None when none are: no model and no thread."""
+        found = restore(run_dir, key)
+        if found is None or not isinstance(found[0], PairResult):
+            return None
+        job = cls(run_id, rows, limit, device="cpu", run_dir=run_dir, key=key)  # "cpu": nothing to look for
+        _done(job, *found)
+        return job
+
+
+class KeptAnswersJob(AnswersJob):
+    """An AnswersJob whose result, once measured to its end, is kept in `run_dir` under `key` (`answers_key`), from
+    the job's own thread. `restored` gives a done one holding a kept result."""
+
+    def __init__(self, model_set, rows: Sequence[dict], tuned: str, rewards: list, *, run_dir=None, key=None, **kw):
+        super().__init__(model_set, rows, tuned, rewards, **kw)
+        self.run_dir, self.kept_key = run_dir, key
+        self.measured_at: float | None = None  # a result kept from earlier: when it was measured (epoch seconds)
+
+    def work(self) -> None:
+        super().work()
+        if self.run_dir is not None and self.kept_key is not None and self.result is not None and not self.cancelled:
+            keep(self.run_dir, self.kept_key, result_record(self.result))
+
+    @classmethod
+    def restored(cls, run_dir: Path | str, key: dict, rows: Sequence[dict], rewards: list, **kwargs):
+        """A done job holding the answers and rewards kept under `key` (measured on `rows` with `rewards` and
+        `kwargs`), or None when none are: no model and no thread."""
+        found = restore(run_dir, key)
+        if found is None or not isinstance(found[0], RewardResult):
+            return None
+        job = cls(SimpleNamespace(device=None), rows, found[0].adapter, rewards, run_dir=run_dir, key=key, **kwargs)
+        job.model_set = None
+        _done(job, *found)
+        return job
+
+
 __all__ = [
     "BOX_CHOICES",
+    "BOX_RANGES",
     "COST_SETTINGS",
     "KEEP",
     "KEPT_DIR",
+    "PAIRS_BATCH",
+    "REBUILD",
     "Kept",
+    "KeptAnswersJob",
     "KeptCostJob",
     "KeptEvalJob",
+    "KeptPairsJob",
+    "answers_from_record",
+    "answers_key",
     "cost_from_record",
     "cost_key",
     "cost_record",
@@ -305,8 +471,11 @@ __all__ = [
     "find",
     "heldout_key",
     "keep",
+    "offered",
     "others",
     "outside_boxes",
+    "pairs_from_record",
+    "pairs_key",
     "restore",
     "result_from_record",
     "result_record",

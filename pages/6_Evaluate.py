@@ -1,7 +1,8 @@
 """Evaluate: base vs a fine-tuned run on the run's held-out rows. Reference, base and tuned answers side by side,
 per-row loss and perplexity of the reference, aggregates, best and worst rows, a per-token loss heatmap, CSV. A
 raw-text run's rows are scored on their every token, as training scored them, and not answered (`ftlib.text_eval`).
-A reward-model run is measured by its scores of the held-out pairs instead (ui.reward_eval_view).
+A reward-model run is measured by its scores of the held-out pairs instead (ui.reward_eval_view), a GRPO run of prompts
+by both models' answers under its rewards (ui.grpo_eval_view); both keep theirs with the run too.
 
 Drawing only: the evaluation runs in `ftlib.eval_results.KeptEvalJob` (an `ftlib.evaluate.EvalJob`, a thread that
 never calls st.*); a fragment polls its progress (`run_every`, only while it runs) and reruns the page once when it
@@ -107,7 +108,7 @@ if not info.test_rows:
     )
     st.stop()
 if info.method == "reward":  # it writes no answers: its scores of the held-out pairs (ui.reward_eval_view)
-    pairs_section(run_name, labels[run_name].label if run_name in labels else run_name, info.test_rows)
+    pairs_section(run_name, labels[run_name].label if run_name in labels else run_name, info, str(run.path))
     st.stop()
 if measured_by(info.method, info.test_rows) == "rewards":  # no reference answer: its rewards (ui.grpo_eval_view)
     answers_section(run_name, labels[run_name].label if run_name in labels else run_name, info, str(run.path))
@@ -139,15 +140,23 @@ n_rows = number_in_range(
     on_change=keep,  # typed and left with a click on another page: this run never draws it
     args=(rows_key,),
 )
+lengths, batches = K.BOX_RANGES["heldout"]["max_new_tokens"], K.BOX_RANGES["heldout"]["batch_size"]
 max_new = (  # text rows are not answered: no length to choose
     64
     if all_text
-    else c2.slider("Max new tokens per answer", 8, 256, default_for("evaluate_max_new", 64), 8, key="evaluate_max_new")
+    else c2.slider(
+        "Max new tokens per answer",
+        lengths.start,
+        lengths[-1],
+        default_for("evaluate_max_new", 64),
+        lengths.step,
+        key="evaluate_max_new",
+    )
 )
 batch = c3.slider(
     "Rows per batch",
-    1,
-    32,
+    batches.start,
+    batches[-1],
     default_for("evaluate_batch", 8),
     key="evaluate_batch",
     help="Rows answered together in one decoding loop.",

@@ -4,7 +4,9 @@ A GRPO run's held-out rows are prompts without reference answers, so there is no
 the tuned one each answer every prompt greedily (`ftlib.reward_eval.AnswersJob`, in a thread that never calls st.*),
 and the run's own rewards score both answers, as `python -m ftlib evaluate RUN` does. The page shows each model's
 mean reward, how often the tuned answer scores higher, each reward's mean with its weight and its part of the total,
-and the answers, the worst change first.
+and the answers, the worst change first. A result measured to its end is kept in the run's folder
+(`ftlib.eval_results.KeptAnswersJob`): a reload, another tab or a later visit with the same choices shows it again,
+saying when it was measured.
 """
 
 from __future__ import annotations
@@ -12,10 +14,13 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from ftlib import eval_results as K
 from ftlib.errors import plural
 from ftlib.reward_eval import AnswersJob
+from ftlib.rundir import run_folder_of
 from ui.alignment_view import reward_parts
 from ui.common import model_set_for, run_job_section, skipped_rows, user_errors
+from ui.evaluate_view import kept_said
 from ui.inputs import number_in_range
 from ui.kept import default_for, keep
 
@@ -46,23 +51,54 @@ def answers_section(run_name: str, label: str, info, run_path: str) -> None:
         args=(rows_key,),
     )
     trained = max(8, min(256, int(info.answer_tokens or 64)))  # as long as the answers the run trained on
+    lengths, batches = K.BOX_RANGES["answers"]["max_new_tokens"], K.BOX_RANGES["answers"]["batch_size"]
     max_new = c2.slider(
         "Max new tokens per answer",
-        8,
-        256,
+        lengths.start,
+        lengths[-1],
         default_for(f"evaluate_answer_tokens_{run_name}", trained),
         key=f"evaluate_answer_tokens_{run_name}",
         help=f"The run trained on answers of up to {info.answer_tokens or 64} tokens: a reward that counts words "
         "(length) scores longer answers differently.",
     )
-    batch = c3.slider("Prompts per batch", 1, 32, default_for("evaluate_batch", 8), key="evaluate_batch")
+    batch = c3.slider(
+        "Prompts per batch", batches.start, batches[-1], default_for("evaluate_batch", 8), key="evaluate_batch"
+    )
     for key in (rows_key, f"evaluate_answer_tokens_{run_name}", "evaluate_batch"):
         keep(key)
+    folder = run_folder_of(run_path)
+    # Everything that decides the result (`ftlib.eval_results`): a result kept with the run under it is shown again.
+    kept_key = (
+        None
+        if n_rows is None
+        else K.answers_key(
+            run_path,
+            model=info.model,
+            rows=rows[: int(n_rows)],
+            limit=int(n_rows),
+            max_new_tokens=max_new,
+            batch_size=batch,
+            template=info.template,
+            template_source=info.template_source,
+            max_length=info.max_length,
+            rewards=info.rewards,
+            all_rows=rows,
+        )
+    )
+    held = st.session_state.get(JOB_KEY)
+    job = held[1] if held and held[0] == run_name else None
+    if (job is None or job.done) and kept_key is not None and getattr(job, "kept_key", None) != kept_key:
+        # Measured earlier with these very choices (a reload, another tab, another day): that result, not nothing.
+        kept = K.KeptAnswersJob.restored(
+            folder, kept_key, rows, info.rewards, max_new_tokens=max_new, batch_size=batch, limit=int(n_rows)
+        )
+        if kept is not None:
+            st.session_state[JOB_KEY] = (run_name, kept)
 
     def start() -> AnswersJob:
         with user_errors("Could not load the model with the run's adapter"):
             model_set = model_set_for(info.model, (run_path,))
-        return AnswersJob(
+        return K.KeptAnswersJob(  # kept with the run under `kept_key` once it has run to its end
             model_set,
             rows,
             model_set.tuned[0],
@@ -72,6 +108,8 @@ def answers_section(run_name: str, label: str, info, run_path: str) -> None:
             max_new_tokens=max_new,
             batch_size=batch,
             limit=int(n_rows),
+            run_dir=folder,
+            key=kept_key,
         ).start()
 
     words = {
@@ -92,6 +130,8 @@ def _result(job: AnswersJob, run_name: str, held_out: int, specs: list) -> None:
         st.warning(f"Stopped early: {plural(len(result.rows), 'prompt')} answered.")
     elif len(result.rows) < held_out:
         st.caption(f"On {len(result.rows)} of the run's {plural(held_out, 'held-out prompt')}.")
+    if getattr(job, "measured_at", None) is not None:  # kept from an earlier visit (a reload, another tab)
+        st.caption(kept_said(job.measured_at, "Answer and score"))
     m1, m2, m3 = st.columns(3)
     m1.metric("Base reward", f"{agg['base_reward']:.3f}", help="The base model's answers' mean total reward.")
     m2.metric(

@@ -31,7 +31,8 @@ The Train form keeps its values its own way (`ui.form`, under `ui.labels.TRAIN_F
 A few boxes outlive the session too (`ACROSS_SESSIONS`): what the Data page had open (the source, the sample, the
 upload reopened, the path typed; and, by `recorded_dict`/`record_dict`, each file's field mapping and Format),
 the row the Tokens page shows (or the conversation typed there), Compare's prompt and Evaluate's rows, answer length
-and batch (so a refresh asks for the evaluation kept with the run: `ftlib.eval_results`). A change to one is recorded
+and batch, a reward model's pairs and a GRPO run's prompts too (so a refresh asks for the evaluation kept with the run:
+`ftlib.eval_results`). A change to one is recorded
 in the workspace (`ftlib.workspace.remember_choice`), and a new session (a refresh, a second tab, a server restart)
 starts its kept values from those records before its first box is drawn, so `restore` puts them back as after a
 visit to another page, checked against what is offered now (an upload
@@ -88,7 +89,9 @@ ACROSS_SESSIONS = (
     *("compare_source", "compare_prompt", "compare_system"),
     *("evaluate_max_new", "evaluate_batch"),  # with the rows below: what finds Evaluate's kept result after a reload
 )
-ACROSS_PREFIXES = ("compare_row_", "evaluate_rows_")
+# Per run: Evaluate's rows, a reward model's pairs, a GRPO run's prompts and answer length.
+ACROSS_PREFIXES = ("compare_row_", "evaluate_rows_", "evaluate_pairs_rows_", "evaluate_answers_rows_")
+ACROSS_PREFIXES += ("evaluate_answer_tokens_",)
 # Session key: key -> its value as last read from or written to the workspace (present once the session read them).
 ON_DISK = "kept_on_disk"
 DICTS_ON_DISK = "kept_dicts_on_disk"  # the same for `recorded_dict`'s dicts: key -> item -> its JSON text

@@ -3,7 +3,9 @@
 A reward model writes no answers, so there is no base-vs-tuned loss to show: each held-out pair's chosen and rejected
 answers are scored (`ftlib.reward_eval.PairsJob`, in a thread that never calls st.*), and the page shows how often
 the chosen answer scores higher (accuracy), by how much (margin), the loss, and the pairs themselves, worst first.
-The numbers are TRL's RewardTrainer's (the Train page's held-out chart plots the same during training).
+The numbers are TRL's RewardTrainer's (the Train page's held-out chart plots the same during training). Scores
+measured to their end are kept in the run's folder (`ftlib.eval_results.KeptPairsJob`): a reload, another tab or a
+later visit with the same number of pairs shows them again, saying when they were measured.
 """
 
 from __future__ import annotations
@@ -11,17 +13,22 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from ftlib import eval_results as K
 from ftlib.errors import plural
 from ftlib.reward_eval import PairsJob
+from ftlib.rundir import run_folder_of
 from ui.common import run_job_section, skipped_rows
+from ui.evaluate_view import kept_said
 from ui.inputs import number_in_range
 from ui.kept import default_for, keep
 
 JOB_KEY = "evaluate_pairs_job"  # (run name, its PairsJob): the last scoring of this session
 
 
-def pairs_section(run_name: str, label: str, rows: list[dict]) -> None:
-    """Everything the page shows for reward-model run `run_name` (named `label`) on its held-out `rows`."""
+def pairs_section(run_name: str, label: str, info, run_path: str) -> None:
+    """Everything the page shows for reward-model run `run_name` (named `label`; `info`: its ftlib.evaluate.RunInfo,
+    its adapter or model folder `run_path`) on its held-out rows."""
+    rows = info.test_rows
     st.caption(
         "A reward model writes no answers: it scores them. Here it scores each held-out pair's chosen and rejected "
         "answer; a good one scores the chosen answer higher."
@@ -40,6 +47,28 @@ def pairs_section(run_name: str, label: str, rows: list[dict]) -> None:
         args=(rows_key,),
     )
     keep(rows_key)
+    folder = run_folder_of(run_path)
+    # Everything that decides the scores (`ftlib.eval_results`): scores kept with the run under it are shown again.
+    kept_key = (
+        None
+        if n_rows is None
+        else K.pairs_key(
+            run_path,
+            model=info.model,
+            rows=rows[: int(n_rows)],
+            limit=int(n_rows),
+            template=info.template,
+            template_source=info.template_source,
+            max_length=info.max_length,
+            all_rows=rows,
+        )
+    )
+    held = st.session_state.get(JOB_KEY)
+    job = held[1] if held and held[0] == run_name else None
+    if (job is None or job.done) and kept_key is not None and getattr(job, "kept_key", None) != kept_key:
+        # Scored earlier with these very choices (a reload, another tab, another day): those scores, not nothing.
+        if (kept := K.KeptPairsJob.restored(folder, kept_key, run_name, rows, limit=int(n_rows))) is not None:
+            st.session_state[JOB_KEY] = (run_name, kept)
     words = {
         "idle": "Press **Score the pairs** to have the reward model score the held-out pairs.",
         "done": "scored",
@@ -51,7 +80,7 @@ def pairs_section(run_name: str, label: str, rows: list[dict]) -> None:
         run_name,
         label,
         "Score the pairs",
-        lambda: PairsJob(run_name, rows, limit=int(n_rows)).start(),
+        lambda: K.KeptPairsJob(run_name, rows, limit=int(n_rows), run_dir=folder, key=kept_key).start(),
         words,
         disabled=n_rows is None,
     )
@@ -64,6 +93,8 @@ def _result(job: PairsJob, run_name: str) -> None:
     agg = result.aggregates()
     if job.cancelled:
         st.warning(f"Stopped early: {plural(len(result.rows), 'pair')} scored.")
+    if getattr(job, "measured_at", None) is not None:  # kept from an earlier visit (a reload, another tab)
+        st.caption(kept_said(job.measured_at, "Score the pairs"))
     m1, m2, m3 = st.columns(3)
     m1.metric(
         "Accuracy",

@@ -1,0 +1,233 @@
+"""A reward model's scores of held-out pairs and a GRPO run's answers under its rewards, kept with the run as the
+held-out evaluation is (`ftlib.eval_results`): a reload (a fresh AppTest session on the same workspace) shows them
+again, saying when they were measured, with the boxes as they were; other choices do not show them.
+
+The engine's side: their keys (what decides each result) and records (read back whole).
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from ftlib import eval_results as K
+from ftlib import workspace
+from ftlib.reward_eval import PairResult, PairScore, RewardedAnswers, RewardResult
+from ftlib.testing import make_random_adapter, make_run
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def turns(role: str, text: str) -> list[dict]:
+    return [{"role": role, "content": text}]
+
+
+PAIRS = [  # unlike lengths and words, so a score head gives each its own margin
+    {"prompt": turns("user", p), "chosen": turns("assistant", c), "rejected": turns("assistant", r)}
+    for p, c, r in [
+        ("Name a fruit.", "Apple.", "I will not name anything, go away."),
+        ("Name a tree.", "An oak tree, tall and old.", "Tree."),
+        ("Say hi.", "Hello there, friend!", "No."),
+        ("Count to three.", "One, two, three.", "Three, two, one, zero, minus one."),
+    ]
+]
+PROMPTS = [{"prompt": turns("user", p)} for p in ("Write a line about tea.", "Name a colour.", "Say something.")]
+REWARDS = [{"length": {"target": 4}}, {"regex": "[aeiou]", "weight": 0.5}]
+
+
+# The tiny model and adapters, under names of their own (tests/conftest.py's are being moved meanwhile).
+@pytest.fixture(scope="module")
+def scores_model(varied_model):
+    return varied_model(3)
+
+
+@pytest.fixture(scope="module")
+def scores_lm_adapter(scores_model, tmp_path_factory):
+    return make_random_adapter(str(scores_model), tmp_path_factory.mktemp("lm") / "adapter", seed=5, b_std=0.5)
+
+
+@pytest.fixture(scope="module")
+def scores_reward_adapter(scores_model, tmp_path_factory):
+    target = tmp_path_factory.mktemp("rm") / "adapter"
+    return make_random_adapter(str(scores_model), target, seed=6, b_std=0.5, score=True)
+
+
+@pytest.fixture
+def reward_run(scores_model, scores_reward_adapter):
+    workspace.save_split("pairs", PAIRS, PAIRS)
+    config = {"method": "reward", "model": str(scores_model), "dataset": "pairs", "max_length": 256}
+    return make_run("20260101-000000-reward-pairs", config, adapter=scores_reward_adapter)
+
+
+@pytest.fixture
+def grpo_run(scores_model, scores_lm_adapter):
+    workspace.save_split("prompts", PROMPTS, PROMPTS)
+    config = {"method": "grpo", "model": str(scores_model), "dataset": "prompts", "rewards": REWARDS}
+    return make_run("20260101-000000-grpo-prompts", config | {"grpo_max_new_tokens": 8}, adapter=scores_lm_adapter)
+
+
+def open_page(model: Path) -> AppTest:
+    """A new session (what a browser reload or a second tab is) on the Evaluate page."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.session_state["active_model"] = str(model)
+    at.run()
+    return at.switch_page("pages/6_Evaluate.py").run()
+
+
+def button(at, label):
+    return next(b for b in at.button if b.label == label)
+
+
+def metrics(at) -> dict:
+    return {m.label: m.value for m in at.metric}
+
+
+def measure(at: AppTest, label: str, key: str) -> AppTest:
+    button(at, label).click()
+    at.run()
+    assert at.session_state[key][1].wait(timeout=300)
+    at.run()
+    assert not at.exception and not at.error, (at.exception, [e.value for e in at.error])
+    return at
+
+
+def kept_kinds(run) -> list[str]:
+    return sorted(p.name.split("-")[0] for p in (run.path / K.KEPT_DIR).iterdir())
+
+
+def measured_again_said(at, label: str) -> bool:
+    return any(
+        c.value.startswith("Measured on ") and f"Press **{label}** to measure again." in c.value for c in at.caption
+    )
+
+
+def test_a_reward_models_scores_come_back_after_a_reload_and_only_for_the_same_pairs(reward_run, scores_model):
+    """A reload lost the scores: the section said "Press Score the pairs" again."""
+    at = open_page(scores_model)
+    rows_box = next(n for n in at.number_input if n.label == "Pairs to score")
+    rows_box.set_value(3).run()  # not the default (all 4): the box comes back with the reload too
+    at = measure(at, "Score the pairs", "evaluate_pairs_job")
+    shown, table = metrics(at), at.dataframe[-1].value
+    assert len(table) == 3 and "Accuracy" in shown
+    assert kept_kinds(reward_run) == ["pairs"]  # in the run's folder: deleted with it
+
+    again = open_page(scores_model)
+    assert not again.exception, again.exception
+    assert not any("Press **Score the pairs**" in i.value for i in again.info)
+    assert metrics(again) == shown and again.dataframe[-1].value.equals(table)
+    assert measured_again_said(again, "Score the pairs")
+
+    workspace.remember_choice(f"evaluate_pairs_rows_{reward_run.id}", 2)  # someone chose 2 pairs since
+    other = open_page(scores_model)
+    assert not other.exception, other.exception
+    assert not other.metric and any("Press **Score the pairs**" in i.value for i in other.info)
+
+
+def test_a_grpo_runs_answers_and_rewards_come_back_after_a_reload_and_only_for_the_same_choices(
+    grpo_run, scores_model
+):
+    at = open_page(scores_model)
+    at.slider(key=f"evaluate_answer_tokens_{grpo_run.id}").set_value(16).run()  # not the run's 8: kept across too
+    at = measure(at, "Answer and score", "evaluate_answers_job")
+    shown, table = metrics(at), at.dataframe[-1].value
+    assert "Tuned reward" in shown and len(table) == 3
+    assert kept_kinds(grpo_run) == ["answers"]
+
+    again = open_page(scores_model)
+    assert not again.exception, again.exception
+    assert again.slider(key=f"evaluate_answer_tokens_{grpo_run.id}").value == 16
+    assert not any("Press **Answer and score**" in i.value for i in again.info)
+    assert metrics(again) == shown and again.dataframe[-1].value.equals(table)
+    assert measured_again_said(again, "Answer and score")
+
+    workspace.remember_choice("evaluate_batch", 2)  # another batch: its answers may differ, so not this result
+    other = open_page(scores_model)
+    assert not other.exception, other.exception
+    assert not other.metric and any("Press **Answer and score**" in i.value for i in other.info)
+
+
+# ------------------------------------------------------------------------------------------------ the engine's side
+
+
+@pytest.fixture
+def run_dir(tmp_path) -> Path:
+    (tmp_path / "run" / "adapter").mkdir(parents=True)
+    (tmp_path / "run" / "adapter" / "adapter_model.safetensors").write_bytes(b"weights")
+    return tmp_path / "run"
+
+
+def _common(**changed) -> dict:
+    settings = dict(model="default", rows=PAIRS[:3], limit=3, template="tokenizer", template_source="", max_length=64)
+    return settings | {"all_rows": PAIRS} | changed
+
+
+def _pairs_key(run_dir, **changed):
+    return K.pairs_key(run_dir / "adapter", **_common(**changed))
+
+
+def _answers_key(run_dir, **changed):
+    settings = dict(max_new_tokens=8, batch_size=4, rewards=REWARDS)
+    mine = {k: changed.pop(k) for k in list(changed) if k in settings}
+    return K.answers_key(run_dir / "adapter", **_common(**changed), **(settings | mine))
+
+
+PAIR_RESULT = PairResult("rm", [PairScore(0, "Q?", "A.", "B.", 0.25, -1.5)], skipped=[(1, "Not a pair.")])
+ANSWERS = RewardResult(
+    "grpo",
+    ["length", "regex"],
+    [RewardedAnswers(2, "Q?", "Hi.", " ", {"length": 0.5, "regex": 1.0}, {"length": math.nan, "regex": 0.0}, 1.0, 0)],
+    skipped=[(0, "No prompt.")],
+    weights={"length": 1.0, "regex": 0.5},
+    labels={"length": 'length {"target": 4}', "regex": 'regex "[aeiou]"'},
+)
+
+
+def test_a_reward_models_scores_read_back_whole_and_only_under_their_own_key(run_dir):
+    key = _pairs_key(run_dir)
+    assert K.keep(run_dir, key, K.result_record(PAIR_RESULT), now=100.0)
+    back, at = K.restore(run_dir, key)
+    assert at == 100.0 and back == PAIR_RESULT and back.aggregates() == PAIR_RESULT.aggregates()
+    for changed in (
+        {"rows": PAIRS[:2], "limit": 2},
+        {"all_rows": PAIRS[:3]},  # another split
+        {"model": "other/model"},
+        {"template": "chatml"},
+        {"template_source": "{{ messages }}"},
+        {"max_length": 128},
+        {"batch_size": 8},  # the CLI's default: the page scores in batches of K.PAIRS_BATCH
+    ):
+        assert K.restore(run_dir, _pairs_key(run_dir, **changed)) is None, changed
+    assert K.restore(run_dir, _answers_key(run_dir)) is None  # another kind
+    (run_dir / "adapter" / "adapter_model.safetensors").write_bytes(b"trained further")
+    assert K.restore(run_dir, _pairs_key(run_dir)) is None
+
+
+def test_a_grpo_runs_answers_read_back_whole_and_only_under_their_own_key(run_dir):
+    key = _answers_key(run_dir)
+    assert K.keep(run_dir, key, K.result_record(ANSWERS))
+    back, _ = K.restore(run_dir, key)
+    assert back.rows[0].tuned_scores["length"] != back.rows[0].tuned_scores["length"]  # NaN kept
+    assert back.rows[0].tuned_output == " " and back.weights == ANSWERS.weights and back.labels == ANSWERS.labels
+    assert back.rows[0].as_dict().keys() == ANSWERS.rows[0].as_dict().keys() and back.skipped == [(0, "No prompt.")]
+    assert back.aggregates()["tuned_reward_regex"] == 0.0 and back.rewards == ["length", "regex"]
+    for changed in (
+        {"rewards": REWARDS[:1]},  # another reward
+        {"rewards": [{"length": {"target": 4}}, {"regex": "[aeiou]", "weight": 0.25}]},  # another weight
+        {"max_new_tokens": 16},
+        {"batch_size": 8},
+        {"rows": PAIRS[:2], "limit": 2},
+    ):
+        assert K.restore(run_dir, _answers_key(run_dir, **changed)) is None, changed
+
+
+def test_only_choices_the_pages_boxes_can_make_are_offered(run_dir):
+    assert K.offered(_pairs_key(run_dir, batch_size=K.PAIRS_BATCH)) and not K.offered(
+        _pairs_key(run_dir, batch_size=8)
+    )
+    assert K.offered(_answers_key(run_dir, max_new_tokens=10))  # GRPO's slider moves by 1
+    assert not K.offered(_answers_key(run_dir, max_new_tokens=300)) and not K.offered(
+        _answers_key(run_dir, batch_size=64)
+    )
