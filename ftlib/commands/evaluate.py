@@ -22,6 +22,11 @@ run is measured by:
     GRPO on prompts                 both models answer each prompt; the run's rewards score the answers
                                     (`ftlib.reward_eval.evaluate_answers`)
 
+The result of a run measured as the Evaluate page measures it (the run's own model, adapter, held-out rows and
+template, with choices the page's boxes can make) is kept with the run under the key the page would use
+(`ftlib.eval_results`), so the page shows it with when it was measured; nothing else is kept, and a workspace this
+account may not write keeps nothing and says nothing.
+
 Everything that can be refused without a model is refused first, in one `error:` line: a --csv path that cannot be
 written, an adapter of another base (from its weights' shapes, before the base loads), a reward that cannot be
 computed. Skipped rows are said per reason, with their numbers (on stderr with --json).
@@ -130,6 +135,7 @@ def _evaluate(args) -> int:
 
     measure = measured_by(method, rows[: args.limit or None])
     check_measurable(measure, rows[: args.limit or None])  # no row to measure: said before any model loads
+    page_key = _page_key(args, run, info, tuned, measure) if not args.data else None  # before: the weights as measured
     if measure == "pairs":  # a score head ranks answers: measured on pairs, not on a reference's loss
         result = _reward_model(args, RunDir(run_folder_of(tuned)), rows)
         template = trained.get("template") or "tokenizer"
@@ -137,9 +143,50 @@ def _evaluate(args) -> int:
         result = _grpo(args, model, tuned, rows, info, template, trained)
     else:
         result = _against_references(args, model, tuned, rows, info, template, trained)
+    if page_key is not None:  # best effort and silent, as the page keeps it (ftlib.eval_results.keep)
+        from ftlib import eval_results as K
+
+        K.keep(run_folder_of(run), page_key, K.result_record(result))
     preference_beta = info.beta if info and info.method in ("dpo", "kto") else None
     _report(args, result, model, template, preference_beta, loaded)
     return 0
+
+
+def _page_key(args, run: Path | None, info, tuned: Path, measure: str) -> dict | None:
+    """The key the Evaluate page keeps this measurement of `run`'s held-out rows under (`ftlib.eval_results`), or None
+    where the page could not have measured it so: another model, adapter or template than the run's, or choices its
+    boxes do not offer (`eval_results.offered`: the page scores a reward model's pairs in batches of `PAIRS_BATCH`)."""
+    from ftlib import eval_results as K
+    from ftlib.errors import UserError
+    from ftlib.modelset import find_tuned
+
+    if run is None or info is None or args.template or args.model not in (None, info.model):
+        return None
+    if Path(tuned).resolve() != Path(run).resolve():  # --adapter of another run
+        return None
+    try:
+        folder = find_tuned(run)[0]  # what the page's list of runs names (`modelset.list_run_adapters`)
+    except UserError:
+        return None  # the evaluation says what is missing
+    rows = info.test_rows
+    limit = min(args.limit or len(rows), len(rows))  # a --limit past the end measures what "all" measures
+    common = dict(
+        model=info.model,
+        rows=rows[:limit],
+        limit=limit,
+        template=info.template,
+        template_source=info.template_source,
+        max_length=info.max_length,
+        all_rows=rows,
+    )
+    if measure == "pairs":
+        key = K.pairs_key(folder, batch_size=args.batch_size, **common)
+    elif measure == "rewards":
+        max_new = args.max_new_tokens or info.answer_tokens or 64  # as `_grpo` measures
+        key = K.answers_key(folder, max_new_tokens=max_new, batch_size=args.batch_size, rewards=info.rewards, **common)
+    else:
+        key = K.heldout_key(folder, max_new_tokens=args.max_new_tokens or 64, batch_size=args.batch_size, **common)
+    return key if K.offered(key) else None
 
 
 def trained_rows_warning(seen: list[int], total: int, data: str, loaded) -> str:
