@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -147,6 +148,27 @@ def test_a_grpo_runs_answers_and_rewards_come_back_after_a_reload_and_only_for_t
     other = open_page(scores_model)
     assert not other.exception, other.exception
     assert not other.metric and any("Press **Answer and score**" in i.value for i in other.info)
+
+
+def test_a_result_of_other_choices_says_so_and_a_running_job_is_not_displaced_by_a_kept_one(reward_run, scores_model):
+    at = open_page(scores_model)
+    at = measure(at, "Score the pairs", "evaluate_pairs_job")  # all 4 pairs
+    shown = metrics(at)
+    next(n for n in at.number_input if n.label == "Pairs to score").set_value(2).run()
+    assert metrics(at) == shown  # this session's result stays, said to be of other choices
+    said = " ".join(c.value for c in at.caption)
+    assert "measured with other choices than those above: press **Score the pairs** to measure with them" in said
+
+    workspace.remember_choice(f"evaluate_pairs_rows_{reward_run.id}", 4)  # the choices the kept result was of
+    running = SimpleNamespace(done=False, cancel=lambda: None)  # this session's job of another run, still running
+    busy = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    busy.session_state["active_model"] = str(scores_model)
+    busy.session_state["evaluate_pairs_job"] = ("20260101-000000-other", running)
+    busy.run()
+    busy = busy.switch_page("pages/6_Evaluate.py").run()
+    assert not busy.exception, busy.exception
+    assert busy.session_state["evaluate_pairs_job"][1] is running  # not dropped for the kept scores: still polled
+    assert not busy.metric and any("has not been scored in this session" in i.value for i in busy.info)
 
 
 # ------------------------------------------------------------------------------------------------ the engine's side

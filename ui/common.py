@@ -317,6 +317,20 @@ def run_job_section(key: str, run_name: str, label: str, start_label: str, start
     return job
 
 
+def restore_kept(key: str, run_name: str, kept_key: dict | None, restored) -> None:
+    """Make a result kept with run `run_name` under `kept_key` (`ftlib.eval_results`) this session's job of the run in
+    session `key` (as `run_job_section` holds it), so a reload or another tab shows it: `restored()` gives the done
+    job holding it, or None when none is kept. Not while this session's job runs (of any run: it is not displaced),
+    nor over the job that holds that very result."""
+    held = st.session_state.get(key)
+    if kept_key is None or (held and not held[1].done):
+        return
+    if held and held[0] == run_name and getattr(held[1], "kept_key", None) == kept_key:
+        return
+    if (kept := restored()) is not None:
+        st.session_state[key] = (run_name, kept)
+
+
 def skipped_rows(skipped: list[tuple[int, str]], title: str) -> None:
     """An expander titled `title` listing the test rows an evaluation skipped ((0-based index, why) pairs), counted
     from 1 as on the Data page; nothing when none was."""

@@ -87,6 +87,22 @@ def kept_said(measured_at: float, button: str = "Evaluate", now: float | None = 
     return f"Measured on {when} ({ago}) and kept with the run. Press **{button}** to measure again."
 
 
+def changed_said(shown: dict | None, current: dict | None, button: str) -> str | None:
+    """A line over a result measured under another key (`shown`) than the choices above make now (`current`; None:
+    unknown), for a reward model's and a GRPO run's sections; None when there is nothing to say.
+
+    >>> changed_said({"kind": "pairs", "limit": 3}, {"kind": "pairs", "limit": 2}, "Score the pairs")[:54]
+    'This result was measured with other choices than those'
+    """
+    if shown is None or current is None or shown == current:
+        return None
+    if K.outside_boxes(shown) == K.outside_boxes(current):
+        return (
+            f"This result was measured with other choices than those above: press **{button}** to measure with them."
+        )
+    return f"This result was measured before the run or its rows changed: press **{button}** to measure again."
+
+
 def choices_said(key: dict) -> str:
     """The choices a kept held-out result was measured with (`ftlib.eval_results.heldout_key`), in the boxes' words.
 
@@ -367,6 +383,7 @@ __all__ = [
     "cost_panel",
     "cost_section",
     "kept_said",
+    "changed_said",
     "loops_said",
     "other_choices_said",
     "row_label",

@@ -19,8 +19,8 @@ from ftlib.errors import plural
 from ftlib.reward_eval import AnswersJob
 from ftlib.rundir import run_folder_of
 from ui.alignment_view import reward_parts
-from ui.common import model_set_for, run_job_section, skipped_rows, user_errors
-from ui.evaluate_view import kept_said
+from ui.common import model_set_for, restore_kept, run_job_section, skipped_rows, user_errors
+from ui.evaluate_view import changed_said, kept_said
 from ui.inputs import number_in_range
 from ui.kept import default_for, keep
 
@@ -85,15 +85,15 @@ def answers_section(run_name: str, label: str, info, run_path: str) -> None:
             all_rows=rows,
         )
     )
-    held = st.session_state.get(JOB_KEY)
-    job = held[1] if held and held[0] == run_name else None
-    if (job is None or job.done) and kept_key is not None and getattr(job, "kept_key", None) != kept_key:
-        # Measured earlier with these very choices (a reload, another tab, another day): that result, not nothing.
-        kept = K.KeptAnswersJob.restored(
+    # Measured earlier with these very choices (a reload, another tab, another day): that result, not nothing.
+    restore_kept(
+        JOB_KEY,
+        run_name,
+        kept_key,
+        lambda: K.KeptAnswersJob.restored(
             folder, kept_key, rows, info.rewards, max_new_tokens=max_new, batch_size=batch, limit=int(n_rows)
-        )
-        if kept is not None:
-            st.session_state[JOB_KEY] = (run_name, kept)
+        ),
+    )
 
     def start() -> AnswersJob:
         with user_errors("Could not load the model with the run's adapter"):
@@ -120,10 +120,10 @@ def answers_section(run_name: str, label: str, info, run_path: str) -> None:
     }
     job = run_job_section(JOB_KEY, run_name, label, "Answer and score", start, words, disabled=n_rows is None)
     if job is not None:
-        _result(job, run_name, len(rows), info.rewards)
+        _result(job, run_name, len(rows), info.rewards, kept_key)
 
 
-def _result(job: AnswersJob, run_name: str, held_out: int, specs: list) -> None:
+def _result(job: AnswersJob, run_name: str, held_out: int, specs: list, kept_key: dict | None) -> None:
     result = job.result
     agg = result.aggregates()
     if job.cancelled:
@@ -132,6 +132,8 @@ def _result(job: AnswersJob, run_name: str, held_out: int, specs: list) -> None:
         st.caption(f"On {len(result.rows)} of the run's {plural(held_out, 'held-out prompt')}.")
     if getattr(job, "measured_at", None) is not None:  # kept from an earlier visit (a reload, another tab)
         st.caption(kept_said(job.measured_at, "Answer and score"))
+    if said := changed_said(getattr(job, "kept_key", None), kept_key, "Answer and score"):
+        st.caption(said)
     m1, m2, m3 = st.columns(3)
     m1.metric("Base reward", f"{agg['base_reward']:.3f}", help="The base model's answers' mean total reward.")
     m2.metric(

@@ -17,8 +17,8 @@ from ftlib import eval_results as K
 from ftlib.errors import plural
 from ftlib.reward_eval import PairsJob
 from ftlib.rundir import run_folder_of
-from ui.common import run_job_section, skipped_rows
-from ui.evaluate_view import kept_said
+from ui.common import restore_kept, run_job_section, skipped_rows
+from ui.evaluate_view import changed_said, kept_said
 from ui.inputs import number_in_range
 from ui.kept import default_for, keep
 
@@ -63,12 +63,10 @@ def pairs_section(run_name: str, label: str, info, run_path: str) -> None:
             all_rows=rows,
         )
     )
-    held = st.session_state.get(JOB_KEY)
-    job = held[1] if held and held[0] == run_name else None
-    if (job is None or job.done) and kept_key is not None and getattr(job, "kept_key", None) != kept_key:
-        # Scored earlier with these very choices (a reload, another tab, another day): those scores, not nothing.
-        if (kept := K.KeptPairsJob.restored(folder, kept_key, run_name, rows, limit=int(n_rows))) is not None:
-            st.session_state[JOB_KEY] = (run_name, kept)
+    # Scored earlier with these very choices (a reload, another tab, another day): those scores, not nothing.
+    restore_kept(
+        JOB_KEY, run_name, kept_key, lambda: K.KeptPairsJob.restored(folder, kept_key, run_name, rows, int(n_rows))
+    )
     words = {
         "idle": "Press **Score the pairs** to have the reward model score the held-out pairs.",
         "done": "scored",
@@ -85,16 +83,18 @@ def pairs_section(run_name: str, label: str, info, run_path: str) -> None:
         disabled=n_rows is None,
     )
     if job is not None:
-        _result(job, run_name)
+        _result(job, run_name, kept_key)
 
 
-def _result(job: PairsJob, run_name: str) -> None:
+def _result(job: PairsJob, run_name: str, kept_key: dict | None) -> None:
     result = job.result
     agg = result.aggregates()
     if job.cancelled:
         st.warning(f"Stopped early: {plural(len(result.rows), 'pair')} scored.")
     if getattr(job, "measured_at", None) is not None:  # kept from an earlier visit (a reload, another tab)
         st.caption(kept_said(job.measured_at, "Score the pairs"))
+    if said := changed_said(getattr(job, "kept_key", None), kept_key, "Score the pairs"):
+        st.caption(said)
     m1, m2, m3 = st.columns(3)
     m1.metric(
         "Accuracy",
