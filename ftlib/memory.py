@@ -6,10 +6,9 @@ the estimate follows what the trainers really keep:
 - weights: every parameter in the dtype the run loads it in (`precision.training_dtype`: under `auto` a model
   under 200M parameters is fp32 throughout on a GPU; a larger full fine-tune there keeps fp32 master weights and
   computes in bf16 under the Trainer's autocast, which also keeps a bf16 copy of the weights it multiplies; an
-  explicit `bfloat16` is pure bf16, half of that); QLoRA stores the
-  linear layers of the blocks in 4 bits (plus one fp32 scale per 64 weights, halved again by double quantization)
-  and the rest in fp32 (PEFT's `prepare_model_for_kbit_training` upcasts them); full DPO, KTO and GRPO also keep a
-  frozen reference copy.
+  explicit `bfloat16` is pure bf16, half of that); QLoRA stores the linear layers of the blocks in 4 bits (plus
+  one fp32 scale per 64 weights, which double quantization stores in 8 bits: a quarter) and the rest in fp32
+  (PEFT's `prepare_model_for_kbit_training` upcasts them); full DPO, KTO and GRPO also keep a frozen reference copy.
 - gradients: one per trainable parameter, in the trained weights' dtype (LoRA adapters are fp32).
 - optimizer: AdamW keeps two moments per trainable parameter, in the same dtype.
 - activations: what each decoder block saves for the backward pass, per token (inputs of every linear

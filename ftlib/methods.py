@@ -25,14 +25,16 @@ BETA_METHODS = ("dpo", "kto", "grpo")  # the methods that hold the model near wh
 
 # What each method is, in one plain sentence, and the canonical row kinds (ftlib.rows) it trains on.
 METHOD_HELP = {
-    "lora": "LoRA freezes the model and trains a small add-on (an adapter, a few % of the weights): fast, light on "
-    "memory, a small file. The usual first choice.",
+    "lora": "LoRA freezes the model and trains a small add-on (an adapter: under 1% of the weights on large models, "
+    "a few % on small ones): fast, light on memory, a small file. The usual first choice.",
     "qlora": "QLoRA is LoRA on a copy of the model squeezed into 4 bits: the least memory for the weights, so bigger "
     "models fit on one GPU; a little slower and slightly less exact (on CPU much slower).",
-    "full": "Full fine-tuning updates every weight: the most capacity, but about four times the model's size in "
-    "memory, and the result is a whole model copy.",
-    "dpo": "DPO learns from pairs of a better (chosen) and a worse (rejected) answer to the same prompt: it makes "
-    "answers like the chosen ones more likely than the rejected ones, with no reward model.",
+    "full": "Full fine-tuning updates every weight: the most capacity, but the most memory (in fp32, 16 bytes a "
+    "weight: the weights, their gradients and AdamW's two moments, four copies of the model, plus activations), "
+    "and the result is a whole model copy.",
+    "dpo": "DPO learns from pairs of a better (chosen) and a worse (rejected) answer to the same prompt: it widens "
+    "the gap between the chosen and the rejected answers' likelihoods, each measured against the starting model "
+    "(both can still become less likely), with no reward model.",
     "reward": "A reward model learns from the same chosen/rejected pairs to give any answer a score (higher = "
     "better); it writes nothing itself, but it can judge the answers GRPO writes.",
     "kto": "KTO learns from single answers marked good or bad (thumbs up or down, no pairs needed): good answers "

@@ -171,10 +171,11 @@ def preflight(config: RunConfig, tokenizer=None, rows: tuple[list[dict], list[di
 
 
 QLORA_ON_CPU = (
-    "4-bit weights on the CPU: the weights take about a quarter of the memory, but bitsandbytes' CPU kernels train "
-    "slower than {fix} on the full weights here, and the 4-bit layers keep bigger activations (they run outside the "
-    "studio's CPU fast path): for a small model the whole run can need more memory than LoRA, as the estimate "
-    "counts. On a GPU, QLoRA is the usual way to fit a model too big for LoRA."
+    "4-bit weights on the CPU: the blocks' linear layers take about a quarter of their bf16 memory (the embeddings "
+    "and norms keep theirs), but bitsandbytes' CPU kernels train slower than {fix} on the full weights here, and the "
+    "4-bit layers keep bigger activations (they run outside the studio's CPU fast path): for a small model the whole "
+    "run can need more memory than LoRA, as the estimate counts. On a GPU, QLoRA is the usual way to fit a model too "
+    "big for LoRA."
 )
 
 

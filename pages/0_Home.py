@@ -76,8 +76,9 @@ LIFECYCLE = [
     ),
     (
         "4. Preference tuning",
-        "The model learns what people prefer without a reward model: **DPO** from pairs (make the chosen answer "
-        "more likely than the rejected one), **KTO** from single answers marked good or bad (thumbs up or down).",
+        "The model learns what people prefer without a reward model: **DPO** from pairs (raise the chosen answer's "
+        "likelihood, against the starting model, more than the rejected one's), **KTO** from single answers marked "
+        "good or bad (thumbs up or down).",
     ),
     (
         "5. Reinforcement learning",
@@ -110,14 +111,16 @@ CONCEPTS = [
         "Masking, labels and -100",
         "Each token has a **label**: the token the model should predict. Tokens we do not want to train on "
         '(the user\'s question, the system prompt, padding) get the label **-100**, which means "ignore": '
-        "the model still reads them but is not graded on them. Usually only the assistant's answer, "
-        "including its end-of-turn marker, is trained, so the model learns to answer and to stop.",
+        "the model still reads them but is not graded on them. By default the studio trains only the "
+        "assistant's answers, end-of-turn marker included, so the model learns to answer and to stop (TRL's "
+        "SFTTrainer trains every token of a chat row unless `assistant_only_loss=True`).",
     ),
     (
         "Full fine-tuning, LoRA and QLoRA",
         "**Full fine-tuning** updates every weight: best quality, most memory. **LoRA** freezes the model and "
-        "trains small extra matrices beside some layers (often under 1% of the weights): far less memory, a "
-        "small file to save. **QLoRA** is LoRA on a model stored in 4 bits, for large models on small GPUs.",
+        "trains small extra matrices beside some layers (under 1% of the weights on large models, a few % on small "
+        "ones such as the studio's default): far less memory, a small file to save. **QLoRA** is LoRA on a model "
+        "stored in 4 bits, for large models on small GPUs.",
     ),
     (
         "DPO (preference tuning)",
@@ -137,7 +140,7 @@ CONCEPTS = [
         "At each step the model gives a probability for every possible next token. **Greedy** always takes the "
         "most likely one (repeatable, can be dull). **Temperature** flattens (>1) or sharpens (<1) the "
         "probabilities before picking at random. **Top-k** keeps only the k most likely tokens; **top-p** "
-        "keeps the smallest set whose probabilities add up to p.",
+        "keeps the smallest set whose probabilities reach at least p.",
     ),
 ]
 

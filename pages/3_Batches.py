@@ -531,7 +531,7 @@ with st.expander("For engineers: padding token, attention kernels"):
         f"Pad token id {pad_id} (`{tokenizer.pad_token}`)."
         + (
             " It is also the end-of-turn token here: labels are built before padding, so a real end-of-turn stays "
-            "trained while padding is masked by the attention mask."
+            "trained while the padding gets label -100 (the loss skips it) and attention 0 (no real token reads it)."
             if pad_id == tokenizer.eos_token_id
             else ""
         )

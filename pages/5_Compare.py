@@ -384,7 +384,7 @@ st.markdown(
     "- **Temperature** reshapes the odds before drawing: below 1 favours the likely tokens, above 1 gives rare "
     "ones more chance.\n"
     "- **Top-k** keeps only the k most likely tokens and draws among them.\n"
-    "- **Top-p** keeps the most likely tokens until their probabilities add up to p, and draws among those.\n"
+    "- **Top-p** keeps the most likely tokens until their probabilities reach at least p, and draws among those.\n"
     "- **Min-p** keeps the tokens at least this share as likely as the most likely one: few when the model is sure, "
     "many when it is not.\n"
     "- **Repetition penalty** (applied first, greedy too) makes every token already in the prompt or the answer "

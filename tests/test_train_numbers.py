@@ -159,3 +159,21 @@ def test_a_short_runs_headline_averages_its_later_half_not_the_steps_before_it_l
     assert shown["Training loss, last 2 steps"].value == f"{statistics.fmean(losses[-2:]):.4f}"
     many = [1.0 + 1 / step for step in range(1, 41)]
     assert smoothed_loss(_steps(many)) == (pytest.approx(statistics.fmean(many[-10:])), 10)  # then the last 10
+
+
+@pytest.mark.parametrize(
+    "weights, said",
+    [
+        ({}, "0.5 at the start (both weights are 1)"),
+        ({"desirable_weight": 2.0, "undesirable_weight": 2.0}, "1 at the start (both weights are 2)"),
+        ({"desirable_weight": 2.0, "undesirable_weight": 3.0}, "between 1 and 1.5 at the start"),
+    ],
+)
+def test_a_kto_runs_held_out_start_is_said_from_its_weights(tiny_model_dir, weights, said):
+    """A review: the help said "0.5 at the start" whatever the weights, but TRL multiplies each answer's loss (0.5
+    before training) by desirable_weight or undesirable_weight (`KTOTrainer`), so the start is half their mean."""
+    config = {"model": str(tiny_model_dir), "method": "kto", **weights}
+    make_run("r-kto", config, max_steps=3, metrics=_steps([1, 1, 1]))
+    at = page(tiny_model_dir)
+    help_text = {m.label: m.proto.help for m in at.metric}["Held-out loss"]
+    assert said in help_text, help_text

@@ -123,9 +123,10 @@ TABLE_FOR_ENGINEERS = """
 - **Padding, shuffled**: what a run without *group by length* computes: its sampler shuffles the rows
   every epoch, so the padding is the one expected over every random order (computed exactly, not sampled; rounded
   to whole positions), not that of the file's order (a file sorted by length would look grouped).
-- **Padding, grouped by length**: batches of similar lengths, in random order (the Train form's *group by length*,
-  like transformers' `group_by_length`), for one shuffle of the seed. KTO and GRPO order their rows themselves, so
-  it is not offered for their rows.
+- **Padding, grouped by length**: the Train form's *group by length*, transformers' `get_length_grouped_indices`,
+  for one shuffle of the seed: the rows shuffled, cut into chunks of up to 50 batches (fewer when there are under
+  200 batches), the chunks in random order, each sorted longest first, the longest row moved to the very front (a
+  sawtooth in the loss curve). KTO and GRPO order their rows themselves, so it is not offered for their rows.
 - **Packing**: best-fit decreasing (BFD) into rows of *max length*, as TRL packs (`SFTConfig(packing=True)`, its
   default `packing_strategy="bfd"`); TRL then runs a batch of packed rows padding-free, as one flattened row.
 - **work per trained token**: computed positions (real tokens and padding) ÷ tokens whose label is not -100.
@@ -156,9 +157,9 @@ never asked to guess one example's start from another's end. Examples longer tha
 PACKING_FOR_ENGINEERS = """
 Packing stays exact only when (1) the position ids restart at 0 for every example, (2) attention is limited to
 each example (flash-attention's variable-length kernels, or the block mask transformers builds from the position
-ids when no attention mask is passed), and (3) the first token of each example has label -100. The packing tab lays
-examples out by best-fit decreasing (BFD), TRL's default `packing_strategy`; in training TRL's collator joins a
-batch of packed rows into one padding-free row.
+ids when no attention mask is passed and `use_cache=False`), and (3) the first token of each example has label
+-100. The packing tab lays examples out by best-fit decreasing (BFD), TRL's default `packing_strategy`; in training
+TRL's collator joins a batch of packed rows into one padding-free row.
 """
 _KINDS = {"pad": 0, "masked": 1, "trained": 2}
 # Discrete colours for 0 = pad, 1 = attended but not trained, 2 = trained (the same as the grid's).

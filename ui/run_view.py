@@ -122,16 +122,37 @@ HELD_OUT_OBJECTIVES = {
     "when it cannot tell them apart, lower as it scores the chosen answers above the rejected ones",
     "kto": "KTO's objective on the held-out answers (with the default loss type, 1 - sigmoid(beta x (how much "
     "likelier than at the start the model finds a good answer, less a KL estimate)), the reverse for bad answers, "
-    "weighted: 0.5 at the start, lower as good answers gain and bad ones lose)",
+    "each answer's loss times its weight: {start}, lower as good answers gain and bad ones lose)",
 }
 
 
-def held_out_help(method: str | None, step: int) -> str:
-    """The held-out loss's help: what the number is for this run's method."""
+def kto_start(weights: tuple[float, float] | None) -> str:
+    """KTO's held-out objective before training, said for the run's (desirable_weight, undesirable_weight): TRL
+    multiplies each answer's loss, 0.5 while the model is the starting one, by its weight (`KTOTrainer.kto_loss`), so
+    the start is 0.5 x the answers' mean weight: between half the smaller weight and half the larger.
+
+    >>> kto_start((2.0, 3.0))
+    'between 1 and 1.5 at the start (half the weights, 2 for good answers and 3 for bad, mixed by their shares)'
+    """
+    if weights is None:
+        return "0.5 at the start when both weights are 1"
+    good, bad = (float(w) for w in weights)
+    if good == bad:
+        return f"{0.5 * good:g} at the start (both weights are {good:g})"
+    low, high = sorted((0.5 * good, 0.5 * bad))
+    return (
+        f"between {low:g} and {high:g} at the start (half the weights, {good:g} for good answers and {bad:g} for "
+        "bad, mixed by their shares)"
+    )
+
+
+def held_out_help(method: str | None, step: int, kto_weights: tuple[float, float] | None = None) -> str:
+    """The held-out loss's help: what the number is for this run's method (KTO's start from the run's weights)."""
     if method in HELD_OUT_OBJECTIVES:
+        said = HELD_OUT_OBJECTIVES[method].replace("{start}", kto_start(kto_weights))
         return (
             f"The same on rows it never trains on (step {step}): whether what it learns carries over. It is "
-            f"{HELD_OUT_OBJECTIVES[method]}. The Evaluate page measures the run otherwise."
+            f"{said}. The Evaluate page measures the run otherwise."
         )
     return HELD_OUT_HELP.format(step=step)
 
@@ -144,11 +165,16 @@ HELD_OUT_NOTE = (
 )
 
 
-def live_numbers(metrics: list[dict], method: str | None = None, kept_step: int | None = None) -> None:
+def live_numbers(
+    metrics: list[dict],
+    method: str | None = None,
+    kept_step: int | None = None,
+    kto_weights: tuple[float, float] | None = None,
+) -> None:
     """The training loss (the mean of the last steps) and speed, and the latest held-out loss (MFU is for engineers,
     below); for a run whose early stopping kept an earlier checkpoint (`kept_step`), that checkpoint's. GRPO's loss
     is a surrogate that means nothing to a person: its headline is the mean reward, on the step's own answers and on
-    held-out prompts."""
+    held-out prompts. `kto_weights`: a KTO run's (desirable_weight, undesirable_weight), which set its start."""
     last = next((row for row in reversed(metrics) if row.get("kind") == "train"), None)
     if last is None:
         return
@@ -180,7 +206,9 @@ def live_numbers(metrics: list[dict], method: str | None = None, kept_step: int 
         )
     elif not grpo and held_out is not None and held_out.get("eval_loss") is not None:
         c2.metric(
-            f"Held-out loss{before}", f"{held_out['eval_loss']:.4f}", help=held_out_help(method, held_out["step"])
+            f"Held-out loss{before}",
+            f"{held_out['eval_loss']:.4f}",
+            help=held_out_help(method, held_out["step"], kto_weights),
         )
         said_held_out = method in (*SFT_METHODS, None)  # the alignment methods' loss is their own objective
     speed, trained = typical_speed(metrics), typical_speed(metrics, "trained_tokens_per_s")
@@ -406,7 +434,8 @@ def show_run(run_id: str) -> None:
         # A queued run has not trained yet: no "0:00:00 training" (a resumed one's earlier time still shows).
         timing = "" if info.state == "queued" and not info.duration_s else f" · {timing_text(info)}"
         st.progress(float(info.progress), text=f"step {info.step} of {info.max_steps or '?'}{timing}{eta}")
-    live_numbers(metrics, method, info.kept_step)
+    weights = (config.get("desirable_weight", 1.0), config.get("undesirable_weight", 1.0))
+    live_numbers(metrics, method, info.kept_step, weights if method == "kto" else None)
     peak_memory_note(info)
     went_wrong = info.divergence
     if went_wrong is not None:
