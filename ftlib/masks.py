@@ -69,8 +69,23 @@ _TEXT_TRAINED = _TRAINED | {
     "end_of_turn": "end of the completion (the eos after it) — trained so the model learns to stop",
     "turn_template": "written by the template inside the completion (trained: the model writes it too)",
 }
+# A raw text row's parts (`tokens._prepare_text`): every token trained.
+TEXT_REASONS = {
+    "start_of_text": "start of the text (the tokenizer's BOS) — trained",
+    "text": "plain text — trained: every token is learned (next-token prediction)",
+    "end_of_text": "end of the text (the tokenizer's eos, added as TRL adds it) — trained so the model learns to stop",
+}
 # Appended to the reason of each trained span of an unpaired row labelled bad (`build_segments`).
 BAD_ANSWER = " — labelled bad: training makes it less likely (KTO)"
+# ... and of a preference pair's rejected answer (`as_rejected`): its tokens are scored, never imitated. DPO's loss
+# (Rafailov et al. 2023, Eq. 7) widens the gap between the two answers' log-ratios against the starting model.
+REJECTED_ANSWER = (
+    " — the rejected answer: compared with the chosen one, never imitated (DPO lowers its likelihood against the "
+    "chosen one's, relative to the starting model)"
+)
+# ... and of a trained first token: the loss compares each token's prediction with the next token's label, so the
+# first label is never a target (transformers' ForCausalLMLoss shifts the labels by one).
+FIRST_TOKEN = " — but never a target: nothing comes before it to predict it from"
 _TAGGED_TEMPLATE_TEXT = "inside the template's {% generation %} block with the reply (trained)"
 
 
@@ -401,6 +416,11 @@ def build_segments(
     if label is False:  # KTO's undesirable term: the same tokens, pushed down instead of up
         segments = [dataclasses.replace(s, reason=s.reason + BAD_ANSWER) if s.trained else s for s in segments]
     return segments, trained_from
+
+
+def as_rejected(segments: list[Segment]) -> list[Segment]:
+    """A preference pair's rejected sequence's segments, each trained one's reason saying what DPO does with it."""
+    return [dataclasses.replace(s, reason=s.reason + REJECTED_ANSWER) if s.trained else s for s in segments]
 
 
 def _assistant_segments(i, message, pieces, policy, last, train_from, template) -> list[Segment]:

@@ -30,6 +30,7 @@ import weakref
 from dataclasses import asdict, dataclass, field
 from functools import cached_property, lru_cache
 
+from ftlib import masks
 from ftlib.errors import UserError
 from ftlib.masks import MASKED_WHY, POLICIES, TEXT_TEMPLATE, Segment, assign, build_segments, dropped_parts, what_of
 from ftlib.rows import IGNORE_INDEX, as_turns, is_preference, row_kind
@@ -46,11 +47,6 @@ POLICY_HELP = {
     "last_assistant": "only the last assistant reply and its end-of-turn token",
     "completion_only": "everything after the prompt: the final reply to the end of the text (prompt/completion rows)",
     "everything": "every token, prompt and template included (plain language modelling)",
-}
-_TEXT_REASONS = {
-    "start_of_text": "start of the text (the tokenizer's BOS) — trained",
-    "text": "plain text — trained: every token is learned (next-token prediction)",
-    "end_of_text": "end of the text (the tokenizer's eos, added as TRL adds it) — trained so the model learns to stop",
 }
 
 
@@ -129,7 +125,7 @@ class Encoded:
                     message=seg.message if seg else None,
                     trained=trained,
                     label=tid if trained else IGNORE_INDEX,
-                    reason=self._reason(seg, trained, i),
+                    reason=self._reason(seg, trained, i) + (masks.FIRST_TOKEN if trained and i == 0 else ""),
                     byte_piece=byte_piece,
                 )
             )
@@ -159,7 +155,8 @@ class Encoded:
 
     @property
     def num_trained(self) -> int:
-        return sum(label != IGNORE_INDEX for label in self.labels)
+        """Tokens the loss scores: a label other than -100, after the first (which nothing before it predicts)."""
+        return sum(label != IGNORE_INDEX for label in self.labels[1:])
 
     def piece(self, i: int) -> str:
         """The characters token i of `all_ids` covers in `text`."""
@@ -167,12 +164,12 @@ class Encoded:
         return self.text[s:e]
 
     def counts(self) -> dict:
-        """Total, trained, % trained, and per role `{role: {"total", "trained"}}`."""
+        """Total, trained (`num_trained`), % trained, and per role `{role: {"total", "trained"}}`."""
         per_role: dict[str, dict[str, int]] = {}
         for t in self.tokens:
             entry = per_role.setdefault(t.role, {"total": 0, "trained": 0})
             entry["total"] += 1
-            entry["trained"] += t.trained
+            entry["trained"] += t.trained and t.index > 0
         total, trained = len(self.input_ids), self.num_trained
         return {
             "total": total,
@@ -342,7 +339,7 @@ def _prepare_text(text: str, tokenizer) -> _Prepared:
         pieces.append((eos, "end_of_text"))
     segments, at = [], 0
     for piece, kind in pieces:
-        segments.append(Segment(at, at + len(piece), "text", kind, None, True, _TEXT_REASONS[kind]))
+        segments.append(Segment(at, at + len(piece), "text", kind, None, True, masks.TEXT_REASONS[kind]))
         at += len(piece)
     return _Prepared("".join(p for p, _ in pieces), segments, 0, [], "text", "everything")
 
@@ -518,7 +515,7 @@ def _assemble(encoded: list[Encoded], prompt, template: ChatTemplate, row: dict)
     if prompt is None:
         encoded[0].columns = dict(row.get("columns") or {})
         return encoded[0]
-    tools = encoded[0].tools
+    tools, encoded[1].segments = encoded[0].tools, masks.as_rejected(encoded[1].segments)
     prompt_text = render(template, prompt, add_generation_prompt=True, tools=tools) if prompt else ""
     return PreferenceEncoded(prompt_text, *encoded)
 

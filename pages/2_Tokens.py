@@ -67,7 +67,8 @@ SOURCES = ("Row from the dataset", "Type a conversation")
 EXPLAINER = """
 **Labels** are what the model is asked to predict. Each token gets one: its own id where the model should
 learn to write it, or **-100** where it should not. PyTorch's loss skips every -100, so masked tokens are still
-*read* by the model as context but never *learned*.
+*read* by the model as context but never *learned*. The loss compares each position's prediction with the *next*
+token's label, so the first token's label is never a target: nothing comes before it to predict it from.
 
 The **prompt is masked** because at inference the user writes it: training the model to produce the user's
 words (or the template's headers) wastes capacity and can make it continue the user's side of the chat. The
@@ -327,7 +328,12 @@ enc, checks = encode(row, tokenizer, template, policy, max_length)
 
 if isinstance(enc, PreferenceEncoded):
     st.subheader("Preference pair: chosen vs rejected")
-    st.caption("Both share the prompt; only each answer is trained (the policy 'everything' trains all).")
+    st.caption(
+        "Both share the prompt; only the answers are scored (the policy 'everything' scores all). Preference "
+        "training compares them: DPO raises the chosen answer's likelihood against the rejected one's, relative to "
+        "the starting model; a reward model learns to score the chosen one higher. Neither teaches the model to "
+        "write the rejected answer."
+    )
     if enc.prompt_text:
         with st.expander("Shared prompt text"):
             st.html(rendered_html(enc.prompt_text))
@@ -366,7 +372,10 @@ elif compare:
             show_checks(part_checks)
 else:
     if enc.kind == "text":
-        st.caption("A plain text row: every token is trained (next-token prediction, as in pre-training).")
+        st.caption(
+            "A plain text row: every token after the first is trained (next-token prediction, as in pre-training; "
+            "nothing comes before the first token to predict it from)."
+        )
         if markup := markup_of(row.get("text")):  # what the Data page warns of for the file, said for this row
             st.warning(
                 f"This text holds a conversation in {markup} markup: every token below is trained, the user's turn "

@@ -280,7 +280,7 @@ def test_a_column_empty_in_some_rows_is_named_as_data_inspect_names_it(tmp_path)
 def test_text_rows_are_their_own_format(tmp_path):
     at = with_path(data_page(), write_jsonl(tmp_path / "story.jsonl", [{"text": "Once upon a tide."}] * 2))
     assert {m.label: m.value for m in at.metric}["Format"] == "plain text"
-    assert "Plain text: every token is trained" in texts(at) and "Once upon a tide." in texts(at)
+    assert "Plain text: every token after the first is trained" in texts(at) and "Once upon a tide." in texts(at)
 
 
 def test_json_files_get_the_field_mapping_the_refusal_names(tmp_path):

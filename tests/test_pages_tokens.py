@@ -122,7 +122,8 @@ def test_dataset_row_template_and_policy(page):
     assert [t for k, t in pills(at) if "ft-trained" in k] == ["6", "<|im_end|>"]
     at.selectbox(key="tok_policy").set_value("everything")
     run(at)
-    assert metrics(at)[2] == "100.0%"
+    tokens, trained, share = metrics(at)[:3]  # every token a target but the first: nothing predicts it
+    assert int(trained) == int(tokens) - 1 and share == f"{100 * (int(tokens) - 1) / int(tokens):.1f}%"
     at.number_input(key="tok_max_length").set_value(10)
     run(at)
     assert metrics(at)[0] == "10" and int(metrics(at)[3]) > 0
@@ -279,12 +280,12 @@ def test_unpaired_rows_show_a_good_and_a_bad_answer_side_by_side(page):
 
 def test_text_rows_train_everything_and_prompt_only_rows_nothing(page):
     at = _typed(run(page), {"text": "Tides turn twice a day."})
-    assert metrics(at)[2] == "100.0%"
-    assert any("every token is trained" in c.value for c in at.caption)
+    assert metrics(at)[:3] == ["8", "7", "87.5%"]  # the first token is never a target
+    assert any("every token after the first is trained" in c.value for c in at.caption)
     assert not at.warning  # prose: nothing to say
     chat = "<|im_start|>user\nName a tide.<|im_end|>\n<|im_start|>assistant\nThe neap.<|im_end|>"
-    at = _typed(at, {"text": chat})  # a newcomer's walk: 100% trained, the user's turn too, said by nothing here
-    assert metrics(at)[2] == "100.0%"
+    at = _typed(at, {"text": chat})  # a newcomer's walk: all trained, the user's turn too, said by nothing here
+    assert int(metrics(at)[1]) == int(metrics(at)[0]) - 1
     assert any(w.value.startswith("This text holds a conversation in ChatML") for w in at.warning)
     at = _typed(at, {"prompt": [{"role": "user", "content": "Write a shanty."}]})
     assert metrics(at)[1] == "0"

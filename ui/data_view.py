@@ -102,7 +102,7 @@ def show_row(row: dict, where: str, raw: bool) -> None:
         kind = row_kind(row)
         show_tools(row)
         if kind == "text":
-            st.caption("Plain text: every token is trained (next-token prediction, no chat template).")
+            st.caption("Plain text: every token after the first is trained (next-token prediction, no chat template).")
             verbatim(row["text"])
         elif kind == "prompt_only":
             show_turns(as_turns(row["prompt"], "user"))
