@@ -125,8 +125,8 @@ CONCEPTS = [
     (
         "DPO (preference tuning)",
         "Instead of one right answer, each example has a prompt, a **chosen** answer and a **rejected** one. "
-        "**DPO** nudges the model to make the chosen answer more likely than the rejected one, compared with "
-        "a frozen copy of the starting model, without training a separate reward model.",
+        "**DPO** nudges the model to raise the chosen answer's likelihood more than the rejected one's, each "
+        "measured against a frozen copy of the starting model, without training a separate reward model.",
     ),
     (
         "Rewards and GRPO (reinforcement learning)",

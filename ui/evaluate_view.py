@@ -209,7 +209,8 @@ def side_by_side(rows, key: str = "eval_side_page", contexts: dict | None = None
                 answer(row.tuned_output)
     st.caption(
         "Loss = how surprised a model is by the reference answer (lower is better); the change is tuned minus base. "
-        "Answers are greedy: each model's single most likely reply."
+        "Answers are greedy: each model takes its most likely next token at every step (repeatable, though not "
+        "necessarily its most likely whole reply)."
     )
 
 

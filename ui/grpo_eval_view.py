@@ -34,7 +34,7 @@ def answers_section(run_name: str, label: str, info, run_path: str) -> None:
         "A GRPO run's held-out rows are prompts without reference answers, so there is no loss to measure: the base "
         "and the tuned model each answer every prompt (greedy), and the run's own rewards score both answers. The "
         "Train page's held-out reward scores answers sampled as training samples them (at its temperature), so the "
-        "two numbers differ: greedy is each model's single most likely answer."
+        "two numbers differ: greedy takes each model's most likely next token at every step."
     )
     rows = info.test_rows
     c1, c2, c3 = st.columns(3)
