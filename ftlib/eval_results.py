@@ -119,6 +119,21 @@ def heldout_key(
     }
 
 
+def run_rows(info, limit: int) -> dict:
+    """The key arguments a run decides (`ftlib.eval_runs` info: its base model, chat template, max length and held-out
+    rows), the first `limit` of those rows measured: `heldout_key(folder, **run_rows(info, 20), ...)`."""
+    rows = list(info.test_rows)
+    return {
+        "model": info.model,
+        "rows": rows[:limit],
+        "limit": limit,
+        "template": info.template,
+        "template_source": info.template_source,
+        "max_length": info.max_length,
+        "all_rows": rows,
+    }
+
+
 def _rows_key(kind, tuned, model, rows, limit, template, template_source, max_length, all_rows) -> dict:
     """What decides any result on a run's held-out rows: the weights, base, rows, template and max length."""
     return {
@@ -477,6 +492,7 @@ __all__ = [
     "pairs_from_record",
     "pairs_key",
     "restore",
+    "run_rows",
     "result_from_record",
     "result_record",
     "weights_stamp",

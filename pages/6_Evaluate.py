@@ -168,18 +168,7 @@ for key in (rows_key, "evaluate_batch") if all_text else (rows_key, "evaluate_ma
 kept_key = (
     None
     if n_rows is None
-    else K.heldout_key(
-        run.path,
-        model=info.model,
-        rows=info.test_rows[: int(n_rows)],
-        limit=int(n_rows),
-        max_new_tokens=max_new,
-        batch_size=batch,
-        template=info.template,
-        template_source=info.template_source,
-        max_length=info.max_length,
-        all_rows=info.test_rows,
-    )
+    else K.heldout_key(run.path, **K.run_rows(info, int(n_rows)), max_new_tokens=max_new, batch_size=batch)
 )
 job: E.EvalJob | None = st.session_state.get(JOB_KEY)
 finished: dict = st.session_state.setdefault(FINISHED_KEY, {})

@@ -73,16 +73,10 @@ def answers_section(run_name: str, label: str, info, run_path: str) -> None:
         if n_rows is None
         else K.answers_key(
             run_path,
-            model=info.model,
-            rows=rows[: int(n_rows)],
-            limit=int(n_rows),
+            **K.run_rows(info, int(n_rows)),
             max_new_tokens=max_new,
             batch_size=batch,
-            template=info.template,
-            template_source=info.template_source,
-            max_length=info.max_length,
             rewards=info.rewards,
-            all_rows=rows,
         )
     )
     # Measured earlier with these very choices (a reload, another tab, another day): that result, not nothing.

@@ -49,20 +49,7 @@ def pairs_section(run_name: str, label: str, info, run_path: str) -> None:
     keep(rows_key)
     folder = run_folder_of(run_path)
     # Everything that decides the scores (`ftlib.eval_results`): scores kept with the run under it are shown again.
-    kept_key = (
-        None
-        if n_rows is None
-        else K.pairs_key(
-            run_path,
-            model=info.model,
-            rows=rows[: int(n_rows)],
-            limit=int(n_rows),
-            template=info.template,
-            template_source=info.template_source,
-            max_length=info.max_length,
-            all_rows=rows,
-        )
-    )
+    kept_key = None if n_rows is None else K.pairs_key(run_path, **K.run_rows(info, int(n_rows)))
     # Scored earlier with these very choices (a reload, another tab, another day): those scores, not nothing.
     restore_kept(
         JOB_KEY, run_name, kept_key, lambda: K.KeptPairsJob.restored(folder, kept_key, run_name, rows, int(n_rows))

@@ -169,16 +169,7 @@ def _page_key(args, run: Path | None, info, tuned: Path, measure: str) -> dict |
     except UserError:
         return None  # the evaluation says what is missing
     rows = info.test_rows
-    limit = min(args.limit or len(rows), len(rows))  # a --limit past the end measures what "all" measures
-    common = dict(
-        model=info.model,
-        rows=rows[:limit],
-        limit=limit,
-        template=info.template,
-        template_source=info.template_source,
-        max_length=info.max_length,
-        all_rows=rows,
-    )
+    common = K.run_rows(info, min(args.limit or len(rows), len(rows)))  # a --limit past the end measures "all"
     if measure == "pairs":
         key = K.pairs_key(folder, batch_size=args.batch_size, **common)
     elif measure == "rewards":
