@@ -3,6 +3,7 @@
 python -m ftlib data inspect chats.jsonl --json
 python -m ftlib data inspect qa.csv --map question=instruction --map answer=output   # tables and JSON alike
 python -m ftlib data split chats.jsonl --test-size 0.1 --seed 0 --out splits/chats [--dedupe]
+python -m ftlib data split train.jsonl --test-file test.jsonl --out splits/chats   # the data's own test split
 python -m ftlib train --dataset splits/chats ...   # the folder holds meta.json, as a split saved on the Data page
 """
 
@@ -44,12 +45,31 @@ def register(sub) -> None:
         description="Write canonical train.jsonl and test.jsonl, and meta.json saying how the file was read (format, "
         "column map, seed), into --out: `python -m ftlib train --dataset OUT` trains on that folder. Rows that fail "
         "to load are named; exact copies of a row stay on one side (train or test); answers labelled good or bad "
-        "(KTO) are split per label, so each label keeps its share in both files.",
+        "(KTO) are split per label, so each label keeps its share in both files. With --test-file, the test rows "
+        "are that file's (data published already split, e.g. train.jsonl + test.jsonl): read with the same "
+        "--format/--map, of the same kind of data as FILE (another format of it is fine), kept as they are; a "
+        "training row that is an exact copy of a test row is taken out of train and named; no --test-size or "
+        "--seed.",
     )
     common(split)
-    split.add_argument("--test-size", type=_test_size, default=0.1, help="a ratio (0.1) or a row count (20)")
-    split.add_argument("--seed", type=int, default=0, help="seed of the shuffle (the same seed, the same split)")
-    split.add_argument("--dedupe", action="store_true", help="drop exact duplicate rows before splitting")
+    split.add_argument(
+        "--test-size", type=_test_size, default=None, help="a ratio (0.1) or a row count (20); default 0.1"
+    )
+    split.add_argument(
+        "--seed", type=int, default=None, help="seed of the shuffle (the same seed, the same split); default 0"
+    )
+    split.add_argument(
+        "--test-file",
+        type=Path,
+        default=None,
+        metavar="TEST_FILE",
+        help="the data's own test split: its rows are the test rows, FILE's the training rows",
+    )
+    split.add_argument(
+        "--dedupe",
+        action="store_true",
+        help="drop exact duplicate rows before splitting (of FILE only, with --test-file)",
+    )
     split.add_argument("--out", required=True, type=Path, help="folder for train.jsonl and test.jsonl")
     split.set_defaults(handler=_split)
 
@@ -130,55 +150,31 @@ def _make_out(out: Path) -> None:
 
 
 def _split(args) -> int:
-    from ftlib.commands import os_error_message
     from ftlib.data import count_test_rows, dedupe_rows, split_rows, split_warnings
-    from ftlib.errors import UserError
-    from ftlib.notices import shown_notices
-    from ftlib.splits import ROW_UNITS, rows_in_both, unpaired_labels
-    from ftlib.workspace import jsonl_text, write_files
+    from ftlib.splits import rows_in_both
 
     _check_out(args.out)
+    if args.test_file is not None:
+        return _split_with_test_file(args)
+    args.test_size = 0.1 if args.test_size is None else args.test_size
+    args.seed = 0 if args.seed is None else args.seed
     result = load_data(args)
     if not result.rows:
         raise _no_rows(result)
     rows, dropped = dedupe_rows(result.rows)  # `dropped`: how many rows are copies of an earlier one
     rows = rows if args.dedupe else result.rows
     train, test = split_rows(rows, test_size=args.test_size, seed=args.seed)
-    _make_out(args.out)
     # meta.json as the Data page saves it (mapping and format included): `train --dataset OUT` takes the folder.
-    meta = result.split_meta(Path(args.file).name, args.seed, args.test_size, args.dedupe)
-    meta |= {
-        "name": args.out.resolve().name,
-        "train_rows": len(train),
-        "test_rows": len(test),
-        "saved_at": time.time(),
-    }
-    # All files or none: a full disk midway must not pair a new train file with an old test file.
-    try:
-        write_files(
-            {
-                args.out / "train.jsonl": jsonl_text(train),
-                args.out / "test.jsonl": jsonl_text(test),
-                args.out / "meta.json": json.dumps(meta, indent=2),
-            },
-            hint="Free space on that disk or pick another --out folder. ",
-        )
-    except UserError:
-        raise  # a full disk, already in words
-    except OSError as exc:
-        fix = "pick a writable folder with --out"
-        raise UserError(os_error_message(exc, "write train.jsonl and test.jsonl in", args.out, fix)) from exc
+    _write_split(
+        args.out, train, test, result.split_meta(Path(args.file).name, args.seed, args.test_size, args.dedupe)
+    )
     print(
         f"format {result.format}: {result.valid_rows} valid of {plural(result.total, 'row')}"
         + (f", {plural(dropped, 'duplicate')} dropped" if args.dedupe else "")
     )
     for line in skipped_lines(result, args):  # each row that is not in either file, with where and why
         print(line)
-    notices, rest = shown_notices(result.notices)
-    for notice in notices:
-        print(f"{'note' if notice.note else 'warning'}: {notice.message}")
-    if rest:
-        print(f"warning: ... {rest} (`data inspect --json` lists each)")
+    _print_notices(result)
     for line in _row_warnings_said(result, args):  # kept rows with a warning: meta.json's `warnings` counts them too
         print(line)
     asked = count_test_rows(len(rows), args.test_size)
@@ -187,12 +183,111 @@ def _split(args) -> int:
     # A split too small to train or judge on, or one that leaves a part with answers of one label only.
     for warning in split_warnings(len(train), len(test), result.kind, train=train, test=test):
         print(f"warning: {warning}")
-    unit = ROW_UNITS.get(result.kind, "row")  # preference pairs counted as pairs
+    _print_parts(result.kind, train, test, args.out)
+    return 0
+
+
+def _write_split(out: Path, train: list[dict], test: list[dict], meta: dict) -> None:
+    """Write train.jsonl, test.jsonl and meta.json (with the split's name, row counts and time) into `out`."""
+    from ftlib.commands import os_error_message
+    from ftlib.errors import UserError
+    from ftlib.workspace import jsonl_text, write_files
+
+    _make_out(out)
+    meta = meta | {
+        "name": out.resolve().name,
+        "train_rows": len(train),
+        "test_rows": len(test),
+        "saved_at": time.time(),
+    }
+    # All files or none: a full disk midway must not pair a new train file with an old test file.
+    try:
+        write_files(
+            {
+                out / "train.jsonl": jsonl_text(train),
+                out / "test.jsonl": jsonl_text(test),
+                out / "meta.json": json.dumps(meta, indent=2),
+            },
+            hint="Free space on that disk or pick another --out folder. ",
+        )
+    except UserError:
+        raise  # a full disk, already in words
+    except OSError as exc:
+        fix = "pick a writable folder with --out"
+        raise UserError(os_error_message(exc, "write train.jsonl and test.jsonl in", out, fix)) from exc
+
+
+def _split_with_test_file(args) -> int:
+    """`data split FILE --test-file TEST_FILE`: FILE's rows train, TEST_FILE's rows are held out as published."""
+    from ftlib.data import DataError
+    from ftlib.errors import UserError
+    from ftlib.own_split import own_split, own_split_meta
+
+    given = [flag for flag, value in (("--test-size", args.test_size), ("--seed", args.seed)) if value is not None]
+    if given:
+        raise UserError(
+            f"{' and '.join(given)} {'choose' if len(given) > 1 else 'chooses'} which rows of {args.file} are held "
+            f"out; with --test-file the test rows are {args.test_file}'s, as published. Leave out "
+            f"{' and '.join(given)}, or leave out --test-file to split {args.file}."
+        )
+    if Path(args.test_file).resolve() == Path(args.file).resolve():
+        raise UserError(
+            f"--test-file {args.test_file} is FILE itself: give the data's own test file, or --test-size to split "
+            f"{args.file}."
+        )
+    result = load_data(args)
+    if not result.rows:
+        raise _no_rows(result)
+    test_args = argparse.Namespace(**(vars(args) | {"file": args.test_file}))  # read as FILE is: --format, --map
+    try:
+        tested = load_data(test_args)
+    except DataError as exc:
+        raise DataError(f"--test-file {args.test_file}: {exc}") from exc
+    split = own_split(result, tested, str(args.file), str(args.test_file), dedupe=args.dedupe)
+    meta = own_split_meta(result, tested, Path(args.file).name, Path(args.test_file).name, args.dedupe)
+    _write_split(args.out, split.train, split.test, meta)
+    for part, name, args_of in ((result, None, args), (tested, args.test_file, test_args)):
+        where = f" in {name}" if name else ""
+        print(
+            (f"test file {name}: " if name else "")
+            + f"format {part.format}: {part.valid_rows} valid of {plural(part.total, 'row')}"
+            + (f", {plural(split.dropped, 'duplicate')} dropped" if args.dedupe and not name else "")
+        )
+        lines = skipped_lines(part, args_of)  # each row that is in neither file, with where and why
+        if lines and name:
+            lines[0] = lines[0].replace("rows left out", f"rows left out{where}", 1)
+        for line in lines:
+            print(line)
+        _print_notices(part, where)
+        for line in _row_warnings_said(part, args_of):
+            print(line.replace("warning: ", f"warning{where}: ", 1))
+    for warning in split.warnings:  # the training rows also held out (taken out of train), then a tiny split's
+        print(f"warning: {warning}")
+    _print_parts(result.kind, split.train, split.test, args.out)
+    return 0
+
+
+def _print_notices(result, where: str = "") -> None:
+    """The file's notes and file-level warnings (fields nothing reads, another format's rows), `where` after the
+    word ("warning: in test.jsonl: ...")."""
+    from ftlib.notices import shown_notices
+
+    notices, rest = shown_notices(result.notices)
+    for notice in notices:
+        print(f"{'note' if notice.note else 'warning'}{where}: {notice.message}")
+    if rest:
+        print(f"warning{where}: ... {rest} (`data inspect --json` lists each)")
+
+
+def _print_parts(kind: str, train: list[dict], test: list[dict], out: Path) -> None:
+    """Each part's rows in their unit (pairs, labelled answers with how many good and bad) and its file."""
+    from ftlib.splits import ROW_UNITS, unpaired_labels
+
+    unit = ROW_UNITS.get(kind, "row")  # preference pairs counted as pairs
     for part, name, pad in ((train, "train", ""), (test, "test", " ")):
         labels = unpaired_labels(part)  # answers labelled good or bad: how many of each
         each = f" ({sum(labels)} good, {len(labels) - sum(labels)} bad)" if labels else ""
-        print(f"{name}:{pad} {plural(len(part), unit)}{each} -> {args.out / (name + '.jsonl')}")
-    return 0
+        print(f"{name}:{pad} {plural(len(part), unit)}{each} -> {out / (name + '.jsonl')}")
 
 
 def _row_warnings_said(result, args) -> list[str]:

@@ -1,0 +1,134 @@
+"""A dataset's own test split: the training rows of one file and the held-out rows of another, as projects publish
+their data (`train.jsonl` + `test.jsonl`, `data/train-*.parquet` + `data/test-*.parquet`), kept as published so a
+run's held-out numbers compare with others' on the same test rows.
+
+    train_file, test_file = load_file("train.jsonl"), load_file("test.jsonl")   # each read as any data file
+    split = own_split(train_file, test_file, "train.jsonl", "test.jsonl", dedupe=False)
+    split.train, split.test, split.warnings      # canonical rows, and what the split means in plain words
+    meta = own_split_meta(train_file, test_file, "train", "test.jsonl", dedupe=False)   # workspace.save_split's
+
+The two files may be written in different formats of one kind of data (Alpaca train, `messages` test: both are
+canonical chat rows); a test file of another kind (preference pairs beside chats) is refused, naming both. A training
+row that is an exact copy of a test row (as canonical rows) would be trained on and then judged as new: it is taken
+out of train and said, as `splits.split_rows` keeps its own splits disjoint. The test rows are never changed.
+
+Not known here: reading files (data.py), where a split is saved (workspace.py), the page and the CLI around it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, NamedTuple
+
+from ftlib.errors import plural
+from ftlib.readers import DataError
+from ftlib.rows import KIND_HELP
+from ftlib.splits import _key, crowded_warnings, label_warnings, split_warnings
+
+if TYPE_CHECKING:
+    from ftlib.data import LoadResult
+
+SHOWN = 3  # training rows named in the warning before "and N more"
+
+
+class OwnSplit(NamedTuple):
+    train: list[dict]  # the training file's rows, without the copies of test rows (and its duplicates: dedupe)
+    test: list[dict]  # the test file's rows, as they are
+    removed: int  # training rows taken out: exact copies of a test row
+    dropped: int  # training rows dropped as exact copies of an earlier training row (dedupe)
+    warnings: list[str]  # the rows taken out (first), then a split too small, one-sided or crowded
+
+
+def kind_said(result: LoadResult) -> str:
+    """What a file holds, in words, with the format it was read as.
+
+    >>> from ftlib.data import LoadResult
+    >>> kind_said(LoadResult("preference", [], [], 0, []))
+    'pairs of a chosen and a rejected answer to the same prompt (read as preference)'
+    """
+    return f"{KIND_HELP.get(result.kind, result.kind)} (read as {result.format})"
+
+
+def check_test_file(train: LoadResult, test: LoadResult, train_name: str, test_name: str) -> None:
+    """Refuse a test file that cannot be the held-out part of `train`'s data: no valid row, or rows of another kind
+    than the training file's (`LoadResult.kind`), naming both files. A format of the same kind is fine.
+
+    >>> from ftlib.data import LoadResult
+    >>> chats, pairs = LoadResult("alpaca", [{}], [], 1, [1]), LoadResult("preference", [{}], [], 1, [1])
+    >>> check_test_file(chats, LoadResult("messages", [{}], [], 1, [1]), "train.csv", "test.jsonl")  # both chats
+    >>> try:
+    ...     check_test_file(chats, pairs, "train.csv", "test.jsonl")
+    ... except DataError as exc:
+    ...     print(str(exc)[:75])
+    test.jsonl holds pairs of a chosen and a rejected answer to the same prompt
+    """
+    if not test.rows:
+        first = "; ".join(f"{test.where(e.row)}: {e.message}" for e in test.errors[:3])
+        raise DataError(
+            f"The test file {test_name} has no valid rows ({plural(test.total, 'row')} read, read as "
+            f"{test.format}), so it cannot be the held-out split. {first}".rstrip()
+        )
+    if test.kind != train.kind:
+        raise DataError(
+            f"{test_name} holds {kind_said(test)}, but {train_name} holds {kind_said(train)}: a run trains and is "
+            "judged on one kind of data. Give a test file of the same kind, or a format (--format) that reads both "
+            "files as one kind."
+        )
+
+
+def own_split(train: LoadResult, test: LoadResult, train_name: str, test_name: str, dedupe: bool = False) -> OwnSplit:
+    """The split of `train`'s rows and `test`'s rows (`check_test_file` first): every test row kept as it is; each
+    training row that is an exact copy of a test row taken out (all its copies), named in the first warning; with
+    `dedupe`, a training row's later exact copies dropped too. DataError when no training row is left.
+
+    >>> from ftlib.data import LoadResult
+    >>> rows = [{"text": t} for t in "abcab"]
+    >>> train = LoadResult("text", rows, [], 5, [1, 2, 3, 4, 5], file_type="jsonl")
+    >>> split = own_split(train, LoadResult("text", [{"text": "b"}], [], 1, [1]), "train.jsonl", "test.jsonl")
+    >>> [r["text"] for r in split.train], split.removed
+    (['a', 'c', 'a'], 2)
+    >>> split.warnings[0][:92]
+    '2 rows of train.jsonl are also in test.jsonl (exact copies of 1 of its rows): line 2, line 5'
+    """
+    check_test_file(train, test, train_name, test_name)
+    held_out = {_key(row) for row in test.rows}
+    kept, seen, removed, dropped = [], set(), [], 0
+    for row, number in zip(train.rows, train.row_numbers, strict=True):
+        key = _key(row)
+        if key in held_out:
+            removed.append((number, key))
+        elif dedupe and key in seen:
+            dropped += 1
+        else:
+            seen.add(key)
+            kept.append(row)
+    if not kept:
+        raise DataError(
+            f"Every row of {train_name} is also in {test_name} (exact copies): nothing is left to train on that is "
+            "not held out. Is the test file the training file itself? Give the data's test file."
+        )
+    warnings = []
+    if removed:
+        places = [train.where(number) for number, _ in removed]
+        more = f" and {len(places) - SHOWN} more" if len(places) > SHOWN else ""
+        copied = len({key for _, key in removed})
+        warnings.append(
+            f"{plural(len(removed), 'row')} of {train_name} {'is' if len(removed) == 1 else 'are'} also in "
+            f"{test_name} (exact copies of {copied} of its rows): {', '.join(places[:SHOWN])}{more}. "
+            f"{'It is' if len(removed) == 1 else 'They are'} taken out of train, so no held-out row is trained on "
+            "and then judged as new; the test rows are kept as published."
+        )
+    # The test rows are the data's own: only the training part can be crowded by one row's copies (--dedupe).
+    warnings += split_warnings(len(kept), len(test.rows), train.kind)
+    warnings += label_warnings(kept, test.rows) + crowded_warnings(kept, [])
+    return OwnSplit(kept, list(test.rows), len(removed), dropped, warnings)
+
+
+def own_split_meta(train: LoadResult, test: LoadResult, train_label: str, test_label: str, dedupe: bool) -> dict:
+    """A split's meta.json (workspace.save_split's `meta`) when its test rows are the data's own: the training
+    file as `LoadResult.split_meta` records it, without a seed or test size (nothing was drawn), `split` "own", and
+    `test_file` recording where the test rows came from as the training file's own entries do."""
+    meta = train.split_meta(train_label, 0, 0, dedupe)
+    del meta["seed"], meta["test_size"]
+    test_meta = test.split_meta(test_label, 0, 0, False)
+    keep = ("source", "path", "format", "errors", "warnings", "valid_rows", "total_rows", "column_map")
+    return meta | {"split": "own", "test_file": {k: test_meta[k] for k in keep}}
