@@ -30,10 +30,11 @@ from ftlib.errors import UserError, plural
 from ftlib.file_bytes import data_stem
 from ftlib.formats import FIELDS, FORMAT_HELP, FORMAT_KIND, FORMAT_PLAIN, format_label
 from ftlib.mapping import field_help
+from ftlib.own_split import own_split, own_split_meta
 from ftlib.readers import check_path
 from ftlib.splits import ROW_UNITS, default_test_ratio, may_crowd, most_copies, rows_in_words
 from ui.auth import require_password
-from ui.common import active_split_name, cached_split, set_active_split, user_errors
+from ui.common import active_split_name, cached_split, os_failure, set_active_split, user_errors
 from ui.data_view import show_report, show_row, token_histogram
 from ui.inputs import number_in_range
 from ui.kept import KEPT, default_for, keep, record_dict, recorded_dict, restore
@@ -45,6 +46,9 @@ require_password()
 SOURCES = ("Sample", "Upload", "Local path")
 FILE_TYPES = ["jsonl", "ndjson", "json", "csv", "tsv", "parquet", "pq", "gz", "bz2", "xz", "zst", "zip"]
 PAGE_SIZE = 5
+# Where a saved split's test rows come from: drawn from this file, or the data's own test file (published split).
+TEST_FROM = {"split": "split from this file", "file": "from another file (the data's own test split)"}
+TEST_SOURCES = ("Upload", "Local path")
 NONE = "(none)"
 SAVED_KEY, ACTIVATED_KEY = "split_saved_message", "split_activated_message"  # a success line shown on the next run
 UNTICK_KEY = "split_untick"  # the Replace box to untick on the next run, after a save
@@ -89,6 +93,13 @@ def split_warnings_cached(key: tuple, dedupe: bool, test_size: float, seed: int)
     return split_warnings(len(train), len(test), load_cached(*key).kind, train=train, test=test)
 
 
+@st.cache_resource(max_entries=4, ttl=3600, show_spinner="Comparing the test rows with the training rows...")
+def own_split_cached(key: tuple, test_key: tuple, dedupe: bool):
+    """`own_split` of the rows `load_cached(*key)` read and the test rows `load_cached(*test_key)` read (shared and
+    never mutated, as those are)."""
+    return own_split(load_cached(*key), load_cached(*test_key), key[-1], test_key[-1], dedupe=dedupe)
+
+
 @st.cache_data(max_entries=16, show_spinner=False)
 def row_counts_cached(key: tuple) -> dict[str, int]:
     """`row_counts` of the rows `load_cached(*key)` read (the report's metrics)."""
@@ -118,55 +129,65 @@ def choose_source() -> tuple[str | None, str, str, dict | None]:
         st.caption(sample.description)
         return str(sample.path), sample.name, Path(sample.path).name, sample.column_map
     if source == "Upload":
-        # A file box cannot be given a file back: after another page, the stored upload is reopened below instead.
-        dropped = "data_upload" not in st.session_state
-        upload = st.file_uploader(
-            "Dataset file",
-            type=FILE_TYPES,
-            key="data_upload",
-            help="Files over the upload limit: use **Local path** instead.",
-        )
-        if upload is not None:
-            marker = (upload.name, upload.size, getattr(upload, "file_id", ""))
-            if st.session_state.get("data_upload_marker") != marker:
-                # Saved into the workspace once per upload, and reopened below after another page or a refresh.
-                with user_errors("Could not store the upload"):
-                    saved = workspace.save_upload(upload.name, upload.getvalue())
-                st.session_state.update(data_upload_marker=marker, data_upload_path=str(saved))
-            keep("data_earlier", Path(st.session_state["data_upload_path"]).name)
-            return st.session_state["data_upload_path"], data_stem(upload.name), upload.name, None
-        earlier = workspace.list_uploads()
-        if earlier:
-            if dropped:  # not when the user removed the file from the box: then nothing is read
-                restore("data_earlier", [p.name for p in earlier])
-            pick = st.selectbox(
-                "...or reopen an earlier upload",
-                [NONE] + [p.name for p in earlier],
-                key="data_earlier",
-                format_func=lambda n: n if n == NONE else workspace.upload_label(n),
-            )
-            keep("data_earlier")
-            if pick != NONE:
-                original = workspace.upload_name(pick)  # stored as "<date>-<time>-<tag>-<original name>"
-                return str(workspace.uploads_dir() / pick), data_stem(original), original, None
-        return None, "", "", None
-    restore("data_path")
-    typed = st.text_input(
-        "Path of a file on the server",
-        key="data_path",
-        on_change=keep,  # kept at once: typed and left with a click on another page, this run never draws it
-        args=("data_path",),
-        placeholder="/data/my_chats.jsonl",
-        help="Read on the machine that runs the app, for files over the upload limit. Only "
-        "folders the operator allows are readable (the workspace, samples/, FTLIB_DATA_DIRS).",
-    )
-    keep("data_path")
-    if not typed.strip():
+        upload = upload_source("data", "Dataset file")
+        return (upload[0], data_stem(upload[1]), upload[1], None) if upload else (None, "", "", None)
+    typed = path_box("data_path", "Path of a file on the server", "/data/my_chats.jsonl")
+    if not typed:
         return None, "", "", None
     with user_errors("This path cannot be used"):
         # The browser is shared: a typed path must stay inside the folders the operator allowed.
-        path = workspace.check_browser_path(typed.strip(), workspace.data_roots(), what="data file")
+        path = workspace.check_browser_path(typed, workspace.data_roots(), what="data file")
     return str(path), data_stem(path), path.name, None
+
+
+def upload_source(prefix: str, label: str) -> tuple[str, str] | None:
+    """(the stored file's path, its name on the user's machine) of the file in the box `{prefix}_upload`, stored in
+    the workspace once per upload, or of an earlier upload picked under it (`{prefix}_earlier`); None for neither."""
+    # A file box cannot be given a file back: after another page, the stored upload is reopened below instead.
+    box, earlier_key = f"{prefix}_upload", f"{prefix}_earlier"
+    dropped = box not in st.session_state
+    upload = st.file_uploader(
+        label, type=FILE_TYPES, key=box, help="Files over the upload limit: use **Local path** instead."
+    )
+    if upload is not None:
+        marker = (upload.name, upload.size, getattr(upload, "file_id", ""))
+        if st.session_state.get(f"{prefix}_upload_marker") != marker:
+            # Saved into the workspace once per upload, and reopened below after another page or a refresh.
+            with user_errors("Could not store the upload"):
+                saved = workspace.save_upload(upload.name, upload.getvalue())
+            st.session_state.update({f"{prefix}_upload_marker": marker, f"{prefix}_upload_path": str(saved)})
+        keep(earlier_key, Path(st.session_state[f"{prefix}_upload_path"]).name)
+        return st.session_state[f"{prefix}_upload_path"], upload.name
+    earlier = workspace.list_uploads()
+    if earlier:
+        if dropped:  # not when the user removed the file from the box: then nothing is read
+            restore(earlier_key, [p.name for p in earlier])
+        pick = st.selectbox(
+            "...or reopen an earlier upload",
+            [NONE] + [p.name for p in earlier],
+            key=earlier_key,
+            format_func=lambda n: n if n == NONE else workspace.upload_label(n),
+        )
+        keep(earlier_key)
+        if pick != NONE:  # stored as "<date>-<time>-<tag>-<original name>"
+            return str(workspace.uploads_dir() / pick), workspace.upload_name(pick)
+    return None
+
+
+def path_box(key: str, label: str, placeholder: str) -> str:
+    """A path typed for a file on the server, stripped ("" for none); the caller checks it is allowed."""
+    restore(key)
+    typed = st.text_input(
+        label,
+        key=key,
+        on_change=keep,  # kept at once: typed and left with a click on another page, this run never draws it
+        args=(key,),
+        placeholder=placeholder,
+        help="Read on the machine that runs the app, for files over the upload limit. Only "
+        "folders the operator allows are readable (the workspace, samples/, FTLIB_DATA_DIRS).",
+    )
+    keep(key)
+    return typed.strip()
 
 
 # The simple pair offered first for a table: a question and its answer. Alpaca's fields when the mapping already
@@ -379,8 +400,27 @@ def _ratio_typed() -> None:
 
 
 def split_and_save(result, label: str, key: tuple) -> None:
-    """The split boxes, their warnings and the Save button, for the file `load_cached(*key)` read (`result`)."""
+    """Where the test rows come from (split from this file, or the data's own test file), its boxes and warnings,
+    and the Save button, for the file `load_cached(*key)` read (`result`)."""
     st.subheader("Split and save")
+    restore("split_test_from", list(TEST_FROM))
+    test_from = st.radio(
+        "Test rows",
+        list(TEST_FROM),
+        key="split_test_from",
+        format_func=TEST_FROM.get,
+        horizontal=True,
+        help="Data published already split (train.jsonl + test.jsonl): keep its own test rows, so held-out numbers "
+        "compare with others' on the same rows.",
+    )
+    keep("split_test_from")
+    make = split_here(result, label, key) if test_from == "split" else split_by_test_file(result, label, key)
+    save_box(label, make)
+
+
+def split_here(result, label: str, key: tuple) -> Callable[[], tuple[list, list, dict]] | None:
+    """The boxes of a split drawn from this file and what it would be; returns what the Save button saves
+    (train, test, meta.json), or None while a box holds a value that cannot split the rows."""
     c1, c2, c3, c4 = st.columns(4)
     # Every box is kept (ui.kept) so a visit to another page finds the split as it was set (walk 4, 1); a box whose
     # value was put back is drawn without a default of its own ("min": Streamlit's, which does not warn).
@@ -421,9 +461,6 @@ def split_and_save(result, label: str, key: tuple) -> None:
         help="The same seed always gives the same split.",
     )
     keep("split_seed")
-    restore("split_name")
-    name = st.text_input("Name of the saved split", key="split_name", on_change=keep, args=("split_name",))
-    keep("split_name")
     try:
         n_test = count_test_rows(len(rows), test_size)
         dups = f" ({plural(dropped, 'duplicate')} dropped)" if dedupe else ""
@@ -451,6 +488,90 @@ def split_and_save(result, label: str, key: tuple) -> None:
             st.error(
                 f"**Test {'ratio' if mode == 'ratio' else 'rows'}**: {exc} Nothing can be saved until it is fixed."
             )
+    if n_test is None or seed is None:
+        return None
+
+    def make() -> tuple[list, list, dict]:
+        train, test = split_rows(result.rows, test_size=test_size, seed=seed, dedupe=dedupe)
+        return train, test, result.split_meta(label, seed, test_size, dedupe)
+
+    return make
+
+
+def split_by_test_file(result, label: str, key: tuple) -> Callable[[], tuple[list, list, dict]] | None:
+    """The data's own test file (an upload or a server path), read with this file's Format and field mapping: its
+    report, the split's counts and warnings (training rows that are also test rows, taken out of train); returns what
+    the Save button saves, or None while there is no test file or it cannot be the test split (refused here)."""
+    left, right = st.columns([3, 1])
+    with left:
+        restore("split_test_source", TEST_SOURCES)
+        source = st.radio("Test file from", TEST_SOURCES, horizontal=True, key="split_test_source")
+        keep("split_test_source")
+    restore("split_dedupe")
+    dedupe = right.checkbox(
+        "Drop exact duplicates",
+        key="split_dedupe",
+        help="Of the training rows: a row's later copies are dropped. The test rows are kept as published.",
+    )
+    keep("split_dedupe")
+    if source == "Upload":
+        picked = upload_source("split_test", "Test file")
+    else:
+        typed = path_box("split_test_path", "Path of the test file on the server", "/data/my_chats_test.jsonl")
+        picked = None
+        if typed:
+            try:
+                # The browser is shared: a typed path must stay inside the folders the operator allowed.
+                allowed = workspace.check_browser_path(typed, workspace.data_roots(), what="test file")
+            except UserError as exc:
+                st.error(f"**Test file**: {exc}")
+                return None
+            picked = str(allowed), allowed.name
+    if picked is None:
+        st.info(
+            "Give the data's own test file (e.g. `test.jsonl` beside `train.jsonl`): its rows are held out as "
+            "they are, and this file's rows are the training rows."
+        )
+        return None
+    test_path, test_shown = picked
+    try:
+        test_key = (test_path, check_path(test_path).stat().st_mtime, key[2], key[3], test_shown)
+        test = load_cached(*test_key)
+    except UserError as exc:
+        st.error(f"**Test file**: could not read {test_shown}: {exc}")
+        return None
+    except OSError as exc:
+        st.error(f"**Test file**: could not read {test_shown}: {os_failure(exc)}.")
+        return None
+    with st.container(border=True):
+        st.markdown(f"**Test file {test_shown}**, read as {key[-1]} is read (the same Format and field mapping)")
+        show_report(test, row_counts_cached(test_key))
+    try:
+        split = own_split_cached(key, test_key, dedupe)
+    except UserError as exc:  # no valid test row, another kind of data, nothing left to train on
+        st.error(f"**Test file**: {exc} Nothing can be saved until it is fixed.")
+        return None
+    unit = ROW_UNITS.get(result.kind, "row")  # pairs counted as pairs
+    dups = f" ({plural(split.dropped, 'duplicate')} dropped)" if dedupe else ""
+    st.caption(
+        f"Train **{len(split.train)}** {unit if len(split.train) == 1 else unit + 's'}, "
+        f"test **{len(split.test)}** {unit if len(split.test) == 1 else unit + 's'}{dups}."
+    )
+    for warning in split.warnings:  # the training rows also held out (taken out of train) first
+        st.warning(warning)
+
+    def make() -> tuple[list, list, dict]:
+        return split.train, split.test, own_split_meta(result, test, label, test_shown, dedupe)
+
+    return make
+
+
+def save_box(label: str, make: Callable[[], tuple[list, list, dict]] | None) -> None:
+    """The split's name, Replace for a name taken, and the Save button, which saves what `make` gives (train, test,
+    meta.json); disabled while `make` is None (something above refuses the split)."""
+    restore("split_name")
+    name = st.text_input("Name of the saved split", key="split_name", on_change=keep, args=("split_name",))
+    keep("split_name")
     existing = {s["name"]: s for s in workspace.list_splits()}
     target, active = workspace.split_folder(name or label).name, active_split_name()
     replace = True
@@ -473,11 +594,9 @@ def split_and_save(result, label: str, key: tuple) -> None:
             st.session_state[f"split_replace_{target}"] = False
         st.session_state.pop(UNTICK_KEY, None)
         replace = st.checkbox(f"Replace it (`{target}`)", key=f"split_replace_{target}")
-    blocked = n_test is None or seed is None or not replace
-    if st.button("Save split", type="primary", key="split_save", disabled=blocked):
+    if st.button("Save split", type="primary", key="split_save", disabled=make is None or not replace):
         with user_errors("Could not save the split"):
-            train, test = split_rows(result.rows, test_size=test_size, seed=seed, dedupe=dedupe)
-            meta = result.split_meta(label, seed, test_size, dedupe)
+            train, test, meta = make()
             folder = workspace.save_split(name or label, train, test, meta, overwrite=replace)
             set_active_split(folder.name)
         cached_split.clear()
