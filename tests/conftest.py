@@ -1,4 +1,5 @@
-"""Shared fixtures: the real SmolLM2 tokenizer, a tiny 2-layer Llama built with it, a private workspace.
+"""Shared fixtures: the real SmolLM2 tokenizer, a tiny 2-layer Llama built with it, a private workspace, and the
+varied tiny model with a random adapter of it that the sampling, evaluation and Compare/Evaluate page tests share.
 
 The default model is converted once into $FTLIB_HOME (kept between runs); everything a test writes goes
 into its own temporary workspace.
@@ -91,6 +92,37 @@ def varied_model(tiny_model_dir, tmp_path_factory):
         return made[seed]
 
     return make
+
+
+# A module's `varied_dir` and `adapter_template` are built once per module (as when each module defined its own), from
+# these seeds unless the module names its own in `VARIED_SEED` / `ADAPTER_SEED`: the seed its tests were written with.
+VARIED_SEED = 3
+ADAPTER_SEED = 5
+
+
+@pytest.fixture(scope="module")
+def varied_dir(request, varied_model) -> Path:
+    """The varied tiny model a module samples, evaluates and compares: `varied_model(VARIED_SEED)`."""
+    return varied_model(getattr(request.module, "VARIED_SEED", VARIED_SEED))
+
+
+@pytest.fixture(scope="module")
+def adapter_template(request, varied_dir, tmp_path_factory) -> Path:
+    """A random LoRA adapter of `varied_dir` (B drawn with `ADAPTER_SEED`, spread 0.5, so the tuned model answers
+    differently from its base), saved as <folder>/adapter: copied into runs by `make_run(adapter=...)`, or its folder
+    loaded as a run beside the base."""
+    from ftlib.testing import make_random_adapter
+
+    seed = getattr(request.module, "ADAPTER_SEED", ADAPTER_SEED)
+    return make_random_adapter(str(varied_dir), tmp_path_factory.mktemp("adapter") / "adapter", seed=seed, b_std=0.5)
+
+
+@pytest.fixture(scope="module")
+def model_set(varied_dir, adapter_template):
+    """`varied_dir` with `adapter_template` beside it, loaded once per module: names[0] the base, names[1] tuned."""
+    from ftlib import modelset
+
+    return modelset.load_model_set(str(varied_dir), [adapter_template.parent], device="cpu")
 
 
 @pytest.fixture

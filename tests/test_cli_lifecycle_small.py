@@ -22,11 +22,6 @@ FIRST, SECOND = "20261201-100000-lora-trees", "20261201-110000-lora-trees"  # bo
 
 
 @pytest.fixture(scope="module")
-def varied_dir(varied_model):
-    return varied_model(3)
-
-
-@pytest.fixture(scope="module")
 def adapters(varied_dir, tmp_path_factory):
     """Two adapters of the varied model that answer differently (seeds 5 and 6)."""
     folder = tmp_path_factory.mktemp("adapters")

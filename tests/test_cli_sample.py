@@ -23,16 +23,6 @@ ROWS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def varied_dir(varied_model):
-    return varied_model(3)
-
-
-@pytest.fixture(scope="module")
-def adapter_template(varied_dir, tmp_path_factory):
-    return make_random_adapter(str(varied_dir), tmp_path_factory.mktemp("a") / "adapter", seed=5, b_std=0.5)
-
-
 @pytest.fixture
 def run(varied_dir, adapter_template):
     workspace.save_split("trees", ROWS[:1], ROWS)

@@ -13,14 +13,9 @@ from ftlib.models import load_model, load_tokenizer
 pytestmark = pytest.mark.skipif(not torch.backends.mkldnn.is_available(), reason="this torch build has no oneDNN")
 
 
-@pytest.fixture(scope="module")
-def model_dir(varied_model):
-    return varied_model(3)
-
-
 @pytest.fixture()
-def model(model_dir):
-    return load_model(str(model_dir), device="cpu", dtype="float32").eval()
+def model(varied_dir):
+    return load_model(str(varied_dir), device="cpu", dtype="float32").eval()
 
 
 @pytest.fixture()
@@ -53,8 +48,8 @@ def test_decoding_rows_match_the_dense_layers_and_the_layers_come_back(model, ev
     assert all("forward" not in vars(m) for m in _linears(model))
 
 
-def test_greedy_generation_is_unchanged(model, model_dir, every_layer, monkeypatch):
-    tok = load_tokenizer(str(model_dir))
+def test_greedy_generation_is_unchanged(model, varied_dir, every_layer, monkeypatch):
+    tok = load_tokenizer(str(varied_dir))
     rows = [S.GenRow(tok("A short poem about the sea.")["input_ids"], S.GREEDY)] * 2
     calls = []
     original = torch._C._nn.mkldnn_linear

@@ -13,7 +13,7 @@ from ftlib import evaluate as E
 from ftlib import modelset as M
 from ftlib import sampling as S
 from ftlib.models import load_model
-from ftlib.testing import make_random_adapter, make_run
+from ftlib.testing import make_run
 
 ROWS = [
     {
@@ -40,27 +40,17 @@ ROWS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def varied_dir(varied_model):
-    return varied_model(1)
+# The seeds of this module's `varied_dir` and `adapter_template` (tests/conftest.py), kept from when it built its own.
+VARIED_SEED = 1
+ADAPTER_SEED = 4
 
 
 @pytest.fixture(scope="module")
-def adapter_dir(varied_dir, tmp_path_factory):
-    return make_random_adapter(str(varied_dir), tmp_path_factory.mktemp("run") / "adapter", seed=4, b_std=0.5)
-
-
-@pytest.fixture(scope="module")
-def model_set(varied_dir, adapter_dir):
-    return M.load_model_set(str(varied_dir), [adapter_dir.parent], device="cpu")
-
-
-@pytest.fixture(scope="module")
-def tuned_reference(varied_dir, adapter_dir):
+def tuned_reference(varied_dir, adapter_template):
     """PEFT's ordinary single-adapter model on a fresh base: the reference for the mixed batch."""
     from peft import PeftModel
 
-    return PeftModel.from_pretrained(load_model(str(varied_dir), device="cpu"), str(adapter_dir)).eval()
+    return PeftModel.from_pretrained(load_model(str(varied_dir), device="cpu"), str(adapter_template)).eval()
 
 
 @pytest.fixture(scope="module")

@@ -49,16 +49,6 @@ GRPO_REWARDS = [{"length": {"target": 4}}, {"regex": "[aeiou]", "weight": 0.5}]
 
 
 @pytest.fixture(scope="module")
-def varied_dir(varied_model):
-    return varied_model(3)
-
-
-@pytest.fixture(scope="module")
-def lm_adapter(varied_dir, tmp_path_factory):
-    return make_random_adapter(str(varied_dir), tmp_path_factory.mktemp("lm") / "adapter", seed=5, b_std=0.5)
-
-
-@pytest.fixture(scope="module")
 def reward_adapter(varied_dir, tmp_path_factory):
     target = tmp_path_factory.mktemp("rm") / "adapter"
     return make_random_adapter(str(varied_dir), target, seed=6, b_std=0.5, score=True)
@@ -165,7 +155,7 @@ def test_a_reward_model_is_not_sampled_as_if_it_wrote_answers(capsys, reward_run
 
 
 def test_an_adapter_of_another_base_is_refused_before_loading_as_sample_refuses_it(
-    capsys, lm_adapter, tmp_path, nothing_loads
+    capsys, adapter_template, tmp_path, nothing_loads
 ):
     """The cold review: `evaluate --model default --adapter FOLDER` with an adapter of another base printed PEFT's 29
     lines of "size mismatch"; `sample` said it in one. Now both refuse it from the weights' shapes, before loading."""
@@ -175,22 +165,22 @@ def test_an_adapter_of_another_base_is_refused_before_loading_as_sample_refuses_
     data = tmp_path / "test.jsonl"
     workspace.write_jsonl(data, [CONVERSATION])
     capsys.readouterr()
-    code, _, err = cli(capsys, "evaluate", "--model", base, "--adapter", lm_adapter, "--data", data)
+    code, _, err = cli(capsys, "evaluate", "--model", base, "--adapter", adapter_template, "--data", data)
     one_error_line(code, err)
     assert err.startswith("error: Could not load the adapter") and f"does not fit the base model {base}" in err
     assert "size mismatch for model.layers.0.self_attn.k_proj.lora_A: [8, 64] in the adapter, [8, 32] in this" in err
     assert err.strip().endswith("Give the base it was trained on with --model.")
 
 
-def test_the_shape_check_finds_what_peft_finds_and_nothing_on_the_right_base(lm_adapter, varied_dir, tmp_path):
+def test_the_shape_check_finds_what_peft_finds_and_nothing_on_the_right_base(adapter_template, varied_dir, tmp_path):
     """Reference: PEFT's own load of the adapter into the narrow base lists every weight that does not fit."""
     from ftlib.testing import make_tiny_model
 
     narrow = make_tiny_model(tmp_path / "narrow", hidden_size=32)
-    assert M.adapter_misfits(str(varied_dir), lm_adapter) == []
-    ours = {line.split()[3].removesuffix(":") for line in M.adapter_misfits(str(narrow), lm_adapter)}
+    assert M.adapter_misfits(str(varied_dir), adapter_template) == []
+    ours = {line.split()[3].removesuffix(":") for line in M.adapter_misfits(str(narrow), adapter_template)}
     with pytest.raises(S.SamplingError) as peft_says:
-        M.attach_adapters(models.load_model(str(narrow), device="cpu"), {"a": lm_adapter})
+        M.attach_adapters(models.load_model(str(narrow), device="cpu"), {"a": adapter_template})
     theirs = {
         line.split()[3].replace("base_model.model.", "").replace(".a.weight", "")
         for line in str(peft_says.value).splitlines()
@@ -205,9 +195,9 @@ def test_the_shape_check_finds_what_peft_finds_and_nothing_on_the_right_base(lm_
 
 
 def test_kto_rows_labelled_good_are_references_and_bad_ones_are_left_out_with_the_reason(
-    varied_dir, lm_adapter, capsys
+    varied_dir, adapter_template, capsys
 ):
-    model_set = M.load_model_set(str(varied_dir), [lm_adapter.parent])
+    model_set = M.load_model_set(str(varied_dir), [adapter_template.parent])
     name = model_set.tuned[0]
     result = E.evaluate(model_set, KTO_ROWS, name, max_new_tokens=2)
     assert [r.index for r in result.rows] == [0, 2] and [i for i, _ in result.skipped] == [1, 3]
@@ -220,7 +210,7 @@ def test_kto_rows_labelled_good_are_references_and_bad_ones_are_left_out_with_th
     ]
 
     workspace.save_split("kto", KTO_ROWS, KTO_ROWS)
-    make_run("kto-run", {"method": "kto", "model": str(varied_dir), "dataset": "kto"}, adapter=lm_adapter)
+    make_run("kto-run", {"method": "kto", "model": str(varied_dir), "dataset": "kto"}, adapter=adapter_template)
     code, out, err = cli(capsys, "evaluate", "kto-run", "--max-new-tokens", "2")
     assert code == 0, err
     assert "rows: 2\n" in out and "skipped: 2\n" in out
@@ -229,25 +219,27 @@ def test_kto_rows_labelled_good_are_references_and_bad_ones_are_left_out_with_th
     assert json.loads(out)["skipped"] == 2 and "skipped 2 of 4 test rows (rows 2, 4)" in err  # stdout: JSON only
 
 
-def test_rows_skipped_from_a_data_file_are_named_by_their_line_in_it(varied_dir, lm_adapter, tmp_path, capsys):
+def test_rows_skipped_from_a_data_file_are_named_by_their_line_in_it(varied_dir, adapter_template, tmp_path, capsys):
     """With --data FILE, a skipped row is named where it is in the file: here an unreadable line comes first, so
     the bad-labelled rows read 2nd and 4th are lines 3 and 5 (counting among the rows read said 2 and 4)."""
     lines = [json.dumps(KTO_ROWS[0]), "{not json", *(json.dumps(row) for row in KTO_ROWS[1:])]
     data = tmp_path / "held_out.jsonl"
     data.write_text("\n".join(lines) + "\n", encoding="utf-8")
     workspace.save_split("kto", KTO_ROWS, KTO_ROWS)  # the run's own split: --data reads the file instead
-    make_run("kto-file", {"method": "kto", "model": str(varied_dir), "dataset": "kto"}, adapter=lm_adapter)
+    make_run("kto-file", {"method": "kto", "model": str(varied_dir), "dataset": "kto"}, adapter=adapter_template)
     code, out, err = cli(capsys, "evaluate", "kto-file", "--data", str(data), "--max-new-tokens", "2")
     assert code == 0, err
     assert "line 2" in err  # the unreadable line, named on stderr
     assert "skipped 2 of 4 test rows read from the file (lines 3, 5): Its answer is labelled bad" in out
 
 
-def test_data_rows_the_run_trained_on_are_named_before_they_are_measured(varied_dir, lm_adapter, tmp_path, capsys):
+def test_data_rows_the_run_trained_on_are_named_before_they_are_measured(
+    varied_dir, adapter_template, tmp_path, capsys
+):
     """A reviewer's `evaluate RUN --data FILE` scored rows the run had trained on as if held out, without a word."""
     trained = [{"messages": turns("user", f"Name a river, {n}.") + turns("assistant", "The Nile.")} for n in "ab"]
     workspace.save_split("rivers", trained, [CONVERSATION])
-    make_run("river-run", {"model": str(varied_dir), "dataset": "rivers"}, adapter=lm_adapter)
+    make_run("river-run", {"model": str(varied_dir), "dataset": "rivers"}, adapter=adapter_template)
     rows = [CONVERSATION, trained[1]]  # a held-out row, then one the run trained on
     data = tmp_path / "mixed.jsonl"
     data.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
@@ -258,17 +250,17 @@ def test_data_rows_the_run_trained_on_are_named_before_they_are_measured(varied_
     assert code == 0 and "trained on" not in err, err
 
 
-def test_a_grpo_runs_answers_are_scored_by_its_rewards(varied_dir, lm_adapter):
+def test_a_grpo_runs_answers_are_scored_by_its_rewards(varied_dir, adapter_template):
     """Both models answer each prompt greedily (transformers' own greedy generation is the reference) and the run's
     rewards score those answers; totals are weighted as GRPO sums them."""
     from peft import PeftModel
 
-    model_set = M.load_model_set(str(varied_dir), [lm_adapter.parent])
+    model_set = M.load_model_set(str(varied_dir), [adapter_template.parent])
     rewards = build_rewards(GRPO_REWARDS)
     result = evaluate_answers(model_set, PROMPTS, model_set.tuned[0], rewards, max_new_tokens=6, batch_size=2)
     tok = model_set.tokenizer
     base = models.load_model(str(varied_dir), device="cpu").eval()
-    tuned = PeftModel.from_pretrained(models.load_model(str(varied_dir), device="cpu"), str(lm_adapter)).eval()
+    tuned = PeftModel.from_pretrained(models.load_model(str(varied_dir), device="cpu"), str(adapter_template)).eval()
     for row in result.rows:
         ids = torch.tensor([S.render_prompt(tok, PROMPTS[row.index]["prompt"])[1]])
         answers = []
@@ -301,11 +293,11 @@ def test_a_grpo_runs_answers_are_scored_by_its_rewards(varied_dir, lm_adapter):
 
 
 def test_the_cli_evaluates_a_grpo_run_on_its_rewards_and_refuses_one_it_cannot_compute(
-    capsys, varied_dir, lm_adapter, tmp_path, monkeypatch
+    capsys, varied_dir, adapter_template, tmp_path, monkeypatch
 ):
     workspace.save_split("prompts", PROMPTS, PROMPTS)
     config = {"method": "grpo", "model": str(varied_dir), "dataset": "prompts", "rewards": GRPO_REWARDS}
-    make_run("grpo-run", config, adapter=lm_adapter)
+    make_run("grpo-run", config, adapter=adapter_template)
     out_csv = tmp_path / "grpo.csv"
     agg = cli_json(capsys, "evaluate", "grpo-run", "--max-new-tokens", "6", "--csv", out_csv, "--json")
     assert agg["rows"] == 3 and {"base_reward", "tuned_reward", "rows_improved", "base_reward_regex"} <= set(agg)
@@ -316,7 +308,7 @@ def test_the_cli_evaluates_a_grpo_run_on_its_rewards_and_refuses_one_it_cannot_c
     # A reward this server cannot compute: refused before any model loads, with what can be done instead.
     monkeypatch.delenv("FTLIB_REWARD_FUNCTIONS", raising=False)
     shutil.rmtree(workspace.runs_dir() / "grpo-run")
-    make_run("grpo-run", {**config, "rewards": [{"function": "shout"}]}, adapter=lm_adapter)
+    make_run("grpo-run", {**config, "rewards": [{"function": "shout"}]}, adapter=adapter_template)
     monkeypatch.setattr(models, "load_model", lambda *a, **k: pytest.fail("a model was loaded before the refusal"))
     code, _, err = cli(capsys, "evaluate", "grpo-run")
     one_error_line(code, err)
@@ -325,7 +317,7 @@ def test_the_cli_evaluates_a_grpo_run_on_its_rewards_and_refuses_one_it_cannot_c
 
 
 def test_a_grpo_run_is_evaluated_with_the_reward_registry_it_was_queued_with(
-    capsys, varied_dir, lm_adapter, tmp_path, monkeypatch
+    capsys, varied_dir, adapter_template, tmp_path, monkeypatch
 ):
     """A reviewer evaluated a GRPO run of a registered function from a shell without FTLIB_REWARD_FUNCTIONS: refused,
     though the run's env.json names the registry its worker used. Read from there, as the worker does (only from a
@@ -335,7 +327,7 @@ def test_a_grpo_run_is_evaluated_with_the_reward_registry_it_was_queued_with(
     registry.write_text(json.dumps({"shout": f"{funcs}:shout"}))
     workspace.save_split("prompts", PROMPTS, PROMPTS)
     config = {"method": "grpo", "model": str(varied_dir), "dataset": "prompts", "rewards": [{"function": "shout"}]}
-    run = make_run("grpo-fn", config, adapter=lm_adapter)
+    run = make_run("grpo-fn", config, adapter=adapter_template)
     run.write_env({"FTLIB_REWARD_FUNCTIONS": str(registry)})
     monkeypatch.delenv("FTLIB_REWARD_FUNCTIONS", raising=False)
     agg = cli_json(capsys, "evaluate", "grpo-fn", "--max-new-tokens", "2", "--json")
@@ -347,20 +339,20 @@ def test_a_grpo_run_is_evaluated_with_the_reward_registry_it_was_queued_with(
     assert "rewards cannot be computed here" in err
 
 
-def test_prompts_without_answers_on_a_run_that_is_not_grpo_say_what_can_be_done(capsys, varied_dir, lm_adapter):
+def test_prompts_without_answers_on_a_run_that_is_not_grpo_say_what_can_be_done(capsys, varied_dir, adapter_template):
     workspace.save_split("prompts", PROMPTS, PROMPTS)
-    make_run("sft-run", {"model": str(varied_dir), "dataset": "prompts"}, adapter=lm_adapter)
+    make_run("sft-run", {"model": str(varied_dir), "dataset": "prompts"}, adapter=adapter_template)
     code, _, err = cli(capsys, "evaluate", "sft-run", "--max-new-tokens", "2")
     one_error_line(code, err)
     assert "None of the 3 test rows can be evaluated: This prompt only row has no reference answer" in err
     assert "--data FILE" in err and "Compare page" in err
 
 
-def test_a_run_without_held_out_rows_is_pointed_to_data(capsys, varied_dir, lm_adapter, nothing_loads):
+def test_a_run_without_held_out_rows_is_pointed_to_data(capsys, varied_dir, adapter_template, nothing_loads):
     """A lifecycle walk: `evaluate` of a run trained on a split without a test part said "save a split with some
     held-out rows first" (retrain); in the CLI, --data evaluates it on other rows as it is."""
     workspace.save_split("all-train", [CONVERSATION], [])
-    make_run("no-test-run", {"model": str(varied_dir), "dataset": "all-train"}, adapter=lm_adapter)
+    make_run("no-test-run", {"model": str(varied_dir), "dataset": "all-train"}, adapter=adapter_template)
     code, _, err = cli(capsys, "evaluate", "no-test-run")
     one_error_line(code, err)
     assert "The run's dataset `all-train` has no held-out rows." in err and "with --data" in err
@@ -380,11 +372,11 @@ CSV_PATHS = [
 
 @pytest.mark.parametrize("path, message", CSV_PATHS)
 def test_a_csv_path_that_cannot_be_written_is_refused_before_the_evaluation(
-    capsys, varied_dir, lm_adapter, tmp_path, nothing_loads, path, message
+    capsys, varied_dir, adapter_template, tmp_path, nothing_loads, path, message
 ):
     (tmp_path / "file.txt").write_text("x", encoding="utf-8")
     workspace.save_split("chats", [CONVERSATION], [CONVERSATION])
-    make_run("csv-run", {"model": str(varied_dir), "dataset": "chats"}, adapter=lm_adapter)
+    make_run("csv-run", {"model": str(varied_dir), "dataset": "chats"}, adapter=adapter_template)
     code, _, err = cli(capsys, "evaluate", "csv-run", "--csv", path(tmp_path))
     assert message in one_error_line(code, err) and "--csv" in err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["file.txt", "workspace"]  # no probe file left behind
@@ -395,12 +387,16 @@ def test_a_csv_path_that_cannot_be_written_is_refused_before_the_evaluation(
 # ---------------------------------------------------------------------------------------------------------------
 
 
-def test_the_evaluate_page_scores_a_kto_runs_good_answers_and_lists_the_bad_ones_it_left_out(varied_dir, lm_adapter):
+def test_the_evaluate_page_scores_a_kto_runs_good_answers_and_lists_the_bad_ones_it_left_out(
+    varied_dir, adapter_template
+):
     from tests.test_pages_compare import button, open_page, run_until_done
 
     workspace.save_split("kto", KTO_ROWS, KTO_ROWS)
     make_run(
-        "20260101-000000-kto-kto", {"method": "kto", "model": str(varied_dir), "dataset": "kto"}, adapter=lm_adapter
+        "20260101-000000-kto-kto",
+        {"method": "kto", "model": str(varied_dir), "dataset": "kto"},
+        adapter=adapter_template,
     )
     at = open_page("pages/6_Evaluate.py", varied_dir)
     at.slider(key="evaluate_max_new").set_value(8)
@@ -412,14 +408,16 @@ def test_the_evaluate_page_scores_a_kto_runs_good_answers_and_lists_the_bad_ones
     assert any(e.label == "2 rows skipped" for e in at.expander)
 
 
-def test_the_evaluate_page_scores_a_grpo_runs_answers_with_its_rewards_as_the_cli_does(capsys, varied_dir, lm_adapter):
+def test_the_evaluate_page_scores_a_grpo_runs_answers_with_its_rewards_as_the_cli_does(
+    capsys, varied_dir, adapter_template
+):
     """A cold walk: the page only pointed a GRPO run of prompts to `python -m ftlib evaluate`. It now has both models
     answer the held-out prompts and the run's rewards score them: the CLI's numbers, the worst change first."""
     from tests.test_pages_compare import button, open_page
 
     workspace.save_split("prompts", PROMPTS, PROMPTS)
     config = {"method": "grpo", "model": str(varied_dir), "dataset": "prompts", "rewards": GRPO_REWARDS}
-    run = make_run("20260101-000000-grpo-prompts", config | {"grpo_max_new_tokens": 8}, adapter=lm_adapter)
+    run = make_run("20260101-000000-grpo-prompts", config | {"grpo_max_new_tokens": 8}, adapter=adapter_template)
     at = open_page("pages/6_Evaluate.py", varied_dir)
     assert not at.exception and not at.error, (at.exception, [e.value for e in at.error])
     assert any("the run's own rewards score both answers" in c.value for c in at.caption)

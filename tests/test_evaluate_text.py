@@ -15,7 +15,7 @@ from ftlib import modelset as M
 from ftlib import workspace
 from ftlib.cli import main
 from ftlib.models import load_model, load_tokenizer
-from ftlib.testing import make_random_adapter, make_run
+from ftlib.testing import make_run
 
 TEXTS = [
     {"text": "The river bends twice before it reaches the old mill by the bridge."},
@@ -25,14 +25,9 @@ TRAIN = [{"text": f"Line {n} of a plain text file, trained on every token."} for
 CHAT = {"messages": [{"role": "user", "content": "Name a river."}, {"role": "assistant", "content": "The Nile."}]}
 
 
-@pytest.fixture(scope="module")
-def varied_dir(varied_model):
-    return varied_model(1)
-
-
-@pytest.fixture(scope="module")
-def adapter_dir(varied_dir, tmp_path_factory):
-    return make_random_adapter(str(varied_dir), tmp_path_factory.mktemp("text-run") / "adapter", seed=7, b_std=0.5)
+# The seeds of this module's `varied_dir` and `adapter_template` (tests/conftest.py), kept from when it built its own.
+VARIED_SEED = 1
+ADAPTER_SEED = 7
 
 
 def hand_losses(model, tokenizer, texts) -> list[tuple[float, int]]:
@@ -46,14 +41,14 @@ def hand_losses(model, tokenizer, texts) -> list[tuple[float, int]]:
     return out
 
 
-def test_a_text_rows_loss_is_transformers_loss_of_the_whole_text_under_base_and_adapter(varied_dir, adapter_dir):
+def test_a_text_rows_loss_is_transformers_loss_of_the_whole_text_under_base_and_adapter(varied_dir, adapter_template):
     from peft import PeftModel
 
-    model_set = M.load_model_set(str(varied_dir), [adapter_dir.parent], device="cpu")
+    model_set = M.load_model_set(str(varied_dir), [adapter_template.parent], device="cpu")
     result = E.evaluate(model_set, [*TEXTS, CHAT], model_set.tuned[0], max_new_tokens=4, batch_size=2)
     tokenizer = load_tokenizer(str(varied_dir))
     base = hand_losses(load_model(str(varied_dir), device="cpu").eval(), tokenizer, [r["text"] for r in TEXTS])
-    tuned_model = PeftModel.from_pretrained(load_model(str(varied_dir), device="cpu"), str(adapter_dir)).eval()
+    tuned_model = PeftModel.from_pretrained(load_model(str(varied_dir), device="cpu"), str(adapter_template)).eval()
     tuned = hand_losses(tuned_model, tokenizer, [r["text"] for r in TEXTS])
     text_rows, chat_row = result.rows[:2], result.rows[2]
     for row, (base_loss, n), (tuned_loss, _) in zip(text_rows, base, tuned, strict=True):
@@ -81,9 +76,11 @@ def test_text_rows_are_measurable_before_any_model_loads():
 
 
 @pytest.fixture
-def text_run(varied_dir, adapter_dir):
+def text_run(varied_dir, adapter_template):
     workspace.save_split("texts", TRAIN, TEXTS)
-    return make_run("20260101-000000-lora-texts", {"model": str(varied_dir), "dataset": "texts"}, adapter=adapter_dir)
+    return make_run(
+        "20260101-000000-lora-texts", {"model": str(varied_dir), "dataset": "texts"}, adapter=adapter_template
+    )
 
 
 def test_the_cli_evaluates_a_text_run_on_every_token_of_its_held_out_texts(capsys, text_run, varied_dir):

@@ -16,7 +16,6 @@ from ftlib import modelset as M
 from ftlib import sampling as S
 from ftlib.rows import IGNORE_INDEX
 from ftlib.templates import get_template
-from ftlib.testing import make_random_adapter
 from ftlib.tokens import encode_row
 
 # The tool as OpenAI's and Hugging Face's function-calling data publish it; its name is a sentinel found nowhere else.
@@ -71,21 +70,6 @@ TEMPLATES = ["hermes", "qwen-like"]
 
 def chat_template(name: str, tokenizer):
     return get_template("custom", tokenizer, QWEN_LIKE) if name == "qwen-like" else get_template(name, tokenizer)
-
-
-@pytest.fixture(scope="module")
-def varied_dir(varied_model):
-    return varied_model(3)
-
-
-@pytest.fixture(scope="module")
-def adapter_dir(varied_dir, tmp_path_factory):
-    return make_random_adapter(str(varied_dir), tmp_path_factory.mktemp("run") / "adapter", seed=5, b_std=0.5)
-
-
-@pytest.fixture(scope="module")
-def model_set(varied_dir, adapter_dir):
-    return M.load_model_set(str(varied_dir), [adapter_dir.parent], device="cpu")
 
 
 def training_prompt(row: dict, tokenizer, template) -> tuple[str, list[int]]:
@@ -176,7 +160,7 @@ def test_render_prompt_passes_the_tools_to_the_template(model_set):
 
 
 def test_the_cli_evaluates_a_tool_row_of_a_data_file_with_its_tools(
-    capsys, model_set, varied_dir, adapter_dir, tmp_path
+    capsys, model_set, varied_dir, adapter_template, tmp_path
 ):
     """`python -m ftlib evaluate --data FILE`: the file's `tools` reach the reference scored (training's encoding)."""
     import json
@@ -186,7 +170,7 @@ def test_the_cli_evaluates_a_tool_row_of_a_data_file_with_its_tools(
 
     data = tmp_path / "weather.jsonl"
     workspace.write_jsonl(data, [ROW])
-    argv = ["evaluate", "--model", str(varied_dir), "--adapter", str(adapter_dir), "--data", str(data)]
+    argv = ["evaluate", "--model", str(varied_dir), "--adapter", str(adapter_template), "--data", str(data)]
     assert main([*argv, "--template", "hermes", "--max-new-tokens", "2", "--json"]) == 0
     agg = json.loads(capsys.readouterr().out)
     template = get_template("hermes", model_set.tokenizer)

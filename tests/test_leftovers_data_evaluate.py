@@ -34,16 +34,6 @@ PAIRS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def varied_dir(varied_model):
-    return varied_model(3)
-
-
-@pytest.fixture(scope="module")
-def lm_adapter(varied_dir, tmp_path_factory):
-    return make_random_adapter(str(varied_dir), tmp_path_factory.mktemp("lm") / "adapter", seed=5, b_std=0.5)
-
-
 def evaluate_json(capsys, *argv) -> dict:
     assert main(["evaluate", *map(str, argv), "--json"]) == 0
     return json.loads(capsys.readouterr().out)  # stdout is the one JSON object
@@ -53,10 +43,10 @@ def csv_rows(path) -> list[dict]:
     return list(csv.DictReader(path.open(encoding="utf-8")))
 
 
-def test_a_grpo_runs_json_has_each_rows_answers_and_reward_scores(capsys, varied_dir, lm_adapter, tmp_path):
+def test_a_grpo_runs_json_has_each_rows_answers_and_reward_scores(capsys, varied_dir, adapter_template, tmp_path):
     workspace.save_split("prompts", PROMPTS, PROMPTS)
     config = {"method": "grpo", "model": str(varied_dir), "dataset": "prompts", "rewards": GRPO_REWARDS}
-    make_run("grpo-run", config, adapter=lm_adapter)
+    make_run("grpo-run", config, adapter=adapter_template)
     out_csv = tmp_path / "grpo.csv"
     report = evaluate_json(capsys, "grpo-run", "--max-new-tokens", "6", "--csv", out_csv)
     rows = report["per_row"]
@@ -101,9 +91,9 @@ def test_each_rewards_score_per_row_is_named_as_its_mean_is():
     assert len(header) == len(set(header))
 
 
-def test_an_sft_runs_and_a_reward_models_json_list_their_rows_too(capsys, varied_dir, lm_adapter, tmp_path):
+def test_an_sft_runs_and_a_reward_models_json_list_their_rows_too(capsys, varied_dir, adapter_template, tmp_path):
     workspace.save_split("trees", SFT_ROWS[:1], SFT_ROWS)
-    make_run("sft-run", {"model": str(varied_dir), "dataset": "trees"}, adapter=lm_adapter)
+    make_run("sft-run", {"model": str(varied_dir), "dataset": "trees"}, adapter=adapter_template)
     out_csv = tmp_path / "sft.csv"
     report = evaluate_json(capsys, "sft-run", "--max-new-tokens", "2", "--csv", out_csv)
     rows = report["per_row"]
@@ -120,11 +110,11 @@ def test_an_sft_runs_and_a_reward_models_json_list_their_rows_too(capsys, varied
     assert report["reward_accuracy"] == sum(r["ranked_right"] for r in rows) / 2
 
 
-def test_a_data_files_rows_say_where_they_are_in_the_file(capsys, varied_dir, lm_adapter, tmp_path):
+def test_a_data_files_rows_say_where_they_are_in_the_file(capsys, varied_dir, adapter_template, tmp_path):
     """With --data FILE, rows the file could not give are skipped, so `row` (counted among the usable rows, as the
     Evaluate page counts) is not the file's line: each row also says where it is, as `tokens --row` says it."""
     workspace.save_split("trees", SFT_ROWS[:1], SFT_ROWS)
-    make_run("sft-run", {"model": str(varied_dir), "dataset": "trees"}, adapter=lm_adapter)
+    make_run("sft-run", {"model": str(varied_dir), "dataset": "trees"}, adapter=adapter_template)
     lines = [json.dumps(SFT_ROWS[0]), '{"messages": [', "", json.dumps(SFT_ROWS[1]), "[1, 2]", json.dumps(SFT_ROWS[0])]
     path = tmp_path / "held_out.jsonl"
     path.write_text("\n".join(lines) + "\n")

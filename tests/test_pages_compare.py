@@ -20,7 +20,7 @@ from ftlib import next_token as N
 from ftlib import sampling as S
 from ftlib import workspace
 from ftlib.answer_notes import repeats_itself
-from ftlib.testing import make_random_adapter, make_run
+from ftlib.testing import make_run
 from ui.compare_view import REPEATS, token_html
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -36,14 +36,9 @@ TEST_ROWS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def varied_dir(varied_model):
-    return varied_model(2)
-
-
-@pytest.fixture(scope="module")
-def adapter_template(varied_dir, tmp_path_factory):
-    return make_random_adapter(str(varied_dir), tmp_path_factory.mktemp("adapter") / "adapter", seed=9, b_std=0.5)
+# The seeds of this module's `varied_dir` and `adapter_template` (tests/conftest.py), kept from when it built its own.
+VARIED_SEED = 2
+ADAPTER_SEED = 9
 
 
 @pytest.fixture

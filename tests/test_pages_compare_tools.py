@@ -8,12 +8,10 @@ writes the tools into the system turn); the reference for what the model must re
 
 from __future__ import annotations
 
-import pytest
-
 from ftlib import workspace
 from ftlib.rows import IGNORE_INDEX
 from ftlib.templates import get_template
-from ftlib.testing import make_random_adapter, make_run
+from ftlib.testing import make_run
 from ftlib.tokens import encode_row
 from tests.test_evaluate_tools import ROW
 from tests.test_pages_compare import TEST_ROWS, button, open_page, run_until_done, without_chat_template
@@ -21,14 +19,9 @@ from tests.test_pages_compare import TEST_ROWS, button, open_page, run_until_don
 SCHEMA = "The city, e.g. Oslo"  # in the tool's schema only: shown where the tools are, nowhere else
 
 
-@pytest.fixture(scope="module")
-def varied_dir(varied_model):
-    return varied_model(2)
-
-
-@pytest.fixture(scope="module")
-def adapter_template(varied_dir, tmp_path_factory):
-    return make_random_adapter(str(varied_dir), tmp_path_factory.mktemp("adapter") / "adapter", seed=9, b_std=0.5)
+# The seeds of this module's `varied_dir` and `adapter_template` (tests/conftest.py), kept from when it built its own.
+VARIED_SEED = 2
+ADAPTER_SEED = 9
 
 
 def tool_run(varied_dir, adapter_template, template: str = "hermes"):

@@ -17,7 +17,7 @@ from streamlit.testing.v1 import AppTest
 from ftlib import eval_results as K
 from ftlib import workspace
 from ftlib.evaluate import EvalResult, EvalRow
-from ftlib.testing import make_random_adapter, make_run
+from ftlib.testing import make_run
 from ftlib.tuning_cost import Diversity, Forgetting, TuningCost
 from ui.evaluate_view import row_label
 
@@ -30,14 +30,9 @@ TEST_ROWS = [
 RUN_ID = "20260101-000000-lora-colours"
 
 
-@pytest.fixture(scope="module")
-def varied_dir(varied_model):
-    return varied_model(2)
-
-
-@pytest.fixture(scope="module")
-def adapter_template(varied_dir, tmp_path_factory):
-    return make_random_adapter(str(varied_dir), tmp_path_factory.mktemp("adapter") / "adapter", seed=9, b_std=0.5)
+# The seeds of this module's `varied_dir` and `adapter_template` (tests/conftest.py), kept from when it built its own.
+VARIED_SEED = 2
+ADAPTER_SEED = 9
 
 
 def _run(varied_dir, adapter, test_rows, name="colours"):

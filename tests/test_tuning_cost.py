@@ -7,23 +7,13 @@ import pytest
 import torch
 
 from ftlib import evaluate as E
-from ftlib import modelset as M
 from ftlib import tuning_cost as C
 from ftlib.demo_data import SAMPLES, general_rows
 from ftlib.models import load_model
 from ftlib.sampling import GREEDY
-from ftlib.testing import make_random_adapter
 
-
-@pytest.fixture(scope="module")
-def varied_dir(varied_model):
-    return varied_model(2)
-
-
-@pytest.fixture(scope="module")
-def model_set(varied_dir, tmp_path_factory):
-    adapter = make_random_adapter(str(varied_dir), tmp_path_factory.mktemp("cost-run") / "adapter", seed=5, b_std=0.5)
-    return M.load_model_set(str(varied_dir), [adapter.parent], device="cpu")
+# The seed of this module's `varied_dir` (tests/conftest.py), kept from when it built its own.
+VARIED_SEED = 2
 
 
 def test_the_general_prompts_are_plain_and_unrelated_to_every_training_sample():
