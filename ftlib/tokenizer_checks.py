@@ -23,6 +23,13 @@ def _missing(tokenizer, size: int, template: ChatTemplate) -> tuple[str, ...]:
     return tuple(missing_special_tokens(tokenizer, template))
 
 
+# Said wherever tokens are added to see them as one: the studio's runs keep the model's tokenizer as it is.
+PREVIEW_ONLY = (
+    ". Training does not add tokens: the Tokens page's 'Add the missing special tokens' switch (`tokens "
+    "--add-missing-tokens`) only shows how the rows would read with them."
+)
+
+
 def check_missing_special_tokens(tokenizer, template: ChatTemplate) -> Check | None:
     missing = _missing(tokenizer, len(tokenizer), template)
     if not missing:
@@ -32,8 +39,12 @@ def check_missing_special_tokens(tokenizer, template: ChatTemplate) -> Check | N
         "warning",
         f"The {template.title} template writes {', '.join(missing)}, which this tokenizer does not know: "
         "each is split into several ordinary tokens, so the model cannot emit it as one stop signal.",
-        "Use the model's own template, or add the tokens to the tokenizer (the 'Add the missing special tokens' "
-        "switch on the Tokens page) and resize the model's embeddings before training.",
+        (
+            "Use the model's own template"
+            if getattr(tokenizer, "chat_template", None)
+            else "This model has no template of its own: pick a built-in template whose control tokens it knows"
+        )
+        + PREVIEW_ONLY,
     )
 
 

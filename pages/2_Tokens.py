@@ -38,6 +38,7 @@ from ftlib.templates import (
     missing_special_tokens,
 )
 from ftlib.text_markup import markup_of
+from ftlib.tokenizer_checks import PREVIEW_ONLY
 from ftlib.tokens import POLICIES, POLICY_HELP, PreferenceEncoded, encode_row, unpaired_partner
 from ui.auth import require_password
 from ui.common import active_model, active_split_name, cached_tokenizer, require_split, user_errors
@@ -300,10 +301,12 @@ if missing:
     add = st.toggle(
         f"Add the missing special tokens ({', '.join(missing)}) to a copy of the tokenizer",
         key="tok_add_missing",
-        help="Training would then resize the model's embeddings for them.",
+        help="A preview of the rows with these tokens, one token each. Training does not add tokens: a run with "
+        "this template splits them into ordinary tokens.",
     )
     keep("tok_add_missing")
-    if add:
+    if add:  # the checks below no longer see the missing tokens: said here, as long as the switch is on
+        st.warning(f"{', '.join(missing)} added for this preview only{PREVIEW_ONLY}")
         tokenizer = tokenizer_with_tokens(model, template.name, template.source)
         template = get_template(template.name, tokenizer, source=template.source)
 

@@ -108,10 +108,31 @@ def test_preference_row_prints_chosen_and_rejected(tmp_path, capsys):
 def test_missing_tokens_are_reported_and_can_be_added(sft_file, capsys):
     _, plain = run_json(capsys, sft_file, "--template", "gemma")
     assert "missing_special_tokens" in {c["code"] for c in plain["checks"]}
-    _, added = run_json(capsys, sft_file, "--template", "gemma", "--add-missing-tokens")
+    assert "Use the model's own template. Training does not add tokens" in next(
+        c["fix"] for c in plain["checks"] if c["code"] == "missing_special_tokens"
+    )
+    assert main(["tokens", str(sft_file), "--template", "gemma", "--add-missing-tokens", "--json"]) == 0
+    captured = capsys.readouterr()
+    added = json.loads(captured.out)
     assert "missing_special_tokens" not in {c["code"] for c in added["checks"]}
+    # Added for this row's preview only, and said so: a run keeps the model's tokenizer as it is.
+    assert captured.err.startswith(
+        "warning: <bos>, <start_of_turn>, <end_of_turn> added for this preview only. Training"
+    )
     assert len(added["input_ids"]) < len(plain["input_ids"])
     assert [t["text"] for t in added["tokens"] if t["special"]][:2] == ["<bos>", "<start_of_turn>"]
+
+
+def test_a_model_without_a_template_is_not_told_to_use_its_own(smol_tokenizer):
+    import copy
+
+    from ftlib.templates import get_template
+    from ftlib.tokenizer_checks import check_missing_special_tokens
+
+    bare = copy.deepcopy(smol_tokenizer)
+    bare.chat_template = None  # a base model's tokenizer: no template of its own
+    fix = check_missing_special_tokens(bare, get_template("gemma", bare)).fix
+    assert fix.startswith("This model has no template of its own: pick a built-in template whose control tokens")
 
 
 def test_custom_template_file(sft_file, tmp_path, capsys):

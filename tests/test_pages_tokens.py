@@ -146,6 +146,11 @@ def test_ids_labels_table_and_missing_tokens(page):
     run(at)
     assert not any("does not know" in w.value for w in at.warning)
     assert ("ft-masked ft-special", "<start_of_turn>") in pills(at)
+    # ... as a preview only, said as long as the switch is on: a run keeps the model's tokenizer as it is.
+    assert any(
+        w.value.startswith("<bos>, <start_of_turn>, <end_of_turn> added for this preview only. Training does not")
+        for w in at.warning
+    ), [w.value for w in at.warning]
 
 
 def test_preference_row_side_by_side(page):

@@ -23,7 +23,7 @@ DOVER = ROWS["tool_call"]
 
 @pytest.fixture(scope="module")
 def builtin_tokenizers(smol_tokenizer):
-    """Per tool-aware built-in, SmolLM2 with the template's control tokens added (as training would)."""
+    """Per tool-aware built-in, SmolLM2 with the template's control tokens added (a preview)."""
     return {
         name: add_missing_special_tokens(smol_tokenizer, get_template(name, smol_tokenizer)) for name in TOOL_TEMPLATES
     }

@@ -64,7 +64,7 @@ MULTI = ("multi", "system_multi_ws", "role_words")
 
 @pytest.fixture(scope="module")
 def tokenizers(smol_tokenizer):
-    """Per built-in template, SmolLM2 with the template's missing control tokens added (as training would)."""
+    """Per built-in template, SmolLM2 with the template's missing control tokens added (a preview)."""
     return {
         name: add_missing_special_tokens(smol_tokenizer, get_template(name, smol_tokenizer))
         for name in BUILTIN_TEMPLATES

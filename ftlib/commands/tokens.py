@@ -76,7 +76,8 @@ def register(sub) -> None:
     p.add_argument(
         "--add-missing-tokens",
         action="store_true",
-        help="add control tokens the template needs but the tokenizer lacks (as training would)",
+        help="show the rows with the control tokens the template needs but the tokenizer lacks added to a copy of "
+        "it (a preview: training does not add tokens)",
     )
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p.set_defaults(handler=_run)
@@ -126,7 +127,8 @@ def _run(args) -> int:
     from ftlib.models import context_length, load_tokenizer
     from ftlib.prompt_checks import added_system_note, explain_refusal
     from ftlib.rows import conversation, row_kind
-    from ftlib.templates import TemplateError, add_missing_special_tokens, get_template
+    from ftlib.templates import TemplateError, add_missing_special_tokens, get_template, missing_special_tokens
+    from ftlib.tokenizer_checks import PREVIEW_ONLY
     from ftlib.tokens import encode_row, parts
 
     if args.max_length is not None and args.max_length < 1:
@@ -137,6 +139,8 @@ def _run(args) -> int:
     context = context_length(args.model)  # the longest row the model reads: no fix asks for a max length past it
     template = chosen_template(args, tokenizer)
     if args.add_missing_tokens:
+        if missing := missing_special_tokens(tokenizer, template):  # the checks below no longer see them: said here
+            print(f"warning: {', '.join(missing)} added for this preview only{PREVIEW_ONLY}", file=sys.stderr)
         tokenizer = add_missing_special_tokens(tokenizer, template)
         template = get_template(template.name, tokenizer, source=template.source)
     row = result.rows[args.row]
