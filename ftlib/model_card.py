@@ -74,12 +74,18 @@ def _loading(kind: str, base: str, scores: bool = False) -> list[str]:
     auto = "AutoModelForSequenceClassification" if scores else "AutoModelForCausalLM"
     if kind == "adapter":
         head = ", num_labels=1" if scores else ""  # the score head's shape; its trained weights are in the adapter
+        # PEFT keeps the base's generation config, whose eos may not be the template's end of turn (a Qwen2.5 base:
+        # `<|endoftext|>`, turns ended by `<|im_end|>`): the export's generation_config.json beside the adapter
+        # lists both (`ftlib.stops`), so `generate` stops where the studio does. A reward model generates nothing.
+        gen = 'model.generation_config = GenerationConfig.from_pretrained("path/to/this/folder")'
+        stops = [] if scores else [f"{gen}  # where a reply ends: the end of turn it trained, not only the base's eos"]
         return [
             "from peft import PeftModel",
-            f"from transformers import {auto}, AutoTokenizer",
+            f"from transformers import {auto}, AutoTokenizer" + ("" if scores else ", GenerationConfig"),
             "",
             f'base = {auto}.from_pretrained("{base}"{head})',
             'model = PeftModel.from_pretrained(base, "path/to/this/folder")',
+            *stops,
             'tokenizer = AutoTokenizer.from_pretrained("path/to/this/folder")  # the chat template it trained with',
         ]
     return [
