@@ -63,7 +63,6 @@ def make_random_adapter(
 
     from ftlib.models import load_model, load_tokenizer
 
-    model = load_model(model_spec, device="cpu", dtype="float32", score=score)
     config = LoraConfig(
         r=rank,
         lora_alpha=2 * rank,
@@ -72,7 +71,11 @@ def make_random_adapter(
         task_type="SEQ_CLS" if score else "CAUSAL_LM",
         modules_to_save=["score"] if score else None,
     )
-    peft_model = get_peft_model(model, config)
+    # PEFT draws A (and a score head its first weights) from torch's global generator: seeded here, so an adapter
+    # is the same whatever ran before it, and the caller's random state is left as it was.
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        peft_model = get_peft_model(load_model(model_spec, device="cpu", dtype="float32", score=score), config)
     generator = torch.Generator().manual_seed(seed)
     with torch.no_grad():
         for name, param in peft_model.named_parameters():
