@@ -28,6 +28,7 @@ from pathlib import Path
 from ftlib import hub_allowed
 from ftlib.errors import UserError
 from ftlib.integrity import stored_parameters
+from ftlib.model_files import no_config, no_tokenizer, not_a_folder, pickled_only
 
 DEFAULT_MODEL = "default"
 DEFAULT_MODEL_NAME = "SmolLM2-135M-Instruct"
@@ -161,7 +162,7 @@ def resolve_model(spec: str = DEFAULT_MODEL, progress: Progress | None = None, f
     path = Path(spec).expanduser()
     if path.exists():
         if not path.is_dir():
-            raise ModelError(f"'{spec}' is a file, not a model directory. Point to the folder holding config.json.")
+            raise ModelError(not_a_folder(path, spec))
         if not _is_model_dir(path) and (path / "adapter_config.json").is_file():
             run = path.parent.name if path.name == "adapter" else "RUN"
             if '"SEQ_CLS"' in (path / "adapter_config.json").read_text(errors="replace"):  # a reward model's
@@ -173,10 +174,7 @@ def resolve_model(spec: str = DEFAULT_MODEL, progress: Progress | None = None, f
                 f"`python -m ftlib runs export {run} --merged`) and point here to that run's merged/ folder."
             )
         if not _is_model_dir(path):
-            raise ModelError(
-                f"'{spec}' is a directory but not a model: it has no config.json. "
-                "Point to a folder saved with `save_pretrained`."
-            )
+            raise ModelError(no_config(path, spec))
         return path
     if spec.startswith((".", "/", "~")) or spec.count("/") > 1:
         raise ModelError(f"The model directory '{spec}' does not exist.")
@@ -258,7 +256,9 @@ def check_model_dir(path: Path, spec: str | None = None) -> None:
                 "model.safetensors.index.json). Point to the folder `save_pretrained` wrote the whole model to, "
                 "or copy its weights files in beside config.json."
             )
-    _check_safetensors(path)
+    _check_safetensors(path, name)
+    if said := no_tokenizer(path, name):
+        raise ModelError(said)
 
 
 def check_model(spec: str = DEFAULT_MODEL, progress: Progress | None = None, method: str | None = None) -> Path:
@@ -432,13 +432,10 @@ def pick_dtype(device: str, preferred: str | None = None, params: int | None = N
     return torch.float32
 
 
-def _check_safetensors(path: Path) -> None:
+def _check_safetensors(path: Path, name: str | None = None) -> None:
     # Pickled checkpoints can run code on load; this studio only reads safetensors.
-    if not any(path.glob("*.safetensors")) and any(path.glob("*.bin")):
-        raise ModelError(
-            f"'{path}' holds only pickled (.bin) weights. Convert it to safetensors first; "
-            "this studio refuses pickled checkpoints because loading them can run arbitrary code."
-        )
+    if said := pickled_only(path, name or str(path)):
+        raise ModelError(said)
 
 
 def weights_parameters(spec: str) -> int | None:
@@ -501,7 +498,9 @@ def load_tokenizer(spec: str = DEFAULT_MODEL):
     try:
         return AutoTokenizer.from_pretrained(path, trust_remote_code=trust_remote_code())
     except Exception as exc:
-        raise ModelError(f"Could not load a tokenizer from '{path}' ({type(exc).__name__}: {exc}).") from exc
+        # Without tokenizer files transformers blames a library ("You need to have sentencepiece or tiktoken").
+        said = no_tokenizer(path, spec) or f"Could not load a tokenizer from '{path}' ({type(exc).__name__}: {exc})."
+        raise ModelError(said) from exc
 
 
 def load_model(

@@ -1,0 +1,103 @@
+"""What a model folder must hold besides its config and weights to be used here, said in words when it does not.
+
+    no_tokenizer(path, name)    # None, or why a folder with weights but no tokenizer files cannot be used
+    pickled_only(path, name)    # None, or the refusal of only pickled (.bin) weights, with the command to convert
+    not_a_folder(path, name)    # why a file given as the model is not one (a GGUF file: what to use instead)
+    no_config(path, name)       # why a folder without config.json is not a model (one holding a GGUF file too)
+
+Every page turns text into tokens first, so a folder without tokenizer files failed on each as transformers' "Could
+not load a tokenizer ... You need to have sentencepiece or tiktoken installed" (the files were missing, not a
+library). Looks at file names only; loads nothing. Stdlib only: models.py raises its ModelError with these words.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+from pathlib import Path
+
+# What AutoTokenizer reads a vocabulary from: a fast tokenizer's tokenizer.json, a SentencePiece model (Llama 2's
+# tokenizer.model, T5's spiece.model, sentencepiece.bpe.model), a tiktoken file, a byte-level BPE's vocab.json (with
+# merges.txt: GPT-2, Qwen), a WordPiece vocab.txt. tokenizer_config.json alone holds settings, not a vocabulary.
+VOCABULARY_FILES = ("tokenizer.json", "*.model", "*.tiktoken", "vocab.json", "vocab.txt")
+COPY_TOKENIZER = (
+    "copy the tokenizer files (tokenizer.json, tokenizer_config.json, special_tokens_map.json) from the model's "
+    "repository into the folder"
+)
+
+
+def has_tokenizer_files(path: Path) -> bool:
+    """Whether `path` holds a file a tokenizer's vocabulary is read from (`VOCABULARY_FILES`).
+
+    >>> import tempfile; folder = Path(tempfile.mkdtemp())
+    >>> has_tokenizer_files(folder), (folder / "tokenizer.json").touch(), has_tokenizer_files(folder)
+    (False, None, True)
+    """
+    return any(next(Path(path).glob(pattern), None) is not None for pattern in VOCABULARY_FILES)
+
+
+def no_tokenizer(path: Path, name: str) -> str | None:
+    """Why the model folder `path` (named `name` where it was chosen) cannot be used without tokenizer files; None when
+    it has one."""
+    if has_tokenizer_files(path):
+        return None
+    held = sorted(p.name for p in Path(path).iterdir())
+    shown = ", ".join(held[:6]) + (f" and {len(held) - 6} more" if len(held) > 6 else "")
+    return (
+        f"'{name}' has a model's weights but no tokenizer: none of tokenizer.json, tokenizer.model, vocab.json + "
+        f"merges.txt or vocab.txt is in {path} (it holds {shown}). Every page turns text into tokens with it first. "
+        f"To use this model, {COPY_TOKENIZER}."
+    )
+
+
+def pickled_only(path: Path, name: str) -> str | None:
+    """Why a folder holding only pickled (.bin) weights is refused, with the command that converts it in place;
+    None when it holds safetensors (or no .bin at all)."""
+    if any(Path(path).glob("*.safetensors")) or not any(Path(path).glob("*.bin")):
+        return None
+    # The conversion unpickles the weights once, where the user chose to, on a file they trust.
+    folder = json.dumps(str(path))  # a Python string in double quotes: the shell's single quotes hold it whole
+    code = f"from transformers import AutoModelForCausalLM as M; M.from_pretrained({folder}).save_pretrained({folder})"
+    return (
+        f"'{name}' holds only pickled (.bin) weights: this studio refuses pickled checkpoints, because loading one "
+        "can run code hidden in it. If you trust where it came from, convert it to safetensors once (written beside "
+        f"the .bin): `python -c {shlex.quote(code)}`, then choose the folder again. Or download the model's "
+        ".safetensors files from its repository."
+    )
+
+
+_NOT_GGUF = (
+    "this studio does not read GGUF files as models (it converts only its embedded default, once). Use the model's "
+    "original repository instead (the one the GGUF was made from, with config.json and .safetensors weights): its hub "
+    "id, or a folder it was downloaded to."
+)
+
+
+def not_a_folder(path: Path, name: str) -> str:
+    """Why the file `path` given as the model (named `name`) is not one: a GGUF file is not read as a model (only the
+    embedded default is converted from one); any other file is not a model folder."""
+    if Path(path).suffix.lower() == ".gguf":
+        return f"'{name}' is a GGUF file: {_NOT_GGUF}"
+    return f"'{name}' is a file, not a model directory. Point to the folder holding config.json."
+
+
+def no_config(path: Path, name: str) -> str:
+    """Why the folder `path` (named `name`), without a config.json, is not a model: one holding a GGUF file says so."""
+    gguf = sorted(p.name for p in Path(path).glob("*.gguf"))
+    if gguf:
+        return f"'{name}' holds a GGUF file ({gguf[0]}) and no config.json: {_NOT_GGUF}"
+    return (
+        f"'{name}' is a directory but not a model: it has no config.json. Point to a folder saved with "
+        "`save_pretrained`."
+    )
+
+
+__all__ = [
+    "COPY_TOKENIZER",
+    "VOCABULARY_FILES",
+    "has_tokenizer_files",
+    "no_config",
+    "no_tokenizer",
+    "not_a_folder",
+    "pickled_only",
+]
