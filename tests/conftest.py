@@ -118,6 +118,16 @@ def adapter_template(request, varied_dir, tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
+def reward_adapter(varied_dir, tmp_path_factory) -> Path:
+    """A random reward-model adapter of `varied_dir` (LoRA and a one-number score head, seed 6), saved as a
+    reward-model run saves it."""
+    from ftlib.testing import make_random_adapter
+
+    target = tmp_path_factory.mktemp("reward") / "adapter"
+    return make_random_adapter(str(varied_dir), target, seed=6, b_std=0.5, score=True)
+
+
+@pytest.fixture(scope="module")
 def model_set(varied_dir, adapter_template):
     """`varied_dir` with `adapter_template` beside it, loaded once per module: names[0] the base, names[1] tuned."""
     from ftlib import modelset

@@ -17,8 +17,7 @@ from ftlib.testing import make_run
 from tests import test_pages_evaluate_kept_scores as S
 from tests.test_pages_evaluate_kept_scores import kept_kinds, measured_again_said, metrics, open_page
 
-# The page tests' tiny model, adapters and runs (fixtures found by their names here).
-scores_model, scores_lm_adapter, scores_reward_adapter = S.scores_model, S.scores_lm_adapter, S.scores_reward_adapter
+# The page tests' runs (fixtures found by their names here; the model and adapters are tests/conftest.py's).
 reward_run, grpo_run = S.reward_run, S.grpo_run
 
 CONVERSATIONS = [
@@ -29,10 +28,10 @@ CONVERSATIONS = [
 
 
 @pytest.fixture
-def sft_run(scores_model, scores_lm_adapter):
+def sft_run(varied_dir, adapter_template):
     workspace.save_split("colours", CONVERSATIONS[:1], CONVERSATIONS, {"format": "messages"})
-    config = {"model": str(scores_model), "dataset": "colours", "template": "tokenizer", "method": "lora"}
-    return make_run("20260101-000000-lora-colours", config, adapter=scores_lm_adapter)
+    config = {"model": str(varied_dir), "dataset": "colours", "template": "tokenizer", "method": "lora"}
+    return make_run("20260101-000000-lora-colours", config, adapter=adapter_template)
 
 
 def cli(capsys, *argv) -> tuple[str, str]:
@@ -42,11 +41,11 @@ def cli(capsys, *argv) -> tuple[str, str]:
     return out.out, out.err
 
 
-def test_the_clis_held_out_evaluation_is_shown_on_the_page(capsys, sft_run, scores_model):
+def test_the_clis_held_out_evaluation_is_shown_on_the_page(capsys, sft_run, varied_dir):
     """An operator evaluated a run from a terminal; the page then said "Press Evaluate" as if nothing was measured."""
     agg = json.loads(cli(capsys, "evaluate", sft_run.id, "--json")[0])
     assert kept_kinds(sft_run) == ["heldout"]
-    at = open_page(scores_model)  # its boxes at their defaults: all 3 rows, 64 new tokens, 8 rows a batch
+    at = open_page(varied_dir)  # its boxes at their defaults: all 3 rows, 64 new tokens, 8 rows a batch
     assert not at.exception and not at.error, (at.exception, [e.value for e in at.error])
     assert not any("Press **Evaluate**" in i.value for i in at.info)
     shown = metrics(at)
@@ -57,24 +56,24 @@ def test_the_clis_held_out_evaluation_is_shown_on_the_page(capsys, sft_run, scor
     assert at.get("plotly_chart")  # the per-token view, scored again with the page's models from the kept rows
 
 
-def test_the_clis_grpo_evaluation_is_shown_on_the_page(capsys, grpo_run, scores_model):
+def test_the_clis_grpo_evaluation_is_shown_on_the_page(capsys, grpo_run, varied_dir):
     agg = json.loads(cli(capsys, "evaluate", grpo_run.id, "--json")[0])  # 8 new tokens: the run's, as on the page
     assert kept_kinds(grpo_run) == ["answers"]
-    at = open_page(scores_model)
+    at = open_page(varied_dir)
     assert not at.exception and not at.error, (at.exception, [e.value for e in at.error])
     shown = metrics(at)
     assert (shown["Base reward"], shown["Tuned reward"]) == (f"{agg['base_reward']:.3f}", f"{agg['tuned_reward']:.3f}")
     assert measured_again_said(at, "Answer and score")
 
 
-def test_a_reward_models_scores_are_kept_only_in_the_pages_batches(capsys, reward_run, scores_model):
+def test_a_reward_models_scores_are_kept_only_in_the_pages_batches(capsys, reward_run, varied_dir):
     """The page scores pairs in batches of RewardModel's default (16); the CLI's --batch-size defaults to 8, and a
     batch's padding can move a score's last digits: that is another key, so it is not kept for the page."""
     cli(capsys, "evaluate", reward_run.id, "--json")
     assert not (reward_run.path / K.KEPT_DIR).exists()
     agg = json.loads(cli(capsys, "evaluate", reward_run.id, "--json", "--batch-size", K.PAIRS_BATCH)[0])
     assert kept_kinds(reward_run) == ["pairs"]
-    at = open_page(scores_model)
+    at = open_page(varied_dir)
     assert not at.exception and not at.error, (at.exception, [e.value for e in at.error])
     assert metrics(at)["Mean margin"] == f"{agg['mean_reward_margin']:+.3f}"
     assert measured_again_said(at, "Score the pairs")

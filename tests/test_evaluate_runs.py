@@ -20,7 +20,7 @@ from ftlib.alignment import pairwise_metrics
 from ftlib.cli import main
 from ftlib.reward_eval import evaluate_answers, evaluate_pairs, measured_by
 from ftlib.rewards import build_rewards, length_score, load_reward_model, regex_score
-from ftlib.testing import make_random_adapter, make_run
+from ftlib.testing import make_run
 
 
 def turns(role: str, text: str) -> list[dict]:
@@ -46,12 +46,6 @@ KTO_ROWS = [
 ]
 PROMPTS = [{"prompt": turns("user", p)} for p in ("Write a line about tea.", "Name a colour.", "Say something.")]
 GRPO_REWARDS = [{"length": {"target": 4}}, {"regex": "[aeiou]", "weight": 0.5}]
-
-
-@pytest.fixture(scope="module")
-def reward_adapter(varied_dir, tmp_path_factory):
-    target = tmp_path_factory.mktemp("rm") / "adapter"
-    return make_random_adapter(str(varied_dir), target, seed=6, b_std=0.5, score=True)
 
 
 @pytest.fixture

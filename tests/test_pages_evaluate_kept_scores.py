@@ -17,7 +17,8 @@ from streamlit.testing.v1 import AppTest
 from ftlib import eval_results as K
 from ftlib import workspace
 from ftlib.reward_eval import PairResult, PairScore, RewardedAnswers, RewardResult
-from ftlib.testing import make_random_adapter, make_run
+from ftlib.testing import make_run
+from tests.test_pages_evaluate_kept import button, open_page
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -39,47 +40,18 @@ PROMPTS = [{"prompt": turns("user", p)} for p in ("Write a line about tea.", "Na
 REWARDS = [{"length": {"target": 4}}, {"regex": "[aeiou]", "weight": 0.5}]
 
 
-# The tiny model and adapters, under names of their own (tests/conftest.py's are being moved meanwhile).
-@pytest.fixture(scope="module")
-def scores_model(varied_model):
-    return varied_model(3)
-
-
-@pytest.fixture(scope="module")
-def scores_lm_adapter(scores_model, tmp_path_factory):
-    return make_random_adapter(str(scores_model), tmp_path_factory.mktemp("lm") / "adapter", seed=5, b_std=0.5)
-
-
-@pytest.fixture(scope="module")
-def scores_reward_adapter(scores_model, tmp_path_factory):
-    target = tmp_path_factory.mktemp("rm") / "adapter"
-    return make_random_adapter(str(scores_model), target, seed=6, b_std=0.5, score=True)
-
-
 @pytest.fixture
-def reward_run(scores_model, scores_reward_adapter):
+def reward_run(varied_dir, reward_adapter):
     workspace.save_split("pairs", PAIRS, PAIRS)
-    config = {"method": "reward", "model": str(scores_model), "dataset": "pairs", "max_length": 256}
-    return make_run("20260101-000000-reward-pairs", config, adapter=scores_reward_adapter)
+    config = {"method": "reward", "model": str(varied_dir), "dataset": "pairs", "max_length": 256}
+    return make_run("20260101-000000-reward-pairs", config, adapter=reward_adapter)
 
 
 @pytest.fixture
-def grpo_run(scores_model, scores_lm_adapter):
+def grpo_run(varied_dir, adapter_template):
     workspace.save_split("prompts", PROMPTS, PROMPTS)
-    config = {"method": "grpo", "model": str(scores_model), "dataset": "prompts", "rewards": REWARDS}
-    return make_run("20260101-000000-grpo-prompts", config | {"grpo_max_new_tokens": 8}, adapter=scores_lm_adapter)
-
-
-def open_page(model: Path) -> AppTest:
-    """A new session (what a browser reload or a second tab is) on the Evaluate page."""
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    at.session_state["active_model"] = str(model)
-    at.run()
-    return at.switch_page("pages/6_Evaluate.py").run()
-
-
-def button(at, label):
-    return next(b for b in at.button if b.label == label)
+    config = {"method": "grpo", "model": str(varied_dir), "dataset": "prompts", "rewards": REWARDS}
+    return make_run("20260101-000000-grpo-prompts", config | {"grpo_max_new_tokens": 8}, adapter=adapter_template)
 
 
 def metrics(at) -> dict:
@@ -105,9 +77,9 @@ def measured_again_said(at, label: str) -> bool:
     )
 
 
-def test_a_reward_models_scores_come_back_after_a_reload_and_only_for_the_same_pairs(reward_run, scores_model):
+def test_a_reward_models_scores_come_back_after_a_reload_and_only_for_the_same_pairs(reward_run, varied_dir):
     """A reload lost the scores: the section said "Press Score the pairs" again."""
-    at = open_page(scores_model)
+    at = open_page(varied_dir)
     rows_box = next(n for n in at.number_input if n.label == "Pairs to score")
     rows_box.set_value(3).run()  # not the default (all 4): the box comes back with the reload too
     at = measure(at, "Score the pairs", "evaluate_pairs_job")
@@ -115,29 +87,27 @@ def test_a_reward_models_scores_come_back_after_a_reload_and_only_for_the_same_p
     assert len(table) == 3 and "Accuracy" in shown
     assert kept_kinds(reward_run) == ["pairs"]  # in the run's folder: deleted with it
 
-    again = open_page(scores_model)
+    again = open_page(varied_dir)
     assert not again.exception, again.exception
     assert not any("Press **Score the pairs**" in i.value for i in again.info)
     assert metrics(again) == shown and again.dataframe[-1].value.equals(table)
     assert measured_again_said(again, "Score the pairs")
 
     workspace.remember_choice(f"evaluate_pairs_rows_{reward_run.id}", 2)  # someone chose 2 pairs since
-    other = open_page(scores_model)
+    other = open_page(varied_dir)
     assert not other.exception, other.exception
     assert not other.metric and any("Press **Score the pairs**" in i.value for i in other.info)
 
 
-def test_a_grpo_runs_answers_and_rewards_come_back_after_a_reload_and_only_for_the_same_choices(
-    grpo_run, scores_model
-):
-    at = open_page(scores_model)
+def test_a_grpo_runs_answers_and_rewards_come_back_after_a_reload_and_only_for_the_same_choices(grpo_run, varied_dir):
+    at = open_page(varied_dir)
     at.slider(key=f"evaluate_answer_tokens_{grpo_run.id}").set_value(16).run()  # not the run's 8: kept across too
     at = measure(at, "Answer and score", "evaluate_answers_job")
     shown, table = metrics(at), at.dataframe[-1].value
     assert "Tuned reward" in shown and len(table) == 3
     assert kept_kinds(grpo_run) == ["answers"]
 
-    again = open_page(scores_model)
+    again = open_page(varied_dir)
     assert not again.exception, again.exception
     assert again.slider(key=f"evaluate_answer_tokens_{grpo_run.id}").value == 16
     assert not any("Press **Answer and score**" in i.value for i in again.info)
@@ -145,13 +115,13 @@ def test_a_grpo_runs_answers_and_rewards_come_back_after_a_reload_and_only_for_t
     assert measured_again_said(again, "Answer and score")
 
     workspace.remember_choice("evaluate_batch", 2)  # another batch: its answers may differ, so not this result
-    other = open_page(scores_model)
+    other = open_page(varied_dir)
     assert not other.exception, other.exception
     assert not other.metric and any("Press **Answer and score**" in i.value for i in other.info)
 
 
-def test_a_result_of_other_choices_says_so_and_a_running_job_is_not_displaced_by_a_kept_one(reward_run, scores_model):
-    at = open_page(scores_model)
+def test_a_result_of_other_choices_says_so_and_a_running_job_is_not_displaced_by_a_kept_one(reward_run, varied_dir):
+    at = open_page(varied_dir)
     at = measure(at, "Score the pairs", "evaluate_pairs_job")  # all 4 pairs
     shown = metrics(at)
     next(n for n in at.number_input if n.label == "Pairs to score").set_value(2).run()
@@ -162,7 +132,7 @@ def test_a_result_of_other_choices_says_so_and_a_running_job_is_not_displaced_by
     workspace.remember_choice(f"evaluate_pairs_rows_{reward_run.id}", 4)  # the choices the kept result was of
     running = SimpleNamespace(done=False, cancel=lambda: None)  # this session's job of another run, still running
     busy = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    busy.session_state["active_model"] = str(scores_model)
+    busy.session_state["active_model"] = str(varied_dir)
     busy.session_state["evaluate_pairs_job"] = ("20260101-000000-other", running)
     busy.run()
     busy = busy.switch_page("pages/6_Evaluate.py").run()
