@@ -66,12 +66,34 @@ def _default_base_words(config: dict, what: str) -> str:
     )
 
 
+def _dtype_words(run: RunDir, folder: Path | None = None) -> str:
+    """The dtype a merged model is saved in (`export.saved_dtype`) or, given its `folder`, a model is (a full
+    fine-tune's, as it trained), beside its base's where they differ, with the call that loads it in the base's."""
+    from ftlib.export import saved_dtype
+    from ftlib.model_card import saved_dtypes
+
+    if folder is not None:
+        own, base = saved_dtypes(run, folder)
+        if own is None or base in (None, own):
+            same = ", as its base's" if base == own else ""
+            return f" Its weights are {own}{same}." if own else ""
+        return (
+            f" Its weights are {own}, the dtype it trained in; its base's are {base}: "
+            f"`from_pretrained(folder, dtype=torch.{base})` loads it in {base}."
+        )
+    if (dtype := saved_dtype(run)) is None:
+        return ""
+    chosen = run.read_config().get("dtype") not in (None, "", "auto")
+    return f" Saved in {dtype}, " + ("the run's weights dtype." if chosen else "as its base's weights are stored.")
+
+
 def loading_notes(run: RunDir, folder: Path) -> list[str]:
     """What to know to load `folder` (an export of `run`) as the studio runs it, beyond `from_pretrained`, for the
     command line: for an adapter, the 4-bit base of a QLoRA run and the end-of-turn ids the base's own generation
-    config leaves out (`ftlib.stops.adapter_note`); nothing for a model."""
+    config leaves out (`ftlib.stops.adapter_note`); for a model, the dtype its weights are saved in."""
     if not (Path(folder) / "adapter_config.json").is_file():
-        return []
+        words = _dtype_words(run, Path(folder)).strip()
+        return [words[0].lower() + words[1:]] if words else []
     from ftlib.models import default_model_dir
     from ftlib.run_base import qlora_loading
     from ftlib.stops import adapter_note
@@ -117,6 +139,7 @@ def downloads(run: RunDir) -> list[Download]:
                 + (qlora if quantization_key(config) is not None else "")
                 + ": a plain model for `AutoModelForCausalLM.from_pretrained`. "
                 + _STOPS_WORDS
+                + _dtype_words(run)
                 + " Preparing it takes a moment.",
                 lambda: export_merged(run),
             ),
@@ -126,7 +149,9 @@ def downloads(run: RunDir) -> list[Download]:
             Download(
                 "model",
                 "Download the model (.zip)",
-                "A full model folder (safetensors) for `AutoModelForCausalLM.from_pretrained`. " + _STOPS_WORDS,
+                "A full model folder (safetensors) for `AutoModelForCausalLM.from_pretrained`. "
+                + _STOPS_WORDS
+                + _dtype_words(run, run.model_dir),
                 lambda: export_model(run),
             )
         ]
@@ -149,7 +174,7 @@ def _reward_downloads(run: RunDir) -> list[Download]:
                 "merged",
                 "Download the merged reward model (.zip)",
                 "The adapter merged into the base, score head included: a plain "
-                "`AutoModelForSequenceClassification.from_pretrained(folder)`.",
+                "`AutoModelForSequenceClassification.from_pretrained(folder)`." + _dtype_words(run),
                 lambda: export_merged(run),
             ),
         ]

@@ -34,6 +34,7 @@ from ftlib import merged_sources, workspace
 from ftlib.errors import UserError
 from ftlib.integrity import damage_words, damaged_files, missing_weights
 from ftlib.model_card import write_card
+from ftlib.model_files import stored_dtype
 from ftlib.run_result import check_run_status, is_full_run, no_result_reason
 from ftlib.rundir import RunDir
 
@@ -138,29 +139,38 @@ def _whole(folder: Path) -> bool:
     return not missing_weights(folder) and not damaged_files(folder)
 
 
+def _current(run: RunDir, folder: Path) -> bool:
+    """Whether a merged model built earlier is the one a build now would save: whole, from the same base and adapter,
+    in the dtype it is saved in (`saved_dtype`)."""
+    dtype = saved_dtype(run)
+    return _whole(folder) and not merged_sources.changed(run) and dtype in (None, stored_dtype(folder))
+
+
 def export_merged(run: RunDir) -> Path:
     """A full model folder (safetensors + tokenizer) loadable with plain `AutoModelForCausalLM.from_pretrained`.
 
     Full fine-tuning already produced one; for adapters the base model is loaded in full precision and the adapter
-    merged into it once, cached as `merged/` (built again when a file of it was damaged or lost since). A QLoRA
-    run's base is the one its adapter trained on and the studio samples: its 4-bit weights as the quantization gives
-    them back (`_merge`). Two builds at once take turns: the second finds the first one's `merged/` and returns it.
+    merged into it once, saved in the dtype the base is stored in (`saved_dtype`) and cached as `merged/` (built
+    again when a file of it was damaged or lost since). A QLoRA run's base is the one its adapter trained on and the
+    studio samples: its 4-bit weights as the quantization gives them back (`_merge`). Two builds at once take turns:
+    the second finds the first one's `merged/` and returns it.
     """
     _still_there(run)
     if (run.model_dir / "config.json").is_file():
         return export_model(run)
     adapter = export_adapter(run)
     target = run.merged_dir
-    if _is_merged_export(target) and _whole(target) and not merged_sources.changed(run):
+    if _is_merged_export(target) and _current(run, target):
         write_stops(run, target)  # a merged model built before exports said where a reply ends
         return target
     with _said_if_deleted(run, "its merged model"), _one_build_at_a_time(run):
         _still_there(run)  # deleted while this build waited for the lock
         if _is_merged_export(target):
-            if _whole(target) and not merged_sources.changed(run):
+            if _current(run, target):
                 return target  # built by another click, tab or command while this one waited
             # A copy damaged since (cut short, overwritten): handed out, it would not load; or one built from a base
-            # or adapter that changed since (merged_sources): it would be another model.
+            # or adapter that changed since (merged_sources): it would be another model; or one saved in another
+            # dtype (float32, before merged models were saved as their base is stored).
             shutil.rmtree(target)
         _build_merged(run, adapter, target)
     return target
@@ -188,6 +198,10 @@ def _build_merged(run: RunDir, adapter: Path, target: Path) -> None:
     shutil.rmtree(tmp, ignore_errors=True)  # what a build that died midway left (builds take turns: not ours)
     sources = merged_sources.current(run)  # before the merge reads them: a change during it is caught next time
     merged = _merge(run, adapter)
+    if (dtype := saved_dtype(run)) is not None:
+        from ftlib.models import pick_dtype
+
+        merged = merged.to(pick_dtype("cpu", dtype))  # merged in float32 under `auto`; saved as its base is stored
     needed = sum(p.numel() * p.element_size() for p in merged.state_dict().values())
     workspace.check_free_space(run.path, needed, "the merged model")
     from transformers import AutoTokenizer
@@ -206,6 +220,22 @@ def _build_merged(run: RunDir, adapter: Path, target: Path) -> None:
             raise
     # A base first converted by this very merge (the default model) had no files to stamp before it.
     merged_sources.record(run, sources if sources is not None else merged_sources.current(run))
+
+
+def saved_dtype(run: RunDir) -> str | None:
+    """The dtype `run`'s merged model is saved in: the run's *Weights dtype* where the user chose one (its base was
+    loaded and merged in it), else the dtype its base's config.json says its weights are stored in
+    (`model_files.stored_dtype`). Under `auto` a CPU merges in float32: a bfloat16 base's merged model was saved at
+    twice the base's size. None (the base names none): as merged."""
+    from ftlib.models import resolve_model
+
+    config = run.read_config()
+    if config.get("dtype") not in (None, "", "auto"):
+        return str(config["dtype"])
+    try:
+        return stored_dtype(resolve_model(str(config.get("model") or "default"), fetch=False))
+    except UserError:
+        return None
 
 
 def _merge(run: RunDir, adapter: Path):
@@ -449,6 +479,7 @@ __all__ = [
     "exported_copies",
     "nothing_to_download",
     "remove_exported",
+    "saved_dtype",
     "write_stops",
     "describe",
     "zip_folder",

@@ -5,9 +5,9 @@
 PEFT's `save_pretrained` leaves an adapter a blank template ("[More Information Needed]" under every heading) and a
 full or merged model gets none. The card written here keeps the front matter the hub reads (`base_model`, tags;
 PEFT's own for an adapter, with the base named by hub id: `hub_base.name_hub_base`) and says what the run was: its
-base, method, data, steps, losses, chat template, and how to load it (the hub card format:
-https://huggingface.co/docs/hub/model-cards). Not known here: how the result was trained or exported (training.py,
-export.py).
+base, method, data, steps, losses, chat template, the dtype a model's weights are saved in, and how to load it (the
+hub card format: https://huggingface.co/docs/hub/model-cards). Not known here: how the result was trained or exported
+(training.py, export.py).
 """
 
 from __future__ import annotations
@@ -19,9 +19,10 @@ from ftlib.rundir import RunDir
 KINDS = ("adapter", "model", "merged")
 
 
-def card_text(run: RunDir, kind: str, front: str = "") -> str:
+def card_text(run: RunDir, kind: str, front: str = "", weights: str = "") -> str:
     """The card of `run`'s `kind` ("adapter", "model" or "merged") export: `front` (front matter lines without the
-    `---` fences; made here when empty) and a body of what the run was. Raises ValueError for another kind."""
+    `---` fences; made here when empty) and a body of what the run was; `weights`: the dtype a model's weights are
+    saved in, in words (`weights_words`). Raises ValueError for another kind."""
     from ftlib.models import DEFAULT_HUB_ID, hub_id
 
     if kind not in KINDS:
@@ -56,6 +57,7 @@ def card_text(run: RunDir, kind: str, front: str = "") -> str:
         ("Last training value", summary.train_text if summary.train_score is not None else ""),
         ("Held-out value", summary.eval_text if summary.eval_score is not None else ""),  # as the training value
         ("Chat template", f"`{template}`" if template not in ("", "tokenizer") else "the base model's own"),
+        ("Weights", weights),
         ("Run", f"`{run.id}`"),
     ]
     lines += [f"- **{name}:** {value}" for name, value in facts if value]
@@ -96,6 +98,29 @@ def _loading(kind: str, base: str, scores: bool = False) -> list[str]:
     ]
 
 
+def saved_dtypes(run: RunDir, folder: Path) -> tuple[str | None, str | None]:
+    """The dtype the model in `folder` (an export of `run`) is saved in and the one its base is, by their config.json
+    (`model_files.stored_dtype`); None for one that names none (an adapter's folder, a base not on this machine)."""
+    from ftlib.errors import UserError
+    from ftlib.model_files import stored_dtype
+    from ftlib.models import resolve_model
+
+    try:
+        base = stored_dtype(resolve_model(str(run.read_config().get("model") or "default"), fetch=False))
+    except UserError:
+        base = None
+    return stored_dtype(folder), base
+
+
+def weights_words(run: RunDir, folder: Path) -> str:
+    """`saved_dtypes` in words, for the card: "bfloat16, as its base", "float32 (its base: bfloat16)"; "" when the
+    folder's config.json names none."""
+    own, base = saved_dtypes(run, folder)
+    if own is None:
+        return ""
+    return own if base is None else f"{own}, as its base's" if base == own else f"{own} (its base: {base})"
+
+
 def write_card(run: RunDir, folder: str | Path, kind: str) -> Path:
     """Write `folder`/README.md (`card_text`), keeping the front matter of a card already there (PEFT's, its base
     named by hub id first for an adapter); a card already saying so is not rewritten. Returns the card's path."""
@@ -107,9 +132,11 @@ def write_card(run: RunDir, folder: str | Path, kind: str) -> Path:
         name_hub_base(folder, str(run.read_config().get("model") or "default"))
     text = card.read_text(encoding="utf-8") if card.is_file() else ""
     front = text[4:].split("\n---", 1)[0] if text.startswith("---\n") and "\n---" in text[3:] else ""
-    if (new := card_text(run, kind, front)) != text:  # unchanged: left as it is (a zip of the folder stays current)
+    if (
+        new := card_text(run, kind, front, weights_words(run, folder) if kind != "adapter" else "")
+    ) != text:  # unchanged: left as it is (a zip of the folder stays current)
         card.write_text(new, encoding="utf-8")
     return card
 
 
-__all__ = ["card_text", "write_card"]
+__all__ = ["card_text", "saved_dtypes", "weights_words", "write_card"]

@@ -1,13 +1,16 @@
-"""What a model folder must hold besides its config and weights to be used here, said in words when it does not.
+"""What a model folder must hold besides its config and weights to be used here, said in words when it does not;
+and the dtype its config says its weights are stored in.
 
     no_tokenizer(path, name)    # None, or why a folder with weights but no tokenizer files cannot be used
     pickled_only(path, name)    # None, or the refusal of only pickled (.bin) weights, with the command to convert
     not_a_folder(path, name)    # why a file given as the model is not one (a GGUF file: what to use instead)
     no_config(path, name)       # why a folder without config.json is not a model (one holding a GGUF file too)
+    stored_dtype(path)          # "bfloat16": the dtype its config.json says its weights are stored in
 
 Every page turns text into tokens first, so a folder without tokenizer files failed on each as transformers' "Could
 not load a tokenizer ... You need to have sentencepiece or tiktoken installed" (the files were missing, not a
-library). Looks at file names only; loads nothing. Stdlib only: models.py raises its ModelError with these words.
+library). Looks at file names (and config.json) only; loads nothing. Stdlib only: models.py raises its ModelError
+with these words.
 """
 
 from __future__ import annotations
@@ -92,6 +95,23 @@ def no_config(path: Path, name: str) -> str:
     )
 
 
+def stored_dtype(path: Path) -> str | None:
+    """The dtype a model folder's config.json says its weights are stored in (`dtype`; `torch_dtype` before
+    transformers 5): "float32", "bfloat16" or "float16"; None when it names none or cannot be read.
+
+    >>> import json, tempfile; folder = Path(tempfile.mkdtemp())
+    >>> _ = (folder / "config.json").write_text(json.dumps({"torch_dtype": "bfloat16"}))
+    >>> stored_dtype(folder), stored_dtype(folder.parent)
+    ('bfloat16', None)
+    """
+    try:
+        config = json.loads((Path(path) / "config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    named = (config.get("dtype") or config.get("torch_dtype")) if isinstance(config, dict) else None
+    return named if named in ("float32", "bfloat16", "float16") else None
+
+
 __all__ = [
     "COPY_TOKENIZER",
     "VOCABULARY_FILES",
@@ -100,4 +120,5 @@ __all__ = [
     "no_tokenizer",
     "not_a_folder",
     "pickled_only",
+    "stored_dtype",
 ]
