@@ -408,7 +408,7 @@ class ModelPrompt(NamedTuple):
 
 
 def render_prompts(
-    model_set: ModelSet, prompt: str | list[dict], system: str | None = None, template=None, tools=None
+    model_set: ModelSet, prompt: str | list[dict], system: str | None = None, template=None, tools=None, fix=None
 ) -> dict[str, ModelPrompt]:
     """Each model's prompt, rendered with the chat template it was trained with (see
     `ftlib.sampling.render_prompt`): a tuned model answers the way it was taught only in its own format.
@@ -416,7 +416,7 @@ def render_prompts(
     The base model gets the first tuned model's template, so it starts from the very prompt that model was tuned
     on (its own template when no tuned model names one). `template` (a name or a ChatTemplate) overrides them all.
     `tools`: a test row's tool schemas, rendered as training rendered them (a typed prompt has none).
-    Models sharing a template share one rendering. Raises SamplingError / TemplateError as `render_prompt` does.
+    Models sharing a template share one rendering. Raises SamplingError / TemplateError as `render_prompt` (`fix`).
     """
     from ftlib.sampling import render_prompt
     from ftlib.templates import get_template
@@ -435,7 +435,7 @@ def render_prompts(
             chosen = template
             if template is None:  # a custom template is its Jinja text, which only the run carries
                 chosen = get_template("custom", model_set.tokenizer, key[1]) if key[0] == "custom" else key[0]
-            text, ids = render_prompt(model_set.tokenizer, prompt, system=system, template=chosen, tools=tools)
+            text, ids = render_prompt(model_set.tokenizer, prompt, system, template=chosen, tools=tools, fix=fix)
             rendered[key] = ModelPrompt(text, ids, getattr(chosen, "name", chosen))
         prompts[name] = rendered[key]
     return prompts

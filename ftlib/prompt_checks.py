@@ -9,7 +9,8 @@
   row without a system message; text such as Llama-3.1's dates written into every system turn). Generation writes
   it too, so Compare and Evaluate show it to the model.
 - `explain_refusal`: a template's refusal of a conversation with the fix where one is known (a template that takes
-  no system turn).
+  no system turn: the built-in to pick instead is one whose control tokens the tokenizer knows,
+  `builtin_taking_system`, or none).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from ftlib.templates import (
     ChatTemplate,
     TemplateError,
     get_template,
+    has_own_template,
     missing_special_tokens,
     render,
     required_special_tokens,
@@ -234,10 +236,14 @@ def _template_fix(enc: Encoded, tokenizer, template: ChatTemplate, fix: str, tex
             f"The model's own template itself {what}: pick a built-in template that writes both the same way{named}, "
             f"or copy the model's own template into a custom template and there {fix}"
         )
-    return (
-        f"The {template.title} template was not written for this tokenizer: use the model's own template, or copy "
-        f"this one into a custom template and there {fix}"
-    )
+    said = f"The {template.title} template was not written for this tokenizer"
+    copy = f"copy this one into a custom template and there {fix}"
+    if has_own_template(tokenizer):
+        return f"{said}: use the model's own template, or {copy}"
+    fits = _builtin_that_fits(enc, tokenizer)  # the model has no template of its own to go back to
+    if fits is None:
+        return f"{said}, and this model has no template of its own: {copy}"
+    return f"{said}: pick built-in {builtin_named(fits)} (this model has no template of its own), or {copy}"
 
 
 def check_generation_prompt(enc: Encoded, tokenizer, template: ChatTemplate) -> Check | None:
@@ -367,6 +373,15 @@ def sampling_template_warnings(tokenizer, template: ChatTemplate) -> list[str]:
     return found
 
 
+def builtin_for_sampling(tokenizer, other_than: str | None = None) -> str | None:
+    """The first built-in template (other than `other_than`) that `sampling_template_warnings` finds nothing wrong
+    with on this tokenizer: the one to name where a model has no template of its own to go back to; None if none."""
+    for name in (*_FITTING, *TOOL_TEMPLATES):
+        if name != other_than and not sampling_template_warnings(tokenizer, get_template(name, tokenizer)):
+            return name
+    return None
+
+
 @lru_cache(maxsize=32)
 def template_system_text(template: ChatTemplate) -> str | None:
     """The text a template writes into every system turn beside the row's own (Llama-3.1's "Cutting Knowledge Date:
@@ -427,13 +442,55 @@ def added_system_note(
     )
 
 
-def explain_refusal(error: TemplateError, template: ChatTemplate, messages: list[dict], tools=None, tokenizer=None):
+def builtin_taking_system(tokenizer=None, tools_used: bool = False) -> tuple[str, str] | None:
+    """The built-in template to name where a template takes no system turn, and how it writes one: the first (of the
+    tool templates, for a row with tools) that takes a system message and writes no control token `tokenizer` does
+    not know (`missing_special_tokens`; any, without a tokenizer); None when none does. How is found by rendering:
+    a control token between the system text and the question gives it a turn of its own.
+
+    >>> builtin_taking_system()
+    ('chatml', 'gives it a turn of its own')
+    """
+    probe = [{"role": "system", "content": _SYSTEM_PROBE}, {"role": "user", "content": _QUESTION_PROBE}]
+    for name in TOOL_TEMPLATES if tools_used else (*_FITTING, *TOOL_TEMPLATES):
+        template = get_template(name)
+        if tokenizer is not None and missing_special_tokens(tokenizer, template):
+            continue
+        try:
+            text = render(template, probe)
+        except TemplateError:
+            continue
+        if _SYSTEM_PROBE not in text:
+            continue  # it leaves the system message out
+        between = text[text.find(_SYSTEM_PROBE) + len(_SYSTEM_PROBE) : text.find(_QUESTION_PROBE)]
+        own = any(token in between for token in required_special_tokens(template))
+        return name, "gives it a turn of its own" if own else "writes it into the first user turn"
+    return None
+
+
+# How a conversation's system text is left out, and how a built-in template that takes one is picked, in the words
+# of where the conversation comes from (`explain_refusal`'s `fix`): the rows of a data file (Tokens, Train, batch).
+ROWS_FIX = (
+    "merge the system text into the first user message of your rows",
+    "pick a built-in template that takes one",
+)
+
+
+def explain_refusal(
+    error: TemplateError,
+    template: ChatTemplate,
+    messages: list[dict],
+    tools=None,
+    tokenizer=None,
+    fix: tuple[str, str] = ROWS_FIX,
+):
     """`error` (a template's refusal of this conversation) with the fix where one is known, as a new TemplateError.
 
     A template that takes no system turn (Gemma's and some Mistral templates raise "System role not supported") is
     recognised by rendering the conversation again with the system text merged into the first user message: if
-    that renders, the fix is to merge it in the data or to pick a built-in template that takes a system turn (one
-    whose control tokens `tokenizer` knows, when given). If the merged conversation is refused for another reason
+    that renders, the fix is `fix` (how to leave the system text out, e.g. to merge it in the data; how to pick a
+    built-in template that takes one) with the built-in to pick (`builtin_taking_system`: one whose control tokens
+    `tokenizer` knows; none named when none does). If the merged conversation is refused for another reason
     (Gemma's alternating roles, on a row with tool results), the fix comes first and that reason after it, with the
     fix for a row with tools where it has them (`tool_row_error`). Otherwise `error` is returned as it is."""
     if not isinstance(messages, list) or not all(isinstance(m, dict) for m in messages):
@@ -459,16 +516,16 @@ def explain_refusal(error: TemplateError, template: ChatTemplate, messages: list
     if then is not None and (first is None or str(then) == str(first)):
         return error  # refused for another reason, not (only) the system turn
     tools_used = uses_tools(messages, tools)
-    names = TOOL_TEMPLATES if tools_used else ("mistral", "chatml", "llama3", *TOOL_TEMPLATES)
-    known = [n for n in names if tokenizer is None or not missing_special_tokens(tokenizer, get_template(n))]
-    name = (known or names)[0]
-    how = "writes it into the first user turn" if name in ("mistral", "gemma") else "gives it a turn of its own"
+    leave_out, pick = fix
+    taker = builtin_taking_system(tokenizer, tools_used)
+    if taker is not None:
+        fixed = f"{leave_out}, or {pick} (built-in {builtin_named(taker[0])} {taker[1]})"
+    else:  # each built-in that takes one writes control tokens this tokenizer does not know: naming one misleads
+        shows = " and shows tool calls" if tools_used else ""
+        fixed = f"{leave_out} (no built-in template that takes one{shows} suits this model's tokenizer)"
     said = str(error if first is None else first).rstrip()  # (the row's own words, before any fix for its tools)
-    said = (
-        f"{said}{'' if said.endswith(('.', '!', '?')) else '.'} The {template.title} template takes no system turn: "
-        "merge the system text into the first user message of your rows, or pick a built-in template that takes one "
-        f"(built-in {builtin_named(name)} {how})."
-    )
+    end = "" if said.endswith((".", "!", "?")) else "."
+    said = f"{said}{end} The {template.title} template takes no system turn: {fixed}."
     if then is None:
         return TemplateError(said)
     still = str(tool_row_error(then, template, merged) if tools_used else then)
@@ -477,7 +534,10 @@ def explain_refusal(error: TemplateError, template: ChatTemplate, messages: list
 
 
 __all__ = [
+    "ROWS_FIX",
     "added_system_note",
+    "builtin_for_sampling",
+    "builtin_taking_system",
     "check_generation_prompt",
     "check_no_generation_prompt",
     "explain_refusal",

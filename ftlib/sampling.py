@@ -58,20 +58,35 @@ _END_OF_TURN_TOKENS = ("<|im_end|>", "<|eot_id|>", "<end_of_turn>", "<|end|>", "
 
 
 def render_prompt(
-    tokenizer, prompt: str | list[dict], system: str | None = None, template="tokenizer", tools: list | None = None
+    tokenizer,
+    prompt: str | list[dict],
+    system: str | None = None,
+    template="tokenizer",
+    tools: list | None = None,
+    fix: tuple[str, str] | None = None,
 ) -> tuple[str, list[int]]:
     """Render a prompt with a chat template (the model's own by default), generation prompt added, and tokenize.
 
     A string becomes one user turn. `tools`: a row's tool schemas, given to the template as training gives them
     (`ftlib.tokens.encode_row`), so a tool-calling row is asked with the tools it was tuned with. Tokenized without
-    special tokens: the template already wrote them.
+    special tokens: the template already wrote them. A template's refusal is explained as Tokens and Train explain
+    it (`prompt_checks.explain_refusal`; `fix`: its words for where the system message comes from, default a row's).
     """
+    from ftlib.templates import ChatTemplate, TemplateError, get_template
+
     messages = [{"role": "user", "content": prompt}] if isinstance(prompt, str) else [dict(m) for m in prompt]
     if system and not any(m.get("role") == "system" for m in messages):
         messages.insert(0, {"role": "system", "content": system})
     if not messages or messages[-1].get("role") == "assistant":
         raise SamplingError("A prompt must end with a user (or system) turn, not an assistant turn.")
-    text = render_text(tokenizer, messages, template, add_generation_prompt=True, tools=tools)
+    if not isinstance(template, ChatTemplate):
+        template = get_template(template, tokenizer=tokenizer)
+    try:
+        text = render_text(tokenizer, messages, template, add_generation_prompt=True, tools=tools)
+    except TemplateError as exc:  # a template that takes no system turn (Gemma's) says so, with the fix
+        from ftlib.prompt_checks import ROWS_FIX, explain_refusal
+
+        raise explain_refusal(exc, template, messages, tools, tokenizer, fix or ROWS_FIX) from None
     ids = tokenizer(text, add_special_tokens=False)["input_ids"]
     if not ids:
         raise SamplingError("The prompt is empty after rendering; type something to send to the model.")

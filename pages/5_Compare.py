@@ -256,10 +256,19 @@ with st.container():
                 f"{template_label(written_in)} writes no tool schemas or calls: this row's are left out of the "
                 f"prompt. {' and '.join(template_label(t) for t in TOOL_TEMPLATES)} write them."
             )
+    # A template that takes no system turn, given one: how to leave it out here, and how a built-in template that
+    # takes one comes to be used here (a run reads the prompt in the template it trained with).
+    typed = st.session_state.get("compare_source", "Type a prompt") == "Type a prompt"
+    system_fix = (
+        "clear the System message box (or put its text at the start of your message)"
+        if typed
+        else "pick **Type a prompt** and leave the System message box empty",
+        "compare a run trained with a built-in template that takes one",
+    )
     with user_errors("Could not render the prompt"):
         # Each run reads the prompt in the chat template it trained with (the base: the first run's), and a test
         # row's tool schemas as training rendered them.
-        prompts = M.render_prompts(model_set, messages, tools=tools, template=written_in)
+        prompts = M.render_prompts(model_set, messages, tools=tools, template=written_in, fix=system_fix)
     prompt_ids = {name: tuple(p.ids) for name, p in prompts.items()}
     prompt_view(prompts, reference, choices_by_name(usable))
     # Beside the slider: a long grid on a CPU says so before it starts (a 512-token grid took 4 minutes unannounced).

@@ -23,6 +23,9 @@ from ftlib.decoding import PRESETS
 from ftlib.errors import UserError, plural
 
 MAX_ALTERNATIVES = 100  # alternatives listed per token in --json (each is a top-k over the vocabulary)
+# A template that takes no system turn, given --system: how to leave it out, how to pick one that takes it (the
+# built-in is named with its --template: `prompt_checks.explain_refusal`).
+SYSTEM_FIX = ("drop --system (or put its text at the start of --prompt)", "pick a built-in template that takes one")
 
 
 # Each preset with its values, for --help: "greedy (temperature=0), precise (temperature=0.3,top_k=20), ..."
@@ -166,16 +169,19 @@ def warn_template(name: str | None, tokenizer, trained: dict[str, str]) -> None:
     a generation prompt training never opens a reply with (`prompt_checks.sampling_template_warnings`), or another
     template than a run (`trained`: run name -> the template it trained with) learned its replies in. Nothing
     without `--template`: each model then reads its own."""
-    from ftlib.prompt_checks import sampling_template_warnings
-    from ftlib.templates import get_template
+    from ftlib.prompt_checks import builtin_for_sampling, sampling_template_warnings
+    from ftlib.templates import get_template, has_own_template
 
     if name is None:
         return
     for said in sampling_template_warnings(tokenizer, get_template(name, tokenizer)):
-        print(
-            f"warning: --template {name}: {said[0].lower()}{said[1:]} Drop --template to use the model's own.",
-            file=sys.stderr,
-        )
+        if has_own_template(tokenizer):
+            instead = "Drop --template to use the model's own."
+        elif fits := builtin_for_sampling(tokenizer, other_than=name):  # no template of its own to go back to
+            instead = f"This model has no chat template of its own: --template {fits} fits its tokenizer."
+        else:
+            instead = "This model has no chat template of its own, and no built-in template fits its tokenizer."
+        print(f"warning: --template {name}: {said[0].lower()}{said[1:]} {instead}", file=sys.stderr)
     others = {run: own for run, own in trained.items() if own != name}
     if others:
         each = ", ".join(f"{run} with {own}" for run, own in others.items())
@@ -205,7 +211,7 @@ def _sample(args) -> int:
     models = load_models(base_model(args.model, runs), runs, args.device)
     warn_template(args.template, models.tokenizer, {n: t[0] for n, t in models.templates.items()})
     # Each tuned model reads the prompt in the template it trained with (a custom one's Jinja text included).
-    prompts = M.render_prompts(models, args.prompt, system=args.system, template=args.template)
+    prompts = M.render_prompts(models, args.prompt, system=args.system, template=args.template, fix=SYSTEM_FIX)
     injected = prompt_control_warning([args.system or "", args.prompt], models.tokenizer)
     if injected:  # said, not refused: showing what such a prompt does is a fair use of the command
         print(f"warning: {injected}", file=sys.stderr)
