@@ -13,7 +13,7 @@ from ftlib.check_result import Check
 from ftlib.masks import MESSAGE_TEXT
 from ftlib.prompt_checks import turns_named
 from ftlib.rows import IGNORE_INDEX
-from ftlib.templates import ChatTemplate, missing_special_tokens, required_special_tokens
+from ftlib.templates import ChatTemplate, has_own_template, missing_special_tokens, required_special_tokens
 from ftlib.tokens import Encoded, tokenizer_adds_bos
 
 
@@ -41,7 +41,7 @@ def check_missing_special_tokens(tokenizer, template: ChatTemplate) -> Check | N
         "each is split into several ordinary tokens, so the model cannot emit it as one stop signal.",
         (
             "Use the model's own template"
-            if getattr(tokenizer, "chat_template", None)
+            if has_own_template(tokenizer)
             else "This model has no template of its own: pick a built-in template whose control tokens it knows"
         )
         + PREVIEW_ONLY,
