@@ -75,17 +75,18 @@ TEXT_REASONS = {
     "text": "plain text — trained: every token is learned (next-token prediction)",
     "end_of_text": "end of the text (the tokenizer's eos, added as TRL adds it) — trained so the model learns to stop",
 }
-# Appended to the reason of each trained span of an unpaired row labelled bad (`build_segments`).
-BAD_ANSWER = " — labelled bad: training makes it less likely (KTO)"
-# ... and of a preference pair's rejected answer (`as_rejected`): its tokens are scored, never imitated. DPO's loss
-# (Rafailov et al. 2023, Eq. 7) widens the gap between the two answers' log-ratios against the starting model.
-REJECTED_ANSWER = (
-    " — the rejected answer: compared with the chosen one, never imitated (DPO lowers its likelihood against the "
-    "chosen one's, relative to the starting model)"
-)
-# ... and of a trained first token: the loss compares each token's prediction with the next token's label, so the
-# first label is never a target (transformers' ForCausalLMLoss shifts the labels by one).
-FIRST_TOKEN = " — but never a target: nothing comes before it to predict it from"
+# The reason of each trained span of an answer training makes less likely (`pushed_down`): a KTO answer labelled
+# bad, a preference pair's rejected answer. Scored, never imitated: DPO's loss (Rafailov et al. 2023, Eq. 7) widens
+# the gap between the two answers' log-ratios against the starting model; KTO's pushes a bad answer's down.
+PUSHED_DOWN = {
+    "bad": "the bad answer's {part} — scored, never imitated: training makes it less likely (KTO)",
+    "rejected": "the rejected answer's {part} — scored, never imitated: DPO lowers its likelihood against the chosen "
+    "answer's (relative to the starting model)",
+}
+_PARTS = {"content": "reply", "end_of_turn": "end-of-turn token", "end_of_conversation": "final eos"}
+# A trained first token's reason: the loss compares each token's prediction with the next token's label, so the first
+# label is never a target (transformers' ForCausalLMLoss shifts the labels by one).
+FIRST_TOKEN = "the first token — read, never a target: nothing comes before it to predict it from"
 _TAGGED_TEMPLATE_TEXT = "inside the template's {% generation %} block with the reply (trained)"
 
 
@@ -414,13 +415,20 @@ def build_segments(
                 )
     segments.sort(key=lambda s: (s.start, s.end))
     if label is False:  # KTO's undesirable term: the same tokens, pushed down instead of up
-        segments = [dataclasses.replace(s, reason=s.reason + BAD_ANSWER) if s.trained else s for s in segments]
+        segments = pushed_down(segments, "bad")
     return segments, trained_from
 
 
-def as_rejected(segments: list[Segment]) -> list[Segment]:
-    """A preference pair's rejected sequence's segments, each trained one's reason saying what DPO does with it."""
-    return [dataclasses.replace(s, reason=s.reason + REJECTED_ANSWER) if s.trained else s for s in segments]
+def pushed_down(segments: list[Segment], which: str) -> list[Segment]:
+    """`segments` of an answer training makes less likely (`which`: "bad", KTO's; "rejected", a preference pair's),
+    each trained one's reason saying so (`PUSHED_DOWN`)."""
+    said = PUSHED_DOWN[which]
+    return [
+        dataclasses.replace(s, reason=said.format(part=_PARTS.get(s.kind, s.kind.replace("_", " "))))
+        if s.trained
+        else s
+        for s in segments
+    ]
 
 
 def _assistant_segments(i, message, pieces, policy, last, train_from, template) -> list[Segment]:

@@ -65,6 +65,7 @@ class TokenRecord:
     label: int
     reason: str
     byte_piece: bool = False  # shares a character with the previous token (multi-byte character split)
+    pushed_down: bool = False  # trained to be less likely: a rejected answer's, a bad (KTO) one's
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -98,6 +99,7 @@ class Encoded:
     cut_turns: list[dict] = field(default_factory=list)
     exact_spans: bool = True  # False: the template changes message text, parts were found by searching
     dropped: list[dict] = field(default_factory=list)  # {"message", "what"}: parts the template left out
+    rejected: bool = False  # a preference pair's rejected answer: its trained tokens are pushed down, as a bad one's
 
     @cached_property
     def _records(self) -> list[TokenRecord]:
@@ -113,7 +115,8 @@ class Encoded:
             piece = self.text[start:end] if not byte_piece else ""
             prev_end = max(prev_end, end)
             seg = self.segments[self.token_segments[i]] if self.token_segments[i] >= 0 else None
-            trained = self.token_trained[i]
+            # The first token is never a target (nothing before it predicts it): shown so, its label still its id.
+            trained, target = self.token_trained[i], self.token_trained[i] and i > 0
             records.append(
                 TokenRecord(
                     index=i,
@@ -123,10 +126,11 @@ class Encoded:
                     role=seg.role if seg else "template",
                     segment=seg.kind if seg else "template",
                     message=seg.message if seg else None,
-                    trained=trained,
+                    trained=target,
                     label=tid if trained else IGNORE_INDEX,
-                    reason=self._reason(seg, trained, i) + (masks.FIRST_TOKEN if trained and i == 0 else ""),
+                    reason=self._reason(seg, target, i) if target or not trained else masks.FIRST_TOKEN,
                     byte_piece=byte_piece,
+                    pushed_down=target and (self.rejected or self.label is False),
                 )
             )
         return records
@@ -169,7 +173,7 @@ class Encoded:
         for t in self.tokens:
             entry = per_role.setdefault(t.role, {"total": 0, "trained": 0})
             entry["total"] += 1
-            entry["trained"] += t.trained and t.index > 0
+            entry["trained"] += t.trained
         total, trained = len(self.input_ids), self.num_trained
         return {
             "total": total,
@@ -515,8 +519,8 @@ def _assemble(encoded: list[Encoded], prompt, template: ChatTemplate, row: dict)
     if prompt is None:
         encoded[0].columns = dict(row.get("columns") or {})
         return encoded[0]
-    tools, encoded[1].segments = encoded[0].tools, masks.as_rejected(encoded[1].segments)
-    prompt_text = render(template, prompt, add_generation_prompt=True, tools=tools) if prompt else ""
+    encoded[1].segments, encoded[1].rejected = masks.pushed_down(encoded[1].segments, "rejected"), True
+    prompt_text = render(template, prompt, add_generation_prompt=True, tools=encoded[0].tools) if prompt else ""
     return PreferenceEncoded(prompt_text, *encoded)
 
 

@@ -332,10 +332,10 @@ enc, checks = encode(row, tokenizer, template, policy, max_length)
 if isinstance(enc, PreferenceEncoded):
     st.subheader("Preference pair: chosen vs rejected")
     st.caption(
-        "Both share the prompt; only the answers are scored (the policy 'everything' scores all). Preference "
-        "training compares them: DPO raises the chosen answer's likelihood against the rejected one's, relative to "
-        "the starting model; a reward model learns to score the chosen one higher. Neither teaches the model to "
-        "write the rejected answer."
+        "Both share the prompt; only the answers are scored (the policy 'everything' scores all). DPO compares "
+        "them: the chosen answer's tokens (green) are made likelier against the rejected one's (orange, pushed "
+        "down), relative to the starting model; the model never learns to write the rejected answer. A reward model "
+        "reads each whole answer and learns to score the chosen one higher."
     )
     if enc.prompt_text:
         with st.expander("Shared prompt text"):

@@ -212,7 +212,7 @@ def test_module_entry_point(sft_file):
 KINDS = {
     "tool_call": ("hermes", 0, ['"name": "lookup_tide"', "High tide in Dover is at 14:05."], ["High tide 14:05<"]),
     "reasoning": ("tokenizer", 0, ["<think>\n91 = 7", "No: 91 is 7 times 13."], ["Is 91 prime?"]),
-    "text": ("chatml", 0, ["Tides turn."], []),
+    "text": ("chatml", 0, ["ides turn."], []),  # the first token ("T") is never a target
     "unpaired": ("chatml", 0, ["Go away."], ["Greet me"]),
     "prompt_only": ("chatml", 0, [], ["Write a shanty."]),  # GRPO's data: said (info), not an error
 }
@@ -238,14 +238,15 @@ def test_every_row_kind_keeps_the_json_contract(kind, monkeypatch, capsys, tmp_p
     assert code == exit_code
     assert out["kind"] == {"tool_call": "sft", "reasoning": "sft"}.get(kind, kind)
     assert "".join(t["text"] for t in out["tokens"]) == out["text"]
-    assert [t["label"] != -100 for t in out["tokens"]] == [t["trained"] for t in out["tokens"]]
+    # Trained where the loss scores it: a label, and not the first token (nothing before it predicts it).
+    assert [t["label"] != -100 and i > 0 for i, t in enumerate(out["tokens"])] == [t["trained"] for t in out["tokens"]]
     got = "".join(t["text"] for t in out["tokens"] if t["trained"])
     assert all(piece in got for piece in trained), got
     assert not any(piece in got for piece in masked), got
     if kind == "unpaired":
         assert out["label"] is False
     if kind == "text":
-        assert all(t["trained"] for t in out["tokens"])
+        assert all(t["trained"] for t in out["tokens"][1:]) and out["tokens"][0]["label"] == out["tokens"][0]["id"]
     if kind == "prompt_only":
         assert not got and out["checks"][0]["code"] == "prompt_only"
 

@@ -159,7 +159,10 @@ def test_preference_row_side_by_side(page):
     run(at)
     assert [m.value for m in at.markdown if m.value.startswith("####")] == ["#### Chosen", "#### Rejected"]
     trained = "".join(t for k, t in pills(at) if "ft-trained" in k)
-    assert trained == "Dogs,·they·are·loyal.<|im_end|>" + "Rocks.<|im_end|>"
+    assert trained == "Dogs,·they·are·loyal.<|im_end|>"
+    # The rejected answer is scored to be made less likely, never imitated: drawn and counted so.
+    assert "".join(t for k, t in pills(at) if "ft-pushed" in k) == "Rocks.<|im_end|>"
+    assert [m.label for m in at.metric][4] == "Pushed down"
     assert len(metrics(at)) == 6
 
 
@@ -277,7 +280,8 @@ def test_unpaired_rows_show_a_good_and_a_bad_answer_side_by_side(page):
     assert "Row 2, the nearest with the other label" in captions and "Row 1, the row picked" in captions
     assert captions.index("Row 2, the nearest with the other label") < captions.index("Row 1, the row picked")
     trained = "".join(t for k, t in pills(at) if "ft-trained" in k)
-    assert trained == "Ahoy,·matey!<|im_end|>" + "Ahoy!<|im_end|>"
+    assert trained == "Ahoy,·matey!<|im_end|>"
+    assert "".join(t for k, t in pills(at) if "ft-pushed" in k) == "Ahoy!<|im_end|>"  # the bad answer's
     at.radio(key="tok_part").set_value("test")
     run(at)
     assert any("No row with the opposite label" in i.value for i in at.info)
@@ -519,7 +523,7 @@ def test_a_typed_good_or_bad_answer_is_shown_alone(page):
     assert [m.value for m in at.markdown if m.value.startswith("####")] == ["#### Bad answer (labelled bad)"]
     assert any("No row with the opposite label" in i.value for i in at.info)
     assert not any(c.value.startswith("Row ") for c in at.caption)  # no row number for a typed row
-    assert [t for k, t in pills(at) if "ft-trained" in k][:1] == ["Hello"]
+    assert [t for k, t in pills(at) if "ft-pushed" in k][:1] == ["Hello"]  # a bad answer: pushed down
 
 
 def test_without_a_split_typing_is_not_recorded_as_the_users_choice(duplicate_warnings):

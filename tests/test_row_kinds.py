@@ -230,9 +230,10 @@ def test_unpaired_rows_train_the_answer_and_keep_their_label(smol_tokenizer):
         # A bad answer's trained tokens say they are pushed down (a good one's read as any reply's)
         reasons = {t.reason for t in enc.tokens if t.trained}
         assert (
-            all(r.endswith("labelled bad: training makes it less likely (KTO)") for r in reasons) is not row["label"]
+            all(r.endswith("never imitated: training makes it less likely (KTO)") for r in reasons) is not row["label"]
         )
-        assert not any("labelled bad" in t.reason for t in enc.tokens if not t.trained)
+        assert all(t.pushed_down is not row["label"] for t in enc.tokens if t.trained)
+        assert not any("the bad answer's" in t.reason or t.pushed_down for t in enc.tokens if not t.trained)
     assert [unpaired_partner(rows, i) for i in range(3)] == [2, 2, 0]
     assert unpaired_partner(rows[:2], 0) is None
     assert unpaired_partner([ROWS["chat"]], 0) is None

@@ -38,22 +38,28 @@ def test_the_trained_count_is_what_the_models_own_loss_averages_over(smol_tokeni
         assert enc.counts()["trained"] == sum(v["trained"] for v in enc.counts()["per_role"].values())
 
 
-def test_the_first_token_keeps_its_label_and_says_it_is_never_a_target(smol_tokenizer):
+def test_the_first_token_keeps_its_label_and_is_shown_as_never_a_target(smol_tokenizer):
     enc = encode_row({"text": "Tides turn twice a day."}, smol_tokenizer, "tokenizer")
     first, second = enc.tokens[:2]
-    assert enc.labels[0] == enc.input_ids[0] and first.trained  # the batch's labels, as TRL's collator builds them
-    assert first.reason.endswith(masks.FIRST_TOKEN) and not second.reason.endswith(masks.FIRST_TOKEN)
-    assert enc.counts()["trained"] == len(enc.input_ids) - 1
+    assert enc.labels[0] == enc.input_ids[0] == first.label  # the batch's labels, as TRL's collator builds them
+    assert not first.trained and first.reason == masks.FIRST_TOKEN  # ... but never scored: shown so, and counted so
+    assert second.trained and second.reason == masks.TEXT_REASONS["text"]
+    assert enc.counts()["trained"] == len(enc.input_ids) - 1 == sum(t.trained for t in enc.tokens)
     chat = encode_row({"messages": PAIR["prompt"] + PAIR["chosen"]}, smol_tokenizer, "tokenizer")
-    assert not chat.tokens[0].trained and not chat.tokens[0].reason.endswith(masks.FIRST_TOKEN)
+    assert not chat.tokens[0].trained and chat.tokens[0].reason != masks.FIRST_TOKEN  # masked anyway: its own reason
 
 
-def test_a_rejected_answer_is_said_to_be_compared_never_imitated(smol_tokenizer):
+def test_a_rejected_answer_is_shown_pushed_down_never_imitated(smol_tokenizer):
     enc = encode_row(PAIR, smol_tokenizer, "tokenizer")
     rejected = [t for t in enc.rejected.tokens if t.trained]
     chosen = [t for t in enc.chosen.tokens if t.trained]
-    assert rejected and all(t.reason.endswith(masks.REJECTED_ANSWER) for t in rejected)
-    assert chosen and not any(masks.REJECTED_ANSWER in t.reason for t in chosen)
+    assert rejected and all(t.pushed_down and t.reason.startswith("the rejected answer's ") for t in rejected)
+    assert {t.reason.split(" — ")[0] for t in rejected} == {
+        "the rejected answer's reply",
+        "the rejected answer's end-of-turn token",
+    }
+    assert not any("trained" in t.reason for t in rejected)  # never "trained so the model learns to stop"
+    assert chosen and not any(t.pushed_down or "rejected" in t.reason for t in chosen)
     # Said, not changed: DPO scores the rejected tokens with the same labels.
     assert [t.label for t in rejected] == [t.id for t in rejected]
-    assert not any(masks.REJECTED_ANSWER in t.reason for t in enc.rejected.tokens if not t.trained)
+    assert enc.rejected.rejected and not enc.chosen.rejected

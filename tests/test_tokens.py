@@ -182,10 +182,11 @@ def test_sentinels(name, conv, policy, tokenizers, smol_tokenizer):
     n = len(enc.input_ids)
     assert len(enc.labels) == len(enc.attention_mask) == len(enc.tokens) == n
     assert enc.attention_mask == [1] * n
-    # A trained label is its own input id (no shift here), every other label is -100.
+    # A trained label is its own input id (no shift here), every other label is -100; a token is shown trained where
+    # the loss scores it: its label is not -100 and it is not the first (nothing before it predicts it).
     for token, tid, label in zip(enc.tokens, enc.input_ids, enc.labels, strict=True):
-        assert token.id == tid
-        assert label == (tid if token.trained else IGNORE_INDEX)
+        assert token.id == tid and label in (tid, IGNORE_INDEX)
+        assert token.trained == (label != IGNORE_INDEX and token.index > 0)
         assert token.label == label
     # Text pieces come from offsets of the rendered text and give it back exactly.
     assert "".join(t.text for t in enc.tokens) == enc.text

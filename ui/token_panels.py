@@ -41,9 +41,11 @@ def markdown_quote(text: str) -> str:
 def show_counts(enc, compact: bool = False) -> None:
     counts = enc.counts()
     cols = st.columns(3 if compact else 4)
+    # A rejected or bad answer's scored tokens are made less likely, not learned: named so (`TokenRecord.pushed_down`).
+    trained = "Pushed down" if getattr(enc, "rejected", False) or getattr(enc, "label", None) is False else "Trained"
     cols[0].metric("Tokens", counts["total"])
-    cols[1].metric("Trained", counts["trained"])
-    cols[2].metric("% trained", f"{counts['pct_trained']}%")
+    cols[1].metric(trained, counts["trained"])
+    cols[2].metric(f"% {trained.lower()}", f"{counts['pct_trained']}%")
     if not compact:
         cols[3].metric("Cut by max length", counts["cut"])
     if getattr(enc, "template", "") == TEXT_TEMPLATE:  # raw prompt/completion text: its parts, not chat roles
@@ -52,10 +54,10 @@ def show_counts(enc, compact: bool = False) -> None:
             part = parts.setdefault(what_of(role, TEXT_TEMPLATE), {"trained": 0, "total": 0})
             part["trained"], part["total"] = part["trained"] + v["trained"], part["total"] + v["total"]
         said = ", ".join(f"{part}: {v['trained']}/{v['total']}" for part, v in parts.items())
-        st.caption(f"Trained / total per part: {said}")
+        st.caption(f"{trained} / total per part: {said}")
         return
     per_role = ", ".join(f"{role}: {v['trained']}/{v['total']}" for role, v in counts["per_role"].items())
-    st.caption(f"Trained / total per role: {per_role}")
+    st.caption(f"{trained} / total per role: {per_role}")
 
 
 def show_encoded(enc, show_ids: bool, as_table: bool, compact: bool = False) -> None:
@@ -79,8 +81,8 @@ def show_unpaired(shown, show_ids: bool, as_table: bool, rows: tuple[int, ...] =
     the picked row first, so each column says which row it is."""
     st.subheader("Unpaired answers: a good and a bad example")
     st.caption(
-        "Each row is one answer labelled good or bad (KTO-style data). The answer is trained in both; the label "
-        "tells the trainer whether to make it more or less likely."
+        "Each row is one answer labelled good or bad (KTO-style data). Both are scored: a good answer is made more "
+        "likely (green, trained), a bad one less likely (orange, pushed down: never imitated)."
     )
     if len(shown) == 1:
         st.info("No row with the opposite label to show beside this one.")

@@ -33,6 +33,8 @@ CSS = """
 .ft-special{font-weight:700;border-style:dashed;}
 .ft-special.ft-masked{background:#e8e1f5;border-color:#9575cd;color:#4527a0;}
 .ft-special.ft-trained{background:#a5e6b0;border-color:#2e7d32;}
+.ft-pushed{background:#fde2cf;border-color:#ef6c00;color:#5d2a00;}
+.ft-special.ft-pushed{background:#fbc9a4;border-color:#bf360c;}
 .ft-padding{background:repeating-linear-gradient(45deg,#fff,#fff 3px,#f2f2f2 3px,#f2f2f2 6px);
   border:1px dotted #b0bec5;color:#90a4ae;}
 .ft-cut{background:#fdecea;border-color:#e57373;color:#b71c1c;text-decoration:line-through;}
@@ -93,7 +95,10 @@ def token_class(token) -> str:
         return "ft-padding"
     if _get(token, "cut"):
         return "ft-cut"
-    classes = ["ft-trained" if _get(token, "trained") else "ft-masked"]
+    if not _get(token, "trained"):
+        classes = ["ft-masked"]
+    else:  # a rejected or bad answer's tokens are scored to be made less likely: not what the model learns to write
+        classes = ["ft-pushed" if _get(token, "pushed_down") else "ft-trained"]
     if _get(token, "special"):
         classes.append("ft-special")
     return " ".join(classes)
@@ -237,7 +242,11 @@ def diff_html(a: str, b: str, specials=()) -> tuple[str, str]:
 def legend_html() -> str:
     samples = [
         ({"text": "trained", "trained": True}, "trained: label = token id (the model learns to predict it)"),
-        ({"text": "masked", "trained": False}, "masked: label -100"),
+        (
+            {"text": "pushed down", "trained": True, "pushed_down": True},
+            "pushed down: a rejected or bad answer, scored to be made less likely (never imitated)",
+        ),
+        ({"text": "masked", "trained": False}, "masked: label -100; the first token is grey too (never a target)"),
         ({"text": "<|special|>", "trained": False, "special": True}, "special token"),
         ({"text": "", "role": "padding"}, "padding"),
     ]

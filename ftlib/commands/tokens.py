@@ -218,7 +218,8 @@ def _print_table(name: str, enc) -> None:
     label = "" if enc.label is None else f" label={'good' if enc.label else 'bad'}"
     print(
         f"{title}kind={enc.kind}{label} template={enc.template or '-'} policy={enc.policy} tokens={counts['total']} "
-        f"trained={counts['trained']} ({counts['pct_trained']}%)" + (f" cut={counts['cut']}" if counts["cut"] else "")
+        f"{'pushed_down' if enc.rejected or enc.label is False else 'trained'}={counts['trained']} "
+        f"({counts['pct_trained']}%)" + (f" cut={counts['cut']}" if counts["cut"] else "")
     )
     print(f"{'#':>4} {'id':>6} {'label':>6}  {'role':<10} {'text':<24} reason")
     for t in enc.tokens:
