@@ -14,6 +14,7 @@ under. Not known here: records and rows (readers.py).
 from __future__ import annotations
 
 import codecs
+import re
 from pathlib import Path
 
 from ftlib.errors import UserError
@@ -59,11 +60,12 @@ def read_path(path: str | Path) -> tuple[bytes, Path]:
 _COMPRESSED = {
     b"\x1f\x8b": ("gzip", ".gz", "gunzip"),
     b"PK\x03\x04": ("zip", ".zip", "unzip"),
+    b"PK\x05\x06": ("zip", ".zip", "unzip"),  # an empty zip archive: only its directory's end
     b"BZh": ("bzip2", ".bz2", "bunzip2"),
     b"\xfd7zXZ\x00": ("xz", ".xz", "unxz"),
     b"\x28\xb5\x2f\xfd": ("zstd", ".zst", "unzstd"),
 }
-COMPRESSED_SUFFIXES = tuple(suffix for _, suffix, _ in _COMPRESSED.values())
+COMPRESSED_SUFFIXES = tuple(dict.fromkeys(suffix for _, suffix, _ in _COMPRESSED.values()))
 # The most a compressed file may hold once opened: the upload limit (.streamlit/config.toml's maxUploadSize) twice
 # over. A file of a few KB can expand to terabytes (a "zip bomb"); reading is bounded by this, never by what the
 # archive declares.
@@ -252,14 +254,30 @@ def _bad_byte(data: bytes, at: int) -> str:
     return f"{said}: {char!r} in Windows-1252" + (" (Latin-1)" if data[at] >= 0xA0 else "")
 
 
+# The names projects give a split's file rather than their data (`train.jsonl`, Hugging Face's
+# `data/train-00000-of-00001.parquet`): a run or a split is named by the folder that holds it instead.
+_SPLIT_NAME = re.compile(
+    r"(train|test|validation|valid|val|dev|eval|data|dataset|all|full)([-_.]?\d+(-of-\d+)?)?", re.I
+)
+
+
 def data_stem(name: str | Path) -> str:
-    """A data file's name without its suffixes, compression's included.
+    """A data file's name without its suffixes, compression's included; a file named for its split (`train.jsonl`,
+    `train-00000-of-00001.parquet`) is named by its folder (the one above a `data/` folder).
 
     >>> data_stem("faq.jsonl"), data_stem("/data/faq.jsonl.gz"), data_stem("split-1")
     ('faq', 'faq', 'split-1')
+    >>> data_stem("/home/ada/pirates/train.jsonl"), data_stem("/w/pirates/data/test-00000-of-00001.parquet")
+    ('pirates', 'pirates')
+    >>> data_stem("train.jsonl")  # no folder to go by
+    'train'
     """
     path = Path(name)
-    return (path.with_suffix("") if path.suffix.lower() in COMPRESSED_SUFFIXES else path).stem
+    path = path.with_suffix("") if path.suffix.lower() in COMPRESSED_SUFFIXES else path
+    if not _SPLIT_NAME.fullmatch(path.stem):
+        return path.stem
+    folders = [p.name for p in path.parents if p.name and not _SPLIT_NAME.fullmatch(p.name)]
+    return folders[0] if folders else path.stem
 
 
 def shown_name(path: Path, name: str | None) -> str:

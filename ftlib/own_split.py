@@ -70,8 +70,8 @@ def check_test_file(train: LoadResult, test: LoadResult, train_name: str, test_n
     if test.kind != train.kind:
         raise DataError(
             f"{test_name} holds {kind_said(test)}, but {train_name} holds {kind_said(train)}: a run trains and is "
-            "judged on one kind of data. Give a test file of the same kind, or a Format (`--format` on the command "
-            "line) that reads both files as one kind."
+            "judged on one kind of data. Give a test file of the same kind; if one of them was read as the wrong "
+            "kind, choose the Format that reads it right (`--format` on the command line)."
         )
 
 

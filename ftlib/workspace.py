@@ -353,7 +353,14 @@ def split_origin(meta: dict) -> str:
     'train.jsonl (uploaded 2026-11-29 23:18)'
     >>> split_origin({"path": "/srv/data/chats.csv"}), split_origin({})
     ('/srv/data/chats.csv', 'unknown')
+    >>> split_origin({"path": "/srv/p/train.jsonl", "split": "own", "test_file": {"path": "/srv/p/test.jsonl"}})
+    '/srv/p/train.jsonl, its test rows from /srv/p/test.jsonl'
+
+    A split whose test rows came from a file of their own (`split` "own") names that file too.
     """
+    test = meta.get("test_file") if meta.get("split") == "own" else None
+    if isinstance(test, dict) and test.get("path"):
+        return f"{split_origin(dict(meta, split=None))}, its test rows from {split_origin(test)}"
     source = meta.get("path")
     if not isinstance(source, str) or not source:
         return "unknown"

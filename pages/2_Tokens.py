@@ -99,7 +99,7 @@ def pick_row():
     if has_split:  # without one, "Type" is the only choice, not the user's: a split saved later is shown
         keep("tok_source")
     if source == SOURCES[0]:
-        name, train, test, _ = require_split()
+        name, train, test, meta = require_split()
         c1, c2 = st.columns([1, 2])
         restore("tok_part")
         part = c1.radio(
@@ -122,10 +122,19 @@ def pick_row():
         keep("tok_row")
         if number is None:
             st.stop()
-        # The split keeps the file's order with the held-out rows taken out (ftlib.splits.split_rows).
+        # A drawn split keeps the file's order with the held-out rows taken out (ftlib.splits.split_rows); the data's
+        # own split keeps its test file whole and takes copies of test rows out of train (ftlib.own_split).
+        own, what = meta.get("split") == "own", "training part" if part == "train" else "test part"
+        taken = {
+            (False, "train"): "the held-out rows taken out",
+            (False, "test"): "only the held-out rows",
+            (True, "train"): "any copies of test rows taken out",
+            (True, "test"): "only its usable rows",
+        }[own, part]
+        file = "test file's" if own and part == "test" else "file's"
         c2.caption(
-            "Rows of the saved split's training part, in the file's order with the held-out rows taken out: "
-            "row N is not line N of the file (the Data page shows lines)."
+            f"Rows of the saved split's {what}, in the {file} order with {taken}: row N is not line N of the file "
+            "(the Data page shows lines)."
         )
         return rows[number - 1], rows, number - 1
     text = st.text_area(

@@ -118,6 +118,8 @@ def test_damaged_and_empty_archives_say_what_is_wrong():
         opened(COMPRESS[".xz"](JSONL)[:-20], "x.jsonl.xz")
     with pytest.raises(DataError, match=r"^empty\.zip holds no file; the studio reads a zip archive of exactly one"):
         opened(zipped({"folder/": b""}), "empty.zip")
+    with pytest.raises(DataError, match=r"^bare\.zip holds no file"):  # no entry at all: only the directory's end
+        opened(zipped({}), "bare.zip")
     many = zipped({f"part-{i}.jsonl": JSONL for i in range(7)})
     with pytest.raises(DataError, match=r"holds 7 files \(part-0\.jsonl, .*part-4\.jsonl, \.\.\.\)"):
         opened(many, "parts.zip")
@@ -143,3 +145,7 @@ def test_runs_and_pickers_name_a_compressed_dataset_by_its_stem():
     assert data_stem("/data/faq.jsonl.gz") == data_stem("faq.jsonl") == "faq"
     assert dataset_name("/data/faq.csv.zst") == "faq"
     assert _new_id(RunConfig(dataset="/data/faq.jsonl.gz")).endswith("-faq")
+    # A file named for its split (as projects publish them) is named by its folder: not a run called "lora-train".
+    assert _new_id(RunConfig(dataset="/home/ada/pirates/train.jsonl.gz")).endswith("-pirates")
+    assert dataset_name("/hub/pirates/data/train-00000-of-00001.parquet") == "pirates"
+    assert data_stem("train.jsonl") == "train"

@@ -539,3 +539,30 @@ def test_without_a_split_typing_is_not_recorded_as_the_users_choice(duplicate_wa
     at.radio(key="tok_source").set_value("Type a conversation").run()  # chosen now, with a split to choose from
     assert in_app("pages/2_Tokens.py").radio(key="tok_source").value == "Type a conversation"
     assert not duplicate_warnings, duplicate_warnings
+
+
+def test_the_row_caption_says_which_part_of_which_split_the_rows_are(page):
+    workspace.save_split("drawn", TRAIN, TRAIN[:1], {"format": "messages"})
+    at = run(page)
+    assert any(
+        c.value.startswith("Rows of the saved split's training part, in the file's order with the held-out")
+        for c in at.caption
+    )
+    at.radio(key="tok_part").set_value("test")
+    run(at)
+    assert any(
+        c.value.startswith("Rows of the saved split's test part, in the file's order with only the held-out")
+        for c in at.caption
+    )
+    # The data's own test file: kept whole, in its own order; copies of its rows taken out of train.
+    workspace.save_split("own", TRAIN, TRAIN[:1], {"format": "messages", "split": "own"})
+    at = run(AppTest.from_file(PAGE, default_timeout=60))
+    at.radio(key="tok_part").set_value("test")
+    run(at)
+    assert any(
+        c.value.startswith("Rows of the saved split's test part, in the test file's order with only its usable")
+        for c in at.caption
+    ), [c.value for c in at.caption]
+    at.radio(key="tok_part").set_value("train")
+    run(at)
+    assert any("with any copies of test rows taken out" in c.value for c in at.caption)

@@ -59,7 +59,11 @@ def register(sub) -> None:
         description=DESCRIPTION,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("file", help="a dataset file (.jsonl, .json, .csv, .tsv, .parquet)")
+    p.add_argument(
+        "file",
+        help="a dataset file (.jsonl, .json, .csv, .tsv, .parquet; compressed too: .gz, .bz2, .xz, .zst, "
+        "a .zip of one)",
+    )
     add_data_options(p)  # --format and --map, as `data inspect` has them
     p.add_argument("--model", default="default", help="whose tokenizer to use (default: the embedded SmolLM2)")
     add_template_options(p)

@@ -24,7 +24,10 @@ def register(sub) -> None:
     dsub.required = True
 
     def common(parser: argparse.ArgumentParser) -> None:
-        parser.add_argument("file", help="a .jsonl, .json, .csv, .tsv or .parquet file")
+        parser.add_argument(
+            "file",
+            help="a .jsonl, .json, .csv, .tsv or .parquet file (compressed too: .gz, .bz2, .xz, .zst, a .zip of one)",
+        )
         add_data_options(parser)  # --format and --map, as tokens and batch have them
 
     inspect = dsub.add_parser(

@@ -54,7 +54,10 @@ def register(sub) -> None:
         description=HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("file", help="dataset file (.jsonl, .json, .csv, .tsv, .parquet)")
+    p.add_argument(
+        "file",
+        help="dataset file (.jsonl, .json, .csv, .tsv, .parquet; compressed too: .gz, .bz2, .xz, .zst, a .zip of one)",
+    )
     add_data_options(p)  # --format and --map, as `data inspect` has them
     p.add_argument(
         "--row",
