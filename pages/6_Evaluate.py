@@ -11,8 +11,8 @@ what tuning cost) is kept in the run's folder from the job's thread (`ftlib.eval
 later visit with the same choices (the boxes outlive the session: `ui.kept.ACROSS_SESSIONS`) shows it again, saying
 when it was measured; a result kept for other choices is only named. Heavy work takes turns on the device
 (`ftlib.lease`): while the evaluation waits for a training run or another session, the page says so, with the
-position in line. The boxes keep their values through a visit to another page (`ui.kept`); the number of rows, per
-run.
+position in line. The boxes keep their values through a visit to another page (`ui.kept`); the number of rows and the
+batch, per run.
 """
 
 from __future__ import annotations
@@ -153,15 +153,18 @@ max_new = (  # text rows are not answered: no length to choose
         key="evaluate_max_new",
     )
 )
+batch_key = (
+    f"evaluate_batch_{run_name}"  # per run: part of every kept result's key, so one run's does not hide another's
+)
 batch = c3.slider(
     "Rows per batch",
     batches.start,
     batches[-1],
-    default_for("evaluate_batch", 8),
-    key="evaluate_batch",
+    default_for(batch_key, 8, batches),
+    key=batch_key,
     help="Rows answered together in one decoding loop.",
 )
-for key in (rows_key, "evaluate_batch") if all_text else (rows_key, "evaluate_max_new", "evaluate_batch"):
+for key in (rows_key, batch_key) if all_text else (rows_key, "evaluate_max_new", batch_key):
     keep(key)
 
 # Everything that decides the result (`ftlib.eval_results`): a result kept with the run under it is shown again.

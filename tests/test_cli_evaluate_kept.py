@@ -66,17 +66,27 @@ def test_the_clis_grpo_evaluation_is_shown_on_the_page(capsys, grpo_run, varied_
     assert measured_again_said(at, "Answer and score")
 
 
-def test_a_reward_models_scores_are_kept_only_in_the_pages_batches(capsys, reward_run, varied_dir):
-    """The page scores pairs in batches of RewardModel's default (16); the CLI's --batch-size defaults to 8, and a
-    batch's padding can move a score's last digits: that is another key, so it is not kept for the page."""
-    cli(capsys, "evaluate", reward_run.id, "--json")
+def test_a_reward_models_scores_are_kept_by_default_and_only_in_the_pages_batches(capsys, reward_run, varied_dir):
+    """A cold walk: `evaluate RUN` of a reward model kept nothing: --batch-size defaulted to 8 while the page scores
+    pairs in batches of RewardModel's default (16), and a batch's padding can move a score's last digits, so that is
+    another key. Left out, it now means "as the page measures"; an explicit 8 still means 8 (and is not kept)."""
+    cli(capsys, "evaluate", reward_run.id, "--json", "--batch-size", "8")
     assert not (reward_run.path / K.KEPT_DIR).exists()
-    agg = json.loads(cli(capsys, "evaluate", reward_run.id, "--json", "--batch-size", K.PAIRS_BATCH)[0])
+    agg = json.loads(cli(capsys, "evaluate", reward_run.id, "--json")[0])
     assert kept_kinds(reward_run) == ["pairs"]
+    (record,) = (reward_run.path / K.KEPT_DIR).iterdir()
+    assert json.loads(record.read_text(encoding="utf-8"))["key"]["batch_size"] == K.PAIRS_BATCH
     at = open_page(varied_dir)
     assert not at.exception and not at.error, (at.exception, [e.value for e in at.error])
     assert metrics(at)["Mean margin"] == f"{agg['mean_reward_margin']:+.3f}"
     assert measured_again_said(at, "Score the pairs")
+
+
+def test_the_batch_size_help_names_the_pages_batches(capsys):
+    with pytest.raises(SystemExit):
+        main(["evaluate", "--help"])
+    helped = " ".join(capsys.readouterr().out.split())
+    assert f"a reward model's pairs in batches of {K.PAIRS_BATCH}, other runs' rows in batches of 8" in helped
 
 
 @pytest.mark.parametrize(

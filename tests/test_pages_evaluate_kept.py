@@ -1,6 +1,7 @@
 """Evaluate's results kept with the run: a reload (a fresh AppTest session on the same workspace) shows the held-out
 result and what tuning cost again, saying when they were measured; other choices do not show it; a workspace this
-account may only write nothing to keeps nothing and says nothing. And rows that end alike are told apart.
+account may only write nothing to keeps nothing and says nothing. A reload shows the run last picked (so its kept
+result), and one run's batch box hides no other run's result. And rows that end alike are told apart.
 
 The engine's side (`ftlib.eval_results`): keys, damaged records, the bound per run, the run folder's time.
 """
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -35,10 +37,10 @@ VARIED_SEED = 2
 ADAPTER_SEED = 9
 
 
-def _run(varied_dir, adapter, test_rows, name="colours"):
+def _run(varied_dir, adapter, test_rows, name="colours", **status):
     workspace.save_split(name, test_rows[:1], test_rows, {"format": "messages"})
     config = {"model": str(varied_dir), "dataset": name, "template": "tokenizer", "method": "lora"}
-    return make_run(RUN_ID, config, adapter=adapter).path
+    return make_run(RUN_ID, config, adapter=adapter, **status).path
 
 
 @pytest.fixture
@@ -112,6 +114,104 @@ def test_a_result_kept_for_other_choices_is_not_shown_as_this_one(finished_run, 
     # Back to the choices it was measured with: the kept result.
     again.slider(key="evaluate_max_new").set_value(8).run()
     assert again.dataframe and metrics(again) == metrics(at)
+
+
+def _another_run(varied_dir, adapter, run_id, finished):
+    """A second finished run on the `colours` split, finished at `finished` (epoch seconds)."""
+    config = {"model": str(varied_dir), "dataset": "colours", "template": "tokenizer", "method": "lora"}
+    return make_run(run_id, config, adapter=adapter, created=finished).path
+
+
+def run_box(at):
+    return at.selectbox(key="evaluate_pick")
+
+
+def batch_box(at):
+    """The "Rows per batch" box of the run shown, found by its label (not by its key, which is per run)."""
+    return next(s for s in at.slider if s.label == "Rows per batch")
+
+
+def test_a_reload_shows_the_run_last_picked_with_its_result_until_a_newer_run_finishes(varied_dir, adapter_template):
+    """A cold walk: after a reload the Run box showed the newest run on the split, not the one the person was looking
+    at, so the result kept with that run seemed gone until it was picked again."""
+    older = _run(varied_dir, adapter_template, TEST_ROWS, created=time.time() - 120)
+    newer = _another_run(varied_dir, adapter_template, "20260102-000000-lora-newer", time.time() - 60)
+    at = open_page(varied_dir)
+    assert run_box(at).value == newer.name  # nothing picked yet: the newest on the active split
+    run_box(at).set_value(older.name).run()
+    at = evaluate(at)
+    shown = metrics(at)
+
+    again = open_page(varied_dir)  # a reload
+    assert not again.exception, again.exception
+    assert run_box(again).value == older.name  # the run it showed, with its kept result
+    assert metrics(again) == shown and not any("Press **Evaluate**" in i.value for i in again.info)
+
+    latest = _another_run(varied_dir, adapter_template, "20260103-000000-lora-latest", time.time() + 1)
+    later = open_page(varied_dir)  # a run on the split finished after that pick: the one to look at now
+    assert run_box(later).value == latest.name
+
+
+def test_a_reload_offers_the_newest_run_when_the_run_last_picked_is_gone(varied_dir, adapter_template):
+    import shutil
+
+    older = _run(varied_dir, adapter_template, TEST_ROWS, created=time.time() - 120)
+    newer = _another_run(varied_dir, adapter_template, "20260102-000000-lora-newer", time.time() - 60)
+    at = open_page(varied_dir)
+    run_box(at).set_value(older.name).run()
+    shutil.rmtree(older)
+    again = open_page(varied_dir)
+    assert not again.exception, again.exception
+    assert run_box(again).value == newer.name
+
+
+def test_compare_after_a_reload_offers_the_run_last_picked_on_evaluate(varied_dir, adapter_template):
+    """Compare and Evaluate share the last pick (Compare after Evaluate studies the same run): across sessions too."""
+    older = _run(varied_dir, adapter_template, TEST_ROWS, created=time.time() - 120)
+    _another_run(varied_dir, adapter_template, "20260102-000000-lora-newer", time.time() - 60)
+    run_box(open_page(varied_dir)).set_value(older.name).run()
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)  # a reload, on Compare
+    at.session_state["active_model"] = str(varied_dir)
+    at = at.run().switch_page("pages/5_Compare.py").run()
+    assert not at.exception, at.exception
+    assert at.multiselect(key="compare_runs").value == [older.name]
+
+
+@pytest.mark.parametrize("record", [["gone-run", 1.0], "not a pick", [1, 2, 3], [None, "when"]])
+def test_a_last_pick_record_that_is_gone_or_does_not_read_offers_the_newest_run(record, varied_dir, adapter_template):
+    _run(varied_dir, adapter_template, TEST_ROWS, created=time.time() - 120)
+    newer = _another_run(varied_dir, adapter_template, "20260102-000000-lora-newer", time.time() - 60)
+    workspace.remember_choice("run_choice_last_pick", record)
+    at = open_page(varied_dir)
+    assert not at.exception, at.exception
+    assert run_box(at).value == newer.name
+
+
+def test_each_runs_batch_is_its_own_and_another_runs_kept_result_with_other_choices_is_named(
+    varied_dir, adapter_template
+):
+    """A cold walk: one "Rows per batch" box for every run, kept workspace-wide: 2 set on one run after another was
+    evaluated at 4 hid that run's kept result after a reload (the batch is part of its key), and nothing said why."""
+    measured = _run(varied_dir, adapter_template, TEST_ROWS, created=time.time() - 120)
+    other = _another_run(varied_dir, adapter_template, "20260102-000000-lora-newer", time.time() - 60)
+    at = open_page(varied_dir)
+    run_box(at).set_value(measured.name).run()
+    batch_box(at).set_value(4).run()
+    at = evaluate(at)
+    shown = metrics(at)
+    run_box(at).set_value(other.name).run()
+    assert batch_box(at).value == 8  # its own box, at its default: not the other run's 4
+    batch_box(at).set_value(2).run()
+
+    again = open_page(varied_dir)  # a reload: the other run, last picked, with its batch of 2
+    assert (run_box(again).value, batch_box(again).value) == (other.name, 2)
+    run_box(again).set_value(measured.name).run()
+    assert not again.exception, again.exception
+    assert batch_box(again).value == 4 and metrics(again) == shown  # its own batch: its kept result
+
+    batch_box(again).set_value(1).run()  # other choices than the kept result's: said
+    said = " ".join(c.value for c in again.caption)
+    assert "This result was measured with 2 rows, 8 max new tokens, 4 rows per batch, not the choices above" in said
 
 
 def test_a_workspace_this_account_may_only_read_keeps_nothing_and_says_nothing(finished_run, varied_dir, monkeypatch):

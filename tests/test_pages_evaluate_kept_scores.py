@@ -97,6 +97,8 @@ def test_a_reward_models_scores_come_back_after_a_reload_and_only_for_the_same_p
     other = open_page(varied_dir)
     assert not other.exception, other.exception
     assert not other.metric and any("Press **Score the pairs**" in i.value for i in other.info)
+    said = " ".join(c.value for c in other.caption)  # not hidden unsaid: named, with how to see it again
+    assert "This run was evaluated just now with other choices (3 pairs): set those above" in said
 
 
 def test_a_grpo_runs_answers_and_rewards_come_back_after_a_reload_and_only_for_the_same_choices(grpo_run, varied_dir):
@@ -114,10 +116,30 @@ def test_a_grpo_runs_answers_and_rewards_come_back_after_a_reload_and_only_for_t
     assert metrics(again) == shown and again.dataframe[-1].value.equals(table)
     assert measured_again_said(again, "Answer and score")
 
-    workspace.remember_choice("evaluate_batch", 2)  # another batch: its answers may differ, so not this result
+    workspace.remember_choice(f"evaluate_batch_{grpo_run.id}", 2)  # another batch: its answers may differ
     other = open_page(varied_dir)
     assert not other.exception, other.exception
     assert not other.metric and any("Press **Answer and score**" in i.value for i in other.info)
+    said = " ".join(c.value for c in other.caption)  # not hidden unsaid: named, with how to see it again
+    assert "evaluated just now with other choices (3 prompts, 16 max new tokens, 8 prompts per batch)" in said
+
+
+def test_a_grpo_runs_batch_is_its_own_so_another_runs_batch_hides_nothing(grpo_run, varied_dir, adapter_template):
+    """A cold walk: one batch box for every run, kept workspace-wide: a batch set on another run hid this run's kept
+    answers after a reload (the batch is part of their key)."""
+    at = measure(open_page(varied_dir), "Answer and score", "evaluate_answers_job")
+    shown = metrics(at)
+    workspace.save_split("prompts2", PROMPTS, PROMPTS)
+    config = {"method": "grpo", "model": str(varied_dir), "dataset": "prompts2", "rewards": REWARDS}
+    other = make_run("20260102-000000-grpo-other", config | {"grpo_max_new_tokens": 8}, adapter=adapter_template)
+    at.run().selectbox(key="evaluate_pick").set_value(other.id).run()  # the page lists the new run once it redraws
+    next(s for s in at.slider if s.label == "Prompts per batch").set_value(2).run()  # another run's batch
+
+    again = open_page(varied_dir)
+    again.selectbox(key="evaluate_pick").set_value(grpo_run.id).run()
+    assert not again.exception, again.exception
+    assert next(s for s in again.slider if s.label == "Prompts per batch").value == 8
+    assert metrics(again) == shown
 
 
 def test_a_result_of_other_choices_says_so_and_a_running_job_is_not_displaced_by_a_kept_one(reward_run, varied_dir):

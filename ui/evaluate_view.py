@@ -104,14 +104,21 @@ def changed_said(shown: dict | None, current: dict | None, button: str) -> str |
 
 
 def choices_said(key: dict) -> str:
-    """The choices a kept held-out result was measured with (`ftlib.eval_results.heldout_key`), in the boxes' words.
+    """The choices a kept result was measured with (an `ftlib.eval_results` key: held-out rows, a reward model's
+    pairs, a GRPO run's prompts), in the words of the boxes that choose them (a reward model's batch is no box).
 
     >>> choices_said({"limit": 3, "max_new_tokens": 32, "batch_size": 8})
     '3 rows, 32 max new tokens, 8 rows per batch'
+    >>> choices_said({"kind": "pairs", "limit": 3, "batch_size": 16}), choices_said({"kind": "answers", "limit": 1,
+    ...     "max_new_tokens": 16, "batch_size": 2})
+    ('3 pairs', '1 prompt, 16 max new tokens, 2 prompts per batch')
     """
+    noun = {"pairs": "pair", "answers": "prompt"}.get(str(key.get("kind")), "row")
+    if noun == "pair":
+        return plural(int(key.get("limit") or 0), noun)
     return (
-        f"{plural(int(key.get('limit') or 0), 'row')}, {key.get('max_new_tokens')} max new tokens, "
-        f"{key.get('batch_size')} rows per batch"
+        f"{plural(int(key.get('limit') or 0), noun)}, {key.get('max_new_tokens')} max new tokens, "
+        f"{key.get('batch_size')} {noun}s per batch"
     )
 
 
@@ -133,6 +140,17 @@ def other_choices_said(shown: dict | None, current: dict | None, others: list | 
             f"({choices_said(latest.key)}): set those above to see that result again."
         )
     return None
+
+
+def say_others(held: tuple | None, run_name: str, run_dir, kept_key: dict | None) -> None:
+    """Under a reward model's or a GRPO run's section that shows no result of run `run_name` (`held`: the section's
+    (run name, job) in session, as `ui.common.run_job_section` holds it): a line naming the result of the run kept
+    with other choices than the boxes hold (`other_choices_said`), so a box changed elsewhere does not hide it
+    unsaid. Nothing while this session's job of the run is there (its own lines say what it shows)."""
+    if kept_key is None or (held and held[0] == run_name):
+        return
+    if said := other_choices_said(None, kept_key, K.others(run_dir, kept_key)):
+        st.caption(said)
 
 
 def answer(text: str) -> None:

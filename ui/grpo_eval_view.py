@@ -6,7 +6,8 @@ and the run's own rewards score both answers, as `python -m ftlib evaluate RUN` 
 mean reward, how often the tuned answer scores higher, each reward's mean with its weight and its part of the total,
 and the answers, the worst change first. A result measured to its end is kept in the run's folder
 (`ftlib.eval_results.KeptAnswersJob`): a reload, another tab or a later visit with the same choices shows it again,
-saying when it was measured.
+saying when it was measured; one kept for other choices (the batch and answer length are the run's own boxes) is
+named, so those can be set again.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from ftlib.reward_eval import AnswersJob
 from ftlib.rundir import run_folder_of
 from ui.alignment_view import reward_parts
 from ui.common import model_set_for, restore_kept, run_job_section, skipped_rows, user_errors
-from ui.evaluate_view import changed_said, kept_said
+from ui.evaluate_view import changed_said, kept_said, say_others
 from ui.inputs import number_in_range
 from ui.kept import default_for, keep
 
@@ -61,10 +62,11 @@ def answers_section(run_name: str, label: str, info, run_path: str) -> None:
         help=f"The run trained on answers of up to {info.answer_tokens or 64} tokens: a reward that counts words "
         "(length) scores longer answers differently.",
     )
+    batch_key = f"evaluate_batch_{run_name}"  # per run, as on the page's other sections
     batch = c3.slider(
-        "Prompts per batch", batches.start, batches[-1], default_for("evaluate_batch", 8), key="evaluate_batch"
+        "Prompts per batch", batches.start, batches[-1], default_for(batch_key, 8, batches), key=batch_key
     )
-    for key in (rows_key, f"evaluate_answer_tokens_{run_name}", "evaluate_batch"):
+    for key in (rows_key, f"evaluate_answer_tokens_{run_name}", batch_key):
         keep(key)
     folder = run_folder_of(run_path)
     # Everything that decides the result (`ftlib.eval_results`): a result kept with the run under it is shown again.
@@ -113,6 +115,7 @@ def answers_section(run_name: str, label: str, info, run_path: str) -> None:
         "empty": "Stopped before any prompt was answered.",
     }
     job = run_job_section(JOB_KEY, run_name, label, "Answer and score", start, words, disabled=n_rows is None)
+    say_others(st.session_state.get(JOB_KEY), run_name, folder, kept_key)  # answered with other choices: said
     if job is not None:
         _result(job, run_name, len(rows), info.rewards, kept_key)
 

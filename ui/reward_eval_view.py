@@ -5,7 +5,8 @@ answers are scored (`ftlib.reward_eval.PairsJob`, in a thread that never calls s
 the chosen answer scores higher (accuracy), by how much (margin), the loss, and the pairs themselves, worst first.
 The numbers are TRL's RewardTrainer's (the Train page's held-out chart plots the same during training). Scores
 measured to their end are kept in the run's folder (`ftlib.eval_results.KeptPairsJob`): a reload, another tab or a
-later visit with the same number of pairs shows them again, saying when they were measured.
+later visit with the same number of pairs shows them again, saying when they were measured; scores kept for another
+number of pairs are named, so that number can be set again.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from ftlib.errors import plural
 from ftlib.reward_eval import PairsJob
 from ftlib.rundir import run_folder_of
 from ui.common import restore_kept, run_job_section, skipped_rows
-from ui.evaluate_view import changed_said, kept_said
+from ui.evaluate_view import changed_said, kept_said, say_others
 from ui.inputs import number_in_range
 from ui.kept import default_for, keep
 
@@ -69,6 +70,7 @@ def pairs_section(run_name: str, label: str, info, run_path: str) -> None:
         words,
         disabled=n_rows is None,
     )
+    say_others(st.session_state.get(JOB_KEY), run_name, folder, kept_key)  # scored with other choices: said
     if job is not None:
         _result(job, run_name, kept_key)
 

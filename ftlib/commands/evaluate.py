@@ -23,9 +23,9 @@ run is measured by:
                                     (`ftlib.reward_eval.evaluate_answers`)
 
 The result of a run measured as the Evaluate page measures it (the run's own model, adapter, held-out rows and
-template, with choices the page's boxes can make) is kept with the run under the key the page would use
-(`ftlib.eval_results`), so the page shows it with when it was measured; nothing else is kept, and a workspace this
-account may not write keeps nothing and says nothing.
+template, with choices the page's boxes can make; --batch-size left out measures in the page's batches) is kept with
+the run under the key the page would use (`ftlib.eval_results`), so the page shows it with when it was measured;
+nothing else is kept, and a workspace this account may not write keeps nothing and says nothing.
 
 Everything that can be refused without a model is refused first, in one `error:` line: a --csv path that cannot be
 written, an adapter of another base (from its weights' shapes, before the base loads), a reward that cannot be
@@ -64,7 +64,13 @@ def register(sub) -> None:
         default=None,
         help="tokens each answer may have (default 64; a GRPO run's: the answer length it trained with)",
     )
-    p.add_argument("--batch-size", type=int, default=8, help="test rows per batched generation")
+    p.add_argument(
+        "--batch-size",
+        type=int,
+        default=None,
+        help="test rows per batch (default: as the Evaluate page measures, so its result is kept for the page: a "
+        "reward model's pairs in batches of 16, other runs' rows in batches of 8)",
+    )
     p.add_argument("--device", default=None, type=device_name, help=DEVICE_HELP)
     p.add_argument("--csv", default=None, metavar="FILE", help="write the per-row table as CSV")
     p.add_argument(
@@ -135,6 +141,10 @@ def _evaluate(args) -> int:
 
     measure = measured_by(method, rows[: args.limit or None])
     check_measurable(measure, rows[: args.limit or None])  # no row to measure: said before any model loads
+    if args.batch_size is None:  # as the page measures (its "Rows per batch" box starts at 8), so its key finds this
+        from ftlib.eval_results import PAIRS_BATCH
+
+        args.batch_size = PAIRS_BATCH if measure == "pairs" else 8
     page_key = _page_key(args, run, info, tuned, measure) if not args.data else None  # before: the weights as measured
     if measure == "pairs":  # a score head ranks answers: measured on pairs, not on a reference's loss
         result = _reward_model(args, RunDir(run_folder_of(tuned)), rows)
