@@ -84,6 +84,7 @@ PUSHED_DOWN = {
     "answer's (relative to the starting model)",
 }
 _PARTS = {"content": "reply", "end_of_turn": "end-of-turn token", "end_of_conversation": "final eos"}
+_TEXT_PARTS = _PARTS | {"content": "completion", "end_of_turn": "end of the completion"}  # the `text` template's
 # A trained first token's reason: the loss compares each token's prediction with the next token's label, so the first
 # label is never a target (transformers' ForCausalLMLoss shifts the labels by one).
 FIRST_TOKEN = "the first token — read, never a target: nothing comes before it to predict it from"
@@ -415,16 +416,16 @@ def build_segments(
                 )
     segments.sort(key=lambda s: (s.start, s.end))
     if label is False:  # KTO's undesirable term: the same tokens, pushed down instead of up
-        segments = pushed_down(segments, "bad")
+        segments = pushed_down(segments, "bad", template.name)
     return segments, trained_from
 
 
-def pushed_down(segments: list[Segment], which: str) -> list[Segment]:
+def pushed_down(segments: list[Segment], which: str, template: str = "") -> list[Segment]:
     """`segments` of an answer training makes less likely (`which`: "bad", KTO's; "rejected", a preference pair's),
-    each trained one's reason saying so (`PUSHED_DOWN`)."""
-    said = PUSHED_DOWN[which]
+    each trained one's reason saying so (`PUSHED_DOWN`), in the words of its template (`template`: its name)."""
+    said, parts = PUSHED_DOWN[which], _TEXT_PARTS if template == TEXT_TEMPLATE else _PARTS
     return [
-        dataclasses.replace(s, reason=said.format(part=_PARTS.get(s.kind, s.kind.replace("_", " "))))
+        dataclasses.replace(s, reason=said.format(part=parts.get(s.kind, s.kind.replace("_", " "))))
         if s.trained
         else s
         for s in segments

@@ -519,7 +519,7 @@ def _assemble(encoded: list[Encoded], prompt, template: ChatTemplate, row: dict)
     if prompt is None:
         encoded[0].columns = dict(row.get("columns") or {})
         return encoded[0]
-    encoded[1].segments, encoded[1].rejected = masks.pushed_down(encoded[1].segments, "rejected"), True
+    encoded[1].segments, encoded[1].rejected = masks.pushed_down(encoded[1].segments, "rejected", template.name), True
     prompt_text = render(template, prompt, add_generation_prompt=True, tools=encoded[0].tools) if prompt else ""
     return PreferenceEncoded(prompt_text, *encoded)
 

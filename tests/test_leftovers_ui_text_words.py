@@ -22,6 +22,15 @@ COMPLETION = "completion (trained)"
 END = "end of the completion (the eos after it) — trained so the model learns to stop"
 USER = "user prompt — masked: the model should not learn to write the user's words"
 REPLY, END_OF_TURN = "assistant reply (trained)", "end of assistant turn — trained so the model learns to stop"
+# A rejected answer is scored to be made less likely, never imitated: said in the completion's words.
+PUSHED = (
+    " — scored, never imitated: DPO lowers its likelihood against the chosen answer's (relative to the starting model)"
+)
+REJECTED = [
+    PROMPT,
+    "the rejected answer's completion" + PUSHED,
+    "the rejected answer's end of the completion" + PUSHED,
+]
 # (id, row, template, policy, every reason its tokens are given, in order of first appearance)
 CASES = [
     ("text, every completion", CHAT, "text", "all_assistant", [PROMPT, COMPLETION, END]),
@@ -60,9 +69,9 @@ CASES = [
 
 @pytest.mark.parametrize("row, template, policy, reasons", [c[1:] for c in CASES], ids=[c[0] for c in CASES])
 def test_a_text_template_rows_parts_are_the_prompt_and_the_completion(smol_tokenizer, row, template, policy, reasons):
-    for enc in parts(encode_row(row, smol_tokenizer, template, policy)).values():
+    for name, enc in parts(encode_row(row, smol_tokenizer, template, policy)).items():
         seen = list(dict.fromkeys(t.reason for t in enc.tokens))
-        assert seen == reasons
+        assert seen == (REJECTED if name == "rejected" else reasons)
         said = " ".join(seen)
         if template == "text":  # a sentinel: no chat word is left anywhere in a raw text row's reasons
             assert "user" not in said and "assistant" not in said and "turn" not in said, said

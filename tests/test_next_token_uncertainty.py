@@ -13,7 +13,9 @@ import torch
 
 from ftlib import next_token as N
 from ftlib import sampling as S
-from tests.test_pages_compare import open_page, varied_dir  # noqa: F401 (a fixture)
+from tests.test_pages_compare import open_page
+
+VARIED_SEED = 2  # conftest's varied_dir: the model of the Compare page's tests
 
 # The model's own distribution: 1/2, 1/4, 1/8, 1/8, whose entropy is 1/2·1 + 1/4·2 + 2·1/8·3 = 1.75 bits.
 OWN = [0.5, 0.25, 0.125, 0.125]
