@@ -119,7 +119,7 @@ def own_split(train: LoadResult, test: LoadResult, train_name: str, test_name: s
         )
     # The test rows are the data's own: only the training part can be crowded by one row's copies (--dedupe).
     warnings += split_warnings(len(kept), len(test.rows), train.kind)
-    warnings += label_warnings(kept, test.rows) + crowded_warnings(kept, [])
+    warnings += label_warnings(kept, test.rows, own=True) + crowded_warnings(kept, [])
     return OwnSplit(kept, list(test.rows), len(removed), dropped, warnings)
 
 

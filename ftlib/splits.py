@@ -336,9 +336,10 @@ def label_test_counts(sizes: list[int], n_test: int) -> list[int]:
     return test
 
 
-def label_warnings(train: list[dict], test: list[dict]) -> list[str]:
+def label_warnings(train: list[dict], test: list[dict], own: bool = False) -> list[str]:
     """Plain-words warnings where a split of unpaired answers (KTO) leaves a part with answers of one label only
-    ([] for other rows, and for a split with both labels on both sides).
+    ([] for other rows, and for a split with both labels on both sides). `own`: the test rows are the data's own test
+    file (`ftlib.own_split`): the fix is to add rows to a file, not to hold out more or fewer.
 
     >>> row = lambda good: {"prompt": [], "completion": [], "label": good}
     >>> label_warnings([row(True), row(False)], [row(True)])[0].split(":")[0]
@@ -368,13 +369,20 @@ def label_warnings(train: list[dict], test: list[dict]) -> list[str]:
         out.append(
             f"{trained} labelled {one}: the file's {plural(n_other, other + ' answer')} "
             f"{'is' if n_other == 1 else 'are all'} in the test split, so a KTO run learns only half of what it is "
-            f"for ({half}). Hold out fewer rows or add rows labelled {other}."
+            f"for ({half}). "
+            + (
+                f"Add rows labelled {other} to the training file."
+                if own
+                else f"Hold out fewer rows or add rows labelled {other}."
+            )
         )
     if all(test_labels) or not any(test_labels):
         one, other = ("good", "bad") if test_labels[0] else ("bad", "good")
         n_other = sum(label != test_labels[0] for label in train_labels)
         fix = (
-            f"Add rows labelled {other}: a label needs at least 2 rows to be on both sides."
+            f"Add rows labelled {other} to the test file."
+            if own
+            else f"Add rows labelled {other}: a label needs at least 2 rows to be on both sides."
             if n_other == 1
             else "Hold out more rows."
         )

@@ -244,3 +244,25 @@ def test_the_test_files_unread_fields_and_odd_rows_are_named_as_its_own(tmp_path
     assert f"warning in {test_file}: ignored field: `origin` in 1 row (line 1)" in printed
     assert f"warning in {test_file}: line 2: turn 2 calls 'weather'" in printed
     assert "also in" not in printed  # no training row is a test row
+
+
+def test_a_kto_split_with_one_label_on_a_side_says_to_add_rows_to_that_file():
+    from ftlib.data import LoadResult
+    from ftlib.own_split import own_split
+
+    def answer(i: int, good: bool) -> dict:
+        return {
+            "prompt": [{"role": "user", "content": f"Q{i}"}],
+            "completion": [{"role": "assistant", "content": f"A{i}"}],
+            "label": good,
+        }
+
+    train = LoadResult("unpaired_preference", [answer(i, True) for i in range(4)], [], 4, [1, 2, 3, 4])
+    test = LoadResult("unpaired_preference", [answer(9, False), answer(8, True)], [], 2, [1, 2])
+    said = " ".join(own_split(train, test, "train.jsonl", "test.jsonl").warnings)
+    # A published test file is not drawn: "hold out fewer rows" cannot be done; adding rows to a file can.
+    assert "Add rows labelled bad to the training file." in said and "Hold out" not in said
+    test = LoadResult("unpaired_preference", [answer(9, True)], [], 1, [1])
+    train = LoadResult("unpaired_preference", [answer(1, True), answer(2, False)], [], 2, [1, 2])
+    said = " ".join(own_split(train, test, "train.jsonl", "test.jsonl").warnings)
+    assert "Add rows labelled bad to the test file." in said and "Hold out" not in said
