@@ -11,8 +11,8 @@ what tuning cost) is kept in the run's folder from the job's thread (`ftlib.eval
 later visit with the same choices (the boxes outlive the session: `ui.kept.ACROSS_SESSIONS`) shows it again, saying
 when it was measured; a result kept for other choices is only named. Heavy work takes turns on the device
 (`ftlib.lease`): while the evaluation waits for a training run or another session, the page says so, with the
-position in line. The boxes keep their values through a visit to another page (`ui.kept`); the number of rows and the
-batch, per run.
+position in line. The boxes keep their values through a visit to another page (`ui.kept`); the number of rows, the
+answer length and the batch, per run.
 """
 
 from __future__ import annotations
@@ -141,6 +141,9 @@ n_rows = number_in_range(
     args=(rows_key,),
 )
 lengths, batches = K.BOX_RANGES["heldout"]["max_new_tokens"], K.BOX_RANGES["heldout"]["batch_size"]
+# Per run, as the rows: the answer length and the batch are part of every kept result's key, so one run's do not
+# hide another's.
+max_new_key, batch_key = f"evaluate_max_new_{run_name}", f"evaluate_batch_{run_name}"
 max_new = (  # text rows are not answered: no length to choose
     64
     if all_text
@@ -148,13 +151,10 @@ max_new = (  # text rows are not answered: no length to choose
         "Max new tokens per answer",
         lengths.start,
         lengths[-1],
-        default_for("evaluate_max_new", 64),
+        default_for(max_new_key, 64, lengths),
         lengths.step,
-        key="evaluate_max_new",
+        key=max_new_key,
     )
-)
-batch_key = (
-    f"evaluate_batch_{run_name}"  # per run: part of every kept result's key, so one run's does not hide another's
 )
 batch = c3.slider(
     "Rows per batch",
@@ -164,7 +164,7 @@ batch = c3.slider(
     key=batch_key,
     help="Rows answered together in one decoding loop.",
 )
-for key in (rows_key, batch_key) if all_text else (rows_key, "evaluate_max_new", batch_key):
+for key in (rows_key, batch_key) if all_text else (rows_key, max_new_key, batch_key):
     keep(key)
 
 # Everything that decides the result (`ftlib.eval_results`): a result kept with the run under it is shown again.

@@ -393,7 +393,7 @@ def test_the_evaluate_page_scores_a_kto_runs_good_answers_and_lists_the_bad_ones
         adapter=adapter_template,
     )
     at = open_page("pages/6_Evaluate.py", varied_dir)
-    at.slider(key="evaluate_max_new").set_value(8)
+    at.slider(key="evaluate_max_new_20260101-000000-kto-kto").set_value(8)  # the run's own box
     button(at, "Evaluate").click()
     run_until_done(at.run(), "evaluate_job")
     assert not at.exception and not at.error, (at.exception, [e.value for e in at.error])

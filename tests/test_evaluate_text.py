@@ -108,7 +108,7 @@ def test_the_evaluate_page_scores_a_text_run_as_the_cli_does(capsys, text_run, v
     at = open_page("pages/6_Evaluate.py", varied_dir)
     assert not at.exception and not at.error, (at.exception, [e.value for e in at.error])
     assert any("Text has no prompt, so no answers are generated" in c.value for c in at.caption)
-    assert not [s for s in at.slider if s.key == "evaluate_max_new"]  # nothing is answered: no answer length
+    assert not [s for s in at.slider if s.label == "Max new tokens per answer"]  # nothing is answered: no length
     button(at, "Evaluate").click()
     run_until_done(at.run(), "evaluate_job")
     assert not at.exception and not at.error, (at.exception, [e.value for e in at.error])

@@ -808,13 +808,14 @@ def test_evaluate_keeps_its_settings_after_a_visit_to_another_page(finished_run,
     another page. What comes back is what the evaluation runs with."""
     at = open_page("pages/6_Evaluate.py", varied_dir)
     rows_key, batch_key = f"evaluate_rows_{finished_run.name}", f"evaluate_batch_{finished_run.name}"  # per run
-    at.slider(key="evaluate_max_new").set_value(40).run()
+    max_new_key = f"evaluate_max_new_{finished_run.name}"  # per run too
+    at.slider(key=max_new_key).set_value(40).run()
     at.slider(key=batch_key).set_value(4).run()
     at.number_input(key=rows_key).set_value(2)  # typed and left with a click on another page: no Evaluate run
     at.switch_page("pages/1_Data.py").run()
     at.switch_page("pages/6_Evaluate.py").run()
     assert not at.exception, at.exception
-    assert (at.slider(key="evaluate_max_new").value, at.slider(key=batch_key).value) == (40, 4)
+    assert (at.slider(key=max_new_key).value, at.slider(key=batch_key).value) == (40, 4)
     assert at.number_input(key=rows_key).value == 2
     button(at, "Evaluate").click()
     run_until_done(at.run(), "evaluate_job")

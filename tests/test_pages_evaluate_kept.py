@@ -1,7 +1,7 @@
 """Evaluate's results kept with the run: a reload (a fresh AppTest session on the same workspace) shows the held-out
 result and what tuning cost again, saying when they were measured; other choices do not show it; a workspace this
 account may only write nothing to keeps nothing and says nothing. A reload shows the run last picked (so its kept
-result), and one run's batch box hides no other run's result. And rows that end alike are told apart.
+result), and one run's answer length or batch box hides no other run's result. And rows that end alike are told apart.
 
 The engine's side (`ftlib.eval_results`): keys, damaged records, the bound per run, the run folder's time.
 """
@@ -62,11 +62,16 @@ def button(at, label):
 
 def evaluate(at: AppTest, rows: int = 2, max_new: int = 8) -> AppTest:
     next(n for n in at.number_input if n.label == "Rows to evaluate").set_value(rows).run()
-    at.slider(key="evaluate_max_new").set_value(max_new).run()
+    max_new_box(at).set_value(max_new).run()
     button(at, "Evaluate").click()
     at.run()
     assert at.session_state["evaluate_job"].wait(timeout=300)
     return at.run()
+
+
+def max_new_box(at):
+    """The "Max new tokens per answer" box of the run shown, found by its label (not by its key, which is per run)."""
+    return next(s for s in at.slider if s.label == "Max new tokens per answer")
 
 
 def metrics(at) -> dict:
@@ -104,7 +109,7 @@ def test_a_finished_evaluation_and_its_cost_come_back_after_a_reload(finished_ru
 def test_a_result_kept_for_other_choices_is_not_shown_as_this_one(finished_run, varied_dir):
     at = evaluate(open_page(varied_dir), rows=2, max_new=8)
     assert at.dataframe
-    workspace.remember_choice("evaluate_max_new", 16)  # someone chose another answer length since
+    workspace.remember_choice(f"evaluate_max_new_{RUN_ID}", 16)  # someone chose another answer length since
     again = open_page(varied_dir)
     assert not again.exception, again.exception
     assert not again.dataframe and not again.metric
@@ -112,7 +117,7 @@ def test_a_result_kept_for_other_choices_is_not_shown_as_this_one(finished_run, 
     said = " ".join(c.value for c in again.caption)
     assert "evaluated just now with other choices (2 rows, 8 max new tokens, 8 rows per batch)" in said
     # Back to the choices it was measured with: the kept result.
-    again.slider(key="evaluate_max_new").set_value(8).run()
+    max_new_box(again).set_value(8).run()
     assert again.dataframe and metrics(again) == metrics(at)
 
 
@@ -212,6 +217,28 @@ def test_each_runs_batch_is_its_own_and_another_runs_kept_result_with_other_choi
     batch_box(again).set_value(1).run()  # other choices than the kept result's: said
     said = " ".join(c.value for c in again.caption)
     assert "This result was measured with 2 rows, 8 max new tokens, 4 rows per batch, not the choices above" in said
+
+
+def test_each_runs_answer_length_is_its_own_so_another_runs_length_hides_nothing(varied_dir, adapter_template):
+    """A cold walk: one "Max new tokens per answer" box for every run, kept workspace-wide: 16 set on one run after
+    another was evaluated at 8 hid that run's kept result after a reload (the length is part of its key)."""
+    measured = _run(varied_dir, adapter_template, TEST_ROWS, created=time.time() - 120)
+    other = _another_run(varied_dir, adapter_template, "20260102-000000-lora-newer", time.time() - 60)
+    at = open_page(varied_dir)
+    run_box(at).set_value(measured.name).run()
+    at = evaluate(at, max_new=8)
+    shown = metrics(at)
+    run_box(at).set_value(other.name).run()
+    assert max_new_box(at).value == 64  # its own box, at its default: not the other run's 8
+    max_new_box(at).set_value(16).run()
+
+    again = open_page(varied_dir)  # a reload: the other run, last picked, with its length of 16
+    assert not again.exception, again.exception
+    assert (run_box(again).value, max_new_box(again).value) == (other.name, 16)
+    run_box(again).set_value(measured.name).run()
+    assert not again.exception, again.exception
+    assert max_new_box(again).value == 8 and metrics(again) == shown  # its own length: its kept result
+    assert not any("Press **Evaluate**" in i.value for i in again.info)
 
 
 def test_a_workspace_this_account_may_only_read_keeps_nothing_and_says_nothing(finished_run, varied_dir, monkeypatch):

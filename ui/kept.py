@@ -31,7 +31,7 @@ The Train form keeps its values its own way (`ui.form`, under `ui.labels.TRAIN_F
 A few boxes outlive the session too (`ACROSS_SESSIONS`): what the Data page had open (the source, the sample, the
 upload reopened, the path typed; and, by `recorded_dict`/`record_dict`, each file's field mapping and Format),
 the row the Tokens page shows (or the conversation typed there), Compare's prompt, the run last picked on Compare or
-Evaluate (`ui.run_choice`) and Evaluate's rows, answer length and batch (rows and batch per run), a reward model's
+Evaluate (`ui.run_choice`) and Evaluate's rows, answer length and batch (each per run), a reward model's
 pairs and a GRPO run's prompts too (so a refresh shows the run it showed and asks for the evaluation kept with it:
 `ftlib.eval_results`). A change to one is recorded
 in the workspace (`ftlib.workspace.remember_choice`), and a new session (a refresh, a second tab, a server restart)
@@ -89,12 +89,12 @@ ACROSS_SESSIONS = (
     *("tok_source", "tok_part", "tok_row", "tok_conversation"),
     *("compare_source", "compare_prompt", "compare_system"),
     "run_choice_last_pick",  # ui.run_choice.LAST_PICK_KEY: a refresh shows the run it showed, not the newest
-    "evaluate_max_new",  # with the boxes below: what finds Evaluate's kept result after a reload
 )
-# Per run: Evaluate's rows and batch (part of every kept result's key: one run's batch must not hide another's
-# result), a reward model's pairs, a GRPO run's prompts and answer length.
+# Per run: Evaluate's rows, answer length and batch (what finds its kept result after a reload; the length and batch
+# are part of every kept result's key: one run's must not hide another's result), a reward model's pairs, a GRPO
+# run's prompts and answer length.
 ACROSS_PREFIXES = ("compare_row_", "evaluate_rows_", "evaluate_pairs_rows_", "evaluate_answers_rows_")
-ACROSS_PREFIXES += ("evaluate_answer_tokens_", "evaluate_batch_")
+ACROSS_PREFIXES += ("evaluate_answer_tokens_", "evaluate_batch_", "evaluate_max_new_")
 # Session key: key -> its value as last read from or written to the workspace (present once the session read them).
 ON_DISK = "kept_on_disk"
 DICTS_ON_DISK = "kept_dicts_on_disk"  # the same for `recorded_dict`'s dicts: key -> item -> its JSON text
