@@ -36,12 +36,17 @@ from ftlib.splits import ROW_UNITS, default_test_ratio, may_crowd, most_copies, 
 from ui.auth import require_password
 from ui.common import active_split_name, cached_split, os_failure, set_active_split, user_errors
 from ui.data_view import show_report, show_row, token_histogram
+from ui.form import start_from_last_run
 from ui.inputs import number_in_range
 from ui.kept import KEPT, default_for, keep, record_dict, recorded_dict, restore
 
 # A page is also served by its URL before any session has built app.py's navigation (Streamlit serves the
 # pages/ folder until then): the password is checked here too, not only in app.py.
 require_password()
+# A new session starts from the settings of the run last started, as Tokens, Batches and Train do: the length check
+# previews its max length and measures with its template (a cold walk: a new session said the form's default, 384,
+# "as in training", while Train started from the last run's 128 and Tokens said so).
+start_from_last_run()
 
 SOURCES = ("Sample", "Upload", "Local path")
 FILE_TYPES = ["jsonl", "ndjson", "json", "csv", "tsv", "parquet", "pq", "gz", "bz2", "xz", "zst", "zip"]

@@ -142,6 +142,25 @@ def test_token_histogram_and_truncation_count(smol_tokenizer):
     assert any("0 rows (0.0%) would be truncated" in s.value for s in at.success)
 
 
+def test_a_new_session_previews_the_max_length_of_the_last_run_started_and_says_so_as_tokens_does():
+    """A cold walk: a new session's Data page said "Max length (tokens) 384, as in training (the Train page starts
+    from 384)" while the Train form started from the last run's 128, and the Tokens page said 128, "from the last run
+    started"."""
+    from ftlib.testing import make_run
+
+    rows = load_file(FIXTURES / "chat_mixed.jsonl").rows
+    workspace.save_split("chats", rows, rows)
+    make_run("20260101-000000-lora-last", {"name": "last", "dataset": "chats", "max_length": 128})
+    at = with_path(data_page(), FIXTURES / "chat_mixed.jsonl")  # a new session: nothing set in it
+    assert at.slider(key="data_max_length").value == 128
+    line = next(c.value for c in at.caption if c.value.startswith("Max length (tokens)"))
+    assert line.startswith("Max length (tokens) 128, from the last run started (last · lora"), line
+    assert line.endswith("), which the Train page starts from."), line
+    at.switch_page("pages/2_Tokens.py").run()  # the same number, said the same way
+    assert not at.exception, at.exception
+    assert line in [c.value for c in at.caption]
+
+
 def test_upload_is_stored_once_in_the_workspace_and_can_be_reopened():
     at = data_page()
     at.radio(key="data_source").set_value("Upload").run()

@@ -114,10 +114,11 @@ def widget_value(spec: FieldSpec, value):
 
 
 def start_from_last_run() -> None:
-    """Before the form is drawn (and before Tokens and Batches read it): once per session, put the settings of the run
-    last started in this workspace, from the page or the CLI (`ftlib.last_run.last_run_settings`, which leaves out what
-    is no longer valid) into the form's kept values, as if they had been set on an earlier visit. A box already set in
-    this session keeps its value; a choice this page does not offer is not put back when drawn (`_restore`).
+    """Before the form is drawn (and before Data, Tokens and Batches read it): once per session, put the settings of
+    the run last started in this workspace, from the page or the CLI (`ftlib.last_run.last_run_settings`, which leaves
+    out what is no longer valid) into the form's kept values, as if they had been set on an earlier visit. A box
+    already set in this session keeps its value; a choice this page does not offer is not put back when drawn
+    (`_restore`).
 
     Later in the session, while the form starts from that run: when the run last started on disk is another one now
     (that run deleted, or a newer one started elsewhere), the boxes still holding what was taken from it start from

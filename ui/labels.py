@@ -3,7 +3,9 @@ name each, in plain words, with the short name the CLI and config files use kept
 it; and the value a preview of a training setting starts from (the value last set in this session on Tokens, Batches
 or Train for a setting that is one choice there, `ui.kept`; else the value set on the Train page, or the one the Train
 form took from the run last started and nobody changed since, said as such: `LAST_RUN`; else the Train form's default,
-ftlib/config.py).
+ftlib/config.py). All of it is read from session state: a page that previews a training setting calls
+`ui.form.start_from_last_run` first (Data, Tokens, Batches and Train do), so a new session says the run last started's
+value, as the Train form starts from it.
 
     st.selectbox("Chat template", TEMPLATE_NAMES, format_func=template_label)
     st.selectbox("What is trained", POLICIES, format_func=policy_label)
