@@ -103,6 +103,12 @@ class ChatTemplate:
         return _calls_need_null_content(self.source, self.variables)
 
     @cached_property
+    def kept_whitespace(self) -> dict[str, tuple[bool, bool]]:
+        """Per role, whether the template keeps a message's leading and trailing whitespace (Gemma's and Llama-3's
+        `| trim` drop both): a reply's span covers its own whitespace only where the template wrote it."""
+        return dict(_kept_whitespace(self.source, self.variables))
+
+    @cached_property
     def generation_prompt(self) -> str:
         """What `add_generation_prompt` appends after a user turn ("" when the template has no such prompt)."""
         return _probe(self.source, self.variables)[1] or ""
@@ -228,6 +234,23 @@ def _probe(source: str, variables: tuple) -> tuple[str | None, str | None]:
         eot = shared.split()[0] if shared.strip() else known
         return eot, opened[len(closed) :] if opened.startswith(closed) else ""
     return None, None
+
+
+@lru_cache(maxsize=64)
+def _kept_whitespace(source: str, variables: tuple) -> tuple[tuple[str, tuple[bool, bool]], ...]:
+    """(role, (leading kept, trailing kept)) of each role a probe conversation renders, its text padded with spaces
+    (no template writes two spaces next to a message); () when the probe cannot be rendered."""
+    probe = ChatTemplate("probe", source, variables=variables)
+    padded = [dict(turn, content=f"  {turn['content']}  ") for turn in _PROBE_TURNS[:2]]
+    system = {"role": "system", "content": "  ftlibprobe system  "}
+    for turns in ([system, *padded], padded):
+        try:
+            text = render(probe, turns)
+        except TemplateError:
+            continue
+        core = {turn["role"]: turn["content"].strip() for turn in turns}
+        return tuple((role, (f"  {c}" in text, f"{c}  " in text)) for role, c in core.items() if c in text)
+    return ()
 
 
 @lru_cache(maxsize=64)
@@ -417,12 +440,14 @@ def _locate_empty(template: ChatTemplate, plain, tools, add_generation_prompt: b
     return found
 
 
-def _widen(text: str, span: Span | None, given: str) -> Span | None:
-    """Widen a span over the part's own leading/trailing whitespace, where the template kept it."""
+def _widen(text: str, span: Span | None, given: str, lead_kept: bool = True, trail_kept: bool = True) -> Span | None:
+    """Widen a span over the part's own leading/trailing whitespace, where the template kept it (`lead_kept`,
+    `trail_kept`: `ChatTemplate.kept_whitespace`; a template that trims writes its own newline there, which is not
+    the reply's, whatever it looks like)."""
     if span is None:
         return None
-    lead = len(given) - len(given.lstrip())
-    trail = len(given) - lead - len(given.strip())
+    lead = len(given) - len(given.lstrip()) if lead_kept else 0
+    trail = len(given.lstrip()) - len(given.strip()) if trail_kept else 0
     start, end = span
     if lead and text[start - lead : start] == given[:lead]:
         start -= lead
@@ -452,7 +477,8 @@ def _rendered(text, spans, generations, plain, tools, template) -> Rendered:
         if span is None and ("~o", str(i)) in spans:
             span = _tail(text, spans[("~o", str(i))][1], message["content"])
             cut.append(i)
-        contents.append(span if i in cut else _widen(text, span, message["content"]))
+        kept = template.kept_whitespace.get(message["role"], (True, True))  # not probed: as before
+        contents.append(span if i in cut else _widen(text, span, message["content"], *kept))
         reasonings.append(_widen(text, spans.get(("r", str(i))), _given_reasoning(template, message)))
         calls.append([spans.get(("t", f"{i}.{j}")) for j in range(len(message.get("tool_calls") or ()))])
     schemas = [spans.get(("s", str(k))) for k in range(len(tools or ()))]
