@@ -451,21 +451,29 @@ def builtin_taking_system(tokenizer=None, tools_used: bool = False) -> tuple[str
     >>> builtin_taking_system()
     ('chatml', 'gives it a turn of its own')
     """
-    probe = [{"role": "system", "content": _SYSTEM_PROBE}, {"role": "user", "content": _QUESTION_PROBE}]
     for name in TOOL_TEMPLATES if tools_used else (*_FITTING, *TOOL_TEMPLATES):
-        template = get_template(name)
-        if tokenizer is not None and missing_special_tokens(tokenizer, template):
+        if tokenizer is not None and missing_special_tokens(tokenizer, get_template(name)):
             continue
-        try:
-            text = render(template, probe)
-        except TemplateError:
-            continue
-        if _SYSTEM_PROBE not in text:
-            continue  # it leaves the system message out
-        between = text[text.find(_SYSTEM_PROBE) + len(_SYSTEM_PROBE) : text.find(_QUESTION_PROBE)]
-        own = any(token in between for token in required_special_tokens(template))
-        return name, "gives it a turn of its own" if own else "writes it into the first user turn"
+        if how := _system_turn(name):
+            return name, how
     return None
+
+
+@lru_cache(maxsize=16)
+def _system_turn(name: str) -> str | None:
+    """How built-in template `name` writes a system message, read off a render (once: a run's refused rows each ask);
+    None when it refuses one or leaves it out."""
+    template = get_template(name)
+    probe = [{"role": "system", "content": _SYSTEM_PROBE}, {"role": "user", "content": _QUESTION_PROBE}]
+    try:
+        text = render(template, probe)
+    except TemplateError:
+        return None
+    if _SYSTEM_PROBE not in text:
+        return None  # it leaves the system message out
+    between = text[text.find(_SYSTEM_PROBE) + len(_SYSTEM_PROBE) : text.find(_QUESTION_PROBE)]
+    own = any(token in between for token in required_special_tokens(template))
+    return "gives it a turn of its own" if own else "writes it into the first user turn"
 
 
 # How a conversation's system text is left out, and how a built-in template that takes one is picked, in the words
