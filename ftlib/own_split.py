@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from ftlib.errors import plural
 from ftlib.readers import DataError
 from ftlib.rows import KIND_HELP
-from ftlib.splits import _key, crowded_warnings, label_warnings, split_warnings
+from ftlib.splits import crowded_warnings, label_warnings, row_key, split_warnings
 
 if TYPE_CHECKING:
     from ftlib.data import LoadResult
@@ -90,10 +90,10 @@ def own_split(train: LoadResult, test: LoadResult, train_name: str, test_name: s
     '2 rows of train.jsonl are also in test.jsonl (exact copies of 1 of its rows): line 2, line 5'
     """
     check_test_file(train, test, train_name, test_name)
-    held_out = {_key(row) for row in test.rows}
+    held_out = {row_key(row) for row in test.rows}
     kept, seen, removed, dropped = [], set(), [], 0
     for row, number in zip(train.rows, train.row_numbers, strict=True):
-        key = _key(row)
+        key = row_key(row)
         if key in held_out:
             removed.append((number, key))
         elif dedupe and key in seen:

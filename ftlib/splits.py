@@ -21,7 +21,8 @@ from ftlib.readers import DataError
 from ftlib.rows import RowShapeError, row_kind
 
 
-def _key(row: dict) -> str:
+def row_key(row: dict) -> str:
+    """A row as one comparable string: exact copies (as canonical rows) have the same key."""
     return json.dumps(row, sort_keys=True, ensure_ascii=False)
 
 
@@ -30,7 +31,7 @@ def dedupe_rows(rows: list[dict]) -> tuple[list[dict], int]:
     seen: set[str] = set()
     out = []
     for row in rows:
-        key = _key(row)
+        key = row_key(row)
         if key not in seen:
             seen.add(key)
             out.append(row)
@@ -51,7 +52,7 @@ def duplicates_note(rows: list[dict], places: list[str], shown: int = 3) -> list
     first: dict[str, int] = {}
     copies, times = [], Counter()  # times: how often each first row is there
     for i, row in enumerate(rows):
-        key = _key(row)
+        key = row_key(row)
         if key in first:
             copies.append(f"{places[i]} (of {places[first[key]]})")
             times[first[key]] += 1
@@ -81,7 +82,7 @@ def most_copies(rows: list[dict]) -> int:
     >>> most_copies([{"a": 1}, {"a": 2}, {"a": 1}]), most_copies([])
     (2, 0)
     """
-    return max(Counter(_key(row) for row in rows).values(), default=0)
+    return max(Counter(row_key(row) for row in rows).values(), default=0)
 
 
 def may_crowd(copies: int, n_train: int, n_test: int) -> bool:
@@ -109,7 +110,7 @@ def crowded_warnings(train: list[dict], test: list[dict]) -> list[str]:
     for part, rows in (("held-out", test), ("training", train)):
         if len(rows) < 3:
             continue
-        key, n = Counter(_key(row) for row in rows).most_common(1)[0]
+        key, n = Counter(row_key(row) for row in rows).most_common(1)[0]
         if n < 3 or n <= CROWDED_SHARE * len(rows):
             continue
         shown = key if len(key) <= 60 else key[:57] + "..."
@@ -271,7 +272,7 @@ def split_rows(
     count = count_test_rows(len(rows), test_size)
     copies: dict[str, list[int]] = {}  # a row's positions, its copies included, in order of first appearance
     for i, row in enumerate(rows):
-        copies.setdefault(_key(row), []).append(i)
+        copies.setdefault(row_key(row), []).append(i)
     # Without copies this is the shuffle of range(len(rows)) it always was: the same seed keeps the same split.
     order = list(copies.values())
     random.Random(seed).shuffle(order)
@@ -400,5 +401,5 @@ def rows_in_both(train: list[dict], test: list[dict]) -> int:
     >>> rows_in_both([{"q": 1}, {"q": 2}], [{"q": 2}, {"q": 3}])
     1
     """
-    trained = {_key(row) for row in train}
-    return sum(_key(row) in trained for row in test)
+    trained = {row_key(row) for row in train}
+    return sum(row_key(row) in trained for row in test)
