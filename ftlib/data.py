@@ -4,7 +4,7 @@
     result.format, result.rows, result.errors   # canonical rows; RowError(row, message) for each bad row
     result.notices                               # file-level: ignored fields, rows that look like another format
     train, test = split_rows(result.rows, test_size=0.1, seed=0)
-    dataset_stats(result.rows, tokenizer, max_length=1024)
+    data_stats.dataset_stats(result.rows, tokenizer, max_length=1024)   # token lengths: ftlib/data_stats.py
 
     python -m ftlib data inspect FILE --json
 
@@ -33,12 +33,12 @@ templates beyond the tokenizer's own (templates.py) and label masking (tokens.py
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from ftlib.blank_values import blank_values, row_noun
+from ftlib.data_stats import row_counts
 from ftlib.errors import plural
 from ftlib.file_bytes import opened
 from ftlib.formats import FIELDS, FORMAT_FIELDS, FORMAT_KIND, FORMATS, RowProblem, convert, detect_row_format
@@ -74,11 +74,11 @@ from ftlib.readers import (
     table_columns,
     text_records,
 )
-from ftlib.rows import conversation, is_preference, row_kind
+from ftlib.rows import is_preference
 from ftlib.splits import count_test_rows, dedupe_rows, duplicates_note, split_rows, split_warnings
 from ftlib.table_records import numbers_as_text, numbers_note, plain_line_breaks, table_records
 from ftlib.text_markup import chat_markup
-from ftlib.turns import INLINE_THINK, has_value
+from ftlib.turns import has_value
 
 __all__ = [
     "FORMATS",
@@ -90,8 +90,6 @@ __all__ = [
     "MappingNeeded",
     "RowError",
     "count_test_rows",
-    "count_truncated",
-    "dataset_stats",
     "dedupe_rows",
     "guess_column_map",
     "is_preference",
@@ -99,9 +97,6 @@ __all__ = [
     "load_file",
     "peek_columns",
     "peek_fields",
-    "hf_messages",
-    "render_row",
-    "row_counts",
     "split_rows",
     "split_warnings",
 ]
@@ -486,115 +481,3 @@ def _vote(records: list[tuple[int, dict]], name: str, fields: list[str], table: 
         )
     # Most rows win; a tie goes to the earlier format in FORMATS.
     return max(votes, key=lambda f: (votes[f], -FORMATS.index(f)))
-
-
-def row_counts(rows: list[dict], kind: str | None = None) -> dict[str, int]:
-    """What the rows hold: rows with tool calls, tool schemas, reasoning, a turn weighted 0; good/bad for unpaired
-    rows (for `kind` "unpaired" always, 0 and 0 when no row is valid).
-
-    >>> row_counts([{"prompt": [], "completion": [], "label": True}, {"prompt": [], "completion": [], "label": False}])
-    {'tool_calls': 0, 'tools': 0, 'reasoning': 0, 'weight_0': 0, 'good': 1, 'bad': 1}
-    >>> row_counts([], "unpaired")
-    {'tool_calls': 0, 'tools': 0, 'reasoning': 0, 'weight_0': 0, 'good': 0, 'bad': 0}
-    """
-    counts = {"tool_calls": 0, "tools": 0, "reasoning": 0, "weight_0": 0}
-    labels = Counter()
-    for row in rows:
-        turns = conversation(row)
-        if row_kind(row) == "preference":
-            turns = turns + list(row["rejected"])
-        counts["tool_calls"] += any(t.get("tool_calls") for t in turns)
-        counts["tools"] += bool(row.get("tools"))
-        counts["reasoning"] += any(t.get("reasoning") for t in turns)
-        counts["weight_0"] += any(t.get("weight") == 0 for t in turns)
-        if "label" in row and row_kind(row) == "unpaired":
-            labels[bool(row["label"])] += 1
-    if labels or kind == "unpaired":
-        counts.update(good=labels[True], bad=labels[False])
-    return counts
-
-
-# --- statistics -------------------------------------------------------------------------------------------
-
-
-def hf_messages(turns: list[dict]) -> list[dict]:
-    """Canonical turns as transformers' chat templates read them: the reasoning as `reasoning_content` (Qwen3,
-    DeepSeek-R1 templates), or, where the file wrote it inline (`inline_think`), the content as the file wrote it, as
-    training gives it (`template_input.template_messages`); no `weight` (no template knows it).
-
-    >>> turn = {"role": "assistant", "content": "4.", "reasoning": "2+2", "inline_think": ["<think>", "</think>"]}
-    >>> hf_messages([turn])
-    [{'role': 'assistant', 'content': '<think>2+2</think>4.'}]
-    """
-    out = []
-    for turn in turns:
-        msg = {k: v for k, v in turn.items() if k not in ("reasoning", "weight", INLINE_THINK)}
-        wrap = turn.get(INLINE_THINK)
-        if wrap and turn.get("reasoning") is not None:
-            msg["content"] = f"{wrap[0]}{turn['reasoning']}{wrap[1]}{turn['content']}"
-        elif turn.get("reasoning") is not None:
-            msg["reasoning_content"] = turn["reasoning"]
-        out.append(msg)
-    return out
-
-
-def render_row(row: dict, tokenizer, render: Callable | None = None) -> str:
-    """The row's text through the tokenizer's own chat template (plain `role: content` lines without one), or
-    through `render(turns, add_generation_prompt=..., tools=...)` (a chosen template: `partial(templates.render, t)`).
-
-    A text row is its text, untouched; a prompt-only row ends with the template's generation prompt; tool schemas
-    go to the template as `tools=`, like transformers' `apply_chat_template`. DataError when the template refuses.
-    """
-    kind = row_kind(row)
-    if kind == "text":
-        return row["text"]
-    if render is not None:
-        return render(conversation(row), add_generation_prompt=kind == "prompt_only", tools=row.get("tools"))
-    messages = hf_messages(conversation(row))
-    if not getattr(tokenizer, "chat_template", None):
-        return "".join(f"{m['role']}: {m['content']}\n" for m in messages)
-    from jinja2 import TemplateError
-
-    try:
-        return tokenizer.apply_chat_template(
-            messages, tools=row.get("tools"), tokenize=False, add_generation_prompt=kind == "prompt_only"
-        )
-    except TemplateError as exc:  # also what a template's own raise_exception() raises
-        raise DataError(f"The model's chat template cannot render this row ({exc}).") from None
-
-
-def _spread(values: list[float]) -> dict:
-    if not values:
-        return {"min": 0, "mean": 0.0, "max": 0}
-    return {"min": min(values), "mean": sum(values) / len(values), "max": max(values)}
-
-
-def dataset_stats(
-    rows: list[dict], tokenizer=None, max_length: int | None = None, render: Callable | None = None
-) -> dict:
-    """Counts, turns and characters per row; token lengths (and truncation at `max_length`) with a tokenizer, under
-    its own chat template or the one `render` writes (see `render_row`)."""
-    conversations = [conversation(r) for r in rows]
-    chars = [sum(len(m["content"]) + len(m.get("reasoning") or "") for m in msgs) for msgs in conversations]
-    stats: dict[str, Any] = {
-        "rows": len(rows),
-        "preference_rows": sum(is_preference(r) for r in rows),
-        "turns": _spread([len(msgs) for msgs in conversations]),
-        "chars": dict(_spread(chars), total=sum(chars)),
-    }
-    if tokenizer is not None and rows:
-        texts = [render_row(r, tokenizer, render) for r in rows]
-        # The template already holds its special tokens; letting the tokenizer add more would double a BOS.
-        lengths = [len(ids) for ids in tokenizer(texts, add_special_tokens=False)["input_ids"]]
-        stats["token_lengths"] = lengths
-        stats["tokens"] = dict(_spread(lengths), total=sum(lengths))
-        if max_length is not None:
-            over, fraction = count_truncated(lengths, max_length)
-            stats.update(max_length=max_length, truncated=over, truncated_fraction=fraction)
-    return stats
-
-
-def count_truncated(lengths: list[int], max_length: int) -> tuple[int, float]:
-    """(rows longer than `max_length` tokens, their fraction of all rows)."""
-    over = sum(n > max_length for n in lengths)
-    return over, over / len(lengths) if lengths else 0.0

@@ -16,7 +16,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from ftlib.data import DataError, dataset_stats, load_bytes, load_file, render_row
+from ftlib.data import DataError, load_bytes, load_file
+from ftlib.data_stats import dataset_stats, render_row
 from ftlib.formats import convert_record
 from ftlib.turns import split_think
 

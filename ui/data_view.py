@@ -13,7 +13,7 @@ from functools import partial
 
 import streamlit as st
 
-from ftlib.data import count_truncated, dataset_stats, row_counts
+from ftlib.data_stats import count_truncated, dataset_stats, row_counts
 from ftlib.errors import plural
 from ftlib.formats import FORMAT_HELP, FORMAT_PLAIN, format_label
 from ftlib.notices import shown_notices
