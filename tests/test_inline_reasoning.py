@@ -283,7 +283,7 @@ def test_a_malformed_inline_think_is_refused(wrap):
 @pytest.mark.parametrize("shape", ["tight", "spaced", "multi"])
 @pytest.mark.parametrize("name", ["deepseek_r1", "r1_style", "qwen3_style"])
 def test_the_data_pages_lengths_render_inline_reasoning_as_written(name, shape, tokenizers):
-    """The Data page's token lengths (`data_stats.render_row` through the tokenizer's own template) gave inline reasoning
+    """The Data page's token lengths (`data_stats.render_row`, the tokenizer's own template) gave inline reasoning
     as `reasoning_content` with the `inline_think` key beside it: other text than training's."""
     from ftlib.data_stats import render_row
 
