@@ -108,12 +108,15 @@ class MappingNeeded(DataError):
 
     The message is the full one (the CLI prints it); a page draws its own from the attributes: `name` (the file),
     `fields` (its columns or keys), `table`, `fmt` (the format it would be read as, None when none fits yet) and
-    `gaps` (that format's fields with nothing mapped to them).
+    `gaps` (that format's fields with nothing mapped to them), `broken` (where and why each unreadable row failed).
     """
 
-    def __init__(self, message: str, name: str, fields: list[str], table: bool, fmt: str | None, gaps: list[str]):
+    def __init__(
+        self, message: str, name: str, fields: list[str], table: bool, fmt: str | None, gaps: list[str], broken=()
+    ):
         super().__init__(message)
         self.name, self.fields, self.table, self.fmt, self.gaps = name, fields, table, fmt, gaps
+        self.broken = list(broken)  # "line 3: <why>" for each row that could not be read at all
 
 
 @dataclass
@@ -307,8 +310,8 @@ def load_bytes(
     if not raw and not errors:
         held = {"parquet": "columns but no rows", "json": "no rows (an empty list)"}.get(kind, "a header but no rows")
         raise DataError(f"{filename} has {held}. Choose a file with at least one row, or add rows to this one.")
+    where = LoadResult("text", [], [], 0, [], file_type=numbered, lines=lines).where  # "line 1" of a JSONL file
     if not raw:
-        where = LoadResult("text", [], [], 0, [], file_type=numbered, lines=lines).where  # "line 1" of a JSONL file
         shown = "; ".join(f"{where(e.row)}: {e.message}" for e in errors[:3])
         raise DataError(f"No row of {filename} could be read. {shown}")
     fields = columns if columns is not None else _keys(raw)
@@ -348,7 +351,8 @@ def load_bytes(
         column_map = reply_map(raw, fields, fmt, read_notes)
     records, errors = _mapped(raw, column_map, errors) if column_map else (raw, errors)
     forced = fmt is not None  # the caller said which format: prompts only is then what they meant
-    fmt = fmt or _vote(records, filename, fields, columns is not None)
+    broken = [f"{where(e.row)}: {e.message}" for e in errors]  # rows that might be of a format, could they be read
+    fmt = fmt or _vote(records, filename, fields, columns is not None, broken)
     if FORMAT_KIND[fmt] == "unpaired":  # a column of ratings: its 1s are its worst answers, not good ones
         shown = {f: c for f, c in (column_map or {}).items() if c is not None}
         problem = rating_problem(records, shown, "column" if columns is not None else "field", row_noun(numbered))
@@ -417,7 +421,6 @@ def load_bytes(
     errors.sort(key=lambda e: e.row)
     notices = [FieldNotice(note, note=True) for note in read_notes]
     notices += [FieldNotice(f"In {plural(n, 'row')}, {note}", rows=n, note=True) for note, n in read_as.items()]
-    where = LoadResult(fmt, [], [], 0, [], file_type=numbered, lines=lines).where
     places = {name: [where(n) for n in numbers] for name, numbers in found_at.items()}
     notices += file_notices(ignored, records, fmt, {e.row for e in errors}, places) + passed_columns(
         passed, columns is not None
@@ -464,20 +467,28 @@ def _mapped(raw: list, column_map: dict, errors: list[RowError]) -> tuple[list, 
     return records, errors + refused
 
 
-def _vote(records: list[tuple[int, dict]], name: str, fields: list[str], table: bool) -> str:
+def _vote(records: list[tuple[int, dict]], name: str, fields: list[str], table: bool, broken: list[str]) -> str:
+    """The format most of `records` have. MappingNeeded when none has one; it names the `broken` rows (where and
+    why each could not be read), which may be the file's real rows: one row of other keys among broken lines."""
     votes = Counter(f for f in (detect_row_format(r) for _, r in records) if f)
     if not votes:
         keys = ", ".join(list(records[0][1])[:8]) or "(none)"
         known = "; ".join(f"{f}: {', '.join(names)}" for f, names in FORMAT_FIELDS.items())
+        rows, unread = "its rows have", ""
+        if broken:  # perhaps the file's real rows: one row of other keys among broken lines
+            shown = "; ".join(broken[:3]) + ("; ..." if len(broken) > 3 else "")
+            rows = f"the {plural(len(records), 'row')} it could read {'has' if len(records) == 1 else 'have'}"
+            unread = f" {plural(len(broken), 'other row')} could not be read at all ({shown}): fix them first."
         raise MappingNeeded(
-            f"Could not recognise the format of {name}: its rows have the fields {keys}. "
-            f"Supported formats and their fields -- {known}. Map the file's fields under Field mapping on the "
-            "Data page (`--map KEY=FIELD` in the CLI), or rename them.",
+            f"Could not recognise the format of {name}: {rows} the fields {keys}.{unread} Supported formats and "
+            f"their fields -- {known}. Map the file's fields under Field mapping on the Data page (`--map "
+            "KEY=FIELD` in the CLI), or rename them.",
             name,
             fields,
             table,
             None,
             [],
+            broken,
         )
     # Most rows win; a tie goes to the earlier format in FORMATS.
     return max(votes, key=lambda f: (votes[f], -FORMATS.index(f)))

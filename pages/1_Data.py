@@ -21,10 +21,10 @@ from ftlib.data import (
     guess_column_map,
     load_file,
     peek_fields,
-    row_counts,
     split_rows,
     split_warnings,
 )
+from ftlib.data_stats import row_counts
 from ftlib.demo_data import sample_choices
 from ftlib.errors import UserError, plural
 from ftlib.file_bytes import data_stem
@@ -365,6 +365,9 @@ def ask_for_mapping(need: MappingNeeded, shown: str) -> None:
             "reads by these names. Say which field holds what under **Field mapping** above (for a question and "
             "its answer: `instruction` and `output`), or rename them in the file."
         )
+    if need.broken:  # the file's real rows may be among them
+        listed = "\n".join(f"- {where}" for where in need.broken[:5]) + ("\n- ..." if len(need.broken) > 5 else "")
+        st.warning(f"{plural(len(need.broken), 'other row')} could not be read at all; fix them first:\n{listed}")
     with st.expander("For engineers"):
         st.text(str(need))
 

@@ -11,7 +11,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from ftlib import data
-from ftlib.data import DataError, dataset_stats, guess_column_map, load_bytes, load_file, split_rows
+from ftlib.data import DataError, guess_column_map, load_bytes, load_file, split_rows
+from ftlib.data_stats import dataset_stats
 
 
 def msg(role: str, content: str) -> dict:
@@ -648,6 +649,21 @@ def test_an_unmapped_table_asks_for_a_mapping_with_what_a_page_needs():
             b"Kundenfrage,Antwort\nWie?,So.\n", "faq.csv", fmt="preference", column_map={"prompt": "Kundenfrage"}
         )
     assert (caught.value.fmt, caught.value.gaps) == ("preference", ["chosen", "rejected"])
+
+
+def test_a_file_of_unknown_fields_names_the_lines_it_could_not_read():
+    """Two prompt/completion lines broken beside one line of other keys: "Could not recognise the format ... its rows
+    have the fields foo, bar" said nothing of the broken lines, which hold the file's real rows."""
+    body = b'{"foo": 1, "bar": "x"}\n{"prompt": "hi", "completion": broken}\n{"prompt": "a"\n'
+    with pytest.raises(data.MappingNeeded) as caught:
+        load_bytes(body, "export.jsonl")
+    need = caught.value
+    assert "the 1 row it could read has the fields foo, bar. 2 other rows could not be read at all" in str(need)
+    assert [b.split(":")[0] for b in need.broken] == ["line 2", "line 3"]
+    assert "not valid JSON" in need.broken[0]
+    with pytest.raises(data.MappingNeeded) as clean:  # nothing broken: nothing more said
+        load_bytes(b'{"foo": 1}\n', "export.jsonl")
+    assert clean.value.broken == [] and "its rows have the fields foo." in str(clean.value)
 
 
 def test_the_command_offered_for_a_text_file_makes_a_file_the_studio_reads(tmp_path):

@@ -582,6 +582,21 @@ def test_a_query_reply_table_is_read_as_questions_and_answers(tmp_path):
     assert {m.label: m.value for m in at.metric}["Format"] == "instruction and answer"
 
 
+def test_a_file_of_unknown_fields_lists_the_lines_it_could_not_read(tmp_path):
+    """The page asked for a field mapping of the one readable row's keys and never said the other lines were
+    broken (they were the file's prompt/completion rows)."""
+    path = tmp_path / "export.jsonl"
+    path.write_text('{"foo": 1, "bar": "x"}\n{"prompt": "hi", "completion": broken}\n{"prompt": "a"\n')
+    at = with_path(data_page(), path)
+    assert any("`foo`" in i.value for i in at.info)
+    (warning,) = [w.value for w in at.warning if "could not be read at all" in w.value]
+    assert (
+        warning.startswith("2 other rows could not be read at all")
+        and "- line 2:" in warning
+        and "- line 3:" in warning
+    )
+
+
 def round_trip(at: AppTest, page: str = "pages/2_Tokens.py") -> AppTest:
     """To another page and back to Data, as the sidebar does: Streamlit drops the values of the Data page's boxes
     while the other page is drawn."""

@@ -129,7 +129,7 @@ def show_row(row: dict, where: str, raw: bool) -> None:
 
 def show_report(result, counts: dict[str, int] | None = None) -> None:
     """Metrics (good/bad answers for unpaired rows), what the rows hold, file-level notices, the skipped rows.
-    `counts`: `ftlib.data.row_counts` of its rows where the page keeps them (counted here otherwise)."""
+    `counts`: `ftlib.data_stats.row_counts` of its rows where the page keeps them (counted here otherwise)."""
     counts = counts if counts is not None else row_counts(result.rows, result.kind)
     # The format in plain words; its standard name (what docs and the CLI call it) on the line below.
     metrics = {"Format": FORMAT_PLAIN[result.format], "Rows read": result.total, "Valid rows": result.valid_rows}
