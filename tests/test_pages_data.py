@@ -1138,21 +1138,20 @@ def test_the_parsed_file_is_handed_back_not_copied_and_the_page_never_changes_it
     and what the page does with it (dedupe, the one-label split check, a save) leaves its rows as they were read."""
     import copy
 
-    from ftlib import data
-    from ui import data_view
+    from ui import data_files, data_view
 
     path = tmp_path / "labelled.jsonl"
     rows = [{"prompt": f"Name tide {i % 9}.", "completion": "Spring.", "label": i % 3 > 0} for i in range(24)]
     path.write_text("\n".join(json.dumps(r) for r in rows))
     reads, shown = [], []
-    real_load, real_report = data.load_file, data_view.show_report
+    real_load, real_report = data_files.load_file, data_view.show_report
 
     def load_file(*args, **kwargs):
         result = real_load(*args, **kwargs)
         reads.append((result, copy.deepcopy(result.rows)))
         return result
 
-    monkeypatch.setattr(data, "load_file", load_file)
+    monkeypatch.setattr(data_files, "load_file", load_file)  # what the page's cached reader calls
     monkeypatch.setattr(data_view, "show_report", lambda result, *a: shown.append(result) or real_report(result, *a))
     at = with_path(data_page(), path)
     at.checkbox(key="split_dedupe").check().run()

@@ -1,0 +1,120 @@
+"""The Data page's files: each read once and shared by every session (the parsed file, its deduped rows, the
+numbers the page shows of them), and the boxes a file comes from (an upload stored in the workspace, or a path on the
+server). Reading is `ftlib.data`; these only cache and draw."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from ftlib import workspace
+from ftlib.data import dedupe_rows, load_file, peek_fields, split_rows, split_warnings
+from ftlib.data_stats import row_counts
+from ftlib.own_split import own_split
+from ftlib.splits import most_copies
+from ui.common import user_errors
+from ui.kept import keep, restore
+
+FILE_TYPES = ["jsonl", "ndjson", "json", "csv", "tsv", "parquet", "pq", "gz", "bz2", "xz", "zst", "zip"]
+NONE = "(none)"  # a box's choice of nothing: no earlier upload, a field mapped to no column
+
+
+# The parsed file and its deduped rows are shared by every session and never mutated (ui.common's rule).
+# st.cache_data would unpickle a fresh copy of every row on each rerun: 1.9 s a click with 100,000 chat rows loaded,
+# 0.07 s now (bench/bench_data_page.py). Fewer entries than cache_data kept, and an hour's life: the objects take
+# more memory than their pickles.
+@st.cache_resource(max_entries=4, ttl=3600, show_spinner="Reading the file...")
+def load_cached(path: str, mtime: float, fmt: str | None, mapping: tuple | None, shown: str):
+    """The parsed file; `mtime` is in the key so an edited file is read again; `shown` is its name in messages."""
+    return load_file(path, fmt=fmt, column_map=dict(mapping) if mapping is not None else None, name=shown)
+
+
+@st.cache_resource(max_entries=4, ttl=3600, show_spinner="Dropping exact duplicates...")
+def deduped_cached(key: tuple) -> tuple[list[dict], int]:
+    """`dedupe_rows` of the rows `load_cached(*key)` read."""
+    return dedupe_rows(load_cached(*key).rows)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def most_copies_cached(key: tuple) -> int:
+    """`most_copies` of the rows `load_cached(*key)` read."""
+    return most_copies(load_cached(*key).rows)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def split_warnings_cached(key: tuple, dedupe: bool, test_size: float, seed: int) -> list[str]:
+    """`split_warnings` of the split the Save button would make (a part left with one label, a part crowded by one
+    row's copies), kept per settings: the split itself costs ~1 s a click on 60,000 rows."""
+    rows = deduped_cached(key)[0] if dedupe else load_cached(*key).rows
+    train, test = split_rows(rows, test_size, seed)
+    return split_warnings(len(train), len(test), load_cached(*key).kind, train=train, test=test)
+
+
+@st.cache_resource(max_entries=4, ttl=3600, show_spinner="Comparing the test rows with the training rows...")
+def own_split_cached(key: tuple, test_key: tuple, dedupe: bool):
+    """`own_split` of the rows `load_cached(*key)` read and the test rows `load_cached(*test_key)` read (shared and
+    never mutated, as those are)."""
+    return own_split(load_cached(*key), load_cached(*test_key), key[-1], test_key[-1], dedupe=dedupe)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def row_counts_cached(key: tuple) -> dict[str, int]:
+    """`row_counts` of the rows `load_cached(*key)` read (the report's metrics)."""
+    result = load_cached(*key)
+    return row_counts(result.rows, result.kind)
+
+
+@st.cache_data(max_entries=8, show_spinner="Reading the file's fields...")
+def fields_cached(path: str, mtime: float, shown: str):
+    return peek_fields(path, shown)
+
+
+def upload_source(prefix: str, label: str) -> tuple[str, str] | None:
+    """(the stored file's path, its name on the user's machine) of the file in the box `{prefix}_upload`, stored in
+    the workspace once per upload, or of an earlier upload picked under it (`{prefix}_earlier`); None for neither."""
+    # A file box cannot be given a file back: after another page, the stored upload is reopened below instead.
+    box, earlier_key = f"{prefix}_upload", f"{prefix}_earlier"
+    dropped = box not in st.session_state
+    upload = st.file_uploader(
+        label, type=FILE_TYPES, key=box, help="Files over the upload limit: use **Local path** instead."
+    )
+    if upload is not None:
+        marker = (upload.name, upload.size, getattr(upload, "file_id", ""))
+        if st.session_state.get(f"{prefix}_upload_marker") != marker:
+            # Saved into the workspace once per upload, and reopened below after another page or a refresh.
+            with user_errors("Could not store the upload"):
+                saved = workspace.save_upload(upload.name, upload.getvalue())
+            st.session_state.update({f"{prefix}_upload_marker": marker, f"{prefix}_upload_path": str(saved)})
+        keep(earlier_key, Path(st.session_state[f"{prefix}_upload_path"]).name)
+        return st.session_state[f"{prefix}_upload_path"], upload.name
+    earlier = workspace.list_uploads()
+    if earlier:
+        if dropped:  # not when the user removed the file from the box: then nothing is read
+            restore(earlier_key, [p.name for p in earlier])
+        pick = st.selectbox(
+            "...or reopen an earlier upload",
+            [NONE] + [p.name for p in earlier],
+            key=earlier_key,
+            format_func=lambda n: n if n == NONE else workspace.upload_label(n),
+        )
+        keep(earlier_key)
+        if pick != NONE:  # stored as "<date>-<time>-<tag>-<original name>"
+            return str(workspace.uploads_dir() / pick), workspace.upload_name(pick)
+    return None
+
+
+def path_box(key: str, label: str, placeholder: str) -> str:
+    """A path typed for a file on the server, stripped ("" for none); the caller checks it is allowed."""
+    restore(key)
+    typed = st.text_input(
+        label,
+        key=key,
+        on_change=keep,  # kept at once: typed and left with a click on another page, this run never draws it
+        args=(key,),
+        placeholder=placeholder,
+        help="Read on the machine that runs the app, for files over the upload limit. Only "
+        "folders the operator allows are readable (the workspace, samples/, FTLIB_DATA_DIRS).",
+    )
+    keep(key)
+    return typed.strip()

@@ -1,0 +1,332 @@
+"""The Data page's "Split and save": where the test rows come from (drawn from the file, or the data's own test
+file), the boxes of each, the Save button, and the saved splits with the one the other pages use. Splitting is
+`ftlib.data`/`ftlib.own_split`; this only draws and saves through `ftlib.workspace`."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import streamlit as st
+
+from ftlib import workspace
+from ftlib.data import count_test_rows, split_rows, split_warnings
+from ftlib.errors import UserError, plural
+from ftlib.formats import FORMAT_KIND, FORMAT_PLAIN, format_label
+from ftlib.own_split import own_split_meta
+from ftlib.readers import check_path
+from ftlib.splits import ROW_UNITS, default_test_ratio, may_crowd, rows_in_words
+from ui.common import active_split_name, cached_split, os_failure, set_active_split, user_errors
+from ui.data_files import (
+    deduped_cached,
+    load_cached,
+    most_copies_cached,
+    own_split_cached,
+    path_box,
+    row_counts_cached,
+    split_warnings_cached,
+    upload_source,
+)
+from ui.data_view import show_report
+from ui.inputs import number_in_range
+from ui.kept import KEPT, default_for, keep, restore
+
+# Where a saved split's test rows come from: drawn from this file, or the data's own test file (published split).
+TEST_FROM = {"split": "split from this file", "file": "from another file (the data's own test split)"}
+TEST_SOURCES = ("Upload", "Local path")
+SAVED_KEY, ACTIVATED_KEY = "split_saved_message", "split_activated_message"  # a success line shown on the next run
+UNTICK_KEY = "split_untick"  # the Replace box to untick on the next run, after a save
+
+
+def rows_for_ratio(n: int) -> int:
+    """The Test rows box's first value: the rows the ratio last shown gives (0.1 of 16 rows: 2), so switching to
+    rows keeps the split as it was; the default ratio's rows, at least 1, when that ratio cannot split them."""
+    ratio = st.session_state.get(KEPT, {}).get("split_ratio", default_test_ratio(n))
+    try:
+        return count_test_rows(n, float(ratio))
+    except UserError:
+        return max(1, math.ceil(n * default_test_ratio(n)))
+
+
+def _ratio_typed() -> None:
+    keep("split_ratio")
+    keep("split_ratio_typed", True)  # from now on the box keeps what was typed, whatever rows are shown
+
+
+def split_and_save(result, label: str, key: tuple) -> None:
+    """Where the test rows come from (split from this file, or the data's own test file), its boxes and warnings,
+    and the Save button, for the file `load_cached(*key)` read (`result`)."""
+    st.subheader("Split and save")
+    restore("split_test_from", list(TEST_FROM))
+    test_from = st.radio(
+        "Test rows",
+        list(TEST_FROM),
+        key="split_test_from",
+        format_func=TEST_FROM.get,
+        horizontal=True,
+        help="Data published already split (train.jsonl + test.jsonl): keep its own test rows, so held-out numbers "
+        "compare with others' on the same rows.",
+    )
+    keep("split_test_from")
+    make = split_here(result, label, key) if test_from == "split" else split_by_test_file(result, label, key)
+    save_box(label, make)
+
+
+def split_here(result, label: str, key: tuple) -> Callable[[], tuple[list, list, dict]] | None:
+    """The boxes of a split drawn from this file and what it would be; returns what the Save button saves
+    (train, test, meta.json), or None while a box holds a value that cannot split the rows."""
+    c1, c2, c3, c4 = st.columns(4)
+    # Every box is kept (ui.kept) so a visit to another page finds the split as it was set (walk 4, 1); a box whose
+    # value was put back is drawn without a default of its own ("min": Streamlit's, which does not warn).
+    restore("split_mode", ["ratio", "rows"])
+    mode = c1.radio("Test size as", ["ratio", "rows"], horizontal=True, key="split_mode")
+    keep("split_mode")
+    restore("split_dedupe")
+    dedupe = c4.checkbox(
+        "Drop exact duplicates", key="split_dedupe", help="So the same example cannot be in both train and test."
+    )
+    keep("split_dedupe")
+    rows, dropped = deduped_cached(key) if dedupe else (result.rows, 0)
+    # No limits in the boxes themselves: the browser would keep showing an out-of-range number while the last
+    # good one is used. Whatever is typed is checked below (ftlib.data.count_test_rows) and refused by name.
+    if mode == "ratio":
+        # Until the box is typed in, its value follows the rows shown: 0.1, or more where that would hold out too
+        # few rows to judge on (qa_table's 32 rows: 0.15, 5 held out).
+        restore("split_ratio")
+        if not st.session_state.get(KEPT, {}).get("split_ratio_typed"):
+            st.session_state["split_ratio"] = default_test_ratio(len(rows))
+        test_size = float(
+            c2.number_input("Test ratio", value="min", step=0.05, key="split_ratio", on_change=_ratio_typed)
+        )
+        keep("split_ratio")
+    else:
+        first = "min" if restore("split_count") else rows_for_ratio(len(rows))
+        test_size = int(
+            c2.number_input("Test rows", value=first, step=1, key="split_count", on_change=keep, args=("split_count",))
+        )
+        keep("split_count")
+    seed = number_in_range(
+        c3,
+        "Seed",
+        0,
+        None,
+        default_for("split_seed", 0),
+        key="split_seed",
+        help="The same seed always gives the same split.",
+    )
+    keep("split_seed")
+    try:
+        n_test = count_test_rows(len(rows), test_size)
+        dups = f" ({plural(dropped, 'duplicate')} dropped)" if dedupe else ""
+        n_train, unit = len(rows) - n_test, ROW_UNITS.get(result.kind, "row")  # pairs counted as pairs
+        st.caption(
+            f"Train **{n_train}** {unit if n_train == 1 else unit + 's'}, "
+            f"test **{n_test}** {unit if n_test == 1 else unit + 's'}{dups}."
+        )
+        # Answers labelled good/bad, or a file with copies: the split itself shows whether a part is left with one
+        # label or filled by one row's copies (a split keeps a row's copies on one side).
+        # Splitting the rows to look costs 2 s and more on 100,000: only where a part could be crowded.
+        crowdable = not dedupe and may_crowd(most_copies_cached(key), len(rows) - n_test, n_test)
+        needs_split = result.kind == "unpaired" or crowdable
+        if needs_split and seed is not None:
+            warnings = split_warnings_cached(key, dedupe, test_size, int(seed))
+        else:
+            warnings = split_warnings(len(rows) - n_test, n_test, result.kind)
+        for warning in warnings:
+            st.warning(warning)
+    except UserError as exc:
+        n_test = None
+        if len(rows) < 2:  # the file, not the field: no test size can work
+            st.warning(str(exc))
+        else:
+            st.error(
+                f"**Test {'ratio' if mode == 'ratio' else 'rows'}**: {exc} Nothing can be saved until it is fixed."
+            )
+    if n_test is None or seed is None:
+        return None
+
+    def make() -> tuple[list, list, dict]:
+        train, test = split_rows(result.rows, test_size=test_size, seed=seed, dedupe=dedupe)
+        return train, test, result.split_meta(label, seed, test_size, dedupe)
+
+    return make
+
+
+def split_by_test_file(result, label: str, key: tuple) -> Callable[[], tuple[list, list, dict]] | None:
+    """The data's own test file (an upload or a server path), read with this file's Format and field mapping: its
+    report, the split's counts and warnings (training rows that are also test rows, taken out of train); returns what
+    the Save button saves, or None while there is no test file or it cannot be the test split (refused here)."""
+    left, right = st.columns([3, 1])
+    with left:
+        restore("split_test_source", TEST_SOURCES)
+        source = st.radio("Test file from", TEST_SOURCES, horizontal=True, key="split_test_source")
+        keep("split_test_source")
+    restore("split_dedupe")
+    dedupe = right.checkbox(
+        "Drop exact duplicates",
+        key="split_dedupe",
+        help="Of the training rows: a row's later copies are dropped. The test rows are kept as published.",
+    )
+    keep("split_dedupe")
+    if source == "Upload":
+        picked = upload_source("split_test", "Test file")
+    else:
+        typed = path_box("split_test_path", "Path of the test file on the server", "/data/my_chats_test.jsonl")
+        picked = None
+        if typed:
+            try:
+                # The browser is shared: a typed path must stay inside the folders the operator allowed.
+                allowed = workspace.check_browser_path(typed, workspace.data_roots(), what="test file")
+            except UserError as exc:
+                st.error(f"**Test file**: {exc}")
+                return None
+            picked = str(allowed), allowed.name
+    if picked is None:
+        st.info(
+            "Give the data's own test file (e.g. `test.jsonl` beside `train.jsonl`): its rows are held out as "
+            "they are, and this file's rows are the training rows."
+        )
+        return None
+    test_path, test_shown = picked
+    try:
+        test_key = (test_path, check_path(test_path).stat().st_mtime, key[2], key[3], test_shown)
+        test = load_cached(*test_key)
+    except UserError as exc:
+        st.error(f"**Test file**: could not read {test_shown}: {exc}")
+        return None
+    except OSError as exc:
+        st.error(f"**Test file**: could not read {test_shown}: {os_failure(exc)}.")
+        return None
+    with st.container(border=True):
+        st.markdown(f"**Test file {test_shown}**, read with {key[-1]}'s Format box and field mapping")
+        show_report(test, row_counts_cached(test_key))
+    try:
+        split = own_split_cached(key, test_key, dedupe)
+    except UserError as exc:  # no valid test row, another kind of data, nothing left to train on
+        st.error(f"**Test file**: {exc} Nothing can be saved until it is fixed.")
+        return None
+    unit = ROW_UNITS.get(result.kind, "row")  # pairs counted as pairs
+    dups = f" ({plural(split.dropped, 'duplicate')} dropped)" if dedupe else ""
+    st.caption(
+        f"Train **{len(split.train)}** {unit if len(split.train) == 1 else unit + 's'}, "
+        f"test **{len(split.test)}** {unit if len(split.test) == 1 else unit + 's'}{dups}."
+    )
+    for warning in split.warnings:  # the training rows also held out (taken out of train) first
+        st.warning(warning)
+
+    def make() -> tuple[list, list, dict]:
+        return split.train, split.test, own_split_meta(result, test, label, test_shown, dedupe)
+
+    return make
+
+
+def save_box(label: str, make: Callable[[], tuple[list, list, dict]] | None) -> None:
+    """The split's name, Replace for a name taken, and the Save button, which saves what `make` gives (train, test,
+    meta.json); disabled while `make` is None (something above refuses the split)."""
+    restore("split_name")
+    name = st.text_input("Name of the saved split", key="split_name", on_change=keep, args=("split_name",))
+    keep("split_name")
+    existing = {s["name"]: s for s in workspace.list_splits()}
+    target, active = workspace.split_folder(name or label).name, active_split_name()
+    replace = True
+    if target in existing:
+        # Never replaced silently: the user ticks Replace (keyed by name, so a tick is not carried to another).
+        old = existing[target]
+        what = "the active dataset" if target == active else "a saved split"
+        if str(st.session_state.get(SAVED_KEY, "")).startswith(f"Saved **{target}**"):
+            # Right after this very save: nothing to warn about, only how a second save would behave.
+            st.caption(f"To save again under `{target}` (replacing what was just saved), tick **Replace it**.")
+        else:
+            st.warning(
+                f"`{target}` is already {what} ({old.get('train_rows')} train, "
+                f"{rows_in_words(old.get('test_rows') or 0, FORMAT_KIND.get(old.get('format'), 'sft'), 'test')}). "
+                "Saving replaces it: tick **Replace it**, or choose another name."
+            )
+        if st.session_state.get(UNTICK_KEY) == f"split_replace_{target}":
+            # Set through the Session State API before the box is drawn, so the browser unticks it too (dropping
+            # the key would leave the tick on screen while Save stays disabled).
+            st.session_state[f"split_replace_{target}"] = False
+        st.session_state.pop(UNTICK_KEY, None)
+        replace = st.checkbox(f"Replace it (`{target}`)", key=f"split_replace_{target}")
+    if st.button("Save split", type="primary", key="split_save", disabled=make is None or not replace):
+        with user_errors("Could not save the split"):
+            train, test, meta = make()
+            folder = workspace.save_split(name or label, train, test, meta, overwrite=replace)
+            set_active_split(folder.name)
+        cached_split.clear()
+        # Drawn again from the top, so what was drawn above from the old split (the "already saved" warning with its
+        # row counts, the ticked Replace box) shows the new one; the tick is dropped there (a next save asks again).
+        st.session_state[UNTICK_KEY] = f"split_replace_{folder.name}"
+        saved_kind = FORMAT_KIND.get(meta.get("format"), "sft")  # counted in pairs, labelled answers, ...
+        st.session_state[SAVED_KEY] = (
+            f"Saved **{folder.name}**: {rows_in_words(len(train), saved_kind, 'train')} and "
+            f"{rows_in_words(len(test), saved_kind, 'test')}. It is now the "
+            "active dataset for the other pages."
+        )
+        st.rerun()
+    if SAVED_KEY in st.session_state:
+        st.success(st.session_state.pop(SAVED_KEY))
+    saved_splits()
+
+
+def activate(name: str) -> None:
+    # Make active's on_click: a callback, so the sidebar (drawn before this page) already names the new split.
+    set_active_split(name)
+    st.session_state[ACTIVATED_KEY] = (
+        f"**{name}** is now the active split: Tokens, Batches, Train, Compare and Evaluate use it."
+    )
+
+
+def saved_splits() -> None:
+    """Pick which saved split the other pages use (the active one), and the table of all of them."""
+    splits = workspace.list_splits()
+    if not splits:
+        return
+    st.subheader("Saved splits")
+    active, by_name = active_split_name(), {s["name"]: s for s in splits}
+    names = list(by_name)
+
+    def describe(n: str) -> str:
+        mark = " · active" if n == active else ""
+        meta, kind = by_name[n], FORMAT_KIND.get(by_name[n].get("format"), "sft")  # pairs counted as pairs
+        counts = f"{meta.get('train_rows')} train, {rows_in_words(meta.get('test_rows') or 0, kind, 'test')}"
+        return f"{n} ({counts}){mark}"
+
+    shown = (active, tuple(describe(n) for n in names))
+    if st.session_state.get("split_pick_for") != shown or "split_pick" not in st.session_state:
+        # A save changed a split's row counts, or another split became active: the picker shows the active split
+        # with its new text. Streamlit keeps a keyed box's text on screen across runs (its key is its identity), so
+        # the choice is set through the Session State API, which redraws it; hence no `index` below. Back from
+        # another page (which dropped the box), it shows the active split again, not the first one (walk 4, 3).
+        if active in names:
+            st.session_state["split_pick"] = active
+        else:
+            st.session_state.pop("split_pick", None)
+        st.session_state["split_pick_for"] = shown
+
+    left, right = st.columns([3, 1], vertical_alignment="bottom")
+    pick = left.selectbox(
+        "Split the other pages use",
+        names,
+        key="split_pick",
+        format_func=describe,
+        help="Tokens, Batches, Train, Compare and Evaluate read the active split. Saving a split makes it active.",
+    )
+    right.button("Make active", key="split_activate", on_click=activate, args=(pick,), disabled=pick == active)
+    if ACTIVATED_KEY in st.session_state:
+        st.success(st.session_state.pop(ACTIVATED_KEY))
+    with st.expander(f"All saved splits ({len(splits)})"):
+        table = [
+            {
+                "Active": "✅" if s["name"] == active else "",
+                "Name": s["name"],
+                "Format": format_label(s["format"]) if s.get("format") in FORMAT_PLAIN else s.get("format"),
+                "Train rows": s.get("train_rows"),
+                "Test rows": s.get("test_rows"),
+                # Two uploads of one file name (two teammates, or one saved again with Replace it) told apart.
+                "Saved": workspace.split_saved_at(s),
+                "From": s.get("origin"),
+            }
+            for s in splits
+        ]
+        st.dataframe(table, hide_index=True)
