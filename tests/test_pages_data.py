@@ -971,7 +971,7 @@ def test_saved_splits_of_two_uploads_of_one_name_say_when_and_from_what(tmp_path
     "unknown"."""
     payload = (FIXTURES / "chat_mixed.jsonl").read_bytes()
     teammates = workspace.uploads_dir() / "20261128-101500-abcdef-train.jsonl"  # uploaded the day before
-    teammates.write_bytes(payload)
+    teammates.write_bytes(payload + b"\n")  # their own copy (the same file again would be that upload)
     sample = ROOT / "samples" / "chat_style_sft.jsonl"
     rows = load_file(sample).rows
     workspace.save_split("demo", rows[:4], rows[4:6], {"path": str(sample), "source": "chat_style"})

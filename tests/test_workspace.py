@@ -39,6 +39,17 @@ def test_uploads_are_listed_newest_first_without_half_written_ones():
     assert workspace.list_uploads() == sorted([first, second], reverse=True)
 
 
+def test_the_same_file_uploaded_again_is_stored_once():
+    """Each upload of one file was stored again: "reopen an earlier upload" listed it once per upload, and the field
+    mapping set for the first was not the second's. Another file of that name, or other bytes, is a new upload."""
+    first = workspace.save_upload("faq export.csv", b"q,a\nHi?,Hello.\n")
+    assert workspace.save_upload("faq export.csv", b"q,a\nHi?,Hello.\n") == first
+    edited = workspace.save_upload("faq export.csv", b"q,a\nHi?,Hello!\n")
+    renamed = workspace.save_upload("faq.csv", b"q,a\nHi?,Hello.\n")
+    assert len({first, edited, renamed}) == 3 and len(workspace.list_uploads()) == 3
+    assert edited.read_bytes() == b"q,a\nHi?,Hello!\n"
+
+
 def test_split_roundtrip_and_listing():
     train = [{"messages": [{"role": "user", "content": "a"}, {"role": "assistant", "content": "b"}]}]
     test = [{"messages": [{"role": "user", "content": "c"}, {"role": "assistant", "content": "d"}]}]
