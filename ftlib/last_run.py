@@ -20,6 +20,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 
+from ftlib.builtin_templates import BUILTINS
 from ftlib.config import RENAMED, ConfigError, RunConfig
 from ftlib.fields import check_limits, coerce_fields
 from ftlib.methods import check_rewards, coerce_rewards
@@ -46,7 +47,7 @@ def newest_runs() -> list[RunDir]:
 def valid_settings(stored: dict) -> dict:
     """The settings of `stored` (a run's config.json as saved) that are valid each on its own.
 
-    >>> valid_settings({"max_steps": 40, "learning_rate": 5.0, "colour": "red", "dpo_beta": 0.25})
+    >>> valid_settings({"max_steps": 40, "learning_rate": 5.0, "colour": "red", "dpo_beta": 0.25, "template": "x"})
     {'max_steps': 40, 'beta': 0.25}
     """
     base, kept = RunConfig(), {}
@@ -62,6 +63,8 @@ def valid_settings(stored: dict) -> dict:
                 check_rewards(value, ConfigError)
             elif name == "lora_targets" and not (isinstance(value, list) and all(isinstance(t, str) for t in value)):
                 continue
+            elif name == "template" and value not in (*BUILTINS, "tokenizer", "custom"):
+                continue  # a template this version does not have: the Data page measured with none (a review)
             setattr(probe, name, value)
             coerce_fields(probe, ConfigError)
             check_limits(probe, ConfigError)

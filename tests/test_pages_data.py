@@ -150,15 +150,35 @@ def test_a_new_session_previews_the_max_length_of_the_last_run_started_and_says_
 
     rows = load_file(FIXTURES / "chat_mixed.jsonl").rows
     workspace.save_split("chats", rows, rows)
-    make_run("20260101-000000-lora-last", {"name": "last", "dataset": "chats", "max_length": 128})
+    make_run(
+        "20260101-000000-lora-last", {"name": "last", "dataset": "chats", "max_length": 128, "template": "alpaca"}
+    )
     at = with_path(data_page(), FIXTURES / "chat_mixed.jsonl")  # a new session: nothing set in it
     assert at.slider(key="data_max_length").value == 128
+    # its lengths measured with the last run's template too, as Tokens and Train start from it
+    assert any("written with **Alpaca**" in c.value for c in at.caption), [c.value for c in at.caption]
     line = next(c.value for c in at.caption if c.value.startswith("Max length (tokens)"))
     assert line.startswith("Max length (tokens) 128, from the last run started (last · lora"), line
     assert line.endswith("), which the Train page starts from."), line
     at.switch_page("pages/2_Tokens.py").run()  # the same number, said the same way
     assert not at.exception, at.exception
     assert line in [c.value for c in at.caption]
+
+
+def test_a_last_run_with_a_template_this_version_lacks_leaves_the_default_template():
+    """A run whose config names a template this version does not have (another version's, a hand edit): a new
+    session's Data page said "Could not measure the rows with zephyr: Unknown template" and drew no length check."""
+    from ftlib.testing import make_run
+
+    rows = load_file(FIXTURES / "chat_mixed.jsonl").rows
+    workspace.save_split("chats", rows, rows)
+    make_run(
+        "20260101-000000-lora-last", {"name": "last", "dataset": "chats", "max_length": 128, "template": "zephyr"}
+    )
+    at = with_path(data_page(), FIXTURES / "chat_mixed.jsonl")
+    assert not at.error, [e.value for e in at.error]
+    assert at.slider(key="data_max_length").value == 128  # the run's other settings still taken
+    assert any("written with **the model's own template**" in c.value for c in at.caption)
 
 
 def test_upload_is_stored_once_in_the_workspace_and_can_be_reopened():
