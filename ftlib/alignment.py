@@ -159,6 +159,8 @@ class PreferenceCollator:
 
 
 def dpo_trainer_class():
+    """TRL's `DPOTrainer` subclassed to take `preference_dataset`'s pre-tokenized chosen/rejected ids and labels
+    as they are (not re-tokenized, those columns kept). Built on call: trl is imported then (ImportError without)."""
     from trl import DPOTrainer
 
     class PretokenizedDPOTrainer(DPOTrainer):

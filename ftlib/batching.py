@@ -237,6 +237,12 @@ def expand_pairs(items: Iterable[Any]) -> list[Any]:
 
 
 def lengths_of(examples: Iterable[Any]) -> list[int]:
+    """The token count (`len(input_ids)`) of each encoded example, a mapping or an object (`example_field`); TypeError
+    for one without `input_ids`.
+
+    >>> lengths_of([{"input_ids": [1, 2, 3]}, {"input_ids": [4]}])
+    [3, 1]
+    """
     return [len(_as_list(example_field(ex, "input_ids"))) for ex in examples]
 
 

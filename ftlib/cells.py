@@ -35,6 +35,12 @@ _FAILURES = (ValueError, TypeError, SyntaxError, MemoryError, RecursionError, to
 
 
 def looks_written_as_list(value: Any) -> bool:
+    """Whether `value` is text starting (after whitespace) with `[` or `{`: a list or object written into a cell, worth
+    reading with `python_value`. Only the first character is looked at.
+
+    >>> looks_written_as_list("  [{'role': 'user'}]"), looks_written_as_list("Hi [there]"), looks_written_as_list([])
+    (True, False, False)
+    """
     return isinstance(value, str) and value.lstrip().startswith(("[", "{"))
 
 

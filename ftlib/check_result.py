@@ -9,6 +9,9 @@ SEVERITIES = ("error", "warning", "info")
 
 @dataclass(frozen=True)
 class Check:
+    """One finding of a pre-flight check: a stable `code` ("double_bos"), its `severity` (one of SEVERITIES: an error
+    stops `train`), what is wrong and the fix in plain words; `for_engineers`: pages fold it away."""
+
     code: str
     severity: str  # "error" | "warning" | "info"
     message: str  # what is wrong, in plain words

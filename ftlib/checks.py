@@ -309,6 +309,8 @@ def check_no_trained(enc: Encoded, context: int | None = None) -> Check | None:
 
 
 def check_prompt_only(enc: Encoded) -> Check:
+    """info "prompt_only" for a row with no answer (`_checks` calls it for `enc.kind` "prompt_only"): nothing of it is
+    trained; it is GRPO's data, which SFT, DPO and KTO cannot train. Always a Check: the caller decides when."""
     # "info", not an error: prompt-only rows are GRPO's data (a shipped sample is one); the methods that cannot train
     # them are not offered for such a split (ftlib.methods), so there is nothing to fix here.
     return Check(
@@ -323,6 +325,8 @@ def check_prompt_only(enc: Encoded) -> Check:
 
 
 def check_weight_zero(enc: Encoded) -> Check | None:
+    """Check "weight_zero" for assistant turns of weight 0 (`"weight": 0`) in a row that trains something: info
+    (context, never trained), or a warning under the 'everything' policy, which trains them anyway; else None."""
     turns = [i for i, m in enumerate(enc.messages) if m["role"] == "assistant" and m.get("weight", 1) == 0]
     if not turns or not enc.num_trained:
         return None
@@ -475,6 +479,8 @@ def check_prefix_preserving(enc: Encoded, template: ChatTemplate) -> Check | Non
 
 
 def check_spans(enc: Encoded) -> Check | None:
+    """warning "spans_approximate" when the template changes message text, so the trained parts were found by searching
+    the rendered text (`enc.exact_spans` False); None when every message was found as written."""
     if enc.exact_spans:
         return None
     return Check(

@@ -60,6 +60,8 @@ class Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The `python -m ftlib` parser (a `Parser`): one subcommand group per module of GROUPS, each added by its
+    `register(subparsers)`; a COMMAND is required. Imports each command module (not its heavy libraries)."""
     parser = Parser(prog=PROG, description="Fine-tuning studio engine")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
@@ -83,6 +85,9 @@ def check_model_argument(args: argparse.Namespace) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the command line `argv` (None: `sys.argv[1:]`); the exit code: the handler's (None: 0), 2 after one `error:`
+    line for what the user can fix, 130 or 143 when interrupted or terminated, 0 on a closed pipe. Our ConfigWarnings
+    print as one `warning:` line; a bug raises with its traceback (`python -m ftlib` then exits 1)."""
     with warnings.catch_warnings():  # puts the previous showwarning back when the command ends
         shown = warnings.showwarning
 

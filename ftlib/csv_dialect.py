@@ -70,6 +70,12 @@ def excel_hint(text: str) -> tuple[str | None, str]:
 
 
 def delimiter_note(delimiter: str) -> str:
+    """The note that a CSV file's columns were read as separated by `delimiter` (a key of DELIMITERS other than ",",
+    as the text says "not commas"), and what to do if they look wrong; KeyError for a delimiter not in DELIMITERS.
+
+    >>> delimiter_note(";")[:63]
+    'The columns are read as separated by semicolons (;), not commas'
+    """
     return (
         f"The columns are read as separated by {DELIMITERS[delimiter]}, not commas, as in the file's header line "
         "(spreadsheets in many languages save CSV files so). If the columns look wrong, save the file as CSV with "

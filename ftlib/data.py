@@ -121,6 +121,9 @@ class MappingNeeded(DataError):
 
 @dataclass
 class LoadResult:
+    """What `load_file` and `load_bytes` read: canonical `rows` of `format` (`row_numbers`: their 1-based source rows),
+    the bad rows skipped (`errors`), the `total` records read, file-level `notices` and the field mapping used."""
+
     format: str
     rows: list[dict]
     errors: list[RowError]
@@ -219,6 +222,8 @@ def _raw_records(data: bytes, filename: str, kind: str):
 
 
 class FileFields(NamedTuple):
+    """`peek_fields`'s answer: a file's top-level field names, and whether it is a table (every row, every column)."""
+
     names: list[str]  # a table's columns, or the keys of a JSON file's first rows
     table: bool  # CSV/TSV/Parquet: every row has every column
 

@@ -158,6 +158,9 @@ def reference_text(message: dict) -> str:
 
 @dataclass
 class EvalRow:
+    """One test row under the base and the tuned model: each loss is the mean negative log-likelihood of the `tokens`
+    reference tokens (nats per token; perplexity = exp(loss)), each output the greedy answer (None: a raw-text row)."""
+
     index: int  # position in the test split
     prompt: str  # the last user message (the full prompt is the conversation before the reference); text: ""
     reference: str  # a raw-text row's: its text
@@ -222,6 +225,9 @@ class EvalRow:
 
 @dataclass
 class EvalResult:
+    """What `evaluate` returns: a row per scored test row, the rows skipped (with why) and cut, and the mean loss over
+    all reference tokens under each model (nats per token); `aggregates` adds perplexity and the per-row measures."""
+
     adapter: str
     rows: list[EvalRow]
     skipped: list[tuple[int, str]] = field(default_factory=list)  # (test index, reason)

@@ -52,6 +52,7 @@ CPU_TOKEN_BUDGET = 2048
 
 
 def enabled() -> bool:
+    """Whether the fast path is on: `FTLIB_FAST_PATH` unset, or anything but 0, false, no or off (any case)."""
     return os.environ.get("FTLIB_FAST_PATH", "1").strip().lower() not in ("0", "false", "no", "off")
 
 

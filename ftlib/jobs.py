@@ -18,6 +18,9 @@ from ftlib.errors import UserError, user_message
 
 
 class BackgroundJob:
+    """A job whose `work()` runs in a daemon thread (`start`): a failure is kept as `error` (in the user's words) and,
+    for a bug, `traceback`; `done` once it ended, however it ended. See the module's docstring."""
+
     thread_name = "ftlib-job"
     kind = "work"  # what waiters for the device read: "generation", "evaluation"
 
@@ -34,9 +37,12 @@ class BackgroundJob:
         self._thread: threading.Thread | None = None
 
     def work(self) -> None:
+        """The job itself, run once in the thread (holding `device`'s lease when one is given); subclasses implement
+        it and check `cancelled` at safe points. NotImplementedError here."""
         raise NotImplementedError
 
     def start(self):
+        """Start `work()` in a new daemon thread named `thread_name`; returns self (`job = SomeJob(...).start()`)."""
         self._thread = threading.Thread(target=self._run, name=self.thread_name, daemon=True)
         self._thread.start()
         return self
@@ -65,9 +71,13 @@ class BackgroundJob:
         self.waiting = state.message if state is not None else ""
 
     def cancel(self) -> None:
+        """Ask the job to stop: sets `cancelled`, which `work()` checks (a job still waiting for the device just ends).
+        Returns at once."""
         self.cancelled = True
 
     def wait(self, timeout: float | None = None) -> bool:
+        """Wait up to `timeout` seconds (None: until it ends) for the thread; returns `done` (at once if never
+        started: False)."""
         if self._thread is not None:
             self._thread.join(timeout)
         return self.done

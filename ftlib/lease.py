@@ -93,6 +93,8 @@ def device_key(device) -> str:
 
 
 def lock_dir() -> Path:
+    """The folder of the device leases' files: `$FTLIB_LOCK_DIR` when set, else `<workspace>/.locks`; not created here
+    (`Hold.acquire` makes its queue folder in it)."""
     configured = os.environ.get("FTLIB_LOCK_DIR")
     if configured:
         return Path(configured)

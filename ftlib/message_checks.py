@@ -77,6 +77,8 @@ def check_tool_calls_dropped(enc: Encoded, template: ChatTemplate) -> Check | No
 
 
 def check_tools_not_shown(enc: Encoded, template: ChatTemplate) -> Check | None:
+    """warning "tools_not_shown" when the template leaves out the row's tool definitions (`tools`, in `enc.dropped`);
+    None otherwise."""
     if not any(d["what"] == "tools" for d in enc.dropped):
         return None
     return Check(
@@ -89,6 +91,8 @@ def check_tools_not_shown(enc: Encoded, template: ChatTemplate) -> Check | None:
 
 
 def check_reasoning_dropped(enc: Encoded, template: ChatTemplate) -> Check | None:
+    """warning "reasoning_dropped" naming the trained assistant turns (from `enc.train_from` on) whose reasoning the
+    template leaves out; None when it keeps theirs."""
     turns = [i for i in left_out(enc, "reasoning") if i >= enc.train_from]
     if not turns:
         return None
@@ -228,6 +232,9 @@ def _messages(enc: Encoded, which: list[int]) -> str:
 
 
 def check_messages_dropped(enc: Encoded, template: ChatTemplate) -> Check | None:
+    """A warning for messages the template leaves out or writes changed: "reply_dropped" for trained assistant replies
+    (only when no other message is affected), else "system_dropped" for the system message, else "message_dropped"
+    for the others (user, tool); None when every message is written as it is."""
     changed = rewritten(enc)
     lost = [i for i in left_out(enc, "content") if enc.messages[i]["role"] != "assistant"]
     replies = [i for i in left_out(enc, "content") if enc.messages[i]["role"] == "assistant" and i >= enc.train_from]

@@ -69,6 +69,7 @@ def _default_gguf_path() -> Path:
 
 
 def default_model_dir() -> Path:
+    """The default model's safetensors folder, `<ftlib_home()>/models/<DEFAULT_MODEL_NAME>`; not made here."""
     return ftlib_home() / "models" / DEFAULT_MODEL_NAME
 
 
@@ -492,6 +493,7 @@ def _model_layers(config_file: str, mtime: float) -> dict[str, Layer]:  # noqa: 
 
 
 def load_tokenizer(spec: str = DEFAULT_MODEL):
+    """transformers' AutoTokenizer for `spec` (`resolve_model`); ModelError saying why when it cannot be loaded."""
     from transformers import AutoTokenizer
 
     path = resolve_model(spec)
@@ -551,6 +553,8 @@ def load_model(
 
 @dataclass
 class ModelInfo:
+    """`model_info`'s answer: parameters (4-bit ones unpacked), the first parameter's dtype and device, bytes."""
+
     name: str
     parameters: int
     trainable_parameters: int

@@ -23,6 +23,8 @@ from ftlib.sampling import adapter_kwargs, model_device, token_text
 
 @dataclass
 class NextTokenRow:
+    """One of `NextTokenView.rows`: a token, its probability (0..1) at each stage, and which filters keep it."""
+
     id: int
     text: str
     prob: float  # the model's own probability (temperature 1)
@@ -36,6 +38,9 @@ class NextTokenRow:
 
 @dataclass
 class NextTokenView:
+    """`next_token_view`'s answer: the top tokens by the model's probability, how many of the `output_size` tokens each
+    filter keeps, and the entropies in bits."""
+
     setting: DecodingSetting
     rows: list[NextTokenRow]
     vocab_size: int  # len(tokenizer): the tokens there are, added ones included

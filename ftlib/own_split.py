@@ -31,6 +31,8 @@ SHOWN = 3  # training rows named in the warning before "and N more"
 
 
 class OwnSplit(NamedTuple):
+    """What `own_split` returns: each split's canonical rows, how many training rows were taken out, the warnings."""
+
     train: list[dict]  # the training file's rows, without the copies of test rows (and its duplicates: dedupe)
     test: list[dict]  # the test file's rows, as they are
     removed: int  # training rows taken out: exact copies of a test row

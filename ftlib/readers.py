@@ -84,6 +84,12 @@ class RowError:
 
 
 def describe(value: Any) -> str:
+    """What kind of JSON value `value` is, as an error message says it ("a list", "text"); a type not listed (int,
+    float or any other) is "a number".
+
+    >>> describe(None), describe([1]), describe(2.5)
+    ('null (an empty value)', 'a list', 'a number')
+    """
     if value is None:
         return "null (an empty value)"
     return {list: "a list", dict: "an object", str: "text", bool: "true/false"}.get(type(value), "a number")

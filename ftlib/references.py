@@ -84,6 +84,9 @@ def check_references(rows: Sequence[dict]) -> None:
 
 @dataclass
 class Reference:
+    """A held-out row encoded for scoring (`encode_reference`): `input_ids`, `labels` (the token's id where it is part
+    of the reference, -100 elsewhere), each token's text, and what the template left out (`template_losses`)."""
+
     input_ids: list[int]
     labels: list[int]  # -100 where the token is not part of the reference
     token_texts: list[str]

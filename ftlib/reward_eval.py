@@ -81,6 +81,9 @@ def _not_a_pair(row: dict) -> str:
 
 @dataclass
 class PairScore:
+    """A reward model's scores of one held-out pair's chosen and rejected answers (its score head's output, unbounded);
+    `margin` = chosen - rejected, ranked right when it is over 0."""
+
     index: int  # position in the test split
     prompt: str  # the last user message
     chosen: str
@@ -190,6 +193,9 @@ def evaluate_pairs(
 
 @dataclass
 class RewardedAnswers:
+    """One held-out prompt's greedy base and tuned answers scored by the run's reward functions: each reward's
+    unweighted score, and the weighted total GRPO trains on (`base_reward`, `tuned_reward`)."""
+
     index: int  # position in the test split
     prompt: str  # the last user message
     base_output: str

@@ -389,6 +389,8 @@ def queue_place(run_id: str, named: int = 3) -> str:
 
 
 def active_runs() -> list[RunSummary]:
+    """The runs queued, running or stopping, in `list_runs`' order (after its refresh: dead processes noticed, the
+    queue advanced)."""
     return [r for r in list_runs() if r.state in ("queued", *ACTIVE)]
 
 

@@ -171,6 +171,8 @@ def _digits(value: float) -> float:
 
 @dataclass
 class TokenInfo:
+    """One generated token: its id, its text, its probabilities (0..1) and the likeliest tokens at its step."""
+
     id: int
     text: str  # the characters this token adds to the reply ("" for a stop token or half a character)
     prob: float  # the model's own probability of this token (temperature 1, no filters)
@@ -192,6 +194,8 @@ class TokenInfo:
 
 @dataclass
 class RowResult:
+    """One row's generation: its tokens in order and why it ended (`finish_reason`)."""
+
     row: GenRow
     tokens: list[TokenInfo] = field(default_factory=list)
     finish_reason: str = ""  # "stop" (end-of-turn/eos) or "length" (max_new_tokens)
@@ -206,6 +210,7 @@ class RowResult:
 
 
 def model_device(model):
+    """The torch.device of the model's first parameter (where inputs go); StopIteration for a model without any."""
     return next(model.parameters()).device
 
 
@@ -301,6 +306,7 @@ def _shared_prompts(rows: Sequence[GenRow]) -> tuple[list[int], list[int]]:
 
 
 def check_max_new_tokens(value: int) -> int:
+    """`value` when it is a whole number from 1 to MAX_NEW_TOKENS (4096); SamplingError otherwise."""
     if not isinstance(value, int) or not 1 <= value <= MAX_NEW_TOKENS:
         raise SamplingError(f"max_new_tokens must be a whole number from 1 to {MAX_NEW_TOKENS}, got {value!r}.")
     return value

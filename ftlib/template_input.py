@@ -53,6 +53,12 @@ def plain_data(value, where: str):
 
 
 def call_name(call: dict) -> str | None:
+    """A tool call's function name, from `{"function": {"name": ...}}` (OpenAI's form) or `{"name": ...}`; None when it
+    is not a non-empty string.
+
+    >>> call_name({"type": "function", "function": {"name": "get_weather"}}), call_name({"name": ""})
+    ('get_weather', None)
+    """
     fn = call.get("function") if isinstance(call.get("function"), dict) else call
     name = fn.get("name")
     return name if isinstance(name, str) and name else None
@@ -304,6 +310,8 @@ def call_text(call: dict, limit: int | None = 80) -> str:
 
 
 def template_tools(tools: list[dict] | None, marking: bool) -> list[dict] | None:
+    """The tool schemas a template is given: `tools` itself, or with `marking` a copy (through JSON) whose function
+    names are wrapped in s/S markers (index k) for `strip_marks`; a name already holding a marker is left as it is."""
     if not tools or not marking:
         return tools
     out = []

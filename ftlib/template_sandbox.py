@@ -189,6 +189,8 @@ def _tojson(x, ensure_ascii=False, indent=None, separators=None, sort_keys=False
 
 @lru_cache(maxsize=64)
 def compile_template(source: str) -> jinja2.Template:
+    """`source` compiled in the sandbox (Jinja's ImmutableSandboxedEnvironment, trim_blocks and lstrip_blocks, as
+    transformers' `_compile_jinja_template`), the last 64 sources cached; TemplateError on a syntax error."""
     env = _Sandbox(trim_blocks=True, lstrip_blocks=True, extensions=[_GenerationTag, jinja2.ext.loopcontrols])
     env.filters["tojson"] = _tojson
     env.filters.update({name: _guarded_filter(name, f) for name, f in env.filters.items()})
@@ -205,6 +207,9 @@ def compile_template(source: str) -> jinja2.Template:
 
 
 def run_template(template, messages: list[dict], add_generation_prompt: bool, marking: bool, tools=None) -> str:
+    """A ChatTemplate rendered with `messages`, `add_generation_prompt`, `tools` and its own `variables` (`marking`:
+    `{% generation %}` blocks marked). TemplateError for output over MAX_RENDER_CHARS + 4x the input's JSON, and
+    for every failure inside the template, saying what went wrong."""
     compiled = compile_template(template.source)
     variables = dict(template.variables)
     token = _MARKING.set(marking)

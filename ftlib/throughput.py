@@ -80,6 +80,12 @@ def matmul_peak(
 
 
 def mfu(tokens_per_s: float, per_token: float, peak: float) -> float:
+    """Model FLOPs utilization as a fraction (0.4 = 40%): `tokens_per_s` x `per_token` (`flops_per_token`) over `peak`
+    FLOP/s (`matmul_peak`); 0.0 when the peak is not positive.
+
+    >>> mfu(1000.0, 6e8, 1e12)
+    0.6
+    """
     return tokens_per_s * per_token / peak if peak > 0 else 0.0
 
 

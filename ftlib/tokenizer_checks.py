@@ -31,6 +31,8 @@ PREVIEW_ONLY = (
 
 
 def check_missing_special_tokens(tokenizer, template: ChatTemplate) -> Check | None:
+    """warning "missing_special_tokens" naming the control tokens the template writes that the tokenizer does not know
+    (each split into ordinary tokens); None when it knows them all. Cached per tokenizer, its size and template."""
     missing = _missing(tokenizer, len(tokenizer), template)
     if not missing:
         return None
@@ -49,6 +51,8 @@ def check_missing_special_tokens(tokenizer, template: ChatTemplate) -> Check | N
 
 
 def check_double_bos(enc: Encoded, tokenizer, template: ChatTemplate) -> Check | None:
+    """error "double_bos" when the row starts with one BOS twice (the tokenizer's, or the template's `bos` when it
+    is one token); info, for engineers, when the template writes BOS and the tokenizer would add one too; else None."""
     bos_ids = {tokenizer.bos_token_id}
     if template.bos and enc.kind != "text":
         ids = tokenizer.encode(template.bos, add_special_tokens=False)
@@ -78,6 +82,8 @@ def check_double_bos(enc: Encoded, tokenizer, template: ChatTemplate) -> Check |
 
 
 def check_pad_is_eos(enc: Encoded, tokenizer) -> Check | None:
+    """info, for engineers, "pad_is_eos" when the pad token is a special token the row trains (its end-of-turn token):
+    code that ignores every pad id would never train it. None otherwise."""
     pad = tokenizer.pad_token_id
     trained_ids = {label for label in enc.labels if label != IGNORE_INDEX}
     if pad is None or pad not in trained_ids or pad not in enc.special_ids:
@@ -113,6 +119,8 @@ def _distinct_pad(tokenizer, trained_ids: set[int]) -> str:
 
 
 def check_padding_side(tokenizer, purpose: str = "train") -> Check | None:
+    """warning, for engineers, "padding_side" when the tokenizer pads on the left for `purpose` "train" or on the right
+    for "generate"; None otherwise (a tokenizer without `padding_side` counts as right)."""
     side = getattr(tokenizer, "padding_side", "right")
     if purpose == "train" and side == "left":
         return Check(

@@ -233,6 +233,8 @@ class Diversity:
 
 @dataclass
 class TuningCost:
+    """What `tuning_cost` returns: base vs tuned `forgetting` (everyday loss, nats/token) and `diversity` (0..1)."""
+
     forgetting: Forgetting
     diversity: Diversity
 

@@ -104,6 +104,11 @@ def kind_name(value: Any) -> str:
 
 
 def missing(value: Any) -> bool:
+    """True for None and a float NaN (an empty cell as pandas reads it); "" and [] are values (see `has_value`).
+
+    >>> missing(None), missing(float("nan")), missing("")
+    (True, True, False)
+    """
     return value is None or (isinstance(value, float) and math.isnan(value))
 
 
@@ -159,6 +164,7 @@ def json_value(value: Any, what: str) -> Any:
 
 
 def media_problem(noun: str, where: str) -> RowProblem:
+    """The RowProblem (returned, for the caller to raise) for a row holding `noun` ("an image", "audio") at `where`."""
     return RowProblem(
         f"this row has {noun} ({where}); the studio trains text-only models. Remove it, or leave the row out"
     )

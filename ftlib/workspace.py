@@ -25,6 +25,7 @@ _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
 def workspace_dir() -> Path:
+    """The workspace folder, created if need be: `$FTLIB_WORKSPACE`, else `<ftlib_home()>/workspace`."""
     root = os.environ.get("FTLIB_WORKSPACE")
     path = Path(root).expanduser() if root else ftlib_home() / "workspace"
     path.mkdir(parents=True, exist_ok=True)
@@ -38,14 +39,17 @@ def _subdir(name: str) -> Path:
 
 
 def uploads_dir() -> Path:
+    """`<workspace>/uploads`, created if need be: the stored uploads (`save_upload`)."""
     return _subdir("uploads")
 
 
 def datasets_dir() -> Path:
+    """`<workspace>/datasets`, created if need be: the saved splits, one folder each."""
     return _subdir("datasets")
 
 
 def runs_dir() -> Path:
+    """`<workspace>/runs`, created if need be: one folder per training run."""
     return _subdir("runs")
 
 
@@ -99,6 +103,8 @@ _DISK_TEXTS = (
 
 
 def is_disk_full(exc: BaseException) -> bool:
+    """Whether `exc` failed for want of space: a DiskFullError, an OSError ENOSPC, EDQUOT or EFBIG, or an error whose
+    text says so (safetensors' and torch.save's writers raise no such OSError)."""
     if isinstance(exc, DiskFullError):
         return True
     if isinstance(exc, OSError) and errno.errorcode.get(exc.errno or -1) in _DISK_ERRNOS:
@@ -178,6 +184,7 @@ def partial_output(partial: Path, final: Path):
 
 
 def free_bytes(folder: Path) -> int:
+    """Bytes free on the disk holding `folder` (`shutil.disk_usage`); OSError when `folder` does not exist."""
     return shutil.disk_usage(folder).free
 
 
@@ -194,6 +201,7 @@ def check_free_space(folder: Path, needed: int, what: str, advice: str = "") -> 
 
 
 def space_hint() -> str:
+    """The sentence a disk-full error ends with: free space in the workspace (named) or move it (FTLIB_WORKSPACE)."""
     return f"Free space in the workspace ({workspace_dir()}) or point FTLIB_WORKSPACE at a bigger disk. "
 
 
@@ -242,14 +250,21 @@ def list_uploads() -> list[Path]:
 
 
 def jsonl_text(rows: list[dict]) -> str:
+    r"""`rows` as JSON Lines: one JSON object per line (non-ASCII kept), each line ending in a newline.
+
+    >>> jsonl_text([{"a": 1}, {"b": "é"}])
+    '{"a": 1}\n{"b": "é"}\n'
+    """
     return "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
 
 
 def write_jsonl(path: Path, rows: list[dict]) -> None:
+    """Write `rows` to `path` as JSON Lines (`jsonl_text`), atomically; DiskFullError when the disk is full."""
     atomic_write_text(path, jsonl_text(rows))
 
 
 def read_jsonl(path: Path) -> list[dict]:
+    """The JSON values of a JSON Lines file, one per non-blank line; OSError, or json.JSONDecodeError on a bad line."""
     with open(path, encoding="utf-8") as handle:
         return [json.loads(line) for line in handle if line.strip()]
 
