@@ -31,7 +31,6 @@ from ftlib.errors import numbered, plural
 from ftlib.message_checks import (
     IN_ANOTHER_FORM,
     REWRITE_FIX,
-    check_messages_dropped,
     check_reasoning_dropped,
     check_reasoning_inline,
     check_system_as_assistant,
@@ -39,6 +38,7 @@ from ftlib.message_checks import (
     check_tool_calls_dropped,
     check_tools_not_shown,
     left_out,
+    messages_dropped_checks,
     rewritten,
 )
 from ftlib.prompt_checks import check_generation_prompt, check_no_generation_prompt, sampled_turns, turns_named
@@ -97,10 +97,10 @@ def row_losses(enc: Encoded | PreferenceEncoded, template: ChatTemplate) -> list
                 check_tool_calls_dropped(part, template),
                 check_tools_not_shown(part, template),
                 check_reasoning_dropped(part, template),
-                check_messages_dropped(part, template),
             )
             if c is not None
         ]
+        found += messages_dropped_checks(part, template)
     return found
 
 
@@ -193,7 +193,7 @@ def _checks(enc: Encoded, tokenizer, template: ChatTemplate, purpose: str, conte
             check_reasoning_dropped(enc, template),
             check_reasoning_inline(enc, template),
             check_text_joins_turns(enc, template),
-            check_messages_dropped(enc, template),
+            *messages_dropped_checks(enc, template),
             check_system_as_assistant(enc, template),
             check_eot_trained(enc, template),
             *control_token_checks(enc, template),

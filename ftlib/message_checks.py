@@ -231,35 +231,44 @@ def _messages(enc: Encoded, which: list[int]) -> str:
     return f"message{'s' if len(which) > 1 else ''} {roles}"
 
 
-def check_messages_dropped(enc: Encoded, template: ChatTemplate) -> Check | None:
-    """A warning for messages the template leaves out or writes changed: "reply_dropped" for trained assistant replies
-    (only when no other message is affected), else "system_dropped" for the system message, else "message_dropped"
-    for the others (user, tool); None when every message is written as it is."""
+def messages_dropped_checks(enc: Encoded, template: ChatTemplate) -> list[Check]:
+    """Warnings for messages the template leaves out or writes changed, each said on its own: "reply_dropped" for
+    trained assistant replies, "system_dropped" for the system message, "message_dropped" for the others (user, tool);
+    [] when every message is written as it is (one check for them all hid a lost reply behind a lost system turn)."""
     changed = rewritten(enc)
     lost = [i for i in left_out(enc, "content") if enc.messages[i]["role"] != "assistant"]
     replies = [i for i in left_out(enc, "content") if enc.messages[i]["role"] == "assistant" and i >= enc.train_from]
-    if replies and not lost:
-        said, fixes = [], []
-        if gone := [i for i in replies if i not in changed]:
-            said.append(
-                f"The {template.title} template leaves out the text of assistant {turns_named(gone)} (it writes only "
-                "the tool call, or changes the reply so it cannot be found): the model will not learn to write it."
-            )
-            fixes.append(
-                f"Pick a template that writes the text beside a tool call (built-in {builtin_named('hermes')}), or "
-                "move the text into a turn of its own."
-            )
-        if other := [i for i in replies if i in changed]:
-            said.append(
-                f"The {template.title} template writes the reply of assistant {turns_named(other)} {IN_ANOTHER_FORM}: "
-                "the studio trains a reply where it finds the row's text, so that reply is not trained."
-            )
-            fixes.append(REWRITE_FIX)
-        return Check("reply_dropped", "warning", " ".join(said), " ".join(fixes))
-    if not lost:
-        return None
     system = [i for i in lost if enc.messages[i]["role"] == "system"]
-    if system and system[0] in changed:
+    found = [_replies_dropped(replies, changed, template)] if replies else []
+    if system:
+        found.append(_system_dropped(system[0] in changed, template))
+    if others := [i for i in lost if i not in system]:
+        found.append(_others_dropped(enc, others, changed, template))
+    return found
+
+
+def _replies_dropped(replies: list[int], changed: set[int], template: ChatTemplate) -> Check:
+    said, fixes = [], []
+    if gone := [i for i in replies if i not in changed]:
+        said.append(
+            f"The {template.title} template leaves out the text of assistant {turns_named(gone)} (it writes only "
+            "the tool call, or changes the reply so it cannot be found): the model will not learn to write it."
+        )
+        fixes.append(
+            f"Pick a template that writes the text beside a tool call (built-in {builtin_named('hermes')}), or "
+            "move the text into a turn of its own."
+        )
+    if other := [i for i in replies if i in changed]:
+        said.append(
+            f"The {template.title} template writes the reply of assistant {turns_named(other)} {IN_ANOTHER_FORM}: "
+            "the studio trains a reply where it finds the row's text, so that reply is not trained."
+        )
+        fixes.append(REWRITE_FIX)
+    return Check("reply_dropped", "warning", " ".join(said), " ".join(fixes))
+
+
+def _system_dropped(rewritten_only: bool, template: ChatTemplate) -> Check:
+    if rewritten_only:
         return Check(
             "system_dropped",
             "warning",
@@ -267,17 +276,18 @@ def check_messages_dropped(enc: Encoded, template: ChatTemplate) -> Check | None
             "changed instructions, not the row's.",
             REWRITE_FIX,
         )
-    if system:
-        return Check(
-            "system_dropped",
-            "warning",
-            f"The {template.title} template leaves out the system message of this conversation (some Mistral "
-            "templates do when the row ends with the assistant's turn): the model is trained without the "
-            "instructions it will be given.",
-            f"Use the built-in {builtin_named('mistral')} template (it puts the system message in the first user "
-            "turn), or "
-            "merge the system text into the first user message.",
-        )
+    return Check(
+        "system_dropped",
+        "warning",
+        f"The {template.title} template leaves out the system message of this conversation (some Mistral "
+        "templates do when the row ends with the assistant's turn): the model is trained without the "
+        "instructions it will be given.",
+        f"Use the built-in {builtin_named('mistral')} template (it puts the system message in the first user "
+        "turn), or merge the system text into the first user message.",
+    )
+
+
+def _others_dropped(enc: Encoded, lost: list[int], changed: set[int], template: ChatTemplate) -> Check:
     said, fixes = [], []
     if gone := [i for i in lost if i not in changed]:
         said.append(
@@ -301,7 +311,6 @@ __all__ = [
     "IN_ANOTHER_FORM",
     "REWRITE_FIX",
     "TOOL_FIX",
-    "check_messages_dropped",
     "check_reasoning_dropped",
     "check_reasoning_inline",
     "check_system_as_assistant",
@@ -309,5 +318,6 @@ __all__ = [
     "check_tool_calls_dropped",
     "check_tools_not_shown",
     "left_out",
+    "messages_dropped_checks",
     "rewritten",
 ]

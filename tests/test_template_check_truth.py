@@ -48,6 +48,11 @@ NO_SYSTEM = (  # leaves the system message out for good: what "leaves out" must 
     "{% for m in messages %}{% if m['role'] != 'system' %}{{ '<|im_start|>' + m['role'] + '\\n' + m['content'] + "
     "'<|im_end|>\\n' }}{% endif %}{% endfor %}"
 )
+NO_SYSTEM_UPPER_REPLIES = (  # both at once: each must be said (one check for them all said only the system's)
+    "{% for m in messages %}{% if m['role'] != 'system' %}{{ '<|im_start|>' + m['role'] + '\\n' }}"
+    "{% if m['role'] == 'assistant' %}{{ m['content'] | upper }}{% else %}{{ m['content'] }}{% endif %}"
+    "{{ '<|im_end|>\\n' }}{% endif %}{% endfor %}"
+)
 SYSTEM_AS_ASSISTANT = (
     "{% for m in messages %}{% if m.role == 'user' %}{{ '<|im_start|>user\\n' + m.content + '<|im_end|>\\n' }}"
     "{% else %}{{ '<|im_start|>assistant\\n' + m.content + '<|im_end|>\\n' }}{% endif %}{% endfor %}"
@@ -88,6 +93,10 @@ CASES = [
      ["writes the reply of assistant turns 2, 4 in another form", "so that reply is not trained"],
      ["leaves out", "tool call"]),
     ("system_left_out", NO_SYSTEM, SYSTEM_CHAT, "system_dropped",  # the sentinel: a message truly gone
+     ["leaves out the system message"], ["another form"]),
+    ("system_left_out_and_replies_in_capitals", NO_SYSTEM_UPPER_REPLIES, SYSTEM_CHAT, "reply_dropped",
+     ["writes the reply of assistant turns 3, 5 in another form", "so that reply is not trained"], ["system"]),
+    ("replies_in_capitals_and_system_left_out", NO_SYSTEM_UPPER_REPLIES, SYSTEM_CHAT, "system_dropped",
      ["leaves out the system message"], ["another form"]),
     ("system_under_the_assistant_header", SYSTEM_AS_ASSISTANT, SYSTEM_CHAT, "system_as_assistant",
      ["writes the system message under the assistant's header ('<|im_start|>assistant\\n')",
