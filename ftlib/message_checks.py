@@ -1,9 +1,9 @@
 """Checks of what a template does to a row's messages: leaves out tool calls, tool definitions, reasoning or a
 message's text, writes a message in another form or the system message as the assistant's, or writes turns back to
-back with nothing to tell them apart. Each returns a `Check` or None;
+back with nothing to tell them apart. Each returns a `Check` or None (`messages_dropped_checks`: a list, one a kind);
 `ftlib.checks.preflight` runs them with the others, and `row_losses` tells a run about the ones that lose data.
 
-    check_messages_dropped(enc, template)  # enc: a tokens.Encoded
+    messages_dropped_checks(enc, template)  # enc: a tokens.Encoded; [Check("system_dropped", ...), ...]
 
 Not known here: the tokenizer's special tokens (tokenizer_checks), the masks of the turns (checks.py).
 """
