@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ftlib.cells import looks_like_pairs, looks_like_tools, looks_like_turns, looks_written_as_list, python_value
+from ftlib.format_detect import FORMAT_KIND, FORMAT_NEEDS, FORMATS, detect_row_format
 from ftlib.format_notes import (
     DEVELOPER_NOTE,
     FIELDS,
@@ -69,37 +70,6 @@ from ftlib.turns import (
     text,
 )
 
-FORMATS = (
-    "messages",
-    "sharegpt",
-    "alpaca",
-    "prompt_completion",
-    "preference",
-    "unpaired_preference",
-    "text",
-    "prompt_only",
-)
-# What a row of each format cannot do without, as a row error says it.
-_NEEDS = {
-    "messages": "'messages'",
-    "sharegpt": "'conversations'",
-    "alpaca": "'instruction' and 'output'",
-    "prompt_completion": "'prompt' and 'completion'",
-    "preference": "'chosen' and 'rejected'",
-    "unpaired_preference": "an answer and its 'label'",
-    "text": "'text'",
-    "prompt_only": "'prompt'",
-}
-FORMAT_KIND = {
-    "messages": "sft",
-    "sharegpt": "sft",
-    "alpaca": "sft",
-    "prompt_completion": "sft",
-    "preference": "preference",
-    "unpaired_preference": "unpaired",
-    "text": "text",
-    "prompt_only": "prompt_only",
-}
 # Row-level media (LLaVA's "image", LLaMA-Factory's "images"/"audios"/"videos"): refused, never dropped.
 MEDIA_FIELDS = {
     k: noun
@@ -126,39 +96,6 @@ __all__ = [
     "parse_messages",
     "split_common_prefix",
 ]
-
-
-def detect_row_format(record: Any) -> str | None:
-    """The format a single record's keys point to, or None.
-
-    >>> detect_row_format({"instruction": "Add 2+2", "output": "4"})
-    'alpaca'
-    >>> detect_row_format({"prompt": "2+2?", "completion": "5", "label": False})
-    'unpaired_preference'
-    """
-    if not isinstance(record, dict):
-        return None
-    keys = set(record)
-    if {"chosen", "rejected"} <= keys or {"chosen_messages", "rejected_messages"} <= keys:
-        return "preference"
-    # A `label` holding any value beside an answer is read as a judgement of it: when the value is not one
-    # (`_label` refuses the row by name), ignoring it would train answers that may be marked bad.
-    labelled = "kto_tag" in keys or has_value(record.get("label"))
-    if labelled and keys & {"completion", "messages", "conversations", "output"}:
-        return "unpaired_preference"
-    if "messages" in keys:
-        return "messages"
-    if "conversations" in keys:
-        return "sharegpt"
-    if {"instruction", "output"} <= keys:
-        return "alpaca"
-    if {"prompt", "completion"} <= keys:
-        return "prompt_completion"
-    if "text" in keys:
-        return "text"
-    if "prompt" in keys:
-        return "prompt_only"
-    return None
 
 
 @dataclass
@@ -190,12 +127,12 @@ class Record:
     def require(self, key: str) -> Any:
         value = self.get(key)
         if missing(value):
-            needs = f"rows read as {format_label(self.fmt)} need {_NEEDS[self.fmt]}"
+            needs = f"rows read as {format_label(self.fmt)} need {FORMAT_NEEDS[self.fmt]}"
             if key not in self.data:
                 raise RowProblem(f"the '{key}' field is missing: {needs}", field=key)
             # `"output": null` is there, but empty: what to do, and the format's needs where they name it (a pair's
             # null 'prompt' is not one of the 'chosen' and 'rejected' every pair needs)
-            needs = f"{needs}; fill it in" if f"'{key}'" in _NEEDS[self.fmt] else "fill it in"
+            needs = f"{needs}; fill it in" if f"'{key}'" in FORMAT_NEEDS[self.fmt] else "fill it in"
             raise RowProblem(f"the '{key}' field is null: {needs}, or leave the row out", field=key)
         return value
 

@@ -1,0 +1,78 @@
+"""Which format a record is, by its keys, and what each format's rows need: the names `data inspect` reports, the
+kind of data each is (SFT, preference pairs, labelled answers, text, prompts), and the vote's per-row guess.
+
+    detect_row_format({"instruction": "Add 2+2", "output": "4"})   # 'alpaca'
+
+Converting a record is `ftlib/formats.py`; the file's vote over its rows is `ftlib/data.py`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ftlib.turns import has_value
+
+FORMATS = (
+    "messages",
+    "sharegpt",
+    "alpaca",
+    "prompt_completion",
+    "preference",
+    "unpaired_preference",
+    "text",
+    "prompt_only",
+)
+# What a row of each format cannot do without, as a row error says it.
+FORMAT_NEEDS = {
+    "messages": "'messages'",
+    "sharegpt": "'conversations'",
+    "alpaca": "'instruction' and 'output'",
+    "prompt_completion": "'prompt' and 'completion'",
+    "preference": "'chosen' and 'rejected'",
+    "unpaired_preference": "an answer and its 'label'",
+    "text": "'text'",
+    "prompt_only": "'prompt'",
+}
+FORMAT_KIND = {
+    "messages": "sft",
+    "sharegpt": "sft",
+    "alpaca": "sft",
+    "prompt_completion": "sft",
+    "preference": "preference",
+    "unpaired_preference": "unpaired",
+    "text": "text",
+    "prompt_only": "prompt_only",
+}
+
+
+def detect_row_format(record: Any) -> str | None:
+    """The format a single record's keys point to, or None.
+
+    >>> detect_row_format({"instruction": "Add 2+2", "output": "4"})
+    'alpaca'
+    >>> detect_row_format({"prompt": "2+2?", "completion": "5", "label": False})
+    'unpaired_preference'
+    """
+    if not isinstance(record, dict):
+        return None
+    keys = set(record)
+    if {"chosen", "rejected"} <= keys or {"chosen_messages", "rejected_messages"} <= keys:
+        return "preference"
+    # A `label` holding any value beside an answer is read as a judgement of it: when the value is not one
+    # (`_label` refuses the row by name), ignoring it would train answers that may be marked bad.
+    labelled = "kto_tag" in keys or has_value(record.get("label"))
+    if labelled and keys & {"completion", "messages", "conversations", "output"}:
+        return "unpaired_preference"
+    if "messages" in keys:
+        return "messages"
+    if "conversations" in keys:
+        return "sharegpt"
+    if {"instruction", "output"} <= keys:
+        return "alpaca"
+    if {"prompt", "completion"} <= keys:
+        return "prompt_completion"
+    if "text" in keys:
+        return "text"
+    if "prompt" in keys:
+        return "prompt_only"
+    return None
