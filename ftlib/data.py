@@ -391,7 +391,7 @@ def load_bytes(
             if len(as_text_at.setdefault(name, [])) < 3:
                 as_text_at[name].append(number)
         try:
-            done = convert(record, shape)
+            done = convert(record, shape, table=columns is not None)
         except RowProblem as exc:
             # Name the column (or key) the user sees rather than our field name it was mapped to.
             source = source_of.get(exc.field)

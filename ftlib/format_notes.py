@@ -84,6 +84,10 @@ PYTHON_CELL_NOTE = (
     "had them). To keep lists as lists, save the file as JSONL "
     '(`df.to_json(path, orient="records", lines=True)`) or Parquet (`df.to_parquet(path)`).'
 )
+JSON_TURN_NOTE = (
+    '`{field}` holds the JSON text of a message of its own role (`{{"role": ..., "content": ...}}`): read as that '
+    "message, its content the text. If the JSON text itself is meant, write it inside a message's content."
+)
 FUNCTIONS_NOTE = (
     "`functions` (OpenAI's legacy name of `tools`, beside `function_call` turns) is read as the row's tools, each "
     'schema as a `tools` entry {"type": "function", "function": schema}.'
@@ -117,6 +121,7 @@ __all__ = [
     "format_label",
     "DEVELOPER_NOTE",
     "PROMPT_TRANSCRIPT_NOTE",
+    "JSON_TURN_NOTE",
     "PYTHON_CELL_NOTE",
     "SHARED_TEXT_NOTE",
     "TRANSCRIPT_NOTE",

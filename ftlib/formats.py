@@ -43,6 +43,7 @@ from ftlib.format_notes import (
     FORMAT_HELP,
     FORMAT_PLAIN,
     FUNCTIONS_NOTE,
+    JSON_TURN_NOTE,
     PROMPT_TRANSCRIPT_NOTE,
     PYTHON_CELL_NOTE,
     SHARED_TEXT_NOTE,
@@ -54,6 +55,7 @@ from ftlib.pairs import is_transcript, parse_transcript, split_common_prefix, sp
 from ftlib.rows import control_character_warnings, row_tool_warnings, with_columns
 from ftlib.turns import (
     LABEL_WORDS,
+    ROLES,
     JSONProblem,
     RowProblem,
     as_bool,
@@ -111,8 +113,9 @@ class Converted:
 class Record:
     """A raw record that remembers which keys a converter read (the rest are reported as ignored)."""
 
-    def __init__(self, data: dict, fmt: str):
+    def __init__(self, data: dict, fmt: str, table: bool = False):
         self.data, self.fmt, self.used = data, fmt, set()
+        self.table = table  # a CSV/TSV/Parquet row: JSON text in a cell is how a table writes an object
         self.nested: set[str] = set()  # keys of turns, tool calls and parts that were not read
         self.notes: list[str] = []
         self.warnings: list[str] = []
@@ -141,8 +144,8 @@ class Record:
         return top + sorted(self.nested)
 
 
-def convert(record: dict, fmt: str) -> Converted:
-    """`record` read as `fmt` (one of FORMATS); RowProblem when it cannot be used."""
+def convert(record: dict, fmt: str, table: bool = False) -> Converted:
+    """`record` (a row of a table when `table`) read as `fmt` (one of FORMATS); RowProblem when it cannot be used."""
     for key, noun in MEDIA_FIELDS.items():
         if has_value(record.get(key)):
             raise media_problem(noun, f"the '{key}' field")
@@ -155,7 +158,7 @@ def convert(record: dict, fmt: str) -> Converted:
             f"conversation to imitate (read as {fmt}, a bad answer would be trained). Read the file as "
             "unpaired_preference"
         )
-    rec = Record(record, fmt)
+    rec = Record(record, fmt, table)
     row, warnings = _CONVERTERS[fmt](rec)
     tools = _tools(rec) if fmt != "text" else None
     if tools:
@@ -238,8 +241,12 @@ def _as_turns(rec: Record, value: Any, field: str, role: str) -> list[dict]:
         return parse_transcript(value, field)
     if isinstance(value, str):
         parsed = _written(rec, value, field, looks_like_turns)
-        if parsed != [] and not looks_like_turns(parsed):
+        # "[]" is an answer too (no tool to call), and so is the JSON of a message from another role than the field's
+        one = isinstance(parsed, dict)
+        if parsed == [] or not looks_like_turns(parsed) or one and _role_of(parsed) != role:
             return [{"role": role, "content": text(value, f"the '{field}' field")}]
+        if one and not rec.table:  # the JSON text of one message of the field's role: perhaps that JSON is meant
+            _note(rec, JSON_TURN_NOTE.format(field=field))
         value = parsed
     elif not isinstance(value, (list, dict)):
         raise RowProblem(
@@ -249,6 +256,12 @@ def _as_turns(rec: Record, value: Any, field: str, role: str) -> list[dict]:
     if isinstance(value, dict):  # ShareGPT preference rows: "chosen": {"from": "gpt", "value": ...}
         value = [value]
     return _turns(rec, value, field)
+
+
+def _role_of(turn: dict) -> str | None:
+    """The canonical role of a turn object (`role`, or ShareGPT's `from`); None for one that names none known."""
+    named = turn.get("role") if turn.get("role") is not None else turn.get("from")
+    return ROLES.get(named.strip().lower()) if isinstance(named, str) else None
 
 
 def _conversation(rec: Record, key: str) -> list[dict]:
@@ -329,6 +342,17 @@ def _answer_only(turns: list[dict], name: str) -> None:
             f"the {name} answer contains a {bad['role']} turn; after the shared prompt, chosen "
             "and rejected should hold only the assistant's answer"
         )
+    _answer_scored(turns, f"the {name} answer")
+
+
+def _answer_scored(turns: list[dict], what: str) -> None:
+    """RowProblem when every assistant turn of a judged answer has weight 0: DPO and KTO score the answer, so an
+    answer with nothing scored would make a row that teaches nothing (OpenAI's `weight` is for SFT rows)."""
+    if all(m.get("weight") == 0 for m in turns if m["role"] == "assistant"):
+        raise RowProblem(
+            f"{what} has weight 0 on every assistant turn (not trained), but a preference row's answers are "
+            "scored whole: remove the 'weight' keys from its answers, or leave the row out"
+        )
 
 
 # --- one converter per format -----------------------------------------------------------------------------
@@ -380,7 +404,8 @@ def _transcripts(rec: Record) -> tuple[list, list, list] | None:
 
 def _same_prompt(rec: Record, prompt: list[dict]) -> None:
     given = rec.data.get("prompt")
-    if isinstance(given, str) and any(m["content"] == given.strip() for m in prompt if m["role"] == "user"):
+    # compared stripped both sides: UltraFeedback writes "...?\n" in the prompt and in the conversations' turn
+    if isinstance(given, str) and any(m["content"].strip() == given.strip() for m in prompt if m["role"] == "user"):
         rec.used.add("prompt")  # the same prompt written twice (e.g. UltraFeedback): nothing is dropped
     elif isinstance(given, str) and given.strip():  # another question than the one the answers answer: said here
         rec.used.add("prompt")
@@ -508,6 +533,7 @@ def _from_unpaired(rec: Record) -> tuple[dict, list[str]]:
         raise RowProblem("the conversation must end with the assistant's answer that the label judges")
     if any(m["role"] not in ("assistant", "tool") for m in completion):
         raise RowProblem("the completion must contain only assistant turns")
+    _answer_scored(completion, "the labelled answer")
     _check_prompt(prompt)
     check_tool_order(prompt + completion)
     return {"prompt": prompt, "completion": completion, "label": label}, []

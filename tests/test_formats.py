@@ -941,3 +941,82 @@ def test_token_lengths_of_text_and_tool_rows_agree_with_the_tokenizer(smol_token
 def test_convert_record_keeps_its_two_value_contract():
     row, warnings = convert_record({"prompt": "q", "completion": "a", "label": True}, "unpaired_preference")
     assert row == {"prompt": [m("user", "q")], "completion": [m("assistant", "a")], "label": True} and warnings == []
+
+
+# --- answers as published by function-calling, OpenAI-weighted and UltraFeedback data (a review, 2026-12-05) ------
+
+
+def _rows(*records: dict) -> bytes:
+    return "".join(json.dumps(r) + "\n" for r in records).encode()
+
+
+def test_an_answer_of_an_empty_json_list_is_text_not_an_empty_conversation():
+    """Function-calling data answers "[]" for "no call to make": it was refused as "'completion' is an empty list:
+    there is no conversation" (every row of a KTO file of such answers), while an Alpaca `output` of "[]" was read."""
+    sft = load_bytes(_rows({"prompt": "No weather? Reply with the calls as JSON.", "completion": "[]"}), "c.jsonl")
+    pair = load_bytes(_rows({"prompt": "Even numbers in [1, 3]?", "chosen": "[]", "rejected": "[1, 3]"}), "p.jsonl")
+    kto = load_bytes(_rows({"prompt": "Calls for nothing?", "completion": "[]", "label": True}), "k.jsonl")
+    assert [r.errors for r in (sft, pair, kto)] == [[], [], []]
+    assert sft.rows[0]["messages"][-1] == {"role": "assistant", "content": "[]"}
+    assert pair.rows[0]["chosen"] == [{"role": "assistant", "content": "[]"}]
+    assert kto.rows[0]["completion"] == [{"role": "assistant", "content": "[]"}]
+
+
+def test_the_json_text_of_a_message_is_read_as_it_with_a_note_and_of_another_role_stays_text():
+    """The JSON text of an assistant message in `completion` was read as that message without a word (its content
+    trained, not the JSON); the JSON of a user message there was refused ("only assistant turns")."""
+    message = json.dumps({"role": "assistant", "content": "Hello there!"})
+    user_line = json.dumps({"role": "user", "content": "hi"})
+    result = load_bytes(
+        _rows({"prompt": "Greet me.", "completion": message}, {"prompt": "A chat line?", "completion": user_line}),
+        "c.jsonl",
+    )
+    assert result.errors == []
+    assert [r["messages"][-1]["content"] for r in result.rows] == ["Hello there!", user_line]
+    (note,) = [n.message for n in result.notices if "JSON text of a message" in n.message]
+    assert note.startswith("In 1 row, `completion` holds the JSON text of a message of its own role")
+
+
+@pytest.mark.parametrize(
+    "record, what",
+    [
+        (
+            {
+                "prompt": "Hi",
+                "chosen": [{"role": "assistant", "content": "Hello.", "weight": 0}],
+                "rejected": [{"role": "assistant", "content": "Go."}],
+            },
+            "the chosen answer",
+        ),
+        (
+            {"prompt": "Hi", "completion": [{"role": "assistant", "content": "Go.", "weight": 0}], "label": False},
+            "the labelled answer",
+        ),
+    ],
+    ids=["preference", "kto"],
+)
+def test_a_judged_answer_weighted_0_everywhere_is_refused_by_name(record, what):
+    """A pair's answer with weight 0 was counted valid and then trained nothing: `batch` blamed the --policy, and a KTO
+    file of them would refuse to start. DPO and KTO score answers whole: the row is refused, the weight named."""
+    result = load_bytes(_rows(record, record), "w.jsonl")
+    assert result.rows == [] and [e.row for e in result.errors] == [1, 2]
+    assert result.errors[0].message.startswith(f"{what} has weight 0 on every assistant turn"), result.errors[0]
+    earlier = {  # weight 0 on an earlier reply inside the prompt: not an answer judged, read as before
+        "prompt": [U, {"role": "assistant", "content": "Earlier.", "weight": 0}, {"role": "user", "content": "Again"}],
+        "chosen": "Hello.",
+        "rejected": "Go.",
+    }
+    assert load_bytes(_rows(earlier), "w.jsonl").errors == []
+
+
+def test_a_prompt_written_with_its_newline_is_the_question_the_pair_shares():
+    """UltraFeedback-style rows write the prompt with the turn's own trailing newline: "its 'prompt' ... is not the
+    question the chosen and rejected conversations share" was warned on every such row."""
+    question = "Name a citrus fruit.\n"
+    record = {
+        "prompt": question,
+        "chosen": [{"role": "user", "content": question}, {"role": "assistant", "content": "A lemon."}],
+        "rejected": [{"role": "user", "content": question}, {"role": "assistant", "content": "A potato."}],
+    }
+    result = load_bytes(_rows(record), "uf.jsonl")
+    assert result.errors == [] and result.warnings == [] and len(result.rows) == 1
