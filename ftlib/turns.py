@@ -15,15 +15,17 @@ What is read, by role (OpenAI / Hugging Face messages, ShareGPT `from`/`value`, 
     assistant  reasoning from `reasoning_content`, `reasoning`, `thinking`, a reasoning part or a leading
                <think>...</think> (split the way Qwen3's template splits it; the text around the reasoning is kept
                as `inline_think`, so templates get the content as written); `tool_calls` (or a legacy
-               `function_call`) with `arguments` as an object or JSON text -> always an object; `weight` or
-               `loss_weight` 0/1
+               `function_call`; the same call both ways is read once) with `arguments` as an object or JSON text ->
+               always an object; `weight` or `loss_weight` 0/1
     tool       `name`, `tool_call_id`; an object as content becomes its JSON text
 
 A label is read as good/bad from booleans, 1/0 and the words of `LABEL_WORDS` (`as_bool`). HH-RLHF transcripts
 and other prompts that two answers share are found by ftlib/pairs.py.
 
-Images, audio, video and files are refused by name: the studio trains text-only models. A key of a turn that
-holds a value but is not read is added to `ignored` as `<field>[].<key>` so the file's report can name it.
+Two keys naming one thing (`role`/`from`, `content`/`value`, both weights, `tool_calls` and `function_call`)
+that differ refuse the row (turn_keys.py); an empty reasoning field is no reasoning. Images, audio, video and
+files are refused by name: the studio trains text-only models. A key of a turn that holds a value but is not read
+is added to `ignored` as `<field>[].<key>` so the file's report can name it.
 
 Not known here: which fields of a row hold the turns (formats.py), files (readers.py).
 """
@@ -31,11 +33,11 @@ Not known here: which fields of a row hold the turns (formats.py), files (reader
 from __future__ import annotations
 
 import json
-import math
 from typing import Any
 
 from ftlib.errors import UserError
 from ftlib.json_rows import JSONProblem, parse_json
+from ftlib.turn_keys import calls_problem, clash, either, has_value, missing, repeated_call
 
 ROLES = {
     "system": "system",
@@ -101,20 +103,6 @@ def kind_name(value: Any) -> str:
     if isinstance(value, dict):
         return "an object"
     return "text" if isinstance(value, str) else type(value).__name__
-
-
-def missing(value: Any) -> bool:
-    """True for None and a float NaN (an empty cell as pandas reads it); "" and [] are values (see `has_value`).
-
-    >>> missing(None), missing(float("nan")), missing("")
-    (True, True, False)
-    """
-    return value is None or (isinstance(value, float) and math.isnan(value))
-
-
-def has_value(value: Any) -> bool:
-    """False for null, NaN, "", [] and {}: a key holding one of those carries no data, so ignoring it drops nothing."""
-    return not (missing(value) or (isinstance(value, (str, list, dict)) and not value))
 
 
 def turn_text(turn: dict, content: Any, where: str) -> str:
@@ -339,25 +327,35 @@ def _two_texts(value: Any) -> bool:
 
 
 def _weight(turn: dict, where: str) -> int | None:
-    key = next((k for k in WEIGHT_FIELDS if not missing(turn.get(k))), None)
-    if key is None:
-        return None
-    value = turn[key]
-    if isinstance(value, str) and value.strip() in ("0", "1"):
-        value = int(value)
-    if isinstance(value, bool) or value not in (0, 1):
-        raise RowProblem(f"the {key} of {where} must be 0 (not trained) or 1 (trained), not {value!r}")
-    return int(value)
+    weights = {}  # every weight key written is read: two that differ refuse the row
+    for key in (k for k in WEIGHT_FIELDS if not missing(turn.get(k))):
+        value = turn[key]
+        if isinstance(value, str) and value.strip() in ("0", "1"):
+            value = int(value)
+        if isinstance(value, bool) or value not in (0, 1):
+            raise RowProblem(f"the {key} of {where} must be 0 (not trained) or 1 (trained), not {value!r}")
+        weights[key] = int(value)
+    if len(set(weights.values())) > 1:
+        raise RowProblem(f"{where} {clash(weights, *WEIGHT_FIELDS)}")
+    return next(iter(weights.values()), None)
 
 
 # --- turns ------------------------------------------------------------------------------------------------
 
 
-def parse_turn(turn: Any, i: int, field: str, ignored: set[str]) -> dict:
-    """One canonical turn (see the module docstring); RowProblem naming turn `i` of `field` otherwise."""
+def _role_of(tag: Any) -> Any:
+    tag = tag.strip().lower() if isinstance(tag, str) else json.dumps(tag, default=str)
+    return tag if tag == "function_call" else ROLES.get(tag, tag)  # a ShareGPT call is a turn of its own kind
+
+
+def parse_turn(turn: Any, i: int, field: str, ignored: set[str], notes: list[str] | None = None) -> dict:
+    """One canonical turn (see the module docstring); RowProblem naming turn `i` of `field` otherwise. A legacy
+    `function_call` repeating one of the turn's `tool_calls` is read once: said in `notes`, or named in `ignored`."""
     if not isinstance(turn, dict):
         raise RowProblem(f"turn {i} of '{field}' is {kind_name(turn)}, not a message with a role and content")
-    raw_role = turn.get("role") if turn.get("role") is not None else turn.get("from")
+    if problem := clash(turn, "role", "from", _role_of):  # ShareGPT's names beside OpenAI's: one role, one text
+        raise RowProblem(f"turn {i} of '{field}' {problem}")
+    raw_role = either(turn, "role", "from")
     if raw_role is None:
         has = ", ".join(f"`{k}`" for k in list(turn)[:5]) or "nothing"  # {"text": ...}: what it holds instead
         raise RowProblem(f"turn {i} of '{field}' has no role (expected 'role' or 'from'; it has {has})")
@@ -370,7 +368,9 @@ def parse_turn(turn: Any, i: int, field: str, ignored: set[str]) -> dict:
         )
     where = f"turn {i} ({role}) of '{field}'"
     prefix = f"{field}[]."
-    content = turn.get("content") if turn.get("content") is not None else turn.get("value")
+    if problem := clash(turn, "content", "value"):
+        raise RowProblem(f"{where} {problem}")
+    content = either(turn, "content", "value")
     calls: list[dict] = []
     if tag == "function_call":  # ShareGPT: the whole value is the call (JSON text, an object or a list of them)
         calls, content = parse_tool_calls(content, where, ignored, prefix), ""
@@ -393,6 +393,8 @@ def parse_turn(turn: Any, i: int, field: str, ignored: set[str]) -> dict:
     elif role == "assistant":
         used |= _ASSISTANT_KEYS
         out.update(_assistant(turn, content, reasoning, calls, where, ignored, prefix))
+        if has_value(turn.get("tool_calls")) and has_value(turn.get("function_call")):  # the same call, read once
+            repeated_call(field, ignored, notes)
     else:
         if reasoning or calls:
             raise RowProblem(f"{where} holds reasoning or a tool call; only the assistant's turns carry those")
@@ -407,16 +409,23 @@ def _assistant(
     turn: dict, content: Any, reasoning: list[str], calls: list[dict], where: str, ignored: set[str], prefix: str
 ) -> dict:
     """content, reasoning, tool_calls and weight of an assistant turn."""
-    for key in ("tool_calls", "function_call"):
-        if has_value(turn.get(key)):
-            calls = calls + parse_tool_calls(turn[key], where, ignored, prefix)
+    listed, legacy = (
+        parse_tool_calls(turn[key], where, ignored, prefix, path) if has_value(turn.get(key)) else []
+        for key, path in (("tool_calls", "tool_calls[]"), ("function_call", "function_call"))
+    )
+    if problem := calls_problem(listed, legacy):
+        raise RowProblem(f"{where} {problem}")
+    calls = calls + (listed or legacy)  # a legacy call repeating a listed one is that call (parse_turn says so)
+    given = [turn[k] for k in REASONING_FIELDS if isinstance(turn.get(k), str)]  # as written, for `inline_think`
     for key in REASONING_FIELDS:
-        if isinstance(turn.get(key), str):
-            reasoning = [*reasoning, text(turn[key], f"the {key} of {where}", optional=True) or ""]
+        if isinstance(turn.get(key), str):  # "" or blank: no reasoning, not a second one
+            said = text(turn[key], f"the {key} of {where}", optional=True)
+            reasoning = reasoning if said is None else [*reasoning, said]
         elif not missing(turn.get(key)):
             raise RowProblem(f"the {key} of {where} must be text, but it is {kind_name(turn[key])}")
     wrap, written = None, turn.get(INLINE_THINK)
     if has_value(written):  # a canonical row read again: its content as the file first wrote it
+        reasoning = reasoning or given[:1]  # an empty <think></think> was written: its reasoning is ""
         if not (_two_texts(written) and len(reasoning) == 1 and isinstance(content, str)):
             raise RowProblem(f"the {INLINE_THINK} of {where} must be the two texts written around its reasoning")
         content, reasoning = written[0] + reasoning[0] + written[1] + content, []
@@ -452,8 +461,9 @@ def _assistant(
     return out
 
 
-def parse_messages(value: Any, field: str, ignored: set[str] | None = None) -> list[dict]:
-    """Canonical turns from a list of role/content or from/value turns (JSON text of such a list is parsed)."""
+def parse_messages(value: Any, field: str, ignored: set[str] | None = None, notes: list | None = None) -> list[dict]:
+    """Canonical turns from a list of role/content or from/value turns (JSON text of such a list is parsed);
+    `notes` (see parse_turn) gets how a turn was read where a file's report should say it."""
     ignored = set() if ignored is None else ignored
     if isinstance(value, str) and value.lstrip().startswith("["):
         try:
@@ -469,7 +479,7 @@ def parse_messages(value: Any, field: str, ignored: set[str] | None = None) -> l
         )
     if not value:
         raise RowProblem(f"'{field}' is an empty list: there is no conversation")
-    return [parse_turn(turn, i, field, ignored) for i, turn in enumerate(value, start=1)]
+    return [parse_turn(turn, i, field, ignored, notes) for i, turn in enumerate(value, start=1)]
 
 
 # A label as projects write it: TRL's booleans, 1/0 (the ints of a pandas export, a CSV cell's "1"), yes/no,

@@ -1,0 +1,160 @@
+"""A turn that says one thing under two keys (ftlib/turn_keys.py): read once where both agree, the row refused by
+line with both values named where they differ; an empty reasoning field is no reasoning, not a second one.
+
+The content is ours; the shapes are OpenAI's (`tool_calls` beside its legacy `function_call`, `reasoning_content`)
+and ShareGPT's (`from`/`value` beside `role`/`content`), as converters write them side by side.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import partial
+
+import pytest
+
+from ftlib.data import load_bytes
+from ftlib.data_stats import render_row
+from ftlib.formats import convert_record
+from ftlib.templates import get_template, render
+from ftlib.turns import RowProblem, parse_messages
+
+ASK = {"role": "user", "content": "When is high tide in Whitby?"}
+TIDE_ARGS = '{"harbour": "Whitby"}'
+
+
+def load(*rows: dict):
+    return load_bytes("\n".join(json.dumps(r) for r in rows).encode(), "turns.jsonl")
+
+
+def refusals(result) -> list[tuple[int, str]]:
+    return [(e.row, e.message) for e in result.errors]  # the line of a .jsonl file
+
+
+# --- 1. an empty reasoning field beside a real reasoning ------------------------------------------------------
+
+
+@pytest.mark.parametrize("empty", ["", "   \n", None])
+def test_an_empty_reasoning_field_is_no_second_reasoning(empty):
+    inline = {
+        "role": "assistant",
+        "content": "<think>the moon sets the tide</think>At 14:05.",
+        "reasoning_content": empty,
+    }
+    beside = {"role": "assistant", "content": "At 14:05.", "reasoning_content": empty, "reasoning": "Look it up."}
+    result = load({"messages": [ASK, inline]}, {"messages": [ASK, beside]})
+    assert refusals(result) == []
+    first, second = (row["messages"][1] for row in result.rows)
+    assert (first["reasoning"], first["content"]) == ("the moon sets the tide", "At 14:05.")
+    assert (second["reasoning"], second["content"]) == ("Look it up.", "At 14:05.")
+
+
+def test_two_real_reasonings_are_still_refused_and_an_empty_think_block_reads_back():
+    two = {"role": "assistant", "content": "<think>a</think>At 14:05.", "reasoning_content": "b", "thinking": ""}
+    assert "two different reasonings" in refusals(load({"messages": [ASK, two]}))[0][1]
+    # A canonical row with an empty inline reasoning, read again: the content as first written.
+    (row, _) = convert_record(
+        {"messages": [ASK, {"role": "assistant", "content": "<think></think>At 14:05."}]}, "messages"
+    )
+    again, _ = convert_record(row, "messages")
+    assert again == row and row["messages"][1]["reasoning"] == ""
+
+
+# --- 2. the legacy `function_call` beside `tool_calls` --------------------------------------------------------
+
+
+def call_turn(legacy_args: str, name: str = "lookup_tide") -> dict:
+    return {
+        "role": "assistant",
+        "content": "",
+        "function_call": {"name": name, "arguments": legacy_args},
+        "tool_calls": [
+            {"id": "call_7", "type": "function", "function": {"name": "lookup_tide", "arguments": TIDE_ARGS}}
+        ],
+    }
+
+
+def tide_row(turn: dict) -> dict:
+    result = {"role": "tool", "tool_call_id": "call_7", "content": "High tide 14:05"}
+    return {"messages": [ASK, turn, result, {"role": "assistant", "content": "At 14:05."}]}
+
+
+def test_the_same_call_as_tool_calls_and_function_call_is_one_call():
+    result = load(tide_row(call_turn('{"harbour":  "Whitby"}')))  # the same arguments, spaced otherwise
+    assert refusals(result) == []
+    (row,) = result.rows
+    expected = {
+        "type": "function",
+        "id": "call_7",
+        "function": {"name": "lookup_tide", "arguments": {"harbour": "Whitby"}},
+    }
+    assert row["messages"][1]["tool_calls"] == [expected]
+    rendered = render_row(row, None, partial(render, get_template("hermes")))
+    assert rendered.count("<tool_call>") == 1
+    # Said, not silent: the legacy key is named in the file's report (or in the notes a caller keeps).
+    assert any("messages[].function_call" in n.message for n in result.notices)
+    notes: list[str] = []
+    parse_messages([ASK, call_turn(TIDE_ARGS)], "messages", set(), notes)
+    assert len(notes) == 1 and "same call, read once" in notes[0]
+
+
+@pytest.mark.parametrize("legacy", ['{"harbour": "Scarborough"}', "other_tool"])
+def test_different_calls_as_tool_calls_and_function_call_refuse_the_row(legacy):
+    turn = call_turn(TIDE_ARGS, "other_tool") if legacy == "other_tool" else call_turn(legacy)
+    ((line, message),) = refusals(load(tide_row(turn)))
+    assert line == 1
+    assert "turn 2 (assistant) of 'messages' has both `tool_calls` (lookup_tide(" in message
+    assert "the legacy `function_call`" in message and "which differ" in message
+    assert "Put every call in `tool_calls` and remove `function_call`" in message
+
+
+# --- 3. one thing under two keys of a turn ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("turn", "said"),
+    [
+        (
+            {"role": "user", "content": "Is it high tide now?", "from": "human", "value": "Where is the harbour?"},
+            "turn 1 (user) of 'messages' has both 'content' (\"Is it high tide now?\") and 'value' "
+            '("Where is the harbour?"), which differ',
+        ),
+        (
+            {"role": "user", "from": "gpt", "content": "Is it high tide now?"},
+            "turn 1 of 'messages' has both 'role' (\"user\") and 'from' (\"gpt\"), which differ",
+        ),
+    ],
+)
+def test_different_text_under_two_names_refuses_the_row(turn, said):
+    ((line, message),) = refusals(load({"messages": [turn, {"role": "assistant", "content": "At 14:05."}]}))
+    assert line == 1 and message.startswith(said) and "keep the right one and remove the other" in message
+
+
+def test_the_same_text_under_two_names_is_read_once():
+    turn = {"role": "user", "from": "human", "content": "Is it high tide now?", "value": "Is it high tide now?"}
+    blank = {"role": "assistant", "content": "", "value": "At 14:05."}  # an empty `content` drops no `value`
+    result = load({"messages": [turn, blank]})
+    assert refusals(result) == []
+    assert result.rows[0]["messages"] == [
+        {"role": "user", "content": "Is it high tide now?"},
+        {"role": "assistant", "content": "At 14:05."},
+    ]
+
+
+@pytest.mark.parametrize(("weight", "loss_weight", "kept"), [(1, 0, None), ("1", 1, 1), (0, "0", 0)])
+def test_two_weights_that_differ_refuse_the_row(weight, loss_weight, kept):
+    trained = {"role": "assistant", "content": "At 14:05."}
+    answer = {"role": "assistant", "content": "Ask the harbour master.", "weight": weight, "loss_weight": loss_weight}
+    row = {"messages": [ASK, answer, {"role": "user", "content": "And tomorrow?"}, trained]}
+    result = load(row)
+    if kept is None:
+        ((line, message),) = refusals(result)
+        assert line == 1
+        assert "turn 2 (assistant) of 'messages' has both 'weight' (1) and 'loss_weight' (0), which differ" in message
+    else:
+        assert refusals(result) == [] and result.rows[0]["messages"][1]["weight"] == kept
+
+
+def test_a_bad_second_weight_is_refused_not_dropped():
+    answer = {"role": "assistant", "content": "At 14:05.", "weight": 1, "loss_weight": "half"}
+    with pytest.raises(RowProblem, match="the loss_weight of turn 2 .* must be 0 .* or 1 .*, not 'half'"):
+        parse_messages([ASK, answer], "messages")
