@@ -234,7 +234,7 @@ def batching_refusals(kinds: list[str]) -> dict[str, str]:
 REWARD_KINDS = {
     "regex": "a regular expression",
     "contains": "a piece of text",
-    "contains_column": "the name of a column of the prompts' file (e.g. answer)",
+    "contains_column": "the name of a column of the prompts' file (e.g. answer; reward_model.ground_truth: a field)",
     "length": "{target: N} (a number of words)",
     "not_repeating": "{} (no options)",
     "check": "the name of a shipped sample with a behaviour check (e.g. chat_style)",

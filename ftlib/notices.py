@@ -10,12 +10,16 @@ without what only that format uses, or refused (its error says why). Not known h
 
 from __future__ import annotations
 
+import json
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ftlib.column_values import answer_field, texts
 from ftlib.errors import plural
 from ftlib.formats import FORMAT_FIELDS, FORMAT_KIND, detect_row_format
+from ftlib.rows import COLUMNS
 
 # The two shapes of a conversation: a file may mix them, and each row is read by its own (`own_chat_shape`).
 CHATS = ("messages", "sharegpt")
@@ -97,22 +101,55 @@ def answers_unread(names: list[str], table: bool) -> FieldNotice:
     )
 
 
-def passed_columns(passed: Counter, table: bool = False) -> list[FieldNotice]:
+def passed_columns(passed: Counter, table: bool = False, rows: Sequence[dict] = ()) -> list[FieldNotice]:
     """Notes on the fields a file of prompts carries beside each prompt (`rows.with_columns`), with the number of rows
-    each is in: not part of the prompt, never trained, passed to GRPO's reward functions under their own names; and
-    how to train one as the answer instead (`table`: a CSV, TSV or Parquet file, whose page control differs)."""
+    each is in: not part of the prompt, never trained, passed to GRPO's reward functions under their own names; what
+    `contains_column` reads of it, by its values in `rows` (`column_reward`); and how to train one as the answer
+    instead (`table`: a CSV, TSV or Parquet file, whose page control differs). Returns one note a field."""
     return [
         FieldNotice(
             f"`{name}` in {plural(n, 'row')} is not part of the prompt: GRPO passes it to the reward functions, as "
-            f'`{name}=` to a registered function (as TRL passes a dataset\'s columns); {{"contains_column": '
-            f'"{name}"}} rewards an answer that contains it. To train it as the answer instead (SFT, DPO), choose '
-            f"`{name}` {answer_box(table)} on the Data page (`--map {name}=completion` in the CLI).",
+            f"`{name}=` to a registered function (as TRL passes a dataset's columns); "
+            f"{column_reward(name, [r[COLUMNS][name] for r in rows if name in (r.get(COLUMNS) or {})])}. To train "
+            f"it as the answer instead (SFT, DPO), choose `{name}` {answer_box(table)} on the Data page "
+            f"(`--map {name}=completion` in the CLI).",
             field=name,
             rows=n,
             note=True,
         )
         for name, n in passed.most_common()
     ]
+
+
+def column_reward(name: str, values: list) -> str:
+    """What the built-in `contains_column` makes of a column with these `values` (its rows'), as a clause: a text or
+    number is looked for in the answer; a list, any of its items; an object, the field named like an answer by its
+    dotted path (`column_values.answer_field`), else nothing (a registered function reads it). Never a bare
+    `{"contains_column": NAME}` that would score every answer 0.
+
+    >>> column_reward("reward_model", [{"style": "rule", "ground_truth": "6"}])
+    'it holds objects (keys: style, ground_truth): {"contains_column": "reward_model.ground_truth"} rewards an answer \
+that contains its `ground_truth`'
+    >>> column_reward("answers", [["6", "six"]]), column_reward("answer", ["6"])
+    ('{"contains_column": "answers"} rewards an answer that contains any of its items', \
+'{"contains_column": "answer"} rewards an answer that contains it')
+    """
+    objects = [v for v in values if isinstance(v, dict)]
+    if objects:
+        merged: dict = {}
+        for value in objects:
+            merged.update({k: v for k, v in value.items() if k not in merged})
+        keys = f"it holds objects (keys: {', '.join(map(str, list(merged)[:8]))}{', ...' if len(merged) > 8 else ''})"
+        if field := answer_field(merged):
+            reward = json.dumps({"contains_column": f"{name}.{field}"})
+            return f"{keys}: {reward} rewards an answer that contains its `{field.split('.')[-1]}`"
+        return f"{keys}, which `contains_column` cannot look for in an answer (it reads text or numbers)"
+    if any(texts(v) is None for v in values):  # lists of objects or lists
+        return "it holds lists of objects, which `contains_column` cannot look for in an answer (it reads text)"
+    reward = json.dumps({"contains_column": name})
+    if any(isinstance(v, list) for v in values):
+        return f"{reward} rewards an answer that contains any of its items"
+    return f"{reward} rewards an answer that contains it"
 
 
 def looks_like(record: dict) -> str | None:

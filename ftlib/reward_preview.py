@@ -21,12 +21,14 @@ def preview_rewards(model, tokenizer, config, rows: list[dict], prompts: int = 3
 
     Rows of any kind GRPO takes; the same table as the live one (`completion_rows`), under `tools` the row's tool
     schemas where it has any (the prompt is rendered and scored with them), under `columns` its other fields where it
-    has any (the rewards get them: `rows.with_columns`). RewardError / ConfigError when a reward cannot be used, or
-    gives an answer anything but a finite number (a registered function that raises or returns None or NaN).
+    has any (the rewards get them: `rows.with_columns`). RewardError / ConfigError when a reward cannot be used (a
+    column it reads that a prompt lacks or holds as an object: `rewards.check_columns`, before any answer is
+    written), or gives an answer anything but a finite number (a registered function that raises or returns None or
+    NaN).
     """
     from ftlib import sampling
     from ftlib.loss_types import grpo_scales_rewards
-    from ftlib.rewards import build_rewards, group_advantages, score_completions
+    from ftlib.rewards import build_rewards, check_columns, group_advantages, score_completions
     from ftlib.templates import get_template
     from ftlib.tokens import encode_rows
 
@@ -35,6 +37,8 @@ def preview_rewards(model, tokenizer, config, rows: list[dict], prompts: int = 3
     chosen = training_rows(rows, "grpo")[0][:prompts]
     encoded = encode_rows(chosen, tokenizer, template, config.mask_policy, config.max_length)
     rewards = build_rewards(config.rewards, device=str(next(model.parameters()).device))
+    # A column a reward reads that a prompt lacks, or holds as an object: refused before any answer is written.
+    check_columns(rewards, [e.columns or None for e in encoded], "prompt", [e.messages for e in encoded])
     setting = sampling.DecodingSetting(temperature=float(config.grpo_temperature))
     gen = [sampling.GenRow(tuple(e.input_ids), setting) for e in encoded for _ in range(group)]
     seeds = BatchedRollout([], tokenizer, 0, 1.0, config.seed).seeds(len(gen), step=-1)

@@ -9,8 +9,9 @@ Every reward maps one completion (the answer text) to a number; a run's total is
 
     regex          1 if the pattern matches anywhere (`re.search`, at most 1 s an answer; ^ for "starts with"), else 0
     contains       1 if the text occurs (case-sensitive), else 0
-    contains_column  1 if the value of the prompt row's column (e.g. GSM8K's `answer`, its final answer after "####")
-                   occurs in the answer as a whole word or number ("10" is not in "100"), else 0
+    contains_column  1 if the value of the prompt row's column (e.g. GSM8K's `answer`, its final answer after "####";
+                   `reward_model.ground_truth`: a field of an object column; a list: any of its answers) occurs in
+                   the answer as a whole word or number ("10" is not in "100"), else 0 (column_values.py)
     length         1 - |words - target| / target, floored at 0: closer to `target` words is better
     not_repeating  distinct / total sentences (line by line) and three-word runs, the lower: 1 = nothing repeated
     check          a shipped sample's behaviour check (ftlib.demo_data), 1 or 0: e.g. chat_style ("opens with Ahoy!")
@@ -42,6 +43,8 @@ from dataclasses import dataclass, field
 
 from ftlib import pattern_search
 from ftlib.answer_notes import looped_characters, repeats_itself, repetition_units  # repeats_itself: re-exported
+from ftlib.column_values import MISSING, contains_column_score, found, path_keys, unreadable
+from ftlib.column_values import answers as column_answers
 from ftlib.errors import UserError, numbered, plural
 from ftlib.methods import check_rewards, coerce_rewards, looks_like_code, reward_kind, reward_names
 from ftlib.reward_functions import (
@@ -96,32 +99,6 @@ def regex_score(pattern: str, text: str) -> float:
 def contains_score(needle: str, text: str) -> float:
     """1.0 when `needle` occurs in `text` (case-sensitive), else 0.0."""
     return 1.0 if needle in text else 0.0
-
-
-def column_answer(value: str) -> str:
-    """The answer a row's column gives, to find in the model's: GSM8K's worked solution ends "#### 42" (its final
-    answer after the last "####"); any other value is itself, stripped.
-
-    >>> column_answer("3 plus 3 is 6.\\n#### 6"), column_answer(" Paris ")
-    ('6', 'Paris')
-    """
-    return value.rsplit("####", 1)[1].strip() if "####" in value else value.strip()
-
-
-def column_answer_score(value: str, text: str) -> float:
-    """1.0 when the model's answer `text` holds the column's answer (`column_answer`) as a whole word or number, else
-    0.0: "10" is not in "It is 100." nor in "6.10" or "-10" (a substring match gave those full marks: a cold review).
-
-    >>> [column_answer_score("10", t) for t in ("It is 10.", "It is 100.", "It is 6.10", "It is -10", "10,000")]
-    [1.0, 0.0, 0.0, 0.0, 0.0]
-    >>> column_answer_score("3 plus 3 is 6.\\n#### 6", "The answer is 6."), column_answer_score("Paris", "Parisian")
-    (1.0, 0.0)
-    """
-    answer = column_answer(value)
-    # Not inside a longer word or number: no word character either side, no digit group or decimal going on, and no
-    # minus sign before a number.
-    before = r"(?<![\w])(?<!\d[.,])" + (r"(?<!-)" if answer[:1].isdigit() else "")
-    return 1.0 if re.search(before + re.escape(answer) + r"(?!\w)(?![.,]\d)", text) else 0.0
 
 
 def length_score(target: float, text: str) -> float:
@@ -190,29 +167,6 @@ def _per_text(function: Callable[[str], float]):
     return lambda prompts, completions, tools=None, columns=None: [float(function(text)) for text in completions]
 
 
-def _column_contains(column: str):
-    """`contains_column`: 1.0 when the answer holds the value of its row's `column` as a whole word or number (GSM8K's
-    final answer after "####": `column_answer_score`), else 0.0; RewardError for a row without that column."""
-
-    def score(prompts, completions, tools=None, columns=None) -> list[float]:
-        columns = list(columns) if columns is not None else [None] * len(completions)
-        out = []
-        for prompt, text, given in zip(prompts, completions, columns, strict=True):
-            value = (given or {}).get(column)
-            if value is None or not str(value).strip():
-                has = f"its columns: {', '.join(given)}" if given else "it has none beside the prompt"
-                lacks = "leaves empty" if column in (given or {}) else "does not have"  # "" or None given in code
-                raise RewardError(
-                    f"`contains_column` names the column {column!r}, which the prompt {asked(prompt)} {lacks} "
-                    f"({has}). A file of prompts carries its other fields to the rewards, e.g. "
-                    f'{{"prompt": "What is 2+2?", "{column}": "4"}}.'
-                )
-            out.append(column_answer_score(str(value), text))
-        return out
-
-    return score
-
-
 def _sample_check(name: str):
     from ftlib.demo_data import SAMPLES, SampleError, check
 
@@ -244,7 +198,7 @@ def build_rewards(specs: list[dict], device: str = "cpu", load_models: bool = Tr
             elif kind == "contains":
                 score = _per_text(lambda text, needle=value: contains_score(needle, text))
             elif kind == "contains_column":
-                score = _column_contains(value)
+                score = contains_column_score(value)
             elif kind == "length":
                 score = _per_text(lambda text, target=float(value["target"]): length_score(target, text))
             elif kind == "not_repeating":
@@ -307,36 +261,44 @@ def check_columns(
     rewards: list[Reward], columns: Sequence[dict | None], what: str = "training prompt", prompts: Sequence = ()
 ) -> None:
     """RewardError before training when a reward reads a column that some of the rows (each row's `columns`,
-    rows.with_columns) lack: `contains_column`'s, or a registered function's parameter without a default
-    (`reward_functions.registered`'s `columns_needed`); it would stop the run at the first such row. `prompts`: the
-    rows' prompts (turns), the first lacking one quoted; else rows are numbered as `what` N."""
+    rows.with_columns) lack: `contains_column`'s (a name or a dotted path into an object column,
+    `column_values.found`), or a registered function's parameter without a default (`reward_functions.registered`'s
+    `columns_needed`); it would stop the run at the first such row. Also when `contains_column`'s value is an object
+    in some row (`column_values.object_problem`: every answer would score 0). `prompts`: the rows' prompts (turns),
+    the first lacking one quoted; else rows are numbered as `what` N. Returns None."""
     has = sorted({k for given in columns for k in (given or {})})
+
+    def which(rows: list[int]) -> str:
+        if len(prompts) >= rows[-1]:  # named by their words: a position in a shuffled split means nothing
+            first = asked(prompts[rows[0] - 1])
+            return f"the {what} {first}" if len(rows) == 1 else f"{len(rows)} {what}s ({first}, ...)"
+        return numbered(what, rows)
+
     for reward in rewards:
         compared = reward.spec.get("contains_column")  # its text is looked for: one of only spaces stops the run too
         needed = {compared} if compared is not None else set()
         needed |= set(getattr(reward.score, "columns_needed", ()))
         for column in sorted(needed):
+            if column == compared and (objects := unreadable(column, columns))[0]:
+                raise RewardError(f"The reward {reward.label} cannot score {which(objects[0])}: {objects[1]}")
             lacking = [
                 n
                 for n, given in enumerate(columns, start=1)
-                if column not in (given or {}) or (column == compared and not str(given[column]).strip())
+                if (not column_answers(given, column) if column == compared else column not in (given or {}))
             ]
             if not lacking:
                 continue
-            which = numbered(what, lacking)
-            if len(prompts) >= lacking[-1]:  # named by their words: a position in a shuffled split means nothing
-                first = asked(prompts[lacking[0] - 1])
-                which = f"the {what} {first}" if len(lacking) == 1 else f"{len(lacking)} {what}s ({first}, ...)"
-            if column in has:  # other rows have it: a file's empty or null cell is not carried (formats.ignored)
-                raise RewardError(
+            if any(found(given, column) is not MISSING for given in columns):  # a file's empty or null cell is
+                raise RewardError(  # not carried (formats.ignored)
                     f"The reward {reward.label} reads the column {column!r}, which is empty, null or missing in "
-                    f"{which}, where the other {len(columns) - len(lacking)} give it a value. Give those prompts a "
-                    "value in that column, or leave them out of the data."
+                    f"{which(lacking)}, where the other {len(columns) - len(lacking)} give it a value. Give those "
+                    "prompts a value in that column, or leave them out of the data."
                 )
             raise RewardError(
-                f"The reward {reward.label} reads the column {column!r}, which {which} "
-                f"{'does' if len(lacking) == 1 else 'do'} not have (the rows' columns: {', '.join(has) or 'none'}). "
-                "Give every prompt that column in the data, or use a reward that reads one they all have."
+                f"The reward {reward.label} reads the column {column!r}, which {which(lacking)} "
+                f"{'does' if len(lacking) == 1 else 'do'} not have (the rows' columns: {', '.join(has) or 'none'}"
+                f"{path_keys(column, columns)}). Give every prompt that column in the data, or use a reward that "
+                "reads one they all have."
             )
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections import Counter
 from dataclasses import replace
 
 import pytest
@@ -18,6 +19,7 @@ from ftlib.alignment import COLUMNS_FIELD, completion_rows
 from ftlib.cli import main
 from ftlib.config import ConfigError, RunConfig
 from ftlib.data import load_bytes
+from ftlib.notices import passed_columns
 from ftlib.reward_eval import RewardedAnswers
 from ftlib.rewards import (
     REGISTRY_ENV,
@@ -218,6 +220,48 @@ def test_contains_column_rewards_an_answer_that_holds_its_rows_value():
     with pytest.raises(ConfigError, match="`contains_column` needs the name of a column"):
         RunConfig(method="grpo", rewards=[{"contains_column": ""}])
     assert text_problems('[{"contains_column": "answer"}]') == []
+
+
+VERL = {"data_source": "mathx", "ability": "math", "reward_model": {"style": "rule", "ground_truth": "6"},
+        "extra_info": {"split": "train", "index": 0}}  # fmt: skip
+ADD = [[{"role": "user", "content": "Add 3 and 3."}]]
+
+
+def test_contains_column_reads_a_field_of_an_object_column_and_any_answer_of_a_list():
+    """Reviewed: a verl / OpenAI RFT file keeps the answer in `reward_model.ground_truth`; `contains_column` looked for
+    the str() of the whole object, so a correct answer scored 0.0, and a list of answers ("6", "six") too."""
+    (path,) = build_rewards([{"contains_column": "reward_model.ground_truth"}])
+    scored = score_completions([path], ADD * 2, ["The answer is 6.", "It is 7."], columns=[VERL, VERL])
+    assert scored.scores == {"contains_column": [1.0, 0.0]}
+    (listed,) = build_rewards([{"contains_column": "answers"}])
+    answers = ["Six.", "It is 6", "Seven, or 16."]
+    scored = score_completions([listed], ADD * 3, answers, columns=[{"answers": ["6", "six", 6]}] * 3)
+    assert scored.scores == {"contains_column": [0.0, 1.0, 0.0]}  # whole words, case-sensitive: "Six." is not "six"
+    scored = score_completions([listed], ADD * 2, ["six", "7"], columns=[{"answers": ["6", "six"]}] * 2)
+    assert scored.scores == {"contains_column": [1.0, 0.0]}
+    # The object itself, scored: refused by name with the path to write, not every answer scored 0.
+    (whole,) = build_rewards([{"contains_column": "reward_model"}])
+    with pytest.raises(RewardError, match=r'`reward_model` holds an object \(keys: style, ground_truth\): name the '
+                       r'field inside it, \{"contains_column": "reward_model.ground_truth"\}'):  # fmt: skip
+        score_completions([whole], ADD, ["The answer is 6."], columns=[VERL])
+
+
+def test_the_note_on_an_object_column_recommends_the_dotted_path_to_its_answer():
+    """Reviewed: `data inspect` of a verl file recommended {"contains_column": "reward_model"}, which scores 0."""
+    rows = [{"prompt": ADD[0], "columns": VERL}, {"prompt": ADD[0], "columns": {**VERL, "answers": ["6", "six"]}}]
+    notes = {n.field: n.message for n in passed_columns(Counter([*VERL, *VERL, "answers"]), rows=rows)}
+    assert (
+        '{"contains_column": "reward_model.ground_truth"} rewards an answer that contains its `ground_truth`'
+        in (notes["reward_model"])
+    )
+    assert '{"contains_column": "reward_model"}' not in notes["reward_model"]
+    assert "`reward_model=` to a registered function" in notes["reward_model"]
+    assert "--map reward_model=completion" in notes["reward_model"]  # the rest of the note is kept
+    # Objects with no field named like an answer: no contains_column to recommend; a registered function reads it.
+    assert "it holds objects (keys: split, index), which `contains_column` cannot" in notes["extra_info"]
+    assert '"contains_column": "extra_info' not in notes["extra_info"] and "`extra_info=` to a" in notes["extra_info"]
+    assert '{"contains_column": "answers"} rewards an answer that contains any of its items' in notes["answers"]
+    assert '{"contains_column": "data_source"} rewards an answer that contains it' in notes["data_source"]
 
 
 def test_a_grpo_run_gives_each_answer_its_prompts_answer_column(varied_model, registry, tmp_path):
@@ -504,6 +548,32 @@ def test_a_column_empty_or_null_in_some_rows_of_a_file_is_refused_as_empty_not_a
     assert lines[0].startswith("warning: The field `answer` is empty or null in 2 rows (lines 1, 2)"), lines[0]
     assert "which is empty, null or missing in 2 training prompts ('What is " in lines[1], lines[1]
     assert "where the other 4 give it a value" in lines[1] and "do not have" not in lines[1]
+
+
+def test_an_object_column_without_a_path_is_refused_before_the_run(tmp_path, capsys):
+    """Reviewed: {"contains_column": "reward_model"} on a verl file trained with every reward 0, silently. Refused
+    before launch (the pre-launch check of the CLI, the Train page and the preview), with the path to write; so is a
+    path the rows do not have."""
+    (whole,) = build_rewards([{"contains_column": "reward_model"}])
+    refused = r"cannot score 2 training prompts \('Add 3 and 3\.', \.\.\.\): `reward_model` holds an object "
+    with pytest.raises(RewardError, match=refused + r'.*\{"contains_column": "reward_model.ground_truth"\}'):
+        check_columns([whole], [VERL, VERL], prompts=ADD * 2)
+    (wrong,) = build_rewards([{"contains_column": "reward_model.answer"}])
+    lacking = r"which training prompt 1 does not have \(the rows' columns: ability, data_source, extra_info, "
+    with pytest.raises(
+        RewardError, match=lacking + r"reward_model; `reward_model` holds the keys style, ground_truth"
+    ):
+        check_columns([wrong], [VERL])
+    check_columns(build_rewards([{"contains_column": "reward_model.ground_truth"}]), [VERL, VERL])
+    check_columns(build_rewards([{"contains_column": "answers"}]), [{"answers": ["6", "six"]}])
+
+    data = tmp_path / "verl.jsonl"
+    data.write_text("".join(json.dumps({"prompt": ADD[0], **VERL}) + "\n" for _ in range(4)))
+    argv = ["train", "--method", "grpo", "--dataset", str(data), "--test-size", "0", "--max-steps", "1"]
+    code = main([*argv, "--rewards", '[{"contains_column": "reward_model"}]'])
+    err = capsys.readouterr().err
+    assert code == 2 and err.startswith('error: The reward contains_column "reward_model" cannot score 4 '), err
+    assert '{"contains_column": "reward_model.ground_truth"}' in err and not runs.list_runs(), err
 
 
 def test_a_registered_function_needing_a_column_some_prompts_lack_is_refused_before_launch(tiny_model_dir, registry):
