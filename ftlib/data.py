@@ -428,7 +428,7 @@ def load_bytes(
     notices += [FieldNotice(f"In {plural(n, 'row')}, {note}", rows=n, note=True) for note, n in read_as.items()]
     places = {name: [where(n) for n in numbers] for name, numbers in found_at.items()}
     notices += file_notices(ignored, records, fmt, {e.row for e in errors}, places) + passed_columns(
-        passed, columns is not None
+        passed, columns is not None, rows
     )
     notices += numbers_note(as_text, {k: [where(n) for n in at] for k, at in as_text_at.items()}, source_of)
     notices += [FieldNotice(note, note=True) for note in duplicates_note(rows, [where(n) for n in numbers])]

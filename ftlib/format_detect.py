@@ -45,6 +45,20 @@ FORMAT_KIND = {
 }
 
 
+# OpenAI's preference fine-tuning rows name the two answers so (and hold the prompt in `input.messages`)
+OPENAI_SIDES = {"chosen": "preferred_output", "rejected": "non_preferred_output"}
+
+
+def is_openai_pair(record: dict) -> bool:
+    """A row of OpenAI's preference (DPO) fine-tuning format: `input` {"messages", "tools"?}, `preferred_output`
+    and `non_preferred_output` (the assistant's answers).
+
+    >>> is_openai_pair({"input": {"messages": []}, "preferred_output": [], "non_preferred_output": []})
+    True
+    """
+    return set(OPENAI_SIDES.values()) <= set(record) and isinstance(record.get("input"), dict)
+
+
 def detect_row_format(record: Any) -> str | None:
     """The format a single record's keys point to, or None.
 
@@ -56,7 +70,7 @@ def detect_row_format(record: Any) -> str | None:
     if not isinstance(record, dict):
         return None
     keys = set(record)
-    if {"chosen", "rejected"} <= keys or {"chosen_messages", "rejected_messages"} <= keys:
+    if {"chosen", "rejected"} <= keys or {"chosen_messages", "rejected_messages"} <= keys or is_openai_pair(record):
         return "preference"
     # A `label` holding any value beside an answer is read as a judgement of it: when the value is not one
     # (`_label` refuses the row by name), ignoring it would train answers that may be marked bad.

@@ -88,6 +88,10 @@ JSON_TURN_NOTE = (
     '`{field}` holds the JSON text of a message of its own role (`{{"role": ..., "content": ...}}`): read as that '
     "message, its content the text. If the JSON text itself is meant, write it inside a message's content."
 )
+OPENAI_PAIR_NOTE = (
+    "`preferred_output` and `non_preferred_output` are OpenAI's preference fine-tuning answers: read as the chosen "
+    "and the rejected answer, with `input.messages` as the prompt (`input.tools` its tools)."
+)
 FUNCTIONS_NOTE = (
     "`functions` (OpenAI's legacy name of `tools`, beside `function_call` turns) is read as the row's tools, each "
     'schema as a `tools` entry {"type": "function", "function": schema}.'
@@ -122,6 +126,7 @@ __all__ = [
     "DEVELOPER_NOTE",
     "PROMPT_TRANSCRIPT_NOTE",
     "JSON_TURN_NOTE",
+    "OPENAI_PAIR_NOTE",
     "PYTHON_CELL_NOTE",
     "SHARED_TEXT_NOTE",
     "TRANSCRIPT_NOTE",

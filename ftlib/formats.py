@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ftlib.cells import looks_like_pairs, looks_like_tools, looks_like_turns, looks_written_as_list, python_value
-from ftlib.format_detect import FORMAT_KIND, FORMAT_NEEDS, FORMATS, detect_row_format
+from ftlib.format_detect import FORMAT_KIND, FORMAT_NEEDS, FORMATS, OPENAI_SIDES, detect_row_format, is_openai_pair
 from ftlib.format_notes import (
     DEVELOPER_NOTE,
     FIELDS,
@@ -44,6 +44,7 @@ from ftlib.format_notes import (
     FORMAT_PLAIN,
     FUNCTIONS_NOTE,
     JSON_TURN_NOTE,
+    OPENAI_PAIR_NOTE,
     PROMPT_TRANSCRIPT_NOTE,
     PYTHON_CELL_NOTE,
     SHARED_TEXT_NOTE,
@@ -198,6 +199,8 @@ def _tools(rec: Record) -> list[dict] | None:
     """The row's tool schemas: `tools`, else OpenAI's legacy `functions` (bare schemas, each wrapped as a `tools`
     entry, with a note). A row with both reads them only when they agree (a converter may write both)."""
     tools = parse_tools(_written(rec, rec.get("tools"), "tools", looks_like_tools))
+    if not tools and is_openai_pair(rec.data):  # OpenAI's preference rows: the tools go with the prompt
+        tools = parse_tools(_written(rec, rec.data["input"].get("tools"), "input.tools", looks_like_tools))
     if not rec.has("functions"):
         return tools
     functions = _wrapped(parse_tools(_written(rec, rec.get("functions"), "functions", looks_like_tools), "functions"))
@@ -218,7 +221,7 @@ def _wrapped(schemas: list[dict] | None) -> list[dict]:
 
 def _turns(rec: Record, value: Any, field: str) -> list[dict]:
     """parse_messages, with OpenAI's `developer` turn read as the system turn: said once, refused beside another."""
-    turns = parse_messages(value, field, rec.nested)
+    turns = parse_messages(value, field, rec.nested, rec.notes)
     roles = [str(t.get("role") if t.get("role") is not None else t.get("from")).strip().lower() for t in value]
     dev = [i for i, r in enumerate(roles, start=1) if r == "developer"]
     if dev:
@@ -315,6 +318,8 @@ def _prompt(rec: Record) -> list[dict]:
         return _conversation(rec, "conversations")
     elif "instruction" in rec.data:  # Alpaca-shaped preference rows
         return _alpaca_prompt(rec)
+    elif is_openai_pair(rec.data):  # {"input": {"messages", "tools"?}, "preferred_output", "non_preferred_output"}
+        return _openai_prompt(rec)
     elif "question" in rec.data:  # e.g. {"system", "question", "chosen", "rejected"}
         turns = [{"role": "user", "content": text(rec.get("question"), "the 'question' field")}]
     else:
@@ -462,8 +467,20 @@ def _answer(content: str) -> dict:
 
 
 def _side(rec: Record, name: str) -> list[dict]:
-    key = f"{name}_messages" if f"{name}_messages" in rec.data else name
+    key = next((k for k in (f"{name}_messages", OPENAI_SIDES[name]) if k in rec.data), name)
     return _as_turns(rec, rec.require(key), key, "assistant")
+
+
+def _openai_prompt(rec: Record) -> list[dict]:
+    """The prompt of OpenAI's preference fine-tuning rows: `input.messages` (the tools, `input.tools`, are read with
+    the row's: `_tools`); the input's other keys (`parallel_tool_calls`) are named as not read."""
+    given = rec.get("input")
+    _note(rec, OPENAI_PAIR_NOTE)
+    rec.nested.update(f"input.{k}" for k, v in given.items() if k not in ("messages", "tools") and has_value(v))
+    turns = _written(rec, given.get("messages"), "input.messages", lambda v: isinstance(v, list))
+    if missing(turns):
+        raise RowProblem("the 'input' has no 'messages': OpenAI's preference rows hold the prompt in input.messages")
+    return _with_system(rec, _turns(rec, turns, "input.messages"))
 
 
 def _from_preference(rec: Record) -> tuple[dict, list[str]]:

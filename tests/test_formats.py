@@ -1020,3 +1020,50 @@ def test_a_prompt_written_with_its_newline_is_the_question_the_pair_shares():
     }
     result = load_bytes(_rows(record), "uf.jsonl")
     assert result.errors == [] and result.warnings == [] and len(result.rows) == 1
+
+
+def test_openai_preference_fine_tuning_rows_are_pairs():
+    """OpenAI's DPO rows ({"input": {"messages", "tools"}, "preferred_output", "non_preferred_output"}) were "Could not
+    recognise the format", and with --map still refused: input.messages could not be reached."""
+    tool = {"type": "function", "function": {"name": "tide_table", "parameters": {"type": "object"}}}
+    record = {
+        "input": {
+            "messages": [{"role": "user", "content": "When is high tide at the old pier?"}],
+            "tools": [tool],
+            "parallel_tool_calls": False,
+        },
+        "preferred_output": [{"role": "assistant", "content": "Around 14:10, by the harbour's table."}],
+        "non_preferred_output": [{"role": "assistant", "content": "Whenever the moon says."}],
+    }
+    result = load_bytes(_rows(record, {**record, "input": {"messages": record["input"]["messages"]}}), "dpo.jsonl")
+    assert result.format == "preference" and result.errors == []
+    first, second = result.rows
+    assert first["prompt"] == [{"role": "user", "content": "When is high tide at the old pier?"}]
+    assert first["chosen"][0]["content"].startswith("Around 14:10") and first["rejected"][0]["content"].startswith("W")
+    assert first["tools"] == [tool] and "tools" not in second
+    said = " ".join(n.message for n in result.notices)
+    assert "OpenAI's preference fine-tuning answers" in said and "`input.parallel_tool_calls` in 1 row" in said
+    bare = {k: v for k, v in record.items() if k != "input"} | {"input": {"tools": [tool]}}
+    (error,) = load_bytes(_rows(bare), "dpo.jsonl").errors
+    assert "input.messages" in error.message
+
+
+def test_the_file_report_says_a_repeated_legacy_call_is_read_once_and_how_to_reward_an_object_column():
+    """Two notes written by turns.py and notices.py that the file report did not receive: the legacy `function_call`
+    repeating a `tool_calls` call was named as an ignored field, and a verl-style `reward_model` object was offered
+    to `contains_column` as it is (every reward 0)."""
+    call = {"name": "tide_table", "arguments": '{"pier": "old"}'}
+    chat = {
+        "messages": [
+            {"role": "user", "content": "High tide at the old pier?"},
+            {"role": "assistant", "content": "", "function_call": call, "tool_calls": [{"function": call}]},
+            {"role": "tool", "content": "14:10"},
+            {"role": "assistant", "content": "Around 14:10."},
+        ]
+    }
+    said = [n.message for n in load_bytes(_rows(chat), "calls.jsonl").notices]
+    assert any("the same call, read once" in m for m in said) and not any("ignored field" in m for m in said), said
+    verl = {"prompt": "Add 3 and 3.", "reward_model": {"style": "rule", "ground_truth": "6"}}
+    said = " ".join(n.message for n in load_bytes(_rows(verl, verl), "verl.jsonl").notices)
+    assert '{"contains_column": "reward_model.ground_truth"}' in said
+    assert '"contains_column": "reward_model"}' not in said

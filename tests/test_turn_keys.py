@@ -90,8 +90,9 @@ def test_the_same_call_as_tool_calls_and_function_call_is_one_call():
     assert row["messages"][1]["tool_calls"] == [expected]
     rendered = render_row(row, None, partial(render, get_template("hermes")))
     assert rendered.count("<tool_call>") == 1
-    # Said, not silent: the legacy key is named in the file's report (or in the notes a caller keeps).
-    assert any("messages[].function_call" in n.message for n in result.notices)
+    # Said, not silent: the file's report says it is the same call, read once (not an ignored field).
+    assert any("the same call, read once" in n.message for n in result.notices)
+    assert not any("messages[].function_call" in n.message for n in result.notices)
     notes: list[str] = []
     parse_messages([ASK, call_turn(TIDE_ARGS)], "messages", set(), notes)
     assert len(notes) == 1 and "same call, read once" in notes[0]
