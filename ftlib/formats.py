@@ -11,7 +11,8 @@ Canonical rows are defined in ftlib/rows.py. Accepted inputs, by format name (wh
                          takes it: ftlib/pairs.py); as Human/Assistant transcripts (Anthropic's HH-RLHF,
                          pairs.split_transcripts); `chosen_messages` /
                          `rejected_messages`; Alpaca-shaped {"instruction", "input"?, "chosen", "rejected"};
-                         ShareGPT-shaped {"conversations": prompt, "chosen": turn, "rejected": turn}
+                         ShareGPT-shaped {"conversations": prompt, "chosen": turn, "rejected": turn}; OpenAI's
+                         {"input": {"messages", "tools"?}, "preferred_output", "non_preferred_output"}
     unpaired_preference  {"prompt", "completion", "label": bool, 1/0, good/bad} (TRL's KTO); {"messages", "label"};
                          {"conversations", "kto_tag"} (LLaMA-Factory); the answer judged is the last turns
     text                 {"text"}                                     (continued pre-training: all trained)
