@@ -269,9 +269,13 @@ def reply_map(raw: list[tuple[int, dict]], fields: list[str], fmt: str | None, n
         return {}
     if 2 * sum(has_value(r.get(reply)) for _, r in raw) < len(raw):
         return {}
+    # {prompt, response, label}: the answers are judged (KTO), not imitated
+    labelled = any(has_value(r.get("label")) or "kto_tag" in r for _, r in raw)
+    read_as = "unpaired_preference" if labelled else "prompt_completion"
+    role = "the answer its label marks good or bad" if labelled else "the one trained"
     notes.append(
-        f"`{reply}` is read as the answer to each `{guess['prompt']}`, as {format_label('prompt_completion')}: the "
-        f"prompt is the user's turn and `{reply}` the assistant's, the one trained. For prompts alone, whose answers "
+        f"`{reply}` is read as the answer to each `{guess['prompt']}`, as {format_label(read_as)}: the "
+        f"prompt is the user's turn and `{reply}` the assistant's, {role}. For prompts alone, whose answers "
         f"GRPO writes itself (`{reply}` then goes to its reward functions), set Format to "
         f"{format_label('prompt_only')} on the Data page (`--format prompt_only` in the CLI)."
     )

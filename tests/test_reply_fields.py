@@ -60,6 +60,20 @@ def test_a_prompt_beside_a_reply_is_read_as_its_answer(prompt, answer, name, fmt
         assert not notes
 
 
+def test_a_labelled_reply_is_said_to_be_judged_not_trained():
+    """{prompt, response, label} rows are read as answers marked good or bad, but the note said they were read as
+    prompt and answer, `response` "the one trained" (a bad answer is never imitated)."""
+    records = [
+        {"prompt": "Is fire cold?", "response": "Yes, freezing.", "label": False},
+        {"prompt": "Is ice cold?", "response": "Yes.", "label": True},
+    ]
+    result = load_bytes(_file("k.jsonl", records), "k.jsonl")
+    assert result.format == "unpaired_preference" and not result.errors
+    (note,) = [n.message for n in result.notices if "is read as the answer" in n.message]
+    assert "as answers marked good or bad (unpaired_preference)" in note and "the answer its label marks" in note
+    assert "the one trained" not in note and "prompt_completion" not in note
+
+
 def test_prompts_only_chosen_keeps_the_reply_for_the_rewards():
     result = load_bytes(_file("f.jsonl", _rows("prompt", "response")), "f.jsonl", fmt="prompt_only")
     assert result.format == "prompt_only" and result.rows[0]["columns"] == {"response": "Deep blue, mostly."}
