@@ -162,12 +162,32 @@ def convert(record: dict, fmt: str, table: bool = False) -> Converted:
         )
     rec = Record(record, fmt, table)
     row, warnings = _CONVERTERS[fmt](rec)
+    if problem := _media_placeholder(row):
+        raise problem
     tools = _tools(rec) if fmt != "text" else None
     if tools:
         row["tools"] = tools
     warnings += row_tool_warnings(row) + control_character_warnings(row)  # a call matching nothing; \x1b in text
     row, unread = with_columns(row, record, rec.ignored()) if fmt == "prompt_only" else (row, rec.ignored())
     return Converted(row, rec.warnings + warnings, unread, rec.notes)
+
+
+# The placeholders multimodal datasets (LLaVA, LLaMA-Factory) put in the text where their image, video or audio goes
+_PLACEHOLDERS = {"<image>": "an image", "<video>": "a video", "<audio>": "audio"}
+
+
+def _media_placeholder(row: dict) -> RowProblem | None:
+    """The refusal of a row whose text holds a media placeholder (its file under a key no one reads, `image_path`):
+    trained as text, it would teach answers about an image the model never sees. None for a row without one."""
+    texts = []  # not a text row's: plain text (an SVG file's `<image>`) is trained as written, whatever it holds
+    for key in ("messages", "prompt", "completion", "chosen", "rejected"):
+        turns = row.get(key) if isinstance(row.get(key), list) else []
+        part = "" if key == "messages" else f" of the {key}"
+        texts += [(f"turn {i}{part}", t.get("content") or "") for i, t in enumerate(turns, start=1)]
+    for where, written in texts:
+        if tag := next((tag for tag in _PLACEHOLDERS if tag in written), None):
+            return media_problem(_PLACEHOLDERS[tag], f"the `{tag}` placeholder of a multimodal dataset, in {where}")
+    return None
 
 
 def convert_record(record: dict, fmt: str) -> tuple[dict, list[str]]:

@@ -1067,3 +1067,32 @@ def test_the_file_report_says_a_repeated_legacy_call_is_read_once_and_how_to_rew
     said = " ".join(n.message for n in load_bytes(_rows(verl, verl), "verl.jsonl").notices)
     assert '{"contains_column": "reward_model.ground_truth"}' in said
     assert '"contains_column": "reward_model"}' not in said
+
+
+@pytest.mark.parametrize(
+    "record, where",
+    [
+        (
+            {
+                "image_path": "pics/gull.jpg",
+                "conversations": [
+                    {"from": "human", "value": "<image>\nWhich bird?"},
+                    {"from": "gpt", "value": "A gull."},
+                ],
+            },
+            "the `<image>` placeholder of a multimodal dataset, in turn 1)",
+        ),
+        (
+            {"prompt": "Describe it: <video>", "chosen": "Waves.", "rejected": "Sand."},
+            "the `<video>` placeholder of a multimodal dataset, in turn 1 of the prompt)",
+        ),
+    ],
+    ids=["llava", "preference"],
+)
+def test_a_media_placeholder_whose_file_sits_under_an_unread_key_is_refused(record, where):
+    """A LLaVA row keeps its image under `image_path`: only that key was named as ignored, and the literal `<image>`
+    was trained, teaching answers about a picture the model never sees. Images under `image`/`images` were refused."""
+    (error,) = load_bytes(_rows(record), "m.jsonl").errors
+    assert error.message.startswith("this row has a") and where in error.message, error.message
+    text = load_bytes(_rows({"text": 'An SVG holds <image> elements: <image href="a.png"/>.'}), "t.jsonl")
+    assert text.errors == [] and len(text.rows) == 1  # plain text is trained as written
