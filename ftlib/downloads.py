@@ -89,8 +89,9 @@ def _dtype_words(run: RunDir, folder: Path | None = None) -> str:
 
 def loading_notes(run: RunDir, folder: Path) -> list[str]:
     """What to know to load `folder` (an export of `run`) as the studio runs it, beyond `from_pretrained`, for the
-    command line: for an adapter, the 4-bit base of a QLoRA run and the end-of-turn ids the base's own generation
-    config leaves out (`ftlib.stops.adapter_note`); for a model, the dtype its weights are saved in."""
+    command line: for an adapter, the 4-bit base of a QLoRA run, the exact offline call (a reward model's on
+    AutoModelForSequenceClassification with num_labels=1) and the end-of-turn ids the base's own generation config
+    leaves out (`ftlib.stops.adapter_note`); for a model, the dtype its weights are saved in."""
     if not (Path(folder) / "adapter_config.json").is_file():
         words = _dtype_words(run, Path(folder)).strip()
         return [words[0].lower() + words[1:]] if words else []
@@ -99,6 +100,7 @@ def loading_notes(run: RunDir, folder: Path) -> list[str]:
     from ftlib.stops import adapter_note
 
     config, notes = run.read_config(), []
+    scores = config.get("method") == "reward"  # a score head on the base, not a language model's head
     if (loading := qlora_loading(config)) is not None:
         notes.append(
             f"the adapter trained on its base in 4-bit: load the base with {loading} to get "
@@ -106,9 +108,12 @@ def loading_notes(run: RunDir, folder: Path) -> list[str]:
             "model in full precision)."
         )
     if words := _default_base_words(config, "the `--merged` export"):
-        base = f"AutoModelForCausalLM.from_pretrained({str(default_model_dir())!r})"  # the studio's, offline
+        auto, labels = (
+            ("AutoModelForSequenceClassification", ", num_labels=1") if scores else ("AutoModelForCausalLM", "")
+        )
+        base = f"{auto}.from_pretrained({str(default_model_dir())!r}{labels})"  # the studio's, offline
         notes.append(f"{words.strip()} Exactly, offline: `PeftModel.from_pretrained({base}, {str(folder)!r})`.")
-    return notes + [n for n in [adapter_note(config, Path(folder))] if n]
+    return notes + [n for n in [None if scores else adapter_note(config, Path(folder))] if n]  # stops: generation
 
 
 def downloads(run: RunDir) -> list[Download]:

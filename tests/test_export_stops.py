@@ -221,6 +221,11 @@ def test_a_qlora_adapters_caption_and_the_cli_say_how_to_load_the_studios_model(
 
     exact = f"PeftModel.from_pretrained(AutoModelForCausalLM.from_pretrained({str(default_model_dir())!r}), "
     assert lora_base.endswith(f"Exactly, offline: `{exact}{str(lora.adapter_dir)!r})`.")
+    # A reward model's adapter sits on a score head: the causal LM call loaded another model without a word.
+    reward = make_run("r-r", {"dataset": "d", "method": "reward"}, adapter=adapter, root=tmp_path / "r3")
+    (reward_base,) = downloads.loading_notes(reward, reward.adapter_dir)
+    scorer = f"AutoModelForSequenceClassification.from_pretrained({str(default_model_dir())!r}, num_labels=1)"
+    assert reward_base.endswith(f"`PeftModel.from_pretrained({scorer}, {str(reward.adapter_dir)!r})`.")
     own = make_run("r-o", {"dataset": "d", "model": str(tmp_path / "my-model")}, adapter=adapter, root=tmp_path / "r2")
     assert downloads.loading_notes(own, own.adapter_dir) == []
     assert "names its base" not in {d.kind: d.caption for d in downloads.downloads(own)}["adapter"]
