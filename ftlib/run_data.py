@@ -254,6 +254,8 @@ def kept_data(run_dir: Path | str) -> dict:
         meta = json.loads((kept / "meta.json").read_text(encoding="utf-8")) if kept else {}
     except (OSError, ValueError):
         return {}
+    if not meta:  # a run older than runs keeping their rows: said as nothing kept, not as rows "?" kept
+        return {}
     out = {
         "dataset": meta.get("name"),
         "from": meta.get("kept_from"),

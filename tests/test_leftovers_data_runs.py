@@ -33,6 +33,20 @@ def test_runs_show_says_how_a_saved_splits_file_was_read(tmp_path, capsys, tiny_
     ) in shown
 
 
+def test_runs_show_of_a_run_that_kept_no_rows_claims_none(tmp_path, capsys, tiny_model_dir, no_training):
+    """A run made before runs kept their own rows (no split/ folder): `runs show` said "rows: ? training, ? held
+    out, kept when it was queued" (an upgrade review)."""
+    import shutil
+
+    args = ["train", "--model", str(tiny_model_dir), "--dataset", write_rows(tmp_path / "r.jsonl", RANKED), *SMALL]
+    assert main([*args, *MAP, "--method", "dpo", "--test-size", "2", "--detach"]) == 0
+    run = runs.find(capsys.readouterr().out.strip().splitlines()[-1])
+    shutil.rmtree(run.path / "split")  # as an older version left it
+    assert not runs.get(run.id)["data"]
+    assert main(["runs", "show", run.id]) == 0
+    assert "kept when it was queued" not in capsys.readouterr().out
+
+
 def test_a_resumed_run_keeps_the_rows_its_map_made(tmp_path, capsys, tiny_model_dir, no_training):
     from ftlib.training import load_rows
 
