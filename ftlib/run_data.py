@@ -122,6 +122,12 @@ def read_dataset(config: RunConfig, options: DataOptions | None = None) -> Datas
         from ftlib.demo_data import SAMPLES
 
         sample = SAMPLES.get(spec)
+        if sample is None and (workspace.datasets_dir() / spec).is_dir():  # an older version's split, or by hand
+            raise ConfigError(
+                f"`dataset` '{spec}' is a folder of the workspace's datasets without meta.json (saved by an older "
+                "version, or copied in by hand), so it is not a saved split. Save the split again from its data file "
+                "(the Data page, or `python -m ftlib data split FILE --out DIR`)."
+            )
         if sample is None or not sample.path.is_file():
             raise ConfigError(
                 f"`dataset` '{spec}' is neither a saved split, a split folder, a data file nor a "
@@ -135,7 +141,10 @@ def read_dataset(config: RunConfig, options: DataOptions | None = None) -> Datas
             )
         path, column_map, label, kind = sample.path, sample.column_map, spec, "sample"
     if path.is_dir():
-        raise ConfigError(f"`dataset` '{spec}' is a folder without meta.json: point to a saved split or a data file.")
+        raise ConfigError(
+            f"`dataset` '{spec}' is a folder without meta.json: point to a saved split or a data file (a split "
+            "folder saved by an older version: save it again with `python -m ftlib data split FILE --out DIR`)."
+        )
     try:
         result = load_file(path, fmt=options.fmt, column_map=column_map)
     except MappingNeeded as exc:  # with --map on the command line, or a split saved with one

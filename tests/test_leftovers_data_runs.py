@@ -63,3 +63,21 @@ def test_a_resumed_run_keeps_the_rows_its_map_made(tmp_path, capsys, tiny_model_
     assert load_rows(run.config(), run.path) == before  # what the worker trains on when it resumes
     assert runs.get(run.id)["data"]["read_with"]["map"] == ["question=prompt", "better=chosen", "worse=rejected"]
     assert json.loads(run.config_file.read_text())["dataset"] == path
+
+
+def test_a_split_folder_of_an_older_version_is_named_with_the_command_that_saves_it_again(
+    tmp_path, capsys, tiny_model_dir, no_training
+):
+    """A split folder without meta.json (`data split --out` of 2026-11-30 wrote none): by name it was "neither a saved
+    split, a split folder, a data file nor a shipped sample", though the workspace holds it."""
+    from ftlib import workspace
+
+    old = workspace.datasets_dir() / "chat"
+    old.mkdir(parents=True)
+    write_rows(old / "train.jsonl", RANKED)
+    for dataset in ("chat", str(old)):
+        args = ["train", "--model", str(tiny_model_dir), "--dataset", dataset, *SMALL]
+        assert main(args) == 2
+        said = capsys.readouterr().err
+        assert "without meta.json" in said and "data split FILE --out DIR" in said, said
+    assert not list(workspace.runs_dir().iterdir())
