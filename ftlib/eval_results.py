@@ -269,6 +269,14 @@ def others(run_dir: Path | str, key: dict) -> list[Kept]:
     return [k for _, k in _kept(run_dir, str(key.get("kind"))) if k.key != plain and outside_boxes(k.key) == same]
 
 
+def earlier_layout(run_dir: Path | str, key: dict) -> int:
+    """How many results of `key`'s kind are kept for the run in a layout this version does not read (another
+    `VERSION`, or other choices recorded: the first kept results had no `split`): never found, so the page says so
+    rather than nothing."""
+    names, version = set(json.loads(json.dumps(key))), key.get("version")
+    return sum(k.key.get("version") != version or set(k.key) != names for _, k in _kept(run_dir, str(key.get("kind"))))
+
+
 def keep(run_dir: Path | str, key: dict, value: dict, now: float | None = None) -> bool:
     """Write `value` under `key` into the run's folder (a temporary file renamed into place) and drop the records of
     its kind beyond the `KEEP` most recent. True when kept; False, silently, when it cannot be (an account that may

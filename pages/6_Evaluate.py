@@ -42,6 +42,7 @@ from ui.evaluate_view import (
     blanks_said,
     cost_section,
     evaluation_time_note,
+    kept_elsewhere_said,
     kept_said,
     loops_said,
     other_choices_said,
@@ -240,7 +241,7 @@ if job is not None and not job.done and b2.button("Stop"):
 
 if job is None:
     st.info(f"Press **Evaluate** to score {'' if all_text else 'and answer '}the held-out rows with both models.")
-    if kept_key is not None and (said := other_choices_said(None, kept_key, K.others(run_path, kept_key))):
+    if said := kept_elsewhere_said(run_path, kept_key):
         st.caption(said)
     st.stop()
 job_run = st.session_state.get(RUN_KEY, run_name)
@@ -251,7 +252,7 @@ if job_run != run_name and job.done:
         f"**{labels[run_name].label}** has not been evaluated in this session: press **Evaluate**. The last "
         f"evaluation, of {job_label}, comes back when you pick that run."
     )
-    if kept_key is not None and (said := other_choices_said(None, kept_key, K.others(run_path, kept_key))):
+    if said := kept_elsewhere_said(run_path, kept_key):
         st.caption(said)
     st.stop()
 

@@ -369,6 +369,21 @@ def test_a_record_of_the_right_key_but_another_layout_is_not_restored(run_dir):
     assert K.find(run_dir, key) is not None and K.restore(run_dir, key) is None
 
 
+def test_a_result_kept_in_an_earlier_layout_is_said_not_shown(run_dir):
+    """An upgrade review: results kept by the feature's first version (no `split` in their key) matched no key of the
+    current one, and the page said nothing of them: no result, no line."""
+    from ui.evaluate_view import kept_elsewhere_said
+
+    key = _key(run_dir / "adapter")
+    assert K.keep(run_dir, {k: v for k, v in key.items() if k != "split"}, K.result_record(_result()))
+    assert K.restore(run_dir, key) is None and K.others(run_dir, key) == [] and K.earlier_layout(run_dir, key) == 1
+    said = kept_elsewhere_said(run_dir, key)
+    assert said.startswith("1 result of this run kept by an earlier version of the studio is not shown"), said
+    assert K.keep(run_dir, _key(run_dir / "adapter", limit=2), K.result_record(_result()))
+    assert kept_elsewhere_said(run_dir, key).startswith("This run was evaluated")  # a result a box brings back first
+    assert K.earlier_layout(run_dir, key) == 1 and kept_elsewhere_said(run_dir, None) is None
+
+
 def test_only_the_last_few_results_of_a_run_are_kept_and_the_runs_time_stays(run_dir):
     os.utime(run_dir, ns=(1_000_000_000, 1_000_000_000))
     for i in range(K.KEEP + 2):

@@ -142,6 +142,23 @@ def other_choices_said(shown: dict | None, current: dict | None, others: list | 
     return None
 
 
+def kept_elsewhere_said(run_dir, key: dict | None) -> str | None:
+    """With no result shown: the line naming the run's result kept with other choices (`other_choices_said`), else
+    one saying results kept by an earlier version of the studio are not shown (`eval_results.earlier_layout`); None
+    when there is neither."""
+    if key is None:
+        return None
+    if said := other_choices_said(None, key, K.others(run_dir, key)):
+        return said
+    if old := K.earlier_layout(run_dir, key):
+        return (
+            f"{plural(old, 'result')} of this run kept by an earlier version of the studio "
+            f"{'is' if old == 1 else 'are'} not shown: it recorded its choices differently. Press the button above "
+            "to measure again; the result is then kept."
+        )
+    return None
+
+
 def say_others(held: tuple | None, run_name: str, run_dir, kept_key: dict | None) -> None:
     """Under a reward model's or a GRPO run's section that shows no result of run `run_name` (`held`: the section's
     (run name, job) in session, as `ui.common.run_job_section` holds it): a line naming the result of the run kept
@@ -149,7 +166,7 @@ def say_others(held: tuple | None, run_name: str, run_dir, kept_key: dict | None
     unsaid. Nothing while this session's job of the run is there (its own lines say what it shows)."""
     if kept_key is None or (held and held[0] == run_name):
         return
-    if said := other_choices_said(None, kept_key, K.others(run_dir, kept_key)):
+    if said := kept_elsewhere_said(run_dir, kept_key):
         st.caption(said)
 
 
@@ -404,6 +421,7 @@ __all__ = [
     "kept_said",
     "changed_said",
     "loops_said",
+    "kept_elsewhere_said",
     "other_choices_said",
     "row_label",
     "side_by_side",
