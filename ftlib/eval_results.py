@@ -22,7 +22,8 @@ key, which is compared whole on reading.
 The records live in the run's folder (`KEPT_DIR`), so deleting the run deletes them; at most `KEEP` of each kind per
 run, the most recently measured. Keeping is best effort: an account that may only read the workspace, a full disk
 or a value JSON cannot write keeps nothing and says nothing (`keep` returns False); a record that does not read
-(cut short, not JSON, another key) is not found. The CLI's `evaluate` of a run keeps its result the same way where
+(cut short, not JSON, another key) is not found; one kept in an earlier layout is counted, for the page to say it
+is not shown (`earlier_layout`). The CLI's `evaluate` of a run keeps its result the same way where
 it measured what the page measures, under the key the page would use (`offered`: choices the page's boxes can make).
 
 Not known here: measuring (evaluate.py, reward_eval.py, tuning_cost.py), Streamlit.
