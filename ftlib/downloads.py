@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ftlib.export import export_adapter, export_merged, export_model
+from ftlib.export import export_adapter, export_gguf, export_merged, export_model
 from ftlib.rundir import RunDir
 
 
@@ -23,7 +23,7 @@ from ftlib.rundir import RunDir
 class Download:
     """One thing a finished run offers for download. `build()` returns the folder to zip (it may take a while)."""
 
-    kind: str  # "adapter" | "merged" | "model"
+    kind: str  # "adapter" | "merged" | "model" | "gguf"
     label: str
     caption: str
     build: Callable[[], Path]
@@ -118,13 +118,38 @@ def loading_notes(run: RunDir, folder: Path) -> list[str]:
 
 def downloads(run: RunDir) -> list[Download]:
     """What a finished run can be downloaded as (empty before it finishes), in the order to offer them."""
-    from ftlib.run_base import quantization_key
-
     if run.read_status().get("state") != "finished":  # a result folder there is not its result (yet)
         return []
     config = run.read_config()
     if config.get("method") == "reward":
         return _reward_downloads(run)
+    models = _model_downloads(run, config)  # none: its result was deleted or moved, and nothing is offered
+    return models + _gguf_download(run, config) if models else []
+
+
+def _gguf_download(run: RunDir, config: dict) -> list[Download]:
+    """The GGUF file for llama.cpp and Ollama, for a run on the default model (`export.export_gguf`)."""
+    from ftlib.models import DEFAULT_MODEL
+
+    if str(config.get("model") or DEFAULT_MODEL).strip() != DEFAULT_MODEL:
+        return []
+    return [
+        Download(
+            "gguf",
+            "Download for llama.cpp / Ollama (GGUF, .zip)",
+            "One GGUF file (weights in 8-bit q8_0: about a quarter of float32, answers as the studio's within "
+            "rounding) with the default model's tokenizer and the run's chat template, and an Ollama Modelfile that "
+            "stops where the studio does: `ollama create NAME -f Modelfile`, or `llama-cli -m FILE.gguf`. Other "
+            "precisions: `python -m ftlib runs export ID --gguf f16` (or f32). Preparing it takes a moment.",
+            lambda: export_gguf(run),
+        )
+    ]
+
+
+def _model_downloads(run: RunDir, config: dict) -> list[Download]:
+    """The adapter and the merged model of an adapter run, or a full fine-tune's model."""
+    from ftlib.run_base import quantization_key
+
     if (run.adapter_dir / "adapter_config.json").is_file():
         qlora = " (a QLoRA run's: the 4-bit base it trained on, given back in full precision: the studio's model)"
         return [

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import json
 import os
 import shlex
 import shutil
@@ -176,6 +177,83 @@ def export_merged(run: RunDir) -> Path:
     return target
 
 
+def gguf_dir(run: RunDir, out_type: str) -> Path:
+    """Where `export_gguf` puts `run`'s GGUF file of `out_type` and its Ollama Modelfile."""
+    return run.path / f"gguf-{out_type}"
+
+
+def export_gguf(run: RunDir, out_type: str = "q8_0") -> Path:
+    """A folder holding the run's model as one GGUF file (`ftlib.gguf_export.write_gguf`, weights in `out_type`:
+    q8_0, f16 or f32) and an Ollama `Modelfile` stopping where the studio does, for llama.cpp, Ollama and LM Studio.
+    Written from the merged export (a full fine-tune's model), for runs on the default model; kept as
+    `gguf-<type>/` and written again when what it was written from is newer. ExportError for a reward model or
+    another base (with llama.cpp's converter to run on the merged export instead)."""
+    from ftlib.gguf_export import CONVERTER, GGUF_TYPES, GGUFError
+    from ftlib.models import DEFAULT_MODEL
+
+    _still_there(run)
+    config = run.read_config()
+    if out_type not in GGUF_TYPES:
+        raise GGUFError(f"Unknown GGUF type '{out_type}': choose one of {', '.join(GGUF_TYPES)}.")
+    if config.get("method") == "reward":
+        raise ExportError(
+            f"Run '{run.id}' is a reward model: it scores answers, and GGUF runners (llama.cpp, Ollama) run models "
+            "that write them. Export its adapter or model for `AutoModelForSequenceClassification`."
+        )
+    if str(config.get("model") or DEFAULT_MODEL).strip() != DEFAULT_MODEL:
+        raise ExportError(
+            f"GGUF is written here for runs on the default model; run '{run.id}' tuned {config.get('model')}. Export "
+            f"its merged model (`python -m ftlib runs export {run.id} --merged`) and convert that folder with "
+            f"{CONVERTER}."
+        )
+    source = export_merged(run)  # a full fine-tune's model, or the adapter merged into the base
+    target = gguf_dir(run, out_type)
+    if _gguf_current(target, source):
+        return target
+    with _said_if_deleted(run, "its GGUF file"), _one_build_at_a_time(run):
+        _still_there(run)
+        if _gguf_current(target, source):
+            return target  # written by another click, tab or command while this one waited
+        _write_gguf_folder(run, source, target, out_type)
+    return target
+
+
+def _gguf_current(target: Path, source: Path) -> bool:
+    """A GGUF folder written after every file of the folder it was written from."""
+    files = list(target.glob("*.gguf")) if target.is_dir() else []
+    newest = max((f.stat().st_mtime for f in source.iterdir() if f.is_file()), default=0.0)
+    return len(files) == 1 and (target / "Modelfile").is_file() and files[0].stat().st_mtime >= newest
+
+
+def _write_gguf_folder(run: RunDir, source: Path, target: Path, out_type: str) -> None:
+    """Write `target` (through `<target>.partial`, renamed whole): the GGUF file and its Modelfile."""
+    from transformers import AutoTokenizer
+
+    from ftlib.gguf_export import write_gguf
+    from ftlib.models import _default_gguf_path
+
+    tmp = target.with_name(target.name + ".partial")
+    shutil.rmtree(tmp, ignore_errors=True)  # what a build that died midway left
+    needed = sum(f.stat().st_size for f in source.glob("*.safetensors"))  # f32 at most: the source's size or less
+    workspace.check_free_space(run.path, needed, "the GGUF file")
+    tokenizer = AutoTokenizer.from_pretrained(str(source))
+    name = workspace.safe_name(run.read_config().get("name") or run.id, "model")
+    with workspace.partial_output(tmp, target):
+        tmp.mkdir()
+        write_gguf(source, tmp / f"{name}.gguf", out_type, _default_gguf_path(), tokenizer.chat_template, name)
+        stops = [tokenizer.convert_ids_to_tokens(i) for i in write_stops(run, source)]
+        lines = [
+            "# Ollama: `ollama create NAME -f Modelfile`, then `ollama run NAME`; llama.cpp: `llama-cli -m FILE`.",
+            f"FROM ./{name}.gguf",
+            *(f"PARAMETER stop {json.dumps(s)}" for s in dict.fromkeys(stops) if s),  # where the studio stops
+        ]
+        (tmp / "Modelfile").write_text("\n".join(lines) + "\n", encoding="utf-8")
+        _readable(tmp, exact=True)
+        if target.exists():
+            shutil.rmtree(target)  # written from an older merged model
+        tmp.rename(target)
+
+
 @contextlib.contextmanager
 def _said_if_deleted(run: RunDir, what: str):
     """Around a build: a run folder removed midway (`rm -r`, a script; `runs delete` refuses during a build) made
@@ -324,10 +402,11 @@ def _clear_the_way(target: Path) -> None:
 
 def exported_copies(run: RunDir) -> list[Path]:
     """What downloads left in a run's folder and would build again: an adapter run's merged model (`merged/`, when
-    it is one), a merged model a build that died midway left (`merged.partial/`) and the zips (`exports/`). A full
-    fine-tune's `model/` is its result, never one of them."""
+    it is one), a merged model a build that died midway left (`merged.partial/`), GGUF files (`gguf-*/`) and the
+    zips (`exports/`). A full fine-tune's `model/` is its result, never one of them."""
     merged = [run.merged_dir] if _is_merged_export(run.merged_dir) else []
-    return [p for p in (*merged, _merged_partial(run), run.exports_dir) if p.is_dir() and not p.is_symlink()]
+    gguf = sorted(run.path.glob("gguf-*"))  # GGUF files (and one a build that died midway left)
+    return [p for p in (*merged, _merged_partial(run), *gguf, run.exports_dir) if p.is_dir() and not p.is_symlink()]
 
 
 def exported_bytes(run: RunDir) -> int:
@@ -414,7 +493,7 @@ def copy_export(folder: Path, target: Path, zip_too: bool = False, run: RunDir |
     with workspace.partial_output(partial, target):
         # copyfile, not copy2: safetensors' own 0600 would keep the copy from the rest of a team, as in zips.
         shutil.copytree(folder, partial, copy_function=shutil.copyfile)
-        if run is not None:
+        if run is not None and not folder.name.startswith("gguf-"):  # a GGUF file carries its own metadata
             describe(run, partial, folder.name)  # the run's "adapter", "model" or "merged" folder
         if target.is_dir():
             target.rmdir()  # the empty folder named: os.replace cannot rename a folder onto it

@@ -23,14 +23,14 @@ from ftlib.rundir import RunDir
 from ftlib.testing import make_run
 
 
-@pytest.mark.parametrize("what", ["export_adapter", "export_merged", "export_model"])
+@pytest.mark.parametrize("what", ["export_adapter", "export_merged", "export_model", "export_gguf"])
 def test_exporting_a_run_deleted_elsewhere_says_it_was_deleted(tmp_path, what):
     adapter = tmp_path / "made" / "adapter"
     adapter.mkdir(parents=True)
     (adapter / "adapter_config.json").write_text("{}")
     run = make_run("20261130-173905-lora-ana-caps", {"dataset": "d"}, adapter=adapter, root=tmp_path / "runs")
     downloads = offered.downloads(run)  # what the page offered
-    assert [d.kind for d in downloads] == ["adapter", "merged"]
+    assert [d.kind for d in downloads] == ["adapter", "merged", "gguf"]
     shutil.rmtree(run.path)  # `runs delete` from the command line, or a teammate's page
     with pytest.raises(export.ExportError) as raised:
         getattr(export, what)(run)

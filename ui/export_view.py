@@ -65,7 +65,7 @@ def export_panel(run_id: str) -> None:
         st.warning(export.nothing_to_download(run))
     for item in items:
         show_download_failure(f"dl_{item.kind}_{run_id}")  # e.g. a full disk while zipping, from the last click
-    for column, item in zip(st.columns(2), items, strict=False):
+    for column, item in zip(st.columns(max(2, len(items))), items, strict=False):  # the GGUF file beside the others
         key = f"dl_{item.kind}_{run_id}"
         # Its click's rerun sees True: the browser asks for the file beside it. (An `on_click` callable instead
         # made Streamlit 1.67 drop the file's callable before that request came: "Deferred file … not found".)

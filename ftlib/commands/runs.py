@@ -53,6 +53,15 @@ def register(sub) -> None:
     export.add_argument("--merged", action="store_true", help="merge the adapter into the base model first")
     export.add_argument("--zip", action="store_true", help="also write a .zip of the folder and print its path")
     export.add_argument(
+        "--gguf",
+        nargs="?",
+        const="q8_0",
+        choices=("q8_0", "f16", "f32"),
+        metavar="TYPE",
+        help="one GGUF file for llama.cpp and Ollama, with an Ollama Modelfile (runs on the default model): weights "
+        "in q8_0 (the default), f16 or f32",
+    )
+    export.add_argument(
         "--out",
         metavar="DIR",
         help="copy the export to DIR (made if missing; refused if it holds anything) and print DIR; with --zip, "
@@ -328,7 +337,9 @@ def _export(args) -> int:
     from ftlib import downloads, export, runs
 
     run = runs.find(run_id(args.id))
-    if args.merged:
+    if args.gguf:
+        folder = export.export_gguf(run, args.gguf)
+    elif args.merged:
         folder = export.export_merged(run)
     elif run.output() is not None and run.output()[1]:
         folder = export.export_model(run)  # a full fine-tune: its model is what there is to export

@@ -1,0 +1,103 @@
+"""A run's model as one GGUF file (ftlib/gguf_export.py, export.export_gguf): read back by transformers' own GGUF
+reader (the one that reads llama.cpp's files, query/key layout included), it is the model the studio trained, with the
+default model's tokenizer and the run's chat template; runs it cannot write are refused with what to run instead."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import torch
+
+from ftlib import downloads, export
+from ftlib.cli import main
+from ftlib.gguf_export import GGUFError, write_gguf
+from ftlib.models import _default_gguf_path
+from ftlib.testing import make_run, make_tiny_model
+
+TEXT = "<|im_start|>user\nWhen is high tide at the old pier? ça va, 14:10<|im_end|>\n<|im_start|>assistant\n"
+
+
+@pytest.fixture(scope="module")
+def tiny_llama(tmp_path_factory) -> Path:
+    """A tiny random Llama on the default model's tokenizer (its 49,152 tokens), as a full fine-tune leaves it."""
+    return make_tiny_model(tmp_path_factory.mktemp("gguf") / "tiny", hidden_size=64, seed=3)
+
+
+def _read_back(gguf_file: Path):
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    model = AutoModelForCausalLM.from_pretrained(gguf_file.parent, gguf_file=gguf_file.name, dtype=torch.float32)
+    return model.eval(), AutoTokenizer.from_pretrained(gguf_file.parent, gguf_file=gguf_file.name)
+
+
+def _logits(model, ids) -> torch.Tensor:
+    with torch.no_grad():
+        return model(torch.tensor([ids])).logits[0]
+
+
+def test_a_full_fine_tunes_gguf_is_its_model_with_the_default_tokenizer_and_the_runs_template(tiny_llama, tmp_path):
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    run = make_run("r-full", {"dataset": "d", "method": "full", "name": "tide talk"}, model=tiny_llama)
+    folder = export.export_gguf(run, "f32")
+    (gguf_file,) = folder.glob("*.gguf")
+    assert gguf_file.name == "tide_talk.gguf"
+    model, tokenizer = _read_back(gguf_file)
+    studio_tokenizer = AutoTokenizer.from_pretrained(run.model_dir)
+    ids = studio_tokenizer(TEXT, add_special_tokens=False).input_ids
+    assert tokenizer(TEXT, add_special_tokens=False).input_ids == ids  # llama.cpp's tokenizer, copied whole
+    assert tokenizer.chat_template == studio_tokenizer.chat_template
+    trained = AutoModelForCausalLM.from_pretrained(run.model_dir, dtype=torch.float32).eval()
+    assert torch.equal(_logits(model, ids), _logits(trained, ids))  # f32: the same weights, the same layout
+    modelfile = (folder / "Modelfile").read_text()
+    assert "FROM ./tide_talk.gguf\n" in modelfile and 'PARAMETER stop "<|im_end|>"' in modelfile
+
+    stamp = gguf_file.stat().st_mtime_ns
+    assert export.export_gguf(run, "f32") == folder and gguf_file.stat().st_mtime_ns == stamp  # kept, not rewritten
+    assert folder in export.exported_copies(run)  # counted and removed with the other copies
+
+
+def test_smaller_types_answer_as_the_model_within_rounding(tiny_llama, tmp_path):
+    from transformers import AutoModelForCausalLM
+
+    stored = sum(f.stat().st_size for f in tiny_llama.glob("*.safetensors"))  # float32
+    q8 = write_gguf(tiny_llama, tmp_path / "tiny-q8_0.gguf", "q8_0", _default_gguf_path())
+    model, _ = _read_back(q8)
+    trained = AutoModelForCausalLM.from_pretrained(tiny_llama, dtype=torch.float32).eval()
+    ids = list(range(100, 140))
+    gap = (_logits(model, ids) - _logits(trained, ids)).abs().max().item()
+    assert 0 < gap < 0.05, gap  # rounded, not another model
+    f16 = write_gguf(tiny_llama, tmp_path / "tiny-f16.gguf", "f16", _default_gguf_path())
+    tokenizer_bytes = 2_000_000  # the default model's 49,152 tokens and 48,900 merges, in every file
+    assert q8.stat().st_size - tokenizer_bytes < f16.stat().st_size - tokenizer_bytes < stored * 0.55
+
+
+def test_what_it_cannot_write_is_refused_with_what_to_run_instead(tiny_llama, tmp_path):
+    reward = make_run("r-rm", {"dataset": "d", "method": "reward"}, model=tiny_llama)
+    with pytest.raises(export.ExportError, match="reward model"):
+        export.export_gguf(reward)
+    own = make_run("r-own", {"dataset": "d", "method": "full", "model": str(tiny_llama)}, model=tiny_llama)
+    with pytest.raises(export.ExportError, match=r"runs export r-own --merged.*convert_hf_to_gguf\.py"):
+        export.export_gguf(own)
+    assert [d.kind for d in downloads.downloads(own)] == ["model"]  # not offered there
+    other = tmp_path / "qwen"
+    other.mkdir()
+    (other / "config.json").write_text(json.dumps({"model_type": "qwen2"}))
+    with pytest.raises(GGUFError, match="convert_hf_to_gguf.py"):
+        write_gguf(other, tmp_path / "q.gguf", "f16", _default_gguf_path())
+    small = make_tiny_model(tmp_path / "small", tokenizer_spec=str(tiny_llama), hidden_size=32)
+    config = json.loads((small / "config.json").read_text())
+    (small / "config.json").write_text(json.dumps(config | {"vocab_size": 1000}))
+    with pytest.raises(GGUFError, match="not the default model's vocabulary"):
+        write_gguf(small, tmp_path / "s.gguf", "f16", _default_gguf_path())
+
+
+def test_the_cli_and_the_train_page_offer_it(tiny_llama, capsys):
+    run = make_run("r-cli", {"dataset": "d", "method": "full"}, model=tiny_llama)
+    assert [d.kind for d in downloads.downloads(run)] == ["model", "gguf"]
+    assert main(["runs", "export", "r-cli", "--gguf", "f16"]) == 0
+    folder = Path(capsys.readouterr().out.strip().splitlines()[0])
+    assert folder == export.gguf_dir(run, "f16") and len(list(folder.glob("*.gguf"))) == 1
+    assert main(["runs", "export", "r-cli", "--gguf", "q4"]) == 2  # argparse's choices: a one-line error
