@@ -49,6 +49,16 @@ def _llama_config(folder: Path) -> dict:
     return config
 
 
+def gguf_template(template: str) -> str:
+    """A chat template as a GGUF file carries it: without the `{% generation %}` markers of training's masks, which
+    llama.cpp's Jinja engine does not know and which write no text.
+
+    >>> gguf_template("{% for m in messages %}{%- generation -%}{{ m.content }}{% endgeneration %}{% endfor %}")
+    '{% for m in messages %}{{ m.content }}{% endfor %}'
+    """
+    return _GENERATION_TAGS.sub("", template)
+
+
 def _permute(weights, heads: int):
     """A query or key projection [heads * head_dim, hidden] from Hugging Face's rotary layout (two halves) to
     llama.cpp's (interleaved pairs): `LlamaModel.permute` of llama.cpp's convert_hf_to_gguf.py."""
@@ -142,7 +152,7 @@ def write_gguf(
                 f"{tokens}: it is not the default model's vocabulary. Convert its merged export with {CONVERTER}."
             )
         if chat_template:
-            writer.add_chat_template(_GENERATION_TAGS.sub("", chat_template))
+            writer.add_chat_template(gguf_template(chat_template))
         names = gguf.get_tensor_name_map(gguf.MODEL_ARCH.LLAMA, blocks)
         tied = bool(config.get("tie_word_embeddings"))
         for hf_name, data in _tensors(folder).items():
@@ -172,4 +182,4 @@ def write_gguf(
     return target
 
 
-__all__ = ["CONVERTER", "GGUF_TYPES", "GGUFError", "write_gguf"]
+__all__ = ["CONVERTER", "GGUF_TYPES", "GGUFError", "gguf_template", "write_gguf"]
