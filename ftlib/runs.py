@@ -388,12 +388,6 @@ def queue_place(run_id: str, named: int = 3) -> str:
     return f"Queued: {ordinal(len(ahead) + 1)} in line, after {after}.{own}"
 
 
-def active_runs() -> list[RunSummary]:
-    """The runs queued, running or stopping, in `list_runs`' order (after its refresh: dead processes noticed, the
-    queue advanced)."""
-    return [r for r in list_runs() if r.state in ("queued", *ACTIVE)]
-
-
 # ---------------------------------------------------------------------------------------------------------------
 # Stop, resume, wait, delete
 # ---------------------------------------------------------------------------------------------------------------
@@ -559,7 +553,6 @@ __all__ = [
     "RUN_ENV",
     "STATES",
     "RunError",
-    "active_runs",
     "advance",
     "after_exit",
     "create_run",
