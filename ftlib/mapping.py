@@ -25,13 +25,25 @@ from ftlib.turns import RowProblem, has_value
 _SYSTEM = ("system", "system_prompt")
 # What projects call the user's side and the answer (Alpaca, Dolly, OASST/ShareGPT exports, FAQ and support-ticket
 # tables, chat logs), best first.
-_PROMPT = ("prompt", "question", "query", "question_text", "user_message", "user_input", "user", "human", "q")
+_PROMPT = (
+    "prompt",
+    "question",
+    "query",
+    "problem",  # MATH-style sets: {problem, solution}
+    "question_text",
+    "user_message",
+    "user_input",
+    "user",
+    "human",
+    "q",
+)
 _ANSWER = (
     "output",
     "answer",
     "response",
     "completion",
     "target",
+    "solution",
     "reply",
     "assistant",
     "bot",
@@ -44,9 +56,10 @@ _ANSWER = (
     "a",  # FAQ tables' Q and A columns
 )
 # Beside a `prompt`, a field named as the model's reply is the answer to learn ({prompt, response} rows: prompt and
-# answer, as Dolly's instruction/response); `answer`, `target` and `a` stay what GRPO's reward functions check the
-# model's answers against (TRL's math sets write {prompt, answer}), passed beside each prompt (`reply_map`).
-_REPLY = tuple(n for n in _ANSWER if n not in ("answer", "target", "a"))
+# answer, as Dolly's instruction/response); `answer`, `target`, `solution` and `a` stay what GRPO's reward functions
+# check the model's answers against (TRL's math sets write {prompt, answer} or {prompt, solution}), passed beside
+# each prompt (`reply_map`).
+_REPLY = tuple(n for n in _ANSWER if n not in ("answer", "target", "solution", "a"))
 _LABEL = ("label", "kto_tag")
 _CONVERSATIONS = ("conversations", "conversation")
 # (format, required fields, optional fields): field -> names that mean it (lower-case, spaces as "_"), best first.

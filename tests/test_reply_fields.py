@@ -40,6 +40,9 @@ CASES = [
     ("prompt_answer_jsonl", "prompt", "answer", "f.jsonl", "prompt_only", None),  # GRPO's reward column
     ("prompt_answer_csv", "prompt", "answer", "f.csv", "prompt_only", None),
     ("prompt_target_jsonl", "prompt", "target", "f.jsonl", "prompt_only", None),
+    ("prompt_solution_jsonl", "prompt", "solution", "f.jsonl", "prompt_only", None),  # TRL's math sets: for rewards
+    ("problem_solution_jsonl", "problem", "solution", "f.jsonl", "alpaca", None),  # MATH: was not recognised at all
+    ("problem_solution_csv", "problem", "solution", "f.csv", "alpaca", None),
     ("prompts_alone_jsonl", "prompt", None, "f.jsonl", "prompt_only", None),
 ]
 
