@@ -20,10 +20,9 @@ What is read, by role (OpenAI / Hugging Face messages, ShareGPT `from`/`value`, 
     tool       `name`, `tool_call_id`; an object as content becomes its JSON text
 
 A label is read as good/bad from booleans, 1/0 and the words of `LABEL_WORDS` (`as_bool`). HH-RLHF transcripts
-and other prompts that two answers share are found by ftlib/pairs.py.
-
-Two keys naming one thing (`role`/`from`, `content`/`value`, both weights, `tool_calls` and `function_call`)
-that differ refuse the row (turn_keys.py); an empty reasoning field is no reasoning. Images, audio, video and
+and other prompts that two answers share are found by ftlib/pairs.py. Two keys naming one thing (`role`/`from`,
+`content`/`value`, both weights, `tool_calls` and `function_call`) that differ refuse the row (turn_keys.py); an
+empty reasoning field or <think> block beside a reasoning is no second reasoning. Images, audio, video and
 files are refused by name: the studio trains text-only models. A key of a turn that holds a value but is not read
 is added to `ignored` as `<field>[].<key>` so the file's report can name it.
 
@@ -435,9 +434,10 @@ def _assistant(
         except RowProblem as exc:
             raise RowProblem(f"{where} {exc}") from None
         if inline is not None:
-            # Written inline only: the template gets the content as written. Beside a reasoning field or part
-            # (which templates read as such), the block is that reasoning again, split off as before.
-            wrap, reasoning = (None if reasoning else wrap), [*reasoning, inline]
+            # Written inline only: the template gets the content as written. Beside a reasoning field or part, the
+            # block is that reasoning again, split off; an empty one (Qwen3's answers without thinking) is none.
+            blank = not inline.strip() and reasoning
+            wrap, reasoning = (None if reasoning else wrap), reasoning if blank else [*reasoning, inline]
         elif has_value(written):
             raise RowProblem(f"the {INLINE_THINK} of {where} does not write its reasoning as a <think> block")
     if len(set(reasoning)) > 1:

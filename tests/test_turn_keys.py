@@ -59,6 +59,16 @@ def test_two_real_reasonings_are_still_refused_and_an_empty_think_block_reads_ba
     assert again == row and row["messages"][1]["reasoning"] == ""
 
 
+def test_qwen3s_empty_think_block_beside_a_reasoning_field_is_no_second_reasoning():
+    """Qwen3 writes "<think>\n\n</think>\n\n" before an answer given without thinking: beside a `reasoning_content`
+    the row was refused as holding "two different reasonings"; the field's reasoning is the one."""
+    turn = {"role": "assistant", "content": "<think>\n\n</think>\n\nAt 14:05.", "reasoning_content": "Moon times."}
+    result = load({"messages": [ASK, turn]})
+    assert refusals(result) == []
+    (read,) = [m for m in result.rows[0]["messages"] if m["role"] == "assistant"]
+    assert (read["reasoning"], read["content"]) == ("Moon times.", "At 14:05.")
+
+
 # --- 2. the legacy `function_call` beside `tool_calls` --------------------------------------------------------
 
 
