@@ -34,19 +34,26 @@ class GGUFError(UserError):
 
 
 def _llama_config(folder: Path) -> dict:
-    """The folder's config.json, checked to be a Llama-architecture model this writer knows; GGUFError otherwise."""
+    """The folder's config.json, checked to be a Llama-architecture model this writer knows, with its RoPE base as
+    `rope_theta` wherever the file writes it; GGUFError otherwise."""
     config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
     if config.get("model_type") != "llama":
         raise GGUFError(
             f"The model in {folder} is a {config.get('model_type') or 'model of unknown type'}, and the studio writes "
             f"GGUF only for the default model's Llama architecture. Convert its merged export with {CONVERTER}."
         )
-    if config.get("rope_scaling") or config.get("attention_bias") or config.get("mlp_bias"):
+    # transformers 5 writes RoPE's settings under `rope_parameters` (earlier versions: a top-level `rope_theta`,
+    # `rope_scaling`); its own config class reads both layouts (a top-level lookup wrote 10000 for SmolLM2's 100000).
+    from transformers import AutoConfig
+
+    rope = dict(getattr(AutoConfig.from_pretrained(str(folder)), "rope_parameters", None) or {})
+    theta = rope.get("rope_theta", config.get("rope_theta"))
+    if rope.get("rope_type", "default") != "default" or config.get("attention_bias") or config.get("mlp_bias"):
         raise GGUFError(
             f"The model in {folder} uses RoPE scaling or biases, which this writer does not carry over. Convert its "
             f"merged export with {CONVERTER}."
         )
-    return config
+    return config | {"rope_theta": float(theta if theta is not None else 10000.0)}
 
 
 def gguf_template(template: str) -> str:
@@ -140,7 +147,7 @@ def write_gguf(
         writer.add_feed_forward_length(int(config["intermediate_size"]))
         writer.add_head_count(heads)
         writer.add_head_count_kv(kv_heads)
-        writer.add_rope_freq_base(float(config.get("rope_theta") or 10000.0))
+        writer.add_rope_freq_base(config["rope_theta"])
         writer.add_layer_norm_rms_eps(float(config.get("rms_norm_eps") or 1e-6))
         writer.add_vocab_size(int(config["vocab_size"]))
         writer.add_rope_dimension_count(head_dim)

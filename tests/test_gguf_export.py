@@ -21,8 +21,14 @@ TEXT = "<|im_start|>user\nWhen is high tide at the old pier? ça va, 14:10<|im_e
 
 @pytest.fixture(scope="module")
 def tiny_llama(tmp_path_factory) -> Path:
-    """A tiny random Llama on the default model's tokenizer (its 49,152 tokens), as a full fine-tune leaves it."""
-    return make_tiny_model(tmp_path_factory.mktemp("gguf") / "tiny", hidden_size=64, seed=3)
+    """A tiny random Llama on the default model's tokenizer (its 49,152 tokens), as a full fine-tune leaves it, with
+    the default model's RoPE base (100000, not transformers' default 10000: llama.cpp, checking the first exports,
+    was told 10000, and answered otherwise from the third token on)."""
+    folder = make_tiny_model(tmp_path_factory.mktemp("gguf") / "tiny", hidden_size=64, seed=3)
+    config = json.loads((folder / "config.json").read_text())
+    config["rope_parameters"] = {"rope_theta": 100000.0, "rope_type": "default"}  # as transformers 5 writes it
+    (folder / "config.json").write_text(json.dumps(config))
+    return folder
 
 
 def _read_back(gguf_file: Path):
@@ -82,6 +88,13 @@ def test_what_it_cannot_write_is_refused_with_what_to_run_instead(tiny_llama, tm
     with pytest.raises(export.ExportError, match=r"runs export r-own --merged.*convert_hf_to_gguf\.py"):
         export.export_gguf(own)
     assert [d.kind for d in downloads.downloads(own)] == ["model"]  # not offered there
+    scaled = tmp_path / "scaled"
+    scaled.mkdir()
+    config = json.loads((tiny_llama / "config.json").read_text())
+    config["rope_parameters"] = {"rope_theta": 100000.0, "rope_type": "linear", "factor": 2.0}
+    (scaled / "config.json").write_text(json.dumps(config))
+    with pytest.raises(GGUFError, match="RoPE scaling"):
+        write_gguf(scaled, tmp_path / "r.gguf", "f16", _default_gguf_path())
     other = tmp_path / "qwen"
     other.mkdir()
     (other / "config.json").write_text(json.dumps({"model_type": "qwen2"}))
