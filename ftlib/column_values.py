@@ -129,12 +129,24 @@ def object_problem(path: str, value) -> str:
 
 def column_answer(value: str) -> str:
     """The answer a row's column gives, to find in the model's: GSM8K's worked solution ends "#### 42" (its final
-    answer after the last "####"); any other value is itself, stripped.
+    answer after the last "####"); MATH's puts it in the last `\\boxed{...}` (braces inside it counted); any other
+    value is itself, stripped.
 
     >>> column_answer("3 plus 3 is 6.\\n#### 6"), column_answer(" Paris ")
     ('6', 'Paris')
+    >>> column_answer("x is $\\\\boxed{\\\\frac{1}{2}}$."), column_answer("$\\\\boxed{6}$")
+    ('\\\\frac{1}{2}', '6')
     """
-    return value.rsplit("####", 1)[1].strip() if "####" in value else value.strip()
+    if "####" in value:
+        return value.rsplit("####", 1)[1].strip()
+    start = value.rfind("\\boxed{")
+    if start >= 0:  # the boxed answer, to its matching brace (an unclosed box: the value as it is)
+        depth, begin = 0, start + len("\\boxed{")
+        for end in range(begin, len(value)):
+            depth += {"{": 1, "}": -1}.get(value[end], 0)
+            if depth < 0:
+                return value[begin:end].strip()
+    return value.strip()
 
 
 def column_answer_score(value: str, text: str) -> float:

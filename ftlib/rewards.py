@@ -299,6 +299,12 @@ def check_columns(
                 f"{'does' if len(lacking) == 1 else 'do'} not have (the rows' columns: {', '.join(has) or 'none'}"
                 f"{path_keys(column, columns)}). Give every prompt that column in the data, or use a reward that "
                 "reads one they all have."
+                + (
+                    ""
+                    if has
+                    else " A file read as prompt and answer (or chat) passes no column: read it as prompts only "
+                    "(`--format prompt_only`; Format on the Data page), and its other fields go to the rewards."
+                )
             )
 
 

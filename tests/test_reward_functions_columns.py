@@ -222,6 +222,25 @@ def test_contains_column_rewards_an_answer_that_holds_its_rows_value():
     assert text_problems('[{"contains_column": "answer"}]') == []
 
 
+def test_contains_column_finds_a_math_solutions_boxed_answer_and_a_file_read_as_sft_is_told_to_be_prompts():
+    """A newcomer's walk: a MATH-style {problem, solution} file. The worked solution's answer is in its last
+    \\boxed{...}: looked for whole, it scored 0 for every correct answer. And read as question and answer (its
+    default), GRPO's refusal said the prompts lack `solution` ("the rows' columns: none") without the way out."""
+    (reward,) = build_rewards([{"contains_column": "solution"}])
+    solution = {"solution": "Each side is $\\frac{1}{2}$, so the sum is $\\boxed{1}$ and not $\\frac{3}{2}$."}
+    answers = ["The sum is 1.", "It is $\\boxed{1}$.", "It is 10.", "It is 21."]
+    scored = score_completions([reward], ASKED[:1] * 4, answers, columns=[solution] * 4)
+    assert scored.scores == {"contains_column": [1.0, 1.0, 0.0, 0.0]}
+    nested = {"solution": "So $x=\\boxed{\\frac{1}{2}}$."}
+    assert score_completions([reward], ASKED[:1], ["x = \\frac{1}{2}"], columns=[nested]).scores[
+        "contains_column"
+    ] == [1.0]
+    with pytest.raises(
+        RewardError, match=r"the rows' columns: none\)\..*read it as prompts only \(`--format prompt_o"
+    ):
+        check_columns([reward], [None, None])
+
+
 VERL = {"data_source": "mathx", "ability": "math", "reward_model": {"style": "rule", "ground_truth": "6"},
         "extra_info": {"split": "train", "index": 0}}  # fmt: skip
 ADD = [[{"role": "user", "content": "Add 3 and 3."}]]
