@@ -9,7 +9,8 @@ Every reward maps one completion (the answer text) to a number; a run's total is
 
     regex          1 if the pattern matches anywhere (`re.search`, at most 1 s an answer; ^ for "starts with"), else 0
     contains       1 if the text occurs (case-sensitive), else 0
-    contains_column  1 if the value of the prompt row's column (e.g. GSM8K's `answer`, its final answer after "####";
+    contains_column  1 if the value of the prompt row's column (GSM8K's `answer`: its final answer after "####"; MATH's
+                   `solution`: its last \\boxed{};
                    `reward_model.ground_truth`: a field of an object column; a list: any of its answers) occurs in
                    the answer as a whole word or number ("10" is not in "100"), else 0 (column_values.py)
     length         1 - |words - target| / target, floored at 0: closer to `target` words is better
