@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ftlib.export import export_adapter, export_gguf, export_merged, export_model
+from ftlib.export import export_adapter, export_gguf, export_merged, export_model, gguf_refusal
 from ftlib.rundir import RunDir
 
 
@@ -128,19 +128,19 @@ def downloads(run: RunDir) -> list[Download]:
 
 
 def _gguf_download(run: RunDir, config: dict) -> list[Download]:
-    """The GGUF file for llama.cpp and Ollama, for a run on the default model (`export.export_gguf`)."""
-    from ftlib.models import DEFAULT_MODEL
-
-    if str(config.get("model") or DEFAULT_MODEL).strip() != DEFAULT_MODEL:
+    """The GGUF file for llama.cpp and Ollama, for a run on the default model (`export.export_gguf`); none where
+    `export.gguf_refusal` says why (the page says it)."""
+    if gguf_refusal(run) is not None:
         return []
     return [
         Download(
             "gguf",
-            "Download for llama.cpp / Ollama (GGUF, .zip)",
-            "One GGUF file (weights in 8-bit q8_0: about a quarter of float32, answers as the studio's within "
-            "rounding) with the default model's tokenizer and the run's chat template, and an Ollama Modelfile that "
-            "stops where the studio does: `ollama create NAME -f Modelfile`, or `llama-cli -m FILE.gguf`. Other "
-            "precisions: `python -m ftlib runs export ID --gguf f16` (or f32). Preparing it takes a moment.",
+            "Download GGUF (.zip)",
+            "For llama.cpp, Ollama and LM Studio: one GGUF file (weights in 8-bit q8_0, about a quarter of float32; "
+            "answers as the studio's within rounding) with the default model's tokenizer and the run's chat template, "
+            "and an Ollama Modelfile that stops where the studio does (`ollama create NAME -f Modelfile`). Other "
+            f"precisions: `python -m ftlib runs export {run.id} --gguf f16` (or f32). Built from the merged model, "
+            "which it keeps; preparing it takes a moment.",
             lambda: export_gguf(run),
         )
     ]

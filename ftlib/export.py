@@ -177,6 +177,27 @@ def export_merged(run: RunDir) -> Path:
     return target
 
 
+def gguf_refusal(run: RunDir) -> str | None:
+    """Why `export_gguf` cannot write `run` (a reward model; a base other than the default model, named or given as
+    its folder: with llama.cpp's converter to run on the merged export instead), or None when it can."""
+    from ftlib.gguf_export import CONVERTER
+    from ftlib.models import DEFAULT_MODEL, default_model_dir
+
+    config = run.read_config()
+    if config.get("method") == "reward":
+        return (
+            f"Run '{run.id}' is a reward model: it scores answers, and GGUF runners (llama.cpp, Ollama) run models "
+            "that write them. Export its adapter or model for `AutoModelForSequenceClassification`."
+        )
+    spec = str(config.get("model") or DEFAULT_MODEL).strip()
+    if spec == DEFAULT_MODEL or Path(spec).expanduser().resolve() == default_model_dir().resolve():
+        return None
+    return (
+        f"GGUF is written here for runs on the default model; run '{run.id}' tuned {spec}. Export its merged model "
+        f"(`python -m ftlib runs export {run.id} --merged`) and convert that folder with {CONVERTER}."
+    )
+
+
 def gguf_dir(run: RunDir, out_type: str) -> Path:
     """Where `export_gguf` puts `run`'s GGUF file of `out_type` and its Ollama Modelfile."""
     return run.path / f"gguf-{out_type}"
@@ -187,25 +208,14 @@ def export_gguf(run: RunDir, out_type: str = "q8_0") -> Path:
     q8_0, f16 or f32) and an Ollama `Modelfile` stopping where the studio does, for llama.cpp, Ollama and LM Studio.
     Written from the merged export (a full fine-tune's model), for runs on the default model; kept as
     `gguf-<type>/` and written again when what it was written from is newer. ExportError for a reward model or
-    another base (with llama.cpp's converter to run on the merged export instead)."""
-    from ftlib.gguf_export import CONVERTER, GGUF_TYPES, GGUFError
-    from ftlib.models import DEFAULT_MODEL
+    another base (`gguf_refusal`: with llama.cpp's converter to run on the merged export instead)."""
+    from ftlib.gguf_export import GGUF_TYPES, GGUFError
 
     _still_there(run)
-    config = run.read_config()
     if out_type not in GGUF_TYPES:
         raise GGUFError(f"Unknown GGUF type '{out_type}': choose one of {', '.join(GGUF_TYPES)}.")
-    if config.get("method") == "reward":
-        raise ExportError(
-            f"Run '{run.id}' is a reward model: it scores answers, and GGUF runners (llama.cpp, Ollama) run models "
-            "that write them. Export its adapter or model for `AutoModelForSequenceClassification`."
-        )
-    if str(config.get("model") or DEFAULT_MODEL).strip() != DEFAULT_MODEL:
-        raise ExportError(
-            f"GGUF is written here for runs on the default model; run '{run.id}' tuned {config.get('model')}. Export "
-            f"its merged model (`python -m ftlib runs export {run.id} --merged`) and convert that folder with "
-            f"{CONVERTER}."
-        )
+    if (reason := gguf_refusal(run)) is not None:
+        raise ExportError(reason)
     source = export_merged(run)  # a full fine-tune's model, or the adapter merged into the base
     target = gguf_dir(run, out_type)
     if _gguf_current(target, source):

@@ -398,7 +398,8 @@ class GRPOSettings:
         default_factory=list,
         hint=f"e.g. {REWARD_EXAMPLE}",
         help="What GRPO rewards: a list of {regex: PATTERN} (1 if the answer matches), {contains: TEXT}, "
-        "{contains_column: COLUMN} (1 if the answer contains the prompt row's value of that column, e.g. answer), "
+        "{contains_column: COLUMN} (1 if the answer contains the prompt row's value of that column, e.g. answer; "
+        "a field of an object column by its path, e.g. reward_model.ground_truth), "
         "{length: {target: N}} (words; closer is better), {not_repeating: {}} (fewer repeated sentences and word "
         "runs), {check: SAMPLE} (a shipped sample's check, e.g. chat_style), {model: RUN_ID} (a trained reward "
         "model), {function: NAME} (a Python function the server's operator registered in FTLIB_REWARD_FUNCTIONS), "

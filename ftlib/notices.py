@@ -92,7 +92,8 @@ def answers_unread(names: list[str], table: bool) -> FieldNotice:
     listed = ", ".join(f"`{n}`" for n in names)
     return FieldNotice(
         f"read as prompts without answers (prompt_only), and the {what}{'s' if len(names) > 1 else ''} {listed} "
-        f"{'hold' if len(names) > 1 else 'holds'} text beside each prompt. GRPO passes it to its reward functions "
+        f"{'hold' if len(names) > 1 else 'holds'} text beside each prompt. GRPO passes "
+        f"{'them' if len(names) > 1 else 'it'} to its reward functions "
         f'(`{names[0]}=` to a registered one; built in: {{"contains_column": "{names[0]}"}}), which can check the '
         "model's answers against it; the format 'prompt_only' (--format prompt_only) says that is meant. To imitate "
         f"it as the answer instead (SFT, DPO), map it to `completion` (choose `{names[0]}` {box} on the Data page; "

@@ -87,7 +87,14 @@ def test_what_it_cannot_write_is_refused_with_what_to_run_instead(tiny_llama, tm
     own = make_run("r-own", {"dataset": "d", "method": "full", "model": str(tiny_llama)}, model=tiny_llama)
     with pytest.raises(export.ExportError, match=r"runs export r-own --merged.*convert_hf_to_gguf\.py"):
         export.export_gguf(own)
-    assert [d.kind for d in downloads.downloads(own)] == ["model"]  # not offered there
+    assert [d.kind for d in downloads.downloads(own)] == ["model"]  # not offered there, and the page says why
+    assert "runs export r-own --merged" in export.gguf_refusal(own)
+    # The default model given as its folder is the default model (a newcomer's walk: GGUF went unoffered, unsaid).
+    from ftlib.models import default_model_dir
+
+    default_dir = default_model_dir()
+    as_path = make_run("r-path", {"dataset": "d", "method": "full", "model": str(default_dir)}, model=tiny_llama)
+    assert export.gguf_refusal(as_path) is None and "gguf" in [d.kind for d in downloads.downloads(as_path)]
     scaled = tmp_path / "scaled"
     scaled.mkdir()
     config = json.loads((tiny_llama / "config.json").read_text())

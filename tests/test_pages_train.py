@@ -994,7 +994,11 @@ def test_exported_copies_say_their_size_and_can_be_removed_without_touching_the_
     (run.exports_dir / "r-exported-merged.zip").write_bytes(b"\0" * (2 * 1024**2))
     assert export.exported_bytes(run) == 5 * 1024**2
     at = page(tiny_model_dir)
-    assert any("exported copies (the merged model, the zips) take 5 MiB" in c.value for c in at.caption)
+    assert any("exported copies (the merged model, GGUF files, the zips) take 5 MiB" in c.value for c in at.caption)
+    # A run on a model folder of its own: no GGUF download, and the page says why (it was left out unsaid).
+    assert any(
+        c.value.startswith("No GGUF download: GGUF is written here for runs on the default") for c in at.caption
+    )
     at.button(key="rm_exports_r-exported").click().run()
     assert not at.exception and any("Removed 5 MiB" in s.value for s in at.success)
     assert not run.merged_dir.exists() and not run.exports_dir.exists()

@@ -78,6 +78,8 @@ def export_panel(run_id: str) -> None:
         ):
             st.session_state.setdefault(DOWNLOADED, {})[run_id] = time.time()
         column.caption(item.caption)
+    if items and "gguf" not in {item.kind for item in items} and (why := export.gguf_refusal(run)):
+        st.caption(f"No GGUF download: {why}")  # said, not left out without a word
     st.caption(f"On this machine: `{run.path}`")
     exported_copies(run)
 
@@ -121,8 +123,8 @@ def exported_copies(run) -> None:
         # A merged model and its zip: ~1 GB a LoRA run of the default model, easy to forget on a shared disk.
         text, button = st.columns([4, 1])
         text.caption(
-            f"The exported copies (the merged model, the zips) take {human(size)} in this run's folder; a download "
-            "builds them again. A model box pointing at this run's `merged/` folder would need it exported again."
+            f"The exported copies (the merged model, GGUF files, the zips) take {human(size)} in this run's folder; "
+            "a download builds them again. A model box pointing at this run's `merged/` folder would need it exported again."
         )
         button.button("Remove them", key=f"rm_exports_{run.id}", on_click=_remove_exports, args=(run.id,))
 
