@@ -124,7 +124,8 @@ def exported_copies(run) -> None:
         text, button = st.columns([4, 1])
         text.caption(
             f"The exported copies (the merged model, GGUF files, the zips) take {human(size)} in this run's folder; "
-            "a download builds them again. A model box pointing at this run's `merged/` folder would need it exported again."
+            "a download builds them again. A model box pointing at this run's `merged/` folder would need it "
+            "exported again."
         )
         button.button("Remove them", key=f"rm_exports_{run.id}", on_click=_remove_exports, args=(run.id,))
 
