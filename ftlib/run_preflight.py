@@ -234,17 +234,25 @@ def why_left_out(left_out: list, context: int | None = None) -> str:
     from ftlib.tokens import parts
 
     groups: dict[str, list] = {}  # what is said of a row -> (row, its fix) for each row it is said of
+    cut: dict[str, list[int]] = {}  # the same message -> the full length of each row the max length cut
     for number, enc in left_out:
         part = next(p for p in parts(enc).values() if not p.num_trained)  # the side with nothing trained
         found = checks.check_no_trained(part, context)
         if found is not None:
             groups.setdefault(found.message, []).append((number, found.fix))
+            if part.truncated:
+                cut.setdefault(found.message, []).append(len(part.all_ids))
     ranked = sorted(groups.items(), key=lambda group: (-len(group[1]), group[1][0][0]))
     told = []
     for message, found in ranked[: checks.GROUPS]:
         rows, fixes = sorted({n for n, _ in found}), {fix for _, fix in found}
+        lengths = cut.get(message, [])
+        if len(fixes) > 1 and len(lengths) == len(found) and max(lengths) <= (context or max(lengths)):
+            fixes = {checks.longer_fix(max(lengths), context, "the longest of them")}  # one length keeps them all
         # A fix naming one row's length is said only when every row of the group shares it.
         said = message + (f" {fixes.pop()}" if len(fixes) == 1 else "")
+        if len(rows) > 1:  # the check speaks of one row
+            said = said.replace("this row teaches", "these rows teach")
         told.append(said if len(ranked) == 1 else f"{numbered('Row', rows)}: {said}")  # one reason: the caller's rows
     if rest := sorted({n for _, found in ranked[checks.GROUPS :] for n, _ in found}):
         told.append(f"{numbered('Row', rest)}: the Tokens page shows why.")

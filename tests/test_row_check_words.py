@@ -175,6 +175,20 @@ def test_train_names_a_row_left_out_for_its_weight_0_last_turn_and_says_why(tiny
     assert "(turn 4) has weight 0" in alone.errors[0]
 
 
+def test_rows_all_cut_by_the_max_length_are_given_one_length_that_keeps_them_all(tiny_model_dir, smol_tokenizer):
+    """A newcomer's walk: "None of the 21 training rows can be trained. Every trained token was cut by the max length
+    (96 tokens): this row teaches the model nothing." with no fix, where the Tokens page names a length per row."""
+    config = RunConfig(model=str(tiny_model_dir), dataset="x", max_length=16, max_steps=1)
+    asked = [{"role": "user", "content": "Tell me about the tides " * n} for n in (3, 5, 8)]
+    rows = [{"messages": [question, {"role": "assistant", "content": "They turn."}]} for question in asked]
+    report = run_preflight(config, tokenizer=smol_tokenizer, rows=(rows, []))
+    (said,) = report.errors
+    assert said.startswith("None of the 3 training rows can be trained. Every trained token was cut"), said
+    assert "these rows teach the model nothing" in said and "this row" not in said
+    longest = max(len(encode_row(r, smol_tokenizer, get_template("tokenizer", smol_tokenizer)).all_ids) for r in rows)
+    assert f"Raise the max length to at least {longest} tokens" in said and "the longest of them" in said
+
+
 # --- 3. one row's words for every row -----------------------------------------------------------------------------
 
 
