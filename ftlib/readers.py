@@ -102,6 +102,8 @@ def _line_problem(exc: json.JSONDecodeError, line: str) -> str:
     >>> _line_problem(json.JSONDecodeError("Expecting ',' delimiter", '{"a": "b"', 9), '{"a": "b"')
     'it ends before its JSON does, a closing } or ] missing; the line was cut short, or one object is written over \
 several lines: write each on one line'
+    >>> _line_problem(json.JSONDecodeError("Expecting property name", "{'a': 1}", 1), "{'a': 1}")[:55]
+    'it is written with single quotes at column 2, as Python'
     """
     if exc.msg.startswith("Unterminated string"):
         return (
@@ -113,6 +115,11 @@ several lines: write each on one line'
             "it ends before its JSON does, a closing } or ] missing; the line was cut short, or one object is written "
             "over several lines: write each on one line"
         )
+    python = "as Python prints a dict (`str(row)`), not as JSON: write each line with `json.dumps(row)`"
+    if line[exc.pos] == "'" and exc.msg.startswith(("Expecting property name", "Expecting value")):
+        return f"it is written with single quotes at column {exc.colno}, {python}"
+    if exc.msg.startswith("Expecting value") and line.startswith(("True", "False", "None"), exc.pos):
+        return f"it holds True, False or None (JSON's true, false, null) at column {exc.colno}, {python}"
     return f"{json_problem(exc)} (column {exc.colno})"
 
 

@@ -651,6 +651,18 @@ def test_an_unmapped_table_asks_for_a_mapping_with_what_a_page_needs():
     assert (caught.value.fmt, caught.value.gaps) == ("preference", ["chosen", "rejected"])
 
 
+def test_a_line_python_printed_is_named_as_such_with_the_fix():
+    """A newcomer's walk: lines written by `str(row)` read "Expecting property name enclosed in double quotes
+    (column 2)"; what JSON's decoder meant, and the fix, are said."""
+    body = b"{'prompt': 'Hi', 'completion': 'Hello.'}\n" + b'{"prompt": "Hi", "completion": None}\n'
+    body += b'{"prompt": "Hi", "completion": "Hello."}\n'
+    result = load_bytes(body, "rows.jsonl")
+    quotes, literal = (e.message for e in result.errors)
+    assert quotes.endswith("it is written with single quotes at column 2, as Python prints a dict (`str(row)`), not "
+                           "as JSON: write each line with `json.dumps(row)`")  # fmt: skip
+    assert "it holds True, False or None (JSON's true, false, null) at column 32" in literal and len(result.rows) == 1
+
+
 def test_a_file_of_unknown_fields_names_the_lines_it_could_not_read():
     """Two prompt/completion lines broken beside one line of other keys: "Could not recognise the format ... its rows
     have the fields foo, bar" said nothing of the broken lines, which hold the file's real rows."""
