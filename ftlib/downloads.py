@@ -91,7 +91,18 @@ def loading_notes(run: RunDir, folder: Path) -> list[str]:
     """What to know to load `folder` (an export of `run`) as the studio runs it, beyond `from_pretrained`, for the
     command line: for an adapter, the 4-bit base of a QLoRA run, the exact offline call (a reward model's on
     AutoModelForSequenceClassification with num_labels=1) and the end-of-turn ids the base's own generation config
-    leaves out (`ftlib.stops.adapter_note`); for a model, the dtype its weights are saved in."""
+    leaves out (`ftlib.stops.adapter_note`); for a model, the dtype its weights are saved in; for a GGUF folder, how
+    to run it and the merged model it was written from, kept in the run's folder."""
+    if Path(folder).name.startswith("gguf-"):
+        (gguf,) = Path(folder).glob("*.gguf")
+        notes = [f"run it with `ollama create NAME -f {Path(folder) / 'Modelfile'}` or `llama-cli -m {gguf}`."]
+        if run.merged_dir.is_dir():  # an adapter run's: merged first, kept for the next export
+            size = sum(f.stat().st_size for f in run.merged_dir.rglob("*") if f.is_file())
+            notes.append(
+                f"written from the merged model in {run.merged_dir} ({size / 2**20:.0f} MiB), kept there for the next "
+                "export; the Train page's Export section removes the exported copies."
+            )
+        return notes
     if not (Path(folder) / "adapter_config.json").is_file():
         words = _dtype_words(run, Path(folder)).strip()
         return [words[0].lower() + words[1:]] if words else []

@@ -118,6 +118,8 @@ def test_the_cli_and_the_train_page_offer_it(tiny_llama, capsys):
     run = make_run("r-cli", {"dataset": "d", "method": "full"}, model=tiny_llama)
     assert [d.kind for d in downloads.downloads(run)] == ["model", "gguf"]
     assert main(["runs", "export", "r-cli", "--gguf", "f16"]) == 0
-    folder = Path(capsys.readouterr().out.strip().splitlines()[0])
+    said = capsys.readouterr()
+    folder = Path(said.out.strip().splitlines()[0])
     assert folder == export.gguf_dir(run, "f16") and len(list(folder.glob("*.gguf"))) == 1
+    assert f"note: run it with `ollama create NAME -f {folder / 'Modelfile'}`" in said.err  # how, on stderr
     assert main(["runs", "export", "r-cli", "--gguf", "q4"]) == 2  # argparse's choices: a one-line error
