@@ -240,8 +240,8 @@ def check_no_trained(enc: Encoded, context: int | None = None) -> Check | None:
         return Check(
             "no_trained_tokens",
             "error",
-            f"Every trained token was cut by the max length ({len(enc.input_ids)} tokens): this row "
-            "teaches the model nothing.",
+            f"Every trained token was cut by the max length ({len(enc.input_ids)} tokens): nothing is left for the "
+            "model to learn.",
             longer_fix(len(enc.all_ids), context),
         )
     answers = [i for i, m in enumerate(enc.messages) if m["role"] == "assistant" and i >= enc.train_from]

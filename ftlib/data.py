@@ -33,6 +33,7 @@ templates beyond the tokenizer's own (templates.py) and label masking (tokens.py
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -356,8 +357,10 @@ def load_bytes(
         column_map = reply_map(raw, fields, fmt, read_notes)
     records, errors = _mapped(raw, column_map, errors) if column_map else (raw, errors)
     forced = fmt is not None  # the caller said which format: prompts only is then what they meant
-    broken = [f"{where(e.row)}: {e.message}" for e in errors]  # rows that might be of a format, could they be read
-    fmt = fmt or _vote(records, filename, fields, columns is not None, broken)
+    # The rows that could not be read may be the file's real rows: named, where and why, if no format fits
+    fmt = fmt or _vote(
+        records, filename, fields, columns is not None, lambda: [f"{where(e.row)}: {e.message}" for e in errors]
+    )
     if FORMAT_KIND[fmt] == "unpaired":  # a column of ratings: its 1s are its worst answers, not good ones
         shown = {f: c for f, c in (column_map or {}).items() if c is not None}
         problem = rating_problem(records, shown, "column" if columns is not None else "field", row_noun(numbered))
@@ -472,11 +475,13 @@ def _mapped(raw: list, column_map: dict, errors: list[RowError]) -> tuple[list, 
     return records, errors + refused
 
 
-def _vote(records: list[tuple[int, dict]], name: str, fields: list[str], table: bool, broken: list[str]) -> str:
-    """The format most of `records` have. MappingNeeded when none has one; it names the `broken` rows (where and
-    why each could not be read), which may be the file's real rows: one row of other keys among broken lines."""
+def _vote(records: list[tuple[int, dict]], name: str, fields: list[str], table: bool, unread: Callable) -> str:
+    """The format most of `records` have. MappingNeeded when none has one; it names the rows that could not be read
+    (`unread()`: where and why each, worded only then), which may be the file's real rows: one row of other keys
+    among broken lines."""
     votes = Counter(f for f in (detect_row_format(r) for _, r in records) if f)
     if not votes:
+        broken = unread()
         keys = ", ".join(list(records[0][1])[:8]) or "(none)"
         known = "; ".join(f"{f}: {', '.join(names)}" for f, names in FORMAT_FIELDS.items())
         rows, unread = "its rows have", ""

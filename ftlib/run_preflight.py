@@ -251,8 +251,6 @@ def why_left_out(left_out: list, context: int | None = None) -> str:
             fixes = {checks.longer_fix(max(lengths), context, "the longest of them")}  # one length keeps them all
         # A fix naming one row's length is said only when every row of the group shares it.
         said = message + (f" {fixes.pop()}" if len(fixes) == 1 else "")
-        if len(rows) > 1:  # the check speaks of one row
-            said = said.replace("this row teaches", "these rows teach")
         told.append(said if len(ranked) == 1 else f"{numbered('Row', rows)}: {said}")  # one reason: the caller's rows
     if rest := sorted({n for _, found in ranked[checks.GROUPS :] for n, _ in found}):
         told.append(f"{numbered('Row', rest)}: the Tokens page shows why.")
