@@ -20,11 +20,17 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-# How the row's report says a turn's legacy `function_call` that repeats one of its `tool_calls` was read.
-REPEATED_CALL_NOTE = (
-    "an assistant turn of '{field}' gives a call both in `tool_calls` and as the legacy `function_call` (OpenAI's "
-    "older form of one call): it is the same call, read once"
-)
+# How the row's report says a call given twice in one assistant turn was read, by where the second one stands.
+REPEATED_CALL_NOTE = {
+    "function_call": (
+        "an assistant turn of '{field}' gives a call both in `tool_calls` and as the legacy `function_call` "
+        "(OpenAI's older form of one call): it is the same call, read once"
+    ),
+    "content[]": (
+        "an assistant turn of '{field}' gives a call both in `tool_calls` and as a content part (LangChain's dump of "
+        "an Anthropic message writes both): it is the same call, read once"
+    ),
+}
 
 
 def missing(value: Any) -> bool:
@@ -85,12 +91,12 @@ def calls_problem(listed: list[dict], legacy: list[dict]) -> str | None:
     )
 
 
-def repeated_call(field: str, ignored: set[str], notes: list[str] | None) -> None:
-    """Say that a turn of `field` gives a call both in `tool_calls` and as the legacy `function_call` (read once):
-    in `notes`, once; where no notes are kept, by naming `<field>[].function_call` in `ignored`."""
+def repeated_call(field: str, where: str, ignored: set[str], notes: list[str] | None) -> None:
+    """Say that a turn of `field` gives a call both in `tool_calls` and at `where` (a key of REPEATED_CALL_NOTE),
+    read once: in `notes`, once; where no notes are kept, by naming `<field>[].<where>` in `ignored`."""
     if notes is None:
-        ignored.add(f"{field}[].function_call")
-    elif (note := REPEATED_CALL_NOTE.format(field=field)) not in notes:
+        ignored.add(f"{field}[].{where}")
+    elif (note := REPEATED_CALL_NOTE[where].format(field=field)) not in notes:
         notes.append(note)
 
 

@@ -9,13 +9,14 @@
 
 What is read, by role (OpenAI / Hugging Face messages, ShareGPT `from`/`value`, LLaMA-Factory's tags):
 
-    roles      system (developer); user (human); assistant (gpt, model, function_call); tool (observation,
-               function, ipython)
+    roles      system (developer); user (human); assistant (gpt, model, ai, function_call); tool (observation,
+               function, ipython); LangChain's dumps name them in `type` (system, human, ai, tool; turn_names.py)
     content    text, or a list of parts with `text`/`value` of type text, reasoning/thinking or tool_call/tool_use
     assistant  reasoning from `reasoning_content`, `reasoning`, `thinking`, a reasoning part or a leading
                <think>...</think> (split the way Qwen3's template splits it; the text around the reasoning is kept
                as `inline_think`, so templates get the content as written); `tool_calls` (or a legacy
-               `function_call`; the same call both ways is read once) with `arguments` as an object or JSON text ->
+               `function_call`; the same call both ways, or also as a content part, is read once) with `arguments` (or
+               `parameters`, `input`, LangChain's `args`) as an object or JSON text ->
                always an object; `weight` or `loss_weight` 0/1
     tool       `name`, `tool_call_id`; an object as content becomes its JSON text
 
@@ -32,50 +33,24 @@ Not known here: which fields of a row hold the turns (formats.py), files (reader
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from ftlib.errors import UserError
 from ftlib.json_rows import JSONProblem, parse_json
 from ftlib.turn_keys import calls_problem, clash, either, has_value, missing, repeated_call
+from ftlib.turn_names import (
+    CALL_PARTS,
+    MEDIA,
+    REASONING_FIELDS,
+    REASONING_PARTS,
+    ROLES,
+    TEXT_PARTS,
+    TYPE_AS_ROLE,
+    WEIGHT_FIELDS,
+)
 
-ROLES = {
-    "system": "system",
-    "developer": "system",  # OpenAI's newer name for the system turn (formats.py notes it, once per file)
-    "user": "user",
-    "human": "user",
-    "assistant": "assistant",
-    "gpt": "assistant",
-    "model": "assistant",
-    "chatgpt": "assistant",  # the original ShareGPT scrape names the assistant by its product in some rows
-    "bing": "assistant",
-    "bard": "assistant",
-    "function_call": "assistant",  # ShareGPT (LLaMA-Factory): the assistant's call, as JSON in `value`
-    "tool": "tool",
-    "observation": "tool",  # ShareGPT (LLaMA-Factory): a tool's result
-    "function": "tool",  # OpenAI's legacy function result
-    "ipython": "tool",  # Llama 3.1's tool-result role
-}
-MEDIA = {
-    "image": "an image",
-    "image_url": "an image",
-    "input_image": "an image",
-    "images": "an image",
-    "audio": "audio",
-    "input_audio": "audio",
-    "audio_url": "audio",
-    "audios": "audio",
-    "video": "a video",
-    "video_url": "a video",
-    "input_video": "a video",
-    "videos": "a video",
-    "file": "a file",
-    "input_file": "a file",
-}
-TEXT_PARTS = {"text", "input_text", "output_text"}
-REASONING_PARTS = {"reasoning", "thinking"}
-CALL_PARTS = {"tool_call", "tool_use", "function_call"}
-REASONING_FIELDS = ("reasoning_content", "reasoning", "thinking")
-WEIGHT_FIELDS = ("weight", "loss_weight")
 _TURN_KEYS = {"role", "from", "content", "value"}
 # The text around an inline reasoning, [before, after]: content as written = before + reasoning + after + answer.
 INLINE_THINK = "inline_think"
@@ -222,7 +197,7 @@ def parse_tool_calls(
         if kind not in ("function", "tool_call", "tool_use", "function_call", None):
             raise RowProblem(f"tool call {k} ({name}) of {where} has the type '{kind}'; only function calls are read")
         label = f"tool call {k} (`{name}`) of {where}"
-        args_key = next((a for a in ("arguments", "parameters", "input") if a in spec), "arguments")
+        args_key = next((a for a in ("arguments", "parameters", "input", "args") if a in spec), "arguments")
         entry: dict = {
             "type": "function",
             "function": {"name": name, "arguments": _arguments(spec.get(args_key), label)},
@@ -352,9 +327,13 @@ def parse_turn(turn: Any, i: int, field: str, ignored: set[str], notes: list[str
     `function_call` repeating one of the turn's `tool_calls` is read once: said in `notes`, or named in `ignored`."""
     if not isinstance(turn, dict):
         raise RowProblem(f"turn {i} of '{field}' is {kind_name(turn)}, not a message with a role and content")
+    if set(turn) == {"type", "data"} and turn["type"] in TYPE_AS_ROLE and isinstance(turn["data"], dict):
+        turn = {**turn["data"], "type": turn["type"]}  # LangChain's `messages_to_dict`: the message under `data`
     if problem := clash(turn, "role", "from", _role_of):  # ShareGPT's names beside OpenAI's: one role, one text
         raise RowProblem(f"turn {i} of '{field}' {problem}")
     raw_role = either(turn, "role", "from")
+    langchain = raw_role is None and isinstance(turn.get("type"), str) and turn["type"] in TYPE_AS_ROLE
+    raw_role = turn["type"] if langchain else raw_role
     if raw_role is None:
         has = ", ".join(f"`{k}`" for k in list(turn)[:5]) or "nothing"  # {"text": ...}: what it holds instead
         raise RowProblem(f"turn {i} of '{field}' has no role (expected 'role' or 'from'; it has {has})")
@@ -379,7 +358,7 @@ def parse_turn(turn: Any, i: int, field: str, ignored: set[str], notes: list[str
         raise RowProblem(f"{where} must be text, but it is a list")
     content, reasoning, part_calls = parse_content(content, where, ignored, prefix)
     calls += part_calls
-    used = set(_TURN_KEYS)
+    used = _TURN_KEYS | ({"type"} if langchain else set())
     out: dict = {"role": role}
     if role == "tool":
         used |= _TOOL_KEYS
@@ -391,9 +370,8 @@ def parse_turn(turn: Any, i: int, field: str, ignored: set[str], notes: list[str
                 out[key] = text(turn[key], f"the {key} of {where}")
     elif role == "assistant":
         used |= _ASSISTANT_KEYS
-        out.update(_assistant(turn, content, reasoning, calls, where, ignored, prefix))
-        if has_value(turn.get("tool_calls")) and has_value(turn.get("function_call")):  # the same call, read once
-            repeated_call(field, ignored, notes)
+        said = partial(repeated_call, field, ignored=ignored, notes=notes)  # a call given twice: read once, said
+        out.update(_assistant(turn, content, reasoning, calls, where, ignored, prefix, said))
     else:
         if reasoning or calls:
             raise RowProblem(f"{where} holds reasoning or a tool call; only the assistant's turns carry those")
@@ -405,16 +383,29 @@ def parse_turn(turn: Any, i: int, field: str, ignored: set[str], notes: list[str
 
 
 def _assistant(
-    turn: dict, content: Any, reasoning: list[str], calls: list[dict], where: str, ignored: set[str], prefix: str
+    turn: dict,
+    content: Any,
+    reasoning: list[str],
+    calls: list[dict],
+    where: str,
+    ignored: set[str],
+    prefix: str,
+    said: Callable[[str], None],
 ) -> dict:
-    """content, reasoning, tool_calls and weight of an assistant turn."""
+    """content, reasoning, tool_calls and weight of an assistant turn (`calls`: those its content parts give).
+    A call given again as the legacy `function_call` or a content part is read once, and `said(where_it_was)`."""
     listed, legacy = (
         parse_tool_calls(turn[key], where, ignored, prefix, path) if has_value(turn.get(key)) else []
         for key, path in (("tool_calls", "tool_calls[]"), ("function_call", "function_call"))
     )
     if problem := calls_problem(listed, legacy):
         raise RowProblem(f"{where} {problem}")
-    calls = calls + (listed or legacy)  # a legacy call repeating a listed one is that call (parse_turn says so)
+    listed_functions = [c["function"] for c in listed]
+    if legacy and listed:  # the legacy call repeats a listed one (calls_problem refused any other): that call
+        said("function_call")
+    if any(c["function"] in listed_functions for c in calls):
+        said("content[]")
+    calls = [c for c in calls if c["function"] not in listed_functions] + (listed or legacy)
     given = [turn[k] for k in REASONING_FIELDS if isinstance(turn.get(k), str)]  # as written, for `inline_think`
     for key in REASONING_FIELDS:
         if isinstance(turn.get(key), str):  # "" or blank: no reasoning, not a second one

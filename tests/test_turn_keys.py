@@ -169,3 +169,63 @@ def test_a_bad_second_weight_is_refused_not_dropped():
     answer = {"role": "assistant", "content": "At 14:05.", "weight": 1, "loss_weight": "half"}
     with pytest.raises(RowProblem, match="the loss_weight of turn 2 .* must be 0 .* or 1 .*, not 'half'"):
         parse_messages([ASK, answer], "messages")
+
+
+# --- 4. LangChain's message dumps --------------------------------------------------------------------------------
+
+
+def langchain_turns(content_parts: bool) -> list[dict]:
+    """A conversation as LangChain's `message.model_dump()` writes it: the role in `type`, a call's arguments in
+    `args`; a message of Anthropic's model also carries the call as a `tool_use` content part."""
+    call = {"name": "lookup_tide", "args": {"harbour": "Whitby"}, "id": "toolu_3", "type": "tool_call"}
+    said: object = "Let me look."
+    if content_parts:
+        use = {"type": "tool_use", "id": "toolu_3", "name": "lookup_tide", "input": {"harbour": "Whitby"}}
+        said = [{"type": "text", "text": "Let me look."}, use]
+    return [
+        {"type": "system", "content": "You answer about tides.", "additional_kwargs": {}, "id": None},
+        {"type": "human", "content": "When is high tide in Whitby?", "additional_kwargs": {}},
+        {"type": "ai", "content": said, "tool_calls": [call], "invalid_tool_calls": []},
+        {"type": "tool", "content": "High tide 14:05", "tool_call_id": "toolu_3", "name": "lookup_tide"},
+        {"type": "ai", "content": "At 14:05."},
+    ]
+
+
+@pytest.mark.parametrize("content_parts", [False, True])
+def test_langchains_dump_is_read_with_its_call_once(content_parts):
+    """The roles were refused ("has no role ... it has `type`"); with them read, the call's `args` were trained as
+    empty arguments, and the `tool_use` part beside `tool_calls` was a second call."""
+    notes: list[str] = []
+    ignored: set[str] = set()
+    turns = parse_messages(langchain_turns(content_parts), "messages", ignored, notes)
+    assert [t["role"] for t in turns] == ["system", "user", "assistant", "tool", "assistant"]
+    assert turns[2]["content"] == "Let me look."
+    assert turns[2]["tool_calls"] == [
+        {"type": "function", "function": {"name": "lookup_tide", "arguments": {"harbour": "Whitby"}}, "id": "toolu_3"}
+    ]
+    assert ignored == set()
+    assert len(notes) == int(content_parts) and all("as a content part" in n for n in notes)
+
+
+def test_a_content_part_call_other_than_the_listed_ones_is_kept():
+    turn = {
+        "role": "assistant",
+        "content": [{"type": "tool_use", "name": "lookup_moon", "input": {"day": "today"}}],
+        "tool_calls": [{"type": "function", "function": {"name": "lookup_tide", "arguments": TIDE_ARGS}}],
+    }
+    notes: list[str] = []
+    (_, read) = parse_messages([ASK, turn], "messages", set(), notes)
+    assert [c["function"]["name"] for c in read["tool_calls"]] == ["lookup_moon", "lookup_tide"] and notes == []
+
+
+def test_type_is_the_role_only_where_no_role_is_written_and_only_langchains_names():
+    (turn,) = parse_messages([{"role": "user", "type": "human", "content": "Hi"}], "messages", ignored := set())
+    assert turn["role"] == "user" and ignored == {"messages[].type"}  # beside a role, `type` is not read
+    with pytest.raises(RowProblem, match="has no role .* it has `type`"):
+        parse_messages([{"type": "message", "content": "Hi"}], "messages")
+
+
+def test_langchains_messages_to_dict_is_read_from_its_data():
+    dumped = [{"type": t["type"], "data": t} for t in langchain_turns(content_parts=False)]
+    assert parse_messages(dumped, "messages") == parse_messages(langchain_turns(content_parts=False), "messages")
+    assert parse_messages(dumped, "messages")[4] == {"role": "assistant", "content": "At 14:05."}

@@ -1,0 +1,63 @@
+"""The names projects give a turn's roles, content parts and fields: what ftlib/turns.py reads as what.
+
+    >>> ROLES["gpt"], ROLES["ai"], ROLES["observation"]
+    ('assistant', 'assistant', 'tool')
+
+Not known here: how a turn is read (turns.py).
+"""
+
+from __future__ import annotations
+
+ROLES = {
+    "system": "system",
+    "developer": "system",  # OpenAI's newer name for the system turn (formats.py notes it, once per file)
+    "user": "user",
+    "human": "user",
+    "assistant": "assistant",
+    "gpt": "assistant",
+    "model": "assistant",
+    "ai": "assistant",  # LangChain's message type for the model's turn
+    "chatgpt": "assistant",  # the original ShareGPT scrape names the assistant by its product in some rows
+    "bing": "assistant",
+    "bard": "assistant",
+    "function_call": "assistant",  # ShareGPT (LLaMA-Factory): the assistant's call, as JSON in `value`
+    "tool": "tool",
+    "observation": "tool",  # ShareGPT (LLaMA-Factory): a tool's result
+    "function": "tool",  # OpenAI's legacy function result
+    "ipython": "tool",  # Llama 3.1's tool-result role
+}
+MEDIA = {
+    "image": "an image",
+    "image_url": "an image",
+    "input_image": "an image",
+    "images": "an image",
+    "audio": "audio",
+    "input_audio": "audio",
+    "audio_url": "audio",
+    "audios": "audio",
+    "video": "a video",
+    "video_url": "a video",
+    "input_video": "a video",
+    "videos": "a video",
+    "file": "a file",
+    "input_file": "a file",
+}
+TEXT_PARTS = {"text", "input_text", "output_text"}
+REASONING_PARTS = {"reasoning", "thinking"}
+CALL_PARTS = {"tool_call", "tool_use", "function_call"}
+REASONING_FIELDS = ("reasoning_content", "reasoning", "thinking")
+WEIGHT_FIELDS = ("weight", "loss_weight")
+# LangChain's message dumps (`message.model_dump()`, `messages_to_dict`'s `data`) name the role in `type`:
+# read as the role where no `role` or `from` is written.
+TYPE_AS_ROLE = {"system", "human", "ai", "tool"}
+
+__all__ = [
+    "CALL_PARTS",
+    "MEDIA",
+    "REASONING_FIELDS",
+    "REASONING_PARTS",
+    "ROLES",
+    "TEXT_PARTS",
+    "TYPE_AS_ROLE",
+    "WEIGHT_FIELDS",
+]
