@@ -151,18 +151,21 @@ def column_answer(value: str) -> str:
 
 def column_answer_score(value: str, text: str) -> float:
     """1.0 when the model's answer `text` holds the column's answer (`column_answer`) as a whole word or number, else
-    0.0: "10" is not in "It is 100." nor in "6.10" or "-10" (a substring match gave those full marks: a cold review).
+    0.0: "10" is not in "It is 100." nor in "6.10", "-10" or a fraction "10/3" (a substring match gave those full
+    marks: a cold review).
 
     >>> [column_answer_score("10", t) for t in ("It is 10.", "It is 100.", "It is 6.10", "It is -10", "10,000")]
     [1.0, 0.0, 0.0, 0.0, 0.0]
+    >>> [column_answer_score("1", t) for t in ("It is 1/2.", "1/2", "It is 3/1.", "It is 1.", "Pages 1/ 2")]
+    [0.0, 0.0, 0.0, 1.0, 1.0]
     >>> column_answer_score("3 plus 3 is 6.\\n#### 6", "The answer is 6."), column_answer_score("Paris", "Parisian")
     (1.0, 0.0)
     """
     answer = column_answer(value)
-    # Not inside a longer word or number: no word character either side, no digit group or decimal going on, and no
-    # minus sign before a number.
-    before = r"(?<![\w])(?<!\d[.,])" + (r"(?<!-)" if answer[:1].isdigit() else "")
-    return 1.0 if re.search(before + re.escape(answer) + r"(?!\w)(?![.,]\d)", text) else 0.0
+    # Not inside a longer word or number: no word character either side, no digit group, decimal or fraction going
+    # on, and no minus sign before a number.
+    before = r"(?<![\w])(?<!\d[.,/])" + (r"(?<!-)" if answer[:1].isdigit() else "")
+    return 1.0 if re.search(before + re.escape(answer) + r"(?!\w)(?![.,/]\d)", text) else 0.0
 
 
 def example_row(path: str) -> str:

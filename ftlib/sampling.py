@@ -306,8 +306,13 @@ def _shared_prompts(rows: Sequence[GenRow]) -> tuple[list[int], list[int]]:
 
 
 def check_max_new_tokens(value: int) -> int:
-    """`value` when it is a whole number from 1 to MAX_NEW_TOKENS (4096); SamplingError otherwise."""
-    if not isinstance(value, int) or not 1 <= value <= MAX_NEW_TOKENS:
+    """`value` when it is a whole number from 1 to MAX_NEW_TOKENS (4096); SamplingError otherwise (True too: a
+    bool is an int to Python, and a setting read from JSON as `true` is no length).
+
+    >>> check_max_new_tokens(64)
+    64
+    """
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_NEW_TOKENS:
         raise SamplingError(f"max_new_tokens must be a whole number from 1 to {MAX_NEW_TOKENS}, got {value!r}.")
     return value
 

@@ -161,6 +161,13 @@ def test_parse_setting_errors(text, message):
         S.parse_setting(text)
 
 
+@pytest.mark.parametrize("value", [0, S.MAX_NEW_TOKENS + 1, 2.0, "64", True])
+def test_max_new_tokens_outside_whole_numbers_from_1_is_refused(value):
+    """True was taken as 1 token (a bool is an int to Python)."""
+    with pytest.raises(S.SamplingError, match="max_new_tokens must be a whole number"):
+        S.check_max_new_tokens(value)
+
+
 def test_a_preset_made_greedy_drops_its_own_filters():
     """A cold review: `balanced,temperature=0` was refused for a top_p the user never typed (the preset's)."""
     assert S.parse_setting("balanced,temperature=0").as_dict() == S.parse_setting("greedy").as_dict() | {
