@@ -20,6 +20,7 @@ from ftlib.column_values import answer_field, texts
 from ftlib.errors import plural
 from ftlib.formats import FORMAT_FIELDS, FORMAT_KIND, detect_row_format
 from ftlib.rows import COLUMNS
+from ftlib.turn_keys import brief
 
 # The two shapes of a conversation: a file may mix them, and each row is read by its own (`own_chat_shape`).
 CHATS = ("messages", "sharegpt")
@@ -122,15 +123,24 @@ def passed_columns(passed: Counter, table: bool = False, rows: Sequence[dict] = 
     ]
 
 
+# A column holding one value in this many rows or more is a tag of the file (verl's `data_source`), not an answer;
+# below it, a small file's answers may well agree ("yes" twice).
+TAG_ROWS = 10
+
+
 def column_reward(name: str, values: list) -> str:
     """What the built-in `contains_column` makes of a column with these `values` (its rows'), as a clause: a text or
     number is looked for in the answer; a list, any of its items; an object, the field named like an answer by its
-    dotted path (`column_values.answer_field`), else nothing (a registered function reads it). Never a bare
+    dotted path (`column_values.answer_field`), else nothing (a registered function reads it); one value in every
+    row of TAG_ROWS or more, nothing (a tag of the file). Never a bare
     `{"contains_column": NAME}` that would score every answer 0.
 
     >>> column_reward("reward_model", [{"style": "rule", "ground_truth": "6"}])
     'it holds objects (keys: style, ground_truth): {"contains_column": "reward_model.ground_truth"} rewards an answer \
 that contains its `ground_truth`'
+    >>> column_reward("data_source", ["openai/gsm8k"] * TAG_ROWS)
+    'it holds the same value in every row ("openai/gsm8k"): a tag, not an answer to look for (a registered \
+function can read it)'
     >>> column_reward("answers", [["6", "six"]]), column_reward("answer", ["6"])
     ('{"contains_column": "answers"} rewards an answer that contains any of its items', \
 '{"contains_column": "answer"} rewards an answer that contains it')
@@ -145,6 +155,12 @@ that contains its `ground_truth`'
             reward = json.dumps({"contains_column": f"{name}.{field}"})
             return f"{keys}: {reward} rewards an answer that contains its `{field.split('.')[-1]}`"
         return f"{keys}, which `contains_column` cannot look for in an answer (it reads text or numbers)"
+    if len(values) >= TAG_ROWS and isinstance(values[0], (str, int, float)) and all(v == values[0] for v in values):
+        # verl's `data_source`, `ability`: a tag of the whole file, never an answer (each answer would score the same)
+        return (
+            f"it holds the same value in every row ({brief(values[0], 40)}): a tag, not an answer to look for (a "
+            "registered function can read it)"
+        )
     if any(texts(v) is None for v in values):  # lists of objects or lists
         return "it holds lists of objects, which `contains_column` cannot look for in an answer (it reads text)"
     reward = json.dumps({"contains_column": name})

@@ -280,7 +280,7 @@ def test_the_note_on_an_object_column_recommends_the_dotted_path_to_its_answer()
     assert "it holds objects (keys: split, index), which `contains_column` cannot" in notes["extra_info"]
     assert '"contains_column": "extra_info' not in notes["extra_info"] and "`extra_info=` to a" in notes["extra_info"]
     assert '{"contains_column": "answers"} rewards an answer that contains any of its items' in notes["answers"]
-    assert '{"contains_column": "data_source"} rewards an answer that contains it' in notes["data_source"]
+    assert '{"contains_column": "data_source"} rewards an answer that contains it' in notes["data_source"]  # 2 rows
 
 
 def test_a_grpo_run_gives_each_answer_its_prompts_answer_column(varied_model, registry, tmp_path):
@@ -654,3 +654,17 @@ def test_a_registry_names_a_file_beside_it_and_a_syntax_error_is_one_line(tmp_pa
     with pytest.raises(RewardError) as caught:
         registered_functions()
     assert "\n" not in str(caught.value) and "(line 2, column 1)" in str(caught.value)
+
+
+def test_a_column_holding_one_value_in_every_row_is_named_a_tag_not_an_answer():
+    """Reviewed: verl's `data_source` ("mathx" on every row) was recommended as {"contains_column": "data_source"},
+    which rewards an answer for naming the dataset. A small file whose answers agree keeps the recommendation."""
+    many = [{"prompt": ADD[0], "columns": {**VERL, "extra_info": {"index": i}}} for i in range(12)]
+    notes = {n.field: n.message for n in passed_columns(Counter({k: 12 for k in VERL}), rows=many)}
+    assert 'it holds the same value in every row ("mathx"): a tag, not an answer' in notes["data_source"]
+    said = notes["data_source"]
+    assert '"contains_column": "data_source"' not in said and "`data_source=` to a registered" in said
+    assert "contains its `ground_truth`" in notes["reward_model"]  # one object in every row: its answer field still
+    few = [{"prompt": ADD[0], "columns": {"answer": "yes"}}] * 2
+    (note,) = passed_columns(Counter({"answer": 2}), rows=few)
+    assert '{"contains_column": "answer"} rewards an answer that contains it' in note.message
