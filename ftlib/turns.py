@@ -18,7 +18,8 @@ What is read, by role (OpenAI / Hugging Face messages, ShareGPT `from`/`value`, 
                `function_call`; the same call both ways, or also as a content part, is read once) with `arguments` (or
                `parameters`, `input`, LangChain's `args`) as an object or JSON text ->
                always an object; `weight` or `loss_weight` 0/1
-    tool       `name`, `tool_call_id`; an object as content becomes its JSON text
+    tool       `name`, `tool_call_id`; an object as content becomes its JSON text; Anthropic's `tool_result` parts
+               of a user turn, each a tool turn (tool_results.py)
 
 A label is read as good/bad from booleans, 1/0 and the words of `LABEL_WORDS` (`as_bool`). HH-RLHF transcripts
 and other prompts that two answers share are found by ftlib/pairs.py. Two keys naming one thing (`role`/`from`,
@@ -39,6 +40,7 @@ from typing import Any
 
 from ftlib.errors import UserError
 from ftlib.json_rows import JSONProblem, parse_json
+from ftlib.tool_results import split_tool_results
 from ftlib.turn_keys import calls_problem, clash, either, has_value, missing, repeated_call
 from ftlib.turn_names import (
     CALL_PARTS,
@@ -470,7 +472,12 @@ def parse_messages(value: Any, field: str, ignored: set[str] | None = None, note
         )
     if not value:
         raise RowProblem(f"'{field}' is an empty list: there is no conversation")
-    return [parse_turn(turn, i, field, ignored, notes) for i, turn in enumerate(value, start=1)]
+    # A user turn of Anthropic's tool results is read as the tool turns it holds (named as the turn it was written as).
+    return [
+        parse_turn(one, i, field, ignored, notes)
+        for i, turn in enumerate(value, start=1)
+        for one in split_tool_results(turn)
+    ]
 
 
 # A label as projects write it: TRL's booleans, 1/0 (the ints of a pandas export, a CSV cell's "1"), yes/no,
