@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from ftlib.api_shapes import api_record, api_records
 from ftlib.blank_values import blank_values, row_noun
 from ftlib.data_stats import row_counts
 from ftlib.errors import plural
@@ -281,7 +282,7 @@ def read_row(value: Any):
     """
     from ftlib.formats import FORMAT_HELP, format_label
 
-    record = {"messages": value} if isinstance(value, list) else value
+    record, _ = api_record({"messages": value} if isinstance(value, list) else value)
     fmt = detect_row_format(record)
     if fmt is None:
         shapes = "\n".join(f"- {line}" for line in FORMAT_HELP.values())
@@ -312,6 +313,8 @@ def load_bytes(
         raise DataError(f"{filename} is empty. Choose a file with at least one row.")
     kind = file_kind(filename, data)
     raw, errors, columns, lines, read_notes, numbered, short = _raw_records(data, filename, kind)
+    raw, provider_notes = api_records(raw)  # Gemini's and Bedrock's rows, as OpenAI's messages (api_shapes)
+    read_notes = [*read_notes, *provider_notes]
     total = len(raw) + len(errors)
     if not raw and not errors:
         held = {"parquet": "columns but no rows", "json": "no rows (an empty list)"}.get(kind, "a header but no rows")

@@ -17,6 +17,7 @@ ROLES = {
     "gpt": "assistant",
     "model": "assistant",
     "ai": "assistant",  # LangChain's message type for the model's turn
+    "chatbot": "assistant",  # Cohere's chat fine-tuning rows (System, User, Chatbot)
     "chatgpt": "assistant",  # the original ShareGPT scrape names the assistant by its product in some rows
     "bing": "assistant",
     "bard": "assistant",

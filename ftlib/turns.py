@@ -18,8 +18,10 @@ What is read, by role (OpenAI / Hugging Face messages, ShareGPT `from`/`value`, 
                `function_call`; the same call both ways, or also as a content part, is read once) with `arguments` (or
                `parameters`, `input`, LangChain's `args`) as an object or JSON text ->
                always an object; `weight` or `loss_weight` 0/1
-    tool       `name`, `tool_call_id`; an object as content becomes its JSON text; Anthropic's `tool_result` parts
-               of a user turn, each a tool turn (tool_results.py)
+    tool       `name`, `tool_call_id`; an object as content becomes its JSON text
+
+Turns as Anthropic, Gemini and Bedrock write them (tool results as parts of a user turn, `parts`, content blocks) are
+first turned into these (api_shapes.py).
 
 A label is read as good/bad from booleans, 1/0 and the words of `LABEL_WORDS` (`as_bool`). HH-RLHF transcripts
 and other prompts that two answers share are found by ftlib/pairs.py. Two keys naming one thing (`role`/`from`,
@@ -38,9 +40,9 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
+from ftlib.api_shapes import api_turns
 from ftlib.errors import UserError
 from ftlib.json_rows import JSONProblem, parse_json
-from ftlib.tool_results import split_tool_results
 from ftlib.turn_keys import calls_problem, clash, either, has_value, missing, repeated_call
 from ftlib.turn_names import (
     CALL_PARTS,
@@ -472,11 +474,9 @@ def parse_messages(value: Any, field: str, ignored: set[str] | None = None, note
         )
     if not value:
         raise RowProblem(f"'{field}' is an empty list: there is no conversation")
-    # A user turn of Anthropic's tool results is read as the tool turns it holds (named as the turn it was written as).
+    # A turn in a provider's shape is read as the turns it holds (api_shapes), each named by the turn it was written as
     return [
-        parse_turn(one, i, field, ignored, notes)
-        for i, turn in enumerate(value, start=1)
-        for one in split_tool_results(turn)
+        parse_turn(one, i, field, ignored, notes) for i, turn in enumerate(value, start=1) for one in api_turns(turn)
     ]
 
 

@@ -1,0 +1,249 @@
+"""Rows and turns as the model providers' APIs and tuning services write them -> the shape turns.py and formats.py
+read (OpenAI's messages), converted before a row's format is guessed.
+
+    Anthropic  tool results as `tool_result` parts of a user turn (the calls are `tool_use` parts: turns.py reads
+               those); a top-level `system` (formats.py reads it)
+    Gemini     Vertex AI's tuning rows: `contents` of turns with `parts` ({text}, {text, thought: true},
+               {functionCall}, {functionResponse}, {inlineData}/{fileData}), `systemInstruction` (or
+               `system_instruction`) of parts, `tools` of `functionDeclarations`
+    Bedrock    Amazon Bedrock's conversation rows (`schemaVersion` "bedrock-conversation-2024"): `system` as a list of
+               {text}, content blocks ({text}, {toolUse}, {toolResult}, {reasoningContent}, {image}/{document}/
+               {video}), tools in `toolConfig.tools[].toolSpec`
+
+    {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "toolu_1", "content": "18C"},
+                                 {"type": "text", "text": "And tomorrow?"}]}
+    -> {"role": "tool", "tool_call_id": "toolu_1", "content": "18C"}, {"role": "user", "content": "And tomorrow?"}
+
+Chat templates know a tool's result as a turn with the role `tool`, so each result part becomes one, in order; text
+parts beside them stay the turn they were written in. An error flag on a result (`is_error: true`, Bedrock's
+`status: "error"`) is read by no chat template: the result keeps its text and the row's report names the key, as any
+key not read. Images, documents and videos become the media parts turns.py refuses by name. A row whose shape is
+converted is said once per file (`api_records`).
+
+Not known here: how a turn is read (turns.py), a row's format (formats.py).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+TOOL_RESULT = "tool_result"
+# Bedrock's media blocks, as the media part turns.MEDIA names each
+_BEDROCK_MEDIA = {"image": "image", "document": "file", "video": "video"}
+_BEDROCK_BLOCKS = {"text", "toolUse", "toolResult", "reasoningContent", *_BEDROCK_MEDIA}
+# How the file's report names each provider's rows, read as messages
+SAID = {
+    "gemini": "Gemini's shape (Vertex AI's tuning rows: `contents` of `parts`, `systemInstruction`)",
+    "bedrock": "Amazon Bedrock's conversation shape (`system` and content blocks)",
+}
+
+
+# --- turns ------------------------------------------------------------------------------------------------------
+
+
+def api_turns(turn: Any) -> list[Any]:
+    """`turn` as the turns it holds, in OpenAI's shape: a Gemini turn's `parts` and Bedrock's content blocks as typed
+    content parts, and each tool-result part as a tool turn of its own, before the rest of the turn (left out when
+    nothing else is in it). `[turn]` for a turn in none of these shapes.
+
+    >>> api_turns({"role": "user", "content": [{"type": "tool_result", "tool_use_id": "t1", "content": "9"}]})
+    [{'role': 'tool', 'content': '9', 'tool_call_id': 't1'}]
+    >>> api_turns({"role": "model", "parts": [{"text": "Hi"}]})
+    [{'role': 'model', 'content': [{'type': 'text', 'text': 'Hi'}]}]
+    """
+    if not isinstance(turn, dict):
+        return [turn]
+    if isinstance(turn.get("parts"), list) and "content" not in turn:  # Gemini
+        rest = {k: v for k, v in turn.items() if k != "parts"}
+        turn = {**rest, "content": [_gemini_part(p) for p in turn["parts"]]}
+    parts = turn.get("content")
+    if not isinstance(parts, list):
+        return [turn]
+    if any(_bedrock_block(p) for p in parts):
+        parts = [_bedrock_part(p) for p in parts]
+        turn = {**turn, "content": parts}
+    if not any(isinstance(p, dict) and p.get("type") == TOOL_RESULT for p in parts):
+        return [turn]
+    results = [_tool_turn(p) for p in parts if isinstance(p, dict) and p.get("type") == TOOL_RESULT]
+    rest = [p for p in parts if not (isinstance(p, dict) and p.get("type") == TOOL_RESULT)]
+    return results + ([{**turn, "content": rest}] if rest else [])
+
+
+def _tool_turn(part: dict) -> dict:
+    """A tool turn from a tool-result part (Anthropic's shape; Gemini's and Bedrock's are turned into it)."""
+    read = {"role": "tool", "content": part.get("content", "")}
+    read.update({k: v for k, v in part.items() if k not in ("type", "content", "tool_use_id")})
+    if read.get("is_error") is False:  # the default: says nothing
+        del read["is_error"]
+    if "tool_use_id" in part:
+        read["tool_call_id"] = part["tool_use_id"]
+    return read
+
+
+def _gemini_part(part: Any) -> Any:
+    """A Gemini part as the typed content part turns.py reads; anything else as it is (turns.py names it)."""
+    if not isinstance(part, dict):
+        return part
+    if "text" in part:
+        kind = "thinking" if part.get("thought") is True else "text"
+        rest = {k: v for k, v in part.items() if k not in ("text", "thought", "thoughtSignature")}
+        return {"type": kind, kind: part["text"], **rest}  # the signature, as Anthropic's: no text to train
+    if isinstance(call := part.get("functionCall"), dict):
+        return {"type": "tool_use", "name": call.get("name"), "input": call.get("args", {}), **_id(call, "id")}
+    if isinstance(answer := part.get("functionResponse"), dict):
+        content = answer.get("response")
+        content = json.dumps(content, ensure_ascii=False) if isinstance(content, (dict, list)) else content
+        return {
+            "type": TOOL_RESULT,
+            "name": answer.get("name"),
+            "content": content,
+            **_id(answer, "id", "tool_use_id"),
+        }
+    for key in ("inlineData", "fileData"):
+        if isinstance(data := part.get(key), dict):
+            mime = str(data.get("mimeType") or data.get("mime_type") or "")
+            return {"type": next((m for m in ("image", "audio", "video") if mime.startswith(m)), "file")}
+    return part
+
+
+def _id(source: dict, key: str, as_key: str = "id") -> dict:
+    return {as_key: source[key]} if isinstance(source.get(key), str) and source[key] else {}
+
+
+def _bedrock_block(part: Any) -> bool:
+    """A Bedrock content block: one key of its kinds, no `type` (a bare {text} part is Bedrock's and everyone's)."""
+    return isinstance(part, dict) and "type" not in part and len(part) == 1 and next(iter(part)) in _BEDROCK_BLOCKS
+
+
+def _bedrock_part(part: Any) -> Any:
+    """A Bedrock content block as the typed content part turns.py reads."""
+    if not _bedrock_block(part):
+        return part
+    ((kind, value),) = part.items()
+    if kind in _BEDROCK_MEDIA:
+        return {"type": _BEDROCK_MEDIA[kind]}
+    if kind == "text" or not isinstance(value, dict):
+        return {"type": "text", "text": value} if kind == "text" else part
+    if kind == "toolUse":
+        return {
+            "type": "tool_use",
+            "name": value.get("name"),
+            "input": value.get("input", {}),
+            **_id(value, "toolUseId"),
+        }
+    if kind == "reasoningContent" and isinstance(said := value.get("reasoningText"), dict):
+        return {"type": "thinking", "thinking": said.get("text"), "signature": said.get("signature")}
+    if kind == "toolResult":
+        blocks = value.get("content")
+        if isinstance(blocks, list):  # {json: ...} blocks as their JSON text, the rest as parts
+            blocks = [
+                _bedrock_part({"text": json.dumps(b["json"], ensure_ascii=False)} if _is(b, {"json"}) else b)
+                for b in blocks
+            ]
+        read = {"type": TOOL_RESULT, "content": blocks, **_id(value, "toolUseId", "tool_use_id")}
+        if value.get("status") == "error":
+            read["is_error"] = True
+        return read
+    return part  # redacted reasoning, a cache point: named by turns.py
+
+
+# --- rows ---------------------------------------------------------------------------------------------------------
+
+
+def api_record(record: Any) -> tuple[Any, str | None]:
+    """(`record` in the shape formats.py reads, the provider whose shape it was or None). Gemini's `contents` become
+    `messages`, its `systemInstruction` the `system` text and its `functionDeclarations` OpenAI's `tools`;
+    Bedrock's `system` list (and Anthropic's of typed text blocks) becomes text, its `toolConfig` OpenAI's `tools`,
+    its `schemaVersion` is read.
+
+    >>> api_record({"contents": [{"parts": []}], "systemInstruction": {"parts": [{"text": "Be brief."}]}})
+    ({'messages': [{'parts': []}], 'system': 'Be brief.'}, 'gemini')
+    """
+    if not isinstance(record, dict):
+        return record, None
+    contents = record.get("contents")
+    gemini = isinstance(contents, list) and contents and all(isinstance(t, dict) and "parts" in t for t in contents)
+    if gemini and "messages" not in record:
+        out = {k: v for k, v in record.items() if k not in ("contents", "systemInstruction", "system_instruction")}
+        out["messages"] = contents
+        instruction = record.get("systemInstruction", record.get("system_instruction"))
+        if instruction is not None and "system" not in record:
+            out["system"] = _texts(instruction.get("parts") if isinstance(instruction, dict) else instruction)
+        if isinstance(record.get("tools"), list):
+            out["tools"] = [t2 for t in record["tools"] for t2 in _gemini_tools(t)]
+        return out, "gemini"
+    version = record.get("schemaVersion")
+    bedrock = isinstance(version, str) and version.startswith("bedrock-conversation")
+    out = {k: v for k, v in record.items() if not (k == "schemaVersion" and bedrock)}
+    if "system" in record:  # Bedrock's list of {text}, Anthropic's of typed text blocks: its text
+        out["system"] = _texts(record["system"])
+    config = record.get("toolConfig")
+    if isinstance(config, dict) and isinstance(config.get("tools"), list) and "tools" not in record:
+        del out["toolConfig"]
+        out["tools"] = [_bedrock_tool(t) for t in config["tools"]]
+    return out, "bedrock" if bedrock else None
+
+
+def _gemini_tools(tool: Any) -> list:
+    """Gemini's {functionDeclarations: [...]} as OpenAI's function tools; any other tool as it is."""
+    declared = tool.get("functionDeclarations") if isinstance(tool, dict) else None
+    if not isinstance(declared, list):
+        return [tool]
+    return [{"type": "function", "function": d} for d in declared]
+
+
+def _is(value: Any, keys: set[str]) -> bool:
+    return isinstance(value, dict) and set(value) == keys
+
+
+def _texts(parts: Any) -> Any:
+    """The text of a list of text parts ({text}, or {type: text, text} with Anthropic's `cache_control` hint), joined
+    by blank lines; anything else as it is (formats.py refuses what is not text).
+
+    >>> _texts([{"text": "Be brief."}, {"type": "text", "text": "Be kind.", "cache_control": {"type": "ephemeral"}}])
+    'Be brief.\\n\\nBe kind.'
+    """
+    if isinstance(parts, list) and parts and all(_text_part(p) for p in parts):
+        return "\n\n".join(str(p["text"]) for p in parts)
+    return parts
+
+
+def _text_part(part: Any) -> bool:
+    return (
+        isinstance(part, dict)
+        and isinstance(part.get("text"), str)
+        and part.get("type", "text") == "text"
+        and set(part) <= {"type", "text", "cache_control"}
+    )
+
+
+def _bedrock_tool(tool: Any) -> Any:
+    """Bedrock's {toolSpec: {name, description, inputSchema: {json}}} as OpenAI's function tool."""
+    spec = tool.get("toolSpec") if isinstance(tool, dict) else None
+    if not isinstance(spec, dict):
+        return tool
+    schema = spec.get("inputSchema")
+    function = {k: v for k, v in spec.items() if k != "inputSchema"}
+    if isinstance(schema, dict):
+        function["parameters"] = schema.get("json", schema)
+    return {"type": "function", "function": function}
+
+
+def api_records(records: list[tuple[int, Any]]) -> tuple[list[tuple[int, Any]], list[str]]:
+    """`api_record` of each (line, record), and the file's note on each provider's shape found (how many rows)."""
+    out, found = [], {}
+    for number, record in records:
+        record, provider = api_record(record)
+        out.append((number, record))
+        if provider:
+            found[provider] = found.get(provider, 0) + 1
+    notes = [
+        f"{n} row{'s' if n != 1 else ''} in {SAID[p]}, read as chat messages: a row's problems name its turns as "
+        "turns of 'messages'"
+        for p, n in found.items()
+    ]
+    return out, notes
+
+
+__all__ = ["SAID", "TOOL_RESULT", "api_record", "api_records", "api_turns"]
