@@ -44,6 +44,7 @@ from ftlib.data_stats import row_counts
 from ftlib.errors import plural
 from ftlib.file_bytes import opened
 from ftlib.formats import FIELDS, FORMAT_FIELDS, FORMAT_KIND, FORMATS, RowProblem, convert, detect_row_format
+from ftlib.judged_pairs import judged_records
 from ftlib.label_values import contradicting_labels, rating_problem
 from ftlib.mapping import (
     apply_map,
@@ -314,7 +315,11 @@ def load_bytes(
     kind = file_kind(filename, data)
     raw, errors, columns, lines, read_notes, numbered, short = _raw_records(data, filename, kind)
     raw, provider_notes = api_records(raw)  # Gemini's and Bedrock's rows, as OpenAI's messages (api_shapes)
-    read_notes = [*read_notes, *provider_notes]
+    judged_notes: list[str] = []
+    if column_map is None and fmt in (None, "preference"):  # two answers and a verdict: a pair (judged_pairs)
+        raw, no_pair, judged_notes = judged_records(raw)
+        errors = sorted([*errors, *(RowError(n, why) for n, why in no_pair)], key=lambda e: e.row)
+    read_notes = [*read_notes, *provider_notes, *judged_notes]
     total = len(raw) + len(errors)
     if not raw and not errors:
         held = {"parquet": "columns but no rows", "json": "no rows (an empty list)"}.get(kind, "a header but no rows")
@@ -327,7 +332,7 @@ def load_bytes(
     if column_map:
         check_map(column_map, fields, filename, columns is not None, FIELDS)
         column_map = completed_map(column_map, fields, raw, fmt, read_notes)
-    elif columns is not None:
+    elif columns is not None and not judged_notes:  # judged rows are pairs already, whatever their columns
         # Columns named as a format's fields are read as that format, as a JSON file's keys are: `prompt` and
         # `answer` are prompts with a column for GRPO's rewards from a .csv or .parquet too, not guessed as alpaca.
         # `prompt` beside `response` (a reply's name, not GRPO's `answer`): prompt and answer (reply_map)

@@ -1,0 +1,154 @@
+"""Two answers and a judge's verdict -> a preference pair: the shapes arenas and human-preference sets publish.
+
+    {"prompt": "...", "response_a": "...", "response_b": "...", "winner": "model_b"}
+    -> {"prompt": "...", "chosen": <response_b>, "rejected": <response_a>}
+
+    arena      `response_a` / `response_b` beside a `prompt`, judged by `winner` ("model_a", "model_b", "tie",
+               "tie (bothbad)"; also "a" / "b") or by 0/1 columns `winner_model_a` / `winner_model_b` /
+               `winner_tie`; a prompt and answers written as JSON lists of turns (one per user turn) are the turns
+               of one conversation
+    arena chat `conversation_a` / `conversation_b` (whole conversations) judged by `winner`
+    SHP        `human_ref_A` / `human_ref_B` answering `history`, judged by `labels` (1: A preferred, 0: B)
+
+A tie prefers neither answer: the row makes no pair, and is named as left out with why. A verdict in other words is
+refused by name. The pair then reads as any preference row (formats.py); the file's report says once how the
+rows were read (`judged_records`).
+
+Not known here: how a pair is read (formats.py, pairs.py).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from typing import Any
+
+from ftlib.errors import plural
+
+# (first answer, second answer, prompt or None) by shape
+SHAPES = {
+    "arena": ("response_a", "response_b", "prompt"),
+    "arena chat": ("conversation_a", "conversation_b", None),
+    "SHP": ("human_ref_A", "human_ref_B", "history"),
+}
+_WINNER_COLUMNS = ("winner_model_a", "winner_model_b", "winner_tie")
+_FIRST, _SECOND, _TIE = "first", "second", "tie"
+_WORDS = {"model_a": _FIRST, "a": _FIRST, "model_b": _SECOND, "b": _SECOND, "tie": _TIE, "tie (bothbad)": _TIE}
+
+
+class NoPair(ValueError):
+    """A judged row that makes no pair (a tie, a verdict not understood); the message says why."""
+
+
+def judged_shape(record: Any) -> str | None:
+    """The key of SHAPES whose two answers and verdict `record` holds, else None.
+
+    >>> judged_shape({"prompt": "2+2?", "response_a": "4", "response_b": "5", "winner": "model_a"})
+    'arena'
+    >>> judged_shape({"prompt": "2+2?", "response_a": "4", "response_b": "5"}) is None   # no verdict: not a pair
+    True
+    """
+    if not isinstance(record, dict) or {"chosen", "rejected"} & set(record):
+        return None
+    for shape, (first, second, prompt) in SHAPES.items():
+        if first in record and second in record and (prompt is None or prompt in record):
+            verdict = "labels" if shape == "SHP" else "winner"
+            if verdict in record or (shape == "arena" and set(_WINNER_COLUMNS) <= set(record)):
+                return shape
+    return None
+
+
+def judged_pair(record: dict, shape: str) -> dict:
+    """The preference row `record` (of `shape`, see `judged_shape`) makes: the preferred answer `chosen`, the other
+    `rejected`, the prompt `prompt`; every other key kept (the file's report names those not read). NoPair for a
+    tie or a verdict it cannot read.
+
+    >>> judged_pair({"history": "2+2?", "human_ref_A": "4", "human_ref_B": "5", "labels": 0}, "SHP")
+    {'prompt': '2+2?', 'chosen': '5', 'rejected': '4'}
+    """
+    first, second, prompt_key = SHAPES[shape]
+    winner = _winner(record, shape)
+    if winner == _TIE:
+        raise NoPair("the judge called it a tie, so neither answer is preferred and the row makes no pair")
+    used = {first, second, prompt_key, "labels" if shape == "SHP" else "winner", *_WINNER_COLUMNS}
+    out = {k: v for k, v in record.items() if k not in used}
+    chosen, rejected = (record[first], record[second]) if winner == _FIRST else (record[second], record[first])
+    if prompt_key is None:
+        return {**out, "chosen": chosen, "rejected": rejected}
+    prompt = record[prompt_key]
+    turns = _turn_lists(prompt, chosen, rejected)
+    if turns is None:
+        return {**out, "prompt": prompt, "chosen": chosen, "rejected": rejected}
+    asks, good, bad = turns  # one conversation per answer: each user turn, then that answer's reply to it
+    return {**out, "chosen": _conversation(asks, good), "rejected": _conversation(asks, bad)}
+
+
+def _winner(record: dict, shape: str) -> str:
+    if shape == "SHP":
+        label = record.get("labels")
+        if label in (0, 1, "0", "1") and not isinstance(label, bool):
+            return _FIRST if str(label) == "1" else _SECOND
+        raise NoPair(f"`labels` is {json.dumps(label, default=str)}: SHP's 1 prefers human_ref_A, 0 human_ref_B")
+    if "winner" in record:
+        word = record["winner"].strip().lower() if isinstance(record["winner"], str) else None
+        if word in _WORDS:
+            return _WORDS[word]
+        said = json.dumps(record["winner"], default=str)
+        raise NoPair(f"`winner` is {said}; the studio reads model_a, model_b, tie or tie (bothbad)")
+    flags = [record.get(k) for k in _WINNER_COLUMNS]
+    if sorted(str(f) for f in flags) == ["0", "0", "1"]:
+        return (_FIRST, _SECOND, _TIE)[[str(f) for f in flags].index("1")]
+    raise NoPair(f"`winner_model_a`, `winner_model_b`, `winner_tie` are {flags}: one of them should be 1")
+
+
+def _turn_lists(prompt: Any, chosen: Any, rejected: Any) -> tuple[list, list, list] | None:
+    """A prompt and two answers written as JSON lists of turns (Arena's export: one item per user turn), when all
+    three are and have as many turns; None for plain text."""
+    lists = []
+    for value in (prompt, chosen, rejected):
+        if isinstance(value, str) and value.lstrip().startswith("["):
+            try:
+                value = json.loads(value)
+            except json.JSONDecodeError:
+                return None
+        if not (isinstance(value, list) and all(isinstance(v, str) or v is None for v in value)):
+            return None
+        lists.append(value)
+    return tuple(lists) if len({len(v) for v in lists}) == 1 else None  # type: ignore[return-value]
+
+
+def _conversation(asks: list, replies: list) -> list[dict]:
+    out: list[dict] = []
+    for ask, reply in zip(asks, replies, strict=True):
+        out += [{"role": "user", "content": ask}, {"role": "assistant", "content": reply}]
+    return out
+
+
+def judged_records(records: list[tuple[int, Any]]) -> tuple[list[tuple[int, Any]], list[tuple[int, str]], list[str]]:
+    """(records with each judged row as its pair, (line, why) of each judged row that makes none, the file's note on
+    how its judged rows were read)."""
+    out, refused, found, left = [], [], Counter(), Counter()
+    for number, record in records:
+        shape = judged_shape(record)
+        if shape is None:
+            out.append((number, record))
+            continue
+        first, second, _ = SHAPES[shape]
+        verdict = "labels" if shape == "SHP" else "winner" if "winner" in record else "`, `".join(_WINNER_COLUMNS)
+        said = f"`{first}`, `{second}`, `{verdict}`"
+        found[said] += 1
+        try:
+            out.append((number, judged_pair(record, shape)))
+        except NoPair as exc:
+            refused.append((number, str(exc)))
+            left[said] += 1
+    notes = [
+        f"{plural(n, 'row')} {'judges' if n == 1 else 'judge'} two answers ({said}): read as preference pairs, the "
+        "preferred answer chosen and the other rejected"
+        + (f"; {left[said]} without a preferred answer left out, each named" if left[said] else "")
+        for said, n in found.items()
+    ]
+    return out, refused, notes
+
+
+__all__ = ["SHAPES", "NoPair", "judged_pair", "judged_records", "judged_shape"]

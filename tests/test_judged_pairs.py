@@ -1,0 +1,101 @@
+"""Two answers and a judge's verdict read as a preference pair (ftlib/judged_pairs.py): the shapes arenas (a prompt,
+`response_a`/`response_b` and a `winner`, or 0/1 winner columns; whole `conversation_a`/`conversation_b`) and
+Stanford's SHP (`history`, `human_ref_A`/`human_ref_B`, `labels`) publish. They were read as prompts only, the answers
+passed to GRPO's rewards (arena), or not recognised (the others). The content is ours; the shapes are theirs.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+
+from ftlib.data import load_bytes
+from ftlib.judged_pairs import NoPair, judged_pair
+
+ASK = "When is high tide in Whitby?"
+GOOD, BAD = "At 14:05.", "Tides are unknowable."
+
+
+def jsonl(*rows: dict):
+    return load_bytes("\n".join(json.dumps(r) for r in rows).encode(), "judged.jsonl")
+
+
+def test_an_arena_file_is_pairs_with_the_winners_answer_chosen_and_ties_named():
+    rows = [
+        {"prompt": ASK, "response_a": GOOD, "response_b": BAD, "winner": "model_a", "model_a": "m1"},
+        {"prompt": ASK, "response_a": BAD, "response_b": GOOD, "winner": "model_b", "model_a": "m2"},
+        {"prompt": ASK, "response_a": BAD, "response_b": GOOD, "winner": "tie (bothbad)", "model_a": "m3"},
+    ]
+    loaded = jsonl(*rows)
+    assert loaded.format == "preference" and len(loaded.rows) == 2
+    for row in loaded.rows:
+        assert row["prompt"] == [{"role": "user", "content": ASK}]
+        assert [t["content"] for t in row["chosen"]] == [GOOD] and [t["content"] for t in row["rejected"]] == [BAD]
+    ((line, why),) = [(e.row, e.message) for e in loaded.errors]
+    assert line == 3 and "tie" in why and "makes no pair" in why
+    said = [n.message for n in loaded.notices]
+    assert any(m.startswith("3 rows judge two answers (`response_a`, `response_b`, `winner`)") for m in said)
+    assert any("1 without a preferred answer left out" in m for m in said)
+    assert any("`model_a`" in m for m in said)  # a key nothing reads is still named
+
+
+def test_the_arena_csv_with_winner_columns_and_turns_as_json_lists():
+    """Arena's human-preference export: a CSV whose prompt and answers are JSON lists of turns, judged by 0/1
+    columns. Read as a shared user turn and one answer each."""
+    out = io.StringIO()
+    fields = ["id", "prompt", "response_a", "response_b", "winner_model_a", "winner_model_b", "winner_tie"]
+    writer = csv.DictWriter(out, fieldnames=fields)
+    writer.writeheader()
+    values = [7, json.dumps([ASK]), json.dumps([BAD]), json.dumps([GOOD]), 0, 1, 0]
+    writer.writerow(dict(zip(fields, values, strict=True)))
+    loaded = load_bytes(out.getvalue().encode(), "arena.csv")
+    assert [e.message for e in loaded.errors] == []
+    (row,) = loaded.rows
+    assert row["prompt"] == [{"role": "user", "content": ASK}]
+    assert row["chosen"] == [{"role": "assistant", "content": GOOD}]
+    assert row["rejected"] == [{"role": "assistant", "content": BAD}]
+
+
+def test_arena_conversations_and_shp_rows_are_pairs():
+    def chat(answer: str) -> list:
+        return [{"role": "user", "content": ASK}, {"role": "assistant", "content": answer}]
+
+    loaded = jsonl({"conversation_a": chat(BAD), "conversation_b": chat(GOOD), "winner": "model_b", "turn": 1})
+    (row,) = loaded.rows
+    assert [t["content"] for t in row["chosen"]] == [GOOD] and [t["content"] for t in row["rejected"]] == [BAD]
+    shp = jsonl({"history": ASK, "human_ref_A": GOOD, "human_ref_B": BAD, "labels": 1, "score_A": 9, "score_B": 2})
+    (row,) = shp.rows
+    assert [t["content"] for t in row["chosen"]] == [GOOD] and row["prompt"] == [{"role": "user", "content": ASK}]
+    assert any("`score_A`" in n.message for n in shp.notices)
+
+
+@pytest.mark.parametrize(
+    ("record", "says"),
+    [
+        ({"prompt": ASK, "response_a": GOOD, "response_b": BAD, "winner": "model_c"}, '`winner` is "model_c"'),
+        ({"prompt": ASK, "response_a": GOOD, "response_b": BAD, "winner": True}, "`winner` is true"),
+        ({"history": ASK, "human_ref_A": GOOD, "human_ref_B": BAD, "labels": 2}, "`labels` is 2"),
+        (
+            {"prompt": ASK, "response_a": GOOD, "response_b": BAD, "winner_model_a": 1, "winner_model_b": 1,
+             "winner_tie": 0},
+            "one of them should be 1",
+        ),
+    ],
+)  # fmt: skip
+def test_a_verdict_in_other_words_is_refused_by_name(record, says):
+    shape = "SHP" if "history" in record else "arena"
+    with pytest.raises(NoPair, match=says):
+        judged_pair(record, shape)
+
+
+def test_two_answers_without_a_verdict_a_forced_format_and_a_mapping_are_left_as_they_were():
+    unjudged = jsonl({"prompt": ASK, "response_a": GOOD, "response_b": BAD})
+    assert unjudged.format == "prompt_only"  # no verdict: GRPO's columns, as before
+    row = {"prompt": ASK, "response_a": GOOD, "response_b": BAD, "winner": "model_a"}
+    data = json.dumps(row).encode()
+    assert load_bytes(data, "a.jsonl", fmt="prompt_only").rows[0]["columns"]["winner"] == "model_a"
+    mapped = load_bytes(data, "a.jsonl", column_map={"prompt": "prompt", "completion": "response_a"})
+    assert mapped.format == "prompt_completion"
