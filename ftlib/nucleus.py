@@ -7,11 +7,12 @@ the `CANDIDATES` most likely ones (`topk`) and decides there: token j is removed
 is at least p, which is the warper's "cumulative mass from the bottom, up to and including j, is at most 1 - p".
 
 The decision is the warper's exactly, not approximately: both sides compute that mass in float32 with errors near
-1e-7 (measured against float64 over 49k-token rows), so a row is decided from its candidates only when every
-candidate's mass-above is more than `MARGIN` away from p, the candidates' mass reaches p by more than `MARGIN`, and
-the boundary does not fall between two equal logits (whose order a sort leaves open). Any other row, and any row of
-a vocabulary no larger than `CANDIDATES`, goes through the warper's own full sort. Not known here: temperature and
-top-k (sampling.process_logits applies them first).
+1e-7 (measured against float64 over 49k-token rows; the probabilities are taken relative to the row's top score,
+as softmax takes them, which keeps that true at a low temperature's scores of 1e4), so a row is decided from its
+candidates only when every candidate's mass-above is more than `MARGIN` away from p, the candidates' mass reaches p
+by more than `MARGIN`, and the boundary does not fall between two equal logits (whose order a sort leaves open).
+Any other row, and any row of a vocabulary no larger than `CANDIDATES`, goes through the warper's own full sort.
+Not known here: temperature and top-k (sampling.process_logits applies them first).
 """
 
 from __future__ import annotations
@@ -47,7 +48,10 @@ def top_p_remove(scores: torch.Tensor, top_p: torch.Tensor) -> torch.Tensor:
     if count == vocab:
         return top_p_remove_sorted(scores, top_p)
     top, index = torch.topk(scores, count, dim=-1)  # descending
-    probs = (top - torch.logsumexp(scores, dim=-1, keepdim=True)).exp()
+    # Relative to the row's top score, as softmax computes: at a low temperature the scores run to 1e3-1e4, where
+    # float32 logsumexp is off by half a unit of the number itself (6e-4 in probability near 2e4), past MARGIN.
+    peak = top[:, :1]
+    probs = ((top - peak) - torch.logsumexp(scores - peak, dim=-1, keepdim=True)).exp()
     above = probs.cumsum(dim=-1) - probs  # probability mass of the candidates ranked above each one
     p = top_p.to(device=above.device, dtype=above.dtype)[:, None]
     remove = above >= p
