@@ -98,7 +98,8 @@ def dataset_stats(
     rows: list[dict], tokenizer=None, max_length: int | None = None, render: Callable | None = None
 ) -> dict:
     """Counts, turns and characters per row; token lengths (and truncation at `max_length`) with a tokenizer, under
-    its own chat template or the one `render` writes (see `render_row`)."""
+    its own chat template or the one `render` writes (see `render_row`), a text row's with the BOS and EOS training
+    adds (`tokens.text_pieces`)."""
     conversations = [conversation(r) for r in rows]
     chars = [sum(len(m["content"]) + len(m.get("reasoning") or "") for m in msgs) for msgs in conversations]
     stats: dict[str, Any] = {
@@ -108,7 +109,11 @@ def dataset_stats(
         "chars": dict(_spread(chars), total=sum(chars)),
     }
     if tokenizer is not None and rows:
+        from ftlib.tokens import text_pieces  # a text row's BOS and EOS, counted as training adds them
+
         texts = [render_row(r, tokenizer, render) for r in rows]
+        texts = ["".join(p for p, _ in text_pieces(t, tokenizer)) if row_kind(r) == "text" else t
+                 for r, t in zip(rows, texts, strict=True)]  # fmt: skip
         # The template already holds its special tokens; letting the tokenizer add more would double a BOS.
         lengths = [len(ids) for ids in tokenizer(texts, add_special_tokens=False)["input_ids"]]
         stats["token_lengths"] = lengths

@@ -20,8 +20,8 @@ trained (plus the tokenizer's eos, as TRL's language modelling adds it); prompt_
 with the generation prompt, nothing trained (supervised training has no answer to learn from).
 
 Policies: `all_assistant` (default: every assistant reply and its end-of-turn token), `last_assistant`,
-`completion_only` (everything after the prompt, as TRL's prompt/completion loss) and `everything`.
-Not known here: padding and packing (batching.py), what is wrong with a row (checks.py).
+`completion_only` (everything after the prompt, as TRL's prompt/completion loss) and `everything`. Not known here:
+padding and packing (batching.py), what is wrong with a row (checks.py).
 """
 
 from __future__ import annotations
@@ -332,19 +332,18 @@ def _prepare_messages(messages, template: ChatTemplate, policy, train_from=0, to
     )
 
 
-def _prepare_text(text: str, tokenizer) -> _Prepared:
-    """A raw text row: optional BOS (where the tokenizer adds one), the text, the eos; every character trained."""
+def text_pieces(text: str, tokenizer) -> list[tuple[str, str]]:
+    """A text row as trained, (piece, kind) each: a BOS where the tokenizer adds one, the text, the EOS."""
     bos, eos = tokenizer.bos_token, tokenizer.eos_token
-    pieces = []
-    if bos and tokenizer_adds_bos(tokenizer) and not text.startswith(bos):
-        pieces.append((bos, "start_of_text"))
-    pieces.append((text, "text"))
-    if eos and not text.endswith(eos):
-        pieces.append((eos, "end_of_text"))
-    segments, at = [], 0
-    for piece, kind in pieces:
-        segments.append(Segment(at, at + len(piece), "text", kind, None, True, masks.TEXT_REASONS[kind]))
-        at += len(piece)
+    head = [(bos, "start_of_text")] if bos and tokenizer_adds_bos(tokenizer) and not text.startswith(bos) else []
+    return [*head, (text, "text"), *([(eos, "end_of_text")] if eos and not text.endswith(eos) else [])]
+
+
+def _prepare_text(text: str, tokenizer) -> _Prepared:
+    """A raw text row (`text_pieces`), every character trained."""
+    pieces, segments, at = text_pieces(text, tokenizer), [], 0
+    for piece, kind in pieces:  # each from where the last ended (arguments are evaluated left to right)
+        segments.append(Segment(at, at := at + len(piece), "text", kind, None, True, masks.TEXT_REASONS[kind]))
     return _Prepared("".join(p for p, _ in pieces), segments, 0, [], "text", "everything")
 
 
@@ -595,6 +594,7 @@ __all__ = [
     "encode_rows",
     "is_preference",
     "parts",
+    "text_pieces",
     "tokenizer_adds_bos",
     "unpaired_partner",
 ]

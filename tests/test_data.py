@@ -617,6 +617,17 @@ def test_truncation_count(smol_tokenizer):
     assert dataset_stats(STAT_ROWS, smol_tokenizer, max_length=max(lengths))["truncated"] == 0
 
 
+def test_a_text_rows_length_counts_the_eos_training_adds(smol_tokenizer):
+    """A reference review: "The sky is blue." counted 5 tokens on the Data page and 6 in training (the EOS, as TRL's
+    add_eos), so at max length 5 the page said nothing was cut while training cut the EOS."""
+    from ftlib.tokens import encode_row
+
+    row = {"text": "The sky is blue."}
+    trained = len(encode_row(row, smol_tokenizer, "chatml").input_ids)  # a text row: no template
+    stats = dataset_stats([row], smol_tokenizer, max_length=trained - 1)
+    assert stats["token_lengths"] == [trained] and stats["truncated"] == 1
+
+
 def test_table_rows_know_the_line_of_the_file_they_start_on():
     """A quoted cell spanning lines moves every later row down; blank lines are skipped by the reader."""
     data = b'question,answer\nA?,"one\ntwo"\n\nB?,b\nC?,c,extra\n'

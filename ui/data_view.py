@@ -251,7 +251,7 @@ def token_histogram(result, key: tuple) -> None:
     how = {
         "preference": "the prompt and the chosen answer",
         "unpaired": "the prompt and its answer",
-        "text": "the text as it is",
+        "text": "the text and the end-of-text token training adds",
     }.get(result.kind, "the whole conversation")
     written = "" if result.kind == "text" else f", written with **{named}** (chosen on Tokens, Batches or Train)"
     st.caption(f"How long each row is for `{model}`, in tokens ({how}{written}).")
