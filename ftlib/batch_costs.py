@@ -83,13 +83,15 @@ def make_batches(
     pad_id: int = 0,
     seed: int = 0,
     pad_to_multiple_of: int | None = None,
+    grad_accum: int = 1,
 ) -> list[Batch]:
     """All the batches one strategy makes from a dataset for one epoch.
 
     `right_padding`: consecutive examples in the given order, each batch padded to its longest (a run shuffles them
     first: `strategy_stats` counts its expected padding). `length_grouped`: the same, with batches from
-    `group_by_length`. `packing`: best-fit-decreasing rows of `max_length`, `batch_size` rows per batch, flattened into
-    one row without padding as TRL's padding-free collator does (so a batch has one row). `max_length` truncates every
+    `group_by_length` (over the `grad_accum` batches of an optimizer step, as the Trainer groups). `packing`:
+    best-fit-decreasing rows of `max_length`, `batch_size` rows per batch, flattened into one row without padding as
+    TRL's padding-free collator does (so a batch has one row). `max_length` truncates every
     strategy alike (packing needs it; None = the longest example). A preference pair is one of a batch's
     `batch_size`, with its chosen and rejected (`step_plan`); pairs never pack.
     """
@@ -122,7 +124,7 @@ def make_batches(
         return out
     at = iter(exs)
     lengths = [[len(next(at).ids) for _ in item] for item in items]
-    groups = step_plan(lengths, batch_size, strategy == "length_grouped", seed)
+    groups = step_plan(lengths, batch_size, strategy == "length_grouped", seed, grad_accum)
     out = []
     for group in groups:
         b = collate([exs[i] for i in group], pad_id, "right", pad_to_multiple_of, max_length=max_length)
@@ -139,12 +141,19 @@ def strategy_stats(
     max_length: int | None = None,
     seed: int = 0,
     pad_to_multiple_of: int | None = None,
+    grad_accum: int = 1,
 ) -> BatchStats:
     """`batch_stats` of the batches `make_batches` builds with one strategy; for `right_padding` the padded and
     computed positions are those expected over a run's random orders (`shuffled_positions`, rounded to a whole
     position), everything else (steps, real and trained tokens, cuts) being the same in every order."""
     batches = make_batches(
-        examples, batch_size, strategy, max_length, seed=seed, pad_to_multiple_of=pad_to_multiple_of
+        examples,
+        batch_size,
+        strategy,
+        max_length,
+        seed=seed,
+        pad_to_multiple_of=pad_to_multiple_of,
+        grad_accum=grad_accum,
     )
     stats = batch_stats(batches, strategy)
     if strategy != "right_padding":
@@ -161,11 +170,13 @@ def compare_strategies(
     max_length: int | None = None,
     seed: int = 0,
     pad_to_multiple_of: int | None = None,
+    grad_accum: int = 1,
 ) -> list[BatchStats]:
     """`strategy_stats` for every strategy in `STRATEGIES` these examples can use (not `unavailable`), same
-    examples, same settings. A preference pair is one unit of the batch size, with both its sequences."""
+    examples, same settings (`grad_accum`: the batches of an optimizer step, which length grouping groups over). A
+    preference pair is one unit of the batch size, with both its sequences."""
     usable = [s for s in STRATEGIES if s not in unavailable(examples)]
-    return [strategy_stats(examples, batch_size, s, max_length, seed, pad_to_multiple_of) for s in usable]
+    return [strategy_stats(examples, batch_size, s, max_length, seed, pad_to_multiple_of, grad_accum) for s in usable]
 
 
 def strategy_rows(stats: Sequence[BatchStats], grad_accum: int = 1) -> list[dict[str, Any]]:

@@ -57,23 +57,25 @@ def plan_in_order(lengths: list[int], max_length: int) -> list[list[int]]:
 
 
 def length_groups(
-    lengths: list[int], batch_size: int, seed: int = 0, mega_batch_mult: int | None = None
+    lengths: list[int], batch_size: int, seed: int = 0, mega_batch_mult: int | None = None, grad_accum: int = 1
 ) -> list[list[int]]:
     """Batches of example indices with similar lengths, like transformers' `LengthGroupedSampler`.
 
-    Shuffle, cut into mega-batches of `mega_batch_mult * batch_size`, sort each by length (longest first), put the
-    batch holding the longest example first (a memory error shows up at step 1, not hours in), then cut into
-    batches. Every index appears exactly once; the same seed gives the same
-    batches.
+    Shuffle, cut into mega-batches of `mega_batch_mult * batch_size * grad_accum` (the Trainer groups a whole
+    optimizer step's rows: `LengthGroupedSampler(train_batch_size * gradient_accumulation_steps)`), sort each by
+    length (longest first), put the batch holding the longest example first (a memory error shows up at step 1, not
+    hours in), then cut into batches of `batch_size`. Every index appears exactly once; the same seed gives the
+    same batches.
     """
     if not lengths:
         return []
+    group = batch_size * grad_accum
     if mega_batch_mult is None:
         # transformers' default: 50, or fewer so that there are about 4 mega-batches.
-        mega_batch_mult = max(min(len(lengths) // (batch_size * 4), 50), 1)
+        mega_batch_mult = max(min(len(lengths) // (group * 4), 50), 1)
     indices = list(range(len(lengths)))
     random.Random(seed).shuffle(indices)
-    size = mega_batch_mult * batch_size
+    size = mega_batch_mult * group
     megas = [sorted(indices[i : i + size], key=lambda j: -lengths[j]) for i in range(0, len(indices), size)]
     longest = max(range(len(megas)), key=lambda m: lengths[megas[m][0]])
     megas[0][0], megas[longest][0] = megas[longest][0], megas[0][0]
@@ -81,13 +83,15 @@ def length_groups(
     return [flat[i : i + batch_size] for i in range(0, len(flat), batch_size)]
 
 
-def step_plan(units: list[list[int]], batch_size: int, grouped: bool = False, seed: int = 0) -> list[list[int]]:
+def step_plan(
+    units: list[list[int]], batch_size: int, grouped: bool = False, seed: int = 0, grad_accum: int = 1
+) -> list[list[int]]:
     """Which sequences each optimizer step runs, `batch_size` units a step, as indices into the units' sequences
-    laid end to end. A unit is one example (`[length]`) or a preference pair (`[chosen, rejected]`): TRL's
-    DPOTrainer and RewardTrainer take `batch_size` *pairs* a step and run both answers of each, so 8 pairs are 16
-    sequences in one step. Units go in order, or (`grouped`) by `length_groups` of each unit's longest sequence,
-    the `length` DPO's dataset gives the sampler. A step lists its chosen answers first, then the rejected, as the
-    collator stacks them.
+    laid end to end. A unit is one example (`[length]`) or a preference pair (`[chosen, rejected]`): TRL's DPOTrainer
+    and RewardTrainer take `batch_size` *pairs* a step and run both answers of each, so 8 pairs are 16 sequences in one
+    step. Units go in order, or (`grouped`) by `length_groups` of each unit's longest sequence, the `length` DPO's
+    dataset gives the sampler (grouped over `grad_accum` batches, as the Trainer groups them). A step lists its chosen
+    answers first, then the rejected, as the collator stacks them.
 
     >>> step_plan([[5], [3], [4]], batch_size=2)
     [[0, 1], [2]]
@@ -96,7 +100,7 @@ def step_plan(units: list[list[int]], batch_size: int, grouped: bool = False, se
     """
     starts = list(accumulate((len(u) for u in units), initial=0))
     if grouped:
-        groups = length_groups([max(u) for u in units], batch_size, seed)
+        groups = length_groups([max(u) for u in units], batch_size, seed, grad_accum=grad_accum)
     else:
         groups = [list(range(i, min(i + batch_size, len(units)))) for i in range(0, len(units), batch_size)]
     return [[starts[u] + k for k in (0, 1) for u in group if k < len(units[u])] for group in groups]

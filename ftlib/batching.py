@@ -448,14 +448,18 @@ def pack(
 
 
 def group_by_length(
-    examples: Sequence[Any] | Sequence[int], batch_size: int, seed: int = 0, mega_batch_mult: int | None = None
+    examples: Sequence[Any] | Sequence[int],
+    batch_size: int,
+    seed: int = 0,
+    mega_batch_mult: int | None = None,
+    grad_accum: int = 1,
 ) -> list[list[int]]:
-    """Batches of example indices with similar lengths, like transformers' `LengthGroupedSampler` (see
-    `batch_plans.length_groups`). Accepts examples or their lengths."""
+    """Batches of example indices with similar lengths, like transformers' `LengthGroupedSampler` over the
+    `grad_accum` batches of an optimizer step (see `batch_plans.length_groups`). Accepts examples or their lengths."""
     if batch_size < 1:
         raise BatchingError(f"batch_size must be at least 1, not {batch_size}.")
     lengths = [int(x) for x in examples] if all(isinstance(x, int) for x in examples) else lengths_of(examples)
-    return length_groups(lengths, batch_size, seed, mega_batch_mult)
+    return length_groups(lengths, batch_size, seed, mega_batch_mult, grad_accum)
 
 
 # --------------------------------------------------------------------------------------------------- statistics

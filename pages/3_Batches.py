@@ -158,7 +158,8 @@ def split_stats(
     examples, names, failed = split_encoded(split, version, model_spec, template, policy, limit, source)
     if not examples:
         return [], {}, 0, failed, []
-    stats = batch_costs.strategy_rows(batch_costs.compare_strategies(examples, batch_size, max_length), grad_accum)
+    compared = batch_costs.compare_strategies(examples, batch_size, max_length, grad_accum=grad_accum)
+    stats = batch_costs.strategy_rows(compared, grad_accum)
     untrained = [(names[i], why, n) for i, why, n in batch_costs.untrained_rows(examples, max_length)]
     return stats, batch_costs.unavailable(examples), batching.pairs_in(examples), failed, untrained
 

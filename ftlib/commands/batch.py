@@ -110,7 +110,9 @@ def _batch(args) -> int:
     tokenizer = load_tokenizer(args.model)
     template = chosen_template(args, tokenizer)
     encoded = _encode_all(result, tokenizer, template, args)
-    stats = batch_costs.compare_strategies(encoded, args.batch_size, args.max_length, seed=args.seed)
+    stats = batch_costs.compare_strategies(
+        encoded, args.batch_size, args.max_length, seed=args.seed, grad_accum=args.grad_accum
+    )
     untrained = batch_costs.untrained_rows(encoded, args.max_length)
     # What the template leaves out of the rows (tool calls, tools, reasoning): `train` refuses or warns before a run.
     losses = checks.template_report(encoded, template, list(result.row_numbers), total=len(encoded))
