@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from bisect import bisect_left, bisect_right
+from bisect import bisect_left, bisect_right, insort
 from dataclasses import dataclass
 
 from ftlib.templates import (
@@ -330,6 +330,29 @@ def _classify(text: str, start: int, end: int, parts, eot: str | None, final: bo
     return [tuple(run) for run in runs]
 
 
+def _neighbours(extents: list[tuple[int, int] | None], turns: list[int]) -> dict[int, tuple[int, int | None]]:
+    """For each of `turns` with an extent (start, end): the last end among earlier turns' extents at or before its
+    start (0 if none), and the first start among later ones at or after its end (None). Sorted lists searched by
+    bisection: a scan of every other turn for each was quadratic (a row of 40,000 turns took 108 s)."""
+    wanted, out = set(turns), {}
+    ends: list[int] = []
+    for i, x in enumerate(extents):
+        if x is not None and i in wanted:
+            k = bisect_right(ends, x[0])
+            out[i] = (ends[k - 1] if k else 0, None)
+        if x is not None:
+            insort(ends, x[1])
+    starts: list[int] = []
+    for i in range(len(extents) - 1, -1, -1):
+        x = extents[i]
+        if x is not None and i in out:
+            k = bisect_left(starts, x[1])
+            out[i] = (out[i][0], starts[k] if k < len(starts) else None)
+        if x is not None:
+            insort(starts, x[0])
+    return out
+
+
 def build_segments(
     rendered: Rendered,
     template: ChatTemplate,
@@ -354,12 +377,13 @@ def build_segments(
     segments: list[Segment] = []
     turn_pieces: dict[int, list[tuple[int, int, str]]] = {}
     prev_ends: dict[int, int] = {}  # where the text before each assistant turn's parts ends
+    around = _neighbours(extents, assistants)
     for i in assistants:
         if extents[i] is None:
             continue
         first, end_part = extents[i]
-        prev_end = prev_ends[i] = max((x[1] for x in extents[:i] if x is not None and x[1] <= first), default=0)
-        next_start = min((x[0] for x in extents[i + 1 :] if x is not None and x[0] >= end_part), default=None)
+        prev_end, next_start = around[i]
+        prev_ends[i] = prev_end
         if template.has_generation_tags:
             hi = len(text) if next_start is None else next_start
             blocks = [

@@ -291,3 +291,28 @@ def test_a_jsonl_line_starting_with_slashes_is_a_row_error_not_skipped():
     records, errors = jsonl_records('{"text": "a"}\n// a comment\n{"text": "b"}\n')
     assert [n for n, _ in records] == [1, 3]
     assert [e.row for e in errors] == [2] and "not valid JSON" in errors[0].message
+
+
+def test_the_neighbours_of_each_turn_are_those_a_scan_of_every_other_turn_finds():
+    """masks._neighbours replaced a scan of every other turn for each turn (quadratic: a 40,000-turn row took 108 s
+    to encode, now about 5 s); the same answer on extents in order, overlapping, and missing."""
+    import random
+
+    from ftlib.masks import _neighbours
+
+    rng = random.Random(0)
+    for _ in range(200):
+        extents = []
+        for _ in range(rng.randint(0, 12)):
+            start = rng.randint(0, 60)
+            extents.append(None if rng.random() < 0.2 else (start, start + rng.randint(0, 15)))
+        turns = [i for i in range(len(extents)) if rng.random() < 0.6]
+        expected = {
+            i: (
+                max((x[1] for x in extents[:i] if x is not None and x[1] <= extents[i][0]), default=0),
+                min((x[0] for x in extents[i + 1 :] if x is not None and x[0] >= extents[i][1]), default=None),
+            )
+            for i in turns
+            if extents[i] is not None
+        }
+        assert _neighbours(extents, turns) == expected
