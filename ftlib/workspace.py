@@ -519,6 +519,9 @@ def check_browser_path(
     The CLI is the operator's own tool and is not limited; the web UI is shared, so a typed path must
     not reach `/etc/passwd` or another team's folders (symlinks are resolved before the check).
     """
+    if "\x00" in str(path):  # the OS takes no NUL in a path (resolve raises ValueError): no such file, said so
+        shown = str(path).replace("\x00", "\\0")
+        raise PathNotAllowed(f"The {what} '{shown}' holds a NUL character (\\0), which no path can.")
     resolved = Path(path).expanduser().resolve()
     if any(inside(root, resolved) for root in roots):
         return resolved
@@ -527,9 +530,10 @@ def check_browser_path(
 
 
 def check_browser_model(spec: str) -> str:
-    """A model spec typed in the browser: `default`, a hub id, or a folder under the allowed model roots."""
+    """A model spec typed in the browser: `default`, a hub id, or a folder under the allowed model roots. Whatever
+    exists on disk is a folder, as `models.resolve_model` reads it (a bare name of the server's current folder too)."""
     spec = (spec or "default").strip()
-    looks_like_path = spec.startswith((".", "/", "~")) or os.sep in spec and Path(spec).expanduser().exists()
+    looks_like_path = spec.startswith((".", "/", "~")) or "\x00" in spec or Path(spec).expanduser().exists()
     if spec == "default" or not looks_like_path:
         return spec
     # No upload for models: the server's model setting is the way to allow a folder.

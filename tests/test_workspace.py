@@ -93,6 +93,23 @@ def test_browser_model_specs():
     assert workspace.check_browser_model(str(run_model)) == str(run_model.resolve())
 
 
+def test_a_bare_folder_name_of_the_servers_folder_is_a_path_and_a_nul_is_refused_by_name(tmp_path, monkeypatch):
+    """A shared-server review: `private-model` (a folder in the server's current folder, no slash) skipped the check
+    that `./private-model` got, and loaded; a NUL typed in a path raised ValueError: the "this is a bug" page."""
+    (tmp_path / "private-model").mkdir()
+    monkeypatch.chdir(tmp_path)
+    for spec in ("private-model", "./private-model"):
+        with pytest.raises(PathNotAllowed, match="outside the folders"):
+            workspace.check_browser_model(spec)
+    assert workspace.check_browser_model("SmolLM2-135M") == "SmolLM2-135M"  # no such folder: a hub id, as before
+    for typed in (str(workspace.uploads_dir() / "a\x00b.jsonl"), "model\x00"):
+        with pytest.raises(PathNotAllowed, match=r"holds a NUL character \(\\0\)"):
+            if typed.startswith("model"):
+                workspace.check_browser_model(typed)
+            else:
+                workspace.check_browser_path(typed, workspace.data_roots())
+
+
 def test_atomic_write_replaces_whole_file(tmp_path):
     target = tmp_path / "status.json"
     workspace.atomic_write_text(target, "first")
