@@ -40,6 +40,7 @@ from typing import Any, NamedTuple
 
 from ftlib.api_shapes import api_record, api_records
 from ftlib.blank_values import blank_values, row_noun
+from ftlib.data_budget import check_budget
 from ftlib.data_stats import row_counts
 from ftlib.errors import plural
 from ftlib.file_bytes import opened
@@ -215,6 +216,8 @@ def _raw_records(data: bytes, filename: str, kind: str):
     """(records, bad rows, a table's columns or None, the line each table row starts on or None, the reader's
     notes on the file, how its rows are numbered: `kind`, or "jsonl" for a .json file numbered by line, and what
     CSV rows with fewer cells than the header lack: `table_records`)."""
+    if kind != "parquet":  # its rows are counted before they are parsed (readers.read_table)
+        check_budget(data.count(b"\n") + 1, len(data), filename)
     if kind in TABLE_KINDS:
         table = read_table(data, kind, filename)
         records, errors, short = table_records(table.columns, table.rows, table.delimiter)

@@ -13,6 +13,7 @@ from typing import Any
 
 from ftlib.readers import DataError
 from ftlib.rows import conversation, is_preference, row_kind
+from ftlib.text_rows import text_pieces
 from ftlib.turns import INLINE_THINK
 
 
@@ -99,7 +100,7 @@ def dataset_stats(
 ) -> dict:
     """Counts, turns and characters per row; token lengths (and truncation at `max_length`) with a tokenizer, under
     its own chat template or the one `render` writes (see `render_row`), a text row's with the BOS and EOS training
-    adds (`tokens.text_pieces`)."""
+    adds (`text_rows.text_pieces`)."""
     conversations = [conversation(r) for r in rows]
     chars = [sum(len(m["content"]) + len(m.get("reasoning") or "") for m in msgs) for msgs in conversations]
     stats: dict[str, Any] = {
@@ -109,8 +110,6 @@ def dataset_stats(
         "chars": dict(_spread(chars), total=sum(chars)),
     }
     if tokenizer is not None and rows:
-        from ftlib.tokens import text_pieces  # a text row's BOS and EOS, counted as training adds them
-
         texts = [render_row(r, tokenizer, render) for r in rows]
         texts = ["".join(p for p, _ in text_pieces(t, tokenizer)) if row_kind(r) == "text" else t
                  for r, t in zip(rows, texts, strict=True)]  # fmt: skip

@@ -462,8 +462,11 @@ def read_table(data: bytes, kind: str, name: str) -> Table:
     A .tsv is read with tabs, a .csv with the delimiter `sniff_delimiter` finds.
     """
     if kind == "parquet":
+        from ftlib.data_budget import check_budget  # (imports this module)
+
         table = read_parquet(data, name)
         repeated_columns([str(c) for c in table.column_names], name, None)
+        check_budget(table.num_rows, table.nbytes, name)  # before the rows become Python objects
         rows, notes = parquet_rows(table)
         return Table([str(c) for c in table.column_names], rows, None, None, notes)
     hint, text = excel_hint(decode_text(data, name))

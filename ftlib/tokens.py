@@ -36,6 +36,7 @@ from ftlib.masks import MASKED_WHY, POLICIES, TEXT_TEMPLATE, Segment, assign, bu
 from ftlib.rows import IGNORE_INDEX, as_turns, is_preference, row_kind
 from ftlib.template_input import tool_row_error
 from ftlib.templates import ChatTemplate, TemplateError, get_template, render, render_spans
+from ftlib.text_rows import text_pieces, tokenizer_adds_bos
 
 
 class EncodingError(UserError):
@@ -267,19 +268,6 @@ def _special_ids(tokenizer) -> frozenset[int]:
     return frozenset(ids)
 
 
-def tokenizer_adds_bos(tokenizer) -> bool:
-    """Whether `tokenizer(text)` puts a BOS token in front by default (Llama tokenizers do, SmolLM2's does not)."""
-    return _adds_bos(tokenizer, len(tokenizer))
-
-
-@lru_cache(maxsize=8)
-def _adds_bos(tokenizer, size: int) -> bool:
-    # `size` (the vocabulary length) is in the key so that tokens added later invalidate the entry.
-    with_special = tokenizer("a")["input_ids"]
-    plain = tokenizer("a", add_special_tokens=False)["input_ids"]
-    return len(with_special) > len(plain) and with_special[0] == tokenizer.bos_token_id
-
-
 # --------------------------------------------------------------------------------------------------- prepare
 
 
@@ -330,13 +318,6 @@ def _prepare_messages(messages, template: ChatTemplate, policy, train_from=0, to
         rendered.exact,
         dropped_parts(rendered, messages, tools),
     )
-
-
-def text_pieces(text: str, tokenizer) -> list[tuple[str, str]]:
-    """A text row as trained, (piece, kind) each: a BOS where the tokenizer adds one, the text, the EOS."""
-    bos, eos = tokenizer.bos_token, tokenizer.eos_token
-    head = [(bos, "start_of_text")] if bos and tokenizer_adds_bos(tokenizer) and not text.startswith(bos) else []
-    return [*head, (text, "text"), *([(eos, "end_of_text")] if eos and not text.endswith(eos) else [])]
 
 
 def _prepare_text(text: str, tokenizer) -> _Prepared:
