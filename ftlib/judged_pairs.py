@@ -9,6 +9,8 @@
                of one conversation
     arena chat `conversation_a` / `conversation_b` (whole conversations) judged by `winner`
     SHP        `human_ref_A` / `human_ref_B` answering `history`, judged by `labels` (1: A preferred, 0: B)
+    rated      distilabel's `generations` answering an `instruction` (or `prompt`), a number each in `ratings`:
+               the best-rated chosen, the worst-rated rejected
 
 A tie prefers neither answer: the row makes no pair, and is named as left out with why. A verdict in other words is
 refused by name. The pair then reads as any preference row (formats.py); the file's report says once how the
@@ -32,6 +34,8 @@ SHAPES = {
     "SHP": ("human_ref_A", "human_ref_B", "history"),
 }
 _WINNER_COLUMNS = ("winner_model_a", "winner_model_b", "winner_tie")
+# distilabel's (and UltraFeedback's raw) rows: several answers to an `instruction` and a rating each
+RATED = ("generations", "ratings")
 _FIRST, _SECOND, _TIE = "first", "second", "tie"
 _WORDS = {"model_a": _FIRST, "a": _FIRST, "model_b": _SECOND, "b": _SECOND, "tie": _TIE, "tie (bothbad)": _TIE}
 
@@ -41,7 +45,7 @@ class NoPair(ValueError):
 
 
 def judged_shape(record: Any) -> str | None:
-    """The key of SHAPES whose two answers and verdict `record` holds, else None.
+    """The key of SHAPES whose two answers and verdict `record` holds, "rated" for rated answers, else None.
 
     >>> judged_shape({"prompt": "2+2?", "response_a": "4", "response_b": "5", "winner": "model_a"})
     'arena'
@@ -50,6 +54,8 @@ def judged_shape(record: Any) -> str | None:
     """
     if not isinstance(record, dict) or {"chosen", "rejected"} & set(record):
         return None
+    if all(isinstance(record.get(k), list) for k in RATED) and {"instruction", "prompt"} & set(record):
+        return "rated"
     for shape, (first, second, prompt) in SHAPES.items():
         if first in record and second in record and (prompt is None or prompt in record):
             verdict = "labels" if shape == "SHP" else "winner"
@@ -66,6 +72,8 @@ def judged_pair(record: dict, shape: str) -> dict:
     >>> judged_pair({"history": "2+2?", "human_ref_A": "4", "human_ref_B": "5", "labels": 0}, "SHP")
     {'prompt': '2+2?', 'chosen': '5', 'rejected': '4'}
     """
+    if shape == "rated":
+        return _rated_pair(record)
     first, second, prompt_key = SHAPES[shape]
     winner = _winner(record, shape)
     if winner == _TIE:
@@ -81,6 +89,25 @@ def judged_pair(record: dict, shape: str) -> dict:
         return {**out, "prompt": prompt, "chosen": chosen, "rejected": rejected}
     asks, good, bad = turns  # one conversation per answer: each user turn, then that answer's reply to it
     return {**out, "chosen": _conversation(asks, good), "rejected": _conversation(asks, bad)}
+
+
+def _rated_pair(record: dict) -> dict:
+    """The best-rated of a row's `generations` chosen and the worst-rated rejected (the first of equals each)."""
+    answers, ratings = record["generations"], record["ratings"]
+    if len(answers) != len(ratings):
+        raise NoPair(f"`generations` holds {len(answers)} answers but `ratings` {len(ratings)}: one rating an answer")
+    rated = [i for i, r in enumerate(ratings) if isinstance(r, (int, float)) and not isinstance(r, bool) and r == r]
+    if len(rated) < 2:
+        raise NoPair("fewer than two answers have a rating, so none is preferred and the row makes no pair")
+    best = max(rated, key=lambda i: (ratings[i], -i))
+    worst = min(rated, key=lambda i: (ratings[i], i))
+    if ratings[best] == ratings[worst]:
+        raise NoPair(
+            f"every rated answer has the rating {ratings[best]}, so none is preferred and the row makes no pair"
+        )
+    prompt_key = "instruction" if "instruction" in record else "prompt"
+    out = {k: v for k, v in record.items() if k not in (prompt_key, *RATED)}
+    return {**out, "prompt": record[prompt_key], "chosen": answers[best], "rejected": answers[worst]}
 
 
 def _winner(record: dict, shape: str) -> str:
@@ -124,6 +151,15 @@ def _conversation(asks: list, replies: list) -> list[dict]:
     return out
 
 
+def _read_from(record: dict, shape: str) -> str:
+    """The keys a judged row of `shape` is read from, as the file's note names them."""
+    if shape == "rated":
+        return "`generations`, `ratings`"
+    first, second, _ = SHAPES[shape]
+    verdict = "labels" if shape == "SHP" else "winner" if "winner" in record else "`, `".join(_WINNER_COLUMNS)
+    return f"`{first}`, `{second}`, `{verdict}`"
+
+
 def judged_records(records: list[tuple[int, Any]]) -> tuple[list[tuple[int, Any]], list[tuple[int, str]], list[str]]:
     """(records with each judged row as its pair, (line, why) of each judged row that makes none, the file's note on
     how its judged rows were read)."""
@@ -133,9 +169,7 @@ def judged_records(records: list[tuple[int, Any]]) -> tuple[list[tuple[int, Any]
         if shape is None:
             out.append((number, record))
             continue
-        first, second, _ = SHAPES[shape]
-        verdict = "labels" if shape == "SHP" else "winner" if "winner" in record else "`, `".join(_WINNER_COLUMNS)
-        said = f"`{first}`, `{second}`, `{verdict}`"
+        said = _read_from(record, shape)
         found[said] += 1
         try:
             out.append((number, judged_pair(record, shape)))
@@ -143,8 +177,14 @@ def judged_records(records: list[tuple[int, Any]]) -> tuple[list[tuple[int, Any]
             refused.append((number, str(exc)))
             left[said] += 1
     notes = [
-        f"{plural(n, 'row')} {'judges' if n == 1 else 'judge'} two answers ({said}): read as preference pairs, the "
-        "preferred answer chosen and the other rejected"
+        (
+            f"{plural(n, 'row')} {'rates' if n == 1 else 'rate'} several answers ({said}): read as preference "
+            "pairs, the best-rated answer chosen and the worst-rated rejected (the answers rated between them are "
+            "not used)"
+            if said.startswith("`generations`")
+            else f"{plural(n, 'row')} {'judges' if n == 1 else 'judge'} two answers ({said}): read as preference "
+            "pairs, the preferred answer chosen and the other rejected"
+        )
         + (f"; {left[said]} without a preferred answer left out, each named" if left[said] else "")
         for said, n in found.items()
     ]

@@ -99,3 +99,20 @@ def test_two_answers_without_a_verdict_a_forced_format_and_a_mapping_are_left_as
     assert load_bytes(data, "a.jsonl", fmt="prompt_only").rows[0]["columns"]["winner"] == "model_a"
     mapped = load_bytes(data, "a.jsonl", column_map={"prompt": "prompt", "completion": "response_a"})
     assert mapped.format == "prompt_completion"
+
+
+def test_distilabels_rated_answers_are_the_best_against_the_worst_and_equal_ratings_make_no_pair():
+    """distilabel's rows (UltraFeedback's raw shape): several `generations` to an `instruction`, a number each in
+    `ratings` (a failed rating is null). They were not recognised."""
+    rated = {"instruction": ASK, "generations": ["At noon.", GOOD, BAD], "ratings": [3, 5, None], "model_names": ["a"]}
+    same = {"instruction": ASK, "generations": [GOOD, BAD], "ratings": [4, 4]}
+    uneven = {"prompt": ASK, "generations": [GOOD, BAD], "ratings": [4]}
+    loaded = jsonl(rated, same, uneven)
+    (row,) = loaded.rows
+    assert [t["content"] for t in row["chosen"]] == [GOOD] and [t["content"] for t in row["rejected"]] == ["At noon."]
+    refused = {e.row: e.message for e in loaded.errors}
+    assert "every rated answer has the rating 4" in refused[2]
+    assert "`generations` holds 2 answers but `ratings` 1" in refused[3]
+    said = [n.message for n in loaded.notices]
+    assert any("3 rows rate several answers" in m and "not used" in m and "2 without a preferred" in m for m in said)
+    assert any("`model_names`" in m for m in said)
