@@ -44,6 +44,7 @@ from ftlib.data_budget import check_budget
 from ftlib.data_stats import row_counts
 from ftlib.errors import plural
 from ftlib.file_bytes import opened
+from ftlib.format_detect import unread_shape
 from ftlib.formats import FIELDS, FORMAT_FIELDS, FORMAT_KIND, FORMATS, RowProblem, convert, detect_row_format
 from ftlib.judged_pairs import judged_records
 from ftlib.label_values import contradicting_labels, rating_problem
@@ -500,8 +501,10 @@ def _vote(records: list[tuple[int, dict]], name: str, fields: list[str], table: 
             shown = "; ".join(broken[:3]) + ("; ..." if len(broken) > 3 else "")
             rows = f"the {plural(len(records), 'row')} it could read {'has' if len(records) == 1 else 'have'}"
             unread = f" {plural(len(broken), 'other row')} could not be read at all ({shown}): fix them first."
+        shape = unread_shape(records[0][1])
+        rows = f"{rows} the fields {keys}" if shape is None else shape
         raise MappingNeeded(
-            f"Could not recognise the format of {name}: {rows} the fields {keys}.{unread} Supported formats and "
+            f"Could not recognise the format of {name}: {rows}.{unread} Supported formats and "
             f"their fields -- {known}. Map the file's fields under Field mapping on the Data page (`--map "
             "KEY=FIELD` in the CLI), or rename them.",
             name,

@@ -90,3 +90,27 @@ def detect_row_format(record: Any) -> str | None:
     if "prompt" in keys:
         return "prompt_only"
     return None
+
+
+# Shapes other tools publish that the studio does not read, by the keys that give them away: why, and what to write.
+UNREAD_SHAPES = {
+    frozenset({"segments"}): (
+        "its rows look like Axolotl's template-free `segments` (pieces of raw text, each labelled trained or not), "
+        "which the studio does not read: it renders every row through a chat template. Write each row as "
+        "`messages` (the trained pieces as the assistant's turns), or as `text` to train every token"
+    ),
+}
+
+
+def unread_shape(record: Any) -> str | None:
+    """Why a record in a shape another tool publishes is not read, and what to write instead; None otherwise.
+
+    >>> unread_shape({"segments": [{"label": True, "text": "Hi"}]}).startswith("its rows look like Axolotl's")
+    True
+    """
+    if not isinstance(record, dict):
+        return None
+    for keys, why in UNREAD_SHAPES.items():
+        if keys <= set(record) and all(isinstance(record[k], list) for k in keys):
+            return why
+    return None

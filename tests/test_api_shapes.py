@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 from functools import partial
 
+import pytest
+
 from ftlib.data import load_bytes, read_row
 from ftlib.data_stats import render_row
 from ftlib.templates import get_template, render
@@ -213,3 +215,9 @@ def test_anthropics_system_blocks_are_its_text_and_a_contents_field_of_other_thi
     other = {"instruction": "List the chapters.", "output": "One, two.", "contents": ["Chapter one", "Chapter two"]}
     loaded = load_bytes(json.dumps(other).encode(), "book.jsonl")
     assert loaded.format == "alpaca" and any("`contents`" in n.message for n in loaded.notices)  # named, not read
+
+
+def test_axolotls_template_free_segments_are_refused_with_what_to_write():
+    rows = [{"segments": [{"label": False, "text": "Q: tide? "}, {"label": True, "text": "A: 14:05"}]}] * 2
+    with pytest.raises(Exception, match=r"look like Axolotl's template-free `segments`.*Write each row as `messages`"):
+        load_bytes("\n".join(json.dumps(r) for r in rows).encode(), "segments.jsonl")
