@@ -196,6 +196,7 @@ def test_bom_and_crlf_are_tolerated(tmp_path, kind):
         (b"\xef\xbb\xbf\n  \r\n", "blank.csv", "blank.csv is empty"),
         (b"not json at all", "notes.txt", r"unsupported file type '.txt'.*> notes.jsonl`"),
         (b"PK\x03\x04", "faq.xlsx", r"unsupported file type '.xlsx'.*Save the sheet as CSV"),
+        (b"\xff\xff\xff\xff", "data-00000-of-00001.arrow", r"'.arrow'.*saved with `save_to_disk`.*to_parquet"),
         (b'[{"a": 1,]', "broken.json", "broken.json is not valid JSON"),
         (b"PAR1garbage", "bad.parquet", "bad.parquet is not a readable Parquet file"),
         (b'{"body": "hello"}\n{"body": "bye"}\n', "plain.jsonl", "rows have the fields body"),
