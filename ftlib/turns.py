@@ -435,6 +435,8 @@ def _assistant(
             wrap, reasoning = (None if reasoning else wrap), reasoning if blank else [*reasoning, inline]
         elif has_value(written):
             raise RowProblem(f"the {INLINE_THINK} of {where} does not write its reasoning as a <think> block")
+    if any(r.strip() for r in reasoning):  # an empty reasoning part or field beside a real one is none
+        reasoning = [r for r in reasoning if r.strip()]
     if len(set(reasoning)) > 1:
         raise RowProblem(f"{where} holds two different reasonings (e.g. a 'reasoning_content' and a <think> block)")
     if calls and (missing(content) or (isinstance(content, str) and not content.strip())):

@@ -932,7 +932,9 @@ def test_token_lengths_of_text_and_tool_rows_agree_with_the_tokenizer(smol_token
         [dict(t, content=t["content"] or "") for t in TIDE_ROW["messages"]], tools=[TIDE_TOOL], tokenize=False
     )
     assert render_row(TIDE_ROW, smol_tokenizer) == reference
-    expected = [len(smol_tokenizer(t, add_special_tokens=False)["input_ids"]) for t in (rows[0]["text"], reference)]
+    # A text row is trained with the EOS TRL's language modelling adds (tokens.py): counted with it.
+    trained_text = rows[0]["text"] + smol_tokenizer.eos_token
+    expected = [len(smol_tokenizer(t, add_special_tokens=False)["input_ids"]) for t in (trained_text, reference)]
     assert lengths[:2] == expected
     prompt_text = smol_tokenizer.apply_chat_template([Q], tokenize=False, add_generation_prompt=True)
     assert render_row(rows[2], smol_tokenizer) == prompt_text

@@ -229,3 +229,12 @@ def test_langchains_messages_to_dict_is_read_from_its_data():
     dumped = [{"type": t["type"], "data": t} for t in langchain_turns(content_parts=False)]
     assert parse_messages(dumped, "messages") == parse_messages(langchain_turns(content_parts=False), "messages")
     assert parse_messages(dumped, "messages")[4] == {"role": "assistant", "content": "At 14:05."}
+
+
+def test_an_empty_reasoning_part_beside_a_reasoning_field_is_no_second_reasoning():
+    """An exporter writes an empty reasoning part when the model gave none in the content, and the reasoning in
+    `reasoning_content`: the row was refused as holding "two different reasonings"."""
+    turn = {"role": "assistant", "content": [{"type": "reasoning", "text": ""}, {"type": "text", "text": "At 14:05."}],
+            "reasoning_content": "Moon times."}  # fmt: skip
+    (_, read) = parse_messages([ASK, turn], "messages")
+    assert (read["reasoning"], read["content"]) == ("Moon times.", "At 14:05.")
