@@ -45,12 +45,14 @@ def found(columns, path: str):
         return MISSING
     if path in columns:
         return columns[path]
-    head, dot, rest = path.partition(".")
-    while dot:
-        if isinstance(columns.get(head), dict) and (value := found(columns[head], rest)) is not MISSING:
+    dot = path.find(".")
+    while dot >= 0:  # each dot once, the head a slice (joining it part by part made a long path's walk quadratic)
+        if (
+            isinstance(inner := columns.get(path[:dot]), dict)
+            and (value := found(inner, path[dot + 1 :])) is not MISSING
+        ):
             return value
-        more, dot, rest = rest.partition(".")
-        head = f"{head}.{more}"
+        dot = path.find(".", dot + 1)
     return MISSING
 
 
@@ -226,12 +228,37 @@ def path_keys(path: str, columns) -> str:
     >>> print(path_keys("reward_model.answer", [{"reward_model": {"style": "rule", "ground_truth": "6"}}]))
     ; `reward_model` holds the keys style, ground_truth: {"contains_column": "reward_model.ground_truth"}?
     """
-    parts = path.split(".")
-    for end in range(len(parts) - 1, 0, -1):
-        head = ".".join(parts[:end])
+    # Only the heads with an object at them in some row are looked up, longest first: looking up each head in every
+    # row made a long path's check quadratic (1,000 parts over 189 rows took 44 s, a review).
+    ends = {end for given in columns for end in _object_ends(given, path) if end < len(path)}
+    for head in (path[:end] for end in sorted(ends, reverse=True)):
         value = next((v for given in columns if isinstance(v := found(given, head), dict)), None)
         if value is not None:
             field = answer_field(value)
             path = f": {json.dumps({'contains_column': f'{head}.{field}'})}?" if field else ""
             return f"; `{head}` holds the keys {_keys(value)}{path}"
     return ""
+
+
+def _object_ends(columns, path: str) -> list[int]:
+    """Where `path` reaches an object in a row's `columns`, by any split of it into keys: the lengths of the heads
+    (path[:end]) with an object at them. Each object of the row is entered at most once, so the walk is as long as
+    the row, whatever the path.
+
+    >>> _object_ends({"a": {"b.c": {"d": 1}}, "x": 1}, "a.b.c.d")
+    [1, 5]
+    """
+    ends, todo = [], [(columns, 0)] if isinstance(columns, dict) else []
+    while todo:
+        value, start = todo.pop()
+        for key, inner in value.items():
+            end = start + len(key) if isinstance(key, str) else -1
+            if (
+                end >= start
+                and isinstance(inner, dict)
+                and path.startswith(key, start)
+                and path[end : end + 1] in ("", ".")
+            ):
+                ends.append(end)
+                todo.append((inner, end + 1))
+    return sorted(ends)

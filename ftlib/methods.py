@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass
 
 from ftlib.fields import setting, yaml_problem
+from ftlib.reward_config import AliasRefused, path_problem, read_yaml, repeat_problem, shown
 
 SFT_METHODS = ("lora", "qlora", "full")  # the method is the tuning
 PREFERENCE_METHODS = ("dpo", "reward", "kto", "grpo")  # alignment after SFT: these take a separate `tuning`
@@ -279,9 +280,12 @@ def coerce_rewards(value, error: type[Exception]) -> list:
                 'FTLIB_REWARD_FUNCTIONS points to (README, "Rewards for GRPO"); then write {"function": "NAME"}.'
             )
         try:
-            import yaml  # a superset of JSON: both spellings read
-
-            value = yaml.safe_load(value)
+            value = read_yaml(value)  # a superset of JSON: both spellings read
+        except AliasRefused as exc:  # an alias repeats what it names: a few typed, billions read (a review)
+            raise error(
+                f"`rewards` uses {exc}, which is not read here: an alias repeats what it names, so a few lines can "
+                f"stand for billions of characters. Write each reward out in full, e.g. {REWARD_EXAMPLE}."
+            ) from None
         except Exception as exc:  # yaml raises several error types; all mean "cannot parse"
             raise error(  # in one line: PyYAML's own message spans several
                 f"`rewards` is not valid JSON or YAML ({yaml_problem(exc)}). Write a list such as {REWARD_EXAMPLE}."
@@ -289,7 +293,7 @@ def coerce_rewards(value, error: type[Exception]) -> list:
     if isinstance(value, dict):
         value = [value]
     if not isinstance(value, list | tuple):
-        got = f"the text {value!r}" if isinstance(value, str) else f"a {type(value).__name__}: {value!r}"
+        got = f"the text {shown(value)}" if isinstance(value, str) else f"a {type(value).__name__}: {shown(value)}"
         raise error(f"`rewards` must be a list such as {REWARD_EXAMPLE} (got {got}).")
     return [dict(item) if isinstance(item, dict) else item for item in value]
 
@@ -347,35 +351,45 @@ def check_rewards(rewards: list, error: type[Exception]) -> None:
     for number, spec in enumerate(rewards, start=1):
         where = f"`rewards` item {number}"
         if not isinstance(spec, dict):
-            raise error(f'{where} must be a mapping such as {{"regex": "^Ahoy"}} (got {spec!r}).')
+            raise error(f'{where} must be a mapping such as {{"regex": "^Ahoy"}} (got {shown(spec)}).')
         kinds = [k for k in spec if k != "weight"]
         if len(kinds) != 1 or kinds[0] not in REWARD_KINDS:
             raise error(
-                f"{where} ({spec!r}) must name exactly one reward among {', '.join(REWARD_KINDS)}, plus an optional "
-                f"weight, e.g. {REWARD_EXAMPLE}."
+                f"{where} ({shown(spec)}) must name exactly one reward among {', '.join(REWARD_KINDS)}, plus an "
+                f"optional weight, e.g. {REWARD_EXAMPLE}."
             )
         kind, value, weight = kinds[0], spec[kinds[0]], spec.get("weight", 1.0)
         if isinstance(weight, bool) or not isinstance(weight, int | float) or weight != weight:
-            raise error(f"{where}: `weight` must be a number such as 1.0 or 0.5 (got {weight!r}).")
+            raise error(f"{where}: `weight` must be a number such as 1.0 or 0.5 (got {shown(weight)}).")
         if kind == "regex":
             if not isinstance(value, str) or not value:
                 raise error(f'{where}: `regex` needs a pattern as text, e.g. "^Ahoy".')
             try:
                 re.compile(value)
-            except re.error as exc:
+                too_many = repeat_problem(value)  # `regex`, which scores it, writes out every counted repeat
+            except (re.error, RecursionError) as exc:
                 raise error(
-                    f"{where}: {value!r} is not a valid regular expression ({exc}). Put a backslash before a special "
-                    'character to match it as itself (\\? \\( \\.), or use {"contains": TEXT} for plain text.'
+                    f"{where}: {shown(value)} is not a valid regular expression ({exc}). Put a backslash before a "
+                    'special character to match it as itself (\\? \\( \\.), or use {"contains": TEXT} for plain text.'
                 ) from None
+            if too_many:
+                raise error(f"{where}: {too_many}")
         elif kind == "length":
             target = value.get("target") if isinstance(value, dict) else None
             if isinstance(target, bool) or not isinstance(target, int | float) or target <= 0:
                 raise error(f'{where}: `length` needs a positive target, e.g. {{"length": {{"target": 50}}}}.')
+            if other := [k for k in value if k != "target"]:
+                raise error(
+                    f"{where}: `length` takes only `target` (got {shown(other[0])} too): write "
+                    '{"length": {"target": 50}}.'
+                )
         elif kind == "not_repeating":
             if value not in (None, {}):
                 raise error(f'{where}: `not_repeating` takes no options: write {{"not_repeating": {{}}}}.')
         elif not isinstance(value, str) or not value.strip():
-            raise error(f"{where}: `{kind}` needs {REWARD_KINDS[kind]} as text (got {value!r}).")
+            raise error(f"{where}: `{kind}` needs {REWARD_KINDS[kind]} as text (got {shown(value)}).")
+        elif kind == "contains_column" and (too_long := path_problem(value)):
+            raise error(f"{where}: {too_long}")
     if all(spec.get("weight", 1.0) == 0 for spec in rewards):
         # A weight-0 reward beside others is shown but not trained on (a metric to watch); all of them at 0 score
         # every answer 0, so every group's advantages are 0 and no step changes the model.

@@ -12,8 +12,11 @@ matches without holding the GIL (`concurrent=True`) and stops at a timeout. Not 
 
 from __future__ import annotations
 
+import re
+
 import regex
 
+from ftlib.reward_config import repeat_problem, shown
 from ftlib.reward_functions import RewardError
 
 SEARCH_SECONDS = 1.0  # one answer; a sane pattern takes microseconds on a few hundred characters
@@ -28,7 +31,8 @@ class PatternTimeout(RewardError):
 
 def search(pattern: str, text: str, seconds: float | None = None) -> bool:
     """Whether `pattern` (Python `re` syntax) matches somewhere in `text`; PatternTimeout after `seconds`, RewardError
-    for a pattern `re` compiles and `regex` does not.
+    for a pattern `re` compiles and `regex` does not, and before compiling one whose counted repeats `regex` would
+    write out into too many copies (reward_config.repeat_problem: gigabytes for (?:(?:a{1000}){1000}){100}).
 
     >>> search("^Ahoy", "Ahoy! Hi."), search("^Ahoy", "Well, Ahoy")
     (True, False)
@@ -40,17 +44,23 @@ def search(pattern: str, text: str, seconds: float | None = None) -> bool:
     """
     seconds = SEARCH_SECONDS if seconds is None else seconds  # read at the call: a worker raises it for its run
     try:
+        too_many = repeat_problem(pattern)
+    except re.error as exc:  # `re` cannot read it, so its copies cannot be counted (the run's settings were checked)
+        raise RewardError(f"The regex reward {shown(pattern)} is not a valid regular expression: {exc}.") from None
+    if too_many:
+        raise RewardError(f"The regex reward {too_many}")
+    try:
         return regex.search(pattern, text, timeout=seconds, concurrent=True) is not None
     except TimeoutError:
         raise PatternTimeout(
-            f"The regex reward {pattern!r} took over {seconds:g} s on one answer ({len(text)} characters) and was "
-            "stopped: a repeat inside a repeat, such as (a|aa)+ or (a+)+, tries exponentially many ways to match "
+            f"The regex reward {shown(pattern)} took over {seconds:g} s on one answer ({len(text)} characters) and "
+            "was stopped: a repeat inside a repeat, such as (a|aa)+ or (a+)+, tries exponentially many ways to match "
             'before it fails. Write it with one repeat (a+ instead of (a+)+), or use {"contains": TEXT} for plain '
             "text."
         ) from None
     except regex.error as exc:  # `re` took it (the run's settings are checked with `re`); rare: said, not a traceback
         raise RewardError(
-            f"The regex reward {pattern!r} cannot be searched with: {exc}. Simplify the pattern."
+            f"The regex reward {shown(pattern)} cannot be searched with: {exc}. Simplify the pattern."
         ) from None
 
 

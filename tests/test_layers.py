@@ -20,6 +20,7 @@ BELOW = {
     "ftlib.config": ("*",),
     "ftlib.methods": ("*",),
     "ftlib.loss_types": ("*",),
+    "ftlib.reward_config": ("*",),
     "ftlib.rundir": ("ftlib.runs", "ftlib.training", "ftlib.worker", "ftlib.metrics", "ftlib.export"),
     "ftlib.runs": ("ftlib.training", "ftlib.worker", "ftlib.metrics", "ftlib.export"),
     "ftlib.distributed": ("ftlib.runs", "ftlib.training", "ftlib.worker", "ftlib.metrics", "ftlib.export"),
@@ -38,9 +39,10 @@ ALLOWED_BELOW = {
     "ftlib.file_lock": set(),
     "ftlib.fields": set(),
     "ftlib.rows": {"ftlib.errors"},
-    "ftlib.config": {"ftlib.errors", "ftlib.fields", "ftlib.methods", "ftlib.loss_types"},
-    "ftlib.methods": {"ftlib.fields"},
+    "ftlib.config": {"ftlib.errors", "ftlib.fields", "ftlib.methods", "ftlib.loss_types", "ftlib.reward_config"},
+    "ftlib.methods": {"ftlib.fields", "ftlib.reward_config"},
     "ftlib.loss_types": {"ftlib.fields"},
+    "ftlib.reward_config": set(),
 }
 
 
