@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from ftlib import template_sandbox
 from ftlib.templates import (
     BUILTIN_TEMPLATES,
     TEMPLATE_NAMES,
@@ -215,7 +216,10 @@ def test_sandbox_escapes_are_template_errors(source, smol_tokenizer):
             "{% set ns = namespace(s='') %}{% for i in range(999) %}{% set ns.s = ns.s + 'a' * 1000000 %}{% endfor %}",
             "a text too large",
         ),
-        ("{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}", "loops ran more than"),
+        (
+            "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}",
+            "or 1,000,000 loop steps",
+        ),
     ],
 )
 def test_what_would_take_gigabytes_or_hours_is_refused_before_it_is_made(source, said):
@@ -223,6 +227,76 @@ def test_what_would_take_gigabytes_or_hours_is_refused_before_it_is_made(source,
     Each is refused by its own check (the output cap's "more than ... characters" would come after the memory)."""
     with pytest.raises(TemplateError, match=re.escape(said)):
         render(get_template("custom", source=source), [{"role": "user", "content": "hi"}])
+
+
+@pytest.mark.parametrize(
+    "source, said",
+    [
+        ("{% set s = 'a' * 6000 %}{% set s = s ~ s %}{{ s|length }}", "a text too large"),
+        ("{% set s = 'a' * 6000 %}{{ [s, s]|join|length }}", "a join() too large"),
+        ("{{ ''.join(['a' * 6000] * 2)|length }}", "a join() too large"),
+        ("{{ ('a' * 200)|replace('', 'b' * 100)|length }}", "a replace() too large"),
+        ("{{ ('a' * 200).replace('', 'b' * 100)|length }}", "a replace() too large"),
+        ("{{ messages|tojson(indent=17) }}", "a tojson() indent too large"),
+        ("{{ (['a' * 6000] * 2)|tojson|length }}", "a tojson() too large"),
+        ("{{ lipsum(101)|length }}", "a lipsum() too large"),
+        ("{{ ('%s%s' % ('a' * 6000, 'a' * 6000))|length }}", "a format too large"),
+        ("{{ '{}{}'.format('a' * 6000, 'a' * 6000)|length }}", "a format too large"),
+        ("{{ ('\\t' * 100).expandtabs(1000)|length }}", "an expandtabs() too large"),
+        ("{{ ('\\n' * 100)|indent(1000)|length }}", "an indent() too large"),
+        ("{{ ('%' * 4000)|urlencode|urlencode|length }}", "a urlencode() result too large"),
+        ("{{ ([['a'] * 6000] * 2)|sum(start=[])|length }}", "a sum() too large"),
+        ("{{ (['a' * 6000] * 2)|string|length }}", "a string() of a value too large"),
+        ("{{ ['a' * 6000] * 2 }}", "a printed value too large"),
+        ("{{ (2 ** 64) ** 64 }}", "a number too large"),
+        (
+            "{% macro f() %}{% for i in range(3) %}{{ 'a' * 6000 }}{% endfor %}{% endmacro %}{{ f()|length }}",
+            "characters in a macro or block",
+        ),
+        ("{% set s %}{% for i in range(3) %}{{ 'a' * 6000 }}{% endfor %}{% endset %}{{ s|length }}", "in a macro"),
+    ],
+)
+def test_every_way_of_making_a_text_is_held_to_the_cap_before_it_is_made(source, said, monkeypatch):
+    """A second review: `~`, `join`, `replace('', ...)`, `tojson(indent=1999999)`, `'%s%s' % (s, s)` and a macro's
+    own output made texts of 400 MB to 1.3 GB in a second, past the 2,000,000-character cap. Shown here with a cap
+    of 10,000 (each doubles past it at once); each is refused by its own check, before the text is made."""
+    monkeypatch.setattr(template_sandbox, "MAX_RENDER_CHARS", 10_000)
+    with pytest.raises(TemplateError, match=re.escape(said)):
+        render(get_template("custom", source=source), [{"role": "user", "content": "hi"}])
+
+
+@pytest.mark.parametrize("add_generation_prompt", [False, True])
+def test_a_recursive_macro_is_stopped_at_the_time_limit(add_generation_prompt, monkeypatch):
+    """A macro calling itself twice ran 58 s at depth 23 (doubling with each level) with no for-loop to check the
+    deadline; one slow only for the generation prompt hung Compare and Evaluate. Every call checks it now."""
+    monkeypatch.setattr(template_sandbox, "MAX_RENDER_SECONDS", 0.05)
+    source = (
+        "{% macro f(n) %}{% if n > 0 %}{{ f(n-1) }}{{ f(n-1) }}{% endif %}{% endmacro %}"
+        "{% for m in messages %}{{ m.content }}{% endfor %}{% if add_generation_prompt %}{{ f(16) }}{% endif %}"
+    )
+    template = get_template("custom", source=source)
+    chat = [{"role": "user", "content": "hi"}]
+    if not add_generation_prompt:
+        assert render(template, chat) == "hi"  # fast where it does not recurse
+        source = source.replace("{% if add_generation_prompt %}{{ f(16) }}{% endif %}", "{{ f(16) }}")
+        template = get_template("custom", source=source)
+    with pytest.raises(TemplateError, match="ran more than 0.05 seconds or 1,000,000 loop steps"):
+        render(template, chat, add_generation_prompt=True)
+
+
+def test_ordinary_joins_macros_and_json_of_a_five_megabyte_message_render():
+    """The new checks follow the render's own cap: a 5 MB answer passes through `~`, join, a macro and tojson."""
+    story = "The quick brown fox jumps over the lazy dog. " * 120_000  # 5.4 MB
+    chat = [{"role": "user", "content": "Tell me a story."}, {"role": "assistant", "content": story}]
+    source = (
+        "{% macro turn(m) %}{{ '<|' ~ m.role ~ '|>' ~ m.content }}{% endmacro %}"
+        "{% for m in messages %}{{ turn(m) }}{% set s %}{{ [m.content, '!']|join(' ') }}{% endset %}{{ s|length }}"
+        "{% endfor %}{{ messages|tojson(indent=2)|length > 0 }} {{ '{}: {:>4}'.format('x', 1) }} "
+        "{{ lipsum(1, False)|length > 0 }}"
+    )
+    text = render(get_template("custom", source=source), chat)
+    assert text.startswith("<|user|>Tell me a story.18<|assistant|>The quick") and text.endswith("True x:    1 True")
+    assert story in text
 
 
 def test_the_sandbox_limits_leave_ordinary_formatting_alone():
