@@ -119,7 +119,10 @@ def refusal(run: RunDir) -> str | None:
             f"Run '{run.id}' failed on its settings or data before saving a checkpoint, so a resume would fail "
             f"the same way: {status.get('message') or 'see its log'} Fix that and start a new run."
         )
-    if status.get("rows_kept") and workspace.kept_split(run.path) is None:
+    kept = workspace.kept_split(run.path)
+    if kept is not None and (damaged := workspace.split_problem(kept)):
+        return f"Run '{run.id}' cannot resume: {damaged}"
+    if status.get("rows_kept") and kept is None:
         # Trained on its own copy of its rows: without it a resume would read the file as it is now, silently.
         return (
             f"Run '{run.id}' kept its own copy of its rows ({workspace.RUN_SPLIT_DIR}/ in its folder), which is "

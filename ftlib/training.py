@@ -68,6 +68,8 @@ def load_rows(config: RunConfig, run_dir: Path | str | None = None) -> tuple[lis
     (`workspace.keep_run_split`), so a split saved over or a file edited later does not change what the run trains
     (a resume) or is evaluated on."""
     kept = workspace.kept_split(run_dir)
+    if kept is None and (lost := workspace.lost_split(run_dir)):  # the data as it is now is not what it was queued on
+        raise workspace.SplitDamaged(lost)
     if kept is not None:
         train, test, meta = workspace.load_split(str(kept))
         name = meta.get("name", config.dataset)

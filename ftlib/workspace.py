@@ -264,9 +264,17 @@ def write_jsonl(path: Path, rows: list[dict]) -> None:
 
 
 def read_jsonl(path: Path) -> list[dict]:
-    """The JSON values of a JSON Lines file, one per non-blank line; OSError, or json.JSONDecodeError on a bad line."""
+    """The JSON values of a JSON Lines file, one per non-blank line; OSError, or ValueError naming the line of a bad
+    one ("line 12: Unterminated string ..."; UnicodeDecodeError for bytes that are not UTF-8)."""
     with open(path, encoding="utf-8") as handle:
-        return [json.loads(line) for line in handle if line.strip()]
+        out = []
+        for number, line in enumerate(handle, start=1):
+            if line.strip():
+                try:
+                    out.append(json.loads(line))
+                except json.JSONDecodeError as exc:
+                    raise ValueError(f"line {number}: {exc.msg} (column {exc.colno})") from None
+        return out
 
 
 class SplitExists(UserError):
@@ -449,8 +457,43 @@ def load_split(name_or_path: str) -> tuple[list[dict], list[dict], dict]:
         folder = datasets_dir() / safe_name(name_or_path)
     if not (folder / "meta.json").is_file():
         raise FileNotFoundError(f"No saved dataset split named '{name_or_path}' in {datasets_dir()}.")
-    meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
-    return read_jsonl(folder / "train.jsonl"), read_jsonl(folder / "test.jsonl"), meta
+    try:
+        meta = json.loads((folder / (name := "meta.json")).read_text(encoding="utf-8"))
+        if not isinstance(meta, dict):
+            raise ValueError("it holds no JSON object")
+        return read_jsonl(folder / (name := "train.jsonl")), read_jsonl(folder / (name := "test.jsonl")), meta
+    except (OSError, ValueError) as exc:  # cut short, edited, gone since: JSONDecodeError is a ValueError
+        raise SplitDamaged(split_damaged(folder, name, exc)) from None
+
+
+def split_problem(folder: Path) -> str | None:
+    """`split_damaged`'s words for the first file of the split in `folder` that does not read, checked cheaply (a
+    resume asks under the queue's lock): meta.json whole, and the last row of train.jsonl and test.jsonl (a file cut
+    short ends in half a row); None when they read."""
+    for name in ("meta.json", "train.jsonl", "test.jsonl"):
+        try:
+            data = (folder / name).read_bytes().rstrip()
+            json.loads(data if name == "meta.json" else data[data.rfind(b"\n") + 1 :] or b"{}")
+        except (OSError, ValueError) as exc:
+            return split_damaged(folder, name, exc)
+    return None
+
+
+class SplitDamaged(UserError):
+    """A saved split's files, or a run's own copy of its rows, that cannot be read (cut short, edited, removed)."""
+
+
+def split_damaged(folder: Path, name: str, exc: Exception) -> str:
+    """Why a split's file `name` in `folder` cannot be read, and what to do: save the split again, or, for a run's
+    own copy of its rows (`RUN_SPLIT_DIR`), start a new run (the copy was the only record of what it trained on)."""
+    why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+    said = f"{folder / name} cannot be read ({why}): it was cut short, edited or removed."
+    if folder.name == RUN_SPLIT_DIR:
+        return (
+            f"{said} It is the copy of the rows run '{folder.parent.name}' was queued on, so those rows are lost: "
+            "start a new run on the data (its result and checkpoints, if any, are untouched)."
+        )
+    return f"{said} Save the split again (the Data page's Split and save, or `python -m ftlib data split`)."
 
 
 # A run's own copy of the rows it was queued on (inside its folder): the saved split, or the train/test split of a data
@@ -484,6 +527,20 @@ def kept_split(run_dir: Path | str | None) -> Path | None:
         return None
     kept = Path(run_dir) / RUN_SPLIT_DIR
     return kept if (kept / "meta.json").is_file() else None
+
+
+def lost_split(run_dir: Path | str | None) -> str | None:
+    """Why a run queued with its own copy of its rows (run_create's `rows_kept`) cannot train: the copy is gone, and
+    the data as it is now is not what it was queued on; None when it has the copy or never kept one."""
+    if run_dir is None or kept_split(run_dir) is not None:
+        return None
+    with contextlib.suppress(OSError, ValueError, AttributeError):  # no status (rows given in code), or unreadable
+        if json.loads((Path(run_dir) / "status.json").read_text(encoding="utf-8")).get("rows_kept") is True:
+            return (
+                f"The run kept its own copy of the rows it was queued on ({RUN_SPLIT_DIR}/ in its folder), which is "
+                "gone: training now would read the data as it is now, not those rows. Start a new run on the data."
+            )
+    return None
 
 
 class PathNotAllowed(UserError):

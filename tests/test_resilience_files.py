@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -293,3 +294,51 @@ def test_sigterm_to_a_foreground_train_stops_its_run_as_ctrl_c_does(monkeypatch)
     assert info.state == "interrupted" and info.stopped_by_user
     assert "[r-fg] stopping on SIGTERM (saving a checkpoint); SIGTERM again to leave it running" in out.getvalue()
     assert "[r-fg] interrupted: Stopped at step 3." in out.getvalue()
+
+
+def kept_rows(run, rows: int = 6):
+    """`run` with its own copy of the rows it was queued on, as `train` keeps it."""
+    chat = [{"messages": [{"role": "user", "content": f"Hi {i}"}, {"role": "assistant", "content": "Ahoy!"}]}
+            for i in range(rows)]  # fmt: skip
+    workspace.keep_run_split(run.path, chat[:-2], chat[-2:], {"name": "chat_style", "kept_from": "sample"})
+    run.update_status(rows_kept=True)
+    return run.path / workspace.RUN_SPLIT_DIR
+
+
+@pytest.mark.parametrize("file", ["train.jsonl", "test.jsonl", "meta.json"])
+def test_a_runs_own_rows_cut_short_are_named_with_the_line_and_refuse_a_resume(file, capsys):
+    """A fault-injection review: a cut split/test.jsonl made `evaluate RUN` print a traceback ending in a bare
+    JSONDecodeError; a cut train.jsonl failed the resumed run the same way, and `runs resume` accepted it again."""
+    from ftlib.training import load_rows
+
+    run = make_run(f"r-cut-{file[:4]}", {"dataset": "chat_style", "max_steps": 6}, state="interrupted")
+    split = kept_rows(run)
+    data = (split / file).read_bytes()
+    (split / file).write_bytes(data[: len(data) - 20])  # cut in the last row
+    with pytest.raises(workspace.SplitDamaged) as refused:
+        load_rows(run.config(), run.path)
+    said = str(refused.value)
+    assert said.startswith(f"{split / file} cannot be read (") and "cut short, edited or removed" in said
+    assert f"the rows run '{run.id}' was queued on, so those rows are lost: start a new run" in said
+    if file != "meta.json":
+        assert "(line " in said  # the line of the file that does not read
+    with pytest.raises(runs.RunError, match=f"Run '{run.id}' cannot resume: .*{file} cannot be read"):
+        runs.resume(run.id)
+
+
+def test_a_saved_split_cut_short_says_to_save_it_again_and_a_queued_runs_lost_rows_refuse_to_train(tmp_path):
+    """A queued run whose split/ was removed trained on the data as it is now, silently (its status said it kept its
+    rows); a resume refuses that case already."""
+    from ftlib.training import load_rows
+
+    folder = workspace.save_split("tides", [{"text": "High tide at noon."}] * 3, [{"text": "Low tide."}])
+    (folder / "train.jsonl").write_text('{"text": "High tide at noon."}\n{"text": "Hi')
+    with pytest.raises(workspace.SplitDamaged, match=r"train.jsonl cannot be read \(line 2: .*Save the split again"):
+        workspace.load_split("tides")
+    run = make_run("r-split-gone", {"dataset": "chat_style", "max_steps": 6}, state="queued")
+    kept_rows(run)
+    shutil.rmtree(run.path / workspace.RUN_SPLIT_DIR)
+    with pytest.raises(
+        workspace.SplitDamaged, match=r"own copy of the rows it was queued on \(split/ in its folder\)"
+    ):
+        load_rows(run.config(), run.path)
