@@ -213,8 +213,8 @@ def _convert(name: str) -> str:
         return " Save the sheet as CSV (UTF-8) from the spreadsheet program first."
     if path.suffix.lower() == ".arrow":  # `datasets`' save_to_disk writes data-00000-of-00001.arrow
         return (
-            " An .arrow file is a Hugging Face dataset saved with `save_to_disk`: write it as Parquet or JSONL, e.g. "
-            "`python -c \"import datasets; datasets.load_from_disk('FOLDER').to_parquet('train.parquet')\"`."
+            " An .arrow file is a Hugging Face dataset saved with `save_to_disk`: load its folder with `datasets` "
+            "and write it as Parquet or JSONL (`.to_parquet('train.parquet')`, `.to_json('train.jsonl')`)."
         )
     return ""
 
