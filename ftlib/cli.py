@@ -127,13 +127,25 @@ def _main(argv: list[str] | None) -> int:
         return 2
     except OSError as exc:
         # A path the user gave that cannot be read or written, where no command said more: still words, not errno.
-        fix = "check the path and that you may read and write there"
-        print(f"error: {os_error_message(exc, fix=fix)}", file=sys.stderr)
+        print(f"error: {_os_error_words(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt as exc:  # a SIGTERM a command took as Ctrl-C (commands.train.Terminated): 128 + 15
         terminated = type(exc).__name__ == "Terminated"
         print("terminated" if terminated else "interrupted", file=sys.stderr)
         return 143 if terminated else 130
+
+
+def _os_error_words(exc: OSError) -> str:
+    """An OSError no command said more about, in words with a subject: the path it names, or where it names none (a
+    write to an open file), a full disk as such ("cannot use: no space left on device" named nothing to act on)."""
+    from ftlib import workspace
+
+    if workspace.is_disk_full(exc):
+        where = f" while writing {exc.filename}" if exc.filename else ""
+        return f"The disk is full{where} ({exc.strerror or exc}). {workspace.space_hint()}".rstrip()
+    if exc.filename is None:
+        return os_error_message(exc, "read or write a file", fix=f"check the disk of {workspace.workspace_dir()}")
+    return os_error_message(exc, fix="check the path and that you may read and write there")
 
 
 if __name__ == "__main__":

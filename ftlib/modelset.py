@@ -93,8 +93,7 @@ def find_tuned(run_or_dir: str | Path) -> tuple[Path, bool]:
 
 @dataclass(frozen=True)
 class RunAdapter:
-    """A finished run's adapter (or, for a full fine-tune, its model), with the base model and chat template it
-    was trained with."""
+    """A finished run's adapter (or, for a full fine-tune, its model), with the base and template it trained with."""
 
     name: str  # the run's folder name
     path: Path  # the adapter directory, or the model directory when `full`
@@ -113,10 +112,8 @@ class RunAdapter:
 def list_run_adapters(root: Path | None = None, reward_models: bool = False) -> list[RunAdapter]:
     """Every run under the workspace's runs/ (or `root`) that finished with an adapter or a full model, newest first;
     reward-model runs only with `reward_models` (they score answers, they write none: the Evaluate page scores
-    held-out pairs with them, `ftlib.reward_eval`).
-
-    Reads the run folders directly: `ftlib.runs.list_runs` would also advance the queue.
-    """
+    held-out pairs with them, `ftlib.reward_eval`). Reads the run folders directly: `ftlib.runs.list_runs` would also
+    advance the queue."""
     out = []
     for run in sorted(run_folders(root), key=lambda run: run.path.stat().st_mtime, reverse=True):
         path = run.path
@@ -215,9 +212,12 @@ def check_tuned(model_spec: str, tuned: dict[str, tuple[Path, bool]]) -> None:
     for name, (path, full) in tuned.items():
         check_run_status(path, SamplingError)
         if damaged := damaged_files(path) + missing_weights(path):  # safetensors' own errors name no file
+            run = RunDir(run_folder_of(path))  # a finished run's, with a checkpoint where its training ended
+            again = run.exists() and (info := run.summary()).state == "finished" and info.resumable
+            how = f"resume the run to write it again where its training ended (`python -m ftlib runs resume {run.id}`)"
             raise SamplingError(
                 f"The {'model' if full else 'adapter'} of '{name}' ({path}) is damaged: {damage_words(damaged)}. It "
-                "cannot be loaded; train the run again, or resume it from a checkpoint that reads whole."
+                f"cannot be loaded; {how if again else 'put back a whole copy of it, or train the run again'}."
             )
         if is_reward_model(path):
             raise SamplingError(
@@ -291,8 +291,7 @@ class ModelSet:
 
     @property
     def names(self) -> list[str]:
-        """ "base", then the tuned models in the order they were given (adapters, then full fine-tunes, for a set
-        built by hand)."""
+        """ "base", then the tuned models as given (adapters, then full fine-tunes, for a set built by hand)."""
         return ["base", *(self.given or [*self.adapters, *self.full_models])]
 
     @property

@@ -20,16 +20,14 @@ The folder holds
 
 States: queued -> running -> finished | failed | interrupted, `stopping` while a stop is in progress. A run the
 person stopped (Stop, or removed from the queue) ends `interrupted` with `stopped_by: "user"` in status.json; one
-whose process was killed or lost in a restart ends `interrupted` without it (older runs have no such field). Timings
-survive resumes: each attempt's training time is added to `runtime_before` when it ends, so the total shown is
-the whole run's, with the parts listed.
+whose process was killed or lost in a restart ends `interrupted` without it (older runs have no such field). Each
+attempt's training time joins `parts_s` when it ends: the total shown is the whole run's, with the parts listed.
 
 A file that does not read (cut short, not UTF-8, not a JSON object; ftlib.run_files reads them) reads as empty,
 and the summary names it and what to do (`RunSummary.unreadable`): one damaged run never stops the others or the
 queue. So does a value of another kind than its field's (`STATUS_FIELDS`, `CONFIG_TEXTS`; a metric that is not a
 number), read as missing. A status.json that is missing or does not read reads as state `unknown`, resumable while
-its config reads.
-`log_start` in status.json is where the current attempt's lines begin in train.log, which every attempt appends to.
+its config reads. `log_start` in status.json: where this attempt's lines begin in train.log (every attempt appends).
 
 Not known here: the queue and processes (runs.py), what training does (training.py, worker.py).
 """
@@ -46,6 +44,7 @@ from ftlib import workspace
 from ftlib.config import RunConfig
 from ftlib.errors import plural
 from ftlib.file_lock import locked
+from ftlib.integrity import damaged_files, file_problem, missing_weights
 from ftlib.overfitting import diverged
 from ftlib.run_files import (
     COUNT,
@@ -101,6 +100,8 @@ STATUS_FIELDS = {
     **dict.fromkeys(("damaged_checkpoint", "error", "rendezvous", "weights_dtype", "resumed_from"), TEXT),
     **dict.fromkeys(("log_tail", "unusable_reward_models"), TEXTS),
 }
+# By folder, the end `runs.reconcile` could not write (a full disk) of a run whose process ended: what `summary` shows.
+UNWRITTEN_ENDS: dict[str, dict] = {}
 # The settings of config.json a summary reads as text (a RunConfig reads the others, "40" for 40 too).
 CONFIG_TEXTS = dict.fromkeys(("name", "method", "tuning", "dpo_tuning", "model", "dataset", "template"), TEXT)
 
@@ -377,6 +378,7 @@ class RunDir:
     # -- the summary -------------------------------------------------------------------------------------------
     def summary(self) -> RunSummary:
         status, status_problem, status_wrong = self._status()
+        status.update(UNWRITTEN_ENDS.get(str(self.path), {}) if status.get("state") in ACTIVE else {})
         config, config_problem = json_object(self.config_file)
         config, config_wrong = typed(config, CONFIG_TEXTS)  # a value of another kind: as if missing, and named
         state = status.get("state", "unknown")
@@ -421,7 +423,8 @@ class RunDir:
             model=config.get("model") or "",
             dataset=config.get("dataset") or "",
             device=status.get("device") or "",
-            created=status.get("created") or _modified(self.config_file),
+            created=status.get("created")
+            or (self.config_file.stat().st_mtime if self.config_file.is_file() else None),
             queued_at=status.get("queued_at"),  # a lost status: when it was queued
             started=started,
             ended=ended,
@@ -463,14 +466,18 @@ class RunDir:
 
     def _damage_message(self, status_problem: str | None, config_problem: str | None) -> str:
         """What to do about a run whose config.json or status.json does not read ("" when both read)."""
-        how = f"`python -m ftlib runs delete {self.id}`, or Delete on the Train page"
-        if config_problem:
-            return (
-                f"{CONFIG_FILE} {config_problem}: the run's settings are lost, so it cannot resume. Delete it ({how})."
-            )
-        if not status_problem:
+        if not (config_problem or status_problem):
             return ""
+        how = f"`python -m ftlib runs delete {self.id}`, or Delete on the Train page"
         checkpoint, result = self.last_checkpoint(), self.output()
+        if config_problem:  # what it trained reads no config.json: said first, deleting it last (a review)
+            uses = f"`python -m ftlib runs export {self.id}`; `sample --adapter {self.id} --model` its base model"
+            kept = f" Its {checkpoint.name} is kept." if checkpoint else ""
+            kept = f" What it trained still exports and samples ({uses})." if result else kept
+            return (
+                f"{CONFIG_FILE} {config_problem}: the run's settings are lost, so it cannot resume.{kept} Restore "
+                f"{CONFIG_FILE} from a backup to resume it; delete the run only once nothing in it is needed ({how})."
+            )
         cause = " (a `train` killed while it created the run?)" if status_problem == MISSING else ""
         kept = f" Its result is in {result[0].name}/, as a finished run leaves it." if result else ""
         if ended_at(checkpoint):  # the worker then trains no step (`run_resume.ended_at`): it writes the result
@@ -490,11 +497,10 @@ class RunDir:
         checkpoint on the person's own settings or data (`user_error` in status.json), or on a loss or gradient that
         turned NaN/inf (its last training row: the learning rate, which a resume keeps, made it), would start again
         from step 0 and fail the same way; one that failed resuming from a damaged checkpoint (`damaged_checkpoint`)
-        would again while that checkpoint is there. One that failed because a reward-model run it scores with could
-        not be used (`unusable_reward_models`) is resumable once each of them is a finished reward model again, asked
-        now (a run deleted, then copied back): not before, even from a checkpoint."""
-        damaged = status.get("damaged_checkpoint")  # its name, e.g. "checkpoint-4"
-        if damaged and (self.checkpoints / str(damaged)).exists():
+        would again while it is still damaged (checked now: a file restored or removed since refuses nothing). One
+        that failed because a reward-model run it scores with could not be used (`unusable_reward_models`) is
+        resumable once each is a finished reward model again, asked now (a run deleted, then copied back)."""
+        if (damaged := status.get("damaged_checkpoint")) and damaged_files(self.checkpoints / str(damaged)):
             return False
         waited_on = self.reward_models_failed_on(status)
         if state == "failed" and waited_on:
@@ -504,6 +510,12 @@ class RunDir:
             )
         if state == "interrupted":
             return True
+        if state == "finished":  # weights of its result that do not read: written again where its training ended
+            result = self.output()
+            damaged = result and (
+                [p for p in result[0].glob("*.safetensors") if file_problem(p)] or missing_weights(result[0])
+            )
+            return bool(damaged) and ended_at(self.last_checkpoint())
         if state != "failed":
             return False
         broke = bool(train) and not all(_finite(train[-1].get(key)) for key in ("loss", "grad_norm"))
@@ -539,20 +551,9 @@ def _left_out_words(left_out: int) -> list[str]:
 
 
 def _not_numbers_words(names: list[str]) -> list[str]:
-    if not names:
-        return []
-    return [
-        f"{METRICS_FILE} holds values that are not numbers, left out of the charts and numbers: "
-        + ", ".join(f"`{name}`" for name in names)
-        + "."
-    ]
-
-
-def _modified(path: Path) -> float | None:
-    try:
-        return path.stat().st_mtime
-    except OSError:
-        return None
+    named = ", ".join(f"`{name}`" for name in names)
+    said = f"{METRICS_FILE} holds values that are not numbers, left out of the charts and numbers: {named}."
+    return [said] if names else []
 
 
 def _count(value) -> int:

@@ -43,7 +43,7 @@ from ftlib.run_create import QUEUED_MESSAGE, create_run, queued_status, remove_a
 from ftlib.run_env import RUN_ENV, recorded_env, run_env
 from ftlib.run_files import file_size
 from ftlib.run_processes import alive, crash_reason, crashed, running_in
-from ftlib.rundir import ACTIVE, DONE, STATES, RunDir, RunSummary, locked, run_folders
+from ftlib.rundir import ACTIVE, DONE, STATES, UNWRITTEN_ENDS, RunDir, RunSummary, locked, run_folders
 
 # What an account that may only read the workspace (or a teammate's run folder) meets when it writes there.
 _NO_WRITE = (errno.EACCES, errno.EPERM, errno.EROFS)
@@ -202,6 +202,7 @@ def _reconcile_unlocked(
     error) for each ended run this account may not mark as ended (a teammate's run folder it may only read)."""
     _reap()
     for run in _all():
+        UNWRITTEN_ENDS.pop(str(run.path), None)  # noted again below while its end still cannot be written
         status = run.read_status()
         if status.get("state") not in ACTIVE:
             continue
@@ -226,7 +227,7 @@ def _reconcile_unlocked(
         if stopped_now:
             state, message = "interrupted", run_resume.stopped_now_message(run.summary().step, checkpoint)
         elif failed:
-            state, message = "failed", f"The training process crashed: {crash_reason(tail)} {where}"
+            state, message = "failed", f"The training process crashed: {_crash_words(tail)} {where}"
         else:
             state, message = (
                 "interrupted",
@@ -250,10 +251,29 @@ def _reconcile_unlocked(
                 # A first stop only asked: the process died before it saved and ended; a second one ended it.
                 stopped_by="user" if stopped_now else None,
             )
-        except OSError as exc:  # a full disk (what may have ended the run): it stays as it reads until space is
-            # freed, and listing or queueing runs goes on meanwhile; a folder this account may only read: said
+        except OSError as exc:  # a folder this account may only read: said (`refresh_runs`), the run shown as it reads
             if unsettled is not None and exc.errno in _NO_WRITE:
                 unsettled.append((run.id, exc))
+            elif exc.errno not in _NO_WRITE:  # a full disk (what may have ended the run): shown ended, said so (a
+                # cold review: `running 40/60` with no process, and `train` following it until Ctrl-C)
+                UNWRITTEN_ENDS[str(run.path)] = _ended_unwritten(state, message, exc)
+
+
+def _ended_unwritten(state: str, message: str, exc: OSError) -> dict:
+    """The end `RunDir.summary` shows of a run whose process has ended where its status.json could not be written."""
+    full = workspace.is_disk_full(exc)
+    why = "The disk is full" if full else f"Its status.json could not be written ({exc.strerror or exc})"
+    fix = f"free space on the workspace's disk ({workspace.workspace_dir()})" if full else "fix that"
+    message += f" {why}, so this is not recorded in its folder yet: {fix} before resuming it."
+    return {"state": state, "phase": "", "message": message, "error": message if state == "failed" else None}
+
+
+def _crash_words(tail: list[str]) -> str:
+    """`crash_reason`, or where the log ends in a traceback cut short (a full disk stopped the process writing it)
+    rather than in the exception it names: that, not the cut line ('File "/work/main/.v')."""
+    reason = crash_reason(tail)
+    cut = reason.startswith(('File "', "^"))  # a frame of the traceback, not its exception
+    return "its log (train.log) ends cut short in a traceback, as a full disk leaves it." if cut else reason
 
 
 def reconcile() -> None:
@@ -465,14 +485,19 @@ def resume(run_id: str) -> dict:
         if not run.read_config():  # config.json does not read: the run's settings are lost
             raise RunError(f"Run '{run_id}' cannot resume: {run.summary().message}")
         lost = _lost_status(run, problem) if problem else {}
-        if not problem and state not in ("interrupted", "failed"):
+        if ended := UNWRITTEN_ENDS.get(str(run.path)):  # its end could not be written: nor could this resume
+            raise RunError(f"Run '{run_id}' cannot resume yet: {ended['message']}")
+        # A finished run whose result does not read whole, from a checkpoint where its training ended: written again.
+        rewrite = state == "finished" and not problem and run.summary().resumable
+        if not problem and state not in ("interrupted", "failed") and not rewrite:
             raise RunError(f"Run '{run_id}' is {state}; only stopped, interrupted or failed runs can be resumed.")
         refused = run_resume.refusal(run)  # asked now: a cause fixed since (a reward model back) refuses nothing
         if refused:
             raise RunError(refused)
         run.clear_stop()
         checkpoint = run.last_checkpoint()
-        where = f"from {checkpoint.name}" if checkpoint else "from the beginning (no checkpoint yet)"
+        where = f"resume from {checkpoint.name}" if checkpoint else "resume from the beginning (no checkpoint yet)"
+        where = f"write its result again from {checkpoint.name} (no step is trained)" if rewrite else where
         summary = run.summary()
         # Stopped while still queued: it waits for its turn, as a new run does (not "to resume from the beginning").
         never_started = not lost and checkpoint is None and not summary.step and not summary.parts_s
@@ -490,7 +515,7 @@ def resume(run_id: str) -> dict:
             log_tail=None,
             stopped_by=None,
             stop_now=None,
-            message=QUEUED_MESSAGE if never_started else f"Waiting to resume {where}.",
+            message=QUEUED_MESSAGE if never_started else f"Waiting to {where}.",
         )
     advance()
     return status

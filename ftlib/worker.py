@@ -132,8 +132,16 @@ def damaged_checkpoint(checkpoint: Path | None) -> list[tuple[Path, str]]:
     return damaged_files(checkpoint) if checkpoint is not None else []
 
 
+# Files of a checkpoint that transformers' Trainer (5.x) resumes without: it never reads training_args.bin back, and
+# reads rng_state.pth (rng_state_N.pth per process) and scaler.pt only where they are there; optimizer.pt and
+# scheduler.pt are read only where both are. A damaged one of these is removed rather than the whole checkpoint.
+_NOT_NEEDED = re.compile(r"^(rng_state(_\d+)?\.pth|scaler\.pt|training_args\.bin)$")
+_OPTIMIZER = ("optimizer.pt", "scheduler.pt")
+
+
 def _damaged_checkpoint_words(checkpoint: Path, damaged: list[tuple[Path, str]]) -> str:
-    """ "checkpoint-4 of this run is damaged (...): delete it (`rm -r ...`) to resume from the one before ..." """
+    """ "checkpoint-4 of this run is damaged (...): " and the way on that keeps the most: remove only the damaged
+    files a resume does without (its steps kept), else delete the checkpoint to resume from the one before."""
     import shlex
 
     from ftlib.integrity import damage_words
@@ -147,14 +155,27 @@ def _damaged_checkpoint_words(checkpoint: Path, damaged: list[tuple[Path, str]])
         for p in checkpoint.parent.glob("checkpoint-*")
         if 0 <= step(p) < step(checkpoint) and (p / "trainer_state.json").is_file()
     ]
+    earlier = f"checkpoint-{max(before)}" if before else None
     then = (
-        f"to resume from the one before (checkpoint-{max(before)})"
+        f"to resume from the one before ({earlier})"
         if before
         else "to resume from the beginning (it has no earlier checkpoint)"
     )
+    delete = f"(`rm -r {shlex.quote(str(checkpoint))}`) {then}"
+    names = {path.name for path, _ in damaged}
+    said = f"{checkpoint.name} of this run is damaged ({damage_words(damaged)}): "
+    if not all(_NOT_NEEDED.match(name) or name in _OPTIMIZER for name in names):
+        return said + f"delete it {delete}, or start a new run."
+    optimizer = bool(names & set(_OPTIMIZER))
+    files = sorted(names | (set(_OPTIMIZER) if optimizer else set()))
+    remove = f"remove {' and '.join(files)} (`rm -f {' '.join(shlex.quote(str(checkpoint / f)) for f in files)}`)"
+    if not optimizer:  # nothing the steps trained lives there (rng_state.pth: only later random draws differ)
+        them = "it" if len(files) == 1 else "them"
+        return said + f"{remove} and resume: a resume does without {them} and continues from {checkpoint.name}."
     return (
-        f"{checkpoint.name} of this run is damaged ({damage_words(damaged)}): delete it "
-        f"(`rm -r {shlex.quote(str(checkpoint))}`) {then}, or start a new run."
+        said + f"{remove} to resume from {checkpoint.name} with all its steps, the optimizer's state and the "
+        "learning-rate schedule starting afresh (a resume reads them only where both are there); or "
+        + (f"delete {checkpoint.name} {delete} with them intact." if before else "start a new run.")
     )
 
 
@@ -298,13 +319,18 @@ def execute(run_dir: str | Path) -> str:
         step = prepared.trainer.state.global_step if prepared is not None else None
         return stopped_now(run, exc, step, owner)
     except BaseException as exc:  # a crash must end as a readable status, never a silent dead run
+        # A full disk: the checkpoint it cut short goes first (no resume reads it), so the log and status.json below
+        # can be written (a cold review: the traceback stopped at 4 KiB, status.json kept `running` for good).
+        freed = remove_unfinished_checkpoints(run) if main and workspace.is_disk_full(exc) else []
+        message = friendly_error(exc, checkpoint)
+        if freed:
+            was = "was" if len(freed) == 1 else "were"
+            message += f" ({' and '.join(freed)}, cut short by the full disk, {was} removed.)"
         # The user's own errors (settings, data, a full disk) are their message, one line in the log; a traceback
         # there only buries it. Anything else is a bug or a crash, and its traceback is what an engineer needs.
-        if not isinstance(exc, UserError):
-            traceback.print_exc()
-        sys.stdout.flush()
-        message = friendly_error(exc, checkpoint)
-        print(f"[ftlib] error: {message}", flush=True)
+        _say(None if isinstance(exc, UserError) else traceback.format_exc(), sys.stderr)
+        cut = "\n" if workspace.is_disk_full(exc) else ""  # a line of its own after a log line the disk cut short
+        _say(f"{cut}[ftlib] error: {message}")
         # A damaged checkpoint fails every resume from it: not offered again while it is there (RunSummary.resumable).
         damaged = checkpoint.name if damaged_checkpoint(checkpoint) else None
         # A full disk (an OSError) may pass once space is freed; the user's settings or data fail the same way again
@@ -314,20 +340,53 @@ def execute(run_dir: str | Path) -> str:
         # asks again then rather than repeating this message (ftlib.run_resume.refusal, RunSummary.resumable).
         unusable = _unusable_reward_models(config) if user_error else {}
         unusable = sorted(name for name in unusable if repr(name) in message)
-        try:
-            end(
-                state="failed",
-                phase="",
-                message=message,
-                error=message,
-                log_tail=run.log_tail(since=run.read_status().get("log_start")),  # this attempt's lines
-                user_error=user_error or None,
-                damaged_checkpoint=damaged,
-                unusable_reward_models=unusable or None,
-            )
-        except OSError:  # the disk may be too full for the status file too: the queue then reports the run as
-            traceback.print_exc()  # ended unexpectedly (runs.reconcile), and the log holds the message
+        for last_try in (False, True):
+            try:
+                end(
+                    state="failed",
+                    phase="",
+                    message=message,
+                    error=message,
+                    log_tail=run.log_tail(since=run.read_status().get("log_start")),  # this attempt's lines
+                    user_error=user_error or None,
+                    damaged_checkpoint=damaged,
+                    unusable_reward_models=unusable or None,
+                )
+                break
+            except OSError as failed:  # a full disk: once more after removing a checkpoint it cut short, if any;
+                # else the queue reports the run as ended on a full disk (runs.reconcile) and the log holds the message
+                if last_try or not (main and remove_unfinished_checkpoints(run)):
+                    _say(f"[ftlib] status.json could not be written: {type(failed).__name__}: {failed}")
+                    break
         return "failed"
+
+
+def remove_unfinished_checkpoints(run: RunDir) -> list[str]:
+    """Remove the run's checkpoints a failure cut short: no trainer_state.json (the Trainer writes it last), or one
+    that does not read. No resume reads them (`RunDir.last_checkpoint`), and on a full disk their space is what lets
+    the run's log and status be written. Returns their names."""
+    import json
+    import shutil
+
+    removed = []
+    for path in sorted(run.checkpoints.glob("checkpoint-*")):
+        try:
+            json.loads((path / "trainer_state.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(path.name)
+    return removed
+
+
+def _say(line: str | None, stream=None) -> None:
+    """Print `line` to the log (stdout, or `stream`; None: nothing); a log the disk is too full for loses the line,
+    not the run's end."""
+    try:
+        if line:
+            print(line.rstrip("\n"), file=stream or sys.stdout, flush=True)
+        sys.stdout.flush()
+    except OSError:
+        pass
 
 
 def train_no_step(trainer) -> None:

@@ -183,10 +183,13 @@ def test_a_damaged_checkpoint_points_to_the_one_before(tmp_path):
     said = worker.friendly_error(
         RuntimeError("PytorchStreamReader failed reading zip archive"), checkpoints / "checkpoint-6"
     )
+    six = checkpoints / "checkpoint-6"
     assert said.startswith(
         "checkpoint-6 of this run is damaged (optimizer.pt is cut short or damaged (104 bytes, its zip directory is "
-        f"missing)): delete it (`rm -r {checkpoints / 'checkpoint-6'}`) to resume from the one before (checkpoint-4), "
-        "or start a new run. (RuntimeError: PytorchStreamReader"
+        f"missing)): remove optimizer.pt and scheduler.pt (`rm -f {six / 'optimizer.pt'} {six / 'scheduler.pt'}`) to "
+        "resume from checkpoint-6 with all its steps, the optimizer's state and the learning-rate schedule starting "
+        f"afresh (a resume reads them only where both are there); or delete checkpoint-6 (`rm -r {six}`) to resume "
+        "from the one before (checkpoint-4) with them intact. (RuntimeError: PytorchStreamReader"
     ), said
     # A whole checkpoint: the failure is said as it was.
     assert worker.friendly_error(RuntimeError("boom"), checkpoints / "checkpoint-4") == "RuntimeError: boom"

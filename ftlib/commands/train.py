@@ -37,6 +37,7 @@ import argparse
 import contextlib
 import functools
 import json
+import re
 import signal
 import sys
 import threading
@@ -288,8 +289,22 @@ def sigterm_as_ctrl_c():
 
 
 def _followed(line: str) -> bool:
-    """Whether `follow` prints a log line: the run's own progress lines and errors, not library noise."""
-    return line.startswith("[") or "Error" in line or "Traceback" in line
+    """Whether `follow` prints a log line: the run's own progress lines and errors, not library noise nor a
+    traceback's lines (its bare "Traceback (most recent call last):" said nothing; its exception line is said)."""
+    return line.startswith("[") or ("Error" in line and not line[:1].isspace())
+
+
+# A traceback's last line, naming the exception: "RuntimeError: ...", "safetensors_rust.SafetensorError: ...".
+_EXCEPTION_LINE = re.compile(r"^(?=[A-Za-z_])[\w.]*(Error|Exception|Interrupt)\b.*")
+
+
+def _exception_line(tail: list[str], message: str) -> str | None:
+    """The exception a failed run's log ends with, where following it did not print it and its message does not
+    say it already; None otherwise. The rest of the traceback is in `runs show` and train.log."""
+    named = [line.strip() for line in tail if _EXCEPTION_LINE.match(line.strip())]
+    if not named or _followed(named[-1]) or named[-1].split(":", 1)[-1].strip() in message:
+        return None
+    return named[-1]
 
 
 def follow(run_id: str, out=None, poll: float = 1.0, offset: int = 0):
@@ -444,9 +459,10 @@ def _train(args) -> int:
         print(f"[{run_id}] {info.state} after {info.duration_s:.0f}s, step {info.step}/{info.max_steps}{scores}")
     if info.state == "failed":
         print(f"error: {info.message}", file=sys.stderr)
-        if not args.json:  # the log's last lines that following it did not print already (a cold review: each 3 times)
-            for line in [line for line in info.log_tail or [] if not _followed(line)]:
-                print(f"  | {line}", file=sys.stderr)
+        # At most the exception the log ends with, not what following printed already (a cold review: each 3 times)
+        # nor the library's traceback (16 lines of it under the `error:` line, another review).
+        if not args.json and (last := _exception_line(info.log_tail or [], info.message)):
+            print(f"  | {last}", file=sys.stderr)
     return exit_code(info.state)
 
 
