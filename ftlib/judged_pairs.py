@@ -5,16 +5,18 @@
 
     arena      `response_a` / `response_b` beside a `prompt`, judged by `winner` ("model_a", "model_b", "tie",
                "tie (bothbad)"; also "a" / "b") or by 0/1 columns `winner_model_a` / `winner_model_b` /
-               `winner_tie`; a prompt and answers written as JSON lists of turns (one per user turn) are the turns
-               of one conversation
+               `winner_tie` (0/1, or 0.0/1.0 where a null made the column floats); a prompt and answers written as
+               JSON lists of one turn each are that turn
     arena chat `conversation_a` / `conversation_b` (whole conversations) judged by `winner`
     SHP        `human_ref_A` / `human_ref_B` answering `history`, judged by `labels` (1: A preferred, 0: B)
     rated      distilabel's `generations` answering an `instruction` (or `prompt`), a number each in `ratings`:
                the best-rated chosen, the worst-rated rejected
 
-A tie prefers neither answer: the row makes no pair, and is named as left out with why. A verdict in other words is
-refused by name. The pair then reads as any preference row (formats.py); the file's report says once how the
-rows were read (`judged_records`).
+A tie prefers neither answer: the row makes no pair, and is named as left out with why; so is a conversation judged
+whole whose sides part before their last answer (a pair is one shared prompt and two last answers). A verdict in
+other words is refused by name. A row holding an answer of its own (`completion`, `output`, `messages`) is that
+answer's row, read as before. The pair then reads as any preference row (formats.py); the file's report says once
+how the rows were read (`judged_records`).
 
 Not known here: how a pair is read (formats.py, pairs.py).
 """
@@ -36,6 +38,8 @@ SHAPES = {
 _WINNER_COLUMNS = ("winner_model_a", "winner_model_b", "winner_tie")
 # distilabel's (and UltraFeedback's raw) rows: several answers to an `instruction` and a rating each
 RATED = ("generations", "ratings")
+# The answer fields of the formats formats.py reads: a row holding one is not two answers and a verdict
+_ANSWERS = ("completion", "output", "messages", "conversations")
 _FIRST, _SECOND, _TIE = "first", "second", "tie"
 _WORDS = {"model_a": _FIRST, "a": _FIRST, "model_b": _SECOND, "b": _SECOND, "tie": _TIE, "tie (bothbad)": _TIE}
 
@@ -52,10 +56,11 @@ def judged_shape(record: Any) -> str | None:
     >>> judged_shape({"prompt": "2+2?", "response_a": "4", "response_b": "5"}) is None   # no verdict: not a pair
     True
     """
-    if not isinstance(record, dict) or {"chosen", "rejected"} & set(record):
-        return None
+    if not isinstance(record, dict) or {"chosen", "rejected", *_ANSWERS} & set(record):
+        return None  # a row with an answer of its own is that answer's row, whatever else it carries
     if all(isinstance(record.get(k), list) for k in RATED) and {"instruction", "prompt"} & set(record):
-        return "rated"
+        texts = all(isinstance(g, str | list) for g in record["generations"])  # answers, not numbers
+        return "rated" if texts else None
     for shape, (first, second, prompt) in SHAPES.items():
         if first in record and second in record and (prompt is None or prompt in record):
             verdict = "labels" if shape == "SHP" else "winner"
@@ -82,13 +87,20 @@ def judged_pair(record: dict, shape: str) -> dict:
     out = {k: v for k, v in record.items() if k not in used}
     chosen, rejected = (record[first], record[second]) if winner == _FIRST else (record[second], record[first])
     if prompt_key is None:
+        _one_answer_apart(chosen, rejected)
         return {**out, "chosen": chosen, "rejected": rejected}
     prompt = record[prompt_key]
     turns = _turn_lists(prompt, chosen, rejected)
     if turns is None:
         return {**out, "prompt": prompt, "chosen": chosen, "rejected": rejected}
-    asks, good, bad = turns  # one conversation per answer: each user turn, then that answer's reply to it
-    return {**out, "chosen": _conversation(asks, good), "rejected": _conversation(asks, bad)}
+    asks, good, bad = turns  # Arena's export: a list of the user's turns, and of each answer's replies to them
+    if not len(asks) == len(good) == len(bad):
+        raise NoPair(
+            f"the prompt holds {len(asks)} turns but the answers {len(good)} and {len(bad)}: one reply a turn"
+        )
+    if len(asks) > 1:
+        raise NoPair(_MULTI_TURN.format(turns=len(asks)))
+    return {**out, "prompt": asks[0], "chosen": good[0], "rejected": bad[0]}
 
 
 def _rated_pair(record: dict) -> dict:
@@ -96,25 +108,41 @@ def _rated_pair(record: dict) -> dict:
     answers, ratings = record["generations"], record["ratings"]
     if len(answers) != len(ratings):
         raise NoPair(f"`generations` holds {len(answers)} answers but `ratings` {len(ratings)}: one rating an answer")
-    rated = [i for i, r in enumerate(ratings) if isinstance(r, (int, float)) and not isinstance(r, bool) and r == r]
+    ratings = [_number(r) for r in ratings]  # numbers, or their text (a CSV's); a failed rating (null) is none
+    rated = [i for i, r in enumerate(ratings) if r is not None]
     if len(rated) < 2:
         raise NoPair("fewer than two answers have a rating, so none is preferred and the row makes no pair")
     best = max(rated, key=lambda i: (ratings[i], -i))
     worst = min(rated, key=lambda i: (ratings[i], i))
     if ratings[best] == ratings[worst]:
         raise NoPair(
-            f"every rated answer has the rating {ratings[best]}, so none is preferred and the row makes no pair"
+            f"every rated answer has the rating {ratings[best]:g}, so none is preferred and the row makes no pair"
         )
     prompt_key = "instruction" if "instruction" in record else "prompt"
     out = {k: v for k, v in record.items() if k not in (prompt_key, *RATED)}
     return {**out, "prompt": record[prompt_key], "chosen": answers[best], "rejected": answers[worst]}
 
 
+def _number(value: Any) -> float | None:
+    """A number as a table or JSON writes it (1, 1.0, "1", " 4.5"); None for anything else (True, "good", NaN).
+
+    >>> _number(1.0) == 1, _number("4.5"), _number(True), _number(float("nan")), _number("x")
+    (True, 4.5, None, None, None)
+    """
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        return None
+    try:
+        number = float(value)
+    except ValueError:
+        return None
+    return number if number == number else None
+
+
 def _winner(record: dict, shape: str) -> str:
     if shape == "SHP":
-        label = record.get("labels")
-        if label in (0, 1, "0", "1") and not isinstance(label, bool):
-            return _FIRST if str(label) == "1" else _SECOND
+        label = _number(record.get("labels"))
+        if label in (0, 1):
+            return _FIRST if label == 1 else _SECOND
         raise NoPair(f"`labels` is {json.dumps(label, default=str)}: SHP's 1 prefers human_ref_A, 0 human_ref_B")
     if "winner" in record:
         word = record["winner"].strip().lower() if isinstance(record["winner"], str) else None
@@ -123,14 +151,33 @@ def _winner(record: dict, shape: str) -> str:
         said = json.dumps(record["winner"], default=str)
         raise NoPair(f"`winner` is {said}; the studio reads model_a, model_b, tie or tie (bothbad)")
     flags = [record.get(k) for k in _WINNER_COLUMNS]
-    if sorted(str(f) for f in flags) == ["0", "0", "1"]:
-        return (_FIRST, _SECOND, _TIE)[[str(f) for f in flags].index("1")]
+    read = [_number(f) for f in flags]  # 0/1, or 0.0/1.0 where a null made the column floats (pandas, Parquet)
+    if sorted(read, key=str) == [0, 0, 1]:
+        return (_FIRST, _SECOND, _TIE)[read.index(1)]
     raise NoPair(f"`winner_model_a`, `winner_model_b`, `winner_tie` are {flags}: one of them should be 1")
+
+
+# Why a conversation judged as a whole makes no pair: its two sides part before their last answer.
+_MULTI_TURN = (
+    "the judge compared two conversations of {turns} turns, whose answers differ before the last one: a pair is one "
+    "shared prompt and two last answers, so the row makes none (keep its first turn as a row of its own to use it)"
+)
+
+
+def _one_answer_apart(chosen: Any, rejected: Any) -> None:
+    """NoPair when two whole conversations differ before their last assistant turn (see _MULTI_TURN)."""
+    if not (isinstance(chosen, list) and isinstance(rejected, list)):
+        return
+    pairs = zip(chosen, rejected, strict=False)  # sides of other lengths part where the shorter ends
+    shared = next((i for i, (a, b) in enumerate(pairs) if a != b), min(len(chosen), len(rejected)))
+    later = [t for t in (*chosen[shared + 1 :], *rejected[shared + 1 :]) if isinstance(t, dict)]
+    if any(t.get("role") in ("user", "human") for t in later):
+        raise NoPair(_MULTI_TURN.format(turns=sum(isinstance(t, dict) and t.get("role") == "user" for t in chosen)))
 
 
 def _turn_lists(prompt: Any, chosen: Any, rejected: Any) -> tuple[list, list, list] | None:
     """A prompt and two answers written as JSON lists of turns (Arena's export: one item per user turn), when all
-    three are and have as many turns; None for plain text."""
+    three are; None for plain text."""
     lists = []
     for value in (prompt, chosen, rejected):
         if isinstance(value, str) and value.lstrip().startswith("["):
@@ -141,14 +188,7 @@ def _turn_lists(prompt: Any, chosen: Any, rejected: Any) -> tuple[list, list, li
         if not (isinstance(value, list) and all(isinstance(v, str) or v is None for v in value)):
             return None
         lists.append(value)
-    return tuple(lists) if len({len(v) for v in lists}) == 1 else None  # type: ignore[return-value]
-
-
-def _conversation(asks: list, replies: list) -> list[dict]:
-    out: list[dict] = []
-    for ask, reply in zip(asks, replies, strict=True):
-        out += [{"role": "user", "content": ask}, {"role": "assistant", "content": reply}]
-    return out
+    return tuple(lists)  # type: ignore[return-value]
 
 
 def _read_from(record: dict, shape: str) -> str:

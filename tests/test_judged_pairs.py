@@ -116,3 +116,46 @@ def test_distilabels_rated_answers_are_the_best_against_the_worst_and_equal_rati
     said = [n.message for n in loaded.notices]
     assert any("3 rows rate several answers" in m and "not used" in m and "2 without a preferred" in m for m in said)
     assert any("`model_names`" in m for m in said)
+
+
+def test_verdicts_written_as_floats_read_as_their_numbers_and_ratings_as_text_too():
+    """A cold review: SHP's `labels` 1.0 (a Parquet column with a null is floats) chose human_ref_B, silently; the
+    winner columns as 0.0/1.0 refused every row ("are [1.0, 0.0, 0.0]: one of them should be 1")."""
+    shp = jsonl({"history": ASK, "human_ref_A": GOOD, "human_ref_B": BAD, "labels": 1.0})
+    assert [t["content"] for t in shp.rows[0]["chosen"]] == [GOOD]
+    arena = {"prompt": ASK, "response_a": BAD, "response_b": GOOD, "winner_model_a": 0.0, "winner_model_b": 1.0,
+             "winner_tie": 0.0}  # fmt: skip
+    assert [t["content"] for t in jsonl(arena).rows[0]["chosen"]] == [GOOD]
+    rated = jsonl({"instruction": ASK, "generations": [BAD, GOOD], "ratings": ["2", "4.5"]})
+    assert [t["content"] for t in rated.rows[0]["chosen"]] == [GOOD]
+
+
+def test_conversations_that_part_before_their_last_answer_make_no_pair_and_uneven_lists_are_refused():
+    """A cold review: multi-turn arena rows were refused as "the chosen answer contains a user turn" (the user wrote
+    no chosen), and a prompt of two turns beside answers of one and two was trained as literal JSON text."""
+    two = {"prompt": json.dumps([ASK, "And tomorrow?"]), "response_a": json.dumps([GOOD, "15:10."]),
+           "response_b": json.dumps([BAD, "Unknowable."]), "winner": "model_a"}  # fmt: skip
+    uneven = {**two, "response_a": json.dumps([GOOD])}
+    chat = [{"role": "user", "content": ASK}, {"role": "assistant", "content": GOOD},
+            {"role": "user", "content": "And tomorrow?"}, {"role": "assistant", "content": "15:10."}]  # fmt: skip
+    other = [*chat[:1], {"role": "assistant", "content": BAD}, *chat[2:]]
+    last_only = [*chat[:3], {"role": "assistant", "content": "Unknowable."}]
+    loaded = jsonl(two, uneven, {"conversation_a": chat, "conversation_b": other, "winner": "model_b"},
+                   {"conversation_a": chat, "conversation_b": last_only, "winner": "model_a"})  # fmt: skip
+    refused = {e.row: e.message for e in loaded.errors}
+    assert "two conversations of 2 turns, whose answers differ before the last one" in refused[1]
+    assert "the prompt holds 2 turns but the answers 1 and 2" in refused[2]
+    assert "differ before the last one" in refused[3] and 4 not in refused
+    (row,) = loaded.rows  # sides sharing all but the last answer: a pair, the earlier turns its prompt
+    assert [t["content"] for t in row["chosen"]] == ["15:10."] and len(row["prompt"]) == 3
+
+
+def test_a_row_with_an_answer_of_its_own_is_read_as_before_whatever_judged_fields_it_carries():
+    """A cold review: {prompt, completion, response_a, response_b, winner: "Alice"} was refused for its `winner`, and
+    an alpaca row with numeric `generations`/`ratings` became a pair of "2" over "1"."""
+    loaded = jsonl({"prompt": ASK, "completion": GOOD, "response_a": "x", "response_b": "y", "winner": "Alice"})
+    assert loaded.format == "prompt_completion" and len(loaded.rows) == 1
+    alpaca = jsonl({"instruction": ASK, "output": GOOD, "generations": [1, 2], "ratings": [3, 4]})
+    assert alpaca.format == "alpaca"
+    with pytest.raises(Exception, match="Could not recognise the format"):  # numbers are no answers: as before
+        jsonl({"instruction": ASK, "generations": [1, 2], "ratings": [3, 4]})
