@@ -2,13 +2,15 @@
 read (OpenAI's messages), converted before a row's format is guessed.
 
     Anthropic  tool results as `tool_result` parts of a user turn (the calls are `tool_use` parts: turns.py reads
-               those); a top-level `system` (formats.py reads it)
+               those); a top-level `system`, text or a list of text blocks; `tools` of `input_schema`, written as
+               OpenAI's functions (its `parameters`: what templates show the model)
     Gemini     Vertex AI's tuning rows: `contents` of turns with `parts` ({text}, {text, thought: true},
                {functionCall}, {functionResponse}, {inlineData}/{fileData}), `systemInstruction` (or
                `system_instruction`) of parts, `tools` of `functionDeclarations`
     Bedrock    Amazon Bedrock's conversation rows (`schemaVersion` "bedrock-conversation-2024"): `system` as a list of
                {text}, content blocks ({text}, {toolUse}, {toolResult}, {reasoningContent}, {image}/{document}/
-               {video}), tools in `toolConfig.tools[].toolSpec`
+               {video}; a {cachePoint} hint left out, redacted reasoning refused by name), tools in
+               `toolConfig.tools[].toolSpec`
 
     {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "toolu_1", "content": "18C"},
                                  {"type": "text", "text": "And tomorrow?"}]}
@@ -31,7 +33,7 @@ from typing import Any
 TOOL_RESULT = "tool_result"
 # Bedrock's media blocks, as the media part turns.MEDIA names each
 _BEDROCK_MEDIA = {"image": "image", "document": "file", "video": "video"}
-_BEDROCK_BLOCKS = {"text", "toolUse", "toolResult", "reasoningContent", *_BEDROCK_MEDIA}
+_BEDROCK_BLOCKS = {"text", "toolUse", "toolResult", "reasoningContent", "cachePoint", *_BEDROCK_MEDIA}
 # How the file's report names each provider's rows, read as messages
 SAID = {
     "gemini": "Gemini's shape (Vertex AI's tuning rows: `contents` of `parts`, `systemInstruction`)",
@@ -60,8 +62,8 @@ def api_turns(turn: Any) -> list[Any]:
     parts = turn.get("content")
     if not isinstance(parts, list):
         return [turn]
-    if any(_bedrock_block(p) for p in parts):
-        parts = [_bedrock_part(p) for p in parts]
+    if any(_bedrock_block(p) for p in parts):  # a cache point is a hint to Bedrock's cache: no text, left out
+        parts = [_bedrock_part(p) for p in parts if not _is(p, {"cachePoint"})]
         turn = {**turn, "content": parts}
     if not any(isinstance(p, dict) and p.get("type") == TOOL_RESULT for p in parts):
         return [turn]
@@ -134,6 +136,8 @@ def _bedrock_part(part: Any) -> Any:
         }
     if kind == "reasoningContent" and isinstance(said := value.get("reasoningText"), dict):
         return {"type": "thinking", "thinking": said.get("text"), "signature": said.get("signature")}
+    if kind == "reasoningContent" and "redactedContent" in value:  # encrypted: no text to train (turns.py names it)
+        return {"type": "redacted_thinking"}
     if kind == "toolResult":
         blocks = value.get("content")
         if isinstance(blocks, list):  # {json: ...} blocks as their JSON text, the rest as parts
@@ -178,6 +182,8 @@ def api_record(record: Any) -> tuple[Any, str | None]:
     out = {k: v for k, v in record.items() if not (k == "schemaVersion" and bedrock)}
     if "system" in record:  # Bedrock's list of {text}, Anthropic's of typed text blocks: its text
         out["system"] = _texts(record["system"])
+    if isinstance(record.get("tools"), list) and any(_anthropic_tool(t) for t in record["tools"]):
+        out["tools"] = [_as_function(t) if _anthropic_tool(t) else t for t in record["tools"]]
     config = record.get("toolConfig")
     if isinstance(config, dict) and isinstance(config.get("tools"), list) and "tools" not in record:
         del out["toolConfig"]
@@ -204,8 +210,9 @@ def _texts(parts: Any) -> Any:
     >>> _texts([{"text": "Be brief."}, {"type": "text", "text": "Be kind.", "cache_control": {"type": "ephemeral"}}])
     'Be brief.\\n\\nBe kind.'
     """
-    if isinstance(parts, list) and parts and all(_text_part(p) for p in parts):
-        return "\n\n".join(str(p["text"]) for p in parts)
+    texts = [p for p in parts if not _is(p, {"cachePoint"})] if isinstance(parts, list) else parts  # Bedrock's hint
+    if isinstance(texts, list) and texts and all(_text_part(p) for p in texts):
+        return "\n\n".join(str(p["text"]) for p in texts)
     return parts
 
 
@@ -216,6 +223,17 @@ def _text_part(part: Any) -> bool:
         and part.get("type", "text") == "text"
         and set(part) <= {"type", "text", "cache_control"}
     )
+
+
+def _anthropic_tool(tool: Any) -> bool:
+    """Anthropic's tool: {name, description, input_schema} (a JSON schema of its input), not OpenAI's function."""
+    return isinstance(tool, dict) and "input_schema" in tool and "name" in tool and "function" not in tool
+
+
+def _as_function(tool: dict) -> dict:
+    """Anthropic's tool as OpenAI's function tool, its `input_schema` the `parameters` templates show the model."""
+    function = {k: v for k, v in tool.items() if k not in ("input_schema", "type", "cache_control")}
+    return {"type": "function", "function": {**function, "parameters": tool["input_schema"]}}
 
 
 def _bedrock_tool(tool: Any) -> Any:

@@ -11,24 +11,23 @@ What is read, by role (OpenAI / Hugging Face messages, ShareGPT `from`/`value`, 
 
     roles      system (developer); user (human); assistant (gpt, model, ai, function_call); tool (observation,
                function, ipython); LangChain's dumps name them in `type` (system, human, ai, tool; turn_names.py)
-    content    text, or a list of parts with `text`/`value` of type text, reasoning/thinking or tool_call/tool_use
-    assistant  reasoning from `reasoning_content`, `reasoning`, `thinking`, a reasoning part or a leading
+    content    text, or a list of parts with `text`/`value` of type text, reasoning/thinking (several: one reasoning)
+               or tool_call/tool_use
+    assistant  reasoning from `reasoning_content`, `reasoning`, `thinking`, reasoning parts or a leading
                <think>...</think> (split the way Qwen3's template splits it; the text around the reasoning is kept
                as `inline_think`, so templates get the content as written); `tool_calls` (or a legacy
-               `function_call`; the same call both ways, or also as a content part, is read once) with `arguments` (or
-               `parameters`, `input`, LangChain's `args`) as an object or JSON text ->
-               always an object; `weight` or `loss_weight` 0/1
+               `function_call`; the same call both ways, or also as a content part, by its call or its id, is read
+               once) with `arguments` (`parameters`, `input`, LangChain's `args`) as an object or JSON text -> always
+               an object; `weight` or `loss_weight` 0/1
     tool       `name`, `tool_call_id`; an object as content becomes its JSON text
-
-Turns as Anthropic, Gemini and Bedrock write them (tool results as parts of a user turn, `parts`, content blocks) are
-first turned into these (api_shapes.py).
+Turns as Anthropic, Gemini and Bedrock write them are first turned into these (api_shapes.py).
 
 A label is read as good/bad from booleans, 1/0 and the words of `LABEL_WORDS` (`as_bool`). HH-RLHF transcripts
 and other prompts that two answers share are found by ftlib/pairs.py. Two keys naming one thing (`role`/`from`,
 `content`/`value`, both weights, `tool_calls` and `function_call`) that differ refuse the row (turn_keys.py); an
-empty reasoning field or <think> block beside a reasoning is no second reasoning. Images, audio, video and
-files are refused by name: the studio trains text-only models. A key of a turn that holds a value but is not read
-is added to `ignored` as `<field>[].<key>` so the file's report can name it.
+empty reasoning field, part or <think> block beside a reasoning is no second reasoning. Images, audio, video and
+files are refused by name (text-only models). A key of a turn holding a value that is not read is added to
+`ignored` as `<field>[].<key>` so the file's report can name it.
 
 Not known here: which fields of a row hold the turns (formats.py), files (readers.py).
 """
@@ -262,7 +261,8 @@ def parse_content(value: Any, where: str, ignored: set[str], prefix: str) -> tup
                 "(it reads text, reasoning and tool_call parts)"
             )
         ignored.update(f"{prefix}content[].{key}" for key, v in part.items() if key not in used and has_value(v))
-    return "".join(texts), reasoning, calls
+    pieces = [r for r in reasoning if r.strip()] or reasoning[:1]  # one reasoning, however many parts say it
+    return "".join(texts), ["\n\n".join(pieces)] if reasoning else [], calls
 
 
 def split_think(content: str) -> tuple[str | None, str]:
@@ -298,10 +298,6 @@ def split_think_as_written(content: str) -> tuple[str | None, str, list[str] | N
     start += len(content[start:]) - len(content[start:].lstrip("\n"))  # the newlines that open the block
     end = start + len(reasoning)
     return reasoning, answer, [content[:start], content[end : len(content) - len(answer)]]
-
-
-def _two_texts(value: Any) -> bool:
-    return isinstance(value, list) and len(value) == 2 and all(isinstance(v, str) for v in value)
 
 
 def _weight(turn: dict, where: str) -> int | None:
@@ -404,12 +400,13 @@ def _assistant(
     )
     if problem := calls_problem(listed, legacy):
         raise RowProblem(f"{where} {problem}")
-    listed_functions = [c["function"] for c in listed]
+    ids = {c.get("id") for c in listed} - {None}  # a streamed part's `input` may be empty: its id is the call's
+    again = [c for c in calls if c["function"] in [x["function"] for x in listed] or c.get("id") in ids]
     if legacy and listed:  # the legacy call repeats a listed one (calls_problem refused any other): that call
         said("function_call")
-    if any(c["function"] in listed_functions for c in calls):
+    if again:
         said("content[]")
-    calls = [c for c in calls if c["function"] not in listed_functions] + (listed or legacy)
+    calls = [c for c in calls if c not in again] + (listed or legacy)
     given = [turn[k] for k in REASONING_FIELDS if isinstance(turn.get(k), str)]  # as written, for `inline_think`
     for key in REASONING_FIELDS:
         if isinstance(turn.get(key), str):  # "" or blank: no reasoning, not a second one
@@ -420,7 +417,8 @@ def _assistant(
     wrap, written = None, turn.get(INLINE_THINK)
     if has_value(written):  # a canonical row read again: its content as the file first wrote it
         reasoning = reasoning or given[:1]  # an empty <think></think> was written: its reasoning is ""
-        if not (_two_texts(written) and len(reasoning) == 1 and isinstance(content, str)):
+        two_texts = isinstance(written, list) and len(written) == 2 and all(isinstance(v, str) for v in written)
+        if not (two_texts and len(reasoning) == 1 and isinstance(content, str)):
             raise RowProblem(f"the {INLINE_THINK} of {where} must be the two texts written around its reasoning")
         content, reasoning = written[0] + reasoning[0] + written[1] + content, []
     if isinstance(content, str):

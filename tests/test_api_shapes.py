@@ -17,6 +17,7 @@ from ftlib.data_stats import render_row
 from ftlib.templates import get_template, render
 from ftlib.turns import parse_messages
 
+ASK = "When is high tide in Whitby?"
 CALL = {"type": "tool_use", "id": "toolu_9", "name": "lookup_tide", "input": {"harbour": "Whitby"}}
 MOON = {"type": "tool_use", "id": "toolu_10", "name": "lookup_moon", "input": {}}
 
@@ -221,3 +222,45 @@ def test_axolotls_template_free_segments_are_refused_with_what_to_write():
     rows = [{"segments": [{"label": False, "text": "Q: tide? "}, {"label": True, "text": "A: 14:05"}]}] * 2
     with pytest.raises(Exception, match=r"look like Axolotl's template-free `segments`.*Write each row as `messages`"):
         load_bytes("\n".join(json.dumps(r) for r in rows).encode(), "segments.jsonl")
+
+
+def test_a_streamed_call_its_reasoning_in_pieces_cache_hints_and_anthropics_tools_read_as_one():
+    """A cold review: a LangChain dump of a streamed Anthropic message holds the call as a `tool_use` part with empty
+    `input` (the arguments in `partial_json`) beside `tool_calls`: trained twice, once with no arguments; two `thought`
+    parts of one Gemini turn were refused as "two different reasonings"; Bedrock's `cachePoint` refused the row; and
+    Anthropic's `input_schema` tools were shown to the model as written, not as the `parameters` it is served with."""
+    streamed = {"type": "tool_use", "id": "toolu_9", "name": "lookup_tide", "input": {}, "partial_json": "{}"}
+    turn = {"type": "ai", "content": [{"type": "text", "text": "Looking."}, streamed],
+            "tool_calls": [{"name": "lookup_tide", "args": {"harbour": "Whitby"}, "id": "toolu_9"}]}  # fmt: skip
+    notes: list[str] = []
+    (_, read) = parse_messages([{"role": "user", "content": ASK}, turn], "messages", set(), notes)
+    assert read["tool_calls"] == [
+        {"type": "function", "function": {"name": "lookup_tide", "arguments": {"harbour": "Whitby"}}, "id": "toolu_9"}
+    ]
+    assert len(notes) == 1
+    moon, coast = (
+        {"text": "Tides follow the moon.", "thought": True},
+        {"text": "Whitby is on the coast.", "thought": True},
+    )
+    thoughts = {"role": "model", "parts": [moon, coast, {"text": "At 14:05."}]}
+    (_, model) = parse_messages([{"role": "user", "parts": [{"text": ASK}]}, thoughts], "contents")
+    assert (
+        model["reasoning"] == "Tides follow the moon.\n\nWhitby is on the coast." and model["content"] == "At 14:05."
+    )
+    row = bedrock_row()
+    row["system"].append({"cachePoint": {"type": "default"}})
+    row["messages"][0]["content"].append({"cachePoint": {"type": "default"}})
+    loaded = load_bytes(json.dumps(row).encode(), "bedrock.jsonl")
+    assert [e.message for e in loaded.errors] == [] and loaded.rows[0]["messages"][1]["content"] == ASK
+    tool = {"name": "lookup_tide", "description": "High tide.", "input_schema": HARBOUR}
+    anthropic = {
+        "tools": [tool],
+        "messages": [{"role": "user", "content": ASK}, {"role": "assistant", "content": "Hi"}],
+    }
+    (loaded_row,) = load_bytes(json.dumps(anthropic).encode(), "claude.jsonl").rows
+    assert loaded_row["tools"] == [
+        {"type": "function", "function": {"name": "lookup_tide", "description": "High tide.", "parameters": HARBOUR}}
+    ]
+    redacted = bedrock_row()
+    redacted["messages"][1]["content"][0] = {"reasoningContent": {"redactedContent": "ZW5j"}}
+    assert "redacted_thinking" in load_bytes(json.dumps(redacted).encode(), "b.jsonl").errors[0].message
