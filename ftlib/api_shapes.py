@@ -186,8 +186,12 @@ def api_record(record: Any) -> tuple[Any, str | None]:
         out["tools"] = [_as_function(t) if _anthropic_tool(t) else t for t in record["tools"]]
     config = record.get("toolConfig")
     if isinstance(config, dict) and isinstance(config.get("tools"), list) and "tools" not in record:
-        del out["toolConfig"]
+        rest = {k: v for k, v in config.items() if k != "tools"}  # `toolChoice`: read by no template, so named
         out["tools"] = [_bedrock_tool(t) for t in config["tools"]]
+        if rest:
+            out["toolConfig"] = rest
+        else:
+            del out["toolConfig"]
     return out, "bedrock" if bedrock else None
 
 

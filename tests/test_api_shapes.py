@@ -261,6 +261,9 @@ def test_a_streamed_call_its_reasoning_in_pieces_cache_hints_and_anthropics_tool
     assert loaded_row["tools"] == [
         {"type": "function", "function": {"name": "lookup_tide", "description": "High tide.", "parameters": HARBOUR}}
     ]
+    choice = bedrock_row()
+    choice["toolConfig"]["toolChoice"] = {"auto": {}}  # no template reads it: named, not dropped
+    assert any("`toolConfig`" in n.message for n in load_bytes(json.dumps(choice).encode(), "b.jsonl").notices)
     redacted = bedrock_row()
     redacted["messages"][1]["content"][0] = {"reasoningContent": {"redactedContent": "ZW5j"}}
     assert "redacted_thinking" in load_bytes(json.dumps(redacted).encode(), "b.jsonl").errors[0].message
