@@ -321,7 +321,8 @@ def execute(run_dir: str | Path) -> str:
     except BaseException as exc:  # a crash must end as a readable status, never a silent dead run
         # A full disk: the checkpoint it cut short goes first (no resume reads it), so the log and status.json below
         # can be written (a cold review: the traceback stopped at 4 KiB, status.json kept `running` for good).
-        freed = remove_unfinished_checkpoints(run) if main and workspace.is_disk_full(exc) else []
+        at = prepared.trainer.state.global_step if prepared is not None else None  # its checkpoint, if being saved
+        freed = remove_unfinished_checkpoints(run, at) if main and workspace.is_disk_full(exc) else []
         message = friendly_error(exc, checkpoint)
         if freed:
             was = "was" if len(freed) == 1 else "were"
@@ -355,26 +356,32 @@ def execute(run_dir: str | Path) -> str:
                 break
             except OSError as failed:  # a full disk: once more after removing a checkpoint it cut short, if any;
                 # else the queue reports the run as ended on a full disk (runs.reconcile) and the log holds the message
-                if last_try or not (main and remove_unfinished_checkpoints(run)):
+                if last_try or not (main and remove_unfinished_checkpoints(run, at)):
                     _say(f"[ftlib] status.json could not be written: {type(failed).__name__}: {failed}")
                     break
         return "failed"
 
 
-def remove_unfinished_checkpoints(run: RunDir) -> list[str]:
-    """Remove the run's checkpoints a failure cut short: no trainer_state.json (the Trainer writes it last), or one
-    that does not read. No resume reads them (`RunDir.last_checkpoint`), and on a full disk their space is what lets
-    the run's log and status be written. Returns their names."""
+def remove_unfinished_checkpoints(run: RunDir, step: int | None = None) -> list[str]:
+    """Remove the run's checkpoints a failure cut short: those without trainer_state.json (the Trainer writes it
+    last), and the one of `step` (the failure's step: its checkpoint was being saved) whose trainer_state.json does
+    not read (the disk filled while writing it). No resume reads them (`RunDir.last_checkpoint`), and on a full disk
+    their space is what lets the run's log and status be written. Returns their names."""
     import json
     import shutil
 
-    removed = []
-    for path in sorted(run.checkpoints.glob("checkpoint-*")):
+    def cut_short(path: Path) -> bool:
+        state = path / "trainer_state.json"
+        if not state.is_file():
+            return True
         try:
-            json.loads((path / "trainer_state.json").read_text(encoding="utf-8"))
+            return path.name == f"checkpoint-{step}" and not isinstance(json.loads(state.read_bytes()), dict)
         except (OSError, ValueError):
-            shutil.rmtree(path, ignore_errors=True)
-            removed.append(path.name)
+            return path.name == f"checkpoint-{step}"
+
+    removed = [path.name for path in sorted(run.checkpoints.glob("checkpoint-*")) if path.is_dir() and cut_short(path)]
+    for name in removed:
+        shutil.rmtree(run.checkpoints / name, ignore_errors=True)
     return removed
 
 

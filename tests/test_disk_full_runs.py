@@ -39,11 +39,14 @@ class FullDiskStream:
         return getattr(self.stream, name)
 
 
+@pytest.mark.parametrize("failure", [OSError(errno.ENOSPC, NO_SPACE), RuntimeError("a crash while saving")])
 def test_the_worker_removes_the_checkpoint_a_full_disk_cut_short_and_writes_its_end(
-    tiny_model_dir, tmp_path, monkeypatch
+    tiny_model_dir, tmp_path, monkeypatch, failure
 ):
     """Before: the traceback failed to print on the full disk (4 KiB of it in train.log), the worker died in its own
-    error handler, status.json said `running` for good and checkpoint-4 (no trainer_state.json) held the space."""
+    error handler, status.json said `running` for good and checkpoint-4 (no trainer_state.json) held the space. A
+    failure not read as a full disk leaves the checkpoint until status.json cannot be written: then removed, and
+    written again."""
     from transformers import Trainer
 
     from ftlib import worker
@@ -58,7 +61,7 @@ def test_the_worker_removes_the_checkpoint_a_full_disk_cut_short_and_writes_its_
 
     def rng_state_on_a_full_disk(self, output_dir):
         if output_dir.endswith("checkpoint-4"):  # its adapter is written, its trainer_state.json not yet
-            raise OSError(errno.ENOSPC, NO_SPACE)
+            raise failure
         return save_rng(self, output_dir)
 
     end_attempt = RunDir.end_attempt
@@ -74,8 +77,12 @@ def test_the_worker_removes_the_checkpoint_a_full_disk_cut_short_and_writes_its_
     monkeypatch.setattr(sys, "stderr", FullDiskStream(sys.stderr, cut.exists))
     assert worker.execute(run.path) == "failed"
     status = run.read_status()
-    assert status["state"] == "failed" and status["message"].startswith("The disk is full"), status
-    assert "(checkpoint-4, cut short by the full disk, was removed.)" in status["message"]
+    assert status["state"] == "failed", status
+    if isinstance(failure, OSError):
+        assert status["message"].startswith("The disk is full"), status
+        assert "(checkpoint-4, cut short by the full disk, was removed.)" in status["message"]
+    else:
+        assert status["message"] == "RuntimeError: a crash while saving"
     assert not cut.exists() and run.last_checkpoint() == run.checkpoints / "checkpoint-2"
     assert run.summary().resumable
 
@@ -151,3 +158,21 @@ def test_following_a_run_prints_no_traceback_lines():
     assert _exception_line(tail, "The disk is full (No space left on device (os error 28)).") is None  # said
     assert _exception_line(tail, "The training process crashed.") == "Exception: No space left on device (os error 28)"
     assert _exception_line(["RuntimeError: boom"], "The training process crashed.") is None  # followed already
+
+
+def test_only_checkpoints_cut_short_are_removed(tmp_path):
+    """No trainer_state.json (the Trainer writes it last), or a cut one in the checkpoint of the step that failed:
+    removed; an older checkpoint whose trainer_state.json does not read is the person's to judge, kept."""
+    from ftlib.rundir import RunDir
+    from ftlib.worker import remove_unfinished_checkpoints
+
+    run = RunDir(tmp_path / "run")
+    for step, state in ((2, "{}"), (3, '{"cut'), (10, None), (12, '{"global_step": 1')):
+        folder = run.checkpoints / f"checkpoint-{step}"
+        folder.mkdir(parents=True)
+        (folder / "adapter_model.safetensors").write_bytes(b"w")
+        if state is not None:
+            (folder / "trainer_state.json").write_text(state)
+    assert remove_unfinished_checkpoints(run, 12) == ["checkpoint-10", "checkpoint-12"]
+    assert sorted(p.name for p in run.checkpoints.iterdir()) == ["checkpoint-2", "checkpoint-3"]
+    assert remove_unfinished_checkpoints(run, 12) == [] and remove_unfinished_checkpoints(run) == []
