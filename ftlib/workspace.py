@@ -201,8 +201,8 @@ def check_free_space(folder: Path, needed: int, what: str, advice: str = "") -> 
 
 
 def space_hint() -> str:
-    """The sentence a disk-full error ends with: free space in the workspace (named) or move it (FTLIB_WORKSPACE)."""
-    return f"Free space in the workspace ({workspace_dir()}) or point FTLIB_WORKSPACE at a bigger disk. "
+    """The sentence a disk-full error ends with: free space in the workspace, or move it whole (its runs with it)."""
+    return f"Free space in the workspace ({workspace_dir()}), or move it whole to a bigger disk (FTLIB_WORKSPACE). "
 
 
 def save_upload(filename: str, data: bytes) -> Path:
