@@ -396,7 +396,7 @@ def test_runs_commands_take_the_name_the_pages_show(capsys):
 @pytest.mark.parametrize("state, code", [("finished", 0), ("failed", 1), ("interrupted", 3)])
 def test_runs_resume_wait_exits_as_train_does(monkeypatch, capsys, state, code):
     """A cold review: Ctrl-C on `runs resume --wait` left a resumable run and exited 1 (failed); `train` exits 3 for
-    the same stop. Both map the run's end through `train.exit_code`."""
+    the same stop. Both end through `train.said_end`: a failed resume printed no `error:` line (a fault review)."""
     from types import SimpleNamespace
 
     from ftlib.commands import train as train_command
@@ -404,9 +404,13 @@ def test_runs_resume_wait_exits_as_train_does(monkeypatch, capsys, state, code):
 
     make_run("20261203-070000-lora-cleo", {"name": "cleo"}, state="interrupted", stopped_by="user", max_steps=6)
     monkeypatch.setattr(runs, "resume", lambda run_id: {"state": "queued", "message": "Queued."})
-    monkeypatch.setattr(train_command, "follow", lambda run_id, offset=0: SimpleNamespace(state=state))
+    ended = SimpleNamespace(state=state, message="The disk is full.", duration_s=3.0, step=4, max_steps=6,
+                            train_score=None, eval_score=None, log_tail=[])  # fmt: skip
+    monkeypatch.setattr(train_command, "follow", lambda run_id, offset=0: ended)
     assert main(["runs", "resume", "cleo", "--wait"]) == code
-    assert "20261203-070000-lora-cleo: queued - Queued." in capsys.readouterr().out
+    out, err = capsys.readouterr()
+    assert "20261203-070000-lora-cleo: queued - Queued." in out and f"{state} after 3s, step 4/6" in out
+    assert err == ("error: The disk is full.\n" if state == "failed" else "")
 
 
 def test_a_stopped_run_has_one_name_in_list_show_and_stop(capsys):
@@ -494,6 +498,7 @@ def test_resume_wait_prints_the_new_attempts_lines_only(monkeypatch, capsys):
         "[ftlib] resuming from checkpoint-2",
         "[step 3/6] loss 1.8000",
         "[r-again] finished: Finished.",
+        "[r-again] finished after 0s, step 0/6",  # the line `train` ends with too
     ]
 
 

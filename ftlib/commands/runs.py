@@ -326,10 +326,10 @@ def _resume(args) -> int:
     status = runs.resume(args.id)
     print(f"{args.id}: {status['state']} - {status.get('message', '')}")
     if args.wait:
-        from ftlib.commands.train import exit_code, follow
+        from ftlib.commands.train import follow, said_end
 
-        info = follow(args.id, offset=earlier)
-        return exit_code(info.state)  # as `train`'s: a Ctrl-C stop is 3 (resumable), not 1 (failed)
+        # As `train` ends: its state line, a failure's `error:` line, and a Ctrl-C stop exiting 3 (resumable), not 1
+        return said_end(args.id, follow(args.id, offset=earlier))
     return 0
 
 

@@ -452,7 +452,13 @@ def _train(args) -> int:
         return 128 + signal.SIGTERM
     if args.json:
         print(json.dumps(_summary(run_id)))
-    else:
+    return said_end(run_id, info, json_out=args.json)
+
+
+def said_end(run_id: str, info, json_out: bool = False) -> int:
+    """Print how a followed run ended (`train`, `runs resume --wait`): a line of its state and scores (not with
+    --json), and a failure's `error:` line; returns its exit code (`exit_code`)."""
+    if not json_out:
         # What the run is judged by: GRPO's mean reward (its loss is a surrogate near 0), a reward model's accuracy.
         scores = f", last {info.train_text}" if info.train_score is not None else ""
         scores += f", held-out {info.eval_text}" if info.eval_score is not None else ""
@@ -461,7 +467,7 @@ def _train(args) -> int:
         print(f"error: {info.message}", file=sys.stderr)
         # At most the exception the log ends with, not what following printed already (a cold review: each 3 times)
         # nor the library's traceback (16 lines of it under the `error:` line, another review).
-        if not args.json and (last := _exception_line(info.log_tail or [], info.message)):
+        if not json_out and (last := _exception_line(info.log_tail or [], info.message)):
             print(f"  | {last}", file=sys.stderr)
     return exit_code(info.state)
 
