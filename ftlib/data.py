@@ -320,7 +320,7 @@ def load_bytes(
     raw, errors, columns, lines, read_notes, numbered, short = _raw_records(data, filename, kind)
     raw, provider_notes = api_records(raw)  # Gemini's and Bedrock's rows, as OpenAI's messages (api_shapes)
     judged_notes: list[str] = []
-    if column_map is None and fmt in (None, "preference"):  # two answers and a verdict: a pair (judged_pairs)
+    if not column_map and fmt in (None, "preference"):  # two answers and a verdict: a pair (judged_pairs)
         raw, no_pair, judged_notes = judged_records(raw)
         errors = sorted([*errors, *(RowError(n, why) for n, why in no_pair)], key=lambda e: e.row)
     read_notes = [*read_notes, *provider_notes, *judged_notes]

@@ -23,6 +23,12 @@ def jsonl(*rows: dict):
     return load_bytes("\n".join(json.dumps(r) for r in rows).encode(), "judged.jsonl")
 
 
+def test_an_empty_mapping_as_the_data_page_passes_it_reads_the_pairs_too():
+    row = {"prompt": ASK, "response_a": GOOD, "response_b": BAD, "winner": "model_a"}
+    loaded = load_bytes(json.dumps(row).encode(), "arena.jsonl", column_map={})
+    assert loaded.format == "preference" and len(loaded.rows) == 1
+
+
 def test_an_arena_file_is_pairs_with_the_winners_answer_chosen_and_ties_named():
     rows = [
         {"prompt": ASK, "response_a": GOOD, "response_b": BAD, "winner": "model_a", "model_a": "m1"},

@@ -1243,3 +1243,19 @@ def test_the_preview_shows_a_turns_text_as_it_is_written():
     assert not at.exception, at.exception
     assert [c.value for c in at.code] == [code, " Paris"]
     assert [t.value for t in at.text] == ["Write f."]
+
+
+def test_an_arena_file_on_the_page_is_pairs_and_says_how_it_was_read(tmp_path):
+    """The judged pairs (ftlib/judged_pairs.py) through the page as a user opens them: the page passes its own,
+    empty, mapping, which once kept the rows as prompts only."""
+    rows = [
+        {"prompt": f"Tide {i}?", "response_a": "At noon.", "response_b": "No idea.", "winner": w}
+        for i, w in enumerate(["model_a", "model_b", "tie"])
+    ]
+    at = with_path(data_page(), write_jsonl(tmp_path / "arena.jsonl", rows))
+    metrics = {m.label: m.value for m in at.metric}
+    assert (metrics["Format"], metrics["Valid rows"], metrics["Skipped rows"]) == ("preference pairs", "2", "1")
+    assert any(i.value.startswith("3 rows judge two answers (`response_a`") for i in at.info)
+    assert bad_rows(at) == [
+        ("line 3", "the judge called it a tie, so neither answer is preferred and the row makes no pair")
+    ]
