@@ -25,13 +25,13 @@ Not known here: parsing and normalizing rows (ftlib.data); this module reads its
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from ftlib.errors import UserError
+from ftlib.json_rows import read_jsonl
 
 
 class SampleError(UserError):
@@ -247,15 +247,10 @@ def style_rate(texts: Iterable[str]) -> float:
 
 
 def _read_jsonl(path: Path) -> list[dict]:
-    rows = []
-    with path.open(encoding="utf-8") as fh:
-        for number, line in enumerate(fh, start=1):
-            if line.strip():
-                try:
-                    rows.append(json.loads(line))
-                except json.JSONDecodeError as exc:
-                    raise SampleError(f"{path.name} line {number} is not valid JSON ({exc.msg}).") from exc
-    return rows
+    try:
+        return read_jsonl(path)
+    except ValueError as exc:  # "line 3: Expecting value (column 1)"
+        raise SampleError(f"{path.name} is not valid JSON: {exc}.") from exc
 
 
 def general_rows() -> list[dict]:

@@ -19,6 +19,7 @@ import uuid
 from pathlib import Path
 
 from ftlib.errors import UserError
+from ftlib.json_rows import read_jsonl
 from ftlib.models import ftlib_home
 
 _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -261,20 +262,6 @@ def jsonl_text(rows: list[dict]) -> str:
 def write_jsonl(path: Path, rows: list[dict]) -> None:
     """Write `rows` to `path` as JSON Lines (`jsonl_text`), atomically; DiskFullError when the disk is full."""
     atomic_write_text(path, jsonl_text(rows))
-
-
-def read_jsonl(path: Path) -> list[dict]:
-    """The JSON values of a JSON Lines file, one per non-blank line; OSError, or ValueError naming the line of a bad
-    one ("line 12: Unterminated string ..."; UnicodeDecodeError for bytes that are not UTF-8)."""
-    with open(path, encoding="utf-8") as handle:
-        out = []
-        for number, line in enumerate(handle, start=1):
-            if line.strip():
-                try:
-                    out.append(json.loads(line))
-                except json.JSONDecodeError as exc:
-                    raise ValueError(f"line {number}: {exc.msg} (column {exc.colno})") from None
-        return out
 
 
 class SplitExists(UserError):

@@ -378,3 +378,13 @@ def test_pirate_prompts_are_prompt_only_rows_asking_for_the_chat_style_opening(s
     assert all(r["prompt"][0]["role"] == "system" and "Ahoy!" in r["prompt"][0]["content"] for r in train.rows)
     assert check("pirate_prompts", "Ahoy! Paris.") and not check("pirate_prompts", "Paris. Ahoy!")
     assert heldout_references("pirate_prompts") == [""] * len(heldout.rows)
+
+
+def test_a_shipped_file_cut_short_is_a_sample_error_naming_its_line(tmp_path, monkeypatch):
+    from ftlib import demo_data
+
+    broken = tmp_path / "general_prompts.jsonl"
+    broken.write_text('{"prompt": "Hi", "answer": "Hello"}\n{"prompt": "Bye", "ans')
+    monkeypatch.setattr(demo_data, "GENERAL_PROMPTS", broken)
+    with pytest.raises(demo_data.SampleError, match=r"general_prompts.jsonl is not valid JSON: line 2: Unterminated"):
+        demo_data.general_rows()
