@@ -46,7 +46,7 @@ from ftlib.errors import plural
 from ftlib.file_bytes import opened
 from ftlib.format_detect import unread_shape
 from ftlib.formats import FIELDS, FORMAT_FIELDS, FORMAT_KIND, FORMATS, RowProblem, convert, detect_row_format
-from ftlib.judged_pairs import judged_records
+from ftlib.judged_pairs import NoPair, judged_pair, judged_records, judged_shape
 from ftlib.label_values import contradicting_labels, rating_problem
 from ftlib.mapping import (
     apply_map,
@@ -288,6 +288,11 @@ def read_row(value: Any):
     from ftlib.formats import FORMAT_HELP, format_label
 
     record, _ = api_record({"messages": value} if isinstance(value, list) else value)
+    if shape := judged_shape(record):  # two answers and a verdict: the pair, as a file's row is read
+        try:
+            record = judged_pair(record, shape)
+        except NoPair as exc:
+            raise RowProblem(f"This row makes no preference pair: {exc}.") from None
     fmt = detect_row_format(record)
     if fmt is None:
         shapes = "\n".join(f"- {line}" for line in FORMAT_HELP.values())

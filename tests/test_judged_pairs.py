@@ -165,3 +165,14 @@ def test_a_row_with_an_answer_of_its_own_is_read_as_before_whatever_judged_field
     assert alpaca.format == "alpaca"
     with pytest.raises(Exception, match="Could not recognise the format"):  # numbers are no answers: as before
         jsonl({"instruction": ASK, "generations": [1, 2], "ratings": [3, 4]})
+
+
+def test_a_row_typed_on_the_tokens_page_is_read_as_a_file_row_is():
+    from ftlib.data import read_row
+    from ftlib.turns import RowProblem
+
+    typed = {"prompt": ASK, "response_a": BAD, "response_b": GOOD, "winner": "model_b"}
+    row = read_row(typed).row
+    assert [t["content"] for t in row["chosen"]] == [GOOD] and [t["content"] for t in row["rejected"]] == [BAD]
+    with pytest.raises(RowProblem, match="makes no preference pair: the judge called it a tie"):
+        read_row({**typed, "winner": "tie"})
