@@ -32,6 +32,7 @@ templates beyond the tokenizer's own (templates.py) and label masking (tokens.py
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -79,7 +80,7 @@ from ftlib.readers import (
     table_columns,
     text_records,
 )
-from ftlib.rows import is_preference
+from ftlib.rows import is_preference, lone_surrogate
 from ftlib.splits import count_test_rows, dedupe_rows, duplicates_note, split_rows, split_warnings
 from ftlib.table_records import numbers_as_text, numbers_note, plain_line_breaks, table_records
 from ftlib.text_markup import chat_markup
@@ -209,8 +210,12 @@ class LoadResult:
 # --- reading files ----------------------------------------------------------------------------------------
 
 
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89abcdefABCDEF]")
+
+
 def _keys(records: list[tuple[int, dict]]) -> list[str]:
-    return list(dict.fromkeys(k for _, r in records for k in r))
+    # Not a key holding a lone surrogate: it cannot be printed or shown, and its row is refused naming it (escaped)
+    return list(dict.fromkeys(k for _, r in records for k in r if lone_surrogate(k) is None))
 
 
 def _raw_records(data: bytes, filename: str, kind: str):
@@ -287,6 +292,8 @@ def read_row(value: Any):
     """
     from ftlib.formats import FORMAT_HELP, format_label
 
+    if bad := lone_surrogate(value):
+        raise RowProblem(f"This row cannot be used: {surrogate_message(bad)}.")
     record, _ = api_record({"messages": value} if isinstance(value, list) else value)
     if shape := judged_shape(record):  # two answers and a verdict: the pair, as a file's row is read
         try:
@@ -301,9 +308,20 @@ def read_row(value: Any):
             f"these shapes:\n\n{shapes}"
         )
     try:
-        return convert(record, fmt)
+        done = convert(record, fmt)
     except RowProblem as exc:
         raise RowProblem(f"This row, read as {format_label(fmt)}, cannot be used: {exc}.") from None
+    if bad := lone_surrogate(done.row):  # in JSON text a field held (a tool call's arguments)
+        raise RowProblem(f"This row cannot be used: {surrogate_message(bad)}.")
+    return done
+
+
+def surrogate_message(where: str) -> str:
+    """Why a row whose text holds a lone surrogate at `where` (`rows.lone_surrogate`) is refused, with the fix."""
+    return (
+        f"{where} holds an invalid character (a lone surrogate such as \\ud800, half of an escaped pair like "
+        "\\ud83d\\ude00): not valid unicode text; write the whole character or delete the escape"
+    )
 
 
 def load_bytes(
@@ -322,6 +340,8 @@ def load_bytes(
     if not data.strip(b" \t\r\n\xef\xbb\xbf"):
         raise DataError(f"{filename} is empty. Choose a file with at least one row.")
     kind = file_kind(filename, data)
+    # A lone surrogate comes only from a JSON escape (\ud800), in the file or in JSON text in a compressed cell
+    escaped = kind == "parquet" or _SURROGATE_ESCAPE.search(data) is not None
     raw, errors, columns, lines, read_notes, numbered, short = _raw_records(data, filename, kind)
     raw, provider_notes = api_records(raw)  # Gemini's and Bedrock's rows, as OpenAI's messages (api_shapes)
     judged_notes: list[str] = []
@@ -406,6 +426,9 @@ def load_bytes(
     for number, record in records:
         shape = own_chat_shape(record, fmt)  # ShareGPT rows among messages rows, or the other way round
         record, turned = numbers_as_text(record, shape)
+        if escaped and (bad := lone_surrogate(record)):  # named as the file names it: `conversations[0].value`, a key
+            errors.append(RowError(number, surrogate_message(bad)))
+            continue
         as_text.update(turned)
         for name in turned:
             if len(as_text_at.setdefault(name, [])) < 3:
@@ -429,6 +452,9 @@ def load_bytes(
             if number in short:  # the empty cell is one the row never had
                 message += f"; {short[number]}"
             errors.append(RowError(number, with_hint(message, record, shape)))
+            continue
+        if escaped and (bad := lone_surrogate(done.row)):  # in JSON text a cell held (a tool call's arguments)
+            errors.append(RowError(number, surrogate_message(bad)))
             continue
         if shape != fmt:
             read_as[CHAT_NOTES[shape]] += 1

@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import json
 import re
+from typing import Any
 
 from ftlib.errors import UserError
 
@@ -226,6 +227,30 @@ def control_character_warnings(row: dict) -> list[str]:
     return out
 
 
+# Half of a UTF-16 surrogate pair: a JSON escape such as \ud800 without its other half decodes to one. It is no
+# character: writing the row (UTF-8), tokenizing it or printing it fails on it.
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def lone_surrogate(value: Any, at: str = "") -> str | None:
+    """Where in `value` (a row: its turns, tool schemas and columns, keys too) text holds a lone surrogate, in words
+    (`tools[0].function.description`, the field name `x\\ud800`); None where none does.
+
+    >>> lone_surrogate({"messages": [{"content": "ok"}], "tools": [{"function": {"description": "a\\ud800"}}]})
+    '`tools[0].function.description`'
+    """
+    if isinstance(value, str):
+        return (f"`{at}`" if at else "the text") if _LONE_SURROGATE.search(value) else None
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, item in items:
+        if isinstance(key, str) and _LONE_SURROGATE.search(key):  # written escaped: the name cannot be printed
+            return f"the field name `{key.encode('utf-8', 'backslashreplace').decode()}`"
+        here = f"{at}[{key}]" if isinstance(key, int) else f"{at}.{key}" if at else str(key)
+        if found := lone_surrogate(item, here):
+            return found
+    return None
+
+
 def _texts(value):
     """Every string inside a row's values (turns, answers, tool schemas)."""
     if isinstance(value, str):
@@ -245,6 +270,7 @@ __all__ = [
     "as_turns",
     "conversation",
     "is_preference",
+    "lone_surrogate",
     "row_kind",
     "control_character_warnings",
     "row_tool_warnings",

@@ -351,6 +351,41 @@ CASES: list[Case] = [
         r"surrogate|invalid character|not valid unicode",
         **_R2,
     ),
+    # The same escape where no turn's own check looks: a tool schema, a key, JSON text in a CSV cell. Kept, such a
+    # row stopped `data split` (and the CLI's printing) with a UnicodeEncodeError traceback.
+    Case(
+        "lone_surrogate_tools",
+        "tools.jsonl",
+        lambda: sandwich(
+            '{"tools": [{"type": "function", "function": {"name": "f", "description": "bad \\ud800"}}], '
+            '"messages": [{"role": "user", "content": "Hi?"}, {"role": "assistant", "content": "a"}]}'
+        ),
+        r"`tools\[0\]\.function\.description` holds an invalid character \(a lone surrogate",
+        **_R2,
+    ),
+    Case(
+        "lone_surrogate_key",
+        "keys.jsonl",
+        lambda: sandwich(
+            '{"messages": [{"role": "user", "content": "Hi?"}, {"role": "assistant", "content": "a"}], '
+            '"note\\udc80": 1}'
+        ),
+        r"the field name `note\\udc80` holds an invalid character",
+        **_R2,
+    ),
+    Case(
+        "lone_surrogate_cell",
+        "cells.csv",
+        lambda: table(
+            [["messages", "tools"]]
+            + [
+                [json.dumps(good(i)["messages"]), f'[{{"type": "function", "function": {{"name": "f{tail}"}}}}]']
+                for i, tail in ((1, ""), (2, "\\ud800"), (3, ""))
+            ]
+        ),
+        r"`tools\[0\]\.function\.name` holds an invalid character",
+        **_R2,
+    ),
     # Roles.
     # A tool result (OpenAI's legacy "function" role too) needs an assistant tool call before it.
     Case(

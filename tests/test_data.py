@@ -730,3 +730,18 @@ def test_invisible_control_characters_in_text_are_warned_and_the_row_kept():
     loaded = load_bytes("".join(json.dumps(r) + "\n" for r in rows).encode(), "ctrl.jsonl")
     assert len(loaded.rows) == 2 and [w.row for w in loaded.warnings] == [1]
     assert loaded.warnings[0].message.startswith("the text holds invisible control characters (U+0000, U+001B)")
+
+
+def test_a_typed_row_with_a_lone_surrogate_outside_its_turns_is_refused_naming_where():
+    """The Tokens page's typed row is read as a file's row: a lone surrogate (`\\ud800`) in a tool schema or a key is
+    refused with where it is, before it reaches the tokenizer (which cannot encode it)."""
+    from ftlib.formats import RowProblem
+
+    chat = [{"role": "user", "content": "Hi?"}, {"role": "assistant", "content": "Hello."}]
+    tools = [{"type": "function", "function": {"name": "f", "description": "bad \ud800"}}]
+    with pytest.raises(RowProblem, match=r"`tools\[0\]\.function\.description` holds an invalid character"):
+        data.read_row({"messages": chat, "tools": tools})
+    with pytest.raises(RowProblem, match=r"the field name `id\\udc80`"):
+        data.read_row({"messages": chat, "id\udc80": 1})
+    typed = json.loads('[{"role": "user", "content": "Hi?"}, {"role": "assistant", "content": "\\ud83d\\ude00"}]')
+    assert data.read_row(typed).row["messages"][1]["content"] == "\U0001f600"  # a whole pair is one character
