@@ -84,10 +84,24 @@ def check_model_argument(args: argparse.Namespace) -> None:
         check_model(model.strip())
 
 
+def printable_streams() -> None:
+    """stdout and stderr write a character their encoding lacks as an escape (`\\u4f60`) instead of raising.
+
+    Under `LC_ALL=C` with UTF-8 mode off (`PYTHONUTF8=0`), or `PYTHONIOENCODING=latin-1`, stdout is ASCII or Latin-1
+    and strict: the first CJK word or emoji of a row (or a dash of our own) stopped `tokens`, `sample` or `data
+    inspect` with a UnicodeEncodeError traceback midway. Python's stderr already escapes so.
+    """
+    for stream in (sys.stdout, sys.stderr):
+        # surrogateescape is what Python gives a C locale's stdout: it raises for every non-ASCII character too
+        if getattr(stream, "errors", None) in ("strict", "surrogateescape") and hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line `argv` (None: `sys.argv[1:]`); the exit code: the handler's (None: 0), 2 after one `error:`
     line for what the user can fix, 130 or 143 when interrupted or terminated, 0 on a closed pipe. Our ConfigWarnings
     print as one `warning:` line; a bug raises with its traceback (`python -m ftlib` then exits 1)."""
+    printable_streams()
     with warnings.catch_warnings():  # puts the previous showwarning back when the command ends
         shown = warnings.showwarning
 

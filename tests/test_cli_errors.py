@@ -310,3 +310,28 @@ def test_every_option_has_help_and_presets_say_their_values(capsys):
     parser = build_parser()
     for command in ("tokens", "batch"):
         assert parser.parse_args([command, CHATS, "--mask-policy", "last_assistant"]).policy == "last_assistant"
+
+
+@pytest.mark.parametrize("env", [{"LC_ALL": "C", "PYTHONUTF8": "0"}, {"PYTHONIOENCODING": "latin-1"}])
+def test_non_ascii_prints_as_escapes_where_the_terminal_cannot_show_it(tmp_path, env):
+    """Under `LC_ALL=C` without UTF-8 mode (stdout ASCII) or a Latin-1 PYTHONIOENCODING, a row's CJK word in a bad
+    row's reason stopped `data inspect` midway with a UnicodeEncodeError traceback (exit 1); it prints escaped."""
+    import os
+    import subprocess
+    import sys
+
+    path = tmp_path / "roles.jsonl"
+    bad = {"messages": [{"role": "用户", "content": "你好"}, {"role": "assistant", "content": "Hi."}]}
+    good = {"messages": [{"role": "user", "content": "Hi?"}, {"role": "assistant", "content": "Hello."}]}
+    path.write_text(json.dumps(bad, ensure_ascii=False) + "\n" + json.dumps(good) + "\n", encoding="utf-8")
+    said = ("LC_", "LANG", "PYTHONIOENCODING", "PYTHONUTF8")  # what picks the encoding: only `env` does
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(said)}
+    proc = subprocess.run(
+        [sys.executable, "-m", "ftlib", "data", "inspect", str(path)],
+        capture_output=True,
+        env={**clean, **env},
+        cwd=Path(__file__).resolve().parents[1],
+        timeout=120,
+    )
+    assert proc.returncode == 0 and b"Traceback" not in proc.stderr, proc.stderr.decode(errors="replace")[-500:]
+    assert b"role '\\u7528\\u6237'" in proc.stdout, proc.stdout[-500:]
