@@ -25,12 +25,24 @@ handing it to the batch sampler's sampler; in a resumed epoch the loader that sk
 and the loader's own `__iter__` once more with the same epoch. A sampler returns to epoch 0 on nothing else, so an
 epoch's order never depends on how many times the loader was iterated before (a resumed process iterates it once).
 
+A held-out evaluation draws from the generators training draws from (each DataLoader's iterator draws a seed from
+torch's), and LoRA dropout's masks (PEFT's, or the fast path's dropout_masks.MaskPool) come from torch's generator:
+the masks of every step after an evaluation depended on when the run evaluated. A run's adapter changed with
+`eval_every` (0.05 in its weights, tiny model, 6 steps), and a run stopped at an epoch's end, whose checkpoint is
+saved before that epoch's evaluation, resumed with other masks than the uninterrupted run (0.014). `resumable`'s
+trainers evaluate with every generator put back as it was (`generators_kept`), so training draws the same numbers
+whenever, and whether, it evaluates.
+
 Not known here: which sampler a method asks for (training.trainer_arguments), the trainers themselves (training.py,
 alignment.py).
 """
 
 from __future__ import annotations
 
+import contextlib
+import random
+
+import numpy as np
 import torch
 from transformers.trainer_pt_utils import LengthGroupedSampler, get_length_grouped_indices
 
@@ -95,16 +107,35 @@ def seeded(sampler, seed: int):
     return sampler  # accelerate's seedable RandomSampler, a SequentialSampler, None (no length)
 
 
+@contextlib.contextmanager
+def generators_kept():
+    """Python's, numpy's and torch's global generators (CPU, and this process's GPU), as a checkpoint saves them,
+    put back after the block as they were before it."""
+    cuda = torch.cuda.is_available() and torch.cuda.is_initialized()
+    python_state, numpy_state = random.getstate(), np.random.get_state()
+    with torch.random.fork_rng(devices=[torch.cuda.current_device()] if cuda else []):
+        try:
+            yield
+        finally:
+            random.setstate(python_state)
+            np.random.set_state(numpy_state)
+
+
 def resumable(base: type) -> type:
     """`base` (a transformers Trainer class) training its rows in an order drawn from the run's seed and the epoch
-    alone (`seeded`), so a resumed run continues the uninterrupted one batch for batch."""
+    alone (`seeded`), so a resumed run continues the uninterrupted one batch for batch, and evaluating without moving
+    the generators its training draws from (`generators_kept`)."""
 
     class Resumable(base):
         def _get_train_sampler(self, *args, **kwargs):
             return seeded(super()._get_train_sampler(*args, **kwargs), run_seed(self.args))
 
+        def evaluate(self, *args, **kwargs):
+            with generators_kept():
+                return super().evaluate(*args, **kwargs)
+
     Resumable.__name__ = Resumable.__qualname__ = base.__name__
     return Resumable
 
 
-__all__ = ["SeededLengthGroupedSampler", "resumable", "run_seed", "seeded"]
+__all__ = ["SeededLengthGroupedSampler", "generators_kept", "resumable", "run_seed", "seeded"]
