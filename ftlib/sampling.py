@@ -32,6 +32,7 @@ from __future__ import annotations
 import contextlib
 import inspect
 import math
+import re
 import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -109,11 +110,54 @@ _TOKEN_TEXT_CACHE: dict[tuple[int, int], str] = {}
 
 
 def token_text(tokenizer, token_id: int) -> str:
-    """Readable text of one token (spaces and newlines as they print, `Ġ` resolved)."""
+    """Readable text of one token (spaces and newlines as they print, `Ġ` resolved); the bytes of a character split
+    over tokens (an emoji's, a CJK character's) as `<0xF0><0x9F>`, as llama.cpp and SentencePiece's byte tokens name
+    them. Decoded alone, every such piece read '\ufffd': the Compare card's and the next-token table's candidates
+    all looked alike, and alike the token that is the replacement character itself.
+
+    >>> token_text(tok, 10813), token_text(tok, 24211)  # SmolLM2's 'ðŁ' (most emoji start so); '\ufffd' itself
+    ('<0xF0><0x9F>', '\ufffd')                                                            # doctest: +SKIP
+    """
     key = (id(tokenizer), int(token_id))
     if key not in _TOKEN_TEXT_CACHE:
-        _TOKEN_TEXT_CACHE[key] = tokenizer.decode([int(token_id)], clean_up_tokenization_spaces=False)
+        text = tokenizer.decode([int(token_id)], clean_up_tokenization_spaces=False)
+        _TOKEN_TEXT_CACHE[key] = _split_character(tokenizer, int(token_id), text) if "\ufffd" in text else text
     return _TOKEN_TEXT_CACHE[key]
+
+
+def _byte_of() -> dict[str, int]:
+    """GPT-2's byte-level alphabet, character -> byte: printable bytes stand for themselves, the others are shifted
+    past 255 (`Ġ` is the space 0x20, `ð` 0xF0)."""
+    kept = [*range(0x21, 0x7F), *range(0xA1, 0xAD), *range(0xAE, 0x100)]
+    shifted = [b for b in range(256) if b not in kept]
+    return {chr(b): b for b in kept} | {chr(256 + n): b for n, b in enumerate(shifted)}
+
+
+_BYTE_OF = _byte_of()
+_BYTE_TOKEN = re.compile(r"(<0x[0-9A-Fa-f]{2}>)+")  # SentencePiece's byte fallback: a token named `<0xF0>`
+
+
+def _split_character(tokenizer, token_id: int, text: str) -> str:
+    """`text` (a token decoded alone, holding U+FFFD) with the bytes UTF-8 cannot read alone written `<0xNN>`."""
+    piece = tokenizer.convert_ids_to_tokens(token_id)
+    if not isinstance(piece, str):
+        return text
+    if _BYTE_TOKEN.fullmatch(piece):
+        return piece
+    if not piece or any(c not in _BYTE_OF for c in piece):
+        return text
+    raw = bytes(_BYTE_OF[c] for c in piece)
+    if raw.decode("utf-8", "replace") != text:  # not a byte-level token after all
+        return text
+    out = []
+    while raw:
+        try:
+            out.append(raw.decode("utf-8"))
+            break
+        except UnicodeDecodeError as exc:
+            out.append(raw[: exc.start].decode("utf-8") + "".join(f"<0x{b:02X}>" for b in raw[exc.start : exc.end]))
+            raw = raw[exc.end :]
+    return "".join(out)
 
 
 def stop_token_ids(tokenizer, model=None, templates: Sequence = ()) -> set[int]:
@@ -179,6 +223,7 @@ class TokenInfo:
     sample_prob: float  # its probability in the distribution it was drawn from (1.0 for greedy)
     alternatives: list[tuple[str, float]]  # the most likely tokens at this step, by model probability
     stop: bool = False
+    piece: str = ""  # the token decoded alone (`token_text`), as `alternatives` name it: `<0xF0><0x9F>` for `text` ""
 
     def as_dict(self) -> dict:
         return {
@@ -475,6 +520,7 @@ def generate_stream(
                                 sample_prob=samp_l[i],
                                 alternatives=alts,
                                 stop=stop,
+                                piece=token_text(tokenizer, ids_l[i]),
                             ),
                         )
                     )

@@ -21,7 +21,7 @@ from ftlib import sampling as S
 from ftlib import workspace
 from ftlib.answer_notes import repeats_itself
 from ftlib.testing import make_run
-from ui.compare_view import REPEATS, token_html
+from ui.compare_view import REPEATS, card_html, token_html
 
 ROOT = Path(__file__).resolve().parents[1]
 TEST_ROWS = [
@@ -1228,3 +1228,12 @@ def test_test_rows_of_several_turns_ending_alike_are_told_apart_in_the_row_picke
         "1: Tell me about the moon. → Thanks, tell me more. (3 turns)",
         "2: Tell me about the tides. → Thanks, tell me more. (3 turns)",
     ]
+
+
+def test_the_card_of_half_a_character_marks_the_token_drawn():
+    """A token holding the first bytes of an emoji adds "" to the answer; its card still marks it among the
+    alternatives, which name it by its bytes (`sampling.token_text`), not a row of identical '\ufffd'."""
+    half = S.TokenInfo(10813, "", 0.6, 1.0, [("<0xF0><0x9F>", 0.6), ("Hi", 0.3)], piece="<0xF0><0x9F>")
+    card = card_html(half)
+    assert '<div class="alt chosen"><code>&lt;0xF0&gt;&lt;0x9F&gt;</code>' in card
+    assert card.count("chosen") == 1

@@ -7,6 +7,7 @@ token (a freshly initialised tiny Llama repeats one token, which would let a bro
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 import torch
@@ -377,6 +378,7 @@ def test_token_probabilities_and_alternatives_match_a_full_forward(tok, base):
         assert info.sample_prob == 1.0
         assert len(info.alternatives) == 4
         assert info.alternatives[0][1] == pytest.approx(info.prob)  # greedy took the most likely token
+        assert info.alternatives[0][0] == info.piece == S.token_text(tok, info.id)  # named as its alternatives are
         assert [p for _, p in info.alternatives] == sorted((p for _, p in info.alternatives), reverse=True)
 
 
@@ -705,3 +707,17 @@ def test_detokenizer_keeps_the_spaces_a_sentencepiece_style_tokenizer_strips_at_
     pieces = [detok.push(i) for i in ids]
     assert "".join(pieces) + detok.flush() == text == tok.decode(ids, clean_up_tokenization_spaces=False)
     assert " cat" in pieces and " hello" in pieces
+
+
+def test_a_token_holding_part_of_a_character_is_named_by_its_bytes(smol_tokenizer):
+    """Decoded alone, each byte piece of a split emoji or CJK character read '\\ufffd' (every candidate in Compare's
+    card and next-token table alike, and alike the replacement character's own token). Each piece names its bytes
+    (`<0xF0><0x9F>`), whole characters stay text, and the pieces of a row give its bytes back exactly."""
+    text = "Hi 👋🏽 你好 é\ufffd"
+    ids = smol_tokenizer.encode(text, add_special_tokens=False)
+    pieces = [S.token_text(smol_tokenizer, i) for i in ids]
+    assert "<0xF0><0x9F>" in pieces and "é" in "".join(pieces)
+    assert pieces.count("\ufffd") == 1  # the replacement character's own token, and only it
+    parts = re.split(r"<0x([0-9A-F]{2})>", "".join(pieces))  # text, a byte's hex, text, ...
+    raw = b"".join(bytes.fromhex(p) if i % 2 else p.encode() for i, p in enumerate(parts))
+    assert raw == text.encode()

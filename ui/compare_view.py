@@ -66,7 +66,8 @@ def card_html(token, sampled: bool = False) -> str:
         head += f" · under this setting {percent(token.sample_prob)}"
     alts = []
     for text, prob in token.alternatives:
-        klass = ' class="alt chosen"' if text == token.text else ' class="alt"'
+        # By the token's own text: half a character adds "" to the answer, and the alternatives name it by its bytes
+        klass = ' class="alt chosen"' if text == (getattr(token, "piece", "") or token.text) else ' class="alt"'
         width = max(1, round(prob * 80))
         alts.append(
             f'<div{klass}><code>{shown(text)}</code><i class="bar" style="width:{width}px"></i>{percent(prob)}</div>'
