@@ -18,7 +18,9 @@ sliding windows) goes to transformers' `sdpa` function unchanged. The softmax's 
 
 Rows laid end to end in one sequence (a padding-free batch: transformers' `cu_seq_lens_q`, from TRL's padding-free
 collator and `bfd` packing) are attended in a right-padded layout of their own (`_Layout`): the same outputs and
-gradients, bit for bit, as the padded rows give, while every other layer of the model skips the padding.
+gradients, bit for bit, as the padded rows give, while every other layer of the model skips the padding. Rows that
+share a prefix laid once (`shared_layout`, handed to every layer as the `LAYOUT` keyword: headloss.packed_batch's
+`shared`) are attended the same way, each row reading the prefix where it lies.
 
 Installed per model by `use_for(model)` (the attention implementation named `NAME`, registered with transformers'
 AttentionInterface; the mask is `sdpa`'s). Not known here: the LoRA layer and the LM head (fastpath.py, headloss.py).
@@ -34,6 +36,8 @@ NAME = "ftlib_sdpa"
 # Longest rows (positions) the batched products handle. They stay faster than torch's flash kernel to 384 and beyond
 # (BENCHMARKS.md), but the probabilities kept for the backward grow as S^2: past this, memory is worth more.
 MAX_LENGTH = 192
+# The model-forward keyword that hands every attention layer a padding-free batch's `_Layout` (`shared_layout`).
+LAYOUT = "ftlib_layout"
 # Set on an attention module by `use_in_fp32`: fp32 queries run the batched products too (fastpath.bf16_products).
 FP32_STREAM = "_ftlib_fp32_attention"
 # The softmax runs in base 2: exp(s) = exp2(s * log2 e), with log2 e folded into the product's scale. On CPU, torch's
@@ -168,17 +172,14 @@ def attention_forward(module, query, key, value, attention_mask, dropout: float 
         # An fp32 stream over bf16 products (fastpath.bf16_products): the rotary embedding, computed in the stream's
         # dtype, made q and k fp32 while v is the product's bf16. Attention runs in bf16, as under autocast.
         query, key = query.to(value.dtype), key.to(value.dtype)
-    bounds = kwargs.get("cu_seq_lens_q")
+    bounds, layout = kwargs.get("cu_seq_lens_q"), kwargs.get(LAYOUT)
     # A sliding window (Mistral, Gemma 3) is not in the padded layout's causal mask: such layers keep the mask
     # transformers built for the packed rows (block-diagonal and windowed) and go to sdpa below.
-    if (
-        bounds is not None
-        and query.device.type == "cpu"
-        and query.shape[0] == 1
-        and key.shape[2] == query.shape[2]
-        and kwargs.get("sliding_window") is None
-    ):
-        return _packed_attention(module, query, key, value, bounds, dropout, scaling, kwargs)
+    packed = query.device.type == "cpu" and query.shape[0] == 1 and key.shape[2] == query.shape[2]
+    if (bounds is not None or layout is not None) and packed and kwargs.get("sliding_window") is None:
+        return _packed_attention(module, query, key, value, layout or _Layout.of(bounds), dropout, scaling, kwargs)
+    if layout is not None:  # rows sharing tokens have no mask transformers could build (shares_prefixes checks)
+        raise RuntimeError("rows with a shared prefix reached an attention layer that cannot read them")
     if not applies(module, query, key, attention_mask, dropout, kwargs):
         return sdpa_attention_forward(
             module, query, key, value, attention_mask, dropout=dropout, scaling=scaling, **kwargs
@@ -194,31 +195,48 @@ _LAYOUTS: dict[tuple[int, ...], _Layout] = {}
 
 
 class _Layout:
-    """Where the tokens of a padding-free batch (rows laid end to end in one sequence of T tokens, `bounds` =
-    cu_seq_lens [0, end of row 1, ..., T]) sit in a right-padded [rows, longest] layout.
+    """Where the tokens of a padding-free batch (rows laid end to end in one sequence of T tokens) sit in a
+    right-padded [rows, longest] layout.
 
     `gather` [rows * longest]: the packed token each padded slot reads (a padding slot reads its row's last token:
-    finite values that the mask keeps out, and that get no gradient); `scatter` [T]: the padded slot of each token;
-    `mask` [rows, 1, longest, longest]: causal within each row, padding keys masked (what `sdpa_mask` gives a
-    right-padded batch)."""
+    finite values that the mask keeps out, and that get no gradient); `scatter` [T]: the padded slot each token's
+    output is read from; `mask` [rows, 1, longest, longest]: causal within each row, padding keys masked (what
+    `sdpa_mask` gives a right-padded batch).
 
-    def __init__(self, bounds: list[int], device):
-        starts = torch.tensor(bounds[:-1], device=device)
-        lengths = torch.tensor(bounds[1:], device=device) - starts
-        self.rows, self.longest = len(lengths), int(lengths.max())
-        slots = torch.arange(self.longest, device=device)
-        self.gather = (starts[:, None] + torch.minimum(slots[None, :], lengths[:, None] - 1)).reshape(-1)
+    A row may read tokens another row holds (`shared`: rows with a common prefix, the prompt of DPO's chosen and
+    rejected answers): every row is attended in full in the padded layout, and each token's output is taken from
+    the first slot that reads it, the row that holds it. Causal attention makes a common prefix's outputs the same
+    in every row that has it, and the gather's backward adds up the gradients of the keys and values each row read."""
+
+    def __init__(self, gather: torch.Tensor, lengths: torch.Tensor, tokens: int):
+        self.rows, self.longest = gather.shape[0], gather.shape[1]
+        slots = torch.arange(self.longest, device=gather.device)
         valid = slots[None, :] < lengths[:, None]  # [rows, longest]
-        self.scatter = (torch.arange(self.rows, device=device)[:, None] * self.longest + slots[None, :])[valid]
-        causal = torch.ones(self.longest, self.longest, dtype=torch.bool, device=device).tril_()
+        last = gather.gather(1, (lengths - 1)[:, None])
+        self.gather = torch.where(valid, gather, last).reshape(-1)
+        flat_slots = torch.arange(self.rows * self.longest, device=gather.device)[valid.reshape(-1)]
+        first = torch.full((tokens,), self.rows * self.longest, dtype=torch.long, device=gather.device)
+        self.scatter = first.scatter_reduce_(0, self.gather[flat_slots], flat_slots, "amin")
+        causal = torch.ones(self.longest, self.longest, dtype=torch.bool, device=gather.device).tril_()
         self.mask = (causal[None] & valid[:, None, :])[:, None]
+
+    @classmethod
+    def shared(cls, rows: list[list[int]]) -> _Layout:
+        """The layout of rows given as the packed tokens each reads, in order (`rows[i][j]`: row i's j-th token)."""
+        longest = max(len(row) for row in rows)
+        gather = torch.tensor([row + [row[-1]] * (longest - len(row)) for row in rows], dtype=torch.long)
+        tokens = 1 + max(max(row) for row in rows)
+        return cls(gather, torch.tensor([len(row) for row in rows]), tokens)
 
     @classmethod
     def of(cls, bounds: torch.Tensor) -> _Layout:
         key = tuple(int(b) for b in bounds.tolist())
         if key not in _LAYOUTS:
             _LAYOUTS.clear()
-            _LAYOUTS[key] = cls(list(key), bounds.device)
+            starts = bounds[:-1].long()
+            lengths = bounds[1:].long() - starts
+            slots = torch.arange(int(lengths.max()), device=bounds.device)
+            _LAYOUTS[key] = cls(starts[:, None] + slots[None, :], lengths, key[-1])
         return _LAYOUTS[key]
 
     def unpack(self, states: torch.Tensor) -> torch.Tensor:
@@ -235,12 +253,11 @@ class _Layout:
         return flat.index_select(0, self.scatter).view(1, -1, *out.shape[2:])
 
 
-def _packed_attention(module, query, key, value, bounds, dropout, scaling, kwargs):
+def _packed_attention(module, query, key, value, layout: _Layout, dropout, scaling, kwargs):
     """Attention for a padding-free batch (transformers' `cu_seq_lens_q`, as TRL's padding-free collator and
     its `bfd` packing give it): the rows are moved into a right-padded layout, attended there as usual (this module's
     products for short rows, `sdpa` otherwise) and moved back. The alternative, a [T, T] block-diagonal mask over
     the whole packed sequence, does rows x more work and takes no short-row path."""
-    layout = _Layout.of(bounds)
     rest = {name: value for name, value in kwargs.items() if name not in _VARLEN_KWARGS}
     out, _ = attention_forward(
         module,
@@ -256,7 +273,32 @@ def _packed_attention(module, query, key, value, bounds, dropout, scaling, kwarg
 
 
 # The padding-free batch's kwargs (flash attention's varlen arguments): meaningless once the rows are padded.
-_VARLEN_KWARGS = ("cu_seq_lens_q", "cu_seq_lens_k", "max_length_q", "max_length_k", "seq_idx", "position_ids")
+_VARLEN_KWARGS = ("cu_seq_lens_q", "cu_seq_lens_k", "max_length_q", "max_length_k", "seq_idx", "position_ids", LAYOUT)
+
+
+def shared_layout(rows: list[list[int]]) -> _Layout:
+    """The `LAYOUT` keyword's value for rows that share tokens: `rows[i]` lists the packed tokens row i reads, in
+    order (a common prefix read from the row that holds it). Only for a model `reads_shared_rows` allows.
+
+    >>> layout = shared_layout([[0, 1, 2], [0, 1, 3, 4]])  # a prompt of 2 tokens, then answers of 1 and 2
+    >>> layout.scatter.tolist()  # each token's output comes from the first row reading it: slots of a [2, 4] layout
+    [0, 1, 2, 6, 7]
+    """
+    return _Layout.shared(rows)
+
+
+def reads_shared_rows(model) -> bool:
+    """Whether every attention layer of `model` (a transformers model) reads a `shared_layout`: it runs this
+    module's attention and none of its layers has a sliding window (those keep transformers' mask, see
+    `attention_forward`)."""
+    config = model.config.get_text_config() if hasattr(model.config, "get_text_config") else model.config
+    windowed = getattr(config, "sliding_window", None) is not None and getattr(config, "use_sliding_window", True)
+    layer_types = getattr(config, "layer_types", None) or ()
+    return (
+        getattr(model.config, "_attn_implementation", None) == NAME
+        and not windowed
+        and not any("sliding" in str(kind) for kind in layer_types)
+    )
 
 
 def _register() -> None:
@@ -301,6 +343,7 @@ def restore(model) -> None:
 
 
 __all__ = [
+    "LAYOUT",
     "MAX_LENGTH",
     "FP32_STREAM",
     "NAME",
@@ -308,6 +351,8 @@ __all__ = [
     "attention_forward",
     "causal_bias",
     "use_in_fp32",
+    "reads_shared_rows",
     "restore",
+    "shared_layout",
     "use_for",
 ]

@@ -356,7 +356,8 @@ def share_mask_draws(model) -> int:
 def fuse_head(model, temperature: float = 1.0, pack_rows: bool = False) -> bool:
     """Score only the trained positions in the LM head of a model a TRL trainer gave its fused head (see
     ftlib.headloss); `temperature` is the one the trainer gave that head (GRPO's; 1 elsewhere). `pack_rows`: its
-    padded batches run padding-free (`headloss.pack_padded_rows`; DPO, KTO, GRPO, where `padding_free` allows)."""
+    padded batches run padding-free (`headloss.pack_padded_rows`; DPO, KTO, GRPO, where `padding_free` allows), the
+    prefixes rows have in common computed once."""
     if not enabled():
         return False
     from ftlib import headloss
@@ -364,7 +365,9 @@ def fuse_head(model, temperature: float = 1.0, pack_rows: bool = False) -> bool:
     base = model.get_base_model() if hasattr(model, "get_base_model") else model
     fused = headloss.fuse_lm_head(base, temperature=temperature)
     if fused and pack_rows:
-        headloss.pack_padded_rows(base)
+        # FTLIB_SHARE_PREFIXES=0 computes every row's prompt in full (to measure what sharing it is worth).
+        share = os.environ.get("FTLIB_SHARE_PREFIXES", "1").strip().lower() not in ("0", "false", "no", "off")
+        headloss.pack_padded_rows(base, share_prefixes=share and packed_rows.reads_shared_prefixes(base))
     return fused
 
 

@@ -25,6 +25,7 @@ import types
 import torch
 import torch.nn.functional as F
 
+from ftlib import cpu_attention
 from ftlib.cpu_attention import LOG2E
 from ftlib.rows import IGNORE_INDEX
 
@@ -160,7 +161,12 @@ def _fast_head_output(model, args, kwargs, labels, num_items_in_batch, temperatu
     kwargs["use_cache"] = False
     packed = None
     if not args and getattr(model, PACK_ROWS, False):
-        packed = packed_batch(kwargs, mask, left_padding=getattr(model, PACK_LEFT_PADDED, False))
+        packed = packed_batch(
+            kwargs,
+            mask,
+            left_padding=getattr(model, PACK_LEFT_PADDED, False),
+            shared=getattr(model, PACK_SHARED, False),
+        )
     if packed is None:
         selected_hidden = model.base_model(*args, **kwargs).last_hidden_state[:, :-1][mask]
     else:  # padding-free: every layer skips the padding; the trained positions are read where each token went
@@ -188,18 +194,23 @@ def _fast_head_output(model, args, kwargs, labels, num_items_in_batch, temperatu
     )
 
 
-# Set on a model by `pack_padded_rows`: whether its padded batches run packed, and also left-padded ones.
+# Set on a model by `pack_padded_rows`: whether its padded batches run packed, also left-padded ones, and with the
+# rows' common prefixes computed once.
 PACK_ROWS = "_ftlib_pack_rows"
 PACK_LEFT_PADDED = "_ftlib_pack_left_padded"
+PACK_SHARED = "_ftlib_pack_shared"
 
 
-def pack_padded_rows(model) -> None:
+def pack_padded_rows(model, share_prefixes: bool = False) -> None:
     """Let the fast head of `model` run padded batches (DPO's chosen and rejected rows, KTO's, GRPO's prompts and
     answers) padding-free: the rows laid end to end in one sequence, as padding-free SFT batches are (TRL 1.16's DPO
     `padding_free` is switched off). Left-padded rows too where `rotary_positions` allows. Only for a model whose
-    attention keeps such rows apart (fastpath.padding_free probes it)."""
+    attention keeps such rows apart (fastpath.padding_free probes it). `share_prefixes`: a prefix rows have in common
+    is computed once (`packed_batch(shared=True)`), for a model that reads such rows (`packed_rows.
+    reads_shared_prefixes` probes it)."""
     setattr(model, PACK_ROWS, True)
     setattr(model, PACK_LEFT_PADDED, rotary_positions(model))
+    setattr(model, PACK_SHARED, share_prefixes)
 
 
 # Most tokens a packed batch may hold: transformers builds a [T, T] mask for the packed rows on every forward (unused
@@ -207,7 +218,7 @@ def pack_padded_rows(model) -> None:
 PACKED_TOKENS = 4096
 
 
-def packed_batch(kwargs: dict, trained: torch.Tensor | None = None, left_padding: bool = False):
+def packed_batch(kwargs: dict, trained: torch.Tensor | None = None, left_padding: bool = False, shared=False):
     """A right-padded batch (`input_ids` [B, L] and an `attention_mask` [B, L] of 1s then 0s in each row, nothing
     else) as one padding-free sequence: (the model inputs for it: ids [1, T], position ids restarting at each row, the
     rows' bounds as flash attention's `cu_seq_lens`; each padded position's index in it [B, L], meaningful where the
@@ -217,7 +228,15 @@ def packed_batch(kwargs: dict, trained: torch.Tensor | None = None, left_padding
 
     `left_padding`: rows may also start with padding (GRPO's left-padded prompts before right-padded answers: 0s, 1s,
     0s). Only for a model with rotary positions: the padded forward counts positions from the row's first slot, the
-    packed one from its first token, and only relative positions make the two the same function."""
+    packed one from its first token, and only relative positions make the two the same function.
+
+    `shared`: tokens a row has in common with an earlier row from its start (the prompt of DPO's chosen and rejected
+    answers, a GRPO group's prompt, a template's system prompt) are computed once, and the row reads them where they
+    are (`cpu_attention.shared_layout` in the inputs, no `cu_seq_lens`). Only for a model whose attention reads that
+    layout (`cpu_attention.reads_shared_rows`). Prefix sharing for DPO: Wang & Hegde, "Accelerating Direct
+    Preference Optimization with Prefix Sharing" (2024, arXiv:2410.20305); causal attention makes it the same
+    function, with gradients, except that dropout draws one mask for the shared tokens where the padded rows draw
+    one per copy."""
     ids, attention = kwargs.get("input_ids"), kwargs.get("attention_mask")
     if ids is None or attention is None or ids.dim() != 2 or attention.shape != ids.shape:
         return None
@@ -239,6 +258,8 @@ def packed_batch(kwargs: dict, trained: torch.Tensor | None = None, left_padding
         return None
     if int(lengths.sum()) > PACKED_TOKENS:
         return None
+    if shared:
+        return _shared_prefix_batch(ids, valid, offsets)
     starts = torch.cumsum(lengths, 0) - lengths
     bounds = torch.cat([starts, lengths.sum()[None]]).to(torch.int32)
     longest = int(lengths.max())
@@ -252,6 +273,36 @@ def packed_batch(kwargs: dict, trained: torch.Tensor | None = None, left_padding
         "use_cache": False,
     }
     return inputs, starts[:, None] + offsets
+
+
+def _shared_prefix_batch(ids: torch.Tensor, valid: torch.Tensor, offsets: torch.Tensor):
+    """`packed_batch(shared=True)`'s result for a batch it accepted: each row's tokens after the longest prefix it has
+    in common with an earlier row, laid end to end (positions counting on from that prefix)."""
+    rows = [row[keep] for row, keep in zip(ids, valid, strict=True)]
+    starts = torch.full((len(rows), int(valid.sum(1).max())), -1, dtype=ids.dtype, device=ids.device)
+    for r, row in enumerate(rows):
+        starts[r, : len(row)] = row
+    same = (starts[:, None] == starts[None]) & (starts[None] >= 0)
+    common = same.long().cumprod(-1).sum(-1)  # [B, B]: tokens rows i and j have in common from their start
+    reads: list[list[int]] = []
+    pieces, positions, count = [], [], 0
+    for r, row in enumerate(rows):
+        source = int(common[r, :r].argmax()) if r else 0  # the earlier row with the longest common prefix
+        prefix = int(common[r, source]) if r else 0
+        own = len(row) - prefix
+        reads.append(reads[source][:prefix] + list(range(count, count + own)) if r else list(range(own)))
+        pieces.append(row[prefix:])
+        positions.append(torch.arange(prefix, len(row), device=ids.device))
+        count += own
+    index = torch.zeros(ids.shape, dtype=torch.long, device=ids.device)
+    index[valid] = torch.tensor([token for row in reads for token in row], device=ids.device)
+    inputs = {
+        "input_ids": torch.cat(pieces)[None],
+        "position_ids": torch.cat(positions)[None],
+        cpu_attention.LAYOUT: cpu_attention.shared_layout(reads),
+        "use_cache": False,
+    }
+    return inputs, index
 
 
 # Rotary embeddings whose frequencies do not depend on the positions a forward is given: a row's attention is the same
@@ -337,6 +388,7 @@ __all__ = [
     "PACKED_TOKENS",
     "PACK_LEFT_PADDED",
     "PACK_ROWS",
+    "PACK_SHARED",
     "SHIFT_INVARIANT_ROPE",
     "fuse_lm_head",
     "pack_padded_rows",

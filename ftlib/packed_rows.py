@@ -2,7 +2,7 @@
 run that way on CPU. Part of the training fast path (fastpath.py).
 
 `keeps_packed_rows_apart` probes a model for what padding-free SFT batches, packing and the alignment trainers'
-packed rows need.
+packed rows need; `reads_shared_prefixes` for what computing the rows' common prefixes once needs.
 
 TRL's `RewardTrainer` scores a batch of chosen rows followed by their rejected rows, each right-padded to the
 longest (`DataCollatorForPreference`; 12.8% of the shipped pairs' positions are padding), and a sequence
@@ -73,6 +73,38 @@ def keeps_packed_rows_apart(model) -> bool:
     # weights); the same row computed in another shape differs by rounding only.
     tolerance = (1e-4 if packed.dtype == torch.float32 else 2e-2) * float(alone.abs().max()) + 1e-5
     return bool((packed.float() - alone.float()).abs().max() <= tolerance)
+
+
+def reads_shared_prefixes(model) -> bool:
+    """Whether `model` computes rows that share a prefix as `headloss.packed_batch(shared=True)` lays them out (the
+    prefix once, each row reading it where it is): its attention takes the shared layout (`cpu_attention.
+    reads_shared_rows`) and, probed, every layer is handed it (a model class that did not pass its forward's keywords
+    down to attention would attend the second row's tokens without their prefix). Compares the second of two rows
+    sharing three tokens with that row alone, as `keeps_packed_rows_apart` does; False when the probe fails."""
+    from ftlib import cpu_attention
+
+    if not cpu_attention.reads_shared_rows(model):
+        return False
+    config = model.config.get_text_config() if hasattr(model.config, "get_text_config") else model.config
+    rows = [[5, 6, 7, 8], [5, 6, 7, 9, 10]]
+    if int(getattr(config, "vocab_size", 0) or 0) <= 10:
+        return False
+    device = next(model.parameters()).device
+    ids = torch.tensor([row + [0] * (5 - len(row)) for row in rows], device=device)
+    mask = torch.tensor([[1] * len(row) + [0] * (5 - len(row)) for row in rows], device=device)
+    was_training = model.training
+    model.eval()  # no dropout: the two forwards must be comparable
+    try:
+        with torch.no_grad():
+            inputs, index = packed_batch({"input_ids": ids, "attention_mask": mask}, shared=True)
+            shared = _probed(model(**inputs))[0][index[1]]
+            alone = _probed(model(input_ids=ids[1:], use_cache=False))[0]
+    except Exception:  # a model that takes no such arguments (or refused the layout): compute every row in full
+        return False
+    finally:
+        model.train(was_training)
+    tolerance = (1e-4 if shared.dtype == torch.float32 else 2e-2) * float(alone.abs().max()) + 1e-5
+    return shared.shape == alone.shape and bool((shared.float() - alone.float()).abs().max() <= tolerance)
 
 
 def _probed(output) -> torch.Tensor:

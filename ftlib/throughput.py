@@ -3,7 +3,9 @@
 MFU = (model FLOPs per token x tokens per second) / the matmul FLOP/s this device reaches in the training dtype.
 The peak is measured, not taken from a datasheet: a shared 2-core VM and an H100 differ by 1000x, and a CPU
 without native bf16 matmuls runs them ~100x slower than fp32. Counted FLOPs are the model's (a recomputed
-forward under gradient checkpointing does not count), so MFU compares setups doing the same work.
+forward under gradient checkpointing does not count), so MFU compares setups doing the same work. For the same
+reason a prefix rows share, computed once on CPU (DPO's prompt, `headloss.packed_batch(shared=True)`), counts for
+every row that reads it: such a run's MFU is of the work the rows ask for, above what the device multiplied.
 """
 
 from __future__ import annotations

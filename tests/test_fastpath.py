@@ -470,8 +470,10 @@ def _dpo_run(config, tmp_path, name):
 
 def test_lora_dpo_with_bf16_products_tracks_fp32(varied_model, tmp_path, monkeypatch):
     """The adapted layers' frozen weights and products in bf16, everything else fp32: DPO's losses and reward margins
-    stay within 1% / 5% of the all-fp32 run's (a whole bf16 model lagged by up to 12%, and so did bf16 layer outputs
-    that rounded the adapter's small delta away, as autocast's do)."""
+    stay within 2% / 5% of the all-fp32 run's (a whole bf16 model lagged by up to 12%, and so did bf16 layer outputs
+    that rounded the adapter's small delta away, as autocast's do). bf16 rounding alone moves the fourth step's loss
+    0.3-1.8% from fp32's on this test's model and seeds 7-9, with each pair's prompt computed once or twice (the
+    products' shapes change the rounding); fp32 gives the same losses either way."""
     config = tiny_config(
         varied_model(6), method="dpo", batch_size=4, max_steps=4, lora_dropout=0.0, learning_rate=5e-4
     )
@@ -494,7 +496,7 @@ def test_lora_dpo_with_bf16_products_tracks_fp32(varied_model, tmp_path, monkeyp
     assert {p.dtype for p in fp32.model.parameters()} == {torch.float32}
     # Policy and reference compute alike at the start (no margin before the first update), then track fp32.
     assert mixed_logs[0]["rewards/margins"] == 0.0
-    assert [h["loss"] for h in mixed_logs] == pytest.approx([h["loss"] for h in fp32_logs], rel=1e-2)
+    assert [h["loss"] for h in mixed_logs] == pytest.approx([h["loss"] for h in fp32_logs], rel=2e-2)
     assert [h["rewards/margins"] for h in mixed_logs] == pytest.approx(
         [h["rewards/margins"] for h in fp32_logs], rel=5e-2, abs=1e-3
     )

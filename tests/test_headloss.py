@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from ftlib import headloss
+from ftlib import cpu_attention, headloss
 from tests.test_fastpath import _lora_model, _relative_error
 from tests.test_training import SFT_ROWS, tiny_config
 
@@ -283,16 +283,18 @@ def test_dpo_steps_match_with_the_fast_head_on_and_off(varied_model, tmp_path, m
 
 def test_dpo_rows_run_padding_free_with_the_losses_and_weights_of_padded_rows(varied_model, tmp_path, monkeypatch):
     """DPO's right-padded chosen and rejected rows run end to end in one sequence (headloss.pack_padded_rows): the
-    same losses, rewards and trained weights as the padded batch; FTLIB_PADDING_FREE=0 pads them."""
+    same losses, rewards and trained weights as the padded batch, with each pair's prompt computed once (a prefix
+    the rows share); FTLIB_PADDING_FREE=0 pads them."""
     from tests.test_training import PREF_ROWS
 
     config = tiny_config(varied_model(6), method="dpo", batch_size=2, max_steps=3, learning_rate=3e-2)
-    packed_batches = []
+    packed_batches, shared = [], []
     original = headloss.packed_batch
 
-    def spy(kwargs, trained=None, left_padding=False):
-        packed = original(kwargs, trained, left_padding)
+    def spy(kwargs, trained=None, **options):
+        packed = original(kwargs, trained, **options)
         packed_batches.append(packed is not None and kwargs["attention_mask"].float().mean().item() < 1)
+        shared.append(packed is not None and packed[0]["input_ids"].shape[1] < kwargs["attention_mask"].sum())
         return packed
 
     monkeypatch.setattr(headloss, "packed_batch", spy)
@@ -304,6 +306,7 @@ def test_dpo_rows_run_padding_free_with_the_losses_and_weights_of_padded_rows(va
     packed, packed_logs, packed_weights = train("packed")
     assert getattr(packed.model.get_base_model(), headloss.PACK_ROWS, False)
     assert packed_batches and all(packed_batches)  # policy and reference forwards, every step: padded rows, packed
+    assert all(shared)
     monkeypatch.setenv("FTLIB_PADDING_FREE", "0")
     packed_batches.clear()
     padded, padded_logs, padded_weights = train("padded")
@@ -412,8 +415,8 @@ def test_kto_rows_run_padding_free_with_the_losses_and_weights_of_padded_rows(va
     packed_batches = []
     original = headloss.packed_batch
 
-    def spy(kwargs, trained=None, left_padding=False):
-        packed = original(kwargs, trained, left_padding)
+    def spy(kwargs, trained=None, **options):
+        packed = original(kwargs, trained, **options)
         packed_batches.append(packed is not None)
         return packed
 
@@ -502,8 +505,8 @@ def test_grpo_scores_left_and_right_padded_rows_packed_as_padded(varied_model, t
     packed_calls = []
     original = headloss.packed_batch
 
-    def spy(kwargs, trained=None, left_padding=False):
-        packed = original(kwargs, trained, left_padding)
+    def spy(kwargs, trained=None, **options):
+        packed = original(kwargs, trained, **options)
         mask = kwargs["attention_mask"]
         packed_calls.append((packed is not None, bool((mask[:, 0] == 0).any()), bool((mask[:, -1] == 0).any())))
         return packed
@@ -531,3 +534,78 @@ def test_grpo_scores_left_and_right_padded_rows_packed_as_padded(varied_model, t
     for name, grad in padded_grads.items():
         scale = float(grad.abs().max())
         torch.testing.assert_close(packed_grads[name], grad, rtol=1e-3, atol=1e-4 * scale + 1e-8, msg=name)
+
+
+def test_a_prefix_rows_share_is_laid_once_and_each_row_reads_it_where_it_is():
+    """DPO's chosen and rejected rows after one prompt, a row that is all prefix, and a row sharing nothing."""
+    ids = torch.tensor([[1, 2, 3, 4, 0], [1, 2, 3, 5, 6], [1, 2, 0, 0, 0], [7, 8, 9, 0, 0]])
+    mask = (ids != 0).long()
+    inputs, index = headloss.packed_batch({"input_ids": ids, "attention_mask": mask}, shared=True)
+    assert inputs["input_ids"].tolist() == [[1, 2, 3, 4, 5, 6, 7, 8, 9]]
+    assert inputs["position_ids"].tolist() == [[0, 1, 2, 3, 3, 4, 0, 1, 2]]  # each token's place in its own row
+    assert "cu_seq_lens_q" not in inputs  # rows overlap: transformers' packed mask cannot describe them
+    assert index[mask.bool()].tolist() == [0, 1, 2, 3, 0, 1, 2, 4, 5, 0, 1, 6, 7, 8]
+    layout = inputs[cpu_attention.LAYOUT]
+    assert layout.scatter.tolist() == [0, 1, 2, 3, 8, 9, 15, 16, 17]  # each token's output from the row holding it
+
+
+@pytest.mark.parametrize("left_padding", [False, True])
+def test_rows_sharing_a_prefix_give_the_padded_rows_hidden_states_and_gradients(varied_model, left_padding):
+    """A common prefix computed once (`packed_batch(shared=True)`, GRPO's left-padded prompts too) gives every row's
+    tokens the hidden states and the weights the gradients the padded rows give: causal attention makes the prefix
+    the same function in each row, and the rows reading it add up their gradients there."""
+    from ftlib.models import load_model
+
+    model = load_model(str(varied_model(6)), device="cpu")
+    assert cpu_attention.use_for(model) and cpu_attention.reads_shared_rows(model)
+    prompt, other = [5, 9, 14, 3, 22, 7], [31, 4, 18]
+    rows = [prompt + [40, 41, 42], prompt + [43], other + [44, 45], prompt + [40]]
+    width = max(map(len, rows))
+    pad = [[0] * (width - len(r)) for r in rows]
+    ids = torch.tensor([p + r if left_padding else r + p for r, p in zip(rows, pad, strict=True)])
+    mask = (ids != 0).long()
+    real = mask.bool()
+    upstream = torch.randn(int(real.sum()), model.config.hidden_size, generator=torch.Generator().manual_seed(0))
+
+    def run(**options):
+        model.zero_grad()
+        tokens = None
+        if not options:  # the padded rows themselves
+            hidden = model.model(input_ids=ids, attention_mask=mask).last_hidden_state[real]
+        else:
+            inputs, index = headloss.packed_batch({"input_ids": ids, "attention_mask": mask}, **options)
+            hidden = model.model(**inputs).last_hidden_state[0][index[real]]
+            tokens = inputs["input_ids"].shape[1]
+        (hidden * upstream).sum().backward()
+        return hidden.detach(), {n: p.grad.clone() for n, p in model.named_parameters()}, tokens
+
+    padded_hidden, padded_grads, _ = run()
+    shared_hidden, shared_grads, tokens = run(left_padding=left_padding, shared=True)
+    assert tokens == len(prompt) + 3 + 1 + len(other) + 2  # the prompt once; row 4 is all row 1's first tokens
+    torch.testing.assert_close(shared_hidden, padded_hidden, rtol=1e-4, atol=1e-5)
+    for name, grad in padded_grads.items():
+        torch.testing.assert_close(shared_grads[name], grad, rtol=1e-3, atol=1e-5 * float(grad.abs().max()), msg=name)
+
+
+def test_only_models_that_read_the_shared_layout_in_every_layer_share_prefixes(varied_model):
+    """`packed_rows.reads_shared_prefixes`: ftlib's attention in every layer, no sliding window, and, probed, the
+    layout handed down to each layer (a model class that kept its forward's keywords to itself would attend the
+    second row's own tokens without their prefix)."""
+    from ftlib import packed_rows
+    from ftlib.models import load_model
+
+    model = load_model(str(varied_model(6)), device="cpu")
+    assert not packed_rows.reads_shared_prefixes(model)  # sdpa: it would read the rows through transformers' mask
+    cpu_attention.use_for(model)
+    model.train()
+    assert packed_rows.reads_shared_prefixes(model) and model.training
+    model.config.sliding_window, model.config.use_sliding_window = 4, True
+    assert not packed_rows.reads_shared_prefixes(model)  # a windowed layer keeps transformers' mask
+    model.config.use_sliding_window = False  # Qwen2's configs: a window size, switched off
+    assert packed_rows.reads_shared_prefixes(model)
+    for layer in model.model.layers:  # as if the decoder layers passed no keywords on to their attention
+        forward = layer.self_attn.forward
+        layer.self_attn.forward = lambda *a, _f=forward, **k: _f(
+            *a, **{n: v for n, v in k.items() if n != "ftlib_layout"}
+        )
+    assert not packed_rows.reads_shared_prefixes(model)

@@ -269,7 +269,8 @@ def engineer_numbers(metrics: list[dict], figures: list, run_id: str) -> None:
                 f"{last['mfu']:.1%}",
                 help="Model FLOPs utilization: the FLOPs the model needs for these tokens over the matmul peak "
                 "measured on this device, in the dtype the products run in, when the run started (a machine busy "
-                "then measures a low peak, and MFU reads high).",
+                "then measures a low peak, and MFU reads high). A prompt that rows share (DPO's pairs) is computed "
+                "once on a CPU but counted for each row.",
             )
         charts(figures, run_id)
 
