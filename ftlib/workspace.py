@@ -15,10 +15,12 @@ import re
 import shutil
 import tempfile
 import time
+import unicodedata
 import uuid
 from pathlib import Path
 
 from ftlib.errors import UserError
+from ftlib.file_bytes import COMPRESSED_SUFFIXES
 from ftlib.json_rows import read_jsonl
 from ftlib.models import ftlib_home
 
@@ -61,12 +63,20 @@ def safe_name(name: str, default: str = "file") -> str:
     'passwd'
     >>> safe_name("my data (v2).jsonl")
     'my_data_v2.jsonl'
+    >>> safe_name("Données été.jsonl"), safe_name("训练数据.csv.gz")
+    ('Donnees_ete.jsonl', 'file.csv.gz')
     """
     base = Path(str(name).replace("\\", "/")).name
+    # Accents folded, not dropped (`Café` was `Caf`): decomposed (NFKD), the marks left out
+    base = "".join(c for c in unicodedata.normalize("NFKD", base) if not unicodedata.combining(c))
     stem, dot, suffix = base.rpartition(".")
     if not dot:
         stem, suffix = base, ""
     suffix = _SAFE.sub("", suffix)[:16]
+    inner, dot, kind = stem.rpartition(".")
+    if dot and f".{suffix.lower()}" in COMPRESSED_SUFFIXES and _SAFE.sub("", kind):
+        # `.csv.gz`: both suffixes say how it is read; a stem of CJK alone left `csv.gz`, read as no known type
+        stem, suffix = inner, f"{_SAFE.sub('', kind)[:16]}.{suffix}"
     # The extension decides how a file is read, so it survives: truncate and clean the stem only.
     stem = _SAFE.sub("_", stem).strip("._")[:100] or default
     return f"{stem}.{suffix}" if suffix else stem

@@ -17,13 +17,27 @@ from ftlib.workspace import PathNotAllowed
         ("", "file"),
         ("...", "file"),
         ("a/b/../c.csv", "c.csv"),
-        ("naïve ☃.json", "na_ve.json"),
+        ("naïve ☃.json", "naive.json"),  # accents folded, not dropped
+        ("Cafe\u0301 de\u0301ja\u0300.jsonl", "Cafe_deja.jsonl"),  # decomposed (NFD, as macOS names files) too
         ("数据.csv", "file.csv"),
+        ("数据.csv.gz", "file.csv.gz"),  # was `csv.gz`: no suffix left to read it by
         ("a" * 296 + ".csv", "a" * 100 + ".csv"),
     ],
 )
 def test_safe_name_strips_paths_and_odd_characters(raw, expected):
     assert workspace.safe_name(raw) == expected
+
+
+def test_a_compressed_upload_named_in_cjk_reads_again_when_reopened():
+    """Reopened from "...or reopen an earlier upload", a file is read by its stored name (`upload_name`):
+    `训练数据.csv.gz` was stored as `csv.gz` and refused as "unsupported file type '(none)'"."""
+    import gzip
+
+    from ftlib.data import load_file
+
+    saved = workspace.save_upload("训练数据.csv.gz", gzip.compress(b"prompt,completion\nHi?,Hello.\n"))
+    result = load_file(saved, name=workspace.upload_name(saved))
+    assert (result.format, len(result.rows)) == ("prompt_completion", 1)
 
 
 def test_upload_lands_inside_the_workspace():
