@@ -221,10 +221,11 @@ def _convert(name: str) -> str:
 
 def decode_text(data: bytes, name: str) -> str:
     """UTF-8 text (a BOM is dropped); binary and other encodings are refused with the fix."""
-    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+    encoding = _wide_encoding(data)
+    if encoding:
         raise DataError(
-            f'{name} is saved as UTF-16. Save it again as UTF-8 ("UTF-8" in the editor\'s '
-            "save dialog, or `iconv -f UTF-16 -t UTF-8`)."
+            f'{name} is saved as {encoding}. Save it again as UTF-8 ("UTF-8" in the editor\'s '
+            f"save dialog, or `iconv -f {encoding} -t UTF-8`)."
         )
     if b"\x00" in data[:8192]:
         raise DataError(f"{name} looks like a binary file, not text. Choose a {SUPPORTED} file.")
@@ -233,6 +234,31 @@ def decode_text(data: bytes, name: str) -> str:
         return data[bom:].decode("utf-8")
     except UnicodeDecodeError as exc:
         raise DataError(f"{name} is not UTF-8 text ({_bad_byte(data, bom + exc.start)}). {_RESAVE}") from None
+
+
+def _wide_encoding(data: bytes) -> str | None:
+    """UTF-32 or UTF-16 as iconv names it, from a byte-order mark or, without one, from how the first 8 KB read under
+    each byte order (Windows' "Unicode" without a BOM was refused as "a binary file"); None for anything else.
+
+    >>> _wide_encoding(codecs.BOM_UTF32_LE + "hi".encode("utf-32-le")), _wide_encoding("{}".encode("utf-16-be"))
+    ('UTF-32', 'UTF-16BE')
+    """
+    if data[:4] in (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE):  # before UTF-16's: UTF-32 LE's BOM begins with it
+        return "UTF-32"
+    if data[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+        return "UTF-16"
+    head = data[: min(len(data), 8192) & ~1]
+    if b"\x00" not in head:
+        return None
+    # The byte order under which more characters are ASCII (JSON's brackets and quotes, CSV's commas), if its text
+    # reads: binary read as UTF-16 has control characters (0x0000-0x001f) and unpaired surrogates all over it.
+    # UTF-8 text with stray NULs reads as UTF-16 too (as CJK), but its NULs fall on either side; UTF-16's ASCII
+    # puts them on one (a CJK character's low byte is 0 on the other now and then: U+4E00).
+    few, many = sorted((head[0::2].count(0), head[1::2].count(0)))
+    plain, best = max((sum(c < "\x80" for c in head.decode(enc, "replace")), enc) for enc in ("UTF-16LE", "UTF-16BE"))
+    text = head.decode(best, "replace")
+    unseen = sum(c == "\ufffd" or (c < " " and c not in "\t\r\n") for c in text)
+    return best if few * 20 <= many and plain >= 2 and unseen <= len(text) // 100 else None  # 1 FFFD: a cut pair
 
 
 # Windows-1252, not Latin-1: the two agree from 0xa0 up, and Latin-1 reads Windows' curly quotes and dashes

@@ -232,8 +232,21 @@ CASES: list[Case] = [
         "saved as UTF-16",
         upload=True,
     ),
-    # Without a BOM the NUL bytes are all there is to go on: refused as binary (not named UTF-16).
-    Case("utf16_no_bom", "wide_le.jsonl", lambda: jsonl(good(1)).decode().encode("utf-16-le"), _BINARY),
+    # Without a BOM, where the NUL bytes fall says which (every other byte: ASCII in UTF-16), and iconv is told the
+    # byte order (its UTF-16 without a BOM reads big-endian). Once refused as "a binary file".
+    Case(
+        "utf16_no_bom",
+        "wide_le.jsonl",
+        lambda: jsonl(good(1)).decode().encode("utf-16-le"),
+        r"saved as UTF-16LE\. .*`iconv -f UTF-16LE -t UTF-8`",
+    ),
+    Case(
+        "utf16_be_no_bom_cjk",
+        "wide_be.jsonl",
+        lambda: json.dumps({"text": "你好世界，今天天气很好。" * 20}, ensure_ascii=False).encode("utf-16-be"),
+        r"saved as UTF-16BE\. .*`iconv -f UTF-16BE -t UTF-8`",
+    ),
+    Case("utf32_bom", "wider.csv", lambda: "question,answer\nQ1,A1\n".encode("utf-32"), r"saved as UTF-32\. "),
     Case(
         "latin1_csv",
         "latin.csv",
