@@ -356,18 +356,22 @@ def share_mask_draws(model) -> int:
 def fuse_head(model, temperature: float = 1.0, pack_rows: bool = False) -> bool:
     """Score only the trained positions in the LM head of a model a TRL trainer gave its fused head (see
     ftlib.headloss); `temperature` is the one the trainer gave that head (GRPO's; 1 elsewhere). `pack_rows`: its
-    padded batches run padding-free (`headloss.pack_padded_rows`; DPO, KTO, GRPO, where `padding_free` allows), the
-    prefixes rows have in common computed once."""
+    padded batches run padding-free (`headloss.pack_padded_rows`; DPO, KTO, GRPO, where `padding_free` allows). The
+    prefixes rows have in common are computed once, in those and in padding-free SFT batches, on a model that reads
+    them so (`packed_rows.reads_shared_prefixes`)."""
     if not enabled():
         return False
     from ftlib import headloss
 
     base = model.get_base_model() if hasattr(model, "get_base_model") else model
     fused = headloss.fuse_lm_head(base, temperature=temperature)
-    if fused and pack_rows:
+    if fused:
         # FTLIB_SHARE_PREFIXES=0 computes every row's prompt in full (to measure what sharing it is worth).
         share = os.environ.get("FTLIB_SHARE_PREFIXES", "1").strip().lower() not in ("0", "false", "no", "off")
-        headloss.pack_padded_rows(base, share_prefixes=share and packed_rows.reads_shared_prefixes(base))
+        share = share and packed_rows.reads_shared_prefixes(base)
+        if pack_rows:
+            headloss.pack_padded_rows(base, share_prefixes=share)
+        setattr(base, headloss.PACK_SHARED, share)  # padding-free SFT batches too (headloss.shared_packed_batch)
     return fused
 
 

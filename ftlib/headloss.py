@@ -167,6 +167,11 @@ def _fast_head_output(model, args, kwargs, labels, num_items_in_batch, temperatu
             left_padding=getattr(model, PACK_LEFT_PADDED, False),
             shared=getattr(model, PACK_SHARED, False),
         )
+    if packed is None and not args and getattr(model, PACK_SHARED, False) and kwargs.get("cu_seq_lens_q") is not None:
+        shared = shared_packed_batch(kwargs)  # padding-free SFT rows: their common prefixes once
+        if shared is not None:
+            inputs, index = shared
+            packed = inputs, index[None]
     if packed is None:
         selected_hidden = model.base_model(*args, **kwargs).last_hidden_state[:, :-1][mask]
     else:  # padding-free: every layer skips the padding; the trained positions are read where each token went
@@ -259,7 +264,7 @@ def packed_batch(kwargs: dict, trained: torch.Tensor | None = None, left_padding
     if int(lengths.sum()) > PACKED_TOKENS:
         return None
     if shared:
-        return _shared_prefix_batch(ids, valid, offsets)
+        return _shared_prefix_batch(ids, valid)
     starts = torch.cumsum(lengths, 0) - lengths
     bounds = torch.cat([starts, lengths.sum()[None]]).to(torch.int32)
     longest = int(lengths.max())
@@ -275,7 +280,7 @@ def packed_batch(kwargs: dict, trained: torch.Tensor | None = None, left_padding
     return inputs, starts[:, None] + offsets
 
 
-def _shared_prefix_batch(ids: torch.Tensor, valid: torch.Tensor, offsets: torch.Tensor):
+def _shared_prefix_batch(ids: torch.Tensor, valid: torch.Tensor):
     """`packed_batch(shared=True)`'s result for a batch it accepted: each row's tokens after the longest prefix it has
     in common with an earlier row, laid end to end (positions counting on from that prefix)."""
     rows = [row[keep] for row, keep in zip(ids, valid, strict=True)]
@@ -303,6 +308,40 @@ def _shared_prefix_batch(ids: torch.Tensor, valid: torch.Tensor, offsets: torch.
         "use_cache": False,
     }
     return inputs, index
+
+
+# What a padding-free batch (TRL's collator, `bfd` packing) may hold for `shared_packed_batch` to lay it out again.
+_PACKED_KEYS = ("input_ids", "position_ids", "cu_seq_lens_q", "cu_seq_lens_k", "max_length_q", "max_length_k")
+
+
+def shared_packed_batch(kwargs: dict):
+    """A padding-free batch (`input_ids` [1, T] of rows end to end, `position_ids` counting 0, 1, ... in each row,
+    the rows' bounds as `cu_seq_lens_q` = `cu_seq_lens_k`) laid out again with the rows' common prefixes once, as
+    `packed_batch(shared=True)` lays padded rows: (the model inputs, each given token's index in them [T]). None for
+    any other input, or when no row shares a first token with an earlier one."""
+    ids, positions, bounds = kwargs.get("input_ids"), kwargs.get("position_ids"), kwargs.get("cu_seq_lens_q")
+    if ids is None or positions is None or bounds is None or ids.dim() != 2 or ids.shape[0] != 1:
+        return None
+    for name, value in kwargs.items():  # seq_idx (TRL's) is one more form of the bounds
+        if name not in (*_PACKED_KEYS, "seq_idx", "use_cache") and value is not None and value is not False:
+            if not (name == "return_dict" and value is True):
+                return None
+    if not torch.equal(bounds, kwargs.get("cu_seq_lens_k", bounds)) or positions.shape != ids.shape:
+        return None
+    bounds = bounds.long()
+    starts, lengths = bounds[:-1], bounds[1:] - bounds[:-1]
+    if len(lengths) < 2 or int(bounds[-1]) != ids.shape[1] or int(lengths.min()) < 1:
+        return None
+    offsets = torch.arange(ids.shape[1], device=ids.device) - torch.repeat_interleave(starts, lengths)
+    firsts = ids[0, starts]
+    if not torch.equal(positions[0], offsets) or len(firsts.unique()) == len(firsts):
+        return None  # positions of another kind, or nothing shared (every row starts with another token)
+    slots = torch.arange(int(lengths.max()), device=ids.device)
+    valid = slots[None] < lengths[:, None]
+    padded = torch.zeros(valid.shape, dtype=ids.dtype, device=ids.device)
+    padded[valid] = ids[0]
+    inputs, index = _shared_prefix_batch(padded, valid)
+    return inputs, index[valid]
 
 
 # Rotary embeddings whose frequencies do not depend on the positions a forward is given: a row's attention is the same
@@ -394,6 +433,7 @@ __all__ = [
     "pack_padded_rows",
     "packed_batch",
     "rotary_positions",
+    "shared_packed_batch",
     "trained_log_probs",
     "unfuse_lm_head",
 ]

@@ -609,3 +609,58 @@ def test_only_models_that_read_the_shared_layout_in_every_layer_share_prefixes(v
             *a, **{n: v for n, v in k.items() if n != "ftlib_layout"}
         )
     assert not packed_rows.reads_shared_prefixes(model)
+
+
+def test_a_padding_free_batch_is_laid_out_again_with_its_rows_common_prefixes_once():
+    """TRL's padding-free SFT batch: rows end to end, positions restarting, the bounds as cu_seq_lens."""
+    ids = torch.tensor([[1, 2, 3, 1, 2, 4, 5, 7, 8]])
+    positions = torch.tensor([[0, 1, 2, 0, 1, 2, 3, 0, 1]])
+    bounds = torch.tensor([0, 3, 7, 9], dtype=torch.int32)
+    given = {"input_ids": ids, "position_ids": positions, "cu_seq_lens_q": bounds, "cu_seq_lens_k": bounds}
+    inputs, index = headloss.shared_packed_batch({**given, "max_length_q": 4, "max_length_k": 4, "use_cache": False})
+    assert inputs["input_ids"].tolist() == [[1, 2, 3, 4, 5, 7, 8]]
+    assert inputs["position_ids"].tolist() == [[0, 1, 2, 2, 3, 0, 1]]
+    assert index.tolist() == [0, 1, 2, 0, 1, 3, 4, 5, 6]  # each given token's place in the new sequence
+    assert headloss.shared_packed_batch({**given, "input_ids": torch.tensor([[1, 2, 3, 6, 2, 4, 5, 7, 8]])}) is None
+    assert headloss.shared_packed_batch({**given, "position_ids": torch.arange(9)[None]}) is None  # not restarting
+    assert headloss.shared_packed_batch({**given, "labels": ids}) is None  # other inputs
+    assert headloss.shared_packed_batch({**given, "cu_seq_lens_k": torch.tensor([0, 9])}) is None
+
+
+def test_padding_free_sft_rows_share_their_common_prefix_with_the_losses_and_gradients_of_full_rows(
+    varied_model, tmp_path, monkeypatch
+):
+    """An SFT micro-batch's rows (one sequence, TRL's padding-free collator) computed with the prefix they share
+    once: the loss and every gradient of the rows computed in full (FTLIB_SHARE_PREFIXES=0)."""
+    from ftlib.training import build_trainer
+    from tests.test_fastpath import _loss_and_grads_of
+
+    monkeypatch.setenv("FTLIB_CPU_BF16", "0")  # fp32: the two layouts compare to rounding
+    rows = [
+        {"messages": [{"role": "system", "content": "Answer as a pirate would."}, *r["messages"][1:]]}
+        for r in SFT_ROWS
+    ]
+    config = tiny_config(varied_model(6), batch_size=4, max_steps=1, lora_dropout=0.0)
+    seen = []
+    original = headloss.shared_packed_batch
+    monkeypatch.setattr(headloss, "shared_packed_batch", lambda kw: seen.append(original(kw)) or seen[-1])
+    trainer = build_trainer(config, tmp_path / "shared", rows=(rows, [])).trainer
+    assert getattr(trainer.model.get_base_model(), headloss.PACK_SHARED)
+    with torch.no_grad():  # B starts at zero, which would leave A's gradients zero
+        for name, param in trainer.model.named_parameters():
+            if "lora_B" in name:
+                param.normal_(0, 0.05, generator=torch.Generator().manual_seed(3))
+    batch = next(iter(trainer.get_train_dataloader()))
+    assert "cu_seq_lens_q" in batch
+    shared_loss, shared_grads = _loss_and_grads_of(trainer, dict(batch))
+    assert seen and seen[-1] is not None and seen[-1][0]["input_ids"].shape[1] < batch["input_ids"].shape[1]
+    setattr(trainer.model.get_base_model(), headloss.PACK_SHARED, False)
+    seen.clear()
+    full_loss, full_grads = _loss_and_grads_of(trainer, dict(batch))
+    assert seen == []
+    assert shared_loss == pytest.approx(full_loss, rel=1e-5)
+    for name, grad in full_grads.items():
+        torch.testing.assert_close(shared_grads[name], grad, rtol=1e-4, atol=1e-5 * float(grad.abs().max()), msg=name)
+    monkeypatch.setenv("FTLIB_SHARE_PREFIXES", "0")
+    off = build_trainer(config, tmp_path / "off", rows=(rows, [])).trainer
+    assert not getattr(off.model.get_base_model(), headloss.PACK_SHARED)
