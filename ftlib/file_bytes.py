@@ -3,7 +3,7 @@
     data, path = read_path("rows.jsonl.gz")  # DataError for a missing file, a folder, no permission
     data, name = opened(data, path.name)     # a compressed file's own file: its bytes, the name messages use
     kind = file_kind(name, data)             # jsonl | json | csv | tsv | parquet (extension, else sniffed)
-    text = decode_text(data, name)           # UTF-8 (a BOM dropped); UTF-16, Latin-1 and binary refused with the fix
+    text = decode_text(data, name)           # UTF-8 (BOMs dropped); UTF-16/32, Latin-1 and binary refused with the fix
 
 A compressed file (gzip, bzip2, xz, zstd, or a zip archive of one file: dataset hubs publish `.jsonl.gz`) is read
 as the file it holds, bounded by `MAX_OPENED` so an archive that expands without end is refused rather than filling
@@ -220,7 +220,8 @@ def _convert(name: str) -> str:
 
 
 def decode_text(data: bytes, name: str) -> str:
-    """UTF-8 text (a BOM is dropped); binary and other encodings are refused with the fix."""
+    """UTF-8 text (a BOM is dropped, at the start of any line too); binary and other encodings are refused with the
+    fix."""
     encoding = _wide_encoding(data)
     if encoding:
         raise DataError(
@@ -231,9 +232,12 @@ def decode_text(data: bytes, name: str) -> str:
         raise DataError(f"{name} looks like a binary file, not text. Choose a {SUPPORTED} file.")
     bom = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
     try:
-        return data[bom:].decode("utf-8")
+        text = data[bom:].decode("utf-8")
     except UnicodeDecodeError as exc:
         raise DataError(f"{name} is not UTF-8 text ({_bad_byte(data, bom + exc.start)}). {_RESAVE}") from None
+    # Files joined with `cat` keep each one's BOM at the start of a line: a JSONL line read as "not valid JSON:
+    # Expecting value (column 1)" (the BOM is invisible), a CSV cell kept it in its text, to be trained.
+    return text.replace("\n\ufeff", "\n")
 
 
 def _wide_encoding(data: bytes) -> str | None:

@@ -745,3 +745,19 @@ def test_a_typed_row_with_a_lone_surrogate_outside_its_turns_is_refused_naming_w
         data.read_row({"messages": chat, "id\udc80": 1})
     typed = json.loads('[{"role": "user", "content": "Hi?"}, {"role": "assistant", "content": "\\ud83d\\ude00"}]')
     assert data.read_row(typed).row["messages"][1]["content"] == "\U0001f600"  # a whole pair is one character
+
+
+@pytest.mark.parametrize(
+    "name, first, second",
+    [
+        ("joined.jsonl", b'{"prompt": "Hi?", "completion": "Hello."}\n', b'{"prompt": "Yo?", "completion": "Hey."}\n'),
+        ("joined.csv", b"prompt,completion\nHi?,Hello.\n", b"Yo?,Hey.\n"),
+    ],
+)
+def test_files_joined_with_cat_keep_no_byte_order_mark(name, first, second):
+    """`cat a b > joined`: each file's BOM (EF BB BF) begins a line. Its JSONL line was refused as "not valid JSON:
+    Expecting value (column 1)", with nothing to see; its CSV cell kept U+FEFF in the prompt, to be trained."""
+    bom = b"\xef\xbb\xbf"
+    result = load_bytes(bom + first + bom + second, name)
+    assert result.errors == []
+    assert [r["messages"][0]["content"] for r in result.rows] == ["Hi?", "Yo?"]
