@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -308,3 +309,27 @@ def test_the_rows_own_warnings_are_said_as_data_inspect_says_them(tmp_path, caps
     ]
     _, out = run_json(capsys, path, "--template", "hermes")
     assert out["row_warnings"] == inspected
+
+
+def test_the_table_says_which_character_a_byte_piece_belongs_to_and_keeps_its_columns(tmp_path, capsys):
+    """An emoji or a CJK character is several byte-level tokens; the later ones add no text. The table printed them
+    as `""` with nothing said, and padded a wide character by its length: each one pushed the reason column over."""
+    path = _write(
+        tmp_path / "wide.jsonl",
+        [{"messages": [{"role": "user", "content": "价?"}, {"role": "assistant", "content": "👋"}]}],
+    )
+    assert main(["tokens", str(path), "--row", "0", "--template", "chatml"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    rows = [line for line in lines if line[:4].strip().isdigit()]
+    wide = next(line for line in rows if '"价"' in line)
+    piece = rows[rows.index(wide) + 1]
+    assert piece.split()[3:5] == ["user", "…"] and piece.endswith(
+        f"(a later byte of the character on token {wide.split()[0]})"
+    )
+    # The reason starts in the same terminal column on every row (a wide character counts two).
+    columns = {
+        sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in line[: line.index(" user prompt")])
+        for line in rows
+        if " user prompt" in line
+    }
+    assert len(columns) == 1, columns

@@ -225,5 +225,29 @@ def _print_table(name: str, enc) -> None:
         f"({counts['pct_trained']}%)" + (f" cut={counts['cut']}" if counts["cut"] else "")
     )
     print(f"{'#':>4} {'id':>6} {'label':>6}  {'role':<10} {'text':<24} reason")
+    first = 0  # the token showing the character a later byte piece belongs to
     for t in enc.tokens:
-        print(f"{t.index:>4} {t.id:>6} {t.label:>6}  {t.role:<10} {_shown(t.text)[:24]:<24} {t.reason}")
+        first = first if t.byte_piece else t.index
+        # A later byte of a character split over tokens adds no text of its own: `…` unquoted (was `""`, unexplained)
+        text, more = ("…", f" (a later byte of the character on token {first})") if t.byte_piece else (t.text, "")
+        shown = text if t.byte_piece else _shown(text)
+        print(f"{t.index:>4} {t.id:>6} {t.label:>6}  {t.role:<10} {_cell(shown, 24)} {t.reason}{more}")
+
+
+def _cell(text: str, width: int) -> str:
+    """`text` cut and padded to `width` columns of a terminal, where a CJK character or an emoji takes two (padded
+    by its length, each shifted the reason after it one column to the right).
+
+    >>> _cell('"价格"', 6) + "|", _cell('"ab"', 6) + "|"
+    ('"价格"|', '"ab"  |')
+    """
+    import unicodedata
+
+    out, used = [], 0
+    for c in text:
+        wide = 2 if unicodedata.east_asian_width(c) in "WF" else 0 if unicodedata.combining(c) else 1
+        if used + wide > width:
+            break
+        out.append(c)
+        used += wide
+    return "".join(out) + " " * (width - used)
