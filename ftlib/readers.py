@@ -29,6 +29,7 @@ Not known here: formats and converters (formats.py), loading and voting (data.py
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -399,6 +400,25 @@ class Table(NamedTuple):
     notes: list[str]
 
 
+def binary_as_text(table, name: str):
+    """(`table` with its columns of bytes that are UTF-8 text read as text, a note naming them): Spark, Hive and older
+    writers store strings as plain Parquet binary (Spark's `binaryAsString`), whose every row was refused as "bytes".
+    A column of other bytes (an image's) stays bytes: unread, or refused in the rows that need it as text."""
+    import pyarrow as pa
+    import pyarrow.types as pt
+
+    read = []
+    for i, field in enumerate(table.schema):
+        if pt.is_binary(field.type) or pt.is_large_binary(field.type):
+            with contextlib.suppress(pa.ArrowInvalid):  # not UTF-8 throughout
+                table = table.set_column(i, field.name, table.column(i).cast(pa.large_string()))
+                read.append(f"`{field.name}`")
+    if not read:
+        return table, []
+    said = f"Column{'s' if len(read) > 1 else ''} {', '.join(read)} of {name} {'are' if len(read) > 1 else 'is'}"
+    return table, [f"{said} stored as bytes (Parquet binary, as Spark writes text): read as UTF-8 text."]
+
+
 def parquet_rows(table) -> tuple[list[dict], list[str]]:
     """The rows of a pyarrow Table, and a note when keys were left out of objects inside them.
 
@@ -467,8 +487,9 @@ def read_table(data: bytes, kind: str, name: str) -> Table:
         table = read_parquet(data, name)
         repeated_columns([str(c) for c in table.column_names], name, None)
         check_budget(table.num_rows, table.nbytes, name)  # before the rows become Python objects
+        table, text_notes = binary_as_text(table, name)
         rows, notes = parquet_rows(table)
-        return Table([str(c) for c in table.column_names], rows, None, None, notes)
+        return Table([str(c) for c in table.column_names], rows, None, None, text_notes + notes)
     hint, text = excel_hint(decode_text(data, name))
     skip = 1 if hint else 0  # the hint's line is not in `text`, but a row's line is the file's
     delimiter = hint or ("\t" if kind == "tsv" else sniff_delimiter(text))

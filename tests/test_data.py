@@ -761,3 +761,23 @@ def test_files_joined_with_cat_keep_no_byte_order_mark(name, first, second):
     result = load_bytes(bom + first + bom + second, name)
     assert result.errors == []
     assert [r["messages"][0]["content"] for r in result.rows] == ["Hi?", "Yo?"]
+
+
+def test_parquet_text_stored_as_bytes_is_read_as_text(tmp_path):
+    """Spark and Hive write strings as plain Parquet binary: every row was refused ("it is bytes"). UTF-8 bytes are
+    read as text, said in a note; a column of other bytes (an image's) stays bytes and, unread, refuses nothing."""
+    table = pa.table(
+        {
+            "prompt": pa.array(["Grüße?".encode(), "你好？".encode()], pa.binary()),
+            "completion": pa.array(["Ahoy 👋🏽".encode(), b"Hi."], pa.large_binary()),
+            "thumbnail": pa.array([b"\x89PNG\xff", b"\xff\xd8\xff"], pa.binary()),
+        }
+    )
+    path = tmp_path / "spark.parquet"
+    pq.write_table(table, path)
+    result = load_file(path)
+    assert result.errors == [] and result.format == "prompt_completion"
+    assert [r["messages"][0]["content"] for r in result.rows] == ["Grüße?", "你好？"]
+    assert result.rows[0]["messages"][1]["content"] == "Ahoy 👋🏽"
+    notes = [n.message for n in result.notices if "stored as bytes" in n.message]
+    assert notes and "`prompt`, `completion`" in notes[0] and "thumbnail" not in notes[0]
