@@ -248,10 +248,11 @@ def _write_gguf_folder(run: RunDir, source: Path, target: Path, out_type: str) -
     needed = sum(f.stat().st_size for f in source.glob("*.safetensors"))  # f32 at most: the source's size or less
     workspace.check_free_space(run.path, needed, "the GGUF file")
     tokenizer = AutoTokenizer.from_pretrained(str(source))
-    name = workspace.safe_name(run.read_config().get("name") or run.id, "model")
+    shown = str(run.read_config().get("name") or run.id)  # the GGUF's own name, as written (UTF-8): `Modèle 海盗`
+    name = workspace.safe_name(shown, "model")  # its file's: `Modele.gguf`
     with workspace.partial_output(tmp, target):
         tmp.mkdir()
-        write_gguf(source, tmp / f"{name}.gguf", out_type, _default_gguf_path(), tokenizer.chat_template, name)
+        write_gguf(source, tmp / f"{name}.gguf", out_type, _default_gguf_path(), tokenizer.chat_template, shown)
         stops = [tokenizer.convert_ids_to_tokens(i) for i in write_stops(run, source)]
         lines = [
             "# Ollama: `ollama create NAME -f Modelfile`, then `ollama run NAME`; llama.cpp: `llama-cli -m FILE`.",

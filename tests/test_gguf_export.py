@@ -123,3 +123,15 @@ def test_the_cli_and_the_train_page_offer_it(tiny_llama, capsys):
     assert folder == export.gguf_dir(run, "f16") and len(list(folder.glob("*.gguf"))) == 1
     assert f"note: run it with `ollama create NAME -f {folder / 'Modelfile'}`" in said.err  # how, on stderr
     assert main(["runs", "export", "r-cli", "--gguf", "q4"]) == 2  # argparse's choices: a one-line error
+
+
+def test_the_gguf_names_the_model_as_its_run_is_named(tiny_llama):
+    """GGUF strings are UTF-8: `general.name` (what llama.cpp and Ollama show) is the run's name as written; only the
+    file's name is made safe. It was the file's name, `Modele` for `Modèle 海盗 🏴‍☠️`."""
+    import gguf
+
+    run = make_run("r-named", {"dataset": "d", "method": "full", "name": "Modèle 海盗 🏴‍☠️"}, model=tiny_llama)
+    (gguf_file,) = export.export_gguf(run, "f16").glob("*.gguf")
+    assert gguf_file.name == "Modele.gguf"
+    field = gguf.GGUFReader(gguf_file).fields["general.name"]
+    assert bytes(field.parts[field.data[0]]).decode("utf-8") == "Modèle 海盗 🏴‍☠️"
