@@ -234,7 +234,7 @@ def decode_text(data: bytes, name: str) -> str:
     try:
         text = data[bom:].decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise DataError(f"{name} is not UTF-8 text ({_bad_byte(data, bom + exc.start)}). {_RESAVE}") from None
+        raise DataError(_not_utf8(data, name, bom + exc.start)) from None
     # Files joined with `cat` keep each one's BOM at the start of a line: a JSONL line read as "not valid JSON:
     # Expecting value (column 1)" (the BOM is invisible), a CSV cell kept it in its text, to be trained.
     return text.replace("\n\ufeff", "\n")
@@ -270,7 +270,39 @@ def _wide_encoding(data: bytes) -> str | None:
 _RESAVE = 'Save it again as UTF-8 ("UTF-8" in the editor\'s save dialog, or `iconv -f WINDOWS-1252 -t UTF-8`).'
 
 
-def _bad_byte(data: bytes, at: int) -> str:
+def _not_utf8(data: bytes, name: str, at: int) -> str:
+    """Why `data` is refused, the first byte UTF-8 cannot read at `at`, and the fix that does not garble it: converting
+    from Windows-1252 turns a Chinese, Japanese, Korean or Cyrillic file, or a UTF-8 file with a few stray bytes, into
+    mojibake the studio would then read as good text (`你好` in GBK became `ÄãºÃ`)."""
+    text = data.decode("utf-8", "replace")
+    bad = text.count("\ufffd") - data.count("\ufffd".encode())  # those in the file as UTF-8 are characters
+    read = len(text) - len(text.encode("ascii", "ignore")) - bad  # the non-ASCII characters UTF-8 does read
+    if read >= bad:  # as many as it cannot: a UTF-8 file with stray bytes, which no conversion would leave whole
+        places = (
+            f"{bad} places UTF-8 cannot read ({_bad_byte(data, at)}, the first)"
+            if bad > 1
+            else f"one byte UTF-8 cannot read ({_bad_byte(data, at)})"
+        )
+        return (
+            f"{name} is UTF-8 text but for {places}: characters from another encoding pasted into it. Fix them in an "
+            "editor (it shows them as � or ?), or delete them; converting the whole file from another encoding would "
+            "garble the rest."
+        )
+    # Windows-1252's accents sit in words of ASCII letters (Caf\xe9); a legacy encoding of another alphabet writes
+    # runs of non-ASCII bytes between spaces and punctuation
+    high = [i for i, b in enumerate(data[:65536]) if b > 0x7F]
+    beside = sum(1 for i in high if data[i - 1 : i].isalpha() or data[i + 1 : i + 2].isalpha())
+    if 2 * beside >= len(high):
+        return f"{name} is not UTF-8 text ({_bad_byte(data, at)}). {_RESAVE}"
+    return (
+        f"{name} is not UTF-8 text ({_bad_byte(data, at, False)}); its characters look like another alphabet's, in a "
+        'legacy encoding. Save it again as UTF-8 ("UTF-8" in the editor\'s save dialog), or convert it from the '
+        "encoding it was saved in: `iconv -f GB18030 -t UTF-8` for Chinese (BIG5 for traditional), SHIFT_JIS for "
+        "Japanese, EUC-KR for Korean, WINDOWS-1251 for Russian."
+    )
+
+
+def _bad_byte(data: bytes, at: int, western: bool = True) -> str:
     """Where the first byte UTF-8 cannot read is, in the file's own counting (a BOM counts), and what it would be
     in Windows-1252, the usual other encoding of a spreadsheet's export.
 
@@ -280,6 +312,8 @@ def _bad_byte(data: bytes, at: int) -> str:
     line = data.count(b"\n", 0, at) + 1
     column = at - (data.rfind(b"\n", 0, at) + 1) + 1  # in bytes: the line's text cannot be read as characters
     said = f"byte 0x{data[at]:02x} on line {line}, column {column}"
+    if not western:
+        return said
     try:
         char = bytes([data[at]]).decode("cp1252")
     except UnicodeDecodeError:

@@ -253,6 +253,21 @@ CASES: list[Case] = [
         "question,answer\nCafé?,Oui\n".encode("latin-1"),
         r"not UTF-8 text \(byte 0xe9 on line 2, column 4: 'é' in Windows-1252 \(Latin-1\)\)",
     ),
+    # The Windows-1252 fix garbles these: `iconv -f WINDOWS-1252` turned GBK's 你好 into ÄãºÃ, which reads as good
+    # UTF-8 text afterwards, and the UTF-8 characters around a stray byte into Ã© and the like.
+    Case(
+        "gbk_csv",
+        "chinese.csv",
+        "question,answer\n你好吗？,我很好，谢谢。\n".encode("gbk"),
+        r"not UTF-8 text \(byte 0xc4 on line 2, column 1\); its characters look like another alphabet's.*GB18030",
+    ),
+    Case(
+        "utf8_with_a_stray_byte",
+        "mixed.jsonl",
+        '{"prompt": "Très bien?", "completion": "Ça va."}\n'.encode()
+        + b'{"prompt": "Caf\xe9?", "completion": "Oui."}\n',
+        r"is UTF-8 text but for one byte UTF-8 cannot read \(byte 0xe9 on line 2, column 16: 'é' in Windows-1252",
+    ),
     Case(  # a curly quote: Windows-1252's, a control character in Latin-1 (whose fix would keep it in the text)
         "cp1252_quote",
         "quoted.jsonl",
