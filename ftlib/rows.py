@@ -201,19 +201,46 @@ _CONTROL_WHY = "a terminal's colour codes, or text decoded with the wrong encodi
 _DIRECTION_WHY = "they show the text around them in another order than it is written, here and in most viewers"
 
 
+# UTF-8 read as Windows-1252 ("mojibake"): a lead byte's character (Ã for 0xc3) then continuation bytes' (© for 0xa9;
+# 0x80-0x9f as Windows-1252 writes them: € for 0x80); a candidate is one only if it reads as UTF-8 again.
+_CONTINUATION = "".join(bytes([b]).decode("cp1252", "ignore") for b in range(0x80, 0xC0))
+_MOJIBAKE = re.compile(f"[\u00c2-\u00f4][{re.escape(_CONTINUATION)}]{{1,3}}")
+
+
+def _mojibake(text: str) -> tuple[str, str] | None:
+    """(the first stretch of `text` that is UTF-8 read as Windows-1252, what it reads as UTF-8), or None.
+
+    >>> _mojibake("CafÃ© â€œhotâ€\x9d"), _mojibake("Crème brûlée, «Ça»")
+    (('Ã©', 'é'), None)
+    """
+    for found in _MOJIBAKE.finditer(text):
+        try:
+            return found.group(), found.group().encode("cp1252").decode("utf-8")
+        except UnicodeError:
+            continue
+    return None
+
+
 def control_character_warnings(row: dict) -> list[str]:
     """A warning (the row is kept) for text of a canonical row holding invisible control characters (a terminal's
     colour codes, a file decoded with the wrong encoding: Latin-1 reads Windows' curly quotes as C1 controls), and
-    one for Unicode's direction controls (U+202E shows "evil" as "live"). Trained as written, the model learns to
-    write them.
+    one for Unicode's direction controls (U+202E shows "evil" as "live"), and one for UTF-8 read as Windows-1252
+    ("CafÃ©", mojibake). Trained as written, the model learns to write them.
 
     >>> control_character_warnings({"text": "Hello\\x1b[31m"})[0][:60]
     'the text holds invisible control characters (U+001B): traine'
     >>> control_character_warnings({"text": "Say \\u202elive\\u202c"})[0][:55]
     'the text holds direction controls (U+202C, U+202E): tra'
     """
-    found = sorted({c for text in _texts(row) for c in _UNSEEN_CHARACTERS.findall(text)})  # one pass: 100k rows
+    texts = list(_texts(row))
+    found = sorted({c for text in texts for c in _UNSEEN_CHARACTERS.findall(text)})  # one pass: 100k rows
     out = []
+    if garbled := next(filter(None, map(_mojibake, texts)), None):
+        out.append(
+            f"the text looks decoded with the wrong encoding ({garbled[0]!r} is {garbled[1]!r} as UTF-8, read as "
+            "Windows-1252): trained as written, the model learns to write it; fix the file (Python: "
+            "`text.encode('cp1252').decode('utf-8')`, or the ftfy package)"
+        )
     for chars, what, why in (
         ([c for c in found if _CONTROL_CHARACTERS.match(c)], "invisible control characters", _CONTROL_WHY),
         ([c for c in found if not _CONTROL_CHARACTERS.match(c)], "direction controls", _DIRECTION_WHY),

@@ -781,3 +781,24 @@ def test_parquet_text_stored_as_bytes_is_read_as_text(tmp_path):
     assert result.rows[0]["messages"][1]["content"] == "Ahoy 👋🏽"
     notes = [n.message for n in result.notices if "stored as bytes" in n.message]
     assert notes and "`prompt`, `completion`" in notes[0] and "thumbnail" not in notes[0]
+
+
+def test_text_that_was_decoded_with_the_wrong_encoding_is_named():
+    """A file converted from Windows-1252 while it was UTF-8 already (or read so on its way) holds `CafÃ©` for
+    `Café`: valid UTF-8, read without a word, and trained as written. The row is kept with a warning that says what
+    it reads as; accented, German and CJK text says nothing."""
+    rows = [
+        {"prompt": "Un cafÃ© crÃ¨me ?", "completion": "Oui, â€œtout de suiteâ€\x9d."},
+        {"prompt": "Crème brûlée, « Ça va » ?", "completion": "Größe: Äpfel über 你好 👋🏽 — “fine”."},
+    ]
+    result = load_bytes("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows).encode(), "garbled.jsonl")
+    assert len(result.rows) == 2
+    said = [(w.row, w.message) for w in result.warnings if "wrong encoding (" in w.message]
+    assert said == [
+        (
+            1,
+            "the text looks decoded with the wrong encoding ('Ã©' is 'é' as UTF-8, read as Windows-1252): trained as "
+            "written, the model learns to write it; fix the file (Python: `text.encode('cp1252').decode('utf-8')`, "
+            "or the ftfy package)",
+        )
+    ]
