@@ -1237,3 +1237,11 @@ def test_the_card_of_half_a_character_marks_the_token_drawn():
     card = card_html(half)
     assert '<div class="alt chosen"><code>&lt;0xF0&gt;&lt;0x9F&gt;</code>' in card
     assert card.count("chosen") == 1
+
+
+def test_an_answer_cut_inside_a_character_says_so():
+    """At the token limit the last token may be the first bytes of an emoji: decoded, they read U+FFFD, which the
+    cell showed at the end of the answer without a word."""
+    cut = [S.TokenInfo(5, "Hi", 0.9, 1.0, []), S.TokenInfo(10813, " \ufffd", 0.4, 1.0, [], piece="<0xF0><0x9F>")]
+    assert "… (max new tokens, inside a character: its first bytes shown as �)" in token_html(cut, "length")
+    assert "… (max new tokens)</span>" in token_html(cut[:1], "length")

@@ -114,9 +114,11 @@ def token_html(tokens, finish: str = "", model: str = "", sampled: bool = False)
         hue = int(120 * min(max(t.prob, 0.0), 1.0))
         card = card_html(t, sampled)
         parts.append(f'<span class="tok" style="background:hsl({hue},75%,80%)">{answer_html(t.text)}{card}</span>')
-    if finish == "length":
-        parts.append('<span class="end">… (max new tokens)</span>')
     text = "".join(t.text for t in tokens if not t.stop)
+    if finish == "length":
+        # The last token may hold the first bytes of a character only: decoded, they read U+FFFD, said here
+        cut = ", inside a character: its first bytes shown as �" if text.endswith("\ufffd") else ""
+        parts.append(f'<span class="end">… (max new tokens{cut})</span>')
     if finish and only_whitespace(text):
         parts.append(f'<span class="end" data-note="whitespace">{html.escape(whitespace_said(text))}</span>')
     elif finish and repeats_itself(text):
