@@ -198,3 +198,14 @@ def test_a_long_job_says_how_long_it_has_run_and_about_how_long_is_left(began_ag
     assert not at.exception, at.exception
     (bar,) = at.get("progress")
     assert re.fullmatch(said, bar.proto.text), bar.proto.text  # the seconds the test itself takes may add one
+
+
+def test_a_byte_piece_of_a_character_is_labelled_as_the_tokens_page_draws_it():
+    """An emoji's later byte tokens have no text of their own: the heatmap labelled them `''`, unexplained."""
+    from ftlib.evaluate import TokenLosses
+    from ui.evaluate_view import token_loss_figure
+
+    view = TokenLosses(
+        tokens=["<p>", "👋", "", "", "!"], scored=[False, True, True, True, True], losses={"base": [None, 1, 2, 3, 4]}
+    )
+    assert list(token_loss_figure(view).data[0].x) == ["0:'👋'", "1:…", "2:…", "3:'!'"]

@@ -378,7 +378,8 @@ def token_loss_figure(view) -> go.Figure:
     a fixed scale (`LOSS_TICKS`: loss 0 to LOSS_MAX, each tick with the chance it means), so a colour means the same
     on every run; the hover gives each token's loss and chance."""
     scored = [i for i, s in enumerate(view.scored) if s]
-    labels = [f"{j}:{view.tokens[i]!r}" for j, i in enumerate(scored)]
+    # A later byte of a character split over tokens has no text of its own (the Tokens page's …; it read '')
+    labels = [f"{j}:{view.tokens[i]!r}" if view.tokens[i] else f"{j}:…" for j, i in enumerate(scored)]
     z = [[view.losses[name][i] for i in scored] for name in view.losses]
     chances = [[percent(math.exp(-loss)) for loss in row] for row in z]
     heat = go.Figure(
