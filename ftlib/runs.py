@@ -128,7 +128,8 @@ def _launch(run: RunDir) -> None:
     env = dict(os.environ)
     env.update(recorded_env(run))  # the settings of the process that queued it, not of the one starting it now
     env["FTLIB_WORKSPACE"] = str(workspace.workspace_dir())
-    env["PYTHONUNBUFFERED"] = "1"
+    # Unbuffered, and in UTF-8 as train.log is read: under a C or Latin-1 locale a non-ASCII data path failed the run
+    env.update(PYTHONUNBUFFERED="1", PYTHONUTF8="1", PYTHONIOENCODING="utf-8:backslashreplace")
     env.setdefault("TOKENIZERS_PARALLELISM", "false")
     sharing.process_env(env)  # issue 17: FTLIB_THREADS, and passive OpenMP waits only with the lease off
     distributed.cpu_threads(config, env)  # several processes on the CPU split its threads

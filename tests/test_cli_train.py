@@ -537,3 +537,25 @@ def test_a_failed_runs_error_is_not_repeated_by_its_log_tail(monkeypatch, capsys
     assert err.count("The reward function 'boom' raised ValueError.") == 1  # the `error:` line alone
     assert err.endswith("error: The reward function 'boom' raised ValueError.\n  | Exception: a library said why\n")
     assert "Traceback" not in err and "lib.py" not in err
+
+
+def test_a_run_on_a_non_ascii_path_trains_where_stdout_cannot_write_it(tiny_model_dir, tmp_path):
+    """Where stdout cannot write every character (an ASCII or Latin-1 PYTHONIOENCODING, a Latin-1 locale), the
+    worker's first line (naming the data file) raised UnicodeEncodeError: the run failed at its start. Its log is
+    UTF-8, as it is read."""
+    data = tmp_path / "训练数据.jsonl"
+    chat = [{"role": "user", "content": "Hi?"}, {"role": "assistant", "content": "Ahoy 👋"}]
+    data.write_text(json.dumps({"messages": chat}, ensure_ascii=False) + "\n", encoding="utf-8")
+    said = ("LC_", "LANG", "PYTHONIOENCODING", "PYTHONUTF8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(said)}
+    proc = subprocess.run(
+        [sys.executable, "-m", "ftlib", "train", "--model", str(tiny_model_dir), "--dataset", str(data)]
+        + ["--method", "lora", "--max-steps", "1", "--test-size", "0", "--save-every", "0", "--name", "海盗"],
+        capture_output=True,
+        cwd=ROOT,
+        env={**env, "PYTHONIOENCODING": "ascii"},
+        timeout=600,
+    )
+    assert proc.returncode == 0, (proc.stdout + proc.stderr).decode("utf-8", "replace")[-1500:]
+    (run,) = runs.list_runs()
+    assert run.state == "finished" and "训练数据.jsonl" in runs.find(run.id).log_file.read_text(encoding="utf-8")
