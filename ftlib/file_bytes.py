@@ -228,7 +228,7 @@ def decode_text(data: bytes, name: str) -> str:
             f'{name} is saved as {encoding}. Save it again as UTF-8 ("UTF-8" in the editor\'s '
             f"save dialog, or `iconv -f {encoding} -t UTF-8`)."
         )
-    if b"\x00" in data[:8192]:
+    if _binary(data[:8192]):
         raise DataError(f"{name} looks like a binary file, not text. Choose a {SUPPORTED} file.")
     bom = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
     try:
@@ -238,6 +238,19 @@ def decode_text(data: bytes, name: str) -> str:
     # Files joined with `cat` keep each one's BOM at the start of a line: a JSONL line read as "not valid JSON:
     # Expecting value (column 1)" (the BOM is invisible), a CSV cell kept it in its text, to be trained.
     return text.replace("\n\ufeff", "\n")
+
+
+def _binary(head: bytes) -> bool:
+    """Whether the first 8 KB of a file are not text: NUL bytes, among bytes UTF-8 cannot read or more than a few.
+    Text with a stray NUL is text, read as it is read after the first 8 KB (a CSV cell's kept with a warning,
+    `rows.control_character_warnings`; a JSON line refused): there the whole file was refused as binary."""
+    if b"\x00" not in head:
+        return False
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head)  # not final: a character cut at 8 KB is no error
+    except UnicodeDecodeError:
+        return True
+    return head.count(0) > max(8, len(head) // 100)
 
 
 def _wide_encoding(data: bytes) -> str | None:
