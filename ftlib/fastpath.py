@@ -366,20 +366,27 @@ def fuse_head(model, temperature: float = 1.0, pack_rows: bool = False) -> bool:
     base = model.get_base_model() if hasattr(model, "get_base_model") else model
     fused = headloss.fuse_lm_head(base, temperature=temperature)
     if fused:
-        # FTLIB_SHARE_PREFIXES=0 computes every row's prompt in full (to measure what sharing it is worth).
-        share = os.environ.get("FTLIB_SHARE_PREFIXES", "1").strip().lower() not in ("0", "false", "no", "off")
-        share = share and packed_rows.reads_shared_prefixes(base)
+        share = _share_prefixes() and packed_rows.reads_shared_prefixes(base)
         if pack_rows:
             headloss.pack_padded_rows(base, share_prefixes=share)
         setattr(base, headloss.PACK_SHARED, share)  # padding-free SFT batches too (headloss.shared_packed_batch)
     return fused
 
 
+def _share_prefixes() -> bool:
+    """FTLIB_SHARE_PREFIXES=0 computes every row's prompt in full (to measure what sharing it is worth)."""
+    return os.environ.get("FTLIB_SHARE_PREFIXES", "1").strip().lower() not in ("0", "false", "no", "off")
+
+
 def pack_score_rows(model, device: str | None = None) -> bool:
     """A reward model's right-padded batches run padding-free (ftlib.packed_rows), for a model `padding_free`
-    allows. Returns whether its forward was wrapped."""
+    allows, the prompt a pair's rows share computed once where its decoder reads rows so (after `fast_attention`).
+    Returns whether its forward was wrapped."""
     base = _cpu_model(model, device)
-    return base is not None and packed_rows.pack_score_rows(base)
+    if base is None:
+        return False
+    share = _share_prefixes() and packed_rows.reads_shared_prefixes(packed_rows.decoder_of(base))
+    return packed_rows.pack_score_rows(base, share_prefixes=share)
 
 
 # Methods whose CPU runs get bf16 products (`bf16_products`); `ALIGNMENT_BF16` also with `tuning` full.

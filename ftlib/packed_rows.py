@@ -27,8 +27,9 @@ import torch
 
 from ftlib.headloss import packed_batch
 
-# Set on a model whose forward `pack_score_rows` wrapped: the forward it replaced.
+# Set on a model whose forward `pack_score_rows` wrapped: the forward it replaced, and whether rows share prefixes.
 _ORIGINAL = "_ftlib_score_forward"
+_SHARED = "_ftlib_score_shared"
 
 
 def keeps_packed_rows_apart(model) -> bool:
@@ -136,12 +137,14 @@ def is_sequence_classifier(model) -> bool:
     return type(model).__name__.endswith("ForSequenceClassification")
 
 
-def pack_score_rows(model) -> bool:
+def pack_score_rows(model, share_prefixes: bool = False) -> bool:
     """Route `model`'s right-padded calls (a transformers sequence classifier, a PEFT wrapper's base model) through
-    `packed_scores`. Returns whether it was wrapped: not for other classes, or when it already is."""
+    `packed_scores`, with the prefix rows share computed once if `share_prefixes` (for a decoder
+    `reads_shared_prefixes` allows). Returns whether it was wrapped: not for other classes, or when it already is."""
     if not pools_like_transformers(model) or hasattr(model, _ORIGINAL):
         return False
     original = model.forward
+    setattr(model, _SHARED, share_prefixes)
 
     def forward(self, *args, **kwargs):
         output = None if args else packed_scores(self, kwargs)
@@ -172,7 +175,7 @@ def packed_scores(model, kwargs: dict):
     if getattr(model.config, "output_hidden_states", False) or getattr(model.config, "output_attentions", False):
         return None  # asked for by the config: only the model's own forward returns them
     pad = config.pad_token_id
-    packed = packed_batch(kwargs)
+    packed = packed_batch(kwargs, shared=getattr(model, _SHARED, False))
     if pad is None or packed is None:
         return None  # without a pad token transformers refuses batches of several rows: let it say so
     inputs, index = packed

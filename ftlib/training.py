@@ -444,8 +444,6 @@ def build_trainer(
     # the left, its answers on the right): the fast LM head (DPO, KTO, GRPO) and the reward model's forward run them
     # padding-free. Probed before fast_attention renames the model's attention (padding_free looks for `sdpa`).
     pack_rows = config.method in ALIGNMENT_PACKED and fastpath.padding_free(trainer.model, device)
-    if pack_rows and config.method == "reward":
-        fastpath.pack_score_rows(trainer.model, device)
     if not config.gradient_checkpointing:  # a checkpoint's recomputed forward must redraw its masks (MaskPool)
         fastpath.share_mask_draws(trainer.model)
     # KTO's and GRPO's frozen reference copy (full tuning) multiplies as the policy does, attention included.
@@ -456,6 +454,8 @@ def build_trainer(
             policy_in_bf16 = policy_in_bf16 or (applied and model_for_products is trainer.model)
             fastpath.fast_attention(model_for_products, device)
             fastpath.fast_norms(model_for_products, device)
+    if pack_rows and config.method == "reward":  # after fast_attention: it probes whether rows can share prompts
+        fastpath.pack_score_rows(trainer.model, device)
     # After the trainer gave the model (and DPO's reference copy) TRL's fused LM head; WPO weighting needs an
     # output the fast head does not compute. GRPO's head scores at its sampling temperature (TRL's `temperature`).
     if not getattr(args, "use_weighting", False):

@@ -133,8 +133,11 @@ def test_a_reward_models_loss_and_gradients_are_the_padded_batchs(varied_model, 
     trainer = _reward_trainer(varied_model(6), tmp_path)
     base = trainer.model.get_base_model()
     assert hasattr(base, "_ftlib_score_forward")  # the run packs its rows (CPU, fast path on, a Llama classifier)
+    assert base._ftlib_score_shared  # with the prompt a pair's rows share computed once
     batch = trainer.data_collator([trainer.train_dataset[i] for i in range(4)])
     assert batch["attention_mask"].float().mean() < 1  # rows of different lengths: there is padding to skip
+    given = {"input_ids": batch["input_ids"], "attention_mask": batch["attention_mask"]}
+    assert packed_rows.packed_batch(given, shared=True)[0]["input_ids"].shape[1] < batch["attention_mask"].sum()
 
     def loss_and_grads():
         trainer.model.zero_grad()
