@@ -10,6 +10,7 @@ import torch
 from transformers import TrainerCallback
 
 from ftlib import data_order, dropout_masks, fastpath
+from ftlib.metrics import MetricsCallback
 from ftlib.training import build_trainer
 from tests.test_training import PREF_ROWS, tiny_config
 
@@ -194,3 +195,57 @@ def test_how_often_a_run_evaluates_changes_nothing_it_trains(tiny_model_dir, tmp
     every_step, every_other, none = trained(1, HELD_OUT), trained(2, HELD_OUT), trained(0, [])
     for losses, weights in (every_other, none):
         assert losses == every_step[0] and all(map(torch.equal, weights, every_step[1]))
+
+
+class StopRequestedAt(MetricsCallback):
+    """The worker's metrics callback, asked to stop (`runs stop`) at the end of step `step`."""
+
+    def __init__(self, run_dir, step: int) -> None:
+        super().__init__(run_dir)
+        self.step, self.asked = step, 0
+
+    def _stop_requested(self, device=None) -> bool:
+        self.asked += 1  # once at each step's end
+        return self.asked == self.step
+
+
+def test_a_stop_mid_epoch_leaves_an_epochs_evaluation_and_early_stopping_to_the_epochs_end(tiny_model_dir, tmp_path):
+    """Evaluated once per epoch (4 steps), with early stopping: the stop at step 6 ended the epoch's loop and the
+    Trainer held the epoch's end there, evaluating (and keeping a checkpoint) at step 6. Early stopping counted that
+    evaluation: the resumed run stopped at step 8 of 24 with step 6's weights as its result."""
+    config = tiny_config(
+        tiny_model_dir,
+        method="full",
+        max_steps=0,
+        epochs=6.0,
+        eval_every=0,
+        early_stopping_patience=1,
+        learning_rate=3e-2,
+    )
+
+    def attempt(run_dir, callback=None, resume=False):
+        rows = (TRAIN, HELD_OUT)
+        trainer = build_trainer(
+            config, run_dir, [callback] if callback else [], rows, evaluate_first=not resume
+        ).trainer
+        checkpoint = max((run_dir / "checkpoints").glob("checkpoint-*"), default=None) if resume else None
+        trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
+        return trainer, [p.detach().clone() for p in trainer.model.parameters()]
+
+    whole, whole_weights = attempt(tmp_path / "whole")
+    stopped, _ = attempt(tmp_path / "stopped", StopRequestedAt(tmp_path / "stopped", 6))
+    assert stopped.state.global_step == 6
+    assert [r["step"] for r in stopped.state.log_history if "eval_loss" in r] == [0, 4]  # 6 is no epoch's end
+    resumed, weights = attempt(tmp_path / "stopped", resume=True)
+    assert resumed.state.global_step == whole.state.global_step == 24
+    assert resumed.state.best_global_step == whole.state.best_global_step
+    assert all(map(torch.equal, weights, whole_weights))
+
+
+def test_a_stop_at_an_epochs_last_step_keeps_the_epochs_evaluation(tiny_model_dir, tmp_path):
+    config = tiny_config(tiny_model_dir, method="lora", max_steps=0, epochs=2.0, eval_every=0)
+    trainer = build_trainer(
+        config, tmp_path, callbacks=[StopRequestedAt(tmp_path, 4)], rows=(TRAIN, HELD_OUT), evaluate_first=True
+    ).trainer
+    trainer.train()
+    assert [r["step"] for r in trainer.state.log_history if "eval_loss" in r] == [0, 4]
