@@ -218,6 +218,11 @@ def json_problem(exc: json.JSONDecodeError) -> str:
         return (
             f"there is a comma before the closing {close}, after the last {last}, which JSON does not allow; remove it"
         )
+    if exc.msg.startswith("Invalid control character") and exc.pos < len(exc.doc):  # "... at": which one, and why
+        char = exc.doc[exc.pos]
+        what = {"\t": "a tab", "\r": "a carriage return", "\x00": "a NUL"}.get(char, "a control character")
+        escape = {"\t": "\\t", "\r": "\\r"}.get(char, f"\\u{ord(char):04x}")
+        return f"a text holds {what} (U+{ord(char):04X}) as it is, which JSON writes escaped: write {escape} there"
     # exc.msg sometimes ends in "at" already ("Unterminated string starting at"); exc.pos completes it.
     return f"{exc.msg} character {exc.pos}" if exc.msg.endswith(" at") else exc.msg
 

@@ -286,7 +286,7 @@ CASES: list[Case] = [
         "nul_in_first_line",
         "nul.jsonl",
         jsonl('{"messages": [{"role": "user", "content": "a\0b"}]}', good(2)),
-        r"not valid JSON: Invalid control character",
+        r"not valid JSON: a text holds a NUL \(U\+0000\) as it is, which JSON writes escaped: write \\u0000 there",
         valid=1,
         bad=(1,),
     ),
@@ -295,9 +295,17 @@ CASES: list[Case] = [
         "nul_in_late_line",
         "nul_late.jsonl",
         lambda: jsonl(*[good(i) for i in range(1, 201)], '{"messages": "a\0b"}', good(202)),
-        r"not valid JSON: Invalid control character",
+        r"not valid JSON: a text holds a NUL",
         valid=201,
         bad=(201,),
+    ),
+    # A tab typed into a JSON string: json says "Invalid control character at" and no more.
+    Case(
+        "raw_tab_in_a_string",
+        "tabs.jsonl",
+        lambda: sandwich('{"messages": [{"role": "user", "content": "a\tb"}, {"role": "assistant", "content": "c"}]}'),
+        r"a text holds a tab \(U\+0009\) as it is, which JSON writes escaped: write \\t there \(column 45\)",
+        **_R2,
     ),
     # Empty in every way.
     Case("empty", "empty.jsonl", b"", "empty.jsonl is empty"),
