@@ -733,7 +733,9 @@ def test_a_run_name_with_folders_in_it_keeps_the_date_and_method_in_the_id(tiny_
     part, which dropped the date and method the ids of all other runs start with."""
     import re
 
-    for name, tail in (("exp/v1", "lora-exp_v1"), ("../../etc", "lora-etc"), ("a\\b", "lora-a_b")):
+    cases = (("exp/v1", "lora-exp_v1"), ("../../etc", "lora-etc"), ("a\\b", "lora-a_b"), ("Café", "lora-Cafe"))
+    # A name in letters safe_name cannot keep: named by its data (the id ended `-lora-`)
+    for name, tail in (*cases, ("海盗", "lora-no-such-split")):
         run_id = runs.create_run(RunConfig(model=str(tiny_model_dir), dataset="no-such-split", name=name))
         assert re.fullmatch(rf"\d{{8}}-\d{{6}}-{tail}(-\d+)?", run_id), run_id
         assert (workspace.runs_dir() / run_id).is_dir()
