@@ -157,3 +157,14 @@ def test_template_diff_marks_whole_tokens_and_keeps_underscores(smol_tokenizer):
     )
     assert "<|start_header_id|>" in "".join(runs)
     assert "<|start header id|>" not in "".join(c for c, _, _ in flow.chars)
+
+
+def test_a_token_of_zero_width_characters_is_drawn_as_their_marks():
+    """A cold review: the zero-width joiner between the emoji of a family (👨‍👩‍👧) is a token of its own, drawn as an
+    empty pill; a zero-width space or a BOM inside a word was as unseen."""
+    from ui.token_view import pill
+
+    token = {"index": 4, "id": 9, "text": "\u200d", "trained": True, "label": 9, "role": "assistant", "reason": "r"}
+    assert ">⟨U+200D⟩<" in pill(token)
+    assert "a⟨U+200B⟩b" in re.sub(r"</?span[^>]*>", "", pill({**token, "text": "a\u200bb"}))
+    assert ">Grüße<" in pill({**token, "text": "Grüße"})  # other text as it is

@@ -66,6 +66,10 @@ _CHUNKS = re.compile(rf"\n|[ \t]+|{_SPECIAL_UNIT}|(?:(?!{_SPECIAL_UNIT})[^ \t\n]
 _UNIT_TAIL = r"\w+|\n|[^\S\n]+|."
 
 
+# Characters that take no width (soft hyphen, zero-width space, joiners, direction marks, word joiner, BOM)
+_ZERO_WIDTH = re.compile("[\u00ad\u061c\u180e\u200b-\u200f\u2060-\u2064\ufeff]")
+
+
 def _get(token, name: str, default=None):
     return token.get(name, default) if isinstance(token, dict) else getattr(token, name, default)
 
@@ -124,8 +128,8 @@ def pill(token, show_ids: bool = False, cut: bool = False, title: str | None = N
         shown = "pad"
     elif _get(token, "byte_piece") and not text:
         shown = "…"  # a later byte of a multi-byte character: its text is shown on the previous token
-    else:
-        shown = visible(text) if text else "∅"
+    else:  # a token of a zero-width joiner alone (an emoji family's) was an empty pill: its mark is drawn
+        shown = _ZERO_WIDTH.sub(lambda m: f'<span class="ft-ws">⟨U+{ord(m.group()):04X}⟩</span>', visible(text)) or "∅"
     sub = ""
     if show_ids:
         label = _get(token, "label", IGNORE_INDEX)
