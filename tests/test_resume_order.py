@@ -249,3 +249,25 @@ def test_a_stop_at_an_epochs_last_step_keeps_the_epochs_evaluation(tiny_model_di
     ).trainer
     trainer.train()
     assert [r["step"] for r in trainer.state.log_history if "eval_loss" in r] == [0, 4]
+
+
+def test_a_resumed_epoch_of_several_processes_draws_its_own_epochs_order(tiny_model_dir, tmp_path):
+    """With 2 processes the batches come through accelerate's BatchSamplerShard, and a resumed epoch's loader wraps
+    it in a SkipBatchSampler: the epoch never reached the sampler, and a run resumed in its second epoch trained the
+    first epoch's order from there (0.11 apart in the loss)."""
+    from accelerate.data_loader import prepare_data_loader
+    from torch.utils.data import DataLoader
+
+    trainer = build_trainer(tiny_config(tiny_model_dir, method="lora"), tmp_path, rows=(TRAIN, [])).trainer
+    sampler = data_order.SeededLengthGroupedSampler(2, [5, 40, 7, 33, 12, 90, 3, 64, 21, 18, 50, 9], seed=7)
+    loader = DataLoader(list(range(12)), batch_size=2, sampler=sampler)
+    shard = prepare_data_loader(loader, num_processes=2, process_index=0, put_on_device=False)  # process 0's batches
+    epochs = []
+    for epoch in (0, 1):
+        shard.set_epoch(epoch)
+        epochs.append([batch.tolist() for batch in shard])
+    assert epochs[0] != epochs[1]
+    shard.set_epoch(0)  # as the resumed process's sampler starts
+    resumed = trainer.get_resumed_dataloader(shard, 1)  # one batch of the epoch trained before the stop
+    resumed.set_epoch(1)
+    assert [batch.tolist() for batch in resumed] == epochs[1][1:]
