@@ -28,6 +28,7 @@ RUN_ENV = (
     "FTLIB_CPU_BF16",
     "FTLIB_MICRO_TOKENS",
     "FTLIB_PADDING_FREE",
+    "FTLIB_SHARE_PREFIXES",
     "FTLIB_ONEDNN_DECODE",  # GRPO's answers are decoded on CPU with it (ftlib.cpu_decode)
     "FTLIB_HOME",  # where `default` and cached models are found (ftlib.models)
     "FTLIB_ALLOW_HUB",
