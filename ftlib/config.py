@@ -302,7 +302,8 @@ class RunConfig(LossTypeSettings, KTOSettings, GRPOSettings):
         below=1.0,
         step=0.05,
         advanced=True,
-        when=ADAPTER,
+        # Not DPO, the reward model, KTO or GRPO: TRL switches every dropout off for them (`disable_dropout`).
+        when={"method": ("lora", "qlora")},
         help="Randomly drop adapter inputs while training, against memorising.",
     )
     lora_targets: list[str] = setting(

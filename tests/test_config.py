@@ -357,3 +357,19 @@ def test_a_setting_given_twice_in_a_config_file_is_refused_not_the_last_kept(tmp
     )
     read = RunConfig.from_file(path)
     assert read.rewards == [{"regex": "a", "weight": 2}] if "rewards" in text else read.max_steps == 1
+
+
+@pytest.mark.parametrize("method", ["dpo", "reward", "kto"])
+def test_adapter_dropout_is_offered_only_where_it_trains(varied_model, tmp_path, method):
+    """TRL switches every dropout off for the preference methods (`disable_dropout`), the adapter's included: the
+    Dropout setting did nothing there, and the Train page offered it."""
+    from ftlib.training import build_trainer
+    from tests.test_training import PREF_ROWS, tiny_config
+
+    spec = field_specs()["lora_dropout"]
+    assert spec.applies({"method": "lora", "tuning": "lora"}) and spec.applies({"method": "qlora", "tuning": "qlora"})
+    assert not spec.applies({"method": method, "tuning": "lora"})
+    config = tiny_config(varied_model(6), method=method, batch_size=2, max_steps=1, lora_dropout=0.3)
+    trainer = build_trainer(config, tmp_path, rows=(PREF_ROWS, [])).trainer
+    drops = [m.p for m in trainer.model.modules() if isinstance(m, torch.nn.Dropout)]
+    assert drops and set(drops) == {0.0}  # what makes the setting meaningless there
