@@ -14,6 +14,7 @@ What is rendered and why: templates.py.
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import functools
 import json
@@ -448,6 +449,32 @@ def _tojson(x, ensure_ascii=False, indent=None, separators=None, sort_keys=False
     return json.dumps(x, ensure_ascii=ensure_ascii, indent=indent, separators=separators, sort_keys=sort_keys)
 
 
+# The time a template's `strftime_now` reads (Llama 3.x and Mistral templates write today's date into the system turn):
+# None reads the clock; `pinned_clock` sets it while a run's rows are encoded.
+_NOW: contextvars.ContextVar[float | None] = contextvars.ContextVar("ftlib_template_now", default=None)
+
+
+@contextlib.contextmanager
+def pinned_clock(when: float | None):
+    """While the block runs, `strftime_now` in a template reads `when` (seconds since 1970; None: the clock). A run
+    encodes its rows at the time it was queued, so a resume or a rerun on another day trains the same tokens.
+
+    >>> with pinned_clock(0.0):
+    ...     compile_template("{{ strftime_now('%Y') }}").render() in ("1969", "1970")  # the server's time zone
+    True
+    """
+    token = _NOW.set(when)
+    try:
+        yield
+    finally:
+        _NOW.reset(token)
+
+
+def _strftime_now(fmt: str) -> str:
+    when = _NOW.get()
+    return (datetime.now() if when is None else datetime.fromtimestamp(when)).strftime(fmt)
+
+
 @lru_cache(maxsize=64)
 def compile_template(source: str) -> jinja2.Template:
     """`source` compiled in the sandbox (Jinja's ImmutableSandboxedEnvironment, trim_blocks and lstrip_blocks, as
@@ -459,7 +486,7 @@ def compile_template(source: str) -> jinja2.Template:
     env.globals["lipsum"] = _lipsum
     env.finalize = _finalize
     env.globals["raise_exception"] = _raise_exception
-    env.globals["strftime_now"] = lambda fmt: datetime.now().strftime(fmt)
+    env.globals["strftime_now"] = _strftime_now
     try:
         return env.from_string(source)
     except jinja2.TemplateSyntaxError as exc:

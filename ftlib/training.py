@@ -363,14 +363,18 @@ def build_trainer(
     from ftlib import fastpath, packed_rows
     from ftlib.data_order import resumable
     from ftlib.models import load_tokenizer
+    from ftlib.rundir import RunDir
+    from ftlib.template_sandbox import pinned_clock
 
     train_rows, test_rows, source = load_rows(config, run_dir) if rows is None else (*rows, "rows given in code")
     tokenizer = load_tokenizer(config.model)
     template = run_template(config, tokenizer)
-    train_enc, dropped = encode_for_training(train_rows, tokenizer, template, config)
-    eval_enc, eval_dropped = (
-        encode_for_training(test_rows, tokenizer, template, config, split="held-out") if test_rows else ([], [])
-    )
+    # A template's date (strftime_now) is the day the run was queued: a resume on another day trains the same tokens.
+    with pinned_clock(RunDir(Path(run_dir)).read_status().get("created")):
+        train_enc, dropped = encode_for_training(train_rows, tokenizer, template, config)
+        eval_enc, eval_dropped = (
+            encode_for_training(test_rows, tokenizer, template, config, split="held-out") if test_rows else ([], [])
+        )
     if not train_enc:
         raise ConfigError(
             f"None of the {len(train_rows)} training rows has a token to learn from with mask policy "

@@ -1130,3 +1130,24 @@ def test_kto_with_one_kind_of_label_is_warned_before_launch(tiny_model_dir, smol
         assert found == []
     else:
         assert len(found) == 1 and found[0].startswith(f"All 4 KTO training rows are labelled {said}: ")
+
+
+def test_a_templates_date_is_the_day_the_run_was_queued(tiny_model_dir, smol_tokenizer, tmp_path):
+    """Llama 3.x and Mistral templates write today's date (`strftime_now`) into the rows: a run resumed, or rerun
+    from its folder, on another day trained other tokens than it started with."""
+    import json
+    import time
+
+    template = (
+        "{{ 'Today: ' + strftime_now('%d %b %Y') + '\\n' }}{% for m in messages %}{{ m['role'] }}: {{ m['content'] }}"
+        "{% if m['role'] == 'assistant' %}<|endoftext|>{% endif %}\n{% endfor %}"
+        "{% if add_generation_prompt %}assistant: {% endif %}"
+    )
+    config = tiny_config(tiny_model_dir, template="custom", template_source=template, max_steps=1)
+    queued = time.mktime((2024, 2, 29, 12, 0, 0, 0, 0, -1))
+    (tmp_path / "status.json").write_text(json.dumps({"state": "queued", "created": queued}))
+    prepared = build_trainer(config, tmp_path, rows=(SFT_ROWS[:2], []))
+    text = smol_tokenizer.decode(prepared.trainer.train_dataset[0]["input_ids"])
+    assert text.startswith("Today: 29 Feb 2024\n"), text[:40]
+    fresh = build_trainer(config, tmp_path / "no-status", rows=(SFT_ROWS[:2], []))  # no run: today, as before
+    assert time.strftime("%d %b %Y") in smol_tokenizer.decode(fresh.trainer.train_dataset[0]["input_ids"])
