@@ -51,9 +51,14 @@ from ftlib.dropout_masks import MaskPool, add_masked_, drop_mask, masked
 CPU_TOKEN_BUDGET = 2048
 
 
+def _setting_on(name: str) -> bool:
+    """Whether the FTLIB_* switch `name` is on: unset, or anything but 0 / false / no / off."""
+    return os.environ.get(name, "1").strip().lower() not in ("0", "false", "no", "off")
+
+
 def enabled() -> bool:
     """Whether the fast path is on: `FTLIB_FAST_PATH` unset, or anything but 0, false, no or off (any case)."""
-    return os.environ.get("FTLIB_FAST_PATH", "1").strip().lower() not in ("0", "false", "no", "off")
+    return _setting_on("FTLIB_FAST_PATH")
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -365,17 +370,16 @@ def fuse_head(model, temperature: float = 1.0, pack_rows: bool = False) -> bool:
 
     base = model.get_base_model() if hasattr(model, "get_base_model") else model
     fused = headloss.fuse_lm_head(base, temperature=temperature)
-    if fused:
-        share = _share_prefixes() and packed_rows.reads_shared_prefixes(base)
-        if pack_rows:
-            headloss.pack_padded_rows(base, share_prefixes=share)
-        setattr(base, headloss.PACK_SHARED, share)  # padding-free SFT batches too (headloss.shared_packed_batch)
+    if fused and pack_rows:
+        headloss.pack_padded_rows(base)
+    if fused:  # padded batches packed, and padding-free SFT batches (headloss.shared_packed_batch)
+        setattr(base, headloss.PACK_SHARED, _share_prefixes() and packed_rows.reads_shared_prefixes(base))
     return fused
 
 
 def _share_prefixes() -> bool:
     """FTLIB_SHARE_PREFIXES=0 computes every row's prompt in full (to measure what sharing it is worth)."""
-    return os.environ.get("FTLIB_SHARE_PREFIXES", "1").strip().lower() not in ("0", "false", "no", "off")
+    return _setting_on("FTLIB_SHARE_PREFIXES")
 
 
 def pack_score_rows(model, device: str | None = None) -> bool:
@@ -505,7 +509,7 @@ def padding_free_allowed() -> bool:
     """Whether this server's settings let CPU runs be padding-free (SFT and the alignment trainers): the fast path
     on and `FTLIB_PADDING_FREE` not 0 (what the Batches page can know without a model; `padding_free` also probes the
     run's model)."""
-    return enabled() and os.environ.get("FTLIB_PADDING_FREE", "1").strip().lower() not in ("0", "false", "no", "off")
+    return enabled() and _setting_on("FTLIB_PADDING_FREE")
 
 
 def padding_free(model, device: str | None = None) -> bool:

@@ -199,23 +199,21 @@ def _fast_head_output(model, args, kwargs, labels, num_items_in_batch, temperatu
     )
 
 
-# Set on a model by `pack_padded_rows`: whether its padded batches run packed, also left-padded ones, and with the
-# rows' common prefixes computed once.
+# Set on a model by `pack_padded_rows`: whether its padded batches run packed, and also left-padded ones.
 PACK_ROWS = "_ftlib_pack_rows"
 PACK_LEFT_PADDED = "_ftlib_pack_left_padded"
+# Set on a model by fastpath.fuse_head: whether the rows of its packed batches (padded ones packed here, padding-free
+# SFT batches) compute their common prefixes once, for a model `packed_rows.reads_shared_prefixes` allows.
 PACK_SHARED = "_ftlib_pack_shared"
 
 
-def pack_padded_rows(model, share_prefixes: bool = False) -> None:
+def pack_padded_rows(model) -> None:
     """Let the fast head of `model` run padded batches (DPO's chosen and rejected rows, KTO's, GRPO's prompts and
     answers) padding-free: the rows laid end to end in one sequence, as padding-free SFT batches are (TRL 1.16's DPO
     `padding_free` is switched off). Left-padded rows too where `rotary_positions` allows. Only for a model whose
-    attention keeps such rows apart (fastpath.padding_free probes it). `share_prefixes`: a prefix rows have in common
-    is computed once (`packed_batch(shared=True)`), for a model that reads such rows (`packed_rows.
-    reads_shared_prefixes` probes it)."""
+    attention keeps such rows apart (fastpath.padding_free probes it)."""
     setattr(model, PACK_ROWS, True)
     setattr(model, PACK_LEFT_PADDED, rotary_positions(model))
-    setattr(model, PACK_SHARED, share_prefixes)
 
 
 # Most tokens a packed batch may hold: transformers builds a [T, T] mask for the packed rows on every forward (unused
