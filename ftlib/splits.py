@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import math
 import random
+import unicodedata
 from collections import Counter
 
 from ftlib.errors import plural
@@ -22,8 +23,25 @@ from ftlib.rows import RowShapeError, row_kind
 
 
 def row_key(row: dict) -> str:
-    """A row as one comparable string: exact copies (as canonical rows) have the same key."""
-    return json.dumps(row, sort_keys=True, ensure_ascii=False)
+    """A row as one comparable string: exact copies (as canonical rows) have the same key, and so do rows whose text
+    differs only in Unicode normalisation ("Café" typed on a Mac, NFD, and on Windows, NFC): both are compared in NFC.
+    Only the key is normalised; the rows, and the text trained, are kept as the file has them.
+
+    >>> row_key({"t": "Cafe\u0301"}) == row_key({"t": "Caf\u00e9"})
+    True
+    """
+    return json.dumps(_nfc(row), sort_keys=True, ensure_ascii=False)
+
+
+def _nfc(value):
+    """`value` with every string in it (keys too) in Unicode's NFC form, for comparing only."""
+    if isinstance(value, str):
+        return unicodedata.normalize("NFC", value)
+    if isinstance(value, dict):
+        return {_nfc(k): _nfc(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_nfc(v) for v in value]
+    return value
 
 
 def dedupe_rows(rows: list[dict]) -> tuple[list[dict], int]:
@@ -39,9 +57,10 @@ def dedupe_rows(rows: list[dict]) -> tuple[list[dict], int]:
 
 
 def duplicates_note(rows: list[dict], places: list[str], shown: int = 3) -> list[str]:
-    """The note on rows that repeat an earlier row exactly (`dedupe_rows`' copies), naming the first few by `places`
-    (where each row is in the file: "line 4"); [] when there are none. A copy weighs its example twice in training,
-    and one in both parts of a split makes the held-out loss look better than it is.
+    """The note on rows that repeat an earlier row (`dedupe_rows`' copies: exactly, or but for Unicode normalisation,
+    which the note then says), naming the first few by `places` (where each row is in the file: "line 4"); [] when
+    there are none. A copy weighs its example twice in training, and one in both parts of a split makes the held-out
+    loss look better than it is.
 
     >>> duplicates_note([{"a": 1}, {"a": 2}, {"a": 1}], ["line 1", "line 2", "line 3"])[0][:55]
     '1 row repeats an earlier one exactly: line 3 (of line 1'
@@ -51,11 +70,14 @@ def duplicates_note(rows: list[dict], places: list[str], shown: int = 3) -> list
     """
     first: dict[str, int] = {}
     copies, times = [], Counter()  # times: how often each first row is there
+    unnormal = []  # the copies whose characters differ from their first row's (NFC vs NFD): same key, other bytes
     for i, row in enumerate(rows):
         key = row_key(row)
         if key in first:
             copies.append(f"{places[i]} (of {places[first[key]]})")
             times[first[key]] += 1
+            if row != rows[first[key]]:
+                unnormal.append(places[i])
         else:
             first[key] = i
     if not copies:
@@ -65,11 +87,28 @@ def duplicates_note(rows: list[dict], places: list[str], shown: int = 3) -> list
     most, extra = times.most_common(1)[0]
     most_said = f" The row at {places[most]} is there {extra + 1:,} times." if extra >= 2 else ""
     return [
-        f"{plural(len(copies), 'row')} {'repeats' if len(copies) == 1 else 'repeat'} an earlier one exactly: "
-        f"{', '.join(copies[:shown])}{more}.{most_said} A copy counts its example twice in training, and a copy on "
-        "each side of a split flatters the held-out loss: Drop exact duplicates when saving the split (--dedupe) "
+        f"{plural(len(copies), 'row')} {'repeats' if len(copies) == 1 else 'repeat'} an earlier one"
+        f"{'' if unnormal else ' exactly'}: {', '.join(copies[:shown])}{more}.{most_said}"
+        f"{_normalisation_said(unnormal, len(copies), shown)} A copy counts its example twice in training, and a copy "
+        "on each side of a split flatters the held-out loss: Drop exact duplicates when saving the split (--dedupe) "
         "keeps one."
     ]
+
+
+def _normalisation_said(unnormal: list[str], n_copies: int, shown: int) -> str:
+    """The sentence on the copies (`unnormal` of `n_copies`) whose text differs from their first row's only in Unicode
+    normalisation; "" for none."""
+    if not unnormal:
+        return ""
+    if len(unnormal) == n_copies:
+        which = "Their text differs" if n_copies > 1 else "Its text differs"  # from the row it repeats
+    else:
+        more = f" and {len(unnormal) - shown} more" if len(unnormal) > shown else ""
+        which = f"At {', '.join(unnormal[:shown])}{more} the text differs"
+    return (
+        f" {which} only in how accented letters are encoded (Unicode NFC vs NFD: the same words typed on a Mac and on "
+        "Windows): they look the same, but a tokenizer reads different tokens."
+    )
 
 
 # A part of a split more than this share copies of one row measures (or teaches) that row more than the data.
