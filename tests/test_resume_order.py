@@ -271,3 +271,20 @@ def test_a_resumed_epoch_of_several_processes_draws_its_own_epochs_order(tiny_mo
     resumed = trainer.get_resumed_dataloader(shard, 1)  # one batch of the epoch trained before the stop
     resumed.set_epoch(1)
     assert [batch.tolist() for batch in resumed] == epochs[1][1:]
+
+
+def test_a_stop_between_early_stoppings_checkpoints_keeps_its_own_checkpoint(tiny_model_dir, tmp_path):
+    """Early stopping keeps one checkpoint besides the best (`save_total_limit` 1), and at the end of training the
+    Trainer deletes every checkpoint but the best: a stop at step 5, between evaluations at 4 and 6, lost the stop's
+    checkpoint, and the resumed run trained step 5 again from step 4's."""
+    config = tiny_config(tiny_model_dir, method="lora", max_steps=8, eval_every=2, early_stopping_patience=3)
+    stopped = build_trainer(
+        config, tmp_path, callbacks=[StopRequestedAt(tmp_path, 5)], rows=(TRAIN, HELD_OUT), evaluate_first=True
+    ).trainer
+    stopped.train()
+    assert stopped.state.global_step == 5
+    kept = sorted(int(p.name.split("-")[1]) for p in (tmp_path / "checkpoints").glob("checkpoint-*"))
+    assert kept[-1] == 5 and int(stopped.state.best_model_checkpoint.split("-")[-1]) in kept
+    resumed = build_trainer(config, tmp_path, rows=(TRAIN, HELD_OUT), evaluate_first=False).trainer
+    resumed.train(resume_from_checkpoint=str(tmp_path / "checkpoints" / "checkpoint-5"))
+    assert resumed.state.global_step == 8
