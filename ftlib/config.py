@@ -380,7 +380,8 @@ class RunConfig(LossTypeSettings, KTOSettings, GRPOSettings):
         minimum=0,
         maximum=2**31 - 1,
         advanced=True,
-        help="Random seed: the same seed and settings give the same run.",
+        help="Random seed: the same seed and settings give the same run. With a data file as the dataset it also "
+        "picks the held-out rows, so another seed trains and evaluates on other rows.",
     )
     device: str = setting(
         "auto",
