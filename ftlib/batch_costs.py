@@ -9,7 +9,7 @@ length grouping, packing (`STRATEGIES`), and which of them the rows' methods can
   (transformers' RandomSampler, KTO's too; GRPO draws its prompts shuffled), so the padding is
   the one expected over every random order (`batch_plans.shuffled_positions`, exact), not that of the file's order,
   which on a file sorted by length looks like grouping.
-- `length_grouped`: batches of similar lengths (`batch_plans.length_groups`) for one shuffle of the seed.
+- `length_grouped`: batches of similar lengths (`batch_plans.length_groups`): the run's first epoch, for its seed.
 - `packing`: best-fit decreasing rows of max length, each batch run padding-free as TRL does.
 
 Not known here: how a batch is padded or packed (`ftlib.batching`), which methods refuse what (`ftlib.methods`, the

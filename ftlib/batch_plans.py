@@ -11,7 +11,6 @@ Pure functions of integers; `ftlib.batching` builds the padded or packed batches
 from __future__ import annotations
 
 import math
-import random
 from bisect import bisect_left, insort
 from collections import defaultdict, deque
 from itertools import accumulate
@@ -64,17 +63,18 @@ def length_groups(
     Shuffle, cut into mega-batches of `mega_batch_mult * batch_size * grad_accum` (the Trainer groups a whole
     optimizer step's rows: `LengthGroupedSampler(train_batch_size * gradient_accumulation_steps)`), sort each by
     length (longest first), put the batch holding the longest example first (a memory error shows up at step 1, not
-    hours in), then cut into batches of `batch_size`. Every index appears exactly once; the same seed gives the
-    same batches.
+    hours in), then cut into batches of `batch_size`. Every index appears exactly once; the shuffle is torch's
+    permutation seeded with `seed`, so these are the batches of a run's first epoch (its sampler draws from
+    `seed + epoch`: `data_order.SeededLengthGroupedSampler`).
     """
+    import torch  # here: the other plans are pure Python, and the Batches page's import of them stays light
     if not lengths:
         return []
     group = batch_size * grad_accum
     if mega_batch_mult is None:
         # transformers' default: 50, or fewer so that there are about 4 mega-batches.
         mega_batch_mult = max(min(len(lengths) // (group * 4), 50), 1)
-    indices = list(range(len(lengths)))
-    random.Random(seed).shuffle(indices)
+    indices = torch.randperm(len(lengths), generator=torch.Generator().manual_seed(seed)).tolist()
     size = mega_batch_mult * group
     megas = [sorted(indices[i : i + size], key=lambda j: -lengths[j]) for i in range(0, len(indices), size)]
     longest = max(range(len(megas)), key=lambda m: lengths[megas[m][0]])

@@ -266,6 +266,20 @@ def test_group_by_length_agrees_with_transformers_within_a_mega_batch():
         assert [(lengths * 4)[i] for i in chunk] == sorted(((lengths * 4)[i] for i in chunk), reverse=True)
 
 
+def test_length_groups_are_the_runs_first_epoch_batches():
+    """The Batches page's grouped plan is the order a run's first epoch trains: the run's sampler draws its
+    permutation from torch's generator seeded with `seed + epoch` (`data_order.SeededLengthGroupedSampler`); the plan
+    had drawn one from Python's `random` instead, a plausible order but not the run's."""
+    from ftlib.data_order import SeededLengthGroupedSampler
+
+    lengths = [(7 * i) % 41 + 3 for i in range(60)]  # several mega-batches
+    for seed, batch_size, grad_accum in [(0, 2, 1), (5, 3, 2), (123, 4, 1)]:
+        sampler = SeededLengthGroupedSampler(batch_size * grad_accum, lengths, seed)
+        sampler.set_epoch(0)
+        plan = B.group_by_length(lengths, batch_size, seed=seed, grad_accum=grad_accum)
+        assert [i for g in plan for i in g] == list(sampler)
+
+
 def test_length_grouping_pads_as_the_trainers_sampler_with_gradient_accumulation():
     """The Trainer groups a whole optimizer step's rows (`LengthGroupedSampler(batch_size * grad_accum)`), then the
     loader cuts batches of batch_size: a reference review found the Batches page's estimate grouped by batch_size
@@ -316,8 +330,9 @@ def test_batch_stats_on_a_hand_built_batch():
         # a run shuffles: a random pairing puts both 10s together 1 time in 3 (10 + 10, 2 + 2: 24 computed), else two
         # (10, 2) batches (40), so 24/3 + 2 * 40/3 = 34.67 expected, rounded to 35 (in file order it read 40)
         ("right_padding", 35, 11, 4),
-        # lengths sorted into (10, 10) and (2, 2)
-        ("length_grouped", 24, 0, 4),
+        # a run's first epoch (seed 0): 4 rows make mega-batches of one batch each (the Trainer's 4 // (2 * 4) -> 1),
+        # so grouping only sorts within a batch, and torch's permutation [0, 1, 3, 2] pairs each 10 with a 2
+        ("length_grouped", 40, 16, 4),
         # rows of 12: 10+2, 10+2 -> one batch of two packed rows, flattened into one row (padding-free)
         ("packing", 24, 0, 1),
     ],
