@@ -68,6 +68,7 @@ def length_groups(
     `seed + epoch`: `data_order.SeededLengthGroupedSampler`).
     """
     import torch  # here: the other plans are pure Python, and the Batches page's import of them stays light
+
     if not lengths:
         return []
     group = batch_size * grad_accum
