@@ -47,6 +47,7 @@ from ftlib.errors import plural
 from ftlib.file_bytes import opened
 from ftlib.format_detect import unread_shape
 from ftlib.formats import FIELDS, FORMAT_FIELDS, FORMAT_KIND, FORMATS, RowProblem, convert, detect_row_format
+from ftlib.invisible_text import invisible_characters
 from ftlib.judged_pairs import NoPair, judged_pair, judged_records, judged_shape
 from ftlib.label_values import contradicting_labels, rating_problem
 from ftlib.mapping import (
@@ -488,6 +489,7 @@ def load_bytes(
     mapped = {f: c for f, c in column_map.items() if c is not None} if column_map else None
     # Text holding a chat transcript in a template's markup: its user turns are trained too (text_markup)
     markup = chat_markup(rows, numbers, forced, source_of.get("text", "text"), numbered) if fmt == "text" else []
+    unseen = invisible_characters(rows, numbers, numbered)  # U+2028, zero-width spaces: seen by no one, yet trained
     return LoadResult(
         fmt,
         rows,
@@ -497,7 +499,10 @@ def load_bytes(
         warnings,
         columns,
         mapped,
-        notices=notices + blank_values(records, numbers, fmt, source_of, numbered, columns is not None) + markup,
+        notices=notices
+        + blank_values(records, numbers, fmt, source_of, numbered, columns is not None)
+        + markup
+        + unseen,
         fields=fields,
         file_type=numbered,  # where a row is, in the file's words: "line 4" of a .json read by line
         lines=lines,

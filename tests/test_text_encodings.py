@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from ftlib import data
 from ftlib.data import load_bytes, split_rows
 
@@ -35,3 +37,41 @@ def test_exact_copies_are_still_said_to_be_exact():
     row = json.dumps({"prompt": NFD, "completion": "Oui."}, ensure_ascii=False) + "\n"
     (note,) = [n.message for n in load_bytes((row * 2).encode(), "c.jsonl").notices if "repeat" in n.message]
     assert note.startswith("1 row repeats an earlier one exactly: line 2 (of line 1).") and "NFC" not in note
+
+
+# Characters nobody sees, each named once per file and kind (ftlib.invisible_text), a row's text kept as written.
+FAMILY = "\U0001f468\u200d\U0001f469\u200d\U0001f467"  # 👨‍👩‍👧: three emoji joined by two zero-width joiners
+INVISIBLE_CASES = [
+    # (id, the texts of the assistant's replies, the start of each notice expected)
+    ("line separator", ["One\u2028two", "Fine.", "Three\u2028four"], ["2 rows of 3 hold Unicode line or paragraph"]),
+    ("paragraph separator", ["One\u2029two"], ["1 row of 1 holds Unicode line or paragraph separators"]),
+    ("zero-width space", ["a\u200bb", "c\u2060d", "\ufeffe"], ["3 rows of 3 hold zero-width characters"]),
+    ("both kinds", ["a\u200bb\u2028c"], ["1 row of 1 holds Unicode line", "1 row of 1 holds zero-width"]),
+    ("joiner between ASCII letters", ["co\u200dop"], ["1 row of 1 holds zero-width characters"]),
+    ("emoji family", [f"My family: {FAMILY}", "\u2764\ufe0f\u200d\U0001f525 hot"], []),
+    ("Malayalam chillu", ["\u0d05\u0d35\u0d7b \u0d28\u0d4d\u200d."], []),
+    ("plain", ["Hello\nthere"], []),
+]
+
+
+@pytest.mark.parametrize("replies, expected", [c[1:] for c in INVISIBLE_CASES], ids=[c[0] for c in INVISIBLE_CASES])
+def test_invisible_line_and_space_characters_are_named_once_per_kind(replies, expected):
+    rows = [{"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": r}]} for r in replies]
+    text = "".join(json.dumps(r) + "\n" for r in rows)  # \u escapes: the file is ASCII, the text is not
+    result = load_bytes(text.encode(), "unseen.jsonl")
+    found = [n.message for n in result.notices if "zero-width" in n.message or "separators" in n.message]
+    assert [m[: len(e)] for m, e in zip(found, expected, strict=False)] == expected and len(found) == len(expected)
+    assert [r["messages"][1]["content"] for r in result.rows] == replies  # trained as written
+    if found and "separator" in found[0]:
+        assert 'Replace U+2028 with "\\n"' in found[0] and "line" in found[0]
+
+
+def test_invisible_characters_name_the_count_and_the_first_rows():
+    rows = [{"text": f"Row {i}\u2028next line" if i % 2 else f"Row {i}"} for i in range(1, 21)]
+    text = "".join(json.dumps(r) + "\n" for r in rows)
+    (note,) = [n for n in load_bytes(text.encode(), "t.jsonl").notices if "separators" in n.message]
+    assert note.rows == 10 and not note.note
+    assert note.message.startswith(
+        "10 rows of 20 hold Unicode line or paragraph separators in their text (U+2028 line separator in 10 rows; "
+        "lines 1, 3, 5, 7, 9 and 5 more): they look like line breaks"
+    )
