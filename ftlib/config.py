@@ -181,8 +181,8 @@ class RunConfig(LossTypeSettings, KTOSettings, GRPOSettings):
         advanced=True,
         when={"method": GROUPING_METHODS},  # KTO and GRPO order their own rows (methods.OWN_ROW_ORDER)
         help="Put examples of similar length in the same batch, so less compute goes to padding. The rows are "
-        "shuffled and cut into chunks of up to 50 batches; the chunks come in random order, each longest first (the "
-        "loss curve shows a sawtooth).",
+        "shuffled and cut into chunks of up to 50 optimizer steps' rows; the chunks come in random order, each "
+        "longest first (the loss curve shows a sawtooth).",
     )
     # -- optimisation -------------------------------------------------------------------------------------------
     learning_rate: float | None = setting(
@@ -239,7 +239,8 @@ class RunConfig(LossTypeSettings, KTOSettings, GRPOSettings):
         step=0.01,
         advanced=True,
         hint="e.g. 0.05",
-        help="Share of the steps spent ramping the learning rate up from zero.",
+        help="Share of the steps spent ramping the learning rate up from zero. The constant schedule has no warmup "
+        "(transformers ignores it there): use constant_with_warmup for one.",
     )
     scheduler: Scheduler = setting(
         "cosine",
@@ -396,8 +397,8 @@ class RunConfig(LossTypeSettings, KTOSettings, GRPOSettings):
         group="hardware",
         advanced=True,
         help="Number format of the weights: auto (GPU: fp32 for a model under 200M parameters, faster there; larger "
-        "ones a frozen LoRA base in bf16, fully trained weights fp32 computed in bf16, mixed precision; CPU: fp32, a "
-        "LoRA base in bf16 where the CPU has native bf16), float32, bfloat16 "
+        "ones a frozen LoRA base in bf16, fully trained weights fp32 computed in bf16, mixed precision; CPU: fp32, "
+        "LoRA SFT's frozen base in bf16 where the CPU has native bf16), float32, bfloat16 "
         "(pure bf16: half the memory, updates below bf16's resolution lost), float16.",
     )
     gradient_checkpointing: bool = setting(

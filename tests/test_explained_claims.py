@@ -1,0 +1,59 @@
+"""What the studio's explanations claim, checked against what the code and the reference libraries do.
+
+Each test reads one sentence a person is shown (a setting's help, a page's caption) and checks the behaviour it
+describes: against transformers, TRL or PEFT where they decide it, else against the studio's own code path.
+"""
+
+from __future__ import annotations
+
+import typing
+
+import pytest
+
+from ftlib import precision
+from ftlib.config import RunConfig, Scheduler, field_specs
+
+
+def _warms_up(scheduler: str) -> bool:
+    """Whether transformers' schedule of this name starts below the learning rate when given warmup steps."""
+    import torch
+    from transformers import get_scheduler
+
+    optimizer = torch.optim.SGD([torch.nn.Parameter(torch.ones(1))], lr=1.0)
+    schedule = get_scheduler(scheduler, optimizer, num_warmup_steps=2, num_training_steps=4)
+    return schedule.get_last_lr()[0] < 1.0
+
+
+def test_the_warmup_help_names_each_schedule_that_has_no_warmup():
+    """transformers' `get_scheduler` passes the constant schedule no warmup steps: the help must say so."""
+    help_text = field_specs()["warmup_ratio"].help
+    without = {s for s in typing.get_args(Scheduler) if not _warms_up(s)}
+    assert without == {"constant"}  # the sentinel: this transformers still ignores it there
+    assert all(f"The {s} schedule has no warmup" in help_text for s in without), help_text
+    assert "constant_with_warmup" in help_text  # the fix named
+
+
+@pytest.mark.parametrize("method", ["lora", "dpo", "kto", "reward", "grpo"])
+def test_the_dtype_help_says_which_runs_get_a_bf16_base_on_cpu(monkeypatch, method):
+    """`auto` on a CPU with native bf16 loads a bf16 base for LoRA SFT only; DPO, KTO, a reward model and GRPO with a
+    LoRA adapter load fp32 (precision.training_dtype), and the help names LoRA SFT alone."""
+    monkeypatch.setenv("FTLIB_CPU_BF16", "1")
+    monkeypatch.delenv("FTLIB_FAST_PATH", raising=False)
+    got = precision.training_dtype("auto", "cpu", method, "lora")
+    assert (got == "bfloat16") == (method == "lora"), got
+    help_text = field_specs()["dtype"].help
+    assert "LoRA SFT's frozen base in bf16 where the CPU has native bf16" in help_text, help_text
+
+
+def test_length_grouping_chunks_are_counted_in_optimizer_steps(tmp_path):
+    """transformers' LengthGroupedSampler groups `train_batch_size * gradient_accumulation_steps` rows, a whole
+    optimizer step, 50 of them a chunk: with gradient accumulation a chunk is 50 steps, not 50 batches."""
+    import torch
+
+    from ftlib import training
+
+    config = RunConfig(model="m", dataset="x", batch_size=3, grad_accum=2, max_steps=4)
+    args = training.trainer_arguments(config, tmp_path, "cpu", torch.float32, has_eval=False)
+    assert args.train_batch_size * args.gradient_accumulation_steps == config.batch_size * config.grad_accum
+    assert args.train_sampling_strategy == "group_by_length"
+    assert "chunks of up to 50 optimizer steps' rows" in field_specs()["group_by_length"].help
