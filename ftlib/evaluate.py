@@ -320,6 +320,18 @@ class EvalResult:
         return out.getvalue()
 
 
+def spreadsheet_csv(table: str) -> bytes:
+    """A CSV table (`to_csv`) as the bytes of a download meant for a spreadsheet: UTF-8 with a byte order mark.
+    Excel on Windows reads a CSV without one in the system's code page, so "Café" and every answer in another script
+    open garbled ("CafÃ©"); with it, Excel reads UTF-8. pandas' `read_csv`, LibreOffice, Google Sheets, Python's
+    `open(..., encoding="utf-8-sig")` and the studio's own Data page read the mark as what it is.
+
+    >>> spreadsheet_csv("index,answer\\n0,Café\\n")[:12]
+    b'\xef\xbb\xbfindex,ans'
+    """
+    return table.encode("utf-8-sig")
+
+
 def _csv_safe(value):
     """Text cells that a spreadsheet would run as a formula (= + - @ tab CR) get a leading quote (OWASP)."""
     if isinstance(value, str) and value.startswith(("=", "+", "-", "@", "\t", "\r")):

@@ -444,7 +444,9 @@ for col, title, rows in (
         col.html(html_table(shown))
     else:
         col.caption("None.")
-st.download_button("Download CSV", result.to_csv(), file_name=f"eval-{job_run}.csv", mime="text/csv")
+st.download_button(
+    "Download CSV", E.spreadsheet_csv(result.to_csv()), file_name=f"eval-{job_run}.csv", mime="text/csv"
+)
 
 # ------------------------------------------------------------------------------------------------ per-token loss
 

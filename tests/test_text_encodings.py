@@ -75,3 +75,53 @@ def test_invisible_characters_name_the_count_and_the_first_rows():
         "10 rows of 20 hold Unicode line or paragraph separators in their text (U+2028 line separator in 10 rows; "
         "lines 1, 3, 5, 7, 9 and 5 more): they look like line breaks"
     )
+
+
+# Evaluate's CSV downloads are for spreadsheets: UTF-8 with a byte order mark, which Excel on Windows needs.
+def test_evaluate_csv_download_has_a_bom_and_reads_back_everywhere():
+    import csv
+    import io
+
+    import pandas as pd
+
+    from ftlib.evaluate import EvalResult, EvalRow, spreadsheet_csv
+
+    answers = ["Café crème", "日本語の答え", "Ответ"]
+    result = EvalResult("run", [EvalRow(i, "Q?", a, a, a, 2.0, 1.5, 4) for i, a in enumerate(answers)])
+    data = spreadsheet_csv(result.to_csv())
+    assert data.startswith(b"\xef\xbb\xbfindex,") and data[3:] == result.to_csv().encode("utf-8")
+    assert [r["tuned_output"] for r in csv.DictReader(io.StringIO(data.decode("utf-8-sig")))] == answers
+    assert list(pd.read_csv(io.BytesIO(data))["tuned_output"]) == answers and "index" in pd.read_csv(io.BytesIO(data))
+    back = load_bytes(data, "eval-run.csv", column_map={"prompt": "prompt", "completion": "tuned_output"})
+    assert "index" in back.fields and [r["messages"][1]["content"] for r in back.rows] == answers
+
+
+def _csv_downloads(path):
+    """(line, what a `download_button` with mime "text/csv" in `path` is given to download)."""
+    import ast
+
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "download_button":
+            mime = next((k.value for k in node.keywords if k.arg == "mime"), None)
+            if isinstance(mime, ast.Constant) and mime.value == "text/csv":
+                yield node.lineno, node.args[1]
+
+
+def test_every_csv_download_of_the_pages_is_written_for_a_spreadsheet():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    found = [
+        (p, line, arg)
+        for d in ("pages", "ui")
+        for p in sorted((root / d).glob("*.py"))
+        for line, arg in _csv_downloads(p)
+    ]
+    assert len(found) >= 3  # Evaluate's three tables: answers and losses, a reward model's pairs, GRPO's answers
+    plain = [
+        f"{p.name}:{line}"
+        for p, line, arg in found
+        if getattr(arg, "func", None) is None
+        or getattr(arg.func, "id", getattr(arg.func, "attr", None)) != "spreadsheet_csv"
+    ]
+    assert not plain, f"CSV downloads without a byte order mark (use ftlib.evaluate.spreadsheet_csv): {plain}"

@@ -17,6 +17,7 @@ import streamlit as st
 
 from ftlib import eval_results as K
 from ftlib.errors import plural
+from ftlib.evaluate import spreadsheet_csv
 from ftlib.reward_eval import AnswersJob
 from ftlib.rundir import run_folder_of
 from ui.alignment_view import reward_parts
@@ -157,7 +158,9 @@ def _result(job: AnswersJob, run_name: str, held_out: int, specs: list, kept_key
     st.markdown("**The answers, the largest drop in reward first**")
     shown = ["row", "prompt", "base_output", "tuned_output", "base_reward", "tuned_reward", "reward_change"]
     st.dataframe(table[shown], hide_index=True, width="stretch")
-    st.download_button("Download CSV", result.to_csv(), file_name=f"eval-{run_name}.csv", mime="text/csv")
+    st.download_button(
+        "Download CSV", spreadsheet_csv(result.to_csv()), file_name=f"eval-{run_name}.csv", mime="text/csv"
+    )
 
 
 __all__ = ["answers_section"]

@@ -16,6 +16,7 @@ import streamlit as st
 
 from ftlib import eval_results as K
 from ftlib.errors import plural
+from ftlib.evaluate import spreadsheet_csv
 from ftlib.reward_eval import PairsJob
 from ftlib.rundir import run_folder_of
 from ui.common import restore_kept, run_job_section, skipped_rows
@@ -106,7 +107,9 @@ def _result(job: PairsJob, run_name: str, kept_key: dict | None) -> None:
         hide_index=True,
         width="stretch",
     )
-    st.download_button("Download CSV", result.to_csv(), file_name=f"eval-{run_name}.csv", mime="text/csv")
+    st.download_button(
+        "Download CSV", spreadsheet_csv(result.to_csv()), file_name=f"eval-{run_name}.csv", mime="text/csv"
+    )
 
 
 __all__ = ["pairs_section"]
