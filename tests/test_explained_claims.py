@@ -57,3 +57,23 @@ def test_length_grouping_chunks_are_counted_in_optimizer_steps(tmp_path):
     assert args.train_batch_size * args.gradient_accumulation_steps == config.batch_size * config.grad_accum
     assert args.train_sampling_strategy == "group_by_length"
     assert "chunks of up to 50 optimizer steps' rows" in field_specs()["group_by_length"].help
+
+
+@pytest.mark.parametrize("steps, chunk_steps", [(200, 50), (400, 50), (199, 49), (8, 2)])
+def test_the_batches_page_says_how_many_steps_a_length_grouped_chunk_holds(steps, chunk_steps):
+    """The Batches page's words for engineers: chunks of up to 50 steps' rows, fewer under 200 steps, as transformers'
+    `get_length_grouped_indices` sizes them (a step's rows: batch size x gradient accumulation)."""
+    import torch
+    from transformers.trainer_pt_utils import get_length_grouped_indices
+
+    from ui.batch_view import TABLE_FOR_ENGINEERS
+
+    step_rows = 6
+    lengths = list(range(1, steps * step_rows + 1))
+    order = get_length_grouped_indices(lengths, step_rows, generator=torch.Generator().manual_seed(0))
+    # Each chunk is sorted longest first: a chunk ends where the length rises again (the longest row moved to the
+    # front aside, which only swaps first elements).
+    rises = [i for i in range(2, len(order)) if lengths[order[i]] > lengths[order[i - 1]]]
+    assert rises[0] == chunk_steps * step_rows
+    said = " ".join(TABLE_FOR_ENGINEERS.split())
+    assert "chunks of up to 50 optimizer steps' rows (fewer when there are under 200 steps)" in said
