@@ -126,7 +126,8 @@ TABLE_FOR_ENGINEERS = """
 - **Padding, grouped by length**: the Train form's *group by length*, transformers' `get_length_grouped_indices`,
   for one shuffle of the seed: the rows shuffled, cut into chunks of up to 50 optimizer steps' rows (fewer when
   there are under 200 steps), the chunks in random order, each sorted longest first, the longest row moved to the
-  very front (a sawtooth in the loss curve). KTO and GRPO order their rows themselves, so it is not offered for their rows.
+  very front (a sawtooth in the loss curve). KTO and GRPO order their rows themselves, so it is not offered for
+  their rows.
 - **Packing**: best-fit decreasing (BFD) into rows of *max length*, as TRL packs (`SFTConfig(packing=True)`, its
   default `packing_strategy="bfd"`); TRL then runs a batch of packed rows padding-free, as one flattened row.
 - **work per trained token**: computed positions (real tokens and padding) ÷ tokens whose label is not -100.
