@@ -39,9 +39,10 @@ class DecodingSetting:
     """How one row picks its next token. `temperature=0` means greedy (always the most likely token).
 
     `min_p` keeps the tokens at least `min_p` times as likely as the most likely one (Nguyen et al. 2024, "Turning
-    Up the Heat: Min-p Sampling"; transformers' MinPLogitsWarper). `repetition_penalty` makes every token already in
-    the prompt or the answer less likely: a positive logit divided by it, a negative one multiplied (Keskar et al.
-    2019, CTRL; transformers' RepetitionPenaltyLogitsProcessor); it applies to greedy decoding too.
+    Up the Heat: Min-p Sampling"; transformers' MinPLogitsWarper). `repetition_penalty` lowers the logit of every
+    token already in the prompt or the answer: a positive logit divided by it, a negative one multiplied (Keskar et
+    al. 2019, CTRL; transformers' RepetitionPenaltyLogitsProcessor), so each becomes less likely than before against
+    every token not yet used (not always less likely outright: `penalize_repeats`); it applies to greedy decoding too.
     """
 
     temperature: float = 1.0  # divides the logits: <1 sharpens, >1 flattens; 0 = greedy
@@ -198,7 +199,9 @@ def row_seed(seed: int, setting: DecodingSetting) -> int:
 
 def penalize_repeats(logits, seen, penalty):
     """transformers' RepetitionPenaltyLogitsProcessor, row by row: where `seen` is set, a logit > 0 is divided by
-    the row's `penalty`, one < 0 multiplied (so a penalty > 1 always makes the token less likely).
+    the row's `penalty`, one < 0 multiplied. A penalty > 1 so always lowers a seen token's logit and its odds against
+    every unseen token, but not always its probability: where a likelier seen token drops more, a seen token with a
+    small positive logit can gain (logits 10 and 0.1 seen, 5 not: 0.1's probability rises about 70-fold at penalty 2).
 
     `logits` [B, V] float, `seen` [B, V] bool (the tokens of the row's prompt and answer so far; no padding),
     `penalty` [B] tensor or a number (1 = off). Returns a new tensor; `logits` is not changed.

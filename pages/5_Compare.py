@@ -198,7 +198,8 @@ with st.container():
             default_for("custom_penalty", 1.0),
             0.05,
             key="custom_penalty",
-            help="Above 1, every token already in the prompt or the answer gets less likely (greedy too); 1 = off.",
+            help="Above 1, every token already in the prompt or the answer gets less likely against the tokens not "
+            "yet used (greedy too); 1 = off.",
         )
     c1, c2, c3 = st.columns([1, 1, 2])
     seed = number_in_range(
@@ -397,7 +398,7 @@ st.markdown(
     "- **Min-p** keeps the tokens at least this share as likely as the most likely one: few when the model is sure, "
     "many when it is not.\n"
     "- **Repetition penalty** (applied first, greedy too) makes every token already in the prompt or the answer "
-    "less likely: here, the prompt's."
+    "less likely against the tokens not yet used (one of them can still gain on the others): here, the prompt's."
 )
 v1, v2, v3, v4 = st.columns(4)
 shown_names = choices_by_name(usable)

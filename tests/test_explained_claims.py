@@ -77,3 +77,30 @@ def test_the_batches_page_says_how_many_steps_a_length_grouped_chunk_holds(steps
     assert rises[0] == chunk_steps * step_rows
     said = " ".join(TABLE_FOR_ENGINEERS.split())
     assert "chunks of up to 50 optimizer steps' rows (fewer when there are under 200 steps)" in said
+
+
+def test_the_repetition_penalty_lowers_seen_tokens_against_unseen_ones_not_always_outright():
+    """Compare's words: a penalty above 1 makes every seen token less likely *against the tokens not yet used*
+    (transformers' RepetitionPenaltyLogitsProcessor lowers its logit and leaves theirs). Outright it can gain: where a
+    likelier seen token drops more (the sentinel below), so the docs must not say "always less likely"."""
+    import torch
+    from transformers import RepetitionPenaltyLogitsProcessor
+
+    from ftlib.decoding import DecodingSetting, penalize_repeats
+
+    generator = torch.Generator().manual_seed(0)
+    logits = torch.randn(64, 50, generator=generator) * 4
+    seen_ids = torch.randint(0, 50, (64, 6), generator=generator)
+    seen = torch.zeros(64, 50, dtype=torch.bool).scatter_(1, seen_ids, True)
+    after = penalize_repeats(logits, seen, 1.5)
+    reference = RepetitionPenaltyLogitsProcessor(1.5)(seen_ids, logits.clone())
+    assert torch.equal(after, reference)
+    odds_before, odds_after = logits[:, :, None] - logits[:, None, :], after[:, :, None] - after[:, None, :]
+    against_unseen = seen[:, :, None] & ~seen[:, None, :]  # (seen token i, unseen token j)
+    assert (odds_after[against_unseen] < odds_before[against_unseen]).all()
+
+    sentinel = torch.tensor([[10.0, 0.1, 5.0]])  # 10 and 0.1 seen, 5 not
+    gained = penalize_repeats(sentinel, torch.tensor([[True, True, False]]), 2.0).softmax(-1)[0, 1]
+    assert gained / sentinel.softmax(-1)[0, 1] > 70  # "rises about 70-fold", as the docstring says
+    assert "not always its probability" in penalize_repeats.__doc__
+    assert "always makes the token less likely" not in (penalize_repeats.__doc__ + DecodingSetting.__doc__)
