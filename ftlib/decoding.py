@@ -47,7 +47,7 @@ class DecodingSetting:
 
     temperature: float = 1.0  # divides the logits: <1 sharpens, >1 flattens; 0 = greedy
     top_k: int = 0  # keep only the k most likely tokens; 0 = off
-    top_p: float = 1.0  # keep the smallest set of tokens whose probabilities sum to p; 1 = off
+    top_p: float = 1.0  # keep the smallest set of most likely tokens whose probabilities reach p; 1 = off
     name: str = ""  # display label; not part of the seed
     min_p: float = 0.0  # keep tokens at least min_p x the most likely one's probability; 0 = off
     repetition_penalty: float = 1.0  # >1 discourages tokens already seen, <1 encourages them; 1 = off
