@@ -217,8 +217,9 @@ class RunConfig(LossTypeSettings, KTOSettings, GRPOSettings):
         group="optimisation",
         minimum=1,
         maximum=1024,
-        help="Examples processed together (per device); one update step takes batch size × gradient accumulation of "
-        "them. For DPO and a reward model an example is a pair: two sequences.",
+        help="Examples processed together (per process: one per GPU); one update step takes batch size × gradient "
+        "accumulation × processes of them. For DPO and a reward model an example is a pair (two sequences); for GRPO "
+        "a prompt (answered group size times).",
     )
     grad_accum: int = setting(
         1,

@@ -104,3 +104,20 @@ def test_the_repetition_penalty_lowers_seen_tokens_against_unseen_ones_not_alway
     assert gained / sentinel.softmax(-1)[0, 1] > 70  # "rises about 70-fold", as the docstring says
     assert "not always its probability" in penalize_repeats.__doc__
     assert "always makes the token less likely" not in (penalize_repeats.__doc__ + DecodingSetting.__doc__)
+
+
+@pytest.mark.parametrize("nproc", [1, 2, 4])
+def test_the_batch_size_help_counts_a_step_over_every_process(nproc):
+    """Batch size is per process (one per GPU): a step takes batch size x gradient accumulation x processes rows
+    (overfitting.steps_per_pass, as DDP's Trainer steps), and for GRPO that many prompts (each answered group size
+    times)."""
+    from ftlib import overfitting
+
+    config = RunConfig(model="m", dataset="x", batch_size=4, grad_accum=2, nproc=nproc)
+    assert overfitting.steps_per_pass(config, 64) == 64 // (4 * 2 * nproc)
+    grpo = RunConfig(model="m", dataset="x", method="grpo", rewards=[{"regex": "x"}], batch_size=4, grad_accum=2)
+    grpo.nproc = nproc
+    assert overfitting.grpo_prompts_per_step(grpo) == 4 * 2 * nproc
+    help_text = field_specs()["batch_size"].help
+    assert "batch size × gradient accumulation × processes" in help_text, help_text
+    assert "for GRPO a prompt (answered group size times)" in help_text, help_text
