@@ -310,8 +310,9 @@ def completions_table(run: RunDir) -> None:
     total = total_words(run.read_config().get("rewards") or [], rows[0] if rows else ())
     st.caption(
         f"What GRPO wrote at this step and how each reward scored it{f' ({total})' if total else ''}. Advantage "
-        "above 0: made more likely; below 0: less. A prompt whose answers all score the same teaches nothing "
-        "(advantage 0)."
+        "above 0: made more likely; below 0: less. A prompt whose answers all score the same teaches nothing from "
+        "its rewards (advantage 0); with a Beta above 0 the KL penalty still pulls those answers towards the "
+        "starting model."
     )
     _table(rows, height=320)
 
