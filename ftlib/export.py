@@ -23,7 +23,6 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
-import json
 import os
 import shlex
 import shutil
@@ -241,6 +240,7 @@ def _write_gguf_folder(run: RunDir, source: Path, target: Path, out_type: str) -
     from transformers import AutoTokenizer
 
     from ftlib.gguf_export import write_gguf
+    from ftlib.modelfile import modelfile_text
     from ftlib.models import _default_gguf_path
 
     tmp = target.with_name(target.name + ".partial")
@@ -253,13 +253,8 @@ def _write_gguf_folder(run: RunDir, source: Path, target: Path, out_type: str) -
     with workspace.partial_output(tmp, target):
         tmp.mkdir()
         write_gguf(source, tmp / f"{name}.gguf", out_type, _default_gguf_path(), tokenizer.chat_template, shown)
-        stops = [tokenizer.convert_ids_to_tokens(i) for i in write_stops(run, source)]
-        lines = [
-            "# Ollama: `ollama create NAME -f Modelfile`, then `ollama run NAME`; llama.cpp: `llama-cli -m FILE`.",
-            f"FROM ./{name}.gguf",
-            *(f"PARAMETER stop {json.dumps(s)}" for s in dict.fromkeys(stops) if s),  # where the studio stops
-        ]
-        (tmp / "Modelfile").write_text("\n".join(lines) + "\n", encoding="utf-8")
+        stops = [tokenizer.convert_ids_to_tokens(i) for i in write_stops(run, source)]  # where the studio stops
+        (tmp / "Modelfile").write_text(modelfile_text(name, stops), encoding="utf-8", newline="\n")
         _readable(tmp, exact=True)
         if target.exists():
             shutil.rmtree(target)  # written from an older merged model

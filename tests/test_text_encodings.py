@@ -125,3 +125,115 @@ def test_every_csv_download_of_the_pages_is_written_for_a_spreadsheet():
         or getattr(arg.func, "id", getattr(arg.func, "attr", None)) != "spreadsheet_csv"
     ]
     assert not plain, f"CSV downloads without a byte order mark (use ftlib.evaluate.spreadsheet_csv): {plain}"
+
+
+# The Ollama Modelfile's stop strings, read back by a port of Ollama's own parser: github.com/ollama/ollama,
+# parser/parser.go at fb30760996871fa9460115c753afd2c60d4ab0f7 (2026-08-21), `ParseFile`, `parseRuneForState` and
+# `unquote`, for the commands a GGUF export writes (comments, FROM, PARAMETER). No escapes: the text between the
+# quotes is the value; a line break inside an open quote is part of it; runes Go's strconv.IsPrint rejects are dropped.
+def _go_is_print(c: str) -> bool:
+    import unicodedata
+
+    return c == " " or unicodedata.category(c)[0] in "LMNPS"
+
+
+def _ollama_unquote(s: str) -> tuple[str, bool]:
+    if s[:3] == '"""':
+        return (s[3:-3], True) if len(s) >= 6 and s[-3:] == '"""' else ("", False)
+    if s[:1] == '"':
+        return (s[1:-1], True) if len(s) >= 2 and s[-1] == '"' else ("", False)
+    return s, True
+
+
+def _ollama_parse(text: str) -> list[tuple[str, str]]:
+    """(command, value) for each command of a Modelfile, as Ollama's ParseFile reads it; ValueError where it fails."""
+    space, newline = " \t", "\r\n"
+    state, buf, name, out = "nil", "", "", []
+    for r in text:
+        if state == "nil":
+            nxt, r = ("comment", "") if r == "#" else ("nil", "") if r in space + newline else ("name", r)
+        elif state == "name":
+            nxt, r = ("name", r) if r.isascii() and r.isalpha() else ("value", "") if r in space else ("bad", "")
+        elif state == "parameter":
+            nxt, r = (
+                ("parameter", r)
+                if (r.isascii() and r.isalnum()) or r == "_"
+                else ("value", "")
+                if r in space
+                else ("bad", "")
+            )
+        elif state == "value":
+            nxt = "nil" if r in space + newline else "value"
+        else:  # comment
+            nxt, r = ("nil", "") if r in newline else ("comment", "")
+        if nxt == "bad":
+            raise ValueError(f"Ollama refuses the Modelfile at {buf!r}")
+        if nxt != state:
+            if state == "name":
+                name = buf.lower()
+                nxt = "parameter" if name == "parameter" else nxt
+            elif state == "parameter":
+                name = buf
+            elif state == "value":
+                value, ok = _ollama_unquote(buf.strip())
+                if not ok or r in space:
+                    buf += r
+                    continue
+                out.append(("model" if name == "from" else name, value))
+            buf, state = "", nxt
+        if r and _go_is_print(r):
+            buf += r
+    if state == "value":
+        value, ok = _ollama_unquote(buf.strip())
+        if not ok:
+            raise ValueError("Ollama: unexpected end of file in an open quote")
+        out.append(("model" if name == "from" else name, value))
+    elif state != "nil" and state != "comment":
+        raise ValueError("Ollama: unexpected end of file")
+    return out
+
+
+STOPS = ["<|im_end|>", "<\uff5cend\u2581of\u2581sentence\uff5c>", 'say "hi"', '"', '""x', "Fin ✓", 'a" \nb', " pad "]
+
+
+def test_the_modelfiles_stop_strings_read_back_exactly_in_ollama():
+    from ftlib.modelfile import modelfile_text
+
+    text = modelfile_text("tide_talk", STOPS + ["a\u2028b", ""])
+    assert "\\u" not in text.replace("a\\u2028b", "")  # no JSON escape Ollama would read as letters
+    assert "<｜end▁of▁sentence｜>" in text  # DeepSeek's end marker as itself, in UTF-8
+    commands = _ollama_parse(text)
+    assert commands[0] == ("model", "./tide_talk.gguf")
+    assert [v for c, v in commands if c == "stop"] == STOPS  # each one exactly; the unwritable one left out, said
+    assert "# The stop string a\\u2028b has a character Ollama's Modelfile cannot hold: left out." in text
+
+
+# Cases of Ollama's own parser_test.go (TestParseFileQuoted, TestParseFileParameters): (Modelfile, its last value,
+# or None where Ollama refuses it), so that the port is checked before it judges our file.
+OLLAMA_CASES = [
+    ('FROM foo\nSYSTEM """\nThis is a\nmultiline system.\n"""\n\t\t\t', "\nThis is a\nmultiline system.\n"),
+    ('FROM foo\nSYSTEM """This is a\nmultiline system."""\n', "This is a\nmultiline system."),
+    ('FROM foo\nSYSTEM """This is a multiline system.""\n', None),
+    ('FROM foo\nSYSTEM "\n', None),
+    (
+        'FROM foo\nSYSTEM """\nThis is a multiline system with "quotes".\n"""\n',
+        '\nThis is a multiline system with "quotes".\n',
+    ),
+    ('FROM foo\nSYSTEM """"""\n', ""),
+    ('FROM foo\nSYSTEM "\'"\n', "'"),
+    ('FROM foo\nSYSTEM """\'\'"\'""\'""\'"\'\'\'\'\'""\'""\'"""\n', "''\"'\"\"'\"\"'\"'''''\"\"'\"\"'"),
+    ("FROM foo\nPARAMETER stop ### User: ", "### User:"),
+    ('FROM foo\nPARAMETER stop "### User: "', "### User: "),
+    ('FROM foo\nPARAMETER stop """### User:\n"""', "### User:\n"),
+    ("FROM foo\nPARAMETER stop <|eot_id|>", "<|eot_id|>"),
+    ('FROM foo\nPARAMETER stop "\\u00e9"\n', "\\u00e9"),  # a JSON escape: read as a backslash and letters
+]
+
+
+@pytest.mark.parametrize("modelfile, value", OLLAMA_CASES)
+def test_the_port_of_ollamas_parser_reads_what_ollamas_own_tests_read(modelfile, value):
+    if value is None:
+        with pytest.raises(ValueError):
+            _ollama_parse(modelfile)
+    else:
+        assert _ollama_parse(modelfile)[-1][1] == value

@@ -1,0 +1,73 @@
+"""The Ollama Modelfile written beside a GGUF export: where the GGUF file is and the strings generation stops at,
+each written as Ollama's Modelfile parser reads it back, character for character.
+
+    modelfile_text("tide_talk", ["<|im_end|>", "<｜end▁of▁sentence｜>"])
+    -> ...FROM ./tide_talk.gguf\nPARAMETER stop "<|im_end|>"\nPARAMETER stop "<｜end▁of▁sentence｜>"\n'
+
+Ollama's parser (github.com/ollama/ollama, parser/parser.go: `ParseFile`, `unquote`) reads the file as UTF-8 and
+knows no escapes: a value between one double quote or three on each side is the text between them as written, so
+JSON's `\u00e9` or `\"` would be read as a backslash and letters. Non-ASCII is therefore written as itself (UTF-8)
+and a quote inside a value as itself, the value between three quotes where one would end it early. A line break ends
+a value only where what came before is a whole quoted value; inside an open quote it is part of the value.
+Characters Go's `strconv.IsPrint` rejects (but the space, tab and line breaks the parser keeps) are dropped by the
+parser, so a stop string holding one cannot be written: it is left out with a comment saying so.
+
+Not known here: which tokens stop generation (stops.py), the GGUF file (gguf_export.py), the export (export.py).
+"""
+
+from __future__ import annotations
+
+HEADER = "# Ollama: `ollama create NAME -f Modelfile`, then `ollama run NAME`; llama.cpp: `llama-cli -m FILE`."
+
+
+def _unquote(value: str) -> str | None:
+    """What Ollama's `unquote` makes of a value's text (the whitespace around it trimmed first); None where it is an
+    open quote, which the parser reads on into the next line."""
+    value = value.strip()
+    if value.startswith('"""'):
+        return value[3:-3] if len(value) >= 6 and value.endswith('"""') else None
+    if value.startswith('"'):
+        return value[1:-1] if len(value) >= 2 and value.endswith('"') else None
+    return value
+
+
+def _reads_back(written: str, text: str) -> bool:
+    """Whether Ollama reads the value `written` as `text`: whole at the end, and not ended early at a line break
+    inside it (where the text so far would already be a whole quoted value)."""
+    breaks = [i for i, c in enumerate(written) if c in "\r\n"]
+    return all(_unquote(written[:i]) is None for i in breaks) and _unquote(written) == text
+
+
+def quoted(text: str) -> str | None:
+    """`text` as a Modelfile value that Ollama reads back as `text` exactly: between one double quote on each side,
+    else three; None where neither does, or where the parser would drop a character of it.
+
+    >>> quoted("<|im_end|>"), quoted("Fin ✓"), quoted('say "hi"')
+    ('"<|im_end|>"', '"Fin ✓"', '"say "hi""')
+    >>> quoted('"') == '"' * 7  # one quote: between three on each side
+    True
+    >>> quoted("a\\u2028b") is None  # a line separator: not printable to Go, dropped by the parser
+    True
+    """
+    if not all(c.isprintable() or c in "\t\r\n" for c in text):
+        return None
+    for quote in ('"', '"""'):
+        if _reads_back(written := f"{quote}{text}{quote}", text):
+            return written
+    return None
+
+
+def modelfile_text(gguf_name: str, stops: list[str]) -> str:
+    """The Modelfile of the GGUF file `<gguf_name>.gguf` beside it, stopping at each of `stops` (in order, once
+    each; empty ones left out)."""
+    lines = [HEADER, f"FROM ./{gguf_name}.gguf"]
+    for stop in dict.fromkeys(s for s in stops if s):
+        if (value := quoted(stop)) is not None:
+            lines.append(f"PARAMETER stop {value}")
+        else:  # said, so that a model that runs on past its end has a reason in the file
+            shown = stop.encode("unicode_escape").decode("ascii")
+            lines.append(f"# The stop string {shown} has a character Ollama's Modelfile cannot hold: left out.")
+    return "\n".join(lines) + "\n"
+
+
+__all__ = ["modelfile_text", "quoted"]
