@@ -15,6 +15,7 @@ import streamlit as st
 
 from ftlib import runs
 from ftlib.errors import UserError
+from ftlib.held_out_sets import different_rows_note
 from ftlib.memory import human
 from ftlib.methods import SFT_METHODS
 from ftlib.overfitting import NO_LOSS_TREND, memorising_from, smoothed_loss
@@ -568,6 +569,8 @@ def runs_table(rows: list[RunSummary], labels: dict[str, str]) -> None:
         column_order=order,
         row_height=WRAPPING_ROW_HEIGHT if tall else None,
     )
+    if different := different_rows_note(rows, labels):
+        st.caption(different)
 
 
 def memory_panel(est, longest: int) -> None:

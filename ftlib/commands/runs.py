@@ -83,6 +83,7 @@ def register(sub) -> None:
 
 def _list(args) -> int:
     from ftlib import runs
+    from ftlib.held_out_sets import different_rows_note
     from ftlib.run_summary import LAST_STEP_HEADING
 
     notes: list[str] = []
@@ -104,6 +105,8 @@ def _list(args) -> int:
     for r in rows:  # a damaged run: which file, and what to do (delete it, or resume it)
         for said in r.unreadable:
             print(f"note: {r.id}: {said}", file=sys.stderr)
+    if different := different_rows_note(rows, {r.id: r.id for r in rows}):
+        print(f"note: {different}", file=sys.stderr)
     return 0
 
 
