@@ -341,10 +341,10 @@ enc, checks = encode(row, tokenizer, template, policy, max_length)
 if isinstance(enc, PreferenceEncoded):
     st.subheader("Preference pair: chosen vs rejected")
     st.caption(
-        "Both share the prompt; only the answers are scored (the policy 'everything' scores all). DPO compares "
-        "them: the chosen answer's tokens (green) are made likelier against the rejected one's (orange, pushed "
-        "down), relative to the starting model; the model never learns to write the rejected answer. A reward model "
-        "reads each whole answer and learns to score the chosen one higher."
+        "Both share the prompt; DPO scores only the answers (it refuses the policy 'everything', as KTO does). DPO "
+        "compares them: the chosen answer's tokens (green) are made likelier against the rejected one's (orange, "
+        "pushed down), relative to the starting model; the model never learns to write the rejected answer. A reward "
+        "model reads each whole conversation, whatever the policy, and learns to score the chosen one higher."
     )
     if enc.prompt_text:
         with st.expander("Shared prompt text"):
