@@ -121,3 +121,20 @@ def test_the_batch_size_help_counts_a_step_over_every_process(nproc):
     help_text = field_specs()["batch_size"].help
     assert "batch size × gradient accumulation × processes" in help_text, help_text
     assert "for GRPO a prompt (answered group size times)" in help_text, help_text
+
+
+def test_the_batches_page_says_grpo_pads_its_prompts_on_the_left():
+    """TRL's GRPOTrainer pads the prompts it trains on to the left and the generated answers to the right: the
+    Batches page's "Training (right padding)" names it as the exception."""
+    import inspect
+    import re
+
+    from trl import GRPOTrainer
+
+    from ui.batch_view import WHY_PADDING
+
+    source = inspect.getsource(GRPOTrainer)
+    assert re.search(r'prompt_ids = pad\(\s*prompt_ids,[^)]*padding_side="left"', source)
+    assert re.search(r'completion_ids = pad\(\s*completion_ids,[^)]*padding_side="right"', source)
+    said = " ".join(WHY_PADDING.split())
+    assert "GRPO is the exception" in said and "its prompts stay padded on the left" in said

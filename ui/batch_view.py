@@ -136,7 +136,8 @@ TABLE_FOR_ENGINEERS = """
 WHY_PADDING = """
 **Training (right padding).** Every row starts at position 0, so the model sees each example exactly as it
 would alone. The padding comes after the last real token; because attention only looks backwards, no real
-token ever looks at it, and its labels are -100 so the loss ignores it.
+token ever looks at it, and its labels are -100 so the loss ignores it. GRPO is the exception: it trains on answers
+it generated, so its prompts stay padded on the left, as in generation, and only the answers after them on the right.
 
 **Generation (left padding).** The model writes the next token after the *last* position of each row. With
 right padding, short rows would end in padding and the model would continue from a pad. Padding on the left
