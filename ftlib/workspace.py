@@ -15,16 +15,13 @@ import re
 import shutil
 import tempfile
 import time
-import unicodedata
 import uuid
 from pathlib import Path
 
 from ftlib.errors import UserError
-from ftlib.file_bytes import COMPRESSED_SUFFIXES
+from ftlib.file_names import safe_name
 from ftlib.json_rows import read_jsonl
 from ftlib.models import ftlib_home
-
-_SAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
 def workspace_dir() -> Path:
@@ -54,32 +51,6 @@ def datasets_dir() -> Path:
 def runs_dir() -> Path:
     """`<workspace>/runs`, created if need be: one folder per training run."""
     return _subdir("runs")
-
-
-def safe_name(name: str, default: str = "file") -> str:
-    """A file or folder name with no path parts and only safe characters.
-
-    >>> safe_name("../../etc/passwd")
-    'passwd'
-    >>> safe_name("my data (v2).jsonl")
-    'my_data_v2.jsonl'
-    >>> safe_name("Données été.jsonl"), safe_name("训练数据.csv.gz")
-    ('Donnees_ete.jsonl', 'file.csv.gz')
-    """
-    base = Path(str(name).replace("\\", "/")).name
-    # Accents folded, not dropped (`Café` was `Caf`): decomposed (NFKD), the marks left out
-    base = "".join(c for c in unicodedata.normalize("NFKD", base) if not unicodedata.combining(c))
-    stem, dot, suffix = base.rpartition(".")
-    if not dot:
-        stem, suffix = base, ""
-    suffix = _SAFE.sub("", suffix)[:16]
-    inner, dot, kind = stem.rpartition(".")
-    if dot and f".{suffix.lower()}" in COMPRESSED_SUFFIXES and _SAFE.sub("", kind):
-        # `.csv.gz`: both suffixes say how it is read; a stem of CJK alone left `csv.gz`, read as no known type
-        stem, suffix = inner, f"{_SAFE.sub('', kind)[:16]}.{suffix}"
-    # The extension decides how a file is read, so it survives: truncate and clean the stem only.
-    stem = _SAFE.sub("_", stem).strip("._")[:100] or default
-    return f"{stem}.{suffix}" if suffix else stem
 
 
 def inside(root: Path, path: Path) -> bool:

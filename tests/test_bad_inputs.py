@@ -33,7 +33,7 @@ from tests.test_pages_data import bad_rows
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).parent / "fixtures" / "data"
 KEPT_SPLIT = "keep_me"
-SAFE_STORED = re.compile(r"\d{8}-\d{6}-[A-Za-z0-9._-]+")
+SAFE_STORED = re.compile(r"\d{8}-\d{6}-[\w.-]+")  # letters and digits of any script (`数据.csv` kept), no path part
 # A few cases also run in a real `python -m ftlib` process: binary input, a crash candidate, a huge row,
 # an odd file name on the command line.
 SUBPROCESS_IDS = [

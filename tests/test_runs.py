@@ -734,8 +734,9 @@ def test_a_run_name_with_folders_in_it_keeps_the_date_and_method_in_the_id(tiny_
     import re
 
     cases = (("exp/v1", "lora-exp_v1"), ("../../etc", "lora-etc"), ("a\\b", "lora-a_b"), ("Café", "lora-Cafe"))
-    # A name in letters safe_name cannot keep: named by its data (the id ended `-lora-`)
-    for name, tail in (*cases, ("海盗", "lora-no-such-split")):
+    # A name of letters of another script is kept (`海盗`); one with none safe_name can keep is named by its data (the
+    # id ended `-lora-`)
+    for name, tail in (*cases, ("海盗", "lora-海盗"), ("\U0001f3f4\u200d\u2620\ufe0f", "lora-no-such-split")):
         run_id = runs.create_run(RunConfig(model=str(tiny_model_dir), dataset="no-such-split", name=name))
         assert re.fullmatch(rf"\d{{8}}-\d{{6}}-{tail}(-\d+)?", run_id), run_id
         assert (workspace.runs_dir() / run_id).is_dir()

@@ -237,3 +237,45 @@ def test_the_port_of_ollamas_parser_reads_what_ollamas_own_tests_read(modelfile,
             _ollama_parse(modelfile)
     else:
         assert _ollama_parse(modelfile)[-1][1] == value
+
+
+# Names in any script made into file names (ftlib.file_names.safe_name): letters kept, only what is unsafe folded.
+NAME_CASES = [
+    # (what a user named it, the file or folder name it gets)
+    ("训练数据.jsonl", "训练数据.jsonl"),  # was `file.jsonl`
+    ("Данные для обучения.csv", "Данные_для_обучения.csv"),  # Cyrillic, й among them: not folded to и
+    ("بيانات عربية.parquet", "بيانات_عربية.parquet"),
+    ("हिन्दी डेटा.jsonl", "हिन्दी_डेटा.jsonl"),  # Devanagari's vowel signs and virama stay on their letters
+    ("データ.json", "データ.json"),
+    ("Cafe\u0301.jsonl", "Cafe.jsonl"),  # ASCII names as before: an accented Latin letter folded, from NFD too
+    ("my data (v2).jsonl", "my_data_v2.jsonl"),
+    ("a__b.jsonl", "a__b.jsonl"),  # a name's own underscores kept
+    ("tab\there.csv", "tab_here.csv"),
+    ("../../数据/训练.csv", "训练.csv"),  # path parts: the last only
+    ('数据<>:"|?*.csv', "数据.csv"),  # Windows' reserved characters
+    ("..隐藏", "隐藏"),  # a leading dot: no hidden file
+    ("数据\u202e\u200b.csv", "数据.csv"),  # a direction control, a zero-width space: left out
+    ("CON.jsonl", "CON_.jsonl"),  # Windows' reserved device names
+    ("lpt1", "lpt1_"),
+    ("\U0001f3f4\u200d\u2620\ufe0f.csv", "file.csv"),  # an emoji is no letter: the default
+    ("数" * 60 + ".jsonl", "数" * 33 + ".jsonl"),  # 100 bytes of UTF-8 at most before the suffix
+]
+
+
+@pytest.mark.parametrize("raw, expected", NAME_CASES)
+def test_names_keep_letters_of_any_script(raw, expected):
+    from ftlib.workspace import safe_name
+
+    assert safe_name(raw) == expected
+
+
+def test_an_upload_and_a_split_named_in_cyrillic_keep_their_names(tmp_path):
+    from ftlib import workspace
+
+    stored = workspace.save_upload("Данные.jsonl", b'{"prompt": "Hi", "completion": "Hello"}\n')
+    assert workspace.upload_name(stored) == "Данные.jsonl"  # was `upload.jsonl`: every such upload one name
+    rows = [{"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello"}]}]
+    folder = workspace.save_split("Пираты", rows, rows)
+    assert folder.name == "Пираты"
+    assert workspace.save_split("Cafe\u0301", rows, rows).name == "Cafe"
+    assert workspace.load_split("Пираты")[0] == rows

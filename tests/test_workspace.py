@@ -19,8 +19,9 @@ from ftlib.workspace import PathNotAllowed
         ("a/b/../c.csv", "c.csv"),
         ("naïve ☃.json", "naive.json"),  # accents folded, not dropped
         ("Cafe\u0301 de\u0301ja\u0300.jsonl", "Cafe_deja.jsonl"),  # decomposed (NFD, as macOS names files) too
-        ("数据.csv", "file.csv"),
-        ("数据.csv.gz", "file.csv.gz"),  # was `csv.gz`: no suffix left to read it by
+        ("数据.csv", "数据.csv"),  # letters of any script kept (was `file.csv`: tests/test_text_encodings.py)
+        ("数据.csv.gz", "数据.csv.gz"),
+        ("\U0001f3f4\u200d\u2620\ufe0f.csv.gz", "file.csv.gz"),  # was `csv.gz`: no suffix left to read it by
         ("a" * 296 + ".csv", "a" * 100 + ".csv"),
     ],
 )
