@@ -31,7 +31,7 @@ from ftlib.fields import (
     settings_from_dict,
     specs_of,
 )
-from ftlib.loss_types import LossTypeSettings
+from ftlib.loss_types import LossTypeSettings, loss_setting_problem
 from ftlib.methods import (
     BETA_METHODS,
     DEFAULT_LR,
@@ -503,7 +503,7 @@ class RunConfig(LossTypeSettings, KTOSettings, GRPOSettings):
             raise ConfigError(f"`device` must be auto, cpu, cuda or cuda:N (got {self.device!r}).")
         if self.uses_4bit and self.device == "cpu" and self.nproc > 1:
             raise ConfigError("`nproc` above 1 with 4-bit weights needs GPUs; use nproc 1 on CPU.")
-        if problem := method_setting_problem(self):
+        if problem := method_setting_problem(self) or loss_setting_problem(self):
             raise ConfigError(problem)
         if self.method == "grpo":
             check_rewards(self.rewards, ConfigError)

@@ -5,8 +5,9 @@ by paper. TRL computes every one of them; `training.trainer_arguments` passes th
     LOSS_TYPE_LABELS["dpo_loss_type"]["ipo"]   # "ipo: IPO (Azar et al. 2023), ..." for the form's list, --help
     grpo_scales_rewards("dr_grpo")              # False: Dr. GRPO's advantages are not divided by the group's spread
 
-Offered: the losses that need no setting beyond beta and behave the same on any machine. Not offered: TRL's `robust`
-and `exo_pair` (they need label smoothing, which the studio does not expose), `aot` (sorts margins across the batch),
+Offered: the losses that behave the same on any machine, `robust` and `exo_pair` with the one setting they add
+(`dpo_label_smoothing`, TRL's `label_smoothing`: the share of pairs thought mislabelled). Not offered: `aot` (sorts
+margins across the batch),
 `sft` (alone not a preference loss), `discopop` (at TRL's tau its first steps favour the rejected answer, and it
 overflows to NaN on wide margins: a reviewer's run had reward accuracy 0.00 for four steps), GRPO's `bnpo` (averaged
 per micro-batch, which the studio sizes per machine: on a GPU it equals dapo, on a CPU it does not).
@@ -20,8 +21,20 @@ from typing import Literal
 from ftlib.fields import setting
 
 DPOLossType = Literal[
-    "sigmoid", "ipo", "hinge", "sigmoid_norm", "apo_zero", "apo_down", "sppo_hard", "nca_pair", "bco_pair"
+    "sigmoid",
+    "ipo",
+    "hinge",
+    "sigmoid_norm",
+    "robust",
+    "exo_pair",
+    "apo_zero",
+    "apo_down",
+    "sppo_hard",
+    "nca_pair",
+    "bco_pair",
 ]
+# The DPO losses that read `dpo_label_smoothing` (TRL's sigmoid no longer does: its cDPO form became `robust`).
+SMOOTHED_DPO_LOSSES = ("robust", "exo_pair")
 KTOLossType = Literal["kto", "apo_zero_unpaired"]
 GRPOLossType = Literal["dapo", "grpo", "dr_grpo"]
 
@@ -34,6 +47,10 @@ LOSS_TYPE_LABELS = {
         "hinge": "hinge: a SLiC-style hinge (Zhao et al. 2023) on the log-ratios against the starting model: stops "
         "pushing a pair once its gap passes 1/beta",
         "sigmoid_norm": "sigmoid_norm: DPO on per-token averages, so long answers weigh no more than short ones",
+        "robust": "robust: robust DPO (Chowdhury et al. 2024), for pairs some of which are mislabelled: set Label "
+        "smoothing to the share you think are flipped (0.1 is the paper's example)",
+        "exo_pair": "exo_pair: EXO on pairs (Ji et al. 2024), which moves the model towards the labels' odds "
+        "rather than all the way: needs Label smoothing above 0 (the paper's 1e-3)",
         "apo_zero": "apo_zero: APO-zero (D'Oosterlinck et al. 2024), when chosen answers are better than the "
         "model's own",
         "apo_down": "apo_down: APO-down (D'Oosterlinck et al. 2024), when even chosen answers are worse than the "
@@ -73,6 +90,19 @@ class LossTypeSettings:
         "hard each pair pushes and when it stops. Beta keeps its meaning of how far from the start the model may "
         "move (for ipo it is the paper's tau).",
     )
+    dpo_label_smoothing: float = setting(
+        0.0,
+        label="Label smoothing",
+        group="preference",
+        minimum=0.0,
+        below=0.5,
+        advanced=True,
+        when={"method": ("dpo",), "dpo_loss_type": SMOOTHED_DPO_LOSSES},
+        hint="e.g. 0.1 for robust, 0.001 for exo_pair",
+        help="How likely a pair's label is wrong (TRL's label_smoothing), for the robust and exo_pair losses: "
+        "robust corrects its loss for that share of flipped pairs (at 0 it is plain DPO); exo_pair needs it above "
+        "0. Below 0.5: at 0.5 a label says nothing.",
+    )
     kto_loss_type: KTOLossType = setting(
         "kto",
         label="KTO loss",
@@ -101,6 +131,17 @@ def grpo_scales_rewards(loss_type: str) -> bool:
     return loss_type != "dr_grpo"
 
 
+def loss_setting_problem(config) -> str | None:
+    """Why a RunConfig's loss settings cannot train, in a refusal's words, or None: EXO's loss takes the logarithm of
+    the label smoothing (Ji et al. 2024, Eq. 16), so at 0 TRL refuses it only once the run has loaded its model."""
+    if config.method == "dpo" and config.dpo_loss_type == "exo_pair" and not config.dpo_label_smoothing:
+        return (
+            "`dpo_loss_type` exo_pair needs `dpo_label_smoothing` above 0 (the share of pairs thought mislabelled; "
+            "the EXO paper uses 0.001): set it, or pick the sigmoid loss."
+        )
+    return None
+
+
 def loss_type_warnings(config) -> list[str]:
     """What to know before a run about its loss (a RunConfig), in a warning's words: IPO with a small beta.
 
@@ -114,6 +155,11 @@ def loss_type_warnings(config) -> list[str]:
     >>> loss_type_warnings(S(method="dpo", dpo_loss_type="ipo", beta=0.5))
     []
     """
+    if config.method == "dpo" and config.dpo_loss_type == "robust" and not config.dpo_label_smoothing:
+        return [
+            "`dpo_loss_type` robust with `dpo_label_smoothing` 0 trains plain DPO (sigmoid): set the label smoothing "
+            "to the share of pairs you think are mislabelled, e.g. 0.1."
+        ]
     if config.method != "dpo" or config.dpo_loss_type != "ipo" or config.beta >= 0.5:
         return []
     target = 1 / (2 * config.beta)
@@ -131,6 +177,8 @@ __all__ = [
     "KTOLossType",
     "LOSS_TYPE_LABELS",
     "LossTypeSettings",
+    "SMOOTHED_DPO_LOSSES",
     "grpo_scales_rewards",
+    "loss_setting_problem",
     "loss_type_warnings",
 ]

@@ -43,7 +43,7 @@ from ftlib.alignment import (
 from ftlib.config import ConfigError, RunConfig
 from ftlib.distributed import device_for_process
 from ftlib.errors import numbered, plural
-from ftlib.loss_types import grpo_scales_rewards
+from ftlib.loss_types import SMOOTHED_DPO_LOSSES, grpo_scales_rewards
 from ftlib.methods import OWN_ROW_ORDER
 from ftlib.rows import IGNORE_INDEX, row_kind
 from ftlib.training_model import (
@@ -237,6 +237,8 @@ def trainer_arguments(
 
         # Rows are already cut by ftlib.tokens.
         kwargs.update(beta=float(config.beta), loss_type=[config.dpo_loss_type], max_length=None)
+        if config.dpo_loss_type in SMOOTHED_DPO_LOSSES:  # an older TRL's sigmoid read it too (cDPO)
+            kwargs.update(label_smoothing=float(config.dpo_label_smoothing))
     elif config.method == "reward":
         from trl import RewardConfig as cls
 

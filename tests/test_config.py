@@ -71,6 +71,7 @@ CASES = [
     ("undesirable_weight", 2.5, lambda c, x: args(c, x.tmp).undesirable_weight, 2.5),
     # The loss each preference method trains with (ftlib.loss_types.LossTypeSettings)
     ("dpo_loss_type", "ipo", lambda c, x: args(c, x.tmp).loss_type, ["ipo"]),
+    ("dpo_label_smoothing", 0.1, lambda c, x: args(c, x.tmp).label_smoothing, 0.1),
     ("kto_loss_type", "apo_zero_unpaired", lambda c, x: args(c, x.tmp).loss_type, "apo_zero_unpaired"),
     (
         "grpo_loss_type",
@@ -174,6 +175,7 @@ NEEDS = {
     "desirable_weight": {"method": "kto"},
     "undesirable_weight": {"method": "kto"},
     "dpo_loss_type": {"method": "dpo"},
+    "dpo_label_smoothing": {"method": "dpo", "dpo_loss_type": "robust"},
     "kto_loss_type": {"method": "kto"},
     "grpo_loss_type": {"method": "grpo", "rewards": [{"regex": "x"}]},
     "template_source": {"template": "custom"},

@@ -1472,3 +1472,17 @@ def test_remembered_choices_are_read_without_creating_their_folder(tmp_path, mon
     monkeypatch.setenv("FTLIB_WORKSPACE", str(tmp_path / "ws"))
     (tmp_path / "ws").mkdir()
     assert workspace.remembered_choices() == {} and not (tmp_path / "ws" / workspace.CHOICES_DIR).exists()
+
+
+def test_label_smoothing_is_offered_with_the_dpo_losses_that_read_it_and_exo_pair_needs_it(tiny_model_dir):
+    workspace.save_split("prefs-smoothed", PREF_ROWS[:5], PREF_ROWS[5:])
+    at = page(tiny_model_dir)
+    assert at.radio(key="train_method").value == "dpo"
+    assert "train_dpo_label_smoothing" not in [n.key for n in at.number_input]  # sigmoid does not read it
+    at.selectbox(key="train_dpo_loss_type").set_value("exo_pair").run()
+    assert at.number_input(key="train_dpo_label_smoothing").value == 0.0
+    assert any("exo_pair needs" in e.value for e in at.error), [e.value for e in at.error]
+    assert "train_start" not in [b.key for b in at.button]
+    at.number_input(key="train_dpo_label_smoothing").set_value(0.001).run()
+    assert not any("exo_pair needs" in e.value for e in at.error)
+    assert "train_start" in [b.key for b in at.button]

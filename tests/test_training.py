@@ -481,9 +481,24 @@ def _logsig(x):
 
 
 # Each DPO loss the studio offers (`dpo_loss_type`), from its paper: (policy - reference) log-ratios of the chosen and
-# rejected answers `c`, `r`, their trained-token counts `nc`, `nr`, and beta `b`.
+# rejected answers `c`, `r`, their trained-token counts `nc`, `nr`, beta `b`, and the label smoothing EPS.
+EPS = 0.1
+
+
+def _exo_pair(
+    c, r, nc, nr, b
+):  # Ji et al. 2024, Eq. 16 for two answers: KL(q || [1 - EPS, EPS]), q = softmax(b * ratios)
+    q = torch.sigmoid(b * (c - r))
+    return q * (torch.log(q) - math.log1p(-EPS)) + (1 - q) * (torch.log(1 - q) - math.log(EPS))
+
+
 DPO_LOSSES = {
     "sigmoid": lambda c, r, nc, nr, b: -_logsig(b * (c - r)),  # Rafailov et al. 2023, Eq. 7
+    # Chowdhury et al. 2024, Eq. 7: the loss unbiased for labels flipped with probability EPS
+    "robust": lambda c, r, nc, nr, b: (
+        ((1 - EPS) * -_logsig(b * (c - r)) - EPS * -_logsig(-b * (c - r))) / (1 - 2 * EPS)
+    ),
+    "exo_pair": _exo_pair,
     "ipo": lambda c, r, nc, nr, b: (c / nc - r / nr - 1 / (2 * b)) ** 2,  # Azar et al. 2023, Eq. 17, per-token average
     "hinge": lambda c, r, nc, nr, b: torch.relu(1 - b * (c - r)),  # SLiC, Zhao et al. 2023
     "apo_zero": lambda c, r, nc, nr, b: 1 - torch.sigmoid(b * c) + torch.sigmoid(b * r),  # D'Oosterlinck et al. 2024
@@ -493,6 +508,14 @@ DPO_LOSSES = {
     "apo_down": lambda c, r, nc, nr, b: torch.sigmoid(b * c) + 1 - torch.sigmoid(b * (c - r)),  # APO, Eq. 8
     "bco_pair": lambda c, r, nc, nr, b: -_logsig(b * c) - _logsig(-b * r),  # Jung et al. 2024, on pairs
 }
+
+
+def test_exo_pair_without_label_smoothing_is_refused_before_the_run(tiny_model_dir):
+    """EXO takes the logarithm of the label smoothing: TRL refuses 0, but only once the run has loaded its model."""
+    with pytest.raises(ConfigError, match="exo_pair needs `dpo_label_smoothing` above 0"):
+        tiny_config(tiny_model_dir, method="dpo", dpo_loss_type="exo_pair")
+    tiny_config(tiny_model_dir, method="dpo", dpo_loss_type="exo_pair", dpo_label_smoothing=1e-3)
+    tiny_config(tiny_model_dir, method="kto", dpo_loss_type="exo_pair")  # not DPO: the setting is not read
 
 
 def test_every_offered_dpo_loss_has_its_formula_here():
@@ -507,6 +530,8 @@ def test_every_offered_dpo_loss_has_its_formula_here():
         ({"dpo_loss_type": "ipo"}, "`dpo_loss_type` ipo with `beta` 0.1 pulls each pair towards a gap of 5 "),
         ({"dpo_loss_type": "ipo", "beta": 0.5}, None),
         ({"dpo_loss_type": "sigmoid"}, None),
+        ({"dpo_loss_type": "robust"}, "`dpo_loss_type` robust with `dpo_label_smoothing` 0 trains plain DPO"),
+        ({"dpo_loss_type": "robust", "dpo_label_smoothing": 0.1}, None),
     ],
 )
 def test_ipo_with_a_small_beta_is_said_before_the_run(tiny_model_dir, smol_tokenizer, settings, said):
@@ -515,14 +540,14 @@ def test_ipo_with_a_small_beta_is_said_before_the_run(tiny_model_dir, smol_token
     config = tiny_config(tiny_model_dir, method="dpo", **settings)
     report = preflight(config, tokenizer=smol_tokenizer, rows=(PREF_ROWS, []))
     assert report.ok, report.errors
-    found = [w for w in report.warnings if "ipo" in w]
+    found = [w for w in report.warnings if "`dpo_loss_type`" in w]
     assert [w[: len(said)] for w in found] == ([said] if said else []), report.warnings
 
 
 @pytest.mark.parametrize("loss_type", list(DPO_LOSSES))
 def test_dpo_loss_matches_the_formula_on_a_fixed_batch(tiny_model_dir, tmp_path, loss_type):
     beta = 0.25
-    config = tiny_config(tiny_model_dir, method="dpo", beta=beta, dpo_loss_type=loss_type)
+    config = tiny_config(tiny_model_dir, method="dpo", beta=beta, dpo_loss_type=loss_type, dpo_label_smoothing=EPS)
     trainer = build_trainer(config, tmp_path, rows=(PREF_ROWS, [])).trainer
     model = trainer.model
     torch.manual_seed(0)

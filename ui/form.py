@@ -450,13 +450,19 @@ def config_form(
             draw(spec, column)
     with st.expander("More settings", expanded=False):
         for group, title in GROUP_TITLES.items():
-            members = [s for s in advanced if s.group == group and s.applies(values)]
+            names = {s.name for s in advanced if s.group == group}
+            # A setting that matters under another of its group (label smoothing under the DPO loss) is known to
+            # apply only once that one is drawn: it gets a row of its own after them.
+            later = [s for s in advanced if s.group == group and set(s.when) & names]
+            members = [s for s in advanced if s.group == group and s not in later and s.applies(values)]
             if not members:
                 continue
             st.markdown(f"**{title}**")
-            for i in range(0, len(members), 3):
-                for column, spec in zip(st.columns(3), members[i : i + 3], strict=False):
-                    draw(spec, column)
+            for row in (members, "later"):
+                row = [s for s in later if s.applies(values)] if row == "later" else row
+                for i in range(0, len(row), 3):
+                    for column, spec in zip(st.columns(3), row[i : i + 3], strict=False):
+                        draw(spec, column)
     return values, refused
 
 
