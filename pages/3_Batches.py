@@ -30,6 +30,7 @@ from ui.batch_view import (
     CAPTIONS,
     CSS,
     LEGEND,
+    GRPO_PADDING,
     PACKING_FOR_ENGINEERS,
     STRATEGIES_SAID,
     TABLE_FOR_ENGINEERS,
@@ -201,7 +202,8 @@ def whole_split(
         1024,
         default_for("batch_split_size", size_in_training),
         key="batch_split_size",
-        help="Rows in one training step.",
+        help="Rows in one batch; a training step takes this many times the gradient accumulation (and the "
+        "number of processes).",
         on_change=keep,
         args=("batch_split_size",),
     )
@@ -517,6 +519,9 @@ for tab, (title, batch) in zip(st.tabs(list(views)), views.items(), strict=True)
     with tab:
         if title == "Packing" and not_packed:
             st.info(f"How these sequences would lie end to end; a run does not do this. {not_packed}")
+        if title.startswith("Right") and kinds_shown == {"prompt_only"}:
+            # TRL's GRPOTrainer pads its prompts on the left, to generate the answers and to train on them.
+            st.info(GRPO_PADDING)
         # SFT, DPO and reward-model runs on CPU lay right-padded rows end to end (ftlib.fastpath.padding_free; pairs
         # through ftlib.headloss.pack_padded_rows and ftlib.packed_rows.pack_score_rows); GPUs pad.
         padding_free = title.startswith("Right") and not cuda_available() and fastpath.padding_free_allowed()

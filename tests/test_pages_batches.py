@@ -533,6 +533,15 @@ def test_a_split_of_prompts_says_grpo_trains_the_answers_it_writes():
     said = [c.value for c in at.caption]
     assert "Prompts for GRPO: the model writes the answers it trains on, during the run." in said
     assert not any("all of the work would be wasted" in (m.help or "") for m in at.metric)
+    # and that GRPO pads them on the left (a cold review: only a right-padded training view was drawn)
+    assert [i.value for i in at.info if i.value.startswith("GRPO pads its prompts on the left")], at.info
+
+
+def test_a_split_of_conversations_says_nothing_of_grpos_padding():
+    workspace.save_split("chats-plain", sft_rows(4), sft_rows(1))
+    at = run_page()
+    assert not at.exception, at.exception
+    assert not [i.value for i in at.info if i.value.startswith("GRPO pads")]
 
 
 def test_rows_a_run_leaves_out_at_the_max_length_are_named_as_the_cli_names_them():

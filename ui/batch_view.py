@@ -133,6 +133,11 @@ TABLE_FOR_ENGINEERS = """
 - **work per trained token**: computed positions (real tokens and padding) ÷ tokens whose label is not -100.
 - **cut**: tokens past *max length*, truncated.
 """
+GRPO_PADDING = (
+    "GRPO pads its prompts on the left, not the right (TRL's GRPOTrainer): to write the answers, and again when it "
+    "trains on them, each prompt then its answer, the answers padded on the right. The Left padding tab draws the "
+    "prompts as GRPO pads them."
+)
 WHY_PADDING = """
 **Training (right padding).** Every row starts at position 0, so the model sees each example exactly as it
 would alone. The padding comes after the last real token; because attention only looks backwards, no real
@@ -323,6 +328,7 @@ __all__ = [
     "COLORS",
     "CSS",
     "LEGEND",
+    "GRPO_PADDING",
     "OVERVIEW_COLUMNS",
     "PACKING_FOR_ENGINEERS",
     "STRATEGIES_SAID",
