@@ -29,8 +29,8 @@ from ui.auth import require_password
 from ui.batch_view import (
     CAPTIONS,
     CSS,
-    LEGEND,
     GRPO_PADDING,
+    LEGEND,
     PACKING_FOR_ENGINEERS,
     STRATEGIES_SAID,
     TABLE_FOR_ENGINEERS,
