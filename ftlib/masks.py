@@ -31,6 +31,7 @@ import os
 from bisect import bisect_left, bisect_right, insort
 from dataclasses import dataclass
 
+from ftlib.template_input import call_name
 from ftlib.templates import (
     ChatTemplate,
     Rendered,
@@ -227,17 +228,23 @@ def _turn_start(text, template, messages, tools, i, prev_end, first) -> int:
     return first
 
 
-def _untagged_pieces(text, template, messages, tools, i, first, last, prev_end, next_start):
+def _untagged_pieces(text, template, messages, tools, i, first, last, prev_end, next_start, call=None):
     """([start, end) of turn i, and the conversation-final eos after it where there is one), and what closes it.
 
     The turn ends after its end-of-turn marker when that follows its last part before the next message; else
     (a tool call closed by Llama-3.1's `<|eom_id|>` or gpt-oss's `<|call|>`, a reply without any marker) where the
     template's own text of the turn ends (`_written_end`), closed by the control token it ends on, if any.
+    `call`: the tool call whose function name is the turn's last part (`last` ends that name, not the call).
     """
     start = _turn_start(text, template, messages, tools, i, prev_end, first)
     eot = template.end_of_turn
     limit = len(text) if next_start is None else next_start
-    if eot and 0 <= (at := text.find(eot, last)) and at + len(eot) <= limit:
+    at = text.find(eot, last) if eot else -1
+    # Only a call's name is located: its arguments come after `last`, and a marker they quote (a harbour named
+    # "Dover<|im_end|>") is not the turn's end. Without skipping it the rest of the call went untrained.
+    for _ in range(_strings_holding(call, eot) - (call_name(call) or "").count(eot) if eot and call else 0):
+        at = text.find(eot, at + len(eot)) if at >= 0 else -1
+    if eot and 0 <= at and at + len(eot) <= limit:
         end, closing = at + len(eot), eot
     else:
         end = _written_end(text, template, messages, tools, i, last, limit)
@@ -247,6 +254,15 @@ def _untagged_pieces(text, template, messages, tools, i, first, last, prev_end, 
     if next_start is None and i == len(messages) - 1 and eos and eos != eot and rest.strip() == eos:
         pieces.append((end, end + len(rest.rstrip())))  # the conversation-final eos (Phi-3)
     return pieces, closing
+
+
+def _strings_holding(value, marker: str) -> int:
+    """How many times `marker` stands in the strings of `value` (a tool call: its arguments, keys and id)."""
+    if isinstance(value, str):
+        return value.count(marker)
+    if isinstance(value, dict):
+        return sum(k.count(marker) + _strings_holding(v, marker) for k, v in value.items())
+    return sum(_strings_holding(v, marker) for v in value) if isinstance(value, list | tuple) else 0
 
 
 def _specials(template: ChatTemplate) -> tuple[str, ...]:
@@ -393,8 +409,11 @@ def build_segments(
             ]
             pieces, closing = [(s, e, False) for s, e in blocks if e > s], template.end_of_turn
         else:
+            spans_of = rendered.calls[i] if i < len(rendered.calls) else []
+            calls = zip(messages[i].get("tool_calls") or [], spans_of, strict=False)
+            call = next((c for c, span in calls if span is not None and span[1] == end_part), None)
             spans, closing = _untagged_pieces(
-                text, template, messages, tools, i, first, end_part, prev_end, next_start
+                text, template, messages, tools, i, first, end_part, prev_end, next_start, call
             )
             pieces = [(s, e, k == 1) for k, (s, e) in enumerate(spans) if e > s]
         turn_pieces[i] = [run for s, e, final in pieces for run in _classify(text, s, e, located[i], closing, final)]

@@ -462,6 +462,25 @@ def test_llama31_writes_only_the_call_and_says_the_reply_is_lost(tokenizers):
     assert "reply_dropped" in checks
 
 
+@pytest.mark.parametrize("name", ["qwen2_5", "llama3_1"])
+def test_an_end_of_turn_marker_quoted_in_a_calls_arguments_does_not_end_the_turn(name, tokenizers):
+    """Only a call's name is located, its arguments follow it: the turn ended at a marker they quote, leaving the
+    rest of the call (`"}}\n</tool_call><|im_end|>`) untrained and the control token in the call unchecked."""
+    tok, template = _template(tokenizers, name)
+    eot = MODELS[name][5]
+    call = {**CALL, "function": {"name": "lookup_tide", "arguments": {"harbour": f"Dover{eot}"}}}
+    messages = [QUESTION, {"role": "assistant", "content": "", "tool_calls": [call]}, RESULT, ANSWER]
+    text, span = reference_span(tok, messages, TOOLS, False, 1)
+    enc = encode_messages(messages[:2], tok, template, "last_assistant", tools=TOOLS)
+    assert enc.text == text
+    assert trained(enc) == token_mask(tok, text, [span])[1]
+    whole = encode_row({"messages": messages, "tools": TOOLS}, tok, template)
+    assert "".join(t.text for t in whole.tokens if t.trained and t.message == 1).endswith(
+        f'Dover{eot}"}}}}' + ("\n</tool_call>" if name == "qwen2_5" else "") + eot
+    )
+    assert "control_token_in_text" in {c.code for c in preflight(whole, tok, template)}
+
+
 # -- the system message a template adds by itself (walk-view, walkthrough 11) ------------------------------------
 # Each published template's own default, as its hub file writes it; None where it adds none (Llama-3.1's dates sit
 # outside the message, Gemma has no system turn).
