@@ -240,7 +240,15 @@ def live_numbers(
         ("Held-out accuracy", evaluated, "eval_accuracy", f"{pairs}, in the held-out pairs.", None),
         ("Reward accuracy (last step)", last, "reward_accuracy", f"{dpo_pairs}, in the last step's pairs.", None),
         ("Held-out reward accuracy", evaluated, "eval_reward_accuracy", f"{dpo_pairs}, in the held-out pairs.", None),
-        ("KL", last, "kl", "How far the model has moved from where it started (0 = not at all).", None),
+        # KTO's estimate is a batch mean clamped at 0 (TRL's KTOTrainer), so it reads 0 while it is below.
+        (
+            "KL",
+            last,
+            "kl",
+            "How far the model has moved from where it started, estimated on this step's rows (0 = "
+            "not at all; KTO's estimate stops at 0, so it can read 0 while the model moves a little).",
+            None,
+        ),
     ]
     if not grpo:
         extra.insert(
