@@ -12,6 +12,7 @@ two runs held out the same rows (the same rows in the same order write the same 
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -52,13 +53,17 @@ def different_rows_note(summaries: Sequence, labels: dict[str, str], runs_dir: P
     shows; `runs_dir`: the runs' folder (the workspace's by default). Methods are compared apart: a DPO run's held-out
     number means something else than an SFT run's whatever rows they hold out."""
     runs_dir = Path(runs_dir or workspace.runs_dir())
+    # Two runs of one minute on one dataset share a label: named by their ids as well, so each can be found.
+    shared = Counter(labels.get(s.id, s.id) for s in summaries)
     by_method: dict[str, dict[str, list[str]]] = {}
     for summary in summaries:
         if summary.eval_score is None:
             continue
         key = rows_key(runs_dir / summary.id)
         if key is not None:
-            by_method.setdefault(summary.method, {}).setdefault(key, []).append(labels.get(summary.id, summary.id))
+            label = labels.get(summary.id, summary.id)
+            name = f"{label} ({summary.id})" if shared[label] > 1 and label != summary.id else label
+            by_method.setdefault(summary.method, {}).setdefault(key, []).append(name)
     lines = [
         f"- {method}: " + "; ".join(f"{', '.join(names)} (set {i})" for i, names in enumerate(sets.values(), 1))
         for method, sets in by_method.items()

@@ -41,6 +41,14 @@ def test_runs_of_other_seeds_are_named_as_scored_on_other_rows():
     assert sorted(sorted(names.split(", ")) for names in sets) == [["r-seed0", "r-seed0-again"], ["r-seed1"]]
 
 
+def test_runs_sharing_a_label_are_named_by_their_ids_too():
+    run_on("r-x", 0)
+    run_on("r-y", 1)
+    summaries = runs.list_runs()
+    note = different_rows_note(summaries, {"r-x": "lora · numbers · 12:48", "r-y": "lora · numbers · 12:48"})
+    assert "lora · numbers · 12:48 (r-x)" in note and "lora · numbers · 12:48 (r-y)" in note
+
+
 def test_nothing_is_said_when_the_rows_are_the_same_or_cannot_be_known():
     run_on("r-a", 3)
     run_on("r-b", 3)
