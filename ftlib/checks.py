@@ -11,14 +11,15 @@ list with row counts, for a dataset-level report.
 Codes: no_trained_tokens, prompt_only, eot_not_trained, missing_special_tokens, double_bos, pad_is_eos,
 truncated_assistant, not_prefix_preserving, generation_prompt_mismatch, padding_side, spans_approximate,
 tool_calls_dropped, tools_not_shown, reasoning_dropped, reasoning_inline, system_dropped, message_dropped,
-reply_dropped, system_as_assistant, weight_zero, text_joins_turns, control_token_in_text. The generation-prompt
-check (generation_prompt_mismatch) lives in `ftlib.prompt_checks`, those of the tokenizer's special tokens
-(missing_special_tokens, double_bos, pad_is_eos, padding_side, control_token_in_text) in `ftlib.tokenizer_checks`,
-those of what a template does to the row's messages (tool_calls_dropped, tools_not_shown, reasoning_dropped,
-reasoning_inline, text_joins_turns, system_dropped, message_dropped, reply_dropped, system_as_assistant) in
-`ftlib.message_checks`; cut_in_training (what a run at its default max length would cut of a row shown whole:
-`tokens` without --max-length) is `ftlib.run_preflight.run_cut_check`. No fix asks for a longer max length than the
-model reads (`longer_fix`).
+reply_dropped, system_as_assistant, weight_zero, text_joins_turns, control_token_in_text, line_separator_in_text,
+zero_width_in_text. The generation-prompt check (generation_prompt_mismatch) lives in `ftlib.prompt_checks`, those
+of the tokenizer's special tokens (missing_special_tokens, double_bos, pad_is_eos, padding_side,
+control_token_in_text) in `ftlib.tokenizer_checks`, those of what a template does to the row's messages
+(tool_calls_dropped, tools_not_shown, reasoning_dropped, reasoning_inline, text_joins_turns, system_dropped,
+message_dropped, reply_dropped, system_as_assistant) and of characters nobody sees in them (line_separator_in_text,
+zero_width_in_text) in `ftlib.message_checks`; cut_in_training (what a run at its default max length would cut of a
+row shown whole: `tokens` without --max-length) is `ftlib.run_preflight.run_cut_check`. No fix asks for a longer max
+length than the model reads (`longer_fix`).
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from ftlib.message_checks import (
     check_text_joins_turns,
     check_tool_calls_dropped,
     check_tools_not_shown,
+    invisible_character_checks,
     left_out,
     messages_dropped_checks,
     rewritten,
@@ -132,6 +134,9 @@ def template_report(
             # a pair's two answers share their prompt: a control token in it is said once
             said = {(c.severity, c.message): c for p in chats for c in control_token_checks(p, template)}
             found += list(said.values())
+            # U+2028, zero-width spaces: trained as characters nobody sees (the Data page names the file's rows too)
+            unseen = {(c.code, c.message): c for p in parts(enc).values() for c in invisible_character_checks(p)}
+            found += list(unseen.values())
     said: dict[tuple[str, str], dict[int, str]] = {}  # (code, severity) -> {row: its message}, a row's first
     for number, found in zip(numbers, per_row, strict=True):
         for c in found:
@@ -177,6 +182,7 @@ def _checks(enc: Encoded, tokenizer, template: ChatTemplate, purpose: str, conte
             check_no_trained(enc, context),
             check_double_bos(enc, tokenizer, template),
             check_pad_is_eos(enc, tokenizer),
+            *invisible_character_checks(enc),
         ]
     elif enc.kind == "prompt_only":
         found = [
@@ -184,6 +190,7 @@ def _checks(enc: Encoded, tokenizer, template: ChatTemplate, purpose: str, conte
             check_tools_not_shown(enc, template),
             check_missing_special_tokens(tokenizer, template),
             *control_token_checks(enc, template),
+            *invisible_character_checks(enc),
         ]
     else:
         found = [
@@ -197,6 +204,7 @@ def _checks(enc: Encoded, tokenizer, template: ChatTemplate, purpose: str, conte
             check_system_as_assistant(enc, template),
             check_eot_trained(enc, template),
             *control_token_checks(enc, template),
+            *invisible_character_checks(enc),
             check_missing_special_tokens(tokenizer, template),
             check_double_bos(enc, tokenizer, template),
             check_pad_is_eos(enc, tokenizer),

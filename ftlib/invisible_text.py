@@ -7,6 +7,9 @@ odd output has no visible cause (data.load_bytes adds the notices to the file's 
     invisible_characters(rows, numbers, file_type="jsonl")
     -> [FieldNotice("2 rows of 40 hold Unicode line separators (U+2028 in 2 rows) in their text (lines 3, 9): ...")]
 
+One row's turns are checked too, where the Tokens page shows the row and a run's pre-launch report counts the rows
+(`in_turns`, worded by message_checks.invisible_character_checks).
+
 A zero-width joiner (U+200D) that follows a character other than ASCII is left alone: emoji sequences (👨‍👩‍👧, a
 family, is three emoji joined by two of them) and Indic and Arabic scripts need it. U+200C (zero-width non-joiner)
 is Persian's and Indic scripts' and not named. The rows are not changed: which replacement is meant is the user's
@@ -33,9 +36,10 @@ _NAMES = {
     "\ufeff": "U+FEFF zero-width no-break space (a byte order mark inside the text)",
     "\u200d": "U+200D zero-width joiner between plain letters",
 }
-# (the kind in words, its characters, what it does, the fix)
+# (the code of its check on one row, the kind in words, its characters, what it does, the fix)
 _KINDS = (
     (
+        "line_separator_in_text",
         "Unicode line or paragraph separators",
         "\u2028\u2029",
         "they look like line breaks, but the tokenizer reads them as characters of their own and a chat template does "
@@ -44,6 +48,7 @@ _KINDS = (
         '`text.replace("\\u2028", "\\n").replace("\\u2029", "\\n\\n")`).',
     ),
     (
+        "zero_width_in_text",
         "zero-width characters",
         "\u200b\u2060\ufeff\u200d",
         "nothing shows them, but the tokenizer reads each as a token of its own, so the model learns to write them "
@@ -76,6 +81,22 @@ def _texts(value):
             yield from _texts(item)
 
 
+def in_turns(texts: list[str]) -> list[tuple[str, str, dict[int, list[str]], str, str]]:
+    """For one row's texts (its turns' contents, by index): per kind found, (its check's code, the kind in words,
+    {index: the characters' names}, what it does, the fix); [] when none holds any (message_checks words the check).
+
+    >>> [(code, at) for code, _, at, _, _ in in_turns(["Hi", "One\u2028two"])]
+    [('line_separator_in_text', {1: ['U+2028 line separator']})]
+    """
+    held = [found_in(t) for t in texts]
+    out = []
+    for code, what, chars, effect, fix in _KINDS:
+        at = {i: [_NAMES[c] for c in chars if c in found] for i, found in enumerate(held) if found & set(chars)}
+        if at:
+            out.append((code, what, at, effect, fix))
+    return out
+
+
 def invisible_characters(rows: list[dict], numbers: list[int], file_type: str) -> list[FieldNotice]:
     """One warning per kind (`_KINDS`) for the canonical `rows` (row numbers `numbers`) whose turns hold it: how
     many rows, which characters in how many, the first rows, what it does and the fix; [] when no row does.
@@ -92,7 +113,7 @@ paragraph separator in 1 row; lines 1, 3)'
         for char in held:
             at.setdefault(char, []).append(number)
     out = []
-    for what, chars, effect, fix in _KINDS:
+    for _, what, chars, effect, fix in _KINDS:
         if not (kinds := [c for c in chars if c in at]):
             continue
         which = sorted({n for c in kinds for n in at[c]})
@@ -108,4 +129,4 @@ paragraph separator in 1 row; lines 1, 3)'
     return out
 
 
-__all__ = ["found_in", "invisible_characters"]
+__all__ = ["found_in", "in_turns", "invisible_characters"]

@@ -1,7 +1,9 @@
 """Checks of what a template does to a row's messages: leaves out tool calls, tool definitions, reasoning or a
 message's text, writes a message in another form or the system message as the assistant's, or writes turns back to
-back with nothing to tell them apart. Each returns a `Check` or None (`messages_dropped_checks`: a list, one a kind);
-`ftlib.checks.preflight` runs them with the others, and `row_losses` tells a run about the ones that lose data.
+back with nothing to tell them apart; and turns holding characters nobody sees (U+2028, zero-width spaces: no
+template's doing, said where the row is shown). Each returns a `Check` or None (`messages_dropped_checks`,
+`invisible_character_checks`: a list, one a kind); `ftlib.checks.preflight` runs them with the others, and
+`row_losses` tells a run about the ones that lose data.
 
     messages_dropped_checks(enc, template)  # enc: a tokens.Encoded; [Check("system_dropped", ...), ...]
 
@@ -10,8 +12,11 @@ Not known here: the tokenizer's special tokens (tokenizer_checks), the masks of 
 
 from __future__ import annotations
 
+import json
+
 from ftlib.builtin_templates import builtin_named
 from ftlib.check_result import Check
+from ftlib.invisible_text import in_turns
 from ftlib.prompt_checks import turns_named
 from ftlib.templates import TOOL_TEMPLATES, ChatTemplate
 from ftlib.tokens import Encoded
@@ -225,6 +230,31 @@ def check_system_as_assistant(enc: Encoded, template: ChatTemplate) -> Check | N
     )
 
 
+def invisible_character_checks(enc: Encoded) -> list[Check]:
+    """Warnings "line_separator_in_text" (U+2028, U+2029) and "zero_width_in_text" (U+200B, U+2060, U+FEFF, a U+200D
+    between plain letters; not one inside an emoji), one a kind, naming the turns whose text holds them (a text
+    row: its text): nobody sees them, the tokenizer reads them (`invisible_text`). [] when no turn holds one."""
+    texts = ["\n".join(_own_texts(m)) for m in enc.messages] if enc.messages else [enc.text]
+    out = []
+    for code, what, at, effect, fix in in_turns(texts):
+        names = list(dict.fromkeys(n for found in at.values() for n in found))
+        turns = ", ".join(f"{i + 1} ({enc.messages[i]['role']})" for i in sorted(at)) if enc.messages else ""
+        where = (
+            f"Turn{'s' if len(at) > 1 else ''} {turns} {'holds' if len(at) == 1 else 'hold'}"
+            if turns
+            else "The text holds"
+        )
+        out.append(Check(code, "warning", f"{where} {what} ({', '.join(names)}): {effect}.", fix))
+    return out
+
+
+def _own_texts(message: dict):
+    """A turn's own text: its content (parts included), reasoning and tool calls' arguments, as strings."""
+    for key in ("content", "reasoning", "tool_calls"):
+        value = message.get(key)
+        yield from [value] if isinstance(value, str) else [json.dumps(value, ensure_ascii=False)] if value else []
+
+
 def _messages(enc: Encoded, which: list[int]) -> str:
     """ "messages 2 (user), 4 (tool)": counted from 1, as `turns_named` counts."""
     roles = ", ".join(f"{i + 1} ({enc.messages[i]['role']})" for i in which)
@@ -317,6 +347,7 @@ __all__ = [
     "check_text_joins_turns",
     "check_tool_calls_dropped",
     "check_tools_not_shown",
+    "invisible_character_checks",
     "left_out",
     "messages_dropped_checks",
     "rewritten",

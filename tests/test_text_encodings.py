@@ -77,6 +77,52 @@ def test_invisible_characters_name_the_count_and_the_first_rows():
     )
 
 
+# The same characters on one row: the Tokens page's checks and a run's pre-launch report (ftlib.message_checks).
+UNSEEN_CODES = ("line_separator_in_text", "zero_width_in_text")
+
+
+def _unseen(checks):
+    return {c.code: c.message for c in checks if c.code in UNSEEN_CODES}
+
+
+def test_a_rows_checks_name_the_turns_holding_invisible_characters(smol_tokenizer):
+    from ftlib.checks import preflight
+    from ftlib.templates import get_template
+    from ftlib.tokens import encode_row
+
+    template = get_template("chatml", smol_tokenizer)
+
+    def checks(row):
+        return _unseen(preflight(encode_row(row, smol_tokenizer, template), smol_tokenizer, template))
+
+    chat = [{"role": "user", "content": "Hi\u200bthere"}, {"role": "assistant", "content": "One\u2028two"}]
+    said = checks({"messages": chat})
+    assert said["line_separator_in_text"].startswith("Turn 2 (assistant) holds Unicode line or paragraph separators")
+    assert said["zero_width_in_text"].startswith("Turn 1 (user) holds zero-width characters (U+200B zero-width")
+    emoji = [
+        {"role": "user", "content": f"My family: {FAMILY}"},
+        {"role": "assistant", "content": "Lovely \u2764\ufe0f"},
+    ]
+    assert checks({"messages": emoji}) == {}  # a joiner inside an emoji is part of it
+    assert checks({"text": "Once\u2029upon"})["line_separator_in_text"].startswith("The text holds")
+
+
+def test_a_runs_report_counts_the_rows_holding_invisible_characters(smol_tokenizer):
+    from ftlib.checks import template_report
+    from ftlib.templates import get_template
+    from ftlib.tokens import encode_rows
+
+    template = get_template("chatml", smol_tokenizer)
+    rows = [
+        {"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": t}]}
+        for t in ("Hello.", "One\u2028two", "Fine.", "Three\u2028four")
+    ]
+    said = _unseen(template_report(encode_rows(rows, smol_tokenizer, template), template))
+    assert said["line_separator_in_text"].startswith(
+        "In 2 of 4 training rows (rows 2, 4): Turn 2 (assistant) holds Unicode line or paragraph separators"
+    )
+
+
 # Evaluate's CSV downloads are for spreadsheets: UTF-8 with a byte order mark, which Excel on Windows needs.
 def test_evaluate_csv_download_has_a_bom_and_reads_back_everywhere():
     import csv
