@@ -129,3 +129,10 @@ def test_an_oidc_section_makes_every_session_sign_in(monkeypatch):
     assert [t for t in at.text_input if t.label == "Model"], "a signed-in session sees the app"
     monkeypatch.setattr(ui.auth, "_authlib_installed", lambda: False)  # st.login cannot work: closed, and why
     _closed(at.run(), "needs Authlib, not installed here")
+
+
+def test_the_secrets_file_the_readme_names_is_kept_out_of_git():
+    """An operator's review: README has the password and the OIDC client secret written to `.streamlit/secrets.toml`
+    inside the checkout, which `git status` listed as a new file to commit (and `git add -A` committed)."""
+    ignored = {line.strip() for line in (ROOT / ".gitignore").read_text(encoding="utf-8").splitlines()}
+    assert ignored & {".streamlit/secrets.toml", "/.streamlit/secrets.toml", "secrets.toml"}
