@@ -271,14 +271,15 @@ class Hold:
         # Locked before it is visible under its name, so nobody takes a new ticket for a dead one.
         stem = f"{time.time_ns():020d}-{self.id}"
         tmp = queue / f".{stem}"
-        fd = os.open(tmp, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o644)
+        fd = os.open(tmp, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o666)  # the umask's mode, as every file we write
         fcntl.flock(fd, fcntl.LOCK_EX)
         os.write(fd, json.dumps({"kind": self.kind, "label": self.label, "pid": os.getpid()}).encode())
         os.replace(tmp, queue / stem)
         return queue / stem, fd
 
     def _try_lock(self, path: Path) -> bool:
-        fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o644)
+        # The umask's mode: in a group-shared workspace (umask 002) a teammate's account opens it too (not with 0644).
+        fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o666)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

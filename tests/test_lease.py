@@ -475,3 +475,18 @@ def test_a_machine_of_a_run_does_not_wait_for_the_lease_its_own_run_holds(
     assert (callback.hold is not None) is waits  # the run's other machine takes the turns for both
     if callback.hold is not None:
         callback.hold.release()
+
+
+def test_the_lease_files_take_the_umasks_mode_so_a_teammates_account_can_take_the_device(monkeypatch, tmp_path):
+    """An operator's review: README's group-shared workspace (`umask 002`, setgid folders) had `.locks/cpu.lock`
+    made 0644 whatever the umask, so a teammate's account could not open it to take the device: its `train` or
+    `sample` on the server's workspace failed with PermissionError."""
+    monkeypatch.setenv("FTLIB_LOCK_DIR", str(tmp_path / "locks"))
+    old = os.umask(0o002)
+    try:
+        with lease.hold("cpu", "generation", "a test"):
+            pass
+    finally:
+        os.umask(old)
+    for name in ("cpu.lock", "cpu.holder.json"):
+        assert (tmp_path / "locks" / name).stat().st_mode & 0o777 == 0o664, name
