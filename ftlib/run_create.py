@@ -43,7 +43,8 @@ def _new_id(config: RunConfig) -> str:
     # A name with folders in it ("exp/v1") keeps its parts, joined: safe_name keeps only a path's last part, which
     # took the date and method off the id too ("v1").
     stem = "_".join(p for p in re.split(r"[\\/]+", stem) if p not in ("", ".", "..")) or "run"
-    # A name of CJK (or other) letters alone leaves nothing safe: the id ended `-lora-`; its data's name, else "run"
+    # A name with nothing safe in it (only dots or symbols; letters of any script are kept) would end the id at
+    # `-lora-`: its data's name, else "run"
     stem = next((s for s in (stem, data_stem(str(config.dataset))) if workspace.safe_name(s, "")), "run")
     base = workspace.safe_name(f"{time.strftime('%Y%m%d-%H%M%S')}-{config.method}-{stem}", default="run")[:80]
     candidate, n = base, 2
