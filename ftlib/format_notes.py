@@ -18,7 +18,7 @@ FORMAT_HELP = {
     "template 'text' writes text as it is, as TRL's standard rows)",
     "unpaired_preference": "unpaired_preference: prompt, completion, label true/false, 1/0 or good/bad (KTO; text "
     "read as one turn each; the template 'text' writes text as it is, as TRL's standard rows)",
-    "text": "text: plain text, every token trained",
+    "text": "text: plain text, every token trained but the first (nothing comes before it to predict it)",
     "prompt_only": "prompt_only: prompts without answers (online RL; text read as a user turn; the template 'text' "
     "writes text as it is, as TRL's standard rows)",
 }
