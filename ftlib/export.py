@@ -33,6 +33,7 @@ from pathlib import Path
 
 from ftlib import merged_sources, workspace
 from ftlib.errors import UserError
+from ftlib.file_modes import readable as _readable
 from ftlib.integrity import damage_words, damaged_files, missing_weights
 from ftlib.model_card import write_card
 from ftlib.model_files import stored_dtype
@@ -543,23 +544,6 @@ def _write_zip(folder: Path, target: Path) -> None:
                 info.compress_type = zipfile.ZIP_DEFLATED
                 with open(path, "rb") as source, archive.open(info, "w") as sink:
                     shutil.copyfileobj(source, sink, 2**20)
-
-
-def _readable(folder: Path, exact: bool = False) -> None:
-    """`folder` and what it holds readable as the umask allows any file this process creates: for a folder this
-    process built (`exact`), exactly those modes; for a run's own adapter or model, its read (and folders' search)
-    bits added only. A file that cannot be changed (another user's, on a shared server) is left as it is."""
-    mask = workspace.umask()
-    for path in (folder, *folder.rglob("*")):
-        if path.is_symlink():
-            continue
-        is_dir = path.is_dir()
-        allowed = (0o777 if is_dir else 0o666) & ~mask
-        with contextlib.suppress(OSError):
-            mode = stat.S_IMODE(path.stat().st_mode)
-            wanted = allowed if exact else mode | (allowed & (0o555 if is_dir else 0o444))
-            if wanted != mode:
-                os.chmod(path, wanted)
 
 
 __all__ = [

@@ -181,7 +181,7 @@ def _damaged_checkpoint_words(checkpoint: Path, damaged: list[tuple[Path, str]])
 
 def execute(run_dir: str | Path) -> str:
     """Train the run in `run_dir` in this process; return its final state. Writes status as it goes (rank 0)."""
-    from ftlib import export, overfitting
+    from ftlib import export, file_modes, overfitting
     from ftlib.config import RunConfig
     from ftlib.distributed import Topology, agree_on_checkpoint, agree_on_settings, rendezvous_group
     from ftlib.metrics import MetricsCallback
@@ -226,7 +226,12 @@ def execute(run_dir: str | Path) -> str:
             config,
             run.path,
             # Machines of one run meet at one endpoint; each names the run by its own workspace's id.
-            callbacks=[sharing.training_callback(run.path.name, group=rendezvous_group(config)), callback],
+            callbacks=[
+                sharing.training_callback(run.path.name, group=rendezvous_group(config)),
+                callback,
+                # safetensors writes 0600: a teammate's account (README's group-shared workspace) resumes from them too
+                file_modes.checkpoints_readable(),
+            ],
             evaluate_first=checkpoint is None,
         )
         attach_throughput(prepared, callback)
@@ -295,6 +300,8 @@ def execute(run_dir: str | Path) -> str:
             export.remove_exported(run, wait=True)
         final = save_final(prepared, config, run.path)
         saved = final.is_dir()  # on machines other than 0, FSDP runs save nothing (the whole model is on machine 0)
+        if saved:
+            file_modes.readable(final)  # Compare, Evaluate and exports of a teammate's account load it too
         state = prepared.trainer.state
         message = overfitting.finish_message(state, config) or "Finished."  # early stopping says where it stopped
         if config.method == "grpo":  # a run whose answers all scored alike learned nothing: said, not "Finished."
