@@ -402,10 +402,15 @@ def build_segments(
         prev_ends[i] = prev_end
         if template.has_generation_tags:
             hi = len(text) if next_start is None else next_start
+            # A block of its own after the turn's parts, before the next message (`{% generation %}{{ '<|im_end|>'
+            # }}{% endgeneration %}` apart from the reply's) is the turn's too: else only `all_assistant` trained it,
+            # and under `last_assistant` the model never learnt to stop.
             blocks = [
                 (max(gs, prev_end), min(ge, hi))
                 for gs, ge in rendered.generations
-                if (gs < end_part and ge > first) or (first == end_part and gs <= first <= ge)
+                if (gs < end_part and ge > first)
+                or (first == end_part and gs <= first <= ge)
+                or (end_part <= gs < hi and ge <= hi)
             ]
             pieces, closing = [(s, e, False) for s, e in blocks if e > s], template.end_of_turn
         else:

@@ -554,3 +554,29 @@ def test_generation_block_around_whole_conversation(smol_tokenizer):
     assert trained_roles == {"assistant"}
     assert {t.message for t in enc.tokens if t.trained} == {1, 3, 5}
     assert not any(t.trained for t in enc.tokens if t.role == "user")
+
+
+# ChatML with the end-of-turn marker in a generation block of its own, apart from the reply's.
+EOT_BLOCK = (
+    "{% for m in messages %}<|im_start|>{{ m['role'] }}\n{% if m['role'] == 'assistant' %}"
+    "{% generation %}{{ m['content'] }}{% endgeneration %}{% generation %}<|im_end|>{% endgeneration %}\n"
+    "{% else %}{{ m['content'] }}<|im_end|>\n{% endif %}{% endfor %}"
+)
+
+
+@pytest.mark.parametrize("policy", ["all_assistant", "last_assistant"])
+def test_an_end_of_turn_block_apart_from_the_reply_is_the_turns(policy, smol_tokenizer):
+    """The marker's block holds no message part: only `all_assistant` trained it, so under `last_assistant` the
+    model never learnt to stop. Its turn's, it is trained wherever the turn is, as transformers' mask has it."""
+    template = get_template("custom", smol_tokenizer, source=EOT_BLOCK)
+    messages = CONVERSATIONS["multi"]
+    ids, mask = reference_mask(smol_tokenizer, template, messages)
+    enc = encode_messages(messages, smol_tokenizer, template, policy)
+    assert enc.input_ids == ids
+    if policy == "last_assistant":  # the reference's mask of the last reply alone: after the last user turn
+        after = max(t.index for t in enc.tokens if t.message == 4)
+        mask = [m * (i > after) for i, m in enumerate(mask)]
+    assert trained_mask(enc) == mask
+    eots = [t for t in enc.tokens if t.trained and t.text == "<|im_end|>"]
+    assert [t.message for t in eots] == ([1, 3, 5] if policy == "all_assistant" else [5])
+    assert all(t.segment == "end_of_turn" for t in eots)
