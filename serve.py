@@ -19,6 +19,7 @@ import sys
 import threading
 import time
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 import streamlit as st
 
@@ -32,6 +33,17 @@ quiet_known_noise()  # the server log without the library messages known to be h
 # A hang is diagnosed from outside without stopping the server (the browser tests' failure reports use it).
 faulthandler.register(signal.SIGUSR1, all_threads=True)
 WARM_UP = os.environ.get("FTLIB_WARM_UP", "1").strip().lower() not in ("0", "false", "no", "off")
+HERE = Path(__file__).resolve().parent
+if Path.cwd().resolve() != HERE:
+    # Streamlit reads .streamlit/config.toml (and secrets.toml) from the folder it was started in: elsewhere (a
+    # service without a working directory) the file watcher trips over torch, uploads stop at 200 MB and a full garbage
+    # collection after every script run stalls a busy server (.streamlit/config.toml says why each is set).
+    print(
+        f"ftlib: started from {Path.cwd()}, not the studio's folder {HERE}, so the studio's .streamlit/config.toml "
+        f"is not in effect; start it from {HERE} (a service: WorkingDirectory={HERE})",
+        file=sys.stderr,
+        flush=True,
+    )
 
 
 @asynccontextmanager

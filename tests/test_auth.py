@@ -136,3 +136,24 @@ def test_the_secrets_file_the_readme_names_is_kept_out_of_git():
     inside the checkout, which `git status` listed as a new file to commit (and `git add -A` committed)."""
     ignored = {line.strip() for line in (ROOT / ".gitignore").read_text(encoding="utf-8").splitlines()}
     assert ignored & {".streamlit/secrets.toml", "/.streamlit/secrets.toml", "secrets.toml"}
+
+
+def test_a_server_started_outside_the_studios_folder_stays_closed_when_its_secrets_file_is_unread(
+    secrets_file, tmp_path, monkeypatch
+):
+    """An operator's review: Streamlit reads `.streamlit/secrets.toml` from the folder the server was started in, so
+    a service started elsewhere (no working directory) left the password README has written there unread: no
+    password asked, the app open to anyone. It stays closed now, saying to start the server from its folder."""
+    import ui.auth
+
+    project = tmp_path / "studio" / ".streamlit" / "secrets.toml"
+    project.parent.mkdir(parents=True)
+    project.write_text('password = "s3cret-7"\n')
+    monkeypatch.setattr(ui.auth, "PROJECT_SECRETS", project)
+    secrets_file("")  # what Streamlit reads instead: the folder it was started in holds no secrets
+    _closed(_app().run(), "started outside the studio's folder")
+    from streamlit import config as st_config
+
+    st_config.set_option("secrets.files", [str(project)])  # started from the studio's folder: the password is asked
+    at = _app().run()
+    assert not at.exception and [t for t in at.text_input if t.label == "Password"]

@@ -15,11 +15,15 @@ import hmac
 import importlib.util
 import os
 from dataclasses import dataclass
+from pathlib import Path
 
 import streamlit as st
 
 _OK_KEY = "_ftlib_authenticated"
 SECRETS_FILE = ".streamlit/secrets.toml"
+# The studio's own secrets file, which README tells the operator to write. Streamlit reads `.streamlit/secrets.toml`
+# of the folder the server was started in (and the home folder's), not this one's.
+PROJECT_SECRETS = Path(__file__).resolve().parents[1] / SECRETS_FILE
 
 
 @dataclass(frozen=True)
@@ -42,8 +46,25 @@ def _secrets() -> tuple[dict, str | None]:
         return {}, str(exc).splitlines()[0] if str(exc) else type(exc).__name__
 
 
+def _project_secrets_unread() -> bool:
+    """Whether the studio's own secrets file exists and Streamlit does not read it: a server started from another
+    folder (a service without a working directory) left a password written there unread, and the app open."""
+    from streamlit import config
+
+    if not PROJECT_SECRETS.is_file():
+        return False
+    read = {Path(p).expanduser().resolve() for p in config.get_option("secrets.files") or []}
+    return PROJECT_SECRETS.resolve() not in read
+
+
 def access() -> Access:
     """What this server's settings ask of a session (`Access`), read now from the environment and the secrets file."""
+    if _project_secrets_unread():
+        return Access(
+            problem=f"The server was started outside the studio's folder, so Streamlit does not read the studio's "
+            f"`{SECRETS_FILE}`, which may hold the access password: the studio stays closed. Start the server from "
+            "the studio's folder (as `make run` does; a service: its working directory) and reload this page."
+        )
     secrets, unreadable = _secrets()
     if unreadable:
         return Access(
