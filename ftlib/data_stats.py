@@ -13,7 +13,7 @@ from typing import Any
 
 from ftlib.readers import DataError
 from ftlib.rows import conversation, is_preference, row_kind
-from ftlib.text_rows import text_pieces
+from ftlib.text_rows import head_length, text_pieces
 from ftlib.turns import INLINE_THINK
 
 
@@ -111,10 +111,14 @@ def dataset_stats(
     }
     if tokenizer is not None and rows:
         texts = [render_row(r, tokenizer, render) for r in rows]
-        texts = ["".join(p for p, _ in text_pieces(t, tokenizer)) if row_kind(r) == "text" else t
-                 for r, t in zip(rows, texts, strict=True)]  # fmt: skip
+        pieces = [
+            text_pieces(t, tokenizer) if row_kind(r) == "text" else [(t, "")] for r, t in zip(rows, texts, strict=True)
+        ]
+        heads = [head_length(p) for p in pieces]  # a text row's BOS: one id, tokenized apart as training does
+        texts = ["".join(p for p, _ in row)[h:] for row, h in zip(pieces, heads, strict=True)]
         # The template already holds its special tokens; letting the tokenizer add more would double a BOS.
-        lengths = [len(ids) for ids in tokenizer(texts, add_special_tokens=False)["input_ids"]]
+        ids = tokenizer(texts, add_special_tokens=False)["input_ids"]
+        lengths = [len(row) + (h > 0) for row, h in zip(ids, heads, strict=True)]
         stats["token_lengths"] = lengths
         stats["tokens"] = dict(_spread(lengths), total=sum(lengths))
         if max_length is not None:

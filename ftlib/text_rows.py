@@ -30,4 +30,12 @@ def text_pieces(text: str, tokenizer) -> list[tuple[str, str]]:
     return [*head, (text, "text"), *([(eos, "end_of_text")] if eos and not text.endswith(eos) else [])]
 
 
-__all__ = ["text_pieces", "tokenizer_adds_bos"]
+def head_length(pieces: list[tuple[str, str]]) -> int:
+    """The characters of the BOS `text_pieces` put in front (0: none). Tokenize the rest apart and put the BOS id
+    before it, as the tokenizer's post-processor does: tokenized after the BOS's text, a sentencepiece tokenizer
+    that prefixes only the start of a text with "▁" (Metaspace, prepend_scheme "first": Mistral v0.3) reads the
+    first word as following a special token, "The" where `tokenizer(text)` has "▁The"."""
+    return len(pieces[0][0]) if pieces and pieces[0][1] == "start_of_text" else 0
+
+
+__all__ = ["head_length", "text_pieces", "tokenizer_adds_bos"]

@@ -36,7 +36,7 @@ from ftlib.masks import MASKED_WHY, POLICIES, TEXT_TEMPLATE, Segment, assign, bu
 from ftlib.rows import IGNORE_INDEX, as_turns, is_preference, row_kind
 from ftlib.template_input import tool_row_error
 from ftlib.templates import ChatTemplate, TemplateError, get_template, render, render_spans
-from ftlib.text_rows import text_pieces, tokenizer_adds_bos
+from ftlib.text_rows import head_length, text_pieces, tokenizer_adds_bos
 
 
 class EncodingError(UserError):
@@ -478,6 +478,16 @@ def _tokenize(tokenizer, text: str) -> tuple[list[int], list[tuple[int, int]]]:
     return _tokenize_many(tokenizer, [text])[0]
 
 
+def _tokenize_prepared(tokenizer, prepared: list[_Prepared]) -> list[tuple[list[int], list[tuple[int, int]]]]:
+    """`_tokenize_many` of the sequences' texts, a text row's BOS as its id before the rest (`head_length`)."""
+    heads = [head_length([(p.text[s.start : s.end], s.kind) for s in p.segments[:1]]) for p in prepared]
+    out = _tokenize_many(tokenizer, [p.text[h:] for p, h in zip(prepared, heads, strict=True)])
+    return [
+        ([tokenizer.bos_token_id, *ids], [(0, h), *((s + h, e + h) for s, e in offs)]) if h else (ids, offs)
+        for h, (ids, offs) in zip(heads, out, strict=True)
+    ]
+
+
 def _cut_turns(seg_of, trained, segments, messages, keep) -> list[dict]:
     """Per message that lost tokens to the max length: how many were kept and cut, and whether it was trained."""
     if keep >= len(seg_of):
@@ -516,7 +526,8 @@ def encode_row(
     _check_args(policy, max_length)
     template = _resolve_template(template, tokenizer)
     prepared, prompt = _prepare_row(row, template, policy, tokenizer)
-    encoded = [_finish(p, *_tokenize(tokenizer, p.text), tokenizer, template, max_length) for p in prepared]
+    tokenized = _tokenize_prepared(tokenizer, prepared)
+    encoded = [_finish(p, *t, tokenizer, template, max_length) for p, t in zip(prepared, tokenized, strict=True)]
     return _assemble(encoded, prompt, template, row)
 
 
@@ -535,7 +546,7 @@ def encode_rows(
         sequences, prompt = _prepare_row(row, template, policy, tokenizer)
         layout.append((len(sequences), prompt, row))
         prepared += sequences
-    tokenized = _tokenize_many(tokenizer, [p.text for p in prepared])
+    tokenized = _tokenize_prepared(tokenizer, prepared)
     encoded = [
         _finish(p, ids, offs, tokenizer, template, max_length)
         for p, (ids, offs) in zip(prepared, tokenized, strict=True)

@@ -152,6 +152,32 @@ def test_raw_text_row_on_a_bos_adding_tokenizer_starts_with_one_bos_as_trl_token
     assert again.input_ids == reference
 
 
+def test_raw_text_row_on_a_sentencepiece_tokenizer_keeps_the_first_words_prefix():
+    """A sentencepiece tokenizer that prefixes only a text's start with "▁" (Metaspace, prepend_scheme "first", as
+    Mistral v0.3's) read the text after the BOS's own text as following a special token: "the" where TRL's
+    `tokenizer(text)` has "▁the". The BOS goes in front of the text's ids, as the post-processor puts it; the Data
+    page's token length counts the same ids."""
+    from tokenizers import Tokenizer, models, pre_tokenizers, processors
+    from transformers import PreTrainedTokenizerFast
+    from trl.data_utils import _tokenize
+
+    from ftlib.data_stats import dataset_stats
+
+    words = ["<unk>", "<s>", "</s>", "▁the", "▁cat", "▁sat", "the", "cat", "sat"]
+    backend = Tokenizer(models.WordLevel({w: i for i, w in enumerate(words)}, unk_token="<unk>"))
+    backend.pre_tokenizer = pre_tokenizers.Metaspace(replacement="▁", prepend_scheme="first", split=True)
+    backend.post_processor = processors.TemplateProcessing(single="<s> $A", special_tokens=[("<s>", 1)])
+    tok = PreTrainedTokenizerFast(tokenizer_object=backend, bos_token="<s>", eos_token="</s>", unk_token="<unk>")
+    text = "the cat sat"
+    reference = _tokenize(tok, text + tok.eos_token)["input_ids"]
+    assert tok.convert_ids_to_tokens(reference) == ["<s>", "▁the", "▁cat", "▁sat", "</s>"]
+    enc = encode_row({"text": text}, tok, "chatml")
+    assert enc.input_ids == reference
+    assert [t.text for t in enc.tokens] == ["<s>", "the", " cat", " sat", "</s>"]
+    assert enc.tokens[0].segment == "start_of_text" and enc.tokens[1].segment == "text"
+    assert dataset_stats([{"text": text}], tok)["token_lengths"] == [len(reference)]
+
+
 # --- (8) (14) checks of rows the max length cuts ------------------------------------------------------------------
 
 
