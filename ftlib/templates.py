@@ -49,6 +49,7 @@ from ftlib.template_input import (
     template_tools,
 )
 from ftlib.template_sandbox import MAX_RENDER_CHARS, compile_template, run_template
+from ftlib.text_rows import tokenizer_adds_bos
 
 _GENERATION_TAG = re.compile(r"\{%-?\s*generation\s*-?%\}")
 
@@ -166,6 +167,11 @@ def get_template(name: str, tokenizer=None, source: str | None = None) -> ChatTe
     variables = _tokenizer_variables(tokenizer)
     if name in BUILTIN_TEMPLATES:
         template = replace(BUILTIN_TEMPLATES[name], variables=variables)
+        if name == "text" and tokenizer is not None and tokenizer.bos_token and tokenizer_adds_bos(tokenizer):
+            # TRL tokenizes standard (not conversational) rows with the tokenizer's special tokens: a base model's
+            # rows start with the BOS it adds (Llama, Mistral, Gemma). Written by the template, every render has it:
+            # training, sampling, the Data page's lengths. Without it a base model trained and sampled BOS-less.
+            template = replace(template, source="{{- bos_token }}" + template.source, bos=tokenizer.bos_token)
     elif name in ("tokenizer", "custom"):
         if name == "tokenizer" and tokenizer is None:
             raise TemplateError("The 'tokenizer' template needs a tokenizer: load a model first.")

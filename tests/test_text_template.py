@@ -41,6 +41,27 @@ def test_text_template_trains_string_prompt_completion_rows_as_trls_sft_trainer(
     assert ours[0].text == "The capital of France is Paris." + tok.eos_token
 
 
+def test_text_template_starts_with_the_bos_a_base_models_tokenizer_adds_as_trl_tokenizes_it():
+    """TRL tokenizes standard rows with the tokenizer's special tokens, so on a BOS-adding tokenizer (Llama's,
+    Mistral's, Gemma's: the base models this template is for) every row starts with the BOS; the template wrote
+    none, so a run trained, and sampled, BOS-less. SmolLM2's tokenizer adds none (the test above)."""
+    from trl.data_utils import _tokenize
+
+    from ftlib.sampling import render_prompt
+    from tests.test_masks_pinned import _llama_style_tokenizer
+
+    tok = _llama_style_tokenizer()
+    template = get_template("text", tok)
+    prompt, completion = "the cat", " sat on the mat ."
+    row = {"messages": [{"role": "user", "content": prompt}, {"role": "assistant", "content": completion}]}
+    full = _tokenize(tok, prompt + completion + tok.eos_token)["input_ids"]  # as TRL's tokenize_fn, eos added first
+    start = len(_tokenize(tok, prompt)["input_ids"])
+    enc = encode_rows([row], tok, template, "completion_only")[0]
+    assert full[0] == tok.bos_token_id and enc.input_ids == full
+    assert enc.labels == [-100] * start + full[start:]
+    assert render_prompt(tok, prompt, template=template)[1] == full[:start]  # sampled as trained
+
+
 def test_text_template_writes_no_roles_and_prompts_with_the_text_alone(smol_tokenizer):
     from ftlib.templates import render
 
