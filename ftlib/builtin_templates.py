@@ -340,8 +340,8 @@ BUILTINS: dict[str, tuple[str, str, str, str | None, str | None, tuple[str, ...]
     "text": (
         _TEXT,
         "Raw text (no chat format)",
-        "prompt and completion as written, one after the other, completion ends with eos (TRL's standard "
-        "prompt/completion rows; for base models)",
+        "prompt and completion as written, one after the other, completion ends with eos, after the BOS where the "
+        "tokenizer adds one (TRL's standard prompt/completion rows; for base models)",
         None,
         None,
         (),
