@@ -10,7 +10,7 @@ import streamlit as st
 
 from ftlib.worker import quiet_known_noise
 from ui import nav
-from ui.auth import require_password
+from ui.auth import admitted, require_password
 from ui.common import active_split_name, model_box
 
 # The server log, like a run's, without the library messages known to be harmless here (before any model loads).
@@ -19,9 +19,11 @@ quiet_known_noise()
 # An emoji favicon is drawn by the browser; a ":material/...:" one is fetched from fonts.gstatic.com, which an
 # offline server's users cannot reach (a failed request on every page).
 st.set_page_config(page_title="Fine-tuning studio", page_icon="🧪", layout="wide")
+# The navigation is built before the gate (hidden until the session is admitted), so the page a visitor opened by
+# its address is the one shown once they are in; built after it, a server at a sub-path (server.baseUrlPath) sent
+# them to Home.
+navigation = st.navigation(nav.pages(), position="sidebar" if admitted() else "hidden")
 require_password()
-
-navigation = st.navigation(nav.pages())
 
 with st.sidebar:
     st.markdown("### Workspace")

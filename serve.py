@@ -22,6 +22,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
 
 from ftlib.sharing import process_env
 from ftlib.worker import quiet_known_noise
@@ -81,4 +82,8 @@ def _warm_up() -> None:
         )
 
 
+# pages/ holds the files app.py's st.navigation lists, and Streamlit takes a pages/ folder for its older multipage mode
+# until some session has run st.navigation: after a start, a page opened by its address (a bookmark) ran alone, without
+# app.py's sidebar, under a navigation of file names ("app", "Home", ...), until someone opened the home page.
+PagesManager.uses_pages_directory = False
 app = st.App("app.py", lifespan=lifespan)

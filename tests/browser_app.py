@@ -89,7 +89,9 @@ class StreamlitServer:
 
     @property
     def url(self) -> str:
-        return f"http://localhost:{self.port}"
+        """The app's address: at the sub-path `STREAMLIT_SERVER_BASE_URL_PATH` names, if the server's env sets one."""
+        base = self.env.get("STREAMLIT_SERVER_BASE_URL_PATH", "").strip("/")
+        return f"http://localhost:{self.port}" + (f"/{base}" if base else "")
 
     def start(self, timeout: float = 90.0) -> StreamlitServer:
         env = dict(os.environ, FTLIB_WORKSPACE=str(self.workspace), **self.env)

@@ -21,20 +21,29 @@ def test_no_password_configured_means_open(monkeypatch):
     assert not [t for t in at.text_input if t.label == "Password"]
 
 
+def _in_the_app(at: AppTest) -> bool:
+    """Whether the session sees a page of the app: Home's title, not the gate's. (The sidebar's Model box is no sign:
+    AppTest drops main-script sidebar elements on reruns under st.navigation.)"""
+    return "🧪 Fine-tuning studio" in [t.value for t in at.title] and not at.text_input
+
+
 def test_password_gates_the_app(monkeypatch):
     monkeypatch.setenv("FTLIB_PASSWORD", "s3cret-7")
-    at = _app().run()
+    # Run twice: the navigation (built before the gate) resolves the page in the first run, and AppTest sends that
+    # page with every later run, which gives the login form's widgets other ids than the first run's.
+    at = _app().run().run()
     assert not at.exception
     box = [t for t in at.text_input if t.label == "Password"]
     assert box, "login form expected"
     assert not [t for t in at.text_input if t.label == "Model"], "sidebar must not render before login"
+    assert not _in_the_app(at)
     box[0].input("wrong")
     at.button[0].click().run()
     assert any("not right" in e.value for e in at.error)
     [t for t in at.text_input if t.label == "Password"][0].input("s3cret-7")
     at.button[0].click().run()
     assert not at.exception
-    assert [t for t in at.text_input if t.label == "Model"], "the app renders after the right password"
+    assert _in_the_app(at), "the app renders after the right password"
 
 
 def test_sidebar_refuses_model_paths_outside_allowed_roots(monkeypatch):
@@ -126,7 +135,7 @@ def test_an_oidc_section_makes_every_session_sign_in(monkeypatch):
     at.user = {"is_logged_in": True, "email": "ana@example.com"}
     at.run()
     assert not at.exception, at.exception
-    assert [t for t in at.text_input if t.label == "Model"], "a signed-in session sees the app"
+    assert _in_the_app(at), "a signed-in session sees the app"
     monkeypatch.setattr(ui.auth, "_authlib_installed", lambda: False)  # st.login cannot work: closed, and why
     _closed(at.run(), "needs Authlib, not installed here")
 

@@ -9,7 +9,9 @@
   its position shown, each gets its whole grid, the run ends with exactly its steps, nothing errors;
 - the Streamlit server killed mid-run and started again on the same workspace: the run is found and finishes;
 - a GRPO run started from the Train page on a split of prompts: its table of the latest answers and their rewards
-  follows the run live, step after step, and ends on the run's last step.
+  follows the run live, step after step, and ends on the run's last step;
+- a server with a password at a sub-path (behind a reverse proxy): a page opened by its address is the one shown
+  once the password is entered, and every link stays under the sub-path.
 
 The driving code lives in tests/browser_app.py (also used by bench/screenshots.py for the README's pictures).
 """
@@ -33,6 +35,7 @@ from tests.browser_app import (
     StreamlitServer,
     TourSettings,
     answers_step,
+    blank_page,
     exceptions,
     launch_chromium,
     new_page,
@@ -41,6 +44,7 @@ from tests.browser_app import (
     press_generate,
     preview_rewards,
     progress_text,
+    rerun_after,
     run_heading,
     screenshot,
     start_grpo_run,
@@ -48,7 +52,9 @@ from tests.browser_app import (
     stop_runs,
     tour,
     use_model,
+    wait_for_title,
     wait_grid,
+    wait_idle,
     wait_progress,
     wait_run_state,
     waiting_position,
@@ -415,3 +421,32 @@ def test_a_grpo_runs_answers_table_follows_the_run_live(browser, start_server, t
         assert step == GRPO_STEPS and len(rows) == 2 * 2 and {"regex", "length", "total", "advantage"} <= set(rows[0])
         assert exceptions(page) == []
         screenshot(page, artefacts_dir("grpo"), "train-grpo")
+
+
+def test_a_page_opened_by_its_address_at_a_sub_path_is_shown_once_the_password_is_entered(browser, start_server):
+    """An operator's review: behind a reverse proxy at a sub-path (`STREAMLIT_SERVER_BASE_URL_PATH=studio`) with a
+    password, a page opened by its address (a teammate's bookmark of /studio/Train) showed Home once the password was
+    entered, its address reset to /studio/: the gate stopped the script before the navigation knew the page. And the
+    first page opened after a start ran alone, without app.py's sidebar, under a navigation of file names."""
+    server = start_server(FTLIB_PASSWORD="s3cret-7", STREAMLIT_SERVER_BASE_URL_PATH="studio")
+    assert server.url.endswith("/studio")
+    # Train: the first page opened after the start (it ran alone, Streamlit's older multipage mode, until someone
+    # opened the home page); Data: once a teammate is in (the gate's run then sent the visitor to Home).
+    for name in ("Train", "Data"):
+        page = blank_page(browser)
+        page.goto(f"{server.url}/{name}")
+        box = page.get_by_label("Password", exact=True)
+        box.wait_for()
+        wait_idle(page)
+        assert not page.locator('[data-testid="stSidebarNav"] a').count(), "no page named before the password"
+        box.fill("wrong")
+        rerun_after(page, lambda: page.get_by_role("button", name="Enter").click())  # noqa: B023 (called at once)
+        page.locator('[data-testid="stAlertContentError"]').filter(has_text="not right").wait_for()
+        box.fill("s3cret-7")
+        rerun_after(page, lambda: page.get_by_role("button", name="Enter").click())  # noqa: B023 (called at once)
+        wait_for_title(page, name)
+        assert page.url == f"{server.url}/{name}"
+        links = page.locator('[data-testid="stSidebarNav"] a').evaluate_all("a => a.map(e => e.href)")
+        assert links and all(link.startswith(f"{server.url}/") for link in links), links
+        page.locator('[data-testid="stSidebar"]').get_by_label("Model", exact=True).wait_for()  # app.py's sidebar
+        page.context.close()

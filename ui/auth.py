@@ -97,6 +97,15 @@ def _signed_in() -> bool:
         return False
 
 
+def admitted() -> bool:
+    """Whether this session may see the app now: nothing is asked of it, or it has signed in and entered the
+    password as far as they are asked (`require_password` stops every other session)."""
+    gate = access()
+    if gate.problem or (gate.sign_in and not _signed_in()):
+        return False
+    return not gate.password or bool(st.session_state.get(_OK_KEY))
+
+
 def require_password() -> None:
     """Stop the script until the session has signed in and entered the password, as far as the server asks for
     either (`access`); a server whose settings cannot be read stops every session with what to fix."""
