@@ -37,6 +37,9 @@ TEST_SOURCES = ("Upload", "Local path")
 SAVED_KEY, ACTIVATED_KEY = "split_saved_message", "split_activated_message"  # a success line shown on the next run
 UNTICK_KEY = "split_untick"  # the Replace box to untick on the next run, after a save
 
+# What a copy is (ftlib.splits.row_key): the same text, even where its accents are stored another way.
+SAME_TEXT = "Rows whose text differs only in how accents are stored (Unicode NFC or NFD) are copies too."
+
 
 def rows_for_ratio(n: int) -> int:
     """The Test rows box's first value: the rows the ratio last shown gives (0.1 of 16 rows: 2), so switching to
@@ -83,7 +86,9 @@ def split_here(result, label: str, key: tuple) -> Callable[[], tuple[list, list,
     keep("split_mode")
     restore("split_dedupe")
     dedupe = c4.checkbox(
-        "Drop exact duplicates", key="split_dedupe", help="So the same example cannot be in both train and test."
+        "Drop exact duplicates",
+        key="split_dedupe",
+        help=f"So the same example cannot be in both train and test. {SAME_TEXT}",
     )
     keep("split_dedupe")
     rows, dropped = deduped_cached(key) if dedupe else (result.rows, 0)
@@ -165,7 +170,8 @@ def split_by_test_file(result, label: str, key: tuple) -> Callable[[], tuple[lis
     dedupe = right.checkbox(
         "Drop exact duplicates",
         key="split_dedupe",
-        help="Of the training rows: a row's later copies are dropped. The test rows are kept as published.",
+        help="Of the training rows: a row's later copies are dropped. The test rows are kept as published. "
+        + SAME_TEXT,
     )
     keep("split_dedupe")
     if source == "Upload":
