@@ -17,7 +17,7 @@ os.environ.setdefault("USE_HUB_KERNELS", "0")
 
 def hub_allowed() -> bool:
     """Hub downloads are opt-in: `FTLIB_ALLOW_HUB=1` (ftlib.models reads hub ids from the local cache otherwise)."""
-    return os.environ.get("FTLIB_ALLOW_HUB", "").strip().lower() in {"1", "true", "yes"}
+    return os.environ.get("FTLIB_ALLOW_HUB", "").strip().lower() in {"1", "true", "yes", "on"}
 
 
 # And no library reaches the Hub unless that is on: bitsandbytes, imported by PEFT, otherwise asks it for a CPU

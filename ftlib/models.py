@@ -452,7 +452,7 @@ def weights_parameters(spec: str) -> int | None:
 
 def trust_remote_code() -> bool:
     """Off unless the operator enables it (`FTLIB_TRUST_REMOTE_CODE=1`)."""
-    return os.environ.get("FTLIB_TRUST_REMOTE_CODE", "").strip().lower() in {"1", "true", "yes"}
+    return os.environ.get("FTLIB_TRUST_REMOTE_CODE", "").strip().lower() in {"1", "true", "yes", "on"}
 
 
 @dataclass(frozen=True)

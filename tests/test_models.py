@@ -296,3 +296,17 @@ def test_a_gpu_that_only_emulates_bf16_loads_fp32(monkeypatch):
     assert models.pick_dtype("cuda") is torch.float32
     native.append(True)
     assert models.pick_dtype("cuda:1") is torch.bfloat16
+
+
+@pytest.mark.parametrize("value", ["1", "true", "yes", "on", "ON "])
+def test_the_off_by_default_switches_take_on_as_the_settings_table_spells_it(monkeypatch, value):
+    """An operator's review: README's Settings table gives FTLIB_ALLOW_HUB and FTLIB_TRUST_REMOTE_CODE as "off", and
+    the switches that default to on take `off`; `FTLIB_ALLOW_HUB=on` was read as off, without a word."""
+    import ftlib
+
+    monkeypatch.setenv("FTLIB_ALLOW_HUB", value)
+    monkeypatch.setenv("FTLIB_TRUST_REMOTE_CODE", value)
+    assert ftlib.hub_allowed() and models.trust_remote_code()
+    monkeypatch.setenv("FTLIB_ALLOW_HUB", "off")
+    monkeypatch.setenv("FTLIB_TRUST_REMOTE_CODE", "0")
+    assert not ftlib.hub_allowed() and not models.trust_remote_code()
