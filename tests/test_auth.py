@@ -166,3 +166,13 @@ def test_a_server_started_outside_the_studios_folder_stays_closed_when_its_secre
     st_config.set_option("secrets.files", [str(project)])  # started from the studio's folder: the password is asked
     at = _app().run()
     assert not at.exception and [t for t in at.text_input if t.label == "Password"]
+
+
+@pytest.mark.parametrize("env, secret", [("", None), ("   ", None), (None, ""), ("", " ")])
+def test_a_password_set_but_empty_keeps_the_app_closed(secrets_file, monkeypatch, env, secret):
+    """An operator's review: `FTLIB_PASSWORD=` (a service's `Environment=FTLIB_PASSWORD=${PW}` with PW unset) or
+    `password = ""` left every page open to anyone, as if no password had been asked for."""
+    if env is not None:
+        monkeypatch.setenv("FTLIB_PASSWORD", env)
+    secrets_file("" if secret is None else f'password = "{secret}"\n')
+    _closed(_app().run(), "set but empty")

@@ -71,11 +71,19 @@ def access() -> Access:
             problem=f"The server's secrets file cannot be read ({unreadable}), so the studio stays closed: it may "
             f"hold the access password. Fix `{SECRETS_FILE}` and reload this page."
         )
-    password = os.environ.get("FTLIB_PASSWORD") or secrets.get("password")
+    given = os.environ.get("FTLIB_PASSWORD")
+    password = given or secrets.get("password")
     if password is not None and not isinstance(password, str):
         return Access(
             problem=f"`password` in `{SECRETS_FILE}` is a {type(password).__name__}, not text, so the studio stays "
             'closed: write it in quotes (password = "...") and reload this page.'
+        )
+    if (given is not None or password is not None) and not (password or "").strip():
+        # Set but empty (a service's `FTLIB_PASSWORD=${UNSET}`, `password = ""`): meant as a gate, so closed.
+        return Access(
+            problem=f"The access password is set but empty (`FTLIB_PASSWORD`, or `password` in `{SECRETS_FILE}`), "
+            "so the studio stays closed: give it a password, or remove the setting to leave the studio open, and "
+            "restart the server."
         )
     sign_in = bool(secrets.get("auth"))
     if sign_in and not _authlib_installed():
