@@ -65,6 +65,18 @@ def run_env(environ: dict | None = None) -> dict[str, str]:
     return out
 
 
+def worker_environ(environ: dict | None = None) -> dict[str, str]:
+    """The environment a run's worker starts from: this process's (`environ` by default), less the server's access
+    password, which training has no use for and whose code (a registered reward function, a model's own code with
+    FTLIB_TRUST_REMOTE_CODE) could read.
+
+    >>> sorted(worker_environ({"FTLIB_PASSWORD": "hunter2", "FTLIB_THREADS": "2"}))
+    ['FTLIB_THREADS']
+    """
+    environ = os.environ if environ is None else environ
+    return {key: value for key, value in environ.items() if key != "FTLIB_PASSWORD"}
+
+
 def recorded_env(run: RunDir) -> dict[str, str]:
     """The settings a run was queued with (its env.json) that its worker may be started with: only `RUN_ENV` names
     (never PYTHONPATH, LD_PRELOAD or the like, whatever the file holds), and those that can run code (`_CODE_ENV`)
@@ -80,4 +92,4 @@ def recorded_env(run: RunDir) -> dict[str, str]:
     return {k: v for k, v in recorded.items() if own or k not in _CODE_ENV}
 
 
-__all__ = ["RUN_ENV", "recorded_env", "run_env"]
+__all__ = ["RUN_ENV", "recorded_env", "run_env", "worker_environ"]

@@ -40,7 +40,7 @@ from ftlib.config import RunConfig
 from ftlib.errors import UserError, numbered, plural
 from ftlib.run_create import QUEUE_LOCK as _QUEUE_LOCK
 from ftlib.run_create import QUEUED_MESSAGE, create_run, queued_status, remove_abandoned
-from ftlib.run_env import RUN_ENV, recorded_env, run_env
+from ftlib.run_env import RUN_ENV, recorded_env, run_env, worker_environ
 from ftlib.run_files import file_size
 from ftlib.run_processes import alive, crash_reason, crashed, running_in
 from ftlib.rundir import ACTIVE, DONE, STATES, UNWRITTEN_ENDS, RunDir, RunSummary, locked, run_folders
@@ -125,7 +125,7 @@ def _launch(run: RunDir) -> None:
         ended=None,
         log_start=file_size(run.log_file),
     )
-    env = dict(os.environ)
+    env = worker_environ()  # not the server's password
     env.update(recorded_env(run))  # the settings of the process that queued it, not of the one starting it now
     env["FTLIB_WORKSPACE"] = str(workspace.workspace_dir())
     # Unbuffered, and in UTF-8 as train.log is read: under a C or Latin-1 locale a non-ASCII data path failed the run

@@ -761,3 +761,14 @@ def test_a_stop_that_meets_the_run_finishing_leaves_it_finished_and_without_a_st
     assert (run.read_status()["state"], run.stop_requested()) == ("finished", False)
     os.killpg(pid, signal.SIGKILL)
     wait_for(lambda: not alive(pid, run))
+
+
+def test_a_run_started_by_the_server_does_not_get_its_access_password(fake_runner, monkeypatch):
+    """An operator's review: the worker of every run the server started inherited FTLIB_PASSWORD, where a registered
+    reward function or a model's own code could read it; training has no use for it."""
+    fake_runner["code"] = RECORD_ENV
+    monkeypatch.setenv("FTLIB_PASSWORD", "hunter2-sentinel")
+    run_id = runs.submit(config("from-the-server"))
+    env = worker_env(run_id)
+    kill(run_id)
+    assert "FTLIB_PASSWORD" not in env and env["FTLIB_WORKSPACE"]
