@@ -224,10 +224,15 @@ def active(config: RunConfig, has_eval: bool) -> bool:
 
 def trainer_kwargs(config: RunConfig, has_eval: bool, eval_kwargs: dict) -> dict:
     """The TrainingArguments that keep the best checkpoint: a save at every evaluation (`eval_kwargs` holds the
-    evaluation schedule), the best by held-out loss reloaded at the end. {} when early stopping is off."""
+    evaluation schedule), the best by held-out loss reloaded at the end. {} when early stopping is off.
+
+    A resume restores EarlyStoppingCallback's count of evaluations without improvement from its checkpoint, which the
+    Trainer does only when asked (`restore_callback_states_from_checkpoint`): counted afresh, a run stopped one
+    evaluation past its best and resumed trained on past the step where the uninterrupted run stopped early."""
     if not active(config, has_eval):
         return {}
     out = {"load_best_model_at_end": True, "metric_for_best_model": "eval_loss", "greater_is_better": False}
+    out["restore_callback_states_from_checkpoint"] = True
     if eval_kwargs.get("eval_strategy") == "steps":
         return out | {"save_strategy": "steps", "save_steps": eval_kwargs["eval_steps"]}
     return out | {"save_strategy": "epoch"}

@@ -288,3 +288,31 @@ def test_a_stop_between_early_stoppings_checkpoints_keeps_its_own_checkpoint(tin
     resumed = build_trainer(config, tmp_path, rows=(TRAIN, HELD_OUT), evaluate_first=False).trainer
     resumed.train(resume_from_checkpoint=str(tmp_path / "checkpoints" / "checkpoint-5"))
     assert resumed.state.global_step == 8
+
+
+def test_a_resumed_run_keeps_early_stoppings_count_of_evaluations_without_improvement(tiny_model_dir, tmp_path):
+    """A cold review: patience 2, the held-out loss worse at each evaluation after the best; stopped one evaluation
+    after the best and resumed, the run trained on to its last step where the uninterrupted one stopped early: the
+    Trainer restores a callback's state from the checkpoint only with `restore_callback_states_from_checkpoint`."""
+    config = tiny_config(
+        tiny_model_dir, method="full", max_steps=10, eval_every=1, early_stopping_patience=2, learning_rate=3e-2
+    )
+
+    def attempt(run_dir, callback=None, resume=False):
+        trainer = build_trainer(
+            config, run_dir, [callback] if callback else [], (TRAIN, HELD_OUT), evaluate_first=not resume
+        ).trainer
+        checkpoint = None
+        if resume:
+            checkpoint = max((run_dir / "checkpoints").glob("checkpoint-*"), key=lambda p: int(p.name.split("-")[1]))
+        trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
+        return trainer
+
+    whole = attempt(tmp_path / "whole")
+    best, stopped_at = whole.state.best_global_step, whole.state.global_step
+    assert stopped_at == best + 2 < 10  # it stopped early, two evaluations after its best
+    stopped = attempt(tmp_path / "stopped", StopRequestedAt(tmp_path / "stopped", best + 1))
+    assert stopped.state.global_step == best + 1
+    resumed = attempt(tmp_path / "stopped", resume=True)
+    assert resumed.state.global_step == stopped_at
+    assert resumed.state.best_global_step == best
