@@ -32,6 +32,7 @@ from ui.batch_view import (
     GRPO_PADDING,
     LEGEND,
     PACKING_FOR_ENGINEERS,
+    PROMPTS_LEFT_CAPTION,
     STRATEGIES_SAID,
     TABLE_FOR_ENGINEERS,
     WHY_PACKING,
@@ -110,7 +111,7 @@ def draw(
     if prompts_only and not trained:
         c.caption("Prompts for GRPO: the model writes the answers it trains on, during the run.")
     d.caption(WORK_SAID)
-    st.caption(CAPTIONS[batch.layout])
+    st.caption(PROMPTS_LEFT_CAPTION if prompts_only and batch.layout == "left" else CAPTIONS[batch.layout])
     st.plotly_chart(overview(batch, shown.names), width="stretch", key=f"{key}_overview")
     width, lo = batch.shape[1], 0
     if width > MAX_COLUMNS:

@@ -535,6 +535,10 @@ def test_a_split_of_prompts_says_grpo_trains_the_answers_it_writes():
     assert not any("all of the work would be wasted" in (m.help or "") for m in at.metric)
     # and that GRPO pads them on the left (a cold review: only a right-padded training view was drawn)
     assert [i.value for i in at.info if i.value.startswith("GRPO pads its prompts on the left")], at.info
+    # The Left padding tab draws the prompts themselves, not training sequences cut to their prompts (a cold review:
+    # its caption said "the whole training sequence is shown here to compare").
+    assert not any("whole training sequence" in c for c in said)
+    assert any(c.startswith("Each prompt ends on its last real token") for c in said)
 
 
 def test_a_split_of_conversations_says_nothing_of_grpos_padding():

@@ -43,6 +43,11 @@ CAPTIONS = {
     "packed": "Whole examples laid end to end, the longest first, each into the fullest row it still fits; the "
     "position count starts again at each orange bar.",
 }
+# The left-padded view of GRPO's prompts: each row is the whole prompt, not a training sequence cut to its prompt.
+PROMPTS_LEFT_CAPTION = (
+    "Each prompt ends on its last real token, ready for its answer to be generated, as GRPO pads its prompts (the "
+    "answers the model writes then follow each prompt, padded on the right)."
+)
 # The batch's cost in plain words (the metric above each grid, the whole-split table's column and chart); the
 # engineer's name and formula are in the help.
 WORK_LABEL = "Work per trained token"
