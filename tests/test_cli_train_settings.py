@@ -179,6 +179,12 @@ IGNORED = [
         ["--method", "full", "--beta", "0.1"],
         "warning: Ignored with method full: `beta` 0.1 (it applies when method is dpo, kto or grpo).",
     ),
+    (  # a cold review: "Ignored with method dpo" for a setting of DPO's, without the loss that ignores it
+        "label-smoothing-for-sigmoid",
+        ["--method", "dpo", "--dpo-label-smoothing", "0.1"],
+        "warning: Ignored with method dpo (tuning lora), dpo_loss_type sigmoid: `dpo_label_smoothing` 0.1 (it "
+        "applies when method is dpo and dpo_loss_type is robust or exo_pair).",
+    ),
 ]
 
 

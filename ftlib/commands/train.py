@@ -230,7 +230,7 @@ def ignored_settings(config: RunConfig, given: Given) -> str:
     from ftlib import run_data
 
     values, command_line = config.to_dict(), given.command_line
-    named = []
+    named, also = [], {}  # also: the other settings a named one waits for (`dpo_loss_type` sigmoid), for the heading
     for name, value in {**given.in_file, **command_line}.items():
         spec = field_specs().get(name)
         if spec is None or name == "early_stopping_patience":  # the checks already say GRPO does not stop early
@@ -242,12 +242,14 @@ def ignored_settings(config: RunConfig, given: Given) -> str:
         if not spec.applies(values):
             when = " and ".join(f"{key} is {_either(allowed)}" for key, allowed in spec.when.items())
             named.append(f"`{name}`{_shown(value)} (it applies when {when})")
+            also.update((key, values[key]) for key in spec.when if key not in ("method", "tuning"))
         elif name == "test_size" and run_data.split_folder(config.dataset) is not None:
             named.append(f"`{name}`{_shown(value)} (it splits a data file; a saved split has its own held-out rows)")
     if not named:
         return ""
     tuning = f" (tuning {config.tuning})" if config.tuning != config.method else ""
-    return f"Ignored with method {config.method}{tuning}: {'; '.join(named)}."
+    with_also = "".join(f", {key} {value}" for key, value in also.items())
+    return f"Ignored with method {config.method}{tuning}{with_also}: {'; '.join(named)}."
 
 
 def _either(choices) -> str:
