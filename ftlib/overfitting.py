@@ -81,7 +81,8 @@ def memorising_from(rows: list[dict], rise: float = RISE) -> Turn | None:
     best_step, best = evals[best_i]
     later = evals[best_i + 1 :]
     last_step, last = evals[-1]
-    if len(later) < 2 or any(v <= best for _, v in later) or last <= best * (1 + rise):
+    # Relative to the best's size: robust DPO's loss goes below 0, where best * (1 + rise) lies below the best.
+    if len(later) < 2 or any(v <= best for _, v in later) or last - best <= rise * abs(best):
         return None
     train = [(r["step"], float(r["loss"])) for r in rows if r.get("kind") == "train" and _ok(r.get("loss"))]
     after = [v for s, v in train if best_step < s <= last_step]

@@ -28,6 +28,9 @@ CASES = [
     ("only one evaluation after the best", curves(FALLING, {3: 2.5, 6: 2.4, 9: 2.2, 12: 2.6}), None),
     ("a dip back to the best is not a rise", curves(FALLING, {3: 2.5, 6: 2.2, 9: 2.3, 12: 2.2}), None),
     ("a rise within noise", curves(FALLING, {3: 2.5, 6: 2.2, 9: 2.201, 12: 2.205}), None),
+    # Robust DPO's loss goes below 0 as pairs' gaps widen: a rise within noise there is no turn either (the relative
+    # rise was measured against a negative best, so any rise at all passed it).
+    ("a rise within noise below 0", curves(FALLING, {3: -1.0, 6: -2.2, 9: -2.199, 12: -2.195}), None),
     ("both rise: diverging, not memorising", curves(RISING, {3: 1.5, 6: 1.4, 9: 1.6, 12: 1.9}), None),
     ("too few evaluations", curves(FALLING, {6: 2.2, 12: 2.5}), None),
     ("no evaluations", curves(FALLING, {}), None),
