@@ -48,7 +48,8 @@ LOSS_TYPE_LABELS = {
         "pushing a pair once its gap passes 1/beta",
         "sigmoid_norm": "sigmoid_norm: DPO on per-token averages, so long answers weigh no more than short ones",
         "robust": "robust: robust DPO (Chowdhury et al. 2024), for pairs some of which are mislabelled: set Label "
-        "smoothing to the share you think are flipped (0.1 is the paper's example)",
+        "smoothing to the share you think are flipped (0.1 is the paper's example); its loss goes below 0 and keeps "
+        "falling as the pairs' gaps widen: judge it by reward accuracy, not by its loss",
         "exo_pair": "exo_pair: EXO on pairs (Ji et al. 2024), which moves the model towards the labels' odds "
         "rather than all the way: needs Label smoothing above 0 (the paper's 1e-3)",
         "apo_zero": "apo_zero: APO-zero (D'Oosterlinck et al. 2024), when chosen answers are better than the "

@@ -518,6 +518,15 @@ def test_exo_pair_without_label_smoothing_is_refused_before_the_run(tiny_model_d
     tiny_config(tiny_model_dir, method="kto", dpo_loss_type="exo_pair")  # not DPO: the setting is not read
 
 
+def test_the_robust_loss_is_said_to_go_below_0_as_its_formula_does():
+    """A cold review: a 4-step robust run (beta 1) ended at loss -14.6, held-out -22.2, with nothing saying a robust
+    loss goes below 0 and keeps falling as pairs' gaps widen (its flipped-label term is subtracted)."""
+    from ftlib.loss_types import LOSS_TYPE_LABELS
+
+    assert DPO_LOSSES["robust"](torch.tensor(30.0), torch.tensor(0.0), 1, 1, 0.1) < 0  # beta x gap 3
+    assert "goes below 0" in LOSS_TYPE_LABELS["dpo_loss_type"]["robust"]
+
+
 def test_every_offered_dpo_loss_has_its_formula_here():
     from ftlib.loss_types import LOSS_TYPE_LABELS
 
