@@ -56,6 +56,13 @@ def dedupe_rows(rows: list[dict]) -> tuple[list[dict], int]:
     return out, len(rows) - len(out)
 
 
+# How to keep one copy of each row, in the words of both the Data page and the CLI, which show the same notes.
+DEDUPE_SAID = (
+    "dropping exact duplicates when saving the split keeps one (the Data page's Drop exact duplicates box, "
+    "`data split --dedupe`)."
+)
+
+
 def duplicates_note(rows: list[dict], places: list[str], shown: int = 3) -> list[str]:
     """The note on rows that repeat an earlier row (`dedupe_rows`' copies: exactly, or but for Unicode normalisation,
     which the note then says), naming the first few by `places` (where each row is in the file: "line 4"); [] when
@@ -90,8 +97,7 @@ def duplicates_note(rows: list[dict], places: list[str], shown: int = 3) -> list
         f"{plural(len(copies), 'row')} {'repeats' if len(copies) == 1 else 'repeat'} an earlier one"
         f"{'' if unnormal else ' exactly'}: {', '.join(copies[:shown])}{more}.{most_said}"
         f"{_normalisation_said(unnormal, len(copies), shown)} A copy counts its example twice in training, and a copy "
-        "on each side of a split flatters the held-out loss: Drop exact duplicates when saving the split (--dedupe) "
-        "keeps one."
+        f"on each side of a split flatters the held-out loss: {DEDUPE_SAID}"
     ]
 
 
@@ -159,8 +165,9 @@ def crowded_warnings(train: list[dict], test: list[dict]) -> list[str]:
             else "a run would spend that share of its steps on one example"
         )
         out.append(
-            f"{n:,} of the {len(rows):,} {part} rows are copies of one row ({shown}): {effect}. Drop exact "
-            "duplicates when saving the split (--dedupe) keeps one."
+            f"{n:,} of the {len(rows):,} {part} rows are copies of one row ({shown}): {effect}. "
+            + DEDUPE_SAID[0].upper()
+            + DEDUPE_SAID[1:]
         )
     return out
 

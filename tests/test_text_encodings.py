@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from ftlib import data
+from ftlib import data, splits
 from ftlib.data import load_bytes, split_rows
 
 NFC, NFD = "Caf\u00e9 au lait", "Cafe\u0301 au lait"  # the same words: one precomposed é, one e + combining acute
@@ -37,6 +37,23 @@ def test_exact_copies_are_still_said_to_be_exact():
     row = json.dumps({"prompt": NFD, "completion": "Oui."}, ensure_ascii=False) + "\n"
     (note,) = [n.message for n in load_bytes((row * 2).encode(), "c.jsonl").notices if "repeat" in n.message]
     assert note.startswith("1 row repeats an earlier one exactly: line 2 (of line 1).") and "NFC" not in note
+
+
+def test_the_copies_note_names_how_to_drop_them_on_the_data_page_and_in_the_cli():
+    """A cold review: the note ended "...: Drop exact duplicates when saving the split (--dedupe) keeps one.": a box's
+    label as the subject of a sentence in the CLI, a bare command-line flag on the Data page, which shows it too."""
+    row = json.dumps({"prompt": NFD, "completion": "Oui."}, ensure_ascii=False) + "\n"
+    (note,) = [n.message for n in load_bytes((row * 2).encode(), "c.jsonl").notices if "repeat" in n.message]
+    assert note.endswith(
+        "dropping exact duplicates when saving the split keeps one (the Data page's Drop exact duplicates box, "
+        "`data split --dedupe`)."
+    )
+    crowded = splits.crowded_warnings([{"t": i} for i in range(20)], [{"t": "hi"}] * 3 + [{"t": 99}])
+    assert crowded[0].endswith(
+        ": the held-out loss and Evaluate would mostly measure that one example. Dropping exact "
+        "duplicates when saving the split keeps one (the Data page's Drop exact duplicates box, "
+        "`data split --dedupe`)."
+    )
 
 
 # Characters nobody sees, each named once per file and kind (ftlib.invisible_text), a row's text kept as written.
