@@ -352,7 +352,7 @@ def test_ctrl_c_on_a_queued_run_says_it_left_the_queue_not_that_it_saves_a_check
     assert follow("r-queued", out=out, poll=0).state == "interrupted"
     said = out.getvalue()
     assert "saving a checkpoint" not in said
-    assert "[r-queued] interrupted: Removed from the queue before it started. Resume puts it back" in said
+    assert "[r-queued] stopped: Removed from the queue before it started. Resume puts it back" in said
 
 
 def test_runs_list_names_the_workspace_it_read(monkeypatch, tmp_path, capsys):

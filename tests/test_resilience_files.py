@@ -293,7 +293,7 @@ def test_sigterm_to_a_foreground_train_stops_its_run_as_ctrl_c_does(monkeypatch)
         signal.signal(signal.SIGTERM, previous)
     assert info.state == "interrupted" and info.stopped_by_user
     assert "[r-fg] stopping on SIGTERM (saving a checkpoint); SIGTERM again to leave it running" in out.getvalue()
-    assert "[r-fg] interrupted: Stopped at step 3." in out.getvalue()
+    assert "[r-fg] stopped: Stopped at step 3." in out.getvalue()  # as `runs list` says it, not "interrupted"
 
 
 def kept_rows(run, rows: int = 6):

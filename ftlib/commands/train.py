@@ -336,7 +336,7 @@ def _follow(run_id: str, out, poll: float, offset: int):
                     if _followed(line):
                         print(line, file=out, flush=True)  # our progress lines and errors, not library noise
             if info.state != last_state:
-                print(f"[{run_id}] {info.state}: {info.message}", file=out, flush=True)
+                print(f"[{run_id}] {_state_said(info)}: {info.message}", file=out, flush=True)
                 last_state = info.state
             if info.state in runs.DONE:
                 return info
@@ -457,6 +457,12 @@ def _train(args) -> int:
     return said_end(run_id, info, json_out=args.json)
 
 
+def _state_said(info) -> str:
+    """A followed run's state in its lines: "stopped" for one the person stopped (Ctrl-C, `runs stop`), as `runs list`
+    and the Train page say it; its stored state, `interrupted`, read as a crash (a cold review)."""
+    return "stopped" if getattr(info, "stopped_by_user", False) else info.state
+
+
 def said_end(run_id: str, info, json_out: bool = False) -> int:
     """Print how a followed run ended (`train`, `runs resume --wait`): a line of its state and scores (not with
     --json), and a failure's `error:` line; returns its exit code (`exit_code`)."""
@@ -464,7 +470,9 @@ def said_end(run_id: str, info, json_out: bool = False) -> int:
         # What the run is judged by: GRPO's mean reward (its loss is a surrogate near 0), a reward model's accuracy.
         scores = f", last {info.train_text}" if info.train_score is not None else ""
         scores += f", held-out {info.eval_text}" if info.eval_score is not None else ""
-        print(f"[{run_id}] {info.state} after {info.duration_s:.0f}s, step {info.step}/{info.max_steps}{scores}")
+        print(
+            f"[{run_id}] {_state_said(info)} after {info.duration_s:.0f}s, step {info.step}/{info.max_steps}{scores}"
+        )
     if info.state == "failed":
         print(f"error: {info.message}", file=sys.stderr)
         # At most the exception the log ends with, not what following printed already (a cold review: each 3 times)
