@@ -60,6 +60,14 @@ def test_nothing_is_said_when_the_rows_are_the_same_or_cannot_be_known():
     assert rows_key(runs.find("r-old").path) is None
 
 
+def test_a_run_that_held_out_no_row_has_no_rows_key():
+    # Runs holding out nothing must not read as "the same held-out rows" through an empty file's hash.
+    run = make_run("r-none", {"method": "lora"}, metrics=SCORED)
+    workspace.keep_run_split(run.path, ROWS, [], {"name": "numbers"})
+    assert (workspace.kept_split(run.path) / "test.jsonl").is_file()
+    assert rows_key(run.path) is None
+
+
 def test_the_train_page_and_runs_list_say_it(tiny_model_dir, capsys):
     from ftlib.cli import main
 
