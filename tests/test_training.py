@@ -533,6 +533,18 @@ def test_every_offered_dpo_loss_has_its_formula_here():
     assert sorted(DPO_LOSSES) == sorted(LOSS_TYPE_LABELS["dpo_loss_type"])
 
 
+def test_the_robust_warning_is_for_dpo_runs_only():
+    """Only DPO reads `dpo_loss_type`: a KTO config carrying robust (left over from a DPO run's settings) trains KTO,
+    so nothing is said about robust's label smoothing there."""
+    from types import SimpleNamespace as S
+
+    from ftlib.loss_types import loss_type_warnings
+
+    robust = {"dpo_loss_type": "robust", "dpo_label_smoothing": 0.0, "beta": 0.1}
+    assert loss_type_warnings(S(method="kto", **robust)) == []
+    assert loss_type_warnings(S(method="dpo", **robust))[0].startswith("`dpo_loss_type` robust")
+
+
 @pytest.mark.parametrize(
     "settings, said",
     [
