@@ -74,6 +74,7 @@ def render_prompt(
     it (`prompt_checks.explain_refusal`; `fix`: its words for where the system message comes from, default a row's).
     """
     from ftlib.templates import ChatTemplate, TemplateError, get_template
+    from ftlib.text_rows import template_head
 
     messages = [{"role": "user", "content": prompt}] if isinstance(prompt, str) else [dict(m) for m in prompt]
     if system and not any(m.get("role") == "system" for m in messages):
@@ -88,7 +89,9 @@ def render_prompt(
         from ftlib.prompt_checks import ROWS_FIX, explain_refusal
 
         raise explain_refusal(exc, template, messages, tools, tokenizer, fix or ROWS_FIX) from None
-    ids = tokenizer(text, add_special_tokens=False)["input_ids"]
+    # The text template's BOS as its id before the prompt's, as training tokenizes it (`text_rows.template_head`).
+    head = template_head(text, template)
+    ids = [tokenizer.bos_token_id] * (head > 0) + list(tokenizer(text[head:], add_special_tokens=False)["input_ids"])
     if not ids:
         raise SamplingError("The prompt is empty after rendering; type something to send to the model.")
     return text, list(ids)

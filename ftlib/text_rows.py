@@ -38,4 +38,12 @@ def head_length(pieces: list[tuple[str, str]]) -> int:
     return len(pieces[0][0]) if pieces and pieces[0][1] == "start_of_text" else 0
 
 
-__all__ = ["head_length", "text_pieces", "tokenizer_adds_bos"]
+def template_head(text: str, template) -> int:
+    """The characters of the BOS the built-in `text` template writes in front of a prompt/completion row (0: none;
+    `template` a ChatTemplate, whose `bos` is set only where the tokenizer adds one). Tokenized apart, as
+    `head_length`'s BOS is: TRL's `tokenizer(prompt + completion)` puts the BOS id before the text's own ids."""
+    bos = template.bos if getattr(template, "name", None) == "text" else None
+    return len(bos) if bos and text.startswith(bos) else 0
+
+
+__all__ = ["head_length", "template_head", "text_pieces", "tokenizer_adds_bos"]

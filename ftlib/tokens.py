@@ -36,7 +36,7 @@ from ftlib.masks import MASKED_WHY, POLICIES, TEXT_TEMPLATE, Segment, assign, bu
 from ftlib.rows import IGNORE_INDEX, as_turns, is_preference, row_kind
 from ftlib.template_input import tool_row_error
 from ftlib.templates import ChatTemplate, TemplateError, get_template, render, render_spans
-from ftlib.text_rows import head_length, text_pieces, tokenizer_adds_bos
+from ftlib.text_rows import head_length, template_head, text_pieces, tokenizer_adds_bos
 
 
 class EncodingError(UserError):
@@ -390,7 +390,7 @@ def encode_messages(
     _check_args(policy, max_length)
     template = _resolve_template(template, tokenizer)
     prepared = _prepare_messages(as_turns(messages), template, policy, train_from, tools)
-    ids, offsets = _tokenize(tokenizer, prepared.text)
+    ids, offsets = _tokenize_prepared(tokenizer, [prepared], template)[0]
     return _finish(prepared, ids, offsets, tokenizer, template, max_length)
 
 
@@ -470,17 +470,16 @@ def _tokenize_many(tokenizer, texts: list[str]) -> list[tuple[list[int], list[tu
     ]
 
 
-def _tokenize(tokenizer, text: str) -> tuple[list[int], list[tuple[int, int]]]:
-    backend = _fast_backend(tokenizer)
-    if backend is not None:
-        enc = backend.encode(text, add_special_tokens=False)
-        return enc.ids, enc.offsets
-    return _tokenize_many(tokenizer, [text])[0]
-
-
-def _tokenize_prepared(tokenizer, prepared: list[_Prepared]) -> list[tuple[list[int], list[tuple[int, int]]]]:
-    """`_tokenize_many` of the sequences' texts, a text row's BOS as its id before the rest (`head_length`)."""
-    heads = [head_length([(p.text[s.start : s.end], s.kind) for s in p.segments[:1]]) for p in prepared]
+def _tokenize_prepared(
+    tokenizer, prepared: list[_Prepared], template: ChatTemplate
+) -> list[tuple[list[int], list[tuple[int, int]]]]:
+    """`_tokenize_many` of the sequences' texts, a text row's BOS (`head_length`) or the one the text template writes
+    (`template_head`) as its id before the rest: tokenized after the BOS's text, a Metaspace "first" tokenizer
+    (Mistral v0.3) reads "the" where TRL's `tokenizer(text)` has "▁the"."""
+    heads = [
+        head_length([(p.text[s.start : s.end], s.kind) for s in p.segments[:1]]) or template_head(p.text, template)
+        for p in prepared
+    ]
     out = _tokenize_many(tokenizer, [p.text[h:] for p, h in zip(prepared, heads, strict=True)])
     return [
         ([tokenizer.bos_token_id, *ids], [(0, h), *((s + h, e + h) for s, e in offs)]) if h else (ids, offs)
@@ -526,7 +525,7 @@ def encode_row(
     _check_args(policy, max_length)
     template = _resolve_template(template, tokenizer)
     prepared, prompt = _prepare_row(row, template, policy, tokenizer)
-    tokenized = _tokenize_prepared(tokenizer, prepared)
+    tokenized = _tokenize_prepared(tokenizer, prepared, template)
     encoded = [_finish(p, *t, tokenizer, template, max_length) for p, t in zip(prepared, tokenized, strict=True)]
     return _assemble(encoded, prompt, template, row)
 
@@ -546,7 +545,7 @@ def encode_rows(
         sequences, prompt = _prepare_row(row, template, policy, tokenizer)
         layout.append((len(sequences), prompt, row))
         prepared += sequences
-    tokenized = _tokenize_prepared(tokenizer, prepared)
+    tokenized = _tokenize_prepared(tokenizer, prepared, template)
     encoded = [
         _finish(p, ids, offs, tokenizer, template, max_length)
         for p, (ids, offs) in zip(prepared, tokenized, strict=True)

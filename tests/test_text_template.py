@@ -133,3 +133,31 @@ def test_a_run_with_the_text_template_on_conversations_is_warned_before_it_start
     warned = [w for w in preflight(config, rows=(chats, [])).warnings if "with no role or separator" in w]
     assert len(warned) == 1 and warned[0].startswith("In 1 of 2 training rows (row 2): The Raw text")
     assert not any("with no role or separator" in w for w in preflight(config, rows=(ROWS, [])).warnings)
+
+
+def test_text_templates_bos_is_tokenized_apart_as_trls_tokenizer_puts_it():
+    """The BOS the text template writes is one id before the prompt's, not text tokenized with it: a sentencepiece
+    tokenizer that prefixes only a text's start with "▁" (Metaspace "first", Mistral v0.3's) read the prompt's first
+    word after the BOS's text as following a special token, "the" where TRL's `tokenizer(text)` has "▁the", in
+    training and in sampling alike (as a raw text row's BOS is: test_masks_pinned)."""
+    from tokenizers import Tokenizer, models, pre_tokenizers, processors
+    from transformers import PreTrainedTokenizerFast
+    from trl.data_utils import _tokenize
+
+    from ftlib.sampling import render_prompt
+    from ftlib.tokens import encode_messages
+
+    words = ["<unk>", "<s>", "</s>", "▁the", "▁cat", "▁sat", "the", "cat", "sat"]
+    backend = Tokenizer(models.WordLevel({w: i for i, w in enumerate(words)}, unk_token="<unk>"))
+    backend.pre_tokenizer = pre_tokenizers.Metaspace(replacement="▁", prepend_scheme="first", split=True)
+    backend.post_processor = processors.TemplateProcessing(single="<s> $A", special_tokens=[("<s>", 1)])
+    tok = PreTrainedTokenizerFast(tokenizer_object=backend, bos_token="<s>", eos_token="</s>", unk_token="<unk>")
+    template = get_template("text", tok)
+    prompt, completion = "the cat", " sat"
+    messages = [{"role": "user", "content": prompt}, {"role": "assistant", "content": completion}]
+    full = _tokenize(tok, prompt + completion + tok.eos_token)["input_ids"]
+    assert tok.convert_ids_to_tokens(full) == ["<s>", "▁the", "▁cat", "▁sat", "</s>"]
+    enc = encode_rows([{"messages": messages}], tok, template, "completion_only")[0]
+    assert enc.input_ids == full and enc.labels == [-100] * 3 + full[3:]
+    assert encode_messages(messages, tok, template, "completion_only").input_ids == full
+    assert render_prompt(tok, prompt, template=template)[1] == _tokenize(tok, prompt)["input_ids"]
