@@ -22,7 +22,6 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import streamlit as st
-from streamlit.runtime.pages_manager import PagesManager
 
 from ftlib.sharing import process_env
 from ftlib.worker import quiet_known_noise
@@ -82,8 +81,28 @@ def _warm_up() -> None:
         )
 
 
-# pages/ holds the files app.py's st.navigation lists, and Streamlit takes a pages/ folder for its older multipage mode
-# until some session has run st.navigation: after a start, a page opened by its address (a bookmark) ran alone, without
-# app.py's sidebar, under a navigation of file names ("app", "Home", ...), until someone opened the home page.
-PagesManager.uses_pages_directory = False
+def navigation_mode() -> bool:
+    """Put Streamlit in st.navigation's mode from the start; False (said in the log) where this Streamlit has no
+    `PagesManager.uses_pages_directory`, a private flag (Streamlit 1.50-1.67 have it): the server still starts.
+
+    pages/ holds the files app.py's st.navigation lists, and Streamlit takes a pages/ folder for its older multipage
+    mode until some session has run st.navigation: after a start, a page opened by its address (a bookmark) ran alone,
+    without app.py's sidebar, under a navigation of file names ("app", "Home", ...), until someone opened Home."""
+    try:
+        from streamlit.runtime.pages_manager import PagesManager
+    except ImportError:
+        PagesManager = None
+    if not hasattr(PagesManager, "uses_pages_directory"):
+        print(
+            "ftlib: this Streamlit has no PagesManager.uses_pages_directory: until someone opens the home page, a "
+            "page opened by its address may run without the studio's navigation",
+            file=sys.stderr,
+            flush=True,
+        )
+        return False
+    PagesManager.uses_pages_directory = False
+    return True
+
+
+navigation_mode()
 app = st.App("app.py", lifespan=lifespan)

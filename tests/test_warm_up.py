@@ -65,3 +65,25 @@ def test_the_server_settles_runs_a_reboot_killed_as_it_starts(tmp_path):
     code = "import serve; serve.resume_queue()"
     subprocess.run([sys.executable, "-c", code], cwd=root, env=dict(os.environ), check=True, timeout=120)
     assert runs.find("r-rebooted").summary().state == "interrupted"
+
+
+def test_the_server_starts_on_a_streamlit_without_the_private_pages_flag():
+    """serve.py sets Streamlit's private `PagesManager.uses_pages_directory` (st.navigation's mode from the start).
+    Imported at the module's top, a Streamlit that moved or renamed it stopped the server with an ImportError: now
+    it starts, saying in its log what is lost."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = (
+        "import streamlit, streamlit.runtime.pages_manager as pm\n"
+        "del pm.PagesManager  # as a Streamlit without it\n"
+        "import serve\n"
+        "assert serve.app is not None and serve.navigation_mode() is False\n"
+    )
+    env = dict(os.environ, FTLIB_WARM_UP="0")
+    root = Path(__file__).resolve().parents[1]
+    done = subprocess.run([sys.executable, "-c", code], cwd=root, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "no PagesManager.uses_pages_directory" in done.stderr
