@@ -49,7 +49,6 @@ def test_memorising_is_marked_where_held_out_loss_turns_while_training_loss_fall
         assert "memorising the training rows" in turn.sentence() and "step 6" in turn.sentence()
 
 
-
 @pytest.mark.parametrize("best", [2.0, -2.0])
 def test_the_rise_must_pass_its_share_of_the_bests_size_above_and_below_0(best):
     """The last evaluation must rise by more than `rise` x |best|: exactly that much is no turn, a hair more is, on
@@ -58,6 +57,7 @@ def test_the_rise_must_pass_its_share_of_the_bests_size_above_and_below_0(best):
     assert overfitting.memorising_from(curves(FALLING, {**evals, 12: best + 0.5}), rise=0.25) is None
     turn = overfitting.memorising_from(curves(FALLING, {**evals, 12: best + 0.625}), rise=0.25)
     assert turn is not None and turn.step == 6 and turn.best_eval_loss == best
+
 
 CHAT = [
     {
