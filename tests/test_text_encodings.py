@@ -318,6 +318,7 @@ NAME_CASES = [
     ('数据<>:"|?*.csv', "数据.csv"),  # Windows' reserved characters
     ("..隐藏", "隐藏"),  # a leading dot: no hidden file
     ("数据\u202e\u200b.csv", "数据.csv"),  # a direction control, a zero-width space: left out
+    ("数\u200b据\u202eset.csv", "数据set.csv"),  # left out inside a name too, not folded to `_`
     ("CON.jsonl", "CON_.jsonl"),  # Windows' reserved device names
     ("lpt1", "lpt1_"),
     ("\U0001f3f4\u200d\u2620\ufe0f.csv", "file.csv"),  # an emoji is no letter: the default
