@@ -70,9 +70,8 @@ def trained_on(rows: Sequence[dict], run_dir: str | Path) -> list[int]:
     """The indices of `rows` that the run in `run_dir` trained on (the same row among its kept training rows): on
     them the tuned model is measured on what it was taught, not on rows it never saw. [] when the folder is no run's,
     or its rows cannot be read any more (its data file gone): nothing is known, nothing is said."""
-    import json
-
     from ftlib.rundir import RunDir
+    from ftlib.splits import row_key
     from ftlib.training import load_rows
 
     run = RunDir(Path(run_dir))
@@ -82,8 +81,9 @@ def trained_on(rows: Sequence[dict], run_dir: str | Path) -> list[int]:
         train, _, _ = load_rows(run.config(), run.path)
     except Exception:  # an outside folder, a run whose rows are gone: no claim either way
         return []
-    seen = {json.dumps(r, sort_keys=True, ensure_ascii=False) for r in train}
-    return [i for i, r in enumerate(rows) if json.dumps(r, sort_keys=True, ensure_ascii=False) in seen]
+    # The same row as splits.row_key compares it (a split keeps it on one side): its text in NFC, typed on a Mac or not
+    seen = {row_key(r) for r in train}
+    return [i for i, r in enumerate(rows) if row_key(r) in seen]
 
 
 def load_test_rows(data: str | Path, fmt: str | None = None, column_map: dict | None = None) -> tuple[list[dict], Any]:

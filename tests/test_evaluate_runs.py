@@ -468,3 +468,16 @@ def test_score_takes_a_reward_runs_folder_as_sample_and_evaluate_do(capsys, rewa
     assert cli_json(capsys, "score", reward_run.path, *argv) == by_id
     code, _, err = cli(capsys, "score", tmp_path, *argv)
     assert "is a folder but not a run's: score takes a reward-model run" in one_error_line(code, err)
+
+
+def test_a_trained_row_typed_in_another_unicode_normalisation_is_named_as_trained_on(varied_dir):
+    """A split keeps rows differing only in NFC/NFD on one side (`splits.row_key`); Evaluate's check of --data rows
+    the run trained on compared their exact bytes, so "Café" typed on a Mac passed as a row it never saw."""
+    from ftlib.eval_runs import trained_on
+
+    trained = [{"messages": turns("user", "Un café ?") + turns("assistant", "Oui, un café.")}]
+    workspace.save_split("cafes", trained, [CONVERSATION])
+    run = make_run("cafe-run", {"model": str(varied_dir), "dataset": "cafes"})
+    nfd = json.loads(json.dumps(trained[0]).replace("\\u00e9", "e\\u0301"))
+    assert nfd != trained[0]
+    assert trained_on([CONVERSATION, nfd], run.path) == [1]
