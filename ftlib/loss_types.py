@@ -144,7 +144,8 @@ def loss_setting_problem(config) -> str | None:
 
 
 def loss_type_warnings(config) -> list[str]:
-    """What to know before a run about its loss (a RunConfig), in a warning's words: IPO with a small beta.
+    """What to know before a run about its loss (a RunConfig), in a warning's words: IPO with a small beta, and robust
+    DPO with no label smoothing (which trains plain DPO).
 
     TRL's IPO loss is (gap - 1/(2 beta))^2 on the per-token log-ratio gap between the chosen and rejected answers
     (Azar et al. 2023, Eq. 17). Training starts at gap 0, so at beta 0.1 the loss starts at 25 and pulls towards a
@@ -155,6 +156,8 @@ def loss_type_warnings(config) -> list[str]:
     '`dpo_loss_type` ipo with `beta` 0.1 pulls each pair towards a '
     >>> loss_type_warnings(S(method="dpo", dpo_loss_type="ipo", beta=0.5))
     []
+    >>> loss_type_warnings(S(method="dpo", dpo_loss_type="robust", dpo_label_smoothing=0.0, beta=0.1))[0][:56]
+    '`dpo_loss_type` robust with `dpo_label_smoothing` 0 trai'
     """
     if config.method == "dpo" and config.dpo_loss_type == "robust" and not config.dpo_label_smoothing:
         return [
