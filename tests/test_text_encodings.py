@@ -65,6 +65,7 @@ INVISIBLE_CASES = [
     ("zero-width space", ["a\u200bb", "c\u2060d", "\ufeffe"], ["3 rows of 3 hold zero-width characters"]),
     ("both kinds", ["a\u200bb\u2028c"], ["1 row of 1 holds Unicode line", "1 row of 1 holds zero-width"]),
     ("joiner between ASCII letters", ["co\u200dop"], ["1 row of 1 holds zero-width characters"]),
+    ("joiner at a text's start", ["\u200dHi"], ["1 row of 1 holds zero-width characters"]),
     ("emoji family", [f"My family: {FAMILY}", "\u2764\ufe0f\u200d\U0001f525 hot"], []),
     ("Malayalam chillu", ["\u0d05\u0d35\u0d7b \u0d28\u0d4d\u200d."], []),
     ("plain", ["Hello\nthere"], []),
@@ -81,6 +82,18 @@ def test_invisible_line_and_space_characters_are_named_once_per_kind(replies, ex
     assert [r["messages"][1]["content"] for r in result.rows] == replies  # trained as written
     if found and "separator" in found[0]:
         assert 'Replace U+2028 with "\\n"' in found[0] and "line" in found[0]
+
+
+def test_invisible_characters_are_named_in_a_preference_pairs_answers():
+    """A pair's turns are its prompt, chosen and rejected answers (no `messages`): they are read too."""
+    rows = [
+        {"prompt": "Pick one.", "chosen": "A\u2028a", "rejected": "B"},
+        {"prompt": "Pick two.", "chosen": "C", "rejected": "D\u200bd"},
+    ]
+    text = "".join(json.dumps(r) + "\n" for r in rows)
+    found = [n.message for n in load_bytes(text.encode(), "pairs.jsonl").notices]
+    assert any(m.startswith("1 row of 2 holds Unicode line or paragraph separators") for m in found), found
+    assert any(m.startswith("1 row of 2 holds zero-width characters") for m in found), found
 
 
 def test_invisible_characters_name_the_count_and_the_first_rows():
