@@ -39,6 +39,16 @@ def test_exact_copies_are_still_said_to_be_exact():
     assert note.startswith("1 row repeats an earlier one exactly: line 2 (of line 1).") and "NFC" not in note
 
 
+def test_the_note_names_which_copies_differ_in_normalisation_where_only_some_do():
+    """Exact copies and NFD copies of one row together: the note names the NFD ones (the first few, then a count),
+    not all of them; and a key (a tool call's argument name) is compared in NFC as its value is."""
+    rows = [{"t": NFC}, {"t": NFC}] + [{"t": NFD}] * 5
+    (note,) = splits.duplicates_note(rows, [f"line {i}" for i in range(1, 8)], shown=2)
+    assert note.startswith("6 rows repeat an earlier one: line 2 (of line 1), line 3 (of line 1) and 4 more.")
+    assert " At line 3, line 4 and 3 more the text differs only in how accented letters are encoded" in note
+    assert splits.row_key({"args": {NFC: 1}}) == splits.row_key({"args": {NFD: 1}})
+
+
 def test_the_copies_note_names_how_to_drop_them_on_the_data_page_and_in_the_cli():
     """A cold review: the note ended "...: Drop exact duplicates when saving the split (--dedupe) keeps one.": a box's
     label as the subject of a sentence in the CLI, a bare command-line flag on the Data page, which shows it too."""
