@@ -280,6 +280,8 @@ def _ollama_parse(text: str) -> list[tuple[str, str]]:
 
 
 STOPS = ["<|im_end|>", "<\uff5cend\u2581of\u2581sentence\uff5c>", 'say "hi"', '"', '""x', "Fin ✓", 'a" \nb', " pad "]
+# A line break right after the opening quote(s): there the quote so far is open, not a whole (empty) value
+STOPS += ["\nEnd", '"\nx']
 
 
 def test_the_modelfiles_stop_strings_read_back_exactly_in_ollama():
