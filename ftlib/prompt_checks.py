@@ -36,6 +36,7 @@ from ftlib.templates import (
     required_special_tokens,
     token_boundary,
 )
+from ftlib.text_rows import template_head
 from ftlib.tokens import Encoded, encode_messages, parts
 
 # A conversation to probe a template with: its answer opens on a word, which BPE glues to a space before it.
@@ -150,7 +151,13 @@ def _mismatch(enc: Encoded, tokenizer, template: ChatTemplate, i: int):
         return None  # a template may refuse a conversation that ends on a user turn
     if not enc.text.startswith(context):
         return None
-    got = tokenizer(prompt, add_special_tokens=False, return_offsets_mapping=True)
+    head = template_head(prompt, template)  # the text template's BOS: its id before the rest, as training has it
+    got = tokenizer(prompt[head:], add_special_tokens=False, return_offsets_mapping=True)
+    if head:
+        got = {
+            "input_ids": [tokenizer.bos_token_id, *got["input_ids"]],
+            "offset_mapping": [(0, head), *((s + head, e + head) for s, e in got["offset_mapping"])],
+        }
     return None if enc.all_ids[: len(got["input_ids"])] == list(got["input_ids"]) else (prompt, got)
 
 

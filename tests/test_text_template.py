@@ -144,6 +144,7 @@ def test_text_templates_bos_is_tokenized_apart_as_trls_tokenizer_puts_it():
     from transformers import PreTrainedTokenizerFast
     from trl.data_utils import _tokenize
 
+    from ftlib.checks import preflight
     from ftlib.sampling import render_prompt
     from ftlib.tokens import encode_messages
 
@@ -161,3 +162,5 @@ def test_text_templates_bos_is_tokenized_apart_as_trls_tokenizer_puts_it():
     assert enc.input_ids == full and enc.labels == [-100] * 3 + full[3:]
     assert encode_messages(messages, tok, template, "completion_only").input_ids == full
     assert render_prompt(tok, prompt, template=template)[1] == _tokenize(tok, prompt)["input_ids"]
+    # and the check that the generation prompt opens the reply as training does agrees (no false warning)
+    assert "generation_prompt_mismatch" not in {c.code for c in preflight(enc, tok, template)}
