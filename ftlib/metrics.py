@@ -259,7 +259,7 @@ class MetricsCallback(TrainerCallback):
             self.stopped = True
             control.should_save = True  # the checkpoint a resume continues from
             control.should_training_stop = True
-            if args.load_best_model_at_end and args.save_total_limit == 1:
+            if getattr(args, "load_best_model_at_end", False) and getattr(args, "save_total_limit", None) == 1:
                 # Early stopping keeps the best checkpoint, and at the end of training the Trainer deletes every
                 # other one when the limit is 1: this one too, and the resume would retrain from the best.
                 args.save_total_limit = 2
