@@ -278,6 +278,11 @@ def test_length_groups_are_the_runs_first_epoch_batches():
         sampler.set_epoch(0)
         plan = B.group_by_length(lengths, batch_size, seed=seed, grad_accum=grad_accum)
         assert [i for g in plan for i in g] == list(sampler)
+    # Enough rows for transformers' cap of 50 steps' rows a mega-batch (500 // (2 * 4) > 50)
+    many = [(7 * i) % 41 + 3 for i in range(500)]
+    sampler = SeededLengthGroupedSampler(2, many, 1)
+    sampler.set_epoch(0)
+    assert [i for g in B.group_by_length(many, 2, seed=1) for i in g] == list(sampler)
 
 
 def test_length_grouping_pads_as_the_trainers_sampler_with_gradient_accumulation():
