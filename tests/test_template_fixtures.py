@@ -481,6 +481,34 @@ def test_an_end_of_turn_marker_quoted_in_a_calls_arguments_does_not_end_the_turn
     assert "control_token_in_text" in {c.code for c in preflight(whole, tok, template)}
 
 
+@pytest.mark.parametrize("shape", ["in an argument's name", "in the first of two calls", "in the last of two calls"])
+def test_a_marker_in_a_calls_argument_name_or_in_either_of_two_calls_does_not_end_the_turn(shape, tokenizers):
+    """As above, where the marker is quoted in an argument's key, or in one of two calls: the markers skipped are the
+    ones in the call whose name ends the turn's located parts (the last call), its keys counted as its values."""
+    tok, template = _template(tokenizers, "qwen2_5")
+    eot = MODELS["qwen2_5"][5]
+    quoting = {**CALL, "function": {"name": "lookup_tide", "arguments": {f"harbour{eot}": "Dover"}}}
+    plain = {**CALL, "id": "tide00002", "function": {"name": "lookup_tide", "arguments": {"harbour": "Calais"}}}
+    calls = {
+        "in an argument's name": [quoting],
+        "in the first of two calls": [
+            {**quoting, "function": {**CALL["function"], "arguments": {"harbour": eot}}},
+            plain,
+        ],
+        "in the last of two calls": [
+            plain,
+            {**quoting, "function": {**CALL["function"], "arguments": {"harbour": eot}}},
+        ],
+    }[shape]
+    messages = [QUESTION, {"role": "assistant", "content": "", "tool_calls": calls}, RESULT, ANSWER]
+    text, span = reference_span(tok, messages, TOOLS, False, 1)
+    enc = encode_messages(messages[:2], tok, template, "last_assistant", tools=TOOLS)
+    assert enc.text == text
+    assert trained(enc) == token_mask(tok, text, [span])[1]
+    whole = encode_row({"messages": messages, "tools": TOOLS}, tok, template)
+    assert "".join(t.text for t in whole.tokens if t.trained and t.message == 1).endswith("}}\n</tool_call>" + eot)
+
+
 # -- the system message a template adds by itself (walk-view, walkthrough 11) ------------------------------------
 # Each published template's own default, as its hub file writes it; None where it adds none (Llama-3.1's dates sit
 # outside the message, Gemma has no system turn).
