@@ -61,9 +61,10 @@ def access() -> Access:
     """What this server's settings ask of a session (`Access`), read now from the environment and the secrets file."""
     if _project_secrets_unread():
         return Access(
-            problem=f"The server was started outside the studio's folder, so Streamlit does not read the studio's "
-            f"`{SECRETS_FILE}`, which may hold the access password: the studio stays closed. Start the server from "
-            "the studio's folder (as `make run` does; a service: its working directory) and reload this page."
+            problem=f"Streamlit does not read the studio's `{SECRETS_FILE}`, which may hold the access password: "
+            "the server was started outside the studio's folder (or Streamlit's `secrets.files` names other files), "
+            "so the studio stays closed. Start the server from the studio's folder (as `make run` does; a service: "
+            "its working directory), or list that file in `secrets.files`, and reload this page."
         )
     secrets, unreadable = _secrets()
     if unreadable:
