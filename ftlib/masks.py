@@ -70,10 +70,10 @@ _TEXT_TRAINED = _TRAINED | {
     "end_of_turn": "end of the completion (the eos after it) — trained so the model learns to stop",
     "turn_template": "written by the template inside the completion (trained: the model writes it too)",
 }
-# A raw text row's parts (`tokens._prepare_text`): every token trained.
+# A raw text row's parts (`tokens._prepare_text`): every token trained but the first, which nothing predicts.
 TEXT_REASONS = {
-    "start_of_text": "start of the text (the tokenizer's BOS) — trained",
-    "text": "plain text — trained: every token is learned (next-token prediction)",
+    "start_of_text": "start of the text (the tokenizer's BOS) — its label is kept, but nothing before it predicts it",
+    "text": "plain text — trained: each token is learned from the ones before it (next-token prediction)",
     "end_of_text": "end of the text (the tokenizer's eos, added as TRL adds it) — trained so the model learns to stop",
 }
 # The reason of each trained span of an answer training makes less likely (`pushed_down`): a KTO answer labelled
