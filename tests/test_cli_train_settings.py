@@ -185,6 +185,12 @@ IGNORED = [
         "warning: Ignored with method dpo (tuning lora), dpo_loss_type sigmoid: `dpo_label_smoothing` 0.1 (it "
         "applies when method is dpo and dpo_loss_type is robust or exo_pair).",
     ),
+    (  # with another method the method says why; the loss type it would also wait for was noise (a review)
+        "label-smoothing-for-sft",
+        ["--method", "lora", "--dpo-label-smoothing", "0.1"],
+        "warning: Ignored with method lora: `dpo_label_smoothing` 0.1 (it applies when method is dpo and "
+        "dpo_loss_type is robust or exo_pair).",
+    ),
 ]
 
 

@@ -242,7 +242,14 @@ def ignored_settings(config: RunConfig, given: Given) -> str:
         if not spec.applies(values):
             when = " and ".join(f"{key} is {_either(allowed)}" for key, allowed in spec.when.items())
             named.append(f"`{name}`{_shown(value)} (it applies when {when})")
-            also.update((key, values[key]) for key in spec.when if key not in ("method", "tuning"))
+            # What else it waits for, where the method fits (`dpo_loss_type` sigmoid); with another method the
+            # method says why, and `dpo_loss_type sigmoid` beside `method lora` was noise.
+            if config.method in spec.when.get("method", (config.method,)):
+                also.update(
+                    (key, values[key])
+                    for key, allowed in spec.when.items()
+                    if key not in ("method", "tuning") and values.get(key) not in allowed
+                )
         elif name == "test_size" and run_data.split_folder(config.dataset) is not None:
             named.append(f"`{name}`{_shown(value)} (it splits a data file; a saved split has its own held-out rows)")
     if not named:
