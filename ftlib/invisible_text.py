@@ -24,6 +24,7 @@ import re
 from ftlib.blank_values import ROWS_NAMED, row_noun
 from ftlib.errors import numbered, plural
 from ftlib.notices import FieldNotice
+from ftlib.rows import strings_in
 
 # U+200D counts only after an ASCII character or at the start of a text: after an emoji, a skin tone, U+FE0F or an
 # Indic letter it joins them as the script means.
@@ -72,15 +73,6 @@ def found_in(text: str) -> set[str]:
     return set(_FOUND.findall(text))
 
 
-def _texts(value):
-    """Every string inside a turn list or a text (contents, reasoning, tool calls' arguments)."""
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict | list):
-        for item in value.values() if isinstance(value, dict) else value:
-            yield from _texts(item)
-
-
 def in_turns(texts: list[str]) -> list[tuple[str, str, dict[int, list[str]], str, str]]:
     """For one row's texts (its turns' contents, by index): per kind found, (its check's code, the kind in words,
     {index: the characters' names}, what it does, the fix); [] when none holds any (message_checks words the check).
@@ -109,7 +101,7 @@ paragraph separator in 1 row; lines 1, 3)'
     """
     at: dict[str, list[int]] = {}  # a character: the rows holding it
     for row, number in zip(rows, numbers, strict=True):
-        held = set().union(*(found_in(t) for key in _TURN_FIELDS for t in _texts(row.get(key))))
+        held = set().union(*(found_in(t) for key in _TURN_FIELDS for t in strings_in(row.get(key))))
         for char in held:
             at.setdefault(char, []).append(number)
     out = []

@@ -232,7 +232,7 @@ def control_character_warnings(row: dict) -> list[str]:
     >>> control_character_warnings({"text": "Say \\u202elive\\u202c"})[0][:55]
     'the text holds direction controls (U+202C, U+202E): tra'
     """
-    texts = list(_texts(row))
+    texts = list(strings_in(row))
     found = sorted({c for text in texts for c in _UNSEEN_CHARACTERS.findall(text)})  # one pass: 100k rows
     out = []
     if garbled := next(filter(None, map(_mojibake, texts)), None):
@@ -278,13 +278,14 @@ def lone_surrogate(value: Any, at: str = "") -> str | None:
     return None
 
 
-def _texts(value):
-    """Every string inside a row's values (turns, answers, tool schemas)."""
+def strings_in(value):
+    """Every string inside a row's values, depth first (turns, answers, reasoning, tool calls' arguments and schemas);
+    not the keys."""
     if isinstance(value, str):
         yield value
     elif isinstance(value, dict | list):
         for item in value.values() if isinstance(value, dict) else value:
-            yield from _texts(item)
+            yield from strings_in(item)
 
 
 __all__ = [
@@ -301,6 +302,7 @@ __all__ = [
     "row_kind",
     "control_character_warnings",
     "row_tool_warnings",
+    "strings_in",
     "tool_warnings",
     "uses_tools",
     "with_columns",
