@@ -27,3 +27,52 @@ def test_a_runs_checkpoints_and_adapter_are_readable_as_the_umask_allows_not_saf
     assert {p.parent.name for p in weights} >= {"adapter", "checkpoint-2"}
     for path in weights:
         assert stat.S_IMODE(path.stat().st_mode) & 0o044 == 0o044, path  # group and others read, as 0664 would
+
+
+def test_readable_adds_only_the_umasks_read_bits_to_a_runs_files_and_sets_a_built_folders_exactly(tmp_path):
+    """`readable` on a run's own files adds read (and a folder's search) bits as the umask allows, at any depth,
+    keeping what is there (an owner's execute bit, a file already group-writable); `exact` (a folder this process
+    built) sets the umask's modes, no more and no less."""
+    from ftlib.file_modes import readable
+
+    def build(root):
+        (root / "sub" / "deep").mkdir(parents=True)
+        modes = {
+            root / "sub": 0o700,
+            root / "sub" / "deep": 0o700,
+            root / "sub" / "deep" / "w.safetensors": 0o600,
+            root / "run.sh": 0o700,
+            root / "shared.json": 0o666,
+        }
+        for path, mode in modes.items():
+            if not path.exists():
+                path.touch()
+            os.chmod(path, mode)
+        os.chmod(root, 0o700)
+        return root
+
+    def modes(root):
+        return {str(p.relative_to(root)): stat.S_IMODE(p.stat().st_mode) for p in (root, *root.rglob("*"))}
+
+    old = os.umask(0o022)
+    try:
+        readable(build(tmp_path / "run"))
+        readable(build(tmp_path / "built"), exact=True)
+    finally:
+        os.umask(old)
+    assert modes(tmp_path / "run") == {
+        ".": 0o755,
+        "sub": 0o755,
+        "sub/deep": 0o755,
+        "sub/deep/w.safetensors": 0o644,
+        "run.sh": 0o744,
+        "shared.json": 0o666,
+    }
+    assert modes(tmp_path / "built") == {
+        ".": 0o755,
+        "sub": 0o755,
+        "sub/deep": 0o755,
+        "sub/deep/w.safetensors": 0o644,
+        "run.sh": 0o644,
+        "shared.json": 0o644,
+    }
