@@ -177,3 +177,31 @@ def test_a_password_set_but_empty_keeps_the_app_closed(secrets_file, monkeypatch
         monkeypatch.setenv("FTLIB_PASSWORD", env)
     secrets_file("" if secret is None else f'password = "{secret}"\n')
     _closed(_app().run(), "set but empty")
+
+
+@pytest.mark.parametrize(
+    "gate, signed_in, entered, expected",
+    [
+        ({}, False, False, True),  # nothing asked
+        ({"password": "s3cret-7"}, False, False, False),
+        ({"password": "s3cret-7"}, False, True, True),
+        ({"sign_in": True}, False, False, False),
+        ({"sign_in": True}, True, False, True),
+        ({"sign_in": True, "password": "s3cret-7"}, True, False, False),
+        ({"sign_in": True, "password": "s3cret-7"}, False, True, False),
+        ({"problem": "closed"}, True, True, False),  # a problem keeps it shut whatever the session did
+    ],
+)
+def test_the_navigation_is_shown_only_to_a_session_past_every_gate_asked(
+    monkeypatch, gate, signed_in, entered, expected
+):
+    """app.py draws the sidebar's navigation only where `admitted()`: page names stay hidden before the password,
+    the sign-in, or while a problem keeps the studio closed."""
+    from types import SimpleNamespace
+
+    import ui.auth
+
+    monkeypatch.setattr(ui.auth, "access", lambda: ui.auth.Access(**gate))
+    monkeypatch.setattr(ui.auth, "_signed_in", lambda: signed_in)
+    monkeypatch.setattr(ui.auth, "st", SimpleNamespace(session_state={ui.auth._OK_KEY: True} if entered else {}))
+    assert ui.auth.admitted() is expected
