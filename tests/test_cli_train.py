@@ -559,3 +559,21 @@ def test_a_run_on_a_non_ascii_path_trains_where_stdout_cannot_write_it(tiny_mode
     assert proc.returncode == 0, (proc.stdout + proc.stderr).decode("utf-8", "replace")[-1500:]
     (run,) = runs.list_runs()
     assert run.state == "finished" and "训练数据.jsonl" in runs.find(run.id).log_file.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    "by_user, said", [(True, "[r-end] stopped after 12s"), (False, "[r-end] interrupted after 12s")]
+)
+def test_the_end_line_says_stopped_only_for_a_run_the_person_stopped(capsys, by_user, said):
+    """`train` and `runs resume --wait` end with the run's state: "stopped" where the person stopped it, as `runs list`
+    says; a run interrupted otherwise (its worker killed, the machine restarted) still reads "interrupted"."""
+    from types import SimpleNamespace
+
+    from ftlib.commands.train import said_end
+
+    info = SimpleNamespace(
+        state="interrupted", stopped_by_user=by_user, duration_s=12.0, step=2, max_steps=4, train_score=None,
+        eval_score=None, message="Stopped at step 2.", log_tail=[],
+    )  # fmt: skip
+    said_end("r-end", info)
+    assert capsys.readouterr().out.startswith(said + ", step 2/4")
