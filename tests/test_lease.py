@@ -482,6 +482,15 @@ def test_the_lease_files_take_the_umasks_mode_so_a_teammates_account_can_take_th
     made 0644 whatever the umask, so a teammate's account could not open it to take the device: its `train` or
     `sample` on the server's workspace failed with PermissionError."""
     monkeypatch.setenv("FTLIB_LOCK_DIR", str(tmp_path / "locks"))
+    tickets = []  # the modes of the line's tickets, seen before a hold removes its own
+    enqueue = lease.Hold._enqueue
+
+    def seen(self, queue):
+        ticket, fd = enqueue(self, queue)
+        tickets.append(ticket.stat().st_mode & 0o777)
+        return ticket, fd
+
+    monkeypatch.setattr(lease.Hold, "_enqueue", seen)
     old = os.umask(0o002)
     try:
         with lease.hold("cpu", "generation", "a test"):
@@ -490,3 +499,4 @@ def test_the_lease_files_take_the_umasks_mode_so_a_teammates_account_can_take_th
         os.umask(old)
     for name in ("cpu.lock", "cpu.holder.json"):
         assert (tmp_path / "locks" / name).stat().st_mode & 0o777 == 0o664, name
+    assert tickets == [0o664]
