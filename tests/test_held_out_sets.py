@@ -49,6 +49,18 @@ def test_runs_sharing_a_label_are_named_by_their_ids_too():
     assert "lora · numbers · 12:48 (r-x)" in note and "lora · numbers · 12:48 (r-y)" in note
 
 
+def test_a_label_no_other_run_shares_is_named_as_it_is():
+    run_on("r-x", 0)
+    run_on("r-y", 0)
+    run_on("r-z", 1)
+    labels = {"r-x": "lora · numbers · 12:48", "r-y": "lora · numbers · 12:48", "r-z": "lora · numbers · 12:50"}
+    note = different_rows_note(runs.list_runs(), labels)
+    assert "; lora · numbers · 12:50 (set " in note or note.split("- lora: ")[1].startswith(
+        "lora · numbers · 12:50 (set"
+    )
+    assert "(r-z)" not in note and "(r-x)" in note
+
+
 def test_nothing_is_said_when_the_rows_are_the_same_or_cannot_be_known():
     run_on("r-a", 3)
     run_on("r-b", 3)
