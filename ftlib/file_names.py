@@ -83,8 +83,9 @@ def safe_name(name: str, default: str = "file") -> str:
         stem, suffix = inner, f"{_SAFE.sub('', kind)[:16]}.{suffix}"
     # The extension decides how a file is read, so it survives: truncate and clean the stem only.
     stem = _cut(_clean(stem).strip("._")) or default
-    if stem.split(".")[0].upper() in _RESERVED:
-        stem += "_"
+    first, dot, rest = stem.partition(".")
+    if first.upper() in _RESERVED:  # reserved whatever follows the first dot (`con.backup`): the `_` goes before it
+        stem = f"{first}_{dot}{rest}"
     return f"{stem}.{suffix}" if suffix else stem
 
 

@@ -345,6 +345,7 @@ NAME_CASES = [
     ("数据\u202e\u200b.csv", "数据.csv"),  # a direction control, a zero-width space: left out
     ("数\u200b据\u202eset.csv", "数据set.csv"),  # left out inside a name too, not folded to `_`
     ("CON.jsonl", "CON_.jsonl"),  # Windows' reserved device names
+    ("con.backup.jsonl", "con_.backup.jsonl"),  # reserved whatever follows the first dot: `con.backup_` still was
     ("lpt1", "lpt1_"),
     ("\U0001f3f4\u200d\u2620\ufe0f.csv", "file.csv"),  # an emoji is no letter: the default
     ("数" * 60 + ".jsonl", "数" * 33 + ".jsonl"),  # 100 bytes of UTF-8 at most before the suffix
