@@ -151,6 +151,7 @@ def test_split_dedupe_and_impossible_size(tmp_path, capsys):
     assert main(["data", "split", str(path), "--test-size", "1", "--out", str(tmp_path / "o"), "--dedupe"]) == 0
     printed = capsys.readouterr().out
     assert "3 duplicates dropped" in printed and "train: 1 row -> " in printed
+    assert "repeat an earlier one" not in printed  # dropped already: not advised to drop them (a cold review)
     assert len((tmp_path / "o" / "train.jsonl").read_text().splitlines()) == 1
     assert main(["data", "split", str(path), "--test-size", "5", "--out", str(tmp_path / "o")]) == 2
     assert "between 1 and 4 rows" in capsys.readouterr().err

@@ -154,7 +154,7 @@ def _make_out(out: Path) -> None:
 
 def _split(args) -> int:
     from ftlib.data import count_test_rows, dedupe_rows, split_rows, split_warnings
-    from ftlib.splits import rows_in_both
+    from ftlib.splits import DEDUPE_SAID, rows_in_both
 
     _check_out(args.out)
     if args.test_file is not None:
@@ -177,6 +177,8 @@ def _split(args) -> int:
     )
     for line in skipped_lines(result, args):  # each row that is not in either file, with where and why
         print(line)
+    if args.dedupe:  # the copies are dropped: the file's note advising so is not said
+        result.notices = [n for n in result.notices if not n.message.endswith(DEDUPE_SAID)]
     _print_notices(result)
     for line in _row_warnings_said(result, args):  # kept rows with a warning: meta.json's `warnings` counts them too
         print(line)
