@@ -12,12 +12,11 @@ Not known here: the tokenizer's special tokens (tokenizer_checks), the masks of 
 
 from __future__ import annotations
 
-import json
-
 from ftlib.builtin_templates import builtin_named
 from ftlib.check_result import Check
 from ftlib.invisible_text import in_turns
 from ftlib.prompt_checks import turns_named
+from ftlib.rows import strings_in
 from ftlib.templates import TOOL_TEMPLATES, ChatTemplate
 from ftlib.tokens import Encoded
 from ftlib.turns import INLINE_THINK
@@ -234,7 +233,9 @@ def invisible_character_checks(enc: Encoded) -> list[Check]:
     """Warnings "line_separator_in_text" (U+2028, U+2029) and "zero_width_in_text" (U+200B, U+2060, U+FEFF, a U+200D
     between plain letters; not one inside an emoji), one a kind, naming the turns whose text holds them (a text
     row: its text): nobody sees them, the tokenizer reads them (`invisible_text`). [] when no turn holds one."""
-    texts = ["\n".join(_own_texts(m)) for m in enc.messages] if enc.messages else [enc.text]
+    # A turn's own text: its content (parts included), reasoning and tool calls' arguments.
+    own = ("content", "reasoning", "tool_calls")
+    texts = ["\n".join(strings_in([m.get(k) for k in own])) for m in enc.messages] if enc.messages else [enc.text]
     out = []
     for code, what, at, effect, fix in in_turns(texts):
         names = list(dict.fromkeys(n for found in at.values() for n in found))
@@ -246,13 +247,6 @@ def invisible_character_checks(enc: Encoded) -> list[Check]:
         )
         out.append(Check(code, "warning", f"{where} {what} ({', '.join(names)}): {effect}.", fix))
     return out
-
-
-def _own_texts(message: dict):
-    """A turn's own text: its content (parts included), reasoning and tool calls' arguments, as strings."""
-    for key in ("content", "reasoning", "tool_calls"):
-        value = message.get(key)
-        yield from [value] if isinstance(value, str) else [json.dumps(value, ensure_ascii=False)] if value else []
 
 
 def _messages(enc: Encoded, which: list[int]) -> str:
