@@ -444,10 +444,13 @@ def config_form(
                         st.markdown(f"**{label}**: {METHOD_HELP[name]} *Needs {NEEDS[name]}.*")
                 for name, why in unfit.items():
                     st.markdown(f"**{CHOICE_LABELS['method'].get(name, name)}** (not for this split): {why}")
-    rest = [s for s in main if s.group != "method"]
-    for i in range(0, len(rest), 3):
-        for column, spec in zip(st.columns(3), rest[i : i + 3], strict=False):
-            draw(spec, column)
+
+    def three_a_row(specs: list[FieldSpec]) -> None:
+        for i in range(0, len(specs), 3):
+            for column, spec in zip(st.columns(3), specs[i : i + 3], strict=False):
+                draw(spec, column)
+
+    three_a_row([s for s in main if s.group != "method"])
     with st.expander("More settings", expanded=False):
         for group, title in GROUP_TITLES.items():
             names = {s.name for s in advanced if s.group == group}
@@ -458,11 +461,8 @@ def config_form(
             if not members:
                 continue
             st.markdown(f"**{title}**")
-            for row in (members, "later"):
-                row = [s for s in later if s.applies(values)] if row == "later" else row
-                for i in range(0, len(row), 3):
-                    for column, spec in zip(st.columns(3), row[i : i + 3], strict=False):
-                        draw(spec, column)
+            three_a_row(members)
+            three_a_row([s for s in later if s.applies(values)])  # now that what they depend on is drawn
     return values, refused
 
 
