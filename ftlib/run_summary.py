@@ -185,4 +185,25 @@ def score_text(score: str, value: float, digits: int | None = None) -> str:
     return f"{value:.{digits}f}"
 
 
-__all__ = ["LAST_STEP_HEADING", "LOSS_SCORE", "SCORES", "RunSummary", "score_text"]
+def ordinal(n: int) -> str:
+    """A place in words.
+
+    >>> [ordinal(n) for n in (1, 2, 3, 4, 11, 12, 13, 21, 22)]
+    ['1st', '2nd', '3rd', '4th', '11th', '12th', '13th', '21st', '22nd']
+    """
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def doing_words(info: RunSummary) -> str:
+    """What a run ahead in the queue is doing, in a few words: "training, step 5 of 12", "queued"."""
+    if info.state == "queued":
+        return "queued"
+    if info.state == "stopping":
+        return f"stopping at step {info.step}"
+    if info.phase == "training":
+        return f"training, step {info.step} of {info.max_steps or '?'}"
+    return info.phase or info.state
+
+
+__all__ = ["LAST_STEP_HEADING", "LOSS_SCORE", "SCORES", "RunSummary", "doing_words", "ordinal", "score_text"]

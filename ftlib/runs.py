@@ -43,6 +43,7 @@ from ftlib.run_create import QUEUED_MESSAGE, create_run, queued_status, remove_a
 from ftlib.run_env import RUN_ENV, recorded_env, run_env, worker_environ
 from ftlib.run_files import file_size
 from ftlib.run_processes import alive, crash_reason, crashed, running_in
+from ftlib.run_summary import doing_words, ordinal
 from ftlib.rundir import ACTIVE, DONE, STATES, UNWRITTEN_ENDS, RunDir, RunSummary, locked, run_folders
 
 # What an account that may only read the workspace (or a teammate's run folder) meets when it writes there.
@@ -355,27 +356,6 @@ def get(run_id: str) -> dict:
     }
 
 
-def ordinal(n: int) -> str:
-    """A place in words.
-
-    >>> [ordinal(n) for n in (1, 2, 3, 4, 11, 12, 13, 21, 22)]
-    ['1st', '2nd', '3rd', '4th', '11th', '12th', '13th', '21st', '22nd']
-    """
-    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
-
-
-def _doing(info: RunSummary) -> str:
-    """What a run ahead in the queue is doing, in a few words: "training, step 5 of 12", "queued"."""
-    if info.state == "queued":
-        return "queued"
-    if info.state == "stopping":
-        return f"stopping at step {info.step}"
-    if info.phase == "training":
-        return f"training, step {info.step} of {info.max_steps or '?'}"
-    return info.phase or info.state
-
-
 def queue_place(run_id: str, named: int = 3) -> str:
     """Where a queued run is in its device's line and behind what (what a page and `runs show` say of it, rather
     than "Waiting for its turn."); "" for a run not queued.
@@ -402,7 +382,7 @@ def queue_place(run_id: str, named: int = 3) -> str:
     own = "" if status.get("message") in (None, "", QUEUED_MESSAGE) else f" {status['message']}"
     if not ahead:
         return f"Queued: next in line; it starts as soon as the queue moves (within seconds).{own}"
-    names = [f"{info.label} ({_doing(info)})" for info in ahead[:named]]
+    names = [f"{info.label} ({doing_words(info)})" for info in ahead[:named]]
     if len(ahead) > named:
         names.append(plural(len(ahead) - named, "more run"))
     after = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
@@ -551,25 +531,28 @@ def wait(run_id: str, timeout: float | None = None, poll: float = 1.0, on_poll=N
 
 def delete(run_id: str) -> None:
     """Remove a run folder; refused while it is active (or a process trains it, whatever its status says), while a
-    download of it is built (the run's export lock: the build would fail midway) or a GRPO run needs it."""
-    run = find(run_id)
-    status = run.read_status()
-    if status.get("state") in ACTIVE or alive(status.get("pid"), run) or running_in(run):
-        raise RunError(f"Run '{run_id}' is still running; stop it before deleting it.")
-    if users := run_resume.reward_model_users(run.id):  # they would fail at their next reward
-        them, end = ("it", "it ends") if len(users) == 1 else ("them", "they end")
-        raise RunError(
-            f"Reward model '{run_id}' scores the answers of the queued or running {numbered('run', users)}: "
-            f"deleting it would fail {them}. Stop {them} first, or delete it once {end}."
-        )
-    try:
-        with locked(run.export_lock, wait=False):
-            shutil.rmtree(run.path)
-    except BlockingIOError:
-        raise RunError(
-            f"A download of run '{run_id}' is being prepared now (its merged model or a zip, in another tab or a "
-            "command): delete the run once it is ready."
-        ) from None
+    download of it is built (the run's export lock: the build would fail midway) or a GRPO run needs it. Decided and
+    done under the queue's lock: a queue moved meanwhile (another tab, a run ending) started the queued run the delete
+    then removed, under its just-launched process. Found under it too: a second Delete of it says it is gone."""
+    with locked(workspace.runs_dir() / _QUEUE_LOCK):
+        run = find(run_id)
+        status = run.read_status()
+        if status.get("state") in ACTIVE or alive(status.get("pid"), run) or running_in(run):
+            raise RunError(f"Run '{run_id}' is still running; stop it before deleting it.")
+        if users := run_resume.reward_model_users(run.id):  # they would fail at their next reward
+            them, end = ("it", "it ends") if len(users) == 1 else ("them", "they end")
+            raise RunError(
+                f"Reward model '{run_id}' scores the answers of the queued or running {numbered('run', users)}: "
+                f"deleting it would fail {them}. Stop {them} first, or delete it once {end}."
+            )
+        try:
+            with locked(run.export_lock, wait=False, make_parent=False):
+                shutil.rmtree(run.path)
+        except BlockingIOError:
+            raise RunError(
+                f"A download of run '{run_id}' is being prepared now (its merged model or a zip, in another tab or a "
+                "command): delete the run once it is ready."
+            ) from None
 
 
 __all__ = [
