@@ -3,6 +3,7 @@ page's metrics), each row rendered through a chat template, and its token length
 
     row_counts(result.rows, result.kind)          # {'tool_calls': 2, 'tools': 1, 'reasoning': 0, 'weight_0': 0}
     dataset_stats(result.rows, tokenizer, max_length=1024)
+    dataset_stats(result.rows, tokenizer, render=partial(templates.render, chat), template=chat)   # a chosen template
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Any
 
 from ftlib.readers import DataError
 from ftlib.rows import conversation, is_preference, row_kind
-from ftlib.text_rows import head_length, text_pieces
+from ftlib.text_rows import head_length, template_head, text_pieces
 from ftlib.turns import INLINE_THINK
 
 
@@ -96,11 +97,17 @@ def _spread(values: list[float]) -> dict:
 
 
 def dataset_stats(
-    rows: list[dict], tokenizer=None, max_length: int | None = None, render: Callable | None = None
+    rows: list[dict],
+    tokenizer=None,
+    max_length: int | None = None,
+    render: Callable | None = None,
+    template=None,
 ) -> dict:
     """Counts, turns and characters per row; token lengths (and truncation at `max_length`) with a tokenizer, under
     its own chat template or the one `render` writes (see `render_row`), a text row's with the BOS and EOS training
-    adds (`text_rows.text_pieces`)."""
+    adds (`text_rows.text_pieces`). `template`: the ChatTemplate `render` writes, whose BOS (the `text` template's,
+    `text_rows.template_head`) is one id as training has it; without it a rendered BOS is tokenized as text, which
+    on a Metaspace tokenizer (Llama-2, Mistral) miscounts the first word. The lengths are `tokens.encode_row`'s."""
     conversations = [conversation(r) for r in rows]
     chars = [sum(len(m["content"]) + len(m.get("reasoning") or "") for m in msgs) for msgs in conversations]
     stats: dict[str, Any] = {
@@ -114,7 +121,8 @@ def dataset_stats(
         pieces = [
             text_pieces(t, tokenizer) if row_kind(r) == "text" else [(t, "")] for r, t in zip(rows, texts, strict=True)
         ]
-        heads = [head_length(p) for p in pieces]  # a text row's BOS: one id, tokenized apart as training does
+        # A text row's BOS, or the one the text template writes: one id, the rest tokenized apart as training does.
+        heads = [head_length(p) or (template_head(p[0][0], template) if template is not None else 0) for p in pieces]
         texts = ["".join(p for p, _ in row)[h:] for row, h in zip(pieces, heads, strict=True)]
         # The template already holds its special tokens; letting the tokenizer add more would double a BOS.
         ids = tokenizer(texts, add_special_tokens=False)["input_ids"]

@@ -210,7 +210,7 @@ def length_figure(lengths: list[int], cutoff: int):
 def token_lengths(key: tuple, model: str, template: str, source: str, _rows: list[dict], _tokenizer) -> list[int]:
     """Token length of each row under the chat template `template` (cached by file, model and template)."""
     chat = get_template(template, _tokenizer, source=source or None)
-    return dataset_stats(_rows, _tokenizer, render=partial(render, chat))["token_lengths"]
+    return dataset_stats(_rows, _tokenizer, render=partial(render, chat), template=chat)["token_lengths"]
 
 
 def chosen_template() -> tuple[str, str]:
