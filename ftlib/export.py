@@ -502,24 +502,59 @@ def copy_export(folder: Path, target: Path, zip_too: bool = False, run: RunDir |
             ) from None
     advice = "Free space there or name another --out folder; nothing was written."  # a zip is about the folder's size
     workspace.check_free_space(target.parent, size * (2 if zip_too else 1), f"a copy of {folder.name}", advice)
-    partial = target.with_name(f".{target.name}.partial")
-    shutil.rmtree(partial, ignore_errors=True)  # what a copy that died midway left
-    with workspace.partial_output(partial, target):
-        # copyfile, not copy2: safetensors' own 0600 would keep the copy from the rest of a team, as in zips.
-        shutil.copytree(folder, partial, copy_function=shutil.copyfile)
-        if run is not None and not folder.name.startswith("gguf-"):  # a GGUF file carries its own metadata
-            describe(run, partial, folder.name)  # the run's "adapter", "model" or "merged" folder
-        if target.is_dir():
-            target.rmdir()  # the empty folder named: os.replace cannot rename a folder onto it
-        os.replace(partial, target)
-    written = [target]
-    if zip_too:
-        partial_zip = archive.with_name(f".{archive.name}.partial")
-        with workspace.partial_output(partial_zip, archive):
-            _write_zip(target, partial_zip)
-            os.replace(partial_zip, archive)
-        written.append(archive)
+    with _out_held(target):
+        partial = target.with_name(f".{target.name}.partial")
+        shutil.rmtree(partial, ignore_errors=True)  # what a copy that died midway left (copies to --out take turns)
+        with workspace.partial_output(partial, target):
+            # copyfile, not copy2: safetensors' own 0600 would keep the copy from the rest of a team, as in zips.
+            shutil.copytree(folder, partial, copy_function=shutil.copyfile)
+            if run is not None and not folder.name.startswith("gguf-"):  # a GGUF file carries its own metadata
+                describe(run, partial, folder.name)  # the run's "adapter", "model" or "merged" folder
+            os.replace(partial, target)  # onto the empty folder `_out_held` holds: rename(2) replaces an empty one
+        written = [target]
+        if zip_too:
+            partial_zip = archive.with_name(f".{archive.name}.partial")
+            with workspace.partial_output(partial_zip, archive):
+                _write_zip(target, partial_zip)
+                os.replace(partial_zip, archive)
+            written.append(archive)
     return written
+
+
+@contextlib.contextmanager
+def _out_held(target: Path):
+    """Around a copy to --out: `target` made (an empty folder) if missing and locked (`flock` on the folder itself,
+    no lock file left in the user's folder), so two exports to one --out at once do not share its `.partial` folder:
+    the second is refused at once, before it writes anything. An empty folder made here is removed on a failure."""
+    made = not target.exists()
+    try:
+        target.mkdir(exist_ok=True)
+        handle = os.open(target, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError as exc:  # a file put there since the check, or a folder this account may not read
+        raise ExportError(f"--out: cannot use {target} ({exc.strerror}). Name another folder.") from None
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            made = False  # the other export's folder
+            raise ExportError(
+                f"--out: another export is writing it now ({target}: another command, or a teammate's). Wait for it "
+                "to end, or name another folder; nothing was written."
+            ) from None
+        if any(target.iterdir()):  # an export that finished just before this one took the lock
+            made = False
+            raise ExportError(
+                f"--out: {target} is already a folder that is not empty, and the export's folder would replace it. "
+                "Name a new folder (it is made for you), or move that one away first. Nothing was written."
+            )
+        yield
+    except BaseException:
+        if made:
+            with contextlib.suppress(OSError):
+                target.rmdir()  # only while still empty: a copy renamed into place is never removed here
+        raise
+    finally:
+        os.close(handle)  # the lock goes with it
 
 
 def _zip_is_current(archive: Path, folder: Path) -> bool:

@@ -60,3 +60,40 @@ def test_a_run_deleted_while_the_queue_would_start_it_is_either_kept_running_or_
     assert not started, f"the queue started {started} and the delete removed its folder under it"
     assert run_id not in {r.id for r in runs.list_runs()}
     assert runs.advance() == []
+
+
+def test_two_exports_to_one_out_folder_at_once_give_one_whole_copy_and_one_clear_refusal(tmp_path, monkeypatch):
+    """Two `runs export ID --out /shared/models/pirate` at once (two teammates, or a script run twice) both passed
+    the "is --out in the way?" check, then shared one `.pirate.partial` folder: the second removed it under the first,
+    or the first failed on `[Errno 39] Directory not empty` once the second had renamed its copy into place. The
+    second now meets the first's lock on --out and says so, before writing anything; the first's copy is whole."""
+    from ftlib import export
+
+    source = tmp_path / "adapter"
+    source.mkdir()
+    (source / "adapter_model.safetensors").write_bytes(b"\x01" * 4096)
+    (source / "adapter_config.json").write_text('{"r": 8}')
+    target, outcome = tmp_path / "shared" / "pirate", {}
+    real_copytree = export.shutil.copytree
+
+    def copytree(src, dst, **kw):
+        if not outcome:  # the first export has decided to write --out: the second starts now, and runs to its end
+            outcome["second"] = None
+            try:
+                outcome["second"] = export.copy_export(source, target, zip_too=True)
+            except export.ExportError as exc:
+                outcome["second"] = exc
+        return real_copytree(src, dst, **kw)
+
+    monkeypatch.setattr(export.shutil, "copytree", copytree)
+    first = export.copy_export(source, target, zip_too=True)
+    second = outcome["second"]
+    assert first == [target, target.with_name("pirate.zip")]
+    assert isinstance(second, export.ExportError), second
+    assert "another export is writing it now" in str(second) and str(target) in str(second)
+    assert sorted(p.name for p in target.iterdir()) == ["adapter_config.json", "adapter_model.safetensors"]
+    assert (target / "adapter_model.safetensors").read_bytes() == b"\x01" * 4096
+    assert sorted(p.name for p in target.parent.iterdir()) == ["pirate", "pirate.zip"]  # no partial folder left
+    monkeypatch.setattr(export.shutil, "copytree", real_copytree)
+    with pytest.raises(export.ExportError, match="is already a folder that is not empty"):  # afterwards: as before
+        export.copy_export(source, target)
