@@ -30,6 +30,10 @@ REPEATED_CALL_NOTE = {
         "an assistant turn of '{field}' gives a call both in `tool_calls` and as a content part (LangChain's dump of "
         "an Anthropic message writes both): it is the same call, read once"
     ),
+    "additional_kwargs.tool_calls": (
+        "an assistant turn of '{field}' gives its calls both in `tool_calls` and in `additional_kwargs.tool_calls` "
+        "(LangChain keeps the provider's raw calls there beside the ones it parsed): the same calls, read once"
+    ),
 }
 
 

@@ -10,7 +10,8 @@
 What is read, by role (OpenAI / Hugging Face messages, ShareGPT `from`/`value`, LLaMA-Factory's tags):
 
     roles      system (developer); user (human); assistant (gpt, model, ai, function_call); tool (observation,
-               function, ipython); LangChain's dumps name them in `type` (system, human, ai, tool; turn_names.py)
+               function, ipython); LangChain's dumps name them in `type` (system, human, ai, tool; read by
+               langchain_turns.py, with what their `additional_kwargs` carry)
     content    text, or a list of parts with `text`/`value` of type text, reasoning/thinking (several: one reasoning)
                or tool_call/tool_use
     assistant  reasoning from `reasoning_content`, `reasoning`, `thinking`, reasoning parts or a leading
@@ -42,6 +43,7 @@ from typing import Any
 from ftlib.api_shapes import api_turns
 from ftlib.errors import UserError
 from ftlib.json_rows import JSONProblem, parse_json
+from ftlib.langchain_turns import langchain_turn
 from ftlib.turn_keys import calls_problem, clash, either, has_value, missing, repeated_call
 from ftlib.turn_names import (
     CALL_PARTS,
@@ -50,7 +52,6 @@ from ftlib.turn_names import (
     REASONING_PARTS,
     ROLES,
     TEXT_PARTS,
-    TYPE_AS_ROLE,
     WEIGHT_FIELDS,
 )
 
@@ -327,13 +328,9 @@ def parse_turn(turn: Any, i: int, field: str, ignored: set[str], notes: list[str
     `function_call` repeating one of the turn's `tool_calls` is read once: said in `notes`, or named in `ignored`."""
     if not isinstance(turn, dict):
         raise RowProblem(f"turn {i} of '{field}' is {kind_name(turn)}, not a message with a role and content")
-    if set(turn) == {"type", "data"} and turn["type"] in TYPE_AS_ROLE and isinstance(turn["data"], dict):
-        turn = {**turn["data"], "type": turn["type"]}  # LangChain's `messages_to_dict`: the message under `data`
     if problem := clash(turn, "role", "from", _role_of):  # ShareGPT's names beside OpenAI's: one role, one text
         raise RowProblem(f"turn {i} of '{field}' {problem}")
     raw_role = either(turn, "role", "from")
-    langchain = raw_role is None and isinstance(turn.get("type"), str) and turn["type"] in TYPE_AS_ROLE
-    raw_role = turn["type"] if langchain else raw_role
     if raw_role is None:
         has = ", ".join(f"`{k}`" for k in list(turn)[:5]) or "nothing"  # {"text": ...}: what it holds instead
         raise RowProblem(f"turn {i} of '{field}' has no role (expected 'role' or 'from'; it has {has})")
@@ -358,7 +355,7 @@ def parse_turn(turn: Any, i: int, field: str, ignored: set[str], notes: list[str
         raise RowProblem(f"{where} must be text, but it is a list")
     content, reasoning, part_calls = parse_content(content, where, ignored, prefix)
     calls += part_calls
-    used = _TURN_KEYS | ({"type"} if langchain else set())
+    used = set(_TURN_KEYS)
     out: dict = {"role": role}
     if role == "tool":
         used |= _TOOL_KEYS
@@ -474,10 +471,10 @@ def parse_messages(value: Any, field: str, ignored: set[str] | None = None, note
         )
     if not value:
         raise RowProblem(f"'{field}' is an empty list: there is no conversation")
-    # A turn in a provider's shape is read as the turns it holds (api_shapes), each named by the turn it was written as
-    return [
-        parse_turn(one, i, field, ignored, notes) for i, turn in enumerate(value, start=1) for one in api_turns(turn)
-    ]
+    # A turn in a provider's shape is read as the turns it holds (api_shapes), each named by the turn it was written
+    # as; a LangChain dump as the message it holds (langchain_turns)
+    turns = ((i, langchain_turn(turn, field, ignored, notes)) for i, turn in enumerate(value, start=1))
+    return [parse_turn(one, i, field, ignored, notes) for i, turn in turns for one in api_turns(turn)]
 
 
 # A label as projects write it: TRL's booleans, 1/0 (the ints of a pandas export, a CSV cell's "1"), yes/no,
