@@ -2,7 +2,8 @@
 the device lease (`ftlib.lease`), and where Compare and Evaluate load models when a training run needs the GPU.
 
 - `process_env(env)`: what a torch process gets before torch loads: its thread budget from `FTLIB_THREADS` (unset:
-  torch's default, every core; with the lease a holder has the device to itself), and, only with the lease off,
+  torch's default, every core, or fewer under a container's CPU quota or a narrower CPU affinity, `ftlib.cpu_quota`;
+  with the lease a holder has the device to itself), and, only with the lease off,
   passive OpenMP waits (idle threads sleep instead of spinning against the other process's). Set by the run
   launcher, `serve.py` and the CLI.
 - `training_callback(label)`: the `TrainerCallback` that holds the run's device from the first step to the end
@@ -23,7 +24,7 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from ftlib import lease
+from ftlib import cpu_quota, lease
 from ftlib.distributed import GPU_ENV
 from ftlib.errors import UserError
 from ftlib.lease import Hold, WaitState, device_key
@@ -37,32 +38,40 @@ GPU_MARGIN = 512 * 1024**2
 ACTIVE_STATES = ("queued", "running", "stopping")
 
 
-def process_env(env: dict | None = None) -> dict:
+def process_env(env: dict | None = None, budget: Callable[[], int | None] | None = None) -> dict:
     """A torch process's environment before torch loads (`env` defaults to this process's own, which only helps
     before torch is imported); returns it.
 
-    Its thread budget `FTLIB_THREADS` becomes `OMP_NUM_THREADS` (torch's intra-op threads) when set. With the lease
-    off (`FTLIB_LEASE=0`), where a training run and a generating process compute at once, `PROCESS_ENV` is added
-    (values already set are kept): idle OpenMP threads sleep at once instead of spinning against the other process's
-    (issue 17's collapse, 0.04x). With the lease on (the default), heavy work takes turns and the holder computes
-    alone: passive waits would only slow it (a LoRA SFT epoch 1.47x, a Compare grid 1.75x on 2 cores, BENCHMARKS.md),
-    so none are added, and those a lease-off parent added (named in `DEFAULTED`) are dropped. A wait policy the user
-    set is always kept."""
+    Its thread budget `FTLIB_THREADS` becomes `OMP_NUM_THREADS` (torch's intra-op threads) when set. Unset, and
+    neither `OMP_NUM_THREADS` nor `MKL_NUM_THREADS` set by the user, `budget()` (`cpu_quota.thread_budget`: a
+    container's CPU quota or the CPUs of the process's affinity, when fewer than the cores torch would use; None
+    otherwise) becomes it: dozens of threads fighting for the 2 CPUs of a quota run 10x slower and worse.
+
+    With the lease off (`FTLIB_LEASE=0`), where a training run and a generating process compute at once,
+    `PROCESS_ENV` is added (values already set are kept): idle OpenMP threads sleep at once instead of spinning
+    against the other process's (issue 17's collapse, 0.04x). With the lease on (the default), heavy work takes turns
+    and the holder computes alone: passive waits would only slow it (a LoRA SFT epoch 1.47x, a Compare grid 1.75x on
+    2 cores, BENCHMARKS.md), so none are added. What this function added is named in `DEFAULTED` and worked out
+    again in a child (a lease-on run launched by a lease-off server drops the passive waits; a run recomputes the
+    quota's budget), never taken for the user's own setting, which is always kept."""
     env = os.environ if env is None else env
-    defaulted = set(filter(None, env.get(DEFAULTED, "").split(",")))
-    if _flag_on(env.get("FTLIB_LEASE", "")):
-        for key in defaulted:
-            env.pop(key, None)
-        env.pop(DEFAULTED, None)
-    else:
+    for key in filter(None, env.pop(DEFAULTED, "").split(",")):
+        env.pop(key, None)  # ours, not the user's: worked out again below
+    added = set()
+    if not _flag_on(env.get("FTLIB_LEASE", "")):
         added = {key for key in PROCESS_ENV if key not in env}
-        for key in added:
-            env[key] = PROCESS_ENV[key]
-        if added | defaulted:
-            env[DEFAULTED] = ",".join(sorted(added | defaulted))
+        env.update({key: PROCESS_ENV[key] for key in added})
     threads = env.get("FTLIB_THREADS", "").strip()
     if threads.isdigit() and int(threads) > 0:
         env["OMP_NUM_THREADS"] = threads
+    elif not any(env.get(key, "").strip() for key in ("OMP_NUM_THREADS", "MKL_NUM_THREADS")):
+        # torch takes MKL_NUM_THREADS over OMP_NUM_THREADS (its MKL builds): either one set is the user's choice.
+        quota = (budget or cpu_quota.thread_budget)()
+        if quota:
+            env["OMP_NUM_THREADS"] = str(quota)
+            added.add("OMP_NUM_THREADS")
+    if added:
+        env[DEFAULTED] = ",".join(sorted(added))
     return env
 
 

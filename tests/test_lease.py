@@ -253,7 +253,15 @@ def test_the_cli_says_when_it_waits_for_the_device(tiny_model_dir, tmp_path):
 # ---------------------------------------------------------------------------------------------------------------
 
 
-def test_process_env_sets_the_thread_budget_and_passive_waits_only_with_the_lease_off():
+@pytest.fixture
+def no_quota(monkeypatch):
+    """A machine without a CPU quota, whatever the one running the tests has (tests/test_cpu_quota.py has them)."""
+    from ftlib import cpu_quota
+
+    monkeypatch.setattr(cpu_quota, "thread_budget", lambda: None)
+
+
+def test_process_env_sets_the_thread_budget_and_passive_waits_only_with_the_lease_off(no_quota):
     marker = sharing.DEFAULTED
     assert sharing.process_env({}) == {}  # the lease on: the holder's threads spin between parallel regions
     assert sharing.process_env({"FTLIB_THREADS": "3"}) == {"FTLIB_THREADS": "3", "OMP_NUM_THREADS": "3"}
@@ -269,7 +277,7 @@ def test_process_env_sets_the_thread_budget_and_passive_waits_only_with_the_leas
     assert mine["OMP_WAIT_POLICY"] == "ACTIVE" and mine[marker] == "KMP_BLOCKTIME"  # only what it added
 
 
-def test_a_child_keeps_passive_waits_only_where_processes_compute_at_once():
+def test_a_child_keeps_passive_waits_only_where_processes_compute_at_once(no_quota):
     """Passive OpenMP waits, which every studio process got, made a training run's CPU steps 1.47x and the server's
     Compare grid 1.75x slower than the benchmarks (which never had them): with the lease, the holder computes alone."""
     waits = ("OMP_WAIT_POLICY", "KMP_BLOCKTIME")
