@@ -19,6 +19,7 @@ import uuid
 from pathlib import Path
 
 from ftlib.errors import UserError
+from ftlib.file_lock import locked
 from ftlib.file_names import safe_name
 from ftlib.json_rows import read_jsonl
 from ftlib.models import ftlib_home
@@ -263,27 +264,30 @@ def save_split(
     asks first; a second tab may have saved the same name meanwhile).
     """
     folder = split_folder(name)
-    new = not folder.exists()
-    if not new and not overwrite:
-        raise SplitExists(
-            f"A split named '{folder.name}' is already saved; it was kept. Choose another name, or tick "
-            "Replace to save over it."
-        )
-    info = dict(meta or {}, name=folder.name, train_rows=len(train), test_rows=len(test), saved_at=time.time())
-    try:
-        # All three or none: a split replaced halfway would pair a new train file with an old test file.
-        write_files(
-            {
-                folder / "train.jsonl": jsonl_text(train),
-                folder / "test.jsonl": jsonl_text(test),
-                folder / "meta.json": json.dumps(info, indent=2),
-            },
-            hint=space_hint(),
-        )
-    except BaseException:
-        if new:
-            shutil.rmtree(folder, ignore_errors=True)
-        raise
+    # Saves of one name take turns, checked under the lock: two sessions saving a new name at once both found it
+    # free and both wrote it, the second over the first (or, file by file, one's train rows with the other's test).
+    with locked(folder.with_name(f".{folder.name}.lock")):
+        new = not folder.exists()
+        if not new and not overwrite:
+            raise SplitExists(
+                f"A split named '{folder.name}' is already saved; it was kept. Choose another name, or tick "
+                "Replace to save over it."
+            )
+        info = dict(meta or {}, name=folder.name, train_rows=len(train), test_rows=len(test), saved_at=time.time())
+        try:
+            # All three or none: a split replaced halfway would pair a new train file with an old test file.
+            write_files(
+                {
+                    folder / "train.jsonl": jsonl_text(train),
+                    folder / "test.jsonl": jsonl_text(test),
+                    folder / "meta.json": json.dumps(info, indent=2),
+                },
+                hint=space_hint(),
+            )
+        except BaseException:
+            if new:
+                shutil.rmtree(folder, ignore_errors=True)
+            raise
     remember_active_split(folder.name)  # saving a split makes it the active one
     return folder
 
@@ -407,7 +411,11 @@ def split_version(name: str) -> tuple:
     >>> split_version("no such split here")
     ()
     """
-    folder = split_folder(name)
+    return _version(split_folder(name))
+
+
+def _version(folder: Path) -> tuple:
+    """`split_version` of the split in `folder`."""
     stamps = []
     for file in ("meta.json", "train.jsonl", "test.jsonl"):
         try:
@@ -425,13 +433,20 @@ def load_split(name_or_path: str) -> tuple[list[dict], list[dict], dict]:
         folder = datasets_dir() / safe_name(name_or_path)
     if not (folder / "meta.json").is_file():
         raise FileNotFoundError(f"No saved dataset split named '{name_or_path}' in {datasets_dir()}.")
-    try:
-        meta = json.loads((folder / (name := "meta.json")).read_text(encoding="utf-8"))
-        if not isinstance(meta, dict):
-            raise ValueError("it holds no JSON object")
-        return read_jsonl(folder / (name := "train.jsonl")), read_jsonl(folder / (name := "test.jsonl")), meta
-    except (OSError, ValueError) as exc:  # cut short, edited, gone since: JSONDecodeError is a ValueError
-        raise SplitDamaged(split_damaged(folder, name, exc)) from None
+    for _ in range(5):  # a save over it (a teammate, the CLI) between two of its files: read again, whole
+        before = _version(folder)
+        try:
+            meta = json.loads((folder / (name := "meta.json")).read_text(encoding="utf-8"))
+            if not isinstance(meta, dict):
+                raise ValueError("it holds no JSON object")
+            read = read_jsonl(folder / (name := "train.jsonl")), read_jsonl(folder / (name := "test.jsonl")), meta
+        except (OSError, ValueError) as exc:  # cut short, edited, gone since: JSONDecodeError is a ValueError
+            if before == _version(folder):
+                raise SplitDamaged(split_damaged(folder, name, exc)) from None
+            continue
+        if before == _version(folder):
+            return read
+    raise SplitDamaged(f"The split in {folder} was saved over again and again while it was read: try once it is not.")
 
 
 def split_problem(folder: Path) -> str | None:

@@ -97,3 +97,69 @@ def test_two_exports_to_one_out_folder_at_once_give_one_whole_copy_and_one_clear
     monkeypatch.setattr(export.shutil, "copytree", real_copytree)
     with pytest.raises(export.ExportError, match="is already a folder that is not empty"):  # afterwards: as before
         export.copy_export(source, target)
+
+
+def _rows(tag: str, n: int) -> list[dict]:
+    return [
+        {"messages": [{"role": "user", "content": f"{tag} {i}?"}, {"role": "assistant", "content": "Ahoy!"}]}
+        for i in range(n)
+    ]
+
+
+def test_two_sessions_saving_one_new_split_name_at_once_keep_one_and_refuse_the_other(monkeypatch):
+    """Two teammates pressing "Save split" on the name `pirates` at once, neither ticking Replace: both found no
+    such split, so both wrote it, file by file: the second silently replaced the first's (or, file by file
+    interleaved, paired one's train.jsonl with the other's test.jsonl). Saves of one name take turns now, and the
+    second is told the name is taken."""
+    real_write = workspace.write_files
+    second: dict = {}
+
+    def write_files(files, hint=""):
+        if not second and any(p.name == "train.jsonl" for p in files):  # the first has decided: the name is free
+            second["result"] = None
+            lock = workspace.split_folder("pirates").with_name(".pirates.lock")
+            try:
+                with file_lock.locked(lock, wait=False):
+                    pass
+            except BlockingIOError:  # saves of this name take turns: the second one's check waits for this save
+                second["waits"] = True
+            else:
+                try:
+                    second["result"] = workspace.save_split("pirates", _rows("B", 4), _rows("b", 2), overwrite=False)
+                except workspace.SplitExists as exc:
+                    second["result"] = exc
+        return real_write(files, hint)
+
+    monkeypatch.setattr(workspace, "write_files", write_files)
+    workspace.save_split("pirates", _rows("A", 6), _rows("a", 3), overwrite=False)
+    if second.get("waits"):  # its turn now
+        with pytest.raises(workspace.SplitExists, match="'pirates' is already saved; it was kept"):
+            workspace.save_split("pirates", _rows("B", 4), _rows("b", 2), overwrite=False)
+    else:
+        assert isinstance(second["result"], workspace.SplitExists), "both saves wrote the split"
+    train, test, meta = workspace.load_split("pirates")
+    assert (len(train), len(test), meta["train_rows"]) == (6, 3, 6)
+    assert {r["messages"][0]["content"].split()[0] for r in train + test} == {"A", "a"}
+
+
+def test_a_split_replaced_while_a_run_reads_it_is_read_whole_as_one_version(monkeypatch):
+    """A run queued on the split `pirates` while a teammate saves over it read train.jsonl of one save and
+    test.jsonl of the other: its held-out rows could be rows it trained on. The read starts again when a file of
+    the split changed under it."""
+    from ftlib import json_rows
+
+    workspace.save_split("pirates", _rows("old", 6), _rows("old-test", 3))
+    real_read, replaced = workspace.read_jsonl, []
+
+    def read_jsonl(path, *args, **kwargs):
+        rows = real_read(path, *args, **kwargs)
+        if path.name == "train.jsonl" and not replaced:  # between the train rows and the test rows: saved over
+            replaced.append(workspace.save_split("pirates", _rows("new", 5), _rows("new-test", 2)))
+        return rows
+
+    monkeypatch.setattr(workspace, "read_jsonl", read_jsonl)
+    assert json_rows.read_jsonl is not read_jsonl
+    train, test, meta = workspace.load_split("pirates")
+    assert replaced
+    assert (len(train), len(test), meta["train_rows"], meta["test_rows"]) == (5, 2, 5, 2)
+    assert {r["messages"][0]["content"].split()[0] for r in train + test} == {"new", "new-test"}
