@@ -14,6 +14,7 @@ from ftlib.masks import MESSAGE_TEXT
 from ftlib.prompt_checks import turns_named
 from ftlib.rows import IGNORE_INDEX
 from ftlib.templates import ChatTemplate, has_own_template, missing_special_tokens, required_special_tokens
+from ftlib.text_rows import template_head
 from ftlib.tokens import Encoded, tokenizer_adds_bos
 
 
@@ -52,7 +53,8 @@ def check_missing_special_tokens(tokenizer, template: ChatTemplate) -> Check | N
 
 def check_double_bos(enc: Encoded, tokenizer, template: ChatTemplate) -> Check | None:
     """error "double_bos" when the row starts with one BOS twice (the tokenizer's, or the template's `bos` when it
-    is one token); info, for engineers, when the template writes BOS and the tokenizer would add one too; else None."""
+    is one token); info, for engineers, when the template writes BOS and the tokenizer would add one too (not the
+    `text` template, whose BOS stands for the tokenizer's own); else None."""
     bos_ids = {tokenizer.bos_token_id}
     if template.bos and enc.kind != "text":
         ids = tokenizer.encode(template.bos, add_special_tokens=False)
@@ -69,7 +71,15 @@ def check_double_bos(enc: Encoded, tokenizer, template: ChatTemplate) -> Check |
             "Write BOS once: remove it from the template or from the first message.",
         )
     bos = tokenizer.bos_token
-    if bos and enc.kind != "text" and enc.text.startswith(bos) and tokenizer_adds_bos(tokenizer):
+    # The text template writes the BOS only to show the one the tokenizer adds (template_head: TRL's
+    # `tokenizer(prompt + completion)` puts it there): on purpose, on every row; a second one is the error above.
+    if (
+        bos
+        and enc.kind != "text"
+        and enc.text.startswith(bos)
+        and not template_head(enc.text, template)
+        and tokenizer_adds_bos(tokenizer)
+    ):
         return Check(
             "double_bos",
             "info",
