@@ -5,7 +5,8 @@ read (OpenAI's messages), converted before a row's format is guessed.
                those); a top-level `system`, text or a list of text blocks; `tools` of `input_schema`, written as
                OpenAI's functions (its `parameters`: what templates show the model)
     Gemini     Vertex AI's tuning rows: `contents` of turns with `parts` ({text}, {text, thought: true},
-               {functionCall}, {functionResponse}, {inlineData}/{fileData}), `systemInstruction` (or
+               {functionCall}, {functionResponse}, {inlineData}/{fileData}, the code execution tool's
+               {executableCode} and {codeExecutionResult} as text of the reply), `systemInstruction` (or
                `system_instruction`) of parts, `tools` of `functionDeclarations`
     Bedrock    Amazon Bedrock's conversation rows (`schemaVersion` "bedrock-conversation-2024"): `system` as a list of
                {text}, content blocks ({text}, {toolUse}, {toolResult}, {reasoningContent}, {image}/{document}/
@@ -17,7 +18,10 @@ read (OpenAI's messages), converted before a row's format is guessed.
     -> {"role": "tool", "tool_call_id": "toolu_1", "content": "18C"}, {"role": "user", "content": "And tomorrow?"}
 
 Chat templates know a tool's result as a turn with the role `tool`, so each result part becomes one, in order; text
-parts beside them stay the turn they were written in. An error flag on a result (`is_error: true`, Bedrock's
+parts beside them stay the turn they were written in. Gemini's code execution tool runs the model's code on
+Google's side: no chat template has a turn for it, and a text model runs no code, so its code and output become text
+of the reply, fenced as Google's docs show them (```python, then the output in a ``` block), said once per file with
+how many and any outcome other than OK (`api_records`). An error flag on a result (`is_error: true`, Bedrock's
 `status: "error"`) is read by no chat template: the result keeps its text and the row's report names the key, as any
 key not read. Images, documents and videos become the media parts turns.py refuses by name. A row whose shape is
 converted is said once per file (`api_records`).
@@ -28,9 +32,12 @@ Not known here: how a turn is read (turns.py), a row's format (formats.py).
 from __future__ import annotations
 
 import json
+from collections import Counter
 from typing import Any
 
 TOOL_RESULT = "tool_result"
+# The parts of Gemini's code execution tool: the code the model wrote, and what running it printed
+_CODE_PARTS = ("executableCode", "codeExecutionResult")
 # Bedrock's media blocks, as the media part turns.MEDIA names each
 _BEDROCK_MEDIA = {"image": "image", "document": "file", "video": "video"}
 _BEDROCK_BLOCKS = {"text", "toolUse", "toolResult", "reasoningContent", "cachePoint", *_BEDROCK_MEDIA}
@@ -58,7 +65,7 @@ def api_turns(turn: Any) -> list[Any]:
         return [turn]
     if isinstance(turn.get("parts"), list) and "content" not in turn:  # Gemini
         rest = {k: v for k, v in turn.items() if k != "parts"}
-        turn = {**rest, "content": [_gemini_part(p) for p in turn["parts"]]}
+        turn = {**rest, "content": _spaced([_gemini_part(p) for p in turn["parts"]], turn["parts"])}
     parts = turn.get("content")
     if not isinstance(parts, list):
         return [turn]
@@ -102,11 +109,58 @@ def _gemini_part(part: Any) -> Any:
             "content": content,
             **_id(answer, "id", "tool_use_id"),
         }
+    if code := _code_text(part):
+        # Code Google ran for the model, and its output: no template has a turn for them, and refusing the row would
+        # lose the reply around them, so they stay the reply's text, in the fences Google's docs show them in.
+        rest = {k: v for k, v in part.items() if k not in (*_CODE_PARTS, "thoughtSignature")}
+        return {"type": "text", "text": code, **rest}
     for key in ("inlineData", "fileData"):
         if isinstance(data := part.get(key), dict):
             mime = str(data.get("mimeType") or data.get("mime_type") or "")
             return {"type": next((m for m in ("image", "audio", "video") if mime.startswith(m)), "file")}
     return part
+
+
+def _code_text(part: dict) -> str | None:
+    """A code execution part as the fenced text Google's docs show it: the code in a block of its language, the output
+    in a plain block; None for any other part (or a code part not of an object, which turns.py names).
+
+    >>> print(_code_text({"executableCode": {"language": "PYTHON", "code": "print(2 + 2)"}}))
+    ```python
+    print(2 + 2)
+    ```
+    """
+    code, result = part.get("executableCode"), part.get("codeExecutionResult")
+    if isinstance(code, dict):
+        language = str(code.get("language") or "").lower().replace("language_unspecified", "")
+        return f"```{language}\n{str(code.get('code') or '').strip(chr(10))}\n```"
+    if isinstance(result, dict):  # an outcome other than OK keeps its output (the error): named by api_records
+        output = str(result.get("output") or "").strip("\n")
+        return f"```\n{output}\n```" if output else "```\n```"
+    return None
+
+
+def _spaced(parts: list, written: list) -> list:
+    """`parts` with a blank line between a code part's text and the text beside it (turns.py joins a turn's text
+    parts as written, as a streamed reply's pieces are), no more than one where the text already ends in newlines."""
+    out = list(parts)
+    for k, part in enumerate(written):
+        if not (isinstance(part, dict) and _code_text(part) is not None and out[k].get("type") == "text"):
+            continue
+        before = out[k - 1] if k else None
+        if isinstance(before, dict) and before.get("type") == "text" and isinstance(before.get("text"), str):
+            out[k] = {**out[k], "text": _gap(before["text"], end=True) + out[k]["text"]}
+        after = out[k + 1] if k + 1 < len(out) else None
+        later_code = k + 1 < len(written) and isinstance(written[k + 1], dict) and _code_text(written[k + 1])
+        if isinstance(after, dict) and after.get("type") == "text" and isinstance(after.get("text"), str):
+            out[k] = out[k] if later_code else {**out[k], "text": out[k]["text"] + _gap(after["text"], end=False)}
+    return out
+
+
+def _gap(text: str, end: bool) -> str:
+    """The newlines that make a blank line after (`end`) or before `text`, counting those it has."""
+    has = len(text) - len(text.rstrip("\n") if end else text.lstrip("\n"))
+    return "\n" * max(0, 2 - has) if text.strip() else ""
 
 
 def _id(source: dict, key: str, as_key: str = "id") -> dict:
@@ -254,18 +308,45 @@ def _bedrock_tool(tool: Any) -> Any:
 
 def api_records(records: list[tuple[int, Any]]) -> tuple[list[tuple[int, Any]], list[str]]:
     """`api_record` of each (line, record), and the file's note on each provider's shape found (how many rows)."""
-    out, found = [], {}
+    out, found, code = [], {}, Counter()
     for number, record in records:
         record, provider = api_record(record)
         out.append((number, record))
         if provider:
             found[provider] = found.get(provider, 0) + 1
+        code += _code_parts(record)
     notes = [
         f"{n} row{'s' if n != 1 else ''} in {SAID[p]}, read as chat messages: a row's problems name its turns as "
         "turns of 'messages'"
         for p, n in found.items()
     ]
-    return out, notes
+    return out, notes + ([_code_note(code)] if code else [])
+
+
+def _code_parts(record: Any) -> Counter:
+    """The code execution parts of a record's Gemini turns: `parts` and `rows` (1) counted, and each outcome other
+    than OK by its name."""
+    turns = [t for v in record.values() if isinstance(v, list) for t in v] if isinstance(record, dict) else []
+    parts = [p for t in turns if isinstance(t, dict) and isinstance(t.get("parts"), list) for p in t["parts"]]
+    code = [p for p in parts if isinstance(p, dict) and _code_text(p) is not None]
+    found = Counter(parts=len(code), rows=1) if code else Counter()
+    outcomes = (p["codeExecutionResult"].get("outcome") for p in code if "codeExecutionResult" in p)
+    found.update(str(o) for o in outcomes if o not in ("OUTCOME_OK", None))
+    return found
+
+
+def _code_note(found: Counter) -> str:
+    """The file's note on the code execution parts read as text (`_code_parts`, summed over its rows)."""
+    n, rows = found.pop("parts"), found.pop("rows")
+    failed = sum(found.values())
+    said = ", ".join(f"{k}: {v}" for k, v in found.most_common())
+    ended = f"; {failed} of the results did not end OK ({said}): their output, the error, is kept as written"
+    return (
+        f"{n} code execution part{'s' if n != 1 else ''} (Gemini's `executableCode` and `codeExecutionResult`) in "
+        f"{rows} row{'s' if rows != 1 else ''} became text of the model's reply, fenced as Google's docs show them "
+        "(the code in a ```python block, its output in a ``` block after it): the model learns to write the code "
+        f"and its output as text, and runs none{ended if failed else ''}"
+    )
 
 
 __all__ = ["SAID", "TOOL_RESULT", "api_record", "api_records", "api_turns"]

@@ -267,3 +267,64 @@ def test_a_streamed_call_its_reasoning_in_pieces_cache_hints_and_anthropics_tool
     redacted = bedrock_row()
     redacted["messages"][1]["content"][0] = {"reasoningContent": {"redactedContent": "ZW5j"}}
     assert "redacted_thinking" in load_bytes(json.dumps(redacted).encode(), "b.jsonl").errors[0].message
+
+
+# --- Gemini's code execution tool; redacted reasoning ----------------------------------------------------------------
+
+SUM_CODE = "primes = [p for p in range(2, 30) if all(p % d for d in range(2, p))]\nprint(sum(primes))\n"
+
+
+def code_row(outcome: str, output: str) -> dict:
+    return {
+        "contents": [
+            {"role": "user", "parts": [{"text": "What is the sum of the primes below 30?"}]},
+            {
+                "role": "model",
+                "parts": [
+                    {"text": "I'll add them up in code."},
+                    {"executableCode": {"language": "PYTHON", "code": SUM_CODE}},
+                    {"codeExecutionResult": {"outcome": outcome, "output": output}},
+                    {"text": "The sum is 129."},
+                ],
+            },
+        ]
+    }
+
+
+@pytest.mark.parametrize(
+    ("outcome", "output", "named"),
+    [
+        ("OUTCOME_OK", "129\n", None),
+        (
+            "OUTCOME_FAILED",
+            "NameError: name 'primes' is not defined",
+            "2 of the results did not end OK (OUTCOME_FAILED: 2)",
+        ),
+    ],
+)
+def test_geminis_code_execution_parts_are_fenced_text_of_the_reply_said_once_per_file(outcome, output, named):
+    """The code execution tool's parts were refused: "content part 2 of turn 2 (assistant) of 'messages' has no type".
+    No template has a turn for code Google ran, so code and output are the reply's text, as Google's docs show them."""
+    loaded = load_bytes("\n".join([json.dumps(code_row(outcome, output))] * 2).encode(), "vertex.jsonl")
+    assert [e.message for e in loaded.errors] == []
+    reply = loaded.rows[0]["messages"][1]
+    assert reply == {
+        "role": "assistant",
+        "content": f"I'll add them up in code.\n\n```python\n{SUM_CODE.strip()}\n```\n\n```\n{output.strip()}\n```\n\n"
+        "The sum is 129.",
+    }
+    (note,) = [n.message for n in loaded.notices if "code execution" in n.message]
+    assert note.startswith("4 code execution parts (Gemini's `executableCode` and `codeExecutionResult`) in 2 rows")
+    assert "became text of the model's reply" in note
+    assert (named in note) if named else "did not end OK" not in note
+
+
+def test_anthropics_redacted_thinking_is_refused_by_name():
+    """Encrypted reasoning has no text to train: refused naming the block, never dropped (Bedrock's `redactedContent`
+    is pinned above)."""
+    redacted = {"type": "redacted_thinking", "data": "EmwKAhgBEgy3va3pzix/LafPsn4a"}
+    turns = [{"role": "user", "content": ASK},
+             {"role": "assistant", "content": [redacted, {"type": "text", "text": "At 14:05."}]}]  # fmt: skip
+    loaded = load_bytes(json.dumps({"messages": turns}).encode(), "claude.jsonl")
+    ((line, message),) = [(e.row, e.message) for e in loaded.errors]
+    assert line == 1 and "'redacted_thinking'" in message and "content part 1 of turn 2 (assistant)" in message
