@@ -30,6 +30,17 @@ class SamplingError(UserError):
 # ---------------------------------------------------------------- decoding settings
 
 
+def short_number(value: float) -> str:
+    """`value` as short as it reads back exactly: `:g` (0.9, 1, 1e-05) where its 6 significant digits are the value,
+    else Python's shortest text that reads back as it (0.9999999, which `:g` writes 1: top_p "off").
+
+    >>> short_number(0.9), short_number(1.0), short_number(0.9999999)
+    ('0.9', '1', '0.9999999')
+    """
+    short = f"{value:g}"
+    return short if float(short) == value else repr(float(value))
+
+
 def _number(value) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and not math.isnan(value)
 
@@ -86,18 +97,20 @@ class DecodingSetting:
 
     @property
     def key(self) -> str:
-        """Canonical text of the values (the seed depends on it, the name does not); `parse_setting` reads it back.
-        Settings without min-p and a repetition penalty keep the keys (and so the seeds) they always had."""
-        penalty = f"repetition_penalty={self.repetition_penalty:g}" if self.repetition_penalty != 1 else ""
+        """Canonical text of the values (the seed depends on it, the name does not); `parse_setting` reads it back as
+        these very values, so distinct settings have distinct keys (`short_number`). Settings without min-p and a
+        repetition penalty, and values of 6 significant digits, keep the keys (and so the seeds) they always had."""
+        n = short_number
+        penalty = f"repetition_penalty={n(self.repetition_penalty)}" if self.repetition_penalty != 1 else ""
         if self.greedy:
             return f"temperature=0,{penalty}" if penalty else "greedy"
-        parts = [f"temperature={self.temperature:g}"]
+        parts = [f"temperature={n(self.temperature)}"]
         if self.top_k:
             parts.append(f"top_k={self.top_k}")
         if self.top_p < 1:
-            parts.append(f"top_p={self.top_p:g}")
+            parts.append(f"top_p={n(self.top_p)}")
         if self.min_p:
-            parts.append(f"min_p={self.min_p:g}")
+            parts.append(f"min_p={n(self.min_p)}")
         if penalty:
             parts.append(penalty)
         return ",".join(parts)
@@ -281,4 +294,5 @@ __all__ = [
     "process_logits",
     "settings_on_device",
     "row_seed",
+    "short_number",
 ]

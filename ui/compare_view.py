@@ -14,6 +14,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from ftlib.answer_notes import only_whitespace, repeats_itself, whitespace_said
+from ftlib.decoding import short_number
 from ftlib.errors import plural
 from ftlib.next_token import percent
 
@@ -221,14 +222,16 @@ def setting_values(setting) -> str:
     >>> setting_values(DecodingSetting(1.0, min_p=0.05)).replace("\\u00a0", " ")
     'temperature 1 · top-k off · top-p off · min-p 0.05'
     """
-    # No-break spaces: a value never wraps away from its name.
-    penalty = f" · repetition penalty\u00a0{setting.repetition_penalty:g}" if setting.repetition_penalty != 1 else ""
+    # No-break spaces: a value never wraps away from its name. Each value as the setting's key writes it: a top-p of
+    # 0.9999999 is not shown as 1 ("off"), nor two settings alike.
+    n = short_number
+    penalty = f" · repetition penalty\u00a0{n(setting.repetition_penalty)}" if setting.repetition_penalty != 1 else ""
     if setting.greedy:
         return f"the most likely token{penalty}" if penalty else "always the most likely token"
     top_k = str(setting.top_k) if setting.top_k else "off"
-    top_p = f"{setting.top_p:g}" if setting.top_p < 1 else "off"
-    min_p = f" · min-p\u00a0{setting.min_p:g}" if setting.min_p else ""
-    return f"temperature\u00a0{setting.temperature:g} · top-k\u00a0{top_k} · top-p\u00a0{top_p}{min_p}{penalty}"
+    top_p = n(setting.top_p) if setting.top_p < 1 else "off"
+    min_p = f" · min-p\u00a0{n(setting.min_p)}" if setting.min_p else ""
+    return f"temperature\u00a0{n(setting.temperature)} · top-k\u00a0{top_k} · top-p\u00a0{top_p}{min_p}{penalty}"
 
 
 def setting_header(setting) -> str:
