@@ -7,18 +7,18 @@ Three dumps of one message (the keys are LangChain's, the content anyone's):
     dumpd / dumps      {"lc": 1, "type": "constructor", "id": ["langchain", "schema", "messages", "AIMessage"],
                         "kwargs": {<the fields set>}}
 
-    >>> langchain_turn({"type": "ai", "content": "", "additional_kwargs": {"reasoning_content": "Moon times."}},
+    >>> langchain_turn({"type": "ai", "content": "At 14:05.", "additional_kwargs": {"reasoning_content": "Moon."}},
     ...                "messages", set())
-    {'content': '', 'role': 'ai', 'reasoning_content': 'Moon times.'}
+    {'content': 'At 14:05.', 'role': 'ai', 'reasoning_content': 'Moon.'}
 
 `type` is the role where no `role` or `from` is written (a chunk's `AIMessageChunk` too). `additional_kwargs` holds
 what a provider returned that LangChain's own fields do not: an older AIMessage's OpenAI `tool_calls` (arguments as
-JSON text) and `function_call`, ChatDeepSeek's (and other integrations') `reasoning_content`. Each is read as the
-turn's own key where the turn has none. Newer messages keep the provider's raw calls there beside the parsed
-`tool_calls` and `invalid_tool_calls`: the same calls, read once and said. Any other key of it holding a value is
-named in the file's report as `<field>[].additional_kwargs.<key>`, as any key not read is. A ToolMessage's `status`
-"success" and `example: false` are LangChain's defaults and say nothing; `status: "error"` is named, as other
-providers' error flags on a tool result are (api_shapes.py).
+JSON text) and `function_call`, ChatDeepSeek's (and other integrations') `reasoning_content` or `reasoning` text.
+Each is read as the turn's own key where the turn has none. Newer messages keep the provider's raw calls there beside
+the parsed `tool_calls` and `invalid_tool_calls`: the same calls, read once and said. Any other key of it holding a
+value is named in the file's report as `<field>[].additional_kwargs.<key>`, as any key not read is. A ToolMessage's
+`status` "success" and `example: false` are LangChain's defaults and say nothing; `status: "error"` is named, as
+other providers' error flags on a tool result are (api_shapes.py).
 
 Not known here: how a turn is read (turns.py).
 """
@@ -40,8 +40,8 @@ _CLASSES = {
     "FunctionMessage": "function",
 }
 _DUMPD_KEYS = {"lc", "type", "id", "kwargs"}
-# Read from `additional_kwargs` where the turn has no such key of its own (an assistant's only)
-_LIFTED = ("reasoning_content", "function_call")
+# Read from `additional_kwargs` where the turn has no such key of its own (an assistant's only); `reasoning` as text
+_LIFTED = ("reasoning_content", "reasoning", "function_call")
 _LISTS = ("tool_calls", "invalid_tool_calls")  # LangChain's calls, parsed and not parsable
 
 
@@ -88,6 +88,8 @@ def _from_extra(turn: dict, extra: dict, field: str, ignored: set[str], notes: l
     """The keys an assistant turn reads from its `additional_kwargs`, and the rest as `additional_kwargs.<key>`."""
     rest, out = dict(extra), {}
     for key in _LIFTED:
+        if key == "reasoning" and not isinstance(rest.get(key), str):  # OpenAI's Responses API: an object, named
+            continue
         if has_value(rest.get(key)) and not has_value(turn.get(key)):
             out[key] = rest.pop(key)
         elif has_value(rest.get(key)) and rest[key] == turn.get(key):

@@ -87,6 +87,13 @@ def test_reasoning_content_in_additional_kwargs_is_the_turns_reasoning():
             "reasoning": "Tides follow the moon; Whitby's table says 14:05.",
         }
     assert not any("additional_kwargs" in m for m in said(result))
+    as_text = ai({"reasoning": "Whitby's table says 14:05."}, content="At 14:05.")
+    summary = {"id": "rs_1", "type": "reasoning", "summary": [{"type": "summary_text", "text": "Looked it up."}]}
+    as_object = ai({"reasoning": summary}, content="At 14:05.")  # OpenAI's Responses API: an object, not read
+    result = load([ASK, as_text], [ASK, as_object])
+    assert result.rows[0]["messages"][1]["reasoning"] == "Whitby's table says 14:05."
+    assert "reasoning" not in result.rows[1]["messages"][1]
+    assert {n.field for n in result.notices if n.field} == {"messages[].additional_kwargs.reasoning"}
 
 
 def test_invalid_calls_and_unread_keys_are_named_and_a_bad_raw_copy_refuses_nothing():
