@@ -340,7 +340,9 @@ def _code_note(found: Counter) -> str:
     n, rows = found.pop("parts"), found.pop("rows")
     failed = sum(found.values())
     said = ", ".join(f"{k}: {v}" for k, v in found.most_common())
-    ended = f"; {failed} of the results did not end OK ({said}): their output (an error, or nothing) is kept as written"
+    ended = (
+        f"; {failed} of the results did not end OK ({said}): their output (an error, or nothing) is kept as written"
+    )
     return (
         f"{n} code execution part{'s' if n != 1 else ''} (Gemini's `executableCode` and `codeExecutionResult`) in "
         f"{rows} row{'s' if rows != 1 else ''} became text of the model's reply, fenced as Google's docs show them "
