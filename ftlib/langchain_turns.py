@@ -49,7 +49,7 @@ def _type_tag(kind: Any) -> str | None:
     """The role tag of a LangChain `type` ("ai", or a chunk's "AIMessageChunk"); None for any other value."""
     if not isinstance(kind, str):
         return None
-    return TYPE_AS_ROLE.get(kind) or _CLASSES.get(kind.removesuffix("Chunk"))
+    return kind if kind in TYPE_AS_ROLE else _CLASSES.get(kind.removesuffix("Chunk"))
 
 
 def _unwrapped(turn: dict) -> dict:

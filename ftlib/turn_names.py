@@ -49,8 +49,8 @@ CALL_PARTS = {"tool_call", "tool_use", "function_call"}
 REASONING_FIELDS = ("reasoning_content", "reasoning", "thinking")
 WEIGHT_FIELDS = ("weight", "loss_weight")
 # LangChain's message dumps (`message.model_dump()`, `messages_to_dict`'s `data`) name the role in `type`:
-# read as the role (its tag in ROLES) where no `role` or `from` is written (ftlib/langchain_turns.py).
-TYPE_AS_ROLE = {"system": "system", "human": "human", "ai": "ai", "tool": "tool", "function": "function"}
+# read as the role where no `role` or `from` is written (ftlib/langchain_turns.py; a chunk's type there too).
+TYPE_AS_ROLE = {"system", "human", "ai", "tool", "function"}
 
 __all__ = [
     "CALL_PARTS",
