@@ -12,6 +12,11 @@ a value only where what came before is a whole quoted value; inside an open quot
 Characters Go's `strconv.IsPrint` rejects (but the space, tab and line breaks the parser keeps) are dropped by the
 parser, so a stop string holding one cannot be written: it is left out with a comment saying so.
 
+The stops are given as text. export.py writes each stop token's vocabulary form (`convert_ids_to_tokens`), which is
+the text the model writes for a special token only: a byte-level BPE's plain tokens read "Ċ" for a newline and "Ġ"
+for a space (`tokenizer.decode([id])` gives the text). Every stop of the default model, the only base a GGUF is
+written for, is one of its special tokens (tests/test_modelfile.py pins both).
+
 Not known here: which tokens stop generation (stops.py), the GGUF file (gguf_export.py), the export (export.py).
 """
 
