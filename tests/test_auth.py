@@ -7,11 +7,23 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from ui.login_throttle import Verdict
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def _app() -> AppTest:
     return AppTest.from_file(str(Path(__file__).resolve().parents[1] / "app.py"), default_timeout=60)
+
+
+@pytest.fixture(autouse=True)
+def no_earlier_wrong_passwords():
+    """The server process keeps wrong passwords for every session (ui.auth.THROTTLE): none left by another test."""
+    import ui.auth
+
+    ui.auth.THROTTLE.clear()
+    yield
+    ui.auth.THROTTLE.clear()
 
 
 def test_no_password_configured_means_open(monkeypatch):
@@ -40,7 +52,7 @@ def test_password_gates_the_app(monkeypatch):
     assert not _in_the_app(at)
     box[0].input("wrong")
     at.button[0].click().run()
-    assert any("not right" in e.value for e in at.error)
+    assert any("Wrong password" in e.value for e in at.error)
     [t for t in at.text_input if t.label == "Password"][0].input("s3cret-7")
     at.button[0].click().run()
     assert not at.exception
@@ -205,3 +217,131 @@ def test_the_navigation_is_shown_only_to_a_session_past_every_gate_asked(
     monkeypatch.setattr(ui.auth, "_signed_in", lambda: signed_in)
     monkeypatch.setattr(ui.auth, "st", SimpleNamespace(session_state={ui.auth._OK_KEY: True} if entered else {}))
     assert ui.auth.admitted() is expected
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Wrong passwords are throttled (ui/login_throttle.py)
+# ---------------------------------------------------------------------------------------------------------------
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _never_checked() -> bool:
+    raise AssertionError("the password was compared while the client had to wait")
+
+
+def test_wrong_passwords_make_the_client_wait_longer_each_time_up_to_a_minute():
+    from ui.login_throttle import LoginThrottle
+
+    clock = FakeClock()
+    gate = LoginThrottle(clock=clock)  # the server's settings: 5 free, 1 s doubling, at most 60 s
+    waits = []
+    for _ in range(13):
+        verdict = gate.attempt("203.0.113.7", lambda: False)
+        assert verdict.checked and not verdict.ok
+        waits.append(verdict.wait_s)
+        if verdict.wait_s:  # refused unchecked until the wait is over, however often it tries meanwhile
+            clock.now += verdict.wait_s - 0.01
+            assert gate.attempt("203.0.113.7", _never_checked) == Verdict(False, False, pytest.approx(0.01))
+            clock.now += 0.01
+    assert waits == [0, 0, 0, 0, 0, 1, 2, 4, 8, 16, 32, 60, 60]
+    assert gate.attempt("198.51.100.4", lambda: False).wait_s == 0  # another client: its own count
+    assert gate.attempt("203.0.113.7", lambda: True) == Verdict(True, True, 0)  # the right one, after the wait
+    assert gate.failures("203.0.113.7") == 0  # reset: the next wrong one waits nothing
+    assert gate.attempt("203.0.113.7", lambda: False).wait_s == 0
+
+
+def test_a_right_password_during_the_wait_is_refused_and_a_quiet_hour_forgets_the_count():
+    from ui.login_throttle import LoginThrottle
+
+    clock = FakeClock()
+    gate = LoginThrottle(free=2, clock=clock)
+    for _ in range(3):
+        gate.attempt("local", lambda: False)
+    assert gate.attempt("local", lambda: True) == Verdict(False, False, 1.0)  # not let in, right or not
+    clock.now += 3600
+    assert gate.failures("local") == 0
+    assert gate.attempt("local", lambda: False).wait_s == 0  # counted from zero again
+
+
+def test_the_throttle_remembers_a_bounded_number_of_clients():
+    """A flood of addresses (each guessing once) must not grow the server's memory without end."""
+    from ui.login_throttle import LoginThrottle
+
+    clock = FakeClock()
+    gate = LoginThrottle(free=1, max_keys=3, clock=clock)
+    for i in range(10):
+        clock.now += 1
+        gate.attempt(f"10.0.0.{i}", lambda: False)
+    assert len(gate._records) == 3
+    assert [gate.failures(f"10.0.0.{i}") for i in (6, 7, 8, 9)] == [0, 1, 1, 1]  # the longest quiet forgotten
+
+
+def test_passwords_are_compared_whole():
+    import ui.auth
+
+    assert ui.auth._same("s3cret-7", "s3cret-7")
+    assert not ui.auth._same("s3cret-", "s3cret-7") and not ui.auth._same("s3cret-77", "s3cret-7")
+    assert ui.auth._same("pässwörd", "pässwörd") and not ui.auth._same("passwörd", "pässwörd")
+
+
+@pytest.mark.parametrize(
+    "address, key",
+    [
+        (None, "local"),  # 127.0.0.1 and ::1: Streamlit gives None
+        ("203.0.113.7", "203.0.113.7"),
+        ("::ffff:203.0.113.7", "203.0.113.7"),  # an IPv4 client of a dual-stack socket
+        ("2001:db8:1:2:aaaa::1", "2001:db8:1:2::/64"),  # one host's /64: changing address within it is free
+        ("2001:db8:1:2:bbbb:cccc:dddd:9", "2001:db8:1:2::/64"),
+        ("2001:db8:1:3::1", "2001:db8:1:3::/64"),
+    ],
+)
+def test_a_client_is_named_by_its_address_an_ipv6_one_by_its_network(monkeypatch, address, key):
+    from types import SimpleNamespace
+
+    import ui.auth
+
+    monkeypatch.setattr(ui.auth, "st", SimpleNamespace(context=SimpleNamespace(ip_address=address)))
+    assert ui.auth.client_key() == key
+
+
+def _enter(at: AppTest, password: str) -> AppTest:
+    [t for t in at.text_input if t.label == "Password"][0].input(password)
+    at.button[0].click().run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_a_guesser_waits_longer_after_each_wrong_password_and_a_new_tab_does_not_reset_it(monkeypatch, capsys):
+    """An operator's report: nothing limited password attempts, so a guesser could try as fast as the server
+    answered. After 5 wrong ones each further one waits (1 s, then 2 s, ...), from every tab of that client."""
+    import ui.auth
+    from ui.login_throttle import LoginThrottle
+
+    clock = FakeClock()
+    monkeypatch.setattr(ui.auth, "THROTTLE", LoginThrottle(clock=clock))
+    monkeypatch.setenv("FTLIB_PASSWORD", "s3cret-7")
+    at = _app().run().run()
+    for _ in range(5):
+        errors = [e.value for e in _enter(at, "guess").error]
+        assert errors == ["Wrong password. Ask the person who runs this server."]
+    errors = [e.value for e in _enter(at, "guess").error]
+    assert "Wrong password" in errors[0] and "try again in 1 s" in errors[0]
+    assert "6 wrong passwords in a row from local" in capsys.readouterr().err  # the operator's log
+    # The right password at once: refused unchecked, in this tab and in a new one (a new session).
+    for tab in (at, _app().run().run()):
+        errors = [e.value for e in _enter(tab, "s3cret-7").error]
+        assert "try again in 1 s" in errors[0] and "not checked" in errors[0]
+        assert not _in_the_app(tab)
+    clock.now += 1
+    errors = [e.value for e in _enter(at, "guess").error]
+    assert "Wrong password" in errors[0] and "try again in 2 s" in errors[0]
+    clock.now += 2
+    assert _in_the_app(_enter(at, "s3cret-7")), "the right password after the wait lets the session in"
+    assert ui.auth.THROTTLE.failures("local") == 0

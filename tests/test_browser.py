@@ -441,7 +441,7 @@ def test_a_page_opened_by_its_address_at_a_sub_path_is_shown_once_the_password_i
         assert not page.locator('[data-testid="stSidebarNav"] a').count(), "no page named before the password"
         box.fill("wrong")
         rerun_after(page, lambda: page.get_by_role("button", name="Enter").click())  # noqa: B023 (called at once)
-        page.locator('[data-testid="stAlertContentError"]').filter(has_text="not right").wait_for()
+        page.locator('[data-testid="stAlertContentError"]').filter(has_text="Wrong password").wait_for()
         box.fill("s3cret-7")
         rerun_after(page, lambda: page.get_by_role("button", name="Enter").click())  # noqa: B023 (called at once)
         wait_for_title(page, name)

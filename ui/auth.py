@@ -5,25 +5,36 @@ enter it once before any page runs. An `[auth]` section in `.streamlit/secrets.t
 redirect_uri, cookie_secret, client_id, client_secret, server_metadata_url; it needs Authlib) makes every session
 sign in with `st.login` first; with both, both are asked. Without either the app is open, as a local tool should be.
 
+Wrong passwords are throttled per client (`THROTTLE`, ui/login_throttle.py): after a few in a row, each further try
+waits, up to a minute, and is refused unchecked until then. A client is named by its network address
+(`client_key`).
+
 It fails closed: a secrets file that cannot be read, a password that is not text, or a sign-in that cannot work
 (Authlib missing) keeps every page shut with a message saying what to fix, never open with the gate silently off.
 """
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import importlib.util
+import ipaddress
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import streamlit as st
+
+from ui.login_throttle import LoginThrottle
 
 _OK_KEY = "_ftlib_authenticated"
 SECRETS_FILE = ".streamlit/secrets.toml"
 # The studio's own secrets file, which README tells the operator to write. Streamlit reads `.streamlit/secrets.toml`
 # of the folder the server was started in (and the home folder's), not this one's.
 PROJECT_SECRETS = Path(__file__).resolve().parents[1] / SECRETS_FILE
+# Wrong passwords per client, kept by the server process for every session (the module is imported once).
+THROTTLE = LoginThrottle()
 
 
 @dataclass(frozen=True)
@@ -139,10 +150,56 @@ def require_password() -> None:
     with st.form("login"):
         attempt = st.text_input("Password", type="password")
         submitted = st.form_submit_button("Enter")
-    # compare_digest: no timing side channel on the shared secret.
-    if submitted and hmac.compare_digest(attempt.encode(), gate.password.encode()):
+    if not submitted:
+        st.stop()
+    client = client_key()
+    verdict = THROTTLE.attempt(client, lambda: _same(attempt, gate.password))
+    if verdict.ok:
         st.session_state[_OK_KEY] = True
         st.rerun()
-    if submitted:
-        st.error("That password is not right. Ask the person who runs this server.")
+    if not verdict.checked:
+        st.error(
+            f"Too many wrong passwords from your address: try again {verdict.wait_text} (this one was not checked)."
+        )
+    elif verdict.wait_s:
+        st.error(f"Wrong password, and too many in a row from your address: try again {verdict.wait_text}.")
+        if THROTTLE.failures(client) == THROTTLE.free + 1:  # once per series: the operator's log
+            print(f"ftlib: {THROTTLE.free + 1} wrong passwords in a row from {client}; its tries now wait, "
+                  f"up to {THROTTLE.cap_s:.0f} s", file=sys.stderr, flush=True)  # fmt: skip
+    else:
+        st.error("Wrong password. Ask the person who runs this server.")
     st.stop()
+
+
+def _same(attempt: str, password: str) -> bool:
+    """Whether `attempt` is `password`, in a time that tells nothing of either: compare_digest of their SHA-256
+    digests (compare_digest alone returns at once for texts of different lengths, telling the password's length)."""
+    return hmac.compare_digest(hashlib.sha256(attempt.encode()).digest(), hashlib.sha256(password.encode()).digest())
+
+
+def client_key() -> str:
+    """The name of this session's client for `THROTTLE`: its network address, an IPv6 one by its /64 network (one
+    host's share: a guesser gets a whole /64 and changes address at will within it); "local" for a connection from
+    this machine, or where none is known.
+
+    The address is the connection's peer (`st.context.ip_address`), not a header a client writes. Streamlit's
+    server (uvicorn) replaces it by the last untrusted address of X-Forwarded-For only on a connection from
+    127.0.0.1 or ::1 (uvicorn's `FORWARDED_ALLOW_IPS`): a reverse proxy on this machine that appends the client's
+    address (nginx's `$proxy_add_x_forwarded_for`) names each client, one that sets none makes every client
+    "local", throttled as one; only a process on this machine could write its own. Not a session id: a new browser
+    tab is a new session, which would start the count afresh."""
+    try:
+        address = st.context.ip_address  # None for 127.0.0.1 and ::1
+    except Exception:  # no client connection in this run (a test's AppTest, a bare script run)
+        address = None
+    if not isinstance(address, str) or not address:  # AppTest's runtime is a mock: its "address" is one too
+        return "local"
+    try:
+        ip = ipaddress.ip_address(address.split("%")[0])  # "fe80::1%eth0": the zone is no part of the address
+    except ValueError:
+        return address
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped:  # "::ffff:203.0.113.7", an IPv4 client of a dual-stack socket
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
