@@ -475,7 +475,7 @@ def copy_export(folder: Path, target: Path, zip_too: bool = False, run: RunDir |
     after a free-space check, and their files get the modes the umask gives new files, as every export's do.
 
     Refused (ExportError) before anything is written when `target` (or its zip) is in the way: an existing file, a
-    folder that is not empty, or a place inside `folder` itself."""
+    folder that is not empty, a place inside `folder` itself, or another export writing it now (`_out_held`)."""
     folder, target = Path(folder).resolve(), Path(target).expanduser().resolve()
     archive = target.with_name(target.name + ".zip")
     if target == folder or folder in target.parents:

@@ -399,8 +399,8 @@ def stop(run_id: str) -> dict:
     with `stopped_by: "user"` (shown as "stopped — resumable", told apart from a process that died). Asked again
     while it is stopping, its processes are ended at once (SIGTERM), without the checkpoint of the step under way: it
     ends `interrupted`, stopped by the user all the same, and resumes from the checkpoint before (ftlib.run_resume)."""
-    run = find(run_id)
     with locked(workspace.runs_dir() / _QUEUE_LOCK):
+        run = find(run_id)  # under the lock: a Delete that took it first leaves no run to read
         status = run.read_status()
         state = status.get("state")
         if state is None and running_in(run):  # status.json unreadable, its process training: the stop file works
@@ -458,8 +458,8 @@ def _end_session(pid: int) -> None:
 def resume(run_id: str) -> dict:
     """Queue a stopped, killed or failed run again; it continues from its last checkpoint with optimizer state. A run
     whose status.json is missing or does not read resumes as a killed one would, from its config."""
-    run = find(run_id)
     with locked(workspace.runs_dir() / _QUEUE_LOCK):
+        run = find(run_id)  # under the lock: a Delete that took it first leaves no run to read
         _reconcile_unlocked()
         status, problem = run.checked_status()
         state = status.get("state")

@@ -163,3 +163,25 @@ def test_a_split_replaced_while_a_run_reads_it_is_read_whole_as_one_version(monk
     assert replaced
     assert (len(train), len(test), meta["train_rows"], meta["test_rows"]) == (5, 2, 5, 2)
     assert {r["messages"][0]["content"].split()[0] for r in train + test} == {"new", "new-test"}
+
+
+@pytest.mark.parametrize("action", ["stop", "resume"])
+def test_stop_or_resume_of_a_run_a_teammate_deletes_that_moment_says_it_is_gone(stand_in, monkeypatch, action):
+    """Stop (or Resume) clicked on a run whose Delete, in another tab, took the queue's lock first: the run was found
+    before the lock and read after it, so the page said "has no readable status ... Resume it or delete it" (or "its
+    settings are lost ... Restore config.json from a backup") of a run that was simply deleted."""
+    from ftlib.testing import make_run
+
+    state = "queued" if action == "stop" else "interrupted"
+    run = make_run("20261205-101500-lora-pirates", {"dataset": "nowhere.jsonl", "method": "lora"}, state=state)
+    real_locked, deleted = runs.locked, []
+
+    def locked(path, *args, **kwargs):
+        if path.name == runs._QUEUE_LOCK and not deleted:  # the delete got there first
+            deleted.append(run.id)
+            runs.delete(run.id)
+        return real_locked(path, *args, **kwargs)
+
+    monkeypatch.setattr(runs, "locked", locked)
+    with pytest.raises(runs.RunError, match=r"^There is no run '20261205-101500-lora-pirates'\."):
+        getattr(runs, action)(run.id)
