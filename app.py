@@ -6,9 +6,18 @@ the sidebar with the active model and dataset, and the home page that explains t
 
 from __future__ import annotations
 
+import sys
+
 import streamlit as st
 
-from ftlib.worker import quiet_known_noise
+from ftlib.sharing import process_env
+
+# `streamlit run app.py` (serve.py has done this already): the thread budget (FTLIB_THREADS, a container's CPU quota)
+# must be in the environment before torch loads, which reads it once; Compare and Evaluate generate in this process.
+if "torch" not in sys.modules:
+    process_env()
+
+from ftlib.worker import quiet_known_noise  # after the budget: it may load torch
 from ui import nav
 from ui.auth import admitted, require_password
 from ui.common import active_split_name, model_box

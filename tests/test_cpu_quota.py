@@ -178,3 +178,30 @@ def test_the_server_process_gets_the_budget_before_torch_loads():
     out = subprocess.run([sys.executable, "-c", code], cwd=root, env=bare | {"FTLIB_WARM_UP": "0"},
                          capture_output=True, text=True, timeout=120)  # fmt: skip
     assert out.returncode == 0, out.stderr
+
+
+def test_streamlit_run_app_sets_the_budget_before_torch_loads():
+    """`streamlit run app.py` (not serve.py) runs app.py first: the budget must be set by it, before anything loads
+    torch (a finder records OMP_NUM_THREADS if torch is imported meanwhile). Outside a Streamlit server app.py runs
+    in Streamlit's bare mode."""
+    from pathlib import Path
+
+    code = (
+        "import os, sys\n"
+        "from ftlib import cpu_quota\n"
+        "cpu_quota.thread_budget = lambda: 1  # a container limited to 1 CPU\n"
+        "seen = []\n"
+        "class Spy:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name == 'torch' and not seen:\n"
+        "            seen.append(os.environ.get('OMP_NUM_THREADS'))\n"
+        "sys.meta_path.insert(0, Spy())\n"
+        "import app\n"
+        "assert seen in ([], ['1']), seen\n"
+        "assert os.environ.get('OMP_NUM_THREADS') == '1', os.environ.get('OMP_NUM_THREADS')\n"
+    )
+    bare = {k: v for k, v in os.environ.items() if k not in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "FTLIB_THREADS")}
+    root = Path(__file__).resolve().parents[1]
+    out = subprocess.run([sys.executable, "-c", code], cwd=root, env=bare | {"FTLIB_WARM_UP": "0"},
+                         capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert out.returncode == 0, out.stderr[-2000:]
