@@ -19,7 +19,7 @@ from pathlib import Path
 
 from ftlib.commands import DEVICE_HELP, device_name, sample_seed
 from ftlib.commands.runs import run_folder
-from ftlib.decoding import PRESETS
+from ftlib.decoding import PRESETS, short_number
 from ftlib.errors import UserError, plural
 
 MAX_ALTERNATIVES = 100  # alternatives listed per token in --json (each is a top-k over the vocabulary)
@@ -261,12 +261,21 @@ def _sample(args) -> int:
         print(f"=== {item['model']} | {item['setting']} ({item['finish_reason']}, {tokens}{template})")
         print(item["text"])
         if item["repeats"]:  # as Compare and Evaluate mark it
-            fix = "try a sampled setting" if item["values"]["temperature"] == 0 else "another seed may break the loop"
-            penalty = item["values"]["repetition_penalty"]
-            if penalty < 1:  # it asked for repeats
-                fix += f"; repetition_penalty={penalty:g} (below 1) makes repeats more likely, try 1.2"
-            else:
-                fix += f" or repetition_penalty={max(1.2, round(penalty + 0.2, 2)):g}"
-            print(f"↻ repeats itself: common for small models; {fix}")
+            print(f"↻ repeats itself: common for small models; {repeat_advice(item['values'])}")
         print()
     return 0
+
+
+def repeat_advice(values: dict) -> str:
+    """What to try when an answer repeats itself, for a setting's `values` (temperature, repetition_penalty).
+
+    >>> repeat_advice({"temperature": 0, "repetition_penalty": 1.0})
+    'try a sampled setting or repetition_penalty=1.2'
+    >>> repeat_advice({"temperature": 0.8, "repetition_penalty": 0.9999999})
+    'another seed may break the loop; repetition_penalty=0.9999999 (below 1) makes repeats more likely, try 1.2'
+    """
+    fix = "try a sampled setting" if values["temperature"] == 0 else "another seed may break the loop"
+    penalty = values["repetition_penalty"]
+    if penalty < 1:  # it asked for repeats; short_number: 0.9999999 is not "1 (below 1)"
+        return fix + f"; repetition_penalty={short_number(penalty)} (below 1) makes repeats more likely, try 1.2"
+    return fix + f" or repetition_penalty={short_number(max(1.2, round(penalty + 0.2, 2)))}"
