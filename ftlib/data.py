@@ -352,7 +352,10 @@ def load_bytes(
     read_notes = [*read_notes, *provider_notes, *judged_notes]
     total = len(raw) + len(errors)
     if not raw and not errors:
-        held = {"parquet": "columns but no rows", "json": "no rows (an empty list)"}.get(kind, "a header but no rows")
+        empty_list = "no rows (an empty list)"  # a lone `[]`, whichever the file's extension
+        held = {"parquet": "columns but no rows", "json": empty_list, "jsonl": empty_list}.get(
+            kind, "a header but no rows"
+        )
         raise DataError(f"{filename} has {held}. Choose a file with at least one row, or add rows to this one.")
     where = LoadResult("text", [], [], 0, [], file_type=numbered, lines=lines).where  # "line 1" of a JSONL file
     if not raw:

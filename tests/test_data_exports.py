@@ -278,6 +278,7 @@ def test_excels_sep_line_names_the_delimiter_and_is_not_a_row(tmp_path, delimite
             "a header but no rows",
         ),
         ("empty.json", lambda p: p.write_text("[]"), "no rows (an empty list)"),
+        ("empty.jsonl", lambda p: p.write_text("[]\n"), "no rows (an empty list)"),  # a JSONL file has no header
         (
             "empty.parquet",
             lambda p: pd.DataFrame({"text": pd.Series([], dtype=str)}).to_parquet(p),
