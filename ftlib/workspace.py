@@ -16,6 +16,7 @@ import shutil
 import tempfile
 import time
 import uuid
+from collections import Counter
 from pathlib import Path
 
 from ftlib.errors import UserError
@@ -225,6 +226,24 @@ def upload_label(path: str | Path) -> str:
     if not _UPLOAD_PREFIX.match(n):
         return n
     return f"{upload_name(n)} (uploaded {n[:4]}-{n[4:6]}-{n[6:8]} {n[9:11]}:{n[11:13]})"
+
+
+def upload_labels(paths: list[str | Path]) -> dict[str, str]:
+    """`upload_label` of each stored upload, by its stored name; two that read alike (teammates' `train.jsonl` of one
+    minute) are told apart by the second and the stored tag: reopening one must not pick the other's rows.
+
+    >>> names = ["20261205-150301-ab12cd-t.csv", "20261205-150344-ef34a0-t.csv", "20261204-090000-t.csv"]
+    >>> list(upload_labels(names).values())  # doctest: +NORMALIZE_WHITESPACE
+    ['t.csv (uploaded 2026-12-05 15:03:01, ab12cd)', 't.csv (uploaded 2026-12-05 15:03:44, ef34a0)',
+     't.csv (uploaded 2026-12-04 09:00)']
+    """
+    labels = {Path(p).name: upload_label(p) for p in paths}
+    alike = Counter(labels.values())
+    for n, label in labels.items():
+        if alike[label] > 1 and (tag := _UPLOAD_PREFIX.match(n)):  # the tag: "ab12cd", none in older uploads' names
+            tag = ", " + tag.group(0)[16:-1] if len(tag.group(0)) > 16 else ""
+            labels[n] = f"{upload_name(n)} (uploaded {n[:4]}-{n[4:6]}-{n[6:8]} {n[9:11]}:{n[11:13]}:{n[13:15]}{tag})"
+    return labels
 
 
 def list_uploads() -> list[Path]:

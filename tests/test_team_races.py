@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import signal
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -185,3 +186,26 @@ def test_stop_or_resume_of_a_run_a_teammate_deletes_that_moment_says_it_is_gone(
     monkeypatch.setattr(runs, "locked", locked)
     with pytest.raises(runs.RunError, match=r"^There is no run '20261205-101500-lora-pirates'\."):
         getattr(runs, action)(run.id)
+
+
+def test_two_teammates_uploads_of_one_name_in_one_minute_are_told_apart_when_reopened(monkeypatch):
+    """Two teammates uploading their own `train.jsonl` within one minute: both are kept (stored under a random tag),
+    but "...or reopen an earlier upload" named both "train.jsonl (uploaded 2026-12-05 15:03)", so reopening one
+    could train on the other's rows. The two now read apart, by their second and their tag."""
+    from streamlit.testing.v1 import AppTest
+
+    with monkeypatch.context() as m:  # the same second: only the stored tag tells them apart
+        m.setattr(workspace.time, "strftime", lambda fmt, *args: "20261205-150301")
+        mine = workspace.save_upload("train.jsonl", b'{"text": "mine"}\n')
+        theirs = workspace.save_upload("train.jsonl", b'{"text": "theirs"}\n')
+    assert mine != theirs
+    at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "app.py"), default_timeout=120)
+    at.run()
+    at.switch_page("pages/1_Data.py").run()
+    at.radio(key="data_source").set_value("Upload").run()
+    shown = at.selectbox(key="data_earlier").options
+    assert not at.exception, at.exception
+    assert len(shown) == 3 and len(set(shown)) == 3, shown
+    for stored in (mine, theirs):
+        tag = stored.name.split("-")[2]
+        assert f"train.jsonl (uploaded 2026-12-05 15:03:01, {tag})" in shown

@@ -92,11 +92,12 @@ def upload_source(prefix: str, label: str) -> tuple[str, str] | None:
     if earlier:
         if dropped:  # not when the user removed the file from the box: then nothing is read
             restore(earlier_key, [p.name for p in earlier])
+        labels = workspace.upload_labels(earlier)  # two teammates' `train.jsonl` of one minute told apart
         pick = st.selectbox(
             "...or reopen an earlier upload",
             [NONE] + [p.name for p in earlier],
             key=earlier_key,
-            format_func=lambda n: n if n == NONE else workspace.upload_label(n),
+            format_func=lambda n: n if n == NONE else labels.get(n, workspace.upload_label(n)),
         )
         keep(earlier_key)
         if pick != NONE:  # stored as "<date>-<time>-<tag>-<original name>"
