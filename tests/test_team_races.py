@@ -209,3 +209,41 @@ def test_two_teammates_uploads_of_one_name_in_one_minute_are_told_apart_when_reo
     for stored in (mine, theirs):
         tag = stored.name.split("-")[2]
         assert f"train.jsonl (uploaded 2026-12-05 15:03:01, {tag})" in shown
+
+
+def test_two_sessions_setting_two_files_mappings_at_once_keep_both_for_the_next_session(monkeypatch):
+    """The Data page keeps each file's field mapping in one workspace record (`ui.kept.record_dict`: read, merged,
+    written). Two teammates setting the mappings of two files at once each read the record before the other wrote
+    it, and the second write dropped the first's file: a refresh read that file with the guessed mapping again."""
+    import streamlit as st
+
+    from ui import kept
+
+    key = "data_maps"
+    theirs = {"/ws/uploads/20261205-150301-ab12cd-b.csv": {"chosen": {"prompt": "question"}}}
+    real_read, done = workspace.remembered_choices, []
+
+    def their_save() -> None:  # the teammate's own record_dict, merged into the record as it is on disk
+        recorded = dict(real_read().get(key) or {})
+        workspace.remember_choice(key, {**recorded, **theirs})
+
+    def remembered_choices():
+        read = real_read()
+        if not done:  # this session has read the record: the teammate's save comes now, if the record is free
+            done.append(True)
+            try:
+                with file_lock.locked(workspace.workspace_dir() / workspace.CHOICES_DIR / f".{key}.lock", wait=False):
+                    their_save()
+            except BlockingIOError:  # merges take turns: theirs comes once this one is written
+                done.append("waits")
+        return read
+
+    st.session_state[key] = {"/ws/uploads/20261205-150244-ef34a0-a.csv": {"chosen": {"prompt": "instruction"}}}
+    monkeypatch.setattr(workspace, "remembered_choices", remembered_choices)
+    kept.record_dict(key, "/ws/uploads/20261205-150244-ef34a0-a.csv")
+    if "waits" in done:
+        their_save()
+    assert set(real_read()[key]) == {
+        "/ws/uploads/20261205-150244-ef34a0-a.csv",
+        "/ws/uploads/20261205-150301-ab12cd-b.csv",
+    }

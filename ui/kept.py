@@ -75,6 +75,7 @@ import streamlit as st
 
 from ftlib import workspace
 from ftlib.config import field_specs
+from ftlib.file_lock import locked
 from ui.labels import LAST_RUN, SHARED, as_set_on, chosen_for_training
 
 KEPT = "kept_widgets"  # widget key -> its last value; not a widget key, so Streamlit never drops it
@@ -191,13 +192,16 @@ def record_dict(key: str, item: str, limit: int = 20) -> None:
     if known.get(item) == text:
         return
     known[item] = text
-    recorded = workspace.remembered_choices().get(key)
-    recorded = recorded if isinstance(recorded, dict) else {}
-    recorded.pop(item, None)  # re-inserted last: the record drops the items changed longest ago
-    recorded[item] = value
     try:
-        workspace.remember_choice(key, dict(list(recorded.items())[-limit:]))
-    except (OSError, TypeError, ValueError):
+        # Read, merged and written by one session at a time: two teammates setting two files' mappings at once each
+        # read the record before the other wrote it, and the second write dropped the first's file.
+        with locked(workspace.workspace_dir() / workspace.CHOICES_DIR / f".{key}.lock"):
+            recorded = workspace.remembered_choices().get(key)
+            recorded = recorded if isinstance(recorded, dict) else {}
+            recorded.pop(item, None)  # re-inserted last: the record drops the items changed longest ago
+            recorded[item] = value
+            workspace.remember_choice(key, dict(list(recorded.items())[-limit:]))
+    except (OSError, TypeError, ValueError):  # a workspace this account may only read: kept in this session
         pass
 
 
