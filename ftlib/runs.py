@@ -547,7 +547,15 @@ def delete(run_id: str) -> None:
             )
         try:
             with locked(run.export_lock, wait=False, make_parent=False):
-                shutil.rmtree(run.path)
+                for left in (2, 1, 0):  # what a writer put there meanwhile (an evaluation's result) goes too
+                    try:
+                        shutil.rmtree(run.path)
+                        break
+                    except OSError as exc:
+                        if not run.path.exists():
+                            break
+                        if not left or exc.errno not in (errno.ENOTEMPTY, errno.ENOENT):
+                            raise
         except BlockingIOError:
             raise RunError(
                 f"A download of run '{run_id}' is being prepared now (its merged model or a zip, in another tab or a "

@@ -247,3 +247,23 @@ def test_two_sessions_setting_two_files_mappings_at_once_keep_both_for_the_next_
         "/ws/uploads/20261205-150244-ef34a0-a.csv",
         "/ws/uploads/20261205-150301-ab12cd-b.csv",
     }
+
+
+def test_a_run_deleted_while_an_evaluation_of_it_keeps_its_result_is_deleted_whole(monkeypatch):
+    """Delete on the Train page while a teammate's evaluation of that run ends and keeps its result in the run's
+    folder (`evaluations/`): the file written under the delete's feet made its last step fail ("Directory not
+    empty"), the page said the delete failed, and the run's folder stayed behind holding that one file, listed
+    nowhere. The delete removes what was written meanwhile too."""
+    from ftlib.testing import make_run
+
+    run = make_run("20261205-101500-lora-pirates", {"dataset": "nowhere.jsonl", "method": "lora"})
+    real_rmdir, written = os.rmdir, []
+
+    def rmdir(path, *args, **kwargs):
+        if str(path) == str(run.path) and not written:  # the evaluation's result lands now
+            written.append(workspace.write_files({run.path / "evaluations" / "heldout-1.json": "{}"}))
+        return real_rmdir(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "rmdir", rmdir)
+    runs.delete(run.id)
+    assert written and not run.path.exists()
