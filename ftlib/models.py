@@ -29,6 +29,7 @@ from ftlib import hub_allowed
 from ftlib.errors import UserError
 from ftlib.integrity import stored_parameters
 from ftlib.model_files import no_config, no_tokenizer, not_a_folder, pickled_only
+from ftlib.model_kind import encoder_decoder, not_a_decoder
 
 DEFAULT_MODEL = "default"
 DEFAULT_MODEL_NAME = "SmolLM2-135M-Instruct"
@@ -232,6 +233,8 @@ def check_model_dir(path: Path, spec: str | None = None) -> None:
             f"The config.json of '{name}' names no `model_type`, so transformers cannot tell which model it is. "
             'Save the model again with `save_pretrained` (its config.json then says e.g. "model_type": "llama").'
         )
+    if said := encoder_decoder(path, name):  # T5, BART: no page nor method here can use one
+        raise ModelError(said)
     for index_name in _WEIGHT_INDEXES:
         index = path / index_name
         if not index.is_file():
@@ -314,10 +317,12 @@ def context_length(spec: str = DEFAULT_MODEL) -> int | None:
 
 
 def check_generates(path: Path, spec: str | None = None) -> None:
-    """Refuse a model folder that cannot write text: a sequence classifier (`sequence_classifier`). Loaded as a
-    causal LM it would get an LM head that was never trained with it (fresh, or the base's), and answer anyway."""
+    """Refuse a model folder that cannot write text: a sequence classifier (`sequence_classifier`: as a causal LM it
+    would answer with an LM head never trained with it), an encoder or encoder-decoder (`model_kind.not_a_decoder`)."""
     architecture = sequence_classifier(path)
     if architecture is None:
+        if said := not_a_decoder(path, spec or str(path)):  # an encoder (BERT), T5: no next-token head
+            raise ModelError(said)
         return
     run = Path(path).parent.name if Path(path).name == "merged" else "RUN"
     _reward_model_refused(spec or str(path), run, f"{architecture}: a score head, no language-model head")

@@ -4,10 +4,16 @@ model is chosen and before a run starts, saying what the model is and what to pi
 
 from __future__ import annotations
 
+import json
+import shutil
+
 import pytest
 import torch
 
+from ftlib import models
+from ftlib import modelset as M
 from ftlib.config import RunConfig
+from ftlib.models import ModelError
 from tests.tiny_families import tiny_family
 
 ROWS = [
@@ -59,3 +65,68 @@ def test_a_gpt2_lora_run_trains_its_conv1d_layers_on_the_cpu(family, tmp_path):
     prepared.trainer.train()
     changed = {n for n, p in model.named_parameters() if n in before and not torch.equal(before[n], p)}
     assert changed == set(before)  # every adapter weight moved
+
+
+# Where a model is used to write text (id, the use): each must refuse an encoder-decoder and an encoder.
+WRITES_TEXT = [
+    pytest.param(lambda d: models.check_model(str(d), method="lora"), id="train-lora"),
+    pytest.param(lambda d: models.check_model(str(d), method="dpo"), id="train-dpo"),
+    pytest.param(lambda d: models.load_model(str(d), device="cpu"), id="load-causal"),
+    pytest.param(lambda d: M.load_model_set(str(d), [], device="cpu"), id="sample-compare-evaluate-base"),
+]
+
+
+ANY_USE = [
+    *WRITES_TEXT,
+    pytest.param(lambda d: models.check_model(str(d)), id="sidebar"),
+    pytest.param(lambda d: models.check_model(str(d), method="reward"), id="train-reward"),
+]
+
+
+@pytest.mark.parametrize("use", ANY_USE)
+def test_an_encoder_decoder_is_refused_everywhere_saying_what_it_is(family, use):
+    """T5 passed the sidebar and `train`'s checks, then the run failed as it started with transformers' list of 200
+    configuration classes (a reward run midway: "Each example must contain at least one <eos> token")."""
+    folder = family("t5")
+    with pytest.raises(ModelError) as refused:
+        use(folder)
+    said = str(refused.value)
+    assert f"'{folder}' is an encoder-decoder model (T5ForConditionalGeneration)" in said
+    assert "decoder-only" in said and "Seq2SeqTrainer" in said and "Unrecognized" not in said
+
+
+@pytest.mark.parametrize("use", WRITES_TEXT)
+def test_an_encoder_is_refused_where_text_is_written(family, use):
+    """BERT loaded as a causal LM (BertLMHeadModel) with attention still both ways: a LoRA run finished with a falling
+    loss, each position having read the token it was to predict, and sampling wrote noise."""
+    folder = family("bert")
+    with pytest.raises(ModelError) as refused:
+        use(folder)
+    said = str(refused.value)
+    assert f"'{folder}' is an encoder (BertForMaskedLM)" in said
+    assert "both directions" in said and "decoder-only" in said and "--method reward" in said
+
+
+def test_an_encoder_still_passes_as_a_reward_models_base_and_a_bert_decoder_writes_text(family, tmp_path):
+    """The sentinel: the refusal is about attention both ways, not about BERT. A BERT saved with `is_decoder: true`
+    (a causal BertLMHeadModel, as bert-generation's decoders are) passes, and so does an encoder for a reward model."""
+    folder = family("bert")
+    assert models.check_model(str(folder)) == folder  # the sidebar: Train may pick a reward model
+    assert models.check_model(str(folder), method="reward") == folder
+    decoder = shutil.copytree(folder, tmp_path / "bert-decoder")
+    described = json.loads((decoder / "config.json").read_text())
+    (decoder / "config.json").write_text(json.dumps({**described, "is_decoder": True}))
+    assert models.check_model(str(decoder), method="lora") == decoder
+    assert type(models.load_model(str(decoder), device="cpu")).__name__ == "BertLMHeadModel"
+
+
+def test_train_refuses_an_encoder_decoder_and_an_encoder_before_a_run_exists(family, capsys):
+    from ftlib import workspace
+    from ftlib.cli import main
+
+    for name in ("t5", "bert"):
+        args = ["train", "--model", str(family(name)), "--dataset", "chat_style", "--max-steps", "1"]
+        assert main([*args, "--template", "chatml"]) == 2
+        (line,) = [x for x in capsys.readouterr().err.splitlines() if x.startswith("error: ")]
+        assert "is an encoder" in line
+    assert not list(workspace.runs_dir().glob("*"))  # nothing queued
