@@ -148,10 +148,29 @@ def _tokenizer_source(tokenizer) -> str:
         source = source.get("default")
     if not source:
         raise TemplateError(
-            "This model's tokenizer has no chat template of its own. Pick a built-in template "
-            f"({', '.join(BUILTIN_TEMPLATES)}) or write a custom one."
+            "This model's tokenizer has no chat template of its own (a base model's often has none). Pick a built-in "
+            f"template instead (the Template box; `--template NAME` in the CLI): {_fitting_builtin(tokenizer)} Or "
+            f"write a custom one. The built-ins: {', '.join(BUILTIN_TEMPLATES)}."
         )
     return source
+
+
+# The chat families' built-ins, in the order a fitting one is offered to a model without a template of its own.
+_FAMILIES = ("chatml", "llama3", "gemma", "mistral")
+
+
+def _fitting_builtin(tokenizer) -> str:
+    """Which built-in to pick for a tokenizer without a template of its own: the first chat family's whose control
+    tokens it knows as one token each (a Qwen or Llama-3 base model's: the format its instruct models were tuned on),
+    else alpaca, which writes none (GPT-2: every chat family's tokens would be read as several ordinary ones)."""
+    for name in _FAMILIES if tokenizer is not None else ():
+        template = BUILTIN_TEMPLATES[name]
+        if template.special_tokens and not missing_special_tokens(tokenizer, template):
+            return f"{name} fits its tokenizer, which knows its control tokens ({', '.join(template.special_tokens)})."
+    return (
+        f"alpaca (or plain) fits it: it knows none of the control tokens of {', '.join(_FAMILIES)}, and those two "
+        "write none (each control token it does not know would be read as several ordinary tokens)."
+    )
 
 
 def get_template(name: str, tokenizer=None, source: str | None = None) -> ChatTemplate:

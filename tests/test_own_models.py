@@ -130,3 +130,22 @@ def test_train_refuses_an_encoder_decoder_and_an_encoder_before_a_run_exists(fam
         (line,) = [x for x in capsys.readouterr().err.splitlines() if x.startswith("error: ")]
         assert "is an encoder" in line
     assert not list(workspace.runs_dir().glob("*"))  # nothing queued
+
+
+def test_a_model_without_a_template_is_offered_the_built_in_its_tokenizer_fits(family, smol_tokenizer):
+    """A base model's tokenizer often has no chat template: the refusal listed every built-in, chatml first, which a
+    GPT-2 tokenizer reads as pieces of ordinary text. It names the one that fits, and how to pick it."""
+    import copy
+
+    from ftlib.models import load_tokenizer
+    from ftlib.templates import TemplateError, get_template
+
+    with pytest.raises(TemplateError) as refused:
+        get_template("tokenizer", load_tokenizer(str(family("gpt2"))))
+    said = str(refused.value)
+    assert "no chat template of its own" in said and "`--template NAME`" in said
+    assert "alpaca (or plain) fits it" in said and "chatml fits" not in said
+    base = copy.copy(smol_tokenizer)  # SmolLM2's tokenizer knows ChatML's tokens: as a base model's, with no template
+    base.chat_template = None
+    with pytest.raises(TemplateError, match=r"chatml fits its tokenizer, which knows its control tokens \(<\|im"):
+        get_template("tokenizer", base)
