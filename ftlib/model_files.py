@@ -6,6 +6,7 @@ and the dtype its config says its weights are stored in.
     not_a_folder(path, name)    # why a file given as the model is not one (a GGUF file: what to use instead)
     no_config(path, name)       # why a folder without config.json is not a model (one holding a GGUF file too)
     stored_dtype(path)          # "bfloat16": the dtype its config.json says its weights are stored in
+    same_name_folder(name, roots)   # the model folder a bare name (`my-qwen`) names in $FTLIB_HOME/models, or None
 
 Every page turns text into tokens first, so a folder without tokenizer files failed on each as transformers' "Could
 not load a tokenizer ... You need to have sentencepiece or tiktoken installed" (the files were missing, not a
@@ -95,6 +96,22 @@ def no_config(path: Path, name: str) -> str:
     )
 
 
+def same_name_folder(name: str, roots) -> Path | None:
+    """The model folder (one holding config.json) at `name` inside one of the folders `roots`, the first found: a
+    model copied into `$FTLIB_HOME/models/` and typed by its folder's name (`my-qwen`), which reads as a hub id.
+    None when there is none, or `name` would climb out of them (`..`).
+
+    >>> import tempfile; root = Path(tempfile.mkdtemp()); (root / "my-qwen").mkdir()
+    >>> _ = (root / "my-qwen" / "config.json").write_text("{}")
+    >>> same_name_folder("my-qwen", [root]) == root / "my-qwen", same_name_folder("../my-qwen", [root / "x"])
+    (True, None)
+    """
+    parts = Path(name).parts
+    if not parts or Path(name).is_absolute() or ".." in parts:
+        return None
+    return next((Path(r) / name for r in roots if (Path(r) / name / "config.json").is_file()), None)
+
+
 def stored_dtype(path: Path) -> str | None:
     """The dtype a model folder's config.json says its weights are stored in (`dtype`; `torch_dtype` before
     transformers 5): "float32", "bfloat16" or "float16"; None when it names none or cannot be read.
@@ -120,5 +137,6 @@ __all__ = [
     "no_tokenizer",
     "not_a_folder",
     "pickled_only",
+    "same_name_folder",
     "stored_dtype",
 ]

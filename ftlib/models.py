@@ -22,13 +22,14 @@ import os
 import shutil
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 from ftlib import hub_allowed
 from ftlib.errors import UserError
 from ftlib.integrity import stored_parameters
-from ftlib.model_files import no_config, no_tokenizer, not_a_folder, pickled_only
+from ftlib.model_files import no_config, no_tokenizer, not_a_folder, pickled_only, same_name_folder
+from ftlib.model_info import ModelInfo, model_info  # noqa: F401 (their old home: the CLI and tests import them here)
 from ftlib.model_kind import encoder_decoder, not_a_decoder
 
 DEFAULT_MODEL = "default"
@@ -140,18 +141,28 @@ def _hub_snapshot(model_id: str, fetch: bool = True) -> Path:
     except LocalEntryNotFoundError:
         pass
     except Exception as exc:  # malformed ids and the like
-        raise ModelError(f"'{model_id}' is not a model this studio can find: {exc}") from exc
+        raise ModelError(f"'{model_id}' is not a model this studio can find: {exc}{_named_folder(model_id)}") from exc
     if not fetch:
-        raise ModelError(f"The model '{model_id}' is not in the local Hugging Face cache.")
+        raise ModelError(f"The model '{model_id}' is not in the local Hugging Face cache.{_named_folder(model_id)}")
     if not hub_allowed():
         raise ModelError(
             f"The model '{model_id}' is not in the local Hugging Face cache and hub downloads are off. "
             "Use `default`, a local model directory, or set FTLIB_ALLOW_HUB=1 on a machine with network access."
+            + _named_folder(model_id)
         )
     try:
         return Path(snapshot_download(model_id, allow_patterns=["*.json", "*.safetensors", "*.txt", "*.model"]))
     except Exception as exc:
-        raise ModelError(f"Could not download '{model_id}' from the hub ({type(exc).__name__}: {exc}).") from exc
+        said = f"Could not download '{model_id}' from the hub ({type(exc).__name__}: {exc}).{_named_folder(model_id)}"
+        raise ModelError(said) from exc
+
+
+def _named_folder(name: str) -> str:
+    """A sentence naming the model folder called `name` in `$FTLIB_HOME/models` or a folder of FTLIB_MODEL_DIRS (a
+    model copied there, typed by its folder's name: read as a hub id), or "" when there is none."""
+    roots = [ftlib_home() / "models", *(p for p in os.environ.get("FTLIB_MODEL_DIRS", "").split(os.pathsep) if p)]
+    found = same_name_folder(name, roots)
+    return f" A model folder of that name is at {found}: give that path as the model." if found else ""
 
 
 def resolve_model(spec: str = DEFAULT_MODEL, progress: Progress | None = None, fetch: bool = True) -> Path:
@@ -554,45 +565,3 @@ def load_model(
     if quantization is None:
         model.to(device)
     return model
-
-
-@dataclass
-class ModelInfo:
-    """`model_info`'s answer: parameters (4-bit ones unpacked), the first parameter's dtype and device, bytes."""
-
-    name: str
-    parameters: int
-    trainable_parameters: int
-    dtype: str
-    device: str
-    memory_bytes: int
-
-    def as_dict(self) -> dict:
-        return asdict(self)
-
-
-def model_info(model, name: str = "") -> ModelInfo:
-    """Parameter counts, dtype, device and the bytes the weights and buffers occupy."""
-    seen: set[int] = set()
-    params = trainable = nbytes = 0
-    for p in model.parameters():
-        if id(p) in seen:  # tied weights count once
-            continue
-        seen.add(id(p))
-        n = p.numel()
-        # bitsandbytes packs two 4-bit values per byte into a uint8 tensor of half the element count.
-        if p.dtype.is_floating_point is False and hasattr(p, "quant_state"):
-            n *= 2
-        params += n
-        trainable += n if p.requires_grad else 0
-        nbytes += p.numel() * p.element_size()
-    nbytes += sum(b.numel() * b.element_size() for b in model.buffers())
-    first = next(model.parameters())
-    return ModelInfo(
-        name=name or getattr(model.config, "_name_or_path", ""),
-        parameters=params,
-        trainable_parameters=trainable,
-        dtype=str(first.dtype).replace("torch.", ""),
-        device=str(first.device),
-        memory_bytes=nbytes,
-    )

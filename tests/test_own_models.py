@@ -149,3 +149,22 @@ def test_a_model_without_a_template_is_offered_the_built_in_its_tokenizer_fits(f
     base.chat_template = None
     with pytest.raises(TemplateError, match=r"chatml fits its tokenizer, which knows its control tokens \(<\|im"):
         get_template("tokenizer", base)
+
+
+@pytest.mark.parametrize("where", ["home", "model_dirs"])
+def test_a_model_folder_typed_by_its_name_is_pointed_to(family, tmp_path, monkeypatch, where):
+    """A model copied into $FTLIB_HOME/models (a folder the browser may read) or a folder of FTLIB_MODEL_DIRS, typed by
+    its folder's name, read as a hub id: "not in the local Hugging Face cache and hub downloads are off. Use ... a
+    local model directory", with no word that one of that name is right there."""
+    root = tmp_path / "home" / "models" if where == "home" else tmp_path / "shared-models"
+    monkeypatch.setenv("FTLIB_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("FTLIB_MODEL_DIRS", str(tmp_path / "elsewhere") + ":" + str(tmp_path / "shared-models"))
+    monkeypatch.delenv("FTLIB_ALLOW_HUB", raising=False)
+    copied = shutil.copytree(family("gpt2"), root / "my-gpt2")
+    with pytest.raises(ModelError) as refused:
+        models.check_model("my-gpt2")
+    assert f"A model folder of that name is at {copied}: give that path as the model." in str(refused.value)
+    assert models.check_model(str(copied)) == copied  # as the refusal says
+    with pytest.raises(ModelError) as refused:
+        models.check_model("my-other-model")
+    assert "A model folder of that name" not in str(refused.value)
