@@ -190,7 +190,10 @@ def resolve_model(spec: str = DEFAULT_MODEL, progress: Progress | None = None, f
             raise ModelError(no_config(path, spec))
         return path
     if spec.startswith((".", "/", "~")) or spec.count("/") > 1:
-        raise ModelError(f"The model directory '{spec}' does not exist.")
+        raise ModelError(  # a run keeps its base's path: a folder moved after training is found nowhere else
+            f"The model directory '{spec}' does not exist. If the model was moved or renamed, the runs trained on it "
+            f"still look for it there: put it back, or link its new place there (`ln -s NEW_FOLDER {spec}`)."
+        )
     return _hub_snapshot(spec, fetch)
 
 

@@ -168,3 +168,18 @@ def test_a_model_folder_typed_by_its_name_is_pointed_to(family, tmp_path, monkey
     with pytest.raises(ModelError) as refused:
         models.check_model("my-other-model")
     assert "A model folder of that name" not in str(refused.value)
+
+
+def test_a_runs_base_moved_after_training_is_said_to_be_looked_for_where_it_was(family, tmp_path):
+    """A user's model folder moved or renamed after a run trained on it: sampling or evaluating the run said only
+    "The model directory '...' does not exist", with no word that the run looks for its base at that path."""
+    from ftlib.testing import make_run
+
+    base = shutil.copytree(family("gpt2"), tmp_path / "my-gpt2")
+    run = make_run("r1", {"model": str(base), "template": "alpaca"})
+    base.rename(tmp_path / "renamed")
+    with pytest.raises(ModelError) as refused:
+        M.load_model_set(str(base), [run.path], device="cpu")
+    said = str(refused.value)
+    assert f"'{base}' does not exist" in said and "moved or renamed" in said
+    assert f"`ln -s NEW_FOLDER {base}`" in said
