@@ -105,12 +105,14 @@ def submit(
     return run_id
 
 
-def launch_command(run: RunDir, config: RunConfig | dict) -> list[str]:
+def launch_command(run: RunDir, config: RunConfig | dict, child_env: dict[str, str] | None = None) -> list[str]:
     """The command that trains `run`: the worker, or torchrun running the worker once per process (DDP or FSDP, on
     this machine or as one of several: see ftlib.distributed.launcher), under ftlib.run_watch, which settles the run
-    and advances the queue once they end, however they end."""
+    and advances the queue once they end, however they end. `child_env`: settings for the training command alone
+    (`KEY=VALUE` before run_watch's `--`), kept out of run_watch's own environment, which starts the next run."""
     watched = [sys.executable, *distributed.launcher(config), "-m", "ftlib.worker", str(run.path)]
-    return [sys.executable, "-m", "ftlib.run_watch", str(run.path), "--", *watched]
+    settings = [f"{key}={value}" for key, value in sorted((child_env or {}).items())]
+    return [sys.executable, "-m", "ftlib.run_watch", str(run.path), *settings, "--", *watched]
 
 
 def _launch(run: RunDir) -> None:
@@ -133,13 +135,16 @@ def _launch(run: RunDir) -> None:
     env.update(PYTHONUNBUFFERED="1", PYTHONUTF8="1", PYTHONIOENCODING="utf-8:backslashreplace")
     env.setdefault("TOKENIZERS_PARALLELISM", "false")
     sharing.process_env(env)  # issue 17: FTLIB_THREADS, and passive OpenMP waits only with the lease off
-    distributed.cpu_threads(config, env)  # several processes on the CPU split its threads
-    distributed.one_gpu(config, env)  # one process on a GPU sees that GPU alone
+    # Several processes on the CPU split its threads; one process on a GPU sees that GPU alone. For the training
+    # command only: run_watch starts the next queued run from its own environment (a 2-GPU run started by the watcher
+    # of a run on cuda:1 saw GPU 1 alone, and a one-process run after a 2-process CPU run got half the threads).
+    run_only = distributed.one_gpu(config, distributed.cpu_threads(config, dict(env)))
+    run_only = {key: value for key, value in run_only.items() if env.get(key) != value}
     with open(run.log_file, "ab") as log:
         # A new session: the run outlives the browser tab, the Streamlit server and the CLI that started it.
         # cwd: the folder holding ftlib, so the worker imports the same code as this process.
         proc = subprocess.Popen(
-            launch_command(run, config),
+            launch_command(run, config, child_env=run_only),
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,

@@ -142,4 +142,4 @@ def no_training(monkeypatch):
 
     from ftlib import runs
 
-    monkeypatch.setattr(runs, "launch_command", lambda run, nproc: [sys.executable, "-c", "pass", str(run.path)])
+    monkeypatch.setattr(runs, "launch_command", lambda run, config, **_: [sys.executable, "-c", "pass", str(run.path)])

@@ -98,7 +98,9 @@ def test_runs_list_is_empty_and_detach_queues(monkeypatch, tmp_path, capsys, tin
     assert "no runs yet" in capsys.readouterr().out
     # A stand-in process instead of training: --detach only queues and returns.
     monkeypatch.setattr(
-        runs, "launch_command", lambda run, nproc: [sys.executable, "-c", "import time; time.sleep(60)", str(run.path)]
+        runs,
+        "launch_command",
+        lambda run, config, **_: [sys.executable, "-c", "import time; time.sleep(60)", str(run.path)],
     )
     config = tmp_path / "run.json"
     config.write_text(json.dumps({"dataset": str(_rows_file(tmp_path, CHATS)), "device": "cpu"}))
@@ -118,7 +120,7 @@ def test_runs_list_is_empty_and_detach_queues(monkeypatch, tmp_path, capsys, tin
 
 def test_every_setting_is_a_flag_and_flags_override_the_file(monkeypatch, tmp_path, capsys, tiny_model_dir):
     """The `train` flags are generated from RunConfig's fields: each one reaches the run's config.json."""
-    monkeypatch.setattr(runs, "launch_command", lambda run, nproc: [sys.executable, "-c", "pass", str(run.path)])
+    monkeypatch.setattr(runs, "launch_command", lambda run, config, **_: [sys.executable, "-c", "pass", str(run.path)])
     config = tmp_path / "run.yaml"
     config.write_text("method: lora\nlora_r: 4\nlearning_rate: 0.1\n")
     flags = ["--model", str(tiny_model_dir), "--dataset", str(_rows_file(tmp_path, CHATS)), "--method", "dpo"]
@@ -165,7 +167,7 @@ PAIRS = [{"prompt": "Hi", "chosen": "- a\n- b", "rejected": "a b"}] * 3
 
 def test_kto_on_a_pairs_file_says_each_pair_is_a_good_and_a_bad_row(monkeypatch, tmp_path, capsys, tiny_model_dir):
     """Walk 3, 9: `train --method kto` on a DPO pairs file started with no line on how the pairs were read."""
-    monkeypatch.setattr(runs, "launch_command", lambda run, nproc: [sys.executable, "-c", "pass", str(run.path)])
+    monkeypatch.setattr(runs, "launch_command", lambda run, config, **_: [sys.executable, "-c", "pass", str(run.path)])
     pairs = [  # a DPO file as TRL's preference datasets write it: a conversational prompt, then both answers
         {
             "prompt": [{"role": "user", "content": f"Give {n} tips for a rainy walk."}],
@@ -296,7 +298,9 @@ def test_a_model_folder_without_weights_is_refused_before_a_run_is_queued(
     shutil.copytree(tiny_model_dir, broken)
     (broken / "config.json").write_text('{"architectures": ["LlamaForCausalLM"], "model_type": "llama", "hidd')
     monkeypatch.setattr(  # a stand-in for training, should a run start after all
-        runs, "launch_command", lambda run, nproc: [sys.executable, "-c", "import time; time.sleep(60)", str(run.path)]
+        runs,
+        "launch_command",
+        lambda run, config, **_: [sys.executable, "-c", "import time; time.sleep(60)", str(run.path)],
     )
     config = tmp_path / "run.json"
     config.write_text(json.dumps({"dataset": str(_rows_file(tmp_path, CHATS)), "device": "cpu"}))
@@ -505,7 +509,7 @@ def test_resume_wait_prints_the_new_attempts_lines_only(monkeypatch, capsys):
 def test_train_says_what_qlora_on_the_cpu_costs_as_the_train_page_does(monkeypatch, tmp_path, capsys, tiny_model_dir):
     """A cold review: the Train page explained a 4-bit run on the CPU (slower, more memory for a small model); the
     CLI started it without a word. One engine text now (run_preflight.qlora_on_cpu_note)."""
-    monkeypatch.setattr(runs, "launch_command", lambda run, nproc: [sys.executable, "-c", "pass", str(run.path)])
+    monkeypatch.setattr(runs, "launch_command", lambda run, config, **_: [sys.executable, "-c", "pass", str(run.path)])
     data = str(_rows_file(tmp_path, CHATS))
     flags = ["--model", str(tiny_model_dir), "--dataset", data, "--device", "cpu", "--detach"]
     assert main(["train", "--method", "qlora", *flags]) == 0

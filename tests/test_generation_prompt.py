@@ -174,7 +174,7 @@ def test_train_preflight_warns_and_does_not_refuse(smol_tokenizer):
 
 
 def test_cli_train_prints_a_warning_line(monkeypatch, tmp_path, capsys):
-    monkeypatch.setattr(runs, "launch_command", lambda run, nproc: [sys.executable, "-c", "pass", str(run.path)])
+    monkeypatch.setattr(runs, "launch_command", lambda run, config, **_: [sys.executable, "-c", "pass", str(run.path)])
     data = tmp_path / "qa.jsonl"
     data.write_text("".join(json.dumps(ROW) + "\n" for _ in range(4)))
     flags = ["--model", "default", "--dataset", str(data), "--test-size", "0", "--max-steps", "1", "--detach"]

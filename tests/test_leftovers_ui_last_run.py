@@ -62,7 +62,7 @@ def test_a_new_session_starts_from_a_run_started_with_the_cli_after_one_started_
 
     # The same workspace, a run queued from a shell. A stand-in process instead of training: --detach only queues.
     monkeypatch.setattr(runs, "submit", queue)
-    monkeypatch.setattr(runs, "launch_command", lambda run, nproc: [sys.executable, "-c", "pass", str(run.path)])
+    monkeypatch.setattr(runs, "launch_command", lambda run, config, **_: [sys.executable, "-c", "pass", str(run.path)])
     rows = tmp_path / "chats.jsonl"
     rows.write_text("".join(json.dumps(r) + "\n" for r in CHATS))
     flags = ["--model", str(tiny_model_dir), "--dataset", str(rows), "--name", "from-cli", "--max-steps", "5"]

@@ -22,7 +22,7 @@ def watched(monkeypatch):
     first line of the run's log)."""
     behaviour = {"code": "import time; time.sleep(120)"}
 
-    def command(run, config):
+    def command(run, config, **_):
         code = f"import os; print('pid', os.getpid(), flush=True); {behaviour['code']}"
         stand_in = [sys.executable, "-c", code, str(run.path)]
         return [sys.executable, "-m", "ftlib.run_watch", str(run.path), "--", *stand_in]
@@ -76,8 +76,9 @@ def test_a_stop_now_ends_the_worker_and_the_launch_process_outlives_it_to_settle
 
 
 def test_the_launch_process_refuses_a_command_line_without_its_separator(capsys):
-    assert run_watch.main(["runs/some-run", "python"]) == 2
-    assert "usage: python -m ftlib.run_watch RUN_DIR -- COMMAND" in capsys.readouterr().err
+    for argv in (["runs/some-run", "python"], ["runs/some-run", "NOT_A_SETTING", "--", "python"], ["run", "--"]):
+        assert run_watch.main(argv) == 2
+        assert "usage: python -m ftlib.run_watch RUN_DIR [KEY=VALUE ...] -- COMMAND" in capsys.readouterr().err
 
 
 def test_every_run_is_launched_under_its_launch_process(tmp_path):
@@ -89,3 +90,40 @@ def test_every_run_is_launched_under_its_launch_process(tmp_path):
     assert command[5:] == [sys.executable, "-m", "ftlib.worker", str(run.path)]
     torchrun = runs.launch_command(run, config("two processes", nproc=2))
     assert torchrun[:5] == command[:5] and "torch.distributed.run" in torchrun and torchrun[-1] == str(run.path)
+
+
+def test_the_runs_own_settings_reach_its_command_and_stay_out_of_the_launch_process(tmp_path):
+    """The launch process starts the next queued run from its own environment: a run's thread share (several CPU
+    processes) or its one GPU (`CUDA_VISIBLE_DEVICES`) in it was inherited by that run (a 2-GPU run started by the
+    watcher of a run on cuda:1 saw GPU 1 alone). They are given to the training command alone."""
+    seen = tmp_path / "seen"
+    code = f"import os, pathlib; pathlib.Path({str(seen)!r}).write_text(os.environ.get('OMP_NUM_THREADS', '-'))"
+    argv = [str(tmp_path / "no-run"), "OMP_NUM_THREADS=1", "CUDA_VISIBLE_DEVICES=1", "--", sys.executable, "-c", code]
+    before = {key: os.environ.get(key) for key in ("OMP_NUM_THREADS", "CUDA_VISIBLE_DEVICES")}
+    assert run_watch.main(argv) == 0
+    assert seen.read_text() == "1"
+    assert {key: os.environ.get(key) for key in before} == before
+
+
+def test_launch_gives_the_thread_share_to_the_command_not_to_its_launch_process(tmp_path, monkeypatch):
+    """runs._launch: the environment of the launch process (what it starts the next run with) is the one every run
+    starts from; a two-process CPU run's share is a `KEY=VALUE` of its command."""
+    from ftlib.rundir import RunDir
+
+    started = {}
+
+    class Popen:
+        def __init__(self, command, env, **_):
+            started.update(command=command, env=env)
+            self.pid = 4242
+
+    monkeypatch.setattr(runs.subprocess, "Popen", Popen)
+    monkeypatch.setattr(runs, "_CHILDREN", {})
+    monkeypatch.setenv("FTLIB_THREADS", "2")
+    run = RunDir(tmp_path / "runs" / "two-processes")
+    run.path.mkdir(parents=True)
+    run.write_config(config("two processes", nproc=2))
+    runs._launch(run)
+    command = started["command"]
+    assert command[command.index("--") - 1] == "OMP_NUM_THREADS=1"  # its share: 2 threads over 2 processes
+    assert started["env"]["OMP_NUM_THREADS"] == "2"  # the launch process keeps the budget every run starts from

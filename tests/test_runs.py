@@ -32,8 +32,9 @@ def fake_runner(monkeypatch):
     """Launch a stand-in process instead of training: `behaviour` says what it does."""
     behaviour = {"code": "import time; time.sleep(120)"}
 
-    def command(run, nproc):
-        return [sys.executable, "-c", behaviour["code"], str(run.path)]
+    def command(run, config, child_env=None):  # the run's own settings as run_watch would give them (env(1))
+        settings = [f"{key}={value}" for key, value in (child_env or {}).items()]
+        return ["env", *settings, sys.executable, "-c", behaviour["code"], str(run.path)]
 
     monkeypatch.setattr(runs, "launch_command", command)
     yield behaviour

@@ -22,7 +22,7 @@ from ftlib.run_processes import alive
 def stand_in(monkeypatch):
     """Runs are launched as a Python that sleeps, not a training process; every one started is ended after."""
     monkeypatch.setattr(
-        runs, "launch_command", lambda run, config: [sys.executable, "-c", "import time; time.sleep(60)"]
+        runs, "launch_command", lambda run, config, **_: [sys.executable, "-c", "import time; time.sleep(60)"]
     )
     yield
     for run in runs._all():
