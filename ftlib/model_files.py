@@ -1,7 +1,8 @@
 """What a model folder must hold besides its config and weights to be used here, said in words when it does not;
 and the dtype its config says its weights are stored in.
 
-    no_tokenizer(path, name)    # None, or why a folder with weights but no tokenizer files cannot be used
+    no_tokenizer(path, name)    # None, or why a folder with weights but no tokenizer files (or none it can read:
+                                # a SentencePiece tokenizer.model alone without `sentencepiece`) cannot be used
     pickled_only(path, name)    # None, or the refusal of only pickled (.bin) weights, with the command to convert
     not_a_folder(path, name)    # why a file given as the model is not one (a GGUF file: what to use instead)
     no_config(path, name)       # why a folder without config.json is not a model (one holding a GGUF file too)
@@ -16,6 +17,7 @@ with these words.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import shlex
 from pathlib import Path
@@ -41,10 +43,10 @@ def has_tokenizer_files(path: Path) -> bool:
 
 
 def no_tokenizer(path: Path, name: str) -> str | None:
-    """Why the model folder `path` (named `name` where it was chosen) cannot be used without tokenizer files; None when
-    it has one."""
+    """Why the model folder `path` (named `name` where it was chosen) cannot be used without tokenizer files, or with
+    only one this install cannot read (`unread_vocabulary`); None when it has one it can read."""
     if has_tokenizer_files(path):
-        return None
+        return unread_vocabulary(path, name)
     held = sorted(p.name for p in Path(path).iterdir())
     shown = ", ".join(held[:6]) + (f" and {len(held) - 6} more" if len(held) > 6 else "")
     return (
@@ -52,6 +54,37 @@ def no_tokenizer(path: Path, name: str) -> str | None:
         f"merges.txt or vocab.txt is in {path} (it holds {shown}). Every page turns text into tokens with it first. "
         f"To use this model, {COPY_TOKENIZER}."
     )
+
+
+# A vocabulary kept only in a file read by a library of its own: transformers converts it to a fast tokenizer with
+# that library (5.x: SentencePiece's, else a tiktoken reader, whose "`tiktoken` is required" then misnamed the need).
+_LIBRARY_VOCABULARIES = (
+    ("*.model", "sentencepiece", "a SentencePiece model"),
+    ("*.tiktoken", "tiktoken", "a tiktoken file"),
+)
+
+
+def _installed(module: str) -> bool:
+    return importlib.util.find_spec(module) is not None
+
+
+def unread_vocabulary(path: Path, name: str) -> str | None:
+    """Why the tokenizer of the model folder `path` cannot be read here: its vocabulary is only a SentencePiece model
+    (`tokenizer.model`: Llama 2, Mistral v0.1 and many of their fine-tunes' folders without tokenizer.json) or a
+    tiktoken file, and the library that reads it is not installed. None when a file the `tokenizers` library reads is
+    there (tokenizer.json, vocab.json, vocab.txt) or the library is installed."""
+    folder = Path(path)
+    if any((folder / f).is_file() for f in ("tokenizer.json", "vocab.json", "vocab.txt")):
+        return None
+    for pattern, module, kind in _LIBRARY_VOCABULARIES:
+        found = next(folder.glob(pattern), None)
+        if found is not None and not _installed(module):
+            return (
+                f"'{name}' keeps its tokenizer only as {kind} ({found.name}, no tokenizer.json), and reading it needs "
+                f"the `{module}` package, which is not installed here. Install it (`pip install {module}`), or copy "
+                "tokenizer.json from the model's repository into the folder."
+            )
+    return None
 
 
 def pickled_only(path: Path, name: str) -> str | None:
@@ -139,4 +172,5 @@ __all__ = [
     "pickled_only",
     "same_name_folder",
     "stored_dtype",
+    "unread_vocabulary",
 ]

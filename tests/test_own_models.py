@@ -183,3 +183,22 @@ def test_a_runs_base_moved_after_training_is_said_to_be_looked_for_where_it_was(
     said = str(refused.value)
     assert f"'{base}' does not exist" in said and "moved or renamed" in said
     assert f"`ln -s NEW_FOLDER {base}`" in said
+
+
+def test_a_sentencepiece_only_tokenizer_without_its_library_is_refused_naming_it(family, tmp_path, monkeypatch):
+    """A Llama-2-style folder whose tokenizer is only tokenizer.model (no tokenizer.json) passed the sidebar; every
+    page then failed with "`tiktoken` is required to read a `tiktoken` file" (transformers' fallback reader), naming
+    a library the folder does not need. The one it needs is `sentencepiece`, which the studio does not install."""
+    from ftlib import model_files
+
+    folder = shutil.copytree(family("gpt2"), tmp_path / "spm", ignore=shutil.ignore_patterns("tokenizer.json"))
+    (folder / "tokenizer.model").write_bytes(b"\n\x0b\n\x05<unk>\x15\x00\x00\x00\x00\x18\x02")  # a ModelProto's start
+    monkeypatch.setattr(model_files, "_installed", lambda module: module != "sentencepiece")
+    for use in (models.check_model, models.load_tokenizer):
+        with pytest.raises(ModelError) as refused:
+            use(str(folder))
+        said = str(refused.value)
+        assert "only as a SentencePiece model (tokenizer.model, no tokenizer.json)" in said
+        assert "`pip install sentencepiece`" in said and "copy tokenizer.json" in said and "tiktoken" not in said
+    monkeypatch.setattr(model_files, "_installed", lambda module: True)  # with the library, the folder is chosen
+    assert models.check_model(str(folder)) == folder
