@@ -119,10 +119,18 @@ def not_a_folder(path: Path, name: str) -> str:
 
 
 def no_config(path: Path, name: str) -> str:
-    """Why the folder `path` (named `name`), without a config.json, is not a model: one holding a GGUF file says so."""
+    """Why the folder `path` (named `name`), without a config.json, is not a model: one holding a GGUF file says so,
+    one holding safetensors weights (the repository's weights downloaded alone) says to copy the config in."""
     gguf = sorted(p.name for p in Path(path).glob("*.gguf"))
     if gguf:
         return f"'{name}' holds a GGUF file ({gguf[0]}) and no config.json: {_NOT_GGUF}"
+    weights = sorted(p.name for p in Path(path).glob("*.safetensors"))
+    if weights and not (Path(path) / "adapter_config.json").is_file():
+        return (
+            f"'{name}' holds weights ({weights[0]}) but no config.json, the description of the model (its "
+            "architecture and sizes) that transformers reads before the weights. Copy config.json (and "
+            "generation_config.json) from the model's repository into the folder."
+        )
     return (
         f"'{name}' is a directory but not a model: it has no config.json. Point to a folder saved with "
         "`save_pretrained`."

@@ -202,3 +202,18 @@ def test_a_sentencepiece_only_tokenizer_without_its_library_is_refused_naming_it
         assert "`pip install sentencepiece`" in said and "copy tokenizer.json" in said and "tiktoken" not in said
     monkeypatch.setattr(model_files, "_installed", lambda module: True)  # with the library, the folder is chosen
     assert models.check_model(str(folder)) == folder
+
+
+def test_weights_without_their_config_say_to_copy_the_config_in(family, tmp_path):
+    """The weights and tokenizer downloaded without config.json: "is a directory but not a model ... Point to a folder
+    saved with `save_pretrained`" sent the user looking for another folder instead of the one file it lacks."""
+    folder = shutil.copytree(family("gpt2"), tmp_path / "weights", ignore=shutil.ignore_patterns("config.json"))
+    with pytest.raises(ModelError) as refused:
+        models.check_model(str(folder))
+    said = str(refused.value)
+    assert f"'{folder}' holds weights (model.safetensors) but no config.json" in said
+    assert "Copy config.json (and generation_config.json) from the model's repository" in said
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(ModelError, match="is a directory but not a model: it has no config.json"):
+        models.check_model(str(empty))
