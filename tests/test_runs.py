@@ -34,7 +34,8 @@ def fake_runner(monkeypatch):
 
     def command(run, config, child_env=None):  # the run's own settings as run_watch would give them (env(1))
         settings = [f"{key}={value}" for key, value in (child_env or {}).items()]
-        return ["env", *settings, sys.executable, "-c", behaviour["code"], str(run.path)]
+        # env(1) only where there are settings: its exec of Python is a second moment with an empty command line
+        return [*(["env", *settings] if settings else []), sys.executable, "-c", behaviour["code"], str(run.path)]
 
     monkeypatch.setattr(runs, "launch_command", command)
     yield behaviour
