@@ -28,7 +28,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ftlib.turn_keys import has_value, repeated_call
+from ftlib.turn_keys import has_value, repeated_call, unread_call_keys
 from ftlib.turn_names import ROLES, TYPE_AS_ROLE
 
 # dumpd's class name (the last item of its `id`), without a chunk's "Chunk", -> the message's `type`
@@ -84,6 +84,23 @@ def _among(call: Any, given: list) -> bool:
     return any((call.get("id") and g.get("id") == call["id"]) or _said(g) == _said(call) for g in given)
 
 
+def _own_keys(calls: Any, path: str, ignored: set[str]) -> Any:
+    """Calls lifted from `additional_kwargs` (a list, or one legacy call) without the keys turns.py would not read,
+    each named in `ignored` under `path` (where the file wrote it: `messages[].additional_kwargs.tool_calls[].index`,
+    not as a key of the turn's own `tool_calls`); anything else as it is (turns.py refuses it)."""
+    if not isinstance(calls, (list, dict)) or not all(isinstance(c, dict) for c in calls if isinstance(calls, list)):
+        return calls
+    out = []
+    for call in calls if isinstance(calls, list) else [calls]:
+        unread = unread_call_keys(call)
+        ignored.update(f"{path}.{key}" for key in unread)
+        kept = {k: v for k, v in call.items() if k not in unread}
+        if isinstance(call.get("function"), dict):
+            kept["function"] = {k: v for k, v in call["function"].items() if f"function.{k}" not in unread}
+        out.append(kept)
+    return out if isinstance(calls, list) else out[0]
+
+
 def _from_extra(turn: dict, extra: dict, field: str, ignored: set[str], notes: list[str] | None) -> dict:
     """The keys an assistant turn reads from its `additional_kwargs`, and the rest as `additional_kwargs.<key>`."""
     rest, out = dict(extra), {}
@@ -91,13 +108,16 @@ def _from_extra(turn: dict, extra: dict, field: str, ignored: set[str], notes: l
         if key == "reasoning" and not isinstance(rest.get(key), str):  # OpenAI's Responses API: an object, named
             continue
         if has_value(rest.get(key)) and not has_value(turn.get(key)):
-            out[key] = rest.pop(key)
+            value = rest.pop(key)
+            out[key] = (
+                _own_keys(value, f"{field}[].additional_kwargs.{key}", ignored) if key == "function_call" else value
+            )
         elif has_value(rest.get(key)) and rest[key] == turn.get(key):
             del rest[key]  # written twice alike: read once
     raw = rest.get("tool_calls")
     listed, invalid = (turn[k] if isinstance(turn.get(k), list) else [] for k in _LISTS)
     if has_value(raw) and not (listed or invalid):  # an older AIMessage: its calls are only here
-        out["tool_calls"] = rest.pop("tool_calls")
+        out["tool_calls"] = _own_keys(rest.pop("tool_calls"), f"{field}[].additional_kwargs.tool_calls[]", ignored)
     elif has_value(raw) and isinstance(raw, list):
         # LangChain parses the provider's raw calls into `tool_calls` (and the unparsable into `invalid_tool_calls`,
         # named as a key not read) and keeps the raw ones here: the same calls. One that is neither stays named.

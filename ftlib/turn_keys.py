@@ -61,6 +61,28 @@ def either(turn: dict, first: str, second: str) -> Any:
     return a if has_value(a) or (not has_value(b) and a is not None) else b
 
 
+# The keys a call's arguments are written under (OpenAI, Hermes-style `parameters`, Anthropic, LangChain), first found
+ARGUMENT_KEYS = ("arguments", "parameters", "input", "args")
+
+
+def unread_call_keys(call: dict) -> list[str]:
+    """The keys of a tool call that hold a value and are not read, as paths inside the call: OpenAI's
+    {id, type, function: {name, arguments}} reads those (`text`, a streamed call's, too), a flat call {id, type, name,
+    <its ARGUMENT_KEYS key>}.
+
+    >>> unread_call_keys({"id": "c1", "index": 0, "function": {"name": "f", "arguments": "{}", "strict": True}})
+    ['index', 'function.strict']
+    """
+    nested = isinstance(call.get("function"), dict)
+    spec = call["function"] if nested else call
+    args_key = next((a for a in ARGUMENT_KEYS if a in spec), "arguments")
+    used = {"type", "id", "function", "text"} if nested else {"type", "id", "name", args_key}
+    unread = [k for k, v in call.items() if k not in used and has_value(v)]
+    if nested:  # OpenAI's `function` holds the name and the arguments; anything else beside them is unread
+        unread += [f"function.{k}" for k, v in spec.items() if k not in ("name", args_key) and has_value(v)]
+    return unread
+
+
 def brief(value: Any, width: int = 40) -> str:
     """A value as JSON writes it, cut to about `width` characters, for naming it in a refusal."""
     said = json.dumps(value, ensure_ascii=False, default=str)
@@ -104,4 +126,15 @@ def repeated_call(field: str, where: str, ignored: set[str], notes: list[str] | 
         notes.append(note)
 
 
-__all__ = ["REPEATED_CALL_NOTE", "brief", "calls_problem", "clash", "either", "has_value", "missing", "repeated_call"]
+__all__ = [
+    "ARGUMENT_KEYS",
+    "REPEATED_CALL_NOTE",
+    "brief",
+    "calls_problem",
+    "clash",
+    "either",
+    "has_value",
+    "missing",
+    "repeated_call",
+    "unread_call_keys",
+]

@@ -44,7 +44,16 @@ from ftlib.api_shapes import api_turns
 from ftlib.errors import UserError
 from ftlib.json_rows import JSONProblem, parse_json
 from ftlib.langchain_turns import langchain_turn
-from ftlib.turn_keys import calls_problem, clash, either, has_value, missing, repeated_call
+from ftlib.turn_keys import (
+    ARGUMENT_KEYS,
+    calls_problem,
+    clash,
+    either,
+    has_value,
+    missing,
+    repeated_call,
+    unread_call_keys,
+)
 from ftlib.turn_names import (
     CALL_PARTS,
     MEDIA,
@@ -201,7 +210,7 @@ def parse_tool_calls(
         if kind not in ("function", "tool_call", "tool_use", "function_call", None):
             raise RowProblem(f"tool call {k} ({name}) of {where} has the type '{kind}'; only function calls are read")
         label = f"tool call {k} (`{name}`) of {where}"
-        args_key = next((a for a in ("arguments", "parameters", "input", "args") if a in spec), "arguments")
+        args_key = next((a for a in ARGUMENT_KEYS if a in spec), "arguments")
         entry: dict = {
             "type": "function",
             "function": {"name": name, "arguments": _arguments(spec.get(args_key), label)},
@@ -210,11 +219,7 @@ def parse_tool_calls(
             entry["id"] = call["id"]
         out.append(entry)
         if ignored is not None:
-            used = {"type", "id", "function", "text"} if nested else {"type", "id", "name", args_key}
-            ignored.update(f"{prefix}{path}.{k2}" for k2, v in call.items() if k2 not in used and has_value(v))
-            if nested:  # OpenAI's `function` holds the name and the arguments; anything else beside them is unread
-                unread = (k2 for k2, v in spec.items() if k2 not in ("name", args_key) and has_value(v))
-                ignored.update(f"{prefix}{path}.function.{k2}" for k2 in unread)
+            ignored.update(f"{prefix}{path}.{key}" for key in unread_call_keys(call))
     return out
 
 

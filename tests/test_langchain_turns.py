@@ -135,3 +135,18 @@ def test_dumpd_and_a_chunks_type_read_as_model_dump():
     assert [t["role"] for t in result.rows[0]["messages"]] == ["user", "assistant", "tool", "assistant"]
     assert result.rows[0]["messages"][1]["tool_calls"] == [READ_CALL]
     assert {n.field for n in result.notices if n.field} == {"messages[].id"}  # the message ids: named, not read
+
+
+def test_an_unread_key_of_a_call_from_additional_kwargs_is_named_where_it_was_written():
+    """An older AIMessage's OpenAI calls (streamed: each with its `index`) were named as the turn's own
+    `messages[].tool_calls[].index`, a key the file never had there."""
+    streamed = {**RAW_CALL, "index": 0, "function": {**RAW_CALL["function"], "strict": True}}
+    legacy = {"name": "lookup_tide", "arguments": '{"harbour": "Whitby"}', "index": 0}
+    result = load([ASK, ai({"tool_calls": [streamed]}), RESULT, ANSWER], [ASK, ai({"function_call": legacy})])
+    assert [e.message for e in result.errors] == []
+    assert result.rows[0]["messages"][1]["tool_calls"] == [READ_CALL]
+    assert {n.field for n in result.notices if n.field} == {
+        "messages[].additional_kwargs.tool_calls[].index",
+        "messages[].additional_kwargs.tool_calls[].function.strict",
+        "messages[].additional_kwargs.function_call.index",
+    }
