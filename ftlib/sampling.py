@@ -34,6 +34,8 @@ import inspect
 import math
 import re
 import sys
+import threading
+import weakref
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -109,7 +111,10 @@ def render_text(
     return render(template, messages, add_generation_prompt=add_generation_prompt, tools=tools)
 
 
-_TOKEN_TEXT_CACHE: dict[tuple[int, int], str] = {}
+# Each tokenizer's token texts (id -> text) while the tokenizer lives. Keyed by id(tokenizer), every tokenizer's stayed
+# for good, and a new one at a freed one's address read its texts (199 of 200 did: tests/test_server_growth.py).
+_TOKEN_TEXTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_TOKEN_TEXTS_LOCK = threading.Lock()  # every session's generation thread fills it
 
 
 def token_text(tokenizer, token_id: int) -> str:
@@ -120,11 +125,13 @@ def token_text(tokenizer, token_id: int) -> str:
     10813 ('ðŁ', how most emoji start) reads '<0xF0><0x9F>' and token 24211 (the replacement character) reads
     '\ufffd' (tests/test_sampling.py).
     """
-    key = (id(tokenizer), int(token_id))
-    if key not in _TOKEN_TEXT_CACHE:
-        text = tokenizer.decode([int(token_id)], clean_up_tokenization_spaces=False)
-        _TOKEN_TEXT_CACHE[key] = _split_character(tokenizer, int(token_id), text) if "\ufffd" in text else text
-    return _TOKEN_TEXT_CACHE[key]
+    with _TOKEN_TEXTS_LOCK:
+        texts = _TOKEN_TEXTS.setdefault(tokenizer, {})
+    token_id = int(token_id)
+    if token_id not in texts:
+        text = tokenizer.decode([token_id], clean_up_tokenization_spaces=False)
+        texts[token_id] = _split_character(tokenizer, token_id, text) if "\ufffd" in text else text
+    return texts[token_id]
 
 
 def _byte_of() -> dict[str, int]:
