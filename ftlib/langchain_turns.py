@@ -11,7 +11,9 @@ Three dumps of one message (the keys are LangChain's, the content anyone's):
     ...                "messages", set())
     {'content': 'At 14:05.', 'role': 'ai', 'reasoning_content': 'Moon.'}
 
-`type` is the role where no `role` or `from` is written (a chunk's `AIMessageChunk` too). `additional_kwargs` holds
+`type` is the role where no `role` or `from` is written (a chunk's `AIMessageChunk` too); a `ChatMessage` (`type`
+"chat", dumpd's class "ChatMessage") names any role in its own `role`, read as a turn's role is (turns.py refuses
+one it does not know). `additional_kwargs` holds
 what a provider returned that LangChain's own fields do not: an older AIMessage's OpenAI `tool_calls` (arguments as
 JSON text) and `function_call`, ChatDeepSeek's (and other integrations') `reasoning_content` or `reasoning` text.
 Each is read as the turn's own key where the turn has none. Newer messages keep the provider's raw calls there beside
@@ -38,6 +40,7 @@ _CLASSES = {
     "AIMessage": "ai",
     "ToolMessage": "tool",
     "FunctionMessage": "function",
+    "ChatMessage": "chat",  # a message of any role: its own `role` names it
 }
 _DUMPD_KEYS = {"lc", "type", "id", "kwargs"}
 # Read from `additional_kwargs` where the turn has no such key of its own (an assistant's only); `reasoning` as text
@@ -46,10 +49,11 @@ _LISTS = ("tool_calls", "invalid_tool_calls")  # LangChain's calls, parsed and n
 
 
 def _type_tag(kind: Any) -> str | None:
-    """The role tag of a LangChain `type` ("ai", or a chunk's "AIMessageChunk"); None for any other value."""
+    """The role tag of a LangChain `type` ("ai", or a chunk's "AIMessageChunk"; "chat" for a ChatMessage, whose
+    `role` names it); None for any other value."""
     if not isinstance(kind, str):
         return None
-    return kind if kind in TYPE_AS_ROLE else _CLASSES.get(kind.removesuffix("Chunk"))
+    return kind if kind in (*TYPE_AS_ROLE, "chat") else _CLASSES.get(kind.removesuffix("Chunk"))
 
 
 def _unwrapped(turn: dict) -> dict:
@@ -135,12 +139,14 @@ def langchain_turn(turn: Any, field: str, ignored: set[str], notes: list[str] | 
         return turn
     turn = _unwrapped(turn)
     tag = _type_tag(turn.get("type"))
-    if tag is None or "role" in turn or "from" in turn:  # beside a role, `type` is not read (named as not read)
+    if tag == "chat" and isinstance(turn.get("role"), str) and "from" not in turn:  # ChatMessage: its own role
+        tag = turn["role"].strip().lower()
+    elif tag in (None, "chat") or "role" in turn or "from" in turn:  # beside a role, `type` is not read (named)
         return turn
-    out = {**{k: v for k, v in turn.items() if k != "type"}, "role": tag}
+    out = {**{k: v for k, v in turn.items() if k not in ("type", "role")}, "role": turn.get("role", tag)}
     if out.get("example") is False:
         del out["example"]
-    if ROLES[tag] == "tool" and out.get("status") == "success":  # "error" is named, as Anthropic's `is_error`
+    if ROLES.get(tag) == "tool" and out.get("status") == "success":  # "error" is named, as Anthropic's `is_error`
         del out["status"]
     # `id`, `name`, `response_metadata` and `usage_metadata` stay as written: a key holding a value that no template
     # reads is named in the file's report for every provider (an OpenAI turn's `id`, a call's `index`); only hints with
@@ -148,7 +154,7 @@ def langchain_turn(turn: Any, field: str, ignored: set[str], notes: list[str] | 
     extra = out.get("additional_kwargs")
     if isinstance(extra, dict):
         del out["additional_kwargs"]
-        if ROLES[tag] == "assistant":
+        if ROLES.get(tag) == "assistant":
             out.update(_from_extra(out, extra, field, ignored, notes))
         else:
             out.update({f"additional_kwargs.{k}": v for k, v in extra.items()})

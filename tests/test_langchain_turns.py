@@ -150,3 +150,21 @@ def test_an_unread_key_of_a_call_from_additional_kwargs_is_named_where_it_was_wr
         "messages[].additional_kwargs.tool_calls[].function.strict",
         "messages[].additional_kwargs.function_call.index",
     }
+
+
+def test_a_chat_message_is_read_with_its_own_role():
+    """LangChain's ChatMessage (any role, in `role`) named its `type` "chat" as an ignored field, and its dumpd form
+    was refused ("has no role")."""
+    critic = {"type": "chat", "role": "assistant", "content": "At 14:05.", "additional_kwargs": {}, "example": False}
+    turns = [
+        dumpd("ChatMessage", content="Answer from the tide table.", role="system", type="chat"),
+        {"type": "chat", "data": {**ASK, "type": "chat", "role": "User"}},  # messages_to_dict
+        critic,
+    ]
+    result = load(turns, [ASK, {"type": "ChatMessageChunk", "role": "assistant", "content": "At 14:05."}])
+    assert [e.message for e in result.errors] == []
+    assert [t["role"] for t in result.rows[0]["messages"]] == ["system", "user", "assistant"]
+    assert [t["role"] for t in result.rows[1]["messages"]] == ["user", "assistant"]
+    assert [n.field for n in result.notices if n.field] == []  # `type` read, LangChain's defaults say nothing
+    odd = load([ASK, {**critic, "role": "critic"}]).errors[0].message
+    assert "has the role 'critic', which is not supported" in odd
