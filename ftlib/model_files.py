@@ -6,6 +6,7 @@ and the dtype its config says its weights are stored in.
     pickled_only(path, name)    # None, or the refusal of only pickled (.bin) weights, with the command to convert
     not_a_folder(path, name)    # why a file given as the model is not one (a GGUF file: what to use instead)
     no_config(path, name)       # why a folder without config.json is not a model (one holding a GGUF file too)
+    tokenizer_past_embeddings(path, name)   # None, or why token ids past the model's embeddings are refused
     stored_dtype(path)          # "bfloat16": the dtype its config.json says its weights are stored in
     same_name_folder(name, roots)   # the model folder a bare name (`my-qwen`) names in $FTLIB_HOME/models, or None
 
@@ -17,6 +18,7 @@ with these words.
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import json
 import shlex
@@ -85,6 +87,43 @@ def unread_vocabulary(path: Path, name: str) -> str | None:
                 "tokenizer.json from the model's repository into the folder."
             )
     return None
+
+
+def tokenizer_past_embeddings(path: Path, name: str) -> str | None:
+    """Why the model folder `path` cannot be used when its tokenizer.json holds token ids its model has no embedding
+    for (an id at or past config.json's `vocab_size`): a tokenizer copied from another model of the family (Mistral
+    v0.3's 32768 tokens beside v0.1's 32000 embeddings), or tokens added without resizing the embeddings. A run of it
+    started, then failed at its first batch ("IndexError: index out of range in self"), and so did sampling. None when
+    every id fits, or either file cannot be read (other checks say why)."""
+    try:
+        described = json.loads((Path(path) / "config.json").read_text(encoding="utf-8"))
+        size = described.get("vocab_size") or (described.get("text_config") or {}).get("vocab_size")
+        highest = _highest_token_id(
+            str(Path(path) / "tokenizer.json"), (Path(path) / "tokenizer.json").stat().st_mtime
+        )
+    except (OSError, ValueError, AttributeError, TypeError):
+        return None
+    if not isinstance(size, int) or highest is None or highest < size:
+        return None
+    return (
+        f"'{name}': its tokenizer has token ids up to {highest}, but the model has embeddings for {size} tokens "
+        f"(vocab_size in config.json), so text holding one of the {highest + 1 - size} tokens past them fails at "
+        "once (IndexError: index out of range). The tokenizer is another model's, or tokens were added to it without "
+        "resizing the model: copy the tokenizer files from this model's own repository, or resize its embeddings "
+        "(`model.resize_token_embeddings(len(tokenizer))`) and save both again."
+    )
+
+
+@functools.lru_cache(maxsize=8)
+def _highest_token_id(tokenizer_file: str, mtime: float) -> int | None:  # noqa: ARG001 (mtime: a changed file)
+    """The highest id a tokenizer.json gives a token: its model's vocabulary (a dict of ids, or a Unigram list) and
+    its added tokens; None when it names none."""
+    described = json.loads(Path(tokenizer_file).read_text(encoding="utf-8"))
+    vocab = (described.get("model") or {}).get("vocab")
+    ids = list(vocab.values()) if isinstance(vocab, dict) else [len(vocab) - 1] if vocab else []
+    ids += [t.get("id") for t in described.get("added_tokens") or () if isinstance(t, dict)]
+    ids = [i for i in ids if isinstance(i, int)]
+    return max(ids) if ids else None
 
 
 def pickled_only(path: Path, name: str) -> str | None:
@@ -180,5 +219,6 @@ __all__ = [
     "pickled_only",
     "same_name_folder",
     "stored_dtype",
+    "tokenizer_past_embeddings",
     "unread_vocabulary",
 ]

@@ -28,7 +28,14 @@ from pathlib import Path
 from ftlib import hub_allowed
 from ftlib.errors import UserError
 from ftlib.integrity import stored_parameters
-from ftlib.model_files import no_config, no_tokenizer, not_a_folder, pickled_only, same_name_folder
+from ftlib.model_files import (
+    no_config,
+    no_tokenizer,
+    not_a_folder,
+    pickled_only,
+    same_name_folder,
+    tokenizer_past_embeddings,
+)
 from ftlib.model_info import ModelInfo, model_info  # noqa: F401 (their old home: the CLI and tests import them here)
 from ftlib.model_kind import encoder_decoder, not_a_decoder
 
@@ -275,7 +282,7 @@ def check_model_dir(path: Path, spec: str | None = None) -> None:
                 "or copy its weights files in beside config.json."
             )
     _check_safetensors(path, name)
-    if said := no_tokenizer(path, name):
+    if said := no_tokenizer(path, name) or tokenizer_past_embeddings(path, name):
         raise ModelError(said)
 
 

@@ -217,3 +217,25 @@ def test_weights_without_their_config_say_to_copy_the_config_in(family, tmp_path
     empty.mkdir()
     with pytest.raises(ModelError, match="is a directory but not a model: it has no config.json"):
         models.check_model(str(empty))
+
+
+def test_a_tokenizer_with_ids_past_the_models_embeddings_is_refused_before_a_run(family, tmp_path):
+    """Another model's tokenizer in the folder (or tokens added without resizing): the run started, then failed at its
+    first batch with "IndexError: index out of range in self"; sampling too. The same tokenizer beside a model with
+    room for every id (the family's own folder, the sentinel) passes."""
+    import transformers
+
+    own = family("gpt2")
+    folder = tmp_path / "small-vocab"
+    config = transformers.AutoConfig.from_pretrained(own)
+    config.vocab_size = 200  # the tokenizer's ids run past 300
+    transformers.AutoModelForCausalLM.from_config(config).save_pretrained(folder)
+    shutil.copy(own / "tokenizer.json", folder)
+    shutil.copy(own / "tokenizer_config.json", folder)
+    for use in (lambda d: models.check_model(str(d)), lambda d: models.check_model(str(d), method="lora")):
+        with pytest.raises(ModelError) as refused:
+            use(folder)
+        said = str(refused.value)
+        assert "its tokenizer has token ids up to 3" in said and "has embeddings for 200 tokens" in said
+        assert "resize_token_embeddings" in said and "this model's own repository" in said
+    assert models.check_model(str(own), method="lora") == own
