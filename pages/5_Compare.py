@@ -366,7 +366,8 @@ def grid() -> None:
             col.html(token_html(snapshot[i], finish, model=model_name, sampled=column_sampled))
             i += 1
     st.caption(
-        "Colour = the model's own probability of each token (red unlikely, green likely); hover a token for its "
+        "Colour = the model's own probability of each token (red unlikely, green likely; a dotted underline marks one "
+        "it gave less than even odds); hover a token for its "
         "alternatives and, in a sampled column, the odds it was drawn with under that setting. Sampled columns are "
         "reproducible with the same seed."
     )

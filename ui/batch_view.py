@@ -12,10 +12,12 @@ import plotly.graph_objects as go
 
 from ftlib import batching
 
+# Each kind has a cue besides its colour, for readers who do not tell the colours apart: a bar under a trained cell,
+# the word "pad" in italics for padding (a masked cell has neither). Pad text #595959 on its grey: 5.5:1 (WCAG AA).
 COLORS = {
-    "trained": "background:rgba(46,160,67,.35)",
-    "masked": "background:rgba(56,139,253,.16)",
-    "pad": "background:rgba(128,128,128,.22);color:#888;font-style:italic",
+    "trained": "background:rgba(46,160,67,.35);box-shadow:inset 0 -3px 0 #1b5e20",
+    "masked": "background:rgba(56,139,253,.2)",
+    "pad": "background:rgba(128,128,128,.22);color:#595959;font-style:italic",
 }
 CSS = """
 <style>
@@ -26,13 +28,15 @@ CSS = """
 .ftgrid td.start{border-left:3px solid #d29922}
 .ftgrid tr.aux td{font-size:10px;color:#666;border-top:none}
 .ftgrid .legend span{padding:1px 6px;margin-right:6px;border-radius:3px}
+.ftgrid caption{position:absolute;width:1px;height:1px;overflow:hidden;clip-path:inset(50%);white-space:nowrap}
 </style>
 """
 LEGEND = (
     "<div class='ftgrid'><div class='legend'>"
-    f"<span style='{COLORS['trained']}'>trained: label = token id (the model learns to predict it)</span>"
-    f"<span style='{COLORS['masked']}'>attended, not trained (-100)</span>"
-    f"<span style='{COLORS['pad']}'>padding</span>"
+    f"<span style='{COLORS['trained']}'>trained (bar under it): label = token id (the model learns to predict it)"
+    "</span>"
+    f"<span style='{COLORS['masked']}'>attended, not trained (-100; no bar)</span>"
+    f"<span style='{COLORS['pad']}'>pad: padding</span>"
     "<span style='border-left:3px solid #d29922'>start of a packed example</span>"
     "</div></div>"
 )
@@ -230,12 +234,19 @@ def _why(batch: batching.Batch, kind: str, at_start: bool, original_label: int, 
 def grid_html(batch: batching.Batch, shown: Shown, original_labels: list[list[int]], lo: int, hi: int) -> str:
     """The batch as an HTML table of token cells, positions `lo`..`hi`, with a tooltip per cell."""
     owner = batch.seq_idx()
-    out = ['<div class="ftgrid"><table>', "<tr><th>position</th>"]
-    out += [f"<th style='text-align:center'>{j}</th>" for j in range(lo, hi)]
+    # A caption and header scopes for a screen reader, which reads each cell with its row and position (the caption
+    # is hidden on screen: the page's heading and legend say it there); the label row says trained or -100 in words.
+    out = [
+        '<div class="ftgrid"><table>',
+        f"<caption>Tokens of the batch, one row per sequence, positions {lo} to {hi - 1}; each cell's hover text says "
+        "whether it is trained, attended or padding</caption>",
+        "<tr><th scope='col'>position</th>",
+    ]
+    out += [f"<th scope='col' style='text-align:center'>{j}</th>" for j in range(lo, hi)]
     out.append("</tr>")
     for r in range(len(batch.input_ids)):
         row_names = " + ".join(shown.names[s.example] for s in batch.segments[r])
-        out.append(f"<tr><th title='{html.escape(row_names)}'>{html.escape(row_names[:40])}</th>")
+        out.append(f"<tr><th scope='row' title='{html.escape(row_names)}'>{html.escape(row_names[:40])}</th>")
         for j in range(lo, hi):
             tid, pos, lab, k = batch.input_ids[r][j], batch.position_ids[r][j], batch.labels[r][j], owner[r][j]
             kind = _kind(batch, r, j)
@@ -258,7 +269,7 @@ def grid_html(batch: batching.Batch, shown: Shown, original_labels: list[list[in
         ):
             if on:
                 cells = "".join(f"<td>{v}</td>" for v in values[lo:hi])
-                out.append(f"<tr class='aux'><th>{label}</th>{cells}</tr>")
+                out.append(f"<tr class='aux'><th scope='row'>{label}</th>{cells}</tr>")
     out.append("</table></div>")
     return "".join(out)
 

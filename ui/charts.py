@@ -79,13 +79,24 @@ def envelope(xs: list, ys: list, most: int = MAX_POINTS) -> tuple[list, list]:
     return [xs[i] for i in kept], [ys[i] for i in kept]
 
 
+# Each line of a chart has its own dash (and the legend draws it), so lines are told apart without their colour:
+# Plotly's default red and green (DPO's chosen and rejected) are the pair a colour-blind reader confuses.
+DASHES = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot")
+# Held-out points (lines+markers) also get their own marker shape per line.
+SYMBOLS = ("circle", "square", "diamond", "triangle-up", "x", "star")
+
+
 def _figure(title: str, traces: list[tuple[str, list, list, str]], yaxis: dict | None = None) -> go.Figure:
     fig = go.Figure()
     for name, xs, ys, mode in traces:
         if xs:
             if mode == "lines":  # a step's line (evaluations' markers are few, each kept)
                 xs, ys = envelope(xs, ys)
-            fig.add_trace(go.Scatter(x=xs, y=ys, name=name, mode=mode))
+            n = len(fig.data)  # a line not drawn (no points) takes no dash: the drawn ones stay distinct
+            style = {"line": {"dash": DASHES[n % len(DASHES)]}}
+            if "markers" in mode:
+                style["marker"] = {"symbol": SYMBOLS[n % len(SYMBOLS)], "size": 7}
+            fig.add_trace(go.Scatter(x=xs, y=ys, name=name, mode=mode, **style))
     fig.update_layout(**_LAYOUT)
     fig.update_layout(title_text=title)
     steps = [x for _, xs, _, _ in traces for x in xs]

@@ -23,7 +23,8 @@ CSS = """
 .ftgen{white-space:break-spaces;overflow-wrap:anywhere;font-family:ui-monospace,monospace;font-size:13px;
        line-height:1.6;border:1px solid rgba(128,128,128,.25);border-radius:6px;padding:6px 8px;min-height:3em}
 .ftgen .tok{border-radius:3px;color:#111;position:relative;cursor:default}
-.ftgen .end{color:#888;font-style:italic;background:none}
+.ftgen .end{color:#666;font-style:italic;background:none}
+.ftgen .tok[data-low]{border-bottom:2px dotted #8a1c1c}
 .ftgen .card{display:none;position:absolute;left:0;top:1.6em;z-index:1000;min-width:13em;max-width:22em;
        background:#fff;color:#222;border:1px solid #d0d7de;border-radius:8px;padding:6px 8px;
        box-shadow:0 4px 14px rgba(0,0,0,.18);white-space:normal;font-size:12px;line-height:1.45}
@@ -100,9 +101,14 @@ def answer_html(text: str) -> str:
     return html.escape(text).replace("\n", "↵\n")
 
 
+# Under this probability a generated token is underlined besides its red tint (`token_html`): less than even odds.
+LOW_PROB = 0.5
+
+
 def token_html(tokens, finish: str = "", model: str = "", sampled: bool = False) -> str:
-    """Generated tokens (ftlib.sampling.TokenInfo) tinted by the model's probability (red unlikely, green likely),
-    each with a hover card, line breaks drawn as ↵ (`answer_html`); an end marker for a stop or the length limit.
+    """Generated tokens (ftlib.sampling.TokenInfo) tinted by the model's probability (red unlikely, green likely;
+    under LOW_PROB also underlined, `data-low`: a cue that is not a colour), each with a hover card, line breaks drawn
+    as ↵ (`answer_html`); an end marker for a stop or the length limit.
     `model` names the cell's model in a `data-model` attribute (what a browser test reads); `sampled` says the column
     samples (not greedy), so the card shows the probability each token was drawn with beside the model's. A finished
     answer (`finish` given) that repeats itself gets a note under it (`REPEATS`, in a `data-note="repeats"` span);
@@ -114,7 +120,12 @@ def token_html(tokens, finish: str = "", model: str = "", sampled: bool = False)
             continue
         hue = int(120 * min(max(t.prob, 0.0), 1.0))
         card = card_html(t, sampled)
-        parts.append(f'<span class="tok" style="background:hsl({hue},75%,80%)">{answer_html(t.text)}{card}</span>')
+        # Red and green are the pair a colour-blind reader (about 1 man in 12) confuses: an unlikely token is
+        # also underlined (dotted), the cue the caption names.
+        low = " data-low" if t.prob < LOW_PROB else ""
+        parts.append(
+            f'<span class="tok"{low} style="background:hsl({hue},75%,80%)">{answer_html(t.text)}{card}</span>'
+        )
     text = "".join(t.text for t in tokens if not t.stop)
     if finish == "length":
         # The last token may hold the first bytes of a character only: decoded, they read U+FFFD, said here
@@ -316,14 +327,16 @@ def _bar(frame: pd.DataFrame, column: str, name: str, color) -> go.Bar:
 
 
 def next_token_figure(frame: pd.DataFrame) -> go.Figure:
-    """Grouped bars per candidate token: the model's odds, after the penalty and temperature, and final (red when a
-    filter removed it)."""
+    """Grouped bars per candidate token: the model's odds, after the penalty and temperature, and final (red and
+    cross-hatched when a filter removed it: the hatching tells it from green without colour)."""
     kept = ["#2ea043" if k else "#f85149" for k in frame["kept by min-p"]]
+    final = _bar(frame, "final", "final (renormalized; hatched = removed by a filter)", kept)
+    final.marker.pattern = {"shape": ["" if k else "x" for k in frame["kept by min-p"]], "solidity": 0.4}
     fig = go.Figure(
         [
             _bar(frame, "model", "model (T = 1)", "#9aa5b1"),
             _bar(frame, "after penalty and temperature", "after penalty and temperature", "#58a6ff"),
-            _bar(frame, "final", "final (renormalized)", kept),
+            final,
         ]
     )
     fig.update_layout(
@@ -341,6 +354,7 @@ __all__ = [
     "PROBABILITY_COLUMNS",
     "REPEATS",
     "LONG_ON_CPU",
+    "LOW_PROB",
     "answer_html",
     "card_html",
     "duration",

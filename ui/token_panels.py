@@ -62,7 +62,7 @@ def show_counts(enc, compact: bool = False) -> None:
 
 def show_encoded(enc, show_ids: bool, as_table: bool, compact: bool = False) -> None:
     show_counts(enc, compact)
-    st.markdown("**Rendered text** (trained characters highlighted)")
+    st.markdown("**Rendered text** (trained characters highlighted green and underlined)")
     st.html(rendered_html(enc.text, enc.tokens))
     st.markdown("**Tokens**")
     st.html(tokens_html(enc.tokens, show_ids=show_ids, cut_tokens=enc.cut_tokens))

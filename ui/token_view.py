@@ -27,24 +27,27 @@ CSS = """
 <style>
 .ft-wrap{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:0.85rem;line-height:2.1;}
 .ft-tok{display:inline-block;border-radius:4px;padding:0 3px;margin:1px 1px;border:1px solid transparent;
-  white-space:pre;vertical-align:top;line-height:1.5;}
-.ft-trained{background:#c8f0cf;border-color:#4caf50;color:#14401a;}
-.ft-masked{background:#eceff1;border-color:#cfd8dc;color:#455a64;}
+  border-bottom-width:3px;white-space:pre;vertical-align:top;line-height:1.5;}
+.ft-trained{background:#c8f0cf;border-color:#4caf50;border-bottom-color:#1b5e20;color:#14401a;}
+.ft-masked{background:#eceff1;border-color:#cfd8dc;border-bottom-color:#eceff1;color:#455a64;}
 .ft-special{font-weight:700;border-style:dashed;}
-.ft-special.ft-masked{background:#e8e1f5;border-color:#9575cd;color:#4527a0;}
-.ft-special.ft-trained{background:#a5e6b0;border-color:#2e7d32;}
-.ft-pushed{background:#fde2cf;border-color:#ef6c00;color:#5d2a00;}
-.ft-special.ft-pushed{background:#fbc9a4;border-color:#bf360c;}
+.ft-special.ft-masked{background:#e8e1f5;border-color:#9575cd;border-bottom-color:#e8e1f5;color:#4527a0;}
+.ft-special.ft-trained{background:#a5e6b0;border-color:#2e7d32;border-bottom-color:#1b5e20;}
+.ft-pushed{background:#f9c9a9;border-color:#ef6c00;border-bottom-color:#8d2c00;color:#5d2a00;}
+.ft-special.ft-pushed{background:#f7bb94;border-color:#bf360c;border-bottom-color:#8d2c00;}
+.ft-trained,.ft-special.ft-trained{border-bottom-style:solid;}
+.ft-pushed,.ft-special.ft-pushed{border-bottom-style:dotted;}
 .ft-padding{background:repeating-linear-gradient(45deg,#fff,#fff 3px,#f2f2f2 3px,#f2f2f2 6px);
-  border:1px dotted #b0bec5;color:#90a4ae;}
-.ft-cut{background:#fdecea;border-color:#e57373;color:#b71c1c;text-decoration:line-through;}
-.ft-tok .ft-sub{display:block;font-size:0.65rem;color:#607d8b;text-align:center;font-weight:400;}
-.ft-ws{color:#9e9e9e;}
+  border:1px dotted #b0bec5;border-bottom:3px solid transparent;color:#546e7a;}
+.ft-cut{background:#fdecea;border-color:#e57373;border-bottom-color:#fdecea;color:#b71c1c;
+  text-decoration:line-through;}
+.ft-tok .ft-sub{display:block;font-size:0.65rem;color:#37474f;text-align:center;font-weight:400;}
+.ft-ws{color:#505050;}
 .ft-text{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:0.85rem;line-height:1.75;
   white-space:normal;word-break:normal;overflow-wrap:normal;overflow-x:auto;background:#fafafa;
   border:1px solid #e0e0e0;border-radius:6px;padding:8px;}
 .ft-text .ft-w{white-space:nowrap;}
-.ft-text .ft-on{background:#c8f0cf;}
+.ft-text .ft-on{background:#c8f0cf;border-bottom:2px solid #1b5e20;}
 .ft-diff{background:#ffe082;box-shadow:inset 0 0 0 1px #ffb300;}
 .ft-legend span{margin-right:6px;}
 .ft-more{font-family:sans-serif;font-size:0.85rem;color:#b71c1c;line-height:1.5;margin-top:4px;}
@@ -135,7 +138,10 @@ def pill(token, show_ids: bool = False, cut: bool = False, title: str | None = N
         label = _get(token, "label", IGNORE_INDEX)
         sub = f'<span class="ft-sub">{_get(token, "id", "")}<br>{label}</span>'
     klass = "ft-cut" if cut else token_class(token)
-    title = html.escape(title, quote=True) if title is not None else token_title(token)
+    if title is not None:
+        title = html.escape(title, quote=True)
+    else:  # the hover text says what the strike-through means, as the legend does
+        title = ("cut by the max length: not in the training sequence | " if cut else "") + token_title(token)
     return f'<span class="ft-tok {klass}" title="{title}">{shown}{sub}</span>'
 
 
@@ -244,17 +250,29 @@ def diff_html(a: str, b: str, specials=()) -> tuple[str, str]:
 
 
 def legend_html() -> str:
+    """The key to the pills. Each meaning has a cue besides its colour (a reader who cannot tell green from orange, as
+    about 1 man in 12 cannot, still tells them apart): a thick solid bar under a trained token, a dotted one under a
+    pushed-down token, none under a masked one, a dashed outline round a special token, stripes and the word "pad"
+    for padding, a line through a cut token."""
     samples = [
-        ({"text": "trained", "trained": True}, "trained: label = token id (the model learns to predict it)"),
+        (
+            {"text": "trained", "trained": True},
+            "trained (solid bar under it): label = token id (the model learns to predict it)",
+        ),
         (
             {"text": "pushed down", "trained": True, "pushed_down": True},
-            "pushed down: a rejected or bad answer, scored to be made less likely (never imitated)",
+            "pushed down (dotted bar under it): a rejected or bad answer, scored to be made less likely (never "
+            "imitated)",
         ),
-        ({"text": "masked", "trained": False}, "masked: label -100; the first token is grey too (never a target)"),
-        ({"text": "<|special|>", "trained": False, "special": True}, "special token"),
-        ({"text": "", "role": "padding"}, "padding"),
+        (
+            {"text": "masked", "trained": False},
+            "masked (no bar): label -100, only read; the first token is grey too (never a target)",
+        ),
+        ({"text": "<|special|>", "trained": False, "special": True}, "special token (bold, dashed outline)"),
+        ({"text": "", "role": "padding"}, "padding (striped)"),
+        ({"text": "cut"}, "cut by the max length (struck through)"),
     ]
-    items = "".join(f"<span>{pill(t, title=d)} {html.escape(d)}</span>" for t, d in samples)
+    items = "".join(f"<span>{pill(t, title=d, cut=t['text'] == 'cut')} {html.escape(d)}</span>" for t, d in samples)
     return f'{CSS}<div class="ft-wrap ft-legend">{items} <span class="ft-ws">· space ↵ newline</span></div>'
 
 
