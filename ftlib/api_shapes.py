@@ -35,6 +35,8 @@ import json
 from collections import Counter
 from typing import Any
 
+from ftlib.openai_turns import responses_record
+
 TOOL_RESULT = "tool_result"
 # The parts of Gemini's code execution tool: the code the model wrote, and what running it printed
 _CODE_PARTS = ("executableCode", "codeExecutionResult")
@@ -45,6 +47,7 @@ _BEDROCK_BLOCKS = {"text", "toolUse", "toolResult", "reasoningContent", "cachePo
 SAID = {
     "gemini": "Gemini's shape (Vertex AI's tuning rows: `contents` of `parts`, `systemInstruction`)",
     "bedrock": "Amazon Bedrock's conversation shape (`system` and content blocks)",
+    "responses": "OpenAI's Responses API shape (`input` and `output` lists of items, `instructions`)",
 }
 
 
@@ -220,6 +223,8 @@ def api_record(record: Any) -> tuple[Any, str | None]:
     """
     if not isinstance(record, dict):
         return record, None
+    if (logged := responses_record(record)) is not None:  # its items are read as turns by openai_turns.item_turns
+        return logged, None if "messages" in record else "responses"  # items as messages: a row as written
     contents = record.get("contents")
     gemini = isinstance(contents, list) and contents and all(isinstance(t, dict) and "parts" in t for t in contents)
     if gemini and "messages" not in record:

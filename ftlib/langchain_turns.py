@@ -15,7 +15,8 @@ Three dumps of one message (the keys are LangChain's, the content anyone's):
 "chat", dumpd's class "ChatMessage") names any role in its own `role`, read as a turn's role is (turns.py refuses
 one it does not know). `additional_kwargs` holds
 what a provider returned that LangChain's own fields do not: an older AIMessage's OpenAI `tool_calls` (arguments as
-JSON text) and `function_call`, ChatDeepSeek's (and other integrations') `reasoning_content` or `reasoning` text.
+JSON text) and `function_call`, ChatDeepSeek's (and other integrations') `reasoning_content` or `reasoning` text,
+ChatOpenAI's `refusal`.
 Each is read as the turn's own key where the turn has none. Newer messages keep the provider's raw calls there beside
 the parsed `tool_calls` and `invalid_tool_calls`: the same calls, read once and said. Any other key of it holding a
 value is named in the file's report as `<field>[].additional_kwargs.<key>`, as any key not read is. A ToolMessage's
@@ -43,8 +44,9 @@ _CLASSES = {
     "ChatMessage": "chat",  # a message of any role: its own `role` names it
 }
 _DUMPD_KEYS = {"lc", "type", "id", "kwargs"}
-# Read from `additional_kwargs` where the turn has no such key of its own (an assistant's only); `reasoning` as text
-_LIFTED = ("reasoning_content", "reasoning", "function_call")
+# Read from `additional_kwargs` where the turn has no such key of its own (an assistant's only); `reasoning` as text;
+# ChatOpenAI's `refusal` (read as the reply where the turn has no text: openai_turns.refusal_turn)
+_LIFTED = ("reasoning_content", "reasoning", "function_call", "refusal")
 _LISTS = ("tool_calls", "invalid_tool_calls")  # LangChain's calls, parsed and not parsable
 
 

@@ -10,8 +10,8 @@
 What is read, by role (OpenAI / Hugging Face messages, ShareGPT `from`/`value`, LLaMA-Factory's tags):
 
     roles      system (developer); user (human); assistant (gpt, model, ai, function_call); tool (observation,
-               function, ipython); LangChain's dumps name them in `type` (system, human, ai, tool; read by
-               langchain_turns.py, with what their `additional_kwargs` carry)
+               function, ipython); LangChain's dumps name them in `type` (system, human, ai, tool, a chat
+               message's own `role`; read by langchain_turns.py, with what their `additional_kwargs` carry)
     content    text, or a list of parts with `text`/`value` of type text, reasoning/thinking (several: one reasoning)
                or tool_call/tool_use
     assistant  reasoning from `reasoning_content`, `reasoning`, `thinking`, reasoning parts or a leading
@@ -21,7 +21,8 @@ What is read, by role (OpenAI / Hugging Face messages, ShareGPT `from`/`value`, 
                once) with `arguments` (`parameters`, `input`, LangChain's `args`) as an object or JSON text -> always
                an object; `weight` or `loss_weight` 0/1
     tool       `name`, `tool_call_id`; an object as content becomes its JSON text
-Turns as Anthropic, Gemini and Bedrock write them are first turned into these (api_shapes.py).
+Turns as Anthropic, Gemini and Bedrock write them, OpenAI's refusals and Responses API items are first turned into
+these (turn_shapes.py).
 
 A label is read as good/bad from booleans, 1/0 and the words of `LABEL_WORDS` (`as_bool`). HH-RLHF transcripts
 and other prompts that two answers share are found by ftlib/pairs.py. Two keys naming one thing (`role`/`from`,
@@ -40,10 +41,8 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
-from ftlib.api_shapes import api_turns
 from ftlib.errors import UserError
 from ftlib.json_rows import JSONProblem, parse_json
-from ftlib.langchain_turns import langchain_turn
 from ftlib.turn_keys import (
     ARGUMENT_KEYS,
     calls_problem,
@@ -63,6 +62,7 @@ from ftlib.turn_names import (
     TEXT_PARTS,
     WEIGHT_FIELDS,
 )
+from ftlib.turn_shapes import written_turns
 
 _TURN_KEYS = {"role", "from", "content", "value"}
 # The text around an inline reasoning, [before, after]: content as written = before + reasoning + after + answer.
@@ -476,10 +476,8 @@ def parse_messages(value: Any, field: str, ignored: set[str] | None = None, note
         )
     if not value:
         raise RowProblem(f"'{field}' is an empty list: there is no conversation")
-    # A turn in a provider's shape is read as the turns it holds (api_shapes), each named by the turn it was written
-    # as; a LangChain dump as the message it holds (langchain_turns)
-    turns = ((i, langchain_turn(turn, field, ignored, notes)) for i, turn in enumerate(value, start=1))
-    return [parse_turn(one, i, field, ignored, notes) for i, turn in turns for one in api_turns(turn)]
+    # Turns in a library's or a provider's shape, as OpenAI's messages (turn_shapes), numbered as written
+    return [parse_turn(turn, i, field, ignored, notes) for i, turn in written_turns(value, field, ignored, notes)]
 
 
 # A label as projects write it: TRL's booleans, 1/0 (the ints of a pandas export, a CSV cell's "1"), yes/no,
