@@ -99,4 +99,29 @@ def not_a_decoder(path: Path, name: str) -> str | None:
     )
 
 
-__all__ = ["encoder_decoder", "not_a_decoder"]
+def quantized_without_library(path: Path, name: str) -> str | None:
+    """Why the model folder `path` cannot load here when its weights were saved quantized (config.json's
+    `quantization_config`: GPTQ, AWQ and the like) and the library transformers reads them with is not installed:
+    transformers' own check of its quantizer (`AutoHfQuantizer`, what `from_pretrained` runs first), whose
+    ImportError names the library. A run of such a folder started and failed as it loaded. None when the folder is not
+    quantized, or its library is there (anything else is said where the model loads)."""
+    described = _described(path).get("quantization_config")
+    if not isinstance(described, dict):
+        return None
+    from transformers.quantizers import AutoHfQuantizer
+
+    try:
+        AutoHfQuantizer.from_config(described).validate_environment(device_map=None)
+    except ImportError as exc:
+        method = described.get("quant_method", "a method of its own")
+        return (
+            f"'{name}' holds weights saved quantized ({method}, in config.json's quantization_config), and reading "
+            f"them needs a library this install does not have: {exc}. Install it, or use the model's unquantized "
+            "repository (QLoRA quantizes a model to 4 bits itself as it loads)."
+        )
+    except Exception:  # not a missing library: the load says what it is
+        return None
+    return None
+
+
+__all__ = ["encoder_decoder", "not_a_decoder", "quantized_without_library"]

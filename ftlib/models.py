@@ -37,7 +37,7 @@ from ftlib.model_files import (
     tokenizer_past_embeddings,
 )
 from ftlib.model_info import ModelInfo, model_info  # noqa: F401 (their old home: the CLI and tests import them here)
-from ftlib.model_kind import encoder_decoder, not_a_decoder
+from ftlib.model_kind import encoder_decoder, not_a_decoder, quantized_without_library
 
 DEFAULT_MODEL = "default"
 DEFAULT_MODEL_NAME = "SmolLM2-135M-Instruct"
@@ -282,6 +282,8 @@ def check_model_dir(path: Path, spec: str | None = None) -> None:
                 "or copy its weights files in beside config.json."
             )
     _check_safetensors(path, name)
+    if said := quantized_without_library(path, name):  # GPTQ, AWQ: failed as a queued run loaded it
+        raise ModelError(said)
     if said := no_tokenizer(path, name) or tokenizer_past_embeddings(path, name):
         raise ModelError(said)
 

@@ -239,3 +239,28 @@ def test_a_tokenizer_with_ids_past_the_models_embeddings_is_refused_before_a_run
         assert "its tokenizer has token ids up to 3" in said and "has embeddings for 200 tokens" in said
         assert "resize_token_embeddings" in said and "this model's own repository" in said
     assert models.check_model(str(own), method="lora") == own
+
+
+@pytest.mark.parametrize(
+    "quantized, library",
+    [
+        ({"quant_method": "gptq", "bits": 4, "group_size": 128, "desc_act": False, "sym": True}, "optimum"),
+        ({"quant_method": "awq", "bits": 4, "group_size": 128, "version": "gemm", "zero_point": True}, "gptqmodel"),
+    ],
+    ids=["gptq", "awq"],
+)
+def test_weights_saved_quantized_without_their_library_are_refused_where_chosen(family, tmp_path, quantized, library):
+    """A GPTQ or AWQ download passed the sidebar and `train`; the queued run then failed as it loaded ("Loading a GPTQ
+    quantized model requires optimum"). Refused where it is chosen, naming the library and the unquantized way."""
+    import importlib.util
+
+    if importlib.util.find_spec(library) is not None:
+        pytest.skip(f"{library} is installed here: the folder loads")
+    folder = shutil.copytree(family("gpt2"), tmp_path / quantized["quant_method"])
+    described = json.loads((folder / "config.json").read_text())
+    (folder / "config.json").write_text(json.dumps({**described, "quantization_config": quantized}))
+    with pytest.raises(ModelError) as refused:
+        models.check_model(str(folder))
+    said = str(refused.value)
+    assert f"holds weights saved quantized ({quantized['quant_method']}" in said and library in said
+    assert "unquantized repository" in said
