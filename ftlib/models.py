@@ -234,8 +234,9 @@ _WEIGHT_INDEXES = ("model.safetensors.index.json", "pytorch_model.bin.index.json
 
 def check_model_dir(path: Path, spec: str | None = None) -> None:
     """Refuse a model folder this studio cannot load, with what is wrong and how to fix it: a config.json that is not
-    a model's description (broken JSON, no `model_type`), no weights files (or a sharded index whose parts are
-    missing), only pickled weights. Reads a few small files; loads nothing.
+    a model's description (broken JSON, no `model_type`), an encoder-decoder (`model_kind`), no weights files (or a
+    sharded index whose parts are missing), only pickled weights, weights saved quantized without their library, no
+    tokenizer it can read or one with ids past the embeddings (`model_files`). Reads a few small files; loads nothing.
 
     Called once where a model is chosen (`check_model`: the sidebar's box, the CLI's model arguments), so a folder
     that would fail on every page, or at the start of a queued run, is refused before anything uses it.
