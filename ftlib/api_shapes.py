@@ -7,7 +7,8 @@ read (OpenAI's messages), converted before a row's format is guessed.
     Gemini     Vertex AI's tuning rows: `contents` of turns with `parts` ({text}, {text, thought: true},
                {functionCall}, {functionResponse}, {inlineData}/{fileData}, the code execution tool's
                {executableCode} and {codeExecutionResult} as text of the reply), `systemInstruction` (or
-               `system_instruction`) of parts, `tools` of `functionDeclarations`
+               `system_instruction`) of parts, `tools` of `functionDeclarations`; google-genai's Python dumps, the
+               same keys in snake_case (`function_call`, `inline_data`, ...), read as their twins
     Bedrock    Amazon Bedrock's conversation rows (`schemaVersion` "bedrock-conversation-2024"): `system` as a list of
                {text}, content blocks ({text}, {toolUse}, {toolResult}, {reasoningContent}, {image}/{document}/
                {video}; a {cachePoint} hint left out, redacted reasoning refused by name), tools in
@@ -40,12 +41,27 @@ from ftlib.openai_turns import responses_record
 TOOL_RESULT = "tool_result"
 # The parts of Gemini's code execution tool: the code the model wrote, and what running it printed
 _CODE_PARTS = ("executableCode", "codeExecutionResult")
+# google-genai's Python SDK dumps (`model_dump()`, `to_json_dict()`) write the REST API's camelCase keys in snake_case:
+# read as their REST twins (`_camel`), so one reader serves both
+_SNAKE = {
+    "function_call": "functionCall",
+    "function_response": "functionResponse",
+    "inline_data": "inlineData",
+    "file_data": "fileData",
+    "executable_code": "executableCode",
+    "code_execution_result": "codeExecutionResult",
+    "thought_signature": "thoughtSignature",
+    "video_metadata": "videoMetadata",
+    "function_declarations": "functionDeclarations",
+    "will_continue": "willContinue",
+}
 # Bedrock's media blocks, as the media part turns.MEDIA names each
 _BEDROCK_MEDIA = {"image": "image", "document": "file", "video": "video"}
 _BEDROCK_BLOCKS = {"text", "toolUse", "toolResult", "reasoningContent", "cachePoint", *_BEDROCK_MEDIA}
 # How the file's report names each provider's rows, read as messages
 SAID = {
-    "gemini": "Gemini's shape (Vertex AI's tuning rows: `contents` of `parts`, `systemInstruction`)",
+    "gemini": "Gemini's shape (Vertex AI's tuning rows or google-genai's dumps: `contents` of `parts`, a system "
+    "instruction)",
     "bedrock": "Amazon Bedrock's conversation shape (`system` and content blocks)",
     "responses": "OpenAI's Responses API shape (`input` and `output` lists of items, `instructions`)",
 }
@@ -67,8 +83,8 @@ def api_turns(turn: Any) -> list[Any]:
     if not isinstance(turn, dict):
         return [turn]
     if isinstance(turn.get("parts"), list) and "content" not in turn:  # Gemini
-        rest = {k: v for k, v in turn.items() if k != "parts"}
-        turn = {**rest, "content": _spaced([_gemini_part(p) for p in turn["parts"]], turn["parts"])}
+        rest, written = {k: v for k, v in turn.items() if k != "parts"}, [_camel(p) for p in turn["parts"]]
+        turn = {**rest, "content": _spaced([_gemini_part(p) for p in written], written)}
     parts = turn.get("content")
     if not isinstance(parts, list):
         return [turn]
@@ -93,6 +109,16 @@ def _tool_turn(part: dict) -> dict:
     return read
 
 
+def _camel(value: Any) -> Any:
+    """A Gemini part or tool as the REST API writes it: google-genai's snake_case keys in camelCase, and the SDK's
+    unset fields (None in a `model_dump()`) left out; anything else as it is.
+
+    >>> _camel({"function_call": {"name": "f", "args": {}}, "text": None, "thought_signature": "c2ln"})
+    {'functionCall': {'name': 'f', 'args': {}}, 'thoughtSignature': 'c2ln'}
+    """
+    return {_SNAKE.get(k, k): v for k, v in value.items() if v is not None} if isinstance(value, dict) else value
+
+
 def _gemini_part(part: Any) -> Any:
     """A Gemini part as the typed content part turns.py reads; anything else as it is (turns.py names it)."""
     if not isinstance(part, dict):
@@ -101,16 +127,19 @@ def _gemini_part(part: Any) -> Any:
         kind = "thinking" if part.get("thought") is True else "text"
         rest = {k: v for k, v in part.items() if k not in ("text", "thought", "thoughtSignature")}
         return {"type": kind, kind: part["text"], **rest}  # the signature, as Anthropic's: no text to train
-    if isinstance(call := part.get("functionCall"), dict):
-        return {"type": "tool_use", "name": call.get("name"), "input": call.get("args", {}), **_id(call, "id")}
-    if isinstance(answer := part.get("functionResponse"), dict):
+    if isinstance(call := _camel(part.get("functionCall")), dict):  # a key not read stays: turns.py names it
+        rest = {k: v for k, v in call.items() if k not in ("name", "args", "id")}
+        return {"type": "tool_use", "name": call.get("name"), "input": call.get("args", {}), **_id(call, "id"), **rest}
+    if isinstance(answer := _camel(part.get("functionResponse")), dict):
         content = answer.get("response")
         content = json.dumps(content, ensure_ascii=False) if isinstance(content, (dict, list)) else content
+        rest = {k: v for k, v in answer.items() if k not in ("name", "response", "id")}
         return {
             "type": TOOL_RESULT,
             "name": answer.get("name"),
             "content": content,
             **_id(answer, "id", "tool_use_id"),
+            **rest,
         }
     if code := _code_text(part):
         # Code Google ran for the model, and its output: no template has a turn for them, and refusing the row would
@@ -232,7 +261,8 @@ def api_record(record: Any) -> tuple[Any, str | None]:
         out["messages"] = contents
         instruction = record.get("systemInstruction", record.get("system_instruction"))
         if instruction is not None and "system" not in record:
-            out["system"] = _texts(instruction.get("parts") if isinstance(instruction, dict) else instruction)
+            parts = instruction.get("parts") if isinstance(instruction, dict) else instruction
+            out["system"] = _texts([_camel(p) for p in parts] if isinstance(parts, list) else parts)
         if isinstance(record.get("tools"), list):
             out["tools"] = [t2 for t in record["tools"] for t2 in _gemini_tools(t)]
         return out, "gemini"
@@ -255,11 +285,31 @@ def api_record(record: Any) -> tuple[Any, str | None]:
 
 
 def _gemini_tools(tool: Any) -> list:
-    """Gemini's {functionDeclarations: [...]} as OpenAI's function tools; any other tool as it is."""
-    declared = tool.get("functionDeclarations") if isinstance(tool, dict) else None
+    """Gemini's {functionDeclarations: [...]} as OpenAI's function tools (a `parametersJsonSchema` as the
+    `parameters`); any other tool as it is."""
+    declared = _camel(tool).get("functionDeclarations") if isinstance(tool, dict) else None
     if not isinstance(declared, list):
         return [tool]
-    return [{"type": "function", "function": d} for d in declared]
+    declared = [_unset(d) for d in declared]  # google-genai's dump: a Schema's dozens of unset fields, each None
+    return [{"type": "function", "function": _json_schema(d) if isinstance(d, dict) else d} for d in declared]
+
+
+def _unset(value: Any) -> Any:
+    """`value` without the keys holding None, at any depth (what a pydantic `model_dump()` writes for an unset field;
+    the REST API leaves them out)."""
+    if isinstance(value, dict):
+        return {k: _unset(v) for k, v in value.items() if v is not None}
+    return [_unset(v) for v in value] if isinstance(value, list) else value
+
+
+def _json_schema(declared: dict) -> dict:
+    """A declaration whose parameters are given as `parametersJsonSchema` (`parameters_json_schema`), with them as the
+    `parameters` templates show the model."""
+    schema = declared.get("parametersJsonSchema", declared.get("parameters_json_schema"))
+    if schema is None or "parameters" in declared:
+        return declared
+    rest = {k: v for k, v in declared.items() if k not in ("parametersJsonSchema", "parameters_json_schema")}
+    return {**rest, "parameters": schema}
 
 
 def _is(value: Any, keys: set[str]) -> bool:
@@ -332,7 +382,7 @@ def _code_parts(record: Any) -> Counter:
     """The code execution parts of a record's Gemini turns: `parts` and `rows` (1) counted, and each outcome other
     than OK by its name."""
     turns = [t for v in record.values() if isinstance(v, list) for t in v] if isinstance(record, dict) else []
-    parts = [p for t in turns if isinstance(t, dict) and isinstance(t.get("parts"), list) for p in t["parts"]]
+    parts = [_camel(p) for t in turns if isinstance(t, dict) and isinstance(t.get("parts"), list) for p in t["parts"]]
     code = [p for p in parts if isinstance(p, dict) and _code_text(p) is not None]
     found = Counter(parts=len(code), rows=1) if code else Counter()
     outcomes = (p["codeExecutionResult"].get("outcome") for p in code if "codeExecutionResult" in p)

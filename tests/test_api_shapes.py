@@ -328,3 +328,76 @@ def test_anthropics_redacted_thinking_is_refused_by_name():
     loaded = load_bytes(json.dumps({"messages": turns}).encode(), "claude.jsonl")
     ((line, message),) = [(e.row, e.message) for e in loaded.errors]
     assert line == 1 and "'redacted_thinking'" in message and "content part 1 of turn 2 (assistant)" in message
+
+
+# --- google-genai's Python dumps (snake_case) ------------------------------------------------------------------------
+
+# `[c.model_dump() for c in contents]`: the REST shape's keys in snake_case, each unset field None
+UNSET = dict.fromkeys(
+    ("video_metadata", "thought", "inline_data", "file_data", "thought_signature", "code_execution_result",
+     "executable_code", "function_call", "function_response", "text")
+)  # fmt: skip
+
+
+def sdk_part(**given) -> dict:
+    return {**UNSET, **given}
+
+
+def test_google_genai_snake_case_dumps_read_as_their_rest_twins():
+    """google-genai's dumps were refused: "content part 1 of turn 2 (assistant) of 'messages' has no type"."""
+    snake = {
+        "system_instruction": {"parts": [sdk_part(text="You answer about tides."), sdk_part(text="Be brief.")]},
+        "tools": [
+            {
+                "function_declarations": [
+                    {**GEMINI_TOOLS[0]["functionDeclarations"][0], "behavior": None, "parameters_json_schema": None}
+                ],
+                "code_execution": None,
+            }
+        ],
+        "contents": [
+            {"role": "user", "parts": [sdk_part(text="When is high tide in Whitby?")]},
+            {
+                "role": "model",
+                "parts": [
+                    sdk_part(text="The user wants Whitby's tide.", thought=True),
+                    sdk_part(
+                        function_call={"id": None, "name": "lookup_tide", "args": {"harbour": "Whitby"}},
+                        thought_signature="c2ln",
+                    ),
+                ],
+            },
+            {
+                "role": "user",
+                "parts": [
+                    sdk_part(
+                        function_response={
+                            "id": None,
+                            "name": "lookup_tide",
+                            "response": {"time": "14:05"},
+                            "will_continue": None,
+                        }
+                    )  # fmt: skip
+                ],
+            },
+            {"role": "model", "parts": [sdk_part(text="At 14:05.")]},
+        ],
+    }
+    loaded = load_bytes(json.dumps(snake).encode(), "genai.jsonl")
+    assert [e.message for e in loaded.errors] == []
+    assert loaded.rows == load_bytes(json.dumps(gemini_row()).encode(), "vertex.jsonl").rows
+    assert not any("ignored field" in n.message for n in loaded.notices)
+    code = code_row("OUTCOME_OK", "129\n")
+    code["contents"][1]["parts"][1:3] = [
+        sdk_part(executable_code={"language": "PYTHON", "code": SUM_CODE}),
+        sdk_part(code_execution_result={"outcome": "OUTCOME_OK", "output": "129\n"}),
+    ]
+    as_rest = load_bytes(json.dumps(code_row("OUTCOME_OK", "129\n")).encode(), "vertex.jsonl")
+    loaded = load_bytes(json.dumps(code).encode(), "genai.jsonl")
+    assert loaded.rows == as_rest.rows and [n.message for n in loaded.notices] == [n.message for n in as_rest.notices]
+    schema = {"name": "lookup_tide", "parameters": None, "parameters_json_schema": HARBOUR}  # the SDK's JSON schema
+    given = load_bytes(json.dumps({**snake, "tools": [{"function_declarations": [schema]}]}).encode(), "genai.jsonl")
+    assert given.rows[0]["tools"] == [{"type": "function", "function": {"name": "lookup_tide", "parameters": HARBOUR}}]
+    image = sdk_part(inline_data={"mime_type": "image/png", "data": "iVBO", "display_name": None})
+    snake["contents"][0]["parts"].append(image)
+    assert "an image" in load_bytes(json.dumps(snake).encode(), "genai.jsonl").errors[0].message
