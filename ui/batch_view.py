@@ -269,7 +269,8 @@ def grid_html(batch: batching.Batch, shown: Shown, original_labels: list[list[in
         ):
             if on:
                 cells = "".join(f"<td>{v}</td>" for v in values[lo:hi])
-                out.append(f"<tr class='aux'><th scope='row'>{label}</th>{cells}</tr>")
+                # No scope: a header cell opening a row is read as the row's header anyway.
+                out.append(f"<tr class='aux'><th>{label}</th>{cells}</tr>")
     out.append("</table></div>")
     return "".join(out)
 
