@@ -119,13 +119,15 @@ def item_turns(items: list) -> list[tuple[int, Any]]:
     if not any(is_item(t) for t in items):
         return list(enumerate(items, start=1))
     out: list[tuple[int, Any]] = []
+    made: list[dict] = []  # the turns made from items (a message, a call), which a call after them joins
     thought: dict = {}  # the reasoning item waiting for the assistant turn after it, as that turn's keys
+    thought_at = 0
     for i, item in enumerate(items, start=1):
         kind = item.get("type") if is_item(item) else None
-        last = out[-1][1] if out and isinstance(out[-1][1], dict) and out[-1][1].get("_item") else None
+        last = out[-1][1] if out and any(out[-1][1] is t for t in made) else None  # a reply these items made
         last = last if last is not None and last.get("role") == "assistant" else None
         if kind == "reasoning":
-            thought = _reasoning(item)
+            thought, thought_at = _reasoning(item), i
             continue
         if kind == "function_call":
             call = {"type": "function", "id": item.get("call_id"), "function": {"name": item.get("name")}}
@@ -135,24 +137,25 @@ def item_turns(items: list) -> list[tuple[int, Any]]:
             if last is not None and not thought:  # a call after the reply's text or another call: the same turn
                 last["tool_calls"] = [*last.get("tool_calls", []), call]
                 continue
-            turn = {"role": "assistant", "content": "", "tool_calls": [call], "_item": True}
+            turn = {"role": "assistant", "content": "", "tool_calls": [call]}
         elif kind == "function_call_output":
             turn = {"role": "tool", "tool_call_id": item.get("call_id"), "content": item.get("output")}
             turn.update(_rest(item, "type", "call_id", "output"))
         elif kind == "message":
-            turn = {**_rest(item, "type"), "_item": True}
+            turn = {**_rest(item, "type")}
         else:
             out.append((i, item))
             continue
         if thought and _role(turn) == "assistant":
             turn, thought = {**turn, **thought}, {}
         elif thought:  # reasoning with no reply after it: turns.py refuses it ("has reasoning but no answer")
-            out.append((i - 1, {"role": "assistant", "content": "", **thought}))
+            out.append((thought_at, {"role": "assistant", "content": "", **thought}))
             thought = {}
         out.append((i, turn))
+        made.append(turn)
     if thought:  # reasoning with no reply after it: turns.py refuses it ("has reasoning but no answer")
-        out.append((len(items), {"role": "assistant", "content": "", **thought}))
-    return [(i, {k: v for k, v in t.items() if k != "_item"} if isinstance(t, dict) else t) for i, t in out]
+        out.append((thought_at, {"role": "assistant", "content": "", **thought}))
+    return out
 
 
 _CALL_READ = ("type", "call_id", "name", "arguments")
