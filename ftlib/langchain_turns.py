@@ -16,7 +16,7 @@ Three dumps of one message (the keys are LangChain's, the content anyone's):
 one it does not know). `additional_kwargs` holds
 what a provider returned that LangChain's own fields do not: an older AIMessage's OpenAI `tool_calls` (arguments as
 JSON text) and `function_call`, ChatDeepSeek's (and other integrations') `reasoning_content` or `reasoning` text,
-ChatOpenAI's `refusal`.
+ChatOpenAI's `refusal` and its Responses API `reasoning` object (the summary's text; openai_turns.reasoning_keys).
 Each is read as the turn's own key where the turn has none. Newer messages keep the provider's raw calls there beside
 the parsed `tool_calls` and `invalid_tool_calls`: the same calls, read once and said. Any other key of it holding a
 value is named in the file's report as `<field>[].additional_kwargs.<key>`, as any key not read is. A ToolMessage's
@@ -31,6 +31,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from ftlib.openai_turns import reasoning_keys
 from ftlib.turn_keys import has_value, repeated_call, unread_call_keys
 from ftlib.turn_names import ROLES, TYPE_AS_ROLE
 
@@ -111,7 +112,12 @@ def _from_extra(turn: dict, extra: dict, field: str, ignored: set[str], notes: l
     """The keys an assistant turn reads from its `additional_kwargs`, and the rest as `additional_kwargs.<key>`."""
     rest, out = dict(extra), {}
     for key in _LIFTED:
-        if key == "reasoning" and not isinstance(rest.get(key), str):  # OpenAI's Responses API: an object, named
+        given = rest.get(key)
+        if key == "reasoning" and isinstance(given, dict) and "summary" in given and not has_value(turn.get(key)):
+            # OpenAI's Responses API reasoning object: its summary as the reasoning, its other keys named
+            out.update(reasoning_keys(rest.pop(key), f"additional_kwargs.{key}."))
+            continue
+        if key == "reasoning" and not isinstance(given, str):  # any other object: named as not read
             continue
         if has_value(rest.get(key)) and not has_value(turn.get(key)):
             value = rest.pop(key)

@@ -127,7 +127,7 @@ def item_turns(items: list) -> list[tuple[int, Any]]:
         last = out[-1][1] if out and any(out[-1][1] is t for t in made) else None  # a reply these items made
         last = last if last is not None and last.get("role") == "assistant" else None
         if kind == "reasoning":
-            thought, thought_at = _reasoning(item), i
+            thought, thought_at = reasoning_keys(item), i
             continue
         if kind == "function_call":
             call = {"type": "function", "id": item.get("call_id"), "function": {"name": item.get("name")}}
@@ -161,9 +161,13 @@ def item_turns(items: list) -> list[tuple[int, Any]]:
 _CALL_READ = ("type", "call_id", "name", "arguments")
 
 
-def _reasoning(item: dict) -> dict:
-    """A reasoning item as the keys of the assistant turn after it: `reasoning` (its summary's text, or its
-    reasoning_text parts'), and each other key as `reasoning.<key>` (named by the file's report)."""
+def reasoning_keys(item: dict, prefix: str = "reasoning.") -> dict:
+    """A Responses API reasoning object as a turn's keys: `reasoning` (its summary's text, or its reasoning_text
+    parts'; none where both are empty) and each other key holding a value as `<prefix><key>` (named by the report).
+
+    >>> reasoning_keys({"type": "reasoning", "summary": [{"type": "summary_text", "text": "Tides."}], "id": "rs_1"})
+    {'reasoning': 'Tides.', 'reasoning.id': 'rs_1'}
+    """
     summary, content = item.get("summary"), item.get("content")
     texts = [p.get("text") for p in summary if isinstance(p, dict)] if isinstance(summary, list) else []
     if not any(texts) and isinstance(content, list):
@@ -171,7 +175,34 @@ def _reasoning(item: dict) -> dict:
         content = None
     out = {"reasoning": "\n\n".join(t for t in texts if isinstance(t, str))} if any(texts) else {}
     rest = _rest({**item, "content": content}, "type", "summary")
-    return out | {f"reasoning.{k}": v for k, v in rest.items() if has_value(v)}
+    return out | {f"{prefix}{k}": v for k, v in rest.items() if has_value(v)}
+
+
+def _summarised(part: Any) -> bool:
+    """A reasoning part as the Responses API writes reasoning: a `summary`, no text of its own."""
+    return (
+        isinstance(part, dict)
+        and part.get("type") == "reasoning"
+        and "summary" in part
+        and not any(k in part for k in ("reasoning", "thinking", "text"))
+    )
+
+
+def summary_parts(turn: Any, field: str, ignored: set[str]) -> Any:
+    """`turn` with its reasoning parts in the Responses API's shape ({type: reasoning, summary: [...]}, as LangChain
+    dumps a Responses reply's content) as reasoning parts of their summary's text; one with no text (no summary was
+    asked for) left out, its keys (`id`, `encrypted_content`) named as `<field>[].content[].<key>`. Any other turn as
+    it is."""
+    parts = turn.get("content") if isinstance(turn, dict) else None
+    if not (isinstance(parts, list) and any(_summarised(p) for p in parts)):
+        return turn
+    out = []
+    for part in parts:
+        read = reasoning_keys(part, "") if _summarised(part) else None
+        if read is not None and "reasoning" not in read:
+            ignored.update(f"{field}[].content[].{k}" for k in read)
+        out += [part] if read is None else [{"type": "reasoning", **read}] if "reasoning" in read else []
+    return {**turn, "content": out}
 
 
 def responses_record(record: dict) -> dict | None:
@@ -215,4 +246,13 @@ def _tools(record: dict) -> dict:
     }
 
 
-__all__ = ["ITEMS", "REFUSAL_NOTE", "is_item", "item_turns", "refusal_turn", "responses_record"]
+__all__ = [
+    "ITEMS",
+    "REFUSAL_NOTE",
+    "is_item",
+    "item_turns",
+    "reasoning_keys",
+    "refusal_turn",
+    "responses_record",
+    "summary_parts",
+]

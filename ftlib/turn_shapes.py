@@ -2,7 +2,8 @@
 messages), each numbered by the turn it was written as, so a row's problems name the turn the file holds.
 
 In order: the OpenAI Responses API's items as turns (openai_turns.item_turns); a LangChain dump as the message it
-holds (langchain_turns); an assistant's `refusal` as its reply (openai_turns.refusal_turn); Anthropic's, Gemini's and
+holds (langchain_turns); an assistant's `refusal` as its reply and a reasoning part's Responses API `summary` as its
+text (openai_turns.refusal_turn, summary_parts); Anthropic's, Gemini's and
 Bedrock's turns as the turns they hold (api_shapes.api_turns: a tool result part is a turn of its own).
 
     >>> written_turns([{"type": "human", "content": "Hi"}, {"role": "assistant", "refusal": "No."}], "messages", set())
@@ -17,7 +18,7 @@ from typing import Any
 
 from ftlib.api_shapes import api_turns
 from ftlib.langchain_turns import langchain_turn
-from ftlib.openai_turns import item_turns, refusal_turn
+from ftlib.openai_turns import item_turns, refusal_turn, summary_parts
 
 
 def written_turns(turns: list, field: str, ignored: set[str], notes: list[str] | None = None) -> list[tuple[int, Any]]:
@@ -26,6 +27,7 @@ def written_turns(turns: list, field: str, ignored: set[str], notes: list[str] |
     out = []
     for i, turn in item_turns(turns):
         turn = refusal_turn(langchain_turn(turn, field, ignored, notes), field, ignored, notes)
+        turn = summary_parts(turn, field, ignored)
         out += [(i, one) for one in api_turns(turn)]
     return out
 

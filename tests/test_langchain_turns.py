@@ -89,11 +89,23 @@ def test_reasoning_content_in_additional_kwargs_is_the_turns_reasoning():
     assert not any("additional_kwargs" in m for m in said(result))
     as_text = ai({"reasoning": "Whitby's table says 14:05."}, content="At 14:05.")
     summary = {"id": "rs_1", "type": "reasoning", "summary": [{"type": "summary_text", "text": "Looked it up."}]}
-    as_object = ai({"reasoning": summary}, content="At 14:05.")  # OpenAI's Responses API: an object, not read
-    result = load([ASK, as_text], [ASK, as_object])
-    assert result.rows[0]["messages"][1]["reasoning"] == "Whitby's table says 14:05."
-    assert "reasoning" not in result.rows[1]["messages"][1]
-    assert {n.field for n in result.notices if n.field} == {"messages[].additional_kwargs.reasoning"}
+    as_object = ai({"reasoning": summary}, content="At 14:05.")  # OpenAI's Responses API: its summary is read
+    # ChatOpenAI's Responses replies in LangChain's v1 content: a reasoning block of a summary (empty unless asked for)
+    block = {"type": "reasoning", "id": "rs_2", "summary": [{"index": 0, "type": "summary_text", "text": "Table."}]}
+    as_block = ai({}, content=[block, {"type": "text", "text": "At 14:05.", "annotations": []}])
+    unasked = ai({}, content=[{**block, "summary": []}, {"type": "text", "text": "At 14:05."}])
+    result = load([ASK, as_text], [ASK, as_object], [ASK, as_block], [ASK, unasked])
+    assert [e.message for e in result.errors] == []
+    assert [r["messages"][1].get("reasoning") for r in result.rows] == [
+        "Whitby's table says 14:05.",
+        "Looked it up.",
+        "Table.",
+        None,
+    ]
+    assert {n.field for n in result.notices if n.field} == {
+        "messages[].additional_kwargs.reasoning.id",
+        "messages[].content[].id",
+    }
 
 
 def test_invalid_calls_and_unread_keys_are_named_and_a_bad_raw_copy_refuses_nothing():
