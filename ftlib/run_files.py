@@ -191,29 +191,39 @@ def cached_json_lines(path: Path, live: bool = True) -> tuple[list[dict], int]:
     """`json_lines`, parsed again only when the file changed (its inode, size, modification time or last bytes: a
     rewrite of the same size within the clock's tick keeps the first three): each row a copy, so a caller's change
     to one never reaches the next caller."""
-    try:
-        with open(path, "rb") as handle:
-            info = os.fstat(handle.fileno())
-            handle.seek(max(0, info.st_size - 512))
-            tail = handle.read()
-    except OSError:
+    signature = file_signature(path)
+    if signature is None:
         return json_lines(path, live)
-    key = (str(path), info.st_size, info.st_ino, info.st_mtime_ns, tail, live)
+    key = (*signature, live)
+    size = signature[1]
     with _PARSED_LOCK:
         found = _PARSED.pop(key, None)  # popped and put back: the dict's order is the least recently used first
         if found is not None:
             _PARSED[key] = found
     if found is None:
         found = json_lines(path, live)  # stat first: a write between the two makes the key older, read again
-        if info.st_size <= PARSED_BYTES:
+        if size <= PARSED_BYTES:
             with _PARSED_LOCK:
                 for old in [k for k in _PARSED if k[0] == key[0] and k[1:5] != key[1:5]]:  # the file as it was
                     del _PARSED[old]
-                while _PARSED and sum(k[1] for k in _PARSED) + info.st_size > PARSED_BYTES:
+                while _PARSED and sum(k[1] for k in _PARSED) + size > PARSED_BYTES:
                     del _PARSED[next(iter(_PARSED))]
                 _PARSED[key] = found
     rows, bad = found
     return [dict(row) for row in rows], bad
+
+
+def file_signature(path: Path) -> tuple | None:
+    """What says a file changed: (path, size, inode, modification time in ns, its last 512 bytes: a rewrite of the
+    same size within the clock's tick keeps the first three); None when it cannot be opened."""
+    try:
+        with open(path, "rb") as handle:
+            info = os.fstat(handle.fileno())
+            handle.seek(max(0, info.st_size - 512))
+            tail = handle.read()
+    except OSError:
+        return None
+    return (str(path), info.st_size, info.st_ino, info.st_mtime_ns, tail)
 
 
 def json_lines(path: Path, live: bool = True) -> tuple[list[dict], int]:
@@ -284,6 +294,7 @@ __all__ = [
     "checkpoint_step",
     "described",
     "ended_at",
+    "file_signature",
     "file_size",
     "is_number",
     "json_lines",

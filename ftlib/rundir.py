@@ -34,18 +34,19 @@ Not known here: the queue and processes (runs.py), what training does (training.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import os
 import time
 from pathlib import Path
 
-from ftlib import workspace
+from ftlib import run_files, workspace
 from ftlib.config import RunConfig
 from ftlib.errors import plural
 from ftlib.file_lock import locked
 from ftlib.integrity import damaged_files, file_problem, missing_weights
-from ftlib.overfitting import diverged
+from ftlib.run_digest import metric_facts
 from ftlib.run_files import (
     COUNT,
     DURATIONS,
@@ -275,9 +276,10 @@ class RunDir:
         may be writing, so a last line without its newline is that write, not damage."""
         return self._metrics(live)[:2]
 
-    def _metrics(self, live: bool = True) -> tuple[list[dict], int, list[str]]:
-        """`checked_metrics`, and the names of the values left out of their rows for not being numbers."""
-        rows, bad = cached_json_lines(self.metrics_file, live)
+    def _metrics(self, live: bool = True, cached: bool = True) -> tuple[list[dict], int, list[str]]:
+        """`checked_metrics`, and the names of the values left out of their rows for not being numbers; `cached`:
+        the parsed rows are kept for the next reader (the charts), not for a summary, whose facts are kept instead."""
+        rows, bad = (cached_json_lines if cached else run_files.json_lines)(self.metrics_file, live)
         kept, wrong = [], set()
         for row in rows:
             if type(row.get("step")) is not int:
@@ -383,11 +385,15 @@ class RunDir:
         config, config_wrong = typed(config, CONFIG_TEXTS)  # a value of another kind: as if missing, and named
         state = status.get("state", "unknown")
         damage = self._damage_message(status_problem, config_problem)  # "" when both read
-        # A finished run's file is whole: a last line without its newline was cut short, not being written.
-        metrics, left_out, metrics_wrong = self._metrics(live=state not in DONE)
-        train = [m for m in metrics if m.get("kind") == "train"]
-        evals = [m for m in metrics if m.get("kind") == "eval"]
-        step = train[-1]["step"] if train else _count(status.get("step"))
+        method = config.get("method") or status.get("method") or "?"
+        kept_step = status.get("kept_step")  # the result is that checkpoint: judged by its eval
+        # A finished run's file is whole: a last line without its newline was cut short, not being written. Its
+        # divergence is judged once the run has ended (a run going may still come down).
+        live, judged = state not in DONE, state not in ACTIVE and state != "queued"
+        read = functools.partial(self._metrics, live, cached=False)
+        facts = metric_facts(self.metrics_file, read, live, method, kept_step, judged)
+        last = facts.last_train or {}
+        step = last["step"] if facts.last_train else _count(status.get("step"))
         if state == "finished":  # the trainer's count at the end, whatever metrics.jsonl kept
             step = max(step, _count(status.get("step")))
         # Before training begins (queued, loading), the steps the config fixes; the trainer's count once it starts.
@@ -396,19 +402,10 @@ class RunDir:
         parts = [float(p) for p in status.get("parts_s") or []]  # numbers, 0 or more (STATUS_FIELDS)
         if started and not ended and state in ACTIVE:
             parts = [*parts, max(0.0, time.time() - float(started))]  # the attempt running now
-        elapsed = train[-1].get("elapsed", 0.0) if train else 0.0
+        elapsed = last.get("elapsed", 0.0)
         eta = elapsed / step * (max_steps - step) if state in ACTIVE and step and max_steps and elapsed else None
         eta = eta if eta is None or math.isfinite(eta) else None  # a logged time that is NaN or Infinity
-        method = config.get("method") or status.get("method") or "?"
-        # Judged once the run has ended (a run going may still come down), from the metrics read above.
-        divergence = None if state in ACTIVE or state == "queued" else diverged(metrics, method)
-        score, train_key, eval_key = SCORES.get(method, LOSS_SCORE)
-        # The last row with a score: in a cut file, not the last step's (`RunSummary.train_score_step` says so).
-        scored = next((m for m in reversed(train) if m.get(train_key) is not None), {})
-        if (kept_step := status.get("kept_step")) is not None:  # the result is that checkpoint: judged by its eval
-            evals = [m for m in evals if m.get("step") == kept_step] or evals
-        last_eval = next((m[eval_key] for m in reversed(evals) if m.get(eval_key) is not None), None)
-        peaks = {key: _largest(metrics, key) for key in ("peak_memory", "peak_memory_reserved")}
+        score, train_key, _ = SCORES.get(method, LOSS_SCORE)
         own = method in ("lora", "qlora", "full")  # the method names what trains
         tuning = method if own else config.get("tuning") or config.get("dpo_tuning") or "lora"
         if not own:
@@ -434,23 +431,23 @@ class RunDir:
             max_steps=max_steps,
             progress=min(1.0, step / max_steps) if max_steps else (1.0 if state == "finished" else 0.0),
             eta_s=round(eta, 1) if eta is not None else None,
-            train_loss=train[-1].get("loss") if train else None,
-            eval_loss=evals[-1].get("eval_loss") if evals else None,
+            train_loss=last.get("loss"),
+            eval_loss=(facts.last_eval or {}).get("eval_loss"),
             # DPO's share of pairs whose chosen answer gains more than the rejected one; a reward model's, of pairs it
             # scores the chosen answer higher (its `accuracy`): the same question, one key.
-            reward_accuracy=train[-1].get("accuracy" if score == "accuracy" else "reward_accuracy") if train else None,
+            reward_accuracy=last.get("accuracy" if score == "accuracy" else "reward_accuracy"),
             message=damage or status.get("message") or "",
             output=status.get("output"),
             log_tail=status.get("log_tail")
             or ([] if state not in ("failed", "interrupted") else self.log_tail(since=status.get("log_start"))),
-            resumable=not config_problem and (bool(status_problem) or self._resumable(state, status, train)),
+            resumable=not config_problem and (bool(status_problem) or self._resumable(state, status, last)),
             stopped_by_user=state == "interrupted" and status.get("stopped_by") == "user",
-            divergence=divergence,
+            divergence=facts.divergence,
             score=score,
-            train_score=scored.get(train_key),
-            train_score_step=scored.get("step"),
-            eval_score=last_eval,
-            **peaks,
+            train_score=facts.scored.get(train_key),
+            train_score_step=facts.scored.get("step"),
+            eval_score=facts.eval_score,
+            **facts.peaks,
             estimated_memory=status.get("estimated_memory"),
             processes=_processes(config),
             template=str(config.get("template") or ""),
@@ -459,8 +456,8 @@ class RunDir:
                 *([damage] if damage else []),
                 *wrong_words(STATUS_FILE, status_wrong),
                 *wrong_words(CONFIG_FILE, config_wrong),
-                *_left_out_words(left_out),
-                *_not_numbers_words(metrics_wrong),
+                *_left_out_words(facts.left_out),
+                *_not_numbers_words(list(facts.not_numbers)),
             ],
         )
 
@@ -491,7 +488,7 @@ class RunDir:
             "the Train page)."
         )
 
-    def _resumable(self, state: str, status: dict, train: list[dict] = ()) -> bool:
+    def _resumable(self, state: str, status: dict, last: dict | None = None) -> bool:
         """Whether Resume can help: a stopped or lost run, a failed one with a checkpoint to continue from, or one
         whose failure may not happen again (a crash, out of memory, a full disk). A run that failed before saving a
         checkpoint on the person's own settings or data (`user_error` in status.json), or on a loss or gradient that
@@ -518,7 +515,7 @@ class RunDir:
             return bool(damaged) and ended_at(self.last_checkpoint())
         if state != "failed":
             return False
-        broke = bool(train) and not all(_finite(train[-1].get(key)) for key in ("loss", "grad_norm"))
+        broke = bool(last) and not all(_finite(last.get(key)) for key in ("loss", "grad_norm"))
         return not (status.get("user_error") or broke) or self.last_checkpoint() is not None
 
 
@@ -536,13 +533,6 @@ def run_folders(root: str | Path | None = None) -> list[RunDir]:
 def _finite(value) -> bool:
     """A logged number that is finite, or none logged (a step may leave out its gradient size)."""
     return value is None or (isinstance(value, (int, float)) and math.isfinite(value))
-
-
-def _largest(metrics: list[dict], key: str) -> int | None:
-    """The largest value of `key` in the metric rows (a resumed run's attempts each start from their own process's
-    peak); None where no row has it."""
-    values = [row[key] for row in metrics if is_number(row.get(key)) and math.isfinite(row[key])]
-    return int(max(values)) if values else None
 
 
 def _left_out_words(left_out: int) -> list[str]:

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import gc
 
+from ftlib import run_digest, run_files, runs
 from ftlib import sampling as S
+from ftlib.testing import make_run
 
 
 class _Tokenizer:
@@ -28,3 +30,43 @@ def test_token_texts_go_with_their_tokenizer_and_a_new_one_never_reads_an_old_on
         del tokenizer
     gc.collect()
     assert len(S._TOKEN_TEXTS) == 0  # nothing kept of the 200 tokenizers once they are gone
+
+
+def _many_runs(count: int, steps: int) -> list:
+    rows = [{"kind": "train", "step": s, "loss": 2.0 - s / steps, "peak_memory": 1000 + s} for s in range(1, steps)]
+    rows.append({"kind": "train", "step": steps, "loss": 1.0, "peak_memory": 1000 + steps})
+    rows.append({"kind": "eval", "step": steps, "eval_loss": 1.25})
+    return [
+        make_run(f"r{n:03d}", {"dataset": "d"}, metrics=rows, step=steps, max_steps=steps, ended=1.0)
+        for n in range(count)
+    ]
+
+
+def test_listing_many_runs_parses_only_the_metrics_that_changed_and_keeps_no_parsed_rows(monkeypatch):
+    # A team's workspace: more metrics than the parsed files' cache holds (here 1 KB; 32 MiB on a server, which
+    # 300 runs of 2,000 steps pass 5 times over): each listing parsed every run's file again (4-7 s a listing).
+    monkeypatch.setattr(run_files, "PARSED_BYTES", 1024)
+    monkeypatch.setattr(run_files, "_PARSED", {})
+    monkeypatch.setattr(run_digest, "_FACTS", {})
+    made = _many_runs(6, 40)
+    parsed = []
+    parse = run_files.json_lines
+    monkeypatch.setattr(run_files, "json_lines", lambda *a, **k: parsed.append(a[0]) or parse(*a, **k))
+    first = {r.id: r.as_dict() for r in runs.list_runs()}
+    assert len(parsed) == 6 and first["r000"]["train_loss"] == 1.0 and first["r000"]["eval_loss"] == 1.25
+    assert first["r000"]["peak_memory"] == 1040
+    parsed.clear()
+    for _ in range(3):  # the Train page lists them every 2 s while a run trains
+        assert {r.id: r.as_dict() for r in runs.list_runs()} == first
+    assert parsed == []
+    made[2].append_metric({"kind": "train", "step": 41, "loss": 0.5})  # one run's file changed: that one is read
+    again = {r.id: r.as_dict() for r in runs.list_runs()}
+    assert parsed == [made[2].metrics_file] and again["r002"]["train_loss"] == 0.5
+    assert run_files._PARSED == {}  # a listing keeps a few facts a run, not its parsed rows (209 MiB for 300 runs)
+
+
+def test_the_facts_of_at_most_FACTS_runs_are_kept(monkeypatch):
+    monkeypatch.setattr(run_digest, "_FACTS", {})
+    monkeypatch.setattr(run_digest, "FACTS", 4)
+    _many_runs(7, 3)
+    assert len(runs.list_runs()) == 7 and len(run_digest._FACTS) == 4
