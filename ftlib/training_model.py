@@ -25,11 +25,32 @@ def lora_config(config: RunConfig):
         lora_alpha=config.lora_alpha,
         lora_dropout=float(config.lora_dropout),
         target_modules="all-linear" if targets == ["all-linear"] else list(targets),
+        exclude_modules=NOT_TEXT if multimodal(config.model) else None,
         bias="none",
         # A reward model trains its new score head whole beside the adapter (saved with it).
         task_type="SEQ_CLS" if config.method == "reward" else "CAUSAL_LM",
         modules_to_save=["score"] if config.method == "reward" else None,
     )
+
+
+# The parts of a multimodal checkpoint (Gemma 3 4B and up, Llama 3.2 Vision, Qwen2-VL, LLaVA) that read images or
+# sound. Text rows never run them, so adapters there (`all-linear`, or q_proj, which SigLIP's layers are named too)
+# train nothing and only weigh the adapter down: all-linear adapted every attention and MLP layer of Gemma 3's tower.
+NOT_TEXT = r"(.*\.)?(vision_tower|vision_model|visual|multi_modal_projector|audio_tower)(\..*)?"
+
+
+def multimodal(spec: str) -> bool:
+    """Whether the model `spec` names is a multimodal checkpoint (its config.json has a `vision_config` or an
+    `audio_config`), whose `NOT_TEXT` parts get no adapter. False when its config cannot be read."""
+    import json
+
+    from ftlib.models import resolve_model
+
+    try:
+        described = json.loads((resolve_model(spec, fetch=False) / "config.json").read_text(encoding="utf-8"))
+    except Exception:  # the run's own loading says what is wrong with the folder
+        return False
+    return isinstance(described, dict) and any(k in described for k in ("vision_config", "audio_config"))
 
 
 def fusable_adapters(model) -> bool:
@@ -183,11 +204,13 @@ def leave_out_bitsandbytes(config: RunConfig) -> bool:
 
 
 __all__ = [
+    "NOT_TEXT",
     "fusable_adapters",
     "keep_4bit_trainable",
     "leave_out_bitsandbytes",
     "load_training_model",
     "model_parameters",
+    "multimodal",
     "training_dtypes",
     "lora_config",
     "quantization_config",

@@ -264,3 +264,33 @@ def test_weights_saved_quantized_without_their_library_are_refused_where_chosen(
     said = str(refused.value)
     assert f"holds weights saved quantized ({quantized['quant_method']}" in said and library in said
     assert "unquantized repository" in said
+
+
+@pytest.mark.parametrize("targets", [["all-linear"], ["q_proj", "v_proj"]], ids=["all-linear", "named"])
+def test_a_multimodal_checkpoints_image_tower_gets_no_adapter(family, tmp_path, targets):
+    """Gemma 3 4B and up load as Gemma3ForConditionalGeneration with a SigLIP tower: `all-linear` (and q_proj, a name
+    its layers share) put adapters on the tower, which text rows never run: they trained nothing and weighed down
+    every adapter saved. The text layers get theirs, and train."""
+    from ftlib.training import build_trainer
+
+    config = RunConfig(
+        model=str(family("gemma3-vision")),
+        method="lora",
+        template="gemma",
+        lora_targets=targets,
+        max_steps=2,  # B starts at 0: A moves from the second step
+        batch_size=2,
+        save_every=0,
+        max_length=512,
+        device="cpu",
+        scheduler="constant",
+        warmup_ratio=0.0,
+    )
+    prepared = build_trainer(config, tmp_path, rows=(ROWS, []))
+    model = prepared.trainer.model
+    adapted = [n for n, m in model.named_modules() if hasattr(m, "lora_A")]
+    assert adapted and not [n for n in adapted if "vision_tower" in n or "multi_modal_projector" in n]
+    assert any(".language_model.layers.0.self_attn.q_proj" in n for n in adapted)
+    before = {n: p.detach().clone() for n, p in model.named_parameters() if p.requires_grad}
+    prepared.trainer.train()
+    assert all(not torch.equal(before[n], p) for n, p in model.named_parameters() if n in before)

@@ -34,7 +34,7 @@ def _tokenizer(specials: list[str], **kw):
 
 
 def tiny_family(family: str, target: Path) -> Path:
-    """A tiny random model of `family` (gpt2, t5, bert) with its tokenizer, saved into `target`; returns it."""
+    """A tiny random model of `family` (gpt2, t5, bert, gemma3-vision) with its tokenizer, saved into `target`."""
     import torch
     import transformers as T
 
@@ -54,6 +54,24 @@ def tiny_family(family: str, target: Path) -> Path:
             vocab_size=len(tokenizer), hidden_size=32, num_hidden_layers=2, num_attention_heads=4, intermediate_size=64
         )
         model = T.BertForMaskedLM(config)
+    elif family == "gemma3-vision":  # google/gemma-3-4b-it's shape: Gemma3ForConditionalGeneration, a SigLIP tower
+        specials = ["<pad>", "<eos>", "<bos>", "<unk>", "<start_of_turn>", "<end_of_turn>"]
+        specials += ["<start_of_image>", "<end_of_image>", "<image_soft_token>"]
+        tokenizer = _tokenizer(specials, bos_token="<bos>", eos_token="<eos>", pad_token="<pad>", unk_token="<unk>")
+        ids = tokenizer.convert_tokens_to_ids
+        text = T.Gemma3TextConfig(
+            vocab_size=len(tokenizer), hidden_size=32, intermediate_size=64, num_hidden_layers=2,
+            num_attention_heads=4, num_key_value_heads=2, head_dim=8, max_position_embeddings=512,
+        )  # fmt: skip
+        vision = T.SiglipVisionConfig(
+            hidden_size=32, intermediate_size=64, num_hidden_layers=1, num_attention_heads=4, image_size=32,
+            patch_size=8,
+        )  # fmt: skip
+        config = T.Gemma3Config(
+            text_config=text, vision_config=vision, mm_tokens_per_image=4, boi_token_index=ids("<start_of_image>"),
+            eoi_token_index=ids("<end_of_image>"), image_token_index=ids("<image_soft_token>"),
+        )  # fmt: skip
+        model = T.Gemma3ForConditionalGeneration(config)
     else:
         raise ValueError(family)
     target = Path(target)
