@@ -91,11 +91,18 @@ def not_a_decoder(path: Path, name: str) -> str | None:
     if kind in MODEL_FOR_CAUSAL_LM_MAPPING_NAMES:
         return None
     import transformers
+    from transformers.models.auto.configuration_auto import CONFIG_MAPPING_NAMES
 
+    if kind not in CONFIG_MAPPING_NAMES:  # a newer model than this transformers, which would fail to read its config
+        return (
+            f"'{name}' is a model of type '{kind}' ({_named(described)}), which transformers "
+            f"{transformers.__version__} installed here does not know: the model is newer than it. Upgrade "
+            "transformers (`pip install -U transformers`) on this server, or pick a model it knows."
+        )
     return (
         f"'{name}' ({_named(described)}, model type '{kind}') is not a language model transformers "
         f"{transformers.__version__} can write text with: it has no causal language model class for this type (a "
-        f"vision-language or audio model, an encoder, or a type newer than this transformers). {_PICK}"
+        f"vision-language or audio model, or an encoder). {_PICK}"
     )
 
 

@@ -294,3 +294,16 @@ def test_a_multimodal_checkpoints_image_tower_gets_no_adapter(family, tmp_path, 
     before = {n: p.detach().clone() for n, p in model.named_parameters() if p.requires_grad}
     prepared.trainer.train()
     assert all(not torch.equal(before[n], p) for n, p in model.named_parameters() if n in before)
+
+
+def test_a_model_type_this_transformers_does_not_know_is_refused_before_a_run(family, tmp_path):
+    """A model newer than the installed transformers: the run was queued, then failed as it loaded ("The checkpoint
+    you are trying to load has model type `qwen9` but Transformers does not recognize this architecture")."""
+    folder = shutil.copytree(family("gpt2"), tmp_path / "newer")
+    described = json.loads((folder / "config.json").read_text())
+    (folder / "config.json").write_text(json.dumps({**described, "model_type": "qwen9", "architectures": ["Q9"]}))
+    with pytest.raises(ModelError) as refused:
+        models.check_model(str(folder), method="lora")
+    said = str(refused.value)
+    assert "is a model of type 'qwen9' (Q9), which transformers" in said and "does not know" in said
+    assert "`pip install -U transformers`" in said
