@@ -108,3 +108,16 @@ def test_instructions_beside_a_system_and_chat_shaped_tools():
     assert result.rows[0]["messages"][0] == {"role": "system", "content": "Answer from the tide table."}
     assert result.rows[0]["tools"] == [tool]
     assert "instructions" in named(result)
+
+
+def test_a_problem_names_the_item_the_file_holds():
+    """Calls joined into one turn do not shift the numbers: a problem names the item as written (the 4th), and
+    reasoning with no reply after it its own item."""
+    second = {**CALL, "call_id": "call_8"}
+    empty = {**OUTPUT, "output": None}
+    cut = {"type": "reasoning", "summary": [{"type": "summary_text", "text": "Need the table."}]}
+    result = load({"messages": [USER_ITEM, CALL, second, empty]}, {"messages": [USER_ITEM, CALL, second, cut]})
+    problems = [e.message for e in result.errors]
+    assert len(problems) == 2
+    assert problems[0].startswith("turn 4 (tool) of 'messages'")
+    assert problems[1] == "turn 4 (assistant) of 'messages' has reasoning but no answer after it"
