@@ -5,6 +5,8 @@ object never reads an old one's, and listing many runs parses only the metric fi
 from __future__ import annotations
 
 import gc
+import json
+from pathlib import Path
 
 from ftlib import run_digest, run_files, runs
 from ftlib import sampling as S
@@ -70,3 +72,35 @@ def test_the_facts_of_at_most_FACTS_runs_are_kept(monkeypatch):
     monkeypatch.setattr(run_digest, "FACTS", 4)
     _many_runs(7, 3)
     assert len(runs.list_runs()) == 7 and len(run_digest._FACTS) == 4
+
+
+def test_the_data_pages_files_together_stay_within_what_one_file_may_take(tmp_path, monkeypatch):
+    # Each file is refused past half the machine's memory (data_budget), but the Data page kept four: the same large
+    # upload under four field mappings took twice the machine. Here half the "machine" holds two of these files.
+    from ui import data_files as D
+
+    turns = [[{"role": "user", "content": f"Q{i}?"}, {"role": "assistant", "content": f"A{i}."}] for i in range(10)]
+    files = []
+    for name in "abc":
+        path = tmp_path / f"{name}.jsonl"
+        path.write_text("".join(json.dumps({"messages": t}) + "\n" for t in turns), encoding="utf-8")
+        files.append(str(path))
+    one = D.estimate(10, Path(files[0]).stat().st_size)
+    monkeypatch.setattr(D, "memory_bytes", lambda: 2 * (2 * one + one // 2))
+    reads = []
+    load = D.load_file
+    monkeypatch.setattr(D, "load_file", lambda path, **k: reads.append(Path(path).name) or load(path, **k))
+    monkeypatch.setattr(D, "_held", {})
+    D.load_cached.clear()
+
+    def open_file(path: str):
+        return D.load_cached(path, Path(path).stat().st_mtime, None, None, Path(path).name)
+
+    for path in files[:2]:
+        assert len(open_file(path).rows) == 10
+    assert len(open_file(files[0]).rows) == 10 and reads == ["a.jsonl", "b.jsonl"]  # two fit: still held
+    open_file(files[2])  # a third would pass half the memory: the two held go first
+    open_file(files[0])
+    assert reads == ["a.jsonl", "b.jsonl", "c.jsonl", "a.jsonl"]  # read again: it had been let go
+    assert sum(D._held.values()) <= D.memory_bytes() // 2
+    D.load_cached.clear()

@@ -4,12 +4,14 @@ server). Reading is `ftlib.data`; these only cache and draw."""
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import streamlit as st
 
 from ftlib import workspace
 from ftlib.data import dedupe_rows, load_file, peek_fields, split_rows, split_warnings
+from ftlib.data_budget import estimate, memory_bytes
 from ftlib.data_stats import row_counts
 from ftlib.own_split import own_split
 from ftlib.splits import most_copies
@@ -26,8 +28,44 @@ NONE = "(none)"  # a box's choice of nothing: no earlier upload, a field mapped 
 # more memory than their pickles.
 @st.cache_resource(max_entries=4, ttl=3600, show_spinner="Reading the file...")
 def load_cached(path: str, mtime: float, fmt: str | None, mapping: tuple | None, shown: str):
-    """The parsed file; `mtime` is in the key so an edited file is read again; `shown` is its name in messages."""
-    return load_file(path, fmt=fmt, column_map=dict(mapping) if mapping is not None else None, name=shown)
+    """The parsed file; `mtime` is in the key so an edited file is read again; `shown` is its name in messages.
+    The files read before go first when they and this one would pass the memory one file may take (`_make_room`)."""
+    key = (path, mtime, fmt, mapping, shown)
+    _make_room(key, estimate(0, _size(path)))  # before reading it, from its bytes: its rows are not counted yet
+    result = load_file(path, fmt=fmt, column_map=dict(mapping) if mapping is not None else None, name=shown)
+    held = estimate(len(result.rows), _size(path))
+    _make_room(key, held)  # and from its rows (many short rows take more than their bytes say)
+    with _held_lock:
+        _held[key] = held
+        while len(_held) > 4:  # load_cached's max_entries: an older entry has gone from it
+            del _held[next(iter(_held))]
+    return result
+
+
+# What the cached files take, about (`ftlib.data_budget.estimate`), by load_cached's key. Each file is refused past
+# half the machine's memory, but the four cached could take twice the machine: the same file under each field mapping
+# tried is an entry of its own (a 49 MiB JSONL file held 232 MiB under each), and the kernel kills the server for it.
+_held: dict[tuple, int] = {}
+_held_lock = threading.Lock()
+
+
+def _size(path: str) -> int:
+    try:
+        return Path(path).stat().st_size
+    except OSError:  # load_file says what is wrong with it
+        return 0
+
+
+def _make_room(key: tuple, need: int) -> None:
+    """Let go of every file the Data page holds (and what was derived from them) when they and a file about to be read
+    (`need` bytes, about) would pass half the machine's memory (`ftlib.data_budget`); a session showing one reads it
+    again on its next click."""
+    with _held_lock:
+        if sum(size for held, size in _held.items() if held != key) + need <= memory_bytes() // 2:
+            return
+        _held.clear()
+    for cached in (load_cached, deduped_cached, own_split_cached):
+        cached.clear()
 
 
 @st.cache_resource(max_entries=4, ttl=3600, show_spinner="Dropping exact duplicates...")
