@@ -3,21 +3,45 @@ modelling adds it). The Tokens page's encoding (tokens.py) and the Data page's t
 read it here, so the lengths the Data page shows are the ones training cuts.
 
     text_pieces("The sky is blue.", tokenizer)   # [("The sky is blue.", "text"), ("<|endoftext|>", "end_of_text")]
+
+Whether a tokenizer adds a BOS is asked of it once, through `per_tokenizer`: what is worked out once per tokenizer
+(tokenizer_checks.py asks its missing control tokens there too), kept while the tokenizer lives and no longer.
 """
 
 from __future__ import annotations
 
-from functools import lru_cache
+import threading
+import weakref
+from collections.abc import Callable
+
+# What is worked out once per tokenizer, kept only while the tokenizer lives. An lru_cache keyed by the tokenizer kept
+# the last 8 alive after the pages' caches had let them go (84 MiB for 8 of SmolLM2's; a larger vocabulary's, more).
+_PER_TOKENIZER: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_PER_TOKENIZER_LOCK = threading.Lock()
+PER_TOKENIZER = 16  # answers kept a tokenizer (a check per template asked of it)
+
+
+def per_tokenizer(tokenizer, key: tuple, make: Callable[[], object]):
+    """`make()`, worked out once per tokenizer and `key` while the tokenizer lives (put its vocabulary length in `key`:
+    tokens added later then ask again); the `PER_TOKENIZER` answers last worked out for each tokenizer are kept."""
+    with _PER_TOKENIZER_LOCK:
+        known = _PER_TOKENIZER.setdefault(tokenizer, {})
+        if key in known:
+            return known[key]
+    value = make()
+    with _PER_TOKENIZER_LOCK:
+        known[key] = value
+        while len(known) > PER_TOKENIZER:
+            del known[next(iter(known))]
+    return value
 
 
 def tokenizer_adds_bos(tokenizer) -> bool:
     """Whether `tokenizer(text)` puts a BOS token in front by default (Llama tokenizers do, SmolLM2's does not)."""
-    return _adds_bos(tokenizer, len(tokenizer))
+    return per_tokenizer(tokenizer, ("adds_bos", len(tokenizer)), lambda: _adds_bos(tokenizer))
 
 
-@lru_cache(maxsize=8)
-def _adds_bos(tokenizer, size: int) -> bool:
-    # `size` (the vocabulary length) is in the key so that tokens added later invalidate the entry.
+def _adds_bos(tokenizer) -> bool:
     with_special = tokenizer("a")["input_ids"]
     plain = tokenizer("a", add_special_tokens=False)["input_ids"]
     return len(with_special) > len(plain) and with_special[0] == tokenizer.bos_token_id
@@ -46,4 +70,4 @@ def template_head(text: str, template) -> int:
     return len(bos) if bos and text.startswith(bos) else 0
 
 
-__all__ = ["head_length", "template_head", "text_pieces", "tokenizer_adds_bos"]
+__all__ = ["head_length", "per_tokenizer", "template_head", "text_pieces", "tokenizer_adds_bos"]

@@ -7,22 +7,14 @@ text (`control_token_checks`, a list: a warning and an error may both apply). Ea
 from __future__ import annotations
 
 import json
-from functools import lru_cache
 
 from ftlib.check_result import Check
 from ftlib.masks import MESSAGE_TEXT
 from ftlib.prompt_checks import turns_named
 from ftlib.rows import IGNORE_INDEX
 from ftlib.templates import ChatTemplate, has_own_template, missing_special_tokens, required_special_tokens
-from ftlib.text_rows import template_head
+from ftlib.text_rows import per_tokenizer, template_head
 from ftlib.tokens import Encoded, tokenizer_adds_bos
-
-
-@lru_cache(maxsize=8)
-def _missing(tokenizer, size: int, template: ChatTemplate) -> tuple[str, ...]:
-    # `size` (the vocabulary length) is in the key so that tokens added later invalidate the entry.
-    return tuple(missing_special_tokens(tokenizer, template))
-
 
 # Said wherever tokens are added to see them as one: the studio's runs keep the model's tokenizer as it is.
 PREVIEW_ONLY = (
@@ -34,7 +26,8 @@ PREVIEW_ONLY = (
 def check_missing_special_tokens(tokenizer, template: ChatTemplate) -> Check | None:
     """warning "missing_special_tokens" naming the control tokens the template writes that the tokenizer does not know
     (each split into ordinary tokens); None when it knows them all. Cached per tokenizer, its size and template."""
-    missing = _missing(tokenizer, len(tokenizer), template)
+    key = ("missing_special_tokens", len(tokenizer), template)
+    missing = per_tokenizer(tokenizer, key, lambda: tuple(missing_special_tokens(tokenizer, template)))
     if not missing:
         return None
     return Check(

@@ -104,3 +104,25 @@ def test_the_data_pages_files_together_stay_within_what_one_file_may_take(tmp_pa
     assert reads == ["a.jsonl", "b.jsonl", "c.jsonl", "a.jsonl"]  # read again: it had been let go
     assert sum(D._held.values()) <= D.memory_bytes() // 2
     D.load_cached.clear()
+
+
+def test_what_is_worked_out_per_tokenizer_keeps_no_tokenizer_alive(smol_tokenizer):
+    # An lru_cache keyed by the tokenizer kept the last 8 alive after the pages' caches let them go (84 MiB of
+    # SmolLM2's): here 10 copies are made, asked, and let go; none may stay.
+    import copy
+    import weakref
+
+    from ftlib.templates import get_template
+    from ftlib.text_rows import tokenizer_adds_bos
+    from ftlib.tokenizer_checks import check_missing_special_tokens
+
+    chatml = get_template("chatml", tokenizer=smol_tokenizer)
+    alive = []
+    for _ in range(10):
+        tokenizer = copy.deepcopy(smol_tokenizer)
+        assert tokenizer_adds_bos(tokenizer) is False  # SmolLM2's adds none
+        assert check_missing_special_tokens(tokenizer, chatml) is None  # it knows ChatML's tokens
+        alive.append(weakref.ref(tokenizer))
+        del tokenizer
+    gc.collect()
+    assert [ref for ref in alive if ref() is not None] == []
