@@ -33,7 +33,7 @@ def html_table(rows: list[dict], widths: dict[str, str] | None = None) -> str:
     out = [CSS, '<div class="ft-scroll"><table class="ft-table"><thead><tr>']
     for name in head:
         style = f' style="width:{widths[name]}"' if name in widths else ""
-        out.append(f'<th scope="col"{style}>{html.escape(str(name))}</th>')
+        out.append(f"<th{style}>{html.escape(str(name))}</th>")
     out.append("</tr></thead><tbody>")
     for row in rows:
         cells = []

@@ -141,7 +141,7 @@ def pill(token, show_ids: bool = False, cut: bool = False, title: str | None = N
     if title is not None:
         title = html.escape(title, quote=True)
     else:  # the hover text says what the strike-through means, as the legend does
-        title = ("cut by the max length: not in the training sequence | " if cut else "") + token_title(token)
+        title = token_title(token) + (" | cut by the max length: not in the training sequence" if cut else "")
     return f'<span class="ft-tok {klass}" title="{title}">{shown}{sub}</span>'
 
 
