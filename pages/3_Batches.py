@@ -47,6 +47,7 @@ from ui.batch_view import (
     padding_said,
     steps_help,
 )
+from ui.charts import readable_text
 from ui.common import active_model, cached_split, cached_tokenizer, require_split, user_errors
 from ui.form import start_from_last_run
 from ui.inputs import number_in_range
@@ -329,7 +330,7 @@ def whole_split(
     fig.update_yaxes(matches=None, showticklabels=True, title=None)
     fig.for_each_annotation(lambda a: a.update(text=a.text.split("=")[-1]))
     fig.update_layout(showlegend=False, margin=dict(t=30, b=10))
-    st.plotly_chart(fig, width="stretch")
+    st.plotly_chart(readable_text(fig), width="stretch")
 
 
 st.title("Batches")

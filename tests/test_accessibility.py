@@ -243,3 +243,37 @@ def test_chart_lines_differ_by_dash_not_only_colour(figure):
     marked = [t.marker.symbol for t in lines if "markers" in t.mode]
     assert len(set(marked)) == len(marked), marked
     assert figure.layout.title.text and figure.layout.xaxis.title.text == "step"
+
+
+def _figures():
+    from ftlib.evaluate import TokenLosses
+    from ui.data_view import length_figure
+    from ui.evaluate_view import token_loss_figure
+
+    batch = _batch()
+    frame = pd.DataFrame(
+        {"token": ["'a'"], "model": [1.0], "after penalty and temperature": [1.0], "kept by min-p": [True]}
+        | {"final": [1.0]}
+    )
+    losses = TokenLosses(
+        tokens=["Hi", " there"], scored=[False, True], losses={"base": [None, 2.1], "tuned": [None, 0.4]}
+    )
+    return {
+        "loss": charts.loss_figure(ROWS),
+        "batch overview": batch_view.overview(batch, ["row 1", "row 2"]),
+        "next token": next_token_figure(frame),
+        "token losses": token_loss_figure(losses),
+        "lengths": length_figure([12, 40, 33, 57], 48),
+    }
+
+
+@pytest.mark.parametrize(("name", "figure"), _figures().items())
+def test_chart_text_meets_aa_contrast(name, figure):
+    """Streamlit's chart theme greys ticks and axis titles to #808495 (3.7:1) unless the figure sets their colour."""
+    layout = figure.layout
+    axes = [layout[k] for k in layout if k.startswith(("xaxis", "yaxis"))]
+    assert axes
+    for axis in axes:
+        for colour in (axis.tickfont.color, axis.title.font.color):
+            assert colour and contrast(colour, "#ffffff") >= TEXT_AA, (name, colour)
+    assert contrast(layout.legend.font.color, "#ffffff") >= TEXT_AA

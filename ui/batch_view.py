@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import plotly.graph_objects as go
 
 from ftlib import batching
+from ui.charts import readable_text
 
 # Each kind has a cue besides its colour, for readers who do not tell the colours apart: a bar under a trained cell,
 # the word "pad" in italics for padding (a masked cell has neither). Pad text #595959 on its grey: 5.5:1 (WCAG AA).
@@ -337,7 +338,7 @@ def overview(batch: batching.Batch, names: list[str]) -> go.Figure:
     fig.update_yaxes(autorange="reversed")
     fig.update_xaxes(title="position")
     fig.update_layout(height=90 + 28 * batch.shape[0], margin={"t": 10, "b": 10, "l": 10, "r": 10})
-    return fig
+    return readable_text(fig)
 
 
 __all__ = [

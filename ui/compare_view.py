@@ -17,6 +17,7 @@ from ftlib.answer_notes import only_whitespace, repeats_itself, whitespace_said
 from ftlib.decoding import short_number
 from ftlib.errors import plural
 from ftlib.next_token import percent
+from ui.charts import readable_text
 
 CSS = """
 <style>
@@ -346,7 +347,7 @@ def next_token_figure(frame: pd.DataFrame) -> go.Figure:
         yaxis_tickformat=".0%",
         legend={"orientation": "h", "y": 1.12},
     )
-    return fig
+    return readable_text(fig)
 
 
 __all__ = [

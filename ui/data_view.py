@@ -192,6 +192,8 @@ def length_figure(lengths: list[int], cutoff: int):
     """A histogram of token lengths with the max-length cutoff as a dashed line (when it is in view)."""
     import plotly.express as px
 
+    from ui.charts import readable_text
+
     longest = max(lengths)
     fig = px.histogram(
         x=lengths, nbins=min(60, max(10, len(set(lengths)))), labels={"x": "tokens per row", "count": "rows"}
@@ -203,7 +205,7 @@ def length_figure(lengths: list[int], cutoff: int):
     fig.update_layout(
         height=320, margin={"t": 30, "b": 10}, yaxis_title="rows", showlegend=False, xaxis_range=[0, x_max]
     )
-    return fig
+    return readable_text(fig)
 
 
 @st.cache_data(max_entries=8, show_spinner="Measuring token lengths...")

@@ -21,6 +21,7 @@ from ftlib.errors import plural
 from ftlib.next_token import percent
 from ftlib.run_picker import age_words
 from ftlib.tuning_cost import GRADE_HELP
+from ui.charts import readable_text
 from ui.compare_view import duration
 
 ROWS_PER_PAGE = 8
@@ -402,7 +403,7 @@ def token_loss_figure(view) -> go.Figure:
     heat.update_layout(
         height=220, margin={"t": 10, "b": 10}, xaxis={"tickangle": -45}, yaxis={"autorange": "reversed"}
     )
-    return heat
+    return readable_text(heat)
 
 
 __all__ = [
