@@ -277,3 +277,7 @@ def test_chart_text_meets_aa_contrast(name, figure):
         for colour in (axis.tickfont.color, axis.title.font.color):
             assert colour and contrast(colour, "#ffffff") >= TEXT_AA, (name, colour)
     assert contrast(layout.legend.font.color, "#ffffff") >= TEXT_AA
+    for note in layout.annotations:  # the length histogram's "max length" label
+        assert contrast(note.font.color, "#ffffff") >= TEXT_AA, (name, note.text)
+    if name == "lengths":
+        assert layout.annotations

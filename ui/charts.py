@@ -17,10 +17,14 @@ CHART_TEXT = "#5c5f6e"
 
 
 def readable_text(fig: go.Figure) -> go.Figure:
-    """`fig` with its ticks, axis titles, legend and colour-bar text in CHART_TEXT (every axis, facets included)."""
+    """`fig` with its ticks, axis titles, legend, colour-bar text and uncoloured annotations in CHART_TEXT (every
+    axis, facets included). Call it last: annotations added after it keep the theme's grey."""
     fig.update_xaxes(tickfont_color=CHART_TEXT, title_font_color=CHART_TEXT)
     fig.update_yaxes(tickfont_color=CHART_TEXT, title_font_color=CHART_TEXT)
     fig.update_layout(legend_font_color=CHART_TEXT)
+    for note in fig.layout.annotations:  # a facet's title, a cutoff line's label; one coloured on purpose is kept
+        if note.font.color is None:
+            note.font.color = CHART_TEXT
     for trace in fig.data:
         if "colorbar" in trace:  # a heatmap's scale (a line's markers have none)
             trace.colorbar.update(tickfont_color=CHART_TEXT, title_font_color=CHART_TEXT)
