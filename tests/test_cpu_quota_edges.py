@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 
-from ftlib import cpu_quota
+from ftlib import cpu_quota, sharing
 
 
 def write_tree(root, files: dict[str, str]) -> None:
@@ -51,3 +51,10 @@ def test_a_machine_with_no_cpu_files_counts_its_cpus(tmp_path):
     """Where /sys shows no CPU list (not Linux, a sandbox), the machine's cores are os.cpu_count(), not 1 (which
     would leave no quota below it)."""
     assert cpu_quota.physical_cores(None, tmp_path / "missing") == max(1, os.cpu_count() or 1)
+
+
+def test_a_zero_thread_setting_is_no_setting():
+    """FTLIB_THREADS=0 is not a thread count (OpenMP reads OMP_NUM_THREADS=0 as invalid): the quota's budget
+    applies, as unset."""
+    env = sharing.process_env({"FTLIB_THREADS": "0"}, budget=lambda: 2)
+    assert env["OMP_NUM_THREADS"] == "2"
