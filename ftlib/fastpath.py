@@ -321,11 +321,13 @@ def _fused_forward(layer, x, *args, **kwargs):
 def fuse_lora(model, device: str) -> int:
     """Route every plain PEFT LoRA linear of `model` through the fused layer; returns how many.
 
-    Only `peft.tuners.lora.Linear` itself is patched (4-bit and other subclasses keep PEFT's path), per instance,
-    so saved adapters, state dicts and `unfuse_lora` are unaffected. Each call still checks the layer is in a
-    state the fused function covers and otherwise runs PEFT's forward. `device`: the run's; a run on a GPU keeps
-    PEFT's layer (there its dropout is one cheap kernel, and the fused layer measured 0.85-0.90x PEFT's speed: LoRA
-    SFT and DPO of the 135M model in fp32 on an H200, BENCHMARKS.md).
+    Only `peft.tuners.lora.Linear` itself is patched (4-bit and other subclasses keep PEFT's path), and not one
+    wrapping a GPT-2-style `Conv1D` (PEFT's `fan_in_fan_out`: its weight stored [in, out], the transpose of the
+    `nn.Linear` weight the fused product reads; a GPT-2 LoRA run failed at its first step with "mat1 and mat2
+    shapes cannot be multiplied"), per instance, so saved adapters, state dicts and `unfuse_lora` are unaffected.
+    Each call still checks the layer is in a state the fused function covers and otherwise runs PEFT's forward.
+    `device`: the run's; a run on a GPU keeps PEFT's layer (there its dropout is one cheap kernel, and the fused
+    layer measured 0.85-0.90x PEFT's speed: LoRA SFT and DPO of the 135M model in fp32 on an H200, BENCHMARKS.md).
     """
     if not enabled() or not str(device).startswith("cpu"):
         return 0
@@ -333,7 +335,7 @@ def fuse_lora(model, device: str) -> int:
 
     count = 0
     for module in model.modules():
-        if type(module) is LoraLinear and not hasattr(module, "_ftlib_peft_forward"):
+        if type(module) is LoraLinear and not module.fan_in_fan_out and not hasattr(module, "_ftlib_peft_forward"):
             module._ftlib_peft_forward = module.forward
             module.forward = types.MethodType(_fused_forward, module)
             count += 1

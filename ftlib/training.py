@@ -47,7 +47,6 @@ from ftlib.loss_types import SMOOTHED_DPO_LOSSES, grpo_scales_rewards
 from ftlib.methods import OWN_ROW_ORDER
 from ftlib.rows import IGNORE_INDEX, row_kind
 from ftlib.training_model import (
-    fusable_adapters,
     load_training_model,
     lora_config,
     quantization_config,
@@ -446,8 +445,7 @@ def build_trainer(
             eval_dataset=sft_dataset(eval_enc) if eval_enc else None,
             **common,
         )
-    if fusable_adapters(trainer.model):  # not GPT-2's Conv1D layers: PEFT's own layer runs them
-        fastpath.fuse_lora(trainer.model, device)  # after the trainer wrapped the model with PEFT
+    fastpath.fuse_lora(trainer.model, device)  # after the trainer wrapped the model with PEFT
     # The alignment trainers' rows come padded (DPO's pairs: 12.8% of the shipped pairs' positions; GRPO's prompts on
     # the left, its answers on the right): the fast LM head (DPO, KTO, GRPO) and the reward model's forward run them
     # padding-free. Probed before fast_attention renames the model's attention (padding_free looks for `sdpa`).

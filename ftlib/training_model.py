@@ -53,14 +53,6 @@ def multimodal(spec: str) -> bool:
     return isinstance(described, dict) and any(k in described for k in ("vision_config", "audio_config"))
 
 
-def fusable_adapters(model) -> bool:
-    """Whether `fastpath.fuse_lora` may route `model`'s LoRA layers through its fused layer: not when one wraps a
-    GPT-2-style `Conv1D` (GPT-2, DialoGPT, DistilGPT2; PEFT's `fan_in_fan_out`). A Conv1D stores its weight as
-    [in, out], the transpose of `nn.Linear`'s [out, in] that the fused product reads, so a GPT-2 LoRA run on CPU
-    failed at its first step ("mat1 and mat2 shapes cannot be multiplied"). PEFT's own layer computes it right."""
-    return not any(getattr(module, "fan_in_fan_out", False) for module in model.modules() if hasattr(module, "lora_A"))
-
-
 def quantization_config(config: RunConfig, compute_dtype):
     """The transformers.BitsAndBytesConfig of a 4-bit (QLoRA) run, None otherwise (Dettmers et al. 2023)."""
     if not config.uses_4bit:
@@ -205,7 +197,6 @@ def leave_out_bitsandbytes(config: RunConfig) -> bool:
 
 __all__ = [
     "NOT_TEXT",
-    "fusable_adapters",
     "keep_4bit_trainable",
     "leave_out_bitsandbytes",
     "load_training_model",

@@ -67,6 +67,22 @@ def test_a_gpt2_lora_run_trains_its_conv1d_layers_on_the_cpu(family, tmp_path):
     assert changed == set(before)  # every adapter weight moved
 
 
+def test_the_fused_lora_layer_leaves_conv1d_layers_to_peft_and_fuses_linear_ones(family, tiny_model_dir):
+    """fastpath.fuse_lora itself, whoever calls it: a LoRA layer over a Conv1D (fan_in_fan_out) keeps PEFT's forward;
+    one over an nn.Linear (Llama's) is fused. The fused model computes what PEFT's does."""
+    from peft import LoraConfig, get_peft_model
+
+    from ftlib import fastpath
+
+    for folder, fused in ((family("gpt2"), 0), (tiny_model_dir, 14)):  # a Llama: 2 layers x q/k/v/o/gate/up/down
+        model = models.load_model(str(folder), device="cpu")
+        lora = get_peft_model(model, LoraConfig(r=4, target_modules="all-linear", init_lora_weights=False))
+        ids = torch.tensor([[1, 5, 9, 12, 7]])
+        expected = lora(input_ids=ids).logits
+        assert fastpath.fuse_lora(lora, "cpu") == fused, folder
+        torch.testing.assert_close(lora(input_ids=ids).logits, expected)
+
+
 # Where a model is used to write text (id, the use): each must refuse an encoder-decoder and an encoder.
 WRITES_TEXT = [
     pytest.param(lambda d: models.check_model(str(d), method="lora"), id="train-lora"),
