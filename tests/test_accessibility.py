@@ -281,3 +281,24 @@ def test_chart_text_meets_aa_contrast(name, figure):
         assert contrast(note.font.color, "#ffffff") >= TEXT_AA, (name, note.text)
     if name == "lengths":
         assert layout.annotations
+
+
+def test_each_check_says_its_severity_with_a_symbol_not_only_the_box_colour():
+    from streamlit.testing.v1 import AppTest
+
+    def page():
+        from types import SimpleNamespace as Check
+
+        from ui.token_panels import show_checks
+
+        show_checks(
+            [
+                Check(severity=s, message=f"A {s}", fix="Do this.", for_engineers=False)
+                for s in ("error", "warning", "info")
+            ]
+        )
+
+    at = AppTest.from_function(page).run()
+    assert not at.exception, at.exception
+    icons = {box.value.split("**")[1]: box.icon for kind in ("error", "warning", "info") for box in at.get(kind)}
+    assert icons == {"A error": ":material/error:", "A warning": ":material/warning:", "A info": ":material/info:"}

@@ -14,6 +14,9 @@ from ftlib.masks import TEXT_TEMPLATE, what_of
 from ui.token_view import CUT_DRAWN, rendered_html, token_rows, tokens_html
 
 SEVERITY = {"error": st.error, "warning": st.warning, "info": st.info}
+# A box's colour alone told an error from a warning from a note (red, yellow, blue; red and yellow are close for a
+# red-blind reader, and none of it is said to a screen reader): each severity has its own symbol too.
+SEVERITY_ICON = {"error": ":material/error:", "warning": ":material/warning:", "info": ":material/info:"}
 
 
 def show_checks(checks, notes: tuple[str, ...] = ()) -> None:
@@ -23,7 +26,8 @@ def show_checks(checks, notes: tuple[str, ...] = ()) -> None:
     plain = [c for c in checks if not c.for_engineers]
     engineers = [c for c in checks if c.for_engineers]
     for c in plain:
-        SEVERITY.get(c.severity, st.info)(f"**{c.message}**  \nFix: {c.fix}", icon=None)
+        severity = c.severity if c.severity in SEVERITY else "info"
+        SEVERITY[severity](f"**{c.message}**  \nFix: {c.fix}", icon=SEVERITY_ICON[severity])
     for note in notes:  # above the expander: read beside its title, a note below it counted as one of its own
         st.info(note, icon=None)
     if engineers:
@@ -98,4 +102,12 @@ def show_unpaired(shown, show_ids: bool, as_table: bool, rows: tuple[int, ...] =
             show_encoded(part, show_ids, as_table, compact=True)
 
 
-__all__ = ["SEVERITY", "markdown_quote", "show_checks", "show_counts", "show_encoded", "show_unpaired"]
+__all__ = [
+    "SEVERITY",
+    "SEVERITY_ICON",
+    "markdown_quote",
+    "show_checks",
+    "show_counts",
+    "show_encoded",
+    "show_unpaired",
+]
