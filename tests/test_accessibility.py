@@ -138,6 +138,9 @@ def test_pill_kinds_have_a_cue_besides_colour():
     assert "line-through" in TOKEN_CSS[".ft-cut"]["text-decoration"]
     assert TOKEN_CSS[".ft-special"]["border-style"] == "dashed"
     assert "border-bottom" in TOKEN_CSS[".ft-text .ft-on"]  # trained characters in the rendered text: underlined
+    # A template difference is boxed as well as yellow; the box a mark that holds 3:1 on the text's ground (1.4.11).
+    box = TOKEN_CSS[".ft-diff"]["box-shadow"].split()[-1]
+    assert contrast(box, TOKEN_CSS[".ft-text"]["background"]) >= 3.0, box
 
 
 def test_every_coloured_token_carries_a_text_alternative():

@@ -48,7 +48,7 @@ CSS = """
   border:1px solid #e0e0e0;border-radius:6px;padding:8px;}
 .ft-text .ft-w{white-space:nowrap;}
 .ft-text .ft-on{background:#c8f0cf;border-bottom:2px solid #1b5e20;}
-.ft-diff{background:#ffe082;box-shadow:inset 0 0 0 1px #ffb300;}
+.ft-diff{background:#ffe082;box-shadow:inset 0 0 0 1px #9a6700;}
 .ft-legend span{margin-right:6px;}
 .ft-more{font-family:sans-serif;font-size:0.85rem;color:#b71c1c;line-height:1.5;margin-top:4px;}
 </style>
