@@ -10,7 +10,9 @@ Rendered text shows exactly the text: a line breaks only where the text has a ne
 line wraps only after a space (·) or beside a control token, never inside a word or at a highlight's edge, since
 every word is one unbreakable span and the only break opportunities are a `<wbr>` after each run of spaces and
 around control tokens and a `<br>` after each newline; a word wider than the column scrolls. Highlights are
-backgrounds drawn beneath the text (no outline on top of it), so underscores and other low glyphs stay visible.
+backgrounds drawn beneath the text (no outline on top of it), so underscores and other low glyphs stay visible; the
+bar under a trained character is a border below the glyphs, never through them. Each meaning has a cue besides its
+colour (`legend_html`), for readers who do not tell green from orange or grey.
 The template comparison diffs whole units: special tokens (`<|im_end|>`), words, runs of spaces, single other
 characters, never fragments of them.
 """
