@@ -239,7 +239,27 @@ def skipped_lines(result, args, limit: int = SHOWN_ROWS) -> list[str]:
 def skipped_said(result, few: int = 3, longest: int = 120) -> str:
     """The first `few` rows left out, each with its reason cut to `longest` characters: "line 2: ...; line 5: ..."."""
     cut = [(r, r["message"]) for r in skipped_rows(result)[:few]]
-    return "; ".join(f"{_where(r)}: " + (m if len(m) <= longest else m[: longest - 1] + "…") for r, m in cut)
+    return "; ".join(f"{_where(r)}: {shortened(m, longest)}" for r, m in cut)
+
+
+def shortened(text: str, longest: int) -> str:
+    """`text` cut to at most `longest` characters where it is longer: after its last whole sentence that fits (if that
+    keeps a third of it), else after its last whole word, with "…" (a cut word read as a typo: "Put that cell in
+    doubl…").
+
+    >>> shortened("The cell is empty. Fill it in before the run starts.", 30)
+    'The cell is empty. …'
+    >>> shortened("A cell probably holds a comma outside quotes", 30)
+    'A cell probably holds a comma…'
+    """
+    if len(text) <= longest:
+        return text
+    head = text[: longest - 1]
+    sentence = head.rfind(". ")
+    if sentence >= longest // 3:
+        return head[: sentence + 1] + " …"
+    word = len(head) if text[len(head)] == " " else head.rfind(" ")  # the last word is whole where a space follows
+    return (head[:word] if word > 0 else head).rstrip(" ,;:") + "…"
 
 
 def skipped_warning(result, args, few: int = 3) -> str | None:
