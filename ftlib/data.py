@@ -325,6 +325,17 @@ def surrogate_message(where: str) -> str:
     )
 
 
+def _map_example(columns: list[str]) -> str:
+    """The file's own first columns in the CLI's mapping (a made-up `question=` read as one more thing to fix).
+
+    >>> _map_example(["col_a", "col_b", "notes"]), _map_example(["text"])
+    ('e.g. `--map col_a=instruction --map col_b=output`', 'e.g. `--map text=instruction`')
+    """
+    return (
+        "e.g. `" + " ".join(f"--map {c}={f}" for c, f in zip(columns, ("instruction", "output"), strict=False)) + "`"
+    )
+
+
 def load_bytes(
     data: bytes, filename: str, fmt: str | None = None, column_map: dict[str, str | None] | None = None
 ) -> LoadResult:
@@ -381,8 +392,8 @@ def load_bytes(
                 "in a column of their own."
                 if question
                 else f"Could not tell which columns of {filename} hold the prompt and the answer "
-                f"(columns: {', '.join(columns)}). Map them under Field mapping on the Data page "
-                "(`--map question=instruction` in the CLI), e.g. question -> instruction, answer -> output.",
+                f"(columns: {', '.join(columns)}). Map them under Field mapping on the Data page, or in the CLI "
+                f"with `--map COLUMN=instruction --map COLUMN=output`, {_map_example(columns)}.",
                 filename,
                 columns,
                 True,

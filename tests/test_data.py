@@ -424,8 +424,9 @@ def test_prompts_read_while_a_column_of_sentences_goes_unread_name_it_as_the_ans
 def test_explicit_column_map_for_a_table(tmp_path):
     path = tmp_path / "odd.csv"
     path.write_text("q_text,a_text,notes\nWhat is 6x7?,42,x\nHalf of 10?,,y\n", encoding="utf-8")
-    with pytest.raises(DataError, match="Could not tell which columns"):
+    with pytest.raises(DataError, match="Could not tell which columns") as caught:
         load_file(path)
+    assert "e.g. `--map q_text=instruction --map a_text=output`" in str(caught.value)  # the file's own columns
     result = load_file(path, column_map={"prompt": "q_text", "completion": "a_text"})
     assert result.format == "prompt_completion" and result.columns == ["q_text", "a_text", "notes"]
     # The number cell stays the text "42"; the empty cell is an error that names the column.
