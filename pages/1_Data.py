@@ -334,6 +334,7 @@ if half and result.unread_answers and _mapped(half[1]) == NONE:
     # The guess found a question column but no answer, while another column holds sentences: ask, rather than
     # quietly training on prompts alone (Format "prompts only" says that is meant).
     ask_for_answer_column(result.unread_answers, shown)
+    result = None  # see the page's last line
     st.stop()
 if st.session_state.get("data_loaded") != path:
     # A new file: start at the first page, and offer a split name from the file name.
@@ -351,3 +352,6 @@ if not result.rows:
 preview(result)
 split_and_save(result, label, load_key)
 token_histogram(result, (path, mtime, fmt_choice, map_key))
+# This run's globals outlive it while the tab stays open (its boxes' format functions hold them): the parsed file
+# stayed in memory with them after the file cache had let it go.
+result = None

@@ -305,6 +305,10 @@ if b1.button("Generate", type="primary", disabled=seed is None or empty_prompt):
         "request": request,
     }
 running = job is not None and not job.done
+if job is not None and job.done:
+    # A finished grid is its tokens: holding its model set kept the set's adapters (a full fine-tune: a whole model)
+    # loaded while the tab stayed open, past cached_model_set's 3 (8 open tabs: 9 sets, 8 adapters in the base).
+    job.model_set = None
 
 
 # Polls only while the job runs; a finished grid costs nothing.
@@ -441,3 +445,7 @@ st.caption(
     f"{vocabulary_line(view)} {uncertainty_line(view)} Red bars: removed by a filter (their final probability is 0)."
 )
 st.dataframe(next_token_table(frame), hide_index=True, width="stretch")
+# The grid's fragment keeps this run's globals while the tab stays open (Streamlit reruns it with them), and with them
+# the model set and the model last read for the next-token view: 8 open tabs kept 9 sets and 8 adapters in the shared
+# base, past cached_model_set's 3. Neither the fragment nor anything below reads them.
+model_set = view_lm = None

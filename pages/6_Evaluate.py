@@ -234,6 +234,9 @@ if b1.button("Evaluate", type="primary", disabled=n_rows is None):
     )
     job.models_spec = (info.model, (str(run.path),))  # model_set_for's key: the set comes back from there
     job.start()
+    # This run's globals outlive it while the tab stays open (its widgets' callables hold them): a set named in them
+    # stayed loaded with its adapter, past cached_model_set's 3 (7 open tabs: 7 sets). The job holds it while it runs.
+    model_set = None
     st.session_state[JOB_KEY] = job
     st.session_state[RUN_KEY] = run_name
 if job is not None and not job.done and b2.button("Stop"):
@@ -468,5 +471,6 @@ if view is None:
                 template=job.kwargs.get("template", "tokenizer"),
                 max_length=job.kwargs.get("max_length"),  # the tokens the table's losses are of
             )
+        ms = None  # not kept with this run's globals (see `model_set = None` above)
 st.plotly_chart(token_loss_figure(view), width="stretch")
 st.caption(TEXT_HEATMAP_NOTE if is_text(job.rows[pick]) else HEATMAP_NOTE)

@@ -8,9 +8,14 @@ import gc
 import json
 from pathlib import Path
 
-from ftlib import run_digest, run_files, runs
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from ftlib import run_digest, run_files, runs, workspace
 from ftlib import sampling as S
 from ftlib.testing import make_run
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 class _Tokenizer:
@@ -31,7 +36,7 @@ def test_token_texts_go_with_their_tokenizer_and_a_new_one_never_reads_an_old_on
         assert S.token_text(tokenizer, 5) == f"model-{n}:5"
         del tokenizer
     gc.collect()
-    assert len(S._TOKEN_TEXTS) == 0  # nothing kept of the 200 tokenizers once they are gone
+    assert not any(isinstance(t, _Tokenizer) for t in S._TOKEN_TEXTS)  # nothing kept of the 200 once gone
 
 
 def _many_runs(count: int, steps: int) -> list:
@@ -126,3 +131,80 @@ def test_what_is_worked_out_per_tokenizer_keeps_no_tokenizer_alive(smol_tokenize
         del tokenizer
     gc.collect()
     assert [ref for ref in alive if ref() is not None] == []
+
+
+def _tab(page: str, model) -> AppTest:
+    """A browser tab left open on `page` (an AppTest session that is never closed)."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.session_state["active_model"] = str(model)
+    at.run()
+    return at.switch_page(page).run()
+
+
+def _compare(at: AppTest, run_id: str) -> None:
+    next(m for m in at.multiselect if m.label == "Fine-tuned models").set_value([run_id]).run()
+    next(s for s in at.slider if s.label == "Max new tokens").set_value(8).run()
+    next(b for b in at.button if b.label == "Generate").click().run()
+    assert at.session_state["compare_job"].wait(timeout=300)
+
+
+def _evaluate(at: AppTest, run_id: str) -> None:
+    at.selectbox[0].set_value(run_id).run()
+    next(n for n in at.number_input if n.label == "Rows to evaluate").set_value(2).run()
+    next(s for s in at.slider if s.label == "Max new tokens per answer").set_value(8).run()
+    next(b for b in at.button if b.label == "Evaluate").click().run()
+    assert at.session_state["evaluate_job"].wait(timeout=300)
+
+
+@pytest.mark.parametrize("page, use", [("pages/5_Compare.py", _compare), ("pages/6_Evaluate.py", _evaluate)])
+def test_tabs_left_open_hold_no_more_model_sets_than_the_cache(page, use, varied_dir, adapter_template):
+    # Each finished grid or evaluation kept its model set while its tab stayed open (the page's globals, which its
+    # widgets' callables hold, and the grid's job): 8 open tabs kept 9 sets, and every run's adapter in the base.
+    from ftlib.modelset import ModelSet
+
+    rows = [{"messages": [{"role": "user", "content": "Name a colour."}, {"role": "assistant", "content": "Blue."}]}]
+    workspace.save_split("colours", rows, rows * 3, {"format": "messages"})
+    config = {"model": str(varied_dir), "dataset": "colours", "template": "tokenizer", "method": "lora"}
+    ids = [make_run(f"20260101-00000{n}-lora-colours", config, adapter=adapter_template).id for n in range(4)]
+    tabs = []
+    for run_id in ids:
+        tabs.append(_tab(page, varied_dir))
+        use(tabs[-1], run_id)
+        tabs[-1].run()  # the page once the job has ended, as its fragment reruns it
+        assert not tabs[-1].exception, tabs[-1].exception
+    gc.collect()
+    ours = str(workspace.runs_dir())
+    alive = [
+        o for o in gc.get_objects() if isinstance(o, ModelSet) and any(ours in str(p) for p in o.adapters.values())
+    ]
+    assert len(alive) <= 3  # cached_model_set's max_entries
+
+
+def test_data_tabs_left_open_hold_no_more_parsed_files_than_the_cache():
+    # Each open Data tab kept the file it had read (the page's globals, which its boxes' format functions hold), after
+    # the shared cache of 4 had let it go: 7 open tabs, 7 parsed files.
+    from ftlib.data import LoadResult
+
+    tabs = []
+    for n in range(6):
+        path = workspace.workspace_dir() / f"chats{n}.jsonl"
+        turns = [[{"role": "user", "content": f"Q{n}.{i}?"}, {"role": "assistant", "content": "A."}] for i in range(5)]
+        path.write_text("".join(json.dumps({"messages": t}) + "\n" for t in turns), encoding="utf-8")
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+        at.run()
+        at = at.switch_page("pages/1_Data.py").run()
+        at.radio(key="data_source").set_value("Local path").run()
+        at.text_input(key="data_path").input(str(path)).run()
+        assert not at.exception, at.exception
+        tabs.append(at)
+    gc.collect()
+    ours = {f"Q{n}.0?" for n in range(6)}  # the first question of each file
+    held = sum(
+        isinstance(o, LoadResult) and bool(o.rows) and str(o.rows[0]).count("Q") and _first(o) in ours
+        for o in gc.get_objects()
+    )
+    assert held <= 4  # the Data page's shared cache
+
+
+def _first(result) -> str:
+    return str(result.rows[0].get("messages", [{}])[0].get("content"))
