@@ -164,12 +164,28 @@ def _hub_snapshot(model_id: str, fetch: bool = True) -> Path:
         raise ModelError(said) from exc
 
 
+def _model_roots() -> list[Path]:
+    """Where models are kept: `$FTLIB_HOME/models` and the folders of FTLIB_MODEL_DIRS."""
+    return [ftlib_home() / "models", *(Path(p) for p in os.environ.get("FTLIB_MODEL_DIRS", "").split(os.pathsep) if p)]
+
+
 def _named_folder(name: str) -> str:
     """A sentence naming the model folder called `name` in `$FTLIB_HOME/models` or a folder of FTLIB_MODEL_DIRS (a
     model copied there, typed by its folder's name: read as a hub id), or "" when there is none."""
-    roots = [ftlib_home() / "models", *(p for p in os.environ.get("FTLIB_MODEL_DIRS", "").split(os.pathsep) if p)]
-    found = same_name_folder(name, roots)
+    found = same_name_folder(name, _model_roots())
     return f" A model folder of that name is at {found}: give that path as the model." if found else ""
+
+
+def _models_here(most: int = 5) -> str:
+    """The models this server has, for a path typed wrong: `default` and the first `most` model folders (those with a
+    config.json) of `_model_roots`, the default's converted folder left out (it is `default`)."""
+    own, found = default_model_dir().resolve(), []
+    for root in _model_roots():
+        with contextlib.suppress(OSError):  # a folder missing or unreadable: none of its models
+            found += [str(f) for f in root.iterdir() if (f / "config.json").is_file() and f.resolve() != own]
+    found.sort()
+    more = f", and {len(found) - most} more in those folders" if len(found) > most else ""
+    return "models here: " + ", ".join(["default", *found[:most]]) + more
 
 
 def resolve_model(spec: str = DEFAULT_MODEL, progress: Progress | None = None, fetch: bool = True) -> Path:
@@ -198,8 +214,9 @@ def resolve_model(spec: str = DEFAULT_MODEL, progress: Progress | None = None, f
         return path
     if spec.startswith((".", "/", "~")) or spec.count("/") > 1:
         raise ModelError(  # a run keeps its base's path: a folder moved after training is found nowhere else
-            f"The model directory '{spec}' does not exist. If the model was moved or renamed, the runs trained on it "
-            f"still look for it there: put it back, or link its new place there (`ln -s NEW_FOLDER {spec}`)."
+            f"The model directory '{spec}' does not exist: check it for a typo ({_models_here()}). If the model was "
+            "moved or renamed, the runs trained on it still look for it there: put it back, or link its new place "
+            f"there (`ln -s NEW_FOLDER {spec}`)."
         )
     return _hub_snapshot(spec, fetch)
 

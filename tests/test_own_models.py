@@ -201,6 +201,19 @@ def test_a_runs_base_moved_after_training_is_said_to_be_looked_for_where_it_was(
     assert f"`ln -s NEW_FOLDER {base}`" in said
 
 
+def test_a_model_path_typed_wrong_names_the_models_there_are(family, tmp_path, monkeypatch):
+    """A newcomer's typo read only as a model moved after training ("the runs trained on it still look for it
+    there"), with no word of the models the server has."""
+    home, shared = tmp_path / "home", tmp_path / "shared-models"
+    monkeypatch.setenv("FTLIB_HOME", str(home))
+    monkeypatch.setenv("FTLIB_MODEL_DIRS", f"{tmp_path / 'unreadable-or-missing'}:{shared}")
+    mine = shutil.copytree(family("gpt2"), shared / "my-gpt2")
+    (shared / "notes").mkdir()  # no config.json: not a model
+    with pytest.raises(ModelError) as refused:
+        models.check_model(str(tmp_path / "my-gtp2"))
+    assert f"check it for a typo (models here: default, {mine})" in str(refused.value)
+
+
 def test_a_sentencepiece_only_tokenizer_without_its_library_is_refused_naming_it(family, tmp_path, monkeypatch):
     """A Llama-2-style folder whose tokenizer is only tokenizer.model (no tokenizer.json) passed the sidebar; every
     page then failed with "`tiktoken` is required to read a `tiktoken` file" (transformers' fallback reader), naming
