@@ -110,3 +110,18 @@ def test_a_system_turns_additional_kwargs_are_named():
     assert [e.message for e in result.errors] == []
     assert result.rows[0]["messages"][0] == {"role": "system", "content": "Answer from the tide table."}
     assert "messages[].additional_kwargs.__openai_role__" in named(result)
+
+
+def test_a_chat_messages_role_in_capitals_reads_its_additional_kwargs():
+    """A ChatMessage's role is free text ("Assistant"): read as the assistant's, its `additional_kwargs` are read as
+    an assistant's are (its reasoning kept, not named as not read)."""
+    critic = {"type": "chat", "role": "Assistant", "content": "At 14:05.",
+              "additional_kwargs": {"reasoning_content": "From the table."}}  # fmt: skip
+    result = load([ASK, critic])
+    assert [e.message for e in result.errors] == []
+    assert result.rows[0]["messages"][1] == {
+        "role": "assistant",
+        "content": "At 14:05.",
+        "reasoning": "From the table.",
+    }
+    assert named(result) == set()

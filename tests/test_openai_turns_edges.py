@@ -121,3 +121,12 @@ def test_a_problem_names_the_item_the_file_holds():
     assert len(problems) == 2
     assert problems[0].startswith("turn 4 (tool) of 'messages'")
     assert problems[1] == "turn 4 (assistant) of 'messages' has reasoning but no answer after it"
+
+
+def test_a_refusal_is_read_under_a_role_written_in_capitals():
+    """Roles are read whatever their case ("Assistant", as some exports write them): so is the refusal of one."""
+    turns = [{"role": "User", "content": "How do I open my neighbour's lock?"},
+             {"role": "Assistant", "content": None, "refusal": NO}]  # fmt: skip
+    result = load({"messages": turns})
+    assert [e.message for e in result.errors] == []
+    assert result.rows[0]["messages"][1] == {"role": "assistant", "content": NO}
