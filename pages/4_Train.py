@@ -96,6 +96,7 @@ def start_panel(config: RunConfig, split: str, saved_at: float | None) -> None:
         st.warning(in_form_words(warning))
     if not report.ok:
         st.caption("Fix what is named above (on the Data or Tokens page, or in the settings) to start a run.")
+        start_refused()
         return
     if config.method == "grpo":
         alignment_view.reward_preview(config, split)
@@ -114,6 +115,13 @@ def start_panel(config: RunConfig, split: str, saved_at: float | None) -> None:
         st.session_state["train_selected"] = run_id  # the runs list below shows the new run
         st.toast(f"Queued {run_id}")
         st.rerun()
+
+
+def start_refused() -> None:
+    """The Start button in its place, switched off, saying why: where it vanished, a newcomer looked for it rather
+    than at the message above."""
+    why = "Fix what is named above to start a run."
+    st.button("Start training", type="primary", key="train_start_refused", disabled=True, help=why)
 
 
 def new_run(model: str, split: str) -> None:
@@ -183,11 +191,13 @@ def new_run(model: str, split: str) -> None:
         st.caption("The custom template written on the Tokens page is used.")
     if refused:  # each error is under its box; nothing starts with a value the user did not see
         st.error(f"Fix {', '.join(f'**{r}**' for r in refused)} (marked above) to start a run.")
+        start_refused()
         return
     try:
         config = RunConfig.from_dict(values)
     except ConfigError as exc:
         st.error(in_form_words(str(exc)))
+        start_refused()
         return
     if note := qlora_on_cpu_note(config):  # trains correctly there (training_model.keep_4bit_trainable), not fast
         st.info(note)

@@ -127,6 +127,7 @@ def test_a_number_out_of_range_is_refused_under_its_box_and_nothing_starts(tiny_
     assert any(e.startswith(says) for e in errors), errors
     assert any("to start a run" in e for e in errors), errors
     assert not any(b.key == "train_start" for b in at.button)
+    assert [b.disabled for b in at.button if b.key == "train_start_refused"] == [True]  # in sight, off
     assert runs.list_runs() == []
 
 
@@ -1316,6 +1317,11 @@ def test_a_refused_combination_of_settings_is_said_in_the_forms_words(tiny_model
     assert refusal.startswith("**What is trained** everything does not work with KTO"), refusal
     assert '"every assistant reply"' in refusal and "all_assistant" not in refusal and "`" not in refusal
     assert "train_start" not in [b.key for b in at.button]
+    # The button stays where a newcomer looks for it, switched off, saying why (it had vanished for a caption).
+    (off,) = [b for b in at.button if b.key == "train_start_refused"]
+    assert off.disabled and off.label == "Start training" and "Fix what is named above" in off.help
+    at.selectbox(key="train_mask_policy").set_value("completion_only").run()
+    assert "train_start" in [b.key for b in at.button] and "train_start_refused" not in [b.key for b in at.button]
 
 
 def test_kto_on_lopsided_labels_says_which_weight_to_raise_and_the_box_is_there(tiny_model_dir):
@@ -1486,3 +1492,26 @@ def test_label_smoothing_is_offered_with_the_dpo_losses_that_read_it_and_exo_pai
     at.number_input(key="train_dpo_label_smoothing").set_value(0.001).run()
     assert not any("exo_pair needs" in e.value for e in at.error)
     assert "train_start" in [b.key for b in at.button]
+
+
+def test_rows_the_run_would_refuse_keep_the_start_button_in_sight_switched_off(tiny_model_dir):
+    """A newcomer's walk: a split of tool calls the model's template drops is refused before the run (right), but the
+    Start button vanished for a grey caption, and they looked for the button rather than at the red box above."""
+    call = {"type": "function", "function": {"name": "get_tide", "arguments": '{"port": "Whitby"}'}}
+    rows = [
+        {
+            "messages": [
+                {"role": "user", "content": f"High tide at Whitby on day {i}?"},
+                {"role": "assistant", "content": "", "tool_calls": [{"id": f"c{i}", **call}]},
+                {"role": "tool", "tool_call_id": f"c{i}", "content": f"{i + 6}:05"},
+                {"role": "assistant", "content": f"High tide is at {i + 6}:05."},
+            ]
+        }
+        for i in range(8)
+    ]
+    workspace.save_split("tides", rows[:6], rows[6:])
+    at = page(tiny_model_dir)
+    assert not at.exception and at.error
+    assert any("to start a run" in c.value for c in at.caption)
+    assert "train_start" not in [b.key for b in at.button]
+    assert [b.disabled for b in at.button if b.key == "train_start_refused"] == [True]
