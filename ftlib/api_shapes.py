@@ -290,7 +290,8 @@ def _gemini_tools(tool: Any) -> list:
     declared = _camel(tool).get("functionDeclarations") if isinstance(tool, dict) else None
     if not isinstance(declared, list):
         return [tool]
-    declared = [_unset(d) for d in declared]  # google-genai's dump: a Schema's dozens of unset fields, each None
+    if "function_declarations" in tool:  # google-genai's dump: a Schema's dozens of unset fields, each None. Only
+        declared = [_unset(d) for d in declared]  # there: a REST row's null (a parameter's `"default": null`) is data
     return [{"type": "function", "function": _json_schema(d) if isinstance(d, dict) else d} for d in declared]
 
 

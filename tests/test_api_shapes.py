@@ -401,3 +401,13 @@ def test_google_genai_snake_case_dumps_read_as_their_rest_twins():
     image = sdk_part(inline_data={"mime_type": "image/png", "data": "iVBO", "display_name": None})
     snake["contents"][0]["parts"].append(image)
     assert "an image" in load_bytes(json.dumps(snake).encode(), "genai.jsonl").errors[0].message
+
+
+def test_a_rest_rows_null_in_a_tool_schema_is_kept_as_written():
+    """Only google-genai's dumps write unset fields as None: a REST row's `"default": null` is the schema's own value
+    (a mutation review: every None at any depth was dropped, in REST rows too, without a word)."""
+    nullable = {"type": "object", "properties": {"harbour": {"type": "string", "nullable": True, "default": None}}}
+    tools = [{"functionDeclarations": [{"name": "lookup_tide", "description": "Tide.", "parameters": nullable}]}]
+    loaded = load_bytes(json.dumps(gemini_row(tools=tools)).encode(), "vertex.jsonl")
+    (row,) = loaded.rows
+    assert row["tools"][0]["function"]["parameters"] == nullable
