@@ -390,7 +390,9 @@ class RunDir:
         # A finished run's file is whole: a last line without its newline was cut short, not being written. Its
         # divergence is judged once the run has ended (a run going may still come down).
         live, judged = state not in DONE, state not in ACTIVE and state != "queued"
-        read = functools.partial(self._metrics, live, cached=False)
+        # A live run's rows are parsed for its charts too (each new step, both read the same parse); an ended run's
+        # facts are kept, its rows need not be.
+        read = functools.partial(self._metrics, live, cached=live)
         facts = metric_facts(self.metrics_file, read, live, method, kept_step, judged)
         last = facts.last_train or {}
         step = last["step"] if facts.last_train else _count(status.get("step"))

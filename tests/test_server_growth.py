@@ -208,3 +208,17 @@ def test_data_tabs_left_open_hold_no_more_parsed_files_than_the_cache():
 
 def _first(result) -> str:
     return str(result.rows[0].get("messages", [{}])[0].get("content"))
+
+
+def test_a_training_runs_summary_and_its_charts_share_one_parse_of_each_new_step(monkeypatch):
+    # The Train page lists the runs and draws the running one's charts every 2 s: a 20,000-step run's metrics parsed
+    # twice a poll would be twice the work.
+    rows = [{"kind": "train", "step": s, "loss": 1.0 / s} for s in range(1, 4)]
+    run = make_run("r-live", {"dataset": "d"}, state="running", metrics=rows, step=3, max_steps=10)
+    parsed = []
+    parse = run_files.json_lines
+    monkeypatch.setattr(run_files, "json_lines", lambda *a, **k: parsed.append(a[0]) or parse(*a, **k))
+    for step in (4, 5):
+        run.append_metric({"kind": "train", "step": step, "loss": 0.1})
+        assert run.summary().step == step and run.read_metrics()[-1]["step"] == step
+    assert len(parsed) == 2  # once a step
