@@ -3,8 +3,11 @@ language model (Llama, Qwen, Gemma, Mistral, Phi, GPT-2, SmolLM ...), which read
 predicts its next token. Said in words where it does not, before anything loads it:
 
     encoder_decoder(path, name)   # None, or why an encoder-decoder (T5, Flan-T5, BART, Marian) is refused everywhere
-    not_a_decoder(path, name)     # None, or why a model cannot write text: an encoder (BERT, RoBERTa), or a model
-                                  # type transformers has no causal language model for
+    not_a_decoder(path, name)     # None, or why a model cannot write text: an encoder (BERT, RoBERTa), a model type
+                                  # transformers has no causal language model for (Qwen2-VL, LLaVA), or one newer
+                                  # than the installed transformers
+    quantized_without_library(path, name)   # None, or why GPTQ/AWQ weights cannot load without their library
+    config_json(path)             # its config.json as a dict, {} where it cannot be read as one
 
 transformers' `AutoModelForCausalLM` loads some of them anyway: BERT and RoBERTa as `BertLMHeadModel`, whose
 attention then still reads both ways (`is_decoder` is false in their config.json), so a run trained each position on
@@ -29,7 +32,9 @@ _PICK = (
 )
 
 
-def _described(path: Path) -> dict:
+def config_json(path: Path) -> dict:
+    """A model folder's config.json, {} when it cannot be read as an object (check_model_dir says why). The one reader
+    of it for the checks made where a model is chosen (models.py, training_model.py read it here too)."""
     try:
         described = json.loads((Path(path) / "config.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -53,7 +58,7 @@ def encoder_decoder(path: Path, name: str) -> str | None:
     >>> encoder_decoder(folder, "flan-t5").split(":")[0]
     "'flan-t5' is an encoder-decoder model (T5Model)"
     """
-    described = _described(path)
+    described = config_json(path)
     if described.get("is_encoder_decoder") is not True and described.get("model_type") not in _ENCODER_DECODERS:
         return None
     return (
@@ -66,11 +71,12 @@ def encoder_decoder(path: Path, name: str) -> str | None:
 def not_a_decoder(path: Path, name: str) -> str | None:
     """Why the model folder `path` cannot write text, or None when it can: an encoder-decoder (`encoder_decoder`); an
     encoder (a model type transformers reads as a masked language model, without `is_decoder: true`, which made
-    BERT's causal head attend both ways); a model type transformers has no causal language model class for. A model
-    with its own code for one (`auto_map`) passes (`FTLIB_TRUST_REMOTE_CODE` decides on it at load)."""
+    BERT's causal head attend both ways); a model type transformers has no causal language model class for; a model
+    type the installed transformers does not know (newer than it: upgrade). A model with its own code for one
+    (`auto_map`) passes (`FTLIB_TRUST_REMOTE_CODE` decides on it at load)."""
     if said := encoder_decoder(path, name):
         return said
-    described = _described(path)
+    described = config_json(path)
     kind = described.get("model_type")
     if not isinstance(kind, str) or "AutoModelForCausalLM" in (described.get("auto_map") or {}):
         return None
@@ -112,7 +118,7 @@ def quantized_without_library(path: Path, name: str) -> str | None:
     transformers' own check of its quantizer (`AutoHfQuantizer`, what `from_pretrained` runs first), whose
     ImportError names the library. A run of such a folder started and failed as it loaded. None when the folder is not
     quantized, or its library is there (anything else is said where the model loads)."""
-    described = _described(path).get("quantization_config")
+    described = config_json(path).get("quantization_config")
     if not isinstance(described, dict):
         return None
     from transformers.quantizers import AutoHfQuantizer
@@ -131,4 +137,4 @@ def quantized_without_library(path: Path, name: str) -> str | None:
     return None
 
 
-__all__ = ["encoder_decoder", "not_a_decoder", "quantized_without_library"]
+__all__ = ["config_json", "encoder_decoder", "not_a_decoder", "quantized_without_library"]

@@ -37,7 +37,7 @@ from ftlib.model_files import (
     tokenizer_past_embeddings,
 )
 from ftlib.model_info import ModelInfo, model_info  # noqa: F401 (their old home: the CLI and tests import them here)
-from ftlib.model_kind import encoder_decoder, not_a_decoder, quantized_without_library
+from ftlib.model_kind import config_json, encoder_decoder, not_a_decoder, quantized_without_library
 
 DEFAULT_MODEL = "default"
 DEFAULT_MODEL_NAME = "SmolLM2-135M-Instruct"
@@ -332,24 +332,15 @@ def sequence_classifier(path: Path) -> str | None:
     >>> sequence_classifier(folder), sequence_classifier(folder.parent)
     ('LlamaForSequenceClassification', None)
     """
-    names = _described(path).get("architectures")
+    names = config_json(path).get("architectures")
     found = [n for n in names if isinstance(n, str) and n.endswith("ForSequenceClassification")] if names else []
     return found[0] if isinstance(names, list) and found else None
-
-
-def _described(path: Path) -> dict:
-    """A model folder's config.json, {} when it cannot be read as an object (check_model_dir says why)."""
-    try:
-        described = json.loads((Path(path) / "config.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return described if isinstance(described, dict) else {}
 
 
 def context_length(spec: str = DEFAULT_MODEL) -> int | None:
     """The most tokens the model reads at once, from its config.json (`max_position_embeddings`, GPT-2's
     `n_positions`, a multimodal model's `text_config`; no weights read); None when it names none."""
-    described = _described(resolve_model(spec))
+    described = config_json(resolve_model(spec))
     for config in (described, described.get("text_config")):
         for key in ("max_position_embeddings", "n_positions"):
             if isinstance(config, dict) and isinstance(found := config.get(key), int) and found > 0:
@@ -382,7 +373,7 @@ def _check_one_score(path: Path, spec: str | None = None) -> None:
     # A reward run loads a classifier with one output (num_labels=1); one with more labels would not fit its head.
     if sequence_classifier(path) is None:
         return
-    config = _described(path)
+    config = config_json(path)
     labels = len(config.get("id2label") or {}) or config.get("num_labels") or 2  # transformers' default is 2
     if labels != 1:
         raise ModelError(

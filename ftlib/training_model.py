@@ -33,24 +33,25 @@ def lora_config(config: RunConfig):
     )
 
 
-# The parts of a multimodal checkpoint (Gemma 3 4B and up, Llama 3.2 Vision, Qwen2-VL, LLaVA) that read images or
-# sound. Text rows never run them, so adapters there (`all-linear`, or q_proj, which SigLIP's layers are named too)
-# train nothing and only weigh the adapter down: all-linear adapted every attention and MLP layer of Gemma 3's tower.
+# The parts of a multimodal checkpoint that read images or sound (Gemma 3 4B and up, Llama 3.2 Vision; Qwen2-VL and
+# LLaVA, which transformers has no causal language model class for, are refused where text is written:
+# model_kind.not_a_decoder). Text rows never run them, so adapters there (`all-linear`, or q_proj, which SigLIP's
+# layers are named too) train nothing and only weigh the adapter down: all-linear adapted every attention and MLP
+# layer of Gemma 3's tower.
 NOT_TEXT = r"(.*\.)?(vision_tower|vision_model|visual|multi_modal_projector|audio_tower)(\..*)?"
 
 
 def multimodal(spec: str) -> bool:
     """Whether the model `spec` names is a multimodal checkpoint (its config.json has a `vision_config` or an
     `audio_config`), whose `NOT_TEXT` parts get no adapter. False when its config cannot be read."""
-    import json
-
+    from ftlib.model_kind import config_json
     from ftlib.models import resolve_model
 
     try:
-        described = json.loads((resolve_model(spec, fetch=False) / "config.json").read_text(encoding="utf-8"))
+        described = config_json(resolve_model(spec, fetch=False))
     except Exception:  # the run's own loading says what is wrong with the folder
         return False
-    return isinstance(described, dict) and any(k in described for k in ("vision_config", "audio_config"))
+    return any(k in described for k in ("vision_config", "audio_config"))
 
 
 def quantization_config(config: RunConfig, compute_dtype):
