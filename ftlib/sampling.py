@@ -34,8 +34,6 @@ import inspect
 import math
 import re
 import sys
-import threading
-import weakref
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -51,6 +49,7 @@ from ftlib.decoding import (  # noqa: F401
     row_seed,
     settings_on_device,
 )
+from ftlib.text_rows import per_tokenizer
 
 MAX_NEW_TOKENS = 4096
 BASE = "__base__"  # PEFT's name for "no adapter" in a mixed-adapter batch
@@ -111,12 +110,6 @@ def render_text(
     return render(template, messages, add_generation_prompt=add_generation_prompt, tools=tools)
 
 
-# Each tokenizer's token texts (id -> text) while the tokenizer lives. Keyed by id(tokenizer), every tokenizer's stayed
-# for good, and a new one at a freed one's address read its texts (199 of 200 did: tests/test_server_growth.py).
-_TOKEN_TEXTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-_TOKEN_TEXTS_LOCK = threading.Lock()  # every session's generation thread fills it
-
-
 def token_text(tokenizer, token_id: int) -> str:
     """Readable text of one token (spaces and newlines as they print, `Ġ` resolved); the bytes of a character split
     over tokens (an emoji's, a CJK character's) as `<0xF0><0x9F>`, as llama.cpp and SentencePiece's byte tokens name
@@ -125,8 +118,9 @@ def token_text(tokenizer, token_id: int) -> str:
     10813 ('ðŁ', how most emoji start) reads '<0xF0><0x9F>' and token 24211 (the replacement character) reads
     '\ufffd' (tests/test_sampling.py).
     """
-    with _TOKEN_TEXTS_LOCK:
-        texts = _TOKEN_TEXTS.setdefault(tokenizer, {})
+    # Each tokenizer's texts (id -> text) kept while it lives (text_rows.per_tokenizer: weak keys). Keyed by
+    # id(tokenizer), a new tokenizer at a freed one's address read its texts (199 of 200 did: test_server_growth.py).
+    texts = per_tokenizer(tokenizer, ("token_texts",), dict)
     token_id = int(token_id)
     if token_id not in texts:
         text = tokenizer.decode([token_id], clean_up_tokenization_spaces=False)

@@ -5,7 +5,8 @@ read it here, so the lengths the Data page shows are the ones training cuts.
     text_pieces("The sky is blue.", tokenizer)   # [("The sky is blue.", "text"), ("<|endoftext|>", "end_of_text")]
 
 Whether a tokenizer adds a BOS is asked of it once, through `per_tokenizer`: what is worked out once per tokenizer
-(tokenizer_checks.py asks its missing control tokens there too), kept while the tokenizer lives and no longer.
+(tokenizer_checks.py asks its missing control tokens there too, sampling.token_text keeps its token texts there),
+kept while the tokenizer lives and no longer.
 """
 
 from __future__ import annotations

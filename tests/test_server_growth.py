@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from ftlib import run_digest, run_files, runs, workspace
+from ftlib import run_digest, run_files, runs, text_rows, workspace
 from ftlib import sampling as S
 from ftlib.testing import make_run
 
@@ -36,7 +36,7 @@ def test_token_texts_go_with_their_tokenizer_and_a_new_one_never_reads_an_old_on
         assert S.token_text(tokenizer, 5) == f"model-{n}:5"
         del tokenizer
     gc.collect()
-    assert not any(isinstance(t, _Tokenizer) for t in S._TOKEN_TEXTS)  # nothing kept of the 200 once gone
+    assert not any(isinstance(t, _Tokenizer) for t in text_rows._PER_TOKENIZER)  # nothing kept of the 200 once gone
 
 
 def _many_runs(count: int, steps: int) -> list:
