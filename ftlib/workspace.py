@@ -465,7 +465,7 @@ def load_split(name_or_path: str) -> tuple[list[dict], list[dict], dict]:
             continue
         if before == _version(folder):
             return read
-    raise SplitDamaged(f"The split in {folder} was saved over again and again while it was read: try once it is not.")
+    raise SplitDamaged(f"Split {folder} was saved over again and again while it was read: open it again in a moment.")
 
 
 def split_problem(folder: Path) -> str | None:

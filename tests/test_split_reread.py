@@ -44,5 +44,5 @@ def test_a_split_saved_over_at_every_read_is_refused_not_read_empty(monkeypatch)
         return rows
 
     monkeypatch.setattr(workspace, "read_jsonl", read_jsonl)
-    with pytest.raises(workspace.SplitDamaged, match="was saved over again and again while it was read"):
+    with pytest.raises(workspace.SplitDamaged, match="saved over again and again while it was read: open it again"):
         workspace.load_split("pirates")
