@@ -268,11 +268,13 @@ def cpu_threads(config, env: dict, cores: int | None = None, gpus: int | None = 
 
 
 def cpu_cores() -> int:
-    """The CPU cores this process may run on (its affinity; all of the machine's where that is not known)."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
+    """The CPUs this process may run on: its affinity (all of the machine's where that is not known), at most its
+    container's CPU quota (`cpu_quota.quota_cpus`): in a container limited to 2 CPUs of a 64-core host the affinity
+    still names all 64, and 8 processes passed the nproc check to share 2 CPUs' time."""
+    from ftlib import cpu_quota
+
+    quota = cpu_quota.quota_cpus()
+    return min(len(cpu_quota.affinity()), quota) if quota else len(cpu_quota.affinity())
 
 
 def cpu_process_warnings(config, gpus: int | None = None) -> list[str]:
