@@ -1,5 +1,6 @@
 """An exclusive lock on a file, across processes (`flock`): the run queue's, a run's status file's, the default
-model's conversion. The OS drops it when its holder dies.
+model's conversion, the saves of a split of one name (workspace.save_split), a Data page record read, merged and
+written (ui.kept.record_dict); `runs delete` tries a run's export lock with it. The OS drops it when its holder dies.
 
     with locked(folder / ".queue.lock"):
         ...   # no other process is inside a `locked` of the same file meanwhile
