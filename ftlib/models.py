@@ -165,8 +165,10 @@ def _hub_snapshot(model_id: str, fetch: bool = True) -> Path:
 
 
 def _model_roots() -> list[Path]:
-    """Where models are kept: `$FTLIB_HOME/models` and the folders of FTLIB_MODEL_DIRS."""
-    return [ftlib_home() / "models", *(Path(p) for p in os.environ.get("FTLIB_MODEL_DIRS", "").split(os.pathsep) if p)]
+    """Where models are kept: `$FTLIB_HOME/models` and the folders of FTLIB_MODEL_DIRS, read as the browser's path
+    check reads them (`workspace.model_roots`: `~` expanded, blank parts skipped)."""
+    dirs = [Path(p).expanduser() for p in os.environ.get("FTLIB_MODEL_DIRS", "").split(os.pathsep) if p.strip()]
+    return [ftlib_home() / "models", *dirs]
 
 
 def _named_folder(name: str) -> str:
