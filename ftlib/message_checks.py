@@ -6,6 +6,7 @@ template's doing, said where the row is shown). Each returns a `Check` or None (
 `row_losses` tells a run about the ones that lose data.
 
     messages_dropped_checks(enc, template)  # enc: a tokens.Encoded; [Check("system_dropped", ...), ...]
+    first_dropped_tool_calls(result.rows, tokenizer, template)  # 0: rows[0]'s calls are left out; None: kept or none
 
 Not known here: the tokenizer's special tokens (tokenizer_checks), the masks of the turns (checks.py).
 """
@@ -16,9 +17,9 @@ from ftlib.builtin_templates import builtin_named
 from ftlib.check_result import Check
 from ftlib.invisible_text import in_turns
 from ftlib.prompt_checks import turns_named
-from ftlib.rows import strings_in
+from ftlib.rows import conversation, is_preference, strings_in
 from ftlib.templates import TOOL_TEMPLATES, ChatTemplate
-from ftlib.tokens import Encoded
+from ftlib.tokens import Encoded, encode_row, parts
 from ftlib.turns import INLINE_THINK
 
 TOOL_FIX = (
@@ -78,6 +79,24 @@ def check_tool_calls_dropped(enc: Encoded, template: ChatTemplate) -> Check | No
         f"{said}. {_UNSEEN if any(i in trained for i in turns) else _UNSEEN_CONTEXT}{also}",
         TOOL_FIX,
     )
+
+
+def first_dropped_tool_calls(rows: list[dict], tokenizer, template: ChatTemplate) -> int | None:
+    """The index in `rows` of the first row with tool calls when `template` leaves its calls out (the rows `train`
+    refuses under it: `check_tool_calls_dropped`), else None (no row has calls, or the template writes them). The
+    Data page's warning and `data inspect`'s both come from here.
+
+    Only that first row is encoded: whether a template writes calls is its own doing (a tool-call branch or none),
+    not a row's, so one row answers for the file in milliseconds, even for 100,000 rows. UserError (TemplateError)
+    when the template cannot write that row at all."""
+    # A preference row's rejected answer counts too (as data_stats.row_counts counts it): DPO trains on it as well.
+    turns = (conversation(r) + (list(r["rejected"]) if is_preference(r) else []) for r in rows)
+    i = next((i for i, each in enumerate(turns) if any(t.get("tool_calls") for t in each)), None)
+    if i is None:
+        return None
+    # A preference row's two answers are encoded apart (tokens.parts): either may hold the calls.
+    encoded = parts(encode_row(rows[i], tokenizer, template)).values()
+    return i if any(left_out(part, "tool_call") for part in encoded) else None
 
 
 def check_tools_not_shown(enc: Encoded, template: ChatTemplate) -> Check | None:
@@ -341,6 +360,7 @@ __all__ = [
     "check_text_joins_turns",
     "check_tool_calls_dropped",
     "check_tools_not_shown",
+    "first_dropped_tool_calls",
     "invisible_character_checks",
     "left_out",
     "messages_dropped_checks",

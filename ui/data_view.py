@@ -16,10 +16,10 @@ import streamlit as st
 from ftlib.data_stats import count_truncated, dataset_stats, row_counts
 from ftlib.errors import plural
 from ftlib.formats import FORMAT_HELP, FORMAT_PLAIN, format_label
+from ftlib.message_checks import first_dropped_tool_calls
 from ftlib.notices import shown_notices
-from ftlib.rows import as_turns, conversation, row_kind
+from ftlib.rows import as_turns, row_kind
 from ftlib.templates import TOOL_TEMPLATES, get_template, render
-from ftlib.tokens import encode_row
 from ui.common import active_model, cached_tokenizer, user_errors
 from ui.kept import custom_source, default_for, keep, keep_unless, shared_value
 from ui.labels import as_in_training, setting_label, template_label, training_default
@@ -222,15 +222,6 @@ def chosen_template() -> tuple[str, str]:
     return name, custom_source() if name == "custom" else ""
 
 
-def drops_tool_calls(rows: list[dict], tokenizer, template: str, source: str) -> bool:
-    """Whether `template` leaves out the tool calls of the first row that has some (the rows Train refuses it for)."""
-    row = next((r for r in rows if any(t.get("tool_calls") for t in conversation(r))), None)
-    if row is None:
-        return False
-    encoded = encode_row(row, tokenizer, get_template(template, tokenizer, source=source or None))
-    return any(d["what"] == "tool_call" for d in getattr(encoded, "dropped", []))
-
-
 def token_histogram(result, key: tuple) -> None:
     """Token lengths of the rows under the template training will use, and how many a max length would cut; when
     that template leaves out the rows' tool calls, the lengths under one that keeps them beside."""
@@ -248,7 +239,9 @@ def token_histogram(result, key: tuple) -> None:
     named = template_label(template, in_sentence=True)  # "the model's own template", mid-sentence
     with user_errors(f"Could not measure the rows with {named}"):
         lengths = token_lengths(key, model, template, source, rows, tokenizer)
-        dropped = template != keeps and drops_tool_calls(rows, tokenizer, template, source)
+        # The same check as `data inspect`'s warning (ftlib.message_checks), so page and CLI cannot disagree.
+        chat = get_template(template, tokenizer, source=source or None) if template != keeps else None
+        dropped = chat is not None and first_dropped_tool_calls(rows, tokenizer, chat) is not None
         kept = token_lengths(key, model, keeps, "", rows, tokenizer) if dropped else None
     how = {
         "preference": "the prompt and the chosen answer",

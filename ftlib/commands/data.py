@@ -2,6 +2,7 @@
 
 python -m ftlib data inspect chats.jsonl --json
 python -m ftlib data inspect qa.csv --map question=instruction --map answer=output   # tables and JSON alike
+python -m ftlib data inspect tools.jsonl --model default --template hermes   # does the template write tool calls?
 python -m ftlib data split chats.jsonl --test-size 0.1 --seed 0 --out splits/chats [--dedupe]
 python -m ftlib data split train.jsonl --test-file test.jsonl --out splits/chats   # the data's own test split
 python -m ftlib train --dataset splits/chats ...   # the folder holds meta.json, as a split saved on the Data page
@@ -14,7 +15,7 @@ import json
 import time
 from pathlib import Path
 
-from ftlib.commands import add_data_options, load_data, skipped_lines
+from ftlib.commands import add_data_options, add_template_options, chosen_template, load_data, skipped_lines
 from ftlib.errors import plural
 
 
@@ -36,9 +37,16 @@ def register(sub) -> None:
         description="--json prints {format, kind, rows, valid_rows, errors: [{row, where, message}], warnings: "
         "[{row, message, ...}] (file-level entries first, with row null: ignored fields and rows that look like "
         "another format; a row's entry has `where`, e.g. 'data row 4 (line 8 of the file)'), columns, column_map, "
-        "fields, counts: {tool_calls, tools, reasoning, weight_0[, good, bad]}, source}.",
+        "fields, counts: {tool_calls, tools, reasoning, weight_0[, good, bad]}, source[, tool_calls_template]}. "
+        "Where rows have tool calls, the chat template a run would use (--template, --template-file; the model's "
+        "own by default, of --model) is checked for writing them, as `train` checks it, and a warning names one "
+        "that does (the Data page's warning): that loads the model's tokenizer (a few seconds); a file without tool "
+        "calls loads nothing. tool_calls_template: {model, template, drops_tool_calls (null where it could not be "
+        "checked), row (counted from 1 in the file), where, keeps (a template that writes them), warning}.",
     )
     common(inspect)
+    inspect.add_argument("--model", default=None, help="model whose tokenizer to use (default: the embedded one)")
+    add_template_options(inspect)  # as `tokens` and `batch` have them
     inspect.add_argument("--json", action="store_true", help="print one JSON object")
     inspect.set_defaults(handler=_inspect)
 
@@ -98,8 +106,12 @@ def _no_rows(result):
 
 def _inspect(args) -> int:
     result = load_data(args)
+    checked = _tool_calls_template(result, args)
     if args.json:
-        print(json.dumps(result.summary(), ensure_ascii=False))
+        summary = result.summary()
+        if checked is not None:  # only for rows with tool calls: the others load no tokenizer
+            summary["tool_calls_template"] = checked
+        print(json.dumps(summary, ensure_ascii=False))
     else:
         print(f"file:       {result.source}")
         print(f"format:     {result.format}")
@@ -117,6 +129,8 @@ def _inspect(args) -> int:
             print(f"{'note:' if notice.note else 'warning:':<12}{notice.message}")
         if rest:
             print(f"{'warning:':<12}... {rest} (--json lists each)")
+        if checked and checked["warning"]:
+            print(f"{'warning:':<12}{checked['warning']}")
         for label, items in (("rows left out", result.errors), ("warnings", result.warnings)):  # as `data split`
             if items:
                 print(f"{label} ({len(items)}):")
@@ -128,6 +142,63 @@ def _inspect(args) -> int:
     if not result.rows:
         raise _no_rows(result)
     return 0
+
+
+def _tool_calls_template(result, args) -> dict | None:
+    """Whether the chat template a run would use writes the rows' tool calls (`--template`/`--template-file` of
+    `--model`'s tokenizer; the model's own template of the default model without them), as the Data page warns of it
+    (`message_checks.first_dropped_tool_calls`, which both call): None where no row has tool calls, so a plain
+    inspect loads no tokenizer. Else {model, template, drops_tool_calls, row, where, keeps, warning}: a template
+    that leaves the calls out is a warning naming one that writes them; one that cannot be checked (the default
+    model does not load, the template cannot write the row) is a warning saying why, `drops_tool_calls` null.
+    UserError for a --model or --template-file given that cannot be read."""
+    from ftlib.data_stats import row_counts
+
+    with_calls = row_counts(result.rows)["tool_calls"]
+    if not with_calls:
+        return None
+    # Imported only past that point: templates, tokens and the tokenizer are what would slow a plain inspect.
+    import shlex
+
+    from ftlib.errors import UserError
+    from ftlib.message_checks import first_dropped_tool_calls
+    from ftlib.models import load_tokenizer
+    from ftlib.templates import TOOL_TEMPLATES
+
+    keeps, model = TOOL_TEMPLATES[0], args.model or "default"
+    out = {"model": model, "template": "custom" if args.template_file else args.template, "drops_tool_calls": None}
+    out |= {"row": None, "where": None, "keeps": keeps, "warning": None}
+    unchecked = f"whether the chat template writes the tool calls of {plural(with_calls, 'row')} was not checked"
+    try:
+        tokenizer = load_tokenizer(model)
+    except (UserError, OSError) as exc:
+        if args.model:  # the model asked for: refused as `tokens` and `batch` refuse it
+            raise
+        out["warning"] = f"{unchecked}: {exc}"  # ModelError's words say what to do
+        return out
+    template = chosen_template(args, tokenizer)
+    try:
+        first = first_dropped_tool_calls(result.rows, tokenizer, template)
+    except UserError as exc:  # the template cannot write such a row at all: `train` refuses it too
+        out["warning"] = f"{unchecked}: the {template.title} template cannot write them: {exc}"
+        return out
+    out["drops_tool_calls"] = first is not None
+    if first is None:
+        return out
+    row = result.row_numbers[first]
+    out |= {"row": row, "where": result.where(row)}
+    words = ["python -m ftlib tokens", shlex.quote(str(args.file)), f"--row {first}", f"--template {keeps}"]
+    words += ["--format " + shlex.quote(args.fmt)] if args.fmt else []
+    words += ["--map " + shlex.quote(pair) for pair in args.map]
+    words += [f"--model {shlex.quote(args.model)}"] if args.model else []
+    # The Data page's warning in the CLI's words: many models' own templates leave calls out (SmolLM2's does).
+    out["warning"] = (
+        f"the {template.title} template (of `{model}`) leaves out tool calls, e.g. {result.where(row)}'s "
+        f"({plural(with_calls, 'row')} {'has' if with_calls == 1 else 'have'} some): the model would learn to "
+        f"answer without calling, and `train` refuses these rows under it. --template {keeps} writes them; see the "
+        f"row with it: `{' '.join(words)}`."
+    )
+    return out
 
 
 def _check_out(out: Path) -> None:
