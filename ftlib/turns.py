@@ -10,8 +10,8 @@
 What is read, by role (OpenAI / Hugging Face messages, ShareGPT `from`/`value`, LLaMA-Factory's tags):
 
     roles      system (developer); user (human); assistant (gpt, model, ai, function_call); tool (observation,
-               function, ipython); LangChain's dumps name them in `type` (system, human, ai, tool, a chat
-               message's own `role`; read by langchain_turns.py, with what their `additional_kwargs` carry)
+               function, ipython); LangChain's dumps name them in `type` (system, human, ai, tool, function, a
+               chat message's own `role`; read by langchain_turns.py, with what their `additional_kwargs` carry)
     content    text, or a list of parts with `text`/`value` of type text, reasoning/thinking (several: one reasoning)
                or tool_call/tool_use
     assistant  reasoning from `reasoning_content`, `reasoning`, `thinking`, reasoning parts or a leading
