@@ -92,8 +92,8 @@ def add_policy_option(parser) -> None:
 
 
 def add_template_options(parser) -> None:
-    """`--template` (a built-in or the model's own) and `--template-file` (a custom Jinja template), for `tokens` and
-    `batch`; `chosen_template` reads them."""
+    """`--template` (a built-in or the model's own) and `--template-file` (a custom Jinja template), for `tokens`,
+    `batch` and `data inspect` (whether it writes tool calls); `chosen_template` reads them."""
     from ftlib.templates import TEMPLATE_NAMES
 
     parser.add_argument(
