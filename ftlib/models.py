@@ -20,6 +20,7 @@ import functools
 import json
 import os
 import shutil
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -408,7 +409,8 @@ def remember_model(workspace: Path, spec: str) -> None:
     refresh, a second tab, an app restart) starts from it, as it does from the split last made active. Written
     through a temporary file renamed into place; an OSError (a full disk) is the caller's to word."""
     target = Path(workspace) / LAST_MODEL_FILE
-    partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
+    # Named by process and thread: two sessions of one server choosing at once shared one name (FileNotFoundError)
+    partial = target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}.partial")
     try:
         partial.write_text(json.dumps({"model": spec, "at": time.time()}), encoding="utf-8")
         os.replace(partial, target)

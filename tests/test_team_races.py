@@ -267,3 +267,30 @@ def test_a_run_deleted_while_an_evaluation_of_it_keeps_its_result_is_deleted_who
     monkeypatch.setattr(os, "rmdir", rmdir)
     runs.delete(run.id)
     assert written and not run.path.exists()
+
+
+def test_two_sessions_choosing_a_model_at_once_both_record_it(tmp_path):
+    """models.remember_model named its temporary file by process alone: two sessions of one server (threads of one
+    process) choosing a model at once wrote one file, and the second rename found it gone (FileNotFoundError)."""
+    import threading
+
+    from ftlib import models
+
+    errors = []
+
+    def choose(tag: str) -> None:
+        for i in range(2000):
+            try:
+                models.remember_model(tmp_path, f"{tag}-{i}")
+            except OSError as exc:
+                errors.append(exc)
+                return
+
+    sessions = [threading.Thread(target=choose, args=(tag,)) for tag in ("alice", "bob")]
+    for session in sessions:
+        session.start()
+    for session in sessions:
+        session.join()
+    assert errors == []
+    assert models.last_model(tmp_path) in ("alice-1999", "bob-1999")
+    assert [p.name for p in tmp_path.iterdir()] == [models.LAST_MODEL_FILE]  # no temporary file left
