@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 from pathlib import Path
 
 from ftlib.models import hub_id
@@ -54,7 +55,7 @@ def _named(line: str, name: str) -> str:
 
 def _replace_text(path: Path, text: str) -> None:
     """Write `path` whole through a temporary file renamed into place, readable as the umask allows."""
-    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    partial = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.partial")  # sessions are threads
     try:
         partial.write_text(text, encoding="utf-8")
         os.replace(partial, path)
