@@ -279,7 +279,7 @@ def test_the_throttle_remembers_a_bounded_number_of_clients():
     for i in range(10):
         clock.now += 1
         gate.attempt(f"10.0.0.{i}", lambda: False)
-    assert len(gate._records) == 3
+    assert len(gate._clients) == 3
     assert [gate.failures(f"10.0.0.{i}") for i in (6, 7, 8, 9)] == [0, 1, 1, 1]  # the longest quiet forgotten
 
 

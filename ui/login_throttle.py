@@ -76,7 +76,7 @@ class LoginThrottle:
     ) -> None:
         self.free, self.base_s, self.cap_s, self.forget_s, self.max_keys = free, base_s, cap_s, forget_s, max_keys
         self.clock = clock
-        self._records: dict[str, _Record] = {}
+        self._clients: dict[str, _Record] = {}
         self._lock = threading.Lock()
 
     def attempt(self, key: str, check: Callable[[], bool]) -> Verdict:
@@ -84,17 +84,17 @@ class LoginThrottle:
         decides, under the lock, so two tries sent at once cannot both slip in before either counts."""
         with self._lock:
             now = self.clock()
-            record = self._records.get(key)
+            record = self._clients.get(key)
             if record is not None and now - record.last >= self.forget_s:
-                del self._records[key]  # quiet long enough: a fresh start
+                del self._clients[key]  # quiet long enough: a fresh start
                 record = None
             if record is not None and now < record.until:
                 return Verdict(ok=False, checked=False, wait_s=record.until - now)
             if check():
-                self._records.pop(key, None)
+                self._clients.pop(key, None)
                 return Verdict(ok=True, checked=True)
             if record is None:
-                record = self._records[key] = _Record(last=now)
+                record = self._clients[key] = _Record(last=now)
                 self._forget_some(now)  # after `last` is set: the newcomer is not the longest quiet
             record.failures += 1
             record.last = now
@@ -107,22 +107,22 @@ class LoginThrottle:
     def failures(self, key: str) -> int:
         """Wrong tries in a row counted for `key` (0 when none, or forgotten)."""
         with self._lock:
-            record = self._records.get(key)
+            record = self._clients.get(key)
             return record.failures if record and self.clock() - record.last < self.forget_s else 0
 
     def clear(self) -> None:
         """Forget every client (tests; a server restart does the same)."""
         with self._lock:
-            self._records.clear()
+            self._clients.clear()
 
     def _forget_some(self, now: float) -> None:
         """Keep at most `max_keys` records: first those quiet for `forget_s`, then the longest quiet."""
-        if len(self._records) <= self.max_keys:
+        if len(self._clients) <= self.max_keys:
             return
-        for key in [k for k, r in self._records.items() if now - r.last >= self.forget_s]:
-            del self._records[key]
-        while len(self._records) > self.max_keys:
-            del self._records[min(self._records, key=lambda k: self._records[k].last)]
+        for key in [k for k, r in self._clients.items() if now - r.last >= self.forget_s]:
+            del self._clients[key]
+        while len(self._clients) > self.max_keys:
+            del self._clients[min(self._clients, key=lambda k: self._clients[k].last)]
 
 
 __all__ = ["LoginThrottle", "Verdict"]
