@@ -109,7 +109,14 @@ def model_dirs(tiny_model_dir, smol_tokenizer, tmp_path_factory):
     ):
         target = tmp_path_factory.mktemp("models") / name
         shutil.copytree(tiny_model_dir, target)
-        own_tokenizer(smol_tokenizer, source, specials).save_pretrained(target)
+        tokenizer = own_tokenizer(smol_tokenizer, source, specials)
+        tokenizer.save_pretrained(target)
+        if specials:  # tokens added past the embeddings: resized, as a real model's are (else refused where chosen)
+            from transformers import AutoModelForCausalLM
+
+            model = AutoModelForCausalLM.from_pretrained(target)
+            model.resize_token_embeddings(len(tokenizer))
+            model.save_pretrained(target)
         made[name] = target
     return made
 
