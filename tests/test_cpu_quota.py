@@ -160,29 +160,11 @@ def test_torch_runs_the_budget_and_no_fewer_threads_than_its_default_without_a_q
     assert budget is None or budget <= default
 
 
-def test_the_server_process_gets_the_budget_before_torch_loads():
-    """Generation (Compare, Evaluate) runs in the server's own process: serve.py must set its budget before anything
-    imports torch, which reads OMP_NUM_THREADS once, as it loads."""
-    from pathlib import Path
-
-    code = (
-        "import os, sys\n"
-        "from ftlib import cpu_quota\n"
-        "cpu_quota.thread_budget = lambda: 1  # a container limited to 1 CPU\n"
-        "import serve\n"
-        "assert os.environ.get('OMP_NUM_THREADS') == '1', os.environ.get('OMP_NUM_THREADS')\n"
-        "assert 'torch' not in sys.modules, 'torch loaded before the budget was set'\n"
-    )
-    bare = {k: v for k, v in os.environ.items() if k not in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "FTLIB_THREADS")}
-    root = Path(__file__).resolve().parents[1]
-    out = subprocess.run([sys.executable, "-c", code], cwd=root, env=bare | {"FTLIB_WARM_UP": "0"},
-                         capture_output=True, text=True, timeout=120)  # fmt: skip
-    assert out.returncode == 0, out.stderr
-
-
-def test_streamlit_run_app_sets_the_budget_before_torch_loads():
-    """`streamlit run app.py` (not serve.py) runs app.py first: the budget must be set by it, before anything loads
-    torch (a finder records OMP_NUM_THREADS if torch is imported meanwhile). Outside a Streamlit server app.py runs
+@pytest.mark.parametrize("entry", ["serve", "app"])
+def test_the_server_process_gets_the_budget_before_torch_loads(entry):
+    """Generation (Compare, Evaluate) runs in the server's own process: its entry point (serve.py, or app.py under
+    `streamlit run app.py`) must set the budget before anything imports torch, which reads OMP_NUM_THREADS once, as
+    it loads (a finder records OMP_NUM_THREADS when torch is first imported). Outside a Streamlit server app.py runs
     in Streamlit's bare mode."""
     from pathlib import Path
 
@@ -196,8 +178,8 @@ def test_streamlit_run_app_sets_the_budget_before_torch_loads():
         "        if name == 'torch' and not seen:\n"
         "            seen.append(os.environ.get('OMP_NUM_THREADS'))\n"
         "sys.meta_path.insert(0, Spy())\n"
-        "import app\n"
-        "assert seen in ([], ['1']), seen\n"
+        f"import {entry}\n"
+        "assert seen in ([], ['1']), f'torch loaded with OMP_NUM_THREADS={seen}'\n"
         "assert os.environ.get('OMP_NUM_THREADS') == '1', os.environ.get('OMP_NUM_THREADS')\n"
     )
     bare = {k: v for k, v in os.environ.items() if k not in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "FTLIB_THREADS")}
