@@ -103,27 +103,3 @@ def test_the_runs_own_settings_reach_its_command_and_stay_out_of_the_launch_proc
     assert run_watch.main(argv) == 0
     assert seen.read_text() == "1"
     assert {key: os.environ.get(key) for key in before} == before
-
-
-def test_launch_gives_the_thread_share_to_the_command_not_to_its_launch_process(tmp_path, monkeypatch):
-    """runs._launch: the environment of the launch process (what it starts the next run with) is the one every run
-    starts from; a two-process CPU run's share is a `KEY=VALUE` of its command."""
-    from ftlib.rundir import RunDir
-
-    started = {}
-
-    class Popen:
-        def __init__(self, command, env, **_):
-            started.update(command=command, env=env)
-            self.pid = 4242
-
-    monkeypatch.setattr(runs.subprocess, "Popen", Popen)
-    monkeypatch.setattr(runs, "_CHILDREN", {})
-    monkeypatch.setenv("FTLIB_THREADS", "2")
-    run = RunDir(tmp_path / "runs" / "two-processes")
-    run.path.mkdir(parents=True)
-    run.write_config(config("two processes", nproc=2))
-    runs._launch(run)
-    command = started["command"]
-    assert command[command.index("--") - 1] == "OMP_NUM_THREADS=1"  # its share: 2 threads over 2 processes
-    assert started["env"]["OMP_NUM_THREADS"] == "2"  # the launch process keeps the budget every run starts from

@@ -26,6 +26,18 @@ def test_the_runs_settings_win_over_the_launch_processs_and_join_its_environment
 def test_a_one_gpu_runs_gpu_is_given_to_its_command_alone(tmp_path, monkeypatch):
     """A run on cuda:1 of 2 GPUs: its command sees GPU 1 alone; the launch process, which starts the next queued run
     (perhaps on both GPUs), keeps seeing every GPU."""
+
+    monkeypatch.setattr(distributed, "gpu_count", lambda: 2)
+    monkeypatch.delenv("CUDA_VISIBLE_DEVICES", raising=False)
+    run, started = launched(tmp_path, monkeypatch, config("on gpu 1", device="cuda:1"))
+    command = started["command"]
+    settings = command[command.index(str(run.path)) + 1 : command.index("--")]
+    assert "CUDA_VISIBLE_DEVICES=1" in settings and "FTLIB_GPU=cuda:1" in settings
+    assert "CUDA_VISIBLE_DEVICES" not in started["env"]
+
+
+def launched(tmp_path, monkeypatch, run_config) -> tuple:
+    """(the run, {command, env} that runs._launch gave Popen) for a run of `run_config`, nothing started."""
     from ftlib.rundir import RunDir
 
     started = {}
@@ -37,13 +49,18 @@ def test_a_one_gpu_runs_gpu_is_given_to_its_command_alone(tmp_path, monkeypatch)
 
     monkeypatch.setattr(runs.subprocess, "Popen", Popen)
     monkeypatch.setattr(runs, "_CHILDREN", {})
-    monkeypatch.setattr(distributed, "gpu_count", lambda: 2)
-    monkeypatch.delenv("CUDA_VISIBLE_DEVICES", raising=False)
-    run = RunDir(tmp_path / "runs" / "on-gpu-1")
+    run = RunDir(tmp_path / "runs" / "a-run")
     run.path.mkdir(parents=True)
-    run.write_config(config("on gpu 1", device="cuda:1"))
+    run.write_config(run_config)
     runs._launch(run)
+    return run, started
+
+
+def test_launch_gives_the_thread_share_to_the_command_not_to_its_launch_process(tmp_path, monkeypatch):
+    """runs._launch: the environment of the launch process (what it starts the next run with) is the one every run
+    starts from; a two-process CPU run's share is a `KEY=VALUE` of its command."""
+    monkeypatch.setenv("FTLIB_THREADS", "2")
+    _, started = launched(tmp_path, monkeypatch, config("two processes", nproc=2))
     command = started["command"]
-    settings = command[command.index(str(run.path)) + 1 : command.index("--")]
-    assert "CUDA_VISIBLE_DEVICES=1" in settings and "FTLIB_GPU=cuda:1" in settings
-    assert "CUDA_VISIBLE_DEVICES" not in started["env"]
+    assert command[command.index("--") - 1] == "OMP_NUM_THREADS=1"  # its share: 2 threads over 2 processes
+    assert started["env"]["OMP_NUM_THREADS"] == "2"  # the launch process keeps the budget every run starts from
