@@ -39,24 +39,19 @@ def family(tmp_path_factory):
     return get
 
 
+def two_lora_steps(model_dir, **settings) -> RunConfig:
+    """A LoRA run of 2 steps at a constant learning rate (no warmup step at 0) on the CPU, saving nothing."""
+    fixed = {"max_steps": 2, "batch_size": 2, "save_every": 0, "max_length": 512, "device": "cpu"}
+    return RunConfig(model=str(model_dir), method="lora", scheduler="constant", warmup_ratio=0.0, **fixed, **settings)
+
+
 def test_a_gpt2_lora_run_trains_its_conv1d_layers_on_the_cpu(family, tmp_path):
     """GPT-2's attention and MLP are Conv1D layers (weights stored [in, out]); the CPU fast path's fused LoRA layer
     read them as nn.Linear's [out, in] and the run failed at its first step: "mat1 and mat2 shapes cannot be
     multiplied (463x32 and 96x32)"."""
     from ftlib.training import build_trainer
 
-    config = RunConfig(
-        model=str(family("gpt2")),
-        method="lora",
-        template="alpaca",  # GPT-2 has no chat template of its own
-        max_steps=2,
-        batch_size=2,
-        save_every=0,
-        max_length=512,
-        device="cpu",
-        scheduler="constant",
-        warmup_ratio=0.0,
-    )
+    config = two_lora_steps(family("gpt2"), template="alpaca")  # GPT-2 has no chat template of its own
     prepared = build_trainer(config, tmp_path, rows=(ROWS, []))
     model = prepared.trainer.model
     adapted = {n for n, m in model.named_modules() if hasattr(m, "lora_A")}
@@ -302,19 +297,9 @@ def test_a_multimodal_checkpoints_image_tower_gets_no_adapter(family, tmp_path, 
     every adapter saved. The text layers get theirs, and train."""
     from ftlib.training import build_trainer
 
-    config = RunConfig(
-        model=str(family("gemma3-vision")),
-        method="lora",
-        template="gemma",
-        lora_targets=targets,
-        max_steps=2,  # B starts at 0: A moves from the second step
-        batch_size=2,
-        save_every=0,
-        max_length=512,
-        device="cpu",
-        scheduler="constant",
-        warmup_ratio=0.0,
-    )
+    config = two_lora_steps(
+        family("gemma3-vision"), template="gemma", lora_targets=targets
+    )  # B starts at 0: A moves from the second step
     prepared = build_trainer(config, tmp_path, rows=(ROWS, []))
     model = prepared.trainer.model
     adapted = [n for n, m in model.named_modules() if hasattr(m, "lora_A")]
