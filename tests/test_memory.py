@@ -138,7 +138,7 @@ from ftlib.training import build_trainer
 cfg = RunConfig(**json.loads(sys.argv[1]))
 words = "the quick brown fox jumps over a lazy dog while the sun sets slowly".split()
 text = lambda i, n: " ".join(words[(i + k) % len(words)] for k in range(n))
-n = int(cfg.max_length * 0.7)
+n = int(sys.argv[3]) if len(sys.argv) > 3 else int(cfg.max_length * 0.7)  # answer words (bench.memory_estimate)
 if cfg.method == "dpo":
     rows = [{"prompt": [{"role": "user", "content": text(i, 20)}],
              "chosen": [{"role": "assistant", "content": text(i + 3, n)}],
@@ -153,7 +153,7 @@ seq = max(len(x) for x in ds["input_ids" if "input_ids" in ds.column_names else 
 Path("/proc/self/clear_refs").write_text("5")  # reset the peak: loading transients are not training memory
 prepared.trainer.train()
 estimate = memory.estimate(cfg, device="cpu", seq_len=seq, available=0)
-print(json.dumps({"measured": status("VmHWM") - base, "estimate": estimate.total}))
+print(json.dumps({"measured": status("VmHWM") - base, "estimate": estimate.total, "seq": seq}))
 """
 
 
