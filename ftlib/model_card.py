@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ftlib import workspace
 from ftlib.rundir import RunDir
 
 KINDS = ("adapter", "model", "merged")
@@ -123,7 +124,10 @@ def weights_words(run: RunDir, folder: Path) -> str:
 
 def write_card(run: RunDir, folder: str | Path, kind: str) -> Path:
     """Write `folder`/README.md (`card_text`), keeping the front matter of a card already there (PEFT's, its base
-    named by hub id first for an adapter); a card already saying so is not rewritten. Returns the card's path."""
+    named by hub id first for an adapter); a card already saying so is not rewritten. Returns the card's path.
+
+    Written atomically (`workspace.write_files`): on a full disk the card there before stays whole and
+    `workspace.DiskFullError` names the file."""
     folder = Path(folder)
     card = folder / "README.md"
     if kind == "adapter":
@@ -135,7 +139,9 @@ def write_card(run: RunDir, folder: str | Path, kind: str) -> Path:
     if (
         new := card_text(run, kind, front, weights_words(run, folder) if kind != "adapter" else "")
     ) != text:  # unchanged: left as it is (a zip of the folder stays current)
-        card.write_text(new, encoding="utf-8")
+        # Through a temporary file renamed into place: a crash or a full disk midway leaves the earlier card whole
+        # (an export rewrites the card of a folder that may be served or zipped meanwhile), not a truncated one.
+        workspace.write_files({card: new}, hint="Free space on that disk and export again. ")
     return card
 
 

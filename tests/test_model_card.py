@@ -60,3 +60,33 @@ def test_a_reward_models_card_says_it_scores_and_loads_as_a_sequence_classifier(
     adapter = card_text(run, "adapter", front="base_model: org/base\nlibrary_name: peft")
     assert "A reward model's LoRA adapter and score head of `org/base`" in adapter
     assert 'AutoModelForSequenceClassification.from_pretrained("org/base", num_labels=1)' in adapter
+
+
+def test_a_card_rewritten_on_a_full_disk_keeps_the_one_there_before(tmp_path):
+    """write_card rewrote README.md in place: a full disk midway left a truncated card (the first bytes of the new one)
+    where a whole one was. The fault is real: a file-size limit (RLIMIT_FSIZE) makes the write fail in the OS, as a
+    full disk does (EFBIG instead of ENOSPC)."""
+    import resource
+    import signal
+
+    from ftlib.workspace import DiskFullError
+
+    run = make_run("r-disk", {"method": "full", "model": "org/base"}, root=tmp_path, metrics=STEPS)
+    folder = tmp_path / "model"
+    folder.mkdir()
+    old = "---\nbase_model: org/base\n---\n\n# An earlier card\n"
+    (folder / "README.md").write_text(old, encoding="utf-8")
+    assert len(card_text(run, "model")) > 4 * len(old)  # the new card cannot fit under the limit below
+    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    handler = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (2 * len(old), hard))
+    try:
+        with pytest.raises(DiskFullError) as caught:
+            write_card(run, folder, "model")
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+        signal.signal(signal.SIGXFSZ, handler)
+    assert str(folder / "README.md") in str(caught.value) and "untouched" in str(caught.value)
+    assert (folder / "README.md").read_text(encoding="utf-8") == old  # whole, byte for byte
+    assert sorted(p.name for p in folder.iterdir()) == ["README.md"]  # no temporary file left beside it
+    assert "# r-disk" in write_card(run, folder, "model").read_text(encoding="utf-8")  # space back: written
