@@ -20,6 +20,7 @@ from ftlib.file_bytes import data_stem
 from ftlib.formats import FIELDS, FORMAT_HELP, FORMAT_PLAIN, format_label
 from ftlib.mapping import field_help
 from ftlib.readers import check_path
+from ui import alerts
 from ui.auth import require_password
 from ui.common import user_errors
 from ui.data_files import NONE, fields_cached, load_cached, path_box, row_counts_cached, upload_source
@@ -58,7 +59,9 @@ def choose_source() -> tuple[str | None, str, str, dict | None]:
     if source == "Sample":
         samples = sample_choices()
         if not samples:
-            st.info("No sample datasets are shipped in `samples/` yet. Upload a file or give a path.")
+            st.info(
+                "No sample datasets are shipped in `samples/` yet. Upload a file or give a path.", icon=alerts.INFO
+            )
             return None, "", "", None
         restore("data_sample", samples)
         sample = samples[st.selectbox("Sample", list(samples), key="data_sample")]
@@ -208,7 +211,8 @@ def pair_missing(pair: tuple[str, str]) -> list[str]:
 def ask_for_other_half(pair: tuple[str, str], shown: str) -> None:
     st.info(
         f"Now choose the **{pair_missing(pair)[0]} column** of **{shown}** above too. (A file of prompts without "
-        f"answers, for online RL: set **Format** to {format_label('prompt_only')}.)"
+        f"answers, for online RL: set **Format** to {format_label('prompt_only')}.)",
+        icon=alerts.INFO,
     )
 
 
@@ -218,7 +222,8 @@ def ask_for_answer_column(candidates: list[str], shown: str) -> None:
         f"**{shown}** has a question column but no **Answer column** yet, and {listed} holds text beside it. "
         f"Which column holds the answer the model should learn? Choose it as the **Answer column** above. (Prompts "
         f"for GRPO, which writes its own answers: set **Format** to {format_label('prompt_only')}; the other columns "
-        "then go with each prompt to the reward functions, which can check the answers against them.)"
+        "then go with each prompt to the reward functions, which can check the answers against them.)",
+        icon=alerts.INFO,
     )
 
 
@@ -231,7 +236,8 @@ def ask_for_mapping(need: MappingNeeded, shown: str) -> None:
             st.info(
                 f"**{shown}** is a table; choose its **Question column** and its **Answer column** above, and each "
                 "row is read as one question and the answer to learn. Other layouts (chat turns, preference "
-                "pairs): **Field mapping** above."
+                "pairs): **Field mapping** above.",
+                icon=alerts.INFO,
             )
         else:
             ask_for_other_half(pair, shown)
@@ -239,17 +245,22 @@ def ask_for_mapping(need: MappingNeeded, shown: str) -> None:
         what = "column" if need.table else "field"
         st.info(
             f"Read as **{format_label(need.fmt)}**, **{shown}** needs a {what} for: {', '.join(need.gaps)}. Choose "
-            f"{'it' if len(need.gaps) == 1 else 'them'} under **Field mapping** above, or pick another **Format**."
+            f"{'it' if len(need.gaps) == 1 else 'them'} under **Field mapping** above, or pick another **Format**.",
+            icon=alerts.INFO,
         )
     else:
         st.info(
             f"The rows of **{shown}** have the fields {', '.join(f'`{f}`' for f in need.fields)}, which no format "
             "reads by these names. Say which field holds what under **Field mapping** above (for a question and "
-            "its answer: `instruction` and `output`), or rename them in the file."
+            "its answer: `instruction` and `output`), or rename them in the file.",
+            icon=alerts.INFO,
         )
     if need.broken:  # the file's real rows may be among them
         listed = "\n".join(f"- {where}" for where in need.broken[:5]) + ("\n- ..." if len(need.broken) > 5 else "")
-        st.warning(f"{plural(len(need.broken), 'other row')} could not be read at all; fix them first:\n{listed}")
+        st.warning(
+            f"{plural(len(need.broken), 'other row')} could not be read at all; fix them first:\n{listed}",
+            icon=alerts.WARNING,
+        )
     with st.expander("For engineers"):
         st.text(str(need))
 
@@ -346,7 +357,10 @@ if st.session_state.get("data_loaded") != path:
 
 show_report(result, row_counts_cached(load_key))
 if not result.rows:
-    st.error("No row of this file can be used. Fix the rows listed above, or pick another Format or Field mapping.")
+    st.error(
+        "No row of this file can be used. Fix the rows listed above, or pick another Format or Field mapping.",
+        icon=alerts.ERROR,
+    )
     st.stop()
 
 preview(result)

@@ -40,6 +40,7 @@ from ftlib.templates import (
 from ftlib.text_markup import markup_of
 from ftlib.tokenizer_checks import PREVIEW_ONLY
 from ftlib.tokens import POLICIES, POLICY_HELP, PreferenceEncoded, encode_row, unpaired_partner
+from ui import alerts
 from ui.auth import require_password
 from ui.common import active_model, active_split_name, cached_tokenizer, require_split, user_errors
 from ui.form import start_from_last_run
@@ -113,7 +114,7 @@ def pick_row():
         keep("tok_part")
         rows = train if part == "train" else test
         if not rows:
-            st.info(f"The {part} split of **{name}** is empty. Pick the other split.")
+            st.info(f"The {part} split of **{name}** is empty. Pick the other split.", icon=alerts.INFO)
             st.stop()
         # Counted from 1 on screen, as on the Data page; the index into the split stays 0-based. A kept row past the
         # end of this split is not put back.
@@ -153,7 +154,8 @@ def pick_row():
     except json.JSONDecodeError as exc:
         st.error(
             f"That is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}). "
-            'Write a list like [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello"}].'
+            'Write a list like [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello"}].',
+            icon=alerts.ERROR,
         )
         st.stop()
     return typed_row(value), None, None
@@ -165,10 +167,10 @@ def typed_row(value):
     try:
         done = read_row(value)
     except RowProblem as exc:
-        st.error(str(exc))
+        st.error(str(exc), icon=alerts.ERROR)
         st.stop()
     for warning in done.warnings:
-        st.warning(warning)
+        st.warning(warning, icon=alerts.WARNING)
     if done.ignored:
         st.caption("Not read: " + ", ".join(f"`{key}`" for key in done.ignored))
     return done.row
@@ -222,7 +224,7 @@ def added_system_notes(row, template) -> tuple[str, ...]:
 
 def note_added_system(row, template) -> None:
     for note in added_system_notes(row, template):
-        st.info(note, icon=None)
+        st.info(note, icon=alerts.INFO)
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
@@ -316,7 +318,7 @@ if missing:
     )
     keep("tok_add_missing")
     if add:  # the checks below no longer see the missing tokens: said here, as long as the switch is on
-        st.warning(f"{', '.join(missing)} added for this preview only{PREVIEW_ONLY}")
+        st.warning(f"{', '.join(missing)} added for this preview only{PREVIEW_ONLY}", icon=alerts.WARNING)
         tokenizer = tokenizer_with_tokens(model, template.name, template.source)
         template = get_template(template.name, tokenizer, source=template.source)
 
@@ -370,7 +372,7 @@ elif compare:
     enc_b, checks_b = encode(row, base_tokenizer, template_b, policy, max_length)
     st.subheader(f"{TEMPLATE_LABELS[template.name]} vs {TEMPLATE_LABELS[template_b.name]}")
     if enc.text == enc_b.text:
-        st.success("Both templates write exactly the same text for this conversation.")
+        st.success("Both templates write exactly the same text for this conversation.", icon=alerts.SUCCESS)
     text_a, text_b = diff_html(enc.text, enc_b.text, (*template.special_tokens, *template_b.special_tokens))
     left, right = st.columns(2)
     sides = ((left, template, enc, text_a, checks), (right, template_b, enc_b, text_b, checks_b))
@@ -393,7 +395,8 @@ else:
             st.warning(
                 f"This text holds a conversation in {markup} markup: every token below is trained, the user's turn "
                 "and the markup as much as the reply, so the model learns to write the user's side too. To train "
-                "only the replies, give such rows as `messages` (see the Data page's warning for the file)."
+                "only the replies, give such rows as `messages` (see the Data page's warning for the file).",
+                icon=alerts.WARNING,
             )
     elif enc.kind == "prompt_only":
         st.caption("A prompt without an answer, shown as the model would get it: nothing is trained.")

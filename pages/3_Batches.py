@@ -25,6 +25,7 @@ from ftlib.models import cuda_available
 from ftlib.rows import row_kind
 from ftlib.templates import TEMPLATE_NAMES, get_template
 from ftlib.tokens import POLICIES
+from ui import alerts
 from ui.auth import require_password
 from ui.batch_view import (
     CAPTIONS,
@@ -120,7 +121,10 @@ def draw(
     st.html(CSS + LEGEND + grid_html(batch, shown, original_labels, lo, min(width, lo + MAX_COLUMNS)))
     if batch.overflow:
         cut = ", ".join(f"{shown.names[o.example]} ({o.length} → {plural(o.kept, 'token')})" for o in batch.overflow)
-        st.warning(f"Longer than the packed row length, cut to fit: {cut}. Raise the packed row length to keep them.")
+        st.warning(
+            f"Longer than the packed row length, cut to fit: {cut}. Raise the packed row length to keep them.",
+            icon=alerts.WARNING,
+        )
 
 
 # One split's encoding at a time, for ten minutes: the server's memory is shared by every session.
@@ -238,10 +242,11 @@ def whole_split(
         others = f" (and {plural(len(failed) - 1, 'other row')})" if len(failed) > 1 else ""
         st.error(
             f"Train refuses these rows: row {number}{others} of the training split cannot be encoded: {why} The "
-            "**Tokens** page shows the row."
+            "**Tokens** page shows the row.",
+            icon=alerts.ERROR,
         )
     if not stats:
-        st.warning("No training row could be encoded with these settings.")
+        st.warning("No training row could be encoded with these settings.", icon=alerts.WARNING)
         return
     table = pd.DataFrame(
         {
@@ -306,14 +311,14 @@ def whole_split(
             f"**{batch_costs.STRATEGY_LABELS[used]}**."
         )
     for strategy, why in unusable.items():
-        st.info(f"**{batch_costs.STRATEGY_LABELS[strategy]}** cannot be used on this split. {why}")
+        st.info(f"**{batch_costs.STRATEGY_LABELS[strategy]}** cannot be used on this split. {why}", icon=alerts.INFO)
     fixes = {
         "cut": "Raise the max length above, or shorten the rows.",
         "masked": "Pick another loss policy above, or fix the rows.",
         "long_prompt": "Raise the max length above, or shorten the prompts.",
     }
     for said in batch_costs.untrained_warnings(untrained, max_length, f"the loss policy '{policy}'", fixes):
-        st.warning(said)
+        st.warning(said, icon=alerts.WARNING)
     with st.expander("For engineers: how this table is counted"):
         st.markdown(TABLE_FOR_ENGINEERS)
     long_table = table.melt(id_vars="strategy", value_vars=["padding share (%)", "work per trained token"])
@@ -396,7 +401,9 @@ if max_length is None:
     st.stop()
 right.caption(as_in_training("max_length", max_length, "Batches"))
 if not train:
-    st.warning(f"The split `{name}` has no training rows. Save a split with some on the **Data** page.")
+    st.warning(
+        f"The split `{name}` has no training rows. Save a split with some on the **Data** page.", icon=alerts.WARNING
+    )
     st.stop()
 rows_box, first_box = st.columns(2)
 if len(train) > 1:
@@ -446,13 +453,15 @@ with user_errors("Could not check the template"):
     for severity, message, fix in split_template_checks(
         name, version, model, template_name, policy, STATS_ROW_LIMIT, source
     ):
-        (st.error if severity == "error" else st.warning)(
-            ("Train refuses these rows: " if severity == "error" else "") + f"{message} {fix}"
+        alerts.show(
+            "error" if severity == "error" else "warning",
+            ("Train refuses these rows: " if severity == "error" else "") + f"{message} {fix}",
         )
 if len(train) > STATS_ROW_LIMIT:
     st.info(
         f"This page checks and counts the first {STATS_ROW_LIMIT:,} of the split's {len(train):,} training rows. The "
-        "**Train** page checks every row before a run starts, as `python -m ftlib batch FILE` does."
+        "**Train** page checks every row before a run starts, as `python -m ftlib batch FILE` does.",
+        icon=alerts.INFO,
     )
 cut = [
     f"{n} ({len(e.all_ids)} → {len(e.input_ids)} tokens)" for n, e in zip(names, examples, strict=True) if e.truncated
@@ -460,7 +469,8 @@ cut = [
 if cut:  # what a run does to them: the grids, their numbers and the packed row length below count the cut rows
     st.info(
         f"Cut to the max length of {plural(max_length, 'token')}, as a run cuts them: {', '.join(cut)}. The grids "
-        "below show these rows as a run sees them; the **Tokens** page shows where a row is cut."
+        "below show these rows as a run sees them; the **Tokens** page shows where a row is cut.",
+        icon=alerts.INFO,
     )
 original_labels = [batching.as_dict(e)["labels"] for e in examples]  # as encoded, before padding or packing
 lengths = [len(labels) for labels in original_labels]
@@ -520,10 +530,12 @@ runs = padding_free_runs(kinds_shown)  # who, on a CPU server, lays these rows e
 for tab, (title, batch) in zip(st.tabs(list(views)), views.items(), strict=True):
     with tab:
         if title == "Packing" and not_packed:
-            st.info(f"How these sequences would lie end to end; a run does not do this. {not_packed}")
+            st.info(
+                f"How these sequences would lie end to end; a run does not do this. {not_packed}", icon=alerts.INFO
+            )
         if title.startswith("Right") and kinds_shown == {"prompt_only"}:
             # TRL's GRPOTrainer pads its prompts on the left, to generate the answers and to train on them.
-            st.info(GRPO_PADDING)
+            st.info(GRPO_PADDING, icon=alerts.INFO)
         # SFT, DPO and reward-model runs on CPU lay right-padded rows end to end (ftlib.fastpath.padding_free; pairs
         # through ftlib.headloss.pack_padded_rows and ftlib.packed_rows.pack_score_rows); GPUs pad.
         padding_free = title.startswith("Right") and not cuda_available() and fastpath.padding_free_allowed()

@@ -33,7 +33,7 @@ from ftlib.run_picker import train_labels
 from ftlib.run_preflight import Preflight, preflight, qlora_on_cpu_note
 from ftlib.splits import rows_in_words
 from ftlib.templates import TEMPLATE_NAMES
-from ui import alignment_view, nav
+from ui import alerts, alignment_view, nav
 from ui.auth import require_password
 from ui.common import active_model, active_split_name, cached_split, cached_tokenizer, user_errors
 from ui.export_view import export_panel
@@ -91,9 +91,9 @@ def start_panel(config: RunConfig, split: str, saved_at: float | None) -> None:
     """What is known before launch, the memory estimate, and the Start button (only when nothing refuses it)."""
     report = cached_preflight(json.dumps(config.to_dict()), split, saved_at, str(workspace.workspace_dir()))
     for error in report.errors:  # worded for the CLI too: each `setting` said by its box's label here
-        st.error(in_form_words(error))
+        st.error(in_form_words(error), icon=alerts.ERROR)
     for warning in report.warnings:
-        st.warning(in_form_words(warning))
+        st.warning(in_form_words(warning), icon=alerts.WARNING)
     if not report.ok:
         st.caption("Fix what is named above (on the Data or Tokens page, or in the settings) to start a run.")
         start_refused()
@@ -139,7 +139,8 @@ def new_run(model: str, split: str) -> None:
         st.warning(
             f"This split holds {held}; no training method trains on a mix of those. Save a split of one kind: "
             "conversations (SFT), preference pairs (DPO, a reward model, KTO), good/bad answers (KTO) or prompts "
-            "(GRPO)."
+            "(GRPO).",
+            icon=alerts.WARNING,
         )
         return
     templates = [n for n in TEMPLATE_NAMES if n != "custom" or custom_source()]  # Custom: once written on Tokens
@@ -190,17 +191,17 @@ def new_run(model: str, split: str) -> None:
         values["template_source"] = custom_source()
         st.caption("The custom template written on the Tokens page is used.")
     if refused:  # each error is under its box; nothing starts with a value the user did not see
-        st.error(f"Fix {', '.join(f'**{r}**' for r in refused)} (marked above) to start a run.")
+        st.error(f"Fix {', '.join(f'**{r}**' for r in refused)} (marked above) to start a run.", icon=alerts.ERROR)
         start_refused()
         return
     try:
         config = RunConfig.from_dict(values)
     except ConfigError as exc:
-        st.error(in_form_words(str(exc)))
+        st.error(in_form_words(str(exc)), icon=alerts.ERROR)
         start_refused()
         return
     if note := qlora_on_cpu_note(config):  # trains correctly there (training_model.keep_4bit_trainable), not fast
-        st.info(note)
+        st.info(note, icon=alerts.INFO)
     start_panel(config, split, meta.get("saved_at"))
 
 
@@ -309,5 +310,5 @@ with new_run_box:
     if split_name:
         new_run(active_model(), split_name)
     else:
-        st.info("No dataset yet. Load one on the **Data** page and save a train/test split first.")
+        st.info("No dataset yet. Load one on the **Data** page and save a train/test split first.", icon=alerts.INFO)
         nav.link("data", label="Go to Data", icon="📂")

@@ -22,7 +22,7 @@ from ftlib.decoding import SEED_RANGE
 from ftlib.rows import uses_tools
 from ftlib.templates import BUILTIN_TEMPLATES, TOOL_TEMPLATES, has_own_template
 from ftlib.tokenizer_checks import prompt_control_warning
-from ui import alignment_view
+from ui import alerts, alignment_view
 from ui.auth import require_password
 from ui.common import (
     active_model,
@@ -143,7 +143,7 @@ with st.container():
     messages, reference, tools = choose_prompt(test_rows, split_name)
     injected = prompt_control_warning([str(m.get("content") or "") for m in messages], tokenizer)
     if injected:
-        st.warning(injected)
+        st.warning(injected, icon=alerts.WARNING)
 
     # -------------------------------------------------------------------------------- models and settings
 
@@ -227,7 +227,7 @@ with st.container():
             )
             settings.append(dataclasses.replace(custom, name=f"custom: {custom.key}"))
     if not settings:
-        st.info("Pick at least one decoding setting.")
+        st.info("Pick at least one decoding setting.", icon=alerts.INFO)
         st.stop()
 
     adapters = tuple(str(by_name[n].path) for n in chosen_runs)
@@ -255,7 +255,8 @@ with st.container():
         if with_tools and written_in not in TOOL_TEMPLATES:
             c3.warning(
                 f"{template_label(written_in)} writes no tool schemas or calls: this row's are left out of the "
-                f"prompt. {' and '.join(template_label(t) for t in TOOL_TEMPLATES)} write them."
+                f"prompt. {' and '.join(template_label(t) for t in TOOL_TEMPLATES)} write them.",
+                icon=alerts.WARNING,
             )
     # A template that takes no system turn, given one: how to leave it out here, and how a built-in template that
     # takes one comes to be used here (a run reads the prompt in the template it trained with).
@@ -286,7 +287,7 @@ b1, b2 = st.columns([1, 5])
 # The model would answer an empty user turn (the CLI refuses `--prompt ''` too): a slip, not a question.
 empty_prompt = not messages or not str(messages[-1].get("content") or "").strip()
 if empty_prompt:
-    b2.warning("Type a message first: the model would answer an empty one.")
+    b2.warning("Type a message first: the model would answer an empty one.", icon=alerts.WARNING)
 if b1.button("Generate", type="primary", disabled=seed is None or empty_prompt):
     if job is not None and not job.done:
         job.cancel()
@@ -329,7 +330,7 @@ if job is not None and job.done:
 @st.fragment(run_every=POLL_S if running else None)
 def grid() -> None:
     if job is None:
-        st.info("Press **Generate** to fill the grid: one column per setting, one row per model.")
+        st.info("Press **Generate** to fill the grid: one column per setting, one row per model.", icon=alerts.INFO)
         return
     stop_slot, _ = st.columns([1, 5])
     if not job.done:
@@ -348,7 +349,7 @@ def grid() -> None:
     else:
         st.empty()
     if job.waiting:
-        st.info(f"⏳ {job.waiting}")
+        st.info(f"⏳ {job.waiting}", icon=alerts.INFO)
     else:
         st.empty()
     progress = job.progress()
@@ -376,7 +377,7 @@ def grid() -> None:
         "reproducible with the same seed."
     )
     if job.error:
-        st.error(f"Generation failed: {job.error}")
+        st.error(f"Generation failed: {job.error}", icon=alerts.ERROR)
     if running and job.done:
         # Once, so the controls drawn while it ran (the Stop button) match the finished state. After the finished
         # grid is drawn, not before: the page shows the whole grid even while that rerun is on its way.

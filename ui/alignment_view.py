@@ -17,6 +17,7 @@ from ftlib.demo_data import EXAMPLE_REWARDS
 from ftlib.errors import UserError
 from ftlib.rewards import text_problems, weighted_parts
 from ftlib.rundir import RunDir
+from ui import alerts
 from ui.common import cached_split, model_set_for, user_errors
 from ui.form import typed, widget_key
 from ui.tables import html_table
@@ -67,11 +68,11 @@ def rewards_box(where, value) -> str:
     text = str(value or "")
     problem = ""
     if not text.strip() and not typed("rewards"):
-        where.info("Add at least one reward to start: GRPO learns only from what its rewards score.")
+        where.info("Add at least one reward to start: GRPO learns only from what its rewards score.", icon=alerts.INFO)
     else:
         problem = next(iter(text_problems(text)), "")
         if problem:
-            where.error(problem)
+            where.error(problem, icon=alerts.ERROR)
     where.button("Use the example rewards", key="train_rewards_example", on_click=_insert_example)
     return problem
 
@@ -209,7 +210,7 @@ def reward_preview(config: RunConfig, split: str) -> None:
             # redrew its table every second and kept the button disabled until something else reran the page).
             st.rerun()
         if job.error:
-            st.error(f"Could not preview the rewards: {job.error}")
+            st.error(f"Could not preview the rewards: {job.error}", icon=alerts.ERROR)
             return
         from ftlib.reward_preview import flat_prompts
 
@@ -217,10 +218,14 @@ def reward_preview(config: RunConfig, split: str) -> None:
         if flat == prompts:
             st.warning(
                 "Every answer to each prompt got the same total, so GRPO would learn nothing from them (advantage 0 "
-                "everywhere). Use a reward that tells this model's answers apart, or more answers per prompt."
+                "everywhere). Use a reward that tells this model's answers apart, or more answers per prompt.",
+                icon=alerts.WARNING,
             )
         elif flat:
-            st.info(f"{flat} of {prompts} prompts got the same total for all their answers: those teach nothing.")
+            st.info(
+                f"{flat} of {prompts} prompts got the same total for all their answers: those teach nothing.",
+                icon=alerts.INFO,
+            )
         preview_table(job.rows)
         st.caption(
             f"Answers are sampled at temperature {config.grpo_temperature:g}, as training samples them: odd ones are "
@@ -351,9 +356,13 @@ def score_panel(run_id: str) -> None:
     if st.button("Score", key=f"score_button_{run_id}"):
         # As `ftlib score` refuses: a reward model scores a conversation, and an empty turn's score means nothing.
         if not prompt.strip():
-            st.warning("The prompt is empty: write the question the answers reply to, then press Score.")
+            st.warning(
+                "The prompt is empty: write the question the answers reply to, then press Score.", icon=alerts.WARNING
+            )
         elif not answers:
-            st.warning("Every answer is empty: write at least one answer to score, then press Score.")
+            st.warning(
+                "Every answer is empty: write at least one answer to score, then press Score.", icon=alerts.WARNING
+            )
         else:
             with user_errors("Could not score the answers"):
                 scores = _reward_model(run_id).score([{"role": "user", "content": prompt}], answers)

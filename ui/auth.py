@@ -26,6 +26,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from ui import alerts
 from ui.login_throttle import LoginThrottle
 
 _OK_KEY = "_ftlib_authenticated"
@@ -132,7 +133,7 @@ def require_password() -> None:
     gate = access()
     if gate.problem:
         st.title("Fine-tuning studio")
-        st.error(gate.problem)
+        st.error(gate.problem, icon=alerts.ERROR)
         st.stop()
     if gate.sign_in and not _signed_in():
         st.title("Fine-tuning studio")
@@ -142,7 +143,7 @@ def require_password() -> None:
                 st.login()
             except Exception as exc:  # Streamlit's own error for incomplete [auth] settings: said, not a traceback
                 st.error(f"The sign-in cannot start: {exc}. Ask the person who runs this server to check `[auth]` "
-                         f"in `{SECRETS_FILE}`.")  # fmt: skip
+                         f"in `{SECRETS_FILE}`.", icon=alerts.ERROR)  # fmt: skip
         st.stop()
     if not gate.password or st.session_state.get(_OK_KEY):
         return
@@ -159,15 +160,19 @@ def require_password() -> None:
         st.rerun()
     if not verdict.checked:
         st.error(
-            f"Too many wrong passwords from your address: try again {verdict.wait_text} (this one was not checked)."
+            f"Too many wrong passwords from your address: try again {verdict.wait_text} (this one was not checked).",
+            icon=alerts.ERROR,
         )
     elif verdict.wait_s:
-        st.error(f"Wrong password, and too many in a row from your address: try again {verdict.wait_text}.")
+        st.error(
+            f"Wrong password, and too many in a row from your address: try again {verdict.wait_text}.",
+            icon=alerts.ERROR,
+        )
         if THROTTLE.failures(client) == THROTTLE.free + 1:  # once per series: the operator's log
             print(f"ftlib: {THROTTLE.free + 1} wrong passwords in a row from {client}; its tries now wait, "
                   f"up to {THROTTLE.cap_s:.0f} s", file=sys.stderr, flush=True)  # fmt: skip
     else:
-        st.error("Wrong password. Ask the person who runs this server.")
+        st.error("Wrong password. Ask the person who runs this server.", icon=alerts.ERROR)
     st.stop()
 
 

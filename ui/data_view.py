@@ -20,6 +20,7 @@ from ftlib.message_checks import first_dropped_tool_calls
 from ftlib.notices import shown_notices
 from ftlib.rows import as_turns, row_kind
 from ftlib.templates import TOOL_TEMPLATES, get_template, render
+from ui import alerts
 from ui.common import active_model, cached_tokenizer, user_errors
 from ui.kept import custom_source, default_for, keep, keep_unless, shared_value
 from ui.labels import as_in_training, setting_label, template_label, training_default
@@ -150,7 +151,8 @@ def show_report(result, counts: dict[str, int] | None = None) -> None:
             "Tool calls reach the model only if its chat template writes them: many models' own templates leave "
             "them out, and the model would learn to answer without calling. The **Tokens** page "
             "shows what the template keeps; **Train** refuses a template that drops them and names one that keeps "
-            "them (e.g. `hermes`)."
+            "them (e.g. `hermes`).",
+            icon=alerts.INFO,
         )
     # What the reader chose for the file (a delimiter other than the comma) is a note, not a problem: shown as
     # information, like the tool-call note above; what may be wrong (fields not read, another format) as warnings.
@@ -158,9 +160,9 @@ def show_report(result, counts: dict[str, int] | None = None) -> None:
     notes = [n.message for n in notices if n.note]
     problems = [n.message for n in notices if not n.note] + ([rest[0].upper() + rest[1:] + "."] if rest else [])
     for note in notes:
-        st.info(note)
+        st.info(note, icon=alerts.INFO)
     if problems:
-        st.warning("\n".join(f"- {m}" for m in problems))
+        st.warning("\n".join(f"- {m}" for m in problems), icon=alerts.WARNING)
     if rest:  # every field nothing reads, in a table rather than hundreds of bullets
         ignored = [{"field": n.field, "rows": n.rows} for n in result.notices if n.ignored]
         with st.expander(f"All {len(ignored)} ignored fields"):
@@ -170,7 +172,8 @@ def show_report(result, counts: dict[str, int] | None = None) -> None:
         st.warning(
             f"{bad} of the file's {plural(result.total, 'row')} cannot be used and "
             f"{'is' if bad == 1 else 'are'} skipped; "
-            f"the other {kept} {'is' if kept == 1 else 'are'} kept."
+            f"the other {kept} {'is' if kept == 1 else 'are'} kept.",
+            icon=alerts.WARNING,
         )
         # The reason is what matters: shown in full, wrapped (a dataframe cell would cut it).
         shown = [
@@ -271,12 +274,13 @@ def token_histogram(result, key: tuple) -> None:
     over, fraction = count_truncated(lengths, cutoff)
     st.plotly_chart(length_figure(lengths, cutoff))
     message = f"{plural(over, 'row')} ({fraction:.1%}) would be truncated at {cutoff} tokens (longest: {longest})."
-    (st.warning if over else st.success)(message)
+    alerts.show("warning" if over else "success", message)
     if kept:
         # The lengths above understate what training with a template that keeps the calls would see.
         over_kept, _ = count_truncated(kept, cutoff)
         st.warning(
             f"Measured with {named}, which leaves out tool calls (Train refuses it for these "
             f"rows). With `{keeps}`, which writes them, the longest row is {max(kept)} tokens and "
-            f"{plural(over_kept, 'row')} would be truncated at {cutoff}. Choose the template on **Tokens**."
+            f"{plural(over_kept, 'row')} would be truncated at {cutoff}. Choose the template on **Tokens**.",
+            icon=alerts.WARNING,
         )

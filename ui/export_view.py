@@ -12,6 +12,7 @@ import streamlit as st
 from ftlib import downloads, export, runs
 from ftlib.errors import UserError
 from ftlib.memory import human
+from ui import alerts
 from ui.common import deferred_download, show_download_failure
 
 EXPORTS_NOTE = "train_exports_note"  # session key: (run id, what the last "Remove them" click did), said once
@@ -62,7 +63,7 @@ def export_panel(run_id: str) -> None:
     st.markdown("#### Export")
     items = downloads.downloads(run)
     if not items:  # finished, but its adapter or model was deleted or moved since: say why, not an empty heading
-        st.warning(export.nothing_to_download(run))
+        st.warning(export.nothing_to_download(run), icon=alerts.WARNING)
     for item in items:
         show_download_failure(f"dl_{item.kind}_{run_id}")  # e.g. a full disk while zipping, from the last click
     for column, item in zip(st.columns(max(2, len(items))), items, strict=False):  # the GGUF file beside the others
@@ -116,7 +117,7 @@ def exported_copies(run) -> None:
         note = st.session_state.get(EXPORTS_NOTE)
         if note and note[0] == run.id:
             del st.session_state[EXPORTS_NOTE]
-            getattr(st, note[1])(note[2])
+            alerts.show(note[1], note[2])
         size = export.exported_bytes(run)
         if not size:
             return

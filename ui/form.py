@@ -49,6 +49,7 @@ from ftlib.last_run import last_run_settings
 from ftlib.loss_types import LOSS_TYPE_LABELS
 from ftlib.methods import NEEDS, SHORT_NEEDS
 from ftlib.run_picker import train_labels
+from ui import alerts
 from ui.kept import SHARED, SHARED_SETTINGS, share, show_shared
 from ui.labels import FROM_RUN, POLICY_LABELS, TEMPLATE_LABELS, TRAIN_FORM
 
@@ -348,7 +349,7 @@ def _draw_widget(spec: FieldSpec, key: str, default, choices, where, placeholder
         )
         problem = out_of_range(spec, value)
         if problem:
-            where.error(problem)
+            where.error(problem, icon=alerts.ERROR)
             raise _Refused(spec.name)
         return cast(value)
     if spec.kind is list and spec.item is dict:  # a list of mappings (GRPO's rewards): JSON or YAML, one per line
@@ -433,9 +434,9 @@ def config_form(
         draw(spec, st)
         if spec.name == "method":
             method = values["method"]
-            st.info(METHOD_HELP[method] + ("" if method in unfit else f" It needs {NEEDS[method]}."))
+            st.info(METHOD_HELP[method] + ("" if method in unfit else f" It needs {NEEDS[method]}."), icon=alerts.INFO)
             if method in unfit:  # nothing else to set: this split cannot train it
-                st.warning(unfit[method])
+                st.warning(unfit[method], icon=alerts.WARNING)
                 return values, refused
             with st.expander("Which method?", expanded=False):
                 for name in choices.get("method", spec.choices):

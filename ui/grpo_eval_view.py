@@ -20,6 +20,7 @@ from ftlib.errors import plural
 from ftlib.evaluate import spreadsheet_csv
 from ftlib.reward_eval import AnswersJob
 from ftlib.rundir import run_folder_of
+from ui import alerts
 from ui.alignment_view import reward_parts
 from ui.common import model_set_for, restore_kept, run_job_section, skipped_rows, user_errors
 from ui.evaluate_view import changed_said, kept_said, say_others
@@ -125,7 +126,7 @@ def _result(job: AnswersJob, run_name: str, held_out: int, specs: list, kept_key
     result = job.result
     agg = result.aggregates()
     if job.cancelled:
-        st.warning(f"Stopped early: {plural(len(result.rows), 'prompt')} answered.")
+        st.warning(f"Stopped early: {plural(len(result.rows), 'prompt')} answered.", icon=alerts.WARNING)
     elif len(result.rows) < held_out:
         st.caption(f"On {len(result.rows)} of the run's {plural(held_out, 'held-out prompt')}.")
     if getattr(job, "measured_at", None) is not None:  # kept from an earlier visit (a reload, another tab)

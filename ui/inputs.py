@@ -11,6 +11,8 @@ is typed; a value outside the limits is refused with the field named, and the ca
 
 from __future__ import annotations
 
+from ui import alerts
+
 
 def range_words(low: float | None, high: float | None) -> str:
     """'from 0 to 152', 'at least 1', 'at most 9' or '' (no limits)."""
@@ -42,7 +44,9 @@ def number_in_range(
     first = "min" if value is None else cast(value)
     typed = where.number_input(label, value=first, step=cast(step), key=key, help=help, on_change=on_change, args=args)
     if (low is not None and typed < low) or (high is not None and typed > high):
-        where.error(f"**{label}**: {typed:g} is out of range. Use a number {range_words(low, high)}.")
+        where.error(
+            f"**{label}**: {typed:g} is out of range. Use a number {range_words(low, high)}.", icon=alerts.ERROR
+        )
         return None
     return cast(typed)
 

@@ -22,6 +22,7 @@ from ftlib.overfitting import NO_LOSS_TREND, memorising_from, smoothed_loss
 from ftlib.run_picker import duplicate_numbers, with_base
 from ftlib.run_summary import LAST_STEP_HEADING
 from ftlib.rundir import RunSummary
+from ui import alerts
 from ui.charts import chart_note, run_figures
 from ui.common import os_failure, user_errors
 from ui.tables import html_table
@@ -341,7 +342,7 @@ def _delete(run_id: str) -> None:
 def deleted_note() -> None:
     """Once, after a Delete click: which run went."""
     if DELETED in st.session_state:
-        st.success(f"Deleted run `{st.session_state.pop(DELETED)}` and everything in its folder.")
+        st.success(f"Deleted run `{st.session_state.pop(DELETED)}` and everything in its folder.", icon=alerts.SUCCESS)
 
 
 def gone_note(run_ids) -> None:
@@ -351,14 +352,14 @@ def gone_note(run_ids) -> None:
     if shown and shown not in run_ids:
         st.session_state.pop(SELECTED)
         st.session_state.pop(CONFIRMING, None)
-        st.warning(f"Run `{shown}` was deleted, perhaps from another tab or the command line.")
+        st.warning(f"Run `{shown}` was deleted, perhaps from another tab or the command line.", icon=alerts.WARNING)
 
 
 def controls(info: RunSummary) -> None:
     # One button at a time (Stop, Stopping… or Resume), always in the first column: Resume sat one column in.
     b1, b2, _ = st.columns([2, 2, 3])  # [1, 1, 4] cut "Delete…" to "Dele…" at 800 px
     if STOP_ERROR in st.session_state:
-        st.error(st.session_state.pop(STOP_ERROR))
+        st.error(st.session_state.pop(STOP_ERROR), icon=alerts.ERROR)
     if info.state in ("queued", "running"):
         b1.button(
             "Stop",
@@ -410,7 +411,7 @@ def delete_confirmation(run_id: str) -> None:
         st.warning(
             f"Delete run `{run_id}` for good? Its result, checkpoints, charts and log go, and any merged model or "
             "zip made for a download. Teammates lose it too; nothing else changes.",
-            icon="🗑️",
+            icon=alerts.WARNING,  # a warning's symbol, as every warning box (ui.alerts); the buttons say Delete
         )
         yes, no, _ = st.columns([3, 1, 2])
         yes.button(f"Delete {run_id}", key=f"delete_{run_id}", type="primary", on_click=_delete, args=(run_id,))
@@ -423,7 +424,7 @@ def show_run(run_id: str) -> None:
         stale = runs.refresh_runs()  # notices a dead process and starts the next queued run ("" unless read-only)
         run = runs.find(run_id)
     except runs.RunError as exc:
-        st.warning(str(exc))
+        st.warning(str(exc), icon=alerts.WARNING)
         return
     info, metrics, config = run.summary(), run.read_metrics(), run.read_config()
     method = config.get("method")
@@ -431,7 +432,7 @@ def show_run(run_id: str) -> None:
     if stale:
         st.caption(stale)
     for said in info.unreadable:  # a damaged file of the run: which, and what to do
-        st.warning(said, icon="⚠️")
+        st.warning(said, icon=alerts.WARNING)
     # A queued run: where it is in line and behind what, rather than "Waiting for its turn."
     # A failed run's message is the red box under the controls: not here as well; a damaged run's is the warning.
     message = runs.queue_place(run_id) if info.state == "queued" else "" if info.state == "failed" else info.message
@@ -454,11 +455,11 @@ def show_run(run_id: str) -> None:
             f"{text[0].upper()}{text[1:]} (A new run starts from this one's settings: lower its learning rate "
             "there.) This run's result is "
             "likely worse than the model it started from.",
-            icon="⚠️",
+            icon=alerts.WARNING,
         )
     controls(info)
     if info.state == "failed" and info.message not in info.unreadable:  # a damaged config is said above
-        st.error(info.message)
+        st.error(info.message, icon=alerts.ERROR)
     if info.state in ("failed", "interrupted") and info.log_tail:
         with st.expander("Last log lines"):
             st.code("\n".join(info.log_tail))
@@ -470,7 +471,7 @@ def show_run(run_id: str) -> None:
             st.warning(
                 f"{turn.sentence()} More steps would make it worse on new text. **Early stopping (patience)** "
                 "in the settings stops there and keeps the best checkpoint as the result.",
-                icon="⚠️",
+                icon=alerts.WARNING,
             )
         charts(plain, run_id)
         engineer_numbers(metrics, engineers, run_id)
@@ -592,10 +593,10 @@ def memory_panel(est, longest: int) -> None:
         )
         where = "GPU memory" if est.device.startswith("cuda") else "free RAM"
         if est.fits is False:
-            st.error(est.too_big())
+            st.error(est.too_big(), icon=alerts.ERROR)
         elif est.fits:
             shared = f"its {est.sharing} processes ({human(est.total * est.sharing)}) in " if est.sharing > 1 else ""
-            st.success(f"Fits: {shared}{human(est.available)} of {where} on {est.device}.")
+            st.success(f"Fits: {shared}{human(est.available)} of {where} on {est.device}.", icon=alerts.SUCCESS)
         st.caption(
             f"{est.trainable / 1e6:.2f}M of {est.params / 1e6:.0f}M parameters trained; longest sequence "
             f"{longest} tokens."

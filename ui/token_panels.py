@@ -11,12 +11,8 @@ import streamlit as st
 
 from ftlib.errors import plural
 from ftlib.masks import TEXT_TEMPLATE, what_of
+from ui import alerts
 from ui.token_view import CUT_DRAWN, rendered_html, token_rows, tokens_html
-
-SEVERITY = {"error": st.error, "warning": st.warning, "info": st.info}
-# A box's colour alone told an error from a warning from a note (red, yellow, blue; red and yellow are close for a
-# red-blind reader, and none of it is said to a screen reader): each severity has its own symbol too.
-SEVERITY_ICON = {"error": ":material/error:", "warning": ":material/warning:", "info": ":material/info:"}
 
 
 def show_checks(checks, notes: tuple[str, ...] = ()) -> None:
@@ -26,10 +22,10 @@ def show_checks(checks, notes: tuple[str, ...] = ()) -> None:
     plain = [c for c in checks if not c.for_engineers]
     engineers = [c for c in checks if c.for_engineers]
     for c in plain:
-        severity = c.severity if c.severity in SEVERITY else "info"
-        SEVERITY[severity](f"**{c.message}**  \nFix: {c.fix}", icon=SEVERITY_ICON[severity])
+        # Each severity with its own symbol (ui.alerts), not told by the box's colour alone.
+        alerts.show(c.severity if c.severity in ("error", "warning") else "info", f"**{c.message}**  \nFix: {c.fix}")
     for note in notes:  # above the expander: read beside its title, a note below it counted as one of its own
-        st.info(note, icon=None)
+        st.info(note, icon=alerts.INFO)
     if engineers:
         with st.expander(f"For engineers ({plural(len(engineers), 'note')})"):
             for c in engineers:
@@ -89,7 +85,7 @@ def show_unpaired(shown, show_ids: bool, as_table: bool, rows: tuple[int, ...] =
         "likely (green, trained), a bad one less likely (orange, pushed down: never imitated)."
     )
     if len(shown) == 1:
-        st.info("No row with the opposite label to show beside this one.")
+        st.info("No row with the opposite label to show beside this one.", icon=alerts.INFO)
     roles = ("the row picked", "the nearest with the other label")  # in the order `shown` and `rows` come
     named = [f"Row {n}, {role}" for n, role in zip(rows, roles, strict=False)]
     columns = sorted(itertools.zip_longest(shown, named, fillvalue=""), key=lambda p: not p[0][0].label)
@@ -103,8 +99,6 @@ def show_unpaired(shown, show_ids: bool, as_table: bool, rows: tuple[int, ...] =
 
 
 __all__ = [
-    "SEVERITY",
-    "SEVERITY_ICON",
     "markdown_quote",
     "show_checks",
     "show_counts",
