@@ -10,12 +10,13 @@ import sys
 
 import streamlit as st
 
-from ftlib.sharing import process_env
+from ftlib.sharing import process_env, say_threads_warning
 
 # `streamlit run app.py` (serve.py has done this already): the thread budget (FTLIB_THREADS, a container's CPU quota)
 # must be in the environment before torch loads, which reads it once; Compare and Evaluate generate in this process.
 if "torch" not in sys.modules:
     process_env()
+    say_threads_warning("ftlib: warning: ")  # once per process (serve.py's said it already)
 
 from ftlib.worker import quiet_known_noise  # after the budget: it may load torch
 from ui import nav

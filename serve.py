@@ -23,12 +23,13 @@ from pathlib import Path
 
 import streamlit as st
 
-from ftlib.sharing import process_env
+from ftlib.sharing import process_env, say_threads_warning
 from ftlib.worker import quiet_known_noise
 
 # Before anything imports torch (the warm-up, the first page): idle OpenMP threads sleep instead of spinning, and
 # FTLIB_THREADS sets the server's thread budget (ftlib.sharing).
 process_env()
+say_threads_warning("ftlib: warning: ")  # an FTLIB_THREADS that is no thread count, in the server's log
 quiet_known_noise()  # the server log without the library messages known to be harmless (as app.py; once)
 # A hang is diagnosed from outside without stopping the server (the browser tests' failure reports use it).
 faulthandler.register(signal.SIGUSR1, all_threads=True)

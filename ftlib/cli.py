@@ -119,9 +119,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _main(argv: list[str] | None) -> int:
-    from ftlib.sharing import process_env
+    from ftlib.sharing import process_env, say_threads_warning
 
     process_env()  # before any command imports torch: idle OpenMP threads sleep, FTLIB_THREADS applies
+    say_threads_warning()  # an FTLIB_THREADS that is no thread count: one `warning:` line, the command goes on
     # A command says its own progress: transformers' "Loading weights" bars (off before it is imported, hence now) and
     # the library messages a run's log leaves out too (ftlib.worker) would only bury it. =0 brings the bars back.
     from ftlib.worker import quiet_known_noise

@@ -3,7 +3,8 @@ the device lease (`ftlib.lease`), and where Compare and Evaluate load models whe
 
 - `process_env(env)`: what a torch process gets before torch loads: its thread budget from `FTLIB_THREADS` (unset:
   torch's default, every core, or fewer under a container's CPU quota or a narrower CPU affinity, `ftlib.cpu_quota`;
-  with the lease a holder has the device to itself), and, only with the lease off,
+  with the lease a holder has the device to itself; a value that is no thread count is ignored, and said by
+  `say_threads_warning`, as libgomp says an invalid `OMP_NUM_THREADS`), and, only with the lease off,
   passive OpenMP waits (idle threads sleep instead of spinning against the other process's). Set by the run
   launcher, `serve.py` and the CLI.
 - `training_callback(label)`: the `TrainerCallback` that holds the run's device from the first step to the end
@@ -21,8 +22,9 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TextIO
 
 from ftlib import cpu_quota, lease
 from ftlib.distributed import GPU_ENV
@@ -61,9 +63,9 @@ def process_env(env: dict | None = None, budget: Callable[[], int | None] | None
     if not _flag_on(env.get("FTLIB_LEASE", "")):
         added = {key for key in PROCESS_ENV if key not in env}
         env.update({key: PROCESS_ENV[key] for key in added})
-    threads = env.get("FTLIB_THREADS", "").strip()
-    if threads.isdigit() and int(threads) > 0:
-        env["OMP_NUM_THREADS"] = threads
+    threads = thread_count(env.get("FTLIB_THREADS", ""))
+    if threads:
+        env["OMP_NUM_THREADS"] = str(threads)
     elif not any(env.get(key, "").strip() for key in ("OMP_NUM_THREADS", "MKL_NUM_THREADS")):
         # torch takes MKL_NUM_THREADS over OMP_NUM_THREADS (its MKL builds): either one set is the user's choice.
         quota = (budget or cpu_quota.thread_budget)()
@@ -73,6 +75,60 @@ def process_env(env: dict | None = None, budget: Callable[[], int | None] | None
     if added:
         env[DEFAULTED] = ",".join(sorted(added))
     return env
+
+
+def thread_count(value: str) -> int | None:
+    """The thread count `value` (an `FTLIB_THREADS`) says: a whole number from 1 up, in ASCII digits, blanks around it
+    ignored; None for anything else ("four", "0", "-2", "1.5", "²": OpenMP would not read them either).
+
+    >>> [thread_count(v) for v in ("4", " 2 ", "0", "-2", "1.5", "four", "", "²")]
+    [4, 2, None, None, None, None, None, None]
+    """
+    text = value.strip()
+    return int(text) if text.isascii() and text.isdigit() and int(text) > 0 else None
+
+
+def threads_warning(env: Mapping[str, str] | None = None) -> str:
+    """The sentence saying that `FTLIB_THREADS` in `env` (default this process's, as `process_env` left it) is not a
+    thread count and what sets the threads instead: the user's own `OMP_NUM_THREADS` or `MKL_NUM_THREADS`, the CPUs
+    a quota or an affinity allows (`cpu_quota.thread_budget`, named in `DEFAULTED`), or torch's default. "" when it
+    is unset, blank or a thread count. libgomp goes on with its default after an invalid `OMP_NUM_THREADS` the same
+    way, saying so once: a server or a run is not refused for it."""
+    env = os.environ if env is None else env
+    given = env.get("FTLIB_THREADS", "")
+    if not given.strip() or thread_count(given) is not None:
+        return ""
+    shown = given if len(given) <= 40 else given[:40] + "..."
+    ours = env.get(DEFAULTED, "").split(",")
+    if (omp := env.get("OMP_NUM_THREADS", "").strip()) and "OMP_NUM_THREADS" in ours:
+        instead = (
+            f"the {omp} CPUs this process may use (its container's CPU quota or its CPU affinity) set the threads"
+        )
+    elif omp:
+        instead = f"your own OMP_NUM_THREADS={omp} sets the threads"
+    elif mkl := env.get("MKL_NUM_THREADS", "").strip():
+        instead = f"your own MKL_NUM_THREADS={mkl} sets the threads"
+    else:
+        instead = "torch runs its default, one thread per physical core"
+    return (
+        f"FTLIB_THREADS={shown!r} is not a number of threads (a whole number from 1 up, e.g. FTLIB_THREADS=4), so it "
+        f"is ignored: {instead}."
+    )
+
+
+_said: set[str] = set()  # the warnings this process has printed (`say_threads_warning`)
+
+
+def say_threads_warning(prefix: str = "warning: ", stream: TextIO | None = None) -> str:
+    """Print `threads_warning()` of this process's environment as one line after `prefix` on `stream` (stderr), once
+    per process however often it is called (app.py runs again on every page); returns what was printed ("" for
+    nothing). The CLI prints it as its other `warning:` lines, serve.py and app.py in the server's log."""
+    said = threads_warning()
+    if not said or said in _said:
+        return ""
+    _said.add(said)
+    print(f"{prefix}{said}", file=stream or sys.stderr, flush=True)
+    return said
 
 
 def _flag_on(value: str) -> bool:
