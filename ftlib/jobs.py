@@ -4,17 +4,30 @@ Subclasses implement `work()`; the thread never touches any UI. Readers poll `do
 whatever the subclass collects, and call `cancel()` to ask `work()` to stop at its next check of `cancelled`.
 A job given a `device` does its work holding that device's lease (`ftlib.lease`): while it waits in line for it,
 `waiting` says why and its position ("" otherwise); a job cancelled while it waits just ends.
+
+`on_start(hook)`: `hook(job)` is called in the thread that starts each job, so whoever started it can be noted (the
+UI notes the browser session, `ui.job_owner`, and `ftlib.job_owners` cancels the job once that session has ended).
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
 import threading
 import time
 import traceback
 
 from ftlib import lease
 from ftlib.errors import UserError, user_message
+
+_start_hooks: list = []  # callables given each job as it starts (`on_start`)
+
+
+def on_start(hook) -> None:
+    """From now on call `hook(job)` in the thread that starts each `BackgroundJob`, before its work begins; the same
+    hook given twice is called once. A hook that raises is logged and the job starts all the same."""
+    if hook not in _start_hooks:
+        _start_hooks.append(hook)
 
 
 class BackgroundJob:
@@ -31,6 +44,7 @@ class BackgroundJob:
         self.traceback: str | None = None  # set when the failure was a bug, not the user's to fix
         self.done = False
         self.cancelled = False
+        self.cancelled_why = ""  # why it was cancelled when not by a person's Stop ("the browser session ... ended")
         self.waiting = ""  # while waiting for the device: why, and the position in line
         self.began: float | None = None  # time.monotonic() when work() began, the device held
         self.ended_at: float | None = None  # time.monotonic() when it ended, however it ended
@@ -42,7 +56,13 @@ class BackgroundJob:
         raise NotImplementedError
 
     def start(self):
-        """Start `work()` in a new daemon thread named `thread_name`; returns self (`job = SomeJob(...).start()`)."""
+        """Start `work()` in a new daemon thread named `thread_name`, after the `on_start` hooks; returns self
+        (`job = SomeJob(...).start()`)."""
+        for hook in list(_start_hooks):
+            try:
+                hook(self)
+            except Exception:  # noqa: BLE001 (noting the owner must never stop the job itself)
+                logging.getLogger("ftlib").warning("a job's start hook %r failed", hook, exc_info=True)
         self._thread = threading.Thread(target=self._run, name=self.thread_name, daemon=True)
         self._thread.start()
         return self
@@ -70,9 +90,11 @@ class BackgroundJob:
     def _on_wait(self, state: lease.WaitState | None) -> None:
         self.waiting = state.message if state is not None else ""
 
-    def cancel(self) -> None:
+    def cancel(self, why: str = "") -> None:
         """Ask the job to stop: sets `cancelled`, which `work()` checks (a job still waiting for the device just ends).
-        Returns at once."""
+        `why`, kept as `cancelled_why` by the first cancel: a reason other than a person's Stop. Returns at once."""
+        if not self.cancelled:
+            self.cancelled_why = why
         self.cancelled = True
 
     def wait(self, timeout: float | None = None) -> bool:
