@@ -20,7 +20,9 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from ftlib import workspace
 from ftlib.errors import UserError, os_error_message, user_message
-from ui import nav
+from ui import job_owner, nav
+
+job_owner.install()  # a job started in a page ends with its browser session (a closed tab), not before
 
 MODEL_KEY = "active_model"
 SPLIT_KEY = "active_split"

@@ -1,0 +1,67 @@
+"""A background job ends with the browser session that started it (a closed tab, an expired session), so a Compare
+grid or an evaluation nobody will read stops computing and lets go of the device's lease for the teammates in line.
+
+`install()` (ui.common calls it on import, once per process is enough) has `ftlib.jobs` note every job started in a
+page's script run: `WATCH`, an `ftlib.job_owners.OwnerWatch`, then cancels it once its session is gone.
+
+When a session is gone, as Streamlit sees it (streamlit/runtime/websocket_session_manager.py):
+- a session is one browser tab: switching page (st.navigation) keeps it, so its jobs carry on and the pages show
+  their results on the way back (`st.session_state`);
+- a tab closed or its connection lost *disconnects* the session: Streamlit keeps it for `server.disconnectedSessionTTL`
+  seconds (120 by default) and a tab that reconnects in that time (a network blip, a laptop lid) gets the same
+  session back, its state and its jobs with it; after that nobody can reconnect to it;
+- so a job's owner is gone when its session has not been connected (`Runtime.is_active_session`, safe from any
+  thread) for that TTL on end, counted from the first of the watch's sweeps (every `SWEEP_S` seconds) that found it
+  disconnected: a reconnectable session never loses its job. A reload of the page is a new session: the old one's
+  job ends after the TTL (a result the job keeps in the run's folder, `ftlib.eval_results`, is kept only when the job
+  finished before).
+
+Jobs started outside a script run (no session) or under AppTest (its Runtime is a stand-in, with no browser to
+lose) are not watched.
+"""
+
+from __future__ import annotations
+
+from streamlit import config
+from streamlit.runtime import Runtime
+from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+from ftlib import jobs
+from ftlib.job_owners import OwnerWatch
+
+SWEEP_S = 2.0  # seconds between the watch's looks at the sessions
+WHY = "the browser session that started it has ended (its tab was closed or lost its connection)"
+WATCH = OwnerWatch(every_s=SWEEP_S)
+
+
+def session_ttl() -> float:
+    """Seconds Streamlit keeps a disconnected session for its tab to reconnect (`server.disconnectedSessionTTL`)."""
+    return float(config.get_option("server.disconnectedSessionTTL"))
+
+
+def watch_for_session(job, runtime, session_id: str, watch: OwnerWatch | None = None) -> None:
+    """Have `watch` (None: `WATCH`) cancel `job` once `runtime` (a Streamlit `Runtime`) has had no connected session
+    `session_id` for `session_ttl()` seconds."""
+    (watch or WATCH).watch(
+        job,
+        alive=lambda: runtime.is_active_session(session_id),
+        grace_s=session_ttl(),
+        owner=f"browser session {session_id}",
+        why=WHY,
+    )
+
+
+def _own(job) -> None:
+    """`ftlib.jobs`' start hook: watch a job started in a page's script run for its session."""
+    ctx = get_script_run_ctx(suppress_warning=True)
+    if ctx is None or not Runtime.exists():
+        return
+    runtime = Runtime.instance()
+    if type(runtime) is not Runtime:  # AppTest's MagicMock(spec=Runtime): no browser, and it says every session lives
+        return
+    watch_for_session(job, runtime, ctx.session_id)
+
+
+def install() -> None:
+    """Watch every job started in a page from now on (idempotent)."""
+    jobs.on_start(_own)
