@@ -11,7 +11,7 @@ import threading
 
 import pytest
 
-from ftlib import jobs, lease
+from ftlib import jobs
 from ftlib.job_owners import OwnerWatch
 
 DEADLINE_S = 60  # a wait for a thread that is never reached when the code works
@@ -31,7 +31,8 @@ class Owner:
 
 
 class Spinning(jobs.BackgroundJob):
-    """Works (holding its device, when given one) until cancelled; `working` is set once work() began."""
+    """Works (holding its device, when given one) until cancelled; `working` is set once work() began. No safe point
+    (`lease.checkpoint`): it keeps the device to itself until it ends, so a job waiting for it starts only then."""
 
     def __init__(self, label: str = "a Compare grid", device: str | None = None) -> None:
         super().__init__(label=label, device=device)
@@ -40,7 +41,6 @@ class Spinning(jobs.BackgroundJob):
     def work(self) -> None:
         self.working.set()
         while not self.cancelled:
-            lease.checkpoint()
             threading.Event().wait(0.01)
 
 
