@@ -18,7 +18,15 @@ The Responses API writes a conversation as a list of items (a request's `input`,
 A reasoning item's summary is the reasoning of the assistant turn after it (its `content` of reasoning_text parts
 where it has no summary); its `encrypted_content` (the full reasoning, readable only by OpenAI) and any other key
 stay on that turn as `reasoning.<key>`, so the file's report names them. Calls following an assistant turn are that
-turn's calls. Other items (a web search, a computer call) are left as written: turns.py names what they hold.
+turn's calls.
+
+The API's other items refuse their row, naming the item, who ran the tool and what to do (`item_problem`, from the
+table `OTHER_ITEMS`): a hosted tool's call (`web_search_call`, `file_search_call`, `code_interpreter_call`,
+`image_generation_call`, `mcp_call`, ...) is one OpenAI ran on its side, its results in a shape of their own or not in
+the file at all (a web search's pages); a computer use, shell, patch or custom tool's call is one the developer's code
+ran, its arguments no function's JSON. None is a function call a chat template writes, and reading one as such would be
+a guess (which function name, which arguments, which result), so none is read, and no row is trained with them silently
+left out: the user takes them out, or writes them as `function_call` items.
 
 Not known here: how a turn is read (turns.py), a row's other shapes (api_shapes.py).
 """
@@ -27,6 +35,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ftlib.row_problem import RowProblem
 from ftlib.turn_keys import has_value
 from ftlib.turn_names import ROLES, TEXT_PARTS
 
@@ -40,6 +49,33 @@ REFUSAL_NOTE = (
     "the model should not learn to decline there"
 )
 ITEMS = {"message", "function_call", "function_call_output", "reasoning"}  # the Responses API's items read here
+# Its other items (OpenAI's API reference, "Items"): what each holds, in words, and who ran the tool: "openai" (a
+# hosted tool: OpenAI ran it while answering), "yours" (a built-in tool the developer's code carries out), "" (none).
+OTHER_ITEMS = {
+    "web_search_call": ("a web search", "openai"),
+    "file_search_call": ("a search of files stored with OpenAI (file search)", "openai"),
+    "code_interpreter_call": ("code run in OpenAI's code interpreter", "openai"),
+    "image_generation_call": ("an image made by OpenAI's image generation tool", "openai"),
+    "mcp_call": ("a call to a tool of a remote MCP server", "openai"),
+    "mcp_list_tools": ("the tools a remote MCP server offers", "openai"),
+    "mcp_approval_request": ("a request to approve a call to an MCP server's tool", "openai"),
+    "mcp_approval_response": ("the answer to a request to approve an MCP tool call", "openai"),
+    "computer_call": ("an action of the computer use tool", "yours"),
+    "computer_call_output": ("the screenshot sent back after a computer use action", "yours"),
+    "local_shell_call": ("a command of the local shell tool", "yours"),
+    "local_shell_call_output": ("the output of a local shell command", "yours"),
+    "shell_call": ("a command of the shell tool", "yours"),
+    "shell_call_output": ("the output of a shell tool command", "yours"),
+    "apply_patch_call": ("a file patch of the apply_patch tool", "yours"),
+    "apply_patch_call_output": ("the result of an apply_patch call", "yours"),
+    "custom_tool_call": ("a call to a custom tool (its input free text, not JSON arguments)", "yours"),
+    "custom_tool_call_output": ("the output of a custom tool call", "yours"),
+    "item_reference": ("a reference, by id, to an item OpenAI stores: the item itself is not in the file", ""),
+}
+_AS_FUNCTION = (
+    "write each call as a `function_call` item (`name`, JSON `arguments`, a `call_id`) and its result as a "
+    "`function_call_output` item with the same `call_id`, with the function in the row's `tools`"
+)
 _DONE = {"status": "completed"}  # an item's default status: says nothing
 
 
@@ -108,14 +144,47 @@ def is_item(turn: Any) -> bool:
     )
 
 
-def item_turns(items: list) -> list[tuple[int, Any]]:
+def item_problem(item: Any) -> str | None:
+    """What is wrong with `item` if it is one of the Responses API's items not read here (`OTHER_ITEMS`), as the end
+    of a sentence starting "turn N of 'messages' ": what it holds, who ran the tool, why the studio does not read it
+    and what to do; None for anything else (a message, a function call, any turn with a role).
+
+    >>> item_problem({"type": "web_search_call", "id": "ws_1", "status": "completed"})[:102]
+    'is a Responses API `web_search_call` item: a web search, a tool OpenAI ran on its side while answering'
+    """
+    kind = item.get("type") if isinstance(item, dict) and not ({"role", "from"} & item.keys()) else None
+    if not isinstance(kind, str) or kind not in OTHER_ITEMS:
+        return None
+    what, ran = OTHER_ITEMS[kind]
+    said = f"is a Responses API `{kind}` item: {what}"
+    if kind == "item_reference":
+        return (
+            f"{said}. Write the conversation out with its items (a response's `output`, the items of "
+            "`GET /v1/responses/{id}/input_items`), or take the reference out."
+        )
+    if ran == "openai":
+        said += ", a tool OpenAI ran on its side while answering (a hosted tool)"
+    else:
+        said += ", which your own code carried out for the model"
+    return (
+        f"{said}. The studio reads function calls (`function_call`, `function_call_output`) and no other tool item: a "
+        f"chat template writes only those. Take the `{kind}` items out of the rows (the messages around them can "
+        f"stay), or, to train the model to use such a tool, {_AS_FUNCTION}."
+    )
+
+
+def item_turns(items: list, field: str = "messages") -> list[tuple[int, Any]]:
     """(number of the item written, turn) for each turn the Responses API's `items` hold (see the module docstring);
-    a list holding none of its items as it is, numbered.
+    a list holding none of its items as it is, numbered. RowProblem for an item of another kind (`item_problem`),
+    naming its number in `field`: refused by name, not left out (a row losing a search and its answer's grounds).
 
     >>> item_turns([{"type": "function_call", "call_id": "c1", "name": "f", "arguments": "{}", "status": "completed"}])
     [(1, {'role': 'assistant', 'content': '', 'tool_calls': [{'type': 'function', 'id': 'c1', 'function': {'name': \
 'f', 'arguments': '{}'}}]})]
     """
+    for i, item in enumerate(items, start=1):
+        if problem := item_problem(item):
+            raise RowProblem(f"turn {i} of '{field}' {problem}")
     if not any(is_item(t) for t in items):
         return list(enumerate(items, start=1))
     out: list[tuple[int, Any]] = []
@@ -217,9 +286,9 @@ def responses_record(record: dict) -> dict | None:
 'content': [{'type': 'output_text', 'text': '14:05'}]}], 'system': 'Be brief.'}
     """
     given, answer, listed = record.get("input"), record.get("output"), record.get("messages")
-    if isinstance(listed, list) and any(is_item(t) for t in listed):  # the items as messages: their tools are flat
+    if isinstance(listed, list) and any(_api_item(t) for t in listed):  # the items as messages: their tools are flat
         return {**record, **_tools(record)}
-    if "messages" in record or not (isinstance(answer, list) and any(is_item(t) for t in answer)):
+    if "messages" in record or not (isinstance(answer, list) and any(_api_item(t) for t in answer)):
         return None
     if not (isinstance(given, str) or isinstance(given, list) and all(isinstance(t, dict) for t in given)):
         return None
@@ -230,6 +299,11 @@ def responses_record(record: dict) -> dict | None:
     elif has_value(record.get("instructions")):
         out["instructions"] = record["instructions"]  # beside a `system`: named as not read
     return out | _tools(record)
+
+
+def _api_item(turn: Any) -> bool:
+    """An item of the Responses API: one read here, or one refused by name (`item_problem`)."""
+    return is_item(turn) or item_problem(turn) is not None
 
 
 def _tools(record: dict) -> dict:
@@ -248,8 +322,10 @@ def _tools(record: dict) -> dict:
 
 __all__ = [
     "ITEMS",
+    "OTHER_ITEMS",
     "REFUSAL_NOTE",
     "is_item",
+    "item_problem",
     "item_turns",
     "reasoning_keys",
     "refusal_turn",

@@ -25,7 +25,7 @@ def written_turns(turns: list, field: str, ignored: set[str], notes: list[str] |
     """(number of the turn written, turn in OpenAI's shape) for each turn `turns` hold; what a conversion reads but
     no template does is added to `ignored` (`<field>[].<key>`), how a turn was read to `notes` (once each)."""
     out = []
-    for i, turn in item_turns(turns):
+    for i, turn in item_turns(turns, field):
         turn = refusal_turn(langchain_turn(turn, field, ignored, notes), field, ignored, notes)
         turn = summary_parts(turn, field, ignored)
         out += [(i, one) for one in api_turns(turn)]

@@ -41,8 +41,8 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
-from ftlib.errors import UserError
 from ftlib.json_rows import JSONProblem, parse_json
+from ftlib.row_problem import RowProblem  # defined below this module (openai_turns raises it too)
 from ftlib.turn_keys import (
     ARGUMENT_KEYS,
     calls_problem,
@@ -69,14 +69,6 @@ _TURN_KEYS = {"role", "from", "content", "value"}
 INLINE_THINK = "inline_think"
 _ASSISTANT_KEYS = {*REASONING_FIELDS, *WEIGHT_FIELDS, INLINE_THINK, "tool_calls", "function_call"}
 _TOOL_KEYS = {"name", "tool_call_id"}
-
-
-class RowProblem(UserError):
-    """One row cannot be used; the message says why, in plain words. `field` names a missing field."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
 
 
 def kind_name(value: Any) -> str:

@@ -147,3 +147,62 @@ def test_responses_items_join_a_reply_and_its_calls_and_refuse_reasoning_with_no
     assert load({"input": [ASK], "output": [refusal]}).rows[0]["messages"][1] == {"role": "assistant", "content": NO}
     problem = load({"input": "Hi", "output": [ITEMS_OUT[0]]}).errors[0].message
     assert "has reasoning but no answer after it" in problem
+
+
+# (the Responses API's item as OpenAI writes it, who ran the tool, in the refusal's words)
+OTHER_ITEMS = [
+    ({"type": "web_search_call", "id": "ws_1", "status": "completed",
+      "action": {"type": "search", "query": "Whitby tide table"}}, "a tool OpenAI ran on its side"),
+    ({"type": "file_search_call", "id": "fs_1", "status": "completed", "queries": ["Whitby tides"], "results": None},
+     "a tool OpenAI ran on its side"),
+    ({"type": "code_interpreter_call", "id": "ci_1", "status": "completed", "container_id": "cntr_1",
+      "code": "print(14 * 60 + 5)", "outputs": [{"type": "logs", "logs": "845"}]}, "a tool OpenAI ran on its side"),
+    ({"type": "image_generation_call", "id": "ig_1", "status": "completed", "result": "iVBORw0KGgo="},
+     "a tool OpenAI ran on its side"),
+    ({"type": "mcp_call", "id": "mcp_1", "server_label": "tides", "name": "lookup_tide",
+      "arguments": '{"harbour": "Whitby"}', "output": "High tide 14:05", "error": None},
+     "a tool OpenAI ran on its side"),
+    ({"type": "computer_call", "id": "cu_1", "call_id": "call_9", "status": "completed",
+      "action": {"type": "click", "button": "left", "x": 10, "y": 20}, "pending_safety_checks": []},
+     "your own code carried out"),
+    ({"type": "computer_call_output", "call_id": "call_9",
+      "output": {"type": "computer_screenshot", "image_url": "data:image/png;base64,iVBORw0KGgo="}},
+     "your own code carried out"),
+    ({"type": "local_shell_call", "id": "ls_1", "call_id": "call_3", "status": "completed",
+      "action": {"type": "exec", "command": ["date"], "env": {}}}, "your own code carried out"),
+    ({"type": "local_shell_call_output", "id": "call_3", "output": "Sat Dec  5"}, "your own code carried out"),
+    ({"type": "custom_tool_call", "call_id": "call_4", "name": "tide_sql", "input": "SELECT * FROM tides"},
+     "your own code carried out"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("item", "ran"), OTHER_ITEMS, ids=[item["type"] for item, _ in OTHER_ITEMS])
+def test_the_apis_other_items_refuse_their_row_by_name_and_say_what_to_do(item, ran):
+    """A hosted tool's call (a web search), or one of the computer, shell or custom tools, was refused as "turn 2 of
+    'messages' has no role (expected 'role' or 'from'; it has `type`, `id`, ...)", which named nothing the user wrote.
+    Its row is refused naming the item, who ran the tool and the fix; the other rows are kept, and none is read with
+    the item silently left out (an answer trained without the search it stands on)."""
+    ask, said = ITEMS_IN[0], ITEMS_OUT[3]
+    plain = {"role": "user", "content": "When is high tide in Whitby?"}  # an "easy" input message: no `type`
+    rows = [
+        {"messages": [ask, item, said]},  # the items as a row's messages
+        {"input": "When is high tide in Whitby?", "output": [item, said]},  # a logged Responses API call
+        {"messages": [plain, item, {"role": "assistant", "content": "At 14:05."}]},  # no item read beside it
+        {"input": [plain], "output": [item]},  # its only output item
+        {"messages": [ask, said]},  # a good row: kept
+    ]
+    result = load(*rows)
+    assert len(result.rows) == 1 and [e.row for e in result.errors] == [1, 2, 3, 4]
+    for error in result.errors:
+        assert error.message.startswith(f"turn 2 of 'messages' is a Responses API `{item['type']}` item: "), error
+        assert ran in error.message and "has no role" not in error.message
+        assert f"Take the `{item['type']}` items out of the rows" in error.message
+        assert "`function_call` item" in error.message and "`function_call_output` item" in error.message
+
+
+def test_a_reference_to_a_stored_item_says_the_item_is_not_in_the_file():
+    result = load({"input": [ITEMS_IN[0], {"type": "item_reference", "id": "msg_0"}], "output": [ITEMS_OUT[3]]})
+    assert [e.message.split(":")[0] for e in result.errors] == [
+        "turn 2 of 'messages' is a Responses API `item_reference` item"
+    ]
+    assert "the item itself is not in the file" in result.errors[0].message
