@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import urllib.request
@@ -66,14 +67,14 @@ def server(tmp_path, monkeypatch):
 
     try:
         wait_until(healthy, "the server to answer")
-        yield f"http://localhost:{port}", log
+        yield f"http://localhost:{port}", log, tmp_path / "server.log"
     finally:
         proc.terminate()
         proc.wait(timeout=30)
 
 
 def test_a_closed_tabs_job_ends_and_the_teammate_waiting_gets_the_device(server):
-    url, log = server
+    url, log, server_log = server
     sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
     with sync_api.sync_playwright() as playwright:
         browser = launch_chromium(playwright)
@@ -95,3 +96,5 @@ def test_a_closed_tabs_job_ends_and_the_teammate_waiting_gets_the_device(server)
             browser.close()
     ended = wait_until(lambda: [e for e in events(log) if e["event"] == "ended"], "the tab's job to end")
     assert ended == [{"event": "ended", "why": WHY}]
+    said = server_log.read_text(encoding="utf-8")  # what an operator reads: the job, its session, why it ended
+    assert re.search(rf"a closed tab's grid \(browser session [0-9a-f-]+\) cancelled: {re.escape(WHY)}", said), said

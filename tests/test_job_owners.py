@@ -11,7 +11,7 @@ import threading
 
 import pytest
 
-from ftlib import jobs
+from ftlib import jobs, lease
 from ftlib.job_owners import OwnerWatch
 
 DEADLINE_S = 60  # a wait for a thread that is never reached when the code works
@@ -168,3 +168,25 @@ def test_a_job_cancelled_for_its_gone_owner_hands_the_device_to_the_one_waiting(
     assert teammate.working.wait(DEADLINE_S), "the teammate's job never got the device"
     assert closed_tab.wait(DEADLINE_S) and closed_tab.error is None
     assert teammate.waiting == "" and not teammate.cancelled
+
+
+def test_a_job_whose_owner_is_gone_while_it_waits_in_line_leaves_the_line(spinning, monkeypatch, tmp_path):
+    """A grid asked for by a tab closed before its turn came never takes the device: it leaves the line."""
+    monkeypatch.setenv("FTLIB_LOCK_DIR", str(tmp_path / "locks"))
+    monkeypatch.setenv("FTLIB_LEASE", "1")
+    owner, watch = Owner(), OwnerWatch(every_s=None)
+    holder = spinning(label="a training run", device="cpu")
+    assert holder.working.wait(DEADLINE_S)
+    closed_tab = spinning(label="a Compare grid", device="cpu")
+    watch.watch(closed_tab, owner.alive, why="its owner left")
+    for _ in range(DEADLINE_S * 100):  # until it stands in line
+        if closed_tab.waiting:
+            break
+        threading.Event().wait(0.01)
+    assert "a training run" in closed_tab.waiting
+    owner.here = False
+    assert watch.sweep(now=0) == [closed_tab]
+    assert closed_tab.wait(DEADLINE_S), "the cancelled job stayed in line"
+    assert closed_tab.began is None and not closed_tab.working.is_set() and closed_tab.error is None
+    assert closed_tab.waiting == "" and lease.waiting("cpu") == []
+    assert not holder.done
