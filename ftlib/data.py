@@ -82,6 +82,7 @@ from ftlib.readers import (
     text_records,
 )
 from ftlib.rows import is_preference, lone_surrogate
+from ftlib.split_lines import place, split_lines
 from ftlib.splits import count_test_rows, dedupe_rows, duplicates_note, split_rows, split_warnings
 from ftlib.table_records import numbers_as_text, numbers_note, plain_line_breaks, table_records
 from ftlib.text_markup import chat_markup
@@ -155,13 +156,7 @@ class LoadResult:
         >>> LoadResult("messages", [], [], 0, [], file_type="jsonl").where(3)
         'line 3'
         """
-        if self.file_type == "jsonl":
-            return f"line {row}"
-        if self.file_type == "json":
-            return f"item {row}"
-        if self.lines and 0 < row <= len(self.lines):
-            return f"data row {row} (line {self.lines[row - 1]} of the file)"
-        return f"data row {row}"
+        return place(self.file_type, row, self.lines[row - 1] if self.lines and 0 < row <= len(self.lines) else None)
 
     @property
     def valid_rows(self) -> int:
@@ -172,9 +167,19 @@ class LoadResult:
         """The canonical row kind of this format (see ftlib.rows.ROW_KINDS)."""
         return FORMAT_KIND[self.format]
 
-    def split_meta(self, label: str, seed: int, test_size: float | int, dedupe: bool) -> dict:
-        """What a saved split records about where its rows came from (workspace.save_split's `meta`)."""
-        return {
+    def split_meta(
+        self,
+        label: str,
+        seed: int,
+        test_size: float | int,
+        dedupe: bool,
+        train: list | None = None,
+        test: list | None = None,
+    ) -> dict:
+        """What a saved split records about where its rows came from (workspace.save_split's `meta`): with the
+        split's `train` and `test` rows (this file's own row objects), where each is in the file (`train_lines`,
+        `test_lines`: ftlib.split_lines), so a warning naming a split's row can name the file's line."""
+        meta = {
             "source": label,
             "path": self.source,
             "format": self.format,
@@ -188,6 +193,7 @@ class LoadResult:
             "total_rows": self.total,
             "column_map": self.column_map,
         }
+        return meta | split_lines(self, label, train=train, test=test)
 
     def summary(self) -> dict:
         """The JSON object `data inspect --json` prints; file-level notices come first in `warnings`. A row's entry

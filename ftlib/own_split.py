@@ -5,7 +5,7 @@ run's held-out numbers compare with others' on the same test rows.
     train_file, test_file = load_file("train.jsonl"), load_file("test.jsonl")   # each read as any data file
     split = own_split(train_file, test_file, "train.jsonl", "test.jsonl", dedupe=False)
     split.train, split.test, split.warnings      # canonical rows, and what the split means in plain words
-    meta = own_split_meta(train_file, test_file, "train", "test.jsonl", dedupe=False)   # workspace.save_split's
+    meta = own_split_meta(train_file, test_file, "train", "test.jsonl", False, split.train)  # workspace.save_split's
 
 The two files may be written in different formats of one kind of data (Alpaca train, `messages` test: both are
 canonical chat rows); a test file of another kind (preference pairs beside chats) is refused, naming both. A training
@@ -125,12 +125,17 @@ def own_split(train: LoadResult, test: LoadResult, train_name: str, test_name: s
     return OwnSplit(kept, list(test.rows), len(removed), dropped, warnings)
 
 
-def own_split_meta(train: LoadResult, test: LoadResult, train_label: str, test_label: str, dedupe: bool) -> dict:
+def own_split_meta(
+    train: LoadResult, test: LoadResult, train_label: str, test_label: str, dedupe: bool, kept: list | None = None
+) -> dict:
     """A split's meta.json (workspace.save_split's `meta`) when its test rows are the data's own: the training
     file as `LoadResult.split_meta` records it, without a seed or test size (nothing was drawn), `split` "own", and
-    `test_file` recording where the test rows came from as the training file's own entries do."""
-    meta = train.split_meta(train_label, 0, 0, dedupe)
+    `test_file` recording where the test rows came from as the training file's own entries do. Each side's rows are
+    placed in their own file (`test_lines`: every row of `test`; `train_lines`: those of `kept`, the split's training
+    rows, `OwnSplit.train`, when given), so a warning naming the split's rows names each file's line."""
+    meta = train.split_meta(train_label, 0, 0, dedupe, train=kept)
     del meta["seed"], meta["test_size"]
-    test_meta = test.split_meta(test_label, 0, 0, False)
+    test_meta = test.split_meta(test_label, 0, 0, False, test=test.rows)
     keep = ("source", "path", "format", "errors", "warnings", "valid_rows", "total_rows", "column_map")
-    return meta | {"split": "own", "test_file": {k: test_meta[k] for k in keep}}
+    own = {"split": "own", "test_file": {k: test_meta[k] for k in keep}}
+    return meta | own | ({"test_lines": test_meta["test_lines"]} if "test_lines" in test_meta else {})

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import re
 from pathlib import Path
 
 from ftlib import workspace
@@ -102,6 +101,7 @@ def read_dataset(config: RunConfig, options: DataOptions | None = None) -> Datas
     `options`, split with `test_size` and `seed`, and a meta saying how (`LoadResult.split_meta`, with `read_with`:
     the options given). ConfigError (or the file's DataError) when it cannot be read, naming the fix."""
     from ftlib.data import DataError, MappingNeeded, load_file, split_rows
+    from ftlib.split_lines import split_lines
     from ftlib.splits import as_test_size
 
     options = options or DataOptions()
@@ -168,40 +168,24 @@ def read_dataset(config: RunConfig, options: DataOptions | None = None) -> Datas
             ) from None
     else:  # no held-out rows: no evaluation
         train, test = list(result.rows), []
-    meta = result.split_meta(label, config.seed, size, dedupe=False)
+    # Each row's place in the file, by the file's own name (a sample's too): a warning naming a row names its line.
+    meta = result.split_meta(label, config.seed, size, dedupe=False) | split_lines(result, path.name, train, test)
     read_with = options.as_meta()
     meta = {**meta, "name": label, "kept_from": kind, **({"read_with": read_with} if read_with else {})}
     return DatasetRows(train, test, meta, result)
 
 
-# "Training row 3", "Held-out rows 2, 5 and 3 more", "training prompts 1, 4": a row named by its place in a split.
-_SPLIT_ROWS = re.compile(r"\b(training|held-out) (?:row|prompt)s? (\d+(?:, \d+)*)", re.IGNORECASE)
-
-
 def file_lines_note(data: DatasetRows, said: list[str]) -> str:
-    """Where in the data file the rows that `said` (preflight's warnings) names by their place in the run's split
-    are: "The row numbers above count the run's training and held-out rows, not the lines of chats.jsonl: training
-    row 3 is line 5; held-out row 2 is line 9." "" for a saved split (its rows are numbered as the Data page shows
-    them) or when nothing names a row. The split keeps the file's row objects (`split_rows`), so each is found."""
-    loaded = data.loaded
-    if loaded is None:
-        return ""
-    source = {id(row): number for row, number in zip(loaded.rows, loaded.row_numbers, strict=True)}
-    parts, seen = [], set()
-    for match in (m for text in said for m in _SPLIT_ROWS.finditer(text)):
-        side = match.group(1).lower()
-        rows = data.train if side == "training" else data.test
-        for n in (int(x) for x in match.group(2).split(", ")):
-            if (side, n) in seen or not 0 < n <= len(rows) or id(rows[n - 1]) not in source:
-                continue
-            seen.add((side, n))
-            parts.append(f"{side} row {n} is {loaded.where(source[id(rows[n - 1])])}")
-    if not parts:
-        return ""
-    name = Path(loaded.source).name if loaded.source else "the file"
-    return f"The row numbers above count the run's training and held-out rows, not the rows of {name}: " + (
-        "; ".join(parts[:8]) + (f"; and {len(parts) - 8} more" if len(parts) > 8 else "") + "."
-    )
+    """Where in the data file the rows that `said` (preflight's refusals and warnings) names by their place in the
+    run's split are: "The row numbers above count the run's training and held-out rows, not the rows of chats.jsonl:
+    training row 3 is line 5; held-out row 2 is line 9." A saved split's rows are found by the places its meta.json
+    keeps ("...count the split's training and held-out rows..."; ftlib.split_lines); "" for a split saved before
+    they were kept, or when nothing names a row. A file's split keeps the file's row objects (`split_rows`), and its
+    meta their places, read the same way."""
+    from ftlib.split_lines import lines_note
+
+    whose = "the split's" if data.loaded is None else "the run's"
+    return lines_note(data.meta, said, (len(data.train), len(data.test)), whose)
 
 
 def dataset_rows(config: RunConfig, options: DataOptions | None = None) -> tuple[list[dict], list[dict], dict]:

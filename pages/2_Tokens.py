@@ -29,6 +29,7 @@ from ftlib.formats import RowProblem
 from ftlib.models import context_length
 from ftlib.prompt_checks import added_system_note, explain_refusal
 from ftlib.rows import conversation, row_kind
+from ftlib.split_lines import row_place
 from ftlib.templates import (
     BUILTIN_TEMPLATES,
     TEMPLATE_NAMES,
@@ -134,10 +135,9 @@ def pick_row():
             (True, "test"): "only its usable rows",
         }[own, part]
         file = "test file's" if own and part == "test" else "file's"
-        c2.caption(
-            f"Rows of the saved split's {what}, in the {file} order with {taken}: row N is not line N of the file "
-            "(the Data page shows lines)."
-        )
+        where = row_place(meta, part, number, len(rows))  # kept in meta.json by a split saved since it was
+        said = f"row {number} is {where}." if where else "row N is not line N of the file (the Data page shows lines)."
+        c2.caption(f"Rows of the saved split's {what}, in the {file} order with {taken}: {said}")
         return rows[number - 1], rows, number - 1
     text = st.text_area(
         "Conversation (JSON: a list of messages, or a row: messages (+ tools), prompt+chosen+rejected, "

@@ -31,6 +31,7 @@ from ftlib.methods import fitting_methods, unfit_methods
 from ftlib.rows import KIND_HELP, row_kind
 from ftlib.run_picker import train_labels
 from ftlib.run_preflight import Preflight, preflight, qlora_on_cpu_note
+from ftlib.split_lines import lines_note
 from ftlib.splits import rows_in_words
 from ftlib.templates import TEMPLATE_NAMES
 from ui import alerts, alignment_view, nav
@@ -94,6 +95,9 @@ def start_panel(config: RunConfig, split: str, saved_at: float | None) -> None:
         st.error(in_form_words(error), icon=alerts.ERROR)
     for warning in report.warnings:
         st.warning(in_form_words(warning), icon=alerts.WARNING)
+    train, test, meta = cached_split(split)
+    if where := lines_note(meta, report.errors + report.warnings, (len(train), len(test))):  # "held-out row 2": line 9
+        st.caption(where)
     if not report.ok:
         st.caption("Fix what is named above (on the Data or Tokens page, or in the settings) to start a run.")
         start_refused()

@@ -239,9 +239,8 @@ def _split(args) -> int:
     rows = rows if args.dedupe else result.rows
     train, test = split_rows(rows, test_size=args.test_size, seed=args.seed)
     # meta.json as the Data page saves it (mapping and format included): `train --dataset OUT` takes the folder.
-    _write_split(
-        args.out, train, test, result.split_meta(Path(args.file).name, args.seed, args.test_size, args.dedupe)
-    )
+    meta = result.split_meta(Path(args.file).name, args.seed, args.test_size, args.dedupe, train=train, test=test)
+    _write_split(args.out, train, test, meta)
     print(
         f"format {result.format}: {result.valid_rows} valid of {plural(result.total, 'row')}"
         + (f", {plural(dropped, 'duplicate')} dropped" if args.dedupe else "")
@@ -320,7 +319,7 @@ def _split_with_test_file(args) -> int:
     except DataError as exc:
         raise DataError(f"--test-file {args.test_file}: {exc}") from exc
     split = own_split(result, tested, str(args.file), str(args.test_file), dedupe=args.dedupe)
-    meta = own_split_meta(result, tested, Path(args.file).name, Path(args.test_file).name, args.dedupe)
+    meta = own_split_meta(result, tested, Path(args.file).name, Path(args.test_file).name, args.dedupe, split.train)
     _write_split(args.out, split.train, split.test, meta)
     for part, name, args_of in ((result, None, args), (tested, args.test_file, test_args)):
         where = f" in {name}" if name else ""

@@ -437,8 +437,8 @@ def _train(args) -> int:
         for line in file_warnings(data.loaded, SimpleNamespace(file=data.loaded.source, fmt=fmt, map=pairs)):
             print(line, file=sys.stderr)
     report = preflight(config, rows=(data.train, data.test))
-    if not report.ok:
-        raise ConfigError(" ".join(report.errors))
+    if not report.ok:  # the rows it names found in the file too: "training row 3" of a split is its line 5
+        raise ConfigError(" ".join([*report.errors, run_data.file_lines_note(data, report.errors)]).strip())
     ignored = ignored_settings(config, given)
     for warning in report.warnings + ([ignored] if ignored else []):
         print(f"warning: {warning}", file=sys.stderr)

@@ -1,0 +1,198 @@
+"""Where a saved split's rows came from: each row's place in the file it was read from (a JSONL line, a JSON item, a
+table's data row and the line it starts on), kept in the split's meta.json, so a warning naming "held-out row 2" of
+the split can say it is line 9 of chats.jsonl, the file the user has, even after that file is gone.
+
+    meta |= split_lines(loaded, "chats.jsonl", train=train, test=test)   # LoadResult.split_meta does this
+    meta["test_lines"]        # {"file": "chats.jsonl", "file_type": "jsonl", "rows": "0+2,1+4,2"}
+    lines_note(meta, ["Held-out row 2 scores no token ..."], sizes=(len(train), len(test)))
+    # -> "The row numbers above count the split's training and held-out rows, not the rows of chats.jsonl: held-out
+    #     row 2 is line 9."
+
+The places are kept in meta.json (`train_lines`, `test_lines`), never in the rows: a field added to a row would be
+reported as a field nothing reads and could change what trains. A row is found by identity among the file's rows
+(`LoadResult.rows`, numbered by `row_numbers`): the splits keep the file's row objects (`splits.split_rows`,
+`splits.dedupe_rows`: a duplicate's kept row is the first, with its own line; `own_split`). Each side records its own
+file: a split with the data's own test file (ftlib/own_split.py) has two. The numbers are packed (`pack`): 100,000
+rows split 90/10 take about 60 KB, against 890 KB as JSON lists. A split saved before this module, or edited by
+hand since (its row counts no longer those recorded), has no places: its rows are named as before, never an error.
+
+Not known here: how a file is read (data.py), where a split is saved (workspace.py).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+SIDES = {"train": "training", "test": "held-out"}  # meta.json's side -> how warnings name its rows
+
+
+def place(file_type: str, row: int, line: int | None = None, file: str = "") -> str:
+    """Where source row `row` (1-based) is, in the words of the file's type (`LoadResult.where`'s), naming `file`
+    when given; `line`: the line a table's data row starts on.
+
+    >>> place("jsonl", 3), place("json", 3, file="rows.json"), place("csv", 3, 5), place("parquet", 3)
+    ('line 3', 'item 3 of rows.json', 'data row 3 (line 5 of the file)', 'data row 3')
+    >>> place("csv", 3, 5, "chats.csv")
+    'data row 3 of chats.csv (line 5 of the file)'
+    """
+    of = f" of {file}" if file else ""
+    if file_type == "jsonl":
+        return f"line {row}{of}"
+    if file_type == "json":
+        return f"item {row}{of}"
+    if line is not None:
+        return f"data row {row}{of} (line {line} of the file)"
+    return f"data row {row}{of}"
+
+
+def pack(numbers: Sequence[int]) -> str:
+    """`numbers` as compact text: runs of consecutive numbers, comma-separated, each written as how many numbers it
+    skips after the previous run's last (the first run: after 0; negative when it goes back) and `+K` when K more
+    follow. A split keeps the file's order, so its rows are a few long runs: 90,000 of 100,000 rows fit in 37 KB.
+
+    >>> pack([1, 2, 3, 5, 9, 10]), pack([4]), pack([]), pack([5, 2])
+    ('0+2,1,3+1', '3', '', '4,-4')
+    >>> unpack(pack([1, 2, 3, 5, 9, 10, 7, 8]))
+    [1, 2, 3, 5, 9, 10, 7, 8]
+    """
+    parts, previous, i = [], 0, 0
+    while i < len(numbers):
+        end = i
+        while end + 1 < len(numbers) and numbers[end + 1] == numbers[end] + 1:
+            end += 1
+        gap = numbers[i] - previous - 1
+        parts.append(f"{gap}+{end - i}" if end > i else str(gap))
+        previous, i = numbers[end], end + 1
+    return ",".join(parts)
+
+
+_RUN = re.compile(r"(-?\d+)(?:\+(\d+))?")
+
+
+def unpack(text: str) -> list[int]:
+    """The numbers `pack` wrote; ValueError for text it did not write.
+
+    >>> unpack("0+2,1,3+1"), unpack("")
+    ([1, 2, 3, 5, 9, 10], [])
+    """
+    numbers: list[int] = []
+    previous = 0
+    for part in text.split(",") if text else []:
+        run = _RUN.fullmatch(part)
+        if run is None:
+            raise ValueError(f"not a packed run of row numbers: {part!r}")
+        start = previous + 1 + int(run.group(1))
+        numbers.extend(range(start, start + 1 + int(run.group(2) or 0)))
+        previous = numbers[-1]
+    return numbers
+
+
+def side_lines(loaded, rows: list[dict], file: str) -> dict | None:
+    """Where each of `rows` is in the file `loaded` (a `data.LoadResult`) read, for meta.json: {"file": `file` (the
+    name the user knows), "file_type", "rows": the source rows packed, "lines": a table's line of each, packed}; None
+    when a row is not one of the file's own row objects (then no place is kept rather than a wrong one)."""
+    source: dict[int, int] = {}
+    for row, number in zip(loaded.rows, loaded.row_numbers, strict=True):
+        source.setdefault(id(row), number)  # an object listed twice keeps its first place, as dedupe keeps a row
+    numbers = [source.get(id(row)) for row in rows]
+    if None in numbers:
+        return None
+    out = {"file": file, "file_type": loaded.file_type, "rows": pack(numbers)}
+    lines = loaded.lines
+    if lines and all(0 < n <= len(lines) for n in numbers):
+        out["lines"] = pack([lines[n - 1] for n in numbers])
+    return out
+
+
+def split_lines(loaded, file: str, train: list[dict] | None = None, test: list[dict] | None = None) -> dict:
+    """meta.json's `train_lines` and `test_lines` for the sides given (`side_lines`); {} for neither."""
+    out = {}
+    for side, rows in (("train", train), ("test", test)):
+        if rows is not None and (found := side_lines(loaded, rows, file)) is not None:
+            out[f"{side}_lines"] = found
+    return out
+
+
+def side_places(meta: dict, side: str, size: int) -> tuple[dict, list[int], list[int] | None] | None:
+    """(the side's record, its source rows, a table's lines or None) from a split's meta.json; None when the split
+    keeps none for `side` ("train" or "test"), or not for `size` rows (edited since), or they cannot be read."""
+    kept = meta.get(f"{side}_lines") if isinstance(meta, dict) else None
+    if not isinstance(kept, dict) or not isinstance(kept.get("rows"), str) or not isinstance(kept.get("file"), str):
+        return None
+    try:
+        numbers = unpack(kept["rows"])
+        lines = unpack(kept["lines"]) if isinstance(kept.get("lines"), str) else None
+    except ValueError:
+        return None
+    if len(numbers) != size or (lines is not None and len(lines) != size):
+        return None
+    return kept, numbers, lines
+
+
+def row_place(meta: dict, side: str, n: int, size: int) -> str | None:
+    """Where row `n` (1-based) of a saved split's `side` ("train" or "test", `size` rows) is in the file it was read
+    from, its file named: "line 9 of chats.jsonl"; None when the split keeps no places (saved before they were kept).
+
+    >>> meta = {"test_lines": {"file": "chats.jsonl", "file_type": "jsonl", "rows": "2,3"}}
+    >>> row_place(meta, "test", 2, 2), row_place({}, "test", 2, 2)
+    ('line 7 of chats.jsonl', None)
+    """
+    found = side_places(meta, side, size)
+    if found is None or not 0 < n <= size:
+        return None
+    kept, numbers, lines = found
+    return place(str(kept.get("file_type") or ""), numbers[n - 1], lines[n - 1] if lines else None, kept["file"])
+
+
+# "Training row 3", "Held-out rows 2, 5 and 3 more", "training prompts 1, 4", "In 1 of 2 training rows (rows 1, 4)":
+# a row named by its place in a split.
+SPLIT_ROWS = re.compile(r"\b(training|held-out) (?:row|prompt)s? (?:\((?:row|prompt)s? )?(\d+(?:, \d+)*)", re.I)
+SHOWN = 8  # rows given their line before "and N more"
+
+
+def named_rows(said: list[str]) -> list[tuple[str, int]]:
+    """Each row `said` names by its place in a split, once, in order: ("train" or "test", its 1-based number).
+
+    >>> named_rows(["Training row 3 will be left out.", "In 1 of 2 training rows (rows 1, 3): x. Held-out row 2"])
+    [('train', 3), ('train', 1), ('test', 2)]
+    """
+    found: list[tuple[str, int]] = []
+    for match in (m for text in said for m in SPLIT_ROWS.finditer(text)):
+        side = "train" if match.group(1).lower() == "training" else "test"
+        found += [(side, int(n)) for n in match.group(2).split(", ") if (side, int(n)) not in found]
+    return found
+
+
+def lines_note(meta: dict, said: list[str], sizes: tuple[int, int], whose: str = "the split's") -> str:
+    """Where in the file the rows `said` (a run's pre-launch refusals and warnings) names by their place in a saved
+    split are, from its meta.json (`sizes`: its training and held-out row counts): "The row numbers above count the
+    split's training and held-out rows, not the rows of chats.jsonl: training row 3 is line 5; held-out row 2 is line
+    9." Each file is named with its rows when the two sides come from two. "" when nothing names a row or the split
+    keeps no places (saved before they were kept, or edited since).
+
+    >>> meta = {"test_lines": {"file": "chats.jsonl", "file_type": "jsonl", "rows": "3,1+1"}}
+    >>> lines_note(meta, ["Held-out rows 2, 3 score no token."], (5, 3))
+    "The row numbers above count the split's training and held-out rows, not the rows of chats.jsonl: held-out row 2 \
+is line 6; held-out row 3 is line 7."
+    """
+    places = {side: side_places(meta, side, size) for side, size in zip(SIDES, sizes, strict=True)}
+    named = [(side, n, places[side]) for side, n in named_rows(said) if places[side] and 0 < n <= len(places[side][1])]
+    files = list(dict.fromkeys(found[0]["file"] for _, _, found in named))
+    parts = []
+    for side, n, (kept, numbers, lines) in named:  # the file named with each row only when there are two
+        file = kept["file"] if len(files) > 1 else ""
+        where = place(str(kept.get("file_type") or ""), numbers[n - 1], lines[n - 1] if lines else None, file)
+        parts.append(f"{SIDES[side]} row {n} is {where}")
+    if not parts:
+        return ""
+    more = f"; and {len(parts) - SHOWN} more" if len(parts) > SHOWN else ""
+    return (
+        f"The row numbers above count {whose} training and held-out rows, not the rows of {' and '.join(files)}: "
+        + "; ".join(parts[:SHOWN])
+        + more
+        + "."
+    )
+
+
+__all__ = ["lines_note", "named_rows", "pack", "place", "row_place", "side_lines", "split_lines", "unpack"]
