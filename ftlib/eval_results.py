@@ -19,6 +19,10 @@ and batch, the base model, the chat template and its text, the run's max length,
 weights by each file's size and modification time, so a run trained further is measured again). The file repeats its
 key, which is compared whole on reading.
 
+How sure a kept result is (`ftlib.eval_stats`: the intervals and verdicts under its numbers) is not a field of its
+record: it is computed again from the kept rows, deterministically (no random draw), so a reload shows what the
+evaluation showed, and a record kept before those were shown shows them too.
+
 The records live in the run's folder (`KEPT_DIR`), so deleting the run deletes them; at most `KEEP` of each kind per
 run, the most recently measured. Keeping is best effort: an account that may only read the workspace, a full disk
 or a value JSON cannot write keeps nothing and says nothing (`keep` returns False); a record that does not read

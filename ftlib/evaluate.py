@@ -37,6 +37,7 @@ from dataclasses import asdict, dataclass, field
 
 from ftlib.errors import UserError, numbered
 from ftlib.eval_runs import EvalError, RunInfo, load_test_rows, run_info, trained_on  # noqa: F401 (their home before)
+from ftlib.eval_stats import PairedChange, Share, paired_change, share
 from ftlib.jobs import BackgroundJob
 from ftlib.modelset import generate_with_set
 from ftlib.references import (  # noqa: F401 (their home before: pages, tests and other modules import them here)
@@ -57,6 +58,7 @@ from ftlib.rows import IGNORE_INDEX
 from ftlib.sampling import BASE, GREEDY, GenRow, adapter_kwargs, render_prompt
 
 Progress = Callable[[str, float], None]
+PAIRS_MOVED = "Tuning moved {k} toward the chosen answer"  # `eval_stats.Share.sentence` of the reward accuracy
 
 
 # ---------------------------------------------------------------- scoring
@@ -254,8 +256,29 @@ class EvalResult:
             "mean_row_base_loss": _mean([r.base_loss for r in rows]),
             "mean_row_tuned_loss": _mean([r.tuned_loss for r in rows]),
             "text_rows": sum(r.is_text for r in rows),  # scored on every token, not answered (`ftlib.text_eval`)
+            **self.change_stats().as_dict("row_change"),  # how sure: the mean per-row change, its 95% interval
             **self.pair_aggregates(),
         }
+
+    def change_stats(self) -> PairedChange:
+        """How sure the per-row loss change (tuned - base, nats) is: rows lower / higher / unchanged, the mean change
+        with its 95% paired t interval and a verdict (`ftlib.eval_stats.paired_change`). Each row counts once, as the
+        rows are the independent draws, so its mean can differ from the token-weighted `loss_change`."""
+        return paired_change([r.base_loss for r in self.rows], [r.tuned_loss for r in self.rows])
+
+    def accuracy_stats(self) -> Share | None:
+        """How sure the reward accuracy (the share of pairs tuning moved toward the chosen answer) is, against a coin's
+        50%: its 95% Wilson interval and a verdict (`ftlib.eval_stats.share`); None without preference pairs."""
+        pairs = [r for r in self.rows if r.is_pair]
+        return share(sum(r.reward_margin > 0 for r in pairs), len(pairs)) if pairs else None
+
+    def how_sure(self) -> list[str]:
+        """The sentences saying how sure the comparison is: the loss change per row, and with pairs the reward
+        accuracy (what the Evaluate page and the CLI print)."""
+        said = [self.change_stats().sentence()]
+        if (accuracy := self.accuracy_stats()) is not None:
+            said.append(accuracy.sentence(PAIRS_MOVED))
+        return said
 
     def cut_note(self, number: Callable[[int], int] | None = None, noun: str = "row") -> str:
         """A sentence on the rows scored on their first `max_length` tokens only ("" when none were cut); a row is
@@ -288,6 +311,7 @@ class EvalResult:
             "base_prefers_chosen": _mean([float(r.base_prefers_chosen) for r in pairs]),
             "tuned_prefers_chosen": _mean([float(r.tuned_prefers_chosen) for r in pairs]),
             "reward_accuracy": _mean([float(r.reward_margin > 0) for r in pairs]),
+            **self.accuracy_stats().as_dict("reward_accuracy"),  # its 95% Wilson interval, against 50%
             "mean_reward_margin": _mean([r.reward_margin for r in pairs]),
         }
 

@@ -30,6 +30,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 
 from ftlib.errors import UserError
+from ftlib.eval_stats import Share, share
 from ftlib.evaluate import EvalError, Progress, _chat_template, _csv_safe, _last_user, _mean
 from ftlib.jobs import BackgroundJob
 from ftlib.references import measured_by  # noqa: F401 (its home before: pages and the CLI import it here)
@@ -116,6 +117,7 @@ class PairResult:
             "pairs": len(self.rows),
             "skipped": len(self.skipped),
             "reward_accuracy": _mean([float(m > 0) for m in margins]),
+            **self.accuracy_stats().as_dict("reward_accuracy"),  # its 95% Wilson interval, against 50%
             "mean_reward_margin": _mean(margins),
             # -log sigmoid(m), written so that a large margin of either sign cannot overflow
             "loss": _mean([max(-m, 0.0) + math.log1p(math.exp(-abs(m))) for m in margins]),
@@ -123,8 +125,20 @@ class PairResult:
             "mean_rejected_score": _mean([r.rejected_score for r in self.rows]),
         }
 
+    def accuracy_stats(self) -> Share:
+        """How sure the accuracy is against a coin's 50%: its 95% Wilson interval and a verdict
+        (`ftlib.eval_stats.share`)."""
+        return share(sum(r.margin > 0 for r in self.rows), len(self.rows))
+
+    def how_sure(self) -> list[str]:
+        """The sentence saying how sure the accuracy is (what the Evaluate page and the CLI print)."""
+        return [self.accuracy_stats().sentence(RANKED_RIGHT)]
+
     def to_csv(self) -> str:
         return _table([r.as_dict() for r in self.rows])
+
+
+RANKED_RIGHT = "The reward model scores the chosen answer higher on {k}"  # `eval_stats.Share.sentence` of the accuracy
 
 
 def evaluate_pairs(
