@@ -36,12 +36,15 @@ from ui import nav
 from ui.auth import require_password
 from ui.common import cached_tokenizer, job_progress, model_set_for, skipped_rows, user_errors, wait_notice
 from ui.evaluate_view import (
+    ACCURACY_HELP,
+    CHANGE_HELP,
     HEATMAP_NOTE,
     TEXT_HEATMAP_NOTE,
     blanks,
     blanks_said,
     cost_section,
     evaluation_time_note,
+    how_sure,
     kept_elsewhere_said,
     kept_said,
     loops_said,
@@ -330,6 +333,7 @@ m3.metric(
     help=f"Share of rows whose {'reference answer' if answered else 'text'} the tuned model finds more likely than "
     "the base model did.",
 )
+how_sure(result.change_stats().sentence(), CHANGE_HELP)  # the same from a kept result: computed from its rows
 if agg["text_rows"]:
     st.caption(TEXT_NOTE)
 if answered:
@@ -367,6 +371,7 @@ if agg["pairs"]:
         help="Share of pairs where tuning made the chosen answer more likely relative to the rejected one: DPO's "
         f"reward accuracy, as the Train page's held-out chart shows it ({margin}).",
     )
+    how_sure(result.accuracy_stats().sentence(E.PAIRS_MOVED), ACCURACY_HELP)
     st.caption(
         "Preference tuning (DPO, KTO) often makes both answers of a pair less likely than before, so the loss on the "
         "chosen answer above can rise while the model's preference moves the right way: for pairs, these three "

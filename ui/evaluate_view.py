@@ -18,6 +18,7 @@ from ftlib import eval_results as K
 from ftlib.answer_notes import loops_said, only_whitespace, repeats_itself, whitespace_said
 from ftlib.demo_data import GENERAL_PROMPTS
 from ftlib.errors import plural
+from ftlib.eval_stats import MIN_ROWS
 from ftlib.next_token import percent
 from ftlib.run_picker import age_words
 from ftlib.tuning_cost import GRADE_HELP
@@ -169,6 +170,25 @@ def say_others(held: tuple | None, run_name: str, run_dir, kept_key: dict | None
         return
     if said := kept_elsewhere_said(run_dir, kept_key):
         st.caption(said)
+
+
+# Beside "How sure:" (`ftlib.eval_stats`): what the interval is and how to read it.
+CHANGE_HELP = (
+    "The mean of the rows' loss changes (tuned minus base), each row counted once, with its 95% interval (a paired t "
+    "interval). Wholly below 0: the tuned model is clearly less surprised by held-out rows like these; across 0: the "
+    f"difference could be chance, and more held-out rows would tell. Under {MIN_ROWS} rows is too few to tell. The "
+    "change under Tuned loss weighs every token alike, so the two can differ a little."
+)
+ACCURACY_HELP = (
+    "The share with its 95% interval (Wilson's, for a share of few pairs). A coin would land near 50%: an interval "
+    f"wholly above it is clearly better than chance; one across it could be chance. Under {MIN_ROWS} pairs is too few "
+    "to tell."
+)
+
+
+def how_sure(sentence: str, help: str) -> None:
+    """One calm line under a result's numbers: how sure they are (an `ftlib.eval_stats` sentence), `help` beside it."""
+    st.caption(f"**How sure:** {sentence}", help=help)
 
 
 def answer(text: str) -> None:
@@ -407,6 +427,8 @@ def token_loss_figure(view) -> go.Figure:
 
 
 __all__ = [
+    "ACCURACY_HELP",
+    "CHANGE_HELP",
     "COST_KEY",
     "HEATMAP_NOTE",
     "LOSS_MAX",
@@ -420,6 +442,7 @@ __all__ = [
     "choices_said",
     "cost_panel",
     "cost_section",
+    "how_sure",
     "kept_said",
     "changed_said",
     "loops_said",

@@ -17,10 +17,10 @@ import streamlit as st
 from ftlib import eval_results as K
 from ftlib.errors import plural
 from ftlib.evaluate import spreadsheet_csv
-from ftlib.reward_eval import PairsJob
+from ftlib.reward_eval import RANKED_RIGHT, PairsJob
 from ftlib.rundir import run_folder_of
 from ui.common import restore_kept, run_job_section, skipped_rows
-from ui.evaluate_view import changed_said, kept_said, say_others
+from ui.evaluate_view import ACCURACY_HELP, changed_said, how_sure, kept_said, say_others
 from ui.inputs import number_in_range
 from ui.kept import default_for, keep
 
@@ -93,6 +93,7 @@ def _result(job: PairsJob, run_name: str, kept_key: dict | None) -> None:
     )
     m2.metric("Mean margin", f"{agg['mean_reward_margin']:+.3f}", help="Chosen score minus rejected score, averaged.")
     m3.metric("Loss", f"{agg['loss']:.3f}", help="Mean of -log sigmoid(margin): what training minimised.")
+    how_sure(result.accuracy_stats().sentence(RANKED_RIGHT), ACCURACY_HELP)
     st.caption(
         f"On {plural(agg['pairs'], 'held-out pair')}; TRL's RewardTrainer formulas, as the Train page's held-out "
         "chart plots them during training. A score means nothing alone: only which of two answers scores higher."

@@ -9,7 +9,10 @@ the flags override them. `--json` prints the aggregates and, under "per_row", ev
 `base_reward_<reward>`, `tuned_reward_<reward>`, as the aggregates name its mean), its `index` counted from 0 in the
 test split as in the CSV and its `row` counted from 1, as the skipped rows and the Evaluate page count; with
 `--data FILE`, also where the row is in that file (`file_row`, `where`: "line 4", as `tokens --row` names it), since
-rows the file could not give are skipped and not counted. `--csv` writes the same rows side by side. What each kind of
+rows the file could not give are skipped and not counted. `--csv` writes the same rows side by side. How sure the
+comparison is, as the Evaluate page says it (`ftlib.eval_stats`: the mean per-row loss change with its 95% interval,
+a reward accuracy's Wilson interval, each with a verdict), is printed on `how sure:` lines, or listed under
+"how_sure" with --json, the numbers among the aggregates (`row_change_*`, `reward_accuracy_*`). What each kind of
 run is measured by:
 
     conversations, pairs, KTO rows  base vs tuned loss on each reference answer, and both models' answers
@@ -392,14 +395,18 @@ def _report(args, result, model: str, template: str, beta: float | None = None, 
     if beta is not None and isinstance(agg.get("mean_reward_margin"), float):
         agg.update(beta=beta, trl_reward_margin=beta * agg["mean_reward_margin"])
     total = len(result.rows) + len(result.skipped)
+    # How sure the comparison is (`ftlib.eval_stats`), in the words the Evaluate page shows; a GRPO run's: none yet.
+    sure = result.how_sure() if hasattr(result, "how_sure") else []
     # The figures are printed before the CSV is written, so a full disk there loses none of the evaluation.
     if args.json:
-        print(json.dumps({**agg, "per_row": per_row(result, source)}))
+        print(json.dumps({**agg, **({"how_sure": sure} if sure else {}), "per_row": per_row(result, source)}))
     else:
         for key, value in agg.items():
             if key == "reward_labels":  # which reward each `base_reward_<name>` is: "function_2" says no more
                 value = "; ".join(f"{name} = {label}" for name, label in value.items())
             print(f"{key}: {value:.4f}" if isinstance(value, float) else f"{key}: {value}")
+        for line in sure:
+            print(f"how sure: {line}")
     rows = getattr(result, "rows", [])
     if rows and all(hasattr(r, "is_text") for r in rows):  # generated answers (not a reward model's, GRPO's)
         from ftlib.answer_notes import loops_said
