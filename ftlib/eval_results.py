@@ -383,6 +383,8 @@ class KeptEvalJob(EvalJob):
     """An EvalJob whose result, once it has run to its end (not stopped), is kept in `run_dir` under `key`, from the
     job's own thread: a tab closed meanwhile still finds it. `restored` gives a done one holding a kept result."""
 
+    outlives_its_tab = True  # its result is kept for a reload: the owner watch lets it finish (ftlib.jobs)
+
     def __init__(self, model_set, rows: Sequence[dict], adapter: str, *, run_dir=None, key=None, **kwargs):
         super().__init__(model_set, rows, adapter, **kwargs)
         self.run_dir, self.kept_key = run_dir, key
@@ -409,6 +411,8 @@ class KeptEvalJob(EvalJob):
 class KeptCostJob(CostJob):
     """A CostJob whose result, once measured to its end, is kept in `run_dir` under `key` (`cost_key`)."""
 
+    outlives_its_tab = True  # its result is kept for a reload: the owner watch lets it finish (ftlib.jobs)
+
     def __init__(self, model_set, tuned: str, *, run_dir=None, key=None, **kwargs):
         super().__init__(model_set, tuned, **kwargs)
         self.run_dir, self.kept_key = run_dir, key
@@ -428,6 +432,8 @@ def _done(job, result, measured_at: float) -> None:
 class KeptPairsJob(PairsJob):
     """A PairsJob whose result, once scored to its end, is kept in `run_dir` under `key` (`pairs_key`), from the job's
     own thread. `restored` gives a done one holding a kept result."""
+
+    outlives_its_tab = True  # its result is kept for a reload: the owner watch lets it finish (ftlib.jobs)
 
     def __init__(self, run_id: str, rows: Sequence[dict], limit=None, device=None, *, run_dir=None, key=None):
         super().__init__(run_id, rows, limit, device)
@@ -453,6 +459,8 @@ class KeptPairsJob(PairsJob):
 class KeptAnswersJob(AnswersJob):
     """An AnswersJob whose result, once measured to its end, is kept in `run_dir` under `key` (`answers_key`), from
     the job's own thread. `restored` gives a done one holding a kept result."""
+
+    outlives_its_tab = True  # its result is kept for a reload: the owner watch lets it finish (ftlib.jobs)
 
     def __init__(self, model_set, rows: Sequence[dict], tuned: str, rewards: list, *, run_dir=None, key=None, **kw):
         super().__init__(model_set, rows, tuned, rewards, **kw)

@@ -36,6 +36,9 @@ class BackgroundJob:
 
     thread_name = "ftlib-job"
     kind = "work"  # what waiters for the device read: "generation", "evaluation"
+    # True for a job that keeps its result in a run's folder (eval_results' Kept*Job): a reload or a teammate reads it
+    # there, so it is worth finishing after the tab that started it closed, and the owner watch leaves it alone.
+    outlives_its_tab = False
 
     def __init__(self, label: str = "", device: str | None = None) -> None:
         self.label = label  # how waiters for the device name this job ("a Compare grid")

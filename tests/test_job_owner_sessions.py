@@ -156,3 +156,38 @@ def test_a_job_started_in_a_page_is_watched_for_its_session(ttl, started, monkey
 
     assert job_owner._own in jobs._start_hooks
     in_runtime(test)
+
+
+def test_an_evaluation_kept_with_its_run_is_left_to_finish_after_its_tab_closes(ttl, started, monkeypatch):
+    """A kept evaluation (eval_results' Kept*Job) writes its result into the run's folder, where a reload, another tab
+    or a teammate reads it: ending it with its tab would throw that away, so the watch never takes it; a Compare grid's
+    job, whose result only its tab shows, is taken."""
+    from ftlib import eval_results
+
+    watch = OwnerWatch(every_s=None)
+    monkeypatch.setattr(job_owner, "WATCH", watch)
+
+    class KeptSpinning(Spinning):
+        outlives_its_tab = True
+
+    def test(tabs: Tabs) -> None:
+        tab = tabs.open()
+        monkeypatch.setattr(
+            job_owner, "get_script_run_ctx", lambda suppress_warning=False: SimpleNamespace(session_id=tab)
+        )
+        kept, grid = KeptSpinning().start(), Spinning().start()
+        started.extend([kept, grid])
+        assert watch.watched() == [grid]
+        tabs.lose(tab)
+        watch.sweep(now=0)
+        assert watch.sweep(now=ttl) == [grid] and not kept.cancelled
+
+    in_runtime(test)
+    kept_jobs = [
+        eval_results.KeptEvalJob,
+        eval_results.KeptCostJob,
+        eval_results.KeptPairsJob,
+        eval_results.KeptAnswersJob,
+    ]
+    assert all(cls.outlives_its_tab for cls in kept_jobs)
+    assert not jobs.BackgroundJob.outlives_its_tab

@@ -13,8 +13,10 @@ When a session is gone, as Streamlit sees it (streamlit/runtime/websocket_sessio
 - so a job's owner is gone when its session has not been connected (`Runtime.is_active_session`, safe from any
   thread) for that TTL on end, counted from the first of the watch's sweeps (every `SWEEP_S` seconds) that found it
   disconnected: a reconnectable session never loses its job. A reload of the page is a new session: the old one's
-  job ends after the TTL (a result the job keeps in the run's folder, `ftlib.eval_results`, is kept only when the job
-  finished before).
+  job ends after the TTL;
+- except a job that keeps its result in the run's folder (`outlives_its_tab`: the evaluations of `ftlib.eval_results`),
+  which finishes: a reload, another tab or a teammate shows its result, as before. What ends is what only its tab
+  would have shown: a Compare grid, a reward preview.
 
 Jobs started outside a script run (no session) or under AppTest (its Runtime is a stand-in, with no browser to
 lose) are not watched.
@@ -53,6 +55,8 @@ def watch_for_session(job, runtime, session_id: str, watch: OwnerWatch | None = 
 
 def _own(job) -> None:
     """`ftlib.jobs`' start hook: watch a job started in a page's script run for its session."""
+    if job.outlives_its_tab:  # an evaluation kept in its run's folder: a reload or a teammate reads it there
+        return
     ctx = get_script_run_ctx(suppress_warning=True)
     if ctx is None or not Runtime.exists():
         return
