@@ -23,6 +23,7 @@ from ftlib.errors import plural
 from ftlib.methods import batching_refusals
 from ftlib.models import cuda_available
 from ftlib.rows import row_kind
+from ftlib.split_lines import lines_note
 from ftlib.templates import TEMPLATE_NAMES, get_template
 from ftlib.tokens import POLICIES
 from ui import alerts
@@ -450,13 +451,14 @@ with user_errors("Could not encode the rows"):
     )
 with user_errors("Could not check the template"):
     # What Train refuses or warns about these rows under this template, as the Tokens page and `ftlib batch` say it.
-    for severity, message, fix in split_template_checks(
-        name, version, model, template_name, policy, STATS_ROW_LIMIT, source
-    ):
+    found = split_template_checks(name, version, model, template_name, policy, STATS_ROW_LIMIT, source)
+    for severity, message, fix in found:
         alerts.show(
             "error" if severity == "error" else "warning",
             ("Train refuses these rows: " if severity == "error" else "") + f"{message} {fix}",
         )
+    if where := lines_note(meta, [message for _, message, _ in found], (len(train), len(test))):  # their lines
+        st.caption(where)
 if len(train) > STATS_ROW_LIMIT:
     st.info(
         f"This page checks and counts the first {STATS_ROW_LIMIT:,} of the split's {len(train):,} training rows. The "

@@ -212,3 +212,27 @@ def test_the_train_page_names_the_line_of_a_row_its_warnings_name(tmp_path, tiny
     assert not at.exception, at.exception
     assert any(w.value.startswith("Held-out row 2 scores no token") for w in at.warning)
     assert any(c.value.endswith("held-out row 2 is line 6.") for c in at.caption), [c.value for c in at.caption]
+
+
+def test_the_batches_page_names_the_line_of_a_row_train_refuses():
+    """Batches said "Train refuses these rows: In 1 of 3 training rows (row 2): ..." of the split and no line."""
+    call = {"id": "c0", "type": "function", "function": {"name": "get_time", "arguments": "{}"}}
+    tool = {
+        "messages": [
+            {"role": "user", "content": "Time?"},
+            {"role": "assistant", "content": None, "tool_calls": [call]},
+            {"role": "tool", "tool_call_id": "c0", "content": "noon"},
+            {"role": "assistant", "content": "Noon."},
+        ]
+    }
+    path = Path(workspace.uploads_dir()) / "tools.jsonl"
+    write_lines(path, [CHATS[0], "", CHATS[1], "{broken", tool, CHATS[2]])
+    result = load_file(path)
+    train, test = [result.rows[0], result.rows[2], result.rows[3]], [result.rows[1]]
+    workspace.save_split("tools", train, test, result.split_meta("tools.jsonl", 0, 1, False, train=train, test=test))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run().switch_page("pages/3_Batches.py").run()
+    assert not at.exception, at.exception
+    assert any(e.value.startswith("Train refuses these rows: In 1 of 3 training rows (row 2)") for e in at.error)
+    assert any(c.value.endswith("rows of tools.jsonl: training row 2 is line 5.") for c in at.caption), [
+        c.value for c in at.caption
+    ]
