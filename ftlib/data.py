@@ -175,10 +175,12 @@ class LoadResult:
         dedupe: bool,
         train: list | None = None,
         test: list | None = None,
+        file: str | None = None,
     ) -> dict:
         """What a saved split records about where its rows came from (workspace.save_split's `meta`): with the
         split's `train` and `test` rows (this file's own row objects), where each is in the file (`train_lines`,
-        `test_lines`: ftlib.split_lines), so a warning naming a split's row can name the file's line."""
+        `test_lines`: ftlib.split_lines, naming the file as `file`, `label` by default), so a warning naming a
+        split's row can name the file's line."""
         meta = {
             "source": label,
             "path": self.source,
@@ -193,7 +195,7 @@ class LoadResult:
             "total_rows": self.total,
             "column_map": self.column_map,
         }
-        return meta | split_lines(self, label, train=train, test=test)
+        return meta | split_lines(self, file or label, train=train, test=test)
 
     def summary(self) -> dict:
         """The JSON object `data inspect --json` prints; file-level notices come first in `warnings`. A row's entry

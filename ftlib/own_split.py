@@ -126,14 +126,21 @@ def own_split(train: LoadResult, test: LoadResult, train_name: str, test_name: s
 
 
 def own_split_meta(
-    train: LoadResult, test: LoadResult, train_label: str, test_label: str, dedupe: bool, kept: list | None = None
+    train: LoadResult,
+    test: LoadResult,
+    train_label: str,
+    test_label: str,
+    dedupe: bool,
+    kept: list | None = None,
+    train_file: str | None = None,
 ) -> dict:
     """A split's meta.json (workspace.save_split's `meta`) when its test rows are the data's own: the training
     file as `LoadResult.split_meta` records it, without a seed or test size (nothing was drawn), `split` "own", and
     `test_file` recording where the test rows came from as the training file's own entries do. Each side's rows are
     placed in their own file (`test_lines`: every row of `test`; `train_lines`: those of `kept`, the split's training
-    rows, `OwnSplit.train`, when given), so a warning naming the split's rows names each file's line."""
-    meta = train.split_meta(train_label, 0, 0, dedupe, train=kept)
+    rows, `OwnSplit.train`, when given; the training file named `train_file`, `train_label` by default), so a warning
+    naming the split's rows names each file's line."""
+    meta = train.split_meta(train_label, 0, 0, dedupe, train=kept, file=train_file)
     del meta["seed"], meta["test_size"]
     test_meta = test.split_meta(test_label, 0, 0, False, test=test.rows)
     keep = ("source", "path", "format", "errors", "warnings", "valid_rows", "total_rows", "column_map")

@@ -101,7 +101,6 @@ def read_dataset(config: RunConfig, options: DataOptions | None = None) -> Datas
     `options`, split with `test_size` and `seed`, and a meta saying how (`LoadResult.split_meta`, with `read_with`:
     the options given). ConfigError (or the file's DataError) when it cannot be read, naming the fix."""
     from ftlib.data import DataError, MappingNeeded, load_file, split_rows
-    from ftlib.split_lines import split_lines
     from ftlib.splits import as_test_size
 
     options = options or DataOptions()
@@ -169,7 +168,7 @@ def read_dataset(config: RunConfig, options: DataOptions | None = None) -> Datas
     else:  # no held-out rows: no evaluation
         train, test = list(result.rows), []
     # Each row's place in the file, by the file's own name (a sample's too): a warning naming a row names its line.
-    meta = result.split_meta(label, config.seed, size, dedupe=False) | split_lines(result, path.name, train, test)
+    meta = result.split_meta(label, config.seed, size, dedupe=False, train=train, test=test, file=path.name)
     read_with = options.as_meta()
     meta = {**meta, "name": label, "kept_from": kind, **({"read_with": read_with} if read_with else {})}
     return DatasetRows(train, test, meta, result)

@@ -236,3 +236,29 @@ def test_the_batches_page_names_the_line_of_a_row_train_refuses():
     assert any(c.value.endswith("rows of tools.jsonl: training row 2 is line 5.") for c in at.caption), [
         c.value for c in at.caption
     ]
+
+
+def test_the_data_pages_saves_keep_each_rows_line_drawn_or_with_the_datas_own_test_file(tmp_path, monkeypatch):
+    monkeypatch.setenv("FTLIB_DATA_DIRS", str(tmp_path))  # the Local path boxes read only allowed folders
+    train_path, test_path = tmp_path / "facts.jsonl", tmp_path / "facts_test.jsonl"
+    first_line = write_lines(train_path, [CHATS[0], "", *CHATS[1:4], "{broken", *CHATS[4:]])
+    test_lines = write_lines(test_path, ["", chat("Other?", "Yes."), CHATS[2]])  # CHATS[2] comes out of train
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run().switch_page("pages/1_Data.py").run()
+    at.radio(key="data_source").set_value("Local path").run()
+    at.text_input(key="data_path").input(str(train_path)).run()
+    for name in ("drawn", "own"):
+        if name == "own":
+            at.radio(key="split_test_from").set_value("file").run()
+            at.radio(key="split_test_source").set_value("Local path").run()
+            at.text_input(key="split_test_path").input(str(test_path)).run()
+        at.text_input(key="split_name").input(name).run()
+        at.button(key="split_save").click().run()
+        assert not at.exception and not at.error, [e.value for e in at.error]
+        train, test, meta = workspace.load_split(name)
+        for side, rows, lines, file in (
+            ("train", train, first_line, "facts.jsonl"),
+            ("test", test, test_lines if name == "own" else first_line, "facts_test.jsonl" if name == "own" else ""),
+        ):
+            for n, row in enumerate(rows, 1):
+                place = f"line {lines[json.dumps(row)]} of {file or 'facts.jsonl'}"
+                assert row_place(meta, side, n, len(rows)) == place, (name, side, n)

@@ -152,8 +152,9 @@ def split_here(result, label: str, key: tuple) -> Callable[[], tuple[list, list,
 
     def make() -> tuple[list, list, dict]:
         train, test = split_rows(result.rows, test_size=test_size, seed=seed, dedupe=dedupe)
-        # Each row's line of the file kept in meta.json: a warning naming "held-out row 2" can name its line.
-        return train, test, result.split_meta(label, seed, test_size, dedupe, train=train, test=test)
+        # Each row's line of the file (key[-1]: its name as the user knows it) kept in meta.json: a warning naming
+        # "held-out row 2" can name its line.
+        return train, test, result.split_meta(label, seed, test_size, dedupe, train=train, test=test, file=key[-1])
 
     return make
 
@@ -222,7 +223,7 @@ def split_by_test_file(result, label: str, key: tuple) -> Callable[[], tuple[lis
         st.warning(warning)
 
     def make() -> tuple[list, list, dict]:
-        return split.train, split.test, own_split_meta(result, test, label, test_shown, dedupe, split.train)
+        return split.train, split.test, own_split_meta(result, test, label, test_shown, dedupe, split.train, key[-1])
 
     return make
 
