@@ -79,7 +79,7 @@ words (or the template's headers) wastes capacity and can make it continue the u
 
 Colours, each with a second cue: green with a solid bar under it = trained, orange with a dotted bar = pushed down,
 grey without a bar = masked, bold with a dashed outline = special token, striped = padding, struck through = cut by
-the max length. Hover a token to see its id, label and why; the table view lists them in words.
+the max length. Hover a token, or Tab to it, to see its id, label and why; the table view lists them in words.
 
 A **control token written inside a message** (`<|im_end|>` typed in a reply) is read as the control token itself,
 not as text: in a trained reply the model learns to end its turn there. The checks name the turn and the token.

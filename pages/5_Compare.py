@@ -116,8 +116,8 @@ def reference_view(message: dict) -> None:
 
 st.title("Compare")
 st.caption(
-    "One prompt, several ways of picking words, base model and fine-tuned side by side. Hover a word to see how "
-    "likely the model found it and what else it considered."
+    "One prompt, several ways of picking words, base model and fine-tuned side by side. Hover a word (or Tab to "
+    "it) to see how likely the model found it and what else it considered."
 )
 st.html(CSS)
 
@@ -372,9 +372,8 @@ def grid() -> None:
             i += 1
     st.caption(
         "Colour = the model's own probability of each token (red unlikely, green likely; a dotted underline marks one "
-        "it gave less than even odds); hover a token for its "
-        "alternatives and, in a sampled column, the odds it was drawn with under that setting. Sampled columns are "
-        "reproducible with the same seed."
+        "it gave less than even odds); hover a token (or Tab to it) for its alternatives and, in a sampled column, "
+        "the odds it was drawn with under that setting. Sampled columns are reproducible with the same seed."
     )
     if job.error:
         st.error(f"Generation failed: {job.error}", icon=alerts.ERROR)

@@ -3,7 +3,9 @@ column headers that name a decoding preset with its values.
 
 Pure functions returning HTML or Markdown strings (no Streamlit calls), so tests read exactly what the page shows.
 Token text is always `html.escape`d. The hover card is CSS only (`:hover` shows it): the browser's own tooltip
-(a `title`) shows plain text after a delay and cannot hold a table.
+(a `title`) shows plain text after a delay and cannot hold a table. Each token is a Tab stop too, which shows the
+same card (`:focus-visible`); a screen reader reads the token's text as its name and the card's numbers as its
+description (`card_words`).
 """
 
 from __future__ import annotations
@@ -29,8 +31,9 @@ CSS = """
 .ftgen .card{display:none;position:absolute;left:0;top:1.6em;z-index:1000;min-width:13em;max-width:22em;
        background:#fff;color:#222;border:1px solid #d0d7de;border-radius:8px;padding:6px 8px;
        box-shadow:0 4px 14px rgba(0,0,0,.18);white-space:normal;font-size:12px;line-height:1.45}
-.ftgen .tok:hover .card{display:block}
+.ftgen .tok:hover .card,.ftgen .tok:focus-visible .card{display:block}
 .ftgen .tok:hover{outline:2px solid #555}
+.ftgen .tok:focus-visible{outline:2px solid #0b57d0}
 .ftgen .card .head{font-weight:600;margin-bottom:3px}
 .ftgen .card .alt{display:flex;align-items:center;gap:6px;white-space:nowrap}
 .ftgen .card .alt code{font-size:12px;background:#f3f4f6;border-radius:3px;padding:0 3px;min-width:5em;
@@ -81,6 +84,21 @@ def card_html(token, sampled: bool = False) -> str:
     return f'<span class="card"><div class="head">{head}</div>{listed}</span>'
 
 
+def card_words(token, sampled: bool = False) -> str:
+    """The card's numbers in words, for a screen reader (the token's `aria-description`).
+
+    >>> from ftlib.sampling import TokenInfo
+    >>> t = TokenInfo(id=5, text="Ahoy", prob=0.915, sample_prob=0.96, alternatives=[("Ahoy", 0.915), (" Hi", 0.05)])
+    >>> card_words(t, sampled=True)
+    'model 91.5% · under this setting 96.0%; its top choices: Ahoy 91.5%, ·Hi 5.0%'
+    """
+    said = f"model {percent(token.prob)}"
+    if sampled:
+        said += f" · under this setting {percent(token.sample_prob)}"
+    choices = ", ".join(f"{html.unescape(shown(text))} {percent(prob)}" for text, prob in token.alternatives)
+    return f"{said}; its top choices: {choices}" if choices else f"{said}; no alternatives recorded"
+
+
 # Under a finished answer that loops (`ftlib.answer_notes.repeats_itself`): a model sure of every word of a loop
 # colours it all green, which reads as a broken model or app without a word.
 REPEATS = {
@@ -124,8 +142,13 @@ def token_html(tokens, finish: str = "", model: str = "", sampled: bool = False)
         # Red and green are the pair a colour-blind reader (about 1 man in 12) confuses: an unlikely token is
         # also underlined (dotted), the cue the caption names.
         low = " data-low" if t.prob < LOW_PROB else ""
+        # A Tab stop named by its text (↵ for a line break, as drawn), described by its card's numbers: the card
+        # was for a mouse's hover only (WCAG 2.1.1).
+        named = html.escape(t.text.replace("\n", "↵") or "∅", quote=True)
+        words = html.escape(card_words(t, sampled), quote=True)
         parts.append(
-            f'<span class="tok"{low} style="background:hsl({hue},75%,80%)">{answer_html(t.text)}{card}</span>'
+            f'<span class="tok"{low} style="background:hsl({hue},75%,80%)" tabindex="0" aria-label="{named}" '
+            f'aria-description="{words}">{answer_html(t.text)}{card}</span>'
         )
     text = "".join(t.text for t in tokens if not t.stop)
     if finish == "length":
@@ -358,6 +381,7 @@ __all__ = [
     "LOW_PROB",
     "answer_html",
     "card_html",
+    "card_words",
     "duration",
     "finished_line",
     "long_grid_note",

@@ -12,7 +12,8 @@ every word is one unbreakable span and the only break opportunities are a `<wbr>
 around control tokens and a `<br>` after each newline; a word wider than the column scrolls. Highlights are
 backgrounds drawn beneath the text (no outline on top of it), so underscores and other low glyphs stay visible; the
 bar under a trained character is a border below the glyphs, never through them. Each meaning has a cue besides its
-colour (`legend_html`), for readers who do not tell green from orange or grey.
+colour (`legend_html`), for readers who do not tell green from orange or grey. A token's details (its hover text)
+are reached without a mouse too: each pill of a view is a Tab stop that shows them under it.
 The template comparison diffs whole units: special tokens (`<|im_end|>`), words, runs of spaces, single other
 characters, never fragments of them.
 """
@@ -53,6 +54,11 @@ CSS = """
 .ft-diff{background:#ffe082;box-shadow:inset 0 0 0 1px #9a6700;}
 .ft-legend span{margin-right:6px;}
 .ft-more{font-family:sans-serif;font-size:0.85rem;color:#b71c1c;line-height:1.5;margin-top:4px;}
+.ft-tok[tabindex]{position:relative;}
+.ft-tok[tabindex]:focus-visible{box-shadow:0 0 0 2px #fff,0 0 0 4px #0b57d0;}
+.ft-tok[tabindex]:focus-visible::after{content:attr(title);position:absolute;left:0;top:calc(100% + 3px);z-index:5;
+  min-width:14em;max-width:28em;white-space:normal;font:400 0.75rem/1.4 sans-serif;color:#222;background:#fff;
+  border:1px solid #d0d7de;border-radius:6px;padding:3px 6px;box-shadow:0 4px 14px rgba(0,0,0,.18);}
 </style>
 """
 
@@ -128,6 +134,10 @@ def token_title(token) -> str:
 
 
 def pill(token, show_ids: bool = False, cut: bool = False, title: str | None = None) -> str:
+    """One token as a pill: its text with whitespace visible, its kind's class, and its details (`token_title`, or
+    `title` as given) in a hover text. A token of a view (no `title` given; the legend's samples have their words
+    beside them) is also a keyboard stop: Tab reaches it, which shows the same details under it
+    (`:focus-visible`), and a screen reader reads its text as its name and the details as its description."""
     text = _get(token, "text", "")
     if _get(token, "role") == "padding" or _get(token, "segment") == "padding":
         shown = "pad"
@@ -140,11 +150,16 @@ def pill(token, show_ids: bool = False, cut: bool = False, title: str | None = N
         label = _get(token, "label", IGNORE_INDEX)
         sub = f'<span class="ft-sub">{_get(token, "id", "")}<br>{label}</span>'
     klass = "ft-cut" if cut else token_class(token)
+    given = title
     if title is not None:
         title = html.escape(title, quote=True)
     else:  # the hover text says what the strike-through means, as the legend does
         title = token_title(token) + (" | cut by the max length: not in the training sequence" if cut else "")
-    return f'<span class="ft-tok {klass}" title="{title}">{shown}{sub}</span>'
+    focus = ""
+    if given is None:  # the details were the hover text only: no keyboard reached them (WCAG 2.1.1)
+        said = html.escape(html.unescape(re.sub(r"<[^>]*>", "", shown)), quote=True)
+        focus = f' tabindex="0" aria-label="{said}"'
+    return f'<span class="ft-tok {klass}" title="{title}"{focus}>{shown}{sub}</span>'
 
 
 def cut_not_drawn(cut: int, drawn: int = CUT_DRAWN) -> str:
