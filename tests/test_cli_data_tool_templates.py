@@ -161,3 +161,48 @@ def test_the_check_reads_a_preference_rows_answers(smol_tokenizer):
     assert first_dropped_tool_calls(rows, smol_tokenizer, own) == 1
     assert first_dropped_tool_calls(rows, smol_tokenizer, get_template("hermes", smol_tokenizer)) is None
     assert first_dropped_tool_calls([plain], smol_tokenizer, own) is None
+
+
+def _batch_counts(tool_file, template: str, max_length: int, capsys) -> tuple[int, int]:
+    """(real tokens, rows cut) that `batch --template` counts: the reference for the lengths `data inspect` gives."""
+    argv = ["batch", str(tool_file), "--json", "--template", template, "--max-length", str(max_length)]
+    assert main(argv) == 0
+    padded = json.loads(capsys.readouterr().out)["strategies"][0]
+    return padded["real_tokens"], padded["truncated_examples"]
+
+
+@pytest.mark.parametrize("max_length", [384, 64])
+@pytest.mark.parametrize(("case", "options", "drops"), CASES[2:4], ids=[c[0] for c in CASES[2:4]])
+def test_inspect_gives_the_token_lengths_batch_counts_under_the_template_and_the_one_that_keeps_calls(
+    case, options, drops, max_length, tool_file, capsys
+):
+    """`data inspect` warned that a template leaves the calls out and named one that writes them, but gave no token
+    lengths where the Data page and `batch --template` give them: not under the template asked for, nor under the one
+    that keeps the calls (much longer: the tools' schemas and the calls are written). It gives both now, and they are
+    batch's (real tokens at a max length that cuts nothing, the rows cut at one that does)."""
+    template = options[options.index("--template") + 1]
+    assert main(["data", "inspect", str(tool_file), "--json", *options, "--max-length", str(max_length)]) == 0
+    checked = json.loads(capsys.readouterr().out)["tool_calls_template"]
+    measured = [(checked["lengths"], template), *([(checked["keeps_lengths"], "hermes")] if drops else [])]
+    assert checked["keeps_lengths"] is None if not drops else checked["keeps_lengths"]["template"] == "hermes"
+    for lengths, name in measured:
+        real, cut = _batch_counts(tool_file, name, max_length, capsys)
+        assert (lengths["template"], lengths["rows"], lengths["max_length"]) == (name, 2, max_length)
+        assert lengths["truncated"] == cut and (max_length == 64) == (cut > 0)  # a sentinel: 64 cuts the tool row
+        if not cut:
+            assert lengths["total"] == real
+    hermes = checked["keeps_lengths"] or checked["lengths"]
+    assert hermes["max"] > 3 * (checked["lengths"]["max"] if drops else 0)  # the calls and tools are written
+
+    assert main(["data", "inspect", str(tool_file), *options, "--max-length", str(max_length)]) == 0
+    out = capsys.readouterr().out
+    lengths = checked["lengths"]
+    said = [line for line in out.splitlines() if line.startswith("tokens:")]
+    assert said == [
+        f"tokens:     {lengths['min']} to {lengths['max']} a row, mean {lengths['mean']} (written with the "
+        f"{lengths['title']} template of `default`); "
+        + ("none is longer than --max-length 384" if max_length == 384 else "1 row is longer than --max-length 64 "
+           "(cut in training)")
+    ]  # fmt: skip
+    if drops:
+        assert f"--template hermes writes them (with it the longest row is {hermes['max']} tokens, and " in out

@@ -15,7 +15,15 @@ import json
 import time
 from pathlib import Path
 
-from ftlib.commands import add_data_options, add_template_options, chosen_template, load_data, skipped_lines
+from ftlib.commands import (
+    add_data_options,
+    add_template_options,
+    chosen_template,
+    load_data,
+    run_setting_int,
+    skipped_lines,
+)
+from ftlib.config import field_specs
 from ftlib.errors import plural
 
 
@@ -41,12 +49,23 @@ def register(sub) -> None:
         "Where rows have tool calls, the chat template a run would use (--template, --template-file; the model's "
         "own by default, of --model) is checked for writing them, as `train` checks it, and a warning names one "
         "that does (the Data page's warning): that loads the model's tokenizer (a few seconds); a file without tool "
-        "calls loads nothing. tool_calls_template: {model, template, drops_tool_calls (null where it could not be "
-        "checked), row (counted from 1 in the file), where, keeps (a template that writes them), warning}.",
+        "calls loads nothing. The rows' token lengths under that template are given then too, and under the one "
+        "that writes the calls where it leaves them out, as the Data page and `batch --template` count them. "
+        "tool_calls_template: {model, template, drops_tool_calls (null where it could not be checked), row (counted "
+        "from 1 in the file), where, keeps (a template that writes them), warning, lengths, keeps_lengths}; lengths "
+        "and keeps_lengths (null where not measured): {template, title, rows, min, mean, max, total, max_length, "
+        "truncated (rows longer than --max-length)}.",
     )
     common(inspect)
     inspect.add_argument("--model", default=None, help="model whose tokenizer to use (default: the embedded one)")
     add_template_options(inspect)  # as `tokens` and `batch` have them
+    inspect.add_argument(
+        "--max-length",
+        type=run_setting_int("max_length"),
+        default=field_specs()["max_length"].default,
+        help="rows longer than this many tokens are counted as cut, where token lengths are measured (default: "
+        f"{field_specs()['max_length'].default}, a run's)",
+    )
     inspect.add_argument("--json", action="store_true", help="print one JSON object")
     inspect.set_defaults(handler=_inspect)
 
@@ -129,6 +148,8 @@ def _inspect(args) -> int:
             print(f"{'note:' if notice.note else 'warning:':<12}{notice.message}")
         if rest:
             print(f"{'warning:':<12}... {rest} (--json lists each)")
+        if checked and checked["lengths"]:
+            print(f"{'tokens:':<12}{_lengths_said(checked['lengths'], checked['model'])}")
         if checked and checked["warning"]:
             print(f"{'warning:':<12}{checked['warning']}")
         for label, items in (("rows left out", result.errors), ("warnings", result.warnings)):  # as `data split`
@@ -167,7 +188,7 @@ def _tool_calls_template(result, args) -> dict | None:
 
     keeps, model = TOOL_TEMPLATES[0], args.model or "default"
     out = {"model": model, "template": "custom" if args.template_file else args.template, "drops_tool_calls": None}
-    out |= {"row": None, "where": None, "keeps": keeps, "warning": None}
+    out |= {"row": None, "where": None, "keeps": keeps, "warning": None, "lengths": None, "keeps_lengths": None}
     unchecked = f"whether the chat template writes the tool calls of {plural(with_calls, 'row')} was not checked"
     try:
         tokenizer = load_tokenizer(model)
@@ -183,8 +204,14 @@ def _tool_calls_template(result, args) -> dict | None:
         out["warning"] = f"{unchecked}: the {template.title} template cannot write them: {exc}"
         return out
     out["drops_tool_calls"] = first is not None
+    # The lengths the Data page shows beside this warning, and `batch --template` counts: under the template asked
+    # for, and under one that writes the calls where it leaves them out (the lengths a run with the fix would see).
+    out["lengths"] = _lengths(result.rows, tokenizer, template, args.max_length)
     if first is None:
         return out
+    from ftlib.templates import get_template
+
+    out["keeps_lengths"] = kept = _lengths(result.rows, tokenizer, get_template(keeps, tokenizer), args.max_length)
     row = result.row_numbers[first]
     out |= {"row": row, "where": result.where(row)}
     words = ["python -m ftlib tokens", shlex.quote(str(args.file)), f"--row {first}", f"--template {keeps}"]
@@ -195,10 +222,43 @@ def _tool_calls_template(result, args) -> dict | None:
     out["warning"] = (
         f"the {template.title} template (of `{model}`) leaves out tool calls, e.g. {result.where(row)}'s "
         f"({plural(with_calls, 'row')} {'has' if with_calls == 1 else 'have'} some): the model would learn to "
-        f"answer without calling, and `train` refuses these rows under it. --template {keeps} writes them; see the "
-        f"row with it: `{' '.join(words)}`."
+        f"answer without calling, and `train` refuses these rows under it. --template {keeps} writes them (with it "
+        f"the longest row is {kept['max']} tokens, and {_cut_said(kept)}); see the row with it: `{' '.join(words)}`."
     )
     return out
+
+
+def _lengths(rows: list[dict], tokenizer, template, max_length: int) -> dict:
+    """Token lengths of `rows` under the ChatTemplate `template`, as the Data page measures them
+    (`data_stats.dataset_stats`: the lengths `tokens.encode_row` gives a run and `batch` counts): {template, rows,
+    min, mean, max, total, max_length, truncated (rows longer than `max_length`)}; `title` is the template in words."""
+    from functools import partial
+
+    from ftlib.data_stats import count_truncated, dataset_stats
+    from ftlib.templates import render
+
+    lengths = dataset_stats(rows, tokenizer, render=partial(render, template), template=template)["token_lengths"]
+    spread = {"min": min(lengths), "mean": round(sum(lengths) / len(lengths), 1), "max": max(lengths)}
+    over = count_truncated(lengths, max_length)[0]
+    named = {"template": template.name, "title": template.title, "rows": len(lengths)}
+    return named | spread | {"total": sum(lengths), "max_length": max_length, "truncated": over}
+
+
+def _cut_said(lengths: dict) -> str:
+    """'none is longer than --max-length 384' / '3 rows are longer than --max-length 384 (cut in training)'."""
+    n, limit = lengths["truncated"], lengths["max_length"]
+    if not n:
+        return f"none is longer than --max-length {limit}"
+    return f"{plural(n, 'row')} {'is' if n == 1 else 'are'} longer than --max-length {limit} (cut in training)"
+
+
+def _lengths_said(lengths: dict, model: str) -> str:
+    """The `tokens:` line of `data inspect`: the spread of the rows' token lengths, under which template, and the
+    rows a run would cut."""
+    return (
+        f"{lengths['min']} to {lengths['max']} a row, mean {lengths['mean']} (written with the {lengths['title']} "
+        f"template of `{model}`); {_cut_said(lengths)}"
+    )
 
 
 def _check_out(out: Path) -> None:
