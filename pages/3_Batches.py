@@ -478,7 +478,7 @@ original_labels = [batching.as_dict(e)["labels"] for e in examples]  # as encode
 lengths = [len(labels) for labels in original_labels]
 pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
 
-c1, c2, c3, c4 = st.columns(4)
+c1, c2, c3, c4, c5 = st.columns([1.4, 1, 1, 1, 1])
 # Room for about two examples per row by default, so the packing view shows examples sharing a row; within the box's
 # limits (rows of a long max length may not fit two to a row: the grid says which it cuts to fit).
 default_pack = max(8, max(lengths), min(sum(lengths), 2 * max(lengths)))
@@ -501,7 +501,12 @@ pack_length = number_in_range(
     args=("batch_pack_length",),
 )
 keep_unless("batch_pack_length", default_pack)  # untouched, it fits the rows shown
-rows_shown = {"batch_attention_row": False, "batch_label_row": True, "batch_position_row": False}
+rows_shown = {
+    "batch_id_row": False,
+    "batch_attention_row": False,
+    "batch_label_row": True,
+    "batch_position_row": False,
+}
 starts = {key: False if restore(key) else value for key, value in rows_shown.items()}  # Streamlit's own: no warning
 shown = Shown(
     names=names,
@@ -509,6 +514,7 @@ shown = Shown(
     attention=c2.toggle("Attention mask row", value=starts["batch_attention_row"], key="batch_attention_row"),
     labels=c3.toggle("Label row", value=starts["batch_label_row"], key="batch_label_row"),
     positions=c4.toggle("Position id row", value=starts["batch_position_row"], key="batch_position_row"),
+    ids=c5.toggle("Token id row", value=starts["batch_id_row"], key="batch_id_row"),
 )
 for key in rows_shown:
     keep(key)
@@ -524,7 +530,7 @@ with user_errors("Could not batch the rows"):
     packed_in_training = batch_costs.strategy_stats(examples, len(examples), "packing", int(pack_length))
     # What a padding-free run computes for the right-padded rows: the same rows in order, end to end in one row.
     padding_free_in_training = batching.pack(examples, sum(lengths), pad_id, strategy="in_order").stats()
-st.caption("Hover a cell for its token id, attention, label and position id.")
+st.caption("Hover a cell for its token id, attention, label and position id; the toggles above show each as a row.")
 # The preview lays out each pair's two answers as sequences; a run never packs pairs.
 kinds_shown = {row_kind(r) for r in train[first : first + n_rows]}
 not_packed = batching_refusals(list(kinds_shown)).get("packing")  # train's refusal, for the rows' methods

@@ -1,7 +1,7 @@
 """What a token's hover shows is in the HTML for the keyboard and a screen reader too (WCAG 2.1.1): each token pill
 of the Tokens page and each generated token of a Compare cell is a Tab stop, named by its text and described by
-what its hover says, and its focus shows the same details on screen. tests/test_keyboard_browser.py checks it as
-Chromium reads it in the running app.
+what its hover says, and its focus shows the same details on screen; the Batches grid shows its cells' token ids as
+a row. tests/test_keyboard_browser.py checks the tokens as Chromium reads them in the running app.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ import html
 import re
 from html.parser import HTMLParser
 
+from ftlib import batching, workspace
 from ftlib.rows import IGNORE_INDEX
 from ftlib.sampling import TokenInfo
 from ui import compare_view, token_view
@@ -76,3 +77,22 @@ def test_each_generated_token_is_a_tab_stop_described_by_its_cards_numbers():
     head = re.search(r'<div class="head">(.*?)</div>', compare_view.card_html(tokens[0], sampled=True)).group(1)
     assert card_words(tokens[0], sampled=True).startswith(html.unescape(head))
     assert ".ftgen .tok:focus-visible .card" in compare_view.CSS  # the card shows on focus as on hover
+
+
+def test_the_batch_grid_shows_the_token_ids_its_hover_text_holds_as_a_row():
+    """The Batches grid's cells say their id, attention, label and position id on hover only: each is a row the page
+    can show (the "Token id row" toggle: the ids were in the hover text alone)."""
+    from tests.test_pages_batches import grids, run_page, sft_rows
+    from ui.batch_view import Shown, grid_html
+
+    batch = batching.collate([{"input_ids": [5, 6, 7], "labels": [IGNORE_INDEX, 6, 7]}], pad_id=3)
+    out = grid_html(batch, Shown(["row 1"], [list("abc")], labels=False, ids=True), batch.labels, 0, 3)
+    assert "<tr class='aux'><th>token id</th><td>5</td><td>6</td><td>7</td></tr>" in out
+    assert "token id" not in grid_html(batch, Shown(["row 1"], [list("abc")]), batch.labels, 0, 3)
+
+    workspace.save_split("chats-ids", sft_rows(4), sft_rows(2))
+    at = run_page()
+    assert not any("<th>token id</th>" in g for g in grids(at))  # off by default
+    at.toggle(key="batch_id_row").set_value(True).run()
+    assert not at.exception, at.exception
+    assert all("<th>token id</th>" in g for g in grids(at)) and grids(at)

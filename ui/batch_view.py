@@ -199,6 +199,7 @@ class Shown:
     attention: bool = False
     labels: bool = True
     positions: bool = False
+    ids: bool = False  # the token ids, otherwise in each cell's hover text only (no keyboard reaches a hover)
 
 
 def cell_text(text: str) -> str:
@@ -264,6 +265,7 @@ def grid_html(batch: batching.Batch, shown: Shown, original_labels: list[list[in
             )
         out.append("</tr>")
         for label, values, on in (
+            ("token id", batch.input_ids[r], shown.ids),
             ("attention", batch.attention_mask[r], shown.attention),
             ("label", batch.labels[r], shown.labels),
             ("position id", batch.position_ids[r], shown.positions),
