@@ -1,0 +1,314 @@
+"""What people stored in the workspace and may remove: uploads (`WS/uploads/`), saved splits (`WS/datasets/NAME/`)
+and the hidden leftovers of writes cut short (`.NAME.XXXXXXXX.tmp`, older than an hour).
+
+    items = list_stored()                     # each with its size, when it was saved, and the runs that used it
+    removed = remove("chats")                 # a saved split by name; an upload by its stored (or own) file name
+    removed.freed, removed.warnings           # bytes freed; the runs that lose their resume or evaluation
+    count, size = remove_leftovers()          # the hidden `.tmp` halves of writes killed midway
+
+Removing never changes what a run trains on: a run keeps its own copy of its rows when it is queued
+(`workspace.keep_run_split`), and training, a resume and its evaluation read that copy (`training.load_rows`). Only
+a run without one (queued while its data could not be read, or made before runs kept their rows) reads the data
+again: at its start (so removal is refused while such a run is queued or running), and at a resume or an evaluation
+(so removal says which runs lose those). Removal runs under the run queue's lock (no queued run starts meanwhile) and
+under the split's save lock (`workspace.save_split`'s: a save of the same name waits, and is whole, or removed whole).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import json
+import os
+import re
+import shutil
+import time
+import uuid
+from pathlib import Path
+
+from ftlib import workspace
+from ftlib.errors import UserError, plural
+from ftlib.file_lock import locked
+
+LEFTOVER_AGE = 3600  # seconds: a `.tmp` file younger than this may be a write under way
+# write_files' temporary files: "." + the file's name + "." + mkstemp's 8 random characters + ".tmp"
+_LEFTOVER = re.compile(r"^\..+\.[A-Za-z0-9_]{8}\.tmp$")
+_REMOVING = ".removing-"  # a split folder moved out of datasets/ before it is deleted (see `remove`)
+NEEDS_STATES = ("queued", "running", "stopping")  # a run in these without its own rows reads the data at its start
+
+
+class StoredDataError(UserError):
+    """A stored file or split that cannot be removed (unknown, needed by a run, saved again since it was listed)."""
+
+
+@dataclasses.dataclass
+class StoredItem:
+    """One upload or saved split: `kind` ("upload" or "split"), `name` (what `remove` takes: the upload's stored
+    file name, the split's folder name), `label` (as the Data page names it), `path`, `size` (bytes of its files),
+    `saved_at` (epoch seconds), `runs` (ids of the runs that used it: trained on it, or on a split made from it),
+    `splits` (an upload's: the saved splits made from it), `needs` (run id -> state: runs with no copy of their rows
+    that read it again, at their start, a resume or an evaluation), `active` (the split the pages start from) and
+    `version` (what changes when it is saved again: `remove(expect=...)` refuses then)."""
+
+    kind: str
+    name: str
+    label: str
+    path: Path
+    size: int
+    saved_at: float | None
+    runs: list[str] = dataclasses.field(default_factory=list)
+    splits: list[str] = dataclasses.field(default_factory=list)
+    needs: dict[str, str] = dataclasses.field(default_factory=dict)
+    active: bool = False
+    version: tuple = ()
+
+    def blocking(self) -> list[str]:
+        """The runs that read it at their start, queued or running now: removal is refused while there are any."""
+        return [run for run, state in self.needs.items() if state in NEEDS_STATES]
+
+    def losing(self) -> list[str]:
+        """The runs, not queued nor running, that read it again to resume or be evaluated: removal takes that away."""
+        return [run for run, state in self.needs.items() if state not in NEEDS_STATES]
+
+
+@dataclasses.dataclass
+class Removed:
+    """What `remove` did: the item as it was, the bytes `freed`, and `warnings` (the runs that lose a resume or an
+    evaluation, in words)."""
+
+    item: StoredItem
+    freed: int
+    warnings: list[str]
+
+
+def _size(path: Path) -> int:
+    if path.is_file():
+        return path.stat().st_size
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file() and not f.is_symlink())
+
+
+def _same(a: str | Path, b: Path) -> bool:
+    """Whether the path `a` (as a run or a split recorded it) is the stored file `b`: resolved alike, or an upload of
+    the same stored name (unique: its date, time and tag) in a folder named uploads (a workspace moved since)."""
+    try:
+        p = Path(str(a)).expanduser()
+        if p.resolve() == b.resolve():
+            return True
+    except (OSError, ValueError):
+        return False
+    return p.name == b.name and p.parent.name == b.parent.name == "uploads"
+
+
+def _names_split(spec: str, folder: Path) -> bool:
+    """Whether a run's `dataset` names the saved split in `folder`, as `run_data.split_folder` reads it: its
+    folder's path, or its name."""
+    if not spec:
+        return False
+    if "/" in spec or "\\" in spec or spec.startswith("~"):
+        return _same(spec, folder)
+    return workspace.safe_name(spec) == folder.name
+
+
+def _runs() -> list[tuple[str, str, str, dict | None]]:
+    """(id, state, dataset as its config names it, its own copy's meta.json or None) of every run."""
+    from ftlib.rundir import run_folders
+
+    out = []
+    for run in run_folders():
+        kept = workspace.kept_split(run.path)
+        meta = _read_meta(kept) if kept is not None else None
+        lost = kept is None and workspace.lost_split(run.path) is not None  # cannot train at all: reads nothing
+        state = str(run.read_status().get("state") or "unknown")
+        out.append((run.id, "lost" if lost else state, str(run.read_config().get("dataset") or "").strip(), meta))
+    return out
+
+
+def _sources(meta: dict | None) -> list[str]:
+    """The files a split's (or a run's copy's) rows were read from: its `path`, and its own test file's."""
+    if not isinstance(meta, dict):
+        return []
+    test = meta.get("test_file") if isinstance(meta.get("test_file"), dict) else {}
+    return [p for p in (meta.get("path"), test.get("path")) if isinstance(p, str) and p]
+
+
+def _read_meta(folder: Path) -> dict:
+    try:
+        meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return meta if isinstance(meta, dict) else {}
+
+
+def _upload_version(path: Path) -> tuple:
+    try:
+        stat = path.stat()
+    except OSError:
+        return ()
+    return (stat.st_ino, stat.st_mtime_ns, stat.st_size)
+
+
+def list_stored() -> list[StoredItem]:
+    """Every upload (newest first), then every saved split (newest first), with what used them; each run's
+    config.json, status.json and own copy's meta.json are read once."""
+    runs = _runs()
+    splits = workspace.list_splits()  # each meta.json, with `path` its folder (the file it was read from: below)
+    sources = {s["name"]: _sources(_read_meta(Path(s["path"]))) for s in splits}
+    active = workspace.last_active_split()
+    items = []
+    for path in workspace.list_uploads():
+        made = [s["name"] for s in splits if any(_same(p, path) for p in sources[s["name"]])]
+        item = StoredItem("upload", path.name, workspace.upload_label(path), path, _size(path), path.stat().st_mtime)
+        item.splits, item.version = made, _upload_version(path)
+        for run_id, state, spec, meta in runs:
+            direct = bool(spec) and ("/" in spec or "\\" in spec) and _same(spec, path)
+            if direct or any(_same(p, path) for p in _sources(meta)):
+                item.runs.append(run_id)
+            if direct and meta is None and state != "lost":
+                item.needs[run_id] = state
+        items.append(item)
+    for meta in splits:
+        folder = Path(meta["path"])
+        saved = meta.get("saved_at") if isinstance(meta.get("saved_at"), (int, float)) else None
+        item = StoredItem("split", folder.name, folder.name, folder, _size(folder), saved or None)
+        item.active, item.version = folder.name == active, workspace.split_version(folder.name)
+        for run_id, state, spec, kept in runs:
+            by_copy = isinstance(kept, dict) and kept.get("kept_from") == "split" and kept.get("name") == folder.name
+            if by_copy or _names_split(spec, folder):
+                item.runs.append(run_id)
+            if kept is None and state != "lost" and _names_split(spec, folder):
+                item.needs[run_id] = state
+        items.append(item)
+    return items
+
+
+def find(name: str, items: list[StoredItem] | None = None) -> StoredItem:
+    """The upload or split `name` names: a split's name, an upload's stored file name, or an upload's own file name
+    when one upload has it; `split:NAME` or `upload:NAME` says which where both have it. StoredDataError naming the
+    known ones when none (or several) does."""
+    items = list_stored() if items is None else items
+    kind, _, bare = name.partition(":") if name.startswith(("split:", "upload:")) else ("", "", name)
+    pool = [i for i in items if not kind or i.kind == kind]
+    found = [i for i in pool if i.name == bare]
+    if not found:
+        found = [i for i in pool if i.kind == "upload" and workspace.upload_name(i.name) == bare]
+    if len(found) == 1:
+        return found[0]
+    if found:
+        listed = ", ".join(f"{i.kind}:{i.name}" for i in found)
+        raise StoredDataError(f"'{name}' names {len(found)} stored files: {listed}. Give one of these names.")
+    known = ", ".join(f"{i.name} ({i.kind})" for i in items) or "none: nothing is stored yet"
+    raise StoredDataError(
+        f"There is no upload or saved split named '{name}' in {workspace.workspace_dir()}. Known: {known}."
+    )
+
+
+def _check_inside(item: StoredItem) -> None:
+    root = workspace.uploads_dir() if item.kind == "upload" else workspace.datasets_dir()
+    if item.path.is_symlink() or not workspace.inside(root, item.path) or item.path.parent.resolve() != root.resolve():
+        raise StoredDataError(
+            f"{item.path} is not a file of the workspace's {root.name}/ (a link to somewhere else, or outside it): it "
+            "was not removed. Remove it by hand if it should go."
+        )
+
+
+def _run_words(runs: list[str]) -> str:
+    return f"{plural(len(runs), 'run')} ({', '.join(runs[:5])}{', ...' if len(runs) > 5 else ''})"
+
+
+def remove(name: str, expect: tuple | None = None) -> Removed:
+    """Remove the upload file or split folder `name` names (`find`), and return what was freed.
+
+    Refused (StoredDataError, nothing removed): an unknown name; a path outside the workspace's uploads/ or datasets/
+    (a link); a queued or running run that has no copy of its rows and reads it at its start; `expect` given (the
+    `version` the caller listed) and the item saved again since. Decided and done under the run queue's lock and
+    the split's save lock, so no queued run starts, and no save of the same name writes, in between. A split folder is
+    first renamed out of datasets/ (readers see it whole or gone), then deleted. `warnings`: the runs without a copy of
+    their rows that can no longer resume or be evaluated."""
+    from ftlib.run_create import QUEUE_LOCK
+
+    with locked(workspace.runs_dir() / QUEUE_LOCK):
+        item = find(name)
+        lock = item.path.with_name(f".{item.path.name}.lock") if item.kind == "split" else None
+        with locked(lock) if lock else contextlib.nullcontext():
+            item = find(name)  # again, under the save lock: a save may have replaced it meanwhile
+            _check_inside(item)
+            if expect is not None and json.dumps(list(expect)) != json.dumps(list(item.version)):
+                raise StoredDataError(
+                    f"The {item.kind} '{item.name}' was saved again since it was listed (by a teammate, another tab "
+                    "or the command line); it was kept. Look at it again before removing it."
+                )
+            if blocking := item.blocking():
+                raise StoredDataError(
+                    f"The {item.kind} '{item.name}' is read at the start of the queued or running "
+                    f"{_run_words(blocking)}, which kept no copy of their rows; it was kept. Remove it once they end, "
+                    "or stop them first."
+                )
+            if item.kind == "upload":
+                item.path.unlink()
+            else:
+                gone = workspace.workspace_dir() / f"{_REMOVING}{item.name}-{uuid.uuid4().hex[:8]}"
+                os.rename(item.path, gone)
+                shutil.rmtree(gone, ignore_errors=True)
+    warnings = []
+    if losing := item.losing():
+        warnings.append(
+            f"{_run_words(losing)} kept no copy of their rows and read the {item.kind} '{item.name}' to resume or be "
+            "evaluated: they no longer can (their results and models are untouched)."
+        )
+    return Removed(item, item.size, warnings)
+
+
+def leftovers(min_age: float = LEFTOVER_AGE) -> list[tuple[Path, int]]:
+    """(path, bytes) of each hidden leftover in the workspace older than `min_age` seconds: a `.NAME.XXXXXXXX.tmp`
+    file a write killed midway left beside NAME (`workspace.write_files`), and a split folder a removal killed midway
+    left (`.removing-NAME-XXXXXXXX` in the workspace). Younger ones may be a write under way: not listed."""
+    root, now, found = workspace.workspace_dir(), time.time(), []
+    for folder, dirs, files in os.walk(root):
+        here = Path(folder)
+        for name in files:
+            path = here / name
+            if _LEFTOVER.match(name):
+                try:
+                    stat = path.lstat()
+                except OSError:
+                    continue
+                if now - stat.st_mtime >= min_age:
+                    found.append((path, stat.st_size))
+        for name in list(dirs):
+            if here == root and name.startswith(_REMOVING):
+                dirs.remove(name)
+                path = here / name
+                try:
+                    if now - path.lstat().st_mtime >= min_age:
+                        found.append((path, _size(path)))
+                except OSError:
+                    continue
+    return found
+
+
+def remove_leftovers(min_age: float = LEFTOVER_AGE) -> tuple[int, int]:
+    """Remove `leftovers(min_age)`; returns (how many, bytes freed). One gone meanwhile is not counted."""
+    count = freed = 0
+    for path, size in leftovers(min_age):
+        try:
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path)
+            else:
+                path.unlink()
+        except FileNotFoundError:
+            continue
+        count, freed = count + 1, freed + size
+    return count, freed
+
+
+__all__ = [
+    "LEFTOVER_AGE",
+    "Removed",
+    "StoredDataError",
+    "StoredItem",
+    "find",
+    "leftovers",
+    "list_stored",
+    "remove",
+    "remove_leftovers",
+]

@@ -1,0 +1,123 @@
+"""ftlib.stored_data: the uploads and saved splits people stored, listed with their sizes and the runs that used
+them, and removed safely: never under a queued run that still reads them, never outside the workspace, never a
+teammate's save of the same name made meanwhile; the hidden leftovers of writes cut short counted and removed."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+
+import pytest
+
+from ftlib import file_lock, runs, stored_data, workspace
+from ftlib.config import RunConfig
+
+ROWS = [{"prompt": f"q{i}", "completion": f"a{i}"} for i in range(10)]
+BYTES = "".join(json.dumps(r) + "\n" for r in ROWS).encode()
+
+
+def split_from(upload, name: str = "chats", rows=ROWS) -> None:
+    workspace.save_split(name, rows[:8], rows[8:], {"path": str(upload), "source": name})
+
+
+def test_lists_uploads_and_splits_with_sizes_and_the_runs_that_used_them():
+    upload = workspace.save_upload("chats.jsonl", BYTES)
+    split_from(upload)
+    on_split = runs.create_run(RunConfig(dataset="chats", name="on-split", device="cpu"))
+    on_file = runs.create_run(RunConfig(dataset=str(upload), name="on-file", device="cpu"))
+    items = {i.kind: i for i in stored_data.list_stored()}
+    up, split = items["upload"], items["split"]
+    assert up.name == upload.name and up.size == len(BYTES) and up.label.startswith("chats.jsonl (uploaded ")
+    assert sorted(up.runs) == sorted([on_split, on_file]) and up.splits == ["chats"]
+    assert split.runs == [on_split] and split.active and split.size > 0 and split.saved_at
+    assert not up.needs and not split.needs  # both runs kept their own copy of their rows
+
+
+def test_removing_a_split_or_an_upload_frees_it_and_leaves_the_runs_on_them_whole():
+    upload = workspace.save_upload("chats.jsonl", BYTES)
+    split_from(upload)
+    run_id = runs.create_run(RunConfig(dataset="chats", name="on-split", device="cpu"))
+    removed = stored_data.remove("chats")
+    assert removed.freed > 0 and not removed.warnings
+    assert not workspace.split_folder("chats").exists() and workspace.list_splits() == []
+    assert stored_data.remove("chats.jsonl").freed == len(BYTES)  # its name on the user's machine: one upload has it
+    assert workspace.list_uploads() == []
+    assert workspace.load_split(str(workspace.kept_split(runs.find(run_id).path)))[0] == ROWS[:8]
+
+
+def test_an_unknown_name_is_refused_naming_the_known_ones():
+    workspace.save_upload("chats.jsonl", BYTES)
+    with pytest.raises(stored_data.StoredDataError, match=r"no upload or saved split named 'nope'.*chats\.jsonl"):
+        stored_data.remove("nope")
+
+
+def test_a_queued_run_without_its_own_rows_keeps_the_split_it_reads_at_its_start():
+    """A run queued while its split could not be read keeps no copy: it reads the split when it starts."""
+    run_id = runs.create_run(RunConfig(dataset="chats", name="early", device="cpu"))  # not saved yet
+    split_from("x.jsonl")
+    (item,) = stored_data.list_stored()
+    assert item.needs == {run_id: "queued"} and item.blocking() == [run_id]
+    with pytest.raises(stored_data.StoredDataError, match=f"queued or running 1 run \\({run_id}\\)"):
+        stored_data.remove("chats")
+    assert workspace.load_split("chats")[0] == ROWS[:8]
+    runs.find(run_id).update_status(state="failed")  # ended: no start to read it at, only a resume
+    removed = stored_data.remove("chats")
+    assert "no longer can" in removed.warnings[0] and run_id in removed.warnings[0]
+
+
+def test_a_split_saved_again_since_it_was_listed_is_kept():
+    split_from("x.jsonl")
+    (listed,) = stored_data.list_stored()
+    split_from("x.jsonl", rows=ROWS[::-1])  # a teammate replaces it
+    with pytest.raises(stored_data.StoredDataError, match="saved again since it was listed"):
+        stored_data.remove("chats", expect=listed.version)
+    assert workspace.load_split("chats")[0] == ROWS[::-1][:8]
+
+
+def test_a_split_folder_that_links_outside_the_workspace_is_not_removed(tmp_path):
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (outside / "meta.json").write_text(json.dumps({"name": "linked"}))
+    (workspace.datasets_dir() / "linked").symlink_to(outside, target_is_directory=True)
+    with pytest.raises(stored_data.StoredDataError, match="not a file of the workspace's datasets/"):
+        stored_data.remove("linked")
+    assert (outside / "meta.json").is_file()
+
+
+def test_a_save_of_the_same_name_meeting_a_removal_is_never_lost(monkeypatch):
+    """A teammate saves `chats` at the moment a removal of `chats` has decided and not yet removed: without the save
+    lock, the save landed and the removal then deleted the teammate's fresh split. Under it, the save waits, and
+    lands whole after the removal."""
+    split_from("x.jsonl")
+    lock = workspace.split_folder("chats").with_name(".chats.lock")
+    waited = []
+    real = stored_data._check_inside
+
+    def a_teammate_saves_now(item):
+        try:
+            with file_lock.locked(lock, wait=False):  # the save's own first step
+                pass
+        except BlockingIOError:
+            waited.append(True)  # the save waits for the removal
+        else:
+            split_from("y.jsonl", rows=ROWS[::-1])
+        return real(item)
+
+    monkeypatch.setattr(stored_data, "_check_inside", a_teammate_saves_now)
+    stored_data.remove("chats")
+    if waited:
+        split_from("y.jsonl", rows=ROWS[::-1])  # the save that waited goes on
+    assert workspace.load_split("chats")[0] == ROWS[::-1][:8], "the teammate's save was removed"
+
+
+def test_leftovers_older_than_an_hour_are_counted_and_removed_and_a_write_under_way_is_not():
+    uploads = workspace.uploads_dir()
+    old, young = uploads / ".big.jsonl.ab12cd34.tmp", uploads / ".new.jsonl.ef56ab78.tmp"
+    old.write_bytes(b"x" * 1000)
+    young.write_bytes(b"y" * 10)
+    hour_ago = time.time() - 2 * stored_data.LEFTOVER_AGE
+    os.utime(old, (hour_ago, hour_ago))
+    assert stored_data.leftovers() == [(old, 1000)]
+    assert stored_data.remove_leftovers() == (1, 1000)
+    assert not old.exists() and young.exists()
