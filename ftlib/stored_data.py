@@ -81,6 +81,31 @@ class Removed:
     warnings: list[str]
 
 
+def size_words(n: int) -> str:
+    """Bytes in words, as `memory.human` says them, a file under 1 KiB in bytes (not "0 KiB").
+
+    >>> size_words(320), size_words(5 * 1024**2)
+    ('320 B', '5 MiB')
+    """
+    from ftlib.memory import human
+
+    return f"{n} B" if n < 1024 else human(n)
+
+
+def used_words(item: StoredItem, limit: int = 3) -> str:
+    """What used `item`, in words: "runs a, b (+3 more); split chats"; "nothing" when nothing did.
+
+    >>> used_words(StoredItem("upload", "u", "u", Path("u"), 1, None, runs=["r1", "r2"], splits=["chats"]))
+    'runs r1, r2; split chats'
+    """
+    parts = []
+    for noun, names in (("run", item.runs), ("split", item.splits)):
+        if names:
+            more = f" (+{len(names) - limit} more)" if len(names) > limit else ""
+            parts.append(f"{noun if len(names) == 1 else noun + 's'} {', '.join(names[:limit])}{more}")
+    return "; ".join(parts) or "nothing"
+
+
 def _size(path: Path) -> int:
     if path.is_file():
         return path.stat().st_size
@@ -311,4 +336,6 @@ __all__ = [
     "list_stored",
     "remove",
     "remove_leftovers",
+    "size_words",
+    "used_words",
 ]

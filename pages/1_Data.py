@@ -29,6 +29,7 @@ from ui.form import start_from_last_run
 from ui.inputs import number_in_range
 from ui.kept import KEPT, default_for, keep, record_dict, recorded_dict, restore
 from ui.split_view import split_and_save
+from ui.stored_data_view import your_files
 
 # A page is also served by its URL before any session has built app.py's navigation (Streamlit serves the
 # pages/ folder until then): the password is checked here too, not only in app.py.
@@ -301,6 +302,7 @@ def choose_format_for(path: str) -> None:
 
 st.title("📂 Data")
 st.caption("Load a dataset, see how it is read, and save a train/test split for the other pages.")
+your_files()  # the uploads and saved splits stored, with a Remove button
 
 path, label, shown, preset = choose_source()
 if not path:

@@ -1,0 +1,180 @@
+"""The Data page's "Your files": the uploads and saved splits stored in the workspace, with their sizes, when they
+were saved and what used them, and a Remove button that asks first (as the Train page's Delete does); the hidden
+leftovers of writes cut short too. Listing and removing is `ftlib.stored_data`; this only draws."""
+
+from __future__ import annotations
+
+import time
+
+import streamlit as st
+
+from ftlib import stored_data, workspace
+from ftlib.errors import UserError, plural
+from ui import alerts
+from ui.common import SPLIT_KEY, cached_split, os_failure
+from ui.data_files import NONE
+from ui.kept import KEPT
+
+PICK = "stored_pick"  # the file or split picked for removal ("kind:name")
+CONFIRMING = "stored_confirm"  # (kind:name, version as listed): the Remove… click asking for confirmation
+SAID = "stored_said"  # (severity, text) of the last removal, said once
+UPLOAD_PREFIXES = ("data", "split_test")  # ui.data_files.upload_source's boxes on the Data page
+
+
+@st.cache_data(ttl=10, show_spinner=False)
+def _listed(root: str) -> tuple[list[stored_data.StoredItem], list[tuple]]:  # noqa: ARG001 (root: the key)
+    """What is stored and the leftovers, read at most every 10 s per workspace (each run's files are read): a
+    removal here clears it."""
+    return stored_data.list_stored(), stored_data.leftovers()
+
+
+def _key(item: stored_data.StoredItem) -> str:
+    return f"{item.kind}:{item.name}"
+
+
+def _ask(key: str, version: tuple) -> None:
+    st.session_state[CONFIRMING] = (key, version)
+
+
+def _cancel() -> None:
+    st.session_state.pop(CONFIRMING, None)
+
+
+def _forget(item: stored_data.StoredItem) -> None:
+    """This session's choices that named the item removed: the active split falls back to the one last made active
+    (or the newest), an earlier upload's box to none; the Data page then draws without them."""
+    if item.kind == "split":
+        if st.session_state.get(SPLIT_KEY) == item.name:
+            st.session_state.pop(SPLIT_KEY)
+        cached_split.clear()
+        return
+    kept = st.session_state.get(KEPT, {})
+    for prefix in UPLOAD_PREFIXES:
+        if st.session_state.get(f"{prefix}_earlier") == item.name:
+            st.session_state[f"{prefix}_earlier"] = NONE
+        if kept.get(f"{prefix}_earlier") == item.name:
+            kept[f"{prefix}_earlier"] = NONE
+
+
+def _remove(key: str, version: tuple) -> None:
+    """The confirmation's callback: it runs before the redraw, so the page no longer offers what went."""
+    st.session_state.pop(CONFIRMING, None)
+    _listed.clear()
+    try:
+        removed = stored_data.remove(key, expect=version)
+    except (UserError, OSError) as exc:
+        said = os_failure(exc) if isinstance(exc, OSError) else str(exc)
+        st.session_state[SAID] = ("error", f"Could not remove `{key.partition(':')[2]}`: {said}")
+        return
+    item = removed.item
+    _forget(item)
+    st.session_state.pop(PICK, None)
+    said = f"Removed the {item.kind} `{item.label}` ({stored_data.size_words(removed.freed)} freed)."
+    st.session_state[SAID] = ("warning" if removed.warnings else "success", " ".join([said, *removed.warnings]))
+
+
+def _remove_leftovers() -> None:
+    _listed.clear()
+    try:
+        count, freed = stored_data.remove_leftovers()
+    except OSError as exc:
+        st.session_state[SAID] = ("error", f"Could not remove the leftovers: {os_failure(exc)}")
+        return
+    st.session_state[SAID] = ("success", f"Removed {plural(count, 'leftover')} ({stored_data.size_words(freed)}).")
+
+
+def _when(saved: float | None) -> str:
+    return time.strftime("%Y-%m-%d %H:%M", time.localtime(saved)) if saved else "unknown"
+
+
+def your_files() -> None:
+    """The "Your files" expander: every upload and saved split with its size, when it was saved and what used it,
+    one picked for removal behind a confirmation; and the leftovers of writes cut short, removable at once."""
+    try:
+        items, left = _listed(str(workspace.workspace_dir()))
+    except OSError as exc:  # a workspace this account may not read
+        alerts.show("error", f"Your files cannot be listed: {os_failure(exc)}")
+        return
+    total = sum(i.size for i in items) + sum(size for _, size in left)
+    opened = SAID in st.session_state or CONFIRMING in st.session_state
+    with st.expander("Your files: uploads and saved splits", expanded=opened):
+        if SAID in st.session_state:
+            alerts.show(*st.session_state.pop(SAID))
+        st.caption(
+            f"{plural(len(items), 'upload or split', 'uploads and splits')}, {stored_data.size_words(total)} in all, "
+            "stored in the workspace for everyone on this server. A run keeps its own copy of its rows, so removing "
+            "a file or a split it was trained on changes nothing of the run."
+        )
+        if items:
+            st.dataframe(
+                [
+                    {
+                        "Kind": i.kind,
+                        "Name": i.label + (" · active" if i.active else ""),
+                        "Size": stored_data.size_words(i.size),
+                        "Saved": _when(i.saved_at),
+                        "Used by": stored_data.used_words(i),
+                    }
+                    for i in items
+                ],
+                hide_index=True,
+            )
+            by_key = {_key(i): i for i in items}
+            if st.session_state.get(PICK) not in by_key:
+                st.session_state.pop(PICK, None)
+            left_col, right_col = st.columns([3, 1], vertical_alignment="bottom")
+            pick = left_col.selectbox(
+                "Remove", list(by_key), key=PICK, format_func=lambda k: f"{by_key[k].kind}: {by_key[k].label}"
+            )
+            right_col.button("Remove…", key="stored_ask", on_click=_ask, args=(pick, by_key[pick].version))
+            asked = st.session_state.get(CONFIRMING)
+            if asked and asked[0] != pick:
+                st.session_state.pop(CONFIRMING)  # another pick closes the question
+            elif asked:
+                confirmation(by_key[pick])
+        else:
+            st.caption("No uploads and no saved splits yet.")
+        if left:
+            size = stored_data.size_words(sum(s for _, s in left))
+            st.caption(
+                f"{plural(len(left), 'hidden leftover')} ({size}): half-written files of writes cut short (the "
+                "server taken down mid-upload), older than an hour; never read."
+            )
+            st.button("Remove the leftovers", key="stored_leftovers", on_click=_remove_leftovers)
+
+
+def confirmation(item: stored_data.StoredItem) -> None:
+    """The box that asks before `item` is removed, naming it on the question and on the button; refused up front
+    while a queued or running run reads it at its start."""
+    with st.container(border=True):
+        if blocking := item.blocking():
+            alerts.show(
+                "error",
+                f"`{item.label}` cannot be removed now: the queued or running {plural(len(blocking), 'run')} "
+                f"{', '.join(blocking)} kept no copy of their rows and read it when they start. Remove it once they "
+                "end, or stop them first.",
+            )
+            st.button("Cancel", key="stored_cancel", on_click=_cancel)
+            return
+        used = "" if not item.runs else " The runs trained on it keep their own copy of its rows."
+        lose = ""
+        if losing := item.losing():
+            lose = (
+                f" {plural(len(losing), 'run')} ({', '.join(losing)}) kept no copy of their rows and read it again "
+                "to resume or be evaluated: they no longer could."
+            )
+        made = f" The splits made from it ({', '.join(item.splits)}) keep their rows." if item.splits else ""
+        alerts.show(
+            "warning",
+            f"Remove the {item.kind} `{item.label}` ({stored_data.size_words(item.size)}) for good? Teammates lose it "
+            f"too.{used}{made}{lose}",
+        )
+        yes, no, _ = st.columns([3, 1, 2])
+        yes.button(
+            f"Remove {item.label}",
+            key="stored_remove",
+            type="primary",
+            on_click=_remove,
+            args=(_key(item), item.version),
+        )
+        no.button("Cancel", key="stored_cancel", on_click=_cancel)
