@@ -162,8 +162,9 @@ class PairedChange:
     verdict: str
     left_out: int = 0
 
-    def sentence(self, measure: str = "Tuned loss", noun: str = "row") -> str:
-        """The verdict in one line, with the counts and the interval ("Tuned loss is lower on 18 of 20 rows ...")."""
+    def sentence(self, measure: str = "Tuned loss", noun: str = "row", missing: str = "loss") -> str:
+        """The verdict in one line, with the counts and the interval ("Tuned loss is lower on 18 of 20 rows ...");
+        rows left out are said as without a finite `missing` ("reward": a GRPO run's total, `ftlib.reward_eval`)."""
         if self.n == 0:
             return f"No {noun} has a finite change to compare."
         nouns = noun if self.n == 1 else f"{noun}s"
@@ -184,7 +185,9 @@ class PairedChange:
             verdict = self.verdict.replace("rows", f"{noun}s")
             said = f"{measure} is {most} on {counts[most]} of {self.n} {nouns}{also}; {spread}: {verdict}."
         if self.left_out:
-            said += f" {self.left_out} {noun if self.left_out == 1 else noun + 's'} without a finite loss left out."
+            said += (
+                f" {self.left_out} {noun if self.left_out == 1 else noun + 's'} without a finite {missing} left out."
+            )
         return said
 
     def as_dict(self, prefix: str) -> dict:

@@ -13,10 +13,12 @@ A GRPO run learns from rewards on prompts without answers. `evaluate_answers` ha
 answer each held-out prompt greedily (one batched loop, as `ftlib.evaluate`), prompted as training prompted them
 (`ftlib.alignment.training_rows`: a conversation's prompt is everything before its last answer), and scores both
 answers with the run's rewards (`ftlib.rewards.score_completions`, the answer text without special tokens, as TRL
-gives it): each model's mean total and each reward's mean, and the share of prompts whose tuned answer scores higher.
+gives it): each model's mean total and each reward's mean, the share of prompts whose tuned answer scores higher, and
+how sure the change is (`change_stats`: the mean per-prompt change of the total with its 95% paired t interval and a
+verdict, `ftlib.eval_stats`, as the held-out loss says it).
 
     python -m ftlib evaluate REWARD_RUN --json      # reward_accuracy, mean_reward_margin, loss
-    python -m ftlib evaluate GRPO_RUN --json        # base_reward, tuned_reward, rows_improved, per reward
+    python -m ftlib evaluate GRPO_RUN --json        # base_reward, tuned_reward, rows_improved, prompt_change_*
 
 Not known here: loading the models (modelset, rewards), runs and their queue, Streamlit.
 """
@@ -30,7 +32,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 
 from ftlib.errors import UserError
-from ftlib.eval_stats import Share, share
+from ftlib.eval_stats import PairedChange, Share, paired_change, share
 from ftlib.evaluate import EvalError, Progress, _chat_template, _csv_safe, _last_user, _mean
 from ftlib.jobs import BackgroundJob
 from ftlib.references import measured_by  # noqa: F401 (its home before: pages and the CLI import it here)
@@ -270,6 +272,7 @@ class RewardResult:
             "reward_change": _mean([r.reward_change for r in rows]),
             "rows_improved": _mean([float(r.moved > 0) for r in rows]),
             "rows_worse": _mean([float(r.moved < 0) for r in rows]),
+            **self.change_stats().as_dict("prompt_change"),  # how sure: the mean per-prompt change, its 95% interval
             **({"reward_labels": dict(self.labels)} if self.labels else {}),
         }
         for name in self.rewards:
@@ -279,8 +282,31 @@ class RewardResult:
                 out[f"weight_{name}"] = self.weights[name]
         return out
 
+    def change_stats(self) -> PairedChange:
+        """How sure the per-prompt reward change (tuned - base total, in the rewards' units) is: prompts higher /
+        lower / the same, the mean change with its 95% paired t interval and a verdict
+        (`ftlib.eval_stats.paired_change`). A prompt answered more than once counts once, by the mean of its answers'
+        totals; a prompt whose total is not a finite number is left out and said. Recomputed from the rows, so a kept
+        result read back says the same."""
+        by_prompt: dict[int, tuple[list[float], list[float]]] = {}
+        for r in self.rows:
+            base, tuned = by_prompt.setdefault(r.index, ([], []))
+            base.append(r.base_reward)
+            tuned.append(r.tuned_reward)
+        pairs = [(sum(b) / len(b), sum(t) / len(t)) for b, t in by_prompt.values()]  # NaN, inf kept: left out
+        # The same as `RewardedAnswers.moved`: totals 1e-6 apart are the same score (a reward model's batches differ).
+        return paired_change([b for b, _ in pairs], [t for _, t in pairs], unchanged=REWARD_UNCHANGED)
+
+    def how_sure(self) -> list[str]:
+        """The sentence saying how sure the reward change is (what the Evaluate page and the CLI print)."""
+        return [self.change_stats().sentence(REWARD_MEASURE, "prompt", missing="reward")]
+
     def to_csv(self) -> str:
         return _table([r.as_dict() for r in self.rows])
+
+
+REWARD_MEASURE = "Tuned reward"  # `eval_stats.PairedChange.sentence`: "Tuned reward is higher on 5 of 6 prompts ..."
+REWARD_UNCHANGED = 1e-6  # a total this close to the base's is the same score (as `RewardedAnswers.moved` counts it)
 
 
 def evaluate_answers(
@@ -451,6 +477,7 @@ __all__ = [
     "PairResult",
     "PairsJob",
     "PairScore",
+    "REWARD_MEASURE",
     "RewardResult",
     "RewardedAnswers",
     "check_measurable",

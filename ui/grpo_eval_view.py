@@ -3,8 +3,9 @@
 A GRPO run's held-out rows are prompts without reference answers, so there is no loss to show: the base model and
 the tuned one each answer every prompt greedily (`ftlib.reward_eval.AnswersJob`, in a thread that never calls st.*),
 and the run's own rewards score both answers, as `python -m ftlib evaluate RUN` does. The page shows each model's
-mean reward, how often the tuned answer scores higher, each reward's mean with its weight and its part of the total,
-and the answers, the worst change first. A result measured to its end is kept in the run's folder
+mean reward, how often the tuned answer scores higher and how sure the change is (one "How sure:" line, as the
+held-out loss has), each reward's mean with its weight and its part of the total, and the answers, the worst change
+first. A result measured to its end is kept in the run's folder
 (`ftlib.eval_results.KeptAnswersJob`): a reload, another tab or a later visit with the same choices shows it again,
 saying when it was measured; one kept for other choices (the batch and answer length are the run's own boxes) is
 named, so those can be set again.
@@ -17,17 +18,25 @@ import streamlit as st
 
 from ftlib import eval_results as K
 from ftlib.errors import plural
+from ftlib.eval_stats import MIN_ROWS
 from ftlib.evaluate import spreadsheet_csv
 from ftlib.reward_eval import AnswersJob
 from ftlib.rundir import run_folder_of
 from ui import alerts
 from ui.alignment_view import reward_parts
 from ui.common import model_set_for, restore_kept, run_job_section, skipped_rows, user_errors
-from ui.evaluate_view import changed_said, kept_said, say_others
+from ui.evaluate_view import changed_said, how_sure, kept_said, say_others
 from ui.inputs import number_in_range
 from ui.kept import default_for, keep
 
 JOB_KEY = "evaluate_answers_job"  # (run name, its AnswersJob): the last scoring of this session
+# Beside "How sure:" (`RewardResult.change_stats`): what the interval is and how to read it.
+REWARD_CHANGE_HELP = (
+    "The mean of the prompts' reward changes (the tuned answer's total minus the base answer's), each prompt counted "
+    "once, with its 95% interval (a paired t interval). Wholly above 0: the tuned model clearly scores higher on "
+    "prompts like these; across 0: the difference could be chance, and more held-out prompts would tell. Under "
+    f"{MIN_ROWS} prompts is too few to tell. Greedy answers: one per model and prompt."
+)
 
 
 def answers_section(run_name: str, label: str, info, run_path: str) -> None:
@@ -146,6 +155,7 @@ def _result(job: AnswersJob, run_name: str, held_out: int, specs: list, kept_key
         f"{agg['rows_improved']:.0%}",
         help=f"Share of prompts whose tuned answer scores more than the base's ({agg['rows_worse']:.0%} less).",
     )
+    how_sure(result.how_sure()[0], REWARD_CHANGE_HELP)  # the same from a kept result: computed from its rows
     if len(result.rewards) > 1 or any(spec.get("weight", 1) != 1 for spec in specs):  # each reward's part
         sides = {
             side: ({name: agg[f"{side}_reward_{name}"] for name in result.rewards}, agg[f"{side}_reward"])

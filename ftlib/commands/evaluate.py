@@ -11,8 +11,9 @@ test split as in the CSV and its `row` counted from 1, as the skipped rows and t
 `--data FILE`, also where the row is in that file (`file_row`, `where`: "line 4", as `tokens --row` names it), since
 rows the file could not give are skipped and not counted. `--csv` writes the same rows side by side. How sure the
 comparison is, as the Evaluate page says it (`ftlib.eval_stats`: the mean per-row loss change with its 95% interval,
-a reward accuracy's Wilson interval, each with a verdict), is printed on `how sure:` lines, or listed under
-"how_sure" with --json, the numbers among the aggregates (`row_change_*`, `reward_accuracy_*`). What each kind of
+a reward accuracy's Wilson interval, a GRPO run's mean per-prompt reward change with its 95% interval, each with a
+verdict), is printed on `how sure:` lines, or listed under "how_sure" with --json, the numbers among the aggregates
+(`row_change_*`, `reward_accuracy_*`, `prompt_change_*`). What each kind of
 run is measured by:
 
     conversations, pairs, KTO rows  base vs tuned loss on each reference answer, and both models' answers
@@ -395,7 +396,7 @@ def _report(args, result, model: str, template: str, beta: float | None = None, 
     if beta is not None and isinstance(agg.get("mean_reward_margin"), float):
         agg.update(beta=beta, trl_reward_margin=beta * agg["mean_reward_margin"])
     total = len(result.rows) + len(result.skipped)
-    # How sure the comparison is (`ftlib.eval_stats`), in the words the Evaluate page shows; a GRPO run's: none yet.
+    # How sure the comparison is (`ftlib.eval_stats`), in the words the Evaluate page shows (a GRPO run's too).
     sure = result.how_sure() if hasattr(result, "how_sure") else []
     # The figures are printed before the CSV is written, so a full disk there loses none of the evaluation.
     if args.json:
