@@ -19,6 +19,7 @@ from ftlib.commands import (
     add_data_options,
     add_template_options,
     chosen_template,
+    data_files,
     load_data,
     run_setting_int,
     skipped_lines,
@@ -102,6 +103,7 @@ def register(sub) -> None:
     )
     split.add_argument("--out", required=True, type=Path, help="folder for train.jsonl and test.jsonl")
     split.set_defaults(handler=_split)
+    data_files.register(dsub)  # data files, data remove: what is stored in the workspace
 
 
 def _test_size(text: str) -> float | int:

@@ -1,0 +1,113 @@
+"""`python -m ftlib data files|remove`: the uploads and saved splits stored in the workspace, and their removal.
+
+python -m ftlib data files [--json]             # each with its size, when it was saved and the runs that used it
+python -m ftlib data remove chats               # a saved split by name
+python -m ftlib data remove 20261205-174205-296fc4-chats.jsonl chats.jsonl   # uploads: stored name, or own name
+python -m ftlib data remove --leftovers         # the hidden .NAME.XXXXXXXX.tmp halves of writes cut short
+
+Registered by `ftlib.commands.data`. Listing and removing is `ftlib.stored_data`.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+
+def register(dsub) -> None:
+    files = dsub.add_parser(
+        "files",
+        help="the uploads and saved splits stored in the workspace, with sizes and the runs that used them",
+        description="One line each: kind, name (what `data remove` takes), size, when saved, and what used it (the "
+        "runs trained on it or on a split made from it; an upload's splits). --json prints {items: [{kind, name, "
+        "label, path, size, saved_at, runs, splits, needs, active}], leftovers: {count, size}}; `needs`: run id -> "
+        "state, the runs without their own copy of their rows that read it again.",
+    )
+    files.add_argument("--json", action="store_true", help="print one JSON object")
+    files.set_defaults(handler=_files)
+    remove = dsub.add_parser(
+        "remove",
+        help="remove uploads and saved splits by name (asks nothing; runs keep their own copy of their rows)",
+        description="Removes each NAME (a saved split's name, an upload's stored name, or its own file name when one "
+        "upload has it; split:NAME or upload:NAME where both have it) and prints what it freed. Every NAME is "
+        "checked before anything is removed: an unknown one, or one a queued or running run without its own "
+        "copy of its rows reads at its start, is refused (error, exit 2) and nothing is removed.",
+    )
+    remove.add_argument("names", nargs="*", metavar="NAME", help="what `data files` lists")
+    remove.add_argument(
+        "--leftovers", action="store_true", help="also remove the hidden leftovers of writes cut short (over an hour)"
+    )
+    remove.set_defaults(handler=_remove)
+
+
+def _files(args) -> int:
+    from ftlib import stored_data, workspace
+
+    items, left = stored_data.list_stored(), stored_data.leftovers()
+    if args.json:
+        fields = ("kind", "name", "label", "path", "size", "saved_at", "runs", "splits", "needs", "active")
+        listed = [{f: str(getattr(i, f)) if f == "path" else getattr(i, f) for f in fields} for i in items]
+        leftovers = {"count": len(left), "size": sum(s for _, s in left)}
+        print(json.dumps({"items": listed, "leftovers": leftovers}))
+        return 0
+    if not items:
+        print(f"nothing stored in {workspace.workspace_dir()}: no uploads, no saved splits")
+    else:
+        name_width = max(len(i.name) for i in items) + 2
+        print(f"{'kind':<8}{'name':<{name_width}}{'size':>10}  {'saved':<18}used by")
+        for i in items:
+            when = _when(i.saved_at)
+            name = i.name + (" *" if i.active else "")
+            print(f"{i.kind:<8}{name:<{name_width}}{stored_data.size_words(i.size):>10}  {when:<18}{_used(i)}")
+        if any(i.active for i in items):
+            print("* the active split (the pages start from it)")
+    if left:
+        size = stored_data.size_words(sum(s for _, s in left))
+        print(f"note: {len(left)} hidden leftovers of writes cut short ({size}): `data remove --leftovers`")
+    return 0
+
+
+def _when(saved: float | None) -> str:
+    import time
+
+    return time.strftime("%Y-%m-%d %H:%M", time.localtime(saved)) if saved else "unknown"
+
+
+def _used(item) -> str:
+    from ftlib import stored_data
+
+    said = stored_data.used_words(item)
+    if item.needs:
+        said += f" (no copy of their rows: {', '.join(item.needs)})"
+    return said
+
+
+def _remove(args) -> int:
+    from ftlib import stored_data
+    from ftlib.errors import UserError
+
+    if not args.names and not args.leftovers:
+        raise UserError("data remove: name what to remove (`python -m ftlib data files` lists it), or --leftovers.")
+    items = stored_data.list_stored()
+    found = [stored_data.find(name, items) for name in dict.fromkeys(args.names)]  # all known, or nothing removed
+    for item in found:
+        if blocking := item.blocking():
+            raise stored_data.StoredDataError(
+                f"The {item.kind} '{item.name}' is read at the start of the queued or running run"
+                f"{'s' if len(blocking) > 1 else ''} {', '.join(blocking)}, which kept no copy of their rows; nothing "
+                "was removed. Remove it once they end, or stop them first."
+            )
+    freed = 0
+    for item in found:
+        removed = stored_data.remove(f"{item.kind}:{item.name}")
+        freed += removed.freed
+        print(f"removed {item.kind} {item.name} ({stored_data.size_words(removed.freed)} freed)")
+        for warning in removed.warnings:
+            print(f"warning: {warning}", file=sys.stderr)
+    if args.leftovers:
+        count, size = stored_data.remove_leftovers()
+        freed += size
+        print(f"removed {count} hidden leftover{'' if count == 1 else 's'} ({stored_data.size_words(size)} freed)")
+    if len(found) + args.leftovers > 1:
+        print(f"{stored_data.size_words(freed)} freed in all")
+    return 0

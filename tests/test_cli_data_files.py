@@ -1,0 +1,76 @@
+"""`python -m ftlib data files` lists the uploads and saved splits with sizes and the runs that used them; `data
+remove NAME...` removes them (asking nothing), prints what it freed, and refuses an unknown name or one a queued run
+still reads with one `error:` line and exit 2, removing nothing."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+
+from ftlib import runs, stored_data, workspace
+from ftlib.cli import main
+from ftlib.config import RunConfig
+
+ROWS = [{"prompt": f"q{i}", "completion": f"a{i}"} for i in range(10)]
+BYTES = "".join(json.dumps(r) + "\n" for r in ROWS).encode()
+
+
+def stored() -> tuple:
+    upload = workspace.save_upload("chats.jsonl", BYTES)
+    workspace.save_split("chats", ROWS[:8], ROWS[8:], {"path": str(upload), "source": "chats"})
+    run_id = runs.create_run(RunConfig(dataset="chats", name="on-split", device="cpu"))
+    return upload, run_id
+
+
+def test_files_lists_each_with_its_size_and_users(capsys):
+    upload, run_id = stored()
+    assert main(["data", "files"]) == 0
+    out = capsys.readouterr().out
+    lines = {line.split()[1]: line for line in out.splitlines()[1:] if line.startswith(("upload", "split"))}
+    assert (
+        f"{len(BYTES)} B" in lines[upload.name]
+        and run_id in lines[upload.name]
+        and "split chats" in lines[upload.name]
+    )
+    assert run_id in lines["chats"] and "* the active split" in out
+    assert main(["data", "files", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert {i["name"]: i["runs"] for i in listed["items"]} == {upload.name: [run_id], "chats": [run_id]}
+    assert listed["leftovers"] == {"count": 0, "size": 0}
+
+
+def test_remove_frees_each_named_and_the_leftovers(capsys):
+    upload, _ = stored()
+    left = workspace.uploads_dir() / ".big.jsonl.ab12cd34.tmp"
+    left.write_bytes(b"x" * 2048)
+    old = time.time() - 2 * stored_data.LEFTOVER_AGE
+    os.utime(left, (old, old))
+    assert main(["data", "remove", "chats", "chats.jsonl", "--leftovers"]) == 0
+    out = capsys.readouterr().out
+    assert f"removed upload {upload.name} ({len(BYTES)} B freed)" in out and "removed split chats (" in out
+    assert "removed 1 hidden leftover (2 KiB freed)" in out and "freed in all" in out
+    assert not upload.exists() and not workspace.split_folder("chats").exists() and not left.exists()
+
+
+def test_an_unknown_name_is_refused_with_the_known_ones_and_nothing_is_removed(capsys):
+    upload, _ = stored()
+    assert main(["data", "remove", "chats", "nope"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: There is no upload or saved split named 'nope'") and "chats (split)" in err
+    assert len(err.strip().splitlines()) == 1
+    assert workspace.split_folder("chats").exists() and upload.exists()  # checked first: `chats` stays too
+
+
+def test_a_split_a_queued_run_reads_at_its_start_is_refused(capsys):
+    run_id = runs.create_run(RunConfig(dataset="later", name="early", device="cpu"))  # no copy: nothing to read yet
+    workspace.save_split("later", ROWS[:8], ROWS[8:], {"source": "later"})
+    assert main(["data", "remove", "later"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: The split 'later' is read at the start") and run_id in err
+    assert workspace.split_folder("later").exists()
+
+
+def test_nothing_named_is_a_usage_error(capsys):
+    assert main(["data", "remove"]) == 2
+    assert "data files" in capsys.readouterr().err
