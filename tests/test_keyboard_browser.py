@@ -12,7 +12,6 @@ from tests.browser_app import new_page, open_page, press_generate, use_model, wa
 from tests.test_browser import browser, diagnostics, save_sample_split, server_workspace, start_server  # noqa: F401
 
 pytestmark = pytest.mark.browser
-PORT = 8705
 MAX_TABS = 400  # Tab presses before giving up: the sidebar, the page's boxes and toggles come first
 
 FOCUSED = """() => {
@@ -51,7 +50,7 @@ def tab_to(page, selector: str) -> dict:
 
 def test_tab_reaches_each_tokens_details_on_tokens_and_compare(browser, start_server, tiny_model_dir, request):  # noqa: F811
     save_sample_split()
-    server = start_server(port=PORT)
+    server = start_server()
     page = new_page(browser, server.url)
     with diagnostics(request, "keyboard", [page]):
         use_model(page, str(tiny_model_dir))
