@@ -32,7 +32,7 @@ from ftlib.rundir import run_folder_of
 from ftlib.splits import rows_in_words
 from ftlib.text_eval import TEXT_NOTE, is_text
 from ftlib.tuning_cost import TunedWith
-from ui import nav
+from ui import alerts, nav
 from ui.auth import require_password
 from ui.common import cached_tokenizer, job_progress, model_set_for, skipped_rows, user_errors, wait_notice
 from ui.evaluate_view import (
@@ -89,7 +89,7 @@ st.caption("Did fine-tuning change anything? Both models on the run's held-out r
 
 runs = M.list_run_adapters(reward_models=True)  # a reward model: its score head on held-out pairs
 if not runs:
-    st.info("No finished run yet. Train one on the **Train** page, then come back.")
+    st.info("No finished run yet. Train one on the **Train** page, then come back.", icon=alerts.INFO)
     nav.link("train", label="Go to Train", icon="🏋️")
     st.stop()
 
@@ -108,7 +108,8 @@ with user_errors("Could not read the run's configuration and held-out rows"):
 if not info.test_rows:
     st.warning(
         f"The run's dataset `{info.dataset}` has no held-out rows. Save a split with a test part on the "
-        "**Data** page and train on it."
+        "**Data** page and train on it.",
+        icon=alerts.WARNING,
     )
     st.stop()
 if info.method == "reward":  # it writes no answers: its scores of the held-out pairs (ui.reward_eval_view)
@@ -246,7 +247,10 @@ if job is not None and not job.done and b2.button("Stop"):
     job.cancel()
 
 if job is None:
-    st.info(f"Press **Evaluate** to score {'' if all_text else 'and answer '}the held-out rows with both models.")
+    st.info(
+        f"Press **Evaluate** to score {'' if all_text else 'and answer '}the held-out rows with both models.",
+        icon=alerts.INFO,
+    )
     if said := kept_elsewhere_said(run_path, kept_key):
         st.caption(said)
     st.stop()
@@ -256,7 +260,8 @@ if job_run != run_name and job.done:
     # Another run's result under this run's name would read as this run's: its result comes back when it is picked.
     st.info(
         f"**{labels[run_name].label}** has not been evaluated in this session: press **Evaluate**. The last "
-        f"evaluation, of {job_label}, comes back when you pick that run."
+        f"evaluation, of {job_label}, comes back when you pick that run.",
+        icon=alerts.INFO,
     )
     if said := kept_elsewhere_said(run_path, kept_key):
         st.caption(said)
@@ -278,15 +283,15 @@ if not job.done:
     progress()
     st.stop()
 if job.error:
-    st.error(f"The evaluation failed: {job.error}")
+    st.error(f"The evaluation failed: {job.error}", icon=alerts.ERROR)
     st.stop()
 if job.result is None:  # stopped while it waited for the device
-    st.warning("Stopped before any row was evaluated.")
+    st.warning("Stopped before any row was evaluated.", icon=alerts.WARNING)
     st.stop()
 
 result: E.EvalResult = job.result
 if job.cancelled:
-    st.warning(f"Stopped early: {plural(len(result.rows), 'row')} evaluated.")
+    st.warning(f"Stopped early: {plural(len(result.rows), 'row')} evaluated.", icon=alerts.WARNING)
 if not result.rows:
     st.stop()
 
@@ -351,7 +356,7 @@ else:  # text only: the tokens training's held-out loss counts, weighted by toke
 # What those numbers cannot show (Compare marks its cells the same way): answers that loop, or show nothing.
 for said in (loops_said(result.rows), blanks_said(result.rows)):
     if said:
-        st.warning(said)
+        st.warning(said, icon=alerts.WARNING)
 if agg["pairs"]:
     st.markdown(f"**Preference pairs** ({agg['pairs']}): which of the two answers each model finds more likely")
     margin = f"mean log-ratio margin {agg['mean_reward_margin']:+.2f} nats"

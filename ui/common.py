@@ -20,7 +20,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from ftlib import workspace
 from ftlib.errors import UserError, os_error_message, user_message
-from ui import job_owner, nav
+from ui import alerts, job_owner, nav
 
 job_owner.install()  # a job started in a page ends with its browser session (a closed tab), not before
 
@@ -53,7 +53,7 @@ def model_box() -> None:
     )
     error = st.session_state.pop(MODEL_ERROR_KEY, None)
     if error:
-        st.error(error)
+        st.error(error, icon=alerts.ERROR)
     note = st.session_state.pop(MODEL_NOTE_KEY, None)
     if note:
         st.caption(note)
@@ -226,15 +226,16 @@ def user_errors(what: str):
     try:
         yield
     except UserError as exc:
-        st.error(f"{what}: {exc}")
+        st.error(f"{what}: {exc}", icon=alerts.ERROR)
         st.stop()
     except OSError as exc:  # in words, not "[Errno 13] Permission denied: '...'"
-        st.error(f"{what}: {os_failure(exc)}.")
+        st.error(f"{what}: {os_failure(exc)}.", icon=alerts.ERROR)
         st.stop()
     except Exception as exc:  # noqa: BLE001 (a bug: shown with its traceback rather than a dead page)
         st.error(
             f"{what}: something went wrong inside the studio ({user_message(exc)}). This is a bug, not "
-            "something you did; the details below help an engineer fix it."
+            "something you did; the details below help an engineer fix it.",
+            icon=alerts.ERROR,
         )
         with st.expander("Details for engineers"):
             st.code(traceback.format_exc())
@@ -255,7 +256,7 @@ def wait_notice():
         if state is None:
             placeholder.empty()
         else:
-            placeholder.info(f"⏳ {state.message}")
+            placeholder.info(f"⏳ {state.message}", icon=alerts.INFO)
 
     return show
 
@@ -265,7 +266,7 @@ def job_progress(job) -> None:
     waits for the device, then its progress bar. The same elements in every poll, an empty slot when it does not
     wait (see docs/ARCHITECTURE.md)."""
     if job.waiting:
-        st.info(f"⏳ {job.waiting}")
+        st.info(f"⏳ {job.waiting}", icon=alerts.INFO)
     else:
         st.empty()
     text = "Waiting for the device" if job.waiting else job.message
@@ -296,9 +297,11 @@ def run_job_section(key: str, run_name: str, label: str, start_label: str, start
         job.cancel()
     if job is None:
         if held:
-            st.info(f"**{label}** has not been {words['done']} in this session: press **{start_label}**.")
+            st.info(
+                f"**{label}** has not been {words['done']} in this session: press **{start_label}**.", icon=alerts.INFO
+            )
         else:
-            st.info(words["idle"])
+            st.info(words["idle"], icon=alerts.INFO)
         return None
     if not job.done:
 
@@ -311,10 +314,10 @@ def run_job_section(key: str, run_name: str, label: str, start_label: str, start
         progress()
         return None
     if job.error:
-        st.error(f"{words['error']}: {job.error}")
+        st.error(f"{words['error']}: {job.error}", icon=alerts.ERROR)
         return None
     if job.result is None or not job.result.rows:
-        st.warning(words["empty"])
+        st.warning(words["empty"], icon=alerts.WARNING)
         return None
     return job
 
@@ -406,14 +409,14 @@ def show_download_failure(key: str) -> None:
     with _download_failures_lock:
         reason = _download_failures.pop((_session_id(), key), None)
     if reason:
-        st.error(f"The download could not be prepared: {reason}")
+        st.error(f"The download could not be prepared: {reason}", icon=alerts.ERROR)
 
 
 def require_split():
     """(name, train, test, meta) of the active split, or a pointer to the Data page and stop."""
     name = active_split_name()
     if not name:
-        st.info("No dataset yet. Load one on the **Data** page and save a train/test split first.")
+        st.info("No dataset yet. Load one on the **Data** page and save a train/test split first.", icon=alerts.INFO)
         nav.link("data", label="Go to Data", icon="📂")
         st.stop()
     with user_errors("Could not open the saved split"):

@@ -22,6 +22,7 @@ from ftlib.eval_stats import MIN_ROWS
 from ftlib.next_token import percent
 from ftlib.run_picker import age_words
 from ftlib.tuning_cost import GRADE_HELP
+from ui import alerts
 from ui.charts import readable_text
 from ui.compare_view import duration
 
@@ -233,7 +234,9 @@ def side_by_side(rows, key: str = "eval_side_page", contexts: dict | None = None
     if pages > 1:
         page = st.number_input(f"Page (of {pages})", value=1, step=1, key=key)
         if not 1 <= page <= pages:
-            st.error(f"**Page (of {pages})**: {page:g} is out of range. Use a number from 1 to {pages}.")
+            st.error(
+                f"**Page (of {pages})**: {page:g} is out of range. Use a number from 1 to {pages}.", icon=alerts.ERROR
+            )
             return
     else:
         page = 1
@@ -362,15 +365,15 @@ def cost_section(model_set, tuned: str, template: str, run_name: str, run=None, 
                 st.rerun()  # once, to show the result
             waiting = getattr(job, "waiting", "")
             if waiting:
-                st.info(f"⏳ {waiting}")
+                st.info(f"⏳ {waiting}", icon=alerts.INFO)
             st.progress(min(job.fraction, 1.0), text="Waiting for the device" if waiting else job.message)
 
         progress()
         return
     if job.error:
-        st.error(f"Could not measure what it cost: {job.error}")
+        st.error(f"Could not measure what it cost: {job.error}", icon=alerts.ERROR)
     elif job.result is None:
-        st.warning("Stopped before anything was measured.")
+        st.warning("Stopped before anything was measured.", icon=alerts.WARNING)
     else:
         cost_panel(job.result, run)
 

@@ -19,6 +19,7 @@ from ftlib.errors import plural
 from ftlib.evaluate import spreadsheet_csv
 from ftlib.reward_eval import RANKED_RIGHT, PairsJob
 from ftlib.rundir import run_folder_of
+from ui import alerts
 from ui.common import restore_kept, run_job_section, skipped_rows
 from ui.evaluate_view import ACCURACY_HELP, changed_said, how_sure, kept_said, say_others
 from ui.inputs import number_in_range
@@ -80,7 +81,7 @@ def _result(job: PairsJob, run_name: str, kept_key: dict | None) -> None:
     result = job.result
     agg = result.aggregates()
     if job.cancelled:
-        st.warning(f"Stopped early: {plural(len(result.rows), 'pair')} scored.")
+        st.warning(f"Stopped early: {plural(len(result.rows), 'pair')} scored.", icon=alerts.WARNING)
     if getattr(job, "measured_at", None) is not None:  # kept from an earlier visit (a reload, another tab)
         st.caption(kept_said(job.measured_at, "Score the pairs"))
     if said := changed_said(getattr(job, "kept_key", None), kept_key, "Score the pairs"):

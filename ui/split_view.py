@@ -16,6 +16,7 @@ from ftlib.formats import FORMAT_KIND, FORMAT_PLAIN, format_label
 from ftlib.own_split import own_split_meta
 from ftlib.readers import check_path
 from ftlib.splits import ROW_UNITS, default_test_ratio, may_crowd, rows_in_words
+from ui import alerts
 from ui.common import active_split_name, cached_split, os_failure, set_active_split, user_errors
 from ui.data_files import (
     deduped_cached,
@@ -138,14 +139,15 @@ def split_here(result, label: str, key: tuple) -> Callable[[], tuple[list, list,
         else:
             warnings = split_warnings(len(rows) - n_test, n_test, result.kind)
         for warning in warnings:
-            st.warning(warning)
+            st.warning(warning, icon=alerts.WARNING)
     except UserError as exc:
         n_test = None
         if len(rows) < 2:  # the file, not the field: no test size can work
-            st.warning(str(exc))
+            st.warning(str(exc), icon=alerts.WARNING)
         else:
             st.error(
-                f"**Test {'ratio' if mode == 'ratio' else 'rows'}**: {exc} Nothing can be saved until it is fixed."
+                f"**Test {'ratio' if mode == 'ratio' else 'rows'}**: {exc} Nothing can be saved until it is fixed.",
+                icon=alerts.ERROR,
             )
     if n_test is None or seed is None:
         return None
@@ -186,13 +188,14 @@ def split_by_test_file(result, label: str, key: tuple) -> Callable[[], tuple[lis
                 # The browser is shared: a typed path must stay inside the folders the operator allowed.
                 allowed = workspace.check_browser_path(typed, workspace.data_roots(), what="test file")
             except UserError as exc:
-                st.error(f"**Test file**: {exc}")
+                st.error(f"**Test file**: {exc}", icon=alerts.ERROR)
                 return None
             picked = str(allowed), allowed.name
     if picked is None:
         st.info(
             "Give the data's own test file (e.g. `test.jsonl` beside `train.jsonl`): its rows are held out as "
-            "they are, and this file's rows are the training rows."
+            "they are, and this file's rows are the training rows.",
+            icon=alerts.INFO,
         )
         return None
     test_path, test_shown = picked
@@ -200,10 +203,10 @@ def split_by_test_file(result, label: str, key: tuple) -> Callable[[], tuple[lis
         test_key = (test_path, check_path(test_path).stat().st_mtime, key[2], key[3], test_shown)
         test = load_cached(*test_key)
     except UserError as exc:
-        st.error(f"**Test file**: could not read {test_shown}: {exc}")
+        st.error(f"**Test file**: could not read {test_shown}: {exc}", icon=alerts.ERROR)
         return None
     except OSError as exc:
-        st.error(f"**Test file**: could not read {test_shown}: {os_failure(exc)}.")
+        st.error(f"**Test file**: could not read {test_shown}: {os_failure(exc)}.", icon=alerts.ERROR)
         return None
     with st.container(border=True):
         st.markdown(f"**Test file {test_shown}**, read with {key[-1]}'s Format box and field mapping")
@@ -211,7 +214,7 @@ def split_by_test_file(result, label: str, key: tuple) -> Callable[[], tuple[lis
     try:
         split = own_split_cached(key, test_key, dedupe)
     except UserError as exc:  # no valid test row, another kind of data, nothing left to train on
-        st.error(f"**Test file**: {exc} Nothing can be saved until it is fixed.")
+        st.error(f"**Test file**: {exc} Nothing can be saved until it is fixed.", icon=alerts.ERROR)
         return None
     unit = ROW_UNITS.get(result.kind, "row")  # pairs counted as pairs
     dups = f" ({plural(split.dropped, 'duplicate')} dropped)" if dedupe else ""
@@ -220,7 +223,7 @@ def split_by_test_file(result, label: str, key: tuple) -> Callable[[], tuple[lis
         f"test **{len(split.test)}** {unit if len(split.test) == 1 else unit + 's'}{dups}."
     )
     for warning in split.warnings:  # the training rows also held out (taken out of train) first
-        st.warning(warning)
+        st.warning(warning, icon=alerts.WARNING)
 
     def make() -> tuple[list, list, dict]:
         return split.train, split.test, own_split_meta(result, test, label, test_shown, dedupe, split.train, key[-1])
@@ -248,7 +251,8 @@ def save_box(label: str, make: Callable[[], tuple[list, list, dict]] | None) -> 
             st.warning(
                 f"`{target}` is already {what} ({old.get('train_rows')} train, "
                 f"{rows_in_words(old.get('test_rows') or 0, FORMAT_KIND.get(old.get('format'), 'sft'), 'test')}). "
-                "Saving replaces it: tick **Replace it**, or choose another name."
+                "Saving replaces it: tick **Replace it**, or choose another name.",
+                icon=alerts.WARNING,
             )
         if st.session_state.get(UNTICK_KEY) == f"split_replace_{target}":
             # Set through the Session State API before the box is drawn, so the browser unticks it too (dropping
@@ -273,7 +277,7 @@ def save_box(label: str, make: Callable[[], tuple[list, list, dict]] | None) -> 
         )
         st.rerun()
     if SAVED_KEY in st.session_state:
-        st.success(st.session_state.pop(SAVED_KEY))
+        st.success(st.session_state.pop(SAVED_KEY), icon=alerts.SUCCESS)
     saved_splits()
 
 
@@ -322,7 +326,7 @@ def saved_splits() -> None:
     )
     right.button("Make active", key="split_activate", on_click=activate, args=(pick,), disabled=pick == active)
     if ACTIVATED_KEY in st.session_state:
-        st.success(st.session_state.pop(ACTIVATED_KEY))
+        st.success(st.session_state.pop(ACTIVATED_KEY), icon=alerts.SUCCESS)
     with st.expander(f"All saved splits ({len(splits)})"):
         table = [
             {
