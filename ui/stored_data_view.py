@@ -22,10 +22,18 @@ UPLOAD_PREFIXES = ("data", "split_test")  # ui.data_files.upload_source's boxes 
 
 
 @st.cache_data(ttl=10, show_spinner=False)
-def _listed(root: str) -> tuple[list[stored_data.StoredItem], list[tuple]]:  # noqa: ARG001 (root: the key)
-    """What is stored and the leftovers, read at most every 10 s per workspace (each run's files are read): a
-    removal here clears it."""
+def _cached(root: str, stamps: tuple) -> tuple[list[stored_data.StoredItem], list[tuple]]:  # noqa: ARG001 (the key)
     return stored_data.list_stored(), stored_data.leftovers()
+
+
+def _listed() -> tuple[list[stored_data.StoredItem], list[tuple]]:
+    """What is stored and the leftovers, read again (each run's files are read) after 10 s, or at once when an
+    upload, a split or a run was added or removed (their folders' times) or a removal here cleared it."""
+    folders = (workspace.uploads_dir(), workspace.datasets_dir(), workspace.runs_dir())
+    return _cached(str(workspace.workspace_dir()), tuple(f.stat().st_mtime_ns for f in folders))
+
+
+_listed.clear = _cached.clear
 
 
 def _key(item: stored_data.StoredItem) -> str:
@@ -91,7 +99,7 @@ def your_files() -> None:
     """The "Your files" expander: every upload and saved split with its size, when it was saved and what used it,
     one picked for removal behind a confirmation; and the leftovers of writes cut short, removable at once."""
     try:
-        items, left = _listed(str(workspace.workspace_dir()))
+        items, left = _listed()
     except OSError as exc:  # a workspace this account may not read
         alerts.show("error", f"Your files cannot be listed: {os_failure(exc)}")
         return

@@ -1,0 +1,81 @@
+"""AppTest: the Data page's "Your files" lists the uploads and saved splits with their sizes and users, removes one
+after a confirmation (the active split too, and the page and the next page draw on without it), refuses while a
+queued run still reads it, and removes the leftovers of writes cut short."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+from ftlib import runs, stored_data, workspace
+from ftlib.config import RunConfig
+
+ROOT = Path(__file__).resolve().parents[1]
+ROWS = [{"prompt": f"q{i}", "completion": f"a{i}"} for i in range(10)]
+BYTES = "".join(json.dumps(r) + "\n" for r in ROWS).encode()
+
+
+def data_page() -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.run()
+    at.switch_page("pages/1_Data.py").run()
+    assert not at.exception, at.exception
+    return at
+
+
+def table(at: AppTest) -> list[dict]:
+    frame = next(d.value for d in at.dataframe if "Used by" in d.value.columns)
+    return frame.to_dict("records")
+
+
+def remove(at: AppTest, key: str) -> AppTest:
+    at.selectbox(key="stored_pick").set_value(key).run()
+    at.button(key="stored_ask").click().run()
+    assert [w.value for w in at.warning if "for good?" in w.value], "no confirmation"
+    at.button(key="stored_remove").click().run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_your_files_lists_and_removes_the_active_split_and_the_pages_draw_on():
+    upload = workspace.save_upload("chats.jsonl", BYTES)
+    workspace.save_split("chats", ROWS[:8], ROWS[8:], {"path": str(upload), "source": "chats"})
+    run_id = runs.create_run(RunConfig(dataset="chats", name="on-split", device="cpu"))
+    at = data_page()
+    listed = {r["Kind"]: r for r in table(at)}
+    assert listed["upload"]["Size"] == f"{len(BYTES)} B" and "split chats" in listed["upload"]["Used by"]
+    assert listed["split"]["Name"] == "chats · active" and run_id in listed["split"]["Used by"]
+    at.session_state["active_split"] = "chats"  # this session's own choice (ui.common.SPLIT_KEY)
+    remove(at, "split:chats")
+    assert [s.value for s in at.success if s.value.startswith("Removed the split `chats`")]
+    assert not workspace.split_folder("chats").exists() and [r["Kind"] for r in table(at)] == ["upload"]
+    at.run()  # the next rerun, and the next page, draw without the split
+    assert not at.exception and not at.error
+    at.switch_page("pages/2_Tokens.py").run()
+    assert not at.exception and not [e.value for e in at.error], [e.value for e in at.error]
+
+
+def test_a_split_a_queued_run_reads_at_its_start_is_not_offered_for_removal():
+    run_id = runs.create_run(RunConfig(dataset="later", name="early", device="cpu"))  # kept no copy: none then
+    workspace.save_split("later", ROWS[:8], ROWS[8:], {"source": "later"})
+    at = data_page()
+    at.selectbox(key="stored_pick").set_value("split:later").run()
+    at.button(key="stored_ask").click().run()
+    assert [e.value for e in at.error if "cannot be removed now" in e.value and run_id in e.value]
+    assert not [b for b in at.button if b.key == "stored_remove"]
+    assert workspace.split_folder("later").exists()
+
+
+def test_the_leftovers_of_writes_cut_short_are_removed_with_one_click():
+    left = workspace.uploads_dir() / ".big.jsonl.ab12cd34.tmp"
+    left.write_bytes(b"x" * 4096)
+    old = time.time() - 2 * stored_data.LEFTOVER_AGE
+    os.utime(left, (old, old))
+    at = data_page()
+    assert [c.value for c in at.caption if c.value.startswith("1 hidden leftover (4 KiB)")]
+    at.button(key="stored_leftovers").click().run()
+    assert not left.exists() and [s.value for s in at.success if s.value == "Removed 1 leftover (4 KiB)."]
