@@ -74,3 +74,11 @@ def test_a_split_a_queued_run_reads_at_its_start_is_refused(capsys):
 def test_nothing_named_is_a_usage_error(capsys):
     assert main(["data", "remove"]) == 2
     assert "data files" in capsys.readouterr().err
+
+
+def test_the_readme_says_the_way_to_remove_them_not_rm():
+    from pathlib import Path
+
+    text = " ".join((Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8").split())
+    assert "may be removed with `rm`" not in text
+    assert "`data remove NAME...`" in text and "`data remove --leftovers`" in text and "*Your files*" in text
