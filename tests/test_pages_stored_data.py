@@ -79,3 +79,17 @@ def test_the_leftovers_of_writes_cut_short_are_removed_with_one_click():
     assert [c.value for c in at.caption if c.value.startswith("1 hidden leftover (4 KiB)")]
     at.button(key="stored_leftovers").click().run()
     assert not left.exists() and [s.value for s in at.success if s.value == "Removed 1 leftover (4 KiB)."]
+
+
+def test_an_upload_removed_while_it_is_in_the_upload_box_says_to_clear_the_box():
+    at = data_page()
+    at.radio(key="data_source").set_value("Upload").run()
+    at.file_uploader(key="data_upload").upload("chats.jsonl", BYTES, "application/jsonl").run()
+    (stored,) = workspace.list_uploads()
+    at.run()  # the list above the box is drawn before the box stores the file: listed from the next run on
+    remove(at, f"upload:{stored.name}")
+    said = [w.value for w in at.warning if w.value.startswith("Removed the upload `chats.jsonl")]
+    assert said and "still in the upload box above" in said[0], [w.value for w in at.warning]
+    assert not stored.exists() and workspace.list_uploads() == []
+    at.file_uploader(key="data_upload").set_value(None).run()  # cleared: the page draws on, nothing stored again
+    assert not at.exception and not at.error and workspace.list_uploads() == []

@@ -48,20 +48,26 @@ def _cancel() -> None:
     st.session_state.pop(CONFIRMING, None)
 
 
-def _forget(item: stored_data.StoredItem) -> None:
+def _forget(item: stored_data.StoredItem) -> str:
     """This session's choices that named the item removed: the active split falls back to the one last made active
-    (or the newest), an earlier upload's box to none; the Data page then draws without them."""
+    (or the newest), an earlier upload's box to none; the Data page then draws without them. Returns what the user
+    must do themselves ("" for nothing): a file box cannot be emptied from here."""
     if item.kind == "split":
         if st.session_state.get(SPLIT_KEY) == item.name:
             st.session_state.pop(SPLIT_KEY)
         cached_split.clear()
-        return
-    kept = st.session_state.get(KEPT, {})
+        return ""
+    kept, still = st.session_state.get(KEPT, {}), ""
     for prefix in UPLOAD_PREFIXES:
+        if st.session_state.get(f"{prefix}_upload_path") == str(item.path) and st.session_state.get(
+            f"{prefix}_upload"
+        ):
+            still = "It is still in the upload box above: clear the box (its ×), or upload the file again to use it."
         if st.session_state.get(f"{prefix}_earlier") == item.name:
             st.session_state[f"{prefix}_earlier"] = NONE
         if kept.get(f"{prefix}_earlier") == item.name:
             kept[f"{prefix}_earlier"] = NONE
+    return still
 
 
 def _remove(key: str, version: tuple) -> None:
@@ -75,10 +81,11 @@ def _remove(key: str, version: tuple) -> None:
         st.session_state[SAID] = ("error", f"Could not remove `{key.partition(':')[2]}`: {said}")
         return
     item = removed.item
-    _forget(item)
+    still = _forget(item)
     st.session_state.pop(PICK, None)
     said = f"Removed the {item.kind} `{item.label}` ({stored_data.size_words(removed.freed)} freed)."
-    st.session_state[SAID] = ("warning" if removed.warnings else "success", " ".join([said, *removed.warnings]))
+    severity = "warning" if removed.warnings or still else "success"
+    st.session_state[SAID] = (severity, " ".join(filter(None, [said, *removed.warnings, still])))
 
 
 def _remove_leftovers() -> None:
