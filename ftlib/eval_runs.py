@@ -2,6 +2,12 @@
 them (`run_info`), which rows of a file it trained on (`trained_on`), and the test rows of a file or a saved split
 (`load_test_rows`), and `EvalError`. `ftlib.evaluate` re-exports them.
 
+Where a held-out row is in the file the user has (`heldout_place`, `heldout_lines`): the Evaluate page and the CLI's
+`evaluate` name a run's held-out rows by their place in its split ("row 3", the worst rows, the rows cut or skipped),
+which is not the file's line (blank and bad lines, the training rows drawn out of the file, a CSV header). A split
+saved with its rows' places (`ftlib.split_lines`, in its meta.json; a run on a file computes them as it splits) says
+"held-out row 3 is line 9 of chats.jsonl"; a split saved before they were kept says nothing more, as before.
+
 Not known here: scoring (evaluate.py), Streamlit.
 """
 
@@ -33,6 +39,9 @@ class RunInfo:
     rewards: list = field(default_factory=list)  # GRPO's: what its held-out prompts' answers are scored with
     max_length: int | None = None  # how long a row training kept (a GRPO prompt cut by it was left out)
     answer_tokens: int | None = None  # GRPO's: how long the answers it trained on could be (its grpo_max_new_tokens)
+    meta: dict = field(
+        default_factory=dict
+    )  # its split's meta.json: where each held-out row is in the file (`test_lines`)
 
     def chat_template(self, tokenizer):
         """The ftlib ChatTemplate the run trained with (its custom source included)."""
@@ -52,6 +61,7 @@ def run_info(run_dir: str | Path) -> RunInfo:
     config = run.config()
     # The same loader as training, so a plain data file is split with the run's own test_size and seed.
     _, test, _ = load_rows(config, run.path)  # its own copy of a saved split, when it has one
+    meta = _split_meta(config, run.path)
     return RunInfo(
         model=config.model,
         dataset=config.dataset,
@@ -63,6 +73,77 @@ def run_info(run_dir: str | Path) -> RunInfo:
         rewards=list(config.rewards or []),
         max_length=config.max_length,
         answer_tokens=config.grpo_max_new_tokens if config.method == "grpo" else None,
+        meta=meta,
+    )
+
+
+def _split_meta(config, run_path: Path) -> dict:
+    """The meta.json of the rows `training.load_rows` gave: the run's own copy of its split (kept when it was queued),
+    else its saved split's; a run on a data file (an older run that kept no copy) gets the places its split of the file
+    gives (`run_data.read_dataset`, read again: only the places come from it). {} when none can be read."""
+    import json
+
+    from ftlib import workspace
+    from ftlib.run_data import read_dataset, split_folder
+
+    try:
+        kept = workspace.kept_split(run_path)
+        folder = kept if kept is not None else split_folder(str(config.dataset or "").strip())
+        if folder is not None:
+            meta = json.loads((Path(folder) / "meta.json").read_text(encoding="utf-8"))
+            return meta if isinstance(meta, dict) else {}
+        return read_dataset(config).meta
+    except (UserError, OSError, ValueError):  # the rows were read above; their lines are a courtesy, never a failure
+        return {}
+
+
+def heldout_place(meta: dict, index: int, size: int) -> str | None:
+    """Where held-out row `index` (counted from 0) of a split of `size` held-out rows is in the file it was read from,
+    the file named ("line 9 of chats.jsonl", "data row 3 of chats.csv (line 5 of the file)"), from the split's
+    `meta` (`ftlib.split_lines`); None when the split keeps no places (saved before they were kept, or edited since).
+
+    >>> meta = {"test_lines": {"file": "chats.jsonl", "file_type": "jsonl", "rows": "2,3"}}
+    >>> heldout_place(meta, 1, 2), heldout_place({}, 1, 2)
+    ('line 7 of chats.jsonl', None)
+    """
+    from ftlib.split_lines import row_place
+
+    return row_place(meta, "test", index + 1, size)
+
+
+SHOWN = 8  # rows given their line before "and N more"
+
+
+def heldout_lines(meta: dict, indices, size: int, where: str = "above", whose: str = "the run's") -> str:
+    """A sentence saying where in the file the held-out rows at `indices` (counted from 0, as an evaluation's
+    `index`; named from 1, as the page and the CLI name them) are, from the split's `meta`: "The row numbers above
+    count the run's held-out rows, not the rows of chats.jsonl: held-out row 3 is line 9; held-out row 5 is line 12."
+    (the first `SHOWN`, then how many more). "" when the split keeps no places or no row is named.
+
+    >>> meta = {"test_lines": {"file": "chats.jsonl", "file_type": "jsonl", "rows": "3,1+1"}}
+    >>> heldout_lines(meta, [1, 2], 3)
+    "The row numbers above count the run's held-out rows, not the rows of chats.jsonl: held-out row 2 is line 6; \
+held-out row 3 is line 7."
+    """
+    from ftlib.split_lines import place, side_places
+
+    found = side_places(meta, "test", size)
+    if found is None:
+        return ""
+    kept, numbers, lines = found
+    shown = [i for i in dict.fromkeys(int(i) for i in indices) if 0 <= i < size]
+    parts = [
+        f"held-out row {i + 1} is {place(str(kept.get('file_type') or ''), numbers[i], lines[i] if lines else None)}"
+        for i in shown[:SHOWN]
+    ]
+    if not parts:
+        return ""
+    more = f"; and {len(shown) - SHOWN} more" if len(shown) > SHOWN else ""
+    return (
+        f"The row numbers {where} count {whose} held-out rows, not the rows of {kept['file']}: "
+        + "; ".join(parts)
+        + more
+        + "."
     )
 
 

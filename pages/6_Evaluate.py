@@ -47,11 +47,14 @@ from ui.evaluate_view import (
     how_sure,
     kept_elsewhere_said,
     kept_said,
+    lines_said,
     loops_said,
     other_choices_said,
+    places_of,
     row_label,
     side_by_side,
     token_loss_figure,
+    with_places,
 )
 from ui.grpo_eval_view import answers_section
 from ui.inputs import number_in_range
@@ -394,6 +397,7 @@ with st.expander("For engineers: perplexity"):
 skipped_rows(result.skipped, f"{plural(len(result.skipped), 'row')} skipped")
 if result.cut:
     st.caption(result.cut_note())
+lines_said(info, [*result.cut, *(i for i, _ in result.skipped)])  # "held-out row 3 is line 9 of chats.jsonl"
 
 # ------------------------------------------------------------------------------------------------ what it cost
 
@@ -424,6 +428,7 @@ if answered:  # a text row has no answers to set side by side
         answered,
         contexts=contexts,
         tools={r.index: job.rows[r.index].get("tools") for r in answered},  # the models read them too
+        places=places_of(info, [r.index for r in answered]),  # each row's line in the file, where the split keeps it
     )
 # On screen rows count from 1 (as on the Data page); the CSV keeps the engine's 0-based `index`.
 table = pd.DataFrame([r.as_dict() for r in result.rows])
@@ -440,6 +445,7 @@ if not agg["pairs"]:  # the preference columns are empty for conversations
 if not answered:  # text rows only: no prompt, no answers
     table = table.drop(columns=["prompt", "base_output", "tuned_output"])
 table.insert(0, "row", table.pop("index") + 1)
+table = with_places(table, info)  # "line 9 of chats.jsonl", where the split keeps its rows' places
 with st.expander("All rows as one table"):
     st.dataframe(table, hide_index=True, width="stretch")
 best, worst = result.best_and_worst(3)
@@ -457,6 +463,8 @@ for col, title, rows in (
         col.html(html_table(shown))
     else:
         col.caption("None.")
+helped = [r.index for r in best if r.loss_change < 0] + [r.index for r in worst if r.loss_change > 0]
+lines_said(info, helped)  # the rows just named, by their line in the file
 st.download_button(
     "Download CSV", E.spreadsheet_csv(result.to_csv()), file_name=f"eval-{job_run}.csv", mime="text/csv"
 )

@@ -18,6 +18,7 @@ from ftlib import eval_results as K
 from ftlib.answer_notes import loops_said, only_whitespace, repeats_itself, whitespace_said
 from ftlib.demo_data import GENERAL_PROMPTS
 from ftlib.errors import plural
+from ftlib.eval_runs import heldout_lines, heldout_place
 from ftlib.eval_stats import MIN_ROWS
 from ftlib.next_token import percent
 from ftlib.run_picker import age_words
@@ -226,10 +227,39 @@ def tool_names(tools: list | None) -> str:
     return ", ".join(str((t.get("function") or t).get("name", "?")) for t in tools or [] if isinstance(t, dict))
 
 
-def side_by_side(rows, key: str = "eval_side_page", contexts: dict | None = None, tools: dict | None = None) -> None:
+def places_of(info, indices) -> dict[int, str]:
+    """Where each held-out row at `indices` (counted from 0) of the run `info` (its `ftlib.evaluate.RunInfo`) is in
+    the file its split was saved from: {index: "line 9 of chats.jsonl"}; {} for a split saved before the places were
+    kept (`ftlib.eval_runs.heldout_place`)."""
+    size = len(info.test_rows)
+    found = {i: heldout_place(info.meta, i, size) for i in indices}
+    return {i: where for i, where in found.items() if where}
+
+
+def lines_said(info, indices, where: str = "above") -> None:
+    """A caption saying where in the file the held-out rows at `indices` (named `where` on the page by their number)
+    are: "The row numbers above count the run's held-out rows, not the rows of chats.jsonl: held-out row 3 is line
+    9." Nothing for a split saved before the places were kept (`ftlib.eval_runs.heldout_lines`)."""
+    if said := heldout_lines(info.meta, indices, len(info.test_rows), where):
+        st.caption(said)
+
+
+def with_places(table, info):
+    """`table` (a DataFrame whose `row` column counts held-out rows from 1) with a `where` column after it: each row's
+    place in the file ("line 9 of chats.jsonl"); `table` unchanged when the split keeps no places."""
+    places = places_of(info, [int(n) - 1 for n in table["row"]]) if "row" in table else {}
+    if places:
+        table.insert(list(table.columns).index("row") + 1, "where", [places.get(int(n) - 1, "") for n in table["row"]])
+    return table
+
+
+def side_by_side(
+    rows, key: str = "eval_side_page", contexts: dict | None = None, tools: dict | None = None, places=None
+) -> None:
     """Each `ftlib.evaluate.EvalRow`: its prompt, then reference | base | tuned, with losses; paged. `contexts`: each
     row's whole conversation before the reference (by `index`), shown folded when it is more than one user turn or
-    the row has `tools` (by `index`: its tool schemas, which both models read too)."""
+    the row has `tools` (by `index`: its tool schemas, which both models read too). `places`: where each row is in
+    the file (by `index`: "line 9 of chats.jsonl", `places_of`), said beside its number."""
     pages = max(1, -(-len(rows) // ROWS_PER_PAGE))
     if pages > 1:
         page = st.number_input(f"Page (of {pages})", value=1, step=1, key=key)
@@ -246,7 +276,8 @@ def side_by_side(rows, key: str = "eval_side_page", contexts: dict | None = None
             context = (contexts or {}).get(row.index) or []
             label = row_label(row, context)  # several user turns: which conversation, then its last turn in full
             said = "the prompt" if label == row.prompt else f"{label} · its last turn:"
-            st.caption(f"Held-out row {row.index + 1} · {said}")  # counted from 1, as on the Data page
+            where = f" ({places[row.index]})" if places and row.index in places else ""  # its line in the file
+            st.caption(f"Held-out row {row.index + 1}{where} · {said}")  # counted from 1, as on the Data page
             st.text(row.prompt)
             offered = (tools or {}).get(row.index)
             if len(context) > 1 or offered:  # earlier turns, a system message, tools: what both models also read
@@ -446,6 +477,9 @@ __all__ = [
     "cost_panel",
     "cost_section",
     "how_sure",
+    "lines_said",
+    "places_of",
+    "with_places",
     "kept_said",
     "changed_said",
     "loops_said",

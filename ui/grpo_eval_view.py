@@ -25,7 +25,7 @@ from ftlib.rundir import run_folder_of
 from ui import alerts
 from ui.alignment_view import reward_parts
 from ui.common import model_set_for, restore_kept, run_job_section, skipped_rows, user_errors
-from ui.evaluate_view import changed_said, how_sure, kept_said, say_others
+from ui.evaluate_view import changed_said, how_sure, kept_said, lines_said, say_others, with_places
 from ui.inputs import number_in_range
 from ui.kept import default_for, keep
 
@@ -128,10 +128,10 @@ def answers_section(run_name: str, label: str, info, run_path: str) -> None:
     job = run_job_section(JOB_KEY, run_name, label, "Answer and score", start, words, disabled=n_rows is None)
     say_others(st.session_state.get(JOB_KEY), run_name, folder, kept_key)  # answered with other choices: said
     if job is not None:
-        _result(job, run_name, len(rows), info.rewards, kept_key)
+        _result(job, run_name, len(rows), info.rewards, kept_key, info)
 
 
-def _result(job: AnswersJob, run_name: str, held_out: int, specs: list, kept_key: dict | None) -> None:
+def _result(job: AnswersJob, run_name: str, held_out: int, specs: list, kept_key: dict | None, info=None) -> None:
     result = job.result
     agg = result.aggregates()
     if job.cancelled:
@@ -163,11 +163,15 @@ def _result(job: AnswersJob, run_name: str, held_out: int, specs: list, kept_key
         }
         reward_parts(specs, sides, where=" (the Base and Tuned reward above)")
     skipped_rows(result.skipped, f"{plural(len(result.skipped), 'prompt')} not answered")
+    if info is not None:  # "held-out row 3 is line 9 of chats.jsonl", where the split keeps its rows' places
+        lines_said(info, [i for i, _ in result.skipped])
     table = pd.DataFrame([r.as_dict() for r in result.rows])
     table.insert(0, "row", table.pop("index") + 1)
+    table = with_places(table, info) if info is not None else table  # each prompt's line in the file: `where`
     table = table.sort_values("reward_change")  # where tuning did worst first: what to read
     st.markdown("**The answers, the largest drop in reward first**")
-    shown = ["row", "prompt", "base_output", "tuned_output", "base_reward", "tuned_reward", "reward_change"]
+    shown = ["row", *(["where"] if "where" in table else []), "prompt", "base_output", "tuned_output"]
+    shown += ["base_reward", "tuned_reward", "reward_change"]
     st.dataframe(table[shown], hide_index=True, width="stretch")
     st.download_button(
         "Download CSV", spreadsheet_csv(result.to_csv()), file_name=f"eval-{run_name}.csv", mime="text/csv"

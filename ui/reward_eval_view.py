@@ -21,7 +21,7 @@ from ftlib.reward_eval import RANKED_RIGHT, PairsJob
 from ftlib.rundir import run_folder_of
 from ui import alerts
 from ui.common import restore_kept, run_job_section, skipped_rows
-from ui.evaluate_view import ACCURACY_HELP, changed_said, how_sure, kept_said, say_others
+from ui.evaluate_view import ACCURACY_HELP, changed_said, how_sure, kept_said, lines_said, say_others, with_places
 from ui.inputs import number_in_range
 from ui.kept import default_for, keep
 
@@ -74,10 +74,10 @@ def pairs_section(run_name: str, label: str, info, run_path: str) -> None:
     )
     say_others(st.session_state.get(JOB_KEY), run_name, folder, kept_key)  # scored with other choices: said
     if job is not None:
-        _result(job, run_name, kept_key)
+        _result(job, run_name, kept_key, info)
 
 
-def _result(job: PairsJob, run_name: str, kept_key: dict | None) -> None:
+def _result(job: PairsJob, run_name: str, kept_key: dict | None, info=None) -> None:
     result = job.result
     agg = result.aggregates()
     if job.cancelled:
@@ -100,12 +100,16 @@ def _result(job: PairsJob, run_name: str, kept_key: dict | None) -> None:
         "chart plots them during training. A score means nothing alone: only which of two answers scores higher."
     )
     skipped_rows(result.skipped, f"{plural(len(result.skipped), 'row')} not scored")
+    if info is not None:  # "held-out row 3 is line 9 of chats.jsonl", where the split keeps its rows' places
+        lines_said(info, [i for i, _ in result.skipped])
     table = pd.DataFrame([r.as_dict() for r in result.rows])
     table.insert(0, "row", table.pop("index") + 1)
+    table = with_places(table, info) if info is not None else table  # each pair's line in the file: a `where` column
     table = table.sort_values("margin")  # the pairs it ranks worst first: what to read
     st.markdown("**The pairs, worst ranked first**")
+    shown = ["row", "where"] if "where" in table else ["row"]
     st.dataframe(
-        table[["row", "prompt", "chosen", "rejected", "chosen_score", "rejected_score", "margin", "ranked_right"]],
+        table[[*shown, "prompt", "chosen", "rejected", "chosen_score", "rejected_score", "margin", "ranked_right"]],
         hide_index=True,
         width="stretch",
     )
