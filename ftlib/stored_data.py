@@ -70,6 +70,28 @@ class StoredItem:
         """The runs, not queued nor running, that read it again to resume or be evaluated: removal takes that away."""
         return [run for run, state in self.needs.items() if state not in NEEDS_STATES]
 
+    def blocked_words(self) -> str:
+        """Why it cannot be removed now, in words ("" when it can): the runs `blocking` names, and what to do."""
+        if not (runs := self.blocking()):
+            return ""
+        one = len(runs) == 1
+        end, them = ("it ends", "it") if one else ("they end", "them")
+        return (
+            f"The {self.kind} '{self.label}' is read at the start of the queued or running {_run_words(runs)}, queued "
+            f"without {'its' if one else 'their'} own copy of the rows: remove it once {end}, or stop {them} first."
+        )
+
+    def losing_words(self) -> str:
+        """What removing it takes from the runs `losing` names, in words ("" for none)."""
+        if not (runs := self.losing()):
+            return ""
+        one = len(runs) == 1
+        return (
+            f"{_run_words(runs)} {'has' if one else 'have'} no copy of {'its' if one else 'their'} rows and "
+            f"{'reads' if one else 'read'} the {self.kind} '{self.label}' again to resume or be evaluated: without it "
+            f"{'it' if one else 'they'} no longer can (results and models are untouched)."
+        )
+
 
 @dataclasses.dataclass
 class Removed:
@@ -262,25 +284,15 @@ def remove(name: str, expect: tuple | None = None) -> Removed:
                     f"The {item.kind} '{item.name}' was saved again since it was listed (by a teammate, another tab "
                     "or the command line); it was kept. Look at it again before removing it."
                 )
-            if blocking := item.blocking():
-                raise StoredDataError(
-                    f"The {item.kind} '{item.name}' is read at the start of the queued or running "
-                    f"{_run_words(blocking)}, which kept no copy of their rows; it was kept. Remove it once they end, "
-                    "or stop them first."
-                )
+            if blocked := item.blocked_words():
+                raise StoredDataError(f"{blocked} Nothing was removed.")
             if item.kind == "upload":
                 item.path.unlink()
             else:
                 gone = workspace.workspace_dir() / f"{_REMOVING}{item.name}-{uuid.uuid4().hex[:8]}"
                 os.rename(item.path, gone)
                 shutil.rmtree(gone, ignore_errors=True)
-    warnings = []
-    if losing := item.losing():
-        warnings.append(
-            f"{_run_words(losing)} kept no copy of their rows and read the {item.kind} '{item.name}' to resume or be "
-            "evaluated: they no longer can (their results and models are untouched)."
-        )
-    return Removed(item, item.size, warnings)
+    return Removed(item, item.size, [w for w in [item.losing_words()] if w])
 
 
 def leftovers(min_age: float = LEFTOVER_AGE) -> list[tuple[Path, int]]:

@@ -65,7 +65,11 @@ def test_a_split_a_queued_run_reads_at_its_start_is_not_offered_for_removal():
     at = data_page()
     at.selectbox(key="stored_pick").set_value("split:later").run()
     at.button(key="stored_ask").click().run()
-    assert [e.value for e in at.error if "cannot be removed now" in e.value and run_id in e.value]
+    assert [
+        e.value
+        for e in at.error
+        if "cannot be removed now. The split 'later' is read at the start" in e.value and run_id in e.value
+    ]
     assert not [b for b in at.button if b.key == "stored_remove"]
     assert workspace.split_folder("later").exists()
 

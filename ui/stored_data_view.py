@@ -162,22 +162,13 @@ def confirmation(item: stored_data.StoredItem) -> None:
     """The box that asks before `item` is removed, naming it on the question and on the button; refused up front
     while a queued or running run reads it at its start."""
     with st.container(border=True):
-        if blocking := item.blocking():
-            alerts.show(
-                "error",
-                f"`{item.label}` cannot be removed now: the queued or running {plural(len(blocking), 'run')} "
-                f"{', '.join(blocking)} kept no copy of their rows and read it when they start. Remove it once they "
-                "end, or stop them first.",
-            )
+        if blocked := item.blocked_words():
+            alerts.show("error", f"It cannot be removed now. {blocked}")
             st.button("Cancel", key="stored_cancel", on_click=_cancel)
             return
-        used = "" if not item.runs else " The runs trained on it keep their own copy of its rows."
-        lose = ""
-        if losing := item.losing():
-            lose = (
-                f" {plural(len(losing), 'run')} ({', '.join(losing)}) kept no copy of their rows and read it again "
-                "to resume or be evaluated: they no longer could."
-            )
+        kept = [run for run in item.runs if run not in item.needs]
+        used = f" The {plural(len(kept), 'run')} trained on it keep their own copy of its rows." if kept else ""
+        lose = f" {item.losing_words()}" if item.losing() else ""
         made = f" The splits made from it ({', '.join(item.splits)}) keep their rows." if item.splits else ""
         alerts.show(
             "warning",

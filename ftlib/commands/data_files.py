@@ -91,12 +91,8 @@ def _remove(args) -> int:
     items = stored_data.list_stored()
     found = [stored_data.find(name, items) for name in dict.fromkeys(args.names)]  # all known, or nothing removed
     for item in found:
-        if blocking := item.blocking():
-            raise stored_data.StoredDataError(
-                f"The {item.kind} '{item.name}' is read at the start of the queued or running run"
-                f"{'s' if len(blocking) > 1 else ''} {', '.join(blocking)}, which kept no copy of their rows; nothing "
-                "was removed. Remove it once they end, or stop them first."
-            )
+        if blocked := item.blocked_words():
+            raise stored_data.StoredDataError(f"{blocked} Nothing was removed.")
     freed = 0
     for item in found:
         removed = stored_data.remove(f"{item.kind}:{item.name}")
