@@ -88,8 +88,8 @@ class StoredItem:
         one = len(runs) == 1
         return (
             f"{_run_words(runs)} {'has' if one else 'have'} no copy of {'its' if one else 'their'} rows and "
-            f"{'reads' if one else 'read'} the {self.kind} '{self.label}' again to resume or be evaluated: without it "
-            f"{'it' if one else 'they'} no longer can (results and models are untouched)."
+            f"{'reads' if one else 'read'} the {self.kind} '{self.label}' again to resume or be evaluated: "
+            f"{'it' if one else 'they'} no longer can ({'its' if one else 'their'} results and models are untouched)."
         )
 
 

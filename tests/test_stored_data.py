@@ -121,3 +121,21 @@ def test_leftovers_older_than_an_hour_are_counted_and_removed_and_a_write_under_
     assert stored_data.leftovers() == [(old, 1000)]
     assert stored_data.remove_leftovers() == (1, 1000)
     assert not old.exists() and young.exists()
+
+
+def test_an_upload_a_queued_run_reads_at_its_start_is_kept_and_a_finished_one_is_warned_about(tmp_path):
+    """A run queued on an upload's path while it could not be read (here: not there yet) reads it when it starts."""
+    target = workspace.uploads_dir() / "20261205-100000-abcdef-late.jsonl"
+    run_id = runs.create_run(RunConfig(dataset=str(target), name="early", device="cpu"))
+    target.write_bytes(BYTES)
+    (item,) = stored_data.list_stored()
+    assert item.runs == [run_id] and item.blocking() == [run_id]
+    with pytest.raises(stored_data.StoredDataError, match="late.jsonl.*Nothing was removed"):
+        stored_data.remove("late.jsonl")
+    runs.find(run_id).update_status(state="interrupted")
+    removed = stored_data.remove("late.jsonl")
+    assert removed.warnings == [
+        f"1 run ({run_id}) has no copy of its rows and reads the upload '{item.label}' again "
+        "to resume or be evaluated: it no longer can (its results and models are untouched)."
+    ]
+    assert not target.exists()
