@@ -77,12 +77,26 @@ def run_info(run_dir: str | Path) -> RunInfo:
     )
 
 
+def saved_split_meta(data: str | Path) -> dict:
+    """The meta.json of the saved split `data` names (a name or a folder, as `load_test_rows` reads it): where its
+    held-out rows are in the file it was saved from (`heldout_place`); {} for a data file or a meta that does not read.
+    """
+    import json
+
+    from ftlib.run_data import split_folder
+
+    try:
+        folder = split_folder(str(data))
+        meta = json.loads((folder / "meta.json").read_text(encoding="utf-8")) if folder is not None else {}
+    except (OSError, ValueError):
+        return {}
+    return meta if isinstance(meta, dict) else {}
+
+
 def _split_meta(config, run_path: Path) -> dict:
     """The meta.json of the rows `training.load_rows` gave: the run's own copy of its split (kept when it was queued),
     else its saved split's; a run on a data file (an older run that kept no copy) gets the places its split of the file
     gives (`run_data.read_dataset`, read again: only the places come from it). {} when none can be read."""
-    import json
-
     from ftlib import workspace
     from ftlib.run_data import read_dataset, split_folder
 
@@ -90,8 +104,7 @@ def _split_meta(config, run_path: Path) -> dict:
         kept = workspace.kept_split(run_path)
         folder = kept if kept is not None else split_folder(str(config.dataset or "").strip())
         if folder is not None:
-            meta = json.loads((Path(folder) / "meta.json").read_text(encoding="utf-8"))
-            return meta if isinstance(meta, dict) else {}
+            return saved_split_meta(folder)
         return read_dataset(config).meta
     except (UserError, OSError, ValueError):  # the rows were read above; their lines are a courtesy, never a failure
         return {}

@@ -473,7 +473,12 @@ st.download_button(
 
 st.subheader("Where the reference surprises each model")
 prompts = {r.index: row_label(r, contexts.get(r.index)) for r in result.rows}
-pick = st.selectbox("Row", list(prompts), format_func=lambda i: f"{i + 1}: {prompts[i][:90]}")
+row_places = places_of(info, list(prompts))  # "line 9 of chats.jsonl", where the split keeps its rows' places
+pick = st.selectbox(
+    "Row",
+    list(prompts),
+    format_func=lambda i: f"{i + 1}{f' ({row_places[i]})' if i in row_places else ''}: {prompts[i][:90]}",
+)
 show_wait = wait_notice()
 
 view = job.token_views.get(pick)  # scored once per row: a rerun (any box on the page) draws it again

@@ -89,6 +89,8 @@ def test_the_page_names_the_file_line_of_the_rows_it_names(capsys, split_run, va
     )
     assert note in captions, captions  # under the note on the rows cut at the max length
     assert any(c.startswith("Held-out row 2 (line 8 of chats.jsonl) · ") for c in captions), captions
+    row_box = next(box for box in at.selectbox if box.label == "Row")  # the per-token view's choice of row
+    assert row_box.options[1].startswith("2 (line 8 of chats.jsonl): "), row_box.options
     table = next(d.value for d in at.dataframe if "where" in d.value)
     assert list(table["where"]) == ["line 5 of chats.jsonl", "line 8 of chats.jsonl"]
 
@@ -107,3 +109,13 @@ def test_a_grpo_runs_answers_name_the_file_line_of_each_prompt(capsys, tmp_path,
         1: "line 3 of asks.jsonl",
         2: "line 6 of asks.jsonl",
     }
+
+
+def test_the_cli_names_the_lines_of_a_saved_splits_test_part_given_with_data(capsys, split_run):
+    out = cli(capsys, "evaluate", split_run.id, "--data", "chats", "--max-new-tokens", "4")[0]
+    assert (
+        "note: The row numbers above count the split's held-out rows, not the rows of chats.jsonl: held-out row 1 is "
+        "line 5." in out
+    ), out
+    agg = json.loads(cli(capsys, "evaluate", split_run.id, "--data", "chats", "--json", "--max-new-tokens", "4")[0])
+    assert [r["where"] for r in agg["per_row"]] == ["line 5 of chats.jsonl", "line 8 of chats.jsonl"]

@@ -9,14 +9,14 @@ the flags override them. `--json` prints the aggregates and, under "per_row", ev
 `base_reward_<reward>`, `tuned_reward_<reward>`, as the aggregates name its mean), its `index` counted from 0 in the
 test split as in the CSV and its `row` counted from 1, as the skipped rows and the Evaluate page count; with
 `--data FILE`, also where the row is in that file (`file_row`, `where`: "line 4", as `tokens --row` names it), since
-rows the file could not give are skipped and not counted; with a run's own split saved with its rows' places
-(`ftlib.split_lines`), `where` is the row's place in the file it was saved from ("line 9 of chats.jsonl"), and a
-`note:` line after the skipped and cut rows says their lines ("held-out row 3 is line 9"). `--csv` writes the same rows
-side by side. How sure the comparison is, as the Evaluate page says it (`ftlib.eval_stats`: the mean per-row loss
-change with its 95% interval, a reward accuracy's Wilson interval, a GRPO run's mean per-prompt reward change with its
-95% interval, each with a verdict), is printed on `how sure:` lines, or listed under "how_sure" with --json, the
-numbers among the aggregates (`row_change_*`, `reward_accuracy_*`, `prompt_change_*`). What each kind of run is
-measured by:
+rows the file could not give are skipped and not counted; with a run's own split (or a --data saved split) kept with
+its rows' places (`ftlib.split_lines`), `where` is the row's place in the file it was saved from ("line 9 of
+chats.jsonl"), and a `note:` line after the skipped and cut rows says their lines ("held-out row 3 is line 9"). `--csv`
+writes the same rows side by side. How sure the comparison is, as the Evaluate page says it (`ftlib.eval_stats`: the
+mean per-row loss change with its 95% interval, a reward accuracy's Wilson interval, a GRPO run's mean per-prompt
+reward change with its 95% interval, each with a verdict), is printed on `how sure:` lines, or listed under "how_sure"
+with --json, the numbers among the aggregates (`row_change_*`, `reward_accuracy_*`, `prompt_change_*`). What each kind
+of run is measured by:
 
     conversations, pairs, KTO rows  base vs tuned loss on each reference answer, and both models' answers
                                     (`ftlib.evaluate`; a KTO row labelled bad is no reference: skipped, and said;
@@ -48,7 +48,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from ftlib.commands import DEVICE_HELP, add_data_options, column_map, device_name, positive_int, skipped_warning
-from ftlib.eval_runs import heldout_lines, heldout_place
+from ftlib.eval_runs import heldout_lines, heldout_place, saved_split_meta
 
 
 def register(sub) -> None:
@@ -165,7 +165,11 @@ def _evaluate(args) -> int:
 
         K.keep(run_folder_of(run), page_key, K.result_record(result))
     preference_beta = info.beta if info and info.method in ("dpo", "kto") else None
-    heldout = (info.meta, len(info.test_rows)) if info and not args.data else None  # its rows' lines in the file
+    heldout = None  # (a split's meta.json, its held-out row count, whose rows): the file's line of each row named
+    if info and not args.data:
+        heldout = (info.meta, len(info.test_rows), "the run's")
+    elif args.data and loaded is None:  # a saved split's test part
+        heldout = (saved_split_meta(args.data), len(rows), "the split's")
     _report(args, result, model, template, preference_beta, loaded, heldout)
     return 0
 
@@ -367,15 +371,16 @@ def skipped_reasons(skipped: list[tuple[int, str]], total: int, source=None) -> 
     ]
 
 
-def per_row(result, source=None, heldout: tuple[dict, int] | None = None) -> list[dict]:
+def per_row(result, source=None, heldout: tuple | None = None) -> list[dict]:
     """Every evaluated row of `result` (an EvalResult, PairResult or RewardResult) as `--json` lists it: the fields its
     CSV row has (`as_dict`), NaN and infinities as null, and `row`, the row counted from 1 (`index` counts from 0).
 
     `source`: the data file's `ftlib.data.LoadResult` the rows are (`--data FILE`). Rows it could not give are not
     counted, so each row also says where it is in the file as `tokens --row` says it: `file_row`, its row number there
     (`LoadResult.row_numbers`), and `where`, that place in the words of the file's type (`LoadResult.where`: "line 4").
-    `heldout`: a run's split's (meta.json, its held-out row count): each row's `where` in the file the split was saved
-    from, the file named ("line 9 of chats.jsonl", `eval_runs.heldout_place`), where the split keeps the places.
+    `heldout`: a saved split's (meta.json, held-out row count, ...), the run's or --data's: each row's `where` in the
+    file it was saved from, the file named ("line 9 of chats.jsonl", `eval_runs.heldout_place`), where the split keeps
+    the places.
 
     >>> from ftlib.reward_eval import RewardedAnswers, RewardResult
     >>> answers = RewardedAnswers(2, "Hi", "Hello.", "Ahoy!", {"regex": 0.0}, {"regex": 1.0}, 0.0, 1.0)
@@ -398,8 +403,9 @@ def per_row(result, source=None, heldout: tuple[dict, int] | None = None) -> lis
 def _report(args, result, model: str, template: str, beta: float | None = None, source=None, heldout=None) -> None:
     """The aggregates (text or --json), the skipped rows, the CSV. `beta`: a DPO/KTO run's, whose training log shows
     TRL's rewards/margins, beta x the log-ratio margin printed here: both are given, so the two can be compared.
-    `source`: the --data file's LoadResult, for where each row of --json is in it (`per_row`); `heldout`: the run's
-    split's (meta.json, held-out row count), for the file's line of each row it names (`eval_runs.heldout_lines`)."""
+    `source`: the --data file's LoadResult, for where each row of --json is in it (`per_row`); `heldout`: a saved
+    split's (meta.json, held-out row count, "the run's" or "the split's"), for the file's line of each row it names
+    (`eval_runs.heldout_lines`)."""
     agg = {k: _clean(v) for k, v in result.aggregates().items()}
     agg.update(model=model, template=template)
     if beta is not None and isinstance(agg.get("mean_reward_margin"), float):
@@ -436,7 +442,7 @@ def _report(args, result, model: str, template: str, beta: float | None = None, 
     for line in skipped_reasons(result.skipped, total, source):  # with --json on stderr: stdout stays one JSON object
         print(line, file=sys.stderr if args.json else sys.stdout)
     named = [*getattr(result, "cut", []), *(i for i, _ in result.skipped)]  # the rows named above by their number
-    if heldout is not None and (lines := heldout_lines(heldout[0], named, heldout[1])):
+    if heldout is not None and (lines := heldout_lines(heldout[0], named, heldout[1], whose=heldout[2])):
         print(f"note: {lines}", file=sys.stderr if args.json else sys.stdout)  # "held-out row 3 is line 9"
     if args.csv:
         from ftlib.commands import os_error_message
