@@ -97,3 +97,17 @@ def test_an_upload_removed_while_it_is_in_the_upload_box_says_to_clear_the_box()
     assert not stored.exists() and workspace.list_uploads() == []
     at.file_uploader(key="data_upload").set_value(None).run()  # cleared: the page draws on, nothing stored again
     assert not at.exception and not at.error and workspace.list_uploads() == []
+
+
+def test_a_tab_whose_split_a_teammate_removed_is_told_so_on_the_next_page_not_shown_an_error():
+    """A teammate's tab still has the split active when it is removed: its next page says the split is gone and where
+    to choose another (no red error, no other split opened in its place)."""
+    workspace.save_split("theirs", ROWS[:8], ROWS[8:], {"source": "theirs"})
+    workspace.save_split("other", ROWS[:8], ROWS[8:], {"source": "other"})
+    at = data_page()
+    at.session_state["active_split"] = "theirs"  # the teammate's own choice (ui.common.SPLIT_KEY)
+    stored_data.remove("split:theirs")  # by someone else, from another tab or the CLI
+    at.switch_page("pages/2_Tokens.py").run()
+    assert not at.exception and not [e.value for e in at.error], [e.value for e in at.error]
+    said = [w.value for w in at.warning if "`theirs` this tab was using is no longer saved" in w.value]
+    assert said and "Data" in said[0]

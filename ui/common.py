@@ -419,6 +419,17 @@ def require_split():
         st.info("No dataset yet. Load one on the **Data** page and save a train/test split first.", icon=alerts.INFO)
         nav.link("data", label="Go to Data", icon="📂")
         st.stop()
+    if not (workspace.split_folder(name) / "meta.json").is_file():
+        # Removed since this tab chose it (a teammate on Data's "Your files", `data remove`, an rm): not an error of
+        # the page's, and no other split is opened in its place without a word.
+        st.warning(
+            f"The split `{name}` this tab was using is no longer saved: it was removed, perhaps by a teammate "
+            "(Data page, *Your files*). Choose or save another split on the **Data** page; runs trained on it keep "
+            "their own copy of its rows.",
+            icon=alerts.WARNING,
+        )
+        nav.link("data", label="Go to Data", icon="📂")
+        st.stop()
     with user_errors("Could not open the saved split"):
         train, test, meta = cached_split(name)
     return name, train, test, meta
