@@ -19,7 +19,7 @@ if "torch" not in sys.modules:
     say_threads_warning("ftlib: warning: ")  # once per process (serve.py's said it already)
 
 from ftlib.worker import quiet_known_noise  # after the budget: it may load torch
-from ui import nav
+from ui import alerts, nav
 from ui.auth import admitted, require_password
 from ui.common import active_split_name, model_box
 
@@ -34,6 +34,8 @@ st.set_page_config(page_title="Fine-tuning studio", page_icon="🧪", layout="wi
 # option reaches them alone (textColor would darken all text). A style-only st.html goes to the event container
 # (no space taken), sent on every run since app.py runs on every page. Checked in tests/test_browser.py.
 st.html('<style>div[data-testid="stCaptionContainer"] { opacity: 0.7; }</style>')
+# Each notice box's kind in words before its text, for a screen reader (its symbol is aria-hidden): ui/alerts.py.
+st.html(alerts.CSS)
 # The navigation is built before the gate (hidden until the session is admitted), so the page a visitor opened by
 # its address is the one shown once they are in; built after it, a server at a sub-path (server.baseUrlPath) sent
 # them to Home.

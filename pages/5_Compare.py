@@ -349,7 +349,7 @@ def grid() -> None:
     else:
         st.empty()
     if job.waiting:
-        st.info(f"⏳ {job.waiting}", icon=alerts.INFO)
+        st.info(job.waiting, icon=alerts.INFO)  # its icon is the cue: an ⏳ after it said it twice
     else:
         st.empty()
     progress = job.progress()

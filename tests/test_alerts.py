@@ -143,3 +143,44 @@ def test_each_kind_is_drawn_with_its_own_symbol():
         "In a column": ("error", alerts.ERROR),
     }
     assert len(set(alerts.ICON.values())) == len(KINDS)
+
+
+# A box's icon says its kind on screen: a symbol in its text as well says it twice (a screen reader reads both).
+DOUBLED_CUES = "⏳⚠❌✅ℹ🛑⛔✔💡❗"
+
+
+def boxes_with_a_second_symbol(source: str, where: str = "<snippet>") -> list[str]:
+    """`where:line` for each box whose text starts with a symbol of its own, beside the icon its kind gives it."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in KINDS:
+            text = node.args[0] if node.args else None
+            if isinstance(text, ast.JoinedStr) and text.values:
+                text = text.values[0]
+            if isinstance(text, ast.Constant) and isinstance(text.value, str) and text.value[:1] in DOUBLED_CUES:
+                found.append(f"{where}:{node.lineno}: {ast.unparse(node)[:80]}")
+    return found
+
+
+def test_no_box_starts_with_a_symbol_besides_its_icon():
+    assert len(boxes_with_a_second_symbol('st.info(f"⏳ {job.waiting}", icon=alerts.INFO)')) == 1
+    assert not boxes_with_a_second_symbol("st.info(job.waiting, icon=alerts.INFO)")
+    files = [f for f in _files() if f not in PENDING]
+    found = [line for f in files for line in boxes_with_a_second_symbol((ROOT / f).read_text(), f)]
+    assert not found, "\n".join(found)
+
+
+def test_each_box_says_its_kind_in_words_to_a_screen_reader():
+    """Streamlit draws a box's symbol aria-hidden: the app's style puts the kind's word before each box's text, out of
+    sight but in the accessibility tree (not display:none), by the testid Streamlit gives each kind's content.
+    tests/test_keyboard_browser.py reads the word from Chromium's accessibility tree in the running app."""
+    from streamlit.testing.v1 import AppTest
+
+    for kind, said in alerts.SAID.items():
+        rule = f'div[data-testid="stAlertContent{kind.title()}"]::before{{content:"{said}";'
+        assert rule in alerts.CSS, kind
+    assert "display:none" not in alerts.CSS and "clip-path:inset(50%)" in alerts.CSS
+    assert len(set(alerts.SAID.values())) == len(KINDS)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()  # every page runs app.py first
+    assert not at.exception, at.exception
+    assert alerts.CSS in [h.proto.body for h in at.get("html")]
