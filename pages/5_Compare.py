@@ -35,6 +35,7 @@ from ui.common import (
 )
 from ui.compare_view import (
     CSS,
+    GRID_END,
     finished_line,
     long_grid_note,
     next_token_figure,
@@ -51,6 +52,7 @@ from ui.kept import default_for, keep, restore
 from ui.labels import template_label
 from ui.prompt_input import choose_prompt
 from ui.run_choice import choices_by_name, pick_runs
+from ui.token_view import skip_link, skip_target
 
 # A page is also served by its URL before any session has built app.py's navigation (Streamlit serves the
 # pages/ folder until then): the password is checked here too, not only in app.py.
@@ -364,12 +366,15 @@ def grid() -> None:
         col.markdown(label)
     snapshot, i = job.snapshot(), 0
     sampled = labels.get("sampled", [False] * n_set)
+    # Each token is a Tab stop (up to 4,096 in a grid): a link before them all goes past the grid (WCAG 2.4.1).
+    st.html(skip_link(GRID_END, "the answers' tokens"))
     for model_name, (name, facts) in zip(labels["models"], labels["shown"], strict=True):
         st.markdown(f"**{name}**" + (f" · :gray[{facts}]" if facts else ""))  # a full-width line, cells below
         for col, column_sampled in zip(st.columns(n_set), sampled, strict=True):
             finish = job.finish_reason(i) if job.done else ""
             col.html(token_html(snapshot[i], finish, model=model_name, sampled=column_sampled))
             i += 1
+    st.html(skip_target(GRID_END))
     st.caption(
         "Colour = the model's own probability of each token (red unlikely, green likely; a dotted underline marks one "
         "it gave less than even odds); hover a token (or Tab to it) for its alternatives and, in a sampled column, "

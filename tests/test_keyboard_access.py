@@ -9,6 +9,9 @@ from __future__ import annotations
 import html
 import re
 from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
 
 from ftlib import batching, workspace
 from ftlib.rows import IGNORE_INDEX
@@ -16,6 +19,8 @@ from ftlib.sampling import TokenInfo
 from ui import compare_view, token_view
 from ui.compare_view import card_words, token_html
 from ui.token_view import legend_html, tokens_html
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 class _Spans(HTMLParser):
@@ -46,12 +51,75 @@ def test_each_token_pill_is_a_tab_stop_named_by_its_text_and_described_by_its_ho
     pills = spans(tokens_html(tokens, show_ids=True, cut_tokens=[{"index": 3, "text": "bye", "id": 9}]), "ft-tok")
     assert len(pills) == 4
     assert all(p["tabindex"] == "0" for p in pills)
-    # Named by the text as drawn (spaces ·, line breaks ↵; not the ids under it), described by the hover text.
-    assert [p["aria-label"] for p in pills] == ["<|im_start|>", "·Hi·<b>↵", "pad", "bye"]
+    # Named by the text in words (not the · and ↵ drawn for a space and a line break, read aloud as "middle dot" and an
+    # arrow's name; not the ids under it), described by the hover text.
+    assert [p["aria-label"] for p in pills] == ["<|im_start|>", "space Hi space <b> newline", "pad", "bye"]
     assert pills[1]["title"] == "#1 id 42 | label 42 | assistant — trained"
     assert pills[3]["title"].endswith("cut by the max length: not in the training sequence")
     # The legend's samples have their words beside them: no Tab stops there.
     assert not any("tabindex" in p for p in spans(legend_html(), "ft-tok"))
+
+
+# (text, what a screen reader is given as its name): whitespace and unseen characters in words, never · ↵ → marks
+SPOKEN = [
+    (" the", "space the"),
+    ("   ", "3 spaces"),
+    ("\n\n", "2 newlines"),
+    ("\tx", "tab x"),
+    ("a\u202eb", "a U+202E b"),
+    ("\u200d", "U+200D"),
+    ("", "empty"),
+    ("<|im_end|>", "<|im_end|>"),
+]
+
+
+@pytest.mark.parametrize(("text", "said"), SPOKEN, ids=[repr(t) for t, _ in SPOKEN])
+def test_a_tokens_name_says_its_whitespace_in_words(text, said):
+    assert spans(tokens_html([{"index": 0, "text": text, "id": 1}]), "ft-tok")[0]["aria-label"] == said
+    assert (
+        spans(token_html([TokenInfo(id=1, text=text, prob=0.9, sample_prob=0.9, alternatives=[])]), "tok")[0][
+            "aria-label"
+        ]
+        == said
+    )
+
+
+def block_order(out: str) -> list[str]:
+    """The skip link's href, 'pills' for the run of token pills, and the skip target's id, in document order."""
+    order = []
+    for m in re.finditer(r'<a class="ft-skip" href="#([^"]+)"|<span class="ft-tok|<span id="([^"]+)"', out):
+        said = f"link:{m.group(1)}" if m.group(1) else f"target:{m.group(2)}" if m.group(2) else "pills"
+        if said != "pills" or order[-1:] != ["pills"]:
+            order.append(said)
+    return order
+
+
+def test_a_link_before_a_blocks_token_pills_skips_them_all():
+    """One Tab stop per pill: 200 before the rest of the Tokens page (WCAG 2.4.1). The first Tab stop of a block is
+    a link to its end; Enter there, and the next Tab goes on after the pills."""
+    tokens = [{"index": i, "text": f"t{i}", "id": i} for i in range(30)]
+    out = tokens_html(tokens, cut_tokens=[{"index": 30, "text": "x", "id": 30}])
+    order = block_order(out)
+    assert order[0].startswith("link:") and order[1] == "pills" and order[2] == "target:" + order[0][5:], order
+    assert len(order) == 3, order
+    assert re.search(r'href="#[^"]+">Skip the 31 tokens</a>', out)
+    assert re.search(r'<span id="ft-after-[0-9a-f]{12}" class="ft-skip-to" tabindex="-1"></span>$', out)
+    # Two blocks of a page skip to their own ends; a block redrawn the same keeps its id (no needless redraw).
+    other = tokens_html(tokens[:5])
+    assert block_order(other)[0] != order[0] and tokens_html(tokens[:5]) == other
+    # Shown when focused only, as the usual skip links are.
+    assert ".ft-skip:focus{position:static" in token_view.SKIP_CSS and "left:-10000px" in token_view.SKIP_CSS
+    assert token_view.SKIP_CSS in token_view.CSS and token_view.SKIP_CSS in compare_view.CSS
+
+
+def test_the_compare_grid_has_one_link_past_all_its_tokens():
+    """Compare draws each cell apart (up to 4,096 token stops in a grid): one link before the grid's cells, its
+    target after the last one."""
+    source = (ROOT / "pages" / "5_Compare.py").read_text()
+    link = source.index("st.html(skip_link(GRID_END")
+    cells = source.index("col.html(token_html(")
+    target = source.index("st.html(skip_target(GRID_END))")
+    assert link < cells < target, (link, cells, target)
 
 
 def test_a_focused_pill_shows_its_hover_text_on_screen():
@@ -69,8 +137,8 @@ def test_each_generated_token_is_a_tab_stop_described_by_its_cards_numbers():
     toks = spans(token_html(tokens, "stop", sampled=True), "tok")
     assert len(toks) == 2  # the end marker is not a token
     assert [t["tabindex"] for t in toks] == ["0", "0"]
-    assert [t["aria-label"] for t in toks] == ["Ahoy", "↵"]
-    said = "model 92.0% · under this setting 97.0%; its top choices: Ahoy 92.0%, ·Hi 5.0%"
+    assert [t["aria-label"] for t in toks] == ["Ahoy", "newline"]
+    said = "model 92.0% · under this setting 97.0%; its top choices: Ahoy 92.0%, space Hi 5.0%"
     assert toks[0]["aria-description"] == said
     assert toks[1]["aria-description"] == "model 31.0% · under this setting 40.0%; no alternatives recorded"
     # The words say what the card shows (the card's head, in the same numbers).

@@ -4,8 +4,8 @@ column headers that name a decoding preset with its values.
 Pure functions returning HTML or Markdown strings (no Streamlit calls), so tests read exactly what the page shows.
 Token text is always `html.escape`d. The hover card is CSS only (`:hover` shows it): the browser's own tooltip
 (a `title`) shows plain text after a delay and cannot hold a table. Each token is a Tab stop too, which shows the
-same card (`:focus-visible`); a screen reader reads the token's text as its name and the card's numbers as its
-description (`card_words`).
+same card (`:focus-visible`); a screen reader reads the token's text in words as its name (`token_view.spoken`) and
+the card's numbers as its description (`card_words`). A link before the grid skips all its tokens (`GRID_END`).
 """
 
 from __future__ import annotations
@@ -20,8 +20,10 @@ from ftlib.decoding import short_number
 from ftlib.errors import plural
 from ftlib.next_token import percent
 from ui.charts import readable_text
+from ui.token_view import SKIP_CSS, spoken
 
-CSS = """
+CSS = (
+    """
 <style>
 .ftgen{white-space:break-spaces;overflow-wrap:anywhere;font-family:ui-monospace,monospace;font-size:13px;
        line-height:1.6;border:1px solid rgba(128,128,128,.25);border-radius:6px;padding:6px 8px;min-height:3em}
@@ -50,6 +52,11 @@ drawn with, after the repetition penalty, temperature, top-k, top-p and min-p. T
        font-family:sans-serif;font-size:12px}
 </style>
 """
+    + SKIP_CSS
+)  # the link past the grid's tokens (GRID_END)
+
+# Where the link before a grid (`token_view.skip_link`) takes the focus: after its last cell, one grid to a page.
+GRID_END = "ft-grid-end"
 
 
 def shown(text: str) -> str:
@@ -90,12 +97,12 @@ def card_words(token, sampled: bool = False) -> str:
     >>> from ftlib.sampling import TokenInfo
     >>> t = TokenInfo(id=5, text="Ahoy", prob=0.915, sample_prob=0.96, alternatives=[("Ahoy", 0.915), (" Hi", 0.05)])
     >>> card_words(t, sampled=True)
-    'model 91.5% · under this setting 96.0%; its top choices: Ahoy 91.5%, ·Hi 5.0%'
+    'model 91.5% · under this setting 96.0%; its top choices: Ahoy 91.5%, space Hi 5.0%'
     """
     said = f"model {percent(token.prob)}"
     if sampled:
         said += f" · under this setting {percent(token.sample_prob)}"
-    choices = ", ".join(f"{html.unescape(shown(text))} {percent(prob)}" for text, prob in token.alternatives)
+    choices = ", ".join(f"{spoken(text)} {percent(prob)}" for text, prob in token.alternatives)
     return f"{said}; its top choices: {choices}" if choices else f"{said}; no alternatives recorded"
 
 
@@ -142,9 +149,9 @@ def token_html(tokens, finish: str = "", model: str = "", sampled: bool = False)
         # Red and green are the pair a colour-blind reader (about 1 man in 12) confuses: an unlikely token is
         # also underlined (dotted), the cue the caption names.
         low = " data-low" if t.prob < LOW_PROB else ""
-        # A Tab stop named by its text (↵ for a line break, as drawn), described by its card's numbers: the card
-        # was for a mouse's hover only (WCAG 2.1.1).
-        named = html.escape(t.text.replace("\n", "↵") or "∅", quote=True)
+        # A Tab stop named by its text in words ("space Hi", "newline": `spoken`), described by its card's numbers:
+        # the card was for a mouse's hover only (WCAG 2.1.1).
+        named = html.escape(spoken(t.text), quote=True)
         words = html.escape(card_words(t, sampled), quote=True)
         parts.append(
             f'<span class="tok"{low} style="background:hsl({hue},75%,80%)" tabindex="0" aria-label="{named}" '

@@ -13,7 +13,8 @@ around control tokens and a `<br>` after each newline; a word wider than the col
 backgrounds drawn beneath the text (no outline on top of it), so underscores and other low glyphs stay visible; the
 bar under a trained character is a border below the glyphs, never through them. Each meaning has a cue besides its
 colour (`legend_html`), for readers who do not tell green from orange or grey. A token's details (its hover text)
-are reached without a mouse too: each pill of a view is a Tab stop that shows them under it.
+are reached without a mouse too: each pill of a view is a Tab stop that shows them under it, named by its text in
+words (`spoken`), and a link before the pills skips them all (`skip_link`).
 The template comparison diffs whole units: special tokens (`<|im_end|>`), words, runs of spaces, single other
 characters, never fragments of them.
 """
@@ -21,12 +22,24 @@ characters, never fragments of them.
 from __future__ import annotations
 
 import difflib
+import hashlib
 import html
 import re
 
 from ftlib.rows import DIRECTION_CONTROLS, IGNORE_INDEX
 
-CSS = """
+# A skip link is out of sight until Tab focuses it (the usual "skip to content" link): a screen reader reads it where
+# it stands, a sighted keyboard user sees it when it takes the focus.
+SKIP_CSS = """
+<style>
+.ft-skip{position:absolute;left:-10000px;top:auto;width:1px;height:1px;overflow:hidden;}
+.ft-skip:focus{position:static;width:auto;height:auto;display:inline-block;margin:2px 0 4px;padding:2px 8px;
+  font:500 0.85rem/1.5 sans-serif;color:#0b57d0;background:#fff;border:2px solid #0b57d0;border-radius:4px;}
+</style>
+"""
+
+CSS = (
+    """
 <style>
 .ft-wrap{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:0.85rem;line-height:2.1;}
 .ft-tok{display:inline-block;border-radius:4px;padding:0 3px;margin:1px 1px;border:1px solid transparent;
@@ -61,6 +74,8 @@ CSS = """
   border:1px solid #d0d7de;border-radius:6px;padding:3px 6px;box-shadow:0 4px 14px rgba(0,0,0,.18);}
 </style>
 """
+    + SKIP_CSS
+)
 
 
 # Cut tokens drawn past the max length before a line counts the rest: a 53,695-token row cut at 384 drew 53,311
@@ -103,6 +118,30 @@ def visible(text: str) -> str:
     for raw, mark in ((" ", "·"), ("\t", "→"), ("\n", "↵")):
         out = out.replace(raw, f'<span class="ft-ws">{mark}</span>')
     return out
+
+
+_SAID_RUN = re.compile(r" +|\t+|\n+|\r+")
+_RUN_WORD = {" ": "space", "\t": "tab", "\n": "newline", "\r": "carriage return"}
+
+
+def spoken(text: str) -> str:
+    r"""A token's text as a screen reader should say it (its accessible name): each run of spaces, tabs or newlines
+    named in words, each invisible or direction character by its code point. The · and ↵ drawn for them are read
+    aloud as "middle dot" and "downwards arrow with corner leftwards", and a leading space is not read at all.
+
+    >>> spoken(" Hi  <b>\n"), spoken("\u200d"), spoken("")
+    ('space Hi 2 spaces <b> newline', 'U+200D', 'empty')
+    """
+
+    def run(m: re.Match) -> str:
+        n, word = len(m.group()), _RUN_WORD[m.group()[0]]
+        return f" {word} " if n == 1 else f" {n} {word}s "
+
+    said = _SAID_RUN.sub(run, text)
+    said = _ZERO_WIDTH.sub(
+        lambda m: f" U+{ord(m.group()):04X} ", DIRECTION_CONTROLS.sub(lambda m: f" U+{ord(m.group()):04X} ", said)
+    )
+    return " ".join(said.split()) or "empty"
 
 
 def token_class(token) -> str:
@@ -157,7 +196,9 @@ def pill(token, show_ids: bool = False, cut: bool = False, title: str | None = N
         title = token_title(token) + (" | cut by the max length: not in the training sequence" if cut else "")
     focus = ""
     if given is None:  # the details were the hover text only: no keyboard reached them (WCAG 2.1.1)
-        said = html.escape(html.unescape(re.sub(r"<[^>]*>", "", shown)), quote=True)
+        # Named by its text in words (`spoken`): the drawn · and ↵ are read as "middle dot" and an arrow's name.
+        words = spoken(text) if shown not in ("pad", "…") else html.unescape(re.sub(r"<[^>]*>", "", shown))
+        said = html.escape(words, quote=True)
         focus = f' tabindex="0" aria-label="{said}"'
     return f'<span class="ft-tok {klass}" title="{title}"{focus}>{shown}{sub}</span>'
 
@@ -177,13 +218,32 @@ def cut_not_drawn(cut: int, drawn: int = CUT_DRAWN) -> str:
     )
 
 
+def skip_link(target: str, what: str) -> str:
+    """A link that takes the keyboard past a block of Tab stops (WCAG 2.4.1): the first Tab stop before the block,
+    shown when focused; Enter moves the focus to `skip_target(target)` after the block, so the next Tab goes on from
+    there. Without it, a block of 200 token pills (a Compare grid: up to 4,096) stood between a keyboard user and
+    the rest of the page. No script: the link's #fragment is the target's id. Needs SKIP_CSS on the page."""
+    return f'<a class="ft-skip" href="#{target}">Skip {html.escape(what)}</a>'
+
+
+def skip_target(target: str) -> str:
+    """Where `skip_link(target, ...)` takes the focus: an empty element, focusable by the link only (tabindex -1)."""
+    return f'<span id="{target}" class="ft-skip-to" tabindex="-1"></span>'
+
+
+def block_id(body: str) -> str:
+    """An id for the end of a block, from its content: unique on a page that shows different blocks, and the same
+    on every rerun (Streamlit redraws an element whose HTML changed)."""
+    return "ft-after-" + hashlib.sha1(body.encode()).hexdigest()[:12]
+
+
 def tokens_html(
     tokens, show_ids: bool = False, cut_tokens=(), break_lines: bool = True, cut_drawn: int = CUT_DRAWN
 ) -> str:
     """The tokens as pills, then the first `cut_drawn` of `cut_tokens` (struck through) and a line counting those not
     drawn (`cut_not_drawn`); a line break follows each token that ends a line (when `break_lines`)."""
     cut_tokens = list(cut_tokens)
-    parts = [CSS, '<div class="ft-wrap">']
+    parts = ['<div class="ft-wrap">']
     for group, is_cut in ((tokens, False), (cut_tokens[:cut_drawn], True)):
         for token in group:
             parts.append(pill(token, show_ids=show_ids, cut=is_cut))
@@ -192,7 +252,13 @@ def tokens_html(
     if more := cut_not_drawn(len(cut_tokens), cut_drawn):
         parts.append(f'<div class="ft-more">{html.escape(more)}</div>')
     parts.append("</div>")
-    return "".join(parts)
+    body = "".join(parts)
+    drawn = len(tokens) + min(len(cut_tokens), cut_drawn)
+    if not drawn:
+        return CSS + body
+    target = block_id(body)  # one Tab stop per pill: a link past them all comes first
+    skip = skip_link(target, f"the {drawn:,} token{'s' if drawn != 1 else ''}")
+    return f"{CSS}{skip}{body}{skip_target(target)}"
 
 
 def flow_html(pieces) -> str:
