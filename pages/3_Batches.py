@@ -26,7 +26,7 @@ from ftlib.rows import row_kind
 from ftlib.split_lines import lines_note
 from ftlib.templates import TEMPLATE_NAMES, get_template
 from ftlib.tokens import POLICIES
-from ui import alerts
+from ui import alerts, chart_data
 from ui.auth import require_password
 from ui.batch_view import (
     CAPTIONS,
@@ -45,6 +45,7 @@ from ui.batch_view import (
     Shown,
     grid_html,
     overview,
+    overview_rows,
     padding_free_runs,
     padding_said,
     steps_help,
@@ -116,6 +117,7 @@ def draw(
     d.caption(WORK_SAID)
     st.caption(PROMPTS_LEFT_CAPTION if prompts_only and batch.layout == "left" else CAPTIONS[batch.layout])
     st.plotly_chart(overview(batch, shown.names), width="stretch", key=f"{key}_overview")
+    chart_data.show(pd.DataFrame(overview_rows(batch, shown.names)))  # what the chart says on hover, as a table
     width, lo = batch.shape[1], 0
     if width > MAX_COLUMNS:
         lo = st.slider("First position shown", 0, width - MAX_COLUMNS, 0, step=16, key=f"{key}_lo")

@@ -202,6 +202,23 @@ class Shown:
     ids: bool = False  # the token ids, otherwise in each cell's hover text only (no keyboard reaches a hover)
 
 
+def overview_rows(batch: batching.Batch, names: list[str]) -> list[dict]:
+    """The overview's numbers, for its "Chart data" table (`ui.chart_data`): per row of the batch, its examples and
+    how many positions are trained, only read and padding, counted as the chart colours them.
+
+    >>> b = batching.collate([{"input_ids": [5, 6, 7], "labels": [-100, 6, 7]}, {"input_ids": [8], "labels": [8]}], 3)
+    >>> [list(r.values()) for r in overview_rows(b, ["a", "b"])]  # row, trained, only read, padding
+    [['a', 2, 1, 0], ['b', 0, 1, 2]]
+    """
+    out = []
+    for r, segs in enumerate(batch.segments):
+        kinds = [_kind(batch, r, j) for j in range(batch.shape[1])]
+        row = " + ".join(names[s.example] for s in segs)
+        counts = {"trained": kinds.count("trained"), "only read": kinds.count("masked"), "padding": kinds.count("pad")}
+        out.append({"row": row, **counts})
+    return out
+
+
 def cell_text(text: str) -> str:
     """A token's text for a narrow cell: line breaks and tabs as ↵ and ⇥, blank tokens visible, long ones cut."""
     text = text.replace("\n", "↵").replace("\t", "⇥")

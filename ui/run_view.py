@@ -22,7 +22,7 @@ from ftlib.overfitting import NO_LOSS_TREND, memorising_from, smoothed_loss
 from ftlib.run_picker import duplicate_numbers, with_base
 from ftlib.run_summary import LAST_STEP_HEADING
 from ftlib.rundir import RunSummary
-from ui import alerts
+from ui import alerts, chart_data
 from ui.charts import chart_note, run_figures
 from ui.common import os_failure, user_errors
 from ui.tables import html_table
@@ -294,6 +294,7 @@ def charts(figures: list, run_id: str) -> None:
             )
             if note := chart_note(fig):
                 col.caption(note)
+            chart_data.show(fig, where=col)  # its numbers for the keyboard and a screen reader (hover only)
 
 
 def _stop(run_id: str) -> None:
