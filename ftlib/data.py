@@ -41,6 +41,7 @@ from typing import Any, NamedTuple
 
 from ftlib.api_shapes import api_record, api_records
 from ftlib.blank_values import blank_values, row_noun
+from ftlib.cell_checks import placeholder_cells
 from ftlib.data_budget import check_budget
 from ftlib.data_stats import row_counts
 from ftlib.errors import plural
@@ -524,7 +525,8 @@ def load_bytes(
         notices=notices
         + blank_values(records, numbers, fmt, source_of, numbered, columns is not None)
         + markup
-        + unseen,
+        + unseen
+        + placeholder_cells(records, numbers, source_of, where, columns is not None, FORMAT_FIELDS[fmt]),
         fields=fields,
         file_type=numbered,  # where a row is, in the file's words: "line 4" of a .json read by line
         lines=lines,

@@ -1,0 +1,102 @@
+"""Cells a spreadsheet leaves behind: a placeholder where the text should be (`N/A`, `-`, `TBD`, `#N/A`), a formula
+exported as its text (`=HYPERLINK("http://x","click")`). A placeholder or a formula is trained as written, so the
+rows holding one are named once per file, as a warning (the user's call: "None" may be a real answer).
+data.load_bytes adds it to the file's notices.
+
+    placeholder_cells(records, kept=[1, 2], source_of={"output": "Agent Reply"}, where=str, table=True)
+    -> [FieldNotice("2 cells hold a spreadsheet placeholder or formula, not text: ...")]
+
+Not here: a cell that is empty (blank_values.py, or the row's error when the field is required), reading the file
+(readers.py).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from ftlib.errors import plural
+from ftlib.notices import FieldNotice
+
+# Answers of only these (compared lower-cased, spaces around dropped) stand for "nothing here yet": a sheet's
+# placeholders and its error values (#N/A, #VALUE!), which an export writes as text.
+PLACEHOLDERS = frozenset(
+    (
+        "n/a", "na", "n.a.", "tbd", "tba", "todo", "none", "null", "nil", "nan", "undefined", "-", "--", "?",
+        "#n/a", "#value!", "#ref!", "#name?", "#div/0!", "#null!", "#num!", "#spill!", "#calc!", "#error!",
+    )
+)  # fmt: skip
+# Empty-looking: dashes, dots, underscores, quotes and question marks only ("—", "...", '""', "___").
+_EMPTY_LOOKING = re.compile(r"^[\s\-\u2013\u2014_.?*\"'`]+$")
+# A formula: "=" then a function name, a cell, a bracket or a sign ("=SUM(A1:A3)", "=A1+1", "=-B2"); not "==" or
+# "= 5" (a heading's underline, a sum written out).
+_FORMULA = re.compile(r"^=[A-Za-z_$(+\-]")
+NAMED = 5  # cells a notice lists before "and N more"
+
+
+def cell_kind(value: Any) -> str | None:
+    """'placeholder', 'formula' or None for a cell's value (text only; a number or an empty cell is None).
+
+    >>> [cell_kind(v) for v in ("N/A", " tbd ", "#VALUE!", "—", '=HYPERLINK("http://x","click")', "Eight.", "", 3)]
+    ['placeholder', 'placeholder', 'placeholder', 'placeholder', 'formula', None, None, None]
+    """
+    if not isinstance(value, str) or not value.strip():
+        return None
+    text = value.strip()
+    if text.lower() in PLACEHOLDERS or _EMPTY_LOOKING.match(text):
+        return "placeholder"
+    return "formula" if _FORMULA.match(text) else None
+
+
+def _brief(text: str, width: int = 40) -> str:
+    text = text.strip()
+    return f"`{text if len(text) <= width else text[: width - 1] + '…'}`"
+
+
+def placeholder_cells(
+    records: list[tuple[int, dict]],
+    kept: list[int],
+    source_of: dict[str, str],
+    where: Callable[[int], str],
+    table: bool,
+    fields: tuple[str, ...] | frozenset[str] = (),
+) -> list[FieldNotice]:
+    """One warning naming the cells of the `kept` rows that hold only a placeholder or a spreadsheet formula
+    (`cell_kind`), each with its row's place (`where(row number)`, "data row 11 (line 12 of the file)"), its column
+    (`source_of`: field -> the column or key it was mapped from) and its value; [] when there is none. `records`:
+    (row number, record with the field mapping applied); `table`: a CSV, TSV or Parquet file; `fields`: the fields the
+    format reads (`formats.FORMAT_FIELDS`), the only ones looked at (a column nothing reads is not trained). Only
+    top-level text is looked at (a table's cells; a JSON row's fields): a chat's turns are typed, not exported."""
+    kept_rows = set(kept)
+    found: list[tuple[int, str, str, str]] = []  # (row, column, kind, value)
+    for number, record in records:
+        if number not in kept_rows:
+            continue
+        for key, value in record.items():
+            if key in fields and (kind := cell_kind(value)):
+                found.append((number, source_of.get(key, key), kind, value))
+    if not found:
+        return []
+    what = "cell" if table else "field"
+    listed = "; ".join(
+        f"{where(n)}: `{col}` is {'a formula, ' if kind == 'formula' else 'only '}{_brief(value)}"
+        for n, col, kind, value in found[:NAMED]
+    )
+    more = f"; and {len(found) - NAMED} more" if len(found) > NAMED else ""
+    rows = len({n for n, *_ in found})
+    verb = "holds" if len(found) == 1 else "hold"
+    those = "that row" if rows == 1 else "those rows"
+    return [
+        FieldNotice(
+            f"{plural(len(found), what)} {verb} a spreadsheet placeholder or formula, not text ({listed}{more}): "
+            f"{'it is' if len(found) == 1 else 'they are'} trained as written, so the model learns to answer "
+            f"'N/A' or to write the formula. Fill in the real text, or delete {those} from the file, if "
+            "that is not meant.",
+            field=found[0][1],
+            rows=rows,
+        )
+    ]
+
+
+__all__ = ["PLACEHOLDERS", "cell_kind", "placeholder_cells"]

@@ -1,0 +1,52 @@
+"""Spreadsheet exports: placeholder and formula cells named.
+
+A newcomer's support-ticket CSV (columns Ticket ID, Created, Customer Message, Agent Reply, ...) trained an answer
+of only `N/A` and a prompt `=HYPERLINK(...)` without a word.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from ftlib.cell_checks import cell_kind
+from ftlib.data import load_bytes
+
+HEADER = "Ticket ID,Created,Customer Message,Agent Reply,Category\n"
+GOOD = [
+    "T-1,2026-11-01,I can't log in after resetting my password.,Clear your cache and try the reset link again.,Acct\n",
+    'T-2,2026-11-02,How do I export my invoices as PDF?,"Go to Billing > Invoices, tick, press Export.",Bill\n',
+    "T-3,2026-11-03,Is there a dark mode?,Yes: Settings > Appearance > Theme.,General\n",
+]
+MAP = {"instruction": "Customer Message", "output": "Agent Reply"}
+
+
+def tickets(*extra: str) -> bytes:
+    return (HEADER + "".join(GOOD) + "".join(extra)).encode()
+
+
+@pytest.mark.parametrize("value", ["N/A", "n/a", "-", "TBD", "none", "null", "#N/A", "#VALUE!", "—", "...", " NA "])
+def test_placeholders_are_told_apart_from_answers(value):
+    assert cell_kind(value) == "placeholder"
+    assert cell_kind(f"{value} is what the form said.") is None
+
+
+def test_a_placeholder_answer_and_a_formula_prompt_are_named_with_their_rows_and_kept():
+    data = tickets(
+        "T-4,2026-11-04,Can I change my email?,N/A,Acct\n",
+        'T-5,2026-11-05,"=HYPERLINK(""http://x"",""click"")",You can download it from Downloads.,General\n',
+        "T-6,2026-11-06,Where is the app?,See Downloads.,-\n",  # an unread column's placeholder is not trained
+    )
+    result = load_bytes(data, "tickets.csv", column_map=MAP)
+    assert result.valid_rows == 6  # a warning, not a refusal: they are the user's call
+    (notice,) = [n for n in result.notices if "placeholder or formula" in n.message]
+    assert not notice.note and notice.rows == 2
+    assert "data row 4 (line 5 of the file): `Agent Reply` is only `N/A`" in notice.message
+    assert 'data row 5 (line 6 of the file): `Customer Message` is a formula, `=HYPERLINK("http://x","click")`' in (
+        notice.message
+    )
+    assert "`Category`" not in notice.message
+
+
+def test_a_file_without_placeholders_says_nothing_of_them():
+    result = load_bytes(tickets(), "tickets.csv", column_map=MAP)
+    assert not any("placeholder" in n.message for n in result.notices)
