@@ -1,10 +1,12 @@
 """Cells a spreadsheet leaves behind: a placeholder where the text should be (`N/A`, `-`, `TBD`, `#N/A`), a formula
-exported as its text (`=HYPERLINK("http://x","click")`). A placeholder or a formula is trained as written, so the
-rows holding one are named once per file, as a warning (the user's call: "None" may be a real answer).
-data.load_bytes adds it to the file's notices.
+exported as its text (`=HYPERLINK("http://x","click")`), and rows whose every cell is empty (a sheet's blank rows at
+the end of its export). A placeholder or a formula is trained as written, so the rows holding one are named once per
+file, as a warning (the user's call: "None" may be a real answer); a blank row holds nothing and is skipped, said in
+one note. data.load_bytes adds both to the file's notices.
 
     placeholder_cells(records, kept=[1, 2], source_of={"output": "Agent Reply"}, where=str, table=True)
     -> [FieldNotice("2 cells hold a spreadsheet placeholder or formula, not text: ...")]
+    blank_rows(records) -> (the records with a value, the row numbers of the blank ones)
 
 Not here: a cell that is empty (blank_values.py, or the row's error when the field is required), reading the file
 (readers.py).
@@ -18,6 +20,7 @@ from typing import Any
 
 from ftlib.errors import plural
 from ftlib.notices import FieldNotice
+from ftlib.turn_keys import has_value
 
 # Answers of only these (compared lower-cased, spaces around dropped) stand for "nothing here yet": a sheet's
 # placeholders and its error values (#N/A, #VALUE!), which an export writes as text.
@@ -99,4 +102,50 @@ def placeholder_cells(
     ]
 
 
-__all__ = ["PLACEHOLDERS", "cell_kind", "placeholder_cells"]
+def blank_rows(records: list[tuple[int, dict]]) -> tuple[list[tuple[int, dict]], list[int]]:
+    """(`records` without the rows whose every cell is empty, those rows' numbers): a sheet's blank rows, exported as
+    `,,,,`, hold nothing to train or to fix, so they are skipped rather than refused one by one.
+
+    >>> blank_rows([(1, {"q": "Hi", "a": None}), (2, {"q": None, "a": "  "})])
+    ([(1, {'q': 'Hi', 'a': None})], [2])
+    """
+    kept, blank = [], []
+    for number, record in records:
+        if any(has_value(v) and not (isinstance(v, str) and not v.strip()) for v in record.values()):
+            kept.append((number, record))
+        else:
+            blank.append(number)
+    return kept, blank
+
+
+def only_blank_rows(filename: str, blank: list[int], refused: list[str]) -> str:
+    """Why a table whose rows are all blank (`blank_rows`) or refused (`refused`: "where: why" of the first) cannot be
+    used, with what to do: the DataError's message.
+
+    >>> only_blank_rows("x.csv", [1, 2], [])
+    'x.csv has a header but no rows: its 2 rows are blank (every cell empty). Choose a file with at least one row, \
+or fill these in.'
+    """
+    n = len(blank)
+    said = f"{plural(n, 'row')} {'is' if n == 1 else 'are'} blank (every cell empty)"
+    if refused:
+        return f"No row of {filename} could be read: {said}; the others cannot be used. {'; '.join(refused)}"
+    return f"{filename} has a header but no rows: its {said}. Choose a file with at least one row, or fill these in."
+
+
+def blank_rows_note(blank: list[int], where: Callable[[int], str]) -> list[FieldNotice]:
+    """The one note saying the blank rows skipped (`blank_rows`), with where the first is; [] when none."""
+    if not blank:
+        return []
+    n = len(blank)
+    first = f"{where(blank[0])}" if n == 1 else f"the first: {where(blank[0])}"
+    return [
+        FieldNotice(
+            f"{plural(n, 'blank row')} skipped ({first}): every cell of {'it' if n == 1 else 'them'} is empty.",
+            rows=n,
+            note=True,
+        )
+    ]
+
+
+__all__ = ["PLACEHOLDERS", "blank_rows", "blank_rows_note", "cell_kind", "only_blank_rows", "placeholder_cells"]

@@ -41,7 +41,7 @@ from typing import Any, NamedTuple
 
 from ftlib.api_shapes import api_record, api_records
 from ftlib.blank_values import blank_values, row_noun
-from ftlib.cell_checks import placeholder_cells
+from ftlib.cell_checks import blank_rows, blank_rows_note, only_blank_rows, placeholder_cells
 from ftlib.data_budget import check_budget
 from ftlib.data_stats import row_counts
 from ftlib.errors import plural
@@ -417,6 +417,10 @@ def load_bytes(
     else:  # rows of prompts beside a field named as the reply ({prompt, response}): prompt and answer
         column_map = reply_map(raw, fields, fmt, read_notes)
     records, errors = _mapped(raw, column_map, errors) if column_map else (raw, errors)
+    records, blank = blank_rows(records) if columns is not None else (records, [])  # a sheet's `,,,,` rows
+    total -= len(blank)
+    if blank and not records:
+        raise DataError(only_blank_rows(filename, blank, [f"{where(e.row)}: {e.message}" for e in errors[:3]]))
     forced = fmt is not None  # the caller said which format: prompts only is then what they meant
     # The rows that could not be read may be the file's real rows: named, where and why, if no format fits
     fmt = fmt or _vote(
@@ -526,7 +530,8 @@ def load_bytes(
         + blank_values(records, numbers, fmt, source_of, numbered, columns is not None)
         + markup
         + unseen
-        + placeholder_cells(records, numbers, source_of, where, columns is not None, FORMAT_FIELDS[fmt]),
+        + placeholder_cells(records, numbers, source_of, where, columns is not None, FORMAT_FIELDS[fmt])
+        + blank_rows_note(blank, where),
         fields=fields,
         file_type=numbered,  # where a row is, in the file's words: "line 4" of a .json read by line
         lines=lines,

@@ -1,7 +1,8 @@
-"""Spreadsheet exports: placeholder and formula cells named.
+"""Spreadsheet exports: placeholder and formula cells named, blank rows skipped once.
 
 A newcomer's support-ticket CSV (columns Ticket ID, Created, Customer Message, Agent Reply, ...) trained an answer
-of only `N/A` and a prompt `=HYPERLINK(...)` without a word.
+of only `N/A` and a prompt `=HYPERLINK(...)` without a word, and refused its two trailing `,,,,` rows one by one
+("the 'Customer Message' cell is empty ... fill it in").
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from ftlib.cell_checks import cell_kind
-from ftlib.data import load_bytes
+from ftlib.data import DataError, load_bytes
 
 HEADER = "Ticket ID,Created,Customer Message,Agent Reply,Category\n"
 GOOD = [
@@ -50,3 +51,20 @@ def test_a_placeholder_answer_and_a_formula_prompt_are_named_with_their_rows_and
 def test_a_file_without_placeholders_says_nothing_of_them():
     result = load_bytes(tickets(), "tickets.csv", column_map=MAP)
     assert not any("placeholder" in n.message for n in result.notices)
+
+
+def test_blank_rows_at_the_end_are_skipped_in_one_note_not_refused():
+    result = load_bytes(tickets(",,,,\r\n", ",,,,\r\n", " , ,,,\n"), "tickets.csv", column_map=MAP)
+    assert result.errors == [] and result.valid_rows == 3 and result.total == 3
+    (note,) = [n for n in result.notices if "blank row" in n.message]
+    assert note.note and note.message.startswith("3 blank rows skipped (the first: data row 4 (line 5 of the file))")
+
+
+def test_a_table_of_blank_rows_only_is_refused_with_what_to_do():
+    with pytest.raises(DataError, match=r"tickets.csv has a header but no rows: its 2 rows are blank"):
+        load_bytes(HEADER.encode() + b",,,,\n,,,,\n", "tickets.csv", column_map=MAP)
+
+
+def test_a_row_with_one_cell_is_not_blank():
+    result = load_bytes(tickets(",,,,Acct\n"), "tickets.csv", column_map=MAP)
+    assert [e.row for e in result.errors] == [4] and not any("blank row" in n.message for n in result.notices)
