@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from ftlib.config import RunConfig, default_learning_rate
 from ftlib.errors import plural
 from ftlib.methods import METHOD_NAMES
+from ftlib.warmup import warmup_steps as counted_warmup
 
 # The held-out loss must end this much above its best (relative) before the chart calls it a rise: a wobble of
 # a few thousandths on a small held-out split is noise, not memorising.
@@ -373,16 +374,14 @@ def schedule_warnings(config: RunConfig, train_rows: int) -> list[str]:
 
 
 def warmup_steps(config: RunConfig, steps: int) -> int:
-    """The warmup steps of a run of `steps` optimizer steps, as transformers counts them for its scheduler:
-    `TrainingArguments.get_warmup_steps` rounds the share up (`ceil(steps x warmup_ratio)`: any share above 0 makes
-    at least one), and the `constant` schedule has no warmup at all (`get_scheduler` ignores it).
+    """The warmup steps of a run of `steps` optimizer steps, as training counts them for its scheduler
+    (`ftlib.warmup.warmup_steps`: the share rounded down, `floor(steps x warmup_ratio)`; transformers' own count
+    rounds up), and none for the `constant` schedule (`get_scheduler` ignores it).
 
-    >>> [warmup_steps(RunConfig(max_steps=m), m) for m in (1, 2, 20, 21)], warmup_steps(RunConfig(warmup_ratio=0), 9)
-    ([1, 1, 1, 2], 0)
+    >>> [warmup_steps(RunConfig(max_steps=m), m) for m in (1, 2, 20, 41)], warmup_steps(RunConfig(warmup_ratio=0), 9)
+    ([0, 0, 1, 2], 0)
     """
-    if config.scheduler == "constant" or config.warmup_ratio <= 0:
-        return 0
-    return math.ceil(steps * config.warmup_ratio)  # training passes the share as warmup_steps (below 1: a share)
+    return counted_warmup(config.warmup_ratio, config.scheduler, steps)
 
 
 def zero_rate_steps(config: RunConfig, steps: int) -> int:
@@ -390,7 +389,7 @@ def zero_rate_steps(config: RunConfig, steps: int) -> int:
     is step / warmup steps, and the first step is step 0), when there is a warmup; after it, cosine and linear decay
     reach 0 only at step `steps`, one past the last.
 
-    >>> zero_rate_steps(RunConfig(max_steps=2), 2), zero_rate_steps(RunConfig(scheduler="constant"), 2)
+    >>> zero_rate_steps(RunConfig(max_steps=2, warmup_ratio=0.5), 2), zero_rate_steps(RunConfig(max_steps=2), 2)
     (1, 0)
     """
     return min(1, warmup_steps(config, steps))
@@ -405,13 +404,13 @@ def zero_rate_warning(config: RunConfig, train_rows: int) -> str | None:
     if not zero or 4 * zero < steps:
         return None
     ramp = (
-        f"the warmup share (warmup_ratio) {config.warmup_ratio:g} of {plural(steps, 'step')} rounds up to a warmup of "
+        f"the warmup share (warmup_ratio) {config.warmup_ratio:g} of {plural(steps, 'step')} makes a warmup of "
         f"{plural(warmup, 'step')}, and the warmup's first step has learning rate 0"
     )
     more = "a higher max steps" if config.max_steps else "more epochs or a smaller batch size"
     fix = (
         f"Give it more steps ({more}; from 5 steps on, that one is under a quarter of the run), or set the warmup "
-        "share to 0 (a smaller one still rounds up to one warmup step, whose first step is at rate 0)."
+        f"share to 0 (or below {1 / steps:.2g}, which gives {plural(steps, 'step')} no warmup)."
     )
     if zero >= steps:
         return f"The run's only optimizer step runs at learning rate 0, so it learns nothing: {ramp}. {fix}"

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ftlib import distributed, overfitting, run_data, workspace
+from ftlib import distributed, overfitting, run_data, warmup, workspace
 from ftlib.alignment import (
     ALIGNMENT_METHODS,
     PreferenceCollator,
@@ -291,7 +291,7 @@ def trainer_arguments(
         learning_rate=float(config.learning_rate),
         num_train_epochs=float(config.epochs),
         max_steps=config.max_steps or -1,
-        warmup_steps=float(config.warmup_ratio),  # below 1: a share of the steps (transformers 5)
+        warmup_steps=float(config.warmup_ratio),  # a share; counted rounded down (ftlib.warmup.floor_warmup)
         lr_scheduler_type=config.scheduler,
         weight_decay=float(config.weight_decay),
         max_grad_norm=float(config.max_grad_norm),
@@ -446,6 +446,7 @@ def build_trainer(
             **common,
         )
     fastpath.fuse_lora(trainer.model, device)  # after the trainer wrapped the model with PEFT
+    warmup.floor_warmup(trainer, config.warmup_ratio)  # a 4-step run at share 0.05: no step at learning rate 0
     # The alignment trainers' rows come padded (DPO's pairs: 12.8% of the shipped pairs' positions; GRPO's prompts on
     # the left, its answers on the right): the fast LM head (DPO, KTO, GRPO) and the reward model's forward run them
     # padding-free. Probed before fast_attention renames the model's attention (padding_free looks for `sdpa`).

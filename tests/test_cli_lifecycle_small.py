@@ -102,59 +102,101 @@ def test_sample_prints_the_models_in_the_order_given(capsys, varied_dir, varied_
     )
 
 
-# (id, scheduler, warmup_ratio, optimizer steps): against transformers' own schedule for the run's arguments.
+# (id, scheduler, warmup_ratio, optimizer steps): against the schedule the run's Trainer creates.
 SCHEDULES = [
     ("one-step-cosine", "cosine", 0.05, 1),
     ("two-steps-linear", "linear", 0.05, 2),
-    ("three-steps-half-warmup", "cosine", 0.5, 3),
-    ("four-steps", "constant_with_warmup", 0.05, 4),
-    ("twenty-one-steps", "cosine", 0.05, 21),  # 1.05 rounds up to 2 warmup steps
+    ("three-steps-half-warmup", "cosine", 0.5, 3),  # 1.5 rounds down to 1 warmup step: its first at rate 0
+    ("four-steps", "constant_with_warmup", 0.05, 4),  # the defaults' demo run: no warmup, no step at rate 0
+    ("four-steps-cosine", "cosine", 0.05, 4),
+    ("twenty-one-steps", "cosine", 0.05, 21),  # 1.05 rounds down to 1 warmup step
     ("ten-steps-linear-0.3", "linear", 0.3, 10),
     ("constant-ignores-warmup", "constant", 0.5, 2),
     ("no-warmup", "cosine", 0.0, 1),
 ]
 
 
-@pytest.mark.parametrize("scheduler, ratio, steps", [c[1:] for c in SCHEDULES], ids=[c[0] for c in SCHEDULES])
-def test_warmup_and_zero_rate_steps_agree_with_transformers(tmp_path, scheduler, ratio, steps):
+def trainer_rates(config, run_dir, steps):
+    """The learning rate of each of `steps` optimizer steps under the scheduler a Trainer with the run's arguments
+    creates (`training.trainer_arguments`, `warmup.floor_warmup` as `training.build_trainer` applies it)."""
     import torch
-    from transformers import get_scheduler
+    from transformers import Trainer
 
-    from ftlib import training
+    from ftlib import training, warmup
 
-    config = RunConfig(model="m", dataset="x", max_steps=steps, warmup_ratio=ratio, scheduler=scheduler)
-    args = training.trainer_arguments(config, tmp_path, "cpu", torch.float32, has_eval=False)
-    # `get_scheduler` passes the constant schedule no warmup: the rates below show it has none.
-    ramp = 0 if scheduler == "constant" else args.get_warmup_steps(steps)
-    assert overfitting.warmup_steps(config, steps) == ramp
-    weight = torch.nn.Parameter(torch.ones(1))
-    optimizer = torch.optim.SGD([weight], lr=0.02)  # a sentinel rate: a step at 0 is 0, not "small"
-    schedule = get_scheduler(
-        args.lr_scheduler_type,
-        optimizer,
-        num_warmup_steps=args.get_warmup_steps(steps),
-        num_training_steps=steps,
-        scheduler_specific_kwargs=args.lr_scheduler_kwargs,
-    )
+    args = training.trainer_arguments(config, run_dir, "cpu", torch.float32, has_eval=False)
+    trainer = Trainer(model=torch.nn.Linear(1, 1), args=args)
+    warmup.floor_warmup(trainer, config.warmup_ratio)
+    trainer.create_optimizer_and_scheduler(steps)
+    assert args.warmup_steps == config.warmup_ratio  # the arguments (saved with checkpoints) keep the share
     rates = []
     for _ in range(steps):  # as the Trainer: the optimizer steps at the current rate, then the schedule moves
-        rates.append(optimizer.param_groups[0]["lr"])
-        optimizer.step()
-        schedule.step()
+        rates.append(trainer.optimizer.param_groups[0]["lr"])
+        trainer.optimizer.step()
+        trainer.lr_scheduler.step()
+    return rates
+
+
+@pytest.mark.parametrize("scheduler, ratio, steps", [c[1:] for c in SCHEDULES], ids=[c[0] for c in SCHEDULES])
+def test_warmup_and_zero_rate_steps_agree_with_the_trainers_schedule(tmp_path, scheduler, ratio, steps):
+    config = RunConfig(model="m", dataset="x", max_steps=steps, warmup_ratio=ratio, scheduler=scheduler)
+    rates = trainer_rates(config, tmp_path, steps)
     assert overfitting.zero_rate_steps(config, steps) == sum(rate == 0 for rate in rates), rates
+    ramp = overfitting.warmup_steps(config, steps)
+    peak = config.learning_rate
+    # The ramp's steps are below the peak rate, the first at 0; the step after it is at the peak.
+    assert all(rate < peak for rate in rates[:ramp]) and (ramp == 0 or rates[0] == 0), rates
+    assert ramp >= steps or rates[ramp] == pytest.approx(peak), rates
+
+
+def test_a_default_short_run_has_no_step_at_rate_0_and_no_warning(tmp_path):
+    """A newcomer's demo at the defaults (4 optimizer steps, warmup share 0.05) opened the Train page with "1 of the
+    run's 4 optimizer steps runs at learning rate 0": transformers rounds the share up to one warmup step."""
+    config = RunConfig(model="m", dataset="x", max_steps=4)
+    assert 0 not in trainer_rates(config, tmp_path, 4)
+    assert not [w for w in overfitting.schedule_warnings(config, 20) if "rate 0" in w]
+
+
+def test_the_runs_trainer_counts_its_warmup_rounded_down(tiny_model_dir, tmp_path):
+    """The trainer `build_trainer` hands the worker: a 4-step run at the defaults has no step at learning rate 0."""
+    from ftlib.training import build_trainer
+    from tests.test_training import SFT_ROWS, tiny_config
+
+    trainer = build_trainer(tiny_config(tiny_model_dir, max_steps=4), tmp_path / "run", rows=(SFT_ROWS, [])).trainer
+    trainer.create_optimizer_and_scheduler(4)
+    assert trainer.lr_scheduler.lr_lambdas[0](0) > 0  # the first step's factor of the peak rate
+
+
+@pytest.mark.parametrize("steps", [40, 100, 399, 1000])
+def test_a_long_runs_warmup_is_transformers_own_within_one_step(tmp_path, steps):
+    import math
+
+    config = RunConfig(model="m", dataset="x", max_steps=steps)
+    rates = trainer_rates(config, tmp_path, steps)
+    ramp = next(i for i, rate in enumerate(rates) if rate == pytest.approx(config.learning_rate))
+    assert 0 <= math.ceil(steps * config.warmup_ratio) - ramp <= 1
+    assert ramp == overfitting.warmup_steps(config, steps)
 
 
 # (id, settings, training rows, the run's optimizer steps, the warning's start or None)
 ZERO_RATE = [
-    ("max-steps-1", {"max_steps": 1}, 20, 1, "The run's only optimizer step runs at learning rate 0, so it learns"),
-    ("max-steps-2", {"max_steps": 2}, 20, 2, "1 of the run's 2 optimizer steps runs at learning rate 0"),
-    ("max-steps-4-a-quarter", {"max_steps": 4}, 20, 4, "1 of the run's 4 optimizer steps"),
-    ("max-steps-5", {"max_steps": 5}, 20, 5, None),
-    ("no-warmup", {"max_steps": 1, "warmup_ratio": 0.0}, 20, 1, None),
-    ("constant-has-no-warmup", {"max_steps": 1, "scheduler": "constant"}, 20, 1, None),
-    ("constant-with-warmup", {"max_steps": 2, "scheduler": "constant_with_warmup"}, 20, 2, "1 of the run's 2"),
-    ("one-epoch-of-one-step", {"batch_size": 8, "epochs": 1.0}, 5, 1, "The run's only optimizer step"),
-    ("one-epoch-of-three-steps", {"batch_size": 8, "epochs": 1.0}, 20, 3, "1 of the run's 3 optimizer steps"),
+    ("max-steps-1", {"max_steps": 1}, 20, 1, None),  # no share below 1 makes a warmup of a 1-step run
+    ("max-steps-2-default", {"max_steps": 2}, 20, 2, None),
+    ("max-steps-2", {"max_steps": 2, "warmup_ratio": 0.5}, 20, 2, "1 of the run's 2 optimizer steps runs at learning"),
+    ("max-steps-4-default", {"max_steps": 4}, 20, 4, None),
+    ("max-steps-4-a-quarter", {"max_steps": 4, "warmup_ratio": 0.25}, 20, 4, "1 of the run's 4 optimizer steps"),
+    ("max-steps-5", {"max_steps": 5, "warmup_ratio": 0.25}, 20, 5, None),
+    ("no-warmup", {"max_steps": 2, "warmup_ratio": 0.0}, 20, 2, None),
+    ("constant-has-no-warmup", {"max_steps": 2, "warmup_ratio": 0.5, "scheduler": "constant"}, 20, 2, None),
+    (
+        "constant-with-warmup",
+        {"max_steps": 2, "warmup_ratio": 0.5, "scheduler": "constant_with_warmup"},
+        20,
+        2,
+        "1 of the run's 2",
+    ),
+    ("one-epoch-of-three-steps", {"batch_size": 8, "epochs": 1.0}, 20, 3, None),
+    ("a third of three steps", {"batch_size": 8, "epochs": 1.0, "warmup_ratio": 0.34}, 20, 3, "1 of the run's 3"),
     ("half-warmup", {"max_steps": 2, "warmup_ratio": 0.5}, 20, 2, "1 of the run's 2 optimizer steps"),
 ]
 
@@ -176,13 +218,14 @@ def test_a_run_whose_warmup_step_at_rate_0_is_much_of_it_is_warned(settings, row
     assert ("a higher max steps" if "max_steps" in settings else "more epochs or a smaller batch size") in warning
 
 
-def test_train_max_steps_1_is_warned_before_it_is_queued(tmp_path, capsys, tiny_model_dir, no_training):
-    """`train --max-steps 1` trained nothing (held-out loss after = before) and said "Finished.", unwarned."""
+def test_train_max_steps_2_at_half_warmup_is_warned_before_it_is_queued(tmp_path, capsys, tiny_model_dir, no_training):
+    """`train --max-steps 1` trained nothing (held-out loss after = before) and said "Finished.", unwarned. Its
+    warmup is now none at the defaults; a share the user raised that still wastes a step is warned of."""
     path = write_rows(tmp_path / "sft.jsonl", ROWS * 5)
-    argv = ["train", "--model", str(tiny_model_dir), "--dataset", path, "--max-steps", "1", "--batch-size", "2"]
+    argv = ["train", "--model", str(tiny_model_dir), "--dataset", path, "--max-steps", "2", "--batch-size", "2"]
     argv += ["--max-length", "64", "--save-every", "0", "--device", "cpu", "--detach"]
-    assert main(argv) == 0
+    assert main([*argv, "--warmup-ratio", "0.5"]) == 0
     err = capsys.readouterr().err
-    assert "warning: The run's only optimizer step runs at learning rate 0, so it learns nothing: " in err
-    assert main([*argv, "--warmup-ratio", "0"]) == 0
+    assert "warning: 1 of the run's 2 optimizer steps runs at learning rate 0 and learns nothing: " in err
+    assert main(argv) == 0
     assert "learning rate 0" not in capsys.readouterr().err
