@@ -17,7 +17,11 @@ the estimate follows what the trainers really keep:
   step holds batch_size x group size answers of prompt + max new tokens. Gradient checkpointing keeps only each
   block's input plus one block's worth. On CPU an SFT or GRPO step runs as micro-batches (ftlib.fastpath), so the
   activations are one micro-batch's: a bigger batch takes longer there, not more memory. A batch bigger than the
-  training rows holds only those rows (`train_rows`).
+  training rows holds only those rows (`train_rows`). A CPU run through the fast path is counted from what its
+  layers keep (ftlib.cpu_memory, checked against the tensors autograd saves), with `fastpath.bf16_products`' bf16
+  weights and copies; the other paths (GPU, QLoRA, checkpointing, the fast path off) by `activation_bytes`.
+- on CPU the estimate is the whole process's: the libraries' own resident memory (~0.6 GB, measured:
+  `cpu_memory.RUNTIME`) is a part of it; on a GPU the CUDA context and allocator slack.
 - several processes: each GPU holds its own share. DDP (`sharding: none`) keeps a whole copy per process plus a
   second copy of the gradients in its communication buckets; FSDP (`sharding: fsdp`) keeps 1/N of the weights,
   gradients and optimizer state, plus what it gathers whole: the block computing and the next one (prefetched), and
@@ -30,7 +34,8 @@ the estimate follows what the trainers really keep:
     est = estimate(RunConfig(method="lora"))
     est.total, est.rows()        # bytes; (part, bytes, explanation) for the UI
 
-Checked against the measured peak memory of real CPU runs in tests/test_memory.py. Not known here: the
+Checked against the measured peak memory of real CPU runs in tests/test_memory.py and bench/memory_estimate.py
+(within about 10% over step sizes and two model sizes, LoRA, full and DPO: BENCHMARKS.md). Not known here: the
 trainer (training.py).
 """
 
@@ -43,9 +48,9 @@ from ftlib.errors import plural
 
 GIB = 1024**3
 _BYTES = {"float32": 4, "bfloat16": 2, "float16": 2}
-# Framework overhead that is not the model: CUDA context and allocator slack on a GPU; on CPU the allocator's
-# fragmentation and the small tensors of the optimizer step.
-_OVERHEAD = {"cuda": int(0.6 * GIB), "cpu": int(0.15 * GIB)}
+# Framework overhead that is not the model on a GPU: CUDA context and allocator slack. On CPU the estimate counts the
+# whole process instead: the libraries' resident memory (cpu_memory.RUNTIME, measured).
+_OVERHEAD = {"cuda": int(0.6 * GIB)}
 
 
 @dataclass(frozen=True)
@@ -141,6 +146,10 @@ class MemoryEstimate:
         return self.weights + self.reference + self.gradients + self.optimizer + self.activations + self.overhead
 
     @property
+    def on_gpu(self) -> bool:
+        return self.device.startswith("cuda")
+
+    @property
     def fits(self) -> bool | None:
         return None if self.available is None else self.total * self.sharing <= self.available
 
@@ -177,9 +186,9 @@ class MemoryEstimate:
                 self.weights,
                 f"{self.params / 1e6:.0f}M parameters in {self.dtype}"
                 + (" (linear layers in 4 bits)" if self.dtype == "4-bit" else "")
-                + (f", multiplied in {self.compute} (autocast)" if self.compute else "")
+                + (f", multiplied in {self.compute}" + (" (autocast)" if self.on_gpu else "") if self.compute else "")
                 + (f"{split}, plus the layers being computed gathered whole" if split else "")
-                + (f", plus the {self.compute} copy autocast multiplies with" if self.working_copy else ""),
+                + (f", plus the {self.compute} copy it multiplies with" if self.working_copy else ""),
             ),
             (
                 "Gradients",
@@ -189,7 +198,16 @@ class MemoryEstimate:
             ),
             ("Optimizer state", self.optimizer, f"AdamW keeps two running averages per trainable parameter{split}"),
             ("Activations", self.activations, self.activations_text()),
-            ("Overhead", self.overhead, "framework and allocator slack"),
+            (
+                ("Overhead", self.overhead, "CUDA context and allocator slack")
+                if self.on_gpu
+                else (
+                    "Libraries",
+                    self.overhead,
+                    "what a training process holds before its model: torch, transformers, PEFT and TRL loaded "
+                    "(measured once, on a tiny model)",
+                )
+            ),
         ]
         if self.reference:
             rows.insert(
@@ -321,7 +339,7 @@ def estimate(
     `seq_len`: the typical padded sequence length (default: the config's max_length, the worst case).
     `train_rows`: the rows the run trains on, when known: a batch bigger than them holds only them.
     """
-    from ftlib import fastpath, precision
+    from ftlib import cpu_memory, fastpath, precision
     from ftlib.models import pick_device
 
     shape = shape or model_shape(config.model)
@@ -357,6 +375,10 @@ def estimate(
     # accelerate's FSDP2 path upcasts every trainable parameter to fp32 under mixed precision (module docstring).
     upcast = shards > 1 and autocast
 
+    # A CPU run through the fast path: what its layers keep is read from them (ftlib.cpu_memory), bf16 products too.
+    cpu_fast = not device.startswith("cuda") and fastpath.enabled() and tuning != "qlora"
+    mixed = cpu_fast and cpu_memory.bf16_products(config.method, tuning, config.dtype, processes)
+    adapted = [(i, o) for name, i, o in shape.linears if _targeted(name, config.lora_targets)]
     if tuning == "qlora":
         quantized = shape.linear_params
         # NF4: half a byte per weight, one fp32 absmax per 64 weights (double quantization stores it in 8 bits); the
@@ -385,6 +407,9 @@ def estimate(
         head = shape.vocab * shape.hidden if config.method != "reward" else 0
         working_copy = (shape.linear_params + head) * act_elem if autocast and act_elem < elem and not upcast else 0
         weights += working_copy
+    if mixed:  # fastpath.bf16_products: bf16 frozen LoRA layers, or bf16 copies of what a full fine-tune multiplies
+        weights, working_copy = cpu_memory.mixed_weights(shape, config.method, tuning, sum(i * o for i, o in adapted))
+        compute = "bfloat16"
     gradients = trainable * grad_elem
     optimizer = 2 * trainable * grad_elem
     # Full DPO, KTO and GRPO (with a KL penalty) score against a frozen copy of the starting model.
@@ -404,12 +429,26 @@ def estimate(
     # then copies each adapted input.
     fused = tuning == "lora" and fastpath.enabled() and not autocast and not device.startswith("cuda")
     fast_head = fastpath.enabled() and not device.startswith("cuda")  # ftlib.headloss, SFT and DPO
-    activations = activation_bytes(
-        shape, tokens, act_elem, dropout_inputs, config.gradient_checkpointing, fused, fast_head
-    )
+    if cpu_fast and not config.gradient_checkpointing:
+        lora = tuning == "lora"
+        activations = cpu_memory.activation_bytes(
+            shape,
+            tokens,
+            seq,
+            cpu_memory.streams(elem, config.method, tuning, mixed),
+            head=config.method != "reward",
+            lora_r=config.lora_r if lora else 0,
+            adapted=len(adapted) // max(shape.layers, 1) if lora else 0,
+            dropout_inputs=dropout_inputs,
+            dropout=config.lora_dropout if dropout_inputs else 0.0,
+        )
+    else:
+        activations = activation_bytes(
+            shape, tokens, act_elem, dropout_inputs, config.gradient_checkpointing, fused, fast_head
+        )
     # Full fine-tuning's fp32 master weights under `auto` on one GPU: an explicit bfloat16 halves what it trains.
     halves = tuning == "full" and shards == 1 and elem == 4 and act_elem == 2 and config.dtype in (None, "", "auto")
-    overhead = _OVERHEAD["cuda" if device.startswith("cuda") else "cpu"]
+    overhead = _OVERHEAD["cuda"] if device.startswith("cuda") else cpu_memory.RUNTIME
     on_cpu = not device.startswith("cuda") and trains_on_cpu(config)  # its processes share this machine's RAM
     return MemoryEstimate(
         device=device,

@@ -493,8 +493,8 @@ def show_run(run_id: str) -> None:
 
 PEAK_MEMORY_HELP = {
     "cpu": "Measured while the run trains: the training process's peak resident memory so far, as the operating "
-    "system counts it. That includes what Python, torch and the tokenizer hold before training starts (a few hundred "
-    "MiB), which the estimate leaves out.",
+    "system counts it. That includes what Python, torch and the tokenizer hold before training starts (about 0.6 "
+    "GB), which the estimate counts too (its Libraries part).",
     "gpu": "Measured while the run trains: the most GPU memory torch has allocated so far (what the estimate counts), "
     "and reserved (allocated plus the allocator's cache, what other programs on the GPU cannot use).",
 }
@@ -590,7 +590,8 @@ def memory_panel(est, longest: int) -> None:
         st.metric(
             "Estimated peak memory" + (f" per {est.per}" if est.processes > 1 else ""),
             human(est.total),
-            help="Weights + gradients + optimizer state + activations, for the longest batch of this dataset.",
+            help="About this much: weights + gradients + optimizer state + activations, for the longest batch of "
+            "this dataset, plus the libraries on a CPU (the whole process) or the CUDA context on a GPU.",
         )
         where = "GPU memory" if est.device.startswith("cuda") else "free RAM"
         if est.fits is False:
