@@ -1,10 +1,13 @@
-"""The CPU memory estimate (ftlib.memory.estimate) against the measured peak, over step sizes: batch x row length.
+"""The CPU memory estimate (ftlib.memory.estimate) against the measured peak, over step sizes and model sizes.
 
     FTLIB_HOME=/tmp/fthome OMP_NUM_THREADS=1 .venv/bin/python -m bench.memory_estimate
 
-Each point is a LoRA run of 2 steps on the default model in its own process (tests/test_memory.py's MEASURE: the
-peak resident memory while training, over the resident memory before the model loads), printed as a table row for
-BENCHMARKS.md ("Memory estimate vs measured peak"). Resident memory is not timing: it may run beside other work.
+Each point is a run of 2 steps in its own process (tests/test_memory.py's MEASURE: the peak resident memory while
+training, over the resident memory before torch loads), printed as a table row for BENCHMARKS.md ("Memory estimate
+vs measured peak"): LoRA on the default model (SmolLM2-135M), on a mid-sized Llama (hidden 256, 8 layers, the same
+49k vocabulary) and on a tiny one (hidden 64, 2 layers: the libraries' own memory, `cpu_memory.RUNTIME`), batch x
+row length varied; full fine-tuning and DPO at two sizes each. Resident memory is not timing: it may run beside other
+work, one point at a time.
 """
 
 from __future__ import annotations
@@ -21,10 +24,15 @@ from tests.test_memory import MEASURE
 ROOT = Path(__file__).resolve().parents[1]
 # (batch size, words of each answer): short and long rows, few and many a step
 POINTS = [(2, 20), (8, 20), (4, 120), (8, 200)]
+# (method, batch size, words): full fine-tuning and DPO (chosen + rejected: twice the rows of a step)
+OTHERS = [("full", 2, 40), ("full", 4, 160), ("dpo", 2, 40), ("dpo", 4, 100)]
 
 
-def measure(batch: int, words: int) -> dict:
-    spec = {"method": "lora", "batch_size": batch, "max_length": 384, "max_steps": 2, "save_every": 0, "device": "cpu"}
+def measure(model: str, method: str, batch: int, words: int) -> dict:
+    spec = {
+        "model": model, "method": method, "batch_size": batch, "max_length": 384, "max_steps": 2, "save_every": 0,
+        "device": "cpu", "learning_rate": 1e-5,
+    }  # fmt: skip
     with tempfile.TemporaryDirectory() as out:
         done = subprocess.run(
             [sys.executable, "-c", MEASURE, json.dumps(spec), out, str(words)],
@@ -33,17 +41,31 @@ def measure(batch: int, words: int) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def models(folder: Path) -> list[tuple[str, str]]:
+    """(name for the table, model spec): the default model and two Llamas built here with its tokenizer."""
+    from ftlib.testing import make_tiny_model
+
+    mid = make_tiny_model(folder / "mid", hidden_size=256, layers=8)
+    tiny = make_tiny_model(folder / "tiny", hidden_size=64, layers=2)
+    return [("SmolLM2-135M", "default"), ("Llama h256 x 8 layers (17M)", str(mid)), ("Llama h64 x 2 (3M)", str(tiny))]
+
+
 def main() -> None:
-    print("| tokens a step (batch x length) | estimate | measured peak over the pre-load RSS | estimate / measured |")
-    print("|---|---|---|---|")
-    for batch, words in POINTS:
-        got = measure(batch, words)
-        mb = 1_000_000
-        print(
-            f"| {batch * got['seq']:,} ({batch} x {got['seq']}) | {got['estimate'] / mb:,.0f} MB | "
-            f"{got['measured'] / mb:,.0f} MB | {got['estimate'] / got['measured']:.2f} |",
-            flush=True,
-        )
+    print("| model | method | tokens a step (batch x length) | estimate | measured peak | estimate / measured |")
+    print("|---|---|---|---:|---:|---:|")
+    with tempfile.TemporaryDirectory() as folder:
+        for name, model in models(Path(folder)):
+            points = [("lora", b, w) for b, w in POINTS] + (OTHERS if "h64" not in name else [])
+            for method, batch, words in points:
+                got = measure(model, method, batch, words)
+                rows = batch * (2 if method == "dpo" else 1)
+                mb = 1_000_000
+                print(
+                    f"| {name} | {method} | {rows * got['seq']:,} ({rows} x {got['seq']}) | "
+                    f"{got['estimate'] / mb:,.0f} MB | {got['measured'] / mb:,.0f} MB | "
+                    f"{got['estimate'] / got['measured']:.2f} |",
+                    flush=True,
+                )
 
 
 if __name__ == "__main__":
