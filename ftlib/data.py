@@ -51,6 +51,7 @@ from ftlib.formats import FIELDS, FORMAT_FIELDS, FORMAT_KIND, FORMATS, RowProble
 from ftlib.invisible_text import invisible_characters
 from ftlib.judged_pairs import NoPair, judged_pair, judged_records, judged_shape
 from ftlib.label_values import contradicting_labels, rating_problem
+from ftlib.map_hint import map_example
 from ftlib.mapping import (
     apply_map,
     check_map,
@@ -334,17 +335,6 @@ def surrogate_message(where: str) -> str:
     )
 
 
-def _map_example(columns: list[str]) -> str:
-    """The file's own first columns in the CLI's mapping (a made-up `question=` read as one more thing to fix).
-
-    >>> _map_example(["col_a", "col_b", "notes"]), _map_example(["text"])
-    ('e.g. `--map col_a=instruction --map col_b=output`', 'e.g. `--map text=instruction`')
-    """
-    return (
-        "e.g. `" + " ".join(f"--map {c}={f}" for c, f in zip(columns, ("instruction", "output"), strict=False)) + "`"
-    )
-
-
 def load_bytes(
     data: bytes, filename: str, fmt: str | None = None, column_map: dict[str, str | None] | None = None
 ) -> LoadResult:
@@ -402,7 +392,7 @@ def load_bytes(
                 if question
                 else f"Could not tell which columns of {filename} hold the prompt and the answer "
                 f"(columns: {', '.join(columns)}). Map them under Field mapping on the Data page, or in the CLI "
-                f"with `--map COLUMN=instruction --map COLUMN=output`, {_map_example(columns)}.",
+                f"with `--map COLUMN=instruction --map COLUMN=output`, {map_example(columns, raw)}.",
                 filename,
                 columns,
                 True,

@@ -1,16 +1,20 @@
-"""Spreadsheet exports: placeholder and formula cells named, blank rows skipped once.
+"""Spreadsheet exports: placeholder and formula cells named, blank rows skipped once, the `--map` example pasteable.
 
 A newcomer's support-ticket CSV (columns Ticket ID, Created, Customer Message, Agent Reply, ...) trained an answer
-of only `N/A` and a prompt `=HYPERLINK(...)` without a word, and refused its two trailing `,,,,` rows one by one
-("the 'Customer Message' cell is empty ... fill it in").
+of only `N/A` and a prompt `=HYPERLINK(...)` without a word, refused its two trailing `,,,,` rows one by one ("the
+'Customer Message' cell is empty ... fill it in"), and suggested `--map Ticket ID=instruction --map Created=output`,
+which the shell splits in two; the CLI called the format "alpaca" where the page said "instruction and answer".
 """
 
 from __future__ import annotations
 
+import shlex
+
 import pytest
 
 from ftlib.cell_checks import cell_kind
-from ftlib.data import DataError, load_bytes
+from ftlib.cli import main
+from ftlib.data import DataError, MappingNeeded, load_bytes
 
 HEADER = "Ticket ID,Created,Customer Message,Agent Reply,Category\n"
 GOOD = [
@@ -68,3 +72,17 @@ def test_a_table_of_blank_rows_only_is_refused_with_what_to_do():
 def test_a_row_with_one_cell_is_not_blank():
     result = load_bytes(tickets(",,,,Acct\n"), "tickets.csv", column_map=MAP)
     assert [e.row for e in result.errors] == [4] and not any("blank row" in n.message for n in result.notices)
+
+
+def test_the_map_example_names_the_text_columns_quoted_for_the_shell(tmp_path, capsys):
+    with pytest.raises(MappingNeeded) as caught:
+        load_bytes(tickets(), "tickets.csv")
+    example = str(caught.value).split("e.g. `")[1].split("`")[0]
+    assert example == "--map 'Customer Message=instruction' --map 'Agent Reply=output'"
+    assert shlex.split(example) == ["--map", "Customer Message=instruction", "--map", "Agent Reply=output"]
+    path = tmp_path / "support_tickets.csv"
+    path.write_bytes(tickets())
+    assert main(["data", "inspect", str(path), *shlex.split(example)]) == 0  # pasted, it works
+    out = capsys.readouterr().out
+    assert "valid rows: 3" in out
+    assert "format:     instruction and answer (alpaca)" in out  # the Data page's name for it, the standard one after

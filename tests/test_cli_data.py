@@ -64,7 +64,7 @@ def test_inspect_table_with_guessed_and_explicit_mapping(capsys):
 def test_inspect_readable_summary(capsys):
     assert main(["data", "inspect", str(FIXTURES / "chat_mixed.jsonl")]) == 0
     out = capsys.readouterr().out
-    assert "format:     messages" in out and "valid rows: 4" in out and "line 7:" in out
+    assert "format:     chat messages (messages)" in out and "valid rows: 4" in out and "line 7:" in out
 
 
 @pytest.mark.parametrize(
@@ -181,7 +181,11 @@ def test_inspect_json_reports_unpaired_counts_and_ignored_fields(tmp_path, capsy
     ]
     assert main(["data", "inspect", str(path)]) == 0
     out = capsys.readouterr().out
-    assert "format:     unpaired_preference" in out and "good 2, bad 1" in out and "ignored field: `id`" in out
+    assert (
+        "format:     answers marked good or bad (unpaired_preference)" in out
+        and "good 2, bad 1" in out
+        and "ignored field: `id`" in out
+    )
 
 
 def test_map_works_for_jsonl(tmp_path, capsys):
@@ -242,7 +246,11 @@ def test_inspect_reads_a_1_0_label_as_good_and_bad(tmp_path, capsys):
     )
     assert main(["data", "inspect", str(path)]) == 0
     out = capsys.readouterr().out
-    assert "format:     unpaired_preference" in out and "good 3, bad 2" in out and "ignored field" not in out
+    assert (
+        "format:     answers marked good or bad (unpaired_preference)" in out
+        and "good 3, bad 2" in out
+        and "ignored field" not in out
+    )
     # Read as prompts and answers, the bad answers would be trained: every row is refused, exit 2.
     assert main(["data", "inspect", str(path), "--format", "prompt_completion"]) == 2
     captured = capsys.readouterr()
@@ -289,7 +297,7 @@ def test_split_names_every_row_it_leaves_out_up_to_ten_then_points_at_inspect(tm
     path = _jsonl(tmp_path / "tides.jsonl", [good[0], "{broken", *good[1:]])
     assert main(["data", "split", str(path), "--test-size", "1", "--out", str(tmp_path / "o")]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert out[0] == "format prompt_completion: 6 valid of 7 rows"
+    assert out[0] == "format prompt and answer (prompt_completion): 6 valid of 7 rows"
     assert out[1] == "rows left out (1):" and out[2].startswith("  line 2: this line is not valid JSON")
     # Fourteen broken lines: ten named, then how many more and the command that lists them all.
     path = _jsonl(tmp_path / "many.jsonl", good + [{"prompt": f"Lost {i}?"} for i in range(14)])

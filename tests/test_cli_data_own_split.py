@@ -71,7 +71,7 @@ def test_the_test_files_rows_are_the_test_split_and_a_copy_in_train_is_taken_out
     )
     # Each file's bad rows, the test file's said as its own.
     assert "rows left out (1):\n  line 6: this line is not valid JSON" in printed
-    assert f"test file {test_file}: format messages: 3 valid of 4 rows" in printed
+    assert f"test file {test_file}: format chat messages (messages): 3 valid of 4 rows" in printed
     assert f"rows left out in {test_file} (1):\n  line 3: there is no assistant turn" in printed
     assert printed.rstrip().endswith(f"train: 4 rows -> {out / 'train.jsonl'}\ntest:  3 rows -> {out / 'test.jsonl'}")
     meta = json.loads((out / "meta.json").read_text())
@@ -99,7 +99,7 @@ def test_dedupe_drops_copies_within_train_and_never_touches_the_test_rows(tmp_pa
     argv = ["data", "split", str(train_file), "--test-file", str(test_file), "--out", str(out), "--dedupe"]
     assert main(argv) == 0
     printed = capsys.readouterr().out
-    assert "format messages: 5 valid of 5 rows, 2 duplicates dropped" in printed
+    assert "format chat messages (messages): 5 valid of 5 rows, 2 duplicates dropped" in printed
     assert read_jsonl(out / "train.jsonl") == [chat("Hi", "Hello!"), chat("Hey", "Yo.")]
     assert read_jsonl(out / "test.jsonl") == [chat("Ciao", "Ciao!")] * 2 + [chat("Bye", "See you.")]
     assert f"1 row of {train_file} is also in {test_file} (exact copies of 1 of its rows): line 4. It is" in printed

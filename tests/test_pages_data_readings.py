@@ -43,7 +43,7 @@ def test_a_table_of_prompts_and_answers_is_read_on_the_page_as_the_cli_reads_it(
     path = tmp_path / "sums.csv"
     path.write_text("prompt,answer\nWhat is 2+2?,4\nWhat is 3+3?,6\nWhat is 4+4?,8\n", encoding="utf-8")
     assert main(["data", "inspect", str(path)]) == 0
-    assert "format:     prompt_only" in capsys.readouterr().out
+    assert "format:     prompts only (prompt_only)" in capsys.readouterr().out
     at = with_path(data_page(), str(path))
     assert {m.label: m.value for m in at.metric}["Format"] == "prompts only"
     (note,) = [i.value for i in at.info if "`answer` in 3 rows is not part of the prompt" in i.value]

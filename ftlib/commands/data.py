@@ -26,6 +26,7 @@ from ftlib.commands import (
 )
 from ftlib.config import field_specs
 from ftlib.errors import plural
+from ftlib.format_notes import format_label
 
 
 def register(sub) -> None:
@@ -122,7 +123,9 @@ def _no_rows(result):
     from ftlib.data import DataError
 
     first = "; ".join(f"{result.where(e.row)}: {e.message}" for e in result.errors[:3])
-    return DataError(f"no valid rows in {result.source} ({result.total} read, read as {result.format}). {first}")
+    return DataError(
+        f"no valid rows in {result.source} ({result.total} read, read as {format_label(result.format)}). {first}"
+    )
 
 
 def _inspect(args) -> int:
@@ -135,7 +138,7 @@ def _inspect(args) -> int:
         print(json.dumps(summary, ensure_ascii=False))
     else:
         print(f"file:       {result.source}")
-        print(f"format:     {result.format}")
+        print(f"format:     {format_label(result.format)}")  # the page's words, the standard name after them
         if result.column_map:
             print("columns:    " + ", ".join(f"{col} -> {fld}" for fld, col in result.column_map.items()))
         print(f"rows read:  {result.total}")
@@ -304,7 +307,7 @@ def _split(args) -> int:
     meta = result.split_meta(Path(args.file).name, args.seed, args.test_size, args.dedupe, train=train, test=test)
     _write_split(args.out, train, test, meta)
     print(
-        f"format {result.format}: {result.valid_rows} valid of {plural(result.total, 'row')}"
+        f"format {format_label(result.format)}: {result.valid_rows} valid of {plural(result.total, 'row')}"
         + (f", {plural(dropped, 'duplicate')} dropped" if args.dedupe else "")
     )
     for line in skipped_lines(result, args):  # each row that is not in either file, with where and why
@@ -387,7 +390,7 @@ def _split_with_test_file(args) -> int:
         where = f" in {name}" if name else ""
         print(
             (f"test file {name}: " if name else "")
-            + f"format {part.format}: {part.valid_rows} valid of {plural(part.total, 'row')}"
+            + f"format {format_label(part.format)}: {part.valid_rows} valid of {plural(part.total, 'row')}"
             + (f", {plural(split.dropped, 'duplicate')} dropped" if args.dedupe and not name else "")
         )
         lines = skipped_lines(part, args_of)  # each row that is in neither file, with where and why
