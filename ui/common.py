@@ -249,14 +249,14 @@ _download_failures_lock = threading.Lock()
 
 def wait_notice():
     """An `on_wait` for `ftlib.lease.hold` that shows where the page waits for the device in a placeholder drawn
-    here ("⏳ Waiting for a free slot ... position N in line"), and clears it once the wait is over."""
+    here ("Waiting for a free slot ... position N in line"), and clears it once the wait is over."""
     placeholder = st.empty()
 
     def show(state) -> None:
         if state is None:
             placeholder.empty()
         else:
-            placeholder.info(f"⏳ {state.message}", icon=alerts.INFO)
+            placeholder.info(state.message, icon=alerts.INFO)
 
     return show
 
@@ -266,7 +266,7 @@ def job_progress(job) -> None:
     waits for the device, then its progress bar. The same elements in every poll, an empty slot when it does not
     wait (see docs/ARCHITECTURE.md)."""
     if job.waiting:
-        st.info(f"⏳ {job.waiting}", icon=alerts.INFO)
+        st.info(job.waiting, icon=alerts.INFO)
     else:
         st.empty()
     text = "Waiting for the device" if job.waiting else job.message
