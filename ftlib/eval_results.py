@@ -112,15 +112,19 @@ def heldout_key(
     template_source: str,
     max_length: int | None,
     all_rows: Sequence[dict] | None = None,
+    answer_at: str = "last",
 ) -> dict:
     """What decides the Evaluate page's held-out result: `tuned` (the run's `adapter/` or `model/` folder), the base
     `model`, the held-out `rows` it evaluates (the first `limit` of the run's `all_rows`), the decoding length and
-    batch (in bf16 a row's greedy answer can differ with the rows beside it), the chat template and the run's max
-    length. The page's boxes set `BOX_CHOICES`; the rest is the run's and its split's (`split`: all the rows)."""
+    batch (in bf16 a row's greedy answer can differ with the rows beside it), the chat template, the run's max
+    length and which reply is answered (`answer_at`: named in the key unless it is the default "last", so a result
+    kept before the choice existed is found as it was). The page's boxes set `BOX_CHOICES`; the rest is the run's
+    and its split's (`split`: all the rows)."""
     return {
         **_rows_key("heldout", tuned, model, rows, limit, template, template_source, max_length, all_rows),
         "max_new_tokens": int(max_new_tokens),
         "batch_size": int(batch_size),
+        **({} if answer_at == "last" else {"answer_at": str(answer_at)}),
     }
 
 
@@ -258,7 +262,7 @@ def find(run_dir: Path | str, key: dict) -> Kept | None:
 
 
 # What the Evaluate page's boxes choose (the rows evaluated follow from the limit); the rest of a key is the run's.
-BOX_CHOICES = ("limit", "rows", "max_new_tokens", "batch_size")
+BOX_CHOICES = ("limit", "rows", "max_new_tokens", "batch_size", "answer_at")
 
 
 def outside_boxes(key: dict) -> dict:
@@ -278,8 +282,9 @@ def earlier_layout(run_dir: Path | str, key: dict) -> int:
     """How many results of `key`'s kind are kept for the run in a layout this version does not read (another
     `VERSION`, or other choices recorded: the first kept results had no `split`): never found, so the page says so
     rather than nothing."""
-    names, version = set(json.loads(json.dumps(key))), key.get("version")
-    return sum(k.key.get("version") != version or set(k.key) != names for _, k in _kept(run_dir, str(key.get("kind"))))
+    names, version = set(json.loads(json.dumps(key))) - {"answer_at"}, key.get("version")  # named when not "last"
+    kept = _kept(run_dir, str(key.get("kind")))
+    return sum(k.key.get("version") != version or set(k.key) - {"answer_at"} != names for _, k in kept)
 
 
 def keep(run_dir: Path | str, key: dict, value: dict, now: float | None = None) -> bool:
@@ -318,6 +323,7 @@ def result_from_record(record: dict) -> EvalResult:
         skipped=[(int(i), str(reason)) for i, reason in record.get("skipped", [])],
         cut=[int(i) for i in record.get("cut", [])],
         max_length=record.get("max_length"),
+        answer_at=str(record.get("answer_at") or "last"),
         base_token_loss=float(record["base_token_loss"]),
         tuned_token_loss=float(record["tuned_token_loss"]),
     )

@@ -1,6 +1,7 @@
 """Base vs tuned on the held-out split: outputs side by side, per-row loss and perplexity, aggregates.
 
-For each test conversation the last assistant turn is the reference. Its tokens are scored under the
+For each test conversation the last assistant turn is the reference (or its first, `answer_at="first"`: a
+tool-calling row's call, which the last turn's prompt already holds). Its tokens are scored under the
 base model and under the tuned adapter (teacher forcing: loss = mean negative log-likelihood of the
 reference tokens, perplexity = exp(loss)), and both models answer the prompt greedily in one batched,
 mixed-adapter generation (`ftlib.sampling`). Which tokens count as the reference (`ftlib.references`) comes from
@@ -41,10 +42,12 @@ from ftlib.eval_stats import PairedChange, Share, paired_change, share
 from ftlib.jobs import BackgroundJob
 from ftlib.modelset import generate_with_set
 from ftlib.references import (  # noqa: F401 (their home before: pages, tests and other modules import them here)
+    ANSWER_AT,
     BAD_LABEL,
     NO_REFERENCE,
     Reference,
     _chat_template,
+    answered_at,
     begins_past,
     check_references,
     conversation,
@@ -53,6 +56,7 @@ from ftlib.references import (  # noqa: F401 (their home before: pages, tests an
     references_past,
     rejected_reference,
     row_reference,
+    several_replies,
 )
 from ftlib.rows import IGNORE_INDEX
 from ftlib.sampling import BASE, GREEDY, GenRow, adapter_kwargs, render_prompt
@@ -118,11 +122,17 @@ def losses_with_set(model_set, ref: Reference, names: Sequence[str | None]) -> l
 
 
 def token_losses(
-    model_set, row: dict, tuned: str | None, template: str = "tokenizer", max_length: int | None = None
+    model_set,
+    row: dict,
+    tuned: str | None,
+    template: str = "tokenizer",
+    max_length: int | None = None,
+    answer_at: str = "last",
 ) -> TokenLosses:
-    """Per-token loss of one row's reference under the base and (when given) the tuned model `tuned`, an adapter
-    or a full fine-tune of `model_set`; cut at `max_length` as `evaluate` cuts it (the tokens shown end there)."""
-    ref = row_reference(row, model_set.tokenizer, template)[1].cut(max_length)[0]
+    """Per-token loss of one row's reference (the reply `answer_at` chooses) under the base and (when given) the tuned
+    model `tuned`, an adapter or a full fine-tune of `model_set`; cut at `max_length` as `evaluate` cuts it (the
+    tokens shown end there)."""
+    ref = row_reference(row, model_set.tokenizer, template, answer_at)[1].cut(max_length)[0]
     names = ["base"] + ([tuned] if tuned else [])
     per = losses_with_set(model_set, ref, names)
     scored = [lab != IGNORE_INDEX for lab in ref.labels]
@@ -235,6 +245,7 @@ class EvalResult:
     skipped: list[tuple[int, str]] = field(default_factory=list)  # (test index, reason)
     cut: list[int] = field(default_factory=list)  # test indices scored on their first `max_length` tokens only
     max_length: int | None = None  # the run's, where the references were cut (None: uncut)
+    answer_at: str = "last"  # which reply of a conversation is its reference (`references.ANSWER_AT`)
     base_token_loss: float = float("nan")
     tuned_token_loss: float = float("nan")
 
@@ -381,9 +392,11 @@ def evaluate(
     cancel: Callable[[], bool] | None = None,
     template: str = "tokenizer",
     max_length: int | None = None,
+    answer_at: str = "last",
 ) -> EvalResult:
     """Score and answer each test row with the base and the tuned model `tuned` (an adapter's or a full
-    fine-tune's name in `model_set`, an `ftlib.modelset.ModelSet`).
+    fine-tune's name in `model_set`, an `ftlib.modelset.ModelSet`). `answer_at`: which reply of a conversation is
+    asked for and scored (`references.ANSWER_AT`: "last", or "first", a tool-calling row's call).
 
     Generation is greedy (deterministic) and batched: `batch_size` test rows x 2 models per decoding loop (an
     adapter shares the base's loop; a full fine-tune runs its own loop over the same rows).
@@ -397,6 +410,7 @@ def evaluate(
         raise EvalError("Evaluation compares the base with a tuned model; pass the adapter's or run's name.")
     if batch_size < 1:
         raise EvalError(f"batch_size must be at least 1, got {batch_size}.")
+    answered_at([], answer_at)  # an unknown choice refused before any row
     selected = list(rows)[: limit if limit else None]
     if not selected:
         raise EvalError("The test split is empty: save a split with some held-out rows first.")
@@ -407,7 +421,9 @@ def evaluate(
     past = []  # the rows whose reference begins past the max length
     for i, row in enumerate(selected):
         try:
-            messages, ref = row_reference(row, tokenizer, template)  # a text row: no messages, its every token
+            messages, ref = row_reference(
+                row, tokenizer, template, answer_at
+            )  # a text row: no messages, its every token
             tools = row.get("tools")  # a tool-calling row is asked with its tools
             if all(label == IGNORE_INDEX for label in ref.labels):
                 raise EvalError("no reference tokens (the template or the mask left nothing to score)")
@@ -429,7 +445,11 @@ def evaluate(
     if not prepared:
         # Every row's answer past the cut: the max length a run needs to learn and score them (a walk's dead end),
         # counted as the pre-run report counts it (a pair's rejected answer too).
-        longest = references_past(selected, tokenizer, template, max_length)[2] if len(past) == len(selected) else 0
+        longest = (
+            references_past(selected, tokenizer, template, max_length, answer_at)[2]
+            if len(past) == len(selected)
+            else 0
+        )
         need = f" A run with a max length of {longest} tokens keeps them whole." if longest else ""
         raise EvalError(f"None of the {len(selected)} test rows can be evaluated: {skipped[0][1]}{need}")
 
@@ -478,6 +498,7 @@ def evaluate(
         skipped=skipped,
         cut=sorted(set(cut_rows) & {r.index for r in out_rows}),  # a cancelled evaluation scored only some
         max_length=max_length,
+        answer_at=answer_at,
         base_token_loss=total_nll["base"] / total_tokens if total_tokens else float("nan"),
         tuned_token_loss=total_nll["tuned"] / total_tokens if total_tokens else float("nan"),
     )

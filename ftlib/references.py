@@ -8,6 +8,12 @@ every token of it but the first (`ftlib.text_eval`). Training cuts each row at t
 is cut there too, and a row whose reference begins past it cannot be scored: the run learned nothing of it
 (`begins_past`).
 
+Which reply of a conversation is answered (`ANSWER_AT`, `answered_at`): its last (the default), or its first. In a
+tool-calling row (user, assistant's tool call, the tool's result, assistant's reply) the last reply is asked with the
+call and its result already in the prompt, so what the run learned (to call the tool) is never tested; answered at
+the first reply, the prompt ends with the user's question and the reference is the call, as the template writes it.
+Training's default mask policy (`all_assistant`) scores every reply, so its held-out loss mixes both.
+
     >>> begins_past(Reference([1, 2, 3, 4], [-100, -100, -100, 4], ["a", "b", "c", "d"]), max_length=3)
     True
 
@@ -35,6 +41,39 @@ NO_REFERENCE = (
 )
 
 
+# How a conversation's reply to answer is chosen: its name in a key, the CLI and the page -> its words.
+ANSWER_AT = {"last": "the last reply", "first": "the first reply"}
+
+
+def answered_at(messages: list[dict], at: str = "last") -> list[dict]:
+    """`messages` ending with the reply `at` chooses (`ANSWER_AT`): "last" (all of them, as they end with it) or
+    "first" (up to the first assistant turn after a prompt: a tool-calling row's call). EvalError for another `at`.
+
+    >>> chat = [{"role": "user"}, {"role": "assistant"}, {"role": "tool"}, {"role": "assistant"}]
+    >>> len(answered_at(chat, "last")), len(answered_at(chat, "first"))
+    (4, 2)
+    """
+    if at not in ANSWER_AT:
+        raise EvalError(f"Unknown reply to answer '{at}': choose one of {', '.join(ANSWER_AT)}.")
+    if at == "last":
+        return messages
+    first = next((i for i, m in enumerate(messages) if i and m.get("role") == "assistant"), len(messages) - 1)
+    return messages[: first + 1]
+
+
+def several_replies(rows: Sequence[dict]) -> int:
+    """How many of `rows` are conversations with more than one assistant reply after a prompt: where the choice of
+    the reply to answer (`answered_at`) changes anything.
+
+    >>> several_replies([{"messages": [{"role": "user"}, {"role": "assistant"}, {"role": "assistant"}]}])
+    1
+    """
+    return sum(
+        row_kind(row) == "sft" and sum(m.get("role") == "assistant" for m in row.get("messages", [])[1:]) > 1
+        for row in rows
+    )
+
+
 def measured_by(method: str | None, rows: Sequence[dict]) -> str:
     """What a run of `method` is measured by on these held-out rows: "pairs" (a reward model's score head ranks each
     pair), "rewards" (a GRPO run on prompts without answers: its rewards score both models' answers) or "references"
@@ -50,9 +89,10 @@ def measured_by(method: str | None, rows: Sequence[dict]) -> str:
     return "references"
 
 
-def conversation(row: dict) -> list[dict]:
+def conversation(row: dict, at: str = "last") -> list[dict]:
     """The messages of a canonical row, ending with the reference assistant turn (preference: chosen; unpaired:
-    a good-labelled completion, KTO's desirable example; a bad-labelled one is no reference and is refused)."""
+    a good-labelled completion, KTO's desirable example; a bad-labelled one is no reference and is refused). `at`:
+    which reply of a conversation (`answered_at`); a pair's or a KTO row's answer is its last turn whatever `at`."""
     kind = row_kind(row)
     if kind == "unpaired" and not row.get("label"):
         raise EvalError(BAD_LABEL)
@@ -64,7 +104,7 @@ def conversation(row: dict) -> list[dict]:
         raise EvalError("The row does not end with an assistant turn, so it has no reference answer.")
     if len(messages) < 2:
         raise EvalError("The row has an assistant answer but no prompt before it.")
-    return messages
+    return answered_at(messages, at) if kind == "sft" else messages
 
 
 def check_references(rows: Sequence[dict]) -> None:
@@ -123,13 +163,13 @@ def encode_reference(messages: list[dict], tokenizer, template="tokenizer", tool
     return Reference(list(enc.input_ids), list(enc.labels), [t.text for t in enc.tokens], row_losses(enc, template))
 
 
-def row_reference(row: dict, tokenizer, template="tokenizer") -> tuple[list[dict] | None, Reference]:
-    """(the row's conversation, its Reference); a raw-text row has no conversation (None), and every token of its
-    text but the first is its reference (`ftlib.text_eval`)."""
+def row_reference(row: dict, tokenizer, template="tokenizer", at: str = "last") -> tuple[list[dict] | None, Reference]:
+    """(the row's conversation up to the reply `at` chooses, its Reference: that reply); a raw-text row has no
+    conversation (None), and every token of its text but the first is its reference (`ftlib.text_eval`)."""
     template = _chat_template(template, tokenizer)
     if is_text(row):
         return None, Reference(*text_tokens(row, tokenizer, template))
-    messages = conversation(row)
+    messages = conversation(row, at)
     return messages, encode_reference(messages, tokenizer, template, row.get("tools"))
 
 
@@ -172,16 +212,18 @@ def rejected_reference(row: dict, tokenizer, template, max_length: int | None = 
     return cut_reference(ref, max_length, "rejected answer")
 
 
-def references_past(rows: Sequence[dict], tokenizer, template, max_length: int) -> tuple[list[int], int, int]:
+def references_past(
+    rows: Sequence[dict], tokenizer, template, max_length: int, at: str = "last"
+) -> tuple[list[int], int, int]:
     """(the 0-based indices of `rows` whose reference answer, or a pair's rejected answer, begins past `max_length`:
     Evaluate skips them; how many of `rows` have a reference answer at all; the longest of the rows skipped, in
-    tokens: the max length that scores them whole). A row without a reference (a prompt, an answer labelled bad) is
-    neither: it is skipped for that, whatever the max length."""
+    tokens: the max length that scores them whole), the reply `at` chooses being the reference. A row without a
+    reference (a prompt, an answer labelled bad) is neither: it is skipped for that, whatever the max length."""
     template = _chat_template(template, tokenizer)
     past, referenced, longest = [], 0, 0
     for i, row in enumerate(rows):
         try:
-            whole = [row_reference(row, tokenizer, template)[1]]
+            whole = [row_reference(row, tokenizer, template, at)[1]]
             whole += [ref for ref in [rejected_reference(row, tokenizer, template)[0]] if ref is not None]
         except UserError:  # no reference, or a template that cannot write it: not the max length's doing
             continue
@@ -195,9 +237,11 @@ def references_past(rows: Sequence[dict], tokenizer, template, max_length: int) 
 
 
 __all__ = [
+    "ANSWER_AT",
     "BAD_LABEL",
     "NO_REFERENCE",
     "Reference",
+    "answered_at",
     "begins_past",
     "check_references",
     "conversation",
@@ -208,4 +252,5 @@ __all__ = [
     "references_past",
     "rejected_reference",
     "row_reference",
+    "several_replies",
 ]

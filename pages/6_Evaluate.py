@@ -40,6 +40,7 @@ from ui.evaluate_view import (
     CHANGE_HELP,
     HEATMAP_NOTE,
     TEXT_HEATMAP_NOTE,
+    answer_at_choice,
     blanks,
     blanks_said,
     cost_section,
@@ -126,8 +127,10 @@ st.caption(  # what the rest of the page measures (a reward model's and a GRPO r
     "Each held-out text is the reference, every token of it, as training scored it: we measure how surprised each "
     "model is by it (loss; lower is better). Text has no prompt, so no answers are generated."
     if all_text
-    else "Each held-out conversation's last answer is the reference: we measure how surprised each model is by it "
-    "(loss; lower is better) and let both models answer the same prompt."
+    else "Each held-out conversation's last answer is the reference"
+    + (" (or its first: **Answer at** below)" if E.several_replies(info.test_rows) else "")
+    + ": we measure how surprised each model is by it (loss; lower is better) and let both models answer the same "
+    "prompt."
 )
 st.caption(
     f"Base model `{info.model}` · dataset `{info.dataset}` · "
@@ -174,12 +177,15 @@ batch = c3.slider(
 )
 for key in (rows_key, batch_key) if all_text else (rows_key, max_new_key, batch_key):
     keep(key)
+answer_at = answer_at_choice(info.test_rows, run_name)  # "last", or "first": a tool-calling row's call
 
 # Everything that decides the result (`ftlib.eval_results`): a result kept with the run under it is shown again.
 kept_key = (
     None
     if n_rows is None
-    else K.heldout_key(run.path, **K.run_rows(info, int(n_rows)), max_new_tokens=max_new, batch_size=batch)
+    else K.heldout_key(
+        run.path, **K.run_rows(info, int(n_rows)), max_new_tokens=max_new, batch_size=batch, answer_at=answer_at
+    )
 )
 job: E.EvalJob | None = st.session_state.get(JOB_KEY)
 finished: dict = st.session_state.setdefault(FINISHED_KEY, {})
@@ -215,6 +221,7 @@ if (job is None or job.done) and kept_key is not None and (not mine or getattr(j
         # a custom template's Jinja text included, as a job started below gets it (the per-token view reads it)
         template=info.chat_template(cached_tokenizer(info.model)) if info.template_source else info.template,
         max_length=info.max_length,
+        answer_at=answer_at,
     )
     if kept is not None:
         kept.models_spec = (info.model, (str(run.path),))
@@ -235,6 +242,7 @@ if b1.button("Evaluate", type="primary", disabled=n_rows is None):
         limit=int(n_rows),
         template=info.chat_template(model_set.tokenizer),  # a custom template's Jinja text included
         max_length=info.max_length,  # each reference cut where training cut the run's rows
+        answer_at=answer_at,
         label="an evaluation",
         run_dir=run_path,
         key=kept_key,
@@ -421,7 +429,8 @@ cost_section(
 # ------------------------------------------------------------------------------------------------ side by side
 
 # Each row's conversation before its reference: what tells rows apart whose last user turns are alike (`row_label`).
-contexts = {r.index: E.conversation(job.rows[r.index])[:-1] for r in answered}
+at = job.kwargs.get("answer_at", "last")  # the reply the job answered: the prompts before it
+contexts = {r.index: E.conversation(job.rows[r.index], at)[:-1] for r in answered}
 if answered:  # a text row has no answers to set side by side
     st.subheader("Side by side")
     side_by_side(
@@ -493,6 +502,7 @@ if view is None:
                 result.adapter,
                 template=job.kwargs.get("template", "tokenizer"),
                 max_length=job.kwargs.get("max_length"),  # the tokens the table's losses are of
+                answer_at=at,
             )
         ms = None  # not kept with this run's globals (see `model_set = None` above)
 st.plotly_chart(token_loss_figure(view), width="stretch")

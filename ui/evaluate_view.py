@@ -21,11 +21,13 @@ from ftlib.errors import plural
 from ftlib.eval_runs import heldout_lines, heldout_place
 from ftlib.eval_stats import MIN_ROWS
 from ftlib.next_token import percent
+from ftlib.references import ANSWER_AT, several_replies
 from ftlib.run_picker import age_words
 from ftlib.tuning_cost import GRADE_HELP
 from ui import alerts
 from ui.charts import readable_text
 from ui.compare_view import duration
+from ui.kept import keep, restore
 
 ROWS_PER_PAGE = 8
 # Under an answer caught in a loop (`ftlib.answer_notes.repeats_itself`), as Compare marks its cells: the loss scores
@@ -79,6 +81,29 @@ def row_label(row, context: list[dict] | None = None, width: int = 40) -> str:
     return f"{_start(users[0], width)} → {_start(users[-1], width)} ({plural(len(context), 'turn')})"
 
 
+def answer_at_choice(rows: list[dict], run_name: str) -> str:
+    """The Evaluate page's "Answer at" choice (`ftlib.references.ANSWER_AT`), kept per run: drawn only where some
+    held-out rows have more than one reply (a tool call, then the answer); "last" elsewhere, as before."""
+    several = several_replies(rows)
+    if not several:
+        return "last"
+    key = f"evaluate_answer_at_{run_name}"
+    restore(key, list(ANSWER_AT))
+    at = st.radio(
+        "Answer at",
+        list(ANSWER_AT),
+        format_func=lambda a: f"{ANSWER_AT[a]}{' (default)' if a == 'last' else ''}",
+        horizontal=True,
+        key=key,
+        help=f"{plural(several, 'held-out row')} {'has' if several == 1 else 'have'} more than one reply. At the last "
+        "reply, the earlier ones (a tool call and its result) are in the prompt, so what the run learned there is "
+        "not tested; at the first reply, both models answer the first question and are scored on the first reply "
+        "(a tool call as the template writes it).",
+    )
+    keep(key)
+    return at
+
+
 def kept_said(measured_at: float, button: str = "Evaluate", now: float | None = None) -> str:
     """The caption over a result kept from an earlier visit: when it was measured, and that `button` measures again.
 
@@ -120,9 +145,10 @@ def choices_said(key: dict) -> str:
     noun = {"pairs": "pair", "answers": "prompt"}.get(str(key.get("kind")), "row")
     if noun == "pair":
         return plural(int(key.get("limit") or 0), noun)
+    at = f", answered at {ANSWER_AT.get(str(key['answer_at']), key['answer_at'])}" if key.get("answer_at") else ""
     return (
         f"{plural(int(key.get('limit') or 0), noun)}, {key.get('max_new_tokens')} max new tokens, "
-        f"{key.get('batch_size')} {noun}s per batch"
+        f"{key.get('batch_size')} {noun}s per batch{at}"
     )
 
 

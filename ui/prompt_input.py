@@ -11,14 +11,16 @@ import streamlit as st
 
 from ftlib.errors import plural
 from ftlib.evaluate import EvalError, conversation
+from ftlib.references import ANSWER_AT, several_replies
 from ui.evaluate_view import row_label
 from ui.kept import default_for, keep, restore
 
 
-def conversation_or_row(row: dict) -> list[dict]:
-    """A row's conversation; for a row without a reference answer, its messages as they are."""
+def conversation_or_row(row: dict, at: str = "last") -> list[dict]:
+    """A row's conversation up to the reply `at` chooses (`ftlib.references.ANSWER_AT`); for a row without a
+    reference answer, its messages as they are."""
     try:
-        return conversation(row)
+        return conversation(row, at)
     except EvalError:
         return list(row.get("messages") or row.get("prompt") or [])
 
@@ -98,7 +100,21 @@ def choose_prompt(test_rows: list[dict], split_name: str | None) -> tuple[list[d
     restore(key, range(len(test_rows)))
     index = st.selectbox(f"Test row (split `{split_name}`)", range(len(test_rows)), format_func=label, key=key)
     keep(key)
-    messages, tools = conversation_or_row(test_rows[index]), test_rows[index].get("tools") or None
+    at = "last"
+    if several_replies([test_rows[index]]):  # a tool call, then the answer: which of them the models answer
+        restore("compare_answer_at", list(ANSWER_AT))
+        at = st.radio(
+            "Answer at",
+            list(ANSWER_AT),
+            format_func=lambda a: f"{ANSWER_AT[a]}{' (default)' if a == 'last' else ''}",
+            horizontal=True,
+            key="compare_answer_at",
+            help="This row has more than one reply. At the last one, the earlier replies (a tool call and its "
+            "result) are in the prompt; at the first, the models answer the first question, as the run learned to "
+            "(a tool call), and the reference is that first reply.",
+        )
+        keep("compare_answer_at")
+    messages, tools = conversation_or_row(test_rows[index], at), test_rows[index].get("tools") or None
     if messages and messages[-1]["role"] == "assistant":
         return messages[:-1], messages[-1], tools
     return messages, None, tools

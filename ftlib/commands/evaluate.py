@@ -49,6 +49,7 @@ from types import SimpleNamespace
 
 from ftlib.commands import DEVICE_HELP, add_data_options, column_map, device_name, positive_int, skipped_warning
 from ftlib.eval_runs import heldout_lines, heldout_place, saved_split_meta
+from ftlib.references import ANSWER_AT
 
 
 def register(sub) -> None:
@@ -77,6 +78,14 @@ def register(sub) -> None:
         default=None,
         help="test rows per batch (default: as the Evaluate page measures, so its result is kept for the page: a "
         "reward model's pairs in batches of 16, other runs' rows in batches of 8)",
+    )
+    p.add_argument(
+        "--answer-at",
+        choices=list(ANSWER_AT),
+        default="last",
+        help="which reply of a conversation both models answer and are scored on: its last (default), or its first "
+        "(in a tool-calling row, the tool call: asked at the last reply, the call and its result are already in the "
+        "prompt)",
     )
     p.add_argument("--device", default=None, type=device_name, help=DEVICE_HELP)
     p.add_argument("--csv", default=None, metavar="FILE", help="write the per-row table as CSV")
@@ -198,7 +207,13 @@ def _page_key(args, run: Path | None, info, tuned: Path, measure: str) -> dict |
         max_new = args.max_new_tokens or info.answer_tokens or 64  # as `_grpo` measures
         key = K.answers_key(folder, max_new_tokens=max_new, batch_size=args.batch_size, rewards=info.rewards, **common)
     else:
-        key = K.heldout_key(folder, max_new_tokens=args.max_new_tokens or 64, batch_size=args.batch_size, **common)
+        key = K.heldout_key(
+            folder,
+            max_new_tokens=args.max_new_tokens or 64,
+            batch_size=args.batch_size,
+            answer_at=args.answer_at,
+            **common,
+        )
     return key if K.offered(key) else None
 
 
@@ -264,6 +279,7 @@ def _against_references(args, model: str, tuned: Path, rows: list, info, templat
             # The run's own template, a custom one's Jinja text included (a name alone cannot carry it).
             template=info.chat_template(models.tokenizer) if info and not args.template else template,
             max_length=info.max_length if info else trained.get("max_length"),
+            answer_at=args.answer_at,
         )
 
 
