@@ -1287,7 +1287,7 @@ def test_a_running_run_shows_its_peak_memory_beside_its_estimate_and_an_old_run_
     assert not at.exception
     caption = peak_caption(at)
     assert caption.value == "Peak memory 1.48 GiB (process, estimated 1.25 GiB before the start)"
-    assert "Python, torch and the tokenizer" in caption.proto.help  # why a CPU run's reads higher
+    assert "Python, torch and the tokenizer" in caption.proto.help  # held before training; counted too
 
     run.append_metric({"kind": "train", "step": 3, "loss": 0.9, "peak_memory": 1720 * mib})  # the next step
     at.run()  # what the polling fragment does every few seconds
