@@ -21,12 +21,19 @@ A rise in the everyday loss is graded relative to the base model's loss (`grade`
 noticeable, over 20% large; `GRADE_HELP` says so on the page), and the advice fits the run that made the tuned model
 (`TunedWith`: its method, learning rate, steps, LoRA rank, beta): a LoRA run is never told to use LoRA.
 
+How long it takes (`cost_work`, `estimated_seconds`): on a CPU the sampling dominates (minutes: each round of answers
+is `max_new_tokens` decoding steps). Progress is reported after every question scored and every round of answers,
+weighted by forward passes, so a page can say the time so far and left; a measure that ran to its end records this
+server's pace (seconds per forward pass, per device), from which the next one is estimated before it starts.
+
 Not known here: loading models (modelset.py), decoding (sampling.py), drawing (the Evaluate page).
 """
 
 from __future__ import annotations
 
+import inspect
 import re
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -243,16 +250,23 @@ class TuningCost:
 
 
 def forgetting(
-    model_set, tuned: str, rows: Sequence[dict] | None = None, template: str = "tokenizer", cancel=None
+    model_set,
+    tuned: str,
+    rows: Sequence[dict] | None = None,
+    template: str = "tokenizer",
+    cancel=None,
+    before: Callable[[int], None] | None = None,
 ) -> Forgetting:
     """Mean loss of the reference answers of `rows` (default: the shipped general prompts) under the base and
-    `tuned` (an adapter's or full fine-tune's name in `model_set`), weighted by tokens. EvalError when no row has a
-    reference answer."""
+    `tuned` (an adapter's or full fine-tune's name in `model_set`), weighted by tokens. `before(i)`: called before
+    row i (from 0) is scored. EvalError when no row has a reference answer."""
     rows = general_rows() if rows is None else list(rows)
     totals, tokens, per_row = [0.0, 0.0], 0, []
-    for row in rows:
+    for i, row in enumerate(rows):
         if cancel and cancel():
             break
+        if before:
+            before(i)
         messages = conversation(row)
         ref = encode_reference(messages, model_set.tokenizer, template)
         base, tuned_losses = losses_with_set(model_set, ref, [None, tuned])
@@ -275,16 +289,19 @@ def diversity(
     template: str = "tokenizer",
     setting: DecodingSetting = SAMPLING,
     cancel=None,
+    before: Callable[[int], None] | None = None,
 ) -> Diversity:
     """Sample `samples` answers per prompt (message lists ending with the user turn) from the base and `tuned`,
     one batched decoding loop per seed (seed, seed + 1, ...: both models draw with the same seeds), and score each
-    model's distinct word pairs per prompt, averaged over prompts."""
+    model's distinct word pairs per prompt, averaged over prompts. `before(k)`: called before round k (from 0)."""
     ids = [tuple(render_prompt(model_set.tokenizer, p, template=template)[1]) for p in prompts]
     base_answers: list[list[str]] = [[] for _ in prompts]
     tuned_answers: list[list[str]] = [[] for _ in prompts]
     for k in range(samples):
         if cancel and cancel():
             break
+        if before:
+            before(k)
         rows = [GenRow(i, setting, m) for i in ids for m in (None, tuned)]
         results = generate_with_set(model_set, rows, max_new_tokens=max_new_tokens, seed=seed + k, top_alternatives=0)
         for j in range(len(prompts)):
@@ -305,6 +322,37 @@ def diversity(
     )
 
 
+def cost_work(rows: int, questions: int, samples: int, max_new_tokens: int) -> int:
+    """The work of `tuning_cost`, in forward passes: one per everyday question scored (both models in one), and
+    `max_new_tokens` decoding steps per round of sampled answers (all `questions`, both models, in one batch), for
+    `samples` rounds. What its progress and `estimated_seconds` are weighted by.
+
+    >>> cost_work(24, 8, 4, 40)
+    184
+    """
+    return int(rows) + int(samples) * int(max_new_tokens)
+
+
+_PACE: dict[str, float] = {}  # device -> seconds per forward pass (`cost_work`) of this server's last full measure
+
+
+def record_pace(device: str, seconds: float, work: int) -> None:
+    """Remember how fast a measure that ran to its end went on `device` (this process: the server's)."""
+    if work > 0 and seconds > 0:
+        _PACE[str(device)] = seconds / work
+
+
+def estimated_seconds(
+    device: str | None = None, *, rows: int, questions: int, samples: int, max_new_tokens: int
+) -> float | None:
+    """About how long `tuning_cost` with these settings takes, at the pace of this server's last measure on `device`
+    (None: on the device measured last); None when none has been measured here yet."""
+    if not _PACE:
+        return None
+    pace = _PACE.get(str(device)) if device is not None else list(_PACE.values())[-1]
+    return None if pace is None else pace * cost_work(rows, questions, samples, max_new_tokens)
+
+
 def tuning_cost(
     model_set,
     tuned: str,
@@ -316,16 +364,33 @@ def tuning_cost(
     progress: Callable[[str, float], None] | None = None,
     cancel=None,
 ) -> TuningCost:
-    """Forgetting on every shipped general prompt, diversity on the first `questions` of them."""
+    """Forgetting on every shipped general prompt, diversity on the first `questions` of them. `progress(message,
+    fraction)`: before each question scored and each round of answers, the fraction of the work (`cost_work`) done."""
     report = progress or (lambda message, fraction: None)
     rows = general_rows()
-    report("Scoring everyday questions with both models", 0.0)
-    lost = forgetting(model_set, tuned, rows, template=template, cancel=cancel)
-    report(f"Sampling {samples} answers to {questions} questions from both models", 0.3)
+    total = cost_work(len(rows), questions, samples, max_new_tokens)
+
+    def scoring(i: int) -> None:
+        report(f"Scoring everyday questions with both models: {i + 1} of {len(rows)}", i / total)
+
+    def sampling(k: int) -> None:
+        said = f"Sampling {samples} answers to {questions} questions from both models: round {k + 1} of {samples}"
+        report(f"{said} ({max_new_tokens} tokens each)", (len(rows) + k * max_new_tokens) / total)
+
+    lost = forgetting(model_set, tuned, rows, template=template, cancel=cancel, before=scoring)
     prompts = [conversation(r)[:-1] for r in rows[:questions]]
-    varied = diversity(model_set, tuned, prompts, samples, max_new_tokens, seed, template, cancel=cancel)
+    varied = diversity(
+        model_set, tuned, prompts, samples, max_new_tokens, seed, template, cancel=cancel, before=sampling
+    )
     report("Done", 1.0)
     return TuningCost(lost, varied)
+
+
+# What `tuning_cost` measures with unless told otherwise (its own defaults, read from it).
+DEFAULTS = {
+    name: inspect.signature(tuning_cost).parameters[name].default
+    for name in ("questions", "samples", "max_new_tokens")
+}
 
 
 class CostJob(BackgroundJob):
@@ -344,12 +409,18 @@ class CostJob(BackgroundJob):
         self.message, self.fraction = message, fraction
 
     def work(self) -> None:
+        began = time.monotonic()
         self.result = tuning_cost(
             self.model_set, self.tuned, progress=self._progress, cancel=lambda: self.cancelled, **self.kwargs
         )
+        if not self.cancelled:  # this server's pace, for the next measure's estimate (`estimated_seconds`)
+            settings = {k: self.kwargs.get(k, DEFAULTS[k]) for k in ("questions", "samples", "max_new_tokens")}
+            work = cost_work(len(general_rows()), **settings)
+            record_pace(self.model_set.device, time.monotonic() - began, work)
 
 
 __all__ = [
+    "DEFAULTS",
     "SAMPLING",
     "GRADE_HELP",
     "GRADES",
@@ -358,10 +429,13 @@ __all__ = [
     "Forgetting",
     "TunedWith",
     "TuningCost",
+    "cost_work",
     "distinct_pairs",
     "diversity",
+    "estimated_seconds",
     "forgetting",
     "grade",
+    "record_pace",
     "tuning_cost",
     "word_pairs",
 ]

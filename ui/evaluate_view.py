@@ -16,16 +16,18 @@ import streamlit as st
 
 from ftlib import eval_results as K
 from ftlib.answer_notes import loops_said, only_whitespace, repeats_itself, whitespace_said
-from ftlib.demo_data import GENERAL_PROMPTS
+from ftlib.demo_data import GENERAL_PROMPTS, general_rows
 from ftlib.errors import plural
 from ftlib.eval_runs import heldout_lines, heldout_place
 from ftlib.eval_stats import MIN_ROWS
 from ftlib.next_token import percent
 from ftlib.references import ANSWER_AT, several_replies
 from ftlib.run_picker import age_words
-from ftlib.tuning_cost import GRADE_HELP
+from ftlib.tuning_cost import DEFAULTS as TUNING_DEFAULTS
+from ftlib.tuning_cost import GRADE_HELP, estimated_seconds
 from ui import alerts
 from ui.charts import readable_text
+from ui.common import job_progress
 from ui.compare_view import duration
 from ui.kept import keep, restore
 
@@ -390,6 +392,30 @@ def evaluation_time_note(rows: int, max_new_tokens: int, last: tuple[float, int]
     )
 
 
+# What the page's measure of the cost does (`tuning_cost`'s defaults, on every shipped everyday question).
+COST_WORK = {"rows": len(general_rows()), **TUNING_DEFAULTS}
+
+
+def cost_time_note(seconds: float | None, work: dict | None = None) -> str:
+    """Above "Measure what it cost": about how long it takes, at the pace of this server's last measure (`seconds`,
+    `ftlib.tuning_cost.estimated_seconds`), else what it does and that it takes minutes on a CPU.
+
+    >>> cost_time_note(630.0)
+    '⏱ About 10 min 30 s on this server, at the pace of its last measure here.'
+    >>> cost_time_note(None, {"rows": 24, "questions": 8, "samples": 4, "max_new_tokens": 40})[:82]
+    '⏱ It samples 4 answers to each of 8 questions from both models (up to 40 tokens eac'
+    """
+    if seconds is not None:
+        return f"⏱ About {duration(seconds)} on this server, at the pace of its last measure here."
+    w = work or COST_WORK
+    answers = 2 * w["samples"] * w["questions"]
+    return (
+        f"⏱ It samples {w['samples']} answers to each of {w['questions']} questions from both models (up to "
+        f"{w['max_new_tokens']} tokens each: {answers} answers) and scores {w['rows']} everyday answers: several "
+        "minutes on a CPU, under a minute on a GPU."
+    )
+
+
 def cost_section(model_set, tuned: str, template: str, run_name: str, run=None, kept=None) -> None:
     """What fine-tuning cost, measured on demand (a CostJob in the background, polled while it runs); `run` (an
     ftlib.tuning_cost.TunedWith) fits the advice to the run's settings. `model_set`: a function returning the model
@@ -403,6 +429,8 @@ def cost_section(model_set, tuned: str, template: str, run_name: str, run=None, 
     held = st.session_state.get(COST_KEY)
     job = held[1] if held and held[0] == run_name else None
     running = job is not None and not job.done
+    if not running:  # how long the click will take, said before it (a walk: 10 minutes on a CPU, unannounced)
+        st.caption(cost_time_note(estimated_seconds(**COST_WORK)))
     if st.button("Measure what it cost", key="evaluate_cost_start", disabled=running):
         folder, key = kept or (None, None)  # kept with the run once measured, from the job's thread
         job = K.KeptCostJob(model_set(), tuned, run_dir=folder, key=key, template=template)
@@ -420,10 +448,7 @@ def cost_section(model_set, tuned: str, template: str, run_name: str, run=None, 
         def progress() -> None:
             if job.done:
                 st.rerun()  # once, to show the result
-            waiting = getattr(job, "waiting", "")
-            if waiting:
-                st.info(f"⏳ {waiting}", icon=alerts.INFO)
-            st.progress(min(job.fraction, 1.0), text="Waiting for the device" if waiting else job.message)
+            job_progress(job)  # its step, the time so far and, once a first piece is done, the time left
 
         progress()
         return

@@ -1,0 +1,52 @@
+""" "What it cost" says how long it takes (a newcomer's walk: ~10.5 minutes on a 2-core CPU under one unchanging
+"Sampling 4 answers to 8 questions from both models" and a thin bar).
+
+Its progress moves after every everyday question scored and every round of sampled answers, weighted by forward
+passes (`tuning_cost.cost_work`), so the page's bar (`ui.common.job_progress`) can say the time so far and, once a
+first piece is done, the time left; a measure run to its end records this server's pace, from which the next one
+is estimated before the click (`estimated_seconds`, `ui.evaluate_view.cost_time_note`).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from ftlib import tuning_cost as C
+from ftlib.demo_data import general_rows
+from ui.evaluate_view import cost_time_note
+
+
+def test_the_progress_moves_with_every_question_and_round_of_answers(model_set):
+    said = []
+    C.tuning_cost(
+        model_set,
+        model_set.names[1],
+        questions=2,
+        samples=3,
+        max_new_tokens=4,
+        progress=lambda m, f: said.append((m, f)),
+    )
+    fractions = [f for _, f in said]
+    assert fractions == sorted(fractions) and fractions[-1] == 1.0
+    rows = len(general_rows())
+    total = C.cost_work(rows, 2, 3, 4)
+    assert len(said) == rows + 3 + 1  # each question, each round, done
+    assert said[1] == (f"Scoring everyday questions with both models: 2 of {rows}", 1 / total)
+    assert said[-2][0].endswith("round 3 of 3 (4 tokens each)")
+    assert said[-2][1] == pytest.approx((rows + 2 * 4) / total)
+
+
+def test_a_measure_run_to_its_end_records_the_pace_the_next_one_is_estimated_from(model_set, monkeypatch):
+    monkeypatch.setattr(C, "_PACE", {})
+    work = dict(rows=len(general_rows()), questions=1, samples=2, max_new_tokens=4)
+    assert C.estimated_seconds(**work) is None
+    assert "several minutes on a CPU" in cost_time_note(None)
+    job = C.CostJob(model_set, model_set.names[1], questions=1, samples=2, max_new_tokens=4).start()
+    assert job.wait(timeout=300) and job.result is not None
+    took = job.ended_at - job.began
+    estimate = C.estimated_seconds(model_set.device, **work)
+    assert estimate is not None and 0 < estimate <= took
+    # Twice the rounds of answers: about that much more of the sampling's share, from the same pace.
+    longer = C.estimated_seconds(**{**work, "samples": 4})
+    assert longer == pytest.approx(estimate * C.cost_work(work["rows"], 1, 4, 4) / C.cost_work(**work))
+    assert cost_time_note(estimate).startswith("⏱ About ")
