@@ -290,20 +290,55 @@ def file_notices(
 IGNORED_SHOWN = 10
 
 
-def shown_notices(notices: list[FieldNotice], limit: int = IGNORED_SHOWN) -> tuple[list[FieldNotice], str]:
+def shown_notices(
+    notices: list[FieldNotice], limit: int = IGNORED_SHOWN, table: bool = False, how: str = ""
+) -> tuple[list[FieldNotice], str]:
     """(the notices to say one by one, a line for the ignored fields past the first `limit` or ""). Every notice
     that is not an ignored field is kept; ignored fields come most common first (`file_notices`), so the ones left
     for the line are those in the fewest rows. `data inspect --json` still lists each.
+
+    `table` (a CSV, TSV, Parquet or spreadsheet file): its columns nothing reads are normal (a sheet's ids, dates,
+    notes), not a problem: said in one note, `unused_columns`, with `how` to map one (the page's box, the CLI's
+    --map), where the first of them was. A JSON file's unread keys stay warnings: there one is often a misspelling.
 
     >>> many = [FieldNotice(f"ignored field: `k{i}` ...", field=f"k{i}", rows=1, ignored=True) for i in range(13)]
     >>> shown, rest = shown_notices([FieldNotice("a note", field="n", note=True), *many])
     >>> len(shown), rest
     (11, 'and 3 more ignored fields, not read: `k10`, `k11`, `k12`')
+    >>> [n.message for n in shown_notices(many[:2], table=True, how="--map COLUMN=FIELD to use one")[0]]
+    ['Not used: k0, k1 (--map COLUMN=FIELD to use one).']
     """
     ignored = [n for n in notices if n.ignored]
+    if table and ignored:
+        first = notices.index(ignored[0])
+        kept = [n for n in notices if not n.ignored]
+        return [*kept[:first], unused_columns([n.field or "" for n in ignored], how), *kept[first:]], ""
     if len(ignored) <= limit:
         return list(notices), ""
     hidden = {id(n) for n in ignored[limit:]}
     names = [f"`{n.field}`" for n in ignored[limit:]]
     listed = ", ".join(names[:8]) + (f" and {len(names) - 8} others" if len(names) > 8 else "")
     return [n for n in notices if id(n) not in hidden], f"and {len(names)} more ignored fields, not read: {listed}"
+
+
+# Unused columns a note names before "and N more" (a wide sheet has hundreds).
+COLUMNS_NAMED = 20
+
+
+def unused_columns(names: list[str], how: str) -> FieldNotice:
+    """One neutral note naming a table's columns nothing reads (`names`, the file's own; "" is the header's column
+    with no name), with `how` to use one, in brackets when given; `note` and `ignored` both set.
+
+    >>> unused_columns(["Ticket ID", "", "Created"], "map one above to use it").message
+    'Not used: Ticket ID, (the column with no name), Created (map one above to use it).'
+    """
+    said = [name if name.strip() else "(the column with no name)" for name in names]
+    listed = ", ".join(said[:COLUMNS_NAMED])
+    if len(said) > COLUMNS_NAMED:
+        listed += f" and {len(said) - COLUMNS_NAMED} more"
+    return FieldNotice(
+        f"Not used: {listed}{f' ({how})' if how else ''}.",
+        field=names[0] if names else None,
+        note=True,
+        ignored=True,  # a note of the fields nothing reads: the page says it in a line, not a box
+    )

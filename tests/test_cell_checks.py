@@ -86,3 +86,21 @@ def test_the_map_example_names_the_text_columns_quoted_for_the_shell(tmp_path, c
     out = capsys.readouterr().out
     assert "valid rows: 3" in out
     assert "format:     instruction and answer (alpaca)" in out  # the Data page's name for it, the standard one after
+
+
+def test_a_tables_unused_columns_are_one_note_and_a_json_files_unread_keys_stay_warnings(tmp_path, capsys):
+    """A cold walk: every unused column of the sheet was a yellow warning of its own ("ignored field: `Ticket ID`
+    in 58 rows ... neither shown nor trained", five times)."""
+    path = tmp_path / "support_tickets.csv"
+    path.write_bytes(tickets())
+    assert (
+        main(["data", "inspect", str(path), "--map", "Customer Message=instruction", "--map", "Agent Reply=output"])
+        == 0
+    )
+    out = capsys.readouterr().out
+    assert "note:       Not used: Ticket ID, Created, Category (--map COLUMN=FIELD to use one)." in out
+    assert "ignored field" not in out and "warning:" not in out
+    path = tmp_path / "tickets.jsonl"
+    path.write_text('{"instruction": "Hi?", "output": "Hello.", "ticket_idd": "T-1"}\n')
+    assert main(["data", "inspect", str(path)]) == 0
+    assert "warning:    ignored field: `ticket_idd` in 1 row" in capsys.readouterr().out

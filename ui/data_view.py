@@ -156,8 +156,13 @@ def show_report(result, counts: dict[str, int] | None = None) -> None:
         )
     # What the reader chose for the file (a delimiter other than the comma) is a note, not a problem: shown as
     # information, like the tool-call note above; what may be wrong (fields not read, another format) as warnings.
-    notices, rest = shown_notices(result.notices)
-    notes = [n.message for n in notices if n.note]
+    # A table's columns nothing reads (ids, dates, notes) are normal: one info line naming them, not a warning each;
+    # a JSON file's unread keys stay warnings (there one is often a misspelling).
+    how = "map one under Field mapping above to use it"
+    notices, rest = shown_notices(result.notices, table=result.columns is not None, how=how)
+    for unused in (n for n in notices if n.note and n.ignored):  # a table's columns nothing reads: a plain line
+        st.caption(f"{alerts.INFO} {unused.message}")
+    notes = [n.message for n in notices if n.note and not n.ignored]
     problems = [n.message for n in notices if not n.note] + ([rest[0].upper() + rest[1:] + "."] if rest else [])
     for note in notes:
         st.info(note, icon=alerts.INFO)

@@ -148,7 +148,9 @@ def _inspect(args) -> int:
             print("holding:    " + ", ".join(f"{k} {v}" for k, v in counts.items()))
         from ftlib.notices import shown_notices
 
-        notices, rest = shown_notices(result.notices)
+        # A table's unread columns (ids, dates, notes) in one note; a JSON file's unread keys one warning each
+        table = result.columns is not None
+        notices, rest = shown_notices(result.notices, table=table, how="--map COLUMN=FIELD to use one")
         for notice in notices:
             print(f"{'note:' if notice.note else 'warning:':<12}{notice.message}")
         if rest:
@@ -412,7 +414,8 @@ def _print_notices(result, where: str = "") -> None:
     word ("warning: in test.jsonl: ...")."""
     from ftlib.notices import shown_notices
 
-    notices, rest = shown_notices(result.notices)
+    table = result.columns is not None  # a table's unread columns in one note, as `data inspect` says them
+    notices, rest = shown_notices(result.notices, table=table, how="--map COLUMN=FIELD to use one")
     for notice in notices:
         print(f"{'note' if notice.note else 'warning'}{where}: {notice.message}")
     if rest:
