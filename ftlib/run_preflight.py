@@ -37,6 +37,7 @@ class Preflight:
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     longest: int = 0  # tokens of the longest training sequence (what the biggest batch pads to)
+    tokens: int = 0  # tokens of all the training sequences: one pass's (ftlib.run_time's estimate of the time)
     source: str = ""
 
     @property
@@ -82,6 +83,7 @@ def preflight(config: RunConfig, tokenizer=None, rows: tuple[list[dict], list[di
         return report
     report.train_rows, report.eval_rows = len(encoded), len(eval_encoded)
     report.longest = max((len(s.input_ids) for s in sequences(encoded)), default=0)
+    report.tokens = sum(len(s.input_ids) for s in sequences(encoded))
     longest = max(report.longest, max((len(s.input_ids) for s in sequences(eval_encoded)), default=0))
     if context and longest > context:  # past its positions a model reads garbage (or fails mid-run): refused now
         report.errors.append(

@@ -185,6 +185,7 @@ def execute(run_dir: str | Path) -> str:
     from ftlib.config import RunConfig
     from ftlib.distributed import Topology, agree_on_checkpoint, agree_on_settings, rendezvous_group
     from ftlib.metrics import MetricsCallback
+    from ftlib.run_phases import phase_callback
     from ftlib.training import attach_throughput, build_trainer, remove_unfinished_save, save_final
 
     run = RunDir(Path(run_dir))
@@ -215,6 +216,7 @@ def execute(run_dir: str | Path) -> str:
                 extra["state"] = "running"
             update(phase="loading model and data", error=None, message="Running.", damaged_checkpoint=None, **extra)
         callback = MetricsCallback(run, is_main=main)
+        phases = phase_callback(update)  # the status's phase: the step-0 evaluation, the first step, training
         checkpoint = run.last_checkpoint() if resume else None
         if resume and main:
             remove_unfinished_save(run.path)  # a result half written when the run died: disk space back first
@@ -231,10 +233,12 @@ def execute(run_dir: str | Path) -> str:
                 callback,
                 # safetensors writes 0600: a teammate's account (README's group-shared workspace) resumes from them too
                 file_modes.checkpoints_readable(),
+                phases,
             ],
             evaluate_first=checkpoint is None,
         )
         attach_throughput(prepared, callback)
+        phases.eval_rows = prepared.eval_rows
         callback.count_trained_tokens(prepared.trainer)  # TRL logs only the tokens read, prompt and answer alike
         if main:
             # As `training.encode_for_training` leaves rows out: a GRPO prompt trains no token of its own, and is left

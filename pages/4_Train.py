@@ -31,6 +31,7 @@ from ftlib.methods import fitting_methods, unfit_methods
 from ftlib.rows import KIND_HELP, row_kind
 from ftlib.run_picker import train_labels
 from ftlib.run_preflight import Preflight, preflight, qlora_on_cpu_note
+from ftlib.run_time import time_estimate
 from ftlib.split_lines import lines_note
 from ftlib.splits import rows_in_words
 from ftlib.templates import TEMPLATE_NAMES
@@ -88,6 +89,14 @@ def cached_preflight(config_json: str, split: str, saved_at: float | None, root:
     return preflight(config, tokenizer=cached_tokenizer(config.model), rows=(train, test))
 
 
+@st.cache_data(ttl=30, max_entries=16, show_spinner=False)
+def time_note(config_json: str, tokens: int, train_rows: int, device: str, root: str, runs_changed: float) -> str:
+    """About how long the run trains, from an earlier run's speed on this server (ftlib.run_time); "" without one.
+    Read again when a run is added or removed (`runs_changed`: the runs folder's time), else every 30 s."""
+    est = time_estimate(RunConfig.from_dict(json.loads(config_json)), tokens, train_rows, device)
+    return est.sentence() if est else ""
+
+
 def start_panel(config: RunConfig, split: str, saved_at: float | None) -> None:
     """What is known before launch, the memory estimate, and the Start button (only when nothing refuses it)."""
     report = cached_preflight(json.dumps(config.to_dict()), split, saved_at, str(workspace.workspace_dir()))
@@ -112,6 +121,10 @@ def start_panel(config: RunConfig, split: str, saved_at: float | None) -> None:
             train_rows=report.train_rows,
         )
     memory_panel(est, report.longest)
+    root, folder = str(workspace.workspace_dir()), workspace.runs_dir()
+    changed = folder.stat().st_mtime if folder.is_dir() else 0.0
+    if said := time_note(json.dumps(config.to_dict()), report.tokens, report.train_rows, est.device, root, changed):
+        st.caption(said)
     if st.button("Start training", type="primary", key="train_start"):
         with user_errors("Could not start the run"):
             run_id = runs.submit(config, estimated_memory=est.total)  # kept, to show beside the run's measured peak

@@ -1,0 +1,105 @@
+"""How long a run will train, before it starts, from what an earlier run on this server measured.
+
+    est = time_estimate(config, train_tokens=report.tokens, train_rows=report.train_rows, device="cpu")
+    est.sentence()   # 'About 0:03:10 of training (after the model loads): 38,400 tokens at the 202 tokens/s run
+                     #  20261201-100000-lora-trees measured with this model and method on this CPU'
+    # None when no earlier run of the same model and method on this kind of device logged its speed
+
+The rate is an earlier run's median tokens/s (the tokens each step read, `metrics.jsonl`'s `tokens_per_s`, logged
+by ftlib.metrics), so the estimate is as good as that run was like this one: the same model, method (and tuning),
+and kind of device, newest first. Without one nothing is said: a figure from another machine misleads more than it
+helps (BENCHMARKS.md's rates differ tenfold between a CPU and a GPU, and with the server's load).
+
+Not known here: the page's words around it (pages/4_Train.py), the run's own progress (rundir.RunDir.summary).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import statistics
+from dataclasses import dataclass
+
+from ftlib.config import RunConfig
+from ftlib.overfitting import passes
+
+DEVICE_KINDS = {"cuda": "GPU", "cpu": "CPU", "mps": "Apple GPU"}
+
+
+def device_kind(device: str) -> str:
+    """'GPU' for 'cuda:0' or 'cuda', 'CPU' for 'cpu' or '' (the worker's default): what a rate carries over between.
+
+    >>> device_kind("cuda:1"), device_kind(""), device_kind("mps")
+    ('GPU', 'CPU', 'Apple GPU')
+    """
+    return DEVICE_KINDS.get((device or "cpu").split(":")[0], device)
+
+
+@dataclass(frozen=True)
+class TimeEstimate:
+    """About `seconds` of training: `tokens` read at `rate` tokens/s, as run `measured_by` read them."""
+
+    seconds: float
+    tokens: int
+    rate: float
+    measured_by: str
+    device: str  # 'CPU', 'GPU'
+
+    def sentence(self) -> str:
+        """One plain sentence for the Train page, saying where the rate comes from."""
+        return (
+            f"About {clock(self.seconds)} of training (after the model loads): {self.tokens:,} tokens at the "
+            f"{self.rate:,.0f} tokens/s that run {self.measured_by} measured with this model and method on this "
+            f"server's {self.device}. A rough figure: other work on the {self.device} slows it."
+        )
+
+
+def clock(seconds: float) -> str:
+    """'0:03:10' (hours:minutes:seconds), at least one second.
+
+    >>> clock(190.4), clock(0.2)
+    ('0:03:10', '0:00:01')
+    """
+    return str(dt.timedelta(seconds=max(1, round(seconds))))
+
+
+def run_tokens(config: RunConfig, train_tokens: int, train_rows: int) -> int:
+    """The tokens a run reads: one pass's `train_tokens` (its training rows' tokens, unpadded) times its passes
+    (its epochs, or max steps over the steps a pass takes: `overfitting.passes`)."""
+    return math.ceil(train_tokens * passes(config, train_rows)) if train_rows else 0
+
+
+def measured_rate(config: RunConfig, device: str, runs: list | None = None) -> tuple[float, str] | None:
+    """(median tokens/s, run id) of the newest earlier run with this model, method and tuning on this kind of
+    device that logged its speed; None when there is none. `runs`: RunDir objects (default: the workspace's)."""
+    from ftlib.rundir import run_folders
+
+    kind = device_kind(device)
+    for run in sorted(run_folders() if runs is None else runs, key=lambda r: r.path.name, reverse=True):
+        earlier = run.read_config()
+        same = (earlier.get("model"), earlier.get("method"), earlier.get("tuning"))
+        if same != (config.model, config.method, config.tuning):
+            continue
+        if device_kind(run.read_status().get("device") or earlier.get("device") or "") != kind:
+            continue
+        speeds = [r["tokens_per_s"] for r in run.read_metrics() if r.get("kind") == "train" and r.get("tokens_per_s")]
+        if speeds:
+            return statistics.median(speeds), run.path.name
+    return None
+
+
+def time_estimate(
+    config: RunConfig, train_tokens: int, train_rows: int, device: str, runs: list | None = None
+) -> TimeEstimate | None:
+    """About how long `config` trains on `device` ('cpu', 'cuda:0'), or None when no earlier run measured a rate
+    for it (`measured_rate`) or the run reads no tokens. Loading the model and the held-out evaluations are left
+    out: the figure is the steps' time."""
+    tokens = run_tokens(config, train_tokens, train_rows)
+    measured = measured_rate(config, device, runs) if tokens else None
+    if measured is None:
+        return None
+    rate, run_id = measured
+    return TimeEstimate(tokens / rate, tokens, rate, run_id, device_kind(device))
+
+
+__all__ = ["DEVICE_KINDS", "TimeEstimate", "clock", "device_kind", "measured_rate", "run_tokens", "time_estimate"]
