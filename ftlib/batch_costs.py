@@ -179,15 +179,38 @@ def compare_strategies(
     return [strategy_stats(examples, batch_size, s, max_length, seed, pad_to_multiple_of, grad_accum) for s in usable]
 
 
+def work_shares(stats: BatchStats) -> dict[str, float]:
+    """Where the computed positions of `stats` go, as fractions of them that add up to 1: "padding" (what the
+    batching settings change), "read_only" (real tokens the loss does not score: prompts, system text, earlier turns,
+    each row's first token; no batching setting removes them, they are the context) and "trained". All 0.0 where
+    nothing is computed. `computed_per_trained` is 1 / "trained", so a high one is mostly prompt, not waste, unless
+    "padding" is high too.
+
+    >>> work_shares(BatchStats("packing", 8, 1, 1, 30, 7, 37, 8))  # 7 pads, 22 read only, 8 trained of 37
+    {'padding': 0.1891891891891892, 'read_only': 0.5945945945945946, 'trained': 0.21621621621621623}
+    """
+    computed = stats.computed_positions
+    if not computed:
+        return {"padding": 0.0, "read_only": 0.0, "trained": 0.0}
+    read_only = stats.real_tokens - stats.trained_tokens
+    return {
+        "padding": stats.padded_positions / computed,
+        "read_only": read_only / computed,
+        "trained": stats.trained_tokens / computed,
+    }
+
+
 def strategy_rows(stats: Sequence[BatchStats], grad_accum: int = 1) -> list[dict[str, Any]]:
     """What the Batches page and `python -m ftlib batch` show of each strategy: `BatchStats.as_dict()` plus "steps",
-    the optimizer steps of `grad_accum` batches each (`optimizer_steps`), and "computed_per_trained" rounded to 2
-    decimals once, here, so both show the same string (a browser rounding 4.625 up beside Python's 4.62), None where
-    no token is trained (prompt-only rows: GRPO trains the answers it writes)."""
+    the optimizer steps of `grad_accum` batches each (`optimizer_steps`), "read_fraction", the share of computed
+    positions read but not trained (`work_shares`), and "computed_per_trained" rounded to 2 decimals once, here, so
+    both show the same string (a browser rounding 4.625 up beside Python's 4.62), None where no token is trained
+    (prompt-only rows: GRPO trains the answers it writes)."""
     return [
         s.as_dict()
         | {
             "steps": optimizer_steps(s.batches, grad_accum),
+            "read_fraction": work_shares(s)["read_only"],
             "computed_per_trained": round(s.computed_per_trained, 2) if s.trained_tokens else None,
         }
         for s in stats

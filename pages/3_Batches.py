@@ -49,6 +49,7 @@ from ui.batch_view import (
     padding_free_runs,
     padding_said,
     steps_help,
+    work_said,
 )
 from ui.charts import readable_text
 from ui.common import active_model, cached_split, cached_tokenizer, require_split, user_errors
@@ -114,7 +115,7 @@ def draw(
     )
     if prompts_only and not trained:
         c.caption("Prompts for GRPO: the model writes the answers it trains on, during the run.")
-    d.caption(WORK_SAID)
+    d.caption(work_said(s) if trained else WORK_SAID)
     st.caption(PROMPTS_LEFT_CAPTION if prompts_only and batch.layout == "left" else CAPTIONS[batch.layout])
     st.plotly_chart(overview(batch, shown.names), width="stretch", key=f"{key}_overview")
     chart_data.show(pd.DataFrame(overview_rows(batch, shown.names)))  # what the chart says on hover, as a table
@@ -259,6 +260,8 @@ def whole_split(
             "padding": [s["padded_positions"] for s in stats],
             # in percent, rounded here: 2.36 and 2.03 both read 0.02 as fractions on the chart
             "padding share (%)": [round(100 * s["pad_fraction"], 2) for s in stats],
+            # the prompts and other context read, not trained: no batching removes it (apart from padding's share)
+            "read, not trained (%)": [round(100 * s["read_fraction"], 2) for s in stats],
             "trained": [s["trained_tokens"] for s in stats],
             # empty, not infinite, where nothing is trained (prompt-only rows: GRPO trains the answers it writes)
             "work per trained token": [s["computed_per_trained"] for s in stats],  # rounded as `ftlib batch` prints
@@ -274,7 +277,14 @@ def whole_split(
             "strategy": st.column_config.TextColumn(width=230),
             "steps": number(help=steps_help(grad_accum)),
             "padding": number(help="Positions filled with padding."),
-            "padding share (%)": number(format="%.2f%%", help="Share of the computed positions that are padding."),
+            "padding share (%)": number(
+                format="%.2f%%", help="Share of the computed positions that are padding: the batching changes it."
+            ),
+            "read, not trained (%)": number(
+                format="%.2f%%",
+                help="Share of the computed positions the model reads but does not learn from (prompts, system text, "
+                "earlier turns): the same for every batching, since the model needs them as context.",
+            ),
             "trained": number(help="Tokens the loss learns from."),
             "work per trained token": number(
                 format="%.2f", width=170, help=WORK_HELP + " Empty where no token is trained."

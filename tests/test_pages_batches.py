@@ -234,7 +234,7 @@ def test_jargon_is_behind_for_engineers_and_the_plain_words_are_shown(tmp_path):
     assert not [t for t in default for w in ENGINEER_WORDS if w in t]
     metrics = [m for m in at.metric if m.label == WORK_LABEL]
     assert len(metrics) == 3 and all(m.help == WORK_HELP for m in metrics)  # one per tab, the name in its help
-    assert "compute per trained token" in WORK_HELP and "1.00 wastes nothing" in WORK_HELP
+    assert "compute per trained token" in WORK_HELP and "which no batching setting removes" in WORK_HELP
     assert "work per trained token" in at.dataframe[0].value.columns
     assert any("longest examples first" in t for t in default)
     engineers = next(e for e in at.expander if e.label == "For engineers: how this table is counted")
@@ -249,7 +249,7 @@ def test_the_packing_tab_counts_padding_and_work_as_training_does_and_as_the_tab
     grey cells named at the number. "Work per trained token" has one plain sentence beside it."""
     from ftlib.batch_costs import make_batches
     from ftlib.batching import batch_stats
-    from ui.batch_view import WORK_LABEL, WORK_SAID
+    from ui.batch_view import WORK_LABEL, WORK_SAID, work_said
 
     workspace.save_split("chats-packing", sft_rows(4), sft_rows(1))
     at = run_page()
@@ -271,7 +271,7 @@ def test_the_packing_tab_counts_padding_and_work_as_training_does_and_as_the_tab
     assert f"Training joins these {rows} rows into one of {real} tokens: it computes no padding. The {grey} grey " in (
         " ".join(captions)
     )
-    assert WORK_SAID in captions
+    assert work_said(trained_as_table(table.loc["Packing"])) in captions
     # The left tab's padding is what it draws (the right tab's, whether this server computes it: the tests below).
     left = {m.label: m.value for m in at.tabs[1].metric}
     assert left["Padding"] != "0 (0%)"
@@ -286,6 +286,44 @@ def test_the_packing_tab_counts_padding_and_work_as_training_does_and_as_the_tab
     examples, _, _ = encode_examples(sft_rows(4), tok, get_template("tokenizer", tok), "all_assistant")
     reference = batch_stats(make_batches(examples, 8, "packing", length))
     assert (reference.padded_positions, reference.real_tokens) == (0, real)
+
+
+def trained_as_table(row):
+    """The BatchStats of a whole-split table's row, as far as `work_said` reads it."""
+    from ftlib.batching import BatchStats
+
+    real, pad, trained = int(row["real tokens"]), int(row["padding"]), int(row["trained"])
+    return BatchStats("packing", 0, 0, 0, real, pad, real + pad, trained)
+
+
+def test_the_work_metric_says_padding_apart_from_the_prompt_read_and_not_trained():
+    """Walk (a lead's demo): "Work per trained token 5.48 ... 1.00 wastes nothing", and packing still gave 5.47: the
+    work is mostly the prompt, read but not trained, which no batching removes. Each tab says padding's share apart
+    from the read-only share, the table has a column for the latter, and no shown word calls the prompt waste."""
+    rows = [
+        {
+            "messages": [
+                {"role": "system", "content": "You are a careful support agent. " * 6},
+                {"role": "user", "content": f"My order {i} has not arrived yet, what should I do?"},
+                {"role": "assistant", "content": "Check " + "the tracking page " * (1 + 3 * (i % 2))},
+            ]
+        }
+        for i in range(8)
+    ]
+    workspace.save_split("chats-work", rows, rows[:1])
+    at = run_page()
+    assert not at.exception, at.exception
+    table = at.dataframe[0].value.set_index("strategy")
+    shares = table["read, not trained (%)"]
+    assert (shares > 50).all()  # the prompt is most of the work, whatever the batching
+    assert table.loc["Packing", "padding share (%)"] == 0 and table.loc["Packing", "work per trained token"] > 2
+    packing = " ".join(c.value for c in at.tabs[2].caption)
+    assert "padding 0% (the batching settings change this)" in packing
+    read = round(shares["Packing"])
+    assert f"read but not trained (prompts, system text) {read}% (no batching setting removes this)" in packing
+    right = " ".join(c.value for c in at.tabs[0].caption)
+    assert "Of the work: padding " in right and "read but not trained" in right
+    assert not [t for t in shown_by_default(at.main) if "wastes nothing" in t]
 
 
 @pytest.mark.parametrize("gpu", [False, True])

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import plotly.graph_objects as go
 
 from ftlib import batching
+from ftlib.batch_costs import work_shares
 from ui.charts import readable_text
 
 # Each kind has a cue besides its colour, for readers who do not tell the colours apart: a bar under a trained cell,
@@ -54,15 +55,38 @@ PROMPTS_LEFT_CAPTION = (
     "answers the model writes then follow each prompt, padded on the right)."
 )
 # The batch's cost in plain words (the metric above each grid, the whole-split table's column and chart); the
-# engineer's name and formula are in the help.
+# engineer's name and formula are in the help. Most of a chat's work is its prompt, which the model reads but does
+# not learn from: not waste any batching setting removes, so the words keep it apart from padding (walk: a lead read
+# "1.00 wastes nothing" beside 5.48 for padding and 5.47 for packing).
 WORK_LABEL = "Work per trained token"
 WORK_HELP = (
-    "How many positions the model works through (padding included) for each token it learns from: 1.00 wastes "
-    "nothing, 2.00 means half the work goes to padding or to tokens it only reads. For engineers: computed positions "
-    "÷ trained tokens (compute per trained token)."
+    "How many positions the model works through for each token it learns from. Two things make it more than 1.00: "
+    "padding, which the batching settings here change, and the tokens the model reads but does not learn from "
+    "(prompts, system text, earlier turns), which no batching setting removes: the model needs them as context. "
+    "For engineers: computed positions ÷ trained tokens (compute per trained token)."
 )
-# Beside the number, in one plain sentence (the metric above each grid, under the whole-split table).
-WORK_SAID = "Positions the model computes for each token it learns from: 1.00 wastes nothing."
+# Beside the number, in one plain sentence (under the whole-split table; each grid's metric has `work_said`).
+WORK_SAID = (
+    "Positions the model computes for each token it learns from: padding (which batching changes) and the prompts it "
+    "reads but does not learn from (which it does not) both raise it."
+)
+
+
+def work_said(stats) -> str:
+    """Under a grid's work metric: where its computed positions go (ftlib.batch_costs.work_shares of a
+    ftlib.batching.BatchStats), padding apart from what is read but not trained, in percent.
+
+    >>> from ftlib.batching import BatchStats
+    >>> said = work_said(BatchStats("packing", 8, 1, 1, 30, 7, 37, 8))  # 7 pads, 22 read only, 8 trained of 37
+    >>> "padding 19%" in said and "(prompts, system text) 59%" in said and "learned from 22%" in said
+    True
+    """
+    shares = work_shares(stats)
+    return (
+        f"Of the work: padding {shares['padding']:.0%} (the batching settings change this); read but not trained "
+        f"(prompts, system text) {shares['read_only']:.0%} (no batching setting removes this); learned from "
+        f"{shares['trained']:.0%}."
+    )
 
 
 def padding_free_runs(kinds) -> str:
@@ -141,6 +165,8 @@ TABLE_FOR_ENGINEERS = """
 - **Packing**: best-fit decreasing (BFD) into rows of *max length*, as TRL packs (`SFTConfig(packing=True)`, its
   default `packing_strategy="bfd"`); TRL then runs a batch of packed rows padding-free, as one flattened row.
 - **work per trained token**: computed positions (real tokens and padding) ÷ tokens whose label is not -100.
+- **read, not trained**: real tokens whose label is -100 (prompts, system text, earlier turns, each row's first
+  token) as a share of the computed positions: the context the model reads, which no batching removes.
 - **cut**: tokens past *max length*, truncated.
 """
 GRPO_PADDING = (
