@@ -16,6 +16,7 @@ import math
 import random
 import unicodedata
 from collections import Counter
+from collections.abc import Iterator
 
 from ftlib.errors import plural
 from ftlib.readers import DataError
@@ -46,14 +47,33 @@ def _nfc(value):
 
 def dedupe_rows(rows: list[dict]) -> tuple[list[dict], int]:
     """(rows without exact duplicates, first kept, how many were dropped)."""
-    seen: set[str] = set()
-    out = []
-    for row in rows:
-        key = row_key(row)
-        if key not in seen:
-            seen.add(key)
-            out.append(row)
+    out = [row for row, first in zip(rows, first_copies(rows), strict=True) if first is None]
     return out, len(rows) - len(out)
+
+
+def first_copies(rows: list[dict]) -> Iterator[int | None]:
+    """For each row in turn, the index of the earlier row it is a copy of (the same `row_key`), or None for the first
+    of its kind.
+
+    Each row's key is as long as the row's text, so only its hash is kept (a dict of 100,000 chat rows' keys took as
+    much memory as the file: BENCHMARKS, "Hostile input at scale", 2026-12-05); a matching hash is checked against
+    the first row's key, so two rows are copies only when their keys are equal, as in a dict of the keys.
+
+    >>> list(first_copies([{"a": 1}, {"a": 2}, {"a": 1}, {"a": 2}]))
+    [None, None, 0, 1]
+    """
+    first: dict[int, int] = {}  # a key's hash -> the first row with it
+    keys: dict[int, str] = {}  # the key of each first row a later row's hash matched, made once
+    collided: dict[str, int] = {}  # rows whose hash is an earlier row's but their key is not: by their key
+    for i, row in enumerate(rows):
+        key = row_key(row)
+        j = first.setdefault(hash(key), i)
+        if j != i:
+            if j not in keys:
+                keys[j] = row_key(rows[j])
+            if keys[j] != key:
+                j = collided.setdefault(key, i)
+        yield None if j == i else j
 
 
 # How to keep one copy of each row, in the words of both the Data page and the CLI, which show the same notes.
@@ -75,18 +95,14 @@ def duplicates_note(rows: list[dict], places: list[str], shown: int = 3) -> list
     >>> "The row at line 1 is there 4 times." in note
     True
     """
-    first: dict[str, int] = {}
     copies, times = [], Counter()  # times: how often each first row is there
     unnormal = []  # the copies whose characters differ from their first row's (NFC vs NFD): same key, other bytes
-    for i, row in enumerate(rows):
-        key = row_key(row)
-        if key in first:
-            copies.append(f"{places[i]} (of {places[first[key]]})")
-            times[first[key]] += 1
-            if row != rows[first[key]]:
+    for i, first in enumerate(first_copies(rows)):
+        if first is not None:
+            copies.append(f"{places[i]} (of {places[first]})")
+            times[first] += 1
+            if rows[i] != rows[first]:
                 unnormal.append(places[i])
-        else:
-            first[key] = i
     if not copies:
         return []
     more = f" and {len(copies) - shown} more" if len(copies) > shown else ""
@@ -127,7 +143,8 @@ def most_copies(rows: list[dict]) -> int:
     >>> most_copies([{"a": 1}, {"a": 2}, {"a": 1}]), most_copies([])
     (2, 0)
     """
-    return max(Counter(row_key(row) for row in rows).values(), default=0)
+    copies = Counter(first for first in first_copies(rows) if first is not None)
+    return 1 + max(copies.values(), default=0) if rows else 0
 
 
 def may_crowd(copies: int, n_train: int, n_test: int) -> bool:
