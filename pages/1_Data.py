@@ -24,7 +24,7 @@ from ui import alerts
 from ui.auth import require_password
 from ui.common import user_errors
 from ui.data_files import NONE, fields_cached, load_cached, path_box, row_counts_cached, upload_source
-from ui.data_view import show_report, show_row, token_histogram
+from ui.data_view import first_rows_cached, show_first_rows, show_report, show_row, token_histogram
 from ui.form import start_from_last_run
 from ui.inputs import number_in_range
 from ui.kept import KEPT, default_for, keep, record_dict, recorded_dict, restore
@@ -143,13 +143,19 @@ def engine_reading(key: tuple, fields: list[str]) -> tuple[dict, bool]:
 
 
 def mapping_editor(
-    path: str, fields: list[str], preset: dict | None, table: bool, engine_map: Callable[[], tuple[dict, bool]]
+    path: str,
+    fields: list[str],
+    preset: dict | None,
+    table: bool,
+    engine_map: Callable[[], tuple[dict, bool]],
+    first_rows: Callable[[], None] = lambda: None,
 ) -> dict | None:
     """Field -> the file's column or key, or None to read the file's own names (JSON left as it is).
 
     A table starts from the sample's own map or the engine's own reading (`engine_map`: `engine_reading`), and shows
     a Question/Answer pair first when the mapping is one (`simple_pair`), every field of every format behind an
-    expander; a JSON file starts from its own names.
+    expander; a JSON file starts from its own names. While a box of a pair the guess left empty is empty,
+    `first_rows` draws the table's first rows above it, so the columns are chosen seeing their cells.
     A field set to "(none)" whose name the file also uses is passed as None, so it is really not read.
     """
     maps = recorded_dict(MAPS)
@@ -167,6 +173,8 @@ def mapping_editor(
             st.session_state[f"data_map_{fld}"] = known["chosen"][fld]
         st.session_state.update(data_map_for=path, data_map_start=known["start"])
     pair = simple_pair() if table else None
+    if pair and pair_missing(pair) and not any((known["start"] or {}).get(f) for f in pair):
+        first_rows()  # columns not guessed: the cells to choose them by, above the boxes, until both are chosen
     if pair:
         st.markdown("**Which columns hold what**")
         pair_boxes(fields, pair)
@@ -312,7 +320,18 @@ with user_errors("Could not read this file"):
     mtime = check_path(path).stat().st_mtime  # in the cache keys: an edited file is read again
     fields, table = fields_cached(path, mtime, shown)
 unmapped_key = (path, mtime, None, None, shown)  # the file read as the engine reads it unasked
-mapping = mapping_editor(path, fields, preset, table, lambda: engine_reading(unmapped_key, fields)) if fields else None
+mapping = (
+    mapping_editor(
+        path,
+        fields,
+        preset,
+        table,
+        lambda: engine_reading(unmapped_key, fields),
+        lambda: show_first_rows(first_rows_cached(path, mtime, shown), shown),
+    )
+    if fields
+    else None
+)
 
 choose_format_for(path)
 fmt_choice = st.selectbox(

@@ -104,3 +104,15 @@ def test_a_tables_unused_columns_are_one_note_and_a_json_files_unread_keys_stay_
     path.write_text('{"instruction": "Hi?", "output": "Hello.", "ticket_idd": "T-1"}\n')
     assert main(["data", "inspect", str(path)]) == 0
     assert "warning:    ignored field: `ticket_idd` in 1 row" in capsys.readouterr().out
+
+
+def test_the_first_rows_of_a_table_are_its_cells_as_written_blank_rows_left_out(tmp_path):
+    from ftlib.table_peek import first_table_rows
+
+    path = tmp_path / "tickets.csv"
+    path.write_bytes(HEADER.encode() + b",,,,\n" + "".join(GOOD).encode())
+    rows = first_table_rows(path, n=2)
+    assert [r["Ticket ID"] for r in rows] == ["T-1", "T-2"] and list(rows[0]) == HEADER.strip().split(",")
+    assert first_table_rows(tmp_path / "tickets.csv", n=5)[2]["Customer Message"] == "Is there a dark mode?"
+    (tmp_path / "chats.jsonl").write_text('{"instruction": "Hi?", "output": "Hello."}\n')
+    assert first_table_rows(tmp_path / "chats.jsonl") == []

@@ -446,6 +446,11 @@ def test_a_table_with_odd_column_names_asks_for_its_question_and_answer_columns(
     at.file_uploader(key="data_upload").upload("faq export.csv", payload, "text/csv").run()
     assert not at.exception and not at.error, [e.value for e in at.error]
     assert "**faq export.csv** is a table" in at.info[0].value and "uploads" not in at.info[0].value
+    # The columns were not guessed: the file's first rows are shown above the boxes, to map seeing the cells (a cold
+    # walk mapped blind: no row was shown until both boxes were set)
+    (first,) = [d.value for d in at.dataframe if "Kundenfrage" in d.value.columns]
+    assert list(first.columns) == ["Kundenfrage", "Antwort text", "Kategorie"] and first["Antwort text"][1] == "Hier."
+    assert any("The first 2 rows of **faq export.csv**, as the file holds them" in c.value for c in at.caption)
     question, answer = at.selectbox(key="data_pair_question"), at.selectbox(key="data_pair_answer")
     assert (question.label, answer.label) == ("Question column", "Answer column")
     assert "--map COLUMN=prompt" in question.help and "--map" not in at.info[0].value
@@ -453,6 +458,7 @@ def test_a_table_with_odd_column_names_asks_for_its_question_and_answer_columns(
     assert not at.error and "Now choose the **Answer column**" in at.info[0].value
     at.selectbox(key="data_pair_answer").set_value("Antwort text").run()
     assert not at.exception and not at.error and not at.info, [e.value for e in at.error]
+    assert not [d for d in at.dataframe if "Kundenfrage" in d.value.columns]  # both chosen: the rows show below
     metrics = {m.label: m.value for m in at.metric}
     assert (metrics["Format"], metrics["Valid rows"]) == ("prompt and answer", "2")
     assert at.selectbox(key="data_map_prompt").value == "Kundenfrage"  # the full editor shows the same mapping

@@ -13,12 +13,14 @@ from functools import partial
 
 import streamlit as st
 
+from ftlib.data import DataError
 from ftlib.data_stats import count_truncated, dataset_stats, row_counts
 from ftlib.errors import plural
 from ftlib.formats import FORMAT_HELP, FORMAT_PLAIN, format_label
 from ftlib.message_checks import first_dropped_tool_calls
 from ftlib.notices import shown_notices
 from ftlib.rows import as_turns, row_kind
+from ftlib.table_peek import first_table_rows
 from ftlib.templates import TOOL_TEMPLATES, get_template, render
 from ui import alerts
 from ui.common import active_model, cached_tokenizer, user_errors
@@ -126,6 +128,28 @@ def show_row(row: dict, where: str, raw: bool) -> None:
             show_turns(as_turns(row["completion"]))
         else:
             show_turns(row["messages"])
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def first_rows_cached(path: str, mtime: float, shown: str) -> list[dict]:
+    """The first rows of a table as the file holds them (`table_peek.first_table_rows`); `mtime` in the key so an
+    edited file is read again. [] for a file that is not a table or cannot be read (the page says why elsewhere)."""
+    try:
+        return first_table_rows(path, shown)
+    except (DataError, OSError):
+        return []
+
+
+def show_first_rows(rows: list[dict], shown: str) -> None:
+    """The table's first `rows` as a grid above the column boxes, so a table whose columns were not guessed is
+    mapped seeing its cells (a cold walk: the boxes started at "(none)" and no row was shown until both were set)."""
+    if not rows:
+        return
+    st.caption(
+        f"The first {plural(len(rows), 'row')} of **{shown}**, as the file holds them: which column holds the "
+        "question, and which the answer?"
+    )
+    st.dataframe(rows, hide_index=True)
 
 
 def show_report(result, counts: dict[str, int] | None = None) -> None:
