@@ -240,8 +240,8 @@ class RunConfig(LossTypeSettings, KTOSettings, GRPOSettings):
         step=0.01,
         advanced=True,
         hint="e.g. 0.05",
-        help="Share of the steps spent ramping the learning rate up from zero. The constant schedule has no warmup "
-        "(transformers ignores it there): use constant_with_warmup for one.",
+        help="Share of the steps spent ramping the learning rate up from zero, in whole steps rounded down (a run "
+        "under 20 steps has none at 0.05). The constant schedule has none: use constant_with_warmup for one.",
     )
     scheduler: Scheduler = setting(
         "cosine",

@@ -33,9 +33,10 @@ class Download:
 
 
 # What a download's folder needs beyond `from_pretrained` to answer as the studio's model does.
-_STOPS_WORDS = "`generate` stops where the studio does (its generation_config.json lists the end-of-turn tokens)."
-_ADAPTER_STOPS = " PEFT keeps the base's generation config, which may stop at the base's eos only: set " + (
-    "`model.generation_config = GenerationConfig.from_pretrained(folder)` so `generate` stops where the studio does."
+_STOPS_WORDS = "Its replies end where the studio's do (its generation_config.json lists the end-of-turn tokens)."
+_ADAPTER_STOPS = " Loaded so, its replies may run past where the studio's end (PEFT keeps the base's generation " + (
+    "settings, which may stop at the base's end token only): to end them where the studio does, set "
+    "`model.generation_config = GenerationConfig.from_pretrained(folder)`."
 )
 
 
@@ -167,7 +168,8 @@ def _model_downloads(run: RunDir, config: dict) -> list[Download]:
             Download(
                 "adapter",
                 "Download the adapter (PEFT, .zip)",
-                "Small: load it on top of the base model with `PeftModel.from_pretrained(base, folder)`."
+                "Small: what the run learned, loaded on top of the base model (with PEFT: "
+                "`PeftModel.from_pretrained(base, folder)`)."
                 + _qlora_words(config, "the merged model")
                 + _default_base_words(config, "the merged model")
                 + _ADAPTER_STOPS,
@@ -206,7 +208,8 @@ def _reward_downloads(run: RunDir) -> list[Download]:
             Download(
                 "adapter",
                 "Download the reward model's adapter and score head (PEFT, .zip)",
-                "Load the base with `AutoModelForSequenceClassification.from_pretrained(base, num_labels=1)`, then "
+                "What the run learned, loaded on top of the base model as a scorer: load the base with "
+                "`AutoModelForSequenceClassification.from_pretrained(base, num_labels=1)`, then "
                 "`PeftModel.from_pretrained(that, folder)`; `.logits[:, 0]` is the score."
                 + _qlora_words(run.read_config(), "the merged reward model"),
                 lambda: export_adapter(run),

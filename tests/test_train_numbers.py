@@ -83,7 +83,7 @@ def test_the_headline_loss_is_the_mean_of_the_last_steps_and_the_speed_names_wha
 
     captions = [c.value for c in at.caption]
     assert any(
-        c.startswith("The rate each step trained with; with warmup the first step trains at 0") for c in captions
+        c.startswith("The rate each step trained with; with a warmup the first step trains at 0") for c in captions
     )
     assert any("prompt and answer alike" in c and "The trained line" in c for c in captions)
     speed_chart = next(
@@ -113,11 +113,11 @@ def test_the_evaluate_page_says_what_its_loss_averages_and_why_trains_can_differ
     run_until_done(at.run(), "evaluate_job")
     helps = {m.label: m.proto.help for m in at.metric}
     for label in ("Base loss", "Tuned loss"):
-        assert "each held-out row's last answer" in helps[label], helps
-        assert "Train page's held-out loss can differ" in helps[label], helps
+        assert "Average loss per answer token of the last reply of each of the" in helps[label], helps
+        assert "Train's held-out loss differs" in helps[label], helps
     said = [c.value for c in at.caption if c.value.startswith("Loss here:")]
-    assert len(said) == 1 and "each held-out row's last answer" in said[0], said  # on the page, not only on hover
-    assert "the Train page's held-out loss covers every reply the run trains" in said[0]
+    assert len(said) == 1 and "per answer token of the last reply of each of the" in said[0], said  # not only on hover
+    assert "Train's held-out loss differs: it averages each batch's mean rather than every token alike" in said[0]
 
 
 def test_a_held_out_number_from_before_training_says_so(tiny_model_dir):

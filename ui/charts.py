@@ -34,11 +34,14 @@ def readable_text(fig: go.Figure) -> go.Figure:
 # A line drawn under a chart (by its title): what its numbers mean where a reader would assume otherwise.
 NOTES = {
     # Our metrics log the rate a step's update used; HF's Trainer logs the scheduler's rate after its step (walk 9 F5).
-    "Learning rate": "The rate each step trained with; with warmup the first step trains at 0 (HF logs show the next "
-    "step's).",
+    "Learning rate": "The rate each step trained with; with a warmup the first step trains at 0. (The Hugging Face "
+    "trainer's own logs show each step the next step's rate.)",
     "Tokens per second": "Every token of each step's rows, prompt and answer alike.",
 }
-TRAINED_NOTE = " The trained line counts only those the loss is computed on (labels not -100)."
+TRAINED_NOTE = (
+    " The trained line counts only the tokens the model learns to write (those the loss is computed on: labels not "
+    "-100)."
+)
 
 
 def chart_note(fig: go.Figure) -> str | None:
