@@ -75,7 +75,7 @@ def test_the_phase_says_the_step_0_evaluation_then_the_first_step_then_training(
 
 
 ROWS = [
-    {"messages": [{"role": "user", "content": f"What is {i} plus {i}?"}, {"role": "assistant", "content": f"{2 * i}."}]}
+    {"messages": [{"role": "user", "content": f"What is {i} plus {i}?"}, {"role": "assistant", "content": f"{i * 2}"}]}
     for i in range(32)
 ]
 
