@@ -14,7 +14,7 @@ import dataclasses
 
 import streamlit as st
 
-from ftlib import lease
+from ftlib import decode_rate, lease
 from ftlib import modelset as M
 from ftlib import next_token as N
 from ftlib import sampling as S
@@ -37,6 +37,7 @@ from ui.compare_view import (
     CSS,
     GRID_END,
     finished_line,
+    first_grid_note,
     long_grid_note,
     next_token_figure,
     next_token_frame,
@@ -127,6 +128,8 @@ last = st.session_state.get(JOB_KEY)
 measured = last.progress() if last is not None and last.done and last.device == "cpu" else None
 if measured is not None and measured.tokens >= 32 and measured.tokens_per_s:
     st.session_state[RATE_KEY] = measured.tokens_per_s  # how fast grids write here: the estimate beside the slider
+    # and the server's, for the first grid of every session after (of the same base model)
+    decode_rate.remember("cpu", st.session_state.get(LABELS_KEY, {}).get("base", "default"), measured.tokens_per_s)
 
 # Everything above the grid sits in one container: however many notes, warnings or spinners it shows, the grid's
 # fragment keeps the same place on the page from run to run (see the grid below for why that matters).
@@ -276,8 +279,16 @@ with st.container():
     prompt_ids = {name: tuple(p.ids) for name, p in prompts.items()}
     prompt_view(prompts, reference, choices_by_name(usable))
     # Beside the slider: a long grid on a CPU says so before it starts (a 512-token grid took 4 minutes unannounced).
+    # Before this session's first grid, roughly, from the work and this server's earlier grids (or benchmarks).
     if model_set.device == "cpu":
-        if note := long_grid_note(len(settings) * len(model_names), max_new, st.session_state.get(RATE_KEY)):
+        answers, own_rate = len(settings) * len(model_names), st.session_state.get(RATE_KEY)
+        if own_rate:
+            note = long_grid_note(answers, max_new, own_rate)
+        else:
+            prefill = sum(len(ids) for ids in prompt_ids.values())  # each model reads the prompt once
+            defaults = decode_rate.DEFAULT_TOKENS_PER_S["cpu"] if model == "default" else None
+            note = first_grid_note(answers, max_new, prefill, decode_rate.measured("cpu", model), defaults)
+        if note:
             c3.caption(note)
 
 # ------------------------------------------------------------------------------------------------ the grid
@@ -306,6 +317,7 @@ if b1.button("Generate", type="primary", disabled=seed is None or empty_prompt):
         "shown": [(runs_shown[m].label, runs_shown[m].facts) if m in runs_shown else (m, "") for m in model_names],
         "prompt": messages,
         "request": request,
+        "base": model,  # whose speed the finished grid measures (decode_rate)
     }
 running = job is not None and not job.done
 if job is not None and job.done:

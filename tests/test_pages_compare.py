@@ -41,6 +41,16 @@ VARIED_SEED = 2
 ADAPTER_SEED = 9
 
 
+@pytest.fixture(autouse=True)
+def no_measured_rate():
+    """Each test starts on a server whose grids have measured no speed (ftlib.decode_rate keeps it per process)."""
+    from ftlib import decode_rate
+
+    decode_rate.forget()
+    yield
+    decode_rate.forget()
+
+
 @pytest.fixture
 def finished_run(varied_dir, adapter_template):
     """A finished run in this test's workspace, laid out like ftlib.runs writes it, with a saved split."""
@@ -944,6 +954,37 @@ def test_evaluate_flags_answers_that_repeat_themselves(finished_run, varied_dir)
     assert len(notes) == base + tuned
     texts = [t.value for t in at.text]
     assert ahoy.strip() in texts
+
+
+def test_a_sessions_first_grid_is_estimated_roughly_at_the_speed_an_earlier_grid_measured_on_this_server(
+    finished_run, varied_dir
+):
+    """Walk (a lead's demo): the first Generate had no time estimate (1 min 28 s at 3.2 tokens/s); the hint came
+    only after a first grid. A grid one session finished is this server's speed: another session's first grid is
+    estimated from it, from its work (answers x max new tokens, and the prompt), roughly."""
+    from ftlib import decode_rate
+    from ui.compare_view import rough_duration
+
+    first = open_page("pages/5_Compare.py", varied_dir)
+    button(first, "Generate").click()
+    run_until_done(first.run(), "compare_job")
+    assert not first.exception, first.exception
+    rate = first.session_state["compare_tokens_per_s"]
+    assert decode_rate.measured("cpu", str(varied_dir)) == rate
+
+    second = open_page("pages/5_Compare.py", varied_dir)  # a new session: no grid of its own yet
+    assert "compare_tokens_per_s" not in second.session_state
+    max_new = second.slider(key="compare_max_new").value
+    notes = [c.value for c in second.caption if c.value.startswith("⏱")]
+    assert len(notes) == 1, notes
+    assert notes[0].startswith(f"⏱ Up to {6 * max_new:,} tokens (6 answers × {max_new}, and the prompt): roughly ")
+    assert notes[0].endswith(f"on this CPU, at the {rate:.1f} tokens/s a grid measured on this server earlier.")
+    (seen,) = [e.label for e in second.expander if e.label.startswith("What the model sees (")]
+    prompt = int(re.match(r"What the model sees \((\d+) tokens", seen).group(1))  # the base's and the run's: one each
+    work = decode_rate.grid_work(6, max_new, prefill_tokens=2 * prompt)
+    assert f"roughly {rough_duration(work / rate)} on this CPU" in notes[0]
+    # another base model has not been measured here: the session's first grid on it says nothing made up
+    assert decode_rate.measured("cpu", "default") is None
 
 
 def test_a_long_grid_says_how_far_it_is_what_it_took_and_about_how_long_the_next_may_take(finished_run, varied_dir):

@@ -15,6 +15,7 @@ import html
 import pandas as pd
 import plotly.graph_objects as go
 
+from ftlib import decode_rate
 from ftlib.answer_notes import only_whitespace, repeats_itself, whitespace_said
 from ftlib.decoding import short_number
 from ftlib.errors import plural
@@ -225,6 +226,51 @@ def long_grid_note(answers: int, max_new_tokens: int, tokens_per_s: float | None
     return (
         f"⏱ Up to {max_new_tokens} new tokens for each of {answers} answers is long on a CPU: often several "
         "minutes. The grid says how far it is while it runs."
+    )
+
+
+def rough_duration(seconds: float) -> str:
+    """A duration said roughly, for an estimate that is no better: tens of seconds, or minutes to the half.
+
+    >>> rough_duration(3), rough_duration(37), rough_duration(88), rough_duration(179), rough_duration(1000)
+    ('a few seconds', '40 s', '1.5 min', '3 min', '17 min')
+    """
+    if seconds < 10:
+        return "a few seconds"
+    if seconds < 60:
+        return f"{round(seconds, -1):.0f} s"
+    minutes = round(seconds / 30) / 2 if seconds < 600 else round(seconds / 60)
+    return f"{minutes:g} min"
+
+
+def first_grid_note(
+    answers: int, max_new_tokens: int, prefill_tokens: int, server_rate: float | None, default_rates=None
+) -> str | None:
+    """Beside the max-new-tokens slider on a CPU, before this session has run a grid: roughly how long a grid of
+    `answers` will take, from its work (ftlib.decode_rate.grid_work: the answers' tokens and the prompt's) and a
+    rate: `server_rate`, the tokens/s an earlier grid measured on this server (any session's), else the
+    `default_rates` range (quiet, busy) of ftlib.decode_rate.DEFAULT_TOKENS_PER_S, labelled as a guess. None when
+    neither is known (another model than the default, on a server that has not measured it).
+
+    >>> first_grid_note(8, 64, 92, 3.2)[:88]
+    '⏱ Up to 512 tokens (8 answers × 64, and the prompt): roughly 2.5 min on this CPU, at the'
+    >>> first_grid_note(8, 64, 92, None, (120.0, 14.0))[53:120]
+    'roughly a few seconds on a quiet CPU, 40 s or more on a busy one (t'
+    """
+    most = answers * max_new_tokens
+    work = decode_rate.grid_work(answers, max_new_tokens, prefill_tokens)
+    said = f"⏱ Up to {most:,} tokens ({answers} answers × {max_new_tokens}, and the prompt): roughly "
+    if server_rate:
+        return (
+            f"{said}{rough_duration(work / server_rate)} on this CPU, at the {server_rate:.1f} tokens/s a grid "
+            "measured on this server earlier."
+        )
+    if not default_rates:
+        return long_grid_note(answers, max_new_tokens, None)
+    quiet, busy = default_rates
+    return (
+        f"{said}{rough_duration(work / quiet)} on a quiet CPU, {rough_duration(work / busy)} or more on a busy one "
+        "(this model's benchmarks; your first grid measures this server's speed)."
     )
 
 

@@ -1,0 +1,65 @@
+"""How fast this server writes a Compare grid, for the time a grid will take, said before it runs: the rate the last
+finished grid measured in this process (any session's: one server, one device), else a coarse range for the device.
+
+    remember("cpu", "default", 17.3)    # a finished grid's tokens/s (ftlib.modelset.GenerationProgress.tokens_per_s)
+    measured("cpu", "default")          # 17.3; None before any grid of that base model finished on this server
+    grid_work(8, 512, prefill_tokens=120)   # 4111.0: what the grid decodes, in decoded tokens
+    DEFAULT_TOKENS_PER_S["cpu"]         # (120.0, 14.0): a quiet 2-core CPU, a loaded one (BENCHMARKS.md)
+
+A rate is tokens written over the seconds from the grid's start to its end (its prefills included), so `grid_work`
+counts a prompt's tokens at a fraction of a decoded one's cost.
+
+Not known here: how a grid is decoded (`ftlib.sampling`, `ftlib.modelset`), nor how a page words the estimate.
+"""
+
+from __future__ import annotations
+
+import threading
+
+_LOCK = threading.Lock()
+_MEASURED: dict[tuple[str, str], float] = {}
+
+# Tokens/s of the default model (SmolLM2-135M) writing the benchmark's grid (4 settings x 2 models, 64 new tokens, a
+# 46-token prompt; BENCHMARKS.md "Sampling"): 4.23 s for 512 tokens on a quiet 2-thread CPU (about 120 tokens/s), and
+# 35.7 s on a loaded one-thread machine (about 14 tokens/s). A shared server lies anywhere between, or below, so a page
+# says a range, roughly, until the server has measured its own grid. No default for a GPU: its grid takes seconds.
+DEFAULT_TOKENS_PER_S: dict[str, tuple[float, float]] = {"cpu": (120.0, 14.0)}
+
+# A prompt's tokens go through the model in one forward each (the prefill), batched: far cheaper per token than a
+# decoded token's forward. BENCHMARKS.md "Sampling": sharing the prefill of 6 of 8 rows (276 prompt tokens) saved
+# about 2% of a 21 s run, ~0.4 s, so a prompt token costs about an eighth of a token the grid decodes (8 rows a step).
+PREFILL_COST = 1 / 8
+
+
+def remember(device: str, model: str, tokens_per_s: float) -> None:
+    """Keep a finished grid's rate (tokens written per second, prefills included) as this server's, for `device`
+    ("cpu", "cuda") and the base `model` it ran (the model box's value: a larger model writes slower); the last one
+    wins, so a server that became busier is soon said so. Thread-safe (sessions of one server run in threads). A rate
+    that is not positive is ignored."""
+    if tokens_per_s and tokens_per_s > 0:
+        with _LOCK:
+            _MEASURED[(device, model)] = float(tokens_per_s)
+
+
+def measured(device: str, model: str) -> float | None:
+    """The last grid's rate on this server for `device` and base `model` (`remember`), in tokens/s; None before
+    any such grid finished."""
+    with _LOCK:
+        return _MEASURED.get((device, model))
+
+
+def forget() -> None:
+    """Drop every measured rate (tests; a server restart does the same)."""
+    with _LOCK:
+        _MEASURED.clear()
+
+
+def grid_work(answers: int, max_new_tokens: int, prefill_tokens: int = 0) -> float:
+    """The most a grid decodes, in decoded tokens: `answers` x `max_new_tokens` (an answer that stops early only
+    makes it less), plus its prompts' tokens (`prefill_tokens`: each model's prompt once, shared by its settings) at
+    `PREFILL_COST` each. Divide by a rate in tokens/s for seconds.
+
+    >>> grid_work(8, 512, prefill_tokens=120)
+    4111.0
+    """
+    return answers * max_new_tokens + prefill_tokens * PREFILL_COST
