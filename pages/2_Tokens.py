@@ -352,7 +352,7 @@ if isinstance(enc, PreferenceEncoded):
     if enc.prompt_text:
         with st.expander("Shared prompt text"):
             st.html(rendered_html(enc.prompt_text))
-    show_checks(checks, added_system_notes(row, template))
+    show_checks(checks, added_system_notes(row, template), template=template.name)
     left, right = st.columns(2)
     for column, name, part in ((left, "Chosen", enc.chosen), (right, "Rejected", enc.rejected)):
         with column:
@@ -400,5 +400,5 @@ else:
             )
     elif enc.kind == "prompt_only":
         st.caption("A prompt without an answer, shown as the model would get it: nothing is trained.")
-    show_checks(checks, added_system_notes(row, template))
+    show_checks(checks, added_system_notes(row, template), template=template.name)
     show_encoded(enc, show_ids, as_table)

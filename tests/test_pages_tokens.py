@@ -258,6 +258,31 @@ def test_tool_row_checks_the_template_and_trains_the_call(page):
     assert "High·tide·14:05↵" not in trained
 
 
+def test_a_button_under_the_tool_call_error_picks_the_template_it_names_as_the_box_does(page):
+    """Walk (a lead's demo): the error said to pick another template, with no control to do it there. The button
+    under it picks the built-in the message names first, for this session: the box shows it, the calls are kept and
+    trained, the choice is the one Batches and Train read, exactly as picking it in the box by hand."""
+    from tests.test_template_fixtures import ROWS
+    from ui.kept import SHARED
+
+    at = _typed(run(page), ROWS["tool_call"])
+    assert any("'ChatML + tools (Hermes)' (--template hermes)" in e.value for e in at.error)
+    (use,) = [b for b in at.button if b.label == "Use ChatML + tools (Hermes)"]
+    use.click()
+    run(at)
+    assert not at.error and not at.warning
+    assert at.selectbox(key="tok_template").value == "hermes"
+    assert at.session_state[SHARED]["template"] == ("hermes", "Tokens")
+    trained = "".join(t for k, t in pills(at) if "ft-trained" in k)
+    assert '"name":·"lookup_tide"' in trained
+    assert not [b for b in at.button if b.label.startswith("Use ")]  # the template of the fix is the one shown
+
+    by_hand = _typed(run(AppTest.from_file(PAGE, default_timeout=60)), ROWS["tool_call"])
+    by_hand.selectbox(key="tok_template").set_value("hermes")
+    run(by_hand)
+    assert pills(by_hand) == pills(at) and by_hand.session_state[SHARED]["template"] == ("hermes", "Tokens")
+
+
 def test_unpaired_rows_show_a_good_and_a_bad_answer_side_by_side(page):
     rows = [
         {

@@ -11,19 +11,60 @@ import streamlit as st
 
 from ftlib.errors import plural
 from ftlib.masks import TEXT_TEMPLATE, what_of
+from ftlib.templates import TOOL_TEMPLATES
 from ui import alerts
+from ui.kept import share
+from ui.labels import TEMPLATE_LABELS
 from ui.token_view import CUT_DRAWN, rendered_html, token_rows, tokens_html
 
+# The built-in template a check's fix names first (ftlib.message_checks.TOOL_FIX: the calls and the tools shown),
+# which the page offers to pick in one click under the box.
+SUGGESTED_TEMPLATES = {"tool_calls_dropped": TOOL_TEMPLATES[0], "tools_not_shown": TOOL_TEMPLATES[0]}
+TEMPLATE_KEY = "tok_template"  # the page's Chat template box, one choice with Batches and Train (ui.kept)
 
-def show_checks(checks, notes: tuple[str, ...] = ()) -> None:
+
+def use_template(key: str, name: str) -> None:
+    """The suggested template's button callback: `name` becomes the box's value and the shared choice, as picking
+    it in the box does (its on_change, `ui.kept.share`), for this session."""
+    st.session_state[key] = name
+    share(key, "template", "Tokens")
+
+
+def suggested_template(checks, current: str | None) -> str | None:
+    """The built-in template the first check that names one suggests (`SUGGESTED_TEMPLATES`), unless it is
+    `current` already; None otherwise.
+
+    >>> from ftlib.check_result import Check
+    >>> suggested_template([Check("tool_calls_dropped", "error", "", "")], "tokenizer")
+    'hermes'
+    >>> suggested_template([Check("tool_calls_dropped", "error", "", "")], "hermes") is None
+    True
+    """
+    name = next((SUGGESTED_TEMPLATES[c.code] for c in checks if c.code in SUGGESTED_TEMPLATES), None)
+    return None if name == current else name
+
+
+def show_checks(checks, notes: tuple[str, ...] = (), template: str | None = None) -> None:
     """What the user should act on, one box each, then `notes` (plain ones about the row, such as a system prompt
     the template adds: `ftlib.prompt_checks.added_system_note`); notes that only matter in someone's own training
-    code (padding sides, pad tokens, BOS handling) last, in a 'For engineers' expander that counts what it holds."""
+    code (padding sides, pad tokens, BOS handling) last, in a 'For engineers' expander that counts what it holds.
+    `template`: the name in the page's Chat template box, when these checks are of it: a box whose fix names a
+    built-in template (`suggested_template`) has a button under it that picks that one in the box."""
     plain = [c for c in checks if not c.for_engineers]
     engineers = [c for c in checks if c.for_engineers]
+    suggested = suggested_template(plain, template) if template is not None else None
     for c in plain:
         # Each severity with its own symbol (ui.alerts), not told by the box's colour alone.
         alerts.show(c.severity if c.severity in ("error", "warning") else "info", f"**{c.message}**  \nFix: {c.fix}")
+        if suggested and SUGGESTED_TEMPLATES.get(c.code) == suggested:
+            st.button(
+                f"Use {TEMPLATE_LABELS[suggested]}",
+                key=f"tok_use_{suggested}",
+                on_click=use_template,
+                args=(TEMPLATE_KEY, suggested),
+                help="Picks it in the Chat template box above, for this session (Batches and Train use it too).",
+            )
+            suggested = None  # one button, under the first box that names it
     for note in notes:  # above the expander: read beside its title, a note below it counted as one of its own
         st.info(note, icon=alerts.INFO)
     if engineers:
@@ -99,9 +140,12 @@ def show_unpaired(shown, show_ids: bool, as_table: bool, rows: tuple[int, ...] =
 
 
 __all__ = [
+    "SUGGESTED_TEMPLATES",
     "markdown_quote",
     "show_checks",
     "show_counts",
     "show_encoded",
     "show_unpaired",
+    "suggested_template",
+    "use_template",
 ]
