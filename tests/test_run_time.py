@@ -95,3 +95,25 @@ def test_the_train_page_at_the_defaults_says_no_warmup_warning_and_the_time_an_e
     at.run()
     (said,) = [c.value for c in at.caption if "of training (after the model loads)" in c.value]
     assert "at the 250 tokens/s that run 20261201-090000-earlier measured" in said, said
+
+
+def test_a_runs_status_says_what_it_does_before_its_first_step(tiny_model_dir, tmp_path, monkeypatch):
+    """The worker's status, written as the run goes: loading, the step-0 evaluation, the first step, training."""
+    import json
+
+    from ftlib import runs, worker
+    from ftlib.rundir import RunDir
+    from tests.test_training import SFT_ROWS, tiny_config
+
+    data = tmp_path / "rows.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in SFT_ROWS))
+    run = runs.find(runs.create_run(tiny_config(tiny_model_dir, dataset=str(data), max_steps=2, test_size=0.25)))
+    phases = []
+    write = RunDir.update_status
+    monkeypatch.setattr(RunDir, "update_status", lambda self, **f: phases.append(f.get("phase")) or write(self, **f))
+    assert worker.execute(run.path) == "finished"
+    said = [p for p in phases if p]
+    start = said.index("loading model and data")
+    evaluating = next(p for p in said if p.startswith("scoring the untrained model on"))
+    assert said[start:][:4] == ["loading model and data", "training", evaluating, run_phases.FIRST_STEP]
+    assert said[start + 4] == run_phases.TRAINING
