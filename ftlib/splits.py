@@ -333,9 +333,9 @@ def split_rows(
     if dedupe:
         rows, _ = dedupe_rows(rows)
     count = count_test_rows(len(rows), test_size)
-    copies: dict[str, list[int]] = {}  # a row's positions, its copies included, in order of first appearance
-    for i, row in enumerate(rows):
-        copies.setdefault(row_key(row), []).append(i)
+    copies: dict[int, list[int]] = {}  # a row's positions, its copies included, in order of first appearance
+    for i, first in enumerate(first_copies(rows)):  # not by row_key: every row's key held is the file again
+        copies.setdefault(i if first is None else first, []).append(i)
     # Without copies this is the shuffle of range(len(rows)) it always was: the same seed keeps the same split.
     order = list(copies.values())
     random.Random(seed).shuffle(order)

@@ -12,7 +12,7 @@ import pytest
 from ftlib import splits
 from ftlib.data import dedupe_rows, load_bytes
 from ftlib.readers import jsonl_records
-from ftlib.splits import duplicates_note, first_copies, most_copies
+from ftlib.splits import duplicates_note, first_copies, most_copies, split_rows
 
 LINES = 2000
 
@@ -44,6 +44,10 @@ def test_the_copies_note_keeps_no_key_of_each_row():
     assert "line 2001 (of line 6)" in notes[0]
     assert peak < text / 4, f"the copies note held {peak:,} bytes for {text:,} of text: every row's key"
     assert _peak(most_copies, rows)[1] < text / 4 and _peak(dedupe_rows, rows)[1] < text / 4
+    (train, test), peak = _peak(split_rows, rows, 0.1, 0)  # the split the Data page saves
+    assert len(train) + len(test) == len(rows) and peak < text / 4, (
+        f"the split held {peak:,} bytes for {text:,} of text"
+    )
 
 
 def test_a_jsonl_file_peaks_under_four_and_a_half_times_its_bytes():
@@ -70,6 +74,8 @@ def test_copies_are_rows_with_equal_keys_whatever_their_hashes(monkeypatch, hash
     assert list(first_copies(ROWS)) == [None, None, 0, None, 1, 1]
     assert dedupe_rows(ROWS) == ([{"t": "a"}, {"t": "b"}, {"t": "c"}], 3)
     assert most_copies(ROWS) == 3 and most_copies([]) == 0 and most_copies(ROWS[:2]) == 1
+    train, test = split_rows(ROWS, 1, seed=0)  # a row's copies on one side: c alone is held out
+    assert test == [{"t": "c"}] and train == [{"t": "a"}, {"t": "b"}, {"t": "a"}, {"t": "b"}, {"t": "b"}]
     note = duplicates_note(ROWS, [f"line {i}" for i in range(1, 7)])[0]
     assert note.startswith("3 rows repeat an earlier one exactly: line 3 (of line 1), line 5 (of line 2), line 6 (of")
     assert "The row at line 2 is there 3 times." in note
