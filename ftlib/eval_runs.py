@@ -39,6 +39,7 @@ class RunInfo:
     rewards: list = field(default_factory=list)  # GRPO's: what its held-out prompts' answers are scored with
     max_length: int | None = None  # how long a row training kept (a GRPO prompt cut by it was left out)
     answer_tokens: int | None = None  # GRPO's: how long the answers it trained on could be (its grpo_max_new_tokens)
+    mask_policy: str = "all_assistant"  # which tokens it trained: what its held-out loss on Train counts
     meta: dict = field(
         default_factory=dict
     )  # its split's meta.json: where each held-out row is in the file (`test_lines`)
@@ -73,6 +74,7 @@ def run_info(run_dir: str | Path) -> RunInfo:
         rewards=list(config.rewards or []),
         max_length=config.max_length,
         answer_tokens=config.grpo_max_new_tokens if config.method == "grpo" else None,
+        mask_policy=str(config.mask_policy),
         meta=meta,
     )
 

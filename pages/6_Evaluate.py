@@ -26,6 +26,8 @@ from ftlib import lease
 from ftlib import modelset as M
 from ftlib.demo_data import general_rows
 from ftlib.errors import plural
+from ftlib.loss_words import evaluate_measured_over as measured_over
+from ftlib.loss_words import train_heldout_note
 from ftlib.reward_eval import measured_by
 from ftlib.rows import row_kind
 from ftlib.rundir import run_folder_of
@@ -324,17 +326,13 @@ if len(result.rows) < len(info.test_rows):  # every number below is of these row
     held_out = rows_in_words(len(info.test_rows), row_kind(info.test_rows[0]), "held-out")  # pairs as pairs
     st.caption(f"On {len(result.rows)} of the run's {held_out}.")
 m1, m2, m3 = st.columns(3)
-# What the mean weighs, since the Train page's held-out loss of the same rows can differ (walk 9 F2).
-LOSS_HELP = (
-    "Mean surprise per reference token (nats); lower is better. Every token of each held-out row's last answer "
-    "counts alike. The Train page's held-out loss can differ: it is the trainer's, each batch's mean over "
-    "the replies the run's mask policy trains (every reply, by default), averaged over batches."
+# What the mean weighs and is over, since the Train page's held-out loss of the same rows can differ (walk 9 F2; a
+# walk's three different "loss" numbers for one run: `ftlib.loss_words`).
+over = measured_over(result.rows, result.answer_at)  # the rows of how many: said just above
+differs = train_heldout_note(
+    [job.rows[r.index] for r in result.rows], info.mask_policy, result.answer_at, len(info.test_rows)
 )
-if not answered:  # raw text only: its every token is the reference
-    LOSS_HELP = (
-        "Mean surprise per token of the held-out texts (nats); lower is better. Every token counts alike; the Train "
-        "page's held-out loss over the same tokens is each batch's mean, averaged over batches."
-    )
+LOSS_HELP = f"{over} Nats per token; lower is better. {differs}"
 m1.metric("Base loss", f"{agg['base_loss']:.3f}", help=LOSS_HELP)
 m2.metric(
     "Tuned loss", f"{agg['tuned_loss']:.3f}", f"{agg['loss_change']:+.3f}", delta_color="inverse", help=LOSS_HELP
@@ -352,18 +350,15 @@ m3.metric(
 how_sure(result.change_stats().sentence(), CHANGE_HELP)  # the same from a kept result: computed from its rows
 if agg["text_rows"]:
     st.caption(TEXT_NOTE)
-if answered:
-    st.caption(
-        "Loss here: the mean over every token of each held-out row's last answer (the Train page's held-out loss "
-        "covers every reply the run trains, so the two differ for the same rows). It measures how close each model's "
-        "wording is to the reference answers, not whether its own answers are right: read the answers side by side "
-        "below."
+st.caption(
+    f"Loss here: {over[0].lower()}{over[1:]} {differs}"
+    + (
+        " It measures how close each model's wording is to the reference answers, not whether its own answers are "
+        "right: read the answers side by side below."
+        if answered
+        else ""
     )
-else:  # text only: the tokens training's held-out loss counts, weighted by token rather than by batch
-    st.caption(
-        "Loss here: the mean over every token of the held-out texts, the tokens the Train page's held-out loss counts "
-        "(that one is each batch's mean, averaged over batches, so the two can differ a little)."
-    )
+)
 # What those numbers cannot show (Compare marks its cells the same way): answers that loop, or show nothing.
 for said in (loops_said(result.rows), blanks_said(result.rows)):
     if said:

@@ -179,7 +179,7 @@ def _evaluate(args) -> int:
         heldout = (info.meta, len(info.test_rows), "the run's")
     elif args.data and loaded is None:  # a saved split's test part
         heldout = (saved_split_meta(args.data), len(rows), "the split's")
-    _report(args, result, model, template, preference_beta, loaded, heldout)
+    _report(args, result, model, template, preference_beta, loaded, heldout, _loss_notes(args, result, info))
     return 0
 
 
@@ -416,7 +416,23 @@ def per_row(result, source=None, heldout: tuple | None = None) -> list[dict]:
     return out
 
 
-def _report(args, result, model: str, template: str, beta: float | None = None, source=None, heldout=None) -> None:
+def _loss_notes(args, result, info) -> list[str]:
+    """What the base and tuned loss are the average of (`ftlib.loss_words`), and on a run's own held-out rows why the
+    Train page's held-out loss of it differs; [] for a reward model's or a GRPO run's result (no reference loss)."""
+    from ftlib.loss_words import evaluate_measured_over, train_heldout_note
+
+    if not isinstance(getattr(result, "answer_at", None), str):
+        return []
+    notes = [f"loss here: {evaluate_measured_over(result.rows, result.answer_at)}"]
+    if info is not None and not args.data:
+        rows = [info.test_rows[r.index] for r in result.rows]
+        notes.append(train_heldout_note(rows, info.mask_policy, result.answer_at, len(info.test_rows)))
+    return notes
+
+
+def _report(
+    args, result, model: str, template: str, beta: float | None = None, source=None, heldout=None, loss_notes=()
+) -> None:
     """The aggregates (text or --json), the skipped rows, the CSV. `beta`: a DPO/KTO run's, whose training log shows
     TRL's rewards/margins, beta x the log-ratio margin printed here: both are given, so the two can be compared.
     `source`: the --data file's LoadResult, for where each row of --json is in it (`per_row`); `heldout`: a saved
@@ -439,6 +455,8 @@ def _report(args, result, model: str, template: str, beta: float | None = None, 
             print(f"{key}: {value:.4f}" if isinstance(value, float) else f"{key}: {value}")
         for line in sure:
             print(f"how sure: {line}")
+    for note in loss_notes:  # what the loss numbers are of (with --json on stderr: stdout stays one JSON object)
+        print(f"note: {note}", file=sys.stderr if args.json else sys.stdout)
     rows = getattr(result, "rows", [])
     if rows and all(hasattr(r, "is_text") for r in rows):  # generated answers (not a reward model's, GRPO's)
         from ftlib.answer_notes import loops_said

@@ -1,0 +1,85 @@
+"""What the loss numbers of one run are measured over, in words a non-engineer reads, and why they differ.
+
+One run shows several numbers called "loss" (a walk: Train's held-out 1.0055 -> 0.0466, Evaluate's base 1.924 ->
+tuned 0.104, a training loss of 0.1895 on Train and 0.079 in the runs table). All are the same measure (the mean
+negative log-likelihood of the tokens counted, nats per token), over different tokens, rows and weights:
+
+- Evaluate's base and tuned loss (`ftlib.evaluate`): every token of the reply Evaluate scores (the last reply of each
+  held-out conversation, or its first: `references.ANSWER_AT`; a pair's chosen answer; every token of a raw text),
+  each token counting alike, of the rows evaluated (the first N of the split), cut at the run's max length.
+- Train's held-out loss (the trainer's eval loss): the tokens the run's mask policy trains (every assistant reply by
+  default, a tool call too) of all the held-out rows, each batch's mean averaged over the batches; its first point
+  (step 0) is the base model's.
+- The training loss: on the training rows, never the held-out ones (Train: the mean of the last steps; the runs
+  table: the last step's).
+
+So Evaluate's base loss and the first point of Train's held-out curve differ where rows have several replies (a tool
+call is easier or harder to predict than a reply in words), where Evaluate scores only some rows, and a little by the
+weighting. Nothing here computes a loss.
+
+    >>> evaluate_measured_over([SimpleNamespace(tokens=7, is_text=False, is_pair=False)] * 2)
+    'Average loss per answer token of the last reply of each of the 2 held-out rows (14 tokens, each counting alike).'
+
+Not known here: models, scoring, Streamlit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from types import SimpleNamespace  # noqa: F401 (the doctest's)
+
+from ftlib.errors import plural
+from ftlib.references import ANSWER_AT, several_replies
+
+
+def evaluate_measured_over(rows: Sequence, answer_at: str = "last", total: int | None = None) -> str:
+    """What Evaluate's base and tuned loss are the average of, for its result rows (`EvalRow`s: `tokens`, `is_text`,
+    `is_pair`): "Average loss per answer token of the last reply of each of the 5 held-out rows (412 tokens, each
+    counting alike)." `total`: how many held-out rows the run has, said when fewer were evaluated."""
+    texts = sum(r.is_text for r in rows)
+    pairs = sum(r.is_pair for r in rows)
+    chats = len(rows) - texts - pairs
+    reply = ANSWER_AT.get(answer_at, ANSWER_AT["last"]).removeprefix("the ")
+    parts = [f"the {reply} of each of the {plural(chats, 'held-out row')}"] if chats else []
+    parts += [f"the chosen answer of each of the {plural(pairs, 'held-out pair')}"] if pairs else []
+    parts += [f"every token of the {plural(texts, 'held-out text')}"] if texts else []
+    tokens = sum(r.tokens for r in rows)
+    some = f"; the first {len(rows)} of the run's {total}" if total and total > len(rows) else ""
+    if texts == len(rows):  # raw text only: every token is scored
+        texts_said = f"{plural(texts, 'text')}, {tokens:,} tokens, each counting alike{some}"
+        return f"Average loss per token of the held-out texts: {texts_said}."
+    what = "scored token" if texts else "answer token"
+    return f"Average loss per {what} of {' and '.join(parts)} ({tokens:,} tokens, each counting alike{some})."
+
+
+def train_heldout_note(
+    rows: Sequence[dict], mask_policy: str = "all_assistant", answer_at: str = "last", total: int | None = None
+) -> str:
+    """One line on why the Train page's held-out loss of the same run differs from Evaluate's, for the held-out
+    `rows` Evaluate scored (`total`: all the run's held-out rows): which tokens it counts (the run's mask policy),
+    which rows, how it weighs them; its first point is the base model's, and the training loss is of other rows.
+
+    >>> train_heldout_note([{"messages": [{"role": "user"}, {"role": "assistant"}]}] * 3, total=3)[:92]
+    "Train's held-out loss differs: it averages each batch's mean rather than every token alike. "
+    """
+    differs = []
+    several = several_replies(rows)
+    if several and mask_policy == "all_assistant":
+        differs.append(f"counts every reply the run trains (a tool call too), not only the {answer_at}")
+    elif several and mask_policy == "last_assistant" and answer_at == "first":
+        differs.append("counts the last reply, the one the run trains, not the first")
+    elif mask_policy in ("completion_only", "everything"):
+        from ftlib.tokens import POLICY_HELP
+
+        differs.append(f"counts what the run trains ({POLICY_HELP[mask_policy]})")
+    if total and total > len(rows):
+        differs.append(f"covers all {total} held-out rows, not the first {len(rows)}")
+    differs.append("averages each batch's mean rather than every token alike")
+    said = ", ".join(differs[:-1]) + (" and " if len(differs) > 1 else "") + differs[-1]
+    return (
+        f"Train's held-out loss differs: it {said}. Its first point (step 0) is the base model's; the training loss "
+        "is measured on the training rows, not these."
+    )
+
+
+__all__ = ["evaluate_measured_over", "train_heldout_note"]
