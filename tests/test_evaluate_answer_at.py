@@ -126,3 +126,23 @@ def test_the_evaluate_page_offers_the_first_reply_and_keeps_the_choice(varied_di
     assert result.rows[0].reference == 'get_weather_zq({"city": "Oslo"})'
     kept = [json.loads(p.read_text()) for p in (run.path / K.KEPT_DIR).iterdir()]
     assert [k["key"].get("answer_at") for k in kept] == ["first"]
+
+
+def test_compares_picked_held_out_row_can_be_asked_at_its_first_reply(varied_dir, adapter_template):
+    """Compare's held-out prompt picker (ui/prompt_input.py) offers the same choice for a row of several replies."""
+    from ftlib import workspace
+    from ftlib.testing import make_run
+    from tests.test_pages_compare import open_page
+
+    workspace.save_split("weather", [ROW], [ROW], {"format": "messages"})
+    config = {"model": str(varied_dir), "dataset": "weather", "template": "hermes", "method": "lora"}
+    make_run("20260101-000000-lora-weather", config, adapter=adapter_template)
+    at = open_page("pages/5_Compare.py", varied_dir)
+    at.radio(key="compare_source").set_value("Pick from the test split").run()
+    assert not at.exception, at.exception
+    sees = [c.value for c in at.code]
+    assert at.radio(key="compare_answer_at").value == "last" and any("sleet" in c for c in sees)
+    at.radio(key="compare_answer_at").set_value("first").run()
+    sees = [c.value for c in at.code]
+    assert not at.exception and not any("sleet" in c for c in sees), sees
+    assert any("get_weather_zq" in c and "Oslo" in c for c in sees)  # the reference: the call
