@@ -241,7 +241,7 @@ class RunConfig(LossTypeSettings, KTOSettings, GRPOSettings):
         advanced=True,
         hint="e.g. 0.05",
         help="Share of the steps spent ramping the learning rate up from zero, in whole steps rounded down (a run "
-        "under 20 steps has none at 0.05). The constant schedule has none: use constant_with_warmup for one.",
+        "under 20 steps has none at 0.05). The constant schedule has no warmup: use constant_with_warmup for one.",
     )
     scheduler: Scheduler = setting(
         "cosine",
