@@ -44,13 +44,19 @@ def table_records(
     columns: list[str], rows: list[dict], delimiter: str | None
 ) -> tuple[list[tuple[int, dict]], list[RowError], dict[int, str]]:
     """(data-row number from 1, {column: cell}) for each row of a table; a row with more cells than its header
-    names is a RowError (a cell holding the delimiter outside quotes). The third part says, for each CSV row with
-    fewer cells than the header names, how many: its missing cells read as empty, and an error a row then gets
-    ("the 'output' cell is empty") is only half the story without it."""
+    names is a RowError (a cell holding the delimiter outside quotes), unless every cell of it is empty (a sheet's
+    blank row: every column None). The third part says, for each CSV row with fewer cells than the header names, how
+    many: its missing cells read as empty, and an error a row then gets ("the 'output' cell is empty") is only half
+    the story without it."""
     records, errors, short = [], [], {}
     mark = "a tab" if delimiter == "\t" else f"a '{delimiter}'"
     for i, row in enumerate(rows, 1):
         extra = row.get(None)  # csv.DictReader's restkey: cells beyond the header
+        if extra and all(cell(v) is None for v in [*extra, *(row.get(c) for c in columns)]):
+            # a sheet's blank row exported with more commas than the header has columns (`,,,,,,`): every cell is
+            # empty, so nothing is lost; cell_checks.blank_rows skips it in its note instead of a delimiter error
+            records.append((i, dict.fromkeys(columns)))
+            continue
         if extra:
             errors.append(
                 RowError(

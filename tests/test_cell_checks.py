@@ -64,6 +64,19 @@ def test_blank_rows_at_the_end_are_skipped_in_one_note_not_refused():
     assert note.note and note.message.startswith("3 blank rows skipped (the first: data row 4 (line 5 of the file))")
 
 
+def test_a_blank_row_with_more_commas_than_the_header_is_skipped_not_called_a_stray_comma():
+    # a sheet with a formatted column past the header's exports its blank rows as `,,,,,,`: every cell is empty
+    result = load_bytes(tickets(",,,,,,\n", ",,,,,\n"), "tickets.csv", column_map=MAP)
+    assert result.errors == [] and result.valid_rows == 3 and result.total == 3
+    (note,) = [n for n in result.notices if "blank row" in n.message]
+    assert note.message.startswith("2 blank rows skipped (the first: data row 4 (line 5 of the file))")
+    assert (
+        load_bytes(tickets(",,,,,x\n"), "tickets.csv", column_map=MAP)
+        .errors[0]
+        .message.startswith("this row has 6 cells but the header names 5 columns")
+    )  # an extra cell that holds something is still the delimiter's error
+
+
 def test_a_table_of_blank_rows_only_is_refused_with_what_to_do():
     with pytest.raises(DataError, match=r"tickets.csv has a header but no rows: its 2 rows are blank"):
         load_bytes(HEADER.encode() + b",,,,\n,,,,\n", "tickets.csv", column_map=MAP)
