@@ -92,6 +92,25 @@ class StoredItem:
             f"{'it' if one else 'they'} no longer can ({'its' if one else 'their'} results and models are untouched)."
         )
 
+    def kept_words(self) -> str:
+        """What removing it leaves whole, in words ("" for nothing): the runs trained on it with their own copy of
+        its rows, and an upload's splits, each said in the singular or the plural."""
+        said = []
+        if kept := [run for run in self.runs if run not in self.needs]:
+            one = len(kept) == 1
+            said.append(
+                "The run trained on it keeps its own copy of its rows."
+                if one
+                else f"The {len(kept)} runs trained on it keep their own copy of its rows."
+            )
+        if self.splits:
+            one = len(self.splits) == 1
+            said.append(
+                f"The {'split' if one else 'splits'} made from it ({', '.join(self.splits)}) "
+                f"{'keeps its' if one else 'keep their'} rows."
+            )
+        return " ".join(said)
+
 
 @dataclasses.dataclass
 class Removed:
@@ -112,6 +131,15 @@ def size_words(n: int) -> str:
     from ftlib.memory import human
 
     return f"{n} B" if n < 1024 else human(n)
+
+
+def saved_words(saved_at: float | None) -> str:
+    """When an item was saved (`StoredItem.saved_at`) as local time to the minute, "unknown" when not known.
+
+    >>> saved_words(None)
+    'unknown'
+    """
+    return time.strftime("%Y-%m-%d %H:%M", time.localtime(saved_at)) if saved_at else "unknown"
 
 
 def used_words(item: StoredItem, limit: int = 3) -> str:
@@ -348,6 +376,7 @@ __all__ = [
     "list_stored",
     "remove",
     "remove_leftovers",
+    "saved_words",
     "size_words",
     "used_words",
 ]

@@ -139,3 +139,16 @@ def test_an_upload_a_queued_run_reads_at_its_start_is_kept_and_a_finished_one_is
         "to resume or be evaluated: it no longer can (its results and models are untouched)."
     ]
     assert not target.exists()
+
+
+def test_what_a_removal_leaves_whole_is_said_in_the_singular_and_the_plural():
+    item = stored_data.StoredItem("upload", "u", "chats.jsonl", workspace.uploads_dir() / "u", 1, None)
+    assert item.kept_words() == ""
+    item.runs, item.splits = ["r1"], ["chats"]
+    assert item.kept_words() == (
+        "The run trained on it keeps its own copy of its rows. The split made from it (chats) keeps its rows."
+    )
+    item.runs, item.splits, item.needs = ["r1", "r2", "r3"], ["a", "b"], {"r3": "done"}
+    assert item.kept_words() == (
+        "The 2 runs trained on it keep their own copy of its rows. The splits made from it (a, b) keep their rows."
+    )

@@ -4,8 +4,6 @@ leftovers of writes cut short too. Listing and removing is `ftlib.stored_data`; 
 
 from __future__ import annotations
 
-import time
-
 import streamlit as st
 
 from ftlib import stored_data, workspace
@@ -98,10 +96,6 @@ def _remove_leftovers() -> None:
     st.session_state[SAID] = ("success", f"Removed {plural(count, 'leftover')} ({stored_data.size_words(freed)}).")
 
 
-def _when(saved: float | None) -> str:
-    return time.strftime("%Y-%m-%d %H:%M", time.localtime(saved)) if saved else "unknown"
-
-
 def your_files() -> None:
     """The "Your files" expander: every upload and saved split with its size, when it was saved and what used it,
     one picked for removal behind a confirmation; and the leftovers of writes cut short, removable at once."""
@@ -127,7 +121,7 @@ def your_files() -> None:
                         "Kind": i.kind,
                         "Name": i.label + (" · active" if i.active else ""),
                         "Size": stored_data.size_words(i.size),
-                        "Saved": _when(i.saved_at),
+                        "Saved": stored_data.saved_words(i.saved_at),
                         "Used by": stored_data.used_words(i),
                     }
                     for i in items
@@ -166,14 +160,11 @@ def confirmation(item: stored_data.StoredItem) -> None:
             alerts.show("error", f"It cannot be removed now. {blocked}")
             st.button("Cancel", key="stored_cancel", on_click=_cancel)
             return
-        kept = [run for run in item.runs if run not in item.needs]
-        used = f" The {plural(len(kept), 'run')} trained on it keep their own copy of its rows." if kept else ""
-        lose = f" {item.losing_words()}" if item.losing() else ""
-        made = f" The splits made from it ({', '.join(item.splits)}) keep their rows." if item.splits else ""
+        said = " ".join(filter(None, [item.kept_words(), item.losing_words()]))
         alerts.show(
             "warning",
             f"Remove the {item.kind} `{item.label}` ({stored_data.size_words(item.size)}) for good? Teammates lose it "
-            f"too.{used}{made}{lose}",
+            f"too. {said}".rstrip(),
         )
         yes, no, _ = st.columns([3, 1, 2])
         yes.button(

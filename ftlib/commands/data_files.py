@@ -42,6 +42,7 @@ def register(dsub) -> None:
 
 def _files(args) -> int:
     from ftlib import stored_data, workspace
+    from ftlib.errors import plural
 
     items, left = stored_data.list_stored(), stored_data.leftovers()
     if args.json:
@@ -56,21 +57,15 @@ def _files(args) -> int:
         name_width = max(len(i.name) for i in items) + 2
         print(f"{'kind':<8}{'name':<{name_width}}{'size':>10}  {'saved':<18}used by")
         for i in items:
-            when = _when(i.saved_at)
+            when = stored_data.saved_words(i.saved_at)
             name = i.name + (" *" if i.active else "")
             print(f"{i.kind:<8}{name:<{name_width}}{stored_data.size_words(i.size):>10}  {when:<18}{_used(i)}")
         if any(i.active for i in items):
             print("* the active split (the pages start from it)")
     if left:
         size = stored_data.size_words(sum(s for _, s in left))
-        print(f"note: {len(left)} hidden leftovers of writes cut short ({size}): `data remove --leftovers`")
+        print(f"note: {plural(len(left), 'hidden leftover')} of writes cut short ({size}): `data remove --leftovers`")
     return 0
-
-
-def _when(saved: float | None) -> str:
-    import time
-
-    return time.strftime("%Y-%m-%d %H:%M", time.localtime(saved)) if saved else "unknown"
 
 
 def _used(item) -> str:
@@ -84,12 +79,13 @@ def _used(item) -> str:
 
 def _remove(args) -> int:
     from ftlib import stored_data
-    from ftlib.errors import UserError
+    from ftlib.errors import UserError, plural
 
     if not args.names and not args.leftovers:
         raise UserError("data remove: name what to remove (`python -m ftlib data files` lists it), or --leftovers.")
     items = stored_data.list_stored()
-    found = [stored_data.find(name, items) for name in dict.fromkeys(args.names)]  # all known, or nothing removed
+    found = [stored_data.find(name, items) for name in args.names]  # all known, or nothing removed
+    found = list({(i.kind, i.name): i for i in found}.values())  # one item named twice ("chats", "split:chats")
     for item in found:
         if blocked := item.blocked_words():
             raise stored_data.StoredDataError(f"{blocked} Nothing was removed.")
@@ -103,7 +99,7 @@ def _remove(args) -> int:
     if args.leftovers:
         count, size = stored_data.remove_leftovers()
         freed += size
-        print(f"removed {count} hidden leftover{'' if count == 1 else 's'} ({stored_data.size_words(size)} freed)")
+        print(f"removed {plural(count, 'hidden leftover')} ({stored_data.size_words(size)} freed)")
     if len(found) + args.leftovers > 1:
         print(f"{stored_data.size_words(freed)} freed in all")
     return 0
