@@ -1,5 +1,6 @@
 """A background job ends with the browser session that started it (a closed tab, an expired session), so a Compare
-grid or an evaluation nobody will read stops computing and lets go of the device's lease for the teammates in line.
+grid or a reward preview nobody will read stops computing and lets go of the device's lease for the teammates in line
+(an evaluation, kept in its run's folder, finishes: below).
 
 `install()` (ui.common calls it on import, once per process is enough) has `ftlib.jobs` note every job started in a
 page's script run: `WATCH`, an `ftlib.job_owners.OwnerWatch`, then cancels it once its session is gone.
