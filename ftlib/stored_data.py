@@ -157,9 +157,13 @@ def used_words(item: StoredItem, limit: int = 3) -> str:
 
 
 def _size(path: Path) -> int:
-    if path.is_file():
-        return path.stat().st_size
-    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file() and not f.is_symlink())
+    """Bytes of the file or of the folder's files; a file removed meanwhile (a removal under way) counts 0."""
+    total = 0
+    for f in [path] if not path.is_dir() else path.rglob("*"):
+        with contextlib.suppress(FileNotFoundError):
+            if f.is_file() and not f.is_symlink():
+                total += f.stat().st_size
+    return total
 
 
 def _same(a: str | Path, b: Path) -> bool:
@@ -231,8 +235,12 @@ def list_stored() -> list[StoredItem]:
     active = workspace.last_active_split()
     items = []
     for path in workspace.list_uploads():
+        try:
+            saved_at = path.stat().st_mtime
+        except FileNotFoundError:  # removed since it was listed (a teammate's removal): not stored any more
+            continue
         made = [s["name"] for s in splits if any(_same(p, path) for p in sources[s["name"]])]
-        item = StoredItem("upload", path.name, workspace.upload_label(path), path, _size(path), path.stat().st_mtime)
+        item = StoredItem("upload", path.name, workspace.upload_label(path), path, _size(path), saved_at)
         item.splits, item.version = made, _upload_version(path)
         for run_id, state, spec, meta in runs:
             direct = bool(spec) and ("/" in spec or "\\" in spec) and _same(spec, path)

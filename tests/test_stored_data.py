@@ -152,3 +152,28 @@ def test_what_a_removal_leaves_whole_is_said_in_the_singular_and_the_plural():
     assert item.kept_words() == (
         "The 2 runs trained on it keep their own copy of its rows. The splits made from it (a, b) keep their rows."
     )
+
+
+def test_a_file_a_teammate_removes_while_the_list_is_read_is_left_out_not_an_error(monkeypatch):
+    upload = workspace.save_upload("chats.jsonl", BYTES)
+    split_from(upload)
+    gone = upload.with_name("20260101-000000-gone.jsonl")  # listed, then removed before its size was read
+    listed = workspace.list_uploads
+
+    def uploads():
+        return [gone, *listed()]
+
+    monkeypatch.setattr(workspace, "list_uploads", uploads)
+    real_stat, looked = type(upload).stat, []
+
+    def racing_stat(self, *args, **kwargs):  # a split's file removed between its is_file() and the stat of its size
+        if self.name == "test.jsonl" and self.parent.name == "chats":
+            looked.append(self)
+            if len(looked) == 2:
+                raise FileNotFoundError(self)
+        return real_stat(self, *args, **kwargs)
+
+    monkeypatch.setattr(type(upload), "stat", racing_stat)
+    items = stored_data.list_stored()
+    assert [(i.kind, i.name) for i in items] == [("upload", upload.name), ("split", "chats")]
+    assert items[1].size > 0 and len(looked) >= 2
