@@ -90,3 +90,14 @@ def test_one_split_named_twice_is_removed_once_without_an_error(capsys):
     captured = capsys.readouterr()
     assert captured.out.count("removed split chats (") == 1 and "error" not in captured.err
     assert not workspace.split_folder("chats").exists()
+
+
+def test_an_own_file_name_two_uploads_have_is_refused_naming_both_and_nothing_is_removed(capsys):
+    first = workspace.save_upload("chats.jsonl", BYTES)
+    second = workspace.save_upload("chats.jsonl", BYTES + b'{"prompt": "q", "completion": "a"}\n')
+    assert first != second
+    assert main(["data", "remove", "chats.jsonl"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: 'chats.jsonl' names 2 stored files:") and first.name in err and second.name in err
+    assert first.exists() and second.exists()
+    assert main(["data", "remove", f"upload:{first.name}"]) == 0 and not first.exists() and second.exists()
