@@ -2,7 +2,7 @@
 
     warmup_steps(0.05, "cosine", 4)      # 0: a 4-step run has no warmup (5% of 4 steps is under one step)
     warmup_steps(0.05, "cosine", 400)    # 20
-    floor_warmup(trainer, config)        # the trainer's scheduler counts its warmup so (training.build_trainer)
+    floor_warmup(trainer, 0.05)          # the trainer's scheduler counts its warmup so (training.build_trainer)
 
 Why not transformers' own count: `TrainingArguments.get_warmup_steps` rounds the share up (`ceil(steps x share)`),
 so any share above 0 makes at least one warmup step, and the warmup's first step runs at learning rate 0 (the ramp's
