@@ -272,8 +272,8 @@ def find(name: str, items: list[StoredItem] | None = None) -> StoredItem:
     kind, _, bare = name.partition(":") if name.startswith(("split:", "upload:")) else ("", "", name)
     pool = [i for i in items if not kind or i.kind == kind]
     found = [i for i in pool if i.name == bare]
-    if not found:
-        found = [i for i in pool if i.kind == "upload" and workspace.upload_name(i.name) == bare]
+    # an upload's own file name counts too, beside a split of that name: removing the other one would be a guess
+    found += [i for i in pool if i.kind == "upload" and i not in found and workspace.upload_name(i.name) == bare]
     if len(found) == 1:
         return found[0]
     if found:

@@ -177,3 +177,14 @@ def test_a_file_a_teammate_removes_while_the_list_is_read_is_left_out_not_an_err
     items = stored_data.list_stored()
     assert [(i.kind, i.name) for i in items] == [("upload", upload.name), ("split", "chats")]
     assert items[1].size > 0 and len(looked) >= 2
+
+
+def test_a_name_both_a_split_and_an_upload_have_removes_neither_until_one_is_picked():
+    upload = workspace.save_upload("chats.jsonl", BYTES)
+    split_from(upload, name="chats.jsonl")  # a split saved under the file's own name
+    with pytest.raises(
+        stored_data.StoredDataError, match=r"'chats.jsonl' names 2 stored files: split:chats.jsonl, upload:"
+    ):
+        stored_data.remove("chats.jsonl")
+    assert upload.exists() and workspace.split_folder("chats.jsonl").exists()
+    assert stored_data.remove("split:chats.jsonl").item.kind == "split" and upload.exists()
