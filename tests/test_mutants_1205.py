@@ -1,0 +1,227 @@
+"""Behaviours of 2026-12-05's new engine code that no test held (found by hand mutation: each test here fails when
+the line it names is changed). Pure functions, no model."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+from ftlib.eval_stats import TOO_FEW, paired_change, share
+from ftlib.split_lines import lines_note, row_place, side_lines
+
+# ftlib/eval_stats.py
+
+
+def test_no_change_on_one_row_says_the_row():
+    """One row, unchanged: 'unchanged on the 1 row', not 'all 1 row'."""
+    said = paired_change([1.0], [1.0]).sentence()
+    assert said == "Tuned loss is unchanged on the 1 row: no change."
+    assert "all 6 rows" in paired_change([1.0] * 6, [1.0] * 6).sentence()
+
+
+def test_too_few_verdict_names_the_callers_noun():
+    """A GRPO run's prompts: 'too few prompts to tell', never 'too few rows' of prompts."""
+    change = paired_change([1.0, 2.0], [0.5, 1.0])
+    assert change.verdict == TOO_FEW
+    said = change.sentence(measure="Reward", noun="prompt")
+    assert said.endswith(": too few prompts to tell.")
+    assert "rows" not in said
+    assert share(2, 3).sentence("{k} went the chosen way", noun="pair").endswith(": too few pairs to tell.")
+
+
+def test_a_huge_change_is_said_in_three_figures():
+    """A change past 1e4 nats (a diverged run) reads +1.23e+04, not +12345.000."""
+    said = paired_change([0.0], [12345.0]).sentence()
+    assert "+1.23e+04" in said and "12345.000" not in said
+
+
+def test_a_tie_of_lower_and_higher_leads_with_lower():
+    said = paired_change([1.0] * 6, [0.5, 0.5, 0.5, 1.5, 1.5, 1.5]).sentence()
+    assert said.startswith("Tuned loss is lower on 3 of 6 rows (higher on 3)")
+
+
+def test_an_interval_touching_chance_is_not_clearly_more():
+    """A share's verdict needs the interval wholly above chance: a low bound equal to it is within noise."""
+    verdicts = {share(k, 20, chance=share(k, 20).low).verdict for k in (14, 16, 18)}
+    assert verdicts == {"within noise"}
+
+
+def test_a_change_of_exactly_the_unchanged_width_counts_as_unchanged():
+    change = paired_change([1.0, 1.0], [0.5, 1.0], unchanged=0.5)
+    assert (change.lower, change.unchanged) == (0, 2)
+
+
+# ftlib/split_lines.py
+
+
+def loaded(rows: list[dict], lines: list[int] | None = None, numbers: list[int] | None = None):
+    return SimpleNamespace(
+        rows=rows, row_numbers=numbers or list(range(1, len(rows) + 1)), file_type="csv", lines=lines or []
+    )
+
+
+def test_a_row_not_from_the_file_keeps_no_places():
+    """A split holding a row object the file did not give (an edited row): no places kept, rather than a crash."""
+    rows = [{"q": "a"}, {"q": "b"}]
+    assert side_lines(loaded(rows), [rows[0], {"q": "b"}], "t.csv") is None
+
+
+def test_a_row_listed_twice_keeps_its_first_place():
+    row = {"q": "a"}
+    found = side_lines(loaded([row, {"q": "b"}, row], numbers=[1, 2, 3]), [row], "t.csv")
+    assert found["rows"] == "0"  # source row 1, not 3
+
+
+def test_lines_of_another_length_than_the_rows_are_not_read():
+    """A split edited by hand since (its lines no longer its rows'): no place, no IndexError."""
+    meta = {"test_lines": {"file": "t.csv", "file_type": "csv", "rows": "0+1", "lines": "1"}}
+    assert row_place(meta, "test", 2, 2) is None
+    assert lines_note(meta, ["Held-out row 2 scores no token."], (0, 2)) == ""
+
+
+def test_a_row_past_the_split_has_no_place():
+    meta = {"test_lines": {"file": "c.jsonl", "file_type": "jsonl", "rows": "0+1"}}
+    assert row_place(meta, "test", 2, 2) == "line 2 of c.jsonl"
+    assert row_place(meta, "test", 3, 2) is None
+
+
+def test_many_named_rows_end_in_and_n_more():
+    meta = {"train_lines": {"file": "c.jsonl", "file_type": "jsonl", "rows": "0+9"}}
+    note = lines_note(meta, ["Training rows 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 score no token."], (10, 0))
+    assert note.endswith("training row 8 is line 8; and 2 more.")
+    assert "row 9 is" not in note
+
+
+# ftlib/cell_checks.py
+
+
+def cells(records, table=True, kept=None):
+    from ftlib.cell_checks import placeholder_cells
+
+    kept = [n for n, _ in records] if kept is None else kept
+    return placeholder_cells(records, kept, {"output": "Agent Reply"}, lambda n: f"row {n}", table, ("output",))
+
+
+def test_only_the_kept_rows_placeholders_are_named():
+    """A row refused for another reason (not kept) is not named again for its placeholder."""
+    said = cells([(1, {"output": "N/A"}), (2, {"output": "TBD"})], kept=[2])
+    assert len(said) == 1 and "row 2" in said[0].message and "row 1" not in said[0].message
+
+
+def test_a_long_formula_is_shown_cut_to_forty_characters():
+    formula = '=HYPERLINK("http://example.com/a/very/long/path/to/a/page","click here")'
+    [notice] = cells([(1, {"output": formula})])
+    assert formula not in notice.message and f"`{formula[:39]}…`" in notice.message
+
+
+def test_past_five_cells_the_rest_are_counted():
+    [notice] = cells([(n, {"output": "N/A"}) for n in range(1, 8)])
+    assert "row 5: " in notice.message and "row 6: " not in notice.message and "; and 2 more)" in notice.message
+    assert "delete those rows" in notice.message
+
+
+def test_one_row_is_that_row_and_a_json_files_are_fields():
+    [notice] = cells([(1, {"output": "N/A"})])
+    assert notice.message.startswith("1 cell holds") and "delete that row from the file" in notice.message
+    [notice] = cells([(1, {"output": "N/A"})], table=False)
+    assert notice.message.startswith("1 field holds")
+
+
+def test_one_blank_row_is_said_too():
+    from ftlib.cell_checks import blank_rows_note
+
+    [note] = blank_rows_note([4], lambda n: f"data row {n}")
+    assert note.message == "1 blank row skipped (data row 4): every cell of it is empty." and note.note
+
+
+# ftlib/map_hint.py
+
+
+def test_the_longest_text_is_measured_over_every_row_not_the_first():
+    from ftlib.map_hint import likeliest_columns
+
+    raw = [
+        (1, {"a": "Short one.", "b": "Hi there.", "c": "Ok then."}),
+        (2, {"a": "Short two.", "b": "A much longer message than any other cell holds.", "c": "Ok then."}),
+    ]
+    assert likeliest_columns(["a", "b", "c"], raw, n=1) == ["b"]
+
+
+def test_a_column_of_long_ids_comes_after_a_column_of_sentences():
+    from ftlib.map_hint import map_example
+
+    raw = [(n, {"Ref": f"ORDER-2026-0000000000{n}-XK", "Note": "Thanks.", "Reply": "All done."}) for n in (1, 2)]
+    assert map_example(["Ref", "Note", "Reply"], raw) == "e.g. `--map Note=instruction --map Reply=output`"
+
+
+# ftlib/table_peek.py
+
+
+def test_a_json_file_has_no_table_rows(tmp_path):
+    from ftlib.table_peek import first_table_rows
+
+    (tmp_path / "rows.json").write_text('[{"instruction": "Hi?", "output": "Hello."}]')
+    assert first_table_rows(tmp_path / "rows.json") == []
+
+
+# ftlib/stored_data.py
+
+STORED_ROWS = [{"prompt": f"q{i}", "completion": f"a{i}"} for i in range(10)]
+STORED_BYTES = "".join(f'{{"prompt": "q{i}", "completion": "a{i}"}}\n' for i in range(10)).encode()
+
+
+def test_upload_colon_names_the_upload_where_a_split_has_its_name():
+    """`upload:chats.jsonl` removes the upload, never the split that happens to be named chats.jsonl."""
+    from ftlib import stored_data, workspace
+
+    workspace.save_upload("chats.jsonl", STORED_BYTES)
+    workspace.save_split("chats.jsonl", STORED_ROWS[:8], STORED_ROWS[8:], {"path": "x.jsonl"})
+    assert stored_data.find("upload:chats.jsonl").kind == "upload"
+    assert stored_data.find("split:chats.jsonl").kind == "split"
+
+
+def test_an_upload_used_as_a_splits_own_test_file_lists_that_split():
+    from ftlib import stored_data, workspace
+
+    upload = workspace.save_upload("heldout.jsonl", STORED_BYTES)
+    meta = {"path": "train.jsonl", "test_file": {"path": str(upload)}}
+    workspace.save_split("chats", STORED_ROWS[:8], STORED_ROWS[8:], meta)
+    (item,) = [i for i in stored_data.list_stored() if i.kind == "upload"]
+    assert item.splits == ["chats"]
+
+
+def test_a_link_in_a_split_folder_is_not_counted_in_its_size(tmp_path):
+    from ftlib import stored_data, workspace
+
+    workspace.save_split("chats", STORED_ROWS[:8], STORED_ROWS[8:], {"path": "x.jsonl"})
+    (before,) = stored_data.list_stored()
+    big = tmp_path / "big.bin"
+    big.write_bytes(b"x" * 100_000)
+    (before.path / "big.bin").symlink_to(big)
+    (after,) = stored_data.list_stored()
+    assert after.size == before.size
+
+
+def test_a_leftover_just_past_its_age_is_listed():
+    import os
+    import time
+
+    from ftlib import stored_data, workspace
+
+    leftover = workspace.workspace_dir() / ".meta.json.abcd1234.tmp"
+    leftover.parent.mkdir(parents=True, exist_ok=True)
+    leftover.write_text("half")
+    then = time.time() - stored_data.LEFTOVER_AGE - 0.5
+    os.utime(leftover, (then, then))
+    assert [p for p, _ in stored_data.leftovers()] == [leftover]
+
+
+def test_sizes_and_many_runs_in_words():
+    from pathlib import Path
+
+    from ftlib.stored_data import StoredItem, size_words, used_words
+
+    assert (size_words(1023), size_words(1024)) == ("1023 B", "1 KiB")
+    item = StoredItem("split", "s", "s", Path("s"), 1, None, runs=[f"r{i}" for i in range(5)])
+    assert used_words(item) == "runs r0, r1, r2 (+2 more)"
+    item.needs = {f"r{i}": "queued" for i in range(7)}
+    assert "queued or running 7 runs (r0, r1, r2, r3, r4, ...)" in item.blocked_words()
