@@ -77,6 +77,26 @@ def test_a_csv_splits_rows_count_the_header_and_a_cell_over_two_lines_as_the_loa
             assert row_place(meta, side, n, len(rows)) == f"data row {data_row} of qa.csv (line {line} of the file)"
 
 
+def test_a_csvs_blank_rows_skipped_leave_each_saved_rows_line_its_own():
+    """Blank rows the loader skips (`,`, `,,,` past the header's columns, an empty line) count in the data rows and
+    lines a saved row is named by, as the blank-rows note counts them: each row's place is the line holding it."""
+    text = "instruction,output\nQ0,A0\n,\nQ1,A1\n\n,,,\nQ2,A2\nQ3,A3\n,\nQ4,A4\nQ5,A5\n,,\n"
+    path = Path(workspace.uploads_dir()) / "gaps.csv"
+    path.write_text(text, encoding="utf-8")
+    result = load_file(path)
+    assert result.errors == [] and len(result.rows) == 6
+    train, test = split_rows(result.rows, test_size=2, seed=0)
+    workspace.save_split("gaps", train, test, result.split_meta("gaps.csv", 0, 2, False, train=train, test=test))
+    train, test, meta = workspace.load_split("gaps")
+    lines = text.split("\n")
+    for side, rows in (("train", train), ("test", test)):
+        for n, row in enumerate(rows, 1):
+            question = row["messages"][0]["content"]
+            line = lines.index(f"{question},A{question[1]}") + 1
+            place = row_place(meta, side, n, len(rows))
+            assert place.endswith(f"of gaps.csv (line {line} of the file)"), (question, place)
+
+
 def test_a_preference_split_with_its_own_test_file_names_each_sides_file(tmp_path, capsys):
     """`data split --test-file`: the training rows' lines are train.jsonl's (one taken out as a copy of a test row),
     the held-out rows' are test.jsonl's."""
