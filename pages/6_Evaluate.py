@@ -34,7 +34,7 @@ from ftlib.rundir import run_folder_of
 from ftlib.splits import rows_in_words
 from ftlib.text_eval import TEXT_NOTE, is_text
 from ftlib.tuning_cost import TunedWith
-from ui import alerts, nav
+from ui import alerts, chart_data, nav
 from ui.auth import require_password
 from ui.common import cached_tokenizer, job_progress, model_set_for, skipped_rows, user_errors, wait_notice
 from ui.evaluate_view import (
@@ -57,6 +57,7 @@ from ui.evaluate_view import (
     row_label,
     side_by_side,
     token_loss_figure,
+    token_loss_table,
     with_places,
 )
 from ui.grpo_eval_view import answers_section
@@ -501,4 +502,5 @@ if view is None:
             )
         ms = None  # not kept with this run's globals (see `model_set = None` above)
 st.plotly_chart(token_loss_figure(view), width="stretch")
+chart_data.show(token_loss_table(view))  # the heatmap's numbers for the keyboard and a screen reader (hover only)
 st.caption(TEXT_HEATMAP_NOTE if is_text(job.rows[pick]) else HEATMAP_NOTE)

@@ -77,3 +77,44 @@ def test_the_batches_overview_has_its_numbers_in_a_table():
     assert tables, [e.label for e in at.expander]
     frame = tables[0].table[0].value
     assert list(frame.columns) == ["row", "trained", "only read", "padding"] and frame["trained"].sum() > 0, frame
+
+
+def test_the_data_pages_length_histogram_has_its_rows_per_length_range_in_a_table():
+    """Every row counted once, in ranges that do not overlap, the ranges that hold no row left out."""
+    from ui.data_view import length_table
+
+    lengths = [5, 5, 6, 40, 41, 300]
+    frame = length_table(lengths)
+    assert list(frame.columns) == ["tokens per row", "rows"] and frame["rows"].sum() == len(lengths)
+    spans = [
+        tuple(int(x) for x in str(r).split("-")) if "-" in str(r) else (int(r), int(r))
+        for r in frame["tokens per row"]
+    ]
+    for (_, hi), (lo, _) in zip(spans, spans[1:], strict=False):
+        assert hi < lo, spans  # no length in two ranges
+    for (lo, hi), n in zip(spans, frame["rows"], strict=True):
+        assert n == sum(lo <= x <= hi for x in lengths), (lo, hi, n)
+    assert length_table([7, 7, 7]).to_dict("records") == [{"tokens per row": "7", "rows": 3}]
+
+
+def test_evaluates_token_loss_heatmap_has_each_scored_tokens_losses_in_a_table():
+    """A row per scored token (the ones the heatmap draws), each model's loss and the chance it gave the token."""
+    from types import SimpleNamespace
+
+    from ui.evaluate_view import token_loss_table
+
+    view = SimpleNamespace(
+        tokens=["<|im_start|>", "Ahoy", "!", ""],
+        scored=[False, True, True, True],
+        losses={"base": [0.0, 2.0, 0.1, 1.0], "20261205-run": [0.0, 0.5, 0.05, 0.7]},  # keyed by model
+    )
+    frame = token_loss_table(view)
+    assert list(frame["token"]) == ["0: 'Ahoy'", "1: '!'", "2: …"]
+    assert list(frame["base loss"]) == [2.0, 0.1, 1.0] and list(frame["tuned loss"]) == [0.5, 0.05, 0.7]
+    assert frame["tuned chance"].iloc[0] == chart_percent(math.exp(-0.5))
+
+
+def chart_percent(p: float) -> str:
+    from ftlib.next_token import percent
+
+    return percent(p)

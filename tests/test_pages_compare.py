@@ -21,6 +21,7 @@ from ftlib import sampling as S
 from ftlib import workspace
 from ftlib.answer_notes import repeats_itself
 from ftlib.testing import make_run
+from ui import chart_data
 from ui.compare_view import REPEATS, card_html, token_html
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -306,6 +307,8 @@ def test_evaluate_page_shows_aggregates_table_heatmap_and_csv(finished_run, vari
     assert (table["base_loss"] > 0).all() and (table["base_loss"] != table["tuned_loss"]).all()
     assert at.get("download_button")
     assert at.get("plotly_chart")  # the per-token heatmap
+    heat = [e for e in at.expander if e.label == chart_data.LABEL]  # its numbers without a mouse, as a table
+    assert heat and {"base loss", "tuned loss"} <= set(heat[0].table[0].value.columns), [e.label for e in at.expander]
     # The numbers are the engine's, on the run's own test rows.
     from ftlib import evaluate as E
 

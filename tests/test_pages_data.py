@@ -14,6 +14,7 @@ from streamlit.testing.v1 import AppTest
 from ftlib import workspace
 from ftlib.data import load_file
 from tests.test_data import TICKETS
+from ui import chart_data
 from ui.kept import SHARED
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -126,6 +127,8 @@ def test_an_impossible_test_size_is_refused_with_the_field_named(mode, key, valu
 def test_token_histogram_and_truncation_count(smol_tokenizer):
     at = with_path(data_page(), FIXTURES / "chat_mixed.jsonl")
     assert at.get("plotly_chart"), "no histogram"
+    tables = [e for e in at.expander if e.label == chart_data.LABEL]  # its bars without a mouse, as a table
+    assert tables and tables[0].table[0].value["rows"].sum() == 4, [e.label for e in at.expander]
     good = load_file(FIXTURES / "chat_mixed.jsonl").rows
     lengths = sorted(
         len(

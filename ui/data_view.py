@@ -22,7 +22,7 @@ from ftlib.notices import shown_notices
 from ftlib.rows import as_turns, row_kind
 from ftlib.table_peek import first_table_rows
 from ftlib.templates import TOOL_TEMPLATES, get_template, render
-from ui import alerts
+from ui import alerts, chart_data
 from ui.common import active_model, cached_tokenizer, user_errors
 from ui.kept import custom_source, default_for, keep, keep_unless, shared_value
 from ui.labels import as_in_training, setting_label, template_label, training_default
@@ -240,6 +240,26 @@ def length_figure(lengths: list[int], cutoff: int):
     return readable_text(fig)
 
 
+def length_table(lengths: list[int]):
+    """The token-length histogram's numbers as a table: rows per range of lengths (the ranges that hold rows), in the
+    histogram's own number of bins; for `chart_data.show`."""
+    import numpy as np
+    import pandas as pd
+
+    counts, edges = np.histogram(lengths, bins=min(60, max(10, len(set(lengths)))))
+    spans = [
+        (int(np.ceil(lo)), int(np.ceil(hi)) - (i < len(counts) - 1))
+        for i, (lo, hi) in enumerate(zip(edges, edges[1:], strict=False))
+    ]
+    return pd.DataFrame(
+        [
+            {"tokens per row": f"{lo}" if lo >= hi else f"{lo}-{hi}", "rows": int(n)}
+            for (lo, hi), n in zip(spans, counts, strict=True)
+            if n
+        ]
+    )
+
+
 @st.cache_data(max_entries=8, show_spinner="Measuring token lengths...")
 def token_lengths(key: tuple, model: str, template: str, source: str, _rows: list[dict], _tokenizer) -> list[int]:
     """Token length of each row under the chat template `template` (cached by file, model and template)."""
@@ -302,6 +322,7 @@ def token_histogram(result, key: tuple) -> None:
     # -- end of the length-check slider
     over, fraction = count_truncated(lengths, cutoff)
     st.plotly_chart(length_figure(lengths, cutoff))
+    chart_data.show(length_table(lengths))  # the histogram's bars for the keyboard and a screen reader (hover only)
     message = f"{plural(over, 'row')} ({fraction:.1%}) would be truncated at {cutoff} tokens (longest: {longest})."
     alerts.show("warning" if over else "success", message)
     if kept:

@@ -11,6 +11,7 @@ import json
 import math
 import time
 
+import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
@@ -479,6 +480,17 @@ TEXT_HEATMAP_NOTE = (
 )
 
 
+def token_loss_table(view) -> pd.DataFrame:
+    """The per-token loss heatmap's numbers as a table (`chart_data.show`): a row per scored token, each model's loss
+    and the chance it gave the token."""
+    scored = [i for i, s in enumerate(view.scored) if s]
+    table = {"token": [f"{j}: {view.tokens[i]!r}" if view.tokens[i] else f"{j}: …" for j, i in enumerate(scored)]}
+    for name, losses in zip(["base", "tuned"], view.losses.values(), strict=False):  # the heatmap's own row names
+        table[f"{name} loss"] = [round(losses[i], 3) for i in scored]
+        table[f"{name} chance"] = [percent(math.exp(-losses[i])) for i in scored]
+    return pd.DataFrame(table)
+
+
 def token_loss_figure(view) -> go.Figure:
     """The per-token loss heatmap of one row (an ftlib.evaluate.TokenLosses): base on top, tuned below, coloured on
     a fixed scale (`LOSS_TICKS`: loss 0 to LOSS_MAX, each tick with the chance it means), so a colour means the same
@@ -539,5 +551,6 @@ __all__ = [
     "row_label",
     "side_by_side",
     "token_loss_figure",
+    "token_loss_table",
     "tool_names",
 ]
