@@ -13,14 +13,15 @@ FORMAT_HELP = {
     "sharegpt": "sharegpt: conversations: [{from, value}, ...]",
     "alpaca": "alpaca: instruction, input, output (history, system)",
     "prompt_completion": "prompt_completion: prompt, completion (messages, or text read as a user turn and an "
-    "assistant turn; the template 'text' writes text as it is, as TRL's standard rows)",
+    "assistant turn; the template 'text' writes the text as it is, with no roles, what TRL calls standard rows)",
     "preference": "preference: prompt, chosen, rejected (DPO pairs; messages, or text read as one turn each; the "
-    "template 'text' writes text as it is, as TRL's standard rows)",
-    "unpaired_preference": "unpaired_preference: prompt, completion, label true/false, 1/0 or good/bad (KTO; text "
-    "read as one turn each; the template 'text' writes text as it is, as TRL's standard rows)",
+    "template 'text' writes the text as it is, with no roles, what TRL calls standard rows)",
+    "unpaired_preference": "unpaired_preference: prompt, completion, label true/false, 1/0 or good/bad (KTO; "
+    "text read as one turn each; the template 'text' writes the text as it is, with no roles, what TRL calls "
+    "standard rows)",
     "text": "text: plain text, every token trained but the first (nothing comes before it to predict it)",
     "prompt_only": "prompt_only: prompts without answers (online RL; text read as a user turn; the template 'text' "
-    "writes text as it is, as TRL's standard rows)",
+    "writes the text as it is, with no roles, what TRL calls standard rows)",
 }
 # Each format in plain words, for a page's headings and pickers (the standard name stays beside it: docs and the CLI
 # use it).

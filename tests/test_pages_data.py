@@ -572,7 +572,7 @@ def test_formats_are_named_in_plain_words_with_their_standard_names():
     picker = at.selectbox(key="data_format")
     assert picker.format_func("prompt_only") == (
         "prompts only — prompt_only: prompts without answers (online RL; text read as a user turn; the template "
-        "'text' writes text as it is, as TRL's standard rows)"
+        "'text' writes the text as it is, with no roles, what TRL calls standard rows)"
     )
 
 
