@@ -112,6 +112,37 @@ def test_a_link_before_a_blocks_token_pills_skips_them_all():
     assert token_view.SKIP_CSS in token_view.CSS and token_view.SKIP_CSS in compare_view.CSS
 
 
+TWO_BLOCKS_APP = """
+import streamlit as st
+from ui.token_view import tokens_html
+tokens = [{"index": i, "text": f"t{i}", "id": i} for i in range(3)]
+left, right = st.columns(2)
+left.html(tokens_html(tokens))
+right.html(tokens_html(tokens))
+"""
+
+
+def test_two_identical_blocks_of_a_page_each_skip_to_their_own_end():
+    """The same tokens drawn twice on a page (the Tokens page's two templates writing the same text, a row shown
+    twice): each block's link goes to its own end, not the first block's, and a rerun draws the same ids."""
+    from streamlit.testing.v1 import AppTest
+
+    app = AppTest.from_string(TWO_BLOCKS_APP)
+
+    def drawn():
+        orders = [block_order(element.proto.body) for element in app.get("html")]
+        assert len(orders) == 2, orders
+        for order in orders:
+            assert order[0].startswith("link:") and order[1:] == ["pills", "target:" + order[0][5:]], order
+        return orders
+
+    app.run()
+    first, second = drawn()
+    assert first[0] != second[0], (first, second)
+    app.run()
+    assert drawn() == [first, second]
+
+
 def test_the_compare_grid_has_one_link_past_all_its_tokens():
     """Compare draws each cell apart (up to 4,096 token stops in a grid): one link before the grid's cells, its
     target after the last one."""

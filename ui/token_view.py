@@ -21,10 +21,14 @@ characters, never fragments of them.
 
 from __future__ import annotations
 
+import collections
 import difflib
 import hashlib
 import html
 import re
+
+import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from ftlib.rows import DIRECTION_CONTROLS, IGNORE_INDEX
 
@@ -218,6 +222,9 @@ def cut_not_drawn(cut: int, drawn: int = CUT_DRAWN) -> str:
     )
 
 
+_BLOCKS_KEY = "_ft_blocks_this_run"  # session state: (this run's marker, a Counter of the block ids drawn)
+
+
 def skip_link(target: str, what: str) -> str:
     """A link that takes the keyboard past a block of Tab stops (WCAG 2.4.1): the first Tab stop before the block,
     shown when focused; Enter moves the focus to `skip_target(target)` after the block, so the next Tab goes on from
@@ -232,9 +239,29 @@ def skip_target(target: str) -> str:
 
 
 def block_id(body: str) -> str:
-    """An id for the end of a block, from its content: unique on a page that shows different blocks, and the same
-    on every rerun (Streamlit redraws an element whose HTML changed)."""
-    return "ft-after-" + hashlib.sha1(body.encode()).hexdigest()[:12]
+    """An id for the end of a block, from its content and how many blocks of the same content this page run drew
+    before it: the same on every rerun (Streamlit redraws an element whose HTML changed), and unique on the page
+    even where a block is drawn twice (the same row twice, the Tokens page's two templates writing the same
+    tokens), so each block's skip link lands after its own pills. Outside a script run, from the content only."""
+    base = "ft-after-" + hashlib.sha1(body.encode()).hexdigest()[:12]
+    seen = _drawn_this_run()
+    if seen is None:
+        return base
+    seen[base] += 1
+    return base if seen[base] == 1 else f"{base}-{seen[base]}"
+
+
+def _drawn_this_run() -> collections.Counter | None:
+    """How many blocks of each id this script run drew so far (None outside a run). A run is told from the last by
+    its context's `cursors`, a dict Streamlit makes anew for every run (`ScriptRunContext.reset`)."""
+    ctx = get_script_run_ctx(suppress_warning=True)
+    if ctx is None:
+        return None
+    run, seen = st.session_state.get(_BLOCKS_KEY, (None, None))
+    if run is not ctx.cursors:
+        seen = collections.Counter()
+        st.session_state[_BLOCKS_KEY] = (ctx.cursors, seen)
+    return seen
 
 
 def tokens_html(
