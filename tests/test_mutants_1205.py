@@ -159,7 +159,8 @@ def test_a_column_of_long_ids_comes_after_a_column_of_sentences():
 def test_a_json_file_has_no_table_rows(tmp_path):
     from ftlib.table_peek import first_table_rows
 
-    (tmp_path / "rows.json").write_text('[{"instruction": "Hi?", "output": "Hello."}]')
+    rows = '[\n  {"instruction": "Hi?", "output": "Hello."},\n  {"instruction": "Bye?", "output": "Bye."}\n]\n'
+    (tmp_path / "rows.json").write_text(rows)  # read as a CSV, its lines would be rows
     assert first_table_rows(tmp_path / "rows.json") == []
 
 
@@ -225,3 +226,99 @@ def test_sizes_and_many_runs_in_words():
     assert used_words(item) == "runs r0, r1, r2 (+2 more)"
     item.needs = {f"r{i}": "queued" for i in range(7)}
     assert "queued or running 7 runs (r0, r1, r2, r3, r4, ...)" in item.blocked_words()
+
+
+# ftlib/job_owners.py
+
+
+class FakeJob:
+    def __init__(self) -> None:
+        self.done = self.cancelled = False
+        self.whys: list[str] = []
+
+    def cancel(self, why: str = "") -> None:
+        self.whys.append(why)
+        self.cancelled = True
+
+
+def test_a_job_a_person_stopped_is_forgotten_not_cancelled_again():
+    from ftlib.job_owners import OwnerWatch
+
+    watch, job = OwnerWatch(every_s=None), FakeJob()
+    watch.watch(job, alive=lambda: False, owner="tab", why="the tab closed")
+    job.cancelled = True  # Stop pressed; the job has not ended yet
+    assert watch.sweep(now=100.0) == [] and watch.watched() == [] and job.whys == []
+
+
+def test_a_job_watched_during_a_sweep_stays_watched():
+    """A tab that starts a job while a sweep runs (here: from inside the sweep's own liveness check) keeps it
+    watched; the sweep's end must not write back the list it began with."""
+    from ftlib.job_owners import OwnerWatch
+
+    watch, first, second = OwnerWatch(every_s=None), FakeJob(), FakeJob()
+
+    def alive() -> bool:
+        if second not in watch.watched():
+            watch.watch(second, alive=lambda: True)
+        return True
+
+    watch.watch(first, alive=alive)
+    watch.sweep(now=0.0)
+    assert watch.watched() == [first, second]
+
+
+def test_one_sweeping_thread_for_many_watched_jobs():
+    from ftlib.job_owners import OwnerWatch
+
+    watch, jobs_ = OwnerWatch(every_s=3600.0), [FakeJob() for _ in range(3)]
+    for job in jobs_:
+        watch.watch(job, alive=lambda: True)
+    assert watch._thread is not None
+    threads = {id(watch._thread)}
+    watch.watch(FakeJob(), alive=lambda: True)
+    assert {id(watch._thread)} == threads
+
+
+# ftlib/splits.py (first_copies)
+
+
+def test_rows_whose_keys_share_a_hash_are_copies_only_when_their_keys_are_equal(monkeypatch):
+    """Every key given one hash (as a collision would): still the copies a dict of the keys finds, no more."""
+    from ftlib import splits
+
+    monkeypatch.setattr(splits, "hash", lambda key: 7, raising=False)
+    rows = [{"a": 1}, {"a": 2}, {"a": 1}, {"a": 3}, {"a": 2}, {"a": 3}]
+    assert list(splits.first_copies(rows)) == [None, None, 0, None, 1, 3]
+
+
+# ftlib/readers.py (_lines)
+
+
+def test_a_jsonl_file_opening_on_a_blank_line_reads_every_line():
+    from ftlib.readers import _lines, jsonl_records
+
+    records, errors = jsonl_records('\n{"a": 1}\n{"a": 2}\n')
+    assert [n for n, _ in records] == [2, 3] and errors == []
+    assert list(_lines("a\nb\n")) == ["a", "b", ""] and list(_lines("\u2028x")) == ["\u2028x"]
+
+
+# ftlib/sharing.py
+
+
+def test_a_long_ftlib_threads_is_shown_cut():
+    from ftlib.sharing import threads_warning
+
+    said = threads_warning({"FTLIB_THREADS": "x" * 100})
+    assert f"FTLIB_THREADS={'x' * 40 + '...'!r}" in said and "x" * 41 not in said
+
+
+# ftlib/openai_turns.py (the hosted-item refusal)
+
+
+def test_a_turn_with_a_role_is_never_refused_as_an_item_and_a_reference_says_so():
+    from ftlib.openai_turns import item_problem
+
+    assert item_problem({"role": "assistant", "type": "web_search_call", "content": "Hi."}) is None
+    assert item_problem({"from": "gpt", "type": "web_search_call", "value": "Hi."}) is None
+    said = item_problem({"type": "item_reference", "id": "msg_1"})
+    assert "take the reference out" in said and "your own code" not in said and "OpenAI ran" not in said
