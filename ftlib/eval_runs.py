@@ -126,40 +126,22 @@ def heldout_place(meta: dict, index: int, size: int) -> str | None:
     return row_place(meta, "test", index + 1, size)
 
 
-SHOWN = 8  # rows given their line before "and N more"
-
-
 def heldout_lines(meta: dict, indices, size: int, where: str = "above", whose: str = "the run's") -> str:
     """A sentence saying where in the file the held-out rows at `indices` (counted from 0, as an evaluation's
     `index`; named from 1, as the page and the CLI name them) are, from the split's `meta`: "The row numbers above
     count the run's held-out rows, not the rows of chats.jsonl: held-out row 3 is line 9; held-out row 5 is line 12."
-    (the first `SHOWN`, then how many more). "" when the split keeps no places or no row is named.
+    (the first `split_lines.SHOWN`, then how many more), as `split_lines.places_note` says it. "" when the split
+    keeps no places or no row is named.
 
     >>> meta = {"test_lines": {"file": "chats.jsonl", "file_type": "jsonl", "rows": "3,1+1"}}
     >>> heldout_lines(meta, [1, 2], 3)
     "The row numbers above count the run's held-out rows, not the rows of chats.jsonl: held-out row 2 is line 6; \
 held-out row 3 is line 7."
     """
-    from ftlib.split_lines import place, side_places
+    from ftlib.split_lines import places_note
 
-    found = side_places(meta, "test", size)
-    if found is None:
-        return ""
-    kept, numbers, lines = found
-    shown = [i for i in dict.fromkeys(int(i) for i in indices) if 0 <= i < size]
-    parts = [
-        f"held-out row {i + 1} is {place(str(kept.get('file_type') or ''), numbers[i], lines[i] if lines else None)}"
-        for i in shown[:SHOWN]
-    ]
-    if not parts:
-        return ""
-    more = f"; and {len(shown) - SHOWN} more" if len(shown) > SHOWN else ""
-    return (
-        f"The row numbers {where} count {whose} held-out rows, not the rows of {kept['file']}: "
-        + "; ".join(parts)
-        + more
-        + "."
-    )
+    named = [("test", i + 1) for i in dict.fromkeys(int(i) for i in indices)]
+    return places_note(meta, named, {"test": size}, "held-out", whose, where)
 
 
 def trained_on(rows: Sequence[dict], run_dir: str | Path) -> list[int]:

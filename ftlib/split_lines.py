@@ -176,23 +176,44 @@ def lines_note(meta: dict, said: list[str], sizes: tuple[int, int], whose: str =
     "The row numbers above count the split's training and held-out rows, not the rows of chats.jsonl: held-out row 2 \
 is line 6; held-out row 3 is line 7."
     """
-    places = {side: side_places(meta, side, size) for side, size in zip(SIDES, sizes, strict=True)}
-    named = [(side, n, places[side]) for side, n in named_rows(said) if places[side] and 0 < n <= len(places[side][1])]
+    return places_note(meta, named_rows(said), dict(zip(SIDES, sizes, strict=True)), "training and held-out", whose)
+
+
+def places_note(
+    meta: dict, named: list[tuple[str, int]], sizes: dict[str, int], counted: str, whose: str, where: str = "above"
+) -> str:
+    """The sentence `lines_note` and `eval_runs.heldout_lines` say: where in the file each of the rows `named`
+    (("train" or "test", its 1-based number), in order) is, from a split's `meta` (`sizes`: each side's row count):
+    "The row numbers {where} count {whose} {counted} rows, not the rows of chats.jsonl: training row 3 is line 5."
+    The first `SHOWN`, then how many more; each file named with its rows when the sides come from two. Rows past
+    their side, or of a side the split keeps no places for, are left out; "" when none is left."""
+    places = {side: side_places(meta, side, size) for side, size in sizes.items()}
+    named = [(side, n, places[side]) for side, n in named if places.get(side) and 0 < n <= len(places[side][1])]
     files = list(dict.fromkeys(found[0]["file"] for _, _, found in named))
     parts = []
     for side, n, (kept, numbers, lines) in named:  # the file named with each row only when there are two
         file = kept["file"] if len(files) > 1 else ""
-        where = place(str(kept.get("file_type") or ""), numbers[n - 1], lines[n - 1] if lines else None, file)
-        parts.append(f"{SIDES[side]} row {n} is {where}")
+        at = place(str(kept.get("file_type") or ""), numbers[n - 1], lines[n - 1] if lines else None, file)
+        parts.append(f"{SIDES[side]} row {n} is {at}")
     if not parts:
         return ""
     more = f"; and {len(parts) - SHOWN} more" if len(parts) > SHOWN else ""
     return (
-        f"The row numbers above count {whose} training and held-out rows, not the rows of {' and '.join(files)}: "
+        f"The row numbers {where} count {whose} {counted} rows, not the rows of {' and '.join(files)}: "
         + "; ".join(parts[:SHOWN])
         + more
         + "."
     )
 
 
-__all__ = ["lines_note", "named_rows", "pack", "place", "row_place", "side_lines", "split_lines", "unpack"]
+__all__ = [
+    "lines_note",
+    "named_rows",
+    "pack",
+    "place",
+    "places_note",
+    "row_place",
+    "side_lines",
+    "split_lines",
+    "unpack",
+]
