@@ -90,7 +90,19 @@ def answer_at_choice(rows: list[dict], run_name: str) -> str:
     several = several_replies(rows)
     if not several:
         return "last"
-    key = f"evaluate_answer_at_{run_name}"
+    return answer_at_radio(
+        f"evaluate_answer_at_{run_name}",
+        f"{plural(several, 'held-out row')} {'has' if several == 1 else 'have'} more than one reply. At the last "
+        "reply, the earlier ones (a tool call and its result) are in the prompt, so what the run learned there is "
+        "not tested; at the first reply, both models answer the first question and are scored on the first reply "
+        "(a tool call as the template writes it).",
+    )
+
+
+def answer_at_radio(key: str, help: str) -> str:
+    """The "Answer at" radio of Evaluate and Compare: which reply of a row with several (`ftlib.references.
+    ANSWER_AT`, "last" marked the default) the models answer, kept under `key` for the session (`ui.kept`);
+    `help`: the page's words on what the choice changes. The chosen key of ANSWER_AT."""
     restore(key, list(ANSWER_AT))
     at = st.radio(
         "Answer at",
@@ -98,10 +110,7 @@ def answer_at_choice(rows: list[dict], run_name: str) -> str:
         format_func=lambda a: f"{ANSWER_AT[a]}{' (default)' if a == 'last' else ''}",
         horizontal=True,
         key=key,
-        help=f"{plural(several, 'held-out row')} {'has' if several == 1 else 'have'} more than one reply. At the last "
-        "reply, the earlier ones (a tool call and its result) are in the prompt, so what the run learned there is "
-        "not tested; at the first reply, both models answer the first question and are scored on the first reply "
-        "(a tool call as the template writes it).",
+        help=help,
     )
     keep(key)
     return at

@@ -11,8 +11,8 @@ import streamlit as st
 
 from ftlib.errors import plural
 from ftlib.evaluate import EvalError, conversation
-from ftlib.references import ANSWER_AT, several_replies
-from ui.evaluate_view import row_label
+from ftlib.references import several_replies
+from ui.evaluate_view import answer_at_radio, row_label
 from ui.kept import default_for, keep, restore
 
 
@@ -102,18 +102,12 @@ def choose_prompt(test_rows: list[dict], split_name: str | None) -> tuple[list[d
     keep(key)
     at = "last"
     if several_replies([test_rows[index]]):  # a tool call, then the answer: which of them the models answer
-        restore("compare_answer_at", list(ANSWER_AT))
-        at = st.radio(
-            "Answer at",
-            list(ANSWER_AT),
-            format_func=lambda a: f"{ANSWER_AT[a]}{' (default)' if a == 'last' else ''}",
-            horizontal=True,
-            key="compare_answer_at",
-            help="This row has more than one reply. At the last one, the earlier replies (a tool call and its "
-            "result) are in the prompt; at the first, the models answer the first question, as the run learned to "
-            "(a tool call), and the reference is that first reply.",
+        at = answer_at_radio(
+            "compare_answer_at",
+            "This row has more than one reply. At the last one, the earlier replies (a tool call and its result) are "
+            "in the prompt; at the first, the models answer the first question, as the run learned to (a tool call), "
+            "and the reference is that first reply.",
         )
-        keep("compare_answer_at")
     messages, tools = conversation_or_row(test_rows[index], at), test_rows[index].get("tools") or None
     if messages and messages[-1]["role"] == "assistant":
         return messages[:-1], messages[-1], tools
