@@ -76,9 +76,11 @@ class StoredItem:
             return ""
         one = len(runs) == 1
         end, them = ("it ends", "it") if one else ("they end", "them")
+        named = f"{', '.join(runs[:5])}{', ...' if len(runs) > 5 else ''}"
+        who = f"queued or running run {named}" if one else f"{len(runs)} queued or running runs {named}"
         return (
-            f"The {self.kind} '{self.label}' is read at the start of the queued or running {_run_words(runs)}, queued "
-            f"without {'its' if one else 'their'} own copy of the rows: remove it once {end}, or stop {them} first."
+            f"The {self.kind} '{self.label}' is read at the start of the {who}, queued without "
+            f"{'its' if one else 'their'} own copy of the rows: remove it once {end}, or stop {them} first."
         )
 
     def losing_words(self) -> str:

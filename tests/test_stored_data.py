@@ -46,6 +46,18 @@ def test_removing_a_split_or_an_upload_frees_it_and_leaves_the_runs_on_them_whol
     assert workspace.load_split(str(workspace.kept_split(runs.find(run_id).path)))[0] == ROWS[:8]
 
 
+def test_the_runs_a_removal_waits_for_are_named_once_counted():
+    """One run by its id ("the queued or running run a"), more by their count and ids, the first five."""
+    from pathlib import Path
+
+    item = stored_data.StoredItem("split", "s", "s", Path("s"), 1, None, needs={"a": "queued"})
+    assert "read at the start of the queued or running run a, queued without its own copy" in item.blocked_words()
+    item.needs = {"a": "queued", "b": "running"}
+    assert "read at the start of the 2 queued or running runs a, b, queued without their own" in item.blocked_words()
+    item.needs = {f"r{i}": "queued" for i in range(7)}
+    assert "the 7 queued or running runs r0, r1, r2, r3, r4, ..., queued" in item.blocked_words()
+
+
 def test_an_unknown_name_is_refused_naming_the_known_ones():
     workspace.save_upload("chats.jsonl", BYTES)
     with pytest.raises(stored_data.StoredDataError, match=r"no upload or saved split named 'nope'.*chats\.jsonl"):
@@ -58,7 +70,9 @@ def test_a_queued_run_without_its_own_rows_keeps_the_split_it_reads_at_its_start
     split_from("x.jsonl")
     (item,) = stored_data.list_stored()
     assert item.needs == {run_id: "queued"} and item.blocking() == [run_id]
-    with pytest.raises(stored_data.StoredDataError, match=f"queued or running 1 run \\({run_id}\\)"):
+    with pytest.raises(
+        stored_data.StoredDataError, match=f"the queued or running run {run_id}, queued without its own copy"
+    ):
         stored_data.remove("chats")
     assert workspace.load_split("chats")[0] == ROWS[:8]
     runs.find(run_id).update_status(state="failed")  # ended: no start to read it at, only a resume
