@@ -118,19 +118,23 @@ def blank_rows(records: list[tuple[int, dict]]) -> tuple[list[tuple[int, dict]],
     return kept, blank
 
 
-def only_blank_rows(filename: str, blank: list[int], refused: list[str]) -> str:
+def only_blank_rows(filename: str, blank: list[int], refused: list[str], kind: str = "csv") -> str:
     """Why a table whose rows are all blank (`blank_rows`) or refused (`refused`: "where: why" of the first) cannot be
-    used, with what to do: the DataError's message.
+    used, with what to do: the DataError's message. `kind`: the file's (`file_bytes.file_kind`): a CSV or TSV file
+    has a header line, a Parquet file column names.
 
     >>> only_blank_rows("x.csv", [1, 2], [])
     'x.csv has a header but no rows: its 2 rows are blank (every cell empty). Choose a file with at least one row, \
 or fill these in.'
+    >>> only_blank_rows("x.parquet", [1], [], "parquet")[:62]
+    'x.parquet has column names but no rows: its 1 row is blank (ev'
     """
     n = len(blank)
     said = f"{plural(n, 'row')} {'is' if n == 1 else 'are'} blank (every cell empty)"
     if refused:
         return f"No row of {filename} could be read: {said}; the others cannot be used. {'; '.join(refused)}"
-    return f"{filename} has a header but no rows: its {said}. Choose a file with at least one row, or fill these in."
+    header = "column names" if kind == "parquet" else "a header"
+    return f"{filename} has {header} but no rows: its {said}. Choose a file with at least one row, or fill these in."
 
 
 def blank_rows_note(blank: list[int], where: Callable[[int], str]) -> list[FieldNotice]:

@@ -410,7 +410,7 @@ def load_bytes(
     records, blank = blank_rows(records) if columns is not None else (records, [])  # a sheet's `,,,,` rows
     total -= len(blank)
     if blank and not records:
-        raise DataError(only_blank_rows(filename, blank, [f"{where(e.row)}: {e.message}" for e in errors[:3]]))
+        raise DataError(only_blank_rows(filename, blank, [f"{where(e.row)}: {e.message}" for e in errors[:3]], kind))
     forced = fmt is not None  # the caller said which format: prompts only is then what they meant
     # The rows that could not be read may be the file's real rows: named, where and why, if no format fits
     fmt = fmt or _vote(

@@ -82,6 +82,19 @@ def test_a_table_of_blank_rows_only_is_refused_with_what_to_do():
         load_bytes(HEADER.encode() + b",,,,\n,,,,\n", "tickets.csv", column_map=MAP)
 
 
+def test_a_parquet_file_of_blank_rows_only_is_said_to_have_column_names_not_a_header():
+    """A Parquet file has no header line: its column names are what it has, its rows every cell empty."""
+    import io
+
+    import pandas as pd
+
+    buffer = io.BytesIO()
+    pd.DataFrame({"Customer Message": [None, ""], "Agent Reply": [None, " "]}).to_parquet(buffer)
+    with pytest.raises(DataError, match=r"tickets.parquet has column names but no rows: its 2 rows are blank") as e:
+        load_bytes(buffer.getvalue(), "tickets.parquet", column_map=MAP)
+    assert "header" not in str(e.value)
+
+
 def test_a_row_with_one_cell_is_not_blank():
     result = load_bytes(tickets(",,,,Acct\n"), "tickets.csv", column_map=MAP)
     assert [e.row for e in result.errors] == [4] and not any("blank row" in n.message for n in result.notices)
