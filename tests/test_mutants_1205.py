@@ -224,8 +224,10 @@ def test_sizes_and_many_runs_in_words():
     assert (size_words(1023), size_words(1024)) == ("1023 B", "1 KiB")
     item = StoredItem("split", "s", "s", Path("s"), 1, None, runs=[f"r{i}" for i in range(5)])
     assert used_words(item) == "runs r0, r1, r2 (+2 more)"
+    item.needs = {f"r{i}": "failed" for i in range(7)}  # ended: they lose their resume
+    assert "r0, r1, r2, r3, r4, ..." in item.losing_words() and "r5" not in item.losing_words()
     item.needs = {f"r{i}": "queued" for i in range(7)}
-    assert "queued or running 7 runs (r0, r1, r2, r3, r4, ...)" in item.blocked_words()
+    assert "r0, r1, r2, r3, r4, ..." in item.blocked_words() and "r5" not in item.blocked_words()
 
 
 # ftlib/job_owners.py
@@ -322,3 +324,83 @@ def test_a_turn_with_a_role_is_never_refused_as_an_item_and_a_reference_says_so(
     assert item_problem({"from": "gpt", "type": "web_search_call", "value": "Hi."}) is None
     said = item_problem({"type": "item_reference", "id": "msg_1"})
     assert "take the reference out" in said and "your own code" not in said and "OpenAI ran" not in said
+
+
+# ftlib/cpu_memory.py
+
+
+def test_bf16_products_are_not_estimated_for_several_processes(monkeypatch):
+    """fastpath.bf16_products is off when a run spreads over processes: the estimate must not count it then."""
+    from ftlib.cpu_memory import bf16_products
+
+    monkeypatch.delenv("FTLIB_FAST_PATH", raising=False)
+    monkeypatch.setenv("FTLIB_CPU_BF16", "1")
+    assert bf16_products("dpo", "lora", "auto", 1) is True
+    assert bf16_products("dpo", "lora", "auto", 2) is False
+
+
+def test_a_full_fine_tune_under_bf16_products_keeps_torchs_attention():
+    from ftlib.cpu_memory import streams
+
+    assert streams(4, "full", "full", mixed=True).cpu_attention is False
+    assert streams(4, "dpo", "lora", mixed=True).cpu_attention is True
+
+
+def test_rows_of_exactly_max_length_go_through_cpu_attention():
+    """cpu_attention runs rows of up to and including MAX_LENGTH positions (its `length <= MAX_LENGTH`)."""
+    from ftlib import cpu_attention
+    from ftlib.cpu_memory import Streams, block_bytes
+
+    shape = SimpleNamespace(hidden=64, intermediate=128, kv_heads=2, heads=4)
+    s, seq = Streams(stream=2, products=2, cpu_attention=True), cpu_attention.MAX_LENGTH
+    common = 2 * 64 * 2 + 3 * 64 * 2 + 3 * 128 * 2 + 128 * 2
+    assert block_bytes(shape, seq, s) == common + (2 * 64 + 2 * 32 + 4 * seq) * 2
+    assert block_bytes(shape, seq + 1, s) == common + (4 * 64 + seq + 1) * 2
+
+
+def test_a_run_whose_own_copy_is_lost_does_not_hold_the_split():
+    """A queued run whose copy of its rows is gone cannot train at all (workspace.lost_split): it does not read the
+    split at its start, so it neither blocks the split's removal nor is warned about."""
+    import shutil
+
+    from ftlib import runs, stored_data, workspace
+    from ftlib.config import RunConfig
+
+    workspace.save_split("chats", STORED_ROWS[:8], STORED_ROWS[8:], {"path": "x.jsonl"})
+    run_id = runs.create_run(RunConfig(dataset="chats", name="on-split", device="cpu"))
+    shutil.rmtree(workspace.kept_split(runs.find(run_id).path))
+    (item,) = stored_data.list_stored()
+    assert item.runs == [run_id] and item.needs == {}
+    assert stored_data.remove("chats").warnings == []
+
+
+def test_a_column_filled_in_one_row_is_not_the_likeliest():
+    """The mean is over every row: one long note in a sparse column does not outrank the replies every row has."""
+    from ftlib.map_hint import likeliest_columns
+
+    raw = [
+        (1, {"q": "How do I log in?", "a": "Press Log in.", "notes": "Escalated twice, refund given."}),
+        (2, {"q": "Where is my bill?", "a": "Under Billing.", "notes": None}),
+        (3, {"q": "Can I export it?", "a": "Yes, as CSV.", "notes": ""}),
+    ]
+    assert likeliest_columns(["q", "a", "notes"], raw) == ["q", "a"]
+
+
+def test_a_blank_cell_of_the_first_rows_is_none(tmp_path):
+    from ftlib.table_peek import first_table_rows
+
+    (tmp_path / "t.csv").write_text("Question,Answer\nHi?,\nBye?,Bye.\n")
+    assert first_table_rows(tmp_path / "t.csv") == [
+        {"Question": "Hi?", "Answer": None},
+        {"Question": "Bye?", "Answer": "Bye."},
+    ]
+
+
+def test_lora_products_under_bf16_products_are_counted_in_fp32():
+    from ftlib.cpu_memory import Streams, block_bytes
+
+    shape = SimpleNamespace(hidden=64, intermediate=128, kv_heads=2, heads=4)
+    mixed = Streams(stream=4, products=2, cpu_attention=True, mixed_lora=True, head=2)
+    plain = Streams(stream=4, products=2, cpu_attention=True, mixed_lora=False, head=2)
+    extra = block_bytes(shape, 64, mixed, lora_r=8, adapted=7) - block_bytes(shape, 64, plain, lora_r=8, adapted=7)
+    assert extra == 7 * 8 * (4 - 2)
