@@ -404,3 +404,13 @@ def test_lora_products_under_bf16_products_are_counted_in_fp32():
     plain = Streams(stream=4, products=2, cpu_attention=True, mixed_lora=False, head=2)
     extra = block_bytes(shape, 64, mixed, lora_r=8, adapted=7) - block_bytes(shape, 64, plain, lora_r=8, adapted=7)
     assert extra == 7 * 8 * (4 - 2)
+
+
+def test_the_lm_heads_scores_count_its_fp32_chunks():
+    from ftlib import headloss
+    from ftlib.cpu_memory import Streams, activation_bytes
+
+    shape = SimpleNamespace(hidden=64, intermediate=128, kv_heads=2, heads=4, layers=2, vocab=1000)
+    s, tokens = Streams(stream=2, products=2, cpu_attention=True, head=2), 4 * 64
+    scores = activation_bytes(shape, tokens, 64, s) - activation_bytes(shape, tokens, 64, s, head=False)
+    assert scores == tokens * 1000 * 2 + 3 * min(tokens, headloss.ROW_CHUNK) * 1000 * 4
