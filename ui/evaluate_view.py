@@ -412,7 +412,7 @@ def cost_time_note(seconds: float | None, work: dict | None = None) -> str:
 
     >>> cost_time_note(630.0)
     '⏱ About 10 min 30 s on this server, at the pace of its last measure here.'
-    >>> cost_time_note(None, {"rows": 24, "questions": 8, "samples": 4, "max_new_tokens": 40})[:82]
+    >>> cost_time_note(None, {"rows": 24, "questions": 8, "samples": 4, "max_new_tokens": 40})[:83]
     '⏱ It samples 4 answers to each of 8 questions from both models (up to 40 tokens eac'
     """
     if seconds is not None:
