@@ -90,7 +90,9 @@ def test_two_process_ddp_run_on_cpu_splits_the_batches_and_finishes(tiny_model_d
 def test_two_machines_of_one_process_train_what_one_process_trains(tiny_model_dir, tmp_path, monkeypatch):
     data = rows_file(tmp_path)
     # No adapter dropout: its masks are drawn per process, the one thing that may differ.
-    common = dict(method="lora", lora_dropout=0.0, learning_rate=1e-2)
+    # One warmup step at lr 0 (floor(4 x 0.25)), the schedule these tolerances were set with: without it Adam's first
+    # update (about lr x the gradient's sign) made an all-reduce's float rounding of a near-zero gradient 2e-5 apart.
+    common = dict(method="lora", lora_dropout=0.0, learning_rate=1e-2, warmup_ratio=0.25)
     monkeypatch.setenv("FTLIB_WORKSPACE", str(tmp_path / "reference"))
     reference = train_here(settings(tiny_model_dir, data, batch_size=4, **common))
 
@@ -142,7 +144,7 @@ def test_fsdp_on_two_cpu_processes_trains_what_one_process_trains_and_saves_a_lo
     from transformers import AutoModelForCausalLM
 
     data = rows_file(tmp_path)
-    common = dict(method="full", learning_rate=1e-3)
+    common = dict(method="full", learning_rate=1e-3, warmup_ratio=0.25)  # one warmup step at lr 0, as above
     monkeypatch.setenv("FTLIB_WORKSPACE", str(tmp_path / "reference"))
     reference = train_here(settings(tiny_model_dir, data, batch_size=4, **common))
 

@@ -507,7 +507,14 @@ def test_full_fine_tuning_with_bf16_products_tracks_fp32(varied_model, tmp_path,
     """Full fine-tuning with bf16 products (fp32 weights, optimizer and stream; each linear layer's product in bf16
     from a copy of its weight made again after every update): losses within 2% of the fp32 run's, and every linear
     weight moves as it does in fp32."""
-    config = tiny_config(varied_model(6), method="full", batch_size=4, max_steps=4, learning_rate=1e-4)
+    config = tiny_config(
+        varied_model(6),
+        method="full",
+        batch_size=4,
+        max_steps=4,
+        learning_rate=1e-4,
+        warmup_ratio=0.25,  # one warmup step (at lr 0), floor(4 x 0.25), as the defaults gave before 9fd509a
+    )
     monkeypatch.setenv("FTLIB_CPU_BF16", "0")
     fp32, fp32_losses, fp32_weights = _train(config, tmp_path, "fp32")
     monkeypatch.setenv("FTLIB_CPU_BF16", "1")

@@ -411,7 +411,14 @@ def test_kto_rows_run_padding_free_with_the_losses_and_weights_of_padded_rows(va
     through the fast head as DPO's do: the same losses, KL estimates, rewards and trained weights as padded rows."""
     from tests.test_alignment import UNPAIRED
 
-    config = tiny_config(varied_model(6), method="kto", batch_size=4, max_steps=3, learning_rate=3e-2)
+    config = tiny_config(
+        varied_model(6),
+        method="kto",
+        batch_size=4,
+        max_steps=3,
+        learning_rate=3e-2,
+        warmup_ratio=0.34,  # one warmup step (at lr 0), floor(3 x 0.34): the steps whose last one moved the KL
+    )
     packed_batches = []
     original = headloss.packed_batch
 

@@ -295,7 +295,13 @@ def test_a_resumed_run_keeps_early_stoppings_count_of_evaluations_without_improv
     after the best and resumed, the run trained on to its last step where the uninterrupted one stopped early: the
     Trainer restores a callback's state from the checkpoint only with `restore_callback_states_from_checkpoint`."""
     config = tiny_config(
-        tiny_model_dir, method="full", max_steps=10, eval_every=1, early_stopping_patience=2, learning_rate=3e-2
+        tiny_model_dir,
+        method="full",
+        max_steps=10,
+        eval_every=1,
+        early_stopping_patience=2,
+        learning_rate=3e-2,
+        warmup_ratio=0.1,  # one warmup step (at lr 0): the schedule whose held-out loss turns after its best
     )
 
     def attempt(run_dir, callback=None, resume=False):

@@ -250,7 +250,7 @@ def test_stop_saves_a_checkpoint_and_resume_continues_with_optimizer_and_schedul
     from transformers import get_cosine_schedule_with_warmup
 
     opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=1e-3)
-    sched = get_cosine_schedule_with_warmup(opt, num_warmup_steps=2, num_training_steps=30)
+    sched = get_cosine_schedule_with_warmup(opt, num_warmup_steps=1, num_training_steps=30)  # floor(30 x 0.05)
     expected = []
     for _ in range(30):
         expected.append(sched.get_last_lr()[0])
