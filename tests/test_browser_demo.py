@@ -67,7 +67,8 @@ def test_what_a_newcomer_sees_is_what_is_true(browser, start_server, tiny_model_
         box = sidebar.get_by_label("Model", exact=True)
         box.fill("no-such/model")
         rerun_after(page, lambda: box.press("Enter"))
-        refusal = sidebar.locator('[data-testid="stAlertContentError"]').inner_text()
+        # Its text after the box's icon (a Material Symbols ligature, "error" as text, aria-hidden: ui.alerts).
+        refusal = sidebar.locator('[data-testid="stAlertContentError"]').inner_text().removeprefix("error").strip()
         assert refusal.startswith("no-such/model cannot be used:") and "Use default" in refusal, refusal
         assert box.input_value() == "default"
         use_model(page, str(tiny_model_dir))
