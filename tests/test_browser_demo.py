@@ -47,8 +47,14 @@ pytestmark = pytest.mark.browser
 STOP_STEPS = 80  # long enough to be stopped mid-way on a busy machine
 
 
+def alert_text(text: str) -> str:
+    """An error box's text after its icon: the Material Symbols ligature ui.alerts gives every error box is the word
+    "error" in the DOM (aria-hidden; a screen reader hears alerts.CSS's "Error: " instead)."""
+    return text.removeprefix("error").strip()
+
+
 def errors(page) -> list[str]:
-    return _main(page).locator('[data-testid="stAlertContentError"]').all_inner_texts()
+    return [alert_text(t) for t in _main(page).locator('[data-testid="stAlertContentError"]').all_inner_texts()]
 
 
 def token_view_text(page) -> str:
@@ -67,8 +73,7 @@ def test_what_a_newcomer_sees_is_what_is_true(browser, start_server, tiny_model_
         box = sidebar.get_by_label("Model", exact=True)
         box.fill("no-such/model")
         rerun_after(page, lambda: box.press("Enter"))
-        # Its text after the box's icon (a Material Symbols ligature, "error" as text, aria-hidden: ui.alerts).
-        refusal = sidebar.locator('[data-testid="stAlertContentError"]').inner_text().removeprefix("error").strip()
+        refusal = alert_text(sidebar.locator('[data-testid="stAlertContentError"]').inner_text())
         assert refusal.startswith("no-such/model cannot be used:") and "Use default" in refusal, refusal
         assert box.input_value() == "default"
         use_model(page, str(tiny_model_dir))
@@ -157,7 +162,8 @@ def test_what_a_newcomer_sees_is_what_is_true(browser, start_server, tiny_model_
         evaluate_run(page, 2)
         main = _main(page)
         # Each row: its prompt, then the reference, the base and the tuned answer next to each other, with losses.
-        assert main.get_by_text(re.compile(r"^Held-out row \d+ · the prompt$")).count() == 2
+        # Its place in the file beside its number where the split kept it ("(line 12 of chat_style.jsonl)").
+        assert main.get_by_text(re.compile(r"^Held-out row \d+( \(line \d+ of [^)]+\))? · the prompt$")).count() == 2
         for header in (
             r"Reference answer \(the test split's\)",
             r"Base model · loss \d+\.\d{3}",
