@@ -396,9 +396,9 @@ def zero_rate_steps(config: RunConfig, steps: int) -> int:
 
 
 def zero_rate_warning(config: RunConfig, train_rows: int) -> str | None:
-    """A warning when the steps at learning rate 0 (`zero_rate_steps`) are a quarter of the run or more: a
-    `--max-steps 1` run learned nothing (its held-out loss after equal to the one before) and said "Finished.", and
-    half of a 2-step run did nothing. None otherwise. The steps are max steps, else those the epochs come to."""
+    """A warning when the steps at learning rate 0 (`zero_rate_steps`) are a quarter of the run or more: a 4-step run
+    with a warmup share of 0.25 or more spends its first step learning nothing. None otherwise. The steps are max
+    steps, else those the epochs come to."""
     steps = config.max_steps or math.ceil(steps_per_pass(config, train_rows) * config.epochs)
     zero, warmup = zero_rate_steps(config, steps), warmup_steps(config, steps)
     if not zero or 4 * zero < steps:
@@ -412,8 +412,7 @@ def zero_rate_warning(config: RunConfig, train_rows: int) -> str | None:
         f"Give it more steps ({more}; from 5 steps on, that one is under a quarter of the run), or set the warmup "
         f"share to 0 (or below {1 / steps:.2g}, which gives {plural(steps, 'step')} no warmup)."
     )
-    if zero >= steps:
-        return f"The run's only optimizer step runs at learning rate 0, so it learns nothing: {ramp}. {fix}"
+    # zero < steps: the warmup is rounded down (ftlib.warmup), so a 1-step run has none.
     return f"{zero} of the run's {steps} optimizer steps runs at learning rate 0 and learns nothing: {ramp}. {fix}"
 
 
