@@ -49,7 +49,7 @@ from ui.inputs import number_in_range
 from ui.kept import allowed, default_for, keep, restore, say_where_set, share, show_shared
 from ui.labels import POLICY_LABELS, TEMPLATE_LABELS, as_in_training, policy_label, setting_label, training_default
 from ui.token_panels import markdown_quote, show_checks, show_counts, show_encoded, show_unpaired
-from ui.token_view import diff_html, legend_html, rendered_html, tokens_html
+from ui.token_view import diff_html, legend_html, rendered_html, reset_block_ids, tokens_html
 
 # A page is also served by its URL before any session has built app.py's navigation (Streamlit serves the
 # pages/ folder until then): the password is checked here too, not only in app.py.
@@ -57,6 +57,8 @@ require_password()
 # A new session starts from the settings of the run last started, as the Train page does: its template, mask policy
 # and max length are the choices this page previews (a cold test: it showed the defaults until Train was opened).
 start_from_last_run()
+# The token blocks' skip-link ids count from here on every run: unique on the page, the same on a rerun.
+reset_block_ids()
 
 EXAMPLE = [
     {"role": "system", "content": "You answer in one short sentence."},

@@ -114,7 +114,8 @@ def test_a_link_before_a_blocks_token_pills_skips_them_all():
 
 TWO_BLOCKS_APP = """
 import streamlit as st
-from ui.token_view import tokens_html
+from ui.token_view import reset_block_ids, tokens_html
+reset_block_ids()
 tokens = [{"index": i, "text": f"t{i}", "id": i} for i in range(3)]
 left, right = st.columns(2)
 left.html(tokens_html(tokens))
@@ -141,6 +142,44 @@ def test_two_identical_blocks_of_a_page_each_skip_to_their_own_end():
     assert first[0] != second[0], (first, second)
     app.run()
     assert drawn() == [first, second]
+
+
+def test_block_ids_restart_on_each_run_from_the_pages_reset_not_streamlits_internals(monkeypatch):
+    """The count of a page's blocks starts again at the page's `reset_block_ids`, not when Streamlit's private
+    per-run state changes: here every run is given the same `cursors` dict (which the ids were once told apart by),
+    and a rerun still draws the same two ids, each block's own."""
+    from streamlit.runtime.scriptrunner_utils.script_run_context import ScriptRunContext
+    from streamlit.testing.v1 import AppTest
+
+    kept: dict = {}
+    reset = ScriptRunContext.reset
+
+    def reset_keeping_one_dict(self, *args, **kwargs):
+        reset(self, *args, **kwargs)
+        kept.clear()
+        self.cursors = kept
+
+    monkeypatch.setattr(ScriptRunContext, "reset", reset_keeping_one_dict)
+    app = AppTest.from_string(TWO_BLOCKS_APP)
+    ids = []
+    for _ in range(3):
+        app.run()
+        ids.append([block_order(element.proto.body)[0] for element in app.get("html")])
+    assert len(set(ids[0])) == 2 and ids[1] == ids[0] and ids[2] == ids[0], ids
+
+
+def test_every_page_drawing_token_blocks_resets_their_count_at_its_top():
+    """A page that draws token pills (`tokens_html`, directly or through `ui.token_panels.show_encoded`) calls
+    `reset_block_ids` at its top level before drawing any, or its blocks' ids would count on from another run."""
+    drawing = []
+    for page in sorted((ROOT / "pages").glob("*.py")):
+        code = re.sub(r"^(from|import) .*$", "", page.read_text(), flags=re.M)  # the calls, not the imports
+        calls = [code.index(name) for name in ("tokens_html(", "show_encoded(") if name in code]
+        if calls:
+            drawing.append(page.name)
+            assert "\nreset_block_ids()\n" in code, page.name
+            assert code.index("\nreset_block_ids()\n") < min(calls), page.name
+    assert "2_Tokens.py" in drawing
 
 
 def test_the_compare_grid_has_one_link_past_all_its_tokens():

@@ -222,7 +222,16 @@ def cut_not_drawn(cut: int, drawn: int = CUT_DRAWN) -> str:
     )
 
 
-_BLOCKS_KEY = "_ft_blocks_this_run"  # session state: (this run's marker, a Counter of the block ids drawn)
+_BLOCKS_KEY = "_ft_blocks_this_run"  # session state: a Counter of the block ids this page run drew so far
+
+
+def reset_block_ids() -> None:
+    """Start this page run's count of token blocks afresh (`block_id`): called at the top of every page that draws
+    token blocks (`tokens_html`), on every run, so that the ids count from the page's top each time (unique on the
+    page, the same on a rerun). A page that does not call it gets ids from the content only (two identical blocks
+    then share one). Nothing outside a script run."""
+    if get_script_run_ctx(suppress_warning=True) is not None:
+        st.session_state[_BLOCKS_KEY] = collections.Counter()
 
 
 def skip_link(target: str, what: str) -> str:
@@ -242,7 +251,8 @@ def block_id(body: str) -> str:
     """An id for the end of a block, from its content and how many blocks of the same content this page run drew
     before it: the same on every rerun (Streamlit redraws an element whose HTML changed), and unique on the page
     even where a block is drawn twice (the same row twice, the Tokens page's two templates writing the same
-    tokens), so each block's skip link lands after its own pills. Outside a script run, from the content only."""
+    tokens), so each block's skip link lands after its own pills. The count starts at the page's `reset_block_ids`;
+    outside a script run, or on a page that does not call it, the id is from the content only."""
     base = "ft-after-" + hashlib.sha1(body.encode()).hexdigest()[:12]
     seen = _drawn_this_run()
     if seen is None:
@@ -252,16 +262,11 @@ def block_id(body: str) -> str:
 
 
 def _drawn_this_run() -> collections.Counter | None:
-    """How many blocks of each id this script run drew so far (None outside a run). A run is told from the last by
-    its context's `cursors`, a dict Streamlit makes anew for every run (`ScriptRunContext.reset`)."""
-    ctx = get_script_run_ctx(suppress_warning=True)
-    if ctx is None:
+    """How many blocks of each id this page run drew so far, counted since the page's `reset_block_ids` (None outside
+    a script run, or on a page that does not reset the count)."""
+    if get_script_run_ctx(suppress_warning=True) is None:
         return None
-    run, seen = st.session_state.get(_BLOCKS_KEY, (None, None))
-    if run is not ctx.cursors:
-        seen = collections.Counter()
-        st.session_state[_BLOCKS_KEY] = (ctx.cursors, seen)
-    return seen
+    return st.session_state.get(_BLOCKS_KEY)
 
 
 def tokens_html(
