@@ -27,7 +27,7 @@ import uuid
 from pathlib import Path
 
 from ftlib import workspace
-from ftlib.errors import UserError, plural
+from ftlib.errors import UserError
 from ftlib.file_lock import locked
 
 LEFTOVER_AGE = 3600  # seconds: a `.tmp` file younger than this may be a write under way
@@ -76,22 +76,27 @@ class StoredItem:
             return ""
         one = len(runs) == 1
         end, them = ("it ends", "it") if one else ("they end", "them")
-        named = f"{', '.join(runs[:5])}{', ...' if len(runs) > 5 else ''}"
-        who = f"queued or running run {named}" if one else f"{len(runs)} queued or running runs {named}"
         return (
-            f"The {self.kind} '{self.label}' is read at the start of the {who}, queued without "
+            f"The {self.kind} '{self.label}' is read at the start of the {_run_words(runs, 'queued or running')}, "
+            "queued without "
             f"{'its' if one else 'their'} own copy of the rows: remove it once {end}, or stop {them} first."
         )
 
     def losing_words(self) -> str:
-        """What removing it takes from the runs `losing` names, in words ("" for none)."""
+        """What removing it takes from the runs `losing` names, in words ("" for none), in the singular or the plural,
+        said alike before the removal (the page's question) and after it (its notice, `data remove`'s warning): "The
+        run a has no copy of its rows and reads the split 'chats' again to resume or to be evaluated: without the
+        split, it can do neither (its results and model are untouched)." """
         if not (runs := self.losing()):
             return ""
         one = len(runs) == 1
+        they, its, has, reads, models = (
+            ("it", "its", "has", "reads", "model") if one else ("they", "their", "have", "read", "models")
+        )
         return (
-            f"{_run_words(runs)} {'has' if one else 'have'} no copy of {'its' if one else 'their'} rows and "
-            f"{'reads' if one else 'read'} the {self.kind} '{self.label}' again to resume or be evaluated: "
-            f"{'it' if one else 'they'} no longer can ({'its' if one else 'their'} results and models are untouched)."
+            f"The {_run_words(runs)} {has} no copy of {its} rows and {reads} the {self.kind} '{self.label}' again to "
+            f"resume or to be evaluated: without the {self.kind}, {they} can do neither ({its} results and {models} "
+            "are untouched)."
         )
 
     def kept_words(self) -> str:
@@ -296,8 +301,16 @@ def _check_inside(item: StoredItem) -> None:
         )
 
 
-def _run_words(runs: list[str]) -> str:
-    return f"{plural(len(runs), 'run')} ({', '.join(runs[:5])}{', ...' if len(runs) > 5 else ''})"
+def _run_words(runs: list[str], kind: str = "") -> str:
+    """The runs by their ids as said aloud, the first five: one as "run a", more counted, "2 runs a, b"; `kind` said
+    before the noun.
+
+    >>> _run_words(["a"]), _run_words(["a", "b"], "queued or running")
+    ('run a', '2 queued or running runs a, b')
+    """
+    named = f"{', '.join(runs[:5])}{', ...' if len(runs) > 5 else ''}"
+    kind = f"{kind} " if kind else ""
+    return f"{kind}run {named}" if len(runs) == 1 else f"{len(runs)} {kind}runs {named}"
 
 
 def remove(name: str, expect: tuple | None = None) -> Removed:

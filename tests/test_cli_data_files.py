@@ -101,3 +101,15 @@ def test_an_own_file_name_two_uploads_have_is_refused_naming_both_and_nothing_is
     assert err.startswith("error: 'chats.jsonl' names 2 stored files:") and first.name in err and second.name in err
     assert first.exists() and second.exists()
     assert main(["data", "remove", f"upload:{first.name}"]) == 0 and not first.exists() and second.exists()
+
+
+def test_removing_an_upload_a_finished_run_reads_again_says_what_the_run_loses(capsys):
+    """The run's id said as one run is ("The run ID has"), not "1 run (ID) has"."""
+    target = workspace.uploads_dir() / "20261205-100000-abcdef-late.jsonl"
+    run_id = runs.create_run(RunConfig(dataset=str(target), name="early", device="cpu"))  # kept no copy: not there
+    target.write_bytes(BYTES)
+    runs.find(run_id).update_status(state="done")
+    assert main(["data", "remove", "late.jsonl"]) == 0
+    err = capsys.readouterr().err
+    assert err.startswith(f"warning: The run {run_id} has no copy of its rows and reads the upload 'late.jsonl ")
+    assert "without the upload, it can do neither (its results and model are untouched)." in err, err

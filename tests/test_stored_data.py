@@ -77,7 +77,7 @@ def test_a_queued_run_without_its_own_rows_keeps_the_split_it_reads_at_its_start
     assert workspace.load_split("chats")[0] == ROWS[:8]
     runs.find(run_id).update_status(state="failed")  # ended: no start to read it at, only a resume
     removed = stored_data.remove("chats")
-    assert "no longer can" in removed.warnings[0] and run_id in removed.warnings[0]
+    assert "it can do neither" in removed.warnings[0] and run_id in removed.warnings[0]
 
 
 def test_a_split_saved_again_since_it_was_listed_is_kept():
@@ -149,10 +149,28 @@ def test_an_upload_a_queued_run_reads_at_its_start_is_kept_and_a_finished_one_is
     runs.find(run_id).update_status(state="interrupted")
     removed = stored_data.remove("late.jsonl")
     assert removed.warnings == [
-        f"1 run ({run_id}) has no copy of its rows and reads the upload '{item.label}' again "
-        "to resume or be evaluated: it no longer can (its results and models are untouched)."
+        f"The run {run_id} has no copy of its rows and reads the upload '{item.label}' again to resume or to be "
+        "evaluated: without the upload, it can do neither (its results and model are untouched)."
     ]
     assert not target.exists()
+
+
+def test_the_runs_a_removal_takes_a_resume_from_are_said_in_the_singular_and_the_plural():
+    """It read "1 run (a) has no copy of its rows ... it no longer can", said before the removal as after it."""
+    from pathlib import Path
+
+    item = stored_data.StoredItem("split", "s", "chats", Path("s"), 1, None, needs={"a": "done"})
+    assert item.losing_words() == (
+        "The run a has no copy of its rows and reads the split 'chats' again to resume or to be evaluated: without "
+        "the split, it can do neither (its results and model are untouched)."
+    )
+    item.needs = {"a": "done", "b": "failed", "c": "queued"}  # c is not losing it: it blocks the removal
+    assert item.losing_words() == (
+        "The 2 runs a, b have no copy of their rows and read the split 'chats' again to resume or to be evaluated: "
+        "without the split, they can do neither (their results and models are untouched)."
+    )
+    item.needs = {f"r{i}": "done" for i in range(7)}
+    assert item.losing_words().startswith("The 7 runs r0, r1, r2, r3, r4, ... have no copy of their rows")
 
 
 def test_what_a_removal_leaves_whole_is_said_in_the_singular_and_the_plural():
