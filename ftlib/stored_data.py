@@ -11,7 +11,9 @@ Removing never changes what a run trains on: a run keeps its own copy of its row
 a run without one (queued while its data could not be read, or made before runs kept their rows) reads the data
 again: at its start (so removal is refused while such a run is queued or running), and at a resume or an evaluation
 (so removal says which runs lose those). Removal runs under the run queue's lock (no queued run starts meanwhile) and
-under the split's save lock (`workspace.save_split`'s: a save of the same name waits, and is whole, or removed whole).
+under the split's save lock (`workspace.save_split`'s: a save of the same name waits, and is whole, or removed whole),
+or the uploads' lock (`upload_reuse`: the same file uploaded again meanwhile reuses the upload, which is then kept,
+or finds it gone and is stored anew).
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ import time
 import uuid
 from pathlib import Path
 
-from ftlib import workspace
+from ftlib import upload_reuse, workspace
 from ftlib.errors import UserError
 from ftlib.file_lock import locked
 
@@ -318,17 +320,19 @@ def remove(name: str, expect: tuple | None = None) -> Removed:
 
     Refused (StoredDataError, nothing removed): an unknown name; a path outside the workspace's uploads/ or datasets/
     (a link); a queued or running run that has no copy of its rows and reads it at its start; `expect` given (the
-    `version` the caller listed) and the item saved again since. Decided and done under the run queue's lock and
-    the split's save lock, so no queued run starts, and no save of the same name writes, in between. A split folder is
+    `version` the caller listed) and the item saved again since (an upload: sent again, `upload_reuse`). Decided and
+    done under the run queue's lock and the split's save lock (an upload: the uploads' lock), so no queued run starts,
+    no save of the same name writes, and no upload sent again reuses it, in between. A split folder is
     first renamed out of datasets/ (readers see it whole or gone), then deleted. `warnings`: the runs without a copy of
     their rows that can no longer resume or be evaluated."""
     from ftlib.run_create import QUEUE_LOCK
 
     with locked(workspace.runs_dir() / QUEUE_LOCK):
         item = find(name)
+        # A split's save lock; the uploads' lock, which an upload sent again takes to reuse an earlier one
         lock = item.path.with_name(f".{item.path.name}.lock") if item.kind == "split" else None
-        with locked(lock) if lock else contextlib.nullcontext():
-            item = find(name)  # again, under the save lock: a save may have replaced it meanwhile
+        with locked(lock or workspace.uploads_dir() / upload_reuse.LOCK):
+            item = find(name)  # again, under the lock: a save may have replaced it, a reuse marked it saved again
             _check_inside(item)
             if expect is not None and json.dumps(list(expect)) != json.dumps(list(item.version)):
                 raise StoredDataError(

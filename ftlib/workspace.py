@@ -24,6 +24,7 @@ from ftlib.file_lock import locked
 from ftlib.file_names import safe_name
 from ftlib.json_rows import read_jsonl
 from ftlib.models import ftlib_home
+from ftlib.upload_reuse import reused
 
 
 def workspace_dir() -> Path:
@@ -191,11 +192,10 @@ def space_hint() -> str:
 
 def save_upload(filename: str, data: bytes) -> Path:
     """Store an uploaded file under uploads/ with a sanitized, unique name; the same file uploaded again (its name and
-    bytes) is the one stored already, so "reopen an earlier upload" lists it once, with the choices made for it."""
+    bytes) is the one stored already, marked saved again, or a fresh copy where a removal took it (`upload_reuse`)."""
     name = safe_name(filename, default="upload")
-    for earlier in list_uploads():
-        if upload_name(earlier) == name and earlier.stat().st_size == len(data) and earlier.read_bytes() == data:
-            return earlier
+    if (earlier := reused([p for p in list_uploads() if upload_name(p) == name], data, uploads_dir())) is not None:
+        return earlier
     # A short random tag keeps two uploads of the same name in the same second apart.
     target = uploads_dir() / f"{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}-{name}"
     write_files({target: data}, hint=space_hint())  # never a half upload listed among the earlier ones

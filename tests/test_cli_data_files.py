@@ -103,6 +103,26 @@ def test_an_own_file_name_two_uploads_have_is_refused_naming_both_and_nothing_is
     assert main(["data", "remove", f"upload:{first.name}"]) == 0 and not first.exists() and second.exists()
 
 
+def test_an_upload_sent_again_between_the_listing_and_the_removal_is_kept(capsys, monkeypatch):
+    """`data remove` lists, then removes: the same file uploaded again in between (a teammate's Data page) reuses the
+    upload listed, and removing it then left that page reading a file that was gone."""
+    upload = workspace.save_upload("chats.jsonl", BYTES)
+    real_remove = stored_data.remove
+
+    def uploaded_again_first(name, *args, **kwargs):
+        assert workspace.save_upload("chats.jsonl", BYTES) == upload  # reused, not a second copy
+        return real_remove(name, *args, **kwargs)
+
+    monkeypatch.setattr(stored_data, "remove", uploaded_again_first)
+    assert main(["data", "remove", "chats.jsonl"]) == 2
+    err = capsys.readouterr().err
+    assert (
+        err.startswith(f"error: The upload '{upload.name}' was saved again since it was listed")
+        and len(err.strip().splitlines()) == 1
+    ), err
+    assert upload.read_bytes() == BYTES
+
+
 def test_removing_an_upload_a_finished_run_reads_again_says_what_the_run_loses(capsys):
     """The run's id said as one run is ("The run ID has"), not "1 run (ID) has"."""
     target = workspace.uploads_dir() / "20261205-100000-abcdef-late.jsonl"

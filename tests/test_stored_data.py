@@ -173,6 +173,39 @@ def test_the_runs_a_removal_takes_a_resume_from_are_said_in_the_singular_and_the
     assert item.losing_words().startswith("The 7 runs r0, r1, r2, r3, r4, ... have no copy of their rows")
 
 
+def test_an_upload_sent_again_as_a_removal_takes_the_earlier_one_is_stored_anew(monkeypatch):
+    """The same file uploaded again is the earlier upload; a teammate's removal of that upload landed just after the
+    bytes were compared, and the re-uploader's page was handed a path that was gone ("Could not read this file")."""
+    earlier = workspace.save_upload("chats.jsonl", BYTES)
+    real_read = type(earlier).read_bytes
+
+    def removed_right_after_the_comparison(self):
+        data = real_read(self)
+        if self == earlier and self.exists():
+            stored_data.remove(f"upload:{earlier.name}")  # a teammate's "Your files", or `data remove`
+        return data
+
+    monkeypatch.setattr(type(earlier), "read_bytes", removed_right_after_the_comparison)
+    saved = workspace.save_upload("chats.jsonl", BYTES)
+    monkeypatch.setattr(type(earlier), "read_bytes", real_read)
+    assert not earlier.exists(), "the removal did not land in between: the test tests nothing"
+    assert saved != earlier and saved.read_bytes() == BYTES  # a fresh copy, which the page reads
+    assert workspace.list_uploads() == [saved]
+
+
+def test_a_removal_listed_before_the_same_file_was_uploaded_again_is_refused_and_the_upload_kept():
+    """The removal decided on a listing made before the upload sent again reused the earlier one: it is refused, as
+    for a split saved again, so the re-uploader's page finds its file; listed again, it can be removed."""
+    earlier = workspace.save_upload("chats.jsonl", BYTES)
+    (listed,) = stored_data.list_stored()  # the teammate's "Your files" (or `data remove`'s own listing)
+    assert workspace.save_upload("chats.jsonl", BYTES) == earlier  # reused: listed once
+    with pytest.raises(stored_data.StoredDataError, match="was saved again since it was listed"):
+        stored_data.remove(f"upload:{earlier.name}", expect=listed.version)
+    assert earlier.read_bytes() == BYTES
+    (again,) = stored_data.list_stored()
+    assert stored_data.remove(f"upload:{earlier.name}", expect=again.version).freed == len(BYTES)
+
+
 def test_what_a_removal_leaves_whole_is_said_in_the_singular_and_the_plural():
     item = stored_data.StoredItem("upload", "u", "chats.jsonl", workspace.uploads_dir() / "u", 1, None)
     assert item.kept_words() == ""

@@ -91,7 +91,7 @@ def _remove(args) -> int:
             raise stored_data.StoredDataError(f"{blocked} Nothing was removed.")
     freed = 0
     for item in found:
-        removed = stored_data.remove(f"{item.kind}:{item.name}")
+        removed = stored_data.remove(f"{item.kind}:{item.name}", expect=item.version)  # as listed above
         freed += removed.freed
         print(f"removed {item.kind} {item.name} ({stored_data.size_words(removed.freed)} freed)")
         for warning in removed.warnings:
