@@ -119,3 +119,18 @@ def test_the_cli_names_the_lines_of_a_saved_splits_test_part_given_with_data(cap
     ), out
     agg = json.loads(cli(capsys, "evaluate", split_run.id, "--data", "chats", "--json", "--max-new-tokens", "4")[0])
     assert [r["where"] for r in agg["per_row"]] == ["line 5 of chats.jsonl", "line 8 of chats.jsonl"]
+
+
+def test_the_cli_names_the_file_line_of_the_rows_of_a_saved_split_the_run_trained_on(capsys, tmp_path, split_run):
+    """`evaluate RUN --data SPLIT` warned of rows the run trained on as "(row 1, row 2)": the split's held-out rows,
+    though the file's lines of those rows are kept in the split, as every other row the CLI names is placed."""
+    saved_with_lines(tmp_path, ROWS, [1, 3, 4], name="other")  # held out: CHATS[1] (line 3), CHATS[2] (line 6), [3]
+    err = cli(capsys, "evaluate", split_run.id, "--data", "other", "--max-new-tokens", "2")[1]
+    assert (
+        "warning: 2 of the 3 held-out rows of the split other are rows the run trained on: held-out row 1 (line 3 of "
+        "other.jsonl), held-out row 2 (line 6 of other.jsonl); on them the tuned model is measured on what it was "
+        "taught" in err
+    ), err
+    saved_with_lines(tmp_path, ROWS, [1, 3, 4], name="older", lines=False)  # saved before the places were kept
+    err = cli(capsys, "evaluate", split_run.id, "--data", "older", "--max-new-tokens", "2")[1]
+    assert "are rows the run trained on: held-out row 1, held-out row 2; on them" in err, err

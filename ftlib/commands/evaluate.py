@@ -141,7 +141,10 @@ def _evaluate(args) -> int:
         if warning:
             print(warning, file=sys.stderr)
         if seen := E.trained_on(rows[: args.limit or None], run_folder_of(tuned)):
-            print(trained_rows_warning(seen, len(rows[: args.limit or None]), args.data, loaded), file=sys.stderr)
+            split = (saved_split_meta(args.data), len(rows)) if loaded is None else None  # each row's line in its file
+            print(
+                trained_rows_warning(seen, len(rows[: args.limit or None]), args.data, loaded, split), file=sys.stderr
+            )
     elif args.fmt or args.map:
         raise UserError("--format and --map read a --data file: give one, or leave them out for the run's split.")
     elif info:
@@ -217,15 +220,34 @@ def _page_key(args, run: Path | None, info, tuned: Path, measure: str) -> dict |
     return key if K.offered(key) else None
 
 
-def trained_rows_warning(seen: list[int], total: int, data: str, loaded) -> str:
+def trained_rows_warning(seen: list[int], total: int, data: str, loaded, heldout: tuple | None = None) -> str:
     """The warning for --data rows the tuned run trained on (`evaluate.trained_on`), naming the first few where
-    they are in the file (`loaded`, its LoadResult; None for a saved split's test part)."""
-    places = [f"row {i + 1}" if loaded is None else loaded.where(loaded.row_numbers[i]) for i in seen[:3]]
+    they are in the file (`loaded`, its LoadResult). A saved split's test part (`loaded` None) names them as its
+    held-out rows, each with its line in the file the split was saved from where the split keeps it (`heldout`: its
+    meta.json and held-out row count, `eval_runs.heldout_place`), as the rest of `evaluate` and the page name them.
+
+    >>> meta = {"test_lines": {"file": "chats.jsonl", "file_type": "jsonl", "rows": "2,3"}}
+    >>> trained_rows_warning([1], 2, "chats", None, (meta, 2)).split(";")[0]  # doctest: +NORMALIZE_WHITESPACE
+    'warning: 1 of the 2 held-out rows of the split chats are rows the run trained on: held-out row 2
+     (line 7 of chats.jsonl)'
+    """
     more = f" and {len(seen) - 3} more" if len(seen) > 3 else ""
-    return (
-        f"warning: {len(seen)} of the {total} rows of {data} are rows the run trained on ({', '.join(places)}{more}): "
+    why = (
         "on them the tuned model is measured on what it was taught, not on new rows. Evaluate on the run's held-out "
         "rows (leave out --data), or on a file without them."
+    )
+    if loaded is not None:
+        places = ", ".join(loaded.where(loaded.row_numbers[i]) for i in seen[:3])
+        return (
+            f"warning: {len(seen)} of the {total} rows of {data} are rows the run trained on ({places}{more}): {why}"
+        )
+    meta, size = heldout or ({}, 0)
+    places = ", ".join(
+        f"held-out row {i + 1}" + (f" ({at})" if (at := heldout_place(meta, i, size)) else "") for i in seen[:3]
+    )
+    return (
+        f"warning: {len(seen)} of the {total} held-out rows of the split {data} are rows the run trained on: "
+        f"{places}{more}; {why}"
     )
 
 
