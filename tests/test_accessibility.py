@@ -187,6 +187,31 @@ def test_the_batch_grid_has_header_cells_a_caption_and_a_cue_per_kind():
     assert "bar under it" in batch_view.LEGEND and "no bar" in batch_view.LEGEND
 
 
+def test_why_a_batch_cell_is_not_trained_is_said_outside_its_hover_text():
+    """Where a cell's colour does not say why it is not trained (a trained first token, a packed example's start),
+    the reason was in its hover text only, which no keyboard, screen reader or touch screen reaches (WCAG 1.3.1,
+    2.1.1). Such a cell carries a number, says its reason to a screen reader, and the numbered reasons, with the
+    cells they mark, follow the table on screen."""
+    examples = [{"input_ids": [5, 6, 7], "labels": [5, 6, 7]}, {"input_ids": [8, 9], "labels": [8, 9]}]
+    batch = batching.pack(examples, 8, pad_id=3)  # row 1 at positions 0-2, row 2 at 3-4
+    shown = Shown(names=["row 1", "row 2"], texts=[list("abc"), list("de")])
+    out = grid_html(batch, shown, [e["labels"] for e in examples], 0, batch.shape[1])
+    shown_text = re.sub(r" title='[^']*'", "", out)  # what a reader gets without a hover
+    first, start = batch_view.NEVER_SCORED, batch_view.PACKED_START
+    cells = re.findall(
+        r"<td[^>]*>([^<]*)<sup aria-hidden='true'>(\d)</sup><span class='ftsr'>([^<]*)</span></td>", out
+    )
+    assert cells == [("a", "1", f" (note 1: {first})"), ("d", "2", f" (note 2: {start})")]
+    assert f"<ol><li>{first} (row 1 at position 0)</li><li>{start} (row 2 at position 3)</li></ol>" in shown_text
+    assert shown_text.index("</table>") < shown_text.index("<ol>")
+    hidden = rules(batch_view.CSS)[".ftgrid .ftsr"]  # said, not shown: the number and the list below show it
+    assert hidden["position"] == "absolute" and hidden["clip-path"] == "inset(50%)"
+    # A grid whose colours say it all has no numbers and no list.
+    plain = _batch()
+    out = grid_html(plain, Shown(["row 1", "row 2"], [list("abcd"), list("ae")]), plain.labels, 0, 4)
+    assert "<sup" not in out and "<ol>" not in out
+
+
 def test_html_tables_have_column_header_cells():
     out = tables.html_table([{"row": 3, "reason": "no assistant turn"}])
     # Header cells in the table's head: a screen reader names each cell's column (a simple table needs no scope).

@@ -712,4 +712,7 @@ def test_the_grid_shows_as_trained_exactly_the_tokens_its_trained_count_counts()
     right = grids(at)[0]
     counted = [int(m.value.replace(",", "")) for m in at.metric if m.label == "Trained tokens"][0]
     assert right.count("trained: the loss scores this token") == counted
-    assert right.count("never scored: the loss predicts each token from the one before it") == 4
+    never = "never scored: the loss predicts each token from the one before it"
+    assert right.count(f"position id 0 · {never}") == 4  # the hover text of each row's first cell
+    assert right.count(f"(note 1: {never}") == 4  # said in the cell to a screen reader, listed under the grid
+    assert f"<ol><li>{never}, and position 0 has none (row 1 at position 0; row 2 at position 0;" in right

@@ -30,7 +30,11 @@ CSS = """
 .ftgrid td.start{border-left:3px solid #d29922}
 .ftgrid tr.aux td{font-size:10px;color:#666;border-top:none}
 .ftgrid .legend span{padding:1px 6px;margin-right:6px;border-radius:3px}
-.ftgrid caption{position:absolute;width:1px;height:1px;overflow:hidden;clip-path:inset(50%);white-space:nowrap}
+.ftgrid caption,.ftgrid .ftsr{position:absolute;width:1px;height:1px;overflow:hidden;clip-path:inset(50%);
+  white-space:nowrap}
+.ftgrid td sup{font:700 9px sans-serif;margin-left:1px}
+.ftgrid .ftnotes{font-size:13px;margin:.3rem 0 0}
+.ftgrid .ftnotes ol{margin:.1rem 0 0 1.4rem;padding:0}
 </style>
 """
 LEGEND = (
@@ -261,34 +265,65 @@ def _kind(batch: batching.Batch, r: int, j: int) -> str:
     return "trained" if batch.labels[r][j] != batch.label_pad and j > 0 else "masked"
 
 
+# The reasons a cell's colour does not tell (a trained token of the example left untrained here): each such cell is
+# numbered, its reason listed under the grid and said in the cell to a screen reader (a hover reaches neither a
+# keyboard, a screen reader nor a touch screen).
+NEVER_SCORED = "never scored: the loss predicts each token from the one before it, and position 0 has none"
+PACKED_START = (
+    "start of a packed example: position id back to 0, label -100 so it is never predicted from the previous example"
+)
+UNTRAINED_HERE = "label -100 here although the example trains it"
+NOTED = (NEVER_SCORED, PACKED_START, UNTRAINED_HERE)
+NOTED_PLACES = 6  # the cells a note names; past them it counts the rest
+
+
 def _why(batch: batching.Batch, kind: str, at_start: bool, original_label: int, position: int = 1) -> str:
     if kind == "pad":
         return "padding: not attended, not trained"
     if position == 0 and original_label != batch.label_pad:
-        return "never scored: the loss predicts each token from the one before it, and position 0 has none"
+        return NEVER_SCORED
     if batch.layout == "packed" and at_start:
-        return (
-            "start of a packed example: position id back to 0, label -100 so it is never predicted from the "
-            "previous example"
-        )
+        return PACKED_START
     if kind == "masked" and original_label != batch.label_pad:
-        return "label -100 here although the example trains it"
+        return UNTRAINED_HERE
     return "trained: the loss scores this token" if kind == "trained" else "attended, label -100"
 
 
+def notes_html(notes: dict[str, list[str]]) -> str:
+    """The numbered reasons under the grid, in the order of their numbers: `notes` maps each reason (one of NOTED) to
+    the places of the cells it marks (the first NOTED_PLACES named, the rest counted); "" without any.
+
+    >>> notes_html({UNTRAINED_HERE: ["row 2 at position 3", "row 5 at position 0"]})[44:]
+    'label -100 here although the example trains it (row 2 at position 3; row 5 at position 0)</li></ol></div>'
+    """
+    if not notes:
+        return ""
+    items = []
+    for why, places in notes.items():
+        named = "; ".join(places[:NOTED_PLACES])
+        if len(places) > NOTED_PLACES:
+            named += f" and {len(places) - NOTED_PLACES} more"
+        items.append(f"<li>{html.escape(why)} ({html.escape(named)})</li>")
+    return f"<div class='ftnotes'>Numbered cells:<ol>{''.join(items)}</ol></div>"
+
+
 def grid_html(batch: batching.Batch, shown: Shown, original_labels: list[list[int]], lo: int, hi: int) -> str:
-    """The batch as an HTML table of token cells, positions `lo`..`hi`, with a tooltip per cell."""
+    """The batch as an HTML table of token cells, positions `lo`..`hi`, with a tooltip per cell. A cell whose reason
+    its colour does not tell (NOTED) carries a number, and the numbered reasons follow the table (`notes_html`)."""
     owner = batch.seq_idx()
     # A caption and header scopes for a screen reader, which reads each cell with its row and position (the caption
     # is hidden on screen: the page's heading and legend say it there); the label row says trained or -100 in words.
     out = [
         '<div class="ftgrid"><table>',
-        f"<caption>Tokens of the batch, one row per sequence, positions {lo} to {hi - 1}; each cell's hover text says "
-        "whether it is trained, attended or padding</caption>",
+        f"<caption>Tokens of the batch, one row per sequence, positions {lo} to {hi - 1}; the label row under a "
+        "sequence says which tokens are trained (their label is their id) and which are not (-100), a padding cell "
+        "reads pad, and a cell with a note says why it is not trained (the notes are listed after the table too)"
+        "</caption>",
         "<tr><th scope='col'>position</th>",
     ]
     out += [f"<th scope='col' style='text-align:center'>{j}</th>" for j in range(lo, hi)]
     out.append("</tr>")
+    notes: dict[str, list[str]] = {}  # each noted reason, numbered in the order first met: the cells it marks
     for r in range(len(batch.input_ids)):
         row_names = " + ".join(shown.names[s.example] for s in batch.segments[r])
         out.append(f"<tr><th scope='row' title='{html.escape(row_names)}'>{html.escape(row_names[:40])}</th>")
@@ -303,9 +338,14 @@ def grid_html(batch: batching.Batch, shown: Shown, original_labels: list[list[in
                 why = _why(batch, kind, start, original_labels[k][j - seg.start], j)
             tip = f"position {j} · id {tid} · attention {batch.attention_mask[r][j]} · label {lab} · position id {pos}"
             cls = " class='start'" if start and batch.layout == "packed" else ""
-            out.append(
-                f"<td{cls} style='{COLORS[kind]}' title='{html.escape(tip + ' · ' + why)}'>{cell_text(text)}</td>"
-            )
+            note = ""
+            if why in NOTED:
+                notes.setdefault(why, []).append(f"{shown.names[k]} at position {j}")
+                n = list(notes).index(why) + 1
+                # The number on screen; its reason in words for a screen reader, which reads the cell's text.
+                note = f"<sup aria-hidden='true'>{n}</sup><span class='ftsr'> (note {n}: {html.escape(why)})</span>"
+            title = html.escape(f"{tip} · {why}")
+            out.append(f"<td{cls} style='{COLORS[kind]}' title='{title}'>{cell_text(text)}{note}</td>")
         out.append("</tr>")
         for label, values, on in (
             ("token id", batch.input_ids[r], shown.ids),
@@ -317,7 +357,9 @@ def grid_html(batch: batching.Batch, shown: Shown, original_labels: list[list[in
                 cells = "".join(f"<td>{v}</td>" for v in values[lo:hi])
                 # No scope: a header cell opening a row is read as the row's header anyway.
                 out.append(f"<tr class='aux'><th>{label}</th>{cells}</tr>")
-    out.append("</table></div>")
+    out.append("</table>")
+    out.append(notes_html(notes))
+    out.append("</div>")
     return "".join(out)
 
 
@@ -404,6 +446,7 @@ __all__ = [
     "Shown",
     "cell_text",
     "grid_html",
+    "notes_html",
     "overview",
     "padding_free_runs",
     "padding_said",
