@@ -50,3 +50,11 @@ def test_a_measure_run_to_its_end_records_the_pace_the_next_one_is_estimated_fro
     longer = C.estimated_seconds(**{**work, "samples": 4})
     assert longer == pytest.approx(estimate * C.cost_work(work["rows"], 1, 4, 4) / C.cost_work(**work))
     assert cost_time_note(estimate).startswith("⏱ About ")
+
+
+def test_the_estimate_before_the_click_says_what_it_was_timed_from():
+    """It read "About 10 min 30 s on this server, at the pace of its last measure here": a measure of what, and which
+    one, it did not say (one run to its end, of whichever model it measured)."""
+    said = cost_time_note(630.0)
+    assert said.startswith("⏱ About 10 min 30 s, timed from the last measure of what it cost that this server ran to")
+    assert said.endswith("ran to its end (it may have measured another model).")

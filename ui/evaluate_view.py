@@ -407,16 +407,21 @@ COST_WORK = {"rows": len(general_rows()), **TUNING_DEFAULTS}
 
 
 def cost_time_note(seconds: float | None, work: dict | None = None) -> str:
-    """Above "Measure what it cost": about how long it takes, at the pace of this server's last measure (`seconds`,
-    `ftlib.tuning_cost.estimated_seconds`), else what it does and that it takes minutes on a CPU.
+    """Above "Measure what it cost": about how long it takes, and what that is timed from: the pace of the last measure
+    this server ran to its end since it started (`seconds`, `ftlib.tuning_cost.estimated_seconds`; the page measures
+    the same work each time, maybe of another model); else what it does and that it takes minutes on a CPU.
 
-    >>> cost_time_note(630.0)
-    '⏱ About 10 min 30 s on this server, at the pace of its last measure here.'
+    >>> cost_time_note(630.0)  # doctest: +NORMALIZE_WHITESPACE
+    '⏱ About 10 min 30 s, timed from the last measure of what it cost that this server ran to its end (it may have
+     measured another model).'
     >>> cost_time_note(None, {"rows": 24, "questions": 8, "samples": 4, "max_new_tokens": 40})[:83]
     '⏱ It samples 4 answers to each of 8 questions from both models (up to 40 tokens eac'
     """
     if seconds is not None:
-        return f"⏱ About {duration(seconds)} on this server, at the pace of its last measure here."
+        return (
+            f"⏱ About {duration(seconds)}, timed from the last measure of what it cost that this server ran to its "
+            "end (it may have measured another model)."
+        )
     w = work or COST_WORK
     answers = 2 * w["samples"] * w["questions"]
     return (
