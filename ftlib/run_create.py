@@ -23,6 +23,7 @@ from ftlib import run_data, workspace
 from ftlib.config import RunConfig
 from ftlib.file_bytes import data_stem
 from ftlib.run_env import run_env
+from ftlib.run_people import Who, record
 from ftlib.rundir import RunDir, locked
 
 # The queue's lock (ftlib.runs): queue decisions, and the making of a run, so no run is started half made.
@@ -54,7 +55,10 @@ def _new_id(config: RunConfig) -> str:
 
 
 def create_run(
-    config: RunConfig | dict, estimated_memory: int | None = None, rows: tuple[list, list, dict] | None = None
+    config: RunConfig | dict,
+    estimated_memory: int | None = None,
+    rows: tuple[list, list, dict] | None = None,
+    by: Who | None = None,
 ) -> str:
     """Write a new run folder in state `queued` and return its id (does not start it). The run keeps this process's
     FTLIB_* settings (`RUN_ENV`): it trains with them whichever process launches it, resumes included.
@@ -65,7 +69,8 @@ def create_run(
     A split saved over, a file edited later, changes neither a resume nor the run's evaluation.
 
     `estimated_memory`: the memory estimate shown before the start (`ftlib.memory.estimate(...).total`, bytes per
-    process), kept in status.json so the run's measured peak can be read beside it.
+    process), kept in status.json so the run's measured peak can be read beside it. `by`: who started it, where
+    known (ftlib.run_people: a signed-in browser session, the CLI's OS account; None: nobody known), in its who.json.
     """
     if isinstance(config, dict):
         config = RunConfig.from_dict(config)
@@ -90,6 +95,7 @@ def create_run(
             if rows is not None:
                 workspace.keep_run_split(run.path, *rows)
             run.write_env(run_env())
+            record(run.path, "start", by)
             run.update_status(**queued_status(run_id, config, rows is not None, estimated_memory))
             run.write_config(config)  # last: what makes a folder a run (`_all`)
             os.rename(run.path, root / run_id)

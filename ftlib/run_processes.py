@@ -148,4 +148,12 @@ def crashed(tail: list[str]) -> bool:
     )
 
 
-__all__ = ["alive", "crash_reason", "crashed", "running_in"]
+def crash_words(tail: list[str]) -> str:
+    """`crash_reason`, or where the log ends in a traceback cut short (a full disk stopped the process writing it)
+    rather than in the exception it names: that, not the cut line ('File "/work/main/.v')."""
+    reason = crash_reason(tail)
+    cut = reason.startswith(('File "', "^"))  # a frame of the traceback, not its exception
+    return "its log (train.log) ends cut short in a traceback, as a full disk leaves it." if cut else reason
+
+
+__all__ = ["alive", "crash_reason", "crash_words", "crashed", "running_in"]

@@ -83,6 +83,10 @@ class RunSummary:
     kept_step: int | None = None  # the checkpoint early stopping kept (eval_* are its evaluation's); None: the last
     # Each file of the run that could not be read, in a sentence ("status.json is empty"); [] when all read.
     unreadable: list[str] = field(default_factory=list)
+    # Who started it ("ana@example.com", "bob (command line)") and the last thing done to it since ("stopped by
+    # ana@example.com"), where known (ftlib.run_people, its who.json); "" for nobody known and runs from before.
+    started_by: str = ""
+    last_action: str = ""
 
     @property
     def label(self) -> str:
@@ -142,6 +146,13 @@ class RunSummary:
         return self.state
 
     @property
+    def people_text(self) -> str:
+        """'started by ana@example.com · stopped by bob (command line)'; "" where nobody is known."""
+        return " · ".join(
+            x for x in (f"started by {self.started_by}" if self.started_by else "", self.last_action) if x
+        )
+
+    @property
     def memory_text(self) -> str:
         """The measured peak beside the estimate: "Peak memory 1.68 GiB (process, estimated 1.25 GiB before the
         start)"; on a GPU "Peak GPU memory 1.40 GiB allocated, 1.62 GiB reserved (...)"; "" without a measured peak."""
@@ -196,14 +207,17 @@ def ordinal(n: int) -> str:
 
 
 def doing_words(info: RunSummary) -> str:
-    """What a run ahead in the queue is doing, in a few words: "training, step 5 of 12", "queued"."""
+    """What a run ahead in the queue is doing, in a few words, and who started it where known: "training, step 5 of
+    12, started by ana@example.com", "queued"."""
     if info.state == "queued":
-        return "queued"
-    if info.state == "stopping":
-        return f"stopping at step {info.step}"
-    if info.phase == "training":
-        return f"training, step {info.step} of {info.max_steps or '?'}"
-    return info.phase or info.state
+        doing = "queued"
+    elif info.state == "stopping":
+        doing = f"stopping at step {info.step}"
+    elif info.phase == "training":
+        doing = f"training, step {info.step} of {info.max_steps or '?'}"
+    else:
+        doing = info.phase or info.state
+    return doing + (f", started by {info.started_by}" if info.started_by else "")
 
 
 __all__ = ["LAST_STEP_HEADING", "LOSS_SCORE", "SCORES", "RunSummary", "doing_words", "ordinal", "score_text"]

@@ -17,6 +17,7 @@ The folder holds
                                                                        .export.lock)
     completions.jsonl   GRPO: per logged step, the answers it wrote and their rewards (the latest is shown live)
     env.json        the FTLIB_* settings of the process that queued it, which its worker is started with
+    who.json        who started, stopped, resumed it, where known (ftlib.run_people; runs from before have none)
 
 States: queued -> running -> finished | failed | interrupted, `stopping` while a stop is in progress. A run the
 person stopped (Stop, or removed from the queue) ends `interrupted` with `stopped_by: "user"` in status.json; one
@@ -64,6 +65,7 @@ from ftlib.run_files import (
     typed,
     wrong_words,
 )
+from ftlib.run_people import people
 from ftlib.run_summary import LOSS_SCORE, SCORES, RunSummary, score_text
 
 STATES = ("queued", "running", "stopping", "finished", "failed", "interrupted")
@@ -454,6 +456,7 @@ class RunDir:
             processes=_processes(config),
             template=str(config.get("template") or ""),
             kept_step=kept_step,
+            **people(self.path).as_dict(),  # who started it, and the last to act on it since, where known
             unreadable=[
                 *([damage] if damage else []),
                 *wrong_words(STATUS_FILE, status_wrong),

@@ -35,14 +35,14 @@ import sys
 import time
 from pathlib import Path
 
-from ftlib import distributed, run_data, run_resume, sharing, workspace
+from ftlib import distributed, run_data, run_people, run_resume, sharing, workspace
 from ftlib.config import RunConfig
 from ftlib.errors import UserError, numbered, plural
 from ftlib.run_create import QUEUE_LOCK as _QUEUE_LOCK
 from ftlib.run_create import QUEUED_MESSAGE, create_run, queued_status, remove_abandoned
 from ftlib.run_env import RUN_ENV, recorded_env, run_env, worker_environ
 from ftlib.run_files import file_size
-from ftlib.run_processes import alive, crash_reason, crashed, running_in
+from ftlib.run_processes import alive, crash_words, crashed, running_in
 from ftlib.run_summary import doing_words, ordinal
 from ftlib.rundir import ACTIVE, DONE, STATES, UNWRITTEN_ENDS, RunDir, RunSummary, locked, run_folders
 
@@ -96,11 +96,14 @@ def _conflict(a: tuple[str, str], b: tuple[str, str]) -> bool:
 
 
 def submit(
-    config: RunConfig | dict, estimated_memory: int | None = None, rows: tuple[list, list, dict] | None = None
+    config: RunConfig | dict,
+    estimated_memory: int | None = None,
+    rows: tuple[list, list, dict] | None = None,
+    by: run_people.Who | None = None,
 ) -> str:
-    """Queue a run and start it if its device is free; return the run id (`estimated_memory`, `rows`: see
+    """Queue a run and start it if its device is free; return the run id (`estimated_memory`, `rows`, `by`: see
     `create_run`)."""
-    run_id = create_run(config, estimated_memory, rows)
+    run_id = create_run(config, estimated_memory, rows, by)
     advance()
     return run_id
 
@@ -234,7 +237,7 @@ def _reconcile_unlocked(
         if stopped_now:
             state, message = "interrupted", run_resume.stopped_now_message(run.summary().step, checkpoint)
         elif failed:
-            state, message = "failed", f"The training process crashed: {_crash_words(tail)} {where}"
+            state, message = "failed", f"The training process crashed: {crash_words(tail)} {where}"
         else:
             state, message = (
                 "interrupted",
@@ -273,14 +276,6 @@ def _ended_unwritten(state: str, message: str, exc: OSError) -> dict:
     fix = f"free space on the workspace's disk ({workspace.workspace_dir()})" if full else "fix that"
     message += f" {why}, so this is not recorded in its folder yet: {fix} before resuming it."
     return {"state": state, "phase": "", "message": message, "error": message if state == "failed" else None}
-
-
-def _crash_words(tail: list[str]) -> str:
-    """`crash_reason`, or where the log ends in a traceback cut short (a full disk stopped the process writing it)
-    rather than in the exception it names: that, not the cut line ('File "/work/main/.v')."""
-    reason = crash_reason(tail)
-    cut = reason.startswith(('File "', "^"))  # a frame of the traceback, not its exception
-    return "its log (train.log) ends cut short in a traceback, as a full disk leaves it." if cut else reason
 
 
 def reconcile() -> None:
@@ -399,19 +394,22 @@ def queue_place(run_id: str, named: int = 3) -> str:
 # ---------------------------------------------------------------------------------------------------------------
 
 
-def stop(run_id: str) -> dict:
+def stop(run_id: str, by: run_people.Who | None = None) -> dict:
     """Ask a run to stop: a queued run leaves the queue; a running one saves a checkpoint and ends `interrupted`,
     with `stopped_by: "user"` (shown as "stopped — resumable", told apart from a process that died). Asked again
     while it is stopping, its processes are ended at once (SIGTERM), without the checkpoint of the step under way: it
-    ends `interrupted`, stopped by the user all the same, and resumes from the checkpoint before (ftlib.run_resume)."""
+    ends `interrupted`, stopped by the user all the same, and resumes from the checkpoint before (ftlib.run_resume).
+    `by`: who asked, where known (ftlib.run_people), in the run's who.json once done."""
     with locked(workspace.runs_dir() / _QUEUE_LOCK):
         run = find(run_id)  # under the lock: a Delete that took it first leaves no run to read
         status = run.read_status()
         state = status.get("state")
         if state is None and running_in(run):  # status.json unreadable, its process training: the stop file works
             run.request_stop()
+            run_people.record(run.path, "stop", by)
             return status
         if state == "queued":
+            run_people.record(run.path, "remove", by)  # first: the update below is unconditional (the queue is locked)
             return run.update_status(
                 state="interrupted",
                 stopped_by="user",
@@ -428,6 +426,7 @@ def stop(run_id: str) -> dict:
                 f"other machines, or stuck waiting on one, never reaches the end of a step); {where}.",
             )
             _end_session(status["pid"])
+            run_people.record(run.path, "stop", by)
             return said
         if state in ACTIVE:
             run.request_stop()
@@ -435,6 +434,7 @@ def stop(run_id: str) -> dict:
                 ACTIVE, state="stopping", message="Stopping: saving a checkpoint after this step."
             )
             if said is not None:
+                run_people.record(run.path, "stop", by)
                 return said
             # It ended between the read above and the request (finished after its last step): a finished run must
             # not read "stopping", nor keep a STOP file that nothing will ever see.
@@ -460,9 +460,10 @@ def _end_session(pid: int) -> None:
         pass
 
 
-def resume(run_id: str) -> dict:
+def resume(run_id: str, by: run_people.Who | None = None) -> dict:
     """Queue a stopped, killed or failed run again; it continues from its last checkpoint with optimizer state. A run
-    whose status.json is missing or does not read resumes as a killed one would, from its config."""
+    whose status.json is missing or does not read resumes as a killed one would, from its config. `by`: who asked,
+    where known (ftlib.run_people), in the run's who.json."""
     with locked(workspace.runs_dir() / _QUEUE_LOCK):
         run = find(run_id)  # under the lock: a Delete that took it first leaves no run to read
         _reconcile_unlocked()
@@ -503,6 +504,7 @@ def resume(run_id: str) -> dict:
             stop_now=None,
             message=QUEUED_MESSAGE if never_started else f"Waiting to {where}.",
         )
+        run_people.record(run.path, "resume", by)
     advance()
     return status
 

@@ -36,7 +36,7 @@ from ftlib.split_lines import lines_note
 from ftlib.splits import rows_in_words
 from ftlib.templates import TEMPLATE_NAMES
 from ui import alerts, alignment_view, nav
-from ui.auth import require_password
+from ui.auth import require_password, who
 from ui.common import active_model, active_split_name, cached_split, cached_tokenizer, user_errors
 from ui.export_view import export_panel
 from ui.form import (
@@ -127,7 +127,8 @@ def start_panel(config: RunConfig, split: str, saved_at: float | None) -> None:
         st.caption(said)
     if st.button("Start training", type="primary", key="train_start"):
         with user_errors("Could not start the run"):
-            run_id = runs.submit(config, estimated_memory=est.total)  # kept, to show beside the run's measured peak
+            # The estimate is kept, to show beside the run's measured peak; `by`: the signed-in person, if any.
+            run_id = runs.submit(config, estimated_memory=est.total, by=who())
         remember_started()  # a refresh or a new tab starts the form from this run's settings, not the defaults
         st.session_state["train_selected"] = run_id  # the runs list below shows the new run
         st.toast(f"Queued {run_id}")

@@ -407,7 +407,7 @@ def test_runs_resume_wait_exits_as_train_does(monkeypatch, capsys, state, code):
     from ftlib.testing import make_run
 
     make_run("20261203-070000-lora-cleo", {"name": "cleo"}, state="interrupted", stopped_by="user", max_steps=6)
-    monkeypatch.setattr(runs, "resume", lambda run_id: {"state": "queued", "message": "Queued."})
+    monkeypatch.setattr(runs, "resume", lambda run_id, by=None: {"state": "queued", "message": "Queued."})
     ended = SimpleNamespace(state=state, message="The disk is full.", duration_s=3.0, step=4, max_steps=6,
                             train_score=None, eval_score=None, log_tail=[])  # fmt: skip
     monkeypatch.setattr(train_command, "follow", lambda run_id, offset=0: ended)
@@ -489,7 +489,7 @@ def test_resume_wait_prints_the_new_attempts_lines_only(monkeypatch, capsys):
     run = make_run("r-again", {"max_steps": 6}, state="interrupted", stopped_by="user", message="Stopped.")
     run.log_file.write_text("[step 1/6] loss 2.0000\n[step 2/6] loss 1.9000\n")
 
-    def resumed(run_id):  # the new attempt appends its lines, then finishes
+    def resumed(run_id, by=None):  # the new attempt appends its lines, then finishes
         with open(run.log_file, "a", encoding="utf-8") as log:
             log.write("[ftlib] resuming from checkpoint-2\n[step 3/6] loss 1.8000\n")
         run.update_status(state="finished", message="Finished.")

@@ -26,6 +26,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from ftlib.run_people import Who, signed_in
 from ui import alerts
 from ui.login_throttle import LoginThrottle
 
@@ -116,6 +117,17 @@ def _signed_in() -> bool:
         return bool(st.user.to_dict().get("is_logged_in"))
     except Exception:  # no user information in this session: not signed in
         return False
+
+
+def who() -> Who | None:
+    """Who this session is, for the runs it starts, stops and resumes (ftlib.run_people): the person signed in with
+    OIDC (`st.user`'s name and e-mail); None under the password alone (everyone shares it) or on an open server: there
+    is no identity then, and none is guessed (not from the address)."""
+    try:
+        user = st.user.to_dict()
+    except Exception:  # no user information in this session: nobody known
+        return None
+    return signed_in(user)
 
 
 def admitted() -> bool:

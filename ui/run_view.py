@@ -23,6 +23,7 @@ from ftlib.run_picker import duplicate_numbers, with_base
 from ftlib.run_summary import LAST_STEP_HEADING
 from ftlib.rundir import RunSummary
 from ui import alerts, chart_data
+from ui.auth import who
 from ui.charts import chart_note, run_figures
 from ui.common import os_failure, user_errors
 from ui.tables import html_table
@@ -300,7 +301,7 @@ def charts(figures: list, run_id: str) -> None:
 def _stop(run_id: str) -> None:
     """The Stop button's callback: it runs before the redraw, so the page already shows 'Stopping…'."""
     try:
-        runs.stop(run_id)
+        runs.stop(run_id, by=who())  # the signed-in person, where there is one
     except UserError as exc:
         st.session_state[STOP_ERROR] = f"Could not stop the run: {exc}"
     except OSError as exc:  # a workspace this server's account may not write (README: Running it for a team)
@@ -387,7 +388,7 @@ def controls(info: RunSummary) -> None:
         )
     if info.resumable and b1.button("Resume", key=f"resume_{info.id}", help="Continues from the last checkpoint."):
         with user_errors("Could not resume the run"):
-            runs.resume(info.id)
+            runs.resume(info.id, by=who())
         st.rerun()
     if st.session_state.get(CONFIRMING, info.id) != info.id:
         st.session_state.pop(CONFIRMING)  # asked for another run: switching runs closes the confirmation
@@ -440,7 +441,8 @@ def show_run(run_id: str) -> None:
     message = "" if message in info.unreadable else message
     # The selected run names its base model even where the picker's labels leave it out (every run on one model).
     label = with_base(info, info.template, show_model=True)
-    st.caption(" · ".join(x for x in (label, info.phase, message) if x))
+    # Who started it and the last to act on it since, where known: "started by ana@example.com · stopped by ...".
+    st.caption(" · ".join(x for x in (label, info.phase, message, info.people_text) if x))
     if info.state in ACTIVE or info.max_steps:
         eta = f" · about {fmt_seconds(info.eta_s)} left" if info.eta_s is not None else ""
         # A queued run has not trained yet: no "0:00:00 training" (a resumed one's earlier time still shows).
@@ -550,6 +552,7 @@ def runs_table(rows: list[RunSummary], labels: dict[str, str]) -> None:
                 "training time": "-" if r.state == "queued" and not r.duration_s else fmt_seconds(r.duration_s),
                 TRAINING_COLUMN: r.train_text,
                 "held-out": r.eval_text,
+                "started by": r.started_by or "-",
                 "training loss": r.train_loss,
                 "held-out loss": r.eval_loss,
                 "id": r.id,
@@ -561,13 +564,15 @@ def runs_table(rows: list[RunSummary], labels: dict[str, str]) -> None:
     # id and the raw losses are in the table's data (tests, a copy) but not shown: the heading above names the
     # selected run's id, and "training" / "held-out" say each run's numbers in words.
     widths = {"run": 230, "state": 180, "steps": 70, "training time": 110, TRAINING_COLUMN: 150, "held-out": 140}
+    widths |= {"started by": 180}  # an e-mail, or an OS account with "(command line)"
     helps = {
         TRAINING_COLUMN: "At the last step: the loss (lower is better); for GRPO the mean reward of its answers, for "
         "a reward model the share of pairs it ranks right (higher is better).",
         "held-out": "The same on the held-out rows, at the last evaluation.",
     }
     config = {name: st.column_config.TextColumn(width=w, help=helps.get(name)) for name, w in widths.items()}
-    order = [c for c in table.columns if c not in ("id", "training loss", "held-out loss")]
+    hidden = ("id", "training loss", "held-out loss", *(() if any(r.started_by for r in rows) else ("started by",)))
+    order = [c for c in table.columns if c not in hidden]  # who started each run: shown once some run recorded it
     # A run's label is often longer than its column ("lora · ChatML + tools (Hermes) template · chat_tools · Dec 03
     # 08:58" was cut at "…templat"): rows taller than 4rem let Streamlit wrap a cell, so each shows whole.
     tall = any(len(label) > RUN_LABEL_FITS for label in table["run"])

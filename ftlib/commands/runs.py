@@ -98,10 +98,16 @@ def _list(args) -> int:
         return 0
     # What each run is judged by, in words: "loss 1.2345", GRPO "reward 0.930", a reward model "accuracy 97%".
     # The training value is the last step's own, as the Train page's runs table heads it (not its headline's mean).
-    print(f"{'id':<48}{'state':<21}{'method':<14}{'step':>11}  {LAST_STEP_HEADING:<22}{'held-out':<16}dataset")
+    # Who started each run, where known (ftlib.run_people): a column only once some run recorded someone.
+    width = min(40, max((len(r.started_by) + 2 for r in rows if r.started_by), default=0))
+    by = f"{'started by':<{width}}" if width else ""
+    print(f"{'id':<48}{'state':<21}{'method':<14}{'step':>11}  {LAST_STEP_HEADING:<22}{'held-out':<16}{by}dataset")
     for r in rows:
         step = f"{r.step}/{r.max_steps or '?'}"
-        print(f"{r.id:<48}{r.state_text:<21}{r.method:<14}{step:>11}  {r.train_text:<22}{r.eval_text:<16}{r.dataset}")
+        by = f"{(r.started_by or '-')[: width - 2]:<{width}}" if width else ""
+        print(
+            f"{r.id:<48}{r.state_text:<21}{r.method:<14}{step:>11}  {r.train_text:<22}{r.eval_text:<16}{by}{r.dataset}"
+        )
     for r in rows:  # a damaged run: which file, and what to do (delete it, or resume it)
         for said in r.unreadable:
             print(f"note: {r.id}: {said}", file=sys.stderr)
@@ -207,6 +213,8 @@ def _show(args) -> int:
             key = "reward_accuracy (last training step)"
         if value is not None and value != "":  # a finished run's phase and eta: nothing to say, not "None"
             print(f"{key}: {value}")
+        if key == "device" and summary.people_text:  # where known: "started by ana@example.com · stopped by ..."
+            print(f"people: {summary.people_text}")
         if key == "dataset" and info.get("data"):
             print(f"rows: {_rows_said(info['data'])}")  # as kept when it was queued: how the file was read
         if key == "eval_loss":
@@ -299,9 +307,10 @@ better=chosen'
 
 def _stop(args) -> int:
     from ftlib import runs
+    from ftlib.run_people import cli_user
 
     chosen = run_id(args.id) if args.id else _the_active_run()
-    status = runs.stop(chosen)
+    status = runs.stop(chosen, by=cli_user())
     state = runs.find(chosen).summary().state_text  # as `runs list` says it: "stopped — resumable", not "interrupted"
     print(f"{chosen}: {state} - {status.get('message', '')}")
     return 0
@@ -322,11 +331,12 @@ def _the_active_run() -> str:
 
 def _resume(args) -> int:
     from ftlib import runs
+    from ftlib.run_people import cli_user
 
     args.id = run_id(args.id)
     log = runs.find(args.id).log_file
     earlier = log.stat().st_size if log.is_file() else 0  # the earlier attempts' lines: not printed again
-    status = runs.resume(args.id)
+    status = runs.resume(args.id, by=cli_user())
     print(f"{args.id}: {status['state']} - {status.get('message', '')}")
     if args.wait:
         from ftlib.commands.train import follow, said_end

@@ -1,0 +1,154 @@
+"""Who did what to a run, where it is known: who started it, stopped it, took it out of the queue, resumed it.
+
+    by = Who(name="Ana Lima", email="ana@example.com")    # a browser session signed in with OIDC (ui.auth.who)
+    by = cli_user()                                      # the CLI: the OS account running it (getpass)
+    record(run.path, "stop", by)     # who.json in the run's folder, under its own lock, written whole (atomic)
+    people(run.path)   # People(started_by="ana@example.com", last_action="stopped by bob (command line)")
+
+On a shared server runs recorded nobody: a teammate's run stopped from another tab, or queued ahead of yours, could
+not be asked about. Nothing is invented: a browser session that has not signed in (an open server, or the password
+alone, which everyone shares) has no identity, and its action is recorded without one (`by=None`), so the person who
+acted before it is not shown as the last to act. No address stands in for a person. A run from before this record (no
+who.json) reads as nobody known, and says nothing. The CLI's name is the OS account's (getpass: LOGNAME, USER, ...,
+then the password database): the account that ran the command, as the OS knows it.
+
+Not known here: streamlit (the page passes the identity in: ui.auth.who), the queue (runs.py), the run folder's other
+files (rundir.py: `RunSummary.started_by`, `last_action` and `people_text` are read here).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from ftlib import workspace
+from ftlib.file_lock import locked
+from ftlib.run_files import json_object
+
+WHO_FILE = "who.json"
+# What each recorded action reads as after "… by": a stop of a queued run takes it out of the queue.
+VERBS = {"start": "started", "stop": "stopped", "remove": "removed from the queue", "resume": "resumed"}
+# Events a who.json keeps: the start and the latest others (a run stopped and resumed a hundred times stays small).
+KEPT = 50
+CLI = "cli"
+BROWSER = "browser"
+
+
+@dataclass(frozen=True)
+class Who:
+    """A person (or OS account) acting on a run. `via`: "browser" (signed in with OIDC: `name` and `email` as the
+    identity provider gave them) or "cli" (`name`: the OS account)."""
+
+    name: str = ""
+    email: str = ""
+    via: str = BROWSER
+
+    def text(self) -> str:
+        """How a list names them: the e-mail where there is one (names are not unique), else the name; an OS account
+        with where it acted.
+
+        >>> Who("Ana Lima", "ana@example.com").text(), Who("Ana Lima").text(), Who("bob", via="cli").text()
+        ('ana@example.com', 'Ana Lima', 'bob (command line)')
+        """
+        if self.via == CLI:
+            return f"{self.name or 'an unnamed account'} (command line)"
+        return self.email or self.name
+
+    def as_dict(self) -> dict:
+        return {"name": self.name, "email": self.email, "via": self.via}
+
+    @classmethod
+    def from_dict(cls, data) -> Who | None:
+        """The `Who` a who.json event names; None for one naming nobody (an action of a session without identity)
+        or holding values of another kind (a file edited by hand)."""
+        if not isinstance(data, dict):
+            return None
+        name, email, via = (data.get(key) for key in ("name", "email", "via"))
+        if not all(isinstance(v, str) for v in (name or "", email or "", via or "")):
+            return None
+        who = cls(name=(name or "").strip(), email=(email or "").strip(), via=via or BROWSER)
+        return who if who.name or who.email else None
+
+
+def signed_in(user: dict | None) -> Who | None:
+    """The `Who` of a browser session from what its sign-in says of it (Streamlit's `st.user.to_dict()`); None when
+    it has not signed in with OIDC or its identity provider gave neither a name nor an e-mail.
+
+    >>> signed_in({"is_logged_in": True, "name": "Ana Lima", "email": "ana@example.com"})
+    Who(name='Ana Lima', email='ana@example.com', via='browser')
+    >>> signed_in({"is_logged_in": False}), signed_in({"is_logged_in": True}), signed_in(None)
+    (None, None, None)
+    """
+    if not isinstance(user, dict) or user.get("is_logged_in") is not True:
+        return None
+    return Who.from_dict({"name": user.get("name"), "email": user.get("email"), "via": BROWSER})
+
+
+def cli_user() -> Who:
+    """The OS account running this command (getpass.getuser), as the CLI's `Who`; "" where none can be found (a
+    container's uid without a name)."""
+    import getpass
+
+    try:
+        name = getpass.getuser()
+    except (OSError, KeyError):  # no LOGNAME/USER and a uid the password database does not name
+        name = ""
+    return Who(name=name, via=CLI)
+
+
+def record(folder: str | Path, action: str, by: Who | None) -> bool:
+    """Add "`by` did `action` now" to the run's who.json (`action`: a key of `VERBS`), under the run's own lock,
+    the file written whole (ftlib.workspace.atomic_write_text); `by=None`: nobody known. Returns whether it was
+    written: an account that may not write the folder, or a full disk, leaves the action done and unrecorded (what
+    the person asked for matters more than the note of who asked). ValueError for an action not in `VERBS`."""
+    if action not in VERBS:
+        raise ValueError(f"Unknown run action {action!r}: one of {', '.join(VERBS)}.")
+    path = Path(folder) / WHO_FILE
+    event = {"action": action, "at": time.time(), **({"by": by.as_dict()} if by is not None else {})}
+    try:
+        with locked(Path(folder) / ".who.lock", make_parent=False):  # a deleted run is not made anew
+            events = _events(path)
+            events = [*events, event]
+            if len(events) > KEPT:
+                events = events[:1] + events[-(KEPT - 1) :]
+            workspace.atomic_write_text(path, json.dumps({"events": events}, indent=1))
+    except OSError:
+        return False
+    return True
+
+
+def _events(path: Path) -> list[dict]:
+    """who.json's events, oldest first; [] when it is missing or does not read (nothing known, nothing invented)."""
+    events = json_object(path)[0].get("events")
+    return [e for e in events if isinstance(e, dict) and e.get("action") in VERBS] if isinstance(events, list) else []
+
+
+@dataclass(frozen=True)
+class People:
+    """Who a run's who.json names: who started it ("" unknown) and the last thing done to it since, in words
+    ("stopped by bob (command line)"; "" when nothing was done since, or by nobody known). `RunSummary` carries both
+    (its `people_text`: "started by ana@example.com · stopped by bob (command line)")."""
+
+    started_by: str = ""
+    last_action: str = ""
+
+    def as_dict(self) -> dict:
+        return {"started_by": self.started_by, "last_action": self.last_action}
+
+
+def people(folder: str | Path) -> People:
+    """What the run's who.json says (`People`); People() for a run without one (made before runs recorded it)."""
+    events = _events(Path(folder) / WHO_FILE)
+    starts = [e for e in events if e["action"] == "start"]
+    first = Who.from_dict(starts[0].get("by")) if starts else None
+    later = [e for e in events if e is not (starts[0] if starts else None)]
+    last = Who.from_dict(later[-1].get("by")) if later else None
+    return People(
+        started_by=first.text() if first else "",
+        last_action=f"{VERBS[later[-1]['action']]} by {last.text()}" if last else "",
+    )
+
+
+__all__ = ["People", "VERBS", "WHO_FILE", "Who", "cli_user", "people", "record", "signed_in"]
