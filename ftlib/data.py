@@ -45,7 +45,7 @@ from ftlib.cell_checks import blank_rows, blank_rows_note, only_blank_rows, plac
 from ftlib.data_budget import check_budget
 from ftlib.data_stats import row_counts
 from ftlib.errors import plural
-from ftlib.file_bytes import opened
+from ftlib.file_bytes import check_path, opened
 from ftlib.format_detect import unread_shape
 from ftlib.formats import FIELDS, FORMAT_FIELDS, FORMAT_KIND, FORMATS, RowProblem, convert, detect_row_format
 from ftlib.invisible_text import invisible_characters
@@ -222,6 +222,7 @@ class LoadResult:
 
 
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89abcdefABCDEF]")
+_BLANK = re.compile(rb"[ \t\r\n\xef\xbb\xbf]*")
 
 
 def _keys(records: list[tuple[int, dict]]) -> list[str]:
@@ -285,9 +286,10 @@ def load_file(
     name: str | None = None,
 ) -> LoadResult:
     """Read a file from disk; see `load_bytes`. `name` is the file's name in messages when it is not the name on
-    disk (an upload stored as `<date>-<time>-<tag>-faq.csv` is `faq.csv` to its user); it must keep the suffix."""
-    data, path = read_path(path)
-    result = load_bytes(data, shown_name(path, name), fmt=fmt, column_map=column_map)
+    disk (an upload stored as `<date>-<time>-<tag>-faq.csv` is `faq.csv` to its user); it must keep the suffix.
+    The file's bytes are held only until its rows are parsed, not while they are converted (`_load`)."""
+    path = check_path(path)
+    result = _load(lambda: read_path(path)[0], shown_name(path, name), fmt, column_map)
     result.source = str(path)
     return result
 
@@ -345,15 +347,22 @@ def load_bytes(
     mapping is guessed from its column names, and so is a JSON file's when no row matches a format.
     Raises DataError for a file that cannot be used at all (with what to do).
     """
+    return _load(lambda: data, filename, fmt, column_map)
+
+
+def _load(read: Callable[[], bytes], filename: str, fmt: str | None, column_map: dict | None) -> LoadResult:
+    """`load_bytes` of the bytes `read()` gives, which only this function holds, and not past the parsing of rows."""
+    data = read()
     if fmt is not None and fmt not in FORMATS:
         raise DataError(f"Unknown format '{fmt}'. Choose one of: {', '.join(FORMATS)}.")
     data, filename = opened(data, filename)
-    if not data.strip(b" \t\r\n\xef\xbb\xbf"):
+    if _BLANK.fullmatch(data):  # not data.strip(): a copy of the file
         raise DataError(f"{filename} is empty. Choose a file with at least one row.")
     kind = file_kind(filename, data)
     # A lone surrogate comes only from a JSON escape (\ud800), in the file or in JSON text in a compressed cell
     escaped = kind == "parquet" or _SURROGATE_ESCAPE.search(data) is not None
     raw, errors, columns, lines, read_notes, numbered, short = _raw_records(data, filename, kind)
+    del data  # parsed: the rows' own copies are what is converted
     raw, provider_notes = api_records(raw)  # Gemini's and Bedrock's rows, as OpenAI's messages (api_shapes)
     judged_notes: list[str] = []
     if not column_map and fmt in (None, "preference"):  # two answers and a verdict: a pair (judged_pairs)

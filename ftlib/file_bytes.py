@@ -219,9 +219,9 @@ def _convert(name: str) -> str:
     return ""
 
 
-def decode_text(data: bytes, name: str) -> str:
-    """UTF-8 text (a BOM is dropped, at the start of any line too); binary and other encodings are refused with the
-    fix."""
+def check_text(data: bytes, name: str) -> None:
+    """DataError, with the fix, for a file saved as UTF-16 or UTF-32 or one that looks binary: what `decode_text`
+    refuses before it decodes (a byte UTF-8 cannot read is found as the text is decoded)."""
     encoding = _wide_encoding(data)
     if encoding:
         raise DataError(
@@ -230,9 +230,15 @@ def decode_text(data: bytes, name: str) -> str:
         )
     if _binary(data[:8192]):
         raise DataError(f"{name} looks like a binary file, not text. Choose a {SUPPORTED} file.")
+
+
+def decode_text(data: bytes, name: str) -> str:
+    """UTF-8 text (a BOM is dropped, at the start of any line too); binary and other encodings are refused with the
+    fix."""
+    check_text(data, name)
     bom = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
     try:
-        text = data[bom:].decode("utf-8")
+        text = str(memoryview(data)[bom:], "utf-8")  # not data[bom:]: a copy of the file (Excel's CSV has a BOM)
     except UnicodeDecodeError as exc:
         raise DataError(_not_utf8(data, name, bom + exc.start)) from None
     # Files joined with `cat` keep each one's BOM at the start of a line: a JSONL line read as "not valid JSON:
@@ -376,6 +382,7 @@ __all__ = [
     "TABLE_KINDS",
     "DataError",
     "check_path",
+    "check_text",
     "data_stem",
     "decode_text",
     "file_kind",

@@ -33,7 +33,7 @@ import contextlib
 import csv
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -52,6 +52,7 @@ from ftlib.file_bytes import (
     read_path,
     shown_name,
 )
+from ftlib.file_lines import jsonl_lines, physical_lines
 from ftlib.json_layout import json_layout, json_rows
 from ftlib.json_rows import (
     JSONProblem,
@@ -140,13 +141,13 @@ the comma'
     return f"this line is not valid JSON: {_line_problem(exc, line)}"
 
 
-def jsonl_records(text: str) -> tuple[list[tuple[int, dict]], list[RowError]]:
-    """One record per non-blank line; a line that is not a JSON object, or that writes a key twice (`lost_message`),
-    is a RowError with its line number."""
+def jsonl_records(text: str | Iterable[str]) -> tuple[list[tuple[int, dict]], list[RowError]]:
+    """One record per non-blank line of `text` (or of the lines given: `file_lines.jsonl_lines`); a line that is not
+    a JSON object, or that writes a key twice (`lost_message`), is a RowError with its line number."""
     records, errors = [], []
     decoder = KeyedDecoder()
     parse, repeated = decoder.parse, decoder.repeated
-    for number, line in enumerate(_lines(text), start=1):
+    for number, line in enumerate(_lines(text) if isinstance(text, str) else text, start=1):
         line = line.strip()
         if not line:
             continue
@@ -311,12 +312,10 @@ def jsonl_document(text: str, name: str) -> tuple[list[tuple[int, dict]], list[R
     costs one parse of its first line. Rows are numbered by the line they start on; a lone object that wraps its
     rows is read as `json_layout` reads it. DataError for pretty-printed text that is not valid JSON, with where.
     """
+    if not _one_document(text):
+        return None  # JSONL (perhaps with a broken first line: that line's error)
     start = json.decoder.WHITESPACE.match(text).end()
     head, continues = text[start : start + 1], _spread(text)
-    if continues is None:
-        return None
-    if not (head == "[" or (head == "{" and continues)):
-        return None  # JSONL (perhaps with a broken first line: that line's error)
     decoder = KeyedDecoder()
     try:
         found = array_items(text, decoder) if head == "[" else documents(text, decoder)
@@ -341,6 +340,14 @@ def jsonl_document(text: str, name: str) -> tuple[list[tuple[int, dict]], list[R
     return (*records, [shape_note(shape, name, continues)])
 
 
+def _one_document(text: str) -> bool:
+    """Whether a .jsonl file's text (or its start, to the end of its first line that is not blank) is one JSON
+    document to read whole (`jsonl_document`): its first line starts an array, or starts an object it does not end."""
+    start = json.decoder.WHITESPACE.match(text).end()
+    head, continues = text[start : start + 1], _spread(text)
+    return continues is not None and (head == "[" or (head == "{" and continues))
+
+
 def _other_values(text: str, name: str) -> None:
     """None (read `text` line by line, a line holding an array a bad row), or DataError when `text` is JSON arrays
     alone, one after another (`arrays_message`): items read line by line would be rows with their brackets' lines
@@ -357,7 +364,10 @@ def _other_values(text: str, name: str) -> None:
 def text_records(data: bytes, kind: str, name: str) -> tuple[list[tuple[int, dict]], list[RowError], list[str], bool]:
     """Records of a JSONL or JSON file, bad rows, notes on how the file was read (`json_layout`, `jsonl_document`),
     and whether the rows are numbered by the line each starts on (a JSONL file's, and a .json file's of several
-    values: `json_values`) rather than by item. DataError as `json_records` and `jsonl_document` raise it."""
+    values: `json_values`) rather than by item. DataError as `json_records` and `jsonl_document` raise it. A JSONL
+    file's lines are decoded one at a time (`jsonl_lines`): its whole text is not held beside its bytes."""
+    if kind == "jsonl" and (lines := jsonl_lines(data, name, _one_document)) is not None:
+        return (*jsonl_records(lines), [], True)
     text = decode_text(data, name)
     if kind != "jsonl":
         return json_records(text, name)
@@ -508,7 +518,7 @@ def read_table(data: bytes, kind: str, name: str) -> Table:
     # Long answers are normal in training data; the csv module's default cell limit is 128 KiB.
     csv.field_size_limit(2**31 - 1)
     # strict: an unclosed quote is an error, not a cell that silently swallows the rest of the file.
-    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    reader = csv.DictReader(physical_lines(text), delimiter=delimiter, strict=True)  # not StringIO: 4x the text
     rows: list[dict] = []
     lines: list[int] = []
     last_line = 1 + skip  # the physical line where the last good record ended (the header at first)
@@ -554,7 +564,7 @@ def table_columns(data: bytes, name: str, kind: str) -> list[str]:
         return parquet_columns(data, name)
     hint, text = excel_hint(decode_text(data, name))
     delimiter = hint or ("\t" if kind == "tsv" else sniff_delimiter(text))
-    return next(csv.reader([text.split("\n", 1)[0]], delimiter=delimiter), [])
+    return next(csv.reader([next(_lines(text))], delimiter=delimiter), [])  # not split("\n", 1): a copy of the rest
 
 
 __all__ = [

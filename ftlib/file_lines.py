@@ -1,0 +1,77 @@
+"""A data file's lines one at a time, never a second whole copy of the file beside it.
+
+    lines = jsonl_lines(data, "chats.jsonl", whole)   # a JSONL file's lines decoded one by one, or None: read whole
+    for line in physical_lines(text): ...             # a CSV text's lines as open(newline="") reads them
+
+Reading a JSONL file held its bytes, its decoded text and its parsed rows at once (BENCHMARKS, "Reading a big file,
+as the Data page does"); decoded a line at a time, no text of the whole file is made, and one character beyond
+Latin-1 (an emoji) no longer makes every character of it 2 or 4 bytes wide. A CSV file was read through
+`io.StringIO(text)`, which holds the text again as 4 bytes a character (CPython's UCS-4 buffer). The lines are the
+same as before, so every row, warning and line number is too; refusals are `decode_text`'s own.
+Not known here: what the lines hold (readers.py).
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from collections.abc import Callable, Iterator
+from itertools import chain
+
+from ftlib.file_bytes import check_text, decode_text
+
+_BOM = codecs.BOM_UTF8
+_WHITESPACE = " \t\r"  # JSON's, but the line break a line has none of
+
+
+def decoded_lines(data: bytes, name: str) -> Iterator[str]:
+    """The lines of UTF-8 `data` as `decode_text(data, name).split("\\n")` lists them (the file's BOM dropped, and one
+    at the start of any other line; a last "" after a final newline), each decoded when it is reached. A line UTF-8
+    cannot read raises `decode_text`'s DataError for the whole file (saying where); `check_text` is the caller's."""
+    bom = len(_BOM) if data.startswith(_BOM) else 0
+    view, start, find = memoryview(data), bom, data.find
+    while True:
+        end = find(b"\n", start)
+        stop = end if end >= 0 else len(data)
+        try:
+            line = str(view[start:stop], "utf-8")
+        except UnicodeDecodeError:  # \n is never inside a UTF-8 character: the file's first bad byte is in this line
+            decode_text(data, name)
+            raise
+        yield line[1:] if start != bom and line.startswith("\ufeff") else line
+        if end < 0:
+            return
+        start = end + 1
+
+
+def jsonl_lines(data: bytes, name: str, whole: Callable[[str], bool]) -> Iterator[str] | None:
+    """The lines of a JSONL file's bytes, decoded one at a time (`decoded_lines`); None for a file to read as one text:
+    one whose lines end with a carriage return alone (old Mac OS), or whose start `whole` (called with the text up to
+    the end of the first line that is not blank) says is one JSON document rather than lines. DataError as
+    `decode_text` raises it, for the start at once, for a line when it is reached."""
+    check_text(data, name)
+    if b"\n" not in data and b"\r" in data.rstrip(b"\r"):
+        return None
+    lines = decoded_lines(data, name)
+    head = []
+    for line in lines:
+        head.append(line)
+        if line.strip(_WHITESPACE):
+            break
+    return None if whole("\n".join(head)) else chain(head, lines)
+
+
+_LINE = re.compile(r"[^\r\n]*(?:\r\n?|\n)|[^\r\n]+")
+
+
+def physical_lines(text: str) -> Iterator[str]:
+    r"""The lines of `text` with their ends, as a file opened with `newline=""` (the csv module's way) gives them:
+    ended by \n, \r\n or a lone \r, and none after a final line end.
+
+    >>> list(physical_lines('a,"b\r\nc"\rd\n\ne'))
+    ['a,"b\r\n', 'c"\r', 'd\n', '\n', 'e']
+    """
+    return (match.group() for match in _LINE.finditer(text))
+
+
+__all__ = ["decoded_lines", "jsonl_lines", "physical_lines"]
