@@ -1,19 +1,21 @@
 """The memory of reading a big chat JSONL file as the Data page reads it (`ftlib.data.load_file`, which its
 `load_cached` keeps for every session), against the file's size, and the read's time.
 
-    OMP_NUM_THREADS=1 .venv/bin/python -m bench.bench_data_memory [--rows 100000] [--repeat 3] [--trace]
+    OMP_NUM_THREADS=1 .venv/bin/python -m bench.bench_data_memory [--rows 100000] [--repeat 3] [--trace] [--csv]
 
 Writes `--rows` chat rows of its own words (bench_data_page's: a tenth with a tool call, a tenth with reasoning, a
 system turn on some, one to three exchanges) into a temporary folder, then reads the file `--repeat` times, each in
 a fresh process so each peak is the read's own, and prints per read: the seconds, the process's peak RSS and the RSS
 it still holds once the read is done (the rows, and what the allocator kept of what was freed), in MiB and as
 multiples of the file's size, over the RSS before the read. `--trace` adds one read under tracemalloc (several times
-slower): its peak and current sizes and the lines that allocated the most of what is still held.
+slower): its peak and current sizes and the lines that allocated the most of what is still held. `--csv` writes the
+rows as a CSV file instead, `instruction,output`: each row's first question and last answer.
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import random
 import subprocess
@@ -68,13 +70,22 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--trace", action="store_true", help="one more read under tracemalloc: what holds memory")
+    parser.add_argument("--csv", action="store_true", help="a CSV file of questions and answers, not chat JSONL")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="bench-data-memory-"))
-    path = folder / "chats.jsonl"
+    path = folder / ("chats.csv" if args.csv else "chats.jsonl")
     rng = random.Random(7)
-    with path.open("w") as out:
+    with path.open("w", newline="") as out:
+        table = csv.writer(out)
+        if args.csv:
+            table.writerow(["instruction", "output"])
         for i in range(args.rows):
-            out.write(json.dumps(chat_row(i, rng)) + "\n")
+            row = chat_row(i, rng)
+            if args.csv:
+                turns = row["messages"]
+                table.writerow([next(t for t in turns if t["role"] == "user")["content"], turns[-1]["content"]])
+            else:
+                out.write(json.dumps(row) + "\n")
     size = path.stat().st_size
     print(f"{path.name}: {args.rows:,} rows, {size / 2**20:.1f} MiB")
     mib = 2**20
